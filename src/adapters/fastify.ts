@@ -1,0 +1,2 @@
+// sysvitals/fastify adapter (see src/adapters/README in the API issue).
+export {};

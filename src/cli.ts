@@ -1,0 +1,2 @@
+// npx sysvitals
+export {};

@@ -1,0 +1,23 @@
+// Errors thrown at setup: each carries a stable code and says what to fix.
+
+export type SysvitalsErrorCode =
+  | 'ERR_SYSVITALS_INVALID_OPTION'
+  | 'ERR_SYSVITALS_UNKNOWN_OPTION'
+  | 'ERR_SYSVITALS_INVALID_RULE'
+  | 'ERR_SYSVITALS_UNKNOWN_RULE'
+  | 'ERR_SYSVITALS_STORE'
+  | 'ERR_SYSVITALS_CLOSED';
+
+export class SysvitalsError extends Error {
+  readonly code: SysvitalsErrorCode;
+
+  constructor(code: SysvitalsErrorCode, message: string) {
+    super(message);
+    this.name = 'SysvitalsError';
+    this.code = code;
+  }
+}
+
+export function invalidOption(message: string): SysvitalsError {
+  return new SysvitalsError('ERR_SYSVITALS_INVALID_OPTION', message);
+}

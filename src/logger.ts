@@ -1,0 +1,51 @@
+// The default logger and the "tell once per outage" helper every fallible part uses.
+
+import type { Logger } from './types.js';
+
+/** Quiet by default: warnings and errors to stderr, nothing else. */
+export const consoleLogger: Logger = {
+  error: (obj, msg) => console.error('[sysvitals]', msg ?? '', obj instanceof Error ? obj.message : obj),
+  warn: (obj, msg) => console.warn('[sysvitals]', msg ?? '', obj instanceof Error ? obj.message : obj),
+};
+
+export const silentLogger: Logger = { error() {}, warn() {} };
+
+/**
+ * Tracks outages by key: logs when one starts and when it ends, never in between,
+ * so a dependency that fails every sample produces two lines, not thousands.
+ */
+export class OutageLog {
+  private readonly down = new Map<string, number>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  failed(key: string, err: unknown): void {
+    if (this.down.has(key)) return;
+    this.down.set(key, this.now());
+    this.logger.warn(
+      { component: key, err: errorMessage(err) },
+      `sysvitals: ${key} is failing: ${errorMessage(err)}`,
+    );
+  }
+
+  recovered(key: string): void {
+    const since = this.down.get(key);
+    if (since === undefined) return;
+    this.down.delete(key);
+    const seconds = Math.round((this.now() - since) / 1000);
+    const log = this.logger.info ?? this.logger.warn;
+    log.call(this.logger, { component: key, seconds }, `sysvitals: ${key} recovered after ${seconds}s`);
+  }
+
+  isDown(key: string): boolean {
+    return this.down.has(key);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

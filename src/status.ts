@@ -1,0 +1,42 @@
+// How a value maps to a component status. Utilisation percentages (cpu, memory, disk) use the
+// seed's health bands (healthy < 70, warning 70-85, critical > 85); latencies and rates use their
+// alert rule's warning and critical levels.
+
+import type { ComponentStatus } from './types.js';
+
+export interface Bands {
+  warning: number;
+  critical: number;
+}
+
+/** The seed's health bands: "Green: all metrics < 70%, Yellow: 70-85%, Red: > 85%". */
+export const HEALTH_BANDS: Readonly<Bands> = Object.freeze({ warning: 70, critical: 85 });
+
+export function bandStatus(value: number, bands: Bands = HEALTH_BANDS): ComponentStatus {
+  if (!Number.isFinite(value)) return 'unknown';
+  if (value > bands.critical) return 'critical';
+  if (value >= bands.warning) return 'warning';
+  return 'healthy';
+}
+
+/** For latencies and rates: at or above the warning level is warning, at or above critical is critical. */
+export function levelStatus(value: number, warning: number, critical: number): ComponentStatus {
+  if (!Number.isFinite(value)) return 'unknown';
+  if (value >= critical) return 'critical';
+  if (value >= warning) return 'warning';
+  return 'healthy';
+}
+
+const RANK: Record<ComponentStatus, number> = { unknown: 0, healthy: 1, warning: 2, critical: 3 };
+
+/** The worst of several statuses; `unknown` only when nothing is known. */
+export function worstStatus(statuses: Iterable<ComponentStatus>): ComponentStatus {
+  let worst: ComponentStatus = 'unknown';
+  for (const s of statuses) if (RANK[s] > RANK[worst]) worst = s;
+  return worst;
+}
+
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,32 @@
+// Default alert levels. The seed's thresholds are the warning levels; critical levels and the
+// error-rate rule are ours (README "Alert rules"). Statuses in the snapshot derive from these.
+
+export type RuleName = 'cpu' | 'memory' | 'disk' | 'db_latency' | 'api_response_time' | 'error_rate';
+
+export interface RuleLevels {
+  /** Raise a warning at or above this value. */
+  warning: number;
+  /** Raise (or escalate to) critical at or above this value. */
+  critical: number;
+}
+
+export const RULE_NAMES: readonly RuleName[] = Object.freeze([
+  'cpu',
+  'memory',
+  'disk',
+  'db_latency',
+  'api_response_time',
+  'error_rate',
+]);
+
+/** Percent for cpu/memory/disk/error_rate, milliseconds for db_latency/api_response_time. */
+export const DEFAULT_LEVELS: Readonly<Record<RuleName, Readonly<RuleLevels>>> = Object.freeze({
+  cpu: Object.freeze({ warning: 80, critical: 95 }),
+  memory: Object.freeze({ warning: 85, critical: 95 }),
+  disk: Object.freeze({ warning: 90, critical: 95 }),
+  db_latency: Object.freeze({ warning: 1000, critical: 3000 }),
+  api_response_time: Object.freeze({ warning: 2000, critical: 5000 }),
+  error_rate: Object.freeze({ warning: 5, critical: 10 }),
+});
+
+export const PERCENT_RULES: ReadonlySet<RuleName> = new Set(['cpu', 'memory', 'disk', 'error_rate']);

@@ -1,0 +1,207 @@
+// The shapes sysvitals returns everywhere: programmatic API, HTTP API, dashboard. Field names are the seed's (snake_case).
+
+export type ComponentStatus = 'healthy' | 'warning' | 'critical' | 'unknown';
+export type HealthColor = 'green' | 'yellow' | 'red';
+
+/** Milliseconds since the epoch; injectable so time-based logic is testable. */
+export interface Clock {
+  now(): number;
+}
+
+/** pino-compatible logger; only warn and error are required. */
+export interface Logger {
+  error(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  info?(obj: unknown, msg?: string): void;
+  debug?(obj: unknown, msg?: string): void;
+}
+
+interface Component {
+  status: ComponentStatus;
+  /** Present when the group could not be collected; status is then `unknown` (or `critical` for a dependency). */
+  error?: string;
+}
+
+export interface CpuMetrics extends Component {
+  current_percent: number;
+  avg_5min_percent: number;
+  avg_15min_percent: number;
+  core_count: number;
+  frequency_mhz: number;
+  model: string;
+  load_average: [number, number, number];
+  threshold: number;
+}
+
+export interface MemoryMetrics extends Component {
+  total_gb: number;
+  used_gb: number;
+  available_gb: number;
+  used_percent: number;
+  swap_total_gb: number;
+  swap_used_percent: number;
+  threshold: number;
+}
+
+export interface DiskPartition {
+  mount: string;
+  filesystem: string;
+  type: string;
+  total_gb: number;
+  used_gb: number;
+  free_gb: number;
+  used_percent: number;
+  status: ComponentStatus;
+}
+
+export interface DiskMetrics extends Component {
+  partitions: DiskPartition[];
+  /** The fullest partition's used_percent (0 with no partition). */
+  max_used_percent: number;
+  threshold: number;
+}
+
+export interface NetworkMetrics extends Component {
+  interfaces: string[];
+  bytes_in: number;
+  bytes_out: number;
+  packets_in: number;
+  packets_out: number;
+  errors_in: number;
+  errors_out: number;
+  dropped_in: number;
+  dropped_out: number;
+  /** Rates since the previous sample; 0 on the first sample. */
+  bytes_in_per_sec: number;
+  bytes_out_per_sec: number;
+  packets_in_per_sec: number;
+  packets_out_per_sec: number;
+}
+
+export interface DatabaseMetrics extends Component {
+  response_time_ms: number | null;
+  pool_size: number | null;
+  pool_idle: number | null;
+  pool_waiting: number | null;
+  threshold: number;
+}
+
+export interface RedisMetrics extends Component {
+  response_time_ms: number | null;
+  working: boolean | null;
+  threshold: number;
+}
+
+export interface WebSocketMetrics extends Component {
+  active_connections: number;
+}
+
+export interface RequestMetrics extends Component {
+  per_second: number;
+  per_minute: number;
+  total: number;
+}
+
+export interface ErrorMetrics extends Component {
+  count_4xx: number;
+  count_5xx: number;
+  error_rate_percent: number;
+  threshold: number;
+}
+
+export interface LatencyMetrics extends Component {
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  avg_ms: number;
+  max_ms: number;
+  threshold: number;
+}
+
+export interface ProcessMetrics extends Component {
+  pid: number;
+  event_loop_delay_p50_ms: number;
+  event_loop_delay_p99_ms: number;
+  event_loop_delay_max_ms: number;
+  heap_used_mb: number;
+  heap_total_mb: number;
+  rss_mb: number;
+  uptime_seconds: number;
+}
+
+export interface FunctionStats {
+  name: string;
+  count: number;
+  errors: number;
+  avg_ms: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+export interface RouteStats {
+  method: string;
+  route: string;
+  count: number;
+  count_4xx: number;
+  count_5xx: number;
+  avg_ms: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+export interface MetricsSnapshot {
+  timestamp: string;
+  cpu: CpuMetrics;
+  memory: MemoryMetrics;
+  disk: DiskMetrics;
+  network: NetworkMetrics;
+  database: DatabaseMetrics;
+  redis: RedisMetrics;
+  websocket: WebSocketMetrics;
+  requests: RequestMetrics;
+  errors: ErrorMetrics;
+  latency: LatencyMetrics;
+  process: ProcessMetrics;
+  /** @timed functions by name, over the request window. */
+  functions: Record<string, FunctionStats>;
+  /** Per route template (bounded; the rest folds into route `other`), over the request window. */
+  routes: RouteStats[];
+}
+
+export type AlertSeverity = 'warning' | 'critical';
+
+export interface Alert {
+  id: string;
+  /** Rule name: cpu, memory, disk, db_latency, api_response_time, error_rate, database, redis. */
+  rule: string;
+  component: string;
+  severity: AlertSeverity;
+  message: string;
+  /** When the alert was raised (ISO). */
+  timestamp: string;
+  duration_seconds: number;
+  value: number;
+  threshold: number;
+  state: 'active' | 'cleared';
+  cleared_at: string | null;
+}
+
+export interface AlertEvent {
+  type: 'raised' | 'escalated' | 'cleared';
+  alert: Alert;
+}
+
+export interface HealthStatus {
+  status: HealthColor;
+  timestamp: string;
+  health_score: number;
+  components: Record<string, ComponentStatus>;
+  active_alerts: number;
+  metrics?: MetricsSnapshot;
+}
+
+export type HistoryPeriod = '1h' | '24h' | '7d';

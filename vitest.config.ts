@@ -1,0 +1,34 @@
+import { transform } from 'esbuild';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+// vite 8 (oxc) passes TC39 decorators to Node 20 untransformed; lower them with esbuild.
+// Files named *.legacy.test.ts are compiled with experimentalDecorators, the rest as TC39.
+function lowerDecorators(): Plugin {
+  return {
+    name: 'sysvitals:lower-decorators',
+    enforce: 'pre',
+    async transform(code, id) {
+      if (!id.endsWith('.ts') || !/^\s*@\w/m.test(code)) return null;
+      const result = await transform(code, {
+        loader: 'ts',
+        format: 'esm',
+        target: 'es2022',
+        sourcemap: true,
+        sourcefile: id,
+        tsconfigRaw: { compilerOptions: { experimentalDecorators: id.endsWith('.legacy.test.ts') } },
+      });
+      return { code: result.code, map: result.map };
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [lowerDecorators()],
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/external/**', 'node_modules/**'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
