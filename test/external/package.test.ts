@@ -1,0 +1,124 @@
+// Installs the packed tarball into scratch projects and uses it from plain ESM, plain CJS and
+// TypeScript, so a broken `exports` map, a missing file or wrong types cannot land.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const bin = (name: string) => join(root, 'node_modules/.bin', name);
+let work: string;
+let tarball: string;
+let project: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'sysvitals-pkg-'));
+  await run('npm', ['run', 'build'], { cwd: root });
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: root });
+  tarball = join(work, JSON.parse(stdout)[0].filename);
+  project = join(work, 'project');
+  await mkdir(project);
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
+  await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', tarball, 'express@5', '@types/express@5', '@types/node@20'], {
+    cwd: project,
+  });
+});
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('packed tarball', () => {
+  it('passes publint', async () => {
+    const { stdout } = await run(bin('publint'), ['run', '--strict', tarball], { cwd: root });
+    expect(stdout).not.toMatch(/error/i);
+  });
+
+  it('passes @arethetypeswrong/cli for every entry point', async () => {
+    // node16 and bundler resolution must all resolve; the exports map is ESM/CJS dual.
+    const { stdout } = await run(bin('attw'), [tarball, '--format', 'table-flipped'], { cwd: root });
+    expect(stdout).toMatch(/No problems found/);
+  });
+
+  it('ships only dist and docs', async () => {
+    const files = await readdir(join(project, 'node_modules/sysvitals'));
+    expect(files.sort()).toEqual(expect.arrayContaining(['dist', 'package.json', 'README.md']));
+    expect(files).not.toContain('src');
+    expect(files).not.toContain('test');
+  });
+
+  it('works from plain ESM', async () => {
+    await writeFile(
+      join(project, 'esm.mjs'),
+      `import { MetricsCollector, createMonitor } from 'sysvitals';
+import * as express from 'sysvitals/express';
+import * as fastify from 'sysvitals/fastify';
+import * as koa from 'sysvitals/koa';
+const snapshot = await new MetricsCollector().collect();
+const monitor = createMonitor({ sampleIntervalMs: 60000 });
+await monitor.close();
+console.log(JSON.stringify({ cpu: typeof snapshot.cpu.current_percent, adapters: [typeof express.createMonitor, typeof fastify.createMonitor, typeof koa.createMonitor] }));
+`,
+    );
+    const { stdout } = await run('node', ['esm.mjs'], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual({ cpu: 'number', adapters: ['function', 'function', 'function'] });
+  });
+
+  it('works from plain CJS', async () => {
+    await writeFile(
+      join(project, 'cjs.cjs'),
+      `const { MetricsCollector, createMonitor } = require('sysvitals');
+const { createMonitor: forExpress } = require('sysvitals/express');
+new MetricsCollector().collect().then(async (snapshot) => {
+  const monitor = createMonitor({ sampleIntervalMs: 60000 });
+  await monitor.close();
+  console.log(JSON.stringify({ memory: typeof snapshot.memory.used_percent, express: typeof forExpress }));
+});
+`,
+    );
+    const { stdout } = await run('node', ['cjs.cjs'], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual({ memory: 'number', express: 'function' });
+  });
+
+  it('type-checks from TypeScript (NodeNext) and runs the bin', async () => {
+    await writeFile(
+      join(project, 'index.ts'),
+      `import { MetricsCollector, type MetricsSnapshot, type HealthStatus } from 'sysvitals';
+import { createMonitor } from 'sysvitals/express';
+import express from 'express';
+const app = express();
+const monitor = createMonitor({ adminToken: 'secret' });
+app.use(monitor.middleware());
+const snapshot: MetricsSnapshot = await new MetricsCollector().collect();
+const pct: number = snapshot.cpu.current_percent;
+const health: HealthStatus = await monitor.getHealth();
+// @ts-expect-error: the snapshot has no such group
+snapshot.nonexistent;
+void pct; void health;
+await monitor.close();
+`,
+    );
+    await writeFile(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['index.ts'],
+      }),
+    );
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module', dependencies: { sysvitals: `file:${tarball}`, express: '5', '@types/express': '5', '@types/node': '20' } }));
+    await run(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: project });
+    const { stdout } = await run(join(project, 'node_modules/.bin/sysvitals'), ['collect'], { cwd: project });
+    expect(Object.keys(JSON.parse(stdout))).toEqual(expect.arrayContaining(['timestamp', 'cpu', 'memory', 'disk']));
+  });
+});
