@@ -190,9 +190,17 @@ export interface Alert {
   cleared_at: string | null;
 }
 
+/** escalated: warning -> critical; deescalated: critical -> warning (same alert id). */
+export type AlertEventType = 'raised' | 'escalated' | 'deescalated' | 'cleared';
+
 export interface AlertEvent {
-  type: 'raised' | 'escalated' | 'cleared';
+  type: AlertEventType;
   alert: Alert;
+}
+
+/** One alert history entry: the alert as it was at one event (history is an event log, newest first). */
+export interface AlertRecord extends Alert {
+  event: AlertEventType;
 }
 
 export interface HealthStatus {
