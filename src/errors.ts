@@ -6,7 +6,8 @@ export type SysvitalsErrorCode =
   | 'ERR_SYSVITALS_INVALID_RULE'
   | 'ERR_SYSVITALS_UNKNOWN_RULE'
   | 'ERR_SYSVITALS_STORE'
-  | 'ERR_SYSVITALS_CLOSED';
+  | 'ERR_SYSVITALS_CLOSED'
+  | 'ERR_SYSVITALS_MISSING_PEER';
 
 export class SysvitalsError extends Error {
   readonly code: SysvitalsErrorCode;
