@@ -1,0 +1,460 @@
+// AlertSystem: evaluates the rules against each snapshot; raises, escalates and clears alerts; keeps the history; notifies.
+
+import { randomUUID } from 'node:crypto';
+import { invalidOption, SysvitalsError } from '../errors.js';
+import { consoleLogger, OutageLog } from '../logger.js';
+import { round } from '../status.js';
+import type {
+  Alert,
+  AlertEvent,
+  AlertEventType,
+  AlertRecord,
+  AlertSeverity,
+  Clock,
+  HealthStatus,
+  Logger,
+  MetricsSnapshot,
+} from '../types.js';
+import { getHealthStatus } from './health.js';
+import {
+  type AlertRuleName,
+  type AlertRulesConfig,
+  type AlertRulesOptions,
+  type AvailabilityRuleConfig,
+  didYouMean,
+  type LevelRuleConfig,
+  parseRules,
+} from './rules.js';
+import { WebhookChannel, type WebhookOptions } from './webhook.js';
+
+export type AlertListener = (event: AlertEvent) => void | Promise<void>;
+/** Receives every history entry as it is made; the monitor uses it to persist alert history to its store. */
+export type AlertRecorder = (record: AlertRecord) => void | Promise<void>;
+
+export interface AlertSystemOptions {
+  /** Per-rule levels, pending time and hysteresis; see AlertRulesOptions (or a config from parseRules). */
+  rules?: AlertRulesOptions | AlertRulesConfig;
+  /** @defaultValue Date.now */
+  clock?: Clock;
+  /** History entries kept in memory (each raise, escalation, de-escalation and clear is one). @defaultValue 1000 */
+  historyLimit?: number;
+  /** Called for every alert event; may be async. A throwing callback is logged, never propagated. */
+  onAlert?: AlertListener;
+  /** POST every alert event as JSON to this URL (or with these options). */
+  webhook?: WebhookOptions | string;
+  /** @defaultValue consoleLogger (warnings and errors to stderr) */
+  logger?: Logger;
+}
+
+export const DEFAULT_HISTORY_LIMIT = 1000;
+export const DEFAULT_HISTORY_READ_LIMIT = 100;
+
+const OPTION_KEYS = ['rules', 'clock', 'historyLimit', 'onAlert', 'webhook', 'logger'];
+
+interface ActiveAlert extends Alert {
+  raisedAt: number;
+}
+
+/** Per rule and key (a disk mount; '' for the others): how long each level has been breached, and the alert. */
+interface RuleState {
+  warnSince: number | null;
+  critSince: number | null;
+  alert: ActiveAlert | null;
+}
+
+/** One rule's reading of one snapshot. */
+interface Observation {
+  rule: AlertRuleName;
+  key: string;
+  component: string;
+  pendingMs: number;
+  value: number;
+  breachWarning: boolean;
+  breachCritical: boolean;
+  /** An active alert clears (the value is below the clear level, the dependency answers, or too few requests). */
+  clear: boolean;
+  /** An active critical alert falls back to warning. */
+  deescalate: boolean;
+  warningLevel: number;
+  criticalLevel: number;
+  message: (severity: AlertSeverity) => string;
+}
+
+export class AlertSystem {
+  readonly rules: AlertRulesConfig;
+  readonly historyLimit: number;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly outage: OutageLog;
+  private readonly webhook: WebhookChannel | undefined;
+  private readonly states = new Map<string, RuleState>();
+  /** Oldest first; read newest first. */
+  private readonly history: AlertRecord[] = [];
+  private readonly listeners = new Set<AlertListener>();
+  private readonly onAlert: AlertListener | undefined;
+  private recorder: AlertRecorder | undefined;
+  private closed = false;
+
+  constructor(options: AlertSystemOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw invalidOption('sysvitals: AlertSystem options must be an object.');
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.includes(key)) {
+        throw new SysvitalsError(
+          'ERR_SYSVITALS_UNKNOWN_OPTION',
+          `sysvitals: AlertSystem has no option \`${key}\`.${didYouMean(key, OPTION_KEYS)} Supported: ${OPTION_KEYS.join(', ')}.`,
+        );
+      }
+    }
+    const limit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw invalidOption(`sysvitals: \`historyLimit\` must be an integer ≥ 1, got ${String(limit)}.`);
+    }
+    if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
+      throw invalidOption('sysvitals: `clock` must be an object with a now() method returning milliseconds.');
+    }
+    if (options.onAlert !== undefined && typeof options.onAlert !== 'function') {
+      throw invalidOption('sysvitals: `onAlert` must be a function (event) => void.');
+    }
+    if (
+      options.logger !== undefined &&
+      (typeof options.logger?.warn !== 'function' || typeof options.logger?.error !== 'function')
+    ) {
+      throw invalidOption('sysvitals: `logger` must have warn() and error() methods (pino-compatible).');
+    }
+    this.rules = parseRules(options.rules);
+    this.historyLimit = limit;
+    this.clock = options.clock ?? { now: Date.now };
+    this.logger = options.logger ?? consoleLogger;
+    this.outage = new OutageLog(this.logger, () => this.clock.now());
+    this.onAlert = options.onAlert;
+    if (options.webhook !== undefined) {
+      const webhook = typeof options.webhook === 'string' ? { url: options.webhook } : options.webhook;
+      this.webhook = new WebhookChannel({ logger: this.logger, ...webhook });
+    }
+  }
+
+  /**
+   * Evaluates every enabled rule against the snapshot, raises, escalates, de-escalates and clears
+   * alerts, notifies, and returns the active alerts. Never throws.
+   */
+  checkThresholds(snapshot: MetricsSnapshot): Alert[] {
+    const now = this.clock.now();
+    const events: Array<[AlertEventType, ActiveAlert]> = [];
+    let observations: Observation[] = [];
+    try {
+      observations = this.observe(snapshot);
+      this.outage.recovered('alert rules');
+    } catch (err) {
+      this.outage.failed('alert rules', err);
+    }
+    const observed = new Set<string>();
+    for (const obs of observations) {
+      const id = `${obs.rule}\u0000${obs.key}`;
+      observed.add(id);
+      this.step(id, obs, now, events);
+    }
+    // A gap in the data restarts pending time: a breach must be seen continuously for `for` ms.
+    for (const [id, state] of this.states) {
+      if (!observed.has(id)) {
+        state.warnSince = null;
+        state.critSince = null;
+      }
+    }
+    this.clearVanishedPartitions(snapshot, now, events);
+    for (const [type, alert] of events) this.emit(type, alert, now);
+    return this.getActiveAlerts();
+  }
+
+  /** Active alerts, critical first, then longest-running first; duration_seconds as of now. */
+  getActiveAlerts(): Alert[] {
+    const now = this.clock.now();
+    const active: Alert[] = [];
+    for (const state of this.states.values()) if (state.alert) active.push(publicAlert(state.alert, now));
+    return active.sort(
+      (a, b) =>
+        (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1) ||
+        a.timestamp.localeCompare(b.timestamp),
+    );
+  }
+
+  /**
+   * History entries, newest first: one per raise, escalation, de-escalation and clear, each the
+   * alert as it was at that event (`event` says which). At most `historyLimit` are kept.
+   */
+  getAlertHistory(limit: number = DEFAULT_HISTORY_READ_LIMIT): AlertRecord[] {
+    const n = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : DEFAULT_HISTORY_READ_LIMIT;
+    const out: AlertRecord[] = [];
+    for (let i = this.history.length - 1; i >= 0 && out.length < n; i--) out.push(this.history[i]!);
+    return out;
+  }
+
+  getHealthStatus(snapshot: MetricsSnapshot): HealthStatus {
+    return getHealthStatus(snapshot, this.getActiveAlerts(), this.clock, {
+      minRequests: this.rules.error_rate.minRequests,
+    });
+  }
+
+  on(event: 'alert', listener: AlertListener): this {
+    if (event === 'alert' && typeof listener === 'function') this.listeners.add(listener);
+    return this;
+  }
+
+  off(event: 'alert', listener: AlertListener): this {
+    if (event === 'alert') this.listeners.delete(listener);
+    return this;
+  }
+
+  /** Sets (or with undefined removes) the function that persists each history entry. */
+  setRecorder(recorder: AlertRecorder | undefined): void {
+    this.recorder = recorder;
+  }
+
+  /** Stops notifications (the webhook drops its queue and retries). Alerts can still be evaluated and read. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.webhook?.close();
+  }
+
+  /** Resolves when queued webhook deliveries are done (delivered or given up on). */
+  flush(): Promise<void> {
+    return this.webhook?.flush() ?? Promise.resolve();
+  }
+
+  private step(
+    id: string,
+    obs: Observation,
+    now: number,
+    events: Array<[AlertEventType, ActiveAlert]>,
+  ): void {
+    let state = this.states.get(id);
+    if (!state) {
+      state = { warnSince: null, critSince: null, alert: null };
+      this.states.set(id, state);
+    }
+    state.warnSince = obs.breachWarning ? (state.warnSince ?? now) : null;
+    state.critSince = obs.breachCritical ? (state.critSince ?? now) : null;
+    const firing: AlertSeverity | null =
+      state.critSince !== null && now - state.critSince >= obs.pendingMs
+        ? 'critical'
+        : state.warnSince !== null && now - state.warnSince >= obs.pendingMs
+          ? 'warning'
+          : null;
+    const alert = state.alert;
+    if (!alert) {
+      if (!firing) return;
+      const raised: ActiveAlert = {
+        id: randomUUID(),
+        rule: obs.rule,
+        component: obs.component,
+        severity: firing,
+        message: obs.message(firing),
+        timestamp: new Date(now).toISOString(),
+        duration_seconds: 0,
+        value: round(obs.value),
+        threshold: firing === 'critical' ? obs.criticalLevel : obs.warningLevel,
+        state: 'active',
+        cleared_at: null,
+        raisedAt: now,
+      };
+      state.alert = raised;
+      events.push(['raised', raised]);
+      return;
+    }
+    alert.value = round(obs.value);
+    if (obs.clear) {
+      this.clear(state, now, events);
+    } else if (alert.severity === 'warning' && firing === 'critical') {
+      this.changeSeverity(alert, 'critical', obs.criticalLevel, obs.message('critical'));
+      events.push(['escalated', alert]);
+    } else if (alert.severity === 'critical' && obs.deescalate) {
+      this.changeSeverity(alert, 'warning', obs.warningLevel, obs.message('warning'));
+      events.push(['deescalated', alert]);
+    }
+  }
+
+  private changeSeverity(
+    alert: ActiveAlert,
+    severity: AlertSeverity,
+    threshold: number,
+    message: string,
+  ): void {
+    alert.severity = severity;
+    alert.threshold = threshold;
+    alert.message = message;
+  }
+
+  private clear(state: RuleState, now: number, events: Array<[AlertEventType, ActiveAlert]>): void {
+    const alert = state.alert;
+    state.warnSince = null;
+    state.critSince = null;
+    if (!alert) return;
+    state.alert = null;
+    alert.state = 'cleared';
+    alert.cleared_at = new Date(now).toISOString();
+    events.push(['cleared', alert]);
+  }
+
+  /** A partition that is no longer mounted cannot recover on its own: clear its alert once disks are known again. */
+  private clearVanishedPartitions(
+    snapshot: MetricsSnapshot,
+    now: number,
+    events: Array<[AlertEventType, ActiveAlert]>,
+  ): void {
+    const disk = snapshot?.disk;
+    if (!disk || disk.status === 'unknown' || !Array.isArray(disk.partitions)) return;
+    const mounts = new Set(disk.partitions.map((p) => p.mount));
+    for (const [id, state] of this.states) {
+      if (!id.startsWith('disk\u0000') || mounts.has(id.slice('disk\u0000'.length))) continue;
+      this.clear(state, now, events);
+      this.states.delete(id);
+    }
+  }
+
+  private emit(type: AlertEventType, alert: ActiveAlert, now: number): void {
+    const snapshot = Object.freeze(publicAlert(alert, now));
+    const record: AlertRecord = Object.freeze({ ...snapshot, event: type });
+    this.history.push(record);
+    if (this.history.length > this.historyLimit)
+      this.history.splice(0, this.history.length - this.historyLimit);
+    const event: AlertEvent = Object.freeze({ type, alert: snapshot });
+    if (this.onAlert) this.safeCall('onAlert callback', this.onAlert, event);
+    for (const listener of this.listeners) this.safeCall("'alert' listener", listener, event);
+    if (this.recorder) this.safeCall('alert recorder', this.recorder, record);
+    if (!this.closed) this.webhook?.send(event);
+  }
+
+  /** Runs a user callback: a throw or a rejected promise is logged once per outage and never reaches the caller. */
+  private safeCall<T>(key: string, fn: (arg: T) => unknown, arg: T): void {
+    try {
+      const result = fn(arg);
+      if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as PromiseLike<unknown>).then(
+          () => this.outage.recovered(key),
+          (err: unknown) => this.outage.failed(key, err),
+        );
+      } else {
+        this.outage.recovered(key);
+      }
+    } catch (err) {
+      this.outage.failed(key, err);
+    }
+  }
+
+  /** Reads the snapshot into one observation per enabled rule (and per disk partition); unknown inputs are skipped. */
+  private observe(snapshot: MetricsSnapshot): Observation[] {
+    const s = (snapshot ?? {}) as Partial<MetricsSnapshot>;
+    const r = this.rules;
+    const out: Observation[] = [];
+    const known = (group: { status?: string } | undefined): boolean => !!group && group.status !== 'unknown';
+
+    if (known(s.cpu)) this.level(out, r.cpu, 'cpu', '', s.cpu?.current_percent, (v) => `CPU usage ${v}`);
+    if (known(s.memory)) {
+      this.level(out, r.memory, 'memory', '', s.memory?.used_percent, (v) => `Memory usage ${v}`);
+    }
+    if (known(s.disk) && Array.isArray(s.disk?.partitions)) {
+      for (const p of s.disk.partitions) {
+        this.level(out, r.disk, 'disk', p.mount, p.used_percent, (v) => `Disk usage ${v} on: ${p.mount}`);
+      }
+    }
+    if (known(s.database)) {
+      this.level(
+        out,
+        r.db_latency,
+        'database',
+        '',
+        s.database?.response_time_ms,
+        (v) => `Database latency ${v}`,
+      );
+    }
+    if (known(s.latency)) {
+      this.level(
+        out,
+        r.api_response_time,
+        'latency',
+        '',
+        s.latency?.p95_ms,
+        (v) => `API response time (p95) ${v}`,
+      );
+    }
+    if (known(s.errors) && known(s.requests)) {
+      const enough = (s.requests?.per_minute ?? 0) >= r.error_rate.minRequests;
+      this.level(
+        out,
+        r.error_rate,
+        'errors',
+        '',
+        s.errors?.error_rate_percent,
+        (v) => `Error rate ${v}`,
+        !enough,
+      );
+    }
+    this.availability(out, r.database, 'Database', s.database);
+    this.availability(out, r.redis, 'Redis', s.redis);
+    return out;
+  }
+
+  private level(
+    out: Observation[],
+    rule: LevelRuleConfig,
+    component: string,
+    key: string,
+    value: number | null | undefined,
+    message: (severity: AlertSeverity) => string,
+    suppressed = false,
+  ): void {
+    if (!rule.enabled || typeof value !== 'number' || !Number.isFinite(value)) return;
+    out.push({
+      rule: rule.name,
+      key,
+      component,
+      pendingMs: rule.for,
+      value,
+      breachWarning: !suppressed && value >= rule.warning,
+      breachCritical: !suppressed && value >= rule.critical,
+      clear: suppressed || value < rule.clear,
+      deescalate: value < rule.deescalate,
+      warningLevel: rule.warning,
+      criticalLevel: rule.critical,
+      message,
+    });
+  }
+
+  /**
+   * A dependency is down when its probe reports `critical` with an error or no response time (a
+   * failed or timed-out probe), as opposed to a slow answer, which is the db_latency rule's business.
+   * Value 1 = answering, 0 = not (like Prometheus `up`); the threshold is 1.
+   */
+  private availability(
+    out: Observation[],
+    rule: AvailabilityRuleConfig,
+    label: string,
+    group: { status?: string; error?: string; response_time_ms?: number | null } | undefined,
+  ): void {
+    if (!rule.enabled || !group || group.status === 'unknown' || group.status === undefined) return;
+    const down = group.status === 'critical' && (group.error !== undefined || group.response_time_ms == null);
+    const reason = group.error ?? 'no answer';
+    out.push({
+      rule: rule.name,
+      key: '',
+      component: rule.name,
+      pendingMs: rule.for,
+      value: down ? 0 : 1,
+      breachWarning: down,
+      breachCritical: down,
+      clear: !down,
+      deescalate: false,
+      warningLevel: 1,
+      criticalLevel: 1,
+      message: () => `${label} unavailable: ${reason}`,
+    });
+  }
+}
+
+function publicAlert(alert: ActiveAlert, now: number): Alert {
+  const end = alert.cleared_at === null ? now : Date.parse(alert.cleared_at);
+  const { raisedAt, ...rest } = alert;
+  return { ...rest, duration_seconds: Math.max(0, Math.floor((end - raisedAt) / 1000)) };
+}

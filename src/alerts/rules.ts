@@ -1,0 +1,284 @@
+// Alert rule options: defaults, hysteresis clear levels, validation at setup into a frozen complete config.
+
+import { SysvitalsError } from '../errors.js';
+import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleName } from '../thresholds.js';
+
+/** Rules on a dependency answering at all: raised as critical while its probe fails or times out. */
+export type AvailabilityRuleName = 'database' | 'redis';
+export type AlertRuleName = RuleName | AvailabilityRuleName;
+
+export const AVAILABILITY_RULE_NAMES: readonly AvailabilityRuleName[] = Object.freeze(['database', 'redis']);
+export const ALERT_RULE_NAMES: readonly AlertRuleName[] = Object.freeze([
+  ...RULE_NAMES,
+  ...AVAILABILITY_RULE_NAMES,
+]);
+
+/**
+ * With fewer requests than this in the request window the error-rate rule does not fire (and an
+ * active error-rate alert clears), so one failed request out of one is not a 100 % error rate alert.
+ */
+export const DEFAULT_MIN_REQUESTS = 20;
+
+export interface LevelRuleOptions {
+  /** Raise a warning at or above this value (percent, or ms for db_latency/api_response_time). */
+  warning?: number;
+  /** Raise, or escalate to, critical at or above this value. */
+  critical?: number;
+  /**
+   * An active alert clears only when the value drops below this level (hysteresis), so a value
+   * hovering at the warning level does not flap. Must be ≤ warning.
+   * @defaultValue percent rules: warning − min(5, 10 % of warning); ms rules: warning × 0.9
+   */
+  clear?: number;
+  /** Pending time in ms: a level must be breached continuously this long before it fires. @defaultValue 0 */
+  for?: number;
+  /** @defaultValue true */
+  enabled?: boolean;
+}
+
+export interface ErrorRateRuleOptions extends LevelRuleOptions {
+  /** Requests (requests.per_minute) needed in the window before the rule can fire. @defaultValue 20 */
+  minRequests?: number;
+}
+
+export interface AvailabilityRuleOptions {
+  /** Pending time in ms: the dependency must be failing this long before the alert fires. @defaultValue 0 */
+  for?: number;
+  /** @defaultValue true */
+  enabled?: boolean;
+}
+
+export type AlertRulesOptions = {
+  [K in Exclude<RuleName, 'error_rate'>]?: LevelRuleOptions;
+} & {
+  error_rate?: ErrorRateRuleOptions;
+} & {
+  [K in AvailabilityRuleName]?: AvailabilityRuleOptions;
+};
+
+export interface LevelRuleConfig {
+  readonly kind: 'level';
+  readonly name: RuleName;
+  readonly unit: 'percent' | 'ms';
+  readonly enabled: boolean;
+  readonly warning: number;
+  readonly critical: number;
+  readonly clear: number;
+  /** A critical alert falls back to warning below this level (critical − (warning − clear)). */
+  readonly deescalate: number;
+  readonly for: number;
+}
+
+export interface ErrorRateRuleConfig extends LevelRuleConfig {
+  readonly minRequests: number;
+}
+
+export interface AvailabilityRuleConfig {
+  readonly kind: 'availability';
+  readonly name: AvailabilityRuleName;
+  readonly enabled: boolean;
+  readonly for: number;
+}
+
+export type AlertRulesConfig = {
+  readonly [K in Exclude<RuleName, 'error_rate'>]: LevelRuleConfig;
+} & {
+  readonly error_rate: ErrorRateRuleConfig;
+} & {
+  readonly [K in AvailabilityRuleName]: AvailabilityRuleConfig;
+};
+
+const LEVEL_KEYS = ['warning', 'critical', 'clear', 'for', 'enabled'] as const;
+const ERROR_RATE_KEYS = [...LEVEL_KEYS, 'minRequests'] as const;
+const AVAILABILITY_KEYS = ['for', 'enabled'] as const;
+
+/** The clear level used when none is given: a hysteresis band below the warning level. */
+export function defaultClearLevel(name: RuleName, warning: number): number {
+  if (PERCENT_RULES.has(name)) {
+    // 5 points, but never more than a tenth of the level, so a 5 % error-rate rule clears at 4.5 %, not 0 %.
+    return roundLevel(Math.max(0, warning - Math.min(5, warning * 0.1)));
+  }
+  return roundLevel(warning * 0.9);
+}
+
+/** Configs this module produced, so that passing one back to parseRules returns it unchanged. */
+const PARSED = new WeakSet<object>();
+
+/**
+ * Validates alert rule options and returns the complete, frozen rule set (a config it returned
+ * before is accepted as is, so the monitor can parse once and share). Throws SysvitalsError.
+ */
+export function parseRules(options: AlertRulesOptions | AlertRulesConfig = {}): AlertRulesConfig {
+  if (typeof options === 'object' && options !== null && PARSED.has(options))
+    return options as AlertRulesConfig;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new SysvitalsError(
+      'ERR_SYSVITALS_INVALID_RULE',
+      `sysvitals: \`rules\` must be an object such as { cpu: { warning: 80 } }, got ${describe(options)}.`,
+    );
+  }
+  const given = options as Record<string, unknown>;
+  for (const name of Object.keys(given)) {
+    if (!(ALERT_RULE_NAMES as readonly string[]).includes(name)) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNKNOWN_RULE',
+        `sysvitals: unknown alert rule \`${name}\`.${didYouMean(name, ALERT_RULE_NAMES)} ` +
+          `Known rules: ${ALERT_RULE_NAMES.join(', ')}.`,
+      );
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const name of RULE_NAMES) out[name] = parseLevelRule(name, given[name]);
+  for (const name of AVAILABILITY_RULE_NAMES) out[name] = parseAvailabilityRule(name, given[name]);
+  const config = Object.freeze(out) as AlertRulesConfig;
+  PARSED.add(config);
+  return config;
+}
+
+function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRateRuleConfig {
+  const opts = ruleObject(name, raw, name === 'error_rate' ? ERROR_RATE_KEYS : LEVEL_KEYS);
+  const percent = PERCENT_RULES.has(name);
+  const unit = percent ? '%' : ' ms';
+  const level = (key: 'warning' | 'critical' | 'clear', fallback: number): number => {
+    const v = opts[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw invalidRule(`\`rules.${name}.${key}\` must be a finite number, got ${describe(v)}.`);
+    }
+    if (percent && (v < 0 || v > 100)) {
+      throw invalidRule(`\`rules.${name}.${key}\` is a percentage and must be between 0 and 100, got ${v}.`);
+    }
+    if (!percent && v < 0) {
+      throw invalidRule(`\`rules.${name}.${key}\` is in milliseconds and must be ≥ 0, got ${v}.`);
+    }
+    return v;
+  };
+  const defaults = DEFAULT_LEVELS[name];
+  const warning = level('warning', defaults.warning);
+  const critical = level('critical', defaults.critical);
+  if (warning > critical) {
+    const origin = opts.critical === undefined ? ', the default' : '';
+    throw invalidRule(
+      `\`rules.${name}.warning\` (${warning}${unit}) is above \`rules.${name}.critical\` ` +
+        `(${critical}${unit}${origin}); set critical to a value ≥ warning.`,
+    );
+  }
+  const clear = level('clear', defaultClearLevel(name, warning));
+  if (clear > warning) {
+    throw invalidRule(
+      `\`rules.${name}.clear\` (${clear}${unit}) is above \`rules.${name}.warning\` (${warning}${unit}); ` +
+        'an alert clears below the clear level, so it must be ≤ warning.',
+    );
+  }
+  const config: LevelRuleConfig = {
+    kind: 'level',
+    name,
+    unit: percent ? 'percent' : 'ms',
+    enabled: enabledOf(name, opts.enabled),
+    warning,
+    critical,
+    clear,
+    deescalate: roundLevel(critical - (warning - clear)),
+    for: pendingOf(name, opts.for),
+  };
+  if (name !== 'error_rate') return Object.freeze(config);
+  const min = opts.minRequests ?? DEFAULT_MIN_REQUESTS;
+  if (typeof min !== 'number' || !Number.isInteger(min) || min < 0) {
+    throw invalidRule(`\`rules.error_rate.minRequests\` must be an integer ≥ 0, got ${describe(min)}.`);
+  }
+  return Object.freeze({ ...config, minRequests: min });
+}
+
+function parseAvailabilityRule(name: AvailabilityRuleName, raw: unknown): AvailabilityRuleConfig {
+  const opts = ruleObject(name, raw, AVAILABILITY_KEYS);
+  return Object.freeze({
+    kind: 'availability',
+    name,
+    enabled: enabledOf(name, opts.enabled),
+    for: pendingOf(name, opts.for),
+  });
+}
+
+function ruleObject(name: string, raw: unknown, known: readonly string[]): Record<string, unknown> {
+  if (raw === undefined) return {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalidRule(
+      `\`rules.${name}\` must be an object such as { enabled: false }, got ${describe(raw)}.`,
+    );
+  }
+  const opts = raw as Record<string, unknown>;
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key)) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNKNOWN_OPTION',
+        `sysvitals: \`rules.${name}\` has an unsupported property, \`${key}\`.${didYouMean(key, known)} ` +
+          `Supported: ${known.join(', ')}.`,
+      );
+    }
+  }
+  return opts;
+}
+
+function enabledOf(name: string, v: unknown): boolean {
+  if (v === undefined) return true;
+  if (typeof v !== 'boolean')
+    throw invalidRule(`\`rules.${name}.enabled\` must be true or false, got ${describe(v)}.`);
+  return v;
+}
+
+function pendingOf(name: string, v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw invalidRule(
+      `\`rules.${name}.for\` is a pending time in milliseconds and must be ≥ 0, got ${describe(v)}.`,
+    );
+  }
+  return v;
+}
+
+function invalidRule(message: string): SysvitalsError {
+  return new SysvitalsError('ERR_SYSVITALS_INVALID_RULE', `sysvitals: ${message}`);
+}
+
+function roundLevel(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+/** " Did you mean `memory`?" for the closest known name, or '' when nothing is close. */
+export function didYouMean(input: string, known: readonly string[]): string {
+  const lower = input.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const c = candidate.toLowerCase();
+    const prefix = lower.length >= 2 && (c.startsWith(lower) || lower.startsWith(c));
+    const d = prefix ? 1 : levenshtein(lower, c);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  if (best === undefined || bestDistance > Math.max(2, Math.floor(best.length / 3))) return '';
+  return ` Did you mean \`${best}\`?`;
+}
+
+function levenshtein(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
