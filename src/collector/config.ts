@@ -1,0 +1,222 @@
+// MetricsCollector options: parsed and validated once into a frozen, complete config.
+
+import { invalidOption, SysvitalsError } from '../errors.js';
+import { consoleLogger } from '../logger.js';
+import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from '../thresholds.js';
+import type { Clock, Logger, MetricsSnapshot } from '../types.js';
+import { type Probe, type ProbeName, validateProbe } from './probes.js';
+
+/** What the request recorder contributes to a snapshot. */
+export type RequestGroups = Pick<MetricsSnapshot, 'requests' | 'errors' | 'latency' | 'routes' | 'functions'>;
+
+export interface CollectorSources {
+  /** Request, error, latency, route and @timed figures. @defaultValue zeros, status healthy */
+  requests?: () => RequestGroups;
+  /** Open WebSocket / live-stream connections. @defaultValue 0 */
+  websocketConnections?: () => number;
+}
+
+export type LevelsOption = { [K in RuleName]?: Partial<RuleLevels> };
+
+export interface CollectorOptions {
+  /** @defaultValue Date.now */
+  clock?: Clock;
+  /** Where procfs is mounted; point it at captured files in tests. @defaultValue '/proc' */
+  procRoot?: string;
+  /** Longest wait for any one metric group; collect() returns by then. @defaultValue 1000 */
+  groupTimeoutMs?: number;
+  /** Per-rule warning/critical levels (partial); `threshold` fields show the warning level. @defaultValue DEFAULT_LEVELS */
+  levels?: LevelsOption;
+  /** Dependency probes; without one the component is `unknown`. */
+  probes?: { database?: Probe; redis?: Probe };
+  /** pino-compatible; outages are logged once when they start and once when they end. @defaultValue consoleLogger */
+  logger?: Logger;
+  /** Figures owned by other parts of sysvitals (or by you). */
+  sources?: CollectorSources;
+  /** Event-loop delay sampling resolution; coarser is cheaper. @defaultValue 20 */
+  eventLoopResolutionMs?: number;
+}
+
+export interface CollectorConfig {
+  readonly clock: Clock;
+  readonly procRoot: string;
+  /** True when host groups read procRoot; false on platforms without /proc (os/systeminformation). */
+  readonly useProcfs: boolean;
+  readonly groupTimeoutMs: number;
+  readonly levels: Readonly<Record<RuleName, Readonly<RuleLevels>>>;
+  readonly probes: Readonly<Partial<Record<ProbeName, Probe>>>;
+  readonly logger: Logger;
+  readonly sources: Readonly<CollectorSources>;
+  readonly eventLoopResolutionMs: number;
+}
+
+export const DEFAULT_COLLECTOR_OPTIONS = Object.freeze({
+  procRoot: '/proc',
+  groupTimeoutMs: 1000,
+  eventLoopResolutionMs: 20,
+});
+
+const OPTION_NAMES: readonly (keyof CollectorOptions)[] = [
+  'clock',
+  'procRoot',
+  'groupTimeoutMs',
+  'levels',
+  'probes',
+  'logger',
+  'sources',
+  'eventLoopResolutionMs',
+];
+
+const systemClock: Clock = { now: () => Date.now() };
+
+export function parseCollectorOptions(options: CollectorOptions = {}): CollectorConfig {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidOption('MetricsCollector options must be an object');
+  }
+  rejectUnknownKeys(options, OPTION_NAMES, 'MetricsCollector option');
+  const { clock, procRoot, groupTimeoutMs, levels, probes, logger, sources, eventLoopResolutionMs } = options;
+
+  if (clock !== undefined && typeof clock?.now !== 'function') {
+    throw invalidOption('`clock` must be an object with a now() method returning milliseconds');
+  }
+  if (procRoot !== undefined && (typeof procRoot !== 'string' || procRoot === '')) {
+    throw invalidOption('`procRoot` must be a non-empty path such as "/proc"');
+  }
+  positive(groupTimeoutMs, 'groupTimeoutMs');
+  positive(eventLoopResolutionMs, 'eventLoopResolutionMs');
+  if (logger !== undefined && (typeof logger?.warn !== 'function' || typeof logger?.error !== 'function')) {
+    throw invalidOption('`logger` must be pino-compatible: an object with warn() and error()');
+  }
+
+  const parsedProbes: Partial<Record<ProbeName, Probe>> = {};
+  if (probes !== undefined) {
+    if (typeof probes !== 'object' || probes === null) {
+      throw invalidOption('`probes` must be an object: { database?: probe, redis?: probe }');
+    }
+    rejectUnknownKeys(probes, ['database', 'redis'], 'probe');
+    for (const name of ['database', 'redis'] as const) {
+      if (probes[name] !== undefined) parsedProbes[name] = validateProbe(probes[name], `probes.${name}`);
+    }
+  }
+
+  if (sources !== undefined) {
+    if (typeof sources !== 'object' || sources === null) throw invalidOption('`sources` must be an object');
+    rejectUnknownKeys(sources, ['requests', 'websocketConnections'], 'source');
+    for (const [name, fn] of Object.entries(sources)) {
+      if (fn !== undefined && typeof fn !== 'function')
+        throw invalidOption(`\`sources.${name}\` must be a function`);
+    }
+  }
+
+  const root = procRoot ?? DEFAULT_COLLECTOR_OPTIONS.procRoot;
+  return Object.freeze({
+    clock: clock ?? systemClock,
+    procRoot: root,
+    // An explicit procRoot means "read these files" on any platform (tests, containers).
+    useProcfs: procRoot !== undefined || process.platform === 'linux',
+    groupTimeoutMs: groupTimeoutMs ?? DEFAULT_COLLECTOR_OPTIONS.groupTimeoutMs,
+    levels: resolveLevels(levels),
+    probes: Object.freeze(parsedProbes),
+    logger: logger ?? consoleLogger,
+    sources: Object.freeze({ ...sources }),
+    eventLoopResolutionMs: eventLoopResolutionMs ?? DEFAULT_COLLECTOR_OPTIONS.eventLoopResolutionMs,
+  });
+}
+
+/**
+ * Merges partial per-rule levels over DEFAULT_LEVELS. Only `warning` and `critical` are read, so an
+ * alert rule object with more fields (clear, for, enabled) can be passed as it is.
+ */
+export function resolveLevels(
+  levels: LevelsOption | undefined,
+): Readonly<Record<RuleName, Readonly<RuleLevels>>> {
+  if (levels !== undefined && (typeof levels !== 'object' || levels === null)) {
+    throw invalidOption('`levels` must be an object such as { cpu: { warning: 80, critical: 95 } }');
+  }
+  const given = levels ?? {};
+  for (const key of Object.keys(given)) {
+    if (!(RULE_NAMES as readonly string[]).includes(key)) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNKNOWN_RULE',
+        `Unknown rule \`${key}\` in levels.${didYouMean(key, RULE_NAMES)} Rules: ${RULE_NAMES.join(', ')}.`,
+      );
+    }
+  }
+  const out = {} as Record<RuleName, Readonly<RuleLevels>>;
+  for (const rule of RULE_NAMES) {
+    const partial = given[rule];
+    if (partial !== undefined && (typeof partial !== 'object' || partial === null)) {
+      throw invalidRule(`levels.${rule} must be an object: { warning?: number, critical?: number }`);
+    }
+    const warning = partial?.warning ?? DEFAULT_LEVELS[rule].warning;
+    const critical = partial?.critical ?? Math.max(DEFAULT_LEVELS[rule].critical, warning);
+    const max = PERCENT_RULES.has(rule) ? 100 : Number.POSITIVE_INFINITY;
+    for (const [which, v] of [
+      ['warning', warning],
+      ['critical', critical],
+    ] as const) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > max) {
+        throw invalidRule(
+          `levels.${rule}.${which} must be a number ${max === 100 ? 'from 0 to 100 (percent)' : '≥ 0 (milliseconds)'} (got ${String(v)})`,
+        );
+      }
+    }
+    if (warning > critical) {
+      throw invalidRule(`levels.${rule}: warning (${warning}) must not be above critical (${critical})`);
+    }
+    out[rule] = Object.freeze({ warning, critical });
+  }
+  return Object.freeze(out);
+}
+
+function invalidRule(message: string): SysvitalsError {
+  return new SysvitalsError('ERR_SYSVITALS_INVALID_RULE', message);
+}
+
+function positive(value: unknown, name: string): void {
+  if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+    throw invalidOption(`\`${name}\` must be a positive number of milliseconds (got ${String(value)})`);
+  }
+}
+
+function rejectUnknownKeys(obj: object, known: readonly string[], what: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNKNOWN_OPTION',
+        `Unknown ${what} \`${key}\`.${didYouMean(key, known)} Known: ${known.join(', ')}.`,
+      );
+    }
+  }
+}
+
+/** " Did you mean `x`?" for a near miss (case-insensitive, edit distance ≤ 2), else "". */
+export function didYouMean(input: string, candidates: readonly string[]): string {
+  const a = input.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = editDistance(a, c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best ? ` Did you mean \`${best}\`?` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        (prev[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length] as number;
+}

@@ -1,0 +1,259 @@
+// CPU usage from the kernel's cumulative tick counters: current use since the previous sample, and
+// 5/15-minute averages from checkpoints of the same counters (exact, and independent of how often
+// collect() is called).
+
+import os from 'node:os';
+import { bandStatus, round } from '../status.js';
+import type { CpuMetrics } from '../types.js';
+import { readProcFile } from './proc.js';
+
+export interface CpuTimes {
+  /** Ticks spent not idle, summed over all cores since boot. */
+  busy: number;
+  /** All ticks, summed over all cores since boot. */
+  total: number;
+  /** Number of per-core lines (logical cores). */
+  cores: number;
+}
+
+export interface CpuFacts {
+  model: string;
+  /** Average current frequency over cores; 0 when the platform does not say. */
+  mhz: number;
+}
+
+/** Where CPU figures come from: /proc on Linux, os.cpus() elsewhere. */
+export interface CpuSource {
+  times(): CpuTimes;
+  /** Units of CpuTimes: USER_HZ (100) for /proc/stat, milliseconds for os.cpus(). */
+  ticksPerSecond: number;
+  /** Static or slow-changing facts; called rarely (see FACTS_REFRESH_MS). */
+  facts(): Promise<CpuFacts>;
+  loadAverage(): [number, number, number];
+}
+
+const WINDOW_5MIN = 5 * 60_000;
+const WINDOW_15MIN = 15 * 60_000;
+/** One checkpoint per 10 s is enough for a 15-minute window: ≤ 92 entries whatever the sample rate. */
+const CHECKPOINT_SPACING_MS = 10_000;
+const CHECKPOINT_CAPACITY = WINDOW_15MIN / CHECKPOINT_SPACING_MS + 2;
+/** A current figure needs at least this much CPU time behind it (per core). */
+const MIN_SPAN_SECONDS = 0.1;
+/** CPU model and frequency are re-read at most this often. */
+const FACTS_REFRESH_MS = 60_000;
+
+/** `cpu  user nice system idle iowait irq softirq steal guest guest_nice` (guest is already in user). */
+export function parseProcStat(text: string): CpuTimes {
+  let times: Omit<CpuTimes, 'cores'> | undefined;
+  let cores = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('cpu')) {
+      if (times) break; // the cpu lines come first; skip the long intr/softirq lines
+      continue;
+    }
+    if (line.startsWith('cpu ')) {
+      const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+      if (f.length < 4 || f.some((n) => !Number.isFinite(n))) throw new Error('unreadable cpu line in stat');
+      const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+      const idleAll = idle + iowait;
+      const total = user + nice + system + idleAll + irq + softirq + steal;
+      times = { busy: total - idleAll, total };
+    } else if (/^cpu\d/.test(line)) {
+      cores++;
+    }
+  }
+  if (!times) throw new Error('no cpu line in stat');
+  return { ...times, cores: Math.max(cores, 1) };
+}
+
+export function parseCpuInfo(text: string): CpuFacts {
+  let model = '';
+  let sum = 0;
+  let n = 0;
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const key = line.slice(0, colon).trim();
+    if (key === 'cpu MHz') {
+      const mhz = Number.parseFloat(line.slice(colon + 1));
+      if (Number.isFinite(mhz)) {
+        sum += mhz;
+        n++;
+      }
+    } else if (!model && (key === 'model name' || key === 'Model' || key === 'Processor')) {
+      model = line.slice(colon + 1).trim();
+    }
+  }
+  return { model, mhz: n > 0 ? sum / n : 0 };
+}
+
+export function parseLoadAverage(text: string): [number, number, number] {
+  const [a, b, c] = text.trim().split(/\s+/).map(Number);
+  if (![a, b, c].every((v) => Number.isFinite(v))) throw new Error('unreadable loadavg');
+  return [a as number, b as number, c as number];
+}
+
+/** Linux: /proc/stat each sample (≈25 µs), /proc/cpuinfo once a minute. */
+export function procCpuSource(procRoot: string, fallbackMhz: () => Promise<number>): CpuSource {
+  return {
+    times: () => parseProcStat(readProcFile(procRoot, 'stat')),
+    ticksPerSecond: 100,
+    async facts() {
+      const facts = parseCpuInfo(readProcFile(procRoot, 'cpuinfo'));
+      // ARM kernels and some VMs print no "cpu MHz"; ask the slower sources once.
+      if (facts.mhz === 0) facts.mhz = await fallbackMhz();
+      return facts;
+    },
+    loadAverage: () => parseLoadAverage(readProcFile(procRoot, 'loadavg')),
+  };
+}
+
+/** Other platforms: os.cpus() (≈70 µs). */
+export function osCpuSource(fallbackMhz: () => Promise<number>): CpuSource {
+  return {
+    ticksPerSecond: 1000,
+    times() {
+      const cpus = os.cpus();
+      if (cpus.length === 0) throw new Error('os.cpus() returned no cores');
+      let busy = 0;
+      let total = 0;
+      for (const { times: t } of cpus) {
+        const all = t.user + t.nice + t.sys + t.idle + t.irq;
+        total += all;
+        busy += all - t.idle;
+      }
+      return { busy, total, cores: cpus.length };
+    },
+    async facts() {
+      const cpus = os.cpus();
+      const speeds = cpus.map((c) => c.speed).filter((s) => s > 0);
+      const mhz = speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : await fallbackMhz();
+      return { model: cpus[0]?.model.trim() ?? '', mhz };
+    },
+    loadAverage: () => os.loadavg() as [number, number, number],
+  };
+}
+
+interface Checkpoint {
+  at: number;
+  busy: number;
+  total: number;
+}
+
+export class CpuCollector {
+  private previous: CpuTimes | undefined;
+  private lastPercent: number | undefined;
+  private readonly checkpoints: Checkpoint[] = [];
+  private facts: CpuFacts = { model: '', mhz: 0 };
+  private factsAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly source: CpuSource,
+    private readonly now: () => number,
+    private readonly threshold: number,
+  ) {}
+
+  /** Takes a baseline so that the first collect() measures from here rather than from boot. */
+  prime(): void {
+    try {
+      this.sample(this.source.times());
+    } catch {
+      // collect() reports the failure.
+    }
+  }
+
+  async collect(): Promise<CpuMetrics> {
+    const times = this.source.times();
+    const current = this.sample(times);
+    const at = this.now();
+    if (at - this.factsAt >= FACTS_REFRESH_MS) {
+      this.factsAt = at;
+      try {
+        this.facts = await this.source.facts();
+      } catch {
+        // Model and frequency are decoration: keep the last known ones rather than fail the group.
+      }
+    }
+    let loadAverage: [number, number, number] = [0, 0, 0];
+    try {
+      loadAverage = this.source.loadAverage().map((v) => round(v, 2)) as [number, number, number];
+    } catch {
+      // Same as above: not worth failing the CPU group for.
+    }
+    const currentPercent = round(current, 1);
+    return {
+      current_percent: currentPercent,
+      avg_5min_percent: round(this.average(times, WINDOW_5MIN) ?? current, 1),
+      avg_15min_percent: round(this.average(times, WINDOW_15MIN) ?? current, 1),
+      core_count: times.cores,
+      frequency_mhz: round(this.facts.mhz, 1),
+      model: this.facts.model,
+      load_average: loadAverage,
+      status: bandStatus(currentPercent),
+      threshold: this.threshold,
+    };
+  }
+
+  /** Records a sample and returns the percentage busy since the previous one. */
+  private sample(times: CpuTimes): number {
+    const at = this.now();
+    const prev = this.previous;
+    if (prev && times.total < prev.total) {
+      // Counters went backwards (a different host's /proc, or a restore): start over.
+      this.checkpoints.length = 0;
+      this.lastPercent = undefined;
+    }
+    let percent: number;
+    if (prev && times.total - prev.total >= this.source.ticksPerSecond * times.cores * MIN_SPAN_SECONDS) {
+      percent = percentBusy(times.busy - prev.busy, times.total - prev.total);
+      this.previous = times;
+    } else if (prev && times.total >= prev.total && this.lastPercent !== undefined) {
+      // Too short a span to mean anything (a 1-tick delta reads as 0 % or 50 %): repeat the last
+      // figure and keep the older baseline, so the next sample covers a longer span.
+      percent = this.lastPercent;
+    } else {
+      percent = percentBusy(times.busy, times.total); // no baseline yet: the average since boot
+      this.previous = times;
+    }
+    this.lastPercent = percent;
+    const last = this.checkpoints[this.checkpoints.length - 1];
+    if (!last || at - last.at >= CHECKPOINT_SPACING_MS) {
+      this.checkpoints.push({ at, busy: times.busy, total: times.total });
+      if (this.checkpoints.length > CHECKPOINT_CAPACITY) this.checkpoints.shift();
+    }
+    return percent;
+  }
+
+  /** Busy share since the newest checkpoint at least `windowMs` old (or the oldest one we have). */
+  private average(times: CpuTimes, windowMs: number): number | undefined {
+    const start = this.now() - windowMs;
+    let from: Checkpoint | undefined;
+    for (const c of this.checkpoints) {
+      if (c.at <= start) from = c;
+      else break;
+    }
+    from ??= this.checkpoints[0];
+    if (!from || times.total <= from.total) return undefined;
+    return percentBusy(times.busy - from.busy, times.total - from.total);
+  }
+}
+
+function percentBusy(busy: number, total: number): number {
+  if (total <= 0) return 0;
+  return Math.min(100, Math.max(0, (busy / total) * 100));
+}
+
+export function failedCpu(error: string, threshold: number): CpuMetrics {
+  return {
+    current_percent: 0,
+    avg_5min_percent: 0,
+    avg_15min_percent: 0,
+    core_count: 0,
+    frequency_mhz: 0,
+    model: '',
+    load_average: [0, 0, 0],
+    status: 'unknown',
+    error,
+    threshold,
+  };
+}

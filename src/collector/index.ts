@@ -1,0 +1,246 @@
+// MetricsCollector: one snapshot of every metric group, each group isolated (a failing or hanging one
+// comes back `unknown` with an error, a failing dependency `critical`), so collect() never throws and
+// returns within groupTimeoutMs.
+
+import { invalidOption } from '../errors.js';
+import { errorMessage, OutageLog } from '../logger.js';
+import { levelStatus } from '../status.js';
+import type { DatabaseMetrics, MetricsSnapshot, RedisMetrics } from '../types.js';
+import { emptyRequestGroups, websocketMetrics } from './app-groups.js';
+import {
+  type CollectorConfig,
+  type CollectorOptions,
+  parseCollectorOptions,
+  type RequestGroups,
+} from './config.js';
+import { CpuCollector, failedCpu, osCpuSource, procCpuSource } from './cpu.js';
+import { withDeadline } from './deadline.js';
+import { DiskCollector, failedDisk, nodeStatFs, procMountSource } from './disk.js';
+import { siCpuMhz, siMountSource, siNetworkSource, siSwap } from './fallbacks.js';
+import {
+  failedMemory,
+  type MemorySource,
+  osMemorySource,
+  procMemorySource,
+  toMemoryMetrics,
+} from './memory.js';
+import { failedNetwork, NetworkCollector, procNetworkSource } from './network.js';
+import {
+  type Probe,
+  type ProbeName,
+  type ProbeOutcome,
+  ProbeRunner,
+  readPoolSize,
+  validateProbe,
+} from './probes.js';
+import { failedProcess, ProcessCollector } from './process.js';
+
+export type {
+  CollectorConfig,
+  CollectorOptions,
+  CollectorSources,
+  LevelsOption,
+  RequestGroups,
+} from './config.js';
+export { DEFAULT_COLLECTOR_OPTIONS, resolveLevels } from './config.js';
+export type { PoolSize, Probe, ProbeName, ReadyProbeOptions } from './probes.js';
+export { DEFAULT_PROBE_TIMEOUT_MS, mysqlProbe, pgProbe, redisProbe } from './probes.js';
+
+export class MetricsCollector {
+  readonly config: CollectorConfig;
+  private readonly outages: OutageLog;
+  private readonly cpu: CpuCollector;
+  private readonly memory: MemorySource;
+  private readonly disk: DiskCollector;
+  private readonly network: NetworkCollector;
+  private readonly proc: ProcessCollector;
+  private readonly runners: Partial<Record<ProbeName, ProbeRunner>> = {};
+  private inflight: Promise<MetricsSnapshot> | undefined;
+  private closed = false;
+
+  constructor(options: CollectorOptions = {}) {
+    const config = parseCollectorOptions(options);
+    this.config = config;
+    const now = () => config.clock.now();
+    const levels = config.levels;
+    this.outages = new OutageLog(config.logger, now);
+    const { procRoot, useProcfs } = config;
+    this.cpu = new CpuCollector(
+      useProcfs ? procCpuSource(procRoot, siCpuMhz) : osCpuSource(siCpuMhz),
+      now,
+      levels.cpu.warning,
+    );
+    this.memory = useProcfs ? procMemorySource(procRoot) : osMemorySource(siSwap, now);
+    this.disk = new DiskCollector(
+      useProcfs ? procMountSource(procRoot) : siMountSource,
+      nodeStatFs,
+      now,
+      levels.disk.warning,
+      Math.max(1, Math.floor(config.groupTimeoutMs / 2)),
+    );
+    this.network = new NetworkCollector(useProcfs ? procNetworkSource(procRoot) : siNetworkSource, now);
+    this.proc = new ProcessCollector(config.eventLoopResolutionMs);
+    for (const name of ['database', 'redis'] as const) {
+      const probe = config.probes[name];
+      if (probe) this.runners[name] = new ProbeRunner(probe);
+    }
+    // Baselines, so that the first collect() reports CPU use and network rates since construction.
+    this.cpu.prime();
+    void this.network.prime();
+  }
+
+  /** Registers, replaces or (with undefined) removes a dependency probe at runtime. */
+  setProbe(name: ProbeName, probe: Probe | undefined): void {
+    if (name !== 'database' && name !== 'redis') {
+      throw invalidOption(`setProbe(name, probe): name must be 'database' or 'redis' (got ${String(name)})`);
+    }
+    if (probe === undefined) delete this.runners[name];
+    else this.runners[name] = new ProbeRunner(validateProbe(probe, `setProbe('${name}')`));
+  }
+
+  /** One snapshot. Never throws; concurrent callers share the collection under way. */
+  collect(): Promise<MetricsSnapshot> {
+    this.inflight ??= this.collectNow().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** Stops the event-loop delay monitor. Idempotent; collect() still works afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.proc.close();
+  }
+
+  private async collectNow(): Promise<MetricsSnapshot> {
+    const { levels } = this.config;
+    const timestamp = new Date(this.config.clock.now()).toISOString();
+    const [cpu, memory, disk, network, database, redis, process] = await Promise.all([
+      this.group(
+        'cpu',
+        () => this.cpu.collect(),
+        (e) => failedCpu(e, levels.cpu.warning),
+      ),
+      this.group(
+        'memory',
+        async () => toMemoryMetrics(await this.memory(), levels.memory.warning),
+        (e) => failedMemory(e, levels.memory.warning),
+      ),
+      this.group(
+        'disk',
+        () => this.disk.collect(),
+        (e) => failedDisk(e, levels.disk.warning),
+      ),
+      this.group('network', () => this.network.collect(), failedNetwork),
+      this.database(),
+      this.redis(),
+      this.group('process', () => this.proc.collect(), failedProcess),
+    ]);
+    const app = this.requestGroups();
+    return {
+      timestamp,
+      cpu,
+      memory,
+      disk,
+      network,
+      database,
+      redis,
+      websocket: this.websocket(),
+      requests: app.requests,
+      errors: app.errors,
+      latency: app.latency,
+      process,
+      functions: app.functions,
+      routes: app.routes,
+    };
+  }
+
+  private async group<T>(name: string, run: () => T | Promise<T>, failed: (error: string) => T): Promise<T> {
+    const ms = this.config.groupTimeoutMs;
+    try {
+      const value = await withDeadline(Promise.resolve().then(run), ms, `no answer within ${ms} ms`);
+      this.outages.recovered(name);
+      return value;
+    } catch (err) {
+      this.outages.failed(name, err);
+      return failed(errorMessage(err));
+    }
+  }
+
+  /** Runs a probe, bounded by groupTimeoutMs as well as by its own timeout; undefined without a probe. */
+  private async probe(name: ProbeName): Promise<ProbeOutcome | undefined> {
+    const runner = this.runners[name];
+    if (!runner) return undefined;
+    const ms = this.config.groupTimeoutMs;
+    const outcome = await withDeadline(runner.run(), ms, `no answer within ${ms} ms`).catch(
+      (err: unknown): ProbeOutcome => ({ ok: false, latencyMs: null, error: errorMessage(err) }),
+    );
+    if (outcome.ok) this.outages.recovered(name);
+    else this.outages.failed(name, outcome.error);
+    return outcome;
+  }
+
+  private async database(): Promise<DatabaseMetrics> {
+    const { warning, critical } = this.config.levels.db_latency;
+    const runner = this.runners.database;
+    const outcome = await this.probe('database');
+    const pool = readPoolSize(runner?.probe);
+    return {
+      response_time_ms: outcome?.latencyMs ?? null,
+      pool_size: pool.total,
+      pool_idle: pool.idle,
+      pool_waiting: pool.waiting,
+      ...probeStatus(outcome, warning, critical),
+      threshold: warning,
+    };
+  }
+
+  private async redis(): Promise<RedisMetrics> {
+    const { warning, critical } = this.config.levels.db_latency;
+    const outcome = await this.probe('redis');
+    return {
+      response_time_ms: outcome?.latencyMs ?? null,
+      working: outcome ? outcome.ok : null,
+      ...probeStatus(outcome, warning, critical),
+      threshold: warning,
+    };
+  }
+
+  private websocket() {
+    const source = this.config.sources.websocketConnections;
+    if (!source) return websocketMetrics(0);
+    try {
+      const metrics = websocketMetrics(source());
+      if (metrics.error) this.outages.failed('websocket', metrics.error);
+      else this.outages.recovered('websocket');
+      return metrics;
+    } catch (err) {
+      this.outages.failed('websocket', err);
+      return { active_connections: 0, status: 'unknown' as const, error: errorMessage(err) };
+    }
+  }
+
+  private requestGroups(): RequestGroups {
+    const { levels, sources } = this.config;
+    if (!sources.requests) return emptyRequestGroups(levels);
+    try {
+      const groups = sources.requests();
+      this.outages.recovered('requests');
+      return groups;
+    } catch (err) {
+      this.outages.failed('requests', err);
+      return emptyRequestGroups(levels, 'unknown', errorMessage(err));
+    }
+  }
+}
+
+function probeStatus(
+  outcome: ProbeOutcome | undefined,
+  warning: number,
+  critical: number,
+): Pick<DatabaseMetrics, 'status' | 'error'> {
+  if (!outcome) return { status: 'unknown' };
+  if (!outcome.ok) return { status: 'critical', error: outcome.error ?? 'check failed' };
+  return { status: levelStatus(outcome.latencyMs ?? 0, warning, critical) };
+}

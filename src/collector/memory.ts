@@ -1,0 +1,89 @@
+// Memory and swap: /proc/meminfo on Linux (one read, ≈25 µs), os + systeminformation elsewhere.
+
+import os from 'node:os';
+import { bandStatus, round } from '../status.js';
+import type { MemoryMetrics } from '../types.js';
+import { BYTES_PER_GB, parseKeyValues, readProcFile } from './proc.js';
+
+export interface MemoryBytes {
+  total: number;
+  available: number;
+  swapTotal: number;
+  swapFree: number;
+}
+
+export type MemorySource = () => Promise<MemoryBytes>;
+
+export function parseMeminfo(text: string): MemoryBytes {
+  const kv = parseKeyValues(text);
+  const kb = (key: string) => kv.get(key);
+  const total = kb('MemTotal');
+  if (total === undefined || total <= 0) throw new Error('no MemTotal in meminfo');
+  // MemAvailable exists since Linux 3.14; before that, estimate it as the kernel's own formula does.
+  const available =
+    kb('MemAvailable') ??
+    (kb('MemFree') ?? 0) + (kb('Buffers') ?? 0) + (kb('Cached') ?? 0) + (kb('SReclaimable') ?? 0);
+  return {
+    total: total * 1024,
+    available: Math.min(available, total) * 1024,
+    swapTotal: (kb('SwapTotal') ?? 0) * 1024,
+    swapFree: (kb('SwapFree') ?? 0) * 1024,
+  };
+}
+
+export function procMemorySource(procRoot: string): MemorySource {
+  return async () => parseMeminfo(readProcFile(procRoot, 'meminfo'));
+}
+
+/** Swap changes slowly and systeminformation spawns a command for it, so it is cached this long. */
+const SWAP_REFRESH_MS = 60_000;
+
+export function osMemorySource(
+  swap: () => Promise<{ swaptotal: number; swapfree: number }>,
+  now: () => number,
+): MemorySource {
+  let cached = { swapTotal: 0, swapFree: 0 };
+  let cachedAt = Number.NEGATIVE_INFINITY;
+  return async () => {
+    if (now() - cachedAt >= SWAP_REFRESH_MS) {
+      cachedAt = now();
+      try {
+        const s = await swap();
+        cached = { swapTotal: s.swaptotal, swapFree: s.swapfree };
+      } catch {
+        // Keep the last figures: swap is not worth failing the memory group for.
+      }
+    }
+    return { total: os.totalmem(), available: os.freemem(), ...cached };
+  };
+}
+
+export function toMemoryMetrics(m: MemoryBytes, threshold: number): MemoryMetrics {
+  const used = m.total - m.available;
+  const usedPercent = round((used / m.total) * 100, 1);
+  const swapUsed = m.swapTotal - m.swapFree;
+  return {
+    total_gb: round(m.total / BYTES_PER_GB),
+    used_gb: round(used / BYTES_PER_GB),
+    available_gb: round(m.available / BYTES_PER_GB),
+    used_percent: usedPercent,
+    swap_total_gb: round(m.swapTotal / BYTES_PER_GB),
+    swap_used_percent: m.swapTotal > 0 ? round((swapUsed / m.swapTotal) * 100, 1) : 0,
+    status: bandStatus(usedPercent),
+    threshold,
+  };
+}
+
+export function failedMemory(error: string, threshold: number): MemoryMetrics {
+  return {
+    total_gb: 0,
+    used_gb: 0,
+    available_gb: 0,
+    used_percent: 0,
+    swap_total_gb: 0,
+    swap_used_percent: 0,
+    status: 'unknown',
+    error,
+    threshold,
+  };
+}

@@ -1,0 +1,165 @@
+// Network I/O over all interfaces but loopback: totals since boot and per-second rates since the
+// previous sample (per interface, so a counter reset or an interface going away does not show as
+// a negative or huge rate).
+
+import { round } from '../status.js';
+import type { NetworkMetrics } from '../types.js';
+import { readProcFile } from './proc.js';
+
+export interface InterfaceCounters {
+  bytesIn: number;
+  packetsIn: number;
+  errorsIn: number;
+  droppedIn: number;
+  bytesOut: number;
+  packetsOut: number;
+  errorsOut: number;
+  droppedOut: number;
+}
+
+export type NetworkSource = () => Promise<Map<string, InterfaceCounters>>;
+
+const COUNTER_KEYS: readonly (keyof InterfaceCounters)[] = [
+  'bytesIn',
+  'packetsIn',
+  'errorsIn',
+  'droppedIn',
+  'bytesOut',
+  'packetsOut',
+  'errorsOut',
+  'droppedOut',
+];
+
+/**
+ * `/proc/net/dev`: two header lines, then `iface: rx_bytes rx_packets rx_errs rx_drop fifo frame
+ * compressed multicast tx_bytes tx_packets tx_errs tx_drop …`.
+ */
+export function parseNetDev(text: string): Map<string, InterfaceCounters> {
+  const out = new Map<string, InterfaceCounters>();
+  let sawHeader = false;
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon < 0) {
+      if (line.includes('|')) sawHeader = true;
+      continue;
+    }
+    const name = line.slice(0, colon).trim();
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (!name || f.length < 12 || f.some((n) => !Number.isFinite(n))) continue;
+    out.set(name, {
+      bytesIn: f[0] as number,
+      packetsIn: f[1] as number,
+      errorsIn: f[2] as number,
+      droppedIn: f[3] as number,
+      bytesOut: f[8] as number,
+      packetsOut: f[9] as number,
+      errorsOut: f[10] as number,
+      droppedOut: f[11] as number,
+    });
+  }
+  if (!sawHeader) throw new Error('not a /proc/net/dev file');
+  return out;
+}
+
+export function procNetworkSource(procRoot: string): NetworkSource {
+  return async () => parseNetDev(readProcFile(procRoot, 'net/dev'));
+}
+
+interface Sample {
+  at: number;
+  counters: Map<string, InterfaceCounters>;
+}
+
+export class NetworkCollector {
+  private previous: Sample | undefined;
+
+  constructor(
+    private readonly source: NetworkSource,
+    private readonly now: () => number,
+  ) {}
+
+  /** Takes a baseline so that the first collect() already has rates. */
+  async prime(): Promise<void> {
+    try {
+      this.previous = { at: this.now(), counters: withoutLoopback(await this.source()) };
+    } catch {
+      // collect() reports the failure.
+    }
+  }
+
+  async collect(): Promise<NetworkMetrics> {
+    const counters = withoutLoopback(await this.source());
+    const at = this.now();
+    const totals = zero();
+    const deltas = zero();
+    for (const [name, c] of counters) {
+      const before = this.previous?.counters.get(name);
+      for (const k of COUNTER_KEYS) {
+        totals[k] += c[k];
+        // A counter that went down was reset (driver reload, 32-bit wrap): count nothing for it.
+        if (before && c[k] >= before[k]) deltas[k] += c[k] - before[k];
+      }
+    }
+    const seconds = this.previous ? (at - this.previous.at) / 1000 : 0;
+    const rate = (v: number) => (seconds > 0 ? round(v / seconds, 1) : 0);
+    this.previous = { at, counters };
+    return {
+      interfaces: [...counters.keys()],
+      bytes_in: totals.bytesIn,
+      bytes_out: totals.bytesOut,
+      packets_in: totals.packetsIn,
+      packets_out: totals.packetsOut,
+      errors_in: totals.errorsIn,
+      errors_out: totals.errorsOut,
+      dropped_in: totals.droppedIn,
+      dropped_out: totals.droppedOut,
+      bytes_in_per_sec: rate(deltas.bytesIn),
+      bytes_out_per_sec: rate(deltas.bytesOut),
+      packets_in_per_sec: rate(deltas.packetsIn),
+      packets_out_per_sec: rate(deltas.packetsOut),
+      status: 'healthy',
+    };
+  }
+}
+
+function withoutLoopback(counters: Map<string, InterfaceCounters>): Map<string, InterfaceCounters> {
+  for (const name of counters.keys()) if (name === 'lo' || name.startsWith('lo0')) counters.delete(name);
+  return counters;
+}
+
+function zero(): InterfaceCounters {
+  return {
+    bytesIn: 0,
+    packetsIn: 0,
+    errorsIn: 0,
+    droppedIn: 0,
+    bytesOut: 0,
+    packetsOut: 0,
+    errorsOut: 0,
+    droppedOut: 0,
+  };
+}
+
+export function failedNetwork(error: string): NetworkMetrics {
+  return {
+    interfaces: [],
+    bytes_in: 0,
+    bytes_out: 0,
+    packets_in: 0,
+    packets_out: 0,
+    errors_in: 0,
+    errors_out: 0,
+    dropped_in: 0,
+    dropped_out: 0,
+    bytes_in_per_sec: 0,
+    bytes_out_per_sec: 0,
+    packets_in_per_sec: 0,
+    packets_out_per_sec: 0,
+    status: 'unknown',
+    error,
+  };
+}

@@ -1,0 +1,267 @@
+// Dependency probes: a check the collector times, with a timeout, never overlapping itself; and
+// ready-made probes for node-postgres, mysql2 and ioredis, duck-typed so sysvitals needs no driver.
+
+import { invalidOption } from '../errors.js';
+import { errorMessage } from '../logger.js';
+import { round } from '../status.js';
+
+export interface PoolSize {
+  total?: number;
+  idle?: number;
+  waiting?: number;
+}
+
+export interface Probe {
+  /** Resolves when the dependency answered; rejects (or hangs) when it did not. */
+  check: () => Promise<unknown>;
+  /** A check that takes longer counts as failed. @defaultValue 2000 */
+  timeoutMs?: number;
+  /** Connection pool figures, read after each check (a number means the total). */
+  poolSize?: () => PoolSize | number | undefined;
+}
+
+export type ProbeName = 'database' | 'redis';
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 2000;
+
+export interface ProbeOutcome {
+  ok: boolean;
+  /** How long the check took; null when it failed or timed out. */
+  latencyMs: number | null;
+  error?: string;
+}
+
+/** Throws a SysvitalsError unless `probe` has the generic probe's shape. */
+export function validateProbe(probe: unknown, where: string): Probe {
+  if (typeof probe !== 'object' || probe === null || typeof (probe as Probe).check !== 'function') {
+    throw invalidOption(
+      `${where} must be a probe: { check: () => Promise, timeoutMs?, poolSize? }, or pgProbe(pool), mysqlProbe(pool), redisProbe(client)`,
+    );
+  }
+  const { timeoutMs, poolSize } = probe as Probe;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw invalidOption(`${where}.timeoutMs must be a positive number of milliseconds (got ${timeoutMs})`);
+  }
+  if (poolSize !== undefined && typeof poolSize !== 'function') {
+    throw invalidOption(
+      `${where}.poolSize must be a function returning { total, idle, waiting } or a number`,
+    );
+  }
+  return probe as Probe;
+}
+
+/**
+ * A check still pending after this long is forgotten and a new one may start, so that a driver
+ * promise that never settles cannot pin the probe at `critical` after the dependency recovers.
+ */
+export function abandonAfterMs(timeoutMs: number): number {
+  return Math.max(60_000, 10 * timeoutMs);
+}
+
+interface InFlight {
+  startedAt: number;
+  /** Settles at the check's result or its timeout, whichever is first. */
+  outcome: Promise<ProbeOutcome>;
+  timedOut: boolean;
+}
+
+/** Runs one probe: times it, bounds it, and never starts a check while the previous one is pending. */
+export class ProbeRunner {
+  readonly timeoutMs: number;
+  private inflight: InFlight | undefined;
+
+  constructor(
+    readonly probe: Probe,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.timeoutMs = probe.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  }
+
+  run(): Promise<ProbeOutcome> {
+    const current = this.inflight;
+    if (current) {
+      const pendingFor = this.now() - current.startedAt;
+      if (!current.timedOut) return current.outcome; // share the check under way
+      if (pendingFor < abandonAfterMs(this.timeoutMs)) {
+        return Promise.resolve({
+          ok: false,
+          latencyMs: null,
+          error: `previous check still pending after ${Math.round(pendingFor)} ms (timeout ${this.timeoutMs} ms)`,
+        });
+      }
+      this.inflight = undefined;
+    }
+    return this.start();
+  }
+
+  private start(): Promise<ProbeOutcome> {
+    const startedAt = this.now();
+    let check: Promise<unknown>;
+    try {
+      check = Promise.resolve(this.probe.check());
+    } catch (err) {
+      return Promise.resolve({ ok: false, latencyMs: null, error: errorMessage(err) });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const flight: InFlight = {
+      startedAt,
+      outcome: undefined as unknown as Promise<ProbeOutcome>,
+      timedOut: false,
+    };
+    const settled = check.then(
+      (): ProbeOutcome => ({ ok: true, latencyMs: round(this.now() - startedAt, 2) }),
+      (err: unknown): ProbeOutcome => ({
+        ok: false,
+        latencyMs: null,
+        error: errorMessage(err) || 'check failed',
+      }),
+    );
+    settled.then(() => {
+      clearTimeout(timer);
+      if (this.inflight === flight) this.inflight = undefined;
+    });
+    const timeout = new Promise<ProbeOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        flight.timedOut = true;
+        resolve({ ok: false, latencyMs: null, error: `timed out after ${this.timeoutMs} ms` });
+      }, this.timeoutMs);
+    });
+    flight.outcome = Promise.race([settled, timeout]);
+    this.inflight = flight;
+    return flight.outcome;
+  }
+}
+
+/** Reads a probe's pool figures; a throwing or odd poolSize() gives nulls, never an error. */
+export function readPoolSize(probe: Probe | undefined): {
+  total: number | null;
+  idle: number | null;
+  waiting: number | null;
+} {
+  const none = { total: null, idle: null, waiting: null };
+  if (!probe?.poolSize) return none;
+  let size: PoolSize | number | undefined;
+  try {
+    size = probe.poolSize();
+  } catch {
+    return none;
+  }
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  if (typeof size === 'number') return { ...none, total: num(size) };
+  if (typeof size !== 'object' || size === null) return none;
+  return { total: num(size.total), idle: num(size.idle), waiting: num(size.waiting) };
+}
+
+export interface ReadyProbeOptions {
+  /** @defaultValue 2000 */
+  timeoutMs?: number;
+}
+
+interface PgPoolLike {
+  query(sql: string): Promise<unknown>;
+  totalCount?: number;
+  idleCount?: number;
+  waitingCount?: number;
+}
+
+/** node-postgres Pool (or Client): times `SELECT 1`; pool size from totalCount/idleCount/waitingCount. */
+export function pgProbe(pool: PgPoolLike, options: ReadyProbeOptions = {}): Probe {
+  if (typeof pool !== 'object' || pool === null || typeof pool.query !== 'function') {
+    throw invalidOption('pgProbe(pool) expects a node-postgres Pool or Client (an object with query())');
+  }
+  return validateProbe(
+    {
+      check: () => pool.query('SELECT 1'),
+      timeoutMs: options.timeoutMs,
+      poolSize: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    },
+    'pgProbe',
+  );
+}
+
+interface MysqlCallbackPoolLike {
+  query(sql: string, callback: (err: unknown) => void): unknown;
+  promise(): unknown;
+}
+
+interface MysqlPromisePoolLike {
+  query(sql: string): Promise<unknown>;
+  /** mysql2's promise pool wraps the callback pool here. */
+  pool?: unknown;
+}
+
+interface MysqlPoolInternals {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
+}
+
+/**
+ * mysql2 pool or connection, promise or callback flavour: times `SELECT 1`. Pool size comes from
+ * mysql2's internal queues when present (best effort: they are not public API).
+ */
+export function mysqlProbe(
+  pool: MysqlCallbackPoolLike | MysqlPromisePoolLike,
+  options: ReadyProbeOptions = {},
+): Probe {
+  if (typeof pool !== 'object' || pool === null || typeof pool.query !== 'function') {
+    throw invalidOption('mysqlProbe(pool) expects a mysql2 pool or connection (an object with query())');
+  }
+  // Only the callback flavour has promise(); calling its query() without a callback would emit
+  // an unhandled 'error' event on failure, so it gets one.
+  const callbackStyle = typeof (pool as MysqlCallbackPoolLike).promise === 'function';
+  const check = callbackStyle
+    ? () =>
+        new Promise<void>((resolve, reject) => {
+          (pool as MysqlCallbackPoolLike).query('SELECT 1', (err) => (err ? reject(err) : resolve()));
+        })
+    : () => (pool as MysqlPromisePoolLike).query('SELECT 1');
+  const core = (callbackStyle ? pool : ((pool as MysqlPromisePoolLike).pool ?? pool)) as MysqlPoolInternals;
+  return validateProbe(
+    {
+      check,
+      timeoutMs: options.timeoutMs,
+      poolSize: () => ({
+        total: core._allConnections?.length,
+        idle: core._freeConnections?.length,
+        waiting: core._connectionQueue?.length,
+      }),
+    },
+    'mysqlProbe',
+  );
+}
+
+interface RedisClientLike {
+  ping(): Promise<unknown>;
+  /** ioredis: 'wait' | 'connecting' | 'connect' | 'ready' | 'reconnecting' | 'close' | 'end'. */
+  status?: string;
+  /** node-redis v4+. */
+  isReady?: boolean;
+}
+
+/** States in which a PING would only queue (or fail late): report them at once. */
+const REDIS_DOWN_STATES = new Set(['reconnecting', 'close', 'end']);
+
+/** ioredis (or node-redis) client: times PING; a client that is not connected fails at once. */
+export function redisProbe(client: RedisClientLike, options: ReadyProbeOptions = {}): Probe {
+  if (typeof client !== 'object' || client === null || typeof client.ping !== 'function') {
+    throw invalidOption(
+      'redisProbe(client) expects an ioredis (or node-redis) client (an object with ping())',
+    );
+  }
+  return validateProbe(
+    {
+      check: async () => {
+        if (typeof client.status === 'string' && REDIS_DOWN_STATES.has(client.status)) {
+          throw new Error(`redis connection is ${client.status}`);
+        }
+        if (client.isReady === false && client.status === undefined) {
+          throw new Error('redis client is not ready');
+        }
+        return client.ping();
+      },
+      timeoutMs: options.timeoutMs,
+    },
+    'redisProbe',
+  );
+}
