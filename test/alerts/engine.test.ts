@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { AlertSystem, type AlertSystemOptions } from '../../src/alerts/engine.js';
 import { SysvitalsError } from '../../src/errors.js';
 import type { AlertEvent, AlertRecord, Logger } from '../../src/types.js';
-import { makeSnapshot, partition, testClock } from './snapshot.js';
+import { makeSnapshot, type Overrides, partition, testClock } from './snapshot.js';
 
 function recordingLogger() {
   const lines: string[] = [];
@@ -33,7 +33,14 @@ describe('AlertSystem rules', () => {
     ['cpu', 'cpu', { cpu: { current_percent: 82 } }, 82, 80, 'CPU usage warning'],
     ['memory', 'memory', { memory: { used_percent: 96 } }, 96, 95, 'Memory usage critical'],
     ['disk', 'disk', { disk: { partitions: [partition('/', 91)] } }, 91, 90, 'Disk usage warning on: /'],
-    ['db_latency', 'database', { database: { response_time_ms: 1500 } }, 1500, 1000, 'Database latency warning'],
+    [
+      'db_latency',
+      'database',
+      { database: { response_time_ms: 1500 } },
+      1500,
+      1000,
+      'Database latency warning',
+    ],
     [
       'api_response_time',
       'latency',
@@ -43,25 +50,28 @@ describe('AlertSystem rules', () => {
       'API response time (p95) critical',
     ],
     ['error_rate', 'errors', { errors: { error_rate_percent: 7.5 } }, 7.5, 5, 'Error rate warning'],
-  ] as const)('raises the %s rule', (rule, component, overrides, value, threshold, message) => {
-    const { system, clock, events } = setup();
-    const active = system.checkThresholds(makeSnapshot(overrides));
-    expect(active).toHaveLength(1);
-    expect(active[0]).toMatchObject({
-      rule,
-      component,
-      message,
-      value,
-      threshold,
-      state: 'active',
-      cleared_at: null,
-      duration_seconds: 0,
-      timestamp: new Date(clock.now()).toISOString(),
-    });
-    expect(active[0]!.severity).toBe(message.includes('critical') ? 'critical' : 'warning');
-    expect(active[0]!.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(events.map((e) => e.type)).toEqual(['raised']);
-  });
+  ] satisfies Array<[string, string, Overrides, number, number, string]>)(
+    'raises the %s rule',
+    (rule, component, overrides, value, threshold, message) => {
+      const { system, clock, events } = setup();
+      const active = system.checkThresholds(makeSnapshot(overrides));
+      expect(active).toHaveLength(1);
+      expect(active[0]).toMatchObject({
+        rule,
+        component,
+        message,
+        value,
+        threshold,
+        state: 'active',
+        cleared_at: null,
+        duration_seconds: 0,
+        timestamp: new Date(clock.now()).toISOString(),
+      });
+      expect(active[0]!.severity).toBe(message.includes('critical') ? 'critical' : 'warning');
+      expect(active[0]!.id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(events.map((e) => e.type)).toEqual(['raised']);
+    },
+  );
 
   it('raises at exactly the warning level (at or above)', () => {
     const { system } = setup();
@@ -72,7 +82,9 @@ describe('AlertSystem rules', () => {
   it('raises one disk alert per partition, each named by its mount', () => {
     const { system } = setup();
     const active = system.checkThresholds(
-      makeSnapshot({ disk: { partitions: [partition('/', 92), partition('/data', 97), partition('/boot', 30)] } }),
+      makeSnapshot({
+        disk: { partitions: [partition('/', 92), partition('/data', 97), partition('/boot', 30)] },
+      }),
     );
     expect(active.map((a) => [a.message, a.severity])).toEqual([
       ['Disk usage critical on: /data', 'critical'],
@@ -83,7 +95,9 @@ describe('AlertSystem rules', () => {
 
   it('clears the alert of a partition that is no longer mounted', () => {
     const { system, events } = setup();
-    system.checkThresholds(makeSnapshot({ disk: { partitions: [partition('/', 40), partition('/mnt/usb', 99)] } }));
+    system.checkThresholds(
+      makeSnapshot({ disk: { partitions: [partition('/', 40), partition('/mnt/usb', 99)] } }),
+    );
     expect(system.getActiveAlerts()).toHaveLength(1);
     system.checkThresholds(makeSnapshot({ disk: { partitions: [partition('/', 40)] } }));
     expect(system.getActiveAlerts()).toHaveLength(0);
@@ -112,7 +126,10 @@ describe('AlertSystem rules', () => {
   it('does not fire the error-rate rule below minRequests, and clears it when traffic falls below', () => {
     const { system, events } = setup({ rules: { error_rate: { minRequests: 50 } } });
     const failing = (perMinute: number) =>
-      makeSnapshot({ requests: { per_minute: perMinute }, errors: { error_rate_percent: 100, count_5xx: perMinute } });
+      makeSnapshot({
+        requests: { per_minute: perMinute },
+        errors: { error_rate_percent: 100, count_5xx: perMinute },
+      });
     expect(system.checkThresholds(failing(1))).toEqual([]);
     expect(system.checkThresholds(failing(49))).toEqual([]);
     expect(system.checkThresholds(failing(50))).toMatchObject([{ rule: 'error_rate', severity: 'critical' }]);
@@ -122,7 +139,8 @@ describe('AlertSystem rules', () => {
 
   it('uses the default minRequests of 20', () => {
     const { system } = setup();
-    const snap = (n: number) => makeSnapshot({ requests: { per_minute: n }, errors: { error_rate_percent: 50 } });
+    const snap = (n: number) =>
+      makeSnapshot({ requests: { per_minute: n }, errors: { error_rate_percent: 50 } });
     expect(system.checkThresholds(snap(19))).toHaveLength(0);
     expect(system.checkThresholds(snap(20))).toHaveLength(1);
   });
@@ -131,8 +149,17 @@ describe('AlertSystem rules', () => {
     const { system, events } = setup();
     const active = system.checkThresholds(
       makeSnapshot({
-        database: { status: 'critical', response_time_ms: null, error: 'connect ECONNREFUSED 127.0.0.1:5432' },
-        redis: { status: 'critical', response_time_ms: null, working: false, error: 'timed out after 2000 ms' },
+        database: {
+          status: 'critical',
+          response_time_ms: null,
+          error: 'connect ECONNREFUSED 127.0.0.1:5432',
+        },
+        redis: {
+          status: 'critical',
+          response_time_ms: null,
+          working: false,
+          error: 'timed out after 2000 ms',
+        },
       }),
     );
     expect(active.map((a) => [a.rule, a.component, a.severity, a.message, a.value, a.threshold])).toEqual([
@@ -151,7 +178,9 @@ describe('AlertSystem rules', () => {
 
   it('treats a slow but answering database as latency, not unavailability', () => {
     const { system } = setup();
-    const active = system.checkThresholds(makeSnapshot({ database: { status: 'critical', response_time_ms: 3500 } }));
+    const active = system.checkThresholds(
+      makeSnapshot({ database: { status: 'critical', response_time_ms: 3500 } }),
+    );
     expect(active.map((a) => [a.rule, a.severity])).toEqual([['db_latency', 'critical']]);
   });
 
@@ -159,7 +188,10 @@ describe('AlertSystem rules', () => {
     const { system } = setup({ rules: { cpu: { enabled: false }, database: { enabled: false } } });
     expect(
       system.checkThresholds(
-        makeSnapshot({ cpu: { current_percent: 99 }, database: { status: 'critical', response_time_ms: null } }),
+        makeSnapshot({
+          cpu: { current_percent: 99 },
+          database: { status: 'critical', response_time_ms: null },
+        }),
       ),
     ).toEqual([]);
   });
@@ -204,12 +236,22 @@ describe('AlertSystem lifecycle', () => {
     const [raised] = cpu(85);
     expect(raised).toMatchObject({ severity: 'warning', threshold: 80, message: 'CPU usage warning' });
     const [escalated] = cpu(96);
-    expect(escalated).toMatchObject({ id: raised!.id, severity: 'critical', threshold: 95, message: 'CPU usage critical' });
+    expect(escalated).toMatchObject({
+      id: raised!.id,
+      severity: 'critical',
+      threshold: 95,
+      message: 'CPU usage critical',
+    });
     // Between the de-escalation level (95 − 5 = 90) and critical: stays critical, no flapping.
     expect(cpu(92)[0]).toMatchObject({ severity: 'critical', value: 92 });
     expect(cpu(96)[0]).toMatchObject({ severity: 'critical' });
     const [deescalated] = cpu(89);
-    expect(deescalated).toMatchObject({ id: raised!.id, severity: 'warning', threshold: 80, message: 'CPU usage warning' });
+    expect(deescalated).toMatchObject({
+      id: raised!.id,
+      severity: 'warning',
+      threshold: 80,
+      message: 'CPU usage warning',
+    });
     expect(events.map((e) => e.type)).toEqual(['raised', 'escalated', 'deescalated']);
     expect(new Set(events.map((e) => e.alert.id)).size).toBe(1);
   });
@@ -244,13 +286,20 @@ describe('AlertSystem lifecycle', () => {
     expect(alert).toBeUndefined();
     expect(events.map((e) => e.type)).toEqual(['raised', 'cleared']);
     const cleared = events[1]!.alert;
-    expect(cleared).toMatchObject({ state: 'cleared', value: 74.9, cleared_at: new Date(clock.now()).toISOString() });
+    expect(cleared).toMatchObject({
+      state: 'cleared',
+      value: 74.9,
+      cleared_at: new Date(clock.now()).toISOString(),
+    });
     expect(cleared.duration_seconds).toBe(40);
   });
 
   it('honours a configured clear level', () => {
-    const { system, events } = setup({ rules: { api_response_time: { warning: 500, critical: 1000, clear: 300 } } });
-    for (const p95 of [600, 400, 301, 300, 299]) system.checkThresholds(makeSnapshot({ latency: { p95_ms: p95 } }));
+    const { system, events } = setup({
+      rules: { api_response_time: { warning: 500, critical: 1000, clear: 300 } },
+    });
+    for (const p95 of [600, 400, 301, 300, 299])
+      system.checkThresholds(makeSnapshot({ latency: { p95_ms: p95 } }));
     expect(events.map((e) => [e.type, e.alert.value])).toEqual([
       ['raised', 600],
       ['cleared', 299],
@@ -327,7 +376,9 @@ describe('AlertSystem history', () => {
     // Newest first, and the oldest 50 entries dropped.
     const times = all.map((h) => Date.parse(h.cleared_at ?? h.timestamp));
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    expect(all.at(-1)!.timestamp).toBe(new Date(Date.parse('2025-12-27T12:00:00.000Z') + 50_000).toISOString());
+    expect(all.at(-1)!.timestamp).toBe(
+      new Date(Date.parse('2025-12-27T12:00:00.000Z') + 50_000).toISOString(),
+    );
   });
 
   it('keeps 1000 entries by default', () => {

@@ -58,7 +58,10 @@ describe('parseRules defaults', () => {
   });
 
   it('allows millisecond levels above 100 and equal warning and critical levels', () => {
-    const rules = parseRules({ api_response_time: { warning: 5000, critical: 5000, clear: 5000 }, cpu: { enabled: false } });
+    const rules = parseRules({
+      api_response_time: { warning: 5000, critical: 5000, clear: 5000 },
+      cpu: { enabled: false },
+    });
     expect(rules.api_response_time).toMatchObject({ warning: 5000, critical: 5000, clear: 5000 });
     expect(rules.cpu.enabled).toBe(false);
   });
@@ -82,7 +85,9 @@ describe('parseRules setup errors', () => {
   it('rejects warning above critical, naming the default it collides with', () => {
     const err = setupError({ cpu: { warning: 97 } });
     expect(err.code).toBe('ERR_SYSVITALS_INVALID_RULE');
-    expect(err.message).toContain('`rules.cpu.warning` (97%) is above `rules.cpu.critical` (95%, the default)');
+    expect(err.message).toContain(
+      '`rules.cpu.warning` (97%) is above `rules.cpu.critical` (95%, the default)',
+    );
   });
 
   it('rejects a clear level above warning', () => {
@@ -117,8 +122,12 @@ describe('parseRules setup errors', () => {
   it('rejects malformed rule objects, enabled flags and minRequests', () => {
     expect(setupError([]).code).toBe('ERR_SYSVITALS_INVALID_RULE');
     expect(setupError({ cpu: 80 }).message).toContain('`rules.cpu` must be an object');
-    expect(setupError({ redis: { enabled: 'no' } }).message).toContain('`rules.redis.enabled` must be true or false');
-    expect(setupError({ error_rate: { minRequests: 2.5 } }).message).toContain('minRequests` must be an integer ≥ 0');
+    expect(setupError({ redis: { enabled: 'no' } }).message).toContain(
+      '`rules.redis.enabled` must be true or false',
+    );
+    expect(setupError({ error_rate: { minRequests: 2.5 } }).message).toContain(
+      'minRequests` must be an integer ≥ 0',
+    );
     expect(setupError({ error_rate: { minRequests: -1 } }).code).toBe('ERR_SYSVITALS_INVALID_RULE');
   });
 });

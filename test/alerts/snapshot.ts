@@ -2,7 +2,7 @@
 
 import type { Clock, DiskPartition, MetricsSnapshot } from '../../src/types.js';
 
-type Overrides = { [K in keyof MetricsSnapshot]?: Partial<MetricsSnapshot[K]> };
+export type Overrides = { [K in keyof MetricsSnapshot]?: Partial<MetricsSnapshot[K]> };
 
 export function partition(mount: string, used_percent: number): DiskPartition {
   return {
@@ -59,12 +59,27 @@ export function makeSnapshot(overrides: Overrides = {}): MetricsSnapshot {
       packets_in_per_sec: 0,
       packets_out_per_sec: 0,
     },
-    database: { status: 'healthy', response_time_ms: 5, pool_size: 10, pool_idle: 9, pool_waiting: 0, threshold: 1000 },
+    database: {
+      status: 'healthy',
+      response_time_ms: 5,
+      pool_size: 10,
+      pool_idle: 9,
+      pool_waiting: 0,
+      threshold: 1000,
+    },
     redis: { status: 'healthy', response_time_ms: 1, working: true, threshold: 1000 },
     websocket: { status: 'healthy', active_connections: 0 },
     requests: { status: 'healthy', per_second: 100 / 60, per_minute: 100, total: 1000 },
     errors: { status: 'healthy', count_4xx: 0, count_5xx: 0, error_rate_percent: 0, threshold: 5 },
-    latency: { status: 'healthy', p50_ms: 10, p95_ms: 50, p99_ms: 80, avg_ms: 15, max_ms: 120, threshold: 2000 },
+    latency: {
+      status: 'healthy',
+      p50_ms: 10,
+      p95_ms: 50,
+      p99_ms: 80,
+      avg_ms: 15,
+      max_ms: 120,
+      threshold: 2000,
+    },
     process: {
       status: 'healthy',
       pid: 1234,

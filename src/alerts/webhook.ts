@@ -1,0 +1,261 @@
+// Webhook channel: POSTs each alert event as JSON, in order, from a bounded queue, with a timeout and retries.
+
+import { invalidOption, SysvitalsError } from '../errors.js';
+import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
+import type { AlertEvent, Logger } from '../types.js';
+import { didYouMean } from './rules.js';
+
+export interface WebhookOptions {
+  /** http(s) URL that receives `POST` with the JSON body `{ type, alert }` (see `transform`). */
+  url: string;
+  /** Per-attempt timeout. @defaultValue 5000 */
+  timeoutMs?: number;
+  /** Further attempts after a failed one (network error, timeout, 429 or 5xx). @defaultValue 3 */
+  retries?: number;
+  /** Delay before the first retry; doubles each retry (500, 1000, 2000 ms). @defaultValue 500 */
+  retryDelayMs?: number;
+  /** Extra request headers, e.g. an Authorization header. */
+  headers?: Record<string, string>;
+  /** Events waiting to be sent; when full the oldest is dropped (logged once per overflow). @defaultValue 100 */
+  maxQueue?: number;
+  /** Shapes the body, e.g. `(e) => ({ text: e.alert.message })` for a Slack incoming webhook. */
+  transform?: (event: AlertEvent) => unknown;
+  logger?: Logger;
+}
+
+export interface WebhookConfig {
+  readonly url: string;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly maxQueue: number;
+  readonly transform: (event: AlertEvent) => unknown;
+  readonly logger: Logger;
+}
+
+export const DEFAULT_WEBHOOK_OPTIONS = Object.freeze({
+  timeoutMs: 5000,
+  retries: 3,
+  retryDelayMs: 500,
+  maxQueue: 100,
+});
+
+const KNOWN_KEYS = [
+  'url',
+  'timeoutMs',
+  'retries',
+  'retryDelayMs',
+  'headers',
+  'maxQueue',
+  'transform',
+  'logger',
+];
+
+export function parseWebhookOptions(options: WebhookOptions | string): WebhookConfig {
+  const opts: WebhookOptions = typeof options === 'string' ? { url: options } : options;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw invalidOption(
+      'sysvitals: `webhook` must be a URL string or an object such as { url: "https://…" }.',
+    );
+  }
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN_KEYS.includes(key)) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNKNOWN_OPTION',
+        `sysvitals: \`webhook\` has an unsupported property, \`${key}\`.${didYouMean(key, KNOWN_KEYS)}`,
+      );
+    }
+  }
+  let url: URL;
+  try {
+    url = new URL(String(opts.url));
+  } catch {
+    throw invalidOption(
+      `sysvitals: \`webhook.url\` must be an absolute http(s) URL, got ${JSON.stringify(opts.url)}.`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalidOption(`sysvitals: \`webhook.url\` must use http or https, got ${url.protocol}.`);
+  }
+  const int = (key: 'timeoutMs' | 'retries' | 'retryDelayMs' | 'maxQueue', min: number): number => {
+    const v = opts[key] ?? DEFAULT_WEBHOOK_OPTIONS[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      throw invalidOption(`sysvitals: \`webhook.${key}\` must be an integer ≥ ${min}, got ${String(v)}.`);
+    }
+    return v;
+  };
+  const headers = opts.headers ?? {};
+  if (
+    typeof headers !== 'object' ||
+    headers === null ||
+    Object.values(headers).some((h) => typeof h !== 'string')
+  ) {
+    throw invalidOption('sysvitals: `webhook.headers` must be an object of string values.');
+  }
+  if (opts.transform !== undefined && typeof opts.transform !== 'function') {
+    throw invalidOption('sysvitals: `webhook.transform` must be a function (event) => body.');
+  }
+  return Object.freeze({
+    url: url.href,
+    timeoutMs: int('timeoutMs', 1),
+    retries: int('retries', 0),
+    retryDelayMs: int('retryDelayMs', 0),
+    headers: Object.freeze({ ...headers }),
+    maxQueue: int('maxQueue', 1),
+    transform: opts.transform ?? ((event: AlertEvent) => event),
+    logger: opts.logger ?? consoleLogger,
+  });
+}
+
+/**
+ * Delivers events one at a time so a receiver sees raise before clear. `send` only enqueues: it
+ * never blocks, never throws, and a receiver that is down costs at most `maxQueue` queued events.
+ */
+export class WebhookChannel {
+  readonly config: WebhookConfig;
+  private readonly queue: AlertEvent[] = [];
+  private readonly outage: OutageLog;
+  private running = false;
+  private closed = false;
+  private overflowing = false;
+  private dropped = 0;
+  /** Aborts the request in flight on close(); per attempt, since AbortSignal.any() leaks with a long-lived source (nodejs/node#55351). */
+  private inFlight: AbortController | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
+  private idleWaiters: Array<() => void> = [];
+
+  /** Names the receiver in logs by host only: webhook URLs often carry a secret token in the path. */
+  private readonly key: string;
+
+  constructor(options: WebhookOptions | string) {
+    this.config = parseWebhookOptions(options);
+    this.key = `webhook (${new URL(this.config.url).host})`;
+    this.outage = new OutageLog(this.config.logger);
+  }
+
+  /** Events waiting (not counting the one being delivered). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Events dropped because the queue was full, since creation. */
+  get droppedCount(): number {
+    return this.dropped;
+  }
+
+  send(event: AlertEvent): void {
+    if (this.closed) return;
+    if (this.queue.length >= this.config.maxQueue) {
+      this.queue.shift();
+      this.dropped++;
+      if (!this.overflowing) {
+        this.overflowing = true;
+        this.config.logger.warn(
+          { component: this.key, maxQueue: this.config.maxQueue },
+          `sysvitals: ${this.key} queue full (${this.config.maxQueue}); dropping the oldest alert events`,
+        );
+      }
+    }
+    this.queue.push(event);
+    if (!this.running) void this.run();
+  }
+
+  /** Resolves when every queued event has been delivered or given up on (or the channel is closed). */
+  flush(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Drops queued events, aborts the request in flight and stops retries. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.inFlight?.abort();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      for (let event = this.queue.shift(); event && !this.closed; event = this.queue.shift()) {
+        await this.deliver(event);
+        if (this.queue.length === 0) this.overflowing = false;
+      }
+    } catch (err) {
+      // deliver() contains its own failures; this is a last line of defence.
+      this.outage.failed(this.key, err);
+    } finally {
+      this.running = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private async deliver(event: AlertEvent): Promise<void> {
+    let body: string;
+    try {
+      body = JSON.stringify(this.config.transform(event));
+    } catch (err) {
+      this.config.logger.warn(
+        { err: errorMessage(err) },
+        'sysvitals: webhook transform failed; event skipped',
+      );
+      return;
+    }
+    let lastError = '';
+    for (let attempt = 0; attempt <= this.config.retries && !this.closed; attempt++) {
+      if (attempt > 0) await this.delay(this.config.retryDelayMs * 2 ** (attempt - 1));
+      if (this.closed) return;
+      const outcome = await this.attempt(body);
+      if (outcome === 'ok') {
+        this.outage.recovered(this.key);
+        return;
+      }
+      lastError = outcome.error;
+      if (!outcome.retry) break;
+    }
+    if (!this.closed) this.outage.failed(this.key, lastError);
+  }
+
+  private async attempt(body: string): Promise<'ok' | { error: string; retry: boolean }> {
+    const controller = new AbortController();
+    this.inFlight = controller;
+    try {
+      const res = await fetch(this.config.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...this.config.headers },
+        body,
+        signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.config.timeoutMs)]),
+      });
+      // Read the body so the connection can be reused; its content is not needed.
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) return 'ok';
+      return {
+        error: `HTTP ${res.status}`,
+        retry: res.status >= 500 || res.status === 429 || res.status === 408,
+      };
+    } catch (err) {
+      const timedOut = err instanceof Error && err.name === 'TimeoutError';
+      const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
+      return {
+        error: timedOut ? `timed out after ${this.config.timeoutMs} ms` : `${errorMessage(err)}${cause}`,
+        retry: true,
+      };
+    } finally {
+      this.inFlight = undefined;
+    }
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeRetry = resolve;
+      this.retryTimer = setTimeout(resolve, ms);
+      this.retryTimer.unref();
+    });
+  }
+}
