@@ -32,6 +32,7 @@ export {
   type ErrorRateRuleOptions,
   type LevelRuleConfig,
   type LevelRuleOptions,
+  levelsOf,
   parseRules,
 } from './rules.js';
 export {

@@ -1,7 +1,7 @@
 // Alert rule options: defaults, hysteresis clear levels, validation at setup into a frozen complete config.
 
 import { SysvitalsError } from '../errors.js';
-import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleName } from '../thresholds.js';
+import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from '../thresholds.js';
 
 /** Rules on a dependency answering at all: raised as critical while its probe fails or times out. */
 export type AvailabilityRuleName = 'database' | 'redis';
@@ -133,6 +133,14 @@ export function parseRules(options: AlertRulesOptions | AlertRulesConfig = {}): 
   const config = Object.freeze(out) as AlertRulesConfig;
   PARSED.add(config);
   return config;
+}
+
+/** The warning/critical levels of the level rules, e.g. for the collector's `levels` option (which knows no availability rules). */
+export function levelsOf(rules: AlertRulesConfig): Readonly<Record<RuleName, Readonly<RuleLevels>>> {
+  const out: Partial<Record<RuleName, Readonly<RuleLevels>>> = {};
+  for (const name of RULE_NAMES)
+    out[name] = Object.freeze({ warning: rules[name].warning, critical: rules[name].critical });
+  return Object.freeze(out as Record<RuleName, Readonly<RuleLevels>>);
 }
 
 function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRateRuleConfig {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type AlertRulesOptions, DEFAULT_MIN_REQUESTS, parseRules } from '../../src/alerts/rules.js';
+import {
+  type AlertRulesOptions,
+  DEFAULT_MIN_REQUESTS,
+  levelsOf,
+  parseRules,
+} from '../../src/alerts/rules.js';
 import { SysvitalsError } from '../../src/errors.js';
 import { DEFAULT_LEVELS, RULE_NAMES } from '../../src/thresholds.js';
 
@@ -55,6 +60,13 @@ describe('parseRules defaults', () => {
     expect(Object.isFrozen(rules.memory)).toBe(true);
     expect(rules.memory.for).toBe(30_000);
     expect(parseRules(rules)).toBe(rules);
+  });
+
+  it('exposes the warning/critical levels alone for the collector', () => {
+    const levels = levelsOf(parseRules({ disk: { warning: 80, critical: 88 } }));
+    expect(Object.keys(levels)).toEqual([...RULE_NAMES]);
+    expect(levels.disk).toEqual({ warning: 80, critical: 88 });
+    expect(levels.cpu).toEqual(DEFAULT_LEVELS.cpu);
   });
 
   it('allows millisecond levels above 100 and equal warning and critical levels', () => {
