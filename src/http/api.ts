@@ -1,0 +1,288 @@
+// The framework-free admin API: `handle(req, res)` answers every request under the base path on
+// node:http objects, so each adapter only has to hand those requests over.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { invalidOption, SysvitalsError } from '../errors.js';
+import { consoleLogger, OutageLog } from '../logger.js';
+import {
+  type AuthMode,
+  type AuthOptions,
+  createAuthenticator,
+  DEFAULT_ACCESS_TOKEN_TTL_MS,
+  WWW_AUTHENTICATE,
+} from './auth.js';
+import { parseQuery } from './params.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { sendError } from './respond.js';
+import type { AdminContext, AdminRoute, AdminRouteConfig, AdminSource } from './route.js';
+import { ADMIN_ROUTES } from './routes.js';
+
+export const DEFAULT_BASE_PATH = '/api/core/admin/system';
+
+export interface AdminApiOptions<R = IncomingMessage> extends AuthOptions<R> {
+  /** Where the admin API lives. @defaultValue '/api/core/admin/system' */
+  basePath?: string;
+  /** Per-client limit on admin requests; `false` disables it. @defaultValue { max: 300, windowMs: 60_000, maxClients: 10_000 } */
+  rateLimit?: RateLimitOptions | false;
+  /** `metrics/` serves a snapshot younger than this from cache. @defaultValue 1000 */
+  metricsMaxAgeMs?: number;
+  /** Lifetime of the signed tokens from `GET token/`. @defaultValue 300_000 (5 minutes) */
+  accessTokenTtlMs?: number;
+}
+
+/** The option names createAdminApi takes, so an adapter can split them from the monitor's options. */
+export const ADMIN_API_OPTION_KEYS = Object.freeze([
+  'basePath',
+  'adminToken',
+  'authorize',
+  'trustProxy',
+  'rateLimit',
+  'metricsMaxAgeMs',
+  'accessTokenTtlMs',
+] as const satisfies readonly (keyof AdminApiOptions)[]);
+
+export interface AdminApi<R = IncomingMessage> {
+  readonly basePath: string;
+  readonly authMode: AuthMode;
+  /** True for the base path and anything below it (a pathname, no query). */
+  isAdminPath(pathname: string): boolean;
+  /** Like isAdminPath on a raw request URL (query allowed); no allocation, for the per-request check. */
+  isAdminUrl(url: string): boolean;
+  /**
+   * Answers `req` and resolves true when its path is under the base path; resolves false (and writes
+   * nothing) otherwise. Never rejects. `request` is what the authorize hook receives (default `req`);
+   * `url` overrides `req.url` (Express's `originalUrl` under a mount path).
+   */
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context?: { request?: R; url?: string },
+  ): Promise<boolean>;
+}
+
+export interface AdminApiDeps {
+  /** The route table; tests and the standalone server may pass their own. @defaultValue ADMIN_ROUTES */
+  routes?: readonly AdminRoute[];
+}
+
+export function createAdminApi<R = IncomingMessage>(
+  source: AdminSource,
+  options: AdminApiOptions<R> = {},
+  deps: AdminApiDeps = {},
+): AdminApi<R> {
+  const logger = source.logger ?? consoleLogger;
+  const clock = source.clock ?? Date;
+  const now = () => clock.now();
+  const basePath = normalizeBasePath(options.basePath ?? DEFAULT_BASE_PATH);
+  const config: AdminRouteConfig = Object.freeze({
+    basePath,
+    metricsMaxAgeMs: nonNegativeInteger('metricsMaxAgeMs', options.metricsMaxAgeMs, 1000),
+    accessTokenTtlMs: positiveInteger(
+      'accessTokenTtlMs',
+      options.accessTokenTtlMs,
+      DEFAULT_ACCESS_TOKEN_TTL_MS,
+    ),
+  });
+  if (
+    options.rateLimit !== undefined &&
+    options.rateLimit !== false &&
+    typeof options.rateLimit !== 'object'
+  ) {
+    throw invalidOption('`rateLimit` must be an object `{ max, windowMs, maxClients }` or false.');
+  }
+  const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
+  const auth = createAuthenticator<R>(options, { logger, now, basePath });
+  const routes = deps.routes ?? ADMIN_ROUTES;
+  const exact = new Map<string, AdminRoute>();
+  const prefixed: AdminRoute[] = [];
+  for (const route of routes) {
+    if (!exact.has(route.path)) exact.set(route.path, route);
+    if (route.prefix) prefixed.push(route);
+  }
+  const endpointList = routes.map((r) => `${r.path}/`).join(', ');
+  const outages = new OutageLog(logger, now);
+  const baseSlash = `${basePath}/`;
+
+  function isAdminPath(pathname: string): boolean {
+    return pathname === basePath || pathname.startsWith(baseSlash);
+  }
+
+  function isAdminUrl(url: string): boolean {
+    if (!url.startsWith(basePath)) return false;
+    const next = url.charCodeAt(basePath.length);
+    return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
+  }
+
+  function match(subpath: string): AdminRoute | undefined {
+    const path = subpath.endsWith('/') ? subpath.slice(0, -1) : subpath;
+    const found = exact.get(path);
+    if (found) return found;
+    for (const route of prefixed) if (path.startsWith(`${route.path}/`)) return route;
+    return undefined;
+  }
+
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    search: string,
+    request: R,
+  ): Promise<void> {
+    const clientAddress = auth.clientAddress(req);
+    if (limiter) {
+      const verdict = limiter.hit(clientAddress);
+      if (!verdict.ok) {
+        sendError(
+          res,
+          429,
+          'rate_limited',
+          `too many admin requests; retry in ${verdict.retryAfterSeconds}s`,
+          {
+            'retry-after': verdict.retryAfterSeconds,
+          },
+        );
+        return;
+      }
+    }
+    const subpath = pathname.length > basePath.length ? pathname.slice(baseSlash.length) : '';
+    const route = match(subpath);
+    const searchParams = new URLSearchParams(search);
+
+    let via: AdminContext['auth'] = 'public';
+    if (!route?.public) {
+      const accessToken = route?.noAccessToken ? undefined : (searchParams.get('access_token') ?? undefined);
+      const decision = await auth.check(req, request, accessToken);
+      if (!decision.ok) {
+        const headers = decision.status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : undefined;
+        sendError(res, decision.status, decision.code, decision.message, headers);
+        return;
+      }
+      via = decision.via;
+    }
+    if (!route) {
+      sendError(
+        res,
+        404,
+        'not_found',
+        `no admin endpoint at ${JSON.stringify(cut(pathname))}; endpoints under ${basePath}/: ${endpointList}`,
+      );
+      return;
+    }
+
+    const methods = route.methods ?? ['GET'];
+    const method = req.method === 'HEAD' && methods.includes('GET') ? 'GET' : (req.method ?? '');
+    if (!methods.includes(method)) {
+      const allow = methods.includes('GET') ? [...methods, 'HEAD'] : methods;
+      sendError(
+        res,
+        405,
+        'method_not_allowed',
+        `${cut(req.method ?? '')} is not allowed here; use ${allow.join(', ')}`,
+        {
+          allow: allow.join(', '),
+        },
+      );
+      return;
+    }
+
+    let query: Record<string, unknown> = {};
+    if (route.query !== 'any') {
+      const parsed = parseQuery(searchParams, route.query ?? {}, route.noAccessToken ? [] : ['access_token']);
+      if (!parsed.ok) {
+        sendError(res, 400, 'invalid_parameter', parsed.message);
+        return;
+      }
+      query = parsed.query;
+    }
+
+    const ctx: AdminContext = {
+      req,
+      res,
+      source,
+      query,
+      searchParams,
+      pathname,
+      subpath,
+      auth: via,
+      clientAddress,
+      config,
+      logger,
+      now,
+    };
+    const key = `route:${route.path}`;
+    try {
+      await route.handle(ctx);
+      outages.recovered(key);
+    } catch (err) {
+      if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_CLOSED') {
+        sendError(res, 503, 'unavailable', 'the monitor is closed');
+        return;
+      }
+      outages.failed(key, err);
+      if (res.headersSent) res.destroy();
+      else sendError(res, 500, 'internal_error', 'internal error in the admin API; see the server log');
+    }
+  }
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context?: { request?: R; url?: string },
+  ): Promise<boolean> {
+    const url = context?.url ?? req.url ?? '/';
+    const q = url.indexOf('?');
+    const pathname = q === -1 ? url : url.slice(0, q);
+    if (!isAdminPath(pathname)) return false;
+    try {
+      await serve(
+        req,
+        res,
+        pathname,
+        q === -1 ? '' : url.slice(q + 1),
+        context?.request ?? (req as unknown as R),
+      );
+    } catch (err) {
+      // Only reachable through a bug in this file or a hostile socket; the host app must not see it.
+      outages.failed('admin-api', err);
+      if (res.headersSent) res.destroy();
+      else sendError(res, 500, 'internal_error', 'internal error in the admin API; see the server log');
+    }
+    return true;
+  }
+
+  return { basePath, authMode: auth.mode, isAdminPath, isAdminUrl, handle };
+}
+
+function cut(value: string): string {
+  return value.length > 100 ? `${value.slice(0, 100)}…` : value;
+}
+
+/** `/x/y/` -> `/x/y`. Must start with `/`, name at least one segment, and hold no query, fragment or space. */
+export function normalizeBasePath(path: string): string {
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s%]/.test(path)) {
+    throw invalidOption(
+      `\`basePath\` must be a path such as '/api/core/admin/system' (got ${JSON.stringify(path)}).`,
+    );
+  }
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed.length === 0 || trimmed.includes('//')) {
+    throw invalidOption(
+      `\`basePath\` ${JSON.stringify(path)} would cover the whole application; give a path with at least one segment.`,
+    );
+  }
+  return trimmed;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1)
+    throw invalidOption(`\`${name}\` must be a positive integer in milliseconds.`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0)
+    throw invalidOption(`\`${name}\` must be an integer >= 0 in milliseconds.`);
+  return value;
+}

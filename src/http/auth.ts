@@ -1,0 +1,248 @@
+// Who may read the admin API: a bearer token, an authorize hook, or (with neither) loopback clients only;
+// plus short-lived signed tokens for browser EventSource, which cannot send headers.
+
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { invalidOption } from '../errors.js';
+import type { Logger } from '../types.js';
+
+export interface AuthOptions<R = IncomingMessage> {
+  /** Secret for `Authorization: Bearer <adminToken>`. Compared in constant time. */
+  adminToken?: string;
+  /**
+   * Decides whether a request may read the admin API (sync or async). Returning false or throwing refuses
+   * it with 403. With `adminToken` also set, a request with the right token is served without the hook.
+   * Receives the framework's request (Express `req`, Fastify `request`, Koa `ctx`; node's `IncomingMessage` in the core).
+   */
+  authorize?: (request: R) => boolean | Promise<boolean>;
+  /**
+   * Trust `X-Forwarded-For` to find the client address (loopback rule, rate limit). `true` takes the
+   * left-most address; a number N trusts N proxies in front of the app. Default false: the socket address.
+   * @defaultValue false
+   */
+  trustProxy?: boolean | number;
+}
+
+export type AuthVia = 'token' | 'authorize' | 'loopback' | 'access_token';
+export type AuthMode = 'token' | 'authorize' | 'token+authorize' | 'loopback';
+
+export type AuthDecision =
+  | { ok: true; via: AuthVia }
+  | { ok: false; status: 401 | 403; code: 'unauthorized' | 'token_expired' | 'forbidden'; message: string };
+
+export interface Authenticator<R> {
+  readonly mode: AuthMode;
+  /** `accessToken` is the `access_token` query parameter, when the route accepts one. */
+  check(req: IncomingMessage, hookInput: R, accessToken: string | undefined): Promise<AuthDecision>;
+  clientAddress(req: IncomingMessage): string;
+}
+
+/** Sent with every 401 so that clients know to retry with a bearer token (RFC 6750). */
+export const WWW_AUTHENTICATE = 'Bearer realm="sysvitals"';
+
+/** Bearer values longer than this are refused without hashing (no configured token is this long). */
+const MAX_CREDENTIAL_LENGTH = 4096;
+
+export function createAuthenticator<R>(
+  options: AuthOptions<R>,
+  deps: { logger: Logger; now: () => number; basePath: string },
+): Authenticator<R> {
+  const { adminToken, authorize } = options;
+  const trustProxy = options.trustProxy ?? false;
+  if (adminToken !== undefined && (typeof adminToken !== 'string' || adminToken.length === 0)) {
+    throw invalidOption(
+      '`adminToken` must be a non-empty string (or undefined to serve loopback clients only).',
+    );
+  }
+  if (authorize !== undefined && typeof authorize !== 'function') {
+    throw invalidOption('`authorize` must be a function `(request) => boolean | Promise<boolean>`.');
+  }
+  if (
+    typeof trustProxy !== 'boolean' &&
+    !(typeof trustProxy === 'number' && Number.isInteger(trustProxy) && trustProxy >= 0)
+  ) {
+    throw invalidOption(
+      '`trustProxy` must be true, false or the number of proxies in front of the app (0, 1, 2 …).',
+    );
+  }
+
+  const tokenHash = adminToken === undefined ? undefined : sha256(adminToken);
+  const mode: AuthMode =
+    tokenHash && authorize ? 'token+authorize' : tokenHash ? 'token' : authorize ? 'authorize' : 'loopback';
+  if (mode === 'loopback') {
+    deps.logger.warn(
+      { basePath: deps.basePath },
+      `sysvitals: no adminToken or authorize configured; the admin API at ${deps.basePath} answers loopback clients only`,
+    );
+  }
+  const addressOf = (req: IncomingMessage) => clientAddress(req, trustProxy);
+
+  async function check(
+    req: IncomingMessage,
+    hookInput: R,
+    accessToken: string | undefined,
+  ): Promise<AuthDecision> {
+    if (accessToken !== undefined) {
+      const verdict = verifyAccessToken(accessToken, deps.now());
+      if (verdict === 'valid') return { ok: true, via: 'access_token' };
+      if (verdict === 'expired') {
+        return {
+          ok: false,
+          status: 401,
+          code: 'token_expired',
+          message: 'access_token has expired; request a new one',
+        };
+      }
+      return { ok: false, status: 403, code: 'forbidden', message: 'access_token is not valid' };
+    }
+
+    const bearer = tokenHash ? bearerToken(req) : undefined;
+    if (tokenHash && bearer !== undefined && bearer.length <= MAX_CREDENTIAL_LENGTH) {
+      if (timingSafeEqual(sha256(bearer), tokenHash)) return { ok: true, via: 'token' };
+    }
+
+    if (authorize) {
+      let allowed = false;
+      try {
+        allowed = (await authorize(hookInput)) === true;
+      } catch (err) {
+        // A hook that throws refuses the request; it is the usual way to say "not logged in".
+        deps.logger.debug?.({ err }, 'sysvitals: authorize hook threw; refusing with 403');
+      }
+      if (allowed) return { ok: true, via: 'authorize' };
+      if (tokenHash && bearer === undefined) return missingCredentials();
+      return { ok: false, status: 403, code: 'forbidden', message: 'not authorized to read the admin API' };
+    }
+
+    if (tokenHash) {
+      return bearer === undefined
+        ? missingCredentials()
+        : { ok: false, status: 403, code: 'forbidden', message: 'the bearer token is not valid' };
+    }
+
+    // Loopback mode. Behind a reverse proxy on the same host every client arrives from 127.0.0.1,
+    // so a forwarded request is refused unless trustProxy says how to find the real client.
+    if (trustProxy === false && isForwarded(req)) {
+      return {
+        ok: false,
+        status: 403,
+        code: 'forbidden',
+        message: 'request came through a proxy; set trustProxy, adminToken or authorize to serve it',
+      };
+    }
+    if (isLoopback(addressOf(req))) return { ok: true, via: 'loopback' };
+    return {
+      ok: false,
+      status: 403,
+      code: 'forbidden',
+      message: 'the admin API serves loopback clients only until adminToken or authorize is configured',
+    };
+  }
+
+  return { mode, check, clientAddress: addressOf };
+}
+
+function missingCredentials(): AuthDecision {
+  return {
+    ok: false,
+    status: 401,
+    code: 'unauthorized',
+    message: 'credentials required: send Authorization: Bearer <token>',
+  };
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined for no or another scheme. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  return match ? match[1] : undefined;
+}
+
+function isForwarded(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return h['x-forwarded-for'] !== undefined || h.forwarded !== undefined || h['x-real-ip'] !== undefined;
+}
+
+/**
+ * The client's address: the socket's, or with trustProxy the address X-Forwarded-For names
+ * (`true`: the left-most; N: the one N hops before the socket, as Express's `trust proxy` counts).
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean | number = false): string {
+  const socketAddress = req.socket?.remoteAddress ?? '';
+  if (trustProxy === false || trustProxy === 0) return socketAddress;
+  const header = req.headers['x-forwarded-for'];
+  if (typeof header !== 'string' || header.length === 0) return socketAddress;
+  const hops = header.split(',');
+  hops.push(socketAddress);
+  const index = trustProxy === true ? 0 : Math.max(0, hops.length - 1 - trustProxy);
+  return normalizeAddress(hops[index] as string);
+}
+
+/** Trims, removes IPv6 brackets and an IPv4 port; anything else unparseable is kept (cut) as an opaque key. */
+function normalizeAddress(raw: string): string {
+  let a = raw.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
+  if (bracketed) a = bracketed[1] as string;
+  else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
+  return isIP(a) ? a : a.slice(0, 64);
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped IPv6 forms (::ffff:127.x.y.z, ::ffff:7fxx:xxxx). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  let a = address.toLowerCase();
+  if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
+  if (a.startsWith('::ffff:')) a = a.slice(7);
+  else if (a.startsWith('0:0:0:0:0:ffff:')) a = a.slice(15);
+  if (/^7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(a)) return true;
+  return isIP(a) === 4 && a.startsWith('127.');
+}
+
+// Signed access tokens. The secret is random per process, so a token works only on the process that
+// issued it and dies with it; the short TTL limits what a token leaked through a URL (logs) can do.
+
+/** @defaultValue 5 minutes */
+export const DEFAULT_ACCESS_TOKEN_TTL_MS = 5 * 60_000;
+const TOKEN_PREFIX = 'sv1';
+let processSecret: Buffer | undefined;
+
+function secret(): Buffer {
+  processSecret ??= randomBytes(32);
+  return processSecret;
+}
+
+function sign(payload: string): Buffer {
+  return createHmac('sha256', secret()).update(payload).digest();
+}
+
+export interface AccessToken {
+  token: string;
+  /** ISO time after which the token is refused. */
+  expires_at: string;
+}
+
+export function issueAccessToken(now: number, ttlMs: number = DEFAULT_ACCESS_TOKEN_TTL_MS): AccessToken {
+  const expires = Math.floor(now + ttlMs);
+  const payload = `${TOKEN_PREFIX}.${expires.toString(36)}`;
+  return {
+    token: `${payload}.${sign(payload).toString('base64url')}`,
+    expires_at: new Date(expires).toISOString(),
+  };
+}
+
+export function verifyAccessToken(token: string, now: number): 'valid' | 'expired' | 'invalid' {
+  if (token.length > 128) return 'invalid';
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[0] !== TOKEN_PREFIX || !/^[0-9a-z]{1,12}$/.test(parts[1] as string))
+    return 'invalid';
+  const given = Buffer.from(parts[2] as string, 'base64url');
+  const expected = sign(`${parts[0]}.${parts[1]}`);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+  return Number.parseInt(parts[1] as string, 36) > now ? 'valid' : 'expired';
+}

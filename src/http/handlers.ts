@@ -1,0 +1,62 @@
+// The seed's four admin endpoints (metrics, health, alerts, history) and the access-token endpoint.
+
+import { issueAccessToken } from './auth.js';
+import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
+import { booleanParam, enumParam, identifierParam, integerParam } from './params.js';
+import { sendData, sendJson } from './respond.js';
+import { defineRoute } from './route.js';
+
+export const metricsRoute = defineRoute({
+  path: 'metrics',
+  async handle({ res, source, config }) {
+    sendData(res, await source.getMetrics(config.metricsMaxAgeMs));
+  },
+});
+
+export const healthRoute = defineRoute({
+  path: 'health',
+  query: { detailed: booleanParam(false) },
+  async handle({ req, res, source, query }) {
+    if (wantsHealthJson(req.headers.accept)) {
+      // The IETF draft format needs the observed values, so it always reads the detailed health.
+      const doc = healthJsonDocument(await source.getHealth(true), source.instanceId);
+      sendJson(res, doc.status === 'fail' ? 503 : 200, doc, undefined, 'application/health+json');
+      return;
+    }
+    const status = await source.getHealth(query.detailed);
+    // 503 on red, as Kubernetes probes and Spring Boot users expect; the body is the same document.
+    sendData(res, status, healthHttpStatus(status.status));
+  },
+});
+
+export const alertsRoute = defineRoute({
+  path: 'alerts',
+  query: { history: booleanParam(false), limit: integerParam(1, 1000, 100) },
+  async handle({ res, source, query, now }) {
+    const alerts = await source.getAlerts({ history: query.history, limit: query.limit });
+    sendData(res, {
+      type: query.history ? 'history' : 'active',
+      count: alerts.length,
+      alerts,
+      timestamp: new Date(now()).toISOString(),
+    });
+  },
+});
+
+export const historyRoute = defineRoute({
+  path: 'history',
+  query: { period: enumParam(['1h', '24h', '7d'], '24h'), instance: identifierParam() },
+  async handle({ res, source, query }) {
+    const opts = query.instance === undefined ? undefined : { instance: query.instance };
+    sendData(res, await source.history(query.period, opts));
+  },
+});
+
+/** A short-lived signed token for `?access_token=`, for EventSource, which cannot send headers. */
+export const tokenRoute = defineRoute({
+  path: 'token',
+  noAccessToken: true,
+  handle({ res, now, config }) {
+    sendData(res, issueAccessToken(now(), config.accessTokenTtlMs));
+  },
+});

@@ -1,0 +1,70 @@
+// What an admin route is: the narrow monitor interface it reads (AdminSource), the context it gets,
+// and how it declares its path, methods, auth and query parameters.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Alert, Clock, HealthStatus, HistoryPeriod, Logger, MetricsSnapshot } from '../types.js';
+import type { AuthVia } from './auth.js';
+import type { ParsedQuery, QuerySpec } from './params.js';
+
+/**
+ * The part of the SystemMonitor the admin API reads. The monitor implements it; tests use a fake.
+ * Routes that need more (the stream's events) may widen it with optional members.
+ */
+export interface AdminSource {
+  getMetrics(maxAgeMs?: number): Promise<MetricsSnapshot>;
+  getHealth(detailed?: boolean): Promise<HealthStatus>;
+  getAlerts(opts: { history: boolean; limit: number }): Promise<readonly Alert[]>;
+  history(period: HistoryPeriod, opts?: { instance?: string }): Promise<unknown>;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  readonly instanceId?: string;
+}
+
+/** Settings routes read; parsed once by createAdminApi. */
+export interface AdminRouteConfig {
+  readonly basePath: string;
+  /** Snapshots younger than this are served from cache by `metrics/`. */
+  readonly metricsMaxAgeMs: number;
+  readonly accessTokenTtlMs: number;
+}
+
+export interface AdminContext<Q = Record<string, unknown>> {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly source: AdminSource;
+  /** The route's declared parameters, validated, with defaults filled in. */
+  readonly query: Q;
+  /** The raw query, for routes declared with `query: 'any'`. */
+  readonly searchParams: URLSearchParams;
+  /** The request path, e.g. `/api/core/admin/system/dashboard/app.js`. */
+  readonly pathname: string;
+  /** The path below the base path as received (no slash removed), e.g. `dashboard/app.js`. */
+  readonly subpath: string;
+  /** How the request was let in; `public` for routes served without authentication. */
+  readonly auth: AuthVia | 'public';
+  readonly clientAddress: string;
+  readonly config: AdminRouteConfig;
+  readonly logger: Logger;
+  now(): number;
+}
+
+export interface AdminRoute<Q extends QuerySpec = QuerySpec> {
+  /** Path below the base path without slashes at the ends: `metrics`, `metrics/prometheus`. A trailing slash is optional in requests. */
+  readonly path: string;
+  /** Also serve every path below `path` (`dashboard/…`); the handler reads `ctx.subpath`. */
+  readonly prefix?: boolean;
+  /** @defaultValue ['GET'] (HEAD is served as GET without a body wherever GET is allowed) */
+  readonly methods?: readonly string[];
+  /** Served without authentication: only for assets that hold no data. The rate limit still applies. */
+  readonly public?: boolean;
+  /** Declared query parameters (anything else is a 400), or 'any' to leave the query to the handler. */
+  readonly query?: Q | 'any';
+  /** Refuse `?access_token=` here (the token route: a signed token must not renew itself). */
+  readonly noAccessToken?: boolean;
+  handle(ctx: AdminContext<ParsedQuery<Q>>): void | Promise<void>;
+}
+
+/** Declares a route with its query types inferred; the table stores it type-erased. */
+export function defineRoute<Q extends QuerySpec = Record<never, never>>(route: AdminRoute<Q>): AdminRoute {
+  return route as unknown as AdminRoute;
+}

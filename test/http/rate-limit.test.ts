@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { SysvitalsError } from '../../src/errors.js';
+import { createRateLimiter } from '../../src/http/rate-limit.js';
+
+describe('createRateLimiter', () => {
+  it('allows max requests per client per window, then says when to retry', () => {
+    let t = 60_000 * 10 + 15_000; // 15 s into a window
+    const limiter = createRateLimiter({ max: 3, windowMs: 60_000 }, () => t);
+    expect([1, 2, 3].map(() => limiter.hit('a').ok)).toEqual([true, true, true]);
+    expect(limiter.hit('a')).toEqual({ ok: false, retryAfterSeconds: 45 });
+    expect(limiter.hit('b').ok).toBe(true);
+    t += 44_500;
+    expect(limiter.hit('a')).toEqual({ ok: false, retryAfterSeconds: 1 });
+    t += 500;
+    expect(limiter.hit('a').ok).toBe(true);
+  });
+
+  it('bounds the clients tracked: newcomers beyond maxClients share one budget', () => {
+    const limiter = createRateLimiter({ max: 2, maxClients: 2 }, () => 0);
+    limiter.hit('a');
+    limiter.hit('b');
+    expect(limiter.hit('c').ok).toBe(true);
+    expect(limiter.hit('d').ok).toBe(true);
+    expect(limiter.hit('e').ok).toBe(false); // c, d, e share the overflow budget of 2
+    expect(limiter.hit('a').ok).toBe(true); // tracked clients keep their own
+  });
+
+  it('defaults to 300 a minute', () => {
+    const limiter = createRateLimiter({}, () => 0);
+    expect(limiter.config).toEqual({ max: 300, windowMs: 60_000, maxClients: 10_000 });
+    let allowed = 0;
+    for (let i = 0; i < 400; i++) if (limiter.hit('x').ok) allowed++;
+    expect(allowed).toBe(300);
+  });
+
+  it.each([{ max: 0 }, { windowMs: 1.5 }, { maxClients: -1 }, { max: Number.NaN }, { maxx: 3 }])(
+    'refuses %j at setup',
+    (options) => {
+      expect(() => createRateLimiter(options as never, () => 0)).toThrow(SysvitalsError);
+    },
+  );
+});
