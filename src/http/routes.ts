@@ -23,6 +23,7 @@
 
 import { alertsRoute, healthRoute, historyRoute, metricsRoute, tokenRoute } from './handlers.js';
 import type { AdminRoute } from './route.js';
+import { streamRoute } from './stream.js';
 
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
   metricsRoute,
@@ -30,4 +31,5 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   alertsRoute,
   historyRoute,
   tokenRoute,
+  streamRoute,
 ];

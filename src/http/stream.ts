@@ -1,0 +1,228 @@
+// GET stream/: Server-Sent Events with a `metrics` event per sample, `alert` events and a heartbeat, bounded per client.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { invalidOption } from '../errors.js';
+import type { Logger } from '../types.js';
+import { LiveFeed, type LiveSource } from './live-feed.js';
+import { sendError, setCommonHeaders } from './respond.js';
+import { type AdminRoute, type AdminSource, defineRoute } from './route.js';
+
+export interface StreamOptions {
+  /**
+   * How often a comment line is sent when nothing else is, so proxies and load balancers keep the stream open.
+   * @defaultValue 15_000 (ms)
+   */
+  heartbeatMs?: number;
+  /**
+   * The reconnection delay the browser is told (`retry:`).
+   * @defaultValue 3_000 (ms)
+   */
+  retryMs?: number;
+  /**
+   * Bytes that may wait unsent for one client (Node's buffer of its response). A client that stops reading
+   * reaches it after a few events and is disconnected, so it never holds memory or delays the others.
+   * @defaultValue 262_144 (256 KiB)
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Open streams served at once; beyond it a new client gets 503 with `Retry-After`.
+   * @defaultValue 100
+   */
+  maxClients?: number;
+}
+
+export interface StreamConfig {
+  readonly heartbeatMs: number;
+  readonly retryMs: number;
+  readonly maxBufferedBytes: number;
+  readonly maxClients: number;
+}
+
+export const DEFAULT_STREAM_OPTIONS: StreamConfig = Object.freeze({
+  heartbeatMs: 15_000,
+  retryMs: 3_000,
+  maxBufferedBytes: 256 * 1024,
+  maxClients: 100,
+});
+
+/** Shared by the stream and the WebSocket: validates the live options at setup. */
+export function parseLiveOptions<T extends object>(
+  options: T | undefined,
+  defaults: object,
+  owner: string,
+): Record<string, number> {
+  const out = { ...defaults } as Record<string, number>;
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if (value === undefined) continue;
+    if (!(key in defaults)) continue; // Other keys belong to the caller's own options (path, authenticate …).
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || !Number.isInteger(value)) {
+      throw invalidOption(`${owner}: \`${key}\` must be a positive integer, got ${String(value)}.`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+export function parseStreamOptions(options: StreamOptions = {}): StreamConfig {
+  return Object.freeze(
+    parseLiveOptions(options, DEFAULT_STREAM_OPTIONS, 'stream') as unknown as StreamConfig,
+  );
+}
+
+/** Handles one authenticated `GET stream/`; the admin router calls it after its auth check. */
+export interface StreamHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** Streams open now. */
+  readonly clients: number;
+  /** Ends every open stream (on monitor close, so the server can close). */
+  close(): void;
+}
+
+interface StreamClient {
+  res: ServerResponse;
+  sentMetrics: boolean;
+}
+
+/** `event:` + `data:` framing; the JSON has no newline, so one data line is enough. */
+export function sseFrame(event: string, json: string): string {
+  return `event: ${event}\ndata: ${json}\n\n`;
+}
+
+const HEARTBEAT = ': heartbeat\n\n';
+
+export function createStreamHandler(
+  source: LiveSource,
+  options: StreamOptions = {},
+  logger?: Logger,
+): StreamHandler {
+  const config = parseStreamOptions(options);
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const drop = (client: StreamClient, why: string): void => {
+    feed.delete(client);
+    logger?.debug?.({ why }, 'sysvitals: live stream client dropped');
+    client.res.destroy();
+  };
+
+  // Node's own buffer is the per-client queue: write() never blocks, and writableLength says how much
+  // this client has not taken yet. Past the bound the client is dropped instead of buffering more.
+  const write = (client: StreamClient, frame: string): void => {
+    const { res } = client;
+    if (res.destroyed || res.writableEnded) {
+      feed.delete(client);
+      return;
+    }
+    if (res.writableLength + frame.length > config.maxBufferedBytes) {
+      drop(client, 'client is not reading');
+      return;
+    }
+    res.write(frame);
+    // compression() buffers until flushed; it also skips `no-transform` responses, this is belt and braces.
+    (res as ServerResponse & { flush?: () => void }).flush?.();
+  };
+
+  const feed = new LiveFeed<StreamClient>(
+    source,
+    sseFrame,
+    (client, frame, event) => {
+      if (event === 'metrics') client.sentMetrics = true;
+      write(client, frame);
+    },
+    () => handler.close(),
+  );
+
+  const startHeartbeat = (): void => {
+    if (heartbeat) return;
+    heartbeat = setInterval(() => {
+      feed.each((client) => write(client, HEARTBEAT));
+      if (feed.size === 0) stopHeartbeat();
+    }, config.heartbeatMs);
+    heartbeat.unref();
+  };
+  const stopHeartbeat = (): void => {
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = undefined;
+  };
+
+  const handler = ((req: IncomingMessage, res: ServerResponse): void => {
+    if (feed.size >= config.maxClients) {
+      sendError(res, 503, 'unavailable', `at most ${config.maxClients} live streams are served at once`, {
+        'retry-after': 30,
+      });
+      return;
+    }
+    setCommonHeaders(res);
+    const headers: Record<string, string> = {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      // no-transform: compression middleware leaves the stream alone instead of buffering it.
+      'Cache-Control': 'no-store, no-transform',
+      // nginx would otherwise buffer the whole response.
+      'X-Accel-Buffering': 'no',
+    };
+    if (req.httpVersionMajor < 2) headers.Connection = 'keep-alive';
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    res.on('error', () => {}); // A reset client is dropped via 'close'; the error itself is not ours to throw.
+    const client: StreamClient = { res, sentMetrics: false };
+    res.on('close', () => {
+      feed.delete(client);
+      if (feed.size === 0) stopHeartbeat();
+    });
+    feed.add(client);
+    startHeartbeat();
+    write(client, `retry: ${config.retryMs}\n\n`);
+
+    // The latest snapshot at once, unless a fresher sample already went out while it was fetched.
+    source.getMetrics().then(
+      (snapshot) => {
+        if (!feed.has(client) || client.sentMetrics) return;
+        client.sentMetrics = true;
+        write(client, feed.frame('metrics', snapshot));
+      },
+      (err: unknown) => logger?.debug?.({ err }, 'sysvitals: no snapshot for a new stream client'),
+    );
+  }) as StreamHandler;
+
+  Object.defineProperty(handler, 'clients', { get: () => feed.size });
+  handler.close = (): void => {
+    stopHeartbeat();
+    feed.each((client) => client.res.end());
+    feed.clear();
+  };
+  return handler;
+}
+
+function isLiveSource(source: AdminSource): source is AdminSource & LiveSource {
+  const s = source as Partial<LiveSource>;
+  return typeof s.on === 'function' && typeof s.off === 'function';
+}
+
+/**
+ * The `stream` admin route. One handler (client set, heartbeat) per monitor, created on first use;
+ * the admin API has already checked auth (bearer, authorize hook, loopback, or `?access_token=`).
+ */
+export function createStreamRoute(options: StreamOptions = {}): AdminRoute {
+  parseStreamOptions(options); // Fail at setup, not on the first request.
+  const handlers = new WeakMap<object, StreamHandler>();
+  return defineRoute({
+    path: 'stream',
+    handle({ req, res, source, logger }) {
+      if (!isLiveSource(source)) {
+        sendError(res, 404, 'not_found', 'the live stream needs a monitor that emits events');
+        return;
+      }
+      let handler = handlers.get(source);
+      if (!handler) {
+        handler = createStreamHandler(source, options, logger);
+        handlers.set(source, handler);
+      }
+      handler(req, res);
+    },
+  });
+}
+
+/** `GET stream/` with the default options. */
+export const streamRoute: AdminRoute = createStreamRoute();
