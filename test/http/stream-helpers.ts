@@ -19,6 +19,11 @@ export function snapshot(seq: number, bytes = 0): MetricsSnapshot {
   return s as unknown as MetricsSnapshot;
 }
 
+/** The sequence number `snapshot()` put in a received snapshot. */
+export function seqOf(data: unknown): number {
+  return (data as MetricsSnapshot).cpu.current_percent;
+}
+
 export function alertEvent(type: AlertEvent['type'], id = 'a1'): AlertEvent {
   const alert: Alert = {
     id,
@@ -39,7 +44,11 @@ export function alertEvent(type: AlertEvent['type'], id = 'a1'): AlertEvent {
 export const silent: Logger = { warn() {}, error() {} };
 
 /** The part of SystemMonitor the admin API and the live transports read, driven by hand. */
-export class FakeMonitor extends EventEmitter<{ metrics: [MetricsSnapshot]; alert: [AlertEvent]; close: [] }> {
+export class FakeMonitor extends EventEmitter<{
+  metrics: [MetricsSnapshot];
+  alert: [AlertEvent];
+  close: [];
+}> {
   latest: MetricsSnapshot = snapshot(0);
   readonly clock = { t: 1_700_000_000_000, now: () => this.clock.t };
   readonly logger = silent;

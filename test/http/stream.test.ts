@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
 import { createStreamHandler, createStreamRoute, parseStreamOptions } from '../../src/http/stream.js';
+import type { AlertEvent } from '../../src/types.js';
 import {
   alertEvent,
   BASE,
@@ -12,6 +13,7 @@ import {
   routesWith,
   type Served,
   SseReader,
+  seqOf,
   serveAdmin,
 } from './stream-helpers.js';
 
@@ -58,10 +60,8 @@ describe('GET stream/ (Server-Sent Events)', () => {
     const received = [];
     for (let i = 0; i < 5; i++) received.push(await reader.nextEvent());
     expect(received.map((e) => e.event)).toEqual(['metrics', 'alert', 'metrics', 'alert', 'metrics']);
-    expect(
-      received.filter((e) => e.event === 'metrics').map((e) => (e.data as any).cpu.current_percent),
-    ).toEqual([1, 2, 3]);
-    expect(received.filter((e) => e.event === 'alert').map((e) => (e.data as any).type)).toEqual([
+    expect(received.filter((e) => e.event === 'metrics').map((e) => seqOf(e.data))).toEqual([1, 2, 3]);
+    expect(received.filter((e) => e.event === 'alert').map((e) => (e.data as AlertEvent).type)).toEqual([
       'raised',
       'cleared',
     ]);
@@ -174,12 +174,12 @@ describe('a client that stops reading', () => {
       seq += 1;
       source.sample(seq, 64 * 1024);
       const e = await reader.nextEvent();
-      expect((e.data as any).cpu.current_percent).toBe(seq);
+      expect(seqOf(e.data)).toBe(seq);
     }
     expect(handler.clients).toBe(1);
     // The reader keeps receiving after the drop.
     source.sample(seq + 1);
-    expect(((await reader.nextEvent()).data as any).cpu.current_percent).toBe(seq + 1);
+    expect(seqOf((await reader.nextEvent()).data)).toBe(seq + 1);
     handler.close();
     await reader.closed();
   });
