@@ -55,6 +55,7 @@ export class MetricsCollector {
   private readonly network: NetworkCollector;
   private readonly proc: ProcessCollector;
   private readonly runners: Partial<Record<ProbeName, ProbeRunner>> = {};
+  private readonly probeNow: () => number;
   private inflight: Promise<MetricsSnapshot> | undefined;
   private closed = false;
 
@@ -80,9 +81,11 @@ export class MetricsCollector {
     );
     this.network = new NetworkCollector(useProcfs ? procNetworkSource(procRoot) : siNetworkSource, now);
     this.proc = new ProcessCollector(config.eventLoopResolutionMs);
+    // Probes are timed with the sub-millisecond performance clock, or with an injected clock (tests).
+    this.probeNow = options.clock ? now : () => performance.now();
     for (const name of ['database', 'redis'] as const) {
       const probe = config.probes[name];
-      if (probe) this.runners[name] = new ProbeRunner(probe);
+      if (probe) this.runners[name] = new ProbeRunner(probe, this.probeNow);
     }
     // Baselines, so that the first collect() reports CPU use and network rates since construction.
     this.cpu.prime();
@@ -95,7 +98,7 @@ export class MetricsCollector {
       throw invalidOption(`setProbe(name, probe): name must be 'database' or 'redis' (got ${String(name)})`);
     }
     if (probe === undefined) delete this.runners[name];
-    else this.runners[name] = new ProbeRunner(validateProbe(probe, `setProbe('${name}')`));
+    else this.runners[name] = new ProbeRunner(validateProbe(probe, `setProbe('${name}')`), this.probeNow);
   }
 
   /** One snapshot. Never throws; concurrent callers share the collection under way. */
