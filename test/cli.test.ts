@@ -1,0 +1,100 @@
+// The CLI as users run it: a child process, checked by exit code, stdout and stderr.
+
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const HOST_FIXTURE = fileURLToPath(new URL('./fixtures/proc/host', import.meta.url));
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', ...args],
+      { cwd: ROOT, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('sysvitals CLI', () => {
+  it('--help and -h explain the commands on stdout', async () => {
+    for (const flag of ['--help', '-h']) {
+      const r = await cli(flag);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Usage: sysvitals <command>/);
+      expect(r.stdout).toMatch(/collect\s+Print one metrics snapshot/);
+      expect(r.stderr).toBe('');
+    }
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await cli('--version');
+    expect(r).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
+  });
+
+  it('without a command shows the help on stderr and exits 2', async () => {
+    const r = await cli();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Usage: sysvitals <command>/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('collect prints one snapshot as compact JSON', async () => {
+    const r = await cli('collect', '--sample-ms', '0', '--proc-root', HOST_FIXTURE);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    const s = JSON.parse(r.stdout);
+    expect(Object.keys(s)).toEqual(expect.arrayContaining(['timestamp', 'cpu', 'memory', 'disk', 'network']));
+    expect(s.memory.total_gb).toBe(23.59); // MemTotal 24731708 kB in the captured meminfo
+    expect(s.cpu.core_count).toBe(2);
+  });
+
+  it('collect --pretty indents it', async () => {
+    const r = await cli('collect', '--pretty', '--sample-ms', '0');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^{\n {2}"timestamp": /);
+    expect(JSON.parse(r.stdout).cpu.threshold).toBe(80);
+  });
+
+  it('collect --help lists its flags', async () => {
+    const r = await cli('collect', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--pretty/);
+    expect(r.stdout).toMatch(/--sample-ms <ms>/);
+  });
+
+  it('an unknown command is a usage error with a suggestion', async () => {
+    const r = await cli('colect');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'colect'\. Did you mean `collect`\?/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a bad flag is a usage error naming the flag', async () => {
+    const r = await cli('collect', '--prety');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown flag '--prety'\. Did you mean `--pretty`\?/);
+    expect(r.stderr).toMatch(/sysvitals collect --help/);
+  });
+
+  it('a bad flag value or a stray argument is a usage error', async () => {
+    const bad = await cli('collect', '--sample-ms', 'soon');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--sample-ms must be a whole number/);
+    const stray = await cli('collect', 'now');
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toMatch(/unexpected argument 'now'/);
+    const global = await cli('--verbose');
+    expect(global.code).toBe(2);
+    expect(global.stderr).toMatch(/unknown flag '--verbose'/);
+  });
+});
