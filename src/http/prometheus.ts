@@ -4,7 +4,10 @@
 import * as hdr from 'hdr-histogram-js';
 import { invalidOption } from '../errors.js';
 import { decodeHistogram, encodeHistogram, type Histogram } from '../histogram.js';
+import { type CountsView, slotValue } from '../latency-ring.js';
 import type { Alert, ComponentStatus, HealthStatus, MetricsSnapshot } from '../types.js';
+import { setCommonHeaders } from './respond.js';
+import { type AdminRoute, type AdminSource, defineRoute } from './route.js';
 
 /** Public options of the Prometheus endpoint (all optional). */
 export interface PrometheusOptions {
@@ -75,6 +78,9 @@ export function parsePrometheusOptions(options: PrometheusOptions = {}): Prometh
   return Object.freeze({ prefix, buckets: Object.freeze([...buckets]) });
 }
 
+/** Recorded durations (µs): an hdr-histogram-js histogram, or a counts view of the same layout (latency-ring.ts). */
+export type LatencyCounts = Histogram | CountsView;
+
 /** Cumulative request count for one method, route template and status class (`2xx` … `5xx`). */
 export interface PrometheusRouteTotal {
   readonly method: string;
@@ -88,8 +94,11 @@ export interface PrometheusFunctionTotal {
   readonly name: string;
   readonly count: number;
   readonly errors: number;
-  /** Durations in microseconds (the library's HDR config); omitted => no duration histogram for it. */
-  readonly histogram?: Histogram | null;
+  /**
+   * Durations in microseconds, as an HDR histogram or a counts view in the same layout (cheaper: no
+   * conversion); omitted => no duration histogram for it.
+   */
+  readonly histogram?: LatencyCounts | null;
 }
 
 /**
@@ -104,7 +113,7 @@ export interface PrometheusData {
   /** Cumulative since start, so the counters are monotonic as Prometheus requires. */
   readonly routes?: Iterable<PrometheusRouteTotal>;
   /** Cumulative request latency since start, microseconds. */
-  readonly latency?: Histogram | null;
+  readonly latency?: LatencyCounts | null;
   readonly functions?: Iterable<PrometheusFunctionTotal>;
 }
 
@@ -252,9 +261,10 @@ const DEFAULT_CONFIG = parsePrometheusOptions();
  * within HDR's precision (2 significant digits, under 1%). Fills `out` (length buckets+1,
  * `+Inf` last) and returns the sum in seconds.
  */
-export function cumulativeBuckets(h: Histogram, boundsUs: readonly number[], out: number[]): number {
+export function cumulativeBuckets(h: LatencyCounts, boundsUs: readonly number[], out: number[]): number {
   const n = boundsUs.length;
   for (let i = 0; i <= n; i++) out[i] = 0;
+  if (isCountsView(h)) return viewBuckets(h, boundsUs, out);
   if (h.totalCount === 0) return 0;
   // Histograms built by src/histogram.ts are JS ones; anything else (WASM) is converted once.
   const js = h instanceof hdr.JsHistogram ? h : (decodeHistogram(encodeHistogram(h)) as hdr.JsHistogram);
@@ -290,6 +300,27 @@ export function cumulativeBuckets(h: Histogram, boundsUs: readonly number[], out
   }
   for (let i = 1; i <= n; i++) out[i] = (out[i] as number) + (out[i - 1] as number);
   return sumUs / 1e6;
+}
+
+function isCountsView(h: LatencyCounts): h is CountsView {
+  return (h as CountsView).counts !== undefined && typeof (h as CountsView).lo === 'number';
+}
+
+// Same slot placement as the HDR path; the sum is the view's own, exact.
+function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]): number {
+  if (v.n <= 0) return 0;
+  const n = boundsUs.length;
+  const counts = v.counts;
+  let b = 0;
+  for (let i = Math.max(0, v.lo); i <= v.hi; i++) {
+    const count = counts[i] as number;
+    if (count === 0) continue;
+    const lowest = slotValue(i);
+    while (b < n && lowest > (boundsUs[b] as number)) b++;
+    out[b] = (out[b] as number) + count;
+  }
+  for (let i = 1; i <= n; i++) out[i] = (out[i] as number) + (out[i - 1] as number);
+  return v.sum / 1e6;
 }
 
 function labelPair(name: string, value: string): string {
@@ -475,7 +506,7 @@ function histogramLines(
   out: string[],
   name: string,
   labels: string,
-  h: Histogram | null,
+  h: LatencyCounts | null,
   boundsUs: readonly number[],
   leLabels: readonly string[],
   counts: number[],
@@ -489,3 +520,70 @@ function histogramLines(
   const bare = labels === '' ? '' : `{${labels.slice(0, -1)}}`;
   out.push(`${name}_sum${bare} ${formatValue(sum)}`, `${name}_count${bare} ${counts[leLabels.length - 1]}`);
 }
+
+/**
+ * What a scrape reads from a monitor. SystemMonitor implements it; the optional members are read
+ * when present, so an AdminSource alone still yields host, health and alert figures.
+ */
+export interface PrometheusSource extends AdminSource {
+  readonly alertSystem?: {
+    getActiveAlerts(): readonly Alert[];
+    getHealthStatus(snapshot: MetricsSnapshot): HealthStatus;
+  };
+  readonly requests?: {
+    routeTotals(): Iterable<PrometheusRouteTotal>;
+    cumulativeHistogram(): LatencyCounts;
+  };
+  readonly functions?: { totals(): Iterable<PrometheusFunctionTotal> };
+}
+
+/** Gathers one scrape's data: the cached snapshot (collected when older than `maxAgeMs`) and the totals. */
+export async function collectPrometheusData(
+  source: PrometheusSource,
+  maxAgeMs = 1000,
+): Promise<PrometheusData> {
+  const snapshot = await source.getMetrics(maxAgeMs);
+  let health: HealthStatus;
+  let alerts: readonly Alert[];
+  if (source.alertSystem) {
+    // Derived from the snapshot in hand: no second collection.
+    health = source.alertSystem.getHealthStatus(snapshot);
+    alerts = source.alertSystem.getActiveAlerts();
+  } else {
+    health = await source.getHealth(false);
+    alerts = await source.getAlerts({ history: false, limit: 1000 });
+  }
+  return {
+    snapshot,
+    health,
+    alerts,
+    routes: source.requests?.routeTotals() ?? [],
+    latency: source.requests?.cumulativeHistogram() ?? null,
+    functions: source.functions?.totals() ?? [],
+  };
+}
+
+/**
+ * `GET metrics/prometheus` with the given options (`prometheusRoute` uses the defaults). Same auth
+ * as the rest of the admin API: a bearer token works with Prometheus's `authorization` scrape setting.
+ */
+export function createPrometheusRoute(options?: PrometheusOptions): AdminRoute {
+  const own = options === undefined ? undefined : parsePrometheusOptions(options);
+  return defineRoute({
+    path: 'metrics/prometheus',
+    async handle({ res, source, config }) {
+      // A config parsed by the admin API (its `prometheus` option) wins over the defaults.
+      const prom = own ?? (config as { prometheus?: PrometheusConfig }).prometheus ?? DEFAULT_CONFIG;
+      // A failure here reaches the admin API's handler: a 500 that Prometheus records as `up == 0`, logged once.
+      const data = await collectPrometheusData(source as PrometheusSource, config.metricsMaxAgeMs);
+      const body = renderPrometheus(data, prom);
+      setCommonHeaders(res);
+      res.statusCode = 200;
+      res.setHeader('content-type', PROMETHEUS_CONTENT_TYPE);
+      res.setHeader('content-length', Buffer.byteLength(body));
+      res.end(body);
+    },
+  });
+}
+
+export const prometheusRoute: AdminRoute = createPrometheusRoute();

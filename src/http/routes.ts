@@ -22,6 +22,7 @@
 // Exact paths are matched before prefix routes, so `metrics/prometheus` and `metrics` do not clash.
 
 import { alertsRoute, healthRoute, historyRoute, metricsRoute, tokenRoute } from './handlers.js';
+import { prometheusRoute } from './prometheus.js';
 import type { AdminRoute } from './route.js';
 import { streamRoute } from './stream.js';
 
@@ -32,4 +33,5 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   historyRoute,
   tokenRoute,
   streamRoute,
+  prometheusRoute,
 ];

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
-import { recordMs } from '../../src/histogram.js';
+import { type Histogram, recordMs } from '../../src/histogram.js';
 import {
   cumulativeBuckets,
   DEFAULT_PROMETHEUS_BUCKETS,
@@ -276,7 +276,7 @@ describe('latency histogram', () => {
   it('only grows from one scrape to the next, counters included', () => {
     const data = largeData(5, 3);
     const before = parseExposition(renderPrometheus(data));
-    for (let i = 0; i < 50; i++) recordMs(data.latency!, i * 37);
+    for (let i = 0; i < 50; i++) recordMs(data.latency as Histogram, i * 37);
     const after = parseExposition(renderPrometheus(data));
     for (const [name, fam] of before) {
       if (fam.type !== 'counter' && fam.type !== 'histogram') continue;
