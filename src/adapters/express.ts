@@ -1,2 +1,91 @@
-// sysvitals/express adapter (see src/adapters/README in the API issue).
-export {};
+// sysvitals/express: `app.use(monitor.middleware())` records every request and mounts the admin API.
+
+import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
+import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
+import {
+  type AdapterMonitorOptions,
+  type AdapterSource,
+  mountAdminApi,
+  splitOptions,
+  UNMATCHED_ROUTE,
+} from './common.js';
+
+export { UNMATCHED_ROUTE } from './common.js';
+
+export type ExpressMonitorOptions = AdapterMonitorOptions<Request>;
+
+export interface ExpressMonitor extends SystemMonitor {
+  /** Mount first (`app.use(monitor.middleware())`), so that it sees every request. Returns the same function each time. */
+  middleware(): RequestHandler;
+  readonly adminApi: AdminApi<Request>;
+}
+
+/** The core monitor plus `middleware()`; options are the monitor's and the admin API's together. */
+export function createMonitor(options: ExpressMonitorOptions = {}): ExpressMonitor {
+  const [adminOptions, monitorOptions] = splitOptions(options);
+  const monitor = createCoreMonitor(monitorOptions);
+  const adminApi = mountAdminApi<Request>(monitor, adminOptions);
+  const middleware = expressMiddleware(monitor, adminApi);
+  return Object.assign(monitor, { middleware: () => middleware, adminApi });
+}
+
+const START = Symbol('sysvitals.start');
+type TimedRequest = Request & { [START]?: number };
+
+/** The middleware for an existing monitor (or any AdapterSource) and admin API or its options. */
+export function expressMiddleware(
+  monitor: AdapterSource,
+  api: AdminApi<Request> | AdminApiOptions<Request> = {},
+): RequestHandler {
+  const adminApi = 'handle' in api ? api : createAdminApi<Request>(monitor, api);
+
+  // One listener for every response (`this` is the response): nothing is allocated per request here.
+  function onFinish(this: ServerResponse): void {
+    const req = this.req as TimedRequest;
+    const start = req[START];
+    if (start === undefined) return;
+    monitor.recordRequest({
+      method: req.method,
+      route: routeOf(req),
+      status: this.statusCode,
+      durationMs: performance.now() - start,
+    });
+  }
+
+  return function sysvitals(req: Request, res: Response, next: NextFunction): void {
+    const url = req.originalUrl ?? req.url;
+    if (adminApi.isAdminUrl(url)) {
+      // Admin requests are answered here and never counted as application traffic.
+      void adminApi.handle(req, res, { request: req, url });
+      return;
+    }
+    (req as TimedRequest)[START] = performance.now();
+    res.on('finish', onFinish); // not once(): that allocates a wrapper per call
+    next();
+  };
+}
+
+/**
+ * The route template: the mount path (`req.baseUrl`) joined with `req.route.path`. When the app threw,
+ * Express has already unwound `baseUrl`, so the mount prefix is taken from the URL instead.
+ * A parameterised mount path (`app.use('/org/:org', router)`) appears with its values, as Express gives it.
+ */
+function routeOf(req: Request): string {
+  const route = req.route as { path?: unknown } | undefined;
+  if (!route) return UNMATCHED_ROUTE;
+  const path = typeof route.path === 'string' ? route.path : String(route.path);
+  if (typeof req.baseUrl === 'string') return req.baseUrl + path;
+  return prefixFromUrl(req.originalUrl ?? req.url, path) + path;
+}
+
+function prefixFromUrl(url: string, routePath: string): string {
+  if (!routePath.startsWith('/') || /[*?(){}]/.test(routePath)) return '';
+  const q = url.indexOf('?');
+  const segments = (q === -1 ? url : url.slice(0, q)).split('/');
+  const routeSegments = routePath.split('/').filter(Boolean).length;
+  if (segments.at(-1) === '') segments.pop();
+  return segments.slice(0, Math.max(1, segments.length - routeSegments)).join('/');
+}

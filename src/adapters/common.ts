@@ -1,0 +1,41 @@
+// What the three adapters share: the options split between the core monitor and the admin API, the
+// route name for requests no route matched, and the narrow monitor interface an adapter needs.
+
+import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
+import type { AdminSource } from '../http/route.js';
+import type { MonitorOptions, RequestRecord, SystemMonitor } from '../monitor.js';
+
+/**
+ * Route recorded for a response no route template matched (404s, static files, middleware answers),
+ * so that unique URLs never become routes. Real templates start with `/`, so this cannot clash.
+ */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/** What an adapter needs from the monitor: record requests, and serve the admin API. */
+export interface AdapterSource extends AdminSource {
+  recordRequest(r: RequestRecord): void;
+}
+
+/** The core monitor's options plus the admin API's (typed with the framework's request for `authorize`). */
+export type AdapterMonitorOptions<R> = MonitorOptions & AdminApiOptions<R>;
+
+/** Separates the admin API's options from the monitor's, which rejects names it does not know. */
+export function splitOptions<R>(options: AdapterMonitorOptions<R>): [AdminApiOptions<R>, MonitorOptions] {
+  const admin: Record<string, unknown> = {};
+  const core: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options ?? {})) {
+    if ((ADMIN_API_OPTION_KEYS as readonly string[]).includes(key)) admin[key] = value;
+    else core[key] = value;
+  }
+  return [admin as AdminApiOptions<R>, core as MonitorOptions];
+}
+
+/** Creates the admin API for a fresh monitor; a bad admin option closes the monitor before it throws. */
+export function mountAdminApi<R>(monitor: SystemMonitor, options: AdminApiOptions<R>): AdminApi<R> {
+  try {
+    return createAdminApi<R>(monitor, options);
+  } catch (err) {
+    void monitor.close();
+    throw err;
+  }
+}

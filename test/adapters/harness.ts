@@ -1,0 +1,145 @@
+// The same small app on Express, Fastify and Koa, bare or with sysvitals, on a real server on port 0.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { expressMiddleware } from '../../src/adapters/express.js';
+import { fastifyPlugin } from '../../src/adapters/fastify.js';
+import { koaMiddleware } from '../../src/adapters/koa.js';
+import type { AdminApiOptions } from '../../src/http/api.js';
+import type { RequestRecord } from '../../src/monitor.js';
+import { type FakeSource, fakeSource } from '../http/admin-fixture.js';
+
+export interface RecordingSource extends FakeSource {
+  records: RequestRecord[];
+  recordRequest(r: RequestRecord): void;
+}
+
+export function recordingSource(): RecordingSource {
+  const records: RequestRecord[] = [];
+  return Object.assign(fakeSource(), { records, recordRequest: (r: RequestRecord) => void records.push(r) });
+}
+
+export interface Running {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Mounts sysvitals on an app (or not, for the bare baseline) and returns what the app's hook sees. */
+export type Mount = 'bare' | { source: RecordingSource; api: AdminApiOptions<never> };
+
+export interface Harness {
+  name: 'express' | 'fastify' | 'koa';
+  start(mount: Mount, host?: string): Promise<Running>;
+}
+
+async function listen(server: Server, host: string): Promise<Running> {
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Every app: `/` text, `/users/:id` JSON, `/fail` throws, `/teapot` 418 with a custom header, `/api/items/:id` in a prefixed router. */
+export const harnesses: Harness[] = [
+  {
+    name: 'express',
+    async start(mount, host = '127.0.0.1') {
+      const app = express();
+      app.set('env', 'production'); // no stack trace in error pages (it would name sysvitals' frame)
+      if (mount !== 'bare')
+        app.use(expressMiddleware(mount.source, mount.api as AdminApiOptions<express.Request>));
+      app.get('/', (_req, res) => {
+        res.send('home');
+      });
+      app.get('/users/:id', (req, res) => {
+        res.json({ id: req.params.id });
+      });
+      app.get('/fail', () => {
+        throw new Error('fail');
+      });
+      app.get('/teapot', (_req, res) => {
+        res.status(418).set('x-custom', 'tea').send('short and stout');
+      });
+      const router = express.Router();
+      router.get('/items/:id', (req, res) => {
+        res.json({ item: req.params.id });
+      });
+      router.get('/broken/:id', async () => {
+        throw new Error('broken');
+      });
+      app.use('/api', router);
+      return listen(createServer(app), host);
+    },
+  },
+  {
+    name: 'fastify',
+    async start(mount, host = '127.0.0.1') {
+      const app = Fastify({ logger: false });
+      if (mount !== 'bare') await app.register(fastifyPlugin(mount.source, mount.api as never));
+      app.get('/', async () => 'home');
+      app.get<{ Params: { id: string } }>('/users/:id', async (req) => ({ id: req.params.id }));
+      app.get('/fail', async () => {
+        throw new Error('fail');
+      });
+      app.get('/teapot', async (_req, reply) => {
+        reply.code(418).header('x-custom', 'tea');
+        return 'short and stout';
+      });
+      await app.register(
+        async (child) => {
+          child.get<{ Params: { id: string } }>('/items/:id', async (req) => ({ item: req.params.id }));
+          child.get('/broken/:id', async () => {
+            throw new Error('broken');
+          });
+        },
+        { prefix: '/api' },
+      );
+      await app.ready();
+      const running = await listen(app.server, host);
+      return { url: running.url, close: () => app.close().then(() => undefined) };
+    },
+  },
+  {
+    name: 'koa',
+    async start(mount, host = '127.0.0.1') {
+      const app = new Koa();
+      app.silent = true;
+      if (mount !== 'bare') app.use(koaMiddleware(mount.source, mount.api as never));
+      const router = new Router();
+      router.get('/', (ctx) => {
+        ctx.body = 'home';
+      });
+      router.get('/users/:id', (ctx) => {
+        ctx.body = { id: ctx.params.id };
+      });
+      router.get('/fail', () => {
+        throw new Error('fail');
+      });
+      router.get('/teapot', (ctx) => {
+        ctx.status = 418;
+        ctx.set('x-custom', 'tea');
+        ctx.body = 'short and stout';
+      });
+      const api = new Router({ prefix: '/api' });
+      api.get('/items/:id', (ctx) => {
+        ctx.body = { item: ctx.params.id };
+      });
+      api.get('/broken/:id', async () => {
+        throw new Error('broken');
+      });
+      app.use(router.routes());
+      app.use(api.routes());
+      return listen(createServer(app.callback()), host);
+    },
+  },
+];
