@@ -1,0 +1,544 @@
+// Request statistics, the hot path: rates, 4xx/5xx counts and HDR latency over a sliding window,
+// per route (bounded), plus the history bucket and the cumulative figures Prometheus needs.
+
+import { invalidOption, SysvitalsError } from './errors.js';
+import type { Histogram } from './histogram.js';
+import { createView, LatencyRing, microsOf, slotOf, summarizeView, toHistogram } from './latency-ring.js';
+import { checkInteger, rejectUnknownOptions } from './option-keys.js';
+import { levelStatus, round } from './status.js';
+import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
+import type { Clock, FunctionStats, MetricsSnapshot, RouteStats } from './types.js';
+
+/** Anything that can report @timed statistics (a FunctionTimings from src/function-stats.ts). */
+export interface FunctionStatsSource {
+  snapshot(): Record<string, FunctionStats>;
+}
+
+export interface RequestStatsOptions {
+  /** Time source, ms. @defaultValue `Date.now` */
+  clock?: Clock;
+  /** Sliding window of `per_minute`, error counts and rate, latency and routes. @defaultValue 60_000 */
+  windowMs?: number;
+  /**
+   * Sub-windows of the request counters (requests, 4xx, 5xx). The window slides by `windowMs / slots`.
+   * @defaultValue 60 (one second each)
+   */
+  slots?: number;
+  /**
+   * Sub-windows of the latency histograms (global and per route); must divide `slots`. Latency
+   * figures cover the last `windowMs * (latencySlots - 1) / latencySlots` to `windowMs`. Fewer
+   * sub-windows keep memory small: each one is a 6.5–13 KB counts array per route.
+   * @defaultValue 4 (15 s each: latency covers the last 45–60 s)
+   */
+  latencySlots?: number;
+  /** Distinct method + route pairs tracked; later ones fold into method `*`, route `other`. @defaultValue 100 */
+  maxRoutes?: number;
+  /** Levels for the `errors` (error_rate, %) and `latency` (api_response_time, p95 ms) statuses. @defaultValue DEFAULT_LEVELS */
+  levels?: Partial<Record<RuleName, Partial<RuleLevels>>>;
+  /** Where the snapshot's `functions` group comes from (the @timed statistics). */
+  functions?: FunctionStatsSource | null;
+}
+
+export interface RequestStatsConfig {
+  readonly clock: Clock;
+  readonly windowMs: number;
+  readonly slots: number;
+  readonly latencySlots: number;
+  readonly maxRoutes: number;
+  readonly levels: Readonly<{ error_rate: Readonly<RuleLevels>; api_response_time: Readonly<RuleLevels> }>;
+  readonly functions: FunctionStatsSource | null;
+}
+
+export const REQUEST_STATS_DEFAULTS = Object.freeze({
+  windowMs: 60_000,
+  slots: 60,
+  latencySlots: 4,
+  maxRoutes: 100,
+});
+
+/** Method and route of the entry that requests beyond `maxRoutes` distinct pairs fold into. */
+export const OTHER_METHOD = '*';
+export const OTHER_ROUTE = 'other';
+
+/** `per_second` is the average over the last complete counter sub-windows spanning this long. */
+export const RATE_WINDOW_MS = 5_000;
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** Requests since start for one method, route template and status class (Prometheus counters). */
+export interface RouteTotal {
+  method: string;
+  route: string;
+  status_class: StatusClass;
+  count: number;
+}
+
+/** What was recorded since the previous takeBucket() (one history point's request figures). */
+export interface RequestBucket {
+  requests: number;
+  count_4xx: number;
+  count_5xx: number;
+  /** Latency, microseconds, the shared HDR config; a new histogram owned by the caller. */
+  histogram: Histogram;
+}
+
+export type RequestGroups = Pick<MetricsSnapshot, 'requests' | 'errors' | 'latency' | 'routes' | 'functions'>;
+
+// Slots per route for GET POST PUT DELETE PATCH HEAD OPTIONS; other method names get later indices.
+const METHODS = 7;
+const MAX_EXTRA_METHODS = 32;
+
+const KNOWN_OPTIONS = ['clock', 'windowMs', 'slots', 'latencySlots', 'maxRoutes', 'levels', 'functions'];
+const DEFAULT_CLOCK: Clock = Object.freeze({ now: () => Date.now() });
+
+export function parseRequestStatsOptions(options: RequestStatsOptions = {}): RequestStatsConfig {
+  if (options === null || typeof options !== 'object') {
+    throw invalidOption('RequestStats options must be an object.');
+  }
+  rejectUnknownOptions(options, KNOWN_OPTIONS, 'RequestStats');
+  const { clock = DEFAULT_CLOCK, functions = null } = options;
+  if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
+    throw invalidOption('`clock` must be an object with a now() method returning milliseconds.');
+  }
+  if (functions !== null && typeof functions?.snapshot !== 'function') {
+    throw invalidOption('`functions` must have a snapshot() method (a FunctionTimings).');
+  }
+  const windowMs = options.windowMs ?? REQUEST_STATS_DEFAULTS.windowMs;
+  checkInteger(windowMs, 'windowMs', 1_000, 3_600_000);
+  const slots = options.slots ?? REQUEST_STATS_DEFAULTS.slots;
+  checkInteger(slots, 'slots', 1, Math.min(3_600, Math.floor(windowMs / 10)));
+  const latencySlots = options.latencySlots ?? Math.min(REQUEST_STATS_DEFAULTS.latencySlots, slots);
+  checkInteger(latencySlots, 'latencySlots', 1, slots);
+  if (slots % latencySlots !== 0) {
+    throw invalidOption(
+      `\`latencySlots\` (${latencySlots}) must divide \`slots\` (${slots}), e.g. 60 and 4.`,
+    );
+  }
+  const maxRoutes = options.maxRoutes ?? REQUEST_STATS_DEFAULTS.maxRoutes;
+  checkInteger(maxRoutes, 'maxRoutes', 0, 10_000);
+  const levels = parseLevels(options.levels);
+  return Object.freeze({ clock, windowMs, slots, latencySlots, maxRoutes, levels, functions });
+}
+
+function parseLevels(levels: RequestStatsOptions['levels']): RequestStatsConfig['levels'] {
+  if (levels === undefined) {
+    return Object.freeze({
+      error_rate: DEFAULT_LEVELS.error_rate,
+      api_response_time: DEFAULT_LEVELS.api_response_time,
+    });
+  }
+  if (levels === null || typeof levels !== 'object') throw invalidOption('`levels` must be an object.');
+  for (const key of Object.keys(levels)) {
+    if (!(RULE_NAMES as readonly string[]).includes(key)) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNKNOWN_RULE',
+        `levels: unknown rule \`${key}\`. Known rules: ${RULE_NAMES.join(', ')}.`,
+      );
+    }
+  }
+  const one = (rule: 'error_rate' | 'api_response_time'): Readonly<RuleLevels> => {
+    const given = levels[rule];
+    if (given === undefined) return DEFAULT_LEVELS[rule];
+    if (given === null || typeof given !== 'object') throw invalidOption(`levels.${rule} must be an object.`);
+    const warning = given.warning ?? DEFAULT_LEVELS[rule].warning;
+    const critical = given.critical ?? DEFAULT_LEVELS[rule].critical;
+    const top = PERCENT_RULES.has(rule) ? 100 : Number.MAX_SAFE_INTEGER;
+    for (const [name, v] of [
+      ['warning', warning],
+      ['critical', critical],
+    ] as const) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > top) {
+        throw new SysvitalsError(
+          'ERR_SYSVITALS_INVALID_RULE',
+          `levels.${rule}.${name} must be a number from 0 to ${top === 100 ? '100 (percent)' : 'any (ms)'} (got ${String(v)}).`,
+        );
+      }
+    }
+    if (warning > critical) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_INVALID_RULE',
+        `levels.${rule}: warning (${warning}) must not be above critical (${critical}).`,
+      );
+    }
+    return Object.freeze({ warning, critical });
+  };
+  return Object.freeze({ error_rate: one('error_rate'), api_response_time: one('api_response_time') });
+}
+
+// One method + route pair (or the whole server, or the fold). Counters per one-second sub-window
+// (3 × Uint32) with the sub-window number each holds; latency in a LatencyRing; totals since start.
+class Entry {
+  readonly method: string;
+  readonly route: string;
+  readonly stamps: Float64Array;
+  readonly counters: Uint32Array;
+  readonly latency: LatencyRing;
+  readonly totals = new Float64Array(5);
+
+  constructor(method: string, route: string, slots: number, latencySlots: number, keepTotals: boolean) {
+    this.method = method;
+    this.route = route;
+    this.stamps = new Float64Array(slots).fill(Number.NaN);
+    this.counters = new Uint32Array(slots * 3);
+    this.latency = new LatencyRing(latencySlots, keepTotals);
+  }
+
+  get bytes(): number {
+    return this.stamps.byteLength + this.counters.byteLength + this.totals.byteLength + this.latency.bytes;
+  }
+}
+
+/**
+ * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and
+ * never awaits; reads rotate the windows lazily from `clock.now()` (no timers).
+ */
+export class RequestStats {
+  readonly config: RequestStatsConfig;
+  private readonly clock: Clock;
+  private readonly slots: number;
+  private readonly latencySlots: number;
+  private readonly subWindowMs: number;
+  private readonly perLatencySlot: number;
+  private readonly global: Entry;
+  // route -> entries by method index: one Map lookup per request (methods map to indices by a switch).
+  private readonly byRoute = new Map<string, Array<Entry | undefined>>();
+  private readonly extraMethods = new Map<string, number>();
+  private readonly entries: Entry[] = [];
+  private other: Entry | null = null;
+  /** The fold when it is not also a tracked entry (listed once, after the entries). */
+  private separateOther: Entry | null = null;
+  // Current sub-windows, recomputed only when the clock passes `nextBoundary`.
+  private sub = 0;
+  private pos = 0;
+  private lat = 0;
+  private latPos = 0;
+  private nextBoundary = Number.NEGATIVE_INFINITY;
+  private droppedCount = 0;
+  // The history bucket is the difference of the cumulative figures between two takeBucket() calls,
+  // so the hot path only tracks its max.
+  private readonly taken = createView();
+  private readonly takenTotals = new Float64Array(5);
+  private bucketMax = 0;
+  private readonly scratch = createView();
+
+  constructor(options: RequestStatsOptions = {}) {
+    const config = parseRequestStatsOptions(options);
+    this.config = config;
+    this.clock = config.clock;
+    this.slots = config.slots;
+    this.latencySlots = config.latencySlots;
+    this.subWindowMs = config.windowMs / config.slots;
+    this.perLatencySlot = config.slots / config.latencySlots;
+    this.global = new Entry(OTHER_METHOD, '*', this.slots, this.latencySlots, true);
+  }
+
+  /**
+   * Records one request. Bad input (a status outside 100–599, a duration that is negative, NaN or
+   * not a number) is dropped and counted in `dropped`. Durations above an hour are clamped.
+   */
+  record(method: string, route: string, status: number, durationMs: number): void {
+    try {
+      if (typeof status !== 'number' || !(status >= 100 && status < 600) || typeof durationMs !== 'number') {
+        this.droppedCount++;
+        return;
+      }
+      const us = microsOf(durationMs);
+      if (us < 0) {
+        this.droppedCount++;
+        return;
+      }
+      const cls = (status / 100) | 0;
+      const slot = slotOf(us);
+      this.tick();
+      this.bump(this.global, slot, us, cls);
+      this.bump(this.entryFor(method, route), slot, us, cls);
+      if (us > this.bucketMax) this.bucketMax = us;
+    } catch {
+      // Only a throwing injected clock can get here; monitoring must not break the request.
+      this.droppedCount++;
+    }
+  }
+
+  /** The snapshot groups this module owns; `functions` comes from the `functions` option. */
+  groups(): RequestGroups {
+    this.tick();
+    const { sub, lat } = this;
+    const g = this.global;
+    const [count, count4xx, count5xx] = this.windowCounts(g, sub);
+    const latency = summarizeView(g.latency.window(lat, this.scratch));
+    const { error_rate: er, api_response_time: api } = this.config.levels;
+    const errorRate = count > 0 ? round((count5xx / count) * 100, 2) : 0;
+    return {
+      requests: {
+        status: 'healthy',
+        per_second: round(this.perSecond(sub), 2),
+        per_minute: round((count * 60_000) / this.config.windowMs, 2),
+        total: this.total,
+      },
+      errors: {
+        status: levelStatus(errorRate, er.warning, er.critical),
+        count_4xx: count4xx,
+        count_5xx: count5xx,
+        error_rate_percent: errorRate,
+        threshold: er.warning,
+      },
+      latency: {
+        status: levelStatus(latency.p95_ms, api.warning, api.critical),
+        p50_ms: latency.p50_ms,
+        p95_ms: latency.p95_ms,
+        p99_ms: latency.p99_ms,
+        avg_ms: latency.avg_ms,
+        max_ms: latency.max_ms,
+        threshold: api.warning,
+      },
+      routes: this.routes(sub, lat),
+      functions: this.config.functions?.snapshot() ?? {},
+    };
+  }
+
+  /** Requests, 4xx and 5xx since the previous call, with their latency; starts a new bucket. */
+  takeBucket(): RequestBucket {
+    const view = this.global.latency.total(this.scratch);
+    const taken = this.taken;
+    const now = view.counts as Float64Array;
+    const before = taken.counts;
+    for (let i = view.lo; i <= view.hi; i++) {
+      const c = now[i] as number;
+      now[i] = c - (before[i] as number);
+      before[i] = c;
+    }
+    if (view.lo < taken.lo) taken.lo = view.lo;
+    if (view.hi > taken.hi) taken.hi = view.hi;
+    const n = view.n - taken.n;
+    taken.n = view.n;
+    view.n = n;
+    const sum = view.sum - taken.sum;
+    taken.sum = view.sum;
+    view.sum = sum;
+    view.max = this.bucketMax;
+    this.bucketMax = 0;
+    const totals = this.global.totals;
+    const tt = this.takenTotals;
+    const bucket: RequestBucket = {
+      requests: n,
+      count_4xx: (totals[3] as number) - (tt[3] as number),
+      count_5xx: (totals[4] as number) - (tt[4] as number),
+      histogram: toHistogram(view),
+    };
+    tt.set(totals);
+    return bucket;
+  }
+
+  /** Latency over the window (all routes), a new histogram in microseconds. */
+  windowHistogram(): Histogram {
+    this.tick();
+    return toHistogram(this.global.latency.window(this.lat, this.scratch));
+  }
+
+  /** Latency of every request since start, a new histogram in microseconds (Prometheus). */
+  cumulativeHistogram(): Histogram {
+    return toHistogram(this.global.latency.total(this.scratch));
+  }
+
+  /** Requests since start per method, route and status class (non-zero ones), `other` last. */
+  routeTotals(): RouteTotal[] {
+    const out: RouteTotal[] = [];
+    const add = (e: Entry) => {
+      for (let c = 0; c < 5; c++) {
+        const count = e.totals[c] as number;
+        if (count > 0) {
+          out.push({
+            method: e.method,
+            route: e.route,
+            status_class: STATUS_CLASSES[c] as StatusClass,
+            count,
+          });
+        }
+      }
+    };
+    for (const e of this.entries) add(e);
+    if (this.separateOther) add(this.separateOther);
+    return out;
+  }
+
+  /** Requests recorded since start. */
+  get total(): number {
+    const t = this.global.totals;
+    return (t[0] as number) + (t[1] as number) + (t[2] as number) + (t[3] as number) + (t[4] as number);
+  }
+
+  /** Calls ignored because of bad input. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Distinct method + route pairs tracked (at most maxRoutes; `other` not included). */
+  get routeCount(): number {
+    return this.entries.length;
+  }
+
+  /** Bytes held in typed arrays (counters and histograms), for sizing. */
+  get bytes(): number {
+    let bytes = this.global.bytes + this.taken.counts.byteLength + this.scratch.counts.byteLength;
+    for (const e of this.entries) bytes += e.bytes;
+    if (this.separateOther) bytes += this.separateOther.bytes;
+    return bytes;
+  }
+
+  // Moves to the current sub-windows. Costs one comparison until the next boundary; never goes
+  // back (a clock stepped back by NTP stays in the current sub-window; NaN is ignored).
+  private tick(): void {
+    const now = this.clock.now();
+    if (now < this.nextBoundary) return;
+    const sub = Math.max(0, Math.floor(now / this.subWindowMs));
+    if (!Number.isFinite(sub) || (sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY)) return;
+    this.sub = sub;
+    this.pos = sub % this.slots;
+    this.lat = Math.floor(sub / this.perLatencySlot);
+    this.latPos = this.lat % this.latencySlots;
+    this.nextBoundary = (sub + 1) * this.subWindowMs;
+  }
+
+  private entryFor(method: string, route: string): Entry {
+    if (typeof route === 'string') {
+      const m = this.methodIndex(method);
+      const byMethod = this.byRoute.get(route);
+      if (byMethod !== undefined && m >= 0) {
+        const entry = byMethod[m];
+        if (entry !== undefined) return entry;
+      }
+      if (m >= 0 && this.entries.length < this.config.maxRoutes) {
+        const entry = new Entry(method, route, this.slots, this.latencySlots, false);
+        this.entries.push(entry);
+        if (byMethod === undefined) {
+          const created = new Array<Entry | undefined>(METHODS).fill(undefined);
+          created[m] = entry;
+          this.byRoute.set(route, created);
+        } else {
+          byMethod[m] = entry;
+        }
+        return entry;
+      }
+    }
+    // A route really registered as `*` `other` shares the fold rather than showing twice.
+    if (this.other === null) {
+      const m = this.extraMethods.get(OTHER_METHOD);
+      const existing = m === undefined ? undefined : this.byRoute.get(OTHER_ROUTE)?.[m];
+      this.other = existing ?? new Entry(OTHER_METHOD, OTHER_ROUTE, this.slots, this.latencySlots, false);
+      if (!existing) this.separateOther = this.other;
+    }
+    return this.other;
+  }
+
+  // Common methods by a switch (interned strings compare by pointer); others get the next index,
+  // at most MAX_EXTRA_METHODS of them; -1 folds the request into `other`.
+  private methodIndex(method: string): number {
+    switch (method) {
+      case 'GET':
+        return 0;
+      case 'POST':
+        return 1;
+      case 'PUT':
+        return 2;
+      case 'DELETE':
+        return 3;
+      case 'PATCH':
+        return 4;
+      case 'HEAD':
+        return 5;
+      case 'OPTIONS':
+        return 6;
+    }
+    if (typeof method !== 'string') return -1;
+    const known = this.extraMethods.get(method);
+    if (known !== undefined) return known;
+    if (this.extraMethods.size >= MAX_EXTRA_METHODS) return -1;
+    const index = METHODS + this.extraMethods.size;
+    this.extraMethods.set(method, index);
+    return index;
+  }
+
+  private bump(e: Entry, slot: number, us: number, cls: number): void {
+    const pos = this.pos;
+    const sub = this.sub;
+    const b = pos * 3;
+    const counters = e.counters;
+    if (e.stamps[pos] !== sub) {
+      e.stamps[pos] = sub;
+      counters[b] = 0;
+      counters[b + 1] = 0;
+      counters[b + 2] = 0;
+    }
+    counters[b]!++;
+    if (cls === 4) counters[b + 1]!++;
+    else if (cls === 5) counters[b + 2]!++;
+    e.totals[cls - 1]!++;
+    e.latency.record(this.lat, this.latPos, slot, us, false);
+  }
+
+  // [requests, 4xx, 5xx] in the sub-windows of the window ending at `sub`.
+  private windowCounts(e: Entry, sub: number): [number, number, number] {
+    let n = 0;
+    let c4 = 0;
+    let c5 = 0;
+    for (let pos = 0; pos < this.slots; pos++) {
+      const stamp = e.stamps[pos] as number;
+      if (!(stamp > sub - this.slots && stamp <= sub)) continue;
+      n += e.counters[pos * 3] as number;
+      c4 += e.counters[pos * 3 + 1] as number;
+      c5 += e.counters[pos * 3 + 2] as number;
+    }
+    return [n, c4, c5];
+  }
+
+  // Average over the last complete sub-windows covering RATE_WINDOW_MS (the current one is partial);
+  // with a single sub-window, the average over the window.
+  private perSecond(sub: number): number {
+    const g = this.global;
+    if (this.slots === 1) return (this.windowCounts(g, sub)[0] * 1000) / this.config.windowMs;
+    const span = Math.min(Math.max(1, Math.round(RATE_WINDOW_MS / this.subWindowMs)), this.slots - 1);
+    let n = 0;
+    for (let pos = 0; pos < this.slots; pos++) {
+      const stamp = g.stamps[pos] as number;
+      if (stamp >= sub - span && stamp < sub) n += g.counters[pos * 3] as number;
+    }
+    return (n * 1000) / (span * this.subWindowMs);
+  }
+
+  private routes(sub: number, lat: number): RouteStats[] {
+    const out: RouteStats[] = [];
+    const add = (e: Entry) => {
+      const [count, count4xx, count5xx] = this.windowCounts(e, sub);
+      if (count === 0) return;
+      const l = summarizeView(e.latency.window(lat, this.scratch));
+      out.push({
+        method: e.method,
+        route: e.route,
+        count,
+        count_4xx: count4xx,
+        count_5xx: count5xx,
+        avg_ms: l.avg_ms,
+        p50_ms: l.p50_ms,
+        p95_ms: l.p95_ms,
+        p99_ms: l.p99_ms,
+        max_ms: l.max_ms,
+      });
+    };
+    for (const e of this.entries) add(e);
+    if (this.separateOther) add(this.separateOther);
+    return out.sort(
+      (a, b) =>
+        b.count - a.count ||
+        (a.method < b.method
+          ? -1
+          : a.method > b.method
+            ? 1
+            : a.route < b.route
+              ? -1
+              : a.route > b.route
+                ? 1
+                : 0),
+    );
+  }
+}

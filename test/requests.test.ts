@@ -1,0 +1,370 @@
+import { describe, expect, it } from 'vitest';
+import { SysvitalsError } from '../src/errors.js';
+import { FunctionTimings } from '../src/function-stats.js';
+import { OTHER_METHOD, OTHER_ROUTE, RequestStats, type RequestStatsOptions } from '../src/requests.js';
+
+const START = 1_700_000_000_000; // a minute boundary: 1_700_000_000_000 % 60_000 === 20_000, so not aligned
+const ALIGNED = START - (START % 60_000);
+
+function setup(options: RequestStatsOptions = {}) {
+  const clock = {
+    t: ALIGNED,
+    now() {
+      return this.t;
+    },
+  };
+  const stats = new RequestStats({ clock, ...options });
+  return { clock, stats };
+}
+
+// The reference: the exact percentile of raw values, nearest-rank, as HDR approximates it.
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('RequestStats options', () => {
+  it('fills defaults', () => {
+    const { stats } = setup();
+    expect(stats.config).toMatchObject({ windowMs: 60_000, slots: 60, latencySlots: 4, maxRoutes: 100 });
+    expect(stats.config.levels.error_rate).toEqual({ warning: 5, critical: 10 });
+    expect(Object.isFrozen(stats.config)).toBe(true);
+  });
+
+  it.each([
+    [{ windowMs: 10 }, 'ERR_SYSVITALS_INVALID_OPTION', /windowMs/],
+    [{ slots: 0 }, 'ERR_SYSVITALS_INVALID_OPTION', /slots/],
+    [{ slots: 60, latencySlots: 7 }, 'ERR_SYSVITALS_INVALID_OPTION', /must divide/],
+    [{ maxRoutes: -1 }, 'ERR_SYSVITALS_INVALID_OPTION', /maxRoutes/],
+    [{ maxRoute: 5 }, 'ERR_SYSVITALS_UNKNOWN_OPTION', /Did you mean `maxRoutes`/],
+    [{ clock: {} }, 'ERR_SYSVITALS_INVALID_OPTION', /clock/],
+    [{ levels: { errors: { warning: 1 } } }, 'ERR_SYSVITALS_UNKNOWN_RULE', /unknown rule `errors`/],
+    [{ levels: { error_rate: { warning: 150 } } }, 'ERR_SYSVITALS_INVALID_RULE', /0 to 100/],
+    [
+      { levels: { api_response_time: { warning: 900, critical: 500 } } },
+      'ERR_SYSVITALS_INVALID_RULE',
+      /above critical/,
+    ],
+  ])('rejects %j with a coded error that says what to fix', (options, code, message) => {
+    let error: unknown;
+    try {
+      new RequestStats(options as RequestStatsOptions);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SysvitalsError);
+    expect((error as SysvitalsError).code).toBe(code);
+    expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('RequestStats windows', () => {
+  it('counts per minute over the sliding window and forgets requests older than it', () => {
+    const { clock, stats } = setup();
+    for (let s = 0; s < 60; s++) {
+      clock.t = ALIGNED + s * 1000 + 500;
+      stats.record('GET', '/a', 200, 5);
+    }
+    expect(stats.groups().requests.per_minute).toBe(60);
+    clock.t = ALIGNED + 60_000 + 100; // second 0 has left the window
+    expect(stats.groups().requests.per_minute).toBe(59);
+    // The window is the current (partial) second plus the 59 before it: at 90.7 s, seconds 31–90.
+    clock.t = ALIGNED + 90_700;
+    expect(stats.groups().requests.per_minute).toBe(29);
+    clock.t = ALIGNED + 200_000;
+    const g = stats.groups();
+    expect(g.requests.per_minute).toBe(0);
+    expect(g.requests.total).toBe(60);
+    expect(g.routes).toEqual([]);
+  });
+
+  it('reports per_second over the last 5 complete seconds, not the current partial one', () => {
+    const { clock, stats } = setup();
+    for (let s = 0; s < 5; s++) {
+      clock.t = ALIGNED + s * 1000;
+      for (let i = 0; i < 10 * (s + 1); i++) stats.record('GET', '/a', 200, 1);
+    }
+    clock.t = ALIGNED + 5_000; // second 5 just started
+    for (let i = 0; i < 1_000; i++) stats.record('GET', '/a', 200, 1);
+    expect(stats.groups().requests.per_second).toBe((10 + 20 + 30 + 40 + 50) / 5);
+    clock.t = ALIGNED + 6_000;
+    expect(stats.groups().requests.per_second).toBe((20 + 30 + 40 + 50 + 1_000) / 5);
+  });
+
+  it('scales per_minute to a window of another length', () => {
+    const { stats } = setup({ windowMs: 30_000, slots: 30, latencySlots: 3 });
+    for (let i = 0; i < 45; i++) stats.record('GET', '/a', 200, 1);
+    expect(stats.groups().requests.per_minute).toBe(90);
+  });
+
+  it('keeps latency for the last 45–60 s (4 sub-windows of 15 s) and then drops it', () => {
+    const { clock, stats } = setup();
+    stats.record('GET', '/a', 200, 100);
+    clock.t = ALIGNED + 20_000;
+    stats.record('GET', '/a', 200, 10);
+    clock.t = ALIGNED + 59_999;
+    expect(stats.groups().latency.max_ms).toBe(100);
+    clock.t = ALIGNED + 60_000;
+    const g = stats.groups().latency;
+    expect([g.max_ms, g.p50_ms]).toEqual([10, 10]);
+    clock.t = ALIGNED + 90_000;
+    expect(stats.groups().latency).toMatchObject({ p50_ms: 0, p95_ms: 0, max_ms: 0, status: 'healthy' });
+  });
+
+  it('does not go back in time when the clock is stepped back', () => {
+    const { clock, stats } = setup();
+    clock.t = ALIGNED + 30_000;
+    stats.record('GET', '/a', 200, 1);
+    clock.t = ALIGNED - 3_600_000; // NTP step back by an hour
+    stats.record('GET', '/a', 200, 1);
+    expect(stats.groups().requests.per_minute).toBe(2);
+    clock.t = ALIGNED + 30_500;
+    expect(stats.groups().requests.per_minute).toBe(2);
+  });
+});
+
+describe('RequestStats latency and errors', () => {
+  it('reports percentiles within HDR precision (1%) of the exact ones, avg and max exactly', () => {
+    const { stats } = setup();
+    const random = rng(3);
+    const values = Array.from({ length: 20_000 }, () => Math.round(Math.exp(1 + random() * 6) * 1000) / 1000);
+    for (const v of values) stats.record('GET', '/a', 200, v);
+    const sorted = [...values].sort((a, b) => a - b);
+    const l = stats.groups().latency;
+    for (const [p, got] of [
+      [50, l.p50_ms],
+      [95, l.p95_ms],
+      [99, l.p99_ms],
+    ] as const) {
+      const exact = percentile(sorted, p);
+      expect(Math.abs(got - exact) / exact).toBeLessThanOrEqual(0.01);
+    }
+    expect(l.max_ms).toBe(sorted.at(-1));
+    expect(l.avg_ms).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 2);
+  });
+
+  it('counts 4xx and 5xx, and takes the error rate from 5xx only', () => {
+    const { stats } = setup();
+    for (let i = 0; i < 80; i++) stats.record('GET', '/a', 200, 1);
+    for (let i = 0; i < 14; i++) stats.record('GET', '/a', 404, 1);
+    for (let i = 0; i < 6; i++) stats.record('GET', '/a', 503, 1);
+    const { errors } = stats.groups();
+    expect(errors).toEqual({
+      status: 'warning',
+      count_4xx: 14,
+      count_5xx: 6,
+      error_rate_percent: 6,
+      threshold: 5,
+    });
+  });
+
+  it('derives statuses from the levels it is given', () => {
+    const { stats } = setup({
+      levels: { error_rate: { warning: 1, critical: 2 }, api_response_time: { warning: 50, critical: 80 } },
+    });
+    for (let i = 0; i < 97; i++) stats.record('GET', '/a', 200, 60);
+    for (let i = 0; i < 3; i++) stats.record('GET', '/a', 500, 60);
+    let g = stats.groups();
+    expect([g.errors.status, g.errors.threshold]).toEqual(['critical', 1]);
+    expect([g.latency.status, g.latency.threshold]).toEqual(['warning', 50]);
+    for (let i = 0; i < 100; i++) stats.record('GET', '/a', 200, 90);
+    g = stats.groups();
+    expect(g.latency.status).toBe('critical');
+    expect(g.requests.status).toBe('healthy');
+  });
+
+  it('is healthy with zeros when nothing was recorded', () => {
+    const g = setup().stats.groups();
+    expect(g.requests).toEqual({ status: 'healthy', per_second: 0, per_minute: 0, total: 0 });
+    expect(g.errors).toMatchObject({ status: 'healthy', count_4xx: 0, count_5xx: 0, error_rate_percent: 0 });
+    expect(g.latency).toMatchObject({
+      status: 'healthy',
+      p50_ms: 0,
+      p95_ms: 0,
+      p99_ms: 0,
+      avg_ms: 0,
+      max_ms: 0,
+    });
+    expect(g.functions).toEqual({});
+  });
+});
+
+describe('RequestStats routes', () => {
+  it('breaks requests down per method and route, busiest first', () => {
+    const { stats } = setup();
+    for (let i = 0; i < 3; i++) stats.record('GET', '/users/:id', 200, 10);
+    stats.record('GET', '/users/:id', 404, 30);
+    stats.record('POST', '/users/:id', 500, 40);
+    for (let i = 0; i < 2; i++) stats.record('PROPFIND', '/dav', 207, 1);
+    const routes = stats.groups().routes;
+    expect(
+      routes.map(({ method, route, count, count_4xx, count_5xx }) => [
+        method,
+        route,
+        count,
+        count_4xx,
+        count_5xx,
+      ]),
+    ).toEqual([
+      ['GET', '/users/:id', 4, 1, 0],
+      ['PROPFIND', '/dav', 2, 0, 0],
+      ['POST', '/users/:id', 1, 0, 1],
+    ]);
+    // Percentiles are HDR slot edges (within 1%, never above the max); avg and max are exact.
+    const [get, dav, post] = routes;
+    expect(get).toMatchObject({ avg_ms: 15, p95_ms: 30, p99_ms: 30, max_ms: 30 });
+    expect(get?.p50_ms).toBeGreaterThanOrEqual(10);
+    expect(get?.p50_ms).toBeLessThanOrEqual(10.1);
+    expect(dav).toMatchObject({ avg_ms: 1, p50_ms: 1, max_ms: 1 });
+    expect(post).toMatchObject({ avg_ms: 40, p50_ms: 40, p99_ms: 40, max_ms: 40 });
+  });
+
+  it('folds routes beyond maxRoutes into one `other` entry, and memory stops growing', () => {
+    const { stats } = setup({ maxRoutes: 3 });
+    for (let i = 0; i < 3; i++) stats.record('GET', `/r${i}`, 200, 1);
+    stats.record('GET', '/unique/0', 200, 1);
+    const bytes = stats.bytes;
+    for (let i = 1; i < 5_000; i++) stats.record('GET', `/unique/${i}`, i % 2 ? 200 : 500, 1);
+    stats.record('GET', '/r0', 200, 1); // a tracked route still counts as itself
+    expect(stats.routeCount).toBe(3);
+    expect(stats.bytes).toBe(bytes);
+    const routes = stats.groups().routes;
+    expect(routes.map((r) => [r.method, r.route, r.count])).toEqual([
+      [OTHER_METHOD, OTHER_ROUTE, 5_000],
+      ['GET', '/r0', 2],
+      ['GET', '/r1', 1],
+      ['GET', '/r2', 1],
+    ]);
+    expect(routes[0]?.count_5xx).toBe(2_499);
+  });
+
+  it('folds everything with maxRoutes 0, and bad method or route values too', () => {
+    const zero = setup({ maxRoutes: 0 }).stats;
+    zero.record('GET', '/a', 200, 1);
+    expect(zero.groups().routes.map((r) => r.route)).toEqual([OTHER_ROUTE]);
+    const { stats } = setup();
+    stats.record(undefined as unknown as string, '/a', 200, 1);
+    stats.record('GET', { toString: () => '/x' } as unknown as string, 200, 1);
+    expect(stats.routeCount).toBe(0);
+    expect(stats.groups().routes).toMatchObject([{ method: OTHER_METHOD, route: OTHER_ROUTE, count: 2 }]);
+  });
+});
+
+describe('RequestStats bad input', () => {
+  it('drops bad statuses and durations without throwing and without counting them', () => {
+    const { stats } = setup();
+    const bad: Array<[unknown, unknown]> = [
+      [200, Number.NaN],
+      [200, -1],
+      [200, Number.POSITIVE_INFINITY],
+      [200, '5'],
+      [200, undefined],
+      [0, 5],
+      [99, 5],
+      [600, 5],
+      [Number.NaN, 5],
+      ['200', 5],
+      [null, 5],
+    ];
+    for (const [status, ms] of bad) {
+      expect(() => stats.record('GET', '/a', status as number, ms as number)).not.toThrow();
+    }
+    expect(stats.dropped).toBe(bad.length);
+    expect(stats.total).toBe(0);
+    expect(stats.routeCount).toBe(0);
+  });
+
+  it('survives a clock that throws', () => {
+    const stats = new RequestStats({
+      clock: {
+        now() {
+          throw new Error('clock broke');
+        },
+      },
+    });
+    expect(() => stats.record('GET', '/a', 200, 1)).not.toThrow();
+    expect(stats.dropped).toBe(1);
+  });
+
+  it('clamps durations above an hour', () => {
+    const { stats } = setup();
+    stats.record('GET', '/a', 200, 5 * 3_600_000);
+    expect(stats.groups().latency.max_ms).toBe(3_600_000);
+  });
+});
+
+describe('RequestStats history bucket and cumulative figures', () => {
+  it('returns what was recorded since the previous takeBucket, then starts again', () => {
+    const { clock, stats } = setup();
+    for (let i = 0; i < 10; i++) stats.record('GET', '/a', 200, 1 + i);
+    stats.record('GET', '/a', 404, 50);
+    stats.record('GET', '/a', 502, 70);
+    const first = stats.takeBucket();
+    expect([first.requests, first.count_4xx, first.count_5xx]).toEqual([12, 1, 1]);
+    expect(first.histogram.totalCount).toBe(12);
+    expect(first.histogram.maxValue).toBe(70_000);
+
+    const empty = stats.takeBucket();
+    expect([empty.requests, empty.count_4xx, empty.count_5xx, empty.histogram.totalCount]).toEqual([
+      0, 0, 0, 0,
+    ]);
+
+    // Across several window rotations, a bucket still holds everything since the last take.
+    for (let s = 0; s < 180; s++) {
+      clock.t = ALIGNED + 60_000 + s * 1000;
+      stats.record('POST', '/b', 200, 3);
+    }
+    const later = stats.takeBucket();
+    expect([later.requests, later.histogram.totalCount, later.histogram.maxValue]).toEqual([180, 180, 3_000]);
+    expect(first.histogram.totalCount).toBe(12); // earlier buckets are not reused under the caller
+  });
+
+  it('keeps monotonic totals per route and status class, and a cumulative histogram', () => {
+    const { clock, stats } = setup();
+    for (let m = 0; m < 5; m++) {
+      clock.t = ALIGNED + m * 60_000;
+      stats.record('GET', '/a', 200, 1);
+      stats.record('GET', '/a', 500, 2);
+      stats.record('DELETE', '/b', 204, 3);
+    }
+    expect(stats.routeTotals()).toEqual([
+      { method: 'GET', route: '/a', status_class: '2xx', count: 5 },
+      { method: 'GET', route: '/a', status_class: '5xx', count: 5 },
+      { method: 'DELETE', route: '/b', status_class: '2xx', count: 5 },
+    ]);
+    expect(stats.cumulativeHistogram().totalCount).toBe(15);
+    expect(stats.windowHistogram().totalCount).toBe(3);
+    expect(stats.total).toBe(15);
+  });
+});
+
+describe('RequestStats functions group', () => {
+  it('includes the @timed statistics it is given', () => {
+    const clock = { now: () => ALIGNED };
+    const functions = new FunctionTimings({ clock });
+    functions.record('Repo.find', 12, false);
+    const stats = new RequestStats({ clock, functions });
+    expect(stats.groups().functions).toEqual({
+      'Repo.find': {
+        name: 'Repo.find',
+        count: 1,
+        errors: 0,
+        avg_ms: 12,
+        p50_ms: 12,
+        p95_ms: 12,
+        p99_ms: 12,
+        max_ms: 12,
+      },
+    });
+  });
+});
