@@ -1,0 +1,42 @@
+// The MetricsStore interface: where history points and alert history live (memory by default, Redis).
+
+import type { HistoryPoint } from '../history.js';
+import type { Alert, ComponentStatus } from '../types.js';
+
+/** An alert as kept in the history; a shared store adds the writing instance's id. */
+export type AlertRecord = Alert & { instance?: string };
+
+export interface StoreHealth {
+  status: ComponentStatus;
+  /** Round trip of the last command, ms; null before the first one. */
+  response_time_ms: number | null;
+  /** Whether the last command succeeded; null when nothing was tried yet. */
+  working: boolean | null;
+  error?: string;
+}
+
+export interface MetricsStore {
+  /** Connects or prepares; never rejects for a backend that is down (the store reports it in health()). */
+  init?(): Promise<void>;
+  /**
+   * Appends one closed bucket of one instance. Never rejects: a store that cannot write keeps the
+   * point (bounded) and reports itself unhealthy.
+   */
+  appendPoint(instance: string, point: HistoryPoint): Promise<void>;
+  /**
+   * Points with fromMs <= t < toMs, oldest first. With `stepMs`, a store that keeps points pre-merged
+   * at that step ("rollups", aligned to the epoch) may return those instead; callers merge per step
+   * anyway, so both answers give the same history.
+   */
+  readPoints(instance: string, fromMs: number, toMs: number, stepMs?: number): Promise<HistoryPoint[]>;
+  /** readPoints for every instance that wrote in the range, by instance id. */
+  readAllInstances(fromMs: number, toMs: number, stepMs?: number): Promise<Map<string, HistoryPoint[]>>;
+  /** Appends to the bounded alert history. Never rejects. */
+  appendAlert(record: AlertRecord): Promise<void>;
+  /** Newest first, at most `limit`. */
+  readAlerts(limit: number): Promise<AlertRecord[]>;
+  /** For the snapshot's `redis` group (or a store's own group); absent for stores with nothing to report. */
+  health?(): StoreHealth;
+  /** Writes what it still can within a bounded time, then releases resources. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,390 @@
+import { describe, expect, it } from 'vitest';
+import { createHistogram, decodeHistogram, encodeHistogram, recordMs, summarize } from '../src/histogram.js';
+import {
+  BucketAggregator,
+  downsample,
+  type HistoryPoint,
+  historyStepMs,
+  historyWindow,
+  LatencyCounts,
+  mergeInstances,
+  PERIODS,
+  parsePeriod,
+  parsePoint,
+  queryHistory,
+  rollupSteps,
+  StepCache,
+  serializePoint,
+} from '../src/history.js';
+import { MemoryStore } from '../src/stores/memory.js';
+import { latencies, makePoint, realisticPoint, reference, rng, snapshot } from './stores/points.js';
+
+const MIN = 60_000;
+const NOW = Date.UTC(2025, 0, 8, 12, 0, 30); // mid-minute, so the current step is partial
+
+describe('BucketAggregator', () => {
+  it('averages and maxima of the samples, counts and latencies of the requests', () => {
+    const agg = new BucketAggregator();
+    agg.add(
+      snapshot({ cpu: 10, memory: 40, disk: 50, netIn: 100, netOut: 300, loopP99: 5, heap: 100, ws: 3 }),
+    );
+    agg.add(
+      snapshot({ cpu: 30, memory: 60, disk: 52, netIn: 300, netOut: 500, loopP99: 9, heap: 200, ws: 7 }),
+    );
+    agg.add(
+      snapshot({ cpu: 20, memory: 50, disk: 51, netIn: 200, netOut: 400, loopP99: 7, heap: 150, ws: 5 }),
+    );
+    const values = [1, 2, 3, 4, 100];
+    const h = createHistogram();
+    for (const v of values) recordMs(h, v);
+    const p = agg.close(NOW - 30_000, { requests: 5, count_4xx: 1, count_5xx: 2, histogram: h });
+    expect(p).toMatchObject({
+      t: NOW - 30_000,
+      timestamp: new Date(NOW - 30_000).toISOString(),
+      samples: 3,
+      cpu_avg_percent: 20,
+      cpu_max_percent: 30,
+      memory_avg_percent: 50,
+      memory_max_percent: 60,
+      disk_max_percent: 52,
+      network_bytes_in_per_sec: 200,
+      network_bytes_out_per_sec: 400,
+      event_loop_p99_ms: 9,
+      heap_used_mb: 150,
+      db_response_time_ms: 3,
+      redis_response_time_ms: 1,
+      websocket_connections: 7,
+      requests: 5,
+      errors_4xx: 1,
+      errors_5xx: 2,
+    });
+    const ref = summarize(h);
+    expect([
+      p.latency_p50_ms,
+      p.latency_p95_ms,
+      p.latency_p99_ms,
+      p.latency_avg_ms,
+      p.latency_max_ms,
+    ]).toEqual([ref.p50_ms, ref.p95_ms, ref.p99_ms, ref.avg_ms, ref.max_ms]);
+    expect(summarize(decodeHistogram(p.histogram))).toMatchObject({ count: 5, p99_ms: ref.p99_ms });
+  });
+
+  it('starts over after close; an empty bucket has zeros, null probes and no histogram', () => {
+    const agg = new BucketAggregator();
+    agg.add(snapshot({ cpu: 90 }));
+    agg.close(0);
+    const p = agg.close(MIN);
+    expect(p).toMatchObject({
+      samples: 0,
+      cpu_avg_percent: 0,
+      cpu_max_percent: 0,
+      requests: 0,
+      histogram: '',
+    });
+    expect(p.db_response_time_ms).toBeNull();
+    expect(p.latency_p99_ms).toBe(0);
+  });
+
+  it('leaves failed groups and missing probes out of the averages instead of counting zeros', () => {
+    const agg = new BucketAggregator();
+    agg.add(snapshot({ cpu: 40, db: 4 }));
+    const failed = snapshot({ cpu: 0, db: null });
+    (failed.cpu as { error?: string }).error = 'boom';
+    agg.add(failed);
+    const p = agg.close(0);
+    expect(p.samples).toBe(2);
+    expect(p.cpu_avg_percent).toBe(40);
+    expect(p.db_response_time_ms).toBe(4);
+  });
+});
+
+describe('point serialisation', () => {
+  it('round-trips exactly and stays under 1 KB for a busy minute', () => {
+    const p = realisticPoint(rng(1), NOW, 600);
+    const s = serializePoint(p);
+    expect(parsePoint(s)).toEqual(p);
+    expect(Buffer.byteLength(s)).toBeLessThan(1024);
+  });
+
+  it('returns null for what it cannot read', () => {
+    expect(parsePoint('not json')).toBeNull();
+    expect(parsePoint('[2,1,2]')).toBeNull();
+    expect(parsePoint('{"t":1}')).toBeNull();
+  });
+});
+
+describe('LatencyCounts', () => {
+  it('merged counts give exactly the percentiles of one histogram of all raw values', () => {
+    const rand = rng(7);
+    const all: number[] = [];
+    const counts = new LatencyCounts();
+    for (let i = 0; i < 20; i++) {
+      const values = latencies(rand, 50 + Math.floor(rand() * 500), 5 + i * 3, 1.1);
+      all.push(...values);
+      counts.addEncoded(makePoint({ t: 0, latencies: values }).histogram);
+    }
+    const ref = reference(all);
+    expect(counts.total).toBe(all.length);
+    expect(counts.percentilesMs([50, 95, 99, 99.9])).toEqual([
+      ref.p50_ms,
+      ref.p95_ms,
+      ref.p99_ms,
+      summarizeAt(all, 99.9),
+    ]);
+    // re-encoding keeps every count, in exactly the bytes hdr-histogram-js would write
+    expect(counts.encode()).toBe(encodeHistogram(counts.toHistogram()));
+    expect(summarize(decodeHistogram(counts.encode()))).toMatchObject({
+      count: all.length,
+      p50_ms: ref.p50_ms,
+      p99_ms: ref.p99_ms,
+    });
+  });
+
+  it('ignores a corrupt histogram instead of throwing', () => {
+    const counts = new LatencyCounts();
+    counts.addEncoded('AAAA');
+    counts.addEncoded('definitely not base64 hdr');
+    expect(counts.total).toBe(0);
+    expect(counts.percentilesMs([50])).toEqual([0]);
+  });
+});
+
+function summarizeAt(values: number[], p: number): number {
+  const h = createHistogram();
+  for (const v of values) recordMs(h, v);
+  return Math.round(h.getValueAtPercentile(p)) / 1000;
+}
+
+describe('periods and steps', () => {
+  it('parses only 1h, 24h and 7d', () => {
+    expect(parsePeriod('1h')).toBe('1h');
+    expect(parsePeriod('24h')).toBe('24h');
+    expect(parsePeriod('7d')).toBe('7d');
+    for (const bad of ['', '1H', '2h', '30d', 'toString', '__proto__', undefined, 7, null]) {
+      expect(parsePeriod(bad)).toBeNull();
+    }
+  });
+
+  it.each([
+    ['1h', 60, 60],
+    ['24h', 288, 300],
+    ['7d', 336, 1800],
+  ] as const)('%s: %i steps of %i s at the default resolution', (period, steps, stepSeconds) => {
+    const w = historyWindow(period, NOW);
+    expect(w.steps).toBe(steps);
+    expect(w.stepMs).toBe(stepSeconds * 1000);
+    expect(w.endMs - w.startMs).toBe(PERIODS[period].durationMs);
+    expect(w.startMs % w.stepMs).toBe(0);
+    expect(NOW).toBeGreaterThanOrEqual(w.endMs - w.stepMs);
+    expect(NOW).toBeLessThan(w.endMs);
+  });
+
+  it('never uses a step finer than the resolution, and keeps steps multiples of it', () => {
+    expect(historyStepMs('1h', 10_000)).toBe(60_000);
+    expect(historyStepMs('1h', 120_000)).toBe(120_000);
+    expect(historyStepMs('24h', 120_000)).toBe(360_000);
+    expect(historyStepMs('7d', 7_000) % 7_000).toBe(0);
+    expect(rollupSteps(60_000)).toEqual([300_000, 1_800_000]);
+    expect(rollupSteps(1_000)).toEqual([60_000, 300_000, 1_800_000]);
+  });
+});
+
+/**
+ * One bucket per minute over `minutes` before NOW. Building a point costs ~0.5 ms (mostly summarize()),
+ * so long series cycle through a pool of 97 distinct buckets, re-stamped with their minute.
+ */
+function series(seed: number, minutes: number, rate = 40) {
+  const rand = rng(seed);
+  const first = Math.floor(NOW / MIN) * MIN - minutes * MIN;
+  const pool = Array.from({ length: Math.min(97, minutes) }, (_, i) => {
+    const values = latencies(rand, Math.floor(rand() * rate));
+    const point = makePoint({
+      t: 0,
+      latencies: values,
+      errors5xx: i % 3,
+      samples: [{ cpu: 10 + (i % 50), ws: i % 7 }, { cpu: 20 }],
+    });
+    return { values, point };
+  });
+  const points: HistoryPoint[] = [];
+  const raw = new Map<number, number[]>();
+  for (let i = 0; i < minutes; i++) {
+    const t = first + i * MIN;
+    const { values, point } = pool[i % pool.length]!;
+    raw.set(t, values);
+    points.push({ ...point, t, timestamp: new Date(t).toISOString() });
+  }
+  return { points, raw };
+}
+
+describe('downsample', () => {
+  it('1h: one point per minute, oldest first, without histograms', () => {
+    const { points } = series(1, 90);
+    const r = downsample(points, { period: '1h', now: NOW, instance: 'web-1' });
+    expect(r).toMatchObject({ period: '1h', step_seconds: 60, instance: 'web-1' });
+    expect(r.points.length).toBe(59); // the current minute is still open
+    expect(r.points.map((p) => p.t)).toEqual([...r.points.map((p) => p.t)].sort((a, b) => a - b));
+    expect(r.points[0]!.t).toBe(Date.parse(r.start));
+    expect('histogram' in r.points[0]!).toBe(false);
+    // a single bucket per step comes back with its own values
+    const src = points.find((p) => p.t === r.points[10]!.t)!;
+    const { histogram: _h, ...view } = src;
+    expect(r.points[10]).toEqual(view);
+  });
+
+  it('24h: merged histograms give the percentiles of all raw values; counts summed; host weighted', () => {
+    const { points, raw } = series(2, 24 * 60);
+    const r = downsample(points, { period: '24h', now: NOW });
+    expect(r.step_seconds).toBe(300);
+    expect(r.points.length).toBeLessThanOrEqual(288);
+    expect(r.points.length).toBeGreaterThan(280);
+    for (const step of r.points.slice(0, 40)) {
+      const inStep = points.filter((p) => p.t >= step.t && p.t < step.t + 300_000);
+      const values = inStep.flatMap((p) => raw.get(p.t)!);
+      const ref = reference(values);
+      expect(step.requests).toBe(values.length);
+      expect(step.errors_5xx).toBe(inStep.reduce((n, p) => n + p.errors_5xx, 0));
+      expect([step.latency_p50_ms, step.latency_p95_ms, step.latency_p99_ms]).toEqual([
+        ref.p50_ms,
+        ref.p95_ms,
+        ref.p99_ms,
+      ]);
+      expect(step.latency_max_ms).toBe(ref.max_ms);
+      expect(step.latency_avg_ms).toBeCloseTo(ref.avg_ms, 1);
+      const w = inStep.reduce((n, p) => n + p.samples, 0);
+      expect(step.samples).toBe(w);
+      expect(step.cpu_avg_percent).toBeCloseTo(
+        inStep.reduce((s, p) => s + p.cpu_avg_percent * p.samples, 0) / w,
+        2,
+      );
+      expect(step.cpu_max_percent).toBe(Math.max(...inStep.map((p) => p.cpu_max_percent)));
+      expect(step.websocket_connections).toBe(Math.max(...inStep.map((p) => p.websocket_connections)));
+    }
+  });
+
+  it('7d over 10 080 one-minute points: 336 half-hour steps at most', () => {
+    const { points } = series(3, 10_080, 5);
+    const r = downsample(points, { period: '7d', now: NOW });
+    expect(r.step_seconds).toBe(1800);
+    expect(r.points.length).toBeLessThanOrEqual(336);
+    expect(r.points.length).toBeGreaterThanOrEqual(335);
+    expect(r.points.reduce((n, p) => n + p.requests, 0)).toBe(
+      points.filter((p) => p.t >= Date.parse(r.start)).reduce((n, p) => n + p.requests, 0),
+    );
+  });
+
+  it('omits steps with no point and ignores points outside the window; input order does not matter', () => {
+    const { points } = series(4, 60);
+    const gappy = points.filter((_, i) => i < 10 || i > 20);
+    const outside = makePoint({ t: NOW - 2 * 3_600_000, latencies: [1] });
+    const r = downsample([...gappy].reverse().concat(outside), { period: '1h', now: NOW });
+    expect(r.points.length).toBe(gappy.filter((p) => p.t >= Date.parse(r.start)).length);
+    expect(r.points.map((p) => p.t)).toEqual(gappy.map((p) => p.t).filter((t) => t >= Date.parse(r.start)));
+  });
+
+  it('merges several points of the same bucket (a bucket flushed twice)', () => {
+    const a = makePoint({ t: NOW - 5 * MIN, latencies: [1, 2, 3] });
+    const b = makePoint({ t: NOW - 5 * MIN, latencies: [10, 20, 300] });
+    const r = downsample([a, b], { period: '1h', now: NOW });
+    expect(r.points).toHaveLength(1);
+    expect(r.points[0]!.requests).toBe(6);
+    expect(r.points[0]!.latency_p99_ms).toBe(reference([1, 2, 3, 10, 20, 300]).p99_ms);
+  });
+});
+
+describe('mergeInstances (fleet view)', () => {
+  it('sums counts, merges histograms, averages host metrics across instances', () => {
+    const t = Math.floor(NOW / MIN) * MIN - 10 * MIN;
+    const rand = rng(9);
+    const va = latencies(rand, 300, 10);
+    const vb = latencies(rand, 100, 200);
+    const a = makePoint({ t, latencies: va, errors5xx: 2, samples: [{ cpu: 10, ws: 4, disk: 30 }] });
+    const b = makePoint({
+      t,
+      latencies: vb,
+      errors5xx: 3,
+      samples: [
+        { cpu: 50, ws: 6, disk: 80 },
+        { cpu: 70, ws: 1, disk: 80 },
+      ],
+    });
+    const r = mergeInstances(
+      new Map([
+        ['a', [a]],
+        ['b', [b]],
+      ]),
+      { period: '1h', now: NOW },
+    );
+    expect(r.instance).toBe('all');
+    expect(r.instances).toEqual(['a', 'b']);
+    expect(r.points).toHaveLength(1);
+    const p = r.points[0]!;
+    const ref = reference([...va, ...vb]);
+    expect(p.requests).toBe(400);
+    expect(p.errors_5xx).toBe(5);
+    expect([p.latency_p50_ms, p.latency_p95_ms, p.latency_p99_ms, p.latency_max_ms]).toEqual([
+      ref.p50_ms,
+      ref.p95_ms,
+      ref.p99_ms,
+      ref.max_ms,
+    ]);
+    expect(p.cpu_avg_percent).toBe(35); // mean of 10 (a) and 60 (b), not weighted by b's two samples
+    expect(p.cpu_max_percent).toBe(70);
+    expect(p.disk_max_percent).toBe(80);
+    expect(p.websocket_connections).toBe(10); // 4 + 6: connections add up across the fleet
+    expect(p.samples).toBe(3);
+  });
+
+  it('accepts a plain record and lists only instances with points in the window', () => {
+    const old = makePoint({ t: NOW - 3 * 3_600_000 });
+    const r = mergeInstances(
+      { live: [makePoint({ t: NOW - MIN })], gone: [old] },
+      { period: '1h', now: NOW },
+    );
+    expect(r.instances).toEqual(['live']);
+  });
+});
+
+describe('queryHistory', () => {
+  it('reads rollups for long periods and gives the same answer as the raw points', async () => {
+    const store = new MemoryStore({ clock: { now: () => NOW } });
+    const { points } = series(5, 24 * 60, 20);
+    for (const p of points) await store.appendPoint('i1', p);
+    for (const period of ['24h', '7d'] as const) {
+      const fromStore = await queryHistory(store, { period, instance: 'i1', now: NOW });
+      const direct = downsample(points, { period, now: NOW, instance: 'i1' });
+      expect(fromStore).toEqual(direct);
+    }
+    const fleet = await queryHistory(store, { period: '7d', instance: 'all', now: NOW });
+    expect(fleet.instances).toEqual(['i1']);
+    expect(fleet.points.length).toBe(downsample(points, { period: '7d', now: NOW }).points.length);
+  });
+
+  it('a cached step is reused only while its points are unchanged', () => {
+    const { points } = series(6, 6 * 60, 30);
+    const cache = new StepCache();
+    const cold = mergeInstances({ a: points, b: points.slice(100) }, { period: '24h', now: NOW }, cache);
+    const warm = mergeInstances({ b: points.slice(100), a: points }, { period: '24h', now: NOW }, cache);
+    expect(warm).toEqual(cold);
+    // a late point lands in an old step: that step changes, the others stay
+    const target = cold.points[3]!;
+    const late = makePoint({ t: target.t + 1000, latencies: [5000, 6000, 7000] });
+    const after = mergeInstances(
+      { a: [...points, late], b: points.slice(100) },
+      { period: '24h', now: NOW },
+      cache,
+    );
+    const uncached = mergeInstances(
+      { a: [...points, late], b: points.slice(100) },
+      { period: '24h', now: NOW },
+    );
+    expect(after).toEqual(uncached);
+    expect(after.points[3]!.requests).toBe(target.requests + 3);
+    expect(after.points[3]!.latency_max_ms).toBe(7000);
+    // mutating a returned point does not reach the cache
+    warm.points[0]!.requests = -1;
+    expect(mergeInstances({ a: points, b: points.slice(100) }, { period: '24h', now: NOW }, cache)).toEqual(
+      cold,
+    );
+  });
+});
