@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { didYouMean } from './collector/config.js';
 import { MetricsCollector } from './collector/index.js';
+import { serveCommand } from './serve.js';
 
 type FlagSpecs = NonNullable<ParseArgsConfig['options']>;
 type FlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -68,6 +69,7 @@ const COMMANDS: Record<string, Command> = {
       }
     },
   },
+  serve: serveCommand,
 };
 
 const GLOBAL_FLAGS = {
