@@ -161,7 +161,7 @@ class Max {
  * averages rather than counted as zero.
  */
 export class BucketAggregator {
-  private samples = 0;
+  private count = 0;
   private cpu = new Mean();
   private cpuMax = new Max();
   private mem = new Mean();
@@ -175,12 +175,13 @@ export class BucketAggregator {
   private redis = new Mean();
   private ws = new Max();
 
-  get sampleCount(): number {
-    return this.samples;
+  /** Samples added since the last close. */
+  get samples(): number {
+    return this.count;
   }
 
   add(s: MetricsSnapshot): void {
-    this.samples++;
+    this.count++;
     if (s.cpu && !s.cpu.error) {
       this.cpu.add(s.cpu.current_percent);
       this.cpuMax.add(s.cpu.current_percent);
@@ -209,7 +210,7 @@ export class BucketAggregator {
     const point: HistoryPoint = {
       t: bucketStartMs,
       timestamp: new Date(bucketStartMs).toISOString(),
-      samples: this.samples,
+      samples: this.count,
       cpu_avg_percent: this.cpu.value(),
       cpu_max_percent: round(this.cpuMax.v),
       memory_avg_percent: this.mem.value(),
@@ -237,7 +238,7 @@ export class BucketAggregator {
   }
 
   reset(): void {
-    this.samples = 0;
+    this.count = 0;
     this.cpu = new Mean();
     this.cpuMax = new Max();
     this.mem = new Mean();

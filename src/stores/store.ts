@@ -15,6 +15,11 @@ export interface StoreHealth {
   error?: string;
 }
 
+export interface StoreProbe {
+  check: () => Promise<unknown>;
+  timeoutMs?: number;
+}
+
 export interface MetricsStore {
   /** Connects or prepares; never rejects for a backend that is down (the store reports it in health()). */
   init?(): Promise<void>;
@@ -35,8 +40,13 @@ export interface MetricsStore {
   appendAlert(record: AlertRecord): Promise<void>;
   /** Newest first, at most `limit`. */
   readAlerts(limit: number): Promise<AlertRecord[]>;
-  /** For the snapshot's `redis` group (or a store's own group); absent for stores with nothing to report. */
+  /** The store's last known state; absent for stores with nothing to report. */
   health?(): StoreHealth;
+  /**
+   * A dependency probe (the collector's generic `{ check, timeoutMs }`) for the snapshot's `redis`
+   * group: it fails while the backend does not answer, and retries buffered writes when it does.
+   */
+  probe?(): StoreProbe;
   /** Writes what it still can within a bounded time, then releases resources. Idempotent. */
   close(): Promise<void>;
 }

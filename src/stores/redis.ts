@@ -1,0 +1,532 @@
+// RedisStore: history and alert history in Redis (ioredis, single node or Cluster), buffered through outages.
+
+import { hostname } from 'node:os';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import { invalidOption, SysvitalsError } from '../errors.js';
+import {
+  DEFAULT_RESOLUTION_MS,
+  DEFAULT_RETENTION_MS,
+  type HistoryPoint,
+  parsePoint,
+  rollupSteps,
+  serializePoint,
+} from '../history.js';
+import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
+import type { Clock, Logger } from '../types.js';
+import { positive, rejectUnknownKeys } from './options.js';
+import { RollupTracker } from './rollup.js';
+import type { AlertRecord, MetricsStore, StoreHealth, StoreProbe } from './store.js';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisStoreOptions {
+  /** Your ioredis client (Redis or Cluster). The store never quits it. */
+  client?: RedisClient;
+  /** Or a URL (`redis://…`, `rediss://…`): the store creates, connects and closes its own client. */
+  url?: string;
+  /** Key prefix, used as the hash tag of every key (`{sysvitals}:…`). @defaultValue 'sysvitals' */
+  prefix?: string;
+  /** This process's id in the fleet; tags its alert records. @defaultValue `${hostname}:${pid}` */
+  instanceId?: string;
+  /** Points, rollups, the instance index and the alert list expire after this. @defaultValue 7 days */
+  retentionMs?: number;
+  /** The monitor's bucket length; picks the rollup steps and the buffer size. @defaultValue 60 000 */
+  resolutionMs?: number;
+  /** Alert history bound (a capped list). @defaultValue 1000 */
+  alertLimit?: number;
+  /** Points kept in memory while Redis is unreachable. @defaultValue 60 minutes of points (60) */
+  bufferLimit?: number;
+  /** A command (or a pipeline) that has not answered by then counts as failed. @defaultValue 1000 */
+  commandTimeoutMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+const KNOWN = [
+  'client',
+  'url',
+  'prefix',
+  'instanceId',
+  'retentionMs',
+  'resolutionMs',
+  'alertLimit',
+  'bufferLimit',
+  'commandTimeoutMs',
+  'clock',
+  'logger',
+] as const;
+
+/** One buffered write: the commands of one point (with its rollups) or of one alert. */
+interface Op {
+  kind: 'point' | 'alert';
+  run(pipeline: ChainableCommander, now: number): void;
+}
+
+const OUTAGE = 'redis store';
+const MAX_BATCH = 200;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Layout (every key carries the `{prefix}` hash tag, so multi-key pipelines work on a Cluster):
+ * - `{p}:points:<instance>` sorted set, score = bucket start, member = compact point JSON
+ * - `{p}:rollup:<seconds>:<instance>` the same merged to 5 and 30 minutes (see rollup.ts)
+ * - `{p}:instances` sorted set of instance ids by last write (the fleet index)
+ * - `{p}:alerts` capped list of alert records, newest first
+ * Every write trims by time and re-arms the key's expiry to the retention, so a dead instance's data
+ * disappears by itself.
+ */
+export class RedisStore implements MetricsStore {
+  readonly prefix: string;
+  readonly instanceId: string;
+  readonly retentionMs: number;
+  readonly resolutionMs: number;
+  readonly alertLimit: number;
+  readonly bufferLimit: number;
+  readonly commandTimeoutMs: number;
+  private readonly url: string | undefined;
+  private client: RedisClient | undefined;
+  private clientPromise: Promise<RedisClient> | undefined;
+  private readonly owned: boolean;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly outage: OutageLog;
+  private readonly rollup: RollupTracker;
+  private queue: Op[] = [];
+  private queuedPoints = 0;
+  private dropped = 0;
+  private inFlight: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
+  private state: StoreHealth = { status: 'unknown', response_time_ms: null, working: null };
+  private closing = false;
+  private closed = false;
+  private closePromise: Promise<void> | undefined;
+  private readonly onReady = () => {
+    void this.kick();
+  };
+  private readonly onError = (err: unknown) => {
+    if (!this.closed) this.markDown(err);
+  };
+
+  constructor(options: RedisStoreOptions) {
+    const owner = 'RedisStore';
+    if (!options || typeof options !== 'object') {
+      throw invalidOption(`${owner}: pass { client } (an ioredis instance) or { url: 'redis://…' }.`);
+    }
+    rejectUnknownKeys(owner, options, KNOWN);
+    if (options.client && options.url)
+      throw invalidOption(`${owner}: pass either \`client\` or \`url\`, not both.`);
+    if (!options.client && !options.url) {
+      throw invalidOption(`${owner}: pass { client } (an ioredis instance) or { url: 'redis://…' }.`);
+    }
+    if (
+      options.url !== undefined &&
+      (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))
+    ) {
+      throw invalidOption(
+        `${owner}: \`url\` must start with redis:// or rediss:// (got ${String(options.url)}).`,
+      );
+    }
+    const prefix = options.prefix ?? 'sysvitals';
+    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
+      throw invalidOption(
+        `${owner}: \`prefix\` must be a non-empty string without { or } (it becomes the hash tag).`,
+      );
+    }
+    const instanceId = options.instanceId ?? `${hostname()}:${process.pid}`;
+    if (typeof instanceId !== 'string' || instanceId === '') {
+      throw invalidOption(`${owner}: \`instanceId\` must be a non-empty string.`);
+    }
+    this.prefix = prefix;
+    this.instanceId = instanceId;
+    this.retentionMs = positive(owner, 'retentionMs', options.retentionMs, DEFAULT_RETENTION_MS);
+    this.resolutionMs = positive(owner, 'resolutionMs', options.resolutionMs, DEFAULT_RESOLUTION_MS);
+    this.alertLimit = positive(owner, 'alertLimit', options.alertLimit, 1000, true);
+    this.bufferLimit = positive(
+      owner,
+      'bufferLimit',
+      options.bufferLimit,
+      Math.max(1, Math.ceil(3_600_000 / this.resolutionMs)),
+      true,
+    );
+    this.commandTimeoutMs = positive(owner, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
+    this.clock = options.clock ?? { now: () => Date.now() };
+    this.logger = options.logger ?? consoleLogger;
+    this.outage = new OutageLog(this.logger, () => this.clock.now());
+    this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
+    this.url = options.url;
+    this.owned = !options.client;
+    if (options.client) {
+      this.client = options.client;
+      this.client.on('ready', this.onReady);
+    }
+  }
+
+  // --- keys ------------------------------------------------------------------------------------
+
+  private key(...parts: (string | number)[]): string {
+    return [`{${this.prefix}}`, ...parts].join(':');
+  }
+
+  private seriesKey(instance: string, stepMs?: number): string {
+    if (stepMs !== undefined && this.rollup.steps.includes(stepMs)) {
+      return this.key('rollup', stepMs / 1000, instance);
+    }
+    return this.key('points', instance);
+  }
+
+  // --- client ----------------------------------------------------------------------------------
+
+  private async getClient(): Promise<RedisClient> {
+    if (this.client) return this.client;
+    this.clientPromise ??= (async () => {
+      let RedisCtor: typeof Redis;
+      try {
+        const mod = await import('ioredis');
+        RedisCtor = (mod.Redis ?? mod.default) as typeof Redis;
+      } catch {
+        throw new SysvitalsError(
+          'ERR_SYSVITALS_STORE',
+          'RedisStore needs the ioredis package: npm install ioredis',
+        );
+      }
+      const client = new RedisCtor(this.url!, {
+        lazyConnect: true,
+        // Fail fast while Redis is down: the store buffers, so ioredis must not queue or retry.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: this.commandTimeoutMs,
+        connectTimeout: Math.max(this.commandTimeoutMs, 1000),
+        retryStrategy: (times: number) => Math.min(times * 100, 2000),
+      });
+      client.on('error', this.onError);
+      client.on('ready', this.onReady);
+      client.connect().catch((err: unknown) => this.markDown(err));
+      this.client = client;
+      return client;
+    })();
+    return this.clientPromise;
+  }
+
+  /** The client when it can take commands now; undefined while (re)connecting. */
+  private async readyClient(): Promise<RedisClient | undefined> {
+    const client = await this.getClient();
+    if (client.status === 'wait') client.connect().catch((err: unknown) => this.markDown(err));
+    return client.status === 'ready' ? client : undefined;
+  }
+
+  private markDown(err: unknown): void {
+    this.state = { status: 'critical', response_time_ms: null, working: false, error: errorMessage(err) };
+    this.outage.failed(OUTAGE, err);
+  }
+
+  private markUp(rttMs: number): void {
+    this.state = { status: 'healthy', response_time_ms: Math.round(rttMs * 100) / 100, working: true };
+    this.outage.recovered(OUTAGE);
+    if (this.dropped > 0) {
+      this.logger.warn(
+        { component: OUTAGE, dropped: this.dropped },
+        `sysvitals: redis store dropped ${this.dropped} history points during the outage (bufferLimit ${this.bufferLimit})`,
+      );
+      this.dropped = 0;
+    }
+  }
+
+  health(): StoreHealth {
+    return { ...this.state };
+  }
+
+  /**
+   * For the snapshot's `redis` group: writes the buffer if there is one (so a recovered Redis is
+   * caught up at the next sample), then PINGs. Fails while Redis is down, frozen or refusing writes.
+   */
+  probe(): StoreProbe {
+    return {
+      timeoutMs: this.commandTimeoutMs * 2,
+      check: async () => {
+        if (this.closed) throw new SysvitalsError('ERR_SYSVITALS_CLOSED', 'RedisStore is closed.');
+        if (this.queue.length > 0) {
+          await this.kick();
+          if (this.queue.length > 0)
+            throw new Error(this.state.error ?? 'buffered writes are not written yet');
+        }
+        const client = await this.forRead();
+        await this.timed('PING', () => client.ping());
+      },
+    };
+  }
+
+  /** Connects and checks with PING. Never rejects because Redis is down: that shows in health(). */
+  async init(): Promise<void> {
+    const client = await this.getClient();
+    const started = performance.now();
+    try {
+      await withTimeout(this.whenReady(client), this.commandTimeoutMs, 'connect');
+      await withTimeout(client.ping(), this.commandTimeoutMs, 'PING');
+      this.markUp(performance.now() - started);
+    } catch (err) {
+      this.markDown(err);
+    }
+    await this.kick();
+  }
+
+  private whenReady(client: RedisClient): Promise<void> {
+    if (client.status === 'ready') return Promise.resolve();
+    if (client.status === 'wait') client.connect().catch((err: unknown) => this.markDown(err));
+    return new Promise((resolve) => {
+      const onReady = () => resolve();
+      client.once('ready', onReady);
+      // Do not keep a listener per failed init around.
+      setTimeout(() => client.off('ready', onReady), this.commandTimeoutMs).unref();
+    });
+  }
+
+  // --- writes ----------------------------------------------------------------------------------
+
+  private enqueue(op: Op): void {
+    this.queue.push(op);
+    if (op.kind === 'point') this.queuedPoints++;
+    const alerts = this.queue.length - this.queuedPoints;
+    if (this.queuedPoints <= this.bufferLimit && alerts <= this.alertLimit) return;
+    // Over a bound: drop the oldest write of that kind. Told once per outage, counted at the end.
+    const kind = this.queuedPoints > this.bufferLimit ? 'point' : 'alert';
+    const i = this.queue.findIndex((o) => o.kind === kind);
+    this.queue.splice(i, 1);
+    if (kind === 'point') {
+      this.queuedPoints--;
+      this.dropped++;
+    }
+    this.outage.failed(`${OUTAGE} buffer`, new Error(`buffer full: dropping the oldest ${kind}s`));
+  }
+
+  /** Starts a write round, or schedules one after the round in flight; resolves when it is done. */
+  private kick(): Promise<void> {
+    if (!this.inFlight) {
+      this.inFlight = this.round().finally(() => {
+        this.inFlight = null;
+      });
+      return this.inFlight;
+    }
+    this.next ??= this.inFlight.then(() => {
+      this.next = null;
+      return this.kick();
+    });
+    return this.next;
+  }
+
+  /** Writes the queue, oldest first, in pipelines. Every op is idempotent, so a retry after a timeout is safe. */
+  private async round(): Promise<void> {
+    while (this.queue.length > 0 && !this.closed) {
+      let client: RedisClient | undefined;
+      try {
+        client = await this.readyClient();
+      } catch (err) {
+        this.markDown(err);
+        return;
+      }
+      if (!client) {
+        // Reconnecting: keep the buffer; the 'ready' event starts the next round.
+        if (this.state.status !== 'critical') {
+          this.markDown(new Error(`redis connection is ${this.client?.status ?? 'not created'}`));
+        }
+        return;
+      }
+      const batch = this.queue.slice(0, MAX_BATCH);
+      const started = performance.now();
+      try {
+        const pipeline = client.pipeline();
+        const now = this.clock.now();
+        for (const op of batch) op.run(pipeline, now);
+        const results = await withTimeout(pipeline.exec(), this.commandTimeoutMs, 'pipeline');
+        const failed = results?.find(([err]) => err);
+        if (failed) throw failed[0];
+      } catch (err) {
+        this.markDown(err);
+        return;
+      }
+      const done = new Set(batch);
+      this.queue = this.queue.filter((op) => !done.has(op));
+      this.queuedPoints = this.queue.reduce((n, op) => n + (op.kind === 'point' ? 1 : 0), 0);
+      this.outage.recovered(`${OUTAGE} buffer`);
+      this.markUp(performance.now() - started);
+    }
+  }
+
+  async appendPoint(instance: string, point: HistoryPoint): Promise<void> {
+    if (this.closing) return;
+    try {
+      const raw = this.key('points', instance);
+      const member = serializePoint(point);
+      const rollups = this.rollup.add(instance, point).map((w) => ({
+        key: this.key('rollup', w.stepMs / 1000, instance),
+        score: w.point.t,
+        member: serializePoint(w.point),
+        replaces: w.replaces ? serializePoint(w.replaces) : null,
+      }));
+      const index = this.key('instances');
+      const ttl = this.retentionMs;
+      this.enqueue({
+        kind: 'point',
+        run: (p, now) => {
+          const cutoff = `(${now - ttl}`;
+          p.zadd(raw, point.t, member).zremrangebyscore(raw, '-inf', cutoff).pexpire(raw, ttl);
+          for (const r of rollups) {
+            if (r.replaces) p.zrem(r.key, r.replaces);
+            p.zadd(r.key, r.score, r.member).zremrangebyscore(r.key, '-inf', cutoff).pexpire(r.key, ttl);
+          }
+          p.zadd(index, now, instance).zremrangebyscore(index, '-inf', cutoff).pexpire(index, ttl);
+        },
+      });
+    } catch (err) {
+      this.markDown(err);
+      return;
+    }
+    await this.kick();
+  }
+
+  async appendAlert(record: AlertRecord): Promise<void> {
+    if (this.closing) return;
+    const key = this.key('alerts');
+    let json: string;
+    try {
+      json = JSON.stringify({ ...record, instance: record.instance ?? this.instanceId });
+    } catch (err) {
+      this.markDown(err);
+      return;
+    }
+    const limit = this.alertLimit;
+    const ttl = this.retentionMs;
+    this.enqueue({
+      kind: 'alert',
+      run: (p) => {
+        p.lpush(key, json)
+          .ltrim(key, 0, limit - 1)
+          .pexpire(key, ttl);
+      },
+    });
+    await this.kick();
+  }
+
+  // --- reads -----------------------------------------------------------------------------------
+
+  /** The client for a read, waiting up to commandTimeoutMs for a connection in progress. */
+  private async forRead(): Promise<RedisClient> {
+    if (this.closed) throw new SysvitalsError('ERR_SYSVITALS_CLOSED', 'RedisStore is closed.');
+    const client = await this.getClient();
+    if (client.status !== 'ready') {
+      try {
+        await withTimeout(this.whenReady(client), this.commandTimeoutMs, 'connect');
+      } catch {
+        const err = new Error(`redis connection is ${client.status}`);
+        this.markDown(err);
+        throw err;
+      }
+    }
+    return client;
+  }
+
+  private async timed<T>(what: string, run: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const result = await withTimeout(run(), this.commandTimeoutMs, what);
+      if (this.queue.length === 0) this.markUp(performance.now() - started);
+      return result;
+    } catch (err) {
+      this.markDown(err);
+      throw err;
+    }
+  }
+
+  private static parseAll(members: string[]): HistoryPoint[] {
+    const out: HistoryPoint[] = [];
+    for (const m of members) {
+      const p = parsePoint(m);
+      if (p) out.push(p);
+    }
+    return out;
+  }
+
+  async readPoints(instance: string, fromMs: number, toMs: number, stepMs?: number): Promise<HistoryPoint[]> {
+    const client = await this.forRead();
+    const key = this.seriesKey(instance, stepMs);
+    const members = await this.timed('ZRANGEBYSCORE', () => client.zrangebyscore(key, fromMs, `(${toMs}`));
+    return RedisStore.parseAll(members);
+  }
+
+  async readAllInstances(
+    fromMs: number,
+    toMs: number,
+    stepMs?: number,
+  ): Promise<Map<string, HistoryPoint[]>> {
+    const client = await this.forRead();
+    return this.timed('fleet read', async () => {
+      const ids = await client.zrangebyscore(this.key('instances'), fromMs, '+inf');
+      const out = new Map<string, HistoryPoint[]>();
+      if (ids.length === 0) return out;
+      const pipeline = client.pipeline();
+      for (const id of ids) pipeline.zrangebyscore(this.seriesKey(id, stepMs), fromMs, `(${toMs}`);
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([err, members], i) => {
+        if (err) throw err;
+        const points = RedisStore.parseAll(members as string[]);
+        if (points.length > 0) out.set(ids[i]!, points);
+      });
+      return out;
+    });
+  }
+
+  async readAlerts(limit: number): Promise<AlertRecord[]> {
+    const client = await this.forRead();
+    const n = Math.min(Math.max(0, Math.floor(limit)), this.alertLimit);
+    if (n === 0) return [];
+    const items = await this.timed('LRANGE', () => client.lrange(this.key('alerts'), 0, n - 1));
+    const out: AlertRecord[] = [];
+    for (const item of items) {
+      try {
+        out.push(JSON.parse(item) as AlertRecord);
+      } catch {
+        // not ours; skip
+      }
+    }
+    return out;
+  }
+
+  // --- shutdown --------------------------------------------------------------------------------
+
+  /**
+   * Tries one last write of the buffer for at most commandTimeoutMs, then lets go: an own client is
+   * disconnected (not QUIT, which would wait on a frozen server), a user's client is left open.
+   */
+  close(): Promise<void> {
+    this.closePromise ??= this.shutdown();
+    return this.closePromise;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    if (this.queue.length > 0 && (this.client || this.clientPromise)) {
+      await withTimeout(this.kick(), this.commandTimeoutMs, 'final flush').catch(() => {});
+    }
+    this.closed = true;
+    if (this.queuedPoints > 0) {
+      this.logger.warn(
+        { component: OUTAGE, points: this.queuedPoints },
+        `sysvitals: redis store closed with ${this.queuedPoints} history points not written`,
+      );
+    }
+    this.queue = [];
+    this.queuedPoints = 0;
+    const client =
+      this.client ?? (this.clientPromise ? await this.clientPromise.catch(() => undefined) : undefined);
+    if (!client) return;
+    client.off('ready', this.onReady);
+    if (this.owned) client.disconnect();
+  }
+}
