@@ -1,0 +1,268 @@
+// @timed(): times class methods (TC39 decorators and experimentalDecorators) and plain functions
+// (timed(fn)), recording duration and failure into a monitor's function statistics.
+
+import { invalidOption } from './errors.js';
+import { FunctionTimings } from './function-stats.js';
+import { rejectUnknownOptions } from './option-keys.js';
+import type { Clock } from './types.js';
+
+/** Anything that takes @timed records: a SystemMonitor, a FunctionTimings. */
+export interface FunctionRecorder {
+  recordFunction(name: string, durationMs: number, failed: boolean): void;
+}
+
+export interface TimedOptions {
+  /** Name to record under. @defaultValue `ClassName.method` for methods, the function's name for timed(fn) */
+  name?: string;
+  /** Where to record. @defaultValue the default recorder, looked up at each call (see setDefaultRecorder) */
+  monitor?: FunctionRecorder;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a decorator must accept methods of any signature.
+type AnyFunction = (this: any, ...args: any[]) => any;
+
+/** What `timed()` returns: a method decorator for both TypeScript decorator modes. */
+export interface TimedDecorator {
+  /** TC39 standard decorators (TypeScript 5 without experimentalDecorators). */
+  <T extends AnyFunction>(value: T, context: ClassMethodDecoratorContext): T;
+  /** experimentalDecorators (legacy). */
+  <T>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<T>,
+  ): TypedPropertyDescriptor<T>;
+}
+
+// Calls timed before any monitor exists land here; the first monitor adopts it (getDefaultFunctionStats).
+const defaultFunctionStats = new FunctionTimings();
+let defaultRecorder: FunctionRecorder | null = null;
+let adoptedBy: FunctionRecorder | null = null;
+
+/** The module-level statistics that @timed records into while no default recorder is set. */
+export function getDefaultFunctionStats(): FunctionTimings {
+  return defaultFunctionStats;
+}
+
+/** Sets where @timed records when no `monitor` option was given; `null` restores the module default. */
+export function setDefaultRecorder(recorder: FunctionRecorder | null): void {
+  if (recorder !== null && typeof recorder?.recordFunction !== 'function') {
+    throw invalidOption(
+      'setDefaultRecorder() needs an object with recordFunction(name, ms, failed), or null.',
+    );
+  }
+  defaultRecorder = recorder;
+}
+
+/**
+ * For a monitor being created: if no live monitor has adopted the module-level statistics, hands
+ * them over (with what was recorded before any monitor existed), switches them to `clock` if given,
+ * and makes `recorder` the default recorder. Returns null when another monitor holds them: the
+ * caller then keeps statistics of its own and is not the default.
+ */
+export function adoptDefaultFunctionStats(recorder: FunctionRecorder, clock?: Clock): FunctionTimings | null {
+  if (adoptedBy !== null && adoptedBy !== recorder) return null;
+  if (clock !== undefined) defaultFunctionStats.useClock(clock);
+  setDefaultRecorder(recorder);
+  adoptedBy = recorder;
+  return defaultFunctionStats;
+}
+
+/** For a monitor being closed: stops being the default recorder; the next monitor may adopt. */
+export function releaseDefaultRecorder(recorder: FunctionRecorder): void {
+  if (defaultRecorder === recorder) defaultRecorder = null;
+  if (adoptedBy === recorder) adoptedBy = null;
+}
+
+/** The recorder @timed uses when no `monitor` option was given. */
+export function getDefaultRecorder(): FunctionRecorder {
+  return defaultRecorder ?? defaultFunctionStats;
+}
+
+/**
+ * `@timed()`, `@timed('name')`, `@timed({ name, monitor })` decorate a class method (both decorator
+ * modes); `timed(fn, nameOrOptions?)` returns a timed copy of a plain function.
+ */
+export function timed<F extends AnyFunction>(fn: F, nameOrOptions?: string | TimedOptions): F;
+export function timed(nameOrOptions?: string | TimedOptions): TimedDecorator;
+/** `@timed` without parentheses, experimentalDecorators. */
+export function timed<T>(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: TypedPropertyDescriptor<T>,
+): TypedPropertyDescriptor<T>;
+export function timed(...args: unknown[]): unknown {
+  const [a, b, c] = args;
+  if (typeof a === 'function') {
+    // `@timed` written without parentheses reaches here with the decorator's own arguments.
+    if (isMethodContext(b)) return decorateStandard(a as AnyFunction, b, {});
+    if (args.length === 3) return decorateLegacy(a, b, c, {});
+    const options = parseOptions(b);
+    return wrap(a as AnyFunction, options.name ?? (a.name || 'anonymous'), options.monitor);
+  }
+  if (args.length === 3 && a !== null && typeof a === 'object') return decorateLegacy(a, b, c, {});
+  const options = parseOptions(a);
+  return function timedDecorator(...decoratorArgs: unknown[]): unknown {
+    const [target, second, third] = decoratorArgs;
+    if (typeof target === 'function' && isMethodContext(second)) {
+      return decorateStandard(target as AnyFunction, second, options);
+    }
+    if (decoratorArgs.length === 3) return decorateLegacy(target, second, third, options);
+    throw invalidOption('@timed() decorates class methods only.');
+  };
+}
+
+interface ParsedOptions {
+  name?: string;
+  monitor?: FunctionRecorder;
+}
+
+function parseOptions(value: unknown): ParsedOptions {
+  if (value === undefined) return {};
+  if (typeof value === 'string') return { name: checkName(value) };
+  if (value === null || typeof value !== 'object') {
+    throw invalidOption(
+      `timed() takes a name or { name, monitor } (got ${value === null ? 'null' : typeof value}).`,
+    );
+  }
+  rejectUnknownOptions(value, ['name', 'monitor'], 'timed()');
+  const { name, monitor } = value as TimedOptions;
+  if (monitor !== undefined && typeof monitor?.recordFunction !== 'function') {
+    throw invalidOption(
+      'timed(): `monitor` must have recordFunction(name, ms, failed), e.g. a SystemMonitor.',
+    );
+  }
+  return { name: name === undefined ? undefined : checkName(name), monitor };
+}
+
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw invalidOption(`timed(): \`name\` must be a non-empty string (got ${JSON.stringify(name)}).`);
+  }
+  return name;
+}
+
+function isMethodContext(value: unknown): value is ClassMethodDecoratorContext {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { kind?: unknown }).kind === 'string' &&
+    typeof (value as { addInitializer?: unknown }).addInitializer === 'function'
+  );
+}
+
+function decorateStandard(method: AnyFunction, context: ClassMethodDecoratorContext, options: ParsedOptions) {
+  if (context.kind !== 'method') {
+    throw invalidOption(`@timed() decorates class methods only (found a ${context.kind}).`);
+  }
+  if (options.name !== undefined) return wrap(method, options.name, options.monitor);
+  // TC39 decorators do not see the class, so the name is found on the first call: the class whose
+  // prototype (or, for a static method, the class itself) holds this very wrapper.
+  const key = context.name;
+  const methodName = String(key);
+  const wrapped: AnyFunction = wrap(
+    method,
+    (self: unknown) => `${declaringClassName(self, key, wrapped, context.static)}${methodName}`,
+    options.monitor,
+  );
+  return wrapped;
+}
+
+function declaringClassName(
+  self: unknown,
+  key: string | symbol,
+  wrapped: AnyFunction,
+  isStatic: boolean,
+): string {
+  let holder: unknown = self;
+  while (holder !== null && (typeof holder === 'object' || typeof holder === 'function')) {
+    if (Object.getOwnPropertyDescriptor(holder, key)?.value === wrapped) {
+      return prefix(isStatic ? holder : (holder as { constructor?: unknown }).constructor);
+    }
+    holder = Object.getPrototypeOf(holder);
+  }
+  // Private methods are not properties: fall back to the class of `this`.
+  if (self === null || self === undefined) return '';
+  return prefix(isStatic ? self : (self as { constructor?: unknown }).constructor);
+}
+
+function prefix(cls: unknown): string {
+  const name = typeof cls === 'function' ? cls.name : '';
+  return name ? `${name}.` : '';
+}
+
+function decorateLegacy(target: unknown, key: unknown, descriptor: unknown, options: ParsedOptions) {
+  const value = (descriptor as PropertyDescriptor | undefined)?.value;
+  if (typeof value !== 'function' || (typeof key !== 'string' && typeof key !== 'symbol')) {
+    throw invalidOption('@timed() decorates class methods only (not properties or accessors).');
+  }
+  const cls = typeof target === 'function' ? target : (target as { constructor?: unknown }).constructor;
+  const name = options.name ?? `${prefix(cls)}${String(key)}`;
+  (descriptor as PropertyDescriptor).value = wrap(value as AnyFunction, name, options.monitor);
+  return descriptor;
+}
+
+// Recording must never change what the caller sees: a failing recorder is ignored.
+function report(monitor: FunctionRecorder | undefined, name: string, ms: number, failed: boolean): void {
+  try {
+    (monitor ?? defaultRecorder ?? defaultFunctionStats).recordFunction(name, ms, failed);
+  } catch {
+    // ignored on purpose
+  }
+}
+
+/**
+ * The timed copy of `fn`. A native Promise result is observed with then(): the caller gets a new
+ * promise settling with the same value or the same error, so an unhandled rejection stays
+ * unhandled. Other thenables (query builders that run on then()) are returned untouched and timed
+ * as synchronous calls.
+ */
+function wrap(
+  fn: AnyFunction,
+  nameOrResolver: string | ((self: unknown) => string),
+  monitor: FunctionRecorder | undefined,
+): AnyFunction {
+  let name = typeof nameOrResolver === 'string' ? nameOrResolver : undefined;
+  const resolve = typeof nameOrResolver === 'function' ? nameOrResolver : undefined;
+  const timedFunction = function (this: unknown, ...args: unknown[]): unknown {
+    let label = name;
+    if (label === undefined) {
+      label = safeName(resolve, this, fn);
+      // Keep the name once found from a real receiver; an unbound call says nothing about the class.
+      if (this !== null && this !== undefined) name = label;
+    }
+    const start = performance.now();
+    let result: unknown;
+    try {
+      result = fn.apply(this, args);
+    } catch (error) {
+      report(monitor, label, performance.now() - start, true);
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value: unknown) => {
+          report(monitor, label, performance.now() - start, false);
+          return value;
+        },
+        (error: unknown) => {
+          report(monitor, label, performance.now() - start, true);
+          throw error;
+        },
+      );
+    }
+    report(monitor, label, performance.now() - start, false);
+    return result;
+  };
+  Object.defineProperty(timedFunction, 'name', { value: fn.name, configurable: true });
+  Object.defineProperty(timedFunction, 'length', { value: fn.length, configurable: true });
+  return timedFunction;
+}
+
+function safeName(resolve: ((self: unknown) => string) | undefined, self: unknown, fn: AnyFunction): string {
+  try {
+    if (resolve) return resolve(self) || fn.name || 'anonymous';
+  } catch {
+    // a Proxy `this` may throw on reflection; fall through
+  }
+  return fn.name || 'anonymous';
+}
