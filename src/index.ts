@@ -1,5 +1,48 @@
-// Public API of the core entry point.
+// Public API of the core entry point (`sysvitals`). Adapters live in `sysvitals/express|fastify|koa`.
 
+export * from './alerts/index.js';
+export type {
+  CollectorOptions,
+  CollectorSources,
+  LevelsOption,
+  PoolSize,
+  Probe,
+  ProbeName,
+  ReadyProbeOptions,
+  RequestGroups,
+} from './collector/index.js';
+export {
+  DEFAULT_COLLECTOR_OPTIONS,
+  DEFAULT_PROBE_TIMEOUT_MS,
+  MetricsCollector,
+  mysqlProbe,
+  pgProbe,
+  redisProbe,
+} from './collector/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
+export { FunctionStats, type FunctionTimingsOptions } from './function-stats.js';
+export {
+  HISTORY_PERIODS,
+  type HistoryPoint,
+  type HistoryPointView,
+  type HistoryResult,
+  PERIODS,
+} from './history.js';
+export { type AdminApi, type AdminApiOptions, createAdminApi, DEFAULT_BASE_PATH } from './http/api.js';
+export { consoleLogger, silentLogger } from './logger.js';
+export {
+  createMonitor,
+  DEFAULT_MONITOR_OPTIONS,
+  type MonitorEvents,
+  type MonitorOptions,
+  type RequestRecord,
+  SystemMonitor,
+} from './monitor.js';
+export { RequestStats, type RequestStatsOptions } from './requests.js';
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.js';
+export type { MetricsStore, StoreHealth } from './stores/store.js';
+export { DEFAULT_LEVELS, RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
+export { type FunctionRecorder, setDefaultRecorder, type TimedOptions, timed } from './timing.js';
 export * from './types.js';

@@ -1,0 +1,388 @@
+// SystemMonitor: wires collector, request stats, alerts, history and store; owns the timers; emits events.
+
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import { AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
+import { type AlertRulesConfig, type AlertRulesOptions, parseRules } from './alerts/rules.js';
+import { MetricsCollector, type Probe } from './collector/index.js';
+import { invalidOption } from './errors.js';
+import { FunctionTimings } from './function-stats.js';
+import { BucketAggregator, type HistoryResult, queryHistory } from './history.js';
+import { consoleLogger, errorMessage } from './logger.js';
+import { checkInteger, rejectUnknownOptions } from './option-keys.js';
+import { RequestStats } from './requests.js';
+import { MemoryStore } from './stores/memory.js';
+import type { MetricsStore } from './stores/store.js';
+import { RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
+import { adoptDefaultFunctionStats, releaseDefaultRecorder } from './timing.js';
+import type {
+  Alert,
+  AlertEvent,
+  AlertRecord,
+  Clock,
+  HealthStatus,
+  HistoryPeriod,
+  Logger,
+  MetricsSnapshot,
+} from './types.js';
+
+export interface RequestRecord {
+  method: string;
+  /** The route template (`/users/:id`), never the raw URL. */
+  route: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface MonitorOptions {
+  /** How often host metrics are sampled, alerts evaluated and `metrics` emitted. 0 disables the timer. @defaultValue 5000 */
+  sampleIntervalMs?: number;
+  /** Width of one history bucket. @defaultValue 60000 */
+  resolutionMs?: number;
+  /** How long history is kept. @defaultValue 7 days */
+  retentionMs?: number;
+  /** Identifies this process in a shared store. @defaultValue `${hostname}:${pid}` */
+  instanceId?: string;
+  /** Where history points and alert history go. @defaultValue a MemoryStore bounded to the retention */
+  store?: MetricsStore;
+  /** Alert levels per rule (warning, critical, clear, for, enabled). */
+  alerts?: AlertRulesOptions;
+  /** Called for every alert event (raised, escalated, deescalated, cleared). */
+  onAlert?: AlertSystemOptions['onAlert'];
+  /** POST every alert event as JSON to this URL. */
+  webhook?: AlertSystemOptions['webhook'];
+  /** Alert history entries kept in memory. @defaultValue 1000 */
+  alertHistoryLimit?: number;
+  /** Dependency probes: `{ database: pgProbe(pool), redis: redisProbe(client) }`. */
+  probes?: { database?: Probe; redis?: Probe };
+  /** Request statistics window. @defaultValue 60000 */
+  requestWindowMs?: number;
+  /** Distinct method+route pairs tracked; the rest fold into `other`. @defaultValue 100 */
+  maxRoutes?: number;
+  /** Longest wait for one metric group or probe. @defaultValue 1000 */
+  groupTimeoutMs?: number;
+  /** pino-compatible. @defaultValue warnings and errors to stderr */
+  logger?: Logger;
+  /** @defaultValue Date.now */
+  clock?: Clock;
+  /** Where procfs is mounted (tests). @defaultValue '/proc' */
+  procRoot?: string;
+}
+
+const MONITOR_OPTION_KEYS: readonly string[] = [
+  'sampleIntervalMs',
+  'resolutionMs',
+  'retentionMs',
+  'instanceId',
+  'store',
+  'alerts',
+  'onAlert',
+  'webhook',
+  'alertHistoryLimit',
+  'probes',
+  'requestWindowMs',
+  'maxRoutes',
+  'groupTimeoutMs',
+  'logger',
+  'clock',
+  'procRoot',
+];
+
+export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
+  sampleIntervalMs: 5000,
+  resolutionMs: 60_000,
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+});
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface MonitorEvents {
+  metrics: [snapshot: MetricsSnapshot];
+  alert: [event: AlertEvent];
+}
+
+/** The rule levels (warning/critical) the collector uses for statuses and `threshold` fields. */
+function levelsOf(rules: AlertRulesConfig): Record<RuleName, RuleLevels> {
+  const levels = {} as Record<RuleName, RuleLevels>;
+  for (const name of RULE_NAMES)
+    levels[name] = { warning: rules[name].warning, critical: rules[name].critical };
+  return levels;
+}
+
+export class SystemMonitor extends EventEmitter<MonitorEvents> {
+  readonly collector: MetricsCollector;
+  readonly alertSystem: AlertSystem;
+  readonly requests: RequestStats;
+  readonly functions: FunctionTimings;
+  readonly store: MetricsStore;
+  readonly instanceId: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly sampleIntervalMs: number;
+  readonly resolutionMs: number;
+  readonly retentionMs: number;
+
+  private readonly aggregator = new BucketAggregator();
+  private bucketStart: number;
+  private latest: MetricsSnapshot | undefined;
+  private latestAt = 0;
+  private refreshing: Promise<MetricsSnapshot> | undefined;
+  private sampling: Promise<MetricsSnapshot> | undefined;
+  private sampleTimer: NodeJS.Timeout | undefined;
+  private bucketTimer: NodeJS.Timeout | undefined;
+  private websockets = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: MonitorOptions = {}) {
+    super();
+    if (options === null || typeof options !== 'object')
+      throw invalidOption('sysvitals: options must be an object.');
+    rejectUnknownOptions(options, MONITOR_OPTION_KEYS, 'sysvitals: createMonitor');
+    checkInteger(options.sampleIntervalMs, 'sampleIntervalMs', 0, DAY_MS);
+    checkInteger(options.resolutionMs, 'resolutionMs', 1000, DAY_MS);
+    checkInteger(options.retentionMs, 'retentionMs', 60_000, 366 * DAY_MS);
+    if (
+      options.instanceId !== undefined &&
+      (typeof options.instanceId !== 'string' || options.instanceId === '')
+    ) {
+      throw invalidOption('sysvitals: `instanceId` must be a non-empty string.');
+    }
+    if (options.instanceId === 'all') {
+      throw invalidOption('sysvitals: `instanceId` cannot be "all": it names the fleet view.');
+    }
+    this.sampleIntervalMs = options.sampleIntervalMs ?? DEFAULT_MONITOR_OPTIONS.sampleIntervalMs;
+    this.resolutionMs = options.resolutionMs ?? DEFAULT_MONITOR_OPTIONS.resolutionMs;
+    this.retentionMs = options.retentionMs ?? DEFAULT_MONITOR_OPTIONS.retentionMs;
+    this.clock = options.clock ?? { now: Date.now };
+    this.logger = options.logger ?? consoleLogger;
+    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}`;
+
+    const rules = parseRules(options.alerts);
+    const levels = levelsOf(rules);
+    this.alertSystem = new AlertSystem({
+      rules,
+      clock: this.clock,
+      logger: this.logger,
+      historyLimit: options.alertHistoryLimit,
+      onAlert: options.onAlert,
+      webhook: options.webhook,
+    });
+    this.functions =
+      adoptDefaultFunctionStats(this, this.clock) ?? new FunctionTimings({ clock: this.clock });
+    this.requests = new RequestStats({
+      clock: this.clock,
+      windowMs: options.requestWindowMs,
+      maxRoutes: options.maxRoutes,
+      levels,
+      functions: this.functions,
+    });
+    this.store =
+      options.store ??
+      new MemoryStore({
+        retentionMs: this.retentionMs,
+        resolutionMs: this.resolutionMs,
+        alertLimit: options.alertHistoryLimit,
+        clock: this.clock,
+      });
+    this.collector = new MetricsCollector({
+      clock: this.clock,
+      logger: this.logger,
+      levels,
+      probes: options.probes,
+      groupTimeoutMs: options.groupTimeoutMs,
+      procRoot: options.procRoot,
+      sources: {
+        requests: () => this.requests.groups(),
+        websocketConnections: () => this.websockets,
+      },
+    });
+    // A store that talks to Redis reports its own health in the snapshot's `redis` group,
+    // unless the user registered a redis probe of their own.
+    if (!options.probes?.redis && this.store.probe) this.collector.setProbe('redis', this.store.probe());
+
+    this.alertSystem.on('alert', (event) => {
+      this.emit('alert', event);
+    });
+    this.alertSystem.setRecorder((record) => this.store.appendAlert(record));
+
+    this.bucketStart = this.alignedBucketStart(this.clock.now());
+    void this.initStore();
+    this.start();
+  }
+
+  /** Hot path: O(1), never throws, never awaits. Called once per request by the adapters. */
+  recordRequest(r: RequestRecord): void {
+    this.requests.record(r.method, r.route, r.status, r.durationMs);
+  }
+
+  /** Called by @timed for every call of a decorated function. */
+  recordFunction(name: string, durationMs: number, failed: boolean): void {
+    this.functions.record(name, durationMs, failed);
+  }
+
+  /** One sample cycle now: collect, evaluate alerts, emit `metrics`, add to the current bucket. */
+  sample(): Promise<MetricsSnapshot> {
+    this.sampling ??= this.sampleNow().finally(() => {
+      this.sampling = undefined;
+    });
+    return this.sampling;
+  }
+
+  /**
+   * The latest snapshot, collected on demand when older than `maxAgeMs`; concurrent callers share
+   * one collection. Alerts are evaluated on it, but it is not added to history (samples are).
+   */
+  getMetrics(maxAgeMs = 1000): Promise<MetricsSnapshot> {
+    if (this.latest && this.clock.now() - this.latestAt <= maxAgeMs) return Promise.resolve(this.latest);
+    if (this.sampling) return this.sampling;
+    this.refreshing ??= this.collector
+      .collect()
+      .then((snapshot) => this.accept(snapshot))
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  async getHealth(detailed = false): Promise<HealthStatus> {
+    const snapshot = await this.getMetrics();
+    const health = this.alertSystem.getHealthStatus(snapshot);
+    return detailed ? { ...health, metrics: snapshot } : health;
+  }
+
+  /** Active alerts, or the history (newest first) from the store, which outlives the process with Redis. */
+  async getAlerts(opts: { history: boolean; limit: number }): Promise<Alert[] | AlertRecord[]> {
+    if (!opts.history) return this.alertSystem.getActiveAlerts().slice(0, opts.limit);
+    try {
+      return (await this.store.readAlerts(opts.limit)) as AlertRecord[];
+    } catch (err) {
+      this.logger.warn(
+        { err: errorMessage(err) },
+        'sysvitals: alert history unavailable from the store; serving memory',
+      );
+      return this.alertSystem.getAlertHistory(opts.limit);
+    }
+  }
+
+  /** History for a period, downsampled; `instance: 'all'` merges every instance sharing the store. */
+  history(period: HistoryPeriod, opts: { instance?: string } = {}): Promise<HistoryResult> {
+    const instance = opts.instance ?? this.instanceId;
+    return queryHistory(this.store, {
+      period,
+      instance,
+      now: this.clock.now(),
+      resolutionMs: this.resolutionMs,
+    });
+  }
+
+  /** Closes the current bucket into a history point now and writes it. */
+  async flush(): Promise<void> {
+    const start = this.bucketStart;
+    this.bucketStart = this.alignedBucketStart(this.clock.now());
+    if (this.bucketStart === start) this.bucketStart = start + this.resolutionMs;
+    const bucket = this.requests.takeBucket();
+    if (this.aggregator.samples === 0 && bucket.requests === 0) return;
+    const point = this.aggregator.close(start, bucket);
+    try {
+      await this.store.appendPoint(this.instanceId, point);
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, 'sysvitals: could not write a history point');
+    }
+  }
+
+  websocketOpened(): void {
+    this.websockets++;
+  }
+
+  websocketClosed(): void {
+    if (this.websockets > 0) this.websockets--;
+  }
+
+  /** Stops the timers, writes the last bucket, closes the store. Idempotent; lets the process exit. */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  private async closeNow(): Promise<void> {
+    clearInterval(this.sampleTimer);
+    clearTimeout(this.bucketTimer);
+    releaseDefaultRecorder(this);
+    // A sample under way belongs to the last bucket: let it land (it cannot hang: groups have deadlines).
+    await this.sampling?.catch(() => undefined);
+    await this.flush();
+    this.alertSystem.close();
+    this.collector.close();
+    try {
+      await this.store.close();
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
+    }
+    this.removeAllListeners();
+  }
+
+  private start(): void {
+    if (this.sampleIntervalMs > 0) {
+      this.sampleTimer = setInterval(() => void this.sample(), this.sampleIntervalMs);
+      this.sampleTimer.unref();
+    }
+    this.scheduleBucket();
+  }
+
+  private scheduleBucket(): void {
+    const delay = Math.max(0, this.bucketStart + this.resolutionMs - this.clock.now());
+    this.bucketTimer = setTimeout(() => {
+      if (this.closing) return;
+      void this.flush().finally(() => {
+        if (!this.closing) this.scheduleBucket();
+      });
+    }, delay);
+    this.bucketTimer.unref();
+  }
+
+  private async initStore(): Promise<void> {
+    try {
+      await this.store.init?.();
+    } catch (err) {
+      this.logger.warn(
+        { err: errorMessage(err) },
+        'sysvitals: store init failed; points are buffered until it answers',
+      );
+    }
+  }
+
+  private async sampleNow(): Promise<MetricsSnapshot> {
+    const snapshot = this.accept(await this.collector.collect());
+    this.aggregator.add(snapshot);
+    this.emitSafely('metrics', snapshot);
+    return snapshot;
+  }
+
+  private accept(snapshot: MetricsSnapshot): MetricsSnapshot {
+    this.alertSystem.checkThresholds(snapshot);
+    this.latest = snapshot;
+    this.latestAt = this.clock.now();
+    return snapshot;
+  }
+
+  private emitSafely(event: 'metrics', snapshot: MetricsSnapshot): void {
+    try {
+      this.emit(event, snapshot);
+    } catch (err) {
+      this.logger.error({ err: errorMessage(err) }, 'sysvitals: a metrics listener threw');
+    }
+  }
+
+  private alignedBucketStart(now: number): number {
+    return now - (now % this.resolutionMs);
+  }
+}
+
+/** Creates a monitor: `createMonitor(options)` is `new SystemMonitor(options)`. */
+export function createMonitor(options?: MonitorOptions): SystemMonitor {
+  return new SystemMonitor(options);
+}

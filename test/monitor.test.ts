@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../src/logger.js';
+import { createMonitor, SystemMonitor } from '../src/monitor.js';
+import { MemoryStore } from '../src/stores/memory.js';
+import { timed } from '../src/timing.js';
+import type { AlertEvent, MetricsSnapshot } from '../src/types.js';
+
+const monitors: SystemMonitor[] = [];
+function make(options: ConstructorParameters<typeof SystemMonitor>[0] = {}): SystemMonitor {
+  const monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger, ...options });
+  monitors.push(monitor);
+  return monitor;
+}
+
+afterEach(async () => {
+  vi.useRealTimers();
+  await Promise.all(monitors.splice(0).map((m) => m.close()));
+});
+
+describe('SystemMonitor', () => {
+  it('is what createMonitor returns, with the seed collector and alertSystem', () => {
+    const monitor = make();
+    expect(monitor).toBeInstanceOf(SystemMonitor);
+    expect(typeof monitor.collector.collect).toBe('function');
+    expect(typeof monitor.alertSystem.checkThresholds).toBe('function');
+  });
+
+  it('rejects unknown and invalid options with coded errors that say what to fix', () => {
+    expect(() => createMonitor({ sampleIntervalMS: 5 } as never)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SYSVITALS_UNKNOWN_OPTION',
+        message: expect.stringContaining('sampleIntervalMs'),
+      }),
+    );
+    expect(() => createMonitor({ resolutionMs: 10 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SYSVITALS_INVALID_OPTION' }),
+    );
+    expect(() => createMonitor({ instanceId: 'all' })).toThrow(/fleet view/);
+    expect(() => createMonitor({ alerts: { cpu: { warning: 120 } } })).toThrow(
+      expect.objectContaining({ code: 'ERR_SYSVITALS_INVALID_RULE' }),
+    );
+  });
+
+  it('sample() collects every group, emits metrics and feeds recorded requests into the snapshot', async () => {
+    const monitor = make();
+    monitor.recordRequest({ method: 'GET', route: '/users/:id', status: 200, durationMs: 12 });
+    monitor.recordRequest({ method: 'GET', route: '/users/:id', status: 503, durationMs: 40 });
+    const seen: MetricsSnapshot[] = [];
+    monitor.on('metrics', (s) => seen.push(s));
+    const snapshot = await monitor.sample();
+    expect(seen).toEqual([snapshot]);
+    expect(snapshot.requests.total).toBe(2);
+    expect(snapshot.errors.count_5xx).toBe(1);
+    expect(snapshot.routes.map((r) => r.route)).toEqual(['/users/:id']);
+    expect(snapshot.latency.max_ms).toBeGreaterThanOrEqual(39);
+    for (const group of [
+      'cpu',
+      'memory',
+      'disk',
+      'network',
+      'database',
+      'redis',
+      'websocket',
+      'process',
+    ] as const) {
+      expect(snapshot[group].status).toMatch(/healthy|warning|critical|unknown/);
+    }
+  });
+
+  it('getMetrics() serves from cache within maxAge and shares one collection between concurrent callers', async () => {
+    let now = 1_000_000;
+    const monitor = make({ clock: { now: () => now } });
+    const collect = vi.spyOn(monitor.collector, 'collect');
+    const [a, b] = await Promise.all([monitor.getMetrics(1000), monitor.getMetrics(1000)]);
+    expect(a).toBe(b);
+    expect(collect).toHaveBeenCalledTimes(1);
+    now += 500;
+    expect(await monitor.getMetrics(1000)).toBe(a);
+    now += 1000;
+    expect(await monitor.getMetrics(1000)).not.toBe(a);
+    expect(collect).toHaveBeenCalledTimes(2);
+  });
+
+  it('raises alerts, emits them, and keeps their history in the store', async () => {
+    const store = new MemoryStore({});
+    const monitor = make({ store, alerts: { cpu: { warning: 0, critical: 100 } } });
+    const events: AlertEvent[] = [];
+    monitor.on('alert', (e) => events.push(e));
+    await monitor.sample();
+    expect(events.map((e) => [e.type, e.alert.rule])).toContainEqual(['raised', 'cpu']);
+    const active = await monitor.getAlerts({ history: false, limit: 10 });
+    expect(active.map((a) => a.rule)).toContain('cpu');
+    const history = await monitor.getAlerts({ history: true, limit: 10 });
+    expect(history.map((a) => a.rule)).toContain('cpu');
+    expect(await store.readAlerts(10)).toEqual(history);
+  });
+
+  it('health reflects the snapshot; detailed adds the metrics', async () => {
+    const monitor = make();
+    const health = await monitor.getHealth();
+    expect(health).toMatchObject({
+      status: expect.stringMatching(/green|yellow|red/),
+      active_alerts: expect.any(Number),
+    });
+    expect(health.metrics).toBeUndefined();
+    const detailed = await monitor.getHealth(true);
+    expect(detailed.metrics?.cpu.core_count).toBeGreaterThan(0);
+  });
+
+  it('flush() closes the bucket into a history point that history() returns', async () => {
+    let now = Date.UTC(2026, 10, 27, 12, 0, 30);
+    const monitor = make({ clock: { now: () => now } });
+    await monitor.sample();
+    for (let i = 0; i < 10; i++)
+      monitor.recordRequest({ method: 'GET', route: '/', status: 200, durationMs: 5 + i });
+    now += 20_000;
+    await monitor.flush();
+    const result = await monitor.history('1h');
+    expect(result.period).toBe('1h');
+    expect(result.instance).toBe(monitor.instanceId);
+    expect(result.points).toHaveLength(1);
+    expect(result.points[0]).toMatchObject({ requests: 10, t: Date.UTC(2026, 10, 27, 12, 0, 0) });
+    expect(result.points[0]?.latency_max_ms).toBeGreaterThanOrEqual(14);
+    expect(result.points[0]).not.toHaveProperty('histogram');
+  });
+
+  it('runs its sample and bucket timers, and close() stops them, writes the last bucket, and is idempotent', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 27, 12, 0, 0) });
+    const store = new MemoryStore({ resolutionMs: 10_000 });
+    const append = vi.spyOn(store, 'appendPoint');
+    const close = vi.spyOn(store, 'close');
+    const monitor = make({
+      sampleIntervalMs: 1000,
+      resolutionMs: 10_000,
+      store,
+      clock: { now: () => Date.now() },
+    });
+    const sample = vi.spyOn(monitor, 'sample');
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(sample).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(8_500);
+    expect(append).toHaveBeenCalledTimes(1);
+    expect(append.mock.calls[0]?.[1].t).toBe(Date.UTC(2026, 10, 27, 12, 0, 0));
+    await Promise.all([monitor.close(), monitor.close()]);
+    expect(append).toHaveBeenCalledTimes(2);
+    expect(close).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(sample).toHaveBeenCalledTimes(11);
+    expect(append).toHaveBeenCalledTimes(2);
+  });
+
+  it('counts WebSocket connections', async () => {
+    const monitor = make();
+    monitor.websocketOpened();
+    monitor.websocketOpened();
+    monitor.websocketClosed();
+    expect((await monitor.sample()).websocket.active_connections).toBe(1);
+    monitor.websocketClosed();
+    monitor.websocketClosed();
+    expect((await monitor.sample()).websocket.active_connections).toBe(0);
+  });
+
+  it('adopts @timed calls made before it existed and records later ones', async () => {
+    const work = timed(function monitorTestWork(n: number) {
+      return n * 2;
+    });
+    expect(work(2)).toBe(4);
+    const monitor = make();
+    expect(work(3)).toBe(6);
+    const snapshot = await monitor.sample();
+    expect(snapshot.functions.monitorTestWork?.count).toBe(2);
+  });
+
+  it('keeps serving when a listener throws', async () => {
+    const monitor = make();
+    monitor.on('metrics', () => {
+      throw new Error('listener bug');
+    });
+    await expect(monitor.sample()).resolves.toHaveProperty('cpu');
+  });
+});
