@@ -1,0 +1,267 @@
+// `sysvitals serve`: the standalone server in-process, and the CLI as a child process (signals, exit codes).
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SysvitalsError } from '../src/errors.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../src/http/prometheus.js';
+import { silentLogger } from '../src/logger.js';
+import {
+  ServeUsageError,
+  type Standalone,
+  standaloneOptionsFromFlags,
+  startStandalone,
+} from '../src/serve.js';
+import { parseExposition, sampleValue } from './http/prometheus-parse.js';
+
+const TOKEN = 'serve-test-token';
+const BASE = '/api/core/admin/system';
+const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('standaloneOptionsFromFlags', () => {
+  it('defaults to 127.0.0.1:9100, memory history, 5 s samples, no token', () => {
+    expect(standaloneOptionsFromFlags({}, {})).toEqual({
+      port: 9100,
+      host: '127.0.0.1',
+      token: undefined,
+      redisUrl: undefined,
+      intervalMs: 5000,
+    });
+  });
+
+  it('takes every flag, and the token from SYSVITALS_ADMIN_TOKEN when no --token is given', () => {
+    const flags = { port: '0', host: '0.0.0.0', redis: 'redis://127.0.0.1:6380/2', interval: '1000' };
+    expect(standaloneOptionsFromFlags(flags, { SYSVITALS_ADMIN_TOKEN: 'from-env' })).toEqual({
+      port: 0,
+      host: '0.0.0.0',
+      token: 'from-env',
+      redisUrl: 'redis://127.0.0.1:6380/2',
+      intervalMs: 1000,
+    });
+    expect(standaloneOptionsFromFlags({ token: 'flag' }, { SYSVITALS_ADMIN_TOKEN: 'env' }).token).toBe(
+      'flag',
+    );
+  });
+
+  it.each([
+    [{ port: '65536' }, /--port must be a whole number from 0 to 65535/],
+    [{ port: '-1' }, /--port/],
+    [{ port: '80.5' }, /--port/],
+    [{ port: 'http' }, /--port/],
+    [{ interval: '10' }, /--interval must be a whole number from 100/],
+    [{ redis: 'localhost:6379' }, /--redis must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ token: '' }, /--token needs a value/],
+  ])('refuses %j with a message naming the flag', (flags, message) => {
+    expect(() => standaloneOptionsFromFlags(flags, {})).toThrow(ServeUsageError);
+    expect(() => standaloneOptionsFromFlags(flags, {})).toThrow(message);
+  });
+});
+
+describe('startStandalone', () => {
+  let app: Standalone | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('serves the admin API, the Prometheus endpoint and a redirect to the dashboard', async () => {
+    app = await startStandalone({ port: 0, token: TOKEN, intervalMs: 60_000, logger: silentLogger });
+    expect(app.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(app.urls).toEqual({
+      dashboard: `${app.url}${BASE}/dashboard/`,
+      api: `${app.url}${BASE}/metrics/`,
+      prometheus: `${app.url}/metrics`,
+    });
+
+    const metrics = await fetch(app.urls.api, { headers: auth });
+    expect(metrics.status).toBe(200);
+    const body = (await metrics.json()) as { success: boolean; data: { cpu: { core_count: number } } };
+    expect(body.success).toBe(true);
+    expect(body.data.cpu.core_count).toBeGreaterThan(0);
+
+    for (const path of ['/metrics', `${BASE}/metrics/prometheus`]) {
+      const res = await fetch(app.url + path, { headers: auth });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
+      expect(sampleValue(parseExposition(await res.text()), 'sysvitals_memory_total_bytes')).toBeGreaterThan(
+        0,
+      );
+    }
+
+    const root = await fetch(`${app.url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe(`${BASE}/dashboard/`);
+
+    const missing = await fetch(`${app.url}/nowhere`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { success: boolean }).success).toBe(false);
+  });
+
+  it('requires the token on every data endpoint, /metrics included', async () => {
+    app = await startStandalone({ port: 0, token: TOKEN, intervalMs: 60_000, logger: silentLogger });
+    expect((await fetch(`${app.url}/metrics`)).status).toBe(401);
+    expect((await fetch(app.urls.api)).status).toBe(401);
+    expect((await fetch(app.urls.api, { headers: { authorization: 'Bearer wrong' } })).status).toBe(403);
+  });
+
+  it('serves loopback clients without a token', async () => {
+    app = await startStandalone({ port: 0, intervalMs: 60_000, logger: silentLogger });
+    expect((await fetch(app.urls.api)).status).toBe(200);
+  });
+
+  it('closes promptly with an open live stream, and close() is idempotent', async () => {
+    app = await startStandalone({ port: 0, token: TOKEN, intervalMs: 60_000, logger: silentLogger });
+    const stream = await fetch(`${app.url}${BASE}/stream/`, { headers: auth });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    await reader.read(); // the stream is open and flowing
+    await Promise.all([app.close(), app.close()]);
+    expect(app.server.listening).toBe(false);
+    expect(app.monitor.closed).toBe(true);
+    // The client sees its stream end (or the connection cut), whatever was still buffered.
+    let ended = false;
+    for (let i = 0; i < 100 && !ended; i++)
+      ended = await reader.read().then(
+        (r) => r.done,
+        () => true,
+      );
+    expect(ended).toBe(true);
+  });
+
+  it('rejects a port in use, and a bad option, without leaving a monitor running', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(startStandalone({ port, logger: silentLogger })).rejects.toMatchObject({
+        code: 'EADDRINUSE',
+      });
+    } finally {
+      blocker.close();
+    }
+    await expect(startStandalone({ port: 70_000 })).rejects.toThrow(SysvitalsError);
+  });
+});
+
+// The CLI as users run it. `node --import tsx` rather than `npx tsx`, so that signals reach the CLI itself.
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    exit,
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+  };
+}
+
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('sysvitals serve (CLI)', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
+
+  async function started(args: string[], env?: NodeJS.ProcessEnv) {
+    const run = runCli(['serve', '--port', '0', ...args], env);
+    children.push(run.child);
+    const url = await within(
+      (async () => {
+        for (;;) {
+          const m = /serving this host on (http:\/\/\S+)/.exec(run.stdout);
+          if (m && run.stdout.includes('Ctrl-C')) return m[1] as string;
+          if (run.child.exitCode !== null) throw new Error(`serve exited: ${run.stderr}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      })(),
+      15_000,
+      'serve startup',
+    );
+    return { ...run, url, run };
+  }
+
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'serves the API with the token, prints its URLs, and exits 0 on %s',
+    async (signal) => {
+      const s = await started(['--token', TOKEN, '--interval', '60000']);
+      expect(s.run.stdout).toContain(`Prometheus  ${s.url}/metrics`);
+      expect(s.run.stdout).toContain(`dashboard   ${s.url}${BASE}/dashboard/`);
+      expect(s.run.stdout).toMatch(/auth\s+bearer token required/);
+      const res = await fetch(`${s.url}${BASE}/health/`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect((await fetch(`${s.url}/metrics`)).status).toBe(401);
+      s.child.kill(signal);
+      expect(await within(s.exit, 10_000, `exit after ${signal}`)).toBe(0);
+      expect(s.run.stdout).toContain('stopped');
+    },
+  );
+
+  it('takes the token from SYSVITALS_ADMIN_TOKEN and says so', async () => {
+    const s = await started([], { SYSVITALS_ADMIN_TOKEN: TOKEN });
+    expect((await fetch(`${s.url}/metrics`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${s.url}/metrics`)).status).toBe(401);
+    s.child.kill('SIGINT');
+    expect(await within(s.exit, 10_000, 'exit')).toBe(0);
+  });
+
+  it('documents every flag in --help and exits 0', async () => {
+    const run = runCli(['serve', '--help']);
+    expect(await within(run.exit, 15_000, 'help')).toBe(0);
+    for (const flag of ['--port', '--host', '--token', '--redis', '--interval', '--help']) {
+      expect(run.stdout).toContain(flag);
+    }
+    expect(run.stdout).toMatch(/loopback/);
+  });
+
+  it.each([
+    [['--prot', '9100'], /unknown flag '--prot'.*--port/s],
+    [['--port', 'abc'], /--port must be a whole number/],
+    [['--redis', 'nope'], /--redis must be a redis:\/\//],
+    [['extra'], /unexpected argument 'extra'/],
+  ])('refuses %j with a clear message and exit code 2', async (args, message) => {
+    const run = runCli(['serve', ...args]);
+    expect(await within(run.exit, 15_000, 'usage error')).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).toContain('sysvitals serve --help');
+  });
+
+  it('exits 1 with the reason when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const run = runCli(['serve', '--port', String(port)]);
+      expect(await within(run.exit, 15_000, 'port in use')).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`port ${port} on 127.0.0.1 is in use`));
+    } finally {
+      blocker.close();
+    }
+  });
+});
