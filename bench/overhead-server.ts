@@ -1,0 +1,108 @@
+// One server for bench/overhead.ts: `node --import tsx bench/overhead-server.ts <framework> <variant>`.
+// Prints `READY <port>` once listening, or `UNAVAILABLE <reason>` and exits 3 when a peer is not installed.
+
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import type { RequestHandler } from 'express';
+
+const [framework, variant] = process.argv.slice(2) as [string, string];
+// express-status-monitor and swagger-stats live in bench/peers (swagger-stats needs prom-client <= 14).
+const peers = createRequire(new URL('./peers/package.json', import.meta.url));
+const local = createRequire(import.meta.url);
+
+function unavailable(reason: string): never {
+  process.stdout.write(`UNAVAILABLE ${reason}\n`);
+  process.exit(3);
+}
+
+function loadPeer<T>(name: string): T {
+  try {
+    return peers(name) as T;
+  } catch (err) {
+    unavailable(
+      `${name} is not installed in bench/peers (run \`npm install\` there): ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
+}
+
+const BODY = { hello: 'world' };
+
+async function express(): Promise<Server> {
+  const { default: express } = await import('express');
+  const app = express();
+  if (variant === 'sysvitals') {
+    const { createMonitor } = await import('../src/adapters/express.js');
+    app.use(createMonitor({ adminToken: 'bench-token' }).middleware());
+  } else if (variant === 'express-prom-bundle') {
+    const promBundle = local('express-prom-bundle');
+    app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true }));
+  } else if (variant === 'express-status-monitor') {
+    app.use(loadPeer<() => RequestHandler>('express-status-monitor')());
+  } else if (variant === 'swagger-stats') {
+    app.use(loadPeer<{ getMiddleware(o: object): RequestHandler }>('swagger-stats').getMiddleware({}));
+  } else if (variant !== 'bare') unavailable(`unknown express variant ${variant}`);
+  app.get('/users/:id', (req, res) => {
+    res.json({ ...BODY, id: req.params.id });
+  });
+  return createServer(app);
+}
+
+async function fastify(): Promise<Server> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify();
+  if (variant === 'sysvitals') {
+    const { createMonitor } = await import('../src/adapters/fastify.js');
+    await app.register(createMonitor({ adminToken: 'bench-token' }).plugin());
+  } else if (variant === 'fastify-metrics') {
+    const { default: metrics } = await import('fastify-metrics');
+    await app.register(metrics as never, { endpoint: '/metrics' });
+  } else if (variant !== 'bare') unavailable(`unknown fastify variant ${variant}`);
+  app.get<{ Params: { id: string } }>('/users/:id', async (req) => ({ ...BODY, id: req.params.id }));
+  await app.ready();
+  return app.server;
+}
+
+async function koa(): Promise<Server> {
+  const { default: Koa } = await import('koa');
+  const { default: Router } = await import('@koa/router');
+  const app = new Koa();
+  if (variant === 'sysvitals') {
+    const { createMonitor } = await import('../src/adapters/koa.js');
+    app.use(createMonitor({ adminToken: 'bench-token' }).middleware());
+  } else if (variant === 'prom-client') {
+    // What a Koa user writes with prom-client: one labelled histogram observed per request.
+    const client = await import('prom-client');
+    const histogram = new client.Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration in seconds',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    });
+    app.use(async (ctx, next) => {
+      const end = histogram.startTimer();
+      try {
+        await next();
+      } finally {
+        const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+        end({ method: ctx.method, route, status_code: ctx.status });
+      }
+    });
+  } else if (variant !== 'bare') unavailable(`unknown koa variant ${variant}`);
+  const router = new Router();
+  router.get('/users/:id', (ctx) => {
+    ctx.body = { ...BODY, id: ctx.params.id };
+  });
+  app.use(router.routes());
+  return createServer(app.callback());
+}
+
+const builders: Record<string, () => Promise<Server>> = { express, fastify, koa };
+const build = builders[framework];
+if (!build) unavailable(`unknown framework ${framework}`);
+const server = await build();
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`READY ${(server.address() as AddressInfo).port}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));

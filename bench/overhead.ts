@@ -1,0 +1,281 @@
+// What does sysvitals cost a server, next to the bare framework and the peers users would pick instead?
+// `npx tsx bench/overhead.ts [--rounds 3] [--duration 10] [--warmup 3] [--connections 50]
+//   [--frameworks express,fastify,koa] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
+// Method (shared/BENCHMARKING.md): server pinned to CPU 0, autocannon to CPU 1, loopback, interleaved
+// rounds (bare, sysvitals, peers, bare, …); each figure is the median over rounds of its ratio to the bare
+// framework in the same round. Server CPU per request comes from /proc/PID/stat, RSS from /proc/PID/status.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const VARIANTS: Record<string, string[]> = {
+  express: ['bare', 'sysvitals', 'express-prom-bundle', 'express-status-monitor', 'swagger-stats'],
+  fastify: ['bare', 'sysvitals', 'fastify-metrics'],
+  koa: ['bare', 'sysvitals', 'prom-client'],
+};
+const PEER_LABEL: Record<string, string> = { 'prom-client': 'prom-client histogram middleware' };
+
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: process.env.OVERHEAD_ROUNDS ?? '3' },
+    duration: { type: 'string', default: process.env.OVERHEAD_DURATION ?? '10' },
+    warmup: { type: 'string', default: process.env.OVERHEAD_WARMUP ?? '3' },
+    connections: { type: 'string', default: '50' },
+    frameworks: { type: 'string', default: Object.keys(VARIANTS).join(',') },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const rounds = Number(flags.rounds);
+const duration = Number(flags.duration);
+const warmup = Number(flags.warmup);
+const connections = Number(flags.connections);
+const frameworks = flags.frameworks.split(',').filter((f) => f in VARIANTS);
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const SERVER = here('./overhead-server.ts');
+const AUTOCANNON = here('../node_modules/autocannon/autocannon.js');
+const RESULTS = here('./RESULTS.md');
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+const pinned = availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
+
+interface Run {
+  rps: number;
+  p99: number;
+  cpuUsPerReq: number;
+  rssMb: number;
+  errors: number;
+}
+
+function pin(cpu: number, command: string, args: string[]): [string, string[]] {
+  return pinned ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
+}
+
+function procCpuTicks(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function procRssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+async function startServer(
+  framework: string,
+  variant: string,
+): Promise<{ child: ChildProcess; port: number }> {
+  const [cmd, args] = pin(0, process.execPath, ['--import', 'tsx', SERVER, framework, variant]);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(
+      () => reject(new Error(`${framework}/${variant}: no READY within 60 s`)),
+      60_000,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = /READY (\d+)/.exec(out);
+      const unavailable = /UNAVAILABLE (.*)/.exec(out);
+      if (ready) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(ready[1]) });
+      } else if (unavailable) {
+        clearTimeout(timer);
+        reject(Object.assign(new Error(unavailable[1]), { unavailable: true }));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${framework}/${variant}: server exited with ${code} before READY`));
+    });
+  });
+}
+
+interface Cannon {
+  requests: { average: number; total: number };
+  latency: { p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+function autocannon(url: string, seconds: number): Promise<Cannon> {
+  const [cmd, args] = pin(1, process.execPath, [
+    AUTOCANNON,
+    '-c',
+    String(connections),
+    '-d',
+    String(seconds),
+    '-j',
+    '-n',
+    url,
+  ]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.once('exit', (code) => {
+      try {
+        resolve(JSON.parse(out) as Cannon);
+      } catch {
+        reject(new Error(`autocannon exited with ${code}: ${out.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+async function measure(framework: string, variant: string): Promise<Run> {
+  const { child, port } = await startServer(framework, variant);
+  const pid = child.pid as number;
+  try {
+    const url = `http://127.0.0.1:${port}/users/42`;
+    if (warmup > 0) await autocannon(url, warmup);
+    const before = procCpuTicks(pid);
+    const result = await autocannon(url, duration);
+    const after = procCpuTicks(pid);
+    const rssMb = procRssMb(pid);
+    const served = result.requests.total;
+    return {
+      rps: result.requests.average,
+      p99: result.latency.p99,
+      cpuUsPerReq: served > 0 ? ((after - before) * 1e6) / CLK_TCK / served : Number.NaN,
+      rssMb,
+      errors: result.errors + result.timeouts + result.non2xx,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)));
+  }
+}
+
+function median(xs: number[]): number {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+// ---- run ----
+const runs = new Map<string, Run[]>(); // key framework/variant, one entry per round
+const bareOf = new Map<string, Run[]>();
+const unavailable = new Map<string, string>();
+console.log(
+  `overhead: ${rounds} rounds × ${duration}s (+${warmup}s warm-up), -c ${connections}, ${pinned ? 'server on CPU 0, autocannon on CPU 1' : 'NOT pinned (needs 2 cores and taskset)'}`,
+);
+for (let round = 1; round <= rounds; round++) {
+  for (const framework of frameworks) {
+    for (const variant of VARIANTS[framework] as string[]) {
+      const key = `${framework}/${variant}`;
+      if (unavailable.has(key)) continue;
+      try {
+        const run = await measure(framework, variant);
+        const list = runs.get(key) ?? [];
+        list.push(run);
+        runs.set(key, list);
+        if (variant === 'bare') bareOf.set(framework, runs.get(key) as Run[]);
+        console.log(
+          `round ${round} ${key.padEnd(30)} ${run.rps.toFixed(0).padStart(7)} req/s  p99 ${run.p99.toFixed(1)} ms  ${run.cpuUsPerReq.toFixed(0)} µs/req  ${run.rssMb.toFixed(0)} MB${run.errors ? `  errors ${run.errors}` : ''}`,
+        );
+      } catch (err) {
+        const e = err as Error & { unavailable?: boolean };
+        if (e.unavailable) unavailable.set(key, e.message);
+        console.log(`round ${round} ${key}: ${e.unavailable ? 'unavailable' : 'failed'}: ${e.message}`);
+      }
+    }
+  }
+}
+
+interface Row {
+  framework: string;
+  variant: string;
+  rps: number;
+  rpsRatio: number;
+  p99: number;
+  p99Ratio: number;
+  cpu: number;
+  cpuRatio: number;
+  rss: number;
+  rssRatio: number;
+  errors: number;
+}
+const rows: Row[] = [];
+for (const framework of frameworks) {
+  const bare = bareOf.get(framework) ?? [];
+  for (const variant of VARIANTS[framework] as string[]) {
+    const list = runs.get(`${framework}/${variant}`);
+    if (!list?.length) continue;
+    const ratio = (pick: (r: Run) => number) =>
+      median(list.map((r, i) => (bare[i] ? pick(r) / pick(bare[i] as Run) : Number.NaN)));
+    rows.push({
+      framework,
+      variant,
+      rps: median(list.map((r) => r.rps)),
+      rpsRatio: ratio((r) => r.rps),
+      p99: median(list.map((r) => r.p99)),
+      p99Ratio: ratio((r) => r.p99),
+      cpu: median(list.map((r) => r.cpuUsPerReq)),
+      cpuRatio: ratio((r) => r.cpuUsPerReq),
+      rss: median(list.map((r) => r.rssMb)),
+      rssRatio: ratio((r) => r.rssMb),
+      errors: list.reduce((n, r) => n + r.errors, 0),
+    });
+  }
+}
+
+const fmt = (n: number, d = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+    : 'n/a';
+const header =
+  '| framework | variant | req/s | ratio to bare | p99 ms | ratio | server CPU µs/req | ratio | RSS MB | ratio |\n' +
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+const table = [
+  header,
+  ...rows.map(
+    (r) =>
+      `| ${r.framework} | ${PEER_LABEL[r.variant] ?? r.variant} | ${fmt(r.rps)} | ${fmt(r.rpsRatio, 3)} | ${fmt(r.p99, 1)} | ${fmt(r.p99Ratio, 2)} | ${fmt(r.cpu)} | ${fmt(r.cpuRatio, 3)} | ${fmt(r.rss)} | ${fmt(r.rssRatio, 2)} |`,
+  ),
+].join('\n');
+console.log(`\n${table}\n`);
+for (const [key, reason] of unavailable) console.log(`not measured: ${key}: ${reason}`);
+const failures = rows.filter((r) => r.errors > 0);
+for (const r of failures)
+  console.log(`warning: ${r.framework}/${r.variant} had ${r.errors} failed or non-2xx responses`);
+
+if (!flags['no-write']) {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const section = [
+    '<!-- bench:overhead:start -->',
+    '## overhead',
+    '',
+    `\`npx tsx bench/overhead.ts\` — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${availableParallelism()} × ${cpu}.`,
+    `GET /users/:id (JSON), autocannon -c ${connections}, ${rounds} interleaved rounds of ${duration} s after a ${warmup} s warm-up,`,
+    `${pinned ? 'server pinned to CPU 0 and autocannon to CPU 1' : 'not pinned'}; every server runs under \`node --import tsx\`.`,
+    'Ratios are the median of per-round ratios to the bare framework of the same round; absolute figures are medians.',
+    '',
+    table,
+    '',
+    ...[...unavailable].map(([key, reason]) => `Not measured: ${key}: ${reason}`),
+    rounds < 3 || duration < 10
+      ? '**Short run** (fewer than 3 rounds or under 10 s): a check that the benchmark works, not figures to quote.'
+      : '',
+    '<!-- bench:overhead:end -->',
+  ]
+    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+    .join('\n');
+  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
+  const pattern = /<!-- bench:overhead:start -->[\s\S]*?<!-- bench:overhead:end -->/;
+  const next = pattern.test(current)
+    ? current.replace(pattern, section)
+    : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(RESULTS, next);
+  console.log(`wrote the overhead section of ${RESULTS}`);
+}

@@ -1,0 +1,83 @@
+// Express with sysvitals: `npx tsx examples/express.ts` (PORT, SYSVITALS_ADMIN_TOKEN, REDIS_URL from the environment).
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import { createMonitor, type ExpressMonitor, type ExpressMonitorOptions } from '../src/adapters/express.js';
+import {
+  BASE_PATH,
+  envAdminToken,
+  exampleStore,
+  isMain,
+  listenPort,
+  printBanner,
+  type Started,
+  sleep,
+  slowMs,
+} from './shared.js';
+
+export interface StartOptions {
+  /** @defaultValue PORT or 3000; 0 picks a free port */
+  port?: number;
+  /** @defaultValue all interfaces */
+  host?: string;
+  /** Extra monitor options (tests: a silent logger, no sample timer). */
+  monitor?: ExpressMonitorOptions;
+}
+
+export interface ExpressExample extends Started {
+  app: Express;
+  server: Server;
+  monitor: ExpressMonitor;
+}
+
+export async function start(options: StartOptions = {}): Promise<ExpressExample> {
+  const store = await exampleStore();
+  const adminToken = envAdminToken();
+  const monitor = createMonitor({ adminToken, ...(store ? { store } : {}), ...options.monitor });
+
+  const app = express();
+  app.use(monitor.middleware()); // first, so it sees every request
+  app.get('/', (_req, res) => {
+    res.json({ hello: 'world' });
+  });
+  app.get('/slow', async (_req, res) => {
+    const ms = slowMs();
+    await sleep(ms);
+    res.json({ slept_ms: ms });
+  });
+  app.get('/fail', () => {
+    throw new Error('this route always fails');
+  });
+  app.get('/users/:id', (req, res) => {
+    res.json({ id: req.params.id, name: `User ${req.params.id}` });
+  });
+
+  const server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? listenPort(), options.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost'}:${port}`;
+  return {
+    app,
+    server,
+    monitor,
+    url,
+    adminUrl: `${url}${BASE_PATH}`,
+    adminToken,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await monitor.close();
+    },
+  };
+}
+
+if (isMain(import.meta.url)) {
+  const example = await start();
+  printBanner('Express', example);
+  process.once('SIGINT', () => void example.close().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void example.close().then(() => process.exit(0)));
+}
