@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger, OutageLog } from '../logger.js';
 import {
+  type AuthDecision,
   type AuthMode,
   type AuthOptions,
   createAuthenticator,
@@ -250,7 +251,20 @@ export function createAdminApi<R = IncomingMessage>(
     return true;
   }
 
-  return { basePath, authMode: auth.mode, isAdminPath, isAdminUrl, handle };
+  async function authenticate(req: IncomingMessage, request?: R): Promise<AuthDecision> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const token =
+      q === -1 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('access_token') ?? undefined);
+    try {
+      return await auth.check(req, request ?? (req as unknown as R), token);
+    } catch (err) {
+      outages.failed('admin-auth', err);
+      return { ok: false, status: 403, code: 'forbidden', message: 'not authorized to read the admin API' };
+    }
+  }
+
+  return { basePath, authMode: auth.mode, isAdminPath, isAdminUrl, handle, authenticate };
 }
 
 function cut(value: string): string {

@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import type { AdapterSource } from '../../src/adapters/common.js';
 import { expressMiddleware } from '../../src/adapters/express.js';
 import { fastifyPlugin } from '../../src/adapters/fastify.js';
 import { koaMiddleware } from '../../src/adapters/koa.js';
@@ -25,11 +26,13 @@ export function recordingSource(): RecordingSource {
 
 export interface Running {
   url: string;
+  /** The node:http server (for upgrade listeners such as attachWebSocket). */
+  server: Server;
   close(): Promise<void>;
 }
 
-/** Mounts sysvitals on an app (or not, for the bare baseline) and returns what the app's hook sees. */
-export type Mount = 'bare' | { source: RecordingSource; api: AdminApiOptions<never> };
+/** Mounts sysvitals on an app (or not, for the bare baseline); `source` is a RecordingSource or a real monitor. */
+export type Mount = 'bare' | { source: AdapterSource; api: AdminApiOptions<never> };
 
 export interface Harness {
   name: 'express' | 'fastify' | 'koa';
@@ -41,6 +44,7 @@ async function listen(server: Server, host: string): Promise<Running> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}`,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -106,7 +110,7 @@ export const harnesses: Harness[] = [
       );
       await app.ready();
       const running = await listen(app.server, host);
-      return { url: running.url, close: () => app.close().then(() => undefined) };
+      return { ...running, close: () => app.close().then(() => undefined) };
     },
   },
   {

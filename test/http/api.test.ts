@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
 import { type AdminApiOptions, createAdminApi, normalizeBasePath } from '../../src/http/api.js';
+import { issueAccessToken } from '../../src/http/auth.js';
 import {
   type FakeSource,
   fakeSource,
@@ -324,6 +325,27 @@ describe('admin API authentication', () => {
       }
     },
   );
+});
+
+describe('authenticate (for WebSocket upgrades)', () => {
+  it('gives the same decision as handle: token, access_token, loopback', async () => {
+    const source = fakeSource();
+    const api = createAdminApi(source, { adminToken: 'tok', rateLimit: false });
+    const req = (url: string, headers: Record<string, string> = {}) =>
+      ({ url, headers, socket: { remoteAddress: '192.0.2.9' } }) as never;
+    expect(await api.authenticate(req('/ws'))).toMatchObject({ ok: false, status: 401 });
+    expect(await api.authenticate(req('/ws', { authorization: 'Bearer tok' }))).toEqual({
+      ok: true,
+      via: 'token',
+    });
+    const { token } = issueAccessToken(source.clock.now());
+    expect(await api.authenticate(req(`/ws?access_token=${token}`))).toEqual({
+      ok: true,
+      via: 'access_token',
+    });
+    const loopback = createAdminApi(fakeSource(), { rateLimit: false });
+    expect(await loopback.authenticate(req('/ws'))).toMatchObject({ ok: false, status: 403 });
+  });
 });
 
 describe('normalizeBasePath', () => {
