@@ -19,8 +19,10 @@ export interface CollectorSources {
 export type LevelsOption = { [K in RuleName]?: Partial<RuleLevels> };
 
 export interface CollectorOptions {
-  /** @defaultValue Date.now */
+  /** Wall-clock time in ms (timestamps, rates, averages). @defaultValue Date.now */
   clock?: Clock;
+  /** Monotonic sub-millisecond time that times probes. @defaultValue performance (performance.now()) */
+  latencyClock?: Clock;
   /** Where procfs is mounted; point it at captured files in tests. @defaultValue '/proc' */
   procRoot?: string;
   /** Longest wait for any one metric group; collect() returns by then. @defaultValue 1000 */
@@ -39,6 +41,7 @@ export interface CollectorOptions {
 
 export interface CollectorConfig {
   readonly clock: Clock;
+  readonly latencyClock: Clock;
   readonly procRoot: string;
   /** True when host groups read procRoot; false on platforms without /proc (os/systeminformation). */
   readonly useProcfs: boolean;
@@ -58,6 +61,7 @@ export const DEFAULT_COLLECTOR_OPTIONS = Object.freeze({
 
 const OPTION_NAMES: readonly (keyof CollectorOptions)[] = [
   'clock',
+  'latencyClock',
   'procRoot',
   'groupTimeoutMs',
   'levels',
@@ -68,16 +72,32 @@ const OPTION_NAMES: readonly (keyof CollectorOptions)[] = [
 ];
 
 const systemClock: Clock = { now: () => Date.now() };
+const performanceClock: Clock = { now: () => performance.now() };
 
 export function parseCollectorOptions(options: CollectorOptions = {}): CollectorConfig {
   if (typeof options !== 'object' || options === null) {
     throw invalidOption('MetricsCollector options must be an object');
   }
   rejectUnknownKeys(options, OPTION_NAMES, 'MetricsCollector option');
-  const { clock, procRoot, groupTimeoutMs, levels, probes, logger, sources, eventLoopResolutionMs } = options;
+  const {
+    clock,
+    latencyClock,
+    procRoot,
+    groupTimeoutMs,
+    levels,
+    probes,
+    logger,
+    sources,
+    eventLoopResolutionMs,
+  } = options;
 
-  if (clock !== undefined && typeof clock?.now !== 'function') {
-    throw invalidOption('`clock` must be an object with a now() method returning milliseconds');
+  for (const [name, c] of [
+    ['clock', clock],
+    ['latencyClock', latencyClock],
+  ] as const) {
+    if (c !== undefined && typeof c?.now !== 'function') {
+      throw invalidOption(`\`${name}\` must be an object with a now() method returning milliseconds`);
+    }
   }
   if (procRoot !== undefined && (typeof procRoot !== 'string' || procRoot === '')) {
     throw invalidOption('`procRoot` must be a non-empty path such as "/proc"');
@@ -111,6 +131,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
   const root = procRoot ?? DEFAULT_COLLECTOR_OPTIONS.procRoot;
   return Object.freeze({
     clock: clock ?? systemClock,
+    latencyClock: latencyClock ?? performanceClock,
     procRoot: root,
     // An explicit procRoot means "read these files" on any platform (tests, containers).
     useProcfs: procRoot !== undefined || process.platform === 'linux',

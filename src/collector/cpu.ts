@@ -2,7 +2,9 @@
 // 5/15-minute averages from checkpoints of the same counters (exact, and independent of how often
 // collect() is called).
 
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import { join } from 'node:path';
 import { bandStatus, round } from '../status.js';
 import type { CpuMetrics } from '../types.js';
 import { readProcFile } from './proc.js';
@@ -44,26 +46,21 @@ const FACTS_REFRESH_MS = 60_000;
 
 /** `cpu  user nice system idle iowait irq softirq steal guest guest_nice` (guest is already in user). */
 export function parseProcStat(text: string): CpuTimes {
-  let times: Omit<CpuTimes, 'cores'> | undefined;
+  if (!text.startsWith('cpu ')) throw new Error('no cpu line in stat');
+  const eol = text.indexOf('\n');
+  const f = text
+    .slice(4, eol < 0 ? undefined : eol)
+    .trim()
+    .split(/\s+/, 8)
+    .map(Number);
+  if (f.length < 4 || f.some((n) => !Number.isFinite(n))) throw new Error('unreadable cpu line in stat');
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  const idleAll = idle + iowait;
+  const total = user + nice + system + idleAll + irq + softirq + steal;
+  // Per-core lines follow the aggregate one; the long intr/softirq lines after them are not scanned.
   let cores = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('cpu')) {
-      if (times) break; // the cpu lines come first; skip the long intr/softirq lines
-      continue;
-    }
-    if (line.startsWith('cpu ')) {
-      const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
-      if (f.length < 4 || f.some((n) => !Number.isFinite(n))) throw new Error('unreadable cpu line in stat');
-      const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
-      const idleAll = idle + iowait;
-      const total = user + nice + system + idleAll + irq + softirq + steal;
-      times = { busy: total - idleAll, total };
-    } else if (/^cpu\d/.test(line)) {
-      cores++;
-    }
-  }
-  if (!times) throw new Error('no cpu line in stat');
-  return { ...times, cores: Math.max(cores, 1) };
+  for (let at = eol; at >= 0 && text.startsWith('cpu', at + 1); at = text.indexOf('\n', at + 1)) cores++;
+  return { busy: total - idleAll, total, cores: Math.max(cores, 1) };
 }
 
 export function parseCpuInfo(text: string): CpuFacts {
@@ -93,18 +90,27 @@ export function parseLoadAverage(text: string): [number, number, number] {
   return [a as number, b as number, c as number];
 }
 
-/** Linux: /proc/stat each sample (≈25 µs), /proc/cpuinfo once a minute. */
+/**
+ * Linux: /proc/stat each sample (a sync read of an in-memory file, ≈25 µs). /proc/cpuinfo is read
+ * asynchronously once a minute: on large x86 hosts the kernel samples every core's frequency to
+ * produce it, which can take milliseconds. The load average comes from os.loadavg() (one syscall)
+ * unless procRoot points somewhere else.
+ */
 export function procCpuSource(procRoot: string, fallbackMhz: () => Promise<number>): CpuSource {
+  const ownProc = procRoot === '/proc';
   return {
     times: () => parseProcStat(readProcFile(procRoot, 'stat')),
     ticksPerSecond: 100,
     async facts() {
-      const facts = parseCpuInfo(readProcFile(procRoot, 'cpuinfo'));
+      const facts = parseCpuInfo(await readFile(join(procRoot, 'cpuinfo'), 'latin1'));
       // ARM kernels and some VMs print no "cpu MHz"; ask the slower sources once.
       if (facts.mhz === 0) facts.mhz = await fallbackMhz();
       return facts;
     },
-    loadAverage: () => parseLoadAverage(readProcFile(procRoot, 'loadavg')),
+    loadAverage: () =>
+      ownProc
+        ? (os.loadavg() as [number, number, number])
+        : parseLoadAverage(readProcFile(procRoot, 'loadavg')),
   };
 }
 

@@ -3,10 +3,11 @@
 // threads in libuv's small pool.
 
 import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
 import { bandStatus, round, worstStatus } from '../status.js';
 import type { DiskMetrics, DiskPartition } from '../types.js';
-import { withDeadline } from './deadline.js';
-import { BYTES_PER_GB, readProcFile } from './proc.js';
+import { SharedDeadline } from './deadline.js';
+import { BYTES_PER_GB } from './proc.js';
 
 export interface MountEntry {
   device: string;
@@ -90,8 +91,9 @@ export function selectMounts(entries: readonly MountEntry[]): MountEntry[] {
   return [...byDevice.values()];
 }
 
+/** Read asynchronously: it is read once a minute, and on a host with thousands of mounts it is large. */
 export function procMountSource(procRoot: string): MountSource {
-  return async () => parseMounts(readProcFile(procRoot, 'self/mounts'));
+  return async () => parseMounts(await fsp.readFile(join(procRoot, 'self/mounts'), 'latin1'));
 }
 
 export const nodeStatFs: StatFs = (path) => fsp.statfs(path);
@@ -136,7 +138,13 @@ export class DiskCollector {
       this.mounts = selectMounts(await this.mountSource());
       this.mountsAt = this.now();
     }
-    const results = await Promise.all(this.mounts.map((m) => this.partition(m)));
+    const deadline = new SharedDeadline(this.statTimeoutMs, 'statfs timed out');
+    let results: (DiskPartition | undefined)[];
+    try {
+      results = await Promise.all(this.mounts.map((m) => this.partition(m, deadline)));
+    } finally {
+      deadline.clear();
+    }
     const partitions = results.filter((p): p is DiskPartition => p !== undefined);
     let max = 0;
     for (const p of partitions) if (p.status !== 'unknown' && p.used_percent > max) max = p.used_percent;
@@ -148,7 +156,7 @@ export class DiskCollector {
     };
   }
 
-  private async partition(m: MountEntry): Promise<DiskPartition | undefined> {
+  private async partition(m: MountEntry, deadline: SharedDeadline): Promise<DiskPartition | undefined> {
     if (this.pending.has(m.mount)) return this.stale(m); // the previous statfs is still hanging
     const call = this.statfs(m.mount);
     this.pending.set(m.mount, call);
@@ -157,7 +165,7 @@ export class DiskCollector {
       () => this.pending.delete(m.mount),
     );
     try {
-      const stats = await withDeadline(call, this.statTimeoutMs, `statfs ${m.mount} timed out`);
+      const stats = await deadline.race(call);
       const p = toPartition(m, stats);
       if (p) this.last.set(m.mount, p);
       else this.last.delete(m.mount);

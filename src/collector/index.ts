@@ -14,7 +14,7 @@ import {
   type RequestGroups,
 } from './config.js';
 import { CpuCollector, failedCpu, osCpuSource, procCpuSource } from './cpu.js';
-import { withDeadline } from './deadline.js';
+import { SharedDeadline } from './deadline.js';
 import { DiskCollector, failedDisk, nodeStatFs, procMountSource } from './disk.js';
 import { siCpuMhz, siMountSource, siNetworkSource, siSwap } from './fallbacks.js';
 import {
@@ -81,8 +81,7 @@ export class MetricsCollector {
     );
     this.network = new NetworkCollector(useProcfs ? procNetworkSource(procRoot) : siNetworkSource, now);
     this.proc = new ProcessCollector(config.eventLoopResolutionMs);
-    // Probes are timed with the sub-millisecond performance clock, or with an injected clock (tests).
-    this.probeNow = options.clock ? now : () => performance.now();
+    this.probeNow = () => config.latencyClock.now();
     for (const name of ['database', 'redis'] as const) {
       const probe = config.probes[name];
       if (probe) this.runners[name] = new ProbeRunner(probe, this.probeNow);
@@ -117,52 +116,64 @@ export class MetricsCollector {
   }
 
   private async collectNow(): Promise<MetricsSnapshot> {
-    const { levels } = this.config;
+    const { levels, groupTimeoutMs } = this.config;
     const timestamp = new Date(this.config.clock.now()).toISOString();
-    const [cpu, memory, disk, network, database, redis, process] = await Promise.all([
-      this.group(
-        'cpu',
-        () => this.cpu.collect(),
-        (e) => failedCpu(e, levels.cpu.warning),
-      ),
-      this.group(
-        'memory',
-        async () => toMemoryMetrics(await this.memory(), levels.memory.warning),
-        (e) => failedMemory(e, levels.memory.warning),
-      ),
-      this.group(
-        'disk',
-        () => this.disk.collect(),
-        (e) => failedDisk(e, levels.disk.warning),
-      ),
-      this.group('network', () => this.network.collect(), failedNetwork),
-      this.database(),
-      this.redis(),
-      this.group('process', () => this.proc.collect(), failedProcess),
-    ]);
-    const app = this.requestGroups();
-    return {
-      timestamp,
-      cpu,
-      memory,
-      disk,
-      network,
-      database,
-      redis,
-      websocket: this.websocket(),
-      requests: app.requests,
-      errors: app.errors,
-      latency: app.latency,
-      process,
-      functions: app.functions,
-      routes: app.routes,
-    };
+    const deadline = new SharedDeadline(groupTimeoutMs, `no answer within ${groupTimeoutMs} ms`);
+    try {
+      const [cpu, memory, disk, network, database, redis, process] = await Promise.all([
+        this.group(
+          deadline,
+          'cpu',
+          () => this.cpu.collect(),
+          (e) => failedCpu(e, levels.cpu.warning),
+        ),
+        this.group(
+          deadline,
+          'memory',
+          async () => toMemoryMetrics(await this.memory(), levels.memory.warning),
+          (e) => failedMemory(e, levels.memory.warning),
+        ),
+        this.group(
+          deadline,
+          'disk',
+          () => this.disk.collect(),
+          (e) => failedDisk(e, levels.disk.warning),
+        ),
+        this.group(deadline, 'network', () => this.network.collect(), failedNetwork),
+        this.database(deadline),
+        this.redis(deadline),
+        this.group(deadline, 'process', () => this.proc.collect(), failedProcess),
+      ]);
+      const app = this.requestGroups();
+      return {
+        timestamp,
+        cpu,
+        memory,
+        disk,
+        network,
+        database,
+        redis,
+        websocket: this.websocket(),
+        requests: app.requests,
+        errors: app.errors,
+        latency: app.latency,
+        process,
+        functions: app.functions,
+        routes: app.routes,
+      };
+    } finally {
+      deadline.clear();
+    }
   }
 
-  private async group<T>(name: string, run: () => T | Promise<T>, failed: (error: string) => T): Promise<T> {
-    const ms = this.config.groupTimeoutMs;
+  private async group<T>(
+    deadline: SharedDeadline,
+    name: string,
+    run: () => T | Promise<T>,
+    failed: (error: string) => T,
+  ): Promise<T> {
     try {
-      const value = await withDeadline(Promise.resolve().then(run), ms, `no answer within ${ms} ms`);
+      const value = await deadline.race(Promise.resolve().then(run));
       this.outages.recovered(name);
       return value;
     } catch (err) {
@@ -172,22 +183,21 @@ export class MetricsCollector {
   }
 
   /** Runs a probe, bounded by groupTimeoutMs as well as by its own timeout; undefined without a probe. */
-  private async probe(name: ProbeName): Promise<ProbeOutcome | undefined> {
+  private async probe(deadline: SharedDeadline, name: ProbeName): Promise<ProbeOutcome | undefined> {
     const runner = this.runners[name];
     if (!runner) return undefined;
-    const ms = this.config.groupTimeoutMs;
-    const outcome = await withDeadline(runner.run(), ms, `no answer within ${ms} ms`).catch(
-      (err: unknown): ProbeOutcome => ({ ok: false, latencyMs: null, error: errorMessage(err) }),
-    );
+    const outcome = await deadline
+      .race(runner.run())
+      .catch((err: unknown): ProbeOutcome => ({ ok: false, latencyMs: null, error: errorMessage(err) }));
     if (outcome.ok) this.outages.recovered(name);
     else this.outages.failed(name, outcome.error);
     return outcome;
   }
 
-  private async database(): Promise<DatabaseMetrics> {
+  private async database(deadline: SharedDeadline): Promise<DatabaseMetrics> {
     const { warning, critical } = this.config.levels.db_latency;
     const runner = this.runners.database;
-    const outcome = await this.probe('database');
+    const outcome = await this.probe(deadline, 'database');
     const pool = readPoolSize(runner?.probe);
     return {
       response_time_ms: outcome?.latencyMs ?? null,
@@ -199,9 +209,9 @@ export class MetricsCollector {
     };
   }
 
-  private async redis(): Promise<RedisMetrics> {
+  private async redis(deadline: SharedDeadline): Promise<RedisMetrics> {
     const { warning, critical } = this.config.levels.db_latency;
-    const outcome = await this.probe('redis');
+    const outcome = await this.probe(deadline, 'redis');
     return {
       response_time_ms: outcome?.latencyMs ?? null,
       working: outcome ? outcome.ok : null,

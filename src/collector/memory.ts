@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { bandStatus, round } from '../status.js';
 import type { MemoryMetrics } from '../types.js';
-import { BYTES_PER_GB, parseKeyValues, readProcFile } from './proc.js';
+import { BYTES_PER_GB, readProcFile } from './proc.js';
 
 export interface MemoryBytes {
   total: number;
@@ -14,9 +14,17 @@ export interface MemoryBytes {
 
 export type MemorySource = () => Promise<MemoryBytes>;
 
+/** The value of one `Key:   value kB` line, found directly (meminfo has ~50 lines; we need ≤ 8). */
+function field(text: string, key: string): number | undefined {
+  let at = text.startsWith(`${key}:`) ? 0 : text.indexOf(`\n${key}:`);
+  if (at < 0) return undefined;
+  if (at > 0 || text[0] === '\n') at += 1;
+  const value = Number.parseFloat(text.slice(at + key.length + 1, text.indexOf('\n', at)));
+  return Number.isFinite(value) ? value : undefined;
+}
+
 export function parseMeminfo(text: string): MemoryBytes {
-  const kv = parseKeyValues(text);
-  const kb = (key: string) => kv.get(key);
+  const kb = (key: string) => field(text, key);
   const total = kb('MemTotal');
   if (total === undefined || total <= 0) throw new Error('no MemTotal in meminfo');
   // MemAvailable exists since Linux 3.14; before that, estimate it as the kernel's own formula does.

@@ -305,11 +305,11 @@ describe('MetricsCollector sources and probes', () => {
     expect(s.websocket.status).toBe('unknown');
   });
 
-  it('rates a probe by the db_latency levels (timed with the injected clock) and shows pool size', async () => {
+  it('rates a probe by the db_latency levels (timed with the latency clock) and shows pool size', async () => {
     const clock = new FakeClock();
     let latency = 50;
     const c = create({
-      clock,
+      latencyClock: clock,
       levels: { db_latency: { warning: 100, critical: 300 } },
       probes: {
         database: {
@@ -376,6 +376,7 @@ describe('MetricsCollector options', () => {
       [{ groupTimeoutMs: Number.NaN }, /groupTimeoutMs/],
       [{ procRoot: '' }, /procRoot/],
       [{ clock: {} as never }, /clock/],
+      [{ latencyClock: { now: 5 } as never }, /latencyClock/],
       [{ logger: { warn() {} } as never }, /logger/],
       [{ probes: { database: { check: 'SELECT 1' } as never } }, /probes.database must be a probe/],
       [{ probes: { postgres: { check: async () => 1 } } as never }, /Unknown probe `postgres`/],

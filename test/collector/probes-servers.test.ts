@@ -213,7 +213,8 @@ describe.skipIf(redisMissing)('redisProbe against a private redis-server', () =>
     await closed;
     const down = await c.collect();
     expect(down.redis).toMatchObject({ status: 'critical', working: false, response_time_ms: null });
-    expect(down.redis.error).toMatch(/redis connection is (close|reconnecting|end)/);
+    // Usually "redis connection is close/reconnecting" at once; a PING caught mid-reconnect times out.
+    expect(down.redis.error).toMatch(/redis connection is (close|reconnecting|end)|timed out|ECONNREFUSED/);
 
     const ready = once(client, 'ready');
     await server.start();

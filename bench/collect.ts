@@ -1,0 +1,158 @@
+// What one warm collect() costs: CPU time per collection and the worst event-loop stall, for
+// sysvitals' MetricsCollector and for the same facts gathered through systeminformation alone
+// (currentLoad, mem, fsSize, networkStats), measured in one run, interleaved by round.
+//
+//   npx tsx bench/collect.ts [--rounds 3] [--samples 40] [--no-write]
+//
+// Budget (issue 2): a warm collect() costs at most 2 ms of CPU at the median and stalls the event
+// loop at most 2 ms at its worst, on Linux.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import si from 'systeminformation';
+import { MetricsCollector } from '../src/collector/index.js';
+
+const BUDGET_CPU_MS = 2;
+const BUDGET_STALL_MS = 2;
+/** Spacing between collections, so each one's stall is seen on its own (as with periodic sampling). */
+const GAP_MS = 20;
+const STALL_RESOLUTION_MS = 1;
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    samples: { type: 'string', default: '40' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const SAMPLES = Number(values.samples);
+
+interface Variant {
+  name: string;
+  collect: () => Promise<unknown>;
+  cpuMs: number[];
+  wallMs: number[];
+  /** Per collection: the longest event-loop delay from its start to the next one. */
+  stallMs: number[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const collector = new MetricsCollector();
+const variant = (name: string, collect: () => Promise<unknown>): Variant => ({
+  name,
+  collect,
+  cpuMs: [],
+  wallMs: [],
+  stallMs: [],
+});
+const variants: Variant[] = [
+  variant('sysvitals MetricsCollector', () => collector.collect()),
+  variant('systeminformation only', () =>
+    Promise.all([si.currentLoad(), si.mem(), si.fsSize(), si.networkStats()]),
+  ),
+  // The same loop doing nothing: what the machine itself (other processes, GC, timers) adds.
+  variant('noise floor (no collection)', () => Promise.resolve()),
+];
+
+async function measure(v: Variant, samples: number): Promise<void> {
+  const stall = monitorEventLoopDelay({ resolution: STALL_RESOLUTION_MS });
+  stall.enable();
+  await sleep(GAP_MS);
+  for (let i = 0; i < samples; i++) {
+    stall.reset();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await v.collect();
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    await sleep(GAP_MS);
+    v.cpuMs.push((cpu.user + cpu.system) / 1000);
+    v.wallMs.push(wall);
+    // The histogram records the time between 1 ms ticks: subtract the tick to get the stall.
+    v.stallMs.push(Math.max(0, stall.max / 1e6 - STALL_RESOLUTION_MS));
+  }
+  stall.disable();
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
+}
+
+const fmt = (ms: number) => (ms < 10 ? ms.toFixed(3) : ms.toFixed(1));
+
+// Warm-up: the first currentLoad() waits 500 ms, module loading and JIT happen here, not in the figures.
+for (const v of variants) {
+  for (let i = 0; i < 5; i++) await v.collect();
+}
+for (let r = 0; r < ROUNDS; r++) {
+  for (const v of variants) await measure(v, SAMPLES);
+}
+collector.close();
+
+const rows = variants.map((v) => ({
+  name: v.name,
+  cpuMedian: percentile(v.cpuMs, 50),
+  cpuP90: percentile(v.cpuMs, 90),
+  wallMedian: percentile(v.wallMs, 50),
+  stallMedian: percentile(v.stallMs, 50),
+  stall: Math.max(...v.stallMs),
+}));
+const [r0, r1, floor] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+const ratio = (a: number, b: number) => `${(a / Math.max(b, 0.001)).toFixed(1)}×`;
+
+const table = [
+  '| variant | CPU per collect, median (ms) | CPU p90 (ms) | wall per collect, median (ms) | event-loop stall per collect, median (ms) | worst stall (ms) |',
+  '|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${fmt(r.cpuMedian)} | ${fmt(r.cpuP90)} | ${fmt(r.wallMedian)} | ${fmt(r.stallMedian)} | ${fmt(r.stall)} |`,
+  ),
+  `| ratio (systeminformation / sysvitals) | ${ratio(r1.cpuMedian, r0.cpuMedian)} | ${ratio(r1.cpuP90, r0.cpuP90)} | ${ratio(r1.wallMedian, r0.wallMedian)} | ${ratio(r1.stallMedian, r0.stallMedian)} | ${ratio(r1.stall, r0.stall)} |`,
+].join('\n');
+
+const cpuOk = r0.cpuMedian <= BUDGET_CPU_MS;
+const stallOk = r0.stall <= BUDGET_STALL_MS;
+const verdict = [
+  `Budget (warm collect on Linux): CPU median ≤ ${BUDGET_CPU_MS} ms: **${cpuOk ? 'met' : 'NOT met'}** (${fmt(r0.cpuMedian)} ms);`,
+  `worst stall ≤ ${BUDGET_STALL_MS} ms: **${stallOk ? 'met' : 'NOT met'}** (${fmt(r0.stall)} ms; the idle loop's worst on this machine in the same run: ${fmt(floor.stall)} ms).`,
+  `Load average during the run: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${os.cpus().length} cores.`,
+].join(' ');
+
+const cpu = os.cpus()[0];
+const machine = `${os.type()} ${os.release()} ${os.arch()}, ${os.cpus().length} × ${cpu?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 1024 ** 3)} GB RAM`;
+const section = [
+  '## collect',
+  '',
+  `Machine: ${machine}. Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+  `Method: \`npx tsx bench/collect.ts\`; ${ROUNDS} rounds × ${SAMPLES} warm collections per variant, interleaved by round, ${GAP_MS} ms apart; CPU = process.cpuUsage() (user + system, all threads) around each collection; stall = max of monitorEventLoopDelay at ${STALL_RESOLUTION_MS} ms resolution from the start of each collection to the next, less the resolution. systeminformation variant: \`Promise.all([currentLoad(), mem(), fsSize(), networkStats()])\`.`,
+  '',
+  table,
+  '',
+  verdict,
+].join('\n');
+
+console.log(`\n${section}\n`);
+
+if (!values['no-write']) {
+  const file = new URL('./RESULTS.md', import.meta.url);
+  const start = '<!-- bench:collect:start -->';
+  const end = '<!-- bench:collect:end -->';
+  const block = `${start}\n${section}\n${end}`;
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  text =
+    i >= 0 && j > i
+      ? text.slice(0, i) + block + text.slice(j + end.length)
+      : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, text);
+  console.log('bench/RESULTS.md: section collect updated');
+}
