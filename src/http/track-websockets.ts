@@ -1,0 +1,76 @@
+// monitor.trackWebSockets(): counts the application's open WebSocket connections for `websocket.active_connections`.
+
+import type { EventEmitter } from 'node:events';
+
+/** What counting needs from the monitor (SystemMonitor satisfies it). */
+export interface ConnectionCounter {
+  websocketOpened(): void;
+  websocketClosed(): void;
+}
+
+type Emitter = Pick<EventEmitter, 'on' | 'off'>;
+
+function isEmitter(value: unknown): value is Emitter {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Emitter).on === 'function' &&
+    typeof (value as Emitter).off === 'function'
+  );
+}
+
+/**
+ * Counts connections of a `ws` WebSocketServer, a socket.io Server, or any emitter of `connection` whose
+ * argument emits `close` (ws) or `disconnect` (socket.io) when it ends. Connections a `ws` server already
+ * holds (`wss.clients`) are counted too. Returns a function that stops tracking and uncounts what is still open.
+ */
+export function trackWebSockets(counter: ConnectionCounter, server: Emitter): () => void {
+  if (!isEmitter(server)) {
+    throw new TypeError(
+      'trackWebSockets: expected a ws WebSocketServer, a socket.io Server or an EventEmitter.',
+    );
+  }
+  const open = new Map<Emitter, () => void>();
+  let anonymous = 0; // 'connection' events without an emitter to watch: counted until untracked.
+
+  const opened = (connection: unknown): void => {
+    if (!isEmitter(connection)) {
+      anonymous += 1;
+      counter.websocketOpened();
+      return;
+    }
+    if (open.has(connection)) return;
+    const closed = (): void => {
+      if (!open.delete(connection)) return; // 'close' and 'disconnect' may both fire: count once.
+      connection.off('close', closed);
+      connection.off('disconnect', closed);
+      counter.websocketClosed();
+    };
+    open.set(connection, closed);
+    connection.on('close', closed);
+    connection.on('disconnect', closed);
+    counter.websocketOpened();
+  };
+
+  const existing = (server as { clients?: unknown }).clients;
+  if (existing instanceof Set) {
+    for (const ws of existing) {
+      // readyState 0/1 = connecting/open; a closing socket will not emit 'close' to a late listener reliably.
+      const state = (ws as { readyState?: number }).readyState;
+      if (state === undefined || state <= 1) opened(ws);
+    }
+  }
+  // Connections that came without an emitter end when the server does.
+  const serverClosed = (): void => {
+    for (; anonymous > 0; anonymous -= 1) counter.websocketClosed();
+  };
+  server.on('connection', opened);
+  server.on('close', serverClosed);
+
+  return () => {
+    server.off('connection', opened);
+    server.off('close', serverClosed);
+    for (const closed of [...open.values()]) closed();
+    serverClosed();
+  };
+}

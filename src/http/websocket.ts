@@ -1,0 +1,387 @@
+// monitor.attachWebSocket(): the live events over `ws` on one path under the admin base, leaving every other upgrade alone.
+
+import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
+import { invalidOption, SysvitalsError } from '../errors.js';
+import { consoleLogger } from '../logger.js';
+import { rejectUnknownOptions } from '../option-keys.js';
+import type { Clock, Logger } from '../types.js';
+import { DEFAULT_BASE_PATH, normalizeBasePath } from './api.js';
+import { type AuthOptions, createAuthenticator, WWW_AUTHENTICATE } from './auth.js';
+import { LiveFeed, type LiveSource } from './live-feed.js';
+import { parseLiveOptions } from './stream.js';
+
+/** The answer of an auth check for one upgrade request: serve it, or refuse it with this status. */
+export type UpgradeDecision =
+  | { ok: true }
+  | { ok: false; status: number; code?: string; message?: string; headers?: Record<string, string> };
+
+export type AuthenticateUpgrade = (req: IncomingMessage) => UpgradeDecision | Promise<UpgradeDecision>;
+
+export interface WebSocketOptions extends AuthOptions<IncomingMessage> {
+  /**
+   * The path served; other upgrade paths are left to the application's own WebSocket or socket.io server.
+   * @defaultValue `${basePath}/ws`
+   */
+  path?: string;
+  /**
+   * The admin base path, used for the default `path`.
+   * @defaultValue '/api/core/admin/system'
+   */
+  basePath?: string;
+  /**
+   * Replaces the admin check. By default upgrades are checked as the HTTP API checks requests, from
+   * `adminToken`, `authorize` (which receives node's IncomingMessage here) and `trustProxy`: an
+   * `Authorization: Bearer` header, or `?access_token=` from `GET token/` (browsers cannot set headers
+   * on a WebSocket); with neither configured, loopback clients only.
+   */
+  authenticate?: AuthenticateUpgrade;
+  /**
+   * Interval of the ping that detects dead clients; a client that has not answered the previous ping is dropped.
+   * @defaultValue 15_000 (ms)
+   */
+  heartbeatMs?: number;
+  /**
+   * Bytes that may wait unsent for one client (`ws.bufferedAmount`); past it the client is closed with 1013.
+   * @defaultValue 262_144 (256 KiB)
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Connections served at once; beyond it an upgrade is answered 503.
+   * @defaultValue 100
+   */
+  maxClients?: number;
+  logger?: Logger;
+}
+
+export interface WebSocketAttachment {
+  readonly path: string;
+  /** Connections open now. */
+  readonly clients: number;
+  /** Stops answering upgrades on the path and closes every connection (1001). Idempotent. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_WS_LIMITS = Object.freeze({
+  heartbeatMs: 15_000,
+  maxBufferedBytes: 256 * 1024,
+  maxClients: 100,
+});
+const WEBSOCKET_OPTION_KEYS: readonly string[] = Object.freeze([
+  'path',
+  'basePath',
+  'authenticate',
+  'adminToken',
+  'authorize',
+  'trustProxy',
+  'logger',
+  ...Object.keys(DEFAULT_WS_LIMITS),
+]);
+
+/** Close codes (RFC 6455 §7.4.1, IANA registry). */
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+
+// Just enough of `ws` for this file, so that its types are not part of sysvitals's public .d.ts.
+interface WsSocket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  ping(): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+interface WsServer {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: WsSocket) => void): void;
+  close(cb?: () => void): void;
+}
+interface WsModule {
+  WebSocketServer: new (options: Record<string, unknown>) => WsServer;
+}
+
+const OPEN = 1;
+
+/** An http or https server (or any emitter of Node's 'upgrade' event). */
+export type UpgradeServer = Pick<Server, 'on' | 'off' | 'emit' | 'listenerCount'>;
+
+/** `ws` is an optional peer: loaded only when a WebSocket is attached, with an install hint when absent. */
+export function loadWs(): WsModule {
+  try {
+    // In the CJS build `require` exists; in ESM (and under vitest/tsx) one is made for this file.
+    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
+    return load('ws') as WsModule;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_MISSING_PEER',
+        'attachWebSocket() needs the `ws` package, an optional peer dependency: run `npm install ws`. ' +
+          'The Server-Sent Events stream (GET stream/) needs nothing extra.',
+      );
+    }
+    throw err;
+  }
+}
+
+interface WsClient {
+  ws: WsSocket;
+  alive: boolean;
+  sentMetrics: boolean;
+}
+
+function wsFrame(event: string, json: string): string {
+  return `{"event":${JSON.stringify(event)},"data":${json}}`;
+}
+
+function refuse(
+  socket: Duplex,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify({ success: false, error: { code, message } });
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    'Connection: close',
+    'Content-Type: application/json; charset=utf-8',
+    'Cache-Control: no-store',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
+}
+
+function pathnameOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return q === -1 ? raw : raw.slice(0, q);
+}
+
+function parseWebSocketOptions(options: WebSocketOptions) {
+  rejectUnknownOptions(options, WEBSOCKET_OPTION_KEYS, 'attachWebSocket');
+  const limits = parseLiveOptions(options, DEFAULT_WS_LIMITS, 'attachWebSocket') as typeof DEFAULT_WS_LIMITS;
+  const basePath = normalizeBasePath(options.basePath ?? DEFAULT_BASE_PATH);
+  const path = (options.path ?? `${basePath}/ws`).replace(/(.)\/+$/, '$1');
+  if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
+    throw invalidOption(
+      `attachWebSocket: \`path\` must be a URL path starting with "/", got ${JSON.stringify(path)}.`,
+    );
+  }
+  if (options.authenticate !== undefined && typeof options.authenticate !== 'function') {
+    throw invalidOption('attachWebSocket: `authenticate` must be a function (req) => { ok } .');
+  }
+  return Object.freeze({ ...limits, path, basePath });
+}
+
+/** The HTTP API's check (bearer, authorize hook, loopback, signed access token) as an upgrade check. */
+export function adminUpgradeCheck(
+  options: AuthOptions<IncomingMessage>,
+  deps: { logger: Logger; now: () => number; basePath: string },
+): AuthenticateUpgrade {
+  const auth = createAuthenticator<IncomingMessage>(options, deps);
+  return async (req) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const accessToken =
+      q === -1 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('access_token') ?? undefined);
+    const decision = await auth.check(req, req, accessToken);
+    if (decision.ok) return { ok: true };
+    return {
+      ok: false,
+      status: decision.status,
+      code: decision.code,
+      message: decision.message,
+      headers: decision.status === 401 ? { 'WWW-Authenticate': WWW_AUTHENTICATE } : undefined,
+    };
+  };
+}
+
+/**
+ * Serves the monitor's `metrics` and `alert` events as `{ event, data }` JSON messages to WebSocket clients on
+ * `path`. The upgrade listener answers only that path, so the application's own `ws` or socket.io servers on
+ * the same HTTP server keep working (the conflict behind express-status-monitor #27).
+ */
+export function attachWebSocket(
+  source: LiveSource,
+  server: UpgradeServer,
+  options: WebSocketOptions = {},
+): WebSocketAttachment {
+  const config = parseWebSocketOptions(options);
+  const { WebSocketServer } = loadWs();
+  const logger = options.logger ?? (source as { logger?: Logger }).logger ?? consoleLogger;
+  const clock: Clock = (source as { clock?: Clock }).clock ?? Date;
+  const authenticate =
+    options.authenticate ??
+    adminUpgradeCheck(options, { logger, now: () => clock.now(), basePath: config.basePath });
+  // noServer: ws's own `server` option answers 400 to every other upgrade path, which is exactly the conflict
+  // to avoid. Clients have nothing to say, so their frames are kept tiny.
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    perMessageDeflate: false,
+    maxPayload: 4096,
+  });
+  let closed = false;
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  const drop = (client: WsClient, why: string): void => {
+    feed.delete(client);
+    logger.debug?.({ why }, 'sysvitals: WebSocket client dropped');
+    try {
+      client.ws.close(CLOSE_TRY_AGAIN_LATER, why);
+    } catch {
+      // Already closing.
+    }
+    // A client that does not read will not read the close frame either.
+    setTimeout(() => client.ws.terminate(), 1000).unref();
+  };
+
+  const send = (client: WsClient, frame: string): void => {
+    if (client.ws.readyState !== OPEN) {
+      feed.delete(client);
+      return;
+    }
+    if (client.ws.bufferedAmount + frame.length > config.maxBufferedBytes) {
+      drop(client, 'client too slow');
+      return;
+    }
+    client.ws.send(frame);
+  };
+
+  const feed = new LiveFeed<WsClient>(source, wsFrame, (client, frame, event) => {
+    if (event === 'metrics') client.sentMetrics = true;
+    send(client, frame);
+  });
+
+  const startHeartbeat = (): void => {
+    if (heartbeat) return;
+    heartbeat = setInterval(() => {
+      feed.each((client) => {
+        if (!client.alive) {
+          feed.delete(client);
+          client.ws.terminate();
+          return;
+        }
+        client.alive = false;
+        try {
+          client.ws.ping();
+        } catch {
+          // The close handler removes it.
+        }
+      });
+      if (feed.size === 0) stopHeartbeat();
+    }, config.heartbeatMs);
+    heartbeat.unref();
+  };
+  const stopHeartbeat = (): void => {
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = undefined;
+  };
+
+  const onConnection = (ws: WsSocket): void => {
+    const client: WsClient = { ws, alive: true, sentMetrics: false };
+    ws.on('error', () => {}); // Followed by 'close'.
+    ws.on('pong', () => {
+      client.alive = true;
+    });
+    ws.on('close', () => {
+      feed.delete(client);
+      if (feed.size === 0) stopHeartbeat();
+    });
+    if (closed) {
+      ws.close(CLOSE_GOING_AWAY, 'server shutting down');
+      return;
+    }
+    feed.add(client);
+    startHeartbeat();
+    source.getMetrics().then(
+      (snapshot) => {
+        if (!feed.has(client) || client.sentMetrics) return;
+        client.sentMetrics = true;
+        send(client, feed.frame('metrics', snapshot));
+      },
+      (err: unknown) => logger.debug?.({ err }, 'sysvitals: no snapshot for a new WebSocket client'),
+    );
+  };
+
+  const isOurs = (req: IncomingMessage): boolean => {
+    const pathname = pathnameOf(req.url);
+    return pathname === config.path || pathname === `${config.path}/`;
+  };
+
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => {});
+    Promise.resolve()
+      .then(() => authenticate(req))
+      .then(
+        (decision) => {
+          if (socket.destroyed) return;
+          if (closed) {
+            refuse(socket, 503, 'closed', 'the monitor is closed');
+            return;
+          }
+          if (!decision.ok) {
+            const code = decision.code ?? (decision.status === 401 ? 'unauthorized' : 'forbidden');
+            const message =
+              decision.message ?? (decision.status === 401 ? 'credentials required' : 'access refused');
+            refuse(socket, decision.status, code, message, decision.headers);
+            return;
+          }
+          if (feed.size >= config.maxClients) {
+            refuse(socket, 503, 'unavailable', `at most ${config.maxClients} WebSocket clients are served`, {
+              'Retry-After': '30',
+            });
+            return;
+          }
+          wss.handleUpgrade(req, socket, head, onConnection);
+        },
+        () => refuse(socket, 403, 'forbidden', 'access refused'),
+      );
+  };
+
+  // Upgrades for our path are taken before the server's 'upgrade' listeners run: a `ws` server created with
+  // `{ server, path }` answers 400 to every path but its own, and socket.io ends unanswered upgrades after 1 s,
+  // so merely listening would lose our path to them. Every other upgrade reaches the app's listeners as before.
+  const target = server as UpgradeServer;
+  const originalEmit = target.emit as (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+  const intercept = function (this: unknown, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'upgrade' && !closed && isOurs(args[0] as IncomingMessage)) {
+      upgrade(args[0] as IncomingMessage, args[1] as Duplex, args[2] as Buffer);
+      return true;
+    }
+    return originalEmit.call(this, event, ...args);
+  };
+  target.emit = intercept as UpgradeServer['emit'];
+
+  // Node treats a request as an upgrade only while the server has an 'upgrade' listener; this one makes sure
+  // there is one, and answers paths no one else listens for (Node would otherwise leave them hanging).
+  const onUpgrade = (req: IncomingMessage, socket: Duplex): void => {
+    if (isOurs(req)) return; // Only reached after close().
+    if (target.listenerCount('upgrade') === 1) refuse(socket, 404, 'not_found', 'no WebSocket endpoint here');
+  };
+  target.on('upgrade', onUpgrade);
+
+  return {
+    path: config.path,
+    get clients() {
+      return feed.size;
+    },
+    close(): Promise<void> {
+      if (closed) return Promise.resolve();
+      closed = true;
+      target.off('upgrade', onUpgrade);
+      if (target.emit === intercept) target.emit = originalEmit as UpgradeServer['emit']; // Else someone wrapped it after us: closed passes through.
+      stopHeartbeat();
+      feed.each((client) => {
+        client.ws.close(CLOSE_GOING_AWAY, 'server shutting down');
+        setTimeout(() => client.ws.terminate(), 1000).unref();
+      });
+      feed.clear();
+      return new Promise((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
