@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
 import { type Histogram, recordMs } from '../../src/histogram.js';
 import {
+  boundToMicros,
+  collectPrometheusData,
   cumulativeBuckets,
   DEFAULT_PROMETHEUS_BUCKETS,
   escapeLabelValue,
@@ -13,6 +15,7 @@ import {
   parsePrometheusOptions,
   renderPrometheus,
 } from '../../src/http/prometheus.js';
+import { addToView, clearView, createView, microsOf, slotOf } from '../../src/latency-ring.js';
 import {
   alertFixture,
   healthFixture,
@@ -273,6 +276,39 @@ describe('latency histogram', () => {
     );
   });
 
+  it('gives the same buckets from a counts view as from the equivalent HDR histogram, with the exact sum', () => {
+    const bounds = [...DEFAULT_PROMETHEUS_BUCKETS, 0.0005, 3600].sort((a, b) => a - b).map(boundToMicros);
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 20_000, noNaN: true }), { maxLength: 200 }), (values) => {
+        const view = createView();
+        for (const ms of values) {
+          const us = microsOf(ms);
+          addToView(view, slotOf(us), us);
+        }
+        const fromView: number[] = [];
+        const fromHdr: number[] = [];
+        const sum = cumulativeBuckets(view, bounds, fromView);
+        cumulativeBuckets(histogramOf(values), bounds, fromHdr);
+        expect(fromView).toEqual(fromHdr);
+        expect(sum).toBeCloseTo(values.reduce((a, ms) => a + microsOf(ms), 0) / 1e6, 6);
+      }),
+    );
+  });
+
+  it('counts a value equal to a bound under it, despite float error in the bound', () => {
+    expect(boundToMicros(0.0005)).toBe(500);
+    expect(boundToMicros(0.005)).toBe(5000);
+    const config = parsePrometheusOptions({ buckets: [0.0005, 0.0007] });
+    const f = parseExposition(
+      renderPrometheus({ snapshot: snapshotFixture(), latency: histogramOf([0.5, 0.5, 0.6]) }, config),
+    );
+    expect(buckets(f, 'sysvitals_http_request_duration_seconds')).toEqual([
+      { le: '0.0005', value: 2 },
+      { le: '0.0007', value: 3 },
+      { le: '+Inf', value: 3 },
+    ]);
+  });
+
   it('only grows from one scrape to the next, counters included', () => {
     const data = largeData(5, 3);
     const before = parseExposition(renderPrometheus(data));
@@ -357,5 +393,59 @@ describe('parsePrometheusOptions', () => {
       expect((err as SysvitalsError).code).toBe('ERR_SYSVITALS_INVALID_OPTION');
       expect((err as Error).message).toMatch(/prefx/);
     }
+  });
+});
+
+describe('collectPrometheusData', () => {
+  const base = {
+    getMetrics: async () => snapshotFixture(),
+    getHealth: async () => healthFixture(),
+    getAlerts: async () => [alertFixture()],
+    history: async () => ({}),
+  };
+
+  it('reads health and alerts from the source when it has no alert system', async () => {
+    const data = await collectPrometheusData(base);
+    expect(data.health).toEqual(healthFixture());
+    expect(data.alerts).toEqual([alertFixture()]);
+    expect(data.latency).toBeNull();
+  });
+
+  it('prefers counts views to HDR histograms, reading items that share one view one at a time', async () => {
+    const shared = createView();
+    const fill = (values: number[]) => {
+      clearView(shared);
+      for (const ms of values) addToView(shared, slotOf(microsOf(ms)), microsOf(ms));
+      return shared;
+    };
+    const source = {
+      ...base,
+      requests: {
+        routeTotals: () => [],
+        cumulativeHistogram: () => {
+          throw new Error('the HDR path must not be taken');
+        },
+        cumulativeCounts: () => fill([1, 2, 3]),
+      },
+      functions: {
+        totals: () => {
+          throw new Error('the HDR path must not be taken');
+        },
+        *totalCounts() {
+          yield { name: 'fast', count: 2, errors: 0, histogram: fill([1, 2]) };
+          yield { name: 'slow', count: 1, errors: 1, histogram: fill([900]) };
+        },
+      },
+    };
+    const data = await collectPrometheusData(source);
+    const f = parseExposition(renderPrometheus(data));
+    expect(
+      sampleValue(f, 'sysvitals_function_duration_seconds_bucket', { function: 'fast', le: '0.005' }),
+    ).toBe(2);
+    expect(
+      sampleValue(f, 'sysvitals_function_duration_seconds_bucket', { function: 'slow', le: '0.5' }),
+    ).toBe(0);
+    expect(sampleValue(f, 'sysvitals_function_duration_seconds_sum', { function: 'slow' })).toBe(0.9);
+    expect(sampleValue(f, 'sysvitals_function_duration_seconds_sum', { function: 'fast' })).toBe(0.003);
   });
 });
