@@ -137,6 +137,8 @@ export class DiskCollector {
     if (this.now() - this.mountsAt >= MOUNTS_REFRESH_MS) {
       this.mounts = selectMounts(await this.mountSource());
       this.mountsAt = this.now();
+      const current = new Set(this.mounts.map((m) => m.mount));
+      for (const mount of this.last.keys()) if (!current.has(mount)) this.last.delete(mount);
     }
     const deadline = new SharedDeadline(this.statTimeoutMs, 'statfs timed out');
     let results: (DiskPartition | undefined)[];
