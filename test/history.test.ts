@@ -4,6 +4,7 @@ import {
   BucketAggregator,
   downsample,
   type HistoryPoint,
+  histogramOf,
   historyStepMs,
   historyWindow,
   LatencyCounts,
@@ -133,6 +134,14 @@ describe('LatencyCounts', () => {
     ]);
     // re-encoding keeps every count, in exactly the bytes hdr-histogram-js would write
     expect(counts.encode()).toBe(encodeHistogram(counts.toHistogram()));
+    // the uncompressed form (rollups) reads back to the same counts, and histogramOf reads both
+    const again = new LatencyCounts();
+    again.addEncoded(counts.encode(false));
+    expect(again.total).toBe(all.length);
+    expect(again.encode()).toBe(counts.encode());
+    expect(summarize(histogramOf(counts.encode(false)))).toEqual(summarize(histogramOf(counts.encode())));
+    expect(summarize(histogramOf(counts.encode()))).toMatchObject({ count: all.length, p99_ms: ref.p99_ms });
+    expect(histogramOf('').totalCount).toBe(0);
     expect(summarize(decodeHistogram(counts.encode()))).toMatchObject({
       count: all.length,
       p50_ms: ref.p50_ms,

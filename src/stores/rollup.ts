@@ -17,7 +17,8 @@ interface OpenStep {
 }
 
 /**
- * A rollup point (t = step start) is this writer's partial merge of the step, rewritten on every
+ * Rollup histograms are written uncompressed: a rollup is decoded on every fleet query, and zlib is
+ * nearly all of the decoding cost. A rollup point (t = step start) is this writer's partial merge of the step, rewritten on every
  * append so reads never need the raw tail. After a restart, or for a point older than the open step
  * (an outage buffer written late), the writer starts another partial for the same step instead of
  * reading the old one back: a step may hold several rollup points, and readers merge them like any
@@ -36,14 +37,14 @@ export class RollupTracker {
       const cur = this.open.get(key);
       if (cur && cur.stepStart === stepStart) {
         cur.merger.add(p);
-        const point = cur.merger.toPoint(stepStart);
+        const point = cur.merger.toPoint(stepStart, 'uncompressed');
         writes.push({ stepMs, replaces: cur.point, point });
         cur.point = point;
         continue;
       }
       const merger = new PointMerger();
       merger.add(p);
-      const point = merger.toPoint(stepStart);
+      const point = merger.toPoint(stepStart, 'uncompressed');
       writes.push({ stepMs, replaces: null, point });
       if (!cur || stepStart > cur.stepStart) this.open.set(key, { stepStart, merger, point });
     }
