@@ -71,7 +71,7 @@ export interface NetworkMetrics extends Component {
   errors_out: number;
   dropped_in: number;
   dropped_out: number;
-  /** Rates since the previous sample; 0 on the first sample. */
+  /** Rates since the previous sample (for the first sample: since the collector was created). */
   bytes_in_per_sec: number;
   bytes_out_per_sec: number;
   packets_in_per_sec: number;

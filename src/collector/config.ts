@@ -25,7 +25,7 @@ export interface CollectorOptions {
   latencyClock?: Clock;
   /** Where procfs is mounted; point it at captured files in tests. @defaultValue '/proc' */
   procRoot?: string;
-  /** Longest wait for any one metric group; collect() returns by then. @defaultValue 1000 */
+  /** Longest wait for any one host or app metric group (probes are bounded by their own timeoutMs). @defaultValue 1000 */
   groupTimeoutMs?: number;
   /** Per-rule warning/critical levels (partial); `threshold` fields show the warning level. @defaultValue DEFAULT_LEVELS */
   levels?: LevelsOption;

@@ -1,6 +1,6 @@
 // MetricsCollector: one snapshot of every metric group, each group isolated (a failing or hanging one
 // comes back `unknown` with an error, a failing dependency `critical`), so collect() never throws and
-// returns within groupTimeoutMs.
+// returns within groupTimeoutMs, or a probe's own timeoutMs when that is longer.
 
 import { invalidOption } from '../errors.js';
 import { errorMessage, OutageLog } from '../logger.js';
@@ -140,8 +140,8 @@ export class MetricsCollector {
           (e) => failedDisk(e, levels.disk.warning),
         ),
         this.group(deadline, 'network', () => this.network.collect(), failedNetwork),
-        this.database(deadline),
-        this.redis(deadline),
+        this.database(),
+        this.redis(),
         this.group(deadline, 'process', () => this.proc.collect(), failedProcess),
       ]);
       const app = this.requestGroups();
@@ -182,22 +182,26 @@ export class MetricsCollector {
     }
   }
 
-  /** Runs a probe, bounded by groupTimeoutMs as well as by its own timeout; undefined without a probe. */
-  private async probe(deadline: SharedDeadline, name: ProbeName): Promise<ProbeOutcome | undefined> {
+  /**
+   * Runs a probe, bounded by its own timeoutMs rather than groupTimeoutMs: the db_latency levels
+   * (warning 1000 ms) must stay reachable, and a check cut off at groupTimeoutMs could never show
+   * them. ProbeRunner.run() always settles by then. Undefined without a probe.
+   */
+  private async probe(name: ProbeName): Promise<ProbeOutcome | undefined> {
     const runner = this.runners[name];
     if (!runner) return undefined;
-    const outcome = await deadline
-      .race(runner.run())
+    const outcome = await runner
+      .run()
       .catch((err: unknown): ProbeOutcome => ({ ok: false, latencyMs: null, error: errorMessage(err) }));
     if (outcome.ok) this.outages.recovered(name);
     else this.outages.failed(name, outcome.error);
     return outcome;
   }
 
-  private async database(deadline: SharedDeadline): Promise<DatabaseMetrics> {
+  private async database(): Promise<DatabaseMetrics> {
     const { warning, critical } = this.config.levels.db_latency;
     const runner = this.runners.database;
-    const outcome = await this.probe(deadline, 'database');
+    const outcome = await this.probe('database');
     const pool = readPoolSize(runner?.probe);
     return {
       response_time_ms: outcome?.latencyMs ?? null,
@@ -209,9 +213,9 @@ export class MetricsCollector {
     };
   }
 
-  private async redis(deadline: SharedDeadline): Promise<RedisMetrics> {
+  private async redis(): Promise<RedisMetrics> {
     const { warning, critical } = this.config.levels.db_latency;
-    const outcome = await this.probe(deadline, 'redis');
+    const outcome = await this.probe('redis');
     return {
       response_time_ms: outcome?.latencyMs ?? null,
       working: outcome ? outcome.ok : null,

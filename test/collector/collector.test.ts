@@ -246,18 +246,31 @@ describe('MetricsCollector failures', () => {
     expect(lines[1]).toEqual({ level: 'info', msg: 'sysvitals: memory recovered after 30s' });
   });
 
-  it('returns by groupTimeoutMs when a dependency hangs, showing it critical', async () => {
+  it('returns by the probe timeout when a dependency hangs, showing it critical', async () => {
     const c = create({
-      groupTimeoutMs: 50,
-      probes: { database: { check: () => new Promise(() => {}), timeoutMs: 60_000 } },
+      groupTimeoutMs: 5000,
+      probes: { database: { check: () => new Promise(() => {}), timeoutMs: 50 } },
     });
     const s = await c.collect();
     expect(s.database).toMatchObject({
       status: 'critical',
-      error: 'no answer within 50 ms',
+      error: 'timed out after 50 ms',
       response_time_ms: null,
     });
     expect(s.cpu.error).toBeUndefined();
+  });
+
+  it('waits for a slow probe up to its own timeout, past groupTimeoutMs, so db_latency levels apply', async () => {
+    const c = create({
+      groupTimeoutMs: 5,
+      levels: { db_latency: { warning: 30, critical: 10_000 } },
+      probes: {
+        database: { check: () => new Promise((resolve) => setTimeout(resolve, 40)), timeoutMs: 10_000 },
+      },
+    });
+    const s = await c.collect();
+    expect(s.database.status).toBe('warning');
+    expect(s.database.response_time_ms).toBeGreaterThanOrEqual(39);
   });
 
   it('a request source that throws makes requests, errors and latency unknown', async () => {
