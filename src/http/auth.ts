@@ -19,6 +19,8 @@ export interface AuthOptions<R = IncomingMessage> {
   /**
    * Trust `X-Forwarded-For` to find the client address (loopback rule, rate limit). `true` takes the
    * left-most address; a number N trusts N proxies in front of the app. Default false: the socket address.
+   * Without adminToken and authorize, a request is served only when the client and every proxy it passed
+   * through are loopback addresses (so a forged left-most `127.0.0.1` does not pass).
    * @defaultValue false
    */
   trustProxy?: boolean | number;
@@ -122,16 +124,22 @@ export function createAuthenticator<R>(
     }
 
     // Loopback mode. Behind a reverse proxy on the same host every client arrives from 127.0.0.1,
-    // so a forwarded request is refused unless trustProxy says how to find the real client.
-    if (trustProxy === false && isForwarded(req)) {
+    // so a forwarded request is refused unless trustProxy says how to find the real client; and even
+    // then only X-Forwarded-For is read, so a proxy that names the client some other way is refused.
+    const readsForwardedFor = trustProxy !== false && trustProxy !== 0;
+    if (isForwarded(req) && !(readsForwardedFor && req.headers['x-forwarded-for'] !== undefined)) {
       return {
         ok: false,
         status: 403,
         code: 'forbidden',
-        message: 'request came through a proxy; set trustProxy, adminToken or authorize to serve it',
+        message: readsForwardedFor
+          ? 'request came through a proxy without X-Forwarded-For; set adminToken or authorize to serve it'
+          : 'request came through a proxy; set trustProxy, adminToken or authorize to serve it',
       };
     }
-    if (isLoopback(addressOf(req))) return { ok: true, via: 'loopback' };
+    // The client and every proxy between it and this server must be on this machine: with trustProxy
+    // true the left-most entry is whatever the client wrote, so it alone proves nothing.
+    if (forwardingChain(req, trustProxy).every(isLoopback)) return { ok: true, via: 'loopback' };
     return {
       ok: false,
       status: 403,
@@ -174,14 +182,20 @@ function isForwarded(req: IncomingMessage): boolean {
  * (`true`: the left-most; N: the one N hops before the socket, as Express's `trust proxy` counts).
  */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean | number = false): string {
+  return forwardingChain(req, trustProxy)[0] as string;
+}
+
+/** The client address (as clientAddress finds it) followed by every proxy after it, the socket last. */
+function forwardingChain(req: IncomingMessage, trustProxy: boolean | number): string[] {
   const socketAddress = req.socket?.remoteAddress ?? '';
-  if (trustProxy === false || trustProxy === 0) return socketAddress;
+  if (trustProxy === false || trustProxy === 0) return [socketAddress];
   const header = req.headers['x-forwarded-for'];
-  if (typeof header !== 'string' || header.length === 0) return socketAddress;
+  if (typeof header !== 'string' || header.length === 0) return [socketAddress];
   const hops = header.split(',');
-  hops.push(socketAddress);
-  const index = trustProxy === true ? 0 : Math.max(0, hops.length - 1 - trustProxy);
-  return normalizeAddress(hops[index] as string);
+  const index = trustProxy === true ? 0 : Math.max(0, hops.length - trustProxy);
+  const chain = hops.slice(index).map(normalizeAddress);
+  chain.push(socketAddress);
+  return chain;
 }
 
 /** Trims, removes IPv6 brackets and an IPv4 port; anything else unparseable is kept (cut) as an opaque key. */
