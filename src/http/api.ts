@@ -59,6 +59,11 @@ export interface AdminApi<R = IncomingMessage> {
     res: ServerResponse,
     context?: { request?: R; url?: string },
   ): Promise<boolean>;
+  /**
+   * The same auth decision for a request served outside `handle` (a WebSocket upgrade): bearer token,
+   * authorize hook, loopback rule, or `?access_token=` in `req.url`. Never rejects.
+   */
+  authenticate(req: IncomingMessage, request?: R): Promise<AuthDecision>;
 }
 
 export interface AdminApiDeps {
