@@ -118,6 +118,18 @@ export function rollupSteps(resolutionMs = DEFAULT_RESOLUTION_MS): number[] {
   return [...steps].sort((a, b) => a - b);
 }
 
+/**
+ * How long a rollup step is worth keeping: the longest period that reads it, plus one step (5-minute
+ * rollups serve 24h, so keeping them 7 days would cost 2 016 members per instance for nothing).
+ */
+export function rollupKeepMs(stepMs: number, resolutionMs = DEFAULT_RESOLUTION_MS): number {
+  let keep = 0;
+  for (const p of HISTORY_PERIODS) {
+    if (historyStepMs(p, resolutionMs) === stepMs) keep = Math.max(keep, PERIODS[p].durationMs + stepMs);
+  }
+  return keep > 0 ? keep : DEFAULT_RETENTION_MS;
+}
+
 export interface HistoryWindow {
   startMs: number;
   endMs: number;

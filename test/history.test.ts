@@ -13,6 +13,7 @@ import {
   parsePeriod,
   parsePoint,
   queryHistory,
+  rollupKeepMs,
   rollupSteps,
   StepCache,
   serializePoint,
@@ -195,6 +196,9 @@ describe('periods and steps', () => {
     expect(historyStepMs('7d', 7_000) % 7_000).toBe(0);
     expect(rollupSteps(60_000)).toEqual([300_000, 1_800_000]);
     expect(rollupSteps(1_000)).toEqual([60_000, 300_000, 1_800_000]);
+    // a rollup is kept as long as the longest period that reads it
+    expect(rollupKeepMs(300_000)).toBe(PERIODS['24h'].durationMs + 300_000);
+    expect(rollupKeepMs(1_800_000)).toBe(PERIODS['7d'].durationMs + 1_800_000);
   });
 });
 

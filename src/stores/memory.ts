@@ -1,7 +1,13 @@
 // MemoryStore: the default store. Keeps the retention (7 days of one-minute points) in process memory.
 
 import { SysvitalsError } from '../errors.js';
-import { DEFAULT_RESOLUTION_MS, DEFAULT_RETENTION_MS, type HistoryPoint, rollupSteps } from '../history.js';
+import {
+  DEFAULT_RESOLUTION_MS,
+  DEFAULT_RETENTION_MS,
+  type HistoryPoint,
+  rollupKeepMs,
+  rollupSteps,
+} from '../history.js';
 import type { Clock } from '../types.js';
 import { positive, rejectUnknownKeys } from './options.js';
 import { RollupTracker } from './rollup.js';
@@ -122,10 +128,13 @@ export class MemoryStore implements MetricsStore {
   }
 
   private trim(): void {
-    const cutoff = this.clock.now() - this.retentionMs;
+    const now = this.clock.now();
+    const cutoff = now - this.retentionMs;
     for (const [instance, s] of this.series) {
       s.raw.trim(cutoff, this.maxPoints);
-      for (const r of s.rollups.values()) r.trim(cutoff, this.maxPoints);
+      for (const [step, r] of s.rollups) {
+        r.trim(Math.max(cutoff, now - rollupKeepMs(step, this.resolutionMs)), this.maxPoints);
+      }
       if (s.raw.size === 0) {
         this.series.delete(instance);
         this.rollup.forget(instance);

@@ -8,6 +8,7 @@ import {
   DEFAULT_RETENTION_MS,
   type HistoryPoint,
   parsePoint,
+  rollupKeepMs,
   rollupSteps,
   serializePoint,
 } from '../history.js';
@@ -77,7 +78,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 /**
  * Layout (every key carries the `{prefix}` hash tag, so multi-key pipelines work on a Cluster):
  * - `{p}:points:<instance>` sorted set, score = bucket start, member = compact point JSON
- * - `{p}:rollup:<seconds>:<instance>` the same merged to 5 and 30 minutes (see rollup.ts)
+ * - `{p}:rollup:<seconds>:<instance>` the same merged to 5 and 30 minutes (see rollup.ts), kept as
+ *   long as the longest period reading them (5 min: 24 h; 30 min: 7 days)
  * - `{p}:instances` sorted set of instance ids by last write (the fleet index)
  * - `{p}:alerts` capped list of alert records, newest first
  * Every write trims by time and re-arms the key's expiry to the retention, so a dead instance's data
@@ -366,6 +368,7 @@ export class RedisStore implements MetricsStore {
       const member = serializePoint(point);
       const rollups = this.rollup.add(instance, point).map((w) => ({
         key: this.key('rollup', w.stepMs / 1000, instance),
+        keep: Math.min(this.retentionMs, rollupKeepMs(w.stepMs, this.resolutionMs)),
         score: w.point.t,
         member: serializePoint(w.point),
         replaces: w.replaces ? serializePoint(w.replaces) : null,
@@ -379,7 +382,9 @@ export class RedisStore implements MetricsStore {
           p.zadd(raw, point.t, member).zremrangebyscore(raw, '-inf', cutoff).pexpire(raw, ttl);
           for (const r of rollups) {
             if (r.replaces) p.zrem(r.key, r.replaces);
-            p.zadd(r.key, r.score, r.member).zremrangebyscore(r.key, '-inf', cutoff).pexpire(r.key, ttl);
+            p.zadd(r.key, r.score, r.member)
+              .zremrangebyscore(r.key, '-inf', `(${now - r.keep}`)
+              .pexpire(r.key, r.keep);
           }
           p.zadd(index, now, instance).zremrangebyscore(index, '-inf', cutoff).pexpire(index, ttl);
         },

@@ -113,6 +113,20 @@ describe.skipIf(!haveRedis)('RedisStore', () => {
     await store.close();
   });
 
+  it('keeps 5-minute rollups only as long as the 24h view needs them, the rest 7 days', async () => {
+    const prefix = nextPrefix();
+    const store = new RedisStore({ url: server.url, prefix, logger: quiet });
+    await store.init();
+    await store.appendPoint('web-1', makePoint({ t: Date.now(), latencies: [3] }));
+    const day = 24 * 3_600_000;
+    expect(await admin.pttl(`{${prefix}}:points:web-1`)).toBeGreaterThan(7 * day - MIN);
+    expect(await admin.pttl(`{${prefix}}:rollup:1800:web-1`)).toBeGreaterThan(7 * day - MIN);
+    const fiveMinute = await admin.pttl(`{${prefix}}:rollup:300:web-1`);
+    expect(fiveMinute).toBeGreaterThan(day);
+    expect(fiveMinute).toBeLessThanOrEqual(day + 5 * MIN);
+    await store.close();
+  });
+
   it('nothing outlives the retention once the writer is gone', async () => {
     const prefix = nextPrefix();
     const store = new RedisStore({
