@@ -8,7 +8,7 @@ import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import { rejectUnknownOptions } from '../option-keys.js';
 import type { Clock, Logger } from '../types.js';
-import { DEFAULT_BASE_PATH, normalizeBasePath } from './api.js';
+import { type AdminApi, DEFAULT_BASE_PATH, normalizeBasePath } from './api.js';
 import { type AuthOptions, createAuthenticator, WWW_AUTHENTICATE } from './auth.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
 import { parseLiveOptions } from './stream.js';
@@ -38,6 +38,11 @@ export interface WebSocketOptions extends AuthOptions<IncomingMessage> {
    * on a WebSocket); with neither configured, loopback clients only.
    */
   authenticate?: AuthenticateUpgrade;
+  /**
+   * The admin API already mounted by an adapter (`monitor.adminApi`): its `authenticate` and `basePath` are
+   * used, so upgrades are checked exactly as API requests (and its options need not be repeated).
+   */
+  adminApi?: Pick<AdminApi<never>, 'authenticate' | 'basePath'>;
   /**
    * Interval of the ping that detects dead clients; a client that has not answered the previous ping is dropped.
    * @defaultValue 15_000 (ms)
@@ -73,6 +78,7 @@ const WEBSOCKET_OPTION_KEYS: readonly string[] = Object.freeze([
   'path',
   'basePath',
   'authenticate',
+  'adminApi',
   'adminToken',
   'authorize',
   'trustProxy',
@@ -164,7 +170,7 @@ function pathnameOf(url: string | undefined): string {
 function parseWebSocketOptions(options: WebSocketOptions) {
   rejectUnknownOptions(options, WEBSOCKET_OPTION_KEYS, 'attachWebSocket');
   const limits = parseLiveOptions(options, DEFAULT_WS_LIMITS, 'attachWebSocket') as typeof DEFAULT_WS_LIMITS;
-  const basePath = normalizeBasePath(options.basePath ?? DEFAULT_BASE_PATH);
+  const basePath = normalizeBasePath(options.basePath ?? options.adminApi?.basePath ?? DEFAULT_BASE_PATH);
   const path = (options.path ?? `${basePath}/ws`).replace(/(.)\/+$/, '$1');
   if (typeof path !== 'string' || !path.startsWith('/') || /[?#\s]/.test(path)) {
     throw invalidOption(
@@ -195,7 +201,6 @@ export function adminUpgradeCheck(
       status: decision.status,
       code: decision.code,
       message: decision.message,
-      headers: decision.status === 401 ? { 'WWW-Authenticate': WWW_AUTHENTICATE } : undefined,
     };
   };
 }
@@ -214,9 +219,12 @@ export function attachWebSocket(
   const { WebSocketServer } = loadWs();
   const logger = options.logger ?? (source as { logger?: Logger }).logger ?? consoleLogger;
   const clock: Clock = (source as { clock?: Clock }).clock ?? Date;
-  const authenticate =
+  const api = options.adminApi;
+  const authenticate: AuthenticateUpgrade =
     options.authenticate ??
-    adminUpgradeCheck(options, { logger, now: () => clock.now(), basePath: config.basePath });
+    (api
+      ? (req) => api.authenticate(req)
+      : adminUpgradeCheck(options, { logger, now: () => clock.now(), basePath: config.basePath }));
   // noServer: ws's own `server` option answers 400 to every other upgrade path, which is exactly the conflict
   // to avoid. Clients have nothing to say, so their frames are kept tiny.
   const wss = new WebSocketServer({
@@ -328,7 +336,10 @@ export function attachWebSocket(
             const code = decision.code ?? (decision.status === 401 ? 'unauthorized' : 'forbidden');
             const message =
               decision.message ?? (decision.status === 401 ? 'credentials required' : 'access refused');
-            refuse(socket, decision.status, code, message, decision.headers);
+            const headers =
+              decision.headers ??
+              (decision.status === 401 ? { 'WWW-Authenticate': WWW_AUTHENTICATE } : undefined);
+            refuse(socket, decision.status, code, message, headers);
             return;
           }
           if (feed.size >= config.maxClients) {

@@ -186,6 +186,24 @@ describe('attachWebSocket: auth', () => {
     expect(JSON.parse((expired as { body: string }).body).error.code).toBe('token_expired');
   });
 
+  it("uses a mounted admin API's authenticate and basePath when given adminApi", async () => {
+    const source = new FakeMonitor();
+    const adminApi = createAdminApi(source, { adminToken: 'api-secret', basePath: '/ops', rateLimit: false });
+    const server = createServer();
+    const attachment = attachWebSocket(source, server, { adminApi });
+    cleanup.push(() => attachment.close());
+    const served = await listen(server);
+    cleanup.push(() => served.close());
+    const ws = served.url.replace('http', 'ws');
+    expect(attachment.path).toBe('/ops/ws');
+    expect(await connect(`${ws}/ops/ws`)).toMatchObject({
+      status: 401,
+      headers: { 'www-authenticate': 'Bearer realm="sysvitals"' },
+    });
+    const client = await connectOk(`${ws}/ops/ws`, { headers: { authorization: 'Bearer api-secret' } });
+    expect((await client.next()).event).toBe('metrics');
+  });
+
   it('a custom authenticate may refuse with its own status', async () => {
     const source = new FakeMonitor();
     const { ws } = await start(source, { authenticate: () => ({ ok: false, status: 403, message: 'no' }) });
