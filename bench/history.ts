@@ -262,7 +262,12 @@ const machine = `${os.type()} ${os.release()} ${os.arch()}, ${os.cpus().length} 
 const section = [
   '## history',
   '',
-  `Machine: ${machine}. Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+  `Machine: ${machine}. Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}. Load average at the end: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(
+      ' / ',
+    )} (other work on the machine shows in the medians; the minimums are closer to an idle machine).`,
   `Method: \`npx tsx bench/history.ts\`; ${POINTS} one-minute points (${POOL} distinct realistic minutes, ~${RATE} requests each with log-normal latencies, cycled) written through each store's appendPoint with a simulated clock; then ${RUNS} interleaved runs of each query, wall time from the store read to the finished view (JSON-ready points). The fleet is web-1's week copied server-side to ${INSTANCES - 1} more instance ids. Redis: a private redis-server ${redisAvailable ? '' : '(absent) '}on loopback.`,
   '',
   table,
