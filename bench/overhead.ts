@@ -1,6 +1,6 @@
 // What does sysvitals cost a server, next to the bare framework and the peers users would pick instead?
 // `npx tsx bench/overhead.ts [--rounds 3] [--duration 10] [--warmup 3] [--connections 50]
-//   [--frameworks express,fastify,koa] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
+//   [--frameworks express,fastify,koa] [--variants sysvitals,fastify-metrics] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
 // Method (shared/BENCHMARKING.md): server pinned to CPU 0, autocannon to CPU 1, loopback, interleaved
 // rounds (bare, sysvitals, peers, bare, …); each figure is the median over rounds of its ratio to the bare
 // framework in the same round. Server CPU per request comes from /proc/PID/stat, RSS from /proc/PID/status.
@@ -25,6 +25,8 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: process.env.OVERHEAD_WARMUP ?? '3' },
     connections: { type: 'string', default: '50' },
     frameworks: { type: 'string', default: Object.keys(VARIANTS).join(',') },
+    /** Only these variants (bare is always measured: it is the baseline). */
+    variants: { type: 'string', default: '' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -33,6 +35,11 @@ const duration = Number(flags.duration);
 const warmup = Number(flags.warmup);
 const connections = Number(flags.connections);
 const frameworks = flags.frameworks.split(',').filter((f) => f in VARIANTS);
+const only = new Set(flags.variants.split(',').filter(Boolean));
+if (only.size > 0) {
+  for (const f of Object.keys(VARIANTS))
+    VARIANTS[f] = (VARIANTS[f] as string[]).filter((v) => v === 'bare' || only.has(v));
+}
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SERVER = here('./overhead-server.ts');
