@@ -173,7 +173,7 @@ export class MemoryStore implements MetricsStore {
   async appendAlert(record: AlertRecord): Promise<void> {
     if (this.closed) return;
     this.alerts.push(structuredClone(record));
-    if (this.alerts.length > this.alertLimit * 2) this.alerts = this.alerts.slice(-this.alertLimit);
+    if (this.alerts.length > this.alertLimit) this.alerts.shift();
   }
 
   async readAlerts(limit: number): Promise<AlertRecord[]> {
