@@ -2,7 +2,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { createMonitor, type ExpressMonitor, type ExpressMonitorOptions } from '../src/adapters/express.js';
 import {
   BASE_PATH,
@@ -51,6 +51,10 @@ export async function start(options: StartOptions = {}): Promise<ExpressExample>
   });
   app.get('/users/:id', (req, res) => {
     res.json({ id: req.params.id, name: `User ${req.params.id}` });
+  });
+  // An error handler as most apps have: the thrown error still counts as a 500 for sysvitals.
+  app.use((_err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    res.status(500).json({ error: 'internal error' });
   });
 
   const server = createServer(app);
