@@ -49,7 +49,10 @@ describe('loopback rule', () => {
   );
 
   it('trustProxy 0 means no proxy, like false: a forwarded request is refused', async () => {
-    for (const headers of [{ 'x-forwarded-for': '203.0.113.7' }, { 'x-real-ip': '203.0.113.7' }]) {
+    for (const headers of [{ 'x-forwarded-for': '203.0.113.7' }, { 'x-real-ip': '203.0.113.7' }] as Record<
+      string,
+      string
+    >[]) {
       expect(await decide(0, '127.0.0.1', headers)).toMatchObject({
         ok: false,
         status: 403,
@@ -59,7 +62,10 @@ describe('loopback rule', () => {
   });
 
   it('with trustProxy, a proxy that names the client only in X-Real-IP or Forwarded is refused', async () => {
-    for (const headers of [{ 'x-real-ip': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }]) {
+    for (const headers of [{ 'x-real-ip': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }] as Record<
+      string,
+      string
+    >[]) {
       expect(await decide(1, '127.0.0.1', headers)).toMatchObject({
         ok: false,
         status: 403,

@@ -1,0 +1,230 @@
+// A real monitor on each adapter's real server for the security tests, a snapshot of the monitor's state,
+// and the check every admin answer must pass (envelope, no 5xx, no stack trace, no redirect off the base).
+
+import { expect } from 'vitest';
+import type { AdminApiOptions } from '../../src/http/api.js';
+import { ADMIN_ROUTES } from '../../src/http/routes.js';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import type { Logger } from '../../src/types.js';
+import type { Harness, Running } from '../adapters/harness.js';
+import type { RawResponse } from './raw-client.js';
+
+export const BASE = '/api/core/admin/system';
+export const TOKEN = 'security-test-token-0123456789';
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface Collecting extends Logger {
+  lines: unknown[];
+}
+
+/** A logger that keeps what it is told (the admin API logs 500s here: none may appear). */
+export function collectingLogger(): Collecting {
+  const lines: unknown[] = [];
+  const push = (obj: unknown, msg?: string) => void lines.push(msg ?? obj);
+  return { lines, warn: push, error: push, info: () => {}, debug: () => {} };
+}
+
+export interface Target {
+  monitor: SystemMonitor;
+  logger: Collecting;
+  running: Running;
+  url: string;
+  base: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real SystemMonitor on a frozen clock: one sample is taken up front, so every admin read is served from
+ * that snapshot (no collection, no alert evaluation) and any change of state can only come from a request.
+ */
+export async function startTarget(
+  harness: Harness,
+  options: { api?: AdminApiOptions<never>; host?: string; clock?: { now(): number } } = {},
+): Promise<Target> {
+  const logger = collectingLogger();
+  const now = Date.parse('2026-01-05T10:00:00.000Z');
+  const monitor = createMonitor({
+    sampleIntervalMs: 0,
+    resolutionMs: DAY_MS,
+    clock: options.clock ?? { now: () => now },
+    logger,
+    instanceId: 'security-test',
+  });
+  await monitor.sample();
+  const running = await harness.start({ source: monitor, api: (options.api ?? {}) as never }, options.host);
+  return {
+    monitor,
+    logger,
+    running,
+    url: running.url,
+    base: `${running.url}${BASE}`,
+    async close() {
+      await running.close();
+      await monitor.close();
+    },
+  };
+}
+
+/** What an admin request must never change: request totals, routes, alerts, stored history, subscriptions. */
+export async function stateOf(monitor: SystemMonitor): Promise<unknown> {
+  const now = monitor.clock.now();
+  return {
+    requestsTotal: monitor.requests.total,
+    routes: monitor.requests.routeCount,
+    dropped: monitor.requests.dropped,
+    activeAlerts: monitor.alertSystem.getActiveAlerts().map((a) => a.id),
+    alertHistory: monitor.alertSystem.getAlertHistory(1000).length,
+    storedAlerts: (await monitor.store.readAlerts(1000)).length,
+    storedPoints: (await monitor.store.readPoints(monitor.instanceId, 0, now + DAY_MS)).length,
+    snapshotAt: (await monitor.getMetrics(Number.MAX_SAFE_INTEGER)).timestamp,
+    listeners: monitor.listenerCount('metrics') + monitor.listenerCount('alert'),
+  };
+}
+
+/** Waits (in event-loop turns, not time) until closed streams have unsubscribed, then takes the state. */
+export async function settledStateOf(monitor: SystemMonitor, expected: unknown): Promise<unknown> {
+  let state = await stateOf(monitor);
+  for (let i = 0; i < 50 && JSON.stringify(state) !== JSON.stringify(expected); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    state = await stateOf(monitor);
+  }
+  return state;
+}
+
+/** A stack frame, or a path of this machine (the request's own path is echoed in 404s, so its words may appear). */
+const STACK_FRAME = new RegExp(
+  [
+    String.raw`\n\s+at \S`,
+    String.raw`\\n\s+at \S`,
+    String.raw`\bat (?:async )?[\w.<>$]+ \((?:file:|node:|/)`,
+    'node:internal',
+    'file://',
+    escapeRegExp(process.cwd()),
+    String.raw`\.[cm]?[jt]s:\d+:\d+`,
+  ].join('|'),
+);
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Assets the dashboard may serve with a 2xx and no envelope. */
+const ASSET_TYPES =
+  /^(?:text\/html|text\/css|text\/javascript|application\/javascript|image\/|font\/|application\/manifest\+json)/;
+
+/**
+ * The contract of every answer under the base path, whatever was sent: a 4xx with the error envelope, or a
+ * proper 2xx (JSON envelope, Prometheus text, health+json, an event stream, a dashboard asset), or a documented
+ * 304/503; never another 5xx, a stack trace, a path of this machine, or a redirect off the admin base.
+ */
+export function expectSafeAnswer(res: RawResponse, what: string, requestPath?: string): void {
+  const type = String(res.headers['content-type'] ?? '');
+  const context = `${what} -> ${res.status} ${type} ${res.body.slice(0, 300)}`;
+  expect(STACK_FRAME.test(res.body), `stack trace or local path in ${context}`).toBe(false);
+  expect(res.headers['cache-control'], `cache-control of ${context}`).toMatch(/no-store|no-cache|max-age/);
+  expect(res.headers['access-control-allow-origin'], `CORS header on ${context}`).toBeUndefined();
+
+  if (res.status === 304) {
+    expect(res.body, context).toBe('');
+    return;
+  }
+  if (res.status >= 300 && res.status < 400) {
+    // Relative Locations resolve against the request; wherever they point, it must be under the base here.
+    const location = String(res.headers.location ?? '');
+    const target = new URL(location, `http://origin.test${requestPath ?? `${BASE}/`}`);
+    expect(
+      target.origin === 'http://origin.test' && target.pathname.startsWith(`${BASE}/`),
+      `redirect off the base: ${context}`,
+    ).toBe(true);
+    return;
+  }
+  const isHead = what.startsWith('HEAD ');
+  if (res.status === 503 && !isHead && /^application\/(?:health\+)?json/.test(type)) {
+    // Documented: health is 503 when red (same document as 200), and the monitor or stream may be unavailable.
+    const body = JSON.parse(res.body);
+    if (body.success === true) {
+      expect(body.data.status, context).toBe('red');
+      return;
+    }
+    if (/health\+json/.test(type)) {
+      expect(body.status, context).toBe('fail');
+      return;
+    }
+  }
+  if (res.status >= 400) {
+    expect(res.status === 503 || res.status < 500, `server error: ${context}`).toBe(true);
+    expect(type, context).toMatch(/^application\/json/);
+    if (isHead) {
+      // Same status and headers as GET, no body.
+      expect(res.body, context).toBe('');
+      return;
+    }
+    const body = JSON.parse(res.body);
+    expect(Object.keys(body).sort(), context).toEqual(['error', 'success']);
+    expect(body.success, context).toBe(false);
+    expect(Object.keys(body.error).sort(), context).toEqual(['code', 'message']);
+    expect(typeof body.error.code, context).toBe('string');
+    expect(typeof body.error.message, context).toBe('string');
+    if (res.status === 503) expect(body.error.code, context).toBe('unavailable');
+    if (res.status === 401) expect(res.headers['www-authenticate'], context).toBe('Bearer realm="sysvitals"');
+    if (res.status === 405) expect(res.headers.allow, context).toMatch(/^[A-Z, ]+$/);
+    if (res.status === 429) expect(Number(res.headers['retry-after']), context).toBeGreaterThan(0);
+    return;
+  }
+  expect(res.status, context).toBeGreaterThanOrEqual(200);
+  if (isHead) {
+    expect(res.body, context).toBe('');
+    return;
+  }
+  if (res.streaming) {
+    expect(type, context).toMatch(/^text\/event-stream/);
+    return;
+  }
+  if (/^application\/json/.test(type)) {
+    const body = JSON.parse(res.body);
+    expect(body.success, context).toBe(true);
+    expect(body, context).toHaveProperty('data');
+    return;
+  }
+  if (/^application\/health\+json/.test(type)) {
+    expect(['pass', 'warn'], context).toContain(JSON.parse(res.body).status);
+    return;
+  }
+  if (/^text\/plain; version=0\.0\.4/.test(type) || /^application\/openmetrics-text/.test(type)) return;
+  expect(ASSET_TYPES.test(type), `unexpected 2xx content type: ${context}`).toBe(true);
+}
+
+/** True when the path part of `target` is not valid percent-encoded UTF-8. */
+export function hasMalformedEncoding(target: string): boolean {
+  const q = target.indexOf('?');
+  try {
+    decodeURIComponent(q === -1 ? target : target.slice(0, q));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Fastify's router refuses a URL with malformed percent-encoding itself (FST_ERR_BAD_URL) before any hook or
+ * plugin runs, so sysvitals never sees it: a 400 in Fastify's own shape. Applications shape it with Fastify's
+ * `frameworkErrors` option. Checked here so that nothing else slips through under that name.
+ */
+export function expectFastifyBadUrl(res: RawResponse, what: string): void {
+  const context = `${what} -> ${res.status} ${res.body.slice(0, 300)}`;
+  expect(res.status, context).toBe(400);
+  if (what.startsWith('HEAD ')) expect(res.body, context).toBe('');
+  else expect(JSON.parse(res.body).code, context).toBe('FST_ERR_BAD_URL');
+}
+
+/** The route paths in the table, plus the dashboard even before its route exists (so its prefix is probed). */
+export function routePaths(): string[] {
+  const paths = ADMIN_ROUTES.map((r) => r.path);
+  if (!paths.includes('dashboard')) paths.push('dashboard');
+  return paths;
+}
+
+/** Whether a route with a path serves the admin data (everything but public assets). */
+export function isPublicRoute(path: string): boolean {
+  return ADMIN_ROUTES.some((r) => r.public === true && (r.path === path || path.startsWith(`${r.path}/`)));
+}

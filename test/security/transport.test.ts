@@ -1,0 +1,144 @@
+// What node's HTTP parser refuses before any JavaScript runs (oversized or malformed heads, raw bytes in the
+// request line), and hostile WebSocket upgrades at the attached live endpoint: no data, no crash, server serving on.
+
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { attachWebSocket } from '../../src/http/websocket.js';
+import { harnesses } from '../adapters/harness.js';
+import { BASE, expectSafeAnswer, settledStateOf, startTarget, type Target, TOKEN } from './fixture.js';
+import { authorizationArb, carriesToken, PROTO_KEYS, TRAVERSALS } from './hostile.js';
+import { rawExchange, rawRequest } from './raw-client.js';
+
+const RUNS = Math.ceil(Number(process.env.SYSVITALS_FUZZ_RUNS ?? 150) / 3);
+
+beforeAll(() => {
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+const WS_HEADERS = {
+  connection: 'Upgrade',
+  upgrade: 'websocket',
+  'sec-websocket-version': '13',
+  'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+};
+
+describe.each(harnesses)('$name adapter', (harness) => {
+  async function start(options: Parameters<typeof startTarget>[1] = {}): Promise<Target> {
+    const target = await startTarget(harness, { ...options, api: { rateLimit: false, ...options.api } });
+    cleanups.push(() => target.close());
+    return target;
+  }
+
+  async function stillServing(target: Target): Promise<void> {
+    const res = await rawRequest(target.url, {
+      method: 'GET',
+      path: `${BASE}/health/`,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect([200, 503]).toContain(res.status);
+  }
+
+  it('heads over 16 KB (a huge Authorization) are refused by node with 431; the server serves on', async () => {
+    const target = await start({ api: { adminToken: TOKEN } });
+    const before = await settledStateOf(target.monitor, undefined);
+    for (const size of [16 * 1024, 64 * 1024]) {
+      const res = await rawRequest(target.url, {
+        method: 'GET',
+        path: `${BASE}/metrics/`,
+        headers: { authorization: `Bearer ${'A'.repeat(size)}` },
+      });
+      expect(res.status).toBe(431);
+      // Empty from node; Fastify's clientError handler writes a JSON body of its own.
+      expect(res.body).not.toMatch(/"success"|security-test/);
+    }
+    // Just under the limit it reaches sysvitals, which refuses an over-long credential without hashing it.
+    const big = await rawRequest(target.url, {
+      method: 'GET',
+      path: `${BASE}/metrics/`,
+      headers: { authorization: `Bearer ${'A'.repeat(12 * 1024)}` },
+    });
+    expect(big.status).toBe(403);
+    expectSafeAnswer(big, 'GET metrics/ with a 12 KB bearer');
+    await stillServing(target);
+    expect(await settledStateOf(target.monitor, before)).toEqual(before);
+  });
+
+  it('malformed requests get node’s 400 and nothing else; the server serves on', async () => {
+    const target = await start({ api: { adminToken: TOKEN } });
+    const before = await settledStateOf(target.monitor, undefined);
+    const base = `${BASE}/metrics/`;
+    const heads = [
+      // raw UTF-8 in the request line (clients percent-encode it)
+      Buffer.concat([
+        Buffer.from(`GET ${BASE}/`),
+        Buffer.from('dashbøard/', 'utf8'),
+        Buffer.from(' HTTP/1.1\r\nHost: x\r\n\r\n'),
+      ]),
+      `GET ${base} HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n`,
+      `GET ${base} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n\x00\r\n\r\n`,
+      `POST ${base} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello`,
+      `POST ${base} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      `GET ${base} HTTP/9.9\r\nHost: x\r\n\r\n`,
+      `BREW ${base} HTTP/1.1\r\nHost: x\r\n\r\n`,
+    ];
+    for (const head of heads) {
+      const answer = await rawExchange(target.url, head);
+      const label = JSON.stringify(String(head).slice(0, 80));
+      // Refused before any JavaScript runs (Fastify's clientError handler adds a JSON body of its own).
+      expect(answer, label).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+      expect(answer, label).not.toMatch(/"success":true|security-test/);
+    }
+    await stillServing(target);
+    expect(await settledStateOf(target.monitor, before)).toEqual(before);
+  });
+
+  it('hostile WebSocket upgrades: only the right credentials on the exact path get 101; refusals in the envelope', async () => {
+    const target = await start({ api: { adminToken: TOKEN } });
+    const attached = attachWebSocket(target.monitor, target.running.server, {
+      adminToken: TOKEN,
+      logger: target.logger,
+    });
+    cleanups.push(() => attached.close());
+    const before = await settledStateOf(target.monitor, undefined);
+    const pathArb = fc.oneof(
+      fc.constant(attached.path),
+      fc.constant(`${attached.path}/`),
+      fc.constantFrom(...TRAVERSALS, ...PROTO_KEYS).map((s) => `${attached.path}/${s}`),
+      fc.constantFrom(...TRAVERSALS).map((s) => `${BASE}/${s}ws`),
+      fc.constantFrom(`${BASE}/stream/`, `${BASE}/metrics/`, '/socket.io/', '/', attached.path.toUpperCase()),
+    );
+    const queryArb = fc.constantFrom(
+      '',
+      '?access_token=',
+      '?access_token=sv1.zz.AAAA',
+      '?__proto__=1',
+      '?a=1&a=2',
+    );
+    await fc.assert(
+      fc.asyncProperty(pathArb, queryArb, authorizationArb, async (path, query, authorization) => {
+        const headers: Record<string, string> = { ...WS_HEADERS };
+        if (authorization !== undefined) headers.authorization = authorization;
+        const res = await rawRequest(target.url, { method: 'GET', path: `${path}${query}`, headers });
+        const what = `upgrade ${path}${query} [${String(authorization).slice(0, 60)}]`;
+        if (res.status === 101) {
+          expect(carriesToken(authorization), what).toBe(true);
+          expect([attached.path, `${attached.path}/`], what).toContain(path);
+          expect(query.includes('access_token'), what).toBe(false);
+          return;
+        }
+        expectSafeAnswer(res, what);
+        expect(await settledStateOf(target.monitor, before), what).toEqual(before);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+});
