@@ -155,7 +155,12 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.retentionMs = options.retentionMs ?? DEFAULT_MONITOR_OPTIONS.retentionMs;
     this.clock = options.clock ?? { now: Date.now };
     this.logger = options.logger ?? consoleLogger;
-    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}`;
+    // A store with an instance id of its own (RedisStore) names this process unless told otherwise,
+    // so that points and alert records carry the same id.
+    const storeInstance = (options.store as { instanceId?: unknown } | undefined)?.instanceId;
+    this.instanceId =
+      options.instanceId ??
+      (typeof storeInstance === 'string' ? storeInstance : `${hostname()}:${process.pid}`);
 
     const rules = parseRules(options.alerts);
     const levels = levelsOf(rules);
