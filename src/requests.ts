@@ -3,11 +3,23 @@
 
 import { invalidOption, SysvitalsError } from './errors.js';
 import type { Histogram } from './histogram.js';
-import { createView, LatencyRing, microsOf, slotOf, summarizeView, toHistogram } from './latency-ring.js';
+import {
+  addView,
+  type CountsView,
+  clearView,
+  createView,
+  LatencyRing,
+  microsOf,
+  slotOf,
+  summarizeView,
+  toHistogram,
+} from './latency-ring.js';
 import { checkInteger, rejectUnknownOptions } from './option-keys.js';
 import { levelStatus, round } from './status.js';
 import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
 import type { Clock, FunctionStats, MetricsSnapshot, RouteStats } from './types.js';
+
+type View = ReturnType<typeof createView>;
 
 /** Anything that can report @timed statistics (a FunctionTimings from src/function-stats.ts). */
 export interface FunctionStatsSource {
@@ -166,32 +178,44 @@ function parseLevels(levels: RequestStatsOptions['levels']): RequestStatsConfig[
   return Object.freeze({ error_rate: one('error_rate'), api_response_time: one('api_response_time') });
 }
 
-// One method + route pair (or the whole server, or the fold). Counters per one-second sub-window
-// (3 × Uint32) with the sub-window number each holds; latency in a LatencyRing; totals since start.
+// Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx], then totals by
+// status class folded in from reused sub-windows. One Float64Array and one increment per request;
+// totals since start are the folded ones plus the live sub-windows.
+const STRIDE = 6;
+
+function createCounters(slots: number): Float64Array {
+  const counters = new Float64Array(slots * STRIDE + 5);
+  for (let pos = 0; pos < slots; pos++) counters[pos * STRIDE] = Number.NaN;
+  return counters;
+}
+
+// One method + route pair, or the fold: counters and a latency ring whose totals go to a shared sink.
 class Entry {
   readonly method: string;
   readonly route: string;
-  readonly stamps: Float64Array;
-  readonly counters: Uint32Array;
+  readonly counters: Float64Array;
   readonly latency: LatencyRing;
-  readonly totals = new Float64Array(5);
 
-  constructor(method: string, route: string, slots: number, latencySlots: number, keepTotals: boolean) {
+  constructor(method: string, route: string, slots: number, latency: LatencyRing) {
     this.method = method;
     this.route = route;
-    this.stamps = new Float64Array(slots).fill(Number.NaN);
-    this.counters = new Uint32Array(slots * 3);
-    this.latency = new LatencyRing(latencySlots, keepTotals);
+    this.counters = createCounters(slots);
+    this.latency = latency;
   }
 
   get bytes(): number {
-    return this.stamps.byteLength + this.counters.byteLength + this.totals.byteLength + this.latency.bytes;
+    return this.counters.byteLength + this.latency.bytes;
   }
 }
 
 /**
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and
  * never awaits; reads rotate the windows lazily from `clock.now()` (no timers).
+ *
+ * A request updates the server's counters, its route's counters and its route's latency ring:
+ * server-wide latency is merged from the routes on read (every few seconds) rather than recorded
+ * twice on the hot path, and totals since start are folded into one shared view as sub-windows are
+ * reused. The history bucket is the difference of those totals between two takeBucket() calls.
  */
 export class RequestStats {
   readonly config: RequestStatsConfig;
@@ -200,7 +224,7 @@ export class RequestStats {
   private readonly latencySlots: number;
   private readonly subWindowMs: number;
   private readonly perLatencySlot: number;
-  private readonly global: Entry;
+  private readonly totalsOffset: number;
   // route -> entries by method index: one Map lookup per request (methods map to indices by a switch).
   private readonly byRoute = new Map<string, Array<Entry | undefined>>();
   private readonly extraMethods = new Map<string, number>();
@@ -215,12 +239,14 @@ export class RequestStats {
   private latPos = 0;
   private nextBoundary = Number.NEGATIVE_INFINITY;
   private droppedCount = 0;
-  // The history bucket is the difference of the cumulative figures between two takeBucket() calls,
-  // so the hot path only tracks its max.
+  /** Latency folded out of reused sub-windows of every route, since start. */
+  private readonly folded = createView();
+  /** Cumulative latency and status totals at the last takeBucket(). */
   private readonly taken = createView();
   private readonly takenTotals = new Float64Array(5);
   private bucketMax = 0;
   private readonly scratch = createView();
+  private readonly routeScratch = createView();
 
   constructor(options: RequestStatsOptions = {}) {
     const config = parseRequestStatsOptions(options);
@@ -230,7 +256,7 @@ export class RequestStats {
     this.latencySlots = config.latencySlots;
     this.subWindowMs = config.windowMs / config.slots;
     this.perLatencySlot = config.slots / config.latencySlots;
-    this.global = new Entry(OTHER_METHOD, '*', this.slots, this.latencySlots, true);
+    this.totalsOffset = config.slots * STRIDE;
   }
 
   /**
@@ -249,10 +275,13 @@ export class RequestStats {
         return;
       }
       const cls = (status / 100) | 0;
-      const slot = slotOf(us);
       this.tick();
-      this.bump(this.global, slot, us, cls);
-      this.bump(this.entryFor(method, route), slot, us, cls);
+      const entry = this.entryFor(method, route);
+      const counters = entry.counters;
+      const b = this.pos * STRIDE;
+      if (counters[b] !== this.sub) this.openCounters(counters, b);
+      counters[b + cls]!++;
+      entry.latency.record(this.lat, this.latPos, slotOf(us), us, false);
       if (us > this.bucketMax) this.bucketMax = us;
     } catch {
       // Only a throwing injected clock can get here; monitoring must not break the request.
@@ -263,16 +292,24 @@ export class RequestStats {
   /** The snapshot groups this module owns; `functions` comes from the `functions` option. */
   groups(): RequestGroups {
     this.tick();
-    const { sub, lat } = this;
-    const g = this.global;
-    const [count, count4xx, count5xx] = this.windowCounts(g, sub);
-    const latency = summarizeView(g.latency.window(lat, this.scratch));
+    let count = 0;
+    let count4xx = 0;
+    let count5xx = 0;
+    for (const e of this.allEntries()) {
+      const [n, c4, c5] = this.windowCounts(e.counters);
+      count += n;
+      count4xx += c4;
+      count5xx += c5;
+    }
+    // One pass over the routes gives their rows and, summed, the server-wide latency.
+    const routes = this.routes(this.scratch);
+    const latency = summarizeView(this.scratch);
     const { error_rate: er, api_response_time: api } = this.config.levels;
     const errorRate = count > 0 ? round((count5xx / count) * 100, 2) : 0;
     return {
       requests: {
         status: 'healthy',
-        per_second: round(this.perSecond(sub), 2),
+        per_second: round(this.perSecond(count), 2),
         per_minute: round((count * 60_000) / this.config.windowMs, 2),
         total: this.total,
       },
@@ -292,14 +329,14 @@ export class RequestStats {
         max_ms: latency.max_ms,
         threshold: api.warning,
       },
-      routes: this.routes(sub, lat),
+      routes,
       functions: this.config.functions?.snapshot() ?? {},
     };
   }
 
   /** Requests, 4xx and 5xx since the previous call, with their latency; starts a new bucket. */
   takeBucket(): RequestBucket {
-    const view = this.global.latency.total(this.scratch);
+    const view = this.cumulativeView();
     const taken = this.taken;
     const now = view.counts as Float64Array;
     const before = taken.counts;
@@ -318,7 +355,7 @@ export class RequestStats {
     view.sum = sum;
     view.max = this.bucketMax;
     this.bucketMax = 0;
-    const totals = this.global.totals;
+    const totals = this.classTotals();
     const tt = this.takenTotals;
     const bucket: RequestBucket = {
       requests: n,
@@ -333,20 +370,21 @@ export class RequestStats {
   /** Latency over the window (all routes), a new histogram in microseconds. */
   windowHistogram(): Histogram {
     this.tick();
-    return toHistogram(this.global.latency.window(this.lat, this.scratch));
+    return toHistogram(this.windowView());
   }
 
   /** Latency of every request since start, a new histogram in microseconds (Prometheus). */
   cumulativeHistogram(): Histogram {
-    return toHistogram(this.global.latency.total(this.scratch));
+    return toHistogram(this.cumulativeView());
   }
 
   /** Requests since start per method, route and status class (non-zero ones), `other` last. */
   routeTotals(): RouteTotal[] {
     const out: RouteTotal[] = [];
-    const add = (e: Entry) => {
+    for (const e of this.allEntries()) {
+      const totals = this.entryTotals(e.counters);
       for (let c = 0; c < 5; c++) {
-        const count = e.totals[c] as number;
+        const count = totals[c] as number;
         if (count > 0) {
           out.push({
             method: e.method,
@@ -356,16 +394,20 @@ export class RequestStats {
           });
         }
       }
-    };
-    for (const e of this.entries) add(e);
-    if (this.separateOther) add(this.separateOther);
+    }
     return out;
   }
 
   /** Requests recorded since start. */
   get total(): number {
-    const t = this.global.totals;
-    return (t[0] as number) + (t[1] as number) + (t[2] as number) + (t[3] as number) + (t[4] as number);
+    const totals = this.classTotals();
+    return (
+      (totals[0] as number) +
+      (totals[1] as number) +
+      (totals[2] as number) +
+      (totals[3] as number) +
+      (totals[4] as number)
+    );
   }
 
   /** Calls ignored because of bad input. */
@@ -380,9 +422,10 @@ export class RequestStats {
 
   /** Bytes held in typed arrays (counters and histograms), for sizing. */
   get bytes(): number {
-    let bytes = this.global.bytes + this.taken.counts.byteLength + this.scratch.counts.byteLength;
-    for (const e of this.entries) bytes += e.bytes;
-    if (this.separateOther) bytes += this.separateOther.bytes;
+    let bytes = this.takenTotals.byteLength;
+    bytes += this.folded.counts.byteLength + this.taken.counts.byteLength;
+    bytes += this.scratch.counts.byteLength + this.routeScratch.counts.byteLength;
+    for (const e of this.allEntries()) bytes += e.bytes;
     return bytes;
   }
 
@@ -400,6 +443,34 @@ export class RequestStats {
     this.nextBoundary = (sub + 1) * this.subWindowMs;
   }
 
+  // First request of a newer sub-window at this position: fold the old counts into the totals.
+  private openCounters(counters: Float64Array, b: number): void {
+    const t = this.totalsOffset;
+    for (let c = 1; c <= 5; c++) {
+      counters[t + c - 1]! += counters[b + c] as number;
+      counters[b + c] = 0;
+    }
+    counters[b] = this.sub;
+  }
+
+  // Requests since start of one route by status class: folded totals plus the live sub-windows.
+  private entryTotals(counters: Float64Array, into = new Float64Array(5)): Float64Array {
+    for (let c = 0; c < 5; c++) into[c]! += counters[this.totalsOffset + c] as number;
+    for (let pos = 0; pos < this.slots; pos++) {
+      const b = pos * STRIDE;
+      if (Number.isNaN(counters[b] as number)) continue;
+      for (let c = 0; c < 5; c++) into[c]! += counters[b + 1 + c] as number;
+    }
+    return into;
+  }
+
+  // Requests since start of the whole server by status class.
+  private classTotals(): Float64Array {
+    const into = new Float64Array(5);
+    for (const e of this.allEntries()) this.entryTotals(e.counters, into);
+    return into;
+  }
+
   private entryFor(method: string, route: string): Entry {
     if (typeof route === 'string') {
       const m = this.methodIndex(method);
@@ -409,7 +480,7 @@ export class RequestStats {
         if (entry !== undefined) return entry;
       }
       if (m >= 0 && this.entries.length < this.config.maxRoutes) {
-        const entry = new Entry(method, route, this.slots, this.latencySlots, false);
+        const entry = this.createEntry(method, route);
         this.entries.push(entry);
         if (byMethod === undefined) {
           const created = new Array<Entry | undefined>(METHODS).fill(undefined);
@@ -425,10 +496,14 @@ export class RequestStats {
     if (this.other === null) {
       const m = this.extraMethods.get(OTHER_METHOD);
       const existing = m === undefined ? undefined : this.byRoute.get(OTHER_ROUTE)?.[m];
-      this.other = existing ?? new Entry(OTHER_METHOD, OTHER_ROUTE, this.slots, this.latencySlots, false);
+      this.other = existing ?? this.createEntry(OTHER_METHOD, OTHER_ROUTE);
       if (!existing) this.separateOther = this.other;
     }
     return this.other;
+  }
+
+  private createEntry(method: string, route: string): Entry {
+    return new Entry(method, route, this.slots, new LatencyRing(this.latencySlots, this.folded));
   }
 
   // Common methods by a switch (interned strings compare by pointer); others get the next index,
@@ -459,59 +534,72 @@ export class RequestStats {
     return index;
   }
 
-  private bump(e: Entry, slot: number, us: number, cls: number): void {
-    const pos = this.pos;
-    const sub = this.sub;
-    const b = pos * 3;
-    const counters = e.counters;
-    if (e.stamps[pos] !== sub) {
-      e.stamps[pos] = sub;
-      counters[b] = 0;
-      counters[b + 1] = 0;
-      counters[b + 2] = 0;
-    }
-    counters[b]!++;
-    if (cls === 4) counters[b + 1]!++;
-    else if (cls === 5) counters[b + 2]!++;
-    e.totals[cls - 1]!++;
-    e.latency.record(this.lat, this.latPos, slot, us, false);
+  private *allEntries(): Generator<Entry> {
+    yield* this.entries;
+    if (this.separateOther) yield this.separateOther;
   }
 
-  // [requests, 4xx, 5xx] in the sub-windows of the window ending at `sub`.
-  private windowCounts(e: Entry, sub: number): [number, number, number] {
+  // Server-wide latency over the window, merged from the routes (into the scratch view).
+  private windowView(): CountsView {
+    const view = this.scratch;
+    clearView(view);
+    for (const e of this.allEntries()) e.latency.addWindow(this.lat, view);
+    return view;
+  }
+
+  // Server-wide latency since start: what was folded plus every live sub-window (scratch view).
+  private cumulativeView(): CountsView {
+    const view = this.scratch;
+    clearView(view);
+    addView(view, this.folded);
+    for (const e of this.allEntries()) e.latency.addLive(view);
+    return view;
+  }
+
+  // [requests, 4xx, 5xx] in the sub-windows of the window ending at the current one.
+  private windowCounts(counters: Float64Array): [number, number, number] {
     let n = 0;
     let c4 = 0;
     let c5 = 0;
     for (let pos = 0; pos < this.slots; pos++) {
-      const stamp = e.stamps[pos] as number;
-      if (!(stamp > sub - this.slots && stamp <= sub)) continue;
-      n += e.counters[pos * 3] as number;
-      c4 += e.counters[pos * 3 + 1] as number;
-      c5 += e.counters[pos * 3 + 2] as number;
+      const b = pos * STRIDE;
+      const stamp = counters[b] as number;
+      if (!(stamp > this.sub - this.slots && stamp <= this.sub)) continue;
+      c4 += counters[b + 4] as number;
+      c5 += counters[b + 5] as number;
+      n += (counters[b + 1] as number) + (counters[b + 2] as number) + (counters[b + 3] as number);
     }
-    return [n, c4, c5];
+    return [n + c4 + c5, c4, c5];
   }
 
   // Average over the last complete sub-windows covering RATE_WINDOW_MS (the current one is partial);
   // with a single sub-window, the average over the window.
-  private perSecond(sub: number): number {
-    const g = this.global;
-    if (this.slots === 1) return (this.windowCounts(g, sub)[0] * 1000) / this.config.windowMs;
+  private perSecond(windowCount: number): number {
+    if (this.slots === 1) return (windowCount * 1000) / this.config.windowMs;
     const span = Math.min(Math.max(1, Math.round(RATE_WINDOW_MS / this.subWindowMs)), this.slots - 1);
     let n = 0;
-    for (let pos = 0; pos < this.slots; pos++) {
-      const stamp = g.stamps[pos] as number;
-      if (stamp >= sub - span && stamp < sub) n += g.counters[pos * 3] as number;
+    for (const e of this.allEntries()) {
+      const counters = e.counters;
+      for (let pos = 0; pos < this.slots; pos++) {
+        const b = pos * STRIDE;
+        const stamp = counters[b] as number;
+        if (!(stamp >= this.sub - span && stamp < this.sub)) continue;
+        for (let c = 1; c <= 5; c++) n += counters[b + c] as number;
+      }
     }
     return (n * 1000) / (span * this.subWindowMs);
   }
 
-  private routes(sub: number, lat: number): RouteStats[] {
+  // Rows of the routes with requests in the window; their latency windows are also added to `all`.
+  private routes(all: View): RouteStats[] {
+    clearView(all);
     const out: RouteStats[] = [];
-    const add = (e: Entry) => {
-      const [count, count4xx, count5xx] = this.windowCounts(e, sub);
-      if (count === 0) return;
-      const l = summarizeView(e.latency.window(lat, this.scratch));
+    for (const e of this.allEntries()) {
+      const [count, count4xx, count5xx] = this.windowCounts(e.counters);
+      const view = e.latency.window(this.lat, this.routeScratch);
+      addView(all, view);
+      if (count === 0) continue;
+      const l = summarizeView(view);
       out.push({
         method: e.method,
         route: e.route,
@@ -524,9 +612,7 @@ export class RequestStats {
         p99_ms: l.p99_ms,
         max_ms: l.max_ms,
       });
-    };
-    for (const e of this.entries) add(e);
-    if (this.separateOther) add(this.separateOther);
+    }
     return out.sort(
       (a, b) =>
         b.count - a.count ||

@@ -136,16 +136,23 @@ describe('LatencyRing', () => {
     expect(summarizeView(v).p50_ms).toBe(0.7);
   });
 
-  it('widens a sub-window past 65,535 values in one slot without losing counts', () => {
+  it('widens a sub-window past 255 and past 65,535 values in one slot without losing counts', () => {
     const ring = new LatencyRing(1);
-    for (let i = 0; i < 70_000; i++) record(ring, 0, 42);
+    const bytes = ring.bytes;
+    for (let i = 0; i < 300; i++) record(ring, 0, 42);
+    record(ring, 0, 7);
+    const after8 = ring.bytes;
+    for (let i = 300; i < 70_000; i++) record(ring, 0, 42);
     const v = ring.window(0, createView());
-    expect(v.n).toBe(70_000);
+    expect(v.n).toBe(70_001);
     expect(v.counts[slotOf(42)]).toBe(70_000);
+    expect(v.counts[slotOf(7)]).toBe(1);
+    expect(after8 - bytes).toBe(COUNTS_LENGTH * 2); // 8-bit counts became 16-bit
+    expect(ring.bytes - bytes).toBe(COUNTS_LENGTH * 4); // and then 32-bit
   });
 
   it('keeps totals since start across rotations when asked to', () => {
-    const ring = new LatencyRing(3, true);
+    const ring = new LatencyRing(3, 'own');
     let expected = 0;
     for (let abs = 0; abs < 20; abs++) {
       for (let i = 0; i <= abs; i++) {
