@@ -272,8 +272,8 @@ const section = [
     `2 statuses: ${kb(memory.promBytes)}. Reading them: groups() ${memory.groupsMs.toFixed(2)} ms, ` +
     `takeBucket() ${memory.bucketMs.toFixed(2)} ms (wall, median of 15).`,
   `- Machine load: hdr-histogram-js recordValue took ${hdrNs.toFixed(0)} ns here against 93 ns in ` +
-    `shared/BENCHMARKING.md (quiet machine), i.e. this run was ~${(hdrNs / 93).toFixed(1)}× slower than quiet; ` +
-    'judge the budgets on a run where that factor is near 1.',
+    `shared/BENCHMARKING.md (quiet machine): this run's time per call was ${(hdrNs / 93).toFixed(2)}× the quiet ` +
+    "machine's; judge the budgets on a run where that factor is near 1.",
 ].join('\n');
 
 console.log(`\n${section}\n`);
