@@ -60,11 +60,23 @@ export interface AdminApi<R = IncomingMessage> {
     context?: { request?: R; url?: string },
   ): Promise<boolean>;
   /**
-   * The same auth decision for a request served outside `handle` (a WebSocket upgrade): bearer token,
-   * authorize hook, loopback rule, or `?access_token=` in `req.url`. Never rejects.
+   * The same rate limit and auth decision for a request served outside `handle` (a WebSocket upgrade):
+   * the client's budget, then bearer token, authorize hook, loopback rule, or `?access_token=` in `req.url`.
+   * Never rejects.
    */
-  authenticate(req: IncomingMessage, request?: R): Promise<AuthDecision>;
+  authenticate(req: IncomingMessage, request?: R): Promise<AdminDecision>;
 }
+
+/** An auth decision, or a refusal because the client spent its admin budget (send the headers with it). */
+export type AdminDecision =
+  | AuthDecision
+  | {
+      ok: false;
+      status: 429;
+      code: 'rate_limited';
+      message: string;
+      headers: Record<string, string>;
+    };
 
 export interface AdminApiDeps {
   /** The route table; tests and the standalone server may pass their own. @defaultValue ADMIN_ROUTES */
@@ -135,20 +147,10 @@ export function createAdminApi<R = IncomingMessage>(
     request: R,
   ): Promise<void> {
     const clientAddress = auth.clientAddress(req);
-    if (limiter) {
-      const verdict = limiter.hit(clientAddress);
-      if (!verdict.ok) {
-        sendError(
-          res,
-          429,
-          'rate_limited',
-          `too many admin requests; retry in ${verdict.retryAfterSeconds}s`,
-          {
-            'retry-after': verdict.retryAfterSeconds,
-          },
-        );
-        return;
-      }
+    const limited = rateLimited(clientAddress);
+    if (limited) {
+      sendError(res, limited.status, limited.code, limited.message, limited.headers);
+      return;
     }
     const subpath = pathname.length > basePath.length ? pathname.slice(baseSlash.length) : '';
     const route = match(subpath);
@@ -256,7 +258,23 @@ export function createAdminApi<R = IncomingMessage>(
     return true;
   }
 
-  async function authenticate(req: IncomingMessage, request?: R): Promise<AuthDecision> {
+  /** Counts one admin request of the client; the refusal to send when it is over its budget. */
+  function rateLimited(client: string): Extract<AdminDecision, { status: 429 }> | undefined {
+    const verdict = limiter?.hit(client);
+    if (!verdict || verdict.ok) return undefined;
+    return {
+      ok: false,
+      status: 429,
+      code: 'rate_limited',
+      message: `too many admin requests; retry in ${verdict.retryAfterSeconds}s`,
+      headers: { 'retry-after': String(verdict.retryAfterSeconds) },
+    };
+  }
+
+  async function authenticate(req: IncomingMessage, request?: R): Promise<AdminDecision> {
+    // Upgrades spend the same per-client budget as requests, or the WebSocket would be a free guessing oracle.
+    const limited = rateLimited(auth.clientAddress(req));
+    if (limited) return limited;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const token =

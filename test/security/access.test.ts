@@ -306,6 +306,21 @@ describe.each(harnesses)('$name adapter', (harness) => {
       expect((await send('127.0.0.1', `Bearer ${TOKEN}`)).status).toBe(200);
     });
 
+    it('covers WebSocket upgrades served with the adapter’s admin API: guessing there spends the same budget', async () => {
+      const target = await start({ api: { adminToken: TOKEN, rateLimit: { max: 3 } } });
+      const attached = ws(target, { adminApi: target.adminApi });
+      const url = `ws://127.0.0.1:${new URL(target.url).port}${attached.path}`;
+      for (let i = 0; i < 3; i++)
+        expect(await upgrade(url, '127.0.0.1', { authorization: 'Bearer guess' })).toBe(403);
+      expect(await upgrade(url, '127.0.0.1', { authorization: `Bearer ${TOKEN}` })).toBe(429);
+      const http = await rawRequest(target.url, {
+        method: 'GET',
+        path: `${BASE}/metrics/`,
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(http.status).toBe(429);
+    });
+
     it('per client behind a proxy with trustProxy, and not per forged header without it', async () => {
       const target = await start({ api: { adminToken: TOKEN, rateLimit: { max: 2 } } });
       const send = (xff: string) =>

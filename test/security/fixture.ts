@@ -2,7 +2,7 @@
 // and the check every admin answer must pass (envelope, no 5xx, no stack trace, no redirect off the base).
 
 import { expect } from 'vitest';
-import type { AdminApiOptions } from '../../src/http/api.js';
+import { type AdminApi, type AdminApiOptions, createAdminApi } from '../../src/http/api.js';
 import { ADMIN_ROUTES } from '../../src/http/routes.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import type { Logger } from '../../src/types.js';
@@ -26,6 +26,8 @@ export function collectingLogger(): Collecting {
 
 export interface Target {
   monitor: SystemMonitor;
+  /** The admin API the adapter serves. */
+  adminApi: AdminApi<never>;
   logger: Collecting;
   running: Running;
   url: string;
@@ -51,9 +53,12 @@ export async function startTarget(
     instanceId: 'security-test',
   });
   await monitor.sample();
-  const running = await harness.start({ source: monitor, api: (options.api ?? {}) as never }, options.host);
+  // Created here rather than by the adapter so that tests can hand the same API to attachWebSocket.
+  const adminApi = createAdminApi<never>(monitor, options.api ?? {});
+  const running = await harness.start({ source: monitor, api: adminApi as never }, options.host);
   return {
     monitor,
+    adminApi,
     logger,
     running,
     url: running.url,
