@@ -69,7 +69,8 @@ export interface MonitorOptions {
   procRoot?: string;
 }
 
-const MONITOR_OPTION_KEYS: readonly string[] = [
+/** The option names createMonitor takes (the adapters add the admin API's). */
+export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'sampleIntervalMs',
   'resolutionMs',
   'retentionMs',
@@ -86,7 +87,7 @@ const MONITOR_OPTION_KEYS: readonly string[] = [
   'logger',
   'clock',
   'procRoot',
-];
+]);
 
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
   sampleIntervalMs: 5000,

@@ -3,7 +3,13 @@
 
 import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { AdminSource } from '../http/route.js';
-import type { MonitorOptions, RequestRecord, SystemMonitor } from '../monitor.js';
+import {
+  MONITOR_OPTION_KEYS,
+  type MonitorOptions,
+  type RequestRecord,
+  type SystemMonitor,
+} from '../monitor.js';
+import { rejectUnknownOptions } from '../option-keys.js';
 
 /**
  * Route recorded for a response no route template matched (404s, static files, middleware answers),
@@ -19,8 +25,16 @@ export interface AdapterSource extends AdminSource {
 /** The core monitor's options plus the admin API's (typed with the framework's request for `authorize`). */
 export type AdapterMonitorOptions<R> = MonitorOptions & AdminApiOptions<R>;
 
-/** Separates the admin API's options from the monitor's, which rejects names it does not know. */
+const ADAPTER_OPTION_KEYS: readonly string[] = [...MONITOR_OPTION_KEYS, ...ADMIN_API_OPTION_KEYS];
+
+/**
+ * Separates the admin API's options from the monitor's. An unknown name is refused here, against both
+ * lists, so that `adminTokn` gets "Did you mean `adminToken`?".
+ */
 export function splitOptions<R>(options: AdapterMonitorOptions<R>): [AdminApiOptions<R>, MonitorOptions] {
+  if (options !== null && typeof options === 'object') {
+    rejectUnknownOptions(options, ADAPTER_OPTION_KEYS, 'sysvitals: createMonitor');
+  }
   const admin: Record<string, unknown> = {};
   const core: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options ?? {})) {

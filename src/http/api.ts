@@ -13,6 +13,7 @@ import {
   WWW_AUTHENTICATE,
 } from './auth.js';
 import { parseQuery } from './params.js';
+import { type PrometheusOptions, parsePrometheusOptions } from './prometheus.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { sendError } from './respond.js';
 import type { AdminContext, AdminRoute, AdminRouteConfig, AdminSource } from './route.js';
@@ -29,6 +30,8 @@ export interface AdminApiOptions<R = IncomingMessage> extends AuthOptions<R> {
   metricsMaxAgeMs?: number;
   /** Lifetime of the signed tokens from `GET token/`. @defaultValue 300_000 (5 minutes) */
   accessTokenTtlMs?: number;
+  /** `metrics/prometheus`: metric name prefix and latency buckets (seconds). @defaultValue { prefix: 'sysvitals_', buckets: prom-client's } */
+  prometheus?: PrometheusOptions;
 }
 
 /** The option names createAdminApi takes, so an adapter can split them from the monitor's options. */
@@ -40,6 +43,7 @@ export const ADMIN_API_OPTION_KEYS = Object.freeze([
   'rateLimit',
   'metricsMaxAgeMs',
   'accessTokenTtlMs',
+  'prometheus',
 ] as const satisfies readonly (keyof AdminApiOptions)[]);
 
 export interface AdminApi<R = IncomingMessage> {
@@ -100,6 +104,7 @@ export function createAdminApi<R = IncomingMessage>(
       options.accessTokenTtlMs,
       DEFAULT_ACCESS_TOKEN_TTL_MS,
     ),
+    prometheus: parsePrometheusOptions(options.prometheus),
   });
   if (
     options.rateLimit !== undefined &&

@@ -594,7 +594,7 @@ export function createPrometheusRoute(options?: PrometheusOptions): AdminRoute {
     path: 'metrics/prometheus',
     async handle({ res, source, config }) {
       // A config parsed by the admin API (its `prometheus` option) wins over the defaults.
-      const prom = own ?? (config as { prometheus?: PrometheusConfig }).prometheus ?? DEFAULT_CONFIG;
+      const prom = own ?? config.prometheus ?? DEFAULT_CONFIG;
       // A failure here reaches the admin API's handler: a 500 that Prometheus records as `up == 0`, logged once.
       const data = await collectPrometheusData(source as PrometheusSource, config.metricsMaxAgeMs);
       const body = renderPrometheus(data, prom);

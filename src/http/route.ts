@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Alert, Clock, HealthStatus, HistoryPeriod, Logger, MetricsSnapshot } from '../types.js';
 import type { AuthVia } from './auth.js';
 import type { ParsedQuery, QuerySpec } from './params.js';
+import type { PrometheusConfig } from './prometheus.js';
 
 /**
  * The part of the SystemMonitor the admin API reads. The monitor implements it; tests use a fake.
@@ -26,6 +27,8 @@ export interface AdminRouteConfig {
   /** Snapshots younger than this are served from cache by `metrics/`. */
   readonly metricsMaxAgeMs: number;
   readonly accessTokenTtlMs: number;
+  /** Parsed `prometheus` option (prefix, buckets) for `metrics/prometheus`. */
+  readonly prometheus?: PrometheusConfig;
 }
 
 export interface AdminContext<Q = Record<string, unknown>> {

@@ -101,6 +101,22 @@ describe.each(apps)('$name createMonitor', ({ start }) => {
 });
 
 describe('createMonitor options', () => {
+  it('passes the prometheus option to metrics/prometheus', async () => {
+    const monitor = createExpressMonitor({ ...common, prometheus: { prefix: 'shop_' } });
+    cleanup.push(() => monitor.close());
+    const app = express();
+    app.use(monitor.middleware());
+    app.get('/', (_req, res) => {
+      res.send('ok');
+    });
+    const url = await listen(app);
+    await fetch(`${url}/`);
+    await new Promise((r) => setTimeout(r, 20));
+    const text = await (await fetch(`${url}${BASE}/metrics/prometheus`, auth)).text();
+    expect(text).toMatch(/^shop_http_requests_total\{method="GET",route="\/",status_class="2xx"\} 1$/m);
+    expect(text).not.toMatch(/^sysvitals_/m);
+  });
+
   it.each([
     ['express', createExpressMonitor],
     ['fastify', createFastifyMonitor],
@@ -108,5 +124,23 @@ describe('createMonitor options', () => {
   ] as const)('%s: a bad admin option throws at setup with a coded error', (_name, create) => {
     expect(() => create({ ...common, basePath: '/' })).toThrow(SysvitalsError);
     expect(() => create({ ...common, rateLimit: { max: 0 } })).toThrow(SysvitalsError);
+    expect(() => create({ ...common, prometheus: { prefix: 'bad prefix' } })).toThrow(SysvitalsError);
   });
+
+  it.each([
+    ['express', createExpressMonitor],
+    ['fastify', createFastifyMonitor],
+    ['koa', createKoaMonitor],
+  ] as const)(
+    '%s: a misspelt option names the one meant, from monitor and admin options alike',
+    (_name, create) => {
+      expect(() => create({ ...common, adminTokn: 'x' } as never)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SYSVITALS_UNKNOWN_OPTION',
+          message: expect.stringContaining('`adminToken`'),
+        }),
+      );
+      expect(() => create({ ...common, resolutionMS: 1000 } as never)).toThrow(/Did you mean `resolutionMs`/);
+    },
+  );
 });
