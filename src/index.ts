@@ -30,6 +30,11 @@ export {
   PERIODS,
 } from './history.js';
 export { type AdminApi, type AdminApiOptions, createAdminApi, DEFAULT_BASE_PATH } from './http/api.js';
+export {
+  DEFAULT_PROMETHEUS_BUCKETS,
+  type PrometheusOptions,
+  renderPrometheus,
+} from './http/prometheus.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export {
   createMonitor,
@@ -40,6 +45,7 @@ export {
   SystemMonitor,
 } from './monitor.js';
 export { RequestStats, type RequestStatsOptions } from './requests.js';
+export { type Standalone, type StandaloneOptions, startStandalone } from './serve.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export type { MetricsStore, StoreHealth } from './stores/store.js';
