@@ -1,6 +1,6 @@
 // The fan-out behind the live stream and the WebSocket: one monitor subscription, one encoding per event, many clients.
 
-import type { AlertEvent, MetricsSnapshot } from '../types.js';
+import type { AlertEvent, HealthStatus, MetricsSnapshot } from '../types.js';
 
 /** What a live transport needs from the monitor (SystemMonitor satisfies it). */
 export interface LiveSource {
@@ -8,6 +8,8 @@ export interface LiveSource {
   off(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
   /** The latest snapshot, so a new client has data at once. */
   getMetrics(): Promise<MetricsSnapshot>;
+  /** When present, a `health` event follows every sample and alert event. */
+  getHealth?(): Promise<HealthStatus>;
 }
 
 // A monitor that emits 'close' when it closes ends its live clients; one that does not is simply never told.
@@ -16,22 +18,34 @@ interface Closable {
   off(event: 'close', listener: () => void): unknown;
 }
 
-export type LiveEventName = 'metrics' | 'alert';
-export type LivePayload = MetricsSnapshot | AlertEvent;
+export type LiveEventName = 'metrics' | 'alert' | 'health';
+export type LivePayload = MetricsSnapshot | AlertEvent | HealthStatus;
 
 /** Encodes one event for the wire, given the payload already serialised as JSON. */
 export type LiveEncoder = (event: LiveEventName, json: string) => string;
+
+interface Sent {
+  metrics: boolean;
+  health: boolean;
+}
 
 /**
  * Keeps the set of clients of one transport. It listens to the monitor only while it has clients,
  * serialises each event once and hands the same frame to every client, so a hundred open
  * dashboards cost one JSON.stringify per sample.
  */
-export class LiveFeed<C> {
-  private readonly clients = new Set<C>();
+export class LiveFeed<C extends object> {
+  private readonly clients = new Map<C, Sent>();
   private subscribed = false;
-  private readonly onMetrics = (snapshot: MetricsSnapshot): void => this.publish('metrics', snapshot);
-  private readonly onAlert = (event: AlertEvent): void => this.publish('alert', event);
+  private healthQueued = false;
+  private readonly onMetrics = (snapshot: MetricsSnapshot): void => {
+    this.publish('metrics', snapshot);
+    this.queueHealth();
+  };
+  private readonly onAlert = (event: AlertEvent): void => {
+    this.publish('alert', event);
+    this.queueHealth();
+  };
   private readonly onClose = (): void => this.sourceClosed?.();
 
   constructor(
@@ -46,14 +60,23 @@ export class LiveFeed<C> {
     return this.clients.size;
   }
 
-  add(client: C): void {
-    this.clients.add(client);
+  /** Adds a client and sends it the latest snapshot and health, unless fresher ones go out first. */
+  add(client: C, onError?: (err: unknown) => void): void {
+    const sent: Sent = { metrics: false, health: false };
+    this.clients.set(client, sent);
     if (!this.subscribed) {
       this.subscribed = true;
       this.source.on('metrics', this.onMetrics as (payload: never) => void);
       this.source.on('alert', this.onAlert as (payload: never) => void);
       (this.source as unknown as Closable).on('close', this.onClose);
     }
+    const welcome = (event: 'metrics' | 'health', payload: LivePayload): void => {
+      if (this.clients.get(client) !== sent || sent[event]) return;
+      sent[event] = true;
+      this.send(client, this.frame(event, payload), event);
+    };
+    this.source.getMetrics().then((s) => welcome('metrics', s), onError);
+    this.source.getHealth?.().then((h) => welcome('health', h), onError);
   }
 
   delete(client: C): void {
@@ -67,10 +90,9 @@ export class LiveFeed<C> {
 
   each(fn: (client: C) => void): void {
     // A copy, because fn may drop the client it is given.
-    for (const client of [...this.clients]) fn(client);
+    for (const client of [...this.clients.keys()]) fn(client);
   }
 
-  /** Encodes one event for a single client (the initial snapshot). */
   frame(event: LiveEventName, payload: LivePayload): string {
     return this.encode(event, JSON.stringify(payload));
   }
@@ -88,7 +110,28 @@ export class LiveFeed<C> {
     } catch {
       return; // A payload that cannot be serialised is skipped, never thrown into the monitor's emit.
     }
-    this.each((client) => this.send(client, frame, event));
+    for (const [client, sent] of [...this.clients]) {
+      if (event === 'metrics' || event === 'health') sent[event] = true;
+      this.send(client, frame, event);
+    }
+  }
+
+  /**
+   * Health derives from the snapshot and the alerts. The monitor emits alerts while it evaluates a sample,
+   * before it stores it, so health is read once everything of this cycle has been emitted.
+   */
+  private queueHealth(): void {
+    const getHealth = this.source.getHealth?.bind(this.source);
+    if (!getHealth || this.healthQueued) return;
+    this.healthQueued = true;
+    setImmediate(() => {
+      this.healthQueued = false;
+      if (this.clients.size === 0) return;
+      getHealth().then(
+        (health) => this.publish('health', health),
+        () => {}, // Health is best effort here; the next sample brings another.
+      );
+    });
   }
 
   private unsubscribe(): void {

@@ -21,6 +21,7 @@
 // clientAddress, config (basePath, metricsMaxAgeMs, accessTokenTtlMs), logger, now().
 // Exact paths are matched before prefix routes, so `metrics/prometheus` and `metrics` do not clash.
 
+import { dashboardRoute } from './dashboard/route.js';
 import { alertsRoute, healthRoute, historyRoute, metricsRoute, tokenRoute } from './handlers.js';
 import { prometheusRoute } from './prometheus.js';
 import type { AdminRoute } from './route.js';
@@ -33,5 +34,6 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   historyRoute,
   tokenRoute,
   streamRoute,
+  dashboardRoute,
   prometheusRoute,
 ];

@@ -80,7 +80,6 @@ export interface StreamHandler {
 
 interface StreamClient {
   res: ServerResponse;
-  sentMetrics: boolean;
 }
 
 /** `event:` + `data:` framing; the JSON has no newline, so one data line is enough. */
@@ -124,10 +123,7 @@ export function createStreamHandler(
   const feed = new LiveFeed<StreamClient>(
     source,
     sseFrame,
-    (client, frame, event) => {
-      if (event === 'metrics') client.sentMetrics = true;
-      write(client, frame);
-    },
+    (client, frame) => write(client, frame),
     () => handler.close(),
   );
 
@@ -166,24 +162,15 @@ export function createStreamHandler(
       return;
     }
     res.on('error', () => {}); // A reset client is dropped via 'close'; the error itself is not ours to throw.
-    const client: StreamClient = { res, sentMetrics: false };
+    const client: StreamClient = { res };
     res.on('close', () => {
       feed.delete(client);
       if (feed.size === 0) stopHeartbeat();
     });
-    feed.add(client);
-    startHeartbeat();
     write(client, `retry: ${config.retryMs}\n\n`);
-
-    // The latest snapshot at once, unless a fresher sample already went out while it was fetched.
-    source.getMetrics().then(
-      (snapshot) => {
-        if (!feed.has(client) || client.sentMetrics) return;
-        client.sentMetrics = true;
-        write(client, feed.frame('metrics', snapshot));
-      },
-      (err: unknown) => logger?.debug?.({ err }, 'sysvitals: no snapshot for a new stream client'),
-    );
+    // The latest snapshot and health at once, unless fresher ones go out while they are read.
+    feed.add(client, (err) => logger?.debug?.({ err }, 'sysvitals: no snapshot for a new stream client'));
+    startHeartbeat();
   }) as StreamHandler;
 
   Object.defineProperty(handler, 'clients', { get: () => feed.size });

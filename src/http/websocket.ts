@@ -116,8 +116,9 @@ export type UpgradeServer = Pick<Server, 'on' | 'off' | 'emit' | 'listenerCount'
 /** `ws` is an optional peer: loaded only when a WebSocket is attached, with an install hint when absent. */
 export function loadWs(): WsModule {
   try {
-    // In the CJS build `require` exists; in ESM (and under vitest/tsx) one is made for this file.
-    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
+    // CJS build: __filename; ESM (and vitest/tsx): import.meta.url. A bare `require` would be esbuild's
+    // shim in the ESM build, which throws; resolving from this file finds ws where sysvitals's peers live.
+    const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
     return load('ws') as WsModule;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
@@ -134,7 +135,6 @@ export function loadWs(): WsModule {
 interface WsClient {
   ws: WsSocket;
   alive: boolean;
-  sentMetrics: boolean;
 }
 
 function wsFrame(event: string, json: string): string {
@@ -260,10 +260,7 @@ export function attachWebSocket(
     client.ws.send(frame);
   };
 
-  const feed = new LiveFeed<WsClient>(source, wsFrame, (client, frame, event) => {
-    if (event === 'metrics') client.sentMetrics = true;
-    send(client, frame);
-  });
+  const feed = new LiveFeed<WsClient>(source, wsFrame, (client, frame) => send(client, frame));
 
   const startHeartbeat = (): void => {
     if (heartbeat) return;
@@ -291,7 +288,7 @@ export function attachWebSocket(
   };
 
   const onConnection = (ws: WsSocket): void => {
-    const client: WsClient = { ws, alive: true, sentMetrics: false };
+    const client: WsClient = { ws, alive: true };
     ws.on('error', () => {}); // Followed by 'close'.
     ws.on('pong', () => {
       client.alive = true;
@@ -304,16 +301,8 @@ export function attachWebSocket(
       ws.close(CLOSE_GOING_AWAY, 'server shutting down');
       return;
     }
-    feed.add(client);
+    feed.add(client, (err) => logger.debug?.({ err }, 'sysvitals: no snapshot for a new WebSocket client'));
     startHeartbeat();
-    source.getMetrics().then(
-      (snapshot) => {
-        if (!feed.has(client) || client.sentMetrics) return;
-        client.sentMetrics = true;
-        send(client, feed.frame('metrics', snapshot));
-      },
-      (err: unknown) => logger.debug?.({ err }, 'sysvitals: no snapshot for a new WebSocket client'),
-    );
   };
 
   const isOurs = (req: IncomingMessage): boolean => {

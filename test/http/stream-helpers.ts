@@ -50,6 +50,7 @@ export class FakeMonitor extends EventEmitter<{
   close: [];
 }> {
   latest: MetricsSnapshot = snapshot(0);
+  healthScore = 100;
   readonly clock = { t: 1_700_000_000_000, now: () => this.clock.t };
   readonly logger = silent;
   readonly instanceId = 'test';
@@ -60,7 +61,7 @@ export class FakeMonitor extends EventEmitter<{
     return Promise.resolve({
       status: 'green',
       timestamp: this.latest.timestamp,
-      health_score: 100,
+      health_score: this.healthScore,
       components: {},
       active_alerts: 0,
     });
@@ -165,11 +166,12 @@ export class SseReader {
     return this.blocks[this.read++] as SseBlock;
   }
 
-  /** The next block that is an event (skips comments and retry hints). */
-  async nextEvent(): Promise<{ event: string; data: unknown }> {
+  /** The next event (skipping comments, retry hints and, unless asked for, `health`). */
+  async nextEvent(withHealth = false): Promise<{ event: string; data: unknown }> {
     for (;;) {
       const block = await this.next();
-      if (block.event !== undefined) return { event: block.event, data: JSON.parse(block.data ?? 'null') };
+      if (block.event === undefined || (block.event === 'health' && !withHealth)) continue;
+      return { event: block.event, data: JSON.parse(block.data ?? 'null') };
     }
   }
 

@@ -72,8 +72,24 @@ describe('GET stream/ (Server-Sent Events)', () => {
     const base = await start(source, {}, createStreamRoute({ heartbeatMs: 20, retryMs: 500 }));
     const reader = await connect(`${base}/stream`);
     expect(await reader.next()).toEqual({ retry: 500 });
-    await reader.nextEvent();
-    expect(await reader.next()).toEqual({ comment: 'heartbeat' });
+    let block = await reader.next();
+    while (block.comment === undefined) block = await reader.next(); // the initial metrics and health come first
+    expect(block).toEqual({ comment: 'heartbeat' });
+  });
+
+  it('sends health at once and again after every sample and alert', async () => {
+    const source = new FakeMonitor();
+    const base = await start(source);
+    const reader = await connect(`${base}/stream/`);
+    const initial = [await reader.nextEvent(true), await reader.nextEvent(true)];
+    expect(initial.map((e) => e.event).sort()).toEqual(['health', 'metrics']);
+    source.healthScore = 42;
+    source.emit('alert', alertEvent('raised'));
+    source.sample(1);
+    const after = [await reader.nextEvent(true), await reader.nextEvent(true), await reader.nextEvent(true)];
+    // One health read per cycle, after everything the cycle emitted.
+    expect(after.map((e) => e.event)).toEqual(['alert', 'metrics', 'health']);
+    expect(after[2]?.data).toMatchObject({ health_score: 42 });
   });
 
   it('removes its monitor listeners when the last client leaves', async () => {

@@ -44,15 +44,19 @@ class Client {
     ws.on('error', () => {});
   }
 
-  async next(): Promise<Message> {
-    while (this.read >= this.messages.length) {
-      if (this.ws.readyState >= WebSocket.CLOSING) throw new Error('closed');
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
-      this.wake = undefined;
+  /** The next message (skipping `health` unless asked for). */
+  async next(withHealth = false): Promise<Message> {
+    for (;;) {
+      while (this.read >= this.messages.length) {
+        if (this.ws.readyState >= WebSocket.CLOSING) throw new Error('closed');
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        this.wake = undefined;
+      }
+      const message = this.messages[this.read++] as Message;
+      if (message.event !== 'health' || withHealth) return message;
     }
-    return this.messages[this.read++] as Message;
   }
 }
 
