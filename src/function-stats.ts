@@ -3,7 +3,15 @@
 
 import { invalidOption } from './errors.js';
 import type { Histogram } from './histogram.js';
-import { createView, LatencyRing, microsOf, slotOf, summarizeView, toHistogram } from './latency-ring.js';
+import {
+  type CountsView,
+  createView,
+  LatencyRing,
+  microsOf,
+  slotOf,
+  summarizeView,
+  toHistogram,
+} from './latency-ring.js';
 import { checkInteger, rejectUnknownOptions } from './option-keys.js';
 import type { Clock, FunctionStats as FunctionStatsRow } from './types.js';
 
@@ -158,13 +166,22 @@ export class FunctionTimings {
   /** Every name's calls, errors and latency since start (for Prometheus). */
   totals(): FunctionTotal[] {
     const out: FunctionTotal[] = [];
-    const add = (e: NameEntry) => {
+    for (const e of this.entries()) {
       const view = e.latency.total(this.scratch);
       out.push({ name: e.name, count: view.n, errors: view.errors, histogram: toHistogram(view) });
-    };
-    for (const e of this.byName.values()) add(e);
-    if (this.other && !this.byName.has(OTHER_FUNCTION)) add(this.other);
+    }
     return out;
+  }
+
+  /**
+   * The same as totals() with counts views instead of HDR histograms (Prometheus scrapes). One view
+   * is reused from item to item: read each item before taking the next.
+   */
+  *totalCounts(): Generator<{ name: string; count: number; errors: number; histogram: CountsView }> {
+    for (const e of this.entries()) {
+      const view = e.latency.total(this.scratch);
+      yield { name: e.name, count: view.n, errors: view.errors, histogram: view };
+    }
   }
 
   /** Distinct names tracked (at most maxNames; `other` not included). */
@@ -196,12 +213,17 @@ export class FunctionTimings {
     this.nextBoundary = (sub + 1) * this.subWindowMs;
   }
 
+  private *entries(): Generator<NameEntry> {
+    yield* this.byName.values();
+    if (this.other && !this.byName.has(OTHER_FUNCTION)) yield this.other;
+  }
+
   private entryFor(name: string): NameEntry {
     if (typeof name === 'string') {
       const entry = this.byName.get(name);
       if (entry !== undefined) return entry;
       if (this.byName.size < this.config.maxNames) {
-        const created = { name, latency: new LatencyRing(this.config.slots, true) };
+        const created = { name, latency: new LatencyRing(this.config.slots, 'own') };
         this.byName.set(name, created);
         return created;
       }
@@ -209,7 +231,7 @@ export class FunctionTimings {
     // A function really named `other` shares the fold rather than showing twice.
     this.other ??= this.byName.get(OTHER_FUNCTION) ?? {
       name: OTHER_FUNCTION,
-      latency: new LatencyRing(this.config.slots, true),
+      latency: new LatencyRing(this.config.slots, 'own'),
     };
     return this.other;
   }

@@ -378,6 +378,14 @@ export class RequestStats {
     return toHistogram(this.cumulativeView());
   }
 
+  /**
+   * The same as cumulativeHistogram() as a counts view, without building an HDR histogram (Prometheus
+   * scrapes). The view is reused: read it before the next call on this object.
+   */
+  cumulativeCounts(): CountsView {
+    return this.cumulativeView();
+  }
+
   /** Requests since start per method, route and status class (non-zero ones), `other` last. */
   routeTotals(): RouteTotal[] {
     const out: RouteTotal[] = [];

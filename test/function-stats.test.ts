@@ -61,6 +61,8 @@ describe('FunctionTimings', () => {
     expect(total).toMatchObject({ name: 'a', count: 12, errors: 1 });
     expect(total?.histogram.totalCount).toBe(12);
     expect(total?.histogram.maxValue).toBe(20_000);
+    const [view] = [...stats.totalCounts()];
+    expect([view?.name, view?.count, view?.errors, view?.histogram.max]).toEqual(['a', 12, 1, 20_000]);
   });
 
   it('counts names beyond maxNames under `other`', () => {

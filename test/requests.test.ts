@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../src/errors.js';
 import { FunctionTimings } from '../src/function-stats.js';
@@ -344,8 +346,24 @@ describe('RequestStats history bucket and cumulative figures', () => {
       { method: 'DELETE', route: '/b', status_class: '2xx', count: 5 },
     ]);
     expect(stats.cumulativeHistogram().totalCount).toBe(15);
+    const counts = stats.cumulativeCounts();
+    expect([counts.n, counts.max, counts.sum]).toEqual([15, 3_000, 5 * (1_000 + 2_000 + 3_000)]);
     expect(stats.windowHistogram().totalCount).toBe(3);
     expect(stats.total).toBe(15);
+  });
+});
+
+describe('RequestStats hot path', () => {
+  it('allocates nothing inside record() once warm (a million calls, sampled in plain Node)', () => {
+    const script = fileURLToPath(new URL('./fixtures/record-allocations.ts', import.meta.url));
+    const out = execFileSync(process.execPath, ['--import', 'tsx', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const { inRecord, calls } = JSON.parse(out.trim().split('\n').at(-1) as string);
+    expect(calls).toBe(1_600_000);
+    // Sampled every 64 bytes: one small object per call would show as megabytes here.
+    expect(inRecord).toBe(0);
   });
 });
 
