@@ -123,6 +123,9 @@ function fmtAgo(ms: number): string {
 // Charts
 
 type Unit = 'percent' | 'bytes' | 'rate' | 'ms';
+/** The smallest top of a scale, so a flat zero line gets sensible ticks (1 req/s, 1 ms, 1 KB/s). */
+const MIN_SCALE: Record<Unit, number> = { percent: 1, bytes: 1024, rate: 1, ms: 1 };
+
 const FORMAT: Record<Unit, (v: number) => string> = {
   percent: fmtPercent,
   bytes: fmtBytesRate,
@@ -260,10 +263,7 @@ class Chart {
         y: {
           range: this.def.percentScale
             ? [0, 100]
-            : (_u: uPlot, _min: number, max: number) => [
-                0,
-                Math.max(max * 1.15, this.def.unit === 'percent' ? 1 : 0.001),
-              ],
+            : (_u: uPlot, _min: number, max: number) => [0, Math.max(max * 1.15, MIN_SCALE[this.def.unit])],
         },
       },
       axes: [
@@ -833,9 +833,11 @@ async function seedLive(): Promise<void> {
   try {
     const result = await api<HistoryResult>('history/?period=1h');
     if (result.instance) $('instance').textContent = result.instance;
-    const from = Date.now() / 1000 - LIVE_SEED_MS / 1000;
+    // Whole steps only (server clock): the last step is still filling and overlaps the live samples.
+    const end = Date.parse(result.end) / 1000 - result.step_seconds;
+    const from = end - LIVE_SEED_MS / 1000;
     const first = live.t[0] ?? Number.POSITIVE_INFINITY;
-    const seed = result.points.filter((p) => p.t / 1000 >= from && p.t / 1000 < first);
+    const seed = result.points.filter((p) => p.t / 1000 >= from && p.t / 1000 < end && p.t / 1000 < first);
     if (seed.length === 0) return;
     const old = {
       t: live.t.splice(0),
@@ -843,6 +845,12 @@ async function seedLive(): Promise<void> {
     };
     for (const p of seed)
       pushLive(p.t / 1000, (c, i) => CHARTS[c]?.series[i]?.history(p, result.step_seconds) ?? null);
+    // A break in the lines between the last history step and the first live sample.
+    const lastSeed = lastTime();
+    const firstLive = old.t[0];
+    if (firstLive !== undefined && firstLive - lastSeed > result.step_seconds * 1.5) {
+      pushLive(lastSeed + result.step_seconds, () => null);
+    }
     old.t.forEach((t, k) => {
       pushLive(t, (c, i) => old.values[c]?.[i]?.[k] ?? null);
     });
