@@ -365,7 +365,8 @@ export function attachWebSocket(
   };
   target.on('upgrade', onUpgrade);
 
-  return {
+  const onSourceClose = (): void => void attachment.close();
+  const attachment: WebSocketAttachment = {
     path: config.path,
     get clients() {
       return feed.size;
@@ -374,7 +375,9 @@ export function attachWebSocket(
       if (closed) return Promise.resolve();
       closed = true;
       target.off('upgrade', onUpgrade);
-      if (target.emit === intercept) target.emit = originalEmit as UpgradeServer['emit']; // Else someone wrapped it after us: closed passes through.
+      // If someone wrapped emit after us, ours stays in the chain but passes everything through (closed).
+      if (target.emit === intercept) target.emit = originalEmit as UpgradeServer['emit'];
+      closable.off?.('close', onSourceClose);
       stopHeartbeat();
       feed.each((client) => {
         client.ws.close(CLOSE_GOING_AWAY, 'server shutting down');
@@ -384,4 +387,9 @@ export function attachWebSocket(
       return new Promise((resolve) => wss.close(() => resolve()));
     },
   };
+  // The monitor closing (it emits 'close') detaches the WebSocket too.
+  const closable = source as unknown as Partial<Pick<NodeJS.EventEmitter, 'once' | 'off'>>;
+  if (typeof closable.once === 'function' && typeof closable.off === 'function')
+    closable.once('close', onSourceClose);
+  return attachment;
 }

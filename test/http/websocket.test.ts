@@ -157,6 +157,18 @@ describe('attachWebSocket: events', () => {
     expect((await client.closed).code).toBe(1001);
     expect(source.listenerCount('metrics')).toBe(0);
   });
+
+  it('detaches when the monitor emits close', async () => {
+    const source = new FakeMonitor();
+    const { ws, attachment } = await start(source);
+    const client = await connectOk(`${ws}${WS_PATH}`);
+    await client.next();
+    source.emit('close');
+    expect((await client.closed).code).toBe(1001);
+    expect(attachment.clients).toBe(0);
+    // Upgrades on the path are no longer taken (the test server has no other upgrade listener).
+    expect(await connect(`${ws}${WS_PATH}`)).toMatchObject({ status: 404 });
+  });
 });
 
 describe('attachWebSocket: auth', () => {
