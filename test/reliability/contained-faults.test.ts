@@ -1,0 +1,239 @@
+// Faults that must stay contained: a hanging probe, failing metric groups, a dead or silent webhook
+// receiver, a live-stream client that stops reading. Each runs beside request load on the Express
+// example; samples must keep coming at their interval and every application request must succeed.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type ExpressExample, start } from '../../examples/express.js';
+import type { ExpressMonitorOptions } from '../../src/adapters/express.js';
+import { silentLogger } from '../../src/logger.js';
+import type { MetricsSnapshot } from '../../src/types.js';
+import { freePort } from '../helpers/redis-server.js';
+import { gaps, orHung, recordSamples, sleep, startLoad } from './harness.js';
+
+const SAMPLE_MS = 100;
+/** Generous: the machine runs other test files at the same time. A sample that waited on the fault would be seconds late. */
+const LATE_MS = 1000;
+const TOKEN = 'reliability-token';
+const APP_PATHS = ['/', '/users/7'];
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startApp(monitor: ExpressMonitorOptions, sampleMs = SAMPLE_MS): Promise<ExpressExample> {
+  const app = await start({
+    port: 0,
+    host: '127.0.0.1',
+    monitor: { sampleIntervalMs: sampleMs, logger: silentLogger, adminToken: TOKEN, ...monitor },
+  });
+  cleanups.push(() => app.close());
+  return app;
+}
+
+interface Run {
+  samples: number[];
+  last: MetricsSnapshot;
+  ok: number;
+  failures: string[];
+}
+
+/** Load on the app and samples recorded for `ms`; returns the spacing and the last snapshot. */
+async function underLoad(app: ExpressExample, ms = 2000, sampleMs = SAMPLE_MS): Promise<Run> {
+  let last: MetricsSnapshot | undefined;
+  const onMetrics = (s: MetricsSnapshot) => {
+    last = s;
+  };
+  app.monitor.on('metrics', onMetrics);
+  const samples = recordSamples(app.monitor);
+  const load = startLoad(app.url, APP_PATHS, 2);
+  await sleep(ms);
+  const result = await load.stop();
+  samples.stop();
+  app.monitor.off('metrics', onMetrics);
+  expectOnTime(samples.times, ms, sampleMs);
+  expect(result.failures).toEqual([]);
+  expect(result.ok).toBeGreaterThan(20);
+  return { samples: samples.times, last: last!, ok: result.ok, failures: result.failures };
+}
+
+function expectOnTime(times: number[], ms: number, sampleMs: number): void {
+  // At least half the samples the interval asks for, and none later than LATE_MS.
+  expect(times.length).toBeGreaterThanOrEqual(Math.floor(ms / sampleMs / 2));
+  expect(Math.max(...gaps(times))).toBeLessThan(sampleMs + LATE_MS);
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+    });
+  });
+}
+
+describe('contained faults: samples on time, requests succeed', () => {
+  it('a probe that never resolves costs one sample its timeout, then samples go on without waiting', async () => {
+    let checks = 0;
+    const app = await startApp({
+      probes: {
+        database: {
+          check: () => {
+            checks++;
+            return new Promise(() => {});
+          },
+          timeoutMs: 500,
+        },
+      },
+    });
+    // If every sample waited the 500 ms timeout, 2 s would give 4 samples, not the ≥ 10 asked for.
+    const run = await underLoad(app);
+    expect(run.last.database).toMatchObject({ status: 'critical', response_time_ms: null });
+    expect(run.last.database.error).toMatch(/timed out|still pending/);
+    expect(checks).toBe(1); // a pending check is never stacked on
+    expect(run.last.cpu.status).not.toBe('unknown');
+  });
+
+  it.each([
+    ['missing', {}],
+    [
+      'garbage',
+      {
+        stat: 'cpu  these are not numbers\n',
+        meminfo: 'MemTotal: lots\n',
+        'net/dev': '\u0000\u0001 not a table\n',
+        'self/mounts': 'nonsense\n',
+        cpuinfo: '\u0000',
+        loadavg: 'x',
+        uptime: 'x',
+      },
+    ],
+  ] as const)(
+    'host metric groups whose /proc files are %s are unknown, the rest of the snapshot fine',
+    async (_name, files: Record<string, string>) => {
+      const procRoot = mkdtempSync(join(tmpdir(), 'sysvitals-proc-'));
+      cleanups.push(() => rmSync(procRoot, { recursive: true, force: true }));
+      for (const [file, text] of Object.entries(files)) {
+        mkdirSync(join(procRoot, file, '..'), { recursive: true });
+        writeFileSync(join(procRoot, file), text);
+      }
+      const app = await startApp({ procRoot });
+      const run = await underLoad(app);
+      for (const group of ['cpu', 'memory', 'network'] as const) {
+        expect(run.last[group].status, group).toBe('unknown');
+        expect(run.last[group].error, group).toBeTruthy();
+      }
+      expect(run.last.requests.total).toBeGreaterThan(0);
+      expect(run.last.process.status).not.toBe('unknown');
+      // The admin API still answers with the partial snapshot.
+      const res = await fetch(`${app.adminUrl}/metrics/`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(200);
+    },
+  );
+
+  it('a webhook receiver that is down (connection refused): alerts still raised, samples on time', async () => {
+    const port = await freePort(); // nothing listens there
+    const app = await startApp({
+      alerts: { memory: { warning: 1, critical: 100 } }, // fires at the first sample
+      webhook: { url: `http://127.0.0.1:${port}/hook`, timeoutMs: 500, retries: 3, retryDelayMs: 50 },
+    });
+    const raised: string[] = [];
+    app.monitor.on('alert', (e) => raised.push(e.type));
+    await underLoad(app);
+    expect(raised).toContain('raised');
+    expect(app.monitor.alertSystem.getActiveAlerts().length).toBeGreaterThan(0);
+  });
+
+  it('a webhook receiver that never answers: samples on time, close() aborts the pending POST', async () => {
+    const received: IncomingMessage[] = [];
+    const receiver = createServer((req) => {
+      received.push(req); // and never answer (a receiver that would answer after 30 s or more)
+    });
+    const url = await listen(receiver);
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          receiver.closeAllConnections();
+          receiver.close(() => resolve());
+        }),
+    );
+    const app = await startApp({
+      alerts: { memory: { warning: 1, critical: 100 } },
+      webhook: { url: `${url}/hook`, timeoutMs: 30_000, retries: 0 },
+    });
+    await underLoad(app);
+    expect(received.length).toBe(1); // the first event's POST is still waiting; later ones queue behind it
+    const closed = await orHung(app.close(), 5000);
+    expect(closed).not.toBe('hung');
+    // The POST was aborted, not left to run out its 30 s: the receiver sees the connection go.
+    await vi.waitFor(() => expect(received[0]!.socket.destroyed).toBe(true), { timeout: 2000 });
+  });
+
+  it('an SSE client that stops reading: dropped once its buffer is full; samples and a reading client go on', async () => {
+    const sampleMs = 50;
+    const app = await startApp({}, sampleMs);
+    // A hundred long route templates make each `metrics` event ~100 KB, so that the stalled client's
+    // buffers (a few MB of kernel socket buffers on loopback, then 256 KiB of Node's) fill in seconds.
+    for (let i = 0; i < 100; i++) {
+      const route = `/r/${i}/${'segment/'.repeat(120)}`;
+      app.monitor.recordRequest({ method: 'GET', route, status: 200, durationMs: i });
+    }
+
+    const serverSockets = new Map<number, Socket>();
+    app.server.on('connection', (s: Socket) => serverSockets.set(s.remotePort!, s));
+    const { port } = new URL(app.url);
+    const stalled = connect(Number(port), '127.0.0.1');
+    cleanups.push(() => {
+      stalled.destroy();
+    });
+    await new Promise<void>((resolve) => stalled.once('connect', () => resolve()));
+    stalled.write(
+      `GET /api/core/admin/system/stream/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nAccept: text/event-stream\r\n\r\n`,
+    );
+    stalled.pause(); // never reads: the kernel buffers fill, then Node's, then the server must let go
+    stalled.on('error', () => {});
+
+    const reader = new AbortController();
+    cleanups.push(() => reader.abort());
+    let events = 0;
+    const readerDone = (async () => {
+      const res = await fetch(`${app.adminUrl}/stream/`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+        signal: reader.signal,
+      });
+      const decoder = new TextDecoder();
+      const body = res.body!.getReader();
+      for (let chunk = await body.read(); !chunk.done; chunk = await body.read()) {
+        events += decoder.decode(chunk.value, { stream: true }).split('event: metrics\n').length - 1;
+      }
+    })().catch(() => undefined);
+
+    const samples = recordSamples(app.monitor);
+    const load = startLoad(app.url, APP_PATHS, 2);
+    const startedAt = performance.now();
+    await vi.waitFor(
+      () => {
+        const socket = serverSockets.get(stalled.localPort!);
+        expect(socket?.destroyed).toBe(true);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const ms = performance.now() - startedAt;
+    const eventsAtDrop = events;
+    await sleep(500);
+    const result = await load.stop();
+    samples.stop();
+    reader.abort();
+    await readerDone;
+
+    expectOnTime(samples.times, ms, sampleMs);
+    expect(result.failures).toEqual([]);
+    expect(eventsAtDrop).toBeGreaterThanOrEqual(Math.floor(ms / sampleMs / 2));
+    expect(events).toBeGreaterThan(eventsAtDrop); // the reader keeps receiving after the drop
+  });
+});
