@@ -112,7 +112,12 @@ export class LiveFeed<C extends object> {
     }
     for (const [client, sent] of [...this.clients]) {
       if (event === 'metrics' || event === 'health') sent[event] = true;
-      this.send(client, frame, event);
+      try {
+        this.send(client, frame, event);
+      } catch {
+        // One broken client must not stop the others, nor throw into the monitor's (or alert engine's) emit.
+        this.delete(client);
+      }
     }
   }
 
