@@ -18,7 +18,20 @@ import { positive, rejectUnknownKeys } from './options.js';
 import { RollupTracker } from './rollup.js';
 import type { AlertRecord, MetricsStore, StoreHealth, StoreProbe } from './store.js';
 
-export type RedisClient = Redis | Cluster;
+/**
+ * An ioredis `Redis` or `Cluster`, described by the few members the store's signature needs, so that
+ * sysvitals' type declarations do not require ioredis for users who never use RedisStore.
+ */
+export interface RedisClient {
+  readonly status: string;
+  pipeline(): unknown;
+  connect(): Promise<void>;
+  // biome-ignore lint/suspicious/noExplicitAny: matches ioredis's own listener type.
+  on(event: string, listener: (...args: any[]) => void): unknown;
+}
+
+/** What the store works with inside. */
+type IoRedisClient = Redis | Cluster;
 
 export interface RedisStoreOptions {
   /** Your ioredis client (Redis or Cluster). The store never quits it. */
@@ -94,8 +107,8 @@ export class RedisStore implements MetricsStore {
   readonly bufferLimit: number;
   readonly commandTimeoutMs: number;
   private readonly url: string | undefined;
-  private client: RedisClient | undefined;
-  private clientPromise: Promise<RedisClient> | undefined;
+  private client: IoRedisClient | undefined;
+  private clientPromise: Promise<IoRedisClient> | undefined;
   private readonly owned: boolean;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -166,8 +179,9 @@ export class RedisStore implements MetricsStore {
     this.url = options.url;
     this.owned = !options.client;
     if (options.client) {
-      this.client = options.client;
-      this.client.on('ready', this.onReady);
+      const client = options.client as IoRedisClient;
+      this.client = client;
+      client.on('ready', this.onReady);
     }
   }
 
@@ -186,7 +200,7 @@ export class RedisStore implements MetricsStore {
 
   // --- client ----------------------------------------------------------------------------------
 
-  private async getClient(): Promise<RedisClient> {
+  private async getClient(): Promise<IoRedisClient> {
     if (this.client) return this.client;
     this.clientPromise ??= (async () => {
       let RedisCtor: typeof Redis;
@@ -207,6 +221,11 @@ export class RedisStore implements MetricsStore {
         commandTimeout: this.commandTimeoutMs,
         connectTimeout: Math.max(this.commandTimeoutMs, 1000),
         retryStrategy: (times: number) => Math.min(times * 100, 2000),
+        // close() disconnects; ioredis then waits this long for the socket's 'close' before destroying
+        // it, on a timer that holds the process open: 2 s by default whenever Redis is down (the socket
+        // is already gone, 'close' never comes again) or frozen (no FIN back). Nothing is awaited after
+        // close(), so destroy at once.
+        disconnectTimeout: 0,
       });
       client.on('error', this.onError);
       client.on('ready', this.onReady);
@@ -218,7 +237,7 @@ export class RedisStore implements MetricsStore {
   }
 
   /** The client when it can take commands now; undefined while (re)connecting. */
-  private async readyClient(): Promise<RedisClient | undefined> {
+  private async readyClient(): Promise<IoRedisClient | undefined> {
     const client = await this.getClient();
     if (client.status === 'wait') client.connect().catch((err: unknown) => this.markDown(err));
     return client.status === 'ready' ? client : undefined;
@@ -279,7 +298,7 @@ export class RedisStore implements MetricsStore {
     await this.kick();
   }
 
-  private whenReady(client: RedisClient): Promise<void> {
+  private whenReady(client: IoRedisClient): Promise<void> {
     if (client.status === 'ready') return Promise.resolve();
     if (client.status === 'wait') client.connect().catch((err: unknown) => this.markDown(err));
     return new Promise((resolve) => {
@@ -326,7 +345,7 @@ export class RedisStore implements MetricsStore {
   /** Writes the queue, oldest first, in pipelines. Every op is idempotent, so a retry after a timeout is safe. */
   private async round(): Promise<void> {
     while (this.queue.length > 0 && !this.closed) {
-      let client: RedisClient | undefined;
+      let client: IoRedisClient | undefined;
       try {
         client = await this.readyClient();
       } catch (err) {
@@ -422,7 +441,7 @@ export class RedisStore implements MetricsStore {
   // --- reads -----------------------------------------------------------------------------------
 
   /** The client for a read, waiting up to commandTimeoutMs for a connection in progress. */
-  private async forRead(): Promise<RedisClient> {
+  private async forRead(): Promise<IoRedisClient> {
     if (this.closed) throw new SysvitalsError('ERR_SYSVITALS_CLOSED', 'RedisStore is closed.');
     const client = await this.getClient();
     if (client.status !== 'ready') {
