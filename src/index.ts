@@ -21,7 +21,7 @@ export {
 } from './collector/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
-export { FunctionStats, type FunctionTimingsOptions } from './function-stats.js';
+export { FunctionTimings, type FunctionTimingsOptions } from './function-stats.js';
 export {
   HISTORY_PERIODS,
   type HistoryPoint,
