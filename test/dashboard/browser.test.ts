@@ -126,11 +126,13 @@ describe.skipIf(missing)('dashboard in Chromium', () => {
     // A few more samples, so that the screenshot shows lines rather than dots.
     await expect.poll(() => points(page, 'requests'), { timeout: 20_000 }).toBeGreaterThanOrEqual(16);
     mkdirSync(ARTIFACTS, { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of the picture
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
 
     // On a phone: one column, and nothing wider than the screen once the charts have followed the resize.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth);
+    await page.evaluate(() => window.scrollTo(0, 0));
     const columns = await page
       .locator('#charts')
       .evaluate((el) => getComputedStyle(el).gridTemplateColumns.split(' ').length);

@@ -225,6 +225,7 @@ class Chart {
   private plot: uPlot | undefined;
   private threshold: number | undefined;
   private data: Columns;
+  private xRange: [number, number] | undefined;
 
   constructor(readonly def: ChartDef) {
     this.el = h('div', 'card chart');
@@ -259,7 +260,8 @@ class Chart {
       // A legend only names the series of multi-series charts; the header shows the current value.
       legend: { show: this.def.series.length > 1, live: false },
       scales: {
-        x: { time: true },
+        // History views span their whole period, so a few points sit where they belong in time.
+        x: { time: true, range: (_u: uPlot, min: number, max: number) => this.xRange ?? [min, max] },
         y: {
           range: this.def.percentScale
             ? [0, 100]
@@ -285,7 +287,7 @@ class Chart {
             stroke: color,
             width: 1.5,
             fill: i === 0 ? withAlpha(color, 0.12) : undefined,
-            points: { show: false },
+            // uPlot's default: dots only where points are sparse (a history with one or two steps).
             value: (_u: uPlot, v: number | null) => (v == null ? '–' : format(v)),
           };
         }),
@@ -299,8 +301,9 @@ class Chart {
     }).observe(this.plotEl);
   }
 
-  setData(data: Columns): void {
+  setData(data: Columns, xRange?: [number, number]): void {
     this.data = data;
+    this.xRange = xRange;
     this.el.dataset.points = String(data[0]?.length ?? 0);
     this.plot?.setData(data as uPlot.AlignedData);
   }
@@ -810,14 +813,15 @@ async function loadPeriod(p: typeof period): Promise<void> {
   try {
     const result = await api<HistoryResult>(`history/?period=${p}`);
     if (period !== p) return;
-    for (const chart of charts) chart.setData(historyColumns(chart.def, result));
+    const span: [number, number] = [Date.parse(result.start) / 1000, Date.parse(result.end) / 1000];
+    for (const chart of charts) chart.setData(historyColumns(chart.def, result), span);
     box.dataset.loadedPeriod = p;
     const step =
       result.step_seconds >= 60 ? `${Math.round(result.step_seconds / 60)} min` : `${result.step_seconds} s`;
     setCaption(
       result.points.length === 0
         ? `${p}: no history yet (a point is written every minute)`
-        : `${p} · ${step} steps · ${result.points.length} points`,
+        : `${p} · ${step} steps · ${result.points.length} point${result.points.length === 1 ? '' : 's'}`,
     );
     if (result.instance) $('instance').textContent = result.instance;
     historyTimer = setTimeout(() => void loadPeriod(p), Math.max(15_000, result.step_seconds * 1000));
