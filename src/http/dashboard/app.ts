@@ -287,7 +287,8 @@ class Chart {
             stroke: color,
             width: 1.5,
             fill: i === 0 ? withAlpha(color, 0.12) : undefined,
-            // uPlot's default: dots only where points are sparse (a history with one or two steps).
+            // Dots only where there are too few points to draw a line (a history of one or two steps).
+            points: { show: (_u: uPlot, _s: number, i0: number, i1: number) => i1 - i0 < 2 },
             value: (_u: uPlot, v: number | null) => (v == null ? '–' : format(v)),
           };
         }),
