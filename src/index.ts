@@ -35,6 +35,9 @@ export {
   type PrometheusOptions,
   renderPrometheus,
 } from './http/prometheus.js';
+export { createStreamRoute, type StreamOptions } from './http/stream.js';
+export { trackWebSockets } from './http/track-websockets.js';
+export { attachWebSocket, type WebSocketAttachment, type WebSocketOptions } from './http/websocket.js';
 export { consoleLogger, silentLogger } from './logger.js';
 export {
   createMonitor,

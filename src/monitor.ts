@@ -100,6 +100,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export interface MonitorEvents {
   metrics: [snapshot: MetricsSnapshot];
   alert: [event: AlertEvent];
+  /** The monitor closed: live streams and WebSocket attachments end. */
+  close: [];
 }
 
 /** The rule levels (warning/critical) the collector uses for statuses and `threshold` fields. */
@@ -327,6 +329,11 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       await this.store.close();
     } catch (err) {
       this.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
+    }
+    try {
+      this.emit('close');
+    } catch (err) {
+      this.logger.error({ err: errorMessage(err) }, 'sysvitals: a close listener threw');
     }
     this.removeAllListeners();
   }

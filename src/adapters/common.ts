@@ -1,8 +1,11 @@
 // What the three adapters share: the options split between the core monitor and the admin API, the
 // route name for requests no route matched, and the narrow monitor interface an adapter needs.
 
+import type { Server } from 'node:http';
 import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { AdminSource } from '../http/route.js';
+import { trackWebSockets } from '../http/track-websockets.js';
+import { attachWebSocket, type WebSocketAttachment, type WebSocketOptions } from '../http/websocket.js';
 import {
   MONITOR_OPTION_KEYS,
   type MonitorOptions,
@@ -52,4 +55,23 @@ export function mountAdminApi<R>(monitor: SystemMonitor, options: AdminApiOption
     void monitor.close();
     throw err;
   }
+}
+
+/** Live push and connection counting, which every adapter's monitor offers. */
+export interface LiveMethods {
+  /**
+   * Serves the `metrics`, `alert` and `health` events over WebSocket on `<basePath>/ws` (or `path`), with the
+   * admin API's auth; other upgrade paths stay the application's. Needs the optional peer `ws`.
+   */
+  attachWebSocket(server: Server, options?: Omit<WebSocketOptions, 'adminApi'>): WebSocketAttachment;
+  /** Counts the connections of a `ws` server (or socket.io, or any emitter) in `websocket.active_connections`. Returns untrack(). */
+  trackWebSockets(wss: Parameters<typeof trackWebSockets>[1]): () => void;
+}
+
+export function liveMethods<R>(monitor: SystemMonitor, adminApi: AdminApi<R>): LiveMethods {
+  return {
+    attachWebSocket: (server, options) =>
+      attachWebSocket(monitor, server, { ...options, adminApi: adminApi as AdminApi<never> }),
+    trackWebSockets: (wss) => trackWebSockets(monitor, wss),
+  };
 }

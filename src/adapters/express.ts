@@ -8,6 +8,8 @@ import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monit
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
+  type LiveMethods,
+  liveMethods,
   mountAdminApi,
   splitOptions,
   UNMATCHED_ROUTE,
@@ -17,7 +19,7 @@ export { UNMATCHED_ROUTE } from './common.js';
 
 export type ExpressMonitorOptions = AdapterMonitorOptions<Request>;
 
-export interface ExpressMonitor extends SystemMonitor {
+export interface ExpressMonitor extends SystemMonitor, LiveMethods {
   /** Mount first (`app.use(monitor.middleware())`), so that it sees every request. Returns the same function each time. */
   middleware(): RequestHandler;
   readonly adminApi: AdminApi<Request>;
@@ -29,7 +31,11 @@ export function createMonitor(options: ExpressMonitorOptions = {}): ExpressMonit
   const monitor = createCoreMonitor(monitorOptions);
   const adminApi = mountAdminApi<Request>(monitor, adminOptions);
   const middleware = expressMiddleware(monitor, adminApi);
-  return Object.assign(monitor, { middleware: () => middleware, adminApi });
+  return Object.assign(monitor, {
+    middleware: () => middleware,
+    adminApi,
+    ...liveMethods(monitor, adminApi),
+  });
 }
 
 const START = Symbol('sysvitals.start');

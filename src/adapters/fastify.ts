@@ -7,6 +7,8 @@ import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monit
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
+  type LiveMethods,
+  liveMethods,
   mountAdminApi,
   splitOptions,
   UNMATCHED_ROUTE,
@@ -16,7 +18,7 @@ export { UNMATCHED_ROUTE } from './common.js';
 
 export type FastifyMonitorOptions = AdapterMonitorOptions<FastifyRequest>;
 
-export interface FastifyMonitor extends SystemMonitor {
+export interface FastifyMonitor extends SystemMonitor, LiveMethods {
   /** A fastify-plugin (not encapsulated), so its hooks see every route of the app. Same plugin each time. */
   plugin(): FastifyPluginCallback;
   readonly adminApi: AdminApi<FastifyRequest>;
@@ -27,7 +29,7 @@ export function createMonitor(options: FastifyMonitorOptions = {}): FastifyMonit
   const monitor = createCoreMonitor(monitorOptions);
   const adminApi = mountAdminApi<FastifyRequest>(monitor, adminOptions);
   const plugin = fastifyPlugin(monitor, adminApi);
-  return Object.assign(monitor, { plugin: () => plugin, adminApi });
+  return Object.assign(monitor, { plugin: () => plugin, adminApi, ...liveMethods(monitor, adminApi) });
 }
 
 /** The plugin for an existing monitor (or any AdapterSource) and admin API or its options. */

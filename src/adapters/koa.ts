@@ -8,6 +8,8 @@ import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monit
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
+  type LiveMethods,
+  liveMethods,
   mountAdminApi,
   splitOptions,
   UNMATCHED_ROUTE,
@@ -17,7 +19,7 @@ export { UNMATCHED_ROUTE } from './common.js';
 
 export type KoaMonitorOptions = AdapterMonitorOptions<Context>;
 
-export interface KoaMonitor extends SystemMonitor {
+export interface KoaMonitor extends SystemMonitor, LiveMethods {
   /** Mount first (`app.use(monitor.middleware())`), so that it sees every request. Returns the same function each time. */
   middleware(): Middleware;
   readonly adminApi: AdminApi<Context>;
@@ -28,7 +30,11 @@ export function createMonitor(options: KoaMonitorOptions = {}): KoaMonitor {
   const monitor = createCoreMonitor(monitorOptions);
   const adminApi = mountAdminApi<Context>(monitor, adminOptions);
   const middleware = koaMiddleware(monitor, adminApi);
-  return Object.assign(monitor, { middleware: () => middleware, adminApi });
+  return Object.assign(monitor, {
+    middleware: () => middleware,
+    adminApi,
+    ...liveMethods(monitor, adminApi),
+  });
 }
 
 const START = Symbol('sysvitals.start');

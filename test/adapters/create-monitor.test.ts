@@ -100,6 +100,42 @@ describe.each(apps)('$name createMonitor', ({ start }) => {
   });
 });
 
+describe('live methods', () => {
+  it('attachWebSocket serves events with the admin auth, trackWebSockets counts, close() ends both', async () => {
+    const { WebSocket, WebSocketServer } = await import('ws');
+    const monitor = createExpressMonitor(common);
+    const app = express();
+    app.use(monitor.middleware());
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+    const port = (server.address() as AddressInfo).port;
+    const attachment = monitor.attachWebSocket(server);
+    expect(attachment.path).toBe(`${BASE}/ws`);
+    const chat = new WebSocketServer({ noServer: true });
+    const untrack = monitor.trackWebSockets(chat);
+    chat.emit('connection', new (await import('node:events')).EventEmitter());
+    expect((await monitor.sample()).websocket.active_connections).toBe(1);
+    untrack();
+
+    const refused = new WebSocket(`ws://127.0.0.1:${port}${BASE}/ws`);
+    const status = await new Promise((resolve) =>
+      refused.on('unexpected-response', (_req, res) => resolve(res.statusCode)),
+    );
+    expect(status).toBe(401);
+
+    const client = new WebSocket(`ws://127.0.0.1:${port}${BASE}/ws`, auth);
+    const first = await new Promise<{ event: string }>((resolve) =>
+      client.once('message', (data) => resolve(JSON.parse(String(data)))),
+    );
+    expect(first.event).toMatch(/metrics|health/);
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    await monitor.close();
+    await closed;
+    expect(attachment.clients).toBe(0);
+  });
+});
+
 describe('createMonitor options', () => {
   it('passes the prometheus option to metrics/prometheus', async () => {
     const monitor = createExpressMonitor({ ...common, prometheus: { prefix: 'shop_' } });
