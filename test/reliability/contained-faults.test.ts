@@ -44,7 +44,7 @@ interface Run {
 }
 
 /** Load on the app and samples recorded for `ms`; returns the spacing and the last snapshot. */
-async function underLoad(app: ExpressExample, ms = 2000, sampleMs = SAMPLE_MS): Promise<Run> {
+async function underLoad(app: ExpressExample, ms = 1500, sampleMs = SAMPLE_MS): Promise<Run> {
   let last: MetricsSnapshot | undefined;
   const onMetrics = (s: MetricsSnapshot) => {
     last = s;
@@ -91,7 +91,7 @@ describe('contained faults: samples on time, requests succeed', () => {
         },
       },
     });
-    // If every sample waited the 500 ms timeout, 2 s would give 4 samples, not the ≥ 10 asked for.
+    // If every sample waited the 500 ms timeout, 1.5 s would give 3 samples, not the ≥ 7 asked for.
     const run = await underLoad(app);
     expect(run.last.database).toMatchObject({ status: 'critical', response_time_ms: null });
     expect(run.last.database.error).toMatch(/timed out|still pending/);
