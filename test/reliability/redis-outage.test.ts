@@ -119,6 +119,14 @@ describe.skipIf(!haveRedis)('Redis outages under request load (Express example, 
       expect(ts.length).toBeGreaterThanOrEqual(6);
       // Every application request the server answered is in some bucket, outage or not.
       expect(points.reduce((n, p) => n + p.requests, 0)).toBe(result.ok);
+      // The outage's own alert, raised while Redis was down (buffered) and cleared after, is there too.
+      const alerts = (await admin.lrange(`{${prefix}}:alerts`, 0, -1)).map(
+        (a) => JSON.parse(a) as { rule: string; event: string; instance: string },
+      );
+      expect(alerts.filter((a) => a.rule === 'redis').map((a) => [a.event, a.instance])).toEqual([
+        ['cleared', 'web-1'],
+        ['raised', 'web-1'],
+      ]);
     } finally {
       admin.disconnect();
     }
