@@ -2,8 +2,10 @@
 // period's step) and across instances (the fleet view). Percentiles are always re-computed from merged
 // HDR histograms, never averaged.
 
+import { SysvitalsError } from './errors.js';
 import { createHistogram, encodeHistogram, type Histogram, summarize } from './histogram.js';
 import { LatencyCounts } from './latency-counts.js';
+import { errorMessage } from './logger.js';
 import { round } from './status.js';
 import type { HistoryPeriod, MetricsSnapshot } from './types.js';
 
@@ -726,8 +728,22 @@ export async function queryHistory(store: HistoryReader, q: HistoryQuery): Promi
     caches.set(store, cache);
   }
   if (q.instance === 'all') {
-    return mergeInstances(await store.readAllInstances(w.startMs, w.endMs, w.stepMs), opts, cache);
+    const series = await readStore(() => store.readAllInstances(w.startMs, w.endMs, w.stepMs));
+    return mergeInstances(series, opts, cache);
   }
-  const points = await store.readPoints(q.instance, w.startMs, w.endMs, w.stepMs);
+  const points = await readStore(() => store.readPoints(q.instance, w.startMs, w.endMs, w.stepMs));
   return downsample(points, { ...opts, instance: q.instance }, cache);
+}
+
+/**
+ * A store that cannot be read (Redis down or frozen) is a dependency outage, not a bug of ours: it
+ * becomes ERR_SYSVITALS_STORE, which the admin API answers with 503 and Retry-After instead of 500.
+ */
+async function readStore<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof SysvitalsError) throw err; // ERR_SYSVITALS_CLOSED and the like keep their code
+    throw new SysvitalsError('ERR_SYSVITALS_STORE', `history store unavailable: ${errorMessage(err)}`);
+  }
 }

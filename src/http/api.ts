@@ -232,6 +232,13 @@ export function createAdminApi<R = IncomingMessage>(
         return;
       }
       outages.failed(key, err);
+      if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_STORE') {
+        // The store (Redis) is down or frozen: a dependency outage the client may retry, not our bug.
+        sendError(res, 503, 'unavailable', 'the history store is not answering; see the server log', {
+          'retry-after': 5,
+        });
+        return;
+      }
       if (res.headersSent) res.destroy();
       else sendError(res, 500, 'internal_error', 'internal error in the admin API; see the server log');
     }
