@@ -3,8 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { didYouMean } from './collector/config.js';
 import { MetricsCollector } from './collector/index.js';
+import { didYouMean } from './option-keys.js';
 import { serveCommand } from './serve.js';
 
 type FlagSpecs = NonNullable<ParseArgsConfig['options']>;

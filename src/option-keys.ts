@@ -1,16 +1,25 @@
 // Setup-time check of option names: an unknown key throws a coded error with a "did you mean" hint.
+// The one edit-distance suggester: options, rules, query parameters and CLI flags all use it.
 
-import { invalidOption, SysvitalsError } from './errors.js';
+import { invalidOption, SysvitalsError, type SysvitalsErrorCode } from './errors.js';
 
 /** Throws ERR_SYSVITALS_UNKNOWN_OPTION for a key not in `known` (e.g. `maxRoute` → "Did you mean `maxRoutes`?"). */
 export function rejectUnknownOptions(options: object, known: readonly string[], owner: string): void {
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
-    const hint = closest(key, known);
-    throw new SysvitalsError(
-      'ERR_SYSVITALS_UNKNOWN_OPTION',
-      `${owner}: unknown option \`${key}\`.${hint ? ` Did you mean \`${hint}\`?` : ''} Known options: ${known.join(', ')}.`,
-    );
+  rejectUnknownKeys(options, known, 'ERR_SYSVITALS_UNKNOWN_OPTION', (key) => {
+    const hint = suggest(key, known);
+    return `${owner}: unknown option \`${key}\`.${hint ? ` Did you mean \`${hint}\`?` : ''} Known options: ${known.join(', ')}.`;
+  });
+}
+
+/** Throws `code` with `message(key)` for the first key of `obj` that is not in `known`. */
+export function rejectUnknownKeys(
+  obj: object,
+  known: readonly string[],
+  code: SysvitalsErrorCode,
+  message: (key: string) => string,
+): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) throw new SysvitalsError(code, message(key));
   }
 }
 
@@ -22,21 +31,53 @@ export function checkInteger(value: unknown, name: string, min: number, max: num
   }
 }
 
-// Case-insensitive edit distance of at most 2: catches typos and wrong casing, not unrelated names.
-function closest(input: string, candidates: readonly string[]): string | undefined {
+export interface SuggestOptions {
+  /**
+   * Count a prefix either way (input of 2+ characters) as distance 1, so that `warn` finds `warning`.
+   * Default false.
+   */
+  readonly prefixes?: boolean;
+  /** Accept up to a third of the suggested name's length (at least 2) instead of 2. Default false. */
+  readonly scaled?: boolean;
+  /** Longer input gets no suggestion: bounds the work spent on untrusted input. Default unbounded. */
+  readonly maxInputLength?: number;
+}
+
+/**
+ * The known name closest to `input` (case-insensitive edit distance, at most 2 unless `scaled`), or
+ * undefined when nothing is close: catches typos and wrong casing, not unrelated names. Ties go to
+ * the earlier name in `known`.
+ */
+export function suggest(
+  input: string,
+  known: readonly string[],
+  options: SuggestOptions = {},
+): string | undefined {
+  if (options.maxInputLength !== undefined && input.length > options.maxInputLength) return undefined;
   const a = input.toLowerCase();
   let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const d = distance(a, candidate.toLowerCase());
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of known) {
+    const c = candidate.toLowerCase();
+    const prefix = options.prefixes === true && a.length >= 2 && (c.startsWith(a) || a.startsWith(c));
+    const d = prefix ? 1 : distance(a, c);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;
     }
   }
-  return best;
+  if (best === undefined) return undefined;
+  const limit = options.scaled === true ? Math.max(2, Math.floor(best.length / 3)) : 2;
+  return bestDistance <= limit ? best : undefined;
 }
 
+/** " Did you mean `x`?" for the name `suggest` finds, else "": appended to a setup error's first sentence. */
+export function didYouMean(input: string, known: readonly string[], options?: SuggestOptions): string {
+  const best = suggest(input, known, options);
+  return best === undefined ? '' : ` Did you mean \`${best}\`?`;
+}
+
+/** Levenshtein distance (insert, delete, substitute). */
 function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

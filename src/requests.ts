@@ -14,7 +14,7 @@ import {
   summarizeView,
   toHistogram,
 } from './latency-ring.js';
-import { checkInteger, rejectUnknownOptions } from './option-keys.js';
+import { checkInteger, rejectUnknownKeys, rejectUnknownOptions } from './option-keys.js';
 import { levelStatus, round } from './status.js';
 import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
 import type { Clock, FunctionStats, MetricsSnapshot, RouteStats } from './types.js';
@@ -141,14 +141,12 @@ function parseLevels(levels: RequestStatsOptions['levels']): RequestStatsConfig[
     });
   }
   if (levels === null || typeof levels !== 'object') throw invalidOption('`levels` must be an object.');
-  for (const key of Object.keys(levels)) {
-    if (!(RULE_NAMES as readonly string[]).includes(key)) {
-      throw new SysvitalsError(
-        'ERR_SYSVITALS_UNKNOWN_RULE',
-        `levels: unknown rule \`${key}\`. Known rules: ${RULE_NAMES.join(', ')}.`,
-      );
-    }
-  }
+  rejectUnknownKeys(
+    levels,
+    RULE_NAMES,
+    'ERR_SYSVITALS_UNKNOWN_RULE',
+    (key) => `levels: unknown rule \`${key}\`. Known rules: ${RULE_NAMES.join(', ')}.`,
+  );
   const one = (rule: 'error_rate' | 'api_response_time'): Readonly<RuleLevels> => {
     const given = levels[rule];
     if (given === undefined) return DEFAULT_LEVELS[rule];

@@ -1,8 +1,9 @@
 // AlertSystem: evaluates the rules against each snapshot; raises, escalates and clears alerts; keeps the history; notifies.
 
 import { randomUUID } from 'node:crypto';
-import { invalidOption, SysvitalsError } from '../errors.js';
+import { invalidOption } from '../errors.js';
 import { consoleLogger, OutageLog } from '../logger.js';
+import { didYouMean, rejectUnknownKeys } from '../option-keys.js';
 import { round } from '../status.js';
 import type {
   Alert,
@@ -17,11 +18,11 @@ import type {
 } from '../types.js';
 import { getHealthStatus } from './health.js';
 import {
+  ALERT_HINTS,
   type AlertRuleName,
   type AlertRulesConfig,
   type AlertRulesOptions,
   type AvailabilityRuleConfig,
-  didYouMean,
   type LevelRuleConfig,
   parseRules,
 } from './rules.js';
@@ -99,14 +100,13 @@ export class AlertSystem {
     if (options === null || typeof options !== 'object') {
       throw invalidOption('sysvitals: AlertSystem options must be an object.');
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.includes(key)) {
-        throw new SysvitalsError(
-          'ERR_SYSVITALS_UNKNOWN_OPTION',
-          `sysvitals: AlertSystem has no option \`${key}\`.${didYouMean(key, OPTION_KEYS)} Supported: ${OPTION_KEYS.join(', ')}.`,
-        );
-      }
-    }
+    rejectUnknownKeys(
+      options,
+      OPTION_KEYS,
+      'ERR_SYSVITALS_UNKNOWN_OPTION',
+      (key) =>
+        `sysvitals: AlertSystem has no option \`${key}\`.${didYouMean(key, OPTION_KEYS, ALERT_HINTS)} Supported: ${OPTION_KEYS.join(', ')}.`,
+    );
     const limit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) {
       throw invalidOption(`sysvitals: \`historyLimit\` must be an integer ≥ 1, got ${String(limit)}.`);

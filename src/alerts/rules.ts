@@ -1,6 +1,7 @@
 // Alert rule options: defaults, hysteresis clear levels, validation at setup into a frozen complete config.
 
 import { SysvitalsError } from '../errors.js';
+import { didYouMean, rejectUnknownKeys, type SuggestOptions } from '../option-keys.js';
 import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from '../thresholds.js';
 
 /** Rules on a dependency answering at all: raised as critical while its probe fails or times out. */
@@ -18,6 +19,12 @@ export const ALERT_RULE_NAMES: readonly AlertRuleName[] = Object.freeze([
  * active error-rate alert clears), so one failed request out of one is not a 100 % error rate alert.
  */
 export const DEFAULT_MIN_REQUESTS = 20;
+
+/**
+ * How the alert options suggest a near name: prefixes count (`warn` → `warning`) and long names allow
+ * more typos than option-keys' default of 2, as rule and property names are often abbreviated.
+ */
+export const ALERT_HINTS: SuggestOptions = Object.freeze({ prefixes: true, scaled: true });
 
 export interface LevelRuleOptions {
   /** Raise a warning at or above this value (percent, or ms for db_latency/api_response_time). */
@@ -118,15 +125,14 @@ export function parseRules(options: AlertRulesOptions | AlertRulesConfig = {}): 
     );
   }
   const given = options as Record<string, unknown>;
-  for (const name of Object.keys(given)) {
-    if (!(ALERT_RULE_NAMES as readonly string[]).includes(name)) {
-      throw new SysvitalsError(
-        'ERR_SYSVITALS_UNKNOWN_RULE',
-        `sysvitals: unknown alert rule \`${name}\`.${didYouMean(name, ALERT_RULE_NAMES)} ` +
-          `Known rules: ${ALERT_RULE_NAMES.join(', ')}.`,
-      );
-    }
-  }
+  rejectUnknownKeys(
+    given,
+    ALERT_RULE_NAMES,
+    'ERR_SYSVITALS_UNKNOWN_RULE',
+    (name) =>
+      `sysvitals: unknown alert rule \`${name}\`.${didYouMean(name, ALERT_RULE_NAMES, ALERT_HINTS)} ` +
+      `Known rules: ${ALERT_RULE_NAMES.join(', ')}.`,
+  );
   const out: Record<string, unknown> = {};
   for (const name of RULE_NAMES) out[name] = parseLevelRule(name, given[name]);
   for (const name of AVAILABILITY_RULE_NAMES) out[name] = parseAvailabilityRule(name, given[name]);
@@ -215,15 +221,14 @@ function ruleObject(name: string, raw: unknown, known: readonly string[]): Recor
     );
   }
   const opts = raw as Record<string, unknown>;
-  for (const key of Object.keys(opts)) {
-    if (!known.includes(key)) {
-      throw new SysvitalsError(
-        'ERR_SYSVITALS_UNKNOWN_OPTION',
-        `sysvitals: \`rules.${name}\` has an unsupported property, \`${key}\`.${didYouMean(key, known)} ` +
-          `Supported: ${known.join(', ')}.`,
-      );
-    }
-  }
+  rejectUnknownKeys(
+    opts,
+    known,
+    'ERR_SYSVITALS_UNKNOWN_OPTION',
+    (key) =>
+      `sysvitals: \`rules.${name}\` has an unsupported property, \`${key}\`.${didYouMean(key, known, ALERT_HINTS)} ` +
+      `Supported: ${known.join(', ')}.`,
+  );
   return opts;
 }
 
@@ -258,35 +263,4 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'object') return 'an object';
   return String(v);
-}
-
-/** " Did you mean `memory`?" for the closest known name, or '' when nothing is close. */
-export function didYouMean(input: string, known: readonly string[]): string {
-  const lower = input.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const candidate of known) {
-    const c = candidate.toLowerCase();
-    const prefix = lower.length >= 2 && (c.startsWith(lower) || lower.startsWith(c));
-    const d = prefix ? 1 : levenshtein(lower, c);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  if (best === undefined || bestDistance > Math.max(2, Math.floor(best.length / 3))) return '';
-  return ` Did you mean \`${best}\`?`;
-}
-
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }

@@ -1,9 +1,10 @@
 // Webhook channel: POSTs each alert event as JSON, in order, from a bounded queue, with a timeout and retries.
 
-import { invalidOption, SysvitalsError } from '../errors.js';
+import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
+import { didYouMean, rejectUnknownKeys } from '../option-keys.js';
 import type { AlertEvent, Logger } from '../types.js';
-import { didYouMean } from './rules.js';
+import { ALERT_HINTS } from './rules.js';
 
 export interface WebhookOptions {
   /** http(s) URL that receives `POST` with the JSON body `{ type, alert }` (see `transform`). */
@@ -59,14 +60,13 @@ export function parseWebhookOptions(options: WebhookOptions | string): WebhookCo
       'sysvitals: `webhook` must be a URL string or an object such as { url: "https://…" }.',
     );
   }
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN_KEYS.includes(key)) {
-      throw new SysvitalsError(
-        'ERR_SYSVITALS_UNKNOWN_OPTION',
-        `sysvitals: \`webhook\` has an unsupported property, \`${key}\`.${didYouMean(key, KNOWN_KEYS)}`,
-      );
-    }
-  }
+  rejectUnknownKeys(
+    opts,
+    KNOWN_KEYS,
+    'ERR_SYSVITALS_UNKNOWN_OPTION',
+    (key) =>
+      `sysvitals: \`webhook\` has an unsupported property, \`${key}\`.${didYouMean(key, KNOWN_KEYS, ALERT_HINTS)}`,
+  );
   let url: URL;
   try {
     url = new URL(String(opts.url));

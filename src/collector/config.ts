@@ -2,6 +2,7 @@
 
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
+import { didYouMean, rejectUnknownKeys } from '../option-keys.js';
 import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from '../thresholds.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 import { type Probe, type ProbeName, validateProbe } from './probes.js';
@@ -78,7 +79,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
   if (typeof options !== 'object' || options === null) {
     throw invalidOption('MetricsCollector options must be an object');
   }
-  rejectUnknownKeys(options, OPTION_NAMES, 'MetricsCollector option');
+  rejectUnknown(options, OPTION_NAMES, 'MetricsCollector option');
   const {
     clock,
     latencyClock,
@@ -113,7 +114,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     if (typeof probes !== 'object' || probes === null) {
       throw invalidOption('`probes` must be an object: { database?: probe, redis?: probe }');
     }
-    rejectUnknownKeys(probes, ['database', 'redis'], 'probe');
+    rejectUnknown(probes, ['database', 'redis'], 'probe');
     for (const name of ['database', 'redis'] as const) {
       if (probes[name] !== undefined) parsedProbes[name] = validateProbe(probes[name], `probes.${name}`);
     }
@@ -121,7 +122,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
 
   if (sources !== undefined) {
     if (typeof sources !== 'object' || sources === null) throw invalidOption('`sources` must be an object');
-    rejectUnknownKeys(sources, ['requests', 'websocketConnections'], 'source');
+    rejectUnknown(sources, ['requests', 'websocketConnections'], 'source');
     for (const [name, fn] of Object.entries(sources)) {
       if (fn !== undefined && typeof fn !== 'function')
         throw invalidOption(`\`sources.${name}\` must be a function`);
@@ -155,14 +156,13 @@ export function resolveLevels(
     throw invalidOption('`levels` must be an object such as { cpu: { warning: 80, critical: 95 } }');
   }
   const given = levels ?? {};
-  for (const key of Object.keys(given)) {
-    if (!(RULE_NAMES as readonly string[]).includes(key)) {
-      throw new SysvitalsError(
-        'ERR_SYSVITALS_UNKNOWN_RULE',
-        `Unknown rule \`${key}\` in levels.${didYouMean(key, RULE_NAMES)} Rules: ${RULE_NAMES.join(', ')}.`,
-      );
-    }
-  }
+  rejectUnknownKeys(
+    given,
+    RULE_NAMES,
+    'ERR_SYSVITALS_UNKNOWN_RULE',
+    (key) =>
+      `Unknown rule \`${key}\` in levels.${didYouMean(key, RULE_NAMES)} Rules: ${RULE_NAMES.join(', ')}.`,
+  );
   const out = {} as Record<RuleName, Readonly<RuleLevels>>;
   for (const rule of RULE_NAMES) {
     const partial = given[rule];
@@ -200,44 +200,11 @@ function positive(value: unknown, name: string): void {
   }
 }
 
-function rejectUnknownKeys(obj: object, known: readonly string[], what: string): void {
-  for (const key of Object.keys(obj)) {
-    if (!known.includes(key)) {
-      throw new SysvitalsError(
-        'ERR_SYSVITALS_UNKNOWN_OPTION',
-        `Unknown ${what} \`${key}\`.${didYouMean(key, known)} Known: ${known.join(', ')}.`,
-      );
-    }
-  }
-}
-
-/** " Did you mean `x`?" for a near miss (case-insensitive, edit distance ≤ 2), else "". */
-export function didYouMean(input: string, candidates: readonly string[]): string {
-  const a = input.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of candidates) {
-    const d = editDistance(a, c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best ? ` Did you mean \`${best}\`?` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(
-        (prev[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = row;
-  }
-  return prev[b.length] as number;
+function rejectUnknown(obj: object, known: readonly string[], what: string): void {
+  rejectUnknownKeys(
+    obj,
+    known,
+    'ERR_SYSVITALS_UNKNOWN_OPTION',
+    (key) => `Unknown ${what} \`${key}\`.${didYouMean(key, known)} Known: ${known.join(', ')}.`,
+  );
 }

@@ -1,6 +1,8 @@
 // Strict query-string parsing for the admin API: a bad, unknown or repeated parameter is a 400 that
 // names the parameter and what it accepts, never a silent default.
 
+import { suggest } from '../option-keys.js';
+
 /** One query parameter: its default, and a parser that returns INVALID for anything it does not accept. */
 export interface Param<T> {
   /** Human-readable list of accepted values, used in 400 messages. */
@@ -83,7 +85,7 @@ export function parseQuery<Q extends QuerySpec>(
     const known = Object.hasOwn(spec, name);
     if (!known && !extra.includes(name)) {
       const names = Object.keys(spec);
-      const hint = suggest(name, names);
+      const hint = suggest(name, names, { maxInputLength: 40 });
       return {
         ok: false,
         parameter: name,
@@ -119,32 +121,4 @@ export function parseQuery<Q extends QuerySpec>(
 /** Quotes user input for an error message: JSON-escaped and cut to a readable length. */
 function quote(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-}
-
-function suggest(name: string, candidates: readonly string[]): string | undefined {
-  if (name.length > 40) return undefined;
-  const lower = name.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of candidates) {
-    const d = editDistance(lower, c);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
-    }
-    prev = row;
-  }
-  return prev[b.length] as number;
 }
