@@ -7,12 +7,11 @@
 // Budget (issue 2): a warm collect() costs at most 2 ms of CPU at the median and stalls the event
 // loop at most 2 ms at its worst, on Linux.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import si from 'systeminformation';
 import { MetricsCollector } from '../src/collector/index.js';
+import { loadLine, machineLine, writeSection } from './lib/results.js';
 
 const BUDGET_CPU_MS = 2;
 const BUDGET_STALL_MS = 2;
@@ -120,18 +119,11 @@ const stallOk = r0.stall <= BUDGET_STALL_MS;
 const verdict = [
   `Budget (warm collect on Linux): CPU median ≤ ${BUDGET_CPU_MS} ms: **${cpuOk ? 'met' : 'NOT met'}** (${fmt(r0.cpuMedian)} ms);`,
   `worst stall ≤ ${BUDGET_STALL_MS} ms: **${stallOk ? 'met' : 'NOT met'}** (${fmt(r0.stall)} ms; the idle loop's worst on this machine in the same run: ${fmt(floor.stall)} ms).`,
-  `Load average during the run: ${os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')} on ${os.cpus().length} cores.`,
+  loadLine(),
 ].join(' ');
 
-const cpu = os.cpus()[0];
-const machine = `${os.type()} ${os.release()} ${os.arch()}, ${os.cpus().length} × ${cpu?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 1024 ** 3)} GB RAM`;
 const section = [
-  '## collect',
-  '',
-  `Machine: ${machine}. Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+  machineLine(),
   `Method: \`npx tsx bench/collect.ts\`; ${ROUNDS} rounds × ${SAMPLES} warm collections per variant, interleaved by round, ${GAP_MS} ms apart; CPU = process.cpuUsage() (user + system, all threads) around each collection; stall = max of monitorEventLoopDelay at ${STALL_RESOLUTION_MS} ms resolution from the start of each collection to the next, less the resolution. systeminformation variant: \`Promise.all([currentLoad(), mem(), fsSize(), networkStats()])\`.`,
   '',
   table,
@@ -139,20 +131,6 @@ const section = [
   verdict,
 ].join('\n');
 
-console.log(`\n${section}\n`);
+console.log(`\n## collect\n\n${section}\n`);
 
-if (!values['no-write']) {
-  const file = new URL('./RESULTS.md', import.meta.url);
-  const start = '<!-- bench:collect:start -->';
-  const end = '<!-- bench:collect:end -->';
-  const block = `${start}\n${section}\n${end}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  text =
-    i >= 0 && j > i
-      ? text.slice(0, i) + block + text.slice(j + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
-  console.log('bench/RESULTS.md: section collect updated');
-}
+if (!values['no-write']) writeSection('collect', section);

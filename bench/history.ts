@@ -8,8 +8,6 @@
 // Budgets (issue 4, issue 8): 7d view ≤ 5 ms from memory, ≤ 50 ms from Redis; ≤ 1 KB of Redis memory
 // per stored point; fleet 7d view for 8 instances < 100 ms.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import {
@@ -25,6 +23,7 @@ import { MemoryStore } from '../src/stores/memory.js';
 import { RedisStore } from '../src/stores/redis.js';
 import { redisAvailable, startRedis } from '../test/helpers/redis-server.js';
 import { realisticPoint, rng } from '../test/stores/points.js';
+import { loadLine, machineLine, writeSection } from './lib/results.js';
 
 const { values } = parseArgs({
   options: {
@@ -257,17 +256,8 @@ const sizes = redisInfo
   : 'Redis: not measured (no redis-server).';
 const writes = `Write cost per point (CPU, including the two rollups): MemoryStore ${fmt(memFill.cpuUsPerPoint / 1000)} ms${redisFill ? `, RedisStore ${fmt(redisFill.cpuUsPerPoint / 1000)} ms (one pipeline per point)` : ''}; once a minute in a running monitor.`;
 
-const cpu = os.cpus()[0];
-const machine = `${os.type()} ${os.release()} ${os.arch()}, ${os.cpus().length} × ${cpu?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 1024 ** 3)} GB RAM`;
 const section = [
-  '## history',
-  '',
-  `Machine: ${machine}. Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}. Load average at the end: ${os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(
-      ' / ',
-    )} (other work on the machine shows in the medians; the minimums are closer to an idle machine).`,
+  `${machineLine()} ${loadLine()} Other work on the machine shows in the medians; the minimums are closer to an idle machine.`,
   `Method: \`npx tsx bench/history.ts\`; ${POINTS} one-minute points (${POOL} distinct realistic minutes, ~${RATE} requests each with log-normal latencies, cycled) written through each store's appendPoint with a simulated clock; then ${RUNS} interleaved runs of each query, wall time from the store read to the finished view (JSON-ready points). The fleet is web-1's week copied server-side to ${INSTANCES - 1} more instance ids. Redis: a private redis-server ${redisAvailable ? '' : '(absent) '}on loopback.`,
   '',
   table,
@@ -279,20 +269,6 @@ const section = [
   ...verdicts,
 ].join('\n');
 
-console.log(`\n${section}\n`);
+console.log(`\n## history\n\n${section}\n`);
 
-if (!values['no-write']) {
-  const file = new URL('./RESULTS.md', import.meta.url);
-  const start = '<!-- bench:history:start -->';
-  const stop = '<!-- bench:history:end -->';
-  const block = `${start}\n${section}\n${stop}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const i = text.indexOf(start);
-  const j = text.indexOf(stop);
-  text =
-    i >= 0 && j > i
-      ? text.slice(0, i) + block + text.slice(j + stop.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
-  console.log('bench/RESULTS.md: section history updated');
-}
+if (!values['no-write']) writeSection('history', section);

@@ -6,10 +6,11 @@
 // framework in the same round. Server CPU per request comes from /proc/PID/stat, RSS from /proc/PID/status.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { machineLine, writeSection } from './lib/results.js';
 
 const VARIANTS: Record<string, string[]> = {
   express: ['bare', 'sysvitals', 'express-prom-bundle', 'express-status-monitor', 'swagger-stats'],
@@ -44,7 +45,6 @@ if (only.size > 0) {
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SERVER = here('./overhead-server.ts');
 const AUTOCANNON = here('../node_modules/autocannon/autocannon.js');
-const RESULTS = here('./RESULTS.md');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const pinned = availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
 
@@ -258,13 +258,9 @@ for (const r of failures)
   console.log(`warning: ${r.framework}/${r.variant} had ${r.errors} failed or non-2xx responses`);
 
 if (!flags['no-write']) {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const section = [
-    '<!-- bench:overhead:start -->',
-    '## overhead',
-    '',
-    `\`npx tsx bench/overhead.ts\` — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${availableParallelism()} × ${cpu}.`,
-    `GET /users/:id (JSON), autocannon -c ${connections}, ${rounds} interleaved rounds of ${duration} s after a ${warmup} s warm-up,`,
+    machineLine(),
+    `\`npx tsx bench/overhead.ts\`: GET /users/:id (JSON), autocannon -c ${connections}, ${rounds} interleaved rounds of ${duration} s after a ${warmup} s warm-up,`,
     `${pinned ? 'server pinned to CPU 0 and autocannon to CPU 1' : 'not pinned'}; every server runs under \`node --import tsx\`.`,
     'Ratios are the median of per-round ratios to the bare framework of the same round; absolute figures are medians.',
     '',
@@ -274,15 +270,8 @@ if (!flags['no-write']) {
     rounds < 3 || duration < 10
       ? '**Short run** (fewer than 3 rounds or under 10 s): a check that the benchmark works, not figures to quote.'
       : '',
-    '<!-- bench:overhead:end -->',
   ]
     .filter((line, i, all) => line !== '' || all[i - 1] !== '')
     .join('\n');
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const pattern = /<!-- bench:overhead:start -->[\s\S]*?<!-- bench:overhead:end -->/;
-  const next = pattern.test(current)
-    ? current.replace(pattern, section)
-    : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(RESULTS, next);
-  console.log(`wrote the overhead section of ${RESULTS}`);
+  writeSection('overhead', section);
 }

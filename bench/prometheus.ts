@@ -2,8 +2,6 @@
 // prom-client's `register.metrics()` holding the same series, in the same run.
 // Run: npx tsx bench/prometheus.ts [--runs N] [--rounds N] [--write] (--write updates bench/RESULTS.md)
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Counter, Gauge, Histogram as PromHistogram, Registry } from 'prom-client';
 import {
@@ -15,6 +13,7 @@ import {
 import { silentLogger } from '../src/logger.js';
 import { createMonitor } from '../src/monitor.js';
 import { parseExposition } from '../test/http/prometheus-parse.js';
+import { loadLine, machineLine, writeSection } from './lib/results.js';
 
 const BUDGET_MS = 2;
 const ROUTES = 100;
@@ -151,18 +150,16 @@ async function main() {
     return `| ${name} | ${med.toFixed(3)} | ${p99(runs[v]!).toFixed(3)} | ${median(ratios[v]!).toFixed(2)} | ${series(outputs[v]!)} | ${outputs[v]!.length} | ${verdict} |`;
   });
   const table: string[] = [
+    machineLine(),
     `${ROUTES} routes × 3 status classes (${REQUESTS.toLocaleString('en')} requests), ${FUNCTIONS} @timed functions ` +
-      `(${CALLS.toLocaleString('en')} calls), default buckets; ${ROUNDS} interleaved rounds × ${RUNS} runs; ` +
-      `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()}, ${new Date().toISOString().slice(0, 10)}. ` +
+      `(${CALLS.toLocaleString('en')} calls), default buckets; ${ROUNDS} interleaved rounds × ${RUNS} runs. ` +
       'The whole scrape reads a cached snapshot (host collection excluded: it runs on the sample timer).',
     '',
     `| variant | median ms | p99 ms | ratio to prom-client | series | bytes | budget ≤ ${BUDGET_MS} ms |`,
     '|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    `Load average during the run: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')} on ${cpus().length} cores.`,
+    loadLine(),
   ];
   const whole = median(runs[1]!);
   if (whole > BUDGET_MS) {
@@ -180,28 +177,6 @@ async function main() {
   console.log(table.join('\n'));
   if (args.write) writeSection('prometheus', table.join('\n'));
   await monitor.close();
-}
-
-function writeSection(topic: string, body: string) {
-  const file = new URL('./RESULTS.md', import.meta.url);
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    text =
-      '# Benchmark results\n\nLatest figures of `bench/*.ts` on this machine; re-run a script with `--write` to update its section.\n';
-  }
-  const start = `<!-- bench:${topic}:start -->`;
-  const end = `<!-- bench:${topic}:end -->`;
-  const section = `${start}\n## ${topic}\n\n${body}\n${end}`;
-  const from = text.indexOf(start);
-  const to = text.indexOf(end);
-  text =
-    from >= 0 && to > from
-      ? text.slice(0, from) + section + text.slice(to + end.length)
-      : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, text);
-  console.log(`wrote the ${topic} section of bench/RESULTS.md`);
 }
 
 await main();

@@ -7,7 +7,6 @@
 // Budgets (issue 3): RequestStats.record ≤ 150 ns median; @timed adds ≤ 300 ns to a sync method.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
@@ -17,6 +16,7 @@ import { FunctionTimings } from '../src/function-stats.js';
 import { createHistogram } from '../src/histogram.js';
 import { RequestStats } from '../src/requests.js';
 import { setDefaultRecorder, timed } from '../src/timing.js';
+import { loadLine, machineLine, writeSection } from './lib/results.js';
 
 // One core, so that the other core's noise (and our own GC threads) moves less.
 if (process.env.SYSVITALS_BENCH_PINNED !== '1' && spawnSync('taskset', ['-V']).status === 0) {
@@ -250,8 +250,7 @@ const rows = variants.map((v) => {
 const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
 const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
 const section = [
-  `### record — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, ` +
-    `${process.env.SYSVITALS_BENCH_PINNED === '1' ? 'pinned to CPU 0' : 'not pinned'}, load average ${os.loadavg()[0]?.toFixed(2)} at start`,
+  `${machineLine()} ${process.env.SYSVITALS_BENCH_PINNED === '1' ? 'Pinned to CPU 0' : 'Not pinned'}. ${loadLine()}`,
   '',
   `\`npx tsx bench/record.ts\`: ${CALLS.toLocaleString('en')} calls per run, median of ${RUNS} interleaved runs. ` +
     'Inputs: 20 route templates × 3 methods, 3% errors, log-normal durations, precomputed ' +
@@ -276,20 +275,6 @@ const section = [
     "machine's; judge the budgets on a run where that factor is near 1.",
 ].join('\n');
 
-console.log(`\n${section}\n`);
+console.log(`\n## record\n\n${section}\n`);
 
-if (!values['no-write']) {
-  const file = new URL('./RESULTS.md', import.meta.url);
-  const start = '<!-- bench:record:start -->';
-  const end = '<!-- bench:record:end -->';
-  const block = `${start}\n${section}\n${end}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  text =
-    i >= 0 && j > i
-      ? text.slice(0, i) + block + text.slice(j + end.length)
-      : `${text.trimEnd()}\n\n${block}\n`;
-  writeFileSync(file, text);
-  console.log('bench/RESULTS.md: section record updated');
-}
+if (!values['no-write']) writeSection('record', section);
