@@ -1,6 +1,7 @@
 // Property tests: random and hostile requests at every admin route on Express, Fastify and Koa (real servers,
 // a real monitor). Every answer is a 2xx or a 4xx in the envelope (or a documented 304/503); never a 5xx, a
-// stack trace, a leaked file, or a change of the monitor's state. fast-check prints the seed of a failure.
+// stack trace, a leaked file, or a change of the monitor's state. fast-check prints the seed of a failure;
+// replay it with SYSVITALS_FUZZ_SEED=<seed>, and run more cases with SYSVITALS_FUZZ_RUNS=<n> (default 150).
 
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -33,6 +34,9 @@ import { type RawResponse, rawRequest } from './raw-client.js';
 
 /** Runs per property per adapter: enough to find the usual mistakes, few enough for `npm test`. */
 const RUNS = Number(process.env.SYSVITALS_FUZZ_RUNS ?? 150);
+/** Replays a failure: fast-check prints `seed` (and `path`) when a property fails. */
+const SEED =
+  process.env.SYSVITALS_FUZZ_SEED === undefined ? {} : { seed: Number(process.env.SYSVITALS_FUZZ_SEED) };
 /** A property runs a few hundred real requests; on a loaded two-core machine that can take a while. */
 const TIMEOUT_MS = 120_000;
 
@@ -91,7 +95,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
             );
           }
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS, ...SEED },
       );
     },
     TIMEOUT_MS,
@@ -106,7 +110,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
         fc.asyncProperty(adminRequestArb, async (r) => {
           await probe(target, r, before);
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS, ...SEED },
       );
     },
     TIMEOUT_MS,
@@ -133,7 +137,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
             expect(error.message).toMatch(/parameter|invalid/);
           }
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS, ...SEED },
       );
     },
     TIMEOUT_MS,
@@ -190,7 +194,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
             await probe(target, r, before);
           },
         ),
-        { numRuns: Math.ceil(RUNS / 3) },
+        { numRuns: Math.ceil(RUNS / 3), ...SEED },
       );
     },
     TIMEOUT_MS,
@@ -208,7 +212,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
           // A traversal resolves to nothing (4xx) or, when it normalises inside the dashboard, to one of its assets.
           if (res.status < 300) expect(res.headers['content-type'], describeRequest(r)).not.toMatch(/json/);
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS, ...SEED },
       );
     },
     TIMEOUT_MS,

@@ -10,6 +10,8 @@ import { authorizationArb, carriesToken, PROTO_KEYS, TRAVERSALS } from './hostil
 import { rawExchange, rawRequest } from './raw-client.js';
 
 const RUNS = Math.ceil(Number(process.env.SYSVITALS_FUZZ_RUNS ?? 150) / 3);
+const SEED =
+  process.env.SYSVITALS_FUZZ_SEED === undefined ? {} : { seed: Number(process.env.SYSVITALS_FUZZ_SEED) };
 
 beforeAll(() => {
   vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -138,7 +140,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
         expectSafeAnswer(res, what);
         expect(await settledStateOf(target.monitor, before), what).toEqual(before);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...SEED },
     );
   }, 120_000);
 });
