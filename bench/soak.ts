@@ -571,7 +571,7 @@ function soakSection(r: SoakReport, a: Analysis): string[] {
     )
     .join('\n');
   return [
-    `Express example (\`examples/express.ts\`, MemoryStore, 5 s samples, admin token) under autocannon -c ${connections} for ${duration} s,`,
+    `Express example (\`examples/express.ts\`: MemoryStore, the monitor sampling every 5 s, an admin token) under autocannon -c ${connections} for ${duration} s,`,
     `${pinned ? 'server pinned to CPU 0 and autocannon to CPU 1' : 'not pinned'}; a dashboard-like SSE client connected throughout and the admin API`,
     `polled (metrics/ + health/) every ${intervalS} s. Heap (V8 heap used plus ArrayBuffer memory, where typed arrays live) is measured after a full GC in the`,
     'server process; RSS from /proc/PID/status.',
