@@ -12,13 +12,14 @@
 // The same file is the server (`--serve`), the load generator (`--load`) and the fold run (`--fold`).
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { machineLine, writeSection } from './lib/results.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -38,9 +39,7 @@ const { values: flags } = parseArgs({
   },
 });
 
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
-const RESULTS = here('./RESULTS.md');
 const TOKEN = 'soak-admin-token';
 const BASE_PATH = '/api/core/admin/system';
 /** Growth allowed after warm-up. Shrinking is not a leak: RSS moves ±10 % as V8 resizes the young generation. */
@@ -621,23 +620,10 @@ function foldSection(variants: FoldVariant[]): string[] {
   ];
 }
 
-function writeResults(lines: string[]): void {
-  const section = ['<!-- bench:soak:start -->', '## soak', '', ...lines, '<!-- bench:soak:end -->']
-    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
-    .join('\n');
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-  const pattern = /<!-- bench:soak:start -->[\s\S]*?<!-- bench:soak:end -->/;
-  const next = pattern.test(current)
-    ? current.replace(pattern, section)
-    : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(RESULTS, next);
-  console.log(`wrote the soak section of ${RESULTS}`);
-}
-
 async function main(): Promise<void> {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines: string[] = [
-    `\`npx tsx bench/soak.ts${duration !== 600 ? ` --duration ${duration}` : ''}\` — ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${availableParallelism()} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 0)} GB RAM.`,
+    machineLine(),
+    `Command: \`npx tsx bench/soak.ts${duration !== 600 ? ` --duration ${duration}` : ''}\`.`,
     '',
   ];
   const loadBefore = loadavg()
@@ -668,7 +654,8 @@ async function main(): Promise<void> {
       `**Short run** (${duration} s, not the default 10 minutes, on a shared machine): a check that the benchmark works; take the 10-minute figures on a quiet machine.`,
     );
   }
-  if (!flags['no-write']) writeResults(lines);
+  if (!flags['no-write'])
+    writeSection('soak', lines.filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n'));
   if (!ok) process.exitCode = 1;
 }
 
