@@ -1,7 +1,7 @@
 // Property tests: random and hostile requests at every admin route on Express, Fastify and Koa (real servers,
 // a real monitor). Every answer is a 2xx or a 4xx in the envelope (or a documented 304/503); never a 5xx, a
 // stack trace, a leaked file, or a change of the monitor's state. fast-check prints the seed of a failure;
-// replay it with SYSVITALS_FUZZ_SEED=<seed>, and run more cases with SYSVITALS_FUZZ_RUNS=<n> (default 150).
+// replay it with SYSVITALS_FUZZ_SEED=<seed>, and run more cases with SYSVITALS_FUZZ_RUNS=<n> (default 200).
 
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -33,7 +33,7 @@ import {
 import { type RawResponse, rawRequest } from './raw-client.js';
 
 /** Runs per property per adapter: enough to find the usual mistakes, few enough for `npm test`. */
-const RUNS = Number(process.env.SYSVITALS_FUZZ_RUNS ?? 150);
+const RUNS = Number(process.env.SYSVITALS_FUZZ_RUNS ?? 200);
 /** Replays a failure: fast-check prints `seed` (and `path`) when a property fails. */
 const SEED =
   process.env.SYSVITALS_FUZZ_SEED === undefined ? {} : { seed: Number(process.env.SYSVITALS_FUZZ_SEED) };

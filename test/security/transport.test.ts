@@ -9,7 +9,7 @@ import { BASE, expectSafeAnswer, settledStateOf, startTarget, type Target, TOKEN
 import { authorizationArb, carriesToken, PROTO_KEYS, TRAVERSALS } from './hostile.js';
 import { rawExchange, rawRequest } from './raw-client.js';
 
-const RUNS = Math.ceil(Number(process.env.SYSVITALS_FUZZ_RUNS ?? 150) / 3);
+const RUNS = Math.ceil(Number(process.env.SYSVITALS_FUZZ_RUNS ?? 200) / 3);
 const SEED =
   process.env.SYSVITALS_FUZZ_SEED === undefined ? {} : { seed: Number(process.env.SYSVITALS_FUZZ_SEED) };
 
