@@ -86,11 +86,14 @@ export async function stateOf(monitor: SystemMonitor): Promise<unknown> {
   };
 }
 
-/** Waits (in event-loop turns, not time) until closed streams have unsubscribed, then takes the state. */
+/**
+ * The state once streams the client hung up on have unsubscribed (the server learns of it asynchronously,
+ * later on a loaded machine): polls while it differs from `expected`, for at most about 2 s.
+ */
 export async function settledStateOf(monitor: SystemMonitor, expected: unknown): Promise<unknown> {
   let state = await stateOf(monitor);
-  for (let i = 0; i < 50 && JSON.stringify(state) !== JSON.stringify(expected); i++) {
-    await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 200 && JSON.stringify(state) !== JSON.stringify(expected); i++) {
+    await new Promise((r) => setTimeout(r, 10));
     state = await stateOf(monitor);
   }
   return state;

@@ -14,6 +14,7 @@ import {
   hasMalformedEncoding,
   settledStateOf,
   startTarget,
+  stateOf,
   type Target,
   TOKEN,
 } from './fixture.js';
@@ -84,7 +85,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
     'token mode: any method, path, query and Authorization header gets a safe answer and changes nothing',
     async () => {
       const target = await start({ adminToken: TOKEN });
-      const before = await settledStateOf(target.monitor, undefined);
+      const before = await stateOf(target.monitor);
       await fc.assert(
         fc.asyncProperty(adminRequestArb, async (r) => {
           const res = await probe(target, r, before);
@@ -105,7 +106,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
     'loopback mode: the same hostile requests from this machine, with no credentials configured',
     async () => {
       const target = await start();
-      const before = await settledStateOf(target.monitor, undefined);
+      const before = await stateOf(target.monitor);
       await fc.assert(
         fc.asyncProperty(adminRequestArb, async (r) => {
           await probe(target, r, before);
@@ -120,7 +121,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
     'hostile query strings on each data route: 200 or a 400 naming a parameter',
     async () => {
       const target = await start({ adminToken: TOKEN });
-      const before = await settledStateOf(target.monitor, undefined);
+      const before = await stateOf(target.monitor);
       const routes = ['metrics/', 'health/', 'alerts/', 'history/', 'token/', 'metrics/prometheus'];
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...routes), queryArb, async (route, query) => {
@@ -147,7 +148,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
     'every method on every route: GET/HEAD where served, 405 with Allow elsewhere',
     async () => {
       const target = await start({ adminToken: TOKEN });
-      const before = await settledStateOf(target.monitor, undefined);
+      const before = await stateOf(target.monitor);
       const auth = { authorization: `Bearer ${TOKEN}` };
       for (const route of [
         'metrics/',
@@ -179,7 +180,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
     'long paths (8 KB and more) under every route',
     async () => {
       const target = await start({ adminToken: TOKEN });
-      const before = await settledStateOf(target.monitor, undefined);
+      const before = await stateOf(target.monitor);
       await fc.assert(
         fc.asyncProperty(
           methodArb,
@@ -204,7 +205,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
     'encoded traversal at the dashboard never leaves its files',
     async () => {
       const target = await start({ adminToken: TOKEN });
-      const before = await settledStateOf(target.monitor, undefined);
+      const before = await stateOf(target.monitor);
       await fc.assert(
         fc.asyncProperty(dashboardPathArb, authorizationArb, async (path, authorization) => {
           const r = { method: 'GET', path, headers: authHeaders(authorization) };

@@ -5,7 +5,15 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { attachWebSocket } from '../../src/http/websocket.js';
 import { harnesses } from '../adapters/harness.js';
-import { BASE, expectSafeAnswer, settledStateOf, startTarget, type Target, TOKEN } from './fixture.js';
+import {
+  BASE,
+  expectSafeAnswer,
+  settledStateOf,
+  startTarget,
+  stateOf,
+  type Target,
+  TOKEN,
+} from './fixture.js';
 import { authorizationArb, carriesToken, PROTO_KEYS, TRAVERSALS } from './hostile.js';
 import { rawExchange, rawRequest } from './raw-client.js';
 
@@ -51,7 +59,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
 
   it('heads over 16 KB (a huge Authorization) are refused by node with 431; the server serves on', async () => {
     const target = await start({ api: { adminToken: TOKEN } });
-    const before = await settledStateOf(target.monitor, undefined);
+    const before = await stateOf(target.monitor);
     for (const size of [16 * 1024, 64 * 1024]) {
       const res = await rawRequest(target.url, {
         method: 'GET',
@@ -76,7 +84,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
 
   it('malformed requests get node’s 400 and nothing else; the server serves on', async () => {
     const target = await start({ api: { adminToken: TOKEN } });
-    const before = await settledStateOf(target.monitor, undefined);
+    const before = await stateOf(target.monitor);
     const base = `${BASE}/metrics/`;
     const heads = [
       // raw UTF-8 in the request line (clients percent-encode it)
@@ -110,7 +118,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
       logger: target.logger,
     });
     cleanups.push(() => attached.close());
-    const before = await settledStateOf(target.monitor, undefined);
+    const before = await stateOf(target.monitor);
     const pathArb = fc.oneof(
       fc.constant(attached.path),
       fc.constant(`${attached.path}/`),
