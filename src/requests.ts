@@ -6,6 +6,7 @@ import type { Histogram } from './histogram.js';
 import {
   addView,
   type CountsView,
+  CumulativeCounts,
   clearView,
   createView,
   LatencyRing,
@@ -187,7 +188,7 @@ function createCounters(slots: number): Float64Array {
   return counters;
 }
 
-// One method + route pair, or the fold: counters and a latency ring whose totals go to a shared sink.
+// One method + route pair, or the fold: counters and a latency ring (windows only; totals are kept apart).
 class Entry {
   readonly method: string;
   readonly route: string;
@@ -210,10 +211,11 @@ class Entry {
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and
  * never awaits; reads rotate the windows lazily from `clock.now()` (no timers).
  *
- * A request updates the server's counters, its route's counters and its route's latency ring:
- * server-wide latency is merged from the routes on read (every few seconds) rather than recorded
- * twice on the hot path, and totals since start are folded into one shared view as sub-windows are
- * reused. The history bucket is the difference of those totals between two takeBucket() calls.
+ * A request updates its route's counters, its route's latency ring and one server-wide cumulative
+ * counts array: windowed server-wide latency is merged from the routes on read (every few seconds),
+ * while latency since start (Prometheus, history buckets) is kept as it is recorded, so reading it
+ * is a hand-over rather than a merge of every route's sub-windows. The history bucket is the
+ * difference of those totals between two takeBucket() calls.
  */
 export class RequestStats {
   readonly config: RequestStatsConfig;
@@ -237,8 +239,8 @@ export class RequestStats {
   private latPos = 0;
   private nextBoundary = Number.NEGATIVE_INFINITY;
   private droppedCount = 0;
-  /** Latency folded out of reused sub-windows of every route, since start. */
-  private readonly folded = createView();
+  /** Latency of every request since start, incremented by record() beside the route's ring. */
+  private readonly cumulative = new CumulativeCounts();
   /** Cumulative latency and status totals at the last takeBucket(). */
   private readonly taken = createView();
   private readonly takenTotals = new Float64Array(5);
@@ -279,7 +281,9 @@ export class RequestStats {
       const b = this.pos * STRIDE;
       if (counters[b] !== this.sub) this.openCounters(counters, b);
       counters[b + cls]!++;
-      entry.latency.record(this.lat, this.latPos, slotOf(us), us, false);
+      const slot = slotOf(us);
+      entry.latency.record(this.lat, this.latPos, slot, us, false);
+      this.cumulative.add(slot, us, false);
       if (us > this.bucketMax) this.bucketMax = us;
     } catch {
       // Only a throwing injected clock can get here; monitoring must not break the request.
@@ -334,29 +338,32 @@ export class RequestStats {
 
   /** Requests, 4xx and 5xx since the previous call, with their latency; starts a new bucket. */
   takeBucket(): RequestBucket {
-    const view = this.cumulativeView();
+    const cumulative = this.cumulative;
     const taken = this.taken;
-    const now = view.counts as Float64Array;
+    const view = this.scratch;
+    clearView(view);
+    // One pass over the used slots: the bucket is the cumulative counts minus those at the last call.
+    const now = cumulative.counts;
     const before = taken.counts;
-    for (let i = view.lo; i <= view.hi; i++) {
+    const out = view.counts;
+    const { lo, hi } = cumulative;
+    for (let i = lo; i <= hi; i++) {
       const c = now[i] as number;
-      now[i] = c - (before[i] as number);
+      out[i] = c - (before[i] as number);
       before[i] = c;
     }
-    if (view.lo < taken.lo) taken.lo = view.lo;
-    if (view.hi > taken.hi) taken.hi = view.hi;
-    const n = view.n - taken.n;
-    taken.n = view.n;
-    view.n = n;
-    const sum = view.sum - taken.sum;
-    taken.sum = view.sum;
-    view.sum = sum;
+    view.lo = lo;
+    view.hi = hi;
+    view.n = cumulative.n - taken.n;
+    taken.n = cumulative.n;
+    view.sum = cumulative.sum - taken.sum;
+    taken.sum = cumulative.sum;
     view.max = this.bucketMax;
     this.bucketMax = 0;
     const totals = this.classTotals();
     const tt = this.takenTotals;
     const bucket: RequestBucket = {
-      requests: n,
+      requests: view.n,
       count_4xx: (totals[3] as number) - (tt[3] as number),
       count_5xx: (totals[4] as number) - (tt[4] as number),
       histogram: toHistogram(view),
@@ -373,15 +380,16 @@ export class RequestStats {
 
   /** Latency of every request since start, a new histogram in microseconds (Prometheus). */
   cumulativeHistogram(): Histogram {
-    return toHistogram(this.cumulativeView());
+    return toHistogram(this.cumulative);
   }
 
   /**
    * The same as cumulativeHistogram() as a counts view, without building an HDR histogram (Prometheus
-   * scrapes). The view is reused: read it before the next call on this object.
+   * scrapes). O(1): the view is the live cumulative counts, read-only to the caller, and moves with
+   * every record(); read it synchronously (a scrape serialises it in one pass).
    */
-  cumulativeCounts(): CountsView {
-    return this.cumulativeView();
+  cumulativeCounts(): Readonly<CountsView> {
+    return this.cumulative;
   }
 
   /** Requests since start per method, route and status class (non-zero ones), `other` last. */
@@ -429,7 +437,7 @@ export class RequestStats {
   /** Bytes held in typed arrays (counters and histograms), for sizing. */
   get bytes(): number {
     let bytes = this.takenTotals.byteLength;
-    bytes += this.folded.counts.byteLength + this.taken.counts.byteLength;
+    bytes += this.cumulative.bytes + this.taken.counts.byteLength;
     bytes += this.scratch.counts.byteLength + this.routeScratch.counts.byteLength;
     for (const e of this.allEntries()) bytes += e.bytes;
     return bytes;
@@ -509,7 +517,8 @@ export class RequestStats {
   }
 
   private createEntry(method: string, route: string): Entry {
-    return new Entry(method, route, this.slots, new LatencyRing(this.latencySlots, this.folded));
+    // No totals sink: latency since start is kept by record() in `cumulative`.
+    return new Entry(method, route, this.slots, new LatencyRing(this.latencySlots, null));
   }
 
   // Common methods by a switch (interned strings compare by pointer); others get the next index,
@@ -550,15 +559,6 @@ export class RequestStats {
     const view = this.scratch;
     clearView(view);
     for (const e of this.allEntries()) e.latency.addWindow(this.lat, view);
-    return view;
-  }
-
-  // Server-wide latency since start: what was folded plus every live sub-window (scratch view).
-  private cumulativeView(): CountsView {
-    const view = this.scratch;
-    clearView(view);
-    addView(view, this.folded);
-    for (const e of this.allEntries()) e.latency.addLive(view);
     return view;
   }
 

@@ -1,6 +1,9 @@
+import type { JsHistogram } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../src/errors.js';
 import { FunctionTimings, OTHER_FUNCTION } from '../src/function-stats.js';
+import { createHistogram } from '../src/histogram.js';
+import { COUNTS_LENGTH, microsOf } from '../src/latency-ring.js';
 
 const T0 = 1_700_000_040_000; // a multiple of 15 s, so sub-window edges fall on round offsets
 
@@ -128,3 +131,66 @@ describe('FunctionTimings', () => {
     }
   });
 });
+
+describe('FunctionTimings totals since start', () => {
+  it('equal an hdr histogram of every call per name, across sub-window reuse and `other` folding', () => {
+    // 5 names for 3 tracked ones: two fold into `other`; 5 minutes of calls reuse each 15 s
+    // sub-window 5 times.
+    const { clock, stats } = setup({ maxNames: 3 });
+    let seed = 3;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const expected = new Map<string, { h: JsHistogram; sum: number; max: number; errors: number }>();
+    const tracked = new Set<string>();
+    for (let step = 0; step < 5 * 60; step++) {
+      clock.t = T0 + step * 1_000;
+      for (let k = 0; k < 4; k++) {
+        const index = Math.floor(random() * 5);
+        const durationMs = random() ** 2 * 800;
+        const failed = random() < 0.05;
+        stats.record(`fn${index}`, durationMs, failed);
+        // The first three names called are tracked; later ones fold into `other`.
+        if (tracked.size < 3) tracked.add(`fn${index}`);
+        const name = tracked.has(`fn${index}`) ? `fn${index}` : OTHER_FUNCTION;
+        let e = expected.get(name);
+        if (e === undefined) {
+          e = { h: createHistogram() as unknown as JsHistogram, sum: 0, max: 0, errors: 0 };
+          expected.set(name, e);
+        }
+        const us = microsOf(durationMs);
+        e.h.recordValue(us);
+        e.sum += us;
+        e.max = Math.max(e.max, us);
+        if (failed) e.errors++;
+      }
+    }
+    const countsOf = (c: ArrayLike<number>) => Array.from({ length: COUNTS_LENGTH }, (_, i) => c[i] ?? 0);
+    const seen: string[] = [];
+    for (const item of stats.totalCounts()) {
+      const e = expected.get(item.name);
+      if (e === undefined) throw new Error(`unexpected name ${item.name}`);
+      seen.push(item.name);
+      const v = item.histogram;
+      expect(countsOf(v.counts)).toEqual(indexCounts(e.h));
+      expect([item.count, item.errors, v.n, v.sum, v.max]).toEqual([
+        e.h.totalCount,
+        e.errors,
+        e.h.totalCount,
+        e.sum,
+        e.max,
+      ]);
+    }
+    expect(seen.sort()).toEqual([...expected.keys()].sort());
+    for (const total of stats.totals()) {
+      const e = expected.get(total.name) as { h: JsHistogram };
+      const h = total.histogram as unknown as JsHistogram;
+      expect(indexCounts(h)).toEqual(indexCounts(e.h));
+    }
+  });
+});
+
+function indexCounts(h: JsHistogram): number[] {
+  return Array.from({ length: COUNTS_LENGTH }, (_, i) => h.getCountAtIndex(i));
+}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHistogram, summarize } from '../src/histogram.js';
 import {
   COUNTS_LENGTH,
+  CumulativeCounts,
   createView,
   LatencyRing,
   MAX_MICROS,
@@ -167,5 +168,46 @@ describe('LatencyRing', () => {
     expect(total.errors).toBe(
       Array.from({ length: 20 }, (_, abs) => Math.floor(abs / 5) + 1).reduce((a, b) => a + b),
     );
+  });
+});
+
+describe('CumulativeCounts', () => {
+  it('holds every value added: the same counts per slot, n, sum, max and errors as a view of them', () => {
+    const random = rng(11);
+    const values = Array.from({ length: 5_000 }, () => 1 + Math.floor(random() ** 4 * 3_000_000));
+    const cumulative = new CumulativeCounts();
+    for (const [i, us] of values.entries()) cumulative.add(slotOf(us), us, i % 7 === 0);
+    const expected = viewOf(values);
+    expect(Array.from(cumulative.counts)).toEqual(Array.from(expected.counts));
+    expect([cumulative.n, cumulative.sum, cumulative.max, cumulative.lo, cumulative.hi]).toEqual([
+      expected.n,
+      expected.sum,
+      expected.max,
+      expected.lo,
+      expected.hi,
+    ]);
+    expect(cumulative.errors).toBe(Math.ceil(values.length / 7));
+    expect(summarizeView(cumulative)).toEqual(summarizeView(expected));
+  });
+
+  it('widens past 255 and 65,535 in one slot without losing counts, from 3.3 KB to 13 KB', () => {
+    const cumulative = new CumulativeCounts();
+    expect(cumulative.bytes).toBe(COUNTS_LENGTH);
+    cumulative.add(slotOf(7), 7, false);
+    for (let i = 0; i < 70_000; i++) cumulative.add(slotOf(42), 42, false);
+    expect(cumulative.counts[slotOf(42)]).toBe(70_000);
+    expect(cumulative.counts[slotOf(7)]).toBe(1);
+    expect(cumulative.bytes).toBe(COUNTS_LENGTH * 4);
+  });
+
+  it('moves to 64-bit counts rather than wrapping past 2^32 in one slot', () => {
+    const cumulative = new CumulativeCounts();
+    for (let i = 0; i < 70_000; i++) cumulative.add(slotOf(42), 42, false);
+    // Four billion adds take too long for a test: start the slot one short of the 32-bit limit.
+    cumulative.counts[slotOf(42)] = 0xffffffff;
+    cumulative.add(slotOf(42), 42, false);
+    cumulative.add(slotOf(42), 42, false);
+    expect(cumulative.counts[slotOf(42)]).toBe(2 ** 32 + 1);
+    expect(cumulative.bytes).toBe(COUNTS_LENGTH * 8);
   });
 });

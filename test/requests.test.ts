@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { JsHistogram } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../src/errors.js';
 import { FunctionTimings } from '../src/function-stats.js';
+import { createHistogram } from '../src/histogram.js';
+import { COUNTS_LENGTH, microsOf } from '../src/latency-ring.js';
 import { OTHER_METHOD, OTHER_ROUTE, RequestStats, type RequestStatsOptions } from '../src/requests.js';
 
 const START = 1_700_000_000_000; // a minute boundary: 1_700_000_000_000 % 60_000 === 20_000, so not aligned
@@ -385,5 +388,61 @@ describe('RequestStats functions group', () => {
         max_ms: 12,
       },
     });
+  });
+});
+
+describe('RequestStats cumulative counts', () => {
+  it('equal an hdr histogram of every recorded value across sub-window reuse and route folding', () => {
+    // 12 route pairs for 8 tracked ones: a third of the traffic folds into `other`; 7 minutes of
+    // requests every 250 ms reuse each 15 s latency sub-window of every route about 7 times.
+    const { clock, stats } = setup({ maxRoutes: 8 });
+    const random = rng(5);
+    const reference = createHistogram() as unknown as JsHistogram;
+    let sumUs = 0;
+    let maxUs = 0;
+    let n = 0;
+    for (let step = 0; step < 7 * 240; step++) {
+      clock.t = ALIGNED + step * 250;
+      for (let k = 0; k < 3; k++) {
+        const durationMs = random() ** 3 * 4_000;
+        const route = `/r${Math.floor(random() * 6)}`;
+        stats.record(random() < 0.5 ? 'GET' : 'POST', route, random() < 0.1 ? 503 : 200, durationMs);
+        const us = microsOf(durationMs);
+        reference.recordValue(us);
+        sumUs += us;
+        maxUs = Math.max(maxUs, us);
+        n++;
+      }
+      stats.record('GET', '/bad', 200, -1); // dropped: not in the totals
+    }
+    expect(stats.routeCount).toBe(8);
+    const view = stats.cumulativeCounts();
+    const counts = Array.from({ length: COUNTS_LENGTH }, (_, i) => view.counts[i] ?? 0);
+    const expected = Array.from({ length: COUNTS_LENGTH }, (_, i) => reference.getCountAtIndex(i));
+    expect(counts).toEqual(expected);
+    expect([view.n, view.sum, view.max]).toEqual([n, sumUs, maxUs]);
+    expect(stats.total).toBe(n);
+    const built = stats.cumulativeHistogram() as unknown as JsHistogram;
+    expect(Array.from({ length: COUNTS_LENGTH }, (_, i) => built.getCountAtIndex(i))).toEqual(expected);
+  });
+
+  it('split into history buckets that add up to them, and are not changed by taking a bucket', () => {
+    const { clock, stats } = setup();
+    const random = rng(9);
+    const summed = new Float64Array(COUNTS_LENGTH);
+    let n = 0;
+    for (let minute = 0; minute < 4; minute++) {
+      for (let i = 0; i < 500; i++) {
+        clock.t = ALIGNED + minute * 60_000 + i * 100;
+        stats.record('GET', `/r${i % 3}`, 200, random() * 900);
+      }
+      const bucket = stats.takeBucket().histogram as unknown as JsHistogram;
+      for (let i = 0; i < COUNTS_LENGTH; i++) summed[i] = (summed[i] as number) + bucket.getCountAtIndex(i);
+      n += bucket.totalCount;
+    }
+    const view = stats.cumulativeCounts();
+    expect(n).toBe(2_000);
+    expect(view.n).toBe(2_000);
+    expect(Array.from({ length: COUNTS_LENGTH }, (_, i) => view.counts[i] ?? 0)).toEqual(Array.from(summed));
   });
 });
