@@ -1,6 +1,7 @@
 // Per-name statistics of @timed functions: calls, errors and latency over a sliding window, with a
 // bounded number of names, plus totals since start for Prometheus.
 
+import { acquireCoarseClock, coarseClock, releaseCoarseClock } from './coarse-clock.js';
 import { invalidOption } from './errors.js';
 import type { Histogram } from './histogram.js';
 import {
@@ -52,14 +53,13 @@ export interface FunctionTotal {
 }
 
 const KNOWN_OPTIONS = ['clock', 'windowMs', 'slots', 'maxNames'];
-const DEFAULT_CLOCK: Clock = Object.freeze({ now: () => Date.now() });
 
 export function parseFunctionTimingsOptions(options: FunctionTimingsOptions = {}): FunctionTimingsConfig {
   if (options === null || typeof options !== 'object') {
     throw invalidOption('FunctionTimings options must be an object.');
   }
   rejectUnknownOptions(options, KNOWN_OPTIONS, 'FunctionTimings');
-  const { clock = DEFAULT_CLOCK } = options;
+  const { clock = coarseClock } = options;
   if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
     throw invalidOption('`clock` must be an object with a now() method returning milliseconds.');
   }
@@ -93,6 +93,7 @@ function createEntry(name: string, slots: number): NameEntry {
 export class FunctionTimings {
   readonly config: FunctionTimingsConfig;
   private clock: Clock;
+  private holdsCoarseClock = false;
   private readonly subWindowMs: number;
   private readonly byName = new Map<string, NameEntry>();
   private other: NameEntry | null = null;
@@ -117,6 +118,8 @@ export class FunctionTimings {
         this.droppedCount++;
         return;
       }
+      // The coarse clock's timer starts with the first call, not at import (a decorator may never run).
+      if (this.clock === coarseClock && !this.holdsCoarseClock) this.holdCoarseClock();
       this.tick();
       const entry = this.entryFor(name);
       const slot = slotOf(us);
@@ -138,6 +141,18 @@ export class FunctionTimings {
    * Switches to another time source (a monitor adopting the module-level statistics with its own
    * clock). Figures recorded under the old clock leave the window but stay in totals().
    */
+  /** Releases the coarse clock's timer if this held it. Idempotent; recording goes on working. */
+  close(): void {
+    if (!this.holdsCoarseClock) return;
+    this.holdsCoarseClock = false;
+    releaseCoarseClock();
+  }
+
+  private holdCoarseClock(): void {
+    acquireCoarseClock();
+    this.holdsCoarseClock = true;
+  }
+
   useClock(clock: Clock): void {
     if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
       throw invalidOption('`clock` must be an object with a now() method returning milliseconds.');

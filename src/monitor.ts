@@ -135,6 +135,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   private bucketTimer: NodeJS.Timeout | undefined;
   private websockets = 0;
   private closing: Promise<void> | undefined;
+  private readonly ownsFunctions: boolean;
 
   constructor(options: MonitorOptions = {}) {
     super();
@@ -175,10 +176,13 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       onAlert: options.onAlert,
       webhook: options.webhook,
     });
-    this.functions =
-      adoptDefaultFunctionStats(this, this.clock) ?? new FunctionTimings({ clock: this.clock });
+    // Without an injected clock the @timed statistics keep the coarse clock (see RequestStats).
+    const adopted = adoptDefaultFunctionStats(this, options.clock);
+    this.ownsFunctions = adopted === null;
+    this.functions = adopted ?? new FunctionTimings({ clock: options.clock });
     this.requests = new RequestStats({
-      clock: this.clock,
+      // Without an injected clock, the hot path reads the coarse clock rather than Date.now().
+      clock: options.clock,
       windowMs: options.requestWindowMs,
       maxRoutes: options.maxRoutes,
       levels,
@@ -325,6 +329,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     await this.flush();
     this.alertSystem.close();
     this.collector.close();
+    this.requests.close();
+    if (this.ownsFunctions) this.functions.close();
     try {
       await this.store.close();
     } catch (err) {

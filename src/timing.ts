@@ -1,6 +1,7 @@
 // @timed(): times class methods (TC39 decorators and experimentalDecorators) and plain functions
 // (timed(fn)), recording duration and failure into a monitor's function statistics.
 
+import { coarseClock } from './coarse-clock.js';
 import { invalidOption } from './errors.js';
 import { FunctionTimings } from './function-stats.js';
 import { rejectUnknownOptions } from './option-keys.js';
@@ -61,7 +62,8 @@ export function setDefaultRecorder(recorder: FunctionRecorder | null): void {
  */
 export function adoptDefaultFunctionStats(recorder: FunctionRecorder, clock?: Clock): FunctionTimings | null {
   if (adoptedBy !== null && adoptedBy !== recorder) return null;
-  if (clock !== undefined) defaultFunctionStats.useClock(clock);
+  // A previous monitor may have set an injected clock; without one this monitor uses the coarse clock.
+  defaultFunctionStats.useClock(clock ?? coarseClock);
   setDefaultRecorder(recorder);
   adoptedBy = recorder;
   return defaultFunctionStats;

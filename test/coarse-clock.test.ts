@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  acquireCoarseClock,
+  COARSE_CLOCK_RESOLUTION_MS,
+  coarseClock,
+  releaseCoarseClock,
+} from '../src/coarse-clock.js';
+import { FunctionTimings } from '../src/function-stats.js';
+import { silentLogger } from '../src/logger.js';
+import { createMonitor } from '../src/monitor.js';
+import { RequestStats } from '../src/requests.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('coarse clock', () => {
+  it('follows Date.now() within its resolution while held, with one shared timer', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const before = vi.getTimerCount();
+    const clock = acquireCoarseClock();
+    acquireCoarseClock();
+    expect(vi.getTimerCount()).toBe(before + 1);
+    expect(clock.now()).toBe(1_000_000);
+    vi.advanceTimersByTime(1_234);
+    expect(Date.now() - clock.now()).toBeLessThan(COARSE_CLOCK_RESOLUTION_MS);
+    expect(clock.now()).toBeGreaterThan(1_000_000 + 1_234 - COARSE_CLOCK_RESOLUTION_MS);
+    releaseCoarseClock();
+    expect(vi.getTimerCount()).toBe(before + 1);
+    releaseCoarseClock();
+    releaseCoarseClock(); // extra releases are ignored
+    expect(vi.getTimerCount()).toBe(before);
+    const frozen = coarseClock.now();
+    vi.advanceTimersByTime(5_000);
+    expect(coarseClock.now()).toBe(frozen);
+  });
+
+  it('is what RequestStats and FunctionTimings read without an injected clock, and close() lets go of it', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 27, 12) });
+    const before = vi.getTimerCount();
+    const requests = new RequestStats();
+    const functions = new FunctionTimings();
+    expect(vi.getTimerCount()).toBe(before + 1);
+    requests.record('GET', '/', 200, 5);
+    functions.record('f', 1, false); // the timer is shared: still one
+    expect(vi.getTimerCount()).toBe(before + 1);
+    // Requests age out of the per-second rate as the coarse clock moves on.
+    expect(requests.groups().requests.total).toBe(1);
+    vi.advanceTimersByTime(120_000);
+    expect(requests.groups().requests.per_minute).toBe(0);
+    requests.close();
+    expect(vi.getTimerCount()).toBe(before + 1);
+    functions.close();
+    expect(vi.getTimerCount()).toBe(before);
+  });
+
+  it('a monitor without an injected clock stops the timer when it closes', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 27, 12), toFake: ['setInterval', 'clearInterval', 'Date'] });
+    const before = vi.getTimerCount();
+    const monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger });
+    monitor.recordRequest({ method: 'GET', route: '/', status: 200, durationMs: 3 });
+    expect(vi.getTimerCount()).toBe(before + 1);
+    await monitor.close();
+    expect(vi.getTimerCount()).toBe(before);
+  });
+});
