@@ -81,7 +81,7 @@ interface NameEntry {
 }
 
 function createEntry(name: string, slots: number): NameEntry {
-  return { name, latency: new LatencyRing(slots, null), total: new CumulativeCounts() };
+  return { name, latency: new LatencyRing(slots), total: new CumulativeCounts() };
 }
 
 /**

@@ -311,24 +311,18 @@ export function addView(into: View, from: CountsView): void {
  * sub-window's first use and reused after that (a widened one stays wide), so recording allocates
  * nothing once warm.
  *
- * Totals since start (Prometheus counters): a sub-window's values are folded into a Float64 view
- * just before the sub-window is reused, so they cost nothing on the hot path. The view is the
- * ring's own (`'own'`), shared by several rings (a view passed in), or not kept (`null`).
+ * Values since start are not the ring's business: callers keep a CumulativeCounts beside it.
  */
 export class LatencyRing {
   readonly slots: number;
   private readonly meta: Float64Array;
   private readonly counts: Array<Counts | null>;
-  private readonly ownTotals: boolean;
-  private totals: View | null;
 
-  constructor(slots: number, totals: 'own' | View | null = null) {
+  constructor(slots: number) {
     this.slots = slots;
     this.meta = new Float64Array(slots * STRIDE);
     for (let pos = 0; pos < slots; pos++) this.meta[pos * STRIDE + STAMP] = Number.NaN;
     this.counts = new Array<Counts | null>(slots).fill(null);
-    this.ownTotals = totals === 'own';
-    this.totals = totals === 'own' ? null : totals;
   }
 
   record(abs: number, pos: number, slot: number, us: number, failed: boolean): void {
@@ -362,26 +356,10 @@ export class LatencyRing {
     }
   }
 
-  /** Everything since start: the ring's own totals plus the live sub-windows (cleared first). */
-  total(into: View): CountsView {
-    clearView(into);
-    if (this.ownTotals && this.totals !== null) addView(into, this.totals);
-    this.addLive(into);
-    return into;
-  }
-
-  /** Adds every live sub-window, in the window or not (not yet folded into totals). */
-  addLive(into: View): void {
-    for (let pos = 0; pos < this.slots; pos++) {
-      if (!Number.isNaN(this.meta[pos * STRIDE + STAMP] as number)) this.addSlot(pos, into);
-    }
-  }
-
-  /** Bytes held by the typed arrays (own totals included, a shared sink not). */
+  /** Bytes held by the typed arrays. */
   get bytes(): number {
     let bytes = this.meta.byteLength;
     for (const c of this.counts) if (c !== null) bytes += c.byteLength;
-    if (this.ownTotals && this.totals !== null) bytes += this.totals.counts.byteLength;
     return bytes;
   }
 
@@ -397,7 +375,7 @@ export class LatencyRing {
     if ((m[b + MAX] as number) > into.max) into.max = m[b + MAX] as number;
   }
 
-  // Called on the first write of a newer sub-window: fold into totals (if kept), then clear.
+  // Called on the first write of a newer sub-window: clears what the slot held.
   private open(abs: number, pos: number): void {
     const m = this.meta;
     const b = pos * STRIDE;
@@ -405,8 +383,6 @@ export class LatencyRing {
     if (counts === null || counts === undefined) {
       this.counts[pos] = new Uint8Array(COUNTS_LENGTH);
     } else if ((m[b + N] as number) > 0) {
-      if (this.ownTotals && this.totals === null) this.totals = createView();
-      if (this.totals !== null) this.addSlot(pos, this.totals);
       counts.fill(0, m[b + LO] as number, (m[b + HI] as number) + 1);
     }
     m[b + STAMP] = abs;

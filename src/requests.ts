@@ -529,7 +529,7 @@ export class RequestStats {
 
   private createEntry(method: string, route: string): Entry {
     // No totals sink: latency since start is kept by record() in `cumulative`.
-    return new Entry(method, route, this.slots, new LatencyRing(this.latencySlots, null));
+    return new Entry(method, route, this.slots, new LatencyRing(this.latencySlots));
   }
 
   // Common methods by a switch (interned strings compare by pointer); others get the next index,

@@ -151,24 +151,6 @@ describe('LatencyRing', () => {
     expect(after8 - bytes).toBe(COUNTS_LENGTH * 2); // 8-bit counts became 16-bit
     expect(ring.bytes - bytes).toBe(COUNTS_LENGTH * 4); // and then 32-bit
   });
-
-  it('keeps totals since start across rotations when asked to', () => {
-    const ring = new LatencyRing(3, 'own');
-    let expected = 0;
-    for (let abs = 0; abs < 20; abs++) {
-      for (let i = 0; i <= abs; i++) {
-        record(ring, abs, 100 + i, i % 5 === 0);
-        expected++;
-      }
-    }
-    const total = ring.total(createView());
-    expect(total.n).toBe(expected);
-    expect(total.max).toBe(119);
-    expect(toHistogram(total).totalCount).toBe(expected);
-    expect(total.errors).toBe(
-      Array.from({ length: 20 }, (_, abs) => Math.floor(abs / 5) + 1).reduce((a, b) => a + b),
-    );
-  });
 });
 
 describe('CumulativeCounts', () => {
