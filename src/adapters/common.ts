@@ -1,5 +1,5 @@
-// What the three adapters share: the options split between the core monitor and the admin API, the
-// route name for requests no route matched, and the narrow monitor interface an adapter needs.
+// What the three adapters share: creating the monitor with its admin API from one options object, the
+// route name for requests no route matched, the live methods, and the narrow monitor interface an adapter needs.
 
 import type { Server } from 'node:http';
 import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
@@ -7,6 +7,7 @@ import type { AdminSource } from '../http/route.js';
 import { trackWebSockets } from '../http/track-websockets.js';
 import { attachWebSocket, type WebSocketAttachment, type WebSocketOptions } from '../http/websocket.js';
 import {
+  createMonitor as createCoreMonitor,
   MONITOR_OPTION_KEYS,
   type MonitorOptions,
   type RequestRecord,
@@ -34,7 +35,7 @@ const ADAPTER_OPTION_KEYS: readonly string[] = [...MONITOR_OPTION_KEYS, ...ADMIN
  * Separates the admin API's options from the monitor's. An unknown name is refused here, against both
  * lists, so that `adminTokn` gets "Did you mean `adminToken`?".
  */
-export function splitOptions<R>(options: AdapterMonitorOptions<R>): [AdminApiOptions<R>, MonitorOptions] {
+function splitOptions<R>(options: AdapterMonitorOptions<R>): [AdminApiOptions<R>, MonitorOptions] {
   if (options !== null && typeof options === 'object') {
     rejectUnknownOptions(options, ADAPTER_OPTION_KEYS, 'sysvitals: createMonitor');
   }
@@ -47,14 +48,25 @@ export function splitOptions<R>(options: AdapterMonitorOptions<R>): [AdminApiOpt
   return [admin as AdminApiOptions<R>, core as MonitorOptions];
 }
 
-/** Creates the admin API for a fresh monitor; a bad admin option closes the monitor before it throws. */
-export function mountAdminApi<R>(monitor: SystemMonitor, options: AdminApiOptions<R>): AdminApi<R> {
+/**
+ * What every adapter's createMonitor does first: split the options, create the core monitor and its
+ * admin API (a bad admin option closes the fresh monitor before it throws), and the live methods.
+ */
+export function createAdapterMonitor<R>(options: AdapterMonitorOptions<R>): {
+  monitor: SystemMonitor;
+  adminApi: AdminApi<R>;
+  live: LiveMethods;
+} {
+  const [adminOptions, monitorOptions] = splitOptions(options);
+  const monitor = createCoreMonitor(monitorOptions);
+  let adminApi: AdminApi<R>;
   try {
-    return createAdminApi<R>(monitor, options);
+    adminApi = createAdminApi<R>(monitor, adminOptions);
   } catch (err) {
     void monitor.close();
     throw err;
   }
+  return { monitor, adminApi, live: liveMethods(monitor, adminApi) };
 }
 
 /** Live push and connection counting, which every adapter's monitor offers. */
@@ -68,7 +80,7 @@ export interface LiveMethods {
   trackWebSockets(wss: Parameters<typeof trackWebSockets>[1]): () => void;
 }
 
-export function liveMethods<R>(monitor: SystemMonitor, adminApi: AdminApi<R>): LiveMethods {
+function liveMethods<R>(monitor: SystemMonitor, adminApi: AdminApi<R>): LiveMethods {
   return {
     attachWebSocket: (server, options) =>
       attachWebSocket(monitor, server, { ...options, adminApi: adminApi as AdminApi<never> }),

@@ -4,14 +4,12 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
-import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
+import type { SystemMonitor } from '../monitor.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
+  createAdapterMonitor,
   type LiveMethods,
-  liveMethods,
-  mountAdminApi,
-  splitOptions,
   UNMATCHED_ROUTE,
 } from './common.js';
 
@@ -27,14 +25,12 @@ export interface ExpressMonitor extends SystemMonitor, LiveMethods {
 
 /** The core monitor plus `middleware()`; options are the monitor's and the admin API's together. */
 export function createMonitor(options: ExpressMonitorOptions = {}): ExpressMonitor {
-  const [adminOptions, monitorOptions] = splitOptions(options);
-  const monitor = createCoreMonitor(monitorOptions);
-  const adminApi = mountAdminApi<Request>(monitor, adminOptions);
+  const { monitor, adminApi, live } = createAdapterMonitor<Request>(options);
   const middleware = expressMiddleware(monitor, adminApi);
   return Object.assign(monitor, {
     middleware: () => middleware,
     adminApi,
-    ...liveMethods(monitor, adminApi),
+    ...live,
   });
 }
 

@@ -3,14 +3,12 @@
 import { createRequire } from 'node:module';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
-import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
+import type { SystemMonitor } from '../monitor.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
+  createAdapterMonitor,
   type LiveMethods,
-  liveMethods,
-  mountAdminApi,
-  splitOptions,
   UNMATCHED_ROUTE,
 } from './common.js';
 
@@ -25,11 +23,9 @@ export interface FastifyMonitor extends SystemMonitor, LiveMethods {
 }
 
 export function createMonitor(options: FastifyMonitorOptions = {}): FastifyMonitor {
-  const [adminOptions, monitorOptions] = splitOptions(options);
-  const monitor = createCoreMonitor(monitorOptions);
-  const adminApi = mountAdminApi<FastifyRequest>(monitor, adminOptions);
+  const { monitor, adminApi, live } = createAdapterMonitor<FastifyRequest>(options);
   const plugin = fastifyPlugin(monitor, adminApi);
-  return Object.assign(monitor, { plugin: () => plugin, adminApi, ...liveMethods(monitor, adminApi) });
+  return Object.assign(monitor, { plugin: () => plugin, adminApi, ...live });
 }
 
 /** The plugin for an existing monitor (or any AdapterSource) and admin API or its options. */

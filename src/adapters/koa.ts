@@ -4,14 +4,12 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Context, Middleware, Next } from 'koa';
 import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
-import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
+import type { SystemMonitor } from '../monitor.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
+  createAdapterMonitor,
   type LiveMethods,
-  liveMethods,
-  mountAdminApi,
-  splitOptions,
   UNMATCHED_ROUTE,
 } from './common.js';
 
@@ -26,14 +24,12 @@ export interface KoaMonitor extends SystemMonitor, LiveMethods {
 }
 
 export function createMonitor(options: KoaMonitorOptions = {}): KoaMonitor {
-  const [adminOptions, monitorOptions] = splitOptions(options);
-  const monitor = createCoreMonitor(monitorOptions);
-  const adminApi = mountAdminApi<Context>(monitor, adminOptions);
+  const { monitor, adminApi, live } = createAdapterMonitor<Context>(options);
   const middleware = koaMiddleware(monitor, adminApi);
   return Object.assign(monitor, {
     middleware: () => middleware,
     adminApi,
-    ...liveMethods(monitor, adminApi),
+    ...live,
   });
 }
 
