@@ -1,16 +1,14 @@
 // Express with sysvitals: `npx tsx examples/express.ts` (PORT, SYSVITALS_ADMIN_TOKEN, REDIS_URL from the environment).
 
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { createMonitor, type ExpressMonitor, type ExpressMonitorOptions } from '../src/adapters/express.js';
 import {
-  BASE_PATH,
+  closeServer,
   envAdminToken,
   exampleStore,
-  isMain,
-  listenPort,
-  printBanner,
+  listen,
+  runIfMain,
   type Started,
   sleep,
   slowMs,
@@ -58,30 +56,16 @@ export async function start(options: StartOptions = {}): Promise<ExpressExample>
   });
 
   const server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? listenPort(), options.host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost'}:${port}`;
+  const { url, adminUrl } = await listen(server, options.port, options.host);
   return {
     app,
     server,
     monitor,
     url,
-    adminUrl: `${url}${BASE_PATH}`,
+    adminUrl,
     adminToken,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await monitor.close();
-    },
+    close: () => closeServer(server, monitor),
   };
 }
 
-if (isMain(import.meta.url)) {
-  const example = await start();
-  printBanner('Express', example);
-  process.once('SIGINT', () => void example.close().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void example.close().then(() => process.exit(0)));
-}
+await runIfMain(import.meta.url, 'Express', () => start());

@@ -5,15 +5,14 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createMonitor, type FastifyMonitor, type FastifyMonitorOptions } from '../src/adapters/fastify.js';
 import {
-  BASE_PATH,
   envAdminToken,
   exampleStore,
-  isMain,
   listenPort,
-  printBanner,
+  runIfMain,
   type Started,
   sleep,
   slowMs,
+  urlsFor,
 } from './shared.js';
 
 export interface StartOptions {
@@ -50,14 +49,13 @@ export async function start(options: StartOptions = {}): Promise<FastifyExample>
   }));
 
   await app.listen({ port: options.port ?? listenPort(), host: options.host ?? '::' });
-  const { port } = app.server.address() as AddressInfo;
-  const url = `http://${options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost'}:${port}`;
+  const { url, adminUrl } = urlsFor((app.server.address() as AddressInfo).port, options.host);
   return {
     app,
     server: app.server,
     monitor,
     url,
-    adminUrl: `${url}${BASE_PATH}`,
+    adminUrl,
     adminToken,
     async close() {
       await app.close();
@@ -66,9 +64,4 @@ export async function start(options: StartOptions = {}): Promise<FastifyExample>
   };
 }
 
-if (isMain(import.meta.url)) {
-  const example = await start();
-  printBanner('Fastify', example);
-  process.once('SIGINT', () => void example.close().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void example.close().then(() => process.exit(0)));
-}
+await runIfMain(import.meta.url, 'Fastify', () => start());

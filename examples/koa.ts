@@ -1,17 +1,15 @@
 // Koa with sysvitals: `npx tsx examples/koa.ts` (PORT, SYSVITALS_ADMIN_TOKEN, REDIS_URL from the environment).
 
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { createMonitor, type KoaMonitor, type KoaMonitorOptions } from '../src/adapters/koa.js';
 import {
-  BASE_PATH,
+  closeServer,
   envAdminToken,
   exampleStore,
-  isMain,
-  listenPort,
-  printBanner,
+  listen,
+  runIfMain,
   type Started,
   sleep,
   slowMs,
@@ -56,30 +54,16 @@ export async function start(options: StartOptions = {}): Promise<KoaExample> {
   app.use(router.allowedMethods());
 
   const server = createServer(app.callback());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? listenPort(), options.host, resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : 'localhost'}:${port}`;
+  const { url, adminUrl } = await listen(server, options.port, options.host);
   return {
     app,
     server,
     monitor,
     url,
-    adminUrl: `${url}${BASE_PATH}`,
+    adminUrl,
     adminToken,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await monitor.close();
-    },
+    close: () => closeServer(server, monitor),
   };
 }
 
-if (isMain(import.meta.url)) {
-  const example = await start();
-  printBanner('Koa', example);
-  process.once('SIGINT', () => void example.close().then(() => process.exit(0)));
-  process.once('SIGTERM', () => void example.close().then(() => process.exit(0)));
-}
+await runIfMain(import.meta.url, 'Koa', () => start());

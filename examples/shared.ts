@@ -2,6 +2,8 @@
 // a random sleep for /slow, a traffic generator for the demo, and the banner of URLs to open.
 
 import { realpathSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { MetricsStore } from '../src/stores/store.js';
 
@@ -53,6 +55,42 @@ export interface Started {
   adminUrl: string;
   adminToken: string | undefined;
   close(): Promise<void>;
+}
+
+/** The URLs an example prints for a server listening on `port` (`host` as given to listen()). */
+export function urlsFor(port: number, host?: string): { url: string; adminUrl: string } {
+  const url = `http://${host && host !== '0.0.0.0' && host !== '::' ? host : 'localhost'}:${port}`;
+  return { url, adminUrl: `${url}${BASE_PATH}` };
+}
+
+/** Listens on the port and host asked for (PORT or 3000 by default) and returns the URLs. */
+export async function listen(server: Server, port = listenPort(), host?: string) {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return urlsFor((server.address() as AddressInfo).port, host);
+}
+
+/** Stops a node:http server with its open connections, then the monitor. */
+export async function closeServer(server: Server, monitor: { close(): Promise<void> }): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await monitor.close();
+}
+
+/** When the example file is the one node was started with: start it, print the URLs, stop on Ctrl-C. */
+export async function runIfMain(
+  moduleUrl: string,
+  framework: string,
+  start: () => Promise<Started>,
+): Promise<void> {
+  if (!isMain(moduleUrl)) return;
+  const example = await start();
+  printBanner(framework, example);
+  const stop = () => void example.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
 export function printBanner(framework: string, s: Started): void {
