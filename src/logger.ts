@@ -2,11 +2,20 @@
 
 import type { Logger } from './types.js';
 
-/** Quiet by default: warnings and errors to stderr, nothing else. */
+/** Quiet by default: warnings and errors to stderr, one readable line each, nothing else. */
 export const consoleLogger: Logger = {
-  error: (obj, msg) => console.error('[sysvitals]', msg ?? '', obj instanceof Error ? obj.message : obj),
-  warn: (obj, msg) => console.warn('[sysvitals]', msg ?? '', obj instanceof Error ? obj.message : obj),
+  error: (obj, msg) => console.error(consoleLine(obj, msg)),
+  warn: (obj, msg) => console.warn(consoleLine(obj, msg)),
 };
+
+/** The message, prefixed once with `sysvitals:`, plus the error's text when the message does not carry it. */
+export function consoleLine(obj: unknown, msg?: string): string {
+  const text = msg ?? (obj instanceof Error ? obj.message : '');
+  const line = text.startsWith('sysvitals') ? text : `sysvitals: ${text}`;
+  const err = obj instanceof Error ? obj.message : (obj as { err?: unknown } | null)?.err;
+  const detail = err === undefined || err === null ? '' : String(err);
+  return detail && !line.includes(detail) ? `${line} (${detail})` : line;
+}
 
 export const silentLogger: Logger = { error() {}, warn() {} };
 
