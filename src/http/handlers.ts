@@ -1,5 +1,6 @@
 // The seed's four admin endpoints (metrics, health, alerts, history) and the access-token endpoint.
 
+import { HISTORY_PERIODS } from '../history.js';
 import { issueAccessToken } from './auth.js';
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
 import { booleanParam, enumParam, identifierParam, integerParam } from './params.js';
@@ -45,7 +46,7 @@ export const alertsRoute = defineRoute({
 
 export const historyRoute = defineRoute({
   path: 'history',
-  query: { period: enumParam(['1h', '24h', '7d'], '24h'), instance: identifierParam() },
+  query: { period: enumParam(HISTORY_PERIODS, '24h'), instance: identifierParam() },
   async handle({ res, source, query }) {
     const opts = query.instance === undefined ? undefined : { instance: query.instance };
     sendData(res, await source.history(query.period, opts));
