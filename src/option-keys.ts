@@ -41,6 +41,8 @@ export interface SuggestOptions {
   readonly scaled?: boolean;
   /** Longer input gets no suggestion: bounds the work spent on untrusted input. Default unbounded. */
   readonly maxInputLength?: number;
+  /** The largest edit distance suggested (instead of 2, or the `scaled` limit). */
+  readonly maxDistance?: number;
 }
 
 /**
@@ -67,7 +69,8 @@ export function suggest(
     }
   }
   if (best === undefined) return undefined;
-  const limit = options.scaled === true ? Math.max(2, Math.floor(best.length / 3)) : 2;
+  const limit =
+    options.maxDistance ?? (options.scaled === true ? Math.max(2, Math.floor(best.length / 3)) : 2);
   return bestDistance <= limit ? best : undefined;
 }
 

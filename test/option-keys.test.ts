@@ -73,4 +73,9 @@ describe('rejectUnknownOptions', () => {
       'X: unknown option `zzz`. Known options: clock.',
     );
   });
+  it('maxDistance widens or narrows the edits a suggestion may take', () => {
+    expect(suggest('retntinM', ['retentionMs'])).toBeUndefined();
+    expect(suggest('retntinM', ['retentionMs'], { maxDistance: 3 })).toBe('retentionMs');
+    expect(suggest('retention', ['retentionMs'], { maxDistance: 1 })).toBeUndefined();
+  });
 });
