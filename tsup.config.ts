@@ -17,7 +17,7 @@ export default defineConfig([
     treeshake: true,
   },
   {
-    entry: { cli: 'src/cli.ts' },
+    entry: { cli: 'src/cli/cli.ts' },
     format: ['esm'],
     target: 'node20',
     sourcemap: true,

@@ -18,7 +18,7 @@ import {
   mergeInstances,
   queryHistory,
   serializePoint,
-} from '../src/history.js';
+} from '../src/history/history.js';
 import { MemoryStore } from '../src/stores/memory.js';
 import { RedisStore } from '../src/stores/redis.js';
 import { redisAvailable, startRedis } from '../test/helpers/redis-server.js';

@@ -12,10 +12,10 @@ import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import client from 'prom-client';
-import { FunctionTimings } from '../src/function-stats.js';
-import { createHistogram } from '../src/histogram.js';
-import { RequestStats } from '../src/requests.js';
-import { setDefaultRecorder, timed } from '../src/timing.js';
+import { FunctionTimings } from '../src/functions/function-stats.js';
+import { setDefaultRecorder, timed } from '../src/functions/timing.js';
+import { createHistogram } from '../src/latency/histogram.js';
+import { RequestStats } from '../src/requests/requests.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
 
 // One core, so that the other core's noise (and our own GC threads) moves less.

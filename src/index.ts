@@ -1,6 +1,8 @@
 // Public API of the core entry point (`sysvitals`). Adapters live in `sysvitals/express|fastify|koa`.
 
 export * from './alerts/index.js';
+export { DEFAULT_LEVELS, RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
+export { type Standalone, type StandaloneOptions, startStandalone } from './cli/serve.js';
 export type {
   CollectorOptions,
   CollectorSources,
@@ -21,14 +23,15 @@ export {
 } from './collector/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
-export { FunctionTimings, type FunctionTimingsOptions } from './function-stats.js';
+export { FunctionTimings, type FunctionTimingsOptions } from './functions/function-stats.js';
+export { type FunctionRecorder, setDefaultRecorder, type TimedOptions, timed } from './functions/timing.js';
 export {
   HISTORY_PERIODS,
   type HistoryPoint,
   type HistoryPointView,
   type HistoryResult,
   PERIODS,
-} from './history.js';
+} from './history/history.js';
 export { type AdminApi, type AdminApiOptions, createAdminApi, DEFAULT_BASE_PATH } from './http/api.js';
 export {
   DEFAULT_PROMETHEUS_BUCKETS,
@@ -47,11 +50,8 @@ export {
   type RequestRecord,
   SystemMonitor,
 } from './monitor.js';
-export { RequestStats, type RequestStatsOptions } from './requests.js';
-export { type Standalone, type StandaloneOptions, startStandalone } from './serve.js';
+export { RequestStats, type RequestStatsOptions } from './requests/requests.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export type { MetricsStore, StoreHealth } from './stores/store.js';
-export { DEFAULT_LEVELS, RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
-export { type FunctionRecorder, setDefaultRecorder, type TimedOptions, timed } from './timing.js';
 export * from './types.js';

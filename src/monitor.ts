@@ -4,17 +4,17 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
 import { type AlertRulesConfig, type AlertRulesOptions, parseRules } from './alerts/rules.js';
+import { RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
 import { MetricsCollector, type Probe } from './collector/index.js';
 import { invalidOption } from './errors.js';
-import { FunctionTimings } from './function-stats.js';
-import { BucketAggregator, type HistoryResult, queryHistory } from './history.js';
+import { FunctionTimings } from './functions/function-stats.js';
+import { adoptDefaultFunctionStats, releaseDefaultRecorder } from './functions/timing.js';
+import { BucketAggregator, type HistoryResult, queryHistory } from './history/history.js';
 import { consoleLogger, errorMessage } from './logger.js';
-import { checkInteger, rejectUnknownOptions } from './option-keys.js';
-import { RequestStats } from './requests.js';
+import { checkInteger, rejectUnknownOptions } from './options/option-keys.js';
+import { RequestStats } from './requests/requests.js';
 import { MemoryStore } from './stores/memory.js';
 import type { MetricsStore } from './stores/store.js';
-import { RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
-import { adoptDefaultFunctionStats, releaseDefaultRecorder } from './timing.js';
 import type {
   Alert,
   AlertEvent,

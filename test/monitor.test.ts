@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { timed } from '../src/functions/timing.js';
 import { silentLogger } from '../src/logger.js';
 import { createMonitor, SystemMonitor } from '../src/monitor.js';
 import { MemoryStore } from '../src/stores/memory.js';
-import { timed } from '../src/timing.js';
 import type { AlertEvent, MetricsSnapshot } from '../src/types.js';
 
 const monitors: SystemMonitor[] = [];

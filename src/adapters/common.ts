@@ -13,7 +13,7 @@ import {
   type RequestRecord,
   type SystemMonitor,
 } from '../monitor.js';
-import { rejectUnknownOptions } from '../option-keys.js';
+import { rejectUnknownOptions } from '../options/option-keys.js';
 
 /**
  * Route recorded for a response no route template matched (404s, static files, middleware answers),

@@ -3,8 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, OutageLog } from '../logger.js';
-import { didYouMean, rejectUnknownKeys } from '../option-keys.js';
-import { round } from '../status.js';
+import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type {
   Alert,
   AlertEvent,
@@ -26,6 +25,7 @@ import {
   type LevelRuleConfig,
   parseRules,
 } from './rules.js';
+import { round } from './status.js';
 import { WebhookChannel, type WebhookOptions } from './webhook.js';
 
 export type AlertListener = (event: AlertEvent) => void | Promise<void>;

@@ -1,8 +1,8 @@
 // Health status from a snapshot and the active alerts: component statuses, the green/yellow/red colour, the 0–100 score.
 
-import { bandStatus, worstStatus } from '../status.js';
 import type { Alert, Clock, ComponentStatus, HealthColor, HealthStatus, MetricsSnapshot } from '../types.js';
 import { DEFAULT_MIN_REQUESTS } from './rules.js';
+import { bandStatus, worstStatus } from './status.js';
 
 /**
  * Score penalties (documented in the README): start at 100, subtract per component in warning or

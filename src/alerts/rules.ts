@@ -1,8 +1,8 @@
 // Alert rule options: defaults, hysteresis clear levels, validation at setup into a frozen complete config.
 
 import { SysvitalsError } from '../errors.js';
-import { didYouMean, rejectUnknownKeys, type SuggestOptions } from '../option-keys.js';
-import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from '../thresholds.js';
+import { didYouMean, rejectUnknownKeys, type SuggestOptions } from '../options/option-keys.js';
+import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
 
 /** Rules on a dependency answering at all: raised as critical while its probe fails or times out. */
 export type AvailabilityRuleName = 'database' | 'redis';

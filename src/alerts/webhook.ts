@@ -2,7 +2,7 @@
 
 import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
-import { didYouMean, rejectUnknownKeys } from '../option-keys.js';
+import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { AlertEvent, Logger } from '../types.js';
 import { ALERT_HINTS } from './rules.js';
 

@@ -1,7 +1,7 @@
 // The application-side groups (requests, errors, latency, routes, functions, websocket): read from
 // sources that other parts of sysvitals feed, zero-valued until something feeds them.
 
-import type { RuleLevels, RuleName } from '../thresholds.js';
+import type { RuleLevels, RuleName } from '../alerts/thresholds.js';
 import type { ComponentStatus, WebSocketMetrics } from '../types.js';
 import type { RequestGroups } from './config.js';
 

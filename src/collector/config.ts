@@ -1,9 +1,15 @@
 // MetricsCollector options: parsed and validated once into a frozen, complete config.
 
+import {
+  DEFAULT_LEVELS,
+  PERCENT_RULES,
+  RULE_NAMES,
+  type RuleLevels,
+  type RuleName,
+} from '../alerts/thresholds.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
-import { didYouMean, rejectUnknownKeys } from '../option-keys.js';
-import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from '../thresholds.js';
+import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 import { type Probe, type ProbeName, validateProbe } from './probes.js';
 

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { bandStatus, round } from '../status.js';
+import { bandStatus, round } from '../alerts/status.js';
 import type { CpuMetrics } from '../types.js';
 import { readProcFile } from './proc.js';
 

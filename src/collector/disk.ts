@@ -4,7 +4,7 @@
 
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { bandStatus, round, worstStatus } from '../status.js';
+import { bandStatus, round, worstStatus } from '../alerts/status.js';
 import type { DiskMetrics, DiskPartition } from '../types.js';
 import { SharedDeadline } from './deadline.js';
 import { BYTES_PER_GB } from './proc.js';

@@ -2,9 +2,9 @@
 // comes back `unknown` with an error, a failing dependency `critical`), so collect() never throws and
 // returns within groupTimeoutMs, or a probe's own timeoutMs when that is longer.
 
+import { levelStatus } from '../alerts/status.js';
 import { invalidOption } from '../errors.js';
 import { errorMessage, OutageLog } from '../logger.js';
-import { levelStatus } from '../status.js';
 import type { DatabaseMetrics, MetricsSnapshot, RedisMetrics } from '../types.js';
 import { emptyRequestGroups, websocketMetrics } from './app-groups.js';
 import {

@@ -1,7 +1,7 @@
 // Memory and swap: /proc/meminfo on Linux (one read, ≈25 µs), os + systeminformation elsewhere.
 
 import os from 'node:os';
-import { bandStatus, round } from '../status.js';
+import { bandStatus, round } from '../alerts/status.js';
 import type { MemoryMetrics } from '../types.js';
 import { BYTES_PER_GB, readProcFile } from './proc.js';
 

@@ -2,7 +2,7 @@
 // previous sample (per interface, so a counter reset or an interface going away does not show as
 // a negative or huge rate).
 
-import { round } from '../status.js';
+import { round } from '../alerts/status.js';
 import type { NetworkMetrics } from '../types.js';
 import { readProcFile } from './proc.js';
 

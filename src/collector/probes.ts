@@ -1,9 +1,9 @@
 // Dependency probes: a check the collector times, with a timeout, never overlapping itself; and
 // ready-made probes for node-postgres, mysql2 and ioredis, duck-typed so sysvitals needs no driver.
 
+import { round } from '../alerts/status.js';
 import { invalidOption } from '../errors.js';
 import { errorMessage } from '../logger.js';
-import { round } from '../status.js';
 
 export interface PoolSize {
   total?: number;

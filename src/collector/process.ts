@@ -3,7 +3,7 @@
 // core (prometheus/client_js #523); delays shorter than the resolution are not what anyone alerts on.
 
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import { round } from '../status.js';
+import { round } from '../alerts/status.js';
 import type { ProcessMetrics } from '../types.js';
 
 const NS_PER_MS = 1e6;

@@ -1,7 +1,7 @@
 // Strict query-string parsing for the admin API: a bad, unknown or repeated parameter is a 400 that
 // names the parameter and what it accepts, never a silent default.
 
-import { suggest } from '../option-keys.js';
+import { suggest } from '../options/option-keys.js';
 
 /** One query parameter: its default, and a parser that returns INVALID for anything it does not accept. */
 export interface Param<T> {

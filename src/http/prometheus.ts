@@ -3,8 +3,8 @@
 
 import * as hdr from 'hdr-histogram-js';
 import { invalidOption } from '../errors.js';
-import { decodeHistogram, encodeHistogram, type Histogram } from '../histogram.js';
-import { type CountsView, MAX_MICROS, slotOf } from '../latency-ring.js';
+import { decodeHistogram, encodeHistogram, type Histogram } from '../latency/histogram.js';
+import { type CountsView, MAX_MICROS, slotOf } from '../latency/latency-ring.js';
 import type { Alert, ComponentStatus, HealthStatus, MetricsSnapshot } from '../types.js';
 import { setCommonHeaders } from './respond.js';
 import { type AdminRoute, type AdminSource, defineRoute } from './route.js';
@@ -266,7 +266,7 @@ export function cumulativeBuckets(h: LatencyCounts, boundsUs: readonly number[],
   for (let i = 0; i <= n; i++) out[i] = 0;
   if (isCountsView(h)) return viewBuckets(h, boundsUs, out);
   if (h.totalCount === 0) return 0;
-  // Histograms built by src/histogram.ts are JS ones; anything else (WASM) is converted once.
+  // Histograms built by src/latency/histogram.ts are JS ones; anything else (WASM) is converted once.
   const js = h instanceof hdr.JsHistogram ? h : (decodeHistogram(encodeHistogram(h)) as hdr.JsHistogram);
   // Walk only the slots between the smallest and largest recorded values.
   const min = js.minNonZeroValue <= js.maxValue ? js.minNonZeroValue : 0;

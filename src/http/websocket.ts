@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
-import { rejectUnknownOptions } from '../option-keys.js';
+import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
 import { type AdminApi, DEFAULT_BASE_PATH, normalizeBasePath } from './api.js';
 import { type AuthOptions, createAuthenticator, WWW_AUTHENTICATE } from './auth.js';

@@ -7,7 +7,7 @@ import {
   type HistoryPoint,
   rollupKeepMs,
   rollupSteps,
-} from '../history.js';
+} from '../history/history.js';
 import type { Clock } from '../types.js';
 import { positive, rejectUnknownKeys } from './options.js';
 import { RollupTracker } from './rollup.js';

@@ -1,7 +1,7 @@
 // Option checks shared by the stores: unknown keys and bad numbers fail at setup with the fix in the message.
 
 import { invalidOption } from '../errors.js';
-import { rejectUnknownKeys as rejectUnknownOptionKeys, suggest } from '../option-keys.js';
+import { rejectUnknownKeys as rejectUnknownOptionKeys, suggest } from '../options/option-keys.js';
 
 /** Throws for a key the options object does not know, suggesting the closest known one (up to 3 edits). */
 export function rejectUnknownKeys(owner: string, options: object, known: readonly string[]): void {

@@ -11,7 +11,7 @@ import {
   rollupKeepMs,
   rollupSteps,
   serializePoint,
-} from '../history.js';
+} from '../history/history.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
 import { positive, rejectUnknownKeys } from './options.js';

@@ -5,8 +5,8 @@ import {
   levelsOf,
   parseRules,
 } from '../../src/alerts/rules.js';
+import { DEFAULT_LEVELS, RULE_NAMES } from '../../src/alerts/thresholds.js';
 import { SysvitalsError } from '../../src/errors.js';
-import { DEFAULT_LEVELS, RULE_NAMES } from '../../src/thresholds.js';
 
 function setupError(options: unknown): SysvitalsError {
   try {

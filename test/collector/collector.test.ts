@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_LEVELS } from '../../src/alerts/thresholds.js';
 import { type CollectorOptions, MetricsCollector } from '../../src/collector/index.js';
 import { SysvitalsError } from '../../src/errors.js';
-import { DEFAULT_LEVELS } from '../../src/thresholds.js';
 import type { Logger, MetricsSnapshot } from '../../src/types.js';
 import {
   EDGE_FIXTURES,

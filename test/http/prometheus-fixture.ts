@@ -1,11 +1,11 @@
 // Plain-data scrapes for the Prometheus serializer tests and benchmark: a full snapshot, routes, functions.
 
-import { createHistogram, type Histogram, recordMs } from '../../src/histogram.js';
 import type {
   PrometheusData,
   PrometheusFunctionTotal,
   PrometheusRouteTotal,
 } from '../../src/http/prometheus.js';
+import { createHistogram, type Histogram, recordMs } from '../../src/latency/histogram.js';
 import type { Alert, HealthStatus, MetricsSnapshot } from '../../src/types.js';
 
 export function snapshotFixture(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {

@@ -4,7 +4,6 @@ import fc from 'fast-check';
 import type * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
-import { type Histogram, recordMs } from '../../src/histogram.js';
 import {
   boundToMicros,
   collectPrometheusData,
@@ -15,7 +14,8 @@ import {
   parsePrometheusOptions,
   renderPrometheus,
 } from '../../src/http/prometheus.js';
-import { addToView, clearView, createView, microsOf, slotOf } from '../../src/latency-ring.js';
+import { type Histogram, recordMs } from '../../src/latency/histogram.js';
+import { addToView, clearView, createView, microsOf, slotOf } from '../../src/latency/latency-ring.js';
 import {
   alertFixture,
   healthFixture,

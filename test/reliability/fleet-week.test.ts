@@ -2,8 +2,8 @@
 // the sums and its percentiles those of one histogram of every raw request duration.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHistogram, recordMs, summarize } from '../../src/histogram.js';
-import { type HistoryResult, historyWindow } from '../../src/history.js';
+import { type HistoryResult, historyWindow } from '../../src/history/history.js';
+import { createHistogram, recordMs, summarize } from '../../src/latency/histogram.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { RedisStore } from '../../src/stores/redis.js';

@@ -1,7 +1,7 @@
 // The MetricsStore contract: one suite, run against every store (memory, Redis, Redis Cluster).
 
 import { describe, expect, it } from 'vitest';
-import { downsample, type HistoryPoint, queryHistory } from '../../src/history.js';
+import { downsample, type HistoryPoint, queryHistory } from '../../src/history/history.js';
 import type { MetricsStore } from '../../src/stores/store.js';
 import type { Alert, Clock } from '../../src/types.js';
 import { latencies, makePoint, rng } from './points.js';

@@ -1,7 +1,7 @@
 // Realistic history points for tests and benchmarks: seeded latencies, host samples through BucketAggregator.
 
-import { createHistogram, type LatencySummary, recordMs, summarize } from '../../src/histogram.js';
-import { BucketAggregator, type HistoryPoint } from '../../src/history.js';
+import { BucketAggregator, type HistoryPoint } from '../../src/history/history.js';
+import { createHistogram, type LatencySummary, recordMs, summarize } from '../../src/latency/histogram.js';
 import type { MetricsSnapshot } from '../../src/types.js';
 
 /** mulberry32: a small seeded PRNG so failures reproduce. */

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type HistoryPoint, queryHistory } from '../../src/history.js';
+import { type HistoryPoint, queryHistory } from '../../src/history/history.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/stores/redis.js';
 import type { Logger } from '../../src/types.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';

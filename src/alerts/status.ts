@@ -2,7 +2,7 @@
 // seed's health bands (healthy < 70, warning 70-85, critical > 85); latencies and rates use their
 // alert rule's warning and critical levels.
 
-import type { ComponentStatus } from './types.js';
+import type { ComponentStatus } from '../types.js';
 
 export interface Bands {
   warning: number;

@@ -5,17 +5,17 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const HOST_FIXTURE = fileURLToPath(new URL('./fixtures/proc/host', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HOST_FIXTURE = fileURLToPath(new URL('../fixtures/proc/host', import.meta.url));
 const VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', ...args],
+      ['--import', 'tsx', 'src/cli/cli.ts', ...args],
       { cwd: ROOT, timeout: 30_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;

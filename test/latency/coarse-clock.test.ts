@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FunctionTimings } from '../../src/functions/function-stats.js';
 import {
   acquireCoarseClock,
   COARSE_CLOCK_RESOLUTION_MS,
   coarseClock,
   releaseCoarseClock,
-} from '../src/coarse-clock.js';
-import { FunctionTimings } from '../src/function-stats.js';
-import { silentLogger } from '../src/logger.js';
-import { createMonitor } from '../src/monitor.js';
-import { RequestStats } from '../src/requests.js';
+} from '../../src/latency/coarse-clock.js';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor } from '../../src/monitor.js';
+import { RequestStats } from '../../src/requests/requests.js';
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,9 +1,9 @@
 import type { JsHistogram } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { SysvitalsError } from '../src/errors.js';
-import { FunctionTimings, OTHER_FUNCTION } from '../src/function-stats.js';
-import { createHistogram } from '../src/histogram.js';
-import { COUNTS_LENGTH, microsOf } from '../src/latency-ring.js';
+import { SysvitalsError } from '../../src/errors.js';
+import { FunctionTimings, OTHER_FUNCTION } from '../../src/functions/function-stats.js';
+import { createHistogram } from '../../src/latency/histogram.js';
+import { COUNTS_LENGTH, microsOf } from '../../src/latency/latency-ring.js';
 
 const T0 = 1_700_000_040_000; // a multiple of 15 s, so sub-window edges fall on round offsets
 

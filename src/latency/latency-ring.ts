@@ -5,13 +5,13 @@
 // Math.log2/pow and costs ~90–190 ns per value here, and a request lands in several histograms
 // (window, route, history bucket). Computing the slot once with integer math and incrementing
 // plain typed arrays costs a few ns per histogram. The slot layout is the one of
-// src/histogram.ts's config (read from a probe histogram, checked against hdr-histogram-js in
+// src/latency/histogram.ts's config (read from a probe histogram, checked against hdr-histogram-js in
 // test/latency-ring.test.ts), so everything converts to an exact, mergeable hdr histogram.
 
 import type { JsHistogram } from 'hdr-histogram-js';
 import { createHistogram, type Histogram, type LatencySummary } from './histogram.js';
 
-// The JS histogram's layout fields (src/histogram.ts builds plain JS histograms, never WASM).
+// The JS histogram's layout fields (src/latency/histogram.ts builds plain JS histograms, never WASM).
 const probe = createHistogram() as unknown as JsHistogram;
 const HALF_MAGNITUDE = probe.subBucketHalfCountMagnitude;
 const UNIT_MAGNITUDE = probe.unitMagnitude;
@@ -88,7 +88,7 @@ export interface CountsView {
 }
 
 /**
- * Same figures as src/histogram.ts `summarize` on the equivalent hdr histogram (same percentile
+ * Same figures as src/latency/histogram.ts `summarize` on the equivalent hdr histogram (same percentile
  * walk), except that avg and max are exact and percentiles are capped at the max: a slot's upper
  * edge can lie up to 1% above the largest value actually seen.
  */

@@ -1,9 +1,9 @@
 // Per-name statistics of @timed functions: calls, errors and latency over a sliding window, with a
 // bounded number of names, plus totals since start for Prometheus.
 
-import { acquireCoarseClock, coarseClock, releaseCoarseClock } from './coarse-clock.js';
-import { invalidOption } from './errors.js';
-import type { Histogram } from './histogram.js';
+import { invalidOption } from '../errors.js';
+import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
+import type { Histogram } from '../latency/histogram.js';
 import {
   type CountsView,
   CumulativeCounts,
@@ -13,9 +13,9 @@ import {
   slotOf,
   summarizeView,
   toHistogram,
-} from './latency-ring.js';
-import { checkInteger, rejectUnknownOptions } from './option-keys.js';
-import type { Clock, FunctionStats as FunctionStatsRow } from './types.js';
+} from '../latency/latency-ring.js';
+import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import type { Clock, FunctionStats as FunctionStatsRow } from '../types.js';
 
 export interface FunctionTimingsOptions {
   /** Time source, ms. @defaultValue `Date.now` */

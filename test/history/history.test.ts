@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { createHistogram, decodeHistogram, encodeHistogram, recordMs, summarize } from '../src/histogram.js';
 import {
   BucketAggregator,
   downsample,
@@ -17,9 +16,16 @@ import {
   rollupSteps,
   StepCache,
   serializePoint,
-} from '../src/history.js';
-import { MemoryStore } from '../src/stores/memory.js';
-import { latencies, makePoint, realisticPoint, reference, rng, snapshot } from './stores/points.js';
+} from '../../src/history/history.js';
+import {
+  createHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  recordMs,
+  summarize,
+} from '../../src/latency/histogram.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import { latencies, makePoint, realisticPoint, reference, rng, snapshot } from '../stores/points.js';
 
 const MIN = 60_000;
 const NOW = Date.UTC(2025, 0, 8, 12, 0, 30); // mid-minute, so the current step is partial

@@ -1,11 +1,11 @@
 // @timed(): times class methods (TC39 decorators and experimentalDecorators) and plain functions
 // (timed(fn)), recording duration and failure into a monitor's function statistics.
 
-import { coarseClock } from './coarse-clock.js';
-import { invalidOption } from './errors.js';
+import { invalidOption } from '../errors.js';
+import { coarseClock } from '../latency/coarse-clock.js';
+import { rejectUnknownOptions } from '../options/option-keys.js';
+import type { Clock } from '../types.js';
 import { FunctionTimings } from './function-stats.js';
-import { rejectUnknownOptions } from './option-keys.js';
-import type { Clock } from './types.js';
 
 /** Anything that takes @timed records: a SystemMonitor, a FunctionTimings. */
 export interface FunctionRecorder {

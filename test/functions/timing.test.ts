@@ -1,8 +1,8 @@
 // @timed with TypeScript 5 standard (TC39) decorators; test/timing.legacy.test.ts covers experimentalDecorators.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SysvitalsError } from '../src/errors.js';
-import { FunctionTimings } from '../src/function-stats.js';
+import { SysvitalsError } from '../../src/errors.js';
+import { FunctionTimings } from '../../src/functions/function-stats.js';
 import {
   adoptDefaultFunctionStats,
   type FunctionRecorder,
@@ -11,7 +11,7 @@ import {
   releaseDefaultRecorder,
   setDefaultRecorder,
   timed,
-} from '../src/timing.js';
+} from '../../src/functions/timing.js';
 
 type Call = [name: string, ms: number, failed: boolean];
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SysvitalsError } from '../src/errors.js';
-import { didYouMean, rejectUnknownKeys, rejectUnknownOptions, suggest } from '../src/option-keys.js';
+import { SysvitalsError } from '../../src/errors.js';
+import {
+  didYouMean,
+  rejectUnknownKeys,
+  rejectUnknownOptions,
+  suggest,
+} from '../../src/options/option-keys.js';
 
 describe('suggest', () => {
   it('finds a typo or wrong casing within edit distance 2', () => {

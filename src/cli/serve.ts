@@ -4,13 +4,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { invalidOption } from './errors.js';
-import type { AdminApi } from './http/api.js';
-import { sendError } from './http/respond.js';
-import { consoleLogger } from './logger.js';
-import type { SystemMonitor } from './monitor.js';
-import type { MetricsStore } from './stores/store.js';
-import type { Logger } from './types.js';
+import { invalidOption } from '../errors.js';
+import type { AdminApi } from '../http/api.js';
+import { sendError } from '../http/respond.js';
+import { consoleLogger } from '../logger.js';
+import type { SystemMonitor } from '../monitor.js';
+import type { MetricsStore } from '../stores/store.js';
+import type { Logger } from '../types.js';
 
 // The monitor and the API are imported when the server starts, so that the CLI's other commands
 // (and `serve --help`) do not load them.
@@ -58,12 +58,12 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
   let store: MetricsStore | undefined;
   if (options.redisUrl !== undefined) {
     // Loaded only when asked for: ioredis is an optional peer dependency.
-    const { RedisStore } = await import('./stores/redis.js');
+    const { RedisStore } = await import('../stores/redis.js');
     store = new RedisStore({ url: options.redisUrl });
   }
   const [{ createMonitor }, { createAdminApi }] = await Promise.all([
-    import('./monitor.js'),
-    import('./http/api.js'),
+    import('../monitor.js'),
+    import('../http/api.js'),
   ]);
   const monitor = createMonitor({ sampleIntervalMs: options.intervalMs, store, logger });
   let api: AdminApi;
@@ -360,7 +360,7 @@ export async function runServe(argv: readonly string[], io: ServeIo = process): 
   }
 }
 
-/** The `serve` entry of the CLI's command table (src/cli.ts), which parses the flags and prints --help. */
+/** The `serve` entry of the CLI's command table (src/cli/cli.ts), which parses the flags and prints --help. */
 export const serveCommand = {
   summary: 'Serve the dashboard, admin API and Prometheus endpoint for this host',
   flags: SERVE_FLAGS,

@@ -2,8 +2,13 @@
 // test/timing.test.ts covers TC39 standard decorators.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SysvitalsError } from '../src/errors.js';
-import { type FunctionRecorder, getDefaultFunctionStats, setDefaultRecorder, timed } from '../src/timing.js';
+import { SysvitalsError } from '../../src/errors.js';
+import {
+  type FunctionRecorder,
+  getDefaultFunctionStats,
+  setDefaultRecorder,
+  timed,
+} from '../../src/functions/timing.js';
 
 type Call = [name: string, ms: number, failed: boolean];
 

@@ -3,20 +3,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SysvitalsError } from '../src/errors.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../src/http/prometheus.js';
-import { silentLogger } from '../src/logger.js';
 import {
   ServeUsageError,
   type Standalone,
   standaloneOptionsFromFlags,
   startStandalone,
-} from '../src/serve.js';
-import { parseExposition, sampleValue } from './http/prometheus-parse.js';
+} from '../../src/cli/serve.js';
+import { SysvitalsError } from '../../src/errors.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../../src/http/prometheus.js';
+import { silentLogger } from '../../src/logger.js';
+import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
 
 const TOKEN = 'serve-test-token';
 const BASE = '/api/core/admin/system';
-const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
+const CLI = new URL('../../src/cli/cli.ts', import.meta.url).pathname;
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 describe('standaloneOptionsFromFlags', () => {

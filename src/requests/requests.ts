@@ -1,9 +1,17 @@
 // Request statistics, the hot path: rates, 4xx/5xx counts and HDR latency over a sliding window,
 // per route (bounded), plus the history bucket and the cumulative figures Prometheus needs.
 
-import { acquireCoarseClock, coarseClock, releaseCoarseClock } from './coarse-clock.js';
-import { invalidOption, SysvitalsError } from './errors.js';
-import type { Histogram } from './histogram.js';
+import { levelStatus, round } from '../alerts/status.js';
+import {
+  DEFAULT_LEVELS,
+  PERCENT_RULES,
+  RULE_NAMES,
+  type RuleLevels,
+  type RuleName,
+} from '../alerts/thresholds.js';
+import { invalidOption, SysvitalsError } from '../errors.js';
+import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
+import type { Histogram } from '../latency/histogram.js';
 import {
   addView,
   type CountsView,
@@ -15,15 +23,13 @@ import {
   slotOf,
   summarizeView,
   toHistogram,
-} from './latency-ring.js';
-import { checkInteger, rejectUnknownKeys, rejectUnknownOptions } from './option-keys.js';
-import { levelStatus, round } from './status.js';
-import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
-import type { Clock, FunctionStats, MetricsSnapshot, RouteStats } from './types.js';
+} from '../latency/latency-ring.js';
+import { checkInteger, rejectUnknownKeys, rejectUnknownOptions } from '../options/option-keys.js';
+import type { Clock, FunctionStats, MetricsSnapshot, RouteStats } from '../types.js';
 
 type View = ReturnType<typeof createView>;
 
-/** Anything that can report @timed statistics (a FunctionTimings from src/function-stats.ts). */
+/** Anything that can report @timed statistics (a FunctionTimings from src/functions/function-stats.ts). */
 export interface FunctionStatsSource {
   snapshot(): Record<string, FunctionStats>;
 }
@@ -210,7 +216,7 @@ class Entry {
 /**
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and
  * never awaits; records and reads rotate the windows lazily from `clock.now()`. Without an injected
- * clock that is the coarse clock (src/coarse-clock.ts): a cached time refreshed every 50 ms by one
+ * clock that is the coarse clock (src/latency/coarse-clock.ts): a cached time refreshed every 50 ms by one
  * shared unref'd timer, since Date.now() alone would cost a third of the recording budget.
  *
  * A request updates its route's counters, its route's latency ring and one server-wide cumulative

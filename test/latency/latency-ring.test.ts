@@ -1,6 +1,6 @@
 import type { JsHistogram } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { createHistogram, summarize } from '../src/histogram.js';
+import { createHistogram, summarize } from '../../src/latency/histogram.js';
 import {
   COUNTS_LENGTH,
   CumulativeCounts,
@@ -12,7 +12,7 @@ import {
   slotValue,
   summarizeView,
   toHistogram,
-} from '../src/latency-ring.js';
+} from '../../src/latency/latency-ring.js';
 
 // Deterministic pseudo-random values (mulberry32), so a failure reproduces.
 function rng(seed: number) {

@@ -3,8 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { MetricsCollector } from './collector/index.js';
-import { didYouMean } from './option-keys.js';
+import { MetricsCollector } from '../collector/index.js';
+import { didYouMean } from '../options/option-keys.js';
 import { serveCommand } from './serve.js';
 
 type FlagSpecs = NonNullable<ParseArgsConfig['options']>;
@@ -78,11 +78,19 @@ const GLOBAL_FLAGS = {
 } as const satisfies FlagSpecs;
 
 function version(): string {
-  // ../package.json from both src/cli.ts (tsx) and dist/cli.js (the published bin).
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  // ../package.json from dist/cli.js (the published bin), ../../package.json from src/cli/cli.ts (tsx).
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
+      if (pkg.name === 'sysvitals') return pkg.version;
+    } catch {
+      // not this level; try the next one up
+    }
+  }
+  return 'unknown';
 }
 
 function mainHelp(): string {

@@ -2,14 +2,14 @@
 // period's step) and across instances (the fleet view). Percentiles are always re-computed from merged
 // HDR histograms, never averaged.
 
-import { SysvitalsError } from './errors.js';
-import { createHistogram, encodeHistogram, type Histogram, summarize } from './histogram.js';
-import { LatencyCounts } from './latency-counts.js';
-import { errorMessage } from './logger.js';
-import { round } from './status.js';
-import type { HistoryPeriod, MetricsSnapshot } from './types.js';
+import { round } from '../alerts/status.js';
+import { SysvitalsError } from '../errors.js';
+import { createHistogram, encodeHistogram, type Histogram, summarize } from '../latency/histogram.js';
+import { LatencyCounts } from '../latency/latency-counts.js';
+import { errorMessage } from '../logger.js';
+import type { HistoryPeriod, MetricsSnapshot } from '../types.js';
 
-export { histogramOf, LatencyCounts } from './latency-counts.js';
+export { histogramOf, LatencyCounts } from '../latency/latency-counts.js';
 
 /** One resolution bucket (default one minute) of one instance, as stored. */
 export interface HistoryPoint {
@@ -43,7 +43,7 @@ export interface HistoryPoint {
   latency_avg_ms: number;
   latency_max_ms: number;
   /**
-   * The bucket's HDR latency histogram (src/histogram.ts), base64: compressed V2 as
+   * The bucket's HDR latency histogram (src/latency/histogram.ts), base64: compressed V2 as
    * encodeHistogram() writes it for bucket points; uncompressed V2 in stores' rollups, which are
    * decoded far more often. '' with no request. `histogramOf()` reads both.
    */

@@ -1,7 +1,7 @@
 // Setup-time check of option names: an unknown key throws a coded error with a "did you mean" hint.
 // The one edit-distance suggester: options, rules, query parameters and CLI flags all use it.
 
-import { invalidOption, SysvitalsError, type SysvitalsErrorCode } from './errors.js';
+import { invalidOption, SysvitalsError, type SysvitalsErrorCode } from '../errors.js';
 
 /** Throws ERR_SYSVITALS_UNKNOWN_OPTION for a key not in `known` (e.g. `maxRoute` → "Did you mean `maxRoutes`?"). */
 export function rejectUnknownOptions(options: object, known: readonly string[], owner: string): void {

@@ -2,11 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { JsHistogram } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { SysvitalsError } from '../src/errors.js';
-import { FunctionTimings } from '../src/function-stats.js';
-import { createHistogram } from '../src/histogram.js';
-import { COUNTS_LENGTH, microsOf } from '../src/latency-ring.js';
-import { OTHER_METHOD, OTHER_ROUTE, RequestStats, type RequestStatsOptions } from '../src/requests.js';
+import { SysvitalsError } from '../../src/errors.js';
+import { FunctionTimings } from '../../src/functions/function-stats.js';
+import { createHistogram } from '../../src/latency/histogram.js';
+import { COUNTS_LENGTH, microsOf } from '../../src/latency/latency-ring.js';
+import {
+  OTHER_METHOD,
+  OTHER_ROUTE,
+  RequestStats,
+  type RequestStatsOptions,
+} from '../../src/requests/requests.js';
 
 const START = 1_700_000_000_000; // a minute boundary: 1_700_000_000_000 % 60_000 === 20_000, so not aligned
 const ALIGNED = START - (START % 60_000);
@@ -358,7 +363,7 @@ describe('RequestStats history bucket and cumulative figures', () => {
 
 describe('RequestStats hot path', () => {
   it('allocates nothing inside record() once warm (a million calls, sampled in plain Node)', () => {
-    const script = fileURLToPath(new URL('./fixtures/record-allocations.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../fixtures/record-allocations.ts', import.meta.url));
     const out = execFileSync(process.execPath, ['--import', 'tsx', script], {
       encoding: 'utf8',
       timeout: 60_000,

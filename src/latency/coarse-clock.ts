@@ -1,7 +1,7 @@
 // The hot path's clock: Date.now() costs 50-70 ns on this machine, more than a third of a request's
 // recording budget; this one is a variable refreshed by one shared, unref'd timer while anyone uses it.
 
-import type { Clock } from './types.js';
+import type { Clock } from '../types.js';
 
 /** How stale a read may be. Request windows rotate in one-second steps, so 50 ms is well inside. */
 export const COARSE_CLOCK_RESOLUTION_MS = 50;

@@ -1,4 +1,4 @@
-// Latency histograms merged as counts: the encoded histograms of history points (src/histogram.ts)
+// Latency histograms merged as counts: the encoded histograms of history points (src/latency/histogram.ts)
 // read straight into one counts array, percentiles computed as hdr-histogram-js computes them.
 
 import { deflateSync, inflateSync } from 'node:zlib';
@@ -7,7 +7,7 @@ import { createHistogram, decodeHistogram, type Histogram } from './histogram.js
 // Why not hdr-histogram-js's decode + add: ~60 µs a point (a fresh 13 KB counts array each time).
 // Reading the V2 encoding straight into one shared counts array costs ~25 µs compressed (nearly all
 // of it zlib) and a few µs uncompressed. The index space is the same for every histogram built by
-// src/histogram.ts, so counts at equal indexes are counts of equal values.
+// src/latency/histogram.ts, so counts at equal indexes are counts of equal values.
 
 interface JsHistogramInternals {
   numberOfSignificantValueDigits: number;
