@@ -10,15 +10,10 @@
 
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import {
-  downsample,
-  type HistoryPoint,
-  type HistoryReader,
-  historyWindow,
-  mergeInstances,
-  queryHistory,
-  serializePoint,
-} from '../src/history/history.js';
+import { historyWindow } from '../src/history/periods.js';
+import type { HistoryPoint } from '../src/history/point.js';
+import { serializePoint } from '../src/history/point-codec.js';
+import { downsample, type HistoryReader, mergeInstances, queryHistory } from '../src/history/query.js';
 import { MemoryStore } from '../src/stores/memory.js';
 import { RedisStore } from '../src/stores/redis.js';
 import { redisAvailable, startRedis } from '../test/helpers/redis-server.js';

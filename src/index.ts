@@ -25,13 +25,8 @@ export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
 export { FunctionTimings, type FunctionTimingsOptions } from './functions/function-stats.js';
 export { type FunctionRecorder, setDefaultRecorder, type TimedOptions, timed } from './functions/timing.js';
-export {
-  HISTORY_PERIODS,
-  type HistoryPoint,
-  type HistoryPointView,
-  type HistoryResult,
-  PERIODS,
-} from './history/history.js';
+export { HISTORY_PERIODS, PERIODS } from './history/periods.js';
+export type { HistoryPoint, HistoryPointView, HistoryResult } from './history/point.js';
 export { type AdminApi, type AdminApiOptions, createAdminApi, DEFAULT_BASE_PATH } from './http/api.js';
 export {
   DEFAULT_PROMETHEUS_BUCKETS,
@@ -50,7 +45,8 @@ export {
   type RequestRecord,
   SystemMonitor,
 } from './monitor.js';
-export { RequestStats, type RequestStatsOptions } from './requests/requests.js';
+export type { RequestStatsOptions } from './requests/request-options.js';
+export { RequestStats } from './requests/requests.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export type { MetricsStore, StoreHealth } from './stores/store.js';

@@ -1,6 +1,6 @@
 // The seed's four admin endpoints (metrics, health, alerts, history) and the access-token endpoint.
 
-import { HISTORY_PERIODS } from '../history/history.js';
+import { HISTORY_PERIODS } from '../history/periods.js';
 import { issueAccessToken } from './auth.js';
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
 import { booleanParam, enumParam, identifierParam, integerParam } from './params.js';

@@ -2,14 +2,6 @@
 // per route (bounded), plus the history bucket and the cumulative figures Prometheus needs.
 
 import { levelStatus, round } from '../alerts/status.js';
-import {
-  DEFAULT_LEVELS,
-  PERCENT_RULES,
-  RULE_NAMES,
-  type RuleLevels,
-  type RuleName,
-} from '../alerts/thresholds.js';
-import { invalidOption, SysvitalsError } from '../errors.js';
 import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
 import type { Histogram } from '../latency/histogram.js';
 import {
@@ -24,75 +16,30 @@ import {
   summarizeView,
   toHistogram,
 } from '../latency/latency-ring.js';
-import { checkInteger, rejectUnknownKeys, rejectUnknownOptions } from '../options/option-keys.js';
-import type { Clock, FunctionStats, MetricsSnapshot, RouteStats } from '../types.js';
+import type { Clock, MetricsSnapshot, RouteStats } from '../types.js';
+import {
+  parseRequestStatsOptions,
+  type RequestStatsConfig,
+  type RequestStatsOptions,
+} from './request-options.js';
+import {
+  entryTotals,
+  METHODS,
+  methodIndex,
+  OTHER_METHOD,
+  OTHER_ROUTE,
+  RouteEntry,
+  type RouteTotal,
+  STATUS_CLASSES,
+  STRIDE,
+  type StatusClass,
+  windowCounts,
+} from './route-counters.js';
 
 type View = ReturnType<typeof createView>;
 
-/** Anything that can report @timed statistics (a FunctionTimings from src/functions/function-stats.ts). */
-export interface FunctionStatsSource {
-  snapshot(): Record<string, FunctionStats>;
-}
-
-export interface RequestStatsOptions {
-  /** Time source, ms. @defaultValue `Date.now` */
-  clock?: Clock;
-  /** Sliding window of `per_minute`, error counts and rate, latency and routes. @defaultValue 60_000 */
-  windowMs?: number;
-  /**
-   * Sub-windows of the request counters (requests, 4xx, 5xx). The window slides by `windowMs / slots`.
-   * @defaultValue 60 (one second each)
-   */
-  slots?: number;
-  /**
-   * Sub-windows of the latency histograms (global and per route); must divide `slots`. Latency
-   * figures cover the last `windowMs * (latencySlots - 1) / latencySlots` to `windowMs`. Fewer
-   * sub-windows keep memory small: each one is a 6.5–13 KB counts array per route.
-   * @defaultValue 4 (15 s each: latency covers the last 45–60 s)
-   */
-  latencySlots?: number;
-  /** Distinct method + route pairs tracked; later ones fold into method `*`, route `other`. @defaultValue 100 */
-  maxRoutes?: number;
-  /** Levels for the `errors` (error_rate, %) and `latency` (api_response_time, p95 ms) statuses. @defaultValue DEFAULT_LEVELS */
-  levels?: Partial<Record<RuleName, Partial<RuleLevels>>>;
-  /** Where the snapshot's `functions` group comes from (the @timed statistics). */
-  functions?: FunctionStatsSource | null;
-}
-
-export interface RequestStatsConfig {
-  readonly clock: Clock;
-  readonly windowMs: number;
-  readonly slots: number;
-  readonly latencySlots: number;
-  readonly maxRoutes: number;
-  readonly levels: Readonly<{ error_rate: Readonly<RuleLevels>; api_response_time: Readonly<RuleLevels> }>;
-  readonly functions: FunctionStatsSource | null;
-}
-
-export const REQUEST_STATS_DEFAULTS = Object.freeze({
-  windowMs: 60_000,
-  slots: 60,
-  latencySlots: 4,
-  maxRoutes: 100,
-});
-
-/** Method and route of the entry that requests beyond `maxRoutes` distinct pairs fold into. */
-export const OTHER_METHOD = '*';
-export const OTHER_ROUTE = 'other';
-
 /** `per_second` is the average over the last complete counter sub-windows spanning this long. */
 export const RATE_WINDOW_MS = 5_000;
-
-export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
-const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
-
-/** Requests since start for one method, route template and status class (Prometheus counters). */
-export interface RouteTotal {
-  method: string;
-  route: string;
-  status_class: StatusClass;
-  count: number;
-}
 
 /** What was recorded since the previous takeBucket() (one history point's request figures). */
 export interface RequestBucket {
@@ -104,114 +51,6 @@ export interface RequestBucket {
 }
 
 export type RequestGroups = Pick<MetricsSnapshot, 'requests' | 'errors' | 'latency' | 'routes' | 'functions'>;
-
-// Slots per route for GET POST PUT DELETE PATCH HEAD OPTIONS; other method names get later indices.
-const METHODS = 7;
-const MAX_EXTRA_METHODS = 32;
-
-const KNOWN_OPTIONS = ['clock', 'windowMs', 'slots', 'latencySlots', 'maxRoutes', 'levels', 'functions'];
-
-export function parseRequestStatsOptions(options: RequestStatsOptions = {}): RequestStatsConfig {
-  if (options === null || typeof options !== 'object') {
-    throw invalidOption('RequestStats options must be an object.');
-  }
-  rejectUnknownOptions(options, KNOWN_OPTIONS, 'RequestStats');
-  const { clock = coarseClock, functions = null } = options;
-  if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
-    throw invalidOption('`clock` must be an object with a now() method returning milliseconds.');
-  }
-  if (functions !== null && typeof functions?.snapshot !== 'function') {
-    throw invalidOption('`functions` must have a snapshot() method (a FunctionTimings).');
-  }
-  const windowMs = options.windowMs ?? REQUEST_STATS_DEFAULTS.windowMs;
-  checkInteger(windowMs, 'windowMs', 1_000, 3_600_000);
-  const slots = options.slots ?? REQUEST_STATS_DEFAULTS.slots;
-  checkInteger(slots, 'slots', 1, Math.min(3_600, Math.floor(windowMs / 10)));
-  const latencySlots = options.latencySlots ?? Math.min(REQUEST_STATS_DEFAULTS.latencySlots, slots);
-  checkInteger(latencySlots, 'latencySlots', 1, slots);
-  if (slots % latencySlots !== 0) {
-    throw invalidOption(
-      `\`latencySlots\` (${latencySlots}) must divide \`slots\` (${slots}), e.g. 60 and 4.`,
-    );
-  }
-  const maxRoutes = options.maxRoutes ?? REQUEST_STATS_DEFAULTS.maxRoutes;
-  checkInteger(maxRoutes, 'maxRoutes', 0, 10_000);
-  const levels = parseLevels(options.levels);
-  return Object.freeze({ clock, windowMs, slots, latencySlots, maxRoutes, levels, functions });
-}
-
-function parseLevels(levels: RequestStatsOptions['levels']): RequestStatsConfig['levels'] {
-  if (levels === undefined) {
-    return Object.freeze({
-      error_rate: DEFAULT_LEVELS.error_rate,
-      api_response_time: DEFAULT_LEVELS.api_response_time,
-    });
-  }
-  if (levels === null || typeof levels !== 'object') throw invalidOption('`levels` must be an object.');
-  rejectUnknownKeys(
-    levels,
-    RULE_NAMES,
-    'ERR_SYSVITALS_UNKNOWN_RULE',
-    (key) => `levels: unknown rule \`${key}\`. Known rules: ${RULE_NAMES.join(', ')}.`,
-  );
-  const one = (rule: 'error_rate' | 'api_response_time'): Readonly<RuleLevels> => {
-    const given = levels[rule];
-    if (given === undefined) return DEFAULT_LEVELS[rule];
-    if (given === null || typeof given !== 'object') throw invalidOption(`levels.${rule} must be an object.`);
-    const warning = given.warning ?? DEFAULT_LEVELS[rule].warning;
-    const critical = given.critical ?? DEFAULT_LEVELS[rule].critical;
-    const top = PERCENT_RULES.has(rule) ? 100 : Number.MAX_SAFE_INTEGER;
-    for (const [name, v] of [
-      ['warning', warning],
-      ['critical', critical],
-    ] as const) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > top) {
-        throw new SysvitalsError(
-          'ERR_SYSVITALS_INVALID_RULE',
-          `levels.${rule}.${name} must be a number from 0 to ${top === 100 ? '100 (percent)' : 'any (ms)'} (got ${String(v)}).`,
-        );
-      }
-    }
-    if (warning > critical) {
-      throw new SysvitalsError(
-        'ERR_SYSVITALS_INVALID_RULE',
-        `levels.${rule}: warning (${warning}) must not be above critical (${critical}).`,
-      );
-    }
-    return Object.freeze({ warning, critical });
-  };
-  return Object.freeze({ error_rate: one('error_rate'), api_response_time: one('api_response_time') });
-}
-
-// Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx], then totals by
-// status class folded in from reused sub-windows. One Float64Array and one increment per request;
-// totals since start are the folded ones plus the live sub-windows.
-const STRIDE = 6;
-
-function createCounters(slots: number): Float64Array {
-  const counters = new Float64Array(slots * STRIDE + 5);
-  for (let pos = 0; pos < slots; pos++) counters[pos * STRIDE] = Number.NaN;
-  return counters;
-}
-
-// One method + route pair, or the fold: counters and a latency ring (windows only; totals are kept apart).
-class Entry {
-  readonly method: string;
-  readonly route: string;
-  readonly counters: Float64Array;
-  readonly latency: LatencyRing;
-
-  constructor(method: string, route: string, slots: number, latency: LatencyRing) {
-    this.method = method;
-    this.route = route;
-    this.counters = createCounters(slots);
-    this.latency = latency;
-  }
-
-  get bytes(): number {
-    return this.counters.byteLength + this.latency.bytes;
-  }
-}
 
 /**
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and
@@ -234,12 +73,12 @@ export class RequestStats {
   private readonly perLatencySlot: number;
   private readonly totalsOffset: number;
   // route -> entries by method index: one Map lookup per request (methods map to indices by a switch).
-  private readonly byRoute = new Map<string, Array<Entry | undefined>>();
+  private readonly byRoute = new Map<string, Array<RouteEntry | undefined>>();
   private readonly extraMethods = new Map<string, number>();
-  private readonly entries: Entry[] = [];
-  private other: Entry | null = null;
+  private readonly entries: RouteEntry[] = [];
+  private other: RouteEntry | null = null;
   /** The fold when it is not also a tracked entry (listed once, after the entries). */
-  private separateOther: Entry | null = null;
+  private separateOther: RouteEntry | null = null;
   // Current sub-windows, recomputed only when the clock passes `nextBoundary`.
   private sub = 0;
   private pos = 0;
@@ -315,7 +154,7 @@ export class RequestStats {
     let count4xx = 0;
     let count5xx = 0;
     for (const e of this.allEntries()) {
-      const [n, c4, c5] = this.windowCounts(e.counters);
+      const [n, c4, c5] = windowCounts(e.counters, this.slots, this.sub);
       count += n;
       count4xx += c4;
       count5xx += c5;
@@ -413,7 +252,7 @@ export class RequestStats {
   routeTotals(): RouteTotal[] {
     const out: RouteTotal[] = [];
     for (const e of this.allEntries()) {
-      const totals = this.entryTotals(e.counters);
+      const totals = entryTotals(e.counters, this.slots);
       for (let c = 0; c < 5; c++) {
         const count = totals[c] as number;
         if (count > 0) {
@@ -484,37 +323,26 @@ export class RequestStats {
     counters[b] = this.sub;
   }
 
-  // Requests since start of one route by status class: folded totals plus the live sub-windows.
-  private entryTotals(counters: Float64Array, into = new Float64Array(5)): Float64Array {
-    for (let c = 0; c < 5; c++) into[c]! += counters[this.totalsOffset + c] as number;
-    for (let pos = 0; pos < this.slots; pos++) {
-      const b = pos * STRIDE;
-      if (Number.isNaN(counters[b] as number)) continue;
-      for (let c = 0; c < 5; c++) into[c]! += counters[b + 1 + c] as number;
-    }
-    return into;
-  }
-
   // Requests since start of the whole server by status class.
   private classTotals(): Float64Array {
     const into = new Float64Array(5);
-    for (const e of this.allEntries()) this.entryTotals(e.counters, into);
+    for (const e of this.allEntries()) entryTotals(e.counters, this.slots, into);
     return into;
   }
 
-  private entryFor(method: string, route: string): Entry {
+  private entryFor(method: string, route: string): RouteEntry {
     if (typeof route === 'string') {
-      const m = this.methodIndex(method);
+      const m = methodIndex(method, this.extraMethods);
       const byMethod = this.byRoute.get(route);
       if (byMethod !== undefined && m >= 0) {
         const entry = byMethod[m];
         if (entry !== undefined) return entry;
       }
       if (m >= 0 && this.entries.length < this.config.maxRoutes) {
-        const entry = this.createEntry(method, route);
+        const entry = this.createRouteEntry(method, route);
         this.entries.push(entry);
         if (byMethod === undefined) {
-          const created = new Array<Entry | undefined>(METHODS).fill(undefined);
+          const created = new Array<RouteEntry | undefined>(METHODS).fill(undefined);
           created[m] = entry;
           this.byRoute.set(route, created);
         } else {
@@ -527,46 +355,18 @@ export class RequestStats {
     if (this.other === null) {
       const m = this.extraMethods.get(OTHER_METHOD);
       const existing = m === undefined ? undefined : this.byRoute.get(OTHER_ROUTE)?.[m];
-      this.other = existing ?? this.createEntry(OTHER_METHOD, OTHER_ROUTE);
+      this.other = existing ?? this.createRouteEntry(OTHER_METHOD, OTHER_ROUTE);
       if (!existing) this.separateOther = this.other;
     }
     return this.other;
   }
 
-  private createEntry(method: string, route: string): Entry {
+  private createRouteEntry(method: string, route: string): RouteEntry {
     // No totals sink: latency since start is kept by record() in `cumulative`.
-    return new Entry(method, route, this.slots, new LatencyRing(this.latencySlots));
+    return new RouteEntry(method, route, this.slots, new LatencyRing(this.latencySlots));
   }
 
-  // Common methods by a switch (interned strings compare by pointer); others get the next index,
-  // at most MAX_EXTRA_METHODS of them; -1 folds the request into `other`.
-  private methodIndex(method: string): number {
-    switch (method) {
-      case 'GET':
-        return 0;
-      case 'POST':
-        return 1;
-      case 'PUT':
-        return 2;
-      case 'DELETE':
-        return 3;
-      case 'PATCH':
-        return 4;
-      case 'HEAD':
-        return 5;
-      case 'OPTIONS':
-        return 6;
-    }
-    if (typeof method !== 'string') return -1;
-    const known = this.extraMethods.get(method);
-    if (known !== undefined) return known;
-    if (this.extraMethods.size >= MAX_EXTRA_METHODS) return -1;
-    const index = METHODS + this.extraMethods.size;
-    this.extraMethods.set(method, index);
-    return index;
-  }
-
-  private *allEntries(): Generator<Entry> {
+  private *allEntries(): Generator<RouteEntry> {
     yield* this.entries;
     if (this.separateOther) yield this.separateOther;
   }
@@ -577,22 +377,6 @@ export class RequestStats {
     clearView(view);
     for (const e of this.allEntries()) e.latency.addWindow(this.lat, view);
     return view;
-  }
-
-  // [requests, 4xx, 5xx] in the sub-windows of the window ending at the current one.
-  private windowCounts(counters: Float64Array): [number, number, number] {
-    let n = 0;
-    let c4 = 0;
-    let c5 = 0;
-    for (let pos = 0; pos < this.slots; pos++) {
-      const b = pos * STRIDE;
-      const stamp = counters[b] as number;
-      if (!(stamp > this.sub - this.slots && stamp <= this.sub)) continue;
-      c4 += counters[b + 4] as number;
-      c5 += counters[b + 5] as number;
-      n += (counters[b + 1] as number) + (counters[b + 2] as number) + (counters[b + 3] as number);
-    }
-    return [n + c4 + c5, c4, c5];
   }
 
   // Average over the last complete sub-windows covering RATE_WINDOW_MS (the current one is partial);
@@ -618,7 +402,7 @@ export class RequestStats {
     clearView(all);
     const out: RouteStats[] = [];
     for (const e of this.allEntries()) {
-      const [count, count4xx, count5xx] = this.windowCounts(e.counters);
+      const [count, count4xx, count5xx] = windowCounts(e.counters, this.slots, this.sub);
       const view = e.latency.window(this.lat, this.routeScratch);
       addView(all, view);
       if (count === 0) continue;

@@ -4,10 +4,10 @@ import { SysvitalsError } from '../errors.js';
 import {
   DEFAULT_RESOLUTION_MS,
   DEFAULT_RETENTION_MS,
-  type HistoryPoint,
   rollupKeepMs,
   rollupSteps,
-} from '../history/history.js';
+} from '../history/periods.js';
+import type { HistoryPoint } from '../history/point.js';
 import type { Clock } from '../types.js';
 import { positive, rejectUnknownKeys } from './options.js';
 import { RollupTracker } from './rollup.js';

@@ -6,12 +6,11 @@ import { invalidOption, SysvitalsError } from '../errors.js';
 import {
   DEFAULT_RESOLUTION_MS,
   DEFAULT_RETENTION_MS,
-  type HistoryPoint,
-  parsePoint,
   rollupKeepMs,
   rollupSteps,
-  serializePoint,
-} from '../history/history.js';
+} from '../history/periods.js';
+import type { HistoryPoint } from '../history/point.js';
+import { parsePoint, serializePoint } from '../history/point-codec.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
 import { positive, rejectUnknownKeys } from './options.js';

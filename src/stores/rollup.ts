@@ -1,7 +1,8 @@
 // Keeps each instance's points pre-merged at the coarser query steps (5 and 30 minutes by default), so
 // that 24h and 7d read a few hundred points instead of thousands of histograms.
 
-import { type HistoryPoint, PointMerger } from '../history/history.js';
+import type { HistoryPoint } from '../history/point.js';
+import { PointMerger } from '../history/point-merger.js';
 
 /** Replace `replaces` (this writer's previous partial of the step, if any) by `point`. */
 export interface RollupWrite {

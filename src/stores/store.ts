@@ -1,6 +1,6 @@
 // The MetricsStore interface: where history points and alert history live (memory by default, Redis).
 
-import type { HistoryPoint } from '../history/history.js';
+import type { HistoryPoint } from '../history/point.js';
 import type { Alert, ComponentStatus } from '../types.js';
 
 /** An alert as kept in the history; a shared store adds the writing instance's id. */

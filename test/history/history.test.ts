@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { BucketAggregator } from '../../src/history/bucket-aggregator.js';
 import {
-  BucketAggregator,
-  downsample,
-  type HistoryPoint,
-  histogramOf,
   historyStepMs,
   historyWindow,
-  LatencyCounts,
-  mergeInstances,
   PERIODS,
   parsePeriod,
-  parsePoint,
-  queryHistory,
   rollupKeepMs,
   rollupSteps,
-  StepCache,
-  serializePoint,
-} from '../../src/history/history.js';
+} from '../../src/history/periods.js';
+import type { HistoryPoint } from '../../src/history/point.js';
+import { parsePoint, serializePoint } from '../../src/history/point-codec.js';
+import { downsample, mergeInstances, queryHistory, StepCache } from '../../src/history/query.js';
 import {
   createHistogram,
   decodeHistogram,
@@ -24,6 +18,7 @@ import {
   recordMs,
   summarize,
 } from '../../src/latency/histogram.js';
+import { histogramOf, LatencyCounts } from '../../src/latency/latency-counts.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { latencies, makePoint, realisticPoint, reference, rng, snapshot } from '../stores/points.js';
 

@@ -5,7 +5,7 @@ import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePoint } from '../../src/history/history.js';
+import { parsePoint } from '../../src/history/point-codec.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 
 const haveRedis = requireRedis();

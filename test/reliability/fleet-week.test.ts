@@ -2,7 +2,8 @@
 // the sums and its percentiles those of one histogram of every raw request duration.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HistoryResult, historyWindow } from '../../src/history/history.js';
+import { historyWindow } from '../../src/history/periods.js';
+import type { HistoryResult } from '../../src/history/point.js';
 import { createHistogram, recordMs, summarize } from '../../src/latency/histogram.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';

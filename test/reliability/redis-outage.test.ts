@@ -3,7 +3,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type ExpressExample, start } from '../../examples/express.js';
-import { parsePoint } from '../../src/history/history.js';
+import { parsePoint } from '../../src/history/point-codec.js';
 import { silentLogger } from '../../src/logger.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import type { ComponentStatus, MetricsSnapshot } from '../../src/types.js';

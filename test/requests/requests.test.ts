@@ -6,12 +6,9 @@ import { SysvitalsError } from '../../src/errors.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { COUNTS_LENGTH, microsOf } from '../../src/latency/latency-ring.js';
-import {
-  OTHER_METHOD,
-  OTHER_ROUTE,
-  RequestStats,
-  type RequestStatsOptions,
-} from '../../src/requests/requests.js';
+import type { RequestStatsOptions } from '../../src/requests/request-options.js';
+import { RequestStats } from '../../src/requests/requests.js';
+import { OTHER_METHOD, OTHER_ROUTE } from '../../src/requests/route-counters.js';
 
 const START = 1_700_000_000_000; // a minute boundary: 1_700_000_000_000 % 60_000 === 20_000, so not aligned
 const ALIGNED = START - (START % 60_000);

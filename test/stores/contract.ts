@@ -1,7 +1,8 @@
 // The MetricsStore contract: one suite, run against every store (memory, Redis, Redis Cluster).
 
 import { describe, expect, it } from 'vitest';
-import { downsample, type HistoryPoint, queryHistory } from '../../src/history/history.js';
+import type { HistoryPoint } from '../../src/history/point.js';
+import { downsample, queryHistory } from '../../src/history/query.js';
 import type { MetricsStore } from '../../src/stores/store.js';
 import type { Alert, Clock } from '../../src/types.js';
 import { latencies, makePoint, rng } from './points.js';

@@ -1,6 +1,7 @@
 // Realistic history points for tests and benchmarks: seeded latencies, host samples through BucketAggregator.
 
-import { BucketAggregator, type HistoryPoint } from '../../src/history/history.js';
+import { BucketAggregator } from '../../src/history/bucket-aggregator.js';
+import type { HistoryPoint } from '../../src/history/point.js';
 import { createHistogram, type LatencySummary, recordMs, summarize } from '../../src/latency/histogram.js';
 import type { MetricsSnapshot } from '../../src/types.js';
 

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryHistory } from '../../src/history/history.js';
+import { queryHistory } from '../../src/history/query.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { type RedisCluster, requireRedis, startRedisCluster } from '../helpers/redis-server.js';
 import { clockAt, describeStoreContract } from './contract.js';

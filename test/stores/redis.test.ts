@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type HistoryPoint, queryHistory } from '../../src/history/history.js';
+import type { HistoryPoint } from '../../src/history/point.js';
+import { queryHistory } from '../../src/history/query.js';
 import { RedisStore, type RedisStoreOptions } from '../../src/stores/redis.js';
 import type { Logger } from '../../src/types.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';

@@ -1,7 +1,7 @@
 // The dashboard page (runs in the browser): reads the admin API next to it, follows the live stream, draws uPlot charts.
 
 import uPlot from 'uplot';
-import type { HistoryPointView, HistoryResult } from '../../history/history.js';
+import type { HistoryPointView, HistoryResult } from '../../history/point.js';
 import type {
   Alert,
   AlertEvent,

@@ -1,0 +1,133 @@
+// One history bucket: host samples and the bucket's requests in, one history point out.
+
+import { round } from '../alerts/status.js';
+import { createHistogram, encodeHistogram, summarize } from '../latency/histogram.js';
+import type { RequestBucket } from '../requests/requests.js';
+import type { MetricsSnapshot } from '../types.js';
+import type { HistoryPoint } from './point.js';
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+class Mean {
+  sum = 0;
+  n = 0;
+  add(v: unknown): void {
+    if (!finite(v)) return;
+    this.sum += v;
+    this.n++;
+  }
+  value(digits = 2): number {
+    return this.n === 0 ? 0 : round(this.sum / this.n, digits);
+  }
+  nullable(digits = 2): number | null {
+    return this.n === 0 ? null : round(this.sum / this.n, digits);
+  }
+}
+
+class Max {
+  v = 0;
+  add(v: unknown): void {
+    if (finite(v) && v > this.v) this.v = v;
+  }
+}
+
+/**
+ * Accumulates the host samples of the current bucket; `close()` turns them and the bucket's requests
+ * into one HistoryPoint and starts over. A metric group that failed (`error` set) is left out of its
+ * averages rather than counted as zero.
+ */
+export class BucketAggregator {
+  private count = 0;
+  private cpu = new Mean();
+  private cpuMax = new Max();
+  private mem = new Mean();
+  private memMax = new Max();
+  private diskMax = new Max();
+  private netIn = new Mean();
+  private netOut = new Mean();
+  private loopP99 = new Max();
+  private heap = new Mean();
+  private db = new Mean();
+  private redis = new Mean();
+  private ws = new Max();
+
+  /** Samples added since the last close. */
+  get samples(): number {
+    return this.count;
+  }
+
+  add(s: MetricsSnapshot): void {
+    this.count++;
+    if (s.cpu && !s.cpu.error) {
+      this.cpu.add(s.cpu.current_percent);
+      this.cpuMax.add(s.cpu.current_percent);
+    }
+    if (s.memory && !s.memory.error) {
+      this.mem.add(s.memory.used_percent);
+      this.memMax.add(s.memory.used_percent);
+    }
+    if (s.disk && !s.disk.error) this.diskMax.add(s.disk.max_used_percent);
+    if (s.network && !s.network.error) {
+      this.netIn.add(s.network.bytes_in_per_sec);
+      this.netOut.add(s.network.bytes_out_per_sec);
+    }
+    if (s.process && !s.process.error) {
+      this.loopP99.add(s.process.event_loop_delay_p99_ms);
+      this.heap.add(s.process.heap_used_mb);
+    }
+    this.db.add(s.database?.response_time_ms);
+    this.redis.add(s.redis?.response_time_ms);
+    this.ws.add(s.websocket?.active_connections);
+  }
+
+  close(bucketStartMs: number, requests?: RequestBucket): HistoryPoint {
+    const h = requests?.histogram;
+    const lat = h ? summarize(h) : summarize(EMPTY);
+    const point: HistoryPoint = {
+      t: bucketStartMs,
+      timestamp: new Date(bucketStartMs).toISOString(),
+      samples: this.count,
+      cpu_avg_percent: this.cpu.value(),
+      cpu_max_percent: round(this.cpuMax.v),
+      memory_avg_percent: this.mem.value(),
+      memory_max_percent: round(this.memMax.v),
+      disk_max_percent: round(this.diskMax.v),
+      network_bytes_in_per_sec: this.netIn.value(0),
+      network_bytes_out_per_sec: this.netOut.value(0),
+      event_loop_p99_ms: round(this.loopP99.v),
+      heap_used_mb: this.heap.value(),
+      db_response_time_ms: this.db.nullable(),
+      redis_response_time_ms: this.redis.nullable(),
+      websocket_connections: this.ws.v,
+      requests: requests?.requests ?? 0,
+      errors_4xx: requests?.count_4xx ?? 0,
+      errors_5xx: requests?.count_5xx ?? 0,
+      latency_p50_ms: lat.p50_ms,
+      latency_p95_ms: lat.p95_ms,
+      latency_p99_ms: lat.p99_ms,
+      latency_avg_ms: lat.avg_ms,
+      latency_max_ms: lat.max_ms,
+      histogram: h && h.totalCount > 0 ? encodeHistogram(h) : '',
+    };
+    this.reset();
+    return point;
+  }
+
+  reset(): void {
+    this.count = 0;
+    this.cpu = new Mean();
+    this.cpuMax = new Max();
+    this.mem = new Mean();
+    this.memMax = new Max();
+    this.diskMax = new Max();
+    this.netIn = new Mean();
+    this.netOut = new Mean();
+    this.loopP99 = new Max();
+    this.heap = new Mean();
+    this.db = new Mean();
+    this.redis = new Mean();
+    this.ws = new Max();
+  }
+}
+
+const EMPTY = createHistogram();

@@ -1,0 +1,60 @@
+// The history point: one resolution bucket of one instance as stored, the view the API returns, and a period's answer.
+
+import type { HistoryPeriod } from '../types.js';
+
+/** One resolution bucket (default one minute) of one instance, as stored. */
+export interface HistoryPoint {
+  /** Bucket start, epoch ms. */
+  t: number;
+  /** Bucket start, ISO. */
+  timestamp: string;
+  /** Host samples taken in the bucket; the weight of the host averages when points are merged. */
+  samples: number;
+  cpu_avg_percent: number;
+  cpu_max_percent: number;
+  memory_avg_percent: number;
+  memory_max_percent: number;
+  disk_max_percent: number;
+  network_bytes_in_per_sec: number;
+  network_bytes_out_per_sec: number;
+  /** Worst event-loop p99 seen in the bucket. */
+  event_loop_p99_ms: number;
+  heap_used_mb: number;
+  /** Average probe response time; null when no probe answered in the bucket. */
+  db_response_time_ms: number | null;
+  redis_response_time_ms: number | null;
+  /** Most open WebSocket connections seen in the bucket. */
+  websocket_connections: number;
+  requests: number;
+  errors_4xx: number;
+  errors_5xx: number;
+  latency_p50_ms: number;
+  latency_p95_ms: number;
+  latency_p99_ms: number;
+  latency_avg_ms: number;
+  latency_max_ms: number;
+  /**
+   * The bucket's HDR latency histogram (src/latency/histogram.ts), base64: compressed V2 as
+   * encodeHistogram() writes it for bucket points; uncompressed V2 in stores' rollups, which are
+   * decoded far more often. '' with no request. `histogramOf()` reads both.
+   */
+  histogram: string;
+}
+
+/** A point as the API returns it: the encoded histogram is stripped. */
+export type HistoryPointView = Omit<HistoryPoint, 'histogram'>;
+
+export interface HistoryResult {
+  period: HistoryPeriod;
+  /** First step's start (ISO, inclusive). */
+  start: string;
+  /** Last step's end (ISO, exclusive); the last step contains the query time and may be partial. */
+  end: string;
+  step_seconds: number;
+  /** The instance id, or 'all' for the fleet view. */
+  instance: string;
+  /** Fleet view only: the instances that contributed at least one point, sorted. */
+  instances?: string[];
+  /** Oldest first; steps with no stored point are omitted (detect gaps with `t` and `step_seconds`). */
+  points: HistoryPointView[];
+}

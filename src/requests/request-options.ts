@@ -1,0 +1,134 @@
+// RequestStats options: what a user may pass, and their parsing into a frozen config (coded errors, did-you-mean).
+
+import {
+  DEFAULT_LEVELS,
+  PERCENT_RULES,
+  RULE_NAMES,
+  type RuleLevels,
+  type RuleName,
+} from '../alerts/thresholds.js';
+import { invalidOption, SysvitalsError } from '../errors.js';
+import { coarseClock } from '../latency/coarse-clock.js';
+import { checkInteger, rejectUnknownKeys, rejectUnknownOptions } from '../options/option-keys.js';
+import type { Clock, FunctionStats } from '../types.js';
+
+/** Anything that can report @timed statistics (a FunctionTimings from src/functions/function-stats.ts). */
+export interface FunctionStatsSource {
+  snapshot(): Record<string, FunctionStats>;
+}
+
+export interface RequestStatsOptions {
+  /** Time source, ms. @defaultValue `Date.now` */
+  clock?: Clock;
+  /** Sliding window of `per_minute`, error counts and rate, latency and routes. @defaultValue 60_000 */
+  windowMs?: number;
+  /**
+   * Sub-windows of the request counters (requests, 4xx, 5xx). The window slides by `windowMs / slots`.
+   * @defaultValue 60 (one second each)
+   */
+  slots?: number;
+  /**
+   * Sub-windows of the latency histograms (global and per route); must divide `slots`. Latency
+   * figures cover the last `windowMs * (latencySlots - 1) / latencySlots` to `windowMs`. Fewer
+   * sub-windows keep memory small: each one is a 6.5–13 KB counts array per route.
+   * @defaultValue 4 (15 s each: latency covers the last 45–60 s)
+   */
+  latencySlots?: number;
+  /** Distinct method + route pairs tracked; later ones fold into method `*`, route `other`. @defaultValue 100 */
+  maxRoutes?: number;
+  /** Levels for the `errors` (error_rate, %) and `latency` (api_response_time, p95 ms) statuses. @defaultValue DEFAULT_LEVELS */
+  levels?: Partial<Record<RuleName, Partial<RuleLevels>>>;
+  /** Where the snapshot's `functions` group comes from (the @timed statistics). */
+  functions?: FunctionStatsSource | null;
+}
+
+export interface RequestStatsConfig {
+  readonly clock: Clock;
+  readonly windowMs: number;
+  readonly slots: number;
+  readonly latencySlots: number;
+  readonly maxRoutes: number;
+  readonly levels: Readonly<{ error_rate: Readonly<RuleLevels>; api_response_time: Readonly<RuleLevels> }>;
+  readonly functions: FunctionStatsSource | null;
+}
+
+export const REQUEST_STATS_DEFAULTS = Object.freeze({
+  windowMs: 60_000,
+  slots: 60,
+  latencySlots: 4,
+  maxRoutes: 100,
+});
+
+const KNOWN_OPTIONS = ['clock', 'windowMs', 'slots', 'latencySlots', 'maxRoutes', 'levels', 'functions'];
+
+export function parseRequestStatsOptions(options: RequestStatsOptions = {}): RequestStatsConfig {
+  if (options === null || typeof options !== 'object') {
+    throw invalidOption('RequestStats options must be an object.');
+  }
+  rejectUnknownOptions(options, KNOWN_OPTIONS, 'RequestStats');
+  const { clock = coarseClock, functions = null } = options;
+  if (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function') {
+    throw invalidOption('`clock` must be an object with a now() method returning milliseconds.');
+  }
+  if (functions !== null && typeof functions?.snapshot !== 'function') {
+    throw invalidOption('`functions` must have a snapshot() method (a FunctionTimings).');
+  }
+  const windowMs = options.windowMs ?? REQUEST_STATS_DEFAULTS.windowMs;
+  checkInteger(windowMs, 'windowMs', 1_000, 3_600_000);
+  const slots = options.slots ?? REQUEST_STATS_DEFAULTS.slots;
+  checkInteger(slots, 'slots', 1, Math.min(3_600, Math.floor(windowMs / 10)));
+  const latencySlots = options.latencySlots ?? Math.min(REQUEST_STATS_DEFAULTS.latencySlots, slots);
+  checkInteger(latencySlots, 'latencySlots', 1, slots);
+  if (slots % latencySlots !== 0) {
+    throw invalidOption(
+      `\`latencySlots\` (${latencySlots}) must divide \`slots\` (${slots}), e.g. 60 and 4.`,
+    );
+  }
+  const maxRoutes = options.maxRoutes ?? REQUEST_STATS_DEFAULTS.maxRoutes;
+  checkInteger(maxRoutes, 'maxRoutes', 0, 10_000);
+  const levels = parseLevels(options.levels);
+  return Object.freeze({ clock, windowMs, slots, latencySlots, maxRoutes, levels, functions });
+}
+
+function parseLevels(levels: RequestStatsOptions['levels']): RequestStatsConfig['levels'] {
+  if (levels === undefined) {
+    return Object.freeze({
+      error_rate: DEFAULT_LEVELS.error_rate,
+      api_response_time: DEFAULT_LEVELS.api_response_time,
+    });
+  }
+  if (levels === null || typeof levels !== 'object') throw invalidOption('`levels` must be an object.');
+  rejectUnknownKeys(
+    levels,
+    RULE_NAMES,
+    'ERR_SYSVITALS_UNKNOWN_RULE',
+    (key) => `levels: unknown rule \`${key}\`. Known rules: ${RULE_NAMES.join(', ')}.`,
+  );
+  const one = (rule: 'error_rate' | 'api_response_time'): Readonly<RuleLevels> => {
+    const given = levels[rule];
+    if (given === undefined) return DEFAULT_LEVELS[rule];
+    if (given === null || typeof given !== 'object') throw invalidOption(`levels.${rule} must be an object.`);
+    const warning = given.warning ?? DEFAULT_LEVELS[rule].warning;
+    const critical = given.critical ?? DEFAULT_LEVELS[rule].critical;
+    const top = PERCENT_RULES.has(rule) ? 100 : Number.MAX_SAFE_INTEGER;
+    for (const [name, v] of [
+      ['warning', warning],
+      ['critical', critical],
+    ] as const) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > top) {
+        throw new SysvitalsError(
+          'ERR_SYSVITALS_INVALID_RULE',
+          `levels.${rule}.${name} must be a number from 0 to ${top === 100 ? '100 (percent)' : 'any (ms)'} (got ${String(v)}).`,
+        );
+      }
+    }
+    if (warning > critical) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_INVALID_RULE',
+        `levels.${rule}: warning (${warning}) must not be above critical (${critical}).`,
+      );
+    }
+    return Object.freeze({ warning, critical });
+  };
+  return Object.freeze({ error_rate: one('error_rate'), api_response_time: one('api_response_time') });
+}

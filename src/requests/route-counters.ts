@@ -1,0 +1,107 @@
+// Per-route request counters: the route entry (counters by status class and sub-window, plus its latency ring), method slots and the fold.
+
+import type { LatencyRing } from '../latency/latency-ring.js';
+
+/** Method and route of the entry that requests beyond `maxRoutes` distinct pairs fold into. */
+export const OTHER_METHOD = '*';
+export const OTHER_ROUTE = 'other';
+
+export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+export const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** Requests since start for one method, route template and status class (Prometheus counters). */
+export interface RouteTotal {
+  method: string;
+  route: string;
+  status_class: StatusClass;
+  count: number;
+}
+
+// Slots per route for GET POST PUT DELETE PATCH HEAD OPTIONS; other method names get later indices.
+export const METHODS = 7;
+export const MAX_EXTRA_METHODS = 32;
+
+// Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx], then totals by
+// status class folded in from reused sub-windows. One Float64Array and one increment per request;
+// totals since start are the folded ones plus the live sub-windows.
+export const STRIDE = 6;
+
+export function createCounters(slots: number): Float64Array {
+  const counters = new Float64Array(slots * STRIDE + 5);
+  for (let pos = 0; pos < slots; pos++) counters[pos * STRIDE] = Number.NaN;
+  return counters;
+}
+
+// One method + route pair, or the fold: counters and a latency ring (windows only; totals are kept apart).
+export class RouteEntry {
+  readonly method: string;
+  readonly route: string;
+  readonly counters: Float64Array;
+  readonly latency: LatencyRing;
+
+  constructor(method: string, route: string, slots: number, latency: LatencyRing) {
+    this.method = method;
+    this.route = route;
+    this.counters = createCounters(slots);
+    this.latency = latency;
+  }
+
+  get bytes(): number {
+    return this.counters.byteLength + this.latency.bytes;
+  }
+}
+
+// Requests since start of one route by status class: folded totals plus the live sub-windows.
+export function entryTotals(counters: Float64Array, slots: number, into = new Float64Array(5)): Float64Array {
+  for (let c = 0; c < 5; c++) into[c]! += counters[slots * STRIDE + c] as number;
+  for (let pos = 0; pos < slots; pos++) {
+    const b = pos * STRIDE;
+    if (Number.isNaN(counters[b] as number)) continue;
+    for (let c = 0; c < 5; c++) into[c]! += counters[b + 1 + c] as number;
+  }
+  return into;
+}
+
+// [requests, 4xx, 5xx] in the sub-windows of the window ending at the current one.
+export function windowCounts(counters: Float64Array, slots: number, sub: number): [number, number, number] {
+  let n = 0;
+  let c4 = 0;
+  let c5 = 0;
+  for (let pos = 0; pos < slots; pos++) {
+    const b = pos * STRIDE;
+    const stamp = counters[b] as number;
+    if (!(stamp > sub - slots && stamp <= sub)) continue;
+    c4 += counters[b + 4] as number;
+    c5 += counters[b + 5] as number;
+    n += (counters[b + 1] as number) + (counters[b + 2] as number) + (counters[b + 3] as number);
+  }
+  return [n + c4 + c5, c4, c5];
+}
+
+// Common methods by a switch (interned strings compare by pointer); others get the next index,
+// at most MAX_EXTRA_METHODS of them; -1 folds the request into `other`.
+export function methodIndex(method: string, extraMethods: Map<string, number>): number {
+  switch (method) {
+    case 'GET':
+      return 0;
+    case 'POST':
+      return 1;
+    case 'PUT':
+      return 2;
+    case 'DELETE':
+      return 3;
+    case 'PATCH':
+      return 4;
+    case 'HEAD':
+      return 5;
+    case 'OPTIONS':
+      return 6;
+  }
+  if (typeof method !== 'string') return -1;
+  const known = extraMethods.get(method);
+  if (known !== undefined) return known;
+  if (extraMethods.size >= MAX_EXTRA_METHODS) return -1;
+  const index = METHODS + extraMethods.size;
+  extraMethods.set(method, index);
+  return index;
+}
