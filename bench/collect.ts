@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import si from 'systeminformation';
 import { MetricsCollector } from '../src/collector/index.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
+import { measureRuntimeCost } from './lib/runtime-cost.js';
 
 const BUDGET_CPU_MS = 2;
 const BUDGET_STALL_MS = 2;
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     samples: { type: 'string', default: '40' },
     'no-write': { type: 'boolean', default: false },
+    'runtime-only': { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -37,6 +39,12 @@ interface Variant {
   /** Per collection: the longest event-loop delay from its start to the next one. */
   stallMs: number[];
 }
+
+// The runtime signals' added cost per sample (issue 14): `--runtime-only` runs just this part.
+const runtime = `${machineLine()}\n${measureRuntimeCost()}\n${loadLine()}`;
+console.log(`\n## collect-runtime\n\n${runtime}\n`);
+if (!values['no-write']) writeSection('collect-runtime', runtime);
+if (values['runtime-only']) process.exit(0);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -30,6 +30,10 @@ export interface CpuMetrics extends Component {
   frequency_mhz: number;
   model: string;
   load_average: [number, number, number];
+  /** The container's CPU quota in cores (cgroup v2 cpu.max); null without one. With a quota, current_percent is against it. */
+  limit_cores: number | null;
+  /** The machine's CPU use (percent of all cores), with or without a quota. */
+  machine_percent: number;
   threshold: number;
 }
 
@@ -40,6 +44,12 @@ export interface MemoryMetrics extends Component {
   used_percent: number;
   swap_total_gb: number;
   swap_used_percent: number;
+  /** The container's memory limit (cgroup v2 memory.max or process.constrainedMemory()); null without one. With a limit, total/used/available/used_percent are the container's. */
+  limit_gb: number | null;
+  /** The machine's memory in use (percent), with or without a container limit. */
+  machine_used_percent: number;
+  /** The machine's memory size. */
+  machine_total_gb: number;
   threshold: number;
 }
 
@@ -118,14 +128,36 @@ export interface LatencyMetrics extends Component {
   threshold: number;
 }
 
+/** Garbage-collection pauses of one kind over the sample interval. */
+export interface GcKindStats {
+  count: number;
+  total_ms: number;
+  max_ms: number;
+}
+
 export interface ProcessMetrics extends Component {
   pid: number;
+  /** Event-loop delay over the sample interval (the monitor is reset at every sample). */
   event_loop_delay_p50_ms: number;
   event_loop_delay_p99_ms: number;
   event_loop_delay_max_ms: number;
+  /** Share of the sample interval the event loop spent busy (performance.eventLoopUtilization deltas). */
+  event_loop_utilization_percent: number;
   heap_used_mb: number;
   heap_total_mb: number;
+  /** Memory of C++ objects bound to JS objects (process.memoryUsage().external). */
+  external_mb: number;
+  /** ArrayBuffers and SharedArrayBuffers, Buffers included (part of external). */
+  array_buffers_mb: number;
   rss_mb: number;
+  /** V8 heap spaces by name: used and allocated MB. */
+  heap_spaces: Record<string, { used_mb: number; size_mb: number }>;
+  /** GC pauses over the sample interval by kind. */
+  gc: Record<'minor' | 'major' | 'incremental' | 'weakcb', GcKindStats>;
+  /** What keeps the event loop alive, by resource type (process.getActiveResourcesInfo). */
+  active_resources: Record<string, number>;
+  /** Open file descriptors of the process; null where /proc/self/fd cannot be read. */
+  open_fds: number | null;
   uptime_seconds: number;
 }
 

@@ -32,6 +32,12 @@ export interface CollectorOptions {
   latencyClock?: Clock;
   /** Where procfs is mounted; point it at captured files in tests. @defaultValue '/proc' */
   procRoot?: string;
+  /**
+   * Where sysfs is mounted: container limits are read from `<sysRoot>/fs/cgroup` (cgroup v2). With an
+   * explicit procRoot and no sysRoot, container limits are not read (tests read only their fixtures).
+   * @defaultValue '/sys'
+   */
+  sysRoot?: string;
   /** Longest wait for any one host or app metric group (probes are bounded by their own timeoutMs). @defaultValue 1000 */
   groupTimeoutMs?: number;
   /** Per-rule warning/critical levels (partial); `threshold` fields show the warning level. @defaultValue DEFAULT_LEVELS */
@@ -52,6 +58,10 @@ export interface CollectorConfig {
   readonly procRoot: string;
   /** True when host groups read procRoot; false on platforms without /proc (os/systeminformation). */
   readonly useProcfs: boolean;
+  /** Where container limits are read; null when they are not (see CollectorOptions.sysRoot). */
+  readonly sysRoot: string | null;
+  /** process.constrainedMemory() is consulted only when neither procRoot nor sysRoot is given. */
+  readonly useConstrainedMemory: boolean;
   readonly groupTimeoutMs: number;
   readonly levels: Readonly<Record<RuleName, Readonly<RuleLevels>>>;
   readonly probes: Readonly<Partial<Record<ProbeName, Probe>>>;
@@ -70,6 +80,7 @@ const OPTION_NAMES: readonly (keyof CollectorOptions)[] = [
   'clock',
   'latencyClock',
   'procRoot',
+  'sysRoot',
   'groupTimeoutMs',
   'levels',
   'probes',
@@ -90,6 +101,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     clock,
     latencyClock,
     procRoot,
+    sysRoot,
     groupTimeoutMs,
     levels,
     probes,
@@ -108,6 +120,9 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
   }
   if (procRoot !== undefined && (typeof procRoot !== 'string' || procRoot === '')) {
     throw invalidOption('`procRoot` must be a non-empty path such as "/proc"');
+  }
+  if (sysRoot !== undefined && (typeof sysRoot !== 'string' || sysRoot === '')) {
+    throw invalidOption('`sysRoot` must be a non-empty path such as "/sys"');
   }
   positive(groupTimeoutMs, 'groupTimeoutMs');
   positive(eventLoopResolutionMs, 'eventLoopResolutionMs');
@@ -142,6 +157,8 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     procRoot: root,
     // An explicit procRoot means "read these files" on any platform (tests, containers).
     useProcfs: procRoot !== undefined || process.platform === 'linux',
+    sysRoot: sysRoot ?? (procRoot === undefined && process.platform === 'linux' ? '/sys' : null),
+    useConstrainedMemory: procRoot === undefined && sysRoot === undefined,
     groupTimeoutMs: groupTimeoutMs ?? DEFAULT_COLLECTOR_OPTIONS.groupTimeoutMs,
     levels: resolveLevels(levels),
     probes: Object.freeze(parsedProbes),

@@ -195,6 +195,8 @@ export class CpuCollector {
       frequency_mhz: round(this.facts.mhz, 1),
       model: this.facts.model,
       load_average: loadAverage,
+      limit_cores: null,
+      machine_percent: currentPercent,
       status: bandStatus(currentPercent),
       threshold: this.threshold,
     };
@@ -258,6 +260,8 @@ export function failedCpu(error: string, threshold: number): CpuMetrics {
     frequency_mhz: 0,
     model: '',
     load_average: [0, 0, 0],
+    limit_cores: null,
+    machine_percent: 0,
     status: 'unknown',
     error,
     threshold,

@@ -13,6 +13,7 @@ import {
   parseCollectorOptions,
   type RequestGroups,
 } from './config.js';
+import { ContainerCollector, cpuInContainer, memoryInContainer } from './container.js';
 import { CpuCollector, failedCpu, osCpuSource, procCpuSource } from './cpu.js';
 import { SharedDeadline } from './deadline.js';
 import { DiskCollector, failedDisk, nodeStatFs, procMountSource } from './disk.js';
@@ -54,6 +55,7 @@ export class MetricsCollector {
   private readonly disk: DiskCollector;
   private readonly network: NetworkCollector;
   private readonly proc: ProcessCollector;
+  private readonly container: ContainerCollector | undefined;
   private readonly runners: Partial<Record<ProbeName, ProbeRunner>> = {};
   private readonly probeNow: () => number;
   private inflight: Promise<MetricsSnapshot> | undefined;
@@ -80,7 +82,20 @@ export class MetricsCollector {
       Math.max(1, Math.floor(config.groupTimeoutMs / 2)),
     );
     this.network = new NetworkCollector(useProcfs ? procNetworkSource(procRoot) : siNetworkSource, now);
-    this.proc = new ProcessCollector(config.eventLoopResolutionMs);
+    this.proc = new ProcessCollector({
+      resolutionMs: config.eventLoopResolutionMs,
+      procRoot: useProcfs ? procRoot : undefined,
+    });
+    if (config.sysRoot !== null || config.useConstrainedMemory) {
+      this.container = new ContainerCollector({
+        procRoot,
+        sysRoot: config.sysRoot ?? '/sys',
+        now,
+        constrainedMemory: config.useConstrainedMemory
+          ? (process as { constrainedMemory?: () => number | undefined }).constrainedMemory
+          : undefined,
+      });
+    }
     this.probeNow = () => config.latencyClock.now();
     for (const name of ['database', 'redis'] as const) {
       const probe = config.probes[name];
@@ -88,6 +103,7 @@ export class MetricsCollector {
     }
     // Baselines, so that the first collect() reports CPU use and network rates since construction.
     this.cpu.prime();
+    this.readContainer();
     void this.network.prime();
   }
 
@@ -145,10 +161,11 @@ export class MetricsCollector {
         this.group(deadline, 'process', () => this.proc.collect(), failedProcess),
       ]);
       const app = this.requestGroups();
+      const container = this.readContainer();
       return {
         timestamp,
-        cpu,
-        memory,
+        cpu: container ? cpuInContainer(cpu, container) : cpu,
+        memory: container ? memoryInContainer(memory, container) : memory,
         disk,
         network,
         database,
@@ -163,6 +180,19 @@ export class MetricsCollector {
       };
     } finally {
       deadline.clear();
+    }
+  }
+
+  /** The container's limits and usage; undefined without a container reader or when it fails. */
+  private readContainer() {
+    if (!this.container) return undefined;
+    try {
+      const reading = this.container.read();
+      this.outages.recovered('container');
+      return reading;
+    } catch (err) {
+      this.outages.failed('container', err);
+      return undefined;
     }
   }
 

@@ -1,21 +1,48 @@
-// The Node process itself: event-loop delay, heap, RSS, uptime. The delay monitor samples on a coarse
-// timer (20 ms by default) because a fine one is what makes event-loop monitors cost up to 10 % of a
-// core (prometheus/client_js #523); delays shorter than the resolution are not what anyone alerts on.
+// The Node process itself: event-loop delay and utilisation, GC pauses, heap spaces, external and
+// array-buffer memory, active resources, open file descriptors, RSS and uptime. Every interval figure
+// covers the time since the previous sample, never the last scrape (prom-client#561). The delay
+// monitor samples on a coarse timer (20 ms by default) because a fine one is what makes event-loop
+// monitors cost up to 10 % of a core (prometheus/client_js #523); delays shorter than the resolution
+// are not what anyone alerts on. No native add-on: perf_hooks, v8 and process only.
 
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import { round } from '../alerts/status.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type EventLoopUtilization,
+  type IntervalHistogram,
+  monitorEventLoopDelay,
+  performance,
+} from 'node:perf_hooks';
+import v8 from 'node:v8';
+import { round } from '../status.js';
 import type { ProcessMetrics } from '../types.js';
+import { emptyGcStats, GcObserver } from './runtime-gc.js';
 
 const NS_PER_MS = 1e6;
 const BYTES_PER_MB = 1024 * 1024;
 
+export interface ProcessCollectorOptions {
+  /** monitorEventLoopDelay resolution. @defaultValue 20 */
+  resolutionMs?: number;
+  /** Where procfs is mounted (open file descriptors are counted in `<procRoot>/self/fd`); undefined: not counted. */
+  procRoot?: string;
+}
+
 export class ProcessCollector {
   private readonly delay: IntervalHistogram;
+  private readonly gc = new GcObserver();
+  private readonly resolutionMs: number;
+  private readonly fdDir: string | undefined;
   private lastDelay = { p50: 0, p99: 0, max: 0 };
+  private lastElu: EventLoopUtilization;
 
-  constructor(private readonly resolutionMs: number) {
-    this.delay = monitorEventLoopDelay({ resolution: resolutionMs });
+  constructor(options: ProcessCollectorOptions | number = {}) {
+    const opts = typeof options === 'number' ? { resolutionMs: options } : options;
+    this.resolutionMs = opts.resolutionMs ?? 20;
+    this.fdDir = opts.procRoot === undefined ? undefined : join(opts.procRoot, 'self', 'fd');
+    this.delay = monitorEventLoopDelay({ resolution: this.resolutionMs });
     this.delay.enable(); // its timer is unref'd by Node: it never keeps the process alive
+    this.lastElu = performance.eventLoopUtilization();
   }
 
   collect(): ProcessMetrics {
@@ -26,23 +53,65 @@ export class ProcessCollector {
       this.lastDelay = { p50: delay(h.percentile(50)), p99: delay(h.percentile(99)), max: delay(h.max) };
       h.reset();
     }
+    const elu = performance.eventLoopUtilization();
+    const interval = performance.eventLoopUtilization(elu, this.lastElu);
+    this.lastElu = elu;
     const mem = process.memoryUsage();
     return {
       pid: process.pid,
       event_loop_delay_p50_ms: this.lastDelay.p50,
       event_loop_delay_p99_ms: this.lastDelay.p99,
       event_loop_delay_max_ms: this.lastDelay.max,
+      event_loop_utilization_percent: round(interval.utilization * 100, 2),
       heap_used_mb: round(mem.heapUsed / BYTES_PER_MB),
       heap_total_mb: round(mem.heapTotal / BYTES_PER_MB),
+      external_mb: round(mem.external / BYTES_PER_MB),
+      array_buffers_mb: round(mem.arrayBuffers / BYTES_PER_MB),
       rss_mb: round(mem.rss / BYTES_PER_MB),
+      heap_spaces: heapSpaces(),
+      gc: this.gc.take(),
+      active_resources: activeResources(),
+      open_fds: this.openFds(),
       uptime_seconds: Math.round(process.uptime()),
       status: 'healthy',
     };
   }
 
+  /** Stops the delay monitor and disconnects the GC observer. Idempotent. */
   close(): void {
     this.delay.disable();
+    this.gc.close();
   }
+
+  private openFds(): number | null {
+    if (this.fdDir === undefined) return null;
+    try {
+      // The directory listing itself holds one descriptor open while it is read.
+      return Math.max(0, readdirSync(this.fdDir).length - 1);
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** V8 heap spaces by name (`old_space`, `new_space`, …), used and allocated MB. */
+function heapSpaces(): Record<string, { used_mb: number; size_mb: number }> {
+  const out: Record<string, { used_mb: number; size_mb: number }> = {};
+  for (const s of v8.getHeapSpaceStatistics()) {
+    out[s.space_name] = {
+      used_mb: round(s.space_used_size / BYTES_PER_MB),
+      size_mb: round(s.space_size / BYTES_PER_MB),
+    };
+  }
+  return out;
+}
+
+/** What keeps the event loop alive, by type (`TCPSocketWrap`, `Timeout`, `FSReqCallback`, …). */
+function activeResources(): Record<string, number> {
+  const out: Record<string, number> = {};
+  const info = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo?.() ?? [];
+  for (const type of info) out[type] = (out[type] ?? 0) + 1;
+  return out;
 }
 
 export function failedProcess(error: string): ProcessMetrics {
@@ -51,9 +120,16 @@ export function failedProcess(error: string): ProcessMetrics {
     event_loop_delay_p50_ms: 0,
     event_loop_delay_p99_ms: 0,
     event_loop_delay_max_ms: 0,
+    event_loop_utilization_percent: 0,
     heap_used_mb: 0,
     heap_total_mb: 0,
+    external_mb: 0,
+    array_buffers_mb: 0,
     rss_mb: 0,
+    heap_spaces: {},
+    gc: emptyGcStats(),
+    active_resources: {},
+    open_fds: null,
     uptime_seconds: 0,
     status: 'unknown',
     error,

@@ -6,6 +6,7 @@ import { invalidOption } from '../errors.js';
 import { decodeHistogram, encodeHistogram, type Histogram } from '../latency/histogram.js';
 import { type CountsView, MAX_MICROS, slotOf } from '../latency/latency-ring.js';
 import type { Alert, ComponentStatus, HealthStatus, MetricsSnapshot } from '../types.js';
+import { renderRuntime } from './prometheus-runtime.js';
 import { setCommonHeaders } from './respond.js';
 import { type AdminRoute, type AdminSource, defineRoute } from './route.js';
 
@@ -412,6 +413,7 @@ export function renderPrometheus(data: PrometheusData, config: PrometheusConfig 
     gauge(h.rss, Math.round(proc.rss_mb * MIB));
     gauge(h.uptime, proc.uptime_seconds);
   }
+  renderRuntime(out, s, config.prefix);
 
   // Dependencies and WebSockets
   const db = s.database;

@@ -37,6 +37,9 @@ describe('toMemoryMetrics', () => {
       used_percent: 53.1,
       swap_total_gb: 8,
       swap_used_percent: 12.5,
+      limit_gb: null,
+      machine_used_percent: 53.1,
+      machine_total_gb: 16,
       status: 'healthy',
       threshold: 85,
     });
