@@ -69,6 +69,8 @@ export interface MonitorOptions {
   clock?: Clock;
   /** Where procfs is mounted (tests). @defaultValue '/proc' */
   procRoot?: string;
+  /** Where sysfs is mounted, for container limits (tests). @defaultValue '/sys' */
+  sysRoot?: string;
 }
 
 /** The option names createMonitor takes (the adapters add the admin API's). */
@@ -89,6 +91,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'logger',
   'clock',
   'procRoot',
+  'sysRoot',
 ]);
 
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
@@ -205,6 +208,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       probes: options.probes,
       groupTimeoutMs: options.groupTimeoutMs,
       procRoot: options.procRoot,
+      sysRoot: options.sysRoot,
       sources: {
         requests: () => this.requests.groups(),
         websocketConnections: () => this.websockets,

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { bandStatus, round } from '../status.js';
+import { bandStatus, round } from '../alerts/status.js';
 import type { CpuMetrics, MemoryMetrics } from '../types.js';
 import { BYTES_PER_GB } from './proc.js';
 

@@ -14,7 +14,7 @@ import {
   performance,
 } from 'node:perf_hooks';
 import v8 from 'node:v8';
-import { round } from '../status.js';
+import { round } from '../alerts/status.js';
 import type { ProcessMetrics } from '../types.js';
 import { emptyGcStats, GcObserver } from './runtime-gc.js';
 

@@ -3,7 +3,7 @@
 // never disconnected keep the process's GC entries, and the collector, alive).
 
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { round } from '../status.js';
+import { round } from '../alerts/status.js';
 import type { GcKindStats } from '../types.js';
 
 /** The kinds of garbage collection Node reports (perf_hooks `detail.kind`). */
