@@ -1,0 +1,80 @@
+// Forecasts from a robust trend: when a series will reach a level, and whether that forecast is
+// solid enough to alert on (enough points, enough time span, a slope significantly non-zero).
+
+import type { SeriesBuffer } from './series-buffer.js';
+import { isSignificant, type Trend, theilSen, timeToReach } from './trend.js';
+
+/** What makes a trend trustworthy enough to alert on. */
+export interface ForecastGuards {
+  /** Fewest points in the window. */
+  readonly minPoints: number;
+  /** Shortest time between the first and last point, ms. */
+  readonly minSpanMs: number;
+}
+
+/** A series needs 10 points over 10 minutes before its trend is used. */
+export const DEFAULT_FORECAST_GUARDS: ForecastGuards = Object.freeze({ minPoints: 10, minSpanMs: 600_000 });
+
+/** When a series reaches a level at its current trend. */
+export interface Forecast {
+  /** Milliseconds until the fitted line reaches the level (Infinity: never at this trend). */
+  readonly etaMs: number;
+  /** The same with the slow end of the slope's 90 % interval: the later, cautious estimate. */
+  readonly etaLateMs: number;
+  /** Change per hour (Theil–Sen slope). */
+  readonly perHour: number;
+  /** The fitted current value. */
+  readonly level: number;
+  /** The slope's interval excludes zero, with enough points and span: safe to alert on. */
+  readonly trusted: boolean;
+  readonly trend: Trend;
+}
+
+/**
+ * Forecasts when the points in `buffer` reach `limit` (`up`: from below). Null when there is too
+ * little data for a trend.
+ */
+export function forecast(
+  buffer: SeriesBuffer,
+  limit: number,
+  direction: 'up' | 'down' = 'up',
+  guards: ForecastGuards = DEFAULT_FORECAST_GUARDS,
+): Forecast | null {
+  const { times, values } = buffer.read();
+  const trend = theilSen(times, values);
+  if (!trend) return null;
+  const slow = direction === 'up' ? trend.slopeLow : trend.slopeHigh;
+  return {
+    etaMs: timeToReach(trend, limit, direction),
+    etaLateMs: timeToReach(trend, limit, direction, slow),
+    perHour: trend.slope * 3_600_000,
+    level: trend.level,
+    trusted: trend.points >= guards.minPoints && trend.spanMs >= guards.minSpanMs && isSignificant(trend),
+    trend,
+  };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Reads a duration: milliseconds as a number, or a string such as '30m', '4h', '1d', '90s', '500ms'.
+ * Returns null when it is not one.
+ */
+export function parseDuration(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
+  if (typeof value !== 'string') return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(value);
+  if (!m) return null;
+  return Number(m[1]) * (UNITS[m[2] as string] as number);
+}
+
+/** "3 h 20 min", "45 min", "2 d 4 h": a time span for alert messages. */
+export function formatSpan(ms: number): string {
+  if (!Number.isFinite(ms)) return 'never';
+  const min = Math.max(0, Math.round(ms / 60_000));
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}

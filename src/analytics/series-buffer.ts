@@ -1,0 +1,63 @@
+// A fixed-window buffer of (time, value) points for trend fits: keeps the points of the last
+// `windowMs`, at most `capacity` of them, oldest dropped first.
+
+/** Points of one series over a sliding time window. */
+export class SeriesBuffer {
+  readonly windowMs: number;
+  readonly capacity: number;
+  private readonly t: Float64Array;
+  private readonly v: Float64Array;
+  private start = 0;
+  private size = 0;
+
+  constructor(windowMs: number, capacity = 512) {
+    this.windowMs = windowMs;
+    this.capacity = capacity;
+    this.t = new Float64Array(capacity);
+    this.v = new Float64Array(capacity);
+  }
+
+  /** Adds a point (times must not go back; an older or non-finite point is ignored). */
+  push(time: number, value: number): void {
+    if (!Number.isFinite(time) || !Number.isFinite(value)) return;
+    if (this.size > 0 && time < (this.t[(this.start + this.size - 1) % this.capacity] as number)) return;
+    if (this.size === this.capacity) {
+      this.start = (this.start + 1) % this.capacity;
+      this.size--;
+    }
+    const i = (this.start + this.size) % this.capacity;
+    this.t[i] = time;
+    this.v[i] = value;
+    this.size++;
+    this.evict(time);
+  }
+
+  /** Drops the points older than the window before `now`. */
+  evict(now: number): void {
+    while (this.size > 0 && (this.t[this.start] as number) < now - this.windowMs) {
+      this.start = (this.start + 1) % this.capacity;
+      this.size--;
+    }
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Copies of the times and values, oldest first. */
+  read(): { times: number[]; values: number[] } {
+    const times: number[] = [];
+    const values: number[] = [];
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.start + k) % this.capacity;
+      times.push(this.t[i] as number);
+      values.push(this.v[i] as number);
+    }
+    return { times, values };
+  }
+
+  clear(): void {
+    this.start = 0;
+    this.size = 0;
+  }
+}

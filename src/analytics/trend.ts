@@ -1,0 +1,116 @@
+// Robust linear trend of a time series: the Theil–Sen slope (median of pairwise slopes) with Sen's
+// rank-based confidence interval, so that one outlier or a noisy stretch does not make a trend.
+
+/** A fitted trend; slope in value units per millisecond. */
+export interface Trend {
+  /** Median pairwise slope, units per ms. */
+  readonly slope: number;
+  /** Lower and upper ends of the ~90 % confidence interval of the slope (Sen's method). */
+  readonly slopeLow: number;
+  readonly slopeHigh: number;
+  /** The fitted value at `at` (median of value − slope × t, evaluated at the last time). */
+  readonly level: number;
+  /** Time of the last point used, epoch ms. */
+  readonly at: number;
+  /** Points used (after thinning). */
+  readonly points: number;
+  /** Time between the first and the last point, ms. */
+  readonly spanMs: number;
+}
+
+/** At most this many points go into the pairwise slopes (evenly thinned): 120 points = 7,140 pairs. */
+export const MAX_TREND_POINTS = 120;
+
+const Z90 = 1.645;
+
+/**
+ * Theil–Sen fit of `values` over `times` (ascending, epoch ms). Non-finite values are skipped.
+ * Returns null with fewer than 3 usable points or no time span.
+ */
+export function theilSen(times: ArrayLike<number>, values: ArrayLike<number>): Trend | null {
+  const t: number[] = [];
+  const v: number[] = [];
+  for (let i = 0; i < times.length; i++) {
+    const x = times[i] as number;
+    const y = values[i] as number;
+    if (Number.isFinite(x) && Number.isFinite(y)) {
+      t.push(x);
+      v.push(y);
+    }
+  }
+  let n = t.length;
+  if (n < 3) return null;
+  if (n > MAX_TREND_POINTS) {
+    const tt: number[] = [];
+    const vv: number[] = [];
+    for (let k = 0; k < MAX_TREND_POINTS; k++) {
+      const i = Math.round((k * (n - 1)) / (MAX_TREND_POINTS - 1));
+      tt.push(t[i] as number);
+      vv.push(v[i] as number);
+    }
+    t.splice(0, n, ...tt);
+    v.splice(0, n, ...vv);
+    n = MAX_TREND_POINTS;
+  }
+  const first = t[0] as number;
+  const last = t[n - 1] as number;
+  if (!(last > first)) return null;
+  const slopes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const dt = (t[j] as number) - (t[i] as number);
+      if (dt > 0) slopes.push(((v[j] as number) - (v[i] as number)) / dt);
+    }
+  }
+  if (slopes.length === 0) return null;
+  slopes.sort((a, b) => a - b);
+  const slope = median(slopes);
+  // Sen (1968): the interval's ends are order statistics of the slopes around the median.
+  const m = slopes.length;
+  const c = Z90 * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
+  const lo = Math.max(0, Math.floor((m - c) / 2));
+  const hi = Math.min(m - 1, Math.ceil((m + c) / 2));
+  const residuals = v.map((y, i) => y - slope * ((t[i] as number) - last));
+  residuals.sort((a, b) => a - b);
+  return {
+    slope,
+    slopeLow: slopes[lo] as number,
+    slopeHigh: slopes[hi] as number,
+    level: median(residuals),
+    at: last,
+    points: n,
+    spanMs: last - first,
+  };
+}
+
+/**
+ * Milliseconds from the trend's last point until its fitted line reaches `limit` from below
+ * (`up`) or from above (`down`): 0 when already there, Infinity when the slope does not lead there.
+ */
+export function timeToReach(
+  trend: Trend,
+  limit: number,
+  direction: 'up' | 'down' = 'up',
+  slope = trend.slope,
+): number {
+  const gap = limit - trend.level;
+  if (direction === 'up') {
+    if (gap <= 0) return 0;
+    return slope > 0 ? gap / slope : Number.POSITIVE_INFINITY;
+  }
+  if (gap >= 0) return 0;
+  return slope < 0 ? gap / slope : Number.POSITIVE_INFINITY;
+}
+
+/** True when the slope's confidence interval lies wholly on one side of zero. */
+export function isSignificant(trend: Trend): boolean {
+  return trend.slopeLow > 0 || trend.slopeHigh < 0;
+}
+
+/** Median of a sorted array. */
+export function median(sorted: readonly number[]): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const h = n >> 1;
+  return n % 2 ? (sorted[h] as number) : ((sorted[h - 1] as number) + (sorted[h] as number)) / 2;
+}

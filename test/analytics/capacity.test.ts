@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { type CapacityPoint, computeCapacity } from '../../src/analytics/capacity.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const STEP = 30 * 60_000;
+const MONDAY = Date.UTC(2026, 10, 23); // 2026-11-23 was a Monday
+
+/** A week of 30-minute points from Monday 00:00 UTC; f gives (rate req/s, cpu %, memory %) at t. */
+function week(f: (t: number, days: number) => [number, number, number], days = 7): CapacityPoint[] {
+  const out: CapacityPoint[] = [];
+  for (let t = MONDAY; t < MONDAY + days * DAY; t += STEP) {
+    const mid = t + STEP / 2; // the point stands for its step: values at the step's middle
+    const [rate, cpu, mem] = f(mid, (mid - MONDAY) / DAY);
+    out.push({ t, requests: rate * (STEP / 1000), cpu_avg_percent: cpu, memory_avg_percent: mem });
+  }
+  return out;
+}
+
+const daily = (t: number) => Math.sin((2 * Math.PI * ((t % DAY) / HOUR - 8)) / 24); // peaks at 14:00 UTC
+
+describe('computeCapacity on a week whose answers are known', () => {
+  // rate: 100 req/s + 10 a day, ±50 daily cycle; CPU per request 2 ms + 0.1 ms a day (4 cores);
+  // memory: 40 % + 2 points a day, no cycle.
+  const cores = 4;
+  const points = week((t, d) => {
+    const rate = 100 + 10 * d + 50 * daily(t);
+    const perRequest = 0.002 + 0.0001 * d; // core-seconds
+    return [rate, ((rate * perRequest) / cores) * 100, 40 + 2 * d];
+  });
+  const r = computeCapacity({ points, stepMs: STEP, cores, cpuWarning: 80, memoryWarning: 80 });
+
+  it('gives the growth per day of the request rate, CPU per request and memory', () => {
+    expect(r.too_little_data).toBe(false);
+    expect(r.growth_per_day.request_rate.value).toBeCloseTo(10, 6);
+    expect(r.growth_per_day.request_rate.confidence).toBe('high');
+    expect(r.growth_per_day.cpu_per_request.value).toBeCloseTo(0.1, 6); // core-ms per request per day
+    expect(r.growth_per_day.memory.value).toBeCloseTo(2, 6);
+  });
+
+  it('gives the memory headroom: days until the peak hour reaches the warning', () => {
+    // The last hour's mean (its middle is 30 min before the end) is 40 + 2 × (7 − 1/48) %.
+    const level = 40 + 2 * (7 - 1 / 48);
+    expect(r.headroom.memory.value).toBeCloseTo((80 - level) / 2, 3);
+    expect(r.headroom.memory.confidence).toBe('high');
+    expect(r.headroom.cpu.value).toBeGreaterThan(0); // 9 % and growing: far, but finite
+  });
+
+  it('finds the busiest hour (14:00 UTC) and weekday (the last day: Sunday, traffic grows)', () => {
+    expect(r.busiest.hour_of_day.value).toBe(14);
+    expect(r.busiest.hour_of_day.confidence).toBe('high');
+    expect(r.busiest.day_of_week.value).toBe('Sunday');
+  });
+
+  it('requests per core: 1 / the marginal CPU per request', () => {
+    const flat = week((t) => {
+      const rate = 100 + 80 * daily(t);
+      return [rate, ((0.2 + 0.002 * rate) / cores) * 100, 50];
+    }, 3);
+    const c = computeCapacity({ points: flat, stepMs: STEP, cores, cpuWarning: 80, memoryWarning: 80 });
+    expect(c.requests_per_core.value).toBeCloseTo(500, 3); // 2 core-ms per request
+    expect(c.requests_per_core.confidence).toBe('high');
+    expect(c.growth_per_day.request_rate.value).toBeCloseTo(0, 6);
+    expect(c.headroom.memory.value).toBeNull(); // flat memory never reaches the warning
+    expect(c.busiest.day_of_week.value).toBeNull(); // three days cannot tell the busiest weekday
+    expect(c.busiest.day_of_week.note).toMatch(/too little data/);
+  });
+
+  it('says too little data with six hours of history', () => {
+    const c = computeCapacity({
+      points: points.slice(0, 12),
+      stepMs: STEP,
+      cores,
+      cpuWarning: 80,
+      memoryWarning: 80,
+    });
+    expect(c.too_little_data).toBe(true);
+    expect(c.growth_per_day.request_rate).toMatchObject({ value: null, confidence: null });
+    expect(c.growth_per_day.request_rate.note).toMatch(/too little data/);
+  });
+});
