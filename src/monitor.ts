@@ -6,6 +6,7 @@ import { AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
 import { type AlertRulesConfig, type AlertRulesOptions, parseRules } from './alerts/rules.js';
 import { RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
 import { MetricsCollector, type Probe } from './collector/index.js';
+import { checkLevelsAgainstProbe } from './collector/probes.js';
 import { invalidOption } from './errors.js';
 import { FunctionTimings } from './functions/function-stats.js';
 import { adoptDefaultFunctionStats, releaseDefaultRecorder } from './functions/timing.js';
@@ -173,6 +174,14 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
 
     const rules = parseRules(options.alerts);
     const levels = levelsOf(rules);
+    // Checked here with the monitor's option names; the collector checks the same for its own options.
+    const database = options.probes?.database;
+    if (database !== null && typeof database === 'object') {
+      checkLevelsAgainstProbe(rules.db_latency, database, {
+        levels: 'alerts.db_latency',
+        probe: 'probes.database',
+      });
+    }
     this.alertSystem = new AlertSystem({
       rules,
       clock: this.clock,
@@ -191,6 +200,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       windowMs: options.requestWindowMs,
       maxRoutes: options.maxRoutes,
       levels,
+      minRequests: rules.error_rate.minRequests,
       functions: this.functions,
     });
     this.store =

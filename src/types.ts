@@ -241,6 +241,12 @@ export interface HealthStatus {
   health_score: number;
   components: Record<string, ComponentStatus>;
   active_alerts: number;
+  /**
+   * Present when a component could not be measured: its name and why (the collector's or probe's
+   * error). Such a component is `unknown` in `components`, makes the status at least yellow and costs
+   * `SCORE_PENALTIES.component.unmeasured` points.
+   */
+  unknown_reasons?: Record<string, string>;
   metrics?: MetricsSnapshot;
 }
 

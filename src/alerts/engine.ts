@@ -25,7 +25,7 @@ import {
   type LevelRuleConfig,
   parseRules,
 } from './rules.js';
-import { round } from './status.js';
+import { enoughRequests, round } from './status.js';
 import { WebhookChannel, type WebhookOptions } from './webhook.js';
 
 export type AlertListener = (event: AlertEvent) => void | Promise<void>;
@@ -380,7 +380,7 @@ export class AlertSystem {
       );
     }
     if (known(s.errors) && known(s.requests)) {
-      const enough = (s.requests?.per_minute ?? 0) >= r.error_rate.minRequests;
+      const enough = enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests);
       this.level(
         out,
         r.error_rate,

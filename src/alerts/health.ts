@@ -2,15 +2,17 @@
 
 import type { Alert, Clock, ComponentStatus, HealthColor, HealthStatus, MetricsSnapshot } from '../types.js';
 import { DEFAULT_MIN_REQUESTS } from './rules.js';
-import { bandStatus, worstStatus } from './status.js';
+import { bandStatus, enoughRequests, worstStatus } from './status.js';
 
 /**
  * Score penalties (documented in the README): start at 100, subtract per component in warning or
- * critical, and per active alert by severity; clamp to 0–100. Unknown components cost nothing.
- * Each penalty is positive, so a worse component or one more alert never raises the score.
+ * critical, per component that could not be measured (`unmeasured`: its collector or probe failed),
+ * and per active alert by severity; clamp to 0–100. A component that is `unknown` because nothing is
+ * configured for it (no database probe) costs nothing. Each penalty is positive, so a worse component,
+ * one more failure or one more alert never raises the score.
  */
 export const SCORE_PENALTIES = Object.freeze({
-  component: Object.freeze({ warning: 10, critical: 30 }),
+  component: Object.freeze({ warning: 10, critical: 30, unmeasured: 10 }),
   alert: Object.freeze({ warning: 5, critical: 15 }),
 });
 
@@ -59,9 +61,10 @@ export function componentStatuses(
     );
   }
 
-  // Same guard as the error_rate rule, so one failed request out of one does not turn health red.
+  // The request statistics decide `errors.status` with errorRateStatus() (src/alerts/status.ts); the same guard
+  // is applied here for snapshots from elsewhere, so one failed request out of one never turns health red.
   let errors = reported(s.errors);
-  if (errors !== 'unknown' && !((s.requests?.per_minute ?? 0) >= minRequests)) errors = 'healthy';
+  if (errors !== 'unknown' && !enoughRequests(s.requests?.per_minute ?? 0, minRequests)) errors = 'healthy';
 
   return {
     cpu: banded(s.cpu, s.cpu?.current_percent),
@@ -76,22 +79,49 @@ export function componentStatuses(
   };
 }
 
-/** green: everything known is healthy; yellow: any warning; red: any critical. Unknown is ignored. */
-export function healthColor(statuses: Iterable<ComponentStatus>): HealthColor {
+/**
+ * Why each component that could not be measured is `unknown`: its group reports status `unknown`
+ * with an `error` (the collector or probe failed, or timed out). A component that is `unknown` with no
+ * error is not configured (no database probe) and is not listed.
+ */
+export function unmeasuredComponents(
+  snapshot: MetricsSnapshot,
+  components: Readonly<Record<string, ComponentStatus>>,
+): Record<string, string> {
+  const groups = (snapshot ?? {}) as unknown as Record<
+    string,
+    { status?: unknown; error?: unknown } | undefined
+  >;
+  const reasons: Record<string, string> = {};
+  for (const [name, status] of Object.entries(components)) {
+    if (status !== 'unknown') continue;
+    const error = groups[name]?.error;
+    if (typeof error === 'string' && error !== '') reasons[name] = error;
+  }
+  return reasons;
+}
+
+/**
+ * green: everything measured is healthy; yellow: any warning, or any component that could not be
+ * measured (`unmeasured` > 0: a failure is never read as healthy); red: any critical.
+ */
+export function healthColor(statuses: Iterable<ComponentStatus>, unmeasured = 0): HealthColor {
   const worst = worstStatus(statuses);
   if (worst === 'critical') return 'red';
-  if (worst === 'warning') return 'yellow';
+  if (worst === 'warning' || unmeasured > 0) return 'yellow';
   return 'green';
 }
 
 export function healthScore(
   statuses: Iterable<ComponentStatus>,
   activeAlerts: readonly Pick<Alert, 'severity'>[],
+  unmeasured = 0,
 ): number {
   let score = 100;
   for (const status of statuses) {
     if (status === 'warning' || status === 'critical') score -= SCORE_PENALTIES.component[status];
   }
+  if (unmeasured > 0) score -= unmeasured * SCORE_PENALTIES.component.unmeasured;
   for (const alert of activeAlerts) score -= SCORE_PENALTIES.alert[alert.severity];
   return Math.max(0, Math.min(100, score));
 }
@@ -104,11 +134,15 @@ export function getHealthStatus(
 ): HealthStatus {
   const components = componentStatuses(snapshot, options);
   const statuses = Object.values(components);
-  return {
-    status: healthColor(statuses),
+  const reasons = unmeasuredComponents(snapshot, components);
+  const unmeasured = Object.keys(reasons).length;
+  const health: HealthStatus = {
+    status: healthColor(statuses, unmeasured),
     timestamp: new Date(clock.now()).toISOString(),
-    health_score: healthScore(statuses, activeAlerts),
+    health_score: healthScore(statuses, activeAlerts, unmeasured),
     components,
     active_alerts: activeAlerts.length,
   };
+  if (unmeasured > 0) health.unknown_reasons = reasons;
+  return health;
 }

@@ -2,7 +2,14 @@
 
 import { SysvitalsError } from '../errors.js';
 import { didYouMean, rejectUnknownKeys, type SuggestOptions } from '../options/option-keys.js';
-import { DEFAULT_LEVELS, PERCENT_RULES, RULE_NAMES, type RuleLevels, type RuleName } from './thresholds.js';
+import {
+  DEFAULT_LEVELS,
+  DEFAULT_MIN_REQUESTS,
+  PERCENT_RULES,
+  RULE_NAMES,
+  type RuleLevels,
+  type RuleName,
+} from './thresholds.js';
 
 /** Rules on a dependency answering at all: raised as critical while its probe fails or times out. */
 export type AvailabilityRuleName = 'database' | 'redis';
@@ -14,11 +21,7 @@ export const ALERT_RULE_NAMES: readonly AlertRuleName[] = Object.freeze([
   ...AVAILABILITY_RULE_NAMES,
 ]);
 
-/**
- * With fewer requests than this in the request window the error-rate rule does not fire (and an
- * active error-rate alert clears), so one failed request out of one is not a 100 % error rate alert.
- */
-export const DEFAULT_MIN_REQUESTS = 20;
+export { DEFAULT_MIN_REQUESTS } from './thresholds.js';
 
 /**
  * How the alert options suggest a near name: prefixes count (`warn` → `warning`) and long names allow

@@ -27,6 +27,29 @@ export function levelStatus(value: number, warning: number, critical: number): C
   return 'healthy';
 }
 
+/**
+ * The minimum-requests guard: with fewer requests than `minRequests` in the request window
+ * (`requests.per_minute`), an error rate says nothing, so the errors component stays healthy and
+ * the error_rate rule does not fire.
+ */
+export function enoughRequests(perMinute: number, minRequests: number): boolean {
+  return perMinute >= minRequests;
+}
+
+/**
+ * The status of the `errors` component, the one function that decides it: `/metrics` (the request
+ * statistics), `/health` and the alert engine's error_rate rule all read it, so they never disagree.
+ */
+export function errorRateStatus(
+  ratePercent: number,
+  perMinute: number,
+  levels: Bands,
+  minRequests: number,
+): ComponentStatus {
+  if (!enoughRequests(perMinute, minRequests)) return 'healthy';
+  return levelStatus(ratePercent, levels.warning, levels.critical);
+}
+
 const RANK: Record<ComponentStatus, number> = { unknown: 0, healthy: 1, warning: 2, critical: 3 };
 
 /** The worst of several statuses; `unknown` only when nothing is known. */

@@ -24,9 +24,17 @@ export const DEFAULT_LEVELS: Readonly<Record<RuleName, Readonly<RuleLevels>>> = 
   cpu: Object.freeze({ warning: 80, critical: 95 }),
   memory: Object.freeze({ warning: 85, critical: 95 }),
   disk: Object.freeze({ warning: 90, critical: 95 }),
-  db_latency: Object.freeze({ warning: 1000, critical: 3000 }),
+  // Both below the database probe's default timeout (2000 ms): a slower check is reported as down.
+  db_latency: Object.freeze({ warning: 1000, critical: 1500 }),
   api_response_time: Object.freeze({ warning: 2000, critical: 5000 }),
   error_rate: Object.freeze({ warning: 5, critical: 10 }),
 });
+
+/**
+ * With fewer requests than this in the request window the error-rate rule does not fire (and an
+ * active error-rate alert clears), and the errors component stays healthy, so one failed request
+ * out of one is not a 100 % error rate.
+ */
+export const DEFAULT_MIN_REQUESTS = 20;
 
 export const PERCENT_RULES: ReadonlySet<RuleName> = new Set(['cpu', 'memory', 'disk', 'error_rate']);

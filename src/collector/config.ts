@@ -11,7 +11,7 @@ import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
-import { type Probe, type ProbeName, validateProbe } from './probes.js';
+import { checkLevelsAgainstProbe, type Probe, type ProbeName, validateProbe } from './probes.js';
 
 /** What the request recorder contributes to a snapshot. */
 export type RequestGroups = Pick<MetricsSnapshot, 'requests' | 'errors' | 'latency' | 'routes' | 'functions'>;
@@ -150,6 +150,12 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     }
   }
 
+  const resolvedLevels = resolveLevels(levels);
+  checkLevelsAgainstProbe(resolvedLevels.db_latency, parsedProbes.database, {
+    levels: 'levels.db_latency',
+    probe: 'probes.database',
+  });
+
   const root = procRoot ?? DEFAULT_COLLECTOR_OPTIONS.procRoot;
   return Object.freeze({
     clock: clock ?? systemClock,
@@ -160,7 +166,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     sysRoot: sysRoot ?? (procRoot === undefined && process.platform === 'linux' ? '/sys' : null),
     useConstrainedMemory: procRoot === undefined && sysRoot === undefined,
     groupTimeoutMs: groupTimeoutMs ?? DEFAULT_COLLECTOR_OPTIONS.groupTimeoutMs,
-    levels: resolveLevels(levels),
+    levels: resolvedLevels,
     probes: Object.freeze(parsedProbes),
     logger: logger ?? consoleLogger,
     sources: Object.freeze({ ...sources }),

@@ -2,7 +2,7 @@
 // ready-made probes for node-postgres, mysql2 and ioredis, duck-typed so sysvitals needs no driver.
 
 import { round } from '../alerts/status.js';
-import { invalidOption } from '../errors.js';
+import { invalidOption, SysvitalsError } from '../errors.js';
 import { errorMessage } from '../logger.js';
 
 export interface PoolSize {
@@ -48,6 +48,32 @@ export function validateProbe(probe: unknown, where: string): Probe {
     );
   }
   return probe as Probe;
+}
+
+/**
+ * Refuses db_latency levels that a probe can never report: a check that takes longer than the probe's
+ * timeout is cut off and reported as a failure (no response time), so a level at or above the timeout
+ * could never be reached. `names` are the option names as the caller's user wrote them.
+ */
+export function checkLevelsAgainstProbe(
+  levels: { warning: number; critical: number },
+  probe: Probe | undefined,
+  names: { levels: string; probe: string },
+): void {
+  if (probe === undefined) return;
+  const timeoutMs = probe.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) return; // validateProbe() refuses it with its own message
+  const origin = probe.timeoutMs === undefined ? ', the default' : '';
+  for (const level of ['critical', 'warning'] as const) {
+    const value = levels[level];
+    if (value < timeoutMs) continue;
+    throw new SysvitalsError(
+      'ERR_SYSVITALS_CONFLICTING_OPTIONS',
+      `sysvitals: \`${names.levels}.${level}\` (${value} ms) can never be reached: the probe gives up after ` +
+        `\`${names.probe}.timeoutMs\` (${timeoutMs} ms${origin}) and reports the dependency as down instead. ` +
+        `Set \`${names.levels}.${level}\` below ${timeoutMs} ms, or \`${names.probe}.timeoutMs\` above ${value} ms.`,
+    );
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 
 import {
   DEFAULT_LEVELS,
+  DEFAULT_MIN_REQUESTS,
   PERCENT_RULES,
   RULE_NAMES,
   type RuleLevels,
@@ -38,6 +39,12 @@ export interface RequestStatsOptions {
   maxRoutes?: number;
   /** Levels for the `errors` (error_rate, %) and `latency` (api_response_time, p95 ms) statuses. @defaultValue DEFAULT_LEVELS */
   levels?: Partial<Record<RuleName, Partial<RuleLevels>>>;
+  /**
+   * The minimum-requests guard of the `errors` status (the error_rate rule's `minRequests`): with fewer
+   * requests in the window than this, `errors.status` is healthy, as in `/health` and the alert engine.
+   * @defaultValue 20
+   */
+  minRequests?: number;
   /** Where the snapshot's `functions` group comes from (the @timed statistics). */
   functions?: FunctionStatsSource | null;
 }
@@ -49,6 +56,7 @@ export interface RequestStatsConfig {
   readonly latencySlots: number;
   readonly maxRoutes: number;
   readonly levels: Readonly<{ error_rate: Readonly<RuleLevels>; api_response_time: Readonly<RuleLevels> }>;
+  readonly minRequests: number;
   readonly functions: FunctionStatsSource | null;
 }
 
@@ -59,7 +67,16 @@ export const REQUEST_STATS_DEFAULTS = Object.freeze({
   maxRoutes: 100,
 });
 
-const KNOWN_OPTIONS = ['clock', 'windowMs', 'slots', 'latencySlots', 'maxRoutes', 'levels', 'functions'];
+const KNOWN_OPTIONS = [
+  'clock',
+  'windowMs',
+  'slots',
+  'latencySlots',
+  'maxRoutes',
+  'levels',
+  'minRequests',
+  'functions',
+];
 
 export function parseRequestStatsOptions(options: RequestStatsOptions = {}): RequestStatsConfig {
   if (options === null || typeof options !== 'object') {
@@ -87,7 +104,9 @@ export function parseRequestStatsOptions(options: RequestStatsOptions = {}): Req
   const maxRoutes = options.maxRoutes ?? REQUEST_STATS_DEFAULTS.maxRoutes;
   checkInteger(maxRoutes, 'maxRoutes', 0, 10_000);
   const levels = parseLevels(options.levels);
-  return Object.freeze({ clock, windowMs, slots, latencySlots, maxRoutes, levels, functions });
+  const minRequests = options.minRequests ?? DEFAULT_MIN_REQUESTS;
+  checkInteger(minRequests, 'minRequests', 0, Number.MAX_SAFE_INTEGER);
+  return Object.freeze({ clock, windowMs, slots, latencySlots, maxRoutes, levels, minRequests, functions });
 }
 
 function parseLevels(levels: RequestStatsOptions['levels']): RequestStatsConfig['levels'] {

@@ -1,7 +1,7 @@
 // Request statistics, the hot path: rates, 4xx/5xx counts and HDR latency over a sliding window,
 // per route (bounded), plus the history bucket and the cumulative figures Prometheus needs.
 
-import { levelStatus, round } from '../alerts/status.js';
+import { errorRateStatus, levelStatus, round } from '../alerts/status.js';
 import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
 import type { Histogram } from '../latency/histogram.js';
 import {
@@ -164,15 +164,16 @@ export class RequestStats {
     const latency = summarizeView(this.scratch);
     const { error_rate: er, api_response_time: api } = this.config.levels;
     const errorRate = count > 0 ? round((count5xx / count) * 100, 2) : 0;
+    const perMinute = round((count * 60_000) / this.config.windowMs, 2);
     return {
       requests: {
         status: 'healthy',
         per_second: round(this.perSecond(count), 2),
-        per_minute: round((count * 60_000) / this.config.windowMs, 2),
+        per_minute: perMinute,
         total: this.total,
       },
       errors: {
-        status: levelStatus(errorRate, er.warning, er.critical),
+        status: errorRateStatus(errorRate, perMinute, er, this.config.minRequests),
         count_4xx: count4xx,
         count_5xx: count5xx,
         error_rate_percent: errorRate,

@@ -36,8 +36,8 @@ describe('AlertSystem rules', () => {
     [
       'db_latency',
       'database',
-      { database: { response_time_ms: 1500 } },
-      1500,
+      { database: { response_time_ms: 1200 } },
+      1200,
       1000,
       'Database latency warning',
     ],

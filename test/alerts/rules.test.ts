@@ -51,7 +51,7 @@ describe('parseRules defaults', () => {
     expect(rules.cpu.clear).toBe(55);
     expect(rules.cpu.deescalate).toBe(85);
     expect(rules.db_latency.clear).toBe(180);
-    expect(rules.db_latency.deescalate).toBe(2980);
+    expect(rules.db_latency.deescalate).toBe(1480);
   });
 
   it('returns a frozen config, and accepts its own config back unchanged', () => {

@@ -252,6 +252,7 @@ describe('MetricsCollector failures', () => {
   it('returns by the probe timeout when a dependency hangs, showing it critical', async () => {
     const c = create({
       groupTimeoutMs: 5000,
+      levels: { db_latency: { warning: 20, critical: 40 } },
       probes: { database: { check: () => new Promise(() => {}), timeoutMs: 50 } },
     });
     const s = await c.collect();
@@ -266,7 +267,7 @@ describe('MetricsCollector failures', () => {
   it('waits for a slow probe up to its own timeout, past groupTimeoutMs, so db_latency levels apply', async () => {
     const c = create({
       groupTimeoutMs: 5,
-      levels: { db_latency: { warning: 30, critical: 10_000 } },
+      levels: { db_latency: { warning: 30, critical: 9_000 } },
       probes: {
         database: { check: () => new Promise((resolve) => setTimeout(resolve, 40)), timeoutMs: 10_000 },
       },

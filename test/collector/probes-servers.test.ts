@@ -112,7 +112,10 @@ describe.skipIf(pgMissing)('pgProbe against PostgreSQL', () => {
     proxies.push(proxy);
     const pool = pgPool(proxy.port);
     pools.push(pool);
-    const c = collector({ probes: { database: pgProbe(pool, { timeoutMs: 200 }) } });
+    const c = collector({
+      levels: { db_latency: { warning: 100, critical: 150 } },
+      probes: { database: pgProbe(pool, { timeoutMs: 200 }) },
+    });
     const first = await c.collect();
     expect(first.database).toMatchObject({ status: 'critical', error: 'timed out after 200 ms' });
     const second = await c.collect();

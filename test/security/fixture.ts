@@ -204,9 +204,12 @@ export function expectSafeAnswer(res: RawResponse, what: string, requestPath?: s
 
 /** True when the path part of `target` is not valid percent-encoded UTF-8. */
 export function hasMalformedEncoding(target: string): boolean {
-  const q = target.indexOf('?');
+  // find-my-way (Fastify's router) ends the path at the first `?` or `#` after the leading character: `#`
+  // starts a fragment (RFC 3986 §3.5), so `/a/#/%80` has the path `/a/` and nothing malformed to decode.
+  const end = [target.indexOf('?', 1), target.indexOf('#', 1)].filter((i) => i !== -1);
+  const pathEnd = end.length === 0 ? target.length : Math.min(...end);
   try {
-    decodeURIComponent(q === -1 ? target : target.slice(0, q));
+    decodeURI(target.slice(0, pathEnd));
     return false;
   } catch {
     return true;

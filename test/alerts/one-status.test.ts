@@ -1,0 +1,72 @@
+// Regression (issue 12, figures 3): one function decides the errors component's status, so /metrics, /health
+// and the alert engine never disagree. The oracle is the rule as the README states it, from raw counts.
+
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LEVELS } from '../../src/alerts/thresholds.js';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { assertProperty } from '../helpers/property.js';
+
+const monitors: SystemMonitor[] = [];
+afterEach(async () => {
+  await Promise.all(monitors.splice(0).map((m) => m.close()));
+});
+
+function make(options: Parameters<typeof createMonitor>[0] = {}): SystemMonitor {
+  // A clock that stands still: every request lands in the current window.
+  const monitor = createMonitor({
+    sampleIntervalMs: 0,
+    logger: silentLogger,
+    clock: { now: () => 1_700_000_000_000 },
+    ...options,
+  });
+  monitors.push(monitor);
+  return monitor;
+}
+
+/** The documented rule, from the raw counts: below minRequests healthy, else by the error_rate levels. */
+function expectedStatus(requests: number, failed: number, minRequests: number): string {
+  if (requests < minRequests) return 'healthy';
+  const rate = Math.round((failed / requests) * 100 * 100) / 100;
+  const { warning, critical } = DEFAULT_LEVELS.error_rate;
+  return rate >= critical ? 'critical' : rate >= warning ? 'warning' : 'healthy';
+}
+
+describe('the errors status is the same everywhere', () => {
+  it('one request answered 500: healthy in /metrics and /health alike, and no alert', async () => {
+    const monitor = make();
+    monitor.recordRequest({ method: 'GET', route: '/x', status: 500, durationMs: 3 });
+    const metrics = await monitor.getMetrics(0);
+    const health = await monitor.getHealth();
+    expect(metrics.errors.status).toBe('healthy');
+    expect(health.components.errors).toBe('healthy');
+    expect(monitor.alertSystem.getActiveAlerts()).toEqual([]);
+  });
+
+  it('property: for any mix of requests, metrics, health and the error_rate alert agree with the rule', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 30 }),
+        async (ok, failed, minRequests) => {
+          const monitor = make({ alerts: { error_rate: { minRequests } } });
+          for (let i = 0; i < ok; i++)
+            monitor.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 1 });
+          for (let i = 0; i < failed; i++)
+            monitor.recordRequest({ method: 'GET', route: '/a', status: 503, durationMs: 1 });
+          const metrics = await monitor.getMetrics(0);
+          const health = await monitor.getHealth();
+          const expected = expectedStatus(ok + failed, failed, minRequests);
+          expect(metrics.errors.status).toBe(expected);
+          expect(health.components.errors).toBe(expected);
+          const alert = monitor.alertSystem.getActiveAlerts().find((a) => a.rule === 'error_rate');
+          expect(alert?.severity ?? 'healthy').toBe(expected);
+          await monitor.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
