@@ -27,6 +27,7 @@ import {
 } from './memory.js';
 import { failedNetwork, NetworkCollector, procNetworkSource } from './network.js';
 import {
+  checkLevelsAgainstProbe,
   type Probe,
   type ProbeName,
   type ProbeOutcome,
@@ -112,8 +113,18 @@ export class MetricsCollector {
     if (name !== 'database' && name !== 'redis') {
       throw invalidOption(`setProbe(name, probe): name must be 'database' or 'redis' (got ${String(name)})`);
     }
-    if (probe === undefined) delete this.runners[name];
-    else this.runners[name] = new ProbeRunner(validateProbe(probe, `setProbe('${name}')`), this.probeNow);
+    if (probe === undefined) {
+      delete this.runners[name];
+      return;
+    }
+    const valid = validateProbe(probe, `setProbe('${name}')`);
+    if (name === 'database') {
+      checkLevelsAgainstProbe(this.config.levels.db_latency, valid, {
+        levels: 'levels.db_latency',
+        probe: `setProbe('database', probe)`,
+      });
+    }
+    this.runners[name] = new ProbeRunner(valid, this.probeNow);
   }
 
   /** One snapshot. Never throws; concurrent callers share the collection under way. */

@@ -81,4 +81,16 @@ describe('levels that contradict timeouts', () => {
       }),
     );
   });
+
+  it('setProbe() at runtime is held to the same rule, and a refused probe changes nothing', async () => {
+    const c = new MetricsCollector({
+      logger: silentLogger,
+      levels: { db_latency: { warning: 100, critical: 300 } },
+    });
+    expect(() => c.setProbe('database', probe(250))).toThrow(
+      expect.objectContaining({ code: 'ERR_SYSVITALS_CONFLICTING_OPTIONS' }),
+    );
+    expect((await c.collect()).database.status).toBe('unknown');
+    c.close();
+  });
 });
