@@ -4,12 +4,9 @@
 
 import { parseArgs } from 'node:util';
 import { Counter, Gauge, Histogram as PromHistogram, Registry } from 'prom-client';
-import {
-  collectPrometheusData,
-  DEFAULT_PROMETHEUS_BUCKETS,
-  type PrometheusData,
-  renderPrometheus,
-} from '../src/http/prometheus.js';
+import { collectPrometheusData, type PrometheusData } from '../src/http/prometheus/data.js';
+import { DEFAULT_PROMETHEUS_BUCKETS } from '../src/http/prometheus/options.js';
+import { renderPrometheus } from '../src/http/prometheus/render.js';
 import { silentLogger } from '../src/logger.js';
 import { createMonitor } from '../src/monitor.js';
 import { parseExposition } from '../test/http/prometheus-parse.js';

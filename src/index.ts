@@ -28,11 +28,8 @@ export { type FunctionRecorder, setDefaultRecorder, type TimedOptions, timed } f
 export { HISTORY_PERIODS, PERIODS } from './history/periods.js';
 export type { HistoryPoint, HistoryPointView, HistoryResult } from './history/point.js';
 export { type AdminApi, type AdminApiOptions, createAdminApi, DEFAULT_BASE_PATH } from './http/api.js';
-export {
-  DEFAULT_PROMETHEUS_BUCKETS,
-  type PrometheusOptions,
-  renderPrometheus,
-} from './http/prometheus.js';
+export { DEFAULT_PROMETHEUS_BUCKETS, type PrometheusOptions } from './http/prometheus/options.js';
+export { renderPrometheus } from './http/prometheus/render.js';
 export { createStreamRoute, type StreamOptions } from './http/stream.js';
 export { trackWebSockets } from './http/track-websockets.js';
 export { attachWebSocket, type WebSocketAttachment, type WebSocketOptions } from './http/websocket.js';

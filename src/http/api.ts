@@ -13,7 +13,7 @@ import {
   WWW_AUTHENTICATE,
 } from './auth.js';
 import { parseQuery } from './params.js';
-import { type PrometheusOptions, parsePrometheusOptions } from './prometheus.js';
+import { type PrometheusOptions, parsePrometheusOptions } from './prometheus/options.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { sendError } from './respond.js';
 import type { AdminContext, AdminRoute, AdminRouteConfig, AdminSource } from './route.js';

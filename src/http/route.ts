@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Alert, Clock, HealthStatus, HistoryPeriod, Logger, MetricsSnapshot } from '../types.js';
 import type { AuthVia } from './auth.js';
 import type { ParsedQuery, QuerySpec } from './params.js';
-import type { PrometheusConfig } from './prometheus.js';
+import type { PrometheusConfig } from './prometheus/options.js';
 
 /**
  * The part of the SystemMonitor the admin API reads. The monitor implements it; tests use a fake.

@@ -23,7 +23,7 @@
 
 import { dashboardRoute } from './dashboard/route.js';
 import { alertsRoute, healthRoute, historyRoute, metricsRoute, tokenRoute } from './handlers.js';
-import { prometheusRoute } from './prometheus.js';
+import { prometheusRoute } from './prometheus/route.js';
 import type { AdminRoute } from './route.js';
 import { streamRoute } from './stream.js';
 

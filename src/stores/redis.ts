@@ -16,6 +16,7 @@ import type { Clock, Logger } from '../types.js';
 import { positive, rejectUnknownKeys } from './options.js';
 import { RollupTracker } from './rollup.js';
 import type { AlertRecord, MetricsStore, StoreHealth, StoreProbe } from './store.js';
+import { type BufferedWrite, WriteBuffer } from './write-buffer.js';
 
 /**
  * An ioredis `Redis` or `Cluster`, described by the few members the store's signature needs, so that
@@ -69,12 +70,6 @@ const KNOWN = [
   'logger',
 ] as const;
 
-/** One buffered write: the commands of one point (with its rollups) or of one alert. */
-interface Op {
-  kind: 'point' | 'alert';
-  run(pipeline: ChainableCommander, now: number): void;
-}
-
 const OUTAGE = 'redis store';
 const MAX_BATCH = 200;
 
@@ -113,17 +108,13 @@ export class RedisStore implements MetricsStore {
   private readonly logger: Logger;
   private readonly outage: OutageLog;
   private readonly rollup: RollupTracker;
-  private queue: Op[] = [];
-  private queuedPoints = 0;
-  private dropped = 0;
-  private inFlight: Promise<void> | null = null;
-  private next: Promise<void> | null = null;
+  private readonly buffer: WriteBuffer<ChainableCommander>;
   private state: StoreHealth = { status: 'unknown', response_time_ms: null, working: null };
   private closing = false;
   private closed = false;
   private closePromise: Promise<void> | undefined;
   private readonly onReady = () => {
-    void this.kick();
+    void this.buffer.flush();
   };
   private readonly onError = (err: unknown) => {
     if (!this.closed) this.markDown(err);
@@ -175,6 +166,20 @@ export class RedisStore implements MetricsStore {
     this.logger = options.logger ?? consoleLogger;
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
+    this.buffer = new WriteBuffer<ChainableCommander>({
+      pointLimit: this.bufferLimit,
+      alertLimit: this.alertLimit,
+      maxBatch: MAX_BATCH,
+      write: (batch) => this.writeBatch(batch),
+      written: (rttMs) => {
+        this.outage.recovered(`${OUTAGE} buffer`);
+        this.markUp(rttMs);
+      },
+      full: (kind) => {
+        this.outage.failed(`${OUTAGE} buffer`, new Error(`buffer full: dropping the oldest ${kind}s`));
+      },
+      closed: () => this.closed,
+    });
     this.url = options.url;
     this.owned = !options.client;
     if (options.client) {
@@ -250,12 +255,12 @@ export class RedisStore implements MetricsStore {
   private markUp(rttMs: number): void {
     this.state = { status: 'healthy', response_time_ms: Math.round(rttMs * 100) / 100, working: true };
     this.outage.recovered(OUTAGE);
-    if (this.dropped > 0) {
+    const dropped = this.buffer.takeDropped();
+    if (dropped > 0) {
       this.logger.warn(
-        { component: OUTAGE, dropped: this.dropped },
-        `sysvitals: redis store dropped ${this.dropped} history points during the outage (bufferLimit ${this.bufferLimit})`,
+        { component: OUTAGE, dropped },
+        `sysvitals: redis store dropped ${dropped} history points during the outage (bufferLimit ${this.bufferLimit})`,
       );
-      this.dropped = 0;
     }
   }
 
@@ -272,9 +277,9 @@ export class RedisStore implements MetricsStore {
       timeoutMs: this.commandTimeoutMs * 2,
       check: async () => {
         if (this.closed) throw new SysvitalsError('ERR_SYSVITALS_CLOSED', 'RedisStore is closed.');
-        if (this.queue.length > 0) {
-          await this.kick();
-          if (this.queue.length > 0)
+        if (this.buffer.size > 0) {
+          await this.buffer.flush();
+          if (this.buffer.size > 0)
             throw new Error(this.state.error ?? 'buffered writes are not written yet');
         }
         const client = await this.forRead();
@@ -294,7 +299,7 @@ export class RedisStore implements MetricsStore {
     } catch (err) {
       this.markDown(err);
     }
-    await this.kick();
+    await this.buffer.flush();
   }
 
   private whenReady(client: IoRedisClient): Promise<void> {
@@ -310,73 +315,35 @@ export class RedisStore implements MetricsStore {
 
   // --- writes ----------------------------------------------------------------------------------
 
-  private enqueue(op: Op): void {
-    this.queue.push(op);
-    if (op.kind === 'point') this.queuedPoints++;
-    const alerts = this.queue.length - this.queuedPoints;
-    if (this.queuedPoints <= this.bufferLimit && alerts <= this.alertLimit) return;
-    // Over a bound: drop the oldest write of that kind. Told once per outage, counted at the end.
-    const kind = this.queuedPoints > this.bufferLimit ? 'point' : 'alert';
-    const i = this.queue.findIndex((o) => o.kind === kind);
-    this.queue.splice(i, 1);
-    if (kind === 'point') {
-      this.queuedPoints--;
-      this.dropped++;
+  /** Writes one batch in a pipeline; the round trip in ms, or null when Redis is not there (the buffer keeps it). */
+  private async writeBatch(batch: readonly BufferedWrite<ChainableCommander>[]): Promise<number | null> {
+    let client: IoRedisClient | undefined;
+    try {
+      client = await this.readyClient();
+    } catch (err) {
+      this.markDown(err);
+      return null;
     }
-    this.outage.failed(`${OUTAGE} buffer`, new Error(`buffer full: dropping the oldest ${kind}s`));
-  }
-
-  /** Starts a write round, or schedules one after the round in flight; resolves when it is done. */
-  private kick(): Promise<void> {
-    if (!this.inFlight) {
-      this.inFlight = this.round().finally(() => {
-        this.inFlight = null;
-      });
-      return this.inFlight;
+    if (!client) {
+      // Reconnecting: keep the buffer; the 'ready' event starts the next round.
+      if (this.state.status !== 'critical') {
+        this.markDown(new Error(`redis connection is ${this.client?.status ?? 'not created'}`));
+      }
+      return null;
     }
-    this.next ??= this.inFlight.then(() => {
-      this.next = null;
-      return this.kick();
-    });
-    return this.next;
-  }
-
-  /** Writes the queue, oldest first, in pipelines. Every op is idempotent, so a retry after a timeout is safe. */
-  private async round(): Promise<void> {
-    while (this.queue.length > 0 && !this.closed) {
-      let client: IoRedisClient | undefined;
-      try {
-        client = await this.readyClient();
-      } catch (err) {
-        this.markDown(err);
-        return;
-      }
-      if (!client) {
-        // Reconnecting: keep the buffer; the 'ready' event starts the next round.
-        if (this.state.status !== 'critical') {
-          this.markDown(new Error(`redis connection is ${this.client?.status ?? 'not created'}`));
-        }
-        return;
-      }
-      const batch = this.queue.slice(0, MAX_BATCH);
-      const started = performance.now();
-      try {
-        const pipeline = client.pipeline();
-        const now = this.clock.now();
-        for (const op of batch) op.run(pipeline, now);
-        const results = await withTimeout(pipeline.exec(), this.commandTimeoutMs, 'pipeline');
-        const failed = results?.find(([err]) => err);
-        if (failed) throw failed[0];
-      } catch (err) {
-        this.markDown(err);
-        return;
-      }
-      const done = new Set(batch);
-      this.queue = this.queue.filter((op) => !done.has(op));
-      this.queuedPoints = this.queue.reduce((n, op) => n + (op.kind === 'point' ? 1 : 0), 0);
-      this.outage.recovered(`${OUTAGE} buffer`);
-      this.markUp(performance.now() - started);
+    const started = performance.now();
+    try {
+      const pipeline = client.pipeline();
+      const now = this.clock.now();
+      for (const op of batch) op.run(pipeline, now);
+      const results = await withTimeout(pipeline.exec(), this.commandTimeoutMs, 'pipeline');
+      const failed = results?.find(([err]) => err);
+      if (failed) throw failed[0];
+    } catch (err) {
+      this.markDown(err);
+      return null;
     }
+    return performance.now() - started;
   }
 
   async appendPoint(instance: string, point: HistoryPoint): Promise<void> {
@@ -393,7 +360,7 @@ export class RedisStore implements MetricsStore {
       }));
       const index = this.key('instances');
       const ttl = this.retentionMs;
-      this.enqueue({
+      this.buffer.add({
         kind: 'point',
         run: (p, now) => {
           const cutoff = `(${now - ttl}`;
@@ -411,7 +378,7 @@ export class RedisStore implements MetricsStore {
       this.markDown(err);
       return;
     }
-    await this.kick();
+    await this.buffer.flush();
   }
 
   async appendAlert(record: AlertRecord): Promise<void> {
@@ -426,7 +393,7 @@ export class RedisStore implements MetricsStore {
     }
     const limit = this.alertLimit;
     const ttl = this.retentionMs;
-    this.enqueue({
+    this.buffer.add({
       kind: 'alert',
       run: (p) => {
         p.lpush(key, json)
@@ -434,7 +401,7 @@ export class RedisStore implements MetricsStore {
           .pexpire(key, ttl);
       },
     });
-    await this.kick();
+    await this.buffer.flush();
   }
 
   // --- reads -----------------------------------------------------------------------------------
@@ -459,7 +426,7 @@ export class RedisStore implements MetricsStore {
     const started = performance.now();
     try {
       const result = await withTimeout(run(), this.commandTimeoutMs, what);
-      if (this.queue.length === 0) this.markUp(performance.now() - started);
+      if (this.buffer.size === 0) this.markUp(performance.now() - started);
       return result;
     } catch (err) {
       this.markDown(err);
@@ -534,18 +501,18 @@ export class RedisStore implements MetricsStore {
 
   private async shutdown(): Promise<void> {
     this.closing = true;
-    if (this.queue.length > 0 && (this.client || this.clientPromise)) {
-      await withTimeout(this.kick(), this.commandTimeoutMs, 'final flush').catch(() => {});
+    if (this.buffer.size > 0 && (this.client || this.clientPromise)) {
+      await withTimeout(this.buffer.flush(), this.commandTimeoutMs, 'final flush').catch(() => {});
     }
     this.closed = true;
-    if (this.queuedPoints > 0) {
+    const unwritten = this.buffer.points;
+    if (unwritten > 0) {
       this.logger.warn(
-        { component: OUTAGE, points: this.queuedPoints },
-        `sysvitals: redis store closed with ${this.queuedPoints} history points not written`,
+        { component: OUTAGE, points: unwritten },
+        `sysvitals: redis store closed with ${unwritten} history points not written`,
       );
     }
-    this.queue = [];
-    this.queuedPoints = 0;
+    this.buffer.clear();
     const client =
       this.client ?? (this.clientPromise ? await this.clientPromise.catch(() => undefined) : undefined);
     if (!client) return;

@@ -10,7 +10,7 @@ import {
   startStandalone,
 } from '../../src/cli/serve.js';
 import { SysvitalsError } from '../../src/errors.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../../src/http/prometheus.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../../src/http/prometheus/options.js';
 import { silentLogger } from '../../src/logger.js';
 import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
 

@@ -4,7 +4,7 @@ import type {
   PrometheusData,
   PrometheusFunctionTotal,
   PrometheusRouteTotal,
-} from '../../src/http/prometheus.js';
+} from '../../src/http/prometheus/data.js';
 import { createHistogram, type Histogram, recordMs } from '../../src/latency/histogram.js';
 import type { Alert, HealthStatus, MetricsSnapshot } from '../../src/types.js';
 

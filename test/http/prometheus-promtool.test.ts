@@ -2,7 +2,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parsePrometheusOptions, renderPrometheus } from '../../src/http/prometheus.js';
+import { parsePrometheusOptions } from '../../src/http/prometheus/options.js';
+import { renderPrometheus } from '../../src/http/prometheus/render.js';
 import { histogramOf, largeData, snapshotFixture } from './prometheus-fixture.js';
 
 const INSTALL = 'install prometheus (apt-get install prometheus) to run the promtool checks';

@@ -4,11 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApi } from '../../src/http/api.js';
-import {
-  createPrometheusRoute,
-  PROMETHEUS_CONTENT_TYPE,
-  prometheusRoute,
-} from '../../src/http/prometheus.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../../src/http/prometheus/options.js';
+import { createPrometheusRoute, prometheusRoute } from '../../src/http/prometheus/route.js';
 import { ADMIN_ROUTES } from '../../src/http/routes.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';

@@ -4,16 +4,10 @@ import fc from 'fast-check';
 import type * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
-import {
-  boundToMicros,
-  collectPrometheusData,
-  cumulativeBuckets,
-  DEFAULT_PROMETHEUS_BUCKETS,
-  escapeLabelValue,
-  formatValue,
-  parsePrometheusOptions,
-  renderPrometheus,
-} from '../../src/http/prometheus.js';
+import { boundToMicros, cumulativeBuckets } from '../../src/http/prometheus/buckets.js';
+import { collectPrometheusData } from '../../src/http/prometheus/data.js';
+import { DEFAULT_PROMETHEUS_BUCKETS, parsePrometheusOptions } from '../../src/http/prometheus/options.js';
+import { escapeLabelValue, formatValue, renderPrometheus } from '../../src/http/prometheus/render.js';
 import { type Histogram, recordMs } from '../../src/latency/histogram.js';
 import { addToView, clearView, createView, microsOf, slotOf } from '../../src/latency/latency-ring.js';
 import {

@@ -1,122 +1,11 @@
-// Prometheus text exposition (format 0.0.4) of a monitor: host gauges, request counters and latency
-// histogram, alerts, health, process figures and @timed functions, serialised cheaply on each scrape.
+// Prometheus text exposition (format 0.0.4) of one scrape: host gauges, request counters and latency
+// histogram, alerts, health, process figures and @timed functions, serialised cheaply.
 
-import * as hdr from 'hdr-histogram-js';
-import { invalidOption } from '../errors.js';
-import { decodeHistogram, encodeHistogram, type Histogram } from '../latency/histogram.js';
-import { type CountsView, MAX_MICROS, slotOf } from '../latency/latency-ring.js';
-import type { Alert, ComponentStatus, HealthStatus, MetricsSnapshot } from '../types.js';
-import { renderRuntime } from './prometheus-runtime.js';
-import { setCommonHeaders } from './respond.js';
-import { type AdminRoute, type AdminSource, defineRoute } from './route.js';
-
-/** Public options of the Prometheus endpoint (all optional). */
-export interface PrometheusOptions {
-  /**
-   * Prepended to every metric name; must match the metric-name regex `[a-zA-Z_:][a-zA-Z0-9_:]*` (or be empty).
-   * @defaultValue `'sysvitals_'`
-   */
-  prefix?: string;
-  /**
-   * Upper bounds (seconds, strictly increasing, finite, > 0) of the latency histogram buckets,
-   * for requests and for @timed functions. `+Inf` is always added.
-   * @defaultValue {@link DEFAULT_PROMETHEUS_BUCKETS}
-   */
-  buckets?: readonly number[];
-}
-
-export interface PrometheusConfig {
-  readonly prefix: string;
-  readonly buckets: readonly number[];
-}
-
-/** prom-client's defaults, the buckets most Grafana latency panels expect. */
-export const DEFAULT_PROMETHEUS_BUCKETS: readonly number[] = Object.freeze([
-  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-]);
-
-/** The content type Prometheus asks for with `Accept: text/plain;version=0.0.4`. */
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
-// From https://prometheus.io/docs/concepts/data_model/#metric-names-and-labels
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const KNOWN_OPTIONS = new Set(['prefix', 'buckets']);
-
-export function parsePrometheusOptions(options: PrometheusOptions = {}): PrometheusConfig {
-  if (options === null || typeof options !== 'object') {
-    throw invalidOption('prometheus options must be an object like `{ prefix: "sysvitals_" }`.');
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw invalidOption(
-        `Unknown prometheus option \`${key}\`; the options are \`prefix\` and \`buckets\`.`,
-      );
-    }
-  }
-  const prefix = options.prefix ?? 'sysvitals_';
-  if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_NAME.test(prefix))) {
-    throw invalidOption(
-      `prometheus.prefix ${JSON.stringify(prefix)} is not a valid metric name prefix: use letters, digits, ` +
-        '`_` or `:`, not starting with a digit (for example `myapp_`).',
-    );
-  }
-  const buckets = options.buckets ?? DEFAULT_PROMETHEUS_BUCKETS;
-  if (!Array.isArray(buckets) || buckets.length === 0) {
-    throw invalidOption('prometheus.buckets must be a non-empty array of upper bounds in seconds.');
-  }
-  for (let i = 0; i < buckets.length; i++) {
-    const b = buckets[i];
-    if (typeof b !== 'number' || !Number.isFinite(b) || b <= 0) {
-      throw invalidOption(
-        `prometheus.buckets[${i}] is ${String(b)}: each bound must be a finite number of seconds above 0 ` +
-          '(`+Inf` is added for you).',
-      );
-    }
-    if (i > 0 && b <= (buckets[i - 1] as number)) {
-      throw invalidOption(`prometheus.buckets must be strictly increasing; ${b} follows ${buckets[i - 1]}.`);
-    }
-  }
-  return Object.freeze({ prefix, buckets: Object.freeze([...buckets]) });
-}
-
-/** Recorded durations (µs): an hdr-histogram-js histogram, or a counts view of the same layout (latency-ring.ts). */
-export type LatencyCounts = Histogram | CountsView;
-
-/** Cumulative request count for one method, route template and status class (`2xx` … `5xx`). */
-export interface PrometheusRouteTotal {
-  readonly method: string;
-  readonly route: string;
-  readonly status_class: string;
-  readonly count: number;
-}
-
-/** Cumulative figures of one @timed function since start. */
-export interface PrometheusFunctionTotal {
-  readonly name: string;
-  readonly count: number;
-  readonly errors: number;
-  /**
-   * Durations in microseconds, as an HDR histogram or a counts view in the same layout (cheaper: no
-   * conversion); omitted => no duration histogram for it.
-   */
-  readonly histogram?: LatencyCounts | null;
-}
-
-/**
- * Everything one scrape shows. Plain data so that the serializer is synchronous, pure and cheap;
- * {@link collectPrometheusData} gathers it from a monitor.
- */
-export interface PrometheusData {
-  readonly snapshot: MetricsSnapshot;
-  readonly health?: HealthStatus | null;
-  /** Active alerts. */
-  readonly alerts?: readonly Alert[];
-  /** Cumulative since start, so the counters are monotonic as Prometheus requires. */
-  readonly routes?: Iterable<PrometheusRouteTotal>;
-  /** Cumulative request latency since start, microseconds. */
-  readonly latency?: LatencyCounts | null;
-  readonly functions?: Iterable<PrometheusFunctionTotal>;
-}
+import type { ComponentStatus } from '../../types.js';
+import { boundToMicros, cumulativeBuckets } from './buckets.js';
+import type { PrometheusData, PrometheusLatency } from './data.js';
+import { type PrometheusConfig, parsePrometheusOptions } from './options.js';
+import { renderRuntime } from './runtime.js';
 
 // The collector reports sizes in GiB/MiB (1024-based); Prometheus wants bytes.
 const GIB = 1024 ** 3;
@@ -254,85 +143,7 @@ function compile(config: PrometheusConfig): Compiled {
   return c;
 }
 
-const DEFAULT_CONFIG = parsePrometheusOptions();
-
-/**
- * Derives cumulative Prometheus buckets from an HDR histogram (microseconds). A recorded value
- * counts under `le` when its HDR slot starts at or below the bound, so a bucket is exact to
- * within HDR's precision (2 significant digits, under 1%). Fills `out` (length buckets+1,
- * `+Inf` last) and returns the sum in seconds.
- */
-export function cumulativeBuckets(h: LatencyCounts, boundsUs: readonly number[], out: number[]): number {
-  const n = boundsUs.length;
-  for (let i = 0; i <= n; i++) out[i] = 0;
-  if (isCountsView(h)) return viewBuckets(h, boundsUs, out);
-  if (h.totalCount === 0) return 0;
-  // Histograms built by src/latency/histogram.ts are JS ones; anything else (WASM) is converted once.
-  const js = h instanceof hdr.JsHistogram ? h : (decodeHistogram(encodeHistogram(h)) as hdr.JsHistogram);
-  // Walk only the slots between the smallest and largest recorded values.
-  const min = js.minNonZeroValue <= js.maxValue ? js.minNonZeroValue : 0;
-  const first = Math.max(0, js.countsArrayIndex(min) - 1);
-  const last = Math.min(js.countsArrayIndex(js.maxValue), js.countsArrayLength - 1);
-  // Slot i covers [sub * width, (sub + 1) * width): HdrHistogram's valueFromIndex, inlined because the
-  // library's per-slot helpers (pow, clz32 per call) cost ~150 ns a slot, 7 ms for a 20-function scrape.
-  const half = js.subBucketHalfCount;
-  let sumUs = 0;
-  let b = 0;
-  let bucket = Math.floor(first / half) - 1;
-  let sub = (first % half) + half;
-  if (bucket < 0) {
-    sub -= half;
-    bucket = 0;
-  }
-  let width = 2 ** (bucket + js.unitMagnitude);
-  for (let i = first; i <= last; i++) {
-    const count = js.getCountAtIndex(i);
-    if (count !== 0) {
-      const lowest = sub * width;
-      while (b < n && lowest > (boundsUs[b] as number)) b++;
-      out[b] = (out[b] as number) + count;
-      sumUs += count * (lowest + Math.floor(width / 2));
-    }
-    if (++sub === 2 * half) {
-      sub = half;
-      bucket++;
-      width *= 2;
-    }
-  }
-  for (let i = 1; i <= n; i++) out[i] = (out[i] as number) + (out[i - 1] as number);
-  return sumUs / 1e6;
-}
-
-function isCountsView(h: LatencyCounts): h is CountsView {
-  return (h as CountsView).counts !== undefined && typeof (h as CountsView).lo === 'number';
-}
-
-// Same placement as the HDR path (a slot counts under a bound when it starts at or below it), by
-// walking the counts once and cutting at the slot that holds each bound; the sum is the view's own, exact.
-function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]): number {
-  if (v.n <= 0) return 0;
-  const n = boundsUs.length;
-  const counts = v.counts;
-  let acc = 0;
-  let i = Math.max(0, v.lo);
-  for (let b = 0; b < n; b++) {
-    const bound = boundsUs[b] as number;
-    const last = bound < 1 ? -1 : Math.min(slotOf(Math.min(bound, MAX_MICROS)), v.hi);
-    for (; i <= last; i++) acc += counts[i] as number;
-    out[b] = acc;
-  }
-  for (; i <= v.hi; i++) acc += counts[i] as number;
-  out[n] = acc;
-  return v.sum / 1e6;
-}
-
-/**
- * A bound in seconds as the largest whole number of microseconds within it (values are recorded in
- * whole µs), robust to float error: 0.0005 * 1e6 is 499.99999999999994, and 500 µs must count under it.
- */
-export function boundToMicros(seconds: number): number {
-  return Math.floor(seconds * 1e6 + 1e-6);
-}
+export const DEFAULT_PROMETHEUS_CONFIG = parsePrometheusOptions();
 
 function labelPair(name: string, value: string): string {
   return `${name}="${escapeLabelValue(value)}"`;
@@ -342,7 +153,10 @@ function labelPair(name: string, value: string): string {
  * Serialises one scrape. Synchronous and allocation-light: strings go into one array joined once,
  * with no per-sample objects, so 100 routes and 20 @timed functions stay well under 2 ms.
  */
-export function renderPrometheus(data: PrometheusData, config: PrometheusConfig = DEFAULT_CONFIG): string {
+export function renderPrometheus(
+  data: PrometheusData,
+  config: PrometheusConfig = DEFAULT_PROMETHEUS_CONFIG,
+): string {
   const { h, leLabels, boundsUs } = compile(config);
   const out: string[] = [];
   const s = data.snapshot;
@@ -518,7 +332,7 @@ function histogramLines(
   out: string[],
   name: string,
   labels: string,
-  h: LatencyCounts | null,
+  h: PrometheusLatency | null,
   boundsUs: readonly number[],
   leLabels: readonly string[],
   counts: number[],
@@ -532,81 +346,3 @@ function histogramLines(
   const bare = labels === '' ? '' : `{${labels.slice(0, -1)}}`;
   out.push(`${name}_sum${bare} ${formatValue(sum)}`, `${name}_count${bare} ${counts[leLabels.length - 1]}`);
 }
-
-/**
- * What a scrape reads from a monitor. SystemMonitor implements it; the optional members are read
- * when present, so an AdminSource alone still yields host, health and alert figures.
- */
-export interface PrometheusSource extends AdminSource {
-  readonly alertSystem?: {
-    getActiveAlerts(): readonly Alert[];
-    getHealthStatus(snapshot: MetricsSnapshot): HealthStatus;
-  };
-  readonly requests?: {
-    routeTotals(): Iterable<PrometheusRouteTotal>;
-    cumulativeHistogram(): LatencyCounts;
-    /** Preferred when present: the same latency as a counts view, without building an HDR histogram. */
-    cumulativeCounts?(): CountsView;
-  };
-  readonly functions?: {
-    totals(): Iterable<PrometheusFunctionTotal>;
-    /**
-     * Preferred when present: the same totals with counts views for histograms (no HDR conversion).
-     * May reuse one view between items: the serializer reads each item before taking the next.
-     */
-    totalCounts?(): Iterable<PrometheusFunctionTotal>;
-  };
-}
-
-/** Gathers one scrape's data: the cached snapshot (collected when older than `maxAgeMs`) and the totals. */
-export async function collectPrometheusData(
-  source: PrometheusSource,
-  maxAgeMs = 1000,
-): Promise<PrometheusData> {
-  const snapshot = await source.getMetrics(maxAgeMs);
-  let health: HealthStatus;
-  let alerts: readonly Alert[];
-  if (source.alertSystem) {
-    // Derived from the snapshot in hand: no second collection.
-    health = source.alertSystem.getHealthStatus(snapshot);
-    alerts = source.alertSystem.getActiveAlerts();
-  } else {
-    health = await source.getHealth(false);
-    alerts = await source.getAlerts({ history: false, limit: 1000 });
-  }
-  const { requests, functions } = source;
-  return {
-    snapshot,
-    health,
-    alerts,
-    routes: requests?.routeTotals() ?? [],
-    // Building HDR histograms costs ~0.3-0.5 ms each; counts views cost nothing to hand over.
-    latency: requests ? (requests.cumulativeCounts?.() ?? requests.cumulativeHistogram()) : null,
-    functions: functions ? (functions.totalCounts?.() ?? functions.totals()) : [],
-  };
-}
-
-/**
- * `GET metrics/prometheus` with the given options (`prometheusRoute` uses the defaults). Same auth
- * as the rest of the admin API: a bearer token works with Prometheus's `authorization` scrape setting.
- */
-export function createPrometheusRoute(options?: PrometheusOptions): AdminRoute {
-  const own = options === undefined ? undefined : parsePrometheusOptions(options);
-  return defineRoute({
-    path: 'metrics/prometheus',
-    async handle({ res, source, config }) {
-      // A config parsed by the admin API (its `prometheus` option) wins over the defaults.
-      const prom = own ?? config.prometheus ?? DEFAULT_CONFIG;
-      // A failure here reaches the admin API's handler: a 500 that Prometheus records as `up == 0`, logged once.
-      const data = await collectPrometheusData(source as PrometheusSource, config.metricsMaxAgeMs);
-      const body = renderPrometheus(data, prom);
-      setCommonHeaders(res);
-      res.statusCode = 200;
-      res.setHeader('content-type', PROMETHEUS_CONTENT_TYPE);
-      res.setHeader('content-length', Buffer.byteLength(body));
-      res.end(body);
-    },
-  });
-}
-
-export const prometheusRoute: AdminRoute = createPrometheusRoute();

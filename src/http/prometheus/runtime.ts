@@ -1,7 +1,7 @@
 // Prometheus families for the runtime signals of the `process` group (event-loop utilisation, GC
 // pauses, heap spaces, external memory, active resources, open descriptors) and the container limits.
 
-import type { MetricsSnapshot } from '../types.js';
+import type { MetricsSnapshot } from '../../types.js';
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;

@@ -1,0 +1,98 @@
+// What one Prometheus scrape shows, as plain data, and how it is gathered from a monitor.
+
+import type { Histogram } from '../../latency/histogram.js';
+import type { CountsView } from '../../latency/latency-ring.js';
+import type { Alert, HealthStatus, MetricsSnapshot } from '../../types.js';
+import type { AdminSource } from '../route.js';
+
+/** Recorded durations (µs): an hdr-histogram-js histogram, or a counts view of the same layout (latency-ring.ts). */
+export type PrometheusLatency = Histogram | CountsView;
+
+/** Cumulative request count for one method, route template and status class (`2xx` … `5xx`). */
+export interface PrometheusRouteTotal {
+  readonly method: string;
+  readonly route: string;
+  readonly status_class: string;
+  readonly count: number;
+}
+
+/** Cumulative figures of one @timed function since start. */
+export interface PrometheusFunctionTotal {
+  readonly name: string;
+  readonly count: number;
+  readonly errors: number;
+  /**
+   * Durations in microseconds, as an HDR histogram or a counts view in the same layout (cheaper: no
+   * conversion); omitted => no duration histogram for it.
+   */
+  readonly histogram?: PrometheusLatency | null;
+}
+
+/**
+ * Everything one scrape shows. Plain data so that the serializer is synchronous, pure and cheap;
+ * {@link collectPrometheusData} gathers it from a monitor.
+ */
+export interface PrometheusData {
+  readonly snapshot: MetricsSnapshot;
+  readonly health?: HealthStatus | null;
+  /** Active alerts. */
+  readonly alerts?: readonly Alert[];
+  /** Cumulative since start, so the counters are monotonic as Prometheus requires. */
+  readonly routes?: Iterable<PrometheusRouteTotal>;
+  /** Cumulative request latency since start, microseconds. */
+  readonly latency?: PrometheusLatency | null;
+  readonly functions?: Iterable<PrometheusFunctionTotal>;
+}
+
+/**
+ * What a scrape reads from a monitor. SystemMonitor implements it; the optional members are read
+ * when present, so an AdminSource alone still yields host, health and alert figures.
+ */
+export interface PrometheusSource extends AdminSource {
+  readonly alertSystem?: {
+    getActiveAlerts(): readonly Alert[];
+    getHealthStatus(snapshot: MetricsSnapshot): HealthStatus;
+  };
+  readonly requests?: {
+    routeTotals(): Iterable<PrometheusRouteTotal>;
+    cumulativeHistogram(): PrometheusLatency;
+    /** Preferred when present: the same latency as a counts view, without building an HDR histogram. */
+    cumulativeCounts?(): CountsView;
+  };
+  readonly functions?: {
+    totals(): Iterable<PrometheusFunctionTotal>;
+    /**
+     * Preferred when present: the same totals with counts views for histograms (no HDR conversion).
+     * May reuse one view between items: the serializer reads each item before taking the next.
+     */
+    totalCounts?(): Iterable<PrometheusFunctionTotal>;
+  };
+}
+
+/** Gathers one scrape's data: the cached snapshot (collected when older than `maxAgeMs`) and the totals. */
+export async function collectPrometheusData(
+  source: PrometheusSource,
+  maxAgeMs = 1000,
+): Promise<PrometheusData> {
+  const snapshot = await source.getMetrics(maxAgeMs);
+  let health: HealthStatus;
+  let alerts: readonly Alert[];
+  if (source.alertSystem) {
+    // Derived from the snapshot in hand: no second collection.
+    health = source.alertSystem.getHealthStatus(snapshot);
+    alerts = source.alertSystem.getActiveAlerts();
+  } else {
+    health = await source.getHealth(false);
+    alerts = await source.getAlerts({ history: false, limit: 1000 });
+  }
+  const { requests, functions } = source;
+  return {
+    snapshot,
+    health,
+    alerts,
+    routes: requests?.routeTotals() ?? [],
+    // Building HDR histograms costs ~0.3-0.5 ms each; counts views cost nothing to hand over.
+    latency: requests ? (requests.cumulativeCounts?.() ?? requests.cumulativeHistogram()) : null,
+    functions: functions ? (functions.totalCounts?.() ?? functions.totals()) : [],
+  };
+}
