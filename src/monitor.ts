@@ -1,6 +1,7 @@
 // SystemMonitor: wires collector, request stats, alerts, history and store; owns the timers; emits events.
 
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
 import { type AlertRulesConfig, type AlertRulesOptions, parseRules } from './alerts/rules.js';
@@ -13,6 +14,18 @@ import { adoptDefaultFunctionStats, releaseDefaultRecorder } from './functions/t
 import { BucketAggregator } from './history/bucket-aggregator.js';
 import type { HistoryResult } from './history/point.js';
 import { queryHistory } from './history/query.js';
+import { Lifecycle, type ProbeVerdict } from './lifecycle/lifecycle.js';
+import type { LoadReader } from './lifecycle/load-watch.js';
+import {
+  type ProbeRulesOptions,
+  parseProbeRules,
+  parseShed,
+  parseShutdown,
+  type ShedOptions,
+  type ShutdownConfig,
+  type ShutdownOptions,
+} from './lifecycle/options.js';
+import { drainAndClose, type ShutdownReport } from './lifecycle/shutdown.js';
 import { consoleLogger, errorMessage } from './logger.js';
 import { checkInteger, rejectUnknownOptions } from './options/option-keys.js';
 import { RequestStats } from './requests/requests.js';
@@ -23,6 +36,7 @@ import type {
   AlertEvent,
   AlertRecord,
   Clock,
+  ComponentStatus,
   HealthStatus,
   HistoryPeriod,
   Logger,
@@ -72,6 +86,25 @@ export interface MonitorOptions {
   procRoot?: string;
   /** Where sysfs is mounted, for container limits (tests). @defaultValue '/sys' */
   sysRoot?: string;
+  /** What the liveness, readiness and startup probes check (README "Probes"). */
+  probeRules?: ProbeRulesOptions;
+  /** Opt-in load shedding: application requests get 503 with `Retry-After` while a limit is exceeded. */
+  shed?: ShedOptions;
+  /** Defaults for `shutdown()`: the delay before the server stops accepting, and the drain time. */
+  shutdown?: ShutdownOptions;
+  /**
+   * On SIGTERM and SIGINT, run `shutdown()` (readiness 503, delay, drain, flush) and exit with code 0.
+   * @defaultValue false
+   */
+  handleSignals?: boolean;
+  /** Reads event-loop delay, utilisation and memory for probes and shedding (tests). @defaultValue the process */
+  loadReader?: LoadReader;
+}
+
+/** `monitor.shutdown()` options: the servers to drain, and overrides of the `shutdown` option. */
+export interface MonitorShutdownOptions extends ShutdownOptions {
+  /** Servers to stop and drain, besides those the adapters saw serving requests. */
+  server?: Server | readonly Server[];
 }
 
 /** The option names createMonitor takes (the adapters add the admin API's). */
@@ -93,6 +126,11 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'clock',
   'procRoot',
   'sysRoot',
+  'probeRules',
+  'shed',
+  'shutdown',
+  'handleSignals',
+  'loadReader',
 ]);
 
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
@@ -142,6 +180,11 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   private websockets = 0;
   private closing: Promise<void> | undefined;
   private readonly ownsFunctions: boolean;
+  /** Starting, serving or draining; in-flight requests; load shedding; the probes' verdicts. */
+  readonly lifecycle: Lifecycle;
+  private readonly shutdownConfig: ShutdownConfig;
+  private shuttingDown: Promise<ShutdownReport> | undefined;
+  private signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
 
   constructor(options: MonitorOptions = {}) {
     super();
@@ -228,6 +271,30 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     // unless the user registered a redis probe of their own.
     if (!options.probes?.redis && this.store.probe) this.collector.setProbe('redis', this.store.probe());
 
+    if (options.handleSignals !== undefined && typeof options.handleSignals !== 'boolean') {
+      throw invalidOption('sysvitals: `handleSignals` must be true or false.');
+    }
+    const dependencies = Object.keys(options.probes ?? {}).concat(
+      !options.probes?.redis && this.store.probe ? ['redis'] : [],
+    );
+    const probeRules = parseProbeRules(options.probeRules, dependencies);
+    const shed = parseShed(options.shed);
+    this.shutdownConfig = parseShutdown(options.shutdown);
+    this.lifecycle = new Lifecycle({
+      rules: probeRules,
+      shed,
+      reader: options.loadReader,
+      dependencyStatus: (name) =>
+        (this.latest as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
+          name
+        ]?.status,
+      onShedChange: (reason) => {
+        if (reason) this.logger.warn({ reason }, `sysvitals: shedding load: ${reason}`);
+        else this.logger.warn({}, 'sysvitals: load back under the limits; no longer shedding');
+      },
+    });
+    if (options.handleSignals) this.handleSignals();
+
     this.alertSystem.on('alert', (event) => {
       this.emit('alert', event);
     });
@@ -238,9 +305,50 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.start();
   }
 
-  /** Hot path: O(1), never throws, never awaits. Called once per request by the adapters. */
+  /** Hot path: O(1), never throws, never awaits. Called once per request by the adapters, when it ends. */
   recordRequest(r: RequestRecord): void {
+    this.lifecycle.ended();
     this.requests.record(r.method, r.route, r.status, r.durationMs);
+  }
+
+  /**
+   * Hot path, at the start of an application request (the adapters call it): counts it in flight, or,
+   * while load is being shed, answers 503 with `Retry-After` and returns false.
+   */
+  admitRequest(req: IncomingMessage, res: ServerResponse): boolean {
+    return this.lifecycle.admit(req, res);
+  }
+
+  /** Tells the startup probe the application is ready (needed when `probeRules.waitForReady` is set). */
+  ready(): void {
+    this.lifecycle.markReady();
+  }
+
+  /** The verdict of the liveness, readiness or startup probe, from state already held (never collects). */
+  probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict> {
+    if (kind === 'live') return this.lifecycle.live();
+    return kind === 'ready' ? this.lifecycle.ready() : this.lifecycle.startup();
+  }
+
+  /**
+   * Graceful shutdown: readiness fails at once; after `delayMs` the servers stop accepting; in-flight
+   * requests get `drainMs` to finish (keep-alive responses carry `Connection: close`); then the last
+   * history bucket and queued alerts are flushed and the monitor closes. Idempotent.
+   */
+  shutdown(options: MonitorShutdownOptions = {}): Promise<ShutdownReport> {
+    if (!this.shuttingDown) {
+      const { server, ...rest } = options ?? {};
+      const config = parseShutdown({ ...this.shutdownConfig, ...rest }, 'shutdown()');
+      const servers = server === undefined ? [] : Array.isArray(server) ? server : [server as Server];
+      this.shuttingDown = drainAndClose({
+        lifecycle: this.lifecycle,
+        servers,
+        config,
+        logger: this.logger,
+        closeMonitor: () => this.close(),
+      });
+    }
+    return this.shuttingDown;
   }
 
   /** Called by @timed for every call of a decorated function. */
@@ -336,7 +444,25 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     return this.closing !== undefined;
   }
 
+  private handleSignals(): void {
+    const handler = (signal: NodeJS.Signals): void => {
+      this.logger.warn({ signal }, `sysvitals: ${signal} received; draining before exit`);
+      void this.shutdown().then((report) => {
+        process.exit(report.dropped > 0 ? 1 : 0);
+      });
+    };
+    this.signalHandler = handler;
+    process.once('SIGTERM', handler);
+    process.once('SIGINT', handler);
+  }
+
   private async closeNow(): Promise<void> {
+    if (this.signalHandler) {
+      process.off('SIGTERM', this.signalHandler);
+      process.off('SIGINT', this.signalHandler);
+    }
+    this.lifecycle.beginDrain();
+    this.lifecycle.close();
     clearInterval(this.sampleTimer);
     clearTimeout(this.bucketTimer);
     releaseDefaultRecorder(this);
@@ -398,6 +524,13 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   private accept(snapshot: MetricsSnapshot): MetricsSnapshot {
+    const shedding = this.lifecycle.markSampled();
+    const requests = snapshot.requests;
+    if (requests) {
+      requests.in_flight = this.lifecycle.inFlight;
+      requests.shed_total = this.lifecycle.shedTotal;
+      requests.shedding = shedding;
+    }
     this.alertSystem.checkThresholds(snapshot);
     this.latest = snapshot;
     this.latestAt = this.clock.now();

@@ -110,6 +110,12 @@ export interface RequestMetrics extends Component {
   per_second: number;
   per_minute: number;
   total: number;
+  /** Application requests started and not yet ended (a monitor's snapshots; absent from a bare collector's). */
+  in_flight?: number;
+  /** Requests answered 503 by load shedding since start (a monitor's snapshots). */
+  shed_total?: number;
+  /** Why load is being shed now, or null (a monitor's snapshots). */
+  shedding?: string | null;
 }
 
 export interface ErrorMetrics extends Component {

@@ -1,7 +1,7 @@
 // What the three adapters share: creating the monitor with its admin API from one options object, the
 // route name for requests no route matched, the live methods, and the narrow monitor interface an adapter needs.
 
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { AdminSource } from '../http/route.js';
 import { trackWebSockets } from '../http/track-websockets.js';
@@ -24,6 +24,11 @@ export const UNMATCHED_ROUTE = 'unmatched';
 /** What an adapter needs from the monitor: record requests, and serve the admin API. */
 export interface AdapterSource extends AdminSource {
   recordRequest(r: RequestRecord): void;
+  /**
+   * Called at the start of each application request: counts it in flight, or answers it 503 while load
+   * is shed and returns false (the adapter then stops). Optional: sources without it admit everything.
+   */
+  admitRequest?(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
 /** The core monitor's options plus the admin API's (typed with the framework's request for `authorize`). */

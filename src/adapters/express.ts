@@ -57,13 +57,16 @@ export function expressMiddleware(
     });
   }
 
+  const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
+
   return function sysvitals(req: Request, res: Response, next: NextFunction): void {
     const url = req.originalUrl ?? req.url;
     if (adminApi.isAdminUrl(url)) {
-      // Admin requests are answered here and never counted as application traffic.
+      // Admin requests and probes are answered here and never counted as application traffic.
       void adminApi.handle(req, res, { request: req, url });
       return;
     }
+    if (admit !== undefined && !admit(req, res)) return; // shed: answered 503
     (req as TimedRequest)[START] = performance.now();
     res.on('finish', onFinish); // not once(): that allocates a wrapper per call
     next();

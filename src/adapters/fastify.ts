@@ -35,20 +35,28 @@ export function fastifyPlugin(
 ): FastifyPluginCallback {
   const adminApi = 'handle' in api ? api : createAdminApi<FastifyRequest>(monitor, api);
 
+  const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
+
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
     // Callback-style hooks: no promise per request.
     fastify.addHook('onRequest', (request, reply, next) => {
       if (!adminApi.isAdminUrl(request.url)) {
+        if (admit !== undefined && !admit(request.raw, reply.raw)) {
+          // Shed: answered 503 on the raw response; not recorded as application traffic.
+          (reply.raw as ShedMark)[SHED] = true;
+          reply.hijack();
+          return;
+        }
         next();
         return;
       }
-      // The admin API answers on the raw objects; Fastify's lifecycle stops here.
+      // The admin API (or a probe) answers on the raw objects; Fastify's lifecycle stops here.
       reply.hijack();
       void adminApi.handle(request.raw, reply.raw, { request, url: request.url });
     });
     fastify.addHook('onResponse', (request, reply, next) => {
-      // Fastify runs onResponse for hijacked replies too: admin requests are not application traffic.
-      if (!adminApi.isAdminUrl(request.url)) {
+      // Fastify runs onResponse for hijacked replies too: admin requests, probes and shed requests are not application traffic.
+      if (!adminApi.isAdminUrl(request.url) && (reply.raw as ShedMark)[SHED] !== true) {
         monitor.recordRequest({
           method: request.method,
           route: routeOf(request),
@@ -62,6 +70,9 @@ export function fastifyPlugin(
   };
   return markAsFastifyPlugin(plugin);
 }
+
+const SHED = Symbol('sysvitals.shed');
+type ShedMark = { [SHED]?: boolean };
 
 function routeOf(request: FastifyRequest): string {
   // routeOptions.url is the template (`/users/:id`), undefined for the 404 handler; routerPath is Fastify 4's name.

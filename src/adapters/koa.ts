@@ -57,11 +57,17 @@ export function koaMiddleware(
     });
   }
 
+  const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
+
   return async function sysvitals(ctx: Context, next: Next): Promise<void> {
     const url = ctx.originalUrl ?? ctx.url;
     if (adminApi.isAdminUrl(url)) {
-      ctx.respond = false; // the admin API writes the raw response itself
+      ctx.respond = false; // the admin API (or a probe) writes the raw response itself
       await adminApi.handle(ctx.req, ctx.res, { request: ctx, url });
+      return;
+    }
+    if (admit !== undefined && !admit(ctx.req, ctx.res)) {
+      ctx.respond = false; // shed: answered 503 on the raw response
       return;
     }
     const res = ctx.res as TimedResponse;

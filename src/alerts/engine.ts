@@ -393,6 +393,7 @@ export class AlertSystem {
     }
     this.availability(out, r.database, 'Database', s.database);
     this.availability(out, r.redis, 'Redis', s.redis);
+    this.shedding(out, r.load_shedding, s.requests?.shedding);
     return out;
   }
 
@@ -419,6 +420,30 @@ export class AlertSystem {
       warningLevel: rule.warning,
       criticalLevel: rule.critical,
       message,
+    });
+  }
+
+  /** Load shedding (a monitor with `shed`): critical while requests are refused, saying why. Value 1 = shedding. */
+  private shedding(
+    out: Observation[],
+    rule: AvailabilityRuleConfig,
+    reason: string | null | undefined,
+  ): void {
+    if (!rule.enabled || reason === undefined) return;
+    const shedding = reason !== null;
+    out.push({
+      rule: rule.name,
+      key: '',
+      component: 'requests',
+      pendingMs: rule.for,
+      value: shedding ? 1 : 0,
+      breachWarning: shedding,
+      breachCritical: shedding,
+      clear: !shedding,
+      deescalate: false,
+      warningLevel: 1,
+      criticalLevel: 1,
+      message: () => `Shedding load (503 to new requests): ${reason ?? ''}`,
     });
   }
 

@@ -11,11 +11,18 @@ import {
   type RuleName,
 } from './thresholds.js';
 
-/** Rules on a dependency answering at all: raised as critical while its probe fails or times out. */
-export type AvailabilityRuleName = 'database' | 'redis';
+/**
+ * Rules on a state rather than a level: a dependency answering at all (raised as critical while its
+ * probe fails or times out), and load shedding (critical while requests are being shed, with the reason).
+ */
+export type AvailabilityRuleName = 'database' | 'redis' | 'load_shedding';
 export type AlertRuleName = RuleName | AvailabilityRuleName;
 
-export const AVAILABILITY_RULE_NAMES: readonly AvailabilityRuleName[] = Object.freeze(['database', 'redis']);
+export const AVAILABILITY_RULE_NAMES: readonly AvailabilityRuleName[] = Object.freeze([
+  'database',
+  'redis',
+  'load_shedding',
+]);
 export const ALERT_RULE_NAMES: readonly AlertRuleName[] = Object.freeze([
   ...RULE_NAMES,
   ...AVAILABILITY_RULE_NAMES,

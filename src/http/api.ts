@@ -13,6 +13,15 @@ import {
   WWW_AUTHENTICATE,
 } from './auth.js';
 import { parseQuery } from './params.js';
+import {
+  type ProbeKind,
+  type ProbePathsOptions,
+  parseProbePaths,
+  probeAt,
+  sendProbeDetails,
+  sendProbePlain,
+  wantsDetails,
+} from './probes.js';
 import { type PrometheusOptions, parsePrometheusOptions } from './prometheus/options.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { sendError } from './respond.js';
@@ -32,6 +41,12 @@ export interface AdminApiOptions<R = IncomingMessage> extends AuthOptions<R> {
   accessTokenTtlMs?: number;
   /** `metrics/prometheus`: metric name prefix and latency buckets (seconds). @defaultValue { prefix: 'sysvitals_', buckets: prom-client's } */
   prometheus?: PrometheusOptions;
+  /**
+   * Where the liveness, readiness and startup probes are served, outside the base path and without
+   * credentials; `false` serves none. Served only for a monitor (a source with `probe()`).
+   * @defaultValue { live: '/livez', ready: '/readyz', startup: '/startupz' }
+   */
+  probePaths?: ProbePathsOptions | false;
 }
 
 /** The option names createAdminApi takes, so an adapter can split them from the monitor's options. */
@@ -44,6 +59,7 @@ export const ADMIN_API_OPTION_KEYS = Object.freeze([
   'metricsMaxAgeMs',
   'accessTokenTtlMs',
   'prometheus',
+  'probePaths',
 ] as const satisfies readonly (keyof AdminApiOptions)[]);
 
 export interface AdminApi<R = IncomingMessage> {
@@ -51,7 +67,10 @@ export interface AdminApi<R = IncomingMessage> {
   readonly authMode: AuthMode;
   /** True for the base path and anything below it (a pathname, no query). */
   isAdminPath(pathname: string): boolean;
-  /** Like isAdminPath on a raw request URL (query allowed); no allocation, for the per-request check. */
+  /**
+   * True for a raw request URL (query allowed) that `handle` answers: the base path and below, and the
+   * probe paths. No allocation, for the per-request check; such requests are not application traffic.
+   */
   isAdminUrl(url: string): boolean;
   /**
    * Answers `req` and resolves true when its path is under the base path; resolves false (and writes
@@ -125,15 +144,68 @@ export function createAdminApi<R = IncomingMessage>(
   const endpointList = routes.map((r) => `${r.path}/`).join(', ');
   const outages = new OutageLog(logger, now);
   const baseSlash = `${basePath}/`;
+  const probePaths = typeof source.probe === 'function' ? parseProbePaths(options.probePaths, basePath) : [];
 
   function isAdminPath(pathname: string): boolean {
     return pathname === basePath || pathname.startsWith(baseSlash);
   }
 
   function isAdminUrl(url: string): boolean {
-    if (!url.startsWith(basePath)) return false;
+    if (!url.startsWith(basePath)) return probePaths.length > 0 && probeAt(probePaths, url) !== undefined;
     const next = url.charCodeAt(basePath.length);
     return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
+  }
+
+  /** A probe: plain pass/fail for anyone, the checks behind it for admins. Never collects. */
+  async function serveProbe(
+    req: IncomingMessage,
+    res: ServerResponse,
+    kind: ProbeKind,
+    search: string,
+    request: R,
+  ): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendError(
+        res,
+        405,
+        'method_not_allowed',
+        `${cut(req.method ?? '')} is not allowed here; use GET, HEAD`,
+        {
+          allow: 'GET, HEAD',
+        },
+      );
+      return;
+    }
+    const searchParams = new URLSearchParams(search);
+    for (const key of searchParams.keys()) {
+      if (key !== 'verbose' && key !== 'access_token') {
+        sendError(
+          res,
+          400,
+          'invalid_parameter',
+          `unknown parameter ${JSON.stringify(cut(key))}; probes take only \`verbose\``,
+        );
+        return;
+      }
+    }
+    const verdict = await source.probe!(kind);
+    if (!wantsDetails(searchParams, req.headers.accept)) {
+      sendProbePlain(res, verdict.ok);
+      return;
+    }
+    // The checks behind the verdict are admin data: the same budget and credentials as the admin API.
+    const limited = rateLimited(auth.clientAddress(req));
+    if (limited) {
+      sendError(res, limited.status, limited.code, limited.message, limited.headers);
+      return;
+    }
+    const decision = await auth.check(req, request, searchParams.get('access_token') ?? undefined);
+    if (!decision.ok) {
+      const headers = decision.status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : undefined;
+      sendError(res, decision.status, decision.code, decision.message, headers);
+      return;
+    }
+    sendProbeDetails(res, kind, verdict, source.instanceId, now());
   }
 
   function match(subpath: string): AdminRoute | undefined {
@@ -252,7 +324,24 @@ export function createAdminApi<R = IncomingMessage>(
     const url = context?.url ?? req.url ?? '/';
     const q = url.indexOf('?');
     const pathname = q === -1 ? url : url.slice(0, q);
-    if (!isAdminPath(pathname)) return false;
+    if (!isAdminPath(pathname)) {
+      const kind = probePaths.length > 0 ? probeAt(probePaths, pathname) : undefined;
+      if (kind === undefined) return false;
+      try {
+        await serveProbe(
+          req,
+          res,
+          kind,
+          q === -1 ? '' : url.slice(q + 1),
+          context?.request ?? (req as unknown as R),
+        );
+      } catch (err) {
+        outages.failed('probes', err);
+        if (res.headersSent) res.destroy();
+        else sendProbePlain(res, false);
+      }
+      return true;
+    }
     try {
       await serve(
         req,

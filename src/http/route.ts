@@ -2,9 +2,11 @@
 // and how it declares its path, methods, auth and query parameters.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type { Alert, Clock, HealthStatus, HistoryPeriod, Logger, MetricsSnapshot } from '../types.js';
 import type { AuthVia } from './auth.js';
 import type { ParsedQuery, QuerySpec } from './params.js';
+import type { ProbeKind } from './probes.js';
 import type { PrometheusConfig } from './prometheus/options.js';
 
 /**
@@ -19,6 +21,8 @@ export interface AdminSource {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly instanceId?: string;
+  /** The verdict of a liveness, readiness or startup probe, from state already held (never collects). */
+  probe?(kind: ProbeKind): ProbeVerdict | Promise<ProbeVerdict>;
 }
 
 /** Settings routes read; parsed once by createAdminApi. */

@@ -1,0 +1,128 @@
+// The orchestrator probes (`/livez`, `/readyz`, `/startupz`): unauthenticated pass/fail for kubelets and
+// load balancers, and the checks behind the verdict in IETF health+json for admins only.
+
+import type { ServerResponse } from 'node:http';
+import { invalidOption } from '../errors.js';
+import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
+import { type Headers, sendJson } from './respond.js';
+
+export type ProbeKind = 'live' | 'ready' | 'startup';
+
+/** Where the probes are served (outside the admin base path), or `false` to serve none. */
+export interface ProbePathsOptions {
+  /** @defaultValue '/livez' */
+  live?: string | false;
+  /** @defaultValue '/readyz' */
+  ready?: string | false;
+  /** @defaultValue '/startupz' */
+  startup?: string | false;
+}
+
+export const DEFAULT_PROBE_PATHS: Readonly<Record<ProbeKind, string>> = Object.freeze({
+  live: '/livez',
+  ready: '/readyz',
+  startup: '/startupz',
+});
+
+/** The probe paths in use, each with its kind. */
+export type ProbePaths = ReadonlyArray<readonly [path: string, kind: ProbeKind]>;
+
+export function parseProbePaths(
+  options: ProbePathsOptions | false | undefined,
+  basePath: string,
+): ProbePaths {
+  if (options === false) return [];
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+    throw invalidOption('`probePaths` must be an object { live, ready, startup } or false.');
+  }
+  const out: Array<readonly [string, ProbeKind]> = [];
+  for (const key of Object.keys(options ?? {})) {
+    if (!(key in DEFAULT_PROBE_PATHS)) {
+      throw invalidOption(`\`probePaths\` has no key \`${key}\`; use live, ready and startup.`);
+    }
+  }
+  for (const kind of ['live', 'ready', 'startup'] as const) {
+    const given = options?.[kind];
+    if (given === false) continue;
+    const path = given ?? DEFAULT_PROBE_PATHS[kind];
+    if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(path) || path.length > 200) {
+      throw invalidOption(
+        `\`probePaths.${kind}\` must be a path such as '${DEFAULT_PROBE_PATHS[kind]}' (got ${JSON.stringify(path)}).`,
+      );
+    }
+    const trimmed = path.length > 1 ? path.replace(/\/+$/, '') : path;
+    if (trimmed === basePath || trimmed.startsWith(`${basePath}/`)) {
+      throw invalidOption(
+        `\`probePaths.${kind}\` (${trimmed}) is under the admin base path ${basePath}; probes are served outside it, without credentials.`,
+      );
+    }
+    if (out.some(([p]) => p === trimmed)) {
+      throw invalidOption(`\`probePaths.${kind}\` (${trimmed}) is already used by another probe.`);
+    }
+    out.push([trimmed, kind]);
+  }
+  return out;
+}
+
+/** The probe kind served at `url` (query allowed), without allocating; undefined when none. */
+export function probeAt(paths: ProbePaths, url: string): ProbeKind | undefined {
+  for (const [path, kind] of paths) {
+    if (!url.startsWith(path)) continue;
+    const next = url.charCodeAt(path.length);
+    if (
+      Number.isNaN(next) ||
+      next === 63 /* ? */ ||
+      (next === 47 /* / */ && url.length === path.length + 1)
+    ) {
+      return kind;
+    }
+  }
+  return undefined;
+}
+
+const PLAIN: Readonly<Headers> = Object.freeze({
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-type': 'text/plain; charset=utf-8',
+});
+
+/** The unauthenticated answer: 200 `ok` or 503 `fail`, nothing else. */
+export function sendProbePlain(res: ServerResponse, ok: boolean): void {
+  if (res.headersSent) return;
+  const body = ok ? 'ok\n' : 'fail\n';
+  res.statusCode = ok ? 200 : 503;
+  for (const name in PLAIN) res.setHeader(name, PLAIN[name] as string);
+  res.setHeader('content-length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+/**
+ * The admin's answer in the IETF "Health Check Response Format for HTTP APIs" (draft-inadarei-api-health-check):
+ * `application/health+json`, `status` pass|fail, and `checks` keyed `component:measurement`.
+ */
+export function sendProbeDetails(
+  res: ServerResponse,
+  kind: ProbeKind,
+  verdict: ProbeVerdict,
+  serviceId: string | undefined,
+  now: number,
+): void {
+  const time = new Date(now).toISOString();
+  const checks: Record<string, unknown[]> = {};
+  for (const c of verdict.checks) {
+    const { name, ...rest } = c;
+    checks[name] = [{ ...rest, time }];
+  }
+  const body = {
+    status: verdict.ok ? 'pass' : 'fail',
+    description: `sysvitals ${kind === 'live' ? 'liveness' : kind === 'ready' ? 'readiness' : 'startup'} probe`,
+    ...(serviceId ? { serviceId } : {}),
+    checks,
+  };
+  sendJson(res, verdict.ok ? 200 : 503, body, undefined, 'application/health+json');
+}
+
+/** True when the client asked for the checks behind the verdict (`?verbose` as Kubernetes does, or the health+json media type). */
+export function wantsDetails(search: URLSearchParams, accept: string | undefined): boolean {
+  return search.has('verbose') || (accept ?? '').toLowerCase().includes('application/health+json');
+}

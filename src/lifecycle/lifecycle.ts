@@ -1,0 +1,273 @@
+// The process's lifecycle as orchestrators see it: starting, serving, draining; requests in flight;
+// load shedding; and the liveness, readiness and startup verdicts the probe routes serve.
+
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { errorMessage } from '../logger.js';
+import type { ComponentStatus } from '../types.js';
+import { type LoadReader, type LoadReading, LoadWatch, processLoadReader } from './load-watch.js';
+import type { ProbeRulesConfig, ShedConfig } from './options.js';
+
+/** One check in a probe's verdict (the IETF health+json `checks` entry, flattened). */
+export interface ProbeCheck {
+  /** `component:measurement`, e.g. `eventloop:delay`. */
+  name: string;
+  status: 'pass' | 'fail';
+  observedValue?: number | string | boolean;
+  observedUnit?: string;
+  output?: string;
+}
+
+/** A probe's verdict: pass or fail, with the checks behind it (served only to admins). */
+export interface ProbeVerdict {
+  ok: boolean;
+  checks: ProbeCheck[];
+}
+
+export type LifecyclePhase = 'starting' | 'serving' | 'draining';
+
+export interface LifecycleOptions {
+  rules: ProbeRulesConfig;
+  shed: ShedConfig | undefined;
+  /** The status of a dependency probe in the latest snapshot (no collection happens here). */
+  dependencyStatus: (name: string) => ComponentStatus | undefined;
+  /** Injected for tests. @defaultValue the real process */
+  reader?: LoadReader;
+  /** Called when shedding starts (with the reason) and stops (undefined). */
+  onShedChange?: (reason: string | undefined) => void;
+}
+
+const LIVENESS_CHECK_TIMEOUT_MS = 1000;
+const SHED_BODY = 'Service Unavailable: the server is overloaded; retry later.\n';
+
+export class Lifecycle {
+  /** Application requests admitted and not yet ended. */
+  inFlight = 0;
+  /** Requests answered 503 by load shedding since start. */
+  shedTotal = 0;
+  /** Why requests are being shed now (e.g. `event_loop_delay 230 ms > 100 ms`); undefined when not shedding. */
+  shedReason: string | undefined;
+  /** The reason of a shedding episode that started since the last sample, so one between two samples still shows (and alerts). */
+  private shedSinceSample: string | undefined;
+  private draining = false;
+  private sampled = false;
+  private readyCalled = false;
+  private readonly servers = new Set<Server>();
+  private lastServer: unknown;
+  private readonly watch: LoadWatch;
+  private readonly reader: LoadReader & { close?: () => void };
+  private readonly retryAfter: string;
+
+  constructor(private readonly options: LifecycleOptions) {
+    this.reader =
+      options.reader ?? processLoadReader(options.shed?.maxEventLoopDelayMs !== undefined ? 20 : 0);
+    this.watch = new LoadWatch(options.shed?.sampleIntervalMs ?? 500, this.reader, (r) => this.onReading(r));
+    this.retryAfter = String(options.shed?.retryAfterSeconds ?? 10);
+    this.watch.start();
+  }
+
+  get phase(): LifecyclePhase {
+    if (this.draining) return 'draining';
+    return this.started ? 'serving' : 'starting';
+  }
+
+  get started(): boolean {
+    return this.sampled && (this.readyCalled || !this.options.rules.waitForReady);
+  }
+
+  /** The servers seen serving application requests (drained on shutdown). */
+  get knownServers(): ReadonlySet<Server> {
+    return this.servers;
+  }
+
+  /**
+   * Hot path, at the start of an application request: false when the request was shed (a 503 with
+   * `Retry-After` is written); otherwise counts it in flight. While draining, responses carry
+   * `Connection: close` so keep-alive clients reconnect elsewhere.
+   */
+  admit(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.shedReason !== undefined) {
+      this.shedTotal++;
+      res.statusCode = 503;
+      res.setHeader('Retry-After', this.retryAfter);
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(SHED_BODY);
+      return false;
+    }
+    this.inFlight++;
+    const server = (req.socket as { server?: unknown } | null)?.server;
+    if (server !== this.lastServer) this.learnServer(server);
+    if (this.draining && !res.headersSent) res.setHeader('Connection', 'close');
+    return true;
+  }
+
+  /** An admitted request ended (finished or aborted). */
+  ended(): void {
+    if (this.inFlight > 0) this.inFlight--;
+  }
+
+  /** Adds a server to drain on shutdown (the adapters learn them from requests). */
+  addServer(server: Server): void {
+    this.servers.add(server);
+  }
+
+  /**
+   * A sample was taken: returns the shedding reason to report for the interval it closes (shedding now,
+   * or at any reading since the previous sample), or null.
+   */
+  markSampled(): string | null {
+    this.sampled = true;
+    const reason = this.shedReason ?? this.shedSinceSample ?? null;
+    this.shedSinceSample = undefined;
+    return reason;
+  }
+
+  markReady(): void {
+    this.readyCalled = true;
+  }
+
+  beginDrain(): void {
+    this.draining = true;
+  }
+
+  /** The latest load reading (for details and the snapshot). */
+  get load(): LoadReading {
+    return this.watch.latest;
+  }
+
+  /** Takes a reading now (tests; the timer does it every interval). */
+  readLoad(): LoadReading {
+    return this.watch.tick();
+  }
+
+  /** Liveness: fails only when the process cannot serve (a blocked loop, or the user's check). Never on a dependency. */
+  async live(): Promise<ProbeVerdict> {
+    const checks: ProbeCheck[] = [];
+    const delay = this.watch.latest.eventLoopDelayMs;
+    const limit = this.options.rules.maxEventLoopBlockMs;
+    checks.push({
+      name: 'eventloop:delay',
+      status: delay > limit ? 'fail' : 'pass',
+      observedValue: Math.round(delay * 100) / 100,
+      observedUnit: 'ms',
+      ...(delay > limit ? { output: `event loop blocked ${Math.round(delay)} ms (limit ${limit} ms)` } : {}),
+    });
+    const check = this.options.rules.liveness;
+    if (check) {
+      let ok = false;
+      let output: string | undefined;
+      try {
+        ok = (await withTimeout(Promise.resolve().then(check), LIVENESS_CHECK_TIMEOUT_MS)) === true;
+        if (!ok) output = 'the liveness check returned false';
+      } catch (err) {
+        output = errorMessage(err);
+      }
+      checks.push({ name: 'liveness:check', status: ok ? 'pass' : 'fail', ...(output ? { output } : {}) });
+    }
+    return { ok: checks.every((c) => c.status === 'pass'), checks };
+  }
+
+  /** Readiness: fails while starting, while draining, while shedding, or while a required dependency is critical. */
+  ready(): ProbeVerdict {
+    const checks: ProbeCheck[] = [this.startupCheck()];
+    checks.push({
+      name: 'shutdown:draining',
+      status: this.draining ? 'fail' : 'pass',
+      observedValue: this.draining,
+    });
+    if (this.options.shed) {
+      checks.push({
+        name: 'load:shedding',
+        status: this.shedReason ? 'fail' : 'pass',
+        observedValue: this.shedReason !== undefined,
+        ...(this.shedReason ? { output: this.shedReason } : {}),
+      });
+    }
+    for (const name of this.options.rules.required) {
+      const status = this.options.dependencyStatus(name);
+      checks.push({
+        name: `${name}:status`,
+        status: status === 'critical' ? 'fail' : 'pass',
+        observedValue: status ?? 'unknown',
+      });
+    }
+    return { ok: checks.every((c) => c.status === 'pass'), checks };
+  }
+
+  /** Startup: passes once the first sample is taken and, with `waitForReady`, `monitor.ready()` was called. */
+  startup(): ProbeVerdict {
+    const check = this.startupCheck();
+    return { ok: check.status === 'pass', checks: [check] };
+  }
+
+  close(): void {
+    this.watch.stop();
+    this.reader.close?.();
+  }
+
+  private startupCheck(): ProbeCheck {
+    const waiting = !this.sampled
+      ? 'waiting for the first sample'
+      : !this.started
+        ? 'waiting for monitor.ready()'
+        : undefined;
+    return {
+      name: 'startup:complete',
+      status: waiting ? 'fail' : 'pass',
+      observedValue: !waiting,
+      ...(waiting ? { output: waiting } : {}),
+    };
+  }
+
+  private learnServer(server: unknown): void {
+    this.lastServer = server;
+    if (server && typeof (server as Server).close === 'function') this.servers.add(server as Server);
+  }
+
+  private onReading(r: LoadReading): void {
+    const shed = this.options.shed;
+    if (!shed) return;
+    const was = this.shedReason !== undefined;
+    const reason = shedReason(shed, r);
+    this.shedReason = reason;
+    if (!was && reason !== undefined) this.shedSinceSample ??= reason;
+    if (was !== (reason !== undefined)) this.options.onShedChange?.(reason);
+  }
+}
+
+/** Why the reading exceeds a shedding limit, or undefined. */
+export function shedReason(shed: ShedConfig, r: LoadReading): string | undefined {
+  const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
+  if (shed.maxEventLoopDelayMs !== undefined && r.eventLoopDelayMs > shed.maxEventLoopDelayMs) {
+    return `event loop delay ${Math.round(r.eventLoopDelayMs)} ms > ${shed.maxEventLoopDelayMs} ms`;
+  }
+  if (shed.maxEventLoopUtilization !== undefined && r.eventLoopUtilization > shed.maxEventLoopUtilization) {
+    return `event loop utilization ${r.eventLoopUtilization.toFixed(2)} > ${shed.maxEventLoopUtilization}`;
+  }
+  if (shed.maxHeapUsedBytes !== undefined && r.heapUsedBytes > shed.maxHeapUsedBytes) {
+    return `heap used ${mb(r.heapUsedBytes)} > ${mb(shed.maxHeapUsedBytes)}`;
+  }
+  if (shed.maxRssBytes !== undefined && r.rssBytes > shed.maxRssBytes) {
+    return `RSS ${mb(r.rssBytes)} > ${mb(shed.maxRssBytes)}`;
+  }
+  return undefined;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the liveness check did not answer within ${ms} ms`)),
+      ms,
+    );
+    timer.unref();
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,101 @@
+// The load watch: a light timer that reads event-loop delay and utilisation, heap and RSS, for the
+// liveness probe and load shedding. It runs apart from the sample cycle, because shedding must react
+// within a second while samples come every five, and it must never collect anything on the request path.
+
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+
+/** One reading of the load watch. */
+export interface LoadReading {
+  /** The longest event-loop delay seen in the last interval (ms), the tick's own drift included. */
+  eventLoopDelayMs: number;
+  /** Event-loop utilisation over the last interval, 0–1. */
+  eventLoopUtilization: number;
+  heapUsedBytes: number;
+  rssBytes: number;
+}
+
+/** Reads the process's load; injectable for tests. */
+export type LoadReader = () => LoadReading;
+
+/**
+ * Reads the real process: the longest event-loop lag since the last reading (from a JS timer every
+ * `lagResolutionMs`, which sees a blocked loop as its own lateness; libuv's delay histogram misses
+ * blocks that end between its ticks), ELU deltas, memory. `lagResolutionMs` 0 leaves lag to the
+ * watch's own tick drift (enough for the liveness limit of seconds; shedding on delay needs finer).
+ */
+export function processLoadReader(lagResolutionMs = 20): LoadReader & { close(): void } {
+  let maxLag = 0;
+  let last = performance.now();
+  const lagTimer =
+    lagResolutionMs > 0
+      ? setInterval(() => {
+          const now = performance.now();
+          const lag = now - last - lagResolutionMs;
+          if (lag > maxLag) maxLag = lag;
+          last = now;
+        }, lagResolutionMs)
+      : undefined;
+  lagTimer?.unref();
+  let elu: EventLoopUtilization = performance.eventLoopUtilization();
+  const read = (): LoadReading => {
+    // A loop blocked right now has not let the lag timer run: count the time since its last run too.
+    const pending = lagTimer ? performance.now() - last - lagResolutionMs : 0;
+    const delay = Math.max(0, maxLag, pending);
+    maxLag = 0;
+    const now = performance.eventLoopUtilization();
+    const delta = performance.eventLoopUtilization(now, elu);
+    elu = now;
+    const mem = process.memoryUsage();
+    return {
+      eventLoopDelayMs: delay,
+      eventLoopUtilization: Number.isFinite(delta.utilization) ? delta.utilization : 0,
+      heapUsedBytes: mem.heapUsed,
+      rssBytes: mem.rss,
+    };
+  };
+  return Object.assign(read, { close: () => clearInterval(lagTimer) });
+}
+
+/** Calls `onReading` every `intervalMs` with a reading; the timer is unref'd and never keeps the process alive. */
+export class LoadWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private expected = 0;
+  private last: LoadReading = { eventLoopDelayMs: 0, eventLoopUtilization: 0, heapUsedBytes: 0, rssBytes: 0 };
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly read: LoadReader,
+    private readonly onReading: (reading: LoadReading) => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** The latest reading (zeros before the first tick). */
+  get latest(): LoadReading {
+    return this.last;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.expected = this.now() + this.intervalMs;
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One reading now (the timer calls it; tests may too). */
+  tick(): LoadReading {
+    const now = this.now();
+    // A loop blocked across the tick shows as the tick's lateness, even when the histogram missed it.
+    const drift = this.expected > 0 ? Math.max(0, now - this.expected) : 0;
+    this.expected = now + this.intervalMs;
+    const reading = this.read();
+    if (drift > reading.eventLoopDelayMs) reading.eventLoopDelayMs = drift;
+    this.last = reading;
+    this.onReading(reading);
+    return reading;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

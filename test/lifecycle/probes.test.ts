@@ -1,0 +1,214 @@
+// The orchestrator probes and load shedding on real Express, Fastify and Koa servers: pass/fail without
+// credentials and nothing else in the body, details only for admins (IETF health+json), readiness failing
+// on a required dependency while liveness passes, and a really blocked event loop shedding requests.
+
+import { request as httpRequest } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor, type MonitorOptions, type SystemMonitor } from '../../src/monitor.js';
+import { harnesses, type Running } from '../adapters/harness.js';
+
+const TOKEN = 'probe-test-token-0123456789';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+/** Busy-waits: the event loop is really blocked for `ms`. */
+function blockLoop(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // blocked on purpose
+  }
+}
+
+let running: Running | undefined;
+let monitor: SystemMonitor | undefined;
+
+afterEach(async () => {
+  await running?.close();
+  await monitor?.close();
+  running = undefined;
+  monitor = undefined;
+});
+
+async function start(
+  harness: (typeof harnesses)[number],
+  options: MonitorOptions,
+  api: Record<string, unknown> = { adminToken: TOKEN },
+): Promise<{ url: string; monitor: SystemMonitor }> {
+  monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger, ...options });
+  running = await harness.start({ source: monitor, api: api as never });
+  return { url: running.url, monitor };
+}
+
+describe.each(harnesses)('probes on $name', (harness) => {
+  it('answer without credentials with pass/fail only; startup and readiness wait for the first sample', async () => {
+    const { url, monitor } = await start(harness, {});
+    for (const path of ['/startupz', '/readyz']) {
+      const before = await get(`${url}${path}`);
+      expect(before.status).toBe(503);
+      expect(before.body).toBe('fail\n');
+    }
+    expect((await get(`${url}/livez`)).status).toBe(200);
+    await monitor.sample();
+    for (const path of ['/livez', '/readyz', '/startupz', '/readyz/', '/livez?verbose=false&x']) {
+      const reply = await get(`${url}${path.replace('&x', '')}`);
+      if (path.includes('verbose')) {
+        // Details are admin data: asking for them without credentials is refused, not answered.
+        expect(reply.status).toBe(401);
+        continue;
+      }
+      expect(reply.status, path).toBe(200);
+      expect(reply.body).toBe('ok\n');
+      expect(reply.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(reply.headers['cache-control']).toBe('no-store');
+    }
+    // HEAD as GET without a body; other methods refused.
+    const head = await get(`${url}/readyz`, {}, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect((await get(`${url}/readyz`, {}, 'POST')).status).toBe(405);
+    expect((await get(`${url}/readyz?debug=1`)).status).toBe(400);
+    // Probes are not application traffic.
+    const snapshot = await monitor.getMetrics(0);
+    expect(snapshot.requests.total).toBe(0);
+  });
+
+  it('give the checks in application/health+json to admins only', async () => {
+    const { url, monitor } = await start(harness, {});
+    await monitor.sample();
+    const anonymous = await get(`${url}/readyz`, { accept: 'application/health+json' });
+    expect(anonymous.status).toBe(401);
+    const wrong = await get(`${url}/readyz?verbose`, { authorization: 'Bearer nope' });
+    expect(wrong.status).toBe(403);
+    const admin = await get(`${url}/readyz?verbose`, { authorization: `Bearer ${TOKEN}` });
+    expect(admin.status).toBe(200);
+    expect(admin.headers['content-type']).toBe('application/health+json');
+    const body = JSON.parse(admin.body) as {
+      status: string;
+      checks: Record<string, Array<{ status: string }>>;
+    };
+    expect(body.status).toBe('pass');
+    expect(Object.keys(body.checks)).toEqual(['startup:complete', 'shutdown:draining']);
+    for (const entries of Object.values(body.checks)) expect(entries[0]?.status).toBe('pass');
+  });
+
+  it('readiness fails while a required dependency is critical; liveness does not', async () => {
+    const { url, monitor } = await start(harness, {
+      probes: { database: { check: () => Promise.reject(new Error('connection refused')), timeoutMs: 200 } },
+      probeRules: { required: ['database'] },
+    });
+    await monitor.sample();
+    const ready = await get(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.body).toBe('fail\n'); // nothing about the database leaks to anonymous callers
+    expect((await get(`${url}/livez`)).status).toBe(200);
+    expect((await get(`${url}/startupz`)).status).toBe(200);
+    const details = JSON.parse(
+      (await get(`${url}/readyz?verbose`, { authorization: `Bearer ${TOKEN}` })).body,
+    );
+    expect(details.checks['database:status'][0]).toMatchObject({ status: 'fail', observedValue: 'critical' });
+  });
+
+  it('a blocked event loop sheds application requests with 503 and Retry-After, then serves again', async () => {
+    const { url, monitor } = await start(harness, {
+      // A long interval: the test takes the readings itself, so no timer tick races it.
+      shed: { maxEventLoopDelayMs: 100, sampleIntervalMs: 3_600_000, retryAfterSeconds: 7 },
+    });
+    await monitor.sample();
+    monitor.lifecycle.readLoad(); // start the interval afresh
+    expect((await get(`${url}/`)).status).toBe(200);
+    blockLoop(300);
+    await new Promise((r) => setTimeout(r, 30)); // let the loop turn: libuv's histogram records the late tick
+    const reading = monitor.lifecycle.readLoad();
+    expect(reading.eventLoopDelayMs).toBeGreaterThan(200); // the real block, as libuv's histogram saw it
+    const shed = await get(`${url}/users/7`);
+    expect(shed.status).toBe(503);
+    expect(shed.headers['retry-after']).toBe('7');
+    // Probes and the admin API are exempt; readiness says the process is shedding.
+    expect((await get(`${url}/livez`)).status).toBe(200);
+    expect((await get(`${url}/readyz`)).status).toBe(503);
+    const metrics = await get(`${url}/api/core/admin/system/metrics`, { authorization: `Bearer ${TOKEN}` });
+    expect(metrics.status).toBe(200);
+    const snapshot = await monitor.sample();
+    expect(snapshot.requests.shed_total).toBe(1);
+    expect(snapshot.requests.shedding).toMatch(/^event loop delay \d+ ms > 100 ms$/);
+    const alert = (await monitor.getAlerts({ history: false, limit: 10 })).find(
+      (a) => a.rule === 'load_shedding',
+    );
+    expect(alert?.message).toContain('event loop delay');
+    // The loop is free again: the next reading ends shedding.
+    monitor.lifecycle.readLoad();
+    expect((await get(`${url}/users/7`)).status).toBe(200);
+    expect((await get(`${url}/readyz`)).status).toBe(200);
+    const after = await monitor.sample();
+    expect(after.requests.shedding).toBeNull();
+    expect(after.requests.total).toBe(2); // the shed request is counted apart, not as traffic
+    expect(
+      (await monitor.getAlerts({ history: false, limit: 10 })).some((a) => a.rule === 'load_shedding'),
+    ).toBe(false);
+  });
+
+  it('counts requests in flight', async () => {
+    const { url, monitor } = await start(harness, {});
+    expect((await monitor.sample()).requests.in_flight).toBe(0);
+    await Promise.all([get(`${url}/`), get(`${url}/users/1`), get(`${url}/missing`)]);
+    const snapshot = await monitor.sample();
+    expect(snapshot.requests.total).toBe(3);
+    expect(snapshot.requests.in_flight).toBe(0);
+  });
+});
+
+describe('probe options', () => {
+  it('refuse paths under the admin base path and unknown keys, with a coded error', async () => {
+    const monitorA = createMonitor({ sampleIntervalMs: 0, logger: silentLogger });
+    try {
+      const { createAdminApi } = await import('../../src/http/api.js');
+      expect(() =>
+        createAdminApi(monitorA, { probePaths: { live: '/api/core/admin/system/livez' } }),
+      ).toThrow(expect.objectContaining({ code: 'ERR_SYSVITALS_INVALID_OPTION' }));
+      expect(() => createAdminApi(monitorA, { probePaths: { liveness: '/x' } as never })).toThrow(
+        /use live, ready/,
+      );
+      const api = createAdminApi(monitorA, { probePaths: { live: '/health/live', startup: false } });
+      expect(api.isAdminUrl('/health/live')).toBe(true);
+      expect(api.isAdminUrl('/health/live?verbose')).toBe(true);
+      expect(api.isAdminUrl('/health/lively')).toBe(false);
+      expect(api.isAdminUrl('/startupz')).toBe(false);
+      expect(api.isAdminUrl('/readyz')).toBe(true);
+    } finally {
+      await monitorA.close();
+    }
+  });
+
+  it('refuse a required dependency that is not configured, and bad shed limits', () => {
+    expect(() => createMonitor({ probeRules: { required: ['databse'] } })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SYSVITALS_INVALID_OPTION',
+        message: expect.stringMatching(/databse/),
+      }),
+    );
+    expect(() => createMonitor({ shed: {} })).toThrow(/at least one limit/);
+    expect(() => createMonitor({ shed: { maxEventLoopUtilization: 2 } })).toThrow(/at most 1/);
+    expect(() => createMonitor({ shed: { maxEventLoopDelay: 5 } as never })).toThrow(/maxEventLoopDelayMs/);
+  });
+});

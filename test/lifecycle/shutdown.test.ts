@@ -1,0 +1,130 @@
+// SIGTERM to a real child process on each adapter, with slow requests in flight: readiness fails at once,
+// keep-alive responses say `Connection: close`, new connections are refused once the delay is over, every
+// in-flight request completes, the monitor flushes and closes, and the process exits 0 within the budget.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const fixture = fileURLToPath(new URL('./fixtures/drain-app.ts', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const DELAY_MS = 400;
+const DRAIN_MS = 4000;
+const SLOW_MS = 1200;
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(url: string, agent: Agent | false = false): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  child = undefined;
+});
+
+function start(adapter: string) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ADAPTER: adapter,
+      DELAY_MS: String(DELAY_MS),
+      DRAIN_MS: String(DRAIN_MS),
+      SLOW_MS: String(SLOW_MS),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  let stderr = '';
+  proc.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: Array<() => void> = [];
+  let buffered = '';
+  proc.stdout!.on('data', (c: Buffer) => {
+    buffered += c.toString();
+    for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+      lines.push(JSON.parse(buffered.slice(0, i)) as Record<string, unknown>);
+      buffered = buffered.slice(i + 1);
+      for (const w of waiters.splice(0)) w();
+    }
+  });
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => {
+    proc.once('exit', (code) => resolve({ code, at: Date.now() }));
+  });
+  /** Resolves when `count` lines with `key` have been printed. */
+  const until = (key: string, count = 1) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${key} from the child: ${stderr}`)), 20_000);
+      const check = () => {
+        const found = lines.filter((l) => key in l);
+        if (found.length >= count) {
+          clearTimeout(timer);
+          resolve(found[0]!);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return { proc, until, exited, lines, stderr: () => stderr };
+}
+
+describe.each(['express', 'fastify', 'koa'])('SIGTERM on %s', (adapter) => {
+  it('drains in-flight requests, refuses new ones after the delay, flushes, and exits 0', async () => {
+    const app = start(adapter);
+    const { port } = (await app.until('port')) as { port: number };
+    const base = `http://127.0.0.1:${port}`;
+    // The first sample makes the process ready.
+    for (let i = 0; i < 100 && (await get(`${base}/readyz`)).status !== 200; i++) await sleep(20);
+    expect((await get(`${base}/readyz`)).status).toBe(200);
+
+    const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await get(`${base}/`, keepAlive)).status).toBe(200); // an idle keep-alive connection now
+
+    const slow = [get(`${base}/slow`), get(`${base}/slow`), get(`${base}/slow`)];
+    await app.until('slow', 3);
+    const killedAt = Date.now();
+    app.proc.kill('SIGTERM');
+    await sleep(50);
+
+    // During the delay: still accepting, readiness fails, responses close keep-alive connections.
+    expect((await get(`${base}/readyz`)).status).toBe(503);
+    const during = await get(`${base}/`, keepAlive);
+    expect(during.status).toBe(200);
+    expect(during.headers.connection).toBe('close');
+
+    // After the delay: new connections are refused.
+    await sleep(DELAY_MS + 150 - (Date.now() - killedAt));
+    await expect(get(`${base}/`)).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+
+    // Every in-flight request completes.
+    const done = await Promise.all(slow);
+    expect(done.map((r) => [r.status, r.body])).toEqual(Array(3).fill([200, 'slow done']));
+
+    await app.until('closed');
+    const exit = await app.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.at - killedAt).toBeLessThan(DELAY_MS + DRAIN_MS + 1500);
+    keepAlive.destroy();
+  });
+});
