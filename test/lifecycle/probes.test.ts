@@ -114,7 +114,7 @@ describe.each(harnesses)('probes on $name', (harness) => {
 
   it('readiness fails while a required dependency is critical; liveness does not', async () => {
     const { url, monitor } = await start(harness, {
-      probes: { database: { check: () => Promise.reject(new Error('connection refused')), timeoutMs: 200 } },
+      probes: { database: { check: () => Promise.reject(new Error('connection refused')) } },
       probeRules: { required: ['database'] },
     });
     await monitor.sample();
