@@ -10,6 +10,7 @@ import {
   createView,
   LatencyRing,
   microsOf,
+  type SparseCounts,
   slotOf,
   summarizeView,
   toHistogram,
@@ -130,6 +131,18 @@ export class FunctionTimings {
       // Only a throwing injected clock can get here; timing must not break the timed call.
       this.droppedCount++;
     }
+  }
+
+  /**
+   * Adds calls recorded elsewhere (a worker thread, another process: src/cluster/) as if recorded
+   * here now; with `window` false they count in totals since start only.
+   */
+  absorb(name: string, latency: SparseCounts, window: boolean): void {
+    if (!(latency.n > 0)) return;
+    this.tick();
+    const entry = this.entryFor(name);
+    if (window) entry.latency.addSparse(this.sub, this.pos, latency);
+    entry.total.addSparse(latency);
   }
 
   /** Same as record(): lets a FunctionTimings be passed as `@timed({ monitor })`. */

@@ -50,7 +50,7 @@ export function slotValue(slot: number): number {
 }
 
 /** Highest value (µs) of a slot, as hdr-histogram-js `highestEquivalentValue(valueFromIndex(slot))`. */
-function slotHighest(slot: number): number {
+export function slotHighest(slot: number): number {
   const bucket = Math.max((slot >> HALF_MAGNITUDE) - 1, 0);
   return slotValue(slot) + 2 ** (bucket + UNIT_MAGNITUDE) - 1;
 }
@@ -70,6 +70,23 @@ const EMPTY_SUMMARY: Readonly<LatencySummary> = Object.freeze({
   avg_ms: 0,
   max_ms: 0,
 });
+
+/**
+ * Values given as non-zero slots and their counts, with the figures kept beside them: what one
+ * process or thread recorded between two reports (src/cluster/), added in one call.
+ */
+export interface SparseCounts {
+  /** Slots, ascending. */
+  slots: number[];
+  /** Count at each slot (same length as `slots`). */
+  counts: number[];
+  n: number;
+  /** Sum of the values, µs. */
+  sum: number;
+  /** Largest value, µs. */
+  max: number;
+  errors: number;
+}
 
 /** A merged view of some counts: the counts array and the figures kept beside it. */
 export interface CountsView {
@@ -270,6 +287,27 @@ export class CumulativeCounts implements CountsView {
     if (slot > this.hi) this.hi = slot;
   }
 
+  /**
+   * Adds many values at once (another process's or thread's counts, src/cluster/). Not the hot path:
+   * it widens as far as the largest resulting count needs.
+   */
+  addSparse(s: SparseCounts): void {
+    if (!(s.n > 0)) return;
+    let counts = this.counts;
+    for (let i = 0; i < s.slots.length; i++) {
+      const slot = s.slots[i] as number;
+      const c = (counts[slot] as number) + (s.counts[i] as number);
+      while (c > this.limit) counts = this.widen();
+      counts[slot] = c;
+      if (slot < this.lo) this.lo = slot;
+      if (slot > this.hi) this.hi = slot;
+    }
+    this.n += s.n;
+    this.sum += s.sum;
+    this.errors += s.errors;
+    if (s.max > this.max) this.max = s.max;
+  }
+
   /** Bytes held by the counts array. */
   get bytes(): number {
     return this.counts.byteLength;
@@ -341,6 +379,27 @@ export class LatencyRing {
     if (slot > (m[b + HI] as number)) m[b + HI] = slot;
   }
 
+  /** Adds many values at once to sub-window `abs` (merging another process's or thread's counts). */
+  addSparse(abs: number, pos: number, s: SparseCounts): void {
+    if (!(s.n > 0)) return;
+    const m = this.meta;
+    const b = pos * STRIDE;
+    if (m[b + STAMP] !== abs) this.open(abs, pos);
+    let counts = this.counts[pos] as Counts;
+    for (let i = 0; i < s.slots.length; i++) {
+      const slot = s.slots[i] as number;
+      const c = Math.min((counts[slot] as number) + (s.counts[i] as number), 0xffffffff);
+      if (c > MAX_COUNT[counts.BYTES_PER_ELEMENT]!) counts = this.widen(pos, c);
+      counts[slot] = c;
+      if (slot < (m[b + LO] as number)) m[b + LO] = slot;
+      if (slot > (m[b + HI] as number)) m[b + HI] = slot;
+    }
+    m[b + N]! += s.n;
+    m[b + SUM]! += s.sum;
+    m[b + ERRORS]! += s.errors;
+    if (s.max > (m[b + MAX] as number)) m[b + MAX] = s.max;
+  }
+
   /** The sub-windows newer than `abs - slots`, merged into `into` (cleared first). */
   window(abs: number, into: View): CountsView {
     clearView(into);
@@ -398,7 +457,8 @@ export class LatencyRing {
   private widen(pos: number, count: number): Counts {
     const counts = this.counts[pos] as Counts;
     if (count <= MAX_COUNT[counts.BYTES_PER_ELEMENT]!) return counts;
-    const wider = counts.BYTES_PER_ELEMENT === 1 ? Uint16Array.from(counts) : Uint32Array.from(counts);
+    const wider =
+      counts.BYTES_PER_ELEMENT === 1 && count <= 0xffff ? Uint16Array.from(counts) : Uint32Array.from(counts);
     this.counts[pos] = wider;
     return wider;
   }

@@ -12,6 +12,7 @@ import {
   createView,
   LatencyRing,
   microsOf,
+  type SparseCounts,
   slotOf,
   summarizeView,
   toHistogram,
@@ -40,6 +41,16 @@ type View = ReturnType<typeof createView>;
 
 /** `per_second` is the average over the last complete counter sub-windows spanning this long. */
 export const RATE_WINDOW_MS = 5_000;
+
+/** One route's figures since start (src/cluster/ reports them to the aggregator). */
+export interface RouteState {
+  method: string;
+  route: string;
+  /** Requests by status class 1xx … 5xx. */
+  classes: Float64Array;
+  /** The route's latency since start (live view), or null when route latency is not tracked. */
+  latency: Readonly<CountsView> | null;
+}
 
 /** What was recorded since the previous takeBucket() (one history point's request figures). */
 export interface RequestBucket {
@@ -93,6 +104,7 @@ export class RequestStats {
   private readonly taken = createView();
   private readonly takenTotals = new Float64Array(5);
   private bucketMax = 0;
+  private routeLatency = false;
   private readonly scratch = createView();
   private readonly routeScratch = createView();
 
@@ -140,6 +152,8 @@ export class RequestStats {
       const slot = slotOf(us);
       entry.latency.record(this.lat, this.latPos, slot, us, false);
       this.cumulative.add(slot, us, false);
+      const total = entry.total;
+      if (total !== null) total.add(slot, us, false);
       if (us > this.bucketMax) this.bucketMax = us;
     } catch {
       // Only a throwing injected clock can get here; monitoring must not break the request.
@@ -247,6 +261,73 @@ export class RequestStats {
    */
   cumulativeCounts(): Readonly<CountsView> {
     return this.cumulative;
+  }
+
+  /**
+   * Keeps each route's latency since start too (one more increment per request), so that
+   * routeStates() can report it: cluster mode and worker threads need it. Idempotent.
+   */
+  trackRouteLatency(): void {
+    if (this.routeLatency) return;
+    this.routeLatency = true;
+    for (const e of this.allEntries()) e.total ??= new CumulativeCounts();
+  }
+
+  /** Every route's figures since start (live views: read them synchronously), `other` last. */
+  *routeStates(): Generator<RouteState> {
+    for (const e of this.allEntries()) {
+      yield {
+        method: e.method,
+        route: e.route,
+        classes: entryTotals(e.counters, this.slots),
+        latency: e.total,
+      };
+    }
+  }
+
+  /**
+   * Adds requests recorded elsewhere (another process or thread, src/cluster/) as if recorded here
+   * now: `classes` are counts by status class 1xx … 5xx, `latency` their durations. With `window`
+   * false they count in totals since start only (not in rates, windows or the next history bucket):
+   * figures a new aggregator rebuilds from, which were already reported in their time.
+   */
+  absorb(
+    method: string,
+    route: string,
+    classes: ArrayLike<number>,
+    latency: SparseCounts | null,
+    window: boolean,
+  ): void {
+    this.tick();
+    const entry = this.entryFor(method, route);
+    const counters = entry.counters;
+    if (window) {
+      const b = this.pos * STRIDE;
+      if (counters[b] !== this.sub) this.openCounters(counters, b);
+      for (let c = 0; c < 5; c++) counters[b + 1 + c]! += (classes[c] as number) || 0;
+    } else {
+      for (let c = 0; c < 5; c++) {
+        const n = (classes[c] as number) || 0;
+        counters[this.totalsOffset + c]! += n;
+        // Already history elsewhere: the next bucket must not count it again.
+        this.takenTotals[c]! += n;
+      }
+    }
+    if (latency === null || !(latency.n > 0)) return;
+    this.cumulative.addSparse(latency);
+    entry.total?.addSparse(latency);
+    if (window) {
+      entry.latency.addSparse(this.lat, this.latPos, latency);
+      if (latency.max > this.bucketMax) this.bucketMax = latency.max;
+    } else {
+      const taken = this.taken;
+      for (let i = 0; i < latency.slots.length; i++) {
+        const slot = latency.slots[i] as number;
+        taken.counts[slot]! += latency.counts[i] as number;
+      }
+      taken.n += latency.n;
+      taken.sum += latency.sum;
+    }
   }
 
   /** Requests since start per method, route and status class (non-zero ones), `other` last. */
@@ -363,8 +444,10 @@ export class RequestStats {
   }
 
   private createRouteEntry(method: string, route: string): RouteEntry {
-    // No totals sink: latency since start is kept by record() in `cumulative`.
-    return new RouteEntry(method, route, this.slots, new LatencyRing(this.latencySlots));
+    // Server-wide latency since start is kept by record() in `cumulative`; per route only when asked.
+    const entry = new RouteEntry(method, route, this.slots, new LatencyRing(this.latencySlots));
+    if (this.routeLatency) entry.total = new CumulativeCounts();
+    return entry;
   }
 
   private *allEntries(): Generator<RouteEntry> {

@@ -1,6 +1,6 @@
 // Per-route request counters: the route entry (counters by status class and sub-window, plus its latency ring), method slots and the fold.
 
-import type { LatencyRing } from '../latency/latency-ring.js';
+import type { CumulativeCounts, LatencyRing } from '../latency/latency-ring.js';
 
 /** Method and route of the entry that requests beyond `maxRoutes` distinct pairs fold into. */
 export const OTHER_METHOD = '*';
@@ -38,6 +38,8 @@ export class RouteEntry {
   readonly route: string;
   readonly counters: Float64Array;
   readonly latency: LatencyRing;
+  /** Latency since start of this route alone: kept only once trackRouteLatency() was called (cluster mode). */
+  total: CumulativeCounts | null = null;
 
   constructor(method: string, route: string, slots: number, latency: LatencyRing) {
     this.method = method;
@@ -47,7 +49,7 @@ export class RouteEntry {
   }
 
   get bytes(): number {
-    return this.counters.byteLength + this.latency.bytes;
+    return this.counters.byteLength + this.latency.bytes + (this.total?.bytes ?? 0);
   }
 }
 

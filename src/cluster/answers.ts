@@ -1,0 +1,122 @@
+// The questions a worker's admin API can ask about a monitor (the cluster's or one worker's), and
+// their answers as plain data, so that they cross the socket unchanged.
+
+import type { CountsView } from '../latency/latency-ring.js';
+import { COUNTS_LENGTH, slotHighest } from '../latency/latency-ring.js';
+import type { Alert, AlertRecord, HealthStatus, HistoryPeriod, MetricsSnapshot } from '../types.js';
+import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
+
+/** The part of a SystemMonitor the cluster code reads and feeds (no import of the monitor: it sits above). */
+export interface MonitorLike {
+  readonly instanceId: string;
+  readonly requests: {
+    routeTotals(): Array<{ method: string; route: string; status_class: string; count: number }>;
+    cumulativeCounts(): Readonly<CountsView>;
+  };
+  readonly functions: {
+    totalCounts(): Iterable<{ name: string; count: number; errors: number; histogram: Readonly<CountsView> }>;
+  };
+  readonly alertSystem: {
+    getActiveAlerts(): Alert[];
+    getHealthStatus(snapshot: MetricsSnapshot): HealthStatus;
+  };
+  getMetrics(maxAgeMs?: number): Promise<MetricsSnapshot>;
+  getHealth(detailed?: boolean): Promise<HealthStatus>;
+  getAlerts(opts: { history: boolean; limit: number }): Promise<Alert[] | AlertRecord[]>;
+  history(period: HistoryPeriod, opts?: { instance?: string }): Promise<unknown>;
+}
+
+export type Question =
+  | { op: 'metrics'; maxAgeMs: number }
+  | { op: 'health'; detailed: boolean }
+  | { op: 'alerts'; history: boolean; limit: number }
+  | { op: 'history'; period: HistoryPeriod; instance?: string }
+  | { op: 'prometheus'; maxAgeMs: number };
+
+/** One scrape's data as plain JSON (see http/prometheus.ts PrometheusData). */
+export interface PrometheusWire {
+  snapshot: MetricsSnapshot;
+  health: HealthStatus;
+  alerts: Alert[];
+  routes: Array<{ method: string; route: string; status_class: string; count: number }>;
+  latency: CountsWire | null;
+  functions: Array<{ name: string; count: number; errors: number; histogram: CountsWire | null }>;
+}
+
+const wire = (view: Readonly<CountsView>) => new SentCounts().take(view, slotHighest);
+
+/** Answers one question from one monitor. */
+export async function answer(monitor: MonitorLike, q: Question): Promise<unknown> {
+  switch (q.op) {
+    case 'metrics':
+      return monitor.getMetrics(q.maxAgeMs);
+    case 'health':
+      return monitor.getHealth(q.detailed);
+    case 'alerts':
+      return monitor.getAlerts({ history: q.history, limit: q.limit });
+    case 'history':
+      return monitor.history(q.period, q.instance === undefined ? {} : { instance: q.instance });
+    case 'prometheus': {
+      const snapshot = await monitor.getMetrics(q.maxAgeMs);
+      const out: PrometheusWire = {
+        snapshot,
+        health: monitor.alertSystem.getHealthStatus(snapshot),
+        alerts: monitor.alertSystem.getActiveAlerts(),
+        routes: monitor.requests.routeTotals(),
+        latency: wire(monitor.requests.cumulativeCounts()),
+        functions: [...monitor.functions.totalCounts()].map((f) => ({
+          name: f.name,
+          count: f.count,
+          errors: f.errors,
+          histogram: wire(f.histogram),
+        })),
+      };
+      return out;
+    }
+  }
+}
+
+/** A counts view from its wire form (for the Prometheus serializer). */
+export function viewOf(w: CountsWire | null): CountsView | null {
+  if (w === null) return null;
+  const s = decodeCounts(w, COUNTS_LENGTH - 1);
+  const counts = new Float64Array(COUNTS_LENGTH);
+  for (let i = 0; i < s.slots.length; i++) counts[s.slots[i] as number] = s.counts[i] as number;
+  return {
+    counts,
+    n: s.n,
+    sum: s.sum,
+    max: s.max,
+    errors: s.errors,
+    lo: s.slots.length > 0 ? (s.slots[0] as number) : COUNTS_LENGTH,
+    hi: s.slots.length > 0 ? (s.slots[s.slots.length - 1] as number) : -1,
+  };
+}
+
+/** Checks a question received over the socket; null when malformed. */
+export function parseQuestion(q: unknown): Question | null {
+  if (q === null || typeof q !== 'object') return null;
+  const o = q as Record<string, unknown>;
+  const int = (v: unknown, lo: number, hi: number) =>
+    Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+  switch (o.op) {
+    case 'metrics':
+    case 'prometheus':
+      return int(o.maxAgeMs, 0, 86_400_000) ? { op: o.op, maxAgeMs: o.maxAgeMs as number } : null;
+    case 'health':
+      return typeof o.detailed === 'boolean' ? { op: 'health', detailed: o.detailed } : null;
+    case 'alerts':
+      return typeof o.history === 'boolean' && int(o.limit, 1, 10_000)
+        ? { op: 'alerts', history: o.history, limit: o.limit as number }
+        : null;
+    case 'history':
+      if (o.period !== '1h' && o.period !== '24h' && o.period !== '7d') return null;
+      if (o.instance !== undefined && (typeof o.instance !== 'string' || o.instance.length > 256))
+        return null;
+      return o.instance === undefined
+        ? { op: 'history', period: o.period }
+        : { op: 'history', period: o.period, instance: o.instance as string };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,167 @@
+// Latency counts on the wire between processes and threads: the difference of two cumulative states
+// as run-length slots, so that a report carries only what changed and merges exactly.
+
+import type { CountsView, SparseCounts } from '../latency/latency-ring.js';
+
+/**
+ * Counts in JSON: `c` walks the slots from 0, a negative number -k skips k empty slots and a positive
+ * one is the count at the current slot (then the next). `[-120, 3, 1, -4, 9]` is 3 at slot 120, 1 at
+ * 121 and 9 at 126. With n, sum (µs), max (µs) and errors beside them.
+ */
+export interface CountsWire {
+  n: number;
+  s: number;
+  x: number;
+  e: number;
+  c: number[];
+}
+
+/** What was reported of one cumulative counts view so far. */
+export class SentCounts {
+  private counts = new Float64Array(0);
+  n = 0;
+  sum = 0;
+  errors = 0;
+
+  /**
+   * The difference between `now` (a live cumulative view) and what was reported, then records `now`
+   * as reported. Null when nothing changed. `max` is the exact max when the highest changed slot holds
+   * it, else that slot's upper edge (the delta's own max is not kept: within the histogram's precision).
+   */
+  take(now: Readonly<CountsView>, slotTop: (slot: number) => number): CountsWire | null {
+    const n = now.n - this.n;
+    if (!(n > 0)) return null;
+    if (this.counts.length <= now.hi) {
+      const grown = new Float64Array(Math.max(now.hi + 1, this.counts.length * 2, 64));
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    const sent = this.counts;
+    const c: number[] = [];
+    let at = 0;
+    let top = -1;
+    for (let i = now.lo; i <= now.hi; i++) {
+      const v = (now.counts[i] as number) - (sent[i] as number);
+      if (v <= 0) continue;
+      if (i > at) c.push(at - i);
+      c.push(v);
+      at = i + 1;
+      sent[i] = now.counts[i] as number;
+      top = i;
+    }
+    const out: CountsWire = {
+      n,
+      s: now.sum - this.sum,
+      x: top < 0 ? 0 : Math.min(now.max, slotTop(top)),
+      e: now.errors - this.errors,
+      c,
+    };
+    this.n = now.n;
+    this.sum = now.sum;
+    this.errors = now.errors;
+    return out;
+  }
+}
+
+/** Decodes a wire form; throws on anything malformed (a report from a broken peer is dropped whole). */
+export function decodeCounts(w: CountsWire, maxSlot: number): SparseCounts {
+  if (w === null || typeof w !== 'object' || !Array.isArray(w.c)) throw new Error('bad counts');
+  const slots: number[] = [];
+  const counts: number[] = [];
+  let at = 0;
+  let total = 0;
+  for (const v of w.c) {
+    if (!Number.isInteger(v) || v === 0) throw new Error('bad counts');
+    if (v < 0) {
+      at -= v;
+      continue;
+    }
+    if (at > maxSlot) throw new Error('bad slot');
+    slots.push(at++);
+    counts.push(v);
+    total += v;
+  }
+  const num = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : Number.NaN);
+  const n = num(w.n);
+  const s = num(w.s);
+  const x = num(w.x);
+  const e = num(w.e);
+  if (n !== total || Number.isNaN(s) || Number.isNaN(x) || Number.isNaN(e) || e > n) {
+    throw new Error('bad counts');
+  }
+  return { slots, counts, n, sum: s, max: x, errors: e };
+}
+
+/** Sparse counts to the wire form (the inverse of decodeCounts). */
+export function encodeCounts(s: SparseCounts): CountsWire {
+  const c: number[] = [];
+  let at = 0;
+  for (let i = 0; i < s.slots.length; i++) {
+    const slot = s.slots[i] as number;
+    if (slot > at) c.push(at - slot);
+    c.push(s.counts[i] as number);
+    at = slot + 1;
+  }
+  return { n: s.n, s: s.sum, x: s.max, e: s.errors, c };
+}
+
+/** Adds `b` into `a` (sparse counts kept ascending): the running totals an aggregator keeps per worker. */
+export function addSparse(a: SparseCounts, b: SparseCounts): void {
+  if (!(b.n > 0)) return;
+  const slots: number[] = [];
+  const counts: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.slots.length || j < b.slots.length) {
+    const sa = i < a.slots.length ? (a.slots[i] as number) : Number.POSITIVE_INFINITY;
+    const sb = j < b.slots.length ? (b.slots[j] as number) : Number.POSITIVE_INFINITY;
+    if (sa === sb) {
+      slots.push(sa);
+      counts.push((a.counts[i++] as number) + (b.counts[j++] as number));
+    } else if (sa < sb) {
+      slots.push(sa);
+      counts.push(a.counts[i++] as number);
+    } else {
+      slots.push(sb);
+      counts.push(b.counts[j++] as number);
+    }
+  }
+  a.slots = slots;
+  a.counts = counts;
+  a.n += b.n;
+  a.sum += b.sum;
+  a.errors += b.errors;
+  if (b.max > a.max) a.max = b.max;
+}
+
+/** `now - before` slot by slot, negatives dropped (a full report against what an aggregator already had). */
+export function subtractSparse(now: SparseCounts, before: SparseCounts): SparseCounts {
+  const slots: number[] = [];
+  const counts: number[] = [];
+  let j = 0;
+  let n = 0;
+  for (let i = 0; i < now.slots.length; i++) {
+    const slot = now.slots[i] as number;
+    while (j < before.slots.length && (before.slots[j] as number) < slot) j++;
+    const prev = j < before.slots.length && before.slots[j] === slot ? (before.counts[j] as number) : 0;
+    const d = (now.counts[i] as number) - prev;
+    if (d > 0) {
+      slots.push(slot);
+      counts.push(d);
+      n += d;
+    }
+  }
+  return {
+    slots,
+    counts,
+    n,
+    sum: Math.max(0, now.sum - before.sum),
+    max: now.max,
+    errors: Math.max(0, Math.min(n, now.errors - before.errors)),
+  };
+}
+
+/** An empty sparse counts object. */
+export function emptySparse(): SparseCounts {
+  return { slots: [], counts: [], n: 0, sum: 0, max: 0, errors: 0 };
+}

@@ -1,0 +1,118 @@
+// One end of a worker <-> aggregator connection: framed messages, questions with answers and a
+// timeout, and a byte count (the IPC budget is checked in bench/cluster.ts).
+
+import type { Socket } from 'node:net';
+import { FrameReader, sendFrame } from './frames.js';
+
+export interface Message {
+  t: string;
+  [key: string]: unknown;
+}
+
+/** An answer that failed on the other side, with its code (`not_found`, `unavailable`). */
+export class RemoteError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RemoteError';
+  }
+}
+
+export class Peer {
+  bytesOut = 0;
+  bytesIn = 0;
+  private seq = 0;
+  private readonly pending = new Map<
+    number,
+    { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout }
+  >();
+  private closedFlag = false;
+
+  constructor(
+    readonly socket: Socket,
+    onMessage: (message: Message, peer: Peer) => void,
+    onClose: (peer: Peer) => void,
+  ) {
+    const reader = new FrameReader((m) => {
+      const msg = m as Message;
+      if (msg === null || typeof msg !== 'object' || typeof msg.t !== 'string')
+        throw new Error('bad message');
+      if (msg.t === 'a' && typeof msg.n === 'number') this.settle(msg);
+      else onMessage(msg, this);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.bytesIn += chunk.length;
+      try {
+        reader.push(chunk);
+      } catch {
+        // A peer that sends garbage is not one of ours: drop it.
+        socket.destroy();
+      }
+    });
+    const close = () => {
+      if (this.closedFlag) return;
+      this.closedFlag = true;
+      for (const p of this.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new RemoteError('unavailable', 'the connection closed'));
+      }
+      this.pending.clear();
+      onClose(this);
+    };
+    socket.on('close', close);
+    socket.on('error', () => socket.destroy());
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  send(message: Message): void {
+    this.bytesOut += sendFrame(this.socket, message);
+  }
+
+  /** Sends a question (`t: 'q'`) and resolves with the answer's data. */
+  ask(message: Message, timeoutMs: number): Promise<unknown> {
+    if (this.closedFlag) return Promise.reject(new RemoteError('unavailable', 'not connected'));
+    const n = ++this.seq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(n);
+        reject(new RemoteError('unavailable', `no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      this.pending.set(n, { resolve, reject, timer });
+      this.send({ ...message, n });
+    });
+  }
+
+  /** Answers question `n` with the outcome of `work`. */
+  reply(n: unknown, work: Promise<unknown>): void {
+    work.then(
+      (data) => this.send({ t: 'a', n, ok: true, data }),
+      (err: unknown) =>
+        this.send({
+          t: 'a',
+          n,
+          ok: false,
+          code: err instanceof RemoteError ? err.code : 'internal_error',
+          message: err instanceof Error ? err.message : String(err),
+        }),
+    );
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private settle(msg: Message): void {
+    const p = this.pending.get(msg.n as number);
+    if (!p) return;
+    this.pending.delete(msg.n as number);
+    clearTimeout(p.timer);
+    if (msg.ok === true) p.resolve(msg.data);
+    else p.reject(new RemoteError(String(msg.code), String(msg.message)));
+  }
+}

@@ -1,0 +1,262 @@
+// What a process or thread reports each interval: the requests and @timed calls recorded since its
+// previous report (never one message per request), and how such reports are read and merged.
+
+import { COUNTS_LENGTH, type CountsView, type SparseCounts, slotHighest } from '../latency/latency-ring.js';
+import {
+  addSparse,
+  type CountsWire,
+  decodeCounts,
+  emptySparse,
+  encodeCounts,
+  SentCounts,
+  subtractSparse,
+} from './counts-wire.js';
+
+/** One route's requests by status class (1xx … 5xx) and their latency. */
+export interface RouteWire {
+  m: string;
+  r: string;
+  k: number[];
+  l?: CountsWire;
+}
+
+/** One @timed name's calls (errors in `l.e`). */
+export interface FunctionWire {
+  f: string;
+  l: CountsWire;
+}
+
+/** A report: a delta since the previous one, or (after reset) totals since start. */
+export interface ReportWire {
+  r: RouteWire[];
+  f: FunctionWire[];
+}
+
+/** A report read back: the same figures as sparse counts, checked. */
+export interface Report {
+  routes: Array<{ method: string; route: string; classes: number[]; latency: SparseCounts | null }>;
+  functions: Array<{ name: string; latency: SparseCounts }>;
+}
+
+/** Where a reporter reads totals since start (RequestStats with trackRouteLatency(), FunctionTimings). */
+export interface ReportSources {
+  requests: {
+    routeStates(): Iterable<{
+      method: string;
+      route: string;
+      classes: ArrayLike<number>;
+      latency: Readonly<CountsView> | null;
+    }>;
+  };
+  functions: {
+    totalCounts(): Iterable<{ name: string; histogram: Readonly<CountsView> }>;
+  };
+}
+
+/** Where a report is merged (a SystemMonitor's RequestStats and FunctionTimings). */
+export interface ReportTarget {
+  requests: {
+    absorb(
+      method: string,
+      route: string,
+      classes: ArrayLike<number>,
+      latency: SparseCounts | null,
+      window: boolean,
+    ): void;
+  };
+  functions: { absorb(name: string, latency: SparseCounts, window: boolean): void };
+}
+
+const ROUTE_SEP = '\u0000';
+
+/** Turns the live totals of one process or thread into deltas; what was taken is not sent again. */
+export class Reporter {
+  private routes = new Map<string, { classes: Float64Array; latency: SentCounts }>();
+  private functions = new Map<string, SentCounts>();
+
+  constructor(private readonly sources: ReportSources) {}
+
+  /** Forgets what was sent: the next take() holds totals since start (for a new aggregator). */
+  reset(): void {
+    this.routes.clear();
+    this.functions.clear();
+  }
+
+  /** The figures recorded since the previous take(); empty arrays when nothing happened. */
+  take(): ReportWire {
+    const r: RouteWire[] = [];
+    for (const s of this.sources.requests.routeStates()) {
+      const key = `${s.method}${ROUTE_SEP}${s.route}`;
+      let sent = this.routes.get(key);
+      if (sent === undefined) {
+        sent = { classes: new Float64Array(5), latency: new SentCounts() };
+        this.routes.set(key, sent);
+      }
+      const k = [0, 0, 0, 0, 0];
+      let any = false;
+      for (let c = 0; c < 5; c++) {
+        const d = (s.classes[c] as number) - (sent.classes[c] as number);
+        if (d > 0) {
+          k[c] = d;
+          any = true;
+          sent.classes[c] = s.classes[c] as number;
+        }
+      }
+      const l = s.latency ? sent.latency.take(s.latency, slotHighest) : null;
+      if (!any && l === null) continue;
+      r.push(l === null ? { m: s.method, r: s.route, k } : { m: s.method, r: s.route, k, l });
+    }
+    const f: FunctionWire[] = [];
+    for (const t of this.sources.functions.totalCounts()) {
+      let sent = this.functions.get(t.name);
+      if (sent === undefined) {
+        sent = new SentCounts();
+        this.functions.set(t.name, sent);
+      }
+      const l = sent.take(t.histogram, slotHighest);
+      if (l !== null) f.push({ f: t.name, l });
+    }
+    return { r, f };
+  }
+}
+
+const text = (v: unknown, max: number): string => {
+  if (typeof v !== 'string' || v.length > max) throw new Error('bad name');
+  return v;
+};
+
+/** Reads a report from the wire; throws on anything malformed (the whole report is then dropped). */
+export function decodeReport(w: ReportWire): Report {
+  if (w === null || typeof w !== 'object' || !Array.isArray(w.r) || !Array.isArray(w.f)) {
+    throw new Error('bad report');
+  }
+  const maxSlot = COUNTS_LENGTH - 1;
+  const routes = w.r.map((x) => {
+    if (!Array.isArray(x.k) || x.k.length !== 5 || !x.k.every((v) => Number.isInteger(v) && v >= 0)) {
+      throw new Error('bad classes');
+    }
+    return {
+      method: text(x.m, 64),
+      route: text(x.r, 1024),
+      classes: x.k.slice(),
+      latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
+    };
+  });
+  const functions = w.f.map((x) => ({ name: text(x.f, 1024), latency: decodeCounts(x.l, maxSlot) }));
+  return { routes, functions };
+}
+
+/** Merges a report into a monitor's statistics (see RequestStats.absorb for `window`). */
+export function applyReport(target: ReportTarget, report: Report, window: boolean): void {
+  for (const r of report.routes) target.requests.absorb(r.method, r.route, r.classes, r.latency, window);
+  for (const f of report.functions) target.functions.absorb(f.name, f.latency, window);
+}
+
+/** Requests counted in a report. */
+export function reportRequests(report: Report): number {
+  let n = 0;
+  for (const r of report.routes) for (const c of r.classes) n += c;
+  return n;
+}
+
+/**
+ * Totals since start of one worker as an aggregator knows them: the sum of its reports. A full
+ * report (after a reconnection) is compared with them, so that only what the aggregator missed is
+ * added, and nothing is counted twice.
+ */
+export class KnownTotals {
+  private readonly routes = new Map<
+    string,
+    { method: string; route: string; classes: number[]; latency: SparseCounts }
+  >();
+  private readonly functions = new Map<string, SparseCounts>();
+
+  /** Adds a delta report. */
+  add(report: Report): void {
+    for (const r of report.routes) {
+      const e = this.route(r.method, r.route);
+      for (let c = 0; c < 5; c++) e.classes[c]! += r.classes[c] as number;
+      if (r.latency) addSparse(e.latency, r.latency);
+    }
+    for (const f of report.functions) {
+      let e = this.functions.get(f.name);
+      if (e === undefined) {
+        e = emptySparse();
+        this.functions.set(f.name, e);
+      }
+      addSparse(e, f.latency);
+    }
+  }
+
+  /**
+   * Takes a full report (totals since start): returns what it holds beyond these totals and adopts
+   * it. Figures below what is known (cannot happen for one worker's monotonic totals) are ignored.
+   */
+  replace(full: Report): Report {
+    const routes: Report['routes'] = [];
+    for (const r of full.routes) {
+      const e = this.route(r.method, r.route);
+      const classes = r.classes.map((v, c) => Math.max(0, v - (e.classes[c] as number)));
+      const latency = r.latency ? subtractSparse(r.latency, e.latency) : null;
+      for (let c = 0; c < 5; c++) e.classes[c] = Math.max(e.classes[c] as number, r.classes[c] as number);
+      if (latency) addSparse(e.latency, latency);
+      if (classes.some((v) => v > 0) || (latency && latency.n > 0)) {
+        routes.push({ method: r.method, route: r.route, classes, latency });
+      }
+    }
+    const functions: Report['functions'] = [];
+    for (const f of full.functions) {
+      let e = this.functions.get(f.name);
+      if (e === undefined) {
+        e = emptySparse();
+        this.functions.set(f.name, e);
+      }
+      const latency = subtractSparse(f.latency, e);
+      addSparse(e, latency);
+      if (latency.n > 0) functions.push({ name: f.name, latency });
+    }
+    return { routes, functions };
+  }
+
+  /** These totals as one report (the ledger, a new aggregator's starting point). */
+  toReport(): Report {
+    return {
+      routes: [...this.routes.values()].map((e) => ({
+        method: e.method,
+        route: e.route,
+        classes: e.classes.slice(),
+        latency: e.latency.n > 0 ? e.latency : null,
+      })),
+      functions: [...this.functions].map(([name, latency]) => ({ name, latency })),
+    };
+  }
+
+  /** Requests in these totals. */
+  get requests(): number {
+    let n = 0;
+    for (const e of this.routes.values()) for (const c of e.classes) n += c;
+    return n;
+  }
+
+  private route(method: string, route: string) {
+    const key = `${method}${ROUTE_SEP}${route}`;
+    let e = this.routes.get(key);
+    if (e === undefined) {
+      e = { method, route, classes: [0, 0, 0, 0, 0], latency: emptySparse() };
+      this.routes.set(key, e);
+    }
+    return e;
+  }
+}
+
+/** A report for the wire (the inverse of decodeReport). */
+export function encodeReport(report: Report): ReportWire {
+  return {
+    r: report.routes.map((r) =>
+      r.latency && r.latency.n > 0
+        ? { m: r.method, r: r.route, k: r.classes, l: encodeCounts(r.latency) }
+        : { m: r.method, r: r.route, k: r.classes },
+    ),
+    f: report.functions.map((f) => ({ f: f.name, l: encodeCounts(f.latency) })),
+  };
+}
