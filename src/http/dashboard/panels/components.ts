@@ -1,0 +1,85 @@
+// The components panel: one row per metric group with its status and current value.
+
+import type { ComponentStatus, MetricsSnapshot } from '../../../types.js';
+import { $, h } from '../dom.js';
+import { fmtBytesRate, fmtMs, fmtPercent, fmtRate, fmtTime } from '../format.js';
+
+export interface ComponentRow {
+  key: string;
+  label: string;
+  status: ComponentStatus;
+  value: string;
+  title?: string;
+}
+
+export function probeValue(group: {
+  response_time_ms: number | null;
+  status: ComponentStatus;
+  error?: string;
+}): string {
+  if (group.response_time_ms != null) return fmtMs(group.response_time_ms);
+  if (group.error) return 'down';
+  return 'not configured';
+}
+
+export function componentRows(s: MetricsSnapshot): ComponentRow[] {
+  return [
+    { key: 'cpu', label: 'CPU', status: s.cpu.status, value: fmtPercent(s.cpu.current_percent) },
+    { key: 'memory', label: 'Memory', status: s.memory.status, value: fmtPercent(s.memory.used_percent) },
+    { key: 'disk', label: 'Disk', status: s.disk.status, value: fmtPercent(s.disk.max_used_percent) },
+    {
+      key: 'network',
+      label: 'Network',
+      status: s.network.status,
+      value: `↓${fmtBytesRate(s.network.bytes_in_per_sec)}`,
+    },
+    {
+      key: 'database',
+      label: 'Database',
+      status: s.database.status,
+      value: probeValue(s.database),
+      title: s.database.error,
+    },
+    {
+      key: 'redis',
+      label: 'Redis',
+      status: s.redis.status,
+      value: probeValue(s.redis),
+      title: s.redis.error,
+    },
+    { key: 'requests', label: 'Requests', status: s.requests.status, value: fmtRate(s.requests.per_second) },
+    {
+      key: 'errors',
+      label: 'Errors',
+      status: s.errors.status,
+      value: fmtPercent(s.errors.error_rate_percent),
+    },
+    { key: 'latency', label: 'Latency', status: s.latency.status, value: `p95 ${fmtMs(s.latency.p95_ms)}` },
+    {
+      key: 'websocket',
+      label: 'WebSockets',
+      status: s.websocket.status,
+      value: `${s.websocket.active_connections} open`,
+    },
+    {
+      key: 'process',
+      label: 'Event loop',
+      status: s.process.status,
+      value: `p99 ${fmtMs(s.process.event_loop_delay_p99_ms)}`,
+    },
+  ];
+}
+
+export function renderComponents(s: MetricsSnapshot): void {
+  const list = $('components');
+  const rows = componentRows(s).map((row) => {
+    const li = h('li', 'component');
+    li.dataset.component = row.key;
+    li.dataset.status = row.status;
+    li.title = row.title ? `${row.status}: ${row.title}` : row.status;
+    li.append(h('span', 'status-dot'), h('span', 'name', row.label), h('span', 'value', row.value));
+    return li;
+  });
+  list.replaceChildren(...rows);
+  $('updated').textContent = `updated ${fmtTime(Date.parse(s.timestamp))}`;
+}
