@@ -59,7 +59,7 @@ export class Lifecycle {
 
   constructor(private readonly options: LifecycleOptions) {
     this.reader =
-      options.reader ?? processLoadReader(options.shed?.maxEventLoopDelayMs !== undefined ? 20 : 0);
+      options.reader ?? processLoadReader(options.shed?.maxEventLoopDelayMs !== undefined ? 20 : 100);
     this.watch = new LoadWatch(options.shed?.sampleIntervalMs ?? 500, this.reader, (r) => this.onReading(r));
     this.retryAfter = String(options.shed?.retryAfterSeconds ?? 10);
     this.watch.start();

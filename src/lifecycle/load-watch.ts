@@ -20,8 +20,8 @@ export type LoadReader = () => LoadReading;
 /**
  * Reads the real process: the longest event-loop lag since the last reading (from a JS timer every
  * `lagResolutionMs`, which sees a blocked loop as its own lateness; libuv's delay histogram misses
- * blocks that end between its ticks), ELU deltas, memory. `lagResolutionMs` 0 leaves lag to the
- * watch's own tick drift (enough for the liveness limit of seconds; shedding on delay needs finer).
+ * blocks that end between its ticks), ELU deltas, memory. A lag timer every 100 ms serves the
+ * liveness limit of seconds; shedding on delay uses 20 ms; 0 leaves lag to the watch's own tick drift.
  */
 export function processLoadReader(lagResolutionMs = 20): LoadReader & { close(): void } {
   let maxLag = 0;

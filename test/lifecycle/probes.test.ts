@@ -2,6 +2,7 @@
 // credentials and nothing else in the body, details only for admins (IETF health+json), readiness failing
 // on a required dependency while liveness passes, and a really blocked event loop shedding requests.
 
+import { spawnSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,18 @@ import { createMonitor, type MonitorOptions, type SystemMonitor } from '../../sr
 import { harnesses, type Running } from '../adapters/harness.js';
 
 const TOKEN = 'probe-test-token-0123456789';
+const promtoolMissing = spawnSync('promtool', ['--version']).error !== undefined;
+
+/** Prometheus's own linter; in CI a missing promtool fails, elsewhere the check is skipped with a hint. */
+function promtool(text: string): { status: number | null; output: string } {
+  if (promtoolMissing) {
+    if (process.env.CI === 'true') throw new Error('promtool is missing: apt-get install prometheus');
+    console.warn('promtool check skipped: install prometheus (apt-get install prometheus)');
+    return { status: 0, output: '' };
+  }
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 15_000 });
+  return { status: r.status, output: `${r.stdout}${r.stderr}`.trim() };
+}
 
 interface Reply {
   status: number;
@@ -175,6 +188,26 @@ describe.each(harnesses)('probes on $name', (harness) => {
     const snapshot = await monitor.sample();
     expect(snapshot.requests.total).toBe(3);
     expect(snapshot.requests.in_flight).toBe(0);
+  });
+});
+
+describe('liveness', () => {
+  it('fails while the event loop was blocked past maxEventLoopBlockMs, then passes again', async () => {
+    const harness = harnesses[0]!;
+    const { url, monitor } = await start(harness, { probeRules: { maxEventLoopBlockMs: 200 } });
+    await monitor.sample();
+    expect((await get(`${url}/livez`)).status).toBe(200);
+    blockLoop(450);
+    // The load watch reads every 500 ms: the blocked interval fails liveness until the next reading.
+    const seen: number[] = [];
+    const until = Date.now() + 3000;
+    while (Date.now() < until && !(seen.includes(503) && seen.at(-1) === 200)) {
+      seen.push((await get(`${url}/livez`)).status);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(seen).toContain(503);
+    expect(seen.at(-1)).toBe(200);
+    expect((await get(`${url}/readyz`)).status).toBe(200); // readiness is not liveness's business
   });
 });
 

@@ -4,6 +4,7 @@
 import type { ComponentStatus } from '../../types.js';
 import { boundToMicros, cumulativeBuckets } from './buckets.js';
 import type { PrometheusData, PrometheusLatency } from './data.js';
+import { renderLifecycle } from './lifecycle.js';
 import { type PrometheusConfig, parsePrometheusOptions } from './options.js';
 import { renderRuntime } from './runtime.js';
 
@@ -228,6 +229,7 @@ export function renderPrometheus(
     gauge(h.uptime, proc.uptime_seconds);
   }
   renderRuntime(out, s, config.prefix);
+  renderLifecycle(out, s, config.prefix);
 
   // Dependencies and WebSockets
   const db = s.database;

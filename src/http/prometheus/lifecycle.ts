@@ -1,0 +1,36 @@
+// Prometheus families for the lifecycle: requests in flight (OpenTelemetry's `http.server.active_requests`),
+// requests shed, and whether load is being shed.
+
+import type { MetricsSnapshot } from '../../types.js';
+import { family } from './runtime.js';
+
+/** Appends the in-flight and load-shedding families to `out` (a monitor's snapshots carry them). */
+export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: string): void {
+  const r = s.requests;
+  if (!r) return;
+  if (typeof r.in_flight === 'number') {
+    family(
+      out,
+      `${prefix}http_server_active_requests`,
+      'gauge',
+      'Application requests in flight (started, not yet ended).',
+      [`${prefix}http_server_active_requests ${r.in_flight}`],
+    );
+  }
+  if (typeof r.shed_total === 'number') {
+    family(
+      out,
+      `${prefix}requests_shed_total`,
+      'counter',
+      'Requests answered 503 by load shedding since start.',
+      [`${prefix}requests_shed_total ${r.shed_total}`],
+    );
+    family(
+      out,
+      `${prefix}load_shedding`,
+      'gauge',
+      '1 while requests are being shed (in the last sample interval), else 0.',
+      [`${prefix}load_shedding ${r.shedding ? 1 : 0}`],
+    );
+  }
+}
