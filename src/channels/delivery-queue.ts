@@ -1,0 +1,215 @@
+// One channel's delivery: a bounded queue drained in order, a timeout per attempt, retries with backoff, and its status.
+
+import { errorMessage, type OutageLog } from '../logger.js';
+import type { Clock, Logger } from '../types.js';
+import { DeliveryError } from './http-send.js';
+import type { ChannelSender, ChannelStatus, ChannelType, Notification } from './types.js';
+
+/** The longest wait between two attempts. */
+const MAX_BACKOFF_MS = 60_000;
+
+export interface DeliveryQueueConfig {
+  readonly name: string;
+  readonly type: ChannelType;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly maxQueue: number;
+  /** Strings never to show in logs or status (URLs with tokens, passwords); replaced by `[redacted]`. */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * Delivers one channel's notifications one at a time, so a receiver sees firing before resolved.
+ * `push` only enqueues: it never blocks or throws. Each channel has its own queue and loop, so a
+ * receiver that refuses, hangs or is slow costs its own channel time, never another's.
+ */
+export class DeliveryQueue {
+  private readonly queue: Notification[] = [];
+  private running = false;
+  private closing = false;
+  private overflowing = false;
+  private aborted = false;
+  /** The attempt in flight; per attempt, since AbortSignal.any() leaks with a long-lived source (nodejs/node#55351). */
+  private inFlight: AbortController | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
+  private idleWaiters: Array<() => void> = [];
+  private sent = 0;
+  private failed = 0;
+  private dropped = 0;
+  private failing = false;
+  private lastError: string | null = null;
+  private lastSentAt: number | null = null;
+  private lastFailedAt: number | null = null;
+
+  constructor(
+    readonly config: DeliveryQueueConfig,
+    private readonly sender: ChannelSender,
+    private readonly outage: OutageLog,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Notifications waiting (not counting the one being delivered). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  push(notification: Notification): void {
+    if (this.closing) return;
+    if (this.queue.length >= this.config.maxQueue) {
+      this.queue.shift();
+      this.dropped++;
+      if (!this.overflowing) {
+        this.overflowing = true;
+        this.logger.warn(
+          { component: this.key, maxQueue: this.config.maxQueue },
+          `sysvitals: ${this.key} queue full (${this.config.maxQueue}); dropping the oldest notifications`,
+        );
+      }
+    }
+    this.queue.push(notification);
+    if (!this.running) void this.run();
+  }
+
+  /** Resolves when the queue is empty and nothing is in flight. */
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops taking notifications and delivers what is queued (retries included) for at most
+   * `timeoutMs`; then aborts the attempt in flight and drops the rest (counted as dropped).
+   */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.closing) return this.idle();
+    this.closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    const outcome = await Promise.race([this.idle().then(() => 'idle' as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      this.dropped += this.queue.length;
+      this.queue.length = 0;
+      this.aborted = true;
+      this.inFlight?.abort();
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.wakeRetry?.();
+      await this.idle();
+    }
+    this.sender.close?.();
+  }
+
+  status(): ChannelStatus {
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return {
+      name: this.config.name,
+      type: this.config.type,
+      status: this.failing ? 'failing' : 'ok',
+      sent: this.sent,
+      failed: this.failed,
+      dropped: this.dropped,
+      pending: this.queue.length,
+      last_error: this.lastError,
+      last_sent_at: iso(this.lastSentAt),
+      last_failed_at: iso(this.lastFailedAt),
+    };
+  }
+
+  private get key(): string {
+    return `channel ${this.config.name} (${this.config.type})`;
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      for (let n = this.queue.shift(); n; n = this.queue.shift()) {
+        await this.deliver(n);
+        if (this.queue.length === 0) this.overflowing = false;
+        if (this.aborted) break;
+      }
+    } catch (err) {
+      this.outage.failed(this.key, this.redact(errorMessage(err)));
+    } finally {
+      this.running = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private async deliver(notification: Notification): Promise<void> {
+    let error = '';
+    for (let attempt = 0; attempt <= this.config.retries; attempt++) {
+      if (attempt > 0) {
+        await this.delay(Math.min(MAX_BACKOFF_MS, this.config.retryDelayMs * 2 ** (attempt - 1)));
+      }
+      if (this.aborted) break;
+      const controller = new AbortController();
+      this.inFlight = controller;
+      const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.config.timeoutMs)]);
+      try {
+        await untilAborted(this.sender.send(notification, { signal }), signal);
+        this.sent++;
+        this.lastSentAt = this.clock.now();
+        this.failing = false;
+        this.outage.recovered(this.key);
+        return;
+      } catch (err) {
+        error = this.redact(
+          err instanceof DeliveryError ? err.message : signal.aborted ? 'timed out' : errorMessage(err),
+        );
+        const retry = err instanceof DeliveryError ? err.retry : true;
+        if (!retry) break;
+      } finally {
+        this.inFlight = undefined;
+      }
+    }
+    this.failed++;
+    this.failing = true;
+    this.lastError = error;
+    this.lastFailedAt = this.clock.now();
+    this.outage.failed(this.key, error);
+  }
+
+  private redact(text: string): string {
+    let out = text;
+    for (const secret of this.config.secrets) if (secret) out = out.split(secret).join('[redacted]');
+    return out;
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeRetry = resolve;
+      this.retryTimer = setTimeout(resolve, ms);
+      this.retryTimer.unref();
+    });
+  }
+}
+
+/** Settles with `work`, or rejects when `signal` aborts first: a sender that ignores its signal cannot hang the queue. */
+function untilAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(new DeliveryError('timed out', true));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      const reason = signal.reason as { name?: string } | undefined;
+      reject(new DeliveryError(reason?.name === 'TimeoutError' ? 'timed out' : 'aborted', true));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}

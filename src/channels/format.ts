@@ -1,0 +1,83 @@
+// Words and colours shared by the channel formats: titles, one line per alert, values with units.
+
+import type { Notification, NotifiedAlert } from './types.js';
+
+/** Units of the built-in rules' values; other rules show the bare number. */
+const UNITS: Readonly<Record<string, string>> = {
+  cpu: '%',
+  memory: '%',
+  disk: '%',
+  error_rate: '%',
+  db_latency: ' ms',
+  api_response_time: ' ms',
+};
+
+/** Availability rules measure 1 = answering, 0 = not. */
+const AVAILABILITY = new Set(['database', 'redis']);
+
+export const COLORS = Object.freeze({ critical: '#d7263d', warning: '#f5a623', resolved: '#2eb67d' });
+
+/** The colour of a notification: resolved green, else the worst severity's. */
+export function colorOf(n: Notification): string {
+  if (n.status === 'resolved') return COLORS.resolved;
+  return n.alerts.some((a) => a.severity === 'critical') ? COLORS.critical : COLORS.warning;
+}
+
+/** `97.2%`, `850 ms`, `down`. */
+export function valueText(a: NotifiedAlert): string {
+  if (AVAILABILITY.has(a.rule)) return a.value === 0 ? 'down' : 'up';
+  return `${a.value}${UNITS[a.rule] ?? ''}`;
+}
+
+/** `≥ 90%`, or `answering` for availability rules. */
+export function thresholdText(a: NotifiedAlert): string {
+  if (AVAILABILITY.has(a.rule)) return 'must answer';
+  return `${a.threshold}${UNITS[a.rule] ?? ''}`;
+}
+
+/** `FIRING`, `FIRING (repeat)` or `RESOLVED`. */
+export function stateText(n: Notification): string {
+  if (n.status === 'resolved') return 'RESOLVED';
+  return n.repeat ? 'FIRING (repeat)' : 'FIRING';
+}
+
+/** The rules of the group, distinct, in order. */
+export function rulesOf(n: Notification): string[] {
+  return [...new Set(n.alerts.map((a) => a.rule))];
+}
+
+/** `[FIRING] cpu critical on web-1` or `[RESOLVED:2] cpu, memory on web-1`: state, rules, host. */
+export function titleOf(n: Notification): string {
+  const count = n.alerts.length > 1 ? `:${n.alerts.length}` : '';
+  const first = n.alerts[0];
+  const what =
+    n.alerts.length === 1 && first && n.status === 'firing'
+      ? `${first.rule} ${first.severity}`
+      : rulesOf(n).join(', ');
+  return `[${stateText(n)}${count}] ${what} on ${n.host}`;
+}
+
+/** `critical cpu: CPU usage critical, 97.2% (threshold 90%)` or `resolved cpu: … after 120 s`. */
+export function alertLine(a: NotifiedAlert, status: Notification['status']): string {
+  if (status === 'resolved') {
+    return `resolved ${a.rule}: ${a.message}, was ${valueText(a)}, lasted ${a.duration_seconds} s`;
+  }
+  return `${a.severity} ${a.rule}: ${a.message}, ${valueText(a)} (threshold ${thresholdText(a)})`;
+}
+
+/** Plain text: the title, then one line per alert, then the dashboard link. */
+export function plainText(n: Notification): string {
+  const lines = [titleOf(n), '', ...n.alerts.map((a) => `- ${alertLine(a, n.status)}`)];
+  if (n.dashboard_url) lines.push('', `Dashboard: ${n.dashboard_url}`);
+  return lines.join('\n');
+}
+
+/** Cuts to `max` characters with an ellipsis. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** Escapes text for HTML bodies. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,84 @@
+// The HTTP request every HTTP channel makes: one attempt, aborted by the queue's signal, failures classified for retry.
+
+import type { SendContext } from './types.js';
+
+/** A failed attempt; `retry` says whether another attempt may succeed (network error, timeout, 408, 429, 5xx). */
+export class DeliveryError extends Error {
+  readonly retry: boolean;
+
+  constructor(message: string, retry: boolean) {
+    super(message);
+    this.name = 'DeliveryError';
+    this.retry = retry;
+  }
+}
+
+export interface HttpRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * Sends one request and resolves with the response body text on 2xx. The error message names the
+ * status or the network cause, never the URL (webhook URLs carry their secret in the path).
+ */
+export async function httpSend(req: HttpRequest, ctx: SendContext): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(req.url, {
+      method: req.method ?? 'POST',
+      headers: req.headers,
+      body: req.body,
+      signal: ctx.signal,
+      redirect: 'error',
+    });
+  } catch (err) {
+    throw new DeliveryError(networkMessage(err, ctx.signal), true);
+  }
+  let text = '';
+  try {
+    text = await res.text();
+  } catch (err) {
+    throw new DeliveryError(networkMessage(err, ctx.signal), true);
+  }
+  if (res.ok) return text;
+  const retry = res.status >= 500 || res.status === 429 || res.status === 408;
+  throw new DeliveryError(`HTTP ${res.status}${detail(text)}`, retry);
+}
+
+/** Sends JSON; the parsed answer (or undefined when it is not JSON). */
+export async function postJson(
+  url: string,
+  body: unknown,
+  ctx: SendContext,
+  headers: Record<string, string> = {},
+): Promise<unknown> {
+  const text = await httpSend(
+    { url, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) },
+    ctx,
+  );
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function networkMessage(err: unknown, signal: AbortSignal): string {
+  if (signal.aborted) {
+    const reason = signal.reason as { name?: string } | undefined;
+    return reason?.name === 'TimeoutError' ? 'timed out' : 'aborted';
+  }
+  const e = err as { message?: string; cause?: { code?: string; message?: string } };
+  const cause = e?.cause?.code ?? e?.cause?.message;
+  return cause ? `network error: ${cause}` : `network error: ${e?.message ?? String(err)}`;
+}
+
+/** A short excerpt of an error answer (receivers explain refusals there: Slack `invalid_payload`). */
+function detail(text: string): string {
+  const t = text.trim().replace(/\s+/g, ' ');
+  if (t === '') return '';
+  return `: ${t.length > 200 ? `${t.slice(0, 200)}…` : t}`;
+}

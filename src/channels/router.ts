@@ -1,0 +1,245 @@
+// NotificationRouter: decides when and where an alert is sent (grouping, repeat, resolved, inhibition, silences, maintenance).
+
+import { createHash } from 'node:crypto';
+import { consoleLogger, OutageLog } from '../logger.js';
+import type { Alert, AlertEvent, Clock, Logger } from '../types.js';
+import { type ChannelConfig, parseChannels } from './channel-config.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { type MaintenanceWindow, type MaintenanceWindowStatus, parseMaintenance } from './maintenance.js';
+import { parseRouting, type RoutingConfig } from './routing-config.js';
+import { SilenceStore } from './silences.js';
+import type { ChannelStatus, Notification, NotifiedAlert } from './types.js';
+
+/** Why an alert is not sent; stored on its history record. */
+export interface Suppression {
+  suppressed: 'silenced' | 'maintenance' | 'inhibited';
+  /** The silence id, the maintenance window's name, or the id of the critical alert that inhibits. */
+  suppressed_by: string;
+}
+
+export interface NotificationRouterOptions {
+  channels?: unknown;
+  routing?: unknown;
+  maintenance?: unknown;
+  clock?: Clock;
+  logger?: Logger;
+  host: string;
+  instance: string;
+}
+
+/** How often grouped and repeated notifications are checked. */
+const TICK_MS = 1000;
+
+interface Channel {
+  readonly config: ChannelConfig;
+  readonly queue: DeliveryQueue;
+  /** Per alert id: when it was last sent to this channel, and at which severity. */
+  readonly sent: Map<string, { at: number; severity: string }>;
+}
+
+interface Group<T> {
+  openedAt: number;
+  items: Map<string, T>;
+}
+
+/**
+ * Receives every alert event, groups those that start within `groupWaitMs` into one message per
+ * channel, repeats still-firing ones after each channel's repeat interval, sends resolved notices to
+ * channels that got the firing one, and holds back silenced, inhibited and in-maintenance alerts
+ * (sent once they are no longer held back, if still firing). Time comes from the injected clock;
+ * `tick()` does the due work (a 1 s unref'd timer calls it; tests call it after moving the clock).
+ */
+export class NotificationRouter {
+  readonly config: RoutingConfig;
+  readonly silences: SilenceStore;
+  readonly maintenance: readonly MaintenanceWindow[];
+  private readonly channels: Channel[];
+  private readonly clock: Clock;
+  private readonly host: string;
+  private readonly instance: string;
+  private readonly firing = new Map<string, NotifiedAlert>();
+  private pendingFiring: Group<true> | null = null;
+  private pendingResolved: Group<NotifiedAlert> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: NotificationRouterOptions) {
+    this.clock = options.clock ?? { now: Date.now };
+    const logger = options.logger ?? consoleLogger;
+    this.config = parseRouting(options.routing);
+    this.maintenance = Object.freeze(parseMaintenance(options.maintenance));
+    this.silences = new SilenceStore(this.clock);
+    this.host = options.host;
+    this.instance = options.instance;
+    const outage = new OutageLog(logger, () => this.clock.now());
+    this.channels = parseChannels(options.channels, this.clock, this.config.repeatIntervalMs).map((c) => ({
+      config: c.config,
+      queue: new DeliveryQueue(c.config, c.sender, outage, logger, this.clock),
+      sent: new Map(),
+    }));
+    if (this.channels.length > 0) {
+      this.timer = setInterval(() => this.tick(), TICK_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** True when at least one channel is configured. */
+  get active(): boolean {
+    return this.channels.length > 0;
+  }
+
+  /** Whether an alert is held back now, given the engine's active alerts (for inhibition). */
+  classify(alert: Alert, active: readonly Alert[] = [...this.firing.values()]): Suppression | null {
+    return this.suppression(this.label(alert), active, this.clock.now());
+  }
+
+  /** Takes one alert event from the engine. Never throws, never blocks. */
+  notify(event: AlertEvent): void {
+    if (this.closing || this.channels.length === 0) return;
+    const now = this.clock.now();
+    const alert = this.label(event.alert);
+    if (event.type === 'cleared') {
+      this.firing.delete(alert.id);
+      this.pendingFiring?.items.delete(alert.id);
+      this.pendingResolved ??= { openedAt: now, items: new Map() };
+      this.pendingResolved.items.set(alert.id, alert);
+    } else {
+      this.firing.set(alert.id, alert);
+      if (event.type !== 'deescalated') {
+        this.pendingFiring ??= { openedAt: now, items: new Map() };
+        this.pendingFiring.items.set(alert.id, true);
+      }
+    }
+    this.tick();
+  }
+
+  /** Sends what is due: groups whose window has passed, repeats, alerts no longer held back. */
+  tick(): void {
+    if (this.closing) return;
+    const now = this.clock.now();
+    this.flushDue(now, false);
+    for (const channel of this.channels) {
+      const fresh: NotifiedAlert[] = [];
+      const repeats: NotifiedAlert[] = [];
+      for (const a of this.firing.values()) {
+        if (this.pendingFiring?.items.has(a.id) || !takes(channel.config, a)) continue;
+        if (this.suppression(a, [...this.firing.values()], now)) continue;
+        const sent = channel.sent.get(a.id);
+        if (!sent || sent.severity !== a.severity) fresh.push(a);
+        else if (now - sent.at >= channel.config.repeatIntervalMs) repeats.push(a);
+      }
+      if (fresh.length > 0) this.send(channel, fresh, 'firing', false, now);
+      if (repeats.length > 0) this.send(channel, repeats, 'firing', true, now);
+    }
+  }
+
+  /** Delivery status of every channel. */
+  status(): ChannelStatus[] {
+    return this.channels.map((c) => c.queue.status());
+  }
+
+  maintenanceStatus(): MaintenanceWindowStatus[] {
+    const now = this.clock.now();
+    return this.maintenance.map((w) => w.status(now));
+  }
+
+  /** Resolves when every channel's queue is empty (for tests and graceful shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all(this.channels.map((c) => c.queue.idle()));
+  }
+
+  /** Sends the groups still waiting, then lets each queue deliver for up to `closeTimeoutMs`. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.timer);
+      this.flushDue(this.clock.now(), true);
+      await Promise.all(this.channels.map((c) => c.queue.close(this.config.closeTimeoutMs)));
+    })();
+    return this.closing;
+  }
+
+  private flushDue(now: number, force: boolean): void {
+    const wait = this.config.groupWaitMs;
+    const firing = this.pendingFiring;
+    if (firing && (force || now - firing.openedAt >= wait)) {
+      this.pendingFiring = null;
+      const alerts = [...firing.items.keys()].flatMap((id) => this.firing.get(id) ?? []);
+      const active = [...this.firing.values()];
+      const sendable = alerts.filter((a) => !this.suppression(a, active, now));
+      for (const channel of this.channels) {
+        const list = sendable.filter(
+          (a) => takes(channel.config, a) && channel.sent.get(a.id)?.severity !== a.severity,
+        );
+        if (list.length > 0) this.send(channel, list, 'firing', false, now);
+      }
+    }
+    const resolved = this.pendingResolved;
+    if (resolved && (force || now - resolved.openedAt >= wait)) {
+      this.pendingResolved = null;
+      // Resolved notices go to channels that were told about the alert, silenced or not since, so
+      // that a ticket opened by the firing notice (PagerDuty, Alertmanager) is closed.
+      for (const channel of this.channels) {
+        const list = [...resolved.items.values()].filter((a) => channel.sent.has(a.id));
+        for (const a of list) channel.sent.delete(a.id);
+        if (list.length > 0 && channel.config.sendResolved) this.send(channel, list, 'resolved', false, now);
+      }
+    }
+  }
+
+  private send(
+    channel: Channel,
+    alerts: NotifiedAlert[],
+    status: Notification['status'],
+    repeat: boolean,
+    now: number,
+  ): void {
+    if (status === 'firing') for (const a of alerts) channel.sent.set(a.id, { at: now, severity: a.severity });
+    const ids = alerts.map((a) => a.id).sort();
+    channel.queue.push({
+      status,
+      repeat,
+      group_key: createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 16),
+      alerts,
+      host: this.host,
+      instance: this.instance,
+      dashboard_url: this.config.dashboardUrl,
+      timestamp: new Date(now).toISOString(),
+    });
+  }
+
+  private suppression(alert: NotifiedAlert, active: readonly Alert[], now: number): Suppression | null {
+    const silence = this.silences.match(alert, now);
+    if (silence) return { suppressed: 'silenced', suppressed_by: silence.id };
+    const window = this.maintenance.find((w) => w.covers(alert, now));
+    if (window) return { suppressed: 'maintenance', suppressed_by: window.name };
+    if (this.config.inhibit && alert.severity === 'warning' && alert.state === 'active') {
+      const source = active.find(
+        (b) =>
+          b.id !== alert.id && b.component === alert.component && b.severity === 'critical' && b.state === 'active',
+      );
+      if (source) return { suppressed: 'inhibited', suppressed_by: source.id };
+    }
+    return null;
+  }
+
+  private label(alert: Alert): NotifiedAlert {
+    return {
+      ...alert,
+      labels: {
+        ...this.config.labels,
+        alertname: alert.rule,
+        rule: alert.rule,
+        component: alert.component,
+        severity: alert.severity,
+        instance: this.instance,
+        host: this.host,
+      },
+    };
+  }
+}
+
+/** The channel's filters: minimum severity and rule list. */
+function takes(config: ChannelConfig, a: NotifiedAlert): boolean {
+  if (config.minSeverity === 'critical' && a.severity !== 'critical') return false;
+  return config.rules === null || config.rules.includes(a.rule);
+}
