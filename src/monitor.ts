@@ -6,6 +6,10 @@ import { hostname } from 'node:os';
 import { AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
 import { type AlertRulesConfig, type AlertRulesOptions, parseRules } from './alerts/rules.js';
 import { RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
+import type { ChannelOptions } from './channels/channel-config.js';
+import type { MaintenanceWindowOptions } from './channels/maintenance.js';
+import { NotificationRouter } from './channels/router.js';
+import type { RoutingOptions } from './channels/routing-config.js';
 import { MetricsCollector, type Probe } from './collector/index.js';
 import { checkLevelsAgainstProbe } from './collector/probes.js';
 import { invalidOption } from './errors.js';
@@ -68,6 +72,12 @@ export interface MonitorOptions {
   onAlert?: AlertSystemOptions['onAlert'];
   /** POST every alert event as JSON to this URL. */
   webhook?: AlertSystemOptions['webhook'];
+  /** Notification channels (Slack, email, SMS, Teams, Discord, PagerDuty, Alertmanager, webhook), each with its own filters. */
+  channels?: ChannelOptions[];
+  /** When channels are told: grouping window, repeat interval, inhibition, labels, dashboard link. */
+  routing?: RoutingOptions;
+  /** Maintenance windows (one-off or cron) during which matching alerts are not sent. */
+  maintenance?: MaintenanceWindowOptions[];
   /** Alert history entries kept in memory. @defaultValue 1000 */
   alertHistoryLimit?: number;
   /** Dependency probes: `{ database: pgProbe(pool), redis: redisProbe(client) }`. */
@@ -117,6 +127,9 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'alerts',
   'onAlert',
   'webhook',
+  'channels',
+  'routing',
+  'maintenance',
   'alertHistoryLimit',
   'probes',
   'requestWindowMs',
@@ -159,6 +172,8 @@ function levelsOf(rules: AlertRulesConfig): Record<RuleName, RuleLevels> {
 export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly collector: MetricsCollector;
   readonly alertSystem: AlertSystem;
+  /** Channels, routing, silences and maintenance windows. */
+  readonly notifications: NotificationRouter;
   readonly requests: RequestStats;
   readonly functions: FunctionTimings;
   readonly store: MetricsStore;
@@ -233,6 +248,15 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       onAlert: options.onAlert,
       webhook: options.webhook,
     });
+    this.notifications = new NotificationRouter({
+      channels: options.channels,
+      routing: options.routing,
+      maintenance: options.maintenance,
+      clock: this.clock,
+      logger: this.logger,
+      host: hostname(),
+      instance: this.instanceId,
+    });
     // Without an injected clock the @timed statistics keep the coarse clock (see RequestStats).
     const adopted = adoptDefaultFunctionStats(this, options.clock);
     this.ownsFunctions = adopted === null;
@@ -298,6 +322,11 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.alertSystem.on('alert', (event) => {
       this.emit('alert', event);
     });
+    if (this.notifications.active) {
+      const router = this.notifications;
+      this.alertSystem.setSuppressor((alert, active) => router.classify(alert, active));
+      this.alertSystem.on('alert', (event) => router.notify(event));
+    }
     this.alertSystem.setRecorder((record) => this.store.appendAlert(record));
 
     this.bucketStart = this.alignedBucketStart(this.clock.now());
@@ -383,7 +412,10 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   async getHealth(detailed = false): Promise<HealthStatus> {
     const snapshot = await this.getMetrics();
     const health = this.alertSystem.getHealthStatus(snapshot);
-    return detailed ? { ...health, metrics: snapshot } : health;
+    if (!detailed) return health;
+    return this.notifications.active
+      ? { ...health, metrics: snapshot, channels: this.notifications.status() }
+      : { ...health, metrics: snapshot };
   }
 
   /** Active alerts, or the history (newest first) from the store, which outlives the process with Redis. */
@@ -470,6 +502,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     await this.sampling?.catch(() => undefined);
     await this.flush();
     this.alertSystem.close();
+    // Queued notifications are delivered, bounded by routing.closeTimeoutMs.
+    await this.notifications.close();
     this.collector.close();
     this.requests.close();
     if (this.ownsFunctions) this.functions.close();

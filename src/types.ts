@@ -239,6 +239,26 @@ export interface AlertEvent {
 /** One alert history entry: the alert as it was at one event (history is an event log, newest first). */
 export interface AlertRecord extends Alert {
   event: AlertEventType;
+  /** Set when the alert was held back from the channels: by a silence, a maintenance window, or inhibition. */
+  suppressed?: 'silenced' | 'maintenance' | 'inhibited';
+  /** The silence id, the maintenance window's name, or the id of the critical alert that inhibits it. */
+  suppressed_by?: string;
+}
+
+/** Delivery status of one notification channel, as `health/?detailed=true`, `channels/` and the dashboard show it. */
+export interface ChannelStatus {
+  name: string;
+  /** webhook, slack, email, twilio, sms-gateway, teams, discord, pagerduty or alertmanager. */
+  type: string;
+  /** `ok` (last notification delivered, or none yet) or `failing` (the last one was given up on). */
+  status: 'ok' | 'failing';
+  sent: number;
+  failed: number;
+  dropped: number;
+  pending: number;
+  last_error: string | null;
+  last_sent_at: string | null;
+  last_failed_at: string | null;
 }
 
 export interface HealthStatus {
@@ -254,6 +274,8 @@ export interface HealthStatus {
    */
   unknown_reasons?: Record<string, string>;
   metrics?: MetricsSnapshot;
+  /** Detailed only, when channels are configured: delivery status per channel. */
+  channels?: ChannelStatus[];
 }
 
 export type HistoryPeriod = '1h' | '24h' | '7d';

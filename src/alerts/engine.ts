@@ -31,6 +31,14 @@ import { WebhookChannel, type WebhookOptions } from './webhook.js';
 export type AlertListener = (event: AlertEvent) => void | Promise<void>;
 /** Receives every history entry as it is made; the monitor uses it to persist alert history to its store. */
 export type AlertRecorder = (record: AlertRecord) => void | Promise<void>;
+/**
+ * Says whether an alert is held back from notification channels (silenced, in maintenance,
+ * inhibited), given the active alerts; the history record is marked with the answer.
+ */
+export type AlertSuppressor = (
+  alert: Alert,
+  active: readonly Alert[],
+) => Pick<AlertRecord, 'suppressed' | 'suppressed_by'> | null;
 
 export interface AlertSystemOptions {
   /** Per-rule levels, pending time and hysteresis; see AlertRulesOptions (or a config from parseRules). */
@@ -94,6 +102,7 @@ export class AlertSystem {
   private readonly listeners = new Set<AlertListener>();
   private readonly onAlert: AlertListener | undefined;
   private recorder: AlertRecorder | undefined;
+  private suppressor: AlertSuppressor | undefined;
   private closed = false;
 
   constructor(options: AlertSystemOptions = {}) {
@@ -211,6 +220,11 @@ export class AlertSystem {
     this.recorder = recorder;
   }
 
+  /** Sets (or with undefined removes) the function that marks history entries of held-back alerts. */
+  setSuppressor(suppressor: AlertSuppressor | undefined): void {
+    this.suppressor = suppressor;
+  }
+
   /** Stops notifications (the webhook drops its queue and retries). Alerts can still be evaluated and read. */
   close(): void {
     if (this.closed) return;
@@ -315,7 +329,7 @@ export class AlertSystem {
 
   private emit(type: AlertEventType, alert: ActiveAlert, now: number): void {
     const snapshot = Object.freeze(publicAlert(alert, now));
-    const record: AlertRecord = Object.freeze({ ...snapshot, event: type });
+    const record: AlertRecord = Object.freeze({ ...snapshot, event: type, ...this.suppressionOf(snapshot) });
     this.history.push(record);
     if (this.history.length > this.historyLimit)
       this.history.splice(0, this.history.length - this.historyLimit);
@@ -324,6 +338,19 @@ export class AlertSystem {
     for (const listener of this.listeners) this.safeCall("'alert' listener", listener, event);
     if (this.recorder) this.safeCall('alert recorder', this.recorder, record);
     if (!this.closed) this.webhook?.send(event);
+  }
+
+  /** The suppressor's verdict; a throwing suppressor is logged once per outage and counts as none. */
+  private suppressionOf(alert: Alert): Pick<AlertRecord, 'suppressed' | 'suppressed_by'> | null {
+    if (!this.suppressor) return null;
+    try {
+      const verdict = this.suppressor(alert, this.getActiveAlerts());
+      this.outage.recovered('alert suppressor');
+      return verdict;
+    } catch (err) {
+      this.outage.failed('alert suppressor', err);
+      return null;
+    }
   }
 
   /** Runs a user callback: a throw or a rejected promise is logged once per outage and never reaches the caller. */

@@ -1,7 +1,7 @@
 // Parses `channels: [...]` once at setup into frozen channel configs with their senders; every mistake is a coded error.
 
 import { invalidOption } from '../errors.js';
-import { didYouMean } from '../option-keys.js';
+import { didYouMean } from '../options/option-keys.js';
 import type { AlertSeverity, Clock } from '../types.js';
 import { ALERTMANAGER_KEYS, type AlertmanagerChannelOptions, alertmanagerSender } from './alertmanager.js';
 import type { DeliveryQueueConfig } from './delivery-queue.js';
@@ -92,7 +92,9 @@ export interface ParsedChannel {
 export function parseChannels(list: unknown, clock: Clock, repeatIntervalMs: number): ParsedChannel[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
-    throw invalidOption('sysvitals: `channels` must be an array such as [{ type: "slack", webhookUrl: "…" }].');
+    throw invalidOption(
+      'sysvitals: `channels` must be an array such as [{ type: "slack", webhookUrl: "…" }].',
+    );
   }
   const names = new Set<string>();
   const counts = new Map<string, number>();

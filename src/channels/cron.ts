@@ -28,7 +28,8 @@ function field(text: string, f: (typeof FIELDS)[number], expr: string): Set<numb
   const out = new Set<number>();
   for (const part of text.split(',')) {
     const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
-    if (!m) throw invalidOption(`sysvitals: cron ${JSON.stringify(expr)}: bad ${f.name} ${JSON.stringify(part)}.`);
+    if (!m)
+      throw invalidOption(`sysvitals: cron ${JSON.stringify(expr)}: bad ${f.name} ${JSON.stringify(part)}.`);
     const lo = m[1] === '*' ? f.min : Number(m[2]);
     const hi = m[1] === '*' ? f.max : m[3] !== undefined ? Number(m[3]) : m[4] !== undefined ? f.max : lo;
     const step = m[4] !== undefined ? Number(m[4]) : 1;

@@ -72,7 +72,8 @@ export function emailSender(opts: EmailChannelOptions, where: string, timeoutMs:
   const from = nonEmptyString(opts.from, `${where}.from`);
   const to = stringList(opts.to, `${where}.to`);
   const prefix = opts.subjectPrefix === undefined ? '[sysvitals]' : opts.subjectPrefix;
-  if (typeof prefix !== 'string') throw invalidOption(`sysvitals: \`${where}.subjectPrefix\` must be a string.`);
+  if (typeof prefix !== 'string')
+    throw invalidOption(`sysvitals: \`${where}.subjectPrefix\` must be a string.`);
   const secrets: string[] = [];
   let transportOptions: unknown;
   if (typeof opts.smtp === 'string') {
@@ -82,7 +83,9 @@ export function emailSender(opts: EmailChannelOptions, where: string, timeoutMs:
       const url = new URL(opts.smtp);
       if (url.password) secrets.push(decodeURIComponent(url.password));
     } catch {
-      throw invalidOption(`sysvitals: \`${where}.smtp\` must be an smtp:// or smtps:// URL or an options object.`);
+      throw invalidOption(
+        `sysvitals: \`${where}.smtp\` must be an smtp:// or smtps:// URL or an options object.`,
+      );
     }
     transportOptions = opts.smtp;
   } else if (isObject(opts.smtp)) {

@@ -26,7 +26,10 @@ export function webhookSender(opts: WebhookChannelOptions, where: string, clock:
     async send(n, ctx) {
       const body = JSON.stringify(n);
       const signed = secret === undefined ? {} : signatureHeaders(secret, body, clock.now());
-      await httpSend({ url, headers: { 'content-type': 'application/json', ...headers, ...signed }, body }, ctx);
+      await httpSend(
+        { url, headers: { 'content-type': 'application/json', ...headers, ...signed }, body },
+        ctx,
+      );
     },
   };
   return { sender, secrets: [url, secret ?? '', ...Object.values(headers)] };

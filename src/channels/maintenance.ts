@@ -61,7 +61,8 @@ export class MaintenanceWindow {
     this.name = name;
     const labels = stringRecord(opts.labels, `${where}.labels`);
     for (const k of Object.keys(labels)) {
-      if (!LABEL_NAME.test(k)) throw invalidOption(`sysvitals: \`${where}.labels\` has a bad name ${JSON.stringify(k)}.`);
+      if (!LABEL_NAME.test(k))
+        throw invalidOption(`sysvitals: \`${where}.labels\` has a bad name ${JSON.stringify(k)}.`);
     }
     this.matchers = Object.freeze({
       rule: optionalString(opts.rule, `${where}.rule`) ?? null,
@@ -70,10 +71,13 @@ export class MaintenanceWindow {
     });
     if (opts.cron !== undefined) {
       if (opts.start !== undefined || opts.end !== undefined) {
-        throw invalidOption(`sysvitals: \`${where}\` takes \`cron\` + \`durationMs\` or \`start\` + \`end\`, not both.`);
+        throw invalidOption(
+          `sysvitals: \`${where}\` takes \`cron\` + \`durationMs\` or \`start\` + \`end\`, not both.`,
+        );
       }
       this.cron = parseCron(opts.cron);
-      if (opts.durationMs === undefined) throw invalidOption(`sysvitals: \`${where}.cron\` needs \`durationMs\`.`);
+      if (opts.durationMs === undefined)
+        throw invalidOption(`sysvitals: \`${where}.cron\` needs \`durationMs\`.`);
       this.durationMs = integer(opts.durationMs, `${where}.durationMs`, MINUTE, 7 * DAY_MS, 0);
       this.start = Number.NaN;
       this.end = Number.NaN;
@@ -87,7 +91,8 @@ export class MaintenanceWindow {
         `sysvitals: \`${where}\` needs \`start\` and \`end\` as ISO times with end after start (or \`cron\` + \`durationMs\`).`,
       );
     }
-    if (opts.durationMs !== undefined) throw invalidOption(`sysvitals: \`${where}.durationMs\` goes with \`cron\`.`);
+    if (opts.durationMs !== undefined)
+      throw invalidOption(`sysvitals: \`${where}.durationMs\` goes with \`cron\`.`);
     this.start = start;
     this.end = end;
     this.durationMs = end - start;
@@ -145,7 +150,9 @@ export class MaintenanceWindow {
 export function parseMaintenance(list: unknown): MaintenanceWindow[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
-    throw invalidOption('sysvitals: `maintenance` must be an array of windows, e.g. [{ name, cron, durationMs }].');
+    throw invalidOption(
+      'sysvitals: `maintenance` must be an array of windows, e.g. [{ name, cron, durationMs }].',
+    );
   }
   return list.map((w, i) => new MaintenanceWindow(w, `maintenance[${i}]`));
 }

@@ -193,7 +193,8 @@ export class NotificationRouter {
     repeat: boolean,
     now: number,
   ): void {
-    if (status === 'firing') for (const a of alerts) channel.sent.set(a.id, { at: now, severity: a.severity });
+    if (status === 'firing')
+      for (const a of alerts) channel.sent.set(a.id, { at: now, severity: a.severity });
     const ids = alerts.map((a) => a.id).sort();
     channel.queue.push({
       status,
@@ -215,7 +216,10 @@ export class NotificationRouter {
     if (this.config.inhibit && alert.severity === 'warning' && alert.state === 'active') {
       const source = active.find(
         (b) =>
-          b.id !== alert.id && b.component === alert.component && b.severity === 'critical' && b.state === 'active',
+          b.id !== alert.id &&
+          b.component === alert.component &&
+          b.severity === 'critical' &&
+          b.state === 'active',
       );
       if (source) return { suppressed: 'inhibited', suppressed_by: source.id };
     }

@@ -49,11 +49,19 @@ export function parseRouting(options: unknown): RoutingConfig {
       throw invalidOption(`sysvitals: \`routing.labels\`: ${JSON.stringify(k)} is not a valid label name.`);
     }
     if (RESERVED.includes(k)) {
-      throw invalidOption(`sysvitals: \`routing.labels\`: ${k} is set by sysvitals (${RESERVED.join(', ')}).`);
+      throw invalidOption(
+        `sysvitals: \`routing.labels\`: ${k} is set by sysvitals (${RESERVED.join(', ')}).`,
+      );
     }
   }
   return Object.freeze({
-    groupWaitMs: integer(opts.groupWaitMs, 'routing.groupWaitMs', 0, 600_000, DEFAULT_ROUTING_OPTIONS.groupWaitMs),
+    groupWaitMs: integer(
+      opts.groupWaitMs,
+      'routing.groupWaitMs',
+      0,
+      600_000,
+      DEFAULT_ROUTING_OPTIONS.groupWaitMs,
+    ),
     repeatIntervalMs: integer(
       opts.repeatIntervalMs,
       'routing.repeatIntervalMs',

@@ -40,7 +40,16 @@ export class SilenceInputError extends Error {
   override readonly name = 'SilenceInputError';
 }
 
-const INPUT_KEYS = ['rule', 'component', 'labels', 'starts_at', 'ends_at', 'duration_ms', 'comment', 'created_by'];
+const INPUT_KEYS = [
+  'rule',
+  'component',
+  'labels',
+  'starts_at',
+  'ends_at',
+  'duration_ms',
+  'comment',
+  'created_by',
+];
 const MAX_DURATION_MS = 366 * 24 * 60 * 60 * 1000;
 /** Silences that have not expired yet; more are refused (409-like, answered 400). */
 export const MAX_SILENCES = 1000;
@@ -65,12 +74,16 @@ export class SilenceStore {
   create(input: unknown): Silence {
     const now = this.clock.now();
     if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-      throw new SilenceInputError('the body must be a JSON object such as {"rule":"cpu","duration_ms":3600000}');
+      throw new SilenceInputError(
+        'the body must be a JSON object such as {"rule":"cpu","duration_ms":3600000}',
+      );
     }
     const body = input as Record<string, unknown>;
     const unknown = Object.keys(body).find((k) => !INPUT_KEYS.includes(k));
     if (unknown !== undefined) {
-      throw new SilenceInputError(`unknown field ${JSON.stringify(unknown.slice(0, 40))}; fields: ${INPUT_KEYS.join(', ')}`);
+      throw new SilenceInputError(
+        `unknown field ${JSON.stringify(unknown.slice(0, 40))}; fields: ${INPUT_KEYS.join(', ')}`,
+      );
     }
     const rule = text(body.rule, 'rule', 100);
     const component = text(body.component, 'component', 100);
@@ -139,7 +152,10 @@ export class SilenceStore {
   }
 
   /** The active silence that matches the alert, if any. */
-  match(alert: Pick<NotifiedAlert, 'rule' | 'component' | 'labels'>, now = this.clock.now()): Silence | undefined {
+  match(
+    alert: Pick<NotifiedAlert, 'rule' | 'component' | 'labels'>,
+    now = this.clock.now(),
+  ): Silence | undefined {
     for (const e of this.entries.values()) {
       if (e.startsAt <= now && now < e.endsAt && matches(e, alert)) return this.view(e, now);
     }
@@ -177,18 +193,21 @@ function text(v: unknown, name: string, max: number): string | null {
 
 function time(v: unknown, name: string): number {
   const t = typeof v === 'string' && v.length <= 40 ? Date.parse(v) : Number.NaN;
-  if (Number.isNaN(t)) throw new SilenceInputError(`${name} must be an ISO 8601 time such as 2026-01-01T12:00:00Z`);
+  if (Number.isNaN(t))
+    throw new SilenceInputError(`${name} must be an ISO 8601 time such as 2026-01-01T12:00:00Z`);
   return t;
 }
 
 function labelSet(v: unknown): Record<string, string> {
   if (v === undefined || v === null) return {};
-  if (typeof v !== 'object' || Array.isArray(v)) throw new SilenceInputError('labels must be an object of strings');
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new SilenceInputError('labels must be an object of strings');
   const entries = Object.entries(v as Record<string, unknown>);
   if (entries.length > 20) throw new SilenceInputError('labels: at most 20');
   const out: Record<string, string> = {};
   for (const [k, val] of entries) {
-    if (!LABEL_NAME.test(k)) throw new SilenceInputError(`label name ${JSON.stringify(k.slice(0, 40))} is not valid`);
+    if (!LABEL_NAME.test(k))
+      throw new SilenceInputError(`label name ${JSON.stringify(k.slice(0, 40))} is not valid`);
     if (typeof val !== 'string' || val.length > 200) {
       throw new SilenceInputError(`label ${k} must be a string of at most 200 characters`);
     }

@@ -30,7 +30,13 @@ const MAX_ALERTS = 20;
 /** Thread timestamps remembered for resolved notices. */
 const MAX_THREADS = 1000;
 /** chat.postMessage errors worth another attempt. */
-const RETRYABLE = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+const RETRYABLE = new Set([
+  'ratelimited',
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+]);
 
 /** `&`, `<` and `>` are control characters in Slack mrkdwn and plain text. */
 function esc(text: string): string {

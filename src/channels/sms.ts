@@ -46,8 +46,24 @@ export interface SmsGatewayChannelOptions extends CommonChannelOptions {
   maxLength?: number;
 }
 
-export const TWILIO_KEYS = ['accountSid', 'authToken', 'from', 'messagingServiceSid', 'to', 'maxLength', 'apiUrl'] as const;
-export const SMS_GATEWAY_KEYS = ['url', 'to', 'method', 'body', 'contentType', 'headers', 'maxLength'] as const;
+export const TWILIO_KEYS = [
+  'accountSid',
+  'authToken',
+  'from',
+  'messagingServiceSid',
+  'to',
+  'maxLength',
+  'apiUrl',
+] as const;
+export const SMS_GATEWAY_KEYS = [
+  'url',
+  'to',
+  'method',
+  'body',
+  'contentType',
+  'headers',
+  'maxLength',
+] as const;
 
 /** `FIRING web-1: cpu critical 97.2%; disk warning 91%` cut to `max` characters. */
 export function smsText(n: Notification, max = 160): string {
@@ -122,8 +138,8 @@ const ESCAPES: Record<string, Escape> = {
   text: (v) => v,
 };
 
-function fill(template: string, values: Record<string, string>, escape: Escape): string {
-  return template.replace(/\{\{\s*(to|text)\s*\}\}/g, (_m, key: string) => escape(values[key] ?? ''));
+function fill(template: string, values: Record<string, string>, esc: Escape): string {
+  return template.replace(/\{\{\s*(to|text)\s*\}\}/g, (_m, key: string) => esc(values[key] ?? ''));
 }
 
 export function smsGatewaySender(opts: SmsGatewayChannelOptions, where: string) {
@@ -139,7 +155,7 @@ export function smsGatewaySender(opts: SmsGatewayChannelOptions, where: string) 
   if (typeof template !== 'string') throw invalidOption(`sysvitals: \`${where}.body\` must be a string.`);
   const headers = stringRecord(opts.headers, `${where}.headers`);
   const max = integer(opts.maxLength, `${where}.maxLength`, 20, 1600, 160);
-  const escape = contentType.includes('json')
+  const escapeBody = contentType.includes('json')
     ? ESCAPES.json!
     : contentType.includes('x-www-form-urlencoded')
       ? ESCAPES.form!
@@ -150,7 +166,12 @@ export function smsGatewaySender(opts: SmsGatewayChannelOptions, where: string) 
     await httpSend(
       method === 'GET'
         ? { url, method, headers }
-        : { url, method, headers: { 'content-type': contentType, ...headers }, body: fill(template, values, escape) },
+        : {
+            url,
+            method,
+            headers: { 'content-type': contentType, ...headers },
+            body: fill(template, values, escapeBody),
+          },
       ctx,
     );
   });

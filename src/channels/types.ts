@@ -77,17 +77,5 @@ export interface CommonChannelOptions {
   maxQueue?: number;
 }
 
-/** Delivery status of one channel, as `health/?detailed=true`, `channels/` and the dashboard show it. */
-export interface ChannelStatus {
-  name: string;
-  type: ChannelType;
-  /** `ok` (last attempt delivered or nothing sent yet) or `failing` (the last notification was given up on). */
-  status: 'ok' | 'failing';
-  sent: number;
-  failed: number;
-  dropped: number;
-  pending: number;
-  last_error: string | null;
-  last_sent_at: string | null;
-  last_failed_at: string | null;
-}
+/** Delivery status of one channel (defined with the shared shapes in types.ts). */
+export type { ChannelStatus } from '../types.js';

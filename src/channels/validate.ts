@@ -1,7 +1,7 @@
 // Setup-time checks for channel and routing options: each failure is a coded error naming the option.
 
 import { invalidOption } from '../errors.js';
-import { didYouMean, rejectUnknownKeys } from '../option-keys.js';
+import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 
 /** Rejects keys outside `known` with a did-you-mean hint; `where` names the object (`channels[0] (slack)`). */
 export function checkKeys(opts: object, known: readonly string[], where: string): void {
