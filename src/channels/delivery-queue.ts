@@ -179,7 +179,9 @@ export class DeliveryQueue {
 
   private redact(text: string): string {
     let out = text;
-    for (const secret of this.config.secrets) if (secret) out = out.split(secret).join('[redacted]');
+    // Longest first, so that a secret containing another is replaced whole.
+    const secrets = [...this.config.secrets].sort((a, b) => b.length - a.length);
+    for (const secret of secrets) if (secret) out = out.split(secret).join('[redacted]');
     return out;
   }
 

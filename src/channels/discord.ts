@@ -3,7 +3,7 @@
 import { colorOf, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { postJson } from './http-send.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
-import { httpUrl, optionalString } from './validate.js';
+import { httpUrl, optionalString, urlSecrets } from './validate.js';
 
 /** `{ type: 'discord', webhookUrl }`: `https://discord.com/api/webhooks/{id}/{token}` (a secret). */
 export interface DiscordChannelOptions extends CommonChannelOptions {
@@ -55,5 +55,5 @@ export function discordSender(opts: DiscordChannelOptions, where: string) {
       await postJson(url, discordMessage(n, username), ctx);
     },
   };
-  return { sender, secrets: [url] };
+  return { sender, secrets: urlSecrets(url) };
 }

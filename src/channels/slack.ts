@@ -4,7 +4,7 @@ import { invalidOption } from '../errors.js';
 import { colorOf, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { DeliveryError, postJson } from './http-send.js';
 import type { ChannelSender, CommonChannelOptions, Notification, NotifiedAlert } from './types.js';
-import { httpUrl, optionalString } from './validate.js';
+import { httpUrl, optionalString, urlSecrets } from './validate.js';
 
 /**
  * `{ type: 'slack', webhookUrl }` posts to an incoming webhook. Incoming webhooks cannot reply in a
@@ -106,7 +106,7 @@ export function slackSender(opts: SlackChannelOptions, where: string) {
         await postJson(url, slackMessage(n), ctx);
       },
     };
-    return { sender, secrets: [url] };
+    return { sender, secrets: urlSecrets(url) };
   }
   if (opts.webhookUrl !== undefined) {
     throw invalidOption(`sysvitals: \`${where}\` takes \`webhookUrl\` or \`botToken\`, not both.`);

@@ -4,7 +4,15 @@ import { invalidOption } from '../errors.js';
 import { truncate, valueText } from './format.js';
 import { httpSend } from './http-send.js';
 import type { ChannelSender, CommonChannelOptions, Notification, SendContext } from './types.js';
-import { httpUrl, integer, nonEmptyString, optionalString, stringList, stringRecord } from './validate.js';
+import {
+  httpUrl,
+  integer,
+  nonEmptyString,
+  optionalString,
+  stringList,
+  stringRecord,
+  urlSecrets,
+} from './validate.js';
 
 /** `{ type: 'twilio', accountSid, authToken, from, to }`: POST …/Accounts/{sid}/Messages.json per recipient. */
 export interface TwilioChannelOptions extends CommonChannelOptions {
@@ -175,5 +183,9 @@ export function smsGatewaySender(opts: SmsGatewayChannelOptions, where: string) 
       ctx,
     );
   });
-  return { sender, secrets: [urlTemplate, ...Object.values(headers)] };
+  // An API key in the gateway URL is a secret too (the text part varies and is left out).
+  const urlParts = to.flatMap((recipient) =>
+    urlSecrets(fill(urlTemplate, { to: recipient, text: '' }, ESCAPES.form!)),
+  );
+  return { sender, secrets: [...urlParts, ...Object.values(headers)] };
 }

@@ -3,7 +3,7 @@
 import { colorOf, stateText, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { postJson } from './http-send.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
-import { httpUrl } from './validate.js';
+import { httpUrl, urlSecrets } from './validate.js';
 
 /**
  * `{ type: 'teams', webhookUrl }`: the URL of a Workflows flow built from the template "Post to a
@@ -86,5 +86,5 @@ export function teamsSender(opts: TeamsChannelOptions, where: string) {
       await postJson(url, teamsMessage(n), ctx);
     },
   };
-  return { sender, secrets: [url] };
+  return { sender, secrets: urlSecrets(url) };
 }

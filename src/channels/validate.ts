@@ -75,3 +75,15 @@ export function stringRecord(v: unknown, name: string): Record<string, string> {
   }
   return { ...(v as Record<string, string>) };
 }
+
+/**
+ * The parts of a URL that may carry its secret (webhook tokens sit in the path or the query), for
+ * redaction: a receiver's error answer may echo the path without the origin.
+ */
+export function urlSecrets(href: string): string[] {
+  const url = new URL(href);
+  const out = [href, `${url.pathname}${url.search}`];
+  if (url.pathname.length > 1) out.push(url.pathname);
+  if (url.search.length > 1) out.push(url.search.slice(1));
+  return out;
+}

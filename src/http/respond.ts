@@ -10,6 +10,8 @@ export type AdminErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable'
   | 'internal_error';

@@ -2,8 +2,18 @@
 // and how it declares its path, methods, auth and query parameters.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MaintenanceWindowStatus } from '../channels/maintenance.js';
+import type { Silence } from '../channels/silences.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
-import type { Alert, Clock, HealthStatus, HistoryPeriod, Logger, MetricsSnapshot } from '../types.js';
+import type {
+  Alert,
+  ChannelStatus,
+  Clock,
+  HealthStatus,
+  HistoryPeriod,
+  Logger,
+  MetricsSnapshot,
+} from '../types.js';
 import type { AuthVia } from './auth.js';
 import type { ParsedQuery, QuerySpec } from './params.js';
 import type { ProbeKind } from './probes.js';
@@ -23,6 +33,20 @@ export interface AdminSource {
   readonly instanceId?: string;
   /** The verdict of a liveness, readiness or startup probe, from state already held (never collects). */
   probe?(kind: ProbeKind): ProbeVerdict | Promise<ProbeVerdict>;
+  /** Silences, maintenance windows and channel status for `silences/` and `channels/`. */
+  readonly notifications?: NotificationsSource;
+}
+
+/** What the notification routes read and change; the monitor's NotificationRouter provides it. */
+export interface NotificationsSource {
+  readonly silences: {
+    list(): Silence[];
+    get(id: string): Silence | undefined;
+    create(input: unknown): Silence;
+    expire(id: string): Silence | undefined;
+  };
+  status(): ChannelStatus[];
+  maintenanceStatus(): MaintenanceWindowStatus[];
 }
 
 /** Settings routes read; parsed once by createAdminApi. */

@@ -25,6 +25,7 @@ import { dashboardRoute } from './dashboard/route.js';
 import { alertsRoute, healthRoute, historyRoute, metricsRoute, tokenRoute } from './handlers.js';
 import { prometheusRoute } from './prometheus/route.js';
 import type { AdminRoute } from './route.js';
+import { channelsRoute, silencesRoute } from './silences.js';
 import { streamRoute } from './stream.js';
 
 export const ADMIN_ROUTES: readonly AdminRoute[] = [
@@ -36,4 +37,6 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   streamRoute,
   dashboardRoute,
   prometheusRoute,
+  silencesRoute,
+  channelsRoute,
 ];

@@ -1,0 +1,175 @@
+// Admin routes for notifications: silences (list, create, expire: the API's only writes) and channel delivery status.
+
+import type { IncomingMessage } from 'node:http';
+import { SilenceInputError } from '../channels/silences.js';
+import { sendData, sendError } from './respond.js';
+import { type AdminContext, defineRoute, type NotificationsSource } from './route.js';
+
+/** Largest silence body accepted. */
+const MAX_BODY_BYTES = 16 * 1024;
+const ID = /^[0-9a-f-]{36}$/;
+
+function notifications(ctx: AdminContext): NotificationsSource | undefined {
+  return ctx.source.notifications;
+}
+
+/** Reads a JSON body of at most MAX_BODY_BYTES; a string error is the 4xx message. */
+function readBody(
+  req: IncomingMessage,
+): Promise<{ ok: true; body: unknown } | { ok: false; status: number; message: string }> {
+  return new Promise((resolve) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    let done = false;
+    const finish = (r: { ok: true; body: unknown } | { ok: false; status: number; message: string }) => {
+      if (done) return;
+      done = true;
+      resolve(r);
+    };
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        finish({ ok: false, status: 413, message: `the body is larger than ${MAX_BODY_BYTES} bytes` });
+        req.resume();
+        return;
+      }
+      if (!done) chunks.push(chunk);
+    });
+    req.on('error', () => finish({ ok: false, status: 400, message: 'the body could not be read' }));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') return finish({ ok: true, body: undefined });
+      try {
+        finish({ ok: true, body: JSON.parse(text) });
+      } catch {
+        finish({ ok: false, status: 400, message: 'the body is not valid JSON' });
+      }
+    });
+  });
+}
+
+/**
+ * Writes must come as JSON from a page of the same origin: a cross-site form cannot send
+ * `application/json`, and a browser always sends `Origin` on a cross-site request.
+ */
+function refusedWrite(ctx: AdminContext): { status: number; message: string } | undefined {
+  const origin = ctx.req.headers.origin;
+  if (origin !== undefined) {
+    let host = '';
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = '';
+    }
+    if (host === '' || host !== ctx.req.headers.host) {
+      return { status: 403, message: 'cross-origin writes are refused' };
+    }
+  }
+  if (ctx.req.method === 'POST') {
+    const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      return { status: 415, message: 'send the body as content-type: application/json' };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `GET silences/` lists silences and maintenance windows; `POST silences/` creates one (201);
+ * `GET silences/:id`; `DELETE silences/:id` or `POST silences/:id/expire` expires one.
+ */
+export const silencesRoute = defineRoute({
+  path: 'silences',
+  prefix: true,
+  methods: ['GET', 'POST', 'DELETE'],
+  async handle(ctx) {
+    const { res, req } = ctx;
+    const source = notifications(ctx);
+    if (!source) {
+      sendError(res, 404, 'not_found', 'notifications are not available on this server');
+      return;
+    }
+    const rest = ctx.subpath.replace(/^silences\/?/, '').replace(/\/$/, '');
+    const [id, action, ...extra] = rest === '' ? [] : rest.split('/');
+    if (
+      extra.length > 0 ||
+      (action !== undefined && action !== 'expire') ||
+      (id !== undefined && !ID.test(id))
+    ) {
+      sendError(res, 404, 'not_found', 'use silences/, silences/<id> or silences/<id>/expire');
+      return;
+    }
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const allowed = id === undefined ? ['GET', 'POST'] : action === 'expire' ? ['POST'] : ['GET', 'DELETE'];
+    if (!allowed.includes(method ?? '')) {
+      const allow = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
+      sendError(res, 405, 'method_not_allowed', `${method} is not allowed here; use ${allow.join(', ')}`, {
+        allow: allow.join(', '),
+      });
+      return;
+    }
+    if (method === 'GET') {
+      if (id === undefined) {
+        const silences = source.silences.list();
+        sendData(res, {
+          count: silences.length,
+          silences,
+          maintenance_windows: source.maintenanceStatus(),
+          timestamp: new Date(ctx.now()).toISOString(),
+        });
+        return;
+      }
+      const silence = source.silences.get(id);
+      if (silence) sendData(res, silence);
+      else sendError(res, 404, 'not_found', `no silence ${id}`);
+      return;
+    }
+    const refused = refusedWrite(ctx);
+    if (refused) {
+      sendError(
+        res,
+        refused.status,
+        refused.status === 403 ? 'forbidden' : 'unsupported_media_type',
+        refused.message,
+      );
+      return;
+    }
+    if (id !== undefined) {
+      const silence = source.silences.expire(id);
+      if (silence) sendData(res, silence);
+      else sendError(res, 404, 'not_found', `no silence ${id}`);
+      return;
+    }
+    const body = await readBody(req);
+    if (!body.ok) {
+      sendError(
+        res,
+        body.status,
+        body.status === 413 ? 'payload_too_large' : 'invalid_parameter',
+        body.message,
+      );
+      return;
+    }
+    try {
+      const silence = source.silences.create(body.body);
+      ctx.logger.warn(
+        { silence: silence.id, rule: silence.rule, component: silence.component, ends_at: silence.ends_at },
+        `sysvitals: silence ${silence.id} created until ${silence.ends_at}`,
+      );
+      sendData(res, silence, 201);
+    } catch (err) {
+      if (err instanceof SilenceInputError) sendError(res, 400, 'invalid_parameter', err.message);
+      else throw err;
+    }
+  },
+});
+
+/** `GET channels/`: delivery status per notification channel (also in `health/?detailed=true`). */
+export const channelsRoute = defineRoute({
+  path: 'channels',
+  handle(ctx) {
+    const source = notifications(ctx);
+    const channels = source?.status() ?? [];
+    sendData(ctx.res, { count: channels.length, channels, timestamp: new Date(ctx.now()).toISOString() });
+  },
+});

@@ -1,0 +1,299 @@
+// The notification admin routes on a real monitor and HTTP server: silences (the only writes) and channel status;
+// secrets never appear in a response or a log line.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAdminApi } from '../../src/http/api.js';
+import { createMonitor, type MonitorOptions, type SystemMonitor } from '../../src/monitor.js';
+import type { Logger } from '../../src/types.js';
+import { makeSnapshot, testClock } from '../alerts/snapshot.js';
+import { startReceiver } from './receiver.js';
+
+const TOKEN = 'admin-token-for-tests';
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function capture(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (obj: unknown, msg?: string) => lines.push(`${msg ?? ''} ${JSON.stringify(obj)}`);
+  return { lines, warn: log, error: log, info: log };
+}
+
+async function serve(options: MonitorOptions) {
+  const clock = testClock();
+  const logger = capture();
+  const monitor: SystemMonitor = createMonitor({ sampleIntervalMs: 0, clock, logger, ...options });
+  const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
+  const server: Server = createServer((req, res) => {
+    void api.handle(req, res).then((handled) => {
+      if (!handled) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    await monitor.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/core/admin/system/`;
+  const bodies: string[] = [];
+  const call = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${TOKEN}`,
+      ...(init.headers as Record<string, string>),
+    };
+    let body = init.body;
+    if (init.json !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = JSON.stringify(init.json);
+    }
+    const res = await fetch(base + path, { ...init, headers, body });
+    const text = await res.text();
+    bodies.push(text);
+    return {
+      status: res.status,
+      body: JSON.parse(text) as { success: boolean; data: any; error?: { code: string; message: string } },
+    };
+  };
+  return { monitor, clock, logger, call, bodies, base };
+}
+
+describe('silences/', () => {
+  it('creates, lists, gets and expires silences; bad input is a 400 that changes nothing', async () => {
+    const { call, clock } = await serve({
+      maintenance: [{ name: 'weekly', cron: '0 3 * * 0', durationMs: 3600_000 }],
+    });
+    const bad: Array<[unknown, RegExp]> = [
+      [{}, /must match something/],
+      [{ rule: 'cpu' }, /needs an end/],
+      [{ rule: 'cpu', duration_ms: 10 }, /duration_ms must be an integer/],
+      [{ rule: 'cpu', ends_at: 'tomorrow' }, /ISO 8601/],
+      [{ rule: 'cpu', ends_at: '2020-01-01T00:00:00Z' }, /in the future/],
+      [{ rule: 'cpu', duration_ms: 60_000, ends_at: '2030-01-01T00:00:00Z' }, /not both/],
+      [{ rule: 'cpu', duration_ms: 60_000, mute: true }, /unknown field "mute"/],
+      [{ labels: { 'bad-name': 'x' }, duration_ms: 60_000 }, /label name/],
+      [{ rule: 'x'.repeat(101), duration_ms: 60_000 }, /rule must be a string/],
+      [[1, 2], /JSON object/],
+    ];
+    for (const [input, message] of bad) {
+      const r = await call('silences/', { method: 'POST', json: input });
+      expect(r.status, JSON.stringify(input)).toBe(400);
+      expect(r.body.error?.code).toBe('invalid_parameter');
+      expect(r.body.error?.message).toMatch(message);
+    }
+    const notJson = await call('silences/', {
+      method: 'POST',
+      body: '{',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(notJson.status).toBe(400);
+    const form = await call('silences/', {
+      method: 'POST',
+      body: 'rule=cpu',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(415);
+    const huge = await call('silences/', { method: 'POST', json: { comment: 'x'.repeat(20_000) } });
+    expect(huge.status).toBe(413);
+    const cross = await call('silences/', {
+      method: 'POST',
+      json: { rule: 'cpu', duration_ms: 60_000 },
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(cross.status).toBe(403);
+    expect((await call('silences/')).body.data.count).toBe(0);
+
+    const created = await call('silences/', {
+      method: 'POST',
+      json: {
+        rule: 'cpu',
+        labels: { env: 'prod' },
+        duration_ms: 3600_000,
+        comment: 'deploy',
+        created_by: 'ana',
+      },
+    });
+    expect(created.status).toBe(201);
+    const s = created.body.data;
+    expect(s).toMatchObject({
+      rule: 'cpu',
+      component: null,
+      labels: { env: 'prod' },
+      status: 'active',
+      comment: 'deploy',
+      created_by: 'ana',
+    });
+    expect(Date.parse(s.ends_at) - clock.now()).toBe(3600_000);
+
+    const list = await call('silences/');
+    expect(list.body.data.count).toBe(1);
+    expect(list.body.data.maintenance_windows[0]).toMatchObject({
+      name: 'weekly',
+      kind: 'recurring',
+      cron: '0 3 * * 0',
+      active: false,
+    });
+    expect((await call(`silences/${s.id}`)).body.data.id).toBe(s.id);
+
+    const expired = await call(`silences/${s.id}`, { method: 'DELETE' });
+    expect(expired.status).toBe(200);
+    expect(expired.body.data.status).toBe('expired');
+    const again = await call('silences/', {
+      method: 'POST',
+      json: { component: 'disk', duration_ms: 60_000 },
+    });
+    const viaPost = await call(`silences/${again.body.data.id}/expire`, { method: 'POST', json: {} });
+    expect(viaPost.body.data.status).toBe('expired');
+
+    expect((await call('silences/00000000-0000-4000-8000-000000000000', { method: 'DELETE' })).status).toBe(
+      404,
+    );
+    expect((await call('silences/not-an-id')).status).toBe(404);
+    expect((await call('silences/', { method: 'PUT', json: {} })).status).toBe(405);
+    expect((await call(`silences/${s.id}/expire`)).status).toBe(405);
+  });
+
+  it('is authenticated', async () => {
+    const { base } = await serve({});
+    const res = await fetch(`${base}silences/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rule: 'cpu', duration_ms: 60_000 }),
+    });
+    expect(res.status).toBe(401);
+    expect((await fetch(`${base}silences/`)).status).toBe(401);
+  });
+
+  it('a silenced alert is recorded in the history, marked, and not sent', async () => {
+    const rx = await startReceiver();
+    cleanups.push(() => rx.close());
+    const { call, monitor } = await serve({
+      alerts: { cpu: { for: 0 }, memory: { for: 0 } },
+      channels: [{ type: 'webhook', url: `${rx.origin}/hook` }],
+      routing: { groupWaitMs: 0 },
+    });
+    const s = (await call('silences/', { method: 'POST', json: { rule: 'cpu', duration_ms: 3600_000 } })).body
+      .data;
+    monitor.alertSystem.checkThresholds(
+      makeSnapshot({ cpu: { current_percent: 99 }, memory: { used_percent: 99 } }),
+    );
+    await monitor.notifications.idle();
+    const sent = rx.received.flatMap((r) =>
+      (r.json as { alerts: Array<{ rule: string }> }).alerts.map((a) => a.rule),
+    );
+    expect(sent).toEqual(['memory']);
+    const history = (await call('alerts/?history=true')).body.data.alerts as Array<Record<string, unknown>>;
+    const cpu = history.find((h) => h.rule === 'cpu');
+    const memory = history.find((h) => h.rule === 'memory');
+    expect(cpu).toMatchObject({ event: 'raised', suppressed: 'silenced', suppressed_by: s.id });
+    expect(memory?.suppressed).toBeUndefined();
+  });
+});
+
+describe('channel status and secrets', () => {
+  it('shows sent/failed/last error per channel and never returns or logs a secret', async () => {
+    // Every receiver refuses with 500 and echoes what it got, the worst case for leaking.
+    const rx = await startReceiver((r, res) => {
+      res
+        .writeHead(500, { 'content-type': 'text/plain' })
+        .end(`refused ${r.url} ${JSON.stringify(r.headers)} ${r.raw}`);
+      return true;
+    });
+    cleanups.push(() => rx.close());
+    const secrets = {
+      slack: 'T000SLACK/B000/slacksecretpath',
+      bot: 'xoxb-bot-token-secret',
+      teams: 'teamssig-secret',
+      discord: 'discordtoken-secret',
+      pd: 'pagerdutyroutingkey-secret',
+      twilio: 'twilioauthtoken-secret',
+      gateway: 'gateway-apikey-secret',
+      hmac: 'hmac-signing-secret',
+      header: 'Bearer webhook-header-secret',
+      smtp: 'smtp-password-secret',
+    };
+    const common = { retries: 1, retryDelayMs: 0 };
+    const { call, monitor, logger, bodies } = await serve({
+      alerts: { cpu: { for: 0 } },
+      routing: { groupWaitMs: 0 },
+      channels: [
+        { type: 'slack', webhookUrl: `${rx.origin}/services/${secrets.slack}`, ...common },
+        { type: 'slack', botToken: secrets.bot, channel: 'C1', apiUrl: rx.origin, ...common },
+        { type: 'teams', webhookUrl: `${rx.origin}/teams?sig=${secrets.teams}`, ...common },
+        { type: 'discord', webhookUrl: `${rx.origin}/api/webhooks/1/${secrets.discord}`, ...common },
+        { type: 'pagerduty', routingKey: secrets.pd, url: `${rx.origin}/pd`, ...common },
+        {
+          type: 'twilio',
+          accountSid: `AC${'a'.repeat(32)}`,
+          authToken: secrets.twilio,
+          from: '+15005550006',
+          to: '+15551230001',
+          apiUrl: rx.origin,
+          ...common,
+        },
+        {
+          type: 'sms-gateway',
+          url: `${rx.origin}/sms`,
+          to: '+15551230001',
+          headers: { 'x-api-key': secrets.gateway },
+          ...common,
+        },
+        {
+          type: 'webhook',
+          url: `${rx.origin}/hook`,
+          secret: secrets.hmac,
+          headers: { authorization: secrets.header },
+          ...common,
+        },
+        // An SMTP server that is not there: the failure must not show the password either.
+        {
+          type: 'email',
+          smtp: { host: '127.0.0.1', port: 1, auth: { user: 'u', pass: secrets.smtp } },
+          from: 'a@example.com',
+          to: 'b@example.com',
+          ...common,
+          timeoutMs: 2000,
+        },
+      ],
+    });
+    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+    await monitor.notifications.idle();
+    const health = await call('health/?detailed=true');
+    const channels = health.body.data.channels as Array<Record<string, unknown>>;
+    expect(channels).toHaveLength(9);
+    for (const c of channels) {
+      expect(c, String(c.name)).toMatchObject({ status: 'failing', sent: 0, failed: 1, pending: 0 });
+      expect(typeof c.last_error).toBe('string');
+    }
+    expect(channels.find((c) => c.type === 'teams')?.last_error).toMatch(/^HTTP 500: refused/);
+    expect(channels.map((c) => c.name)).toEqual([
+      'slack',
+      'slack-2',
+      'teams',
+      'discord',
+      'pagerduty',
+      'twilio',
+      'sms-gateway',
+      'webhook',
+      'email',
+    ]);
+    await call('channels/');
+    await call('silences/');
+    await call('alerts/?history=true');
+    await call('metrics/');
+    // Failures are logged once per channel outage, with the secret redacted.
+    const failing = logger.lines.filter((l) => l.includes('is failing'));
+    expect(failing).toHaveLength(9);
+    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 20 } }));
+    await monitor.notifications.idle();
+    expect(logger.lines.filter((l) => l.includes('is failing'))).toHaveLength(9);
+    const everything = [...bodies, ...logger.lines].join('\n');
+    for (const secret of Object.values(secrets)) expect(everything).not.toContain(secret);
+    // The base64 of Twilio's basic auth neither.
+    expect(everything).not.toContain(Buffer.from(`AC${'a'.repeat(32)}:${secrets.twilio}`).toString('base64'));
+    expect(everything).toContain('[redacted]');
+  });
+});
