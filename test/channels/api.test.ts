@@ -55,6 +55,7 @@ async function serve(options: MonitorOptions) {
     bodies.push(text);
     return {
       status: res.status,
+      // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary response fields
       body: JSON.parse(text) as { success: boolean; data: any; error?: { code: string; message: string } },
     };
   };
