@@ -11,7 +11,6 @@ export type {
   Probe,
   ProbeName,
   ReadyProbeOptions,
-  RequestGroups,
 } from './collector/index.js';
 export {
   DEFAULT_COLLECTOR_OPTIONS,

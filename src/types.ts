@@ -279,3 +279,6 @@ export interface HealthStatus {
 }
 
 export type HistoryPeriod = '1h' | '24h' | '7d';
+
+/** What the request recorder contributes to a snapshot. */
+export type RequestGroups = Pick<MetricsSnapshot, 'requests' | 'errors' | 'latency' | 'routes' | 'functions'>;

@@ -2,8 +2,7 @@
 // sources that other parts of sysvitals feed, zero-valued until something feeds them.
 
 import type { RuleLevels, RuleName } from '../alerts/thresholds.js';
-import type { ComponentStatus, WebSocketMetrics } from '../types.js';
-import type { RequestGroups } from './config.js';
+import type { ComponentStatus, RequestGroups, WebSocketMetrics } from '../types.js';
 
 type Levels = Readonly<Record<RuleName, Readonly<RuleLevels>>>;
 

@@ -10,11 +10,8 @@ import {
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
-import type { Clock, Logger, MetricsSnapshot } from '../types.js';
+import type { Clock, Logger, RequestGroups } from '../types.js';
 import { checkLevelsAgainstProbe, type Probe, type ProbeName, validateProbe } from './probes.js';
-
-/** What the request recorder contributes to a snapshot. */
-export type RequestGroups = Pick<MetricsSnapshot, 'requests' | 'errors' | 'latency' | 'routes' | 'functions'>;
 
 export interface CollectorSources {
   /** Request, error, latency, route and @timed figures. @defaultValue zeros, status healthy */

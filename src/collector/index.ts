@@ -5,14 +5,9 @@
 import { levelStatus } from '../alerts/status.js';
 import { invalidOption } from '../errors.js';
 import { errorMessage, OutageLog } from '../logger.js';
-import type { DatabaseMetrics, MetricsSnapshot, RedisMetrics } from '../types.js';
+import type { DatabaseMetrics, MetricsSnapshot, RedisMetrics, RequestGroups } from '../types.js';
 import { emptyRequestGroups, websocketMetrics } from './app-groups.js';
-import {
-  type CollectorConfig,
-  type CollectorOptions,
-  parseCollectorOptions,
-  type RequestGroups,
-} from './config.js';
+import { type CollectorConfig, type CollectorOptions, parseCollectorOptions } from './config.js';
 import { ContainerCollector, cpuInContainer, memoryInContainer } from './container.js';
 import { CpuCollector, failedCpu, osCpuSource, procCpuSource } from './cpu.js';
 import { SharedDeadline } from './deadline.js';
@@ -42,7 +37,6 @@ export type {
   CollectorOptions,
   CollectorSources,
   LevelsOption,
-  RequestGroups,
 } from './config.js';
 export { DEFAULT_COLLECTOR_OPTIONS, resolveLevels } from './config.js';
 export type { PoolSize, Probe, ProbeName, ReadyProbeOptions } from './probes.js';

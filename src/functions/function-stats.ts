@@ -279,6 +279,3 @@ export class FunctionTimings {
     return this.other;
   }
 }
-
-/** The name the monitor uses for the @timed statistics (the snapshot row type is `FunctionStats` in types.ts). */
-export { FunctionTimings as FunctionStats };

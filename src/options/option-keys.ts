@@ -4,9 +4,14 @@
 import { invalidOption, SysvitalsError, type SysvitalsErrorCode } from '../errors.js';
 
 /** Throws ERR_SYSVITALS_UNKNOWN_OPTION for a key not in `known` (e.g. `maxRoute` → "Did you mean `maxRoutes`?"). */
-export function rejectUnknownOptions(options: object, known: readonly string[], owner: string): void {
+export function rejectUnknownOptions(
+  options: object,
+  known: readonly string[],
+  owner: string,
+  suggestion: { readonly maxDistance?: number } = {},
+): void {
   rejectUnknownKeys(options, known, 'ERR_SYSVITALS_UNKNOWN_OPTION', (key) => {
-    const hint = suggest(key, known);
+    const hint = suggest(key, known, suggestion);
     return `${owner}: unknown option \`${key}\`.${hint ? ` Did you mean \`${hint}\`?` : ''} Known options: ${known.join(', ')}.`;
   });
 }

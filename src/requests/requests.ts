@@ -17,7 +17,7 @@ import {
   summarizeView,
   toHistogram,
 } from '../latency/latency-ring.js';
-import type { Clock, MetricsSnapshot, RouteStats } from '../types.js';
+import type { Clock, RequestGroups, RouteStats } from '../types.js';
 import {
   parseRequestStatsOptions,
   type RequestStatsConfig,
@@ -60,8 +60,6 @@ export interface RequestBucket {
   /** Latency, microseconds, the shared HDR config; a new histogram owned by the caller. */
   histogram: Histogram;
 }
-
-export type RequestGroups = Pick<MetricsSnapshot, 'requests' | 'errors' | 'latency' | 'routes' | 'functions'>;
 
 /**
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and

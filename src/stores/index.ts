@@ -2,4 +2,4 @@
 
 export { MemoryStore, type MemoryStoreOptions } from './memory.js';
 export { type RedisClient, RedisStore, type RedisStoreOptions } from './redis.js';
-export type { AlertRecord, MetricsStore, StoreHealth, StoreProbe } from './store.js';
+export type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './store.js';

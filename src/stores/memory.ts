@@ -8,10 +8,11 @@ import {
   rollupSteps,
 } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
+import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock } from '../types.js';
-import { positive, rejectUnknownKeys } from './options.js';
+import { positive } from './options.js';
 import { RollupTracker } from './rollup.js';
-import type { AlertRecord, MetricsStore } from './store.js';
+import type { MetricsStore, StoredAlertRecord } from './store.js';
 
 export interface MemoryStoreOptions {
   /** How long points are kept. @defaultValue 7 days */
@@ -97,11 +98,11 @@ export class MemoryStore implements MetricsStore {
   private readonly clock: Clock;
   private readonly rollup: RollupTracker;
   private readonly series = new Map<string, Series>();
-  private alerts: AlertRecord[] = [];
+  private alerts: StoredAlertRecord[] = [];
   private closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
-    rejectUnknownKeys('MemoryStore', options, KNOWN);
+    rejectUnknownOptions(options, KNOWN, 'MemoryStore', { maxDistance: 3 });
     this.retentionMs = positive('MemoryStore', 'retentionMs', options.retentionMs, DEFAULT_RETENTION_MS);
     this.resolutionMs = positive('MemoryStore', 'resolutionMs', options.resolutionMs, DEFAULT_RESOLUTION_MS);
     this.alertLimit = positive('MemoryStore', 'alertLimit', options.alertLimit, 1000, true);
@@ -170,16 +171,16 @@ export class MemoryStore implements MetricsStore {
     return out;
   }
 
-  async appendAlert(record: AlertRecord): Promise<void> {
+  async appendAlert(record: StoredAlertRecord): Promise<void> {
     if (this.closed) return;
     this.alerts.push(structuredClone(record));
     if (this.alerts.length > this.alertLimit) this.alerts.shift();
   }
 
-  async readAlerts(limit: number): Promise<AlertRecord[]> {
+  async readAlerts(limit: number): Promise<StoredAlertRecord[]> {
     this.assertOpen();
     const n = Math.min(Math.max(0, Math.floor(limit)), this.alertLimit, this.alerts.length);
-    const out: AlertRecord[] = [];
+    const out: StoredAlertRecord[] = [];
     for (let i = this.alerts.length - 1; out.length < n; i--) out.push(structuredClone(this.alerts[i]!));
     return out;
   }

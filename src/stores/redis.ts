@@ -12,10 +12,11 @@ import {
 import type { HistoryPoint } from '../history/point.js';
 import { parsePoint, serializePoint } from '../history/point-codec.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
+import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
-import { positive, rejectUnknownKeys } from './options.js';
+import { positive } from './options.js';
 import { RollupTracker } from './rollup.js';
-import type { AlertRecord, MetricsStore, StoreHealth, StoreProbe } from './store.js';
+import type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './store.js';
 import { type BufferedWrite, WriteBuffer } from './write-buffer.js';
 
 /**
@@ -125,7 +126,7 @@ export class RedisStore implements MetricsStore {
     if (!options || typeof options !== 'object') {
       throw invalidOption(`${owner}: pass { client } (an ioredis instance) or { url: 'redis://…' }.`);
     }
-    rejectUnknownKeys(owner, options, KNOWN);
+    rejectUnknownOptions(options, KNOWN, owner, { maxDistance: 3 });
     if (options.client && options.url)
       throw invalidOption(`${owner}: pass either \`client\` or \`url\`, not both.`);
     if (!options.client && !options.url) {
@@ -381,7 +382,7 @@ export class RedisStore implements MetricsStore {
     await this.buffer.flush();
   }
 
-  async appendAlert(record: AlertRecord): Promise<void> {
+  async appendAlert(record: StoredAlertRecord): Promise<void> {
     if (this.closing) return;
     const key = this.key('alerts');
     let json: string;
@@ -472,15 +473,15 @@ export class RedisStore implements MetricsStore {
     });
   }
 
-  async readAlerts(limit: number): Promise<AlertRecord[]> {
+  async readAlerts(limit: number): Promise<StoredAlertRecord[]> {
     const client = await this.forRead();
     const n = Math.min(Math.max(0, Math.floor(limit)), this.alertLimit);
     if (n === 0) return [];
     const items = await this.timed('LRANGE', () => client.lrange(this.key('alerts'), 0, n - 1));
-    const out: AlertRecord[] = [];
+    const out: StoredAlertRecord[] = [];
     for (const item of items) {
       try {
-        out.push(JSON.parse(item) as AlertRecord);
+        out.push(JSON.parse(item) as StoredAlertRecord);
       } catch {
         // not ours; skip
       }

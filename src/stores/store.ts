@@ -4,7 +4,7 @@ import type { HistoryPoint } from '../history/point.js';
 import type { Alert, ComponentStatus } from '../types.js';
 
 /** An alert as kept in the history; a shared store adds the writing instance's id. */
-export type AlertRecord = Alert & { instance?: string };
+export type StoredAlertRecord = Alert & { instance?: string };
 
 export interface StoreHealth {
   status: ComponentStatus;
@@ -37,9 +37,9 @@ export interface MetricsStore {
   /** readPoints for every instance that wrote in the range, by instance id. */
   readAllInstances(fromMs: number, toMs: number, stepMs?: number): Promise<Map<string, HistoryPoint[]>>;
   /** Appends to the bounded alert history. Never rejects. */
-  appendAlert(record: AlertRecord): Promise<void>;
+  appendAlert(record: StoredAlertRecord): Promise<void>;
   /** Newest first, at most `limit`. */
-  readAlerts(limit: number): Promise<AlertRecord[]>;
+  readAlerts(limit: number): Promise<StoredAlertRecord[]>;
   /** The store's last known state; absent for stores with nothing to report. */
   health?(): StoreHealth;
   /**
