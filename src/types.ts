@@ -119,8 +119,11 @@ export interface RequestMetrics extends Component {
 }
 
 export interface ErrorMetrics extends Component {
+  /** 4xx answers over the window, aborted requests (recorded as 499) included. */
   count_4xx: number;
   count_5xx: number;
+  /** Requests whose client closed the connection before the response ended (status 499), over the window. */
+  count_aborted: number;
   error_rate_percent: number;
   threshold: number;
 }
@@ -184,6 +187,8 @@ export interface RouteStats {
   count: number;
   count_4xx: number;
   count_5xx: number;
+  /** Aborted requests (status 499: the client closed the connection first), also counted in count_4xx. */
+  count_aborted: number;
   avg_ms: number;
   p50_ms: number;
   p95_ms: number;

@@ -21,6 +21,9 @@ import { rejectUnknownOptions } from '../options/option-keys.js';
  */
 export const UNMATCHED_ROUTE = 'unmatched';
 
+/** Status recorded for a request whose client closed the connection before the response ended (nginx's 499). */
+export { ABORTED_STATUS } from '../requests/route-counters.js';
+
 /** What an adapter needs from the monitor: record requests, and serve the admin API. */
 export interface AdapterSource extends AdminSource {
   recordRequest(r: RequestRecord): void;

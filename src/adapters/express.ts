@@ -6,6 +6,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import {
+  ABORTED_STATUS,
   type AdapterMonitorOptions,
   type AdapterSource,
   createAdapterMonitor,
@@ -45,14 +46,17 @@ export function expressMiddleware(
   const adminApi = 'handle' in api ? api : createAdminApi<Request>(monitor, api);
 
   // One listener for every response (`this` is the response): nothing is allocated per request here.
-  function onFinish(this: ServerResponse): void {
+  // 'close' follows 'finish' for every completed response, and comes alone when the client closed the
+  // connection first: then the request is recorded as aborted (status 499, as nginx logs it).
+  function onClose(this: ServerResponse): void {
     const req = this.req as TimedRequest;
     const start = req[START];
     if (start === undefined) return;
+    req[START] = undefined;
     monitor.recordRequest({
       method: req.method,
       route: routeOf(req),
-      status: this.statusCode,
+      status: this.writableFinished ? this.statusCode : ABORTED_STATUS,
       durationMs: performance.now() - start,
     });
   }
@@ -68,7 +72,7 @@ export function expressMiddleware(
     }
     if (admit !== undefined && !admit(req, res)) return; // shed: answered 503
     (req as TimedRequest)[START] = performance.now();
-    res.on('finish', onFinish); // not once(): that allocates a wrapper per call
+    res.on('close', onClose); // not once(): that allocates a wrapper per call
     next();
   };
 }

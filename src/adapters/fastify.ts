@@ -1,10 +1,13 @@
 // sysvitals/fastify: `await app.register(monitor.plugin())` records every route's requests and serves the admin API.
 
+import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import {
+  ABORTED_STATUS,
   type AdapterMonitorOptions,
   type AdapterSource,
   createAdapterMonitor,
@@ -37,16 +40,37 @@ export function fastifyPlugin(
 
   const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
 
+  // Fastify runs no onResponse hook when the client closes the connection before the response ends: one
+  // 'close' listener for every response (`this` is the raw response, nothing allocated per request)
+  // records those as aborted (status 499). Completed responses are recorded by onResponse.
+  function onClose(this: TrackedResponse): void {
+    const start = this[START];
+    const request = this[REQUEST];
+    this[REQUEST] = undefined;
+    if (start === undefined || request === undefined || this.writableFinished) return;
+    this[ABORTED] = true;
+    monitor.recordRequest({
+      method: request.method,
+      route: routeOf(request),
+      status: ABORTED_STATUS,
+      durationMs: performance.now() - start,
+    });
+  }
+
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
     // Callback-style hooks: no promise per request.
     fastify.addHook('onRequest', (request, reply, next) => {
       if (!adminApi.isAdminUrl(request.url)) {
-        if (admit !== undefined && !admit(request.raw, reply.raw)) {
+        const raw = reply.raw as TrackedResponse;
+        if (admit !== undefined && !admit(request.raw, raw)) {
           // Shed: answered 503 on the raw response; not recorded as application traffic.
-          (reply.raw as ShedMark)[SHED] = true;
+          raw[SHED] = true;
           reply.hijack();
           return;
         }
+        raw[START] = performance.now();
+        raw[REQUEST] = request;
+        raw.on('close', onClose); // not once(): that allocates a wrapper per call
         next();
         return;
       }
@@ -56,7 +80,9 @@ export function fastifyPlugin(
     });
     fastify.addHook('onResponse', (request, reply, next) => {
       // Fastify runs onResponse for hijacked replies too: admin requests, probes and shed requests are not application traffic.
-      if (!adminApi.isAdminUrl(request.url) && (reply.raw as ShedMark)[SHED] !== true) {
+      const raw = reply.raw as TrackedResponse;
+      // An aborted request is recorded once, by onClose, should Fastify still reach onResponse.
+      if (!adminApi.isAdminUrl(request.url) && raw[SHED] !== true && raw[ABORTED] !== true) {
         monitor.recordRequest({
           method: request.method,
           route: routeOf(request),
@@ -72,7 +98,15 @@ export function fastifyPlugin(
 }
 
 const SHED = Symbol('sysvitals.shed');
-type ShedMark = { [SHED]?: boolean };
+const START = Symbol('sysvitals.start');
+const REQUEST = Symbol('sysvitals.request');
+const ABORTED = Symbol('sysvitals.aborted');
+type TrackedResponse = ServerResponse & {
+  [SHED]?: boolean;
+  [START]?: number;
+  [REQUEST]?: FastifyRequest;
+  [ABORTED]?: boolean;
+};
 
 function routeOf(request: FastifyRequest): string {
   // routeOptions.url is the template (`/users/:id`), undefined for the 404 handler; routerPath is Fastify 4's name.

@@ -6,6 +6,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import {
+  ABORTED_STATUS,
   type AdapterMonitorOptions,
   type AdapterSource,
   createAdapterMonitor,
@@ -34,8 +35,8 @@ export function createMonitor(options: KoaMonitorOptions = {}): KoaMonitor {
 }
 
 const START = Symbol('sysvitals.start');
-const ROUTE = Symbol('sysvitals.route');
-type TimedResponse = ServerResponse & { [START]?: number; [ROUTE]?: string };
+const CTX = Symbol('sysvitals.ctx');
+type TimedResponse = ServerResponse & { [START]?: number; [CTX]?: Context };
 
 /** The middleware for an existing monitor (or any AdapterSource) and admin API or its options. */
 export function koaMiddleware(
@@ -44,15 +45,20 @@ export function koaMiddleware(
 ): Middleware {
   const adminApi = 'handle' in api ? api : createAdminApi<Context>(monitor, api);
 
-  // Recorded when the response is sent, so a thrown error counts with the status Koa's error handler
-  // sends (500, or the error's own status). `this` is the response: nothing allocated per request.
-  function onFinish(this: TimedResponse): void {
+  // Recorded when the response closes, so a thrown error counts with the status Koa's error handler
+  // sends (500, or the error's own status); a response that closed before it ended (the client gave up)
+  // is recorded as aborted, status 499. `this` is the response: nothing allocated per request.
+  function onClose(this: TimedResponse): void {
     const start = this[START];
     if (start === undefined) return;
+    this[START] = undefined;
+    // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler runs.
+    const matched = (this[CTX] as { _matchedRoute?: unknown } | undefined)?._matchedRoute;
+    this[CTX] = undefined;
     monitor.recordRequest({
       method: this.req.method ?? 'GET',
-      route: this[ROUTE] ?? UNMATCHED_ROUTE,
-      status: this.statusCode,
+      route: matched === undefined ? UNMATCHED_ROUTE : String(matched),
+      status: this.writableFinished ? this.statusCode : ABORTED_STATUS,
       durationMs: performance.now() - start,
     });
   }
@@ -72,14 +78,8 @@ export function koaMiddleware(
     }
     const res = ctx.res as TimedResponse;
     res[START] = performance.now();
-    try {
-      await next();
-    } finally {
-      // @koa/router sets _matchedRoute to the template (with its prefix); undefined when no route matched.
-      const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      res[ROUTE] = matched === undefined ? UNMATCHED_ROUTE : String(matched);
-      if (res.writableFinished) onFinish.call(res);
-      else res.on('finish', onFinish);
-    }
+    res[CTX] = ctx;
+    res.on('close', onClose); // not once(): that allocates a wrapper per call
+    await next();
   };
 }

@@ -24,6 +24,10 @@ import {
   type RequestStatsOptions,
 } from './request-options.js';
 import {
+  ABORTED_COLUMN,
+  ABORTED_STATUS,
+  type AbortedTotal,
+  COLUMNS,
   entryTotals,
   METHODS,
   methodIndex,
@@ -100,7 +104,7 @@ export class RequestStats {
   private readonly cumulative = new CumulativeCounts();
   /** Cumulative latency and status totals at the last takeBucket(). */
   private readonly taken = createView();
-  private readonly takenTotals = new Float64Array(5);
+  private readonly takenTotals = new Float64Array(COLUMNS);
   private bucketMax = 0;
   private routeLatency = false;
   private readonly scratch = createView();
@@ -147,6 +151,7 @@ export class RequestStats {
       const b = this.pos * STRIDE;
       if (counters[b] !== this.sub) this.openCounters(counters, b);
       counters[b + cls]!++;
+      if (status === ABORTED_STATUS) counters[b + ABORTED_COLUMN]!++;
       const slot = slotOf(us);
       entry.latency.record(this.lat, this.latPos, slot, us, false);
       this.cumulative.add(slot, us, false);
@@ -165,11 +170,13 @@ export class RequestStats {
     let count = 0;
     let count4xx = 0;
     let count5xx = 0;
+    let countAborted = 0;
     for (const e of this.allEntries()) {
-      const [n, c4, c5] = windowCounts(e.counters, this.slots, this.sub);
+      const [n, c4, c5, aborted] = windowCounts(e.counters, this.slots, this.sub);
       count += n;
       count4xx += c4;
       count5xx += c5;
+      countAborted += aborted;
     }
     // One pass over the routes gives their rows and, summed, the server-wide latency.
     const routes = this.routes(this.scratch);
@@ -188,6 +195,7 @@ export class RequestStats {
         status: errorRateStatus(errorRate, perMinute, er, this.config.minRequests),
         count_4xx: count4xx,
         count_5xx: count5xx,
+        count_aborted: countAborted,
         error_rate_percent: errorRate,
         threshold: er.warning,
       },
@@ -348,6 +356,16 @@ export class RequestStats {
     return out;
   }
 
+  /** Aborted requests (the client closed the connection first) since start per method and route (non-zero ones). */
+  abortedTotals(): AbortedTotal[] {
+    const out: AbortedTotal[] = [];
+    for (const e of this.allEntries()) {
+      const count = entryTotals(e.counters, this.slots)[ABORTED_COLUMN - 1] as number;
+      if (count > 0) out.push({ method: e.method, route: e.route, count });
+    }
+    return out;
+  }
+
   /** Requests recorded since start. */
   get total(): number {
     const totals = this.classTotals();
@@ -396,16 +414,16 @@ export class RequestStats {
   // First request of a newer sub-window at this position: fold the old counts into the totals.
   private openCounters(counters: Float64Array, b: number): void {
     const t = this.totalsOffset;
-    for (let c = 1; c <= 5; c++) {
+    for (let c = 1; c <= COLUMNS; c++) {
       counters[t + c - 1]! += counters[b + c] as number;
       counters[b + c] = 0;
     }
     counters[b] = this.sub;
   }
 
-  // Requests since start of the whole server by status class.
+  // Requests since start of the whole server by status class, then aborted.
   private classTotals(): Float64Array {
-    const into = new Float64Array(5);
+    const into = new Float64Array(COLUMNS);
     for (const e of this.allEntries()) entryTotals(e.counters, this.slots, into);
     return into;
   }
@@ -484,7 +502,7 @@ export class RequestStats {
     clearView(all);
     const out: RouteStats[] = [];
     for (const e of this.allEntries()) {
-      const [count, count4xx, count5xx] = windowCounts(e.counters, this.slots, this.sub);
+      const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, this.slots, this.sub);
       const view = e.latency.window(this.lat, this.routeScratch);
       addView(all, view);
       if (count === 0) continue;
@@ -495,6 +513,7 @@ export class RequestStats {
         count,
         count_4xx: count4xx,
         count_5xx: count5xx,
+        count_aborted: countAborted,
         avg_ms: l.avg_ms,
         p50_ms: l.p50_ms,
         p95_ms: l.p95_ms,

@@ -9,6 +9,12 @@ export const OTHER_ROUTE = 'other';
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 export const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
+/**
+ * The status an aborted request is recorded with: the client closed the connection before the response
+ * ended (nginx logs these as 499). It is a 4xx and is also counted apart, as `aborted`.
+ */
+export const ABORTED_STATUS = 499;
+
 /** Requests since start for one method, route template and status class (Prometheus counters). */
 export interface RouteTotal {
   method: string;
@@ -17,17 +23,29 @@ export interface RouteTotal {
   count: number;
 }
 
+/** Aborted requests since start for one method and route template (Prometheus counter). */
+export interface AbortedTotal {
+  method: string;
+  route: string;
+  count: number;
+}
+
 // Slots per route for GET POST PUT DELETE PATCH HEAD OPTIONS; other method names get later indices.
 export const METHODS = 7;
 export const MAX_EXTRA_METHODS = 32;
 
-// Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx], then totals by
-// status class folded in from reused sub-windows. One Float64Array and one increment per request;
-// totals since start are the folded ones plus the live sub-windows.
-export const STRIDE = 6;
+// Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx, aborted], then totals
+// (the five status classes and aborted) folded in from reused sub-windows. One Float64Array and one
+// increment per request (two for an aborted one, which is also a 4xx); totals since start are the folded
+// ones plus the live sub-windows.
+export const STRIDE = 7;
+/** Columns after the stamp: 5 status classes, then aborted. */
+export const COLUMNS = 6;
+/** Column of aborted requests (after the stamp and the five classes). */
+export const ABORTED_COLUMN = 6;
 
 export function createCounters(slots: number): Float64Array {
-  const counters = new Float64Array(slots * STRIDE + 5);
+  const counters = new Float64Array(slots * STRIDE + COLUMNS);
   for (let pos = 0; pos < slots; pos++) counters[pos * STRIDE] = Number.NaN;
   return counters;
 }
@@ -53,31 +71,41 @@ export class RouteEntry {
   }
 }
 
-// Requests since start of one route by status class: folded totals plus the live sub-windows.
-export function entryTotals(counters: Float64Array, slots: number, into = new Float64Array(5)): Float64Array {
-  for (let c = 0; c < 5; c++) into[c]! += counters[slots * STRIDE + c] as number;
+// Requests since start of one route by status class, then aborted: folded totals plus the live sub-windows.
+export function entryTotals(
+  counters: Float64Array,
+  slots: number,
+  into = new Float64Array(COLUMNS),
+): Float64Array {
+  for (let c = 0; c < COLUMNS; c++) into[c]! += counters[slots * STRIDE + c] as number;
   for (let pos = 0; pos < slots; pos++) {
     const b = pos * STRIDE;
     if (Number.isNaN(counters[b] as number)) continue;
-    for (let c = 0; c < 5; c++) into[c]! += counters[b + 1 + c] as number;
+    for (let c = 0; c < COLUMNS; c++) into[c]! += counters[b + 1 + c] as number;
   }
   return into;
 }
 
-// [requests, 4xx, 5xx] in the sub-windows of the window ending at the current one.
-export function windowCounts(counters: Float64Array, slots: number, sub: number): [number, number, number] {
+// [requests, 4xx, 5xx, aborted] in the sub-windows of the window ending at the current one.
+export function windowCounts(
+  counters: Float64Array,
+  slots: number,
+  sub: number,
+): [number, number, number, number] {
   let n = 0;
   let c4 = 0;
   let c5 = 0;
+  let aborted = 0;
   for (let pos = 0; pos < slots; pos++) {
     const b = pos * STRIDE;
     const stamp = counters[b] as number;
     if (!(stamp > sub - slots && stamp <= sub)) continue;
     c4 += counters[b + 4] as number;
     c5 += counters[b + 5] as number;
+    aborted += counters[b + ABORTED_COLUMN] as number;
     n += (counters[b + 1] as number) + (counters[b + 2] as number) + (counters[b + 3] as number);
   }
-  return [n + c4 + c5, c4, c5];
+  return [n + c4 + c5, c4, c5, aborted];
 }
 
 // Common methods by a switch (interned strings compare by pointer); others get the next index,

@@ -75,7 +75,14 @@ export function makeSnapshot(overrides: Overrides = {}): MetricsSnapshot {
     redis: { status: 'healthy', response_time_ms: 1, working: true, threshold: 1000 },
     websocket: { status: 'healthy', active_connections: 0 },
     requests: { status: 'healthy', per_second: 100 / 60, per_minute: 100, total: 1000 },
-    errors: { status: 'healthy', count_4xx: 0, count_5xx: 0, error_rate_percent: 0, threshold: 5 },
+    errors: {
+      status: 'healthy',
+      count_4xx: 0,
+      count_5xx: 0,
+      count_aborted: 0,
+      error_rate_percent: 0,
+      threshold: 5,
+    },
     latency: {
       status: 'healthy',
       p50_ms: 10,

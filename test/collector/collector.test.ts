@@ -105,7 +105,13 @@ describe('MetricsCollector snapshot', () => {
     expect(s.websocket).toEqual({ active_connections: 0, status: 'healthy' });
     expect(s.requests).toEqual({ per_second: 0, per_minute: 0, total: 0, status: 'healthy' });
     expect(s.errors).toEqual(
-      expect.objectContaining({ count_4xx: 0, count_5xx: 0, error_rate_percent: 0, threshold: 5 }),
+      expect.objectContaining({
+        count_4xx: 0,
+        count_5xx: 0,
+        count_aborted: 0,
+        error_rate_percent: 0,
+        threshold: 5,
+      }),
     );
     expect(s.latency).toEqual(
       expect.objectContaining({ p50_ms: 0, p95_ms: 0, p99_ms: 0, avg_ms: 0, threshold: 2000 }),
@@ -299,7 +305,14 @@ describe('MetricsCollector sources and probes', () => {
     let connections = 3;
     const requests = {
       requests: { per_second: 2, per_minute: 120, total: 500, status: 'healthy' as const },
-      errors: { count_4xx: 4, count_5xx: 1, error_rate_percent: 1, status: 'healthy' as const, threshold: 5 },
+      errors: {
+        count_4xx: 4,
+        count_5xx: 1,
+        count_aborted: 0,
+        error_rate_percent: 1,
+        status: 'healthy' as const,
+        threshold: 5,
+      },
       latency: {
         p50_ms: 10,
         p95_ms: 40,

@@ -78,7 +78,7 @@ export function fakeSnapshot(timestamp = '2025-12-27T12:34:56.000Z'): MetricsSna
     },
     websocket: { status, active_connections: 0 },
     requests: { status, per_second: 1.5, per_minute: 90, total: 90 },
-    errors: { status, count_4xx: 1, count_5xx: 0, error_rate_percent: 1.1, threshold: 5 },
+    errors: { status, count_4xx: 1, count_5xx: 0, count_aborted: 0, error_rate_percent: 1.1, threshold: 5 },
     latency: { status, p50_ms: 3, p95_ms: 9, p99_ms: 12, avg_ms: 4, max_ms: 20, threshold: 2000 },
     process: {
       status,

@@ -97,7 +97,14 @@ export function snapshotFixture(overrides: Partial<MetricsSnapshot> = {}): Metri
     },
     websocket: { status: 'healthy', active_connections: 3 },
     requests: { status: 'healthy', per_second: 12, per_minute: 720, total: 1000 },
-    errors: { status: 'healthy', count_4xx: 5, count_5xx: 1, error_rate_percent: 0.6, threshold: 5 },
+    errors: {
+      status: 'healthy',
+      count_4xx: 5,
+      count_5xx: 1,
+      count_aborted: 0,
+      error_rate_percent: 0.6,
+      threshold: 5,
+    },
     latency: {
       status: 'healthy',
       p50_ms: 12,

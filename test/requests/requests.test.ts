@@ -160,17 +160,19 @@ describe('RequestStats latency and errors', () => {
     expect(l.avg_ms).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 2);
   });
 
-  it('counts 4xx and 5xx, and takes the error rate from 5xx only', () => {
+  it('counts 4xx, 5xx and aborted (499, also a 4xx), and takes the error rate from 5xx only', () => {
     const { stats } = setup();
     for (let i = 0; i < 80; i++) stats.record('GET', '/a', 200, 1);
     for (let i = 0; i < 14; i++) stats.record('GET', '/a', 404, 1);
     for (let i = 0; i < 6; i++) stats.record('GET', '/a', 503, 1);
+    for (let i = 0; i < 3; i++) stats.record('GET', '/a', 499, 1);
     const { errors } = stats.groups();
     expect(errors).toEqual({
       status: 'warning',
-      count_4xx: 14,
+      count_4xx: 17,
       count_5xx: 6,
-      error_rate_percent: 6,
+      count_aborted: 3,
+      error_rate_percent: 5.83,
       threshold: 5,
     });
   });

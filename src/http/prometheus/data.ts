@@ -16,6 +16,13 @@ export interface PrometheusRouteTotal {
   readonly count: number;
 }
 
+/** Requests whose client closed the connection before the response ended, since start, per method and route. */
+export interface PrometheusAbortedTotal {
+  readonly method: string;
+  readonly route: string;
+  readonly count: number;
+}
+
 /** Cumulative figures of one @timed function since start. */
 export interface PrometheusFunctionTotal {
   readonly name: string;
@@ -39,6 +46,8 @@ export interface PrometheusData {
   readonly alerts?: readonly Alert[];
   /** Cumulative since start, so the counters are monotonic as Prometheus requires. */
   readonly routes?: Iterable<PrometheusRouteTotal>;
+  /** Aborted requests since start per method and route (also in `routes` as 4xx). */
+  readonly aborted?: Iterable<PrometheusAbortedTotal>;
   /** Cumulative request latency since start, microseconds. */
   readonly latency?: PrometheusLatency | null;
   readonly functions?: Iterable<PrometheusFunctionTotal>;
@@ -55,6 +64,8 @@ export interface PrometheusSource extends AdminSource {
   };
   readonly requests?: {
     routeTotals(): Iterable<PrometheusRouteTotal>;
+    /** Aborted requests per method and route since start; read when present. */
+    abortedTotals?(): Iterable<PrometheusAbortedTotal>;
     cumulativeHistogram(): PrometheusLatency;
     /** Preferred when present: the same latency as a counts view, without building an HDR histogram. */
     cumulativeCounts?(): CountsView;
@@ -91,6 +102,7 @@ export async function collectPrometheusData(
     health,
     alerts,
     routes: requests?.routeTotals() ?? [],
+    aborted: requests?.abortedTotals?.() ?? [],
     // Building HDR histograms costs ~0.3-0.5 ms each; counts views cost nothing to hand over.
     latency: requests ? (requests.cumulativeCounts?.() ?? requests.cumulativeHistogram()) : null,
     functions: functions ? (functions.totalCounts?.() ?? functions.totals()) : [],

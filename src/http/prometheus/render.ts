@@ -107,6 +107,11 @@ function headers(prefix: string) {
       'counter',
       'HTTP requests served, by method, route template and status class.',
     ),
+    aborted: h(
+      'http_requests_aborted_total',
+      'counter',
+      'HTTP requests whose client closed the connection before the response ended (recorded as status 499, so also in the 4xx class).',
+    ),
     duration: h('http_request_duration_seconds', 'histogram', 'HTTP request duration.'),
     fnCalls: h('function_calls_total', 'counter', 'Calls of each @timed function.'),
     fnErrors: h('function_errors_total', 'counter', 'Calls of each @timed function that threw or rejected.'),
@@ -270,6 +275,13 @@ export function renderPrometheus(
       out.push(
         `${name}{${labelPair('method', r.method)},${labelPair('route', r.route)},${labelPair('status_class', r.status_class)}} ${v(r.count)}`,
       );
+    }
+  }
+  out.push(h.aborted.head);
+  if (data.aborted) {
+    const name = h.aborted.name;
+    for (const r of data.aborted) {
+      out.push(`${name}{${labelPair('method', r.method)},${labelPair('route', r.route)}} ${v(r.count)}`);
     }
   }
   const counts: number[] = new Array(leLabels.length);

@@ -1,0 +1,160 @@
+// One route, `GET /w/:kind?status=&ms=`, that answers `status` after `ms` milliseconds, on Express, Fastify and
+// Koa with sysvitals' own createMonitor, on a real server on port 0; and a client that can give up early.
+
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
+import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
+import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
+import type { MonitorOptions, SystemMonitor } from '../../src/monitor.js';
+
+export type Framework = 'express' | 'fastify' | 'koa';
+export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa'];
+/** The route template every framework reports for `/w/<kind>`. */
+export const WORK_ROUTE = '/w/:kind';
+
+export interface WorkloadApp {
+  url: string;
+  monitor: SystemMonitor;
+  /** Requests the route handler has started on (the server has read them). */
+  readonly received: number;
+  close(): Promise<void>;
+}
+
+function params(query: Record<string, unknown>): { status: number; ms: number } {
+  return { status: Number(query.status ?? 200), ms: Number(query.ms ?? 0) };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/** Starts the app with a fresh monitor (admin API on loopback, as the defaults are). */
+export async function startWorkloadApp(
+  framework: Framework,
+  options: MonitorOptions = {},
+): Promise<WorkloadApp> {
+  const opts = { sampleIntervalMs: 0, ...options };
+  const counter = { received: 0 };
+  if (framework === 'express') {
+    const monitor = createExpressMonitor(opts);
+    const app = express();
+    app.use(monitor.middleware());
+    app.get(WORK_ROUTE, async (req, res) => {
+      counter.received++;
+      const { status, ms } = params(req.query);
+      if (ms > 0) await sleep(ms);
+      if (!res.destroyed) res.status(status).send('done');
+    });
+    const server = createServer(app);
+    const url = await listen(server);
+    return withCounter(counter, {
+      url,
+      monitor,
+      close: () => closeServer(server).then(() => monitor.close()),
+    });
+  }
+  if (framework === 'fastify') {
+    const monitor = createFastifyMonitor(opts);
+    const app = Fastify({ logger: false });
+    await app.register(monitor.plugin());
+    app.get<{ Querystring: Record<string, string> }>(WORK_ROUTE, async (req, reply) => {
+      counter.received++;
+      const { status, ms } = params(req.query);
+      if (ms > 0) await sleep(ms);
+      reply.code(status);
+      return 'done';
+    });
+    await app.ready();
+    const url = await listen(app.server);
+    return withCounter(counter, {
+      url,
+      monitor,
+      close: async () => {
+        app.server.closeAllConnections();
+        await app.close();
+        await monitor.close();
+      },
+    });
+  }
+  const monitor = createKoaMonitor(opts);
+  const app = new Koa();
+  app.silent = true;
+  app.use(monitor.middleware());
+  const router = new Router();
+  router.get(WORK_ROUTE, async (ctx) => {
+    counter.received++;
+    const { status, ms } = params(ctx.query);
+    if (ms > 0) await sleep(ms);
+    ctx.status = status;
+    ctx.body = 'done';
+  });
+  app.use(router.routes());
+  const server = createServer(app.callback());
+  const url = await listen(server);
+  return withCounter(counter, { url, monitor, close: () => closeServer(server).then(() => monitor.close()) });
+}
+
+function withCounter(counter: { received: number }, app: Omit<WorkloadApp, 'received'>): WorkloadApp {
+  return Object.defineProperty(app, 'received', {
+    get: () => counter.received,
+    enumerable: true,
+  }) as WorkloadApp;
+}
+
+export interface PendingGet {
+  /** The status, or 0 when the client gave up first. */
+  done: Promise<number>;
+  /** Gives up: destroys the connection, as a client timeout or a load balancer's deadline would. */
+  abandon(): void;
+}
+
+/** GET `url` on a new connection of its own. */
+export function startGet(url: string): PendingGet {
+  let resolve!: (status: number) => void;
+  const done = new Promise<number>((r) => {
+    resolve = r;
+  });
+  const req = httpRequest(url, { agent: false }, (res) => {
+    res.resume();
+    res.on('end', () => resolve(res.statusCode ?? 0));
+    res.on('error', () => resolve(0));
+  });
+  req.on('error', () => resolve(0));
+  req.end();
+  return {
+    done,
+    abandon: () => {
+      req.destroy();
+      resolve(0);
+    },
+  };
+}
+
+/** GET `url` and wait for the answer's status. */
+export function get(url: string): Promise<number> {
+  return startGet(url).done;
+}
+
+/** Waits (real time, bounded) until `done()` holds: the server sees a client's close a little after it happens. */
+export async function eventually(done: () => Promise<boolean>, limitMs = 5_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (!(await done())) {
+    if (Date.now() > until) return;
+    await sleep(10);
+  }
+}
