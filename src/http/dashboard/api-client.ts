@@ -48,3 +48,34 @@ export async function api<T>(path: string): Promise<T> {
   if (res.status === 429) throw new ApiError('rate_limited', 429, message);
   throw new ApiError('server', res.status, message);
 }
+
+/**
+ * A write (the only ones are on silences/): JSON body and bearer token, so that the server's
+ * same-origin and content-type checks pass. Resolves with `data`, throws ApiError otherwise.
+ */
+export async function apiWrite<T>(path: string, method: 'POST' | 'DELETE', body: unknown = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', 'Content-Type': 'application/json' };
+  const token = storedToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, API_BASE), {
+      method,
+      headers,
+      body: JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+  } catch {
+    throw new ApiError('unreachable', 0, 'the server did not answer');
+  }
+  const answer = (await res.json().catch(() => undefined)) as
+    | { success?: boolean; data?: unknown; error?: { message?: string } }
+    | undefined;
+  if (answer?.success === true) return answer.data as T;
+  throw new ApiError(
+    res.status === 401 ? 'unauthorized' : 'server',
+    res.status,
+    answer?.error?.message ?? `HTTP ${res.status}`,
+  );
+}

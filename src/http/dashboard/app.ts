@@ -20,6 +20,7 @@ import { activeAlerts, renderActiveAlerts, renderAlertHistory, toast } from './p
 import { CHARTS } from './panels/charts.js';
 import { renderComponents } from './panels/components.js';
 import { renderHealth } from './panels/health.js';
+import { loadNotifications } from './panels/notifications.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // State (the live view and the panels keep theirs in live-view.ts and panels/)
@@ -188,6 +189,8 @@ async function refreshAlerts(): Promise<void> {
   for (const a of active.alerts) activeAlerts.set(a.id, a);
   renderActiveAlerts();
   renderAlertHistory(history.alerts);
+  // Channel status and silences change with alerts; a failure here must not stop the alert panel.
+  void loadNotifications().catch(() => {});
 }
 
 function onMetrics(s: MetricsSnapshot): void {

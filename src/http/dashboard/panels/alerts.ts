@@ -46,7 +46,9 @@ export function renderAlertHistory(records: AlertRecord[]): void {
   const items = records.map((r) => {
     const at = r.event === 'cleared' && r.cleared_at ? r.cleared_at : r.timestamp;
     const badge = r.event === 'cleared' ? 'cleared' : r.severity;
-    const li = alertItem(r, badge, `${r.event} ${fmtTime(Date.parse(at))}`);
+    const held = r.suppressed ? ` · ${r.suppressed}` : '';
+    const li = alertItem(r, badge, `${r.event} ${fmtTime(Date.parse(at))}${held}`);
+    if (r.suppressed) li.dataset.suppressed = r.suppressed;
     return li;
   });
   $('alert-history').replaceChildren(...items);
