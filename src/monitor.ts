@@ -32,6 +32,7 @@ import {
 import { drainAndClose, type ShutdownReport } from './lifecycle/shutdown.js';
 import { consoleLogger, errorMessage } from './logger.js';
 import { checkInteger, rejectUnknownOptions } from './options/option-keys.js';
+import { QueryStats, type QueryStatsOptions, type QuerySystem } from './profiling/query-stats.js';
 import { RequestStats } from './requests/requests.js';
 import { MemoryStore } from './stores/memory.js';
 import type { MetricsStore } from './stores/store.js';
@@ -96,6 +97,8 @@ export interface MonitorOptions {
   procRoot?: string;
   /** Where sysfs is mounted, for container limits (tests). @defaultValue '/sys' */
   sysRoot?: string;
+  /** Database query statistics (instrumentPg, instrumentMysql, instrumentRedis): bounds, slow log, Prometheus. */
+  queries?: QueryStatsOptions;
   /** What the liveness, readiness and startup probes check (README "Probes"). */
   probeRules?: ProbeRulesOptions;
   /** Opt-in load shedding: application requests get 503 with `Retry-After` while a limit is exceeded. */
@@ -144,6 +147,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'shutdown',
   'handleSignals',
   'loadReader',
+  'queries',
 ]);
 
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
@@ -176,6 +180,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly notifications: NotificationRouter;
   readonly requests: RequestStats;
   readonly functions: FunctionTimings;
+  /** Database query statistics by fingerprint, fed by instrumentPg / instrumentMysql / instrumentRedis. */
+  readonly queries: QueryStats;
   readonly store: MetricsStore;
   readonly instanceId: string;
   readonly logger: Logger;
@@ -270,6 +276,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       minRequests: rules.error_rate.minRequests,
       functions: this.functions,
     });
+    this.queries = new QueryStats(options.queries, options.clock);
     this.store =
       options.store ??
       new MemoryStore({
@@ -383,6 +390,20 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   /** Called by @timed for every call of a decorated function. */
   recordFunction(name: string, durationMs: number, failed: boolean): void {
     this.functions.record(name, durationMs, failed);
+  }
+
+  /**
+   * Called by the database instrumentations for every finished query: its fingerprint (never its
+   * text or values), duration, whether it failed, and the route that issued it when known.
+   */
+  recordQuery(
+    system: QuerySystem,
+    fingerprint: string,
+    durationMs: number,
+    failed: boolean,
+    route?: string,
+  ): void {
+    this.queries.record(system, fingerprint, durationMs, failed, route);
   }
 
   /** One sample cycle now: collect, evaluate alerts, emit `metrics`, add to the current bucket. */
@@ -506,6 +527,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     await this.notifications.close();
     this.collector.close();
     this.requests.close();
+    this.queries.close();
     if (this.ownsFunctions) this.functions.close();
     try {
       await this.store.close();

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
+import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import {
   ABORTED_STATUS,
   type AdapterMonitorOptions,
@@ -73,8 +74,23 @@ export function expressMiddleware(
     if (admit !== undefined && !admit(req, res)) return; // shed: answered 503
     (req as TimedRequest)[START] = performance.now();
     res.on('close', onClose); // not once(): that allocates a wrapper per call
-    next();
+    // Only with database instrumentation on: queries in this request are attributed to its route.
+    if (requestContextEnabled()) runInScope(new ExpressScope(req), next);
+    else next();
   };
+}
+
+/** The request's route for a query issued while it is handled (resolved when asked: routing is done by then). */
+class ExpressScope implements RequestScope {
+  private readonly req: Request;
+
+  constructor(req: Request) {
+    this.req = req;
+  }
+
+  route(): string {
+    return routeOf(this.req);
+  }
 }
 
 /**

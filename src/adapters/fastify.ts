@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
+import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import {
   ABORTED_STATUS,
   type AdapterMonitorOptions,
@@ -71,12 +72,19 @@ export function fastifyPlugin(
         raw[START] = performance.now();
         raw[REQUEST] = request;
         raw.on('close', onClose); // not once(): that allocates a wrapper per call
-        next();
+        // Only with database instrumentation on: queries in this request are attributed to its route.
+        if (requestContextEnabled()) runInScope(scopeOf(request), next);
+        else next();
         return;
       }
       // The admin API (or a probe) answers on the raw objects; Fastify's lifecycle stops here.
       reply.hijack();
       void adminApi.handle(request.raw, reply.raw, { request, url: request.url });
+    });
+    // Body parsing resumes on the socket's events, outside the scope: enter it again before the handler.
+    fastify.addHook('preHandler', (request, _reply, next) => {
+      if (requestContextEnabled()) runInScope(scopeOf(request), next);
+      else next();
     });
     fastify.addHook('onResponse', (request, reply, next) => {
       // Fastify runs onResponse for hijacked replies too: admin requests, probes and shed requests are not application traffic.
@@ -107,6 +115,14 @@ type TrackedResponse = ServerResponse & {
   [REQUEST]?: FastifyRequest;
   [ABORTED]?: boolean;
 };
+const SCOPE = Symbol('sysvitals.scope');
+
+/** One scope per request, made on first use and kept on the request for the preHandler hook. */
+function scopeOf(request: FastifyRequest): RequestScope {
+  const r = request as FastifyRequest & { [SCOPE]?: RequestScope };
+  r[SCOPE] ??= { route: () => routeOf(request) };
+  return r[SCOPE];
+}
 
 function routeOf(request: FastifyRequest): string {
   // routeOptions.url is the template (`/users/:id`), undefined for the 404 handler; routerPath is Fastify 4's name.

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Context, Middleware, Next } from 'koa';
 import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
+import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import {
   ABORTED_STATUS,
   type AdapterMonitorOptions,
@@ -80,6 +81,22 @@ export function koaMiddleware(
     res[START] = performance.now();
     res[CTX] = ctx;
     res.on('close', onClose); // not once(): that allocates a wrapper per call
-    await next();
+    // Only with database instrumentation on: queries in this request are attributed to its route.
+    if (requestContextEnabled()) await runInScope(new KoaScope(ctx), next);
+    else await next();
   };
+}
+
+/** The request's route for a query issued while it is handled (@koa/router has matched by then). */
+class KoaScope implements RequestScope {
+  private readonly ctx: Context;
+
+  constructor(ctx: Context) {
+    this.ctx = ctx;
+  }
+
+  route(): string {
+    const matched = (this.ctx as { _matchedRoute?: unknown })._matchedRoute;
+    return matched === undefined ? UNMATCHED_ROUTE : String(matched);
+  }
 }

@@ -1,0 +1,231 @@
+// Query fingerprints: the statement with every literal replaced by `?`, comments dropped, whitespace
+// collapsed and IN-lists folded, so that queries group by shape and no value is ever kept.
+
+/** SQL dialects the fingerprinter knows: in MySQL a double-quoted token is a string (a literal). */
+export type SqlDialect = 'postgres' | 'mysql';
+
+/** Fingerprints longer than this are cut (with `…`): bounds memory when a query is built by concatenation. */
+export const MAX_FINGERPRINT_LENGTH = 1000;
+
+const SPACE = 32;
+const QUOTE = 39; // '
+const DQUOTE = 34; // "
+const BACKTICK = 96; // `
+const DOLLAR = 36; // $
+const BACKSLASH = 92;
+const DASH = 45;
+const SLASH = 47;
+const STAR = 42;
+const HASH = 35;
+const DOT = 46;
+
+function isSpace(c: number): boolean {
+  return c === SPACE || (c >= 9 && c <= 13);
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95 || c === DOLLAR || c >= 128;
+}
+function isHexDigit(c: number): boolean {
+  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/**
+ * The fingerprint of an SQL statement: string, number, hex, bit and dollar-quoted literals become `?`;
+ * comments go; runs of whitespace become one space; `IN (?, ?, …)` and `IN ($1, $2, …)` become
+ * `IN (...)`; a multi-row `VALUES (…), (…)` keeps its first row followed by `, ...`. Placeholders
+ * (`$1`, `?`, `:name`) and identifiers stay. Never throws; a non-string gives `?`.
+ */
+export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): string {
+  if (typeof sql !== 'string') return '?';
+  const n = sql.length;
+  let out = '';
+  let i = 0;
+  // Whether the last thing written was a space (or nothing yet): collapses whitespace.
+  let pendingSpace = false;
+  const emit = (s: string) => {
+    if (pendingSpace && out.length > 0) out += ' ';
+    pendingSpace = false;
+    out += s;
+  };
+  while (i < n) {
+    if (out.length > MAX_FINGERPRINT_LENGTH * 2) break;
+    const c = sql.charCodeAt(i);
+    if (isSpace(c)) {
+      pendingSpace = true;
+      i++;
+      continue;
+    }
+    // -- and # (MySQL) line comments, /* */ block comments: dropped, they may hold anything.
+    if ((c === DASH && sql.charCodeAt(i + 1) === DASH) || (c === HASH && dialect === 'mysql')) {
+      while (i < n && sql.charCodeAt(i) !== 10) i++;
+      pendingSpace = true;
+      continue;
+    }
+    if (c === SLASH && sql.charCodeAt(i + 1) === STAR) {
+      const end = sql.indexOf('*/', i + 2);
+      i = end === -1 ? n : end + 2;
+      pendingSpace = true;
+      continue;
+    }
+    // 'string' with '' (and in MySQL \') escapes; also E'…', N'…', X'…', B'…' prefixes below.
+    if (c === QUOTE || (c === DQUOTE && dialect === 'mysql')) {
+      i = skipQuoted(sql, i, c, dialect === 'mysql' || isEscapePrefixed(sql, i));
+      emit('?');
+      continue;
+    }
+    // "identifier" (PostgreSQL) and `identifier` (MySQL) are kept as written.
+    if (c === DQUOTE || c === BACKTICK) {
+      const end = skipQuoted(sql, i, c, false);
+      emit(sql.slice(i, end));
+      i = end;
+      continue;
+    }
+    if (c === DOLLAR) {
+      // $1 placeholders stay; $tag$ … $tag$ and $$ … $$ strings are literals.
+      if (isDigit(sql.charCodeAt(i + 1))) {
+        let j = i + 1;
+        while (j < n && isDigit(sql.charCodeAt(j))) j++;
+        emit(sql.slice(i, j));
+        i = j;
+        continue;
+      }
+      let j = i + 1;
+      while (j < n && isWordChar(sql.charCodeAt(j)) && sql.charCodeAt(j) !== DOLLAR) j++;
+      if (sql.charCodeAt(j) === DOLLAR) {
+        const tag = sql.slice(i, j + 1);
+        const end = sql.indexOf(tag, j + 1);
+        i = end === -1 ? n : end + tag.length;
+        emit('?');
+        continue;
+      }
+    }
+    // Numbers (not part of a word: t1 stays t1): 12, 1.5, .5, 1e-3, 0x1F.
+    if (isDigit(c) || (c === DOT && isDigit(sql.charCodeAt(i + 1)))) {
+      let j = i;
+      if (c === 48 && (sql.charCodeAt(i + 1) | 32) === 120) {
+        j = i + 2;
+        while (j < n && isHexDigit(sql.charCodeAt(j))) j++;
+      } else {
+        while (j < n && (isDigit(sql.charCodeAt(j)) || sql.charCodeAt(j) === DOT)) j++;
+        if ((sql.charCodeAt(j) | 32) === 101) {
+          const s = sql.charCodeAt(j + 1);
+          const k = s === 43 || s === DASH ? j + 2 : j + 1;
+          if (isDigit(sql.charCodeAt(k))) {
+            j = k;
+            while (j < n && isDigit(sql.charCodeAt(j))) j++;
+          }
+        }
+      }
+      // Digits glued to letters (123abc) are a word in MySQL: swallow the rest as part of the literal.
+      while (j < n && isWordChar(sql.charCodeAt(j))) j++;
+      emit('?');
+      i = j;
+      continue;
+    }
+    if (isWordChar(c)) {
+      let j = i + 1;
+      while (j < n && isWordChar(sql.charCodeAt(j))) j++;
+      // A prefixed string (E'…', N'…', X'…', B'…', U&'…' is rare and left to the quote rule).
+      if (j - i === 1 && sql.charCodeAt(j) === QUOTE && /[eEnNxXbB]/.test(sql[i] as string)) {
+        i = skipQuoted(sql, j, QUOTE, (c | 32) === 101 || dialect === 'mysql');
+        emit('?');
+        continue;
+      }
+      emit(sql.slice(i, j));
+      i = j;
+      continue;
+    }
+    // Punctuation: keep, with the spacing normalised around commas and parentheses.
+    const ch = sql[i] as string;
+    if (ch === ',' || ch === ')') {
+      pendingSpace = false;
+      out += ch;
+      if (ch === ',') pendingSpace = true;
+    } else if (ch === '(') {
+      emit(ch);
+      pendingSpace = false;
+    } else {
+      emit(ch);
+    }
+    i++;
+  }
+  return cut(collapseLists(out));
+}
+
+function isEscapePrefixed(sql: string, quoteAt: number): boolean {
+  const p = sql.charCodeAt(quoteAt - 1) | 32;
+  return p === 101 && (quoteAt < 2 || !isWordChar(sql.charCodeAt(quoteAt - 2)));
+}
+
+// The index just past the closing quote (a doubled quote is an escaped one; with `backslash`, so is \x).
+function skipQuoted(sql: string, start: number, quote: number, backslash: boolean): number {
+  const n = sql.length;
+  let i = start + 1;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    if (backslash && c === BACKSLASH) {
+      i += 2;
+      continue;
+    }
+    if (c === quote) {
+      if (sql.charCodeAt(i + 1) === quote) {
+        i += 2;
+        continue;
+      }
+      return i + 1;
+    }
+    i++;
+  }
+  return n;
+}
+
+// IN (?, ?, ?) / IN ($1, $2) -> IN (...); VALUES (?, ?), (?, ?) -> VALUES (?, ?), ...
+const IN_LIST = /\b(in|IN|In|iN) \((?:\?|\$\d+)(?:, ?(?:\?|\$\d+))*\)/g;
+const VALUES_ROWS =
+  /\b(values|VALUES|Values) (\((?:[^()']|\([^()]*\))*\))(?:, ?\((?:[^()']|\([^()]*\))*\))+/g;
+
+function collapseLists(s: string): string {
+  if (s.indexOf('(') === -1) return s;
+  return s.replace(IN_LIST, '$1 (...)').replace(VALUES_ROWS, '$1 $2, ...');
+}
+
+function cut(s: string): string {
+  return s.length > MAX_FINGERPRINT_LENGTH ? `${s.slice(0, MAX_FINGERPRINT_LENGTH - 1)}…` : s;
+}
+
+/** The fingerprint of a Redis command: its name in upper case, never its keys or arguments. */
+export function fingerprintRedis(command: string): string {
+  if (typeof command !== 'string' || command === '') return '?';
+  const name = command.length > 40 ? command.slice(0, 40) : command;
+  return /^[A-Za-z][A-Za-z0-9_.|-]*$/.test(name) ? name.toUpperCase() : '?';
+}
+
+/**
+ * A bounded cache of fingerprints by statement text: the same parameterised statement is seen again and
+ * again, and a Map lookup costs far less than a scan. When full it starts over (simple, and bounded).
+ */
+export class FingerprintCache {
+  private readonly map = new Map<string, string>();
+  private readonly limit: number;
+  private readonly dialect: SqlDialect;
+
+  constructor(dialect: SqlDialect, limit = 2000) {
+    this.dialect = dialect;
+    this.limit = limit;
+  }
+
+  get(sql: string): string {
+    let fp = this.map.get(sql);
+    if (fp !== undefined) return fp;
+    fp = fingerprintSql(sql, this.dialect);
+    // Very long statements are not kept as keys: they are usually built with inlined values.
+    if (sql.length <= 4096) {
+      if (this.map.size >= this.limit) this.map.clear();
+      this.map.set(sql, fp);
+    }
+    return fp;
+  }
+}

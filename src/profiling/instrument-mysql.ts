@@ -1,0 +1,153 @@
+// instrumentMysql(pool | connection, monitor): times every query and execute of a mysql2 pool or
+// connection, callback or promise API, by fingerprint. Duck-typed: mysql2 is never imported.
+
+import { performance } from 'node:perf_hooks';
+import { FingerprintCache } from './fingerprint.js';
+import { checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
+import { currentScope } from './request-context.js';
+
+type Fn = (...args: unknown[]) => unknown;
+
+/** A mysql2 pool or connection (callback or promise API), as far as the instrumentation looks. */
+export interface MysqlLike {
+  query: (...args: never[]) => unknown;
+}
+
+const cache = new FingerprintCache('mysql');
+
+interface CoreConnection {
+  query: Fn;
+  execute?: Fn;
+}
+
+interface CorePool {
+  getConnection: Fn;
+  on(event: 'connection', listener: (c: CoreConnection) => void): unknown;
+  _allConnections?: { toArray?: () => unknown[] } | unknown[];
+}
+
+/**
+ * Times every `query` and `execute` of a mysql2 pool (`createPool`, from `mysql2` or `mysql2/promise`;
+ * each connection it opens is instrumented, so `pool.query`, `pool.execute`, `getConnection()` and
+ * transactions are all covered, each statement once) or connection. Statements are reduced to
+ * fingerprints: the values mysql2 formats into the SQL are never kept. The time is the statement's on
+ * its connection (a wait for a free pool connection is not included). Returns the same object.
+ */
+export function instrumentMysql<T extends MysqlLike>(target: T, monitor: QuerySink): T {
+  const sink = checkSink(monitor, 'instrumentMysql');
+  if (target === null || typeof target !== 'object' || typeof (target as MysqlLike).query !== 'function') {
+    throw Object.assign(
+      new TypeError('sysvitals: instrumentMysql(pool, monitor): `pool` must be a mysql2 pool or connection.'),
+      { code: 'ERR_SYSVITALS_INVALID_OPTION' },
+    );
+  }
+  const t = target as unknown as { pool?: unknown; connection?: unknown };
+  // The promise API wraps a callback pool (`.pool`) or connection (`.connection`).
+  const core = (isCorePool(t.pool) ? t.pool : isConnection(t.connection) ? t.connection : target) as unknown;
+  if (isCorePool(core)) {
+    const marked = core as unknown as Record<symbol, unknown>;
+    if (marked[INSTRUMENTED]) return target;
+    marked[INSTRUMENTED] = true;
+    core.on('connection', (c) => patchConnection(c, sink));
+    const all = core._allConnections;
+    const existing = Array.isArray(all) ? all : typeof all?.toArray === 'function' ? all.toArray() : [];
+    for (const c of existing) patchConnection(c as CoreConnection, sink);
+    return target;
+  }
+  patchConnection(core as CoreConnection, sink);
+  return target;
+}
+
+function isCorePool(x: unknown): x is CorePool {
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    typeof (x as CorePool).getConnection === 'function' &&
+    typeof (x as CorePool).on === 'function' &&
+    '_allConnections' in x
+  );
+}
+
+function isConnection(x: unknown): x is CoreConnection {
+  return x !== null && typeof x === 'object' && typeof (x as CoreConnection).query === 'function';
+}
+
+function patchConnection(conn: CoreConnection, sink: QuerySink): void {
+  const marked = conn as unknown as Record<symbol, unknown>;
+  if (conn === null || typeof conn !== 'object' || marked[INSTRUMENTED]) return;
+  marked[INSTRUMENTED] = true;
+  conn.query = wrap(conn.query, sink);
+  if (typeof conn.execute === 'function') conn.execute = wrap(conn.execute, sink);
+}
+
+function wrap(original: Fn, sink: QuerySink): Fn {
+  return function timed(this: unknown, sql: unknown, values?: unknown, cb?: unknown) {
+    const text =
+      typeof sql === 'string'
+        ? sql
+        : sql !== null && typeof sql === 'object'
+          ? (sql as { sql?: unknown }).sql
+          : undefined;
+    // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
+    if (typeof text !== 'string') return original.apply(this, arguments as unknown as unknown[]);
+    const fingerprint = cache.get(text);
+    const scope = currentScope();
+    const start = performance.now();
+    let settled = false;
+    let failed = false;
+    const done = (f: boolean) => {
+      if (settled) return;
+      settled = true;
+      finish(sink, 'mysql', fingerprint, start, performance.now(), f, scope);
+    };
+    // biome-ignore lint/complexity/noArguments: same arity as the caller's call
+    const args = Array.prototype.slice.call(arguments) as unknown[];
+    const command = sql as { onResult?: unknown; once?: unknown };
+    let callbackMode = false;
+    if (typeof command === 'object' && typeof command.once === 'function') {
+      // A command object made by pool.query(): its callback is onResult.
+      if (typeof command.onResult === 'function') {
+        callbackMode = true;
+        const user = command.onResult as Fn;
+        command.onResult = function onResult(this: unknown, err: unknown) {
+          done(err != null);
+          // biome-ignore lint/complexity/noArguments: the driver's own arguments
+          return user.apply(this, arguments as unknown as unknown[]);
+        };
+      }
+    } else {
+      const at = typeof values === 'function' ? 1 : typeof cb === 'function' ? 2 : -1;
+      if (at > 0) {
+        callbackMode = true;
+        const user = args[at] as Fn;
+        args[at] = function callback(this: unknown, err: unknown) {
+          done(err != null);
+          // biome-ignore lint/complexity/noArguments: the driver's own arguments
+          return user.apply(this, arguments as unknown as unknown[]);
+        };
+      }
+    }
+    let result: unknown;
+    try {
+      result = original.apply(this, args);
+    } catch (err) {
+      done(true);
+      throw err;
+    }
+    if (!callbackMode && result !== null && typeof result === 'object') {
+      // Event-emitter mode: watch the command's own events without adding an 'error' listener,
+      // which would change what an unhandled error does.
+      const emitter = result as { emit?: Fn };
+      const emit = emitter.emit;
+      if (typeof emit === 'function') {
+        emitter.emit = function watched(this: unknown, event: unknown) {
+          if (event === 'error') failed = true;
+          else if (event === 'end') done(failed);
+          // biome-ignore lint/complexity/noArguments: the driver's own arguments
+          return emit.apply(this, arguments as unknown as unknown[]);
+        };
+      }
+    }
+    return result;
+  };
+}

@@ -1,0 +1,120 @@
+// instrumentPg(pool | client, monitor): times every query of a node-postgres Pool or Client by its
+// fingerprint. Duck-typed: `pg` is never imported, so it stays an optional peer.
+
+import { performance } from 'node:perf_hooks';
+import { FingerprintCache } from './fingerprint.js';
+import { checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
+import { currentScope } from './request-context.js';
+
+type Callback = (err: unknown, result?: unknown) => void;
+
+/** The parts of a pg Client the instrumentation uses. */
+export interface PgClientLike {
+  query: (...args: never[]) => unknown;
+}
+
+/** The parts of a pg Pool the instrumentation uses. */
+export interface PgPoolLike {
+  on(event: 'connect', listener: (client: PgClientLike) => void): unknown;
+  connect: (...args: never[]) => unknown;
+  totalCount?: number;
+}
+
+const cache = new FingerprintCache('postgres');
+
+/**
+ * Times every query of a `pg` Pool (each client it connects, so `pool.query`, `pool.connect()` and
+ * transactions are all covered, each query once) or Client. The statement is reduced to its
+ * fingerprint; parameters and literal values are never kept. Queries issued while a request is handled
+ * by the sysvitals middleware are attributed to its route. Returns the same object. Cursors and other
+ * submittables (`client.query(new Cursor(…))`) are passed through untimed.
+ */
+export function instrumentPg<T extends PgPoolLike | PgClientLike>(target: T, monitor: QuerySink): T {
+  const sink = checkSink(monitor, 'instrumentPg');
+  if (target === null || typeof target !== 'object' || typeof (target as PgClientLike).query !== 'function') {
+    throw checkTargetError();
+  }
+  const pool = target as Partial<PgPoolLike> & { _clients?: unknown };
+  if (typeof pool.on === 'function' && typeof pool.totalCount === 'number') {
+    const marked = target as unknown as Record<symbol, unknown>;
+    if (marked[INSTRUMENTED]) return target;
+    marked[INSTRUMENTED] = true;
+    pool.on('connect', (client) => patchClient(client, sink));
+    // Clients the pool opened before it was instrumented.
+    if (Array.isArray(pool._clients)) for (const c of pool._clients) patchClient(c as PgClientLike, sink);
+    return target;
+  }
+  patchClient(target as PgClientLike, sink);
+  return target;
+}
+
+function checkTargetError(): Error {
+  return Object.assign(
+    new TypeError('sysvitals: instrumentPg(client, monitor): `client` must be a pg Pool or Client.'),
+    {
+      code: 'ERR_SYSVITALS_INVALID_OPTION',
+    },
+  );
+}
+
+function patchClient(client: PgClientLike, sink: QuerySink): void {
+  const marked = client as unknown as Record<symbol, unknown>;
+  if (client === null || typeof client !== 'object' || marked[INSTRUMENTED]) return;
+  marked[INSTRUMENTED] = true;
+  const original = client.query as (...args: unknown[]) => unknown;
+  client.query = function query(this: unknown, config: unknown, values?: unknown, callback?: unknown) {
+    const text =
+      typeof config === 'string'
+        ? config
+        : config !== null &&
+            typeof config === 'object' &&
+            typeof (config as { submit?: unknown }).submit !== 'function'
+          ? (config as { text?: unknown }).text
+          : undefined;
+    // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
+    if (typeof text !== 'string') return original.apply(this, arguments as unknown as unknown[]);
+    const fingerprint = cache.get(text);
+    const scope = currentScope();
+    const start = performance.now();
+    let settled = false;
+    const done = (failed: boolean) => {
+      if (settled) return;
+      settled = true;
+      finish(sink, 'postgresql', fingerprint, start, performance.now(), failed, scope);
+    };
+    if (typeof values === 'function' || typeof callback === 'function') {
+      const cb = (typeof values === 'function' ? values : callback) as Callback;
+      const wrapped: Callback = (err, result) => {
+        done(err != null);
+        return cb(err, result);
+      };
+      try {
+        return typeof values === 'function'
+          ? original.call(this, config, wrapped)
+          : original.call(this, config, values, wrapped);
+      } catch (err) {
+        done(true);
+        throw err;
+      }
+    }
+    let result: unknown;
+    try {
+      // biome-ignore lint/complexity/noArguments: same arity as the caller's call
+      result = original.apply(this, arguments as unknown as unknown[]);
+    } catch (err) {
+      done(true);
+      throw err;
+    }
+    if (
+      result !== null &&
+      typeof result === 'object' &&
+      typeof (result as Promise<unknown>).then === 'function'
+    ) {
+      (result as Promise<unknown>).then(
+        () => done(false),
+        () => done(true),
+      );
+    }
+    return result;
+  } as PgClientLike['query'];
+}

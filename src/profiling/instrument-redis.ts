@@ -1,0 +1,57 @@
+// instrumentRedis(client, monitor): times every command of an ioredis client by its name (never its
+// keys or arguments). Duck-typed: ioredis is not imported here.
+
+import { performance } from 'node:perf_hooks';
+import { fingerprintRedis } from './fingerprint.js';
+import { checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
+import { currentScope } from './request-context.js';
+
+/** An ioredis client (Redis or Cluster), as far as the instrumentation looks. */
+export interface RedisLike {
+  sendCommand: (...args: never[]) => unknown;
+}
+
+interface CommandLike {
+  name?: unknown;
+  promise?: Promise<unknown>;
+}
+
+/**
+ * Times every command an ioredis client sends (pipelines and transactions included: each command
+ * until its reply) under its name, `GET`, `HSET`…; keys and values are never kept. Returns the client.
+ */
+export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySink): T {
+  const sink = checkSink(monitor, 'instrumentRedis');
+  if (client === null || typeof client !== 'object' || typeof client.sendCommand !== 'function') {
+    throw Object.assign(
+      new TypeError('sysvitals: instrumentRedis(client, monitor): `client` must be an ioredis client.'),
+      { code: 'ERR_SYSVITALS_INVALID_OPTION' },
+    );
+  }
+  const marked = client as unknown as Record<symbol, unknown>;
+  if (marked[INSTRUMENTED]) return client;
+  marked[INSTRUMENTED] = true;
+  const original = client.sendCommand as (...args: unknown[]) => unknown;
+  client.sendCommand = function sendCommand(this: unknown, command: CommandLike) {
+    const promise = command?.promise;
+    // A command queued while offline is sent again on connect: time it once, from the first send.
+    if (
+      promise &&
+      typeof promise.then === 'function' &&
+      typeof command.name === 'string' &&
+      (command as Record<symbol, unknown>)[INSTRUMENTED] === undefined
+    ) {
+      (command as Record<symbol, unknown>)[INSTRUMENTED] = true;
+      const fingerprint = fingerprintRedis(command.name);
+      const scope = currentScope();
+      const start = performance.now();
+      promise.then(
+        () => finish(sink, 'redis', fingerprint, start, performance.now(), false, scope),
+        () => finish(sink, 'redis', fingerprint, start, performance.now(), true, scope),
+      );
+    }
+    // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
+    return original.apply(this, arguments as unknown as unknown[]);
+  } as RedisLike['sendCommand'];
+  return client;
+}

@@ -1,0 +1,48 @@
+// What the database instrumentations need from a monitor, and the one step they share: record a
+// finished query with the route of the request it was issued in.
+
+import { invalidOption } from '../errors.js';
+import type { QuerySystem } from './query-stats.js';
+import { enableRequestContext, type RequestScope, routeOfScope } from './request-context.js';
+
+/** Anything that records queries: a SystemMonitor, or a QueryStats wrapper of your own. */
+export interface QuerySink {
+  recordQuery(
+    system: QuerySystem,
+    fingerprint: string,
+    durationMs: number,
+    failed: boolean,
+    route?: string,
+  ): void;
+}
+
+/** Marks an instrumented object, so that instrumenting it twice does not count each query twice. */
+export const INSTRUMENTED: unique symbol = Symbol.for('sysvitals.instrumented');
+
+/** Checks the monitor argument at setup (a coded error naming the function) and turns request scopes on. */
+export function checkSink(sink: unknown, fn: string): QuerySink {
+  if (sink === null || typeof sink !== 'object' || typeof (sink as QuerySink).recordQuery !== 'function') {
+    throw invalidOption(
+      `sysvitals: ${fn}(client, monitor): \`monitor\` must be a sysvitals monitor (it has recordQuery()).`,
+    );
+  }
+  enableRequestContext();
+  return sink as QuerySink;
+}
+
+/** Records one finished query; a throwing sink never reaches the application. */
+export function finish(
+  sink: QuerySink,
+  system: QuerySystem,
+  fingerprint: string,
+  start: number,
+  end: number,
+  failed: boolean,
+  scope: RequestScope | undefined,
+): void {
+  try {
+    sink.recordQuery(system, fingerprint, end - start, failed, routeOfScope(scope));
+  } catch {
+    // Monitoring never breaks a query.
+  }
+}

@@ -1,0 +1,317 @@
+// Database query statistics per fingerprint: counts, errors and latency since start (bounded to a
+// number of fingerprints, the rest folded into `other`), the routes issuing each, and a slow-query log.
+
+import { invalidOption } from '../errors.js';
+import { FunctionTimings } from '../functions/function-stats.js';
+import {
+  type CountsView,
+  CumulativeCounts,
+  microsOf,
+  slotOf,
+  summarizeView,
+} from '../latency/latency-ring.js';
+import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import type { Clock } from '../types.js';
+
+/** The database a query went to (the `system` of a row, a Prometheus label). */
+export type QuerySystem = 'postgresql' | 'mysql' | 'redis';
+
+export interface QueryStatsOptions {
+  /** Distinct fingerprints tracked; later ones are counted under `other`. @defaultValue 100 */
+  maxFingerprints?: number;
+  /** A query at least this slow enters the slow-query log. @defaultValue 500 */
+  slowThresholdMs?: number;
+  /** Entries kept in the slow-query log (the newest). @defaultValue 50 */
+  slowLogSize?: number;
+  /** Export a duration histogram per fingerprint in the Prometheus text (one series set each). @defaultValue false */
+  prometheus?: boolean;
+  /** @defaultValue the monitor's clock */
+  clock?: Clock;
+}
+
+export interface QueryStatsConfig {
+  readonly maxFingerprints: number;
+  readonly slowThresholdMs: number;
+  readonly slowLogSize: number;
+  readonly prometheus: boolean;
+  readonly clock: Clock;
+}
+
+export const QUERY_STATS_DEFAULTS = Object.freeze({
+  maxFingerprints: 100,
+  slowThresholdMs: 500,
+  slowLogSize: 50,
+  prometheus: false,
+});
+
+/** The fingerprint that queries beyond `maxFingerprints` are counted under. */
+export const OTHER_FINGERPRINT = 'other';
+/** Routes kept per fingerprint; the rest are summed under `other`. */
+export const ROUTES_PER_FINGERPRINT = 5;
+
+const KNOWN_OPTIONS = ['maxFingerprints', 'slowThresholdMs', 'slowLogSize', 'prometheus', 'clock'];
+
+/** Parses `queries` options once into a frozen config (coded errors, did-you-mean for unknown keys). */
+export function parseQueryStatsOptions(options: QueryStatsOptions = {}, clock?: Clock): QueryStatsConfig {
+  if (options === null || typeof options !== 'object')
+    throw invalidOption('sysvitals: `queries` must be an object.');
+  rejectUnknownOptions(options, KNOWN_OPTIONS, 'sysvitals: queries');
+  checkInteger(options.maxFingerprints, 'queries.maxFingerprints', 1, 10_000);
+  checkInteger(options.slowLogSize, 'queries.slowLogSize', 0, 10_000);
+  const slow = options.slowThresholdMs ?? QUERY_STATS_DEFAULTS.slowThresholdMs;
+  if (typeof slow !== 'number' || !Number.isFinite(slow) || slow < 0) {
+    throw invalidOption(
+      `\`queries.slowThresholdMs\` must be a number of ms, 0 or more (got ${String(slow)}).`,
+    );
+  }
+  if (options.prometheus !== undefined && typeof options.prometheus !== 'boolean') {
+    throw invalidOption('`queries.prometheus` must be true or false.');
+  }
+  const c = options.clock ?? clock ?? { now: Date.now };
+  if (c === null || typeof c !== 'object' || typeof c.now !== 'function') {
+    throw invalidOption('`queries.clock` must be an object with a now() method returning milliseconds.');
+  }
+  return Object.freeze({
+    maxFingerprints: options.maxFingerprints ?? QUERY_STATS_DEFAULTS.maxFingerprints,
+    slowThresholdMs: slow,
+    slowLogSize: options.slowLogSize ?? QUERY_STATS_DEFAULTS.slowLogSize,
+    prometheus: options.prometheus ?? QUERY_STATS_DEFAULTS.prometheus,
+    clock: c,
+  });
+}
+
+/** One fingerprint's figures since start (a row of `GET queries/`). */
+export interface QueryRow {
+  system: QuerySystem | '*';
+  /** The statement with literals replaced (`SELECT * FROM users WHERE id = $1`), or `other`. */
+  fingerprint: string;
+  count: number;
+  errors: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  avg_ms: number;
+  max_ms: number;
+  total_ms: number;
+  /** Route templates that issued it (at most 5, busiest first), with counts; queries outside a request are not listed. */
+  routes: Array<{ route: string; count: number }>;
+}
+
+/** One entry of the slow-query log. */
+export interface SlowQuery {
+  system: QuerySystem;
+  fingerprint: string;
+  duration_ms: number;
+  /** When the query finished, ISO 8601. */
+  timestamp: string;
+  failed: boolean;
+  /** Route template of the request that issued it, or null outside a request. */
+  route: string | null;
+}
+
+/** What `GET queries/` serves. */
+export interface QueryReport {
+  /** Queries recorded since start, all fingerprints. */
+  total: number;
+  errors: number;
+  /** p95 over the last minute, all fingerprints (what the `db_query_p95` rule reads). */
+  window_p95_ms: number;
+  window_count: number;
+  fingerprints: QueryRow[];
+  slow_threshold_ms: number;
+  slow_queries: SlowQuery[];
+}
+
+interface Entry {
+  readonly system: QuerySystem | '*';
+  readonly fingerprint: string;
+  readonly total: CumulativeCounts;
+  readonly routes: Map<string, number>;
+  otherRoutes: number;
+}
+
+const WINDOW_NAME = 'all';
+
+/**
+ * Query statistics. `record()` is O(1) and never throws: a Map lookup, one counts increment, and one
+ * more in the server-wide window the alert rule reads.
+ */
+export class QueryStats {
+  readonly config: QueryStatsConfig;
+  private readonly byKey = new Map<string, Entry>();
+  private other: Entry | null = null;
+  private readonly window: FunctionTimings;
+  private readonly slow: SlowQuery[] = [];
+  private slowNext = 0;
+  private droppedCount = 0;
+
+  constructor(options: QueryStatsOptions = {}, clock?: Clock) {
+    this.config = parseQueryStatsOptions(options, clock);
+    // Without an injected clock the window reads the coarse clock, as the request statistics do.
+    const injected = options?.clock ?? clock;
+    this.window = new FunctionTimings({ ...(injected ? { clock: injected } : {}), maxNames: 1 });
+  }
+
+  /**
+   * Records one query by its fingerprint (never its text or values). `route` is resolved only for
+   * queries issued inside a request (see request-context.ts).
+   */
+  record(
+    system: QuerySystem,
+    fingerprint: string,
+    durationMs: number,
+    failed: boolean,
+    route?: string,
+  ): void {
+    try {
+      const us = typeof durationMs === 'number' ? microsOf(durationMs) : -1;
+      if (us < 0 || typeof fingerprint !== 'string') {
+        this.droppedCount++;
+        return;
+      }
+      const entry = this.entryFor(system, fingerprint);
+      entry.total.add(slotOf(us), us, failed === true);
+      this.window.record(WINDOW_NAME, durationMs, failed === true);
+      if (route !== undefined) {
+        const seen = entry.routes.get(route);
+        if (seen !== undefined) entry.routes.set(route, seen + 1);
+        else if (entry.routes.size < ROUTES_PER_FINGERPRINT) entry.routes.set(route, 1);
+        else entry.otherRoutes++;
+      }
+      if (durationMs >= this.config.slowThresholdMs && this.config.slowLogSize > 0) {
+        this.logSlow({
+          system,
+          fingerprint: entry.fingerprint,
+          duration_ms: Math.round(durationMs * 1000) / 1000,
+          timestamp: new Date(this.config.clock.now()).toISOString(),
+          failed: failed === true,
+          route: route ?? null,
+        });
+      }
+    } catch {
+      this.droppedCount++;
+    }
+  }
+
+  /** Every fingerprint's figures since start, sorted by total time (the biggest consumer first). */
+  rows(): QueryRow[] {
+    const out: QueryRow[] = [];
+    for (const e of this.entries()) {
+      const s = summarizeView(e.total);
+      const routes = [...e.routes].map(([route, count]) => ({ route, count }));
+      if (e.otherRoutes > 0) routes.push({ route: 'other', count: e.otherRoutes });
+      routes.sort((a, b) => b.count - a.count);
+      out.push({
+        system: e.system,
+        fingerprint: e.fingerprint,
+        count: e.total.n,
+        errors: e.total.errors,
+        p50_ms: s.p50_ms,
+        p95_ms: s.p95_ms,
+        p99_ms: s.p99_ms,
+        avg_ms: s.avg_ms,
+        max_ms: s.max_ms,
+        total_ms: Math.round(e.total.sum) / 1000,
+        routes,
+      });
+    }
+    return out.sort((a, b) => b.total_ms - a.total_ms || b.count - a.count);
+  }
+
+  /** The slow-query log, newest first. */
+  slowQueries(): SlowQuery[] {
+    const n = this.slow.length;
+    const out: SlowQuery[] = [];
+    for (let k = 1; k <= n; k++) out.push({ ...(this.slow[(this.slowNext - k + n) % n] as SlowQuery) });
+    return out;
+  }
+
+  /** p95 and count of every query in the last minute (the `db_query_p95` rule's reading). */
+  windowSummary(): { count: number; p95_ms: number } {
+    const row = this.window.snapshot()[WINDOW_NAME];
+    return { count: row?.count ?? 0, p95_ms: row?.p95_ms ?? 0 };
+  }
+
+  /** Everything `GET queries/` serves. */
+  report(): QueryReport {
+    const rows = this.rows();
+    const w = this.windowSummary();
+    let total = 0;
+    let errors = 0;
+    for (const r of rows) {
+      total += r.count;
+      errors += r.errors;
+    }
+    return {
+      total,
+      errors,
+      window_p95_ms: w.p95_ms,
+      window_count: w.count,
+      fingerprints: rows,
+      slow_threshold_ms: this.config.slowThresholdMs,
+      slow_queries: this.slowQueries(),
+    };
+  }
+
+  /**
+   * Each fingerprint's live cumulative counts since start (Prometheus). The views move with every
+   * record(): read each synchronously.
+   */
+  *totalCounts(): Generator<{ system: string; fingerprint: string; histogram: Readonly<CountsView> }> {
+    for (const e of this.entries())
+      yield { system: e.system, fingerprint: e.fingerprint, histogram: e.total };
+  }
+
+  /** Distinct fingerprints tracked (`other` not included). */
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Calls ignored because of bad input. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
+  /** Releases the window's clock timer. Idempotent. */
+  close(): void {
+    this.window.close();
+  }
+
+  private logSlow(entry: SlowQuery): void {
+    const size = this.config.slowLogSize;
+    if (this.slow.length < size) this.slow.push(entry);
+    else this.slow[this.slowNext] = entry;
+    this.slowNext = (this.slowNext + 1) % size;
+  }
+
+  private *entries(): Generator<Entry> {
+    yield* this.byKey.values();
+    if (this.other) yield this.other;
+  }
+
+  private entryFor(system: QuerySystem, fingerprint: string): Entry {
+    // Keyed by system and fingerprint: `SELECT ?` on PostgreSQL and on MySQL are two rows.
+    const key = system + fingerprint;
+    const entry = this.byKey.get(key);
+    if (entry !== undefined) return entry;
+    if (this.byKey.size < this.config.maxFingerprints) {
+      const created: Entry = {
+        system,
+        fingerprint,
+        total: new CumulativeCounts(),
+        routes: new Map(),
+        otherRoutes: 0,
+      };
+      this.byKey.set(key, created);
+      return created;
+    }
+    this.other ??= {
+      system: '*',
+      fingerprint: OTHER_FINGERPRINT,
+      total: new CumulativeCounts(),
+      routes: new Map(),
+      otherRoutes: 0,
+    };
+    return this.other;
+  }
+}

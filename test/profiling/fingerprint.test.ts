@@ -1,0 +1,113 @@
+// Fingerprints: literals replaced, comments dropped, whitespace collapsed, IN-lists folded; a literal
+// value never survives (property test with fixed seeds), and the cache returns what a scan returns.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  FingerprintCache,
+  fingerprintRedis,
+  fingerprintSql,
+  MAX_FINGERPRINT_LENGTH,
+} from '../../src/profiling/fingerprint.js';
+
+describe('fingerprintSql', () => {
+  it.each([
+    [
+      "SELECT * FROM users WHERE id = 42 AND name = 'bob''s'",
+      'SELECT * FROM users WHERE id = ? AND name = ?',
+    ],
+    ['select  a,\n\t b  from t1\nwhere x = 1.5e-3', 'select a, b from t1 where x = ?'],
+    ['SELECT * FROM t WHERE id IN (1, 2, 3, 4)', 'SELECT * FROM t WHERE id IN (...)'],
+    ['SELECT * FROM t WHERE id in ($1,$2, $3)', 'SELECT * FROM t WHERE id in (...)'],
+    ["SELECT * FROM t WHERE id IN ('a','b')", 'SELECT * FROM t WHERE id IN (...)'],
+    ["INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z')", 'INSERT INTO t (a, b) VALUES (?, ?), ...'],
+    ['INSERT INTO t (a) VALUES ($1)', 'INSERT INTO t (a) VALUES ($1)'],
+    ['SELECT 1 -- trailing comment\n', 'SELECT ?'],
+    ['SELECT /* hint */ a FROM t', 'SELECT a FROM t'],
+    ['SELECT $$dollar$$, $tag$x$tag$', 'SELECT ?, ?'],
+    ["SELECT E'it\\'s', X'4F', 0x1F, .5", 'SELECT ?, ?, ?, ?'],
+    ['SELECT "Col1", t2.c3 FROM "My Table" t2', 'SELECT "Col1", t2.c3 FROM "My Table" t2'],
+    ["SELECT 'x'::text, now() - interval '1 day'", 'SELECT ?::text, now() - interval ?'],
+  ])('%s', (sql, expected) => {
+    expect(fingerprintSql(sql)).toBe(expected);
+  });
+
+  it('treats double quotes as strings and backticks as identifiers in MySQL', () => {
+    expect(fingerprintSql('SELECT `a` FROM t WHERE b = "secret" # note', 'mysql')).toBe(
+      'SELECT `a` FROM t WHERE b = ?',
+    );
+    expect(fingerprintSql("SELECT * FROM t WHERE a = 'it\\'s' AND b = ?", 'mysql')).toBe(
+      'SELECT * FROM t WHERE a = ? AND b = ?',
+    );
+  });
+
+  it('gives the same fingerprint to queries that differ only in values and spacing', () => {
+    const a = fingerprintSql("SELECT * FROM orders WHERE user_id = 7 AND status IN ('new', 'paid')");
+    const b = fingerprintSql("SELECT *  FROM orders\nWHERE user_id = 123456 AND status IN ('x')");
+    expect(a).toBe(b);
+  });
+
+  it('bounds the length', () => {
+    const long = `SELECT ${Array.from({ length: 2000 }, (_, i) => `c${i}`).join(', ')} FROM t`;
+    const fp = fingerprintSql(long);
+    expect(fp.length).toBe(MAX_FINGERPRINT_LENGTH);
+    expect(fp.endsWith('…')).toBe(true);
+  });
+
+  it('never keeps a string or number literal, whatever surrounds it (fixed seeds)', () => {
+    const secretChars = fc.constantFrom(...'abcXYZ019 _-\'"\\$;(),.*/\n'.split(''));
+    const secret = fc.string({ unit: secretChars, minLength: 1, maxLength: 30 });
+    const template = fc.constantFrom(
+      (v: string) => `SELECT * FROM t WHERE a = '${v.replaceAll("'", "''")}'`,
+      (v: string) =>
+        `UPDATE t SET note = E'${v.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}' WHERE id = 1`,
+      (v: string) => `SELECT $q$${v.replaceAll('$', '')}$q$`,
+      (v: string) => `INSERT INTO t (a) VALUES ('${v.replaceAll("'", "''")}'), ('x')`,
+      (v: string) =>
+        `SELECT * FROM t WHERE a IN ('${v.replaceAll("'", "''")}', 'b') -- ${v.replaceAll('\n', '')}`,
+    );
+    fc.assert(
+      fc.property(secret, template, (raw, build) => {
+        const marker = `Zq${raw}`;
+        const fp = fingerprintSql(build(marker));
+        return !fp.includes('Zq');
+      }),
+      { seed: 15, numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1000, max: 2 ** 31 }),
+        (n) => !fingerprintSql(`SELECT ${n} AS x`).includes(String(n)),
+      ),
+      { seed: 16, numRuns: 200 },
+    );
+  });
+
+  it('never throws, whatever the input', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (s) => typeof fingerprintSql(s) === 'string'),
+      { seed: 17, numRuns: 500 },
+    );
+    expect(fingerprintSql(undefined as unknown as string)).toBe('?');
+  });
+});
+
+describe('fingerprintRedis', () => {
+  it('keeps the command name only', () => {
+    expect(fingerprintRedis('get')).toBe('GET');
+    expect(fingerprintRedis('hset')).toBe('HSET');
+    expect(fingerprintRedis('secret value with spaces')).toBe('?');
+    expect(fingerprintRedis('')).toBe('?');
+  });
+});
+
+describe('FingerprintCache', () => {
+  it('answers as a scan does, and stays bounded', () => {
+    const cache = new FingerprintCache('postgres', 10);
+    for (let i = 0; i < 50; i++) {
+      const sql = `SELECT * FROM t WHERE id = ${i}`;
+      expect(cache.get(sql)).toBe(fingerprintSql(sql));
+    }
+    expect((cache as unknown as { map: Map<string, string> }).map.size).toBeLessThanOrEqual(10);
+  });
+});
