@@ -32,6 +32,7 @@ import {
 import { drainAndClose, type ShutdownReport } from './lifecycle/shutdown.js';
 import { consoleLogger, errorMessage } from './logger.js';
 import { checkInteger, rejectUnknownOptions } from './options/option-keys.js';
+import { errorText, type JobOptions, JobStats, wrapJob } from './profiling/jobs.js';
 import { QueryStats, type QueryStatsOptions, type QuerySystem } from './profiling/query-stats.js';
 import { RequestStats } from './requests/requests.js';
 import { MemoryStore } from './stores/memory.js';
@@ -99,6 +100,8 @@ export interface MonitorOptions {
   sysRoot?: string;
   /** Database query statistics (instrumentPg, instrumentMysql, instrumentRedis): bounds, slow log, Prometheus. */
   queries?: QueryStatsOptions;
+  /** Background jobs: `maxJobs` (default 100; later names fold into `other`). */
+  jobs?: { maxJobs?: number };
   /** What the liveness, readiness and startup probes check (README "Probes"). */
   probeRules?: ProbeRulesOptions;
   /** Opt-in load shedding: application requests get 503 with `Retry-After` while a limit is exceeded. */
@@ -148,6 +151,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'handleSignals',
   'loadReader',
   'queries',
+  'jobs',
 ]);
 
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
@@ -182,6 +186,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly functions: FunctionTimings;
   /** Database query statistics by fingerprint, fed by instrumentPg / instrumentMysql / instrumentRedis. */
   readonly queries: QueryStats;
+  /** Background job statistics, fed by `monitor.job()` and `@timed({ job: true })`. */
+  readonly jobs: JobStats;
   readonly store: MetricsStore;
   readonly instanceId: string;
   readonly logger: Logger;
@@ -277,6 +283,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       functions: this.functions,
     });
     this.queries = new QueryStats(options.queries, options.clock);
+    this.jobs = new JobStats({ ...(options.jobs ?? {}), clock: this.clock });
     this.store =
       options.store ??
       new MemoryStore({
@@ -404,6 +411,23 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     route?: string,
   ): void {
     this.queries.record(system, fingerprint, durationMs, failed, route);
+  }
+
+  /**
+   * Wraps a background job: every call of the returned function is a run, timed and recorded under
+   * `name` (runs, failures, duration, last success, last failure with its message). The wrapper keeps
+   * the arguments, `this` and the result (a promise settles with the same value or error). With
+   * `expectEvery: '5m'`, the `job_stale` alert fires when no run has succeeded for about twice that.
+   * Works for `setInterval(monitor.job('cleanup', fn), …)` and queue workers alike
+   * (`new Worker('mail', monitor.job('mail', handler))`).
+   */
+  job<F extends (...args: never[]) => unknown>(name: string, fn: F, options?: JobOptions): F {
+    return wrapJob(this.jobs, name, fn, options);
+  }
+
+  /** Records one finished job run (what `monitor.job` and `@timed({ job: true })` call). Never throws. */
+  recordJob(name: string, durationMs: number, failed: boolean, error?: unknown): void {
+    this.jobs.record(name, durationMs, failed, failed ? errorText(error) : undefined);
   }
 
   /** One sample cycle now: collect, evaluate alerts, emit `metrics`, add to the current bucket. */
@@ -587,6 +611,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       requests.shed_total = this.lifecycle.shedTotal;
       requests.shedding = shedding;
     }
+    snapshot.queries = this.queries.windowSummary();
+    snapshot.jobs = this.jobs.group();
     this.alertSystem.checkThresholds(snapshot);
     this.latest = snapshot;
     this.latestAt = this.clock.now();

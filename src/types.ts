@@ -213,6 +213,35 @@ export interface MetricsSnapshot {
   functions: Record<string, FunctionStats>;
   /** Per route template (bounded; the rest folds into route `other`), over the request window. */
   routes: RouteStats[];
+  /** Instrumented database queries over the last minute (instrumentPg/Mysql/Redis); read by `db_query_p95`. */
+  queries?: QueriesGroup;
+  /** Background jobs (`monitor.job`, `@timed({ job: true })`); read by `job_stale`. */
+  jobs?: JobsSnapshotGroup;
+  /** Server-wide Apdex over the request window; counted in the health score. */
+  apdex?: ApdexGroup;
+}
+
+/** Database queries of the last minute, all fingerprints. */
+export interface QueriesGroup {
+  count: number;
+  p95_ms: number;
+}
+
+/** Background jobs in a snapshot: the stale ones and the ones watched with `expectEvery`. */
+export interface JobsSnapshotGroup {
+  count: number;
+  stale: string[];
+  watched: Array<{ name: string; since_success_seconds: number; limit_seconds: number; stale: boolean }>;
+}
+
+/** Apdex = (satisfied + tolerating / 2) / total, over the request window; `score` null without requests. */
+export interface ApdexGroup {
+  score: number | null;
+  /** The server-wide target T in ms (routes may have their own). */
+  t_ms: number;
+  satisfied: number;
+  tolerating: number;
+  frustrated: number;
 }
 
 export type AlertSeverity = 'warning' | 'critical';

@@ -421,6 +421,19 @@ export class AlertSystem {
     this.availability(out, r.database, 'Database', s.database);
     this.availability(out, r.redis, 'Redis', s.redis);
     this.shedding(out, r.load_shedding, s.requests?.shedding);
+    if (s.queries && s.queries.count > 0) {
+      this.level(
+        out,
+        r.db_query_p95,
+        'queries',
+        '',
+        s.queries.p95_ms,
+        (v) => `Database query time (p95) ${v}`,
+      );
+    }
+    if (r.job_stale.enabled && Array.isArray(s.jobs?.watched)) {
+      for (const job of s.jobs.watched) this.staleJob(out, r.job_stale, job);
+    }
     return out;
   }
 
@@ -471,6 +484,29 @@ export class AlertSystem {
       warningLevel: 1,
       criticalLevel: 1,
       message: () => `Shedding load (503 to new requests): ${reason ?? ''}`,
+    });
+  }
+
+  /** A job with `expectEvery` that has not succeeded for twice that: a warning per job, cleared by a success. */
+  private staleJob(
+    out: Observation[],
+    rule: AvailabilityRuleConfig,
+    job: { name: string; since_success_seconds: number; limit_seconds: number; stale: boolean },
+  ): void {
+    out.push({
+      rule: rule.name,
+      key: job.name,
+      component: 'jobs',
+      pendingMs: rule.for,
+      value: job.since_success_seconds,
+      breachWarning: job.stale,
+      breachCritical: false,
+      clear: !job.stale,
+      deescalate: true,
+      warningLevel: job.limit_seconds,
+      criticalLevel: job.limit_seconds,
+      message: () =>
+        `Job ${job.name} has not succeeded for ${job.since_success_seconds} s (limit ${job.limit_seconds} s)`,
     });
   }
 

@@ -13,15 +13,17 @@ import {
 
 /**
  * Rules on a state rather than a level: a dependency answering at all (raised as critical while its
- * probe fails or times out), and load shedding (critical while requests are being shed, with the reason).
+ * probe fails or times out), load shedding (critical while requests are being shed, with the reason), and
+ * a background job with `expectEvery` succeeding (`job_stale`, a warning per job).
  */
-export type AvailabilityRuleName = 'database' | 'redis' | 'load_shedding';
+export type AvailabilityRuleName = 'database' | 'redis' | 'load_shedding' | 'job_stale';
 export type AlertRuleName = RuleName | AvailabilityRuleName;
 
 export const AVAILABILITY_RULE_NAMES: readonly AvailabilityRuleName[] = Object.freeze([
   'database',
   'redis',
   'load_shedding',
+  'job_stale',
 ]);
 export const ALERT_RULE_NAMES: readonly AlertRuleName[] = Object.freeze([
   ...RULE_NAMES,

@@ -1,7 +1,14 @@
 // Default alert levels. The seed's thresholds are the warning levels; critical levels and the
 // error-rate rule are ours (README "Alert rules"). Statuses in the snapshot derive from these.
 
-export type RuleName = 'cpu' | 'memory' | 'disk' | 'db_latency' | 'api_response_time' | 'error_rate';
+export type RuleName =
+  | 'cpu'
+  | 'memory'
+  | 'disk'
+  | 'db_latency'
+  | 'api_response_time'
+  | 'error_rate'
+  | 'db_query_p95';
 
 export interface RuleLevels {
   /** Raise a warning at or above this value. */
@@ -17,9 +24,10 @@ export const RULE_NAMES: readonly RuleName[] = Object.freeze([
   'db_latency',
   'api_response_time',
   'error_rate',
+  'db_query_p95',
 ]);
 
-/** Percent for cpu/memory/disk/error_rate, milliseconds for db_latency/api_response_time. */
+/** Percent for cpu/memory/disk/error_rate, milliseconds for db_latency/api_response_time/db_query_p95. */
 export const DEFAULT_LEVELS: Readonly<Record<RuleName, Readonly<RuleLevels>>> = Object.freeze({
   cpu: Object.freeze({ warning: 80, critical: 95 }),
   memory: Object.freeze({ warning: 85, critical: 95 }),
@@ -28,6 +36,8 @@ export const DEFAULT_LEVELS: Readonly<Record<RuleName, Readonly<RuleLevels>>> = 
   db_latency: Object.freeze({ warning: 1000, critical: 1500 }),
   api_response_time: Object.freeze({ warning: 2000, critical: 5000 }),
   error_rate: Object.freeze({ warning: 5, critical: 10 }),
+  // p95 of the instrumented database queries over the last minute (instrumentPg/Mysql/Redis).
+  db_query_p95: Object.freeze({ warning: 500, critical: 2000 }),
 });
 
 /**

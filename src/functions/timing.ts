@@ -17,6 +17,17 @@ export interface TimedOptions {
   name?: string;
   /** Where to record. @defaultValue the default recorder, looked up at each call (see setDefaultRecorder) */
   monitor?: FunctionRecorder;
+  /**
+   * Record each call as a background job run (`jobs/`: runs, failures, last success, last failure with
+   * its message) instead of a function call. Needs a recorder with recordJob() (a SystemMonitor); any
+   * other recorder gets a function call. @defaultValue false
+   */
+  job?: boolean;
+}
+
+/** A recorder that also takes job runs (a SystemMonitor). */
+export interface JobRecorder extends FunctionRecorder {
+  recordJob(name: string, durationMs: number, failed: boolean, error?: unknown): void;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a decorator must accept methods of any signature.
@@ -99,7 +110,7 @@ export function timed(...args: unknown[]): unknown {
     if (isMethodContext(b)) return decorateStandard(a as AnyFunction, b, {});
     if (args.length === 3) return decorateLegacy(a, b, c, {});
     const options = parseOptions(b);
-    return wrap(a as AnyFunction, options.name ?? (a.name || 'anonymous'), options.monitor);
+    return wrap(a as AnyFunction, options.name ?? (a.name || 'anonymous'), options.monitor, options.job);
   }
   if (args.length === 3 && a !== null && typeof a === 'object') return decorateLegacy(a, b, c, {});
   const options = parseOptions(a);
@@ -116,6 +127,7 @@ export function timed(...args: unknown[]): unknown {
 interface ParsedOptions {
   name?: string;
   monitor?: FunctionRecorder;
+  job?: boolean;
 }
 
 function parseOptions(value: unknown): ParsedOptions {
@@ -126,14 +138,16 @@ function parseOptions(value: unknown): ParsedOptions {
       `timed() takes a name or { name, monitor } (got ${value === null ? 'null' : typeof value}).`,
     );
   }
-  rejectUnknownOptions(value, ['name', 'monitor'], 'timed()');
-  const { name, monitor } = value as TimedOptions;
+  rejectUnknownOptions(value, ['name', 'monitor', 'job'], 'timed()');
+  const { name, monitor, job } = value as TimedOptions;
+  if (job !== undefined && typeof job !== 'boolean')
+    throw invalidOption('timed(): `job` must be true or false.');
   if (monitor !== undefined && typeof monitor?.recordFunction !== 'function') {
     throw invalidOption(
       'timed(): `monitor` must have recordFunction(name, ms, failed), e.g. a SystemMonitor.',
     );
   }
-  return { name: name === undefined ? undefined : checkName(name), monitor };
+  return { name: name === undefined ? undefined : checkName(name), monitor, job: job === true };
 }
 
 function checkName(name: unknown): string {
@@ -156,7 +170,7 @@ function decorateStandard(method: AnyFunction, context: ClassMethodDecoratorCont
   if (context.kind !== 'method') {
     throw invalidOption(`@timed() decorates class methods only (found a ${context.kind}).`);
   }
-  if (options.name !== undefined) return wrap(method, options.name, options.monitor);
+  if (options.name !== undefined) return wrap(method, options.name, options.monitor, options.job);
   // TC39 decorators do not see the class, so the name is found on the first call: the class whose
   // prototype (or, for a static method, the class itself) holds this very wrapper.
   const key = context.name;
@@ -165,6 +179,7 @@ function decorateStandard(method: AnyFunction, context: ClassMethodDecoratorCont
     method,
     (self: unknown) => `${declaringClassName(self, key, wrapped, context.static)}${methodName}`,
     options.monitor,
+    options.job,
   );
   return wrapped;
 }
@@ -199,14 +214,26 @@ function decorateLegacy(target: unknown, key: unknown, descriptor: unknown, opti
   }
   const cls = typeof target === 'function' ? target : (target as { constructor?: unknown }).constructor;
   const name = options.name ?? `${prefix(cls)}${String(key)}`;
-  (descriptor as PropertyDescriptor).value = wrap(value as AnyFunction, name, options.monitor);
+  (descriptor as PropertyDescriptor).value = wrap(value as AnyFunction, name, options.monitor, options.job);
   return descriptor;
 }
 
 // Recording must never change what the caller sees: a failing recorder is ignored.
-function report(monitor: FunctionRecorder | undefined, name: string, ms: number, failed: boolean): void {
+function report(
+  monitor: FunctionRecorder | undefined,
+  name: string,
+  ms: number,
+  failed: boolean,
+  job = false,
+  error?: unknown,
+): void {
   try {
-    (monitor ?? defaultRecorder ?? defaultFunctionStats).recordFunction(name, ms, failed);
+    const recorder = monitor ?? defaultRecorder ?? defaultFunctionStats;
+    if (job && typeof (recorder as Partial<JobRecorder>).recordJob === 'function') {
+      (recorder as JobRecorder).recordJob(name, ms, failed, error);
+    } else {
+      recorder.recordFunction(name, ms, failed);
+    }
   } catch {
     // ignored on purpose
   }
@@ -222,6 +249,7 @@ function wrap(
   fn: AnyFunction,
   nameOrResolver: string | ((self: unknown) => string),
   monitor: FunctionRecorder | undefined,
+  job = false,
 ): AnyFunction {
   let name = typeof nameOrResolver === 'string' ? nameOrResolver : undefined;
   const resolve = typeof nameOrResolver === 'function' ? nameOrResolver : undefined;
@@ -237,22 +265,22 @@ function wrap(
     try {
       result = fn.apply(this, args);
     } catch (error) {
-      report(monitor, label, performance.now() - start, true);
+      report(monitor, label, performance.now() - start, true, job, error);
       throw error;
     }
     if (result instanceof Promise) {
       return result.then(
         (value: unknown) => {
-          report(monitor, label, performance.now() - start, false);
+          report(monitor, label, performance.now() - start, false, job);
           return value;
         },
         (error: unknown) => {
-          report(monitor, label, performance.now() - start, true);
+          report(monitor, label, performance.now() - start, true, job, error);
           throw error;
         },
       );
     }
-    report(monitor, label, performance.now() - start, false);
+    report(monitor, label, performance.now() - start, false, job);
     return result;
   };
   Object.defineProperty(timedFunction, 'name', { value: fn.name, configurable: true });

@@ -51,6 +51,28 @@ export interface PrometheusData {
   /** Cumulative request latency since start, microseconds. */
   readonly latency?: PrometheusLatency | null;
   readonly functions?: Iterable<PrometheusFunctionTotal>;
+  /** Per query fingerprint since start; only when the monitor's `queries.prometheus` is on (cardinality). */
+  readonly queries?: Iterable<PrometheusQueryTotal>;
+  /** Per background job since start. */
+  readonly jobs?: Iterable<PrometheusJobTotal>;
+}
+
+/** One query fingerprint since start: its duration histogram (the count and errors ride on it). */
+export interface PrometheusQueryTotal {
+  readonly system: string;
+  readonly fingerprint: string;
+  readonly histogram: CountsView;
+}
+
+/** One background job since start. */
+export interface PrometheusJobTotal {
+  readonly name: string;
+  readonly runs: number;
+  readonly failures: number;
+  /** ms since the epoch, null before the first. */
+  readonly lastSuccess: number | null;
+  readonly lastFailure: number | null;
+  readonly histogram: CountsView;
 }
 
 /**
@@ -78,6 +100,11 @@ export interface PrometheusSource extends AdminSource {
      */
     totalCounts?(): Iterable<PrometheusFunctionTotal>;
   };
+  readonly queries?: {
+    readonly config: { readonly prometheus: boolean };
+    totalCounts(): Iterable<PrometheusQueryTotal>;
+  };
+  readonly jobs?: { totalCounts(): Iterable<PrometheusJobTotal> };
 }
 
 /** Gathers one scrape's data: the cached snapshot (collected when older than `maxAgeMs`) and the totals. */
@@ -106,5 +133,7 @@ export async function collectPrometheusData(
     // Building HDR histograms costs ~0.3-0.5 ms each; counts views cost nothing to hand over.
     latency: requests ? (requests.cumulativeCounts?.() ?? requests.cumulativeHistogram()) : null,
     functions: functions ? (functions.totalCounts?.() ?? functions.totals()) : [],
+    queries: source.queries?.config.prometheus ? source.queries.totalCounts() : undefined,
+    jobs: source.jobs?.totalCounts(),
   };
 }

@@ -6,6 +6,7 @@ import { boundToMicros, cumulativeBuckets } from './buckets.js';
 import type { PrometheusData, PrometheusLatency } from './data.js';
 import { renderLifecycle } from './lifecycle.js';
 import { type PrometheusConfig, parsePrometheusOptions } from './options.js';
+import { renderProfiling } from './profiling.js';
 import { renderRuntime } from './runtime.js';
 
 // The collector reports sizes in GiB/MiB (1024-based); Prometheus wants bytes.
@@ -306,6 +307,11 @@ export function renderPrometheus(
       if (durations.length > 1) out.push(durations.join('\n'));
     }
   }
+
+  // Database queries (opt-in) and background jobs
+  renderProfiling(out, data, config.prefix, (lines, name, labels, hist) =>
+    histogramLines(lines, name, labels, hist, boundsUs, leLabels, counts),
+  );
 
   // Health and alerts
   const health = data.health;

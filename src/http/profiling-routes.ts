@@ -1,0 +1,53 @@
+// `GET queries/` and `GET jobs/`: database query statistics by fingerprint with the slow-query log, and
+// background job runs. Served from the monitor's own figures; no collection needed.
+
+import type { JobRow } from '../profiling/jobs.js';
+import type { QueryReport } from '../profiling/query-stats.js';
+import { enumParam, integerParam } from './params.js';
+import { sendData, sendError } from './respond.js';
+import { defineRoute } from './route.js';
+
+/** What these routes read from the monitor (optional members of the AdminSource). */
+export interface ProfilingSource {
+  readonly queries?: { report(): QueryReport };
+  readonly jobs?: { rows(): JobRow[] };
+}
+
+const QUERY_SORTS = ['time', 'count', 'p95', 'errors'] as const;
+
+export const queriesRoute = defineRoute({
+  path: 'queries',
+  query: { sort: enumParam(QUERY_SORTS, 'time'), limit: integerParam(1, 1000, 100) },
+  handle({ res, source, query }) {
+    const queries = (source as ProfilingSource).queries;
+    if (!queries) {
+      sendError(res, 404, 'not_found', 'this monitor records no database queries');
+      return;
+    }
+    const report = queries.report();
+    const key = { time: 'total_ms', count: 'count', p95: 'p95_ms', errors: 'errors' } as const;
+    const field = key[query.sort];
+    report.fingerprints.sort((a, b) => b[field] - a[field] || b.count - a.count);
+    report.fingerprints = report.fingerprints.slice(0, query.limit);
+    sendData(res, report);
+  },
+});
+
+export const jobsRoute = defineRoute({
+  path: 'jobs',
+  query: { limit: integerParam(1, 1000, 100) },
+  handle({ res, source, query, now }) {
+    const jobs = (source as ProfilingSource).jobs;
+    if (!jobs) {
+      sendError(res, 404, 'not_found', 'this monitor records no jobs');
+      return;
+    }
+    const rows = jobs.rows();
+    sendData(res, {
+      count: rows.length,
+      stale: rows.filter((r) => r.stale).map((r) => r.name),
+      jobs: rows.slice(0, query.limit),
+      timestamp: new Date(now()).toISOString(),
+    });
+  },
+});

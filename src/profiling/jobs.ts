@@ -1,0 +1,329 @@
+// Background job statistics: runs, failures, duration percentiles, the last success and the last
+// failure (time and message) per job name, and which jobs with `expectEvery` have gone stale.
+
+import { performance } from 'node:perf_hooks';
+import { invalidOption } from '../errors.js';
+import { CumulativeCounts, microsOf, slotOf, summarizeView } from '../latency/latency-ring.js';
+import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import type { Clock } from '../types.js';
+import { parseDuration } from './duration.js';
+import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
+
+/** Options of one job (`monitor.job(name, fn, options)`, `@timed({ job: true, expectEvery })`). */
+export interface JobOptions {
+  /**
+   * How often the job is expected to succeed (`'5m'`, or ms). When no run has succeeded for twice
+   * that (counted from the first registration before any success), the `job_stale` alert fires; the
+   * next success clears it.
+   */
+  expectEvery?: string | number;
+}
+
+/** One job's figures since start (a row of `GET jobs/`). */
+export interface JobRow {
+  name: string;
+  runs: number;
+  failures: number;
+  /** Runs started and not finished yet. */
+  running: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  avg_ms: number;
+  max_ms: number;
+  last_duration_ms: number | null;
+  last_success: { timestamp: string } | null;
+  last_failure: { timestamp: string; error: string } | null;
+  expect_every_ms: number | null;
+  /** True while an `expectEvery` job has had no success for more than twice that. */
+  stale: boolean;
+}
+
+/** The `jobs` group of a snapshot: what the `job_stale` rule reads. */
+export interface JobsGroup {
+  count: number;
+  /** Names of the stale jobs. */
+  stale: string[];
+  /** Jobs with `expectEvery`: seconds since their last success (or registration) and the limit. */
+  watched: Array<{ name: string; since_success_seconds: number; limit_seconds: number; stale: boolean }>;
+}
+
+export interface JobStatsOptions {
+  /** Distinct job names tracked; later ones are counted under `other`. @defaultValue 100 */
+  maxJobs?: number;
+  /** @defaultValue Date.now */
+  clock?: Clock;
+}
+
+/** The name runs of jobs beyond `maxJobs` are counted under. */
+export const OTHER_JOB = 'other';
+/** Longest error message kept for `last_failure` (the rest is cut). */
+export const MAX_ERROR_LENGTH = 200;
+/** A job is stale after this many `expectEvery` periods without a success. */
+export const STALE_FACTOR = 2;
+
+interface Entry {
+  readonly name: string;
+  readonly total: CumulativeCounts;
+  running: number;
+  lastDurationUs: number;
+  lastSuccess: number | null;
+  lastFailure: number | null;
+  lastError: string;
+  expectEveryMs: number | null;
+  /** When staleness counting started: the first registration with expectEvery. */
+  watchedSince: number;
+}
+
+/** Parses the options of one job at setup. */
+export function parseJobOptions(
+  options: JobOptions | undefined,
+  owner: string,
+): { expectEveryMs: number | null } {
+  if (options === undefined) return { expectEveryMs: null };
+  if (options === null || typeof options !== 'object')
+    throw invalidOption(`${owner}: options must be an object.`);
+  rejectUnknownOptions(options, ['expectEvery'], owner);
+  return {
+    expectEveryMs:
+      options.expectEvery === undefined ? null : parseDuration(options.expectEvery, `${owner}: expectEvery`),
+  };
+}
+
+/** The message of a thrown value, cut to MAX_ERROR_LENGTH. */
+export function errorText(error: unknown): string {
+  let text: string;
+  try {
+    text =
+      error instanceof Error
+        ? error.message || error.name
+        : typeof error === 'string'
+          ? error
+          : String(error);
+  } catch {
+    text = 'unknown error';
+  }
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+}
+
+/** Statistics per job name. record() is O(1) and never throws. */
+export class JobStats {
+  private readonly clock: Clock;
+  private readonly maxJobs: number;
+  private readonly byName = new Map<string, Entry>();
+  private other: Entry | null = null;
+
+  constructor(options: JobStatsOptions = {}) {
+    if (options === null || typeof options !== 'object')
+      throw invalidOption('sysvitals: `jobs` must be an object.');
+    rejectUnknownOptions(options, ['maxJobs', 'clock'], 'sysvitals: jobs');
+    checkInteger(options.maxJobs, 'jobs.maxJobs', 1, 10_000);
+    this.maxJobs = options.maxJobs ?? 100;
+    this.clock = options.clock ?? { now: Date.now };
+  }
+
+  /** Declares a job (and its `expectEvery`) before its first run, so staleness counts from now. */
+  register(name: string, expectEveryMs: number | null): void {
+    const e = this.entryFor(name);
+    if (expectEveryMs !== null && e.expectEveryMs === null) {
+      e.expectEveryMs = expectEveryMs;
+      e.watchedSince = this.clock.now();
+    }
+  }
+
+  /** A run started (shown as `running` until it finishes). */
+  started(name: string): void {
+    try {
+      this.entryFor(name).running++;
+    } catch {
+      // never breaks the job
+    }
+  }
+
+  /** A run finished: its duration, and the error when it failed (`undefined` on success). */
+  record(name: string, durationMs: number, failed: boolean, error?: unknown, wasStarted = false): void {
+    try {
+      const e = this.entryFor(name);
+      if (wasStarted && e.running > 0) e.running--;
+      const us = microsOf(durationMs);
+      if (us < 0) return;
+      e.total.add(slotOf(us), us, failed);
+      e.lastDurationUs = us;
+      const now = this.clock.now();
+      if (failed) {
+        e.lastFailure = now;
+        e.lastError = errorText(error);
+      } else {
+        e.lastSuccess = now;
+      }
+    } catch {
+      // never breaks the job
+    }
+  }
+
+  /** Every job, busiest first. */
+  rows(): JobRow[] {
+    const now = this.clock.now();
+    const out: JobRow[] = [];
+    for (const e of this.entries()) {
+      const s = summarizeView(e.total);
+      out.push({
+        name: e.name,
+        runs: e.total.n,
+        failures: e.total.errors,
+        running: e.running,
+        p50_ms: s.p50_ms,
+        p95_ms: s.p95_ms,
+        p99_ms: s.p99_ms,
+        avg_ms: s.avg_ms,
+        max_ms: s.max_ms,
+        last_duration_ms: e.total.n > 0 ? e.lastDurationUs / 1000 : null,
+        last_success: e.lastSuccess === null ? null : { timestamp: new Date(e.lastSuccess).toISOString() },
+        last_failure:
+          e.lastFailure === null
+            ? null
+            : { timestamp: new Date(e.lastFailure).toISOString(), error: e.lastError },
+        expect_every_ms: e.expectEveryMs,
+        stale: this.isStale(e, now),
+      });
+    }
+    return out.sort((a, b) => b.runs - a.runs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The snapshot group the `job_stale` rule reads. */
+  group(): JobsGroup {
+    const now = this.clock.now();
+    const watched: JobsGroup['watched'] = [];
+    const stale: string[] = [];
+    let count = 0;
+    for (const e of this.entries()) {
+      count++;
+      if (e.expectEveryMs === null) continue;
+      const since = e.lastSuccess ?? e.watchedSince;
+      const isStale = this.isStale(e, now);
+      if (isStale) stale.push(e.name);
+      watched.push({
+        name: e.name,
+        since_success_seconds: Math.max(0, Math.round((now - since) / 1000)),
+        limit_seconds: Math.round((STALE_FACTOR * e.expectEveryMs) / 1000),
+        stale: isStale,
+      });
+    }
+    return { count, stale, watched };
+  }
+
+  /** Each job's live cumulative counts (Prometheus); read each synchronously. */
+  *totalCounts(): Generator<{
+    name: string;
+    runs: number;
+    failures: number;
+    lastSuccess: number | null;
+    lastFailure: number | null;
+    histogram: CumulativeCounts;
+  }> {
+    for (const e of this.entries()) {
+      yield {
+        name: e.name,
+        runs: e.total.n,
+        failures: e.total.errors,
+        lastSuccess: e.lastSuccess,
+        lastFailure: e.lastFailure,
+        histogram: e.total,
+      };
+    }
+  }
+
+  /** Distinct job names tracked (`other` not included). */
+  get size(): number {
+    return this.byName.size;
+  }
+
+  private isStale(e: Entry, now: number): boolean {
+    if (e.expectEveryMs === null) return false;
+    return now - (e.lastSuccess ?? e.watchedSince) > STALE_FACTOR * e.expectEveryMs;
+  }
+
+  private *entries(): Generator<Entry> {
+    yield* this.byName.values();
+    if (this.other && !this.byName.has(OTHER_JOB)) yield this.other;
+  }
+
+  private entryFor(name: string): Entry {
+    const found = this.byName.get(name);
+    if (found !== undefined) return found;
+    if (typeof name === 'string' && this.byName.size < this.maxJobs) {
+      const created = createEntry(name, this.clock.now());
+      this.byName.set(name, created);
+      return created;
+    }
+    this.other ??= this.byName.get(OTHER_JOB) ?? createEntry(OTHER_JOB, this.clock.now());
+    return this.other;
+  }
+}
+
+function createEntry(name: string, now: number): Entry {
+  return {
+    name,
+    total: new CumulativeCounts(),
+    running: 0,
+    lastDurationUs: 0,
+    lastSuccess: null,
+    lastFailure: null,
+    lastError: '',
+    expectEveryMs: null,
+    watchedSince: now,
+  };
+}
+
+/**
+ * The job wrapper behind `monitor.job(name, fn, options)`: checks its arguments at setup (coded errors),
+ * registers `expectEvery`, and returns a function with the same arguments, `this` and result that
+ * records each call as a run. Queries it issues are attributed to `job:<name>`.
+ */
+export function wrapJob<F extends (...args: never[]) => unknown>(
+  jobs: JobStats,
+  name: string,
+  fn: F,
+  options?: JobOptions,
+): F {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
+    throw invalidOption(
+      'sysvitals: monitor.job(name, fn): `name` must be a non-empty string of at most 200 characters.',
+    );
+  }
+  if (typeof fn !== 'function')
+    throw invalidOption('sysvitals: monitor.job(name, fn): `fn` must be a function.');
+  const { expectEveryMs } = parseJobOptions(options, `sysvitals: monitor.job('${name}')`);
+  jobs.register(name, expectEveryMs);
+  const scope = new FixedScope(`job:${name}`);
+  const call = fn as unknown as (...a: unknown[]) => unknown;
+  const run = function (this: unknown, ...args: unknown[]): unknown {
+    jobs.started(name);
+    const start = performance.now();
+    let result: unknown;
+    try {
+      result = requestContextEnabled()
+        ? runInScope(scope, () => call.apply(this, args))
+        : call.apply(this, args);
+    } catch (error) {
+      jobs.record(name, performance.now() - start, true, error, true);
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.then(
+        (value: unknown) => {
+          jobs.record(name, performance.now() - start, false, undefined, true);
+          return value;
+        },
+        (error: unknown) => {
+          jobs.record(name, performance.now() - start, true, error, true);
+          throw error;
+        },
+      );
+    }
+    jobs.record(name, performance.now() - start, false, undefined, true);
+    return result;
+  };
+  Object.defineProperty(run, 'name', { value: fn.name, configurable: true });
+  return run as unknown as F;
+}
