@@ -41,6 +41,20 @@ export {
   type RequestRecord,
   SystemMonitor,
 } from './monitor.js';
+export { fingerprintRedis, fingerprintSql, type SqlDialect } from './profiling/fingerprint.js';
+export { instrumentMysql, type MysqlLike } from './profiling/instrument-mysql.js';
+export { instrumentPg, type PgClientLike, type PgPoolLike } from './profiling/instrument-pg.js';
+export { instrumentRedis, type RedisLike } from './profiling/instrument-redis.js';
+export { type JobOptions, type JobRow, JobStats } from './profiling/jobs.js';
+export type { QuerySink } from './profiling/query-sink.js';
+export {
+  type QueryReport,
+  type QueryRow,
+  QueryStats,
+  type QueryStatsOptions,
+  type QuerySystem,
+  type SlowQuery,
+} from './profiling/query-stats.js';
 export type { RequestStatsOptions } from './requests/request-options.js';
 export { RequestStats } from './requests/requests.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';

@@ -8,6 +8,7 @@ import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectPrometheusData, renderPrometheus } from '../../src/http/prometheus.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
 import { instrumentPg } from '../../src/profiling/instrument-pg.js';
@@ -36,18 +37,26 @@ const SECRET = `s3cr3t-${process.pid}-${Date.now().toString(36)}`;
 const TABLE = `sv15_items_${process.pid}`;
 
 function monitor(): SystemMonitor {
-  return createMonitor({ sampleIntervalMs: 0, queries: { slowThresholdMs: 0, slowLogSize: 1000 } });
+  return createMonitor({
+    sampleIntervalMs: 0,
+    queries: { slowThresholdMs: 0, slowLogSize: 1000, prometheus: true },
+  });
 }
 
 function row(m: SystemMonitor, fingerprint: string): QueryRow | undefined {
   return m.queries.rows().find((r) => r.fingerprint === fingerprint);
 }
 
-/** Nothing the monitor serves holds the value. */
-function expectNoSecret(m: SystemMonitor): void {
-  const all = JSON.stringify({ report: m.queries.report(), rows: m.queries.rows() });
-  expect(all).not.toContain(SECRET);
-  expect(all).not.toContain('s3cr3t');
+/** Nothing the monitor serves holds the value: JSON (slow log included) and the Prometheus text. */
+async function expectNoSecret(m: SystemMonitor): Promise<void> {
+  const report = m.queries.report();
+  expect(report.slow_queries.length).toBeGreaterThan(0);
+  const prometheus = renderPrometheus(await collectPrometheusData(m));
+  expect(prometheus).toContain('sysvitals_db_query_duration_seconds_count{');
+  for (const text of [JSON.stringify(report), prometheus]) {
+    expect(text).not.toContain(SECRET);
+    expect(text).not.toContain('s3cr3t');
+  }
 }
 
 describe.skipIf(pgMissing)('instrumentPg against PostgreSQL', () => {
@@ -79,7 +88,7 @@ describe.skipIf(pgMissing)('instrumentPg against PostgreSQL', () => {
     expect(select?.count).toBe(2);
     expect(select?.errors).toBe(0);
     expect(select?.system).toBe('postgresql');
-    expectNoSecret(m);
+    await expectNoSecret(m);
   });
 
   it('times queries: figures lie within the wall time measured around them', async () => {
@@ -106,7 +115,7 @@ describe.skipIf(pgMissing)('instrumentPg against PostgreSQL', () => {
     });
     expect(row(m, `INSERT INTO ${TABLE} (id, note) VALUES (?, ?)`)).toMatchObject({ count: 1, errors: 1 });
     expect(row(m, 'SELECT * FROM sv15_no_such_table WHERE a = ?')).toMatchObject({ count: 1, errors: 1 });
-    expectNoSecret(m);
+    await expectNoSecret(m);
   });
 
   it('times every statement of a transaction on a checked-out client', async () => {
@@ -138,7 +147,7 @@ describe.skipIf(pgMissing)('instrumentPg against PostgreSQL', () => {
     expect(row(m2, 'SELECT ? AS v')?.count).toBe(1);
     expect(row(m2, 'SELEC ?')).toMatchObject({ count: 1, errors: 1 });
     expect(m2.queries.slowQueries()).toHaveLength(3);
-    expectNoSecret(m2);
+    await expectNoSecret(m2);
     await m2.close();
   });
 });
@@ -182,7 +191,7 @@ describe.skipIf(mysqlMissing)('instrumentMysql against MariaDB', () => {
     expect(row(m, `UPDATE ${TABLE} SET note = ? WHERE id = ?`)?.count).toBe(1);
     expect(row(m, 'SELECT * FROM sv15_missing WHERE id = ?')).toMatchObject({ count: 1, errors: 1 });
     expect(m.queries.rows().every((r) => r.system === 'mysql')).toBe(true);
-    expectNoSecret(m);
+    await expectNoSecret(m);
     await m.close();
   });
 
@@ -220,7 +229,7 @@ describe.skipIf(mysqlMissing)('instrumentMysql against MariaDB', () => {
     expect(row(m, 'SELECT nope FROM sv15_missing')).toMatchObject({ count: 1, errors: 1 });
     expect(row(m, 'SELECT ? AS v')).toMatchObject({ count: 1, errors: 0 });
     expect(row(m, 'SELECT * FROM sv15_missing')).toMatchObject({ count: 1, errors: 1 });
-    expectNoSecret(m);
+    await expectNoSecret(m);
     await m.close();
   });
 });
@@ -254,7 +263,7 @@ describe.skipIf(redisMissing)('instrumentRedis against a private redis-server', 
     expect(row(m, 'MULTI')?.count).toBe(1);
     expect(row(m, 'EXEC')?.count).toBe(1);
     expect(rows.every((r) => r.system === 'redis')).toBe(true);
-    expectNoSecret(m);
+    await expectNoSecret(m);
     await m.close();
   });
 });
