@@ -137,7 +137,9 @@ describe('db_query_p95 alert rule', () => {
     cleanups.push(() => m.close());
     for (let i = 0; i < 100; i++) m.recordQuery('postgresql', 'SELECT ?', i < 90 ? 5 : 250, false);
     await m.sample();
-    expect(m.alertSystem.getActiveAlerts()).toEqual([
+    // The host rules read this machine (a busy CPU may alert too): only the queries' alert is ours.
+    const ours = () => m.alertSystem.getActiveAlerts().filter((a) => a.component === 'queries');
+    expect(ours()).toEqual([
       expect.objectContaining({
         rule: 'db_query_p95',
         component: 'queries',
@@ -148,6 +150,6 @@ describe('db_query_p95 alert rule', () => {
     clock.t += 61_000; // the window moves on
     for (let i = 0; i < 10; i++) m.recordQuery('postgresql', 'SELECT ?', 5, false);
     await m.sample();
-    expect(m.alertSystem.getActiveAlerts()).toEqual([]);
+    expect(ours()).toEqual([]);
   });
 });
