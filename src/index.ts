@@ -2,6 +2,7 @@
 
 export * from './alerts/index.js';
 export { DEFAULT_LEVELS, RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
+export * from './channels/index.js';
 export { type Standalone, type StandaloneOptions, startStandalone } from './cli/serve.js';
 export type {
   CollectorOptions,

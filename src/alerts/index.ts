@@ -3,6 +3,7 @@
 export {
   type AlertListener,
   type AlertRecorder,
+  type AlertSuppressor,
   AlertSystem,
   type AlertSystemOptions,
   DEFAULT_HISTORY_LIMIT,

@@ -34,6 +34,7 @@ export type ChannelOptions =
   | PagerDutyChannelOptions
   | AlertmanagerChannelOptions;
 
+/** The `type` values `channels: [...]` accepts. */
 export const CHANNEL_TYPES: readonly ChannelType[] = Object.freeze([
   'webhook',
   'slack',

@@ -42,6 +42,7 @@ const DAY_MS = 24 * 60 * MINUTE;
 /** How far ahead the next occurrence is looked for. */
 const LOOKAHEAD_MS = 31 * DAY_MS;
 
+/** One maintenance window, parsed: answers whether it is open and covers an alert. */
 export class MaintenanceWindow {
   readonly name: string;
   readonly matchers: Matchers;
@@ -147,6 +148,7 @@ export class MaintenanceWindow {
   }
 }
 
+/** Parses the `maintenance` option at setup. */
 export function parseMaintenance(list: unknown): MaintenanceWindow[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) {

@@ -17,13 +17,20 @@ export interface Suppression {
   suppressed_by: string;
 }
 
+/** What the router is built from; the monitor passes its `channels`, `routing` and `maintenance` options. */
 export interface NotificationRouterOptions {
+  /** `ChannelOptions[]`, checked at setup. */
   channels?: unknown;
+  /** `RoutingOptions`, checked at setup. */
   routing?: unknown;
+  /** `MaintenanceWindowOptions[]`, checked at setup. */
   maintenance?: unknown;
+  /** @defaultValue Date.now */
   clock?: Clock;
   logger?: Logger;
+  /** The host named in messages. */
   host: string;
+  /** The monitor's instance id. */
   instance: string;
 }
 

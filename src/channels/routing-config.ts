@@ -19,6 +19,7 @@ export interface RoutingOptions {
   closeTimeoutMs?: number;
 }
 
+/** `RoutingOptions` parsed: every field set, frozen. */
 export interface RoutingConfig {
   readonly groupWaitMs: number;
   readonly repeatIntervalMs: number;
@@ -28,6 +29,7 @@ export interface RoutingConfig {
   readonly closeTimeoutMs: number;
 }
 
+/** The `routing` defaults: 30 s grouping, 4 h repeat, inhibition on, 5 s close timeout. */
 export const DEFAULT_ROUTING_OPTIONS = Object.freeze({
   groupWaitMs: 30_000,
   repeatIntervalMs: 4 * 60 * 60 * 1000,
@@ -39,6 +41,7 @@ const KEYS = ['groupWaitMs', 'repeatIntervalMs', 'inhibit', 'labels', 'dashboard
 /** Labels the router sets itself. */
 const RESERVED = ['alertname', 'rule', 'component', 'severity', 'instance', 'host', 'alert_id'];
 
+/** Checks `routing` at setup (coded errors, did-you-mean) and fills in the defaults. */
 export function parseRouting(options: unknown): RoutingConfig {
   const opts = options ?? {};
   if (!isObject(opts)) throw invalidOption('sysvitals: `routing` must be an object.');

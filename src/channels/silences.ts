@@ -65,6 +65,7 @@ interface Entry extends Matchers {
   comment: string;
 }
 
+/** The silences of one monitor, in memory: validated on create, matched against alerts, expired early on request. */
 export class SilenceStore {
   private readonly entries = new Map<string, Entry>();
 
