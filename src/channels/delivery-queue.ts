@@ -146,7 +146,7 @@ export class DeliveryQueue {
   private async deliver(notification: Notification): Promise<void> {
     let error = '';
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
-      if (attempt > 0) {
+      if (attempt > 0 && !this.aborted) {
         await this.delay(Math.min(MAX_BACKOFF_MS, this.config.retryDelayMs * 2 ** (attempt - 1)));
       }
       if (this.aborted) break;
@@ -170,6 +170,11 @@ export class DeliveryQueue {
         this.inFlight = undefined;
       }
     }
+    if (this.aborted) {
+      // Cut off by close(): not the receiver's failure.
+      this.dropped++;
+      return;
+    }
     this.failed++;
     this.failing = true;
     this.lastError = error;
@@ -186,6 +191,7 @@ export class DeliveryQueue {
   }
 
   private delay(ms: number): Promise<void> {
+    if (this.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       this.wakeRetry = resolve;
       this.retryTimer = setTimeout(resolve, ms);

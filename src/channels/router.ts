@@ -125,12 +125,14 @@ export class NotificationRouter {
     if (this.closing) return;
     const now = this.clock.now();
     this.flushDue(now, false);
+    if (this.firing.size === 0) return;
+    const active = [...this.firing.values()];
+    const held = new Set(active.filter((a) => this.suppression(a, active, now)).map((a) => a.id));
     for (const channel of this.channels) {
       const fresh: NotifiedAlert[] = [];
       const repeats: NotifiedAlert[] = [];
-      for (const a of this.firing.values()) {
-        if (this.pendingFiring?.items.has(a.id) || !takes(channel.config, a)) continue;
-        if (this.suppression(a, [...this.firing.values()], now)) continue;
+      for (const a of active) {
+        if (this.pendingFiring?.items.has(a.id) || !takes(channel.config, a) || held.has(a.id)) continue;
         const sent = channel.sent.get(a.id);
         if (!sent || sent.severity !== a.severity) fresh.push(a);
         else if (now - sent.at >= channel.config.repeatIntervalMs) repeats.push(a);

@@ -154,6 +154,24 @@ describe('close()', () => {
     expect(router.status().find((s) => s.name === 'good')).toMatchObject({ sent: 1, pending: 0 });
   });
 
+  it('a channel waiting to retry is cut off at the close timeout, counted as dropped, not failed', async () => {
+    const { refused } = await receivers();
+    const lines: string[] = [];
+    const log = (_o: unknown, m?: string) => lines.push(m ?? '');
+    const router = new NotificationRouter({
+      host: 'h',
+      instance: 'i',
+      logger: { warn: log, error: log },
+      routing: { groupWaitMs: 0, closeTimeoutMs: 100 },
+      channels: [{ type: 'webhook', url: refused, retries: 3, retryDelayMs: 60_000 }],
+    });
+    router.notify(event('raised', alert('a')));
+    // Without the cut-off this would wait out the 60 s backoff and time the test out.
+    await router.close();
+    expect(router.status()[0]).toMatchObject({ sent: 0, failed: 0, dropped: 1, pending: 0 });
+    expect(lines.filter((l) => l.includes('is failing'))).toHaveLength(0);
+  });
+
   it('monitor.close() delivers the queued notifications', async () => {
     const rx = await startReceiver((_r, res) => {
       setTimeout(() => res.writeHead(200).end(), 50);
