@@ -142,7 +142,8 @@ function elapsedMs(reply: FastifyReply): number {
 function markAsFastifyPlugin(plugin: FastifyPluginCallback): FastifyPluginCallback {
   const meta = { name: 'sysvitals', fastify: '>=4' };
   try {
-    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
+    // A bare `require` is esbuild's throwing shim in the ESM build, which silently took the fallback below.
+    const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
     const fp = load('fastify-plugin') as (fn: FastifyPluginCallback, meta: object) => FastifyPluginCallback;
     return fp(plugin, meta);
   } catch {

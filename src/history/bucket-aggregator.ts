@@ -82,7 +82,7 @@ export class BucketAggregator {
 
   close(bucketStartMs: number, requests?: RequestBucket): HistoryPoint {
     const h = requests?.histogram;
-    const lat = h ? summarize(h) : summarize(EMPTY);
+    const lat = h ? summarize(h) : summarize(emptyHistogram());
     const point: HistoryPoint = {
       t: bucketStartMs,
       timestamp: new Date(bucketStartMs).toISOString(),
@@ -130,4 +130,9 @@ export class BucketAggregator {
   }
 }
 
-const EMPTY = createHistogram();
+let empty: ReturnType<typeof createHistogram> | undefined;
+/** Built on first use, so importing sysvitals does not load hdr-histogram-js. */
+function emptyHistogram(): ReturnType<typeof createHistogram> {
+  empty ??= createHistogram();
+  return empty;
+}

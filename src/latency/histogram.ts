@@ -1,22 +1,40 @@
 // One histogram configuration for the whole library, so that histograms recorded anywhere
 // (request windows, @timed functions, history points, other instances) can be merged exactly.
 
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type * as Hdr from 'hdr-histogram-js';
 
-export type Histogram = hdr.Histogram;
+export type Histogram = Hdr.Histogram;
+
+let lib: typeof Hdr | undefined;
+
+/**
+ * hdr-histogram-js, loaded on first use: loading it costs ~20 ms that the request path never needs
+ * (requests are recorded in plain count arrays; see latency-ring.ts), so importing sysvitals does not pay it.
+ */
+export function hdrLibrary(): typeof Hdr {
+  if (!lib) {
+    // CJS build: __filename; ESM (and vitest/tsx): import.meta.url. A bare `require` would be esbuild's
+    // throwing shim in the ESM build.
+    const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    lib = load('hdr-histogram-js') as typeof Hdr;
+  }
+  return lib;
+}
 
 /** Values are recorded in microseconds: 1 µs resolution, 2 significant digits (≤ 1% error). */
-const BUILD: hdr.BuildRequest = {
+export const HISTOGRAM_CONFIG = {
   bitBucketSize: 32,
   autoResize: true,
   lowestDiscernibleValue: 1,
   highestTrackableValue: 3_600_000_000, // one hour; autoResize extends it if ever needed
   numberOfSignificantValueDigits: 2,
   useWebAssembly: false,
-};
+} as const satisfies Hdr.BuildRequest;
+const BUILD: Hdr.BuildRequest = HISTOGRAM_CONFIG;
 
 export function createHistogram(): Histogram {
-  return hdr.build(BUILD);
+  return hdrLibrary().build(BUILD);
 }
 
 /** Records a duration given in milliseconds; negative and non-finite values are ignored. */
@@ -26,11 +44,11 @@ export function recordMs(h: Histogram, ms: number): void {
 }
 
 export function encodeHistogram(h: Histogram): string {
-  return hdr.encodeIntoCompressedBase64(h);
+  return hdrLibrary().encodeIntoCompressedBase64(h);
 }
 
 export function decodeHistogram(encoded: string): Histogram {
-  return hdr.decodeFromCompressedBase64(encoded, 32, false);
+  return hdrLibrary().decodeFromCompressedBase64(encoded, 32, false);
 }
 
 export interface LatencySummary {

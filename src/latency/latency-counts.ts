@@ -20,7 +20,12 @@ interface JsHistogramInternals {
   getCountAtIndex(index: number): number;
 }
 
-const TEMPLATE = createHistogram() as unknown as JsHistogramInternals;
+let template: JsHistogramInternals | undefined;
+/** A histogram of the shared config, for its layout methods; built on first use (see histogram.ts's lazy load). */
+function layout(): JsHistogramInternals {
+  template ??= createHistogram() as unknown as JsHistogramInternals;
+  return template;
+}
 const V2_COMPRESSED_COOKIE = 0x1c849304;
 const V2_COOKIE = 0x1c849303;
 /** The cookies hdr-histogram-js writes (the 0x10 bit marks the LEB128 word size). */
@@ -74,7 +79,7 @@ export class LatencyCounts {
     const payload = raw.readInt32BE(4);
     const digits = raw.readInt32BE(12);
     const lowest = raw.readUInt32BE(16) * 2 ** 32 + raw.readUInt32BE(20);
-    if (digits !== TEMPLATE.numberOfSignificantValueDigits || lowest !== TEMPLATE.lowestDiscernibleValue) {
+    if (digits !== layout().numberOfSignificantValueDigits || lowest !== layout().lowestDiscernibleValue) {
       this.addForeign(raw);
       return;
     }
@@ -110,7 +115,7 @@ export class LatencyCounts {
     const h = decodeHistogram(framed.toString('base64')) as unknown as JsHistogramInternals;
     for (let i = 0; i < h.countsArrayLength; i++) {
       const c = h.getCountAtIndex(i);
-      if (c > 0) this.bump(TEMPLATE.countsArrayIndex(h.valueFromIndex(i)), c);
+      if (c > 0) this.bump(layout().countsArrayIndex(h.valueFromIndex(i)), c);
     }
   }
 
@@ -127,7 +132,7 @@ export class LatencyCounts {
     for (let i = 0; i <= this.top && k < targets.length; i++) {
       seen += this.counts[i]!;
       while (k < targets.length && seen >= targets[k]!) {
-        out[k++] = Math.round(TEMPLATE.highestEquivalentValue(TEMPLATE.valueFromIndex(i))) / 1000;
+        out[k++] = Math.round(layout().highestEquivalentValue(layout().valueFromIndex(i))) / 1000;
       }
     }
     return out;
@@ -137,7 +142,7 @@ export class LatencyCounts {
     const h = createHistogram();
     for (let i = 0; i <= this.top; i++) {
       const c = this.counts[i]!;
-      if (c > 0) h.recordValueWithCount(TEMPLATE.valueFromIndex(i), c);
+      if (c > 0) h.recordValueWithCount(layout().valueFromIndex(i), c);
     }
     return h;
   }
@@ -177,9 +182,9 @@ export class LatencyCounts {
       put(zeros > 1 ? -zeros : 0);
     }
     const highest =
-      this.top < TEMPLATE.countsArrayLength
-        ? TEMPLATE.highestTrackableValue
-        : TEMPLATE.highestEquivalentValue(TEMPLATE.valueFromIndex(this.top));
+      this.top < layout().countsArrayLength
+        ? layout().highestTrackableValue
+        : layout().highestEquivalentValue(layout().valueFromIndex(this.top));
     const int64 = (value: number, at: number) => {
       raw.writeUInt32BE(Math.floor(value / 2 ** 32) >>> 0, at);
       raw.writeUInt32BE(value >>> 0, at + 4);
@@ -187,8 +192,8 @@ export class LatencyCounts {
     raw.writeInt32BE(V2_COOKIE_OUT, 0);
     raw.writeInt32BE(pos - 40, 4);
     raw.writeInt32BE(1, 8);
-    raw.writeInt32BE(TEMPLATE.numberOfSignificantValueDigits, 12);
-    int64(TEMPLATE.lowestDiscernibleValue, 16);
+    raw.writeInt32BE(layout().numberOfSignificantValueDigits, 12);
+    int64(layout().lowestDiscernibleValue, 16);
     int64(highest, 24);
     int64(1, 32);
     if (!compressed) return raw.toString('base64', 0, pos);

@@ -9,17 +9,30 @@
 // test/latency-ring.test.ts), so everything converts to an exact, mergeable hdr histogram.
 
 import type { JsHistogram } from 'hdr-histogram-js';
-import { createHistogram, type Histogram, type LatencySummary } from './histogram.js';
+import { createHistogram, HISTOGRAM_CONFIG, type Histogram, type LatencySummary } from './histogram.js';
 
-// The JS histogram's layout fields (src/latency/histogram.ts builds plain JS histograms, never WASM).
-const probe = createHistogram() as unknown as JsHistogram;
-const HALF_MAGNITUDE = probe.subBucketHalfCountMagnitude;
-const UNIT_MAGNITUDE = probe.unitMagnitude;
-const HALF_COUNT = probe.subBucketHalfCount;
+// The JS histogram's layout fields, computed from the shared config with hdr-histogram-js's own formulas
+// (checked against a built histogram in test/latency/latency-ring.test.ts), so that importing this
+// module does not load hdr-histogram-js.
+const HDR = HISTOGRAM_CONFIG;
+const UNIT_MAGNITUDE = Math.floor(Math.log2(HDR.lowestDiscernibleValue));
+const HALF_MAGNITUDE =
+  Math.max(1, Math.ceil(Math.log2(2 * Math.floor(10 ** HDR.numberOfSignificantValueDigits)))) - 1;
+const SUB_BUCKET_COUNT = 2 ** (HALF_MAGNITUDE + 1);
+const HALF_COUNT = SUB_BUCKET_COUNT / 2;
+function bucketsToCover(value: number): number {
+  let smallestUntrackable = SUB_BUCKET_COUNT * 2 ** UNIT_MAGNITUDE;
+  let buckets = 1;
+  while (smallestUntrackable <= value) {
+    smallestUntrackable *= 2;
+    buckets++;
+  }
+  return buckets;
+}
 /** Length of one counts array (3,328 slots for the shared config). */
-export const COUNTS_LENGTH: number = probe.countsArrayLength;
+export const COUNTS_LENGTH: number = (bucketsToCover(HDR.highestTrackableValue) + 1) * HALF_COUNT;
 /** Values are clamped to this many microseconds (integer math below works on 32-bit values). */
-export const MAX_MICROS: number = Math.min(probe.highestTrackableValue, 0xffffffff);
+export const MAX_MICROS: number = Math.min(HDR.highestTrackableValue, 0xffffffff);
 const MAX_MS = MAX_MICROS / 1000;
 
 /** Microseconds (integer, >= 1, clamped to MAX_MICROS) for a duration in ms; -1 when not a duration. */

@@ -56,6 +56,9 @@ describe('slot layout', () => {
 
   it('gives each slot the lowest value hdr-histogram-js gives it', () => {
     for (let i = 0; i < COUNTS_LENGTH; i++) expect(slotValue(i)).toBe(probe.valueFromIndex(i));
+    // The layout is computed from the config without building a histogram: it must be hdr's own.
+    expect(COUNTS_LENGTH).toBe(probe.countsArrayLength);
+    expect(MAX_MICROS).toBe(Math.min(probe.highestTrackableValue, 0xffffffff));
   });
 
   it('converts durations to whole microseconds and rejects what is not a duration', () => {

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { sendError } from '../respond.js';
 import { type AdminContext, type AdminRoute, defineRoute } from '../route.js';
-import { DASHBOARD_ASSETS, type GeneratedAsset } from './assets.generated.js';
+import type { GeneratedAsset } from './assets.generated.js';
 
 interface Served {
   readonly type: string;
@@ -15,14 +15,19 @@ interface Served {
 }
 
 const cache = new Map<string, Served>();
+let loading: Promise<Readonly<Record<string, GeneratedAsset>>> | undefined;
 
-/** Decoded on first request, so importing the API costs nothing until the page is opened. */
-function asset(name: string): Served | undefined {
+/**
+ * Loaded and decoded on first request, so importing the API costs nothing until the page is opened. The
+ * build ships the generated module once, as dist/dashboard-assets.js, for both the ESM and the CJS entry
+ * points (tsup.config.ts), instead of once inside each.
+ */
+async function asset(name: string): Promise<Served | undefined> {
   let served = cache.get(name);
   if (served) return served;
-  const generated: GeneratedAsset | undefined = Object.hasOwn(DASHBOARD_ASSETS, name)
-    ? DASHBOARD_ASSETS[name]
-    : undefined;
+  loading ??= import('./assets.generated.js').then((m) => m.DASHBOARD_ASSETS);
+  const assets = await loading;
+  const generated: GeneratedAsset | undefined = Object.hasOwn(assets, name) ? assets[name] : undefined;
   if (!generated) return undefined;
   served = {
     type: generated.type,
@@ -107,7 +112,7 @@ export const dashboardRoute: AdminRoute = defineRoute({
   prefix: true,
   public: true,
   query: 'any',
-  handle(ctx) {
+  async handle(ctx) {
     const rest = ctx.subpath.slice('dashboard'.length);
     // The page uses relative URLs (app.js, ../metrics/), which need the trailing slash.
     if (rest === '') {
@@ -115,7 +120,8 @@ export const dashboardRoute: AdminRoute = defineRoute({
       return;
     }
     const name = rest === '/' || rest === '/index.html' ? 'index.html' : rest.slice(1);
-    const served = name === 'app.js' || name === 'app.css' || name === 'index.html' ? asset(name) : undefined;
+    const served =
+      name === 'app.js' || name === 'app.css' || name === 'index.html' ? await asset(name) : undefined;
     if (!served) {
       sendError(ctx.res, 404, 'not_found', 'no such dashboard asset; open dashboard/');
       return;

@@ -1,7 +1,7 @@
 // Cumulative Prometheus histogram buckets derived from HDR histograms or counts views (microseconds).
 
-import * as hdr from 'hdr-histogram-js';
-import { decodeHistogram, encodeHistogram } from '../../latency/histogram.js';
+import type * as Hdr from 'hdr-histogram-js';
+import { decodeHistogram, encodeHistogram, hdrLibrary } from '../../latency/histogram.js';
 import { type CountsView, MAX_MICROS, slotOf } from '../../latency/latency-ring.js';
 import type { PrometheusLatency } from './data.js';
 
@@ -17,7 +17,8 @@ export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly numbe
   if (isCountsView(h)) return viewBuckets(h, boundsUs, out);
   if (h.totalCount === 0) return 0;
   // Histograms built by src/latency/histogram.ts are JS ones; anything else (WASM) is converted once.
-  const js = h instanceof hdr.JsHistogram ? h : (decodeHistogram(encodeHistogram(h)) as hdr.JsHistogram);
+  const js =
+    h instanceof hdrLibrary().JsHistogram ? h : (decodeHistogram(encodeHistogram(h)) as Hdr.JsHistogram);
   // Walk only the slots between the smallest and largest recorded values.
   const min = js.minNonZeroValue <= js.maxValue ? js.minNonZeroValue : 0;
   const first = Math.max(0, js.countsArrayIndex(min) - 1);
