@@ -1,5 +1,6 @@
 // Webhook channel: POSTs each alert event as JSON, in order, from a bounded queue, with a timeout and retries.
 
+import { signatureHeaders } from '../channels/signature.js';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
@@ -17,6 +18,11 @@ export interface WebhookOptions {
   retryDelayMs?: number;
   /** Extra request headers, e.g. an Authorization header. */
   headers?: Record<string, string>;
+  /**
+   * Signs each request: `x-sysvitals-signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">` and
+   * `x-sysvitals-timestamp` (Unix seconds); check with `verifySignature`.
+   */
+  secret?: string;
   /** Events waiting to be sent; when full the oldest is dropped (logged once per overflow). @defaultValue 100 */
   maxQueue?: number;
   /** Shapes the body, e.g. `(e) => ({ text: e.alert.message })` for a Slack incoming webhook. */
@@ -30,6 +36,7 @@ export interface WebhookConfig {
   readonly retries: number;
   readonly retryDelayMs: number;
   readonly headers: Readonly<Record<string, string>>;
+  readonly secret: string | undefined;
   readonly maxQueue: number;
   readonly transform: (event: AlertEvent) => unknown;
   readonly logger: Logger;
@@ -48,6 +55,7 @@ const KNOWN_KEYS = [
   'retries',
   'retryDelayMs',
   'headers',
+  'secret',
   'maxQueue',
   'transform',
   'logger',
@@ -93,6 +101,9 @@ export function parseWebhookOptions(options: WebhookOptions | string): WebhookCo
   ) {
     throw invalidOption('sysvitals: `webhook.headers` must be an object of string values.');
   }
+  if (opts.secret !== undefined && (typeof opts.secret !== 'string' || opts.secret === '')) {
+    throw invalidOption('sysvitals: `webhook.secret` must be a non-empty string.');
+  }
   if (opts.transform !== undefined && typeof opts.transform !== 'function') {
     throw invalidOption('sysvitals: `webhook.transform` must be a function (event) => body.');
   }
@@ -102,6 +113,7 @@ export function parseWebhookOptions(options: WebhookOptions | string): WebhookCo
     retries: int('retries', 0),
     retryDelayMs: int('retryDelayMs', 0),
     headers: Object.freeze({ ...headers }),
+    secret: opts.secret,
     maxQueue: int('maxQueue', 1),
     transform: opts.transform ?? ((event: AlertEvent) => event),
     logger: opts.logger ?? consoleLogger,
@@ -228,7 +240,11 @@ export class WebhookChannel {
     try {
       const res = await fetch(this.config.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.config.headers },
+        headers: {
+          'content-type': 'application/json',
+          ...this.config.headers,
+          ...(this.config.secret === undefined ? {} : signatureHeaders(this.config.secret, body, Date.now())),
+        },
         body,
         signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.config.timeoutMs)]),
       });

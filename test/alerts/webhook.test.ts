@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { parseWebhookOptions, WebhookChannel, type WebhookOptions } from '../../src/alerts/webhook.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/channels/signature.js';
 import type { AlertEvent, Logger } from '../../src/types.js';
 import { makeSnapshot } from './snapshot.js';
 
@@ -105,6 +106,21 @@ describe('WebhookChannel against a real HTTP server', () => {
       },
     ]);
     expect(lines).toEqual([]);
+  });
+
+  it('signs each request with HMAC-SHA256 when a secret is given', async () => {
+    const server = await receiver();
+    const c = channel({ url: server.url, secret: 'whsec-legacy', logger: logs().logger });
+    c.send(event(1));
+    await c.flush();
+    const r = server.received[0]!;
+    const ts = String(r.headers[TIMESTAMP_HEADER]);
+    const sig = String(r.headers[SIGNATURE_HEADER]);
+    expect(sig).toMatch(/^sha256=[0-9a-f]{64}$/);
+    // The body as sent is the JSON of the event (the receiver parsed it; stringify gives the same bytes).
+    expect(verifySignature('whsec-legacy', JSON.stringify(r.body), ts, sig)).toBe(true);
+    expect(verifySignature('other', JSON.stringify(r.body), ts, sig)).toBe(false);
+    expect(() => parseWebhookOptions({ url: server.url, secret: '' })).toThrow(/webhook.secret/);
   });
 
   it('delivers in order', async () => {
