@@ -8,7 +8,6 @@
 // src/latency/histogram.ts's config (read from a probe histogram, checked against hdr-histogram-js in
 // test/latency-ring.test.ts), so everything converts to an exact, mergeable hdr histogram.
 
-import type { JsHistogram } from 'hdr-histogram-js';
 import { createHistogram, HISTOGRAM_CONFIG, type Histogram, type LatencySummary } from './histogram.js';
 
 // The JS histogram's layout fields, computed from the shared config with hdr-histogram-js's own formulas
