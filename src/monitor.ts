@@ -3,9 +3,11 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
+import { type AlertObservation, AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
+import { predictRules } from './alerts/predict-rules.js';
 import { type AlertRulesConfig, type AlertRulesOptions, parseRules } from './alerts/rules.js';
 import { RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
+import { Analytics } from './analytics/analytics.js';
 import type { ChannelOptions } from './channels/channel-config.js';
 import type { MaintenanceWindowOptions } from './channels/maintenance.js';
 import { NotificationRouter } from './channels/router.js';
@@ -161,6 +163,8 @@ export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
 });
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The store's name for the anomaly models' state. */
+const ANALYTICS_STATE = 'anomaly';
 
 export interface MonitorEvents {
   metrics: [snapshot: MetricsSnapshot];
@@ -195,6 +199,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly sampleIntervalMs: number;
   readonly resolutionMs: number;
   readonly retentionMs: number;
+  /** Anomaly scores, trends and the analytics alert rules (src/analytics). */
+  readonly analytics: Analytics;
 
   private readonly aggregator = new BucketAggregator();
   private bucketStart: number;
@@ -212,6 +218,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   private readonly shutdownConfig: ShutdownConfig;
   private shuttingDown: Promise<ShutdownReport> | undefined;
   private signalHandler: ((signal: NodeJS.Signals) => void) | undefined;
+  /** Saved model state is read before the first save, so a restart does not overwrite it. */
+  private stateLoaded = false;
 
   constructor(options: MonitorOptions = {}) {
     super();
@@ -332,6 +340,15 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       },
     });
     if (options.handleSignals) this.handleSignals();
+    this.analytics = new Analytics({
+      anomaly: rules.anomaly,
+      diskFull: rules.disk_full_in,
+      memoryLeak: rules.memory_leak,
+      predict: predictRules(rules),
+    });
+    this.alertSystem.addObservationSource(
+      (snapshot) => this.analytics.observations(snapshot) as AlertObservation[],
+    );
 
     this.alertSystem.on('alert', (event) => {
       this.emit('alert', event);
@@ -497,9 +514,21 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     if (this.aggregator.samples === 0 && bucket.requests === 0) return;
     const point = this.aggregator.close(start, bucket);
     try {
+      const scores = this.analytics.scorePoint(point);
+      if (Object.keys(scores).length > 0) point.anomaly = scores;
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, 'sysvitals: anomaly scoring failed');
+    }
+    try {
       await this.store.appendPoint(this.instanceId, point);
     } catch (err) {
       this.logger.warn({ err: errorMessage(err) }, 'sysvitals: could not write a history point');
+    }
+    // The models survive a restart with a shared store (RedisStore); a failed save is retried next minute.
+    if (this.stateLoaded) {
+      await this.store
+        .saveState?.(this.instanceId, ANALYTICS_STATE, this.analytics.exportState())
+        .catch(() => {});
     }
   }
 
@@ -594,6 +623,17 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
         'sysvitals: store init failed; points are buffered until it answers',
       );
     }
+    try {
+      const saved = await this.store.loadState?.(this.instanceId, ANALYTICS_STATE);
+      if (saved) this.analytics.importState(saved);
+    } catch (err) {
+      this.logger.warn(
+        { err: errorMessage(err) },
+        'sysvitals: anomaly model state could not be read from the store; the models start fresh',
+      );
+    } finally {
+      this.stateLoaded = true;
+    }
   }
 
   private async sampleNow(): Promise<MetricsSnapshot> {
@@ -613,6 +653,12 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     }
     snapshot.queries = this.queries.windowSummary();
     snapshot.jobs = this.jobs.group();
+    try {
+      this.analytics.sample(snapshot, this.clock.now());
+      snapshot.anomaly = this.analytics.getScores();
+    } catch (err) {
+      this.logger.warn({ err: errorMessage(err) }, 'sysvitals: analytics failed on a sample');
+    }
     this.alertSystem.checkThresholds(snapshot);
     this.latest = snapshot;
     this.latestAt = this.clock.now();

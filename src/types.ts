@@ -219,6 +219,8 @@ export interface MetricsSnapshot {
   jobs?: JobsSnapshotGroup;
   /** Server-wide Apdex over the request window; counted in the health score. */
   apdex?: ApdexGroup;
+  /** Anomaly scores (0-1) of the last scored minute, by series (src/analytics); set by the monitor. */
+  anomaly?: { scored_at: string | null; scores: Record<string, number> };
 }
 
 /** Database queries of the last minute, all fingerprints. */

@@ -71,8 +71,11 @@ interface RuleState {
   alert: ActiveAlert | null;
 }
 
+/** Gives extra observations per snapshot (the monitor's analytics rules); must not throw. */
+export type ObservationSource = (snapshot: MetricsSnapshot) => AlertObservation[];
+
 /** One rule's reading of one snapshot. */
-interface Observation {
+export interface AlertObservation {
   rule: AlertRuleName;
   key: string;
   component: string;
@@ -100,6 +103,7 @@ export class AlertSystem {
   /** Oldest first; read newest first. */
   private readonly history: AlertRecord[] = [];
   private readonly listeners = new Set<AlertListener>();
+  private readonly sources: ObservationSource[] = [];
   private readonly onAlert: AlertListener | undefined;
   private recorder: AlertRecorder | undefined;
   private suppressor: AlertSuppressor | undefined;
@@ -151,7 +155,7 @@ export class AlertSystem {
   checkThresholds(snapshot: MetricsSnapshot): Alert[] {
     const now = this.clock.now();
     const events: Array<[AlertEventType, ActiveAlert]> = [];
-    let observations: Observation[] = [];
+    let observations: AlertObservation[] = [];
     try {
       observations = this.observe(snapshot);
       this.outage.recovered('alert rules');
@@ -215,6 +219,11 @@ export class AlertSystem {
     return this;
   }
 
+  /** Adds observations from outside the built-in rules (the analytics rules) to every evaluation. */
+  addObservationSource(source: ObservationSource): void {
+    this.sources.push(source);
+  }
+
   /** Sets (or with undefined removes) the function that persists each history entry. */
   setRecorder(recorder: AlertRecorder | undefined): void {
     this.recorder = recorder;
@@ -239,7 +248,7 @@ export class AlertSystem {
 
   private step(
     id: string,
-    obs: Observation,
+    obs: AlertObservation,
     now: number,
     events: Array<[AlertEventType, ActiveAlert]>,
   ): void {
@@ -371,10 +380,10 @@ export class AlertSystem {
   }
 
   /** Reads the snapshot into one observation per enabled rule (and per disk partition); unknown inputs are skipped. */
-  private observe(snapshot: MetricsSnapshot): Observation[] {
+  private observe(snapshot: MetricsSnapshot): AlertObservation[] {
     const s = (snapshot ?? {}) as Partial<MetricsSnapshot>;
     const r = this.rules;
-    const out: Observation[] = [];
+    const out: AlertObservation[] = [];
     const known = (group: { status?: string } | undefined): boolean => !!group && group.status !== 'unknown';
 
     if (known(s.cpu)) this.level(out, r.cpu, 'cpu', '', s.cpu?.current_percent, (v) => `CPU usage ${v}`);
@@ -434,11 +443,12 @@ export class AlertSystem {
     if (r.job_stale.enabled && Array.isArray(s.jobs?.watched)) {
       for (const job of s.jobs.watched) this.staleJob(out, r.job_stale, job);
     }
+    for (const source of this.sources) out.push(...source(snapshot));
     return out;
   }
 
   private level(
-    out: Observation[],
+    out: AlertObservation[],
     rule: LevelRuleConfig,
     component: string,
     key: string,
@@ -465,7 +475,7 @@ export class AlertSystem {
 
   /** Load shedding (a monitor with `shed`): critical while requests are refused, saying why. Value 1 = shedding. */
   private shedding(
-    out: Observation[],
+    out: AlertObservation[],
     rule: AvailabilityRuleConfig,
     reason: string | null | undefined,
   ): void {
@@ -489,7 +499,7 @@ export class AlertSystem {
 
   /** A job with `expectEvery` that has not succeeded for twice that: a warning per job, cleared by a success. */
   private staleJob(
-    out: Observation[],
+    out: AlertObservation[],
     rule: AvailabilityRuleConfig,
     job: { name: string; since_success_seconds: number; limit_seconds: number; stale: boolean },
   ): void {
@@ -516,7 +526,7 @@ export class AlertSystem {
    * Value 1 = answering, 0 = not (like Prometheus `up`); the threshold is 1.
    */
   private availability(
-    out: Observation[],
+    out: AlertObservation[],
     rule: AvailabilityRuleConfig,
     label: string,
     group: { status?: string; error?: string; response_time_ms?: number | null } | undefined,

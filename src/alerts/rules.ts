@@ -1,5 +1,19 @@
 // Alert rule options: defaults, hysteresis clear levels, validation at setup into a frozen complete config.
 
+import {
+  ANALYTICS_RULE_NAMES,
+  type AnalyticsRuleName,
+  type AnomalyRuleConfig,
+  type AnomalyRuleOptions,
+  type DiskFullRuleConfig,
+  type DiskFullRuleOptions,
+  type MemoryLeakRuleConfig,
+  type MemoryLeakRuleOptions,
+  parseAnomalyRule,
+  parseDiskFullRule,
+  parseMemoryLeakRule,
+  parsePredict,
+} from '../analytics/rule-options.js';
 import { SysvitalsError } from '../errors.js';
 import { didYouMean, rejectUnknownKeys, type SuggestOptions } from '../options/option-keys.js';
 import {
@@ -17,7 +31,7 @@ import {
  * a background job with `expectEvery` succeeding (`job_stale`, a warning per job).
  */
 export type AvailabilityRuleName = 'database' | 'redis' | 'load_shedding' | 'job_stale';
-export type AlertRuleName = RuleName | AvailabilityRuleName;
+export type AlertRuleName = RuleName | AvailabilityRuleName | AnalyticsRuleName;
 
 export const AVAILABILITY_RULE_NAMES: readonly AvailabilityRuleName[] = Object.freeze([
   'database',
@@ -28,6 +42,7 @@ export const AVAILABILITY_RULE_NAMES: readonly AvailabilityRuleName[] = Object.f
 export const ALERT_RULE_NAMES: readonly AlertRuleName[] = Object.freeze([
   ...RULE_NAMES,
   ...AVAILABILITY_RULE_NAMES,
+  ...ANALYTICS_RULE_NAMES,
 ]);
 
 export { DEFAULT_MIN_REQUESTS } from './thresholds.js';
@@ -53,6 +68,12 @@ export interface LevelRuleOptions {
   for?: number;
   /** @defaultValue true */
   enabled?: boolean;
+  /**
+   * Also alert ahead: when the value's trend (Theil–Sen over twice this time, 30 min to 6 h) will
+   * reach the warning or critical level within this time, e.g. '30m'. Alerts as `<rule>` with key
+   * `predict`. @defaultValue off
+   */
+  predict?: number | string;
 }
 
 export interface ErrorRateRuleOptions extends LevelRuleOptions {
@@ -73,6 +94,13 @@ export type AlertRulesOptions = {
   error_rate?: ErrorRateRuleOptions;
 } & {
   [K in AvailabilityRuleName]?: AvailabilityRuleOptions;
+} & {
+  /** Opt-in alert on the anomaly score of chosen series. */
+  anomaly?: AnomalyRuleOptions;
+  /** A partition's time to full from its trend. */
+  disk_full_in?: DiskFullRuleOptions;
+  /** Steady heap or RSS growth with no GC recovery. */
+  memory_leak?: MemoryLeakRuleOptions;
 };
 
 export interface LevelRuleConfig {
@@ -86,6 +114,8 @@ export interface LevelRuleConfig {
   /** A critical alert falls back to warning below this level (critical − (warning − clear)). */
   readonly deescalate: number;
   readonly for: number;
+  /** Prediction horizon in ms, or null. */
+  readonly predict: number | null;
 }
 
 export interface ErrorRateRuleConfig extends LevelRuleConfig {
@@ -105,9 +135,13 @@ export type AlertRulesConfig = {
   readonly error_rate: ErrorRateRuleConfig;
 } & {
   readonly [K in AvailabilityRuleName]: AvailabilityRuleConfig;
+} & {
+  readonly anomaly: AnomalyRuleConfig;
+  readonly disk_full_in: DiskFullRuleConfig;
+  readonly memory_leak: MemoryLeakRuleConfig;
 };
 
-const LEVEL_KEYS = ['warning', 'critical', 'clear', 'for', 'enabled'] as const;
+const LEVEL_KEYS = ['warning', 'critical', 'clear', 'for', 'enabled', 'predict'] as const;
 const ERROR_RATE_KEYS = [...LEVEL_KEYS, 'minRequests'] as const;
 const AVAILABILITY_KEYS = ['for', 'enabled'] as const;
 
@@ -148,6 +182,9 @@ export function parseRules(options: AlertRulesOptions | AlertRulesConfig = {}): 
   const out: Record<string, unknown> = {};
   for (const name of RULE_NAMES) out[name] = parseLevelRule(name, given[name]);
   for (const name of AVAILABILITY_RULE_NAMES) out[name] = parseAvailabilityRule(name, given[name]);
+  out.anomaly = parseAnomalyRule(given.anomaly);
+  out.disk_full_in = parseDiskFullRule(given.disk_full_in);
+  out.memory_leak = parseMemoryLeakRule(given.memory_leak);
   const config = Object.freeze(out) as AlertRulesConfig;
   PARSED.add(config);
   return config;
@@ -206,6 +243,7 @@ function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRa
     clear,
     deescalate: roundLevel(critical - (warning - clear)),
     for: pendingOf(name, opts.for),
+    predict: parsePredict(name, opts.predict),
   };
   if (name !== 'error_rate') return Object.freeze(config);
   const min = opts.minRequests ?? DEFAULT_MIN_REQUESTS;

@@ -48,7 +48,9 @@ const RPOS = 7;
 const LMEAN = 8;
 const LVAR = 9;
 const HTOTAL = 10;
-const SCALARS = 11;
+const HTOP = 11;
+const HWEIGHT = 12;
+const SCALARS = 13;
 /** Histogram bins of log2(1 + deviation) × 8: deviations up to 2^16 standard deviations. */
 export const RANK_BINS = 128;
 
@@ -141,18 +143,28 @@ export class AnomalyDetector {
     let score = 0;
     if (p.output === 0) {
       // Rank against the decayed histogram of past short means: the share of the past at or above.
+      // Decay is lazy: each new point weighs 1/decay more than the one before (rescaled when large).
       const bin = Math.min(RANK_BINS - 1, Math.floor(Math.log2(1 + avg) * 8));
       const at = this.histAt;
       const total = s[HTOTAL] as number;
+      const top = s[HTOP] as number;
+      let weight = s[HWEIGHT] as number;
+      if (weight === 0) weight = 1;
       if (n >= p.warmup && total > 0) {
         let above = 0.5 * (s[at + bin] as number);
-        for (let i = bin + 1; i < RANK_BINS; i++) above += s[at + i] as number;
-        score = 1 - (above + 0.5) / (total + 1);
+        for (let i = bin + 1; i <= top; i++) above += s[at + i] as number;
+        score = 1 - (above + 0.5 * weight) / (total + weight);
       }
-      const d = p.rankDecay;
-      for (let i = 0; i < RANK_BINS; i++) s[at + i] = (s[at + i] as number) * d;
-      s[at + bin] = (s[at + bin] as number) + 1;
-      s[HTOTAL] = total * d + 1;
+      weight /= p.rankDecay;
+      s[at + bin] = (s[at + bin] as number) + weight;
+      s[HTOTAL] = total + weight;
+      if (bin > top) s[HTOP] = bin;
+      if (weight > 1e200) {
+        for (let i = 0; i < RANK_BINS; i++) s[at + i] = (s[at + i] as number) / weight;
+        s[HTOTAL] = (s[HTOTAL] as number) / weight;
+        weight = 1;
+      }
+      s[HWEIGHT] = weight;
     } else {
       const lmean = s[LMEAN] as number;
       const lvar = s[LVAR] as number;

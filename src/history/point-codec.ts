@@ -10,7 +10,7 @@ const POINT_FORMAT = 1;
 const POINT_FIELDS = 24;
 
 export function serializePoint(p: HistoryPoint): string {
-  return JSON.stringify([
+  const fields: unknown[] = [
     POINT_FORMAT,
     p.t,
     p.samples,
@@ -35,7 +35,10 @@ export function serializePoint(p: HistoryPoint): string {
     p.latency_avg_ms,
     p.latency_max_ms,
     p.histogram,
-  ]);
+  ];
+  // The anomaly scores ride as an optional last field, so that older points still read.
+  if (p.anomaly) fields.push(p.anomaly);
+  return JSON.stringify(fields);
 }
 
 /** The point, or null for anything this version cannot read (skipped, never thrown). */
@@ -46,8 +49,14 @@ export function parsePoint(s: string): HistoryPoint | null {
   } catch {
     return null;
   }
-  if (!Array.isArray(a) || a[0] !== POINT_FORMAT || a.length !== POINT_FIELDS || !finite(a[1])) return null;
-  return {
+  if (
+    !Array.isArray(a) ||
+    a[0] !== POINT_FORMAT ||
+    (a.length !== POINT_FIELDS && a.length !== POINT_FIELDS + 1) ||
+    !finite(a[1])
+  )
+    return null;
+  const point: HistoryPoint = {
     t: a[1],
     timestamp: new Date(a[1]).toISOString(),
     samples: a[2],
@@ -73,6 +82,13 @@ export function parsePoint(s: string): HistoryPoint | null {
     latency_max_ms: a[22],
     histogram: typeof a[23] === 'string' ? a[23] : '',
   };
+  const scores = a[POINT_FIELDS];
+  if (scores && typeof scores === 'object' && !Array.isArray(scores)) {
+    const anomaly: Record<string, number> = {};
+    for (const [k, v] of Object.entries(scores)) if (finite(v)) anomaly[k] = v;
+    point.anomaly = anomaly;
+  }
+  return point;
 }
 
 export function stripHistogram(p: HistoryPoint): HistoryPointView {

@@ -146,6 +146,8 @@ export class PointMerger {
   /** The only point with a histogram so far; decoded only once a second one arrives. */
   private histSource: HistoryPoint | null = null;
   private count = 0;
+  /** Highest anomaly score per series among the merged points (null: none carried scores). */
+  private anomaly: Record<string, number> | null = null;
 
   /** `counts` may be shared between mergers used one after the other (it is reset here). */
   constructor(private readonly counts = new LatencyCounts()) {
@@ -169,6 +171,11 @@ export class PointMerger {
     this.e5 += p.errors_5xx;
     this.latSum += p.latency_avg_ms * p.requests;
     if (p.latency_max_ms > this.latMax) this.latMax = p.latency_max_ms;
+    if (p.anomaly) {
+      this.anomaly ??= {};
+      for (const [k, v] of Object.entries(p.anomaly))
+        if (!(v <= (this.anomaly[k] ?? -1))) this.anomaly[k] = v;
+    }
     if (!p.histogram) return;
     this.histograms++;
     if (this.histograms === 1) {
@@ -201,7 +208,7 @@ export class PointMerger {
       [p50 = 0, p95 = 0, p99 = 0] = this.counts.percentilesMs(PERCENTILES);
       if (withHistogram) histogram = this.counts.encode(encoding === 'compressed');
     }
-    return {
+    const point: HistoryPoint = {
       t,
       timestamp: new Date(t).toISOString(),
       ...hostFields([...this.hosts.values()]),
@@ -215,6 +222,8 @@ export class PointMerger {
       latency_max_ms: this.latMax,
       histogram: withHistogram ? histogram : '',
     };
+    if (this.anomaly) point.anomaly = { ...this.anomaly };
+    return point;
   }
 
   toView(t: number): HistoryPointView {

@@ -39,6 +39,11 @@ export interface HistoryPoint {
    * decoded far more often. '' with no request. `histogramOf()` reads both.
    */
   histogram: string;
+  /**
+   * Anomaly scores (0-1) of the minute by series (src/analytics); in a merged step, the highest of
+   * its minutes. Absent when nothing was scored.
+   */
+  anomaly?: Record<string, number>;
 }
 
 /** A point as the API returns it: the encoded histogram is stripped. */

@@ -99,6 +99,8 @@ export class MemoryStore implements MetricsStore {
   private readonly rollup: RollupTracker;
   private readonly series = new Map<string, Series>();
   private alerts: StoredAlertRecord[] = [];
+  /** Named state blobs per instance (saveState). */
+  private readonly states = new Map<string, string>();
   private closed = false;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -185,8 +187,17 @@ export class MemoryStore implements MetricsStore {
     return out;
   }
 
+  async saveState(instance: string, name: string, value: string): Promise<void> {
+    if (!this.closed) this.states.set(`${name}\u0000${instance}`, value);
+  }
+
+  async loadState(instance: string, name: string): Promise<string | null> {
+    return this.states.get(`${name}\u0000${instance}`) ?? null;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.states.clear();
     this.series.clear();
     this.alerts = [];
   }

@@ -489,6 +489,25 @@ export class RedisStore implements MetricsStore {
     return out;
   }
 
+  // --- analytics state -------------------------------------------------------------------------
+
+  async saveState(instance: string, name: string, value: string): Promise<void> {
+    if (this.closing) return;
+    try {
+      const client = await this.forRead();
+      await this.timed('SET', () =>
+        client.set(this.key('state', name, instance), value, 'PX', this.retentionMs),
+      );
+    } catch {
+      // A cache: the next minute tries again, and the outage shows through the writes' own logging.
+    }
+  }
+
+  async loadState(instance: string, name: string): Promise<string | null> {
+    const client = await this.forRead();
+    return this.timed('GET', () => client.get(this.key('state', name, instance)));
+  }
+
   // --- shutdown --------------------------------------------------------------------------------
 
   /**

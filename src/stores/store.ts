@@ -41,6 +41,13 @@ export interface MetricsStore {
   /** Newest first, at most `limit`. */
   readAlerts(limit: number): Promise<StoredAlertRecord[]>;
   /** The store's last known state; absent for stores with nothing to report. */
+  /**
+   * Saves a small named blob for one instance (the anomaly models' state), replacing the previous
+   * one; kept for the retention. Optional; best effort (a failure is swallowed: state is a cache).
+   */
+  saveState?(instance: string, name: string, value: string): Promise<void>;
+  /** The blob saveState wrote, or null. Optional. */
+  loadState?(instance: string, name: string): Promise<string | null>;
   health?(): StoreHealth;
   /**
    * A dependency probe (the collector's generic `{ check, timeoutMs }`) for the snapshot's `redis`

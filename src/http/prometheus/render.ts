@@ -2,6 +2,7 @@
 // histogram, alerts, health, process figures and @timed functions, serialised cheaply.
 
 import type { ComponentStatus } from '../../types.js';
+import { renderAnalytics } from './analytics.js';
 import { boundToMicros, cumulativeBuckets } from './buckets.js';
 import type { PrometheusData, PrometheusLatency } from './data.js';
 import { renderLifecycle } from './lifecycle.js';
@@ -235,6 +236,7 @@ export function renderPrometheus(
     gauge(h.uptime, proc.uptime_seconds);
   }
   renderRuntime(out, s, config.prefix);
+  renderAnalytics(out, s, config.prefix);
   renderLifecycle(out, s, config.prefix);
 
   // Dependencies and WebSockets

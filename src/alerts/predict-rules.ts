@@ -1,0 +1,56 @@
+// The level rules that predict (`predict: '30m'`): how each reads its value from a snapshot.
+
+import type { PredictRule } from '../analytics/analytics.js';
+import type { MetricsSnapshot } from '../types.js';
+import type { AlertRulesConfig } from './rules.js';
+
+type Reader = (s: MetricsSnapshot) => Array<[string, number]>;
+
+const known = (g: { status?: string } | undefined) => !!g && g.status !== 'unknown';
+
+/** Rule -> component, label, and the value(s) it watches. */
+const READERS: Record<string, [component: string, label: string, read: Reader]> = {
+  cpu: ['cpu', 'CPU usage', (s) => (known(s.cpu) ? [['', s.cpu.current_percent]] : [])],
+  memory: ['memory', 'Memory usage', (s) => (known(s.memory) ? [['', s.memory.used_percent]] : [])],
+  disk: [
+    'disk',
+    'Disk usage',
+    (s) => (known(s.disk) ? s.disk.partitions.map((p): [string, number] => [p.mount, p.used_percent]) : []),
+  ],
+  db_latency: [
+    'database',
+    'Database latency',
+    (s) =>
+      known(s.database) && typeof s.database.response_time_ms === 'number'
+        ? [['', s.database.response_time_ms]]
+        : [],
+  ],
+  api_response_time: [
+    'latency',
+    'API response time (p95)',
+    (s) => (known(s.latency) ? [['', s.latency.p95_ms]] : []),
+  ],
+  error_rate: ['errors', 'Error rate', (s) => (known(s.errors) ? [['', s.errors.error_rate_percent]] : [])],
+};
+
+/** The predicting rules of a parsed rule set. */
+export function predictRules(rules: AlertRulesConfig): PredictRule[] {
+  const out: PredictRule[] = [];
+  for (const [name, [component, label, read]] of Object.entries(READERS)) {
+    const r = rules[name as keyof typeof READERS & keyof AlertRulesConfig] as
+      | { enabled: boolean; predict: number | null; warning: number; critical: number; for: number }
+      | undefined;
+    if (!r?.enabled || r.predict === null || r.predict === undefined) continue;
+    out.push({
+      rule: name,
+      component,
+      label,
+      warning: r.warning,
+      critical: r.critical,
+      horizonMs: r.predict,
+      pendingMs: r.for,
+      read,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,369 @@
+// The monitor's analytics: an anomaly detector per series fed with the 1-minute history points, the
+// disk and memory trends fed with the samples, and the alert observations they give.
+
+import { getHeapStatistics } from 'node:v8';
+import type { HistoryPoint } from '../history/point.js';
+import type { MetricsSnapshot } from '../types.js';
+import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS, detectorStateSize } from './anomaly-detector.js';
+import { LeakDetector } from './memory-leak.js';
+import { forecast, formatSpan } from './predict.js';
+import {
+  type AnomalyRuleConfig,
+  DEFAULT_ANOMALY_SERIES,
+  type DiskFullRuleConfig,
+  type MemoryLeakRuleConfig,
+} from './rule-options.js';
+import { SeriesBuffer } from './series-buffer.js';
+
+/** What an alert rule reads from one evaluation (the alert engine's observation shape). */
+export interface AnalyticsObservation {
+  rule: string;
+  key: string;
+  component: string;
+  pendingMs: number;
+  value: number;
+  breachWarning: boolean;
+  breachCritical: boolean;
+  clear: boolean;
+  deescalate: boolean;
+  warningLevel: number;
+  criticalLevel: number;
+  message: (severity: 'warning' | 'critical') => string;
+}
+
+/** A level rule that predicts: alert when its value will cross `level` within `horizonMs`. */
+export interface PredictRule {
+  readonly rule: string;
+  readonly component: string;
+  readonly label: string;
+  readonly warning: number;
+  readonly critical: number;
+  readonly horizonMs: number;
+  readonly pendingMs: number;
+  /** Reads the rule's value (and key, e.g. a mount) from a snapshot. */
+  readonly read: (s: MetricsSnapshot) => Array<[key: string, value: number]>;
+}
+
+export interface AnalyticsConfig {
+  readonly anomaly: AnomalyRuleConfig;
+  readonly diskFull: DiskFullRuleConfig;
+  readonly memoryLeak: MemoryLeakRuleConfig;
+  readonly predict: readonly PredictRule[];
+}
+
+/** The anomaly scores of the last scored minute, by series. */
+export interface AnomalyScores {
+  /** Start of the minute scored (ISO), null before the first. */
+  scored_at: string | null;
+  scores: Record<string, number>;
+}
+
+/** How each default series is read from a history point (NaN: nothing to score this minute). */
+const POINT_SERIES: Record<string, (p: HistoryPoint) => number> = {
+  cpu: (p) => (p.samples > 0 ? p.cpu_avg_percent : Number.NaN),
+  memory: (p) => (p.samples > 0 ? p.memory_avg_percent : Number.NaN),
+  event_loop_delay: (p) => (p.samples > 0 ? p.event_loop_p99_ms : Number.NaN),
+  request_rate: (p) => p.requests,
+  error_rate: (p) => (p.requests > 0 ? (p.errors_5xx / p.requests) * 100 : Number.NaN),
+  latency_p95: (p) => (p.requests > 0 ? p.latency_p95_ms : Number.NaN),
+};
+
+const MINUTE = 60_000;
+/** Custom series beyond this many are not scored (bounded state). */
+export const MAX_CUSTOM_SERIES = 100;
+
+/** The analytics state of one monitor. */
+export class Analytics {
+  readonly config: AnalyticsConfig;
+  private readonly detectors = new Map<string, AnomalyDetector>();
+  private readonly custom = new Map<string, { sum: number; n: number }>();
+  private scores: AnomalyScores = { scored_at: null, scores: {} };
+  private readonly disks = new Map<string, SeriesBuffer>();
+  private readonly leaks = { heap: new LeakDetector(), rss: new LeakDetector() };
+  private readonly predictBuffers = new Map<string, SeriesBuffer>();
+  private lastPush = new Map<string, number>();
+
+  constructor(config: AnalyticsConfig) {
+    this.config = config;
+    const leak = {
+      windowMs: config.memoryLeak.window,
+      minGrowthPerHour: config.memoryLeak.minGrowthPerHour,
+      segments: 4,
+    };
+    this.leaks = { heap: new LeakDetector(leak), rss: new LeakDetector(leak) };
+    for (const name of DEFAULT_ANOMALY_SERIES) this.detectors.set(name, new AnomalyDetector());
+  }
+
+  /**
+   * Adds a value of a custom or plugin series to the current minute (the mean is scored when the
+   * minute closes). Observing a series opts it in; at most MAX_CUSTOM_SERIES are kept.
+   */
+  observe(series: string, value: number): void {
+    if (typeof series !== 'string' || series === '' || !Number.isFinite(value)) return;
+    let acc = this.custom.get(series);
+    if (!acc) {
+      if (POINT_SERIES[series] || this.custom.size >= MAX_CUSTOM_SERIES) return;
+      acc = { sum: 0, n: 0 };
+      this.custom.set(series, acc);
+      this.detectors.set(series, new AnomalyDetector());
+    }
+    acc.sum += value;
+    acc.n++;
+  }
+
+  /** Scores a closed 1-minute point: returns the scores (also kept for the snapshot). */
+  scorePoint(point: HistoryPoint): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, read] of Object.entries(POINT_SERIES)) {
+      const v = read(point);
+      const det = this.detectors.get(name);
+      if (det && Number.isFinite(v)) out[name] = round(det.update(v));
+    }
+    for (const [name, acc] of this.custom) {
+      if (acc.n === 0) continue;
+      const det = this.detectors.get(name);
+      if (det) out[name] = round(det.update(acc.sum / acc.n));
+      acc.sum = 0;
+      acc.n = 0;
+    }
+    this.scores = { scored_at: new Date(point.t).toISOString(), scores: out };
+    return out;
+  }
+
+  /** The last minute's scores. */
+  getScores(): AnomalyScores {
+    return { scored_at: this.scores.scored_at, scores: { ...this.scores.scores } };
+  }
+
+  /** Feeds the trends (one point a minute per series, whatever the sample rate). */
+  sample(s: MetricsSnapshot, now: number): void {
+    const disk = s.disk;
+    if (this.config.diskFull.enabled && disk && disk.status !== 'unknown' && Array.isArray(disk.partitions)) {
+      const mounts = new Set<string>();
+      for (const p of disk.partitions) {
+        mounts.add(p.mount);
+        let b = this.disks.get(p.mount);
+        if (!b) {
+          b = new SeriesBuffer(this.config.diskFull.window, 1024);
+          this.disks.set(p.mount, b);
+        }
+        this.push(`disk:${p.mount}`, b, now, p.used_percent);
+      }
+      for (const m of this.disks.keys()) if (!mounts.has(m)) this.disks.delete(m);
+    }
+    const proc = s.process;
+    if (this.config.memoryLeak.enabled && proc && proc.status !== 'unknown') {
+      if (this.due('leak', now)) {
+        this.leaks.heap.push(now, proc.heap_used_mb);
+        this.leaks.rss.push(now, proc.rss_mb);
+      }
+    }
+    for (const rule of this.config.predict) {
+      for (const [key, value] of safeRead(rule, s)) {
+        const id = `${rule.rule}\u0000${key}`;
+        let b = this.predictBuffers.get(id);
+        if (!b) {
+          b = new SeriesBuffer(predictWindow(rule.horizonMs), 1024);
+          this.predictBuffers.set(id, b);
+        }
+        this.push(`predict:${id}`, b, now, value);
+      }
+    }
+  }
+
+  /** The alert observations of the analytics rules, as of `now`. */
+  observations(s: MetricsSnapshot): AnalyticsObservation[] {
+    const out: AnalyticsObservation[] = [];
+    this.anomalyObservations(out);
+    this.diskObservations(out);
+    this.leakObservations(out, s);
+    this.predictObservations(out);
+    return out;
+  }
+
+  /** The detectors' state, to survive a restart (JSON; base64 Float64Array per series). */
+  exportState(): string {
+    const series: Record<string, string> = {};
+    for (const [name, det] of this.detectors) {
+      if (det.count > 0)
+        series[name] = Buffer.from(det.state.buffer, det.state.byteOffset, det.state.byteLength).toString(
+          'base64',
+        );
+    }
+    return JSON.stringify({ v: 1, size: detectorStateSize(DEFAULT_DETECTOR_PARAMS), series });
+  }
+
+  /** Restores what exportState wrote; anything unreadable is ignored (the detectors start fresh). */
+  importState(json: string): number {
+    let restored = 0;
+    try {
+      const o = JSON.parse(json) as { v?: number; size?: number; series?: Record<string, unknown> };
+      if (o?.v !== 1 || o.size !== detectorStateSize(DEFAULT_DETECTOR_PARAMS) || typeof o.series !== 'object')
+        return 0;
+      for (const [name, b64] of Object.entries(o.series ?? {})) {
+        if (typeof b64 !== 'string') continue;
+        const bytes = Buffer.from(b64, 'base64');
+        if (bytes.byteLength !== (o.size as number) * 8) continue;
+        const state = new Float64Array(o.size as number);
+        new Uint8Array(state.buffer).set(bytes);
+        if (!state.every(Number.isFinite)) continue;
+        if (!POINT_SERIES[name]) {
+          if (this.custom.size >= MAX_CUSTOM_SERIES) continue;
+          this.custom.set(name, { sum: 0, n: 0 });
+        }
+        this.detectors.set(name, new AnomalyDetector(DEFAULT_DETECTOR_PARAMS, state));
+        restored++;
+      }
+    } catch {
+      return restored;
+    }
+    return restored;
+  }
+
+  private push(id: string, b: SeriesBuffer, now: number, value: number): void {
+    if (this.due(id, now)) b.push(now, value);
+  }
+
+  /** One trend point a minute per series. */
+  private due(id: string, now: number): boolean {
+    const last = this.lastPush.get(id);
+    if (last !== undefined && now - last < MINUTE && now >= last) return false;
+    this.lastPush.set(id, now);
+    return true;
+  }
+
+  private anomalyObservations(out: AnalyticsObservation[]): void {
+    const r = this.config.anomaly;
+    if (!r.enabled) return;
+    for (const [series, score] of Object.entries(this.scores.scores)) {
+      if (r.series && !r.series.includes(series)) continue;
+      out.push({
+        rule: 'anomaly',
+        key: series,
+        component: series,
+        pendingMs: r.for,
+        value: score,
+        breachWarning: score >= r.warning,
+        breachCritical: score >= r.critical,
+        clear: score < r.clear,
+        deescalate: score < r.warning,
+        warningLevel: r.warning,
+        criticalLevel: r.critical,
+        message: () => `Anomaly on ${series}: score ${score.toFixed(3)}`,
+      });
+    }
+  }
+
+  private diskObservations(out: AnalyticsObservation[]): void {
+    const r = this.config.diskFull;
+    if (!r.enabled) return;
+    for (const [mount, b] of this.disks) {
+      const f = forecast(b, 100, 'up', { minPoints: 10, minSpanMs: Math.min(r.window / 2, 3_600_000) });
+      if (!f) continue;
+      const eta = f.trusted ? f.etaMs : Number.POSITIVE_INFINITY;
+      const hours = Number.isFinite(eta) ? round(eta / 3_600_000) : -1;
+      out.push({
+        rule: 'disk_full_in',
+        key: mount,
+        component: 'disk',
+        pendingMs: r.for,
+        value: hours,
+        breachWarning: eta < r.warning,
+        breachCritical: eta < r.critical,
+        // Hysteresis: clears only when the forecast moves 10 % beyond the warning horizon.
+        clear: eta >= r.warning * 1.1,
+        deescalate: eta >= r.critical * 1.1,
+        warningLevel: round(r.warning / 3_600_000),
+        criticalLevel: round(r.critical / 3_600_000),
+        message: () =>
+          `Disk ${mount} full in ${formatSpan(eta)} (${round(f.level)} % used, +${round(f.perHour)} points/h)`,
+      });
+    }
+  }
+
+  private leakObservations(out: AnalyticsObservation[], s: MetricsSnapshot): void {
+    const r = this.config.memoryLeak;
+    if (!r.enabled) return;
+    const limits = {
+      heap: getHeapStatistics().heap_size_limit / 1024 ** 2,
+      rss:
+        typeof s.memory?.limit_gb === 'number'
+          ? s.memory.limit_gb * 1024
+          : typeof s.memory?.total_gb === 'number' && s.memory.total_gb > 0
+            ? s.memory.total_gb * 1024
+            : Number.POSITIVE_INFINITY,
+    };
+    for (const kind of ['heap', 'rss'] as const) {
+      const leak = this.leaks[kind].check(limits[kind]);
+      const critical = leak !== null && leak.hours_to_limit * 3_600_000 < r.critical;
+      const label =
+        kind === 'heap' ? 'heap' : typeof s.memory?.limit_gb === 'number' ? 'RSS (container limit)' : 'RSS';
+      out.push({
+        rule: 'memory_leak',
+        key: kind,
+        component: 'process',
+        pendingMs: r.for,
+        value: leak ? round(leak.mb_per_hour) : 0,
+        breachWarning: leak !== null,
+        breachCritical: critical,
+        clear: leak === null,
+        deescalate: !critical,
+        warningLevel: round(r.minGrowthPerHour * 100),
+        criticalLevel: round(r.critical / 3_600_000),
+        message: () =>
+          leak
+            ? `Memory leak suspected in ${label}: +${round(leak.mb_per_hour)} MB/h with no GC recovery, ${round(leak.current_mb)} MB now, limit ${round(leak.limit_mb)} MB in ${formatSpan(leak.hours_to_limit * 3_600_000)}`
+            : `Memory leak suspected in ${label}`,
+      });
+    }
+  }
+
+  private predictObservations(out: AnalyticsObservation[]): void {
+    for (const rule of this.config.predict) {
+      for (const [id, b] of this.predictBuffers) {
+        if (!id.startsWith(`${rule.rule}\u0000`)) continue;
+        const key = id.slice(rule.rule.length + 1);
+        const warn = forecast(b, rule.warning);
+        const crit = forecast(b, rule.critical);
+        if (!warn || !crit) continue;
+        const inWarn = warn.trusted ? warn.etaMs : Number.POSITIVE_INFINITY;
+        const inCrit = crit.trusted ? crit.etaMs : Number.POSITIVE_INFINITY;
+        out.push({
+          rule: rule.rule,
+          key: key ? `predict:${key}` : 'predict',
+          component: rule.component,
+          pendingMs: rule.pendingMs,
+          value: round(warn.level),
+          breachWarning: inWarn <= rule.horizonMs,
+          breachCritical: inCrit <= rule.horizonMs,
+          clear: inWarn > rule.horizonMs * 1.1,
+          deescalate: inCrit > rule.horizonMs * 1.1,
+          warningLevel: rule.warning,
+          criticalLevel: rule.critical,
+          message: (sev) => {
+            const eta = sev === 'critical' ? inCrit : inWarn;
+            const level = sev === 'critical' ? rule.critical : rule.warning;
+            return `${rule.label}${key ? ` on ${key}` : ''} predicted to reach ${level} in ${formatSpan(eta)} (now ${round(warn.level)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`;
+          },
+        });
+      }
+    }
+  }
+}
+
+/** The trend window of a prediction: twice the horizon, between 30 minutes and 6 hours. */
+export function predictWindow(horizonMs: number): number {
+  return Math.min(6 * 3_600_000, Math.max(30 * MINUTE, 2 * horizonMs));
+}
+
+function safeRead(rule: PredictRule, s: MetricsSnapshot): Array<[string, number]> {
+  try {
+    return rule.read(s).filter(([, v]) => Number.isFinite(v));
+  } catch {
+    return [];
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}

@@ -1,0 +1,230 @@
+// Options of the analytics alert rules (`anomaly`, `disk_full_in`, `memory_leak`) and of a level
+// rule's `predict`, parsed once into frozen configs with coded errors.
+
+import { SysvitalsError } from '../errors.js';
+import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
+import { parseDuration } from './predict.js';
+
+/** The series the anomaly detector scores by default (custom series are added by observing them). */
+export const DEFAULT_ANOMALY_SERIES = Object.freeze([
+  'cpu',
+  'memory',
+  'event_loop_delay',
+  'request_rate',
+  'error_rate',
+  'latency_p95',
+] as const);
+
+export interface AnomalyRuleOptions {
+  /** Opt-in. @defaultValue false */
+  enabled?: boolean;
+  /** Series the rule watches. @defaultValue every scored series */
+  series?: string[];
+  /** Score (0-1) at or above which a warning is raised. @defaultValue 0.99 */
+  warning?: number;
+  /** Score at or above which it is critical. @defaultValue 1 (the value left the range ever seen) */
+  critical?: number;
+  /** The alert clears below this score. @defaultValue 0.9 */
+  clear?: number;
+  /** Pending time, ms or '3m'. @defaultValue 180000 (3 scored minutes) */
+  for?: number | string;
+}
+
+export interface DiskFullRuleOptions {
+  /** @defaultValue true */
+  enabled?: boolean;
+  /** Warn when a partition will be full within this time (ms or '24h'). @defaultValue '24h' */
+  warning?: number | string;
+  /** Critical within this time. @defaultValue '4h' */
+  critical?: number | string;
+  /** The trend's window (ms or '6h'). @defaultValue '6h' */
+  window?: number | string;
+  /** Pending time. @defaultValue 0 */
+  for?: number | string;
+}
+
+export interface MemoryLeakRuleOptions {
+  /** @defaultValue true */
+  enabled?: boolean;
+  /** Window the growth is judged over. @defaultValue '2h' */
+  window?: number | string;
+  /** Smallest growth that counts, as a fraction of the size per hour. @defaultValue 0.02 */
+  minGrowthPerHour?: number;
+  /** Critical when the limit is this close at the current rate. @defaultValue '4h' */
+  critical?: number | string;
+  /** Pending time. @defaultValue 0 */
+  for?: number | string;
+}
+
+export interface AnomalyRuleConfig {
+  readonly kind: 'anomaly';
+  readonly name: 'anomaly';
+  readonly enabled: boolean;
+  readonly series: readonly string[] | null;
+  readonly warning: number;
+  readonly critical: number;
+  readonly clear: number;
+  readonly for: number;
+}
+
+export interface DiskFullRuleConfig {
+  readonly kind: 'disk_full_in';
+  readonly name: 'disk_full_in';
+  readonly enabled: boolean;
+  readonly warning: number;
+  readonly critical: number;
+  readonly window: number;
+  readonly for: number;
+}
+
+export interface MemoryLeakRuleConfig {
+  readonly kind: 'memory_leak';
+  readonly name: 'memory_leak';
+  readonly enabled: boolean;
+  readonly window: number;
+  readonly minGrowthPerHour: number;
+  readonly critical: number;
+  readonly for: number;
+}
+
+export type AnalyticsRuleName = 'anomaly' | 'disk_full_in' | 'memory_leak';
+export const ANALYTICS_RULE_NAMES: readonly AnalyticsRuleName[] = Object.freeze([
+  'anomaly',
+  'disk_full_in',
+  'memory_leak',
+]);
+
+const HOUR = 3_600_000;
+
+export function parseAnomalyRule(raw: unknown): AnomalyRuleConfig {
+  const o = ruleObject('anomaly', raw, ['enabled', 'series', 'warning', 'critical', 'clear', 'for']);
+  const score = (key: string, fallback: number): number => {
+    const v = o[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
+      throw invalid(`\`rules.anomaly.${key}\` is a score between 0 and 1, got ${describe(v)}.`);
+    }
+    return v;
+  };
+  const warning = score('warning', 0.99);
+  const critical = score('critical', 1);
+  const clear = score('clear', Math.min(0.9, warning));
+  if (warning > critical) throw invalid('`rules.anomaly.warning` must be ≤ `rules.anomaly.critical`.');
+  if (clear > warning) throw invalid('`rules.anomaly.clear` must be ≤ `rules.anomaly.warning`.');
+  let series: string[] | null = null;
+  if (o.series !== undefined) {
+    if (!Array.isArray(o.series) || o.series.some((s) => typeof s !== 'string' || s === '')) {
+      throw invalid(
+        `\`rules.anomaly.series\` must be an array of series names such as ['latency_p95'], got ${describe(o.series)}.`,
+      );
+    }
+    series = [...o.series];
+  }
+  return Object.freeze({
+    kind: 'anomaly',
+    name: 'anomaly',
+    enabled: bool('anomaly', o.enabled, false),
+    series: series && Object.freeze(series),
+    warning,
+    critical,
+    clear,
+    for: duration('anomaly', 'for', o.for, 180_000),
+  });
+}
+
+export function parseDiskFullRule(raw: unknown): DiskFullRuleConfig {
+  const o = ruleObject('disk_full_in', raw, ['enabled', 'warning', 'critical', 'window', 'for']);
+  const warning = duration('disk_full_in', 'warning', o.warning, 24 * HOUR);
+  const critical = duration('disk_full_in', 'critical', o.critical, 4 * HOUR);
+  if (critical > warning) {
+    throw invalid(
+      '`rules.disk_full_in.critical` is a shorter time to full than `warning`: it must be ≤ warning.',
+    );
+  }
+  return Object.freeze({
+    kind: 'disk_full_in',
+    name: 'disk_full_in',
+    enabled: bool('disk_full_in', o.enabled, true),
+    warning,
+    critical,
+    window: duration('disk_full_in', 'window', o.window, 6 * HOUR, 10 * 60_000),
+    for: duration('disk_full_in', 'for', o.for, 0),
+  });
+}
+
+export function parseMemoryLeakRule(raw: unknown): MemoryLeakRuleConfig {
+  const o = ruleObject('memory_leak', raw, ['enabled', 'window', 'minGrowthPerHour', 'critical', 'for']);
+  const g = o.minGrowthPerHour ?? 0.02;
+  if (typeof g !== 'number' || !(g > 0 && g < 10)) {
+    throw invalid(
+      `\`rules.memory_leak.minGrowthPerHour\` is a fraction per hour such as 0.02, got ${describe(g)}.`,
+    );
+  }
+  return Object.freeze({
+    kind: 'memory_leak',
+    name: 'memory_leak',
+    enabled: bool('memory_leak', o.enabled, true),
+    window: duration('memory_leak', 'window', o.window, 2 * HOUR, 10 * 60_000),
+    minGrowthPerHour: g,
+    critical: duration('memory_leak', 'critical', o.critical, 4 * HOUR),
+    for: duration('memory_leak', 'for', o.for, 0),
+  });
+}
+
+/** A level rule's `predict` horizon in ms (null when absent). */
+export function parsePredict(rule: string, v: unknown): number | null {
+  if (v === undefined) return null;
+  const ms = parseDuration(v);
+  if (ms === null || ms <= 0 || ms > 7 * 24 * HOUR) {
+    throw invalid(
+      `\`rules.${rule}.predict\` is how far ahead to predict, such as '30m' or 1800000 (up to 7 days), got ${describe(v)}.`,
+    );
+  }
+  return ms;
+}
+
+function duration(rule: string, key: string, v: unknown, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  const ms = parseDuration(v);
+  if (ms === null || ms < min) {
+    throw invalid(
+      `\`rules.${rule}.${key}\` is a duration such as '30m', '4h' or milliseconds${min ? ` (at least ${min / 60_000} min)` : ''}, got ${describe(v)}.`,
+    );
+  }
+  return ms;
+}
+
+function bool(rule: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean')
+    throw invalid(`\`rules.${rule}.enabled\` must be true or false, got ${describe(v)}.`);
+  return v;
+}
+
+function ruleObject(name: string, raw: unknown, known: readonly string[]): Record<string, unknown> {
+  if (raw === undefined) return {};
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalid(`\`rules.${name}\` must be an object such as { enabled: true }, got ${describe(raw)}.`);
+  }
+  const o = raw as Record<string, unknown>;
+  rejectUnknownKeys(
+    o,
+    known,
+    'ERR_SYSVITALS_UNKNOWN_OPTION',
+    (key) =>
+      `sysvitals: \`rules.${name}\` has an unsupported property, \`${key}\`.${didYouMean(key, known)} Supported: ${known.join(', ')}.`,
+  );
+  return o;
+}
+
+function invalid(message: string): SysvitalsError {
+  return new SysvitalsError('ERR_SYSVITALS_INVALID_RULE', `sysvitals: ${message}`);
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
