@@ -57,10 +57,12 @@ export function forecast(
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
- * Reads a duration: milliseconds as a number, or a string such as '30m', '4h', '1d', '90s', '500ms'.
+ * Reads a duration: milliseconds as a number (0 allowed, as for a pending time), or a string such as
+ * '30m', '4h', '1d', '90s', '500ms'. Unlike profiling's parseDuration it does not throw: the rules
+ * build their own ERR_SYSVITALS_INVALID_RULE message.
  * Returns null when it is not one.
  */
-export function parseDuration(value: unknown): number | null {
+export function readDuration(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
   if (typeof value !== 'string') return null;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(value);

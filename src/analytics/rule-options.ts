@@ -3,7 +3,7 @@
 
 import { SysvitalsError } from '../errors.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
-import { parseDuration } from './predict.js';
+import { readDuration } from './predict.js';
 
 /** The series the anomaly detector scores by default (custom series are added by observing them). */
 export const DEFAULT_ANOMALY_SERIES = Object.freeze([
@@ -174,7 +174,7 @@ export function parseMemoryLeakRule(raw: unknown): MemoryLeakRuleConfig {
 /** A level rule's `predict` horizon in ms (null when absent). */
 export function parsePredict(rule: string, v: unknown): number | null {
   if (v === undefined) return null;
-  const ms = parseDuration(v);
+  const ms = readDuration(v);
   if (ms === null || ms <= 0 || ms > 7 * 24 * HOUR) {
     throw invalid(
       `\`rules.${rule}.predict\` is how far ahead to predict, such as '30m' or 1800000 (up to 7 days), got ${describe(v)}.`,
@@ -185,7 +185,7 @@ export function parsePredict(rule: string, v: unknown): number | null {
 
 function duration(rule: string, key: string, v: unknown, fallback: number, min = 0): number {
   if (v === undefined) return fallback;
-  const ms = parseDuration(v);
+  const ms = readDuration(v);
   if (ms === null || ms < min) {
     throw invalid(
       `\`rules.${rule}.${key}\` is a duration such as '30m', '4h' or milliseconds${min ? ` (at least ${min / 60_000} min)` : ''}, got ${describe(v)}.`,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { forecast, formatSpan, parseDuration } from '../../src/analytics/predict.js';
+import { forecast, formatSpan, readDuration } from '../../src/analytics/predict.js';
 import { SeriesBuffer } from '../../src/analytics/series-buffer.js';
 import { isSignificant, theilSen, timeToReach } from '../../src/analytics/trend.js';
 
@@ -87,15 +87,15 @@ describe('forecast', () => {
   });
 });
 
-describe('parseDuration / formatSpan', () => {
+describe('readDuration / formatSpan', () => {
   it('reads units and numbers', () => {
-    expect(parseDuration('30m')).toBe(1_800_000);
-    expect(parseDuration('4h')).toBe(14_400_000);
-    expect(parseDuration('1d')).toBe(86_400_000);
-    expect(parseDuration('90s')).toBe(90_000);
-    expect(parseDuration(500)).toBe(500);
-    expect(parseDuration('soon')).toBeNull();
-    expect(parseDuration(-1)).toBeNull();
+    expect(readDuration('30m')).toBe(1_800_000);
+    expect(readDuration('4h')).toBe(14_400_000);
+    expect(readDuration('1d')).toBe(86_400_000);
+    expect(readDuration('90s')).toBe(90_000);
+    expect(readDuration(500)).toBe(500);
+    expect(readDuration('soon')).toBeNull();
+    expect(readDuration(-1)).toBeNull();
   });
   it('formats spans', () => {
     expect(formatSpan(45 * 60_000)).toBe('45 min');
