@@ -1,8 +1,14 @@
 // What the three adapters share: creating the monitor with its admin API from one options object, the
 // route name for requests no route matched, the live methods, and the narrow monitor interface an adapter needs.
 
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
+import { type IncomingMessage, type Server, ServerResponse } from 'node:http';
+import {
+  ADMIN_API_OPTION_KEYS,
+  type AdminApi,
+  type AdminApiOptions,
+  type AdminDecision,
+  createAdminApi,
+} from '../http/api.js';
 import type { AdminSource } from '../http/route.js';
 import { trackWebSockets } from '../http/track-websockets.js';
 import { attachWebSocket, type WebSocketAttachment, type WebSocketOptions } from '../http/websocket.js';
@@ -91,7 +97,76 @@ export interface LiveMethods {
 function liveMethods<R>(monitor: SystemMonitor, adminApi: AdminApi<R>): LiveMethods {
   return {
     attachWebSocket: (server, options) =>
-      attachWebSocket(monitor, server, { ...options, adminApi: adminApi as AdminApi<never> }),
+      attachWebSocket(monitor, server, {
+        ...options,
+        adminApi: { basePath: adminApi.basePath, authenticate: (req) => authenticateThroughApp(server, req) },
+      }),
     trackWebSockets: (wss) => trackWebSockets(monitor, wss),
   };
+}
+
+/**
+ * Set on an upgrade request while it is handed to the application: the adapter that sees it decides with
+ * the framework's own request object (Express `req`, Koa `ctx`, Fastify `request`) and calls this.
+ */
+export const UPGRADE_DECISION = Symbol('sysvitals.upgradeDecision');
+
+/** An upgrade request on its way through the application. */
+export type UpgradeRequest = IncomingMessage & { [UPGRADE_DECISION]?: (decision: AdminDecision) => void };
+
+/** How long the application may take to hand an upgrade request to the adapter. */
+const UPGRADE_DISPATCH_TIMEOUT_MS = 10_000;
+
+/**
+ * Decides a WebSocket upgrade the way an admin request is decided, with the authorize hook receiving the
+ * framework's request: the upgrade request is handed to the application as a request (with a response
+ * that goes nowhere), its middleware and hooks up to sysvitals run as for any request, and the adapter,
+ * seeing the mark, calls `adminApi.authenticate` with its own request object and answers nothing.
+ * An application that answers first, or never hands the request over, gets the upgrade refused.
+ */
+function authenticateThroughApp(server: Server, req: IncomingMessage): Promise<AdminDecision> {
+  return new Promise((resolve) => {
+    const refuse = (message: string): AdminDecision => ({
+      ok: false,
+      status: 403,
+      code: 'forbidden',
+      message,
+    });
+    const res = new ServerResponse(req);
+    let settled = false;
+    const settle = (decision: AdminDecision): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      delete (req as UpgradeRequest)[UPGRADE_DECISION];
+      resolve(decision);
+    };
+    const timer = setTimeout(
+      () => settle(refuse('the application did not hand the upgrade to sysvitals; mount it first')),
+      UPGRADE_DISPATCH_TIMEOUT_MS,
+    );
+    timer.unref();
+    (req as UpgradeRequest)[UPGRADE_DECISION] = settle;
+    // This response has no socket, so it never emits 'finish': an application that answers calls end().
+    res.end = ((): ServerResponse => {
+      settle(refuse('the application answered the upgrade before sysvitals saw it; mount sysvitals first'));
+      return res;
+    }) as ServerResponse['end'];
+    try {
+      server.emit('request', req, res);
+    } catch {
+      settle(refuse('the application failed on the upgrade request'));
+    }
+  });
+}
+
+/**
+ * For the adapters: when `req` is an upgrade on its way through the application, decides it with the
+ * framework's request and returns true (the adapter then stops: nothing is written, nothing recorded).
+ */
+export function decideUpgrade<R>(adminApi: AdminApi<R>, req: IncomingMessage, request: R): boolean {
+  const decide = (req as UpgradeRequest)[UPGRADE_DECISION];
+  if (decide === undefined) return false;
+  void adminApi.authenticate(req, request).then(decide);
+  return true;
 }

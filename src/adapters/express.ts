@@ -11,9 +11,10 @@ import {
   type AdapterMonitorOptions,
   type AdapterSource,
   createAdapterMonitor,
+  decideUpgrade,
   type LiveMethods,
-  UNMATCHED_ROUTE,
 } from './common.js';
+import { expressRouteLabel } from './express-route.js';
 
 export { UNMATCHED_ROUTE } from './common.js';
 
@@ -56,7 +57,7 @@ export function expressMiddleware(
     req[START] = undefined;
     monitor.recordRequest({
       method: req.method,
-      route: routeOf(req),
+      route: expressRouteLabel(req),
       status: this.writableFinished ? this.statusCode : ABORTED_STATUS,
       durationMs: performance.now() - start,
     });
@@ -65,6 +66,8 @@ export function expressMiddleware(
   const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
 
   return function sysvitals(req: Request, res: Response, next: NextFunction): void {
+    // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Express's req.
+    if (decideUpgrade(adminApi, req, req)) return;
     const url = req.originalUrl ?? req.url;
     if (adminApi.isAdminUrl(url)) {
       // Admin requests and probes are answered here and never counted as application traffic.
@@ -89,28 +92,6 @@ class ExpressScope implements RequestScope {
   }
 
   route(): string {
-    return routeOf(this.req);
+    return expressRouteLabel(this.req);
   }
-}
-
-/**
- * The route template: the mount path (`req.baseUrl`) joined with `req.route.path`. When the app threw,
- * Express has already unwound `baseUrl`, so the mount prefix is taken from the URL instead.
- * A parameterised mount path (`app.use('/org/:org', router)`) appears with its values, as Express gives it.
- */
-function routeOf(req: Request): string {
-  const route = req.route as { path?: unknown } | undefined;
-  if (!route) return UNMATCHED_ROUTE;
-  const path = typeof route.path === 'string' ? route.path : String(route.path);
-  if (typeof req.baseUrl === 'string') return req.baseUrl + path;
-  return prefixFromUrl(req.originalUrl ?? req.url, path) + path;
-}
-
-function prefixFromUrl(url: string, routePath: string): string {
-  if (!routePath.startsWith('/') || /[*?(){}]/.test(routePath)) return '';
-  const q = url.indexOf('?');
-  const segments = (q === -1 ? url : url.slice(0, q)).split('/');
-  const routeSegments = routePath.split('/').filter(Boolean).length;
-  if (segments.at(-1) === '') segments.pop();
-  return segments.slice(0, Math.max(1, segments.length - routeSegments)).join('/');
 }

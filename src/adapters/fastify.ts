@@ -12,6 +12,7 @@ import {
   type AdapterMonitorOptions,
   type AdapterSource,
   createAdapterMonitor,
+  decideUpgrade,
   type LiveMethods,
   UNMATCHED_ROUTE,
 } from './common.js';
@@ -61,6 +62,11 @@ export function fastifyPlugin(
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
     // Callback-style hooks: no promise per request.
     fastify.addHook('onRequest', (request, reply, next) => {
+      // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Fastify's request.
+      if (decideUpgrade(adminApi, request.raw, request)) {
+        reply.hijack();
+        return;
+      }
       if (!adminApi.isAdminUrl(request.url)) {
         const raw = reply.raw as TrackedResponse;
         if (admit !== undefined && !admit(request.raw, raw)) {

@@ -11,6 +11,7 @@ import {
   type AdapterMonitorOptions,
   type AdapterSource,
   createAdapterMonitor,
+  decideUpgrade,
   type LiveMethods,
   UNMATCHED_ROUTE,
 } from './common.js';
@@ -67,6 +68,11 @@ export function koaMiddleware(
   const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
 
   return async function sysvitals(ctx: Context, next: Next): Promise<void> {
+    // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Koa's ctx.
+    if (decideUpgrade(adminApi, ctx.req, ctx)) {
+      ctx.respond = false;
+      return;
+    }
     const url = ctx.originalUrl ?? ctx.url;
     if (adminApi.isAdminUrl(url)) {
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself

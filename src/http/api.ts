@@ -12,6 +12,7 @@ import {
   DEFAULT_ACCESS_TOKEN_TTL_MS,
   WWW_AUTHENTICATE,
 } from './auth.js';
+import { createOriginGuard, type GuardRefusal, type OriginGuardOptions } from './origin-guard.js';
 import { parseQuery } from './params.js';
 import {
   type ProbeKind,
@@ -23,17 +24,21 @@ import {
   wantsDetails,
 } from './probes.js';
 import { type PrometheusOptions, parsePrometheusOptions } from './prometheus/options.js';
-import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { clientKey, createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { sendError } from './respond.js';
 import type { AdminContext, AdminRoute, AdminRouteConfig, AdminSource } from './route.js';
 import { ADMIN_ROUTES } from './routes.js';
 
 export const DEFAULT_BASE_PATH = '/api/core/admin/system';
 
-export interface AdminApiOptions<R = IncomingMessage> extends AuthOptions<R> {
+export interface AdminApiOptions<R = IncomingMessage> extends AuthOptions<R>, OriginGuardOptions {
   /** Where the admin API lives. @defaultValue '/api/core/admin/system' */
   basePath?: string;
-  /** Per-client limit on admin requests; `false` disables it. @defaultValue { max: 300, windowMs: 60_000, maxClients: 10_000 } */
+  /**
+   * Per-client limit on admin requests; `false` disables it. Refused requests (wrong or missing credentials)
+   * and served ones are counted in separate budgets, so anonymous traffic never spends an admin's budget.
+   * @defaultValue { max: 300, windowMs: 60_000, maxClients: 10_000 }
+   */
   rateLimit?: RateLimitOptions | false;
   /** `metrics/` serves a snapshot younger than this from cache. @defaultValue 1000 */
   metricsMaxAgeMs?: number;
@@ -60,6 +65,8 @@ export const ADMIN_API_OPTION_KEYS = Object.freeze([
   'accessTokenTtlMs',
   'prometheus',
   'probePaths',
+  'allowedHosts',
+  'allowedOrigins',
 ] as const satisfies readonly (keyof AdminApiOptions)[]);
 
 export interface AdminApi<R = IncomingMessage> {
@@ -92,7 +99,9 @@ export interface AdminApi<R = IncomingMessage> {
 
 /** An auth decision, or a refusal because the client spent its admin budget (send the headers with it). */
 export type AdminDecision =
-  | AuthDecision
+  | (AuthDecision & { ok: true; clientKey?: string })
+  | Extract<AuthDecision, { ok: false }>
+  | GuardRefusal
   | {
       ok: false;
       status: 429;
@@ -132,8 +141,14 @@ export function createAdminApi<R = IncomingMessage>(
   ) {
     throw invalidOption('`rateLimit` must be an object `{ max, windowMs, maxClients }` or false.');
   }
-  const limiter = options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
+  // Two budgets: refused requests (guessing, scraping) and served ones, so that anonymous traffic,
+  // however many addresses it comes from, can never spend or share an authenticated client's budget.
+  const refusedLimiter =
+    options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
+  const servedLimiter =
+    options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
   const auth = createAuthenticator<R>(options, { logger, now, basePath });
+  const guard = createOriginGuard(options, auth.mode === 'loopback');
   const routes = deps.routes ?? ADMIN_ROUTES;
   const exact = new Map<string, AdminRoute>();
   const prefixed: AdminRoute[] = [];
@@ -193,15 +208,16 @@ export function createAdminApi<R = IncomingMessage>(
       sendProbePlain(res, verdict.ok);
       return;
     }
-    // The checks behind the verdict are admin data: the same budget and credentials as the admin API.
-    const limited = rateLimited(auth.clientAddress(req));
-    if (limited) {
-      sendError(res, limited.status, limited.code, limited.message, limited.headers);
-      return;
-    }
-    const decision = await auth.check(req, request, searchParams.get('access_token') ?? undefined);
+    // The checks behind the verdict are admin data: the same budgets, credentials and Host rule as the admin API.
+    const key = clientKey(auth.clientAddress(req));
+    const decision = await decide(req, request, key, searchParams.get('access_token') ?? undefined);
     if (!decision.ok) {
-      const headers = decision.status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : undefined;
+      const headers =
+        'headers' in decision
+          ? decision.headers
+          : decision.status === 401
+            ? { 'www-authenticate': WWW_AUTHENTICATE }
+            : undefined;
       sendError(res, decision.status, decision.code, decision.message, headers);
       return;
     }
@@ -224,25 +240,41 @@ export function createAdminApi<R = IncomingMessage>(
     request: R,
   ): Promise<void> {
     const clientAddress = auth.clientAddress(req);
-    const limited = rateLimited(clientAddress);
-    if (limited) {
-      sendError(res, limited.status, limited.code, limited.message, limited.headers);
-      return;
-    }
+    const key = clientKey(clientAddress);
     const subpath = pathname.length > basePath.length ? pathname.slice(baseSlash.length) : '';
     const route = match(subpath);
     const searchParams = new URLSearchParams(search);
 
     let via: AdminContext['auth'] = 'public';
-    if (!route?.public) {
+    let accessExpiresAt: number | undefined;
+    if (route?.public) {
+      // Static assets: counted on the client's own budget, never refused for lack of a free slot.
+      const refused = guard.checkHost(req) ?? rateLimited(refusedLimiter?.hit(key, { overflow: false }));
+      if (refused) {
+        sendError(
+          res,
+          refused.status,
+          refused.code,
+          refused.message,
+          'headers' in refused ? refused.headers : undefined,
+        );
+        return;
+      }
+    } else {
       const accessToken = route?.noAccessToken ? undefined : (searchParams.get('access_token') ?? undefined);
-      const decision = await auth.check(req, request, accessToken);
+      const decision = await decide(req, request, key, accessToken);
       if (!decision.ok) {
-        const headers = decision.status === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : undefined;
+        const headers =
+          'headers' in decision
+            ? decision.headers
+            : decision.status === 401
+              ? { 'www-authenticate': WWW_AUTHENTICATE }
+              : undefined;
         sendError(res, decision.status, decision.code, decision.message, headers);
         return;
       }
       via = decision.via;
+      accessExpiresAt = decision.expiresAt;
     }
     if (!route) {
       sendError(
@@ -289,21 +321,24 @@ export function createAdminApi<R = IncomingMessage>(
       pathname,
       subpath,
       auth: via,
+      accessExpiresAt,
       clientAddress,
+      clientKey: key,
+      issueAccessToken: () => auth.issueAccessToken(now(), config.accessTokenTtlMs),
       config,
       logger,
       now,
     };
-    const key = `route:${route.path}`;
+    const outageKey = `route:${route.path}`;
     try {
       await route.handle(ctx);
-      outages.recovered(key);
+      outages.recovered(outageKey);
     } catch (err) {
       if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_CLOSED') {
         sendError(res, 503, 'unavailable', 'the monitor is closed');
         return;
       }
-      outages.failed(key, err);
+      outages.failed(outageKey, err);
       if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_STORE') {
         // The store (Redis) is down or frozen: a dependency outage the client may retry, not our bug.
         sendError(res, 503, 'unavailable', 'the history store is not answering; see the server log', {
@@ -359,9 +394,10 @@ export function createAdminApi<R = IncomingMessage>(
     return true;
   }
 
-  /** Counts one admin request of the client; the refusal to send when it is over its budget. */
-  function rateLimited(client: string): Extract<AdminDecision, { status: 429 }> | undefined {
-    const verdict = limiter?.hit(client);
+  /** The refusal to send for a rate-limit verdict that says no. */
+  function rateLimited(
+    verdict: ReturnType<NonNullable<typeof refusedLimiter>['hit']> | undefined,
+  ): Extract<AdminDecision, { status: 429 }> | undefined {
     if (!verdict || verdict.ok) return undefined;
     return {
       ok: false,
@@ -372,16 +408,40 @@ export function createAdminApi<R = IncomingMessage>(
     };
   }
 
+  /**
+   * The rate limit around the auth decision. A client that has spent its own budget of refusals is refused
+   * before any credential is looked at (guessing stays slow). A refusal is then counted on the client's
+   * refusal budget, or on the overflow budget new clients share once maxClients are tracked; that shared
+   * budget only turns refusals into 429s, so a right credential is still served. A served request is
+   * counted on the served budget, which only clients that got in can fill.
+   */
+  async function decide(
+    req: IncomingMessage,
+    request: R,
+    key: string,
+    accessToken: string | undefined,
+  ): Promise<AdminDecision> {
+    const spent = rateLimited(refusedLimiter?.spent(key));
+    if (spent) return spent;
+    const decision = await auth.check(req, request, accessToken);
+    // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
+    // is a local client too, but it names its own host in Host.
+    const misdirected = decision.ok && decision.via === 'loopback' ? guard.checkHost(req) : undefined;
+    if (misdirected) return rateLimited(refusedLimiter?.hit(key)) ?? misdirected;
+    if (decision.ok) return rateLimited(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
+    return rateLimited(refusedLimiter?.hit(key)) ?? decision;
+  }
+
   async function authenticate(req: IncomingMessage, request?: R): Promise<AdminDecision> {
-    // Upgrades spend the same per-client budget as requests, or the WebSocket would be a free guessing oracle.
-    const limited = rateLimited(auth.clientAddress(req));
-    if (limited) return limited;
+    // Upgrades spend the same per-client budgets as requests, or the WebSocket would be a free guessing oracle.
+    const refused = guard.checkOrigin(req);
+    if (refused) return refused;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const token =
       q === -1 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('access_token') ?? undefined);
     try {
-      return await auth.check(req, request ?? (req as unknown as R), token);
+      return await decide(req, request ?? (req as unknown as R), clientKey(auth.clientAddress(req)), token);
     } catch (err) {
       outages.failed('admin-auth', err);
       return { ok: false, status: 403, code: 'forbidden', message: 'not authorized to read the admin API' };

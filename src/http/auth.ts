@@ -30,7 +30,12 @@ export type AuthVia = 'token' | 'authorize' | 'loopback' | 'access_token';
 export type AuthMode = 'token' | 'authorize' | 'token+authorize' | 'loopback';
 
 export type AuthDecision =
-  | { ok: true; via: AuthVia }
+  | {
+      ok: true;
+      via: AuthVia;
+      /** With `via: 'access_token'`: when the token expires (epoch ms); streams opened with it end then. */
+      expiresAt?: number;
+    }
   | { ok: false; status: 401 | 403; code: 'unauthorized' | 'token_expired' | 'forbidden'; message: string };
 
 export interface Authenticator<R> {
@@ -38,6 +43,8 @@ export interface Authenticator<R> {
   /** `accessToken` is the `access_token` query parameter, when the route accepts one. */
   check(req: IncomingMessage, hookInput: R, accessToken: string | undefined): Promise<AuthDecision>;
   clientAddress(req: IncomingMessage): string;
+  /** Mints a token for `?access_token=`, signed with this authenticator's own key (see AccessTokens). */
+  issueAccessToken(now: number, ttlMs?: number): AccessToken;
 }
 
 /** Sent with every 401 so that clients know to retry with a bearer token (RFC 6750). */
@@ -79,6 +86,8 @@ export function createAuthenticator<R>(
     );
   }
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustProxy);
+  // One key per authenticator, so per admin API: a token minted by one API opens no other in the process.
+  const tokens = createAccessTokens();
 
   async function check(
     req: IncomingMessage,
@@ -86,8 +95,8 @@ export function createAuthenticator<R>(
     accessToken: string | undefined,
   ): Promise<AuthDecision> {
     if (accessToken !== undefined) {
-      const verdict = verifyAccessToken(accessToken, deps.now());
-      if (verdict === 'valid') return { ok: true, via: 'access_token' };
+      const verdict = tokens.verify(accessToken, deps.now());
+      if (typeof verdict === 'number') return { ok: true, via: 'access_token', expiresAt: verdict };
       if (verdict === 'expired') {
         return {
           ok: false,
@@ -148,7 +157,7 @@ export function createAuthenticator<R>(
     };
   }
 
-  return { mode, check, clientAddress: addressOf };
+  return { mode, check, clientAddress: addressOf, issueAccessToken: tokens.issue };
 }
 
 function missingCredentials(): AuthDecision {
@@ -218,22 +227,13 @@ export function isLoopback(address: string | undefined): boolean {
   return isIP(a) === 4 && a.startsWith('127.');
 }
 
-// Signed access tokens. The secret is random per process, so a token works only on the process that
-// issued it and dies with it; the short TTL limits what a token leaked through a URL (logs) can do.
+// Signed access tokens. The key is random per admin API, so a token works only on the API (and its
+// WebSocket) that issued it, in the process that issued it, and dies with it; the short TTL limits what a
+// token leaked through a URL (logs) can do.
 
 /** @defaultValue 5 minutes */
 export const DEFAULT_ACCESS_TOKEN_TTL_MS = 5 * 60_000;
 const TOKEN_PREFIX = 'sv1';
-let processSecret: Buffer | undefined;
-
-function secret(): Buffer {
-  processSecret ??= randomBytes(32);
-  return processSecret;
-}
-
-function sign(payload: string): Buffer {
-  return createHmac('sha256', secret()).update(payload).digest();
-}
 
 export interface AccessToken {
   token: string;
@@ -241,22 +241,36 @@ export interface AccessToken {
   expires_at: string;
 }
 
-export function issueAccessToken(now: number, ttlMs: number = DEFAULT_ACCESS_TOKEN_TTL_MS): AccessToken {
-  const expires = Math.floor(now + ttlMs);
-  const payload = `${TOKEN_PREFIX}.${expires.toString(36)}`;
-  return {
-    token: `${payload}.${sign(payload).toString('base64url')}`,
-    expires_at: new Date(expires).toISOString(),
-  };
+/** Issues and checks tokens signed with one random key. */
+export interface AccessTokens {
+  issue(now: number, ttlMs?: number): AccessToken;
+  /** The expiry time (epoch ms) of a valid token, or why it is refused. */
+  verify(token: string, now: number): number | 'expired' | 'invalid';
 }
 
-export function verifyAccessToken(token: string, now: number): 'valid' | 'expired' | 'invalid' {
-  if (token.length > 128) return 'invalid';
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts[0] !== TOKEN_PREFIX || !/^[0-9a-z]{1,12}$/.test(parts[1] as string))
-    return 'invalid';
-  const given = Buffer.from(parts[2] as string, 'base64url');
-  const expected = sign(`${parts[0]}.${parts[1]}`);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-  return Number.parseInt(parts[1] as string, 36) > now ? 'valid' : 'expired';
+export function createAccessTokens(key: Buffer = randomBytes(32)): AccessTokens {
+  const sign = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest();
+
+  function issue(now: number, ttlMs: number = DEFAULT_ACCESS_TOKEN_TTL_MS): AccessToken {
+    const expires = Math.floor(now + ttlMs);
+    const payload = `${TOKEN_PREFIX}.${expires.toString(36)}`;
+    return {
+      token: `${payload}.${sign(payload).toString('base64url')}`,
+      expires_at: new Date(expires).toISOString(),
+    };
+  }
+
+  function verify(token: string, now: number): number | 'expired' | 'invalid' {
+    if (token.length > 128) return 'invalid';
+    const parts = token.split('.');
+    if (parts.length !== 3 || parts[0] !== TOKEN_PREFIX || !/^[0-9a-z]{1,12}$/.test(parts[1] as string))
+      return 'invalid';
+    const given = Buffer.from(parts[2] as string, 'base64url');
+    const expected = sign(`${parts[0]}.${parts[1]}`);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+    const expires = Number.parseInt(parts[1] as string, 36);
+    return expires > now ? expires : 'expired';
+  }
+
+  return { issue, verify };
 }

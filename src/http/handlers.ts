@@ -1,7 +1,6 @@
 // The seed's four admin endpoints (metrics, health, alerts, history) and the access-token endpoint.
 
 import { HISTORY_PERIODS } from '../history/periods.js';
-import { issueAccessToken } from './auth.js';
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
 import { booleanParam, enumParam, identifierParam, integerParam } from './params.js';
 import { sendData, sendJson } from './respond.js';
@@ -57,7 +56,8 @@ export const historyRoute = defineRoute({
 export const tokenRoute = defineRoute({
   path: 'token',
   noAccessToken: true,
-  handle({ res, now, config }) {
-    sendData(res, issueAccessToken(now(), config.accessTokenTtlMs));
+  handle({ res, issueAccessToken }) {
+    // Signed with this admin API's own key: it opens this API and its WebSocket, no other.
+    sendData(res, issueAccessToken());
   },
 });

@@ -1,13 +1,17 @@
-// Per-client request limit on the admin routes (the seed recommends one): a fixed window, bounded memory.
+// Per-client request limit on the admin routes (the seed recommends one): per-key windows, bounded memory.
 
+import { isIP } from 'node:net';
 import { invalidOption } from '../errors.js';
 
 export interface RateLimitOptions {
   /** Requests per client per window. @defaultValue 300 */
   max?: number;
-  /** Window length in milliseconds. @defaultValue 60_000 */
+  /** Window length in milliseconds; each client's window starts at its first request. @defaultValue 60_000 */
   windowMs?: number;
-  /** Clients tracked per window; clients beyond it share one budget, so memory stays bounded. @defaultValue 10_000 */
+  /**
+   * Clients tracked at once (per budget: refused and authenticated requests are counted apart); new
+   * clients beyond it share one budget, so memory stays bounded. @defaultValue 10_000
+   */
   maxClients?: number;
 }
 
@@ -20,17 +24,27 @@ export const DEFAULT_RATE_LIMIT: Readonly<Required<RateLimitOptions>> = Object.f
 export type RateLimitVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
 
 export interface RateLimiter {
-  /** Counts one request of `client` and says whether it may proceed. */
-  hit(client: string): RateLimitVerdict;
+  /**
+   * Counts one request of `client` and says whether it may proceed. A client that finds every slot
+   * taken counts in the shared overflow budget, or, with `overflow: false`, is not counted and passes.
+   */
+  hit(client: string, options?: { overflow?: boolean }): RateLimitVerdict;
+  /** Whether `client`'s own budget is spent, without counting (the shared overflow budget is not looked at). */
+  spent(client: string): RateLimitVerdict;
   readonly config: Readonly<Required<RateLimitOptions>>;
 }
 
-/** The key that clients beyond `maxClients` share during a window. */
-const OVERFLOW = '\0overflow';
+interface Entry {
+  count: number;
+  start: number;
+}
+
+const ALLOWED: RateLimitVerdict = Object.freeze({ ok: true });
 
 /**
- * A fixed window aligned on the clock: every client's count resets at the same instant, which lets
- * the whole map be dropped at once, so memory is bounded by maxClients and nothing needs sweeping.
+ * Each client's window starts at its own first request (so there is no instant when every budget resets
+ * at once, which a flood could aim at). Entries live in a Map in the order their windows started, so
+ * expired ones are at the front and are swept from there when the map is full: O(1) amortised.
  */
 export function createRateLimiter(options: RateLimitOptions, now: () => number): RateLimiter {
   const config = Object.freeze({ ...DEFAULT_RATE_LIMIT, ...dropUndefined(options) });
@@ -45,24 +59,82 @@ export function createRateLimiter(options: RateLimitOptions, now: () => number):
       throw invalidOption(`\`rateLimit.${key}\` is not an option; use max, windowMs or maxClients.`);
     }
   }
-  const counts = new Map<string, number>();
-  let windowEnd = 0;
+  const entries = new Map<string, Entry>();
+  const overflow: Entry = { count: 0, start: Number.NEGATIVE_INFINITY };
 
-  function hit(client: string): RateLimitVerdict {
-    const t = now();
-    if (t >= windowEnd) {
-      counts.clear();
-      windowEnd = (Math.floor(t / config.windowMs) + 1) * config.windowMs;
-    }
-    let key = client;
-    if (!counts.has(key) && counts.size >= config.maxClients) key = OVERFLOW;
-    const count = (counts.get(key) ?? 0) + 1;
-    counts.set(key, count);
-    if (count <= config.max) return { ok: true };
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((windowEnd - t) / 1000)) };
+  const expired = (e: Entry, t: number): boolean => t - e.start >= config.windowMs;
+
+  function verdict(e: Entry, t: number, limit = config.max): RateLimitVerdict {
+    if (e.count <= limit) return ALLOWED;
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((e.start + config.windowMs - t) / 1000)) };
   }
 
-  return { hit, config };
+  function sweep(t: number): void {
+    for (const [key, e] of entries) {
+      if (!expired(e, t)) return;
+      entries.delete(key);
+    }
+  }
+
+  function hit(client: string, opts?: { overflow?: boolean }): RateLimitVerdict {
+    const t = now();
+    let e = entries.get(client);
+    if (e && expired(e, t)) {
+      // A new window: moved to the end, so the map stays in window-start order.
+      entries.delete(client);
+      e = undefined;
+    }
+    if (!e) {
+      if (entries.size >= config.maxClients) sweep(t);
+      if (entries.size >= config.maxClients) {
+        if (opts?.overflow === false) return ALLOWED;
+        if (expired(overflow, t)) {
+          overflow.count = 0;
+          overflow.start = t;
+        }
+        overflow.count += 1;
+        return verdict(overflow, t);
+      }
+      e = { count: 0, start: t };
+      entries.set(client, e);
+    }
+    e.count += 1;
+    return verdict(e, t);
+  }
+
+  function spent(client: string): RateLimitVerdict {
+    const e = entries.get(client);
+    const t = now();
+    // Spent once `max` are counted: the next one would be over.
+    return !e || expired(e, t) ? ALLOWED : verdict(e, t, config.max - 1);
+  }
+
+  return { hit, spent, config };
+}
+
+/**
+ * The rate-limit key of a client address: IPv6 addresses by their /64 (one host gets a whole /64, so
+ * keying by the full address would give one client 2^64 budgets); IPv4-mapped IPv6 as the IPv4 address.
+ */
+export function clientKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const lower = address.toLowerCase();
+  const mapped = /^(?:0{0,4}:){0,5}ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (mapped) return mapped[1] as string;
+  return `${expandIPv6(lower).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (zone id dropped), without leading zeros. */
+function expandIPv6(address: string): string[] {
+  const a = address.replace(/%.*$/, '');
+  const [head = '', tail] = a.split('::') as [string, string | undefined];
+  const parse = (part: string): string[] => (part === '' ? [] : part.split(':'));
+  let groups = parse(head);
+  if (tail !== undefined) {
+    const right = parse(tail);
+    groups = [...groups, ...new Array<string>(8 - groups.length - right.length).fill('0'), ...right];
+  }
+  return groups.map((g) => (g.includes('.') ? g : (Number.parseInt(g, 16) || 0).toString(16)));
 }
 
 function dropUndefined<T extends object>(o: T): Partial<T> {

@@ -8,6 +8,8 @@ export type AdminErrorCode =
   | 'unauthorized'
   | 'token_expired'
   | 'forbidden'
+  | 'host_not_allowed'
+  | 'origin_not_allowed'
   | 'not_found'
   | 'method_not_allowed'
   | 'payload_too_large'

@@ -14,7 +14,7 @@ import type {
   Logger,
   MetricsSnapshot,
 } from '../types.js';
-import type { AuthVia } from './auth.js';
+import type { AccessToken, AuthVia } from './auth.js';
 import type { ParsedQuery, QuerySpec } from './params.js';
 import type { ProbeKind } from './probes.js';
 import type { PrometheusConfig } from './prometheus/options.js';
@@ -73,7 +73,13 @@ export interface AdminContext<Q = Record<string, unknown>> {
   readonly subpath: string;
   /** How the request was let in; `public` for routes served without authentication. */
   readonly auth: AuthVia | 'public';
+  /** With `auth: 'access_token'`, when that token expires (epoch ms): a stream must end then. */
+  readonly accessExpiresAt?: number;
   readonly clientAddress: string;
+  /** The client as the rate limit counts it (IPv6 by /64): the key for per-client limits. */
+  readonly clientKey: string;
+  /** Mints a `?access_token=` token signed with this admin API's own key. */
+  issueAccessToken(): AccessToken;
   readonly config: AdminRouteConfig;
   readonly logger: Logger;
   now(): number;

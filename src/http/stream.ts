@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
 import type { Logger } from '../types.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
+import { ClientSlots, expiryTimer, TOKEN_EXPIRED_MESSAGE, WriteWatch } from './live-limits.js';
 import { sendError, setCommonHeaders } from './respond.js';
 import { type AdminRoute, type AdminSource, defineRoute } from './route.js';
 
@@ -29,6 +30,16 @@ export interface StreamOptions {
    * @defaultValue 100
    */
   maxClients?: number;
+  /**
+   * Open streams one client (address, IPv6 by /64) may hold; beyond it 429 with `Retry-After`.
+   * @defaultValue 10
+   */
+  maxPerClient?: number;
+  /**
+   * A client whose pending write has not gone out for this long has stopped reading and is disconnected.
+   * @defaultValue 5_000 (ms)
+   */
+  stalledMs?: number;
 }
 
 export interface StreamConfig {
@@ -36,6 +47,8 @@ export interface StreamConfig {
   readonly retryMs: number;
   readonly maxBufferedBytes: number;
   readonly maxClients: number;
+  readonly maxPerClient: number;
+  readonly stalledMs: number;
 }
 
 export const DEFAULT_STREAM_OPTIONS: StreamConfig = Object.freeze({
@@ -43,6 +56,8 @@ export const DEFAULT_STREAM_OPTIONS: StreamConfig = Object.freeze({
   retryMs: 3_000,
   maxBufferedBytes: 256 * 1024,
   maxClients: 100,
+  maxPerClient: 10,
+  stalledMs: 5_000,
 });
 
 /** Shared by the stream and the WebSocket: validates the live options at setup. */
@@ -69,9 +84,17 @@ export function parseStreamOptions(options: StreamOptions = {}): StreamConfig {
   );
 }
 
+/** Who opened a stream: the client's rate-limit key, and when its access token expires (if it used one). */
+export interface StreamGrant {
+  clientKey?: string;
+  /** Epoch ms on `now`'s clock; the stream ends then. */
+  expiresAt?: number;
+  now?: () => number;
+}
+
 /** Handles one authenticated `GET stream/`; the admin router calls it after its auth check. */
 export interface StreamHandler {
-  (req: IncomingMessage, res: ServerResponse): void;
+  (req: IncomingMessage, res: ServerResponse, grant?: StreamGrant): void;
   /** Streams open now. */
   readonly clients: number;
   /** Ends every open stream (on monitor close, so the server can close). */
@@ -80,6 +103,11 @@ export interface StreamHandler {
 
 interface StreamClient {
   res: ServerResponse;
+  key: string;
+  watch: WriteWatch;
+  expiry: NodeJS.Timeout | undefined;
+  expiresAt: number | undefined;
+  now: () => number;
 }
 
 /** `event:` + `data:` framing; the JSON has no newline, so one data line is enough. */
@@ -95,12 +123,21 @@ export function createStreamHandler(
   logger?: Logger,
 ): StreamHandler {
   const config = parseStreamOptions(options);
+  const slots = new ClientSlots(config.maxPerClient);
   let heartbeat: NodeJS.Timeout | undefined;
 
   const drop = (client: StreamClient, why: string): void => {
     feed.delete(client);
     logger?.debug?.({ why }, 'sysvitals: live stream client dropped');
     client.res.destroy();
+  };
+
+  // The token the stream was opened with has expired: say so (the dashboard asks for a new one) and end.
+  const expire = (client: StreamClient): void => {
+    if (!feed.has(client)) return;
+    feed.delete(client);
+    const body = JSON.stringify({ code: 'token_expired', message: TOKEN_EXPIRED_MESSAGE });
+    client.res.end(sseFrame('token_expired', body));
   };
 
   // Node's own buffer is the per-client queue: write() never blocks, and writableLength says how much
@@ -111,11 +148,16 @@ export function createStreamHandler(
       feed.delete(client);
       return;
     }
+    if (client.expiresAt !== undefined && client.now() >= client.expiresAt) {
+      expire(client);
+      return;
+    }
     if (res.writableLength + frame.length > config.maxBufferedBytes) {
       drop(client, 'client is not reading');
       return;
     }
-    res.write(frame);
+    client.watch.wrote();
+    res.write(frame, client.watch.done);
     // compression() buffers until flushed; it also skips `no-transform` responses, this is belt and braces.
     (res as ServerResponse & { flush?: () => void }).flush?.();
   };
@@ -140,11 +182,22 @@ export function createStreamHandler(
     heartbeat = undefined;
   };
 
-  const handler = ((req: IncomingMessage, res: ServerResponse): void => {
+  const handler = ((req: IncomingMessage, res: ServerResponse, grant: StreamGrant = {}): void => {
     if (feed.size >= config.maxClients) {
       sendError(res, 503, 'unavailable', `at most ${config.maxClients} live streams are served at once`, {
         'retry-after': 30,
       });
+      return;
+    }
+    const key = grant.clientKey ?? req.socket?.remoteAddress ?? '';
+    if (req.method !== 'HEAD' && !slots.take(key)) {
+      sendError(
+        res,
+        429,
+        'rate_limited',
+        `at most ${config.maxPerClient} live streams per client; close one (another tab?) first`,
+        { 'retry-after': 30 },
+      );
       return;
     }
     setCommonHeaders(res);
@@ -162,9 +215,21 @@ export function createStreamHandler(
       return;
     }
     res.on('error', () => {}); // A reset client is dropped via 'close'; the error itself is not ours to throw.
-    const client: StreamClient = { res };
+    const now = grant.now ?? Date.now;
+    const client: StreamClient = {
+      res,
+      key,
+      watch: new WriteWatch(config.stalledMs, () => drop(client, 'client stopped reading')),
+      expiry: undefined,
+      expiresAt: grant.expiresAt,
+      now,
+    };
+    client.expiry = expiryTimer(grant.expiresAt, now(), () => expire(client));
     res.on('close', () => {
       feed.delete(client);
+      slots.release(key);
+      client.watch.stop();
+      if (client.expiry) clearTimeout(client.expiry);
       if (feed.size === 0) stopHeartbeat();
     });
     write(client, `retry: ${config.retryMs}\n\n`);
@@ -196,7 +261,7 @@ export function createStreamRoute(options: StreamOptions = {}): AdminRoute {
   const handlers = new WeakMap<object, StreamHandler>();
   return defineRoute({
     path: 'stream',
-    handle({ req, res, source, logger }) {
+    handle({ req, res, source, logger, clientKey, accessExpiresAt, now }) {
       if (!isLiveSource(source)) {
         sendError(res, 404, 'not_found', 'the live stream needs a monitor that emits events');
         return;
@@ -206,7 +271,7 @@ export function createStreamRoute(options: StreamOptions = {}): AdminRoute {
         handler = createStreamHandler(source, options, logger);
         handlers.set(source, handler);
       }
-      handler(req, res);
+      handler(req, res, { clientKey, expiresAt: accessExpiresAt, now });
     },
   });
 }

@@ -8,19 +8,29 @@ import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
-import { type AdminApi, DEFAULT_BASE_PATH, normalizeBasePath } from './api.js';
-import { type AuthOptions, createAuthenticator, WWW_AUTHENTICATE } from './auth.js';
+import { type AdminApi, createAdminApi, DEFAULT_BASE_PATH, normalizeBasePath } from './api.js';
+import { type AuthOptions, WWW_AUTHENTICATE } from './auth.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
+import { ClientSlots, expiryTimer, TOKEN_EXPIRED_MESSAGE, WriteWatch } from './live-limits.js';
+import { createOriginGuard, type OriginGuardOptions } from './origin-guard.js';
+import { clientKey } from './rate-limit.js';
+import type { AdminSource } from './route.js';
 import { parseLiveOptions } from './stream.js';
 
 /** The answer of an auth check for one upgrade request: serve it, or refuse it with this status. */
 export type UpgradeDecision =
-  | { ok: true }
+  | {
+      ok: true;
+      /** When the access token the client connected with expires (epoch ms, monitor clock): closed then. */
+      expiresAt?: number;
+      /** The client for the per-client connection limit. @defaultValue the socket address (IPv6 by /64) */
+      clientKey?: string;
+    }
   | { ok: false; status: number; code?: string; message?: string; headers?: Record<string, string> };
 
 export type AuthenticateUpgrade = (req: IncomingMessage) => UpgradeDecision | Promise<UpgradeDecision>;
 
-export interface WebSocketOptions extends AuthOptions<IncomingMessage> {
+export interface WebSocketOptions extends AuthOptions<IncomingMessage>, OriginGuardOptions {
   /**
    * The path served; other upgrade paths are left to the application's own WebSocket or socket.io server.
    * @defaultValue `${basePath}/ws`
@@ -32,10 +42,13 @@ export interface WebSocketOptions extends AuthOptions<IncomingMessage> {
    */
   basePath?: string;
   /**
-   * Replaces the admin check. By default upgrades are checked as the HTTP API checks requests, from
-   * `adminToken`, `authorize` (which receives node's IncomingMessage here) and `trustProxy`: an
-   * `Authorization: Bearer` header, or `?access_token=` from `GET token/` (browsers cannot set headers
-   * on a WebSocket); with neither configured, loopback clients only.
+   * Replaces the admin check (the `Origin` check with `allowedOrigins` still applies). By default upgrades
+   * are checked as the HTTP API checks requests, from `adminToken`, `authorize` (which receives node's
+   * IncomingMessage here; the adapters' `monitor.attachWebSocket` gives it the framework's request) and
+   * `trustProxy`, with `allowedHosts` and `allowedOrigins`: an `Authorization: Bearer` header, or
+   * `?access_token=` (browsers cannot set headers on a WebSocket); with neither configured, loopback
+   * clients only. Access tokens are signed per admin API: pass `adminApi` to accept the tokens of
+   * its `GET token/`.
    */
   authenticate?: AuthenticateUpgrade;
   /**
@@ -58,6 +71,16 @@ export interface WebSocketOptions extends AuthOptions<IncomingMessage> {
    * @defaultValue 100
    */
   maxClients?: number;
+  /**
+   * Connections one client (address, IPv6 by /64) may hold; beyond it an upgrade is answered 429.
+   * @defaultValue 10
+   */
+  maxPerClient?: number;
+  /**
+   * A client whose pending message has not gone out for this long has stopped reading and is disconnected.
+   * @defaultValue 5_000 (ms)
+   */
+  stalledMs?: number;
   logger?: Logger;
 }
 
@@ -73,6 +96,8 @@ const DEFAULT_WS_LIMITS = Object.freeze({
   heartbeatMs: 15_000,
   maxBufferedBytes: 256 * 1024,
   maxClients: 100,
+  maxPerClient: 10,
+  stalledMs: 5_000,
 });
 const WEBSOCKET_OPTION_KEYS: readonly string[] = Object.freeze([
   'path',
@@ -82,6 +107,8 @@ const WEBSOCKET_OPTION_KEYS: readonly string[] = Object.freeze([
   'adminToken',
   'authorize',
   'trustProxy',
+  'allowedHosts',
+  'allowedOrigins',
   'logger',
   ...Object.keys(DEFAULT_WS_LIMITS),
 ]);
@@ -89,12 +116,14 @@ const WEBSOCKET_OPTION_KEYS: readonly string[] = Object.freeze([
 /** Close codes (RFC 6455 §7.4.1, IANA registry). */
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
+/** Sent when the access token the client connected with expires (RFC 6455: policy violation). */
+export const CLOSE_POLICY_VIOLATION = 1008;
 
 // Just enough of `ws` for this file, so that its types are not part of sysvitals's public .d.ts.
 interface WsSocket {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  send(data: string): void;
+  send(data: string, cb?: (err?: Error) => void): void;
   ping(): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
@@ -135,6 +164,10 @@ export function loadWs(): WsModule {
 interface WsClient {
   ws: WsSocket;
   alive: boolean;
+  key: string;
+  watch: WriteWatch;
+  expiry: NodeJS.Timeout | undefined;
+  expiresAt: number | undefined;
 }
 
 function wsFrame(event: string, json: string): string {
@@ -183,26 +216,25 @@ function parseWebSocketOptions(options: WebSocketOptions) {
   return Object.freeze({ ...limits, path, basePath });
 }
 
-/** The HTTP API's check (bearer, authorize hook, loopback, signed access token) as an upgrade check. */
+/**
+ * The HTTP API's check (Host and Origin, bearer, authorize hook, loopback, signed access token) as an
+ * upgrade check, for an attachment without an admin API (no rate limit, as before).
+ */
 export function adminUpgradeCheck(
-  options: AuthOptions<IncomingMessage>,
-  deps: { logger: Logger; now: () => number; basePath: string },
+  options: WebSocketOptions,
+  deps: { logger: Logger; clock: Clock; basePath: string },
 ): AuthenticateUpgrade {
-  const auth = createAuthenticator<IncomingMessage>(options, deps);
-  return async (req) => {
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const accessToken =
-      q === -1 ? undefined : (new URLSearchParams(url.slice(q + 1)).get('access_token') ?? undefined);
-    const decision = await auth.check(req, req, accessToken);
-    if (decision.ok) return { ok: true };
-    return {
-      ok: false,
-      status: decision.status,
-      code: decision.code,
-      message: decision.message,
-    };
-  };
+  const source = { logger: deps.logger, clock: deps.clock } as unknown as AdminSource;
+  const api = createAdminApi<IncomingMessage>(source, {
+    basePath: deps.basePath,
+    adminToken: options.adminToken,
+    authorize: options.authorize,
+    trustProxy: options.trustProxy,
+    allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
+    rateLimit: false,
+  });
+  return (req) => api.authenticate(req);
 }
 
 /**
@@ -220,11 +252,15 @@ export function attachWebSocket(
   const logger = options.logger ?? (source as { logger?: Logger }).logger ?? consoleLogger;
   const clock: Clock = (source as { clock?: Clock }).clock ?? Date;
   const api = options.adminApi;
-  const authenticate: AuthenticateUpgrade =
-    options.authenticate ??
-    (api
+  const custom = options.authenticate;
+  // A custom check replaces the credentials, not the Origin check: browsers let any page open a WebSocket.
+  const originGuard = custom ? createOriginGuard(options, false) : undefined;
+  const authenticate: AuthenticateUpgrade = custom
+    ? (req) => originGuard?.checkOrigin(req) ?? custom(req)
+    : api
       ? (req) => api.authenticate(req)
-      : adminUpgradeCheck(options, { logger, now: () => clock.now(), basePath: config.basePath }));
+      : adminUpgradeCheck(options, { logger, clock, basePath: config.basePath });
+  const slots = new ClientSlots(config.maxPerClient);
   // noServer: ws's own `server` option answers 400 to every other upgrade path, which is exactly the conflict
   // to avoid. Clients have nothing to say, so their frames are kept tiny.
   const wss = new WebSocketServer({
@@ -236,11 +272,11 @@ export function attachWebSocket(
   let closed = false;
   let heartbeat: NodeJS.Timeout | undefined;
 
-  const drop = (client: WsClient, why: string): void => {
+  const drop = (client: WsClient, why: string, code = CLOSE_TRY_AGAIN_LATER): void => {
     feed.delete(client);
     logger.debug?.({ why }, 'sysvitals: WebSocket client dropped');
     try {
-      client.ws.close(CLOSE_TRY_AGAIN_LATER, why);
+      client.ws.close(code, why);
     } catch {
       // Already closing.
     }
@@ -253,11 +289,16 @@ export function attachWebSocket(
       feed.delete(client);
       return;
     }
+    if (client.expiresAt !== undefined && clock.now() >= client.expiresAt) {
+      drop(client, TOKEN_EXPIRED_MESSAGE, CLOSE_POLICY_VIOLATION);
+      return;
+    }
     if (client.ws.bufferedAmount + frame.length > config.maxBufferedBytes) {
       drop(client, 'client too slow');
       return;
     }
-    client.ws.send(frame);
+    client.watch.wrote();
+    client.ws.send(frame, client.watch.done);
   };
 
   const feed = new LiveFeed<WsClient>(source, wsFrame, (client, frame) => send(client, frame));
@@ -287,14 +328,31 @@ export function attachWebSocket(
     heartbeat = undefined;
   };
 
-  const onConnection = (ws: WsSocket): void => {
-    const client: WsClient = { ws, alive: true };
+  const onConnection = (ws: WsSocket, key: string, expiresAt: number | undefined): void => {
+    const client: WsClient = {
+      ws,
+      alive: true,
+      key,
+      watch: new WriteWatch(config.stalledMs, () => {
+        // It reads nothing, so not the close frame either.
+        feed.delete(client);
+        ws.terminate();
+      }),
+      expiry: undefined,
+      expiresAt,
+    };
+    client.expiry = expiryTimer(expiresAt, clock.now(), () =>
+      drop(client, TOKEN_EXPIRED_MESSAGE, CLOSE_POLICY_VIOLATION),
+    );
     ws.on('error', () => {}); // Followed by 'close'.
     ws.on('pong', () => {
       client.alive = true;
     });
     ws.on('close', () => {
       feed.delete(client);
+      slots.release(key);
+      client.watch.stop();
+      if (client.expiry) clearTimeout(client.expiry);
       if (feed.size === 0) stopHeartbeat();
     });
     if (closed) {
@@ -337,7 +395,25 @@ export function attachWebSocket(
             });
             return;
           }
-          wss.handleUpgrade(req, socket, head, onConnection);
+          const key = decision.clientKey ?? clientKey(req.socket?.remoteAddress ?? '');
+          if (!slots.take(key)) {
+            refuse(
+              socket,
+              429,
+              'rate_limited',
+              `at most ${config.maxPerClient} WebSocket connections per client`,
+              { 'Retry-After': '30' },
+            );
+            return;
+          }
+          let connected = false;
+          socket.once('close', () => {
+            if (!connected) slots.release(key);
+          });
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            connected = true;
+            onConnection(ws, key, decision.expiresAt);
+          });
         },
         () => refuse(socket, 403, 'forbidden', 'access refused'),
       );

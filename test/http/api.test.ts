@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
 import { type AdminApiOptions, createAdminApi, normalizeBasePath } from '../../src/http/api.js';
-import { issueAccessToken } from '../../src/http/auth.js';
 import {
   type FakeSource,
   fakeSource,
@@ -329,19 +328,19 @@ describe('admin API authentication', () => {
 
 describe('authenticate (for WebSocket upgrades)', () => {
   it('gives the same decision as handle: token, access_token, loopback', async () => {
-    const source = fakeSource();
-    const api = createAdminApi(source, { adminToken: 'tok', rateLimit: false });
+    const { api, base } = await start({ adminToken: 'tok' });
     const req = (url: string, headers: Record<string, string> = {}) =>
       ({ url, headers, socket: { remoteAddress: '192.0.2.9' } }) as never;
     expect(await api.authenticate(req('/ws'))).toMatchObject({ ok: false, status: 401 });
-    expect(await api.authenticate(req('/ws', { authorization: 'Bearer tok' }))).toEqual({
+    expect(await api.authenticate(req('/ws', { authorization: 'Bearer tok' }))).toMatchObject({
       ok: true,
       via: 'token',
     });
-    const { token } = issueAccessToken(source.clock.now());
-    expect(await api.authenticate(req(`/ws?access_token=${token}`))).toEqual({
+    const minted = await getJson(`${base}/token/`, { headers: { authorization: 'Bearer tok' } });
+    expect(await api.authenticate(req(`/ws?access_token=${minted.body.data.token}`))).toMatchObject({
       ok: true,
       via: 'access_token',
+      expiresAt: Date.parse(minted.body.data.expires_at),
     });
     const loopback = createAdminApi(fakeSource(), { rateLimit: false });
     expect(await loopback.authenticate(req('/ws'))).toMatchObject({ ok: false, status: 403 });

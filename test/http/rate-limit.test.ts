@@ -4,12 +4,12 @@ import { createRateLimiter } from '../../src/http/rate-limit.js';
 
 describe('createRateLimiter', () => {
   it('allows max requests per client per window, then says when to retry', () => {
-    let t = 60_000 * 10 + 15_000; // 15 s into a window
+    let t = 60_000 * 10 + 15_000; // 15 s into a clock minute: the client's window starts here all the same
     const limiter = createRateLimiter({ max: 3, windowMs: 60_000 }, () => t);
     expect([1, 2, 3].map(() => limiter.hit('a').ok)).toEqual([true, true, true]);
-    expect(limiter.hit('a')).toEqual({ ok: false, retryAfterSeconds: 45 });
+    expect(limiter.hit('a')).toEqual({ ok: false, retryAfterSeconds: 60 });
     expect(limiter.hit('b').ok).toBe(true);
-    t += 44_500;
+    t += 59_500;
     expect(limiter.hit('a')).toEqual({ ok: false, retryAfterSeconds: 1 });
     t += 500;
     expect(limiter.hit('a').ok).toBe(true);

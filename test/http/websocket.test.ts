@@ -89,12 +89,15 @@ async function start(
   source: FakeMonitor,
   options: WebSocketOptions = {},
   setup?: (server: Server) => void,
+  shareApi = false,
 ): Promise<{ served: Served; ws: string; attachment: WebSocketAttachment }> {
   const api = createAdminApi(source, {
     rateLimit: false,
     adminToken: options.adminToken,
     accessTokenTtlMs: 60_000,
   });
+  // Access tokens are signed per admin API: the WebSocket accepts those of the API it is given.
+  if (shareApi) options = { ...options, adminApi: api as never };
   const server = createServer((req, res) => {
     void api.handle(req, res).then((handled) => {
       if (!handled) res.end('app');
@@ -190,7 +193,7 @@ describe('attachWebSocket: auth', () => {
 
   it('accepts ?access_token= from GET token/ and refuses it once expired (injected clock)', async () => {
     const source = new FakeMonitor();
-    const { ws, served } = await start(source, { adminToken: 'secret' });
+    const { ws, served } = await start(source, { adminToken: 'secret' }, undefined, true);
     const res = await open(`${served.url}${BASE}/token/`, { authorization: 'Bearer secret' });
     const { data } = JSON.parse(await body(res));
     const url = `${ws}${WS_PATH}?access_token=${encodeURIComponent(data.token)}`;

@@ -1,0 +1,183 @@
+// The route label of an Express request: the mount patterns from the app down to the route, joined
+// (`app.use('/org/:org', router)` + `router.get('/items')` -> `/org/:org/items`), never a value from the URL.
+
+import { UNMATCHED_ROUTE } from './common.js';
+
+/** Stands for a mount path Express does not keep (Express 4 regexps, router < 2.3 without `rawPath`). */
+export const UNKNOWN_MOUNT = '/*';
+
+const LABEL = Symbol('sysvitals.routeLabel');
+
+// Just enough of Express's router internals (express 4's and router 2.x's layers).
+interface Layer {
+  route?: unknown;
+  handle?: { stack?: unknown };
+  /** router >= 2.3: the path given to use()/route() as written. */
+  rawPath?: unknown;
+  slash?: boolean;
+  /** express 4: the compiled path, with `fast_slash` for '/'. */
+  regexp?: RegExp & { fast_slash?: boolean };
+  keys?: { name: string | number }[];
+  match?(path: string): unknown;
+  path?: string;
+}
+
+interface Chain {
+  label: string;
+  mounts: Layer[];
+}
+
+interface Cached {
+  app: unknown;
+  /** The label when the route is reached by one chain of mounts (the usual case). */
+  label?: string;
+  /** A router mounted at several paths: the chain is picked per request from `req.baseUrl`. */
+  chains?: Chain[];
+}
+
+type RouteObject = { path?: unknown; [LABEL]?: Cached };
+interface ExpressLikeRequest {
+  route?: unknown;
+  app?: unknown;
+  baseUrl?: string;
+}
+
+/**
+ * The label of a request Express routed: worked out once per route (from the app's router tree, so from
+ * the patterns the application wrote) and cached on the route object; no allocation per request.
+ */
+export function expressRouteLabel(req: ExpressLikeRequest): string {
+  const route = req.route as RouteObject | undefined;
+  if (!route || typeof route !== 'object') return UNMATCHED_ROUTE;
+  let cached = route[LABEL];
+  if (cached === undefined || cached.app !== req.app) {
+    cached = describe(route, req.app);
+    route[LABEL] = cached;
+  }
+  if (cached.label !== undefined) return cached.label;
+  return pickChain(cached.chains as Chain[], req.baseUrl ?? '');
+}
+
+function describe(route: RouteObject, app: unknown): Cached {
+  const path = patternText(route.path);
+  const appPrefix = mountPrefixOf(app);
+  const root = routerOf(app);
+  const chains: Chain[] = [];
+  if (root) collect(root, route, appPrefix, [], chains, new Set());
+  if (chains.length === 0) return { app, label: `${appPrefix || UNKNOWN_MOUNT}${path}` };
+  for (const chain of chains) chain.label += path;
+  if (chains.length === 1 || chains.every((c) => c.label === chains[0]?.label)) {
+    return { app, label: chains[0]?.label };
+  }
+  return { app, chains };
+}
+
+/** Depth-first through the router's stack to every layer holding `route`, keeping the mount patterns. */
+function collect(
+  stack: unknown,
+  route: unknown,
+  prefix: string,
+  mounts: Layer[],
+  out: Chain[],
+  seen: Set<unknown>,
+): void {
+  if (!Array.isArray(stack) || seen.has(stack) || out.length >= 16) return;
+  seen.add(stack);
+  for (const layer of stack as Layer[]) {
+    if (!layer || typeof layer !== 'object') continue;
+    if (layer.route === route) {
+      out.push({ label: prefix, mounts });
+      continue;
+    }
+    const inner = layer.handle?.stack;
+    if (!layer.route && Array.isArray(inner)) {
+      collect(inner, route, prefix + mountPattern(layer), [...mounts, layer], out, seen);
+    }
+  }
+  seen.delete(stack);
+}
+
+/** The router of an app (express 5: `app.router`; express 4: `app._router`). */
+function routerOf(app: unknown): unknown {
+  if (typeof app !== 'function') return undefined;
+  const a = app as unknown as { router?: { stack?: unknown }; _router?: { stack?: unknown } };
+  return (a._router ?? a.router)?.stack;
+}
+
+/** For a sub-app (`app.use('/org/:org', subApp)`): its mount paths up to the root app, as written. */
+function mountPrefixOf(app: unknown): string {
+  let prefix = '';
+  let a = app as { mountpath?: unknown; parent?: unknown } | undefined;
+  for (let depth = 0; a?.parent && depth < 16; depth++) {
+    prefix = trimSlash(patternText(a.mountpath)) + prefix;
+    a = a.parent as typeof a;
+  }
+  return prefix;
+}
+
+/** The pattern a mount layer was created with, without trailing slash ('' for '/'). */
+function mountPattern(layer: Layer): string {
+  if (layer.slash || layer.regexp?.fast_slash) return '';
+  if (layer.rawPath !== undefined) return trimSlash(patternText(layer.rawPath));
+  if (layer.regexp) return express4Pattern(layer.regexp, layer.keys ?? []) ?? UNKNOWN_MOUNT;
+  return UNKNOWN_MOUNT;
+}
+
+/**
+ * Express 4 keeps only the compiled regexp of a mount path (path-to-regexp 0.1: `/org/:org` becomes
+ * `^\/org\/(?:([^\/]+?))\/?(?=\/|$)`); plain segments and named parameters are read back, anything
+ * else stands as UNKNOWN_MOUNT.
+ */
+export function express4Pattern(
+  regexp: RegExp,
+  keys: readonly { name: string | number }[],
+): string | undefined {
+  let src = regexp.source;
+  if (!src.startsWith('^')) return undefined;
+  src = src.slice(1).replace(/\\\/\?\(\?=\\\/\|\$\)$/, '');
+  let k = 0;
+  src = src.replace(/\(\?:\(\[\^\\?\/\]\+\?\)\)/g, () => `:${String(keys[k++]?.name ?? k)}`);
+  src = src.replace(/\\([/.-])/g, '$1');
+  if (/[\\^$*+?()[\]{}|]/.test(src) || k !== keys.length) return undefined;
+  return trimSlash(src);
+}
+
+function patternText(path: unknown): string {
+  if (typeof path === 'string') return path;
+  if (Array.isArray(path)) return path.map(patternText).join(',');
+  return String(path);
+}
+
+function trimSlash(path: string): string {
+  return path.length > 1 && path.endsWith('/') ? path.replace(/\/+$/, '') : path === '/' ? '' : path;
+}
+
+/** A router mounted at several paths: the chain whose mount layers consume exactly `baseUrl`. */
+function pickChain(chains: Chain[], baseUrl: string): string {
+  for (const chain of chains) {
+    let rest = baseUrl;
+    let ok = true;
+    for (const layer of chain.mounts) {
+      const consumed = matchedPrefix(layer, rest);
+      if (consumed === undefined) {
+        ok = false;
+        break;
+      }
+      rest = rest.slice(consumed.length);
+    }
+    if (ok && rest === '') return chain.label;
+  }
+  return (chains[0] as Chain).label;
+}
+
+function matchedPrefix(layer: Layer, path: string): string | undefined {
+  if (layer.slash || layer.regexp?.fast_slash) return '';
+  if (typeof layer.match !== 'function') return undefined;
+  try {
+    const m = layer.match(path || '/') as { path?: string } | boolean;
+    if (m && typeof m === 'object') return m.path ?? '';
+    return m ? (layer.path ?? '') : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,163 @@
+// Which Host and Origin headers the admin API answers: loopback names only in loopback mode (DNS rebinding),
+// and WebSocket upgrades from the server's own origin only (cross-site WebSocket hijacking).
+
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { invalidOption } from '../errors.js';
+
+export interface OriginGuardOptions {
+  /**
+   * Host names (without port) served in loopback mode besides `localhost`, `127.x.y.z` and `[::1]`, for
+   * example the machine's own name when you open the dashboard through an SSH tunnel under another name.
+   * Without `adminToken` or `authorize`, a request whose `Host` is not one of these gets 421: a page
+   * on another site that rebinds its DNS name to 127.0.0.1 would otherwise read the API.
+   * @defaultValue []
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Origins (`https://admin.example.com`) whose pages may open the WebSocket besides the server's own.
+   * Browsers let any page open a WebSocket to any server and send its `Origin`, so an upgrade whose
+   * `Origin` is neither the server's own (its `Host`) nor listed here is refused with 403. Clients
+   * that send no `Origin` (scripts, curl) are not affected. This never adds CORS headers.
+   * @defaultValue []
+   */
+  allowedOrigins?: readonly string[];
+}
+
+export type GuardRefusal =
+  | { ok: false; status: 421; code: 'host_not_allowed'; message: string }
+  | { ok: false; status: 403; code: 'origin_not_allowed'; message: string };
+
+export interface OriginGuard {
+  /** In loopback mode, refuses a `Host` that is not a loopback name or an allowed host. */
+  checkHost(req: IncomingMessage): GuardRefusal | undefined;
+  /** Refuses an upgrade whose `Origin` is another site's (not its own `Host`, not allowed). */
+  checkOrigin(req: IncomingMessage): GuardRefusal | undefined;
+}
+
+const HOST_NAME = /^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/;
+
+/** Parses `allowedHosts` and `allowedOrigins` once, with a coded error for a malformed entry. */
+export function createOriginGuard(options: OriginGuardOptions, loopbackMode: boolean): OriginGuard {
+  const hosts = parseList(options.allowedHosts, 'allowedHosts', (entry) => {
+    const host = entry.toLowerCase().replace(/\.$/, '');
+    if (!HOST_NAME.test(host)) {
+      throw invalidOption(
+        `\`allowedHosts\` entries are host names without scheme or port, such as 'devbox.local' (got ${JSON.stringify(entry)}).`,
+      );
+    }
+    return host;
+  });
+  const origins = parseList(options.allowedOrigins, 'allowedOrigins', (entry) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    const bare =
+      url !== undefined &&
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.pathname === '/' &&
+      url.search === '' &&
+      url.hash === '' &&
+      url.username === '' &&
+      !entry.endsWith('/');
+    if (!url || !bare) {
+      throw invalidOption(
+        `\`allowedOrigins\` entries are origins such as 'https://admin.example.com' (scheme, host and optional port; no path; got ${JSON.stringify(entry)}).`,
+      );
+    }
+    return url.origin;
+  });
+
+  function checkHost(req: IncomingMessage): GuardRefusal | undefined {
+    if (!loopbackMode) return undefined;
+    const header = req.headers.host;
+    // Every browser request carries Host; only a hand-written HTTP/1.0 request may not, and it is no page.
+    if (header === undefined) return undefined;
+    const name = hostName(header);
+    // An IP address cannot be rebound: only a DNS name can be made to point at 127.0.0.1 by its owner.
+    if (name !== undefined && (isLoopbackName(name) || isAddress(name) || hosts.has(name))) return undefined;
+    return {
+      ok: false,
+      status: 421,
+      code: 'host_not_allowed',
+      message:
+        `the admin API answers Host ${JSON.stringify(cut(header))} only with adminToken or authorize set; ` +
+        'in loopback mode only localhost, IP addresses and allowedHosts are served',
+    };
+  }
+
+  function checkOrigin(req: IncomingMessage): GuardRefusal | undefined {
+    const origin = req.headers.origin;
+    if (origin === undefined) return undefined;
+    if (origins.has(origin.toLowerCase()) || sameHost(origin, req.headers.host)) return undefined;
+    return {
+      ok: false,
+      status: 403,
+      code: 'origin_not_allowed',
+      message: `a page from ${JSON.stringify(cut(origin))} may not open this WebSocket; list it in allowedOrigins to allow it`,
+    };
+  }
+
+  return { checkHost, checkOrigin };
+}
+
+function parseList(
+  value: readonly string[] | undefined,
+  name: string,
+  parse: (entry: string) => string,
+): ReadonlySet<string> {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {
+    throw invalidOption(`\`${name}\` must be an array of non-empty strings.`);
+  }
+  return new Set(value.map(parse));
+}
+
+/** The host name of a Host header, lowercase, without port or trailing dot; undefined when malformed. */
+function hostName(header: string): string | undefined {
+  const h = header.trim().toLowerCase();
+  const bracket = /^(\[[0-9a-f:.]+\])(?::\d{1,5})?$/.exec(h);
+  if (bracket) return bracket[1];
+  const plain = /^([a-z0-9.-]+?)\.?(?::\d{1,5})?$/.exec(h);
+  return plain ? plain[1] : undefined;
+}
+
+function isAddress(name: string): boolean {
+  return isIP(name.startsWith('[') ? name.slice(1, -1) : name) !== 0;
+}
+
+/** `localhost`, a 127.0.0.0/8 address, `[::1]` or an IPv4-mapped 127 address: names only this machine answers. */
+function isLoopbackName(name: string): boolean {
+  if (name === 'localhost') return true;
+  if (isIP(name) === 4) return name.startsWith('127.');
+  if (name.startsWith('[')) {
+    const a = name.slice(1, -1);
+    if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
+    const mapped = /^(?:0:0:0:0:0|):ffff:(.+)$/.exec(a);
+    return mapped !== null && isIP(mapped[1] as string) === 4 && (mapped[1] as string).startsWith('127.');
+  }
+  return false;
+}
+
+/** True when `origin` names the host (and port) the request was sent to. */
+function sameHost(origin: string, host: string | undefined): boolean {
+  if (host === undefined) return false;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // `null` (sandboxed frames, file://) and garbage are never the server's own page.
+  }
+  const h = host.trim().toLowerCase();
+  if (url.host === h) return true;
+  // A Host that spells out the default port (`example.com:443`) names the same origin.
+  const defaultPort = url.protocol === 'https:' || url.protocol === 'wss:' ? '443' : '80';
+  return url.port === '' && `${url.host}:${defaultPort}` === h;
+}
+
+function cut(value: string): string {
+  return value.length > 100 ? `${value.slice(0, 100)}…` : value;
+}

@@ -1,0 +1,222 @@
+// Issue 12, door 4, from outside: the route a request is recorded under is the pattern the application
+// wrote (mount paths included), never a value from the URL, so URLs cannot fill the route table.
+// Real Express, Koa and Fastify servers; Express is where mount paths used to leak values.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createMonitor as createExpressMonitor, expressMiddleware } from '../../src/adapters/express.js';
+import { express4Pattern, expressRouteLabel } from '../../src/adapters/express-route.js';
+import { fastifyPlugin } from '../../src/adapters/fastify.js';
+import { koaMiddleware } from '../../src/adapters/koa.js';
+import { type RecordingSource, recordingSource } from './harness.js';
+
+beforeAll(() => {
+  vi.spyOn(console, 'error').mockImplementation(() => {}); // Express prints the thrown error of /boom
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function routesOf(source: RecordingSource, url: string, paths: string[]): Promise<string[]> {
+  for (const path of paths) await (await fetch(`${url}${path}`)).arrayBuffer();
+  // Responses are recorded on finish, which may land just after the client has the body.
+  for (let i = 0; i < 100 && source.records.length < paths.length; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  return [...new Set(source.records.map((r) => r.route))].sort();
+}
+
+const values = Array.from({ length: 100 }, (_, i) => `tenant-${i}`);
+
+describe('express', () => {
+  function app(source: RecordingSource) {
+    const a = express();
+    a.use(expressMiddleware(source, { rateLimit: false }));
+    const org = express.Router();
+    org.get('/items', (_req, res) => void res.send('ok'));
+    org.get('/items/:id', (_req, res) => void res.send('ok'));
+    org.get('/boom', () => {
+      throw new Error('boom');
+    });
+    a.use('/org/:org', org);
+    const shop = express.Router();
+    shop.get('/items', (_req, res) => void res.send('ok'));
+    a.use('/shop', shop);
+    const v1 = express.Router();
+    const team = express.Router({ mergeParams: true });
+    team.get('/members/:member', (_req, res) => void res.send('ok'));
+    v1.use('/teams/:team', team);
+    a.use('/v1', v1);
+    const sub = express();
+    sub.get('/report', (_req, res) => void res.send('ok'));
+    a.use('/tenant/:tenant', sub);
+    // One router mounted twice: each mount keeps its own label.
+    const shared = express.Router();
+    shared.get('/status', (_req, res) => void res.send('ok'));
+    a.use('/blue', shared);
+    a.use('/green', shared);
+    a.get('/users/:id', (_req, res) => void res.send('ok'));
+    a.set('env', 'production');
+    return a;
+  }
+
+  it('records the mount pattern, never the values, nor case variants of the URL', async () => {
+    const source = recordingSource();
+    const url = await listen(createServer(app(source)));
+    const paths = [
+      ...values.map((v) => `/org/${v}/items`),
+      '/org/acme/items/42',
+      '/org/acme/boom',
+      '/shop/items',
+      '/SHOP/items',
+      '/Shop/Items',
+      '/v1/teams/red/members/7',
+      '/V1/TEAMS/blue/members/8',
+      '/tenant/acme/report',
+      '/tenant/globex/report',
+      '/blue/status',
+      '/green/status',
+      '/users/1',
+      '/nowhere/at/all',
+    ];
+    expect(await routesOf(source, url, paths)).toEqual([
+      '/blue/status',
+      '/green/status',
+      '/org/:org/boom',
+      '/org/:org/items',
+      '/org/:org/items/:id',
+      '/shop/items',
+      '/tenant/:tenant/report',
+      '/users/:id',
+      '/v1/teams/:team/members/:member',
+      'unmatched',
+    ]);
+  });
+
+  it('100 values in a mount path leave the real routes in the route table (nothing folded into other)', async () => {
+    const monitor = createExpressMonitor({
+      sampleIntervalMs: 0,
+      rateLimit: false,
+      logger: { warn() {}, error() {} },
+    });
+    cleanups.push(() => monitor.close());
+    const a = express();
+    a.use(monitor.middleware());
+    const org = express.Router();
+    org.get('/items', (_req, res) => void res.send('ok'));
+    a.use('/org/:org', org);
+    a.get('/users/:id', (_req, res) => void res.send('ok'));
+    const url = await listen(createServer(a));
+    for (const v of values) await (await fetch(`${url}/org/${v}/items`)).arrayBuffer();
+    await (await fetch(`${url}/users/1`)).arrayBuffer();
+    for (let i = 0; i < 100 && monitor.requests.total < 101; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(monitor.requests.total).toBe(101);
+    expect(monitor.requests.routeCount).toBe(2);
+    expect(monitor.requests.dropped).toBe(0);
+  });
+
+  it('caches the label on the route: the same string object each time, no work per request', () => {
+    const a = app(recordingSource());
+    const layer = (a.router.stack as { route?: { path: string } }[]).find(
+      (l) => l.route?.path === '/users/:id',
+    );
+    const req = { route: layer?.route, app: a, baseUrl: '' };
+    const first = expressRouteLabel(req);
+    expect(first).toBe('/users/:id');
+    expect(expressRouteLabel(req)).toBe(first);
+    expect(Object.getOwnPropertySymbols(layer?.route).length).toBe(1);
+  });
+
+  it('reads express 4 mount regexps back into patterns, and never guesses', () => {
+    // path-to-regexp 0.1 (Express 4) output for use('/org/:org') and use('/shop').
+    // Built from text, as Express 4 builds it (`[^\/]`), so no formatter rewrites the escape.
+    const org = new RegExp(['^', '\\/org\\/', '(?:([^\\/]+?))', '\\/?(?=\\/|$)'].join(''), 'i');
+    expect(express4Pattern(org, [{ name: 'org' }])).toBe('/org/:org');
+    expect(express4Pattern(/^\/shop\/?(?=\/|$)/i, [])).toBe('/shop');
+    expect(express4Pattern(/^\/files\/(.*)\/?(?=\/|$)/i, [{ name: 0 }])).toBeUndefined();
+  });
+});
+
+describe('koa', () => {
+  it('records the router pattern with its prefix, never the values or case variants', async () => {
+    const source = recordingSource();
+    const app = new Koa();
+    app.silent = true;
+    app.use(koaMiddleware(source, { rateLimit: false }));
+    const org = new Router({ prefix: '/org/:org' });
+    org.get('/items', (ctx) => {
+      ctx.body = 'ok';
+    });
+    const nested = new Router();
+    nested.get('/report', (ctx) => {
+      ctx.body = 'ok';
+    });
+    const outer = new Router();
+    outer.use('/tenant/:tenant', nested.routes());
+    const shop = new Router({ prefix: '/shop' });
+    shop.get('/items', (ctx) => {
+      ctx.body = 'ok';
+    });
+    app.use(org.routes()).use(outer.routes()).use(shop.routes());
+    const url = await listen(createServer(app.callback()));
+    const paths = [
+      ...values.map((v) => `/org/${v}/items`),
+      '/tenant/a/report',
+      '/tenant/b/report',
+      '/shop/items',
+      '/SHOP/items',
+    ];
+    expect(await routesOf(source, url, paths)).toEqual([
+      '/org/:org/items',
+      '/shop/items',
+      '/tenant/:tenant/report',
+    ]);
+  });
+});
+
+describe('fastify', () => {
+  it('records the route template with its prefix, never the values; case variants are unmatched', async () => {
+    const source = recordingSource();
+    const app = Fastify({ logger: false });
+    await app.register(fastifyPlugin(source, { rateLimit: false }));
+    await app.register(
+      async (child) => {
+        child.get('/items', async () => 'ok');
+      },
+      { prefix: '/org/:org' },
+    );
+    await app.register(
+      async (child) => {
+        child.get('/items', async () => 'ok');
+      },
+      { prefix: '/shop' },
+    );
+    await app.ready();
+    cleanups.push(() => app.close());
+    const url = await listen(app.server);
+    const paths = [...values.map((v) => `/org/${v}/items`), '/shop/items', '/SHOP/items'];
+    expect(await routesOf(source, url, paths)).toEqual(['/org/:org/items', '/shop/items', 'unmatched']);
+  });
+});

@@ -1,0 +1,113 @@
+// Issue 12, door 3, from outside: anonymous traffic cannot lock an administrator out. A flood from more
+// addresses than maxClients does not make a right credential wait; IPv6 clients are counted by /64;
+// each client's window starts with its own first request (no instant when every budget resets).
+
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRateLimiter } from '../../src/http/rate-limit.js';
+import { harnesses } from '../adapters/harness.js';
+import { BASE, startTarget, type Target, TOKEN } from './fixture.js';
+import { rawRequest } from './raw-client.js';
+
+beforeAll(() => {
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+describe.each(harnesses)('$name adapter', (harness) => {
+  async function start(options: Parameters<typeof startTarget>[1]): Promise<Target> {
+    const target = await startTarget(harness, options);
+    cleanups.push(() => target.close());
+    return target;
+  }
+  const send = (target: Target, xff: string, headers: Record<string, string> = {}) =>
+    rawRequest(target.url, {
+      method: 'GET',
+      path: `${BASE}/metrics/`,
+      headers: { 'x-forwarded-for': xff, ...headers },
+    });
+
+  it('a flood from more addresses than maxClients never makes a right token (or authorize) wait', async () => {
+    const target = await start({
+      api: {
+        adminToken: TOKEN,
+        authorize: (req: { headers: Record<string, unknown> }) => req.headers['x-session'] === 'admin',
+        trustProxy: true,
+        rateLimit: { max: 3, maxClients: 5 },
+      },
+    });
+    // 40 forged addresses (trustProxy: true takes the left-most), each guessing until refused with 429.
+    let limited = 0;
+    for (let i = 0; i < 40; i++) {
+      const res = await send(target, `203.0.113.${i}`, { authorization: `Bearer guess-${i}` });
+      expect([401, 403, 429]).toContain(res.status);
+      if (res.status === 429) limited++;
+    }
+    expect(limited).toBeGreaterThan(0); // the shared budget of the newcomers is spent
+    // An administrator arriving now from an address never seen: served, with the token or the hook.
+    expect((await send(target, '198.51.100.7', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+    expect((await send(target, '198.51.100.8', { 'x-session': 'admin' })).status).toBe(200);
+    // A guess from a new address is still refused (429 once the newcomers' budget is spent).
+    expect((await send(target, '198.51.100.9', { authorization: 'Bearer guess' })).status).toBe(429);
+  });
+
+  it('counts IPv6 clients by /64: rotating addresses within one /64 buys no fresh budget', async () => {
+    const target = await start({ api: { adminToken: TOKEN, trustProxy: 1, rateLimit: { max: 3 } } });
+    const guess = { authorization: 'Bearer guess' };
+    for (let i = 1; i <= 3; i++) expect((await send(target, `2001:db8:1:2::${i}`, guess)).status).toBe(403);
+    expect((await send(target, '2001:db8:1:2:ffff:ffff:ffff:fffe', guess)).status).toBe(429);
+    expect((await send(target, '2001:0db8:0001:0002:0:0:0:abcd', guess)).status).toBe(429);
+    // Another /64 has its own budget.
+    expect((await send(target, '2001:db8:1:3::1', guess)).status).toBe(403);
+  });
+
+  it('starts each client’s window at its own first request, not at a clock boundary', async () => {
+    let now = Date.parse('2026-01-05T10:00:59.000Z'); // one second before a clock minute ends
+    const target = await start({
+      api: { adminToken: TOKEN, trustProxy: 1, rateLimit: { max: 2, windowMs: 60_000 } },
+      clock: { now: () => now },
+    });
+    const guess = { authorization: 'Bearer guess' };
+    expect((await send(target, '192.0.2.1', guess)).status).toBe(403);
+    expect((await send(target, '192.0.2.1', guess)).status).toBe(403);
+    const limited = await send(target, '192.0.2.1', guess);
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('60');
+    now += 1_500; // past the clock minute: a clock-aligned window would have reset here
+    expect((await send(target, '192.0.2.1', guess)).status).toBe(429);
+    now += 58_500; // 60 s after this client's first request
+    expect((await send(target, '192.0.2.1', guess)).status).toBe(403);
+  });
+
+  it('served requests spend their own budget: an admin over it waits, anonymous clients do not', async () => {
+    const target = await start({ api: { adminToken: TOKEN, trustProxy: 1, rateLimit: { max: 2 } } });
+    const admin = { authorization: `Bearer ${TOKEN}` };
+    expect((await send(target, '192.0.2.5', admin)).status).toBe(200);
+    expect((await send(target, '192.0.2.5', admin)).status).toBe(200);
+    expect((await send(target, '192.0.2.5', admin)).status).toBe(429);
+    expect((await send(target, '192.0.2.6', admin)).status).toBe(200);
+  });
+});
+
+describe('createRateLimiter', () => {
+  it('sweeps expired clients so newcomers get their own budget again, memory bounded by maxClients', () => {
+    let t = 0;
+    const limiter = createRateLimiter({ max: 1, windowMs: 1000, maxClients: 2 }, () => t);
+    expect(limiter.hit('a').ok).toBe(true);
+    expect(limiter.hit('b').ok).toBe(true);
+    expect(limiter.hit('c').ok).toBe(true); // overflow budget
+    expect(limiter.hit('d').ok).toBe(false); // overflow spent
+    expect(limiter.hit('e', { overflow: false }).ok).toBe(true); // not counted, not refused
+    t = 1000;
+    expect(limiter.hit('d').ok).toBe(true); // a and b expired and were swept: d has its own entry
+    expect(limiter.spent('d').ok).toBe(false);
+    expect(limiter.spent('zzz').ok).toBe(true);
+  });
+});
