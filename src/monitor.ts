@@ -34,6 +34,8 @@ import {
 import { drainAndClose, type ShutdownReport } from './lifecycle/shutdown.js';
 import { consoleLogger, errorMessage } from './logger.js';
 import { checkInteger, rejectUnknownOptions } from './options/option-keys.js';
+import type { ApdexOptions } from './profiling/apdex.js';
+import { type EndpointRow, type EndpointSort, endpointRows, overallApdex } from './profiling/endpoints.js';
 import { errorText, type JobOptions, JobStats, wrapJob } from './profiling/jobs.js';
 import { QueryStats, type QueryStatsOptions, type QuerySystem } from './profiling/query-stats.js';
 import { RequestStats } from './requests/requests.js';
@@ -43,6 +45,7 @@ import type {
   Alert,
   AlertEvent,
   AlertRecord,
+  ApdexGroup,
   Clock,
   ComponentStatus,
   HealthStatus,
@@ -102,6 +105,8 @@ export interface MonitorOptions {
   sysRoot?: string;
   /** Database query statistics (instrumentPg, instrumentMysql, instrumentRedis): bounds, slow log, Prometheus. */
   queries?: QueryStatsOptions;
+  /** Apdex target time T in ms (default 500) and per-route overrides: `{ thresholdMs: 300, routes: { '/search': 1000 } }`. */
+  apdex?: ApdexOptions;
   /** Background jobs: `maxJobs` (default 100; later names fold into `other`). */
   jobs?: { maxJobs?: number };
   /** What the liveness, readiness and startup probes check (README "Probes"). */
@@ -154,6 +159,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'loadReader',
   'queries',
   'jobs',
+  'apdex',
 ]);
 
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
@@ -289,6 +295,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       levels,
       minRequests: rules.error_rate.minRequests,
       functions: this.functions,
+      apdex: options.apdex,
     });
     this.queries = new QueryStats(options.queries, options.clock);
     this.jobs = new JobStats({ ...(options.jobs ?? {}), clock: this.clock });
@@ -440,6 +447,24 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    */
   job<F extends (...args: never[]) => unknown>(name: string, fn: F, options?: JobOptions): F {
     return wrapJob(this.jobs, name, fn, options);
+  }
+
+  /**
+   * The endpoints table over the request window: one row per method + route template with rate,
+   * counts (4xx, 5xx, aborted), error %, p50/p95/p99/max, share of server time and Apdex, sorted by
+   * `sort` (`time`, `p95`, `rate`, `errors`, or `apdex` worst first), at most `limit` rows; with the
+   * server-wide Apdex.
+   */
+  endpoints(
+    sort: EndpointSort = 'time',
+    limit = 100,
+  ): { window_seconds: number; apdex: ApdexGroup; routes: EndpointRow[] } {
+    const windows = this.requests.endpointWindows();
+    return {
+      window_seconds: this.requests.config.windowMs / 1000,
+      apdex: overallApdex(windows, this.requests.config.apdex.thresholdUs / 1000),
+      routes: endpointRows(windows, this.requests.config.windowMs, sort, limit),
+    };
   }
 
   /** Records one finished job run (what `monitor.job` and `@timed({ job: true })` call). Never throws. */
@@ -651,6 +676,10 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       requests.shed_total = this.lifecycle.shedTotal;
       requests.shedding = shedding;
     }
+    snapshot.apdex = overallApdex(
+      this.requests.endpointWindows(),
+      this.requests.config.apdex.thresholdUs / 1000,
+    );
     snapshot.queries = this.queries.windowSummary();
     snapshot.jobs = this.jobs.group();
     try {

@@ -14,6 +14,8 @@ import { bandStatus, enoughRequests, worstStatus } from './status.js';
 export const SCORE_PENALTIES = Object.freeze({
   component: Object.freeze({ warning: 10, critical: 30, unmeasured: 10 }),
   alert: Object.freeze({ warning: 5, critical: 15 }),
+  /** Points for an Apdex of 0: the score loses round(20 × (1 − Apdex)) (README "Health"). */
+  apdex: 20,
 });
 
 export interface HealthOptions {
@@ -116,14 +118,25 @@ export function healthScore(
   statuses: Iterable<ComponentStatus>,
   activeAlerts: readonly Pick<Alert, 'severity'>[],
   unmeasured = 0,
+  apdex: number | null = null,
 ): number {
   let score = 100;
+  if (typeof apdex === 'number' && apdex >= 0 && apdex <= 1)
+    score -= Math.round(SCORE_PENALTIES.apdex * (1 - apdex));
   for (const status of statuses) {
     if (status === 'warning' || status === 'critical') score -= SCORE_PENALTIES.component[status];
   }
   if (unmeasured > 0) score -= unmeasured * SCORE_PENALTIES.component.unmeasured;
   for (const alert of activeAlerts) score -= SCORE_PENALTIES.alert[alert.severity];
   return Math.max(0, Math.min(100, score));
+}
+
+/** The server-wide Apdex when the window holds at least `minRequests` requests (as the errors status), else null. */
+function countedApdex(snapshot: MetricsSnapshot, options: HealthOptions): number | null {
+  const a = (snapshot as Partial<MetricsSnapshot>).apdex;
+  if (!a || a.score === null) return null;
+  const total = a.satisfied + a.tolerating + a.frustrated;
+  return total >= (options.minRequests ?? DEFAULT_MIN_REQUESTS) ? a.score : null;
 }
 
 export function getHealthStatus(
@@ -139,7 +152,7 @@ export function getHealthStatus(
   const health: HealthStatus = {
     status: healthColor(statuses, unmeasured),
     timestamp: new Date(clock.now()).toISOString(),
-    health_score: healthScore(statuses, activeAlerts, unmeasured),
+    health_score: healthScore(statuses, activeAlerts, unmeasured, countedApdex(snapshot, options)),
     components,
     active_alerts: activeAlerts.length,
   };

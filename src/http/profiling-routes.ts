@@ -1,6 +1,7 @@
 // `GET queries/` and `GET jobs/`: database query statistics by fingerprint with the slow-query log, and
 // background job runs. Served from the monitor's own figures; no collection needed.
 
+import { ENDPOINT_SORTS, type EndpointRow, type EndpointSort } from '../profiling/endpoints.js';
 import type { JobRow } from '../profiling/jobs.js';
 import type { QueryReport } from '../profiling/query-stats.js';
 import { enumParam, integerParam } from './params.js';
@@ -11,7 +12,24 @@ import { defineRoute } from './route.js';
 export interface ProfilingSource {
   readonly queries?: { report(): QueryReport };
   readonly jobs?: { rows(): JobRow[] };
+  endpoints?(
+    sort: EndpointSort,
+    limit: number,
+  ): { window_seconds: number; apdex: unknown; routes: EndpointRow[] };
 }
+
+export const routesRoute = defineRoute({
+  path: 'routes',
+  query: { sort: enumParam(ENDPOINT_SORTS, 'time'), limit: integerParam(1, 1000, 100) },
+  handle({ res, source, query }) {
+    const src = source as ProfilingSource;
+    if (typeof src.endpoints !== 'function') {
+      sendError(res, 404, 'not_found', 'this monitor records no requests');
+      return;
+    }
+    sendData(res, src.endpoints(query.sort, query.limit));
+  },
+});
 
 const QUERY_SORTS = ['time', 'count', 'p95', 'errors'] as const;
 

@@ -23,7 +23,7 @@
 
 import { dashboardRoute } from './dashboard/route.js';
 import { alertsRoute, healthRoute, historyRoute, metricsRoute, tokenRoute } from './handlers.js';
-import { jobsRoute, queriesRoute } from './profiling-routes.js';
+import { jobsRoute, queriesRoute, routesRoute } from './profiling-routes.js';
 import { prometheusRoute } from './prometheus/route.js';
 import type { AdminRoute } from './route.js';
 import { channelsRoute, silencesRoute } from './silences.js';
@@ -41,5 +41,6 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   silencesRoute,
   channelsRoute,
   queriesRoute,
+  routesRoute,
   jobsRoute,
 ];

@@ -11,6 +11,7 @@ import {
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { coarseClock } from '../latency/coarse-clock.js';
 import { checkInteger, rejectUnknownKeys, rejectUnknownOptions } from '../options/option-keys.js';
+import { type ApdexConfig, type ApdexOptions, parseApdexOptions } from '../profiling/apdex.js';
 import type { Clock, FunctionStats } from '../types.js';
 
 /** Anything that can report @timed statistics (a FunctionTimings from src/functions/function-stats.ts). */
@@ -47,6 +48,8 @@ export interface RequestStatsOptions {
   minRequests?: number;
   /** Where the snapshot's `functions` group comes from (the @timed statistics). */
   functions?: FunctionStatsSource | null;
+  /** Apdex target time T (default 500 ms) and per-route overrides. */
+  apdex?: ApdexOptions;
 }
 
 export interface RequestStatsConfig {
@@ -58,6 +61,7 @@ export interface RequestStatsConfig {
   readonly levels: Readonly<{ error_rate: Readonly<RuleLevels>; api_response_time: Readonly<RuleLevels> }>;
   readonly minRequests: number;
   readonly functions: FunctionStatsSource | null;
+  readonly apdex: ApdexConfig;
 }
 
 export const REQUEST_STATS_DEFAULTS = Object.freeze({
@@ -76,6 +80,7 @@ const KNOWN_OPTIONS = [
   'levels',
   'minRequests',
   'functions',
+  'apdex',
 ];
 
 export function parseRequestStatsOptions(options: RequestStatsOptions = {}): RequestStatsConfig {
@@ -106,7 +111,18 @@ export function parseRequestStatsOptions(options: RequestStatsOptions = {}): Req
   const levels = parseLevels(options.levels);
   const minRequests = options.minRequests ?? DEFAULT_MIN_REQUESTS;
   checkInteger(minRequests, 'minRequests', 0, Number.MAX_SAFE_INTEGER);
-  return Object.freeze({ clock, windowMs, slots, latencySlots, maxRoutes, levels, minRequests, functions });
+  const apdex = parseApdexOptions(options.apdex);
+  return Object.freeze({
+    clock,
+    windowMs,
+    slots,
+    latencySlots,
+    maxRoutes,
+    levels,
+    minRequests,
+    functions,
+    apdex,
+  });
 }
 
 function parseLevels(levels: RequestStatsOptions['levels']): RequestStatsConfig['levels'] {

@@ -3,7 +3,7 @@
 
 import { errorRateStatus, levelStatus, round } from '../alerts/status.js';
 import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
-import type { Histogram } from '../latency/histogram.js';
+import type { Histogram, LatencySummary } from '../latency/histogram.js';
 import {
   addView,
   type CountsView,
@@ -17,6 +17,7 @@ import {
   summarizeView,
   toHistogram,
 } from '../latency/latency-ring.js';
+import { thresholdFor } from '../profiling/apdex.js';
 import type { Clock, RequestGroups, RouteStats } from '../types.js';
 import {
   parseRequestStatsOptions,
@@ -27,6 +28,7 @@ import {
   ABORTED_COLUMN,
   ABORTED_STATUS,
   type AbortedTotal,
+  APDEX_STRIDE,
   COLUMNS,
   entryTotals,
   METHODS,
@@ -38,6 +40,7 @@ import {
   STATUS_CLASSES,
   STRIDE,
   type StatusClass,
+  windowApdex,
   windowCounts,
 } from './route-counters.js';
 
@@ -63,6 +66,23 @@ export interface RequestBucket {
   count_5xx: number;
   /** Latency, microseconds, the shared HDR config; a new histogram owned by the caller. */
   histogram: Histogram;
+}
+
+/** One route's window as the endpoints table reads it. */
+export interface EndpointWindow {
+  method: string;
+  route: string;
+  count: number;
+  count_4xx: number;
+  count_5xx: number;
+  count_aborted: number;
+  latency: LatencySummary;
+  /** Sum of the requests' durations, ms. */
+  time_ms: number;
+  /** Successful requests at or under T, and over T up to 4T. */
+  satisfied: number;
+  tolerating: number;
+  apdex_t_ms: number;
 }
 
 /**
@@ -152,6 +172,18 @@ export class RequestStats {
       if (counters[b] !== this.sub) this.openCounters(counters, b);
       counters[b + cls]!++;
       if (status === ABORTED_STATUS) counters[b + ABORTED_COLUMN]!++;
+      // Apdex: successful requests by their time against the route's T; failed ones are frustrated.
+      const a = entry.apdex;
+      const ab = this.pos * APDEX_STRIDE;
+      if (a[ab] !== this.sub) {
+        a[ab] = this.sub;
+        a[ab + 1] = 0;
+        a[ab + 2] = 0;
+      }
+      if (cls < 5 && status !== ABORTED_STATUS) {
+        if (us <= entry.satisfiedUs) a[ab + 1]!++;
+        else if (us <= entry.toleratingUs) a[ab + 2]!++;
+      }
       const slot = slotOf(us);
       entry.latency.record(this.lat, this.latPos, slot, us, false);
       this.cumulative.add(slot, us, false);
@@ -461,7 +493,8 @@ export class RequestStats {
 
   private createRouteEntry(method: string, route: string): RouteEntry {
     // Server-wide latency since start is kept by record() in `cumulative`; per route only when asked.
-    const entry = new RouteEntry(method, route, this.slots, new LatencyRing(this.latencySlots));
+    const apdexUs = thresholdFor(this.config.apdex, method, route);
+    const entry = new RouteEntry(method, route, this.slots, new LatencyRing(this.latencySlots), apdexUs);
     if (this.routeLatency) entry.total = new CumulativeCounts();
     return entry;
   }
@@ -495,6 +528,35 @@ export class RequestStats {
       }
     }
     return (n * 1000) / (span * this.subWindowMs);
+  }
+
+  /**
+   * Each route with requests in the window: counts, latency summary and time, Apdex counts and T (the
+   * endpoints table, profiling/endpoints.ts). One pass; reads only.
+   */
+  endpointWindows(): EndpointWindow[] {
+    this.tick();
+    const out: EndpointWindow[] = [];
+    for (const e of this.allEntries()) {
+      const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, this.slots, this.sub);
+      if (count === 0) continue;
+      const view = e.latency.window(this.lat, this.routeScratch);
+      const [satisfied, tolerating] = windowApdex(e.apdex, this.slots, this.sub);
+      out.push({
+        method: e.method,
+        route: e.route,
+        count,
+        count_4xx: count4xx,
+        count_5xx: count5xx,
+        count_aborted: countAborted,
+        latency: summarizeView(view),
+        time_ms: Math.round(view.sum) / 1000,
+        satisfied,
+        tolerating,
+        apdex_t_ms: e.satisfiedUs / 1000,
+      });
+    }
+    return out;
   }
 
   // Rows of the routes with requests in the window; their latency windows are also added to `all`.

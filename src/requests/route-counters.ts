@@ -44,6 +44,23 @@ export const COLUMNS = 6;
 /** Column of aborted requests (after the stamp and the five classes). */
 export const ABORTED_COLUMN = 6;
 
+/** Apdex counters per sub-window: stamp, satisfied, tolerating. */
+export const APDEX_STRIDE = 3;
+
+/** [satisfied, tolerating] in the sub-windows of the window ending at `sub`. */
+export function windowApdex(apdex: Float64Array, slots: number, sub: number): [number, number] {
+  let satisfied = 0;
+  let tolerating = 0;
+  for (let pos = 0; pos < slots; pos++) {
+    const b = pos * APDEX_STRIDE;
+    const stamp = apdex[b] as number;
+    if (!(stamp > sub - slots && stamp <= sub)) continue;
+    satisfied += apdex[b + 1] as number;
+    tolerating += apdex[b + 2] as number;
+  }
+  return [satisfied, tolerating];
+}
+
 export function createCounters(slots: number): Float64Array {
   const counters = new Float64Array(slots * STRIDE + COLUMNS);
   for (let pos = 0; pos < slots; pos++) counters[pos * STRIDE] = Number.NaN;
@@ -58,16 +75,24 @@ export class RouteEntry {
   readonly latency: LatencyRing;
   /** Latency since start of this route alone: kept only once trackRouteLatency() was called (cluster mode). */
   total: CumulativeCounts | null = null;
+  /** Apdex per sub-window: [stamp, satisfied, tolerating] (successful requests only; see profiling/apdex.ts). */
+  readonly apdex: Float64Array;
+  /** This route's Apdex T, and 4T, in µs. */
+  readonly satisfiedUs: number;
+  readonly toleratingUs: number;
 
-  constructor(method: string, route: string, slots: number, latency: LatencyRing) {
+  constructor(method: string, route: string, slots: number, latency: LatencyRing, apdexUs = 500_000) {
     this.method = method;
     this.route = route;
     this.counters = createCounters(slots);
     this.latency = latency;
+    this.apdex = new Float64Array(slots * APDEX_STRIDE).fill(Number.NaN);
+    this.satisfiedUs = apdexUs;
+    this.toleratingUs = apdexUs * 4;
   }
 
   get bytes(): number {
-    return this.counters.byteLength + this.latency.bytes + (this.total?.bytes ?? 0);
+    return this.counters.byteLength + this.apdex.byteLength + this.latency.bytes + (this.total?.bytes ?? 0);
   }
 }
 

@@ -1,0 +1,119 @@
+// The endpoints table: one row per method + route template over the request window, with rate,
+// counts, error %, latency percentiles, share of server time and Apdex; sortable, limited.
+
+import type { ApdexGroup } from '../types.js';
+import { apdexScore, TOLERATING_FACTOR } from './apdex.js';
+
+/** What one route's window holds (RequestStats.endpointWindows()). */
+export interface EndpointWindowLike {
+  method: string;
+  route: string;
+  count: number;
+  count_4xx: number;
+  count_5xx: number;
+  count_aborted: number;
+  latency: { p50_ms: number; p95_ms: number; p99_ms: number; avg_ms: number; max_ms: number };
+  time_ms: number;
+  satisfied: number;
+  tolerating: number;
+  apdex_t_ms: number;
+}
+
+/** One row of `GET routes/`. */
+export interface EndpointRow {
+  method: string;
+  route: string;
+  /** Requests per second, averaged over the window. */
+  rate_per_second: number;
+  count: number;
+  count_4xx: number;
+  count_5xx: number;
+  /** Requests the client gave up on (recorded as 499, also among the 4xx). */
+  count_aborted: number;
+  /** 5xx share of the route's requests, percent. */
+  error_percent: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  avg_ms: number;
+  max_ms: number;
+  /** Sum of this route's durations, ms, and its share of all routes' time, percent. */
+  time_ms: number;
+  time_percent: number;
+  apdex: number;
+  apdex_t_ms: number;
+}
+
+export const ENDPOINT_SORTS = ['p95', 'rate', 'errors', 'time', 'apdex'] as const;
+export type EndpointSort = (typeof ENDPOINT_SORTS)[number];
+
+/** The table over a window of `windowMs`, sorted (worst or busiest first), at most `limit` rows. */
+export function endpointRows(
+  windows: readonly EndpointWindowLike[],
+  windowMs: number,
+  sort: EndpointSort = 'time',
+  limit = 100,
+): EndpointRow[] {
+  let totalTime = 0;
+  for (const w of windows) totalTime += w.time_ms;
+  const rows = windows.map((w): EndpointRow => {
+    const frustrated = w.count - w.satisfied - w.tolerating;
+    return {
+      method: w.method,
+      route: w.route,
+      rate_per_second: Math.round((w.count * 1000 * 1000) / windowMs) / 1000,
+      count: w.count,
+      count_4xx: w.count_4xx,
+      count_5xx: w.count_5xx,
+      count_aborted: w.count_aborted,
+      error_percent: w.count > 0 ? Math.round((w.count_5xx / w.count) * 10_000) / 100 : 0,
+      p50_ms: w.latency.p50_ms,
+      p95_ms: w.latency.p95_ms,
+      p99_ms: w.latency.p99_ms,
+      avg_ms: w.latency.avg_ms,
+      max_ms: w.latency.max_ms,
+      time_ms: w.time_ms,
+      time_percent: totalTime > 0 ? Math.round((w.time_ms / totalTime) * 10_000) / 100 : 0,
+      apdex: apdexScore(w.satisfied, w.tolerating, w.satisfied + w.tolerating + Math.max(0, frustrated)) ?? 1,
+      apdex_t_ms: w.apdex_t_ms,
+    };
+  });
+  const key: Record<EndpointSort, (r: EndpointRow) => number> = {
+    p95: (r) => -r.p95_ms,
+    rate: (r) => -r.count,
+    errors: (r) => -r.count_5xx - r.error_percent / 1000,
+    time: (r) => -r.time_ms,
+    apdex: (r) => r.apdex, // worst first
+  };
+  const k = key[sort];
+  rows.sort(
+    (a, b) => k(a) - k(b) || b.count - a.count || compare(a.route, b.route) || compare(a.method, b.method),
+  );
+  return rows.slice(0, limit);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The server-wide Apdex over all routes in the window (each route judged against its own T). */
+export function overallApdex(windows: readonly EndpointWindowLike[], defaultTMs: number): ApdexGroup {
+  let satisfied = 0;
+  let tolerating = 0;
+  let total = 0;
+  for (const w of windows) {
+    satisfied += w.satisfied;
+    tolerating += w.tolerating;
+    total += w.count;
+  }
+  return {
+    score: apdexScore(satisfied, tolerating, total),
+    t_ms: defaultTMs,
+    satisfied,
+    tolerating,
+    frustrated: total - satisfied - tolerating,
+  };
+}
+
+/** For documentation and tests: the tolerating limit of a T. */
+export const toleratingLimitMs = (tMs: number): number => tMs * TOLERATING_FACTOR;

@@ -1,0 +1,217 @@
+// The endpoints table and Apdex against exact computations from the raw requests (fixed-seed property
+// test), per-route T, sorting, the health score's Apdex penalty, and routes/ over HTTP on a real
+// Express server.
+
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { getHealthStatus, healthScore } from '../../src/alerts/health.js';
+import { endpointRows, overallApdex } from '../../src/profiling/endpoints.js';
+import { RequestStats } from '../../src/requests/requests.js';
+import { fakeSnapshot, getJson } from '../http/admin-fixture.js';
+
+interface Req {
+  method: string;
+  route: string;
+  status: number;
+  ms: number;
+}
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function stats(options: ConstructorParameters<typeof RequestStats>[0] = {}) {
+  const clock = { t: T0, now: () => clock.t };
+  return { rs: new RequestStats({ clock, ...options }), clock };
+}
+
+/** Apdex straight from the requests: failed (5xx, 499) frustrated; else by time against T and 4T. */
+function exactApdex(
+  reqs: Req[],
+  tMs: (r: Req) => number,
+): { satisfied: number; tolerating: number; total: number } {
+  let satisfied = 0;
+  let tolerating = 0;
+  for (const r of reqs) {
+    if (r.status >= 500 || r.status === 499) continue;
+    const us = Math.max(1, Math.round(r.ms * 1000));
+    if (us <= tMs(r) * 1000) satisfied++;
+    else if (us <= 4 * tMs(r) * 1000) tolerating++;
+  }
+  return { satisfied, tolerating, total: reqs.length };
+}
+
+describe('endpoints table', () => {
+  it('rows match the raw requests: counts, error %, time share, Apdex with a per-route T', () => {
+    const { rs } = stats({ apdex: { thresholdMs: 100, routes: { '/search': 400, 'POST /orders': 50 } } });
+    const reqs: Req[] = [
+      ...Array.from({ length: 40 }, (_, i) => ({
+        method: 'GET',
+        route: '/users/:id',
+        status: 200,
+        ms: 10 + i * 5,
+      })),
+      ...Array.from({ length: 10 }, (_, i) => ({
+        method: 'GET',
+        route: '/users/:id',
+        status: i < 3 ? 500 : 404,
+        ms: 20,
+      })),
+      { method: 'GET', route: '/users/:id', status: 499, ms: 30 },
+      ...Array.from({ length: 20 }, (_, i) => ({
+        method: 'GET',
+        route: '/search',
+        status: 200,
+        ms: 100 + i * 90,
+      })),
+      ...Array.from({ length: 5 }, (_, i) => ({
+        method: 'POST',
+        route: '/orders',
+        status: 201,
+        ms: 40 + i * 40,
+      })),
+    ];
+    for (const r of reqs) rs.record(r.method, r.route, r.status, r.ms);
+    const windows = rs.endpointWindows();
+    const rows = endpointRows(windows, 60_000, 'time');
+    const T = (r: Req) => (r.route === '/search' ? 400 : r.route === '/orders' ? 50 : 100);
+    const totalMs = reqs.reduce((a, r) => a + r.ms, 0);
+    for (const row of rows) {
+      const mine = reqs.filter((r) => r.route === row.route && r.method === row.method);
+      const ex = exactApdex(mine, T);
+      expect(row.count).toBe(mine.length);
+      expect(row.count_5xx).toBe(mine.filter((r) => r.status >= 500).length);
+      expect(row.count_4xx).toBe(mine.filter((r) => r.status >= 400 && r.status < 500).length);
+      expect(row.count_aborted).toBe(mine.filter((r) => r.status === 499).length);
+      expect(row.error_percent).toBeCloseTo((100 * row.count_5xx) / mine.length, 2);
+      expect(row.apdex).toBeCloseTo((ex.satisfied + ex.tolerating / 2) / ex.total, 3);
+      expect(row.apdex_t_ms).toBe(T(mine[0] as Req));
+      const sum = mine.reduce((a, r) => a + r.ms, 0);
+      expect(row.time_ms).toBeCloseTo(sum, 6);
+      expect(row.time_percent).toBeCloseTo((100 * sum) / totalMs, 2);
+      expect(row.rate_per_second).toBeCloseTo(mine.length / 60, 3);
+      expect(row.max_ms).toBe(Math.max(...mine.map((r) => r.ms)));
+    }
+    expect(rows.map((r) => r.route)).toEqual(['/search', '/users/:id', '/orders']); // by time
+    expect(endpointRows(windows, 60_000, 'apdex').map((r) => r.apdex)).toEqual(
+      rows.map((r) => r.apdex).sort((a, b) => a - b),
+    );
+    expect(endpointRows(windows, 60_000, 'rate', 1).map((r) => r.route)).toEqual(['/users/:id']);
+    expect(endpointRows(windows, 60_000, 'errors', 1).map((r) => r.route)).toEqual(['/users/:id']);
+    const all = overallApdex(windows, 100);
+    const ex = exactApdex(reqs, T);
+    expect(all).toEqual({
+      score: Math.round(((ex.satisfied + ex.tolerating / 2) / ex.total) * 1000) / 1000,
+      t_ms: 100,
+      satisfied: ex.satisfied,
+      tolerating: ex.tolerating,
+      frustrated: ex.total - ex.satisfied - ex.tolerating,
+    });
+  });
+
+  it('Apdex counts equal the exact ones for any requests (fixed seeds)', () => {
+    const req = fc.record({
+      route: fc.constantFrom('/a', '/b', '/c'),
+      status: fc.constantFrom(200, 201, 302, 404, 499, 500, 503),
+      ms: fc.oneof(
+        fc.double({ min: 0, max: 3000, noNaN: true }),
+        fc.constantFrom(250, 1000, 1000.0004, 250.0006),
+      ),
+    });
+    fc.assert(
+      fc.property(fc.array(req, { maxLength: 300 }), (list) => {
+        const { rs } = stats({ apdex: { thresholdMs: 250, routes: { '/b': 100 } } });
+        for (const r of list) rs.record('GET', r.route, r.status, r.ms);
+        for (const w of rs.endpointWindows()) {
+          const ex = exactApdex(
+            list.filter((r) => r.route === w.route).map((r) => ({ ...r, method: 'GET' })),
+            (r) => (r.route === '/b' ? 100 : 250),
+          );
+          if (w.satisfied !== ex.satisfied || w.tolerating !== ex.tolerating || w.count !== ex.total)
+            return false;
+        }
+        return true;
+      }),
+      { seed: 1515, numRuns: 200 },
+    );
+  });
+
+  it('only the window counts: a minute later the rows are gone', () => {
+    const { rs, clock } = stats();
+    rs.record('GET', '/x', 200, 5);
+    expect(rs.endpointWindows()).toHaveLength(1);
+    clock.t += 61_000;
+    expect(rs.endpointWindows()).toEqual([]);
+  });
+
+  it('refuses a bad T at setup', () => {
+    expect(() => stats({ apdex: { thresholdMs: 0 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_SYSVITALS_INVALID_OPTION' }),
+    );
+    expect(() => stats({ apdex: { thresholdms: 5 } as never })).toThrow(/Did you mean `thresholdMs`/);
+    expect(() => stats({ apdex: { routes: { '/a': -1 } } })).toThrow(/apdex.routes/);
+  });
+});
+
+describe('health score counts the overall Apdex', () => {
+  it('subtracts round(20 × (1 − Apdex)), only with enough requests', () => {
+    expect(healthScore([], [], 0, 1)).toBe(100);
+    expect(healthScore([], [], 0, 0.75)).toBe(95);
+    expect(healthScore([], [], 0, 0)).toBe(80);
+    const base = getHealthStatus(fakeSnapshot(), []).health_score;
+    const apdex = { score: 0.5, t_ms: 500, satisfied: 10, tolerating: 20, frustrated: 10 };
+    expect(getHealthStatus({ ...fakeSnapshot(), apdex }, []).health_score).toBe(base - 10);
+    // Fewer requests than minRequests (20): not counted, as for the error rate.
+    const few = { ...apdex, satisfied: 1, tolerating: 2, frustrated: 1 };
+    expect(getHealthStatus({ ...fakeSnapshot(), apdex: few }, []).health_score).toBe(base);
+  });
+});
+
+describe('GET routes/ on a real Express server', () => {
+  const closers: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of closers.splice(0)) await c();
+  });
+
+  it('lists the app routes with their figures, sorted and limited; bad parameters are 400s', async () => {
+    const { default: express } = await import('express');
+    const { createMonitor } = await import('../../src/adapters/express.js');
+    const m = createMonitor({ sampleIntervalMs: 0, apdex: { thresholdMs: 1000 } });
+    const app = express();
+    app.use(m.middleware());
+    app.get('/ok/:id', (_req, res) => {
+      res.send('ok');
+    });
+    app.get('/boom', (_req, res) => {
+      res.status(500).send('no');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    closers.push(
+      () => new Promise((r) => server.close(r)),
+      () => m.close(),
+    );
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    for (let i = 0; i < 6; i++) await (await fetch(`${base}/ok/${i}`)).text();
+    for (let i = 0; i < 2; i++) await (await fetch(`${base}/boom`)).text();
+    const admin = `${base}/api/core/admin/system/routes/`;
+    const r = await getJson(`${admin}?sort=rate`);
+    expect(r.status).toBe(200);
+    expect(r.body.data.window_seconds).toBe(60);
+    expect(r.body.data.routes.map((x: { route: string }) => x.route)).toEqual(['/ok/:id', '/boom']);
+    expect(r.body.data.routes[1]).toMatchObject({
+      method: 'GET',
+      count: 2,
+      count_5xx: 2,
+      error_percent: 100,
+      apdex: 0,
+    });
+    expect(r.body.data.routes[0]).toMatchObject({ count: 6, count_5xx: 0, apdex: 1, apdex_t_ms: 1000 });
+    expect(r.body.data.apdex).toMatchObject({ score: 0.75, satisfied: 6, tolerating: 0, frustrated: 2 });
+    const one = await getJson(`${admin}?sort=apdex&limit=1`);
+    expect(one.body.data.routes.map((x: { route: string }) => x.route)).toEqual(['/boom']);
+    for (const q of ['sort=slowest', 'limit=0', 'limit=1001', 'order=p95']) {
+      const bad = await getJson(`${admin}?${q}`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.code).toBe('invalid_parameter');
+    }
+  });
+});
