@@ -530,14 +530,22 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     });
   }
 
-  /** Closes the current bucket into a history point now and writes it. */
+  /**
+   * Closes the current bucket into a history point now and writes it. Buckets partition time, whatever
+   * the order of flushes, closes and clock steps: each one runs from the previous flush to this one, so
+   * nothing is counted twice or lost, and each point's `t` (see bucketLabel) is later than the last
+   * one's, so no bucket is written twice and none goes backwards. A clock that stands still or steps
+   * back is taken as 1 ms later than the bucket's start.
+   */
   async flush(): Promise<void> {
     const start = this.bucketStart;
-    this.bucketStart = this.alignedBucketStart(this.clock.now());
-    if (this.bucketStart === start) this.bucketStart = start + this.resolutionMs;
+    const now = this.clock.now();
+    const end = now > start ? now : start + 1;
+    this.bucketStart = end;
+    const label = this.bucketLabel(start, end);
     const bucket = this.requests.takeBucket();
     if (this.aggregator.samples === 0 && bucket.requests === 0) return;
-    const point = this.aggregator.close(start, bucket);
+    const point = this.aggregator.close(label, bucket);
     try {
       const scores = this.analytics.scorePoint(point);
       if (Object.keys(scores).length > 0) point.anomaly = scores;
@@ -629,7 +637,11 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   private scheduleBucket(): void {
-    const delay = Math.max(0, this.bucketStart + this.resolutionMs - this.clock.now());
+    // At the next resolution boundary after now, whenever the last bucket ended (a flush in between
+    // must not leave the schedule a bucket late).
+    const now = this.clock.now();
+    const next = this.alignedBucketStart(now) + this.resolutionMs - now;
+    const delay = Number.isFinite(next) ? Math.max(0, next) : this.resolutionMs;
     this.bucketTimer = setTimeout(() => {
       if (this.closing) return;
       void this.flush().finally(() => {
@@ -700,6 +712,14 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     } catch (err) {
       this.logger.error({ err: errorMessage(err) }, 'sysvitals: a metrics listener threw');
     }
+  }
+
+  // The `t` of the point for the bucket [start, end): the start of the resolution bucket holding its
+  // middle (a timer a little late keeps its minute; a bucket flushed a minute late gets the minute it
+  // mostly covers), or its own start when that is later (a flush inside a minute splits it into two
+  // points with distinct `t`). Strictly increasing from one bucket to the next, and within [start, end).
+  private bucketLabel(start: number, end: number): number {
+    return Math.max(start, this.alignedBucketStart(start + (end - start) / 2));
   }
 
   private alignedBucketStart(now: number): number {

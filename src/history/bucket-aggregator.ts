@@ -82,7 +82,9 @@ export class BucketAggregator {
 
   close(bucketStartMs: number, requests?: RequestBucket): HistoryPoint {
     const h = requests?.histogram;
-    const lat = h ? summarize(h) : summarize(emptyHistogram());
+    // The request statistics' own summary when given (exact avg and max, percentiles capped at the max);
+    // else the histogram's (capped the same way): a stored point never lies outside [min, max].
+    const lat = requests?.latency ?? summarize(h ?? emptyHistogram());
     const point: HistoryPoint = {
       t: bucketStartMs,
       timestamp: new Date(bucketStartMs).toISOString(),

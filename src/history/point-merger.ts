@@ -206,6 +206,10 @@ export class PointMerger {
       histogram = src.histogram;
     } else {
       [p50 = 0, p95 = 0, p99 = 0] = this.counts.percentilesMs(PERCENTILES);
+      // A slot's upper edge can lie above every value in it: never report a percentile above the max of maxima.
+      p50 = Math.min(p50, this.latMax);
+      p95 = Math.min(p95, this.latMax);
+      p99 = Math.min(p99, this.latMax);
       if (withHistogram) histogram = this.counts.encode(encoding === 'compressed');
     }
     const point: HistoryPoint = {

@@ -62,14 +62,20 @@ export interface LatencySummary {
 
 const usToMs = (us: number) => Math.round(us) / 1000;
 
+/**
+ * Percentiles, mean and max of a histogram. A percentile is its slot's highest equivalent value, which
+ * can lie above every value recorded: it is capped at the max, so a figure is never outside [min, max].
+ */
 export function summarize(h: Histogram): LatencySummary {
   if (h.totalCount === 0) return { count: 0, p50_ms: 0, p95_ms: 0, p99_ms: 0, avg_ms: 0, max_ms: 0 };
+  const max = h.maxValue;
+  const at = (p: number) => usToMs(Math.min(h.getValueAtPercentile(p), max));
   return {
     count: h.totalCount,
-    p50_ms: usToMs(h.getValueAtPercentile(50)),
-    p95_ms: usToMs(h.getValueAtPercentile(95)),
-    p99_ms: usToMs(h.getValueAtPercentile(99)),
-    avg_ms: usToMs(h.mean),
-    max_ms: usToMs(h.maxValue),
+    p50_ms: at(50),
+    p95_ms: at(95),
+    p99_ms: at(99),
+    avg_ms: usToMs(Math.min(h.mean, max)),
+    max_ms: usToMs(max),
   };
 }

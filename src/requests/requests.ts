@@ -66,6 +66,11 @@ export interface RequestBucket {
   count_5xx: number;
   /** Latency, microseconds, the shared HDR config; a new histogram owned by the caller. */
   histogram: Histogram;
+  /**
+   * The bucket's latency figures from its exact counts: avg from the exact sum, max exact, percentiles
+   * within the histogram's precision and never above the max (an HDR slot's upper edge can be).
+   */
+  latency?: LatencySummary;
 }
 
 /** One route's window as the endpoints table reads it. */
@@ -276,6 +281,7 @@ export class RequestStats {
       count_4xx: (totals[3] as number) - (tt[3] as number),
       count_5xx: (totals[4] as number) - (tt[4] as number),
       histogram: toHistogram(view),
+      latency: summarizeView(view),
     };
     tt.set(totals);
     return bucket;

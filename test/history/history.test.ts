@@ -69,7 +69,10 @@ describe('BucketAggregator', () => {
       p.latency_avg_ms,
       p.latency_max_ms,
     ]).toEqual([ref.p50_ms, ref.p95_ms, ref.p99_ms, ref.avg_ms, ref.max_ms]);
-    expect(summarize(decodeHistogram(p.histogram))).toMatchObject({ count: 5, p99_ms: ref.p99_ms });
+    // The encoded histogram keeps slots, not the exact max: decoded, its p99 is within the stated precision.
+    const decoded = summarize(decodeHistogram(p.histogram));
+    expect(decoded.count).toBe(5);
+    expect(Math.abs(decoded.p99_ms - ref.p99_ms)).toBeLessThanOrEqual(ref.p99_ms * 0.01);
   });
 
   it('starts over after close; an empty bucket has zeros, null probes and no histogram', () => {

@@ -1,0 +1,65 @@
+// Regression (issue 12, figures 4): a stored history point is never outside [min, max], and its average comes
+// from the exact sum. The oracle is the raw list of recorded durations.
+
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { assertProperty } from '../helpers/property.js';
+
+const monitors: SystemMonitor[] = [];
+afterEach(async () => {
+  await Promise.all(monitors.splice(0).map((m) => m.close()));
+});
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+async function storedPoint(values: number[]) {
+  const monitor = createMonitor({
+    sampleIntervalMs: 0,
+    logger: silentLogger,
+    clock: { now: () => T0 + 1_000 },
+  });
+  monitors.push(monitor);
+  for (const v of values) monitor.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: v });
+  await monitor.flush();
+  const points = await monitor.store.readPoints(monitor.instanceId, T0 - 60_000, T0 + 120_000);
+  expect(points).toHaveLength(1);
+  return points[0]!;
+}
+
+// Durations are recorded at 1 µs resolution (src/latency/latency-ring.ts microsOf).
+const us = (ms: number) => Math.max(1, Math.round(ms * 1000));
+
+describe('history points within [min, max], averages exact', () => {
+  it('1.234 / 2.345 / 10.555 ms: p99 is not above the max, avg is 4.711 (exact)', async () => {
+    const p = await storedPoint([1.234, 2.345, 10.555]);
+    expect(p.latency_max_ms).toBe(10.555);
+    expect(p.latency_p99_ms).toBeLessThanOrEqual(10.555);
+    expect(p.latency_avg_ms).toBe(4.711);
+  });
+
+  it('property: every stored percentile lies in [min, max]; avg is the exact mean to the µs', async () => {
+    await assertProperty(
+      fc.asyncProperty(
+        fc.array(fc.double({ min: 0.001, max: 60_000, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        async (values) => {
+          const micros = values.map(us);
+          const min = Math.min(...micros) / 1000;
+          const max = Math.max(...micros) / 1000;
+          const sum = micros.reduce((a, b) => a + b, 0);
+          const p = await storedPoint(values);
+          expect(p.requests).toBe(values.length);
+          expect(p.latency_max_ms).toBe(max);
+          for (const q of [p.latency_p50_ms, p.latency_p95_ms, p.latency_p99_ms]) {
+            expect(q).toBeGreaterThanOrEqual(min);
+            expect(q).toBeLessThanOrEqual(max);
+          }
+          expect(p.latency_avg_ms).toBe(Math.round(sum / values.length) / 1000);
+          await monitors.pop()?.close();
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
