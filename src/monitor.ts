@@ -210,6 +210,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
 
   private readonly aggregator = new BucketAggregator();
   private bucketStart: number;
+  /** `t` of the last point written (-Infinity before the first). */
+  private lastLabel = Number.NEGATIVE_INFINITY;
   private latest: MetricsSnapshot | undefined;
   private latestAt = 0;
   private refreshing: Promise<MetricsSnapshot> | undefined;
@@ -545,6 +547,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     const label = this.bucketLabel(start, end);
     const bucket = this.requests.takeBucket();
     if (this.aggregator.samples === 0 && bucket.requests === 0) return;
+    this.lastLabel = label;
     const point = this.aggregator.close(label, bucket);
     try {
       const scores = this.analytics.scorePoint(point);
@@ -716,10 +719,11 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
 
   // The `t` of the point for the bucket [start, end): the start of the resolution bucket holding its
   // middle (a timer a little late keeps its minute; a bucket flushed a minute late gets the minute it
-  // mostly covers), or its own start when that is later (a flush inside a minute splits it into two
-  // points with distinct `t`). Strictly increasing from one bucket to the next, and within [start, end).
+  // mostly covers); when the last point already has that `t` (a flush inside a minute split it), the
+  // bucket's own start, which is later. So `t` strictly increases from one written point to the next.
   private bucketLabel(start: number, end: number): number {
-    return Math.max(start, this.alignedBucketStart(start + (end - start) / 2));
+    const minute = this.alignedBucketStart(start + (end - start) / 2);
+    return minute > this.lastLabel ? minute : start;
   }
 
   private alignedBucketStart(now: number): number {
