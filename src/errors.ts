@@ -8,6 +8,8 @@ export type SysvitalsErrorCode =
   | 'ERR_SYSVITALS_CONFLICTING_OPTIONS'
   | 'ERR_SYSVITALS_STORE'
   | 'ERR_SYSVITALS_CLOSED'
+  | 'ERR_SYSVITALS_NOT_FOUND'
+  | 'ERR_SYSVITALS_UNAVAILABLE'
   | 'ERR_SYSVITALS_MISSING_PEER';
 
 export class SysvitalsError extends Error {

@@ -221,6 +221,8 @@ export interface MetricsSnapshot {
   apdex?: ApdexGroup;
   /** Anomaly scores (0-1) of the last scored minute, by series (src/analytics); set by the monitor. */
   anomaly?: { scored_at: string | null; scores: Record<string, number> };
+  /** Cluster mode only: which workers these figures cover, and whether any is missing. */
+  cluster?: ClusterSummary;
 }
 
 /** Database queries of the last minute, all fingerprints. */
@@ -244,6 +246,50 @@ export interface ApdexGroup {
   satisfied: number;
   tolerating: number;
   frustrated: number;
+}
+
+/** One worker of a cluster as the aggregator knows it (cluster mode). */
+export interface ClusterWorker {
+  /** `<pid>@<start time ms>`: a restarted worker is a new worker. */
+  id: string;
+  pid: number;
+  started_at: string;
+  /** This worker is the aggregator (it evaluates the cluster's alerts). */
+  aggregator: boolean;
+  /** Connected to the aggregator now; a worker that died keeps its totals in the cluster's counters. */
+  connected: boolean;
+  /** Requests this worker reported since it started. */
+  requests_total: number;
+  last_report_at: string | null;
+  /** Its latest process figures (sampled by its own monitor), null before its first sample. */
+  process: ClusterProcess | null;
+}
+
+/** The process figures a worker reports with its deltas. */
+export interface ClusterProcess {
+  pid: number;
+  rss_mb: number;
+  heap_used_mb: number;
+  heap_total_mb: number;
+  external_mb: number;
+  event_loop_delay_p50_ms: number;
+  event_loop_delay_p99_ms: number;
+  event_loop_delay_max_ms: number;
+  event_loop_utilization_percent: number;
+  open_fds: number | null;
+  uptime_seconds: number;
+}
+
+/** What a cluster view covers: `complete` is false while a live worker did not answer in time. */
+export interface ClusterSummary {
+  name: string;
+  /** Id of the aggregator worker. */
+  aggregator: string;
+  complete: boolean;
+  /** Workers connected but not answering within the sync timeout; their last interval is missing. */
+  missing: string[];
+  workers_connected: number;
+  workers: ClusterWorker[];
 }
 
 export type AlertSeverity = 'warning' | 'critical';
@@ -312,6 +358,8 @@ export interface HealthStatus {
   metrics?: MetricsSnapshot;
   /** Detailed only, when channels are configured: delivery status per channel. */
   channels?: ChannelStatus[];
+  /** Cluster mode only: which workers the status covers (see MetricsSnapshot.cluster). */
+  cluster?: ClusterSummary;
 }
 
 export type HistoryPeriod = '1h' | '24h' | '7d';

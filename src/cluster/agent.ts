@@ -1,0 +1,252 @@
+// A worker's side of cluster mode: elects or finds the aggregator over the local socket, reports its
+// deltas every interval, answers questions about itself, and takes over when the aggregator dies.
+
+import { connect } from 'node:net';
+import { errorMessage } from '../logger.js';
+import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
+import { Aggregator, type ClusterMonitor, clusterProcess } from './aggregator.js';
+import { answer, type MonitorLike, parseQuestion, type Question } from './answers.js';
+import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
+import type { ClusterConfig } from './options.js';
+import { type Message, Peer, RemoteError } from './peer.js';
+import { Reporter, type ReportSources, type ReportWire } from './report.js';
+
+/** The worker's own monitor, as the agent reads it. */
+export type OwnMonitor = MonitorLike &
+  ReportSources & {
+    on(event: 'metrics', listener: (s: MetricsSnapshot) => void): unknown;
+  };
+
+export interface AgentDeps {
+  logger: Logger;
+  now(): number;
+  /** Creates the cluster's monitor when this worker becomes the aggregator. */
+  createClusterMonitor(): ClusterMonitor;
+}
+
+export type AgentRole = 'aggregator' | 'worker' | 'electing';
+
+export class ClusterAgent {
+  /** `<pid>@<start ms>`: a restarted worker is another worker. */
+  readonly id: string;
+  readonly endpoint: ClusterEndpoint;
+  /** Live `metrics`/`alert` events of the cluster reach this listener while subscribed. */
+  onEvent: ((event: 'metrics' | 'alert', payload: unknown) => void) | null = null;
+  private readonly startedAt: number;
+  private readonly reporter: Reporter;
+  private aggregator: Aggregator | null = null;
+  private peer: Peer | null = null;
+  private welcomed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private electing = false;
+  private closed = false;
+  private subscribed = false;
+  private process: ClusterProcess | null = null;
+  private processSent = false;
+  private bytesSent = 0;
+
+  constructor(
+    private readonly own: OwnMonitor,
+    readonly config: ClusterConfig,
+    private readonly deps: AgentDeps,
+  ) {
+    this.startedAt = Math.round(performance.timeOrigin);
+    this.id = `${process.pid}@${this.startedAt}`;
+    this.endpoint = clusterEndpoint(config.name, config.socketDir);
+    this.reporter = new Reporter(own);
+    own.on('metrics', (s) => {
+      this.process = clusterProcess(s.process);
+      this.processSent = false;
+    });
+    this.timer = setInterval(() => this.tick(), config.intervalMs);
+    this.timer.unref();
+    void this.elect();
+  }
+
+  get role(): AgentRole {
+    if (this.aggregator) return 'aggregator';
+    return this.peer && this.welcomed ? 'worker' : 'electing';
+  }
+
+  /** Bytes this worker sent to the aggregator (reports, answers). */
+  get bytesOut(): number {
+    return this.bytesSent + (this.peer?.bytesOut ?? 0);
+  }
+
+  /** The aggregator's monitor when this worker is the aggregator. */
+  get clusterMonitor(): ClusterMonitor | null {
+    return this.aggregator?.monitor ?? null;
+  }
+
+  /**
+   * Answers a question for the cluster (instance undefined or `all`) or one worker (its id or pid).
+   * Rejects with a RemoteError: `not_found` for an unknown worker, `unavailable` when no aggregator answers.
+   */
+  async ask(q: Question, instance: string | undefined): Promise<unknown> {
+    if (instance !== undefined && (instance === this.id || instance === String(process.pid))) {
+      return answer(this.own, q);
+    }
+    if (this.aggregator) return this.aggregator.ask(q, instance);
+    const peer = this.peer;
+    if (!peer || !this.welcomed) throw new RemoteError('unavailable', 'no cluster aggregator is reachable');
+    return peer.ask({ t: 'q', q, instance }, this.config.syncTimeoutMs * 4 + 1000);
+  }
+
+  /** Live cluster events on (the stream has clients) or off. */
+  subscribe(on: boolean): void {
+    if (this.subscribed === on) return;
+    this.subscribed = on;
+    if (this.aggregator) this.listenLocal(on);
+    else if (this.peer && this.welcomed) this.peer.send({ t: on ? 'sub' : 'unsub' });
+  }
+
+  /** Sends the last interval (a worker) or writes the last ledger and hands over (the aggregator). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    clearTimeout(this.retry);
+    if (this.aggregator) {
+      this.listenLocal(false);
+      await this.aggregator.close();
+      this.aggregator = null;
+      return;
+    }
+    const peer = this.peer;
+    if (peer && this.welcomed) {
+      this.sendReport(peer, undefined);
+      await new Promise<void>((resolve) => {
+        peer.socket.end(resolve);
+        setTimeout(resolve, 500).unref();
+      });
+    }
+    peer?.close();
+  }
+
+  private tick(): void {
+    if (this.aggregator) {
+      this.aggregator.tick();
+      return;
+    }
+    if (this.peer && this.welcomed) this.sendReport(this.peer, undefined);
+  }
+
+  private sendReport(peer: Peer, sync: number | undefined): void {
+    const report = this.reporter.take();
+    const withProcess = !this.processSent && this.process !== null;
+    if (sync === undefined && report.r.length === 0 && report.f.length === 0 && !withProcess) return;
+    const msg: Message = { t: 'report', report };
+    if (withProcess) msg.p = this.process;
+    if (sync !== undefined) msg.sync = sync;
+    peer.send(msg);
+    this.processSent = true;
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    clearTimeout(this.retry);
+    // Spread the retries so that the survivors of a dead aggregator do not all race at once.
+    this.retry = setTimeout(() => void this.elect(), 50 + Math.floor(Math.random() * 200));
+    this.retry.unref();
+  }
+
+  private async elect(): Promise<void> {
+    if (this.closed || this.electing || this.aggregator || this.peer) return;
+    this.electing = true;
+    try {
+      this.reporter.reset();
+      const agg = await Aggregator.lead({
+        name: this.config.name,
+        endpoint: this.endpoint,
+        syncTimeoutMs: this.config.syncTimeoutMs,
+        retireAfterMs: 60_000,
+        logger: this.deps.logger,
+        now: this.deps.now,
+        createMonitor: this.deps.createClusterMonitor,
+        self: {
+          id: this.id,
+          pid: process.pid,
+          startedAt: this.startedAt,
+          take: () => this.reporter.take(),
+          process: () => this.process,
+          answerSelf: (q) => answer(this.own, q),
+        },
+      });
+      if (agg) {
+        if (this.closed) {
+          await agg.close();
+          return;
+        }
+        this.aggregator = agg;
+        if (this.subscribed) this.listenLocal(true);
+        this.deps.logger.info?.({ cluster: this.config.name, worker: this.id }, 'sysvitals: cluster aggregator');
+        return;
+      }
+      this.join();
+    } catch (err) {
+      this.deps.logger.warn({ err: errorMessage(err) }, 'sysvitals: cluster election failed; retrying');
+      this.schedule();
+    } finally {
+      this.electing = false;
+    }
+  }
+
+  private join(): void {
+    const socket = connect(this.endpoint.socketPath);
+    const peer = new Peer(
+      socket,
+      (msg) => this.onMessage(peer, msg),
+      () => {
+        this.bytesSent += peer.bytesOut;
+        if (this.peer === peer) {
+          this.peer = null;
+          this.welcomed = false;
+        }
+        this.schedule();
+      },
+    );
+    this.peer = peer;
+    socket.once('connect', () => {
+      this.reporter.reset();
+      const report: ReportWire = this.reporter.take();
+      peer.send({ t: 'hello', id: this.id, pid: process.pid, started_at: this.startedAt, report, p: this.process });
+      this.processSent = this.process !== null;
+    });
+  }
+
+  private onMessage(peer: Peer, msg: Message): void {
+    switch (msg.t) {
+      case 'welcome':
+        this.welcomed = true;
+        if (this.subscribed) peer.send({ t: 'sub' });
+        return;
+      case 'sync':
+        this.sendReport(peer, typeof msg.n === 'number' ? msg.n : 0);
+        return;
+      case 'q': {
+        const q = parseQuestion(msg.q);
+        peer.reply(msg.n, q === null ? Promise.reject(new RemoteError('bad_request', 'malformed')) : answer(this.own, q));
+        return;
+      }
+      case 'ev':
+        if (msg.e === 'metrics' || msg.e === 'alert') this.onEvent?.(msg.e, msg.p);
+        return;
+    }
+  }
+
+  private readonly localMetrics = (s: unknown) => this.onEvent?.('metrics', s);
+  private readonly localAlert = (a: unknown) => this.onEvent?.('alert', a);
+
+  private listenLocal(on: boolean): void {
+    const m = this.aggregator?.monitor;
+    if (!m) return;
+    if (on) {
+      m.on('metrics', this.localMetrics as (p: never) => void);
+      m.on('alert', this.localAlert as (p: never) => void);
+    } else {
+      m.off('metrics', this.localMetrics as (p: never) => void);
+      m.off('alert', this.localAlert as (p: never) => void);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+// The `cluster` option: parsed once into a frozen config, with the cluster name derived from PM2 or
+// node:cluster when not given.
+
+import cluster from 'node:cluster';
+import { basename } from 'node:path';
+import { invalidOption } from '../errors.js';
+import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+
+export interface ClusterOptions {
+  /**
+   * Workers with the same name on one host (and the same user) form one cluster.
+   * @defaultValue `pm2-<app name>` under PM2, `node-cluster-<primary pid>` under node:cluster,
+   * else `<script name>-<parent pid>`
+   */
+  name?: string;
+  /** How often each worker reports what it recorded since its last report. @defaultValue 1000 */
+  intervalMs?: number;
+  /** How long the aggregator waits for the workers' pending intervals before answering. @defaultValue 500 */
+  syncTimeoutMs?: number;
+  /** Private directory (mode 0700) for the aggregator's socket and ledger. @defaultValue `<os.tmpdir()>/sysvitals-<uid>` */
+  socketDir?: string;
+}
+
+export interface ClusterConfig {
+  readonly name: string;
+  readonly intervalMs: number;
+  readonly syncTimeoutMs: number;
+  readonly socketDir: string | undefined;
+}
+
+export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({ intervalMs: 1000, syncTimeoutMs: 500 });
+
+const KEYS = ['name', 'intervalMs', 'syncTimeoutMs', 'socketDir'];
+
+/** The default cluster name: the PM2 app, the node:cluster primary, or the script and its parent. */
+export function defaultClusterName(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.pm_id !== undefined && typeof env.name === 'string' && env.name !== '') return `pm2-${env.name}`;
+  if (cluster.isWorker) return `node-cluster-${process.ppid}`;
+  return `${basename(process.argv[1] ?? 'node')}-${process.ppid}`;
+}
+
+/** Parses `cluster: true | { … }`; null when cluster mode is off. */
+export function parseClusterOptions(value: unknown): ClusterConfig | null {
+  if (value === undefined || value === false) return null;
+  const options = (value === true ? {} : value) as ClusterOptions;
+  if (options === null || typeof options !== 'object') {
+    throw invalidOption('sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir }.');
+  }
+  rejectUnknownOptions(options, KEYS, 'sysvitals: cluster');
+  if (options.name !== undefined && (typeof options.name !== 'string' || !/^[\w.@:-]{1,100}$/.test(options.name))) {
+    throw invalidOption('sysvitals: `cluster.name` must be 1-100 letters, digits or . _ - @ :');
+  }
+  checkInteger(options.intervalMs, 'cluster.intervalMs', 100, 60_000);
+  checkInteger(options.syncTimeoutMs, 'cluster.syncTimeoutMs', 10, 10_000);
+  if (options.socketDir !== undefined && (typeof options.socketDir !== 'string' || options.socketDir === '')) {
+    throw invalidOption('sysvitals: `cluster.socketDir` must be a directory path.');
+  }
+  return Object.freeze({
+    name: options.name ?? defaultClusterName(),
+    intervalMs: options.intervalMs ?? DEFAULT_CLUSTER_OPTIONS.intervalMs,
+    syncTimeoutMs: options.syncTimeoutMs ?? DEFAULT_CLUSTER_OPTIONS.syncTimeoutMs,
+    socketDir: options.socketDir,
+  });
+}

@@ -1,0 +1,121 @@
+// What the admin API reads in cluster mode: the same questions as a monitor answers, for the whole
+// cluster by default (`instance=all`) or one worker (`instance=<id or pid>`), from any worker.
+
+import { EventEmitter } from 'node:events';
+import { SysvitalsError } from '../errors.js';
+import type {
+  Alert,
+  AlertRecord,
+  Clock,
+  ClusterSummary,
+  HealthStatus,
+  HistoryPeriod,
+  Logger,
+  MetricsSnapshot,
+} from '../types.js';
+import type { ClusterAgent } from './agent.js';
+import { answer, type MonitorLike, type PrometheusWire, type Question, viewOf } from './answers.js';
+import { RemoteError } from './peer.js';
+
+interface InstanceOption {
+  instance?: string;
+}
+
+/**
+ * An AdminSource (src/http/route.ts) over a cluster. When no aggregator can be reached (an
+ * election under way), cluster questions are answered from this worker alone, marked
+ * `cluster.complete: false`.
+ */
+export class ClusterSource extends EventEmitter {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly instanceId: string;
+
+  constructor(
+    private readonly agent: ClusterAgent,
+    private readonly own: MonitorLike,
+    deps: { logger: Logger; clock: Clock; instanceId: string },
+  ) {
+    super();
+    this.logger = deps.logger;
+    this.clock = deps.clock;
+    this.instanceId = deps.instanceId;
+    agent.onEvent = (event, payload) => {
+      try {
+        this.emit(event, payload);
+      } catch (err) {
+        this.logger.error({ err: String(err) }, 'sysvitals: a cluster event listener threw');
+      }
+    };
+    this.on('newListener', (event) => {
+      if (event === 'metrics' || event === 'alert') this.agent.subscribe(true);
+    });
+    this.on('removeListener', () => {
+      if (this.listenerCount('metrics') + this.listenerCount('alert') === 0) this.agent.subscribe(false);
+    });
+  }
+
+  getMetrics(maxAgeMs = 1000, opts: InstanceOption = {}): Promise<MetricsSnapshot> {
+    return this.view({ op: 'metrics', maxAgeMs }, opts.instance) as Promise<MetricsSnapshot>;
+  }
+
+  getHealth(detailed = false, opts: InstanceOption = {}): Promise<HealthStatus> {
+    return this.view({ op: 'health', detailed }, opts.instance) as Promise<HealthStatus>;
+  }
+
+  getAlerts(opts: { history: boolean; limit: number; instance?: string }): Promise<Alert[] | AlertRecord[]> {
+    return this.view({ op: 'alerts', history: opts.history, limit: opts.limit }, opts.instance) as Promise<
+      Alert[] | AlertRecord[]
+    >;
+  }
+
+  history(period: HistoryPeriod, opts: InstanceOption = {}): Promise<unknown> {
+    return this.view({ op: 'history', period, instance: opts.instance }, opts.instance);
+  }
+
+  /** One scrape's data for the cluster or one worker (read by the Prometheus route when present). */
+  async prometheusData(maxAgeMs: number, instance?: string) {
+    const w = (await this.view({ op: 'prometheus', maxAgeMs }, instance)) as PrometheusWire;
+    return {
+      snapshot: w.snapshot,
+      health: w.health,
+      alerts: w.alerts,
+      routes: w.routes,
+      latency: viewOf(w.latency),
+      functions: w.functions.map((f) => ({ ...f, histogram: viewOf(f.histogram) })),
+    };
+  }
+
+  private async view(q: Question, instance: string | undefined): Promise<unknown> {
+    try {
+      return await this.agent.ask(q, instance);
+    } catch (err) {
+      if (!(err instanceof RemoteError)) throw err;
+      if (err.code === 'not_found') throw new SysvitalsError('ERR_SYSVITALS_NOT_FOUND', err.message);
+      if (instance !== undefined && instance !== 'all') {
+        throw new SysvitalsError('ERR_SYSVITALS_UNAVAILABLE', err.message);
+      }
+      return this.alone(q, err.message);
+    }
+  }
+
+  // No aggregator: this worker's own figures, marked incomplete.
+  private async alone(q: Question, reason: string): Promise<unknown> {
+    this.logger.warn({ reason }, 'sysvitals: cluster view unavailable; serving this worker only');
+    const out = await answer(this.own, q);
+    const cluster: ClusterSummary = {
+      name: this.agent.config.name,
+      aggregator: '',
+      complete: false,
+      missing: ['aggregator'],
+      workers_connected: 0,
+      workers: [],
+    };
+    if (q.op === 'metrics' || q.op === 'health') return { ...(out as object), cluster };
+    if (q.op === 'prometheus') {
+      const w = out as PrometheusWire;
+      return { ...w, snapshot: { ...w.snapshot, cluster } };
+    }
+    return out;
+  }
+}
