@@ -12,6 +12,10 @@ import type { ChannelOptions } from './channels/channel-config.js';
 import type { MaintenanceWindowOptions } from './channels/maintenance.js';
 import { NotificationRouter } from './channels/router.js';
 import type { RoutingOptions } from './channels/routing-config.js';
+import { ClusterAgent } from './cluster/agent.js';
+import { type ClusterOptions, parseClusterOptions } from './cluster/options.js';
+import { ClusterSource } from './cluster/source.js';
+import { listenThreads } from './cluster/thread.js';
 import { MetricsCollector, type Probe } from './collector/index.js';
 import { checkLevelsAgainstProbe } from './collector/probes.js';
 import { invalidOption } from './errors.js';
@@ -79,6 +83,12 @@ export interface MonitorOptions {
   onAlert?: AlertSystemOptions['onAlert'];
   /** POST every alert event as JSON to this URL. */
   webhook?: AlertSystemOptions['webhook'];
+  /**
+   * Cluster mode (node:cluster, PM2 cluster mode): the workers elect one of themselves as aggregator
+   * over a local socket, and the admin API of any worker answers for the whole cluster. Set it in
+   * every worker; the primary needs nothing. See the README's "Cluster mode".
+   */
+  cluster?: boolean | ClusterOptions;
   /** Notification channels (Slack, email, SMS, Teams, Discord, PagerDuty, Alertmanager, webhook), each with its own filters. */
   channels?: ChannelOptions[];
   /** When channels are told: grouping window, repeat interval, inhibition, labels, dashboard link. */
@@ -140,6 +150,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'alerts',
   'onAlert',
   'webhook',
+  'cluster',
   'channels',
   'routing',
   'maintenance',
@@ -192,6 +203,13 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly alertSystem: AlertSystem;
   /** Channels, routing, silences and maintenance windows. */
   readonly notifications: NotificationRouter;
+  /** Cluster mode: this worker's side of the cluster (role, id); null otherwise. */
+  readonly cluster: ClusterAgent | null = null;
+  /** Cluster mode: what the admin API reads (the cluster by default, `instance=` for one worker); null otherwise. */
+  readonly clusterSource: ClusterSource | null = null;
+  private decorator: ((snapshot: MetricsSnapshot) => MetricsSnapshot) | null = null;
+  private stopThreads: (() => void) | null = null;
+  private unusedStore: MetricsStore | null = null;
   readonly requests: RequestStats;
   readonly functions: FunctionTimings;
   /** Database query statistics by fingerprint, fed by instrumentPg / instrumentMysql / instrumentRedis. */
@@ -251,12 +269,15 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.retentionMs = options.retentionMs ?? DEFAULT_MONITOR_OPTIONS.retentionMs;
     this.clock = options.clock ?? { now: Date.now };
     this.logger = options.logger ?? consoleLogger;
+    const clusterConfig = parseClusterOptions(options.cluster);
     // A store with an instance id of its own (RedisStore) names this process unless told otherwise,
-    // so that points and alert records carry the same id.
+    // so that points and alert records carry the same id. In cluster mode `instanceId` and the store
+    // belong to the cluster's monitor (on the aggregator); the worker keeps its history in memory.
     const storeInstance = (options.store as { instanceId?: unknown } | undefined)?.instanceId;
-    this.instanceId =
-      options.instanceId ??
-      (typeof storeInstance === 'string' ? storeInstance : `${hostname()}:${process.pid}`);
+    this.instanceId = clusterConfig
+      ? `${hostname()}:${process.pid}`
+      : (options.instanceId ??
+        (typeof storeInstance === 'string' ? storeInstance : `${hostname()}:${process.pid}`));
 
     const rules = parseRules(options.alerts);
     const levels = levelsOf(rules);
@@ -273,12 +294,13 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       clock: this.clock,
       logger: this.logger,
       historyLimit: options.alertHistoryLimit,
-      onAlert: options.onAlert,
-      webhook: options.webhook,
+      // In cluster mode alerts are delivered once, by the cluster's monitor.
+      onAlert: clusterConfig ? undefined : options.onAlert,
+      webhook: clusterConfig ? undefined : options.webhook,
     });
     this.notifications = new NotificationRouter({
-      channels: options.channels,
-      routing: options.routing,
+      channels: clusterConfig ? undefined : options.channels,
+      routing: clusterConfig ? undefined : options.routing,
       maintenance: options.maintenance,
       clock: this.clock,
       logger: this.logger,
@@ -301,8 +323,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     });
     this.queries = new QueryStats(options.queries, options.clock);
     this.jobs = new JobStats({ ...(options.jobs ?? {}), clock: this.clock });
+    if (clusterConfig && options.store) this.unusedStore = options.store;
     this.store =
-      options.store ??
+      (clusterConfig ? undefined : options.store) ??
       new MemoryStore({
         retentionMs: this.retentionMs,
         resolutionMs: this.resolutionMs,
@@ -372,6 +395,45 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.bucketStart = this.alignedBucketStart(this.clock.now());
     void this.initStore();
     this.start();
+    // Requests and @timed calls of this process's worker threads (connectThread()) count here.
+    if (adopted !== null) this.stopThreads = listenThreads(this, this.logger);
+    if (clusterConfig) this.startCluster(options, clusterConfig);
+  }
+
+  private startCluster(
+    options: MonitorOptions,
+    config: NonNullable<ReturnType<typeof parseClusterOptions>>,
+  ): void {
+    this.requests.trackRouteLatency();
+    const clusterInstance = options.instanceId ?? `${hostname()}:${config.name}`;
+    // The cluster's monitor: the user's store, alert delivery and probes; no process lifecycle.
+    const clusterOptions: MonitorOptions = { ...options, cluster: false, instanceId: clusterInstance };
+    for (const key of ['handleSignals', 'shed', 'shutdown', 'loadReader', 'probeRules'] as const) {
+      delete clusterOptions[key];
+    }
+    const agent = new ClusterAgent(this, config, {
+      logger: this.logger,
+      now: () => this.clock.now(),
+      createClusterMonitor: () => {
+        this.unusedStore = null;
+        return new SystemMonitor(clusterOptions);
+      },
+    });
+    const self = this as { cluster: ClusterAgent | null; clusterSource: ClusterSource | null };
+    self.cluster = agent;
+    self.clusterSource = new ClusterSource(agent, this, {
+      logger: this.logger,
+      clock: this.clock,
+      instanceId: clusterInstance,
+      probe: (kind) => this.probe(kind),
+      notifications: () =>
+        (agent.clusterMonitor as SystemMonitor | null)?.notifications ?? this.notifications,
+    });
+  }
+
+  /** @internal Cluster mode: the aggregator rewrites the cluster's snapshots (process sums, worker list). */
+  decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void {
+    this.decorator = fn;
   }
 
   /** Hot path: O(1), never throws, never awaits. Called once per request by the adapters, when it ends. */
@@ -605,6 +667,16 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     }
     this.lifecycle.beginDrain();
     this.lifecycle.close();
+    this.stopThreads?.();
+    // The last interval goes to the aggregator (or, on the aggregator, into the ledger) first.
+    await this.cluster?.close();
+    if (this.unusedStore) {
+      try {
+        await this.unusedStore.close();
+      } catch (err) {
+        this.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
+      }
+    }
     clearInterval(this.sampleTimer);
     clearTimeout(this.bucketTimer);
     releaseDefaultRecorder(this);
@@ -623,6 +695,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     } catch (err) {
       this.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
     }
+    this.clusterSource?.emit('close');
     try {
       this.emit('close');
     } catch (err) {
@@ -683,7 +756,15 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     return snapshot;
   }
 
-  private accept(snapshot: MetricsSnapshot): MetricsSnapshot {
+  private accept(collected: MetricsSnapshot): MetricsSnapshot {
+    let snapshot = collected;
+    if (this.decorator) {
+      try {
+        snapshot = this.decorator(collected);
+      } catch (err) {
+        this.logger.error({ err: errorMessage(err) }, 'sysvitals: cluster snapshot decoration failed');
+      }
+    }
     const shedding = this.lifecycle.markSampled();
     const requests = snapshot.requests;
     if (requests) {

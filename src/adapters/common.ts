@@ -75,7 +75,8 @@ export function createAdapterMonitor<R>(options: AdapterMonitorOptions<R>): {
   const monitor = createCoreMonitor(monitorOptions);
   let adminApi: AdminApi<R>;
   try {
-    adminApi = createAdminApi<R>(monitor, adminOptions);
+    // Cluster mode: the admin API answers for the whole cluster (instance=<worker> for one).
+    adminApi = createAdminApi<R>(monitor.clusterSource ?? monitor, adminOptions);
   } catch (err) {
     void monitor.close();
     throw err;
@@ -97,7 +98,7 @@ export interface LiveMethods {
 function liveMethods<R>(monitor: SystemMonitor, adminApi: AdminApi<R>): LiveMethods {
   return {
     attachWebSocket: (server, options) =>
-      attachWebSocket(monitor, server, {
+      attachWebSocket(monitor.clusterSource ?? monitor, server, {
         ...options,
         adminApi: { basePath: adminApi.basePath, authenticate: (req) => authenticateThroughApp(server, req) },
       }),

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { errorMessage } from '../logger.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import { Aggregator, type ClusterMonitor, clusterProcess } from './aggregator.js';
-import { answer, type MonitorLike, parseQuestion, type Question } from './answers.js';
+import { answer, fresh, type MonitorLike, parseQuestion, type Question } from './answers.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
 import type { ClusterConfig } from './options.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -85,7 +85,7 @@ export class ClusterAgent {
    */
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
     if (instance !== undefined && (instance === this.id || instance === String(process.pid))) {
-      return answer(this.own, q);
+      return answer(this.own, fresh(q));
     }
     if (this.aggregator) return this.aggregator.ask(q, instance);
     const peer = this.peer;
@@ -170,7 +170,7 @@ export class ClusterAgent {
           startedAt: this.startedAt,
           take: () => this.reporter.take(),
           process: () => this.process,
-          answerSelf: (q) => answer(this.own, q),
+          answerSelf: (q) => answer(this.own, fresh(q)),
         },
       });
       if (agg) {
@@ -180,7 +180,10 @@ export class ClusterAgent {
         }
         this.aggregator = agg;
         if (this.subscribed) this.listenLocal(true);
-        this.deps.logger.info?.({ cluster: this.config.name, worker: this.id }, 'sysvitals: cluster aggregator');
+        this.deps.logger.info?.(
+          { cluster: this.config.name, worker: this.id },
+          'sysvitals: cluster aggregator',
+        );
         return;
       }
       this.join();
@@ -210,7 +213,14 @@ export class ClusterAgent {
     socket.once('connect', () => {
       this.reporter.reset();
       const report: ReportWire = this.reporter.take();
-      peer.send({ t: 'hello', id: this.id, pid: process.pid, started_at: this.startedAt, report, p: this.process });
+      peer.send({
+        t: 'hello',
+        id: this.id,
+        pid: process.pid,
+        started_at: this.startedAt,
+        report,
+        p: this.process,
+      });
       this.processSent = this.process !== null;
     });
   }
@@ -226,7 +236,12 @@ export class ClusterAgent {
         return;
       case 'q': {
         const q = parseQuestion(msg.q);
-        peer.reply(msg.n, q === null ? Promise.reject(new RemoteError('bad_request', 'malformed')) : answer(this.own, q));
+        peer.reply(
+          msg.n,
+          q === null
+            ? Promise.reject(new RemoteError('bad_request', 'malformed'))
+            : answer(this.own, fresh(q)),
+        );
         return;
       }
       case 'ev':

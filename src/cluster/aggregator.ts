@@ -1,7 +1,7 @@
 // The aggregator: the one worker that merges every worker's reports into the cluster's monitor,
 // evaluates the cluster's alerts, keeps the ledger, and answers the other workers' questions.
 
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { errorMessage } from '../logger.js';
 import type {
   ClusterProcess,
@@ -11,7 +11,7 @@ import type {
   MetricsSnapshot,
   ProcessMetrics,
 } from '../types.js';
-import { answer, type MonitorLike, parseQuestion, type Question } from './answers.js';
+import { answer, fresh, type MonitorLike, parseQuestion, type Question } from './answers.js';
 import { type ClusterEndpoint, type Leadership, tryLead } from './endpoint.js';
 import { readLedger, writeLedger } from './ledger.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -22,7 +22,6 @@ import {
   type Report,
   type ReportTarget,
   type ReportWire,
-  reportRequests,
 } from './report.js';
 
 /** The cluster's own SystemMonitor, as the aggregator drives it. */
@@ -93,10 +92,7 @@ export class Aggregator {
   private readonly onMetrics = (s: MetricsSnapshot) => this.broadcast({ t: 'ev', e: 'metrics', p: s });
   private readonly onAlert = (a: unknown) => this.broadcast({ t: 'ev', e: 'alert', p: a });
 
-  private constructor(
-    private readonly options: AggregatorOptions,
-    private readonly server: Server,
-  ) {
+  private constructor(private readonly options: AggregatorOptions) {
     this.monitor = options.createMonitor();
     this.monitor.decorateSnapshots((s) => this.decorate(s));
     const self = options.self;
@@ -118,22 +114,23 @@ export class Aggregator {
     const server = createServer();
     const leadership = await tryLead(options.endpoint, server);
     if (leadership === null) return null;
-    const agg = new Aggregator(options, server);
+    const agg = new Aggregator(options);
     agg.leadership = leadership;
     agg.loadLedger();
     server.on('connection', (socket) => agg.accept(socket));
     agg.monitor.on('metrics', agg.onMetrics as (p: never) => void);
     agg.monitor.on('alert', agg.onAlert as (p: never) => void);
-    // Its own totals since start (the report was reset by the agent).
-    agg.selfReport();
+    // Its own totals since start (the agent reset its reporter): a full report, compared with what
+    // the ledger knew of this worker, like any reconnecting worker's.
+    agg.selfReport(true);
     return agg;
   }
 
   /** Merges the aggregator's own report (each interval and before answering). */
-  selfReport(): void {
+  selfReport(full = false): void {
     const entry = this.workers.get(this.options.self.id);
     if (!entry) return;
-    this.merge(entry, this.options.self.take(), this.options.self.process(), false);
+    this.merge(entry, this.options.self.take(), this.options.self.process(), full);
   }
 
   /** Writes the ledger now; a failure is logged and figures are still served. */
@@ -165,8 +162,7 @@ export class Aggregator {
     this.missing = await this.sync();
     this.saveLedger();
     // A question just after fresh reports must not be answered from a snapshot cached before them.
-    const fresh = q.op === 'metrics' || q.op === 'prometheus' ? { ...q, maxAgeMs: 0 } : q;
-    const out = await answer(this.monitor, fresh);
+    const out = await answer(this.monitor, fresh(q));
     if (q.op === 'health') return { ...(out as object), cluster: this.summary() };
     return out;
   }
@@ -230,7 +226,12 @@ export class Aggregator {
 
   private hello(peer: Peer, msg: Message): WorkerEntry | null {
     const { id, pid, started_at: startedAt } = msg as { id?: unknown; pid?: unknown; started_at?: unknown };
-    if (typeof id !== 'string' || id.length > 100 || !Number.isInteger(pid) || typeof startedAt !== 'number') {
+    if (
+      typeof id !== 'string' ||
+      id.length > 100 ||
+      !Number.isInteger(pid) ||
+      typeof startedAt !== 'number'
+    ) {
       peer.close();
       return null;
     }
@@ -270,7 +271,9 @@ export class Aggregator {
         const instance = typeof msg.instance === 'string' ? msg.instance : undefined;
         peer.reply(
           msg.n,
-          q === null ? Promise.reject(new RemoteError('bad_request', 'malformed question')) : this.ask(q, instance),
+          q === null
+            ? Promise.reject(new RemoteError('bad_request', 'malformed question'))
+            : this.ask(q, instance),
         );
         return;
       }

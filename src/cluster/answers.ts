@@ -45,6 +45,14 @@ export interface PrometheusWire {
 
 const wire = (view: Readonly<CountsView>) => new SentCounts().take(view, slotHighest);
 
+/**
+ * The question without snapshot caching: a cluster or per-worker figure read across processes must
+ * include everything recorded until the question (a cached snapshot can be a sample interval old).
+ */
+export function fresh(q: Question): Question {
+  return q.op === 'metrics' || q.op === 'prometheus' ? { ...q, maxAgeMs: 0 } : q;
+}
+
 /** Answers one question from one monitor. */
 export async function answer(monitor: MonitorLike, q: Question): Promise<unknown> {
   switch (q.op) {

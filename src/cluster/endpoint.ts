@@ -61,7 +61,9 @@ function listen(server: Server, path: string): Promise<boolean> {
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(path);
+    // exclusive: a node:cluster worker binds the socket itself (a shared handle would let every
+    // worker "hold" the lock at once through the primary).
+    server.listen({ path, exclusive: true });
   });
 }
 

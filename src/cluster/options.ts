@@ -44,15 +44,23 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
   if (value === undefined || value === false) return null;
   const options = (value === true ? {} : value) as ClusterOptions;
   if (options === null || typeof options !== 'object') {
-    throw invalidOption('sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir }.');
+    throw invalidOption(
+      'sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir }.',
+    );
   }
   rejectUnknownOptions(options, KEYS, 'sysvitals: cluster');
-  if (options.name !== undefined && (typeof options.name !== 'string' || !/^[\w.@:-]{1,100}$/.test(options.name))) {
+  if (
+    options.name !== undefined &&
+    (typeof options.name !== 'string' || !/^[\w.@:-]{1,100}$/.test(options.name))
+  ) {
     throw invalidOption('sysvitals: `cluster.name` must be 1-100 letters, digits or . _ - @ :');
   }
   checkInteger(options.intervalMs, 'cluster.intervalMs', 100, 60_000);
   checkInteger(options.syncTimeoutMs, 'cluster.syncTimeoutMs', 10, 10_000);
-  if (options.socketDir !== undefined && (typeof options.socketDir !== 'string' || options.socketDir === '')) {
+  if (
+    options.socketDir !== undefined &&
+    (typeof options.socketDir !== 'string' || options.socketDir === '')
+  ) {
     throw invalidOption('sysvitals: `cluster.socketDir` must be a directory path.');
   }
   return Object.freeze({

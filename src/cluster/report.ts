@@ -152,13 +152,6 @@ export function applyReport(target: ReportTarget, report: Report, window: boolea
   for (const f of report.functions) target.functions.absorb(f.name, f.latency, window);
 }
 
-/** Requests counted in a report. */
-export function reportRequests(report: Report): number {
-  let n = 0;
-  for (const r of report.routes) for (const c of r.classes) n += c;
-  return n;
-}
-
 /**
  * Totals since start of one worker as an aggregator knows them: the sum of its reports. A full
  * report (after a reconnection) is compared with them, so that only what the aggregator missed is

@@ -2,9 +2,12 @@
 // cluster by default (`instance=all`) or one worker (`instance=<id or pid>`), from any worker.
 
 import { EventEmitter } from 'node:events';
+import type { NotificationRouter } from '../channels/router.js';
 import { SysvitalsError } from '../errors.js';
+import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type {
   Alert,
+  AlertEvent,
   AlertRecord,
   Clock,
   ClusterSummary,
@@ -26,15 +29,30 @@ interface InstanceOption {
  * election under way), cluster questions are answered from this worker alone, marked
  * `cluster.complete: false`.
  */
-export class ClusterSource extends EventEmitter {
+export class ClusterSource extends EventEmitter<{
+  metrics: [snapshot: MetricsSnapshot];
+  alert: [event: AlertEvent];
+  close: [];
+}> {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly instanceId: string;
+  /** The reads take `{ instance }` (see src/http/route.ts AdminSource). */
+  readonly supportsInstances = true;
+  private degraded = false;
 
   constructor(
     private readonly agent: ClusterAgent,
     private readonly own: MonitorLike,
-    deps: { logger: Logger; clock: Clock; instanceId: string },
+    private readonly deps: {
+      logger: Logger;
+      clock: Clock;
+      instanceId: string;
+      /** This worker's own probes: liveness and readiness are per process. */
+      probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
+      /** The router that delivers the cluster's alerts (the aggregator's), else this worker's. */
+      notifications(): NotificationRouter;
+    },
   ) {
     super();
     this.logger = deps.logger;
@@ -42,17 +60,27 @@ export class ClusterSource extends EventEmitter {
     this.instanceId = deps.instanceId;
     agent.onEvent = (event, payload) => {
       try {
-        this.emit(event, payload);
+        this.emit(event as 'metrics', payload as MetricsSnapshot);
       } catch (err) {
         this.logger.error({ err: String(err) }, 'sysvitals: a cluster event listener threw');
       }
     };
-    this.on('newListener', (event) => {
+    // Subscribe to the aggregator's live events only while a stream or WebSocket listens.
+    const plain = this as unknown as EventEmitter;
+    plain.on('newListener', (event: string | symbol) => {
       if (event === 'metrics' || event === 'alert') this.agent.subscribe(true);
     });
-    this.on('removeListener', () => {
+    plain.on('removeListener', () => {
       if (this.listenerCount('metrics') + this.listenerCount('alert') === 0) this.agent.subscribe(false);
     });
+  }
+
+  probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict> {
+    return this.deps.probe(kind);
+  }
+
+  get notifications(): NotificationRouter {
+    return this.deps.notifications();
   }
 
   getMetrics(maxAgeMs = 1000, opts: InstanceOption = {}): Promise<MetricsSnapshot> {
@@ -88,7 +116,9 @@ export class ClusterSource extends EventEmitter {
 
   private async view(q: Question, instance: string | undefined): Promise<unknown> {
     try {
-      return await this.agent.ask(q, instance);
+      const out = await this.agent.ask(q, instance);
+      this.degraded = false;
+      return out;
     } catch (err) {
       if (!(err instanceof RemoteError)) throw err;
       if (err.code === 'not_found') throw new SysvitalsError('ERR_SYSVITALS_NOT_FOUND', err.message);
@@ -101,7 +131,11 @@ export class ClusterSource extends EventEmitter {
 
   // No aggregator: this worker's own figures, marked incomplete.
   private async alone(q: Question, reason: string): Promise<unknown> {
-    this.logger.warn({ reason }, 'sysvitals: cluster view unavailable; serving this worker only');
+    // Told once per outage, not once per request.
+    if (!this.degraded) {
+      this.degraded = true;
+      this.logger.warn({ reason }, 'sysvitals: cluster view unavailable; serving this worker only');
+    }
     const out = await answer(this.own, q);
     const cluster: ClusterSummary = {
       name: this.agent.config.name,

@@ -338,6 +338,15 @@ export function createAdminApi<R = IncomingMessage>(
         sendError(res, 503, 'unavailable', 'the monitor is closed');
         return;
       }
+      // Cluster mode: `instance=` names no worker, or that worker cannot be reached now.
+      if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_NOT_FOUND') {
+        sendError(res, 404, 'not_found', err.message);
+        return;
+      }
+      if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_UNAVAILABLE') {
+        sendError(res, 503, 'unavailable', err.message, { 'retry-after': 2 });
+        return;
+      }
       outages.failed(outageKey, err);
       if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_STORE') {
         // The store (Redis) is down or frozen: a dependency outage the client may retry, not our bug.

@@ -4,26 +4,33 @@ import { HISTORY_PERIODS } from '../history/periods.js';
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
 import { booleanParam, enumParam, identifierParam, integerParam } from './params.js';
 import { sendData, sendJson } from './respond.js';
-import { defineRoute } from './route.js';
+import { checkInstance, defineRoute } from './route.js';
+
+/** `{ instance }` for the source's reads, or nothing (the source's default). */
+const instanceOption = (instance: string | undefined) => (instance === undefined ? {} : { instance });
 
 export const metricsRoute = defineRoute({
   path: 'metrics',
-  async handle({ res, source, config }) {
-    sendData(res, await source.getMetrics(config.metricsMaxAgeMs));
+  query: { instance: identifierParam() },
+  async handle({ res, source, config, query }) {
+    if (!checkInstance(res, source, query.instance)) return;
+    sendData(res, await source.getMetrics(config.metricsMaxAgeMs, instanceOption(query.instance)));
   },
 });
 
 export const healthRoute = defineRoute({
   path: 'health',
-  query: { detailed: booleanParam(false) },
+  query: { detailed: booleanParam(false), instance: identifierParam() },
   async handle({ req, res, source, query }) {
+    if (!checkInstance(res, source, query.instance)) return;
+    const instance = instanceOption(query.instance);
     if (wantsHealthJson(req.headers.accept)) {
       // The IETF draft format needs the observed values, so it always reads the detailed health.
-      const doc = healthJsonDocument(await source.getHealth(true), source.instanceId);
+      const doc = healthJsonDocument(await source.getHealth(true, instance), source.instanceId);
       sendJson(res, doc.status === 'fail' ? 503 : 200, doc, undefined, 'application/health+json');
       return;
     }
-    const status = await source.getHealth(query.detailed);
+    const status = await source.getHealth(query.detailed, instance);
     // 503 on red, as Kubernetes probes and Spring Boot users expect; the body is the same document.
     sendData(res, status, healthHttpStatus(status.status));
   },
@@ -31,9 +38,14 @@ export const healthRoute = defineRoute({
 
 export const alertsRoute = defineRoute({
   path: 'alerts',
-  query: { history: booleanParam(false), limit: integerParam(1, 1000, 100) },
+  query: { history: booleanParam(false), limit: integerParam(1, 1000, 100), instance: identifierParam() },
   async handle({ res, source, query, now }) {
-    const alerts = await source.getAlerts({ history: query.history, limit: query.limit });
+    if (!checkInstance(res, source, query.instance)) return;
+    const alerts = await source.getAlerts({
+      history: query.history,
+      limit: query.limit,
+      ...instanceOption(query.instance),
+    });
     sendData(res, {
       type: query.history ? 'history' : 'active',
       count: alerts.length,

@@ -18,21 +18,27 @@ import type { AccessToken, AuthVia } from './auth.js';
 import type { ParsedQuery, QuerySpec } from './params.js';
 import type { ProbeKind } from './probes.js';
 import type { PrometheusConfig } from './prometheus/options.js';
+import { sendError } from './respond.js';
 
 /**
  * The part of the SystemMonitor the admin API reads. The monitor implements it; tests use a fake.
  * Routes that need more (the stream's events) may widen it with optional members.
  */
 export interface AdminSource {
-  getMetrics(maxAgeMs?: number): Promise<MetricsSnapshot>;
-  getHealth(detailed?: boolean): Promise<HealthStatus>;
-  getAlerts(opts: { history: boolean; limit: number }): Promise<readonly Alert[]>;
+  getMetrics(maxAgeMs?: number, opts?: { instance?: string }): Promise<MetricsSnapshot>;
+  getHealth(detailed?: boolean, opts?: { instance?: string }): Promise<HealthStatus>;
+  getAlerts(opts: { history: boolean; limit: number; instance?: string }): Promise<readonly Alert[]>;
   history(period: HistoryPeriod, opts?: { instance?: string }): Promise<unknown>;
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly instanceId?: string;
   /** The verdict of a liveness, readiness or startup probe, from state already held (never collects). */
   probe?(kind: ProbeKind): ProbeVerdict | Promise<ProbeVerdict>;
+  /**
+   * Cluster mode: the reads take `{ instance }` (`all`, the default, for the whole cluster; a
+   * worker's id or pid for one worker).
+   */
+  readonly supportsInstances?: boolean;
   /** Silences, maintenance windows and channel status for `silences/` and `channels/`. */
   readonly notifications?: NotificationsSource;
 }
@@ -104,4 +110,24 @@ export interface AdminRoute<Q extends QuerySpec = QuerySpec> {
 /** Declares a route with its query types inferred; the table stores it type-erased. */
 export function defineRoute<Q extends QuerySpec = Record<never, never>>(route: AdminRoute<Q>): AdminRoute {
   return route as unknown as AdminRoute;
+}
+
+/**
+ * `instance=` outside cluster mode names this process or `all` (the same figures); anything else is
+ * a 400 that says why. Returns false when it answered.
+ */
+export function checkInstance(
+  res: ServerResponse,
+  source: AdminSource,
+  instance: string | undefined,
+): boolean {
+  if (instance === undefined || source.supportsInstances || instance === 'all') return true;
+  if (instance === source.instanceId) return true;
+  sendError(
+    res,
+    400,
+    'invalid_parameter',
+    `instance: this server is not in cluster mode; use 'all' or ${JSON.stringify(source.instanceId ?? '')}`,
+  );
+  return false;
 }

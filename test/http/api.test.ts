@@ -193,7 +193,7 @@ describe('admin API errors', () => {
       ['alerts/?limit=5&limit=6', /"limit" is given more than once/],
       ['health/?detail=true', /unknown parameter "detail".*Did you mean "detailed"/],
       ['history/?period=30d', /"period".*1h, 24h, 7d/],
-      ['metrics/?x=1', /takes no parameters/],
+      ['metrics/?x=1', /unknown parameter "x"; allowed: instance/],
     ];
     for (const [p, message] of cases) {
       const r = await getJson(`${base}/${p}`);

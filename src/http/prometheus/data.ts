@@ -92,6 +92,8 @@ export interface PrometheusSource extends AdminSource {
     /** Preferred when present: the same latency as a counts view, without building an HDR histogram. */
     cumulativeCounts?(): CountsView;
   };
+  /** Cluster mode: one scrape's data for the cluster (`instance` undefined or `all`) or one worker. */
+  prometheusData?(maxAgeMs: number, instance?: string): Promise<PrometheusData>;
   readonly functions?: {
     totals(): Iterable<PrometheusFunctionTotal>;
     /**
@@ -111,7 +113,10 @@ export interface PrometheusSource extends AdminSource {
 export async function collectPrometheusData(
   source: PrometheusSource,
   maxAgeMs = 1000,
+  instance?: string,
 ): Promise<PrometheusData> {
+  // Cluster mode: the whole cluster (or one worker), gathered by the aggregator.
+  if (source.prometheusData) return source.prometheusData(maxAgeMs, instance);
   const snapshot = await source.getMetrics(maxAgeMs);
   let health: HealthStatus;
   let alerts: readonly Alert[];

@@ -1,0 +1,85 @@
+// worker_threads: requests and @timed calls recorded in a thread count in the process that owns it.
+// The thread reports deltas over a BroadcastChannel named after the process; the process's monitor
+// (the one that holds the @timed statistics) merges them.
+
+import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
+import { FunctionTimings } from '../functions/function-stats.js';
+import { setDefaultRecorder } from '../functions/timing.js';
+import { errorMessage } from '../logger.js';
+import { RequestStats } from '../requests/requests.js';
+import type { Logger } from '../types.js';
+import { applyReport, decodeReport, Reporter, type ReportTarget, type ReportWire } from './report.js';
+
+const channelName = () => `sysvitals:threads:${process.pid}`;
+
+export interface ThreadConnectionOptions {
+  /** How often the thread reports to its process. @defaultValue 1000 */
+  intervalMs?: number;
+}
+
+/** What connectThread() returns: record here (or let @timed do it), flush before the thread ends. */
+export interface ThreadConnection {
+  recordRequest(r: { method: string; route: string; status: number; durationMs: number }): void;
+  recordFunction(name: string, durationMs: number, failed: boolean): void;
+  /** Reports what is pending now. */
+  flush(): void;
+  /** Flushes, stops the timer and closes the channel. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Call once in a worker thread: @timed calls in this thread (and requests given to recordRequest)
+ * are reported every `intervalMs` to the process's monitor, which counts them as its own.
+ */
+export function connectThread(options: ThreadConnectionOptions = {}): ThreadConnection {
+  const intervalMs = options.intervalMs ?? 1000;
+  if (!Number.isInteger(intervalMs) || intervalMs < 10 || intervalMs > 60_000) {
+    throw new TypeError('connectThread: `intervalMs` must be an integer from 10 to 60000');
+  }
+  const requests = new RequestStats();
+  requests.trackRouteLatency();
+  const functions = new FunctionTimings();
+  const reporter = new Reporter({ requests, functions });
+  const channel = new BroadcastChannel(channelName());
+  channel.unref();
+  setDefaultRecorder(functions);
+  let closed = false;
+  const flush = () => {
+    if (closed) return;
+    const report = reporter.take();
+    if (report.r.length > 0 || report.f.length > 0) channel.postMessage({ thread: threadId, report });
+  };
+  const timer = setInterval(flush, intervalMs);
+  timer.unref();
+  return {
+    recordRequest: (r) => requests.record(r.method, r.route, r.status, r.durationMs),
+    recordFunction: (name, ms, failed) => functions.record(name, ms, failed),
+    flush,
+    close() {
+      if (closed) return;
+      flush();
+      closed = true;
+      clearInterval(timer);
+      setDefaultRecorder(null);
+      channel.close();
+      requests.close();
+      functions.close();
+    },
+  };
+}
+
+/** In the main thread: merges the threads' reports into `target`; returns the stop function. */
+export function listenThreads(target: ReportTarget, logger: Logger): () => void {
+  if (!isMainThread) return () => undefined;
+  const channel = new BroadcastChannel(channelName());
+  channel.unref();
+  channel.onmessage = (event) => {
+    const data = (event as { data?: unknown }).data as { report?: ReportWire } | null;
+    try {
+      applyReport(target, decodeReport(data?.report as ReportWire), true);
+    } catch (err) {
+      logger.warn({ err: errorMessage(err) }, 'sysvitals: malformed thread report dropped');
+    }
+  };
+  return () => channel.close();
+}

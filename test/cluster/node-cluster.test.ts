@@ -1,0 +1,214 @@
+// node:cluster with 4 real worker processes: the admin API of any worker answers for the whole
+// cluster, exactly (against the load generator's counts and every logged duration), through
+// Prometheus too (checked by promtool), and keeps counting through SIGKILLed workers and aggregators.
+
+import { spawnSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHistogram } from '../../src/latency/histogram.js';
+import { microsOf } from '../../src/latency/latency-ring.js';
+import {
+  BASE,
+  get,
+  getJson,
+  load,
+  loggedRequests,
+  promValue,
+  type Started,
+  startNodeCluster,
+  until,
+} from './helpers.js';
+
+const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
+const INSTALL = 'install prometheus (apt-get install prometheus) for promtool';
+if (!PROMTOOL && process.env.CI === 'true') throw new Error(`promtool is missing: ${INSTALL}`);
+
+const cluster = (port: number) => getJson(port, `${BASE}/metrics`).then((r) => r.data.data);
+const ready = (port: number, n: number) =>
+  until(async () => {
+    const m = await cluster(port);
+    return m.cluster?.complete && m.cluster.workers_connected === n && m.cluster.aggregator !== '' && m;
+  }, 20_000);
+
+describe('node:cluster, 4 workers', () => {
+  let c: Started;
+  beforeAll(async () => {
+    c = await startNodeCluster({ RESPAWN: '1' });
+    await ready(c.port, 4);
+  }, 40_000);
+  afterAll(() => c?.stop());
+
+  it('any worker answers for the cluster: exact totals and error counts, percentiles of one histogram of every duration', async () => {
+    const result = await load(c.port, 400, 8, 7);
+    expect(result.failed).toBe(0);
+    // The client can see a response end a moment before the worker's 'finish' handler ran.
+    const logged = await until(async () => {
+      const l = loggedRequests(c.logDir);
+      return l.length === 400 && l;
+    });
+    // Ask several times: each request reaches another worker, and every one answers the same totals.
+    const answers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => cluster(c.port)));
+    const by = (s: number) => result.byStatus[s] ?? 0;
+    for (const m of answers) {
+      expect(m.cluster.complete).toBe(true);
+      expect(m.requests.total).toBe(400);
+      expect(m.errors.count_4xx).toBe(by(404));
+      expect(m.errors.count_5xx).toBe(by(500));
+    }
+    // The oracle: one HDR histogram of every duration the workers recorded.
+    const oracle = createHistogram();
+    for (const r of logged) oracle.recordValue(microsOf(r.ms));
+    const m = answers[0];
+    for (const [p, key] of [
+      [50, 'p50_ms'],
+      [95, 'p95_ms'],
+      [99, 'p99_ms'],
+    ] as const) {
+      const expected = oracle.getValueAtPercentile(p) / 1000;
+      // Same slot as the oracle's: equal within the histogram's precision (2 significant digits).
+      expect(Math.abs(m.latency[key] - expected)).toBeLessThanOrEqual(expected * 0.01 + 0.001);
+    }
+    expect(m.latency.max_ms).toBeGreaterThanOrEqual(Math.round(oracle.maxValue) / 1000 - 0.001);
+    // Per worker: instance=<pid> gives that worker alone, equal to what it logged.
+    const pids = [...new Set(logged.map((r) => r.pid))];
+    for (const pid of pids) {
+      const one = (await getJson(c.port, `${BASE}/metrics?instance=${pid}`)).data.data;
+      expect(one.process.pid).toBe(pid);
+      expect(one.requests.total).toBe(logged.filter((r) => r.pid === pid).length);
+    }
+    const unknown = await getJson(c.port, `${BASE}/metrics?instance=999999999`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.data.error.code).toBe('not_found');
+  });
+
+  it('one Prometheus scrape of any worker holds the whole cluster, valid for promtool', async () => {
+    const m = await cluster(c.port);
+    const logged = loggedRequests(c.logDir);
+    const text = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+    expect(promValue(text, 'sysvitals_http_requests_total')).toBe(m.requests.total);
+    expect(promValue(text, 'sysvitals_http_requests_total', 'status_class="5xx"')).toBe(
+      logged.filter((r) => r.status === 500).length,
+    );
+    expect(promValue(text, 'sysvitals_http_request_duration_seconds_count')).toBe(logged.length);
+    const sumUs = logged.reduce((a, r) => a + microsOf(r.ms), 0);
+    expect(promValue(text, 'sysvitals_http_request_duration_seconds_sum')).toBeCloseTo(sumUs / 1e6, 5);
+    if (PROMTOOL) {
+      const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+      expect(r.status).toBe(0);
+    } else console.warn(`promtool check skipped: ${INSTALL}`);
+  });
+
+  it('a worker SIGKILLed mid-load, then the aggregator: counters never go back, little is lost, a new aggregator takes over', async () => {
+    const before = await cluster(c.port);
+    const scrapes: number[] = [];
+    const scrape = async () => {
+      const text = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+      scrapes.push(promValue(text, 'sysvitals_http_requests_total'));
+    };
+    const plain = before.cluster.workers.find(
+      (w: { aggregator: boolean; connected: boolean }) => !w.aggregator && w.connected,
+    );
+    const running = load(c.port, 240, 6, 11);
+    await until(async () => loggedRequests(c.logDir).length > before.requests.total + 60);
+    await scrape();
+    const killedWorkerAt = Date.now();
+    process.kill(plain.pid, 'SIGKILL');
+    await until(async () => loggedRequests(c.logDir).length > before.requests.total + 140);
+    await scrape();
+    const agg = (await cluster(c.port)).cluster;
+    const killedAggAt = Date.now();
+    process.kill(agg.workers.find((w: { aggregator: boolean }) => w.aggregator).pid, 'SIGKILL');
+    await running;
+    // Figures come back within a few seconds, from a new aggregator, with the respawned workers.
+    const after = await until(async () => {
+      const m = await cluster(c.port);
+      return (
+        m.cluster.complete &&
+        m.cluster.aggregator !== agg.aggregator &&
+        m.cluster.workers_connected === 4 &&
+        m
+      );
+    }, 15_000);
+    await scrape();
+    for (let i = 1; i < scrapes.length; i++)
+      expect(scrapes[i]).toBeGreaterThanOrEqual(scrapes[i - 1] as number);
+    const logged = loggedRequests(c.logDir);
+    expect(after.requests.total).toBeLessThanOrEqual(logged.length);
+    // At most each killed process's last unsent interval is lost (200 ms reports; 2 s allowed for a busy machine).
+    const lostBound = logged.filter(
+      (r) =>
+        (r.pid === plain.pid && r.at > killedWorkerAt - 2000) ||
+        (r.pid === agg.workers.find((w: { aggregator: boolean }) => w.aggregator).pid &&
+          r.at > killedAggAt - 2000),
+    ).length;
+    expect(logged.length - after.requests.total).toBeLessThanOrEqual(lostBound);
+    // Every worker that was not killed is counted exactly.
+    const killed = new Set([plain.pid, agg.workers.find((w: { aggregator: boolean }) => w.aggregator).pid]);
+    for (const w of after.cluster.workers) {
+      if (killed.has(w.pid) || !w.connected) continue;
+      expect(w.requests_total).toBe(logged.filter((r) => r.pid === w.pid).length);
+    }
+  }, 60_000);
+});
+
+describe('node:cluster alerts', () => {
+  let c: Started;
+  let hooks: Server;
+  const received: Array<{ type: string; alert: { rule: string } }> = [];
+  beforeAll(async () => {
+    hooks = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
+    c = await startNodeCluster({
+      WEBHOOK: url,
+      SAMPLE_MS: '300',
+      // Host rules off: this shared test machine may well be at 100% CPU.
+      ALERTS: JSON.stringify({
+        error_rate: { warning: 20, critical: 90, minRequests: 10 },
+        cpu: { enabled: false },
+        memory: { enabled: false },
+        disk: { enabled: false },
+      }),
+    });
+    await ready(c.port, 4);
+  }, 40_000);
+  afterAll(async () => {
+    await c?.stop();
+    hooks?.close();
+  });
+
+  it('a cluster-wide breach raises one alert and one webhook, not one per worker', async () => {
+    // 1 in 3 requests is a 500 on every worker: 33% > the 20% warning.
+    const statuses = [200, 500, 200];
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => get(c.port, `/work?ms=1&status=${statuses[i % 3]}`)),
+    );
+    const alerts = await until(async () => {
+      const r = await getJson(c.port, `${BASE}/alerts`);
+      return r.data.data.count > 0 && r.data.data.alerts;
+    });
+    expect(alerts.filter((a: { rule: string }) => a.rule === 'error_rate')).toHaveLength(1);
+    await until(async () => received.length > 0);
+    // Several more sample intervals on every worker: still one.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toHaveLength(1);
+    // Every worker reports the same single alert.
+    for (let i = 0; i < 4; i++) {
+      const r = await getJson(c.port, `${BASE}/alerts`);
+      expect(r.data.data.alerts.map((a: { id: string }) => a.id)).toEqual(
+        alerts.map((a: { id: string }) => a.id),
+      );
+    }
+  }, 30_000);
+});
