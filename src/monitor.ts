@@ -683,9 +683,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     // A sample under way belongs to the last bucket: let it land (it cannot hang: groups have deadlines).
     await this.sampling?.catch(() => undefined);
     await this.flush();
-    this.alertSystem.close();
-    // Queued notifications are delivered, bounded by routing.closeTimeoutMs.
-    await this.notifications.close();
+    // Queued notifications are delivered, side by side: the `webhook` option's queue (the last sample's
+    // alerts included) bounded by its timeoutMs, the channels bounded by routing.closeTimeoutMs.
+    await Promise.all([this.alertSystem.drainAndClose(), this.notifications.close()]);
     this.collector.close();
     this.requests.close();
     this.queries.close();

@@ -246,6 +246,25 @@ export class AlertSystem {
     return this.webhook?.flush() ?? Promise.resolve();
   }
 
+  /**
+   * Delivers what the webhook has queued (the alerts raised by the last sample included), waiting at most
+   * the webhook's `timeoutMs`, then close(): whatever is still pending is dropped. The monitor's close()
+   * calls it, so the last alerts are not lost on shutdown.
+   */
+  async drainAndClose(): Promise<void> {
+    const webhook = this.webhook;
+    if (webhook && !this.closed) {
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, webhook.config.timeoutMs);
+        timer.unref();
+      });
+      await Promise.race([webhook.flush(), bound]);
+      clearTimeout(timer);
+    }
+    this.close();
+  }
+
   private step(
     id: string,
     obs: AlertObservation,
