@@ -163,6 +163,14 @@ function connectStream(token: string): void {
   });
   source.addEventListener('health', (ev) => renderHealth(data<HealthStatus>(ev)));
   source.addEventListener('alert', (ev) => onAlert(data<AlertEvent>(ev)));
+  // The server ends a stream when the access token it was opened with expires: take a fresh one and
+  // carry on, with no "interrupted" banner (closing first also keeps onerror out of it).
+  source.addEventListener('token_expired', () => {
+    if (stream !== source) return;
+    source.close();
+    stream = undefined;
+    void start();
+  });
   source.onerror = () => {
     if (stream !== source) return;
     // EventSource would retry with the same (maybe expired) token and cannot say why it failed:
