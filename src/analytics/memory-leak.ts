@@ -1,8 +1,9 @@
 // Memory leak detection: heap or RSS growing steadily over the window while garbage collection
 // never brings it back down to an earlier floor, with the growth rate and the time to the limit.
 
+import { trendOf } from './predict.js';
 import { SeriesBuffer } from './series-buffer.js';
-import { isSignificant, theilSen, timeToReach } from './trend.js';
+import { isSignificant, timeToReach } from './trend.js';
 
 /** Tunables of the leak check (one set for every process). */
 export interface LeakOptions {
@@ -56,7 +57,7 @@ export class LeakDetector {
     if (n < 20) return null;
     const span = (times[n - 1] as number) - (times[0] as number);
     if (span < this.options.windowMs * 0.9) return null;
-    const trend = theilSen(times, values);
+    const trend = trendOf(this.buffer);
     if (!trend || !isSignificant(trend) || trend.slope <= 0) return null;
     const perHour = trend.slope * 3_600_000;
     if (perHour < this.options.minGrowthPerHour * Math.max(trend.level, 1e-9)) return null;

@@ -40,8 +40,7 @@ export function forecast(
   direction: 'up' | 'down' = 'up',
   guards: ForecastGuards = DEFAULT_FORECAST_GUARDS,
 ): Forecast | null {
-  const { times, values } = buffer.read();
-  const trend = theilSen(times, values);
+  const trend = trendOf(buffer);
   if (!trend) return null;
   const slow = direction === 'up' ? trend.slopeLow : trend.slopeHigh;
   return {
@@ -52,6 +51,18 @@ export function forecast(
     trusted: trend.points >= guards.minPoints && trend.spanMs >= guards.minSpanMs && isSignificant(trend),
     trend,
   };
+}
+
+const fits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
+
+/** The buffer's Theil–Sen fit, computed again only when its points changed (once a minute). */
+export function trendOf(buffer: SeriesBuffer): Trend | null {
+  const cached = fits.get(buffer);
+  if (cached && cached.version === buffer.version) return cached.trend;
+  const { times, values } = buffer.read();
+  const trend = theilSen(times, values);
+  fits.set(buffer, { version: buffer.version, trend });
+  return trend;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

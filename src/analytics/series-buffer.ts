@@ -9,6 +9,8 @@ export class SeriesBuffer {
   private readonly v: Float64Array;
   private start = 0;
   private size = 0;
+  /** Bumped by every change, so that a fit can be cached until the points change. */
+  version = 0;
 
   constructor(windowMs: number, capacity = 512) {
     this.windowMs = windowMs;
@@ -29,6 +31,7 @@ export class SeriesBuffer {
     this.t[i] = time;
     this.v[i] = value;
     this.size++;
+    this.version++;
     this.evict(time);
   }
 
@@ -37,6 +40,7 @@ export class SeriesBuffer {
     while (this.size > 0 && (this.t[this.start] as number) < now - this.windowMs) {
       this.start = (this.start + 1) % this.capacity;
       this.size--;
+      this.version++;
     }
   }
 
@@ -59,5 +63,6 @@ export class SeriesBuffer {
   clear(): void {
     this.start = 0;
     this.size = 0;
+    this.version++;
   }
 }

@@ -55,18 +55,19 @@ export function theilSen(times: ArrayLike<number>, values: ArrayLike<number>): T
   const first = t[0] as number;
   const last = t[n - 1] as number;
   if (!(last > first)) return null;
-  const slopes: number[] = [];
+  // A typed array sorts numerically in native code: 7,140 slopes in well under a millisecond.
+  const slopes = new Float64Array((n * (n - 1)) / 2);
+  let m = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const dt = (t[j] as number) - (t[i] as number);
-      if (dt > 0) slopes.push(((v[j] as number) - (v[i] as number)) / dt);
+      if (dt > 0) slopes[m++] = ((v[j] as number) - (v[i] as number)) / dt;
     }
   }
-  if (slopes.length === 0) return null;
-  slopes.sort((a, b) => a - b);
-  const slope = median(slopes);
+  if (m === 0) return null;
+  const sorted = slopes.subarray(0, m).sort();
+  const slope = median(sorted);
   // Sen (1968): the interval's ends are order statistics of the slopes around the median.
-  const m = slopes.length;
   const c = Z90 * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
   const lo = Math.max(0, Math.floor((m - c) / 2));
   const hi = Math.min(m - 1, Math.ceil((m + c) / 2));
@@ -74,8 +75,8 @@ export function theilSen(times: ArrayLike<number>, values: ArrayLike<number>): T
   residuals.sort((a, b) => a - b);
   return {
     slope,
-    slopeLow: slopes[lo] as number,
-    slopeHigh: slopes[hi] as number,
+    slopeLow: sorted[lo] as number,
+    slopeHigh: sorted[hi] as number,
     level: median(residuals),
     at: last,
     points: n,
@@ -108,7 +109,7 @@ export function isSignificant(trend: Trend): boolean {
 }
 
 /** Median of a sorted array. */
-export function median(sorted: readonly number[]): number {
+export function median(sorted: ArrayLike<number>): number {
   const n = sorted.length;
   if (n === 0) return Number.NaN;
   const h = n >> 1;
