@@ -5,7 +5,7 @@
 import { type Socket, connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { type AdminApi, createAdminApi } from '../../src/http/api.js';
+import { createAdminApi } from '../../src/http/api.js';
 import { createStreamRoute } from '../../src/http/stream.js';
 import { attachWebSocket, CLOSE_POLICY_VIOLATION } from '../../src/http/websocket.js';
 import { harnesses } from '../adapters/harness.js';
