@@ -136,6 +136,10 @@ export const silencesRoute = defineRoute({
     }
     if (id !== undefined) {
       const silence = source.silences.expire(id);
+      if (silence) {
+        const log = ctx.logger.info ?? ctx.logger.warn;
+        log.call(ctx.logger, { silence: id }, `sysvitals: silence ${id} expired from ${ctx.clientAddress}`);
+      }
       if (silence) sendData(res, silence);
       else sendError(res, 404, 'not_found', `no silence ${id}`);
       return;
@@ -152,9 +156,12 @@ export const silencesRoute = defineRoute({
     }
     try {
       const silence = source.silences.create(body.body);
-      ctx.logger.warn(
+      // An audit line: who muted what shows in the log (info where the logger has it).
+      const log = ctx.logger.info ?? ctx.logger.warn;
+      log.call(
+        ctx.logger,
         { silence: silence.id, rule: silence.rule, component: silence.component, ends_at: silence.ends_at },
-        `sysvitals: silence ${silence.id} created until ${silence.ends_at}`,
+        `sysvitals: silence ${silence.id} created until ${silence.ends_at} by ${silence.created_by ?? 'unnamed'} from ${ctx.clientAddress}`,
       );
       sendData(res, silence, 201);
     } catch (err) {
