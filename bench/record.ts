@@ -283,3 +283,41 @@ const section = [
 console.log(`\n## record\n\n${section}\n`);
 
 if (!values['no-write']) writeSection('record', section);
+
+// The adapters' whole per-request path (issue 18): sysvitals' middleware/hooks on stand-ins against a
+// no-op middleware on the same stand-ins, interleaved, 20 rounds; added ns per request with a 95% interval.
+{
+  const { expressPath, fastifyPath, koaPath } = await import('./lib/adapter-path.js');
+  const { formatInterval, meanInterval, verdictBelow } = await import('./lib/stats.js');
+  const N = Math.max(20_000, Math.round(CALLS / 10));
+  const rows = ['| adapter path | added ns/request, mean (95% CI) | ≤ 1,000 ns |', '|---|---|---|'];
+  for (const make of [expressPath, fastifyPath, koaPath]) {
+    const path = make();
+    await path.loop(N);
+    await path.baseline(N);
+    const added: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      const cpu = (fn: () => void | Promise<void>) => async () => {
+        const start = process.cpuUsage();
+        await fn();
+        const used = process.cpuUsage(start);
+        return ((used.user + used.system) * 1000) / N;
+      };
+      const a = await cpu(() => path.baseline(N))();
+      const b = await cpu(() => path.loop(N))();
+      added.push(b - a);
+    }
+    await path.close();
+    const i = meanInterval(added);
+    rows.push(`| ${path.name} | ${formatInterval(i, 0)} | ${verdictBelow(i, 1000)} |`);
+    console.log(rows.at(-1));
+  }
+  const pathSection = `${machineLine()} ${N.toLocaleString('en')} requests per variant per round, 20 interleaved rounds, CPU time.
+
+${rows.join('\n')}
+
+Stand-ins: a plain request object and an EventEmitter response; each request runs the middleware (or
+every hook Fastify would call), then the response's 'close' event, then removes the listener; the
+baseline runs a no-op middleware (or empty hooks) on the same objects. ${loadLine()}`;
+  if (!values['no-write']) writeSection('adapter-path', pathSection);
+}

@@ -42,84 +42,69 @@ export function fastifyPlugin(
 
   const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
 
-  // Fastify runs no onResponse hook when the client closes the connection before the response ends: one
-  // 'close' listener for every response (`this` is the raw response, nothing allocated per request)
-  // records those as aborted (status 499). Completed responses are recorded by onResponse.
+  // One 'close' listener for every response (`this` is the raw response; nothing allocated per request):
+  // Node emits 'close' after 'finish' for a completed response, and alone when the client closed the
+  // connection first, which is recorded as aborted (status 499). Recording here rather than in an
+  // onResponse hook keeps an application request to one sysvitals hook (issue 18).
   function onClose(this: TrackedResponse): void {
     const start = this[START];
     const request = this[REQUEST];
     this[REQUEST] = undefined;
-    if (start === undefined || request === undefined || this.writableFinished) return;
-    this[ABORTED] = true;
+    if (start === undefined || request === undefined) return;
+    this[START] = undefined;
     monitor.recordRequest({
       method: request.method,
       route: routeOf(request),
-      status: ABORTED_STATUS,
+      status: this.writableFinished ? this.statusCode : ABORTED_STATUS,
       durationMs: performance.now() - start,
     });
   }
 
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
-    // Callback-style hooks: no promise per request.
+    // The only hook an application request passes (callback style: no promise per request).
     fastify.addHook('onRequest', (request, reply, next) => {
       // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Fastify's request.
       if (decideUpgrade(adminApi, request.raw, request)) {
         reply.hijack();
         return;
       }
-      if (!adminApi.isAdminUrl(request.url)) {
-        const raw = reply.raw as TrackedResponse;
-        if (admit !== undefined && !admit(request.raw, raw)) {
-          // Shed: answered 503 on the raw response; not recorded as application traffic.
-          raw[SHED] = true;
-          reply.hijack();
-          return;
-        }
-        raw[START] = performance.now();
-        raw[REQUEST] = request;
-        raw.on('close', onClose); // not once(): that allocates a wrapper per call
-        // Only with database instrumentation on: queries in this request are attributed to its route.
-        if (requestContextEnabled()) runInScope(scopeOf(request), next);
-        else next();
+      if (adminApi.isAdminUrl(request.url)) {
+        // The admin API (or a probe) answers on the raw objects; Fastify's lifecycle stops here, and the
+        // request is not application traffic.
+        reply.hijack();
+        void adminApi.handle(request.raw, reply.raw, { request, url: request.url });
         return;
       }
-      // The admin API (or a probe) answers on the raw objects; Fastify's lifecycle stops here.
-      reply.hijack();
-      void adminApi.handle(request.raw, reply.raw, { request, url: request.url });
-    });
-    // Body parsing resumes on the socket's events, outside the scope: enter it again before the handler.
-    fastify.addHook('preHandler', (request, _reply, next) => {
+      const raw = reply.raw as TrackedResponse;
+      if (admit !== undefined && !admit(request.raw, raw)) {
+        reply.hijack(); // shed: answered 503 on the raw response; not recorded as application traffic
+        return;
+      }
+      raw[START] = performance.now();
+      raw[REQUEST] = request;
+      raw.on('close', onClose); // not once(): that allocates a wrapper per call
+      // Only with database instrumentation on: queries in this request are attributed to its route.
       if (requestContextEnabled()) runInScope(scopeOf(request), next);
       else next();
     });
-    fastify.addHook('onResponse', (request, reply, next) => {
-      // Fastify runs onResponse for hijacked replies too: admin requests, probes and shed requests are not application traffic.
-      const raw = reply.raw as TrackedResponse;
-      // An aborted request is recorded once, by onClose, should Fastify still reach onResponse.
-      if (!adminApi.isAdminUrl(request.url) && raw[SHED] !== true && raw[ABORTED] !== true) {
-        monitor.recordRequest({
-          method: request.method,
-          route: routeOf(request),
-          status: reply.statusCode,
-          durationMs: elapsedMs(reply),
-        });
-      }
-      next();
-    });
+    // Body parsing resumes on the socket's events, outside the scope: with database instrumentation on
+    // when the plugin is registered, the scope is entered again before the handler. (Without it, an
+    // application request passes the onRequest hook only.)
+    if (requestContextEnabled()) {
+      fastify.addHook('preHandler', (request, _reply, next) => {
+        runInScope(scopeOf(request), next);
+      });
+    }
     done();
   };
   return markAsFastifyPlugin(plugin);
 }
 
-const SHED = Symbol('sysvitals.shed');
 const START = Symbol('sysvitals.start');
 const REQUEST = Symbol('sysvitals.request');
-const ABORTED = Symbol('sysvitals.aborted');
 type TrackedResponse = ServerResponse & {
-  [SHED]?: boolean;
   [START]?: number;
   [REQUEST]?: FastifyRequest;
-  [ABORTED]?: boolean;
 };
 const SCOPE = Symbol('sysvitals.scope');
 
@@ -134,11 +119,6 @@ function routeOf(request: FastifyRequest): string {
   // routeOptions.url is the template (`/users/:id`), undefined for the 404 handler; routerPath is Fastify 4's name.
   const url = request.routeOptions?.url ?? (request as { routerPath?: string }).routerPath;
   return url ?? UNMATCHED_ROUTE;
-}
-
-function elapsedMs(reply: FastifyReply): number {
-  const r = reply as FastifyReply & { getResponseTime?: () => number };
-  return typeof reply.elapsedTime === 'number' ? reply.elapsedTime : (r.getResponseTime?.() ?? 0);
 }
 
 /**

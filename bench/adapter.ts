@@ -1,0 +1,187 @@
+// What sysvitals adds to a request on Express, Fastify and Koa, in-process and without sockets:
+// light-my-request drives each app bare and with sysvitals, interleaved in many short rounds, and
+// process.cpuUsage() gives CPU per request. Reported: added µs per request and the ratio to bare,
+// each with a 95% t-interval over the rounds.
+//   npx tsx bench/adapter.ts [--requests 200000] [--rounds 40] [--no-write]
+
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import Router from '@koa/router';
+import express from 'express';
+import Fastify, { type FastifyPluginCallback } from 'fastify';
+import Koa from 'koa';
+import { inject } from 'light-my-request';
+import { createMonitor as expressMonitor } from '../src/adapters/express.js';
+import { createMonitor as fastifyMonitor } from '../src/adapters/fastify.js';
+import { createMonitor as koaMonitor } from '../src/adapters/koa.js';
+import { loadLine, machineLine, writeSection } from './lib/results.js';
+import { formatInterval, meanInterval, verdictBelow } from './lib/stats.js';
+
+if (process.env.SYSVITALS_BENCH_PINNED !== '1' && spawnSync('taskset', ['-V']).status === 0) {
+  const child = spawnSync(
+    'taskset',
+    ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, SYSVITALS_BENCH_PINNED: '1' },
+    },
+  );
+  process.exit(child.status ?? 1);
+}
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '40' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const ROUNDS = Number(values.rounds);
+// Half bare, half with sysvitals, per framework.
+const PER_ROUND = Math.max(100, Math.round(Number(values.requests) / ROUNDS / 2));
+const TARGET_ADDED_US = 1;
+const quiet = { warn() {}, error() {} };
+
+type Dispatch = (url: string) => Promise<unknown>;
+interface Variant {
+  name: string;
+  bare: Dispatch;
+  monitored: Dispatch;
+  close(): Promise<void>;
+}
+
+const URLS = ['/users/1', '/users/2', '/items/abc/detail', '/users/3', '/health-of-app'];
+
+async function expressVariant(): Promise<Variant> {
+  const build = (use?: express.RequestHandler) => {
+    const app = express();
+    app.set('env', 'production');
+    app.set('etag', false);
+    if (use) app.use(use);
+    app.get('/users/:id', (req, res) => {
+      res.json({ id: req.params.id });
+    });
+    app.get('/items/:id/detail', (req, res) => {
+      res.json({ id: req.params.id });
+    });
+    app.get('/health-of-app', (_req, res) => {
+      res.send('ok');
+    });
+    return app;
+  };
+  const monitor = expressMonitor({ sampleIntervalMs: 0, logger: quiet, probePaths: false });
+  const bare = build();
+  const monitored = build(monitor.middleware());
+  return {
+    name: 'express',
+    bare: (url) => inject(bare, { url }),
+    monitored: (url) => inject(monitored, { url }),
+    close: () => monitor.close(),
+  };
+}
+
+async function fastifyVariant(): Promise<Variant> {
+  const build = async (plugin?: FastifyPluginCallback) => {
+    const app = Fastify({ logger: false });
+    if (plugin) await app.register(plugin);
+    app.get<{ Params: { id: string } }>('/users/:id', async (req) => ({ id: req.params.id }));
+    app.get<{ Params: { id: string } }>('/items/:id/detail', async (req) => ({ id: req.params.id }));
+    app.get('/health-of-app', async () => 'ok');
+    await app.ready();
+    return app;
+  };
+  const monitor = fastifyMonitor({ sampleIntervalMs: 0, logger: quiet, probePaths: false });
+  const bare = await build();
+  const monitored = await build(monitor.plugin());
+  return {
+    name: 'fastify',
+    bare: (url) => bare.inject({ url }),
+    monitored: (url) => monitored.inject({ url }),
+    close: async () => {
+      await bare.close();
+      await monitored.close();
+      await monitor.close();
+    },
+  };
+}
+
+async function koaVariant(): Promise<Variant> {
+  const build = (use?: Koa.Middleware) => {
+    const app = new Koa();
+    app.silent = true;
+    if (use) app.use(use);
+    const router = new Router();
+    router.get('/users/:id', (ctx) => {
+      ctx.body = { id: ctx.params.id };
+    });
+    router.get('/items/:id/detail', (ctx) => {
+      ctx.body = { id: ctx.params.id };
+    });
+    router.get('/health-of-app', (ctx) => {
+      ctx.body = 'ok';
+    });
+    app.use(router.routes());
+    return app.callback();
+  };
+  const monitor = koaMonitor({ sampleIntervalMs: 0, logger: quiet, probePaths: false });
+  const bare = build();
+  const monitored = build(monitor.middleware());
+  return {
+    name: 'koa',
+    bare: (url) => inject(bare, { url }),
+    monitored: (url) => inject(monitored, { url }),
+    close: () => monitor.close(),
+  };
+}
+
+/** CPU microseconds per request for `n` sequential requests. */
+async function cpuPerRequest(dispatch: Dispatch, n: number): Promise<number> {
+  const start = process.cpuUsage();
+  for (let i = 0; i < n; i++) await dispatch(URLS[i % URLS.length] as string);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / n;
+}
+
+const rows = [
+  '| framework | bare µs/req | sysvitals µs/req | added µs/req (95% CI) | ratio to bare (95% CI) | ≤ 1 µs added |',
+  '|---|---|---|---|---|---|',
+];
+for (const make of [expressVariant, fastifyVariant, koaVariant]) {
+  const v = await make();
+  // Warm-up: JIT, route caches, the monitor's first route slots.
+  await cpuPerRequest(v.bare, 2000);
+  await cpuPerRequest(v.monitored, 2000);
+  const bare: number[] = [];
+  const monitored: number[] = [];
+  const added: number[] = [];
+  const ratio: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // Alternate which goes first, so a drift within the round does not favour one.
+    const first = round % 2 === 0;
+    const a = first ? await cpuPerRequest(v.bare, PER_ROUND) : 0;
+    const b = await cpuPerRequest(v.monitored, PER_ROUND);
+    const c = first ? a : await cpuPerRequest(v.bare, PER_ROUND);
+    bare.push(c);
+    monitored.push(b);
+    added.push(b - c);
+    ratio.push(b / c);
+  }
+  await v.close();
+  const addedI = meanInterval(added);
+  const ratioI = meanInterval(ratio);
+  rows.push(
+    `| ${v.name} | ${meanInterval(bare).mean.toFixed(1)} | ${meanInterval(monitored).mean.toFixed(1)} | ${formatInterval(addedI, 2)} | ${formatInterval(ratioI, 3)} | ${verdictBelow(addedI, TARGET_ADDED_US)} |`,
+  );
+  console.log(rows.at(-1));
+}
+
+const text = `${machineLine()} light-my-request, in-process (no sockets), ${ROUNDS} interleaved rounds of ${PER_ROUND} requests per variant per framework, 5 routes (JSON and text); CPU per request from process.cpuUsage().
+
+${rows.join('\n')}
+
+A request through light-my-request costs far more than one through a socket server, and its round-to-round
+spread is several µs; this table shows the framework-level ratio and bounds the added cost, while
+\`bench/record.ts\` times the adapter's own path directly.
+${loadLine()}`;
+console.log(text);
+if (!values['no-write']) writeSection('adapter', text);
