@@ -42,6 +42,12 @@ import type { ApdexOptions } from './profiling/apdex.js';
 import { type EndpointRow, type EndpointSort, endpointRows, overallApdex } from './profiling/endpoints.js';
 import { errorText, type JobOptions, JobStats, wrapJob } from './profiling/jobs.js';
 import { QueryStats, type QueryStatsOptions, type QuerySystem } from './profiling/query-stats.js';
+import {
+  type RouteTotals,
+  routeKey,
+  SeriesHistory,
+  type SeriesHistoryOptions,
+} from './profiling/series-history.js';
 import { RequestStats } from './requests/requests.js';
 import { MemoryStore } from './stores/memory.js';
 import type { MetricsStore } from './stores/store.js';
@@ -57,6 +63,9 @@ import type {
   Logger,
   MetricsSnapshot,
 } from './types.js';
+
+/** The store state blob holding the per-route and per-job one-minute series. */
+const SERIES_STATE = 'route-history';
 
 export interface RequestRecord {
   method: string;
@@ -117,6 +126,8 @@ export interface MonitorOptions {
   queries?: QueryStatsOptions;
   /** Apdex target time T in ms (default 500) and per-route overrides: `{ thresholdMs: 300, routes: { '/search': 1000 } }`. */
   apdex?: ApdexOptions;
+  /** One-minute points for the busiest routes (`routes`, default 20) and the jobs, `minutes` (default 60) each; `history/?route=`. */
+  routeHistory?: SeriesHistoryOptions;
   /** Background jobs: `maxJobs` (default 100; later names fold into `other`). */
   jobs?: { maxJobs?: number };
   /** What the liveness, readiness and startup probes check (README "Probes"). */
@@ -171,6 +182,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'queries',
   'jobs',
   'apdex',
+  'routeHistory',
 ]);
 
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
@@ -216,6 +228,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly queries: QueryStats;
   /** Background job statistics, fed by `monitor.job()` and `@timed({ job: true })`. */
   readonly jobs: JobStats;
+  /** One-minute points per route (the busiest) and per job, kept in the store's state blob. */
+  readonly series: SeriesHistory;
   readonly store: MetricsStore;
   readonly instanceId: string;
   readonly logger: Logger;
@@ -324,6 +338,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.queries = new QueryStats(options.queries, options.clock);
     this.jobs = new JobStats({ ...(options.jobs ?? {}), clock: this.clock });
     if (clusterConfig && options.store) this.unusedStore = options.store;
+    this.series = new SeriesHistory(options.routeHistory);
     this.store =
       (clusterConfig ? undefined : options.store) ??
       new MemoryStore({
@@ -531,6 +546,27 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     };
   }
 
+  /** Requests since start per `METHOD route` (for the one-minute route series). */
+  private routeTotals(): Map<string, RouteTotals> {
+    const out = new Map<string, RouteTotals>();
+    const get = (method: string, route: string) => {
+      const key = routeKey(method, route);
+      let t = out.get(key);
+      if (t === undefined) {
+        t = { count: 0, count_5xx: 0, count_aborted: 0 };
+        out.set(key, t);
+      }
+      return t;
+    };
+    for (const r of this.requests.routeTotals()) {
+      const t = get(r.method, r.route);
+      t.count += r.count;
+      if (r.status_class === '5xx') t.count_5xx += r.count;
+    }
+    for (const a of this.requests.abortedTotals()) get(a.method, a.route).count_aborted += a.count;
+    return out;
+  }
+
   /** Records one finished job run (what `monitor.job` and `@timed({ job: true })` call). Never throws. */
   recordJob(name: string, durationMs: number, failed: boolean, error?: unknown): void {
     this.jobs.record(name, durationMs, failed, failed ? errorText(error) : undefined);
@@ -607,6 +643,16 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     const end = now > start ? now : start + 1;
     this.bucketStart = end;
     const label = this.bucketLabel(start, end);
+    // Before the bucket closes: each route's window is then the minute just ended.
+    this.series.addMinute(
+      start,
+      this.requests.endpointWindows(),
+      this.routeTotals(),
+      this.jobs.totalCounts(),
+    );
+    if (this.stateLoaded) {
+      await this.store.saveState?.(this.instanceId, SERIES_STATE, this.series.export()).catch(() => {});
+    }
     const bucket = this.requests.takeBucket();
     if (this.aggregator.samples === 0 && bucket.requests === 0) return;
     this.lastLabel = label;
@@ -735,6 +781,12 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
         { err: errorMessage(err) },
         'sysvitals: store init failed; points are buffered until it answers',
       );
+    }
+    try {
+      const series = await this.store.loadState?.(this.instanceId, SERIES_STATE);
+      if (series) this.series.import(series);
+    } catch {
+      // route history is a cache: start fresh
     }
     try {
       const saved = await this.store.loadState?.(this.instanceId, ANALYTICS_STATE);

@@ -2,8 +2,8 @@
 
 import { HISTORY_PERIODS } from '../history/periods.js';
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
-import { booleanParam, enumParam, identifierParam, integerParam } from './params.js';
-import { sendData, sendJson } from './respond.js';
+import { booleanParam, enumParam, INVALID, identifierParam, integerParam, type Param } from './params.js';
+import { sendData, sendError, sendJson } from './respond.js';
 import { checkInstance, defineRoute } from './route.js';
 
 /** `{ instance }` for the source's reads, or nothing (the source's default). */
@@ -55,10 +55,59 @@ export const alertsRoute = defineRoute({
   },
 });
 
+/** What history/?route= and ?job= read (the monitor's one-minute series). */
+interface SeriesSource {
+  readonly series?: {
+    route(route: string, method?: string): unknown;
+    job(name: string): unknown;
+  };
+}
+
+/** A route template, method or job name: printable text without control characters, up to 1,000 characters. */
+function textParam(what: string): Param<string | undefined> {
+  return {
+    allowed: `${what} (printable text, at most 1000 characters)`,
+    default: undefined,
+    parse(raw) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+      return raw.length > 0 && raw.length <= 1000 && !/[\u0000-\u001f\u007f]/.test(raw) ? raw : INVALID;
+    },
+  };
+}
+
 export const historyRoute = defineRoute({
   path: 'history',
-  query: { period: enumParam(HISTORY_PERIODS, '24h'), instance: identifierParam() },
+  query: {
+    period: enumParam(HISTORY_PERIODS, '24h'),
+    instance: identifierParam(),
+    route: textParam('a route template such as /users/:id'),
+    method: textParam('an HTTP method such as GET'),
+    job: textParam('a job name'),
+  },
   async handle({ res, source, query }) {
+    // One-minute points of one route (the busiest N) or one job, from this process.
+    if (query.route !== undefined || query.job !== undefined) {
+      const series = (source as SeriesSource).series;
+      const found =
+        query.route !== undefined
+          ? series?.route(query.route, query.method)
+          : series?.job(query.job as string);
+      if (!found) {
+        const what =
+          query.route !== undefined
+            ? `route ${JSON.stringify(query.route)}`
+            : `job ${JSON.stringify(query.job)}`;
+        sendError(
+          res,
+          404,
+          'not_found',
+          `no one-minute history for ${what} (only the busiest routes and recorded jobs have one)`,
+        );
+        return;
+      }
+      sendData(res, query.route !== undefined ? found : { job: query.job, points: found });
+      return;
+    }
     const opts = query.instance === undefined ? undefined : { instance: query.instance };
     sendData(res, await source.history(query.period, opts));
   },

@@ -1,0 +1,225 @@
+// One-minute points per route (the N busiest) and per background job, bounded in count and length,
+// serialisable as one small blob so that a shared store (Redis) keeps them across restarts.
+
+import { invalidOption } from '../errors.js';
+import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import { apdexScore } from './apdex.js';
+import type { EndpointWindowLike } from './endpoints.js';
+
+export interface SeriesHistoryOptions {
+  /** Routes with points (the busiest at each minute; a quieter one gives way). @defaultValue 20 */
+  routes?: number;
+  /** Points kept per route and job (one a minute). @defaultValue 60 */
+  minutes?: number;
+}
+
+/**
+ * One minute of one route. `count`, `count_5xx` and `count_aborted` are exact for the minute (differences
+ * of the totals since start); percentiles and Apdex are the route's sliding window at the minute boundary
+ * (the last 45–60 s for latency, 60 s for Apdex).
+ */
+export interface RoutePoint {
+  /** Start of the minute, ISO 8601. */
+  timestamp: string;
+  count: number;
+  count_5xx: number;
+  count_aborted: number;
+  error_percent: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  apdex: number | null;
+}
+
+/** One minute of one job: runs and failures that finished in it. */
+export interface JobPoint {
+  timestamp: string;
+  runs: number;
+  failures: number;
+}
+
+/** A route's requests since start (RequestStats.routeTotals summed per route). */
+export interface RouteTotals {
+  count: number;
+  count_5xx: number;
+  count_aborted: number;
+}
+
+interface JobTotals {
+  name: string;
+  runs: number;
+  failures: number;
+}
+
+export const SERIES_HISTORY_DEFAULTS = Object.freeze({ routes: 20, minutes: 60 });
+
+/** Parses the `routeHistory` option. */
+export function parseSeriesHistoryOptions(
+  options: SeriesHistoryOptions | undefined,
+): Required<SeriesHistoryOptions> {
+  if (options === undefined) return { ...SERIES_HISTORY_DEFAULTS };
+  if (options === null || typeof options !== 'object')
+    throw invalidOption('`routeHistory` must be an object.');
+  rejectUnknownOptions(options, ['routes', 'minutes'], 'routeHistory');
+  checkInteger(options.routes, 'routeHistory.routes', 0, 200);
+  checkInteger(options.minutes, 'routeHistory.minutes', 1, 1440);
+  return {
+    routes: options.routes ?? SERIES_HISTORY_DEFAULTS.routes,
+    minutes: options.minutes ?? SERIES_HISTORY_DEFAULTS.minutes,
+  };
+}
+
+/** The key of a route's series: `GET /users/:id`. */
+export const routeKey = (method: string, route: string): string => `${method} ${route}`;
+
+/** Per-route and per-job one-minute series. */
+export class SeriesHistory {
+  private readonly maxRoutes: number;
+  private readonly minutes: number;
+  private readonly routes = new Map<string, RoutePoint[]>();
+  private readonly jobs = new Map<string, JobPoint[]>();
+  private readonly jobSeen = new Map<string, { runs: number; failures: number }>();
+  private routeSeen = new Map<string, RouteTotals>();
+
+  constructor(options?: SeriesHistoryOptions) {
+    const o = parseSeriesHistoryOptions(options);
+    this.maxRoutes = o.routes;
+    this.minutes = o.minutes;
+  }
+
+  /** Adds the minute starting at `startMs`: the busiest routes' windows, and the jobs' runs since last time. */
+  addMinute(
+    startMs: number,
+    windows: readonly EndpointWindowLike[],
+    totals: ReadonlyMap<string, RouteTotals>,
+    jobs: Iterable<JobTotals> = [],
+  ): void {
+    const timestamp = new Date(startMs).toISOString();
+    // The minute's requests per route: totals now minus totals a minute ago.
+    const minute = new Map<string, RouteTotals>();
+    for (const [key, t] of totals) {
+      const seen = this.routeSeen.get(key) ?? { count: 0, count_5xx: 0, count_aborted: 0 };
+      const count = t.count - seen.count;
+      if (count > 0) {
+        minute.set(key, {
+          count,
+          count_5xx: t.count_5xx - seen.count_5xx,
+          count_aborted: t.count_aborted - seen.count_aborted,
+        });
+      }
+    }
+    this.routeSeen = new Map(totals);
+    const byKey = new Map(windows.map((w) => [routeKey(w.method, w.route), w]));
+    const busiest = [...minute].sort((a, b) => b[1].count - a[1].count).slice(0, this.maxRoutes);
+    const keep = new Set(busiest.map(([key]) => key));
+    for (const [key, m] of busiest) {
+      const w = byKey.get(key);
+      let series = this.routes.get(key);
+      if (series === undefined) {
+        if (this.routes.size >= this.maxRoutes) this.evictQuietest(keep);
+        if (this.routes.size >= this.maxRoutes) continue;
+        series = [];
+        this.routes.set(key, series);
+      }
+      push(series, this.minutes, {
+        timestamp,
+        count: m.count,
+        count_5xx: m.count_5xx,
+        count_aborted: m.count_aborted,
+        error_percent: Math.round((m.count_5xx / m.count) * 10_000) / 100,
+        p50_ms: w?.latency.p50_ms ?? 0,
+        p95_ms: w?.latency.p95_ms ?? 0,
+        p99_ms: w?.latency.p99_ms ?? 0,
+        max_ms: w?.latency.max_ms ?? 0,
+        apdex: w ? apdexScore(w.satisfied, w.tolerating, w.count) : null,
+      });
+    }
+    for (const j of jobs) {
+      const seen = this.jobSeen.get(j.name) ?? { runs: 0, failures: 0 };
+      const runs = j.runs - seen.runs;
+      const failures = j.failures - seen.failures;
+      this.jobSeen.set(j.name, { runs: j.runs, failures: j.failures });
+      if (runs <= 0 && !this.jobs.has(j.name)) continue;
+      let series = this.jobs.get(j.name);
+      if (series === undefined) {
+        if (this.jobs.size >= 200) continue;
+        series = [];
+        this.jobs.set(j.name, series);
+      }
+      push(series, this.minutes, { timestamp, runs: Math.max(0, runs), failures: Math.max(0, failures) });
+    }
+  }
+
+  /** A route's points, oldest first: by `route` alone (every method summed is not done: the first match) or `METHOD route`. */
+  route(route: string, method?: string): { method: string; route: string; points: RoutePoint[] } | null {
+    if (method !== undefined) {
+      const points = this.routes.get(routeKey(method, route));
+      return points ? { method, route, points: points.map((p) => ({ ...p })) } : null;
+    }
+    for (const [key, points] of this.routes) {
+      const space = key.indexOf(' ');
+      if (key.slice(space + 1) === route)
+        return { method: key.slice(0, space), route, points: points.map((p) => ({ ...p })) };
+    }
+    return null;
+  }
+
+  /** A job's points, oldest first, or null. */
+  job(name: string): JobPoint[] | null {
+    const points = this.jobs.get(name);
+    return points ? points.map((p) => ({ ...p })) : null;
+  }
+
+  /** The keys with points: `GET /x` routes and job names. */
+  keys(): { routes: string[]; jobs: string[] } {
+    return { routes: [...this.routes.keys()], jobs: [...this.jobs.keys()] };
+  }
+
+  /** The whole history as JSON (for the store's saveState). */
+  export(): string {
+    return JSON.stringify({ v: 1, routes: [...this.routes], jobs: [...this.jobs] });
+  }
+
+  /** Restores what export() wrote (bounded again on the way in); bad input is ignored. */
+  import(text: string): void {
+    try {
+      const data = JSON.parse(text) as {
+        v?: number;
+        routes?: [string, RoutePoint[]][];
+        jobs?: [string, JobPoint[]][];
+      };
+      if (data?.v !== 1) return;
+      for (const [key, points] of (data.routes ?? []).slice(0, this.maxRoutes)) {
+        if (typeof key === 'string' && Array.isArray(points))
+          this.routes.set(key, points.slice(-this.minutes));
+      }
+      for (const [name, points] of (data.jobs ?? []).slice(0, 200)) {
+        if (typeof name === 'string' && Array.isArray(points))
+          this.jobs.set(name, points.slice(-this.minutes));
+      }
+    } catch {
+      // a corrupt blob: start fresh
+    }
+  }
+
+  // The series whose last minute saw the fewest requests (and is not among this minute's busiest) goes.
+  private evictQuietest(keep: ReadonlySet<string>): void {
+    let victim: string | undefined;
+    let least = Number.POSITIVE_INFINITY;
+    for (const [key, points] of this.routes) {
+      if (keep.has(key)) continue;
+      const last = points.at(-1)?.count ?? 0;
+      if (last < least) {
+        least = last;
+        victim = key;
+      }
+    }
+    if (victim !== undefined) this.routes.delete(victim);
+  }
+}
+
+function push<T>(series: T[], limit: number, point: T): void {
+  series.push(point);
+  if (series.length > limit) series.splice(0, series.length - limit);
+}

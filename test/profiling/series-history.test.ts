@@ -1,0 +1,124 @@
+// One-minute points per route (the N busiest, bounded) and per job: what history/?route= and ?job=
+// serve, bounded in count and length, and kept across a restart in a RedisStore (private redis-server).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminApi } from '../../src/http/api.js';
+import { createMonitor, type MonitorOptions } from '../../src/monitor.js';
+import { RedisStore } from '../../src/stores/redis.js';
+import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
+import { getJson, serve } from '../http/admin-fixture.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+function setup(options: MonitorOptions = {}) {
+  const clock = { t: T0, now: () => clock.t };
+  const m = createMonitor({ sampleIntervalMs: 0, clock, ...options });
+  return { m, clock };
+}
+
+describe('per-route and per-job one-minute history', () => {
+  it('keeps a point per minute for the busiest routes, bounded in routes and minutes', async () => {
+    const { m, clock } = setup({ routeHistory: { routes: 2, minutes: 3 } });
+    try {
+      for (let minute = 0; minute < 5; minute++) {
+        clock.t = T0 + minute * 60_000 + 30_000; // mid-minute
+        // /a is the busiest, /b next, /c the quietest (and left out with 2 routes kept).
+        for (let i = 0; i < 30; i++)
+          m.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 10 + minute });
+        for (let i = 0; i < 20; i++)
+          m.recordRequest({ method: 'GET', route: '/b', status: i < 5 ? 500 : 200, durationMs: 5 });
+        for (let i = 0; i < 3; i++)
+          m.recordRequest({ method: 'POST', route: '/c', status: 200, durationMs: 1 });
+        clock.t = T0 + (minute + 1) * 60_000;
+        await m.flush();
+      }
+      expect(m.series.keys().routes.sort()).toEqual(['GET /a', 'GET /b']);
+      const a = m.series.route('/a');
+      expect(a?.method).toBe('GET');
+      expect(a?.points).toHaveLength(3);
+      expect(a?.points.map((p) => p.count)).toEqual([30, 30, 30]);
+      expect(a?.points.map((p) => p.max_ms)).toEqual([12, 13, 14]);
+      expect(a?.points.map((p) => p.timestamp)).toEqual([
+        '2026-01-01T12:02:00.000Z',
+        '2026-01-01T12:03:00.000Z',
+        '2026-01-01T12:04:00.000Z',
+      ]);
+      expect(m.series.route('/b', 'GET')?.points.at(-1)).toMatchObject({
+        count: 20,
+        count_5xx: 5,
+        error_percent: 25,
+      });
+      expect(m.series.route('/c')).toBeNull();
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('serves history/?route= and ?job= over HTTP, 404 for an unknown route, 400 for bad input', async () => {
+    const { m, clock } = setup();
+    const api = createAdminApi(m, { rateLimit: false });
+    const s = await serve(async (req, res) => {
+      if (!(await api.handle(req, res))) res.end('app');
+    });
+    try {
+      const job = m.job('sync', () => undefined);
+      for (let i = 0; i < 4; i++)
+        m.recordRequest({ method: 'GET', route: '/users/:id', status: 200, durationMs: 8 });
+      job();
+      job();
+      clock.t += 30_000;
+      for (let i = 0; i < 2; i++)
+        m.recordRequest({ method: 'GET', route: '/users/:id', status: 200, durationMs: 9 });
+      clock.t += 30_000;
+      await m.flush();
+      const base = `${s.url}/api/core/admin/system/history/`;
+      const r = await getJson(`${base}?route=${encodeURIComponent('/users/:id')}`);
+      expect(r.status).toBe(200);
+      expect(r.body.data).toMatchObject({
+        method: 'GET',
+        route: '/users/:id',
+        points: [{ count: 6, apdex: 1, max_ms: 9 }],
+      });
+      const j = await getJson(`${base}?job=sync`);
+      expect(j.body.data).toEqual({
+        job: 'sync',
+        points: [{ timestamp: new Date(T0).toISOString(), runs: 2, failures: 0 }],
+      });
+      expect((await getJson(`${base}?route=/nope`)).status).toBe(404);
+      expect((await getJson(`${base}?route=${encodeURIComponent('/a\nb')}`)).status).toBe(400);
+    } finally {
+      await s.close();
+      await m.close();
+    }
+  });
+});
+
+describe.skipIf(!requireRedis())('route history in a RedisStore (private redis-server)', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('survives a restart of the monitor', async () => {
+    const prefix = `sv15:${process.pid}:`;
+    const first = setup({ store: new RedisStore({ url: server.url, prefix, instanceId: 'web-1' }) });
+    // The store connects and the saved state is read before the first minute is written.
+    const loaded = (m: object) => (m as { stateLoaded?: boolean }).stateLoaded === true;
+    await expect.poll(() => loaded(first.m), { timeout: 5000 }).toBe(true);
+    for (let i = 0; i < 7; i++)
+      first.m.recordRequest({ method: 'GET', route: '/kept', status: 200, durationMs: 3 });
+    first.clock.t += 30_000;
+    await first.m.flush();
+    await first.m.close();
+    const second = setup({ store: new RedisStore({ url: server.url, prefix, instanceId: 'web-1' }) });
+    try {
+      await expect.poll(() => second.m.series.route('/kept')?.points.length ?? 0, { timeout: 5000 }).toBe(1);
+      expect(second.m.series.route('/kept')?.points[0]?.count).toBe(7);
+    } finally {
+      await second.m.close();
+    }
+  });
+});
