@@ -4,6 +4,14 @@ export * from './alerts/index.js';
 export { DEFAULT_LEVELS, RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
 export * from './channels/index.js';
 export { type Standalone, type StandaloneOptions, startStandalone } from './cli/serve.js';
+export type { AgentRole as ClusterRole, ClusterAgent } from './cluster/agent.js';
+export { type ClusterOptions, DEFAULT_CLUSTER_OPTIONS } from './cluster/options.js';
+export type { ClusterSource } from './cluster/source.js';
+export {
+  connectThread,
+  type ThreadConnection,
+  type ThreadConnectionOptions,
+} from './cluster/thread.js';
 export type {
   CollectorOptions,
   CollectorSources,

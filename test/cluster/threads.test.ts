@@ -1,0 +1,39 @@
+// worker_threads: @timed calls and requests recorded in threads count in the process's monitor.
+
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor } from '../../src/monitor.js';
+import { startPool } from './fixtures/thread-pool.js';
+
+describe('worker_threads pool', () => {
+  it("every thread's @timed calls and errors reach the owning process's monitor", async () => {
+    const monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger });
+    try {
+      const threads = 3;
+      const calls = 200;
+      await startPool(threads, calls);
+      // The oracle: thread i fails every (i + 2)th call.
+      let errors = 0;
+      for (let i = 0; i < threads; i++) errors += Math.floor(calls / (i + 2));
+      const total = await (async () => {
+        for (let i = 0; i < 100; i++) {
+          const t = [...monitor.functions.totalCounts()].find((f) => f.name === 'pool.work');
+          if (t && t.count === threads * calls) return t;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        return [...monitor.functions.totalCounts()].find((f) => f.name === 'pool.work');
+      })();
+      expect(total?.count).toBe(threads * calls);
+      expect(total?.errors).toBe(errors);
+      const snapshot = (await monitor.getMetrics(0)).functions['pool.work'];
+      expect(snapshot?.count).toBe(threads * calls);
+      expect(snapshot?.errors).toBe(errors);
+      expect(monitor.requests.total).toBe(threads);
+      expect(monitor.requests.routeTotals()).toEqual([
+        { method: 'POST', route: '/jobs', status_class: '2xx', count: threads },
+      ]);
+    } finally {
+      await monitor.close();
+    }
+  }, 30_000);
+});
