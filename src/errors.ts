@@ -10,7 +10,10 @@ export type SysvitalsErrorCode =
   | 'ERR_SYSVITALS_CLOSED'
   | 'ERR_SYSVITALS_NOT_FOUND'
   | 'ERR_SYSVITALS_UNAVAILABLE'
-  | 'ERR_SYSVITALS_MISSING_PEER';
+  | 'ERR_SYSVITALS_MISSING_PEER'
+  | 'ERR_SYSVITALS_INVALID_METRIC'
+  | 'ERR_SYSVITALS_DUPLICATE_METRIC'
+  | 'ERR_SYSVITALS_UNKNOWN_METRIC';
 
 export class SysvitalsError extends Error {
   readonly code: SysvitalsErrorCode;

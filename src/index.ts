@@ -14,8 +14,10 @@ export {
 } from './cluster/thread.js';
 export type {
   CollectorOptions,
+  CollectorPlugin,
   CollectorSources,
   LevelsOption,
+  PluginContext,
   PoolSize,
   Probe,
   ProbeName,
@@ -29,6 +31,7 @@ export {
   pgProbe,
   redisProbe,
 } from './collector/index.js';
+export * from './custom/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
 export { FunctionTimings, type FunctionTimingsOptions } from './functions/function-stats.js';
@@ -50,6 +53,14 @@ export {
   type RequestRecord,
   SystemMonitor,
 } from './monitor.js';
+export {
+  type AmqpChannelLike,
+  type AmqpConnectionLike,
+  type RabbitmqGroup,
+  type RabbitmqPluginOptions,
+  type RabbitmqQueueFigures,
+  rabbitmqPlugin,
+} from './plugins/rabbitmq.js';
 export { fingerprintRedis, fingerprintSql, type SqlDialect } from './profiling/fingerprint.js';
 export { instrumentMysql, type MysqlLike } from './profiling/instrument-mysql.js';
 export { instrumentPg, type PgClientLike, type PgPoolLike } from './profiling/instrument-pg.js';

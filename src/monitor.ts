@@ -16,8 +16,18 @@ import { ClusterAgent } from './cluster/agent.js';
 import { type ClusterOptions, parseClusterOptions } from './cluster/options.js';
 import { ClusterSource } from './cluster/source.js';
 import { listenThreads } from './cluster/thread.js';
-import { MetricsCollector, type Probe } from './collector/index.js';
+import { type CollectorPlugin, MetricsCollector, type Probe } from './collector/index.js';
 import { checkLevelsAgainstProbe } from './collector/probes.js';
+import {
+  type Counter,
+  type CounterOptions,
+  type CustomBucketEntry,
+  CustomMetrics,
+  type Gauge,
+  type GaugeOptions,
+  type Histogram,
+  type HistogramOptions,
+} from './custom/index.js';
 import { invalidOption } from './errors.js';
 import { FunctionTimings } from './functions/function-stats.js';
 import { adoptDefaultFunctionStats, releaseDefaultRecorder } from './functions/timing.js';
@@ -120,6 +130,8 @@ export interface MonitorOptions {
   clock?: Clock;
   /** Where procfs is mounted (tests). @defaultValue '/proc' */
   procRoot?: string;
+  /** Collector plugins: groups of your own under `plugins.<name>` (see README "Collector plugins"). */
+  collectors?: readonly CollectorPlugin[];
   /** Where sysfs is mounted, for container limits (tests). @defaultValue '/sys' */
   sysRoot?: string;
   /** Database query statistics (instrumentPg, instrumentMysql, instrumentRedis): bounds, slow log, Prometheus. */
@@ -174,6 +186,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'clock',
   'procRoot',
   'sysRoot',
+  'collectors',
   'probeRules',
   'shed',
   'shutdown',
@@ -355,7 +368,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       groupTimeoutMs: options.groupTimeoutMs,
       procRoot: options.procRoot,
       sysRoot: options.sysRoot,
+      plugins: options.collectors,
       sources: {
+        custom: () => this.custom.snapshot(this.clock.now()),
         requests: () => this.requests.groups(),
         websocketConnections: () => this.websockets,
       },
@@ -495,6 +510,24 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       });
     }
     return this.shuttingDown;
+  }
+
+  /**
+   * A custom counter (`custom.<name>` in snapshots, `<prefix><name>` in Prometheus, a dashboard panel).
+   * Creating the same name again with the same options returns the same counter.
+   */
+  counter(name: string, options?: CounterOptions): Counter {
+    return this.custom.counter(name, options);
+  }
+
+  /** A custom gauge: set/inc/dec, or a `collect` callback read at each sample. */
+  gauge(name: string, options?: GaugeOptions): Gauge {
+    return this.custom.gauge(name, options);
+  }
+
+  /** A custom HDR histogram: percentiles over the request window, since-start totals for Prometheus. */
+  histogram(name: string, options?: HistogramOptions): Histogram {
+    return this.custom.histogram(name, options);
   }
 
   /** Called by @timed for every call of a decorated function. */
@@ -657,6 +690,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     if (this.aggregator.samples === 0 && bucket.requests === 0) return;
     this.lastLabel = label;
     const point = this.aggregator.close(label, bucket);
+    const custom = this.custom.takeBucket(this.clock.now());
+    if (this.aggregator.samples === 0 && bucket.requests === 0 && !hasCustomFigures(custom)) return;
+    const point = this.aggregator.close(start, bucket, custom);
     try {
       const scores = this.analytics.scorePoint(point);
       if (Object.keys(scores).length > 0) point.anomaly = scores;
@@ -733,6 +769,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     // alerts included) bounded by its timeoutMs, the channels bounded by routing.closeTimeoutMs.
     await Promise.all([this.alertSystem.drainAndClose(), this.notifications.close()]);
     this.collector.close();
+    await this.collector.closePlugins();
     this.requests.close();
     this.queries.close();
     if (this.ownsFunctions) this.functions.close();
@@ -862,6 +899,14 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   private alignedBucketStart(now: number): number {
     return now - (now % this.resolutionMs);
   }
+}
+
+/** True when a counter moved or a histogram recorded in the bucket: worth a point even without samples. */
+function hasCustomFigures(custom: ReadonlyMap<string, CustomBucketEntry>): boolean {
+  for (const e of custom.values()) {
+    if (e.type === 'counter' ? e.increase > 0 : e.histogram.totalCount > 0) return true;
+  }
+  return false;
 }
 
 /** Creates a monitor: `createMonitor(options)` is `new SystemMonitor(options)`. */

@@ -1,5 +1,7 @@
 // The shapes sysvitals returns everywhere: programmatic API, HTTP API, dashboard. Field names are the seed's (snake_case).
 
+import type { CustomMetricSnapshot } from './custom/types.js';
+
 export type ComponentStatus = 'healthy' | 'warning' | 'critical' | 'unknown';
 export type HealthColor = 'green' | 'yellow' | 'red';
 
@@ -223,6 +225,10 @@ export interface MetricsSnapshot {
   anomaly?: { scored_at: string | null; scores: Record<string, number> };
   /** Cluster mode only: which workers these figures cover, and whether any is missing. */
   cluster?: ClusterSummary;
+  /** Custom metrics by name (`monitor.counter/gauge/histogram`); always present from a collector. */
+  custom?: Record<string, CustomMetricSnapshot>;
+  /** Collector plugins' groups by plugin name; always present from a collector. */
+  plugins?: Record<string, PluginGroup>;
 }
 
 /** Database queries of the last minute, all fingerprints. */
@@ -290,6 +296,13 @@ export interface ClusterSummary {
   missing: string[];
   workers_connected: number;
   workers: ClusterWorker[];
+}
+
+/** One collector plugin's group: what its collect() returned, with a status (and the error when it failed). */
+export interface PluginGroup {
+  status: ComponentStatus;
+  error?: string;
+  [field: string]: unknown;
 }
 
 export type AlertSeverity = 'warning' | 'critical';

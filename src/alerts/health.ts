@@ -39,7 +39,7 @@ export const HEALTH_COMPONENTS = Object.freeze([
 export function componentStatuses(
   snapshot: MetricsSnapshot,
   options: HealthOptions = {},
-): Record<(typeof HEALTH_COMPONENTS)[number], ComponentStatus> {
+): Record<(typeof HEALTH_COMPONENTS)[number], ComponentStatus> & Record<string, ComponentStatus> {
   const minRequests = options.minRequests ?? DEFAULT_MIN_REQUESTS;
   const s = snapshot as Partial<MetricsSnapshot>;
   // cpu, memory and disk follow the seed's bands (healthy < 70 ≤ warning ≤ 85 < critical) on
@@ -68,6 +68,10 @@ export function componentStatuses(
   let errors = reported(s.errors);
   if (errors !== 'unknown' && !enoughRequests(s.requests?.per_minute ?? 0, minRequests)) errors = 'healthy';
 
+  // Collector plugins count as `plugins.<name>`: a status rule's warning or critical lowers health;
+  // a plugin without a rule is healthy or unknown, which changes nothing.
+  const plugins: Record<string, ComponentStatus> = {};
+  for (const [name, group] of Object.entries(s.plugins ?? {})) plugins[`plugins.${name}`] = reported(group);
   return {
     cpu: banded(s.cpu, s.cpu?.current_percent),
     memory: banded(s.memory, s.memory?.used_percent),
@@ -78,6 +82,7 @@ export function componentStatuses(
     errors,
     latency: reported(s.latency),
     process: reported(s.process),
+    ...plugins,
   };
 }
 

@@ -7,10 +7,12 @@ import {
   type RuleLevels,
   type RuleName,
 } from '../alerts/thresholds.js';
+import type { CustomMetricSnapshot } from '../custom/types.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Clock, Logger, RequestGroups } from '../types.js';
+import { type CollectorPlugin, validatePlugins } from './plugins.js';
 import { checkLevelsAgainstProbe, type Probe, type ProbeName, validateProbe } from './probes.js';
 
 export interface CollectorSources {
@@ -18,6 +20,8 @@ export interface CollectorSources {
   requests?: () => RequestGroups;
   /** Open WebSocket / live-stream connections. @defaultValue 0 */
   websocketConnections?: () => number;
+  /** Custom metrics' `custom` group. @defaultValue none */
+  custom?: () => Record<string, CustomMetricSnapshot>;
 }
 
 export type LevelsOption = { [K in RuleName]?: Partial<RuleLevels> };
@@ -47,6 +51,8 @@ export interface CollectorOptions {
   sources?: CollectorSources;
   /** Event-loop delay sampling resolution; coarser is cheaper. @defaultValue 20 */
   eventLoopResolutionMs?: number;
+  /** Collector plugins: groups of your own under `plugins.<name>` (see CollectorPlugin). */
+  plugins?: readonly CollectorPlugin[];
 }
 
 export interface CollectorConfig {
@@ -65,6 +71,7 @@ export interface CollectorConfig {
   readonly logger: Logger;
   readonly sources: Readonly<CollectorSources>;
   readonly eventLoopResolutionMs: number;
+  readonly plugins: readonly CollectorPlugin[];
 }
 
 export const DEFAULT_COLLECTOR_OPTIONS = Object.freeze({
@@ -84,6 +91,7 @@ const OPTION_NAMES: readonly (keyof CollectorOptions)[] = [
   'logger',
   'sources',
   'eventLoopResolutionMs',
+  'plugins',
 ];
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -105,6 +113,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     logger,
     sources,
     eventLoopResolutionMs,
+    plugins,
   } = options;
 
   for (const [name, c] of [
@@ -140,7 +149,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
 
   if (sources !== undefined) {
     if (typeof sources !== 'object' || sources === null) throw invalidOption('`sources` must be an object');
-    rejectUnknown(sources, ['requests', 'websocketConnections'], 'source');
+    rejectUnknown(sources, ['requests', 'websocketConnections', 'custom'], 'source');
     for (const [name, fn] of Object.entries(sources)) {
       if (fn !== undefined && typeof fn !== 'function')
         throw invalidOption(`\`sources.${name}\` must be a function`);
@@ -168,6 +177,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     logger: logger ?? consoleLogger,
     sources: Object.freeze({ ...sources }),
     eventLoopResolutionMs: eventLoopResolutionMs ?? DEFAULT_COLLECTOR_OPTIONS.eventLoopResolutionMs,
+    plugins: validatePlugins(plugins),
   });
 }
 

@@ -3,9 +3,10 @@
 // returns within groupTimeoutMs, or a probe's own timeoutMs when that is longer.
 
 import { levelStatus } from '../alerts/status.js';
+import type { CustomMetricSnapshot } from '../custom/types.js';
 import { invalidOption } from '../errors.js';
 import { errorMessage, OutageLog } from '../logger.js';
-import type { DatabaseMetrics, MetricsSnapshot, RedisMetrics, RequestGroups } from '../types.js';
+import type { DatabaseMetrics, MetricsSnapshot, PluginGroup, RedisMetrics, RequestGroups } from '../types.js';
 import { emptyRequestGroups, websocketMetrics } from './app-groups.js';
 import { type CollectorConfig, type CollectorOptions, parseCollectorOptions } from './config.js';
 import { ContainerCollector, cpuInContainer, memoryInContainer } from './container.js';
@@ -21,6 +22,7 @@ import {
   toMemoryMetrics,
 } from './memory.js';
 import { failedNetwork, NetworkCollector, procNetworkSource } from './network.js';
+import { PluginRunner } from './plugins.js';
 import {
   checkLevelsAgainstProbe,
   type Probe,
@@ -39,6 +41,7 @@ export type {
   LevelsOption,
 } from './config.js';
 export { DEFAULT_COLLECTOR_OPTIONS, resolveLevels } from './config.js';
+export type { CollectorPlugin, PluginContext } from './plugins.js';
 export type { PoolSize, Probe, ProbeName, ReadyProbeOptions } from './probes.js';
 export { DEFAULT_PROBE_TIMEOUT_MS, mysqlProbe, pgProbe, redisProbe } from './probes.js';
 
@@ -51,6 +54,7 @@ export class MetricsCollector {
   private readonly network: NetworkCollector;
   private readonly proc: ProcessCollector;
   private readonly container: ContainerCollector | undefined;
+  private readonly pluginRunners: PluginRunner[];
   private readonly runners: Partial<Record<ProbeName, ProbeRunner>> = {};
   private readonly probeNow: () => number;
   private inflight: Promise<MetricsSnapshot> | undefined;
@@ -96,6 +100,9 @@ export class MetricsCollector {
       const probe = config.probes[name];
       if (probe) this.runners[name] = new ProbeRunner(probe, this.probeNow);
     }
+    this.pluginRunners = config.plugins.map(
+      (p) => new PluginRunner(p, p.timeoutMs ?? config.groupTimeoutMs, config.logger),
+    );
     // Baselines, so that the first collect() reports CPU use and network rates since construction.
     this.cpu.prime();
     this.readContainer();
@@ -129,6 +136,20 @@ export class MetricsCollector {
     return this.inflight;
   }
 
+  /** Calls every plugin's close() once (errors are logged, never thrown). */
+  async closePlugins(): Promise<void> {
+    for (const r of this.pluginRunners) {
+      try {
+        await r.plugin.close?.();
+      } catch (err) {
+        this.config.logger.warn(
+          { err: errorMessage(err) },
+          `sysvitals: plugin ${r.plugin.name} did not close cleanly`,
+        );
+      }
+    }
+  }
+
   /** Stops the event-loop delay monitor. Idempotent; collect() still works afterwards. */
   close(): void {
     if (this.closed) return;
@@ -140,6 +161,7 @@ export class MetricsCollector {
     const { levels, groupTimeoutMs } = this.config;
     const timestamp = new Date(this.config.clock.now()).toISOString();
     const deadline = new SharedDeadline(groupTimeoutMs, `no answer within ${groupTimeoutMs} ms`);
+    const plugins = this.runPlugins();
     try {
       const [cpu, memory, disk, network, database, redis, process] = await Promise.all([
         this.group(
@@ -182,10 +204,28 @@ export class MetricsCollector {
         process,
         functions: app.functions,
         routes: app.routes,
+        custom: this.customGroup(),
+        plugins: await plugins,
       };
     } finally {
       deadline.clear();
     }
+  }
+
+  /** Every plugin's group, each settled within its own timeout (a failure is its group's `unknown`). */
+  private async runPlugins(): Promise<Record<string, PluginGroup>> {
+    const out: Record<string, PluginGroup> = {};
+    if (this.pluginRunners.length === 0) return out;
+    const now = this.config.clock.now();
+    const groups = await Promise.all(this.pluginRunners.map((r) => r.run(now)));
+    for (const [i, r] of this.pluginRunners.entries()) {
+      const group = groups[i] as PluginGroup;
+      const key = `plugins.${r.plugin.name}`;
+      if (group.error !== undefined) this.outages.failed(key, group.error);
+      else this.outages.recovered(key);
+      out[r.plugin.name] = group;
+    }
+    return out;
   }
 
   /** The container's limits and usage; undefined without a container reader or when it fails. */
@@ -270,6 +310,19 @@ export class MetricsCollector {
     } catch (err) {
       this.outages.failed('websocket', err);
       return { active_connections: 0, status: 'unknown' as const, error: errorMessage(err) };
+    }
+  }
+
+  private customGroup(): Record<string, CustomMetricSnapshot> {
+    const source = this.config.sources.custom;
+    if (!source) return {};
+    try {
+      const custom = source();
+      this.outages.recovered('custom');
+      return custom;
+    } catch (err) {
+      this.outages.failed('custom', err);
+      return {};
     }
   }
 

@@ -1,10 +1,12 @@
 // One history bucket: host samples and the bucket's requests in, one history point out.
 
 import { round } from '../alerts/status.js';
+import type { CustomBucketEntry } from '../custom/registry.js';
 import { createHistogram, encodeHistogram, summarize } from '../latency/histogram.js';
 import type { RequestBucket } from '../requests/requests.js';
 import type { MetricsSnapshot } from '../types.js';
 import type { HistoryPoint } from './point.js';
+import { SeriesAccumulator } from './series.js';
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -50,6 +52,7 @@ export class BucketAggregator {
   private db = new Mean();
   private redis = new Mean();
   private ws = new Max();
+  private readonly series = new SeriesAccumulator();
 
   /** Samples added since the last close. */
   get samples(): number {
@@ -78,9 +81,14 @@ export class BucketAggregator {
     this.db.add(s.database?.response_time_ms);
     this.redis.add(s.redis?.response_time_ms);
     this.ws.add(s.websocket?.active_connections);
+    this.series.add(s);
   }
 
-  close(bucketStartMs: number, requests?: RequestBucket): HistoryPoint {
+  close(
+    bucketStartMs: number,
+    requests?: RequestBucket,
+    custom?: ReadonlyMap<string, CustomBucketEntry>,
+  ): HistoryPoint {
     const h = requests?.histogram;
     // The request statistics' own summary when given (exact avg and max, percentiles capped at the max);
     // else the histogram's (capped the same way): a stored point never lies outside [min, max].
@@ -111,6 +119,8 @@ export class BucketAggregator {
       latency_max_ms: lat.max_ms,
       histogram: h && h.totalCount > 0 ? encodeHistogram(h) : '',
     };
+    const series = this.series.close(custom);
+    if (series) point.series = series;
     this.reset();
     return point;
   }

@@ -1,6 +1,7 @@
 // The compact serialisation of a history point (what a store writes): a positional JSON array, version first.
 
 import type { HistoryPoint, HistoryPointView } from './point.js';
+import { type SeriesPoint, viewSeries } from './series.js';
 
 // About 150 bytes plus the histogram, against ~700 for the same point as a JSON object.
 
@@ -36,8 +37,10 @@ export function serializePoint(p: HistoryPoint): string {
     p.latency_max_ms,
     p.histogram,
   ];
-  // The anomaly scores ride as an optional last field, so that older points still read.
-  if (p.anomaly) fields.push(p.anomaly);
+  // Optional trailing fields, so that older points still read: anomaly scores, then series.
+  const series = p.series && Object.keys(p.series).length > 0 ? p.series : undefined;
+  if (p.anomaly || series) fields.push(p.anomaly ?? null);
+  if (series) fields.push(series);
   return JSON.stringify(fields);
 }
 
@@ -52,7 +55,8 @@ export function parsePoint(s: string): HistoryPoint | null {
   if (
     !Array.isArray(a) ||
     a[0] !== POINT_FORMAT ||
-    (a.length !== POINT_FIELDS && a.length !== POINT_FIELDS + 1) ||
+    a.length < POINT_FIELDS ||
+    a.length > POINT_FIELDS + 2 ||
     !finite(a[1])
   )
     return null;
@@ -88,10 +92,15 @@ export function parsePoint(s: string): HistoryPoint | null {
     for (const [k, v] of Object.entries(scores)) if (finite(v)) anomaly[k] = v;
     point.anomaly = anomaly;
   }
+  const series = a[POINT_FIELDS + 1];
+  if (series && typeof series === 'object' && !Array.isArray(series)) {
+    point.series = series as Record<string, SeriesPoint>;
+  }
   return point;
 }
 
 export function stripHistogram(p: HistoryPoint): HistoryPointView {
-  const { histogram: _omit, ...view } = p;
-  return view;
+  const { histogram: _omit, series, ...view } = p;
+  const s = viewSeries(series);
+  return s ? { ...view, series: s } : view;
 }

@@ -4,6 +4,7 @@ import { round } from '../alerts/status.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
 import type { HistoryPoint, HistoryPointView } from './point.js';
 import { stripHistogram } from './point-codec.js';
+import { SeriesMerger } from './series.js';
 
 /** Host metrics of one instance over one step: weighted by samples, max of maxima. */
 class HostMerge {
@@ -148,6 +149,7 @@ export class PointMerger {
   private count = 0;
   /** Highest anomaly score per series among the merged points (null: none carried scores). */
   private anomaly: Record<string, number> | null = null;
+  private series: SeriesMerger | undefined;
 
   /** `counts` may be shared between mergers used one after the other (it is reset here). */
   constructor(private readonly counts = new LatencyCounts()) {
@@ -159,6 +161,10 @@ export class PointMerger {
   }
 
   add(p: HistoryPoint, instance = ''): void {
+    if (p.series) {
+      this.series ??= new SeriesMerger();
+      this.series.add(p.series);
+    }
     let host = this.hosts.get(instance);
     if (!host) {
       host = new HostMerge();
@@ -227,6 +233,8 @@ export class PointMerger {
       histogram: withHistogram ? histogram : '',
     };
     if (this.anomaly) point.anomaly = { ...this.anomaly };
+    const series = this.series?.result(withHistogram);
+    if (series) point.series = series;
     return point;
   }
 

@@ -1,6 +1,7 @@
 // The history point: one resolution bucket of one instance as stored, the view the API returns, and a period's answer.
 
 import type { HistoryPeriod } from '../types.js';
+import type { SeriesPoint } from './series.js';
 
 /** One resolution bucket (default one minute) of one instance, as stored. */
 export interface HistoryPoint {
@@ -44,6 +45,11 @@ export interface HistoryPoint {
    * its minutes. Absent when nothing was scored.
    */
   anomaly?: Record<string, number>;
+  /**
+   * Runtime signals, custom metrics and plugin figures by metric path (`custom.jobs`,
+   * `plugins.rabbitmq.queues["jobs"].messages`): see src/history/series.ts. Absent when there is none.
+   */
+  series?: Record<string, SeriesPoint>;
 }
 
 /** A point as the API returns it: the encoded histogram is stripped. */

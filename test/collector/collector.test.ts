@@ -61,6 +61,8 @@ describe('MetricsCollector snapshot', () => {
       'process',
       'functions',
       'routes',
+      'custom',
+      'plugins',
     ]);
     // The seed's "Metrics Collected" and "API Response Examples", field by field.
     expect(s.cpu).toEqual(

@@ -1,5 +1,6 @@
 // What one Prometheus scrape shows, as plain data, and how it is gathered from a monitor.
 
+import type { CustomMetric } from '../../custom/registry.js';
 import type { Histogram } from '../../latency/histogram.js';
 import type { CountsView } from '../../latency/latency-ring.js';
 import type { Alert, HealthStatus, MetricsSnapshot } from '../../types.js';
@@ -55,6 +56,10 @@ export interface PrometheusData {
   readonly queries?: Iterable<PrometheusQueryTotal>;
   /** Per background job since start. */
   readonly jobs?: Iterable<PrometheusJobTotal>;
+  /** Custom metrics (monitor.counter/gauge/histogram), read at scrape time. */
+  readonly custom?: Iterable<CustomMetric>;
+  /** Scrape time, epoch ms (custom histograms' windows). @defaultValue Date.now() */
+  readonly now?: number;
 }
 
 /** One query fingerprint since start: its duration histogram (the count and errors ride on it). */
@@ -107,6 +112,9 @@ export interface PrometheusSource extends AdminSource {
     totalCounts(): Iterable<PrometheusQueryTotal>;
   };
   readonly jobs?: { totalCounts(): Iterable<PrometheusJobTotal> };
+  /** Custom metrics; read when present. */
+  readonly custom?: { all(): Iterable<CustomMetric> };
+  readonly clock?: { now(): number };
 }
 
 /** Gathers one scrape's data: the cached snapshot (collected when older than `maxAgeMs`) and the totals. */
@@ -140,5 +148,7 @@ export async function collectPrometheusData(
     functions: functions ? (functions.totalCounts?.() ?? functions.totals()) : [],
     queries: source.queries?.config.prometheus ? source.queries.totalCounts() : undefined,
     jobs: source.jobs?.totalCounts(),
+    custom: source.custom?.all(),
+    now: source.clock?.now(),
   };
 }

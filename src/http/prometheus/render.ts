@@ -4,9 +4,11 @@
 import type { ComponentStatus } from '../../types.js';
 import { renderAnalytics } from './analytics.js';
 import { boundToMicros, cumulativeBuckets } from './buckets.js';
+import { renderCustom } from './custom.js';
 import type { PrometheusData, PrometheusLatency } from './data.js';
 import { renderLifecycle } from './lifecycle.js';
 import { type PrometheusConfig, parsePrometheusOptions } from './options.js';
+import { renderPlugins } from './plugins.js';
 import { renderProfiling } from './profiling.js';
 import { renderRuntime } from './runtime.js';
 
@@ -314,6 +316,14 @@ export function renderPrometheus(
   renderProfiling(out, data, config.prefix, (lines, name, labels, hist) =>
     histogramLines(lines, name, labels, hist, boundsUs, leLabels, counts),
   );
+  renderPlugins(out, s.plugins, config.prefix, escapeLabelValue, formatValue);
+  if (data.custom) {
+    renderCustom(out, data.custom, config.prefix, data.now ?? Date.now(), {
+      cumulativeBuckets,
+      escapeLabelValue,
+      formatValue,
+    });
+  }
 
   // Health and alerts
   const health = data.health;

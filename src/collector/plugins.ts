@@ -1,0 +1,154 @@
+// Collector plugins: user groups collected beside the built-in ones with the same isolation (a
+// deadline, errors caught, `unknown` with the error), at their own interval, under `plugins.<name>`
+// so that no plugin can shadow a built-in group.
+
+import { SysvitalsError } from '../errors.js';
+import { errorMessage } from '../logger.js';
+import type { ComponentStatus, Logger, PluginGroup } from '../types.js';
+import { TimeoutError } from './deadline.js';
+
+/** What a plugin's collect() receives. */
+export interface PluginContext {
+  /** Aborted when the deadline passes: pass it to fetch() or a client that takes one. */
+  readonly signal: AbortSignal;
+  /** The collection time, epoch ms (the monitor's clock). */
+  readonly now: number;
+  readonly logger: Logger;
+}
+
+/** A collector plugin: `createMonitor({ collectors: [plugin] })`. */
+export interface CollectorPlugin {
+  /** The group's key under `plugins` (letters, digits, `_`; not starting with a digit). */
+  name: string;
+  /** The group's figures: a plain object of numbers, strings, booleans, and objects of them. */
+  collect(ctx: PluginContext): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** Collect at most this often; in between, samples reuse the last result. @defaultValue every sample */
+  intervalMs?: number;
+  /** Longest wait for collect(). @defaultValue the monitor's groupTimeoutMs (1000) */
+  timeoutMs?: number;
+  /**
+   * The group's status from its figures (a status rule); it then counts in the health status as
+   * `plugins.<name>`. Without one the group is `healthy` whenever collect() succeeds.
+   */
+  status?(group: Record<string, unknown>): ComponentStatus;
+  /** Called once by monitor.close(): release what the plugin opened itself. */
+  close?(): void | Promise<void>;
+}
+
+const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const KEYS = ['name', 'collect', 'intervalMs', 'timeoutMs', 'status', 'close'];
+const STATUSES: readonly ComponentStatus[] = ['healthy', 'warning', 'critical', 'unknown'];
+
+function invalidPlugin(message: string): SysvitalsError {
+  return new SysvitalsError('ERR_SYSVITALS_INVALID_OPTION', `sysvitals: ${message}`);
+}
+
+/** Checks the `collectors` option at setup: coded errors, nothing half-registered. */
+export function validatePlugins(plugins: unknown): readonly CollectorPlugin[] {
+  if (plugins === undefined) return [];
+  if (!Array.isArray(plugins))
+    throw invalidPlugin('`collectors` must be an array of { name, collect(ctx) }.');
+  const names = new Set<string>();
+  for (const [i, p] of plugins.entries()) {
+    if (p === null || typeof p !== 'object')
+      throw invalidPlugin(`collectors[${i}] must be an object { name, collect(ctx) }.`);
+    const unknown = Object.keys(p).find((k) => !KEYS.includes(k));
+    if (unknown !== undefined) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNKNOWN_OPTION',
+        `sysvitals: collectors[${i}] has an unknown property \`${unknown}\`. Known: ${KEYS.join(', ')}.`,
+      );
+    }
+    const { name, collect, intervalMs, timeoutMs, status, close } = p as CollectorPlugin;
+    if (typeof name !== 'string' || !NAME.test(name) || name.length > 64) {
+      throw invalidPlugin(
+        `collectors[${i}].name ${JSON.stringify(name)} must be letters, digits and \`_\` (e.g. \`rabbitmq\`).`,
+      );
+    }
+    if (names.has(name)) throw invalidPlugin(`two collectors are named \`${name}\`; names must be unique.`);
+    names.add(name);
+    if (typeof collect !== 'function')
+      throw invalidPlugin(`collectors \`${name}\`: collect must be a function.`);
+    for (const [key, v] of [
+      ['intervalMs', intervalMs],
+      ['timeoutMs', timeoutMs],
+    ] as const) {
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+        throw invalidPlugin(`collectors \`${name}\`: ${key} must be a positive number of milliseconds.`);
+      }
+    }
+    if (status !== undefined && typeof status !== 'function') {
+      throw invalidPlugin(
+        `collectors \`${name}\`: status must be a function (group) => 'healthy' | 'warning' | 'critical'.`,
+      );
+    }
+    if (close !== undefined && typeof close !== 'function')
+      throw invalidPlugin(`collectors \`${name}\`: close must be a function.`);
+  }
+  return Object.freeze([...(plugins as CollectorPlugin[])]);
+}
+
+/** Runs one plugin: no overlapping collects, a deadline, the last result reused within intervalMs. */
+export class PluginRunner {
+  private last: PluginGroup | undefined;
+  private lastAt = Number.NEGATIVE_INFINITY;
+  private running: Promise<PluginGroup> | undefined;
+
+  constructor(
+    readonly plugin: CollectorPlugin,
+    private readonly timeoutMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Settles within the plugin's timeout; never rejects. */
+  run(now: number): Promise<PluginGroup> {
+    const interval = this.plugin.intervalMs ?? 0;
+    if (this.last && now - this.lastAt < interval) return Promise.resolve(this.last);
+    if (this.running) return this.running;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new TimeoutError(`no answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+    });
+    const ctx: PluginContext = { signal: controller.signal, now, logger: this.logger };
+    const attempt = Promise.resolve()
+      .then(() => this.plugin.collect(ctx))
+      .then((result) => this.accept(result));
+    attempt.catch(() => {}); // a late rejection after the deadline is not unhandled
+    this.running = Promise.race([attempt, deadline])
+      .then(
+        (group) => {
+          this.last = group;
+          this.lastAt = now;
+          return group;
+        },
+        (err: unknown): PluginGroup => ({ status: 'unknown', error: errorMessage(err) }),
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private accept(result: unknown): PluginGroup {
+    if (result === null || typeof result !== 'object' || Array.isArray(result)) {
+      throw new Error(
+        `collect() returned ${Array.isArray(result) ? 'an array' : String(result)}, not an object`,
+      );
+    }
+    const fields = { ...(result as Record<string, unknown>) };
+    delete fields.error;
+    let status: ComponentStatus = 'healthy';
+    const rule = this.plugin.status;
+    if (rule) {
+      const s = rule(fields);
+      if (!STATUSES.includes(s)) throw new Error(`status() returned ${JSON.stringify(s)}`);
+      status = s;
+    }
+    return { ...fields, status };
+  }
+}

@@ -1,0 +1,122 @@
+// A custom gauge: set/inc/dec per label set, or a callback read at each snapshot. The callback runs
+// inside the collection, so it must be synchronous and cheap; a throw is caught and shown as the
+// gauge's `error` (the last values are kept), never passed on.
+
+import { errorMessage } from '../logger.js';
+import { LabelSets, type LabelValues } from './label-sets.js';
+import {
+  checkMetricName,
+  invalidMetric,
+  type MetricOptionsBase,
+  type ParsedBase,
+  parseBase,
+} from './names.js';
+import type { GaugeSnapshot } from './types.js';
+
+/** What a gauge callback returns: one value, or values per label set. */
+export type GaugeReading = number | ReadonlyArray<{ labels: LabelValues; value: number }>;
+
+export interface GaugeOptions extends MetricOptionsBase {
+  /** Read at each snapshot instead of set/inc/dec. Synchronous. */
+  collect?: () => GaugeReading;
+}
+
+class GaugeCell {
+  value = 0;
+  set(v: number): void {
+    if (Number.isFinite(v)) this.value = v;
+  }
+  inc(n = 1): void {
+    if (Number.isFinite(n)) this.value += n;
+  }
+  dec(n = 1): void {
+    if (Number.isFinite(n)) this.value -= n;
+  }
+}
+
+/** A gauge bound to one label set (from `gauge.labels({...})`). */
+export interface BoundGauge {
+  set(value: number): void;
+  inc(n?: number): void;
+  dec(n?: number): void;
+}
+
+export class Gauge {
+  readonly type = 'gauge' as const;
+  readonly name: string;
+  readonly config: ParsedBase;
+  private readonly collectFn: (() => GaugeReading) | undefined;
+  private readonly sets: LabelSets<GaugeCell>;
+  private error: string | undefined;
+
+  constructor(name: string, options?: GaugeOptions) {
+    this.name = checkMetricName(name, 'gauge');
+    const parsed = parseBase(name, 'gauge', options, ['collect']);
+    if (parsed.collect !== undefined && typeof parsed.collect !== 'function') {
+      throw invalidMetric(`gauge \`${name}\`: \`collect\` must be a function returning a number.`);
+    }
+    this.collectFn = parsed.collect as (() => GaugeReading) | undefined;
+    this.config = Object.freeze({
+      help: parsed.help,
+      labels: parsed.labels,
+      maxLabelSets: parsed.maxLabelSets,
+    });
+    this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new GaugeCell());
+  }
+
+  set(labelsOrValue: LabelValues | number, value?: number): void {
+    if (typeof labelsOrValue === 'number') this.sets.get(undefined).set(labelsOrValue);
+    else this.sets.get(labelsOrValue).set(value as number);
+  }
+
+  inc(labelsOrN?: LabelValues | number, n?: number): void {
+    if (typeof labelsOrN === 'number' || labelsOrN === undefined) this.sets.get(undefined).inc(labelsOrN);
+    else this.sets.get(labelsOrN).inc(n);
+  }
+
+  dec(labelsOrN?: LabelValues | number, n?: number): void {
+    if (typeof labelsOrN === 'number' || labelsOrN === undefined) this.sets.get(undefined).dec(labelsOrN);
+    else this.sets.get(labelsOrN).dec(n);
+  }
+
+  labels(values: LabelValues): BoundGauge {
+    return this.sets.get(values);
+  }
+
+  snapshot(): GaugeSnapshot {
+    if (this.collectFn) this.read(this.collectFn);
+    let value = 0;
+    const series = this.sets.slots.map(({ labels, value: c }) => {
+      value += c.value;
+      return { labels: { ...labels }, value: c.value };
+    });
+    const out: GaugeSnapshot = {
+      type: 'gauge',
+      help: this.config.help,
+      labels: [...this.config.labels],
+      value,
+      series,
+    };
+    if (this.error !== undefined) out.error = this.error;
+    return out;
+  }
+
+  private read(fn: () => GaugeReading): void {
+    try {
+      const r = fn();
+      if (typeof r === 'number' && Number.isFinite(r)) {
+        this.sets.get(undefined).set(r);
+      } else if (Array.isArray(r)) {
+        for (const item of r) {
+          if (typeof item?.value === 'number' && Number.isFinite(item.value))
+            this.sets.get(item.labels).set(item.value);
+        }
+      } else {
+        throw new Error(`collect() returned ${r === null ? 'null' : typeof r}, not a number`);
+      }
+      this.error = undefined;
+    } catch (err) {
+      this.error = errorMessage(err);
+    }
+  }
+}

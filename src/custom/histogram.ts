@@ -1,0 +1,211 @@
+// A custom histogram: values recorded into an HDR histogram (3 significant digits, 0.001 resolution),
+// percentiles read from HDR (never averaged) over a sliding window, since-start totals for Prometheus,
+// and one histogram per history bucket. observe() is O(1) and never throws; negative and non-finite
+// values are ignored.
+
+import * as hdr from 'hdr-histogram-js';
+import { round } from '../alerts/status.js';
+import { LabelSets, type LabelValues } from './label-sets.js';
+import {
+  checkMetricName,
+  invalidMetric,
+  type MetricOptionsBase,
+  type ParsedBase,
+  parseBase,
+} from './names.js';
+import type { HistogramFigures, HistogramSnapshot } from './types.js';
+
+/** Values are kept in thousandths: 0.001 is the smallest step told apart. */
+export const HISTOGRAM_SCALE = 1000;
+
+const BUILD: hdr.BuildRequest = {
+  bitBucketSize: 32,
+  autoResize: true,
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 1_000_000_000,
+  numberOfSignificantValueDigits: 3,
+  useWebAssembly: false,
+};
+
+export function createCustomHistogram(): hdr.Histogram {
+  return hdr.build(BUILD);
+}
+
+export interface HistogramOptions extends MetricOptionsBase {
+  /** Prometheus bucket upper bounds, strictly increasing. @defaultValue prom-client's (0.005 … 10) */
+  buckets?: readonly number[];
+}
+
+export const DEFAULT_CUSTOM_BUCKETS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
+
+class HistogramCell {
+  /** What observe() wrote since the last drain. */
+  readonly recent = createCustomHistogram();
+  recentSum = 0;
+  /** The sliding window: two slots of windowMs, the older dropped as a new one starts. */
+  current = createCustomHistogram();
+  previous = createCustomHistogram();
+  currentSum = 0;
+  previousSum = 0;
+  currentStart = Number.NaN;
+  readonly total = createCustomHistogram();
+  totalSum = 0;
+  readonly bucket = createCustomHistogram();
+  bucketSum = 0;
+
+  observe(v: number): void {
+    if (!(v >= 0) || v === Number.POSITIVE_INFINITY) return;
+    this.recent.recordValue(Math.round(v * HISTOGRAM_SCALE));
+    this.recentSum += v;
+  }
+
+  /** Moves what was recorded into the window, the bucket and the totals; rotates the window. */
+  drain(now: number, windowMs: number): void {
+    if (Number.isNaN(this.currentStart)) this.currentStart = now;
+    if (now - this.currentStart >= windowMs) {
+      const old = this.previous;
+      this.previous = this.current;
+      this.previousSum = this.currentSum;
+      old.reset();
+      this.current = old;
+      this.currentSum = 0;
+      // Two windows gone by without a snapshot: the older slot is stale too.
+      if (now - this.currentStart >= 2 * windowMs) {
+        this.previous.reset();
+        this.previousSum = 0;
+      }
+      this.currentStart = now;
+    }
+    if (this.recent.totalCount === 0) return;
+    this.current.add(this.recent);
+    this.total.add(this.recent);
+    this.bucket.add(this.recent);
+    this.currentSum += this.recentSum;
+    this.totalSum += this.recentSum;
+    this.bucketSum += this.recentSum;
+    this.recent.reset();
+    this.recentSum = 0;
+  }
+}
+
+/** A histogram bound to one label set (from `histogram.labels({...})`). */
+export interface BoundHistogram {
+  observe(value: number): void;
+}
+
+const scratch = createCustomHistogram();
+
+export function figuresOf(
+  h: hdr.Histogram,
+  sum: number,
+  countTotal: number,
+  sumTotal: number,
+): HistogramFigures {
+  const n = h.totalCount;
+  const v = (x: number) => x / HISTOGRAM_SCALE;
+  return {
+    count: n,
+    sum: round(sum, 6),
+    avg: n === 0 ? 0 : round(sum / n, 6),
+    min: n === 0 ? 0 : v(h.minNonZeroValue <= h.maxValue ? h.minNonZeroValue : 0),
+    max: n === 0 ? 0 : v(h.maxValue),
+    p50: n === 0 ? 0 : v(h.getValueAtPercentile(50)),
+    p90: n === 0 ? 0 : v(h.getValueAtPercentile(90)),
+    p95: n === 0 ? 0 : v(h.getValueAtPercentile(95)),
+    p99: n === 0 ? 0 : v(h.getValueAtPercentile(99)),
+    count_total: countTotal,
+    sum_total: round(sumTotal, 6),
+  };
+}
+
+export class Histogram {
+  readonly type = 'histogram' as const;
+  readonly name: string;
+  readonly config: ParsedBase & { readonly buckets: readonly number[] };
+  private readonly sets: LabelSets<HistogramCell>;
+
+  constructor(
+    name: string,
+    options: HistogramOptions | undefined,
+    private readonly windowMs: number,
+  ) {
+    this.name = checkMetricName(name, 'histogram');
+    const parsed = parseBase(name, 'histogram', options, ['buckets']);
+    const buckets = (parsed.buckets ?? DEFAULT_CUSTOM_BUCKETS) as unknown;
+    if (
+      !Array.isArray(buckets) ||
+      buckets.length === 0 ||
+      buckets.some((b, i) => typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]))
+    ) {
+      throw invalidMetric(`histogram \`${name}\`: \`buckets\` must be strictly increasing finite numbers.`);
+    }
+    this.config = Object.freeze({
+      help: parsed.help,
+      labels: parsed.labels,
+      maxLabelSets: parsed.maxLabelSets,
+      buckets: Object.freeze([...(buckets as number[])]),
+    });
+    this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new HistogramCell());
+  }
+
+  /** Records a value: `observe(12.5)` or `observe({ queue: 'email' }, 12.5)`. */
+  observe(labelsOrValue: LabelValues | number, value?: number): void {
+    if (typeof labelsOrValue === 'number') this.sets.get(undefined).observe(labelsOrValue);
+    else this.sets.get(labelsOrValue).observe(value as number);
+  }
+
+  labels(values: LabelValues): BoundHistogram {
+    return this.sets.get(values);
+  }
+
+  /** Window figures per label set and over all of them (percentiles from the merged HDR histogram). */
+  snapshot(now: number): HistogramSnapshot {
+    const all = createCustomHistogram();
+    let sum = 0;
+    let countTotal = 0;
+    let sumTotal = 0;
+    const series = this.sets.slots.map(({ labels, value: c }) => {
+      c.drain(now, this.windowMs);
+      scratch.reset();
+      scratch.add(c.current);
+      scratch.add(c.previous);
+      all.add(scratch);
+      const s = c.currentSum + c.previousSum;
+      sum += s;
+      countTotal += c.total.totalCount;
+      sumTotal += c.totalSum;
+      return { labels: { ...labels }, ...figuresOf(scratch, s, c.total.totalCount, c.totalSum) };
+    });
+    return {
+      type: 'histogram',
+      help: this.config.help,
+      labels: [...this.config.labels],
+      ...figuresOf(all, sum, countTotal, sumTotal),
+      series,
+    };
+  }
+
+  /** The values recorded since the previous call, merged over label sets (one history bucket). */
+  takeBucket(now: number): { histogram: hdr.Histogram; sum: number } {
+    const out = createCustomHistogram();
+    let sum = 0;
+    for (const { value: c } of this.sets.slots) {
+      c.drain(now, this.windowMs);
+      out.add(c.bucket);
+      sum += c.bucketSum;
+      c.bucket.reset();
+      c.bucketSum = 0;
+    }
+    return { histogram: out, sum };
+  }
+
+  /** Since-start histograms per label set (Prometheus); drains first so nothing recorded is missed. */
+  totals(now: number): { labels: Record<string, string>; histogram: hdr.Histogram; sum: number }[] {
+    return this.sets.slots.map(({ labels, value: c }) => {
+      c.drain(now, this.windowMs);
+      return { labels, histogram: c.total, sum: c.totalSum };
+    });
+  }
+}

@@ -1,0 +1,66 @@
+// The shapes custom metrics take in a snapshot (`custom.<name>`), the stream and the HTTP API.
+
+export type CustomMetricType = 'counter' | 'gauge' | 'histogram';
+
+/** One label set of a counter. */
+export interface CounterSeries {
+  labels: Record<string, string>;
+  /** Since start. */
+  value: number;
+  /** Increase per second since the previous snapshot. */
+  rate_per_second: number;
+}
+
+export interface CounterSnapshot {
+  type: 'counter';
+  help: string;
+  labels: string[];
+  /** Sum over every label set, since start. */
+  value: number;
+  rate_per_second: number;
+  series: CounterSeries[];
+}
+
+export interface GaugeSeries {
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface GaugeSnapshot {
+  type: 'gauge';
+  help: string;
+  labels: string[];
+  /** The value (with labels: the sum over label sets). */
+  value: number;
+  series: GaugeSeries[];
+  /** Set when the gauge's callback threw or returned something other than a number. */
+  error?: string;
+}
+
+/** Figures of recorded values over the window (`count_total`/`sum_total` since start). */
+export interface HistogramFigures {
+  count: number;
+  sum: number;
+  avg: number;
+  min: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  count_total: number;
+  sum_total: number;
+}
+
+export interface HistogramSeries extends HistogramFigures {
+  labels: Record<string, string>;
+}
+
+export interface HistogramSnapshot extends HistogramFigures {
+  type: 'histogram';
+  help: string;
+  labels: string[];
+  series: HistogramSeries[];
+}
+
+export type CustomMetricSnapshot = CounterSnapshot | GaugeSnapshot | HistogramSnapshot;

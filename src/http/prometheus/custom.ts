@@ -1,0 +1,68 @@
+// Prometheus families of custom metrics: counters (`_total`), gauges, and histograms with cumulative
+// buckets derived from their since-start HDR histograms, each with the metric's help text.
+
+import { HISTOGRAM_SCALE } from '../../custom/histogram.js';
+import type { CustomMetric } from '../../custom/registry.js';
+
+/** The text-format helpers of prometheus.ts, passed in so that this file does not import it back. */
+export interface TextHelpers {
+  cumulativeBuckets(h: CustomMetricHistogram, bounds: readonly number[], out: number[]): number;
+  escapeLabelValue(value: string): string;
+  formatValue(value: number): string;
+}
+
+type CustomMetricHistogram = ReturnType<
+  Extract<CustomMetric, { type: 'histogram' }>['totals']
+>[number]['histogram'];
+
+function labelText(
+  escapeLabelValue: (v: string) => string,
+  labels: Record<string, string>,
+  extra?: string,
+): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
+  if (extra) parts.push(extra);
+  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+}
+
+function escapeHelp(help: string): string {
+  return help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+/** Appends every custom metric's family to `out`. `now` drains histograms before they are read. */
+export function renderCustom(
+  out: string[],
+  metrics: Iterable<CustomMetric>,
+  prefix: string,
+  now: number,
+  text: TextHelpers,
+): void {
+  const { cumulativeBuckets, formatValue } = text;
+  const labels = (l: Record<string, string>, extra?: string) => labelText(text.escapeLabelValue, l, extra);
+  for (const m of metrics) {
+    const help = escapeHelp(m.config.help);
+    if (m.type === 'counter') {
+      const name = `${prefix}${m.name.endsWith('_total') ? m.name : `${m.name}_total`}`;
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
+      for (const s of m.totals()) out.push(`${name}${labels(s.labels)} ${formatValue(s.value)}`);
+    } else if (m.type === 'gauge') {
+      const name = `${prefix}${m.name}`;
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const s of m.snapshot().series) out.push(`${name}${labels(s.labels)} ${formatValue(s.value)}`);
+    } else {
+      const name = `${prefix}${m.name}`;
+      const bounds = m.config.buckets.map((b) => Math.floor(b * HISTOGRAM_SCALE + 1e-9));
+      const le = [...m.config.buckets.map((b) => `le="${formatValue(b)}"`), 'le="+Inf"'];
+      const counts: number[] = new Array(le.length);
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
+      for (const s of m.totals(now)) {
+        cumulativeBuckets(s.histogram, bounds, counts);
+        for (let i = 0; i < le.length; i++) out.push(`${name}_bucket${labels(s.labels, le[i])} ${counts[i]}`);
+        out.push(
+          `${name}_sum${labels(s.labels)} ${formatValue(Math.round(s.sum * 1e6) / 1e6)}`,
+          `${name}_count${labels(s.labels)} ${s.histogram.totalCount}`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,211 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Counter } from '../../src/custom/counter.js';
+import { Gauge } from '../../src/custom/gauge.js';
+import { Histogram } from '../../src/custom/histogram.js';
+import { CustomMetrics } from '../../src/custom/registry.js';
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return undefined;
+};
+
+describe('custom metric validation at creation', () => {
+  it('refuses bad names, help texts and labels with coded errors', () => {
+    const r = new CustomMetrics();
+    expect(codeOf(() => r.counter('2fast'))).toBe('ERR_SYSVITALS_INVALID_METRIC');
+    expect(codeOf(() => r.counter('has-dash'))).toBe('ERR_SYSVITALS_INVALID_METRIC');
+    expect(codeOf(() => r.counter('__reserved'))).toBe('ERR_SYSVITALS_INVALID_METRIC');
+    expect(codeOf(() => r.gauge('g', { help: 'two\nlines' }))).toBe('ERR_SYSVITALS_INVALID_METRIC');
+    expect(codeOf(() => r.gauge('g', { labels: ['ok', 'ok'] }))).toBe('ERR_SYSVITALS_INVALID_METRIC');
+    expect(codeOf(() => r.gauge('g', { labels: ['le'] }))).toBe('ERR_SYSVITALS_INVALID_METRIC');
+    expect(codeOf(() => r.histogram('h', { labels: ['a b'] }))).toBe('ERR_SYSVITALS_INVALID_METRIC');
+    expect(codeOf(() => r.histogram('h', { buckets: [1, 1] }))).toBe('ERR_SYSVITALS_INVALID_METRIC');
+    expect(codeOf(() => r.counter('c', { maxLabelSets: 0 }))).toBe('ERR_SYSVITALS_INVALID_METRIC');
+    expect(() => r.counter('c', { lables: ['x'] } as never)).toThrow(/Did you mean `labels`/);
+    expect(codeOf(() => r.counter('c', { lables: ['x'] } as never))).toBe('ERR_SYSVITALS_UNKNOWN_OPTION');
+    // Nothing was created by the refused calls.
+    expect(r.size).toBe(0);
+  });
+
+  it('returns the same metric for the same declaration and refuses a clash', () => {
+    const r = new CustomMetrics();
+    const a = r.counter('jobs', { help: 'Jobs', labels: ['queue'] });
+    expect(r.counter('jobs', { help: 'Jobs', labels: ['queue'] })).toBe(a);
+    expect(codeOf(() => r.gauge('jobs'))).toBe('ERR_SYSVITALS_DUPLICATE_METRIC');
+    expect(codeOf(() => r.counter('jobs', { help: 'Jobs', labels: ['other'] }))).toBe(
+      'ERR_SYSVITALS_DUPLICATE_METRIC',
+    );
+  });
+});
+
+describe('counter', () => {
+  it('keeps exact totals per label set against a model (fixed seed)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 0, max: 1000 })), {
+          maxLength: 200,
+        }),
+        (ops) => {
+          const c = new Counter('n', { labels: ['queue'] });
+          const model = new Map<string, number>();
+          for (const [q, n] of ops) {
+            c.inc({ queue: q }, n);
+            model.set(q, (model.get(q) ?? 0) + n);
+          }
+          const s = c.snapshot(0);
+          for (const series of s.series) expect(series.value).toBe(model.get(series.labels.queue as string));
+          expect(s.value).toBe([...model.values()].reduce((a, b) => a + b, 0));
+        },
+      ),
+      { seed: 14, numRuns: 100 },
+    );
+  });
+
+  it('ignores negative and non-finite amounts and never throws', () => {
+    const c = new Counter('n');
+    c.inc();
+    c.inc(-5);
+    c.inc(Number.NaN);
+    c.inc(Number.POSITIVE_INFINITY);
+    c.inc(2);
+    expect(c.snapshot(0).value).toBe(3);
+  });
+
+  it('folds label sets beyond maxLabelSets into `other`, and an all-`other` set into the same one', () => {
+    const c = new Counter('n', { labels: ['user'], maxLabelSets: 3 });
+    for (let i = 0; i < 10; i++) c.inc({ user: `u${i}` });
+    c.inc({ user: 'other' }, 5);
+    const s = c.snapshot(0);
+    expect(s.series.map((x) => x.labels.user)).toEqual(['u0', 'u1', 'u2', 'other']);
+    expect(s.series[3]?.value).toBe(7 + 5);
+    expect(s.value).toBe(15);
+  });
+
+  it('reports the rate since the previous snapshot, and the increase per bucket', () => {
+    const c = new Counter('n');
+    c.snapshot(0);
+    c.inc(50);
+    expect(c.snapshot(10_000).rate_per_second).toBe(5);
+    expect(c.takeBucket()[0]?.increase).toBe(50);
+    c.inc(3);
+    expect(c.takeBucket()[0]?.increase).toBe(3);
+  });
+
+  it('binds a label set once with labels()', () => {
+    const c = new Counter('n', { labels: ['queue', 'outcome'] });
+    const ok = c.labels({ queue: 'email', outcome: 'ok' });
+    ok.inc();
+    ok.inc(4);
+    c.inc({ queue: 'email', outcome: 'ok' });
+    expect(c.snapshot(0).series).toEqual([
+      { labels: { queue: 'email', outcome: 'ok' }, value: 6, rate_per_second: 0 },
+    ]);
+  });
+});
+
+describe('gauge', () => {
+  it('set, inc and dec per label set; the value is the sum over sets', () => {
+    const g = new Gauge('depth', { labels: ['queue'] });
+    g.set({ queue: 'a' }, 10);
+    g.inc({ queue: 'a' }, 2);
+    g.dec({ queue: 'b' }, 3);
+    const s = g.snapshot();
+    expect(s.series).toEqual([
+      { labels: { queue: 'a' }, value: 12 },
+      { labels: { queue: 'b' }, value: -3 },
+    ]);
+    expect(s.value).toBe(9);
+  });
+
+  it('reads its callback at each snapshot; a throw shows as error and keeps the last value', () => {
+    let depth = 4;
+    let fail = false;
+    const g = new Gauge('depth', {
+      collect: () => {
+        if (fail) throw new Error('queue gone');
+        return depth;
+      },
+    });
+    expect(g.snapshot().value).toBe(4);
+    depth = 9;
+    expect(g.snapshot().value).toBe(9);
+    fail = true;
+    expect(g.snapshot()).toEqual(expect.objectContaining({ value: 9, error: 'queue gone' }));
+    fail = false;
+    expect(g.snapshot().error).toBeUndefined();
+  });
+
+  it('takes labelled readings from its callback', () => {
+    const g = new Gauge('depth', {
+      labels: ['queue'],
+      collect: () => [
+        { labels: { queue: 'a' }, value: 1 },
+        { labels: { queue: 'b' }, value: 2 },
+      ],
+    });
+    expect(g.snapshot().series.map((s) => [s.labels.queue, s.value])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+  });
+});
+
+describe('histogram', () => {
+  const exact = (sorted: number[], p: number) =>
+    sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+
+  it('reads percentiles within HDR precision (3 digits) of the exact ones, never outside [min, max]', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0.01, max: 100_000, noNaN: true }), { minLength: 1, maxLength: 500 }),
+        (values) => {
+          const h = new Histogram('size', undefined, 60_000);
+          for (const v of values) h.observe(v);
+          const s = h.snapshot(0);
+          const sorted = [...values].sort((a, b) => a - b);
+          expect(s.count).toBe(values.length);
+          expect(s.sum).toBeCloseTo(
+            values.reduce((a, b) => a + b, 0),
+            3,
+          );
+          for (const p of [50, 90, 95, 99] as const) {
+            const want = exact(sorted, p);
+            const got = s[`p${p}`];
+            // 3 significant digits, values kept in thousandths.
+            expect(Math.abs(got - want)).toBeLessThanOrEqual(want * 1e-3 + 1e-3);
+          }
+          expect(s.max).toBeLessThanOrEqual((sorted.at(-1) as number) * 1.001 + 1e-3);
+          expect(s.min).toBeGreaterThanOrEqual((sorted[0] as number) * 0.999 - 1e-3);
+        },
+      ),
+      { seed: 14, numRuns: 100 },
+    );
+  });
+
+  it('covers a sliding window and keeps since-start totals', () => {
+    const h = new Histogram('t', undefined, 60_000);
+    h.observe(1);
+    h.observe(2);
+    expect(h.snapshot(0).count).toBe(2);
+    h.observe(3);
+    expect(h.snapshot(61_000)).toEqual(expect.objectContaining({ count: 3, count_total: 3 }));
+    // Past two windows without a value: the window is empty, the totals are not.
+    expect(h.snapshot(200_000)).toEqual(expect.objectContaining({ count: 0, count_total: 3, sum_total: 6 }));
+  });
+
+  it('gives each bucket the values recorded since the previous bucket', () => {
+    const h = new Histogram('t', { labels: ['k'] }, 60_000);
+    h.observe({ k: 'a' }, 5);
+    h.observe({ k: 'b' }, 7);
+    const b = h.takeBucket(0);
+    expect(b.histogram.totalCount).toBe(2);
+    expect(b.sum).toBe(12);
+    expect(h.takeBucket(1).histogram.totalCount).toBe(0);
+    expect(h.snapshot(2).count).toBe(2);
+  });
+});
