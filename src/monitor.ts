@@ -22,10 +22,10 @@ import {
   type Counter,
   type CounterOptions,
   type CustomBucketEntry,
+  type CustomHistogram,
   CustomMetrics,
   type Gauge,
   type GaugeOptions,
-  type Histogram,
   type HistogramOptions,
 } from './custom/index.js';
 import { invalidOption } from './errors.js';
@@ -526,7 +526,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /** A custom HDR histogram: percentiles over the request window, since-start totals for Prometheus. */
-  histogram(name: string, options?: HistogramOptions): Histogram {
+  histogram(name: string, options?: HistogramOptions): CustomHistogram {
     return this.custom.histogram(name, options);
   }
 

@@ -120,7 +120,7 @@ export function figuresOf(
   };
 }
 
-export class Histogram {
+export class CustomHistogram {
   readonly type = 'histogram' as const;
   readonly name: string;
   readonly config: ParsedBase & { readonly buckets: readonly number[] };

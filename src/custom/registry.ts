@@ -5,10 +5,10 @@ import type * as hdr from 'hdr-histogram-js';
 import { SysvitalsError } from '../errors.js';
 import { Counter, type CounterOptions } from './counter.js';
 import { Gauge, type GaugeOptions } from './gauge.js';
-import { Histogram, type HistogramOptions } from './histogram.js';
+import { CustomHistogram, type HistogramOptions } from './histogram.js';
 import type { CustomMetricSnapshot } from './types.js';
 
-export type CustomMetric = Counter | Gauge | Histogram;
+export type CustomMetric = Counter | Gauge | CustomHistogram;
 
 /** Custom metrics per registry unless told otherwise: each one is a panel, a family and a history series. */
 export const DEFAULT_MAX_CUSTOM_METRICS = 100;
@@ -34,8 +34,8 @@ export class CustomMetrics {
     return this.register(name, 'gauge', () => new Gauge(name, options));
   }
 
-  histogram(name: string, options?: HistogramOptions): Histogram {
-    return this.register(name, 'histogram', () => new Histogram(name, options, this.windowMs));
+  histogram(name: string, options?: HistogramOptions): CustomHistogram {
+    return this.register(name, 'histogram', () => new CustomHistogram(name, options, this.windowMs));
   }
 
   get size(): number {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Counter } from '../../src/custom/counter.js';
 import { Gauge } from '../../src/custom/gauge.js';
-import { Histogram } from '../../src/custom/histogram.js';
+import { CustomHistogram as Histogram } from '../../src/custom/histogram.js';
 import { CustomMetrics } from '../../src/custom/registry.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
