@@ -687,12 +687,10 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       await this.store.saveState?.(this.instanceId, SERIES_STATE, this.series.export()).catch(() => {});
     }
     const bucket = this.requests.takeBucket();
-    if (this.aggregator.samples === 0 && bucket.requests === 0) return;
-    this.lastLabel = label;
-    const point = this.aggregator.close(label, bucket);
-    const custom = this.custom.takeBucket(this.clock.now());
+    const custom = this.custom.takeBucket(now);
     if (this.aggregator.samples === 0 && bucket.requests === 0 && !hasCustomFigures(custom)) return;
-    const point = this.aggregator.close(start, bucket, custom);
+    this.lastLabel = label;
+    const point = this.aggregator.close(label, bucket, custom);
     try {
       const scores = this.analytics.scorePoint(point);
       if (Object.keys(scores).length > 0) point.anomaly = scores;
