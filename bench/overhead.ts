@@ -1,5 +1,5 @@
 // What does sysvitals cost a server, next to the bare framework and the peers users would pick instead?
-// `npx tsx bench/overhead.ts [--rounds 3] [--duration 10] [--warmup 3] [--connections 50]
+// `npx tsx bench/overhead.ts [--rounds 7] [--duration 10] [--warmup 3] [--connections 50]
 //   [--frameworks express,fastify,koa] [--variants sysvitals,fastify-metrics] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
 // Method (shared/BENCHMARKING.md): server pinned to CPU 0, autocannon to CPU 1, loopback, interleaved
 // rounds (bare, sysvitals, peers, bare, …); each figure is the median over rounds of its ratio to the bare
@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineLine, writeSection } from './lib/results.js';
+import { formatInterval, meanInterval, verdictBelow } from './lib/stats.js';
 
 const VARIANTS: Record<string, string[]> = {
   express: ['bare', 'sysvitals', 'express-prom-bundle', 'express-status-monitor', 'swagger-stats'],
@@ -21,7 +22,7 @@ const PEER_LABEL: Record<string, string> = { 'prom-client': 'prom-client histogr
 
 const { values: flags } = parseArgs({
   options: {
-    rounds: { type: 'string', default: process.env.OVERHEAD_ROUNDS ?? '3' },
+    rounds: { type: 'string', default: process.env.OVERHEAD_ROUNDS ?? '7' },
     duration: { type: 'string', default: process.env.OVERHEAD_DURATION ?? '10' },
     warmup: { type: 'string', default: process.env.OVERHEAD_WARMUP ?? '3' },
     connections: { type: 'string', default: '50' },
@@ -212,6 +213,9 @@ interface Row {
   rss: number;
   rssRatio: number;
   errors: number;
+  /** 95% t-intervals of the per-round ratios. */
+  rpsCi: { mean: number; low: number; high: number };
+  cpuCi: { mean: number; low: number; high: number };
 }
 const rows: Row[] = [];
 for (const framework of frameworks) {
@@ -219,8 +223,9 @@ for (const framework of frameworks) {
   for (const variant of VARIANTS[framework] as string[]) {
     const list = runs.get(`${framework}/${variant}`);
     if (!list?.length) continue;
-    const ratio = (pick: (r: Run) => number) =>
-      median(list.map((r, i) => (bare[i] ? pick(r) / pick(bare[i] as Run) : Number.NaN)));
+    const ratios = (pick: (r: Run) => number) =>
+      list.map((r, i) => (bare[i] ? pick(r) / pick(bare[i] as Run) : Number.NaN)).filter(Number.isFinite);
+    const ratio = (pick: (r: Run) => number) => median(ratios(pick));
     rows.push({
       framework,
       variant,
@@ -233,6 +238,8 @@ for (const framework of frameworks) {
       rss: median(list.map((r) => r.rssMb)),
       rssRatio: ratio((r) => r.rssMb),
       errors: list.reduce((n, r) => n + r.errors, 0),
+      rpsCi: meanInterval(ratios((r) => r.rps)),
+      cpuCi: meanInterval(ratios((r) => r.cpuUsPerReq)),
     });
   }
 }
@@ -251,7 +258,18 @@ const table = [
       `| ${r.framework} | ${PEER_LABEL[r.variant] ?? r.variant} | ${fmt(r.rps)} | ${fmt(r.rpsRatio, 3)} | ${fmt(r.p99, 1)} | ${fmt(r.p99Ratio, 2)} | ${fmt(r.cpu)} | ${fmt(r.cpuRatio, 3)} | ${fmt(r.rss)} | ${fmt(r.rssRatio, 2)} |`,
   ),
 ].join('\n');
-console.log(`\n${table}\n`);
+// The targets (issue 18), judged on the intervals: met only when the whole interval is on the right side.
+const targets = [
+  '| framework | variant | throughput ratio, mean (95% CI) | ≥ 0.97 | CPU/request ratio, mean (95% CI) | ≤ 1.03 |',
+  '|---|---|---|---|---|---|',
+  ...rows
+    .filter((r) => r.variant !== 'bare')
+    .map((r) => {
+      const above = r.rpsCi.low >= 0.97 ? 'met' : r.rpsCi.high < 0.97 ? 'not met' : 'not shown';
+      return `| ${r.framework} | ${PEER_LABEL[r.variant] ?? r.variant} | ${formatInterval(r.rpsCi, 3)} | ${above} | ${formatInterval(r.cpuCi, 3)} | ${verdictBelow(r.cpuCi, 1.03)} |`;
+    }),
+].join('\n');
+console.log(`\n${table}\n\n${targets}\n`);
 for (const [key, reason] of unavailable) console.log(`not measured: ${key}: ${reason}`);
 const failures = rows.filter((r) => r.errors > 0);
 for (const r of failures)
@@ -266,9 +284,13 @@ if (!flags['no-write']) {
     '',
     table,
     '',
+    'The targets, judged on the 95% t-interval of the per-round ratios (met only when the whole interval is on the right side):',
+    '',
+    targets,
+    '',
     ...[...unavailable].map(([key, reason]) => `Not measured: ${key}: ${reason}`),
-    rounds < 3 || duration < 10
-      ? '**Short run** (fewer than 3 rounds or under 10 s): a check that the benchmark works, not figures to quote.'
+    rounds < 7 || duration < 10
+      ? '**Short run** (fewer than 7 rounds or under 10 s): a check that the benchmark works, not figures to quote.'
       : '',
   ]
     .filter((line, i, all) => line !== '' || all[i - 1] !== '')
