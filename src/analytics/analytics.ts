@@ -60,9 +60,10 @@ export interface AnomalyScores {
 
 /** How each default series is read from a history point (NaN: nothing to score this minute). */
 const POINT_SERIES: Record<string, (p: HistoryPoint) => number> = {
-  cpu: (p) => (p.samples > 0 ? p.cpu_avg_percent : Number.NaN),
-  memory: (p) => (p.samples > 0 ? p.memory_avg_percent : Number.NaN),
-  event_loop_delay: (p) => (p.samples > 0 ? p.event_loop_p99_ms : Number.NaN),
+  // null: every sample of the minute failed (nothing measured).
+  cpu: (p) => (p.samples > 0 ? (p.cpu_avg_percent ?? Number.NaN) : Number.NaN),
+  memory: (p) => (p.samples > 0 ? (p.memory_avg_percent ?? Number.NaN) : Number.NaN),
+  event_loop_delay: (p) => (p.samples > 0 ? (p.event_loop_p99_ms ?? Number.NaN) : Number.NaN),
   request_rate: (p) => p.requests,
   error_rate: (p) => (p.requests > 0 ? (p.errors_5xx / p.requests) * 100 : Number.NaN),
   latency_p95: (p) => (p.requests > 0 ? p.latency_p95_ms : Number.NaN),

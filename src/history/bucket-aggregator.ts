@@ -27,9 +27,13 @@ class Mean {
 }
 
 class Max {
-  v = 0;
+  v: number | null = null;
   add(v: unknown): void {
-    if (finite(v) && v > this.v) this.v = v;
+    if (finite(v) && (this.v === null || v > this.v)) this.v = v;
+  }
+  /** null when nothing was measured (every sample of the bucket failed). */
+  value(): number | null {
+    return this.v === null ? null : round(this.v);
   }
 }
 
@@ -97,18 +101,19 @@ export class BucketAggregator {
       t: bucketStartMs,
       timestamp: new Date(bucketStartMs).toISOString(),
       samples: this.count,
-      cpu_avg_percent: this.cpu.value(),
-      cpu_max_percent: round(this.cpuMax.v),
-      memory_avg_percent: this.mem.value(),
-      memory_max_percent: round(this.memMax.v),
-      disk_max_percent: round(this.diskMax.v),
-      network_bytes_in_per_sec: this.netIn.value(0),
-      network_bytes_out_per_sec: this.netOut.value(0),
-      event_loop_p99_ms: round(this.loopP99.v),
-      heap_used_mb: this.heap.value(),
+      // null, not 0, where every sample of the bucket failed: nothing was measured.
+      cpu_avg_percent: this.cpu.nullable(),
+      cpu_max_percent: this.cpuMax.value(),
+      memory_avg_percent: this.mem.nullable(),
+      memory_max_percent: this.memMax.value(),
+      disk_max_percent: this.diskMax.value(),
+      network_bytes_in_per_sec: this.netIn.nullable(0),
+      network_bytes_out_per_sec: this.netOut.nullable(0),
+      event_loop_p99_ms: this.loopP99.value(),
+      heap_used_mb: this.heap.nullable(),
       db_response_time_ms: this.db.nullable(),
       redis_response_time_ms: this.redis.nullable(),
-      websocket_connections: this.ws.v,
+      websocket_connections: this.ws.v ?? 0,
       requests: requests?.requests ?? 0,
       errors_4xx: requests?.count_4xx ?? 0,
       errors_5xx: requests?.count_5xx ?? 0,

@@ -6,44 +6,45 @@ import type { HistoryPoint, HistoryPointView } from './point.js';
 import { stripHistogram } from './point-codec.js';
 import { SeriesMerger } from './series.js';
 
-/** Host metrics of one instance over one step: weighted by samples, max of maxima. */
+/** Host averages: weighted by samples, from the points that measured them (null: every sample failed). */
+const AVERAGED = [
+  'cpu_avg_percent',
+  'memory_avg_percent',
+  'network_bytes_in_per_sec',
+  'network_bytes_out_per_sec',
+  'heap_used_mb',
+  'db_response_time_ms',
+  'redis_response_time_ms',
+] as const;
+/** Digits kept per averaged field (bytes per second are whole). */
+const DIGITS = [2, 2, 0, 0, 2, 2, 2] as const;
+/** Host maxima: the max of the points that measured them. */
+const MAXIMA = ['cpu_max_percent', 'memory_max_percent', 'disk_max_percent', 'event_loop_p99_ms'] as const;
+
+const measured = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Host metrics of one instance over one step: weighted by samples, max of maxima, nulls left out. */
 class HostMerge {
   weight = 0;
-  cpu = 0;
-  mem = 0;
-  netIn = 0;
-  netOut = 0;
-  heap = 0;
-  dbSum = 0;
-  dbWeight = 0;
-  redisSum = 0;
-  redisWeight = 0;
-  cpuMax = 0;
-  memMax = 0;
-  diskMax = 0;
-  loopMax = 0;
   wsMax = 0;
+  readonly sums = new Float64Array(AVERAGED.length);
+  readonly weights = new Float64Array(AVERAGED.length);
+  readonly maxima: Array<number | null> = MAXIMA.map(() => null);
 
   add(p: HistoryPoint): void {
     const w = Number.isFinite(p.samples) ? Math.max(p.samples, 0) : 0;
     this.weight += w;
-    this.cpu += p.cpu_avg_percent * w;
-    this.mem += p.memory_avg_percent * w;
-    this.netIn += p.network_bytes_in_per_sec * w;
-    this.netOut += p.network_bytes_out_per_sec * w;
-    this.heap += p.heap_used_mb * w;
-    if (p.db_response_time_ms !== null && w > 0) {
-      this.dbSum += p.db_response_time_ms * w;
-      this.dbWeight += w;
+    for (let i = 0; i < AVERAGED.length; i++) {
+      const v = p[AVERAGED[i] as (typeof AVERAGED)[number]];
+      if (!measured(v) || w === 0) continue;
+      this.sums[i]! += v * w;
+      this.weights[i]! += w;
     }
-    if (p.redis_response_time_ms !== null && w > 0) {
-      this.redisSum += p.redis_response_time_ms * w;
-      this.redisWeight += w;
+    for (let i = 0; i < MAXIMA.length; i++) {
+      const v = p[MAXIMA[i] as (typeof MAXIMA)[number]];
+      const max = this.maxima[i];
+      if (measured(v) && (max === null || max === undefined || v > max)) this.maxima[i] = v;
     }
-    if (p.cpu_max_percent > this.cpuMax) this.cpuMax = p.cpu_max_percent;
-    if (p.memory_max_percent > this.memMax) this.memMax = p.memory_max_percent;
-    if (p.disk_max_percent > this.diskMax) this.diskMax = p.disk_max_percent;
-    if (p.event_loop_p99_ms > this.loopMax) this.loopMax = p.event_loop_p99_ms;
     if (p.websocket_connections > this.wsMax) this.wsMax = p.websocket_connections;
   }
 }
@@ -51,81 +52,45 @@ class HostMerge {
 type HostFields = Pick<
   HistoryPoint,
   | 'samples'
-  | 'cpu_avg_percent'
-  | 'cpu_max_percent'
-  | 'memory_avg_percent'
-  | 'memory_max_percent'
-  | 'disk_max_percent'
-  | 'network_bytes_in_per_sec'
-  | 'network_bytes_out_per_sec'
-  | 'event_loop_p99_ms'
-  | 'heap_used_mb'
-  | 'db_response_time_ms'
-  | 'redis_response_time_ms'
+  | (typeof AVERAGED)[number]
+  | (typeof MAXIMA)[number]
   | 'websocket_connections'
 >;
 
 /**
  * Host fields from per-instance merges: each instance's weighted averages, then the plain mean across
- * instances (each instance counts once, whatever its sample rate); max of maxima; samples and
- * WebSocket connections summed (connections are a count across the fleet, like requests).
+ * the instances that measured the field (each instance counts once, whatever its sample rate); max of
+ * maxima; null where no instance measured it; samples and WebSocket connections summed (connections
+ * are a count across the fleet, like requests).
  */
 function hostFields(parts: HostMerge[]): HostFields {
-  let n = 0;
+  const out: Record<string, number | null> = {};
   let samples = 0;
-  let cpu = 0;
-  let mem = 0;
-  let netIn = 0;
-  let netOut = 0;
-  let heap = 0;
-  let db = 0;
-  let dbN = 0;
-  let redis = 0;
-  let redisN = 0;
-  let cpuMax = 0;
-  let memMax = 0;
-  let diskMax = 0;
-  let loopMax = 0;
   let ws = 0;
   for (const h of parts) {
     samples += h.weight;
     ws += h.wsMax;
-    cpuMax = Math.max(cpuMax, h.cpuMax);
-    memMax = Math.max(memMax, h.memMax);
-    diskMax = Math.max(diskMax, h.diskMax);
-    loopMax = Math.max(loopMax, h.loopMax);
-    if (h.dbWeight > 0) {
-      db += h.dbSum / h.dbWeight;
-      dbN++;
-    }
-    if (h.redisWeight > 0) {
-      redis += h.redisSum / h.redisWeight;
-      redisN++;
-    }
-    if (h.weight === 0) continue;
-    n++;
-    cpu += h.cpu / h.weight;
-    mem += h.mem / h.weight;
-    netIn += h.netIn / h.weight;
-    netOut += h.netOut / h.weight;
-    heap += h.heap / h.weight;
   }
-  const avg = (sum: number, count: number, digits = 2) => (count === 0 ? 0 : round(sum / count, digits));
-  return {
-    samples,
-    cpu_avg_percent: avg(cpu, n),
-    cpu_max_percent: cpuMax,
-    memory_avg_percent: avg(mem, n),
-    memory_max_percent: memMax,
-    disk_max_percent: diskMax,
-    network_bytes_in_per_sec: avg(netIn, n, 0),
-    network_bytes_out_per_sec: avg(netOut, n, 0),
-    event_loop_p99_ms: loopMax,
-    heap_used_mb: avg(heap, n),
-    db_response_time_ms: dbN === 0 ? null : round(db / dbN),
-    redis_response_time_ms: redisN === 0 ? null : round(redis / redisN),
-    websocket_connections: ws,
-  };
+  for (let i = 0; i < AVERAGED.length; i++) {
+    let sum = 0;
+    let n = 0;
+    for (const h of parts) {
+      const weight = h.weights[i] as number;
+      if (weight === 0) continue;
+      sum += (h.sums[i] as number) / weight;
+      n++;
+    }
+    out[AVERAGED[i] as string] = n === 0 ? null : round(sum / n, DIGITS[i]);
+  }
+  for (let i = 0; i < MAXIMA.length; i++) {
+    let max: number | null = null;
+    for (const h of parts) {
+      const v = h.maxima[i];
+      if (v !== null && v !== undefined && (max === null || v > max)) max = v;
+    }
+    out[MAXIMA[i] as string] = max;
+  }
+  return { ...(out as Omit<HostFields, 'samples' | 'websocket_connections'>), samples, websocket_connections: ws };
 }
 
 const PERCENTILES = [50, 95, 99] as const;

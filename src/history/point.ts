@@ -11,16 +11,16 @@ export interface HistoryPoint {
   timestamp: string;
   /** Host samples taken in the bucket; the weight of the host averages when points are merged. */
   samples: number;
-  cpu_avg_percent: number;
-  cpu_max_percent: number;
-  memory_avg_percent: number;
-  memory_max_percent: number;
-  disk_max_percent: number;
-  network_bytes_in_per_sec: number;
-  network_bytes_out_per_sec: number;
+  cpu_avg_percent: number | null;
+  cpu_max_percent: number | null;
+  memory_avg_percent: number | null;
+  memory_max_percent: number | null;
+  disk_max_percent: number | null;
+  network_bytes_in_per_sec: number | null;
+  network_bytes_out_per_sec: number | null;
   /** Worst event-loop p99 seen in the bucket. */
-  event_loop_p99_ms: number;
-  heap_used_mb: number;
+  event_loop_p99_ms: number | null;
+  heap_used_mb: number | null;
   /** Average probe response time; null when no probe answered in the bucket. */
   db_response_time_ms: number | null;
   redis_response_time_ms: number | null;

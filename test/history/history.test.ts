@@ -75,15 +75,15 @@ describe('BucketAggregator', () => {
     expect(Math.abs(decoded.p99_ms - ref.p99_ms)).toBeLessThanOrEqual(ref.p99_ms * 0.01);
   });
 
-  it('starts over after close; an empty bucket has zeros, null probes and no histogram', () => {
+  it('starts over after close; an empty bucket has null host figures, null probes and no histogram', () => {
     const agg = new BucketAggregator();
     agg.add(snapshot({ cpu: 90 }));
     agg.close(0);
     const p = agg.close(MIN);
     expect(p).toMatchObject({
       samples: 0,
-      cpu_avg_percent: 0,
-      cpu_max_percent: 0,
+      cpu_avg_percent: null,
+      cpu_max_percent: null,
       requests: 0,
       histogram: '',
     });
@@ -271,10 +271,10 @@ describe('downsample', () => {
       const w = inStep.reduce((n, p) => n + p.samples, 0);
       expect(step.samples).toBe(w);
       expect(step.cpu_avg_percent).toBeCloseTo(
-        inStep.reduce((s, p) => s + p.cpu_avg_percent * p.samples, 0) / w,
+        inStep.reduce((s, p) => s + (p.cpu_avg_percent ?? 0) * p.samples, 0) / w,
         2,
       );
-      expect(step.cpu_max_percent).toBe(Math.max(...inStep.map((p) => p.cpu_max_percent)));
+      expect(step.cpu_max_percent).toBe(Math.max(...inStep.map((p) => p.cpu_max_percent ?? 0)));
       expect(step.websocket_connections).toBe(Math.max(...inStep.map((p) => p.websocket_connections)));
     }
   });
