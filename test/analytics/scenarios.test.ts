@@ -187,7 +187,7 @@ describe('anomaly rule scenarios (seeded, injected clock)', () => {
 
   it('CPU saturated on a plateau (97-100 %) at 2 p.m.: detected within 6 minutes', () => {
     const raised = run(120, 14 * 60 * MIN, 30, (_m, p) => {
-      p.cpu_avg_percent = 97 + (p.cpu_avg_percent % 3);
+      p.cpu_avg_percent = 97 + ((p.cpu_avg_percent ?? 0) % 3);
     });
     expect(detectedAfter(raised, 'cpu')).toBeLessThanOrEqual(6);
   });
