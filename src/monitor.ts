@@ -241,6 +241,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly queries: QueryStats;
   /** Background job statistics, fed by `monitor.job()` and `@timed({ job: true })`. */
   readonly jobs: JobStats;
+  /** Counters, gauges and histograms created with counter(), gauge() and histogram(). */
+  readonly custom: CustomMetrics;
   /** One-minute points per route (the busiest) and per job, kept in the store's state blob. */
   readonly series: SeriesHistory;
   readonly store: MetricsStore;
@@ -351,6 +353,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.queries = new QueryStats(options.queries, options.clock);
     this.jobs = new JobStats({ ...(options.jobs ?? {}), clock: this.clock });
     if (clusterConfig && options.store) this.unusedStore = options.store;
+    this.custom = new CustomMetrics(options.requestWindowMs ?? 60_000);
     this.series = new SeriesHistory(options.routeHistory);
     this.store =
       (clusterConfig ? undefined : options.store) ??
