@@ -7,7 +7,7 @@
 // Budget (issue 2): a warm collect() costs at most 2 ms of CPU at the median and stalls the event
 // loop at most 2 ms at its worst, on Linux.
 
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import si from 'systeminformation';
 import { MetricsCollector } from '../src/collector/index.js';
@@ -38,6 +38,8 @@ interface Variant {
   wallMs: number[];
   /** Per collection: the longest event-loop delay from its start to the next one. */
   stallMs: number[];
+  /** The longest GC pause within each sample's window (0 when none). */
+  gcMs: number[];
 }
 
 // The runtime signals' added cost per sample (issue 14): `--runtime-only` runs just this part.
@@ -55,6 +57,7 @@ const variant = (name: string, collect: () => Promise<unknown>): Variant => ({
   cpuMs: [],
   wallMs: [],
   stallMs: [],
+  gcMs: [],
 });
 const variants: Variant[] = [
   variant('sysvitals MetricsCollector', () => collector.collect()),
@@ -65,12 +68,27 @@ const variants: Variant[] = [
   variant('noise floor (no collection)', () => Promise.resolve()),
 ];
 
+// Garbage collections, to tell a stall the collection causes from one a GC causes (issue 18: the cause
+// of the worst stalls). Every GC's start and duration, from one observer.
+const gcs: Array<{ start: number; duration: number }> = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push({ start: e.startTime, duration: e.duration });
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+/** The longest GC pause that started in [from, to). */
+function gcIn(from: number, to: number): number {
+  let worst = 0;
+  for (const g of gcs) if (g.start >= from && g.start < to && g.duration > worst) worst = g.duration;
+  return worst;
+}
+
 async function measure(v: Variant, samples: number): Promise<void> {
   const stall = monitorEventLoopDelay({ resolution: STALL_RESOLUTION_MS });
   stall.enable();
   await sleep(GAP_MS);
   for (let i = 0; i < samples; i++) {
     stall.reset();
+    const from = performance.now();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await v.collect();
@@ -81,6 +99,7 @@ async function measure(v: Variant, samples: number): Promise<void> {
     v.wallMs.push(wall);
     // The histogram records the time between 1 ms ticks: subtract the tick to get the stall.
     v.stallMs.push(Math.max(0, stall.max / 1e6 - STALL_RESOLUTION_MS));
+    v.gcMs.push(gcIn(from, performance.now()));
   }
   stall.disable();
 }
@@ -108,25 +127,30 @@ const rows = variants.map((v) => ({
   wallMedian: percentile(v.wallMs, 50),
   stallMedian: percentile(v.stallMs, 50),
   stall: Math.max(...v.stallMs),
+  // The worst stall among samples with no GC pause of 1 ms or more: what the collection itself blocks.
+  stallNoGc: Math.max(0, ...v.stallMs.filter((_, i) => (v.gcMs[i] ?? 0) < 1)),
+  worstGc: Math.max(0, ...v.gcMs),
 }));
+gcObserver.disconnect();
 const [r0, r1, floor] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
 const ratio = (a: number, b: number) => `${(a / Math.max(b, 0.001)).toFixed(1)}×`;
 
 const table = [
-  '| variant | CPU per collect, median (ms) | CPU p90 (ms) | wall per collect, median (ms) | event-loop stall per collect, median (ms) | worst stall (ms) |',
-  '|---|---|---|---|---|---|',
+  '| variant | CPU per collect, median (ms) | CPU p90 (ms) | wall per collect, median (ms) | event-loop stall per collect, median (ms) | worst stall (ms) | worst stall without a GC ≥ 1 ms (ms) | worst GC pause in a sample (ms) |',
+  '|---|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
-      `| ${r.name} | ${fmt(r.cpuMedian)} | ${fmt(r.cpuP90)} | ${fmt(r.wallMedian)} | ${fmt(r.stallMedian)} | ${fmt(r.stall)} |`,
+      `| ${r.name} | ${fmt(r.cpuMedian)} | ${fmt(r.cpuP90)} | ${fmt(r.wallMedian)} | ${fmt(r.stallMedian)} | ${fmt(r.stall)} | ${fmt(r.stallNoGc)} | ${fmt(r.worstGc)} |`,
   ),
-  `| ratio (systeminformation / sysvitals) | ${ratio(r1.cpuMedian, r0.cpuMedian)} | ${ratio(r1.cpuP90, r0.cpuP90)} | ${ratio(r1.wallMedian, r0.wallMedian)} | ${ratio(r1.stallMedian, r0.stallMedian)} | ${ratio(r1.stall, r0.stall)} |`,
+  `| ratio (systeminformation / sysvitals) | ${ratio(r1.cpuMedian, r0.cpuMedian)} | ${ratio(r1.cpuP90, r0.cpuP90)} | ${ratio(r1.wallMedian, r0.wallMedian)} | ${ratio(r1.stallMedian, r0.stallMedian)} | ${ratio(r1.stall, r0.stall)} | | |`,
 ].join('\n');
 
 const cpuOk = r0.cpuMedian <= BUDGET_CPU_MS;
-const stallOk = r0.stall <= BUDGET_STALL_MS;
+// Issue 18: the worst stall of a collection at most 2 ms above the idle loop's worst in the same run.
+const stallOk = r0.stall - floor.stall <= BUDGET_STALL_MS;
 const verdict = [
   `Budget (warm collect on Linux): CPU median ≤ ${BUDGET_CPU_MS} ms: **${cpuOk ? 'met' : 'NOT met'}** (${fmt(r0.cpuMedian)} ms);`,
-  `worst stall ≤ ${BUDGET_STALL_MS} ms: **${stallOk ? 'met' : 'NOT met'}** (${fmt(r0.stall)} ms; the idle loop's worst on this machine in the same run: ${fmt(floor.stall)} ms).`,
+  `worst stall ≤ ${BUDGET_STALL_MS} ms above the idle loop's worst in the same run: **${stallOk ? 'met' : 'NOT met'}** (${fmt(r0.stall)} ms against ${fmt(floor.stall)} ms; without a GC pause in the sample: ${fmt(r0.stallNoGc)} ms against ${fmt(floor.stallNoGc)} ms).`,
   loadLine(),
 ].join(' ');
 
