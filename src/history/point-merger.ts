@@ -51,10 +51,7 @@ class HostMerge {
 
 type HostFields = Pick<
   HistoryPoint,
-  | 'samples'
-  | (typeof AVERAGED)[number]
-  | (typeof MAXIMA)[number]
-  | 'websocket_connections'
+  'samples' | (typeof AVERAGED)[number] | (typeof MAXIMA)[number] | 'websocket_connections'
 >;
 
 /**
@@ -90,7 +87,11 @@ function hostFields(parts: HostMerge[]): HostFields {
     }
     out[MAXIMA[i] as string] = max;
   }
-  return { ...(out as Omit<HostFields, 'samples' | 'websocket_connections'>), samples, websocket_connections: ws };
+  return {
+    ...(out as Omit<HostFields, 'samples' | 'websocket_connections'>),
+    samples,
+    websocket_connections: ws,
+  };
 }
 
 const PERCENTILES = [50, 95, 99] as const;
