@@ -1,0 +1,46 @@
+// node:cluster with sysvitals: `npx tsx examples/cluster.ts` (PORT, WORKERS, SYSVITALS_ADMIN_TOKEN from the
+// environment). The primary only forks; every worker calls createMonitor({ cluster: true }), and the admin API
+// of any worker (http://localhost:3000/api/core/admin/system/metrics) answers for the whole cluster.
+// Under PM2 the same worker code runs unchanged: `pm2 start examples/cluster.ts -i 4` (see the README).
+
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import express from 'express';
+import { createMonitor } from '../src/adapters/express.js';
+import { timed } from '../src/functions/timing.js';
+import { envAdminToken, listenPort, sleep } from './shared.js';
+
+const render = timed(async (ms: number) => {
+  await sleep(ms);
+  return { rendered: true };
+}, 'render');
+
+function startWorker(): void {
+  // The only cluster-specific line: workers elect an aggregator among themselves over a private socket.
+  const monitor = createMonitor({ cluster: true, adminToken: envAdminToken() });
+  const app = express();
+  app.use(monitor.middleware());
+  app.get('/', async (_req, res) => {
+    res.json({ worker: process.pid, ...(await render(Math.random() * 20)) });
+  });
+  const server = app.listen(listenPort(), () => {
+    console.log(`worker ${process.pid} (${monitor.cluster?.role ?? 'electing'}) on :${listenPort()}`);
+  });
+  process.on('SIGTERM', () => {
+    server.close();
+    // Sends this worker's last interval to the aggregator (or, on the aggregator, writes the ledger).
+    void monitor.close().then(() => process.exit(0));
+  });
+}
+
+if (cluster.isPrimary && process.env.pm_id === undefined) {
+  const workers = Number(process.env.WORKERS ?? Math.min(4, availableParallelism()));
+  for (let i = 0; i < workers; i++) cluster.fork();
+  // A worker that dies is replaced; the cluster's counters keep its totals and never go back.
+  cluster.on('exit', (w, code, signal) => {
+    console.log(`worker ${w.process.pid} exited (${signal ?? code}); forking another`);
+    cluster.fork();
+  });
+} else {
+  startWorker();
+}
