@@ -436,7 +436,8 @@ export function createAdminApi<R = IncomingMessage>(
     // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
     // is a local client too, but it names its own host in Host.
     const misdirected = decision.ok && decision.via === 'loopback' ? guard.checkHost(req) : undefined;
-    if (misdirected) return rateLimited(refusedLimiter?.hit(key)) ?? misdirected;
+    // Not counted: it guesses nothing, and the page runs in the local user's own browser, on their budget.
+    if (misdirected) return misdirected;
     if (decision.ok) return rateLimited(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
     return rateLimited(refusedLimiter?.hit(key)) ?? decision;
   }

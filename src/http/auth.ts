@@ -248,6 +248,7 @@ export interface AccessTokens {
   verify(token: string, now: number): number | 'expired' | 'invalid';
 }
 
+/** Tokens signed with `key` (random by default): each admin API makes its own, so tokens do not cross APIs. */
 export function createAccessTokens(key: Buffer = randomBytes(32)): AccessTokens {
   const sign = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest();
 

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { invalidOption } from '../errors.js';
 
+/** The `Host` and `Origin` allow-lists of the admin API and the WebSocket. */
 export interface OriginGuardOptions {
   /**
    * Host names (without port) served in loopback mode besides `localhost`, `127.x.y.z` and `[::1]`, for
@@ -24,10 +25,12 @@ export interface OriginGuardOptions {
   allowedOrigins?: readonly string[];
 }
 
+/** Why a request was refused for its `Host` (421) or an upgrade for its `Origin` (403). */
 export type GuardRefusal =
   | { ok: false; status: 421; code: 'host_not_allowed'; message: string }
   | { ok: false; status: 403; code: 'origin_not_allowed'; message: string };
 
+/** The two checks, with the allow-lists parsed once. */
 export interface OriginGuard {
   /** In loopback mode, refuses a `Host` that is not a loopback name or an allowed host. */
   checkHost(req: IncomingMessage): GuardRefusal | undefined;

@@ -116,6 +116,14 @@ describe.each(harnesses)('$name adapter', (harness) => {
       }
     });
 
+    it('a rebinding page hammering the API spends none of the local user’s budget', async () => {
+      const target = await start(harness, { rateLimit: { max: 3 } });
+      const get = (host: string) =>
+        rawRequest(target.url, { method: 'GET', path: `${BASE}/metrics/`, headers: { host } });
+      for (let i = 0; i < 10; i++) expect((await get(`attacker.example:${target.port}`)).status).toBe(421);
+      expect((await get(`localhost:${target.port}`)).status).toBe(200);
+    });
+
     it('allowedHosts adds names; with a token the Host is not the guard’s business', async () => {
       const listed = await start(harness, { allowedHosts: ['devbox.test'] });
       const get = (t: Target, host: string, headers: Record<string, string> = {}) =>
