@@ -4,8 +4,10 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { type AlertObservation, AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
+import { type MetricRuleOptions, metricRuleSource, parseMetricRules } from './alerts/metric-rules.js';
 import { predictRules } from './alerts/predict-rules.js';
 import { type AlertRulesConfig, type AlertRulesOptions, parseRules } from './alerts/rules.js';
+import { snapshotShape } from './alerts/snapshot-shape.js';
 import { RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
 import { Analytics } from './analytics/analytics.js';
 import type { ChannelOptions } from './channels/channel-config.js';
@@ -97,7 +99,10 @@ export interface MonitorOptions {
   /** Where history points and alert history go. @defaultValue a MemoryStore bounded to the retention */
   store?: MetricsStore;
   /** Alert levels per rule (warning, critical, clear, for, enabled). */
-  alerts?: AlertRulesOptions;
+  alerts?: AlertRulesOptions & {
+    /** Rules on any metric by path (README "Rules on any metric"). */
+    rules?: readonly MetricRuleOptions[];
+  };
   /** Called for every alert event (raised, escalated, deescalated, cleared). */
   onAlert?: AlertSystemOptions['onAlert'];
   /** POST every alert event as JSON to this URL. */
@@ -308,7 +313,18 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       : (options.instanceId ??
         (typeof storeInstance === 'string' ? storeInstance : `${hostname()}:${process.pid}`));
 
-    const rules = parseRules(options.alerts);
+    // `alerts.rules` (rules on any metric) is an array beside the built-in rules' object.
+    const { rules: metricRulesOption, ...builtInRules } = (options.alerts ?? {}) as AlertRulesOptions & {
+      rules?: unknown;
+    };
+    const rules = parseRules(builtInRules);
+    const metricRules = parseMetricRules(
+      metricRulesOption,
+      snapshotShape(
+        Array.isArray(options.collectors) ? options.collectors.map((c) => String(c?.name)) : [],
+        Object.keys(rules),
+      ),
+    );
     const levels = levelsOf(rules);
     // Checked here with the monitor's option names; the collector checks the same for its own options.
     const database = options.probes?.database;
@@ -327,6 +343,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       onAlert: clusterConfig ? undefined : options.onAlert,
       webhook: clusterConfig ? undefined : options.webhook,
     });
+    if (metricRules.length > 0) this.alertSystem.addObservationSource(metricRuleSource(metricRules));
     this.notifications = new NotificationRouter({
       channels: clusterConfig ? undefined : options.channels,
       routing: clusterConfig ? undefined : options.routing,

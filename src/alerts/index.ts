@@ -18,6 +18,7 @@ export {
   healthScore,
   SCORE_PENALTIES,
 } from './health.js';
+export type { MetricRuleOptions } from './metric-rules.js';
 export {
   ALERT_RULE_NAMES,
   type AlertRuleName,

@@ -1,0 +1,287 @@
+// Alert rules on any metric: `alerts: { rules: [{ name, metric, warning, critical, … }] }`. Each rule
+// reads one number from the snapshot by path (src/alerts/metric-path.ts), checked at setup against
+// the snapshot's known shape with did-you-mean, and feeds the engine the same observations as the
+// built-in rules (pending `for`, hysteresis, escalation, history, webhook, health). A rule's `type`
+// says how it reads its metric: 'threshold' today; other kinds register a parser in RULE_TYPES.
+
+import { SysvitalsError } from '../errors.js';
+import { didYouMean } from '../options/option-keys.js';
+import type { MetricsSnapshot } from '../types.js';
+import type { AlertObservation, ObservationSource } from './engine.js';
+import { parseMetricPath, resolveMetric } from './metric-path.js';
+
+export interface MetricRuleOptions {
+  /** The rule's name: the alert's `rule`, unique, not a built-in rule's name. */
+  name: string;
+  /** A path into the snapshot: `custom.queue_depth`, `routes["GET /users/:id"].p95_ms`, … */
+  metric: string;
+  /** How the rule reads the metric. @defaultValue 'threshold' */
+  type?: 'threshold';
+  warning: number;
+  /** @defaultValue none (warning only) */
+  critical?: number;
+  /** An active alert clears past this level. @defaultValue warning ∓ 10 % of |warning| */
+  clear?: number;
+  /** Pending time in ms. @defaultValue 0 */
+  for?: number;
+  /** A custom metric's label set to read (instead of the sum over label sets). */
+  labels?: Record<string, string>;
+  /** 'below' raises when the value falls to the level or under it. @defaultValue 'above' */
+  direction?: 'above' | 'below';
+  /** @defaultValue true */
+  enabled?: boolean;
+}
+
+export interface MetricRuleConfig {
+  readonly type: 'threshold';
+  readonly name: string;
+  readonly metric: string;
+  readonly segments: readonly string[];
+  readonly direction: 'above' | 'below';
+  readonly warning: number;
+  readonly critical: number;
+  readonly clear: number;
+  readonly deescalate: number;
+  readonly for: number;
+  readonly labels: Readonly<Record<string, string>> | undefined;
+  readonly enabled: boolean;
+  readonly component: string;
+}
+
+/** What setup knows of the snapshot: a template of the built-in groups and the plugin names. */
+export interface SnapshotShape {
+  readonly template: Readonly<Record<string, unknown>>;
+  readonly plugins: readonly string[];
+  /** Names a rule may not take (the built-in rules'). */
+  readonly reserved: readonly string[];
+}
+
+const KEYS = [
+  'name',
+  'metric',
+  'type',
+  'warning',
+  'critical',
+  'clear',
+  'for',
+  'labels',
+  'direction',
+  'enabled',
+];
+const CUSTOM_FIELDS = [
+  'value',
+  'rate_per_second',
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+  'count_total',
+  'sum_total',
+];
+
+function invalid(message: string): SysvitalsError {
+  return new SysvitalsError('ERR_SYSVITALS_INVALID_RULE', `sysvitals: ${message}`);
+}
+function unknownMetric(message: string): SysvitalsError {
+  return new SysvitalsError('ERR_SYSVITALS_UNKNOWN_METRIC', `sysvitals: ${message}`);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Throws ERR_SYSVITALS_UNKNOWN_METRIC when the path cannot exist in a snapshot. */
+export function checkMetricPath(
+  rule: string,
+  metric: string,
+  segments: readonly string[],
+  shape: SnapshotShape,
+): void {
+  const fail = (at: number, known: readonly string[]) => {
+    const seg = segments[at] as string;
+    const where = segments.slice(0, at).join('.') || 'the snapshot';
+    throw unknownMetric(
+      `rule \`${rule}\`: \`${metric}\` has no \`${seg}\` in ${where}.${didYouMean(seg, known, { scaled: true, prefixes: true })} ` +
+        `Known: ${known.slice(0, 30).join(', ')}.`,
+    );
+  };
+  const [group] = segments;
+  const groups = [...Object.keys(shape.template), 'custom', 'plugins'];
+  if (!groups.includes(group as string)) fail(0, groups);
+  if (group === 'custom') {
+    if (segments.length < 2 || segments.length > 3)
+      throw unknownMetric(`rule \`${rule}\`: use \`custom.<name>\` or \`custom.<name>.p99\`.`);
+    if (segments.length === 3 && !CUSTOM_FIELDS.includes(segments[2] as string)) fail(2, CUSTOM_FIELDS);
+    return;
+  }
+  if (group === 'plugins') {
+    if (segments.length < 3) throw unknownMetric(`rule \`${rule}\`: use \`plugins.<name>.<field>\`.`);
+    if (!shape.plugins.includes(segments[1] as string)) fail(1, shape.plugins);
+    return; // a plugin's fields are its own
+  }
+  let node: unknown = shape.template;
+  for (let i = 0; i < segments.length; i++) {
+    if (Array.isArray(node)) {
+      // An array keyed by item (`routes["GET /x"]`, `disk.partitions["/"]`): any key, then the item's fields.
+      node = node[0];
+      continue;
+    }
+    if (!isObject(node)) fail(i, []);
+    const obj = node as Record<string, unknown>;
+    const keys = Object.keys(obj);
+    // A record whose keys are only known at run time (functions, heap spaces, active resources).
+    if (keys.length === 0 || (i > 0 && obj.__record === true)) return;
+    if (!((segments[i] as string) in obj))
+      fail(
+        i,
+        keys.filter((k) => k !== '__record'),
+      );
+    node = obj[segments[i] as string];
+  }
+  if (!(typeof node === 'number' || node === null || typeof node === 'boolean')) {
+    const keys = isObject(node) ? Object.keys(node) : [];
+    throw unknownMetric(
+      `rule \`${rule}\`: \`${metric}\` is not a number.${keys.length ? ` Pick a field: ${keys.join(', ')}.` : ''}`,
+    );
+  }
+}
+
+function num(rule: string, key: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw invalid(`rule \`${rule}\`: \`${key}\` must be a finite number, got ${String(v)}.`);
+  return v;
+}
+
+/** Parsers by rule `type`: add a kind by adding a parser that returns its config. */
+const RULE_TYPES: Record<
+  string,
+  (o: Record<string, unknown>, name: string, shape: SnapshotShape) => MetricRuleConfig
+> = {
+  threshold: parseThreshold,
+};
+
+function parseThreshold(o: Record<string, unknown>, name: string, shape: SnapshotShape): MetricRuleConfig {
+  if (typeof o.metric !== 'string')
+    throw invalid(`rule \`${name}\`: \`metric\` must be a path such as "custom.queue_depth".`);
+  const segments = parseMetricPath(o.metric);
+  if (typeof segments === 'string')
+    throw unknownMetric(`rule \`${name}\`: \`${o.metric}\` is not a metric path: ${segments}.`);
+  checkMetricPath(name, o.metric, segments, shape);
+  const direction = o.direction ?? 'above';
+  if (direction !== 'above' && direction !== 'below')
+    throw invalid(`rule \`${name}\`: \`direction\` is 'above' or 'below'.`);
+  const above = direction === 'above';
+  const warning = num(name, 'warning', o.warning);
+  const critical =
+    o.critical === undefined ? (above ? Infinity : -Infinity) : num(name, 'critical', o.critical);
+  if (above ? warning > critical : warning < critical) {
+    throw invalid(
+      `rule \`${name}\`: with direction '${direction}', critical (${critical}) must be ${above ? '≥' : '≤'} warning (${warning}).`,
+    );
+  }
+  const band = Math.abs(warning) * 0.1;
+  const clear =
+    o.clear === undefined ? (above ? warning - band : warning + band) : num(name, 'clear', o.clear);
+  if (above ? clear > warning : clear < warning) {
+    throw invalid(
+      `rule \`${name}\`: \`clear\` (${clear}) must be ${above ? '≤' : '≥'} warning (${warning}).`,
+    );
+  }
+  const pending = o.for ?? 0;
+  if (typeof pending !== 'number' || !Number.isFinite(pending) || pending < 0)
+    throw invalid(`rule \`${name}\`: \`for\` is milliseconds ≥ 0.`);
+  let labels: Record<string, string> | undefined;
+  if (o.labels !== undefined) {
+    if (segments[0] !== 'custom')
+      throw invalid(`rule \`${name}\`: \`labels\` selects a label set of a custom metric only.`);
+    if (!isObject(o.labels) || Object.values(o.labels).some((v) => typeof v !== 'string')) {
+      throw invalid(`rule \`${name}\`: \`labels\` must map label names to string values.`);
+    }
+    labels = Object.freeze({ ...(o.labels as Record<string, string>) });
+  }
+  if (o.enabled !== undefined && typeof o.enabled !== 'boolean')
+    throw invalid(`rule \`${name}\`: \`enabled\` is true or false.`);
+  const gap = Math.abs(warning - clear);
+  return Object.freeze({
+    type: 'threshold',
+    name,
+    metric: o.metric,
+    segments: Object.freeze([...segments]),
+    direction,
+    warning,
+    critical,
+    clear,
+    deescalate: above ? critical - gap : critical + gap,
+    for: pending,
+    labels,
+    enabled: o.enabled ?? true,
+    component: segments[0] === 'plugins' ? `plugins.${segments[1]}` : (segments[0] as string),
+  });
+}
+
+/** Validates `alerts.rules` at setup. Throws coded errors; returns frozen configs. */
+export function parseMetricRules(raw: unknown, shape: SnapshotShape): readonly MetricRuleConfig[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw))
+    throw invalid('`alerts.rules` must be an array of { name, metric, warning, critical }.');
+  const names = new Set<string>();
+  const out = raw.map((r, i) => {
+    if (!isObject(r)) throw invalid(`alerts.rules[${i}] must be an object.`);
+    const unknown = Object.keys(r).find((k) => !KEYS.includes(k));
+    if (unknown !== undefined) {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNKNOWN_OPTION',
+        `sysvitals: alerts.rules[${i}] has an unsupported property, \`${unknown}\`.${didYouMean(unknown, KEYS, { prefixes: true })} Supported: ${KEYS.join(', ')}.`,
+      );
+    }
+    const name = r.name;
+    if (typeof name !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_.-]*$/.test(name)) {
+      throw invalid(`alerts.rules[${i}].name must be a name such as "queue_backlog".`);
+    }
+    if (names.has(name) || shape.reserved.includes(name))
+      throw invalid(`alerts.rules: the name \`${name}\` is taken.`);
+    names.add(name);
+    const type = (r.type ?? 'threshold') as string;
+    const parse = RULE_TYPES[type];
+    if (!parse)
+      throw invalid(
+        `rule \`${name}\`: unknown type \`${type}\`. Types: ${Object.keys(RULE_TYPES).join(', ')}.`,
+      );
+    return parse(r, name, shape);
+  });
+  return Object.freeze(out);
+}
+
+/** The engine's view of the rules: one observation per enabled rule whose metric has a value. */
+export function metricRuleSource(rules: readonly MetricRuleConfig[]): ObservationSource {
+  return (snapshot: MetricsSnapshot): AlertObservation[] => {
+    const out: AlertObservation[] = [];
+    for (const r of rules) {
+      if (!r.enabled) continue;
+      const v = resolveMetric(snapshot, r.segments, r.labels);
+      if (v === undefined) continue;
+      const above = r.direction === 'above';
+      const label = r.labels ? ` ${JSON.stringify(r.labels)}` : '';
+      out.push({
+        rule: r.name as AlertObservation['rule'],
+        key: '',
+        component: r.component,
+        pendingMs: r.for,
+        value: v,
+        breachWarning: above ? v >= r.warning : v <= r.warning,
+        breachCritical: above ? v >= r.critical : v <= r.critical,
+        clear: above ? v < r.clear : v > r.clear,
+        deescalate: above ? v < r.deescalate : v > r.deescalate,
+        warningLevel: r.warning,
+        criticalLevel: Number.isFinite(r.critical) ? r.critical : r.warning,
+        message: (severity) =>
+          `${r.name}: ${r.metric}${label} is ${v} (${severity} ${above ? 'at or above' : 'at or below'} ${severity === 'critical' ? r.critical : r.warning})`,
+      });
+    }
+    return out;
+  };
+}

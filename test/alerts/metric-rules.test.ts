@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { parseMetricPath, resolveMetric } from '../../src/alerts/metric-path.js';
+import { createMonitor } from '../../src/monitor.js';
+import type { AlertEvent } from '../../src/types.js';
+
+const silent = { warn() {}, error() {} };
+const codeOf = (fn: () => unknown): { code?: string; message: string } => {
+  try {
+    fn();
+  } catch (err) {
+    return err as { code?: string; message: string };
+  }
+  return { message: 'no error' };
+};
+
+describe('metric paths', () => {
+  it('parses dotted fields and quoted keys', () => {
+    expect(parseMetricPath('routes["GET /users/:id"].p95_ms')).toEqual([
+      'routes',
+      'GET /users/:id',
+      'p95_ms',
+    ]);
+    expect(parseMetricPath("plugins.rabbitmq.queues['jobs'].messages")).toEqual([
+      'plugins',
+      'rabbitmq',
+      'queues',
+      'jobs',
+      'messages',
+    ]);
+    expect(typeof parseMetricPath('routes["unclosed')).toBe('string');
+    expect(typeof parseMetricPath('cpu..x')).toBe('string');
+  });
+
+  it('resolves routes by "METHOD route", custom metrics to their value or a label set, unknown to nothing', () => {
+    const s = {
+      routes: [{ method: 'GET', route: '/users/:id', p95_ms: 42 }],
+      custom: { depth: { type: 'gauge', value: 9, series: [{ labels: { queue: 'a' }, value: 4 }] } },
+      plugins: { mq: { status: 'unknown', error: 'down' } },
+    };
+    expect(resolveMetric(s, ['routes', 'GET /users/:id', 'p95_ms'])).toBe(42);
+    expect(resolveMetric(s, ['custom', 'depth'])).toBe(9);
+    expect(resolveMetric(s, ['custom', 'depth'], { queue: 'a' })).toBe(4);
+    expect(resolveMetric(s, ['custom', 'depth'], { queue: 'zz' })).toBeUndefined();
+    expect(resolveMetric(s, ['plugins', 'mq', 'queues', 'jobs', 'messages'])).toBeUndefined();
+  });
+});
+
+describe('alert rules on any metric: setup', () => {
+  it('checks the path against the snapshot shape with did-you-mean, and the levels', () => {
+    const bad = (rule: object, collectors: never[] = []) =>
+      codeOf(() =>
+        createMonitor({
+          sampleIntervalMs: 0,
+          logger: silent,
+          collectors,
+          alerts: { rules: [rule as never] },
+        }),
+      );
+    const e1 = bad({ name: 'r', metric: 'process.event_loop_delay_p99', warning: 1 });
+    expect(e1.code).toBe('ERR_SYSVITALS_UNKNOWN_METRIC');
+    expect(e1.message).toContain('Did you mean `event_loop_delay_p99_ms`?');
+    expect(bad({ name: 'r', metric: 'proces.rss_mb', warning: 1 }).message).toContain(
+      'Did you mean `process`?',
+    );
+    expect(bad({ name: 'r', metric: 'routes["GET /x"].p95', warning: 1 }).message).toContain(
+      'Did you mean `p95_ms`?',
+    );
+    expect(
+      bad({ name: 'r', metric: 'plugins.rabitmq.queues["jobs"].messages', warning: 1 }, [
+        { name: 'rabbitmq', collect: () => ({}) } as never,
+      ]).message,
+    ).toContain('Did you mean `rabbitmq`?');
+    expect(bad({ name: 'r', metric: 'custom.x.p999', warning: 1 }).code).toBe('ERR_SYSVITALS_UNKNOWN_METRIC');
+    expect(bad({ name: 'r', metric: 'cpu', warning: 1 }).code).toBe('ERR_SYSVITALS_UNKNOWN_METRIC');
+    expect(bad({ name: 'r', metric: 'cpu.current_percent', warning: 90, critical: 80 }).code).toBe(
+      'ERR_SYSVITALS_INVALID_RULE',
+    );
+    expect(
+      bad({ name: 'r', metric: 'cpu.current_percent', warning: 10, critical: 20, direction: 'below' }).code,
+    ).toBe('ERR_SYSVITALS_INVALID_RULE');
+    expect(bad({ name: 'cpu', metric: 'cpu.current_percent', warning: 10 }).code).toBe(
+      'ERR_SYSVITALS_INVALID_RULE',
+    );
+    expect(bad({ name: 'r', metric: 'cpu.current_percent', warning: 10, critcal: 20 }).message).toContain(
+      'Did you mean `critical`?',
+    );
+    expect(bad({ name: 'r', metric: 'cpu.current_percent', warning: 10, type: 'magic' }).code).toBe(
+      'ERR_SYSVITALS_INVALID_RULE',
+    );
+  });
+});
+
+describe('alert rules on any metric: raising and clearing on an injected clock', () => {
+  function setup(rules: object[], collectors: never[] = []) {
+    const clock = { t: Date.UTC(2026, 0, 1), now: () => clock.t };
+    const names = new Set(rules.map((r) => (r as { name: string }).name));
+    const events: AlertEvent[] = [];
+    const monitor = createMonitor({
+      sampleIntervalMs: 0,
+      clock,
+      logger: silent,
+      collectors,
+      alerts: { rules: rules as never },
+      // Only this test's rules: a busy machine's real CPU or memory may alert meanwhile.
+      onAlert: (e) => {
+        if (names.has(e.alert.rule)) events.push(e);
+      },
+    });
+    return { clock, events, monitor };
+  }
+
+  it('a custom gauge: pending `for`, escalation, de-escalation and clearing with hysteresis', async () => {
+    const { clock, events, monitor } = setup([
+      { name: 'backlog', metric: 'custom.queue_depth', warning: 100, critical: 500, clear: 80, for: 10_000 },
+    ]);
+    const depth = monitor.gauge('queue_depth', { help: 'Depth.' });
+    const step = async (v: number, ms = 5_000) => {
+      depth.set(v);
+      clock.t += ms;
+      await monitor.sample();
+    };
+    await step(150); // breached, pending
+    await step(150); // 5 s
+    expect(events).toEqual([]);
+    await step(150); // 10 s: raised
+    expect(events.map((e) => [e.type, e.alert.rule, e.alert.severity, e.alert.component])).toEqual([
+      ['raised', 'backlog', 'warning', 'custom'],
+    ]);
+    await step(600);
+    await step(600);
+    await step(600); // critical held 10 s
+    expect(events.at(-1)?.type).toBe('escalated');
+    await step(90); // below critical − (warning − clear) = 480: back to warning, not cleared (≥ 80)
+    expect(events.at(-1)?.type).toBe('deescalated');
+    await step(85);
+    expect(events.at(-1)?.type).toBe('deescalated');
+    await step(70);
+    expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'cleared' }));
+    const history = (await monitor.getAlerts({ history: true, limit: 50 })) as {
+      rule: string;
+      event: string;
+    }[];
+    expect(history.filter((a) => a.rule === 'backlog').map((a) => a.event)).toEqual([
+      'cleared',
+      'deescalated',
+      'escalated',
+      'raised',
+    ]);
+    await monitor.close();
+  });
+
+  it('a custom counter label set, a plugin figure and a route p95', async () => {
+    let messages = 0;
+    const names = new Set(['sms_failures', 'jobs_backlog', 'user_p95']);
+    const { clock, events, monitor } = setup(
+      [
+        { name: 'sms_failures', metric: 'custom.failures', labels: { queue: 'sms' }, warning: 5 },
+        {
+          name: 'jobs_backlog',
+          metric: 'plugins.broker.queues["jobs"].messages',
+          warning: 1000,
+          critical: 5000,
+        },
+        { name: 'user_p95', metric: 'routes["GET /users/:id"].p95_ms', warning: 200 },
+      ],
+      [{ name: 'broker', collect: () => ({ queues: { jobs: { messages } } }) } as never],
+    );
+    const failures = monitor.counter('failures', { labels: ['queue'] });
+    failures.inc({ queue: 'email' }, 50); // another label set: does not count
+    failures.inc({ queue: 'sms' }, 6);
+    messages = 6000;
+    for (let i = 0; i < 30; i++)
+      monitor.recordRequest({ method: 'GET', route: '/users/:id', status: 200, durationMs: 300 });
+    clock.t += 1000;
+    await monitor.sample();
+    const raised = events
+      .filter((e) => e.type === 'raised')
+      .map((e) => [e.alert.rule, e.alert.severity, e.alert.value]);
+    expect(raised).toEqual(
+      expect.arrayContaining([
+        ['sms_failures', 'warning', 6],
+        ['jobs_backlog', 'critical', 6000],
+        ['user_p95', 'warning', expect.any(Number)],
+      ]),
+    );
+    expect(raised).toHaveLength(3);
+    const active = monitor.alertSystem.getActiveAlerts().filter((a) => names.has(a.rule));
+    expect(active).toHaveLength(3);
+    messages = 10;
+    clock.t += 1000;
+    await monitor.sample();
+    expect(events.filter((e) => e.type === 'cleared').map((e) => e.alert.rule)).toEqual(['jobs_backlog']);
+    await monitor.close();
+  });
+
+  it('direction below: no requests in 5 minutes', async () => {
+    const { clock, events, monitor } = setup([
+      { name: 'no_traffic', metric: 'requests.per_minute', warning: 0, direction: 'below', for: 300_000 },
+    ]);
+    for (let i = 0; i < 5; i++) {
+      clock.t += 60_000;
+      await monitor.sample();
+    }
+    expect(events).toEqual([]);
+    clock.t += 60_000;
+    await monitor.sample(); // 5 minutes at 0 since the first sample
+    expect(events.map((e) => [e.type, e.alert.rule])).toEqual([['raised', 'no_traffic']]);
+    monitor.recordRequest({ method: 'GET', route: '/', status: 200, durationMs: 1 });
+    clock.t += 1000;
+    await monitor.sample();
+    expect(events.at(-1)?.type).toBe('cleared');
+    await monitor.close();
+  });
+});
