@@ -55,7 +55,22 @@ export async function start(options: StartOptions = {}): Promise<ExpressExample>
     res.status(500).json({ error: 'internal error' });
   });
 
+  // A background job: every run is timed and counted in jobs/ (runs, failures, last success and failure),
+  // and `job_stale` fires if it stops succeeding for twice its period. Unref'd: it never keeps the process up.
+  const sessions = new Map<string, number>();
+  const pruneSessions = monitor.job(
+    'prune-sessions',
+    () => {
+      const cutoff = Date.now() - 30 * 60_000;
+      for (const [id, seenAt] of sessions) if (seenAt < cutoff) sessions.delete(id);
+    },
+    { expectEvery: '1m' },
+  );
+  const jobTimer = setInterval(pruneSessions, 60_000);
+  jobTimer.unref();
+
   const server = createServer(app);
+  server.once('close', () => clearInterval(jobTimer));
   const { url, adminUrl } = await listen(server, options.port, options.host);
   return {
     app,

@@ -138,7 +138,9 @@ const WINDOW_NAME = 'all';
  */
 export class QueryStats {
   readonly config: QueryStatsConfig;
-  private readonly byKey = new Map<string, Entry>();
+  // By system, then fingerprint: no key string is built per query (a fresh string would be hashed anew).
+  private readonly bySystem = new Map<string, Map<string, Entry>>();
+  private count = 0;
   private other: Entry | null = null;
   private readonly window: FunctionTimings;
   private readonly slow: SlowQuery[] = [];
@@ -264,7 +266,7 @@ export class QueryStats {
 
   /** Distinct fingerprints tracked (`other` not included). */
   get size(): number {
-    return this.byKey.size;
+    return this.count;
   }
 
   /** Calls ignored because of bad input. */
@@ -285,16 +287,20 @@ export class QueryStats {
   }
 
   private *entries(): Generator<Entry> {
-    yield* this.byKey.values();
+    for (const bySql of this.bySystem.values()) yield* bySql.values();
     if (this.other) yield this.other;
   }
 
   private entryFor(system: QuerySystem, fingerprint: string): Entry {
     // Keyed by system and fingerprint: `SELECT ?` on PostgreSQL and on MySQL are two rows.
-    const key = system + fingerprint;
-    const entry = this.byKey.get(key);
+    let bySql = this.bySystem.get(system);
+    const entry = bySql?.get(fingerprint);
     if (entry !== undefined) return entry;
-    if (this.byKey.size < this.config.maxFingerprints) {
+    if (this.count < this.config.maxFingerprints) {
+      if (bySql === undefined) {
+        bySql = new Map();
+        this.bySystem.set(system, bySql);
+      }
       const created: Entry = {
         system,
         fingerprint,
@@ -302,7 +308,8 @@ export class QueryStats {
         routes: new Map(),
         otherRoutes: 0,
       };
-      this.byKey.set(key, created);
+      bySql.set(fingerprint, created);
+      this.count++;
       return created;
     }
     this.other ??= {

@@ -21,6 +21,7 @@ import { CHARTS } from './panels/charts.js';
 import { renderComponents } from './panels/components.js';
 import { renderHealth } from './panels/health.js';
 import { loadNotifications } from './panels/notifications.js';
+import { loadProfiling } from './panels/profiling.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // State (the live view and the panels keep theirs in live-view.ts and panels/)
@@ -199,9 +200,17 @@ async function refreshAlerts(): Promise<void> {
   renderAlertHistory(history.alerts);
   // Channel status and silences change with alerts; a failure here must not stop the alert panel.
   void loadNotifications().catch(() => {});
+  void loadProfiling().catch(() => {});
 }
 
+let profilingAt = 0;
+
 function onMetrics(s: MetricsSnapshot): void {
+  // The routes, queries and jobs tables follow the samples, at most every 10 s.
+  if (Date.now() - profilingAt >= 10_000) {
+    profilingAt = Date.now();
+    void loadProfiling().catch(() => {});
+  }
   const t = Date.parse(s.timestamp) / 1000;
   if (lastSampleAt > 0 && t > lastSampleAt) {
     // Smoothed estimate of the sample interval, for the watchdog.

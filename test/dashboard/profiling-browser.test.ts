@@ -1,0 +1,178 @@
+// The dashboard's routes, queries and jobs tables in Debian's Chromium: rows as the API serves them,
+// sorting by a column header, a route's history on click; saves a screenshot (test/artifacts).
+
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminApi } from '../../src/http/api.js';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const MISSING = 'install chromium (apt-get install --no-install-recommends chromium)';
+const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true';
+if (skip) console.warn(`profiling browser test skipped: ${MISSING}`);
+
+const TOKEN = 'profiling-browser-token';
+
+/** Requests with durations spread around `ms`, a share failing. */
+function traffic(
+  m: SystemMonitor,
+  method: string,
+  route: string,
+  n: number,
+  ms: number,
+  failEvery = 0,
+): void {
+  for (let i = 0; i < n; i++) {
+    const status = failEvery > 0 && i % failEvery === 0 ? 500 : 200;
+    m.recordRequest({ method, route, status, durationMs: ms * (0.5 + ((i * 37) % 100) / 100) });
+  }
+}
+
+describe.skipIf(skip)('dashboard routes, queries and jobs tables in Chromium', () => {
+  let monitor: SystemMonitor;
+  let server: Server;
+  let context: BrowserContext;
+  let profile: string;
+  let base: string;
+
+  beforeAll(async () => {
+    monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger, apdex: { thresholdMs: 100 } });
+    // Three minutes of history for the sparklines, then the current minute.
+    for (let minute = 0; minute < 4; minute++) {
+      traffic(monitor, 'GET', '/api/users/:id', 120, 20 + minute * 10);
+      traffic(monitor, 'POST', '/api/orders', 40, 180 + minute * 40, 9);
+      traffic(monitor, 'GET', '/api/search', 60, 90 + (minute % 2) * 200, 25);
+      if (minute < 3) await monitor.flush();
+    }
+    for (let i = 0; i < 50; i++)
+      monitor.recordQuery(
+        'postgresql',
+        'SELECT * FROM users WHERE id = $1',
+        0.8 + (i % 7) * 0.2,
+        false,
+        '/api/users/:id',
+      );
+    for (let i = 0; i < 12; i++)
+      monitor.recordQuery(
+        'postgresql',
+        'INSERT INTO orders (user_id, total) VALUES ($1, $2)',
+        4 + i,
+        i === 3,
+        '/api/orders',
+      );
+    monitor.recordQuery(
+      'mysql',
+      'SELECT * FROM products WHERE name LIKE ? AND id IN (...)',
+      640,
+      false,
+      '/api/search',
+    );
+    for (let i = 0; i < 30; i++) monitor.recordQuery('redis', 'GET', 0.2, false, '/api/users/:id');
+    const digest = monitor.job('email-digest', async () => undefined, { expectEvery: '5m' });
+    await digest();
+    await digest();
+    monitor.recordJob('nightly-export', 2400, false);
+    monitor.recordJob('nightly-export', 3100, true, new Error('S3 bucket unreachable'));
+
+    const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
+    server = createServer((req, res) => {
+      void api.handle(req, res).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/core/admin/system/`;
+    if (!existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM}: ${MISSING}`);
+    profile = mkdtempSync(join(tmpdir(), 'sysvitals-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await monitor?.close();
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('lists routes, queries and jobs; sorts by a header; a click shows the route history', async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.addInitScript((t) => window.sessionStorage.setItem('sysvitals.adminToken', t), TOKEN);
+    await page.goto(`${base}dashboard/`);
+
+    const rows = page.locator('#routes-body tr');
+    await rows.first().waitFor();
+    const expected = monitor.endpoints('time', 20).routes.map((r) => r.route);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.route))).toEqual(
+      expected,
+    );
+    // Sparklines from history/?route= (3 closed minutes).
+    await expect.poll(() => page.locator('#routes-body svg.sparkline polyline').count()).toBe(3);
+
+    await page.locator('#routes-head th[data-sort="p95"]').click();
+    const byP95 = monitor.endpoints('p95', 20).routes.map((r) => r.route);
+    await expect
+      .poll(() => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.route)))
+      .toEqual(byP95);
+    expect(await page.locator('#routes-head th[data-sort="p95"]').getAttribute('aria-sort')).toBe(
+      'descending',
+    );
+
+    await page.locator('#routes-body tr[data-route="/api/orders"]').click();
+    const detail = page.locator('#route-detail');
+    await detail.locator('h3').waitFor();
+    expect(await detail.locator('h3').textContent()).toContain(
+      'POST /api/orders: one-minute history (3 points)',
+    );
+    expect(await detail.locator('polyline').count()).toBe(2);
+
+    const queries = page.locator('#queries-body tr');
+    await queries.first().waitFor();
+    expect(await queries.count()).toBe(4);
+    expect(await page.locator('#slow-queries li').first().textContent()).toContain('SELECT * FROM products');
+    const jobs = page.locator('#jobs-body tr');
+    await jobs.first().waitFor();
+    expect(await jobs.count()).toBe(2);
+    expect(await page.locator('#jobs-body').textContent()).toContain('S3 bucket unreachable');
+
+    mkdirSync(join(process.cwd(), 'test/artifacts'), { recursive: true });
+    const cards = page.locator('#routes-card');
+    await cards.scrollIntoViewIfNeeded();
+    const top = await page.locator('#routes-card').boundingBox();
+    const bottom = await page.locator('#jobs-card').boundingBox();
+    if (top && bottom) {
+      await page.screenshot({
+        path: join(process.cwd(), 'test/artifacts/dashboard-profiling.png'),
+        fullPage: true,
+        clip: {
+          x: top.x - 8,
+          y: top.y - 8,
+          width: top.width + 16,
+          height: bottom.y + bottom.height - top.y + 16,
+        },
+      });
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+});
