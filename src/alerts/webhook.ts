@@ -1,5 +1,6 @@
 // Webhook channel: POSTs each alert event as JSON, in order, from a bounded queue, with a timeout and retries.
 
+import { withUrlCredentials } from '../channels/http-send.js';
 import { signatureHeaders } from '../channels/signature.js';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
@@ -238,13 +239,14 @@ export class WebhookChannel {
     const controller = new AbortController();
     this.inFlight = controller;
     try {
-      const res = await fetch(this.config.url, {
+      const { url, headers } = withUrlCredentials(this.config.url, {
+        'content-type': 'application/json',
+        ...this.config.headers,
+        ...(this.config.secret === undefined ? {} : signatureHeaders(this.config.secret, body, Date.now())),
+      });
+      const res = await fetch(url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...this.config.headers,
-          ...(this.config.secret === undefined ? {} : signatureHeaders(this.config.secret, body, Date.now())),
-        },
+        headers,
         body,
         signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.config.timeoutMs)]),
       });

@@ -25,11 +25,12 @@ export interface HttpRequest {
  * status or the network cause, never the URL (webhook URLs carry their secret in the path).
  */
 export async function httpSend(req: HttpRequest, ctx: SendContext): Promise<string> {
+  const { url, headers } = withUrlCredentials(req.url, req.headers);
   let res: Response;
   try {
-    res = await fetch(req.url, {
+    res = await fetch(url, {
       method: req.method ?? 'POST',
-      headers: req.headers,
+      headers,
       body: req.body,
       signal: ctx.signal,
       redirect: 'error',
@@ -46,6 +47,26 @@ export async function httpSend(req: HttpRequest, ctx: SendContext): Promise<stri
   if (res.ok) return text;
   const retry = res.status >= 500 || res.status === 429 || res.status === 408;
   throw new DeliveryError(`HTTP ${res.status}${detail(text)}`, retry);
+}
+
+/**
+ * fetch refuses URLs with `user:password@`: they become an `Authorization: Basic` header (unless the
+ * channel sets its own Authorization header) and leave the URL, as curl and Prometheus do.
+ */
+export function withUrlCredentials(
+  href: string,
+  headers: Record<string, string> | undefined,
+): { url: string; headers: Record<string, string> | undefined } {
+  const url = new URL(href);
+  if (url.username === '' && url.password === '') return { url: href, headers };
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  url.username = '';
+  url.password = '';
+  const own = headers !== undefined && Object.keys(headers).some((k) => k.toLowerCase() === 'authorization');
+  if (own) return { url: url.href, headers };
+  const basic = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  return { url: url.href, headers: { ...headers, authorization: basic } };
 }
 
 /** Sends JSON; the parsed answer (or undefined when it is not JSON). */

@@ -85,5 +85,10 @@ export function urlSecrets(href: string): string[] {
   const out = [href, `${url.pathname}${url.search}`];
   if (url.pathname.length > 1) out.push(url.pathname);
   if (url.search.length > 1) out.push(url.search.slice(1));
+  if (url.password !== '') {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    out.push(url.password, pass, Buffer.from(`${user}:${pass}`).toString('base64'));
+  }
   return out;
 }
