@@ -105,16 +105,21 @@ export function figuresOf(
 ): HistogramFigures {
   const n = h.totalCount;
   const v = (x: number) => x / HISTOGRAM_SCALE;
+  // A percentile is its slot's highest equivalent value, which can lie above every value recorded:
+  // capped at the (exact) max so that no figure is outside [min, max]. A recorded 0 is the min.
+  const max = h.maxValue;
+  const at = (p: number) => v(Math.min(h.getValueAtPercentile(p), max));
+  const hasZero = n > 0 && h.getValueAtPercentile(0) === 0;
   return {
     count: n,
     sum: round(sum, 6),
     avg: n === 0 ? 0 : round(sum / n, 6),
-    min: n === 0 ? 0 : v(h.minNonZeroValue <= h.maxValue ? h.minNonZeroValue : 0),
-    max: n === 0 ? 0 : v(h.maxValue),
-    p50: n === 0 ? 0 : v(h.getValueAtPercentile(50)),
-    p90: n === 0 ? 0 : v(h.getValueAtPercentile(90)),
-    p95: n === 0 ? 0 : v(h.getValueAtPercentile(95)),
-    p99: n === 0 ? 0 : v(h.getValueAtPercentile(99)),
+    min: n === 0 || hasZero ? 0 : v(h.minNonZeroValue <= max ? h.minNonZeroValue : 0),
+    max: n === 0 ? 0 : v(max),
+    p50: n === 0 ? 0 : at(50),
+    p90: n === 0 ? 0 : at(90),
+    p95: n === 0 ? 0 : at(95),
+    p99: n === 0 ? 0 : at(99),
     count_total: countTotal,
     sum_total: round(sumTotal, 6),
   };

@@ -187,6 +187,22 @@ describe('histogram', () => {
     );
   });
 
+  it('never reads a percentile above the exact max, and a recorded 0 is the min', () => {
+    const one = new Histogram('one', undefined, 60_000);
+    one.observe(1234.567);
+    const s1 = one.snapshot(0);
+    // One value: every figure is that value (HDR's slot top, 1234.943, lies above it).
+    expect([s1.min, s1.p50, s1.p90, s1.p95, s1.p99, s1.max]).toEqual([
+      1234.567, 1234.567, 1234.567, 1234.567, 1234.567, 1234.567,
+    ]);
+    const mixed = new Histogram('mixed', undefined, 60_000);
+    for (const x of [0, 0, 5, 7.001, 1234.567, 99_999.123]) mixed.observe(x);
+    const s2 = mixed.snapshot(0);
+    expect(s2.min).toBe(0);
+    expect(s2.max).toBe(99_999.123);
+    expect(s2.p99).toBe(99_999.123);
+  });
+
   it('covers a sliding window and keeps since-start totals', () => {
     const h = new Histogram('t', undefined, 60_000);
     h.observe(1);
