@@ -100,6 +100,36 @@ describe('node:cluster, 4 workers', () => {
     } else console.warn(`promtool check skipped: ${INSTALL}`);
   });
 
+  it("the live stream of any worker carries the cluster's snapshots", async () => {
+    const { request } = await import('node:http');
+    const event = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: c.port, path: `${BASE}/stream`, agent: false },
+        (res) => {
+          let buf = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buf += chunk;
+            for (const block of buf.split('\n\n')) {
+              if (!block.includes('event: metrics')) continue;
+              const data = block.split('\n').find((l) => l.startsWith('data: '));
+              if (!data) continue;
+              const snapshot = JSON.parse(data.slice(6));
+              if (snapshot.cluster?.workers_connected === 4) {
+                req.destroy();
+                resolve(snapshot);
+              }
+            }
+          });
+        },
+      );
+      req.on('error', reject);
+      req.setTimeout(15_000, () => req.destroy(new Error('no cluster snapshot on the stream')));
+      req.end();
+    });
+    expect((event.requests as { total: number }).total).toBeGreaterThanOrEqual(400);
+  });
+
   it('a worker SIGKILLed mid-load, then the aggregator: counters never go back, little is lost, a new aggregator takes over', async () => {
     const before = await cluster(c.port);
     const scrapes: number[] = [];
@@ -132,6 +162,10 @@ describe('node:cluster, 4 workers', () => {
       );
     }, 15_000);
     await scrape();
+    if (PROMTOOL) {
+      const text = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+      expect(spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' }).status).toBe(0);
+    }
     for (let i = 1; i < scrapes.length; i++)
       expect(scrapes[i]).toBeGreaterThanOrEqual(scrapes[i - 1] as number);
     const logged = loggedRequests(c.logDir);
