@@ -127,7 +127,7 @@ export function checkInstance(
     res,
     400,
     'invalid_parameter',
-    `instance: this server is not in cluster mode; use 'all' or ${JSON.stringify(source.instanceId ?? '')}`,
+    `invalid parameter "instance": this server is not in cluster mode; use 'all' or ${JSON.stringify(source.instanceId ?? '')}`,
   );
   return false;
 }
