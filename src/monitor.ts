@@ -2,7 +2,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { type AlertObservation, AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
 import { type MetricRuleOptions, metricRuleSource, parseMetricRules } from './alerts/metric-rules.js';
 import { predictRules } from './alerts/predict-rules.js';
@@ -10,6 +10,7 @@ import { type AlertRulesConfig, type AlertRulesOptions, parseRules } from './ale
 import { snapshotShape } from './alerts/snapshot-shape.js';
 import { RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
 import { Analytics } from './analytics/analytics.js';
+import { type CapacityReport, computeCapacity } from './analytics/capacity.js';
 import type { ChannelOptions } from './channels/channel-config.js';
 import type { MaintenanceWindowOptions } from './channels/maintenance.js';
 import { NotificationRouter } from './channels/router.js';
@@ -681,6 +682,28 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       now: this.clock.now(),
       resolutionMs: this.resolutionMs,
     });
+  }
+
+  /**
+   * Capacity planning over the stored history (up to 7 days): growth per day, headroom to the CPU
+   * and memory warning levels, busiest hour and weekday, requests per second per core; each figure
+   * with its confidence, or null with "too little data".
+   */
+  async capacity(): Promise<CapacityReport> {
+    const h = await this.history('7d');
+    const snapshot = this.latest;
+    const cores = snapshot?.cpu?.limit_cores ?? snapshot?.cpu?.core_count ?? availableParallelism();
+    const rules = this.alertSystem.rules;
+    return {
+      generated_at: new Date(this.clock.now()).toISOString(),
+      ...computeCapacity({
+        points: h.points,
+        stepMs: h.step_seconds * 1000,
+        cores,
+        cpuWarning: rules.cpu.warning,
+        memoryWarning: rules.memory.warning,
+      }),
+    };
   }
 
   /**

@@ -38,6 +38,8 @@ export interface CapacityFigure<V = number> {
 }
 
 export interface CapacityReport {
+  /** When the report was made (set by the monitor). */
+  generated_at?: string;
   window: { start: string | null; end: string | null; hours: number; points: number; step_seconds: number };
   /** True when no figure could be computed. */
   too_little_data: boolean;

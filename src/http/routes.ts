@@ -21,6 +21,7 @@
 // clientAddress, config (basePath, metricsMaxAgeMs, accessTokenTtlMs), logger, now().
 // Exact paths are matched before prefix routes, so `metrics/prometheus` and `metrics` do not clash.
 
+import { capacityRoute } from './capacity-route.js';
 import { dashboardRoute } from './dashboard/route.js';
 import { alertsRoute, healthRoute, historyRoute, metricsRoute, tokenRoute } from './handlers.js';
 import { jobsRoute, queriesRoute, routesRoute } from './profiling-routes.js';
@@ -43,4 +44,5 @@ export const ADMIN_ROUTES: readonly AdminRoute[] = [
   queriesRoute,
   routesRoute,
   jobsRoute,
+  capacityRoute,
 ];
