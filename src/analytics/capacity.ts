@@ -7,8 +7,9 @@ import { isSignificant, type Trend, theilSen, timeToReach } from './trend.js';
 export interface CapacityPoint {
   /** Step start, epoch ms. */
   readonly t: number;
-  readonly cpu_avg_percent: number;
-  readonly memory_avg_percent: number;
+  /** Null when no host sample of the step succeeded. */
+  readonly cpu_avg_percent: number | null;
+  readonly memory_avg_percent: number | null;
   /** Requests in the step. */
   readonly requests: number;
 }
@@ -68,14 +69,19 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   const spanMs = first === undefined || last === undefined ? 0 : last + step - first;
   const cores = input.cores > 0 ? input.cores : 1;
   const rate = (p: CapacityPoint) => p.requests / (step / 1000);
-  const coreSec = (p: CapacityPoint) => (p.cpu_avg_percent / 100) * cores * (step / 1000);
+  const coreSec = (p: CapacityPoint) => ((p.cpu_avg_percent ?? Number.NaN) / 100) * cores * (step / 1000);
+  const known = (v: number | null): v is number => v !== null && Number.isFinite(v);
 
   const requestTrend = dailyTrend(pts, step, (w) => mean(w.map(rate)));
   // The mean of the steps' CPU per request (core-ms), over steps that served requests.
   const cpuPerRequestTrend = dailyTrend(pts, step, (w) =>
-    mean(w.filter((p) => p.requests > 0).map((p) => (coreSec(p) / p.requests) * 1000)),
+    mean(
+      w
+        .filter((p) => p.requests > 0 && known(p.cpu_avg_percent))
+        .map((p) => (coreSec(p) / p.requests) * 1000),
+    ),
   );
-  const memoryTrend = dailyTrend(pts, step, (w) => mean(w.map((p) => p.memory_avg_percent)));
+  const memoryTrend = dailyTrend(pts, step, (w) => mean(w.map((p) => p.memory_avg_percent).filter(known)));
   const cpuPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.cpu_avg_percent));
   const memoryPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.memory_avg_percent));
 
@@ -98,7 +104,11 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
       memory: headroomFigure(memoryPeakTrend, input.memoryWarning, 'memory'),
     },
     busiest: { hour_of_day: busiestHour(pts, step, rate), day_of_week: busiestDay(pts, step, rate) },
-    requests_per_core: perCore(pts, rate, (p) => (p.cpu_avg_percent / 100) * cores),
+    requests_per_core: perCore(
+      pts.filter((p) => known(p.cpu_avg_percent)),
+      rate,
+      (p) => ((p.cpu_avg_percent ?? 0) / 100) * cores,
+    ),
   };
   const figures = [
     ...Object.values(report.growth_per_day),
@@ -303,12 +313,14 @@ function slopeConfidence(trend: Trend): Confidence {
   return width <= 0.5 ? 'high' : 'medium';
 }
 
-function peakHourly(w: readonly CapacityPoint[], f: (p: CapacityPoint) => number): number {
+function peakHourly(w: readonly CapacityPoint[], f: (p: CapacityPoint) => number | null): number {
   const hours = new Map<number, [number, number]>();
   for (const p of w) {
+    const v = f(p);
+    if (v === null || !Number.isFinite(v)) continue;
     const h = Math.floor(p.t / HOUR);
     const a = hours.get(h) ?? [0, 0];
-    a[0] += f(p);
+    a[0] += v;
     a[1]++;
     hours.set(h, a);
   }
