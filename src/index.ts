@@ -2,6 +2,13 @@
 
 export * from './alerts/index.js';
 export { DEFAULT_LEVELS, RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
+export type { Analytics, AnomalyScores } from './analytics/analytics.js';
+export type { CapacityFigure, CapacityReport, Confidence } from './analytics/capacity.js';
+export type {
+  AnomalyRuleOptions,
+  DiskFullRuleOptions,
+  MemoryLeakRuleOptions,
+} from './analytics/rule-options.js';
 export * from './channels/index.js';
 export { type Standalone, type StandaloneOptions, startStandalone } from './cli/serve.js';
 export type { AgentRole as ClusterRole, ClusterAgent } from './cluster/agent.js';
