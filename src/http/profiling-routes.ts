@@ -18,13 +18,20 @@ export interface ProfilingSource {
   ): { window_seconds: number; apdex: unknown; routes: EndpointRow[] };
 }
 
+/** The 404 when the source has no such table: in cluster mode it exists per worker but is not merged yet. */
+function missing(source: unknown, what: string, table: string): string {
+  return (source as { supportsInstances?: boolean }).supportsInstances
+    ? `cluster mode: ${table} is not merged across workers yet (per-route counts and percentiles are in metrics/ under routes)`
+    : `this monitor records no ${what}`;
+}
+
 export const routesRoute = defineRoute({
   path: 'routes',
   query: { sort: enumParam(ENDPOINT_SORTS, 'time'), limit: integerParam(1, 1000, 100) },
   handle({ res, source, query }) {
     const src = source as ProfilingSource;
     if (typeof src.endpoints !== 'function') {
-      sendError(res, 404, 'not_found', 'this monitor records no requests');
+      sendError(res, 404, 'not_found', missing(source, 'requests', 'routes/'));
       return;
     }
     sendData(res, src.endpoints(query.sort, query.limit));
@@ -39,7 +46,7 @@ export const queriesRoute = defineRoute({
   handle({ res, source, query }) {
     const queries = (source as ProfilingSource).queries;
     if (!queries) {
-      sendError(res, 404, 'not_found', 'this monitor records no database queries');
+      sendError(res, 404, 'not_found', missing(source, 'database queries', 'queries/'));
       return;
     }
     const report = queries.report();
@@ -57,7 +64,7 @@ export const jobsRoute = defineRoute({
   handle({ res, source, query, now }) {
     const jobs = (source as ProfilingSource).jobs;
     if (!jobs) {
-      sendError(res, 404, 'not_found', 'this monitor records no jobs');
+      sendError(res, 404, 'not_found', missing(source, 'jobs', 'jobs/'));
       return;
     }
     const rows = jobs.rows();

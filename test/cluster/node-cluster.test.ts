@@ -82,6 +82,15 @@ describe('node:cluster, 4 workers', () => {
     expect(unknown.data.error.code).toBe('not_found');
   });
 
+  it('routes/, queries/ and jobs/ (not merged yet) say so instead of claiming nothing is recorded', async () => {
+    await load(c.port, 20, 4, 3);
+    for (const path of ['routes/', 'queries/', 'jobs/']) {
+      const r = await getJson(c.port, `${BASE}/${path}`);
+      expect(r.status).toBe(404);
+      expect(r.data.error.message).toContain(`cluster mode: ${path} is not merged across workers yet`);
+    }
+  });
+
   it('one Prometheus scrape of any worker holds the whole cluster, valid for promtool', async () => {
     const m = await cluster(c.port);
     const logged = loggedRequests(c.logDir);
