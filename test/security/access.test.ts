@@ -170,7 +170,10 @@ describe.each(harnesses)('$name adapter', (harness) => {
         expectNoData(none, path);
         expect((await get(target, path, { authorization: `Bearer ${TOKEN}x` })).status, path).toBe(403);
         const ok = await get(target, path, { authorization: `Bearer ${TOKEN}` });
-        expect(ok.status, path).toBe(200);
+        // A prefix route's made-up subpath (`silences/x`: no such silence) is a 404 once let in.
+        const made = path.endsWith('/x');
+        expect(made ? [200, 404] : [200], path).toContain(ok.status);
+        if (ok.status === 404) expect(JSON.parse(ok.body).error.code, path).toBe('not_found');
       }
     });
 

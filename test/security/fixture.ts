@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 // A real monitor on each adapter's real server for the security tests, a snapshot of the monitor's state,
 // and the check every admin answer must pass (envelope, no 5xx, no stack trace, no redirect off the base).
 
@@ -39,6 +40,8 @@ export interface Target {
  * A real SystemMonitor on a frozen clock: one sample is taken up front, so every admin read is served from
  * that snapshot (no collection, no alert evaluation) and any change of state can only come from a request.
  */
+const PROC_FIXTURE = fileURLToPath(new URL('../fixtures/proc/host/', import.meta.url));
+
 export async function startTarget(
   harness: Harness,
   options: { api?: AdminApiOptions<never>; host?: string; clock?: { now(): number } } = {},
@@ -51,6 +54,9 @@ export async function startTarget(
     clock: options.clock ?? { now: () => now },
     logger,
     instanceId: 'security-test',
+    // A fixed /proc: host figures that do not depend on how busy the test machine is (a loaded machine's
+    // real CPU at 100 % made health red, and these tests expect a served health/).
+    procRoot: PROC_FIXTURE,
   });
   await monitor.sample();
   // Created here rather than by the adapter so that tests can hand the same API to attachWebSocket.
