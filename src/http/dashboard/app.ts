@@ -19,6 +19,7 @@ import {
 import { activeAlerts, renderActiveAlerts, renderAlertHistory, toast } from './panels/alerts.js';
 import { CHARTS } from './panels/charts.js';
 import { renderComponents } from './panels/components.js';
+import { renderCustomPanels } from './panels/custom.js';
 import { renderHealth } from './panels/health.js';
 import { loadNotifications } from './panels/notifications.js';
 import { loadProfiling } from './panels/profiling.js';
@@ -218,6 +219,7 @@ function onMetrics(s: MetricsSnapshot): void {
   }
   lastSnapshot = s;
   renderComponents(s);
+  renderCustomPanels(s);
   for (const chart of charts) chart.showNow(s);
   if (t > lastTime()) {
     lastSampleAt = t;

@@ -1,0 +1,129 @@
+// Application metrics: a panel per custom metric and per collector plugin, built from the snapshot
+// alone (no dashboard code from the user): the current figures, per label set, and a sparkline.
+
+import type { CustomMetricSnapshot } from '../../../custom/types.js';
+import type { MetricsSnapshot, PluginGroup } from '../../../types.js';
+import { $, h } from '../dom.js';
+
+const SPARK_POINTS = 60;
+const MAX_ROWS = 12;
+const history = new Map<string, number[]>();
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  const abs = Math.abs(v);
+  if (abs >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
+  if (abs >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(abs < 1 ? 3 : 2);
+}
+
+function sparkline(key: string, value: number): SVGSVGElement {
+  const points = history.get(key) ?? [];
+  points.push(value);
+  if (points.length > SPARK_POINTS) points.shift();
+  history.set(key, points);
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${SPARK_POINTS - 1} 20`);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  svg.setAttribute('class', 'spark');
+  const min = Math.min(...points);
+  const max = Math.max(...points);
+  const span = max - min || 1;
+  const line = document.createElementNS(ns, 'polyline');
+  const offset = SPARK_POINTS - points.length;
+  line.setAttribute(
+    'points',
+    points.map((p, i) => `${i + offset},${(19 - ((p - min) / span) * 18).toFixed(2)}`).join(' '),
+  );
+  svg.append(line);
+  return svg;
+}
+
+function panel(key: string, title: string, subtitle: string, headline: string, spark: number): HTMLElement {
+  const card = h('article', 'metric-panel');
+  card.dataset.metric = key;
+  const head = h('header', 'metric-head');
+  head.append(h('h3', 'metric-name', title), h('span', 'metric-value', headline));
+  card.append(head, h('p', 'metric-help', subtitle), sparkline(key, spark));
+  return card;
+}
+
+function rows(card: HTMLElement, items: [string, string][]): void {
+  if (items.length === 0) return;
+  const list = h('dl', 'metric-rows');
+  for (const [k, v] of items.slice(0, MAX_ROWS)) list.append(h('dt', undefined, k), h('dd', undefined, v));
+  card.append(list);
+}
+
+const labelText = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ') || '(no labels)';
+
+function customPanel(name: string, m: CustomMetricSnapshot): HTMLElement {
+  if (m.type === 'histogram') {
+    const card = panel(`custom.${name}`, name, `${m.help} · histogram`, `p95 ${fmt(m.p95)}`, m.p95);
+    rows(card, [
+      ['count', fmt(m.count)],
+      ['p50 / p99', `${fmt(m.p50)} / ${fmt(m.p99)}`],
+      ['max', fmt(m.max)],
+      ...m.series
+        .filter(() => m.labels.length > 0)
+        .map((s): [string, string] => [labelText(s.labels), `p95 ${fmt(s.p95)} · ${s.count}`]),
+    ]);
+    return card;
+  }
+  const extra = m.type === 'counter' ? ` · ${fmt(m.rate_per_second)}/s` : '';
+  const card = panel(`custom.${name}`, name, `${m.help} · ${m.type}`, `${fmt(m.value)}${extra}`, m.value);
+  if (m.type === 'gauge' && m.error) card.append(h('p', 'metric-error', m.error));
+  if (m.labels.length > 0)
+    rows(
+      card,
+      m.series.map((s) => [labelText(s.labels), fmt(s.value)]),
+    );
+  return card;
+}
+
+function leaves(v: unknown, path: string, out: [string, string][]): void {
+  if (out.length >= MAX_ROWS) return;
+  if (typeof v === 'number') out.push([path, fmt(v)]);
+  else if (typeof v === 'boolean' || typeof v === 'string') out.push([path, String(v)]);
+  else if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, child] of Object.entries(v)) {
+      if (path === '' && (k === 'status' || k === 'error')) continue;
+      leaves(child, path === '' ? k : `${path}.${k}`, out);
+    }
+  }
+}
+
+function pluginPanel(name: string, g: PluginGroup): HTMLElement {
+  const items: [string, string][] = [];
+  leaves(g, '', items);
+  const first = items.find(([, v]) => Number.isFinite(Number(v.replace(/[kM]$/, ''))));
+  const card = panel(
+    `plugins.${name}`,
+    name,
+    'collector plugin',
+    g.status,
+    first ? Number.parseFloat(first[1]) : 0,
+  );
+  card.dataset.status = g.status;
+  if (g.error) card.append(h('p', 'metric-error', g.error));
+  rows(card, items);
+  return card;
+}
+
+/** Re-renders the application metrics section; hidden while there is no custom metric or plugin. */
+export function renderCustomPanels(s: MetricsSnapshot): void {
+  const section = $('custom-panels');
+  const grid = $('custom-grid');
+  const custom = Object.entries(s.custom ?? {});
+  const plugins = Object.entries(s.plugins ?? {});
+  section.hidden = custom.length + plugins.length === 0;
+  const cards = [
+    ...custom.map(([name, m]) => customPanel(name, m)),
+    ...plugins.map(([name, g]) => pluginPanel(name, g)),
+  ];
+  grid.replaceChildren(...cards);
+}
