@@ -3,8 +3,9 @@
 // and one histogram per history bucket. observe() is O(1) and never throws; negative and non-finite
 // values are ignored.
 
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
 import { round } from '../alerts/status.js';
+import { hdrLibrary } from '../latency/histogram.js';
 import { LabelSets, type LabelValues } from './label-sets.js';
 import {
   checkMetricName,
@@ -28,7 +29,7 @@ const BUILD: hdr.BuildRequest = {
 };
 
 export function createCustomHistogram(): hdr.Histogram {
-  return hdr.build(BUILD);
+  return hdrLibrary().build(BUILD);
 }
 
 export interface HistogramOptions extends MetricOptionsBase {
@@ -95,7 +96,8 @@ export interface BoundHistogram {
   observe(value: number): void;
 }
 
-const scratch = createCustomHistogram();
+/** Built on first use, so importing sysvitals does not load hdr-histogram-js. */
+let scratchHistogram: hdr.Histogram | undefined;
 
 export function figuresOf(
   h: hdr.Histogram,
@@ -173,6 +175,8 @@ export class CustomHistogram {
     let sumTotal = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
       c.drain(now, this.windowMs);
+      scratchHistogram ??= createCustomHistogram();
+      const scratch = scratchHistogram;
       scratch.reset();
       scratch.add(c.current);
       scratch.add(c.previous);

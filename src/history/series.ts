@@ -3,10 +3,11 @@
 // bucket, histograms their HDR histogram (so percentiles over longer steps come from merged
 // histograms, never from averaged percentiles).
 
-import * as hdr from 'hdr-histogram-js';
+import type * as hdr from 'hdr-histogram-js';
 import { round } from '../alerts/status.js';
 import { createCustomHistogram, figuresOf } from '../custom/histogram.js';
 import type { CustomBucketEntry } from '../custom/registry.js';
+import { hdrLibrary } from '../latency/histogram.js';
 import type { MetricsSnapshot } from '../types.js';
 
 export interface GaugeSeriesPoint {
@@ -135,7 +136,7 @@ function histogramPoint(h: hdr.Histogram, sum: number): HistogramSeriesPoint {
     p95: f.p95,
     p99: f.p99,
     max: f.max,
-    h: h.totalCount > 0 ? hdr.encodeIntoCompressedBase64(h) : '',
+    h: h.totalCount > 0 ? hdrLibrary().encodeIntoCompressedBase64(h) : '',
   };
 }
 
@@ -179,7 +180,7 @@ export class SeriesMerger {
         const h = createCustomHistogram();
         let sum = 0;
         for (const p of points) {
-          if (p.h) h.add(hdr.decodeFromCompressedBase64(p.h, 32, false));
+          if (p.h) h.add(hdrLibrary().decodeFromCompressedBase64(p.h, 32, false));
           sum += p.sum;
         }
         merged = histogramPoint(h, sum);
