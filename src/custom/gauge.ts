@@ -107,16 +107,30 @@ export class Gauge {
       if (typeof r === 'number' && Number.isFinite(r)) {
         this.sets.get(undefined).set(r);
       } else if (Array.isArray(r)) {
+        let bad: unknown;
+        let badSeen = false;
         for (const item of r) {
           if (typeof item?.value === 'number' && Number.isFinite(item.value))
             this.sets.get(item.labels).set(item.value);
+          else if (!badSeen) {
+            badSeen = true;
+            bad = item?.value;
+          }
         }
+        // The good readings are kept; a skipped one is not silent.
+        if (badSeen) throw new Error(`collect() returned a value of ${describe(bad)}, not a finite number`);
       } else {
-        throw new Error(`collect() returned ${r === null ? 'null' : typeof r}, not a number`);
+        throw new Error(`collect() returned ${describe(r)}, not a finite number`);
       }
       this.error = undefined;
     } catch (err) {
       this.error = errorMessage(err);
     }
   }
+}
+
+/** A reading that is not a finite number, named for the error message (`NaN`, `Infinity`, `null`, `string`). */
+function describe(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  return v === null ? 'null' : typeof v;
 }

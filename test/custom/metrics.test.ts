@@ -140,6 +140,26 @@ describe('gauge', () => {
     expect(g.snapshot().error).toBeUndefined();
   });
 
+  it('a NaN or infinite reading keeps the last value and says what was read', () => {
+    let depth = 4;
+    const g = new Gauge('depth', { collect: () => depth });
+    expect(g.snapshot().value).toBe(4);
+    depth = Number.NaN;
+    expect(g.snapshot()).toEqual(
+      expect.objectContaining({ value: 4, error: 'collect() returned NaN, not a finite number' }),
+    );
+    const l = new Gauge('lag', {
+      labels: ['queue'],
+      collect: () => [
+        { labels: { queue: 'a' }, value: 1 },
+        { labels: { queue: 'b' }, value: Number.POSITIVE_INFINITY },
+      ],
+    });
+    const s = l.snapshot();
+    expect(s.series.map((x) => [x.labels.queue, x.value])).toEqual([['a', 1]]);
+    expect(s.error).toBe('collect() returned a value of Infinity, not a finite number');
+  });
+
   it('takes labelled readings from its callback', () => {
     const g = new Gauge('depth', {
       labels: ['queue'],
