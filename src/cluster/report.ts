@@ -18,6 +18,8 @@ export interface RouteWire {
   r: string;
   k: number[];
   l?: CountsWire;
+  /** Aborted (among the 4xx), Apdex satisfied, Apdex tolerating; absent when all are 0. */
+  x?: number[];
 }
 
 /** One @timed name's calls (errors in `l.e`). */
@@ -34,7 +36,14 @@ export interface ReportWire {
 
 /** A report read back: the same figures as sparse counts, checked. */
 export interface Report {
-  routes: Array<{ method: string; route: string; classes: number[]; latency: SparseCounts | null }>;
+  routes: Array<{
+    method: string;
+    route: string;
+    classes: number[];
+    latency: SparseCounts | null;
+    /** Aborted, Apdex satisfied, Apdex tolerating (absent: zeros). */
+    extra?: number[];
+  }>;
   functions: Array<{ name: string; latency: SparseCounts }>;
 }
 
@@ -46,6 +55,7 @@ export interface ReportSources {
       route: string;
       classes: ArrayLike<number>;
       latency: Readonly<CountsView> | null;
+      extra?: ArrayLike<number>;
     }>;
   };
   functions: {
@@ -62,6 +72,7 @@ export interface ReportTarget {
       classes: ArrayLike<number>,
       latency: SparseCounts | null,
       window: boolean,
+      extra?: ArrayLike<number>,
     ): void;
   };
   functions: { absorb(name: string, latency: SparseCounts, window: boolean): void };
@@ -71,7 +82,7 @@ const ROUTE_SEP = '\u0000';
 
 /** Turns the live totals of one process or thread into deltas; what was taken is not sent again. */
 export class Reporter {
-  private routes = new Map<string, { classes: Float64Array; latency: SentCounts }>();
+  private routes = new Map<string, { classes: Float64Array; extra: Float64Array; latency: SentCounts }>();
   private functions = new Map<string, SentCounts>();
 
   constructor(private readonly sources: ReportSources) {}
@@ -89,7 +100,7 @@ export class Reporter {
       const key = `${s.method}${ROUTE_SEP}${s.route}`;
       let sent = this.routes.get(key);
       if (sent === undefined) {
-        sent = { classes: new Float64Array(5), latency: new SentCounts() };
+        sent = { classes: new Float64Array(5), extra: new Float64Array(3), latency: new SentCounts() };
         this.routes.set(key, sent);
       }
       const k = [0, 0, 0, 0, 0];
@@ -102,9 +113,21 @@ export class Reporter {
           sent.classes[c] = s.classes[c] as number;
         }
       }
+      const x = [0, 0, 0];
+      let anyX = false;
+      for (let c = 0; c < 3; c++) {
+        const d = ((s.extra?.[c] as number) || 0) - (sent.extra[c] as number);
+        if (d > 0) {
+          x[c] = d;
+          anyX = true;
+          sent.extra[c] = (s.extra?.[c] as number) || 0;
+        }
+      }
       const l = s.latency ? sent.latency.take(s.latency, slotHighest) : null;
-      if (!any && l === null) continue;
-      r.push(l === null ? { m: s.method, r: s.route, k } : { m: s.method, r: s.route, k, l });
+      if (!any && !anyX && l === null) continue;
+      const wire: RouteWire = l === null ? { m: s.method, r: s.route, k } : { m: s.method, r: s.route, k, l };
+      if (anyX) wire.x = x;
+      r.push(wire);
     }
     const f: FunctionWire[] = [];
     for (const t of this.sources.functions.totalCounts()) {
@@ -135,11 +158,18 @@ export function decodeReport(w: ReportWire): Report {
     if (!Array.isArray(x.k) || x.k.length !== 5 || !x.k.every((v) => Number.isInteger(v) && v >= 0)) {
       throw new Error('bad classes');
     }
+    if (
+      x.x !== undefined &&
+      (!Array.isArray(x.x) || x.x.length !== 3 || !x.x.every((v) => Number.isInteger(v) && v >= 0))
+    ) {
+      throw new Error('bad extra');
+    }
     return {
       method: text(x.m, 64),
       route: text(x.r, 1024),
       classes: x.k.slice(),
       latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
+      extra: x.x === undefined ? [0, 0, 0] : x.x.slice(),
     };
   });
   const functions = w.f.map((x) => ({ name: text(x.f, 1024), latency: decodeCounts(x.l, maxSlot) }));
@@ -148,7 +178,8 @@ export function decodeReport(w: ReportWire): Report {
 
 /** Merges a report into a monitor's statistics (see RequestStats.absorb for `window`). */
 export function applyReport(target: ReportTarget, report: Report, window: boolean): void {
-  for (const r of report.routes) target.requests.absorb(r.method, r.route, r.classes, r.latency, window);
+  for (const r of report.routes)
+    target.requests.absorb(r.method, r.route, r.classes, r.latency, window, r.extra);
   for (const f of report.functions) target.functions.absorb(f.name, f.latency, window);
 }
 
@@ -160,7 +191,7 @@ export function applyReport(target: ReportTarget, report: Report, window: boolea
 export class KnownTotals {
   private readonly routes = new Map<
     string,
-    { method: string; route: string; classes: number[]; latency: SparseCounts }
+    { method: string; route: string; classes: number[]; extra: number[]; latency: SparseCounts }
   >();
   private readonly functions = new Map<string, SparseCounts>();
 
@@ -169,6 +200,7 @@ export class KnownTotals {
     for (const r of report.routes) {
       const e = this.route(r.method, r.route);
       for (let c = 0; c < 5; c++) e.classes[c]! += r.classes[c] as number;
+      for (let c = 0; c < 3; c++) e.extra[c]! += (r.extra?.[c] as number) || 0;
       if (r.latency) addSparse(e.latency, r.latency);
     }
     for (const f of report.functions) {
@@ -190,11 +222,14 @@ export class KnownTotals {
     for (const r of full.routes) {
       const e = this.route(r.method, r.route);
       const classes = r.classes.map((v, c) => Math.max(0, v - (e.classes[c] as number)));
+      const full = r.extra ?? [0, 0, 0];
+      const extra = full.map((v, c) => Math.max(0, v - (e.extra[c] as number)));
       const latency = r.latency ? subtractSparse(r.latency, e.latency) : null;
       for (let c = 0; c < 5; c++) e.classes[c] = Math.max(e.classes[c] as number, r.classes[c] as number);
+      for (let c = 0; c < 3; c++) e.extra[c] = Math.max(e.extra[c] as number, full[c] as number);
       if (latency) addSparse(e.latency, latency);
-      if (classes.some((v) => v > 0) || (latency && latency.n > 0)) {
-        routes.push({ method: r.method, route: r.route, classes, latency });
+      if (classes.some((v) => v > 0) || extra.some((v) => v > 0) || (latency && latency.n > 0)) {
+        routes.push({ method: r.method, route: r.route, classes, latency, extra });
       }
     }
     const functions: Report['functions'] = [];
@@ -219,6 +254,7 @@ export class KnownTotals {
         route: e.route,
         classes: e.classes.slice(),
         latency: e.latency.n > 0 ? e.latency : null,
+        extra: e.extra.slice(),
       })),
       functions: [...this.functions].map(([name, latency]) => ({ name, latency })),
     };
@@ -235,7 +271,7 @@ export class KnownTotals {
     const key = `${method}${ROUTE_SEP}${route}`;
     let e = this.routes.get(key);
     if (e === undefined) {
-      e = { method, route, classes: [0, 0, 0, 0, 0], latency: emptySparse() };
+      e = { method, route, classes: [0, 0, 0, 0, 0], extra: [0, 0, 0], latency: emptySparse() };
       this.routes.set(key, e);
     }
     return e;
@@ -245,11 +281,14 @@ export class KnownTotals {
 /** A report for the wire (the inverse of decodeReport). */
 export function encodeReport(report: Report): ReportWire {
   return {
-    r: report.routes.map((r) =>
-      r.latency && r.latency.n > 0
-        ? { m: r.method, r: r.route, k: r.classes, l: encodeCounts(r.latency) }
-        : { m: r.method, r: r.route, k: r.classes },
-    ),
+    r: report.routes.map((r) => {
+      const w: RouteWire =
+        r.latency && r.latency.n > 0
+          ? { m: r.method, r: r.route, k: r.classes, l: encodeCounts(r.latency) }
+          : { m: r.method, r: r.route, k: r.classes };
+      if (r.extra?.some((v) => v > 0)) w.x = r.extra.slice();
+      return w;
+    }),
     f: report.functions.map((f) => ({ f: f.name, l: encodeCounts(f.latency) })),
   };
 }

@@ -57,6 +57,8 @@ export interface RouteState {
   classes: Float64Array;
   /** The route's latency since start (live view), or null when route latency is not tracked. */
   latency: Readonly<CountsView> | null;
+  /** Since start: aborted requests (also among the 4xx), then Apdex satisfied and tolerating. */
+  extra: [aborted: number, satisfied: number, tolerating: number];
 }
 
 /** What was recorded since the previous takeBucket() (one history point's request figures). */
@@ -186,8 +188,13 @@ export class RequestStats {
         a[ab + 2] = 0;
       }
       if (cls < 5 && status !== ABORTED_STATUS) {
-        if (us <= entry.satisfiedUs) a[ab + 1]!++;
-        else if (us <= entry.toleratingUs) a[ab + 2]!++;
+        if (us <= entry.satisfiedUs) {
+          a[ab + 1]!++;
+          entry.apdexTotal[0]!++;
+        } else if (us <= entry.toleratingUs) {
+          a[ab + 2]!++;
+          entry.apdexTotal[1]!++;
+        }
       }
       const slot = slotOf(us);
       entry.latency.record(this.lat, this.latPos, slot, us, false);
@@ -320,11 +327,13 @@ export class RequestStats {
   /** Every route's figures since start (live views: read them synchronously), `other` last. */
   *routeStates(): Generator<RouteState> {
     for (const e of this.allEntries()) {
+      const classes = entryTotals(e.counters, this.slots);
       yield {
         method: e.method,
         route: e.route,
-        classes: entryTotals(e.counters, this.slots),
+        classes,
         latency: e.total,
+        extra: [classes[ABORTED_COLUMN - 1] as number, e.apdexTotal[0] as number, e.apdexTotal[1] as number],
       };
     }
   }
@@ -333,7 +342,8 @@ export class RequestStats {
    * Adds requests recorded elsewhere (another process or thread, src/cluster/) as if recorded here
    * now: `classes` are counts by status class 1xx … 5xx, `latency` their durations. With `window`
    * false they count in totals since start only (not in rates, windows or the next history bucket):
-   * figures a new aggregator rebuilds from, which were already reported in their time.
+   * figures a new aggregator rebuilds from, which were already reported in their time. `extra` holds
+   * the aborted requests (among the 4xx already) and the Apdex satisfied and tolerating counts.
    */
   absorb(
     method: string,
@@ -341,14 +351,30 @@ export class RequestStats {
     classes: ArrayLike<number>,
     latency: SparseCounts | null,
     window: boolean,
+    extra?: ArrayLike<number>,
   ): void {
     this.tick();
     const entry = this.entryFor(method, route);
     const counters = entry.counters;
+    const aborted = (extra?.[0] as number) || 0;
+    const satisfied = (extra?.[1] as number) || 0;
+    const tolerating = (extra?.[2] as number) || 0;
+    entry.apdexTotal[0]! += satisfied;
+    entry.apdexTotal[1]! += tolerating;
     if (window) {
       const b = this.pos * STRIDE;
       if (counters[b] !== this.sub) this.openCounters(counters, b);
       for (let c = 0; c < 5; c++) counters[b + 1 + c]! += (classes[c] as number) || 0;
+      counters[b + ABORTED_COLUMN]! += aborted;
+      const a = entry.apdex;
+      const ab = this.pos * APDEX_STRIDE;
+      if (a[ab] !== this.sub) {
+        a[ab] = this.sub;
+        a[ab + 1] = 0;
+        a[ab + 2] = 0;
+      }
+      a[ab + 1]! += satisfied;
+      a[ab + 2]! += tolerating;
     } else {
       for (let c = 0; c < 5; c++) {
         const n = (classes[c] as number) || 0;
@@ -356,6 +382,8 @@ export class RequestStats {
         // Already history elsewhere: the next bucket must not count it again.
         this.takenTotals[c]! += n;
       }
+      counters[this.totalsOffset + ABORTED_COLUMN - 1]! += aborted;
+      this.takenTotals[ABORTED_COLUMN - 1]! += aborted;
     }
     if (latency === null || !(latency.n > 0)) return;
     this.cumulative.addSparse(latency);

@@ -77,6 +77,8 @@ export class RouteEntry {
   total: CumulativeCounts | null = null;
   /** Apdex per sub-window: [stamp, satisfied, tolerating] (successful requests only; see profiling/apdex.ts). */
   readonly apdex: Float64Array;
+  /** Apdex since start: [satisfied, tolerating] (cluster mode reports them to the aggregator). */
+  readonly apdexTotal = new Float64Array(2);
   /** This route's Apdex T, and 4T, in µs. */
   readonly satisfiedUs: number;
   readonly toleratingUs: number;

@@ -20,6 +20,50 @@ function pair() {
 const roundTrip = (w: ReturnType<Reporter['take']>) => decodeReport(JSON.parse(JSON.stringify(w)));
 
 describe('Reporter and absorb', () => {
+  it('carries Apdex counts and aborted requests to the cluster (were frustrated and 0)', () => {
+    const worker = pair();
+    const cluster = pair();
+    const reporter = new Reporter(worker);
+    // T = 500 ms: 3 satisfied, 2 tolerating (<= 2 s), 1 slow 200 frustrated, 2 failed (5xx, 499).
+    const plan: Array<[number, number]> = [
+      [200, 10],
+      [200, 500],
+      [304, 1],
+      [200, 501],
+      [201, 2000],
+      [200, 2001],
+      [500, 1],
+      [499, 1],
+    ];
+    for (const [status, ms] of plan.slice(0, 4)) worker.requests.record('GET', '/a', status, ms);
+    applyReport(cluster, roundTrip(reporter.take()), true);
+    for (const [status, ms] of plan.slice(4)) worker.requests.record('GET', '/a', status, ms);
+    applyReport(cluster, roundTrip(reporter.take()), true);
+    const [row] = cluster.requests.endpointWindows();
+    expect(row).toEqual(
+      expect.objectContaining({
+        count: 8,
+        count_4xx: 1,
+        count_5xx: 1,
+        count_aborted: 1,
+        satisfied: 3,
+        tolerating: 2,
+      }),
+    );
+    expect(cluster.requests.groups().errors.count_aborted).toBe(1);
+    // A new aggregator adopting a full report: only what it lacks is added.
+    const known = new KnownTotals();
+    known.add(roundTrip(reporter.take()));
+    reporter.reset();
+    const full = known.replace(roundTrip(reporter.take()));
+    expect(full.routes[0]?.extra).toEqual([1, 3, 2]);
+    expect(known.replace(roundTrip(reporter.take())).routes).toEqual([]);
+    const rebuilt = pair();
+    applyReport(rebuilt, decodeReport(JSON.parse(JSON.stringify(encodeReport(known.toReport())))), false);
+    // Totals only (Prometheus http_requests_aborted_total), not the window.
+    expect(rebuilt.requests.abortedTotals()).toEqual([{ method: 'GET', route: '/a', count: 1 }]);
+  });
+
   it('merged deltas equal one recorder that saw everything (counts, totals, percentiles)', () => {
     fc.assert(
       fc.property(
