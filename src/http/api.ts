@@ -301,6 +301,16 @@ export function createAdminApi<R = IncomingMessage>(
       );
       return;
     }
+    // A URL token (for EventSource) leaks through logs, history and Referer: it reads, never writes.
+    if (via === 'access_token' && method !== 'GET') {
+      sendError(
+        res,
+        403,
+        'forbidden',
+        'access_token opens reads only; writes need the Authorization: Bearer header',
+      );
+      return;
+    }
 
     let query: Record<string, unknown> = {};
     if (route.query !== 'any') {
