@@ -57,7 +57,7 @@ for (let i = 0; i < REQUESTS; i++) {
   const call = calls[i % CALLS]!;
   if (i < CALLS) monitor.recordFunction(call.name, call.durationMs, call.failed);
 }
-await monitor.getMetrics(0); // one real collection; scrapes below read it from cache
+await monitor.getMetrics({ maxAgeMs: 0 }); // one real collection; scrapes below read it from cache
 const MAX_AGE = Number.MAX_SAFE_INTEGER;
 const data: PrometheusData = await collectPrometheusData(monitor, MAX_AGE);
 const ours = renderPrometheus(data);

@@ -3,7 +3,12 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { availableParallelism, hostname } from 'node:os';
-import { type AlertObservation, AlertSystem, type AlertSystemOptions } from './alerts/engine.js';
+import {
+  type AlertObservation,
+  AlertSystem,
+  type AlertSystemOptions,
+  DEFAULT_HISTORY_READ_LIMIT,
+} from './alerts/engine.js';
 import { type MetricRuleOptions, metricRuleSource, parseMetricRules } from './alerts/metric-rules.js';
 import { predictRules } from './alerts/predict-rules.js';
 import { type AlertRulesConfig, type AlertRulesOptions, parseRules } from './alerts/rules.js';
@@ -31,12 +36,19 @@ import {
   type GaugeOptions,
   type HistogramOptions,
 } from './custom/index.js';
-import { invalidOption } from './errors.js';
+import { invalidOption, SysvitalsError } from './errors.js';
 import { FunctionTimings } from './functions/function-stats.js';
 import { adoptDefaultFunctionStats, releaseDefaultRecorder } from './functions/timing.js';
 import { BucketAggregator } from './history/bucket-aggregator.js';
 import type { HistoryResult } from './history/point.js';
 import { queryHistory } from './history/query.js';
+import { type ConnectionCounter, type TrackedServer, trackWebSockets } from './http/track-websockets.js';
+import {
+  attachWebSocket,
+  type UpgradeServer,
+  type WebSocketAttachment,
+  type WebSocketOptions,
+} from './http/websocket.js';
 import { Lifecycle, type ProbeVerdict } from './lifecycle/lifecycle.js';
 import type { LoadReader } from './lifecycle/load-watch.js';
 import {
@@ -68,12 +80,16 @@ import type {
   Alert,
   AlertEvent,
   AlertRecord,
+  AlertsReadOptions,
   ApdexGroup,
   Clock,
   ComponentStatus,
+  HealthReadOptions,
   HealthStatus,
   HistoryPeriod,
+  HistoryReadOptions,
   Logger,
+  MetricsReadOptions,
   MetricsSnapshot,
 } from './types.js';
 
@@ -204,6 +220,39 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'routeHistory',
 ]);
 
+/**
+ * Options of the admin API (http/api.ts ADMIN_API_OPTION_KEYS; test/monitor.test.ts checks the two lists
+ * agree). The core monitor serves no HTTP, so it refuses them saying where they belong.
+ */
+const ADMIN_OPTION_NAMES: readonly string[] = Object.freeze([
+  'basePath',
+  'adminToken',
+  'authorize',
+  'trustProxy',
+  'rateLimit',
+  'metricsMaxAgeMs',
+  'accessTokenTtlMs',
+  'prometheus',
+  'probePaths',
+  'allowedHosts',
+  'allowedOrigins',
+]);
+
+/** @internal Exported for the test that keeps it equal to the admin API's option list. */
+export const ADMIN_OPTIONS_OF_CORE_MONITOR = ADMIN_OPTION_NAMES;
+
+function rejectAdminOptions(options: object): void {
+  if (options === null || typeof options !== 'object') return;
+  const key = Object.keys(options).find((k) => ADMIN_OPTION_NAMES.includes(k));
+  if (key === undefined) return;
+  throw new SysvitalsError(
+    'ERR_SYSVITALS_UNKNOWN_OPTION',
+    `sysvitals: createMonitor: \`${key}\` is an admin API option, and the core monitor serves no HTTP. ` +
+      `Pass it to createMonitor from sysvitals/express, sysvitals/fastify or sysvitals/koa, ` +
+      `or to createAdminApi(monitor, { ${key} }) with a plain Node server.`,
+  );
+}
+
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
   sampleIntervalMs: 5000,
   resolutionMs: 60_000,
@@ -286,6 +335,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     super();
     if (options === null || typeof options !== 'object')
       throw invalidOption('sysvitals: options must be an object.');
+    rejectAdminOptions(options);
     rejectUnknownOptions(options, MONITOR_OPTION_KEYS, 'sysvitals: createMonitor');
     checkInteger(options.sampleIntervalMs, 'sampleIntervalMs', 0, DAY_MS);
     checkInteger(options.resolutionMs, 'resolutionMs', 1000, DAY_MS);
@@ -638,7 +688,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * The latest snapshot, collected on demand when older than `maxAgeMs`; concurrent callers share
    * one collection. Alerts are evaluated on it, but it is not added to history (samples are).
    */
-  getMetrics(maxAgeMs = 1000): Promise<MetricsSnapshot> {
+  getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
+    const maxAgeMs = options.maxAgeMs ?? 1000;
     if (this.latest && this.clock.now() - this.latestAt <= maxAgeMs) return Promise.resolve(this.latest);
     if (this.sampling) return this.sampling;
     this.refreshing ??= this.collector
@@ -650,7 +701,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     return this.refreshing;
   }
 
-  async getHealth(detailed = false): Promise<HealthStatus> {
+  /** The green/yellow/red status and 0-100 score, derived from the latest snapshot and the active alerts. */
+  async getHealth(options: HealthReadOptions = {}): Promise<HealthStatus> {
+    const detailed = options.detailed ?? false;
     const snapshot = await this.getMetrics();
     const health = this.alertSystem.getHealthStatus(snapshot);
     if (!detailed) return health;
@@ -660,7 +713,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /** Active alerts, or the history (newest first) from the store, which outlives the process with Redis. */
-  async getAlerts(opts: { history: boolean; limit: number }): Promise<Alert[] | AlertRecord[]> {
+  async getAlerts(options: AlertsReadOptions = {}): Promise<Alert[] | AlertRecord[]> {
+    const opts = { history: options.history ?? false, limit: options.limit ?? DEFAULT_HISTORY_READ_LIMIT };
     if (!opts.history) return this.alertSystem.getActiveAlerts().slice(0, opts.limit);
     try {
       return (await this.store.readAlerts(opts.limit)) as AlertRecord[];
@@ -674,10 +728,10 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /** History for a period, downsampled; `instance: 'all'` merges every instance sharing the store. */
-  history(period: HistoryPeriod, opts: { instance?: string } = {}): Promise<HistoryResult> {
-    const instance = opts.instance ?? this.instanceId;
+  getHistory(options: HistoryReadOptions = {}): Promise<HistoryResult> {
+    const instance = options.instance ?? this.instanceId;
     return queryHistory(this.store, {
-      period,
+      period: options.period ?? '1h',
       instance,
       now: this.clock.now(),
       resolutionMs: this.resolutionMs,
@@ -753,13 +807,34 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     }
   }
 
-  websocketOpened(): void {
-    this.websockets++;
+  /**
+   * Counts the connections of your WebSocket server in the snapshot's `websocket.active_connections`:
+   * a `ws` WebSocketServer, a socket.io Server, or any emitter of `connection` whose argument emits
+   * `close` or `disconnect`. Returns a function that stops counting.
+   */
+  trackWebSockets(server: TrackedServer): () => void {
+    return trackWebSockets(this.connections, server);
   }
 
-  websocketClosed(): void {
-    if (this.websockets > 0) this.websockets--;
+  /**
+   * Serves the live events (`metrics`, `alert`, `health`) over WebSocket on `<basePath>/ws` (or `path`) of
+   * your HTTP server; other upgrade paths stay yours. Upgrades are checked as the admin API checks requests
+   * (`adminToken`, `authorize`, `trustProxy`; loopback only without them). Adapter monitors use their
+   * mounted admin API's checks. Needs the optional peer `ws`.
+   */
+  attachWebSocket(server: UpgradeServer, options?: WebSocketOptions): WebSocketAttachment {
+    return attachWebSocket(this, server, options);
   }
+
+  // Connection counting for trackWebSockets (not public: the count follows the tracked servers).
+  private readonly connections: ConnectionCounter = {
+    websocketOpened: () => {
+      this.websockets++;
+    },
+    websocketClosed: () => {
+      if (this.websockets > 0) this.websockets--;
+    },
+  };
 
   /** Stops the timers, writes the last bucket, closes the store. Idempotent; lets the process exit. */
   close(): Promise<void> {

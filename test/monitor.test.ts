@@ -1,7 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SysvitalsError } from '../src/errors.js';
 import { timed } from '../src/functions/timing.js';
+import { ADMIN_API_OPTION_KEYS } from '../src/http/api.js';
 import { silentLogger } from '../src/logger.js';
-import { createMonitor, SystemMonitor } from '../src/monitor.js';
+import { ADMIN_OPTIONS_OF_CORE_MONITOR, createMonitor, SystemMonitor } from '../src/monitor.js';
 import { MemoryStore } from '../src/stores/memory.js';
 import type { AlertEvent, MetricsSnapshot } from '../src/types.js';
 
@@ -71,13 +74,16 @@ describe('SystemMonitor', () => {
     let now = 1_000_000;
     const monitor = make({ clock: { now: () => now } });
     const collect = vi.spyOn(monitor.collector, 'collect');
-    const [a, b] = await Promise.all([monitor.getMetrics(1000), monitor.getMetrics(1000)]);
+    const [a, b] = await Promise.all([
+      monitor.getMetrics({ maxAgeMs: 1000 }),
+      monitor.getMetrics({ maxAgeMs: 1000 }),
+    ]);
     expect(a).toBe(b);
     expect(collect).toHaveBeenCalledTimes(1);
     now += 500;
-    expect(await monitor.getMetrics(1000)).toBe(a);
+    expect(await monitor.getMetrics({ maxAgeMs: 1000 })).toBe(a);
     now += 1000;
-    expect(await monitor.getMetrics(1000)).not.toBe(a);
+    expect(await monitor.getMetrics({ maxAgeMs: 1000 })).not.toBe(a);
     expect(collect).toHaveBeenCalledTimes(2);
   });
 
@@ -103,7 +109,7 @@ describe('SystemMonitor', () => {
       active_alerts: expect.any(Number),
     });
     expect(health.metrics).toBeUndefined();
-    const detailed = await monitor.getHealth(true);
+    const detailed = await monitor.getHealth({ detailed: true });
     expect(detailed.metrics?.cpu.core_count).toBeGreaterThan(0);
   });
 
@@ -115,7 +121,7 @@ describe('SystemMonitor', () => {
       monitor.recordRequest({ method: 'GET', route: '/', status: 200, durationMs: 5 + i });
     now += 20_000;
     await monitor.flush();
-    const result = await monitor.history('1h');
+    const result = await monitor.getHistory({ period: '1h' });
     expect(result.period).toBe('1h');
     expect(result.instance).toBe(monitor.instanceId);
     expect(result.points).toHaveLength(1);
@@ -149,15 +155,37 @@ describe('SystemMonitor', () => {
     expect(append).toHaveBeenCalledTimes(2);
   });
 
-  it('counts WebSocket connections', async () => {
+  it('counts WebSocket connections of a tracked server, never below zero', async () => {
     const monitor = make();
-    monitor.websocketOpened();
-    monitor.websocketOpened();
-    monitor.websocketClosed();
+    const server = new EventEmitter();
+    const untrack = monitor.trackWebSockets(server);
+    const [a, b] = [new EventEmitter(), new EventEmitter()];
+    server.emit('connection', a);
+    server.emit('connection', b);
+    a.emit('close');
     expect((await monitor.sample()).websocket.active_connections).toBe(1);
-    monitor.websocketClosed();
-    monitor.websocketClosed();
+    b.emit('close');
+    b.emit('close');
     expect((await monitor.sample()).websocket.active_connections).toBe(0);
+    untrack();
+  });
+
+  it('refuses an admin API option, saying where it belongs', () => {
+    let error: unknown;
+    try {
+      createMonitor({ adminToken: 'x'.repeat(32) } as never);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(SysvitalsError);
+    expect((error as SysvitalsError).code).toBe('ERR_SYSVITALS_UNKNOWN_OPTION');
+    expect((error as Error).message).toMatch(/`adminToken` is an admin API option/);
+    expect((error as Error).message).toMatch(/sysvitals\/express, sysvitals\/fastify or sysvitals\/koa/);
+    expect((error as Error).message).toMatch(/createAdminApi/);
+  });
+
+  it("knows every admin API option (the list it refuses is the admin API's own)", () => {
+    expect([...ADMIN_OPTIONS_OF_CORE_MONITOR].sort()).toEqual([...ADMIN_API_OPTION_KEYS].sort());
   });
 
   it('adopts @timed calls made before it existed and records later ones', async () => {

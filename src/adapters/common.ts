@@ -10,8 +10,12 @@ import {
   createAdminApi,
 } from '../http/api.js';
 import type { AdminSource } from '../http/route.js';
-import { trackWebSockets } from '../http/track-websockets.js';
-import { attachWebSocket, type WebSocketAttachment, type WebSocketOptions } from '../http/websocket.js';
+import {
+  attachWebSocket,
+  type UpgradeServer,
+  type WebSocketAttachment,
+  type WebSocketOptions,
+} from '../http/websocket.js';
 import {
   createMonitor as createCoreMonitor,
   MONITOR_OPTION_KEYS,
@@ -69,7 +73,7 @@ function splitOptions<R>(options: AdapterMonitorOptions<R>): [AdminApiOptions<R>
 export function createAdapterMonitor<R>(options: AdapterMonitorOptions<R>): {
   monitor: SystemMonitor;
   adminApi: AdminApi<R>;
-  live: LiveMethods;
+  live: AdapterLiveMethods;
 } {
   const [adminOptions, monitorOptions] = splitOptions(options);
   const monitor = createCoreMonitor(monitorOptions);
@@ -84,25 +88,21 @@ export function createAdapterMonitor<R>(options: AdapterMonitorOptions<R>): {
   return { monitor, adminApi, live: liveMethods(monitor, adminApi) };
 }
 
-/** Live push and connection counting, which every adapter's monitor offers. */
-export interface LiveMethods {
-  /**
-   * Serves the `metrics`, `alert` and `health` events over WebSocket on `<basePath>/ws` (or `path`), with the
-   * admin API's auth; other upgrade paths stay the application's. Needs the optional peer `ws`.
-   */
-  attachWebSocket(server: Server, options?: Omit<WebSocketOptions, 'adminApi'>): WebSocketAttachment;
-  /** Counts the connections of a `ws` server (or socket.io, or any emitter) in `websocket.active_connections`. Returns untrack(). */
-  trackWebSockets(wss: Parameters<typeof trackWebSockets>[1]): () => void;
+/** The adapter monitor's attachWebSocket: upgrades are decided by the application's own admin checks. */
+export interface AdapterLiveMethods {
+  attachWebSocket(server: UpgradeServer, options?: WebSocketOptions): WebSocketAttachment;
 }
 
-function liveMethods<R>(monitor: SystemMonitor, adminApi: AdminApi<R>): LiveMethods {
+function liveMethods<R>(monitor: SystemMonitor, adminApi: AdminApi<R>): AdapterLiveMethods {
   return {
     attachWebSocket: (server, options) =>
       attachWebSocket(monitor.clusterSource ?? monitor, server, {
         ...options,
-        adminApi: { basePath: adminApi.basePath, authenticate: (req) => authenticateThroughApp(server, req) },
+        adminApi: {
+          basePath: adminApi.basePath,
+          authenticate: (req) => authenticateThroughApp(server as Server, req),
+        },
       }),
-    trackWebSockets: (wss) => trackWebSockets(monitor, wss),
   };
 }
 

@@ -12,7 +12,6 @@ import {
   type AdapterSource,
   createAdapterMonitor,
   decideUpgrade,
-  type LiveMethods,
 } from './common.js';
 import { expressRouteLabel } from './express-route.js';
 
@@ -20,7 +19,7 @@ export { UNMATCHED_ROUTE } from './common.js';
 
 export type ExpressMonitorOptions = AdapterMonitorOptions<Request>;
 
-export interface ExpressMonitor extends SystemMonitor, LiveMethods {
+export interface ExpressMonitor extends SystemMonitor {
   /** Mount first (`app.use(monitor.middleware())`), so that it sees every request. Returns the same function each time. */
   middleware(): RequestHandler;
   readonly adminApi: AdminApi<Request>;

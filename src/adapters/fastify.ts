@@ -13,7 +13,6 @@ import {
   type AdapterSource,
   createAdapterMonitor,
   decideUpgrade,
-  type LiveMethods,
   UNMATCHED_ROUTE,
 } from './common.js';
 
@@ -21,7 +20,7 @@ export { UNMATCHED_ROUTE } from './common.js';
 
 export type FastifyMonitorOptions = AdapterMonitorOptions<FastifyRequest>;
 
-export interface FastifyMonitor extends SystemMonitor, LiveMethods {
+export interface FastifyMonitor extends SystemMonitor {
   /** A fastify-plugin (not encapsulated), so its hooks see every route of the app. Same plugin each time. */
   plugin(): FastifyPluginCallback;
   readonly adminApi: AdminApi<FastifyRequest>;

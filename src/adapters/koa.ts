@@ -12,7 +12,6 @@ import {
   type AdapterSource,
   createAdapterMonitor,
   decideUpgrade,
-  type LiveMethods,
   UNMATCHED_ROUTE,
 } from './common.js';
 
@@ -20,7 +19,7 @@ export { UNMATCHED_ROUTE } from './common.js';
 
 export type KoaMonitorOptions = AdapterMonitorOptions<Context>;
 
-export interface KoaMonitor extends SystemMonitor, LiveMethods {
+export interface KoaMonitor extends SystemMonitor {
   /** Mount first (`app.use(monitor.middleware())`), so that it sees every request. Returns the same function each time. */
   middleware(): Middleware;
   readonly adminApi: AdminApi<Context>;

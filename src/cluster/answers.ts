@@ -3,7 +3,17 @@
 
 import type { CountsView } from '../latency/latency-ring.js';
 import { COUNTS_LENGTH, slotHighest } from '../latency/latency-ring.js';
-import type { Alert, AlertRecord, HealthStatus, HistoryPeriod, MetricsSnapshot } from '../types.js';
+import type {
+  Alert,
+  AlertRecord,
+  AlertsReadOptions,
+  HealthReadOptions,
+  HealthStatus,
+  HistoryPeriod,
+  HistoryReadOptions,
+  MetricsReadOptions,
+  MetricsSnapshot,
+} from '../types.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 
 /** The part of a SystemMonitor the cluster code reads and feeds (no import of the monitor: it sits above). */
@@ -20,10 +30,10 @@ export interface MonitorLike {
     getActiveAlerts(): Alert[];
     getHealthStatus(snapshot: MetricsSnapshot): HealthStatus;
   };
-  getMetrics(maxAgeMs?: number): Promise<MetricsSnapshot>;
-  getHealth(detailed?: boolean): Promise<HealthStatus>;
-  getAlerts(opts: { history: boolean; limit: number }): Promise<Alert[] | AlertRecord[]>;
-  history(period: HistoryPeriod, opts?: { instance?: string }): Promise<unknown>;
+  getMetrics(options?: MetricsReadOptions): Promise<MetricsSnapshot>;
+  getHealth(options?: HealthReadOptions): Promise<HealthStatus>;
+  getAlerts(options?: AlertsReadOptions): Promise<Alert[] | AlertRecord[]>;
+  getHistory(options?: HistoryReadOptions): Promise<unknown>;
 }
 
 export type Question =
@@ -57,15 +67,17 @@ export function fresh(q: Question): Question {
 export async function answer(monitor: MonitorLike, q: Question): Promise<unknown> {
   switch (q.op) {
     case 'metrics':
-      return monitor.getMetrics(q.maxAgeMs);
+      return monitor.getMetrics({ maxAgeMs: q.maxAgeMs });
     case 'health':
-      return monitor.getHealth(q.detailed);
+      return monitor.getHealth({ detailed: q.detailed });
     case 'alerts':
       return monitor.getAlerts({ history: q.history, limit: q.limit });
     case 'history':
-      return monitor.history(q.period, q.instance === undefined ? {} : { instance: q.instance });
+      return monitor.getHistory(
+        q.instance === undefined ? { period: q.period } : { period: q.period, instance: q.instance },
+      );
     case 'prometheus': {
-      const snapshot = await monitor.getMetrics(q.maxAgeMs);
+      const snapshot = await monitor.getMetrics({ maxAgeMs: q.maxAgeMs });
       const out: PrometheusWire = {
         snapshot,
         health: monitor.alertSystem.getHealthStatus(snapshot),

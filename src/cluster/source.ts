@@ -9,11 +9,15 @@ import type {
   Alert,
   AlertEvent,
   AlertRecord,
+  AlertsReadOptions,
   Clock,
   ClusterSummary,
+  HealthReadOptions,
   HealthStatus,
   HistoryPeriod,
+  HistoryReadOptions,
   Logger,
+  MetricsReadOptions,
   MetricsSnapshot,
 } from '../types.js';
 import type { ClusterAgent } from './agent.js';
@@ -83,22 +87,26 @@ export class ClusterSource extends EventEmitter<{
     return this.deps.notifications();
   }
 
-  getMetrics(maxAgeMs = 1000, opts: InstanceOption = {}): Promise<MetricsSnapshot> {
-    return this.view({ op: 'metrics', maxAgeMs }, opts.instance) as Promise<MetricsSnapshot>;
+  getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
+    const maxAgeMs = options.maxAgeMs ?? 1000;
+    return this.view({ op: 'metrics', maxAgeMs }, options.instance) as Promise<MetricsSnapshot>;
   }
 
-  getHealth(detailed = false, opts: InstanceOption = {}): Promise<HealthStatus> {
-    return this.view({ op: 'health', detailed }, opts.instance) as Promise<HealthStatus>;
+  getHealth(options: HealthReadOptions = {}): Promise<HealthStatus> {
+    const detailed = options.detailed ?? false;
+    return this.view({ op: 'health', detailed }, options.instance) as Promise<HealthStatus>;
   }
 
-  getAlerts(opts: { history: boolean; limit: number; instance?: string }): Promise<Alert[] | AlertRecord[]> {
-    return this.view({ op: 'alerts', history: opts.history, limit: opts.limit }, opts.instance) as Promise<
+  getAlerts(options: AlertsReadOptions = {}): Promise<Alert[] | AlertRecord[]> {
+    const opts = { history: options.history ?? false, limit: options.limit ?? 100 };
+    return this.view({ op: 'alerts', history: opts.history, limit: opts.limit }, options.instance) as Promise<
       Alert[] | AlertRecord[]
     >;
   }
 
-  history(period: HistoryPeriod, opts: InstanceOption = {}): Promise<unknown> {
-    return this.view({ op: 'history', period, instance: opts.instance }, opts.instance);
+  getHistory(options: HistoryReadOptions = {}): Promise<unknown> {
+    const period = options.period ?? '1h';
+    return this.view({ op: 'history', period, instance: options.instance }, options.instance);
   }
 
   /** One scrape's data for the cluster or one worker (read by the Prometheus route when present). */

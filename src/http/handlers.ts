@@ -14,7 +14,10 @@ export const metricsRoute = defineRoute({
   query: { instance: identifierParam() },
   async handle({ res, source, config, query }) {
     if (!checkInstance(res, source, query.instance)) return;
-    sendData(res, await source.getMetrics(config.metricsMaxAgeMs, instanceOption(query.instance)));
+    sendData(
+      res,
+      await source.getMetrics({ maxAgeMs: config.metricsMaxAgeMs, ...instanceOption(query.instance) }),
+    );
   },
 });
 
@@ -26,11 +29,14 @@ export const healthRoute = defineRoute({
     const instance = instanceOption(query.instance);
     if (wantsHealthJson(req.headers.accept)) {
       // The IETF draft format needs the observed values, so it always reads the detailed health.
-      const doc = healthJsonDocument(await source.getHealth(true, instance), source.instanceId);
+      const doc = healthJsonDocument(
+        await source.getHealth({ detailed: true, ...instance }),
+        source.instanceId,
+      );
       sendJson(res, doc.status === 'fail' ? 503 : 200, doc, undefined, 'application/health+json');
       return;
     }
-    const status = await source.getHealth(query.detailed, instance);
+    const status = await source.getHealth({ detailed: query.detailed, ...instance });
     // 503 on red, as Kubernetes probes and Spring Boot users expect; the body is the same document.
     sendData(res, status, healthHttpStatus(status.status));
   },
@@ -108,8 +114,7 @@ export const historyRoute = defineRoute({
       sendData(res, query.route !== undefined ? found : { job: query.job, points: found });
       return;
     }
-    const opts = query.instance === undefined ? undefined : { instance: query.instance };
-    sendData(res, await source.history(query.period, opts));
+    sendData(res, await source.getHistory({ period: query.period, ...instanceOption(query.instance) }));
   },
 });
 

@@ -7,11 +7,15 @@ import type { Silence } from '../channels/silences.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type {
   Alert,
+  AlertsReadOptions,
   ChannelStatus,
   Clock,
+  HealthReadOptions,
   HealthStatus,
   HistoryPeriod,
+  HistoryReadOptions,
   Logger,
+  MetricsReadOptions,
   MetricsSnapshot,
 } from '../types.js';
 import type { AccessToken, AuthVia } from './auth.js';
@@ -25,10 +29,10 @@ import { sendError } from './respond.js';
  * Routes that need more (the stream's events) may widen it with optional members.
  */
 export interface AdminSource {
-  getMetrics(maxAgeMs?: number, opts?: { instance?: string }): Promise<MetricsSnapshot>;
-  getHealth(detailed?: boolean, opts?: { instance?: string }): Promise<HealthStatus>;
-  getAlerts(opts: { history: boolean; limit: number; instance?: string }): Promise<readonly Alert[]>;
-  history(period: HistoryPeriod, opts?: { instance?: string }): Promise<unknown>;
+  getMetrics(options?: MetricsReadOptions): Promise<MetricsSnapshot>;
+  getHealth(options?: HealthReadOptions): Promise<HealthStatus>;
+  getAlerts(options?: AlertsReadOptions): Promise<readonly Alert[]>;
+  getHistory(options?: HistoryReadOptions): Promise<unknown>;
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly instanceId?: string;

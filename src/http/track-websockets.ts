@@ -8,7 +8,9 @@ export interface ConnectionCounter {
   websocketClosed(): void;
 }
 
-type Emitter = Pick<EventEmitter, 'on' | 'off'>;
+/** A server whose connections can be counted: anything that emits `connection` (ws, socket.io, an EventEmitter). */
+export type TrackedServer = Pick<EventEmitter, 'on' | 'off'>;
+type Emitter = TrackedServer;
 
 function isEmitter(value: unknown): value is Emitter {
   return (

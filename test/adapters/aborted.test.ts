@@ -42,7 +42,7 @@ describe.each(FRAMEWORKS)('%s: aborted requests', (framework) => {
     for (const s of slow) s.abandon();
     expect(await Promise.all(fast)).toEqual(Array(COMPLETED).fill(200));
     await eventually(async () => app.monitor.requests.total >= ABANDONED + COMPLETED);
-    const m = await app.monitor.getMetrics(0);
+    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
     // Every request counted once: the abandoned ones were never answered, so none can have finished.
     expect(m.requests.total).toBe(ABANDONED + COMPLETED);
     expect(m.errors.count_aborted).toBe(ABANDONED);
@@ -82,7 +82,7 @@ describe.each(FRAMEWORKS)('%s: aborted requests', (framework) => {
     apps.push(app);
     for (let i = 0; i < 5; i++) expect(await get(`${app.url}/w/fast?status=201`)).toBe(201);
     await eventually(async () => app.monitor.requests.total >= 5);
-    const m = await app.monitor.getMetrics(0);
+    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
     expect([m.requests.total, m.errors.count_aborted, m.errors.count_4xx]).toEqual([5, 0, 0]);
   });
 });

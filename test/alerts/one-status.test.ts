@@ -37,7 +37,7 @@ describe('the errors status is the same everywhere', () => {
   it('one request answered 500: healthy in /metrics and /health alike, and no error_rate alert', async () => {
     const monitor = make();
     monitor.recordRequest({ method: 'GET', route: '/x', status: 500, durationMs: 3 });
-    const metrics = await monitor.getMetrics(0);
+    const metrics = await monitor.getMetrics({ maxAgeMs: 0 });
     const health = await monitor.getHealth();
     expect(metrics.errors.status).toBe('healthy');
     expect(health.components.errors).toBe('healthy');
@@ -56,7 +56,7 @@ describe('the errors status is the same everywhere', () => {
             monitor.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 1 });
           for (let i = 0; i < failed; i++)
             monitor.recordRequest({ method: 'GET', route: '/a', status: 503, durationMs: 1 });
-          const metrics = await monitor.getMetrics(0);
+          const metrics = await monitor.getMetrics({ maxAgeMs: 0 });
           const health = await monitor.getHealth();
           const expected = expectedStatus(ok + failed, failed, minRequests);
           expect(metrics.errors.status).toBe(expected);

@@ -62,7 +62,7 @@ describe('isolation', () => {
     expect(byName.refused).toMatchObject({ sent: 0, failed: 0 });
     // Sampling and the admin reads go on meanwhile.
     await monitor.sample();
-    expect((await monitor.getHealth(true)).channels).toHaveLength(4);
+    expect((await monitor.getHealth({ detailed: true })).channels).toHaveLength(4);
     await slow.waitFor(1);
     expect(good.received).toHaveLength(1);
   }, 10_000);

@@ -25,7 +25,7 @@ describe('worker_threads pool', () => {
       })();
       expect(total?.count).toBe(threads * calls);
       expect(total?.errors).toBe(errors);
-      const snapshot = (await monitor.getMetrics(0)).functions['pool.work'];
+      const snapshot = (await monitor.getMetrics({ maxAgeMs: 0 })).functions['pool.work'];
       expect(snapshot?.count).toBe(threads * calls);
       expect(snapshot?.errors).toBe(errors);
       expect(monitor.requests.total).toBe(threads);

@@ -157,7 +157,7 @@ describe('collector plugins', () => {
     expect(text).toContain('sysvitals_plugin_broker_queues_consumers{key="mail"} 0');
     clock.t += 60_000;
     await m.flush();
-    const h = await m.history('1h');
+    const h = await m.getHistory({ period: '1h' });
     expect(h.points.at(-1)?.series?.['plugins.broker.queues.jobs.messages']).toEqual({
       kind: 'gauge',
       avg: 35,

@@ -58,7 +58,7 @@ describe('a bucket whose every sample failed', () => {
     const s = await measured.sample();
     now = B + 2 * R - 1;
     await measured.flush();
-    const history = await measured.history('24h', { instance: 'all' });
+    const history = await measured.getHistory({ period: '24h', instance: 'all' });
     const step = history.points.find((p) => p.t <= B && B < p.t + history.step_seconds * 1000);
     expect(step?.cpu_avg_percent).toBe(s.cpu.current_percent);
     expect(step?.memory_max_percent).toBe(s.memory.used_percent);

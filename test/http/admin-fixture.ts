@@ -137,12 +137,13 @@ export function fakeSource(now = Date.parse('2025-12-27T12:34:56.000Z')): FakeSo
       warn: (obj, msg) => warnings.push(msg ?? obj),
       error: (obj, msg) => errors.push(msg ?? obj),
     },
-    async getMetrics(maxAgeMs) {
-      source.calls.push({ method: 'getMetrics', args: [maxAgeMs] });
+    async getMetrics(options) {
+      source.calls.push({ method: 'getMetrics', args: [options?.maxAgeMs] });
       if (source.fail) throw source.fail;
       return fakeSnapshot();
     },
-    async getHealth(detailed) {
+    async getHealth(options) {
+      const detailed = options?.detailed;
       source.calls.push({ method: 'getHealth', args: [detailed] });
       if (source.fail) throw source.fail;
       const h: HealthStatus = {
@@ -160,17 +161,22 @@ export function fakeSource(now = Date.parse('2025-12-27T12:34:56.000Z')): FakeSo
       };
       return detailed ? { ...h, metrics: fakeSnapshot() } : h;
     },
-    async getAlerts(opts) {
+    async getAlerts(options) {
+      const opts = { history: options?.history ?? false, limit: options?.limit ?? 100 };
       source.calls.push({ method: 'getAlerts', args: [opts] });
       if (source.fail) throw source.fail;
       return opts.history
         ? [fakeAlert, { ...fakeAlert, state: 'cleared' as const }].slice(0, opts.limit)
         : [fakeAlert];
     },
-    async history(period, opts) {
-      source.calls.push({ method: 'history', args: [period, opts] });
+    async getHistory(options) {
+      const { period, ...opts } = options ?? {};
+      source.calls.push({
+        method: 'history',
+        args: [period, options?.instance === undefined ? undefined : opts],
+      });
       if (source.fail) throw source.fail;
-      return { period, instance: opts?.instance ?? 'test-host:1', points: [] };
+      return { period, instance: options?.instance ?? 'test-host:1', points: [] };
     },
   };
   return source;

@@ -395,7 +395,7 @@ describe('collectPrometheusData', () => {
     getMetrics: async () => snapshotFixture(),
     getHealth: async () => healthFixture(),
     getAlerts: async () => [alertFixture()],
-    history: async () => ({}),
+    getHistory: async () => ({}),
   };
 
   it('reads health and alerts from the source when it has no alert system', async () => {

@@ -69,7 +69,7 @@ export class FakeMonitor extends EventEmitter<{
   getAlerts(): Promise<Alert[]> {
     return Promise.resolve([]);
   }
-  history(): Promise<unknown> {
+  getHistory(): Promise<unknown> {
     return Promise.resolve({ points: [] });
   }
   /** Emits a sample as the monitor does after each collection. */

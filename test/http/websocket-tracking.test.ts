@@ -19,7 +19,7 @@ function monitor(): SystemMonitor {
 }
 
 async function activeConnections(m: SystemMonitor): Promise<number> {
-  return (await m.getMetrics(-1)).websocket.active_connections; // -1: always a fresh collection
+  return (await m.getMetrics({ maxAgeMs: -1 })).websocket.active_connections; // -1: always a fresh collection
 }
 
 function openClient(url: string): Promise<WebSocket> {
@@ -39,7 +39,7 @@ describe('trackWebSockets', () => {
     cleanup.push(() => new Promise((resolve) => wss.close(resolve)));
     const served = await listen(server);
     cleanup.push(() => served.close());
-    const untrack = trackWebSockets(m, wss);
+    const untrack = m.trackWebSockets(wss);
     const url = served.url.replace('http', 'ws');
 
     expect(await activeConnections(m)).toBe(0);
@@ -62,7 +62,7 @@ describe('trackWebSockets', () => {
     const connected = new Promise((resolve) => wss.once('connection', resolve));
     const client = await openClient(served.url.replace('http', 'ws'));
     await connected;
-    trackWebSockets(m, wss);
+    m.trackWebSockets(wss);
     expect(await activeConnections(m)).toBe(1);
     client.close();
     await vi.waitFor(async () => expect(await activeConnections(m)).toBe(0));

@@ -112,7 +112,7 @@ describe.each(harnesses)('probes on $name', (harness) => {
     expect((await get(`${url}/readyz`, {}, 'POST')).status).toBe(405);
     expect((await get(`${url}/readyz?debug=1`)).status).toBe(400);
     // Probes are not application traffic.
-    const snapshot = await monitor.getMetrics(0);
+    const snapshot = await monitor.getMetrics({ maxAgeMs: 0 });
     expect(snapshot.requests.total).toBe(0);
   });
 

@@ -130,7 +130,7 @@ describe.skipIf(!haveRedis)(`fleet: ${INSTANCES} monitors, one Redis, a simulate
   }
 
   it('7d fleet view: every step present, counts summed, percentiles from all raw values', async () => {
-    const view = await monitors[0]!.history('7d', { instance: 'all' });
+    const view = await monitors[0]!.getHistory({ period: '7d', instance: 'all' });
     expect(view.instances).toEqual(monitors.map((m) => m.instanceId).sort());
     expect(view.step_seconds).toBe(1800);
     expect(view.start).toBe(new Date(T0).toISOString());
@@ -145,7 +145,7 @@ describe.skipIf(!haveRedis)(`fleet: ${INSTANCES} monitors, one Redis, a simulate
 
   it('24h and 1h fleet views (raw points merged across instances) are right too', async () => {
     for (const period of ['24h', '1h'] as const) {
-      const view = await monitors[3]!.history(period, { instance: 'all' });
+      const view = await monitors[3]!.getHistory({ period: period, instance: 'all' });
       const w = historyWindow(period, NOW, RESOLUTION_MS);
       expect(view.step_seconds).toBe(RESOLUTION_MS / 1000);
       expect(view.points).toHaveLength(w.steps); // 144 and 6 ten-minute steps, every one filled
@@ -156,7 +156,7 @@ describe.skipIf(!haveRedis)(`fleet: ${INSTANCES} monitors, one Redis, a simulate
   });
 
   it('one instance of the fleet, read by another monitor, is that instance alone', async () => {
-    const view = await monitors[0]!.history('7d', { instance: 'web-6' });
+    const view = await monitors[0]!.getHistory({ period: '7d', instance: 'web-6' });
     expect(view.points).toHaveLength(336);
     expect(view.points.reduce((n, p) => n + p.requests, 0)).toBe(monitors[5]!.requests.total);
     expectMatchesTruth(view, 5);

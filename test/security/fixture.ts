@@ -87,7 +87,7 @@ export async function stateOf(monitor: SystemMonitor): Promise<unknown> {
     alertHistory: monitor.alertSystem.getAlertHistory(1000).length,
     storedAlerts: (await monitor.store.readAlerts(1000)).length,
     storedPoints: (await monitor.store.readPoints(monitor.instanceId, 0, now + DAY_MS)).length,
-    snapshotAt: (await monitor.getMetrics(Number.MAX_SAFE_INTEGER)).timestamp,
+    snapshotAt: (await monitor.getMetrics({ maxAgeMs: Number.MAX_SAFE_INTEGER })).timestamp,
     listeners: monitor.listenerCount('metrics') + monitor.listenerCount('alert'),
   };
 }

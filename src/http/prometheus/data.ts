@@ -125,7 +125,7 @@ export async function collectPrometheusData(
 ): Promise<PrometheusData> {
   // Cluster mode: the whole cluster (or one worker), gathered by the aggregator.
   if (source.prometheusData) return source.prometheusData(maxAgeMs, instance);
-  const snapshot = await source.getMetrics(maxAgeMs);
+  const snapshot = await source.getMetrics({ maxAgeMs });
   let health: HealthStatus;
   let alerts: readonly Alert[];
   if (source.alertSystem) {
@@ -133,7 +133,7 @@ export async function collectPrometheusData(
     health = source.alertSystem.getHealthStatus(snapshot);
     alerts = source.alertSystem.getActiveAlerts();
   } else {
-    health = await source.getHealth(false);
+    health = await source.getHealth();
     alerts = await source.getAlerts({ history: false, limit: 1000 });
   }
   const { requests, functions } = source;
