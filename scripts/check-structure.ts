@@ -23,6 +23,18 @@ const ADAPTER_ENTRY = /^src\/(monitor|adapters\/(express|fastify|koa))\.ts$/;
 /** "No file over ~400 lines": the budget allows the ~, not a second concept. */
 export const MAX_LINES = 450;
 
+/**
+ * Files still over the budget, each with a ceiling it may not grow past; split them and remove the entry
+ * (left over from issue 11: see /CHANGELOG.md and CONTRIBUTING.md). Do not add entries.
+ */
+const OVERSIZE_CEILINGS: Readonly<Record<string, number>> = {
+  'src/monitor.ts': 760,
+  'src/alerts/engine.ts': 580,
+  'src/requests/requests.ts': 570,
+  'src/stores/redis.ts': 540,
+  'src/latency/latency-ring.ts': 480,
+};
+
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -172,8 +184,9 @@ export function checkStructure(srcDir = SRC): string[] {
     if (!text.startsWith('//'))
       problems.push(`${rel(p.file)}: should open with a one-line comment saying what it is`);
     const lines = text.split('\n').length;
-    if (lines > MAX_LINES)
-      problems.push(`${rel(p.file)}: ${lines} lines (budget ${MAX_LINES}); split it by concept`);
+    const budget = OVERSIZE_CEILINGS[rel(p.file)] ?? MAX_LINES;
+    if (lines > budget)
+      problems.push(`${rel(p.file)}: ${lines} lines (budget ${budget}); split it by concept`);
   }
   return problems;
 }

@@ -1,7 +1,29 @@
-// Public API of the core entry point (`sysvitals`). Adapters live in `sysvitals/express|fastify|koa`.
+// Public API of the core entry point (`sysvitals`): what the README documents, nothing else. Adapters live in
+// `sysvitals/express|fastify|koa`. Every change here shows in etc/sysvitals.api.md (`npm run api:update`).
 
-export * from './alerts/index.js';
-export { DEFAULT_LEVELS, RULE_NAMES, type RuleLevels, type RuleName } from './alerts/thresholds.js';
+export {
+  type AlertListener,
+  type AlertRecorder,
+  type AlertSuppressor,
+  AlertSystem,
+  type AlertSystemOptions,
+} from './alerts/engine.js';
+export type { HealthOptions } from './alerts/health.js';
+export type { MetricRuleOptions } from './alerts/metric-rules.js';
+export type {
+  AlertRuleName,
+  AlertRulesConfig,
+  AlertRulesOptions,
+  AvailabilityRuleConfig,
+  AvailabilityRuleName,
+  AvailabilityRuleOptions,
+  ErrorRateRuleConfig,
+  ErrorRateRuleOptions,
+  LevelRuleConfig,
+  LevelRuleOptions,
+} from './alerts/rules.js';
+export type { RuleLevels, RuleName } from './alerts/thresholds.js';
+export type { WebhookConfig, WebhookOptions } from './alerts/webhook.js';
 export type { Analytics, AnomalyScores } from './analytics/analytics.js';
 export type { CapacityFigure, CapacityReport, Confidence } from './analytics/capacity.js';
 export type {
@@ -10,7 +32,6 @@ export type {
   MemoryLeakRuleOptions,
 } from './analytics/rule-options.js';
 export * from './channels/index.js';
-export { type Standalone, type StandaloneOptions, startStandalone } from './cli/serve.js';
 export type { AgentRole as ClusterRole, ClusterAgent } from './cluster/agent.js';
 export { type ClusterOptions, DEFAULT_CLUSTER_OPTIONS } from './cluster/options.js';
 export type { ClusterSource } from './cluster/source.js';
@@ -30,31 +51,18 @@ export type {
   ProbeName,
   ReadyProbeOptions,
 } from './collector/index.js';
-export {
-  DEFAULT_COLLECTOR_OPTIONS,
-  DEFAULT_PROBE_TIMEOUT_MS,
-  MetricsCollector,
-  mysqlProbe,
-  pgProbe,
-  redisProbe,
-} from './collector/index.js';
+export { MetricsCollector, mysqlProbe, pgProbe, redisProbe } from './collector/index.js';
 export * from './custom/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
-export { FunctionTimings, type FunctionTimingsOptions } from './functions/function-stats.js';
-export { type FunctionRecorder, setDefaultRecorder, type TimedOptions, timed } from './functions/timing.js';
-export { HISTORY_PERIODS, PERIODS } from './history/periods.js';
+export { type TimedOptions, timed } from './functions/timing.js';
 export type { HistoryPoint, HistoryPointView, HistoryResult } from './history/point.js';
-export { type AdminApi, type AdminApiOptions, createAdminApi, DEFAULT_BASE_PATH } from './http/api.js';
-export { DEFAULT_PROMETHEUS_BUCKETS, type PrometheusOptions } from './http/prometheus/options.js';
-export { renderPrometheus } from './http/prometheus/render.js';
-export { createStreamRoute, type StreamOptions } from './http/stream.js';
-export { trackWebSockets } from './http/track-websockets.js';
-export { attachWebSocket, type WebSocketAttachment, type WebSocketOptions } from './http/websocket.js';
-export { consoleLogger, silentLogger } from './logger.js';
+export { type AdminApi, type AdminApiOptions, createAdminApi } from './http/api.js';
+export type { PrometheusOptions } from './http/prometheus/options.js';
+export type { TrackedServer } from './http/track-websockets.js';
+export type { UpgradeServer, WebSocketAttachment, WebSocketOptions } from './http/websocket.js';
 export {
   createMonitor,
-  DEFAULT_MONITOR_OPTIONS,
   type MonitorEvents,
   type MonitorOptions,
   type RequestRecord,
@@ -82,8 +90,6 @@ export {
   type QuerySystem,
   type SlowQuery,
 } from './profiling/query-stats.js';
-export type { RequestStatsOptions } from './requests/request-options.js';
-export { RequestStats } from './requests/requests.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export type { MetricsStore, StoreHealth } from './stores/store.js';

@@ -601,7 +601,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     return this.custom.histogram(name, options);
   }
 
-  /** Called by @timed for every call of a decorated function. */
+  /** Called by `@timed` for every call of a decorated function. */
   recordFunction(name: string, durationMs: number, failed: boolean): void {
     this.functions.record(name, durationMs, failed);
   }
@@ -744,7 +744,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * with its confidence, or null with "too little data".
    */
   async capacity(): Promise<CapacityReport> {
-    const h = await this.history('7d');
+    const h = await this.getHistory({ period: '7d' });
     const snapshot = this.latest;
     const cores = snapshot?.cpu?.limit_cores ?? snapshot?.cpu?.core_count ?? availableParallelism();
     const rules = this.alertSystem.rules;

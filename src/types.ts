@@ -211,7 +211,7 @@ export interface MetricsSnapshot {
   errors: ErrorMetrics;
   latency: LatencyMetrics;
   process: ProcessMetrics;
-  /** @timed functions by name, over the request window. */
+  /** `@timed` functions by name, over the request window. */
   functions: Record<string, FunctionStats>;
   /** Per route template (bounded; the rest folds into route `other`), over the request window. */
   routes: RouteStats[];

@@ -22,7 +22,7 @@ export interface RouteWire {
   x?: number[];
 }
 
-/** One @timed name's calls (errors in `l.e`). */
+/** One `@timed` name's calls (errors in `l.e`). */
 export interface FunctionWire {
   f: string;
   l: CountsWire;

@@ -16,7 +16,7 @@ import { type CollectorPlugin, validatePlugins } from './plugins.js';
 import { checkLevelsAgainstProbe, type Probe, type ProbeName, validateProbe } from './probes.js';
 
 export interface CollectorSources {
-  /** Request, error, latency, route and @timed figures. @defaultValue zeros, status healthy */
+  /** Request, error, latency, route and `@timed` figures. @defaultValue zeros, status healthy */
   requests?: () => RequestGroups;
   /** Open WebSocket / live-stream connections. @defaultValue 0 */
   websocketConnections?: () => number;

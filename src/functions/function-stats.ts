@@ -86,7 +86,7 @@ function createEntry(name: string, slots: number): NameEntry {
 }
 
 /**
- * Statistics per @timed name. `record()` is O(1), allocates nothing once a name is warm, and never
+ * Statistics per `@timed` name. `record()` is O(1), allocates nothing once a name is warm, and never
  * throws. Each name costs one counts array per sub-window it was called in and one for its totals
  * since start: 3.3 KB each, widening to 6.5 KB once one latency slot passes 255 calls and to 13 KB
  * past 65,535 (so a busy name's totals settle at 13 KB).

@@ -7,7 +7,7 @@ import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock } from '../types.js';
 import { FunctionTimings } from './function-stats.js';
 
-/** Anything that takes @timed records: a SystemMonitor, a FunctionTimings. */
+/** Anything that takes `@timed` records: a SystemMonitor, a FunctionTimings. */
 export interface FunctionRecorder {
   recordFunction(name: string, durationMs: number, failed: boolean): void;
 }
@@ -50,12 +50,12 @@ const defaultFunctionStats = new FunctionTimings();
 let defaultRecorder: FunctionRecorder | null = null;
 let adoptedBy: FunctionRecorder | null = null;
 
-/** The module-level statistics that @timed records into while no default recorder is set. */
+/** The module-level statistics that `@timed` records into while no default recorder is set. */
 export function getDefaultFunctionStats(): FunctionTimings {
   return defaultFunctionStats;
 }
 
-/** Sets where @timed records when no `monitor` option was given; `null` restores the module default. */
+/** Sets where `@timed` records when no `monitor` option was given; `null` restores the module default. */
 export function setDefaultRecorder(recorder: FunctionRecorder | null): void {
   if (recorder !== null && typeof recorder?.recordFunction !== 'function') {
     throw invalidOption(
@@ -86,7 +86,7 @@ export function releaseDefaultRecorder(recorder: FunctionRecorder): void {
   if (adoptedBy === recorder) adoptedBy = null;
 }
 
-/** The recorder @timed uses when no `monitor` option was given. */
+/** The recorder `@timed` uses when no `monitor` option was given. */
 export function getDefaultRecorder(): FunctionRecorder {
   return defaultRecorder ?? defaultFunctionStats;
 }

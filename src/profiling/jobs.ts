@@ -4,9 +4,9 @@
 import { performance } from 'node:perf_hooks';
 import { invalidOption } from '../errors.js';
 import { CumulativeCounts, microsOf, slotOf, summarizeView } from '../latency/latency-ring.js';
+import { parseDurationOption } from '../options/duration.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock } from '../types.js';
-import { parseDuration } from './duration.js';
 import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
 
 /** Options of one job (`monitor.job(name, fn, options)`, `@timed({ job: true, expectEvery })`). */
@@ -86,7 +86,9 @@ export function parseJobOptions(
   rejectUnknownOptions(options, ['expectEvery'], owner);
   return {
     expectEveryMs:
-      options.expectEvery === undefined ? null : parseDuration(options.expectEvery, `${owner}: expectEvery`),
+      options.expectEvery === undefined
+        ? null
+        : parseDurationOption(options.expectEvery, `${owner}: expectEvery`),
   };
 }
 

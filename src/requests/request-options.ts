@@ -14,7 +14,7 @@ import { checkInteger, rejectUnknownKeys, rejectUnknownOptions } from '../option
 import { type ApdexConfig, type ApdexOptions, parseApdexOptions } from '../profiling/apdex.js';
 import type { Clock, FunctionStats } from '../types.js';
 
-/** Anything that can report @timed statistics (a FunctionTimings from src/functions/function-stats.ts). */
+/** Anything that can report `@timed` statistics (a FunctionTimings from src/functions/function-stats.ts). */
 export interface FunctionStatsSource {
   snapshot(): Record<string, FunctionStats>;
 }
@@ -46,7 +46,7 @@ export interface RequestStatsOptions {
    * @defaultValue 20
    */
   minRequests?: number;
-  /** Where the snapshot's `functions` group comes from (the @timed statistics). */
+  /** Where the snapshot's `functions` group comes from (the `@timed` statistics). */
   functions?: FunctionStatsSource | null;
   /** Apdex target time T (default 500 ms) and per-route overrides. */
   apdex?: ApdexOptions;

@@ -24,7 +24,7 @@ export interface PrometheusAbortedTotal {
   readonly count: number;
 }
 
-/** Cumulative figures of one @timed function since start. */
+/** Cumulative figures of one `@timed` function since start. */
 export interface PrometheusFunctionTotal {
   readonly name: string;
   readonly count: number;

@@ -11,8 +11,8 @@ export interface PrometheusOptions {
   prefix?: string;
   /**
    * Upper bounds (seconds, strictly increasing, finite, > 0) of the latency histogram buckets,
-   * for requests and for @timed functions. `+Inf` is always added.
-   * @defaultValue {@link DEFAULT_PROMETHEUS_BUCKETS}
+   * for requests and for `@timed` functions. `+Inf` is always added.
+   * @defaultValue `[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]` (prom-client's)
    */
   buckets?: readonly number[];
 }

@@ -161,7 +161,7 @@ function labelPair(name: string, value: string): string {
 
 /**
  * Serialises one scrape. Synchronous and allocation-light: strings go into one array joined once,
- * with no per-sample objects, so 100 routes and 20 @timed functions stay well under 2 ms.
+ * with no per-sample objects, so 100 routes and 20 `@timed` functions stay well under 2 ms.
  */
 export function renderPrometheus(
   data: PrometheusData,

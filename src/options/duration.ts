@@ -1,0 +1,34 @@
+// Human durations for options: `'5m'`, `'30s'`, `'1h'`, `'2d'`, `'250ms'`, or a number of milliseconds.
+
+import { invalidOption } from '../errors.js';
+
+const UNITS: Readonly<Record<string, number>> = Object.freeze({
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+});
+
+/**
+ * Reads a duration: milliseconds as a number, or a string such as '30m', '4h', '1d', '90s', '500ms'.
+ * Returns null when it is not one (negative, not finite, unknown unit).
+ */
+function parseDuration(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
+  if (typeof value !== 'string') return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(value);
+  if (!m) return null;
+  return Number(m[1]) * (UNITS[m[2] as string] as number);
+}
+
+/** Milliseconds for `'5m'`-style text or a number of ms, above zero; throws ERR_SYSVITALS_INVALID_OPTION naming `what`. */
+export function parseDurationOption(value: unknown, what: string): number {
+  const ms = parseDuration(value) ?? Number.NaN;
+  if (!(ms > 0)) {
+    throw invalidOption(
+      `\`${what}\` must be a positive duration: a number of ms or text such as '30s', '5m', '1h', '1d' (got ${JSON.stringify(value)}).`,
+    );
+  }
+  return ms;
+}
