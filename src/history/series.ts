@@ -183,7 +183,13 @@ export class SeriesMerger {
           if (p.h) h.add(hdrLibrary().decodeFromCompressedBase64(p.h, 32, false));
           sum += p.sum;
         }
-        merged = histogramPoint(h, sum);
+        // A decoded histogram's max is its top slot's edge, above the values recorded: the points'
+        // maxima are exact, so the step's max is theirs and no percentile lies above it.
+        let max = 0;
+        for (const p of points) if (p.count > 0) max = Math.max(max, p.max);
+        const m = histogramPoint(h, sum);
+        const cap = (v: number) => Math.min(v, max);
+        merged = { ...m, p50: cap(m.p50), p95: cap(m.p95), p99: cap(m.p99), max: cap(m.max) };
       }
       out[path] = withHistograms ? merged : { ...merged, h: '' };
     }

@@ -63,3 +63,35 @@ describe('history points within [min, max], averages exact', () => {
     );
   });
 });
+
+describe('custom histogram series merged into a longer step', () => {
+  it('max is the exact max of the values, and no percentile lies above it (was the HDR slot edge 1234.943)', async () => {
+    const { CustomMetrics } = await import('../../src/custom/registry.js');
+    const { SeriesAccumulator, SeriesMerger } = await import('../../src/history/series.js');
+    const registry = new CustomMetrics(60_000);
+    const h = registry.histogram('lat', { help: 'Latency.' });
+    const acc = new SeriesAccumulator();
+    const merger = new SeriesMerger();
+    const batches = [
+      [1234.567, 3],
+      [1000.001, 0.5, 7],
+    ];
+    let now = T0;
+    for (const batch of batches) {
+      for (const v of batch) h.observe(v);
+      now += 60_000;
+      merger.add(acc.close(registry.takeBucket(now)));
+    }
+    const merged = merger.result(false)?.['custom.lat'];
+    expect(merged).toEqual(
+      expect.objectContaining({
+        kind: 'histogram',
+        count: 5,
+        sum: 2245.068,
+        p95: 1234.567,
+        p99: 1234.567,
+        max: 1234.567,
+      }),
+    );
+  });
+});
