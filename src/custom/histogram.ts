@@ -42,6 +42,8 @@ export const DEFAULT_CUSTOM_BUCKETS: readonly number[] = Object.freeze([
 ]);
 
 class HistogramCell {
+  /** Since start, values per Prometheus bucket (`le` exact on the value, not on its HDR slot); +Inf last. */
+  readonly le: Float64Array;
   /** What observe() wrote since the last drain. */
   readonly recent = createCustomHistogram();
   recentSum = 0;
@@ -56,10 +58,18 @@ class HistogramCell {
   readonly bucket = createCustomHistogram();
   bucketSum = 0;
 
+  constructor(private readonly bounds: readonly number[]) {
+    this.le = new Float64Array(bounds.length + 1);
+  }
+
   observe(v: number): void {
     if (!(v >= 0) || v === Number.POSITIVE_INFINITY) return;
     this.recent.recordValue(Math.round(v * HISTOGRAM_SCALE));
     this.recentSum += v;
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && v > (b[i] as number)) i++;
+    this.le[i]!++;
   }
 
   /** Moves what was recorded into the window, the bucket and the totals; rotates the window. */
@@ -154,7 +164,11 @@ export class CustomHistogram {
       maxLabelSets: parsed.maxLabelSets,
       buckets: Object.freeze([...(buckets as number[])]),
     });
-    this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new HistogramCell());
+    this.sets = new LabelSets(
+      this.config.labels,
+      this.config.maxLabelSets,
+      () => new HistogramCell(this.config.buckets),
+    );
   }
 
   /** Records a value: `observe(12.5)` or `observe({ queue: 'email' }, 12.5)`. */
@@ -211,10 +225,16 @@ export class CustomHistogram {
   }
 
   /** Since-start histograms per label set (Prometheus); drains first so nothing recorded is missed. */
-  totals(now: number): { labels: Record<string, string>; histogram: hdr.Histogram; sum: number }[] {
+  totals(now: number): {
+    labels: Record<string, string>;
+    histogram: hdr.Histogram;
+    sum: number;
+    /** Values per bucket (not cumulative), +Inf last: exact against each bound. */
+    buckets: Float64Array;
+  }[] {
     return this.sets.slots.map(({ labels, value: c }) => {
       c.drain(now, this.windowMs);
-      return { labels, histogram: c.total, sum: c.totalSum };
+      return { labels, histogram: c.total, sum: c.totalSum, buckets: c.le };
     });
   }
 }

@@ -4,6 +4,9 @@ import { Counter } from '../../src/custom/counter.js';
 import { Gauge } from '../../src/custom/gauge.js';
 import { CustomHistogram as Histogram } from '../../src/custom/histogram.js';
 import { CustomMetrics } from '../../src/custom/registry.js';
+import { cumulativeBuckets } from '../../src/http/prometheus/buckets.js';
+import { renderCustom } from '../../src/http/prometheus/custom.js';
+import { escapeLabelValue, formatValue } from '../../src/http/prometheus/render.js';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -221,6 +224,23 @@ describe('histogram', () => {
     expect(s2.min).toBe(0);
     expect(s2.max).toBe(99_999.123);
     expect(s2.p99).toBe(99_999.123);
+  });
+
+  it('Prometheus buckets count a value under le only when it is at or below the bound (not by its HDR slot)', () => {
+    const r = new CustomMetrics();
+    const h = r.histogram('pay', { help: 'Payload.', buckets: [5, 1000, 2000] });
+    const values = [1000.1, 1000.3, 999.9, 1000, 5.001, 4.9999, 5];
+    for (const v of values) h.observe(v);
+    const out: string[] = [];
+    renderCustom(out, r.all(), 'x_', 0, { cumulativeBuckets, escapeLabelValue, formatValue });
+    // Exact: le 5 -> 4.9999, 5; le 1000 -> + 999.9, 1000, 5.001; le 2000 -> + 1000.1, 1000.3.
+    const le = (b: number) => values.filter((v) => v <= b).length;
+    expect([le(5), le(1000), le(2000)]).toEqual([2, 5, 7]);
+    expect(out).toContain(`x_pay_bucket{le="5"} ${le(5)}`);
+    expect(out).toContain(`x_pay_bucket{le="1000"} ${le(1000)}`);
+    expect(out).toContain(`x_pay_bucket{le="2000"} ${le(2000)}`);
+    expect(out).toContain('x_pay_bucket{le="+Inf"} 7');
+    expect(out).toContain('x_pay_count 7');
   });
 
   it('covers a sliding window and keeps since-start totals', () => {

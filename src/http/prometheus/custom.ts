@@ -1,7 +1,6 @@
 // Prometheus families of custom metrics: counters (`_total`), gauges, and histograms with cumulative
-// buckets derived from their since-start HDR histograms, each with the metric's help text.
+// buckets counted against the bounds as values are observed, each with the metric's help text.
 
-import { HISTOGRAM_SCALE } from '../../custom/histogram.js';
 import type { CustomMetric } from '../../custom/registry.js';
 
 /** The text-format helpers of prometheus.ts, passed in so that this file does not import it back. */
@@ -37,7 +36,7 @@ export function renderCustom(
   now: number,
   text: TextHelpers,
 ): void {
-  const { cumulativeBuckets, formatValue } = text;
+  const { formatValue } = text;
   const labels = (l: Record<string, string>, extra?: string) => labelText(text.escapeLabelValue, l, extra);
   for (const m of metrics) {
     const help = escapeHelp(m.config.help);
@@ -51,12 +50,17 @@ export function renderCustom(
       for (const s of m.snapshot().series) out.push(`${name}${labels(s.labels)} ${formatValue(s.value)}`);
     } else {
       const name = `${prefix}${m.name}`;
-      const bounds = m.config.buckets.map((b) => Math.floor(b * HISTOGRAM_SCALE + 1e-9));
       const le = [...m.config.buckets.map((b) => `le="${formatValue(b)}"`), 'le="+Inf"'];
       const counts: number[] = new Array(le.length);
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
       for (const s of m.totals(now)) {
-        cumulativeBuckets(s.histogram, bounds, counts);
+        // Counted at observe() against the bounds themselves: a value just above a bound (1000.1 for
+        // le="1000") is not in it, as its HDR slot (which starts below the bound) would put it.
+        let acc = 0;
+        for (let i = 0; i < le.length; i++) {
+          acc += s.buckets[i] as number;
+          counts[i] = acc;
+        }
         for (let i = 0; i < le.length; i++) out.push(`${name}_bucket${labels(s.labels, le[i])} ${counts[i]}`);
         out.push(
           `${name}_sum${labels(s.labels)} ${formatValue(Math.round(s.sum * 1e6) / 1e6)}`,
