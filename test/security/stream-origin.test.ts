@@ -34,7 +34,8 @@ describe.each(harnesses)('$name adapter', (harness) => {
       type: expect.stringContaining('application/json'),
     });
     expect((await open(url, { origin: 'null' })).status).toBe(403);
-    for (const headers of [{}, { origin: own }, { origin: 'https://ops.example.com' }]) {
+    const allowed: Record<string, string>[] = [{}, { origin: own }, { origin: 'https://ops.example.com' }];
+    for (const headers of allowed) {
       const r = await open(url, headers);
       expect(r.status).toBe(200);
       expect(r.type).toContain('text/event-stream');
