@@ -55,6 +55,9 @@ export interface AlertSystemOptions {
   logger?: Logger;
 }
 
+/** close() waits at most this long for queued webhook deliveries, whatever the webhook's timeoutMs. */
+export const CLOSE_DRAIN_LIMIT_MS = 2000;
+
 export const DEFAULT_HISTORY_LIMIT = 1000;
 export const DEFAULT_HISTORY_READ_LIMIT = 100;
 
@@ -256,7 +259,8 @@ export class AlertSystem {
     if (webhook && !this.closed) {
       let timer: NodeJS.Timeout | undefined;
       const bound = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, webhook.config.timeoutMs);
+        // The send timeout, but never long enough to hold a shutdown up (a receiver that never answers).
+        timer = setTimeout(resolve, Math.min(webhook.config.timeoutMs, CLOSE_DRAIN_LIMIT_MS));
         timer.unref();
       });
       await Promise.race([webhook.flush(), bound]);
