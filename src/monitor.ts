@@ -956,6 +956,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
 
   private async sampleNow(): Promise<MetricsSnapshot> {
     const snapshot = this.accept(await this.collector.collect());
+    this.lifecycle.markSampled();
     this.aggregator.add(snapshot);
     this.emitSafely('metrics', snapshot);
     return snapshot;
@@ -970,7 +971,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
         this.logger.error({ err: errorMessage(err) }, 'sysvitals: cluster snapshot decoration failed');
       }
     }
-    const shedding = this.lifecycle.markSampled();
+    const shedding = this.lifecycle.takeShedding();
     const requests = snapshot.requests;
     if (requests) {
       requests.in_flight = this.lifecycle.inFlight;

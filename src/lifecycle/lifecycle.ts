@@ -111,14 +111,18 @@ export class Lifecycle {
   }
 
   /**
-   * A sample was taken: returns the shedding reason to report for the interval it closes (shedding now,
-   * or at any reading since the previous sample), or null.
+   * A snapshot was taken (a sample or an on-demand read): returns the shedding reason to report for the
+   * interval it closes (shedding now, or an episode that started since the previous snapshot), or null.
    */
-  markSampled(): string | null {
-    this.sampled = true;
+  takeShedding(): string | null {
     const reason = this.shedReason ?? this.shedSinceSample ?? null;
     this.shedSinceSample = undefined;
     return reason;
+  }
+
+  /** The first periodic sample is done: startup (and readiness) may pass. An on-demand read does not count. */
+  markSampled(): void {
+    this.sampled = true;
   }
 
   markReady(): void {
@@ -236,7 +240,7 @@ export class Lifecycle {
 
 /** Why the reading exceeds a shedding limit, or undefined. */
 export function shedReason(shed: ShedConfig, r: LoadReading): string | undefined {
-  const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
+  const mb = (b: number) => (b >= 10 * 1024 * 1024 ? `${Math.round(b / 1024 / 1024)} MB` : `${b} bytes`);
   if (shed.maxEventLoopDelayMs !== undefined && r.eventLoopDelayMs > shed.maxEventLoopDelayMs) {
     return `event loop delay ${Math.round(r.eventLoopDelayMs)} ms > ${shed.maxEventLoopDelayMs} ms`;
   }
