@@ -62,8 +62,9 @@ function run(update: boolean): boolean {
           compilerMessageReporting: { default: { logLevel: 'warning' } },
           extractorMessageReporting: {
             default: { logLevel: 'warning' },
-            // Shown in the report itself (a `// Warning:` line), where review sees it.
-            'ae-forgotten-export': { logLevel: 'none', addToApiReportFile: true },
+            // Not in the report: the warning names the bundled .d.ts chunk by its content hash and line, so
+            // any internal edit changed the report and `api:check` failed without an API change.
+            'ae-forgotten-export': { logLevel: 'none', addToApiReportFile: false },
             'ae-missing-release-tag': { logLevel: 'none' },
             // Every export is documented (TypeDoc's notDocumented check, `npm run docs`); members are not required to be.
             'ae-undocumented': { logLevel: 'none' },
