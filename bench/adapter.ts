@@ -4,7 +4,6 @@
 // each with a 95% t-interval over the rounds.
 //   npx tsx bench/adapter.ts [--requests 200000] [--rounds 40] [--no-write]
 
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import Router from '@koa/router';
 import express from 'express';
@@ -14,20 +13,11 @@ import { inject } from 'light-my-request';
 import { createMonitor as expressMonitor } from '../src/adapters/express.js';
 import { createMonitor as fastifyMonitor } from '../src/adapters/fastify.js';
 import { createMonitor as koaMonitor } from '../src/adapters/koa.js';
+import { pinToOneCore } from './lib/pin.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
 import { formatInterval, meanInterval, verdictBelow } from './lib/stats.js';
 
-if (process.env.SYSVITALS_BENCH_PINNED !== '1' && spawnSync('taskset', ['-V']).status === 0) {
-  const child = spawnSync(
-    'taskset',
-    ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, SYSVITALS_BENCH_PINNED: '1' },
-    },
-  );
-  process.exit(child.status ?? 1);
-}
+pinToOneCore();
 
 const { values } = parseArgs({
   options: {

@@ -6,21 +6,14 @@
 //
 // Aim (issue 12, door 4): the label is computed once per route; per request it costs a few property reads.
 
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import express, { type Request } from 'express';
 import { inject } from 'light-my-request';
 import { expressRouteLabel } from '../src/adapters/express-route.js';
+import { pinToOneCore } from './lib/pin.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
 
-if (process.env.SYSVITALS_BENCH_PINNED !== '1' && spawnSync('taskset', ['-V']).status === 0) {
-  const child = spawnSync(
-    'taskset',
-    ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-    { stdio: 'inherit', env: { ...process.env, SYSVITALS_BENCH_PINNED: '1' } },
-  );
-  process.exit(child.status ?? 1);
-}
+pinToOneCore();
 
 const { values } = parseArgs({
   options: {

@@ -6,7 +6,6 @@
 //
 // Budgets (issue 3): RequestStats.record ≤ 150 ns median; @timed adds ≤ 300 ns to a sync method.
 
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
@@ -17,20 +16,10 @@ import { FunctionTimings } from '../src/functions/function-stats.js';
 import { setDefaultRecorder, timed } from '../src/functions/timing.js';
 import { createHistogram } from '../src/latency/histogram.js';
 import { RequestStats } from '../src/requests/requests.js';
+import { pinToOneCore } from './lib/pin.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
 
-// One core, so that the other core's noise (and our own GC threads) moves less.
-if (process.env.SYSVITALS_BENCH_PINNED !== '1' && spawnSync('taskset', ['-V']).status === 0) {
-  const child = spawnSync(
-    'taskset',
-    ['-c', '0', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, SYSVITALS_BENCH_PINNED: '1' },
-    },
-  );
-  process.exit(child.status ?? 1);
-}
+pinToOneCore();
 
 const { values } = parseArgs({
   options: {
