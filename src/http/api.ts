@@ -390,17 +390,13 @@ export function createAdminApi<R = IncomingMessage>(
     const url = context?.url ?? req.url ?? '/';
     const q = url.indexOf('?');
     const pathname = q === -1 ? url : url.slice(0, q);
+    const search = q === -1 ? '' : url.slice(q + 1);
+    const request = context?.request ?? (req as unknown as R);
     if (!isAdminPath(pathname)) {
       const kind = probePaths.length > 0 ? probeAt(probePaths, pathname) : undefined;
       if (kind === undefined) return false;
       try {
-        await serveProbe(
-          req,
-          res,
-          kind,
-          q === -1 ? '' : url.slice(q + 1),
-          context?.request ?? (req as unknown as R),
-        );
+        await serveProbe(req, res, kind, search, request);
       } catch (err) {
         outages.failed('probes', err);
         if (res.headersSent) res.destroy();
@@ -409,13 +405,7 @@ export function createAdminApi<R = IncomingMessage>(
       return true;
     }
     try {
-      await serve(
-        req,
-        res,
-        pathname,
-        q === -1 ? '' : url.slice(q + 1),
-        context?.request ?? (req as unknown as R),
-      );
+      await serve(req, res, pathname, search, request);
     } catch (err) {
       // Only reachable through a bug in this file or a hostile socket; the host app must not see it.
       outages.failed('admin-api', err);
