@@ -4,11 +4,12 @@
 import { connect } from 'node:net';
 import { errorMessage } from '../logger.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
-import { Aggregator, type ClusterMonitor, clusterProcess } from './aggregator.js';
+import { Aggregator, type ClusterMonitor } from './aggregator.js';
 import { answer, fresh, type MonitorLike, parseQuestion, type Question } from './answers.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
 import type { ClusterConfig } from './options.js';
 import { type Message, Peer, RemoteError } from './peer.js';
+import { clusterProcess } from './process-figures.js';
 import { Reporter, type ReportSources, type ReportWire } from './report.js';
 
 /** The worker's own monitor, as the agent reads it. */

@@ -14,7 +14,6 @@ import type {
   ClusterSummary,
   HealthReadOptions,
   HealthStatus,
-  HistoryPeriod,
   HistoryReadOptions,
   Logger,
   MetricsReadOptions,
@@ -23,10 +22,6 @@ import type {
 import type { ClusterAgent } from './agent.js';
 import { answer, type MonitorLike, type PrometheusWire, type Question, viewOf } from './answers.js';
 import { RemoteError } from './peer.js';
-
-interface InstanceOption {
-  instance?: string;
-}
 
 /**
  * An AdminSource (src/http/route.ts) over a cluster. When no aggregator can be reached (an

@@ -1,0 +1,140 @@
+// The aggregator's table of workers: each one's totals as known, its connection, its last process
+// figures; dead workers folded into one `retired` entry; lookup by id or pid; the cluster summary.
+
+import type { ClusterProcess, ClusterSummary, ClusterWorker } from '../types.js';
+import type { LedgerEntry } from './ledger.js';
+import type { Peer } from './peer.js';
+import { KnownTotals } from './report.js';
+
+/** One worker as the aggregator knows it. */
+export interface WorkerEntry {
+  id: string;
+  pid: number;
+  startedAt: number;
+  known: KnownTotals;
+  process: ClusterProcess | null;
+  peer: Peer | null;
+  self: boolean;
+  lastReportAt: number | null;
+  goneAt: number | null;
+}
+
+/** The entry dead workers' totals are folded into (no worker answers to it). */
+export const RETIRED = 'retired';
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+export function newEntry(
+  id: string,
+  pid: number,
+  startedAt: number,
+  fields: Partial<WorkerEntry> = {},
+): WorkerEntry {
+  return {
+    id,
+    pid,
+    startedAt,
+    known: new KnownTotals(),
+    process: null,
+    peer: null,
+    self: false,
+    lastReportAt: null,
+    goneAt: null,
+    ...fields,
+  };
+}
+
+export class WorkerTable {
+  private readonly entries = new Map<string, WorkerEntry>();
+
+  get(id: string): WorkerEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  set(entry: WorkerEntry): void {
+    this.entries.set(entry.id, entry);
+  }
+
+  values(): IterableIterator<WorkerEntry> {
+    return this.entries.values();
+  }
+
+  /** The connected workers other than the aggregator itself. */
+  connected(): WorkerEntry[] {
+    return [...this.entries.values()].filter((w) => w.peer !== null);
+  }
+
+  /** A worker by id, or by pid among the live ones (never the retired entry). */
+  find(instance: string): WorkerEntry | undefined {
+    const byId = this.entries.get(instance);
+    if (byId && byId.id !== RETIRED) return byId;
+    if (!/^\d+$/.test(instance)) return undefined;
+    const pid = Number(instance);
+    return [...this.entries.values()].find((w) => w.pid === pid && (w.self || w.peer !== null));
+  }
+
+  liveIds(): string[] {
+    return [...this.entries.values()].filter((w) => w.self || w.peer !== null).map((w) => w.id);
+  }
+
+  /** Folds workers gone for `retireAfterMs` whose process is dead into the retired entry; true if any. */
+  retire(now: number, retireAfterMs: number): boolean {
+    let any = false;
+    for (const w of this.entries.values()) {
+      if (w.self || w.peer !== null || w.id === RETIRED || w.goneAt === null) continue;
+      if (now - w.goneAt < retireAfterMs || isAlive(w.pid)) continue;
+      let retired = this.entries.get(RETIRED);
+      if (!retired) {
+        retired = newEntry(RETIRED, 0, 0, { goneAt: now });
+        this.entries.set(RETIRED, retired);
+      }
+      retired.known.add(w.known.toReport());
+      this.entries.delete(w.id);
+      any = true;
+    }
+    return any;
+  }
+
+  /** Every entry's totals, for the ledger. */
+  ledger(): LedgerEntry[] {
+    return [...this.entries.values()].map((w) => ({
+      id: w.id,
+      pid: w.pid,
+      started_at: w.startedAt,
+      totals: w.known.toReport(),
+    }));
+  }
+
+  /** The workers and their state (the retired entry is not listed). */
+  summary(name: string, aggregator: string, missing: readonly string[]): ClusterSummary {
+    const workers: ClusterWorker[] = [];
+    for (const w of this.entries.values()) {
+      if (w.id === RETIRED) continue;
+      workers.push({
+        id: w.id,
+        pid: w.pid,
+        started_at: new Date(w.startedAt).toISOString(),
+        aggregator: w.self,
+        connected: w.self || w.peer !== null,
+        requests_total: w.known.requests,
+        last_report_at: w.lastReportAt === null ? null : new Date(w.lastReportAt).toISOString(),
+        process: w.process,
+      });
+    }
+    return {
+      name,
+      aggregator,
+      complete: missing.length === 0,
+      missing: missing.slice(),
+      workers_connected: workers.filter((w) => w.connected).length,
+      workers,
+    };
+  }
+}
