@@ -66,7 +66,7 @@ const POINT_SERIES: Record<string, (p: HistoryPoint) => number> = {
   event_loop_delay: (p) => (p.samples > 0 ? (p.event_loop_p99_ms ?? Number.NaN) : Number.NaN),
   request_rate: (p) => p.requests,
   error_rate: (p) => (p.requests > 0 ? (p.errors_5xx / p.requests) * 100 : Number.NaN),
-  latency_p95: (p) => (p.requests > 0 ? p.latency_p95_ms : Number.NaN),
+  latency_p95: (p) => (p.requests > 0 ? (p.latency_p95_ms ?? Number.NaN) : Number.NaN),
 };
 
 const MINUTE = 60_000;

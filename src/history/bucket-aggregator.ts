@@ -97,6 +97,8 @@ export class BucketAggregator {
     // The request statistics' own summary when given (exact avg and max, percentiles capped at the max);
     // else the histogram's (capped the same way): a stored point never lies outside [min, max].
     const lat = requests?.latency ?? summarize(h ?? emptyHistogram());
+    // No request in the bucket: its latency is unknown (null), not 0 ms.
+    const served = (requests?.requests ?? 0) > 0 && lat.count > 0;
     const point: HistoryPoint = {
       t: bucketStartMs,
       timestamp: new Date(bucketStartMs).toISOString(),
@@ -117,11 +119,11 @@ export class BucketAggregator {
       requests: requests?.requests ?? 0,
       errors_4xx: requests?.count_4xx ?? 0,
       errors_5xx: requests?.count_5xx ?? 0,
-      latency_p50_ms: lat.p50_ms,
-      latency_p95_ms: lat.p95_ms,
-      latency_p99_ms: lat.p99_ms,
-      latency_avg_ms: lat.avg_ms,
-      latency_max_ms: lat.max_ms,
+      latency_p50_ms: served ? lat.p50_ms : null,
+      latency_p95_ms: served ? lat.p95_ms : null,
+      latency_p99_ms: served ? lat.p99_ms : null,
+      latency_avg_ms: served ? lat.avg_ms : null,
+      latency_max_ms: served ? lat.max_ms : null,
       histogram: h && h.totalCount > 0 ? encodeHistogram(h) : '',
     };
     const series = this.series.close(custom);

@@ -79,11 +79,12 @@ export function parsePoint(s: string): HistoryPoint | null {
     requests: a[15],
     errors_4xx: a[16],
     errors_5xx: a[17],
-    latency_p50_ms: a[18],
-    latency_p95_ms: a[19],
-    latency_p99_ms: a[20],
-    latency_avg_ms: a[21],
-    latency_max_ms: a[22],
+    // Points written before latency became null without requests carry 0 there: read as null.
+    latency_p50_ms: latencyOf(a[15], a[18]),
+    latency_p95_ms: latencyOf(a[15], a[19]),
+    latency_p99_ms: latencyOf(a[15], a[20]),
+    latency_avg_ms: latencyOf(a[15], a[21]),
+    latency_max_ms: latencyOf(a[15], a[22]),
     histogram: typeof a[23] === 'string' ? a[23] : '',
   };
   const scores = a[POINT_FIELDS];
@@ -97,6 +98,11 @@ export function parsePoint(s: string): HistoryPoint | null {
     point.series = series as Record<string, SeriesPoint>;
   }
   return point;
+}
+
+/** A stored latency figure: null when the point served no request or holds no number. */
+function latencyOf(requests: unknown, v: unknown): number | null {
+  return finite(requests) && requests > 0 && finite(v) ? v : null;
 }
 
 export function stripHistogram(p: HistoryPoint): HistoryPointView {

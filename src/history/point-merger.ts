@@ -108,6 +108,8 @@ export class PointMerger {
   private e4 = 0;
   private e5 = 0;
   private latSum = 0;
+  /** Requests behind latSum (points that carried an average). */
+  private latRequests = 0;
   private latMax = 0;
   private histograms = 0;
   /** The only point with a histogram so far; decoded only once a second one arrives. */
@@ -141,14 +143,20 @@ export class PointMerger {
     this.requests += p.requests;
     this.e4 += p.errors_4xx;
     this.e5 += p.errors_5xx;
-    this.latSum += p.latency_avg_ms * p.requests;
-    if (p.latency_max_ms > this.latMax) this.latMax = p.latency_max_ms;
+    // A point without requests has no latency (null, or 0 in points stored before 0.x): it adds nothing
+    // to the step's latency figures rather than a 0.
+    if (p.requests > 0 && measured(p.latency_avg_ms)) {
+      this.latSum += p.latency_avg_ms * p.requests;
+      this.latRequests += p.requests;
+    }
+    if (p.requests > 0 && measured(p.latency_max_ms) && p.latency_max_ms > this.latMax)
+      this.latMax = p.latency_max_ms;
     if (p.anomaly) {
       this.anomaly ??= {};
       for (const [k, v] of Object.entries(p.anomaly))
         if (!(v <= (this.anomaly[k] ?? -1))) this.anomaly[k] = v;
     }
-    if (!p.histogram) return;
+    if (!p.histogram || !(p.requests > 0)) return;
     this.histograms++;
     if (this.histograms === 1) {
       this.histSource = p;
@@ -166,11 +174,16 @@ export class PointMerger {
   toPoint(t: number, encoding: 'compressed' | 'uncompressed' | 'none' = 'compressed'): HistoryPoint {
     const withHistogram = encoding !== 'none';
     const src = this.histSource;
-    let p50: number;
-    let p95: number;
-    let p99: number;
+    let p50: number | null;
+    let p95: number | null;
+    let p99: number | null;
     let histogram = '';
-    if (src) {
+    if (this.histograms === 0) {
+      // No request in the step (or none with a histogram): latency unknown, not 0 ms.
+      p50 = null;
+      p95 = null;
+      p99 = null;
+    } else if (src) {
       // One contributing histogram: its point's percentiles are already exact.
       p50 = src.latency_p50_ms;
       p95 = src.latency_p95_ms;
@@ -194,8 +207,8 @@ export class PointMerger {
       latency_p50_ms: p50,
       latency_p95_ms: p95,
       latency_p99_ms: p99,
-      latency_avg_ms: this.requests > 0 ? round(this.latSum / this.requests, 3) : 0,
-      latency_max_ms: this.latMax,
+      latency_avg_ms: this.latRequests > 0 ? round(this.latSum / this.latRequests, 3) : null,
+      latency_max_ms: this.latRequests > 0 || this.histograms > 0 ? this.latMax : null,
       histogram: withHistogram ? histogram : '',
     };
     if (this.anomaly) point.anomaly = { ...this.anomaly };

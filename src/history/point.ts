@@ -29,11 +29,15 @@ export interface HistoryPoint {
   requests: number;
   errors_4xx: number;
   errors_5xx: number;
-  latency_p50_ms: number;
-  latency_p95_ms: number;
-  latency_p99_ms: number;
-  latency_avg_ms: number;
-  latency_max_ms: number;
+  /**
+   * The bucket's request latency, ms: percentiles within HDR's precision and never outside [min, max],
+   * avg exact, max exact. null when the bucket served no request (unknown, not 0 ms).
+   */
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  latency_p99_ms: number | null;
+  latency_avg_ms: number | null;
+  latency_max_ms: number | null;
   /**
    * The bucket's HDR latency histogram (src/latency/histogram.ts), base64: compressed V2 as
    * encodeHistogram() writes it for bucket points; uncompressed V2 in stores' rollups, which are

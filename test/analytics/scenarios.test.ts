@@ -127,7 +127,7 @@ describe('anomaly rule scenarios (seeded, injected clock)', () => {
 
   it('latency p95 doubling at 3 a.m. after a deploy: detected within 6 minutes', () => {
     const raised = run(120, 3 * 60 * MIN, 30, (_m, p) => {
-      p.latency_p95_ms *= 2;
+      p.latency_p95_ms = (p.latency_p95_ms ?? 0) * 2;
     });
     expect(detectedAfter(raised, 'latency_p95')).toBeLessThanOrEqual(6);
     expect(raised.filter(([m]) => m < 0)).toEqual([]); // nothing before the deploy

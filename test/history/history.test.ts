@@ -88,7 +88,14 @@ describe('BucketAggregator', () => {
       histogram: '',
     });
     expect(p.db_response_time_ms).toBeNull();
-    expect(p.latency_p99_ms).toBe(0);
+    // No request: latency unknown, not 0 ms.
+    expect([
+      p.latency_p50_ms,
+      p.latency_p95_ms,
+      p.latency_p99_ms,
+      p.latency_avg_ms,
+      p.latency_max_ms,
+    ]).toEqual([null, null, null, null, null]);
   });
 
   it('leaves failed groups and missing probes out of the averages instead of counting zeros', () => {
@@ -110,6 +117,22 @@ describe('point serialisation', () => {
     const s = serializePoint(p);
     expect(parsePoint(s)).toEqual(p);
     expect(Buffer.byteLength(s)).toBeLessThan(1024);
+  });
+
+  it('a point stored before latency became null (0 ms with no request) reads back as null; one with requests keeps its figures', () => {
+    const idle = makePoint({ t: NOW });
+    const old = JSON.parse(serializePoint(idle)) as unknown[];
+    for (let i = 18; i <= 22; i++) old[i] = 0; // as written by earlier versions
+    const p = parsePoint(JSON.stringify(old))!;
+    expect([
+      p.latency_p50_ms,
+      p.latency_p95_ms,
+      p.latency_p99_ms,
+      p.latency_avg_ms,
+      p.latency_max_ms,
+    ]).toEqual([null, null, null, null, null]);
+    const busy = makePoint({ t: NOW, latencies: [4, 8] });
+    expect(parsePoint(serializePoint(busy))).toEqual(busy);
   });
 
   it('returns null for what it cannot read', () => {

@@ -5,7 +5,7 @@ import type { HistoryPoint } from '../../src/history/point.js';
 import { downsample, queryHistory } from '../../src/history/query.js';
 import type { MetricsStore } from '../../src/stores/store.js';
 import type { Alert, Clock } from '../../src/types.js';
-import { latencies, makePoint, rng } from './points.js';
+import { latencies, makePoint, reference, rng } from './points.js';
 
 export interface StoreFactoryOptions {
   retentionMs?: number;
@@ -119,6 +119,66 @@ export function describeStoreContract(name: string, create: StoreFactory): void 
         const rolled = await store.readPoints('web-1', T0, now + MIN, 1_800_000);
         expect(rolled.length).toBeLessThanOrEqual(points.length);
         expect(rolled.reduce((n, p) => n + p.requests, 0)).toBe(points.reduce((n, p) => n + p.requests, 0));
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a minute without requests reads back with null latency in every period; merged steps take only the minutes that served requests', async () => {
+      const now = T0 + 3 * 60 * MIN + 30_000;
+      const clock = clockAt(now);
+      const store = await create({ clock });
+      try {
+        const rand = rng(11);
+        // Requests in three minutes only; every other minute has host samples and no request.
+        const served = new Map<number, number[]>([
+          [T0 + 150 * MIN, latencies(rand, 40, 20)],
+          [T0 + 152 * MIN, latencies(rand, 25, 300)],
+          [T0 + 171 * MIN, latencies(rand, 7, 5)],
+        ]);
+        for (let i = 0; i < 180; i++) {
+          const t = T0 + i * MIN;
+          await store.appendPoint('web-1', makePoint({ t, latencies: served.get(t) }));
+          await store.appendPoint('idle', makePoint({ t })); // a fleet member that served nothing
+        }
+        for (const instance of ['web-1', 'all']) {
+          for (const period of ['1h', '24h', '7d'] as const) {
+            const r = await queryHistory(store, { period, instance, now });
+            const step = r.step_seconds * 1000;
+            let withRequests = 0;
+            for (const p of r.points) {
+              const values = [...served].filter(([t]) => t >= p.t && t < p.t + step).flatMap(([, v]) => v);
+              const at = `${instance} ${period} ${p.timestamp}`;
+              const figures = [
+                p.latency_p50_ms,
+                p.latency_p95_ms,
+                p.latency_p99_ms,
+                p.latency_avg_ms,
+                p.latency_max_ms,
+              ];
+              if (values.length === 0) {
+                expect(figures, at).toEqual([null, null, null, null, null]);
+                continue;
+              }
+              withRequests++;
+              // The oracle: one histogram of every raw value of the step (merged counts, not averaged figures).
+              const ref = reference(values);
+              expect(p.requests, at).toBe(values.length);
+              expect([p.latency_p50_ms, p.latency_p95_ms, p.latency_p99_ms, p.latency_max_ms], at).toEqual([
+                ref.p50_ms,
+                ref.p95_ms,
+                ref.p99_ms,
+                ref.max_ms,
+              ]);
+              const mean = values.reduce((s, v) => s + Math.round(v * 1000), 0) / values.length / 1000;
+              expect(Math.abs((p.latency_avg_ms as number) - mean), at).toBeLessThanOrEqual(mean * 0.01);
+            }
+            // 1h: minutes 150, 152, 171; 24h: steps 150-154 and 170-174; 7d: step 150-179.
+            expect(withRequests, `${instance} ${period}`).toBe(
+              period === '1h' ? 3 : period === '24h' ? 2 : 1,
+            );
+          }
+        }
       } finally {
         await store.close();
       }
