@@ -51,6 +51,8 @@ const INPUT_KEYS = [
   'created_by',
 ];
 const MAX_DURATION_MS = 366 * 24 * 60 * 60 * 1000;
+/** How far ahead a silence may start (planned maintenance a year out; year 9999 is a typo). */
+const MAX_START_AHEAD_MS = MAX_DURATION_MS;
 /** Silences that have not expired yet; more are refused (409-like, answered 400). */
 export const MAX_SILENCES = 1000;
 /** Expired silences kept for the list. */
@@ -92,7 +94,14 @@ export class SilenceStore {
     if (rule === null && component === null && Object.keys(labels).length === 0) {
       throw new SilenceInputError('a silence must match something: give rule, component or labels');
     }
-    const startsAt = body.starts_at === undefined ? now : time(body.starts_at, 'starts_at');
+    // Bounds as Alertmanager's API (v2 postSilences): ends_at after starts_at, ends_at not in the past, a
+    // start in the past taken as now; plus ours: a start at most 366 days ahead, a length of at most 366 days.
+    const givenStart = body.starts_at === undefined ? now : time(body.starts_at, 'starts_at');
+    if (givenStart - now > MAX_START_AHEAD_MS) {
+      throw new SilenceInputError(
+        `starts_at must be at most 366 days ahead (got ${String(body.starts_at)}; now is ${new Date(now).toISOString()})`,
+      );
+    }
     let endsAt: number;
     if (body.ends_at !== undefined && body.duration_ms !== undefined) {
       throw new SilenceInputError('give ends_at or duration_ms, not both');
@@ -103,12 +112,13 @@ export class SilenceStore {
       if (typeof d !== 'number' || !Number.isInteger(d) || d < 1000 || d > MAX_DURATION_MS) {
         throw new SilenceInputError(`duration_ms must be an integer from 1000 to ${MAX_DURATION_MS}`);
       }
-      endsAt = startsAt + d;
+      endsAt = givenStart + d;
     } else {
       throw new SilenceInputError('a silence needs an end: give ends_at (ISO time) or duration_ms');
     }
     if (endsAt <= now) throw new SilenceInputError('ends_at must be in the future');
-    if (endsAt <= startsAt) throw new SilenceInputError('ends_at must be after starts_at');
+    if (endsAt <= givenStart) throw new SilenceInputError('ends_at must be after starts_at');
+    const startsAt = Math.max(givenStart, now);
     if (endsAt - startsAt > MAX_DURATION_MS) throw new SilenceInputError('a silence lasts at most 366 days');
     this.prune(now);
     let live = 0;
@@ -192,11 +202,45 @@ function text(v: unknown, name: string, max: number): string | null {
   return v;
 }
 
+/** RFC 3339 date-time (what Alertmanager's OpenAPI `format: date-time` takes): a time zone is required. */
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * A time the way RFC 3339 writes it, checked field by field: Date.parse alone took "1" for 2001, a time
+ * without a zone as local time, and 2026-02-30 for March 2nd.
+ */
 function time(v: unknown, name: string): number {
-  const t = typeof v === 'string' && v.length <= 40 ? Date.parse(v) : Number.NaN;
-  if (Number.isNaN(t))
-    throw new SilenceInputError(`${name} must be an ISO 8601 time such as 2026-01-01T12:00:00Z`);
-  return t;
+  const example = `${name} must be an RFC 3339 time with a time zone, such as 2026-01-01T12:00:00Z`;
+  const m = typeof v === 'string' && v.length <= 40 ? RFC3339.exec(v) : null;
+  if (!m) {
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v))
+      throw new SilenceInputError(`${example} (${v} has none)`);
+    throw new SilenceInputError(example);
+  }
+  const [, y, mo, d, h, mi, sec, frac = '', z, sign, oh, om] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(sec) > 59 ||
+    (z === undefined && (Number(oh) > 23 || Number(om) > 59))
+  ) {
+    throw new SilenceInputError(`${name} is not a date: ${String(v)}`);
+  }
+  const ms = frac === '' ? 0 : Math.floor(Number(`0${frac}`) * 1000);
+  const offset = z !== undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day);
+  utc.setUTCHours(Number(h), Number(mi), Number(sec), ms);
+  return utc.getTime() - offset;
 }
 
 function labelSet(v: unknown): Record<string, string> {

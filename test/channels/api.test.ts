@@ -71,7 +71,7 @@ describe('silences/', () => {
       [{}, /must match something/],
       [{ rule: 'cpu' }, /needs an end/],
       [{ rule: 'cpu', duration_ms: 10 }, /duration_ms must be an integer/],
-      [{ rule: 'cpu', ends_at: 'tomorrow' }, /ISO 8601/],
+      [{ rule: 'cpu', ends_at: 'tomorrow' }, /RFC 3339/],
       [{ rule: 'cpu', ends_at: '2020-01-01T00:00:00Z' }, /in the future/],
       [{ rule: 'cpu', duration_ms: 60_000, ends_at: '2030-01-01T00:00:00Z' }, /not both/],
       [{ rule: 'cpu', duration_ms: 60_000, mute: true }, /unknown field "mute"/],
@@ -155,6 +155,78 @@ describe('silences/', () => {
     expect((await call('silences/not-an-id')).status).toBe(404);
     expect((await call('silences/', { method: 'PUT', json: {} })).status).toBe(405);
     expect((await call(`silences/${s.id}/expire`)).status).toBe(405);
+  });
+
+  it("times are strict RFC 3339 within Alertmanager's bounds plus 366 days; a refused one is a 400 that changes nothing", async () => {
+    const { call, clock } = await serve({});
+    // The test clock reads 2025-12-27T12:00:00Z.
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      // Absurd or ambiguous times that Date.parse accepted.
+      [
+        { rule: 'cpu', starts_at: '9999-01-01T00:00:00Z', duration_ms: 3600_000 },
+        /starts_at.*at most 366 days ahead/,
+      ],
+      [
+        { rule: 'cpu', starts_at: '9999-01-01T00:00:00Z', ends_at: '9999-01-02T00:00:00Z' },
+        /starts_at.*366 days ahead/,
+      ],
+      [{ rule: 'cpu', ends_at: '2026-02-30T00:00:00Z' }, /ends_at.*not a date.*2026-02-30/],
+      [{ rule: 'cpu', ends_at: '1' }, /ends_at must be an RFC 3339 time/],
+      [{ rule: 'cpu', ends_at: 'Tue Mar 1 2026' }, /RFC 3339/],
+      [{ rule: 'cpu', ends_at: '2026-01-01T12:00:00' }, /with a time zone/],
+      [{ rule: 'cpu', ends_at: '2026-01-01' }, /RFC 3339/],
+      [{ rule: 'cpu', ends_at: '2026-01-01T24:00:00Z' }, /not a date/],
+      [{ rule: 'cpu', ends_at: '+275760-09-13T00:00:00Z' }, /RFC 3339/],
+      [{ rule: 'cpu', ends_at: 1767268800000 }, /RFC 3339/],
+      // Alertmanager's own checks: end after start, end not in the past.
+      [
+        { rule: 'cpu', starts_at: '2025-12-28T00:00:00Z', ends_at: '2025-12-28T00:00:00Z' },
+        /ends_at must be after starts_at/,
+      ],
+      [
+        { rule: 'cpu', starts_at: '2025-12-29T00:00:00Z', ends_at: '2025-12-28T00:00:00Z' },
+        /ends_at must be after starts_at/,
+      ],
+      [{ rule: 'cpu', ends_at: '2025-12-27T11:59:59Z' }, /ends_at must be in the future/],
+      // Our upper bound: a silence lasts at most 366 days.
+      [{ rule: 'cpu', ends_at: '2026-12-29T12:00:00Z' }, /at most 366 days/],
+      [
+        { rule: 'cpu', starts_at: '2026-06-01T00:00:00Z', duration_ms: 367 * 86_400_000 },
+        /duration_ms must be an integer/,
+      ],
+    ];
+    for (const [input, message] of bad) {
+      const r = await call('silences/', { method: 'POST', json: input });
+      expect(r.status, JSON.stringify(input)).toBe(400);
+      expect(r.body.error?.code).toBe('invalid_parameter');
+      expect(r.body.error?.message, JSON.stringify(input)).toMatch(message);
+    }
+    expect((await call('silences/')).body.data.count).toBe(0);
+
+    // At the bounds: a start 366 days ahead, an offset time, a start in the past taken as now (as Alertmanager does).
+    const ahead = await call('silences/', {
+      method: 'POST',
+      json: { rule: 'cpu', starts_at: '2026-12-28T12:00:00Z', duration_ms: 3600_000 },
+    });
+    expect(ahead.status).toBe(201);
+    expect(ahead.body.data).toMatchObject({ starts_at: '2026-12-28T12:00:00.000Z', status: 'pending' });
+    const offset = await call('silences/', {
+      method: 'POST',
+      json: { component: 'disk', ends_at: '2025-12-27T14:30:00.5+02:00' },
+    });
+    expect(offset.status).toBe(201);
+    expect(offset.body.data.ends_at).toBe('2025-12-27T12:30:00.500Z');
+    const past = await call('silences/', {
+      method: 'POST',
+      json: { rule: 'memory', starts_at: '2025-12-27T10:00:00Z', ends_at: '2025-12-27T13:00:00Z' },
+    });
+    expect(past.status).toBe(201);
+    expect(past.body.data).toMatchObject({
+      starts_at: new Date(clock.now()).toISOString(),
+      ends_at: '2025-12-27T13:00:00.000Z',
+      status: 'active',
+    });
+    expect((await call('silences/')).body.data.count).toBe(3);
   });
 
   it('is authenticated', async () => {
