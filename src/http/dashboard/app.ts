@@ -2,11 +2,13 @@
 
 import type { HistoryResult } from '../../history/point.js';
 import type { Alert, AlertEvent, AlertRecord, HealthStatus, MetricsSnapshot } from '../../types.js';
+import { anomalyThreshold, setAnomalyThreshold } from './anomaly.js';
 import { API_BASE, ApiError, api, storedToken, TOKEN_KEY } from './api-client.js';
 import { hideBanner, setConn, showBanner } from './connection.js';
 import { $ } from './dom.js';
 import { fmtAgo } from './format.js';
 import {
+  addScores,
   charts,
   historyColumns,
   LIVE_SEED_MS,
@@ -17,12 +19,14 @@ import {
   setCaption,
 } from './live-view.js';
 import { activeAlerts, renderActiveAlerts, renderAlertHistory, toast } from './panels/alerts.js';
+import { loadCapacity } from './panels/capacity.js';
 import { CHARTS } from './panels/charts.js';
 import { renderComponents } from './panels/components.js';
 import { renderCustomPanels } from './panels/custom.js';
 import { renderHealth } from './panels/health.js';
 import { loadNotifications } from './panels/notifications.js';
 import { loadProfiling } from './panels/profiling.js';
+import { renderRuntimePanel } from './panels/runtime.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // State (the live view and the panels keep theirs in live-view.ts and panels/)
@@ -220,12 +224,25 @@ function onMetrics(s: MetricsSnapshot): void {
   lastSnapshot = s;
   renderComponents(s);
   renderCustomPanels(s);
+  renderRuntimePanel(s);
   for (const chart of charts) chart.showNow(s);
+  const a = s.anomaly as { scored_at: string | null; scores: Record<string, number>; threshold?: number };
+  if (setAnomalyThreshold(a?.threshold)) {
+    showAnomalyKey();
+    for (const chart of charts) chart.shade(true);
+  }
+  const scoredNew = a?.scored_at ? addScores(Date.parse(a.scored_at) / 1000, a.scores) : false;
   if (t > lastTime()) {
     lastSampleAt = t;
     pushLive(t, (c, i) => CHARTS[c]?.series[i]?.live(s) ?? null);
     if (period === 'live') renderLive();
-  }
+  } else if (scoredNew && period === 'live') renderLive();
+}
+
+function showAnomalyKey(): void {
+  $('anomaly-key').textContent = `· shaded: anomaly score ≥ ${anomalyThreshold()}`;
+  $('anomaly-key').title =
+    'The anomaly alert rule’s warning level (rules.anomaly.warning): a stretch is shaded where the score of a point is at or above it.';
 }
 
 function onAlert(event: AlertEvent): void {
@@ -250,7 +267,10 @@ async function loadPeriod(p: typeof period): Promise<void> {
     const result = await api<HistoryResult>(`history/?period=${p}`);
     if (period !== p) return;
     const span: [number, number] = [Date.parse(result.start) / 1000, Date.parse(result.end) / 1000];
-    for (const chart of charts) chart.setData(historyColumns(chart.def, result), span);
+    for (const chart of charts) {
+      const { cols, scores } = historyColumns(chart.def, result);
+      chart.setData(cols, span, scores);
+    }
     box.dataset.loadedPeriod = p;
     const step =
       result.step_seconds >= 60 ? `${Math.round(result.step_seconds / 60)} min` : `${result.step_seconds} s`;
@@ -283,8 +303,10 @@ async function seedLive(): Promise<void> {
       t: live.t.splice(0),
       values: live.values.map((chart) => chart.map((col) => col.splice(0))),
     };
-    for (const p of seed)
+    for (const p of seed) {
       pushLive(p.t / 1000, (c, i) => CHARTS[c]?.series[i]?.history(p, result.step_seconds) ?? null);
+      if (p.anomaly) addScores(p.t / 1000, p.anomaly, result.step_seconds);
+    }
     // A break in the lines between the last history step and the first live sample.
     const lastSeed = lastTime();
     const firstLive = old.t[0];
@@ -311,6 +333,8 @@ async function start(): Promise<void> {
     // Health comes from the stream: reading health/ would answer 503 whenever the status is red.
     const { token } = await api<{ token: string }>('token/');
     showMain();
+    showAnomalyKey();
+    void loadCapacity().catch(() => {});
     await refreshAlerts();
     if (!seeded) {
       seeded = true;

@@ -3,19 +3,21 @@
 import uPlot from 'uplot';
 import type { HistoryPointView } from '../../history/point.js';
 import type { MetricsSnapshot } from '../../types.js';
+import { type Band, bandsOf } from './anomaly.js';
 import { cssVar, h, withAlpha } from './dom.js';
-import { fmtBytesRate, fmtMs, fmtPercent, fmtRate, fmtTime } from './format.js';
+import { fmtBytes, fmtBytesRate, fmtMs, fmtPercent, fmtRate, fmtTime } from './format.js';
 
-export type Unit = 'percent' | 'bytes' | 'rate' | 'ms';
+export type Unit = 'percent' | 'bytes' | 'rate' | 'ms' | 'mb';
 
 /** The smallest top of a scale, so a flat zero line gets sensible ticks (1 req/s, 1 ms, 1 KB/s). */
-export const MIN_SCALE: Record<Unit, number> = { percent: 1, bytes: 1024, rate: 1, ms: 1 };
+export const MIN_SCALE: Record<Unit, number> = { percent: 1, bytes: 1024, rate: 1, ms: 1, mb: 1 };
 
 export const FORMAT: Record<Unit, (v: number) => string> = {
   percent: fmtPercent,
   bytes: fmtBytesRate,
   rate: fmtRate,
   ms: fmtMs,
+  mb: (v) => fmtBytes(v * 1024 * 1024),
 };
 
 export interface SeriesDef {
@@ -31,11 +33,21 @@ export interface ChartDef {
   /** Fixed 0–100 for utilisation; otherwise 0 to a little above the largest value. */
   percentScale?: boolean;
   threshold?(s: MetricsSnapshot): number;
+  /** The anomaly series (`anomaly.scores` key) whose stretches at or above the rule's level are shaded. */
+  anomaly?: string;
+  /** Which series the header's current value shows (default the first). */
+  now?: number;
   series: SeriesDef[];
 }
 
 /** Time in seconds, then one array per series; nulls are gaps. */
 export type Columns = (number | null)[][];
+
+/** The anomaly scores of a chart's points (aligned with its times) and the step between points. */
+export interface PointScores {
+  scores: (number | null)[];
+  step: number;
+}
 
 export class Chart {
   readonly el: HTMLElement;
@@ -45,11 +57,14 @@ export class Chart {
   private threshold: number | undefined;
   private data: Columns;
   private xRange: [number, number] | undefined;
+  private scores: PointScores | undefined;
+  private bands: Band[] = [];
 
   constructor(readonly def: ChartDef) {
     this.el = h('div', 'card chart');
     this.el.dataset.chart = def.id;
     this.el.dataset.points = '0';
+    this.el.dataset.anomalies = '0';
     const head = h('div', 'chart-head');
     head.append(h('h3', undefined, def.title));
     this.nowEl = h('span', 'chart-now', '–');
@@ -112,7 +127,7 @@ export class Chart {
           };
         }),
       ],
-      hooks: { draw: [(u: uPlot) => this.drawThreshold(u)] },
+      hooks: { draw: [(u: uPlot) => this.drawThreshold(u), (u: uPlot) => this.drawBands(u)] },
     };
     this.plot = new uPlot(opts, this.data as uPlot.AlignedData, this.plotEl);
     new ResizeObserver(() => {
@@ -121,26 +136,56 @@ export class Chart {
     }).observe(this.plotEl);
   }
 
-  setData(data: Columns, xRange?: [number, number]): void {
+  setData(data: Columns, xRange?: [number, number], scores?: PointScores): void {
     this.data = data;
     this.xRange = xRange;
+    this.scores = scores;
     this.el.dataset.points = String(data[0]?.length ?? 0);
+    this.shade();
     this.plot?.setData(data as uPlot.AlignedData);
+  }
+
+  /** Recomputes the anomalous stretches (new data, or a new threshold) and redraws. */
+  shade(redraw = false): void {
+    const times = (this.data[0] ?? []) as number[];
+    this.bands = this.scores ? bandsOf(times, this.scores.scores, this.scores.step) : [];
+    this.el.dataset.anomalies = String(this.bands.length);
+    if (redraw) this.plot?.redraw(false, false);
   }
 
   showNow(s: MetricsSnapshot): void {
     const format = FORMAT[this.def.unit];
     const values = this.def.series.map((d) => d.live(s));
+    const now = this.def.now ?? 0;
     this.nowEl.textContent =
-      this.def.id === 'latency'
-        ? `p95 ${format(values[1] ?? 0)}`
-        : this.def.id === 'network'
-          ? `↓${format(values[0] ?? 0)} ↑${format(values[1] ?? 0)}`
-          : format(values[0] ?? 0);
+      this.def.id === 'network'
+        ? `↓${format(values[0] ?? 0)} ↑${format(values[1] ?? 0)}`
+        : values[now] == null
+          ? '–'
+          : `${now > 0 ? `${this.def.series[now]?.label} ` : ''}${format(values[now] as number)}`;
     const threshold = this.def.threshold?.(s);
     if (threshold !== undefined && threshold !== this.threshold) {
       this.threshold = threshold;
       this.plot?.redraw(false, false);
+    }
+  }
+
+  /** The stretches as elements over the plot (so they are inspectable), behind the cursor. */
+  private drawBands(u: uPlot): void {
+    for (const el of Array.from(u.over.querySelectorAll('.anomaly-band'))) el.remove();
+    const width = u.over.clientWidth;
+    for (const b of this.bands) {
+      const x0 = Math.max(0, u.valToPos(b.from, 'x'));
+      const x1 = Math.min(width, u.valToPos(b.to, 'x'));
+      if (!(x1 > x0)) continue;
+      const el = h('div', 'anomaly-band');
+      el.style.left = `${x0}px`;
+      el.style.width = `${x1 - x0}px`;
+      el.dataset.from = String(b.from);
+      el.dataset.to = String(b.to);
+      el.dataset.score = String(b.score);
+      el.title = `${this.def.anomaly} anomaly score ${b.score}`;
+      u.over.prepend(el);
     }
   }
 

@@ -1,7 +1,8 @@
-// The dashboard's live view: the last hour of streamed samples per chart, and history points as chart columns.
+// The dashboard's live view: the last hour of streamed samples per chart, and history points as chart
+// columns, each with the anomaly scores of its points.
 
 import type { HistoryResult } from '../../history/point.js';
-import { Chart, type ChartDef, type Columns, emptyColumns } from './chart.js';
+import { Chart, type ChartDef, type Columns, emptyColumns, type PointScores } from './chart.js';
 import { $ } from './dom.js';
 import { fmtAgo } from './format.js';
 import { CHARTS } from './panels/charts.js';
@@ -17,7 +18,41 @@ export const charts = CHARTS.map((def) => new Chart(def));
 export const live = {
   t: [] as number[],
   values: CHARTS.map((d) => d.series.map(() => [] as (number | null)[])),
+  /** Scored buckets (seconds), oldest first: a live sample takes the scores of the bucket it falls in. */
+  scored: [] as Array<{ t: number; len: number; scores: Record<string, number> }>,
 };
+
+/** The length of a bucket scored live: the history resolution (one minute unless configured). */
+const SCORED_BUCKET_S = 60;
+
+/** Adds the scores of a bucket (from a snapshot's `anomaly`, or a history point); false if known. */
+export function addScores(t: number, scores: Record<string, number>, len = SCORED_BUCKET_S): boolean {
+  const last = live.scored[live.scored.length - 1];
+  if (last && t <= last.t) {
+    if (live.scored.some((b) => b.t === t)) return false;
+    live.scored.push({ t, len, scores });
+    live.scored.sort((a, b) => a.t - b.t);
+  } else live.scored.push({ t, len, scores });
+  const first = live.t[0];
+  while (live.scored.length > 0 && first !== undefined && (live.scored[0]?.t ?? 0) + 3600 < first)
+    live.scored.shift();
+  return true;
+}
+
+/** The live samples' scores for one anomaly series, aligned with live.t. */
+function liveScores(series: string): PointScores {
+  const scores: (number | null)[] = [];
+  let k = 0;
+  for (const x of live.t) {
+    while (k + 1 < live.scored.length && (live.scored[k + 1]?.t ?? 0) <= x) k++;
+    const b = live.scored[k];
+    scores.push(b && b.t <= x && x < b.t + b.len ? (b.scores[series] ?? null) : null);
+  }
+  const n = live.t.length;
+  const step =
+    n > 1 ? ((live.t[n - 1] as number) - (live.t[Math.max(0, n - 6)] as number)) / Math.min(5, n - 1) : 5;
+  return { scores, step };
+}
 
 export function pushLive(t: number, valuesOf: (chart: number, series: number) => number | null): void {
   live.t.push(t);
@@ -32,7 +67,11 @@ export function pushLive(t: number, valuesOf: (chart: number, series: number) =>
 
 export function renderLive(): void {
   charts.forEach((chart, c) => {
-    chart.setData([live.t.slice(), ...(live.values[c] ?? []).map((col) => col.slice())] as Columns);
+    chart.setData(
+      [live.t.slice(), ...(live.values[c] ?? []).map((col) => col.slice())] as Columns,
+      undefined,
+      chart.def.anomaly ? liveScores(chart.def.anomaly) : undefined,
+    );
   });
   setCaption(
     live.t.length === 0
@@ -49,21 +88,30 @@ export function setCaption(text: string): void {
   $('period-caption').textContent = text ? `· ${text}` : '';
 }
 
-/** History points as chart columns, with a null where a step has no point so the line breaks. */
-export function historyColumns(def: ChartDef, result: HistoryResult): Columns {
+/**
+ * History points as chart columns, with a null where a step has no point so the line breaks, and the
+ * points' anomaly scores for the chart's series (a merged step carries its highest minute).
+ */
+export function historyColumns(
+  def: ChartDef,
+  result: HistoryResult,
+): { cols: Columns; scores: PointScores | undefined } {
   const step = result.step_seconds;
   const cols = emptyColumns(def.series.length);
   const times = cols[0] as (number | null)[];
+  const scores: (number | null)[] = [];
   let prev: number | undefined;
   for (const p of result.points) {
     const t = p.t / 1000;
     if (prev !== undefined && t - prev > step * 1.5) {
       times.push(prev + step);
+      scores.push(null);
       for (let i = 0; i < def.series.length; i++) cols[i + 1]?.push(null);
     }
     times.push(t);
+    scores.push(def.anomaly ? (p.anomaly?.[def.anomaly] ?? null) : null);
     for (const [i, s] of def.series.entries()) cols[i + 1]?.push(s.history(p, step));
     prev = t;
   }
-  return cols;
+  return { cols, scores: def.anomaly ? { scores, step } : undefined };
 }

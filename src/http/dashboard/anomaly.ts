@@ -1,0 +1,58 @@
+// Anomalous stretches of a chart: which drawn points have an anomaly score at or above the anomaly
+// rule's warning level, and the time ranges to shade over them.
+
+/**
+ * The anomaly rule's default warning level (src/analytics/rule-options.ts, `rules.anomaly.warning`),
+ * used until a snapshot says the configured one (`anomaly.threshold`).
+ */
+export const DEFAULT_ANOMALY_THRESHOLD = 0.99;
+
+let threshold = DEFAULT_ANOMALY_THRESHOLD;
+
+/** The level the shading uses: the anomaly rule's warning level, as the server reports it. */
+export function anomalyThreshold(): number {
+  return threshold;
+}
+
+/** Takes the level from a snapshot; true when it changed (the charts then re-shade). */
+export function setAnomalyThreshold(level: unknown): boolean {
+  if (typeof level !== 'number' || !(level >= 0 && level <= 1) || level === threshold) return false;
+  threshold = level;
+  return true;
+}
+
+/** Same rule as the alert: a score at or above the warning level breaches it. */
+export const isAnomalous = (score: number | null | undefined): boolean =>
+  typeof score === 'number' && score >= threshold;
+
+/** One shaded stretch, in seconds; `score` is the highest score of its points. */
+export interface Band {
+  from: number;
+  to: number;
+  score: number;
+}
+
+/**
+ * Bands over runs of consecutive anomalous points: each run reaches halfway to the neighbouring
+ * points (a point owns the half-steps around it), and half a step beyond the ends of the data.
+ * `times` are the chart's x values (gap markers included); `scores[i]` is point i's score or null.
+ */
+export function bandsOf(times: readonly number[], scores: readonly (number | null)[], step: number): Band[] {
+  const out: Band[] = [];
+  let open: Band | undefined;
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i] as number;
+    const score = scores[i];
+    if (isAnomalous(score)) {
+      if (!open) {
+        const prev = times[i - 1];
+        open = { from: prev === undefined ? t - step / 2 : (prev + t) / 2, to: t, score: score as number };
+        out.push(open);
+      }
+      open.score = Math.max(open.score, score as number);
+      const next = times[i + 1];
+      open.to = next === undefined ? t + step / 2 : (t + next) / 2;
+    } else open = undefined;
+  }
+  return out;
+}

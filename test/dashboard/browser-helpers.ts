@@ -1,0 +1,75 @@
+// Shared setup of the dashboard's Chromium tests: Debian's Chromium through playwright-core, a tab that
+// records page errors, and reading the admin API's JSON from Node for the oracle.
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const MISSING = 'install chromium (apt-get install --no-install-recommends chromium)';
+/** Missing chromium skips on a developer's machine (with the message) and fails in CI, where it must run. */
+export const skipBrowser = !existsSync(CHROMIUM) && process.env.CI !== 'true';
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+export async function launch(viewport = { width: 1366, height: 900 }): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM}: ${MISSING}`);
+  const profile = mkdtempSync(join(tmpdir(), 'sysvitals-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    locale: 'en-US',
+    timezoneId: 'UTC',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+    viewport,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new tab with the token in its sessionStorage; `errors` collects page errors and console errors. */
+export async function openPage(
+  context: BrowserContext,
+  token?: string,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  if (token) await page.addInitScript((t) => window.sessionStorage.setItem('sysvitals.adminToken', t), token);
+  return { page, errors };
+}
+
+/** GET an admin API route from Node; the `data` of the answer. */
+export async function apiData<T>(url: string, token?: string): Promise<T> {
+  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const body = (await res.json()) as { success: boolean; data: T };
+  if (!body.success) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+/** The value at a dotted path (`process.gc.minor.count`) of a JSON object. */
+export function at(obj: unknown, path: string): unknown {
+  let v: unknown = obj;
+  for (const k of path.split('.'))
+    v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[k];
+  return v;
+}
