@@ -643,10 +643,11 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     limit = 100,
   ): { window_seconds: number; apdex: ApdexGroup; routes: EndpointRow[] } {
     const windows = this.requests.endpointWindows();
+    const spanMs = this.requests.windowSpanMs(); // less than the window's length in the first minute
     return {
-      window_seconds: this.requests.config.windowMs / 1000,
+      window_seconds: spanMs / 1000,
       apdex: overallApdex(windows, this.requests.config.apdex.thresholdUs / 1000),
-      routes: endpointRows(windows, this.requests.config.windowMs, sort, limit),
+      routes: endpointRows(windows, spanMs, sort, limit),
     };
   }
 

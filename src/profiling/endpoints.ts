@@ -23,7 +23,7 @@ export interface EndpointWindowLike {
 export interface EndpointRow {
   method: string;
   route: string;
-  /** Requests per second, averaged over the window. */
+  /** Requests per second: the window's count over the time it covers (since start, in the first minute). */
   rate_per_second: number;
   count: number;
   count_4xx: number;
@@ -47,10 +47,13 @@ export interface EndpointRow {
 export const ENDPOINT_SORTS = ['p95', 'rate', 'errors', 'time', 'apdex'] as const;
 export type EndpointSort = (typeof ENDPOINT_SORTS)[number];
 
-/** The table over a window of `windowMs`, sorted (worst or busiest first), at most `limit` rows. */
+/**
+ * The table over a window covering `spanMs` (RequestStats.windowSpanMs(): the window's length once full,
+ * the time since start before), sorted (worst or busiest first), at most `limit` rows.
+ */
 export function endpointRows(
   windows: readonly EndpointWindowLike[],
-  windowMs: number,
+  spanMs: number,
   sort: EndpointSort = 'time',
   limit = 100,
 ): EndpointRow[] {
@@ -61,7 +64,7 @@ export function endpointRows(
     return {
       method: w.method,
       route: w.route,
-      rate_per_second: Math.round((w.count * 1000 * 1000) / windowMs) / 1000,
+      rate_per_second: Math.round((w.count * 1000 * 1000) / spanMs) / 1000,
       count: w.count,
       count_4xx: w.count_4xx,
       count_5xx: w.count_5xx,

@@ -48,6 +48,8 @@ type View = ReturnType<typeof createView>;
 
 /** `per_second` is the average over the last complete counter sub-windows spanning this long. */
 export const RATE_WINDOW_MS = 5_000;
+/** Rates are never taken over less time than this (3 requests in the first 10 ms are not 300/s). */
+export const MIN_RATE_SPAN_MS = 1_000;
 
 /** One route's figures since start (src/cluster/ reports them to the aggregator). */
 export interface RouteState {
@@ -107,6 +109,8 @@ export interface EndpointWindow {
 export class RequestStats {
   readonly config: RequestStatsConfig;
   private readonly clock: Clock;
+  /** When recording started: a window younger than its length covers only the time since. */
+  private readonly startedAt: number;
   private readonly slots: number;
   private readonly latencySlots: number;
   private readonly subWindowMs: number;
@@ -147,6 +151,13 @@ export class RequestStats {
     this.perLatencySlot = config.slots / config.latencySlots;
     this.totalsOffset = config.slots * STRIDE;
     if (this.clock === coarseClock) acquireCoarseClock();
+    let started = Number.NaN;
+    try {
+      started = this.clock.now();
+    } catch {
+      // a throwing injected clock: records are dropped anyway
+    }
+    this.startedAt = Number.isFinite(started) ? started : Number.NEGATIVE_INFINITY;
   }
 
   /** Releases the coarse clock's timer when this was its last user. Idempotent; recording goes on working. */
@@ -546,11 +557,27 @@ export class RequestStats {
     return view;
   }
 
+  /**
+   * The time the request window covers now, ms: from its oldest sub-window's start (or from the start of
+   * recording, when that is later: a process's first minute) to now, at least MIN_RATE_SPAN_MS. Counts
+   * over the window divided by this are rates; divided by the window's length they read low until it is full.
+   */
+  windowSpanMs(): number {
+    this.tick();
+    const now = this.clock.now();
+    const windowStart = (this.sub - this.slots + 1) * this.subWindowMs;
+    const span = now - Math.max(this.startedAt, windowStart);
+    return span >= MIN_RATE_SPAN_MS ? span : MIN_RATE_SPAN_MS;
+  }
+
   // Average over the last complete sub-windows covering RATE_WINDOW_MS (the current one is partial);
-  // with a single sub-window, the average over the window.
+  // with a single sub-window, or while recording is younger than those sub-windows, the average over
+  // the window's covered time (since start), as routes/ computes its rates.
   private perSecond(windowCount: number): number {
-    if (this.slots === 1) return (windowCount * 1000) / this.config.windowMs;
     const span = Math.min(Math.max(1, Math.round(RATE_WINDOW_MS / this.subWindowMs)), this.slots - 1);
+    if (this.slots === 1 || (this.sub - span) * this.subWindowMs < this.startedAt) {
+      return (windowCount * 1000) / this.windowSpanMs();
+    }
     let n = 0;
     for (const e of this.allEntries()) {
       const counters = e.counters;

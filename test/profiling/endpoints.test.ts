@@ -151,6 +151,77 @@ describe('endpoints table', () => {
   });
 });
 
+describe('rates over a window that is not full yet (injected clock)', () => {
+  // Requests at known times: [ms after T0, route].
+  const plan: Array<[number, string]> = [];
+  for (let i = 0; i < 30; i++) plan.push([400 + i * 317, i % 3 === 0 ? '/b' : '/a']);
+
+  function replay(rs: RequestStats, clock: { t: number }, until: number) {
+    for (const [at, route] of plan) {
+      if (at > until) break;
+      clock.t = T0 + at;
+      rs.record('GET', route, 200, 5);
+    }
+    clock.t = T0 + until;
+  }
+
+  it("routes/ rate_per_second and metrics/ per_second divide by the time since start in a process's first minute", () => {
+    const clock = { t: T0 + 200, now: () => clock.t }; // recording starts 200 ms into a second
+    const rs = new RequestStats({ clock });
+    replay(rs, clock, 10_700);
+    const covered = 10_700 - 200; // ms since start: the window is not full
+    expect(rs.windowSpanMs()).toBe(covered);
+    const rows = endpointRows(rs.endpointWindows(), rs.windowSpanMs(), 'rate');
+    const seen = plan.filter(([at]) => at <= 10_700);
+    for (const route of ['/a', '/b']) {
+      const n = seen.filter(([, r]) => r === route).length;
+      expect(rows.find((r) => r.route === route)?.rate_per_second).toBe(
+        Math.round((n * 1e6) / covered) / 1000,
+      );
+    }
+    // metrics/: the last 5 complete seconds are all after the start here, so per_second is over them...
+    const lastFive = seen.filter(([at]) => at >= 5_000 && at < 10_000).length;
+    expect(rs.groups().requests.per_second).toBe(Math.round((lastFive / 5) * 100) / 100);
+    // ...and in the first 5 seconds (before 5 complete seconds since start) it is the average since start.
+    clock.t = T0 + 200;
+    const young = new RequestStats({ clock });
+    replay(young, clock, 3_200);
+    const early = plan.filter(([at]) => at <= 3_200).length;
+    expect(young.groups().requests.per_second).toBe(Math.round((early / 3) * 100) / 100);
+    expect(young.groups().requests.per_minute).toBe(early); // a count over the last 60 s, not a rate
+  });
+
+  it('once the window is full, the rate is the count over the time the window covers', () => {
+    const clock = { t: T0 + 200, now: () => clock.t };
+    const rs = new RequestStats({ clock });
+    replay(rs, clock, 9_900);
+    clock.t = T0 + 65_300;
+    for (let i = 0; i < 12; i++) rs.record('GET', '/a', 200, 5);
+    // The window holds the sub-windows from second 6 (65 - 60 + 1) to now.
+    expect(rs.windowSpanMs()).toBe(65_300 - 6_000);
+    const inWindow = plan.filter(([at, r]) => at >= 6_000 && r === '/a').length + 12;
+    const row = endpointRows(rs.endpointWindows(), rs.windowSpanMs(), 'rate').find((r) => r.route === '/a');
+    expect(row?.count).toBe(inWindow);
+    expect(row?.rate_per_second).toBe(Math.round((inWindow * 1e6) / 59_300) / 1000);
+  });
+
+  it('a fresh monitor reports routes/ over the time since its start, window_seconds included', async () => {
+    const { createMonitor } = await import('../../src/monitor.js');
+    const clock = { t: T0 + 200, now: () => clock.t };
+    const m = createMonitor({ sampleIntervalMs: 0, clock });
+    try {
+      clock.t = T0 + 2_000;
+      for (let i = 0; i < 8; i++) m.recordRequest({ method: 'GET', route: '/x', status: 200, durationMs: 3 });
+      clock.t = T0 + 4_200;
+      const t = m.endpoints('rate');
+      expect(t.window_seconds).toBe(4);
+      expect(t.routes[0]).toMatchObject({ route: '/x', count: 8, rate_per_second: 2 });
+    } finally {
+      await m.close();
+    }
+  });
+});
+
 describe('health score counts the overall Apdex', () => {
   it('subtracts round(20 × (1 − Apdex)), only with enough requests', () => {
     expect(healthScore([], [], 0, 1)).toBe(100);
@@ -195,7 +266,11 @@ describe('GET routes/ on a real Express server', () => {
     const admin = `${base}/api/core/admin/system/routes/`;
     const r = await getJson(`${admin}?sort=rate`);
     expect(r.status).toBe(200);
-    expect(r.body.data.window_seconds).toBe(60);
+    // A monitor younger than its window: rates are over the time since start (at least 1 s).
+    const covered = r.body.data.window_seconds as number;
+    expect(covered).toBeGreaterThanOrEqual(1);
+    expect(covered).toBeLessThan(60);
+    expect(r.body.data.routes[0].rate_per_second).toBeCloseTo(6 / covered, 2);
     expect(r.body.data.routes.map((x: { route: string }) => x.route)).toEqual(['/ok/:id', '/boom']);
     expect(r.body.data.routes[1]).toMatchObject({
       method: 'GET',
