@@ -3,8 +3,8 @@ import { defineConfig } from 'tsup';
 
 /**
  * The dashboard's page and scripts (about 100 KB) are shipped once, as dist/dashboard-assets.js (ESM), and
- * loaded with `import()` on the first dashboard request by both the ESM and the CJS builds, instead of being
- * bundled into each (issue 18: the unpacked package was 3.5 MB).
+ * loaded with `import()` on the first dashboard request, instead of being bundled into the library's chunks
+ * (issue 18: the unpacked package was 3.5 MB).
  */
 const dashboardAssetsOnce: Plugin = {
   name: 'dashboard-assets-once',
@@ -15,22 +15,33 @@ const dashboardAssetsOnce: Plugin = {
   },
 };
 
+/**
+ * The library is built once, as CommonJS; `scripts/esm-wrappers.ts` (run by `npm run build` after tsup)
+ * writes each ESM entry as a one-line re-export of it (see there why). The CLI is an entry of the same build,
+ * so it shares the library's chunks instead of bundling its own copy (0.31 MB).
+ */
+const ENTRIES = {
+  index: 'src/index.ts',
+  'adapters/express': 'src/adapters/express.ts',
+  'adapters/fastify': 'src/adapters/fastify.ts',
+  'adapters/koa': 'src/adapters/koa.ts',
+};
+
 export default defineConfig([
   {
-    entry: {
-      index: 'src/index.ts',
-      'adapters/express': 'src/adapters/express.ts',
-      'adapters/fastify': 'src/adapters/fastify.ts',
-      'adapters/koa': 'src/adapters/koa.ts',
-    },
-    format: ['esm', 'cjs'],
-    dts: true,
+    entry: { ...ENTRIES, cli: 'src/cli/cli.ts' },
+    format: ['cjs'],
+    // Types for the public entries only (not the CLI).
+    dts: { entry: ENTRIES },
     clean: true,
     // No source maps in the package: they were 2.2 MB of the 3.5 MB unpacked, and the output is readable.
     sourcemap: false,
     target: 'node20',
+    // tsup's CJS code splitting: the entries share their chunks, and `import()` stays lazy.
     splitting: true,
     treeshake: true,
+    // import.meta.url (the CLI reads its version from ../package.json) from __filename.
+    shims: true,
     esbuildPlugins: [dashboardAssetsOnce],
   },
   {
@@ -38,13 +49,5 @@ export default defineConfig([
     format: ['esm'],
     target: 'node20',
     sourcemap: false,
-  },
-  {
-    entry: { cli: 'src/cli/cli.ts' },
-    format: ['esm'],
-    target: 'node20',
-    sourcemap: false,
-    banner: { js: '#!/usr/bin/env node' },
-    esbuildPlugins: [dashboardAssetsOnce],
   },
 ]);

@@ -95,6 +95,24 @@ console.log(JSON.stringify({ cpu: typeof snapshot.cpu.current_percent, adapters:
     expect(JSON.parse(stdout)).toEqual({ cpu: 'number', adapters: ['function', 'function', 'function'] });
   });
 
+  it('gives `import` and `require` one copy of the library (the ESM entries re-export the CJS build)', async () => {
+    await writeFile(
+      join(project, 'both.mjs'),
+      `import { createRequire } from 'node:module';
+import * as core from 'sysvitals';
+import * as express from 'sysvitals/express';
+const require = createRequire(import.meta.url);
+console.log(JSON.stringify({
+  core: core.createMonitor === require('sysvitals').createMonitor,
+  collector: core.MetricsCollector === require('sysvitals').MetricsCollector,
+  express: express.createMonitor === require('sysvitals/express').createMonitor,
+}));
+`,
+    );
+    const { stdout } = await run('node', ['both.mjs'], { cwd: project });
+    expect(JSON.parse(stdout)).toEqual({ core: true, collector: true, express: true });
+  });
+
   it('works from plain CJS', async () => {
     await writeFile(
       join(project, 'cjs.cjs'),

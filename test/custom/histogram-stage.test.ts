@@ -1,0 +1,97 @@
+// The staged observe() path (HDR slot by integer math, moved into hdr-histogram-js at drain) against the
+// oracle: the same values recorded one by one with hdr-histogram-js's own recordValue.
+import { describe, expect, it } from 'vitest';
+import {
+  CustomHistogram,
+  createCustomHistogram,
+  HISTOGRAM_SCALE,
+  stageSlot,
+} from '../../src/custom/histogram.js';
+
+interface Counts {
+  countsArrayLength: number;
+  getCountAtIndex(i: number): number;
+}
+/** Every non-zero count by HDR index (the encoding would also compare the range each histogram grew to). */
+function countsOf(h: unknown): Map<number, number> {
+  const c = h as Counts;
+  const out = new Map<number, number>();
+  for (let i = 0; i < c.countsArrayLength; i++)
+    if (c.getCountAtIndex(i) > 0) out.set(i, c.getCountAtIndex(i));
+  return out;
+}
+
+/** A fixed-seed generator (LCG), so that a failure replays. */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return s / 2_147_483_648;
+  };
+}
+
+/** Values spread over every magnitude the stage covers, its edges, and beyond it (the library's own path). */
+function values(seed: number, n: number): number[] {
+  const random = lcg(seed);
+  const out = [0, 0.001, 0.0004, 1, 2.047, 2.048, 1073741.823, 1073741.824, 5e6, 0.5, 0.5];
+  for (let k = 1; k < 31; k++) out.push((2 ** k - 1) / HISTOGRAM_SCALE, 2 ** k / HISTOGRAM_SCALE);
+  for (let i = 0; i < n; i++) out.push(10 ** (random() * 12 - 4) * (random() < 0.99 ? 1 : 100));
+  return out;
+}
+
+describe('custom histogram staging', () => {
+  it('computes the slot hdr-histogram-js computes, for every magnitude', () => {
+    const h = createCustomHistogram() as unknown as { countsArrayIndex(v: number): number };
+    const random = lcg(7);
+    const probes = [0, 1, 2, 1023, 1024, 2047, 2048, 2049, 2 ** 30 - 1];
+    for (let k = 1; k < 30; k++) probes.push(2 ** k - 1, 2 ** k, 2 ** k + 1);
+    for (let i = 0; i < 20_000; i++) probes.push(Math.floor(random() * 2 ** (1 + Math.floor(random() * 29))));
+    for (const v of probes) expect(stageSlot(v), `value ${v}`).toBe(h.countsArrayIndex(v));
+  });
+
+  for (const [seed, below] of [
+    [1, false],
+    [2, false],
+    [3, true],
+    [4, true],
+  ] as const) {
+    it(`gives the histogram recordValue() gives: counts, min, max, percentiles (seed ${seed}${below ? ', all values staged' : ''})`, () => {
+      const metric = new CustomHistogram('h', { labels: ['q'] }, 60_000);
+      const oracle = { a: createCustomHistogram(), b: createCustomHistogram() };
+      // `below`: no value above the stage, so that min and max both come from the stage.
+      const vs = values(seed, 5000).filter((v) => !below || (v > 50 && v < 1e6));
+      vs.forEach((v, i) => {
+        metric.observe({ q: i % 2 ? 'a' : 'b' }, v);
+        oracle[i % 2 ? 'a' : 'b'].recordValue(Math.round(v * HISTOGRAM_SCALE));
+      });
+      const totals = metric.totals(0);
+      expect(totals.map((t) => t.labels.q)).toEqual(['b', 'a']);
+      for (const { labels, histogram } of totals) {
+        const want = oracle[labels.q as 'a' | 'b'];
+        expect(histogram.totalCount).toBe(want.totalCount);
+        expect(histogram.maxValue).toBe(want.maxValue);
+        expect(histogram.minNonZeroValue).toBe(want.minNonZeroValue);
+        for (let p = 0; p <= 100; p += 0.5) {
+          expect(histogram.getValueAtPercentile(p), `p${p}`).toBe(want.getValueAtPercentile(p));
+        }
+        expect(countsOf(histogram)).toEqual(countsOf(want));
+      }
+    });
+  }
+
+  it('keeps the stage apart across drains: a second batch adds to the first', () => {
+    const metric = new CustomHistogram('h', undefined, 60_000);
+    const oracle = createCustomHistogram();
+    for (const batch of [values(4, 300), values(5, 300)]) {
+      for (const v of batch) {
+        metric.observe(v);
+        oracle.recordValue(Math.round(v * HISTOGRAM_SCALE));
+      }
+      const [t] = metric.totals(0);
+      expect(t?.histogram.totalCount).toBe(oracle.totalCount);
+      expect(t?.histogram.minNonZeroValue).toBe(oracle.minNonZeroValue);
+      expect(t?.histogram.maxValue).toBe(oracle.maxValue);
+      expect(countsOf(t?.histogram)).toEqual(countsOf(oracle));
+    }
+  });
+});
