@@ -76,16 +76,15 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     const fingerprint = cache.get(text);
     const scope = currentScope();
     const start = performance.now();
-    let settled = false;
-    const done = (failed: boolean) => {
-      if (settled) return;
-      settled = true;
-      finish(sink, 'postgresql', fingerprint, start, performance.now(), failed, scope);
-    };
     if (typeof values === 'function' || typeof callback === 'function') {
+      // A driver calling back twice must not count the query twice.
+      let settled = false;
       const cb = (typeof values === 'function' ? values : callback) as Callback;
       const wrapped: Callback = (err, result) => {
-        done(err != null);
+        if (!settled) {
+          settled = true;
+          finish(sink, 'postgresql', fingerprint, start, performance.now(), err != null, scope);
+        }
         return cb(err, result);
       };
       try {
@@ -93,7 +92,10 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
           ? original.call(this, config, wrapped)
           : original.call(this, config, values, wrapped);
       } catch (err) {
-        done(true);
+        if (!settled) {
+          settled = true;
+          finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope);
+        }
         throw err;
       }
     }
@@ -102,17 +104,19 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
       // biome-ignore lint/complexity/noArguments: same arity as the caller's call
       result = original.apply(this, arguments as unknown as unknown[]);
     } catch (err) {
-      done(true);
+      finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope);
       throw err;
     }
+    // The promise path (the common one) allocates two small closures and nothing else per query: a
+    // promise settles once, so it needs no guard.
     if (
       result !== null &&
       typeof result === 'object' &&
       typeof (result as Promise<unknown>).then === 'function'
     ) {
       (result as Promise<unknown>).then(
-        () => done(false),
-        () => done(true),
+        () => finish(sink, 'postgresql', fingerprint, start, performance.now(), false, scope),
+        () => finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope),
       );
     }
     return result;
