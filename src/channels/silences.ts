@@ -173,6 +173,34 @@ export class SilenceStore {
     return undefined;
   }
 
+  /**
+   * Puts back silences listed earlier (cluster mode: a new aggregator reads them from its ledger),
+   * ids and times unchanged; one already held or malformed is skipped. Returns how many were added.
+   */
+  restore(silences: readonly Silence[]): number {
+    let n = 0;
+    for (const s of silences) {
+      const startsAt = Date.parse(s?.starts_at);
+      const endsAt = Date.parse(s?.ends_at);
+      const createdAt = Date.parse(s?.created_at);
+      if (typeof s?.id !== 'string' || this.entries.has(s.id) || Number.isNaN(startsAt + endsAt + createdAt))
+        continue;
+      this.entries.set(s.id, {
+        id: s.id,
+        rule: typeof s.rule === 'string' ? s.rule : null,
+        component: typeof s.component === 'string' ? s.component : null,
+        labels: Object.freeze({ ...(s.labels ?? {}) }),
+        startsAt,
+        endsAt,
+        createdAt,
+        createdBy: typeof s.created_by === 'string' ? s.created_by : null,
+        comment: typeof s.comment === 'string' ? s.comment : '',
+      });
+      n++;
+    }
+    return n;
+  }
+
   private view(e: Entry, now: number): Silence {
     return {
       id: e.id,

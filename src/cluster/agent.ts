@@ -5,7 +5,14 @@ import { connect } from 'node:net';
 import { errorMessage } from '../logger.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import { Aggregator, type ClusterMonitor } from './aggregator.js';
-import { answer, fresh, type MonitorLike, parseQuestion, type Question } from './answers.js';
+import {
+  answer,
+  fresh,
+  type MonitorLike,
+  parseQuestion,
+  type Question,
+  type SilenceQuestion,
+} from './answers.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
 import type { ClusterConfig } from './options.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -92,6 +99,17 @@ export class ClusterAgent {
     const peer = this.peer;
     if (!peer || !this.welcomed) throw new RemoteError('unavailable', 'no cluster aggregator is reachable');
     return peer.ask({ t: 'q', q, instance }, this.config.syncTimeoutMs * 4 + 1000);
+  }
+
+  /**
+   * Reads or changes the cluster's silences, which the aggregator keeps. Rejects with a RemoteError:
+   * `unavailable` while no aggregator answers (nothing is changed), `invalid_silence` for refused input.
+   */
+  async askSilence(q: SilenceQuestion): Promise<unknown> {
+    if (this.aggregator) return this.aggregator.silence(q);
+    const peer = this.peer;
+    if (!peer || !this.welcomed) throw new RemoteError('unavailable', 'no cluster aggregator is reachable');
+    return peer.ask({ t: 'q', q }, this.config.syncTimeoutMs * 4 + 1000);
   }
 
   /** Live cluster events on (the stream has clients) or off. */

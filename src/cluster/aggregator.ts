@@ -4,7 +4,15 @@
 import { createServer, type Socket } from 'node:net';
 import { errorMessage } from '../logger.js';
 import type { ClusterProcess, ClusterSummary, Logger, MetricsSnapshot } from '../types.js';
-import { answer, fresh, type MonitorLike, parseQuestion, type Question } from './answers.js';
+import {
+  answer,
+  fresh,
+  type MonitorLike,
+  parseQuestion,
+  parseSilenceQuestion,
+  type Question,
+  type SilenceQuestion,
+} from './answers.js';
 import { type ClusterEndpoint, type Leadership, tryLead } from './endpoint.js';
 import { readLedger, writeLedger } from './ledger.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -17,6 +25,7 @@ import {
   type ReportTarget,
   type ReportWire,
 } from './report.js';
+import { answerSilence, type SilenceBook } from './silences.js';
 import { newEntry, type WorkerEntry, WorkerTable } from './workers.js';
 
 /** The cluster's own SystemMonitor, as the aggregator drives it. */
@@ -26,6 +35,8 @@ export type ClusterMonitor = MonitorLike &
     on(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     off(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     close(): Promise<void>;
+    /** Its router applies the cluster's silences. */
+    readonly notifications: { readonly silences: SilenceBook };
   };
 
 /** What the aggregator needs from its own worker (in-process, no socket). */
@@ -114,7 +125,12 @@ export class Aggregator {
   saveLedger(): void {
     if (!this.dirty) return;
     try {
-      writeLedger(this.options.endpoint.ledgerPath, this.workers.ledger(), this.options.now());
+      writeLedger(
+        this.options.endpoint.ledgerPath,
+        this.workers.ledger(),
+        this.options.now(),
+        this.monitor.notifications.silences.list(),
+      );
       this.dirty = false;
       this.savedAt = this.options.now();
     } catch (err) {
@@ -134,7 +150,20 @@ export class Aggregator {
     this.saveLedger();
     // A question just after fresh reports must not be answered from a snapshot cached before them.
     const out = await answer(this.monitor, fresh(q));
-    if (q.op === 'health') return { ...(out as object), cluster: this.summary() };
+    if (q.op === 'health' || q.op === 'endpoints') return { ...(out as object), cluster: this.summary() };
+    return out;
+  }
+
+  /**
+   * Reads or changes the cluster's silences (the router that delivers the cluster's alerts applies
+   * them); a change is in the ledger before the answer, so that a new aggregator keeps it.
+   */
+  silence(q: SilenceQuestion): ReturnType<typeof answerSilence> {
+    const out = answerSilence(this.monitor.notifications.silences, q);
+    if (q.action === 'create' || (q.action === 'expire' && out !== null)) {
+      this.dirty = true;
+      this.saveLedger();
+    }
     return out;
   }
 
@@ -230,6 +259,16 @@ export class Aggregator {
         if (msg.sync !== undefined) this.waiting.get(entry.id)?.();
         return;
       case 'q': {
+        if ((msg.q as { op?: unknown } | null)?.op === 'silences') {
+          const sq = parseSilenceQuestion(msg.q);
+          peer.reply(
+            msg.n,
+            sq === null
+              ? Promise.reject(new RemoteError('bad_request', 'malformed question'))
+              : new Promise((resolve) => resolve(this.silence(sq))),
+          );
+          return;
+        }
         const q = parseQuestion(msg.q);
         const instance = typeof msg.instance === 'string' ? msg.instance : undefined;
         peer.reply(
@@ -275,9 +314,11 @@ export class Aggregator {
   }
 
   private loadLedger(): void {
-    let entries: ReturnType<typeof readLedger>;
+    let entries: ReturnType<typeof readLedger>['workers'];
     try {
-      entries = readLedger(this.options.endpoint.ledgerPath);
+      const ledger = readLedger(this.options.endpoint.ledgerPath);
+      entries = ledger.workers;
+      this.monitor.notifications.silences.restore(ledger.silences);
     } catch (err) {
       this.options.logger.warn(
         { err: errorMessage(err) },

@@ -3,6 +3,8 @@
 
 import type { CountsView } from '../latency/latency-ring.js';
 import { COUNTS_LENGTH, slotHighest } from '../latency/latency-ring.js';
+import type { EndpointSort } from '../profiling/endpoints.js';
+import { ENDPOINT_SORTS } from '../profiling/endpoints.js';
 import type {
   Alert,
   AlertRecord,
@@ -34,6 +36,8 @@ export interface MonitorLike {
   getHealth(options?: HealthReadOptions): Promise<HealthStatus>;
   getAlerts(options?: AlertsReadOptions): Promise<Alert[] | AlertRecord[]>;
   getHistory(options?: HistoryReadOptions): Promise<unknown>;
+  /** The endpoints table (routes/) over the request window. */
+  endpoints(sort: EndpointSort, limit: number): unknown;
 }
 
 export type Question =
@@ -41,7 +45,14 @@ export type Question =
   | { op: 'health'; detailed: boolean }
   | { op: 'alerts'; history: boolean; limit: number }
   | { op: 'history'; period: HistoryPeriod; instance?: string }
-  | { op: 'prometheus'; maxAgeMs: number };
+  | { op: 'prometheus'; maxAgeMs: number }
+  | { op: 'endpoints'; sort: EndpointSort; limit: number };
+
+/** A change or read of the cluster's silences (answered by the aggregator's router only). */
+export type SilenceQuestion =
+  | { op: 'silences'; action: 'list' }
+  | { op: 'silences'; action: 'get' | 'expire'; id: string }
+  | { op: 'silences'; action: 'create'; input: unknown };
 
 /** One scrape's data as plain JSON (see http/prometheus.ts PrometheusData). */
 export interface PrometheusWire {
@@ -72,6 +83,8 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
       return monitor.getHealth({ detailed: q.detailed });
     case 'alerts':
       return monitor.getAlerts({ history: q.history, limit: q.limit });
+    case 'endpoints':
+      return monitor.endpoints(q.sort, q.limit);
     case 'history':
       return monitor.getHistory(
         q.instance === undefined ? { period: q.period } : { period: q.period, instance: q.instance },
@@ -136,7 +149,24 @@ export function parseQuestion(q: unknown): Question | null {
       return o.instance === undefined
         ? { op: 'history', period: o.period }
         : { op: 'history', period: o.period, instance: o.instance as string };
+    case 'endpoints':
+      return (ENDPOINT_SORTS as readonly unknown[]).includes(o.sort) && int(o.limit, 1, 1000)
+        ? { op: 'endpoints', sort: o.sort as EndpointSort, limit: o.limit as number }
+        : null;
     default:
       return null;
   }
+}
+
+/** Checks a silence question received over the socket; null when malformed (the input is checked by the store). */
+export function parseSilenceQuestion(q: unknown): SilenceQuestion | null {
+  if (q === null || typeof q !== 'object') return null;
+  const o = q as Record<string, unknown>;
+  if (o.op !== 'silences') return null;
+  if (o.action === 'list') return { op: 'silences', action: 'list' };
+  if (o.action === 'create') return { op: 'silences', action: 'create', input: o.input };
+  if ((o.action === 'get' || o.action === 'expire') && typeof o.id === 'string' && o.id.length <= 64) {
+    return { op: 'silences', action: o.action, id: o.id };
+  }
+  return null;
 }

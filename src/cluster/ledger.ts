@@ -1,7 +1,9 @@
 // The aggregator's ledger file: each worker's totals as last known, written before any figure is
-// served, so that a new aggregator starts from at least what was ever shown and no counter goes back.
+// served, so that a new aggregator starts from at least what was ever shown and no counter goes back;
+// and the cluster's silences, so that a new aggregator keeps applying them.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Silence } from '../channels/silences.js';
 import { decodeReport, encodeReport, type Report, type ReportWire } from './report.js';
 
 export interface LedgerEntry {
@@ -15,10 +17,23 @@ interface LedgerFile {
   v: 1;
   saved_at: number;
   workers: Array<{ id: string; pid: number; started_at: number; totals: ReportWire }>;
+  /** The cluster's silences (absent in ledgers written before silences were cluster-wide). */
+  silences?: Silence[];
+}
+
+/** What a ledger holds. */
+export interface Ledger {
+  workers: LedgerEntry[];
+  silences: Silence[];
 }
 
 /** Writes the ledger atomically (temp file + rename), readable by this user only. */
-export function writeLedger(path: string, entries: readonly LedgerEntry[], now: number): void {
+export function writeLedger(
+  path: string,
+  entries: readonly LedgerEntry[],
+  now: number,
+  silences: readonly Silence[] = [],
+): void {
   const file: LedgerFile = {
     v: 1,
     saved_at: now,
@@ -28,6 +43,7 @@ export function writeLedger(path: string, entries: readonly LedgerEntry[], now: 
       started_at: e.started_at,
       totals: encodeReport(e.totals),
     })),
+    silences: silences.slice(),
   };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(file), { mode: 0o600 });
@@ -35,20 +51,21 @@ export function writeLedger(path: string, entries: readonly LedgerEntry[], now: 
 }
 
 /** Reads the ledger; an absent file is an empty ledger, an unreadable one throws. */
-export function readLedger(path: string): LedgerEntry[] {
+export function readLedger(path: string): Ledger {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { workers: [], silences: [] };
     throw err;
   }
   const file = JSON.parse(text) as LedgerFile;
   if (file?.v !== 1 || !Array.isArray(file.workers)) throw new Error('not a sysvitals ledger');
-  return file.workers.map((w) => {
+  const workers = file.workers.map((w) => {
     if (typeof w.id !== 'string' || !Number.isInteger(w.pid) || typeof w.started_at !== 'number') {
       throw new Error('bad ledger entry');
     }
     return { id: w.id, pid: w.pid, started_at: w.started_at, totals: decodeReport(w.totals) };
   });
+  return { workers, silences: Array.isArray(file.silences) ? file.silences : [] };
 }

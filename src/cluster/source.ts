@@ -3,8 +3,10 @@
 
 import { EventEmitter } from 'node:events';
 import type { NotificationRouter } from '../channels/router.js';
+import { type Silence, SilenceInputError } from '../channels/silences.js';
 import { SysvitalsError } from '../errors.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
+import type { EndpointSort } from '../profiling/endpoints.js';
 import type {
   Alert,
   AlertEvent,
@@ -20,7 +22,14 @@ import type {
   MetricsSnapshot,
 } from '../types.js';
 import type { ClusterAgent } from './agent.js';
-import { answer, type MonitorLike, type PrometheusWire, type Question, viewOf } from './answers.js';
+import {
+  answer,
+  type MonitorLike,
+  type PrometheusWire,
+  type Question,
+  type SilenceQuestion,
+  viewOf,
+} from './answers.js';
 import { RemoteError } from './peer.js';
 
 /**
@@ -78,8 +87,41 @@ export class ClusterSource extends EventEmitter<{
     return this.deps.probe(kind);
   }
 
-  get notifications(): NotificationRouter {
-    return this.deps.notifications();
+  /**
+   * Silences are the cluster's, kept and applied by the aggregator (which delivers the cluster's
+   * alerts), whichever worker is asked; channel status and maintenance windows are the router's that
+   * delivers (the aggregator's when this worker is it, else this worker's own: the same configuration).
+   */
+  readonly notifications = {
+    silences: {
+      list: () => this.silence({ op: 'silences', action: 'list' }) as Promise<Silence[]>,
+      get: (id: string) =>
+        this.silence({ op: 'silences', action: 'get', id }) as Promise<Silence | undefined>,
+      create: (input: unknown) =>
+        this.silence({ op: 'silences', action: 'create', input }) as Promise<Silence>,
+      expire: (id: string) =>
+        this.silence({ op: 'silences', action: 'expire', id }) as Promise<Silence | undefined>,
+    },
+    status: () => this.deps.notifications().status(),
+    maintenanceStatus: () => this.deps.notifications().maintenanceStatus(),
+  };
+
+  /** The endpoints table (routes/) of the cluster, merged by the aggregator, or of one worker. */
+  endpoints(sort: EndpointSort, limit: number, instance?: string): Promise<unknown> {
+    return this.view({ op: 'endpoints', sort, limit }, instance);
+  }
+
+  private async silence(q: SilenceQuestion): Promise<unknown> {
+    try {
+      return (await this.agent.askSilence(q)) ?? undefined;
+    } catch (err) {
+      if (!(err instanceof RemoteError)) throw err;
+      if (err.code === 'invalid_silence') throw new SilenceInputError(err.message);
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNAVAILABLE',
+        `silences are kept by the cluster's aggregator, which did not answer (${err.message}); nothing was changed, retry in a moment`,
+      );
+    }
   }
 
   getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
@@ -148,7 +190,8 @@ export class ClusterSource extends EventEmitter<{
       workers_connected: 0,
       workers: [],
     };
-    if (q.op === 'metrics' || q.op === 'health') return { ...(out as object), cluster };
+    if (q.op === 'metrics' || q.op === 'health' || q.op === 'endpoints')
+      return { ...(out as object), cluster };
     if (q.op === 'prometheus') {
       const w = out as PrometheusWire;
       return { ...w, snapshot: { ...w.snapshot, cluster } };

@@ -4,37 +4,47 @@
 import { ENDPOINT_SORTS, type EndpointRow, type EndpointSort } from '../profiling/endpoints.js';
 import type { JobRow } from '../profiling/jobs.js';
 import type { QueryReport } from '../profiling/query-stats.js';
-import { enumParam, integerParam } from './params.js';
+import { enumParam, identifierParam, integerParam } from './params.js';
 import { sendData, sendError } from './respond.js';
-import { defineRoute } from './route.js';
+import { checkInstance, defineRoute } from './route.js';
 
 /** What these routes read from the monitor (optional members of the AdminSource). */
 export interface ProfilingSource {
   readonly queries?: { report(): QueryReport };
   readonly jobs?: { rows(): JobRow[] };
+  /** In cluster mode a promise, for the cluster (merged by the aggregator) or one worker (`instance`). */
   endpoints?(
     sort: EndpointSort,
     limit: number,
-  ): { window_seconds: number; apdex: unknown; routes: EndpointRow[] };
+    instance?: string,
+  ):
+    | { window_seconds: number; apdex: unknown; routes: EndpointRow[] }
+    | Promise<{ window_seconds: number; apdex: unknown; routes: EndpointRow[] }>;
 }
 
 /** The 404 when the source has no such table: in cluster mode it exists per worker but is not merged yet. */
 function missing(source: unknown, what: string, table: string): string {
   return (source as { supportsInstances?: boolean }).supportsInstances
-    ? `cluster mode: ${table} is not merged across workers yet (per-route counts and percentiles are in metrics/ under routes)`
+    ? `cluster mode: ${table} is not merged across workers yet (each worker's own: ?instance=<worker>)`
     : `this monitor records no ${what}`;
 }
 
 export const routesRoute = defineRoute({
   path: 'routes',
-  query: { sort: enumParam(ENDPOINT_SORTS, 'time'), limit: integerParam(1, 1000, 100) },
-  handle({ res, source, query }) {
+  query: {
+    sort: enumParam(ENDPOINT_SORTS, 'time'),
+    limit: integerParam(1, 1000, 100),
+    instance: identifierParam(),
+  },
+  async handle({ res, source, query }) {
     const src = source as ProfilingSource;
     if (typeof src.endpoints !== 'function') {
       sendError(res, 404, 'not_found', missing(source, 'requests', 'routes/'));
       return;
     }
-    sendData(res, src.endpoints(query.sort, query.limit));
+    if (!checkInstance(res, source, query.instance)) return;
+    // Cluster mode: every worker's routes merged (counts summed, percentiles from the merged counts).
+    sendData(res, await src.endpoints(query.sort, query.limit, query.instance));
   },
 });
 

@@ -47,13 +47,16 @@ export interface AdminSource {
   readonly notifications?: NotificationsSource;
 }
 
-/** What the notification routes read and change; the monitor's NotificationRouter provides it. */
+/**
+ * What the notification routes read and change; the monitor's NotificationRouter provides it (in
+ * cluster mode the silences are the aggregator's, hence the promises).
+ */
 export interface NotificationsSource {
   readonly silences: {
-    list(): Silence[];
-    get(id: string): Silence | undefined;
-    create(input: unknown): Silence;
-    expire(id: string): Silence | undefined;
+    list(): Silence[] | Promise<Silence[]>;
+    get(id: string): Silence | undefined | Promise<Silence | undefined>;
+    create(input: unknown): Silence | Promise<Silence>;
+    expire(id: string): Silence | undefined | Promise<Silence | undefined>;
   };
   status(): ChannelStatus[];
   maintenanceStatus(): MaintenanceWindowStatus[];

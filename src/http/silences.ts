@@ -110,7 +110,7 @@ export const silencesRoute = defineRoute({
     }
     if (method === 'GET') {
       if (id === undefined) {
-        const silences = source.silences.list();
+        const silences = await source.silences.list();
         sendData(res, {
           count: silences.length,
           silences,
@@ -119,7 +119,7 @@ export const silencesRoute = defineRoute({
         });
         return;
       }
-      const silence = source.silences.get(id);
+      const silence = await source.silences.get(id);
       if (silence) sendData(res, silence);
       else sendError(res, 404, 'not_found', `no silence ${id}`);
       return;
@@ -135,7 +135,7 @@ export const silencesRoute = defineRoute({
       return;
     }
     if (id !== undefined) {
-      const silence = source.silences.expire(id);
+      const silence = await source.silences.expire(id);
       if (silence) {
         const log = ctx.logger.info ?? ctx.logger.warn;
         log.call(ctx.logger, { silence: id }, `sysvitals: silence ${id} expired from ${ctx.clientAddress}`);
@@ -155,7 +155,7 @@ export const silencesRoute = defineRoute({
       return;
     }
     try {
-      const silence = source.silences.create(body.body);
+      const silence = await source.silences.create(body.body);
       // An audit line: who muted what shows in the log (info where the logger has it).
       const log = ctx.logger.info ?? ctx.logger.warn;
       log.call(

@@ -77,14 +77,38 @@ describe('node:cluster, 4 workers', () => {
       expect(one.process.pid).toBe(pid);
       expect(one.requests.total).toBe(logged.filter((r) => r.pid === pid).length);
     }
+    // routes/ (the endpoints table) merged the same way, whichever worker answers.
+    for (let i = 0; i < 4; i++) {
+      const table = (await getJson(c.port, `${BASE}/routes`)).data.data;
+      expect(table.cluster.complete).toBe(true);
+      const row = table.routes.find((r: { route: string }) => r.route === '/work');
+      expect(row.count).toBe(400);
+      expect(row.count_4xx).toBe(by(404));
+      expect(row.count_5xx).toBe(by(500));
+      for (const [p, key] of [
+        [50, 'p50_ms'],
+        [95, 'p95_ms'],
+        [99, 'p99_ms'],
+      ] as const) {
+        const expected = oracle.getValueAtPercentile(p) / 1000;
+        expect(Math.abs(row[key] - expected)).toBeLessThanOrEqual(expected * 0.01 + 0.001);
+      }
+      const sumMs = logged.reduce((a, r) => a + microsOf(r.ms), 0) / 1000;
+      expect(row.time_ms).toBeCloseTo(sumMs, 2);
+    }
+    for (const pid of pids) {
+      const one = (await getJson(c.port, `${BASE}/routes?instance=${pid}`)).data.data;
+      const row = one.routes.find((r: { route: string }) => r.route === '/work');
+      expect(row.count).toBe(logged.filter((r) => r.pid === pid).length);
+    }
     const unknown = await getJson(c.port, `${BASE}/metrics?instance=999999999`);
     expect(unknown.status).toBe(404);
     expect(unknown.data.error.code).toBe('not_found');
   });
 
-  it('routes/, queries/ and jobs/ (not merged yet) say so instead of claiming nothing is recorded', async () => {
+  it('queries/ and jobs/ (not merged yet) say so instead of claiming nothing is recorded', async () => {
     await load(c.port, 20, 4, 3);
-    for (const path of ['routes/', 'queries/', 'jobs/']) {
+    for (const path of ['queries/', 'jobs/']) {
       const r = await getJson(c.port, `${BASE}/${path}`);
       expect(r.status).toBe(404);
       expect(r.data.error.message).toContain(`cluster mode: ${path} is not merged across workers yet`);

@@ -1,0 +1,155 @@
+// Silences in cluster mode on 4 real node:cluster workers: a silence created through whichever worker
+// answers is the cluster's (listed by every worker, applied by the aggregator that delivers the
+// alerts), survives a SIGKILLed aggregator with its id, and is expired cluster-wide.
+
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE, get, getJson, type Started, startNodeCluster, until } from './helpers.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON documents.
+function post(port: number, path: string, body?: unknown): Promise<{ status: number; data: any }> {
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      },
+      (res) => {
+        let out = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => {
+          out += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, data: JSON.parse(out) }));
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+const aggregatorOf = (port: number) =>
+  getJson(port, `${BASE}/metrics`).then(
+    (r) =>
+      r.data.data.cluster as {
+        aggregator: string;
+        workers: Array<{ id: string; pid: number; aggregator: boolean }>;
+        complete: boolean;
+        workers_connected: number;
+      },
+  );
+
+describe('node:cluster silences', () => {
+  let c: Started;
+  let hooks: Server;
+  const received: Array<{ alerts?: Array<{ rule: string }> }> = [];
+  beforeAll(async () => {
+    hooks = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
+    c = await startNodeCluster({
+      RESPAWN: '1',
+      SAMPLE_MS: '300',
+      CHANNELS: JSON.stringify([{ type: 'webhook', url }]),
+      ROUTING: JSON.stringify({ groupWaitMs: 0 }),
+      ALERTS: JSON.stringify({
+        error_rate: { warning: 20, critical: 90, minRequests: 10 },
+        cpu: { enabled: false },
+        memory: { enabled: false },
+        disk: { enabled: false },
+      }),
+    });
+    await until(async () => {
+      const cl = await aggregatorOf(c.port);
+      return cl.complete && cl.workers_connected === 4 && cl.aggregator !== '';
+    }, 20_000);
+  }, 40_000);
+  afterAll(async () => {
+    await c?.stop();
+    hooks?.close();
+  });
+
+  const breach = () =>
+    Promise.all(
+      Array.from({ length: 60 }, (_, i) => get(c.port, `/work?ms=1&status=${i % 3 === 1 ? 500 : 200}`)),
+    );
+
+  it('a silence made through any worker is listed by all, holds the cluster alert back, and survives a new aggregator', async () => {
+    const created = await post(c.port, `${BASE}/silences`, {
+      rule: 'error_rate',
+      duration_ms: 600_000,
+      comment: 'deploy',
+    });
+    expect(created.status).toBe(201);
+    const id = created.data.data.id as string;
+    // Consecutive connections reach the workers in turn: every one lists the same silence.
+    for (let i = 0; i < 8; i++) {
+      const r = await getJson(c.port, `${BASE}/silences`);
+      expect(r.data.data.silences.map((s: { id: string }) => s.id)).toEqual([id]);
+      expect((await getJson(c.port, `${BASE}/silences/${id}`)).data.data.status).toBe('active');
+    }
+    // Refused input is a 400 whichever worker relays it.
+    for (let i = 0; i < 4; i++) {
+      const bad = await post(c.port, `${BASE}/silences`, { rule: 'error_rate' });
+      expect(bad.status).toBe(400);
+      expect(bad.data.error.message).toContain('needs an end');
+    }
+
+    await breach();
+    const record = await until(async () => {
+      const r = await getJson(c.port, `${BASE}/alerts?history=true`);
+      return r.data.data.alerts.find((a: { rule: string; suppressed?: string }) => a.rule === 'error_rate');
+    });
+    expect(record.suppressed).toBe('silenced');
+    expect(record.suppressed_by).toBe(id);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(received.filter((n) => n.alerts?.some((a) => a.rule === 'error_rate'))).toHaveLength(0);
+
+    // The aggregator dies: the next one starts from the ledger, silences included.
+    const before = await aggregatorOf(c.port);
+    process.kill(before.workers.find((w) => w.aggregator)!.pid, 'SIGKILL');
+    await until(async () => {
+      const cl = await aggregatorOf(c.port);
+      return cl.complete && cl.aggregator !== before.aggregator && cl.workers_connected === 4;
+    }, 15_000);
+    for (let i = 0; i < 4; i++) {
+      const r = await getJson(c.port, `${BASE}/silences/${id}`);
+      expect(r.status).toBe(200);
+      expect(r.data.data.status).toBe('active');
+    }
+    // The new aggregator's engine raises the breach afresh: still held back by the same silence.
+    await breach();
+    await until(async () => {
+      const r = await getJson(c.port, `${BASE}/alerts?history=true`);
+      return (
+        r.data.data.alerts.filter(
+          (a: { rule: string; suppressed_by?: string }) => a.rule === 'error_rate' && a.suppressed_by === id,
+        ).length >= 1
+      );
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(received.filter((n) => n.alerts?.some((a) => a.rule === 'error_rate'))).toHaveLength(0);
+
+    // Expired through any worker: expired for all.
+    const expired = await post(c.port, `${BASE}/silences/${id}/expire`);
+    expect(expired.status).toBe(200);
+    for (let i = 0; i < 4; i++) {
+      expect((await getJson(c.port, `${BASE}/silences/${id}`)).data.data.status).toBe('expired');
+    }
+  }, 60_000);
+});
