@@ -56,3 +56,34 @@ export function bandsOf(times: readonly number[], scores: readonly (number | nul
   }
   return out;
 }
+
+/** Scored buckets (seconds), oldest first: a live sample takes the scores of the bucket it falls in. */
+const scored: Array<{ t: number; len: number; scores: Record<string, number> }> = [];
+
+/** The length of a bucket scored live: the history resolution (one minute unless configured). */
+const SCORED_BUCKET_S = 60;
+/** Buckets kept: the live view's hour and a little more. */
+const MAX_SCORED = 90;
+
+/** Adds the scores of a bucket (a snapshot's `anomaly`, or a history point); false if already known. */
+export function addScores(t: number, scores: Record<string, number>, len = SCORED_BUCKET_S): boolean {
+  if (!Number.isFinite(t) || scored.some((b) => b.t === t)) return false;
+  scored.push({ t, len, scores });
+  scored.sort((a, b) => a.t - b.t);
+  if (scored.length > MAX_SCORED) scored.shift();
+  return true;
+}
+
+/** A series' score at time `t` (seconds): that of the scored bucket containing it, else null. */
+export function scoreAt(series: string, t: number): number | null {
+  for (let i = scored.length - 1; i >= 0; i--) {
+    const b = scored[i] as (typeof scored)[number];
+    if (b.t <= t) return t < b.t + b.len ? (b.scores[series] ?? null) : null;
+  }
+  return null;
+}
+
+/** The scored series names seen in the last bucket (to find a custom or plugin metric's series). */
+export function scoredSeries(): string[] {
+  return Object.keys(scored[scored.length - 1]?.scores ?? {});
+}

@@ -2,13 +2,12 @@
 
 import type { HistoryResult } from '../../history/point.js';
 import type { Alert, AlertEvent, AlertRecord, HealthStatus, MetricsSnapshot } from '../../types.js';
-import { anomalyThreshold, setAnomalyThreshold } from './anomaly.js';
+import { addScores, anomalyThreshold, setAnomalyThreshold } from './anomaly.js';
 import { API_BASE, ApiError, api, storedToken, TOKEN_KEY } from './api-client.js';
 import { hideBanner, setConn, showBanner } from './connection.js';
 import { $ } from './dom.js';
 import { fmtAgo } from './format.js';
 import {
-  addScores,
   charts,
   historyColumns,
   LIVE_SEED_MS,
@@ -222,16 +221,17 @@ function onMetrics(s: MetricsSnapshot): void {
     sampleIntervalMs = Math.round(sampleIntervalMs * 0.7 + (t - lastSampleAt) * 1000 * 0.3);
   }
   lastSnapshot = s;
-  renderComponents(s);
-  renderCustomPanels(s);
-  renderRuntimePanel(s);
-  for (const chart of charts) chart.showNow(s);
+  // Scores first: the panels below shade their samples with them.
   const a = s.anomaly as { scored_at: string | null; scores: Record<string, number>; threshold?: number };
   if (setAnomalyThreshold(a?.threshold)) {
     showAnomalyKey();
     for (const chart of charts) chart.shade(true);
   }
   const scoredNew = a?.scored_at ? addScores(Date.parse(a.scored_at) / 1000, a.scores) : false;
+  renderComponents(s);
+  renderCustomPanels(s);
+  renderRuntimePanel(s);
+  for (const chart of charts) chart.showNow(s);
   if (t > lastTime()) {
     lastSampleAt = t;
     pushLive(t, (c, i) => CHARTS[c]?.series[i]?.live(s) ?? null);

@@ -2,6 +2,7 @@
 // columns, each with the anomaly scores of its points.
 
 import type { HistoryResult } from '../../history/point.js';
+import { scoreAt } from './anomaly.js';
 import { Chart, type ChartDef, type Columns, emptyColumns, type PointScores } from './chart.js';
 import { $ } from './dom.js';
 import { fmtAgo } from './format.js';
@@ -18,36 +19,11 @@ export const charts = CHARTS.map((def) => new Chart(def));
 export const live = {
   t: [] as number[],
   values: CHARTS.map((d) => d.series.map(() => [] as (number | null)[])),
-  /** Scored buckets (seconds), oldest first: a live sample takes the scores of the bucket it falls in. */
-  scored: [] as Array<{ t: number; len: number; scores: Record<string, number> }>,
 };
-
-/** The length of a bucket scored live: the history resolution (one minute unless configured). */
-const SCORED_BUCKET_S = 60;
-
-/** Adds the scores of a bucket (from a snapshot's `anomaly`, or a history point); false if known. */
-export function addScores(t: number, scores: Record<string, number>, len = SCORED_BUCKET_S): boolean {
-  const last = live.scored[live.scored.length - 1];
-  if (last && t <= last.t) {
-    if (live.scored.some((b) => b.t === t)) return false;
-    live.scored.push({ t, len, scores });
-    live.scored.sort((a, b) => a.t - b.t);
-  } else live.scored.push({ t, len, scores });
-  const first = live.t[0];
-  while (live.scored.length > 0 && first !== undefined && (live.scored[0]?.t ?? 0) + 3600 < first)
-    live.scored.shift();
-  return true;
-}
 
 /** The live samples' scores for one anomaly series, aligned with live.t. */
 function liveScores(series: string): PointScores {
-  const scores: (number | null)[] = [];
-  let k = 0;
-  for (const x of live.t) {
-    while (k + 1 < live.scored.length && (live.scored[k + 1]?.t ?? 0) <= x) k++;
-    const b = live.scored[k];
-    scores.push(b && b.t <= x && x < b.t + b.len ? (b.scores[series] ?? null) : null);
-  }
+  const scores = live.t.map((x) => scoreAt(series, x));
   const n = live.t.length;
   const step =
     n > 1 ? ((live.t[n - 1] as number) - (live.t[Math.max(0, n - 6)] as number)) / Math.min(5, n - 1) : 5;

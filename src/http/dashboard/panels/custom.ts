@@ -1,13 +1,17 @@
 // Application metrics: a panel per custom metric and per collector plugin, built from the snapshot
-// alone (no dashboard code from the user): the current figures, per label set, and a sparkline.
+// alone (no dashboard code from the user): the current figures, per label set, and a sparkline whose
+// samples are shaded where the metric's anomaly series (when it opted in) scored at or above the level.
 
 import type { CustomMetricSnapshot } from '../../../custom/types.js';
 import type { MetricsSnapshot, PluginGroup } from '../../../types.js';
+import { isAnomalous, scoreAt, scoredSeries } from '../anomaly.js';
 import { $, h } from '../dom.js';
 
 const SPARK_POINTS = 60;
 const MAX_ROWS = 12;
-const history = new Map<string, number[]>();
+/** Recent samples per panel: time (seconds) and value. */
+const history = new Map<string, Array<{ t: number; v: number }>>();
+let sampleTime = 0;
 
 function fmt(v: number): string {
   if (!Number.isFinite(v)) return '–';
@@ -17,9 +21,22 @@ function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(abs < 1 ? 3 : 2);
 }
 
-function sparkline(key: string, value: number): SVGSVGElement {
+/**
+ * The anomaly series of a panel, if it opted in: the metric's name or path (`queue_depth`,
+ * `custom.queue_depth`), for a plugin any series under `plugins.<name>` (the highest score counts).
+ */
+function seriesOf(key: string): string[] {
+  const [kind, name] = [key.slice(0, key.indexOf('.')), key.slice(key.indexOf('.') + 1)];
+  return scoredSeries().filter((s) =>
+    kind === 'custom'
+      ? s === name || s === key
+      : s === key || s.startsWith(`${key}.`) || s.startsWith(`${key}[`),
+  );
+}
+
+function sparkline(key: string, value: number, card: HTMLElement): SVGSVGElement {
   const points = history.get(key) ?? [];
-  points.push(value);
+  if (points[points.length - 1]?.t !== sampleTime) points.push({ t: sampleTime, v: value });
   if (points.length > SPARK_POINTS) points.shift();
   history.set(key, points);
   const ns = 'http://www.w3.org/2000/svg';
@@ -27,14 +44,36 @@ function sparkline(key: string, value: number): SVGSVGElement {
   svg.setAttribute('viewBox', `0 0 ${SPARK_POINTS - 1} 20`);
   svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('class', 'spark');
-  const min = Math.min(...points);
-  const max = Math.max(...points);
+  svg.dataset.times = points.map((p) => p.t).join(' ');
+  const values = points.map((p) => p.v);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
   const span = max - min || 1;
-  const line = document.createElementNS(ns, 'polyline');
   const offset = SPARK_POINTS - points.length;
+  const series = seriesOf(key);
+  let anomalous = 0;
+  if (series.length > 0) {
+    card.dataset.anomalySeries = series.join(' ');
+    points.forEach((p, i) => {
+      const score = Math.max(-1, ...series.map((s) => scoreAt(s, p.t) ?? -1));
+      if (!isAnomalous(score)) return;
+      anomalous++;
+      const rect = document.createElementNS(ns, 'rect');
+      rect.setAttribute('class', 'spark-anomaly');
+      rect.setAttribute('x', String(Math.max(0, i + offset - 0.5)));
+      rect.setAttribute('width', '1');
+      rect.setAttribute('y', '0');
+      rect.setAttribute('height', '20');
+      rect.dataset.t = String(p.t);
+      rect.dataset.score = String(score);
+      svg.append(rect);
+    });
+  }
+  card.dataset.anomalies = String(anomalous);
+  const line = document.createElementNS(ns, 'polyline');
   line.setAttribute(
     'points',
-    points.map((p, i) => `${i + offset},${(19 - ((p - min) / span) * 18).toFixed(2)}`).join(' '),
+    values.map((p, i) => `${i + offset},${(19 - ((p - min) / span) * 18).toFixed(2)}`).join(' '),
   );
   svg.append(line);
   return svg;
@@ -45,7 +84,8 @@ function panel(key: string, title: string, subtitle: string, headline: string, s
   card.dataset.metric = key;
   const head = h('header', 'metric-head');
   head.append(h('h3', 'metric-name', title), h('span', 'metric-value', headline));
-  card.append(head, h('p', 'metric-help', subtitle), sparkline(key, spark));
+  card.append(head, h('p', 'metric-help', subtitle));
+  card.append(sparkline(key, spark, card));
   return card;
 }
 
@@ -116,6 +156,7 @@ function pluginPanel(name: string, g: PluginGroup): HTMLElement {
 
 /** Re-renders the application metrics section; hidden while there is no custom metric or plugin. */
 export function renderCustomPanels(s: MetricsSnapshot): void {
+  sampleTime = Date.parse(s.timestamp) / 1000;
   const section = $('custom-panels');
   const grid = $('custom-grid');
   const custom = Object.entries(s.custom ?? {});
