@@ -52,6 +52,7 @@ export type {
   ReadyProbeOptions,
 } from './collector/index.js';
 export { MetricsCollector, mysqlProbe, pgProbe, redisProbe } from './collector/index.js';
+export type { TrackedServer } from './collector/websockets.js';
 export * from './custom/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
@@ -59,8 +60,8 @@ export { type TimedOptions, timed } from './functions/timing.js';
 export type { HistoryPoint, HistoryPointView, HistoryResult } from './history/point.js';
 export { type AdminApi, type AdminApiOptions, createAdminApi } from './http/api.js';
 export type { PrometheusOptions } from './http/prometheus/options.js';
-export type { TrackedServer } from './http/track-websockets.js';
 export type { UpgradeServer, WebSocketAttachment, WebSocketOptions } from './http/websocket.js';
+export type { MonitorShutdownOptions } from './monitor/options.js';
 export {
   createMonitor,
   type MonitorEvents,

@@ -106,7 +106,8 @@ describe.skipIf(!requireRedis())('route history in a RedisStore (private redis-s
     const prefix = `sv15:${process.pid}:`;
     const first = setup({ store: new RedisStore({ url: server.url, prefix, instanceId: 'web-1' }) });
     // The store connects and the saved state is read before the first minute is written.
-    const loaded = (m: object) => (m as { stateLoaded?: boolean }).stateLoaded === true;
+    const loaded = (m: object) =>
+      (m as unknown as { history: { stateLoaded?: boolean } }).history.stateLoaded === true;
     await expect.poll(() => loaded(first.m), { timeout: 5000 }).toBe(true);
     for (let i = 0; i < 7; i++)
       first.m.recordRequest({ method: 'GET', route: '/kept', status: 200, durationMs: 3 });

@@ -1,8 +1,9 @@
 // monitor.trackWebSockets(): counts the application's open WebSocket connections for `websocket.active_connections`.
+// Not the http layer: it only listens to the application's own servers.
 
 import type { EventEmitter } from 'node:events';
 
-/** What counting needs from the monitor (SystemMonitor satisfies it). */
+/** What counting needs: told of each connection opened and closed. */
 export interface ConnectionCounter {
   websocketOpened(): void;
   websocketClosed(): void;
@@ -75,4 +76,27 @@ export function trackWebSockets(counter: ConnectionCounter, server: Emitter): ()
     for (const closed of [...open.values()]) closed();
     serverClosed();
   };
+}
+
+/** The application's open WebSocket connections, counted from the servers given to `track()`. */
+export class WebSocketCount implements ConnectionCounter {
+  private open = 0;
+
+  /** Connections open now. */
+  get count(): number {
+    return this.open;
+  }
+
+  websocketOpened(): void {
+    this.open++;
+  }
+
+  websocketClosed(): void {
+    if (this.open > 0) this.open--;
+  }
+
+  /** Counts the connections of `server` until the returned function is called (see trackWebSockets). */
+  track(server: TrackedServer): () => void {
+    return trackWebSockets(this, server);
+  }
 }

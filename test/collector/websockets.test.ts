@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { trackWebSockets } from '../../src/http/track-websockets.js';
+import { trackWebSockets } from '../../src/collector/websockets.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import { listen, silent } from './stream-helpers.js';
+import { listen, silent } from '../http/stream-helpers.js';
 
 let cleanup: (() => unknown)[] = [];
 afterEach(async () => {

@@ -1,0 +1,114 @@
+// The monitor's end: the signal handlers that run shutdown(), and close(), which stops everything in order.
+
+import type { Server } from 'node:http';
+import type { AlertSystem } from '../alerts/engine.js';
+import type { NotificationRouter } from '../channels/router.js';
+import type { MetricsCollector } from '../collector/index.js';
+import type { FunctionTimings } from '../functions/function-stats.js';
+import type { Lifecycle } from '../lifecycle/lifecycle.js';
+import { parseShutdown, type ShutdownConfig } from '../lifecycle/options.js';
+import { drainAndClose, type ShutdownReport } from '../lifecycle/shutdown.js';
+import { errorMessage } from '../logger.js';
+import type { QueryStats } from '../profiling/query-stats.js';
+import type { RequestStats } from '../requests/requests.js';
+import type { MetricsStore } from '../stores/store.js';
+import type { Logger } from '../types.js';
+import type { MonitorShutdownOptions } from './options.js';
+
+/**
+ * On SIGTERM and SIGINT (once each), logs, runs `shutdown()` and exits with 0, or 1 when requests were
+ * dropped. Returns the function that removes the handlers.
+ */
+export function exitOnSignals(logger: Logger, shutdown: () => Promise<ShutdownReport>): () => void {
+  const handler = (signal: NodeJS.Signals): void => {
+    logger.warn({ signal }, `sysvitals: ${signal} received; draining before exit`);
+    void shutdown().then((report) => {
+      process.exit(report.dropped > 0 ? 1 : 0);
+    });
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+  return () => {
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
+  };
+}
+
+/** What close() stops, in this order. */
+export interface ClosingMonitor {
+  readonly logger: Logger;
+  readonly lifecycle: Lifecycle;
+  readonly alertSystem: AlertSystem;
+  readonly notifications: NotificationRouter;
+  readonly collector: MetricsCollector;
+  readonly requests: RequestStats;
+  readonly queries: QueryStats;
+  readonly store: MetricsStore;
+  /** The `@timed` statistics when this monitor owns them (not the shared default), else null. */
+  readonly ownFunctions: FunctionTimings | null;
+  /** Removes the signal handlers and stops listening to worker threads. */
+  readonly detach: () => void;
+  /** Cluster mode: sends the last interval to the aggregator (or, on it, into the ledger). */
+  readonly closeCluster: () => Promise<void> | undefined;
+  /** Cluster mode: the user's store this worker never used, or null. */
+  readonly unusedStore: () => MetricsStore | null;
+  /** Stops the sample and bucket timers and gives back the default `@timed` recorder. */
+  readonly stopTimers: () => void;
+  /** The sample under way, if any: it belongs to the last bucket. */
+  readonly sampling: () => Promise<unknown> | undefined;
+  readonly flush: () => Promise<void>;
+  /** Emits `close` on the cluster source and the monitor. */
+  readonly emitClose: () => void;
+}
+
+/** Closes a monitor: each step's failure is logged, never thrown; the store closes last. */
+export async function closeMonitor(m: ClosingMonitor): Promise<void> {
+  m.lifecycle.beginDrain();
+  m.lifecycle.close();
+  m.detach();
+  // The last interval goes to the aggregator (or, on the aggregator, into the ledger) first.
+  await m.closeCluster();
+  const unused = m.unusedStore();
+  if (unused) {
+    try {
+      await unused.close();
+    } catch (err) {
+      m.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
+    }
+  }
+  m.stopTimers();
+  // A sample under way belongs to the last bucket: let it land (it cannot hang: groups have deadlines).
+  await m.sampling()?.catch(() => undefined);
+  await m.flush();
+  // Queued notifications are delivered, side by side: the `webhook` option's queue (the last sample's
+  // alerts included) bounded by its timeoutMs, the channels bounded by routing.closeTimeoutMs.
+  await Promise.all([m.alertSystem.drainAndClose(), m.notifications.close()]);
+  m.collector.close();
+  await m.collector.closePlugins();
+  m.requests.close();
+  m.queries.close();
+  m.ownFunctions?.close();
+  try {
+    await m.store.close();
+  } catch (err) {
+    m.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
+  }
+  m.emitClose();
+}
+
+/**
+ * Starts `shutdown()`: the `shutdown` option's delay and drain overridden by `options`, the servers given
+ * there besides those the adapters saw serving.
+ */
+export function startShutdown(
+  options: MonitorShutdownOptions,
+  defaults: ShutdownConfig,
+  lifecycle: Lifecycle,
+  logger: Logger,
+  close: () => Promise<void>,
+): Promise<ShutdownReport> {
+  const { server, ...rest } = options ?? {};
+  const config = parseShutdown({ ...defaults, ...rest }, 'shutdown()');
+  const servers = server === undefined ? [] : Array.isArray(server) ? server : [server as Server];
+  return drainAndClose({ lifecycle, servers, config, logger, closeMonitor: close });
+}

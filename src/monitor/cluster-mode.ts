@@ -1,0 +1,58 @@
+// Cluster mode from the monitor's side: the worker's agent, the cluster's own monitor (built on the aggregator
+// from the same options) and the source the admin API reads.
+
+import { hostname } from 'node:os';
+import type { NotificationRouter } from '../channels/router.js';
+import { ClusterAgent } from '../cluster/agent.js';
+import type { ClusterConfig } from '../cluster/options.js';
+import { ClusterSource } from '../cluster/source.js';
+import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
+import type { RequestStats } from '../requests/requests.js';
+import type { Clock, Logger } from '../types.js';
+import type { MonitorOptions } from './options.js';
+
+type AgentDeps = ConstructorParameters<typeof ClusterAgent>[2];
+
+/** The worker's monitor, as cluster mode reads it. */
+export type ClusterWorkerMonitor = ConstructorParameters<typeof ClusterAgent>[0] &
+  ConstructorParameters<typeof ClusterSource>[1] & {
+    readonly requests: RequestStats;
+    readonly logger: Logger;
+    readonly clock: Clock;
+    readonly notifications: NotificationRouter;
+    probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
+  };
+
+/**
+ * Starts this worker's side of the cluster. `createClusterMonitor` builds the cluster's monitor from the
+ * options given here (the user's store, alert delivery and probes; no process lifecycle).
+ */
+export function startClusterMode(
+  own: ClusterWorkerMonitor,
+  options: MonitorOptions,
+  config: ClusterConfig,
+  createClusterMonitor: (options: MonitorOptions) => ReturnType<AgentDeps['createClusterMonitor']>,
+): { cluster: ClusterAgent; clusterSource: ClusterSource } {
+  own.requests.trackRouteLatency();
+  const clusterInstance = options.instanceId ?? `${hostname()}:${config.name}`;
+  // The cluster's monitor: the user's store, alert delivery and probes; no process lifecycle.
+  const clusterOptions: MonitorOptions = { ...options, cluster: false, instanceId: clusterInstance };
+  for (const key of ['handleSignals', 'shed', 'shutdown', 'loadReader', 'probeRules'] as const) {
+    delete clusterOptions[key];
+  }
+  const agent = new ClusterAgent(own, config, {
+    logger: own.logger,
+    now: () => own.clock.now(),
+    createClusterMonitor: () => createClusterMonitor(clusterOptions),
+  });
+  const clusterSource = new ClusterSource(agent, own, {
+    logger: own.logger,
+    clock: own.clock,
+    instanceId: clusterInstance,
+    probe: (kind) => own.probe(kind),
+    notifications: () =>
+      (agent.clusterMonitor as { notifications?: NotificationRouter } | null)?.notifications ??
+      own.notifications,
+  });
+  return { cluster: agent, clusterSource };
+}

@@ -1,0 +1,187 @@
+// The monitor's history writer: closes each resolution bucket into a point, scores and stores it, and keeps
+// the route series and anomaly models in the store's state blobs.
+
+import type { Analytics } from '../analytics/analytics.js';
+import type { CustomBucketEntry, CustomMetrics } from '../custom/index.js';
+import { BucketAggregator } from '../history/bucket-aggregator.js';
+import { errorMessage } from '../logger.js';
+import type { JobStats } from '../profiling/jobs.js';
+import { type RouteTotals, routeKey, type SeriesHistory } from '../profiling/series-history.js';
+import type { RequestStats } from '../requests/requests.js';
+import type { MetricsStore } from '../stores/store.js';
+import type { Clock, Logger, MetricsSnapshot } from '../types.js';
+
+/** The store state blob holding the per-route and per-job one-minute series. */
+const SERIES_STATE = 'route-history';
+/** The store's name for the anomaly models' state. */
+const ANALYTICS_STATE = 'anomaly';
+
+/** What the writer reads from the monitor that owns it. */
+export interface HistoryWriterParts {
+  readonly store: MetricsStore;
+  readonly instanceId: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly resolutionMs: number;
+  readonly requests: RequestStats;
+  readonly custom: CustomMetrics;
+  readonly jobs: JobStats;
+  readonly series: SeriesHistory;
+  readonly analytics: Analytics;
+  /** True once the monitor is closing: the bucket timer is not rearmed. */
+  readonly closing: () => boolean;
+}
+
+/** Buckets, points and saved state of one monitor (see `flush()` for how buckets partition time). */
+export class HistoryWriter {
+  private readonly aggregator = new BucketAggregator();
+  private bucketStart: number;
+  /** `t` of the last point written (-Infinity before the first). */
+  private lastLabel = Number.NEGATIVE_INFINITY;
+  private bucketTimer: NodeJS.Timeout | undefined;
+  /** Saved model state is read before the first save, so a restart does not overwrite it. */
+  private stateLoaded = false;
+
+  constructor(private readonly m: HistoryWriterParts) {
+    this.bucketStart = this.alignedBucketStart(m.clock.now());
+  }
+
+  /** Adds one sample to the current bucket. */
+  add(snapshot: MetricsSnapshot): void {
+    this.aggregator.add(snapshot);
+  }
+
+  /**
+   * Closes the current bucket into a history point now and writes it. Buckets partition time, whatever
+   * the order of flushes, closes and clock steps: each one runs from the previous flush to this one, so
+   * nothing is counted twice or lost, and each point's `t` (see bucketLabel) is later than the last
+   * one's, so no bucket is written twice and none goes backwards. A clock that stands still or steps
+   * back is taken as 1 ms later than the bucket's start.
+   */
+  async flush(): Promise<void> {
+    const m = this.m;
+    const start = this.bucketStart;
+    const now = m.clock.now();
+    const end = now > start ? now : start + 1;
+    this.bucketStart = end;
+    const label = this.bucketLabel(start, end);
+    // Before the bucket closes: each route's window is then the minute just ended.
+    m.series.addMinute(start, m.requests.endpointWindows(), this.routeTotals(), m.jobs.totalCounts());
+    if (this.stateLoaded) {
+      await m.store.saveState?.(m.instanceId, SERIES_STATE, m.series.export()).catch(() => {});
+    }
+    const bucket = m.requests.takeBucket();
+    const custom = m.custom.takeBucket(now);
+    if (this.aggregator.samples === 0 && bucket.requests === 0 && !hasCustomFigures(custom)) return;
+    this.lastLabel = label;
+    const point = this.aggregator.close(label, bucket, custom);
+    try {
+      const scores = m.analytics.scorePoint(point);
+      if (Object.keys(scores).length > 0) point.anomaly = scores;
+    } catch (err) {
+      m.logger.warn({ err: errorMessage(err) }, 'sysvitals: anomaly scoring failed');
+    }
+    try {
+      await m.store.appendPoint(m.instanceId, point);
+    } catch (err) {
+      m.logger.warn({ err: errorMessage(err) }, 'sysvitals: could not write a history point');
+    }
+    // The models survive a restart with a shared store (RedisStore); a failed save is retried next minute.
+    if (this.stateLoaded) {
+      await m.store.saveState?.(m.instanceId, ANALYTICS_STATE, m.analytics.exportState()).catch(() => {});
+    }
+  }
+
+  /** Arms the timer that flushes at the next resolution boundary, and again after each flush. */
+  scheduleBucket(): void {
+    // At the next resolution boundary after now, whenever the last bucket ended (a flush in between
+    // must not leave the schedule a bucket late).
+    const now = this.m.clock.now();
+    const next = this.alignedBucketStart(now) + this.m.resolutionMs - now;
+    const delay = Number.isFinite(next) ? Math.max(0, next) : this.m.resolutionMs;
+    this.bucketTimer = setTimeout(() => {
+      if (this.m.closing()) return;
+      void this.flush().finally(() => {
+        if (!this.m.closing()) this.scheduleBucket();
+      });
+    }, delay);
+    this.bucketTimer.unref();
+  }
+
+  /** Stops the bucket timer (the monitor's close flushes the last bucket itself). */
+  stopTimer(): void {
+    clearTimeout(this.bucketTimer);
+  }
+
+  /** Initialises the store, then reads the saved route series and anomaly models (once, at start). */
+  async initStore(): Promise<void> {
+    const m = this.m;
+    try {
+      await m.store.init?.();
+    } catch (err) {
+      m.logger.warn(
+        { err: errorMessage(err) },
+        'sysvitals: store init failed; points are buffered until it answers',
+      );
+    }
+    try {
+      const series = await m.store.loadState?.(m.instanceId, SERIES_STATE);
+      if (series) m.series.import(series);
+    } catch {
+      // route history is a cache: start fresh
+    }
+    try {
+      const saved = await m.store.loadState?.(m.instanceId, ANALYTICS_STATE);
+      if (saved) m.analytics.importState(saved);
+    } catch (err) {
+      m.logger.warn(
+        { err: errorMessage(err) },
+        'sysvitals: anomaly model state could not be read from the store; the models start fresh',
+      );
+    } finally {
+      this.stateLoaded = true;
+    }
+  }
+
+  /** Requests since start per `METHOD route` (for the one-minute route series). */
+  private routeTotals(): Map<string, RouteTotals> {
+    const out = new Map<string, RouteTotals>();
+    const get = (method: string, route: string) => {
+      const key = routeKey(method, route);
+      let t = out.get(key);
+      if (t === undefined) {
+        t = { count: 0, count_5xx: 0, count_aborted: 0 };
+        out.set(key, t);
+      }
+      return t;
+    };
+    for (const r of this.m.requests.routeTotals()) {
+      const t = get(r.method, r.route);
+      t.count += r.count;
+      if (r.status_class === '5xx') t.count_5xx += r.count;
+    }
+    for (const a of this.m.requests.abortedTotals()) get(a.method, a.route).count_aborted += a.count;
+    return out;
+  }
+
+  // The `t` of the point for the bucket [start, end): the start of the resolution bucket holding its
+  // middle (a timer a little late keeps its minute; a bucket flushed a minute late gets the minute it
+  // mostly covers); when the last point already has that `t` (a flush inside a minute split it), the
+  // bucket's own start, which is later. So `t` strictly increases from one written point to the next.
+  private bucketLabel(start: number, end: number): number {
+    const minute = this.alignedBucketStart(start + (end - start) / 2);
+    return minute > this.lastLabel ? minute : start;
+  }
+
+  private alignedBucketStart(now: number): number {
+    return now - (now % this.m.resolutionMs);
+  }
+}
+
+/** True when a counter moved or a histogram recorded in the bucket: worth a point even without samples. */
+function hasCustomFigures(custom: ReadonlyMap<string, CustomBucketEntry>): boolean {
+  for (const e of custom.values()) {
+    if (e.type === 'counter' ? e.increase > 0 : e.histogram.totalCount > 0) return true;
+  }
+  return false;
+}

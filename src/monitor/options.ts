@@ -1,0 +1,229 @@
+// createMonitor's options: their types, names and defaults, the checks made before anything is built, and the events.
+
+import type { Server } from 'node:http';
+import { hostname } from 'node:os';
+import type { AlertSystemOptions } from '../alerts/engine.js';
+import type { MetricRuleOptions } from '../alerts/metric-rules.js';
+import type { AlertRulesOptions } from '../alerts/rules.js';
+import type { ChannelOptions } from '../channels/channel-config.js';
+import type { MaintenanceWindowOptions } from '../channels/maintenance.js';
+import type { RoutingOptions } from '../channels/routing-config.js';
+import type { ClusterOptions } from '../cluster/options.js';
+import type { CollectorPlugin, Probe } from '../collector/index.js';
+import { invalidOption, SysvitalsError } from '../errors.js';
+import type { LoadReader } from '../lifecycle/load-watch.js';
+import type { ProbeRulesOptions, ShedOptions, ShutdownOptions } from '../lifecycle/options.js';
+import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import type { ApdexOptions } from '../profiling/apdex.js';
+import type { QueryStatsOptions } from '../profiling/query-stats.js';
+import type { SeriesHistoryOptions } from '../profiling/series-history.js';
+import type { MetricsStore } from '../stores/store.js';
+import type { AlertEvent, Clock, Logger, MetricsSnapshot } from '../types.js';
+
+export interface RequestRecord {
+  method: string;
+  /** The route template (`/users/:id`), never the raw URL. */
+  route: string;
+  status: number;
+  durationMs: number;
+}
+
+export interface MonitorOptions {
+  /** How often host metrics are sampled, alerts evaluated and `metrics` emitted. 0 disables the timer. @defaultValue 5000 */
+  sampleIntervalMs?: number;
+  /** Width of one history bucket. @defaultValue 60000 */
+  resolutionMs?: number;
+  /** How long history is kept. @defaultValue 7 days */
+  retentionMs?: number;
+  /** Identifies this process in a shared store. @defaultValue `${hostname}:${pid}` */
+  instanceId?: string;
+  /** Where history points and alert history go. @defaultValue a MemoryStore bounded to the retention */
+  store?: MetricsStore;
+  /** Alert levels per rule (warning, critical, clear, for, enabled). */
+  alerts?: AlertRulesOptions & {
+    /** Rules on any metric by path (README "Rules on any metric"). */
+    rules?: readonly MetricRuleOptions[];
+  };
+  /** Called for every alert event (raised, escalated, deescalated, cleared). */
+  onAlert?: AlertSystemOptions['onAlert'];
+  /** POST every alert event as JSON to this URL. */
+  webhook?: AlertSystemOptions['webhook'];
+  /**
+   * Cluster mode (node:cluster, PM2 cluster mode): the workers elect one of themselves as aggregator
+   * over a local socket, and the admin API of any worker answers for the whole cluster. Set it in
+   * every worker; the primary needs nothing. See the README's "Cluster mode".
+   */
+  cluster?: boolean | ClusterOptions;
+  /** Notification channels (Slack, email, SMS, Teams, Discord, PagerDuty, Alertmanager, webhook), each with its own filters. */
+  channels?: ChannelOptions[];
+  /** When channels are told: grouping window, repeat interval, inhibition, labels, dashboard link. */
+  routing?: RoutingOptions;
+  /** Maintenance windows (one-off or cron) during which matching alerts are not sent. */
+  maintenance?: MaintenanceWindowOptions[];
+  /** Alert history entries kept in memory. @defaultValue 1000 */
+  alertHistoryLimit?: number;
+  /** Dependency probes: `{ database: pgProbe(pool), redis: redisProbe(client) }`. */
+  probes?: { database?: Probe; redis?: Probe };
+  /** Request statistics window. @defaultValue 60000 */
+  requestWindowMs?: number;
+  /** Distinct method+route pairs tracked; the rest fold into `other`. @defaultValue 100 */
+  maxRoutes?: number;
+  /** Longest wait for one metric group or probe. @defaultValue 1000 */
+  groupTimeoutMs?: number;
+  /** pino-compatible. @defaultValue warnings and errors to stderr */
+  logger?: Logger;
+  /** @defaultValue Date.now */
+  clock?: Clock;
+  /** Where procfs is mounted (tests). @defaultValue '/proc' */
+  procRoot?: string;
+  /** Collector plugins: groups of your own under `plugins.<name>` (see README "Collector plugins"). */
+  collectors?: readonly CollectorPlugin[];
+  /** Where sysfs is mounted, for container limits (tests). @defaultValue '/sys' */
+  sysRoot?: string;
+  /** Database query statistics (instrumentPg, instrumentMysql, instrumentRedis): bounds, slow log, Prometheus. */
+  queries?: QueryStatsOptions;
+  /** Apdex target time T in ms (default 500) and per-route overrides: `{ thresholdMs: 300, routes: { '/search': 1000 } }`. */
+  apdex?: ApdexOptions;
+  /** One-minute points for the busiest routes (`routes`, default 20) and the jobs, `minutes` (default 60) each; `history/?route=`. */
+  routeHistory?: SeriesHistoryOptions;
+  /** Background jobs: `maxJobs` (default 100; later names fold into `other`). */
+  jobs?: { maxJobs?: number };
+  /** What the liveness, readiness and startup probes check (README "Probes"). */
+  probeRules?: ProbeRulesOptions;
+  /** Opt-in load shedding: application requests get 503 with `Retry-After` while a limit is exceeded. */
+  shed?: ShedOptions;
+  /** Defaults for `shutdown()`: the delay before the server stops accepting, and the drain time. */
+  shutdown?: ShutdownOptions;
+  /**
+   * On SIGTERM and SIGINT, run `shutdown()` (readiness 503, delay, drain, flush) and exit with code 0.
+   * @defaultValue false
+   */
+  handleSignals?: boolean;
+  /** Reads event-loop delay, utilisation and memory for probes and shedding (tests). @defaultValue the process */
+  loadReader?: LoadReader;
+}
+
+/** `monitor.shutdown()` options: the servers to drain, and overrides of the `shutdown` option. */
+export interface MonitorShutdownOptions extends ShutdownOptions {
+  /** Servers to stop and drain, besides those the adapters saw serving requests. */
+  server?: Server | readonly Server[];
+}
+
+/** The option names createMonitor takes (the adapters add the admin API's). */
+export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
+  'sampleIntervalMs',
+  'resolutionMs',
+  'retentionMs',
+  'instanceId',
+  'store',
+  'alerts',
+  'onAlert',
+  'webhook',
+  'cluster',
+  'channels',
+  'routing',
+  'maintenance',
+  'alertHistoryLimit',
+  'probes',
+  'requestWindowMs',
+  'maxRoutes',
+  'groupTimeoutMs',
+  'logger',
+  'clock',
+  'procRoot',
+  'sysRoot',
+  'collectors',
+  'probeRules',
+  'shed',
+  'shutdown',
+  'handleSignals',
+  'loadReader',
+  'queries',
+  'jobs',
+  'apdex',
+  'routeHistory',
+]);
+
+/**
+ * Options of the admin API (http/api.ts ADMIN_API_OPTION_KEYS; test/monitor.test.ts checks the two lists
+ * agree). The core monitor serves no HTTP, so it refuses them saying where they belong.
+ */
+const ADMIN_OPTION_NAMES: readonly string[] = Object.freeze([
+  'basePath',
+  'adminToken',
+  'authorize',
+  'trustProxy',
+  'rateLimit',
+  'metricsMaxAgeMs',
+  'accessTokenTtlMs',
+  'prometheus',
+  'probePaths',
+  'allowedHosts',
+  'allowedOrigins',
+]);
+
+/** @internal Exported for the test that keeps it equal to the admin API's option list. */
+export const ADMIN_OPTIONS_OF_CORE_MONITOR = ADMIN_OPTION_NAMES;
+
+function rejectAdminOptions(options: object): void {
+  if (options === null || typeof options !== 'object') return;
+  const key = Object.keys(options).find((k) => ADMIN_OPTION_NAMES.includes(k));
+  if (key === undefined) return;
+  throw new SysvitalsError(
+    'ERR_SYSVITALS_UNKNOWN_OPTION',
+    `sysvitals: createMonitor: \`${key}\` is an admin API option, and the core monitor serves no HTTP. ` +
+      `Pass it to createMonitor from sysvitals/express, sysvitals/fastify or sysvitals/koa, ` +
+      `or to createAdminApi(monitor, { ${key} }) with a plain Node server.`,
+  );
+}
+
+export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
+  sampleIntervalMs: 5000,
+  resolutionMs: 60_000,
+  retentionMs: 7 * 24 * 60 * 60 * 1000,
+});
+
+export interface MonitorEvents {
+  metrics: [snapshot: MetricsSnapshot];
+  alert: [event: AlertEvent];
+  /** The monitor closed: live streams and WebSocket attachments end. */
+  close: [];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The checks createMonitor makes before it builds anything: an options object, no admin API option (with
+ * where it belongs), no unknown name, the intervals in range, a usable `instanceId`.
+ */
+export function checkMonitorOptions(options: MonitorOptions): void {
+  if (options === null || typeof options !== 'object')
+    throw invalidOption('sysvitals: options must be an object.');
+  rejectAdminOptions(options);
+  rejectUnknownOptions(options, MONITOR_OPTION_KEYS, 'sysvitals: createMonitor');
+  checkInteger(options.sampleIntervalMs, 'sampleIntervalMs', 0, DAY_MS);
+  checkInteger(options.resolutionMs, 'resolutionMs', 1000, DAY_MS);
+  checkInteger(options.retentionMs, 'retentionMs', 60_000, 366 * DAY_MS);
+  if (
+    options.instanceId !== undefined &&
+    (typeof options.instanceId !== 'string' || options.instanceId === '')
+  ) {
+    throw invalidOption('sysvitals: `instanceId` must be a non-empty string.');
+  }
+  if (options.instanceId === 'all') {
+    throw invalidOption('sysvitals: `instanceId` cannot be "all": it names the fleet view.');
+  }
+}
+
+/**
+ * The instance id: the option, else a store's own (RedisStore names this process, so that points and alert
+ * records carry the same id), else `host:pid`. In cluster mode `instanceId` and the store belong to the
+ * cluster's monitor (on the aggregator), and the worker, which keeps its history in memory, is `host:pid`.
+ */
+export function instanceIdOf(options: MonitorOptions, clustered: boolean): string {
+  const storeInstance = (options.store as { instanceId?: unknown } | undefined)?.instanceId;
+  return clustered
+    ? `${hostname()}:${process.pid}`
+    : (options.instanceId ??
+        (typeof storeInstance === 'string' ? storeInstance : `${hostname()}:${process.pid}`));
+}

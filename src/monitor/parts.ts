@@ -1,0 +1,241 @@
+// The monitor's parts built from its options: alert rules and engine, notifications, request, function, query,
+// job and custom statistics, the store, the collector, the process lifecycle and the analytics.
+
+import { hostname } from 'node:os';
+import { type AlertObservation, AlertSystem } from '../alerts/engine.js';
+import { metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
+import { predictRules } from '../alerts/predict-rules.js';
+import { type AlertRulesConfig, type AlertRulesOptions, levelsOf, parseRules } from '../alerts/rules.js';
+import { snapshotShape } from '../alerts/snapshot-shape.js';
+import { Analytics } from '../analytics/analytics.js';
+import { NotificationRouter } from '../channels/router.js';
+import { MetricsCollector } from '../collector/index.js';
+import { checkLevelsAgainstProbe } from '../collector/probes.js';
+import { CustomMetrics } from '../custom/index.js';
+import { invalidOption } from '../errors.js';
+import { FunctionTimings } from '../functions/function-stats.js';
+import { adoptDefaultFunctionStats, type FunctionRecorder } from '../functions/timing.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
+import { parseProbeRules, parseShed, parseShutdown, type ShutdownConfig } from '../lifecycle/options.js';
+import { JobStats } from '../profiling/jobs.js';
+import { QueryStats } from '../profiling/query-stats.js';
+import { SeriesHistory } from '../profiling/series-history.js';
+import { RequestStats } from '../requests/requests.js';
+import { MemoryStore } from '../stores/memory.js';
+import type { MetricsStore } from '../stores/store.js';
+import type { AlertEvent, Clock, ComponentStatus, Logger, MetricsSnapshot } from '../types.js';
+import { HistoryWriter } from './history-writer.js';
+import type { MonitorOptions } from './options.js';
+import { Sampler } from './sampler.js';
+
+/** What the parts need from the monitor being built. */
+export interface PartsContext {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly instanceId: string;
+  readonly retentionMs: number;
+  readonly resolutionMs: number;
+  /** Cluster mode: alerts are delivered once, by the cluster's monitor, and history goes there. */
+  readonly clustered: boolean;
+  /** The monitor itself, which adopts the default `@timed` statistics when no other monitor has. */
+  readonly recorder: FunctionRecorder;
+  /** The latest snapshot (the probes read dependency statuses from it). */
+  readonly latest: () => MetricsSnapshot | undefined;
+  /** Open WebSocket connections of the application (trackWebSockets). */
+  readonly websocketConnections: () => number;
+  /** True once the monitor is closing. */
+  readonly closing: () => boolean;
+  /** Every alert event, for the monitor's `alert` event. */
+  readonly alert: (event: AlertEvent) => void;
+  /** A periodic sample's snapshot, for the monitor's `metrics` event. */
+  readonly sampled: (snapshot: MetricsSnapshot) => void;
+}
+
+/** The monitor's parts; `adopted` says whether it took the default `@timed` statistics. */
+export interface MonitorParts {
+  readonly rules: AlertRulesConfig;
+  readonly alertSystem: AlertSystem;
+  readonly notifications: NotificationRouter;
+  readonly functions: FunctionTimings;
+  readonly adopted: boolean;
+  readonly requests: RequestStats;
+  readonly queries: QueryStats;
+  readonly jobs: JobStats;
+  readonly custom: CustomMetrics;
+  readonly series: SeriesHistory;
+  readonly store: MetricsStore;
+  /** Cluster mode: the user's store, unused by this worker until it builds the cluster's monitor. */
+  readonly unusedStore: MetricsStore | null;
+  readonly collector: MetricsCollector;
+  readonly lifecycle: Lifecycle;
+  readonly shutdownConfig: ShutdownConfig;
+  readonly analytics: Analytics;
+  readonly history: HistoryWriter;
+  readonly sampler: Sampler;
+}
+
+/** Builds the parts in dependency order; options are checked as each part is built. */
+export function createParts(options: MonitorOptions, ctx: PartsContext): MonitorParts {
+  const clustered = ctx.clustered;
+  // `alerts.rules` (rules on any metric) is an array beside the built-in rules' object.
+  const { rules: metricRulesOption, ...builtInRules } = (options.alerts ?? {}) as AlertRulesOptions & {
+    rules?: unknown;
+  };
+  const rules = parseRules(builtInRules);
+  const metricRules = parseMetricRules(
+    metricRulesOption,
+    snapshotShape(
+      Array.isArray(options.collectors) ? options.collectors.map((c) => String(c?.name)) : [],
+      Object.keys(rules),
+    ),
+  );
+  const levels = levelsOf(rules);
+  // Checked here with the monitor's option names; the collector checks the same for its own options.
+  const database = options.probes?.database;
+  if (database !== null && typeof database === 'object') {
+    checkLevelsAgainstProbe(rules.db_latency, database, {
+      levels: 'alerts.db_latency',
+      probe: 'probes.database',
+    });
+  }
+  const alertSystem = new AlertSystem({
+    rules,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    historyLimit: options.alertHistoryLimit,
+    // In cluster mode alerts are delivered once, by the cluster's monitor.
+    onAlert: clustered ? undefined : options.onAlert,
+    webhook: clustered ? undefined : options.webhook,
+  });
+  if (metricRules.length > 0) alertSystem.addObservationSource(metricRuleSource(metricRules));
+  const notifications = new NotificationRouter({
+    channels: clustered ? undefined : options.channels,
+    routing: clustered ? undefined : options.routing,
+    maintenance: options.maintenance,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    host: hostname(),
+    instance: ctx.instanceId,
+  });
+  // Without an injected clock the @timed statistics keep the coarse clock (see RequestStats).
+  const adopted = adoptDefaultFunctionStats(ctx.recorder, options.clock);
+  const functions = adopted ?? new FunctionTimings({ clock: options.clock });
+  const requests = new RequestStats({
+    // Without an injected clock, the hot path reads the coarse clock rather than Date.now().
+    clock: options.clock,
+    windowMs: options.requestWindowMs,
+    maxRoutes: options.maxRoutes,
+    levels,
+    minRequests: rules.error_rate.minRequests,
+    functions,
+    apdex: options.apdex,
+  });
+  const queries = new QueryStats(options.queries, options.clock);
+  const jobs = new JobStats({ ...(options.jobs ?? {}), clock: ctx.clock });
+  const unusedStore = clustered && options.store ? options.store : null;
+  const custom = new CustomMetrics(options.requestWindowMs ?? 60_000);
+  const series = new SeriesHistory(options.routeHistory);
+  const store: MetricsStore =
+    (clustered ? undefined : options.store) ??
+    new MemoryStore({
+      retentionMs: ctx.retentionMs,
+      resolutionMs: ctx.resolutionMs,
+      alertLimit: options.alertHistoryLimit,
+      clock: ctx.clock,
+    });
+  const collector = new MetricsCollector({
+    clock: ctx.clock,
+    logger: ctx.logger,
+    levels,
+    probes: options.probes,
+    groupTimeoutMs: options.groupTimeoutMs,
+    procRoot: options.procRoot,
+    sysRoot: options.sysRoot,
+    plugins: options.collectors,
+    sources: {
+      custom: () => custom.snapshot(ctx.clock.now()),
+      requests: () => requests.groups(),
+      websocketConnections: ctx.websocketConnections,
+    },
+  });
+  // A store that talks to Redis reports its own health in the snapshot's `redis` group,
+  // unless the user registered a redis probe of their own.
+  if (!options.probes?.redis && store.probe) collector.setProbe('redis', store.probe());
+
+  if (options.handleSignals !== undefined && typeof options.handleSignals !== 'boolean') {
+    throw invalidOption('sysvitals: `handleSignals` must be true or false.');
+  }
+  const dependencies = Object.keys(options.probes ?? {}).concat(
+    !options.probes?.redis && store.probe ? ['redis'] : [],
+  );
+  const probeRules = parseProbeRules(options.probeRules, dependencies);
+  const shed = parseShed(options.shed);
+  const shutdownConfig = parseShutdown(options.shutdown);
+  const lifecycle = new Lifecycle({
+    rules: probeRules,
+    shed,
+    reader: options.loadReader,
+    dependencyStatus: (name) =>
+      (ctx.latest() as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
+        name
+      ]?.status,
+    onShedChange: (reason) => {
+      if (reason) ctx.logger.warn({ reason }, `sysvitals: shedding load: ${reason}`);
+      else ctx.logger.warn({}, 'sysvitals: load back under the limits; no longer shedding');
+    },
+  });
+  const analytics = new Analytics({
+    anomaly: rules.anomaly,
+    diskFull: rules.disk_full_in,
+    memoryLeak: rules.memory_leak,
+    predict: predictRules(rules),
+  });
+  alertSystem.addObservationSource((snapshot) => analytics.observations(snapshot) as AlertObservation[]);
+  alertSystem.on('alert', ctx.alert);
+  if (notifications.active) {
+    alertSystem.setSuppressor((alert, active) => notifications.classify(alert, active));
+    alertSystem.on('alert', (event) => notifications.notify(event));
+  }
+  alertSystem.setRecorder((record) => store.appendAlert(record));
+  const parts = {
+    requests,
+    custom,
+    jobs,
+    series,
+    analytics,
+    store,
+    collector,
+    alertSystem,
+    lifecycle,
+    queries,
+  };
+  const history = new HistoryWriter({ ...ctx, ...parts });
+  const sampler = new Sampler({
+    ...ctx,
+    ...parts,
+    sampled: (snapshot) => {
+      history.add(snapshot);
+      ctx.sampled(snapshot);
+    },
+  });
+  return {
+    history,
+    sampler,
+    rules,
+    alertSystem,
+    notifications,
+    functions,
+    adopted: adopted !== null,
+    requests,
+    queries,
+    jobs,
+    custom,
+    series,
+    store,
+    unusedStore,
+    collector,
+    lifecycle,
+    shutdownConfig,
+    analytics,
+  };
+}

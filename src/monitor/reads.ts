@@ -1,0 +1,68 @@
+// The monitor's composite reads: alerts (active, or the stored history), capacity planning, the endpoints table.
+
+import type { AlertSystem } from '../alerts/engine.js';
+import { DEFAULT_HISTORY_READ_LIMIT } from '../alerts/engine.js';
+import { type CapacityReport, computeCapacity } from '../analytics/capacity.js';
+import type { HistoryResult } from '../history/point.js';
+import { errorMessage } from '../logger.js';
+import { type EndpointRow, type EndpointSort, endpointRows, overallApdex } from '../profiling/endpoints.js';
+import type { RequestStats } from '../requests/requests.js';
+import type { MetricsStore } from '../stores/store.js';
+import type { Alert, AlertRecord, AlertsReadOptions, ApdexGroup, Logger, MetricsSnapshot } from '../types.js';
+
+/** Active alerts, or the history (newest first) from the store, falling back to memory when it fails. */
+export async function readAlerts(
+  alertSystem: AlertSystem,
+  store: MetricsStore,
+  logger: Logger,
+  options: AlertsReadOptions,
+): Promise<Alert[] | AlertRecord[]> {
+  const opts = { history: options.history ?? false, limit: options.limit ?? DEFAULT_HISTORY_READ_LIMIT };
+  if (!opts.history) return alertSystem.getActiveAlerts().slice(0, opts.limit);
+  try {
+    return (await store.readAlerts(opts.limit)) as AlertRecord[];
+  } catch (err) {
+    logger.warn(
+      { err: errorMessage(err) },
+      'sysvitals: alert history unavailable from the store; serving memory',
+    );
+    return alertSystem.getAlertHistory(opts.limit);
+  }
+}
+
+/** The capacity report over a week of history, with the cores of the latest snapshot (or of the machine). */
+export function capacityReport(
+  history: HistoryResult,
+  latest: MetricsSnapshot | undefined,
+  alertSystem: AlertSystem,
+  now: number,
+  machineCores: number,
+): CapacityReport {
+  const cores = latest?.cpu?.limit_cores ?? latest?.cpu?.core_count ?? machineCores;
+  const rules = alertSystem.rules;
+  return {
+    generated_at: new Date(now).toISOString(),
+    ...computeCapacity({
+      points: history.points,
+      stepMs: history.step_seconds * 1000,
+      cores,
+      cpuWarning: rules.cpu.warning,
+      memoryWarning: rules.memory.warning,
+    }),
+  };
+}
+
+/** The endpoints table over the request window, with the server-wide Apdex. */
+export function endpointsTable(
+  requests: RequestStats,
+  sort: EndpointSort,
+  limit: number,
+): { window_seconds: number; apdex: ApdexGroup; routes: EndpointRow[] } {
+  const windows = requests.endpointWindows();
+  const spanMs = requests.windowSpanMs(); // less than the window's length in the first minute
+  return {
+    window_seconds: spanMs / 1000,
+    apdex: overallApdex(windows, requests.config.apdex.thresholdUs / 1000),
+    routes: endpointRows(windows, spanMs, sort, limit),
+  };
+}

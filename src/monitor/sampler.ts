@@ -1,0 +1,107 @@
+// The monitor's sampler: one collection at a time, completed with the request, query, job and analytics
+// figures, evaluated by the alert engine, kept as the latest snapshot.
+
+import type { AlertSystem } from '../alerts/engine.js';
+import type { Analytics } from '../analytics/analytics.js';
+import type { MetricsCollector } from '../collector/index.js';
+import type { Lifecycle } from '../lifecycle/lifecycle.js';
+import { errorMessage } from '../logger.js';
+import { overallApdex } from '../profiling/endpoints.js';
+import type { JobStats } from '../profiling/jobs.js';
+import type { QueryStats } from '../profiling/query-stats.js';
+import type { RequestStats } from '../requests/requests.js';
+import type { Clock, Logger, MetricsReadOptions, MetricsSnapshot } from '../types.js';
+
+/** What the sampler reads from the monitor that owns it. */
+export interface SamplerParts {
+  readonly collector: MetricsCollector;
+  readonly alertSystem: AlertSystem;
+  readonly analytics: Analytics;
+  readonly lifecycle: Lifecycle;
+  readonly requests: RequestStats;
+  readonly queries: QueryStats;
+  readonly jobs: JobStats;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** A periodic sample's snapshot, for the history bucket and the `metrics` event. */
+  readonly sampled: (snapshot: MetricsSnapshot) => void;
+}
+
+/** Periodic samples and on-demand reads of one monitor; concurrent callers share one collection. */
+export class Sampler {
+  /** The last snapshot collected (sampled or read on demand); undefined before the first. */
+  latest: MetricsSnapshot | undefined;
+  private latestAt = 0;
+  private refreshing: Promise<MetricsSnapshot> | undefined;
+  /** The periodic sample under way, if any. */
+  sampling: Promise<MetricsSnapshot> | undefined;
+  private decorator: ((snapshot: MetricsSnapshot) => MetricsSnapshot) | null = null;
+
+  constructor(private readonly m: SamplerParts) {}
+
+  /** Cluster mode: the aggregator rewrites the cluster's snapshots (process sums, worker list). */
+  decorate(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void {
+    this.decorator = fn;
+  }
+
+  /** One sample cycle now: collect, evaluate alerts, then `sampled` (history and the `metrics` event). */
+  sample(): Promise<MetricsSnapshot> {
+    this.sampling ??= this.sampleNow().finally(() => {
+      this.sampling = undefined;
+    });
+    return this.sampling;
+  }
+
+  /** The latest snapshot, collected on demand when older than `maxAgeMs` (default 1000). */
+  getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
+    const maxAgeMs = options.maxAgeMs ?? 1000;
+    if (this.latest && this.m.clock.now() - this.latestAt <= maxAgeMs) return Promise.resolve(this.latest);
+    if (this.sampling) return this.sampling;
+    this.refreshing ??= this.m.collector
+      .collect()
+      .then((snapshot) => this.accept(snapshot))
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  private async sampleNow(): Promise<MetricsSnapshot> {
+    const snapshot = this.accept(await this.m.collector.collect());
+    this.m.lifecycle.markSampled();
+    this.m.sampled(snapshot);
+    return snapshot;
+  }
+
+  private accept(collected: MetricsSnapshot): MetricsSnapshot {
+    const m = this.m;
+    let snapshot = collected;
+    if (this.decorator) {
+      try {
+        snapshot = this.decorator(collected);
+      } catch (err) {
+        m.logger.error({ err: errorMessage(err) }, 'sysvitals: cluster snapshot decoration failed');
+      }
+    }
+    const shedding = m.lifecycle.takeShedding();
+    const requests = snapshot.requests;
+    if (requests) {
+      requests.in_flight = m.lifecycle.inFlight;
+      requests.shed_total = m.lifecycle.shedTotal;
+      requests.shedding = shedding;
+    }
+    snapshot.apdex = overallApdex(m.requests.endpointWindows(), m.requests.config.apdex.thresholdUs / 1000);
+    snapshot.queries = m.queries.windowSummary();
+    snapshot.jobs = m.jobs.group();
+    try {
+      m.analytics.sample(snapshot, m.clock.now());
+      snapshot.anomaly = m.analytics.getScores();
+    } catch (err) {
+      m.logger.warn({ err: errorMessage(err) }, 'sysvitals: analytics failed on a sample');
+    }
+    m.alertSystem.checkThresholds(snapshot);
+    this.latest = snapshot;
+    this.latestAt = m.clock.now();
+    return snapshot;
+  }
+}
