@@ -26,6 +26,7 @@ import {
   type ReportWire,
 } from './report.js';
 import { answerSilence, type SilenceBook } from './silences.js';
+import { workerSeries } from './worker-series.js';
 import { newEntry, type WorkerEntry, WorkerTable } from './workers.js';
 
 /** The cluster's own SystemMonitor, as the aggregator drives it. */
@@ -151,6 +152,8 @@ export class Aggregator {
     // A question just after fresh reports must not be answered from a snapshot cached before them.
     const out = await answer(this.monitor, fresh(q));
     if (q.op === 'health' || q.op === 'endpoints') return { ...(out as object), cluster: this.summary() };
+    if (q.op === 'prometheus' && q.byWorker)
+      return { ...(out as object), workers: workerSeries(this.workers.values()) };
     return out;
   }
 

@@ -23,6 +23,7 @@ export interface MonitorLike {
   readonly instanceId: string;
   readonly requests: {
     routeTotals(): Array<{ method: string; route: string; status_class: string; count: number }>;
+    abortedTotals(): Array<{ method: string; route: string; count: number }>;
     cumulativeCounts(): Readonly<CountsView>;
   };
   readonly functions: {
@@ -45,7 +46,7 @@ export type Question =
   | { op: 'health'; detailed: boolean }
   | { op: 'alerts'; history: boolean; limit: number }
   | { op: 'history'; period: HistoryPeriod; instance?: string }
-  | { op: 'prometheus'; maxAgeMs: number }
+  | { op: 'prometheus'; maxAgeMs: number; byWorker?: boolean }
   | { op: 'endpoints'; sort: EndpointSort; limit: number };
 
 /** A change or read of the cluster's silences (answered by the aggregator's router only). */
@@ -60,8 +61,20 @@ export interface PrometheusWire {
   health: HealthStatus;
   alerts: Alert[];
   routes: Array<{ method: string; route: string; status_class: string; count: number }>;
+  aborted: Array<{ method: string; route: string; count: number }>;
   latency: CountsWire | null;
   functions: Array<{ name: string; count: number; errors: number; histogram: CountsWire | null }>;
+  /** With `cluster.workerLabel`: the same request and function figures per worker, since its start. */
+  workers?: WorkerSeriesWire[];
+}
+
+/** One worker's request and `@timed` totals since its start (the `worker` label's series). */
+export interface WorkerSeriesWire {
+  worker: string;
+  routes: PrometheusWire['routes'];
+  aborted: PrometheusWire['aborted'];
+  latency: CountsWire | null;
+  functions: PrometheusWire['functions'];
 }
 
 const wire = (view: Readonly<CountsView>) => new SentCounts().take(view, slotHighest);
@@ -96,6 +109,7 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
         health: monitor.alertSystem.getHealthStatus(snapshot),
         alerts: monitor.alertSystem.getActiveAlerts(),
         routes: monitor.requests.routeTotals(),
+        aborted: monitor.requests.abortedTotals(),
         latency: wire(monitor.requests.cumulativeCounts()),
         functions: [...monitor.functions.totalCounts()].map((f) => ({
           name: f.name,
@@ -134,8 +148,11 @@ export function parseQuestion(q: unknown): Question | null {
     Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
   switch (o.op) {
     case 'metrics':
-    case 'prometheus':
       return int(o.maxAgeMs, 0, 86_400_000) ? { op: o.op, maxAgeMs: o.maxAgeMs as number } : null;
+    case 'prometheus':
+      return int(o.maxAgeMs, 0, 86_400_000)
+        ? { op: o.op, maxAgeMs: o.maxAgeMs as number, byWorker: o.byWorker === true }
+        : null;
     case 'health':
       return typeof o.detailed === 'boolean' ? { op: 'health', detailed: o.detailed } : null;
     case 'alerts':

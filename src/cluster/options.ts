@@ -19,6 +19,12 @@ export interface ClusterOptions {
   syncTimeoutMs?: number;
   /** Private directory (mode 0700) for the aggregator's socket and ledger. @defaultValue `<os.tmpdir()>/sysvitals-<uid>` */
   socketDir?: string;
+  /**
+   * Prometheus: request and `@timed` families per worker, with a `worker` label (`<pid>@<start ms>`),
+   * instead of the cluster's sums. One more series set per worker, and per restart: off for cardinality.
+   * @defaultValue false
+   */
+  workerLabel?: boolean;
 }
 
 export interface ClusterConfig {
@@ -26,11 +32,12 @@ export interface ClusterConfig {
   readonly intervalMs: number;
   readonly syncTimeoutMs: number;
   readonly socketDir: string | undefined;
+  readonly workerLabel: boolean;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({ intervalMs: 1000, syncTimeoutMs: 500 });
 
-const KEYS = ['name', 'intervalMs', 'syncTimeoutMs', 'socketDir'];
+const KEYS = ['name', 'intervalMs', 'syncTimeoutMs', 'socketDir', 'workerLabel'];
 
 /** The default cluster name: the PM2 app, the node:cluster primary, or the script and its parent. */
 export function defaultClusterName(env: NodeJS.ProcessEnv = process.env): string {
@@ -45,7 +52,7 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
   const options = (value === true ? {} : value) as ClusterOptions;
   if (options === null || typeof options !== 'object') {
     throw invalidOption(
-      'sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir }.',
+      'sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir, workerLabel }.',
     );
   }
   rejectUnknownOptions(options, KEYS, 'sysvitals: cluster');
@@ -63,10 +70,14 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
   ) {
     throw invalidOption('sysvitals: `cluster.socketDir` must be a directory path.');
   }
+  if (options.workerLabel !== undefined && typeof options.workerLabel !== 'boolean') {
+    throw invalidOption('sysvitals: `cluster.workerLabel` must be true or false.');
+  }
   return Object.freeze({
     name: options.name ?? defaultClusterName(),
     intervalMs: options.intervalMs ?? DEFAULT_CLUSTER_OPTIONS.intervalMs,
     syncTimeoutMs: options.syncTimeoutMs ?? DEFAULT_CLUSTER_OPTIONS.syncTimeoutMs,
     socketDir: options.socketDir,
+    workerLabel: options.workerLabel ?? false,
   });
 }

@@ -148,14 +148,24 @@ export class ClusterSource extends EventEmitter<{
 
   /** One scrape's data for the cluster or one worker (read by the Prometheus route when present). */
   async prometheusData(maxAgeMs: number, instance?: string) {
-    const w = (await this.view({ op: 'prometheus', maxAgeMs }, instance)) as PrometheusWire;
+    // The worker label (cluster.workerLabel) on the cluster's scrape; one worker's own has none.
+    const byWorker = this.agent.config.workerLabel && (instance === undefined || instance === 'all');
+    const w = (await this.view({ op: 'prometheus', maxAgeMs, byWorker }, instance)) as PrometheusWire;
     return {
       snapshot: w.snapshot,
       health: w.health,
       alerts: w.alerts,
       routes: w.routes,
+      aborted: w.aborted ?? [],
       latency: viewOf(w.latency),
       functions: w.functions.map((f) => ({ ...f, histogram: viewOf(f.histogram) })),
+      workers: w.workers?.map((s) => ({
+        worker: s.worker,
+        routes: s.routes,
+        aborted: s.aborted,
+        latency: viewOf(s.latency),
+        functions: s.functions.map((f) => ({ ...f, histogram: viewOf(f.histogram) })),
+      })),
     };
   }
 

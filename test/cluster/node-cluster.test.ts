@@ -124,6 +124,8 @@ describe('node:cluster, 4 workers', () => {
       logged.filter((r) => r.status === 500).length,
     );
     expect(promValue(text, 'sysvitals_http_request_duration_seconds_count')).toBe(logged.length);
+    // No worker label unless asked for (cardinality).
+    expect(text).not.toContain('worker="');
     const sumUs = logged.reduce((a, r) => a + microsOf(r.ms), 0);
     expect(promValue(text, 'sysvitals_http_request_duration_seconds_sum')).toBeCloseTo(sumUs / 1e6, 5);
     if (PROMTOOL) {

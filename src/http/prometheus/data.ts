@@ -60,6 +60,20 @@ export interface PrometheusData {
   readonly custom?: Iterable<CustomMetric>;
   /** Scrape time, epoch ms (custom histograms' windows). @defaultValue Date.now() */
   readonly now?: number;
+  /**
+   * Cluster mode with `cluster.workerLabel`: the request and `@timed` families per worker (a `worker`
+   * label), in place of `routes`, `aborted`, `latency` and `functions`.
+   */
+  readonly workers?: Iterable<PrometheusWorkerSeries>;
+}
+
+/** One worker's request and `@timed` totals since its start (cluster mode, `worker` label). */
+export interface PrometheusWorkerSeries {
+  readonly worker: string;
+  readonly routes: Iterable<PrometheusRouteTotal>;
+  readonly aborted: Iterable<PrometheusAbortedTotal>;
+  readonly latency: PrometheusLatency | null;
+  readonly functions: Iterable<PrometheusFunctionTotal>;
 }
 
 /** One query fingerprint since start: its duration histogram (the count and errors ride on it). */

@@ -10,6 +10,7 @@ import { renderLifecycle } from './lifecycle.js';
 import { type PrometheusConfig, parsePrometheusOptions } from './options.js';
 import { renderPlugins } from './plugins.js';
 import { renderProfiling } from './profiling.js';
+import { renderRequestFamilies } from './requests.js';
 import { renderRuntime } from './runtime.js';
 
 // The collector reports sizes in GiB/MiB (1024-based); Prometheus wants bytes.
@@ -272,45 +273,11 @@ export function renderPrometheus(
   }
   gauge(h.websocket, s.websocket.active_connections);
 
-  // Requests
-  out.push(h.requests.head);
-  if (data.routes) {
-    const name = h.requests.name;
-    for (const r of data.routes) {
-      out.push(
-        `${name}{${labelPair('method', r.method)},${labelPair('route', r.route)},${labelPair('status_class', r.status_class)}} ${v(r.count)}`,
-      );
-    }
-  }
-  out.push(h.aborted.head);
-  if (data.aborted) {
-    const name = h.aborted.name;
-    for (const r of data.aborted) {
-      out.push(`${name}{${labelPair('method', r.method)},${labelPair('route', r.route)}} ${v(r.count)}`);
-    }
-  }
+  // Requests and @timed functions: the cluster's (or this process's), or one series set per worker.
   const counts: number[] = new Array(leLabels.length);
-  out.push(h.duration.head);
-  histogramLines(out, h.duration.name, '', data.latency ?? null, boundsUs, leLabels, counts);
-
-  // @timed functions
-  if (data.functions) {
-    const calls: string[] = [h.fnCalls.head];
-    const errors: string[] = [h.fnErrors.head];
-    const durations: string[] = [h.fnDuration.head];
-    for (const f of data.functions) {
-      const label = labelPair('function', f.name);
-      calls.push(`${h.fnCalls.name}{${label}} ${v(f.count)}`);
-      errors.push(`${h.fnErrors.name}{${label}} ${v(f.errors)}`);
-      if (f.histogram) {
-        histogramLines(durations, h.fnDuration.name, `${label},`, f.histogram, boundsUs, leLabels, counts);
-      }
-    }
-    if (calls.length > 1) {
-      out.push(calls.join('\n'), errors.join('\n'));
-      if (durations.length > 1) out.push(durations.join('\n'));
-    }
-  }
+  renderRequestFamilies(out, h, data, (lines, name, labels, hist) =>
+    histogramLines(lines, name, labels, hist, boundsUs, leLabels, counts),
+  );
 
   // Database queries (opt-in) and background jobs
   renderProfiling(out, data, config.prefix, (lines, name, labels, hist) =>
