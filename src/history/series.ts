@@ -27,10 +27,11 @@ export interface HistogramSeriesPoint {
   kind: 'histogram';
   count: number;
   sum: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
+  /** Percentiles and max of the values observed; null when none was (unknown, not 0). */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
   /** The HDR histogram, compressed base64 ('' in API views). */
   h: string;
 }
@@ -128,14 +129,15 @@ export class SeriesAccumulator {
 
 function histogramPoint(h: hdr.Histogram, sum: number): HistogramSeriesPoint {
   const f = figuresOf(h, sum, h.totalCount, sum);
+  const seen = f.count > 0; // no value observed in the bucket: its percentiles are unknown, not 0
   return {
     kind: 'histogram',
     count: f.count,
     sum: f.sum,
-    p50: f.p50,
-    p95: f.p95,
-    p99: f.p99,
-    max: f.max,
+    p50: seen ? f.p50 : null,
+    p95: seen ? f.p95 : null,
+    p99: seen ? f.p99 : null,
+    max: seen ? f.max : null,
     h: h.totalCount > 0 ? hdrLibrary().encodeIntoCompressedBase64(h) : '',
   };
 }
@@ -186,9 +188,9 @@ export class SeriesMerger {
         // A decoded histogram's max is its top slot's edge, above the values recorded: the points'
         // maxima are exact, so the step's max is theirs and no percentile lies above it.
         let max = 0;
-        for (const p of points) if (p.count > 0) max = Math.max(max, p.max);
+        for (const p of points) if (p.count > 0 && p.max !== null) max = Math.max(max, p.max);
         const m = histogramPoint(h, sum);
-        const cap = (v: number) => Math.min(v, max);
+        const cap = (v: number | null) => (v === null ? null : Math.min(v, max));
         merged = { ...m, p50: cap(m.p50), p95: cap(m.p95), p99: cap(m.p99), max: cap(m.max) };
       }
       out[path] = withHistograms ? merged : { ...merged, h: '' };
@@ -203,6 +205,11 @@ export function viewSeries(
 ): Record<string, SeriesPoint> | undefined {
   if (!series) return undefined;
   const out: Record<string, SeriesPoint> = {};
-  for (const [path, p] of Object.entries(series)) out[path] = p.kind === 'histogram' ? { ...p, h: '' } : p;
+  for (const [path, p] of Object.entries(series)) {
+    if (p.kind !== 'histogram') out[path] = p;
+    // Points stored by earlier versions carry 0 where no value was observed: unknown, shown as null.
+    else if (p.count > 0) out[path] = { ...p, h: '' };
+    else out[path] = { ...p, h: '', p50: null, p95: null, p99: null, max: null };
+  }
   return out;
 }

@@ -12,7 +12,8 @@ export interface EndpointWindowLike {
   count_4xx: number;
   count_5xx: number;
   count_aborted: number;
-  latency: { p50_ms: number; p95_ms: number; p99_ms: number; avg_ms: number; max_ms: number };
+  /** `count`: requests in the latency window (it can be shorter than the counters' window). */
+  latency: { p50_ms: number; p95_ms: number; p99_ms: number; avg_ms: number; max_ms: number; count?: number };
   time_ms: number;
   satisfied: number;
   tolerating: number;

@@ -25,10 +25,14 @@ export interface RoutePoint {
   count_5xx: number;
   count_aborted: number;
   error_percent: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  max_ms: number;
+  /**
+   * null when the route's latency window held none of its requests at the minute boundary (requests only
+   * in the minute's first seconds fall out of the 45-60 s latency window): unknown, not 0 ms.
+   */
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
   apdex: number | null;
 }
 
@@ -115,6 +119,8 @@ export class SeriesHistory {
     const keep = new Set(busiest.map(([key]) => key));
     for (const [key, m] of busiest) {
       const w = byKey.get(key);
+      // Latency read from a window that holds none of the route's requests would be 0 ms, a lie.
+      const timed = w !== undefined && (w.latency.count ?? 1) > 0;
       let series = this.routes.get(key);
       if (series === undefined) {
         if (this.routes.size >= this.maxRoutes) this.evictQuietest(keep);
@@ -128,10 +134,10 @@ export class SeriesHistory {
         count_5xx: m.count_5xx,
         count_aborted: m.count_aborted,
         error_percent: Math.round((m.count_5xx / m.count) * 10_000) / 100,
-        p50_ms: w?.latency.p50_ms ?? 0,
-        p95_ms: w?.latency.p95_ms ?? 0,
-        p99_ms: w?.latency.p99_ms ?? 0,
-        max_ms: w?.latency.max_ms ?? 0,
+        p50_ms: timed ? w.latency.p50_ms : null,
+        p95_ms: timed ? w.latency.p95_ms : null,
+        p99_ms: timed ? w.latency.p99_ms : null,
+        max_ms: timed ? w.latency.max_ms : null,
         apdex: w ? apdexScore(w.satisfied, w.tolerating, w.count) : null,
       });
     }

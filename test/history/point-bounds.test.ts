@@ -95,3 +95,41 @@ describe('custom histogram series merged into a longer step', () => {
     );
   });
 });
+
+describe('custom histogram series in a minute without observations', () => {
+  it('percentiles and max are null (unknown), not 0; a merged step takes the minutes that observed values', async () => {
+    const { CustomMetrics } = await import('../../src/custom/registry.js');
+    const { SeriesAccumulator, SeriesMerger, viewSeries } = await import('../../src/history/series.js');
+    const registry = new CustomMetrics(60_000);
+    const h = registry.histogram('lat', { help: 'Latency.' });
+    const acc = new SeriesAccumulator();
+    let now = T0 + 60_000;
+    const idle = acc.close(registry.takeBucket(now))?.['custom.lat'];
+    expect(idle).toMatchObject({
+      kind: 'histogram',
+      count: 0,
+      sum: 0,
+      p50: null,
+      p95: null,
+      p99: null,
+      max: null,
+    });
+    const merger = new SeriesMerger();
+    merger.add({ 'custom.lat': idle! });
+    for (const v of [12, 40, 7]) h.observe(v);
+    now += 60_000;
+    merger.add(acc.close(registry.takeBucket(now)));
+    now += 60_000;
+    merger.add(acc.close(registry.takeBucket(now))); // idle again
+    const step = merger.result(false)?.['custom.lat'] as { p50: number; p99: number };
+    expect(step).toMatchObject({ count: 3, sum: 59, p99: 40, max: 40 });
+    expect(Math.abs(step.p50 - 12)).toBeLessThanOrEqual(12 * 0.001); // HDR: 3 significant digits
+    const empty = new SeriesMerger();
+    empty.add({ 'custom.lat': idle! });
+    empty.add({ 'custom.lat': idle! });
+    expect(empty.result(false)?.['custom.lat']).toMatchObject({ count: 0, p50: null, p95: null, max: null });
+    // A point stored by an earlier version (0 there) reads as null.
+    const old = { kind: 'histogram' as const, count: 0, sum: 0, p50: 0, p95: 0, p99: 0, max: 0, h: '' };
+    expect(viewSeries({ 'custom.lat': old })?.['custom.lat']).toMatchObject({ p50: null, max: null });
+  });
+});

@@ -54,6 +54,29 @@ describe('per-route and per-job one-minute history', () => {
     }
   });
 
+  it('a minute whose requests fell out of the latency window has null latency, not 0 ms', async () => {
+    const { m, clock } = setup();
+    try {
+      // The latency window at a minute boundary covers its last 45 s: requests of the first seconds are not in it.
+      clock.t = T0 + 5_000;
+      for (const ms of [8, 9, 30])
+        m.recordRequest({ method: 'GET', route: '/early', status: 200, durationMs: ms });
+      clock.t = T0 + 40_000;
+      for (const ms of [4, 6])
+        m.recordRequest({ method: 'GET', route: '/late', status: 200, durationMs: ms });
+      clock.t = T0 + 60_000;
+      await m.flush();
+      expect(m.series.route('/early')?.points).toEqual([
+        expect.objectContaining({ count: 3, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null }),
+      ]);
+      expect(m.series.route('/late')?.points).toEqual([
+        expect.objectContaining({ count: 2, p99_ms: 6, max_ms: 6 }),
+      ]);
+    } finally {
+      await m.close();
+    }
+  });
+
   it('serves history/?route= and ?job= over HTTP, 404 for an unknown route, 400 for bad input', async () => {
     const { m, clock } = setup();
     const api = createAdminApi(m, { rateLimit: false });

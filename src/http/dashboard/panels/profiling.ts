@@ -17,21 +17,29 @@ let selected: { method: string; route: string } | null = null;
 const SVG = 'http://www.w3.org/2000/svg';
 
 /** A polyline of `values` in a `w`×`hgt` box (zero-based; a flat line when all are equal). */
-function sparkline(values: number[], w: number, hgt: number, className: string): SVGSVGElement {
+/** A sparkline; a null value (unknown: no latency measured that minute) is a gap, not 0. */
+function sparkline(values: Array<number | null>, w: number, hgt: number, className: string): SVGSVGElement {
   const svg = document.createElementNS(SVG, 'svg');
   svg.setAttribute('width', String(w));
   svg.setAttribute('height', String(hgt));
   svg.setAttribute('viewBox', `0 0 ${w} ${hgt}`);
   svg.setAttribute('class', className);
   if (values.length > 0) {
-    const max = Math.max(...values, 0.001);
+    const max = Math.max(...values.map((v) => v ?? 0), 0.001);
     const step = values.length > 1 ? w / (values.length - 1) : 0;
-    const points = values.map(
-      (v, i) => `${(i * step).toFixed(1)},${(hgt - 1 - (v / max) * (hgt - 2)).toFixed(1)}`,
-    );
-    const line = document.createElementNS(SVG, 'polyline');
-    line.setAttribute('points', points.join(' '));
-    svg.append(line);
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length === 0) return;
+      const line = document.createElementNS(SVG, 'polyline');
+      line.setAttribute('points', run.join(' '));
+      svg.append(line);
+      run = [];
+    };
+    values.forEach((v, i) => {
+      if (v === null) flush();
+      else run.push(`${(i * step).toFixed(1)},${(hgt - 1 - (v / max) * (hgt - 2)).toFixed(1)}`);
+    });
+    flush();
   }
   return svg;
 }
@@ -163,7 +171,7 @@ async function showRoute(method: string, route: string): Promise<void> {
   );
   const last = points.at(-1);
   const summary = last
-    ? `last minute: ${last.count} requests, p95 ${fmtNumber(last.p95_ms, 1)} ms, ${fmtNumber(last.error_percent, 1)} % errors, Apdex ${last.apdex ?? '—'}`
+    ? `last minute: ${last.count} requests, p95 ${fmtNumber(last.p95_ms ?? Number.NaN, 1)} ms, ${fmtNumber(last.error_percent, 1)} % errors, Apdex ${last.apdex ?? '—'}`
     : 'no minute has closed for this route yet';
   box.replaceChildren(title, p95, errors, h('p', 'sub', summary));
 }
