@@ -240,7 +240,7 @@ function onMetrics(s: MetricsSnapshot): void {
 }
 
 function showAnomalyKey(): void {
-  $('anomaly-key').textContent = `· shaded: anomaly score ≥ ${anomalyThreshold()}`;
+  $('anomaly-key').textContent = `shaded: anomaly score ≥ ${anomalyThreshold()}`;
   $('anomaly-key').title =
     'The anomaly alert rule’s warning level (rules.anomaly.warning): a stretch is shaded where the score of a point is at or above it.';
 }

@@ -84,13 +84,15 @@ function row(r: Row): HTMLElement {
         : r.show(f.value as number | string);
   const interval =
     state === 'value' && (f.low !== undefined || f.high !== undefined)
-      ? ` (90 % interval ${f.low === undefined ? '…' : fmtNumber(f.low, 3)} to ${f.high === undefined ? '…' : fmtNumber(f.high, 3)})`
+      ? `90 % interval ${f.low === undefined ? '…' : fmtNumber(f.low, 3)} to ${f.high === undefined ? '…' : fmtNumber(f.high, 3)} ${f.unit}`
       : '';
   const head = h('div', 'capacity-head');
   const badge = h('span', 'confidence', f.confidence ? `${f.confidence} confidence` : 'no estimate');
   badge.dataset.confidence = f.confidence ?? 'null';
   head.append(h('span', 'capacity-label', r.label), badge);
-  li.append(head, h('div', 'capacity-value', value + interval), h('div', 'capacity-note', f.note));
+  li.append(head, h('div', 'capacity-value', value));
+  if (interval) li.append(h('div', 'capacity-interval', interval));
+  li.append(h('div', 'capacity-note', f.note));
   return li;
 }
 
