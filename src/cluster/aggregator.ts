@@ -147,6 +147,9 @@ export class Aggregator {
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
     if (q.op === 'history') return this.history(q, instance);
     if (instance !== undefined && instance !== 'all') return this.forward(q, instance);
+    if (q.op === 'queries' || q.op === 'jobs') {
+      throw new RemoteError('bad_request', `${q.op}/ is not merged across workers yet; ask one worker`);
+    }
     this.missing = await this.sync();
     this.saveLedger();
     // A question just after fresh reports must not be answered from a snapshot cached before them.

@@ -39,6 +39,8 @@ export interface MonitorLike {
   getHistory(options?: HistoryReadOptions): Promise<unknown>;
   /** The endpoints table (routes/) over the request window. */
   endpoints(sort: EndpointSort, limit: number): unknown;
+  readonly queries: { report(): unknown };
+  readonly jobs: { rows(): unknown };
 }
 
 export type Question =
@@ -47,7 +49,9 @@ export type Question =
   | { op: 'alerts'; history: boolean; limit: number }
   | { op: 'history'; period: HistoryPeriod; instance?: string }
   | { op: 'prometheus'; maxAgeMs: number; byWorker?: boolean }
-  | { op: 'endpoints'; sort: EndpointSort; limit: number };
+  | { op: 'endpoints'; sort: EndpointSort; limit: number }
+  /** One worker's query or job table (not merged across workers yet: never asked of the cluster). */
+  | { op: 'queries' | 'jobs' };
 
 /** A change or read of the cluster's silences (answered by the aggregator's router only). */
 export type SilenceQuestion =
@@ -98,6 +102,10 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
       return monitor.getAlerts({ history: q.history, limit: q.limit });
     case 'endpoints':
       return monitor.endpoints(q.sort, q.limit);
+    case 'queries':
+      return monitor.queries.report();
+    case 'jobs':
+      return monitor.jobs.rows();
     case 'history':
       return monitor.getHistory(
         q.instance === undefined ? { period: q.period } : { period: q.period, instance: q.instance },
@@ -166,6 +174,9 @@ export function parseQuestion(q: unknown): Question | null {
       return o.instance === undefined
         ? { op: 'history', period: o.period }
         : { op: 'history', period: o.period, instance: o.instance as string };
+    case 'queries':
+    case 'jobs':
+      return { op: o.op };
     case 'endpoints':
       return (ENDPOINT_SORTS as readonly unknown[]).includes(o.sort) && int(o.limit, 1, 1000)
         ? { op: 'endpoints', sort: o.sort as EndpointSort, limit: o.limit as number }

@@ -111,6 +111,11 @@ export class ClusterSource extends EventEmitter<{
     return this.view({ op: 'endpoints', sort, limit }, instance);
   }
 
+  /** One worker's own query or job table (`instance=<worker>`); these are not merged across workers yet. */
+  workerTable(table: 'queries' | 'jobs', instance: string): Promise<unknown> {
+    return this.view({ op: table }, instance);
+  }
+
   private async silence(q: SilenceQuestion): Promise<unknown> {
     try {
       return (await this.agent.askSilence(q)) ?? undefined;

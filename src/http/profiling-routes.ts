@@ -20,6 +20,20 @@ export interface ProfilingSource {
   ):
     | { window_seconds: number; apdex: unknown; routes: EndpointRow[] }
     | Promise<{ window_seconds: number; apdex: unknown; routes: EndpointRow[] }>;
+  /** Cluster mode: one worker's own query or job table (`instance=<worker>`); they are not merged yet. */
+  workerTable?(table: 'queries', instance: string): Promise<QueryReport>;
+  workerTable?(table: 'jobs', instance: string): Promise<JobRow[]>;
+}
+
+/** One worker's table in cluster mode when `instance` names a worker; undefined otherwise. */
+function workerTable<T>(
+  source: unknown,
+  table: 'queries' | 'jobs',
+  instance: string | undefined,
+): Promise<T> | undefined {
+  const src = source as { workerTable?(t: string, i: string): Promise<T> };
+  if (instance === undefined || instance === 'all' || typeof src.workerTable !== 'function') return undefined;
+  return src.workerTable(table, instance);
 }
 
 /** The 404 when the source has no such table: in cluster mode it exists per worker but is not merged yet. */
@@ -52,14 +66,20 @@ const QUERY_SORTS = ['time', 'count', 'p95', 'errors'] as const;
 
 export const queriesRoute = defineRoute({
   path: 'queries',
-  query: { sort: enumParam(QUERY_SORTS, 'time'), limit: integerParam(1, 1000, 100) },
-  handle({ res, source, query }) {
+  query: {
+    sort: enumParam(QUERY_SORTS, 'time'),
+    limit: integerParam(1, 1000, 100),
+    instance: identifierParam(),
+  },
+  async handle({ res, source, query }) {
+    if (!checkInstance(res, source, query.instance)) return;
     const queries = (source as ProfilingSource).queries;
-    if (!queries) {
+    const one = workerTable<QueryReport>(source, 'queries', query.instance);
+    if (!queries && !one) {
       sendError(res, 404, 'not_found', missing(source, 'database queries', 'queries/'));
       return;
     }
-    const report = queries.report();
+    const report = one ? await one : (queries as { report(): QueryReport }).report();
     const key = { time: 'total_ms', count: 'count', p95: 'p95_ms', errors: 'errors' } as const;
     const field = key[query.sort];
     report.fingerprints.sort((a, b) => b[field] - a[field] || b.count - a.count);
@@ -70,14 +90,16 @@ export const queriesRoute = defineRoute({
 
 export const jobsRoute = defineRoute({
   path: 'jobs',
-  query: { limit: integerParam(1, 1000, 100) },
-  handle({ res, source, query, now }) {
+  query: { limit: integerParam(1, 1000, 100), instance: identifierParam() },
+  async handle({ res, source, query, now }) {
+    if (!checkInstance(res, source, query.instance)) return;
     const jobs = (source as ProfilingSource).jobs;
-    if (!jobs) {
+    const one = workerTable<JobRow[]>(source, 'jobs', query.instance);
+    if (!jobs && !one) {
       sendError(res, 404, 'not_found', missing(source, 'jobs', 'jobs/'));
       return;
     }
-    const rows = jobs.rows();
+    const rows = one ? await one : (jobs as { rows(): JobRow[] }).rows();
     sendData(res, {
       count: rows.length,
       stale: rows.filter((r) => r.stale).map((r) => r.name),

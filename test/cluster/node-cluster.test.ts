@@ -113,6 +113,20 @@ describe('node:cluster, 4 workers', () => {
       expect(r.status).toBe(404);
       expect(r.data.error.message).toContain(`cluster mode: ${path} is not merged across workers yet`);
     }
+    // Each worker's own table: instance=<pid>, exact against the runs each worker answered.
+    const runs = new Map<number, number>();
+    for (let i = 0; i < 12; i++) {
+      const { pid } = (await getJson(c.port, '/job')).data as { pid: number };
+      runs.set(pid, (runs.get(pid) ?? 0) + 1);
+    }
+    for (const [pid, n] of runs) {
+      const r = await getJson(c.port, `${BASE}/jobs?instance=${pid}`);
+      expect(r.status).toBe(200);
+      expect(r.data.data.jobs.find((j: { name: string }) => j.name === 'nightly').runs).toBe(n);
+      const q = await getJson(c.port, `${BASE}/queries?instance=${pid}`);
+      expect(q.status).toBe(200);
+      expect(q.data.data.total).toBe(0);
+    }
   });
 
   it('one Prometheus scrape of any worker holds the whole cluster, valid for promtool', async () => {
