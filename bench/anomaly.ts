@@ -2,7 +2,11 @@
 // NAB's rules (streaming, one parameter set, the scorer ignores the first 15 %), writes the results
 // files into a writable copy of the corpus, runs NAB's official scorer and records the scores.
 //
-//   npx tsx bench/anomaly.ts [--variant NAME] [--set key=value ...] [--nab DIR] [--no-write]
+//   npx tsx bench/anomaly.ts [--variant NAME] [--set key=value ...] [--nab DIR] [--no-write] [--replica]
+//
+// --replica scores with bench/lib/nab-sweep.ts (an in-process replica of NAB's sweep, optimiser and
+// normalisation, equal to the official scorer's figures on every variant checked) instead of NAB's
+// Python scorer: seconds instead of minutes, for exploring; its rows say so.
 //
 // Every variant scored is kept in bench/results/anomaly-variants.json, and all of them are listed
 // in bench/RESULTS.md, so that the figure reported is never the only one tried.
@@ -22,12 +26,16 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   AnomalyDetector,
   DEFAULT_DETECTOR_PARAMS,
   type DetectorParams,
 } from '../src/analytics/anomaly-detector.js';
-import { machineLine, writeSection } from './lib/results.js';
+import { nabScore, readNab } from './lib/nab-sweep.js';
+import { loadLine, machineLine, writeSection } from './lib/results.js';
+import { formatInterval, meanInterval } from './lib/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,11 +44,12 @@ const { values } = parseArgs({
     nab: { type: 'string', default: fileURLToPath(new URL('../../../shared/nab', import.meta.url)) },
     'no-write': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    replica: { type: 'boolean', default: false },
   },
 });
 
 /** What the variant families are (kept with the table, which every run rewrites). */
-const NOTES = `Variant families, in the order tried (the model changed between families, so a row's parameters are those of its own code; all were scored the same way): **v1** a 16-bucket Markov context surprise mixed with a deviation, through an HTM-style log anomaly likelihood (saturated at 1 on too many points: the optimiser could not threshold it); **v2** the likelihood's z mapped to z/(z+5) plus the spatial rule (a value 5 % of the seen range beyond it scores 1); **v3** v2 with a novelty gate (score minus the decayed recent maximum); **v4/v5** the shipped design: the deviation from a slow baseline ranked against a decayed histogram of the series' own past deviations, plus the spatial rule. The spatial rule alone scores 50.8; without it the ranked deviation scores 39.7. v5 spatial .02 (57.4) is within noise of the shipped .03 (57.2); .03 was kept because the product scenarios were checked with it. The standard-profile target of 70 is **not** reached. CPU per point was measured while the 2-core machine ran other sessions' work (load average 10-18), so it is an upper bound; the detector's per-point work is O(1) except the histogram tail sum (at most 128 bins).`;
+const NOTES = `Variant families, in the order tried (the model changed between families, so a row's parameters are those of its own code; all were scored the same way): **v1** a 16-bucket Markov context surprise mixed with a deviation, through an HTM-style log anomaly likelihood (saturated at 1 on too many points: the optimiser could not threshold it); **v2** the likelihood's z mapped to z/(z+5) plus the spatial rule (a value 5 % of the seen range beyond it scores 1); **v3** v2 with a novelty gate (score minus the decayed recent maximum); **v4/v5** the deviation from a slow baseline ranked against a decayed histogram of the series' own past deviations, plus the spatial rule (57.2). **v6** (prototypes scored by the replica, then the detector): a rank flags the top 0.1 % of every series whatever happens, so NAB's corpus-wide threshold buys false positives on every quiet series; v6 compares each feature with the decayed *record* of its own past values instead (a new record by the onset ratio 1.17 is an onset), on seven features (deviation above and below a slow baseline, the step from the previous point, the short mean above and below the baseline, the short noise level flattening or agitating against the long one), and reports an onset once: for the 30 points after it, scores stay below the onset (the hold-off). Holding off after the old ranked score lost points (its onsets were too often false and hid the true one); after a record onset it gains 2. A context-novelty gate or boost over discretised values, and an anomaly likelihood (the short mean of the ratio against its long mean, with its own record) added nothing worth their state or CPU. **v7** (shipped) adds a drift baseline (alpha 0.0003) above and below: 65.3. Moving each parameter of v6 one step either way (rows "sweep"; driftAlpha around v7) lowers the score by 0.2 to 2.4 points, except driftAlpha, the step that made v7: the set sits at a local optimum of this corpus, which is also the measure of how much it is fitted to NAB (every scoreboard entry was tuned on the same corpus). The standard-profile target of 70 is **not** reached (65.3; CAD OSE 69.9, Numenta HTM 70.1): what is missing is a model of the series' *patterns* (HTM's sequence memory, CAD's contexts, ARTime's window categories), which catches a daily cycle that skips a beat (art_daily_jumpsdown, art_daily_nojump, art_daily_flatmiddle, nyc_taxi's holidays, all missed here). The product's anomaly rule warns at 0.995 by default (a record twice the onset ratio, or a value outside the range), stricter than NAB's operating point (0.99), because NAB's costs accept more false alerts than an on-call rotation does (the scenario tests' normal week raises none at 0.995).`;
 
 const VARIANTS_FILE = fileURLToPath(new URL('./results/anomaly-variants.json', import.meta.url));
 const SCOREBOARD: [string, number, number, number][] = [
@@ -95,60 +104,135 @@ for (const category of readdirSync(join(nab, 'data')).sort()) {
   }
 }
 
-// Score every series; the cost is the best of 3 passes over the corpus (fresh detectors each time).
+// Score every series once (fresh detectors), then measure the cost: 10 interleaved rounds, each one
+// pass over the corpus with the detector and one with a baseline (an EWMA z-score, about the cheapest
+// streaming detector there is), CPU time per point, means with 95 % intervals.
 let points = 0;
-let best = Number.POSITIVE_INFINITY;
-let stateBytes = 0;
 const scores: Float64Array[] = [];
-for (let pass = 0; pass < 3; pass++) {
-  const start = process.cpuUsage();
-  points = 0;
-  for (const [i, s] of corpus.entries()) {
-    const det = new AnomalyDetector(params);
-    const out = new Float64Array(s.values.length);
-    for (let j = 0; j < s.values.length; j++) out[j] = det.update(s.values[j] as number);
-    points += s.values.length;
-    scores[i] = out;
-    stateBytes = det.state.byteLength;
-  }
-  const used = process.cpuUsage(start);
-  best = Math.min(best, used.user + used.system);
-}
-const nsPerPoint = (best * 1000) / points;
-
 for (const [i, s] of corpus.entries()) {
-  const dir = join(nab, 'results', name, s.category);
-  mkdirSync(dir, { recursive: true });
-  const out = scores[i] as Float64Array;
-  const rows = s.lines.map((line, j) => `${line},${(out[j] as number).toFixed(6)},0`);
-  writeFileSync(join(dir, `${name}_${s.file}`), `timestamp,value,anomaly_score,label\n${rows.join('\n')}\n`);
+  const det = new AnomalyDetector(params);
+  const out = new Float64Array(s.values.length);
+  for (let j = 0; j < s.values.length; j++) out[j] = det.update(s.values[j] as number);
+  points += s.values.length;
+  scores[i] = out;
 }
+let sink = 0;
+function passDetector(): number {
+  const start = process.cpuUsage();
+  for (const s of corpus) {
+    const det = new AnomalyDetector(params);
+    for (let j = 0; j < s.values.length; j++) sink += det.update(s.values[j] as number);
+  }
+  const u = process.cpuUsage(start);
+  return ((u.user + u.system) * 1000) / points;
+}
+function passBaseline(): number {
+  const start = process.cpuUsage();
+  for (const s of corpus) {
+    let m = 0;
+    let v = 0;
+    for (let j = 0; j < s.values.length; j++) {
+      const x = s.values[j] as number;
+      const d = x - m;
+      sink += Math.abs(d) / (Math.sqrt(v) + 1e-9);
+      m += 0.01 * d;
+      v = 0.99 * (v + 0.01 * d * d);
+    }
+  }
+  const u = process.cpuUsage(start);
+  return ((u.user + u.system) * 1000) / points;
+}
+const detNs: number[] = [];
+const baseNs: number[] = [];
+passDetector();
+passBaseline();
+for (let r = 0; r < 10; r++) {
+  detNs.push(passDetector());
+  baseNs.push(passBaseline());
+}
+const load = loadLine();
+const detI = meanInterval(detNs);
+const baseI = meanInterval(baseNs);
+const nsPerPoint = detI.mean;
+if (sink === 42) console.log('');
 
-const thresholds = JSON.parse(readFileSync(join(nab, 'config', 'thresholds.json'), 'utf8'));
-thresholds[name] = {
-  reward_low_FN_rate: { score: 0, threshold: 0.5 },
-  reward_low_FP_rate: { score: 0, threshold: 0.5 },
-  standard: { score: 0, threshold: 0.5 },
+// State per series: the Float64Array's bytes, its serialised form (base64 in the saved JSON), and
+// the heap of 10,000 trained detectors after a GC.
+const stateBytes = new AnomalyDetector(params).state.byteLength;
+const trained = new AnomalyDetector(params);
+for (const v of corpus[0]?.values ?? []) trained.update(v);
+const serialisedBytes = Buffer.from(trained.state.buffer).toString('base64').length;
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+gc();
+const used = () => {
+  const u = process.memoryUsage();
+  return u.heapUsed + u.arrayBuffers; // a Float64Array's bytes live outside the JS heap
 };
-writeFileSync(join(nab, 'config', 'thresholds.json'), JSON.stringify(thresholds, null, 2));
+const heapBefore = used();
+const many: AnomalyDetector[] = [];
+for (let i = 0; i < 10_000; i++) many.push(new AnomalyDetector(params, new Float64Array(trained.state)));
+gc();
+const heapPerSeries = (used() - heapBefore) / many.length;
+many.length = 0;
 
-const run = spawnSync(
-  '/usr/bin/python3',
-  ['run.py', '-d', name, '--optimize', '--score', '--normalize', '--skipConfirmation', '-n', '2'],
-  { cwd: nab, encoding: 'utf8' },
-);
-if (run.status !== 0) throw new Error(`NAB scorer failed:\n${run.stdout}\n${run.stderr}`);
-const final = JSON.parse(readFileSync(join(nab, 'results', 'final_results.json'), 'utf8'))[name];
-if (values.keep) console.log(`results kept in ${nab}`);
-else rmSync(work, { recursive: true, force: true });
+let final: { standard: number; reward_low_FP_rate: number; reward_low_FN_rate: number };
+if (values.replica) {
+  const files = readNab(nab, [...new Set(corpus.map((c) => c.category))]);
+  const byName = new Map(corpus.map((c, i) => [`${c.category}/${c.file}`, scores[i] as Float64Array]));
+  const r = nabScore(
+    files,
+    files.map((f) => byName.get(`${f.category}/${f.file}`) as Float64Array),
+  );
+  final = {
+    standard: r.standard?.score ?? 0,
+    reward_low_FP_rate: r.reward_low_FP_rate?.score ?? 0,
+    reward_low_FN_rate: r.reward_low_FN_rate?.score ?? 0,
+  };
+  rmSync(work, { recursive: true, force: true });
+} else {
+  for (const [i, s] of corpus.entries()) {
+    const dir = join(nab, 'results', name, s.category);
+    mkdirSync(dir, { recursive: true });
+    const out = scores[i] as Float64Array;
+    const rows = s.lines.map((line, j) => `${line},${(out[j] as number).toFixed(6)},0`);
+    writeFileSync(
+      join(dir, `${name}_${s.file}`),
+      `timestamp,value,anomaly_score,label\n${rows.join('\n')}\n`,
+    );
+  }
+
+  const thresholds = JSON.parse(readFileSync(join(nab, 'config', 'thresholds.json'), 'utf8'));
+  thresholds[name] = {
+    reward_low_FN_rate: { score: 0, threshold: 0.5 },
+    reward_low_FP_rate: { score: 0, threshold: 0.5 },
+    standard: { score: 0, threshold: 0.5 },
+  };
+  writeFileSync(join(nab, 'config', 'thresholds.json'), JSON.stringify(thresholds, null, 2));
+
+  const run = spawnSync(
+    '/usr/bin/python3',
+    ['run.py', '-d', name, '--optimize', '--score', '--normalize', '--skipConfirmation', '-n', '2'],
+    { cwd: nab, encoding: 'utf8' },
+  );
+  if (run.status !== 0) throw new Error(`NAB scorer failed:\n${run.stdout}\n${run.stderr}`);
+  final = JSON.parse(readFileSync(join(nab, 'results', 'final_results.json'), 'utf8'))[name];
+  if (values.keep) console.log(`results kept in ${nab}`);
+  else rmSync(work, { recursive: true, force: true });
+}
 const result = {
-  variant: values.variant as string,
+  variant: `${values.variant as string}${values.replica ? ' (replica scorer)' : ''}`,
   params,
   standard: final.standard as number,
   low_fp: final.reward_low_FP_rate as number,
   low_fn: final.reward_low_FN_rate as number,
   ns_per_point: nsPerPoint,
+  ns_per_point_ci: formatInterval(detI, 0),
+  baseline_ns_ci: formatInterval(baseI, 0),
+  load,
   state_bytes: stateBytes,
+  serialised_bytes: serialisedBytes,
+  heap_bytes: Math.round(heapPerSeries),
   points,
   date: new Date().toISOString(),
 };
@@ -167,14 +251,20 @@ if (!values['no-write']) {
   writeSection(
     'anomaly',
     `${machineLine()}
-Method: \`npx tsx bench/anomaly.ts\`; the detector runs over all ${corpus.length} NAB series (${points} points), one fresh detector per series, one parameter set for the whole corpus, each score from that row and the rows before it; the results files go into a copy of the corpus and NAB's own scorer scores them (\`run.py --optimize --score --normalize -n 2\`: the optimiser picks one threshold per profile for the whole corpus, the first 15 % of each file is probationary). Cost: CPU per point (best of 3 passes over the corpus, including the ranking stage) and the state one series keeps.
+Method: \`npx tsx bench/anomaly.ts\`; the detector runs over all ${corpus.length} NAB series (${points} points), one fresh detector per series, one parameter set for the whole corpus, each score from that row and the rows before it; the results files go into a copy of the corpus and NAB's own scorer scores them (\`run.py --optimize --score --normalize -n 2\`: the optimiser picks one threshold per profile for the whole corpus, the first 15 % of each file is probationary). Rows marked "replica scorer" were scored in-process by bench/lib/nab-sweep.ts (\`--replica\`), a replica of NAB's sweep, optimiser and normalisation that gives the official scorer's figures to the printed digit on every variant scored both ways (57.2/54.1/62.4 for the old detector, ${f(result.standard)}/${f(result.low_fp)}/${f(result.low_fn)} for the last row). Cost columns: CPU per point over the corpus (mean of interleaved rounds) and the Float64Array state of one series.
 
 | detector / variant | standard | low FP | low FN | ns per point | state bytes |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
 ${board.join('\n')}
 
-Each variant row is one run of this script with the parameters in bench/results/anomaly-variants.json; the last row that is not on the scoreboard is what ships (DEFAULT_DETECTOR_PARAMS).
+Each variant row is one run of this script with the parameters in bench/results/anomaly-variants.json (prototype rows of family v6 were scored by the same replica from scripts outside the repository, see the notes); the last row that is not on the scoreboard is what ships (DEFAULT_DETECTOR_PARAMS: ${Object.entries(
+      params,
+    )
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}).
+
+Cost of the shipped detector in this run: ${result.ns_per_point_ci} ns of CPU per point (mean, 95 % interval, 10 interleaved rounds over the ${points} points), against ${result.baseline_ns_ci} ns for a baseline EWMA z-score in the same rounds (budget 2,000 ns). State per series: ${result.state_bytes} bytes of Float64Array, ${result.serialised_bytes} bytes serialised (base64 in the saved JSON, plus the series name), ${result.heap_bytes} bytes of memory per detector object, heap and array buffers (10,000 trained detectors after a GC; budget 8 KB). ${load}
 
 ${NOTES}`,
   );

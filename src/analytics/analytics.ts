@@ -55,6 +55,10 @@ export interface AnalyticsConfig {
 export interface AnomalyScores {
   /** Start of the minute scored (ISO), null before the first. */
   scored_at: string | null;
+  /**
+   * By series: the detector's score of the minute, or during an episode (the hold-off after an onset,
+   * while the shift persists) the onset's score, so that an episode reads as one stretch.
+   */
   scores: Record<string, number>;
 }
 
@@ -115,15 +119,18 @@ export class Analytics {
   /** Scores a closed 1-minute point: returns the scores (also kept for the snapshot). */
   scorePoint(point: HistoryPoint): Record<string, number> {
     const out: Record<string, number> = {};
+    const score = (name: string, det: AnomalyDetector, v: number) => {
+      out[name] = round(Math.max(det.update(v), det.episodeScore));
+    };
     for (const [name, read] of Object.entries(POINT_SERIES)) {
       const v = read(point);
       const det = this.detectors.get(name);
-      if (det && Number.isFinite(v)) out[name] = round(det.update(v));
+      if (det && Number.isFinite(v)) score(name, det, v);
     }
     for (const [name, acc] of this.custom) {
       if (acc.n === 0) continue;
       const det = this.detectors.get(name);
-      if (det) out[name] = round(det.update(acc.sum / acc.n));
+      if (det) score(name, det, acc.sum / acc.n);
       acc.sum = 0;
       acc.n = 0;
     }
@@ -191,7 +198,7 @@ export class Analytics {
           'base64',
         );
     }
-    return JSON.stringify({ v: 1, size: detectorStateSize(DEFAULT_DETECTOR_PARAMS), series });
+    return JSON.stringify({ v: 2, size: detectorStateSize(DEFAULT_DETECTOR_PARAMS), series });
   }
 
   /** Restores what exportState wrote; anything unreadable is ignored (the detectors start fresh). */
@@ -199,7 +206,7 @@ export class Analytics {
     let restored = 0;
     try {
       const o = JSON.parse(json) as { v?: number; size?: number; series?: Record<string, unknown> };
-      if (o?.v !== 1 || o.size !== detectorStateSize(DEFAULT_DETECTOR_PARAMS) || typeof o.series !== 'object')
+      if (o?.v !== 2 || o.size !== detectorStateSize(DEFAULT_DETECTOR_PARAMS) || typeof o.series !== 'object')
         return 0;
       for (const [name, b64] of Object.entries(o.series ?? {})) {
         if (typeof b64 !== 'string') continue;
@@ -236,6 +243,8 @@ export class Analytics {
   private anomalyObservations(out: AnalyticsObservation[]): void {
     const r = this.config.anomaly;
     if (!r.enabled) return;
+    // An onset is reported once by the detector, then held off: the scores keep the onset's for the
+    // episode, so that the pending time can pass and the alert clears when the episode ends.
     for (const [series, score] of Object.entries(this.scores.scores)) {
       if (r.series && !r.series.includes(series)) continue;
       out.push({

@@ -1,87 +1,99 @@
-// A streaming anomaly detector for one series: multi-scale robust deviations from a slow baseline,
-// ranked against the series' own history of deviations (a record scores near 1), plus a spatial
-// rule for values outside the range seen so far. Every score uses only the past.
+// A streaming anomaly detector for one series: a few features of each point (its deviation above
+// and below a slow and a drift baseline, the jump from the previous point, the short mean's shift,
+// the noise flattening or agitating), each compared with the decayed record of its own past values; a new
+// record by the onset ratio is an anomaly's onset, reported once, then held off for a while. A value
+// beyond the range ever seen scores 1. Every score uses only the past.
 
 /** Tunables of the detector; ONE set is used for every series (see DEFAULT_DETECTOR_PARAMS). */
 export interface DetectorParams {
   /** Smoothing of the slow baseline (mean and variance), per point. */
   readonly slowAlpha: number;
-  /** Smoothing of the fast mean, per point (level shifts). */
-  readonly fastAlpha: number;
+  /** Smoothing of the short mean and of the short mean absolute step, per point. */
+  readonly shortAlpha: number;
+  /** Smoothing of the long mean absolute step, per point. */
+  readonly longAlpha: number;
+  /** Per-point decay of each feature's record (how fast a past extreme is forgotten). */
+  readonly recordDecay: number;
   /** Points learned before any score above 0 is given. */
   readonly warmup: number;
   /** A value this fraction of the seen range beyond the seen min or max scores 1 (0 disables). */
   readonly spatialTolerance: number;
-  /** Per-point decay of the histogram of past deviations (how fast the rank forgets). */
-  readonly rankDecay: number;
-  /** Points averaged into the deviation that is ranked. */
-  readonly shortWindow: number;
-  /** 0: rank the deviation; 1: likelihood z mapped by z/(z+zScale). */
-  readonly output: number;
-  readonly zScale: number;
-  /** Per-point decay of the seen min and max towards the baseline (0: never forget). */
-  readonly rangeDecay: number;
+  /** A feature this many times its decayed record is an onset (scores 0.99). */
+  readonly onsetRatio: number;
+  /** Points after an onset during which scores are capped below the onset (0 disables). */
+  readonly holdOff: number;
+  /** Smoothing of the drift baseline, much slower than the slow one (mean and variance), per point. */
+  readonly driftAlpha: number;
 }
 
 /** The one parameter set every series uses. */
 export const DEFAULT_DETECTOR_PARAMS: DetectorParams = Object.freeze({
   slowAlpha: 0.01,
-  fastAlpha: 0.2,
+  shortAlpha: 0.05,
+  longAlpha: 0.001,
+  recordDecay: 0.9999,
   warmup: 150,
-  spatialTolerance: 0.03,
-  rankDecay: 0.999,
-  shortWindow: 1,
-  output: 0,
-  zScale: 5,
-  rangeDecay: 0,
+  spatialTolerance: 0.01,
+  onsetRatio: 1.17,
+  holdOff: 30,
+  driftAlpha: 0.0003,
 });
 
-// Indices into the state array: scalars, then the ring of deviations, then the histogram.
-const N = 0;
-const MIN = 1;
-const MAX = 2;
-const MEAN = 3;
-const VAR = 4;
-const FAST = 5;
-const RSUM = 6;
-const RPOS = 7;
-const LMEAN = 8;
-const LVAR = 9;
-const HTOTAL = 10;
-const HTOP = 11;
-const HWEIGHT = 12;
-const SCALARS = 13;
-/** Histogram bins of log2(1 + deviation) × 8: deviations up to 2^16 standard deviations. */
-export const RANK_BINS = 128;
+/** The score of an onset: a feature `onsetRatio` times its record. */
+export const ONSET_SCORE = 0.99;
+/** The highest score below a value outside the seen range (which scores 1). */
+const MAX_RECORD_SCORE = 0.999;
+/** Scores during the hold-off after an onset stay at or below this. */
+const HELD_SCORE = 0.98;
 
-/** Standard normal upper tail Q(z) (Abramowitz–Stegun 7.1.26 on erfc). */
-export function normalTail(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const erfc =
-    t *
-    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
-    Math.exp(-x * x);
-  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
+// Indices into the state array: scalars, then each feature's record.
+const N = 0;
+const MEAN = 1;
+const VAR = 2;
+const LO = 3;
+const HI = 4;
+const PREV = 5;
+const SHORT = 6;
+const LONG_STEP = 7;
+const SHORT_STEP = 8;
+const HOLD = 9;
+const ONSET = 10;
+/** At the onset: the baseline and the value's signed distance from it (the episode's reference). */
+const ONSET_MEAN = 11;
+const ONSET_DIST = 12;
+/** Whether the last value still stood at least half the onset's distance from the onset's baseline. */
+const PERSISTS = 13;
+const DRIFT_MEAN = 14;
+const DRIFT_VAR = 15;
+const RECORDS = 16;
+/**
+ * Features: above/below the slow baseline, step, short mean above/below the slow baseline, noise
+ * flattening, noise agitation, above/below the drift baseline.
+ */
+const FEATURES = 9;
+/** Points learned before the records start (the baseline's first estimates are rough). */
+const RECORD_START = 30;
+
+/** Float64 slots of one detector's state. */
+export function detectorStateSize(_params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
+  return RECORDS + FEATURES;
 }
 
-/** Bytes of state one detector keeps with these parameters. */
-export function detectorStateSize(params: DetectorParams): number {
-  return SCALARS + params.shortWindow + RANK_BINS;
+/** Maps a feature's ratio to its record to a score: the onset ratio scores ONSET_SCORE. */
+export function ratioScore(ratio: number, onset: number): number {
+  if (!(ratio > 0)) return 0;
+  if (ratio <= onset) return (ONSET_SCORE * ratio) / onset;
+  return Math.min(MAX_RECORD_SCORE, 1 - ((1 - ONSET_SCORE) * onset) / ratio);
 }
 
 /** One series' detector: `update(value)` returns the anomaly score of that value in [0, 1]. */
 export class AnomalyDetector {
   readonly params: DetectorParams;
-  /** The whole model: scalars, the ring of recent deviations, the histogram of past deviations. */
+  /** The whole model (a Float64Array, so that it serialises exactly). */
   readonly state: Float64Array;
-  private readonly ringAt: number;
-  private readonly histAt: number;
 
   constructor(params: DetectorParams = DEFAULT_DETECTOR_PARAMS, state?: Float64Array) {
     this.params = params;
-    this.ringAt = SCALARS;
-    this.histAt = SCALARS + params.shortWindow;
     const size = detectorStateSize(params);
     this.state = state && state.length === size ? state : new Float64Array(size);
   }
@@ -91,6 +103,20 @@ export class AnomalyDetector {
     return this.state[N] as number;
   }
 
+  /** Points left in the hold-off after the last onset (0: none). */
+  get holding(): number {
+    return this.state[HOLD] as number;
+  }
+
+  /**
+   * The onset's score while its episode lasts, 0 otherwise: what an alert rule reads. An episode
+   * lasts through the hold-off while each value stays on the onset's side of the baseline the onset
+   * was measured against, at least half as far from it (a level shift, not a blip).
+   */
+  get episodeScore(): number {
+    return (this.state[HOLD] as number) > 0 && this.state[PERSISTS] === 1 ? (this.state[ONSET] as number) : 0;
+  }
+
   /** Scores `value` against the past, then learns it. A non-finite value scores 0 and is skipped. */
   update(value: number): number {
     if (!Number.isFinite(value)) return 0;
@@ -98,86 +124,85 @@ export class AnomalyDetector {
     const p = this.params;
     const n = s[N] as number;
     if (n === 0) {
-      s[MIN] = value;
-      s[MAX] = value;
       s[MEAN] = value;
-      s[FAST] = value;
+      s[LO] = value;
+      s[HI] = value;
+      s[PREV] = value;
+      s[SHORT] = value;
+      s[DRIFT_MEAN] = value;
     }
-    const min = s[MIN] as number;
-    const max = s[MAX] as number;
-    const range = max - min;
-    let spatial = false;
-    if (n >= p.warmup && p.spatialTolerance > 0 && range > 0) {
-      const tol = range * p.spatialTolerance;
-      spatial = value > max + tol || value < min - tol;
-    }
-
-    // Deviations from the slow baseline, in slow standard deviations: the point and the fast mean.
     const mean = s[MEAN] as number;
     const variance = s[VAR] as number;
-    const sd = Math.sqrt(variance) + 1e-6 * (Math.abs(mean) + 1e-3);
-    const fast = (s[FAST] as number) + p.fastAlpha * (value - (s[FAST] as number));
-    const dev = Math.max(Math.abs(value - mean), Math.abs(fast - mean)) / sd;
+    const lo = s[LO] as number;
+    const hi = s[HI] as number;
+    // A floor relative to the level, so that a constant series does not divide by zero.
+    const floor = Math.abs(mean) * 1e-6 + 1e-9;
+    const sd = Math.sqrt(variance) + floor;
+    const step = Math.abs(value - (s[PREV] as number));
+    const short = (s[SHORT] as number) + p.shortAlpha * (value - (s[SHORT] as number));
+    const longStep = (s[LONG_STEP] as number) + floor;
+    const shortStep = (s[SHORT_STEP] as number) + p.shortAlpha * (step - (s[SHORT_STEP] as number));
 
-    // Learn: baseline, fast mean, range.
+    const driftMean = s[DRIFT_MEAN] as number;
+    const driftSd = Math.sqrt(s[DRIFT_VAR] as number) + floor;
+
+    // The features, each compared with its decayed record, then the record learns it.
+    let ratio = 0;
+    for (let i = 0; i < FEATURES; i++) {
+      let f: number;
+      if (i === 0) f = Math.max(0, value - mean) / sd;
+      else if (i === 1) f = Math.max(0, mean - value) / sd;
+      else if (i === 2) f = step / longStep;
+      else if (i === 3) f = Math.max(0, short - mean) / sd;
+      else if (i === 4) f = Math.max(0, mean - short) / sd;
+      else if (i === 5) f = longStep / (shortStep + floor);
+      else if (i === 6) f = (shortStep + floor) / longStep;
+      else if (i === 7) f = Math.max(0, value - driftMean) / driftSd;
+      else f = Math.max(0, driftMean - value) / driftSd;
+      const record = s[RECORDS + i] as number;
+      if (record > 0 && f / record > ratio) ratio = f / record;
+      if (n >= RECORD_START) s[RECORDS + i] = Math.max(f, record * p.recordDecay);
+    }
+
+    let score = 0;
+    if (n >= p.warmup) {
+      score = ratioScore(ratio, p.onsetRatio);
+      const range = hi - lo;
+      const tol = range * p.spatialTolerance;
+      if (p.spatialTolerance > 0 && range > 0 && (value > hi + tol || value < lo - tol)) score = 1;
+      // Report an onset once: for holdOff points after it, scores stay below the onset.
+      const hold = s[HOLD] as number;
+      if (hold > 0) {
+        s[HOLD] = hold - 1;
+        score = Math.min(score, HELD_SCORE);
+        const dist = s[ONSET_DIST] as number;
+        const d = value - (s[ONSET_MEAN] as number);
+        if (s[PERSISTS] === 1 && !(dist > 0 ? d >= dist / 2 : d <= dist / 2)) s[PERSISTS] = 0;
+      } else if (score >= ONSET_SCORE) {
+        s[HOLD] = p.holdOff;
+        s[ONSET] = score;
+        s[ONSET_MEAN] = mean;
+        s[ONSET_DIST] = value - mean;
+        s[PERSISTS] = 1;
+      }
+    }
+
+    // Learn: baseline, short means, range.
     const a = Math.max(p.slowAlpha, 1 / (n + 1));
     const diff = value - mean;
     s[MEAN] = mean + a * diff;
+    const da = Math.max(p.driftAlpha, 1 / (n + 1));
+    const dd = value - (s[DRIFT_MEAN] as number);
+    s[DRIFT_MEAN] = (s[DRIFT_MEAN] as number) + da * dd;
+    s[DRIFT_VAR] = (1 - da) * ((s[DRIFT_VAR] as number) + da * dd * dd);
     s[VAR] = (1 - a) * (variance + a * diff * diff);
-    s[FAST] = fast;
-    if (value < min) s[MIN] = value;
-    else if (p.rangeDecay > 0) s[MIN] = min + p.rangeDecay * ((s[MEAN] as number) - min);
-    if (value > max) s[MAX] = value;
-    else if (p.rangeDecay > 0) s[MAX] = max - p.rangeDecay * (max - (s[MEAN] as number));
-
-    // The short mean of deviations.
-    const w = p.shortWindow;
-    const pos = s[RPOS] as number;
-    const old = s[this.ringAt + pos] as number;
-    s[this.ringAt + pos] = dev;
-    s[RPOS] = (pos + 1) % w;
-    const rsum = (s[RSUM] as number) - old + dev;
-    s[RSUM] = rsum;
-    const avg = rsum / Math.min(w, n + 1);
-
-    let score = 0;
-    if (p.output === 0) {
-      // Rank against the decayed histogram of past short means: the share of the past at or above.
-      // Decay is lazy: each new point weighs 1/decay more than the one before (rescaled when large).
-      const bin = Math.min(RANK_BINS - 1, Math.floor(Math.log2(1 + avg) * 8));
-      const at = this.histAt;
-      const total = s[HTOTAL] as number;
-      const top = s[HTOP] as number;
-      let weight = s[HWEIGHT] as number;
-      if (weight === 0) weight = 1;
-      if (n >= p.warmup && total > 0) {
-        let above = 0.5 * (s[at + bin] as number);
-        for (let i = bin + 1; i <= top; i++) above += s[at + i] as number;
-        score = 1 - (above + 0.5 * weight) / (total + weight);
-      }
-      weight /= p.rankDecay;
-      s[at + bin] = (s[at + bin] as number) + weight;
-      s[HTOTAL] = total + weight;
-      if (bin > top) s[HTOP] = bin;
-      if (weight > 1e200) {
-        for (let i = 0; i < RANK_BINS; i++) s[at + i] = (s[at + i] as number) / weight;
-        s[HTOTAL] = (s[HTOTAL] as number) / weight;
-        weight = 1;
-      }
-      s[HWEIGHT] = weight;
-    } else {
-      const lmean = s[LMEAN] as number;
-      const lvar = s[LVAR] as number;
-      if (n >= p.warmup) {
-        const zl = (avg - lmean) / (Math.sqrt(lvar) + 1e-4);
-        score = zl > 0 ? zl / (zl + p.zScale) : 0;
-      }
-      const la = Math.max(0.002, 1 / (n + 1));
-      const ldiff = avg - lmean;
-      s[LMEAN] = lmean + la * ldiff;
-      s[LVAR] = (1 - la) * (lvar + la * ldiff * ldiff);
-    }
-    if (spatial) score = 1;
+    const la = Math.max(p.longAlpha, 1 / (n + 1));
+    s[LONG_STEP] = (s[LONG_STEP] as number) + la * (step - (s[LONG_STEP] as number));
+    s[SHORT_STEP] = shortStep;
+    s[SHORT] = short;
+    s[PREV] = value;
+    if (value < lo) s[LO] = value;
+    if (value > hi) s[HI] = value;
     s[N] = n + 1;
     return score;
   }

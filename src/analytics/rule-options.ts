@@ -20,7 +20,11 @@ export interface AnomalyRuleOptions {
   enabled?: boolean;
   /** Series the rule watches. @defaultValue every scored series */
   series?: string[];
-  /** Score (0-1) at or above which a warning is raised. @defaultValue 0.99 */
+  /**
+   * Score (0-1) at or above which a warning is raised. The detector's onset scores 0.99 (its NAB
+   * operating point); 0.995 asks for a record twice the onset ratio, or a value outside the range.
+   * @defaultValue 0.995
+   */
   warning?: number;
   /** Score at or above which it is critical. @defaultValue 1 (the value left the range ever seen) */
   critical?: number;
@@ -106,7 +110,7 @@ export function parseAnomalyRule(raw: unknown): AnomalyRuleConfig {
     }
     return v;
   };
-  const warning = score('warning', 0.99);
+  const warning = score('warning', 0.995);
   const critical = score('critical', 1);
   const clear = score('clear', Math.min(0.9, warning));
   if (warning > critical) throw invalid('`rules.anomaly.warning` must be ≤ `rules.anomaly.critical`.');

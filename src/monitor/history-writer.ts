@@ -41,6 +41,8 @@ export class HistoryWriter {
   private bucketTimer: NodeJS.Timeout | undefined;
   /** Saved model state is read before the first save, so a restart does not overwrite it. */
   private stateLoaded = false;
+  private stateLoadWarned = false;
+  private stateLoading: Promise<void> | undefined;
 
   constructor(private readonly m: HistoryWriterParts) {
     this.bucketStart = this.alignedBucketStart(m.clock.now());
@@ -65,6 +67,9 @@ export class HistoryWriter {
     const end = now > start ? now : start + 1;
     this.bucketStart = end;
     const label = this.bucketLabel(start, end);
+    // A start-up read that failed is retried; not awaited, so that a store that hangs cannot hold the
+    // minute up (its reads are bounded by the store's own timeout).
+    if (!this.stateLoaded && !m.closing()) void this.loadSavedState();
     // Before the bucket closes: each route's window is then the minute just ended.
     m.series.addMinute(start, m.requests.endpointWindows(), this.routeTotals(), m.jobs.totalCounts());
     if (this.stateLoaded) {
@@ -113,7 +118,7 @@ export class HistoryWriter {
     clearTimeout(this.bucketTimer);
   }
 
-  /** Initialises the store, then reads the saved route series and anomaly models (once, at start). */
+  /** Initialises the store, then reads the saved route series and anomaly models. */
   async initStore(): Promise<void> {
     const m = this.m;
     try {
@@ -124,23 +129,45 @@ export class HistoryWriter {
         'sysvitals: store init failed; points are buffered until it answers',
       );
     }
+    await this.loadSavedState();
+  }
+
+  /**
+   * Reads the saved route series and anomaly models. Until a read succeeds nothing is saved, so that a
+   * store that did not answer at start-up gets its models back when it does (retried each minute)
+   * instead of having them overwritten by fresh ones. One read at a time.
+   */
+  private loadSavedState(): Promise<void> {
+    this.stateLoading ??= this.readSavedState().finally(() => {
+      this.stateLoading = undefined;
+    });
+    return this.stateLoading;
+  }
+
+  private async readSavedState(): Promise<void> {
+    const m = this.m;
+    let series: string | null | undefined;
+    let saved: string | null | undefined;
     try {
-      const series = await m.store.loadState?.(m.instanceId, SERIES_STATE);
+      series = await m.store.loadState?.(m.instanceId, SERIES_STATE);
+      saved = await m.store.loadState?.(m.instanceId, ANALYTICS_STATE);
+    } catch (err) {
+      if (!this.stateLoadWarned) {
+        this.stateLoadWarned = true;
+        m.logger.warn(
+          { err: errorMessage(err) },
+          'sysvitals: anomaly model state could not be read from the store; retried each minute, nothing saved until then',
+        );
+      }
+      return;
+    }
+    try {
       if (series) m.series.import(series);
     } catch {
       // route history is a cache: start fresh
     }
-    try {
-      const saved = await m.store.loadState?.(m.instanceId, ANALYTICS_STATE);
-      if (saved) m.analytics.importState(saved);
-    } catch (err) {
-      m.logger.warn(
-        { err: errorMessage(err) },
-        'sysvitals: anomaly model state could not be read from the store; the models start fresh',
-      );
-    } finally {
-      this.stateLoaded = true;
-    }
+    if (saved) m.analytics.importState(saved);
+    this.stateLoaded = true;
   }
 
   /** Requests since start per `METHOD route` (for the one-minute route series). */

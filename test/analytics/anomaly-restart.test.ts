@@ -1,0 +1,165 @@
+// The anomaly models survive a restart with a RedisStore (private redis-server): a monitor trained for
+// hours is closed, a new one starts on the same Redis, and from then on its models and scores equal,
+// exactly, those of a monitor that was never interrupted and saw the same minutes.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { RedisStore } from '../../src/stores/redis.js';
+import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
+
+const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
+const MIN = 60_000;
+
+/** mulberry32: the same seeded minutes for both monitors. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One minute of traffic: a daily cycle, noise, a latency shift from minute 400 on. */
+function minuteOf(m: number, r: () => number): Array<{ status: number; durationMs: number }> {
+  const daily = Math.sin((2 * Math.PI * m) / 1440);
+  const n = Math.round(40 + 20 * daily + r() * 10);
+  const out: Array<{ status: number; durationMs: number }> = [];
+  for (let i = 0; i < n; i++) {
+    const slow = m >= 400 ? 2 : 1;
+    out.push({ status: r() < 0.02 ? 500 : 200, durationMs: (20 + r() * 30 + 10 * daily) * slow });
+  }
+  return out;
+}
+
+interface Run {
+  m: SystemMonitor;
+  clock: { t: number; now: () => number };
+}
+
+function monitor(t: number, store?: RedisStore, warnings: string[] = []): Run {
+  const clock = { t, now: () => clock.t };
+  const logger = { warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)), error: () => {} };
+  const m = createMonitor({ sampleIntervalMs: 0, clock, logger, ...(store ? { store } : {}) });
+  return { m, clock };
+}
+
+const loaded = (m: SystemMonitor) =>
+  (m as unknown as { history: { stateLoaded?: boolean } }).history.stateLoaded === true;
+
+/** Feeds minute `minute` to a monitor and closes it with flush(); returns the scores of that minute. */
+async function feed(run: Run, minute: number, traffic: Array<{ status: number; durationMs: number }>) {
+  run.clock.t = T0 + minute * MIN + 30_000;
+  for (const q of traffic) run.m.recordRequest({ method: 'GET', route: '/r', ...q });
+  run.clock.t = T0 + (minute + 1) * MIN;
+  await run.m.flush();
+  return run.m.analytics.getScores().scores;
+}
+
+describe.skipIf(!requireRedis())('anomaly models across a restart (RedisStore, private redis-server)', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('a restarted monitor scores the next minutes exactly as an uninterrupted one', async () => {
+    const prefix = `sv17:${process.pid}:`;
+    const store = () => new RedisStore({ url: server.url, prefix, instanceId: 'web-1' });
+    const reference = monitor(T0); // never interrupted (memory store)
+    const first = monitor(T0, store());
+    await expect.poll(() => loaded(first.m), { timeout: 5000 }).toBe(true);
+    const r = prng(17);
+    const TRAIN = 380;
+    try {
+      for (let minute = 0; minute < TRAIN; minute++) {
+        const traffic = minuteOf(minute, r);
+        const a = await feed(reference, minute, traffic);
+        const b = await feed(first, minute, traffic);
+        expect(b).toEqual(a);
+      }
+    } finally {
+      await first.m.close();
+    }
+    // A new process on the same Redis: the models come back.
+    const second = monitor(T0 + TRAIN * MIN, store());
+    try {
+      await expect.poll(() => loaded(second.m), { timeout: 5000 }).toBe(true);
+      expect(second.m.analytics.exportState()).toBe(reference.m.analytics.exportState());
+      const scores: number[] = [];
+      for (let minute = TRAIN; minute < TRAIN + 60; minute++) {
+        const traffic = minuteOf(minute, r);
+        const a = await feed(reference, minute, traffic);
+        const b = await feed(second, minute, traffic);
+        expect(b).toEqual(a);
+        expect(second.m.analytics.exportState()).toBe(reference.m.analytics.exportState());
+        scores.push(a.latency_p95 ?? 0);
+      }
+      // The scores compared are not trivially 0: the latency shift at minute 400 is an onset.
+      expect(Math.max(...scores)).toBeGreaterThanOrEqual(0.99);
+    } finally {
+      await second.m.close();
+      await reference.m.close();
+    }
+  });
+
+  it('a Redis that does not answer at start-up: the models are read when it does, not overwritten by fresh ones', async () => {
+    const prefix = `sv17b:${process.pid}:`;
+    const store = () =>
+      new RedisStore({ url: server.url, prefix, instanceId: 'web-2', commandTimeoutMs: 200 });
+    const reference = monitor(T0);
+    const first = monitor(T0, store());
+    await expect.poll(() => loaded(first.m), { timeout: 5000 }).toBe(true);
+    const r = prng(29);
+    const TRAIN = 200;
+    for (let minute = 0; minute < TRAIN; minute++) {
+      const traffic = minuteOf(minute, r);
+      await feed(reference, minute, traffic);
+      await feed(first, minute, traffic);
+    }
+    await first.m.close();
+    const trained = reference.m.analytics.exportState();
+
+    // The new process starts while Redis is frozen: the read fails, the models start fresh and learn.
+    await server.kill('SIGSTOP');
+    const warnings: string[] = [];
+    const second = monitor(T0 + TRAIN * MIN, store(), warnings);
+    try {
+      await expect
+        .poll(() => warnings.some((w) => w.includes('could not be read')), { timeout: 10_000 })
+        .toBe(true);
+      for (let minute = TRAIN; minute < TRAIN + 3; minute++)
+        await feed(second, minute, minuteOf(minute, prng(minute)));
+      expect(loaded(second.m)).toBe(false);
+      expect(second.m.analytics.exportState()).not.toBe(trained);
+      // Redis answers again: the next minute reads the saved models (the minutes of the outage are
+      // dropped), which were not overwritten meanwhile.
+      await server.kill('SIGCONT');
+      await expect
+        .poll(
+          async () => {
+            await second.m.flush();
+            return loaded(second.m);
+          },
+          { timeout: 10_000 },
+        )
+        .toBe(true);
+      expect(second.m.analytics.exportState()).toBe(trained);
+      for (let minute = TRAIN + 3; minute < TRAIN + 33; minute++) {
+        const traffic = minuteOf(minute, r);
+        const a = await feed(reference, minute, traffic);
+        const b = await feed(second, minute, traffic);
+        expect(b).toEqual(a);
+      }
+      expect(second.m.analytics.exportState()).toBe(reference.m.analytics.exportState());
+    } finally {
+      await server.kill('SIGCONT').catch(() => {});
+      await second.m.close();
+      await reference.m.close();
+    }
+  });
+});
