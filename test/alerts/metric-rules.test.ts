@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { AlertSystem } from '../../src/alerts/engine.js';
 import { parseMetricPath, resolveMetric } from '../../src/alerts/metric-path.js';
+import { metricRuleSource, parseMetricRules } from '../../src/alerts/metric-rules.js';
+import { snapshotShape } from '../../src/alerts/snapshot-shape.js';
 import { createMonitor } from '../../src/monitor.js';
 import type { AlertEvent } from '../../src/types.js';
+import { makeSnapshot, partition, testClock } from './snapshot.js';
 
 const silent = { warn() {}, error() {} };
 const codeOf = (fn: () => unknown): { code?: string; message: string } => {
@@ -193,6 +197,66 @@ describe('alert rules on any metric: raising and clearing on an injected clock',
     await monitor.close();
   });
 
+  it('a route p95 and a plugin figure: pending `for`, raised, held between clear and warning, then cleared', async () => {
+    let messages = 0;
+    const { clock, events, monitor } = setup(
+      [
+        {
+          name: 'user_p95',
+          metric: 'routes["GET /users/:id"].p95_ms',
+          warning: 200,
+          clear: 150,
+          for: 10_000,
+        },
+        {
+          name: 'jobs_backlog',
+          metric: 'plugins.broker.queues["jobs"].messages',
+          warning: 1000,
+          clear: 800,
+          for: 10_000,
+        },
+      ],
+      [{ name: 'broker', collect: () => ({ queues: { jobs: { messages } } }) } as never],
+    );
+    const requests = (ms: number) => {
+      for (let i = 0; i < 30; i++)
+        monitor.recordRequest({ method: 'GET', route: '/users/:id', status: 200, durationMs: ms });
+    };
+    const step = async (ms: number) => {
+      clock.t += ms;
+      await monitor.sample();
+    };
+    const seen = () => events.map((e) => `${e.type} ${e.alert.rule}`);
+    requests(300);
+    messages = 1200;
+    await step(1000); // both breached: pending
+    await step(5000);
+    expect(seen()).toEqual([]);
+    await step(5000); // 10 s: raised
+    expect(seen().sort()).toEqual(['raised jobs_backlog', 'raised user_p95']);
+    // Between clear and warning: held, not cleared (hysteresis).
+    clock.t += 61_000; // the 300 ms requests leave the latency window
+    requests(180);
+    messages = 900;
+    await step(1000);
+    expect(seen()).toHaveLength(2);
+    const mine = new Set(['jobs_backlog', 'user_p95']); // the machine's own CPU may alert meanwhile
+    expect(
+      monitor.alertSystem
+        .getActiveAlerts()
+        .map((a) => a.rule)
+        .filter((r) => mine.has(r))
+        .sort(),
+    ).toEqual(['jobs_backlog', 'user_p95']);
+    // Under clear: cleared at once (no pending time for clearing).
+    clock.t += 61_000;
+    requests(100);
+    messages = 700;
+    await step(1000);
+    expect(seen().slice(2).sort()).toEqual(['cleared jobs_backlog', 'cleared user_p95']);
+    await monitor.close();
+  });
+
   it('direction below: no requests in 5 minutes', async () => {
     const { clock, events, monitor } = setup([
       { name: 'no_traffic', metric: 'requests.per_minute', warning: 0, direction: 'below', for: 300_000 },
@@ -210,5 +274,51 @@ describe('alert rules on any metric: raising and clearing on an injected clock',
     await monitor.sample();
     expect(events.at(-1)?.type).toBe('cleared');
     await monitor.close();
+  });
+});
+
+describe('direction below on a disk figure (AlertSystem, injected clock)', () => {
+  it('free disk under 10 GB: warning after `for`, critical under 2 GB, back to warning, cleared only above 11 GB', () => {
+    const clock = testClock();
+    const events: AlertEvent[] = [];
+    const system = new AlertSystem({ clock, logger: silent, onAlert: (e) => void events.push(e) });
+    // As the monitor wires them: the rule checked against the snapshot's shape, then observed each check.
+    const rules = parseMetricRules(
+      [
+        {
+          name: 'disk_free',
+          metric: 'disk.partitions["/"].free_gb',
+          warning: 10,
+          critical: 2,
+          direction: 'below',
+          for: 60_000,
+        },
+      ],
+      snapshotShape([], []),
+    );
+    system.addObservationSource(metricRuleSource(rules));
+    // partition('/', used) has 100 GB with `100 - used` free.
+    const free = (gb: number) => {
+      system.checkThresholds(makeSnapshot({ disk: { partitions: [partition('/', 100 - gb)] } }));
+      clock.advance(30_000);
+    };
+    const seen = () =>
+      events.filter((e) => e.alert.rule === 'disk_free').map((e) => [e.type, e.alert.severity]);
+    free(50);
+    free(9.5); // pending
+    free(9.5); // 30 s
+    expect(seen()).toEqual([]);
+    free(9.5); // 60 s: raised
+    expect(seen()).toEqual([['raised', 'warning']]);
+    free(1.5);
+    free(1.5);
+    free(1.5); // critical held 60 s
+    expect(seen().at(-1)).toEqual(['escalated', 'critical']);
+    free(5); // above critical + the 1 GB gap: back to warning
+    expect(seen().at(-1)).toEqual(['deescalated', 'warning']);
+    free(10.5); // above warning, under clear (11): still active
+    expect(seen()).toHaveLength(3);
+    free(12);
+    expect(seen().at(-1)?.[0]).toBe('cleared');
   });
 });
