@@ -1,6 +1,7 @@
 // One-minute points per route (the N busiest, bounded) and per job: what history/?route= and ?job=
 // serve, bounded in count and length, and kept across a restart in a RedisStore (private redis-server).
 
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApi } from '../../src/http/api.js';
 import { createMonitor, type MonitorOptions } from '../../src/monitor.js';
@@ -123,6 +124,55 @@ describe.skipIf(!requireRedis())('route history in a RedisStore (private redis-s
   });
   afterAll(async () => {
     await server?.stop();
+  });
+
+  it('keeps only the N busiest routes and M minutes in Redis too, and reads them back bounded', async () => {
+    const prefix = `sv15b:${process.pid}:`;
+    const options = { routeHistory: { routes: 2, minutes: 3 } };
+    const first = setup({
+      ...options,
+      store: new RedisStore({ url: server.url, prefix, instanceId: 'web-1' }),
+    });
+    const loaded = (m: object) =>
+      (m as unknown as { history: { stateLoaded?: boolean } }).history.stateLoaded === true;
+    await expect.poll(() => loaded(first.m), { timeout: 5000 }).toBe(true);
+    for (let minute = 0; minute < 5; minute++) {
+      first.clock.t = T0 + minute * 60_000 + 30_000;
+      for (const [route, n] of [
+        ['/a', 30],
+        ['/b', 20],
+        ['/c', 3],
+      ] as const)
+        for (let i = 0; i < n; i++)
+          first.m.recordRequest({ method: 'GET', route, status: 200, durationMs: 2 });
+      first.clock.t = T0 + (minute + 1) * 60_000;
+      await first.m.flush();
+    }
+    await first.m.close();
+    const admin = new Redis(server.url);
+    try {
+      // Whatever the key layout, nothing stored names the route that never made the top 2.
+      const keys = await admin.keys(`*${prefix}*`);
+      const values = await Promise.all(
+        keys.map(async (k) => ((await admin.type(k)) === 'string' ? ((await admin.get(k)) ?? '') : '')),
+      );
+      const state = values.find((v) => v.includes('GET /a')) ?? '';
+      expect(state).not.toBe('');
+      expect(state).not.toContain('/c');
+    } finally {
+      admin.disconnect();
+    }
+    const second = setup({
+      ...options,
+      store: new RedisStore({ url: server.url, prefix, instanceId: 'web-1' }),
+    });
+    try {
+      await expect.poll(() => second.m.series.route('/a')?.points.length ?? 0, { timeout: 5000 }).toBe(3);
+      expect(second.m.series.keys().routes.sort()).toEqual(['GET /a', 'GET /b']);
+      expect(second.m.series.route('/b')?.points.map((p) => p.count)).toEqual([20, 20, 20]);
+    } finally {
+      await second.m.close();
+    }
   });
 
   it('survives a restart of the monitor', async () => {
