@@ -2,8 +2,10 @@
 
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { collectPrometheusData } from '../../src/http/prometheus/data.js';
 import { parsePrometheusOptions } from '../../src/http/prometheus/options.js';
 import { renderPrometheus } from '../../src/http/prometheus/render.js';
+import { createMonitor } from '../../src/monitor.js';
 import { histogramOf, largeData, snapshotFixture } from './prometheus-fixture.js';
 
 const INSTALL = 'install prometheus (apt-get install prometheus) to run the promtool checks';
@@ -36,6 +38,39 @@ describe.skipIf(skip)('promtool check metrics', () => {
     };
     const config = parsePrometheusOptions({ prefix: 'shop_', buckets: [0.001, 0.3, 7] });
     expect(promtool(renderPrometheus(data, config))).toEqual({ status: 0, output: '' });
+  });
+
+  it("accepts a real monitor's scrape with runtime signals, a plugin, jobs, per-fingerprint queries and custom metrics", async () => {
+    const m = createMonitor({
+      sampleIntervalMs: 0,
+      logger: { warn() {}, error() {} },
+      queries: { prometheus: true },
+      collectors: [{ name: 'broker', collect: () => ({ queues: { jobs: { messages: 7, consumers: 2 } } }) }],
+    });
+    try {
+      m.recordRequest({ method: 'GET', route: '/users/:id', status: 200, durationMs: 12 });
+      m.recordQuery('postgresql', 'SELECT * FROM users WHERE id = $1', 3, false, '/users/:id');
+      m.recordQuery('mysql', 'UPDATE "odd"\nname SET x = ?', 700, true);
+      const job = m.job('sync "crm"', () => 1, { expectEvery: '5m' });
+      job();
+      m.counter('sent', { help: 'Sent.', labels: ['queue'] }).inc({ queue: 'sms' });
+      m.histogram('payload_bytes', { help: 'Payload size.' }).observe(512);
+      await m.sample();
+      const text = renderPrometheus(await collectPrometheusData(m));
+      for (const family of [
+        'job_runs_total',
+        'db_query_duration_seconds_bucket',
+        'plugin_broker',
+        'sent',
+        'payload_bytes',
+        'gc_pause',
+      ]) {
+        expect(text, family).toMatch(new RegExp(family));
+      }
+      expect(promtool(text)).toEqual({ status: 0, output: '' });
+    } finally {
+      await m.close();
+    }
   });
 
   it('is a real check: it refuses a broken exposition', () => {
