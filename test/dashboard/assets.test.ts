@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GENERATED_PATH, generateModule } from '../../scripts/build-dashboard.js';
+import { GENERATED_PATH, isFresh } from '../../scripts/build-dashboard.js';
 import { DASHBOARD_ASSETS } from '../../src/http/dashboard/assets.generated.js';
 import { BASE, FakeMonitor, type Served, serveAdmin } from '../http/stream-helpers.js';
 
@@ -48,15 +48,20 @@ function raw(url: string, path: string, options: { method?: string; headers?: Re
 describe('dashboard assets module', () => {
   it('is fresh: rebuilding the page sources gives the committed src/http/dashboard/assets.generated.ts', async () => {
     const committed = readFileSync(GENERATED_PATH, 'utf8');
-    const rebuilt = await generateModule();
-    expect(rebuilt === committed, 'stale dashboard assets: run `npm run build:dashboard` and commit').toBe(
+    expect(await isFresh(committed), 'stale dashboard assets: run `npm run build:dashboard` and commit').toBe(
       true,
     );
+    // A changed body is stale, even with the right hash.
+    const other = gzipSync(Buffer.from('not the page')).toString('base64');
+    const tampered = committed.replace(/(gzip:\s*')[^']*'/, `$1${other}'`);
+    expect(await isFresh(tampered)).toBe(false);
   });
 
   it('bundles uPlot and the app, and the page references only its own versioned assets', () => {
-    const html = Buffer.from(DASHBOARD_ASSETS['index.html']?.base64 ?? '', 'base64').toString();
-    const js = Buffer.from(DASHBOARD_ASSETS['app.js']?.base64 ?? '', 'base64').toString();
+    const body = (name: string) =>
+      gunzipSync(Buffer.from(DASHBOARD_ASSETS[name]?.gzip ?? '', 'base64')).toString();
+    const html = body('index.html');
+    const js = body('app.js');
     expect(html).toContain(`app.js?v=${DASHBOARD_ASSETS['app.js']?.hash}`);
     expect(html).toContain(`app.css?v=${DASHBOARD_ASSETS['app.css']?.hash}`);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//); // no CDN
@@ -95,7 +100,9 @@ describe('GET dashboard/', () => {
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(js.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    expect(js.body.toString('base64')).toBe(DASHBOARD_ASSETS['app.js']?.base64);
+    expect(js.body.equals(gunzipSync(Buffer.from(DASHBOARD_ASSETS['app.js']?.gzip ?? '', 'base64')))).toBe(
+      true,
+    );
     const css = await raw(url, `${BASE}/dashboard/app.css`);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     expect(css.headers['cache-control']).toBe('no-cache');

@@ -1,7 +1,7 @@
 // GET dashboard/: the page and its two assets from a fixed table, with ETags, cache headers and gzip; no data.
 
 import type { ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { sendError } from '../respond.js';
 import { type AdminContext, type AdminRoute, defineRoute } from '../route.js';
 import type { GeneratedAsset } from './assets.generated.js';
@@ -10,8 +10,10 @@ interface Served {
   readonly type: string;
   readonly hash: string;
   readonly etag: string;
-  readonly body: Buffer;
-  gzip?: Buffer;
+  /** As stored: gzipped. */
+  readonly gzip: Buffer;
+  /** Unzipped on the first request that does not accept gzip. */
+  body?: Buffer;
 }
 
 const cache = new Map<string, Served>();
@@ -33,7 +35,7 @@ async function asset(name: string): Promise<Served | undefined> {
     type: generated.type,
     hash: generated.hash,
     etag: `"${generated.hash}"`,
-    body: Buffer.from(generated.base64, 'base64'),
+    gzip: Buffer.from(generated.gzip, 'base64'),
   };
   cache.set(name, served);
   return served;
@@ -65,7 +67,7 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 
 function send(ctx: AdminContext, served: Served, cacheControl: string): void {
   const { req, res } = ctx;
-  const gzip = acceptsGzip(req.headers['accept-encoding'] as string | undefined) && served.body.length > 1024;
+  const gzip = acceptsGzip(req.headers['accept-encoding'] as string | undefined);
   const etag = gzip ? `"${served.hash}-gz"` : served.etag;
   res.setHeader('content-type', served.type);
   res.setHeader('cache-control', cacheControl);
@@ -83,11 +85,13 @@ function send(ctx: AdminContext, served: Served, cacheControl: string): void {
     res.end();
     return;
   }
-  let body = served.body;
+  let body: Buffer;
   if (gzip) {
-    served.gzip ??= gzipSync(served.body, { level: 9 });
     body = served.gzip;
     res.setHeader('content-encoding', 'gzip');
+  } else {
+    served.body ??= gunzipSync(served.gzip);
+    body = served.body;
   }
   res.statusCode = 200;
   res.setHeader('content-length', body.length);
