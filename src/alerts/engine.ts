@@ -1,6 +1,6 @@
 // AlertSystem: evaluates the rules against each snapshot; raises, escalates and clears alerts; keeps the history; notifies.
 
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, OutageLog } from '../logger.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
@@ -292,7 +292,7 @@ export class AlertSystem {
     if (!alert) {
       if (!firing) return;
       const raised: ActiveAlert = {
-        id: randomUUID(),
+        id: nodeCrypto().randomUUID(),
         rule: obs.rule,
         component: obs.component,
         severity: firing,

@@ -1,6 +1,6 @@
 // NotificationRouter: decides when and where an alert is sent (grouping, repeat, resolved, inhibition, silences, maintenance).
 
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, OutageLog } from '../logger.js';
 import type { Alert, AlertEvent, Clock, Logger } from '../types.js';
 import { type ChannelConfig, parseChannels } from './channel-config.js';
@@ -208,7 +208,7 @@ export class NotificationRouter {
     channel.queue.push({
       status,
       repeat,
-      group_key: createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 16),
+      group_key: nodeCrypto().createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 16),
       alerts,
       host: this.host,
       instance: this.instance,

@@ -1,6 +1,6 @@
 // HMAC-SHA256 request signing for webhooks, so a receiver can tell our requests from forgeries and replays.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 
 /** Header carrying `sha256=<hex>`: HMAC-SHA256 with your secret of `<timestamp>.<raw body>`. */
 export const SIGNATURE_HEADER = 'x-sysvitals-signature';
@@ -10,7 +10,7 @@ export const TIMESTAMP_HEADER = 'x-sysvitals-timestamp';
 /** The two headers for `body` sent at `nowMs`. */
 export function signatureHeaders(secret: string, body: string, nowMs: number): Record<string, string> {
   const timestamp = String(Math.floor(nowMs / 1000));
-  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  const mac = nodeCrypto().createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
   return { [SIGNATURE_HEADER]: `sha256=${mac}`, [TIMESTAMP_HEADER]: timestamp };
 }
 
@@ -29,8 +29,8 @@ export function verifySignature(
   const now = (options.nowMs ?? Date.now()) / 1000;
   if (!Number.isInteger(t) || Math.abs(now - t) > (options.toleranceSeconds ?? 300)) return false;
   const expected = Buffer.from(
-    `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`,
+    `sha256=${nodeCrypto().createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`,
   );
   const got = Buffer.from(signature);
-  return got.length === expected.length && timingSafeEqual(got, expected);
+  return got.length === expected.length && nodeCrypto().timingSafeEqual(got, expected);
 }

@@ -1,6 +1,6 @@
 // Silences: created over the admin API, matching rule, component and labels until an end time; kept in memory.
 
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from '../builtins.js';
 import type { Clock } from '../types.js';
 import { LABEL_NAME, type Matchers, matches } from './matchers.js';
 import type { NotifiedAlert } from './types.js';
@@ -127,7 +127,7 @@ export class SilenceStore {
       throw new SilenceInputError(`too many silences (${MAX_SILENCES}); expire some first`);
     }
     const entry: Entry = {
-      id: randomUUID(),
+      id: nodeCrypto().randomUUID(),
       rule,
       component,
       labels: Object.freeze(labels),

@@ -1,11 +1,11 @@
 // Where the workers of one cluster meet: a private directory, the aggregator's socket, its ledger
 // file, and the lock that elects the aggregator (first to take it wins; the kernel frees it on death).
 
-import { createHash } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeCrypto } from '../builtins.js';
 
 export interface ClusterEndpoint {
   /** Private (0700) directory holding the socket and the ledger. */
@@ -38,7 +38,7 @@ export function privateDir(dir?: string): string {
 /** The endpoint of cluster `name` (socket paths are hashed: Unix socket paths are limited to ~100 bytes). */
 export function clusterEndpoint(name: string, dir?: string): ClusterEndpoint {
   const base = privateDir(dir);
-  const hash = createHash('sha256').update(`${base}\n${name}`).digest('hex').slice(0, 20);
+  const hash = nodeCrypto().createHash('sha256').update(`${base}\n${name}`).digest('hex').slice(0, 20);
   const windows = process.platform === 'win32';
   return {
     dir: base,

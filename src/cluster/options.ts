@@ -1,8 +1,8 @@
 // The `cluster` option: parsed once into a frozen config, with the cluster name derived from PM2 or
 // node:cluster when not given.
 
-import cluster from 'node:cluster';
 import { basename } from 'node:path';
+import { nodeCluster } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 
@@ -42,7 +42,7 @@ const KEYS = ['name', 'intervalMs', 'syncTimeoutMs', 'socketDir', 'workerLabel']
 /** The default cluster name: the PM2 app, the node:cluster primary, or the script and its parent. */
 export function defaultClusterName(env: NodeJS.ProcessEnv = process.env): string {
   if (env.pm_id !== undefined && typeof env.name === 'string' && env.name !== '') return `pm2-${env.name}`;
-  if (cluster.isWorker) return `node-cluster-${process.ppid}`;
+  if (nodeCluster().isWorker) return `node-cluster-${process.ppid}`;
   return `${basename(process.argv[1] ?? 'node')}-${process.ppid}`;
 }
 

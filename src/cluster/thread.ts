@@ -2,7 +2,7 @@
 // The thread reports deltas over a BroadcastChannel named after the process; the process's monitor
 // (the one that holds the @timed statistics) merges them.
 
-import { BroadcastChannel, isMainThread, threadId } from 'node:worker_threads';
+import { nodeWorkerThreads } from '../builtins.js';
 import { FunctionTimings } from '../functions/function-stats.js';
 import { setDefaultRecorder } from '../functions/timing.js';
 import { errorMessage } from '../logger.js';
@@ -40,14 +40,15 @@ export function connectThread(options: ThreadConnectionOptions = {}): ThreadConn
   requests.trackRouteLatency();
   const functions = new FunctionTimings();
   const reporter = new Reporter({ requests, functions });
-  const channel = new BroadcastChannel(channelName());
+  const channel = new (nodeWorkerThreads().BroadcastChannel)(channelName());
   channel.unref();
   setDefaultRecorder(functions);
   let closed = false;
   const flush = () => {
     if (closed) return;
     const report = reporter.take();
-    if (report.r.length > 0 || report.f.length > 0) channel.postMessage({ thread: threadId, report });
+    if (report.r.length > 0 || report.f.length > 0)
+      channel.postMessage({ thread: nodeWorkerThreads().threadId, report });
   };
   const timer = setInterval(flush, intervalMs);
   timer.unref();
@@ -70,8 +71,8 @@ export function connectThread(options: ThreadConnectionOptions = {}): ThreadConn
 
 /** In the main thread: merges the threads' reports into `target`; returns the stop function. */
 export function listenThreads(target: ReportTarget, logger: Logger): () => void {
-  if (!isMainThread) return () => undefined;
-  const channel = new BroadcastChannel(channelName());
+  if (!nodeWorkerThreads().isMainThread) return () => undefined;
+  const channel = new (nodeWorkerThreads().BroadcastChannel)(channelName());
   channel.unref();
   channel.onmessage = (event) => {
     const data = (event as { data?: unknown }).data as { report?: ReportWire } | null;

@@ -6,19 +6,30 @@ import { OTHER_LABEL_VALUE } from './names.js';
 
 export type LabelValues = Readonly<Record<string, string | number | boolean | undefined>>;
 
+/** A label value as its series key: strings as they are, anything else through String(), missing as ''. */
+function keyOf(v: unknown): string {
+  return typeof v === 'string' ? v : String(v ?? '');
+}
+
+/** One level per label: values of the first label, then of the second, …; the last level holds slot indexes. */
+type Level = Map<string, Level | number>;
+
 export class LabelSets<T> {
   /** The slots, in creation order; each with its label values. */
   readonly slots: { labels: Record<string, string>; value: T }[] = [];
-  private readonly index = new Map<string, number>();
+  /**
+   * Slot index by label values, one Map level per label, so that a lookup builds no key string (a joined
+   * key was a fresh string per call, hashed anew: the cost of a labelled call with several labels).
+   */
+  private readonly tree: Level = new Map();
+  private sets = 0;
   private other = -1;
-  private readonly otherKey: string;
 
   constructor(
     private readonly names: readonly string[],
     private readonly max: number,
     private readonly create: () => T,
   ) {
-    this.otherKey = names.map(() => OTHER_LABEL_VALUE).join('\u0001');
     // A metric without labels has its one series from the start: it reads 0 before anything is recorded.
     if (names.length === 0) this.slots.push({ labels: {}, value: create() });
   }
@@ -26,41 +37,60 @@ export class LabelSets<T> {
   /** The slot for these label values (created on first use); the `other` slot once the bound is reached. */
   get(values: LabelValues | undefined): T {
     const names = this.names;
-    if (names.length === 0) return (this.slots[0] as { value: T }).value;
-    let key = '';
-    if (names.length === 1) {
-      // One label (the common case): its value is the key, no string building.
-      const v = values?.[names[0] as string];
-      key = typeof v === 'string' ? v : String(v ?? '');
-    } else
-      for (let i = 0; i < names.length; i++) {
-        const v = values?.[names[i] as string];
-        key += i === 0 ? String(v ?? '') : `\u0001${String(v ?? '')}`;
-      }
-    const found = this.index.get(key);
-    if (found !== undefined) return this.at(found);
-    return this.at(this.add(key, values));
+    const n = names.length;
+    if (n === 0) return (this.slots[0] as { value: T }).value;
+    let level = this.tree;
+    for (let i = 0; i < n - 1; i++) {
+      const next = level.get(keyOf(values?.[names[i] as string]));
+      if (next === undefined) return this.at(this.add(values));
+      level = next as Level;
+    }
+    const found = level.get(keyOf(values?.[names[n - 1] as string]));
+    return this.at(found === undefined ? this.add(values) : (found as number));
   }
 
   private at(i: number): T {
     return (this.slots[i] as { value: T }).value;
   }
 
-  private add(key: string, values: LabelValues | undefined): number {
+  /** Files slot `index` under these label values. */
+  private file(keys: readonly string[], index: number): void {
+    let level = this.tree;
+    for (let i = 0; i < keys.length - 1; i++) {
+      const key = keys[i] as string;
+      let next = level.get(key) as Level | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(key, next);
+      }
+      level = next;
+    }
+    level.set(keys[keys.length - 1] as string, index);
+  }
+
+  private add(values: LabelValues | undefined): number {
+    const keys = this.names.map((n) => keyOf(values?.[n]));
     // A set spelled all `other` is the fold set itself: two series with one label set would be invalid.
-    if (this.index.size >= this.max || key === this.otherKey) {
+    if (this.sets >= this.max || keys.every((k) => k === OTHER_LABEL_VALUE)) {
       if (this.other < 0) {
         const labels: Record<string, string> = {};
         for (const n of this.names) labels[n] = OTHER_LABEL_VALUE;
         this.other = this.slots.push({ labels, value: this.create() }) - 1;
-        this.index.set(this.otherKey, this.other);
+        this.file(
+          this.names.map(() => OTHER_LABEL_VALUE),
+          this.other,
+        );
+        this.sets++;
       }
       return this.other;
     }
     const labels: Record<string, string> = {};
-    for (const n of this.names) labels[n] = String(values?.[n] ?? '');
+    this.names.forEach((n, i) => {
+      labels[n] = keys[i] as string;
+    });
     const i = this.slots.push({ labels, value: this.create() }) - 1;
-    this.index.set(key, i);
+    this.file(keys, i);
+    this.sets++;
     return i;
   }
 }

@@ -1,9 +1,9 @@
 // Who may read the admin API: a bearer token, an authorize hook, or (with neither) loopback clients only;
 // plus short-lived signed tokens for browser EventSource, which cannot send headers.
 
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { nodeCrypto } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { Logger } from '../types.js';
 
@@ -110,7 +110,7 @@ export function createAuthenticator<R>(
 
     const bearer = tokenHash ? bearerToken(req) : undefined;
     if (tokenHash && bearer !== undefined && bearer.length <= MAX_CREDENTIAL_LENGTH) {
-      if (timingSafeEqual(sha256(bearer), tokenHash)) return { ok: true, via: 'token' };
+      if (nodeCrypto().timingSafeEqual(sha256(bearer), tokenHash)) return { ok: true, via: 'token' };
     }
 
     if (authorize) {
@@ -170,7 +170,7 @@ function missingCredentials(): AuthDecision {
 }
 
 function sha256(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return nodeCrypto().createHash('sha256').update(value).digest();
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined for no or another scheme. */
@@ -249,8 +249,14 @@ export interface AccessTokens {
 }
 
 /** Tokens signed with `key` (random by default): each admin API makes its own, so tokens do not cross APIs. */
-export function createAccessTokens(key: Buffer = randomBytes(32)): AccessTokens {
-  const sign = (payload: string): Buffer => createHmac('sha256', key).update(payload).digest();
+export function createAccessTokens(given?: Buffer): AccessTokens {
+  // The random key is drawn on the first token issued or checked, so an admin API that never sees one
+  // does not load node:crypto.
+  let key = given;
+  const sign = (payload: string): Buffer => {
+    key ??= nodeCrypto().randomBytes(32);
+    return nodeCrypto().createHmac('sha256', key).update(payload).digest();
+  };
 
   function issue(now: number, ttlMs: number = DEFAULT_ACCESS_TOKEN_TTL_MS): AccessToken {
     const expires = Math.floor(now + ttlMs);
@@ -268,7 +274,7 @@ export function createAccessTokens(key: Buffer = randomBytes(32)): AccessTokens 
       return 'invalid';
     const given = Buffer.from(parts[2] as string, 'base64url');
     const expected = sign(`${parts[0]}.${parts[1]}`);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+    if (given.length !== expected.length || !nodeCrypto().timingSafeEqual(given, expected)) return 'invalid';
     const expires = Number.parseInt(parts[1] as string, 36);
     return expires > now ? expires : 'expired';
   }

@@ -1,7 +1,7 @@
 // Latency histograms merged as counts: the encoded histograms of history points (src/latency/histogram.ts)
 // read straight into one counts array, percentiles computed as hdr-histogram-js computes them.
 
-import { deflateSync, inflateSync } from 'node:zlib';
+import { nodeZlib } from '../builtins.js';
 import { createHistogram, decodeHistogram, type Histogram } from './histogram.js';
 
 // Why not hdr-histogram-js's decode + add: ~60 µs a point (a fresh 13 KB counts array each time).
@@ -73,7 +73,8 @@ export class LatencyCounts {
     const cookie = buf.readInt32BE(0) & ~0xf0;
     let raw: Buffer;
     if (cookie === V2_COOKIE) raw = buf;
-    else if (cookie === V2_COMPRESSED_COOKIE) raw = inflateSync(buf.subarray(8, 8 + buf.readInt32BE(4)));
+    else if (cookie === V2_COMPRESSED_COOKIE)
+      raw = nodeZlib().inflateSync(buf.subarray(8, 8 + buf.readInt32BE(4)));
     else throw new Error('not V2');
     if (raw.length < 40 || (raw.readInt32BE(0) & ~0xf0) !== V2_COOKIE) throw new Error('not V2');
     const payload = raw.readInt32BE(4);
@@ -107,7 +108,7 @@ export class LatencyCounts {
 
   /** A histogram with another configuration: slow path through hdr-histogram-js, value by value. */
   private addForeign(raw: Buffer): void {
-    const deflated = deflateSync(raw);
+    const deflated = nodeZlib().deflateSync(raw);
     const framed = Buffer.allocUnsafe(8 + deflated.length);
     framed.writeInt32BE(V2_COMPRESSED_COOKIE_OUT, 0);
     framed.writeInt32BE(deflated.length, 4);
@@ -197,7 +198,7 @@ export class LatencyCounts {
     int64(highest, 24);
     int64(1, 32);
     if (!compressed) return raw.toString('base64', 0, pos);
-    const deflated = deflateSync(raw.subarray(0, pos));
+    const deflated = nodeZlib().deflateSync(raw.subarray(0, pos));
     const out = Buffer.allocUnsafe(8 + deflated.length);
     out.writeInt32BE(V2_COMPRESSED_COOKIE_OUT, 0);
     out.writeInt32BE(deflated.length, 4);

@@ -1,7 +1,7 @@
 // GET dashboard/: the page and its two assets from a fixed table, with ETags, cache headers and gzip; no data.
 
 import type { ServerResponse } from 'node:http';
-import { gunzipSync } from 'node:zlib';
+import { nodeZlib } from '../../builtins.js';
 import { sendError } from '../respond.js';
 import { type AdminContext, type AdminRoute, defineRoute } from '../route.js';
 import type { GeneratedAsset } from './assets.generated.js';
@@ -90,7 +90,7 @@ function send(ctx: AdminContext, served: Served, cacheControl: string): void {
     body = served.gzip;
     res.setHeader('content-encoding', 'gzip');
   } else {
-    served.body ??= gunzipSync(served.gzip);
+    served.body ??= nodeZlib().gunzipSync(served.gzip);
     body = served.body;
   }
   res.statusCode = 200;

@@ -1,5 +1,6 @@
-// The staged observe() path (HDR slot by integer math, moved into hdr-histogram-js at drain) against the
-// oracle: the same values recorded one by one with hdr-histogram-js's own recordValue.
+// Recording paths of custom metrics: the staged observe() path (HDR slot by integer math, moved into
+// hdr-histogram-js at drain) against the oracle, the same values recorded one by one with hdr-histogram-js's
+// own recordValue; label sets looked up level by level (no joined key), folded into `other` past the bound.
 import { describe, expect, it } from 'vitest';
 import {
   CustomHistogram,
@@ -93,5 +94,35 @@ describe('custom histogram staging', () => {
       expect(t?.histogram.maxValue).toBe(oracle.maxValue);
       expect(countsOf(t?.histogram)).toEqual(countsOf(oracle));
     }
+  });
+});
+
+describe('label sets', () => {
+  it('keeps label sets apart whatever their values contain (a joined key merged these two)', () => {
+    const metric = new CustomHistogram('h', { labels: ['a', 'b'] }, 60_000);
+    metric.observe({ a: 'x\u0001y', b: 'z' }, 1);
+    metric.observe({ a: 'x', b: 'y\u0001z' }, 2);
+    metric.observe({ a: 'x', b: 'y\u0001z' }, 3);
+    expect(metric.totals(0).map((t) => [t.labels, t.histogram.totalCount])).toEqual([
+      [{ a: 'x\u0001y', b: 'z' }, 1],
+      [{ a: 'x', b: 'y\u0001z' }, 2],
+    ]);
+  });
+
+  it('folds label sets beyond the bound into one `other` set, several labels deep', () => {
+    const metric = new CustomHistogram('h', { labels: ['a', 'b'], maxLabelSets: 2 }, 60_000);
+    for (const [a, b] of [
+      ['1', '1'],
+      ['1', '2'],
+      ['1', '3'],
+      ['2', '1'],
+      ['1', '1'],
+    ])
+      metric.observe({ a, b }, 1);
+    expect(metric.totals(0).map((t) => [t.labels, t.histogram.totalCount])).toEqual([
+      [{ a: '1', b: '1' }, 2],
+      [{ a: '1', b: '2' }, 1],
+      [{ a: 'other', b: 'other' }, 2],
+    ]);
   });
 });

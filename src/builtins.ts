@@ -1,0 +1,56 @@
+// Node built-ins that only some paths need (crypto, zlib, node:cluster, worker_threads), loaded on first use
+// instead of at import: each costs milliseconds of import time and 1-3 MB of RSS (issue 18), and most
+// processes never sign a token, compress a history point, join a cluster or report from a thread.
+
+import { createRequire } from 'node:module';
+
+type Crypto = typeof import('node:crypto');
+type Zlib = typeof import('node:zlib');
+type Cluster = typeof import('node:cluster');
+type WorkerThreads = typeof import('node:worker_threads');
+
+/**
+ * require() for built-ins. process.getBuiltinModule (Node >= 20.16) needs no module context; before it,
+ * createRequire from any absolute path does (built-ins resolve the same from anywhere; the module's own
+ * __filename is no path in a worker made with `eval: true`, and an ES module has no require).
+ */
+let requireBuiltin: ((id: string) => unknown) | undefined;
+function load(id: string): unknown {
+  if (requireBuiltin === undefined) {
+    const get = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+    requireBuiltin = typeof get === 'function' ? (name) => get.call(process, name) : createRequire('/');
+  }
+  return requireBuiltin(id);
+}
+
+let crypto: Crypto | undefined;
+let zlib: Zlib | undefined;
+let cluster: Cluster | undefined;
+let workerThreads: WorkerThreads | undefined;
+
+/** node:crypto, loaded on first use. */
+export function nodeCrypto(): Crypto {
+  crypto ??= load('node:crypto') as Crypto;
+  return crypto;
+}
+
+/** node:zlib, loaded on first use. */
+export function nodeZlib(): Zlib {
+  zlib ??= load('node:zlib') as Zlib;
+  return zlib;
+}
+
+/** node:cluster's default export (the cluster object), loaded on first use. */
+export function nodeCluster(): Cluster['default'] {
+  cluster ??= load('node:cluster') as Cluster;
+  return (
+    (cluster as unknown as { default?: Cluster['default'] }).default ??
+    (cluster as unknown as Cluster['default'])
+  );
+}
+
+/** node:worker_threads, loaded on first use. */
+export function nodeWorkerThreads(): WorkerThreads {
+  workerThreads ??= load('node:worker_threads') as WorkerThreads;
+  return workerThreads;
+}
