@@ -1,6 +1,6 @@
-// Structure checks run by `npm run lint`: no import cycle in src/ (type-only imports included), no exported
-// name defined twice, every source file opens with a comment line; files over the line budget are listed
-// (and fail with --strict-size).
+// Structure checks run by `npm run lint`: no import cycle in src/ (type-only imports included), imports run
+// down the layers only, no exported name defined twice, every source file opens with a comment line; files
+// over the line budget are listed (and fail with --strict-size).
 //
 //   npx tsx scripts/check-structure.ts          exit 1 and list the problems
 //
@@ -8,7 +8,7 @@
 // the TypeScript compiler we already have, and it reads exactly what tsc reads.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
@@ -20,6 +20,27 @@ const SRC = join(ROOT, 'src');
  */
 const ENTRY_POINT_NAMES = new Set(['createMonitor']);
 const ADAPTER_ENTRY = /^src\/(monitor|adapters\/(express|fastify|koa))\.ts$/;
+
+/**
+ * The layers of src/, top to bottom: a file imports from its own layer or the ones below, never above
+ * (type-only and dynamic imports included). Paths are relative to src/. Everything not listed is the core:
+ * the concept folders (history, alerts, collector, ...) and the shared files (types, errors, logger,
+ * options), ordered among themselves only by the no-cycle rule. Stores sit above the core because they
+ * persist its formats (history points); nothing in the core knows a store.
+ */
+export const LAYERS: readonly { readonly name: string; readonly match: RegExp }[] = [
+  { name: 'entry points (index.ts, cli/)', match: /^(index\.ts$|cli\/)/ },
+  { name: 'adapters', match: /^adapters\// },
+  { name: 'http', match: /^http\// },
+  { name: 'monitor', match: /^monitor(\.ts$|\/)/ },
+  { name: 'stores', match: /^stores\// },
+];
+const CORE = { name: 'core', match: /./ };
+
+function layerOf(pathInSrc: string): number {
+  const i = LAYERS.findIndex((l) => l.match.test(pathInSrc));
+  return i === -1 ? LAYERS.length : i;
+}
 
 /** "No file over ~400 lines": the budget allows the ~, not a second concept. */
 export const MAX_LINES = 450;
@@ -159,6 +180,20 @@ export function checkStructure(srcDir = SRC): { problems: string[]; oversize: st
   const graph = new Map(files.map((p) => [p.file, p.imports] as const));
   for (const cycle of findCycles(graph)) problems.push(`import cycle: ${cycle.map(rel).join(' <-> ')}`);
 
+  const inSrc = (f: string) => relative(srcDir, f).split(sep).join('/');
+  const layerName = (i: number) => (LAYERS[i] ?? CORE).name;
+  for (const p of files) {
+    const from = layerOf(inSrc(p.file));
+    for (const target of p.imports) {
+      const to = layerOf(inSrc(target));
+      if (to < from)
+        problems.push(
+          `layer: ${rel(p.file)} (${layerName(from)}) imports ${rel(target)} (${layerName(to)}); ` +
+            `imports run down only: ${[...LAYERS.map((l) => l.name), CORE.name].join(' -> ')}`,
+        );
+    }
+  }
+
   const homes = new Map<string, string[]>();
   for (const p of files)
     for (const name of p.exported) homes.set(name, [...(homes.get(name) ?? []), rel(p.file)]);
@@ -191,5 +226,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.error(`\n${problems.length} structure problem(s) (scripts/check-structure.ts)`);
     process.exit(1);
   }
-  console.log('structure: no import cycle, no duplicate exported name, every file opens with its comment');
+  console.log(
+    'structure: no import cycle, imports run down the layers, no duplicate exported name, every file opens with its comment',
+  );
 }

@@ -1,6 +1,9 @@
 // Public API of the core entry point (`sysvitals`): what the README documents, nothing else. Adapters live in
 // `sysvitals/express|fastify|koa`. Every change here shows in etc/sysvitals.api.md (`npm run api:update`).
 
+import { attachWebSocket } from './http/websocket.js';
+import { provideWebSocket } from './monitor/websocket-port.js';
+
 export {
   type AlertListener,
   type AlertRecorder,
@@ -60,8 +63,8 @@ export { type TimedOptions, timed } from './functions/timing.js';
 export type { HistoryPoint, HistoryPointView, HistoryResult } from './history/point.js';
 export { type AdminApi, type AdminApiOptions, createAdminApi } from './http/api.js';
 export type { PrometheusOptions } from './http/prometheus/options.js';
-export type { UpgradeServer, WebSocketAttachment, WebSocketOptions } from './http/websocket.js';
 export type { MonitorShutdownOptions } from './monitor/options.js';
+export type { UpgradeServer, WebSocketAttachment, WebSocketOptions } from './monitor/websocket-port.js';
 export {
   createMonitor,
   type MonitorEvents,
@@ -95,3 +98,7 @@ export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export type { MetricsStore, StoreHealth } from './stores/store.js';
 export * from './types.js';
+
+// monitor.attachWebSocket() serves through the http layer's endpoint, plugged in here (the monitor never
+// imports http/; see src/monitor/websocket-port.ts).
+provideWebSocket(attachWebSocket);

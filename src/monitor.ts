@@ -26,12 +26,6 @@ import type { FunctionTimings } from './functions/function-stats.js';
 import { releaseDefaultRecorder } from './functions/timing.js';
 import type { HistoryResult } from './history/point.js';
 import { queryHistory } from './history/query.js';
-import {
-  attachWebSocket,
-  type UpgradeServer,
-  type WebSocketAttachment,
-  type WebSocketOptions,
-} from './http/websocket.js';
 import type { Lifecycle, ProbeVerdict } from './lifecycle/lifecycle.js';
 import type { ShutdownConfig } from './lifecycle/options.js';
 import type { ShutdownReport } from './lifecycle/shutdown.js';
@@ -51,6 +45,12 @@ import {
 import { createParts } from './monitor/parts.js';
 import { capacityReport, endpointsTable, readAlerts } from './monitor/reads.js';
 import type { Sampler } from './monitor/sampler.js';
+import {
+  type UpgradeServer,
+  type WebSocketAttachment,
+  type WebSocketOptions,
+  webSocketEndpoint,
+} from './monitor/websocket-port.js';
 import type { EndpointRow, EndpointSort } from './profiling/endpoints.js';
 import { errorText, type JobOptions, type JobStats, wrapJob } from './profiling/jobs.js';
 import type { QueryStats, QuerySystem } from './profiling/query-stats.js';
@@ -376,7 +376,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * mounted admin API's checks. Needs the optional peer `ws`.
    */
   attachWebSocket(server: UpgradeServer, options?: WebSocketOptions): WebSocketAttachment {
-    return attachWebSocket(this, server, options);
+    return webSocketEndpoint()(this, server, options);
   }
 
   /** Stops the timers, writes the last bucket, closes the store. Idempotent; lets the process exit. */

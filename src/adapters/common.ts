@@ -16,6 +16,7 @@ import {
   type WebSocketAttachment,
   type WebSocketOptions,
 } from '../http/websocket.js';
+import { provideWebSocket } from '../monitor/websocket-port.js';
 import {
   createMonitor as createCoreMonitor,
   MONITOR_OPTION_KEYS,
@@ -24,6 +25,9 @@ import {
   type SystemMonitor,
 } from '../monitor.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
+
+// The core monitor's attachWebSocket (used by the cluster's own monitor too) serves through http/websocket.ts.
+provideWebSocket(attachWebSocket);
 
 /**
  * Route recorded for a response no route template matched (404s, static files, middleware answers),

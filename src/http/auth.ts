@@ -5,26 +5,10 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { nodeCrypto } from '../builtins.js';
 import { invalidOption } from '../errors.js';
+import type { AuthOptions } from '../monitor/websocket-port.js';
 import type { Logger } from '../types.js';
 
-export interface AuthOptions<R = IncomingMessage> {
-  /** Secret for `Authorization: Bearer <adminToken>`. Compared in constant time. */
-  adminToken?: string;
-  /**
-   * Decides whether a request may read the admin API (sync or async). Returning false or throwing refuses
-   * it with 403. With `adminToken` also set, a request with the right token is served without the hook.
-   * Receives the framework's request (Express `req`, Fastify `request`, Koa `ctx`; node's `IncomingMessage` in the core).
-   */
-  authorize?: (request: R) => boolean | Promise<boolean>;
-  /**
-   * Trust `X-Forwarded-For` to find the client address (loopback rule, rate limit). `true` takes the
-   * left-most address; a number N trusts N proxies in front of the app. Default false: the socket address.
-   * Without adminToken and authorize, a request is served only when the client and every proxy it passed
-   * through are loopback addresses (so a forged left-most `127.0.0.1` does not pass).
-   * @defaultValue false
-   */
-  trustProxy?: boolean | number;
-}
+export type { AuthOptions } from '../monitor/websocket-port.js';
 
 export type AuthVia = 'token' | 'authorize' | 'loopback' | 'access_token';
 export type AuthMode = 'token' | 'authorize' | 'token+authorize' | 'loopback';

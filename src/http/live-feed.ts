@@ -3,14 +3,9 @@
 import type { AlertEvent, HealthStatus, MetricsSnapshot } from '../types.js';
 
 /** What a live transport needs from the monitor (SystemMonitor satisfies it). */
-export interface LiveSource {
-  on(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
-  off(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
-  /** The latest snapshot, so a new client has data at once. */
-  getMetrics(): Promise<MetricsSnapshot>;
-  /** When present, a `health` event follows every sample and alert event. */
-  getHealth?(): Promise<HealthStatus>;
-}
+export type { LiveSource } from '../monitor/websocket-port.js';
+
+import type { LiveSource } from '../monitor/websocket-port.js';
 
 // A monitor that emits 'close' when it closes ends its live clients; one that does not is simply never told.
 interface Closable {

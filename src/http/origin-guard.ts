@@ -4,26 +4,10 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { invalidOption } from '../errors.js';
+import type { OriginGuardOptions } from '../monitor/websocket-port.js';
 
 /** The `Host` and `Origin` allow-lists of the admin API and the WebSocket. */
-export interface OriginGuardOptions {
-  /**
-   * Host names (without port) served in loopback mode besides `localhost`, `127.x.y.z` and `[::1]`, for
-   * example the machine's own name when you open the dashboard through an SSH tunnel under another name.
-   * Without `adminToken` or `authorize`, a request whose `Host` is not one of these gets 421: a page
-   * on another site that rebinds its DNS name to 127.0.0.1 would otherwise read the API.
-   * @defaultValue []
-   */
-  allowedHosts?: readonly string[];
-  /**
-   * Origins (`https://admin.example.com`) whose pages may open the WebSocket besides the server's own.
-   * Browsers let any page open a WebSocket to any server and send its `Origin`, so an upgrade whose
-   * `Origin` is neither the server's own (its `Host`) nor listed here is refused with 403. Clients
-   * that send no `Origin` (scripts, curl) are not affected. This never adds CORS headers.
-   * @defaultValue []
-   */
-  allowedOrigins?: readonly string[];
-}
+export type { OriginGuardOptions } from '../monitor/websocket-port.js';
 
 /** Why a request was refused for its `Host` (421) or an upgrade for its `Origin` (403). */
 export type GuardRefusal =

@@ -1,96 +1,35 @@
 // monitor.attachWebSocket(): the live events over `ws` on one path under the admin base, leaving every other upgrade alone.
 
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
+import type {
+  AuthenticateUpgrade,
+  UpgradeServer,
+  WebSocketAttachment,
+  WebSocketOptions,
+} from '../monitor/websocket-port.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
-import { type AdminApi, createAdminApi, DEFAULT_BASE_PATH, normalizeBasePath } from './api.js';
-import { type AuthOptions, WWW_AUTHENTICATE } from './auth.js';
+import { createAdminApi, DEFAULT_BASE_PATH, normalizeBasePath } from './api.js';
+import { WWW_AUTHENTICATE } from './auth.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
 import { ClientSlots, expiryTimer, TOKEN_EXPIRED_MESSAGE, WriteWatch } from './live-limits.js';
-import { createOriginGuard, type OriginGuardOptions } from './origin-guard.js';
+import { createOriginGuard } from './origin-guard.js';
 import { clientKey } from './rate-limit.js';
 import type { AdminSource } from './route.js';
 import { parseLiveOptions } from './stream.js';
 
-/** The answer of an auth check for one upgrade request: serve it, or refuse it with this status. */
-export type UpgradeDecision =
-  | {
-      ok: true;
-      /** When the access token the client connected with expires (epoch ms, monitor clock): closed then. */
-      expiresAt?: number;
-      /** The client for the per-client connection limit. @defaultValue the socket address (IPv6 by /64) */
-      clientKey?: string;
-    }
-  | { ok: false; status: number; code?: string; message?: string; headers?: Record<string, string> };
-
-export type AuthenticateUpgrade = (req: IncomingMessage) => UpgradeDecision | Promise<UpgradeDecision>;
-
-export interface WebSocketOptions extends AuthOptions<IncomingMessage>, OriginGuardOptions {
-  /**
-   * The path served; other upgrade paths are left to the application's own WebSocket or socket.io server.
-   * @defaultValue `${basePath}/ws`
-   */
-  path?: string;
-  /**
-   * The admin base path, used for the default `path`.
-   * @defaultValue '/api/core/admin/system'
-   */
-  basePath?: string;
-  /**
-   * Replaces the admin check (the `Origin` check with `allowedOrigins` still applies). By default upgrades
-   * are checked as the HTTP API checks requests, from `adminToken`, `authorize` (which receives node's
-   * IncomingMessage here; the adapters' `monitor.attachWebSocket` gives it the framework's request) and
-   * `trustProxy`, with `allowedHosts` and `allowedOrigins`: an `Authorization: Bearer` header, or
-   * `?access_token=` (browsers cannot set headers on a WebSocket); with neither configured, loopback
-   * clients only. Access tokens are signed per admin API: pass `adminApi` to accept the tokens of
-   * its `GET token/`.
-   */
-  authenticate?: AuthenticateUpgrade;
-  /**
-   * The admin API already mounted by an adapter (`monitor.adminApi`): its `authenticate` and `basePath` are
-   * used, so upgrades are checked exactly as API requests (and its options need not be repeated).
-   */
-  adminApi?: Pick<AdminApi<never>, 'authenticate' | 'basePath'>;
-  /**
-   * Interval of the ping that detects dead clients; a client that has not answered the previous ping is dropped.
-   * @defaultValue 15_000 (ms)
-   */
-  heartbeatMs?: number;
-  /**
-   * Bytes that may wait unsent for one client (`ws.bufferedAmount`); past it the client is closed with 1013.
-   * @defaultValue 262_144 (256 KiB)
-   */
-  maxBufferedBytes?: number;
-  /**
-   * Connections served at once; beyond it an upgrade is answered 503.
-   * @defaultValue 100
-   */
-  maxClients?: number;
-  /**
-   * Connections one client (address, IPv6 by /64) may hold; beyond it an upgrade is answered 429.
-   * @defaultValue 10
-   */
-  maxPerClient?: number;
-  /**
-   * A client whose pending message has not gone out for this long has stopped reading and is disconnected.
-   * @defaultValue 5_000 (ms)
-   */
-  stalledMs?: number;
-  logger?: Logger;
-}
-
-export interface WebSocketAttachment {
-  readonly path: string;
-  /** Connections open now. */
-  readonly clients: number;
-  /** Stops answering upgrades on the path and closes every connection (1001). Idempotent. */
-  close(): Promise<void>;
-}
+export type {
+  AuthenticateUpgrade,
+  UpgradeDecision,
+  UpgradeServer,
+  WebSocketAttachment,
+  WebSocketOptions,
+} from '../monitor/websocket-port.js';
 
 const DEFAULT_WS_LIMITS = Object.freeze({
   heartbeatMs: 15_000,
@@ -138,9 +77,6 @@ interface WsModule {
 }
 
 const OPEN = 1;
-
-/** An http or https server (or any emitter of Node's 'upgrade' event). */
-export type UpgradeServer = Pick<Server, 'on' | 'off' | 'emit' | 'listenerCount'>;
 
 /** `ws` is an optional peer: loaded only when a WebSocket is attached, with an install hint when absent. */
 export function loadWs(): WsModule {
