@@ -26,11 +26,12 @@ export interface JobRow {
   failures: number;
   /** Runs started and not finished yet. */
   running: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  avg_ms: number;
-  max_ms: number;
+  /** Duration figures of the finished runs; null before the first one (unknown, not 0 ms). */
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  avg_ms: number | null;
+  max_ms: number | null;
   last_duration_ms: number | null;
   last_success: { timestamp: string } | null;
   last_failure: { timestamp: string; error: string } | null;
@@ -169,16 +170,17 @@ export class JobStats {
     const out: JobRow[] = [];
     for (const e of this.entries()) {
       const s = summarizeView(e.total);
+      const ran = e.total.n > 0;
       out.push({
         name: e.name,
         runs: e.total.n,
         failures: e.total.errors,
         running: e.running,
-        p50_ms: s.p50_ms,
-        p95_ms: s.p95_ms,
-        p99_ms: s.p99_ms,
-        avg_ms: s.avg_ms,
-        max_ms: s.max_ms,
+        p50_ms: ran ? s.p50_ms : null,
+        p95_ms: ran ? s.p95_ms : null,
+        p99_ms: ran ? s.p99_ms : null,
+        avg_ms: ran ? s.avg_ms : null,
+        max_ms: ran ? s.max_ms : null,
         last_duration_ms: e.total.n > 0 ? e.lastDurationUs / 1000 : null,
         last_success: e.lastSuccess === null ? null : { timestamp: new Date(e.lastSuccess).toISOString() },
         last_failure:

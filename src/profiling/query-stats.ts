@@ -114,8 +114,11 @@ export interface QueryReport {
   /** Queries recorded since start, all fingerprints. */
   total: number;
   errors: number;
-  /** p95 over the last minute, all fingerprints (what the `db_query_p95` rule reads). */
-  window_p95_ms: number;
+  /**
+   * p95 over the last minute, all fingerprints (what the `db_query_p95` rule reads); null when no query
+   * ran in the last minute (unknown, not 0 ms).
+   */
+  window_p95_ms: number | null;
   window_count: number;
   fingerprints: QueryRow[];
   slow_threshold_ms: number;
@@ -247,7 +250,7 @@ export class QueryStats {
     return {
       total,
       errors,
-      window_p95_ms: w.p95_ms,
+      window_p95_ms: w.count > 0 ? w.p95_ms : null,
       window_count: w.count,
       fingerprints: rows,
       slow_threshold_ms: this.config.slowThresholdMs,

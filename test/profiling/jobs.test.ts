@@ -113,6 +113,31 @@ describe('monitor.job', () => {
     expect(history.map((h) => `${h.rule}:${h.event}`)).toEqual(['job_stale:cleared', 'job_stale:raised']);
   });
 
+  it('a job that has not finished a run has null duration figures, not 0 ms', async () => {
+    const clock = clockAt(Date.UTC(2026, 0, 1));
+    const m = monitor(clock);
+    let release = () => {};
+    const run = m.job('import', () => new Promise<void>((r) => (release = r)), { expectEvery: 60_000 });
+    const pending = run();
+    const row = () => m.jobs.rows().find((j) => j.name === 'import');
+    expect(row()).toMatchObject({
+      runs: 0,
+      running: 1,
+      p50_ms: null,
+      p95_ms: null,
+      p99_ms: null,
+      avg_ms: null,
+      max_ms: null,
+    });
+    release();
+    await pending;
+    // Durations are measured with the real monotonic clock: one run, so p50 = max = avg, a number.
+    const done = row()!;
+    expect(done).toMatchObject({ runs: 1, running: 0 });
+    expect(done.max_ms).toBeGreaterThan(0);
+    expect([done.p50_ms, done.avg_ms]).toEqual([done.max_ms, done.max_ms]);
+  });
+
   it('counts from registration when the job never succeeded', async () => {
     const clock = clockAt(Date.UTC(2026, 0, 1));
     const m = monitor(clock);

@@ -34,3 +34,15 @@ describe('slow-query log', () => {
     expect(q.rows()[0]?.count).toBe(5);
   });
 });
+
+describe('queries/ last-minute p95', () => {
+  it('is null when no query ran in the last minute, not 0 ms', () => {
+    const clock = { t: Date.UTC(2026, 0, 1, 12, 0, 0), now: () => clock.t };
+    const q = new QueryStats({}, clock);
+    expect(q.report()).toMatchObject({ window_count: 0, window_p95_ms: null });
+    q.record('postgresql', 'SELECT ?', 40, false);
+    expect(q.report()).toMatchObject({ window_count: 1, window_p95_ms: 40 });
+    clock.t += 121_000; // the window has moved past it
+    expect(q.report()).toMatchObject({ window_count: 0, window_p95_ms: null });
+  });
+});

@@ -199,7 +199,7 @@ async function loadQueries(): Promise<void> {
   $('queries-body').replaceChildren(...rows);
   $('no-queries').hidden = rows.length > 0;
   $('queries-caption').textContent =
-    `${data.total} queries since start · p95 last minute ${fmtNumber(data.window_p95_ms, 2)} ms`;
+    `${data.total} queries since start · p95 last minute ${fmtNumber(data.window_p95_ms ?? Number.NaN, 2)} ms`;
   const slow = data.slow_queries.slice(0, 5).map((s) => {
     const li = h('li', 'slow');
     li.append(
@@ -222,9 +222,9 @@ async function loadJobs(): Promise<void> {
       cell(j.name, 'name'),
       cell(String(j.runs)),
       cell(String(j.failures), j.failures > 0 ? 'bad' : undefined),
-      cell(fmtNumber(j.p50_ms, 1)),
-      cell(fmtNumber(j.p95_ms, 1)),
-      cell(fmtNumber(j.max_ms, 1)),
+      cell(fmtNumber(j.p50_ms ?? Number.NaN, 1)),
+      cell(fmtNumber(j.p95_ms ?? Number.NaN, 1)),
+      cell(fmtNumber(j.max_ms ?? Number.NaN, 1)),
       cell(j.last_success ? new Date(j.last_success.timestamp).toLocaleTimeString() : '—'),
       cell(
         j.last_failure
