@@ -221,8 +221,12 @@ export interface MetricsSnapshot {
   jobs?: JobsSnapshotGroup;
   /** Server-wide Apdex over the request window; counted in the health score. */
   apdex?: ApdexGroup;
-  /** Anomaly scores (0-1) of the last scored minute, by series (src/analytics); set by the monitor. */
-  anomaly?: { scored_at: string | null; scores: Record<string, number> };
+  /**
+   * Anomaly scores (0-1) of the last scored minute, by series (src/analytics), and `threshold`: the
+   * `anomaly` rule's warning level (`alerts.anomaly.warning`, default 0.995, whether the rule is on or
+   * not); a score at or above it breaches the rule, and the dashboard shades from it. Set by the monitor.
+   */
+  anomaly?: { scored_at: string | null; scores: Record<string, number>; threshold: number };
   /** Cluster mode only: which workers these figures cover, and whether any is missing. */
   cluster?: ClusterSummary;
   /** Custom metrics by name (`monitor.counter/gauge/histogram`); always present from a collector. */

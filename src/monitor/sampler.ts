@@ -95,7 +95,7 @@ export class Sampler {
     snapshot.jobs = m.jobs.group();
     try {
       m.analytics.sample(snapshot, m.clock.now());
-      snapshot.anomaly = m.analytics.getScores();
+      snapshot.anomaly = { ...m.analytics.getScores(), threshold: m.analytics.config.anomaly.warning };
     } catch (err) {
       m.logger.warn({ err: errorMessage(err) }, 'sysvitals: analytics failed on a sample');
     }

@@ -15,6 +15,7 @@ import { createAdminApi } from '../../src/http/api.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
+import type { MetricsSnapshot } from '../../src/types.js';
 import { apiData, type Browser, launch, MISSING, openPage, skipBrowser } from './browser-helpers.js';
 
 if (skipBrowser) console.warn(`anomaly and capacity browser test skipped: ${MISSING}`);
@@ -25,18 +26,20 @@ const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 const MIN = 60_000;
 const DAY = 1440 * MIN;
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 30); // a Thursday; 3 days of history end here
-const THRESHOLD = 0.99; // the anomaly rule's default warning level
+/** The anomaly rule's warning level, configured: the page must take it from the server. */
+const THRESHOLD = 0.97;
 
 /**
  * Scores of the last hour by minute (0 = one hour ago): runs, a score exactly at the level (shaded),
- * one just under it (not), a run cut by a missing point, a single point; every other minute 0.2.
+ * one just under it (not), scores between the configured level and the default one (shaded), a run cut
+ * by a missing point, a single point; every other minute 0.2.
  */
 const SCORES: Record<string, Record<number, number>> = {
-  latency_p95: { 10: 0.995, 11: 1, 12: 0.991, 20: THRESHOLD, 21: 0.989, 34: 0.3, 35: 1 },
-  cpu: { 40: 0.999, 41: 0.999, 42: 1, 43: 0.995, 44: 0.992 },
+  latency_p95: { 10: 0.99, 11: 1, 12: 0.975, 20: THRESHOLD, 21: 0.969, 34: 0.3, 35: 1 },
+  cpu: { 40: 0.999, 41: 0.98, 42: 1, 43: 0.995, 44: 0.971 },
   error_rate: { 50: 1 },
   event_loop_delay: { 55: 0.995, 56: 0.996, 57: 0.5 },
-  request_rate: { 30: 0.98 },
+  request_rate: { 30: 0.96 },
 };
 /** Minute 36 of the last hour has no point at all; minutes 25-27 served no request. */
 const MISSING_MINUTE = 36;
@@ -154,6 +157,7 @@ describe.skipIf(skipBrowser)('anomaly shading and the capacity panel in Chromium
       store,
       instanceId: 'web-1',
       logger: silentLogger,
+      alerts: { anomaly: { warning: THRESHOLD } },
     });
     const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
     server = createServer((req, res) => {
@@ -176,7 +180,10 @@ describe.skipIf(skipBrowser)('anomaly shading and the capacity panel in Chromium
     const { page, errors } = await openPage(browser.context, TOKEN);
     await page.goto(`${base}/dashboard/`);
     await expect.poll(() => page.locator('#conn').getAttribute('data-state')).toBe('live');
-    expect(await page.locator('#anomaly-key').textContent()).toContain(`≥ ${THRESHOLD}`);
+    // The level comes with the snapshot: the configured warning, not the default.
+    const snapshot = await apiData<MetricsSnapshot>(`${base}/metrics/`, TOKEN);
+    expect(snapshot.anomaly?.threshold).toBe(THRESHOLD);
+    await expect.poll(() => page.locator('#anomaly-key').textContent()).toContain(`≥ ${THRESHOLD}`);
 
     for (const period of ['1h', '24h'] as const) {
       await page.locator(`button[data-period="${period}"]`).click();

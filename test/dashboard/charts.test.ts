@@ -2,6 +2,7 @@
 // measured is a gap (null), never a 0; bands cover exactly the runs of points at or above the level.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseAnomalyRule } from '../../src/analytics/rule-options.js';
 import type { HistoryPointView } from '../../src/history/point.js';
 import {
   bandsOf,
@@ -98,8 +99,9 @@ describe('dashboard charts from history points', () => {
 
 describe('anomaly bands', () => {
   it('takes a score at or above the level as anomalous, as the anomaly rule does', () => {
-    expect(isAnomalous(0.99)).toBe(true);
-    expect(isAnomalous(0.9899)).toBe(false);
+    expect(DEFAULT_ANOMALY_THRESHOLD).toBe(parseAnomalyRule({}).warning); // the rule's default warning
+    expect(isAnomalous(0.995)).toBe(true);
+    expect(isAnomalous(0.9949)).toBe(false);
     expect(isAnomalous(null)).toBe(false);
     expect(setAnomalyThreshold(0.9)).toBe(true);
     expect(isAnomalous(0.9)).toBe(true);
@@ -109,10 +111,10 @@ describe('anomaly bands', () => {
 
   it('covers runs of anomalous points up to halfway to their neighbours, and half a step at the ends', () => {
     const times = [0, 60, 120, 180, 240, 300, 330, 360];
-    const scores = [1, 0.995, 0.5, null, 0.99, 0.2, 1, 1];
+    const scores = [1, 0.996, 0.5, null, 0.995, 0.2, 1, 1];
     expect(bandsOf(times, scores, 60)).toEqual([
       { from: -30, to: 90, score: 1 },
-      { from: 210, to: 270, score: 0.99 },
+      { from: 210, to: 270, score: 0.995 },
       { from: 315, to: 390, score: 1 },
     ]);
     expect(

@@ -2,10 +2,10 @@
 // rule's warning level, and the time ranges to shade over them.
 
 /**
- * The anomaly rule's default warning level (src/analytics/rule-options.ts, `rules.anomaly.warning`),
- * used until a snapshot says the configured one (`anomaly.threshold`).
+ * The anomaly rule's default warning level (src/analytics/rule-options.ts, `alerts.anomaly.warning`),
+ * used until the first snapshot says the configured one (`anomaly.threshold`).
  */
-export const DEFAULT_ANOMALY_THRESHOLD = 0.99;
+export const DEFAULT_ANOMALY_THRESHOLD = 0.995;
 
 let threshold = DEFAULT_ANOMALY_THRESHOLD;
 

@@ -222,7 +222,7 @@ function onMetrics(s: MetricsSnapshot): void {
   }
   lastSnapshot = s;
   // Scores first: the panels below shade their samples with them.
-  const a = s.anomaly as { scored_at: string | null; scores: Record<string, number>; threshold?: number };
+  const a = s.anomaly;
   if (setAnomalyThreshold(a?.threshold)) {
     showAnomalyKey();
     for (const chart of charts) chart.shade(true);
