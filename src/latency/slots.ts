@@ -1,0 +1,69 @@
+// Slot math of the shared HDR histogram layout: a value in µs to its slot and back, with integer math only
+// (see latency-ring.ts for why the hot path does not call hdr-histogram-js).
+
+import { HISTOGRAM_CONFIG } from './histogram.js';
+
+// The JS histogram's layout fields, computed from the shared config with hdr-histogram-js's own formulas
+// (checked against a built histogram in test/latency/latency-ring.test.ts), so that importing this
+// module does not load hdr-histogram-js.
+const HDR = HISTOGRAM_CONFIG;
+const UNIT_MAGNITUDE = Math.floor(Math.log2(HDR.lowestDiscernibleValue));
+const HALF_MAGNITUDE =
+  Math.max(1, Math.ceil(Math.log2(2 * Math.floor(10 ** HDR.numberOfSignificantValueDigits)))) - 1;
+const SUB_BUCKET_COUNT = 2 ** (HALF_MAGNITUDE + 1);
+const HALF_COUNT = SUB_BUCKET_COUNT / 2;
+function bucketsToCover(value: number): number {
+  let smallestUntrackable = SUB_BUCKET_COUNT * 2 ** UNIT_MAGNITUDE;
+  let buckets = 1;
+  while (smallestUntrackable <= value) {
+    smallestUntrackable *= 2;
+    buckets++;
+  }
+  return buckets;
+}
+/** Length of one counts array (3,328 slots for the shared config). */
+export const COUNTS_LENGTH: number = (bucketsToCover(HDR.highestTrackableValue) + 1) * HALF_COUNT;
+/** Values are clamped to this many microseconds (integer math below works on 32-bit values). */
+export const MAX_MICROS: number = Math.min(HDR.highestTrackableValue, 0xffffffff);
+// The largest value recorded, in ms (values above it are clamped).
+const MAX_MS = MAX_MICROS / 1000;
+
+/** Microseconds (integer, >= 1, clamped to MAX_MICROS) for a duration in ms; -1 when not a duration. */
+export function microsOf(ms: number): number {
+  if (!(ms >= 0)) return -1; // NaN, negative, non-numbers
+  if (ms >= MAX_MS) return ms === Number.POSITIVE_INFINITY ? -1 : MAX_MICROS;
+  const us = Math.round(ms * 1000);
+  return Math.max(us, 1);
+}
+
+/** The counts-array slot of a value in microseconds (1..MAX_MICROS), as hdr-histogram-js computes it. */
+export function slotOf(us: number): number {
+  // bucket = max(0, floor(log2(us)) - halfMagnitude - unitMagnitude), without floating point.
+  let bucket = 31 - Math.clz32(us) - HALF_MAGNITUDE - UNIT_MAGNITUDE;
+  if (bucket < 0) bucket = 0;
+  return ((bucket + 1) << HALF_MAGNITUDE) + (us >>> (bucket + UNIT_MAGNITUDE)) - HALF_COUNT;
+}
+
+/** Lowest value (µs) of a slot, as hdr-histogram-js `valueFromIndex`. */
+export function slotValue(slot: number): number {
+  let bucket = (slot >> HALF_MAGNITUDE) - 1;
+  let sub = (slot & (HALF_COUNT - 1)) + HALF_COUNT;
+  if (bucket < 0) {
+    sub -= HALF_COUNT;
+    bucket = 0;
+  }
+  return sub * 2 ** (bucket + UNIT_MAGNITUDE);
+}
+
+/** Highest value (µs) of a slot, as hdr-histogram-js `highestEquivalentValue(valueFromIndex(slot))`. */
+export function slotHighest(slot: number): number {
+  const bucket = Math.max((slot >> HALF_MAGNITUDE) - 1, 0);
+  return slotValue(slot) + 2 ** (bucket + UNIT_MAGNITUDE) - 1;
+}
+
+// hdr-histogram-js's rounding of a percentile to a count (ulp guard included), so results match it.
+export function countAtPercentile(percentile: number, total: number): number {
+  const fp = (percentile / 100) * total;
+  const ulp = 2 ** (Math.floor(Math.log2(fp)) - 52);
+  return Math.max(Math.ceil(fp - ulp), 1);
+}
