@@ -42,6 +42,9 @@ function layerOf(pathInSrc: string): number {
   return i === -1 ? LAYERS.length : i;
 }
 
+/** The root of src/ holds only what ties the folders together (index, monitor, types, errors, logger, ...). */
+export const MAX_ROOT_FILES = 6;
+
 /** "No file over ~400 lines": the budget allows the ~, not a second concept. */
 export const MAX_LINES = 450;
 
@@ -193,6 +196,13 @@ export function checkStructure(srcDir = SRC): { problems: string[]; oversize: st
         );
     }
   }
+
+  const rootFiles = files.filter((p) => !inSrc(p.file).includes('/'));
+  if (rootFiles.length > MAX_ROOT_FILES)
+    problems.push(
+      `the root of src/ holds ${rootFiles.length} files (at most ${MAX_ROOT_FILES}): ` +
+        `${rootFiles.map((p) => inSrc(p.file)).join(', ')}; move the concept into a folder`,
+    );
 
   const homes = new Map<string, string[]>();
   for (const p of files)

@@ -3,9 +3,8 @@
 
 import { errorRateStatus, levelStatus, round } from '../alerts/status.js';
 import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
-import type { Histogram, LatencySummary } from '../latency/histogram.js';
+import type { Histogram } from '../latency/histogram.js';
 import {
-  addView,
   type CountsView,
   CumulativeCounts,
   clearView,
@@ -18,7 +17,14 @@ import {
   toHistogram,
 } from '../latency/latency-ring.js';
 import { thresholdFor } from '../profiling/apdex.js';
-import type { Clock, RequestGroups, RouteStats } from '../types.js';
+import type { Clock, RequestGroups } from '../types.js';
+import {
+  type EndpointWindow,
+  MIN_RATE_SPAN_MS,
+  RATE_WINDOW_MS,
+  type RequestBucket,
+  type RouteState,
+} from './request-figures.js';
 import {
   parseRequestStatsOptions,
   type RequestStatsConfig,
@@ -40,59 +46,17 @@ import {
   STATUS_CLASSES,
   STRIDE,
   type StatusClass,
-  windowApdex,
   windowCounts,
 } from './route-counters.js';
+import { endpointWindowRows, routeRows } from './window-rows.js';
 
-type View = ReturnType<typeof createView>;
-
-/** `per_second` is the average over the last complete counter sub-windows spanning this long. */
-export const RATE_WINDOW_MS = 5_000;
-/** Rates are never taken over less time than this (3 requests in the first 10 ms are not 300/s). */
-export const MIN_RATE_SPAN_MS = 1_000;
-
-/** One route's figures since start (src/cluster/ reports them to the aggregator). */
-export interface RouteState {
-  method: string;
-  route: string;
-  /** Requests by status class 1xx … 5xx. */
-  classes: Float64Array;
-  /** The route's latency since start (live view), or null when route latency is not tracked. */
-  latency: Readonly<CountsView> | null;
-  /** Since start: aborted requests (also among the 4xx), then Apdex satisfied and tolerating. */
-  extra: [aborted: number, satisfied: number, tolerating: number];
-}
-
-/** What was recorded since the previous takeBucket() (one history point's request figures). */
-export interface RequestBucket {
-  requests: number;
-  count_4xx: number;
-  count_5xx: number;
-  /** Latency, microseconds, the shared HDR config; a new histogram owned by the caller. */
-  histogram: Histogram;
-  /**
-   * The bucket's latency figures from its exact counts: avg from the exact sum, max exact, percentiles
-   * within the histogram's precision and never above the max (an HDR slot's upper edge can be).
-   */
-  latency?: LatencySummary;
-}
-
-/** One route's window as the endpoints table reads it. */
-export interface EndpointWindow {
-  method: string;
-  route: string;
-  count: number;
-  count_4xx: number;
-  count_5xx: number;
-  count_aborted: number;
-  latency: LatencySummary;
-  /** Sum of the requests' durations, ms. */
-  time_ms: number;
-  /** Successful requests at or under T, and over T up to 4T. */
-  satisfied: number;
-  tolerating: number;
-  apdex_t_ms: number;
-}
+export {
+  type EndpointWindow,
+  MIN_RATE_SPAN_MS,
+  RATE_WINDOW_MS,
+  type RequestBucket,
+  type RouteState,
+} from './request-figures.js';
 
 /**
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and
@@ -234,7 +198,14 @@ export class RequestStats {
       countAborted += aborted;
     }
     // One pass over the routes gives their rows and, summed, the server-wide latency.
-    const routes = this.routes(this.scratch);
+    const routes = routeRows(
+      this.allEntries(),
+      this.slots,
+      this.sub,
+      this.lat,
+      this.routeScratch,
+      this.scratch,
+    );
     const latency = summarizeView(this.scratch);
     const { error_rate: er, api_response_time: api } = this.config.levels;
     const errorRate = count > 0 ? round((count5xx / count) * 100, 2) : 0;
@@ -567,7 +538,7 @@ export class RequestStats {
     const now = this.clock.now();
     const windowStart = (this.sub - this.slots + 1) * this.subWindowMs;
     const span = now - Math.max(this.startedAt, windowStart);
-    return span >= MIN_RATE_SPAN_MS ? span : MIN_RATE_SPAN_MS;
+    return Math.max(span, MIN_RATE_SPAN_MS);
   }
 
   // Average over the last complete sub-windows covering RATE_WINDOW_MS (the current one is partial);
@@ -597,65 +568,6 @@ export class RequestStats {
    */
   endpointWindows(): EndpointWindow[] {
     this.tick();
-    const out: EndpointWindow[] = [];
-    for (const e of this.allEntries()) {
-      const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, this.slots, this.sub);
-      if (count === 0) continue;
-      const view = e.latency.window(this.lat, this.routeScratch);
-      const [satisfied, tolerating] = windowApdex(e.apdex, this.slots, this.sub);
-      out.push({
-        method: e.method,
-        route: e.route,
-        count,
-        count_4xx: count4xx,
-        count_5xx: count5xx,
-        count_aborted: countAborted,
-        latency: summarizeView(view),
-        time_ms: Math.round(view.sum) / 1000,
-        satisfied,
-        tolerating,
-        apdex_t_ms: e.satisfiedUs / 1000,
-      });
-    }
-    return out;
-  }
-
-  // Rows of the routes with requests in the window; their latency windows are also added to `all`.
-  private routes(all: View): RouteStats[] {
-    clearView(all);
-    const out: RouteStats[] = [];
-    for (const e of this.allEntries()) {
-      const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, this.slots, this.sub);
-      const view = e.latency.window(this.lat, this.routeScratch);
-      addView(all, view);
-      if (count === 0) continue;
-      const l = summarizeView(view);
-      out.push({
-        method: e.method,
-        route: e.route,
-        count,
-        count_4xx: count4xx,
-        count_5xx: count5xx,
-        count_aborted: countAborted,
-        avg_ms: l.avg_ms,
-        p50_ms: l.p50_ms,
-        p95_ms: l.p95_ms,
-        p99_ms: l.p99_ms,
-        max_ms: l.max_ms,
-      });
-    }
-    return out.sort(
-      (a, b) =>
-        b.count - a.count ||
-        (a.method < b.method
-          ? -1
-          : a.method > b.method
-            ? 1
-            : a.route < b.route
-              ? -1
-              : a.route > b.route
-                ? 1
-                : 0),
-    );
+    return endpointWindowRows(this.allEntries(), this.slots, this.sub, this.lat, this.routeScratch);
   }
 }

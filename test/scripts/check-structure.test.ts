@@ -84,4 +84,12 @@ describe('check-structure', () => {
       true,
     );
   });
+
+  it('fails when the root of src/ holds more than six files', () => {
+    const extra = Object.fromEntries(
+      ['a', 'b', 'c', 'd', 'e'].map((n) => [`${n}.ts`, `// ${n}\nexport const ${n} = 1;\n`]),
+    );
+    const { problems } = checkStructure(tree({ ...layered, ...extra }));
+    expect(problems.some((p) => p.startsWith('the root of src/ holds 7 files (at most 6)'))).toBe(true);
+  });
 });

@@ -1,0 +1,52 @@
+// The figures RequestStats hands out: a history bucket's, a route's since start, a route's window, and the rate spans.
+
+import type { Histogram, LatencySummary } from '../latency/histogram.js';
+import type { CountsView } from '../latency/latency-ring.js';
+
+/** `per_second` is the average over the last complete counter sub-windows spanning this long. */
+export const RATE_WINDOW_MS = 5_000;
+/** Rates are never taken over less time than this (3 requests in the first 10 ms are not 300/s). */
+export const MIN_RATE_SPAN_MS = 1_000;
+
+/** One route's figures since start (src/cluster/ reports them to the aggregator). */
+export interface RouteState {
+  method: string;
+  route: string;
+  /** Requests by status class 1xx … 5xx. */
+  classes: Float64Array;
+  /** The route's latency since start (live view), or null when route latency is not tracked. */
+  latency: Readonly<CountsView> | null;
+  /** Since start: aborted requests (also among the 4xx), then Apdex satisfied and tolerating. */
+  extra: [aborted: number, satisfied: number, tolerating: number];
+}
+
+/** What was recorded since the previous takeBucket() (one history point's request figures). */
+export interface RequestBucket {
+  requests: number;
+  count_4xx: number;
+  count_5xx: number;
+  /** Latency, microseconds, the shared HDR config; a new histogram owned by the caller. */
+  histogram: Histogram;
+  /**
+   * The bucket's latency figures from its exact counts: avg from the exact sum, max exact, percentiles
+   * within the histogram's precision and never above the max (an HDR slot's upper edge can be).
+   */
+  latency?: LatencySummary;
+}
+
+/** One route's window as the endpoints table reads it. */
+export interface EndpointWindow {
+  method: string;
+  route: string;
+  count: number;
+  count_4xx: number;
+  count_5xx: number;
+  count_aborted: number;
+  latency: LatencySummary;
+  /** Sum of the requests' durations, ms. */
+  time_ms: number;
+  /** Successful requests at or under T, and over T up to 4T. */
+  satisfied: number;
+  tolerating: number;
+  apdex_t_ms: number;
+}

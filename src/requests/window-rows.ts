@@ -1,0 +1,88 @@
+// The request window read per route: the snapshot's route rows and the endpoints table's windows, one pass each.
+
+import { addView, clearView, type createView, summarizeView } from '../latency/latency-ring.js';
+import type { RouteStats } from '../types.js';
+import type { EndpointWindow } from './request-figures.js';
+import { type RouteEntry, windowApdex, windowCounts } from './route-counters.js';
+
+type View = ReturnType<typeof createView>;
+
+/**
+ * Each route with requests in the window: counts, latency summary and time, Apdex counts and T (the
+ * endpoints table, profiling/endpoints.ts). One pass; reads only.
+ */
+export function endpointWindowRows(
+  entries: Iterable<RouteEntry>,
+  slots: number,
+  sub: number,
+  lat: number,
+  scratch: View,
+): EndpointWindow[] {
+  const out: EndpointWindow[] = [];
+  for (const e of entries) {
+    const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, slots, sub);
+    if (count === 0) continue;
+    const view = e.latency.window(lat, scratch);
+    const [satisfied, tolerating] = windowApdex(e.apdex, slots, sub);
+    out.push({
+      method: e.method,
+      route: e.route,
+      count,
+      count_4xx: count4xx,
+      count_5xx: count5xx,
+      count_aborted: countAborted,
+      latency: summarizeView(view),
+      time_ms: Math.round(view.sum) / 1000,
+      satisfied,
+      tolerating,
+      apdex_t_ms: e.satisfiedUs / 1000,
+    });
+  }
+  return out;
+}
+
+/** Rows of the routes with requests in the window, busiest first; their latency windows are also added to `all`. */
+export function routeRows(
+  entries: Iterable<RouteEntry>,
+  slots: number,
+  sub: number,
+  lat: number,
+  scratch: View,
+  all: View,
+): RouteStats[] {
+  clearView(all);
+  const out: RouteStats[] = [];
+  for (const e of entries) {
+    const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, slots, sub);
+    const view = e.latency.window(lat, scratch);
+    addView(all, view);
+    if (count === 0) continue;
+    const l = summarizeView(view);
+    out.push({
+      method: e.method,
+      route: e.route,
+      count,
+      count_4xx: count4xx,
+      count_5xx: count5xx,
+      count_aborted: countAborted,
+      avg_ms: l.avg_ms,
+      p50_ms: l.p50_ms,
+      p95_ms: l.p95_ms,
+      p99_ms: l.p99_ms,
+      max_ms: l.max_ms,
+    });
+  }
+  return out.sort(
+    (a, b) =>
+      b.count - a.count ||
+      (a.method < b.method
+        ? -1
+        : a.method > b.method
+          ? 1
+          : a.route < b.route
+            ? -1
+            : a.route > b.route
+              ? 1
+              : 0),
+  );
+}
