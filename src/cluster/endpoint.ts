@@ -1,9 +1,9 @@
 // Where the workers of one cluster meet: a private directory, the aggregator's socket, its ledger
 // file, and the lock that elects the aggregator (first to take it wins; the kernel frees it on death).
 
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeCrypto } from '../builtins.js';
 
@@ -20,19 +20,79 @@ export interface ClusterEndpoint {
 
 const uid = () => (typeof process.getuid === 'function' ? process.getuid() : 0);
 
-/** The private directory: created 0700, refused when it belongs to someone else or others can enter it. */
-export function privateDir(dir?: string): string {
-  const path = dir ?? join(tmpdir(), `sysvitals-${uid()}`);
-  mkdirSync(path, { recursive: true, mode: 0o700 });
-  if (process.platform !== 'win32') {
+/** Why a candidate directory was refused: someone else's, enterable by others, or not creatable. */
+function refusal(path: string): string | null {
+  try {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+    if (process.platform === 'win32') return null;
     const st = lstatSync(path);
     if (!st.isDirectory() || st.uid !== uid() || (st.mode & 0o077) !== 0) {
-      throw new Error(
-        `${path} must be a directory owned by this user with mode 0700 (sysvitals keeps its cluster socket there)`,
-      );
+      return `${path} is not a directory owned by this user with mode 0700`;
     }
+    return null;
+  } catch (err) {
+    return `${path}: ${(err as Error).message}`;
   }
-  return path;
+}
+
+/**
+ * The directories tried in order when `cluster.socketDir` is not given: the user's runtime directory
+ * (`$XDG_RUNTIME_DIR`, which only the user can write), `~/.cache/sysvitals`, then
+ * `<tmpdir>/sysvitals-<uid>`. The shared temporary directory comes last because another local user can
+ * create the name there first; the candidates before it are out of other users' reach.
+ */
+export function defaultDirs(env: NodeJS.ProcessEnv = process.env, home: () => string = homedir): string[] {
+  const dirs: string[] = [];
+  if (env.XDG_RUNTIME_DIR) dirs.push(join(env.XDG_RUNTIME_DIR, 'sysvitals'));
+  try {
+    const h = home();
+    if (h && h !== '/') dirs.push(join(h, '.cache', 'sysvitals'));
+  } catch {
+    // No home directory (a uid without a passwd entry): skip it.
+  }
+  dirs.push(join(tmpdir(), `sysvitals-${uid()}`));
+  return dirs;
+}
+
+/**
+ * The private directory: created 0700, refused when it belongs to someone else or others can enter it.
+ * A given directory must pass; without one, the first of `defaultDirs()` that passes is used.
+ */
+export function privateDir(dir?: string, candidates: readonly string[] = defaultDirs()): string {
+  const tried = dir === undefined ? candidates : [dir];
+  const reasons: string[] = [];
+  for (const path of tried) {
+    const why = refusal(path);
+    if (why === null) return path;
+    reasons.push(why);
+  }
+  throw new Error(
+    `sysvitals cluster: no private directory for the cluster socket (${reasons.join('; ')}); set cluster.socketDir to a directory owned by this user with mode 0700`,
+  );
+}
+
+/**
+ * The directory's secret (32 random bytes, file mode 0600), created once by whichever worker comes
+ * first (written aside, then linked into place: atomic, so no worker reads a half-written secret).
+ * It goes into the lock's name, which another local user therefore cannot compute in advance.
+ */
+export function directorySecret(base: string): string {
+  const path = join(base, 'secret');
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    // Not created yet.
+  }
+  const aside = join(base, `secret.${process.pid}.${Date.now()}`);
+  writeFileSync(aside, nodeCrypto().randomBytes(32).toString('hex'), { mode: 0o600 });
+  try {
+    linkSync(aside, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(aside);
+  }
+  return readFileSync(path, 'utf8');
 }
 
 /** The endpoint of cluster `name` (socket paths are hashed: Unix socket paths are limited to ~100 bytes). */
@@ -40,11 +100,17 @@ export function clusterEndpoint(name: string, dir?: string): ClusterEndpoint {
   const base = privateDir(dir);
   const hash = nodeCrypto().createHash('sha256').update(`${base}\n${name}`).digest('hex').slice(0, 20);
   const windows = process.platform === 'win32';
+  let lockName: string | null = null;
+  if (process.platform === 'linux') {
+    const secret = directorySecret(base);
+    const lock = nodeCrypto().createHash('sha256').update(`${secret}\n${hash}`).digest('hex').slice(0, 32);
+    lockName = `\0sysvitals-lock-${uid()}-${lock}`;
+  }
   return {
     dir: base,
     socketPath: windows ? `\\\\?\\pipe\\sysvitals-${hash}` : join(base, `${hash}.sock`),
     ledgerPath: join(base, `${hash}.ledger.json`),
-    lockName: process.platform === 'linux' ? `\0sysvitals-lock-${uid()}-${hash}` : null,
+    lockName,
   };
 }
 
@@ -94,7 +160,9 @@ export interface Leadership {
 export async function tryLead(ep: ClusterEndpoint, server: Server): Promise<Leadership | null> {
   let lock: Server | null = null;
   if (ep.lockName !== null) {
-    lock = createServer();
+    // The lock is only held, never talked to: a connection is closed as it arrives (anyone can
+    // connect to an abstract socket, and kept connections would spend this process's descriptors).
+    lock = createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
     if (!(await listen(lock, ep.lockName))) return null;
     lock.unref();
   } else if (process.platform !== 'win32' && (await answers(ep.socketPath))) {

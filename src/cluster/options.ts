@@ -1,8 +1,9 @@
 // The `cluster` option: parsed once into a frozen config, with the cluster name derived from PM2 or
 // node:cluster when not given.
 
-import { basename } from 'node:path';
-import { nodeCluster } from '../builtins.js';
+import { realpathSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { nodeCluster, nodeCrypto } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 
@@ -10,7 +11,7 @@ export interface ClusterOptions {
   /**
    * Workers with the same name on one host (and the same user) form one cluster.
    * @defaultValue `pm2-<app name>` under PM2, `node-cluster-<primary pid>` under node:cluster,
-   * else `<script name>-<parent pid>`
+   * else `<script name>-<parent pid>-<hash of the script's full path>`
    */
   name?: string;
   /** How often each worker reports what it recorded since its last report. @defaultValue 1000 */
@@ -39,11 +40,28 @@ export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({ intervalMs: 1000, syncTim
 
 const KEYS = ['name', 'intervalMs', 'syncTimeoutMs', 'socketDir', 'workerLabel'];
 
-/** The default cluster name: the PM2 app, the node:cluster primary, or the script and its parent. */
-export function defaultClusterName(env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * The default cluster name: the PM2 app, the node:cluster primary, or the script and its parent. The
+ * last carries a hash of the script's full path: two different apps whose entry files share a name
+ * (`server.js`) and a parent (pid 1 in containers, a supervisor) are two clusters, not one.
+ */
+export function defaultClusterName(
+  env: NodeJS.ProcessEnv = process.env,
+  script: string | undefined = process.argv[1],
+  ppid: number = process.ppid,
+  isWorker: boolean = nodeCluster().isWorker,
+): string {
   if (env.pm_id !== undefined && typeof env.name === 'string' && env.name !== '') return `pm2-${env.name}`;
-  if (nodeCluster().isWorker) return `node-cluster-${process.ppid}`;
-  return `${basename(process.argv[1] ?? 'node')}-${process.ppid}`;
+  if (isWorker) return `node-cluster-${ppid}`;
+  if (script === undefined) return `node-${ppid}`;
+  let full = resolve(script);
+  try {
+    full = realpathSync(full);
+  } catch {
+    // A script that is not a file (node -e): its resolved name is all there is.
+  }
+  const hash = nodeCrypto().createHash('sha256').update(full).digest('hex').slice(0, 8);
+  return `${basename(script)}-${ppid}-${hash}`;
 }
 
 /** Parses `cluster: true | { … }`; null when cluster mode is off. */

@@ -48,7 +48,7 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
   });
   const events: Array<Record<string, unknown>> = [];
   const ready = new Promise<{ port: number; pids: number[] }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('cluster did not start in 20 s')), 20_000);
+    const timer = setTimeout(() => reject(new Error('cluster did not start in 60 s')), 60_000);
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       let msg: Record<string, unknown>;
       try {

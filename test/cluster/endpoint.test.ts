@@ -1,0 +1,116 @@
+// Where a cluster's workers meet, against other local users: the lock closes what connects to it, a
+// squatted temporary directory is passed over, the lock's name is not computable from public facts,
+// and two apps whose scripts share a name are two clusters.
+
+import { createHash } from 'node:crypto';
+import { chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clusterEndpoint, defaultDirs, privateDir, tryLead } from '../../src/cluster/endpoint.js';
+import { defaultClusterName } from '../../src/cluster/options.js';
+
+const scratch: string[] = [];
+const temp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'sv-endpoint-'));
+  scratch.push(d);
+  return d;
+};
+const envKeys = ['TMPDIR', 'HOME', 'XDG_RUNTIME_DIR'] as const;
+const savedEnv = Object.fromEntries(envKeys.map((k) => [k, process.env[k]]));
+
+afterEach(() => {
+  for (const k of envKeys) {
+    if (savedEnv[k] === undefined) delete process.env[k];
+    else process.env[k] = savedEnv[k];
+  }
+  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const linux = process.platform === 'linux';
+const root = typeof process.getuid === 'function' && process.getuid() === 0;
+
+describe('the cluster lock', () => {
+  it.runIf(linux)(
+    'closes every connection made to it, so connecting cannot exhaust the holder’s descriptors',
+    async () => {
+      const ep = clusterEndpoint('lock-test', join(temp(), 'sock'));
+      const leadership = await tryLead(ep, createServer());
+      expect(leadership).not.toBeNull();
+      try {
+        const closed = Array.from(
+          { length: 50 },
+          () =>
+            new Promise<boolean>((resolve) => {
+              const s = connect(ep.lockName as string);
+              s.on('error', () => resolve(false));
+              s.on('close', () => resolve(true));
+            }),
+        );
+        // Before the fix the lock kept every connection open: none of these closed.
+        expect(await Promise.all(closed)).toEqual(Array(50).fill(true));
+      } finally {
+        await leadership?.release();
+      }
+    },
+  );
+
+  it.runIf(linux)('is named from a 0600 secret of the private directory, not from public facts alone', () => {
+    const dir = join(temp(), 'sock');
+    const a = clusterEndpoint('app', dir);
+    const b = clusterEndpoint('app', dir);
+    expect(b.lockName).toBe(a.lockName); // every worker of the cluster finds the same lock
+    const uid = process.getuid?.() ?? 0;
+    const hash = createHash('sha256').update(`${dir}\napp`).digest('hex').slice(0, 20);
+    expect(a.lockName).not.toBe(`\0sysvitals-lock-${uid}-${hash}`); // the name before: computable by anyone
+    expect(statSync(join(dir, 'secret')).mode & 0o777).toBe(0o600);
+    expect(clusterEndpoint('other', dir).lockName).not.toBe(a.lockName);
+  });
+});
+
+describe('the private directory', () => {
+  it.runIf(linux && root)('passes over a temporary directory another user created first', () => {
+    const t = temp();
+    const home = temp();
+    process.env.TMPDIR = t;
+    process.env.HOME = home;
+    delete process.env.XDG_RUNTIME_DIR;
+    // The attack: another user creates <tmpdir>/sysvitals-<uid> before the app starts.
+    const squat = join(t, `sysvitals-${process.getuid?.()}`);
+    mkdirSync(squat, { mode: 0o700 });
+    chownSync(squat, 65534, 65534);
+    expect(clusterEndpoint('app').dir).toBe(join(home, '.cache', 'sysvitals'));
+    // Without the home candidate, the squatted directory alone is refused with what to do.
+    expect(() => privateDir(undefined, [squat])).toThrow(/cluster\.socketDir/);
+  });
+
+  it('prefers the user’s runtime directory, and puts the shared temporary directory last', () => {
+    const dirs = defaultDirs({ XDG_RUNTIME_DIR: '/run/user/1000' }, () => '/home/u');
+    expect(dirs[0]).toBe('/run/user/1000/sysvitals');
+    expect(dirs[1]).toBe('/home/u/.cache/sysvitals');
+    expect(dirs[2]).toBe(join(tmpdir(), `sysvitals-${process.getuid?.() ?? 0}`));
+    expect(defaultDirs({}, () => '/')).toEqual([join(tmpdir(), `sysvitals-${process.getuid?.() ?? 0}`)]);
+  });
+
+  it('refuses a given directory that others can enter', () => {
+    const d = join(temp(), 'open');
+    mkdirSync(d, { mode: 0o755 });
+    expect(() => privateDir(d)).toThrow(/mode 0700/);
+  });
+});
+
+describe('the default cluster name', () => {
+  it('separates two apps whose entry files share a name and a parent', () => {
+    const a = defaultClusterName({}, '/srv/a/server.mjs', 1, false);
+    const b = defaultClusterName({}, '/srv/b/server.mjs', 1, false);
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^server\.mjs-1-[0-9a-f]{8}$/);
+    expect(defaultClusterName({}, '/srv/a/server.mjs', 1, false)).toBe(a); // workers of one app agree
+  });
+
+  it('keeps the PM2 app and the node:cluster primary as they were', () => {
+    expect(defaultClusterName({ pm_id: '0', name: 'api' }, '/x.js', 7, false)).toBe('pm2-api');
+    expect(defaultClusterName({}, '/x.js', 7, true)).toBe('node-cluster-7');
+  });
+});
