@@ -58,3 +58,34 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * Wraps the work of a timer, an immediate or an event listener that sysvitals registers, so that nothing
+ * it throws, or a promise it returns rejects with, reaches the host process as an uncaught exception or
+ * an unhandled rejection: the failure is logged once per outage under `key`, and the next call runs again.
+ * Monitoring never breaks the host (a /proc read that fails with EMFILE must not kill the app).
+ */
+export function guarded<A extends unknown[]>(
+  outage: OutageLog,
+  key: string,
+  fn: (...args: A) => unknown,
+): (...args: A) => void {
+  const ok = () => outage.recovered(key);
+  const failed = (err: unknown) => {
+    try {
+      outage.failed(key, err);
+    } catch {
+      // A logger that throws must not turn a caught failure into an uncaught one.
+    }
+  };
+  return (...args: A): void => {
+    try {
+      const result = fn(...args);
+      if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as PromiseLike<unknown>).then(ok, failed);
+      } else ok();
+    } catch (err) {
+      failed(err);
+    }
+  };
+}

@@ -29,7 +29,7 @@ import { queryHistory } from './history/query.js';
 import type { Lifecycle, ProbeVerdict } from './lifecycle/lifecycle.js';
 import type { ShutdownConfig } from './lifecycle/options.js';
 import type { ShutdownReport } from './lifecycle/shutdown.js';
-import { consoleLogger, errorMessage } from './logger.js';
+import { consoleLogger, errorMessage, guarded, OutageLog } from './logger.js';
 import { closeMonitor, exitOnSignals, startShutdown } from './monitor/close.js';
 import { startClusterMode } from './monitor/cluster-mode.js';
 import type { HistoryWriter } from './monitor/history-writer.js';
@@ -123,6 +123,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   private readonly history: HistoryWriter;
   private readonly sampler: Sampler;
   private sampleTimer: NodeJS.Timeout | undefined;
+  private readonly timerOutage: OutageLog;
   private readonly websockets = new WebSocketCount();
   private closing: Promise<void> | undefined;
   private readonly ownsFunctions: boolean;
@@ -141,6 +142,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.retentionMs = options.retentionMs ?? DEFAULT_MONITOR_OPTIONS.retentionMs;
     this.clock = options.clock ?? { now: Date.now };
     this.logger = options.logger ?? consoleLogger;
+    this.timerOutage = new OutageLog(this.logger);
     const clusterConfig = parseClusterOptions(options.cluster);
     this.instanceId = instanceIdOf(options, clusterConfig !== null);
 
@@ -155,7 +157,14 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
       latest: () => this.sampler?.latest,
       websocketConnections: () => this.websockets.count,
       closing: () => this.closing !== undefined,
-      alert: (event) => this.emit('alert', event),
+      alert: (event) => {
+        // A listener that throws must not abort the sample cycle (nor reach the host).
+        try {
+          this.emit('alert', event);
+        } catch (err) {
+          this.logger.error({ err: errorMessage(err) }, 'sysvitals: an alert listener threw');
+        }
+      },
       sampled: (snapshot) => this.emitSafely('metrics', snapshot),
     });
     this.alertSystem = parts.alertSystem;
@@ -428,7 +437,11 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
 
   private start(): void {
     if (this.sampleIntervalMs > 0) {
-      this.sampleTimer = setInterval(() => void this.sample(), this.sampleIntervalMs);
+      // Nothing a sample throws or rejects with reaches the host (logged once per outage).
+      this.sampleTimer = setInterval(
+        guarded(this.timerOutage, 'the sample cycle', () => this.sample()),
+        this.sampleIntervalMs,
+      );
       this.sampleTimer.unref();
     }
     this.history.scheduleBucket();

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { consoleLine, OutageLog } from '../src/logger.js';
+import { describe, expect, it, vi } from 'vitest';
+import { consoleLine, guarded, OutageLog } from '../src/logger.js';
 import type { Logger } from '../src/types.js';
 
 describe('consoleLine', () => {
@@ -37,5 +37,34 @@ describe('OutageLog', () => {
       'warn sysvitals: redis is failing: down',
       'info sysvitals: redis recovered after 30s',
     ]);
+  });
+});
+
+describe('guarded (timer and listener callbacks)', () => {
+  it('turns a throw or a rejection into one logged outage, and the next call runs again', async () => {
+    const warn = vi.fn();
+    const outage = new OutageLog({ warn, error: vi.fn() });
+    let mode: 'throw' | 'reject' | 'ok' = 'throw';
+    let calls = 0;
+    const cb = guarded(outage, 'the sample cycle', () => {
+      calls += 1;
+      if (mode === 'throw') throw new Error('EMFILE: too many open files');
+      if (mode === 'reject') return Promise.reject(new Error('EMFILE again'));
+      return Promise.resolve();
+    });
+    expect(() => cb()).not.toThrow();
+    expect(() => cb()).not.toThrow();
+    mode = 'reject';
+    cb();
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(3);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]?.[1]).toBe(
+      'sysvitals: the sample cycle is failing: EMFILE: too many open files',
+    );
+    mode = 'ok';
+    cb();
+    await new Promise((r) => setImmediate(r));
+    expect(outage.isDown('the sample cycle')).toBe(false);
   });
 });

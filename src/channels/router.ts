@@ -1,7 +1,7 @@
 // NotificationRouter: decides when and where an alert is sent (grouping, repeat, resolved, inhibition, silences, maintenance).
 
 import { nodeCrypto } from '../builtins.js';
-import { consoleLogger, OutageLog } from '../logger.js';
+import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import type { Alert, AlertEvent, Clock, Logger } from '../types.js';
 import { type ChannelConfig, parseChannels } from './channel-config.js';
 import { DeliveryQueue } from './delivery-queue.js';
@@ -85,7 +85,10 @@ export class NotificationRouter {
       sent: new Map(),
     }));
     if (this.channels.length > 0) {
-      this.timer = setInterval(() => this.tick(), TICK_MS);
+      this.timer = setInterval(
+        guarded(outage, 'alert delivery', () => this.tick()),
+        TICK_MS,
+      );
       this.timer.unref();
     }
   }

@@ -127,10 +127,21 @@ export class LiveFeed<C extends object> {
     setImmediate(() => {
       this.healthQueued = false;
       if (this.clients.size === 0) return;
-      getHealth().then(
-        (health) => this.publish('health', health),
-        () => {}, // Health is best effort here; the next sample brings another.
-      );
+      // Health is best effort here (the next sample brings another); nothing reaches the host.
+      try {
+        getHealth().then(
+          (health) => {
+            try {
+              this.publish('health', health);
+            } catch {
+              // A client that cannot take it is dropped by its own write watch.
+            }
+          },
+          () => {},
+        );
+      } catch {
+        // As above.
+      }
     });
   }
 

@@ -46,8 +46,13 @@ export class WriteWatch {
     this.timer = undefined;
     if (this.stopped || this.pending === 0) return;
     const idle = performance.now() - this.progressAt;
-    if (idle >= this.stalledMs) this.onStall();
-    else this.arm(this.stalledMs - idle);
+    if (idle >= this.stalledMs) {
+      try {
+        this.onStall();
+      } catch {
+        // The client is being dropped; a failure doing so must not reach the host from this timer.
+      }
+    } else this.arm(this.stalledMs - idle);
   };
 
   constructor(
@@ -87,7 +92,14 @@ export function expiryTimer(
 ): NodeJS.Timeout | undefined {
   if (expiresAt === undefined) return undefined;
   // setTimeout's limit is 2^31-1 ms (24.8 days); a token's lifetime is minutes.
-  const timer = setTimeout(onExpiry, Math.min(Math.max(0, expiresAt - now), 2 ** 31 - 1));
+  const expire = (): void => {
+    try {
+      onExpiry();
+    } catch {
+      // The client is being dropped; a failure doing so must not reach the host from this timer.
+    }
+  };
+  const timer = setTimeout(expire, Math.min(Math.max(0, expiresAt - now), 2 ** 31 - 1));
   timer.unref();
   return timer;
 }

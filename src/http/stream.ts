@@ -2,6 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
+import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import type { Logger } from '../types.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
 import { ClientSlots, expiryTimer, TOKEN_EXPIRED_MESSAGE, WriteWatch } from './live-limits.js';
@@ -125,6 +126,7 @@ export function createStreamHandler(
   const config = parseStreamOptions(options);
   const slots = new ClientSlots(config.maxPerClient);
   let heartbeat: NodeJS.Timeout | undefined;
+  const heartbeatOutage = new OutageLog(logger ?? consoleLogger);
 
   const drop = (client: StreamClient, why: string): void => {
     feed.delete(client);
@@ -171,10 +173,13 @@ export function createStreamHandler(
 
   const startHeartbeat = (): void => {
     if (heartbeat) return;
-    heartbeat = setInterval(() => {
-      feed.each((client) => write(client, HEARTBEAT));
-      if (feed.size === 0) stopHeartbeat();
-    }, config.heartbeatMs);
+    heartbeat = setInterval(
+      guarded(heartbeatOutage, 'the live stream heartbeat', () => {
+        feed.each((client) => write(client, HEARTBEAT));
+        if (feed.size === 0) stopHeartbeat();
+      }),
+      config.heartbeatMs,
+    );
     heartbeat.unref();
   };
   const stopHeartbeat = (): void => {

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { invalidOption, SysvitalsError } from '../errors.js';
-import { consoleLogger } from '../logger.js';
+import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import type {
   AuthenticateUpgrade,
   UpgradeServer,
@@ -186,6 +186,7 @@ export function attachWebSocket(
   const config = parseWebSocketOptions(options);
   const { WebSocketServer } = loadWs();
   const logger = options.logger ?? (source as { logger?: Logger }).logger ?? consoleLogger;
+  const heartbeatOutage = new OutageLog(logger);
   const clock: Clock = (source as { clock?: Clock }).clock ?? Date;
   const api = options.adminApi;
   const custom = options.authenticate;
@@ -241,22 +242,25 @@ export function attachWebSocket(
 
   const startHeartbeat = (): void => {
     if (heartbeat) return;
-    heartbeat = setInterval(() => {
-      feed.each((client) => {
-        if (!client.alive) {
-          feed.delete(client);
-          client.ws.terminate();
-          return;
-        }
-        client.alive = false;
-        try {
-          client.ws.ping();
-        } catch {
-          // The close handler removes it.
-        }
-      });
-      if (feed.size === 0) stopHeartbeat();
-    }, config.heartbeatMs);
+    heartbeat = setInterval(
+      guarded(heartbeatOutage, 'the WebSocket heartbeat', () => {
+        feed.each((client) => {
+          if (!client.alive) {
+            feed.delete(client);
+            client.ws.terminate();
+            return;
+          }
+          client.alive = false;
+          try {
+            client.ws.ping();
+          } catch {
+            // The close handler removes it.
+          }
+        });
+        if (feed.size === 0) stopHeartbeat();
+      }),
+      config.heartbeatMs,
+    );
     heartbeat.unref();
   };
   const stopHeartbeat = (): void => {

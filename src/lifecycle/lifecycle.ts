@@ -2,8 +2,8 @@
 // load shedding; and the liveness, readiness and startup verdicts the probe routes serve.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { errorMessage } from '../logger.js';
-import type { ComponentStatus } from '../types.js';
+import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
+import type { ComponentStatus, Logger } from '../types.js';
 import { type LoadReader, type LoadReading, LoadWatch, processLoadReader } from './load-watch.js';
 import type { ProbeRulesConfig, ShedConfig } from './options.js';
 
@@ -34,6 +34,8 @@ export interface LifecycleOptions {
   reader?: LoadReader;
   /** Called when shedding starts (with the reason) and stops (undefined). */
   onShedChange?: (reason: string | undefined) => void;
+  /** Where the load watch's failures go, once per outage. @defaultValue consoleLogger */
+  logger?: Logger;
 }
 
 const LIVENESS_CHECK_TIMEOUT_MS = 1000;
@@ -58,9 +60,19 @@ export class Lifecycle {
   private readonly retryAfter: string;
 
   constructor(private readonly options: LifecycleOptions) {
+    const outage = new OutageLog(options.logger ?? consoleLogger);
+    const memoryRead = (err: unknown) =>
+      err === undefined ? outage.recovered('memory reading') : outage.failed('memory reading', err);
     this.reader =
-      options.reader ?? processLoadReader(options.shed?.maxEventLoopDelayMs !== undefined ? 20 : 100);
-    this.watch = new LoadWatch(options.shed?.sampleIntervalMs ?? 500, this.reader, (r) => this.onReading(r));
+      options.reader ??
+      processLoadReader(options.shed?.maxEventLoopDelayMs !== undefined ? 20 : 100, memoryRead);
+    this.watch = new LoadWatch(
+      options.shed?.sampleIntervalMs ?? 500,
+      this.reader,
+      (r) => this.onReading(r),
+      undefined,
+      outage,
+    );
     this.retryAfter = String(options.shed?.retryAfterSeconds ?? 10);
     this.watch.start();
   }

@@ -3,6 +3,7 @@
 // within a second while samples come every five, and it must never collect anything on the request path.
 
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+import { consoleLogger, guarded, OutageLog } from '../logger.js';
 
 /** One reading of the load watch. */
 export interface LoadReading {
@@ -22,9 +23,15 @@ export type LoadReader = () => LoadReading;
  * `lagResolutionMs`, which sees a blocked loop as its own lateness; libuv's delay histogram misses
  * blocks that end between its ticks), ELU deltas, memory. A lag timer every 100 ms serves the
  * liveness limit of seconds; shedding on delay uses 20 ms; 0 leaves lag to the watch's own tick drift.
+ * `onMemoryRead` hears each memory read's failure (the error) or success (undefined), to log an outage once.
  */
-export function processLoadReader(lagResolutionMs = 20): LoadReader & { close(): void } {
+export function processLoadReader(
+  lagResolutionMs = 20,
+  onMemoryRead: (err: unknown) => void = () => {},
+): LoadReader & { close(): void } {
   let maxLag = 0;
+  let heapUsed = 0;
+  let rss = 0;
   let last = performance.now();
   const lagTimer =
     lagResolutionMs > 0
@@ -45,12 +52,21 @@ export function processLoadReader(lagResolutionMs = 20): LoadReader & { close():
     const now = performance.eventLoopUtilization();
     const delta = performance.eventLoopUtilization(now, elu);
     elu = now;
-    const mem = process.memoryUsage();
+    // process.memoryUsage() reads /proc and throws EMFILE when the process is out of file descriptors:
+    // the watch keeps the last memory figures and goes on reading the loop (an fd squeeze is not fatal).
+    try {
+      const mem = process.memoryUsage();
+      heapUsed = mem.heapUsed;
+      rss = mem.rss;
+      onMemoryRead(undefined);
+    } catch (err) {
+      onMemoryRead(err);
+    }
     return {
       eventLoopDelayMs: delay,
       eventLoopUtilization: Number.isFinite(delta.utilization) ? delta.utilization : 0,
-      heapUsedBytes: mem.heapUsed,
-      rssBytes: mem.rss,
+      heapUsedBytes: heapUsed,
+      rssBytes: rss,
     };
   };
   return Object.assign(read, { close: () => clearInterval(lagTimer) });
@@ -62,12 +78,18 @@ export class LoadWatch {
   private expected = 0;
   private last: LoadReading = { eventLoopDelayMs: 0, eventLoopUtilization: 0, heapUsedBytes: 0, rssBytes: 0 };
 
+  private readonly guardedTick: () => void;
+
   constructor(
     private readonly intervalMs: number,
     private readonly read: LoadReader,
     private readonly onReading: (reading: LoadReading) => void,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+    outage: OutageLog = new OutageLog(consoleLogger),
+  ) {
+    // The timer's work never throws into the host: a failing reader or listener is logged once per outage.
+    this.guardedTick = guarded(outage, 'load watch', () => this.tick());
+  }
 
   /** The latest reading (zeros before the first tick). */
   get latest(): LoadReading {
@@ -77,7 +99,7 @@ export class LoadWatch {
   start(): void {
     if (this.timer) return;
     this.expected = this.now() + this.intervalMs;
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
+    this.timer = setInterval(this.guardedTick, this.intervalMs);
     this.timer.unref();
   }
 

@@ -4,7 +4,7 @@
 import type { Analytics } from '../analytics/analytics.js';
 import type { CustomBucketEntry, CustomMetrics } from '../custom/index.js';
 import { BucketAggregator } from '../history/bucket-aggregator.js';
-import { errorMessage } from '../logger.js';
+import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { JobStats } from '../profiling/jobs.js';
 import { type RouteTotals, routeKey, type SeriesHistory } from '../profiling/series-history.js';
 import type { RequestStats } from '../requests/requests.js';
@@ -44,7 +44,10 @@ export class HistoryWriter {
   private stateLoadWarned = false;
   private stateLoading: Promise<void> | undefined;
 
+  private readonly outage: OutageLog;
+
   constructor(private readonly m: HistoryWriterParts) {
+    this.outage = new OutageLog(m.logger);
     this.bucketStart = this.alignedBucketStart(m.clock.now());
   }
 
@@ -104,12 +107,21 @@ export class HistoryWriter {
     const now = this.m.clock.now();
     const next = this.alignedBucketStart(now) + this.m.resolutionMs - now;
     const delay = Number.isFinite(next) ? Math.max(0, next) : this.m.resolutionMs;
-    this.bucketTimer = setTimeout(() => {
-      if (this.m.closing()) return;
-      void this.flush().finally(() => {
-        if (!this.m.closing()) this.scheduleBucket();
-      });
-    }, delay);
+    // A flush that throws or rejects is logged once per outage and the next minute is still armed:
+    // nothing from this timer reaches the host process.
+    this.bucketTimer = setTimeout(
+      guarded(this.outage, 'the history writer', () => {
+        if (this.m.closing()) return;
+        const rearm = () => {
+          if (!this.m.closing()) this.scheduleBucket();
+        };
+        return this.flush().then(rearm, (err: unknown) => {
+          rearm();
+          throw err;
+        });
+      }),
+      delay,
+    );
     this.bucketTimer.unref();
   }
 

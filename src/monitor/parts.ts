@@ -175,6 +175,7 @@ export function createParts(options: MonitorOptions, ctx: PartsContext): Monitor
     rules: probeRules,
     shed,
     reader: options.loadReader,
+    logger: ctx.logger,
     dependencyStatus: (name) =>
       (ctx.latest() as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
         name

@@ -1,0 +1,168 @@
+// Finding "EMFILE kills the host": a process out of file descriptors must survive its monitor's timers
+// (process.memoryUsage() reads /proc and throws EMFILE), and serve again once the connections close.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LoadWatch, processLoadReader } from '../../src/lifecycle/load-watch.js';
+import { OutageLog } from '../../src/logger.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/fd-app.ts', import.meta.url));
+
+function get(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.setTimeout(2000, () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+describe('file descriptor exhaustion', () => {
+  let child: ChildProcess | undefined;
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const s of sockets) s.destroy();
+    sockets.length = 0;
+    child?.kill('SIGKILL');
+    child = undefined;
+  });
+
+  it('an app under a small ulimit -n survives connections past the limit and serves again', async () => {
+    const proc = spawn(
+      'bash',
+      ['-c', `ulimit -n 200 && exec "${process.execPath}" --import tsx "${fixture}"`],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child = proc;
+    let exited: string | undefined;
+    let stderr = '';
+    proc.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    const lines: Array<Record<string, unknown>> = [];
+    const waiters: Array<() => void> = [];
+    let buf = '';
+    proc.stdout?.on('data', (d) => {
+      buf += d;
+      let i = buf.indexOf('\n');
+      while (i >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          lines.push(JSON.parse(line));
+        } catch {
+          // not ours
+        }
+        for (const w of waiters.splice(0)) w();
+        i = buf.indexOf('\n');
+      }
+    });
+    proc.on('exit', (code, signal) => {
+      exited = `exit ${code} ${signal}`;
+      for (const w of waiters.splice(0)) w();
+    });
+    const until = (pred: () => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pred()) resolve();
+          else if (exited) reject(new Error(`the app died (${exited}): ${stderr.slice(-600)}`));
+          else waiters.push(check);
+        };
+        check();
+      });
+    await until(() => lines.some((l) => typeof l.port === 'number'));
+    const port = lines.find((l) => typeof l.port === 'number')?.port as number;
+    expect(await get(port)).toBe(200);
+
+    // Past the limit: idle connections, no request.
+    for (let i = 0; i < 400; i++) {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => {});
+      sockets.push(s);
+    }
+    // The monitor's memory reading fails with EMFILE (told once), and the process lives on.
+    await until(() =>
+      lines.some(
+        (l) => typeof l.warn === 'string' && /memory reading is failing: EMFILE/.test(l.warn as string),
+      ),
+    );
+    for (const s of sockets) s.destroy();
+    sockets.length = 0;
+    // It serves again once the connections are gone (retried: the app frees them as it notices).
+    let status = 0;
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+      if (exited) throw new Error(`the app died (${exited}): ${stderr.slice(-600)}`);
+      status = await get(port).catch(() => 0);
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+    expect(exited).toBeUndefined();
+    const warnings = lines.filter(
+      (l) => typeof l.warn === 'string' && /memory reading is failing/.test(l.warn as string),
+    );
+    expect(warnings.length, JSON.stringify(lines)).toBe(1); // once per outage, not once per tick
+  }, 60_000);
+});
+
+describe('LoadWatch with process.memoryUsage throwing EMFILE', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('keeps the last memory figures, tells once, and its timer never throws', () => {
+    const warn = vi.fn();
+    const outage = new OutageLog({ warn, error: vi.fn() });
+    const failures: unknown[] = [];
+    const reader = processLoadReader(0, (err) =>
+      err === undefined ? outage.recovered('memory reading') : outage.failed('memory reading', err),
+    );
+    const first = reader();
+    expect(first.rssBytes).toBeGreaterThan(0);
+    const emfile = Object.assign(new Error('EMFILE: too many open files, uv_resident_set_memory'), {
+      code: 'EMFILE',
+    });
+    const spy = vi.spyOn(process, 'memoryUsage').mockImplementation(() => {
+      throw emfile;
+    });
+    const second = reader();
+    const third = reader();
+    expect(second.rssBytes).toBe(first.rssBytes);
+    expect(third.heapUsedBytes).toBe(first.heapUsedBytes);
+    expect(warn).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
+    reader();
+    reader.close();
+
+    // A reader or listener that throws anyway: the timer's callback logs once and returns.
+    vi.useFakeTimers();
+    try {
+      const watch = new LoadWatch(
+        500,
+        () => {
+          throw emfile;
+        },
+        () => failures.push('reading'),
+        () => Date.now(),
+        outage,
+      );
+      watch.start();
+      expect(() => vi.advanceTimersByTime(2000)).not.toThrow();
+      watch.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(failures).toEqual([]);
+    // Each outage told once when it starts (and once when it ends), not once per tick.
+    const started = warn.mock.calls.map((c) => c[1] as string).filter((m) => m.includes('is failing'));
+    expect(started).toEqual([
+      expect.stringContaining('memory reading is failing: EMFILE'),
+      expect.stringContaining('load watch is failing: EMFILE'),
+    ]);
+  });
+});
