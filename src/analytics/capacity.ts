@@ -151,7 +151,9 @@ function dailyTrend(
     }
   }
   if (times.length < 12) return null;
-  return theilSen(times, values);
+  // Trailing days taken every hour share 23 hours of data with their neighbours: the interval is Sen's
+  // for the number of days the history covers, the independent observations it holds.
+  return theilSen(times, values, { independent: Math.floor((end - first) / DAY) });
 }
 
 function growthFigure(trend: Trend | null, unit: string): CapacityFigure {
