@@ -10,6 +10,7 @@ import { DEFAULT_PROMETHEUS_BUCKETS, parsePrometheusOptions } from '../../src/ht
 import { escapeLabelValue, formatValue, renderPrometheus } from '../../src/http/prometheus/render.js';
 import { type Histogram, recordMs } from '../../src/latency/histogram.js';
 import { addToView, clearView, createView, microsOf, slotOf } from '../../src/latency/latency-ring.js';
+import { RequestStats } from '../../src/requests/requests.js';
 import {
   alertFixture,
   healthFixture,
@@ -289,18 +290,47 @@ describe('latency histogram', () => {
     );
   });
 
-  it('counts a value equal to a bound under it, despite float error in the bound', () => {
+  it('takes a bound without float error: 0.0005 s is 500 µs, and a slot ending there counts under it', () => {
     expect(boundToMicros(0.0005)).toBe(500);
     expect(boundToMicros(0.005)).toBe(5000);
+    // 0.5 ms (500 µs) is recorded in a slot that ends at 503 µs: as the JSON percentiles report 0.503 ms
+    // for it, it counts above le="0.0005"; 0.496 ms is in a slot wholly under the bound.
     const config = parsePrometheusOptions({ buckets: [0.0005, 0.0007] });
     const f = parseExposition(
-      renderPrometheus({ snapshot: snapshotFixture(), latency: histogramOf([0.5, 0.5, 0.6]) }, config),
+      renderPrometheus({ snapshot: snapshotFixture(), latency: histogramOf([0.496, 0.496, 0.6]) }, config),
     );
     expect(buckets(f, 'sysvitals_http_request_duration_seconds')).toEqual([
       { le: '0.0005', value: 2 },
       { le: '0.0007', value: 3 },
       { le: '+Inf', value: 3 },
     ]);
+  });
+
+  it('agrees with the JSON p95 at every bound: p95 <= b exactly when le=b holds 95 % (outside review: 1003.5 ms beside 95 % under le="1")', async () => {
+    // 90 requests of 20 ms and 10 of 1003 ms, then random mixes: the JSON p95 and the buckets must
+    // tell the same story at each default bound.
+    const mixes: number[][] = [[...Array(90).fill(20), ...Array(10).fill(1003)]];
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let k = 0; k < 30; k++)
+      mixes.push(Array.from({ length: 100 }, () => Math.round(rand() * 3000 * 1000) / 1000));
+    for (const mix of mixes) {
+      const requests = new RequestStats({ clock: { now: () => 1_000_000 } });
+      for (const ms of mix) requests.record('GET', '/d', 200, ms);
+      const p95 = requests.groups().latency.p95_ms;
+      const data = await collectPrometheusData({
+        getMetrics: async () => snapshotFixture(),
+        getHealth: async () => healthFixture(),
+        getAlerts: async () => [alertFixture()],
+        getHistory: async () => ({}),
+        requests,
+      });
+      const f = parseExposition(renderPrometheus(data));
+      for (const b of buckets(f, 'sysvitals_http_request_duration_seconds')) {
+        if (b.le === '+Inf') continue;
+        expect(b.value >= 95, `le=${b.le} holds ${b.value}, p95 ${p95} ms`).toBe(p95 <= Number(b.le) * 1000);
+      }
+    }
   });
 
   it('only grows from one scrape to the next, counters included', () => {

@@ -2,13 +2,15 @@
 
 import type * as Hdr from 'hdr-histogram-js';
 import { decodeHistogram, encodeHistogram, hdrLibrary } from '../../latency/histogram.js';
-import { type CountsView, MAX_MICROS, slotOf } from '../../latency/latency-ring.js';
+import { type CountsView, MAX_MICROS, slotHighest, slotOf } from '../../latency/latency-ring.js';
 import type { PrometheusLatency } from './data.js';
 
 /**
  * Derives cumulative Prometheus buckets from an HDR histogram (microseconds). A recorded value
- * counts under `le` when its HDR slot starts at or below the bound, so a bucket is exact to
- * within HDR's precision (2 significant digits, under 1%). Fills `out` (length buckets+1,
+ * counts under `le` when its whole HDR slot is at or below the bound: the slot's highest equivalent
+ * value, which is what the JSON percentiles report. So `p95_ms <= 1000` in `metrics/` exactly when at
+ * least 95 % of the requests are under `le="1"`; a value within HDR's precision (under 1 %) above a
+ * bound's slot start counts above it, as it does in the percentiles. Fills `out` (length buckets+1,
  * `+Inf` last) and returns the sum in seconds.
  */
 export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly number[], out: number[]): number {
@@ -39,7 +41,8 @@ export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly numbe
     const count = js.getCountAtIndex(i);
     if (count !== 0) {
       const lowest = sub * width;
-      while (b < n && lowest > (boundsUs[b] as number)) b++;
+      const highest = lowest + width - 1;
+      while (b < n && highest > (boundsUs[b] as number)) b++;
       out[b] = (out[b] as number) + count;
       sumUs += count * (lowest + Math.floor(width / 2));
     }
@@ -57,8 +60,9 @@ function isCountsView(h: PrometheusLatency): h is CountsView {
   return (h as CountsView).counts !== undefined && typeof (h as CountsView).lo === 'number';
 }
 
-// Same placement as the HDR path (a slot counts under a bound when it starts at or below it), by
-// walking the counts once and cutting at the slot that holds each bound; the sum is the view's own, exact.
+// Same placement as the HDR path (a slot counts under a bound when its highest value is at or below
+// it), by walking the counts once and cutting below the slot that holds each bound unless that slot ends
+// at the bound; the sum is the view's own, exact.
 function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]): number {
   if (v.n <= 0) return 0;
   const n = boundsUs.length;
@@ -67,7 +71,11 @@ function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]):
   let i = Math.max(0, v.lo);
   for (let b = 0; b < n; b++) {
     const bound = boundsUs[b] as number;
-    const last = bound < 1 ? -1 : Math.min(slotOf(Math.min(bound, MAX_MICROS)), v.hi);
+    let last = -1;
+    if (bound >= 1) {
+      const s = slotOf(Math.min(bound, MAX_MICROS));
+      last = Math.min(slotHighest(s) <= bound ? s : s - 1, v.hi);
+    }
     for (; i <= last; i++) acc += counts[i] as number;
     out[b] = acc;
   }
