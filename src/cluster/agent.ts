@@ -154,7 +154,8 @@ export class ClusterAgent {
   private sendReport(peer: Peer, sync: number | undefined): void {
     const report = this.reporter.take();
     const withProcess = !this.processSent && this.process !== null;
-    if (sync === undefined && report.r.length === 0 && report.f.length === 0 && !withProcess) return;
+    const empty = report.r.length === 0 && report.f.length === 0 && report.j === undefined;
+    if (sync === undefined && empty && !withProcess) return;
     const msg: Message = { t: 'report', report };
     if (withProcess) msg.p = this.process;
     if (sync !== undefined) msg.sync = sync;

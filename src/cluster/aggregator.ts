@@ -147,8 +147,8 @@ export class Aggregator {
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
     if (q.op === 'history') return this.history(q, instance);
     if (instance !== undefined && instance !== 'all') return this.forward(q, instance);
-    if (q.op === 'queries' || q.op === 'jobs') {
-      throw new RemoteError('bad_request', `${q.op}/ is not merged across workers yet; ask one worker`);
+    if (q.op === 'queries') {
+      throw new RemoteError('bad_request', 'queries/ is not merged across workers yet; ask one worker');
     }
     this.missing = await this.sync();
     this.saveLedger();
@@ -307,7 +307,8 @@ export class Aggregator {
     }
     if (proc && typeof proc === 'object') entry.process = proc;
     entry.lastReportAt = this.options.now();
-    if (report.routes.length > 0 || report.functions.length > 0) this.dirty = true;
+    if (report.routes.length > 0 || report.functions.length > 0 || (report.jobs?.length ?? 0) > 0)
+      this.dirty = true;
     if (full) {
       // Known from the ledger or an earlier connection: the difference happened while unreported,
       // recently, so it counts in the windows too. A first sight counts in totals only.

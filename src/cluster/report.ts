@@ -2,6 +2,7 @@
 // previous report (never one message per request), and how such reports are read and merged.
 
 import { COUNTS_LENGTH, type CountsView, type SparseCounts, slotHighest } from '../latency/latency-ring.js';
+import type { JobMeta } from '../profiling/jobs.js';
 import {
   addSparse,
   type CountsWire,
@@ -28,10 +29,20 @@ export interface FunctionWire {
   l: CountsWire;
 }
 
+/** One background job's runs since the previous report (errors in `l.e`) and its last outcomes. */
+export interface JobWire {
+  f: string;
+  l?: CountsWire;
+  /** Last success, last failure (epoch ms or null), last error, last duration µs, expectEvery ms or null, watched since. */
+  m: [number | null, number | null, string, number, number | null, number];
+}
+
 /** A report: a delta since the previous one, or (after reset) totals since start. */
 export interface ReportWire {
   r: RouteWire[];
   f: FunctionWire[];
+  /** Jobs (absent when none changed, and from threads). */
+  j?: JobWire[];
 }
 
 /** A report read back: the same figures as sparse counts, checked. */
@@ -45,6 +56,7 @@ export interface Report {
     extra?: number[];
   }>;
   functions: Array<{ name: string; latency: SparseCounts }>;
+  jobs?: Array<{ name: string; latency: SparseCounts | null; meta: JobMeta }>;
 }
 
 /** Where a reporter reads totals since start (RequestStats with trackRouteLatency(), FunctionTimings). */
@@ -61,6 +73,8 @@ export interface ReportSources {
   functions: {
     totalCounts(): Iterable<{ name: string; histogram: Readonly<CountsView> }>;
   };
+  /** Background jobs (a monitor's JobStats; threads have none). */
+  jobs?: { totalCounts(): Iterable<{ name: string; histogram: Readonly<CountsView> } & JobMeta> };
 }
 
 /** Where a report is merged (a SystemMonitor's RequestStats and FunctionTimings). */
@@ -76,6 +90,7 @@ export interface ReportTarget {
     ): void;
   };
   functions: { absorb(name: string, latency: SparseCounts, window: boolean): void };
+  jobs?: { absorb(name: string, latency: SparseCounts | null, meta: JobMeta): void };
 }
 
 const ROUTE_SEP = '\u0000';
@@ -84,6 +99,7 @@ const ROUTE_SEP = '\u0000';
 export class Reporter {
   private routes = new Map<string, { classes: Float64Array; extra: Float64Array; latency: SentCounts }>();
   private functions = new Map<string, SentCounts>();
+  private jobs = new Map<string, { counts: SentCounts; meta: string }>();
 
   constructor(private readonly sources: ReportSources) {}
 
@@ -91,6 +107,7 @@ export class Reporter {
   reset(): void {
     this.routes.clear();
     this.functions.clear();
+    this.jobs.clear();
   }
 
   /** The figures recorded since the previous take(); empty arrays when nothing happened. */
@@ -139,7 +156,29 @@ export class Reporter {
       const l = sent.take(t.histogram, slotHighest);
       if (l !== null) f.push({ f: t.name, l });
     }
-    return { r, f };
+    const out: ReportWire = { r, f };
+    for (const t of this.sources.jobs?.totalCounts() ?? []) {
+      let sent = this.jobs.get(t.name);
+      if (sent === undefined) {
+        sent = { counts: new SentCounts(), meta: '' };
+        this.jobs.set(t.name, sent);
+      }
+      const m: JobWire['m'] = [
+        t.lastSuccess,
+        t.lastFailure,
+        t.lastError,
+        t.lastDurationUs,
+        t.expectEveryMs,
+        t.watchedSince,
+      ];
+      const meta = JSON.stringify(m);
+      const l = sent.counts.take(t.histogram, slotHighest);
+      if (l === null && meta === sent.meta) continue;
+      sent.meta = meta;
+      out.j ??= [];
+      out.j.push(l === null ? { f: t.name, m } : { f: t.name, l, m });
+    }
+    return out;
   }
 }
 
@@ -173,7 +212,31 @@ export function decodeReport(w: ReportWire): Report {
     };
   });
   const functions = w.f.map((x) => ({ name: text(x.f, 1024), latency: decodeCounts(x.l, maxSlot) }));
-  return { routes, functions };
+  if (w.j !== undefined && !Array.isArray(w.j)) throw new Error('bad jobs');
+  const jobs = (w.j ?? []).map((x) => ({
+    name: text(x.f, 200),
+    latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
+    meta: jobMeta(x.m),
+  }));
+  return { routes, functions, jobs };
+}
+
+const time = (v: unknown) => (v === null || (typeof v === 'number' && Number.isFinite(v)) ? v : Number.NaN);
+
+function jobMeta(m: unknown): JobMeta {
+  if (!Array.isArray(m) || m.length !== 6) throw new Error('bad job');
+  const [s, f, e, d, ev, w] = m as unknown[];
+  const out = {
+    lastSuccess: time(s) as number | null,
+    lastFailure: time(f) as number | null,
+    lastError: typeof e === 'string' ? e.slice(0, 200) : '',
+    lastDurationUs: typeof d === 'number' && d >= 0 ? d : 0,
+    expectEveryMs: time(ev) as number | null,
+    watchedSince: typeof w === 'number' && Number.isFinite(w) ? w : 0,
+  };
+  if (Number.isNaN(out.lastSuccess) || Number.isNaN(out.lastFailure) || Number.isNaN(out.expectEveryMs))
+    throw new Error('bad job');
+  return out;
 }
 
 /** Merges a report into a monitor's statistics (see RequestStats.absorb for `window`). */
@@ -181,6 +244,7 @@ export function applyReport(target: ReportTarget, report: Report, window: boolea
   for (const r of report.routes)
     target.requests.absorb(r.method, r.route, r.classes, r.latency, window, r.extra);
   for (const f of report.functions) target.functions.absorb(f.name, f.latency, window);
+  for (const j of report.jobs ?? []) target.jobs?.absorb(j.name, j.latency, j.meta);
 }
 
 /**
@@ -194,6 +258,7 @@ export class KnownTotals {
     { method: string; route: string; classes: number[]; extra: number[]; latency: SparseCounts }
   >();
   private readonly functions = new Map<string, SparseCounts>();
+  private readonly jobs = new Map<string, { latency: SparseCounts; meta: JobMeta }>();
 
   /** Adds a delta report. */
   add(report: Report): void {
@@ -210,6 +275,11 @@ export class KnownTotals {
         this.functions.set(f.name, e);
       }
       addSparse(e, f.latency);
+    }
+    for (const j of report.jobs ?? []) {
+      const e = this.job(j.name);
+      if (j.latency) addSparse(e.latency, j.latency);
+      e.meta = j.meta;
     }
   }
 
@@ -243,7 +313,34 @@ export class KnownTotals {
       addSparse(e, latency);
       if (latency.n > 0) functions.push({ name: f.name, latency });
     }
-    return { routes, functions };
+    const jobs: NonNullable<Report['jobs']> = [];
+    for (const j of full.jobs ?? []) {
+      const e = this.job(j.name);
+      const latency = j.latency ? subtractSparse(j.latency, e.latency) : null;
+      if (latency) addSparse(e.latency, latency);
+      e.meta = j.meta;
+      jobs.push({ name: j.name, latency, meta: j.meta });
+    }
+    return { routes, functions, jobs };
+  }
+
+  private job(name: string) {
+    let e = this.jobs.get(name);
+    if (e === undefined) {
+      e = {
+        latency: emptySparse(),
+        meta: {
+          lastSuccess: null,
+          lastFailure: null,
+          lastError: '',
+          lastDurationUs: 0,
+          expectEveryMs: null,
+          watchedSince: 0,
+        },
+      };
+      this.jobs.set(name, e);
+    }
+    return e;
   }
 
   /** These totals as one report (the ledger, a new aggregator's starting point). */
@@ -257,6 +354,11 @@ export class KnownTotals {
         extra: e.extra.slice(),
       })),
       functions: [...this.functions].map(([name, latency]) => ({ name, latency })),
+      jobs: [...this.jobs].map(([name, e]) => ({
+        name,
+        latency: e.latency.n > 0 ? e.latency : null,
+        meta: e.meta,
+      })),
     };
   }
 
@@ -290,5 +392,14 @@ export function encodeReport(report: Report): ReportWire {
       return w;
     }),
     f: report.functions.map((f) => ({ f: f.name, l: encodeCounts(f.latency) })),
+    j: (report.jobs ?? []).map((j) => {
+      const m = j.meta;
+      const w: JobWire = {
+        f: j.name,
+        m: [m.lastSuccess, m.lastFailure, m.lastError, m.lastDurationUs, m.expectEveryMs, m.watchedSince],
+      };
+      if (j.latency && j.latency.n > 0) w.l = encodeCounts(j.latency);
+      return w;
+    }),
   };
 }

@@ -111,7 +111,10 @@ export class ClusterSource extends EventEmitter<{
     return this.view({ op: 'endpoints', sort, limit }, instance);
   }
 
-  /** One worker's own query or job table (`instance=<worker>`); these are not merged across workers yet. */
+  /**
+   * The cluster's job table (merged by the aggregator: runs and failures summed, percentiles from the
+   * merged counts, the latest success and failure) or one worker's own query or job table.
+   */
   workerTable(table: 'queries' | 'jobs', instance: string): Promise<unknown> {
     return this.view({ op: table }, instance);
   }
@@ -191,6 +194,13 @@ export class ClusterSource extends EventEmitter<{
 
   // No aggregator: this worker's own figures, marked incomplete.
   private async alone(q: Question, reason: string): Promise<unknown> {
+    // A table without a place for `cluster.complete`: refused rather than shown as the cluster's.
+    if (q.op === 'jobs' || q.op === 'queries') {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNAVAILABLE',
+        `no cluster aggregator answered (${reason}); retry`,
+      );
+    }
     // Told once per outage, not once per request.
     if (!this.degraded) {
       this.degraded = true;

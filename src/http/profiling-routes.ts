@@ -20,19 +20,24 @@ export interface ProfilingSource {
   ):
     | { window_seconds: number; apdex: unknown; routes: EndpointRow[] }
     | Promise<{ window_seconds: number; apdex: unknown; routes: EndpointRow[] }>;
-  /** Cluster mode: one worker's own query or job table (`instance=<worker>`); they are not merged yet. */
+  /** Cluster mode: the cluster's job table, or one worker's own query or job table (`instance=<worker>`). */
   workerTable?(table: 'queries', instance: string): Promise<QueryReport>;
   workerTable?(table: 'jobs', instance: string): Promise<JobRow[]>;
 }
 
-/** One worker's table in cluster mode when `instance` names a worker; undefined otherwise. */
+/**
+ * Cluster mode: one worker's table when `instance` names a worker, the cluster's when the table is
+ * merged across workers (`merged`); undefined otherwise (and outside cluster mode).
+ */
 function workerTable<T>(
   source: unknown,
   table: 'queries' | 'jobs',
   instance: string | undefined,
+  merged = false,
 ): Promise<T> | undefined {
   const src = source as { workerTable?(t: string, i: string): Promise<T> };
-  if (instance === undefined || instance === 'all' || typeof src.workerTable !== 'function') return undefined;
+  if (typeof src.workerTable !== 'function') return undefined;
+  if (instance === undefined || instance === 'all') return merged ? src.workerTable(table, 'all') : undefined;
   return src.workerTable(table, instance);
 }
 
@@ -94,7 +99,8 @@ export const jobsRoute = defineRoute({
   async handle({ res, source, query, now }) {
     if (!checkInstance(res, source, query.instance)) return;
     const jobs = (source as ProfilingSource).jobs;
-    const one = workerTable<JobRow[]>(source, 'jobs', query.instance);
+    // Cluster mode: every worker's runs merged by the aggregator (or one worker's).
+    const one = workerTable<JobRow[]>(source, 'jobs', query.instance, true);
     if (!jobs && !one) {
       sendError(res, 404, 'not_found', missing(source, 'jobs', 'jobs/'));
       return;

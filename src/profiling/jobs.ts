@@ -3,11 +3,27 @@
 
 import { performance } from 'node:perf_hooks';
 import { invalidOption } from '../errors.js';
-import { CumulativeCounts, microsOf, slotOf, summarizeView } from '../latency/latency-ring.js';
+import {
+  CumulativeCounts,
+  microsOf,
+  type SparseCounts,
+  slotOf,
+  summarizeView,
+} from '../latency/latency-ring.js';
 import { parseDurationOption } from '../options/duration.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock } from '../types.js';
 import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
+
+/** A job's last outcomes and watch, as another process reports them (cluster mode). */
+export interface JobMeta {
+  lastSuccess: number | null;
+  lastFailure: number | null;
+  lastError: string;
+  lastDurationUs: number;
+  expectEveryMs: number | null;
+  watchedSince: number;
+}
 
 /** Options of one job (`monitor.job(name, fn, options)`, `@timed({ job: true, expectEvery })`). */
 export interface JobOptions {
@@ -216,15 +232,17 @@ export class JobStats {
     return { count, stale, watched };
   }
 
-  /** Each job's live cumulative counts (Prometheus); read each synchronously. */
-  *totalCounts(): Generator<{
-    name: string;
-    runs: number;
-    failures: number;
-    lastSuccess: number | null;
-    lastFailure: number | null;
-    histogram: CumulativeCounts;
-  }> {
+  /** Each job's live cumulative counts (Prometheus, cluster reports); read each synchronously. */
+  *totalCounts(): Generator<
+    {
+      name: string;
+      runs: number;
+      failures: number;
+      lastSuccess: number | null;
+      lastFailure: number | null;
+      histogram: CumulativeCounts;
+    } & JobMeta
+  > {
     for (const e of this.entries()) {
       yield {
         name: e.name,
@@ -232,8 +250,38 @@ export class JobStats {
         failures: e.total.errors,
         lastSuccess: e.lastSuccess,
         lastFailure: e.lastFailure,
+        lastError: e.lastError,
+        lastDurationUs: e.lastDurationUs,
+        expectEveryMs: e.expectEveryMs,
+        watchedSince: e.watchedSince,
         histogram: e.total,
       };
+    }
+  }
+
+  /**
+   * Cluster mode: runs recorded by another process (their durations as counts) and its last outcomes,
+   * merged here: counts add up, the latest success and failure win, `expectEvery` is adopted.
+   */
+  absorb(name: string, latency: SparseCounts | null, meta: JobMeta): void {
+    try {
+      const e = this.entryFor(name);
+      if (latency !== null && latency.n > 0) e.total.addSparse(latency);
+      const ours = Math.max(e.lastSuccess ?? -1, e.lastFailure ?? -1);
+      const theirs = Math.max(meta.lastSuccess ?? -1, meta.lastFailure ?? -1);
+      if (theirs >= 0 && theirs >= ours) e.lastDurationUs = meta.lastDurationUs;
+      if (meta.lastSuccess !== null && meta.lastSuccess > (e.lastSuccess ?? -1))
+        e.lastSuccess = meta.lastSuccess;
+      if (meta.lastFailure !== null && meta.lastFailure > (e.lastFailure ?? -1)) {
+        e.lastFailure = meta.lastFailure;
+        e.lastError = meta.lastError;
+      }
+      if (meta.expectEveryMs !== null && e.expectEveryMs === null) {
+        e.expectEveryMs = meta.expectEveryMs;
+        e.watchedSince = meta.watchedSince;
+      }
+    } catch {
+      // never breaks the aggregator
     }
   }
 

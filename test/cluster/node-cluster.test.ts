@@ -36,7 +36,7 @@ describe('node:cluster, 4 workers', () => {
   beforeAll(async () => {
     c = await startNodeCluster({ RESPAWN: '1' });
     await ready(c.port, 4);
-  }, 40_000);
+  }, 60_000);
   afterAll(() => c?.stop());
 
   it('any worker answers for the cluster: exact totals and error counts, percentiles of one histogram of every duration', async () => {
@@ -106,9 +106,9 @@ describe('node:cluster, 4 workers', () => {
     expect(unknown.data.error.code).toBe('not_found');
   });
 
-  it('queries/ and jobs/ (not merged yet) say so instead of claiming nothing is recorded', async () => {
+  it('jobs/ merged across workers; queries/ (not merged yet) says so; instance=<pid> gives one worker', async () => {
     await load(c.port, 20, 4, 3);
-    for (const path of ['queries/', 'jobs/']) {
+    for (const path of ['queries/']) {
       const r = await getJson(c.port, `${BASE}/${path}`);
       expect(r.status).toBe(404);
       expect(r.data.error.message).toContain(`cluster mode: ${path} is not merged across workers yet`);
@@ -118,6 +118,25 @@ describe('node:cluster, 4 workers', () => {
     for (let i = 0; i < 12; i++) {
       const { pid } = (await getJson(c.port, '/job')).data as { pid: number };
       runs.set(pid, (runs.get(pid) ?? 0) + 1);
+    }
+    const failures = new Map<number, number>();
+    for (let i = 0; i < 12; i++) {
+      const { pid, failed } = (await getJson(c.port, `/flaky?fail=${i % 3 === 0 ? 1 : 0}`)).data;
+      expect(failed).toBe(i % 3 === 0);
+      if (failed) failures.set(pid, (failures.get(pid) ?? 0) + 1);
+    }
+    // The cluster's table, from any worker: runs and failures summed, the latest failure's message.
+    for (let i = 0; i < 4; i++) {
+      const all = (await getJson(c.port, `${BASE}/jobs`)).data.data;
+      const nightly = all.jobs.find((j: { name: string }) => j.name === 'nightly');
+      expect(nightly.runs).toBe(12);
+      expect(nightly.failures).toBe(0);
+      expect(nightly.last_success).not.toBeNull();
+      const flaky = all.jobs.find((j: { name: string }) => j.name === 'flaky');
+      expect(flaky.runs).toBe(12);
+      expect(flaky.failures).toBe(4);
+      expect(flaky.last_failure.error).toMatch(/^boom in \d+$/);
+      expect(flaky.p50_ms).not.toBeNull();
     }
     for (const [pid, n] of runs) {
       const r = await getJson(c.port, `${BASE}/jobs?instance=${pid}`);
@@ -265,7 +284,7 @@ describe('node:cluster alerts', () => {
       }),
     });
     await ready(c.port, 4);
-  }, 40_000);
+  }, 60_000);
   afterAll(async () => {
     await c?.stop();
     hooks?.close();

@@ -61,7 +61,7 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
     await until(async () => {
       const m = await metrics();
       return m.cluster?.complete && m.cluster.workers_connected === 4;
-    }, 40_000);
+    }, 60_000);
   }, 90_000);
 
   afterAll(() => {

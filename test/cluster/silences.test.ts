@@ -78,7 +78,7 @@ describe('node:cluster silences', () => {
       const cl = await aggregatorOf(c.port);
       return cl.complete && cl.workers_connected === 4 && cl.aggregator !== '';
     }, 20_000);
-  }, 40_000);
+  }, 60_000);
   afterAll(async () => {
     await c?.stop();
     hooks?.close();

@@ -61,7 +61,7 @@ describe('node:cluster, cluster.workerLabel', () => {
       const cl = await clusterOf(c.port);
       return cl.complete && cl.workers_connected === 4;
     }, 20_000);
-  }, 40_000);
+  }, 60_000);
   afterAll(() => c?.stop());
 
   it("one series set per worker, each equal to that worker's log, monotonic through a SIGKILLed worker", async () => {
