@@ -73,6 +73,9 @@ export function createAdminApi<R = IncomingMessage>(
     options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
   const servedLimiter =
     options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
+  // The dashboard's static files: anonymous by design, so they spend a budget of their own.
+  const publicLimiter =
+    options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
   const auth = createAuthenticator<R>(options, { logger, now, basePath });
   const guard = createOriginGuard(options, auth.mode === 'loopback');
   const routes = deps.routes ?? ADMIN_ROUTES;
@@ -174,8 +177,9 @@ export function createAdminApi<R = IncomingMessage>(
     let via: AdminContext['auth'] = 'public';
     let accessExpiresAt: number | undefined;
     if (route?.public) {
-      // Static assets: counted on the client's own budget, never refused for lack of a free slot.
-      const refused = guard.checkHost(req) ?? rateLimited(refusedLimiter?.hit(key, { overflow: false }));
+      // Static assets: counted on a budget of their own (the client's, never refused for lack of a free
+      // slot), so that fetching the page shell never spends the refusal budget an admin's requests need.
+      const refused = guard.checkHost(req) ?? rateLimited(publicLimiter?.hit(key, { overflow: false }));
       if (refused) {
         sendError(
           res,
@@ -369,7 +373,15 @@ export function createAdminApi<R = IncomingMessage>(
     accessToken: string | undefined,
   ): Promise<AdminDecision> {
     const spent = rateLimited(refusedLimiter?.spent(key));
-    if (spent) return spent;
+    if (spent) {
+      // Wrong guesses from this address have spent its refusal budget. An unguessable credential (a long
+      // adminToken, a signed access token) is still served: the budget slows guessing, and no guesser
+      // reaches such a credential at any rate, so whoever shares the address cannot lock the admin out.
+      // A short token or an authorize hook stays locked out (their strength is unknown).
+      const strong = auth.checkUnguessable(req, accessToken);
+      if (!strong?.ok) return spent;
+      return rateLimited(servedLimiter?.hit(key)) ?? { ...strong, clientKey: key };
+    }
     const decision = await auth.check(req, request, accessToken);
     // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
     // is a local client too, but it names its own host in Host.

@@ -26,6 +26,12 @@ export interface Authenticator<R> {
   readonly mode: AuthMode;
   /** `accessToken` is the `access_token` query parameter, when the route accepts one. */
   check(req: IncomingMessage, hookInput: R, accessToken: string | undefined): Promise<AuthDecision>;
+  /**
+   * For a client whose refusal budget is spent: the decision when it presents an unguessable credential
+   * (a valid signed access token, or the bearer adminToken when that is at least
+   * {@link LOCKOUT_BYPASS_MIN_TOKEN_LENGTH} characters), else undefined (the lock-out stands).
+   */
+  checkUnguessable(req: IncomingMessage, accessToken: string | undefined): AuthDecision | undefined;
   clientAddress(req: IncomingMessage): string;
   /** Mints a token for `?access_token=`, signed with this authenticator's own key (see AccessTokens). */
   issueAccessToken(now: number, ttlMs?: number): AccessToken;
@@ -33,6 +39,14 @@ export interface Authenticator<R> {
 
 /** Sent with every 401 so that clients know to retry with a bearer token (RFC 6750). */
 export const WWW_AUTHENTICATE = 'Bearer realm="sysvitals"';
+
+/**
+ * A right adminToken at least this long is served even from an address whose refusal budget is spent.
+ * The budget is what slows an online guesser, and serving a right token while it is spent hands the guesser
+ * an oracle (429 = wrong, 200 = right), so the bypass is only for tokens no guesser can reach at any rate:
+ * 32 characters of `openssl rand -hex 16` are 128 bits. Shorter tokens keep the lock-out.
+ */
+export const LOCKOUT_BYPASS_MIN_TOKEN_LENGTH = 32;
 
 /** Bearer values longer than this are refused without hashing (no configured token is this long). */
 const MAX_CREDENTIAL_LENGTH = 4096;
@@ -72,6 +86,19 @@ export function createAuthenticator<R>(
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustProxy);
   // One key per authenticator, so per admin API: a token minted by one API opens no other in the process.
   const tokens = createAccessTokens();
+
+  const strongToken = adminToken !== undefined && adminToken.length >= LOCKOUT_BYPASS_MIN_TOKEN_LENGTH;
+
+  function checkUnguessable(req: IncomingMessage, accessToken: string | undefined): AuthDecision | undefined {
+    if (accessToken !== undefined) {
+      const verdict = tokens.verify(accessToken, deps.now());
+      return typeof verdict === 'number' ? { ok: true, via: 'access_token', expiresAt: verdict } : undefined;
+    }
+    if (!strongToken || !tokenHash) return undefined;
+    const bearer = bearerToken(req);
+    if (bearer === undefined || bearer.length > MAX_CREDENTIAL_LENGTH) return undefined;
+    return nodeCrypto().timingSafeEqual(sha256(bearer), tokenHash) ? { ok: true, via: 'token' } : undefined;
+  }
 
   async function check(
     req: IncomingMessage,
@@ -141,7 +168,7 @@ export function createAuthenticator<R>(
     };
   }
 
-  return { mode, check, clientAddress: addressOf, issueAccessToken: tokens.issue };
+  return { mode, check, checkUnguessable, clientAddress: addressOf, issueAccessToken: tokens.issue };
 }
 
 function missingCredentials(): AuthDecision {

@@ -86,6 +86,57 @@ describe.each(harnesses)('$name adapter', (harness) => {
     expect((await send(target, '192.0.2.1', guess)).status).toBe(403);
   });
 
+  it('the public dashboard assets never spend the refusal budget a right credential needs', async () => {
+    const target = await start({ api: { adminToken: TOKEN, trustProxy: true, rateLimit: { max: 3 } } });
+    const asset = (xff: string) =>
+      rawRequest(target.url, {
+        method: 'GET',
+        path: `${BASE}/dashboard/app.css`,
+        headers: { 'x-forwarded-for': xff },
+      });
+    for (let i = 0; i < 3; i++) expect((await asset('10.0.0.1')).status).toBe(200);
+    expect((await asset('10.0.0.1')).status).toBe(429); // the assets' own budget
+    // The refusal budget of that address is untouched: a right token is served, a guess gets its 403.
+    expect((await send(target, '10.0.0.1', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+    expect((await send(target, '10.0.0.1', { authorization: 'Bearer guess' })).status).toBe(403);
+  });
+
+  it('a long token (>= 32 chars) and signed access tokens pass an address locked by wrong guesses; a short token does not', async () => {
+    const LONG = 'f'.repeat(8) + '0123456789abcdef0123456789abcdef';
+    const target = await start({ api: { adminToken: LONG, trustProxy: true, rateLimit: { max: 3 } } });
+    const admin = { authorization: `Bearer ${LONG}` };
+    const minted = await rawRequest(target.url, {
+      method: 'GET',
+      path: `${BASE}/token/`,
+      headers: { 'x-forwarded-for': '10.9.9.8', ...admin },
+    });
+    expect(minted.status).toBe(200);
+    const accessToken = (JSON.parse(minted.body) as { data: { token: string } }).data.token;
+    // The attacker spends the victim's address's refusal budget with wrong guesses.
+    for (let i = 0; i < 3; i++) {
+      expect((await send(target, '10.9.9.9', { authorization: `Bearer wrong${i}` })).status).toBe(403);
+    }
+    expect((await send(target, '10.9.9.9', { authorization: 'Bearer wrong' })).status).toBe(429);
+    expect((await send(target, '10.9.9.9', { authorization: `Bearer ${LONG.slice(0, -1)}x` })).status).toBe(
+      429,
+    );
+    // The scraper at that address with the right token, and the dashboard's access token: served.
+    expect((await send(target, '10.9.9.9', admin)).status).toBe(200);
+    const viaUrl = await rawRequest(target.url, {
+      method: 'GET',
+      path: `${BASE}/metrics/?access_token=${encodeURIComponent(accessToken)}`,
+      headers: { 'x-forwarded-for': '10.9.9.9' },
+    });
+    expect(viaUrl.status).toBe(200);
+    // Guesses stay refused at 429 (the budget is still spent).
+    expect((await send(target, '10.9.9.9', { authorization: 'Bearer wrong' })).status).toBe(429);
+
+    // A short token can be reached by an online guesser, so its lock-out stands (documented in SECURITY.md).
+    const short = await start({ api: { adminToken: TOKEN, trustProxy: true, rateLimit: { max: 3 } } });
+    for (let i = 0; i < 4; i++) await send(short, '10.9.9.9', { authorization: `Bearer wrong${i}` });
+    expect((await send(short, '10.9.9.9', { authorization: `Bearer ${TOKEN}` })).status).toBe(429);
+  });
+
   it('served requests spend their own budget: an admin over it waits, anonymous clients do not', async () => {
     const target = await start({ api: { adminToken: TOKEN, trustProxy: 1, rateLimit: { max: 2 } } });
     const admin = { authorization: `Bearer ${TOKEN}` };
