@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AlertSystem } from '../../src/alerts/engine.js';
+import { SCORE_PENALTIES } from '../../src/alerts/health.js';
 import { parseMetricPath, resolveMetric } from '../../src/alerts/metric-path.js';
 import { metricRuleSource, parseMetricRules } from '../../src/alerts/metric-rules.js';
 import { snapshotShape } from '../../src/alerts/snapshot-shape.js';
@@ -255,6 +256,41 @@ describe('alert rules on any metric: raising and clearing on an injected clock',
     await step(1000);
     expect(seen().slice(2).sort()).toEqual(['cleared jobs_backlog', 'cleared user_p95']);
     await monitor.close();
+  });
+
+  it('a metric rule is delivered to the webhook and counted in the health score like a built-in rule', async () => {
+    const { startReceiver } = await import('../channels/receiver.js');
+    const receiver = await startReceiver();
+    const clock = { t: Date.UTC(2026, 0, 1), now: () => clock.t };
+    const monitor = createMonitor({
+      sampleIntervalMs: 0,
+      clock,
+      logger: silent,
+      webhook: { url: `${receiver.origin}/hook`, retries: 0 },
+      alerts: { rules: [{ name: 'backlog', metric: 'custom.queue_depth', warning: 100, critical: 500 }] },
+    });
+    try {
+      const depth = monitor.gauge('queue_depth', { help: 'Depth.' });
+      depth.set(10);
+      clock.t += 1000;
+      await monitor.sample();
+      depth.set(900);
+      clock.t += 1000;
+      await monitor.sample();
+      const mine = () =>
+        receiver.received
+          .map((r) => r.json as { type: string; alert: { rule: string; severity: string } })
+          .filter((b) => b.alert?.rule === 'backlog');
+      await expect.poll(() => mine().length, { timeout: 5000 }).toBe(1);
+      expect(mine()[0]).toMatchObject({ type: 'raised', alert: { rule: 'backlog', severity: 'critical' } });
+      // The health score takes the alert's penalty (other alerts of this busy machine can only lower it more).
+      const health = await monitor.getHealth();
+      expect(monitor.alertSystem.getActiveAlerts().map((a) => a.rule)).toContain('backlog');
+      expect(health.health_score).toBeLessThanOrEqual(100 - SCORE_PENALTIES.alert.critical);
+    } finally {
+      await monitor.close();
+      await receiver.close();
+    }
   });
 
   it('direction below: no requests in 5 minutes', async () => {
