@@ -77,6 +77,13 @@ const MINUTE = 60_000;
 /** Custom series beyond this many are not scored (bounded state). */
 export const MAX_CUSTOM_SERIES = 100;
 
+/**
+ * Points a series' detector learns from before its score is reported: one day of 1-minute points, so
+ * that it has seen the daily cycle once. Before that every new daily high is a record, and a normal
+ * first day raised eight anomaly alerts (outside review); the series simply has no score yet.
+ */
+export const ANOMALY_LEARNING_POINTS = 1440;
+
 /** The analytics state of one monitor. */
 export class Analytics {
   readonly config: AnalyticsConfig;
@@ -120,7 +127,8 @@ export class Analytics {
   scorePoint(point: HistoryPoint): Record<string, number> {
     const out: Record<string, number> = {};
     const score = (name: string, det: AnomalyDetector, v: number) => {
-      out[name] = round(Math.max(det.update(v), det.episodeScore));
+      const value = round(Math.max(det.update(v), det.episodeScore));
+      if (det.count > ANOMALY_LEARNING_POINTS) out[name] = value;
     };
     for (const [name, read] of Object.entries(POINT_SERIES)) {
       const v = read(point);

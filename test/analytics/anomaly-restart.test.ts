@@ -22,13 +22,13 @@ function prng(seed: number): () => number {
   };
 }
 
-/** One minute of traffic: a daily cycle, noise, a latency shift from minute 400 on. */
+/** One minute of traffic: a daily cycle, noise, a latency shift from minute 1470 on (after a day of learning). */
 function minuteOf(m: number, r: () => number): Array<{ status: number; durationMs: number }> {
   const daily = Math.sin((2 * Math.PI * m) / 1440);
-  const n = Math.round(40 + 20 * daily + r() * 10);
+  const n = Math.round(12 + 6 * daily + r() * 4);
   const out: Array<{ status: number; durationMs: number }> = [];
   for (let i = 0; i < n; i++) {
-    const slow = m >= 400 ? 2 : 1;
+    const slow = m >= 1470 ? 2 : 1;
     out.push({ status: r() < 0.02 ? 500 : 200, durationMs: (20 + r() * 30 + 10 * daily) * slow });
   }
   return out;
@@ -74,7 +74,7 @@ describe.skipIf(!requireRedis())('anomaly models across a restart (RedisStore, p
     const first = monitor(T0, store());
     await expect.poll(() => loaded(first.m), { timeout: 5000 }).toBe(true);
     const r = prng(17);
-    const TRAIN = 380;
+    const TRAIN = 1450; // past ANOMALY_LEARNING_POINTS: scores are reported
     try {
       for (let minute = 0; minute < TRAIN; minute++) {
         const traffic = minuteOf(minute, r);
@@ -99,7 +99,7 @@ describe.skipIf(!requireRedis())('anomaly models across a restart (RedisStore, p
         expect(second.m.analytics.exportState()).toBe(reference.m.analytics.exportState());
         scores.push(a.latency_p95 ?? 0);
       }
-      // The scores compared are not trivially 0: the latency shift at minute 400 is an onset.
+      // The scores compared are not trivially 0: the latency shift at minute 1470 is an onset.
       expect(Math.max(...scores)).toBeGreaterThanOrEqual(0.99);
     } finally {
       await second.m.close();
