@@ -1,5 +1,5 @@
 // Opted-in custom and plugin series on the dashboard in Debian's Chromium: a monitor on an injected
-// clock learns 200 quiet minutes of a queue depth, then a spike; the panels' sparklines must shade
+// clock learns a day and 10 quiet minutes (scores come after a day: ANOMALY_LEARNING_POINTS) of a queue depth, then a spike; the panels' sparklines must shade
 // exactly the samples that fall in a minute the API's snapshot scores at or above the anomaly level.
 
 import { createServer, type Server } from 'node:http';
@@ -58,7 +58,7 @@ describe.skipIf(skipBrowser)('anomalies of opted-in custom and plugin series in 
       collectors: [{ name: 'broker', collect: () => ({ queues: { jobs: { messages: depth } } }) }],
     });
     monitor.gauge('queue_depth', { help: 'Jobs waiting', collect: () => depth });
-    for (let m = 0; m < 200; m++) await minute(m, 10 + ((m * 7) % 5));
+    for (let m = 0; m < 1450; m++) await minute(m, 10 + ((m * 7) % 5));
     const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
     server = createServer((req, res) => {
       void api.handle(req, res).then((handled) => {
@@ -78,7 +78,7 @@ describe.skipIf(skipBrowser)('anomalies of opted-in custom and plugin series in 
 
   it('shades the samples of the minutes scored at or above the level, and no other', async () => {
     const { page, errors } = await openPage(browser.context, TOKEN);
-    const M = T0 + 200 * MIN; // the spike's minute
+    const M = T0 + 1450 * MIN; // the spike's minute
     now = M + 2_000;
     await page.goto(`${base}/dashboard/`);
     await page.locator('#custom-panels [data-metric="custom.queue_depth"]').waitFor();
@@ -95,7 +95,7 @@ describe.skipIf(skipBrowser)('anomalies of opted-in custom and plugin series in 
     await samples(M + 5_000);
     depth = 100;
     await samples(M + 20_000);
-    await minute(200, 100);
+    await minute(1450, 100);
     depth = 12;
     await samples(M + 65_000);
 
