@@ -311,7 +311,10 @@ describe('latency histogram', () => {
     // tell the same story at each default bound.
     const mixes: number[][] = [[...Array(90).fill(20), ...Array(10).fill(1003)]];
     let seed = 7;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let k = 0; k < 30; k++)
       mixes.push(Array.from({ length: 100 }, () => Math.round(rand() * 3000 * 1000) / 1000));
     for (const mix of mixes) {
