@@ -231,6 +231,18 @@ export function createAdminApi<R = IncomingMessage>(
       );
       return;
     }
+    // Loopback mode trusts the caller's address, which every server-side caller on this host has: an SSRF
+    // in the application, a sidecar, another local user. Reads stay open to them (documented); a change of
+    // state (a silence mutes alerting for up to 366 days) needs a configured credential.
+    if (via === 'loopback' && method !== 'GET' && method !== 'HEAD') {
+      sendError(
+        res,
+        403,
+        'forbidden',
+        'writes need a credential: set adminToken (or authorize) to create, expire or delete silences; without one the admin API is read-only to loopback clients',
+      );
+      return;
+    }
     // A URL token (for EventSource) leaks through logs, history and Referer: it reads, never writes.
     if (via === 'access_token' && method !== 'GET') {
       sendError(

@@ -91,9 +91,13 @@ export interface Reply {
 }
 
 /** One GET over a new connection (no keep-alive), so that consecutive requests reach different workers. */
+/** The admin token of a cluster started with `ADMIN_TOKEN: CLUSTER_TEST_TOKEN` (loopback mode ignores it). */
+export const CLUSTER_TEST_TOKEN = 'cluster-test-token-0123456789abcdef';
+
 export function get(port: number, path: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+    const headers = { authorization: `Bearer ${CLUSTER_TEST_TOKEN}` };
+    const req = request({ host: '127.0.0.1', port, path, agent: false, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => {

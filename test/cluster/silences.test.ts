@@ -5,7 +5,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, get, getJson, type Started, startNodeCluster, until } from './helpers.js';
+import { BASE, CLUSTER_TEST_TOKEN, get, getJson, type Started, startNodeCluster, until } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON documents.
 function post(port: number, path: string, body?: unknown): Promise<{ status: number; data: any }> {
@@ -18,7 +18,11 @@ function post(port: number, path: string, body?: unknown): Promise<{ status: num
         path,
         method: 'POST',
         agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+          authorization: `Bearer ${CLUSTER_TEST_TOKEN}`,
+        },
       },
       (res) => {
         let out = '';
@@ -63,6 +67,7 @@ describe('node:cluster silences', () => {
     await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
     c = await startNodeCluster({
+      ADMIN_TOKEN: CLUSTER_TEST_TOKEN,
       RESPAWN: '1',
       SAMPLE_MS: '300',
       CHANNELS: JSON.stringify([{ type: 'webhook', url }]),
