@@ -66,6 +66,8 @@ const PERSISTS = 13;
 const DRIFT_MEAN = 14;
 const DRIFT_VAR = 15;
 const RECORDS = 16;
+/** Points left in the monitor's episode (its own count: a second onset inside a hold-off restarts it). */
+const EPISODE = RECORDS + 9;
 /**
  * Features: above/below the slow baseline, step, short mean above/below the slow baseline, noise
  * flattening, noise agitation, above/below the drift baseline.
@@ -76,7 +78,7 @@ const RECORD_START = 30;
 
 /** Float64 slots of one detector's state. */
 export function detectorStateSize(_params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
-  return RECORDS + FEATURES;
+  return RECORDS + FEATURES + 1;
 }
 
 /** Maps a feature's ratio to its record to a score: the onset ratio scores ONSET_SCORE. */
@@ -114,7 +116,7 @@ export class AnomalyDetector {
    * was measured against, at least half as far from it (a level shift, not a blip).
    */
   get episodeScore(): number {
-    return (this.state[HOLD] as number) > 0 && this.state[PERSISTS] === 1 ? (this.state[ONSET] as number) : 0;
+    return (this.state[EPISODE] as number) > 0 && this.state[PERSISTS] === 1 ? (this.state[ONSET] as number) : 0;
   }
 
   /** Scores `value` against the past, then learns it. A non-finite value scores 0 and is skipped. */
@@ -170,17 +172,31 @@ export class AnomalyDetector {
       const range = hi - lo;
       const tol = range * p.spatialTolerance;
       if (p.spatialTolerance > 0 && range > 0 && (value > hi + tol || value < lo - tol)) score = 1;
-      // Report an onset once: for holdOff points after it, scores stay below the onset.
+      const raw = score;
+      // Report an onset once: for holdOff points after it, scores stay below the onset (NAB's output).
       const hold = s[HOLD] as number;
       if (hold > 0) {
         s[HOLD] = hold - 1;
         score = Math.min(score, HELD_SCORE);
+      } else if (score >= ONSET_SCORE) {
+        s[HOLD] = p.holdOff;
+      }
+      // The monitor's episode: while the series stays on the onset's side of the baseline at least
+      // half as far, it keeps the onset's score. A second onset inside it (the first one over, or a
+      // stronger one) starts a new episode, so that a real incident minutes after a noise onset is
+      // carried through the alert's pending time instead of being capped with the held output.
+      const left = s[EPISODE] as number;
+      let start = left <= 0 && raw >= ONSET_SCORE;
+      if (left > 0) {
+        s[EPISODE] = left - 1;
         const dist = s[ONSET_DIST] as number;
         const d = value - (s[ONSET_MEAN] as number);
         if (s[PERSISTS] === 1 && !(dist > 0 ? d >= dist / 2 : d <= dist / 2)) s[PERSISTS] = 0;
-      } else if (score >= ONSET_SCORE) {
-        s[HOLD] = p.holdOff;
-        s[ONSET] = score;
+        start = raw >= ONSET_SCORE && (s[PERSISTS] === 0 || raw > (s[ONSET] as number));
+      }
+      if (start) {
+        s[EPISODE] = p.holdOff;
+        s[ONSET] = raw;
         s[ONSET_MEAN] = mean;
         s[ONSET_DIST] = value - mean;
         s[PERSISTS] = 1;

@@ -148,6 +148,20 @@ describe('anomaly rule scenarios (seeded, injected clock)', () => {
     expect(detectedAfter(raised, 'error_rate')).toBeLessThanOrEqual(5);
   });
 
+  it('an error burst 20 minutes after a noise onset is still detected (the hold-off does not cap a second incident)', () => {
+    // A one-minute blip (4x the usual errors) starts the detector's 30-minute hold-off without an alert
+    // (it does not last the pending time); the real burst comes inside that hold-off. The outside
+    // review saw such a burst capped at 0.98: neither alerted nor shaded.
+    const raised = run(120, 15 * 60 * MIN, 30, (m, p) => {
+      if (m === 0) p.errors_5xx = Math.max(4, (p.errors_5xx ?? 0) * 4);
+      if (m >= 20 && m < 35) p.errors_5xx = Math.round(p.requests * 0.1);
+    });
+    expect(raised.filter(([m, s]) => s === 'error_rate' && m < 20)).toEqual([]); // the blip alone: no alert
+    const at = raised.find(([m, s]) => s === 'error_rate' && m >= 20)?.[0];
+    expect(at).toBeDefined();
+    expect((at as number) - 20).toBeLessThanOrEqual(5);
+  });
+
   it('a slow memory leak: the anomaly score adapts to a slow ramp, the memory_leak rule catches it within 2 h', () => {
     // +3 points an hour is a drift the one-minute anomaly score follows (it is built to adapt); the
     // leak is the memory_leak rule's: heap +6 MB/h under a GC sawtooth whose floor keeps rising.
