@@ -146,7 +146,9 @@ export class RequestStats {
         this.droppedCount++;
         return;
       }
-      const cls = (status / 100) | 0;
+      // 501 (method not implemented) and 505 (HTTP version) answer what the client asked for, not a server
+      // fault: counted with the 4xx, so that anonymous unusual-method traffic cannot raise the error rate.
+      const cls = status === 501 || status === 505 ? 4 : (status / 100) | 0;
       this.tick();
       const entry = this.entryFor(method, route);
       const counters = entry.counters;
