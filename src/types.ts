@@ -124,8 +124,12 @@ export interface ErrorMetrics extends Component {
   /** 4xx answers over the window, aborted requests (recorded as 499) included. */
   count_4xx: number;
   count_5xx: number;
-  /** Requests whose client closed the connection before the response ended (status 499), over the window. */
+  /**
+   * Requests whose response did not complete (status 499): the client or the server closed the connection
+   * before the response ended (the server cannot reliably tell which), over the window. Also in count_4xx.
+   */
   count_aborted: number;
+  /** Failed requests over the window, percent: (count_5xx + count_aborted) ÷ requests (aborted ones fail, as in Apdex). */
   error_rate_percent: number;
   threshold: number;
 }
@@ -189,7 +193,7 @@ export interface RouteStats {
   count: number;
   count_4xx: number;
   count_5xx: number;
-  /** Aborted requests (status 499: the client closed the connection first), also counted in count_4xx. */
+  /** Aborted requests (status 499: the response did not complete, client or server closed first), also counted in count_4xx. */
   count_aborted: number;
   avg_ms: number;
   p50_ms: number;

@@ -50,6 +50,17 @@ export function errorRateStatus(
   return levelStatus(ratePercent, levels.warning, levels.critical);
 }
 
+/**
+ * The error rate's one rule, used wherever an error rate is shown (metrics/ errors, routes/ and route history
+ * `error_percent`, history's `error_rate_percent`, the error_rate rule, health): a request FAILED when it was
+ * answered 5xx or its response did not complete (aborted, status 499: the client or the server closed the
+ * connection first, which the server cannot reliably tell apart). Aborted requests are 4xx (status 499), never
+ * 5xx, so the two are disjoint. Percent of `requests`, two decimals; 0 without requests.
+ */
+export function failedPercent(requests: number, count5xx: number, aborted: number): number {
+  return requests > 0 ? round(((count5xx + aborted) / requests) * 100, 2) : 0;
+}
+
 const RANK: Record<ComponentStatus, number> = { unknown: 0, healthy: 1, warning: 2, critical: 3 };
 
 /** The worst of several statuses; `unknown` only when nothing is known. */

@@ -5,7 +5,7 @@ import type { CustomBucketEntry } from '../custom/registry.js';
 import { createHistogram, encodeHistogram, summarize } from '../latency/histogram.js';
 import type { RequestBucket } from '../requests/requests.js';
 import type { MetricsSnapshot } from '../types.js';
-import type { HistoryPoint } from './point.js';
+import { errorRateOf, type HistoryPoint } from './point.js';
 import { SeriesAccumulator } from './series.js';
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -119,6 +119,12 @@ export class BucketAggregator {
       requests: requests?.requests ?? 0,
       errors_4xx: requests?.count_4xx ?? 0,
       errors_5xx: requests?.count_5xx ?? 0,
+      errors_aborted: requests?.count_aborted ?? 0,
+      error_rate_percent: errorRateOf(
+        requests?.requests ?? 0,
+        requests?.count_5xx ?? 0,
+        requests?.count_aborted ?? 0,
+      ),
       latency_p50_ms: served ? lat.p50_ms : null,
       latency_p95_ms: served ? lat.p95_ms : null,
       latency_p99_ms: served ? lat.p99_ms : null,

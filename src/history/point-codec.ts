@@ -1,6 +1,6 @@
 // The compact serialisation of a history point (what a store writes): a positional JSON array, version first.
 
-import type { HistoryPoint, HistoryPointView } from './point.js';
+import { errorRateOf, type HistoryPoint, type HistoryPointView } from './point.js';
 import { type SeriesPoint, viewSeries } from './series.js';
 
 // About 150 bytes plus the histogram, against ~700 for the same point as a JSON object.
@@ -39,8 +39,11 @@ export function serializePoint(p: HistoryPoint): string {
   ];
   // Optional trailing fields, so that older points still read: anomaly scores, then series.
   const series = p.series && Object.keys(p.series).length > 0 ? p.series : undefined;
-  if (p.anomaly || series) fields.push(p.anomaly ?? null);
-  if (series) fields.push(series);
+  // ... then aborted requests (points written before they were stored read 0 there).
+  const aborted = (p.errors_aborted ?? 0) > 0 ? (p.errors_aborted as number) : 0;
+  if (p.anomaly || series || aborted) fields.push(p.anomaly ?? null);
+  if (series || aborted) fields.push(series ?? null);
+  if (aborted) fields.push(aborted);
   return JSON.stringify(fields);
 }
 
@@ -56,7 +59,7 @@ export function parsePoint(s: string): HistoryPoint | null {
     !Array.isArray(a) ||
     a[0] !== POINT_FORMAT ||
     a.length < POINT_FIELDS ||
-    a.length > POINT_FIELDS + 2 ||
+    a.length > POINT_FIELDS + 3 ||
     !finite(a[1])
   )
     return null;
@@ -79,6 +82,8 @@ export function parsePoint(s: string): HistoryPoint | null {
     requests: a[15],
     errors_4xx: a[16],
     errors_5xx: a[17],
+    errors_aborted: finite(a[POINT_FIELDS + 2]) ? a[POINT_FIELDS + 2] : 0,
+    error_rate_percent: errorRateOf(a[15], a[17], finite(a[POINT_FIELDS + 2]) ? a[POINT_FIELDS + 2] : 0),
     // Points written before latency became null without requests carry 0 there: read as null.
     latency_p50_ms: latencyOf(a[15], a[18]),
     latency_p95_ms: latencyOf(a[15], a[19]),

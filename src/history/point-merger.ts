@@ -2,7 +2,7 @@
 
 import { round } from '../alerts/status.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
-import type { HistoryPoint, HistoryPointView } from './point.js';
+import { errorRateOf, type HistoryPoint, type HistoryPointView } from './point.js';
 import { stripHistogram } from './point-codec.js';
 import { SeriesMerger } from './series.js';
 
@@ -107,6 +107,7 @@ export class PointMerger {
   private requests = 0;
   private e4 = 0;
   private e5 = 0;
+  private aborted = 0;
   private latSum = 0;
   /** Requests behind latSum (points that carried an average). */
   private latRequests = 0;
@@ -143,6 +144,7 @@ export class PointMerger {
     this.requests += p.requests;
     this.e4 += p.errors_4xx;
     this.e5 += p.errors_5xx;
+    this.aborted += p.errors_aborted ?? 0;
     // A point without requests has no latency (null, or 0 in points stored before 0.x): it adds nothing
     // to the step's latency figures rather than a 0.
     if (p.requests > 0 && measured(p.latency_avg_ms)) {
@@ -204,6 +206,8 @@ export class PointMerger {
       requests: this.requests,
       errors_4xx: this.e4,
       errors_5xx: this.e5,
+      errors_aborted: this.aborted,
+      error_rate_percent: errorRateOf(this.requests, this.e5, this.aborted),
       latency_p50_ms: p50,
       latency_p95_ms: p95,
       latency_p99_ms: p99,

@@ -1,5 +1,6 @@
 // The history point: one resolution bucket of one instance as stored, the view the API returns, and a period's answer.
 
+import { failedPercent } from '../alerts/status.js';
 import type { HistoryPeriod } from '../types.js';
 import type { SeriesPoint } from './series.js';
 
@@ -29,6 +30,14 @@ export interface HistoryPoint {
   requests: number;
   errors_4xx: number;
   errors_5xx: number;
+  /** Requests whose response did not complete (status 499: client or server closed first), also in errors_4xx. */
+  errors_aborted?: number;
+  /**
+   * Failed requests of the bucket, percent: (errors_5xx + errors_aborted) ÷ requests, the rule of every error
+   * rate (metrics/ errors, routes/, the error_rate alert). null when the bucket served no request. Both fields
+   * are set on every point sysvitals writes, merges or reads back (optional only for points built by hand).
+   */
+  error_rate_percent?: number | null;
   /**
    * The bucket's request latency, ms: percentiles within HDR's precision and never outside [min, max],
    * avg exact, max exact. null when the bucket served no request (unknown, not 0 ms).
@@ -72,4 +81,9 @@ export interface HistoryResult {
   instances?: string[];
   /** Oldest first; steps with no stored point are omitted (detect gaps with `t` and `step_seconds`). */
   points: HistoryPointView[];
+}
+
+/** A point's `error_rate_percent`: (5xx + aborted) ÷ requests, percent (src/alerts/status.ts failedPercent); null without requests. */
+export function errorRateOf(requests: number, count5xx: number, aborted: number): number | null {
+  return requests > 0 ? failedPercent(requests, count5xx, aborted) : null;
 }

@@ -1,6 +1,7 @@
 // The endpoints table: one row per method + route template over the request window, with rate,
 // counts, error %, latency percentiles, share of server time and Apdex; sortable, limited.
 
+import { failedPercent } from '../alerts/status.js';
 import type { ApdexGroup } from '../types.js';
 import { apdexScore, TOLERATING_FACTOR } from './apdex.js';
 
@@ -29,9 +30,9 @@ export interface EndpointRow {
   count: number;
   count_4xx: number;
   count_5xx: number;
-  /** Requests the client gave up on (recorded as 499, also among the 4xx). */
+  /** Requests whose response did not complete: the client or the server closed the connection first (recorded as 499, also among the 4xx). */
   count_aborted: number;
-  /** 5xx share of the route's requests, percent. */
+  /** Failed share of the route's requests, percent: (5xx + aborted) ÷ count, as the server-wide error rate. */
   error_percent: number;
   p50_ms: number;
   p95_ms: number;
@@ -70,7 +71,7 @@ export function endpointRows(
       count_4xx: w.count_4xx,
       count_5xx: w.count_5xx,
       count_aborted: w.count_aborted,
-      error_percent: w.count > 0 ? Math.round((w.count_5xx / w.count) * 10_000) / 100 : 0,
+      error_percent: failedPercent(w.count, w.count_5xx, w.count_aborted),
       p50_ms: w.latency.p50_ms,
       p95_ms: w.latency.p95_ms,
       p99_ms: w.latency.p99_ms,

@@ -1,6 +1,7 @@
 // One-minute points per route (the N busiest) and per background job, bounded in count and length,
 // serialisable as one small blob so that a shared store (Redis) keeps them across restarts.
 
+import { failedPercent } from '../alerts/status.js';
 import { invalidOption } from '../errors.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 import { apdexScore } from './apdex.js';
@@ -133,7 +134,7 @@ export class SeriesHistory {
         count: m.count,
         count_5xx: m.count_5xx,
         count_aborted: m.count_aborted,
-        error_percent: Math.round((m.count_5xx / m.count) * 10_000) / 100,
+        error_percent: failedPercent(m.count, m.count_5xx, m.count_aborted),
         p50_ms: timed ? w.latency.p50_ms : null,
         p95_ms: timed ? w.latency.p95_ms : null,
         p99_ms: timed ? w.latency.p99_ms : null,

@@ -25,6 +25,8 @@ export interface RequestBucket {
   requests: number;
   count_4xx: number;
   count_5xx: number;
+  /** Responses that did not complete (status 499, also among count_4xx): failed, with the 5xx, in error rates. */
+  count_aborted?: number;
   /** Latency, microseconds, the shared HDR config; a new histogram owned by the caller. */
   histogram: Histogram;
   /**

@@ -1,7 +1,7 @@
 // Request statistics, the hot path: rates, 4xx/5xx counts and HDR latency over a sliding window,
 // per route (bounded), plus the history bucket and the cumulative figures Prometheus needs.
 
-import { errorRateStatus, levelStatus, round } from '../alerts/status.js';
+import { errorRateStatus, failedPercent, levelStatus, round } from '../alerts/status.js';
 import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
 import type { Histogram } from '../latency/histogram.js';
 import {
@@ -210,7 +210,8 @@ export class RequestStats {
     );
     const latency = summarizeView(this.scratch);
     const { error_rate: er, api_response_time: api } = this.config.levels;
-    const errorRate = count > 0 ? round((count5xx / count) * 100, 2) : 0;
+    // Failed = 5xx + aborted (responses that did not complete), as Apdex counts them frustrated.
+    const errorRate = failedPercent(count, count5xx, countAborted);
     const perMinute = round((count * 60_000) / this.config.windowMs, 2);
     return {
       requests: {
@@ -271,6 +272,7 @@ export class RequestStats {
       requests: view.n,
       count_4xx: (totals[3] as number) - (tt[3] as number),
       count_5xx: (totals[4] as number) - (tt[4] as number),
+      count_aborted: (totals[5] as number) - (tt[5] as number),
       histogram: toHistogram(view),
       latency: summarizeView(view),
     };

@@ -10,8 +10,9 @@ export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
 export const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /**
- * The status an aborted request is recorded with: the client closed the connection before the response
- * ended (nginx logs these as 499). It is a 4xx and is also counted apart, as `aborted`.
+ * The status an aborted request is recorded with: its response did not complete because the client or the
+ * server closed the connection first (nginx logs a client's as 499; the server cannot reliably tell the two
+ * apart). It is a 4xx, is also counted apart as `aborted`, and is a FAILED request in every error rate.
  */
 export const ABORTED_STATUS = 499;
 

@@ -25,8 +25,8 @@ export interface WorkloadApp {
   close(): Promise<void>;
 }
 
-function params(query: Record<string, unknown>): { status: number; ms: number } {
-  return { status: Number(query.status ?? 200), ms: Number(query.ms ?? 0) };
+function params(query: Record<string, unknown>): { status: number; ms: number; kill: boolean } {
+  return { status: Number(query.status ?? 200), ms: Number(query.ms ?? 0), kill: query.kill === '1' };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -43,7 +43,7 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** Starts the app with a fresh monitor (admin API on loopback, as the defaults are). */
+/** `?kill=1` makes the server destroy the connection after `ms` instead of answering. Starts the app with a fresh monitor (admin API on loopback, as the defaults are). */
 export async function startWorkloadApp(
   framework: Framework,
   options: MonitorOptions = {},
@@ -56,9 +56,11 @@ export async function startWorkloadApp(
     app.use(monitor.middleware());
     app.get(WORK_ROUTE, async (req, res) => {
       counter.received++;
-      const { status, ms } = params(req.query);
+      const { status, ms, kill } = params(req.query);
       if (ms > 0) await sleep(ms);
-      if (!res.destroyed) res.status(status).send('done');
+      // kill=1: the server destroys the connection without answering (a crash mid-request, a reset).
+      if (kill) req.socket.destroy();
+      else if (!res.destroyed) res.status(status).send('done');
     });
     const server = createServer(app);
     const url = await listen(server);
@@ -74,8 +76,12 @@ export async function startWorkloadApp(
     await app.register(monitor.plugin());
     app.get<{ Querystring: Record<string, string> }>(WORK_ROUTE, async (req, reply) => {
       counter.received++;
-      const { status, ms } = params(req.query);
+      const { status, ms, kill } = params(req.query);
       if (ms > 0) await sleep(ms);
+      if (kill) {
+        req.raw.socket.destroy();
+        return reply.hijack();
+      }
       reply.code(status);
       return 'done';
     });
@@ -98,8 +104,13 @@ export async function startWorkloadApp(
   const router = new Router();
   router.get(WORK_ROUTE, async (ctx) => {
     counter.received++;
-    const { status, ms } = params(ctx.query);
+    const { status, ms, kill } = params(ctx.query);
     if (ms > 0) await sleep(ms);
+    if (kill) {
+      ctx.req.socket.destroy();
+      ctx.respond = false;
+      return;
+    }
     ctx.status = status;
     ctx.body = 'done';
   });

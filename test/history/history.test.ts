@@ -10,6 +10,7 @@ import {
 } from '../../src/history/periods.js';
 import type { HistoryPoint } from '../../src/history/point.js';
 import { parsePoint, serializePoint } from '../../src/history/point-codec.js';
+import { PointMerger } from '../../src/history/point-merger.js';
 import { downsample, mergeInstances, queryHistory, StepCache } from '../../src/history/query.js';
 import {
   createHistogram,
@@ -426,5 +427,37 @@ describe('queryHistory', () => {
     expect(mergeInstances({ a: points, b: points.slice(100) }, { period: '24h', now: NOW }, cache)).toEqual(
       cold,
     );
+  });
+});
+
+describe('history error figures (red team figures F1)', () => {
+  it('a point keeps its aborted requests and its error rate counts them failed: written, merged and read back', () => {
+    const agg = new BucketAggregator();
+    const h = createHistogram();
+    for (let i = 0; i < 50; i++) recordMs(h, 5);
+    // 50 requests: 10 answered 503, 30 aborted (status 499, among the 4xx), 10 fine.
+    const p = agg.close(NOW, { requests: 50, count_4xx: 30, count_5xx: 10, count_aborted: 30, histogram: h });
+    expect([p.errors_aborted, p.error_rate_percent]).toEqual([30, 80]);
+    const back = parsePoint(serializePoint(p))!;
+    expect([back.errors_aborted, back.error_rate_percent]).toEqual([30, 80]);
+    const idle = agg.close(NOW + MIN);
+    expect([idle.errors_aborted, idle.error_rate_percent]).toEqual([0, null]);
+    const merger = new PointMerger();
+    merger.add(p, 'a');
+    merger.add({ ...p, errors_aborted: 0, errors_5xx: 0, errors_4xx: 0 }, 'b');
+    merger.add(idle, 'a');
+    expect(merger.toPoint(NOW)).toMatchObject({
+      requests: 100,
+      errors_5xx: 10,
+      errors_aborted: 30,
+      error_rate_percent: 40,
+    });
+  });
+
+  it('a point written before aborted requests were stored reads 0 aborted and its 5xx share', () => {
+    const p = makePoint({ t: NOW, latencies: [4, 8] });
+    const old = (JSON.parse(serializePoint({ ...p, errors_5xx: 1 })) as unknown[]).slice(0, 24);
+    const back = parsePoint(JSON.stringify(old))!;
+    expect([back.errors_aborted, back.error_rate_percent]).toEqual([0, 50]);
   });
 });

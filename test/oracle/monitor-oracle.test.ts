@@ -101,6 +101,12 @@ describe('the monitor against an exact model of its workload', () => {
             expect(g.errors.count_4xx).toBe(batch.filter((r) => classOf(r.status) === '4xx').length);
             expect(g.errors.count_5xx).toBe(batch.filter((r) => classOf(r.status) === '5xx').length);
             expect(g.errors.count_aborted).toBe(batch.filter((r) => r.status === 499).length);
+            // The error rate's rule: failed = 5xx + aborted (responses that did not complete), over the requests.
+            const failedIn = (rs: Request[]) =>
+              rs.filter((r) => classOf(r.status) === '5xx' || r.status === 499).length;
+            expect(g.errors.error_rate_percent).toBe(
+              batch.length > 0 ? Math.round((failedIn(batch) / batch.length) * 10_000) / 100 : 0,
+            );
             for (const row of g.routes) {
               const mine = batch.filter((r) => r.method === row.method && r.route === row.route);
               expect(row.count, `${row.method} ${row.route}`).toBe(mine.length);
@@ -148,6 +154,9 @@ describe('the monitor against an exact model of its workload', () => {
             const b = buckets[i] as Request[];
             expect(p.errors_4xx).toBe(b.filter((r) => classOf(r.status) === '4xx').length);
             expect(p.errors_5xx).toBe(b.filter((r) => classOf(r.status) === '5xx').length);
+            expect(p.errors_aborted).toBe(b.filter((r) => r.status === 499).length);
+            const failed = b.filter((r) => classOf(r.status) === '5xx' || r.status === 499).length;
+            expect(p.error_rate_percent).toBe(Math.round((failed / b.length) * 10_000) / 100);
             expectLatency(
               {
                 p50_ms: p.latency_p50_ms,

@@ -160,7 +160,7 @@ describe('RequestStats latency and errors', () => {
     expect(l.avg_ms).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 2);
   });
 
-  it('counts 4xx, 5xx and aborted (499, also a 4xx), and takes the error rate from 5xx only', () => {
+  it('counts 4xx, 5xx and aborted (499, also a 4xx); the error rate counts 5xx and aborted as failed', () => {
     const { stats } = setup();
     for (let i = 0; i < 80; i++) stats.record('GET', '/a', 200, 1);
     for (let i = 0; i < 14; i++) stats.record('GET', '/a', 404, 1);
@@ -172,7 +172,8 @@ describe('RequestStats latency and errors', () => {
       count_4xx: 17,
       count_5xx: 6,
       count_aborted: 3,
-      error_rate_percent: 5.83,
+      // (6 × 503 + 3 aborted) ÷ 103 requests
+      error_rate_percent: 8.74,
       threshold: 5,
     });
   });
