@@ -2,7 +2,11 @@
 // and below a slow and a drift baseline, the jump from the previous point, the short mean's shift,
 // the noise flattening or agitating), each compared with the decayed record of its own past values; a new
 // record by the onset ratio is an anomaly's onset, reported once, then held off for a while. A value
-// beyond the range ever seen scores 1. Every score uses only the past.
+// beyond the range ever seen scores 1. A context model (in the spirit of contextual detectors such as
+// CAD OSE) catches a pattern that breaks without breaking any record: each value is put in one of a
+// few bins of the seen range, the last few bins form a context, a bounded set remembers every context
+// seen, and the recent share of unseen contexts, against its own decayed record, is one more way to an
+// onset. Every score uses only the past.
 
 /** Tunables of the detector; ONE set is used for every series (see DEFAULT_DETECTOR_PARAMS). */
 export interface DetectorParams {
@@ -24,6 +28,20 @@ export interface DetectorParams {
   readonly holdOff: number;
   /** Smoothing of the drift baseline, much slower than the slow one (mean and variance), per point. */
   readonly driftAlpha: number;
+  /** Bins of the seen range a value is put in, for the context model (0 disables it). */
+  readonly contextBins: number;
+  /** Values (their bins) per context; contextBins ** contextLength contexts can be remembered. */
+  readonly contextLength: number;
+  /** Smoothing of the share of unseen contexts, per point. */
+  readonly contextAlpha: number;
+  /** Per-point decay of the record of that share. */
+  readonly contextDecay: number;
+  /** The share this many times its record is an onset (scores 0.99). */
+  readonly contextOnset: number;
+  /** The record is taken as at least this share (a series that repeats itself exactly). */
+  readonly contextFloor: number;
+  /** Points before the share's record starts; it scores from twice this many points on. */
+  readonly contextWarmup: number;
 }
 
 /** The one parameter set every series uses. */
@@ -37,6 +55,13 @@ export const DEFAULT_DETECTOR_PARAMS: DetectorParams = Object.freeze({
   onsetRatio: 1.17,
   holdOff: 30,
   driftAlpha: 0.0003,
+  contextBins: 10,
+  contextLength: 3,
+  contextAlpha: 0.03,
+  contextDecay: 0.9995,
+  contextOnset: 1.3,
+  contextFloor: 0.05,
+  contextWarmup: 300,
 });
 
 /** The score of an onset: a feature `onsetRatio` times its record. */
@@ -65,7 +90,10 @@ const ONSET_DIST = 12;
 const PERSISTS = 13;
 const DRIFT_MEAN = 14;
 const DRIFT_VAR = 15;
-const RECORDS = 16;
+/** The context model: the smoothed share of unseen contexts and its decayed record. */
+const CTX_NOVEL = 16;
+const CTX_RECORD = 17;
+const RECORDS = 18;
 /** Points left in the monitor's episode (its own count: a second onset inside a hold-off restarts it). */
 const EPISODE = RECORDS + 9;
 /**
@@ -76,9 +104,15 @@ const FEATURES = 9;
 /** Points learned before the records start (the baseline's first estimates are rough). */
 const RECORD_START = 30;
 
-/** Float64 slots of one detector's state. */
-export function detectorStateSize(_params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
-  return RECORDS + FEATURES + 1;
+/** Contexts the context model can tell apart (each is one bit of the set of seen contexts). */
+function contextCount(p: DetectorParams): number {
+  return p.contextBins > 0 ? p.contextBins ** p.contextLength : 0;
+}
+
+/** Float64 slots of one detector's state: scalars, records, the episode, the last bins, the seen-context bits. */
+export function detectorStateSize(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
+  const bins = params.contextBins > 0 ? params.contextLength : 0;
+  return RECORDS + FEATURES + 1 + bins + Math.ceil(contextCount(params) / 32);
 }
 
 /** Maps a feature's ratio to its record to a score: the onset ratio scores ONSET_SCORE. */
@@ -116,7 +150,9 @@ export class AnomalyDetector {
    * was measured against, at least half as far from it (a level shift, not a blip).
    */
   get episodeScore(): number {
-    return (this.state[EPISODE] as number) > 0 && this.state[PERSISTS] === 1 ? (this.state[ONSET] as number) : 0;
+    return (this.state[EPISODE] as number) > 0 && this.state[PERSISTS] === 1
+      ? (this.state[ONSET] as number)
+      : 0;
   }
 
   /** Scores `value` against the past, then learns it. A non-finite value scores 0 and is skipped. */
@@ -125,6 +161,7 @@ export class AnomalyDetector {
     const s = this.state;
     const p = this.params;
     const n = s[N] as number;
+    const contextScore = p.contextBins > 0 ? this.context(value, n) : 0;
     if (n === 0) {
       s[MEAN] = value;
       s[LO] = value;
@@ -168,7 +205,7 @@ export class AnomalyDetector {
 
     let score = 0;
     if (n >= p.warmup) {
-      score = ratioScore(ratio, p.onsetRatio);
+      score = Math.max(ratioScore(ratio, p.onsetRatio), contextScore);
       const range = hi - lo;
       const tol = range * p.spatialTolerance;
       if (p.spatialTolerance > 0 && range > 0 && (value > hi + tol || value < lo - tol)) score = 1;
@@ -221,5 +258,40 @@ export class AnomalyDetector {
     if (value > hi) s[HI] = value;
     s[N] = n + 1;
     return score;
+  }
+
+  /**
+   * The context model: bins `value` in the seen range (this value included), looks its context (its
+   * bin and the previous contextLength - 1 bins) up in the set of seen contexts and adds it, and
+   * scores the smoothed share of unseen contexts against its decayed record.
+   */
+  private context(value: number, n: number): number {
+    const s = this.state;
+    const p = this.params;
+    const bins = p.contextBins;
+    const len = p.contextLength;
+    const lo = n === 0 ? value : Math.min(s[LO] as number, value);
+    const hi = n === 0 ? value : Math.max(s[HI] as number, value);
+    const range = hi - lo;
+    const bin = range > 0 ? Math.min(bins - 1, Math.max(0, Math.floor((bins * (value - lo)) / range))) : 0;
+    // The last bins, oldest first, then the set's bits (32 per slot).
+    const ring = EPISODE + 1;
+    for (let i = 0; i < len - 1; i++) s[ring + i] = s[ring + i + 1] as number;
+    s[ring + len - 1] = bin;
+    if (n + 1 < len) return 0;
+    let code = 0;
+    for (let i = 0; i < len; i++) code = code * bins + (s[ring + i] as number);
+    const slot = ring + len + (code >>> 5);
+    const bit = 1 << (code & 31);
+    const word = s[slot] as number;
+    const seen = (word & bit) !== 0;
+    if (!seen) s[slot] = (word | bit) >>> 0;
+    const novel = (s[CTX_NOVEL] as number) + p.contextAlpha * ((seen ? 0 : 1) - (s[CTX_NOVEL] as number));
+    s[CTX_NOVEL] = novel;
+    if (n + 1 < p.contextWarmup) return 0;
+    const record = s[CTX_RECORD] as number;
+    s[CTX_RECORD] = Math.max(novel, record * p.contextDecay);
+    if (n + 1 < 2 * p.contextWarmup) return 0;
+    return ratioScore(novel / Math.max(record, p.contextFloor), p.contextOnset);
   }
 }
