@@ -28,6 +28,7 @@ import {
 import { enoughRequests, round } from './status.js';
 import { WebhookChannel, type WebhookOptions } from './webhook.js';
 
+/** Receives each alert event (raise, escalation, de-escalation, clear); may be async; a throw is logged. */
 export type AlertListener = (event: AlertEvent) => void | Promise<void>;
 /** Receives every history entry as it is made; the monitor uses it to persist alert history to its store. */
 export type AlertRecorder = (record: AlertRecord) => void | Promise<void>;
@@ -40,6 +41,7 @@ export type AlertSuppressor = (
   active: readonly Alert[],
 ) => Pick<AlertRecord, 'suppressed' | 'suppressed_by'> | null;
 
+/** Options of an AlertSystem (the monitor's `alerts` option). */
 export interface AlertSystemOptions {
   /** Per-rule levels, pending time and hysteresis; see AlertRulesOptions (or a config from parseRules). */
   rules?: AlertRulesOptions | AlertRulesConfig;
@@ -95,6 +97,7 @@ export interface AlertObservation {
   message: (severity: AlertSeverity) => string;
 }
 
+/** Evaluates the alert rules on each snapshot: active alerts, history, listeners and the webhook. */
 export class AlertSystem {
   readonly rules: AlertRulesConfig;
   readonly historyLimit: number;
@@ -206,17 +209,20 @@ export class AlertSystem {
     return out;
   }
 
+  /** Overall and per-component health of `snapshot`, given the active alerts. */
   getHealthStatus(snapshot: MetricsSnapshot): HealthStatus {
     return getHealthStatus(snapshot, this.getActiveAlerts(), this.clock, {
       minRequests: this.rules.error_rate.minRequests,
     });
   }
 
+  /** Adds a listener of alert events; returns this. */
   on(event: 'alert', listener: AlertListener): this {
     if (event === 'alert' && typeof listener === 'function') this.listeners.add(listener);
     return this;
   }
 
+  /** Removes a listener added with on(); returns this. */
   off(event: 'alert', listener: AlertListener): this {
     if (event === 'alert') this.listeners.delete(listener);
     return this;

@@ -18,6 +18,7 @@ export const SCORE_PENALTIES = Object.freeze({
   apdex: 20,
 });
 
+/** Options of getHealthStatus(). */
 export interface HealthOptions {
   /** Error-rate guard shared with the error_rate rule: fewer requests than this and errors count as healthy. */
   minRequests?: number;

@@ -10,6 +10,7 @@ import type { MetricsSnapshot } from '../types.js';
 import type { AlertObservation, ObservationSource } from './engine.js';
 import { parseMetricPath, resolveMetric } from './metric-path.js';
 
+/** A threshold rule on any snapshot figure (`alerts.metricRules`), e.g. a custom metric. */
 export interface MetricRuleOptions {
   /** The rule's name: the alert's `rule`, unique, not a built-in rule's name. */
   name: string;

@@ -31,6 +31,7 @@ import {
  * a background job with `expectEvery` succeeding (`job_stale`, a warning per job).
  */
 export type AvailabilityRuleName = 'database' | 'redis' | 'load_shedding' | 'job_stale';
+/** Every built-in rule name: level rules, availability rules and analytics rules. */
 export type AlertRuleName = RuleName | AvailabilityRuleName | AnalyticsRuleName;
 
 export const AVAILABILITY_RULE_NAMES: readonly AvailabilityRuleName[] = Object.freeze([
@@ -53,6 +54,7 @@ export { DEFAULT_MIN_REQUESTS } from './thresholds.js';
  */
 export const ALERT_HINTS: SuggestOptions = Object.freeze({ prefixes: true, scaled: true });
 
+/** Options of a level rule (cpu, memory, disk, db_latency, api_response_time, db_query_p95). */
 export interface LevelRuleOptions {
   /** Raise a warning at or above this value (percent, or ms for db_latency/api_response_time). */
   warning?: number;
@@ -76,11 +78,13 @@ export interface LevelRuleOptions {
   predict?: number | string;
 }
 
+/** Options of the error_rate rule: a level rule (percent) with a minimum request count. */
 export interface ErrorRateRuleOptions extends LevelRuleOptions {
   /** Requests (requests.per_minute) needed in the window before the rule can fire. @defaultValue 20 */
   minRequests?: number;
 }
 
+/** Options of an availability rule (database, redis, load_shedding, job_stale). */
 export interface AvailabilityRuleOptions {
   /** Pending time in ms: the dependency must be failing this long before the alert fires. @defaultValue 0 */
   for?: number;
@@ -88,6 +92,7 @@ export interface AvailabilityRuleOptions {
   enabled?: boolean;
 }
 
+/** The `alerts.rules` option: per-rule overrides by rule name; rules left out keep their defaults. */
 export type AlertRulesOptions = {
   [K in Exclude<RuleName, 'error_rate'>]?: LevelRuleOptions;
 } & {
@@ -103,6 +108,7 @@ export type AlertRulesOptions = {
   memory_leak?: MemoryLeakRuleOptions;
 };
 
+/** A level rule after validation, every default filled in (`alerts.rules.<name>`). */
 export interface LevelRuleConfig {
   readonly kind: 'level';
   readonly name: RuleName;
@@ -118,10 +124,12 @@ export interface LevelRuleConfig {
   readonly predict: number | null;
 }
 
+/** The error_rate rule after validation. */
 export interface ErrorRateRuleConfig extends LevelRuleConfig {
   readonly minRequests: number;
 }
 
+/** An availability rule after validation. */
 export interface AvailabilityRuleConfig {
   readonly kind: 'availability';
   readonly name: AvailabilityRuleName;
@@ -129,6 +137,7 @@ export interface AvailabilityRuleConfig {
   readonly for: number;
 }
 
+/** Every rule's validated configuration by rule name (what parseRules returns, `AlertSystem.rules`). */
 export type AlertRulesConfig = {
   readonly [K in Exclude<RuleName, 'error_rate'>]: LevelRuleConfig;
 } & {

@@ -1,6 +1,7 @@
 // Default alert levels. The seed's thresholds are the warning levels; critical levels and the
 // error-rate rule are ours (README "Alert rules"). Statuses in the snapshot derive from these.
 
+/** The level rules (thresholds on a snapshot figure: percent, or ms for db_latency, api_response_time, db_query_p95). */
 export type RuleName =
   | 'cpu'
   | 'memory'
@@ -10,6 +11,7 @@ export type RuleName =
   | 'error_rate'
   | 'db_query_p95';
 
+/** A rule's warning and critical levels (percent, or ms for latency rules). */
 export interface RuleLevels {
   /** Raise a warning at or above this value. */
   warning: number;

@@ -8,6 +8,7 @@ import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { AlertEvent, Logger } from '../types.js';
 import { ALERT_HINTS } from './rules.js';
 
+/** Options of the alert webhook (`alerts.webhook`): where and how alert events are POSTed. */
 export interface WebhookOptions {
   /** http(s) URL that receives `POST` with the JSON body `{ type, alert }` (see `transform`). */
   url: string;
@@ -31,6 +32,7 @@ export interface WebhookOptions {
   logger?: Logger;
 }
 
+/** WebhookOptions after validation, every default filled in. */
 export interface WebhookConfig {
   readonly url: string;
   readonly timeoutMs: number;
@@ -39,6 +41,7 @@ export interface WebhookConfig {
   readonly headers: Readonly<Record<string, string>>;
   readonly secret: string | undefined;
   readonly maxQueue: number;
+  /** Shapes the body (identity by default: `{ type, alert }`). */
   readonly transform: (event: AlertEvent) => unknown;
   readonly logger: Logger;
 }

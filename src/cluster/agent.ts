@@ -32,8 +32,10 @@ export interface AgentDeps {
   createClusterMonitor(): ClusterMonitor;
 }
 
+/** This process's part in its cluster: the aggregator, a worker reporting to it, or electing one. */
 export type AgentRole = 'aggregator' | 'worker' | 'electing';
 
+/** A process's link to its cluster (`monitor.cluster`): reports to, or runs, the aggregator. */
 export class ClusterAgent {
   /** `<pid>@<start ms>`: a restarted worker is another worker. */
   readonly id: string;

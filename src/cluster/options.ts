@@ -7,6 +7,7 @@ import { nodeCluster, nodeCrypto } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 
+/** The monitor's `cluster` option: several processes (node:cluster, PM2, …) report as one. */
 export interface ClusterOptions {
   /**
    * Workers with the same name on one host (and the same user) form one cluster.
@@ -36,6 +37,7 @@ export interface ClusterConfig {
   readonly workerLabel: boolean;
 }
 
+/** Defaults of ClusterOptions timings, in ms: report every 1000, wait 500 for pending reports. */
 export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({ intervalMs: 1000, syncTimeoutMs: 500 });
 
 const KEYS = ['name', 'intervalMs', 'syncTimeoutMs', 'socketDir', 'workerLabel'];

@@ -83,6 +83,7 @@ export class ClusterSource extends EventEmitter<{
     });
   }
 
+  /** The verdict of one probe (live, ready, startup) for this process. */
   probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict> {
     return this.deps.probe(kind);
   }
@@ -94,15 +95,21 @@ export class ClusterSource extends EventEmitter<{
    */
   readonly notifications = {
     silences: {
+      /** Every silence of the cluster (kept by the aggregator). */
       list: () => this.silence({ op: 'silences', action: 'list' }) as Promise<Silence[]>,
+      /** One silence by id, or undefined. */
       get: (id: string) =>
         this.silence({ op: 'silences', action: 'get', id }) as Promise<Silence | undefined>,
+      /** Creates a silence; rejects with SilenceInputError on invalid input. */
       create: (input: unknown) =>
         this.silence({ op: 'silences', action: 'create', input }) as Promise<Silence>,
+      /** Ends a silence now; resolves to it, or undefined if unknown. */
       expire: (id: string) =>
         this.silence({ op: 'silences', action: 'expire', id }) as Promise<Silence | undefined>,
     },
+    /** Status of the notification channels of the delivering router. */
     status: () => this.deps.notifications().status(),
+    /** Maintenance windows of the delivering router and whether one is active. */
     maintenanceStatus: () => this.deps.notifications().maintenanceStatus(),
   };
 
@@ -132,16 +139,19 @@ export class ClusterSource extends EventEmitter<{
     }
   }
 
+  /** The cluster's merged snapshot (or one worker's with `instance`), at most `maxAgeMs` old (default 1000). */
   getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
     const maxAgeMs = options.maxAgeMs ?? 1000;
     return this.view({ op: 'metrics', maxAgeMs }, options.instance) as Promise<MetricsSnapshot>;
   }
 
+  /** Health of the cluster (or of one worker with `instance`). */
   getHealth(options: HealthReadOptions = {}): Promise<HealthStatus> {
     const detailed = options.detailed ?? false;
     return this.view({ op: 'health', detailed }, options.instance) as Promise<HealthStatus>;
   }
 
+  /** Active alerts, or with `history` the last `limit` (default 100) history entries. */
   getAlerts(options: AlertsReadOptions = {}): Promise<Alert[] | AlertRecord[]> {
     const opts = { history: options.history ?? false, limit: options.limit ?? 100 };
     return this.view({ op: 'alerts', history: opts.history, limit: opts.limit }, options.instance) as Promise<
@@ -149,6 +159,7 @@ export class ClusterSource extends EventEmitter<{
     >;
   }
 
+  /** Stored history for `period` (default '1h'), of the cluster or one worker. */
   getHistory(options: HistoryReadOptions = {}): Promise<unknown> {
     const period = options.period ?? '1h';
     return this.view({ op: 'history', period, instance: options.instance }, options.instance);

@@ -12,14 +12,17 @@ import { applyReport, decodeReport, Reporter, type ReportTarget, type ReportWire
 
 const channelName = () => `sysvitals:threads:${process.pid}`;
 
+/** Options of connectThread(). */
 export interface ThreadConnectionOptions {
   /** How often the thread reports to its process. @defaultValue 1000 */
   intervalMs?: number;
 }
 
-/** What connectThread() returns: record here (or let @timed do it), flush before the thread ends. */
+/** What connectThread() returns: record here (or let `@timed` do it), flush before the thread ends. */
 export interface ThreadConnection {
+  /** Records one finished request (duration in ms) as if the process's monitor had seen it. */
   recordRequest(r: { method: string; route: string; status: number; durationMs: number }): void;
+  /** Records one call of a timed function (duration in ms, failed when it threw). */
   recordFunction(name: string, durationMs: number, failed: boolean): void;
   /** Reports what is pending now. */
   flush(): void;
@@ -28,7 +31,7 @@ export interface ThreadConnection {
 }
 
 /**
- * Call once in a worker thread: @timed calls in this thread (and requests given to recordRequest)
+ * Call once in a worker thread: `@timed` calls in this thread (and requests given to recordRequest)
  * are reported every `intervalMs` to the process's monitor, which counts them as its own.
  */
 export function connectThread(options: ThreadConnectionOptions = {}): ThreadConnection {

@@ -6,6 +6,7 @@ import { LabelSets, type LabelValues } from './label-sets.js';
 import { checkMetricName, type MetricOptionsBase, type ParsedBase, parseBase } from './names.js';
 import type { CounterSnapshot } from './types.js';
 
+/** Options of `monitor.counter(name, options)`: help text, label names, label-set bound. */
 export type CounterOptions = MetricOptionsBase;
 
 class CounterCell {
@@ -22,9 +23,11 @@ class CounterCell {
 
 /** A counter bound to one label set (from `counter.labels({...})`): the cheapest way to record. */
 export interface BoundCounter {
+  /** Adds `n` (default 1); negative or non-finite amounts are ignored. */
   inc(n?: number): void;
 }
 
+/** A monotonic custom counter (`monitor.counter()`): totals per label set and an increase per second. */
 export class Counter {
   readonly type = 'counter' as const;
   readonly name: string;

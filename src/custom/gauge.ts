@@ -16,6 +16,7 @@ import type { GaugeSnapshot } from './types.js';
 /** What a gauge callback returns: one value, or values per label set. */
 export type GaugeReading = number | ReadonlyArray<{ labels: LabelValues; value: number }>;
 
+/** Options of `monitor.gauge(name, options)`; `collect` makes it a callback gauge. */
 export interface GaugeOptions extends MetricOptionsBase {
   /** Read at each snapshot instead of set/inc/dec. Synchronous. */
   collect?: () => GaugeReading;
@@ -36,11 +37,15 @@ class GaugeCell {
 
 /** A gauge bound to one label set (from `gauge.labels({...})`). */
 export interface BoundGauge {
+  /** Sets the value; non-finite values are ignored. */
   set(value: number): void;
+  /** Adds `n` (default 1). */
   inc(n?: number): void;
+  /** Subtracts `n` (default 1). */
   dec(n?: number): void;
 }
 
+/** A custom gauge (`monitor.gauge()`): a value per label set that goes up and down, or a callback read at each snapshot. */
 export class Gauge {
   readonly type = 'gauge' as const;
   readonly name: string;
@@ -64,25 +69,30 @@ export class Gauge {
     this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new GaugeCell());
   }
 
+  /** Sets the value: `set(3)` or `set({ queue: 'email' }, 3)`; non-finite values are ignored. */
   set(labelsOrValue: LabelValues | number, value?: number): void {
     if (typeof labelsOrValue === 'number') this.sets.get(undefined).set(labelsOrValue);
     else this.sets.get(labelsOrValue).set(value as number);
   }
 
+  /** Adds `n` (default 1): `inc()`, `inc(5)`, `inc({ queue: 'email' })`, `inc({ queue: 'email' }, 5)`. */
   inc(labelsOrN?: LabelValues | number, n?: number): void {
     if (typeof labelsOrN === 'number' || labelsOrN === undefined) this.sets.get(undefined).inc(labelsOrN);
     else this.sets.get(labelsOrN).inc(n);
   }
 
+  /** Subtracts `n` (default 1), same forms as `inc`. */
   dec(labelsOrN?: LabelValues | number, n?: number): void {
     if (typeof labelsOrN === 'number' || labelsOrN === undefined) this.sets.get(undefined).dec(labelsOrN);
     else this.sets.get(labelsOrN).dec(n);
   }
 
+  /** The gauge of one label set, looked up once. */
   labels(values: LabelValues): BoundGauge {
     return this.sets.get(values);
   }
 
+  /** Current values per label set and their sum; runs the `collect` callback first if there is one. */
   snapshot(): GaugeSnapshot {
     if (this.collectFn) this.read(this.collectFn);
     let value = 0;

@@ -32,11 +32,13 @@ export function createCustomHistogram(): hdr.Histogram {
   return hdrLibrary().build(BUILD);
 }
 
+/** Options of `monitor.histogram(name, options)`: `buckets` plus the common metric options. */
 export interface HistogramOptions extends MetricOptionsBase {
   /** Prometheus bucket upper bounds, strictly increasing. @defaultValue prom-client's (0.005 … 10) */
   buckets?: readonly number[];
 }
 
+/** Default Prometheus bucket upper bounds (prom-client's, in the metric's own unit): 0.005 … 10. */
 export const DEFAULT_CUSTOM_BUCKETS: readonly number[] = Object.freeze([
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ]);
@@ -177,6 +179,7 @@ class HistogramCell {
 
 /** A histogram bound to one label set (from `histogram.labels({...})`). */
 export interface BoundHistogram {
+  /** Records one value (in the metric's unit; 0.001 is the smallest step told apart). */
   observe(value: number): void;
 }
 
@@ -211,6 +214,7 @@ export function figuresOf(
   };
 }
 
+/** A custom histogram (`monitor.histogram()`): window percentiles per label set and Prometheus buckets since start. */
 export class CustomHistogram {
   readonly type = 'histogram' as const;
   readonly name: string;
@@ -248,6 +252,7 @@ export class CustomHistogram {
     else this.sets.get(labelsOrValue).observe(value as number);
   }
 
+  /** The histogram of one label set, looked up once. */
   labels(values: LabelValues): BoundHistogram {
     return this.sets.get(values);
   }

@@ -4,6 +4,7 @@
 
 import { OTHER_LABEL_VALUE } from './names.js';
 
+/** Label values by label name; numbers and booleans are turned into strings, undefined into ''. */
 export type LabelValues = Readonly<Record<string, string | number | boolean | undefined>>;
 
 /** A label value as its series key: strings as they are, anything else through String(), missing as ''. */

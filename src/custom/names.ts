@@ -33,6 +33,7 @@ export function checkMetricName(name: unknown, kind: string): string {
   return name;
 }
 
+/** Options every custom metric takes. */
 export interface MetricOptionsBase {
   /** One line saying what is measured (Prometheus `# HELP`, dashboard panel subtitle). */
   help?: string;

@@ -8,6 +8,7 @@ import { Gauge, type GaugeOptions } from './gauge.js';
 import { CustomHistogram, type HistogramOptions } from './histogram.js';
 import type { CustomMetricSnapshot } from './types.js';
 
+/** Any custom metric: a Counter, Gauge or CustomHistogram. */
 export type CustomMetric = Counter | Gauge | CustomHistogram;
 
 /** Custom metrics per registry unless told otherwise: each one is a panel, a family and a history series. */
@@ -18,6 +19,7 @@ export type CustomBucketEntry =
   | { type: 'counter'; increase: number }
   | { type: 'histogram'; histogram: hdr.Histogram; sum: number };
 
+/** The registry of a monitor's custom metrics (at most 100 unless configured): one kind per name. */
 export class CustomMetrics {
   private readonly metrics = new Map<string, CustomMetric>();
 
@@ -26,14 +28,17 @@ export class CustomMetrics {
     private readonly maxMetrics = DEFAULT_MAX_CUSTOM_METRICS,
   ) {}
 
+  /** Creates the counter `name`, or returns it if it exists; throws if the name holds another kind. */
   counter(name: string, options?: CounterOptions): Counter {
     return this.register(name, 'counter', () => new Counter(name, options));
   }
 
+  /** Creates the gauge `name`, or returns it if it exists; throws if the name holds another kind. */
   gauge(name: string, options?: GaugeOptions): Gauge {
     return this.register(name, 'gauge', () => new Gauge(name, options));
   }
 
+  /** Creates the histogram `name`, or returns it if it exists; throws if the name holds another kind. */
   histogram(name: string, options?: HistogramOptions): CustomHistogram {
     return this.register(name, 'histogram', () => new CustomHistogram(name, options, this.windowMs));
   }
@@ -42,10 +47,12 @@ export class CustomMetrics {
     return this.metrics.size;
   }
 
+  /** Metric names in creation order. */
   names(): string[] {
     return [...this.metrics.keys()];
   }
 
+  /** The metric named `name`, or undefined. */
   get(name: string): CustomMetric | undefined {
     return this.metrics.get(name);
   }

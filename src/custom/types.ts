@@ -1,5 +1,6 @@
 // The shapes custom metrics take in a snapshot (`custom.<name>`), the stream and the HTTP API.
 
+/** The kinds of custom metric. */
 export type CustomMetricType = 'counter' | 'gauge' | 'histogram';
 
 /** One label set of a counter. */
@@ -11,6 +12,7 @@ export interface CounterSeries {
   rate_per_second: number;
 }
 
+/** A counter in a snapshot (`custom.<name>`): totals since start and rates per second. */
 export interface CounterSnapshot {
   type: 'counter';
   help: string;
@@ -21,11 +23,13 @@ export interface CounterSnapshot {
   series: CounterSeries[];
 }
 
+/** One label set of a gauge. */
 export interface GaugeSeries {
   labels: Record<string, string>;
   value: number;
 }
 
+/** A gauge in a snapshot (`custom.<name>`). */
 export interface GaugeSnapshot {
   type: 'gauge';
   help: string;
@@ -63,4 +67,5 @@ export interface HistogramSnapshot extends HistogramFigures {
   series: HistogramSeries[];
 }
 
+/** Any custom metric in a snapshot, told apart by `type`. */
 export type CustomMetricSnapshot = CounterSnapshot | GaugeSnapshot | HistogramSnapshot;
