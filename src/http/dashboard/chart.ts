@@ -122,7 +122,16 @@ export class Chart {
             width: 1.5,
             fill: i === 0 ? withAlpha(color, 0.12) : undefined,
             // Dots only where there are too few points to draw a line (a history of one or two steps).
-            points: { show: (_u: uPlot, _s: number, i0: number, i1: number) => i1 - i0 < 2 },
+            // and at an isolated point between gaps (one busy minute among idle ones), which a line
+            // cannot draw: without it such a minute vanished from the latency and error charts.
+            points: {
+              show: (_u: uPlot, _s: number, i0: number, i1: number) => i1 - i0 < 2,
+              filter: (u: uPlot, si: number, show: boolean) => {
+                const lone = isolatedPoints(u.data[si] as ArrayLike<number | null | undefined>);
+                if (si === 1) this.el.dataset.isolated = String(lone?.length ?? 0);
+                return show ? null : lone;
+              },
+            },
             value: (_u: uPlot, v: number | null) => (v == null ? '–' : format(v)),
           };
         }),
@@ -223,6 +232,16 @@ export function timeLabels(u: uPlot, splits: number[]): string[] {
         ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
         : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
   return splits.map((t) => new Date(t * 1000).toLocaleString([], options));
+}
+
+/** Indices of the values with no value on either side (null or the end): a line cannot draw them. */
+export function isolatedPoints(ys: ArrayLike<number | null | undefined>): number[] | null {
+  const out: number[] = [];
+  for (let k = 0; k < ys.length; k++) {
+    if (ys[k] == null) continue;
+    if ((k === 0 || ys[k - 1] == null) && (k === ys.length - 1 || ys[k + 1] == null)) out.push(k);
+  }
+  return out.length > 0 ? out : null;
 }
 
 export function emptyColumns(series: number): Columns {
