@@ -105,7 +105,7 @@ describe.skipIf(!requireRedis())('anomaly models across a restart (RedisStore, p
       await second.m.close();
       await reference.m.close();
     }
-  });
+  }, 90_000); // a day and more of minutes through two monitors: ~8 s alone, much more on a loaded machine
 
   it('a Redis that does not answer at start-up: the models are read when it does, not overwritten by fresh ones', async () => {
     const prefix = `sv17b:${process.pid}:`;
