@@ -10,6 +10,7 @@ export {
   type AlertSuppressor,
   AlertSystem,
   type AlertSystemOptions,
+  type PersistedAlert,
 } from './alerts/engine.js';
 export type { HealthOptions } from './alerts/health.js';
 export type { MetricRuleOptions } from './alerts/metric-rules.js';

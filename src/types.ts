@@ -300,7 +300,11 @@ export interface ClusterSummary {
   /** Id of the aggregator worker. */
   aggregator: string;
   complete: boolean;
-  /** Workers connected but not answering within the sync timeout; their last interval is missing. */
+  /**
+   * Workers connected but not answering within the sync timeout (their last interval is missing), and
+   * `aggregator-window` for a window's length after a new aggregator took over (what only the previous
+   * aggregator held of the last minute could not be rebuilt).
+   */
   missing: string[];
   workers_connected: number;
   workers: ClusterWorker[];

@@ -69,6 +69,12 @@ interface ActiveAlert extends Alert {
   raisedAt: number;
 }
 
+/** An active alert as exportActive() gives it: the rule state's key and the alert (raisedAt: epoch ms). */
+export interface PersistedAlert {
+  key: string;
+  alert: Alert & { raisedAt: number };
+}
+
 /** Per rule and key (a disk mount; '' for the others): how long each level has been breached, and the alert. */
 interface RuleState {
   warnSince: number | null;
@@ -196,6 +202,52 @@ export class AlertSystem {
         (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1) ||
         a.timestamp.localeCompare(b.timestamp),
     );
+  }
+
+  /**
+   * The active alerts with the state they live in (a cluster aggregator keeps them in its ledger, so that
+   * its successor still knows them: it clears them with a `cleared` event, or keeps them, without a
+   * second `raised`).
+   */
+  exportActive(): PersistedAlert[] {
+    const out: PersistedAlert[] = [];
+    for (const [key, state] of this.states) {
+      if (state.alert) out.push({ key, alert: { ...state.alert } });
+    }
+    return out;
+  }
+
+  /**
+   * Adopts alerts another AlertSystem exported as active (a new cluster aggregator): the next
+   * evaluation clears, keeps, escalates or de-escalates them as its own. An alert already active under
+   * the same key here is kept; malformed entries are ignored. Returns how many were adopted.
+   */
+  restoreActive(entries: readonly PersistedAlert[]): number {
+    let n = 0;
+    for (const e of Array.isArray(entries) ? entries : []) {
+      const a = e?.alert as Partial<ActiveAlert> | undefined;
+      if (
+        typeof e?.key !== 'string' ||
+        !a ||
+        typeof a.id !== 'string' ||
+        typeof a.rule !== 'string' ||
+        (a.severity !== 'warning' && a.severity !== 'critical') ||
+        typeof a.raisedAt !== 'number' ||
+        !Number.isFinite(a.raisedAt)
+      ) {
+        continue;
+      }
+      if (this.states.get(e.key)?.alert) continue;
+      const alert = { ...(a as ActiveAlert), state: 'active', cleared_at: null } as ActiveAlert;
+      this.states.set(e.key, {
+        // Breached since it was raised (its level at least): a continued breach keeps it, no new pending.
+        warnSince: alert.raisedAt,
+        critSince: alert.severity === 'critical' ? alert.raisedAt : null,
+        alert,
+      });
+      n++;
+    }
+    return n;
   }
 
   /**

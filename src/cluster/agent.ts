@@ -18,10 +18,12 @@ import type { ClusterConfig } from './options.js';
 import { type Message, Peer, RemoteError } from './peer.js';
 import { clusterProcess } from './process-figures.js';
 import { Reporter, type ReportSources, type ReportWire } from './report.js';
+import { takeWindow, type WindowSources } from './window-wire.js';
 
 /** The worker's own monitor, as the agent reads it. */
 export type OwnMonitor = MonitorLike &
-  ReportSources & {
+  ReportSources &
+  WindowSources & {
     on(event: 'metrics', listener: (s: MetricsSnapshot) => void): unknown;
   };
 
@@ -191,6 +193,7 @@ export class ClusterAgent {
           pid: process.pid,
           startedAt: this.startedAt,
           take: () => this.reporter.take(),
+          window: () => takeWindow(this.own),
           process: () => this.process,
           answerSelf: (q) => answer(this.own, fresh(q)),
         },
@@ -241,6 +244,8 @@ export class ClusterAgent {
         pid: process.pid,
         started_at: this.startedAt,
         report,
+        // Its last minute as it stands: a new aggregator rebuilds the cluster's window from it.
+        w: takeWindow(this.own),
         p: this.process,
       });
       this.processSent = this.process !== null;

@@ -2,6 +2,7 @@
 // evaluates the cluster's alerts, keeps the ledger, and answers the other workers' questions.
 
 import { createServer, type Socket } from 'node:net';
+import type { PersistedAlert } from '../alerts/engine.js';
 import { errorMessage } from '../logger.js';
 import type { ClusterProcess, ClusterSummary, Logger, MetricsSnapshot } from '../types.js';
 import {
@@ -26,16 +27,23 @@ import {
   type ReportWire,
 } from './report.js';
 import { answerSilence, type SilenceBook } from './silences.js';
+import { applyWindow, decodeWindow, type WindowTarget, type WindowWire } from './window-wire.js';
 import { workerSeries } from './worker-series.js';
 import { newEntry, type WorkerEntry, WorkerTable } from './workers.js';
 
 /** The cluster's own SystemMonitor, as the aggregator drives it. */
 export type ClusterMonitor = MonitorLike &
-  ReportTarget & {
+  ReportTarget &
+  WindowTarget & {
     decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void;
     on(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     off(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     close(): Promise<void>;
+    /** The cluster's alerts: kept in the ledger, restored by a new aggregator. */
+    readonly alertSystem: {
+      exportActive(): PersistedAlert[];
+      restoreActive(entries: readonly PersistedAlert[]): number;
+    };
     /** Its router applies the cluster's silences. */
     readonly notifications: { readonly silences: SilenceBook };
   };
@@ -47,6 +55,8 @@ export interface SelfWorker {
   startedAt: number;
   /** Its report since the previous one (after reset: totals since start). */
   take(): ReportWire;
+  /** Its window as it stands (null: none to give), for a rebuild at takeover. */
+  window?(): WindowWire | null;
   process(): ClusterProcess | null;
   /** Answers a question about this worker alone. */
   answerSelf(q: Question): Promise<unknown>;
@@ -76,6 +86,13 @@ export class Aggregator {
   private syncSeq = 0;
   private readonly waiting = new Map<string, () => void>();
   private missing: string[] = [];
+  /** Workers whose reports this aggregator has counted in its window (a rebuild is for the others). */
+  private readonly windowed = new Set<string>();
+  /**
+   * Until then the window lacks what only the previous aggregator held (its own process's last
+   * minute, workers that died within it, unsent intervals): `missing: ['aggregator-window']`.
+   */
+  private windowGapUntil = Number.NEGATIVE_INFINITY;
   /** A total changed since the ledger was last written. */
   private dirty = true;
   private savedAt = Number.NEGATIVE_INFINITY;
@@ -85,7 +102,13 @@ export class Aggregator {
     this.saveLedger();
     this.broadcast({ t: 'ev', e: 'metrics', p: s });
   };
-  private readonly onAlert = (a: unknown) => this.broadcast({ t: 'ev', e: 'alert', p: a });
+  private readonly onAlert = (a: unknown) => {
+    // The cluster's active alerts are in the ledger as soon as they change: a successor clears
+    // (with its `cleared` event) or keeps what this aggregator raised, never raises it twice.
+    this.dirty = true;
+    this.saveLedger();
+    this.broadcast({ t: 'ev', e: 'alert', p: a });
+  };
 
   private constructor(private readonly options: AggregatorOptions) {
     this.monitor = options.createMonitor();
@@ -115,7 +138,13 @@ export class Aggregator {
   selfReport(full = false): void {
     const entry = this.workers.get(this.options.self.id);
     if (!entry) return;
-    this.merge(entry, this.options.self.take(), this.options.self.process(), full);
+    this.merge(
+      entry,
+      this.options.self.take(),
+      this.options.self.process(),
+      full,
+      full ? this.options.self.window?.() : undefined,
+    );
   }
 
   /**
@@ -131,6 +160,7 @@ export class Aggregator {
         this.workers.ledger(),
         this.options.now(),
         this.monitor.notifications.silences.list(),
+        this.monitor.alertSystem.exportActive(),
       );
       this.dirty = false;
       this.savedAt = this.options.now();
@@ -253,7 +283,7 @@ export class Aggregator {
       entry.goneAt = null;
     }
     // A hello carries totals since start: only what this aggregator has not counted is added.
-    this.merge(entry, msg.report as ReportWire, msg.p as ClusterProcess | null, true);
+    this.merge(entry, msg.report as ReportWire, msg.p as ClusterProcess | null, true, msg.w);
     peer.send({ t: 'welcome', aggregator: this.options.self.id });
     return entry;
   }
@@ -294,7 +324,13 @@ export class Aggregator {
     }
   }
 
-  private merge(entry: WorkerEntry, wire: ReportWire, proc: ClusterProcess | null, full: boolean): void {
+  private merge(
+    entry: WorkerEntry,
+    wire: ReportWire,
+    proc: ClusterProcess | null,
+    full: boolean,
+    window?: unknown,
+  ): void {
     let report: Report;
     try {
       report = decodeReport(wire);
@@ -313,10 +349,38 @@ export class Aggregator {
       // Known from the ledger or an earlier connection: the difference happened while unreported,
       // recently, so it counts in the windows too. A first sight counts in totals only.
       const seen = entry.known.requests > 0;
-      applyReport(this.monitor, entry.known.replace(report), seen);
+      const difference = entry.known.replace(report);
+      // Not yet in this aggregator's window (a takeover, or a first sight): the worker's own window,
+      // sub-window by sub-window, is the exact last minute; the difference then counts in totals only
+      // (it is in that window already).
+      if (
+        !this.windowed.has(entry.id) &&
+        window !== undefined &&
+        window !== null &&
+        this.rebuild(entry, window)
+      ) {
+        applyReport(this.monitor, difference, false);
+      } else {
+        applyReport(this.monitor, difference, seen);
+      }
+      this.windowed.add(entry.id);
     } else {
+      this.windowed.add(entry.id);
       entry.known.add(report);
       applyReport(this.monitor, report, true);
+    }
+  }
+
+  /** Adds a worker's window to the cluster's; false when it cannot be read or used. */
+  private rebuild(entry: WorkerEntry, wire: unknown): boolean {
+    try {
+      return applyWindow(this.monitor, decodeWindow(wire));
+    } catch (err) {
+      this.options.logger.warn(
+        { worker: entry.id, err: errorMessage(err) },
+        'sysvitals: malformed cluster window dropped',
+      );
+      return false;
     }
   }
 
@@ -325,7 +389,13 @@ export class Aggregator {
     try {
       const ledger = readLedger(this.options.endpoint.ledgerPath);
       entries = ledger.workers;
+      // A previous aggregator counted requests within the last window: what only it held is lost.
+      const windowMs =
+        (this.monitor.requests as { config?: { windowMs?: number } }).config?.windowMs ?? 60_000;
+      const now = this.options.now();
+      if (entries.length > 0 && now - ledger.savedAt < windowMs) this.windowGapUntil = now + windowMs;
       this.monitor.notifications.silences.restore(ledger.silences);
+      this.monitor.alertSystem.restoreActive(ledger.alerts);
     } catch (err) {
       this.options.logger.warn(
         { err: errorMessage(err) },
@@ -409,7 +479,9 @@ export class Aggregator {
 
   /** The cluster summary attached to cluster snapshots and health. */
   summary(): ClusterSummary {
-    return this.workers.summary(this.options.name, this.options.self.id, this.missing);
+    const missing =
+      this.options.now() < this.windowGapUntil ? [...this.missing, 'aggregator-window'] : this.missing;
+    return this.workers.summary(this.options.name, this.options.self.id, missing);
   }
 
   private decorate(s: MetricsSnapshot): MetricsSnapshot {

@@ -3,6 +3,7 @@
 // and the cluster's silences, so that a new aggregator keeps applying them.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { PersistedAlert } from '../alerts/engine.js';
 import type { Silence } from '../channels/silences.js';
 import { decodeReport, encodeReport, type Report, type ReportWire } from './report.js';
 
@@ -19,12 +20,17 @@ interface LedgerFile {
   workers: Array<{ id: string; pid: number; started_at: number; totals: ReportWire }>;
   /** The cluster's silences (absent in ledgers written before silences were cluster-wide). */
   silences?: Silence[];
+  /** The cluster's active alerts (absent in older ledgers), so that a new aggregator clears or keeps them. */
+  alerts?: PersistedAlert[];
 }
 
 /** What a ledger holds. */
 export interface Ledger {
   workers: LedgerEntry[];
+  /** When it was written (epoch ms; 0 for an absent ledger). */
+  savedAt: number;
   silences: Silence[];
+  alerts: PersistedAlert[];
 }
 
 /** Writes the ledger atomically (temp file + rename), readable by this user only. */
@@ -33,6 +39,7 @@ export function writeLedger(
   entries: readonly LedgerEntry[],
   now: number,
   silences: readonly Silence[] = [],
+  alerts: readonly PersistedAlert[] = [],
 ): void {
   const file: LedgerFile = {
     v: 1,
@@ -44,6 +51,7 @@ export function writeLedger(
       totals: encodeReport(e.totals),
     })),
     silences: silences.slice(),
+    alerts: alerts.slice(),
   };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(file), { mode: 0o600 });
@@ -56,7 +64,8 @@ export function readLedger(path: string): Ledger {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { workers: [], silences: [] };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      return { workers: [], savedAt: 0, silences: [], alerts: [] };
     throw err;
   }
   const file = JSON.parse(text) as LedgerFile;
@@ -67,5 +76,10 @@ export function readLedger(path: string): Ledger {
     }
     return { id: w.id, pid: w.pid, started_at: w.started_at, totals: decodeReport(w.totals) };
   });
-  return { workers, silences: Array.isArray(file.silences) ? file.silences : [] };
+  return {
+    workers,
+    savedAt: typeof file.saved_at === 'number' ? file.saved_at : 0,
+    silences: Array.isArray(file.silences) ? file.silences : [],
+    alerts: Array.isArray(file.alerts) ? file.alerts : [],
+  };
 }

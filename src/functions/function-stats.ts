@@ -145,6 +145,36 @@ export class FunctionTimings {
     entry.total.addSparse(latency);
   }
 
+  /** The window's sub-windows per name with their stamps, and their length (src/cluster/ takeover). */
+  windowStates(): {
+    ms: number;
+    functions: Array<{ name: string; latency: Array<{ abs: number; counts: SparseCounts }> }>;
+  } {
+    this.tick();
+    const functions = [];
+    for (const e of this.entries()) {
+      const latency = [...e.latency.subWindows(this.sub)];
+      if (latency.length > 0) functions.push({ name: e.name, latency });
+    }
+    return { ms: this.subWindowMs, functions };
+  }
+
+  /** Adds another process's window at the same stamps, window only (totals come in apart). */
+  absorbWindow(
+    name: string,
+    ms: number,
+    latency: ReadonlyArray<{ abs: number; counts: SparseCounts }>,
+  ): void {
+    this.tick();
+    if (ms !== this.subWindowMs) return;
+    const entry = this.entryFor(name);
+    const slots = this.config.slots;
+    for (const l of latency) {
+      if (!(l.abs > this.sub - slots && l.abs <= this.sub)) continue;
+      entry.latency.addSparse(l.abs, l.abs % slots, l.counts);
+    }
+  }
+
   /** Same as record(): lets a FunctionTimings be passed as `@timed({ monitor })`. */
   recordFunction(name: string, durationMs: number, failed: boolean): void {
     this.record(name, durationMs, failed);

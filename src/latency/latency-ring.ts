@@ -119,6 +119,40 @@ export class LatencyRing {
     }
   }
 
+  /**
+   * The sub-windows newer than `abs - slots` one by one, as sparse counts with their stamp (a worker
+   * handing its window to a new cluster aggregator, which adds them back at the same stamps).
+   */
+  *subWindows(abs: number): Generator<{ abs: number; counts: SparseCounts }> {
+    const m = this.meta;
+    for (let pos = 0; pos < this.slots; pos++) {
+      const b = pos * STRIDE;
+      const stamp = m[b + STAMP] as number;
+      if (!(stamp > abs - this.slots && stamp <= abs) || !((m[b + N] as number) > 0)) continue;
+      const counts = this.counts[pos] as Counts;
+      const slots: number[] = [];
+      const values: number[] = [];
+      for (let i = m[b + LO] as number; i <= (m[b + HI] as number); i++) {
+        const c = counts[i] as number;
+        if (c > 0) {
+          slots.push(i);
+          values.push(c);
+        }
+      }
+      yield {
+        abs: stamp,
+        counts: {
+          slots,
+          counts: values,
+          n: m[b + N] as number,
+          sum: m[b + SUM] as number,
+          max: m[b + MAX] as number,
+          errors: m[b + ERRORS] as number,
+        },
+      };
+    }
+  }
+
   /** Bytes held by the typed arrays. */
   get bytes(): number {
     let bytes = this.meta.byteLength;

@@ -388,6 +388,97 @@ export class RequestStats {
     }
   }
 
+  /**
+   * The window as it stands, sub-window by sub-window, for a new cluster aggregator to rebuild the
+   * cluster's window from (src/cluster/). `rows`: [stamp, 1xx … 5xx, aborted, Apdex satisfied,
+   * tolerating] per request sub-window holding any; `latency`: the latency sub-windows with their stamp.
+   * `ms`: the request and latency sub-window lengths (stamps are absolute: floor(epoch ms / length)).
+   */
+  windowStates(): {
+    ms: [number, number];
+    routes: Array<{
+      method: string;
+      route: string;
+      rows: number[][];
+      latency: Array<{ abs: number; counts: SparseCounts }>;
+    }>;
+  } {
+    this.tick();
+    const routes = [];
+    for (const e of this.allEntries()) {
+      const rows: number[][] = [];
+      for (let pos = 0; pos < this.slots; pos++) {
+        const b = pos * STRIDE;
+        const stamp = e.counters[b] as number;
+        if (!(stamp > this.sub - this.slots && stamp <= this.sub)) continue;
+        const row = [stamp];
+        for (let c = 1; c <= COLUMNS; c++) row.push(e.counters[b + c] as number);
+        const ab = pos * APDEX_STRIDE;
+        const own = e.apdex[ab] === stamp;
+        row.push(own ? (e.apdex[ab + 1] as number) : 0, own ? (e.apdex[ab + 2] as number) : 0);
+        if (row.some((v, i) => i > 0 && v > 0)) rows.push(row);
+      }
+      const latency = [...e.latency.subWindows(this.lat)];
+      if (rows.length > 0 || latency.length > 0)
+        routes.push({ method: e.method, route: e.route, rows, latency });
+    }
+    return { ms: [this.subWindowMs, this.subWindowMs * this.perLatencySlot], routes };
+  }
+
+  /**
+   * Adds another process's window (its windowStates()) to this window at the same stamps, without
+   * touching totals since start or the history bucket: a new cluster aggregator rebuilding the
+   * cluster's last minute from what the workers still hold (their totals come in apart). Rows outside
+   * the current window, or from sub-windows of another length, are ignored.
+   */
+  absorbWindow(
+    method: string,
+    route: string,
+    ms: readonly number[],
+    rows: readonly (readonly number[])[],
+    latency: ReadonlyArray<{ abs: number; counts: SparseCounts }>,
+  ): void {
+    this.tick();
+    if (ms[0] !== this.subWindowMs || ms[1] !== this.subWindowMs * this.perLatencySlot) return;
+    const entry = this.entryFor(method, route);
+    const counters = entry.counters;
+    for (const row of rows) {
+      const stamp = row[0] as number;
+      if (!(stamp > this.sub - this.slots && stamp <= this.sub)) continue;
+      const pos = stamp % this.slots;
+      const b = pos * STRIDE;
+      const held = counters[b] as number;
+      if (held !== stamp) {
+        if (held > stamp) continue;
+        // An older sub-window at this position: fold it into the totals, as a record() would.
+        const sub = this.sub;
+        this.sub = stamp;
+        this.openCounters(counters, b);
+        this.sub = sub;
+      }
+      for (let c = 1; c <= COLUMNS; c++) {
+        const n = (row[c] as number) || 0;
+        counters[b + c]! += n;
+        // Window only: the totals already hold these (the worker's totals come in apart).
+        counters[this.totalsOffset + c - 1]! -= n;
+      }
+      const a = entry.apdex;
+      const ab = pos * APDEX_STRIDE;
+      if (a[ab] !== stamp) {
+        if ((a[ab] as number) > stamp) continue;
+        a[ab] = stamp;
+        a[ab + 1] = 0;
+        a[ab + 2] = 0;
+      }
+      a[ab + 1]! += (row[COLUMNS + 1] as number) || 0;
+      a[ab + 2]! += (row[COLUMNS + 2] as number) || 0;
+    }
+    for (const l of latency) {
+      if (!(l.abs > this.lat - this.latencySlots && l.abs <= this.lat)) continue;
+      entry.latency.addSparse(l.abs, l.abs % this.latencySlots, l.counts);
+    }
+  }
+
   /** Requests since start per method, route and status class (non-zero ones), `other` last. */
   routeTotals(): RouteTotal[] {
     const out: RouteTotal[] = [];

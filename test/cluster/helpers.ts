@@ -202,3 +202,10 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, timeout
   }
   throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
 }
+
+/**
+ * After a takeover every live worker answered; the window still lacks what only the dead aggregator
+ * held (`missing: ['aggregator-window']` for a window's length), which is expected.
+ */
+export const afterTakeover = (cl: { missing: string[] }) =>
+  cl.missing.every((m) => m === 'aggregator-window');

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
 import {
+  afterTakeover,
   BASE,
   get,
   getJson,
@@ -223,7 +224,7 @@ describe('node:cluster, 4 workers', () => {
     const after = await until(async () => {
       const m = await cluster(c.port);
       return (
-        m.cluster.complete &&
+        afterTakeover(m.cluster) &&
         m.cluster.aggregator !== agg.aggregator &&
         m.cluster.workers_connected === 4 &&
         m

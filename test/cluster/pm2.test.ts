@@ -8,7 +8,18 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
-import { BASE, FIXTURE, get, getJson, load, loggedRequests, promValue, scratch, until } from './helpers.js';
+import {
+  afterTakeover,
+  BASE,
+  FIXTURE,
+  get,
+  getJson,
+  load,
+  loggedRequests,
+  promValue,
+  scratch,
+  until,
+} from './helpers.js';
 
 const PM2 = join(process.cwd(), 'node_modules', 'pm2', 'bin', 'pm2');
 const INSTALL = 'run npm install (pm2 is a dev dependency) to run the PM2 test';
@@ -101,7 +112,7 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
     const after = await until(async () => {
       const m = await metrics();
       return (
-        m.cluster.complete &&
+        afterTakeover(m.cluster) &&
         m.cluster.aggregator !== before.cluster.aggregator &&
         m.cluster.workers_connected === 4 &&
         m

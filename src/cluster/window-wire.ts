@@ -1,0 +1,116 @@
+// A worker's window as it stands (the last minute, sub-window by sub-window, with absolute stamps),
+// sent in its hello so that a new aggregator rebuilds the cluster's window from what the live workers
+// still hold, instead of starting from an empty minute after the old aggregator died (issue #13).
+
+import { COUNTS_LENGTH, type SparseCounts } from '../latency/latency-ring.js';
+import { type CountsWire, decodeCounts, encodeCounts } from './counts-wire.js';
+
+/** Sub-windows with their stamp: [stamp, counts]. */
+type SubWire = Array<[number, CountsWire]>;
+
+export interface WindowWire {
+  /** Sub-window lengths, ms: requests, request latency, functions (a receiver with others ignores the window). */
+  ms: [number, number, number];
+  /** Per route: rows [stamp, 1xx … 5xx, aborted, Apdex satisfied, tolerating], latency sub-windows. */
+  r: Array<{ m: string; r: string; k: number[][]; l: SubWire }>;
+  f: Array<{ f: string; l: SubWire }>;
+}
+
+type Sub = Array<{ abs: number; counts: SparseCounts }>;
+
+/** Where a worker reads its window (its monitor's RequestStats and FunctionTimings). */
+export interface WindowSources {
+  requests: {
+    windowStates?(): {
+      ms: [number, number];
+      routes: Array<{ method: string; route: string; rows: number[][]; latency: Sub }>;
+    };
+  };
+  functions: { windowStates?(): { ms: number; functions: Array<{ name: string; latency: Sub }> } };
+}
+
+/** Where the aggregator adds it (the cluster monitor's RequestStats and FunctionTimings). */
+export interface WindowTarget {
+  requests: {
+    absorbWindow?(
+      method: string,
+      route: string,
+      ms: readonly number[],
+      rows: readonly (readonly number[])[],
+      latency: Sub,
+    ): void;
+  };
+  functions: { absorbWindow?(name: string, ms: number, latency: Sub): void };
+}
+
+/** A read window, checked. */
+export interface WindowReport {
+  ms: [number, number, number];
+  routes: Array<{ method: string; route: string; rows: number[][]; latency: Sub }>;
+  functions: Array<{ name: string; latency: Sub }>;
+}
+
+const subWire = (s: Sub): SubWire => s.map((x) => [x.abs, encodeCounts(x.counts)]);
+
+/** The worker's window for the wire; null when its monitor cannot give one. */
+export function takeWindow(sources: WindowSources): WindowWire | null {
+  const req = sources.requests.windowStates?.();
+  const fn = sources.functions.windowStates?.();
+  if (!req || !fn) return null;
+  return {
+    ms: [req.ms[0], req.ms[1], fn.ms],
+    r: req.routes.map((x) => ({ m: x.method, r: x.route, k: x.rows, l: subWire(x.latency) })),
+    f: fn.functions.map((x) => ({ f: x.name, l: subWire(x.latency) })),
+  };
+}
+
+const text = (v: unknown, max: number): string => {
+  if (typeof v !== 'string' || v.length > max) throw new Error('bad name');
+  return v;
+};
+
+const count = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+
+function readSub(w: unknown): Sub {
+  if (!Array.isArray(w) || w.length > 3600) throw new Error('bad window');
+  return w.map((x) => {
+    if (!Array.isArray(x) || x.length !== 2 || !count(x[0])) throw new Error('bad window');
+    return { abs: x[0] as number, counts: decodeCounts(x[1] as CountsWire, COUNTS_LENGTH - 1) };
+  });
+}
+
+/** Reads a window from the wire; throws on anything malformed (the window is then not used). */
+export function decodeWindow(w: unknown): WindowReport {
+  const x = w as WindowWire;
+  if (
+    x === null ||
+    typeof x !== 'object' ||
+    !Array.isArray(x.ms) ||
+    x.ms.length !== 3 ||
+    !x.ms.every((v) => typeof v === 'number' && v > 0) ||
+    !Array.isArray(x.r) ||
+    !Array.isArray(x.f)
+  ) {
+    throw new Error('bad window');
+  }
+  const routes = x.r.map((r) => {
+    if (!Array.isArray(r.k) || r.k.length > 3600) throw new Error('bad window');
+    const rows = r.k.map((row) => {
+      if (!Array.isArray(row) || row.length !== 9 || !row.every(count)) throw new Error('bad window row');
+      return row.slice();
+    });
+    return { method: text(r.m, 64), route: text(r.r, 1024), rows, latency: readSub(r.l) };
+  });
+  const functions = x.f.map((f) => ({ name: text(f.f, 1024), latency: readSub(f.l) }));
+  return { ms: [x.ms[0], x.ms[1], x.ms[2]], routes, functions };
+}
+
+/** Adds a worker's window to the cluster's (window only: its totals come in apart). */
+export function applyWindow(target: WindowTarget, w: WindowReport): boolean {
+  const absorbRoute = target.requests.absorbWindow?.bind(target.requests);
+  const absorbFunction = target.functions.absorbWindow?.bind(target.functions);
+  if (!absorbRoute || !absorbFunction) return false;
+  for (const r of w.routes) absorbRoute(r.method, r.route, [w.ms[0], w.ms[1]], r.rows, r.latency);
+  for (const f of w.functions) absorbFunction(f.name, w.ms[2], f.latency);
+  return true;
+}
