@@ -1,5 +1,6 @@
 // Errors thrown at setup: each carries a stable code and says what to fix.
 
+/** The stable codes of SysvitalsError (`err.code`). */
 export type SysvitalsErrorCode =
   | 'ERR_SYSVITALS_INVALID_OPTION'
   | 'ERR_SYSVITALS_UNKNOWN_OPTION'
@@ -15,6 +16,7 @@ export type SysvitalsErrorCode =
   | 'ERR_SYSVITALS_DUPLICATE_METRIC'
   | 'ERR_SYSVITALS_UNKNOWN_METRIC';
 
+/** Thrown at setup (invalid options, rules, metric names) and by reads that cannot be answered; `code` says which. */
 export class SysvitalsError extends Error {
   readonly code: SysvitalsErrorCode;
 

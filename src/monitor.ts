@@ -285,6 +285,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * `expectEvery: '5m'`, the `job_stale` alert fires when no run has succeeded for about twice that.
    * Works for `setInterval(monitor.job('cleanup', fn), …)` and queue workers alike
    * (`new Worker('mail', monitor.job('mail', handler))`).
+   * @typeParam F - The job function's type, kept by the wrapper.
    */
   job<F extends (...args: never[]) => unknown>(name: string, fn: F, options?: JobOptions): F {
     return wrapJob(this.jobs, name, fn, options);

@@ -2,19 +2,26 @@
 
 import type { CustomMetricSnapshot } from './custom/types.js';
 
+/** Status of one snapshot group or health component; `unknown` when it could not be measured. */
 export type ComponentStatus = 'healthy' | 'warning' | 'critical' | 'unknown';
+/** Overall health: green (all healthy), yellow (a warning or an unknown component), red (critical). */
 export type HealthColor = 'green' | 'yellow' | 'red';
 
 /** Milliseconds since the epoch; injectable so time-based logic is testable. */
 export interface Clock {
+  /** The current time in ms since the epoch. */
   now(): number;
 }
 
 /** pino-compatible logger; only warn and error are required. */
 export interface Logger {
+  /** Logs an error: `obj` holds the fields, `msg` the message (pino's argument order). */
   error(obj: unknown, msg?: string): void;
+  /** Logs a warning. */
   warn(obj: unknown, msg?: string): void;
+  /** Logs information (optional). */
   info?(obj: unknown, msg?: string): void;
+  /** Logs debug detail (optional). */
   debug?(obj: unknown, msg?: string): void;
 }
 
@@ -24,6 +31,7 @@ interface Component {
   error?: string;
 }
 
+/** The snapshot's `cpu` group: use in percent (of the quota in a container), load, model; `threshold` is the warning level. */
 export interface CpuMetrics extends Component {
   current_percent: number;
   avg_5min_percent: number;
@@ -39,6 +47,7 @@ export interface CpuMetrics extends Component {
   threshold: number;
 }
 
+/** The snapshot's `memory` group, in GB and percent (the container's when it has a limit). */
 export interface MemoryMetrics extends Component {
   total_gb: number;
   used_gb: number;
@@ -55,6 +64,7 @@ export interface MemoryMetrics extends Component {
   threshold: number;
 }
 
+/** One mounted filesystem in the `disk` group, sizes in GB. */
 export interface DiskPartition {
   mount: string;
   filesystem: string;
@@ -66,6 +76,7 @@ export interface DiskPartition {
   status: ComponentStatus;
 }
 
+/** The snapshot's `disk` group: every partition and the fullest one's use in percent. */
 export interface DiskMetrics extends Component {
   partitions: DiskPartition[];
   /** The fullest partition's used_percent (0 with no partition). */
@@ -73,6 +84,7 @@ export interface DiskMetrics extends Component {
   threshold: number;
 }
 
+/** The snapshot's `network` group: byte, packet, error and drop counts over the listed interfaces, and rates per second. */
 export interface NetworkMetrics extends Component {
   interfaces: string[];
   bytes_in: number;
@@ -90,6 +102,7 @@ export interface NetworkMetrics extends Component {
   packets_out_per_sec: number;
 }
 
+/** The snapshot's `database` group: probe round trip in ms and pool counts; null where not measured. */
 export interface DatabaseMetrics extends Component {
   response_time_ms: number | null;
   pool_size: number | null;
@@ -98,16 +111,19 @@ export interface DatabaseMetrics extends Component {
   threshold: number;
 }
 
+/** The snapshot's `redis` group: PING round trip in ms, null without a Redis client. */
 export interface RedisMetrics extends Component {
   response_time_ms: number | null;
   working: boolean | null;
   threshold: number;
 }
 
+/** The snapshot's `websocket` group: open WebSocket connections. */
 export interface WebSocketMetrics extends Component {
   active_connections: number;
 }
 
+/** The snapshot's `requests` group: request rates per second and per minute, and the total since start. */
 export interface RequestMetrics extends Component {
   per_second: number;
   per_minute: number;
@@ -120,6 +136,7 @@ export interface RequestMetrics extends Component {
   shedding?: string | null;
 }
 
+/** The snapshot's `errors` group: error counts over the window and the error rate in percent. */
 export interface ErrorMetrics extends Component {
   /** 4xx answers over the window, aborted requests (recorded as 499) included. */
   count_4xx: number;
@@ -134,6 +151,7 @@ export interface ErrorMetrics extends Component {
   threshold: number;
 }
 
+/** The snapshot's `latency` group: request durations over the window, in ms. */
 export interface LatencyMetrics extends Component {
   p50_ms: number;
   p95_ms: number;
@@ -150,6 +168,7 @@ export interface GcKindStats {
   max_ms: number;
 }
 
+/** The snapshot's `process` group: event loop, heap and GC of this Node.js process (MB, ms, percent). */
 export interface ProcessMetrics extends Component {
   pid: number;
   /** Event-loop delay over the sample interval (the monitor is reset at every sample). */
@@ -176,6 +195,7 @@ export interface ProcessMetrics extends Component {
   uptime_seconds: number;
 }
 
+/** Statistics of one `@timed` function over the window: calls, errors and durations in ms. */
 export interface FunctionStats {
   name: string;
   count: number;
@@ -187,6 +207,7 @@ export interface FunctionStats {
   max_ms: number;
 }
 
+/** Statistics of one route (method and route pattern) over the window; durations in ms. */
 export interface RouteStats {
   method: string;
   route: string;
@@ -202,6 +223,7 @@ export interface RouteStats {
   max_ms: number;
 }
 
+/** One collection of every metric group: what getMetrics(), the HTTP API and the dashboard return. */
 export interface MetricsSnapshot {
   timestamp: string;
   cpu: CpuMetrics;
@@ -317,8 +339,10 @@ export interface PluginGroup {
   [field: string]: unknown;
 }
 
+/** An alert's level. */
 export type AlertSeverity = 'warning' | 'critical';
 
+/** One alert: the rule that fired, its severity, the value and the level it crossed, active or cleared. */
 export interface Alert {
   id: string;
   /** Rule name: cpu, memory, disk, db_latency, api_response_time, error_rate, database, redis. */
@@ -338,6 +362,7 @@ export interface Alert {
 /** escalated: warning -> critical; deescalated: critical -> warning (same alert id). */
 export type AlertEventType = 'raised' | 'escalated' | 'deescalated' | 'cleared';
 
+/** What alert listeners and the webhook receive: the event type and the alert. */
 export interface AlertEvent {
   type: AlertEventType;
   alert: Alert;
@@ -368,6 +393,7 @@ export interface ChannelStatus {
   last_failed_at: string | null;
 }
 
+/** The health summary (`getHealth()`, `health/`): color, score 0-100, status per component. */
 export interface HealthStatus {
   status: HealthColor;
   timestamp: string;
@@ -387,6 +413,7 @@ export interface HealthStatus {
   cluster?: ClusterSummary;
 }
 
+/** Time range of a history read: the last hour, day or week. */
 export type HistoryPeriod = '1h' | '24h' | '7d';
 
 /** What the request recorder contributes to a snapshot. */

@@ -17,6 +17,7 @@ import { expressRouteLabel } from './express-route.js';
 
 export { UNMATCHED_ROUTE } from './common.js';
 
+/** Options of the Express createMonitor(): the monitor's options and the admin API's together. */
 export type ExpressMonitorOptions = AdapterMonitorOptions<Request>;
 
 export interface ExpressMonitor extends SystemMonitor {

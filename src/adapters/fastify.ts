@@ -18,6 +18,7 @@ import {
 
 export { UNMATCHED_ROUTE } from './common.js';
 
+/** Options of the Fastify createMonitor(): the monitor's options and the admin API's together. */
 export type FastifyMonitorOptions = AdapterMonitorOptions<FastifyRequest>;
 
 export interface FastifyMonitor extends SystemMonitor {
@@ -26,6 +27,7 @@ export interface FastifyMonitor extends SystemMonitor {
   readonly adminApi: AdminApi<FastifyRequest>;
 }
 
+/** The core monitor plus `plugin()`; options are the monitor's and the admin API's together. */
 export function createMonitor(options: FastifyMonitorOptions = {}): FastifyMonitor {
   const { monitor, adminApi, live } = createAdapterMonitor<FastifyRequest>(options);
   const plugin = fastifyPlugin(monitor, adminApi);

@@ -17,6 +17,7 @@ import {
 
 export { UNMATCHED_ROUTE } from './common.js';
 
+/** Options of the Koa createMonitor(): the monitor's options and the admin API's together. */
 export type KoaMonitorOptions = AdapterMonitorOptions<Context>;
 
 export interface KoaMonitor extends SystemMonitor {
@@ -25,6 +26,7 @@ export interface KoaMonitor extends SystemMonitor {
   readonly adminApi: AdminApi<Context>;
 }
 
+/** The core monitor plus `middleware()`; options are the monitor's and the admin API's together. */
 export function createMonitor(options: KoaMonitorOptions = {}): KoaMonitor {
   const { monitor, adminApi, live } = createAdapterMonitor<Context>(options);
   const middleware = koaMiddleware(monitor, adminApi);

@@ -25,6 +25,7 @@ export interface CapacityInput {
   readonly memoryWarning: number;
 }
 
+/** How far a capacity figure can be trusted, from the data behind it. */
 export type Confidence = 'high' | 'medium' | 'low';
 
 /** One figure: its value (null with too little data), a ~90 % interval when it has one, its confidence. */
@@ -38,6 +39,7 @@ export interface CapacityFigure<V = number> {
   note: string;
 }
 
+/** Capacity planning from the stored history (`monitor.capacity()`): trends, forecasts and headroom. */
 export interface CapacityReport {
   /** When the report was made (set by the monitor). */
   generated_at?: string;

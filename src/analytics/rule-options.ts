@@ -15,6 +15,7 @@ export const DEFAULT_ANOMALY_SERIES = Object.freeze([
   'latency_p95',
 ] as const);
 
+/** Options of the anomaly rule (opt-in): alerts on series that leave their usual pattern. */
 export interface AnomalyRuleOptions {
   /** Opt-in. @defaultValue false */
   enabled?: boolean;
@@ -34,6 +35,7 @@ export interface AnomalyRuleOptions {
   for?: number | string;
 }
 
+/** Options of the disk_full_in rule: alerts when a partition's trend fills it within `warning` (or `critical`). */
 export interface DiskFullRuleOptions {
   /** @defaultValue true */
   enabled?: boolean;
@@ -47,6 +49,7 @@ export interface DiskFullRuleOptions {
   for?: number | string;
 }
 
+/** Options of the memory_leak rule: alerts on steady memory growth over `window`. */
 export interface MemoryLeakRuleOptions {
   /** @defaultValue true */
   enabled?: boolean;

@@ -150,6 +150,7 @@ export class NotificationRouter {
     return this.channels.map((c) => c.queue.status());
   }
 
+  /** The status of every maintenance window (whether it is active now). */
   maintenanceStatus(): MaintenanceWindowStatus[] {
     const now = this.clock.now();
     return this.maintenance.map((w) => w.status(now));

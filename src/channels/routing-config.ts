@@ -4,6 +4,7 @@ import { invalidOption } from '../errors.js';
 import { LABEL_NAME } from './matchers.js';
 import { boolean, checkKeys, httpUrl, integer, isObject, stringRecord } from './validate.js';
 
+/** How alerts reach the notification channels: grouping, repeats, routes by severity or rule. */
 export interface RoutingOptions {
   /** Alerts that start within this window of the first go out as one message per channel. @defaultValue 30000 */
   groupWaitMs?: number;

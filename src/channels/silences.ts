@@ -148,6 +148,7 @@ export class SilenceStore {
     return [...this.entries.values()].reverse().map((e) => this.view(e, now));
   }
 
+  /** One silence by id (expired ones while still kept), or undefined. */
   get(id: string): Silence | undefined {
     const e = this.entries.get(id);
     return e ? this.view(e, this.clock.now()) : undefined;

@@ -15,6 +15,7 @@ import type { Clock, Logger, RequestGroups } from '../types.js';
 import { type CollectorPlugin, validatePlugins } from './plugins.js';
 import { checkLevelsAgainstProbe, type Probe, type ProbeName, validateProbe } from './probes.js';
 
+/** Where a MetricsCollector reads the figures it does not measure itself (requests, WebSockets, …). */
 export interface CollectorSources {
   /** Request, error, latency, route and `@timed` figures. @defaultValue zeros, status healthy */
   requests?: () => RequestGroups;
@@ -24,8 +25,10 @@ export interface CollectorSources {
   custom?: () => Record<string, CustomMetricSnapshot>;
 }
 
+/** Warning and critical levels by rule name (percent, or ms for latency rules), used for the snapshot's statuses. */
 export type LevelsOption = { [K in RuleName]?: Partial<RuleLevels> };
 
+/** Options of a MetricsCollector: clock, probes, levels and sources. */
 export interface CollectorOptions {
   /** Wall-clock time in ms (timestamps, rates, averages). @defaultValue Date.now */
   clock?: Clock;

@@ -45,6 +45,7 @@ export type { CollectorPlugin, PluginContext } from './plugins.js';
 export type { PoolSize, Probe, ProbeName, ReadyProbeOptions } from './probes.js';
 export { DEFAULT_PROBE_TIMEOUT_MS, mysqlProbe, pgProbe, redisProbe } from './probes.js';
 
+/** Collects one MetricsSnapshot on demand: host, process and dependency metrics plus what its sources report. */
 export class MetricsCollector {
   readonly config: CollectorConfig;
   private readonly outages: OutageLog;

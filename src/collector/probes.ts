@@ -5,12 +5,14 @@ import { round } from '../alerts/status.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { errorMessage } from '../logger.js';
 
+/** A connection pool's connection counts, shown in the `database` group. */
 export interface PoolSize {
   total?: number;
   idle?: number;
   waiting?: number;
 }
 
+/** A dependency check (database or Redis): timed on each sample, its failure raises the availability alert. */
 export interface Probe {
   /** Resolves when the dependency answered; rejects (or hangs) when it did not. */
   check: () => Promise<unknown>;
@@ -20,6 +22,7 @@ export interface Probe {
   poolSize?: () => PoolSize | number | undefined;
 }
 
+/** The dependencies probed: `database` and `redis`. */
 export type ProbeName = 'database' | 'redis';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 2000;
@@ -178,6 +181,7 @@ export function readPoolSize(probe: Probe | undefined): {
   return { total: num(size.total), idle: num(size.idle), waiting: num(size.waiting) };
 }
 
+/** Options of the ready probe's dependency checks (timeout in ms). */
 export interface ReadyProbeOptions {
   /** @defaultValue 2000 */
   timeoutMs?: number;

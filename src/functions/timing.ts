@@ -12,6 +12,7 @@ export interface FunctionRecorder {
   recordFunction(name: string, durationMs: number, failed: boolean): void;
 }
 
+/** Options of `@timed` and `timed(fn)`: name, where to record, job mode. */
 export interface TimedOptions {
   /** Name to record under. @defaultValue `ClassName.method` for methods, the function's name for timed(fn) */
   name?: string;

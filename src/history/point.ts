@@ -68,6 +68,7 @@ export interface HistoryPoint {
 /** A point as the API returns it: the encoded histogram is stripped. */
 export type HistoryPointView = Omit<HistoryPoint, 'histogram'>;
 
+/** A history read (`getHistory()`, `history/`): one point per step over the period. */
 export interface HistoryResult {
   period: HistoryPeriod;
   /** First step's start (ISO, inclusive). */

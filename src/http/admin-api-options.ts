@@ -11,6 +11,7 @@ import type { AdminRoute } from './route.js';
 
 export const DEFAULT_BASE_PATH = '/api/core/admin/system';
 
+/** Options of the admin HTTP API: base path, authentication, origin checks, rate limits. */
 export interface AdminApiOptions<R = IncomingMessage> extends AuthOptions<R>, OriginGuardOptions {
   /** Where the admin API lives. @defaultValue '/api/core/admin/system' */
   basePath?: string;
@@ -49,6 +50,7 @@ export const ADMIN_API_OPTION_KEYS = Object.freeze([
   'allowedOrigins',
 ] as const satisfies readonly (keyof AdminApiOptions)[]);
 
+/** A mounted admin API: its request handler and the checks adapters and the WebSocket reuse. */
 export interface AdminApi<R = IncomingMessage> {
   readonly basePath: string;
   readonly authMode: AuthMode;

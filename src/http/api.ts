@@ -41,6 +41,7 @@ export {
   normalizeBasePath,
 } from './admin-api-options.js';
 
+/** Creates the admin HTTP API (JSON routes, dashboard, Prometheus) over `source`; adapters call it for you. */
 export function createAdminApi<R = IncomingMessage>(
   source: AdminSource,
   options: AdminApiOptions<R> = {},

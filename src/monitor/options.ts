@@ -20,6 +20,7 @@ import type { SeriesHistoryOptions } from '../profiling/series-history.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { AlertEvent, Clock, Logger, MetricsSnapshot } from '../types.js';
 
+/** One finished request, as given to `monitor.recordRequest()`; duration in ms. */
 export interface RequestRecord {
   method: string;
   /** The route template (`/users/:id`), never the raw URL. */
@@ -28,6 +29,7 @@ export interface RequestRecord {
   durationMs: number;
 }
 
+/** Options of createMonitor(): sampling, history, store, alerts, probes, custom metrics, cluster, … */
 export interface MonitorOptions {
   /** How often host metrics are sampled, alerts evaluated and `metrics` emitted. 0 disables the timer. @defaultValue 5000 */
   sampleIntervalMs?: number;
@@ -183,6 +185,7 @@ export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
   retentionMs: 7 * 24 * 60 * 60 * 1000,
 });
 
+/** The monitor's events and their arguments (`monitor.on('metrics', fn)`, …). */
 export interface MonitorEvents {
   metrics: [snapshot: MetricsSnapshot];
   alert: [event: AlertEvent];

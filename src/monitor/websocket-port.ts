@@ -84,6 +84,7 @@ export interface WebSocketOptions extends AuthOptions<IncomingMessage>, OriginGu
    */
   adminApi?: {
     readonly basePath: string;
+    /** Checks an upgrade request as the admin API checks its requests. */
     authenticate(req: IncomingMessage): Promise<UpgradeDecision>;
   };
   /**

@@ -9,17 +9,25 @@ import type { ComponentStatus } from '../types.js';
 
 /** What the plugin needs of an amqplib connection (`amqplib.connect()`'s result). */
 export interface AmqpConnectionLike {
+  /** Opens a channel (amqplib's `createChannel()`). */
   createChannel(): Promise<AmqpChannelLike>;
+  /** Closes the connection (never called by the plugin). */
   close?(): Promise<void>;
+  /** Listens to `error` and `close`. */
   on?(event: 'error' | 'close', listener: (...args: unknown[]) => void): unknown;
 }
 
+/** What the plugin needs of an amqplib channel (`connection.createChannel()`'s result). */
 export interface AmqpChannelLike {
+  /** Reads a queue's message and consumer counts (amqplib's `checkQueue()`); rejects if it does not exist. */
   checkQueue(queue: string): Promise<{ queue: string; messageCount: number; consumerCount: number }>;
+  /** Closes the channel. */
   close(): Promise<void>;
+  /** Listens to `error` and `close`. */
   on(event: 'error' | 'close', listener: (...args: unknown[]) => void): unknown;
 }
 
+/** Options of the RabbitMQ plugin: the connection, the queues to watch and their levels. */
 export interface RabbitmqPluginOptions {
   /** Your amqplib connection (the plugin opens its own channel on it and never closes the connection). */
   connection?: AmqpConnectionLike;

@@ -10,6 +10,7 @@ type Fn = (...args: unknown[]) => unknown;
 
 /** A mysql2 pool or connection (callback or promise API), as far as the instrumentation looks. */
 export interface MysqlLike {
+  /** mysql2's `query()`; wrapped, with `execute()`, to time each query. */
   query: (...args: never[]) => unknown;
 }
 

@@ -10,12 +10,15 @@ type Callback = (err: unknown, result?: unknown) => void;
 
 /** The parts of a pg Client the instrumentation uses. */
 export interface PgClientLike {
+  /** pg's `client.query()`; wrapped to time each query (a pool's own `query` goes through its clients). */
   query: (...args: never[]) => unknown;
 }
 
 /** The parts of a pg Pool the instrumentation uses. */
 export interface PgPoolLike {
+  /** Listens for new clients, so each is instrumented. */
   on(event: 'connect', listener: (client: PgClientLike) => void): unknown;
+  /** Checks out a client (pg's `pool.connect()`); not wrapped: its clients are, through the `connect` event. */
   connect: (...args: never[]) => unknown;
   totalCount?: number;
 }

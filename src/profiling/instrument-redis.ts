@@ -8,6 +8,7 @@ import { currentScope } from './request-context.js';
 
 /** An ioredis client (Redis or Cluster), as far as the instrumentation looks. */
 export interface RedisLike {
+  /** ioredis's `sendCommand()`; wrapped to time each command. */
   sendCommand: (...args: never[]) => unknown;
 }
 

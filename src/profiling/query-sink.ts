@@ -7,6 +7,7 @@ import { enableRequestContext, type RequestScope, routeOfScope } from './request
 
 /** Anything that records queries: a SystemMonitor, or a QueryStats wrapper of your own. */
 export interface QuerySink {
+  /** Records one query: its system, normalized text (fingerprint), duration in ms, whether it failed, and the route it ran under. */
   recordQuery(
     system: QuerySystem,
     fingerprint: string,

@@ -16,6 +16,7 @@ import type { Clock } from '../types.js';
 /** The database a query went to (the `system` of a row, a Prometheus label). */
 export type QuerySystem = 'postgresql' | 'mysql' | 'redis';
 
+/** Options of QueryStats (the monitor's `queries` option): fingerprints tracked, the slow-query log, Prometheus histograms. */
 export interface QueryStatsOptions {
   /** Distinct fingerprints tracked; later ones are counted under `other`. @defaultValue 100 */
   maxFingerprints?: number;

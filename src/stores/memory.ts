@@ -14,6 +14,7 @@ import { positive } from './options.js';
 import { RollupTracker } from './rollup.js';
 import type { MetricsStore, StoredAlertRecord } from './store.js';
 
+/** Options of a MemoryStore: retention, resolution, alert history size, clock. */
 export interface MemoryStoreOptions {
   /** How long points are kept. @defaultValue 7 days */
   retentionMs?: number;
@@ -89,6 +90,7 @@ interface Series {
   rollups: Map<number, SortedPoints>;
 }
 
+/** The default store: history points and alert history in this process's memory, lost on restart. */
 export class MemoryStore implements MetricsStore {
   readonly retentionMs: number;
   readonly resolutionMs: number;

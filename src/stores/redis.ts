@@ -25,8 +25,11 @@ import { type BufferedWrite, WriteBuffer } from './write-buffer.js';
  */
 export interface RedisClient {
   readonly status: string;
+  /** Starts a pipeline (ioredis's `pipeline()`). */
   pipeline(): unknown;
+  /** Connects a lazyConnect client. */
   connect(): Promise<void>;
+  /** Listens to client events (`ready`, `error`, `end`, …). */
   // biome-ignore lint/suspicious/noExplicitAny: matches ioredis's own listener type.
   on(event: string, listener: (...args: any[]) => void): unknown;
 }
@@ -34,6 +37,7 @@ export interface RedisClient {
 /** What the store works with inside. */
 type IoRedisClient = Redis | Cluster;
 
+/** Options of a RedisStore: the client, key prefix, retention and resolution, outage buffer. */
 export interface RedisStoreOptions {
   /** Your ioredis client (Redis or Cluster). The store never quits it. */
   client?: RedisClient;
@@ -265,6 +269,7 @@ export class RedisStore implements MetricsStore {
     }
   }
 
+  /** The store's status: round trip of the last command in ms, whether it worked, the last error. */
   health(): StoreHealth {
     return { ...this.state };
   }

@@ -6,6 +6,7 @@ import type { Alert, ComponentStatus } from '../types.js';
 /** An alert as kept in the history; a shared store adds the writing instance's id. */
 export type StoredAlertRecord = Alert & { instance?: string };
 
+/** A store's health, shown in health and in the snapshot: status, last round trip in ms, last error. */
 export interface StoreHealth {
   status: ComponentStatus;
   /** Round trip of the last command, ms; null before the first one. */
@@ -20,6 +21,7 @@ export interface StoreProbe {
   timeoutMs?: number;
 }
 
+/** Where history points, alert history and state are kept (MemoryStore, RedisStore, or your own). */
 export interface MetricsStore {
   /** Connects or prepares; never rejects for a backend that is down (the store reports it in health()). */
   init?(): Promise<void>;
@@ -48,6 +50,7 @@ export interface MetricsStore {
   saveState?(instance: string, name: string, value: string): Promise<void>;
   /** The blob saveState wrote, or null. Optional. */
   loadState?(instance: string, name: string): Promise<string | null>;
+  /** The store's current health; a store without it is taken as healthy. */
   health?(): StoreHealth;
   /**
    * A dependency probe (the collector's generic `{ check, timeoutMs }`) for the snapshot's `redis`
