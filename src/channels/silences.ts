@@ -38,6 +38,13 @@ export interface SilenceInput {
 /** Refused input: the admin API answers it with 400 and this message. */
 export class SilenceInputError extends Error {
   override readonly name = 'SilenceInputError';
+  /** True when the input is valid but the store is full (answered 409, not 400). */
+  constructor(
+    message: string,
+    readonly full = false,
+  ) {
+    super(message);
+  }
 }
 
 const INPUT_KEYS = [
@@ -124,7 +131,10 @@ export class SilenceStore {
     let live = 0;
     for (const e of this.entries.values()) if (e.endsAt > now) live++;
     if (live >= MAX_SILENCES) {
-      throw new SilenceInputError(`too many silences (${MAX_SILENCES}); expire some first`);
+      throw new SilenceInputError(
+        `too many silences (${MAX_SILENCES} active or pending); expire some first`,
+        true,
+      );
     }
     const entry: Entry = {
       id: nodeCrypto().randomUUID(),

@@ -15,6 +15,7 @@ export type AdminErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'too_many_silences'
   | 'unavailable'
   | 'internal_error';
 

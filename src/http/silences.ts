@@ -165,7 +165,8 @@ export const silencesRoute = defineRoute({
       );
       sendData(res, silence, 201);
     } catch (err) {
-      if (err instanceof SilenceInputError) sendError(res, 400, 'invalid_parameter', err.message);
+      if (err instanceof SilenceInputError && err.full) sendError(res, 409, 'too_many_silences', err.message);
+      else if (err instanceof SilenceInputError) sendError(res, 400, 'invalid_parameter', err.message);
       else throw err;
     }
   },
