@@ -65,8 +65,7 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
       continue;
     }
     if (c === SLASH && sql.charCodeAt(i + 1) === STAR) {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? n : end + 2;
+      i = blockCommentEnd(sql, i, dialect === 'postgres');
       pendingSpace = true;
       continue;
     }
@@ -194,6 +193,33 @@ function collapseLists(s: string): string {
 
 function cut(s: string): string {
   return s.length > MAX_FINGERPRINT_LENGTH ? `${s.slice(0, MAX_FINGERPRINT_LENGTH - 1)}…` : s;
+}
+
+/**
+ * Index just past the block comment opening at `start`. PostgreSQL nests block comments (an inner
+ * opening needs its own close), MySQL does not: without nesting, the text after the inner close (which
+ * may hold anything, a literal included) was kept in a PostgreSQL fingerprint.
+ */
+function blockCommentEnd(sql: string, start: number, nests: boolean): number {
+  if (!nests) {
+    const end = sql.indexOf('*/', start + 2);
+    return end === -1 ? sql.length : end + 2;
+  }
+  let depth = 1;
+  let i = start + 2;
+  while (i < sql.length) {
+    const c = sql.charCodeAt(i);
+    if (c === SLASH && sql.charCodeAt(i + 1) === STAR) {
+      depth++;
+      i += 2;
+    } else if (c === STAR && sql.charCodeAt(i + 1) === SLASH) {
+      i += 2;
+      if (--depth === 0) return i;
+    } else {
+      i++;
+    }
+  }
+  return sql.length;
 }
 
 /** The fingerprint of a Redis command: its name in upper case, never its keys or arguments. */

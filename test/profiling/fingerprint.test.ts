@@ -32,6 +32,18 @@ describe('fingerprintSql', () => {
     expect(fingerprintSql(sql)).toBe(expected);
   });
 
+  it('drops a nested PostgreSQL comment whole, and a MySQL comment at its first close (outside review)', () => {
+    // PostgreSQL nests block comments: the text after the inner close is still comment, and may hold
+    // anything. Before, "card 4111 1111 */ a" reached the fingerprint.
+    const sql = 'SELECT /* outer /* inner */ secret card 4111-1111 ssn 078-05-1120 */ a FROM t';
+    expect(fingerprintSql(sql)).toBe('SELECT a FROM t');
+    expect(fingerprintSql('SELECT /* a /* b /* c */ d */ e */ x FROM t /* unterminated /* */ y')).toBe(
+      'SELECT x FROM t',
+    );
+    // MySQL does not nest: the first close ends the comment (as the server reads it).
+    expect(fingerprintSql('SELECT /* a /* b */ x FROM t', 'mysql')).toBe('SELECT x FROM t');
+  });
+
   it('treats double quotes as strings and backticks as identifiers in MySQL', () => {
     expect(fingerprintSql('SELECT `a` FROM t WHERE b = "secret" # note', 'mysql')).toBe(
       'SELECT `a` FROM t WHERE b = ?',
