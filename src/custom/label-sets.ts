@@ -1,8 +1,8 @@
 // Bounded label sets of one custom metric: each distinct combination of label values gets a slot,
-// up to maxLabelSets; later combinations fold into the set whose values are all `other`, as routes
-// fold into `other`. Only the declared labels are read; a missing value is ''.
+// up to maxLabelSets; later combinations, and any with a value over MAX_LABEL_VALUE_LENGTH characters,
+// fold into the set whose values are all `other`, as routes fold into `other`. Only the declared labels are read; a missing value is ''.
 
-import { OTHER_LABEL_VALUE } from './names.js';
+import { MAX_LABEL_VALUE_LENGTH, OTHER_LABEL_VALUE } from './names.js';
 
 /** Label values by label name; numbers and booleans are turned into strings, undefined into ''. */
 export type LabelValues = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -72,7 +72,12 @@ export class LabelSets<T> {
   private add(values: LabelValues | undefined): number {
     const keys = this.names.map((n) => keyOf(values?.[n]));
     // A set spelled all `other` is the fold set itself: two series with one label set would be invalid.
-    if (this.sets >= this.max || keys.every((k) => k === OTHER_LABEL_VALUE)) {
+    // A value over MAX_LABEL_VALUE_LENGTH folds too (never filed: each such call comes back here).
+    if (
+      this.sets >= this.max ||
+      keys.every((k) => k === OTHER_LABEL_VALUE) ||
+      keys.some((k) => k.length > MAX_LABEL_VALUE_LENGTH)
+    ) {
       if (this.other < 0) {
         const labels: Record<string, string> = {};
         for (const n of this.names) labels[n] = OTHER_LABEL_VALUE;

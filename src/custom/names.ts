@@ -16,6 +16,12 @@ export const MAX_LABELS = 8;
 export const DEFAULT_MAX_LABEL_SETS = 100;
 /** The value every label takes in the set that extra label sets fold into. */
 export const OTHER_LABEL_VALUE = 'other';
+/**
+ * Longest label value kept (characters); a longer one folds its set into `other`, as over-cardinality
+ * does: a value taken from a request (6 KB each in an outside review) would otherwise be copied into every
+ * scrape and every stream message, and Prometheus setups with a label length limit reject the scrape.
+ */
+export const MAX_LABEL_VALUE_LENGTH = 128;
 
 export function invalidMetric(message: string): SysvitalsError {
   return new SysvitalsError('ERR_SYSVITALS_INVALID_METRIC', `sysvitals: ${message}`);

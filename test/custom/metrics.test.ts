@@ -89,6 +89,18 @@ describe('counter', () => {
     expect(s.value).toBe(15);
   });
 
+  it('folds a label value longer than 128 characters into `other` (outside review: 6 KB values from a request)', () => {
+    const c = new Counter('n', { labels: ['kind'] });
+    const kept = 'k'.repeat(128);
+    for (let i = 0; i < 3000; i++) c.inc({ kind: `${'x'.repeat(6000)}${i}` });
+    c.inc({ kind: kept }, 2);
+    const s = c.snapshot(0);
+    expect(s.series.map((x) => x.labels.kind)).toEqual(['other', kept]);
+    expect(s.series[0]?.value).toBe(3000);
+    expect(s.value).toBe(3002);
+    expect(JSON.stringify(s).length).toBeLessThan(2000); // was ~18 MB of label values
+  });
+
   it('reports the rate since the previous snapshot, and the increase per bucket', () => {
     const c = new Counter('n');
     c.snapshot(0);
