@@ -149,6 +149,8 @@ export interface ErrorMetrics extends Component {
   /** Failed requests over the window, percent: (count_5xx + count_aborted) ÷ requests (aborted ones fail, as in Apdex). */
   error_rate_percent: number;
   threshold: number;
+  /** Present when `status` is `unknown` because the window holds fewer requests than `minRequests`: not judged. */
+  reason?: string;
 }
 
 /** The snapshot's `latency` group: request durations over the window, in ms. */

@@ -496,8 +496,10 @@ export class AlertSystem {
         (v) => `API response time (p95) ${v}`,
       );
     }
-    if (known(s.errors) && known(s.requests)) {
-      const enough = enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests);
+    const enough = enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests);
+    // Below the guard the errors status is `unknown` (not judged): the rule still runs, suppressed, so an
+    // active error_rate alert clears rather than hanging on.
+    if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {
       this.level(
         out,
         r.error_rate,

@@ -65,9 +65,10 @@ export function componentStatuses(
   }
 
   // The request statistics decide `errors.status` with errorRateStatus() (src/alerts/status.ts); the same guard
-  // is applied here for snapshots from elsewhere, so one failed request out of one never turns health red.
+  // is applied here for snapshots from elsewhere, so one failed request out of one never turns health red;
+  // below the guard the errors component is `unknown` (not judged, no penalty), never `healthy`.
   let errors = reported(s.errors);
-  if (errors !== 'unknown' && !enoughRequests(s.requests?.per_minute ?? 0, minRequests)) errors = 'healthy';
+  if (errors !== 'unknown' && !enoughRequests(s.requests?.per_minute ?? 0, minRequests)) errors = 'unknown';
 
   // Collector plugins count as `plugins.<name>`: a status rule's warning or critical lowers health;
   // a plugin without a rule is healthy or unknown, which changes nothing.

@@ -29,8 +29,9 @@ export function levelStatus(value: number, warning: number, critical: number): C
 
 /**
  * The minimum-requests guard: with fewer requests than `minRequests` in the request window
- * (`requests.per_minute`), an error rate says nothing, so the errors component stays healthy and
- * the error_rate rule does not fire.
+ * (`requests.per_minute`), an error rate is not judged: the errors component is `unknown` (never
+ * `healthy` beside a 100 % rate), which costs the health score nothing, and the error_rate rule does not
+ * fire (an active one clears).
  */
 export function enoughRequests(perMinute: number, minRequests: number): boolean {
   return perMinute >= minRequests;
@@ -46,7 +47,7 @@ export function errorRateStatus(
   levels: Bands,
   minRequests: number,
 ): ComponentStatus {
-  if (!enoughRequests(perMinute, minRequests)) return 'healthy';
+  if (!enoughRequests(perMinute, minRequests)) return 'unknown';
   return levelStatus(ratePercent, levels.warning, levels.critical);
 }
 
@@ -59,6 +60,11 @@ export function errorRateStatus(
  */
 export function failedPercent(requests: number, count5xx: number, aborted: number): number {
   return requests > 0 ? round(((count5xx + aborted) / requests) * 100, 2) : 0;
+}
+
+/** Why `errors.status` is `unknown` below the guard (the snapshot's `errors.reason`). */
+export function notJudgedReason(perMinute: number, minRequests: number): string {
+  return `${perMinute} requests in the window, fewer than minRequests (${minRequests}): the error rate is not judged`;
 }
 
 const RANK: Record<ComponentStatus, number> = { unknown: 0, healthy: 1, warning: 2, critical: 3 };

@@ -42,7 +42,7 @@ export interface RequestStatsOptions {
   levels?: Partial<Record<RuleName, Partial<RuleLevels>>>;
   /**
    * The minimum-requests guard of the `errors` status (the error_rate rule's `minRequests`): with fewer
-   * requests in the window than this, `errors.status` is healthy, as in `/health` and the alert engine.
+   * requests in the window than this, `errors.status` is unknown (not judged, with `errors.reason`), as in `/health`; the alert engine does not fire.
    * @defaultValue 20
    */
   minRequests?: number;

@@ -1,7 +1,14 @@
 // Request statistics, the hot path: rates, 4xx/5xx counts and HDR latency over a sliding window,
 // per route (bounded), plus the history bucket and the cumulative figures Prometheus needs.
 
-import { errorRateStatus, failedPercent, levelStatus, round } from '../alerts/status.js';
+import {
+  enoughRequests,
+  errorRateStatus,
+  failedPercent,
+  levelStatus,
+  notJudgedReason,
+  round,
+} from '../alerts/status.js';
 import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
 import type { Histogram } from '../latency/histogram.js';
 import {
@@ -227,6 +234,9 @@ export class RequestStats {
         count_aborted: countAborted,
         error_rate_percent: errorRate,
         threshold: er.warning,
+        ...(enoughRequests(perMinute, this.config.minRequests)
+          ? {}
+          : { reason: notJudgedReason(perMinute, this.config.minRequests) }),
       },
       latency: {
         status: levelStatus(latency.p95_ms, api.warning, api.critical),

@@ -105,9 +105,10 @@ describe('health bands', () => {
         requests: { per_minute: perMinute },
         errors: { status: 'critical', error_rate_percent: 100 },
       });
-    expect(componentStatuses(failing(1)).errors).toBe('healthy');
+    // Below the guard: not judged, `unknown` (never `healthy` beside a 100 % rate; red team figures F8).
+    expect(componentStatuses(failing(1)).errors).toBe('unknown');
     expect(componentStatuses(failing(20)).errors).toBe('critical');
-    expect(componentStatuses(failing(20), { minRequests: 50 }).errors).toBe('healthy');
+    expect(componentStatuses(failing(20), { minRequests: 50 }).errors).toBe('unknown');
   });
 
   it('takes latency, requests and process status from the snapshot', () => {
