@@ -60,10 +60,17 @@ export type { TrackedServer } from './collector/websockets.js';
 export * from './custom/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
+export type { FunctionRecorder } from './functions/timing.js';
 export { type TimedOptions, timed } from './functions/timing.js';
 export type { HistoryPoint, HistoryPointView, HistoryResult } from './history/point.js';
 export { type AdminApi, type AdminApiOptions, createAdminApi } from './http/api.js';
+// Types the public signatures use (api-extractor ae-forgotten-export).
+export type { AuthMode } from './http/auth.js';
 export type { PrometheusOptions } from './http/prometheus/options.js';
+export type { RateLimitOptions } from './http/rate-limit.js';
+export type { ProbeVerdict } from './lifecycle/lifecycle.js';
+export type { ShutdownOptions } from './lifecycle/options.js';
+export type { ShutdownReport } from './lifecycle/shutdown.js';
 export type { MonitorShutdownOptions } from './monitor/options.js';
 export type { UpgradeServer, WebSocketAttachment, WebSocketOptions } from './monitor/websocket-port.js';
 export {
@@ -81,10 +88,13 @@ export {
   type RabbitmqQueueFigures,
   rabbitmqPlugin,
 } from './plugins/rabbitmq.js';
+export type { ApdexOptions } from './profiling/apdex.js';
+export type { EndpointRow, EndpointSort } from './profiling/endpoints.js';
 export { fingerprintRedis, fingerprintSql, type SqlDialect } from './profiling/fingerprint.js';
 export { instrumentMysql, type MysqlLike } from './profiling/instrument-mysql.js';
 export { instrumentPg, type PgClientLike, type PgPoolLike } from './profiling/instrument-pg.js';
 export { instrumentRedis, type RedisLike } from './profiling/instrument-redis.js';
+export type { JobsGroup } from './profiling/jobs.js';
 export { type JobOptions, type JobRow, JobStats } from './profiling/jobs.js';
 export type { QuerySink } from './profiling/query-sink.js';
 export {
@@ -97,7 +107,7 @@ export {
 } from './profiling/query-stats.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.js';
-export type { MetricsStore, StoreHealth } from './stores/store.js';
+export type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './stores/store.js';
 export * from './types.js';
 
 // monitor.attachWebSocket() serves through the http layer's endpoint, plugged in here (the monitor never

@@ -9,6 +9,7 @@ import { FunctionTimings } from './function-stats.js';
 
 /** Anything that takes `@timed` records: a SystemMonitor, a FunctionTimings. */
 export interface FunctionRecorder {
+  /** Records one call of `name`: its duration in ms and whether it threw. */
   recordFunction(name: string, durationMs: number, failed: boolean): void;
 }
 

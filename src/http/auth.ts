@@ -11,6 +11,7 @@ import type { Logger } from '../types.js';
 export type { AuthOptions } from '../monitor/websocket-port.js';
 
 export type AuthVia = 'token' | 'authorize' | 'loopback' | 'access_token';
+/** How the admin API authenticates: a token, your `authorize` callback, both, or loopback callers only (no token). */
 export type AuthMode = 'token' | 'authorize' | 'token+authorize' | 'loopback';
 
 export type AuthDecision =

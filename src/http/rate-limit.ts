@@ -3,6 +3,7 @@
 import { isIP } from 'node:net';
 import { invalidOption } from '../errors.js';
 
+/** The admin API's `rateLimit` option: requests per client per window, and how many clients are tracked. */
 export interface RateLimitOptions {
   /** Requests per client per window. @defaultValue 300 */
   max?: number;

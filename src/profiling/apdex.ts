@@ -4,6 +4,7 @@
 import { invalidOption } from '../errors.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 
+/** The monitor's `apdex` option: the target time T (ms), globally and per route. */
 export interface ApdexOptions {
   /** The target time T in ms. @defaultValue 500 */
   thresholdMs?: number;

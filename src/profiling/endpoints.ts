@@ -47,6 +47,7 @@ export interface EndpointRow {
 }
 
 export const ENDPOINT_SORTS = ['p95', 'rate', 'errors', 'time', 'apdex'] as const;
+/** How `GET routes/` orders its rows: by p95, request rate, errors, total time, or Apdex. */
 export type EndpointSort = (typeof ENDPOINT_SORTS)[number];
 
 /**

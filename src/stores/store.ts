@@ -16,8 +16,11 @@ export interface StoreHealth {
   error?: string;
 }
 
+/** A store's health check (`check` resolves when the backend answers within `timeoutMs`). */
 export interface StoreProbe {
+  /** Resolves when the backend answered; rejects when it did not. */
   check: () => Promise<unknown>;
+  /** A check that takes longer (ms) counts as failed. */
   timeoutMs?: number;
 }
 
