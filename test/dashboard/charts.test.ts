@@ -70,6 +70,15 @@ describe('dashboard charts from history points', () => {
     expect(historyOf('requests', view({ requests: 0 }))).toEqual([0]); // no request is a rate of 0
   });
 
+  it('draws the error rate as metrics/ computes it: (5xx + aborted) ÷ requests', () => {
+    // 100 requests, 5 failing with 5xx and 20 aborted: 25 % (the chart read 5 % before the rule).
+    expect(
+      historyOf('errors', view({ requests: 100, errors_5xx: 5, errors_aborted: 20, error_rate_percent: 25 })),
+    ).toEqual([25]);
+    // A point stored before the rule: its counts, aborted included when it has them.
+    expect(historyOf('errors', view({ requests: 100, errors_5xx: 5, errors_aborted: 20 }))).toEqual([25]);
+  });
+
   it('reads the runtime series of a point, and null where the point has none', () => {
     const p = view({
       series: {

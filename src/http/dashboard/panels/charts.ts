@@ -61,15 +61,19 @@ export const CHARTS: ChartDef[] = [
   },
   {
     id: 'errors',
-    title: 'Error rate (5xx)',
+    title: 'Error rate (5xx + aborted)',
     unit: 'percent',
     anomaly: 'error_rate',
     series: [
       {
         label: 'Errors',
         live: (s) => s.errors.error_rate_percent,
-        // No request in the step: no rate (a gap), as the anomaly detector sees it.
-        history: (p) => (p.requests > 0 ? (p.errors_5xx / p.requests) * 100 : null),
+        // The same rule as metrics/ (5xx + aborted ÷ requests); no request in the step: a gap. Points
+        // stored before the rule carry no aborted count and read as 5xx ÷ requests.
+        history: (p) =>
+          p.requests > 0
+            ? (p.error_rate_percent ?? ((p.errors_5xx + (p.errors_aborted ?? 0)) / p.requests) * 100)
+            : null,
       },
     ],
   },
