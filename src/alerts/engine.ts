@@ -513,14 +513,18 @@ export class AlertSystem {
     this.availability(out, r.database, 'Database', s.database);
     this.availability(out, r.redis, 'Redis', s.redis);
     this.shedding(out, r.load_shedding, s.requests?.shedding);
-    if (s.queries && s.queries.count > 0) {
+    if (s.queries) {
+      // A minute without queries has no p95: the rule runs suppressed (value 0), so an active alert clears
+      // as api_response_time's does when its window empties, instead of holding its last value forever.
+      const none = !(s.queries.count > 0);
       this.level(
         out,
         r.db_query_p95,
         'queries',
         '',
-        s.queries.p95_ms,
+        none ? 0 : s.queries.p95_ms,
         (v) => `Database query time (p95) ${v}`,
+        none,
       );
     }
     if (r.job_stale.enabled && Array.isArray(s.jobs?.watched)) {

@@ -152,4 +152,18 @@ describe('db_query_p95 alert rule', () => {
     await m.sample();
     expect(ours()).toEqual([]);
   });
+
+  it('clears when the queries stop (outside review: value 623 held 3 minutes after the last query)', async () => {
+    const clock = { t: Date.UTC(2026, 0, 1), now: () => clock.t };
+    const m = createMonitor({ sampleIntervalMs: 0, clock, alerts: { db_query_p95: { warning: 500 } } });
+    cleanups.push(() => m.close());
+    for (let i = 0; i < 3; i++) m.recordQuery('postgresql', 'SELECT pg_sleep($1)', 623, false);
+    await m.sample();
+    const ours = () => m.alertSystem.getActiveAlerts().filter((a) => a.component === 'queries');
+    expect(ours().map((a) => a.value)).toEqual([623]);
+    clock.t += 61_000; // no query in the last minute
+    const s = await m.sample();
+    expect(s.queries?.count).toBe(0);
+    expect(ours()).toEqual([]);
+  });
 });
