@@ -32,6 +32,18 @@ export function createCustomHistogram(): hdr.Histogram {
   return hdrLibrary().build(BUILD);
 }
 
+/**
+ * `h` emptied for reuse, or a new histogram when a huge value made it grow (autoResize): hdr-histogram-js
+ * adds a histogram of another size slot by slot at each slot's lowest value, so a grown histogram, reset
+ * and reused, turned the next exact value into its slot's lowest (1234.567 read 1233.92, and in another
+ * metric too, through the shared scratch histogram).
+ */
+function renewed(h: hdr.Histogram): hdr.Histogram {
+  if (h.highestTrackableValue !== BUILD.highestTrackableValue) return createCustomHistogram();
+  h.reset();
+  return h;
+}
+
 /** Options of `monitor.histogram(name, options)`: `buckets` plus the common metric options. */
 export interface HistogramOptions extends MetricOptionsBase {
   /** Prometheus bucket upper bounds, strictly increasing. @defaultValue prom-client's (0.005 … 10) */
@@ -77,7 +89,7 @@ class HistogramCell {
   private stageMin = Number.POSITIVE_INFINITY;
   private stageMax = -1;
   /** Staged values above STAGE_LIMIT go straight into it; drain() moves the stage in, then it into the rest. */
-  readonly recent = createCustomHistogram();
+  recent = createCustomHistogram();
   recentSum = 0;
   /** The sliding window: two slots of windowMs, the older dropped as a new one starts. */
   current = createCustomHistogram();
@@ -87,7 +99,7 @@ class HistogramCell {
   currentStart = Number.NaN;
   readonly total = createCustomHistogram();
   totalSum = 0;
-  readonly bucket = createCustomHistogram();
+  bucket = createCustomHistogram();
   bucketSum = 0;
 
   constructor(private readonly bounds: Float64Array) {
@@ -97,6 +109,9 @@ class HistogramCell {
   observe(v: number): void {
     if (!(v >= 0) || v === Number.POSITIVE_INFINITY) return;
     const x = Math.round(v * HISTOGRAM_SCALE);
+    // Above 2^53 thousandths (about 9.007e12) the HDR histogram cannot count the value: it was dropped from
+    // the count while the sum and the +Inf bucket kept it (an invalid histogram). Ignored whole, like NaN.
+    if (x > Number.MAX_SAFE_INTEGER) return;
     if (x < STAGE_LIMIT) {
       const slot = stageSlot(x);
       let stage = this.stage;
@@ -155,12 +170,11 @@ class HistogramCell {
       const old = this.previous;
       this.previous = this.current;
       this.previousSum = this.currentSum;
-      old.reset();
-      this.current = old;
+      this.current = renewed(old);
       this.currentSum = 0;
       // Two windows gone by without a snapshot: the older slot is stale too.
       if (now - this.currentStart >= 2 * windowMs) {
-        this.previous.reset();
+        this.previous = renewed(this.previous);
         this.previousSum = 0;
       }
       this.currentStart = now;
@@ -172,7 +186,7 @@ class HistogramCell {
     this.currentSum += this.recentSum;
     this.totalSum += this.recentSum;
     this.bucketSum += this.recentSum;
-    this.recent.reset();
+    this.recent = renewed(this.recent);
     this.recentSum = 0;
   }
 }
@@ -265,9 +279,8 @@ export class CustomHistogram {
     let sumTotal = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
       c.drain(now, this.windowMs);
-      scratchHistogram ??= createCustomHistogram();
+      scratchHistogram = scratchHistogram ? renewed(scratchHistogram) : createCustomHistogram();
       const scratch = scratchHistogram;
-      scratch.reset();
       scratch.add(c.current);
       scratch.add(c.previous);
       all.add(scratch);
@@ -294,7 +307,7 @@ export class CustomHistogram {
       c.drain(now, this.windowMs);
       out.add(c.bucket);
       sum += c.bucketSum;
-      c.bucket.reset();
+      c.bucket = renewed(c.bucket);
       c.bucketSum = 0;
     }
     return { histogram: out, sum };

@@ -222,6 +222,37 @@ describe('histogram', () => {
     );
   });
 
+  it('ignores a value too large to count (above 2^53 thousandths) whole: count, sum and buckets agree', () => {
+    // Outside review: observe(1e15) gave count 0, sum 1e15 and a +Inf bucket of 1 (an invalid histogram).
+    const h = new Histogram('payload', { buckets: [10, 100, 1000] }, 60_000);
+    h.observe(1e15);
+    h.observe(9e12); // the largest kept range: counted
+    h.observe(2e12);
+    const s = h.snapshot(0);
+    expect(s.count).toBe(2);
+    expect(s.sum).toBe(9e12 + 2e12);
+    expect(s.max).toBeLessThanOrEqual(9e12 * 1.001);
+    expect(s.max).toBeGreaterThanOrEqual(9e12 * 0.999);
+  });
+
+  it('keeps figures exact after another metric, or an earlier window, held a huge value', () => {
+    // A value above the HDR layout made the shared scratch histogram grow; reused, it turned the next
+    // metric's exact 1234.567 into its slot's lowest value, 1233.92.
+    const big = new Histogram('big', undefined, 60_000);
+    big.observe(5e6);
+    big.snapshot(0);
+    const one = new Histogram('one', undefined, 60_000);
+    one.observe(1234.567);
+    const s1 = one.snapshot(0);
+    expect([s1.p50, s1.max]).toEqual([1234.567, 1234.567]);
+    // The same metric, two windows after its huge value: exact again.
+    big.snapshot(60_000);
+    big.snapshot(120_000);
+    big.observe(1234.567);
+    const s2 = big.snapshot(180_000);
+    expect([s2.count, s2.p50, s2.max]).toEqual([1, 1234.567, 1234.567]);
+  });
+
   it('never reads a percentile above the exact max, and a recorded 0 is the min', () => {
     const one = new Histogram('one', undefined, 60_000);
     one.observe(1234.567);
