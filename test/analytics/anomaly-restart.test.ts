@@ -5,22 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { RedisStore } from '../../src/stores/redis.js';
+import { rng as prng } from '../helpers/random.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 const MIN = 60_000;
-
-/** mulberry32: the same seeded minutes for both monitors. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One minute of traffic: a daily cycle, noise, a latency shift from minute 1470 on (after a day of learning). */
 function minuteOf(m: number, r: () => number): Array<{ status: number; durationMs: number }> {

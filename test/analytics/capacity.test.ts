@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CapacityPoint, computeCapacity } from '../../src/analytics/capacity.js';
+import { prng } from '../helpers/random.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -81,18 +82,8 @@ describe('computeCapacity on a week whose answers are known', () => {
 });
 
 describe('computeCapacity does not present noise as growth', () => {
-  // Seeded normal deviates (mulberry32 + Box–Muller): the same series in every run.
-  function normals(seed: number): () => number {
-    let a = seed >>> 0;
-    const uniform = () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-  }
+  // Seeded normal deviates: the same series in every run.
+  const normals = (seed: number) => prng(seed).n;
 
   /** `hours` of stationary memory (true growth 0), one reading a minute averaged into 30-minute points. */
   function stationary(seed: number, hours: number, model: 'white' | 'ar', perDay = 0): CapacityPoint[] {

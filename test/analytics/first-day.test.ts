@@ -13,22 +13,11 @@ import {
 import type { HistoryPoint } from '../../src/history/point.js';
 import type { AlertEvent, MetricsSnapshot } from '../../src/types.js';
 import { testClock } from '../alerts/snapshot.js';
+import { prng } from '../helpers/random.js';
 
 const MIN = 60_000;
 const DAY = 1440 * MIN;
 const START = Date.UTC(2026, 10, 2);
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { u, n: () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()) };
-}
 
 /** The review's normal series: a request rate with a daily cycle and count noise, nothing injected. */
 function point(t: number, r: ReturnType<typeof prng>): HistoryPoint {

@@ -13,19 +13,9 @@ import {
   summarizeView,
   toHistogram,
 } from '../../src/latency/latency-ring.js';
+import { rng } from '../helpers/random.js';
 
 // Deterministic pseudo-random values (mulberry32), so a failure reproduces.
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function viewOf(values: number[]) {
   const v = createView();
   for (const us of values) {

@@ -9,6 +9,7 @@ import { COUNTS_LENGTH, microsOf } from '../../src/latency/latency-ring.js';
 import type { RequestStatsOptions } from '../../src/requests/request-options.js';
 import { RequestStats } from '../../src/requests/requests.js';
 import { OTHER_METHOD, OTHER_ROUTE } from '../../src/requests/route-counters.js';
+import { rng } from '../helpers/random.js';
 
 const START = 1_700_000_000_000; // a minute boundary: 1_700_000_000_000 % 60_000 === 20_000, so not aligned
 const ALIGNED = START - (START % 60_000);
@@ -27,17 +28,6 @@ function setup(options: RequestStatsOptions = {}) {
 // The reference: the exact percentile of raw values, nearest-rank, as HDR approximates it.
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('RequestStats options', () => {

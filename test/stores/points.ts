@@ -6,16 +6,7 @@ import { createHistogram, type LatencySummary, recordMs, summarize } from '../..
 import type { MetricsSnapshot } from '../../src/types.js';
 
 /** mulberry32: a small seeded PRNG so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../helpers/random.js';
 
 /** Log-normal latencies around `medianMs`, with a slow tail: what an HTTP service looks like. */
 export function latencies(rand: () => number, n: number, medianMs = 20, sigma = 0.8): number[] {
