@@ -4,7 +4,7 @@
 import { connect } from 'node:net';
 import { errorMessage } from '../logger.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
-import { Aggregator, type ClusterMonitor } from './aggregator.js';
+import { Aggregator } from './aggregator.js';
 import {
   answer,
   fresh,
@@ -13,6 +13,7 @@ import {
   type Question,
   type SilenceQuestion,
 } from './answers.js';
+import type { ClusterMonitor } from './cluster-monitor.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
 import type { ClusterConfig } from './options.js';
 import { type Message, Peer, RemoteError } from './peer.js';

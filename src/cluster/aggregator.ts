@@ -2,77 +2,27 @@
 // evaluates the cluster's alerts, keeps the ledger, and answers the other workers' questions.
 
 import { createServer, type Socket } from 'node:net';
-import type { PersistedAlert } from '../alerts/engine.js';
 import { errorMessage } from '../logger.js';
-import type { ClusterProcess, ClusterSummary, Logger, MetricsSnapshot } from '../types.js';
+import type { ClusterProcess, ClusterSummary, MetricsSnapshot } from '../types.js';
 import {
   answer,
   fresh,
-  type MonitorLike,
   parseQuestion,
   parseSilenceQuestion,
   type Question,
   type SilenceQuestion,
 } from './answers.js';
-import { type ClusterEndpoint, type Leadership, tryLead } from './endpoint.js';
-import { readLedger, writeLedger } from './ledger.js';
+import type { AggregatorOptions, ClusterMonitor } from './cluster-monitor.js';
+import { type Leadership, tryLead } from './endpoint.js';
+import { writeLedger } from './ledger.js';
+import { Merger } from './merger.js';
 import { type Message, Peer, RemoteError } from './peer.js';
 import { withClusterProcess } from './process-figures.js';
-import {
-  applyReport,
-  decodeReport,
-  KnownTotals,
-  type Report,
-  type ReportTarget,
-  type ReportWire,
-} from './report.js';
-import { answerSilence, type SilenceBook } from './silences.js';
-import { applyWindow, decodeWindow, type WindowTarget, type WindowWire } from './window-wire.js';
+import type { ReportWire } from './report.js';
+import { answerSilence } from './silences.js';
+import { SyncRound } from './sync.js';
 import { workerSeries } from './worker-series.js';
 import { newEntry, type WorkerEntry, WorkerTable } from './workers.js';
-
-/** The cluster's own SystemMonitor, as the aggregator drives it. */
-export type ClusterMonitor = MonitorLike &
-  ReportTarget &
-  WindowTarget & {
-    decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void;
-    on(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
-    off(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
-    close(): Promise<void>;
-    /** The cluster's alerts: kept in the ledger, restored by a new aggregator. */
-    readonly alertSystem: {
-      exportActive(): PersistedAlert[];
-      restoreActive(entries: readonly PersistedAlert[]): number;
-    };
-    /** Its router applies the cluster's silences. */
-    readonly notifications: { readonly silences: SilenceBook };
-  };
-
-/** What the aggregator needs from its own worker (in-process, no socket). */
-export interface SelfWorker {
-  id: string;
-  pid: number;
-  startedAt: number;
-  /** Its report since the previous one (after reset: totals since start). */
-  take(): ReportWire;
-  /** Its window as it stands (null: none to give), for a rebuild at takeover. */
-  window?(): WindowWire | null;
-  process(): ClusterProcess | null;
-  /** Answers a question about this worker alone. */
-  answerSelf(q: Question): Promise<unknown>;
-}
-
-export interface AggregatorOptions {
-  name: string;
-  endpoint: ClusterEndpoint;
-  syncTimeoutMs: number;
-  /** A dead worker's entry is folded into the retired totals this long after it disconnected. */
-  retireAfterMs: number;
-  logger: Logger;
-  now(): number;
-  self: SelfWorker;
-  createMonitor(): ClusterMonitor;
-}
 
 /** The ledger is written at least this often while totals change (and before any figure is served). */
 export const LEDGER_EVERY_MS = 5000;
@@ -81,18 +31,10 @@ export class Aggregator {
   readonly monitor: ClusterMonitor;
   private readonly workers = new WorkerTable();
   private readonly subscribers = new Set<Peer>();
+  private readonly merger: Merger;
+  private readonly syncRound: SyncRound;
   private leadership: Leadership | null = null;
-  private syncing: Promise<string[]> | null = null;
-  private syncSeq = 0;
-  private readonly waiting = new Map<string, () => void>();
   private missing: string[] = [];
-  /** Workers whose reports this aggregator has counted in its window (a rebuild is for the others). */
-  private readonly windowed = new Set<string>();
-  /**
-   * Until then the window lacks what only the previous aggregator held (its own process's last
-   * minute, workers that died within it, unsent intervals): `missing: ['aggregator-window']`.
-   */
-  private windowGapUntil = Number.NEGATIVE_INFINITY;
   /** A total changed since the ledger was last written. */
   private dirty = true;
   private savedAt = Number.NEGATIVE_INFINITY;
@@ -113,6 +55,14 @@ export class Aggregator {
   private constructor(private readonly options: AggregatorOptions) {
     this.monitor = options.createMonitor();
     this.monitor.decorateSnapshots((s) => this.decorate(s));
+    this.merger = new Merger(this.monitor, this.workers, {
+      logger: options.logger,
+      now: options.now,
+      changed: () => {
+        this.dirty = true;
+      },
+    });
+    this.syncRound = new SyncRound(this.workers, options.syncTimeoutMs, () => this.selfReport());
     const self = options.self;
     this.workers.set(newEntry(self.id, self.pid, self.startedAt, { self: true }));
   }
@@ -124,7 +74,7 @@ export class Aggregator {
     if (leadership === null) return null;
     const agg = new Aggregator(options);
     agg.leadership = leadership;
-    agg.loadLedger();
+    agg.merger.loadLedger(options.endpoint.ledgerPath, options.self.id);
     server.on('connection', (socket) => agg.accept(socket));
     agg.monitor.on('metrics', agg.onMetrics as (p: never) => void);
     agg.monitor.on('alert', agg.onAlert as (p: never) => void);
@@ -138,7 +88,7 @@ export class Aggregator {
   selfReport(full = false): void {
     const entry = this.workers.get(this.options.self.id);
     if (!entry) return;
-    this.merge(
+    this.merger.merge(
       entry,
       this.options.self.take(),
       this.options.self.process(),
@@ -180,7 +130,7 @@ export class Aggregator {
     if (q.op === 'queries') {
       throw new RemoteError('bad_request', 'queries/ is not merged across workers yet; ask one worker');
     }
-    this.missing = await this.sync();
+    this.missing = await this.syncRound.run();
     this.saveLedger();
     // A question just after fresh reports must not be answered from a snapshot cached before them.
     const out = await answer(this.monitor, fresh(q));
@@ -257,7 +207,7 @@ export class Aggregator {
           );
         }
         this.subscribers.delete(peer);
-        if (entry) this.waiting.get(entry.id)?.();
+        if (entry) this.syncRound.answered(entry);
       },
     );
   }
@@ -283,7 +233,7 @@ export class Aggregator {
       entry.goneAt = null;
     }
     // A hello carries totals since start: only what this aggregator has not counted is added.
-    this.merge(entry, msg.report as ReportWire, msg.p as ClusterProcess | null, true, msg.w);
+    this.merger.merge(entry, msg.report as ReportWire, msg.p as ClusterProcess | null, true, msg.w);
     peer.send({ t: 'welcome', aggregator: this.options.self.id });
     return entry;
   }
@@ -291,8 +241,13 @@ export class Aggregator {
   private onMessage(entry: WorkerEntry, peer: Peer, msg: Message): void {
     switch (msg.t) {
       case 'report':
-        this.merge(entry, msg.report as ReportWire, (msg.p as ClusterProcess | undefined) ?? null, false);
-        if (msg.sync !== undefined) this.waiting.get(entry.id)?.();
+        this.merger.merge(
+          entry,
+          msg.report as ReportWire,
+          (msg.p as ClusterProcess | undefined) ?? null,
+          false,
+        );
+        if (msg.sync !== undefined) this.syncRound.answered(entry);
         return;
       case 'q': {
         if ((msg.q as { op?: unknown } | null)?.op === 'silences') {
@@ -324,135 +279,6 @@ export class Aggregator {
     }
   }
 
-  private merge(
-    entry: WorkerEntry,
-    wire: ReportWire,
-    proc: ClusterProcess | null,
-    full: boolean,
-    window?: unknown,
-  ): void {
-    let report: Report;
-    try {
-      report = decodeReport(wire);
-    } catch (err) {
-      this.options.logger.warn(
-        { worker: entry.id, err: errorMessage(err) },
-        'sysvitals: malformed cluster report dropped',
-      );
-      return;
-    }
-    if (proc && typeof proc === 'object') entry.process = proc;
-    entry.lastReportAt = this.options.now();
-    if (report.routes.length > 0 || report.functions.length > 0 || (report.jobs?.length ?? 0) > 0)
-      this.dirty = true;
-    if (full) {
-      // Known from the ledger or an earlier connection: the difference happened while unreported,
-      // recently, so it counts in the windows too. A first sight counts in totals only.
-      const seen = entry.known.requests > 0;
-      const difference = entry.known.replace(report);
-      // Not yet in this aggregator's window (a takeover, or a first sight): the worker's own window,
-      // sub-window by sub-window, is the exact last minute; the difference then counts in totals only
-      // (it is in that window already).
-      if (
-        !this.windowed.has(entry.id) &&
-        window !== undefined &&
-        window !== null &&
-        this.rebuild(entry, window)
-      ) {
-        applyReport(this.monitor, difference, false);
-      } else {
-        applyReport(this.monitor, difference, seen);
-      }
-      this.windowed.add(entry.id);
-    } else {
-      this.windowed.add(entry.id);
-      entry.known.add(report);
-      applyReport(this.monitor, report, true);
-    }
-  }
-
-  /** Adds a worker's window to the cluster's; false when it cannot be read or used. */
-  private rebuild(entry: WorkerEntry, wire: unknown): boolean {
-    try {
-      return applyWindow(this.monitor, decodeWindow(wire));
-    } catch (err) {
-      this.options.logger.warn(
-        { worker: entry.id, err: errorMessage(err) },
-        'sysvitals: malformed cluster window dropped',
-      );
-      return false;
-    }
-  }
-
-  private loadLedger(): void {
-    let entries: ReturnType<typeof readLedger>['workers'];
-    try {
-      const ledger = readLedger(this.options.endpoint.ledgerPath);
-      entries = ledger.workers;
-      // A previous aggregator counted requests within the last window: what only it held is lost.
-      const windowMs =
-        (this.monitor.requests as { config?: { windowMs?: number } }).config?.windowMs ?? 60_000;
-      const now = this.options.now();
-      if (entries.length > 0 && now - ledger.savedAt < windowMs) this.windowGapUntil = now + windowMs;
-      this.monitor.notifications.silences.restore(ledger.silences);
-      this.monitor.alertSystem.restoreActive(ledger.alerts);
-    } catch (err) {
-      this.options.logger.warn(
-        { err: errorMessage(err) },
-        'sysvitals: cluster ledger unreadable; counters restart from the live workers',
-      );
-      return;
-    }
-    const now = this.options.now();
-    for (const e of entries) {
-      const known = new KnownTotals();
-      known.add(e.totals);
-      const self = e.id === this.options.self.id;
-      const entry = self
-        ? (this.workers.get(e.id) as WorkerEntry)
-        : newEntry(e.id, e.pid, e.started_at, { known, goneAt: now });
-      if (self) entry.known = known;
-      this.workers.set(entry);
-      // Already counted and served by the previous aggregator: totals only.
-      applyReport(this.monitor, e.totals, false);
-    }
-  }
-
-  private sync(): Promise<string[]> {
-    this.syncing ??= this.syncNow().finally(() => {
-      this.syncing = null;
-    });
-    return this.syncing;
-  }
-
-  private async syncNow(): Promise<string[]> {
-    this.selfReport();
-    const n = ++this.syncSeq;
-    const asked = this.workers.connected();
-    const answered = new Set<string>();
-    await new Promise<void>((resolve) => {
-      if (asked.length === 0) {
-        resolve();
-        return;
-      }
-      const timer = setTimeout(resolve, this.options.syncTimeoutMs);
-      timer.unref();
-      for (const w of asked) {
-        this.waiting.set(w.id, () => {
-          answered.add(w.id);
-          this.waiting.delete(w.id);
-          if (answered.size === asked.length) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-        w.peer?.send({ t: 'sync', n });
-      }
-    });
-    for (const w of asked) this.waiting.delete(w.id);
-    return asked.filter((w) => !answered.has(w.id)).map((w) => w.id);
-  }
-
   private async forward(q: Question, instance: string): Promise<unknown> {
     const w = this.workers.find(instance);
     if (!w) {
@@ -479,8 +305,7 @@ export class Aggregator {
 
   /** The cluster summary attached to cluster snapshots and health. */
   summary(): ClusterSummary {
-    const missing =
-      this.options.now() < this.windowGapUntil ? [...this.missing, 'aggregator-window'] : this.missing;
+    const missing = this.merger.windowGap() ? [...this.missing, 'aggregator-window'] : this.missing;
     return this.workers.summary(this.options.name, this.options.self.id, missing);
   }
 

@@ -2,9 +2,9 @@
 // figures; dead workers folded into one `retired` entry; lookup by id or pid; the cluster summary.
 
 import type { ClusterProcess, ClusterSummary, ClusterWorker } from '../types.js';
+import { KnownTotals } from './known-totals.js';
 import type { LedgerEntry } from './ledger.js';
 import type { Peer } from './peer.js';
-import { KnownTotals } from './report.js';
 
 /** One worker as the aggregator knows it. */
 export interface WorkerEntry {

@@ -3,7 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyReport, decodeReport, encodeReport, KnownTotals, Reporter } from '../../src/cluster/report.js';
+import { KnownTotals } from '../../src/cluster/known-totals.js';
+import { applyReport, decodeReport, encodeReport, Reporter } from '../../src/cluster/report.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { RequestStats } from '../../src/requests/requests.js';
 

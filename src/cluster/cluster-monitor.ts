@@ -1,0 +1,53 @@
+// What the aggregator drives: the cluster's own monitor, the aggregator's own worker (in process, no
+// socket), and the aggregator's options.
+
+import type { PersistedAlert } from '../alerts/engine.js';
+import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
+import type { MonitorLike, Question } from './answers.js';
+import type { ClusterEndpoint } from './endpoint.js';
+import type { ReportTarget, ReportWire } from './report.js';
+import type { SilenceBook } from './silences.js';
+import type { WindowTarget, WindowWire } from './window-wire.js';
+
+/** The cluster's own SystemMonitor, as the aggregator drives it. */
+export type ClusterMonitor = MonitorLike &
+  ReportTarget &
+  WindowTarget & {
+    decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void;
+    on(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
+    off(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
+    close(): Promise<void>;
+    /** The cluster's alerts: kept in the ledger, restored by a new aggregator. */
+    readonly alertSystem: {
+      exportActive(): PersistedAlert[];
+      restoreActive(entries: readonly PersistedAlert[]): number;
+    };
+    /** Its router applies the cluster's silences. */
+    readonly notifications: { readonly silences: SilenceBook };
+  };
+
+/** What the aggregator needs from its own worker (in-process, no socket). */
+export interface SelfWorker {
+  id: string;
+  pid: number;
+  startedAt: number;
+  /** Its report since the previous one (after reset: totals since start). */
+  take(): ReportWire;
+  /** Its window as it stands (null: none to give), for a rebuild at takeover. */
+  window?(): WindowWire | null;
+  process(): ClusterProcess | null;
+  /** Answers a question about this worker alone. */
+  answerSelf(q: Question): Promise<unknown>;
+}
+
+export interface AggregatorOptions {
+  name: string;
+  endpoint: ClusterEndpoint;
+  syncTimeoutMs: number;
+  /** A dead worker's entry is folded into the retired totals this long after it disconnected. */
+  retireAfterMs: number;
+  logger: Logger;
+  now(): number;
+  self: SelfWorker;
+  createMonitor(): ClusterMonitor;
+}

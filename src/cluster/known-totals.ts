@@ -1,0 +1,140 @@
+// One worker's totals since start as the aggregator knows them (the sum of its reports): a full report
+// after a reconnection is compared with them, so that only what the aggregator missed is added.
+
+import type { SparseCounts } from '../latency/latency-ring.js';
+import type { JobMeta } from '../profiling/jobs.js';
+import { addSparse, emptySparse, subtractSparse } from './counts-wire.js';
+import { type Report, ROUTE_SEP } from './report.js';
+
+/**
+ * Totals since start of one worker as an aggregator knows them: the sum of its reports. A full
+ * report (after a reconnection) is compared with them, so that only what the aggregator missed is
+ * added, and nothing is counted twice.
+ */
+export class KnownTotals {
+  private readonly routes = new Map<
+    string,
+    { method: string; route: string; classes: number[]; extra: number[]; latency: SparseCounts }
+  >();
+  private readonly functions = new Map<string, SparseCounts>();
+  private readonly jobs = new Map<string, { latency: SparseCounts; meta: JobMeta }>();
+
+  /** Adds a delta report. */
+  add(report: Report): void {
+    for (const r of report.routes) {
+      const e = this.route(r.method, r.route);
+      for (let c = 0; c < 5; c++) e.classes[c]! += r.classes[c] as number;
+      for (let c = 0; c < 3; c++) e.extra[c]! += (r.extra?.[c] as number) || 0;
+      if (r.latency) addSparse(e.latency, r.latency);
+    }
+    for (const f of report.functions) {
+      let e = this.functions.get(f.name);
+      if (e === undefined) {
+        e = emptySparse();
+        this.functions.set(f.name, e);
+      }
+      addSparse(e, f.latency);
+    }
+    for (const j of report.jobs ?? []) {
+      const e = this.job(j.name);
+      if (j.latency) addSparse(e.latency, j.latency);
+      e.meta = j.meta;
+    }
+  }
+
+  /**
+   * Takes a full report (totals since start): returns what it holds beyond these totals and adopts
+   * it. Figures below what is known (cannot happen for one worker's monotonic totals) are ignored.
+   */
+  replace(full: Report): Report {
+    const routes: Report['routes'] = [];
+    for (const r of full.routes) {
+      const e = this.route(r.method, r.route);
+      const classes = r.classes.map((v, c) => Math.max(0, v - (e.classes[c] as number)));
+      const full = r.extra ?? [0, 0, 0];
+      const extra = full.map((v, c) => Math.max(0, v - (e.extra[c] as number)));
+      const latency = r.latency ? subtractSparse(r.latency, e.latency) : null;
+      for (let c = 0; c < 5; c++) e.classes[c] = Math.max(e.classes[c] as number, r.classes[c] as number);
+      for (let c = 0; c < 3; c++) e.extra[c] = Math.max(e.extra[c] as number, full[c] as number);
+      if (latency) addSparse(e.latency, latency);
+      if (classes.some((v) => v > 0) || extra.some((v) => v > 0) || (latency && latency.n > 0)) {
+        routes.push({ method: r.method, route: r.route, classes, latency, extra });
+      }
+    }
+    const functions: Report['functions'] = [];
+    for (const f of full.functions) {
+      let e = this.functions.get(f.name);
+      if (e === undefined) {
+        e = emptySparse();
+        this.functions.set(f.name, e);
+      }
+      const latency = subtractSparse(f.latency, e);
+      addSparse(e, latency);
+      if (latency.n > 0) functions.push({ name: f.name, latency });
+    }
+    const jobs: NonNullable<Report['jobs']> = [];
+    for (const j of full.jobs ?? []) {
+      const e = this.job(j.name);
+      const latency = j.latency ? subtractSparse(j.latency, e.latency) : null;
+      if (latency) addSparse(e.latency, latency);
+      e.meta = j.meta;
+      jobs.push({ name: j.name, latency, meta: j.meta });
+    }
+    return { routes, functions, jobs };
+  }
+
+  private job(name: string) {
+    let e = this.jobs.get(name);
+    if (e === undefined) {
+      e = {
+        latency: emptySparse(),
+        meta: {
+          lastSuccess: null,
+          lastFailure: null,
+          lastError: '',
+          lastDurationUs: 0,
+          expectEveryMs: null,
+          watchedSince: 0,
+        },
+      };
+      this.jobs.set(name, e);
+    }
+    return e;
+  }
+
+  /** These totals as one report (the ledger, a new aggregator's starting point). */
+  toReport(): Report {
+    return {
+      routes: [...this.routes.values()].map((e) => ({
+        method: e.method,
+        route: e.route,
+        classes: e.classes.slice(),
+        latency: e.latency.n > 0 ? e.latency : null,
+        extra: e.extra.slice(),
+      })),
+      functions: [...this.functions].map(([name, latency]) => ({ name, latency })),
+      jobs: [...this.jobs].map(([name, e]) => ({
+        name,
+        latency: e.latency.n > 0 ? e.latency : null,
+        meta: e.meta,
+      })),
+    };
+  }
+
+  /** Requests in these totals. */
+  get requests(): number {
+    let n = 0;
+    for (const e of this.routes.values()) for (const c of e.classes) n += c;
+    return n;
+  }
+
+  private route(method: string, route: string) {
+    const key = `${method}${ROUTE_SEP}${route}`;
+    let e = this.routes.get(key);
+    if (e === undefined) {
+      e = { method, route, classes: [0, 0, 0, 0, 0], extra: [0, 0, 0], latency: emptySparse() };
+      this.routes.set(key, e);
+    }
+    return e;
+  }
+}

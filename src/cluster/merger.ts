@@ -1,0 +1,141 @@
+// How the aggregator merges what workers send into the cluster's monitor: deltas, full reports
+// (totals since start, compared with what is known so nothing counts twice), windows rebuilt at a
+// takeover, and the ledger a new aggregator starts from.
+
+import { errorMessage } from '../logger.js';
+import type { ClusterProcess, Logger } from '../types.js';
+import type { ClusterMonitor } from './cluster-monitor.js';
+import { KnownTotals } from './known-totals.js';
+import { readLedger } from './ledger.js';
+import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
+import { applyWindow, decodeWindow } from './window-wire.js';
+import { newEntry, type WorkerEntry, type WorkerTable } from './workers.js';
+
+export class Merger {
+  /** Workers whose reports this aggregator has counted in its window (a rebuild is for the others). */
+  private readonly windowed = new Set<string>();
+  /**
+   * Until then the window lacks what only the previous aggregator held (its own process's last
+   * minute, workers that died within it, unsent intervals): `missing: ['aggregator-window']`.
+   */
+  private windowGapUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly monitor: ClusterMonitor,
+    private readonly workers: WorkerTable,
+    private readonly deps: {
+      logger: Logger;
+      now(): number;
+      /** A total changed: the ledger must be written before the next figure is served. */
+      changed(): void;
+    },
+  ) {}
+
+  /** True while the window lacks what only a previous aggregator held. */
+  windowGap(): boolean {
+    return this.deps.now() < this.windowGapUntil;
+  }
+
+  /**
+   * Merges one report of a worker: a delta (`full` false), or totals since start (a hello, or the
+   * aggregator's own first report) of which only what is not known yet is added.
+   */
+  merge(
+    entry: WorkerEntry,
+    wire: ReportWire,
+    proc: ClusterProcess | null,
+    full: boolean,
+    window?: unknown,
+  ): void {
+    let report: Report;
+    try {
+      report = decodeReport(wire);
+    } catch (err) {
+      this.deps.logger.warn(
+        { worker: entry.id, err: errorMessage(err) },
+        'sysvitals: malformed cluster report dropped',
+      );
+      return;
+    }
+    if (proc && typeof proc === 'object') entry.process = proc;
+    entry.lastReportAt = this.deps.now();
+    if (report.routes.length > 0 || report.functions.length > 0 || (report.jobs?.length ?? 0) > 0)
+      this.deps.changed();
+    if (full) {
+      // Known from the ledger or an earlier connection: the difference happened while unreported,
+      // recently, so it counts in the windows too. A first sight counts in totals only.
+      const seen = entry.known.requests > 0;
+      const difference = entry.known.replace(report);
+      // Not yet in this aggregator's window (a takeover, or a first sight): the worker's own window,
+      // sub-window by sub-window, is the exact last minute; the difference then counts in totals only
+      // (it is in that window already).
+      if (
+        !this.windowed.has(entry.id) &&
+        window !== undefined &&
+        window !== null &&
+        this.rebuild(entry, window)
+      ) {
+        applyReport(this.monitor, difference, false);
+      } else {
+        applyReport(this.monitor, difference, seen);
+      }
+      this.windowed.add(entry.id);
+    } else {
+      this.windowed.add(entry.id);
+      entry.known.add(report);
+      applyReport(this.monitor, report, true);
+    }
+  }
+
+  /** Adds a worker's window to the cluster's; false when it cannot be read or used. */
+  private rebuild(entry: WorkerEntry, wire: unknown): boolean {
+    try {
+      return applyWindow(this.monitor, decodeWindow(wire));
+    } catch (err) {
+      this.deps.logger.warn(
+        { worker: entry.id, err: errorMessage(err) },
+        'sysvitals: malformed cluster window dropped',
+      );
+      return false;
+    }
+  }
+
+  /**
+   * Starts from the ledger a previous aggregator wrote: every worker's totals (counted, in totals
+   * only), the cluster's silences and active alerts. An unreadable ledger is logged; counters then
+   * restart from the live workers.
+   */
+  loadLedger(ledgerPath: string, selfId: string): void {
+    let entries: ReturnType<typeof readLedger>['workers'];
+    try {
+      const ledger = readLedger(ledgerPath);
+      entries = ledger.workers;
+      // A previous aggregator counted requests within the last window: what only it held is lost.
+      const windowMs =
+        (this.monitor.requests as { config?: { windowMs?: number } }).config?.windowMs ?? 60_000;
+      const now = this.deps.now();
+      if (entries.length > 0 && now - ledger.savedAt < windowMs) this.windowGapUntil = now + windowMs;
+      this.monitor.notifications.silences.restore(ledger.silences);
+      this.monitor.alertSystem.restoreActive(ledger.alerts);
+    } catch (err) {
+      this.deps.logger.warn(
+        { err: errorMessage(err) },
+        'sysvitals: cluster ledger unreadable; counters restart from the live workers',
+      );
+      return;
+    }
+    const now = this.deps.now();
+    for (const e of entries) {
+      const known = new KnownTotals();
+      known.add(e.totals);
+      const self = e.id === selfId;
+      const entry = self
+        ? (this.workers.get(e.id) as WorkerEntry)
+        : newEntry(e.id, e.pid, e.started_at, { known, goneAt: now });
+      if (self) entry.known = known;
+      this.workers.set(entry);
+      // Already counted and served by the previous aggregator: totals only.
+      applyReport(this.monitor, e.totals, false);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// The aggregator's sync round: before cluster figures are read, every connected worker is asked for
+// its pending interval, and the answer waits (at most syncTimeoutMs) for their reports.
+
+import type { WorkerEntry, WorkerTable } from './workers.js';
+
+export class SyncRound {
+  private syncing: Promise<string[]> | null = null;
+  private seq = 0;
+  private readonly waiting = new Map<string, () => void>();
+
+  constructor(
+    private readonly workers: WorkerTable,
+    private readonly timeoutMs: number,
+    /** Merges the aggregator's own pending interval first. */
+    private readonly selfReport: () => void,
+  ) {}
+
+  /** A report (with a sync number) or a disconnection of this worker ends its wait. */
+  answered(entry: WorkerEntry): void {
+    this.waiting.get(entry.id)?.();
+  }
+
+  /** Asks every connected worker for its pending interval; resolves to the ids that did not answer. */
+  run(): Promise<string[]> {
+    this.syncing ??= this.runNow().finally(() => {
+      this.syncing = null;
+    });
+    return this.syncing;
+  }
+
+  private async runNow(): Promise<string[]> {
+    this.selfReport();
+    const n = ++this.seq;
+    const asked = this.workers.connected();
+    const answered = new Set<string>();
+    await new Promise<void>((resolve) => {
+      if (asked.length === 0) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(resolve, this.timeoutMs);
+      timer.unref();
+      for (const w of asked) {
+        this.waiting.set(w.id, () => {
+          answered.add(w.id);
+          this.waiting.delete(w.id);
+          if (answered.size === asked.length) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        w.peer?.send({ t: 'sync', n });
+      }
+    });
+    for (const w of asked) this.waiting.delete(w.id);
+    return asked.filter((w) => !answered.has(w.id)).map((w) => w.id);
+  }
+}
