@@ -257,13 +257,9 @@ export function createAdminApi<R = IncomingMessage>(
 
     // EventSource sends Origin only across sites: a foreign page would hold one of the client's stream slots
     // (it cannot read the stream, no CORS), so it is refused as the WebSocket is.
-    if (route.path === 'stream' && guard.checkOrigin(req)) {
-      sendError(
-        res,
-        403,
-        'origin_not_allowed',
-        `a page from ${JSON.stringify(cut(req.headers.origin ?? ''))} may not open the stream; list it in allowedOrigins to allow it`,
-      );
+    const foreign = route.path === 'stream' ? guard.checkOrigin(req) : undefined;
+    if (foreign) {
+      sendError(res, 403, 'origin_not_allowed', foreign.message);
       return;
     }
 

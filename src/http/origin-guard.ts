@@ -1,5 +1,6 @@
 // Which Host and Origin headers the admin API answers: loopback names only in loopback mode (DNS rebinding),
-// and WebSocket upgrades from the server's own origin only (cross-site WebSocket hijacking).
+// and WebSocket upgrades and streams from the server's own origin (scheme, host, port) only (cross-site
+// WebSocket hijacking).
 
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
@@ -24,8 +25,15 @@ export interface OriginGuard {
 
 const HOST_NAME = /^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/;
 
-/** Parses `allowedHosts` and `allowedOrigins` once, with a coded error for a malformed entry. */
-export function createOriginGuard(options: OriginGuardOptions, loopbackMode: boolean): OriginGuard {
+/**
+ * Parses `allowedHosts` and `allowedOrigins` once, with a coded error for a malformed entry. `trustProxy`
+ * (validated by the authenticator) decides whether `X-Forwarded-Proto` names the scheme the client used.
+ */
+export function createOriginGuard(
+  options: OriginGuardOptions & { trustProxy?: boolean | number },
+  loopbackMode: boolean,
+): OriginGuard {
+  const trustProxy = options.trustProxy ?? false;
   const hosts = parseList(options.allowedHosts, 'allowedHosts', (entry) => {
     const host = entry.toLowerCase().replace(/\.$/, '');
     if (!HOST_NAME.test(host)) {
@@ -79,12 +87,19 @@ export function createOriginGuard(options: OriginGuardOptions, loopbackMode: boo
   function checkOrigin(req: IncomingMessage): GuardRefusal | undefined {
     const origin = req.headers.origin;
     if (origin === undefined) return undefined;
-    if (origins.has(origin.toLowerCase()) || sameHost(origin, req.headers.host)) return undefined;
+    if (origins.has(origin.toLowerCase())) return undefined;
+    const scheme = requestScheme(req, trustProxy);
+    const same = sameOrigin(origin, scheme, req.headers.host);
+    if (same === true) return undefined;
+    const hint =
+      same === 'other-scheme'
+        ? `; this request came over ${scheme}: behind a proxy that terminates TLS set trustProxy and have it send X-Forwarded-Proto, or`
+        : ';';
     return {
       ok: false,
       status: 403,
       code: 'origin_not_allowed',
-      message: `a page from ${JSON.stringify(cut(origin))} may not open this WebSocket; list it in allowedOrigins to allow it`,
+      message: `a page from ${JSON.stringify(cut(origin))} may not open this WebSocket or stream${hint} list it in allowedOrigins to allow it`,
     };
   }
 
@@ -129,20 +144,43 @@ function isLoopbackName(name: string): boolean {
   return false;
 }
 
-/** True when `origin` names the host (and port) the request was sent to. */
-function sameHost(origin: string, host: string | undefined): boolean {
+/**
+ * The scheme the client used: `https` on a TLS socket, else `http`; with `trustProxy`, the proxy's
+ * `X-Forwarded-Proto` (the entry the nearest trusted proxy wrote, as for X-Forwarded-For) when it is one.
+ */
+function requestScheme(req: IncomingMessage, trustProxy: boolean | number): 'http' | 'https' {
+  const own = (req.socket as { encrypted?: boolean } | null)?.encrypted === true ? 'https' : 'http';
+  if (trustProxy === false || trustProxy === 0) return own;
+  const header = req.headers['x-forwarded-proto'];
+  if (typeof header !== 'string') return own;
+  const entries = header.split(',').map((e) => e.trim().toLowerCase());
+  const index = trustProxy === true ? 0 : Math.max(0, entries.length - trustProxy);
+  const proto = entries[index];
+  return proto === 'https' || proto === 'wss' ? 'https' : proto === 'http' || proto === 'ws' ? 'http' : own;
+}
+
+/**
+ * The web's same-origin rule: true when `origin` has the scheme, host and port the request was sent to
+ * (`scheme://Host`, a default port spelt out or not); 'other-scheme' when only the scheme differs.
+ */
+function sameOrigin(
+  origin: string,
+  scheme: 'http' | 'https',
+  host: string | undefined,
+): true | 'other-scheme' | false {
   if (host === undefined) return false;
-  let url: URL;
+  let page: URL;
+  let server: URL;
   try {
-    url = new URL(origin);
+    page = new URL(origin);
+    server = new URL(`${scheme}://${host.trim()}`);
   } catch {
     return false; // `null` (sandboxed frames, file://) and garbage are never the server's own page.
   }
-  const h = host.trim().toLowerCase();
-  if (url.host === h) return true;
-  // A Host that spells out the default port (`example.com:443`) names the same origin.
-  const defaultPort = url.protocol === 'https:' || url.protocol === 'wss:' ? '443' : '80';
-  return url.port === '' && `${url.host}:${defaultPort}` === h;
+  if (page.protocol !== 'http:' && page.protocol !== 'https:') return false;
+  if (server.username !== '' || server.pathname !== '/') return false; // not a bare host[:port]
+  if (page.origin === server.origin) return true;
+  return page.hostname === server.hostname && page.protocol !== server.protocol ? 'other-scheme' : false;
 }
 
 function cut(value: string): string {

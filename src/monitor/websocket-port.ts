@@ -18,7 +18,8 @@ export interface AuthOptions<R = IncomingMessage> {
    * Trust `X-Forwarded-For` to find the client address (loopback rule, rate limit). `true` takes the
    * left-most address; a number N trusts N proxies in front of the app. Default false: the socket address.
    * Without adminToken and authorize, a request is served only when the client and every proxy it passed
-   * through are loopback addresses (so a forged left-most `127.0.0.1` does not pass).
+   * through are loopback addresses (so a forged left-most `127.0.0.1` does not pass). With it,
+   * `X-Forwarded-Proto` (the same entry) also names the scheme the client used, for the `Origin` check.
    * @defaultValue false
    */
   trustProxy?: boolean | number;
@@ -35,8 +36,10 @@ export interface OriginGuardOptions {
   allowedHosts?: readonly string[];
   /**
    * Origins (`https://admin.example.com`) whose pages may open the WebSocket besides the server's own.
-   * Browsers let any page open a WebSocket to any server and send its `Origin`, so an upgrade whose
-   * `Origin` is neither the server's own (its `Host`) nor listed here is refused with 403. Clients
+   * Browsers let any page open a WebSocket to any server and send its `Origin`, so an upgrade (or a
+   * `stream/` request) whose `Origin` is neither the server's own nor listed here is refused with 403.
+   * The server's own origin is scheme, host and port: the request's `Host` with `https` on a TLS socket,
+   * `http` otherwise, or with `trustProxy` the scheme `X-Forwarded-Proto` names. Clients
    * that send no `Origin` (scripts, curl) are not affected. This never adds CORS headers.
    * @defaultValue []
    */
