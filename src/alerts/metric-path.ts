@@ -55,9 +55,10 @@ export function step(value: unknown, key: string): unknown {
 const CUSTOM_TYPES = new Set(['counter', 'gauge', 'histogram']);
 
 /**
- * The number at `segments` in `snapshot`, or undefined. A custom metric resolves to its `value`
- * (counters and gauges), or to the series whose labels match `labels`; a component reported
- * `unknown` yields undefined (unknown is never read as a value).
+ * The number at `segments` in `snapshot`, or undefined. A custom metric resolves to its
+ * `rate_per_second` (counters: a total never decreases, so a level on it would never clear) or its
+ * `value` (gauges), or to the series whose labels match `labels`; a component reported `unknown`
+ * yields undefined (unknown is never read as a value). `custom.<name>.value` reads a counter's total.
  */
 export function resolveMetric(
   snapshot: unknown,
@@ -65,9 +66,11 @@ export function resolveMetric(
   labels?: Readonly<Record<string, string>>,
 ): number | undefined {
   let v: unknown = snapshot;
+  let counter = false;
   for (let i = 0; i < segments.length; i++) {
     if (isObject(v) && v.status === 'unknown') return undefined;
     v = step(v, segments[i] as string);
+    counter = isObject(v) && v.type === 'counter' && Array.isArray(v.series);
     if (isObject(v) && CUSTOM_TYPES.has(v.type as string) && Array.isArray(v.series) && labels) {
       const wanted = Object.entries(labels);
       v = (v.series as Record<string, unknown>[]).find((s) =>
@@ -76,7 +79,9 @@ export function resolveMetric(
     }
   }
   if (isObject(v) && v.status === 'unknown') return undefined;
-  if (isObject(v) && typeof v.value === 'number') v = v.value;
+  // A counter's total never decreases, so a rule on it could never clear: it reads the rate.
+  if (counter && isObject(v)) v = v.rate_per_second;
+  else if (isObject(v) && typeof v.value === 'number') v = v.value;
   if (typeof v === 'boolean') return v ? 1 : 0;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }

@@ -257,6 +257,13 @@ export function parseMetricRules(raw: unknown, shape: SnapshotShape): readonly M
   return Object.freeze(out);
 }
 
+// Whether a rule's path is a custom counter itself (read as its rate per second, see resolveMetric).
+function readsCounterRate(snapshot: MetricsSnapshot, segments: readonly string[]): boolean {
+  if (segments.length !== 2 || segments[0] !== 'custom') return false;
+  const m = (snapshot as { custom?: Record<string, { type?: string }> }).custom?.[segments[1] as string];
+  return m?.type === 'counter';
+}
+
 /** The engine's view of the rules: one observation per enabled rule whose metric has a value. */
 export function metricRuleSource(rules: readonly MetricRuleConfig[]): ObservationSource {
   return (snapshot: MetricsSnapshot): AlertObservation[] => {
@@ -267,6 +274,7 @@ export function metricRuleSource(rules: readonly MetricRuleConfig[]): Observatio
       if (v === undefined) continue;
       const above = r.direction === 'above';
       const label = r.labels ? ` ${JSON.stringify(r.labels)}` : '';
+      const unit = readsCounterRate(snapshot, r.segments) ? '/s' : '';
       out.push({
         rule: r.name as AlertObservation['rule'],
         key: '',
@@ -280,7 +288,7 @@ export function metricRuleSource(rules: readonly MetricRuleConfig[]): Observatio
         warningLevel: r.warning,
         criticalLevel: Number.isFinite(r.critical) ? r.critical : r.warning,
         message: (severity) =>
-          `${r.name}: ${r.metric}${label} is ${v} (${severity} ${above ? 'at or above' : 'at or below'} ${severity === 'critical' ? r.critical : r.warning})`,
+          `${r.name}: ${r.metric}${label} is ${v}${unit} (${severity} ${above ? 'at or above' : 'at or below'} ${severity === 'critical' ? r.critical : r.warning})`,
       });
     }
     return out;

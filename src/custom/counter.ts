@@ -1,5 +1,5 @@
-// A custom counter: monotonic totals per label set, an increase per second between snapshots, and the
-// increase per history bucket. inc() is O(1), never throws, and ignores negative or non-finite amounts.
+// A custom counter: monotonic totals per label set, an increase per second between snapshots (from the
+// counter's creation for the first), and the increase per history bucket. inc() is O(1), never throws, and ignores negative or non-finite amounts.
 
 import { round } from '../alerts/status.js';
 import { LabelSets, type LabelValues } from './label-sets.js';
@@ -11,9 +11,10 @@ export type CounterOptions = MetricOptionsBase;
 
 class CounterCell {
   total = 0;
+  /** The total at the counter's last rate base (0 for a label set created since: it started from 0). */
   lastTotal = 0;
-  lastAt = Number.NaN;
-  rate = 0;
+  /** Increase per second over the last interval; null until one interval has passed. */
+  rate: number | null = null;
   bucketBase = 0;
 
   inc(n = 1): void {
@@ -33,10 +34,16 @@ export class Counter {
   readonly name: string;
   readonly config: ParsedBase;
   private readonly sets: LabelSets<CounterCell>;
+  /** When the rates were last based: the counter's creation (when known), then each rate update. */
+  private baseAt: number;
+  /** Whether one rate interval has passed. */
+  private timed = false;
 
-  constructor(name: string, options?: CounterOptions) {
+  /** `startedAt`: when the counter was created (epoch ms), the start of its first rate interval. */
+  constructor(name: string, options?: CounterOptions, startedAt = Number.NaN) {
     this.name = checkMetricName(name, 'counter');
     this.config = parseBase(name, 'counter', options);
+    this.baseAt = Number.isFinite(startedAt) ? startedAt : Number.NaN;
     this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new CounterCell());
   }
 
@@ -51,30 +58,43 @@ export class Counter {
     return this.sets.get(values);
   }
 
-  /** Totals, and the rate since the previous snapshot taken at least a second earlier. */
+  /**
+   * Totals, and the rate over the interval since the previous rate update (at least a second earlier),
+   * the first from the counter's creation. Every label set's rate covers the same interval: one created
+   * during it counted from 0, and one created after it has a null rate until the next update (it adds 0
+   * to the sum). `rate_per_second` is null while no interval is known (a counter built without
+   * `startedAt`, before its second snapshot).
+   */
   snapshot(now: number): CounterSnapshot {
+    const dt = (now - this.baseAt) / 1000;
+    const update = Number.isNaN(this.baseAt) || dt >= 1;
+    for (const { value: c } of this.sets.slots) {
+      if (!update) continue;
+      if (!Number.isNaN(this.baseAt)) c.rate = (c.total - c.lastTotal) / dt;
+      c.lastTotal = c.total;
+    }
+    if (update) {
+      if (!Number.isNaN(this.baseAt)) this.timed = true;
+      this.baseAt = now;
+    }
     let value = 0;
     let rate = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
-      const dt = (now - c.lastAt) / 1000;
-      if (Number.isNaN(c.lastAt)) {
-        c.lastAt = now;
-        c.lastTotal = c.total;
-      } else if (dt >= 1) {
-        c.rate = (c.total - c.lastTotal) / dt;
-        c.lastAt = now;
-        c.lastTotal = c.total;
-      }
       value += c.total;
-      rate += c.rate;
-      return { labels: { ...labels }, value: c.total, rate_per_second: round(c.rate, 3) };
+      // A label set created during the interval since has no rate yet; it was 0 over the last one.
+      rate += c.rate ?? 0;
+      return {
+        labels: { ...labels },
+        value: c.total,
+        rate_per_second: c.rate === null ? null : round(c.rate, 3),
+      };
     });
     return {
       type: 'counter',
       help: this.config.help,
       labels: [...this.config.labels],
       value,
-      rate_per_second: round(rate, 3),
+      rate_per_second: this.timed ? round(rate, 3) : null,
       series,
     };
   }

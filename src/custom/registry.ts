@@ -23,14 +23,16 @@ export type CustomBucketEntry =
 export class CustomMetrics {
   private readonly metrics = new Map<string, CustomMetric>();
 
+  /** `now`: the monitor's clock, read when a counter is created (the start of its first rate interval). */
   constructor(
     private readonly windowMs = 60_000,
     private readonly maxMetrics = DEFAULT_MAX_CUSTOM_METRICS,
+    private readonly now: () => number = () => Number.NaN,
   ) {}
 
   /** Creates the counter `name`, or returns it if it exists; throws if the name holds another kind. */
   counter(name: string, options?: CounterOptions): Counter {
-    return this.register(name, 'counter', () => new Counter(name, options));
+    return this.register(name, 'counter', () => new Counter(name, options, this.startTime()));
   }
 
   /** Creates the gauge `name`, or returns it if it exists; throws if the name holds another kind. */
@@ -41,6 +43,15 @@ export class CustomMetrics {
   /** Creates the histogram `name`, or returns it if it exists; throws if the name holds another kind. */
   histogram(name: string, options?: HistogramOptions): CustomHistogram {
     return this.register(name, 'histogram', () => new CustomHistogram(name, options, this.windowMs));
+  }
+
+  // The clock's time, or NaN if it throws (the counter's first rate then waits for a second snapshot).
+  private startTime(): number {
+    try {
+      return this.now();
+    } catch {
+      return Number.NaN;
+    }
   }
 
   get size(): number {

@@ -8,8 +8,11 @@ export interface CounterSeries {
   labels: Record<string, string>;
   /** Since start. */
   value: number;
-  /** Increase per second since the previous snapshot. */
-  rate_per_second: number;
+  /**
+   * Increase per second over the last interval between snapshots (at least a second; the first from the
+   * counter's creation); null while no interval is known.
+   */
+  rate_per_second: number | null;
 }
 
 /** A counter in a snapshot (`custom.<name>`): totals since start and rates per second. */
@@ -19,7 +22,8 @@ export interface CounterSnapshot {
   labels: string[];
   /** Sum over every label set, since start. */
   value: number;
-  rate_per_second: number;
+  /** Sum of the series' rates; null while no interval is known. */
+  rate_per_second: number | null;
   series: CounterSeries[];
 }
 

@@ -133,7 +133,7 @@ export function createParts(options: MonitorOptions, ctx: PartsContext): Monitor
   const queries = new QueryStats(options.queries, options.clock);
   const jobs = new JobStats({ ...(options.jobs ?? {}), clock: ctx.clock });
   const unusedStore = clustered && options.store ? options.store : null;
-  const custom = new CustomMetrics(options.requestWindowMs ?? 60_000);
+  const custom = new CustomMetrics(options.requestWindowMs ?? 60_000, undefined, () => ctx.clock.now());
   const series = new SeriesHistory(options.routeHistory);
   const store: MetricsStore =
     (clustered ? undefined : options.store) ??

@@ -48,6 +48,24 @@ describe('metric paths', () => {
     expect(resolveMetric(s, ['custom', 'depth'], { queue: 'zz' })).toBeUndefined();
     expect(resolveMetric(s, ['plugins', 'mq', 'queues', 'jobs', 'messages'])).toBeUndefined();
   });
+
+  it('resolves a custom counter to its rate per second (its total only by `.value`)', () => {
+    const s = {
+      custom: {
+        failed: {
+          type: 'counter',
+          value: 500,
+          rate_per_second: 2.5,
+          series: [{ labels: { queue: 'sms' }, value: 300, rate_per_second: 0.5 }],
+        },
+        fresh: { type: 'counter', value: 3, rate_per_second: null, series: [] },
+      },
+    };
+    expect(resolveMetric(s, ['custom', 'failed'])).toBe(2.5);
+    expect(resolveMetric(s, ['custom', 'failed'], { queue: 'sms' })).toBe(0.5);
+    expect(resolveMetric(s, ['custom', 'failed', 'value'])).toBe(500);
+    expect(resolveMetric(s, ['custom', 'fresh'])).toBeUndefined(); // no interval yet: no reading
+  });
 });
 
 describe('alert rules on any metric: setup', () => {
@@ -194,7 +212,11 @@ describe('alert rules on any metric: raising and clearing on an injected clock',
     messages = 10;
     clock.t += 1000;
     await monitor.sample();
-    expect(events.filter((e) => e.type === 'cleared').map((e) => e.alert.rule)).toEqual(['jobs_backlog']);
+    // No more sms failures: the counter's rate falls to 0 and its alert clears too (it read the total, 6 for ever).
+    expect(events.filter((e) => e.type === 'cleared').map((e) => e.alert.rule)).toEqual([
+      'sms_failures',
+      'jobs_backlog',
+    ]);
     await monitor.close();
   });
 
@@ -291,6 +313,24 @@ describe('alert rules on any metric: raising and clearing on an injected clock',
       await monitor.close();
       await receiver.close();
     }
+  });
+
+  // Outside review: a rule on a counter read its total, which never decreases, so the alert never cleared.
+  // Oracle: the rate is the increase over the sample interval ÷ its length.
+  it('a rule on a custom counter reads its rate, and clears once the failures stop', async () => {
+    const { clock, events, monitor } = setup([{ name: 'failing', metric: 'custom.failed_jobs', warning: 5 }]);
+    const failed = monitor.counter('failed_jobs', { help: 'Failed jobs.' });
+    const step = async (n: number) => {
+      failed.inc(n);
+      clock.t += 10_000;
+      await monitor.sample();
+    };
+    await step(100); // 100 in 10 s: 10/s
+    expect(events.map((e) => [e.type, e.alert.value])).toEqual([['raised', 10]]);
+    expect(events[0]?.alert.message).toContain('custom.failed_jobs is 10/s');
+    await step(0); // the total stays 100; the rate is 0
+    expect(events.map((e) => e.type)).toEqual(['raised', 'cleared']);
+    await monitor.close();
   });
 
   it('direction below: no requests in 5 minutes', async () => {

@@ -118,8 +118,48 @@ describe('counter', () => {
     ok.inc(4);
     c.inc({ queue: 'email', outcome: 'ok' });
     expect(c.snapshot(0).series).toEqual([
-      { labels: { queue: 'email', outcome: 'ok' }, value: 6, rate_per_second: 0 },
+      { labels: { queue: 'email', outcome: 'ok' }, value: 6, rate_per_second: null },
     ]);
+  });
+
+  // Outside review: rate_per_second was 0 on the first snapshot after a counter (or a label set) started
+  // counting, since that snapshot only set the baseline. Oracle: increase over the interval ÷ its length.
+  it('rates the first interval from the creation of the counter, not 0', () => {
+    let now = 1_000_000;
+    const r = new CustomMetrics(60_000, 100, () => now);
+    const c = r.counter('jobs');
+    now += 2_000;
+    c.inc(30);
+    now += 3_000; // 30 in the 5 s since creation
+    const first = r.snapshot(now).jobs as { rate_per_second: number | null };
+    expect(first.rate_per_second).toBe(30 / 5);
+  });
+
+  it('rates a label set created between snapshots from 0 over the whole interval', () => {
+    let now = 0;
+    const r = new CustomMetrics(60_000, 100, () => now);
+    const c = r.counter('sent', { labels: ['queue'] });
+    c.inc({ queue: 'email' }, 4);
+    now = 2_000;
+    r.snapshot(now);
+    c.inc({ queue: 'sms' }, 10); // a new label set, created after that snapshot
+    c.inc({ queue: 'email' }, 6);
+    now = 6_000;
+    const s = r.snapshot(now).sent as {
+      rate_per_second: number | null;
+      series: { labels: Record<string, string>; rate_per_second: number | null }[];
+    };
+    const byQueue = Object.fromEntries(s.series.map((x) => [x.labels.queue, x.rate_per_second]));
+    expect(byQueue).toEqual({ email: 6 / 4, sms: 10 / 4 });
+    expect(s.rate_per_second).toBe(16 / 4);
+  });
+
+  it('has a null rate, not 0, while no interval is known', () => {
+    const c = new Counter('n');
+    c.inc(7);
+    expect(c.snapshot(5_000).rate_per_second).toBeNull();
+    c.inc(3);
+    expect(c.snapshot(7_000).rate_per_second).toBe(3 / 2);
   });
 });
 

@@ -114,7 +114,7 @@ function customPanel(name: string, m: CustomMetricSnapshot): HTMLElement {
     ]);
     return card;
   }
-  const extra = m.type === 'counter' ? ` · ${fmt(m.rate_per_second)}/s` : '';
+  const extra = m.type === 'counter' ? ` · ${fmt(m.rate_per_second ?? Number.NaN)}/s` : '';
   const card = panel(`custom.${name}`, name, `${m.help} · ${m.type}`, `${fmt(m.value)}${extra}`, m.value);
   if (m.type === 'gauge' && m.error) card.append(h('p', 'metric-error', m.error));
   if (m.labels.length > 0)
