@@ -84,6 +84,14 @@ export function createAuthenticator<R>(
       `sysvitals: no adminToken or authorize configured; the admin API at ${deps.basePath} answers loopback clients only`,
     );
   }
+  if (adminToken !== undefined && adminToken.length < LOCKOUT_BYPASS_MIN_TOKEN_LENGTH) {
+    // Never the token itself: only its length, once per admin API, at setup.
+    deps.logger.warn(
+      { basePath: deps.basePath, adminTokenLength: adminToken.length },
+      `sysvitals: adminToken is ${adminToken.length} characters; use at least ${LOCKOUT_BYPASS_MIN_TOKEN_LENGTH} random ones ` +
+        '(openssl rand -hex 16): a short token can be guessed, and is refused once a client has spent its refusal budget',
+    );
+  }
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustProxy);
   // One key per authenticator, so per admin API: a token minted by one API opens no other in the process.
   const tokens = createAccessTokens();

@@ -6,7 +6,10 @@ import { SysvitalsError } from '../errors.js';
 import type { HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 
 export interface AuthOptions<R = IncomingMessage> {
-  /** Secret for `Authorization: Bearer <adminToken>`. Compared in constant time. */
+  /**
+   * Secret for `Authorization: Bearer <adminToken>`. Compared in constant time. Use at least 32 random
+   * characters (`openssl rand -hex 16`): a shorter one is accepted with a warning logged once at setup.
+   */
   adminToken?: string;
   /**
    * Decides whether a request may read the admin API (sync or async). Returning false or throwing refuses

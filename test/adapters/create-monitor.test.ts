@@ -100,6 +100,26 @@ describe.each(apps)('$name createMonitor', ({ start }) => {
   });
 });
 
+describe('a short adminToken', () => {
+  it.each([
+    ['express', createExpressMonitor],
+    ['fastify', createFastifyMonitor],
+    ['koa', createKoaMonitor],
+  ] as const)('%s: one warning at setup naming its length, none for 32 characters', async (_name, create) => {
+    const warnings: string[] = [];
+    const logger = { warn: (_o: unknown, m?: string) => void warnings.push(String(m)), error() {} };
+    const short = create({ ...common, logger, adminToken: 'short-token' });
+    cleanup.push(() => short.close());
+    const about = () => warnings.filter((w) => w.includes('adminToken is'));
+    expect(about()).toEqual([expect.stringContaining('adminToken is 11 characters; use at least 32')]);
+    expect(warnings.join('\n')).not.toContain('short-token');
+    warnings.length = 0;
+    const strong = create({ ...common, logger, adminToken: '0123456789abcdef0123456789abcdef' });
+    cleanup.push(() => strong.close());
+    expect(about()).toEqual([]);
+  });
+});
+
 describe('live methods', () => {
   it('attachWebSocket serves events with the admin auth, trackWebSockets counts, close() ends both', async () => {
     const { WebSocket, WebSocketServer } = await import('ws');

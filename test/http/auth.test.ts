@@ -109,12 +109,30 @@ describe('loopback mode (no adminToken, no authorize)', () => {
   });
 });
 
+describe('token length', () => {
+  it('warns once at setup, with the length and never the token, for a token under 32 characters', () => {
+    for (const token of ['x', 's3cret-token', 'a'.repeat(31)]) {
+      const { logger } = make({ adminToken: token });
+      expect(logger.warn, token).toHaveBeenCalledTimes(1);
+      const [fields, message] = logger.warn.mock.calls[0] as [Record<string, unknown>, string];
+      expect(message).toContain(`adminToken is ${token.length} characters; use at least 32`);
+      expect(fields.adminTokenLength).toBe(token.length);
+      expect(JSON.stringify([fields, message])).not.toContain(token === 'x' ? '"x"' : token);
+    }
+  });
+
+  it('says nothing for 32 characters or more', () => {
+    for (const token of ['a'.repeat(32), 'f'.repeat(64)]) {
+      const { logger } = make({ adminToken: token });
+      expect(logger.warn).not.toHaveBeenCalled();
+    }
+  });
+});
+
 describe('token mode', () => {
   const { auth } = make({ adminToken: 's3cret-token' });
 
-  it('accepts the right bearer token from anywhere, without a startup warning', async () => {
-    const { logger } = make({ adminToken: 's3cret-token' });
-    expect(logger.warn).not.toHaveBeenCalled();
+  it('accepts the right bearer token from anywhere', async () => {
     const r = fakeReq('192.0.2.2', { authorization: 'Bearer s3cret-token' });
     expect(await auth.check(r, r, undefined)).toEqual({ ok: true, via: 'token' });
     const lower = fakeReq('192.0.2.2', { authorization: 'bearer s3cret-token' });
