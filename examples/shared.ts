@@ -53,6 +53,7 @@ export interface Started {
   url: string;
   /** The admin API's base URL. */
   adminUrl: string;
+  /** SYSVITALS_ADMIN_TOKEN: the banner says where it comes from and how long it is, never what it is. */
   adminToken: string | undefined;
   close(): Promise<void>;
 }
@@ -105,7 +106,9 @@ export function printBanner(framework: string, s: Started): void {
     `  history:     ${s.adminUrl}/history/?period=1h`,
     '',
     s.adminToken
-      ? `  admin token: ${s.adminToken}\n  try:         curl -H 'Authorization: Bearer ${s.adminToken}' ${s.adminUrl}/health/`
+      ? // Never the token itself: this banner ends up in terminals' scrollback, CI logs and log collectors.
+        `  admin token: from SYSVITALS_ADMIN_TOKEN (${s.adminToken.length} characters, not printed)\n` +
+        `  try:         curl -H "Authorization: Bearer $SYSVITALS_ADMIN_TOKEN" ${s.adminUrl}/health/`
       : '  no SYSVITALS_ADMIN_TOKEN set: the admin API answers loopback clients (this machine) only.',
     '',
   ];
