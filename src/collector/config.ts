@@ -56,6 +56,14 @@ export interface CollectorOptions {
   eventLoopResolutionMs?: number;
   /** Collector plugins: groups of your own under `plugins.<name>` (see CollectorPlugin). */
   plugins?: readonly CollectorPlugin[];
+  /**
+   * Whether this collector reads the host groups (cpu, memory, disk, network, container limits). With
+   * false it never reads them (nor takes their baselines): they come back zero with status `unknown`
+   * and no error (not measured here, not failed). Cluster mode turns them off in every worker's own
+   * monitor; the aggregator's cluster monitor collects them once per host.
+   * @defaultValue true
+   */
+  hostMetrics?: boolean;
 }
 
 export interface CollectorConfig {
@@ -75,6 +83,7 @@ export interface CollectorConfig {
   readonly sources: Readonly<CollectorSources>;
   readonly eventLoopResolutionMs: number;
   readonly plugins: readonly CollectorPlugin[];
+  readonly hostMetrics: boolean;
 }
 
 export const DEFAULT_COLLECTOR_OPTIONS = Object.freeze({
@@ -95,6 +104,7 @@ const OPTION_NAMES: readonly (keyof CollectorOptions)[] = [
   'sources',
   'eventLoopResolutionMs',
   'plugins',
+  'hostMetrics',
 ];
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -117,6 +127,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     sources,
     eventLoopResolutionMs,
     plugins,
+    hostMetrics,
   } = options;
 
   for (const [name, c] of [
@@ -134,6 +145,9 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     throw invalidOption('`sysRoot` must be a non-empty path such as "/sys"');
   }
   positive(groupTimeoutMs, 'groupTimeoutMs');
+  if (hostMetrics !== undefined && typeof hostMetrics !== 'boolean') {
+    throw invalidOption(`\`hostMetrics\` must be true or false (got ${String(hostMetrics)})`);
+  }
   positive(eventLoopResolutionMs, 'eventLoopResolutionMs');
   if (logger !== undefined && (typeof logger?.warn !== 'function' || typeof logger?.error !== 'function')) {
     throw invalidOption('`logger` must be pino-compatible: an object with warn() and error()');
@@ -181,6 +195,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     sources: Object.freeze({ ...sources }),
     eventLoopResolutionMs: eventLoopResolutionMs ?? DEFAULT_COLLECTOR_OPTIONS.eventLoopResolutionMs,
     plugins: validatePlugins(plugins),
+    hostMetrics: hostMetrics ?? true,
   });
 }
 

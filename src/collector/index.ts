@@ -86,7 +86,7 @@ export class MetricsCollector {
       resolutionMs: config.eventLoopResolutionMs,
       procRoot: useProcfs ? procRoot : undefined,
     });
-    if (config.sysRoot !== null || config.useConstrainedMemory) {
+    if (config.hostMetrics && (config.sysRoot !== null || config.useConstrainedMemory)) {
       this.container = new ContainerCollector({
         procRoot,
         sysRoot: config.sysRoot ?? '/sys',
@@ -105,9 +105,11 @@ export class MetricsCollector {
       (p) => new PluginRunner(p, p.timeoutMs ?? config.groupTimeoutMs, config.logger),
     );
     // Baselines, so that the first collect() reports CPU use and network rates since construction.
-    this.cpu.prime();
-    this.readContainer();
-    void this.network.prime();
+    if (config.hostMetrics) {
+      this.cpu.prime();
+      this.readContainer();
+      void this.network.prime();
+    }
   }
 
   /** Registers, replaces or (with undefined) removes a dependency probe at runtime. */
@@ -159,6 +161,7 @@ export class MetricsCollector {
   }
 
   private async collectNow(): Promise<MetricsSnapshot> {
+    if (!this.config.hostMetrics) return this.collectWithoutHost();
     const { levels, groupTimeoutMs } = this.config;
     const timestamp = new Date(this.config.clock.now()).toISOString();
     const deadline = new SharedDeadline(groupTimeoutMs, `no answer within ${groupTimeoutMs} ms`);
@@ -196,6 +199,42 @@ export class MetricsCollector {
         memory: container ? memoryInContainer(memory, container) : memory,
         disk,
         network,
+        database,
+        redis,
+        websocket: this.websocket(),
+        requests: app.requests,
+        errors: app.errors,
+        latency: app.latency,
+        process,
+        functions: app.functions,
+        routes: app.routes,
+        custom: this.customGroup(),
+        plugins: await plugins,
+      };
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /**
+   * `hostMetrics: false` (a cluster worker's own monitor): no host group is read; they come back
+   * not measured here (zero, `unknown`, no error), the app and process groups as usual.
+   */
+  private async collectWithoutHost(): Promise<MetricsSnapshot> {
+    const { levels, groupTimeoutMs } = this.config;
+    const timestamp = new Date(this.config.clock.now()).toISOString();
+    const deadline = new SharedDeadline(groupTimeoutMs, `no answer within ${groupTimeoutMs} ms`);
+    const plugins = this.runPlugins();
+    try {
+      const [database, redis, process] = await Promise.all([
+        this.database(),
+        this.redis(),
+        this.group(deadline, 'process', () => this.proc.collect(), failedProcess),
+      ]);
+      const app = this.requestGroups();
+      return {
+        timestamp,
+        ...notCollectedHost(levels),
         database,
         redis,
         websocket: this.websocket(),
@@ -339,6 +378,17 @@ export class MetricsCollector {
       return emptyRequestGroups(levels, 'unknown', errorMessage(err));
     }
   }
+}
+
+/** The host groups of a collector with `hostMetrics: false`: zero, `unknown`, and no error (not a failure). */
+function notCollectedHost(
+  levels: CollectorConfig['levels'],
+): Pick<MetricsSnapshot, 'cpu' | 'memory' | 'disk' | 'network'> {
+  const { error: _cpu, ...cpu } = failedCpu('', levels.cpu.warning);
+  const { error: _memory, ...memory } = failedMemory('', levels.memory.warning);
+  const { error: _disk, ...disk } = failedDisk('', levels.disk.warning);
+  const { error: _network, ...network } = failedNetwork('');
+  return { cpu, memory, disk, network };
 }
 
 function probeStatus(

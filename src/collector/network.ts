@@ -69,6 +69,14 @@ export function procNetworkSource(procRoot: string): NetworkSource {
   return async () => parseNetDev(readProcFile(procRoot, 'net/dev'));
 }
 
+/** A rate needs at least this much time behind it. */
+const MIN_RATE_SPAN_SECONDS = 0.25;
+
+type Rates = Pick<
+  NetworkMetrics,
+  'bytes_in_per_sec' | 'bytes_out_per_sec' | 'packets_in_per_sec' | 'packets_out_per_sec'
+>;
+
 interface Sample {
   at: number;
   counters: Map<string, InterfaceCounters>;
@@ -76,6 +84,7 @@ interface Sample {
 
 export class NetworkCollector {
   private previous: Sample | undefined;
+  private lastRates: Rates | undefined;
 
   constructor(
     private readonly source: NetworkSource,
@@ -106,7 +115,21 @@ export class NetworkCollector {
     }
     const seconds = this.previous ? (at - this.previous.at) / 1000 : 0;
     const rate = (v: number) => (seconds > 0 ? round(v / seconds, 1) : 0);
-    this.previous = { at, counters };
+    let rates: Rates = {
+      bytes_in_per_sec: rate(deltas.bytesIn),
+      bytes_out_per_sec: rate(deltas.bytesOut),
+      packets_in_per_sec: rate(deltas.packetsIn),
+      packets_out_per_sec: rate(deltas.packetsOut),
+    };
+    if (this.previous && seconds >= 0 && seconds < MIN_RATE_SPAN_SECONDS) {
+      // Too short a span to mean much (one packet in 5 ms reads as 300 kB/s): repeat the last rates
+      // when there are some, and keep the older baseline so the next sample covers a longer span (as
+      // CPU does). A new collector asked at once (a new cluster aggregator) keeps its baseline too.
+      rates = this.lastRates ?? rates;
+    } else {
+      this.previous = { at, counters };
+      if (seconds > 0) this.lastRates = rates;
+    }
     return {
       interfaces: [...counters.keys()],
       bytes_in: totals.bytesIn,
@@ -117,10 +140,7 @@ export class NetworkCollector {
       errors_out: totals.errorsOut,
       dropped_in: totals.droppedIn,
       dropped_out: totals.droppedOut,
-      bytes_in_per_sec: rate(deltas.bytesIn),
-      bytes_out_per_sec: rate(deltas.bytesOut),
-      packets_in_per_sec: rate(deltas.packetsIn),
-      packets_out_per_sec: rate(deltas.packetsOut),
+      ...rates,
       status: 'healthy',
     };
   }

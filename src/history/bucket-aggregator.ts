@@ -9,6 +9,8 @@ import { errorRateOf, type HistoryPoint } from './point.js';
 import { SeriesAccumulator } from './series.js';
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const measured = <T extends { error?: string; status?: string }>(g: T | undefined): g is T =>
+  g !== undefined && !g.error && g.status !== 'unknown';
 
 class Mean {
   sum = 0;
@@ -65,16 +67,18 @@ export class BucketAggregator {
 
   add(s: MetricsSnapshot): void {
     this.count++;
-    if (s.cpu && !s.cpu.error) {
+    // A group that failed (error) or was not measured here (status unknown: a cluster worker's own
+    // monitor leaves host groups to the aggregator) adds nothing, rather than a 0.
+    if (measured(s.cpu)) {
       this.cpu.add(s.cpu.current_percent);
       this.cpuMax.add(s.cpu.current_percent);
     }
-    if (s.memory && !s.memory.error) {
+    if (measured(s.memory)) {
       this.mem.add(s.memory.used_percent);
       this.memMax.add(s.memory.used_percent);
     }
-    if (s.disk && !s.disk.error) this.diskMax.add(s.disk.max_used_percent);
-    if (s.network && !s.network.error) {
+    if (measured(s.disk)) this.diskMax.add(s.disk.max_used_percent);
+    if (measured(s.network)) {
       this.netIn.add(s.network.bytes_in_per_sec);
       this.netOut.add(s.network.bytes_out_per_sec);
     }

@@ -152,6 +152,8 @@ export function createParts(options: MonitorOptions, ctx: PartsContext): Monitor
     procRoot: options.procRoot,
     sysRoot: options.sysRoot,
     plugins: options.collectors,
+    // Cluster mode: host metrics are collected once per host, by the aggregator's cluster monitor.
+    hostMetrics: !clustered,
     sources: {
       custom: () => custom.snapshot(ctx.clock.now()),
       requests: () => requests.groups(),

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_LEVELS } from '../../src/alerts/thresholds.js';
+import { CpuCollector } from '../../src/collector/cpu.js';
+import { DiskCollector } from '../../src/collector/disk.js';
 import { type CollectorOptions, MetricsCollector } from '../../src/collector/index.js';
+import { NetworkCollector } from '../../src/collector/network.js';
 import { SysvitalsError } from '../../src/errors.js';
 import type { Logger, MetricsSnapshot } from '../../src/types.js';
 import {
@@ -189,7 +192,8 @@ describe('MetricsCollector snapshot', () => {
     expect(s.cpu.avg_5min_percent).toBe(90);
     expect(s.cpu.avg_15min_percent).toBe(36.7); // (10 × 10 + 5 × 90) / 15
     expect(s.cpu.status).toBe('critical');
-    expect(s.network.bytes_in_per_sec).toBe(0); // no time passed since the previous collect
+    // No time passed since the previous collect: its rate is repeated (10 kB in 10 s), as CPU's is.
+    expect(s.network.bytes_in_per_sec).toBe(1000);
     proc.write('net/dev', netDevText([['eth0', bytes + 4000, 0, 0, 0]]));
     clock.advance(2000);
     expect((await c.collect()).network.bytes_in_per_sec).toBe(2000);
@@ -239,6 +243,39 @@ describe('MetricsCollector failures', () => {
       expect(s[g].error).toBeTruthy();
     }
     expect(s.process.status).toBe('healthy');
+  });
+
+  it('hostMetrics: false reads no host group: zero, unknown, no error, no outage logged; the rest as usual', async () => {
+    const spies = [
+      vi.spyOn(CpuCollector.prototype, 'prime'),
+      vi.spyOn(CpuCollector.prototype, 'collect'),
+      vi.spyOn(DiskCollector.prototype, 'collect'),
+      vi.spyOn(NetworkCollector.prototype, 'prime'),
+      vi.spyOn(NetworkCollector.prototype, 'collect'),
+    ];
+    try {
+      // Without these files a collector that read them would report errors and log outages.
+      for (const f of ['stat', 'meminfo', 'self/mounts', 'net/dev', 'cpuinfo', 'loadavg']) proc.remove(f);
+      const { logger, lines } = recordingLogger();
+      const c = create({ hostMetrics: false, logger, sources: { websocketConnections: () => 3 } });
+      const s = await c.collect();
+      for (const g of ['cpu', 'memory', 'disk', 'network'] as const) {
+        expect(s[g].status).toBe('unknown');
+        expect(s[g]).not.toHaveProperty('error');
+      }
+      expect(s.cpu.current_percent).toBe(0);
+      expect(s.cpu.threshold).toBe(DEFAULT_LEVELS.cpu.warning);
+      expect(s.process.status).toBe('healthy');
+      expect(s.process.pid).toBe(process.pid);
+      expect(s.websocket.active_connections).toBe(3);
+      expect(lines).toEqual([]);
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+      // The same collector with host metrics on reads them (the spies see it).
+      await create().collect();
+      for (const spy of spies) expect(spy).toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 
   it('logs an outage once when it starts and once when it ends', async () => {
@@ -414,6 +451,7 @@ describe('MetricsCollector options', () => {
       [{ probes: { postgres: { check: async () => 1 } } as never }, /Unknown probe `postgres`/],
       [{ sources: { requests: 5 } as never }, /sources.requests/],
       [{ eventLoopResolutionMs: -1 }, /eventLoopResolutionMs/],
+      [{ hostMetrics: 'no' as never }, /hostMetrics/],
     ];
     for (const [options, message] of bad) {
       expect(() => new MetricsCollector(options), String(message)).toThrow(message);

@@ -111,4 +111,42 @@ describe('NetworkCollector', () => {
     await net.collect();
     expect((await net.collect()).bytes_in_per_sec).toBe(0);
   });
+  it('a sample less than 250 ms after the last repeats its rates and keeps the older baseline', async () => {
+    const clock = new FakeClock();
+    let text = netDevText([['eth0', 0, 0, 0, 0]]);
+    const net = new NetworkCollector(
+      source(() => text),
+      clock.now,
+    );
+    await net.collect();
+    text = netDevText([['eth0', 10_000, 10, 0, 0]]);
+    clock.advance(1000);
+    expect((await net.collect()).bytes_in_per_sec).toBe(10_000);
+    // One 1500-byte packet 5 ms later: 300 kB/s over that span, which means nothing.
+    text = netDevText([['eth0', 11_500, 11, 0, 0]]);
+    clock.advance(5);
+    const quick = await net.collect();
+    expect(quick.bytes_in_per_sec).toBe(10_000);
+    expect(quick.bytes_in).toBe(11_500);
+    // The next sample covers the 1005 ms since the kept baseline.
+    text = netDevText([['eth0', 20_050, 20, 0, 0]]);
+    clock.advance(1000);
+    expect((await net.collect()).bytes_in_per_sec).toBe(Math.round((10_050 / 1.005) * 10) / 10);
+  });
+
+  it('a new collector asked at once (a new cluster aggregator) keeps its baseline for the next sample', async () => {
+    const clock = new FakeClock();
+    let text = netDevText([['eth0', 1000, 1, 0, 0]]);
+    const net = new NetworkCollector(
+      source(() => text),
+      clock.now,
+    );
+    await net.prime();
+    clock.advance(10);
+    await net.collect();
+    text = netDevText([['eth0', 2010, 2, 0, 0]]);
+    clock.advance(1000);
+    // From the prime, 1010 ms earlier, not from the 10 ms sample.
+    expect((await net.collect()).bytes_in_per_sec).toBe(1000);
+  });
 });

@@ -2,6 +2,8 @@
 // was measured. Merged steps leave such points out of their averages and maxima.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { MetricsCollector } from '../../src/collector/index.js';
+import { BucketAggregator } from '../../src/history/bucket-aggregator.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
@@ -62,5 +64,32 @@ describe('a bucket whose every sample failed', () => {
     const step = history.points.find((p) => p.t <= B && B < p.t + history.step_seconds * 1000);
     expect(step?.cpu_avg_percent).toBe(s.cpu.current_percent);
     expect(step?.memory_max_percent).toBe(s.memory.used_percent);
+  });
+});
+
+describe('a bucket of a cluster worker whose own monitor does not collect host metrics', () => {
+  it('stores null for the host figures (not measured here), not 0 %, and the process figures as usual', async () => {
+    const collector = new MetricsCollector({ hostMetrics: false, logger: silentLogger });
+    try {
+      const agg = new BucketAggregator();
+      agg.add(await collector.collect());
+      agg.add(await collector.collect());
+      const point = agg.close(B);
+      expect(point.samples).toBe(2);
+      for (const field of [
+        'cpu_avg_percent',
+        'cpu_max_percent',
+        'memory_avg_percent',
+        'memory_max_percent',
+        'disk_max_percent',
+        'network_bytes_in_per_sec',
+        'network_bytes_out_per_sec',
+      ] as const) {
+        expect(point[field], field).toBeNull();
+      }
+      expect(point.heap_used_mb).toBeGreaterThan(0);
+    } finally {
+      collector.close();
+    }
   });
 });
