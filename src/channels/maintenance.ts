@@ -4,16 +4,18 @@ import { invalidOption } from '../errors.js';
 import { type CronSchedule, parseCron } from './cron.js';
 import { LABEL_NAME, type Matchers, matches } from './matchers.js';
 import type { NotifiedAlert } from './types.js';
-import { checkKeys, integer, isObject, optionalString, stringRecord } from './validate.js';
+import { checkKeys, integer, isObject, optionalString, rfc3339Ms, stringRecord } from './validate.js';
 
 /**
- * `{ name, start, end }` (ISO times) or `{ name, cron: '0 2 * * 0', durationMs }` (cron in UTC).
+ * `{ name, start, end }` (ISO 8601 / RFC 3339 times with `Z` or an offset, or epoch ms) or `{ name, cron: '0 2 * * 0', durationMs }` (cron in UTC).
  * `rule`, `component` and `labels` narrow it; without them it covers every alert.
  */
 export interface MaintenanceWindowOptions {
   name: string;
-  start?: string;
-  end?: string;
+  /** ISO 8601 (RFC 3339) with `Z` or an offset, `2026-12-24T22:00:00Z`, or epoch ms. */
+  start?: string | number;
+  /** As `start`; after it. */
+  end?: string | number;
   cron?: string;
   durationMs?: number;
   rule?: string;
@@ -85,11 +87,11 @@ export class MaintenanceWindow {
       return;
     }
     this.cron = null;
-    const start = Date.parse(String(opts.start));
-    const end = Date.parse(String(opts.end));
-    if (Number.isNaN(start) || Number.isNaN(end) || end <= start) {
+    const start = windowTime(opts.start, `${where}.start`);
+    const end = windowTime(opts.end, `${where}.end`);
+    if (end <= start) {
       throw invalidOption(
-        `sysvitals: \`${where}\` needs \`start\` and \`end\` as ISO times with end after start (or \`cron\` + \`durationMs\`).`,
+        `sysvitals: \`${where}\` needs the end after start (${new Date(end).toISOString()} is not after ${new Date(start).toISOString()}).`,
       );
     }
     if (opts.durationMs !== undefined)
@@ -146,6 +148,32 @@ export class MaintenanceWindow {
     }
     return null;
   }
+}
+
+/**
+ * A one-off window's time: RFC 3339 with its zone (`2026-12-24T22:00:00Z`, `2026-12-24T23:00:00+01:00`) or
+ * epoch ms. Anything else throws ERR_SYSVITALS_INVALID_OPTION: Date.parse read `2026-12-24 22:00` in the
+ * host's time zone and took `12/24/2026`, `1` (2001) or `2026-02-30` (March 2nd).
+ */
+function windowTime(v: unknown, name: string): number {
+  if (typeof v === 'number') {
+    if (Number.isSafeInteger(v) && v >= 0) return v;
+    throw invalidOption(`sysvitals: \`${name}\` as a number is epoch ms, an integer ≥ 0; got ${String(v)}.`);
+  }
+  const ms = rfc3339Ms(v);
+  if (typeof ms === 'number') return ms;
+  const shown = typeof v === 'string' ? JSON.stringify(v.slice(0, 60)) : String(v);
+  const why =
+    v === undefined
+      ? 'is required'
+      : ms === 'no zone'
+        ? `has no time zone (${shown} would be read in the host's zone); add Z or an offset`
+        : ms === 'not a date'
+          ? `is not a date (${shown})`
+          : `is not an ISO 8601 time (${shown})`;
+  throw invalidOption(
+    `sysvitals: \`${name}\` ${why}: use RFC 3339 with Z or an offset, such as 2026-12-24T22:00:00Z, or epoch ms (or \`cron\` + \`durationMs\`).`,
+  );
 }
 
 /** Parses the `maintenance` option at setup. */

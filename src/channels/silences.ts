@@ -4,6 +4,7 @@ import { nodeCrypto } from '../builtins.js';
 import type { Clock } from '../types.js';
 import { LABEL_NAME, type Matchers, matches } from './matchers.js';
 import type { NotifiedAlert } from './types.js';
+import { rfc3339Ms } from './validate.js';
 
 /** A silence as the API returns it (snake_case). */
 export interface Silence {
@@ -241,45 +242,18 @@ function text(v: unknown, name: string, max: number): string | null {
   return v;
 }
 
-/** RFC 3339 date-time (what Alertmanager's OpenAPI `format: date-time` takes): a time zone is required. */
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
-
 /**
- * A time the way RFC 3339 writes it, checked field by field: Date.parse alone took "1" for 2001, a time
- * without a zone as local time, and 2026-02-30 for March 2nd.
+ * A time the way RFC 3339 writes it (what Alertmanager's OpenAPI `format: date-time` takes), checked field
+ * by field: Date.parse alone took "1" for 2001, a time without a zone as local time, and 2026-02-30 for
+ * March 2nd.
  */
 function time(v: unknown, name: string): number {
   const example = `${name} must be an RFC 3339 time with a time zone, such as 2026-01-01T12:00:00Z`;
-  const m = typeof v === 'string' && v.length <= 40 ? RFC3339.exec(v) : null;
-  if (!m) {
-    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v))
-      throw new SilenceInputError(`${example} (${v} has none)`);
-    throw new SilenceInputError(example);
-  }
-  const [, y, mo, d, h, mi, sec, frac = '', z, sign, oh, om] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (
-    month < 1 ||
-    month > 12 ||
-    day < 1 ||
-    day > daysInMonth ||
-    Number(h) > 23 ||
-    Number(mi) > 59 ||
-    Number(sec) > 59 ||
-    (z === undefined && (Number(oh) > 23 || Number(om) > 59))
-  ) {
-    throw new SilenceInputError(`${name} is not a date: ${String(v)}`);
-  }
-  const ms = frac === '' ? 0 : Math.floor(Number(`0${frac}`) * 1000);
-  const offset = z !== undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
-  const utc = new Date(0);
-  utc.setUTCFullYear(year, month - 1, day);
-  utc.setUTCHours(Number(h), Number(mi), Number(sec), ms);
-  return utc.getTime() - offset;
+  const ms = rfc3339Ms(v);
+  if (typeof ms === 'number') return ms;
+  if (ms === 'no zone') throw new SilenceInputError(`${example} (${String(v)} has none)`);
+  if (ms === 'not a date') throw new SilenceInputError(`${name} is not a date: ${String(v)}`);
+  throw new SilenceInputError(example);
 }
 
 function labelSet(v: unknown): Record<string, string> {

@@ -92,3 +92,45 @@ export function urlSecrets(href: string): string[] {
   }
   return out;
 }
+
+/** RFC 3339 date-time: a time zone (`Z` or ±hh:mm) is required. */
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * Epoch ms of an RFC 3339 time with its zone (ISO 8601 with `Z` or an offset), checked field by field, or
+ * why not: 'no zone' (a local time, which would depend on the host's time zone), 'not a date' (2026-02-30,
+ * 25:00) or 'malformed'. Date.parse alone takes "1" for 2001, a time without a zone as local time, and
+ * 2026-02-30 for March 2nd.
+ */
+export function rfc3339Ms(v: unknown): number | 'no zone' | 'not a date' | 'malformed' {
+  const m = typeof v === 'string' && v.length <= 40 ? RFC3339.exec(v) : null;
+  if (!m) {
+    return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(v)
+      ? 'no zone'
+      : 'malformed';
+  }
+  const [, y, mo, d, h, mi, sec, frac = '', z, sign, oh, om] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(sec) > 59 ||
+    (z === undefined && (Number(oh) > 23 || Number(om) > 59))
+  ) {
+    return 'not a date';
+  }
+  const ms = frac === '' ? 0 : Math.floor(Number(`0${frac}`) * 1000);
+  const offset = z !== undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000;
+  const utc = new Date(0);
+  utc.setUTCFullYear(year, month - 1, day);
+  utc.setUTCHours(Number(h), Number(mi), Number(sec), ms);
+  return utc.getTime() - offset;
+}

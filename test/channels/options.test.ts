@@ -134,6 +134,45 @@ describe('routing and maintenance options', () => {
     expect(error(() => parseMaintenance([{ cron: '@daily', durationMs: 60_000 }])).message).toMatch(/name/);
   });
 
+  // Outside review: start/end went through Date.parse, which reads a time without a zone in the host's
+  // zone and takes `12/24/2026`, `1` (2001) and 2026-02-30 (March 2nd). Oracle: the instant RFC 3339 names.
+  it('maintenance: start/end only as RFC 3339 with Z or an offset, or epoch ms; others are a coded error', () => {
+    const once = (start: unknown, end: unknown) => () =>
+      parseMaintenance([{ name: 'x', start: start as string, end: end as string }]);
+    const refused = [
+      '2026-12-24 22:00', // local time of whatever host
+      '2026-12-24T22:00:00', // no zone
+      '2026-12-24', // a date only: midnight where?
+      '12/24/2026',
+      'Dec 24 2026 22:00 GMT',
+      '1',
+      '2026-02-30T00:00:00Z', // Date.parse: March 2nd
+      '2026-12-24T25:00:00Z',
+    ];
+    const end = '2027-01-01T00:00:00Z';
+    for (const bad of refused) {
+      const e = error(once(bad, end));
+      expect(e.code, bad).toBe('ERR_SYSVITALS_INVALID_OPTION');
+      expect(e.message).toMatch(/maintenance\[0\]\.start/);
+    }
+    expect(error(once('2026-12-24T22:00:00', end)).message).toMatch(/no time zone/);
+    expect(error(once(1.5, end)).code).toBe('ERR_SYSVITALS_INVALID_OPTION');
+    expect(error(once(undefined, end)).message).toMatch(/start` is required/);
+    // Accepted: Z, an offset (the same instant), epoch ms.
+    const at = (w: unknown[]) => parseMaintenance(w)[0]?.status(0)?.starts_at;
+    const instant = Date.UTC(2026, 11, 24, 22);
+    expect(at([{ name: 'z', start: '2026-12-24T22:00:00Z', end }])).toBe(new Date(instant).toISOString());
+    expect(at([{ name: 'o', start: '2026-12-24T23:00:00+01:00', end }])).toBe(
+      new Date(instant).toISOString(),
+    );
+    expect(at([{ name: 'ms', start: instant, end: instant + 3_600_000 }])).toBe(
+      new Date(instant).toISOString(),
+    );
+    const w = parseMaintenance([{ name: 'o', start: '2026-12-24T23:00:00.500+01:00', end }])[0];
+    expect(w?.openAt(instant + 499)).toBeNull();
+    expect(w?.openAt(instant + 500)).toBe(instant + 500);
+  });
+
   it('cron matches as Vixie cron does (UTC; day-of-month OR day-of-week when both are restricted)', () => {
     const at = (iso: string) => Date.parse(iso);
     const weekdays = parseCron('*/15 9-17 * * 1-5');
