@@ -1,9 +1,11 @@
 // SIGTERM to a real child process on each adapter, with slow requests in flight: readiness fails at once,
 // keep-alive responses say `Connection: close`, new connections are refused once the delay is over, every
 // in-flight request completes, the monitor flushes and closes, and the process exits 0 within the budget.
+// A client trickling an upload is cut off at the drain deadline, and the exit is still 0.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -42,14 +44,14 @@ afterEach(() => {
   child = undefined;
 });
 
-function start(adapter: string) {
+function start(adapter: string, drainMs = DRAIN_MS) {
   const proc = spawn(process.execPath, ['--import', 'tsx', fixture], {
     cwd: root,
     env: {
       ...process.env,
       ADAPTER: adapter,
       DELAY_MS: String(DELAY_MS),
-      DRAIN_MS: String(DRAIN_MS),
+      DRAIN_MS: String(drainMs),
       SLOW_MS: String(SLOW_MS),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,5 +128,59 @@ describe.each(['express', 'fastify', 'koa'])('SIGTERM on %s', (adapter) => {
     expect(exit.code).toBe(0);
     expect(exit.at - killedAt).toBeLessThan(DELAY_MS + DRAIN_MS + 1500);
     keepAlive.destroy();
+  });
+});
+
+/**
+ * A client that sends a POST body one byte every 50 ms and never finishes (100 kB announced). Resolves
+ * `closed` when the server ends the connection, with what the server had answered by then.
+ */
+function trickle(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  let answer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (c: string) => {
+    answer += c;
+  });
+  socket.on('error', () => {});
+  socket.write(
+    'POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\nx',
+  );
+  const timer = setInterval(() => {
+    if (!socket.destroyed) socket.write('x');
+  }, 50);
+  const closed = new Promise<{ at: number; answer: string }>((resolve) => {
+    socket.once('close', () => {
+      clearInterval(timer);
+      resolve({ at: Date.now(), answer });
+    });
+  });
+  return { closed, destroy: () => socket.destroy() };
+}
+
+describe.each(['express', 'fastify', 'koa'])('SIGTERM on %s with a trickling upload', (adapter) => {
+  // Outside review: a client sending its body a byte at a time made the shutdown exit 1, so any client
+  // decided whether a rollout's pods ended in Error. The drain deadline ends its connection; the exit is 0.
+  it('ends the connection at the drain deadline, logs it, and exits 0', async () => {
+    const drainMs = 1500;
+    const app = start(adapter, drainMs);
+    const { port } = (await app.until('port')) as { port: number };
+    const client = trickle(port);
+    try {
+      await app.until('upload');
+      const killedAt = Date.now();
+      app.proc.kill('SIGTERM');
+      const closed = await client.closed;
+      const exit = await app.exited;
+      // Never answered (its body never arrived), ended by the server, not before the drain deadline.
+      expect(closed.answer).toBe('');
+      expect(closed.at - killedAt).toBeGreaterThanOrEqual(DELAY_MS + drainMs - 50);
+      const warnings = app.lines.filter((l) => 'warn' in l).map((l) => String(l.warn));
+      expect(warnings).toContainEqual(expect.stringMatching(/1 request\(s\) still in flight after drainMs/));
+      expect(app.lines.some((l) => 'closed' in l)).toBe(true);
+      expect(exit.code).toBe(0);
+    } finally {
+      client.destroy();
+    }
   });
 });
