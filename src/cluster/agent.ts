@@ -159,7 +159,12 @@ export class ClusterAgent {
   private sendReport(peer: Peer, sync: number | undefined): void {
     const report = this.reporter.take();
     const withProcess = !this.processSent && this.process !== null;
-    const empty = report.r.length === 0 && report.f.length === 0 && report.j === undefined;
+    const empty =
+      report.r.length === 0 &&
+      report.f.length === 0 &&
+      report.j === undefined &&
+      report.q === undefined &&
+      report.s === undefined;
     if (sync === undefined && empty && !withProcess) return;
     const msg: Message = { t: 'report', report };
     if (withProcess) msg.p = this.process;

@@ -127,9 +127,6 @@ export class Aggregator {
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
     if (q.op === 'history') return this.history(q, instance);
     if (instance !== undefined && instance !== 'all') return this.forward(q, instance);
-    if (q.op === 'queries') {
-      throw new RemoteError('bad_request', 'queries/ is not merged across workers yet; ask one worker');
-    }
     this.missing = await this.syncRound.run();
     this.saveLedger();
     // A question just after fresh reports must not be answered from a snapshot cached before them.
@@ -199,6 +196,8 @@ export class Aggregator {
         if (entry && entry.peer === peer) {
           entry.peer = null;
           entry.goneAt = this.options.now();
+          // Its runs in progress end with it.
+          this.merger.refreshRunning(entry.running.keys());
           // Its final totals, now: they are known nowhere else once this aggregator dies too.
           this.saveLedger();
           this.options.logger.warn(

@@ -39,8 +39,22 @@ export interface MonitorLike {
   getHistory(options?: HistoryReadOptions): Promise<unknown>;
   /** The endpoints table (routes/) over the request window. */
   endpoints(sort: EndpointSort, limit: number): unknown;
-  readonly queries: { report(): unknown };
-  readonly jobs: { rows(): unknown };
+  readonly queries: {
+    report(): unknown;
+    readonly config: { readonly prometheus: boolean };
+    totalCounts(): Iterable<{ system: string; fingerprint: string; histogram: Readonly<CountsView> }>;
+  };
+  readonly jobs: {
+    rows(): unknown;
+    totalCounts(): Iterable<{
+      name: string;
+      runs: number;
+      failures: number;
+      lastSuccess: number | null;
+      lastFailure: number | null;
+      histogram: Readonly<CountsView>;
+    }>;
+  };
 }
 
 export type Question =
@@ -50,7 +64,7 @@ export type Question =
   | { op: 'history'; period: HistoryPeriod; instance?: string }
   | { op: 'prometheus'; maxAgeMs: number; byWorker?: boolean }
   | { op: 'endpoints'; sort: EndpointSort; limit: number }
-  /** One worker's query or job table (not merged across workers yet: never asked of the cluster). */
+  /** The query or job table: the cluster's (merged by the aggregator) or one worker's. */
   | { op: 'queries' | 'jobs' };
 
 /** A change or read of the cluster's silences (answered by the aggregator's router only). */
@@ -70,6 +84,17 @@ export interface PrometheusWire {
   functions: Array<{ name: string; count: number; errors: number; histogram: CountsWire | null }>;
   /** With `cluster.workerLabel`: the same request and function figures per worker, since its start. */
   workers?: WorkerSeriesWire[];
+  /** Background jobs since start (merged across workers in the cluster's scrape). */
+  jobs?: Array<{
+    name: string;
+    runs: number;
+    failures: number;
+    lastSuccess: number | null;
+    lastFailure: number | null;
+    histogram: CountsWire | null;
+  }>;
+  /** Query fingerprints since start, when `queries.prometheus` is on. */
+  queries?: Array<{ system: string; fingerprint: string; histogram: CountsWire | null }>;
 }
 
 /** One worker's request and `@timed` totals since its start (the `worker` label's series). */
@@ -125,16 +150,35 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
           errors: f.errors,
           histogram: wire(f.histogram),
         })),
+        jobs: [...monitor.jobs.totalCounts()].map((j) => ({
+          name: j.name,
+          runs: j.runs,
+          failures: j.failures,
+          lastSuccess: j.lastSuccess,
+          lastFailure: j.lastFailure,
+          histogram: wire(j.histogram),
+        })),
       };
+      if (monitor.queries.config.prometheus) {
+        out.queries = [...monitor.queries.totalCounts()].map((x) => ({
+          system: x.system,
+          fingerprint: x.fingerprint,
+          histogram: wire(x.histogram),
+        }));
+      }
       return out;
     }
   }
 }
 
-/** A counts view from its wire form (for the Prometheus serializer). */
+/** A counts view from its wire form (for the Prometheus serializer); null for none. */
 export function viewOf(w: CountsWire | null): CountsView | null {
-  if (w === null) return null;
-  const s = decodeCounts(w, COUNTS_LENGTH - 1);
+  return w === null ? null : countsView(w);
+}
+
+/** A counts view from its wire form, empty for none. */
+export function countsView(w: CountsWire | null): CountsView {
+  const s = decodeCounts(w ?? { n: 0, s: 0, x: 0, e: 0, c: [] }, COUNTS_LENGTH - 1);
   const counts = new Float64Array(COUNTS_LENGTH);
   for (let i = 0; i < s.slots.length; i++) counts[s.slots[i] as number] = s.counts[i] as number;
   return {

@@ -4,6 +4,7 @@
 import type { SparseCounts } from '../latency/latency-ring.js';
 import type { JobMeta } from '../profiling/jobs.js';
 import { addSparse, emptySparse, subtractSparse } from './counts-wire.js';
+import { KnownQueries } from './query-wire.js';
 import { type Report, ROUTE_SEP } from './report.js';
 
 /**
@@ -18,6 +19,9 @@ export class KnownTotals {
   >();
   private readonly functions = new Map<string, SparseCounts>();
   private readonly jobs = new Map<string, { latency: SparseCounts; meta: JobMeta }>();
+  private readonly queries = new KnownQueries();
+  /** Slow queries received from this worker (its full report's log is taken only by an aggregator that has none). */
+  private slowSeen = 0;
 
   /** Adds a delta report. */
   add(report: Report): void {
@@ -40,6 +44,8 @@ export class KnownTotals {
       if (j.latency) addSparse(e.latency, j.latency);
       e.meta = j.meta;
     }
+    this.queries.add(report.queries ?? []);
+    this.slowSeen += report.slow?.length ?? 0;
   }
 
   /**
@@ -80,7 +86,9 @@ export class KnownTotals {
       e.meta = j.meta;
       jobs.push({ name: j.name, latency, meta: j.meta });
     }
-    return { routes, functions, jobs };
+    const slow = this.slowSeen === 0 ? (full.slow ?? []) : [];
+    this.slowSeen += full.slow?.length ?? 0;
+    return { routes, functions, jobs, queries: this.queries.replace(full.queries ?? []), slow };
   }
 
   private job(name: string) {
@@ -118,6 +126,7 @@ export class KnownTotals {
         latency: e.latency.n > 0 ? e.latency : null,
         meta: e.meta,
       })),
+      queries: this.queries.toReports(),
     };
   }
 

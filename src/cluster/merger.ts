@@ -58,8 +58,17 @@ export class Merger {
       return;
     }
     if (proc && typeof proc === 'object') entry.process = proc;
+    if (report.jobs && report.jobs.length > 0) {
+      for (const j of report.jobs) entry.running.set(j.name, j.meta.running ?? 0);
+      this.refreshRunning(report.jobs.map((j) => j.name));
+    }
     entry.lastReportAt = this.deps.now();
-    if (report.routes.length > 0 || report.functions.length > 0 || (report.jobs?.length ?? 0) > 0)
+    if (
+      report.routes.length > 0 ||
+      report.functions.length > 0 ||
+      (report.jobs?.length ?? 0) > 0 ||
+      (report.queries?.length ?? 0) > 0
+    )
       this.deps.changed();
     if (full) {
       // Known from the ledger or an earlier connection: the difference happened while unreported,
@@ -84,6 +93,24 @@ export class Merger {
       this.windowed.add(entry.id);
       entry.known.add(report);
       applyReport(this.monitor, report, true);
+    }
+  }
+
+  /**
+   * Sets the cluster's runs in progress of these jobs (default: every job a worker reported) to the
+   * sum over live workers: a worker that disconnects no longer counts.
+   */
+  refreshRunning(names?: Iterable<string>): void {
+    const setRunning = this.monitor.jobs?.setRunning?.bind(this.monitor.jobs);
+    if (!setRunning) return;
+    const live = this.workers.live();
+    const all = new Set<string>();
+    if (names) for (const n of names) all.add(n);
+    else for (const w of this.workers.values()) for (const n of w.running.keys()) all.add(n);
+    for (const name of all) {
+      let n = 0;
+      for (const w of live) n += w.running.get(name) ?? 0;
+      setRunning(name, n);
     }
   }
 

@@ -3,7 +3,19 @@
 
 import { COUNTS_LENGTH, type CountsView, type SparseCounts, slotHighest } from '../latency/latency-ring.js';
 import type { JobMeta } from '../profiling/jobs.js';
+import type { SlowQuery } from '../profiling/query-stats.js';
 import { type CountsWire, decodeCounts, encodeCounts, SentCounts } from './counts-wire.js';
+import {
+  applyQueries,
+  decodeQueries,
+  decodeSlow,
+  encodeQueries,
+  type QueryDelta,
+  QueryReporter,
+  type QuerySource,
+  type QueryTarget,
+  type QueryWire,
+} from './query-wire.js';
 
 /** One route's requests by status class (1xx … 5xx) and their latency. */
 export interface RouteWire {
@@ -25,8 +37,11 @@ export interface FunctionWire {
 export interface JobWire {
   f: string;
   l?: CountsWire;
-  /** Last success, last failure (epoch ms or null), last error, last duration µs, expectEvery ms or null, watched since. */
-  m: [number | null, number | null, string, number, number | null, number];
+  /**
+   * Last success, last failure (epoch ms or null), last error, last duration µs, expectEvery ms or
+   * null, watched since, runs in progress (absent from older reports and ledgers).
+   */
+  m: [number | null, number | null, string, number, number | null, number, number?];
 }
 
 /** A report: a delta since the previous one, or (after reset) totals since start. */
@@ -35,6 +50,10 @@ export interface ReportWire {
   f: FunctionWire[];
   /** Jobs (absent when none changed, and from threads). */
   j?: JobWire[];
+  /** Database queries by fingerprint (absent when none ran). */
+  q?: QueryWire[];
+  /** Slow queries logged since the previous report (absent when none). */
+  s?: SlowQuery[];
 }
 
 /** A report read back: the same figures as sparse counts, checked. */
@@ -49,6 +68,8 @@ export interface Report {
   }>;
   functions: Array<{ name: string; latency: SparseCounts }>;
   jobs?: Array<{ name: string; latency: SparseCounts | null; meta: JobMeta }>;
+  queries?: QueryDelta[];
+  slow?: SlowQuery[];
 }
 
 /** Where a reporter reads totals since start (RequestStats with trackRouteLatency(), FunctionTimings). */
@@ -67,6 +88,8 @@ export interface ReportSources {
   };
   /** Background jobs (a monitor's JobStats; threads have none). */
   jobs?: { totalCounts(): Iterable<{ name: string; histogram: Readonly<CountsView> } & JobMeta> };
+  /** Database queries (a monitor's QueryStats; threads have none). */
+  queries?: QuerySource;
 }
 
 /** Where a report is merged (a SystemMonitor's RequestStats and FunctionTimings). */
@@ -82,7 +105,11 @@ export interface ReportTarget {
     ): void;
   };
   functions: { absorb(name: string, latency: SparseCounts, window: boolean): void };
-  jobs?: { absorb(name: string, latency: SparseCounts | null, meta: JobMeta): void };
+  jobs?: {
+    absorb(name: string, latency: SparseCounts | null, meta: JobMeta): void;
+    setRunning?(name: string, running: number): void;
+  };
+  queries?: QueryTarget;
 }
 
 /** Separates method and route in a route's key. */
@@ -93,6 +120,7 @@ export class Reporter {
   private routes = new Map<string, { classes: Float64Array; extra: Float64Array; latency: SentCounts }>();
   private functions = new Map<string, SentCounts>();
   private jobs = new Map<string, { counts: SentCounts; meta: string }>();
+  private readonly queries = new QueryReporter();
 
   constructor(private readonly sources: ReportSources) {}
 
@@ -101,6 +129,7 @@ export class Reporter {
     this.routes.clear();
     this.functions.clear();
     this.jobs.clear();
+    this.queries.reset();
   }
 
   /** The figures recorded since the previous take(); empty arrays when nothing happened. */
@@ -163,6 +192,7 @@ export class Reporter {
         t.lastDurationUs,
         t.expectEveryMs,
         t.watchedSince,
+        t.running ?? 0,
       ];
       const meta = JSON.stringify(m);
       const l = sent.counts.take(t.histogram, slotHighest);
@@ -170,6 +200,11 @@ export class Reporter {
       sent.meta = meta;
       out.j ??= [];
       out.j.push(l === null ? { f: t.name, m } : { f: t.name, l, m });
+    }
+    if (this.sources.queries) {
+      const { q, s } = this.queries.take(this.sources.queries);
+      if (q) out.q = q;
+      if (s) out.s = s;
     }
     return out;
   }
@@ -211,14 +246,14 @@ export function decodeReport(w: ReportWire): Report {
     latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
     meta: jobMeta(x.m),
   }));
-  return { routes, functions, jobs };
+  return { routes, functions, jobs, queries: decodeQueries(w.q), slow: decodeSlow(w.s) };
 }
 
 const time = (v: unknown) => (v === null || (typeof v === 'number' && Number.isFinite(v)) ? v : Number.NaN);
 
 function jobMeta(m: unknown): JobMeta {
-  if (!Array.isArray(m) || m.length !== 6) throw new Error('bad job');
-  const [s, f, e, d, ev, w] = m as unknown[];
+  if (!Array.isArray(m) || (m.length !== 6 && m.length !== 7)) throw new Error('bad job');
+  const [s, f, e, d, ev, w, r] = m as unknown[];
   const out = {
     lastSuccess: time(s) as number | null,
     lastFailure: time(f) as number | null,
@@ -226,6 +261,7 @@ function jobMeta(m: unknown): JobMeta {
     lastDurationUs: typeof d === 'number' && d >= 0 ? d : 0,
     expectEveryMs: time(ev) as number | null,
     watchedSince: typeof w === 'number' && Number.isFinite(w) ? w : 0,
+    running: Number.isInteger(r) && (r as number) >= 0 ? (r as number) : 0,
   };
   if (Number.isNaN(out.lastSuccess) || Number.isNaN(out.lastFailure) || Number.isNaN(out.expectEveryMs))
     throw new Error('bad job');
@@ -238,6 +274,10 @@ export function applyReport(target: ReportTarget, report: Report, window: boolea
     target.requests.absorb(r.method, r.route, r.classes, r.latency, window, r.extra);
   for (const f of report.functions) target.functions.absorb(f.name, f.latency, window);
   for (const j of report.jobs ?? []) target.jobs?.absorb(j.name, j.latency, j.meta);
+  if (target.queries) {
+    applyQueries(target.queries, report.queries ?? [], window);
+    if (report.slow && report.slow.length > 0) target.queries.absorbSlow(report.slow);
+  }
 }
 
 /** A report for the wire (the inverse of decodeReport). */
@@ -256,10 +296,19 @@ export function encodeReport(report: Report): ReportWire {
       const m = j.meta;
       const w: JobWire = {
         f: j.name,
-        m: [m.lastSuccess, m.lastFailure, m.lastError, m.lastDurationUs, m.expectEveryMs, m.watchedSince],
+        m: [
+          m.lastSuccess,
+          m.lastFailure,
+          m.lastError,
+          m.lastDurationUs,
+          m.expectEveryMs,
+          m.watchedSince,
+          m.running ?? 0,
+        ],
       };
       if (j.latency && j.latency.n > 0) w.l = encodeCounts(j.latency);
       return w;
     }),
+    q: encodeQueries(report.queries ?? []),
   };
 }

@@ -24,6 +24,7 @@ import type {
 import type { ClusterAgent } from './agent.js';
 import {
   answer,
+  countsView,
   type MonitorLike,
   type PrometheusWire,
   type Question,
@@ -119,8 +120,9 @@ export class ClusterSource extends EventEmitter<{
   }
 
   /**
-   * The cluster's job table (merged by the aggregator: runs and failures summed, percentiles from the
-   * merged counts, the latest success and failure) or one worker's own query or job table.
+   * The cluster's query or job table, merged by the aggregator (counts summed, percentiles from the
+   * merged counts; for jobs the latest success and failure, `running` summed over live workers), or
+   * one worker's own.
    */
   workerTable(table: 'queries' | 'jobs', instance: string): Promise<unknown> {
     return this.view({ op: table }, instance);
@@ -185,6 +187,8 @@ export class ClusterSource extends EventEmitter<{
         latency: viewOf(s.latency),
         functions: s.functions.map((f) => ({ ...f, histogram: viewOf(f.histogram) })),
       })),
+      jobs: w.jobs?.map((j) => ({ ...j, histogram: countsView(j.histogram) })),
+      queries: w.queries?.map((x) => ({ ...x, histogram: countsView(x.histogram) })),
     };
   }
 

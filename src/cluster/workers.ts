@@ -17,6 +17,8 @@ export interface WorkerEntry {
   self: boolean;
   lastReportAt: number | null;
   goneAt: number | null;
+  /** Runs in progress per job, as last reported (counted while the worker is live). */
+  running: Map<string, number>;
 }
 
 /** The entry dead workers' totals are folded into (no worker answers to it). */
@@ -47,6 +49,7 @@ export function newEntry(
     self: false,
     lastReportAt: null,
     goneAt: null,
+    running: new Map(),
     ...fields,
   };
 }
@@ -78,6 +81,11 @@ export class WorkerTable {
     if (!/^\d+$/.test(instance)) return undefined;
     const pid = Number(instance);
     return [...this.entries.values()].find((w) => w.pid === pid && (w.self || w.peer !== null));
+  }
+
+  /** The workers counted as live: the aggregator itself and the connected ones. */
+  live(): WorkerEntry[] {
+    return [...this.entries.values()].filter((w) => w.self || w.peer !== null);
   }
 
   liveIds(): string[] {

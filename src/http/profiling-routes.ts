@@ -79,7 +79,8 @@ export const queriesRoute = defineRoute({
   async handle({ res, source, query }) {
     if (!checkInstance(res, source, query.instance)) return;
     const queries = (source as ProfilingSource).queries;
-    const one = workerTable<QueryReport>(source, 'queries', query.instance);
+    // Cluster mode: every worker's queries merged by the aggregator (or one worker's).
+    const one = workerTable<QueryReport>(source, 'queries', query.instance, true);
     if (!queries && !one) {
       sendError(res, 404, 'not_found', missing(source, 'database queries', 'queries/'));
       return;

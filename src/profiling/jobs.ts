@@ -23,6 +23,8 @@ export interface JobMeta {
   lastDurationUs: number;
   expectEveryMs: number | null;
   watchedSince: number;
+  /** Runs started and not finished in that process (absent in older reports). */
+  running?: number;
 }
 
 /** Options of one job (`monitor.job(name, fn, options)`, `@timed({ job: true, expectEvery })`). */
@@ -254,6 +256,7 @@ export class JobStats {
         lastDurationUs: e.lastDurationUs,
         expectEveryMs: e.expectEveryMs,
         watchedSince: e.watchedSince,
+        running: e.running,
         histogram: e.total,
       };
     }
@@ -280,6 +283,15 @@ export class JobStats {
         e.expectEveryMs = meta.expectEveryMs;
         e.watchedSince = meta.watchedSince;
       }
+    } catch {
+      // never breaks the aggregator
+    }
+  }
+
+  /** Cluster mode: the runs in progress of a job over the live workers (set by the aggregator). */
+  setRunning(name: string, running: number): void {
+    try {
+      this.entryFor(name).running = running;
     } catch {
       // never breaks the aggregator
     }

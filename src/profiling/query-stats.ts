@@ -7,6 +7,7 @@ import {
   type CountsView,
   CumulativeCounts,
   microsOf,
+  type SparseCounts,
   slotOf,
   summarizeView,
 } from '../latency/latency-ring.js';
@@ -149,6 +150,8 @@ export class QueryStats {
   private readonly window: FunctionTimings;
   private readonly slow: SlowQuery[] = [];
   private slowNext = 0;
+  /** Entries ever written to the slow-query log (cluster mode reports the new ones). */
+  private slowTotal = 0;
   private droppedCount = 0;
 
   constructor(options: QueryStatsOptions = {}, clock?: Clock) {
@@ -268,6 +271,78 @@ export class QueryStats {
       yield { system: e.system, fingerprint: e.fingerprint, histogram: e.total };
   }
 
+  /**
+   * Each fingerprint's live totals with the routes that issued it (cluster mode reports their deltas).
+   * The views move with every record(): read each synchronously.
+   */
+  *states(): Generator<{
+    system: QuerySystem | '*';
+    fingerprint: string;
+    histogram: Readonly<CountsView>;
+    routes: ReadonlyMap<string, number>;
+    otherRoutes: number;
+  }> {
+    for (const e of this.entries()) {
+      yield {
+        system: e.system,
+        fingerprint: e.fingerprint,
+        histogram: e.total,
+        routes: e.routes,
+        otherRoutes: e.otherRoutes,
+      };
+    }
+  }
+
+  /** Slow-query log entries written after the first `seen` (oldest first, at most the log's size), and the new count. */
+  slowSince(seen: number): { entries: SlowQuery[]; total: number } {
+    const fresh = Math.min(this.slowTotal - seen, this.slow.length);
+    return { entries: fresh > 0 ? this.slowQueries().slice(0, fresh).reverse() : [], total: this.slowTotal };
+  }
+
+  /**
+   * Cluster mode: queries recorded by another process (their durations as counts and the routes that
+   * issued them) merged here; in the last minute's window too when `window` (what db_query_p95 reads).
+   */
+  absorb(
+    system: QuerySystem | '*',
+    fingerprint: string,
+    latency: SparseCounts,
+    routes: ReadonlyArray<readonly [string, number]>,
+    window: boolean,
+  ): void {
+    try {
+      const entry = system === '*' ? this.otherEntry() : this.entryFor(system, fingerprint);
+      entry.total.addSparse(latency);
+      if (window) this.window.absorb(WINDOW_NAME, latency, true);
+      for (const [route, count] of routes) {
+        const seen = entry.routes.get(route);
+        if (seen !== undefined) entry.routes.set(route, seen + count);
+        else if (route !== OTHER_FINGERPRINT && entry.routes.size < ROUTES_PER_FINGERPRINT)
+          entry.routes.set(route, count);
+        else entry.otherRoutes += count;
+      }
+    } catch {
+      // never breaks the aggregator
+    }
+  }
+
+  /**
+   * Cluster mode: slow queries another process logged. The log keeps the newest by time (not by
+   * arrival: another worker's interval may arrive later with newer queries).
+   */
+  absorbSlow(entries: readonly SlowQuery[]): void {
+    const size = this.config.slowLogSize;
+    if (size === 0 || entries.length === 0) return;
+    const all = [...this.slowQueries().reverse(), ...entries.map((e) => ({ ...e }))];
+    // Stable: entries of the same millisecond keep their order.
+    all.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
+    const kept = all.slice(-size);
+    this.slow.length = 0;
+    this.slow.push(...kept);
+    this.slowNext = kept.length % size;
+    this.slowTotal += entries.length;
+  }
+
   /** Distinct fingerprints tracked (`other` not included). */
   get size(): number {
     return this.count;
@@ -284,6 +359,7 @@ export class QueryStats {
   }
 
   private logSlow(entry: SlowQuery): void {
+    this.slowTotal++;
     const size = this.config.slowLogSize;
     if (this.slow.length < size) this.slow.push(entry);
     else this.slow[this.slowNext] = entry;
@@ -316,6 +392,10 @@ export class QueryStats {
       this.count++;
       return created;
     }
+    return this.otherEntry();
+  }
+
+  private otherEntry(): Entry {
     this.other ??= {
       system: '*',
       fingerprint: OTHER_FINGERPRINT,

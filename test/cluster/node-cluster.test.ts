@@ -107,13 +107,8 @@ describe('node:cluster, 4 workers', () => {
     expect(unknown.data.error.code).toBe('not_found');
   });
 
-  it('jobs/ merged across workers; queries/ (not merged yet) says so; instance=<pid> gives one worker', async () => {
+  it('jobs/ merged across workers; instance=<pid> gives one worker', async () => {
     await load(c.port, 20, 4, 3);
-    for (const path of ['queries/']) {
-      const r = await getJson(c.port, `${BASE}/${path}`);
-      expect(r.status).toBe(404);
-      expect(r.data.error.message).toContain(`cluster mode: ${path} is not merged across workers yet`);
-    }
     // Each worker's own table: instance=<pid>, exact against the runs each worker answered.
     const runs = new Map<number, number>();
     for (let i = 0; i < 12; i++) {
