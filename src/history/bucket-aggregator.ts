@@ -3,7 +3,7 @@
 import { round } from '../alerts/status.js';
 import type { CustomBucketEntry } from '../custom/registry.js';
 import { createHistogram, encodeHistogram, summarize } from '../latency/histogram.js';
-import type { RequestBucket } from '../requests/requests.js';
+import type { RequestBucket } from '../requests/request-figures.js';
 import type { MetricsSnapshot } from '../types.js';
 import { errorRateOf, type HistoryPoint } from './point.js';
 import { SeriesAccumulator } from './series.js';

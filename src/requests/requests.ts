@@ -1,14 +1,6 @@
 // Request statistics, the hot path: rates, 4xx/5xx counts and HDR latency over a sliding window,
 // per route (bounded), plus the history bucket and the cumulative figures Prometheus needs.
 
-import {
-  enoughRequests,
-  errorRateStatus,
-  failedPercent,
-  levelStatus,
-  notJudgedReason,
-  round,
-} from '../alerts/status.js';
 import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
 import type { Histogram } from '../latency/histogram.js';
 import {
@@ -16,22 +8,24 @@ import {
   CumulativeCounts,
   clearView,
   createView,
-  LatencyRing,
   microsOf,
   type SparseCounts,
   slotOf,
   summarizeView,
   toHistogram,
 } from '../latency/latency-ring.js';
-import { thresholdFor } from '../profiling/apdex.js';
 import type { Clock, RequestGroups } from '../types.js';
+import { TakenTotals } from './bucket.js';
 import {
-  type EndpointWindow,
-  MIN_RATE_SPAN_MS,
-  RATE_WINDOW_MS,
-  type RequestBucket,
-  type RouteState,
-} from './request-figures.js';
+  absorbCounts,
+  absorbWindowRows,
+  routeStatesOf,
+  type WindowStates,
+  windowStatesOf,
+} from './cluster-exchange.js';
+import { perSecond, windowSpan } from './rates.js';
+import type { EndpointWindow, RequestBucket, RouteState } from './request-figures.js';
+import { requestGroups } from './request-groups.js';
 import {
   parseRequestStatsOptions,
   type RequestStatsConfig,
@@ -42,28 +36,19 @@ import {
   ABORTED_STATUS,
   type AbortedTotal,
   APDEX_STRIDE,
+  abortedTotalsOf,
   COLUMNS,
   entryTotals,
-  METHODS,
-  methodIndex,
-  OTHER_METHOD,
-  OTHER_ROUTE,
-  RouteEntry,
+  openCounters,
+  type RouteEntry,
   type RouteTotal,
-  STATUS_CLASSES,
+  routeTotalsOf,
   STRIDE,
-  type StatusClass,
+  type WindowAt,
   windowCounts,
 } from './route-counters.js';
+import { RouteTable } from './route-table.js';
 import { endpointWindowRows, routeRows } from './window-rows.js';
-
-export {
-  type EndpointWindow,
-  MIN_RATE_SPAN_MS,
-  RATE_WINDOW_MS,
-  type RequestBucket,
-  type RouteState,
-} from './request-figures.js';
 
 /**
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and
@@ -87,13 +72,7 @@ export class RequestStats {
   private readonly subWindowMs: number;
   private readonly perLatencySlot: number;
   private readonly totalsOffset: number;
-  // route -> entries by method index: one Map lookup per request (methods map to indices by a switch).
-  private readonly byRoute = new Map<string, Array<RouteEntry | undefined>>();
-  private readonly extraMethods = new Map<string, number>();
-  private readonly entries: RouteEntry[] = [];
-  private other: RouteEntry | null = null;
-  /** The fold when it is not also a tracked entry (listed once, after the entries). */
-  private separateOther: RouteEntry | null = null;
+  private readonly routes: RouteTable;
   // Current sub-windows, recomputed only when the clock passes `nextBoundary`.
   private sub = 0;
   private pos = 0;
@@ -105,10 +84,8 @@ export class RequestStats {
   /** Latency of every request since start, incremented by record() beside the route's ring. */
   private readonly cumulative = new CumulativeCounts();
   /** Cumulative latency and status totals at the last takeBucket(). */
-  private readonly taken = createView();
-  private readonly takenTotals = new Float64Array(COLUMNS);
+  private readonly taken = new TakenTotals();
   private bucketMax = 0;
-  private routeLatency = false;
   private readonly scratch = createView();
   private readonly routeScratch = createView();
 
@@ -121,6 +98,7 @@ export class RequestStats {
     this.subWindowMs = config.windowMs / config.slots;
     this.perLatencySlot = config.slots / config.latencySlots;
     this.totalsOffset = config.slots * STRIDE;
+    this.routes = new RouteTable(config.slots, config.latencySlots, config.maxRoutes, config.apdex);
     if (this.clock === coarseClock) acquireCoarseClock();
     let started = Number.NaN;
     try {
@@ -157,10 +135,10 @@ export class RequestStats {
       // fault: counted with the 4xx, so that anonymous unusual-method traffic cannot raise the error rate.
       const cls = status === 501 || status === 505 ? 4 : (status / 100) | 0;
       this.tick();
-      const entry = this.entryFor(method, route);
+      const entry = this.routes.entryFor(method, route);
       const counters = entry.counters;
       const b = this.pos * STRIDE;
-      if (counters[b] !== this.sub) this.openCounters(counters, b);
+      if (counters[b] !== this.sub) openCounters(counters, b, this.sub, this.totalsOffset);
       counters[b + cls]!++;
       if (status === ABORTED_STATUS) counters[b + ABORTED_COLUMN]!++;
       // Apdex: successful requests by their time against the route's T; failed ones are frustrated.
@@ -195,16 +173,10 @@ export class RequestStats {
   /** The snapshot groups this module owns; `functions` comes from the `functions` option. */
   groups(): RequestGroups {
     this.tick();
-    let count = 0;
-    let count4xx = 0;
-    let count5xx = 0;
-    let countAborted = 0;
+    const counts: [number, number, number, number] = [0, 0, 0, 0];
     for (const e of this.allEntries()) {
-      const [n, c4, c5, aborted] = windowCounts(e.counters, this.slots, this.sub);
-      count += n;
-      count4xx += c4;
-      count5xx += c5;
-      countAborted += aborted;
+      const window = windowCounts(e.counters, this.slots, this.sub);
+      for (let i = 0; i < 4; i++) counts[i]! += window[i] as number;
     }
     // One pass over the routes gives their rows and, summed, the server-wide latency.
     const routes = routeRows(
@@ -216,77 +188,19 @@ export class RequestStats {
       this.scratch,
     );
     const latency = summarizeView(this.scratch);
-    const { error_rate: er, api_response_time: api } = this.config.levels;
-    // Failed = 5xx + aborted (responses that did not complete), as Apdex counts them frustrated.
-    const errorRate = failedPercent(count, count5xx, countAborted);
-    const perMinute = round((count * 60_000) / this.config.windowMs, 2);
-    return {
-      requests: {
-        status: 'healthy',
-        per_second: round(this.perSecond(count), 2),
-        per_minute: perMinute,
-        total: this.total,
-      },
-      errors: {
-        status: errorRateStatus(errorRate, perMinute, er, this.config.minRequests),
-        count_4xx: count4xx,
-        count_5xx: count5xx,
-        count_aborted: countAborted,
-        error_rate_percent: errorRate,
-        threshold: er.warning,
-        ...(enoughRequests(perMinute, this.config.minRequests)
-          ? {}
-          : { reason: notJudgedReason(perMinute, this.config.minRequests) }),
-      },
-      latency: {
-        status: levelStatus(latency.p95_ms, api.warning, api.critical),
-        p50_ms: latency.p50_ms,
-        p95_ms: latency.p95_ms,
-        p99_ms: latency.p99_ms,
-        avg_ms: latency.avg_ms,
-        max_ms: latency.max_ms,
-        threshold: api.warning,
-      },
+    return requestGroups(this.config, {
+      counts,
+      perSecond: perSecond(this.allEntries(), this.at(), counts[0], () => this.windowSpanMs()),
+      total: this.total,
+      latency,
       routes,
-      functions: this.config.functions?.snapshot() ?? {},
-    };
+    });
   }
 
   /** Requests, 4xx and 5xx since the previous call, with their latency; starts a new bucket. */
   takeBucket(): RequestBucket {
-    const cumulative = this.cumulative;
-    const taken = this.taken;
-    const view = this.scratch;
-    clearView(view);
-    // One pass over the used slots: the bucket is the cumulative counts minus those at the last call.
-    const now = cumulative.counts;
-    const before = taken.counts;
-    const out = view.counts;
-    const { lo, hi } = cumulative;
-    for (let i = lo; i <= hi; i++) {
-      const c = now[i] as number;
-      out[i] = c - (before[i] as number);
-      before[i] = c;
-    }
-    view.lo = lo;
-    view.hi = hi;
-    view.n = cumulative.n - taken.n;
-    taken.n = cumulative.n;
-    view.sum = cumulative.sum - taken.sum;
-    taken.sum = cumulative.sum;
-    view.max = this.bucketMax;
+    const bucket = this.taken.take(this.cumulative, this.bucketMax, this.classTotals(), this.scratch);
     this.bucketMax = 0;
-    const totals = this.classTotals();
-    const tt = this.takenTotals;
-    const bucket: RequestBucket = {
-      requests: view.n,
-      count_4xx: (totals[3] as number) - (tt[3] as number),
-      count_5xx: (totals[4] as number) - (tt[4] as number),
-      count_aborted: (totals[5] as number) - (tt[5] as number),
-      histogram: toHistogram(view),
-      latency: summarizeView(view),
-    };
-    tt.set(totals);
     return bucket;
   }
 
@@ -315,23 +229,12 @@ export class RequestStats {
    * routeStates() can report it: cluster mode and worker threads need it. Idempotent.
    */
   trackRouteLatency(): void {
-    if (this.routeLatency) return;
-    this.routeLatency = true;
-    for (const e of this.allEntries()) e.total ??= new CumulativeCounts();
+    this.routes.trackRouteLatency();
   }
 
   /** Every route's figures since start (live views: read them synchronously), `other` last. */
-  *routeStates(): Generator<RouteState> {
-    for (const e of this.allEntries()) {
-      const classes = entryTotals(e.counters, this.slots);
-      yield {
-        method: e.method,
-        route: e.route,
-        classes,
-        latency: e.total,
-        extra: [classes[ABORTED_COLUMN - 1] as number, e.apdexTotal[0] as number, e.apdexTotal[1] as number],
-      };
-    }
+  routeStates(): Generator<RouteState> {
+    return routeStatesOf(this.allEntries(), this.slots);
   }
 
   /**
@@ -350,37 +253,8 @@ export class RequestStats {
     extra?: ArrayLike<number>,
   ): void {
     this.tick();
-    const entry = this.entryFor(method, route);
-    const counters = entry.counters;
-    const aborted = (extra?.[0] as number) || 0;
-    const satisfied = (extra?.[1] as number) || 0;
-    const tolerating = (extra?.[2] as number) || 0;
-    entry.apdexTotal[0]! += satisfied;
-    entry.apdexTotal[1]! += tolerating;
-    if (window) {
-      const b = this.pos * STRIDE;
-      if (counters[b] !== this.sub) this.openCounters(counters, b);
-      for (let c = 0; c < 5; c++) counters[b + 1 + c]! += (classes[c] as number) || 0;
-      counters[b + ABORTED_COLUMN]! += aborted;
-      const a = entry.apdex;
-      const ab = this.pos * APDEX_STRIDE;
-      if (a[ab] !== this.sub) {
-        a[ab] = this.sub;
-        a[ab + 1] = 0;
-        a[ab + 2] = 0;
-      }
-      a[ab + 1]! += satisfied;
-      a[ab + 2]! += tolerating;
-    } else {
-      for (let c = 0; c < 5; c++) {
-        const n = (classes[c] as number) || 0;
-        counters[this.totalsOffset + c]! += n;
-        // Already history elsewhere: the next bucket must not count it again.
-        this.takenTotals[c]! += n;
-      }
-      counters[this.totalsOffset + ABORTED_COLUMN - 1]! += aborted;
-      this.takenTotals[ABORTED_COLUMN - 1]! += aborted;
-    }
+    const entry = this.routes.entryFor(method, route);
+    absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes);
     if (latency === null || !(latency.n > 0)) return;
     this.cumulative.addSparse(latency);
     entry.total?.addSparse(latency);
@@ -388,51 +262,17 @@ export class RequestStats {
       entry.latency.addSparse(this.lat, this.latPos, latency);
       if (latency.max > this.bucketMax) this.bucketMax = latency.max;
     } else {
-      const taken = this.taken;
-      for (let i = 0; i < latency.slots.length; i++) {
-        const slot = latency.slots[i] as number;
-        taken.counts[slot]! += latency.counts[i] as number;
-      }
-      taken.n += latency.n;
-      taken.sum += latency.sum;
+      this.taken.skipLatency(latency);
     }
   }
 
-  /**
-   * The window as it stands, sub-window by sub-window, for a new cluster aggregator to rebuild the
-   * cluster's window from (src/cluster/). `rows`: [stamp, 1xx … 5xx, aborted, Apdex satisfied,
-   * tolerating] per request sub-window holding any; `latency`: the latency sub-windows with their stamp.
-   * `ms`: the request and latency sub-window lengths (stamps are absolute: floor(epoch ms / length)).
-   */
-  windowStates(): {
-    ms: [number, number];
-    routes: Array<{
-      method: string;
-      route: string;
-      rows: number[][];
-      latency: Array<{ abs: number; counts: SparseCounts }>;
-    }>;
-  } {
+  /** The window as it stands, sub-window by sub-window (WindowStates), for a new cluster aggregator (src/cluster/). */
+  windowStates(): WindowStates {
     this.tick();
-    const routes = [];
-    for (const e of this.allEntries()) {
-      const rows: number[][] = [];
-      for (let pos = 0; pos < this.slots; pos++) {
-        const b = pos * STRIDE;
-        const stamp = e.counters[b] as number;
-        if (!(stamp > this.sub - this.slots && stamp <= this.sub)) continue;
-        const row = [stamp];
-        for (let c = 1; c <= COLUMNS; c++) row.push(e.counters[b + c] as number);
-        const ab = pos * APDEX_STRIDE;
-        const own = e.apdex[ab] === stamp;
-        row.push(own ? (e.apdex[ab + 1] as number) : 0, own ? (e.apdex[ab + 2] as number) : 0);
-        if (row.some((v, i) => i > 0 && v > 0)) rows.push(row);
-      }
-      const latency = [...e.latency.subWindows(this.lat)];
-      if (rows.length > 0 || latency.length > 0)
-        routes.push({ method: e.method, route: e.route, rows, latency });
-    }
-    return { ms: [this.subWindowMs, this.subWindowMs * this.perLatencySlot], routes };
+    return windowStatesOf(this.allEntries(), this.at(), [
+      this.subWindowMs,
+      this.subWindowMs * this.perLatencySlot,
+    ]);
   }
 
   /**
@@ -450,85 +290,25 @@ export class RequestStats {
   ): void {
     this.tick();
     if (ms[0] !== this.subWindowMs || ms[1] !== this.subWindowMs * this.perLatencySlot) return;
-    const entry = this.entryFor(method, route);
-    const counters = entry.counters;
-    for (const row of rows) {
-      const stamp = row[0] as number;
-      if (!(stamp > this.sub - this.slots && stamp <= this.sub)) continue;
-      const pos = stamp % this.slots;
-      const b = pos * STRIDE;
-      const held = counters[b] as number;
-      if (held !== stamp) {
-        if (held > stamp) continue;
-        // An older sub-window at this position: fold it into the totals, as a record() would.
-        const sub = this.sub;
-        this.sub = stamp;
-        this.openCounters(counters, b);
-        this.sub = sub;
-      }
-      for (let c = 1; c <= COLUMNS; c++) {
-        const n = (row[c] as number) || 0;
-        counters[b + c]! += n;
-        // Window only: the totals already hold these (the worker's totals come in apart).
-        counters[this.totalsOffset + c - 1]! -= n;
-      }
-      const a = entry.apdex;
-      const ab = pos * APDEX_STRIDE;
-      if (a[ab] !== stamp) {
-        if ((a[ab] as number) > stamp) continue;
-        a[ab] = stamp;
-        a[ab + 1] = 0;
-        a[ab + 2] = 0;
-      }
-      a[ab + 1]! += (row[COLUMNS + 1] as number) || 0;
-      a[ab + 2]! += (row[COLUMNS + 2] as number) || 0;
-    }
-    for (const l of latency) {
-      if (!(l.abs > this.lat - this.latencySlots && l.abs <= this.lat)) continue;
-      entry.latency.addSparse(l.abs, l.abs % this.latencySlots, l.counts);
-    }
+    absorbWindowRows(this.routes.entryFor(method, route), this.at(), rows, latency);
   }
 
   /** Requests since start per method, route and status class (non-zero ones), `other` last. */
   routeTotals(): RouteTotal[] {
-    const out: RouteTotal[] = [];
-    for (const e of this.allEntries()) {
-      const totals = entryTotals(e.counters, this.slots);
-      for (let c = 0; c < 5; c++) {
-        const count = totals[c] as number;
-        if (count > 0) {
-          out.push({
-            method: e.method,
-            route: e.route,
-            status_class: STATUS_CLASSES[c] as StatusClass,
-            count,
-          });
-        }
-      }
-    }
-    return out;
+    return routeTotalsOf(this.allEntries(), this.slots);
   }
 
   /** Aborted requests (the client closed the connection first) since start per method and route (non-zero ones). */
   abortedTotals(): AbortedTotal[] {
-    const out: AbortedTotal[] = [];
-    for (const e of this.allEntries()) {
-      const count = entryTotals(e.counters, this.slots)[ABORTED_COLUMN - 1] as number;
-      if (count > 0) out.push({ method: e.method, route: e.route, count });
-    }
-    return out;
+    return abortedTotalsOf(this.allEntries(), this.slots);
   }
 
   /** Requests recorded since start. */
   get total(): number {
     const totals = this.classTotals();
-    return (
-      (totals[0] as number) +
-      (totals[1] as number) +
-      (totals[2] as number) +
-      (totals[3] as number) +
-      (totals[4] as number)
-    );
+    let n = 0;
+    for (let c = 0; c < 5; c++) n += totals[c] as number;
+    return n;
   }
 
   /** Calls ignored because of bad input. */
@@ -538,13 +318,12 @@ export class RequestStats {
 
   /** Distinct method + route pairs tracked (at most maxRoutes; `other` not included). */
   get routeCount(): number {
-    return this.entries.length;
+    return this.routes.entries.length;
   }
 
   /** Bytes held in typed arrays (counters and histograms), for sizing. */
   get bytes(): number {
-    let bytes = this.takenTotals.byteLength;
-    bytes += this.cumulative.bytes + this.taken.counts.byteLength;
+    let bytes = this.taken.bytes + this.cumulative.bytes;
     bytes += this.scratch.counts.byteLength + this.routeScratch.counts.byteLength;
     for (const e of this.allEntries()) bytes += e.bytes;
     return bytes;
@@ -564,16 +343,6 @@ export class RequestStats {
     this.nextBoundary = (sub + 1) * this.subWindowMs;
   }
 
-  // First request of a newer sub-window at this position: fold the old counts into the totals.
-  private openCounters(counters: Float64Array, b: number): void {
-    const t = this.totalsOffset;
-    for (let c = 1; c <= COLUMNS; c++) {
-      counters[t + c - 1]! += counters[b + c] as number;
-      counters[b + c] = 0;
-    }
-    counters[b] = this.sub;
-  }
-
   // Requests since start of the whole server by status class, then aborted.
   private classTotals(): Float64Array {
     const into = new Float64Array(COLUMNS);
@@ -581,48 +350,14 @@ export class RequestStats {
     return into;
   }
 
-  private entryFor(method: string, route: string): RouteEntry {
-    if (typeof route === 'string') {
-      const m = methodIndex(method, this.extraMethods);
-      const byMethod = this.byRoute.get(route);
-      if (byMethod !== undefined && m >= 0) {
-        const entry = byMethod[m];
-        if (entry !== undefined) return entry;
-      }
-      if (m >= 0 && this.entries.length < this.config.maxRoutes) {
-        const entry = this.createRouteEntry(method, route);
-        this.entries.push(entry);
-        if (byMethod === undefined) {
-          const created = new Array<RouteEntry | undefined>(METHODS).fill(undefined);
-          created[m] = entry;
-          this.byRoute.set(route, created);
-        } else {
-          byMethod[m] = entry;
-        }
-        return entry;
-      }
-    }
-    // A route really registered as `*` `other` shares the fold rather than showing twice.
-    if (this.other === null) {
-      const m = this.extraMethods.get(OTHER_METHOD);
-      const existing = m === undefined ? undefined : this.byRoute.get(OTHER_ROUTE)?.[m];
-      this.other = existing ?? this.createRouteEntry(OTHER_METHOD, OTHER_ROUTE);
-      if (!existing) this.separateOther = this.other;
-    }
-    return this.other;
+  private allEntries(): Generator<RouteEntry> {
+    return this.routes.all();
   }
 
-  private createRouteEntry(method: string, route: string): RouteEntry {
-    // Server-wide latency since start is kept by record() in `cumulative`; per route only when asked.
-    const apdexUs = thresholdFor(this.config.apdex, method, route);
-    const entry = new RouteEntry(method, route, this.slots, new LatencyRing(this.latencySlots), apdexUs);
-    if (this.routeLatency) entry.total = new CumulativeCounts();
-    return entry;
-  }
-
-  private *allEntries(): Generator<RouteEntry> {
-    yield* this.entries;
-    if (this.separateOther) yield this.separateOther;
+  // Where the window stands, for the functions over it (cluster-exchange.ts, rates.ts).
+  private at(): WindowAt {
+    const { slots, latencySlots, sub, pos, lat, totalsOffset, subWindowMs, startedAt } = this;
+    return { slots, latencySlots, sub, pos, lat, totalsOffset, subWindowMs, startedAt };
   }
 
   // Server-wide latency over the window, merged from the routes (into the scratch view).
@@ -635,36 +370,11 @@ export class RequestStats {
 
   /**
    * The time the request window covers now, ms: from its oldest sub-window's start (or from the start of
-   * recording, when that is later: a process's first minute) to now, at least MIN_RATE_SPAN_MS. Counts
-   * over the window divided by this are rates; divided by the window's length they read low until it is full.
+   * recording, when that is later: a process's first minute) to now, at least MIN_RATE_SPAN_MS.
    */
   windowSpanMs(): number {
     this.tick();
-    const now = this.clock.now();
-    const windowStart = (this.sub - this.slots + 1) * this.subWindowMs;
-    const span = now - Math.max(this.startedAt, windowStart);
-    return Math.max(span, MIN_RATE_SPAN_MS);
-  }
-
-  // Average over the last complete sub-windows covering RATE_WINDOW_MS (the current one is partial);
-  // with a single sub-window, or while recording is younger than those sub-windows, the average over
-  // the window's covered time (since start), as routes/ computes its rates.
-  private perSecond(windowCount: number): number {
-    const span = Math.min(Math.max(1, Math.round(RATE_WINDOW_MS / this.subWindowMs)), this.slots - 1);
-    if (this.slots === 1 || (this.sub - span) * this.subWindowMs < this.startedAt) {
-      return (windowCount * 1000) / this.windowSpanMs();
-    }
-    let n = 0;
-    for (const e of this.allEntries()) {
-      const counters = e.counters;
-      for (let pos = 0; pos < this.slots; pos++) {
-        const b = pos * STRIDE;
-        const stamp = counters[b] as number;
-        if (!(stamp >= this.sub - span && stamp < this.sub)) continue;
-        for (let c = 1; c <= 5; c++) n += counters[b + c] as number;
-      }
-    }
-    return (n * 1000) / (span * this.subWindowMs);
+    return windowSpan(this.at(), this.clock.now());
   }
 
   /**

@@ -62,6 +62,21 @@ export function windowApdex(apdex: Float64Array, slots: number, sub: number): [n
   return [satisfied, tolerating];
 }
 
+/** Where the window stands: the current request and latency sub-windows and the ring sizes. */
+export interface WindowAt {
+  readonly slots: number;
+  readonly latencySlots: number;
+  readonly sub: number;
+  /** The current request sub-window's position in the ring (sub % slots). */
+  readonly pos: number;
+  readonly lat: number;
+  /** Where an entry's counters keep the totals folded from past sub-windows. */
+  readonly totalsOffset: number;
+  readonly subWindowMs: number;
+  /** When recording started (epoch ms): a window younger than its length covers only the time since. */
+  readonly startedAt: number;
+}
+
 export function createCounters(slots: number): Float64Array {
   const counters = new Float64Array(slots * STRIDE + COLUMNS);
   for (let pos = 0; pos < slots; pos++) counters[pos * STRIDE] = Number.NaN;
@@ -97,6 +112,15 @@ export class RouteEntry {
   get bytes(): number {
     return this.counters.byteLength + this.apdex.byteLength + this.latency.bytes + (this.total?.bytes ?? 0);
   }
+}
+
+// The first request of a newer sub-window `sub` at this position: fold the old counts into the totals.
+export function openCounters(counters: Float64Array, b: number, sub: number, totalsOffset: number): void {
+  for (let c = 1; c <= COLUMNS; c++) {
+    counters[totalsOffset + c - 1]! += counters[b + c] as number;
+    counters[b + c] = 0;
+  }
+  counters[b] = sub;
 }
 
 // Requests since start of one route by status class, then aborted: folded totals plus the live sub-windows.
@@ -162,4 +186,46 @@ export function methodIndex(method: string, extraMethods: Map<string, number>): 
   const index = METHODS + extraMethods.size;
   extraMethods.set(method, index);
   return index;
+}
+
+/** Requests since start per method, route and status class (non-zero ones), in the entries' order. */
+export function routeTotalsOf(entries: Iterable<RouteEntry>, slots: number): RouteTotal[] {
+  const out: RouteTotal[] = [];
+  for (const e of entries) {
+    const totals = entryTotals(e.counters, slots);
+    for (let c = 0; c < 5; c++) {
+      const count = totals[c] as number;
+      if (count > 0) {
+        out.push({
+          method: e.method,
+          route: e.route,
+          status_class: STATUS_CLASSES[c] as StatusClass,
+          count,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Aborted requests since start per method and route (non-zero ones), in the entries' order. */
+export function abortedTotalsOf(entries: Iterable<RouteEntry>, slots: number): AbortedTotal[] {
+  const out: AbortedTotal[] = [];
+  for (const e of entries) {
+    const count = entryTotals(e.counters, slots)[ABORTED_COLUMN - 1] as number;
+    if (count > 0) out.push({ method: e.method, route: e.route, count });
+  }
+  return out;
+}
+
+/** Requests (1xx … 5xx) in the sub-windows stamped `from` up to, not including, `to`. */
+export function requestsBetween(counters: Float64Array, slots: number, from: number, to: number): number {
+  let n = 0;
+  for (let pos = 0; pos < slots; pos++) {
+    const b = pos * STRIDE;
+    const stamp = counters[b] as number;
+    if (!(stamp >= from && stamp < to)) continue;
+    for (let c = 1; c <= 5; c++) n += counters[b + c] as number;
+  }
+  return n;
 }

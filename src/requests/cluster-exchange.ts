@@ -1,0 +1,160 @@
+// What RequestStats hands to other processes and takes from them (src/cluster/): routes since start, window rows.
+
+import type { SparseCounts } from '../latency/latency-ring.js';
+import type { RouteState } from './request-figures.js';
+import {
+  ABORTED_COLUMN,
+  APDEX_STRIDE,
+  COLUMNS,
+  entryTotals,
+  openCounters,
+  type RouteEntry,
+  STRIDE,
+  type WindowAt,
+} from './route-counters.js';
+
+/**
+ * The window as it stands, sub-window by sub-window. `rows`: [stamp, 1xx … 5xx, aborted, Apdex satisfied,
+ * tolerating] per request sub-window holding any; `latency`: the latency sub-windows with their stamp.
+ * `ms`: the request and latency sub-window lengths (stamps are absolute: floor(epoch ms / length)).
+ */
+export interface WindowStates {
+  ms: [number, number];
+  routes: Array<{
+    method: string;
+    route: string;
+    rows: number[][];
+    latency: Array<{ abs: number; counts: SparseCounts }>;
+  }>;
+}
+
+/** Every route's figures since start (live views: read them synchronously), in the entries' order. */
+export function* routeStatesOf(entries: Iterable<RouteEntry>, slots: number): Generator<RouteState> {
+  for (const e of entries) {
+    const classes = entryTotals(e.counters, slots);
+    yield {
+      method: e.method,
+      route: e.route,
+      classes,
+      latency: e.total,
+      extra: [classes[ABORTED_COLUMN - 1] as number, e.apdexTotal[0] as number, e.apdexTotal[1] as number],
+    };
+  }
+}
+
+/** Every route's window rows (see WindowStates); reads only. */
+export function windowStatesOf(
+  entries: Iterable<RouteEntry>,
+  at: WindowAt,
+  ms: [number, number],
+): WindowStates {
+  const routes = [];
+  for (const e of entries) {
+    const rows: number[][] = [];
+    for (let pos = 0; pos < at.slots; pos++) {
+      const b = pos * STRIDE;
+      const stamp = e.counters[b] as number;
+      if (!(stamp > at.sub - at.slots && stamp <= at.sub)) continue;
+      const row = [stamp];
+      for (let c = 1; c <= COLUMNS; c++) row.push(e.counters[b + c] as number);
+      const ab = pos * APDEX_STRIDE;
+      const own = e.apdex[ab] === stamp;
+      row.push(own ? (e.apdex[ab + 1] as number) : 0, own ? (e.apdex[ab + 2] as number) : 0);
+      if (row.some((v, i) => i > 0 && v > 0)) rows.push(row);
+    }
+    const latency = [...e.latency.subWindows(at.lat)];
+    if (rows.length > 0 || latency.length > 0)
+      routes.push({ method: e.method, route: e.route, rows, latency });
+  }
+  return { ms, routes };
+}
+
+/**
+ * Adds another process's window rows to one entry's window at the same stamps, without touching totals since
+ * start: rows outside the current window are ignored.
+ */
+export function absorbWindowRows(
+  entry: RouteEntry,
+  at: WindowAt,
+  rows: readonly (readonly number[])[],
+  latency: ReadonlyArray<{ abs: number; counts: SparseCounts }>,
+): void {
+  const counters = entry.counters;
+  for (const row of rows) {
+    const stamp = row[0] as number;
+    if (!(stamp > at.sub - at.slots && stamp <= at.sub)) continue;
+    const pos = stamp % at.slots;
+    const b = pos * STRIDE;
+    const held = counters[b] as number;
+    if (held !== stamp) {
+      if (held > stamp) continue;
+      // An older sub-window at this position: fold it into the totals, as a record() would.
+      openCounters(counters, b, stamp, at.totalsOffset);
+    }
+    for (let c = 1; c <= COLUMNS; c++) {
+      const n = (row[c] as number) || 0;
+      counters[b + c]! += n;
+      // Window only: the totals already hold these (the worker's totals come in apart).
+      counters[at.totalsOffset + c - 1]! -= n;
+    }
+    const a = entry.apdex;
+    const ab = pos * APDEX_STRIDE;
+    if (a[ab] !== stamp) {
+      if ((a[ab] as number) > stamp) continue;
+      a[ab] = stamp;
+      a[ab + 1] = 0;
+      a[ab + 2] = 0;
+    }
+    a[ab + 1]! += (row[COLUMNS + 1] as number) || 0;
+    a[ab + 2]! += (row[COLUMNS + 2] as number) || 0;
+  }
+  for (const l of latency) {
+    if (!(l.abs > at.lat - at.latencySlots && l.abs <= at.lat)) continue;
+    entry.latency.addSparse(l.abs, l.abs % at.latencySlots, l.counts);
+  }
+}
+
+/**
+ * Adds request counts recorded elsewhere to one entry: into the current sub-window (`window`), or into the
+ * totals since start only, and then also into `takenTotals`, so that the next history bucket does not count
+ * them again. `extra`: aborted (among the 4xx already), Apdex satisfied, tolerating.
+ */
+export function absorbCounts(
+  entry: RouteEntry,
+  at: WindowAt,
+  classes: ArrayLike<number>,
+  extra: ArrayLike<number> | undefined,
+  window: boolean,
+  takenTotals: Float64Array,
+): void {
+  const counters = entry.counters;
+  const aborted = (extra?.[0] as number) || 0;
+  const satisfied = (extra?.[1] as number) || 0;
+  const tolerating = (extra?.[2] as number) || 0;
+  entry.apdexTotal[0]! += satisfied;
+  entry.apdexTotal[1]! += tolerating;
+  if (window) {
+    const b = at.pos * STRIDE;
+    if (counters[b] !== at.sub) openCounters(counters, b, at.sub, at.totalsOffset);
+    for (let c = 0; c < 5; c++) counters[b + 1 + c]! += (classes[c] as number) || 0;
+    counters[b + ABORTED_COLUMN]! += aborted;
+    const a = entry.apdex;
+    const ab = at.pos * APDEX_STRIDE;
+    if (a[ab] !== at.sub) {
+      a[ab] = at.sub;
+      a[ab + 1] = 0;
+      a[ab + 2] = 0;
+    }
+    a[ab + 1]! += satisfied;
+    a[ab + 2]! += tolerating;
+  } else {
+    for (let c = 0; c < 5; c++) {
+      const n = (classes[c] as number) || 0;
+      counters[at.totalsOffset + c]! += n;
+      // Already history elsewhere: the next bucket must not count it again.
+      takenTotals[c]! += n;
+    }
+    counters[at.totalsOffset + ABORTED_COLUMN - 1]! += aborted;
+    takenTotals[ABORTED_COLUMN - 1]! += aborted;
+  }
+}

@@ -1,0 +1,66 @@
+// The snapshot's requests, errors and latency groups from the request window's figures, with their statuses.
+
+import {
+  enoughRequests,
+  errorRateStatus,
+  failedPercent,
+  levelStatus,
+  notJudgedReason,
+  round,
+} from '../alerts/status.js';
+import type { LatencySummary } from '../latency/histogram.js';
+import type { RequestGroups, RouteStats } from '../types.js';
+import type { RequestStatsConfig } from './request-options.js';
+
+/** The request window's figures, as RequestStats.groups() reads them in one pass. */
+export interface WindowFigures {
+  /** Requests, 4xx, 5xx and aborted over the window. */
+  readonly counts: readonly [number, number, number, number];
+  /** Requests per second (RequestStats.perSecond). */
+  readonly perSecond: number;
+  /** Requests since start. */
+  readonly total: number;
+  /** Server-wide latency over the window. */
+  readonly latency: LatencySummary;
+  readonly routes: RouteStats[];
+}
+
+/** The snapshot groups RequestStats owns; `functions` comes from the `functions` option. */
+export function requestGroups(config: RequestStatsConfig, figures: WindowFigures): RequestGroups {
+  const [count, count4xx, count5xx, countAborted] = figures.counts;
+  const latency = figures.latency;
+  const { error_rate: er, api_response_time: api } = config.levels;
+  // Failed = 5xx + aborted (responses that did not complete), as Apdex counts them frustrated.
+  const errorRate = failedPercent(count, count5xx, countAborted);
+  const perMinute = round((count * 60_000) / config.windowMs, 2);
+  return {
+    requests: {
+      status: 'healthy',
+      per_second: round(figures.perSecond, 2),
+      per_minute: perMinute,
+      total: figures.total,
+    },
+    errors: {
+      status: errorRateStatus(errorRate, perMinute, er, config.minRequests),
+      count_4xx: count4xx,
+      count_5xx: count5xx,
+      count_aborted: countAborted,
+      error_rate_percent: errorRate,
+      threshold: er.warning,
+      ...(enoughRequests(perMinute, config.minRequests)
+        ? {}
+        : { reason: notJudgedReason(perMinute, config.minRequests) }),
+    },
+    latency: {
+      status: levelStatus(latency.p95_ms, api.warning, api.critical),
+      p50_ms: latency.p50_ms,
+      p95_ms: latency.p95_ms,
+      p99_ms: latency.p99_ms,
+      avg_ms: latency.avg_ms,
+      max_ms: latency.max_ms,
+      threshold: api.warning,
+    },
+    routes: figures.routes,
+    functions: config.functions?.snapshot() ?? {},
+  };
+}
