@@ -4,14 +4,13 @@
 import { attachWebSocket } from './http/websocket.js';
 import { provideWebSocket } from './monitor/websocket-port.js';
 
-export {
-  type AlertListener,
-  type AlertRecorder,
-  type AlertSuppressor,
-  AlertSystem,
-  type AlertSystemOptions,
-  type PersistedAlert,
-} from './alerts/engine.js';
+export { AlertSystem, type PersistedAlert } from './alerts/engine.js';
+export type {
+  AlertListener,
+  AlertRecorder,
+  AlertSuppressor,
+  AlertSystemOptions,
+} from './alerts/engine-options.js';
 export type { HealthOptions } from './alerts/health.js';
 export type { MetricRuleOptions } from './alerts/metric-rules.js';
 export type {

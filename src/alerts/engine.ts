@@ -1,9 +1,7 @@
 // AlertSystem: evaluates the rules against each snapshot; raises, escalates and clears alerts; keeps the history; notifies.
 
 import { nodeCrypto } from '../builtins.js';
-import { invalidOption } from '../errors.js';
 import { consoleLogger, OutageLog } from '../logger.js';
-import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type {
   Alert,
   AlertEvent,
@@ -15,55 +13,22 @@ import type {
   Logger,
   MetricsSnapshot,
 } from '../types.js';
-import { getHealthStatus } from './health.js';
 import {
-  ALERT_HINTS,
-  type AlertRuleName,
-  type AlertRulesConfig,
-  type AlertRulesOptions,
-  type AvailabilityRuleConfig,
-  type LevelRuleConfig,
-  parseRules,
-} from './rules.js';
-import { enoughRequests, round } from './status.js';
-import { WebhookChannel, type WebhookOptions } from './webhook.js';
-
-/** Receives each alert event (raise, escalation, de-escalation, clear); may be async; a throw is logged. */
-export type AlertListener = (event: AlertEvent) => void | Promise<void>;
-/** Receives every history entry as it is made; the monitor uses it to persist alert history to its store. */
-export type AlertRecorder = (record: AlertRecord) => void | Promise<void>;
-/**
- * Says whether an alert is held back from notification channels (silenced, in maintenance,
- * inhibited), given the active alerts; the history record is marked with the answer.
- */
-export type AlertSuppressor = (
-  alert: Alert,
-  active: readonly Alert[],
-) => Pick<AlertRecord, 'suppressed' | 'suppressed_by'> | null;
-
-/** Options of an AlertSystem (the monitor's `alerts` option). */
-export interface AlertSystemOptions {
-  /** Per-rule levels, pending time and hysteresis; see AlertRulesOptions (or a config from parseRules). */
-  rules?: AlertRulesOptions | AlertRulesConfig;
-  /** @defaultValue Date.now */
-  clock?: Clock;
-  /** History entries kept in memory (each raise, escalation, de-escalation and clear is one). @defaultValue 1000 */
-  historyLimit?: number;
-  /** Called for every alert event; may be async. A throwing callback is logged, never propagated. */
-  onAlert?: AlertListener;
-  /** POST every alert event as JSON to this URL (or with these options). */
-  webhook?: WebhookOptions | string;
-  /** @defaultValue consoleLogger (warnings and errors to stderr) */
-  logger?: Logger;
-}
+  type AlertListener,
+  type AlertRecorder,
+  type AlertSuppressor,
+  type AlertSystemOptions,
+  checkAlertSystemOptions,
+  DEFAULT_HISTORY_READ_LIMIT,
+} from './engine-options.js';
+import { getHealthStatus } from './health.js';
+import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
+import { type AlertRulesConfig, parseRules } from './rules.js';
+import { round } from './status.js';
+import { WebhookChannel } from './webhook.js';
 
 /** close() waits at most this long for queued webhook deliveries, whatever the webhook's timeoutMs. */
 export const CLOSE_DRAIN_LIMIT_MS = 2000;
-
-export const DEFAULT_HISTORY_LIMIT = 1000;
-export const DEFAULT_HISTORY_READ_LIMIT = 100;
-
-const OPTION_KEYS = ['rules', 'clock', 'historyLimit', 'onAlert', 'webhook', 'logger'];
 
 interface ActiveAlert extends Alert {
   raisedAt: number;
@@ -80,27 +45,6 @@ interface RuleState {
   warnSince: number | null;
   critSince: number | null;
   alert: ActiveAlert | null;
-}
-
-/** Gives extra observations per snapshot (the monitor's analytics rules); must not throw. */
-export type ObservationSource = (snapshot: MetricsSnapshot) => AlertObservation[];
-
-/** One rule's reading of one snapshot. */
-export interface AlertObservation {
-  rule: AlertRuleName;
-  key: string;
-  component: string;
-  pendingMs: number;
-  value: number;
-  breachWarning: boolean;
-  breachCritical: boolean;
-  /** An active alert clears (the value is below the clear level, the dependency answers, or too few requests). */
-  clear: boolean;
-  /** An active critical alert falls back to warning. */
-  deescalate: boolean;
-  warningLevel: number;
-  criticalLevel: number;
-  message: (severity: AlertSeverity) => string;
 }
 
 /** Evaluates the alert rules on each snapshot: active alerts, history, listeners and the webhook. */
@@ -122,32 +66,7 @@ export class AlertSystem {
   private closed = false;
 
   constructor(options: AlertSystemOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidOption('sysvitals: AlertSystem options must be an object.');
-    }
-    rejectUnknownKeys(
-      options,
-      OPTION_KEYS,
-      'ERR_SYSVITALS_UNKNOWN_OPTION',
-      (key) =>
-        `sysvitals: AlertSystem has no option \`${key}\`.${didYouMean(key, OPTION_KEYS, ALERT_HINTS)} Supported: ${OPTION_KEYS.join(', ')}.`,
-    );
-    const limit = options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw invalidOption(`sysvitals: \`historyLimit\` must be an integer ≥ 1, got ${String(limit)}.`);
-    }
-    if (options.clock !== undefined && typeof options.clock?.now !== 'function') {
-      throw invalidOption('sysvitals: `clock` must be an object with a now() method returning milliseconds.');
-    }
-    if (options.onAlert !== undefined && typeof options.onAlert !== 'function') {
-      throw invalidOption('sysvitals: `onAlert` must be a function (event) => void.');
-    }
-    if (
-      options.logger !== undefined &&
-      (typeof options.logger?.warn !== 'function' || typeof options.logger?.error !== 'function')
-    ) {
-      throw invalidOption('sysvitals: `logger` must have warn() and error() methods (pino-compatible).');
-    }
+    const limit = checkAlertSystemOptions(options);
     this.rules = parseRules(options.rules);
     this.historyLimit = limit;
     this.clock = options.clock ?? { now: Date.now };
@@ -169,7 +88,7 @@ export class AlertSystem {
     const events: Array<[AlertEventType, ActiveAlert]> = [];
     let observations: AlertObservation[] = [];
     try {
-      observations = this.observe(snapshot);
+      observations = observeSnapshot(snapshot, this.rules, this.sources);
       this.outage.recovered('alert rules');
     } catch (err) {
       this.outage.failed('alert rules', err);
@@ -458,183 +377,6 @@ export class AlertSystem {
     } catch (err) {
       this.outage.failed(key, err);
     }
-  }
-
-  /** Reads the snapshot into one observation per enabled rule (and per disk partition); unknown inputs are skipped. */
-  private observe(snapshot: MetricsSnapshot): AlertObservation[] {
-    const s = (snapshot ?? {}) as Partial<MetricsSnapshot>;
-    const r = this.rules;
-    const out: AlertObservation[] = [];
-    const known = (group: { status?: string } | undefined): boolean => !!group && group.status !== 'unknown';
-
-    if (known(s.cpu)) this.level(out, r.cpu, 'cpu', '', s.cpu?.current_percent, (v) => `CPU usage ${v}`);
-    if (known(s.memory)) {
-      this.level(out, r.memory, 'memory', '', s.memory?.used_percent, (v) => `Memory usage ${v}`);
-    }
-    if (known(s.disk) && Array.isArray(s.disk?.partitions)) {
-      for (const p of s.disk.partitions) {
-        this.level(out, r.disk, 'disk', p.mount, p.used_percent, (v) => `Disk usage ${v} on: ${p.mount}`);
-      }
-    }
-    if (known(s.database)) {
-      this.level(
-        out,
-        r.db_latency,
-        'database',
-        '',
-        s.database?.response_time_ms,
-        (v) => `Database latency ${v}`,
-      );
-    }
-    if (known(s.latency)) {
-      this.level(
-        out,
-        r.api_response_time,
-        'latency',
-        '',
-        s.latency?.p95_ms,
-        (v) => `API response time (p95) ${v}`,
-      );
-    }
-    const enough = enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests);
-    // Below the guard the errors status is `unknown` (not judged): the rule still runs, suppressed, so an
-    // active error_rate alert clears rather than hanging on.
-    if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {
-      this.level(
-        out,
-        r.error_rate,
-        'errors',
-        '',
-        s.errors?.error_rate_percent,
-        (v) => `Error rate ${v}`,
-        !enough,
-      );
-    }
-    this.availability(out, r.database, 'Database', s.database);
-    this.availability(out, r.redis, 'Redis', s.redis);
-    this.shedding(out, r.load_shedding, s.requests?.shedding);
-    if (s.queries) {
-      // A minute without queries has no p95: the rule runs suppressed (value 0), so an active alert clears
-      // as api_response_time's does when its window empties, instead of holding its last value forever.
-      const none = !(s.queries.count > 0);
-      this.level(
-        out,
-        r.db_query_p95,
-        'queries',
-        '',
-        none ? 0 : s.queries.p95_ms,
-        (v) => `Database query time (p95) ${v}`,
-        none,
-      );
-    }
-    if (r.job_stale.enabled && Array.isArray(s.jobs?.watched)) {
-      for (const job of s.jobs.watched) this.staleJob(out, r.job_stale, job);
-    }
-    for (const source of this.sources) out.push(...source(snapshot));
-    return out;
-  }
-
-  private level(
-    out: AlertObservation[],
-    rule: LevelRuleConfig,
-    component: string,
-    key: string,
-    value: number | null | undefined,
-    message: (severity: AlertSeverity) => string,
-    suppressed = false,
-  ): void {
-    if (!rule.enabled || typeof value !== 'number' || !Number.isFinite(value)) return;
-    out.push({
-      rule: rule.name,
-      key,
-      component,
-      pendingMs: rule.for,
-      value,
-      breachWarning: !suppressed && value >= rule.warning,
-      breachCritical: !suppressed && value >= rule.critical,
-      clear: suppressed || value < rule.clear,
-      deescalate: value < rule.deescalate,
-      warningLevel: rule.warning,
-      criticalLevel: rule.critical,
-      message,
-    });
-  }
-
-  /** Load shedding (a monitor with `shed`): critical while requests are refused, saying why. Value 1 = shedding. */
-  private shedding(
-    out: AlertObservation[],
-    rule: AvailabilityRuleConfig,
-    reason: string | null | undefined,
-  ): void {
-    if (!rule.enabled || reason === undefined) return;
-    const shedding = reason !== null;
-    out.push({
-      rule: rule.name,
-      key: '',
-      component: 'requests',
-      pendingMs: rule.for,
-      value: shedding ? 1 : 0,
-      breachWarning: shedding,
-      breachCritical: shedding,
-      clear: !shedding,
-      deescalate: false,
-      warningLevel: 1,
-      criticalLevel: 1,
-      message: () => `Shedding load (503 to new requests): ${reason ?? ''}`,
-    });
-  }
-
-  /** A job with `expectEvery` that has not succeeded for twice that: a warning per job, cleared by a success. */
-  private staleJob(
-    out: AlertObservation[],
-    rule: AvailabilityRuleConfig,
-    job: { name: string; since_success_seconds: number; limit_seconds: number; stale: boolean },
-  ): void {
-    out.push({
-      rule: rule.name,
-      key: job.name,
-      component: 'jobs',
-      pendingMs: rule.for,
-      value: job.since_success_seconds,
-      breachWarning: job.stale,
-      breachCritical: false,
-      clear: !job.stale,
-      deescalate: true,
-      warningLevel: job.limit_seconds,
-      criticalLevel: job.limit_seconds,
-      message: () =>
-        `Job ${job.name} has not succeeded for ${job.since_success_seconds} s (limit ${job.limit_seconds} s)`,
-    });
-  }
-
-  /**
-   * A dependency is down when its probe reports `critical` with an error or no response time (a
-   * failed or timed-out probe), as opposed to a slow answer, which is the db_latency rule's business.
-   * Value 1 = answering, 0 = not (like Prometheus `up`); the threshold is 1.
-   */
-  private availability(
-    out: AlertObservation[],
-    rule: AvailabilityRuleConfig,
-    label: string,
-    group: { status?: string; error?: string; response_time_ms?: number | null } | undefined,
-  ): void {
-    if (!rule.enabled || !group || group.status === 'unknown' || group.status === undefined) return;
-    const down = group.status === 'critical' && (group.error !== undefined || group.response_time_ms == null);
-    const reason = group.error ?? 'no answer';
-    out.push({
-      rule: rule.name,
-      key: '',
-      component: rule.name,
-      pendingMs: rule.for,
-      value: down ? 0 : 1,
-      breachWarning: down,
-      breachCritical: down,
-      clear: !down,
-      deescalate: false,
-      warningLevel: 1,
-      criticalLevel: 1,
-      message: () => `${label} unavailable: ${reason}`,
-    });
   }
 }
 

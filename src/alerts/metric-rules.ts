@@ -7,8 +7,8 @@
 import { SysvitalsError } from '../errors.js';
 import { didYouMean } from '../options/option-keys.js';
 import type { MetricsSnapshot } from '../types.js';
-import type { AlertObservation, ObservationSource } from './engine.js';
 import { parseMetricPath, resolveMetric } from './metric-path.js';
+import type { AlertObservation, ObservationSource } from './observations.js';
 
 /** A threshold rule on any snapshot figure (`alerts.metricRules`), e.g. a custom metric. */
 export interface MetricRuleOptions {

@@ -2,7 +2,7 @@
 
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import type { AlertSystemOptions } from '../alerts/engine.js';
+import type { AlertSystemOptions } from '../alerts/engine-options.js';
 import type { MetricRuleOptions } from '../alerts/metric-rules.js';
 import type { AlertRulesOptions } from '../alerts/rules.js';
 import type { ChannelOptions } from '../channels/channel-config.js';

@@ -2,8 +2,9 @@
 // job and custom statistics, the store, the collector, the process lifecycle and the analytics.
 
 import { hostname } from 'node:os';
-import { type AlertObservation, AlertSystem } from '../alerts/engine.js';
+import { AlertSystem } from '../alerts/engine.js';
 import { metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
+import type { AlertObservation } from '../alerts/observations.js';
 import { predictRules } from '../alerts/predict-rules.js';
 import { type AlertRulesConfig, type AlertRulesOptions, levelsOf, parseRules } from '../alerts/rules.js';
 import { snapshotShape } from '../alerts/snapshot-shape.js';

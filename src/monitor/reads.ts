@@ -1,7 +1,7 @@
 // The monitor's composite reads: alerts (active, or the stored history), capacity planning, the endpoints table.
 
 import type { AlertSystem } from '../alerts/engine.js';
-import { DEFAULT_HISTORY_READ_LIMIT } from '../alerts/engine.js';
+import { DEFAULT_HISTORY_READ_LIMIT } from '../alerts/engine-options.js';
 import { type CapacityReport, computeCapacity } from '../analytics/capacity.js';
 import type { HistoryResult } from '../history/point.js';
 import { errorMessage } from '../logger.js';

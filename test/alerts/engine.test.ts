@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { AlertSystem, type AlertSystemOptions } from '../../src/alerts/engine.js';
+import { AlertSystem } from '../../src/alerts/engine.js';
+import type { AlertSystemOptions } from '../../src/alerts/engine-options.js';
 import { SysvitalsError } from '../../src/errors.js';
 import type { AlertEvent, AlertRecord, Logger } from '../../src/types.js';
 import { makeSnapshot, type Overrides, partition, testClock } from './snapshot.js';

@@ -1,0 +1,185 @@
+// Alert observations: each rule's reading of a snapshot (value, breach, clear) that the engine steps its alert states with.
+
+import type { AlertSeverity, MetricsSnapshot } from '../types.js';
+import type { AlertRuleName, AlertRulesConfig, AvailabilityRuleConfig, LevelRuleConfig } from './rules.js';
+import { enoughRequests } from './status.js';
+
+/** Gives extra observations per snapshot (the monitor's analytics rules); must not throw. */
+export type ObservationSource = (snapshot: MetricsSnapshot) => AlertObservation[];
+
+/** One rule's reading of one snapshot. */
+export interface AlertObservation {
+  rule: AlertRuleName;
+  key: string;
+  component: string;
+  pendingMs: number;
+  value: number;
+  breachWarning: boolean;
+  breachCritical: boolean;
+  /** An active alert clears (the value is below the clear level, the dependency answers, or too few requests). */
+  clear: boolean;
+  /** An active critical alert falls back to warning. */
+  deescalate: boolean;
+  warningLevel: number;
+  criticalLevel: number;
+  message: (severity: AlertSeverity) => string;
+}
+
+/** Reads the snapshot into one observation per enabled rule (and per disk partition); unknown inputs are skipped. */
+export function observeSnapshot(
+  snapshot: MetricsSnapshot,
+  rules: AlertRulesConfig,
+  sources: readonly ObservationSource[],
+): AlertObservation[] {
+  const s = (snapshot ?? {}) as Partial<MetricsSnapshot>;
+  const r = rules;
+  const out: AlertObservation[] = [];
+  const known = (group: { status?: string } | undefined): boolean => !!group && group.status !== 'unknown';
+
+  if (known(s.cpu)) level(out, r.cpu, 'cpu', '', s.cpu?.current_percent, (v) => `CPU usage ${v}`);
+  if (known(s.memory)) {
+    level(out, r.memory, 'memory', '', s.memory?.used_percent, (v) => `Memory usage ${v}`);
+  }
+  if (known(s.disk) && Array.isArray(s.disk?.partitions)) {
+    for (const p of s.disk.partitions) {
+      level(out, r.disk, 'disk', p.mount, p.used_percent, (v) => `Disk usage ${v} on: ${p.mount}`);
+    }
+  }
+  if (known(s.database)) {
+    level(out, r.db_latency, 'database', '', s.database?.response_time_ms, (v) => `Database latency ${v}`);
+  }
+  if (known(s.latency)) {
+    level(out, r.api_response_time, 'latency', '', s.latency?.p95_ms, (v) => `API response time (p95) ${v}`);
+  }
+  const enough = enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests);
+  // Below the guard the errors status is `unknown` (not judged): the rule still runs, suppressed, so an
+  // active error_rate alert clears rather than hanging on.
+  if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {
+    level(out, r.error_rate, 'errors', '', s.errors?.error_rate_percent, (v) => `Error rate ${v}`, !enough);
+  }
+  availability(out, r.database, 'Database', s.database);
+  availability(out, r.redis, 'Redis', s.redis);
+  shedding(out, r.load_shedding, s.requests?.shedding);
+  if (s.queries) {
+    // A minute without queries has no p95: the rule runs suppressed (value 0), so an active alert clears
+    // as api_response_time's does when its window empties, instead of holding its last value forever.
+    const none = !(s.queries.count > 0);
+    level(
+      out,
+      r.db_query_p95,
+      'queries',
+      '',
+      none ? 0 : s.queries.p95_ms,
+      (v) => `Database query time (p95) ${v}`,
+      none,
+    );
+  }
+  if (r.job_stale.enabled && Array.isArray(s.jobs?.watched)) {
+    for (const job of s.jobs.watched) staleJob(out, r.job_stale, job);
+  }
+  for (const source of sources) out.push(...source(snapshot));
+  return out;
+}
+
+function level(
+  out: AlertObservation[],
+  rule: LevelRuleConfig,
+  component: string,
+  key: string,
+  value: number | null | undefined,
+  message: (severity: AlertSeverity) => string,
+  suppressed = false,
+): void {
+  if (!rule.enabled || typeof value !== 'number' || !Number.isFinite(value)) return;
+  out.push({
+    rule: rule.name,
+    key,
+    component,
+    pendingMs: rule.for,
+    value,
+    breachWarning: !suppressed && value >= rule.warning,
+    breachCritical: !suppressed && value >= rule.critical,
+    clear: suppressed || value < rule.clear,
+    deescalate: value < rule.deescalate,
+    warningLevel: rule.warning,
+    criticalLevel: rule.critical,
+    message,
+  });
+}
+
+/** Load shedding (a monitor with `shed`): critical while requests are refused, saying why. Value 1 = shedding. */
+function shedding(
+  out: AlertObservation[],
+  rule: AvailabilityRuleConfig,
+  reason: string | null | undefined,
+): void {
+  if (!rule.enabled || reason === undefined) return;
+  const shedding = reason !== null;
+  out.push({
+    rule: rule.name,
+    key: '',
+    component: 'requests',
+    pendingMs: rule.for,
+    value: shedding ? 1 : 0,
+    breachWarning: shedding,
+    breachCritical: shedding,
+    clear: !shedding,
+    deescalate: false,
+    warningLevel: 1,
+    criticalLevel: 1,
+    message: () => `Shedding load (503 to new requests): ${reason ?? ''}`,
+  });
+}
+
+/** A job with `expectEvery` that has not succeeded for twice that: a warning per job, cleared by a success. */
+function staleJob(
+  out: AlertObservation[],
+  rule: AvailabilityRuleConfig,
+  job: { name: string; since_success_seconds: number; limit_seconds: number; stale: boolean },
+): void {
+  out.push({
+    rule: rule.name,
+    key: job.name,
+    component: 'jobs',
+    pendingMs: rule.for,
+    value: job.since_success_seconds,
+    breachWarning: job.stale,
+    breachCritical: false,
+    clear: !job.stale,
+    deescalate: true,
+    warningLevel: job.limit_seconds,
+    criticalLevel: job.limit_seconds,
+    message: () =>
+      `Job ${job.name} has not succeeded for ${job.since_success_seconds} s (limit ${job.limit_seconds} s)`,
+  });
+}
+
+/**
+ * A dependency is down when its probe reports `critical` with an error or no response time (a
+ * failed or timed-out probe), as opposed to a slow answer, which is the db_latency rule's business.
+ * Value 1 = answering, 0 = not (like Prometheus `up`); the threshold is 1.
+ */
+function availability(
+  out: AlertObservation[],
+  rule: AvailabilityRuleConfig,
+  label: string,
+  group: { status?: string; error?: string; response_time_ms?: number | null } | undefined,
+): void {
+  if (!rule.enabled || !group || group.status === 'unknown' || group.status === undefined) return;
+  const down = group.status === 'critical' && (group.error !== undefined || group.response_time_ms == null);
+  const reason = group.error ?? 'no answer';
+  out.push({
+    rule: rule.name,
+    key: '',
+    component: rule.name,
+    pendingMs: rule.for,
+    value: down ? 0 : 1,
+    breachWarning: down,
+    breachCritical: down,
+    clear: !down,
+    deescalate: false,
+    warningLevel: 1,
+    criticalLevel: 1,
+    message: () => `${label} unavailable: ${reason}`,
+  });
+}
