@@ -105,7 +105,8 @@ export {
   type SlowQuery,
 } from './profiling/query-stats.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export { type RedisClient, RedisStore, type RedisStoreOptions } from './stores/redis.js';
+export { RedisStore } from './stores/redis.js';
+export type { RedisClient, RedisStoreOptions } from './stores/redis-options.js';
 export type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './stores/store.js';
 export * from './types.js';
 

@@ -1,91 +1,20 @@
 // RedisStore: history and alert history in Redis (ioredis, single node or Cluster), buffered through outages.
 
-import { hostname } from 'node:os';
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
-import { invalidOption, SysvitalsError } from '../errors.js';
-import {
-  DEFAULT_RESOLUTION_MS,
-  DEFAULT_RETENTION_MS,
-  rollupKeepMs,
-  rollupSteps,
-} from '../history/periods.js';
+import type { ChainableCommander } from 'ioredis';
+import { SysvitalsError } from '../errors.js';
+import { rollupKeepMs, rollupSteps } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
 import { parsePoint, serializePoint } from '../history/point-codec.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
-import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
-import { positive } from './options.js';
+import { createRedisClient, type IoRedisClient, withTimeout } from './redis-client.js';
+import { parseRedisStoreOptions, type RedisStoreOptions } from './redis-options.js';
 import { RollupTracker } from './rollup.js';
 import type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './store.js';
 import { type BufferedWrite, WriteBuffer } from './write-buffer.js';
 
-/**
- * An ioredis `Redis` or `Cluster`, described by the few members the store's signature needs, so that
- * sysvitals' type declarations do not require ioredis for users who never use RedisStore.
- */
-export interface RedisClient {
-  readonly status: string;
-  /** Starts a pipeline (ioredis's `pipeline()`). */
-  pipeline(): unknown;
-  /** Connects a lazyConnect client. */
-  connect(): Promise<void>;
-  /** Listens to client events (`ready`, `error`, `end`, …). */
-  // biome-ignore lint/suspicious/noExplicitAny: matches ioredis's own listener type.
-  on(event: string, listener: (...args: any[]) => void): unknown;
-}
-
-/** What the store works with inside. */
-type IoRedisClient = Redis | Cluster;
-
-/** Options of a RedisStore: the client, key prefix, retention and resolution, outage buffer. */
-export interface RedisStoreOptions {
-  /** Your ioredis client (Redis or Cluster). The store never quits it. */
-  client?: RedisClient;
-  /** Or a URL (`redis://…`, `rediss://…`): the store creates, connects and closes its own client. */
-  url?: string;
-  /** Key prefix, used as the hash tag of every key (`{sysvitals}:…`). @defaultValue 'sysvitals' */
-  prefix?: string;
-  /** This process's id in the fleet; tags its alert records. @defaultValue `${hostname}:${pid}` */
-  instanceId?: string;
-  /** Points, rollups, the instance index and the alert list expire after this. @defaultValue 7 days */
-  retentionMs?: number;
-  /** The monitor's bucket length; picks the rollup steps and the buffer size. @defaultValue 60 000 */
-  resolutionMs?: number;
-  /** Alert history bound (a capped list). @defaultValue 1000 */
-  alertLimit?: number;
-  /** Points kept in memory while Redis is unreachable. @defaultValue 60 minutes of points (60) */
-  bufferLimit?: number;
-  /** A command (or a pipeline) that has not answered by then counts as failed. @defaultValue 1000 */
-  commandTimeoutMs?: number;
-  clock?: Clock;
-  logger?: Logger;
-}
-
-const KNOWN = [
-  'client',
-  'url',
-  'prefix',
-  'instanceId',
-  'retentionMs',
-  'resolutionMs',
-  'alertLimit',
-  'bufferLimit',
-  'commandTimeoutMs',
-  'clock',
-  'logger',
-] as const;
-
 const OUTAGE = 'redis store';
 const MAX_BATCH = 200;
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    timer.unref?.();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Layout (every key carries the `{prefix}` hash tag, so multi-key pipelines work on a Cluster):
@@ -126,47 +55,14 @@ export class RedisStore implements MetricsStore {
   };
 
   constructor(options: RedisStoreOptions) {
-    const owner = 'RedisStore';
-    if (!options || typeof options !== 'object') {
-      throw invalidOption(`${owner}: pass { client } (an ioredis instance) or { url: 'redis://…' }.`);
-    }
-    rejectUnknownOptions(options, KNOWN, owner, { maxDistance: 3 });
-    if (options.client && options.url)
-      throw invalidOption(`${owner}: pass either \`client\` or \`url\`, not both.`);
-    if (!options.client && !options.url) {
-      throw invalidOption(`${owner}: pass { client } (an ioredis instance) or { url: 'redis://…' }.`);
-    }
-    if (
-      options.url !== undefined &&
-      (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))
-    ) {
-      throw invalidOption(
-        `${owner}: \`url\` must start with redis:// or rediss:// (got ${String(options.url)}).`,
-      );
-    }
-    const prefix = options.prefix ?? 'sysvitals';
-    if (typeof prefix !== 'string' || prefix === '' || /[{}]/.test(prefix)) {
-      throw invalidOption(
-        `${owner}: \`prefix\` must be a non-empty string without { or } (it becomes the hash tag).`,
-      );
-    }
-    const instanceId = options.instanceId ?? `${hostname()}:${process.pid}`;
-    if (typeof instanceId !== 'string' || instanceId === '') {
-      throw invalidOption(`${owner}: \`instanceId\` must be a non-empty string.`);
-    }
-    this.prefix = prefix;
-    this.instanceId = instanceId;
-    this.retentionMs = positive(owner, 'retentionMs', options.retentionMs, DEFAULT_RETENTION_MS);
-    this.resolutionMs = positive(owner, 'resolutionMs', options.resolutionMs, DEFAULT_RESOLUTION_MS);
-    this.alertLimit = positive(owner, 'alertLimit', options.alertLimit, 1000, true);
-    this.bufferLimit = positive(
-      owner,
-      'bufferLimit',
-      options.bufferLimit,
-      Math.max(1, Math.ceil(3_600_000 / this.resolutionMs)),
-      true,
-    );
-    this.commandTimeoutMs = positive(owner, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
+    const config = parseRedisStoreOptions(options);
+    this.prefix = config.prefix;
+    this.instanceId = config.instanceId;
+    this.retentionMs = config.retentionMs;
+    this.resolutionMs = config.resolutionMs;
+    this.alertLimit = config.alertLimit;
+    this.bufferLimit = config.bufferLimit;
+    this.commandTimeoutMs = config.commandTimeoutMs;
     this.clock = options.clock ?? { now: () => Date.now() };
     this.logger = options.logger ?? consoleLogger;
     this.outage = new OutageLog(this.logger, () => this.clock.now());
@@ -212,30 +108,7 @@ export class RedisStore implements MetricsStore {
   private async getClient(): Promise<IoRedisClient> {
     if (this.client) return this.client;
     this.clientPromise ??= (async () => {
-      let RedisCtor: typeof Redis;
-      try {
-        const mod = await import('ioredis');
-        RedisCtor = (mod.Redis ?? mod.default) as typeof Redis;
-      } catch {
-        throw new SysvitalsError(
-          'ERR_SYSVITALS_STORE',
-          'RedisStore needs the ioredis package: npm install ioredis',
-        );
-      }
-      const client = new RedisCtor(this.url!, {
-        lazyConnect: true,
-        // Fail fast while Redis is down: the store buffers, so ioredis must not queue or retry.
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        commandTimeout: this.commandTimeoutMs,
-        connectTimeout: Math.max(this.commandTimeoutMs, 1000),
-        retryStrategy: (times: number) => Math.min(times * 100, 2000),
-        // close() disconnects; ioredis then waits this long for the socket's 'close' before destroying
-        // it, on a timer that holds the process open: 2 s by default whenever Redis is down (the socket
-        // is already gone, 'close' never comes again) or frozen (no FIN back). Nothing is awaited after
-        // close(), so destroy at once.
-        disconnectTimeout: 0,
-      });
+      const client = await createRedisClient(this.url!, this.commandTimeoutMs);
       client.on('error', this.onError);
       client.on('ready', this.onReady);
       client.connect().catch((err: unknown) => this.markDown(err));

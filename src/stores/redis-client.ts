@@ -1,0 +1,49 @@
+// The ioredis client RedisStore creates from a URL (ioredis loaded on first use), and the timeout on its commands.
+
+import type { Cluster, Redis } from 'ioredis';
+import { SysvitalsError } from '../errors.js';
+
+/** What the store works with inside. */
+export type IoRedisClient = Redis | Cluster;
+
+/** Rejects when `promise` has not settled after `ms` (the timer is unref'd and cleared either way). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A lazyConnect client for `url` that fails fast while Redis is down (the store buffers). Rejects with
+ * ERR_SYSVITALS_STORE when the ioredis package is not installed.
+ */
+export async function createRedisClient(url: string, commandTimeoutMs: number): Promise<Redis> {
+  let RedisCtor: typeof Redis;
+  try {
+    const mod = await import('ioredis');
+    RedisCtor = (mod.Redis ?? mod.default) as typeof Redis;
+  } catch {
+    throw new SysvitalsError(
+      'ERR_SYSVITALS_STORE',
+      'RedisStore needs the ioredis package: npm install ioredis',
+    );
+  }
+  const client = new RedisCtor(url, {
+    lazyConnect: true,
+    // Fail fast while Redis is down: the store buffers, so ioredis must not queue or retry.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: Math.max(commandTimeoutMs, 1000),
+    retryStrategy: (times: number) => Math.min(times * 100, 2000),
+    // close() disconnects; ioredis then waits this long for the socket's 'close' before destroying
+    // it, on a timer that holds the process open: 2 s by default whenever Redis is down (the socket
+    // is already gone, 'close' never comes again) or frozen (no FIN back). Nothing is awaited after
+    // close(), so destroy at once.
+    disconnectTimeout: 0,
+  });
+  return client;
+}
