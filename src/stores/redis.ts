@@ -4,10 +4,11 @@ import type { ChainableCommander } from 'ioredis';
 import { SysvitalsError } from '../errors.js';
 import { rollupKeepMs, rollupSteps } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
-import { parsePoint, serializePoint } from '../history/point-codec.js';
+import { serializePoint } from '../history/point-codec.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
 import { createRedisClient, type IoRedisClient, withTimeout } from './redis-client.js';
+import { parseAlertRecords, parsePoints, RedisKeys } from './redis-layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './redis-options.js';
 import { RollupTracker } from './rollup.js';
 import type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './store.js';
@@ -16,16 +17,7 @@ import { type BufferedWrite, WriteBuffer } from './write-buffer.js';
 const OUTAGE = 'redis store';
 const MAX_BATCH = 200;
 
-/**
- * Layout (every key carries the `{prefix}` hash tag, so multi-key pipelines work on a Cluster):
- * - `{p}:points:<instance>` sorted set, score = bucket start, member = compact point JSON
- * - `{p}:rollup:<seconds>:<instance>` the same merged to 5 and 30 minutes (see rollup.ts), kept as
- *   long as the longest period reading them (5 min: 24 h; 30 min: 7 days)
- * - `{p}:instances` sorted set of instance ids by last write (the fleet index)
- * - `{p}:alerts` capped list of alert records, newest first
- * Every write trims by time and re-arms the key's expiry to the retention, so a dead instance's data
- * disappears by itself.
- */
+/** History and alert history in Redis, in the key layout of redis-layout.ts; writes go through a buffer. */
 export class RedisStore implements MetricsStore {
   readonly prefix: string;
   readonly instanceId: string;
@@ -42,6 +34,7 @@ export class RedisStore implements MetricsStore {
   private readonly logger: Logger;
   private readonly outage: OutageLog;
   private readonly rollup: RollupTracker;
+  private readonly keys: RedisKeys;
   private readonly buffer: WriteBuffer<ChainableCommander>;
   private state: StoreHealth = { status: 'unknown', response_time_ms: null, working: null };
   private closing = false;
@@ -67,6 +60,7 @@ export class RedisStore implements MetricsStore {
     this.logger = options.logger ?? consoleLogger;
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
+    this.keys = new RedisKeys(this.prefix, this.rollup.steps);
     this.buffer = new WriteBuffer<ChainableCommander>({
       pointLimit: this.bufferLimit,
       alertLimit: this.alertLimit,
@@ -88,19 +82,6 @@ export class RedisStore implements MetricsStore {
       this.client = client;
       client.on('ready', this.onReady);
     }
-  }
-
-  // --- keys ------------------------------------------------------------------------------------
-
-  private key(...parts: (string | number)[]): string {
-    return [`{${this.prefix}}`, ...parts].join(':');
-  }
-
-  private seriesKey(instance: string, stepMs?: number): string {
-    if (stepMs !== undefined && this.rollup.steps.includes(stepMs)) {
-      return this.key('rollup', stepMs / 1000, instance);
-    }
-    return this.key('points', instance);
   }
 
   // --- client ----------------------------------------------------------------------------------
@@ -228,16 +209,16 @@ export class RedisStore implements MetricsStore {
   async appendPoint(instance: string, point: HistoryPoint): Promise<void> {
     if (this.closing) return;
     try {
-      const raw = this.key('points', instance);
+      const raw = this.keys.points(instance);
       const member = serializePoint(point);
       const rollups = this.rollup.add(instance, point).map((w) => ({
-        key: this.key('rollup', w.stepMs / 1000, instance),
+        key: this.keys.rollup(w.stepMs, instance),
         keep: Math.min(this.retentionMs, rollupKeepMs(w.stepMs, this.resolutionMs)),
         score: w.point.t,
         member: serializePoint(w.point),
         replaces: w.replaces ? serializePoint(w.replaces) : null,
       }));
-      const index = this.key('instances');
+      const index = this.keys.instances();
       const ttl = this.retentionMs;
       this.buffer.add({
         kind: 'point',
@@ -262,7 +243,7 @@ export class RedisStore implements MetricsStore {
 
   async appendAlert(record: StoredAlertRecord): Promise<void> {
     if (this.closing) return;
-    const key = this.key('alerts');
+    const key = this.keys.alerts();
     let json: string;
     try {
       json = JSON.stringify({ ...record, instance: record.instance ?? this.instanceId });
@@ -313,20 +294,11 @@ export class RedisStore implements MetricsStore {
     }
   }
 
-  private static parseAll(members: string[]): HistoryPoint[] {
-    const out: HistoryPoint[] = [];
-    for (const m of members) {
-      const p = parsePoint(m);
-      if (p) out.push(p);
-    }
-    return out;
-  }
-
   async readPoints(instance: string, fromMs: number, toMs: number, stepMs?: number): Promise<HistoryPoint[]> {
     const client = await this.forRead();
-    const key = this.seriesKey(instance, stepMs);
+    const key = this.keys.series(instance, stepMs);
     const members = await this.timed('ZRANGEBYSCORE', () => client.zrangebyscore(key, fromMs, `(${toMs}`));
-    return RedisStore.parseAll(members);
+    return parsePoints(members);
   }
 
   async readAllInstances(
@@ -336,15 +308,15 @@ export class RedisStore implements MetricsStore {
   ): Promise<Map<string, HistoryPoint[]>> {
     const client = await this.forRead();
     return this.timed('fleet read', async () => {
-      const ids = await client.zrangebyscore(this.key('instances'), fromMs, '+inf');
+      const ids = await client.zrangebyscore(this.keys.instances(), fromMs, '+inf');
       const out = new Map<string, HistoryPoint[]>();
       if (ids.length === 0) return out;
       const pipeline = client.pipeline();
-      for (const id of ids) pipeline.zrangebyscore(this.seriesKey(id, stepMs), fromMs, `(${toMs}`);
+      for (const id of ids) pipeline.zrangebyscore(this.keys.series(id, stepMs), fromMs, `(${toMs}`);
       const results = (await pipeline.exec()) ?? [];
       results.forEach(([err, members], i) => {
         if (err) throw err;
-        const points = RedisStore.parseAll(members as string[]);
+        const points = parsePoints(members as string[]);
         if (points.length > 0) out.set(ids[i]!, points);
       });
       return out;
@@ -355,16 +327,8 @@ export class RedisStore implements MetricsStore {
     const client = await this.forRead();
     const n = Math.min(Math.max(0, Math.floor(limit)), this.alertLimit);
     if (n === 0) return [];
-    const items = await this.timed('LRANGE', () => client.lrange(this.key('alerts'), 0, n - 1));
-    const out: StoredAlertRecord[] = [];
-    for (const item of items) {
-      try {
-        out.push(JSON.parse(item) as StoredAlertRecord);
-      } catch {
-        // not ours; skip
-      }
-    }
-    return out;
+    const items = await this.timed('LRANGE', () => client.lrange(this.keys.alerts(), 0, n - 1));
+    return parseAlertRecords(items);
   }
 
   // --- analytics state -------------------------------------------------------------------------
@@ -374,7 +338,7 @@ export class RedisStore implements MetricsStore {
     try {
       const client = await this.forRead();
       await this.timed('SET', () =>
-        client.set(this.key('state', name, instance), value, 'PX', this.retentionMs),
+        client.set(this.keys.state(name, instance), value, 'PX', this.retentionMs),
       );
     } catch {
       // A cache: the next minute tries again, and the outage shows through the writes' own logging.
@@ -383,7 +347,7 @@ export class RedisStore implements MetricsStore {
 
   async loadState(instance: string, name: string): Promise<string | null> {
     const client = await this.forRead();
-    return this.timed('GET', () => client.get(this.key('state', name, instance)));
+    return this.timed('GET', () => client.get(this.keys.state(name, instance)));
   }
 
   // --- shutdown --------------------------------------------------------------------------------

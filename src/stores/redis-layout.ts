@@ -1,0 +1,77 @@
+// RedisStore's key layout, and the decoding of what its keys hold (points, alert records).
+
+import type { HistoryPoint } from '../history/point.js';
+import { parsePoint } from '../history/point-codec.js';
+import type { StoredAlertRecord } from './store.js';
+
+/**
+ * Layout (every key carries the `{prefix}` hash tag, so multi-key pipelines work on a Cluster):
+ * - `{p}:points:<instance>` sorted set, score = bucket start, member = compact point JSON
+ * - `{p}:rollup:<seconds>:<instance>` the same merged to 5 and 30 minutes (see rollup.ts), kept as
+ *   long as the longest period reading them (5 min: 24 h; 30 min: 7 days)
+ * - `{p}:instances` sorted set of instance ids by last write (the fleet index)
+ * - `{p}:alerts` capped list of alert records, newest first
+ * - `{p}:state:<name>:<instance>` a string (analytics state saved across restarts)
+ * Every write trims by time and re-arms the key's expiry to the retention, so a dead instance's data
+ * disappears by itself.
+ */
+export class RedisKeys {
+  constructor(
+    private readonly prefix: string,
+    /** The rollup steps, ms: a series read at one of them reads its rollup key. */
+    private readonly rollupSteps: readonly number[],
+  ) {}
+
+  points(instance: string): string {
+    return this.key('points', instance);
+  }
+
+  rollup(stepMs: number, instance: string): string {
+    return this.key('rollup', stepMs / 1000, instance);
+  }
+
+  instances(): string {
+    return this.key('instances');
+  }
+
+  alerts(): string {
+    return this.key('alerts');
+  }
+
+  state(name: string, instance: string): string {
+    return this.key('state', name, instance);
+  }
+
+  /** The key an instance's series is read from at `stepMs`: its rollup at a rollup step, else its points. */
+  series(instance: string, stepMs?: number): string {
+    if (stepMs !== undefined && this.rollupSteps.includes(stepMs)) return this.rollup(stepMs, instance);
+    return this.points(instance);
+  }
+
+  private key(...parts: (string | number)[]): string {
+    return [`{${this.prefix}}`, ...parts].join(':');
+  }
+}
+
+/** The points of a sorted set's members; members that are not points are skipped. */
+export function parsePoints(members: string[]): HistoryPoint[] {
+  const out: HistoryPoint[] = [];
+  for (const m of members) {
+    const p = parsePoint(m);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+/** The alert records of the alert list's items; items that are not JSON are skipped (not ours). */
+export function parseAlertRecords(items: string[]): StoredAlertRecord[] {
+  const out: StoredAlertRecord[] = [];
+  for (const item of items) {
+    try {
+      out.push(JSON.parse(item) as StoredAlertRecord);
+    } catch {
+      // not ours; skip
+    }
+  }
+  return out;
+}
