@@ -61,6 +61,11 @@ export interface MemoryMetrics extends Component {
   machine_used_percent: number;
   /** The machine's memory size. */
   machine_total_gb: number;
+  /** total_gb, used_gb, available_gb and swap_total_gb in exact bytes (Prometheus exports these, unrounded). */
+  total_bytes?: number;
+  used_bytes?: number;
+  available_bytes?: number;
+  swap_total_bytes?: number;
   threshold: number;
 }
 
@@ -72,6 +77,10 @@ export interface DiskPartition {
   total_gb: number;
   used_gb: number;
   free_gb: number;
+  /** total_gb, used_gb and free_gb in exact bytes (Prometheus exports these, unrounded). */
+  total_bytes?: number;
+  used_bytes?: number;
+  free_bytes?: number;
   used_percent: number;
   status: ComponentStatus;
 }
@@ -100,6 +109,23 @@ export interface NetworkMetrics extends Component {
   bytes_out_per_sec: number;
   packets_in_per_sec: number;
   packets_out_per_sec: number;
+  /**
+   * Each listed interface's own counters since boot (Prometheus exports one series per interface, so a
+   * removed interface ends its series rather than making the totals go back).
+   */
+  by_interface?: Record<string, InterfaceTotals>;
+}
+
+/** One interface's counters since boot (`network.by_interface`). */
+export interface InterfaceTotals {
+  bytes_in: number;
+  bytes_out: number;
+  packets_in: number;
+  packets_out: number;
+  errors_in: number;
+  errors_out: number;
+  dropped_in: number;
+  dropped_out: number;
 }
 
 /** The snapshot's `database` group: probe round trip in ms and pool counts; null where not measured. */

@@ -175,6 +175,9 @@ export function memoryInContainer(memory: MemoryMetrics, c: ContainerReading): M
     available_gb: round((limit - used) / BYTES_PER_GB),
     used_percent: percent,
     limit_gb: round(limit / BYTES_PER_GB, 3),
+    total_bytes: limit,
+    used_bytes: used,
+    available_bytes: limit - used,
     status: bandStatus(percent),
   };
 }

@@ -112,6 +112,9 @@ function toPartition(m: MountEntry, s: FsStats): DiskPartition | undefined {
     total_gb: round(total / BYTES_PER_GB),
     used_gb: round(used / BYTES_PER_GB),
     free_gb: round(free / BYTES_PER_GB),
+    total_bytes: total,
+    used_bytes: used,
+    free_bytes: free,
     used_percent: usedPercent,
     status: bandStatus(usedPercent),
   };
@@ -190,6 +193,9 @@ export class DiskCollector {
       total_gb: known?.total_gb ?? 0,
       used_gb: known?.used_gb ?? 0,
       free_gb: known?.free_gb ?? 0,
+      ...(known?.total_bytes === undefined
+        ? {}
+        : { total_bytes: known.total_bytes, used_bytes: known.used_bytes, free_bytes: known.free_bytes }),
       used_percent: known?.used_percent ?? 0,
       status: 'unknown',
     };

@@ -80,6 +80,10 @@ export function toMemoryMetrics(m: MemoryBytes, threshold: number): MemoryMetric
     limit_gb: null,
     machine_used_percent: usedPercent,
     machine_total_gb: round(m.total / BYTES_PER_GB),
+    total_bytes: m.total,
+    used_bytes: used,
+    available_bytes: m.available,
+    swap_total_bytes: m.swapTotal,
     status: bandStatus(usedPercent),
     threshold,
   };

@@ -3,7 +3,7 @@
 // a negative or huge rate).
 
 import { round } from '../alerts/status.js';
-import type { NetworkMetrics } from '../types.js';
+import type { InterfaceTotals, NetworkMetrics } from '../types.js';
 import { readProcFile } from './proc.js';
 
 export interface InterfaceCounters {
@@ -130,6 +130,19 @@ export class NetworkCollector {
       this.previous = { at, counters };
       if (seconds > 0) this.lastRates = rates;
     }
+    const byInterface: Record<string, InterfaceTotals> = {};
+    for (const [name, c] of counters) {
+      byInterface[name] = {
+        bytes_in: c.bytesIn,
+        bytes_out: c.bytesOut,
+        packets_in: c.packetsIn,
+        packets_out: c.packetsOut,
+        errors_in: c.errorsIn,
+        errors_out: c.errorsOut,
+        dropped_in: c.droppedIn,
+        dropped_out: c.droppedOut,
+      };
+    }
     return {
       interfaces: [...counters.keys()],
       bytes_in: totals.bytesIn,
@@ -141,6 +154,7 @@ export class NetworkCollector {
       dropped_in: totals.droppedIn,
       dropped_out: totals.droppedOut,
       ...rates,
+      by_interface: byInterface,
       status: 'healthy',
     };
   }

@@ -90,6 +90,10 @@ describe('MetricsCollector snapshot', () => {
         'limit_gb',
         'machine_used_percent',
         'machine_total_gb',
+        'total_bytes',
+        'used_bytes',
+        'available_bytes',
+        'swap_total_bytes',
         'status',
         'threshold',
       ].sort(),
@@ -97,7 +101,19 @@ describe('MetricsCollector snapshot', () => {
     expect(s.disk.partitions.length).toBeGreaterThan(0);
     for (const p of s.disk.partitions) {
       expect(Object.keys(p).sort()).toEqual(
-        ['mount', 'filesystem', 'type', 'total_gb', 'used_gb', 'free_gb', 'used_percent', 'status'].sort(),
+        [
+          'mount',
+          'filesystem',
+          'type',
+          'total_gb',
+          'used_gb',
+          'free_gb',
+          'total_bytes',
+          'used_bytes',
+          'free_bytes',
+          'used_percent',
+          'status',
+        ].sort(),
       );
     }
     expect(s.disk).toEqual(expect.objectContaining({ status: expect.any(String), threshold: 90 }));

@@ -40,6 +40,10 @@ describe('toMemoryMetrics', () => {
       limit_gb: null,
       machine_used_percent: 53.1,
       machine_total_gb: 16,
+      total_bytes: 16 * 1024 ** 3,
+      used_bytes: 8.5 * 1024 ** 3,
+      available_bytes: 7.5 * 1024 ** 3,
+      swap_total_bytes: 8 * 1024 ** 3,
       status: 'healthy',
       threshold: 85,
     });

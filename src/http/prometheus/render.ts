@@ -1,7 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of one scrape: host gauges, request counters and latency
 // histogram, alerts, health, process figures and @timed functions, serialised cheaply.
 
-import type { ComponentStatus } from '../../types.js';
+import type { ComponentStatus, InterfaceTotals } from '../../types.js';
 import { renderAnalytics } from './analytics.js';
 import { boundToMicros, cumulativeBuckets } from './buckets.js';
 import { renderCustom } from './custom.js';
@@ -76,21 +76,45 @@ function headers(prefix: string) {
     diskUsed: h('disk_used_bytes', 'gauge', 'File system space in use per mount point.'),
     diskFree: h('disk_free_bytes', 'gauge', 'File system space free per mount point.'),
     diskUsage: h('disk_usage_ratio', 'gauge', 'File system space in use per mount point (0-1).'),
-    netRxBytes: h('network_receive_bytes_total', 'counter', 'Bytes received on all interfaces.'),
-    netTxBytes: h('network_transmit_bytes_total', 'counter', 'Bytes sent on all interfaces.'),
-    netRxPackets: h('network_receive_packets_total', 'counter', 'Packets received on all interfaces.'),
-    netTxPackets: h('network_transmit_packets_total', 'counter', 'Packets sent on all interfaces.'),
-    netRxErrors: h('network_receive_errors_total', 'counter', 'Receive errors on all interfaces.'),
-    netTxErrors: h('network_transmit_errors_total', 'counter', 'Transmit errors on all interfaces.'),
+    netRxBytes: h(
+      'network_receive_bytes_total',
+      'counter',
+      'Bytes received, per interface (loopback excluded).',
+    ),
+    netTxBytes: h(
+      'network_transmit_bytes_total',
+      'counter',
+      'Bytes sent, per interface (loopback excluded).',
+    ),
+    netRxPackets: h(
+      'network_receive_packets_total',
+      'counter',
+      'Packets received, per interface (loopback excluded).',
+    ),
+    netTxPackets: h(
+      'network_transmit_packets_total',
+      'counter',
+      'Packets sent, per interface (loopback excluded).',
+    ),
+    netRxErrors: h(
+      'network_receive_errors_total',
+      'counter',
+      'Receive errors, per interface (loopback excluded).',
+    ),
+    netTxErrors: h(
+      'network_transmit_errors_total',
+      'counter',
+      'Transmit errors, per interface (loopback excluded).',
+    ),
     netRxDropped: h(
       'network_receive_dropped_total',
       'counter',
-      'Received packets dropped on all interfaces.',
+      'Received packets dropped, per interface (loopback excluded).',
     ),
     netTxDropped: h(
       'network_transmit_dropped_total',
       'counter',
-      'Outgoing packets dropped on all interfaces.',
+      'Outgoing packets dropped, per interface (loopback excluded).',
     ),
     lagP50: h('eventloop_lag_p50_seconds', 'gauge', 'Event-loop delay, median over the sample interval.'),
     lagP99: h(
@@ -189,12 +213,14 @@ export function renderPrometheus(
     gauge(h.load15, load[2]);
   }
   const mem = s.memory;
+  // Exact bytes when the snapshot has them (the _gb figures are rounded to 10 MB for the JSON).
+  const bytes = (exact: number | undefined, gb: number) => exact ?? Math.round(gb * GIB);
   if (mem.total_gb > 0) {
-    gauge(h.memTotal, Math.round(mem.total_gb * GIB));
-    gauge(h.memUsed, Math.round(mem.used_gb * GIB));
-    gauge(h.memAvailable, Math.round(mem.available_gb * GIB));
+    gauge(h.memTotal, bytes(mem.total_bytes, mem.total_gb));
+    gauge(h.memUsed, bytes(mem.used_bytes, mem.used_gb));
+    gauge(h.memAvailable, bytes(mem.available_bytes, mem.available_gb));
     gauge(h.memUsage, percentToRatio(mem.used_percent));
-    gauge(h.swapTotal, Math.round(mem.swap_total_gb * GIB));
+    gauge(h.swapTotal, bytes(mem.swap_total_bytes, mem.swap_total_gb));
     gauge(h.swapUsage, percentToRatio(mem.swap_used_percent));
   }
   const parts = s.disk.partitions;
@@ -208,23 +234,33 @@ export function renderPrometheus(
       if (seen.has(p.mount)) continue;
       seen.add(p.mount);
       const labels = `{${labelPair('mountpoint', p.mount)},${labelPair('device', p.filesystem)},${labelPair('fstype', p.type)}}`;
-      size.push(`${h.diskSize.name}${labels} ${v(Math.round(p.total_gb * GIB))}`);
-      used.push(`${h.diskUsed.name}${labels} ${v(Math.round(p.used_gb * GIB))}`);
-      free.push(`${h.diskFree.name}${labels} ${v(Math.round(p.free_gb * GIB))}`);
+      size.push(`${h.diskSize.name}${labels} ${v(bytes(p.total_bytes, p.total_gb))}`);
+      used.push(`${h.diskUsed.name}${labels} ${v(bytes(p.used_bytes, p.used_gb))}`);
+      free.push(`${h.diskFree.name}${labels} ${v(bytes(p.free_bytes, p.free_gb))}`);
       ratio.push(`${h.diskUsage.name}${labels} ${v(percentToRatio(p.used_percent))}`);
     }
     out.push(size.join('\n'), used.join('\n'), free.join('\n'), ratio.join('\n'));
   }
   const net = s.network;
   if (net.status !== 'unknown' || net.bytes_in > 0) {
-    gauge(h.netRxBytes, net.bytes_in);
-    gauge(h.netTxBytes, net.bytes_out);
-    gauge(h.netRxPackets, net.packets_in);
-    gauge(h.netTxPackets, net.packets_out);
-    gauge(h.netRxErrors, net.errors_in);
-    gauge(h.netTxErrors, net.errors_out);
-    gauge(h.netRxDropped, net.dropped_in);
-    gauge(h.netTxDropped, net.dropped_out);
+    // One series per interface (as node_exporter): an interface that goes away ends its series, where a
+    // sum over the interfaces present would go backwards (a counter reset to every rate() of it).
+    const byIf = net.by_interface ? Object.entries(net.by_interface) : null;
+    const counter = (fam: { name: string; head: string }, key: keyof InterfaceTotals) => {
+      if (byIf === null) return gauge(fam, net[key]);
+      if (byIf.length === 0) return;
+      const lines = [fam.head];
+      for (const [device, c] of byIf) lines.push(`${fam.name}{${labelPair('device', device)}} ${v(c[key])}`);
+      out.push(lines.join('\n'));
+    };
+    counter(h.netRxBytes, 'bytes_in');
+    counter(h.netTxBytes, 'bytes_out');
+    counter(h.netRxPackets, 'packets_in');
+    counter(h.netTxPackets, 'packets_out');
+    counter(h.netRxErrors, 'errors_in');
+    counter(h.netTxErrors, 'errors_out');
+    counter(h.netRxDropped, 'dropped_in');
+    counter(h.netTxDropped, 'dropped_out');
   }
 
   // Process
