@@ -287,6 +287,9 @@ export class AlertSystem {
       return;
     }
     alert.value = round(obs.value);
+    // The message follows the value while the alert is active ("not succeeded for 900 s", not the 600 s of
+    // when it fired); a clearing reading leaves the last active message.
+    if (!obs.clear) alert.message = obs.message(alert.severity);
     if (obs.clear) {
       this.clear(state, now, events);
     } else if (alert.severity === 'warning' && firing === 'critical') {
