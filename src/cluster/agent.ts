@@ -2,7 +2,7 @@
 // deltas every interval, answers questions about itself, and takes over when the aggregator dies.
 
 import { connect } from 'node:net';
-import { errorMessage } from '../logger.js';
+import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import { Aggregator } from './aggregator.js';
 import {
@@ -58,6 +58,10 @@ export class ClusterAgent {
   private process: ClusterProcess | null = null;
   private processSent = false;
   private bytesSent = 0;
+  /** What a timer, socket or event callback of the agent throws is logged here, never thrown at the host. */
+  private readonly outage: OutageLog;
+  private readonly localMetrics: (s: unknown) => void;
+  private readonly localAlert: (a: unknown) => void;
 
   constructor(
     private readonly own: OwnMonitor,
@@ -68,11 +72,21 @@ export class ClusterAgent {
     this.id = `${process.pid}@${this.startedAt}`;
     this.endpoint = clusterEndpoint(config.name, config.socketDir);
     this.reporter = new Reporter(own);
-    own.on('metrics', (s) => {
-      this.process = clusterProcess(s.process);
-      this.processSent = false;
-    });
-    this.timer = setInterval(() => this.tick(), config.intervalMs);
+    const outage = new OutageLog(deps.logger);
+    this.outage = outage;
+    this.localMetrics = guarded(outage, 'cluster live events', (s: unknown) => this.onEvent?.('metrics', s));
+    this.localAlert = guarded(outage, 'cluster live events', (a: unknown) => this.onEvent?.('alert', a));
+    own.on(
+      'metrics',
+      guarded(outage, 'cluster process figures', (s: MetricsSnapshot) => {
+        this.process = clusterProcess(s.process);
+        this.processSent = false;
+      }),
+    );
+    this.timer = setInterval(
+      guarded(outage, 'cluster report', () => this.tick()),
+      config.intervalMs,
+    );
     this.timer.unref();
     void this.elect();
   }
@@ -177,7 +191,10 @@ export class ClusterAgent {
     if (this.closed) return;
     clearTimeout(this.retry);
     // Spread the retries so that the survivors of a dead aggregator do not all race at once.
-    this.retry = setTimeout(() => void this.elect(), 50 + Math.floor(Math.random() * 200));
+    this.retry = setTimeout(
+      guarded(this.outage, 'cluster election', () => this.elect()),
+      50 + Math.floor(Math.random() * 200),
+    );
     this.retry.unref();
   }
 
@@ -228,7 +245,7 @@ export class ClusterAgent {
 
   private join(): void {
     const socket = connect(this.endpoint.socketPath);
-    const peer = new Peer(
+    const peer: Peer = new Peer(
       socket,
       (msg) => this.onMessage(peer, msg),
       () => {
@@ -239,23 +256,37 @@ export class ClusterAgent {
         }
         this.schedule();
       },
+      this.outage,
     );
     this.peer = peer;
-    socket.once('connect', () => {
-      this.reporter.reset();
-      const report: ReportWire = this.reporter.take();
-      peer.send({
-        t: 'hello',
-        id: this.id,
-        pid: process.pid,
-        started_at: this.startedAt,
-        report,
-        // Its last minute as it stands: a new aggregator rebuilds the cluster's window from it.
-        w: takeWindow(this.own),
-        p: this.process,
-      });
-      this.processSent = this.process !== null;
+    socket.once(
+      'connect',
+      guarded(this.outage, 'cluster connection', () => {
+        try {
+          this.hello(peer);
+        } catch (err) {
+          // A hello that cannot be built closes the connection: the retry elects or joins again.
+          peer.close();
+          throw err;
+        }
+      }),
+    );
+  }
+
+  private hello(peer: Peer): void {
+    this.reporter.reset();
+    const report: ReportWire = this.reporter.take();
+    peer.send({
+      t: 'hello',
+      id: this.id,
+      pid: process.pid,
+      started_at: this.startedAt,
+      report,
+      // Its last minute as it stands: a new aggregator rebuilds the cluster's window from it.
+      w: takeWindow(this.own),
+      p: this.process,
     });
+    this.processSent = this.process !== null;
   }
 
   private onMessage(peer: Peer, msg: Message): void {
@@ -282,9 +313,6 @@ export class ClusterAgent {
         return;
     }
   }
-
-  private readonly localMetrics = (s: unknown) => this.onEvent?.('metrics', s);
-  private readonly localAlert = (a: unknown) => this.onEvent?.('alert', a);
 
   private listenLocal(on: boolean): void {
     const m = this.aggregator?.monitor;

@@ -2,7 +2,7 @@
 // evaluates the cluster's alerts, keeps the ledger, and answers the other workers' questions.
 
 import { createServer, type Socket } from 'node:net';
-import { errorMessage } from '../logger.js';
+import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { ClusterProcess, ClusterSummary, MetricsSnapshot } from '../types.js';
 import {
   answer,
@@ -39,18 +39,25 @@ export class Aggregator {
   private dirty = true;
   private savedAt = Number.NEGATIVE_INFINITY;
   private closed = false;
-  private readonly onMetrics = (s: MetricsSnapshot) => {
+  /** What a socket or event callback throws is logged here (once per outage), never thrown at the host. */
+  private readonly outage = new OutageLog({
+    // Read at call time: the fields are set before the constructor's parameter `options` is.
+    warn: (o, m) => this.options.logger.warn(o, m),
+    error: (o, m) => this.options.logger.error(o, m),
+    info: (o, m) => (this.options.logger.info ?? this.options.logger.warn).call(this.options.logger, o, m),
+  });
+  private readonly onMetrics = guarded(this.outage, 'cluster live events', (s: MetricsSnapshot) => {
     // A figure shown on a stream is a figure served: never more than a new aggregator starts from.
     this.saveLedger();
     this.broadcast({ t: 'ev', e: 'metrics', p: s });
-  };
-  private readonly onAlert = (a: unknown) => {
+  });
+  private readonly onAlert = guarded(this.outage, 'cluster live events', (a: unknown) => {
     // The cluster's active alerts are in the ledger as soon as they change: a successor clears
     // (with its `cleared` event) or keeps what this aggregator raised, never raises it twice.
     this.dirty = true;
     this.saveLedger();
     this.broadcast({ t: 'ev', e: 'alert', p: a });
-  };
+  });
 
   private constructor(private readonly options: AggregatorOptions) {
     this.monitor = options.createMonitor();
@@ -75,7 +82,10 @@ export class Aggregator {
     const agg = new Aggregator(options);
     agg.leadership = leadership;
     agg.merger.loadLedger(options.endpoint.ledgerPath, options.self.id);
-    server.on('connection', (socket) => agg.accept(socket));
+    server.on(
+      'connection',
+      guarded(agg.outage, 'cluster connection', (socket: Socket) => agg.accept(socket)),
+    );
     agg.monitor.on('metrics', agg.onMetrics as (p: never) => void);
     agg.monitor.on('alert', agg.onAlert as (p: never) => void);
     // Its own totals since start (the agent reset its reporter): a full report, compared with what
@@ -208,6 +218,7 @@ export class Aggregator {
         this.subscribers.delete(peer);
         if (entry) this.syncRound.answered(entry);
       },
+      this.outage,
     );
   }
 

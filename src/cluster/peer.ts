@@ -2,6 +2,7 @@
 // timeout, and a byte count (the IPC budget is checked in bench/cluster.ts).
 
 import type { Socket } from 'node:net';
+import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import { FrameReader, sendFrame } from './frames.js';
 
 export interface Message {
@@ -30,10 +31,15 @@ export class Peer {
   >();
   private closedFlag = false;
 
+  /**
+   * `outage` logs what a callback of this connection throws (once per outage): a malformed frame or a
+   * message its handler cannot take closes the connection, and never reaches the host as an exception.
+   */
   constructor(
     readonly socket: Socket,
     onMessage: (message: Message, peer: Peer) => void,
     onClose: (peer: Peer) => void,
+    private readonly outage: OutageLog = new OutageLog(consoleLogger),
   ) {
     const reader = new FrameReader((m) => {
       const msg = m as Message;
@@ -42,16 +48,20 @@ export class Peer {
       if (msg.t === 'a' && typeof msg.n === 'number') this.settle(msg);
       else onMessage(msg, this);
     });
-    socket.on('data', (chunk: Buffer) => {
-      this.bytesIn += chunk.length;
-      try {
-        reader.push(chunk);
-      } catch {
-        // A peer that sends garbage is not one of ours: drop it.
-        socket.destroy();
-      }
-    });
-    const close = () => {
+    socket.on(
+      'data',
+      guarded(outage, 'cluster connection', (chunk: Buffer) => {
+        this.bytesIn += chunk.length;
+        try {
+          reader.push(chunk);
+        } catch (err) {
+          // A peer that sends garbage, or a message its handler cannot take: drop it, and say why.
+          socket.destroy();
+          throw err;
+        }
+      }),
+    );
+    const close = guarded(outage, 'cluster connection close', () => {
       if (this.closedFlag) return;
       this.closedFlag = true;
       for (const p of this.pending.values()) {
@@ -60,7 +70,7 @@ export class Peer {
       }
       this.pending.clear();
       onClose(this);
-    };
+    });
     socket.on('close', close);
     socket.on('error', () => socket.destroy());
   }
@@ -90,17 +100,20 @@ export class Peer {
 
   /** Answers question `n` with the outcome of `work`. */
   reply(n: unknown, work: Promise<unknown>): void {
-    work.then(
-      (data) => this.send({ t: 'a', n, ok: true, data }),
-      (err: unknown) =>
-        this.send({
-          t: 'a',
-          n,
-          ok: false,
-          code: err instanceof RemoteError ? err.code : 'internal_error',
-          message: err instanceof Error ? err.message : String(err),
-        }),
-    );
+    work
+      .then(
+        (data) => this.send({ t: 'a', n, ok: true, data }),
+        (err: unknown) =>
+          this.send({
+            t: 'a',
+            n,
+            ok: false,
+            code: err instanceof RemoteError ? err.code : 'internal_error',
+            message: err instanceof Error ? err.message : String(err),
+          }),
+      )
+      // An answer that cannot be sent (not serialisable) is logged; the asker's own timeout answers it.
+      .catch((err: unknown) => this.outage.failed('cluster answer', err));
   }
 
   close(): void {

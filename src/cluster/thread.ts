@@ -5,7 +5,7 @@
 import { nodeWorkerThreads } from '../builtins.js';
 import { FunctionTimings } from '../functions/function-stats.js';
 import { setDefaultRecorder } from '../functions/timing.js';
-import { errorMessage } from '../logger.js';
+import { consoleLogger, errorMessage, guarded, OutageLog } from '../logger.js';
 import { RequestStats } from '../requests/requests.js';
 import type { Logger } from '../types.js';
 import { applyReport, decodeReport, Reporter, type ReportTarget, type ReportWire } from './report.js';
@@ -53,7 +53,8 @@ export function connectThread(options: ThreadConnectionOptions = {}): ThreadConn
     if (report.r.length > 0 || report.f.length > 0)
       channel.postMessage({ thread: nodeWorkerThreads().threadId, report });
   };
-  const timer = setInterval(flush, intervalMs);
+  // A report that cannot be taken or posted is logged (once per outage), never thrown at the thread.
+  const timer = setInterval(guarded(new OutageLog(consoleLogger), 'thread report', flush), intervalMs);
   timer.unref();
   return {
     recordRequest: (r) => requests.record(r.method, r.route, r.status, r.durationMs),
