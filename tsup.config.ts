@@ -32,7 +32,7 @@ export default defineConfig([
     entry: { ...ENTRIES, cli: 'src/cli/cli.ts' },
     format: ['cjs'],
     // Types for the public entries only (not the CLI).
-    dts: { entry: ENTRIES },
+    dts: { entry: ENTRIES, compilerOptions: { stripInternal: true } },
     clean: true,
     // No source maps in the package: they were 2.2 MB of the 3.5 MB unpacked, and the output is readable.
     sourcemap: false,

@@ -4,11 +4,17 @@
 //   npm run api:check    exit 1 when a report differs from the public API (run by .ci/run after the build)
 //
 // A change of the public API then shows in review as a diff of etc/, like any other change.
+//
+// Every type the public API reaches must be exported by its entry point (ae-forgotten-export is an error):
+// export it with a TSDoc comment, or take it off the public surface (a narrower interface, or `@internal`,
+// which the build strips from the .d.ts). The adapters' reports read their imports of core types as imports
+// from 'sysvitals' (see api-report-dts.ts).
 
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Extractor, ExtractorConfig, type ExtractorMessage } from '@microsoft/api-extractor';
+import { writeReportDeclarations } from './api-report-dts.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -20,16 +26,41 @@ export const ENTRY_POINTS = [
   { report: 'sysvitals-koa', dts: 'dist/adapters/koa.d.ts' },
 ] as const;
 
+/** Where `name` is declared in src/ (the built .d.ts names a hashed chunk), for the error message. */
+function declaredIn(name: string): string {
+  const declaration = new RegExp(
+    `^(?:export )?(?:declare )?(?:abstract )?(?:interface|type|class|function|const|enum) ${name}\\b`,
+    'm',
+  );
+  const walk = (dir: string): string | undefined => {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) {
+        const found = walk(path);
+        if (found) return found;
+      } else if (entry.endsWith('.ts') && declaration.test(readFileSync(path, 'utf8'))) {
+        return relative(ROOT, path);
+      }
+    }
+    return undefined;
+  };
+  return walk(join(ROOT, 'src')) ?? 'not found in src/';
+}
+
 function run(update: boolean): boolean {
   let ok = true;
   const tmp = join(ROOT, '.tmp', 'api');
   mkdirSync(tmp, { recursive: true });
   for (const entry of ENTRY_POINTS) {
-    const main = join(ROOT, entry.dts);
-    if (!existsSync(main)) {
+    if (!existsSync(join(ROOT, entry.dts))) {
       console.error(`api-report: ${entry.dts} is missing; run \`npm run build\` first.`);
       return false;
     }
+  }
+  const reportPackage = writeReportDeclarations(ROOT, tmp, join(ROOT, 'dist', 'index.d.cts'));
+  for (const entry of ENTRY_POINTS) {
+    const main = join(entry.report === 'sysvitals' ? ROOT : reportPackage, entry.dts);
+    const forgotten: string[] = [];
     const config = ExtractorConfig.prepare({
       configObject: {
         projectFolder: ROOT,
@@ -62,9 +93,9 @@ function run(update: boolean): boolean {
           compilerMessageReporting: { default: { logLevel: 'warning' } },
           extractorMessageReporting: {
             default: { logLevel: 'warning' },
-            // Not in the report: the warning names the bundled .d.ts chunk by its content hash and line, so
-            // any internal edit changed the report and `api:check` failed without an API change.
-            'ae-forgotten-export': { logLevel: 'none', addToApiReportFile: false },
+            // An error, printed with the symbol's source file (the message's own location is a hashed .d.ts
+            // chunk), and kept out of the report, whose lines must not move with internal edits.
+            'ae-forgotten-export': { logLevel: 'error', addToApiReportFile: false },
             'ae-missing-release-tag': { logLevel: 'none' },
             // Every export is documented (TypeDoc's notDocumented check, `npm run docs`); members are not required to be.
             'ae-undocumented': { logLevel: 'none' },
@@ -82,15 +113,29 @@ function run(update: boolean): boolean {
         // The "report changed" notice is ours to print, once per entry point.
         if (
           message.messageId === 'console-api-report-changed' ||
+          message.messageId === 'console-api-report-not-copied' ||
           message.messageId === 'console-api-report-copied'
         ) {
           message.handled = true;
         }
+        if (message.messageId === 'ae-forgotten-export') {
+          const name = /"([^"]+)"/.exec(message.text)?.[1]?.replace(/_\d+$/, '') ?? message.text;
+          forgotten.push(`${name} (${declaredIn(name)})`);
+          message.handled = true;
+        }
       },
     });
+    const entryName = entry.report.replace('-', '/');
+    if (forgotten.length > 0) {
+      console.error(
+        `api-report: '${entryName}' uses ${forgotten.length} type(s) it does not export (ae-forgotten-export): ` +
+          `${forgotten.join(', ')}. Export each from the entry point with a TSDoc comment, or take it off the ` +
+          'public surface (a narrower public type, or `@internal` members, which the build strips).',
+      );
+    }
     if (!update && result.apiReportChanged) {
       console.error(
-        `api-report: the public API of '${entry.report.replace('-', '/')}' differs from etc/${entry.report}.api.md ` +
+        `api-report: the public API of '${entryName}' differs from etc/${entry.report}.api.md ` +
           `(the new report is in .tmp/api/). Review it, then run \`npm run api:update\` and commit etc/.`,
       );
       ok = false;

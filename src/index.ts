@@ -30,8 +30,12 @@ export type { WebhookConfig, WebhookOptions } from './alerts/webhook.js';
 export type { Analytics, AnomalyScores } from './analytics/analytics.js';
 export type { CapacityFigure, CapacityReport, Confidence } from './analytics/capacity.js';
 export type {
+  AnalyticsRuleName,
+  AnomalyRuleConfig,
   AnomalyRuleOptions,
+  DiskFullRuleConfig,
   DiskFullRuleOptions,
+  MemoryLeakRuleConfig,
   MemoryLeakRuleOptions,
 } from './analytics/rule-options.js';
 export * from './channels/index.js';
@@ -48,11 +52,14 @@ export type {
   CollectorPlugin,
   CollectorSources,
   LevelsOption,
+  MysqlProbeTarget,
+  PgProbeTarget,
   PluginContext,
   PoolSize,
   Probe,
   ProbeName,
   ReadyProbeOptions,
+  RedisProbeTarget,
 } from './collector/index.js';
 export { MetricsCollector, mysqlProbe, pgProbe, redisProbe } from './collector/index.js';
 export type { TrackedServer } from './collector/websockets.js';
@@ -60,18 +67,34 @@ export * from './custom/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
 export type { FunctionRecorder } from './functions/timing.js';
-export { type TimedOptions, timed } from './functions/timing.js';
+export { type TimedDecorator, type TimedOptions, timed } from './functions/timing.js';
 export type { HistoryPoint, HistoryPointView, HistoryResult } from './history/point.js';
+export type {
+  CounterSeriesPoint,
+  GaugeSeriesPoint,
+  HistogramSeriesPoint,
+  SeriesPoint,
+} from './history/series.js';
 export { type AdminApi, type AdminApiOptions, createAdminApi } from './http/api.js';
 // Types the public signatures use (api-extractor ae-forgotten-export).
 export type { AuthMode } from './http/auth.js';
+export type { ProbeKind, ProbePathsOptions } from './http/probes.js';
 export type { PrometheusOptions } from './http/prometheus/options.js';
 export type { RateLimitOptions } from './http/rate-limit.js';
-export type { ProbeVerdict } from './lifecycle/lifecycle.js';
-export type { ShutdownOptions } from './lifecycle/options.js';
+export type { AdminSource, NotificationsSource } from './http/route.js';
+export type { ProbeCheck, ProbeVerdict } from './lifecycle/lifecycle.js';
+export type { ProbeRulesOptions, ShedOptions, ShutdownOptions } from './lifecycle/options.js';
 export type { ShutdownReport } from './lifecycle/shutdown.js';
 export type { MonitorShutdownOptions } from './monitor/options.js';
-export type { UpgradeServer, WebSocketAttachment, WebSocketOptions } from './monitor/websocket-port.js';
+export type {
+  AuthenticateUpgrade,
+  AuthOptions,
+  OriginGuardOptions,
+  UpgradeDecision,
+  UpgradeServer,
+  WebSocketAttachment,
+  WebSocketOptions,
+} from './monitor/websocket-port.js';
 export {
   createMonitor,
   type MonitorEvents,
@@ -104,6 +127,7 @@ export {
   type QuerySystem,
   type SlowQuery,
 } from './profiling/query-stats.js';
+export type { SeriesHistoryOptions } from './profiling/series-history.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { RedisStore } from './stores/redis.js';
 export type { RedisClient, RedisStoreOptions } from './stores/redis-options.js';

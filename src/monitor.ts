@@ -92,9 +92,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly clusterSource: ClusterSource | null = null;
   private stopThreads: (() => void) | null = null;
   private unusedStore: MetricsStore | null = null;
-  /** Request rate, errors and latency over the request window (`requestWindowMs`), per route too. */
+  /** Request rate, errors and latency over the request window (`requestWindowMs`), per route too. @internal */
   readonly requests: RequestStats;
-  /** Per-name statistics of `@timed` / `timed(fn)` calls. */
+  /** Per-name statistics of `@timed` / `timed(fn)` calls. @internal */
   readonly functions: FunctionTimings;
   /** Database query statistics by fingerprint, fed by instrumentPg / instrumentMysql / instrumentRedis. */
   readonly queries: QueryStats;
@@ -102,7 +102,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly jobs: JobStats;
   /** Counters, gauges and histograms created with counter(), gauge() and histogram(). */
   readonly custom: CustomMetrics;
-  /** One-minute points per route (the busiest) and per job, kept in the store's state blob. */
+  /** One-minute points per route (the busiest) and per job, kept in the store's state blob. @internal */
   readonly series: SeriesHistory;
   /** Where history points and alert records go (the `store` option, or a MemoryStore). */
   readonly store: MetricsStore;
@@ -127,7 +127,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   private readonly websockets = new WebSocketCount();
   private closing: Promise<void> | undefined;
   private readonly ownsFunctions: boolean;
-  /** Starting, serving or draining; in-flight requests; load shedding; the probes' verdicts. */
+  /** Starting, serving or draining; in-flight requests; load shedding; the probes' verdicts. @internal */
   readonly lifecycle: Lifecycle;
   private readonly shutdownConfig: ShutdownConfig;
   private shuttingDown: Promise<ShutdownReport> | undefined;

@@ -25,7 +25,8 @@ export interface Logger {
   debug?(obj: unknown, msg?: string): void;
 }
 
-interface Component {
+/** What every group of the snapshot that health judges has: its status, and the error when it could not be collected. */
+export interface Component {
   status: ComponentStatus;
   /** Present when the group could not be collected; status is then `unknown` (or `critical` for a dependency). */
   error?: string;

@@ -2,16 +2,11 @@
 // route name for requests no route matched, the live methods, and the narrow monitor interface an adapter needs.
 
 import { type IncomingMessage, type Server, ServerResponse } from 'node:http';
-import {
-  ADMIN_API_OPTION_KEYS,
-  type AdminApi,
-  type AdminApiOptions,
-  type AdminDecision,
-  createAdminApi,
-} from '../http/api.js';
+import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { AdminSource } from '../http/route.js';
 import {
   attachWebSocket,
+  type UpgradeDecision,
   type UpgradeServer,
   type WebSocketAttachment,
   type WebSocketOptions,
@@ -40,6 +35,7 @@ export { ABORTED_STATUS } from '../requests/route-counters.js';
 
 /** What an adapter needs from the monitor: record requests, and serve the admin API. */
 export interface AdapterSource extends AdminSource {
+  /** Records one finished application request (never throws). */
   recordRequest(r: RequestRecord): void;
   /**
    * Called at the start of each application request: counts it in flight, or answers it 503 while load
@@ -117,7 +113,7 @@ function liveMethods<R>(monitor: SystemMonitor, adminApi: AdminApi<R>): AdapterL
 export const UPGRADE_DECISION = Symbol('sysvitals.upgradeDecision');
 
 /** An upgrade request on its way through the application. */
-export type UpgradeRequest = IncomingMessage & { [UPGRADE_DECISION]?: (decision: AdminDecision) => void };
+export type UpgradeRequest = IncomingMessage & { [UPGRADE_DECISION]?: (decision: UpgradeDecision) => void };
 
 /** How long the application may take to hand an upgrade request to the adapter. */
 const UPGRADE_DISPATCH_TIMEOUT_MS = 10_000;
@@ -129,9 +125,9 @@ const UPGRADE_DISPATCH_TIMEOUT_MS = 10_000;
  * seeing the mark, calls `adminApi.authenticate` with its own request object and answers nothing.
  * An application that answers first, or never hands the request over, gets the upgrade refused.
  */
-function authenticateThroughApp(server: Server, req: IncomingMessage): Promise<AdminDecision> {
+function authenticateThroughApp(server: Server, req: IncomingMessage): Promise<UpgradeDecision> {
   return new Promise((resolve) => {
-    const refuse = (message: string): AdminDecision => ({
+    const refuse = (message: string): UpgradeDecision => ({
       ok: false,
       status: 403,
       code: 'forbidden',
@@ -139,7 +135,7 @@ function authenticateThroughApp(server: Server, req: IncomingMessage): Promise<A
     });
     const res = new ServerResponse(req);
     let settled = false;
-    const settle = (decision: AdminDecision): void => {
+    const settle = (decision: UpgradeDecision): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);

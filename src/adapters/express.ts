@@ -15,14 +15,16 @@ import {
 } from './common.js';
 import { expressRouteLabel } from './express-route.js';
 
-export { UNMATCHED_ROUTE } from './common.js';
+export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
 /** Options of the Express createMonitor(): the monitor's options and the admin API's together. */
 export type ExpressMonitorOptions = AdapterMonitorOptions<Request>;
 
+/** The core monitor (a SystemMonitor, imported from 'sysvitals') with the Express integration and its mounted admin API. */
 export interface ExpressMonitor extends SystemMonitor {
   /** Mount first (`app.use(monitor.middleware())`), so that it sees every request. Returns the same function each time. */
   middleware(): RequestHandler;
+  /** The admin API the integration mounts (its `basePath`; `authenticate` for your own WebSocket checks). */
   readonly adminApi: AdminApi<Request>;
 }
 

@@ -16,14 +16,16 @@ import {
   UNMATCHED_ROUTE,
 } from './common.js';
 
-export { UNMATCHED_ROUTE } from './common.js';
+export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
 /** Options of the Fastify createMonitor(): the monitor's options and the admin API's together. */
 export type FastifyMonitorOptions = AdapterMonitorOptions<FastifyRequest>;
 
+/** The core monitor (a SystemMonitor, imported from 'sysvitals') with the Fastify integration and its mounted admin API. */
 export interface FastifyMonitor extends SystemMonitor {
   /** A fastify-plugin (not encapsulated), so its hooks see every route of the app. Same plugin each time. */
   plugin(): FastifyPluginCallback;
+  /** The admin API the integration mounts (its `basePath`; `authenticate` for your own WebSocket checks). */
   readonly adminApi: AdminApi<FastifyRequest>;
 }
 

@@ -15,14 +15,16 @@ import {
   UNMATCHED_ROUTE,
 } from './common.js';
 
-export { UNMATCHED_ROUTE } from './common.js';
+export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
 /** Options of the Koa createMonitor(): the monitor's options and the admin API's together. */
 export type KoaMonitorOptions = AdapterMonitorOptions<Context>;
 
+/** The core monitor (a SystemMonitor, imported from 'sysvitals') with the Koa integration and its mounted admin API. */
 export interface KoaMonitor extends SystemMonitor {
   /** Mount first (`app.use(monitor.middleware())`), so that it sees every request. Returns the same function each time. */
   middleware(): Middleware;
+  /** The admin API the integration mounts (its `basePath`; `authenticate` for your own WebSocket checks). */
   readonly adminApi: AdminApi<Context>;
 }
 

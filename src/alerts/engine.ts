@@ -199,7 +199,7 @@ export class AlertSystem {
     return this;
   }
 
-  /** Adds observations from outside the built-in rules (the analytics rules) to every evaluation. */
+  /** Adds observations from outside the built-in rules (the analytics rules) to every evaluation. @internal */
   addObservationSource(source: ObservationSource): void {
     this.sources.push(source);
   }

@@ -86,6 +86,7 @@ export const ANOMALY_LEARNING_POINTS = 1440;
 
 /** The analytics state of one monitor. */
 export class Analytics {
+  /** @internal */
   readonly config: AnalyticsConfig;
   private readonly detectors = new Map<string, AnomalyDetector>();
   private readonly custom = new Map<string, { sum: number; n: number }>();
@@ -95,6 +96,7 @@ export class Analytics {
   private readonly predictBuffers = new Map<string, SeriesBuffer>();
   private lastPush = new Map<string, number>();
 
+  /** @internal */
   constructor(config: AnalyticsConfig) {
     this.config = config;
     const leak = {
@@ -187,7 +189,7 @@ export class Analytics {
     }
   }
 
-  /** The alert observations of the analytics rules, as of `now`. */
+  /** The alert observations of the analytics rules, as of `now`. @internal */
   observations(s: MetricsSnapshot): AnalyticsObservation[] {
     const out: AnalyticsObservation[] = [];
     this.anomalyObservations(out);

@@ -63,6 +63,7 @@ export interface MemoryLeakRuleOptions {
   for?: number | string;
 }
 
+/** The validated `anomaly` rule (`AlertSystem.rules.anomaly`): levels as scores 0–1, durations in ms. */
 export interface AnomalyRuleConfig {
   readonly kind: 'anomaly';
   readonly name: 'anomaly';
@@ -74,6 +75,7 @@ export interface AnomalyRuleConfig {
   readonly for: number;
 }
 
+/** The validated `disk_full_in` rule: levels and window in ms. */
 export interface DiskFullRuleConfig {
   readonly kind: 'disk_full_in';
   readonly name: 'disk_full_in';
@@ -84,6 +86,7 @@ export interface DiskFullRuleConfig {
   readonly for: number;
 }
 
+/** The validated `memory_leak` rule: window in ms, growth in bytes per hour. */
 export interface MemoryLeakRuleConfig {
   readonly kind: 'memory_leak';
   readonly name: 'memory_leak';
@@ -94,6 +97,7 @@ export interface MemoryLeakRuleConfig {
   readonly for: number;
 }
 
+/** Names of the analytics alert rules (anomaly score, disk full forecast, memory leak). */
 export type AnalyticsRuleName = 'anomaly' | 'disk_full_in' | 'memory_leak';
 export const ANALYTICS_RULE_NAMES: readonly AnalyticsRuleName[] = Object.freeze([
   'anomaly',

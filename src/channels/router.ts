@@ -59,6 +59,7 @@ interface Group<T> {
 export class NotificationRouter {
   readonly config: RoutingConfig;
   readonly silences: SilenceStore;
+  /** @internal */
   readonly maintenance: readonly MaintenanceWindow[];
   private readonly channels: Channel[];
   private readonly clock: Clock;

@@ -42,8 +42,9 @@ export type AgentRole = 'aggregator' | 'worker' | 'electing';
 export class ClusterAgent {
   /** `<pid>@<start ms>`: a restarted worker is another worker. */
   readonly id: string;
+  /** @internal */
   readonly endpoint: ClusterEndpoint;
-  /** Live `metrics`/`alert` events of the cluster reach this listener while subscribed. */
+  /** Live `metrics`/`alert` events of the cluster reach this listener while subscribed. @internal */
   onEvent: ((event: 'metrics' | 'alert', payload: unknown) => void) | null = null;
   private readonly startedAt: number;
   private readonly reporter: Reporter;
@@ -63,8 +64,10 @@ export class ClusterAgent {
   private readonly localMetrics: (s: unknown) => void;
   private readonly localAlert: (a: unknown) => void;
 
+  /** @internal */
   constructor(
     private readonly own: OwnMonitor,
+    /** @internal */
     readonly config: ClusterConfig,
     private readonly deps: AgentDeps,
   ) {
@@ -101,7 +104,7 @@ export class ClusterAgent {
     return this.bytesSent + (this.peer?.bytesOut ?? 0);
   }
 
-  /** The aggregator's monitor when this worker is the aggregator. */
+  /** The aggregator's monitor when this worker is the aggregator. @internal */
   get clusterMonitor(): ClusterMonitor | null {
     return this.aggregator?.monitor ?? null;
   }
@@ -109,6 +112,7 @@ export class ClusterAgent {
   /**
    * Answers a question for the cluster (instance undefined or `all`) or one worker (its id or pid).
    * Rejects with a RemoteError: `not_found` for an unknown worker, `unavailable` when no aggregator answers.
+   * @internal
    */
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
     if (instance !== undefined && (instance === this.id || instance === String(process.pid))) {
@@ -123,6 +127,7 @@ export class ClusterAgent {
   /**
    * Reads or changes the cluster's silences, which the aggregator keeps. Rejects with a RemoteError:
    * `unavailable` while no aggregator answers (nothing is changed), `invalid_silence` for refused input.
+   * @internal
    */
   async askSilence(q: SilenceQuestion): Promise<unknown> {
     if (this.aggregator) return this.aggregator.silence(q);
@@ -131,7 +136,7 @@ export class ClusterAgent {
     return peer.ask({ t: 'q', q }, this.config.syncTimeoutMs * 4 + 1000);
   }
 
-  /** Live cluster events on (the stream has clients) or off. */
+  /** Live cluster events on (the stream has clients) or off. @internal */
   subscribe(on: boolean): void {
     if (this.subscribed === on) return;
     this.subscribed = on;

@@ -50,6 +50,7 @@ export class ClusterSource extends EventEmitter<{
   readonly supportsInstances = true;
   private degraded = false;
 
+  /** @internal */
   constructor(
     private readonly agent: ClusterAgent,
     private readonly own: MonitorLike,
@@ -167,7 +168,7 @@ export class ClusterSource extends EventEmitter<{
     return this.view({ op: 'history', period, instance: options.instance }, options.instance);
   }
 
-  /** One scrape's data for the cluster or one worker (read by the Prometheus route when present). */
+  /** One scrape's data for the cluster or one worker (read by the Prometheus route when present). @internal */
   async prometheusData(maxAgeMs: number, instance?: string) {
     // The worker label (cluster.workerLabel) on the cluster's scrape; one worker's own has none.
     const byWorker = this.agent.config.workerLabel && (instance === undefined || instance === 'all');

@@ -42,11 +42,20 @@ export type {
 } from './config.js';
 export { DEFAULT_COLLECTOR_OPTIONS, resolveLevels } from './config.js';
 export type { CollectorPlugin, PluginContext } from './plugins.js';
-export type { PoolSize, Probe, ProbeName, ReadyProbeOptions } from './probes.js';
+export type {
+  MysqlProbeTarget,
+  PgProbeTarget,
+  PoolSize,
+  Probe,
+  ProbeName,
+  ReadyProbeOptions,
+  RedisProbeTarget,
+} from './probes.js';
 export { DEFAULT_PROBE_TIMEOUT_MS, mysqlProbe, pgProbe, redisProbe } from './probes.js';
 
 /** Collects one MetricsSnapshot on demand: host, process and dependency metrics plus what its sources report. */
 export class MetricsCollector {
+  /** @internal */
   readonly config: CollectorConfig;
   private readonly outages: OutageLog;
   private readonly cpu: CpuCollector;

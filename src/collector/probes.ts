@@ -187,7 +187,9 @@ export interface ReadyProbeOptions {
   timeoutMs?: number;
 }
 
-interface PgPoolLike {
+/** What `pgProbe` takes: a node-postgres Pool or Client (pool size is read when the counts are there). */
+export interface PgProbeTarget {
+  /** Runs `SELECT 1`. */
   query(sql: string): Promise<unknown>;
   totalCount?: number;
   idleCount?: number;
@@ -195,7 +197,7 @@ interface PgPoolLike {
 }
 
 /** node-postgres Pool (or Client): times `SELECT 1`; pool size from totalCount/idleCount/waitingCount. */
-export function pgProbe(pool: PgPoolLike, options: ReadyProbeOptions = {}): Probe {
+export function pgProbe(pool: PgProbeTarget, options: ReadyProbeOptions = {}): Probe {
   if (typeof pool !== 'object' || pool === null || typeof pool.query !== 'function') {
     throw invalidOption('pgProbe(pool) expects a node-postgres Pool or Client (an object with query())');
   }
@@ -220,6 +222,21 @@ interface MysqlPromisePoolLike {
   pool?: unknown;
 }
 
+/** What `mysqlProbe` takes: a mysql2 pool or connection, callback or promise flavour. */
+export type MysqlProbeTarget =
+  | {
+      /** Runs `SELECT 1` (callback flavour). */
+      query(sql: string, callback: (err: unknown) => void): unknown;
+      /** mysql2's callback pools have it; it tells the flavours apart. */
+      promise(): unknown;
+    }
+  | {
+      /** Runs `SELECT 1` (promise flavour). */
+      query(sql: string): Promise<unknown>;
+      /** mysql2's promise pool wraps the callback pool here. */
+      pool?: unknown;
+    };
+
 interface MysqlPoolInternals {
   _allConnections?: { length: number };
   _freeConnections?: { length: number };
@@ -230,10 +247,7 @@ interface MysqlPoolInternals {
  * mysql2 pool or connection, promise or callback flavour: times `SELECT 1`. Pool size comes from
  * mysql2's internal queues when present (best effort: they are not public API).
  */
-export function mysqlProbe(
-  pool: MysqlCallbackPoolLike | MysqlPromisePoolLike,
-  options: ReadyProbeOptions = {},
-): Probe {
+export function mysqlProbe(pool: MysqlProbeTarget, options: ReadyProbeOptions = {}): Probe {
   if (typeof pool !== 'object' || pool === null || typeof pool.query !== 'function') {
     throw invalidOption('mysqlProbe(pool) expects a mysql2 pool or connection (an object with query())');
   }
@@ -261,7 +275,9 @@ export function mysqlProbe(
   );
 }
 
-interface RedisClientLike {
+/** What `redisProbe` takes: an ioredis or node-redis client. */
+export interface RedisProbeTarget {
+  /** Sends PING. */
   ping(): Promise<unknown>;
   /** ioredis: 'wait' | 'connecting' | 'connect' | 'ready' | 'reconnecting' | 'close' | 'end'. */
   status?: string;
@@ -273,7 +289,7 @@ interface RedisClientLike {
 const REDIS_DOWN_STATES = new Set(['reconnecting', 'close', 'end']);
 
 /** ioredis (or node-redis) client: times PING; a client that is not connected fails at once. */
-export function redisProbe(client: RedisClientLike, options: ReadyProbeOptions = {}): Probe {
+export function redisProbe(client: RedisProbeTarget, options: ReadyProbeOptions = {}): Probe {
   if (typeof client !== 'object' || client === null || typeof client.ping !== 'function') {
     throw invalidOption(
       'redisProbe(client) expects an ioredis (or node-redis) client (an object with ping())',

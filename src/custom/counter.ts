@@ -32,6 +32,7 @@ export interface BoundCounter {
 export class Counter {
   readonly type = 'counter' as const;
   readonly name: string;
+  /** @internal */
   readonly config: ParsedBase;
   private readonly sets: LabelSets<CounterCell>;
   /** When the rates were last based: the counter's creation (when known), then each rate update. */

@@ -49,6 +49,7 @@ export interface BoundGauge {
 export class Gauge {
   readonly type = 'gauge' as const;
   readonly name: string;
+  /** @internal */
   readonly config: ParsedBase;
   private readonly collectFn: (() => GaugeReading) | undefined;
   private readonly sets: LabelSets<GaugeCell>;

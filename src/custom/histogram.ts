@@ -232,6 +232,7 @@ export function figuresOf(
 export class CustomHistogram {
   readonly type = 'histogram' as const;
   readonly name: string;
+  /** @internal */
   readonly config: ParsedBase & { readonly buckets: readonly number[] };
   private readonly sets: LabelSets<HistogramCell>;
 

@@ -37,9 +37,16 @@ type AnyFunction = (this: any, ...args: any[]) => any;
 
 /** What `timed()` returns: a method decorator for both TypeScript decorator modes. */
 export interface TimedDecorator {
-  /** TC39 standard decorators (TypeScript 5 without experimentalDecorators). */
-  <T extends AnyFunction>(value: T, context: ClassMethodDecoratorContext): T;
-  /** experimentalDecorators (legacy). */
+  /**
+   * TC39 standard decorators (TypeScript 5 without experimentalDecorators).
+   * @typeParam T - The decorated method's type, kept.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: a decorator must accept methods of any signature.
+  <T extends (this: any, ...args: any[]) => any>(value: T, context: ClassMethodDecoratorContext): T;
+  /**
+   * experimentalDecorators (legacy).
+   * @typeParam T - The decorated method's type, kept.
+   */
   <T>(
     target: object,
     propertyKey: string | symbol,
@@ -96,8 +103,13 @@ export function getDefaultRecorder(): FunctionRecorder {
 /**
  * `@timed()`, `@timed('name')`, `@timed({ name, monitor })` decorate a class method (both decorator
  * modes); `timed(fn, nameOrOptions?)` returns a timed copy of a plain function.
+ * @typeParam F - The function's type, kept by the timed copy.
  */
-export function timed<F extends AnyFunction>(fn: F, nameOrOptions?: string | TimedOptions): F;
+// biome-ignore lint/suspicious/noExplicitAny: any function, whatever its `this` and parameters.
+export function timed<F extends (this: any, ...args: any[]) => any>(
+  fn: F,
+  nameOrOptions?: string | TimedOptions,
+): F;
 export function timed(nameOrOptions?: string | TimedOptions): TimedDecorator;
 /** `@timed` without parentheses, experimentalDecorators. */
 export function timed<T>(

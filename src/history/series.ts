@@ -10,6 +10,7 @@ import type { CustomBucketEntry } from '../custom/registry.js';
 import { hdrLibrary } from '../latency/histogram.js';
 import type { MetricsSnapshot } from '../types.js';
 
+/** A gauge's minute in history: the samples' average and maximum. */
 export interface GaugeSeriesPoint {
   kind: 'gauge';
   avg: number;
@@ -18,11 +19,13 @@ export interface GaugeSeriesPoint {
   n: number;
 }
 
+/** A counter's minute in history: its increase over the bucket. */
 export interface CounterSeriesPoint {
   kind: 'counter';
   increase: number;
 }
 
+/** A histogram's minute in history: count, sum, percentiles and the encoded HDR histogram. */
 export interface HistogramSeriesPoint {
   kind: 'histogram';
   count: number;
@@ -36,6 +39,7 @@ export interface HistogramSeriesPoint {
   h: string;
 }
 
+/** One extra history series' value in a point (`HistoryPoint.series`), by the metric's kind. */
 export type SeriesPoint = GaugeSeriesPoint | CounterSeriesPoint | HistogramSeriesPoint;
 
 /** Paths a point keeps at most: every custom metric and plugin figure is one. */

@@ -2,6 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
+import type { UpgradeDecision } from '../monitor/websocket-port.js';
 import type { AuthDecision, AuthMode, AuthOptions } from './auth.js';
 import type { GuardRefusal, OriginGuardOptions } from './origin-guard.js';
 import type { ProbePathsOptions } from './probes.js';
@@ -74,9 +75,9 @@ export interface AdminApi<R = IncomingMessage> {
   /**
    * The same rate limit and auth decision for a request served outside `handle` (a WebSocket upgrade):
    * the client's budget, then bearer token, authorize hook, loopback rule, or `?access_token=` in `req.url`.
-   * Never rejects.
+   * Never rejects. What `attachWebSocket`'s `adminApi` option calls for each upgrade.
    */
-  authenticate(req: IncomingMessage, request?: R): Promise<AdminDecision>;
+  authenticate(req: IncomingMessage, request?: R): Promise<UpgradeDecision>;
 }
 
 /** An auth decision, or a refusal because the client spent its admin budget (send the headers with it). */

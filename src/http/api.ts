@@ -41,7 +41,21 @@ export {
   normalizeBasePath,
 } from './admin-api-options.js';
 
-/** Creates the admin HTTP API (JSON routes, dashboard, Prometheus) over `source`; adapters call it for you. */
+/**
+ * Creates the admin HTTP API (JSON routes, dashboard, Prometheus) over `source` (a monitor); adapters call
+ * it for you. For a plain `node:http` server: `if (!(await api.handle(req, res))) yourHandler(req, res)`.
+ * @typeParam R - What the `authorize` hook receives (node's IncomingMessage unless an adapter passes its own).
+ */
+export function createAdminApi<R = IncomingMessage>(
+  source: AdminSource,
+  options?: AdminApiOptions<R>,
+): AdminApi<R>;
+/** With another route table (tests, the standalone server). @internal */
+export function createAdminApi<R = IncomingMessage>(
+  source: AdminSource,
+  options: AdminApiOptions<R> | undefined,
+  deps: AdminApiDeps,
+): AdminApi<R>;
 export function createAdminApi<R = IncomingMessage>(
   source: AdminSource,
   options: AdminApiOptions<R> = {},

@@ -6,6 +6,7 @@ import { invalidOption } from '../errors.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import { type Headers, sendJson } from './respond.js';
 
+/** The three probes: liveness, readiness, startup. */
 export type ProbeKind = 'live' | 'ready' | 'startup';
 
 /** Where the probes are served (outside the admin base path), or `false` to serve none. */

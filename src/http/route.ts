@@ -29,9 +29,13 @@ import { sendError } from './respond.js';
  * Routes that need more (the stream's events) may widen it with optional members.
  */
 export interface AdminSource {
+  /** The latest snapshot (`GET metrics/`), collected when older than `maxAgeMs`. */
   getMetrics(options?: MetricsReadOptions): Promise<MetricsSnapshot>;
+  /** Status and score (`GET health/`), with the snapshot when `detailed`. */
   getHealth(options?: HealthReadOptions): Promise<HealthStatus>;
+  /** Active alerts, or the stored history (`GET alerts/`). */
   getAlerts(options?: AlertsReadOptions): Promise<readonly Alert[]>;
+  /** Stored history for a period (`GET history/`). */
   getHistory(options?: HistoryReadOptions): Promise<unknown>;
   readonly logger?: Logger;
   readonly clock?: Clock;
@@ -52,13 +56,20 @@ export interface AdminSource {
  * cluster mode the silences are the aggregator's, hence the promises).
  */
 export interface NotificationsSource {
+  /** The silences (`GET/POST silences/`, `DELETE silences/<id>`). */
   readonly silences: {
+    /** Every silence, active or not yet expired. */
     list(): Silence[] | Promise<Silence[]>;
+    /** One silence by id, or undefined. */
     get(id: string): Silence | undefined | Promise<Silence | undefined>;
+    /** Creates a silence from the request body (throws on invalid input). */
     create(input: unknown): Silence | Promise<Silence>;
+    /** Ends a silence now; undefined for an unknown id. */
     expire(id: string): Silence | undefined | Promise<Silence | undefined>;
   };
+  /** Each channel's delivery status (`GET channels/`). */
   status(): ChannelStatus[];
+  /** Each maintenance window and whether it is active now. */
   maintenanceStatus(): MaintenanceWindowStatus[];
 }
 

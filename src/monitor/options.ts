@@ -101,7 +101,11 @@ export interface MonitorOptions {
    * @defaultValue false
    */
   handleSignals?: boolean;
-  /** Reads event-loop delay, utilisation and memory for probes and shedding (tests). @defaultValue the process */
+  /**
+   * Reads event-loop delay, utilisation and memory for probes and shedding (tests).
+   * @defaultValue the process
+   * @internal
+   */
   loadReader?: LoadReader;
 }
 
@@ -164,7 +168,7 @@ const ADMIN_OPTION_NAMES: readonly string[] = Object.freeze([
   'allowedOrigins',
 ]);
 
-/** @internal Exported for the test that keeps it equal to the admin API's option list. */
+/** Not public (the core entry does not export it): for the test that keeps it equal to the admin API's option list. */
 export const ADMIN_OPTIONS_OF_CORE_MONITOR = ADMIN_OPTION_NAMES;
 
 function rejectAdminOptions(options: object): void {

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { SysvitalsError } from '../errors.js';
 import type { HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 
+/** Who may read the admin API (and open its WebSocket): bearer token, authorize hook, proxies trusted. */
 export interface AuthOptions<R = IncomingMessage> {
   /**
    * Secret for `Authorization: Bearer <adminToken>`. Compared in constant time. Use at least 32 random
@@ -28,6 +29,7 @@ export interface AuthOptions<R = IncomingMessage> {
   trustProxy?: boolean | number;
 }
 
+/** Host and Origin checks against DNS rebinding and cross-site WebSocket pages. */
 export interface OriginGuardOptions {
   /**
    * Host names (without port) served in loopback mode besides `localhost`, `127.x.y.z` and `[::1]`, for
@@ -60,6 +62,7 @@ export type UpgradeDecision =
     }
   | { ok: false; status: number; code?: string; message?: string; headers?: Record<string, string> };
 
+/** The `authenticate` option of attachWebSocket: decides one upgrade request (sync or async). */
 export type AuthenticateUpgrade = (req: IncomingMessage) => UpgradeDecision | Promise<UpgradeDecision>;
 
 /** Options of `monitor.attachWebSocket(server, options)`: the path, who may connect, and the per-client limits. */

@@ -46,9 +46,15 @@ export interface EndpointRow {
   apdex_t_ms: number;
 }
 
-export const ENDPOINT_SORTS = ['p95', 'rate', 'errors', 'time', 'apdex'] as const;
 /** How `GET routes/` orders its rows: by p95, request rate, errors, total time, or Apdex. */
-export type EndpointSort = (typeof ENDPOINT_SORTS)[number];
+export type EndpointSort = 'p95' | 'rate' | 'errors' | 'time' | 'apdex';
+export const ENDPOINT_SORTS: readonly EndpointSort[] = Object.freeze([
+  'p95',
+  'rate',
+  'errors',
+  'time',
+  'apdex',
+]);
 
 /**
  * The table over a window covering `spanMs` (RequestStats.windowSpanMs(): the window's length once full,

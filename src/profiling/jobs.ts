@@ -134,6 +134,7 @@ export class JobStats {
   private readonly byName = new Map<string, Entry>();
   private other: Entry | null = null;
 
+  /** @internal */
   constructor(options: JobStatsOptions = {}) {
     if (options === null || typeof options !== 'object')
       throw invalidOption('sysvitals: `jobs` must be an object.');
@@ -234,7 +235,7 @@ export class JobStats {
     return { count, stale, watched };
   }
 
-  /** Each job's live cumulative counts (Prometheus, cluster reports); read each synchronously. */
+  /** Each job's live cumulative counts (Prometheus, cluster reports); read each synchronously. @internal */
   *totalCounts(): Generator<
     {
       name: string;
@@ -265,6 +266,7 @@ export class JobStats {
   /**
    * Cluster mode: runs recorded by another process (their durations as counts) and its last outcomes,
    * merged here: counts add up, the latest success and failure win, `expectEvery` is adopted.
+   * @internal
    */
   absorb(name: string, latency: SparseCounts | null, meta: JobMeta): void {
     try {

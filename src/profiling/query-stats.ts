@@ -142,6 +142,7 @@ const WINDOW_NAME = 'all';
  * more in the server-wide window the alert rule reads.
  */
 export class QueryStats {
+  /** @internal */
   readonly config: QueryStatsConfig;
   // By system, then fingerprint: no key string is built per query (a fresh string would be hashed anew).
   private readonly bySystem = new Map<string, Map<string, Entry>>();
@@ -265,6 +266,7 @@ export class QueryStats {
   /**
    * Each fingerprint's live cumulative counts since start (Prometheus). The views move with every
    * record(): read each synchronously.
+   * @internal
    */
   *totalCounts(): Generator<{ system: string; fingerprint: string; histogram: Readonly<CountsView> }> {
     for (const e of this.entries())
@@ -274,6 +276,7 @@ export class QueryStats {
   /**
    * Each fingerprint's live totals with the routes that issued it (cluster mode reports their deltas).
    * The views move with every record(): read each synchronously.
+   * @internal
    */
   *states(): Generator<{
     system: QuerySystem | '*';
@@ -293,7 +296,7 @@ export class QueryStats {
     }
   }
 
-  /** Slow-query log entries written after the first `seen` (oldest first, at most the log's size), and the new count. */
+  /** Slow-query log entries written after the first `seen` (oldest first, at most the log's size), and the new count. @internal */
   slowSince(seen: number): { entries: SlowQuery[]; total: number } {
     const fresh = Math.min(this.slowTotal - seen, this.slow.length);
     return { entries: fresh > 0 ? this.slowQueries().slice(0, fresh).reverse() : [], total: this.slowTotal };
@@ -302,6 +305,7 @@ export class QueryStats {
   /**
    * Cluster mode: queries recorded by another process (their durations as counts and the routes that
    * issued them) merged here; in the last minute's window too when `window` (what db_query_p95 reads).
+   * @internal
    */
   absorb(
     system: QuerySystem | '*',
@@ -329,6 +333,7 @@ export class QueryStats {
   /**
    * Cluster mode: slow queries another process logged. The log keeps the newest by time (not by
    * arrival: another worker's interval may arrive later with newer queries).
+   * @internal
    */
   absorbSlow(entries: readonly SlowQuery[]): void {
     const size = this.config.slowLogSize;

@@ -7,6 +7,7 @@ import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 import { apdexScore } from './apdex.js';
 import type { EndpointWindowLike } from './endpoints.js';
 
+/** The `routeHistory` option: how many routes get one-minute points, and how many minutes are kept. */
 export interface SeriesHistoryOptions {
   /** Routes with points (the busiest at each minute; a quieter one gives way). @defaultValue 20 */
   routes?: number;

@@ -132,11 +132,27 @@ new MetricsCollector().collect().then(async (snapshot) => {
   it('type-checks from TypeScript (NodeNext) and runs the bin', async () => {
     await writeFile(
       join(project, 'index.ts'),
-      `import { MetricsCollector, type MetricsSnapshot, type HealthStatus } from 'sysvitals';
-import { createMonitor } from 'sysvitals/express';
+      `import {
+  MetricsCollector,
+  type MetricsSnapshot,
+  type HealthStatus,
+  type ProbeRulesOptions,
+  type SeriesPoint,
+  type ShedOptions,
+} from 'sysvitals';
+import { type AdapterSource, createMonitor, type ExpressMonitorOptions } from 'sysvitals/express';
 import express from 'express';
 const app = express();
-const monitor = createMonitor({ adminToken: 'secret' });
+// Every type the public API uses can be named (api-extractor ae-forgotten-export is an error in CI).
+const shed: ShedOptions = { maxEventLoopDelayMs: 500 };
+const probeRules: ProbeRulesOptions = {};
+const options: ExpressMonitorOptions = { adminToken: 'secret', shed, probeRules };
+const monitor = createMonitor(options);
+const source: AdapterSource = monitor;
+const point: SeriesPoint = { kind: 'counter', increase: 1 };
+// @ts-expect-error: internal members are stripped from the published types
+monitor.requests;
+void source; void point;
 app.use(monitor.middleware());
 const snapshot: MetricsSnapshot = await new MetricsCollector().collect();
 const pct: number = snapshot.cpu.current_percent;
