@@ -6,10 +6,14 @@
 // CAD OSE) catches a pattern that breaks without breaking any record: each value is put in one of a
 // few bins of the seen range, the last few bins form a context, a bounded set remembers every context
 // seen, and the recent share of unseen contexts, against its own decayed record, is one more way to an
-// onset. Every score uses only the past.
+// onset. A phase model (phase-model.ts) finds the series' period and scores values that are rare for
+// their position in it: a daily cycle that skips a beat with values and steps all seen before. Every
+// score uses only the past.
+
+import { type PhaseParams, phasePeriod, phaseStateSize, phaseUpdate } from './phase-model.js';
 
 /** Tunables of the detector; ONE set is used for every series (see DEFAULT_DETECTOR_PARAMS). */
-export interface DetectorParams {
+export interface DetectorParams extends PhaseParams {
   /** Smoothing of the slow baseline (mean and variance), per point. */
   readonly slowAlpha: number;
   /** Smoothing of the short mean and of the short mean absolute step, per point. */
@@ -62,6 +66,12 @@ export const DEFAULT_DETECTOR_PARAMS: DetectorParams = Object.freeze({
   contextOnset: 1.3,
   contextFloor: 0.05,
   contextWarmup: 300,
+  phaseBlock: 8,
+  phaseRing: 512,
+  phaseAcfMin: 0.5,
+  phaseBins: 64,
+  phaseRare: 0.5,
+  phaseLearn: 3,
 });
 
 /** The score of an onset: a feature `onsetRatio` times its record. */
@@ -109,10 +119,15 @@ function contextCount(p: DetectorParams): number {
   return p.contextBins > 0 ? p.contextBins ** p.contextLength : 0;
 }
 
-/** Float64 slots of one detector's state: scalars, records, the episode, the last bins, the seen-context bits. */
-export function detectorStateSize(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
+/** Float64 slots of the scalars, records, episode, last bins and seen-context bits (the phase model follows). */
+function coreStateSize(params: DetectorParams): number {
   const bins = params.contextBins > 0 ? params.contextLength : 0;
   return RECORDS + FEATURES + 1 + bins + Math.ceil(contextCount(params) / 32);
+}
+
+/** Float64 slots of one detector's state: the core model's, then the phase model's. */
+export function detectorStateSize(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
+  return coreStateSize(params) + phaseStateSize(params);
 }
 
 /** Maps a feature's ratio to its record to a score: the onset ratio scores ONSET_SCORE. */
@@ -127,9 +142,12 @@ export class AnomalyDetector {
   readonly params: DetectorParams;
   /** The whole model (a Float64Array, so that it serialises exactly). */
   readonly state: Float64Array;
+  /** Where the phase model's slice of the state starts (-1: disabled). */
+  private readonly phaseAt: number;
 
   constructor(params: DetectorParams = DEFAULT_DETECTOR_PARAMS, state?: Float64Array) {
     this.params = params;
+    this.phaseAt = phaseStateSize(params) > 0 ? coreStateSize(params) : -1;
     const size = detectorStateSize(params);
     this.state = state && state.length === size ? state : new Float64Array(size);
   }
@@ -137,6 +155,11 @@ export class AnomalyDetector {
   /** Points seen. */
   get count(): number {
     return this.state[N] as number;
+  }
+
+  /** The period the phase model found, in points (0: none yet, or the model is disabled). */
+  get period(): number {
+    return this.phaseAt >= 0 ? phasePeriod(this.state, this.phaseAt) : 0;
   }
 
   /** Points left in the hold-off after the last onset (0: none). */
@@ -161,7 +184,13 @@ export class AnomalyDetector {
     const s = this.state;
     const p = this.params;
     const n = s[N] as number;
-    const contextScore = p.contextBins > 0 ? this.context(value, n) : 0;
+    let contextScore = p.contextBins > 0 ? this.context(value, n) : 0;
+    if (this.phaseAt >= 0) {
+      const lo = n === 0 ? value : Math.min(s[LO] as number, value);
+      const hi = n === 0 ? value : Math.max(s[HI] as number, value);
+      const ratio = phaseUpdate(s, this.phaseAt, p, value, lo, hi, n);
+      contextScore = Math.max(contextScore, ratioScore(ratio, p.contextOnset));
+    }
     if (n === 0) {
       s[MEAN] = value;
       s[LO] = value;
