@@ -4,13 +4,25 @@
 import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createMonitor } from '../src/adapters/express.js';
-import { silentLogger } from '../src/logger.js';
 
-// 0: bare; 1: sysvitals in cluster mode; 2: sysvitals per process, no cluster mode (isolates aggregation).
+// 0: bare; 1: sysvitals in cluster mode; 2: sysvitals per process, no cluster mode (isolates aggregation);
+// 3: bare with one no-op middleware (what any Express middleware costs: the floor of an adapter).
 const variant = process.env.SYSVITALS ?? '0';
+// The built package (dist/, what ships) unless SOURCE=1 (src/ through tsx).
+const entry = new URL(
+  process.env.SOURCE === '1' ? '../src/adapters/express.js' : '../dist/adapters/express.js',
+  import.meta.url,
+);
+const { createMonitor } = (await import(entry.href)) as typeof import('../src/adapters/express.js');
+const silentLogger = { warn() {}, error() {}, info() {} };
 
 if (cluster.isPrimary) {
+  // PROFILE_DIR: each worker writes a V8 CPU profile there when it exits (bench/cluster.ts --profile).
+  if (process.env.PROFILE_DIR) {
+    cluster.setupPrimary({
+      execArgv: [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`],
+    });
+  }
   const pids: number[] = [];
   let port = 0;
   for (let i = 0; i < 2; i++) {
@@ -22,13 +34,17 @@ if (cluster.isPrimary) {
     });
   }
   process.on('SIGTERM', () => {
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill();
-    process.exit(0);
+    // The workers first (their profiles are written as they exit), then the primary.
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    cluster.on('exit', () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
   });
 } else {
   const app = express();
   const monitor =
-    variant === '0'
+    variant === '0' || variant === '3'
       ? null
       : createMonitor({
           ...(variant === '1'
@@ -38,6 +54,7 @@ if (cluster.isPrimary) {
           rateLimit: false,
         });
   if (monitor) app.use(monitor.middleware());
+  if (variant === '3') app.use((_req, _res, next) => next());
   app.get('/hello', (_req, res) => {
     res.send('ok');
   });
@@ -52,4 +69,6 @@ if (cluster.isPrimary) {
   const server = app.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port });
   });
+  // A clean exit, so that --cpu-prof writes its profile.
+  process.on('SIGTERM', () => process.exit(0));
 }

@@ -1,17 +1,26 @@
 // Cluster mode's cost: server CPU per request of a 2-worker node:cluster Express app with sysvitals
 // aggregating (cluster: true) against the same cluster without sysvitals, in one run, interleaved
-// rounds, with 95% intervals; and the bytes per second each worker sends to the aggregator, at
-// full load, at a fixed 200 req/s, and idle. `npx tsx bench/cluster.ts [rounds] [seconds]`
+// rounds, with 95% intervals, beside the same app with sysvitals per process (no cluster mode: what the
+// aggregation adds) and with one no-op middleware (what any Express middleware costs); the bytes per
+// second each worker sends to the aggregator, at full load, at a fixed 200 req/s, and idle; and each
+// idle cluster's CPU per second.
+//
+//   npx tsx bench/cluster.ts [rounds] [seconds] [--source] [--profile <dir>]
+//
+// It measures the built package (dist/, as users run it: `npm run build` first); --source measures src/
+// through tsx. --profile <dir>: no rounds; one cluster-mode run of `seconds` at full load with
+// `--cpu-prof` in both workers, the profiles written to <dir> (see bench/lib/profile-summary.ts).
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 import { loadLine, machineLine, today, writeSection } from './lib/results.js';
-import { formatInterval, meanInterval, verdictBelow } from './lib/stats.js';
+import { formatInterval, meanInterval, median, verdictBelow } from './lib/stats.js';
 
 // autocannon ships no types: the part used here.
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
@@ -21,9 +30,17 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
   overallRate?: number;
 }) => Promise<{ requests: { total: number } }>;
 
-const ROUNDS = Number(process.argv[2] ?? 6);
-const SECONDS = Number(process.argv[3] ?? 5);
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { source: { type: 'boolean', default: false }, profile: { type: 'string' } },
+});
+const ROUNDS = Number(positionals[0] ?? 6);
+const SECONDS = Number(positionals[1] ?? 5);
 const SERVER = join(import.meta.dirname, 'cluster-server.ts');
+if (!flags.source && !existsSync(join(import.meta.dirname, '..', 'dist', 'adapters', 'express.js'))) {
+  console.error('bench/cluster.ts measures the build: run `npm run build` first (or pass --source)');
+  process.exit(1);
+}
 const dir = mkdtempSync(join(tmpdir(), 'sysvitals-bench-cluster-'));
 
 interface Cluster {
@@ -32,11 +49,13 @@ interface Cluster {
   pids: number[];
 }
 
-function start(variant: '0' | '1' | '2'): Promise<Cluster> {
+function start(variant: '0' | '1' | '2' | '3', profileDir?: string): Promise<Cluster> {
   const proc = spawn(process.execPath, ['--import', 'tsx', SERVER], {
     env: {
       ...process.env,
       SYSVITALS: variant,
+      SOURCE: flags.source ? '1' : '0',
+      ...(profileDir ? { PROFILE_DIR: profileDir } : {}),
       SOCKET_DIR: join(dir, 'sock'),
       CLUSTER_NAME: `bench-${process.pid}`,
     },
@@ -111,28 +130,53 @@ async function ipcRate(c: Cluster, seconds: number, rate?: number): Promise<numb
   return rateOut;
 }
 
+if (flags.profile) {
+  const profiled = await start('1', flags.profile);
+  await new Promise((r) => setTimeout(r, 1500));
+  const r = await run(profiled, SECONDS);
+  console.log(
+    `${r.requests} requests, ${((r.cpuMs * 1000) / r.requests).toFixed(1)} µs CPU each; profiles in ${flags.profile}`,
+  );
+  const exited = new Promise((resolve) => profiled.proc.once('exit', resolve));
+  profiled.proc.kill('SIGTERM');
+  await exited;
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+const loadAtStart = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 const bare = await start('0');
 const sv = await start('1');
 const single = await start('2');
+const noop = await start('3');
+const all = [bare, noop, single, sv];
 try {
   await new Promise((r) => setTimeout(r, 1500));
-  await run(bare, 2);
-  await run(sv, 2);
-  await run(single, 2);
+  // Warm-up: JIT and first allocations, discarded (a 2 s warm-up left the first round an outlier).
+  for (const c of all) await run(c, 5);
   const ratios: number[] = [];
   const aggRatios: number[] = [];
+  const perProcessRatios: number[] = [];
+  const noopRatios: number[] = [];
   const rows: string[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const b = await run(bare, SECONDS);
-    const s = await run(sv, SECONDS);
-    const p = await run(single, SECONDS);
-    const bPer = (b.cpuMs * 1000) / b.requests;
-    const sPer = (s.cpuMs * 1000) / s.requests;
-    const pPer = (p.cpuMs * 1000) / p.requests;
+    // The order alternates (forward, then backward), so that a drift of the machine's load within a
+    // round does not favour one variant.
+    const order = i % 2 === 0 ? all : [...all].reverse();
+    const got = new Map<Cluster, number>();
+    for (const c of order) {
+      const r = await run(c, SECONDS);
+      got.set(c, (r.cpuMs * 1000) / r.requests);
+    }
+    const [bPer, nPer, pPer, sPer] = all.map((c) => got.get(c) as number) as [number, number, number, number];
     ratios.push(sPer / bPer);
     aggRatios.push(sPer / pPer);
+    perProcessRatios.push(pPer / bPer);
+    noopRatios.push(nPer / bPer);
     rows.push(
-      `| ${i + 1} | ${bPer.toFixed(1)} | ${pPer.toFixed(1)} | ${sPer.toFixed(1)} | ${(sPer / bPer).toFixed(3)} | ${(sPer / pPer).toFixed(3)} |`,
+      `| ${i + 1} | ${bPer.toFixed(1)} | ${nPer.toFixed(1)} | ${pPer.toFixed(1)} | ${sPer.toFixed(1)} | ${(sPer / bPer).toFixed(3)} | ${(sPer / pPer).toFixed(3)} |`,
     );
     console.log(rows[rows.length - 1]);
   }
@@ -140,18 +184,24 @@ try {
   const full = await ipcRate(sv, SECONDS);
   const paced = await ipcRate(sv, SECONDS, 200);
   const idle = await ipcRate(sv, 3, 0);
+  // CPU of each idle cluster (its timers: samples, load watch, reports, ledger), ms per second.
+  const idleBefore = all.map(cpuMs);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const idleCpu = all.map((c, i) => (cpuMs(c) - (idleBefore[i] as number)) / 10);
   const md = [
     machineLine(),
-    loadLine(),
-    `Date: ${today()}. ${ROUNDS} interleaved rounds of ${SECONDS} s, autocannon -c 20 on /hello, 2 node:cluster workers (Express 5),`,
-    'CPU = utime + stime of the primary and both workers from /proc between the start and end of each round.',
+    `Load average at the start: ${loadAtStart}. ${loadLine()}`,
+    `Date: ${today()}. ${ROUNDS} interleaved rounds of ${SECONDS} s (order alternating), autocannon -c 20 on /hello, 2 node:cluster workers (Express 5),`,
+    `sysvitals ${flags.source ? 'from src/ through tsx (--source)' : 'from the built dist/ (what ships)'}. CPU = utime + stime of the primary and both workers from /proc between the start and end of each round.`,
     '',
-    '| round | bare CPU µs/req | sysvitals per process µs/req | sysvitals cluster mode µs/req | cluster / bare | cluster / per process |',
-    '|---|---|---|---|---|---|',
+    '| round | bare CPU µs/req | no-op middleware µs/req | sysvitals per process µs/req | sysvitals cluster mode µs/req | cluster / bare | cluster / per process |',
+    '|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    `CPU per request, sysvitals cluster mode / bare: **${formatInterval(interval, 3)}** (mean, 95% t-interval); target ≤ 1.05: ${verdictBelow(interval, 1.05)}.`,
+    `CPU per request, sysvitals cluster mode / bare: **${formatInterval(interval, 3)}** (mean, 95% t-interval; median ${median(ratios).toFixed(3)}); target ≤ 1.05: ${verdictBelow(interval, 1.05)}.`,
     `The aggregation alone (cluster mode / the same sysvitals without cluster mode): **${formatInterval(meanInterval(aggRatios), 3)}**; target ≤ 1.05: ${verdictBelow(meanInterval(aggRatios), 1.05)}.`,
+    `Sysvitals without cluster mode / bare: ${formatInterval(meanInterval(perProcessRatios), 3)}; one no-op Express middleware / bare (what any middleware costs): ${formatInterval(meanInterval(noopRatios), 3)}.`,
+    `Idle CPU of each cluster (primary and 2 workers, 10 s, ms of CPU per second): bare ${idleCpu[0]?.toFixed(1)}, no-op middleware ${idleCpu[1]?.toFixed(1)}, sysvitals per process ${idleCpu[2]?.toFixed(1)}, cluster mode ${idleCpu[3]?.toFixed(1)}.`,
     '',
     '| load | IPC bytes/s sent by a worker to the aggregator |',
     '|---|---|',
@@ -164,8 +214,6 @@ try {
   console.log(md);
   writeSection('cluster', md);
 } finally {
-  bare.proc.kill('SIGTERM');
-  sv.proc.kill('SIGTERM');
-  single.proc.kill('SIGTERM');
+  for (const c of all) c.proc.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 }
