@@ -85,7 +85,12 @@ export type { AdminSource, NotificationsSource } from './http/route.js';
 export type { ProbeCheck, ProbeVerdict } from './lifecycle/lifecycle.js';
 export type { ProbeRulesOptions, ShedOptions, ShutdownOptions } from './lifecycle/options.js';
 export type { ShutdownReport } from './lifecycle/shutdown.js';
-export type { MonitorShutdownOptions } from './monitor/options.js';
+export type {
+  MonitorEvents,
+  MonitorOptions,
+  MonitorShutdownOptions,
+  RequestRecord,
+} from './monitor/options.js';
 export type {
   AuthenticateUpgrade,
   AuthOptions,
@@ -95,13 +100,7 @@ export type {
   WebSocketAttachment,
   WebSocketOptions,
 } from './monitor/websocket-port.js';
-export {
-  createMonitor,
-  type MonitorEvents,
-  type MonitorOptions,
-  type RequestRecord,
-  SystemMonitor,
-} from './monitor.js';
+export { createMonitor, SystemMonitor } from './monitor.js';
 export {
   type AmqpChannelLike,
   type AmqpConnectionLike,

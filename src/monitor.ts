@@ -25,14 +25,12 @@ import type {
 import type { FunctionTimings } from './functions/function-stats.js';
 import { releaseDefaultRecorder } from './functions/timing.js';
 import type { HistoryResult } from './history/point.js';
-import { queryHistory } from './history/query.js';
 import type { Lifecycle, ProbeVerdict } from './lifecycle/lifecycle.js';
-import type { ShutdownConfig } from './lifecycle/options.js';
 import type { ShutdownReport } from './lifecycle/shutdown.js';
-import { consoleLogger, errorMessage, guarded, OutageLog } from './logger.js';
+import { consoleLogger } from './logger.js';
 import { closeMonitor, exitOnSignals, startShutdown } from './monitor/close.js';
 import { startClusterMode } from './monitor/cluster-mode.js';
-import type { HistoryWriter } from './monitor/history-writer.js';
+import { emitSafely } from './monitor/events.js';
 import {
   checkMonitorOptions,
   DEFAULT_MONITOR_OPTIONS,
@@ -42,9 +40,15 @@ import {
   type MonitorShutdownOptions,
   type RequestRecord,
 } from './monitor/options.js';
-import { createParts } from './monitor/parts.js';
-import { capacityReport, endpointsTable, readAlerts } from './monitor/reads.js';
-import type { Sampler } from './monitor/sampler.js';
+import { createParts, type MonitorParts } from './monitor/parts.js';
+import {
+  capacityReport,
+  endpointsTable,
+  healthWithDetails,
+  historyFor,
+  readAlerts,
+} from './monitor/reads.js';
+import { sampleEvery } from './monitor/sampler.js';
 import {
   type UpgradeServer,
   type WebSocketAttachment,
@@ -71,9 +75,6 @@ import type {
   MetricsSnapshot,
 } from './types.js';
 
-export type { MonitorEvents, MonitorOptions, RequestRecord } from './monitor/options.js';
-export { ADMIN_OPTIONS_OF_CORE_MONITOR, MONITOR_OPTION_KEYS } from './monitor/options.js';
-
 /**
  * The core monitor: samples host and application metrics, evaluates alerts, writes history to its store
  * and emits `metrics`, `alert` and `close`. Create it with `createMonitor(options)` (or an adapter's);
@@ -90,7 +91,6 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly cluster: ClusterAgent | null = null;
   /** Cluster mode: what the admin API reads (the cluster by default, `instance=` for one worker); null otherwise. */
   readonly clusterSource: ClusterSource | null = null;
-  private stopThreads: (() => void) | null = null;
   private unusedStore: MetricsStore | null = null;
   /** Request rate, errors and latency over the request window (`requestWindowMs`), per route too. @internal */
   readonly requests: RequestStats;
@@ -120,18 +120,16 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly retentionMs: number;
   /** Anomaly scores, trends and the analytics alert rules (src/analytics). */
   readonly analytics: Analytics;
-  private readonly history: HistoryWriter;
-  private readonly sampler: Sampler;
-  private sampleTimer: NodeJS.Timeout | undefined;
-  private readonly timerOutage: OutageLog;
+  /** The parts createParts built, the private ones (history writer, sampler, shutdown config) included. */
+  private readonly parts: MonitorParts;
+  private stopSampling: () => void = () => {};
   private readonly websockets = new WebSocketCount();
   private closing: Promise<void> | undefined;
-  private readonly ownsFunctions: boolean;
   /** Starting, serving or draining; in-flight requests; load shedding; the probes' verdicts. @internal */
   readonly lifecycle: Lifecycle;
-  private readonly shutdownConfig: ShutdownConfig;
   private shuttingDown: Promise<ShutdownReport> | undefined;
-  private removeSignalHandlers: (() => void) | undefined;
+  /** What close() detaches first: the signal handlers, then the worker threads' listener. */
+  private readonly detachers: Array<() => void> = [];
 
   /** Checks the options (throwing a {@link SysvitalsError} with a stable code), builds the parts, starts the timers. */
   constructor(options: MonitorOptions = {}) {
@@ -142,34 +140,20 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.retentionMs = options.retentionMs ?? DEFAULT_MONITOR_OPTIONS.retentionMs;
     this.clock = options.clock ?? { now: Date.now };
     this.logger = options.logger ?? consoleLogger;
-    this.timerOutage = new OutageLog(this.logger);
     const clusterConfig = parseClusterOptions(options.cluster);
     this.instanceId = instanceIdOf(options, clusterConfig !== null);
 
-    const parts = createParts(options, {
-      clock: this.clock,
-      logger: this.logger,
-      instanceId: this.instanceId,
-      retentionMs: this.retentionMs,
-      resolutionMs: this.resolutionMs,
+    const parts = createParts(options, this, {
       clustered: clusterConfig !== null,
-      recorder: this,
-      latest: () => this.sampler?.latest,
+      latest: () => this.parts?.sampler.latest,
       websocketConnections: () => this.websockets.count,
       closing: () => this.closing !== undefined,
-      alert: (event) => {
-        // A listener that throws must not abort the sample cycle (nor reach the host).
-        try {
-          this.emit('alert', event);
-        } catch (err) {
-          this.logger.error({ err: errorMessage(err) }, 'sysvitals: an alert listener threw');
-        }
-      },
-      sampled: (snapshot) => this.emitSafely('metrics', snapshot),
+      // A listener that throws must not abort the sample cycle (nor reach the host).
+      alert: (event) => emitSafely(this, this.logger, 'alert', event),
+      sampled: (snapshot) => emitSafely(this, this.logger, 'metrics', snapshot),
     });
     this.alertSystem = parts.alertSystem;
     this.notifications = parts.notifications;
-    this.ownsFunctions = !parts.adopted;
     this.functions = parts.functions;
     this.requests = parts.requests;
     this.queries = parts.queries;
@@ -179,16 +163,16 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.series = parts.series;
     this.store = parts.store;
     this.collector = parts.collector;
-    this.shutdownConfig = parts.shutdownConfig;
     this.lifecycle = parts.lifecycle;
     this.analytics = parts.analytics;
-    this.history = parts.history;
-    this.sampler = parts.sampler;
-    if (options.handleSignals) this.removeSignalHandlers = exitOnSignals(this.logger, () => this.shutdown());
-    void this.history.initStore();
-    this.start();
+    this.parts = parts;
+    if (options.handleSignals) this.detachers.push(exitOnSignals(this.logger, () => this.shutdown()));
+    void parts.history.initStore();
+    if (this.sampleIntervalMs > 0)
+      this.stopSampling = sampleEvery(this.sampleIntervalMs, this.logger, () => this.sample());
+    parts.history.scheduleBucket();
     // Requests and @timed calls of this process's worker threads (connectThread()) count here.
-    if (parts.adopted) this.stopThreads = listenThreads(this, this.logger);
+    if (parts.adopted) this.detachers.push(listenThreads(this, this.logger));
     if (clusterConfig) {
       const started = startClusterMode(this, options, clusterConfig, (clusterOptions) => {
         this.unusedStore = null;
@@ -201,7 +185,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
 
   /** @internal Cluster mode: the aggregator rewrites the cluster's snapshots (process sums, worker list). */
   decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void {
-    this.sampler.decorate(fn);
+    this.parts.sampler.decorate(fn);
   }
 
   /** Hot path: O(1), never throws, never awaits. Called once per request by the adapters, when it ends. */
@@ -235,7 +219,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * history bucket and queued alerts are flushed and the monitor closes. Idempotent.
    */
   shutdown(options: MonitorShutdownOptions = {}): Promise<ShutdownReport> {
-    this.shuttingDown ??= startShutdown(options, this.shutdownConfig, this.lifecycle, this.logger, () =>
+    this.shuttingDown ??= startShutdown(options, this.parts.shutdownConfig, this.lifecycle, this.logger, () =>
       this.close(),
     );
     return this.shuttingDown;
@@ -311,7 +295,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
 
   /** One sample cycle now: collect, evaluate alerts, emit `metrics`, add to the current bucket. */
   sample(): Promise<MetricsSnapshot> {
-    return this.sampler.sample();
+    return this.parts.sampler.sample();
   }
 
   /**
@@ -319,18 +303,12 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * one collection. Alerts are evaluated on it, but it is not added to history (samples are).
    */
   getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
-    return this.sampler.getMetrics(options);
+    return this.parts.sampler.getMetrics(options);
   }
 
   /** The green/yellow/red status and 0-100 score, derived from the latest snapshot and the active alerts. */
   async getHealth(options: HealthReadOptions = {}): Promise<HealthStatus> {
-    const detailed = options.detailed ?? false;
-    const snapshot = await this.getMetrics();
-    const health = this.alertSystem.getHealthStatus(snapshot);
-    if (!detailed) return health;
-    return this.notifications.active
-      ? { ...health, metrics: snapshot, channels: this.notifications.status() }
-      : { ...health, metrics: snapshot };
+    return healthWithDetails(await this.getMetrics(), this.alertSystem, this.notifications, options);
   }
 
   /** Active alerts, or the history (newest first) from the store, which outlives the process with Redis. */
@@ -340,13 +318,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
 
   /** History for a period, downsampled; `instance: 'all'` merges every instance sharing the store. */
   getHistory(options: HistoryReadOptions = {}): Promise<HistoryResult> {
-    const instance = options.instance ?? this.instanceId;
-    return queryHistory(this.store, {
-      period: options.period ?? '1h',
-      instance,
-      now: this.clock.now(),
-      resolutionMs: this.resolutionMs,
-    });
+    return historyFor(this.store, options, this.instanceId, this.clock.now(), this.resolutionMs);
   }
 
   /**
@@ -356,7 +328,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    */
   async capacity(): Promise<CapacityReport> {
     const history = await this.getHistory({ period: '7d' });
-    const latest = this.sampler.latest;
+    const latest = this.parts.sampler.latest;
     return capacityReport(history, latest, this.alertSystem, this.clock.now(), availableParallelism());
   }
 
@@ -367,7 +339,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * bucket's start.
    */
   flush(): Promise<void> {
-    return this.history.flush();
+    return this.parts.history.flush();
   }
 
   /**
@@ -401,59 +373,24 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   private closeNow(): Promise<void> {
-    return closeMonitor({
-      logger: this.logger,
-      lifecycle: this.lifecycle,
-      alertSystem: this.alertSystem,
-      notifications: this.notifications,
-      collector: this.collector,
-      requests: this.requests,
-      queries: this.queries,
-      store: this.store,
-      ownFunctions: this.ownsFunctions ? this.functions : null,
-      detach: () => {
-        this.removeSignalHandlers?.();
-        this.stopThreads?.();
-      },
+    return closeMonitor(this, {
+      ownFunctions: this.parts.adopted ? null : this.functions,
+      detach: this.detachers,
       closeCluster: () => this.cluster?.close(),
       unusedStore: () => this.unusedStore,
       stopTimers: () => {
-        clearInterval(this.sampleTimer);
-        this.history.stopTimer();
+        this.stopSampling();
+        this.parts.history.stopTimer();
         releaseDefaultRecorder(this);
       },
-      sampling: () => this.sampler.sampling,
+      sampling: () => this.parts.sampler.sampling,
       flush: () => this.flush(),
       emitClose: () => {
         this.clusterSource?.emit('close');
-        try {
-          this.emit('close');
-        } catch (err) {
-          this.logger.error({ err: errorMessage(err) }, 'sysvitals: a close listener threw');
-        }
+        emitSafely(this, this.logger, 'close');
         this.removeAllListeners();
       },
     });
-  }
-
-  private start(): void {
-    if (this.sampleIntervalMs > 0) {
-      // Nothing a sample throws or rejects with reaches the host (logged once per outage).
-      this.sampleTimer = setInterval(
-        guarded(this.timerOutage, 'the sample cycle', () => this.sample()),
-        this.sampleIntervalMs,
-      );
-      this.sampleTimer.unref();
-    }
-    this.history.scheduleBucket();
-  }
-
-  private emitSafely(event: 'metrics', snapshot: MetricsSnapshot): void {
-    try {
-      this.emit(event, snapshot);
-    } catch (err) {
-      this.logger.error({ err: errorMessage(err) }, 'sysvitals: a metrics listener threw');
-    }
   }
 }
 

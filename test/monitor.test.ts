@@ -4,7 +4,8 @@ import { SysvitalsError } from '../src/errors.js';
 import { timed } from '../src/functions/timing.js';
 import { ADMIN_API_OPTION_KEYS } from '../src/http/api.js';
 import { silentLogger } from '../src/logger.js';
-import { ADMIN_OPTIONS_OF_CORE_MONITOR, createMonitor, SystemMonitor } from '../src/monitor.js';
+import { ADMIN_OPTIONS_OF_CORE_MONITOR } from '../src/monitor/options.js';
+import { createMonitor, SystemMonitor } from '../src/monitor.js';
 import { MemoryStore } from '../src/stores/memory.js';
 import type { AlertEvent, MetricsSnapshot } from '../src/types.js';
 

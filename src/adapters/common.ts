@@ -11,14 +11,9 @@ import {
   type WebSocketAttachment,
   type WebSocketOptions,
 } from '../http/websocket.js';
+import { MONITOR_OPTION_KEYS, type MonitorOptions, type RequestRecord } from '../monitor/options.js';
 import { provideWebSocket } from '../monitor/websocket-port.js';
-import {
-  createMonitor as createCoreMonitor,
-  MONITOR_OPTION_KEYS,
-  type MonitorOptions,
-  type RequestRecord,
-  type SystemMonitor,
-} from '../monitor.js';
+import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 
 // The core monitor's attachWebSocket (used by the cluster's own monitor too) serves through http/websocket.ts.

@@ -38,8 +38,8 @@ export function exitOnSignals(logger: Logger, shutdown: () => Promise<ShutdownRe
   };
 }
 
-/** What close() stops, in this order. */
-export interface ClosingMonitor {
+/** The parts close() stops (the monitor's own fields). */
+export interface ClosingParts {
   readonly logger: Logger;
   readonly lifecycle: Lifecycle;
   readonly alertSystem: AlertSystem;
@@ -48,10 +48,14 @@ export interface ClosingMonitor {
   readonly requests: RequestStats;
   readonly queries: QueryStats;
   readonly store: MetricsStore;
+}
+
+/** What else close() stops or calls, in this order. */
+export interface ClosingHooks {
   /** The `@timed` statistics when this monitor owns them (not the shared default), else null. */
   readonly ownFunctions: FunctionTimings | null;
-  /** Removes the signal handlers and stops listening to worker threads. */
-  readonly detach: () => void;
+  /** Remove the signal handlers and stop listening to worker threads, in this order. */
+  readonly detach: ReadonlyArray<() => void>;
   /** Cluster mode: sends the last interval to the aggregator (or, on it, into the ledger). */
   readonly closeCluster: () => Promise<void> | undefined;
   /** Cluster mode: the user's store this worker never used, or null. */
@@ -66,38 +70,38 @@ export interface ClosingMonitor {
 }
 
 /** Closes a monitor: each step's failure is logged, never thrown; the store closes last. */
-export async function closeMonitor(m: ClosingMonitor): Promise<void> {
-  m.lifecycle.beginDrain();
-  m.lifecycle.close();
-  m.detach();
+export async function closeMonitor(parts: ClosingParts, hooks: ClosingHooks): Promise<void> {
+  parts.lifecycle.beginDrain();
+  parts.lifecycle.close();
+  for (const detach of hooks.detach) detach();
   // The last interval goes to the aggregator (or, on the aggregator, into the ledger) first.
-  await m.closeCluster();
-  const unused = m.unusedStore();
+  await hooks.closeCluster();
+  const unused = hooks.unusedStore();
   if (unused) {
     try {
       await unused.close();
     } catch (err) {
-      m.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
+      parts.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
     }
   }
-  m.stopTimers();
+  hooks.stopTimers();
   // A sample under way belongs to the last bucket: let it land (it cannot hang: groups have deadlines).
-  await m.sampling()?.catch(() => undefined);
-  await m.flush();
+  await hooks.sampling()?.catch(() => undefined);
+  await hooks.flush();
   // Queued notifications are delivered, side by side: the `webhook` option's queue (the last sample's
   // alerts included) bounded by its timeoutMs, the channels bounded by routing.closeTimeoutMs.
-  await Promise.all([m.alertSystem.drainAndClose(), m.notifications.close()]);
-  m.collector.close();
-  await m.collector.closePlugins();
-  m.requests.close();
-  m.queries.close();
-  m.ownFunctions?.close();
+  await Promise.all([parts.alertSystem.drainAndClose(), parts.notifications.close()]);
+  parts.collector.close();
+  await parts.collector.closePlugins();
+  parts.requests.close();
+  parts.queries.close();
+  hooks.ownFunctions?.close();
   try {
-    await m.store.close();
+    await parts.store.close();
   } catch (err) {
-    m.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
+    parts.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
   }
-  m.emitClose();
+  hooks.emitClose();
 }
 
 /**

@@ -29,17 +29,22 @@ import { HistoryWriter } from './history-writer.js';
 import type { MonitorOptions } from './options.js';
 import { Sampler } from './sampler.js';
 
-/** What the parts need from the monitor being built. */
-export interface PartsContext {
+/**
+ * The monitor being built: its settings, and itself as the recorder that adopts the default `@timed`
+ * statistics when no other monitor has.
+ */
+export interface PartsOwner extends FunctionRecorder {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly instanceId: string;
   readonly retentionMs: number;
   readonly resolutionMs: number;
+}
+
+/** What else the parts need from the monitor being built. */
+export interface PartsContext {
   /** Cluster mode: alerts are delivered once, by the cluster's monitor, and history goes there. */
   readonly clustered: boolean;
-  /** The monitor itself, which adopts the default `@timed` statistics when no other monitor has. */
-  readonly recorder: FunctionRecorder;
   /** The latest snapshot (the probes read dependency statuses from it). */
   readonly latest: () => MetricsSnapshot | undefined;
   /** Open WebSocket connections of the application (trackWebSockets). */
@@ -76,7 +81,7 @@ export interface MonitorParts {
 }
 
 /** Builds the parts in dependency order; options are checked as each part is built. */
-export function createParts(options: MonitorOptions, ctx: PartsContext): MonitorParts {
+export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: PartsContext): MonitorParts {
   const clustered = ctx.clustered;
   // `alerts.rules` (rules on any metric) is an array beside the built-in rules' object.
   const { rules: metricRulesOption, ...builtInRules } = (options.alerts ?? {}) as AlertRulesOptions & {
@@ -101,8 +106,8 @@ export function createParts(options: MonitorOptions, ctx: PartsContext): Monitor
   }
   const alertSystem = new AlertSystem({
     rules,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    clock: owner.clock,
+    logger: owner.logger,
     historyLimit: options.alertHistoryLimit,
     // In cluster mode alerts are delivered once, by the cluster's monitor.
     onAlert: clustered ? undefined : options.onAlert,
@@ -113,13 +118,13 @@ export function createParts(options: MonitorOptions, ctx: PartsContext): Monitor
     channels: clustered ? undefined : options.channels,
     routing: clustered ? undefined : options.routing,
     maintenance: options.maintenance,
-    clock: ctx.clock,
-    logger: ctx.logger,
+    clock: owner.clock,
+    logger: owner.logger,
     host: hostname(),
-    instance: ctx.instanceId,
+    instance: owner.instanceId,
   });
   // Without an injected clock the @timed statistics keep the coarse clock (see RequestStats).
-  const adopted = adoptDefaultFunctionStats(ctx.recorder, options.clock);
+  const adopted = adoptDefaultFunctionStats(owner, options.clock);
   const functions = adopted ?? new FunctionTimings({ clock: options.clock });
   const requests = new RequestStats({
     // Without an injected clock, the hot path reads the coarse clock rather than Date.now().
@@ -132,21 +137,21 @@ export function createParts(options: MonitorOptions, ctx: PartsContext): Monitor
     apdex: options.apdex,
   });
   const queries = new QueryStats(options.queries, options.clock);
-  const jobs = new JobStats({ ...(options.jobs ?? {}), clock: ctx.clock });
+  const jobs = new JobStats({ ...(options.jobs ?? {}), clock: owner.clock });
   const unusedStore = clustered && options.store ? options.store : null;
-  const custom = new CustomMetrics(options.requestWindowMs ?? 60_000, undefined, () => ctx.clock.now());
+  const custom = new CustomMetrics(options.requestWindowMs ?? 60_000, undefined, () => owner.clock.now());
   const series = new SeriesHistory(options.routeHistory);
   const store: MetricsStore =
     (clustered ? undefined : options.store) ??
     new MemoryStore({
-      retentionMs: ctx.retentionMs,
-      resolutionMs: ctx.resolutionMs,
+      retentionMs: owner.retentionMs,
+      resolutionMs: owner.resolutionMs,
       alertLimit: options.alertHistoryLimit,
-      clock: ctx.clock,
+      clock: owner.clock,
     });
   const collector = new MetricsCollector({
-    clock: ctx.clock,
-    logger: ctx.logger,
+    clock: owner.clock,
+    logger: owner.logger,
     levels,
     probes: options.probes,
     groupTimeoutMs: options.groupTimeoutMs,
@@ -156,7 +161,7 @@ export function createParts(options: MonitorOptions, ctx: PartsContext): Monitor
     // Cluster mode: host metrics are collected once per host, by the aggregator's cluster monitor.
     hostMetrics: !clustered,
     sources: {
-      custom: () => custom.snapshot(ctx.clock.now()),
+      custom: () => custom.snapshot(owner.clock.now()),
       requests: () => requests.groups(),
       websocketConnections: ctx.websocketConnections,
     },
@@ -178,14 +183,14 @@ export function createParts(options: MonitorOptions, ctx: PartsContext): Monitor
     rules: probeRules,
     shed,
     reader: options.loadReader,
-    logger: ctx.logger,
+    logger: owner.logger,
     dependencyStatus: (name) =>
       (ctx.latest() as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
         name
       ]?.status,
     onShedChange: (reason) => {
-      if (reason) ctx.logger.warn({ reason }, `sysvitals: shedding load: ${reason}`);
-      else ctx.logger.warn({}, 'sysvitals: load back under the limits; no longer shedding');
+      if (reason) owner.logger.warn({ reason }, `sysvitals: shedding load: ${reason}`);
+      else owner.logger.warn({}, 'sysvitals: load back under the limits; no longer shedding');
     },
   });
   const analytics = new Analytics({
@@ -202,6 +207,10 @@ export function createParts(options: MonitorOptions, ctx: PartsContext): Monitor
   }
   alertSystem.setRecorder((record) => store.appendAlert(record));
   const parts = {
+    clock: owner.clock,
+    logger: owner.logger,
+    instanceId: owner.instanceId,
+    resolutionMs: owner.resolutionMs,
     requests,
     custom,
     jobs,

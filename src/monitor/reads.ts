@@ -1,14 +1,27 @@
-// The monitor's composite reads: alerts (active, or the stored history), capacity planning, the endpoints table.
+// The monitor's composite reads: health with its details, alerts (active, or the stored history), history,
+// capacity planning, the endpoints table.
 
 import type { AlertSystem } from '../alerts/engine.js';
 import { DEFAULT_HISTORY_READ_LIMIT } from '../alerts/engine-options.js';
 import { type CapacityReport, computeCapacity } from '../analytics/capacity.js';
+import type { NotificationRouter } from '../channels/router.js';
 import type { HistoryResult } from '../history/point.js';
+import { queryHistory } from '../history/query.js';
 import { errorMessage } from '../logger.js';
 import { type EndpointRow, type EndpointSort, endpointRows, overallApdex } from '../profiling/endpoints.js';
 import type { RequestStats } from '../requests/requests.js';
 import type { MetricsStore } from '../stores/store.js';
-import type { Alert, AlertRecord, AlertsReadOptions, ApdexGroup, Logger, MetricsSnapshot } from '../types.js';
+import type {
+  Alert,
+  AlertRecord,
+  AlertsReadOptions,
+  ApdexGroup,
+  HealthReadOptions,
+  HealthStatus,
+  HistoryReadOptions,
+  Logger,
+  MetricsSnapshot,
+} from '../types.js';
 
 /** Active alerts, or the history (newest first) from the store, falling back to memory when it fails. */
 export async function readAlerts(
@@ -65,4 +78,35 @@ export function endpointsTable(
     apdex: overallApdex(windows, requests.config.apdex.thresholdUs / 1000),
     routes: endpointRows(windows, spanMs, sort, limit),
   };
+}
+
+/** The health of `snapshot`; with `detailed`, the snapshot itself and the channels' status (when any) beside it. */
+export function healthWithDetails(
+  snapshot: MetricsSnapshot,
+  alertSystem: AlertSystem,
+  notifications: NotificationRouter,
+  options: HealthReadOptions,
+): HealthStatus {
+  const detailed = options.detailed ?? false;
+  const health = alertSystem.getHealthStatus(snapshot);
+  if (!detailed) return health;
+  return notifications.active
+    ? { ...health, metrics: snapshot, channels: notifications.status() }
+    : { ...health, metrics: snapshot };
+}
+
+/** History for a period (1h by default) of this instance (by default) or `instance: 'all'`, downsampled. */
+export function historyFor(
+  store: MetricsStore,
+  options: HistoryReadOptions,
+  instanceId: string,
+  now: number,
+  resolutionMs: number,
+): Promise<HistoryResult> {
+  return queryHistory(store, {
+    period: options.period ?? '1h',
+    instance: options.instance ?? instanceId,
+    now,
+    resolutionMs,
+  });
 }

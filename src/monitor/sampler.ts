@@ -5,7 +5,7 @@ import type { AlertSystem } from '../alerts/engine.js';
 import type { Analytics } from '../analytics/analytics.js';
 import type { MetricsCollector } from '../collector/index.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
-import { errorMessage } from '../logger.js';
+import { errorMessage, guarded, OutageLog } from '../logger.js';
 import { overallApdex } from '../profiling/endpoints.js';
 import type { JobStats } from '../profiling/jobs.js';
 import type { QueryStats } from '../profiling/query-stats.js';
@@ -104,4 +104,14 @@ export class Sampler {
     this.latestAt = m.clock.now();
     return snapshot;
   }
+}
+
+/**
+ * Calls `sample` every `intervalMs` on an unref'd timer; nothing it throws or rejects with reaches the host
+ * (logged once per outage). Returns the function that stops the timer.
+ */
+export function sampleEvery(intervalMs: number, logger: Logger, sample: () => unknown): () => void {
+  const timer = setInterval(guarded(new OutageLog(logger), 'the sample cycle', sample), intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -11,7 +11,7 @@ import { expressMiddleware } from '../../src/adapters/express.js';
 import { fastifyPlugin } from '../../src/adapters/fastify.js';
 import { koaMiddleware } from '../../src/adapters/koa.js';
 import type { AdminApiOptions } from '../../src/http/api.js';
-import type { RequestRecord } from '../../src/monitor.js';
+import type { RequestRecord } from '../../src/monitor/options.js';
 import { type FakeSource, fakeSource } from '../http/admin-fixture.js';
 
 export interface RecordingSource extends FakeSource {

@@ -10,7 +10,8 @@ import Koa from 'koa';
 import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
 import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
-import type { MonitorOptions, SystemMonitor } from '../../src/monitor.js';
+import type { MonitorOptions } from '../../src/monitor/options.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 
 export type Framework = 'express' | 'fastify' | 'koa';
 export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa'];

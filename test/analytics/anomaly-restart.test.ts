@@ -36,7 +36,7 @@ function monitor(t: number, store?: RedisStore, warnings: string[] = []): Run {
 }
 
 const loaded = (m: SystemMonitor) =>
-  (m as unknown as { history: { stateLoaded?: boolean } }).history.stateLoaded === true;
+  (m as unknown as { parts: { history: { stateLoaded?: boolean } } }).parts.history.stateLoaded === true;
 
 /** Feeds minute `minute` to a monitor and closes it with flush(); returns the scores of that minute. */
 async function feed(run: Run, minute: number, traffic: Array<{ status: number; durationMs: number }>) {

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAdminApi } from '../../src/http/api.js';
 import { collectPrometheusData } from '../../src/http/prometheus/data.js';
 import { renderPrometheus } from '../../src/http/prometheus/render.js';
-import { createMonitor, type MonitorOptions, type SystemMonitor } from '../../src/monitor.js';
+import type { MonitorOptions } from '../../src/monitor/options.js';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { getJson, type Served, serve } from './admin-fixture.js';
 
 const BASE = '/api/core/admin/system';

@@ -7,7 +7,8 @@ import { request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
-import { createMonitor, type MonitorOptions, type SystemMonitor } from '../../src/monitor.js';
+import type { MonitorOptions } from '../../src/monitor/options.js';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { harnesses, type Running } from '../adapters/harness.js';
 
 const TOKEN = 'probe-test-token-0123456789';

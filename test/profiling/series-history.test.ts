@@ -4,7 +4,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApi } from '../../src/http/api.js';
-import { createMonitor, type MonitorOptions } from '../../src/monitor.js';
+import type { MonitorOptions } from '../../src/monitor/options.js';
+import { createMonitor } from '../../src/monitor.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 import { getJson, serve } from '../http/admin-fixture.js';
@@ -134,7 +135,7 @@ describe.skipIf(!requireRedis())('route history in a RedisStore (private redis-s
       store: new RedisStore({ url: server.url, prefix, instanceId: 'web-1' }),
     });
     const loaded = (m: object) =>
-      (m as unknown as { history: { stateLoaded?: boolean } }).history.stateLoaded === true;
+      (m as unknown as { parts: { history: { stateLoaded?: boolean } } }).parts.history.stateLoaded === true;
     await expect.poll(() => loaded(first.m), { timeout: 5000 }).toBe(true);
     for (let minute = 0; minute < 5; minute++) {
       first.clock.t = T0 + minute * 60_000 + 30_000;
@@ -180,7 +181,7 @@ describe.skipIf(!requireRedis())('route history in a RedisStore (private redis-s
     const first = setup({ store: new RedisStore({ url: server.url, prefix, instanceId: 'web-1' }) });
     // The store connects and the saved state is read before the first minute is written.
     const loaded = (m: object) =>
-      (m as unknown as { history: { stateLoaded?: boolean } }).history.stateLoaded === true;
+      (m as unknown as { parts: { history: { stateLoaded?: boolean } } }).parts.history.stateLoaded === true;
     await expect.poll(() => loaded(first.m), { timeout: 5000 }).toBe(true);
     for (let i = 0; i < 7; i++)
       first.m.recordRequest({ method: 'GET', route: '/kept', status: 200, durationMs: 3 });
