@@ -16,8 +16,10 @@ import type { RequestStatsConfig } from './request-options.js';
 export interface WindowFigures {
   /** Requests, 4xx, 5xx and aborted over the window. */
   readonly counts: readonly [number, number, number, number];
-  /** Requests per second (RequestStats.perSecond). */
+  /** Requests per second (rates.ts perSecond). */
   readonly perSecond: number;
+  /** Requests per minute over the window (rates.ts perMinute). */
+  readonly perMinute: number;
   /** Requests since start. */
   readonly total: number;
   /** Server-wide latency over the window. */
@@ -32,7 +34,7 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
   const { error_rate: er, api_response_time: api } = config.levels;
   // Failed = 5xx + aborted (responses that did not complete), as Apdex counts them frustrated.
   const errorRate = failedPercent(count, count5xx, countAborted);
-  const perMinute = round((count * 60_000) / config.windowMs, 2);
+  const perMinute = round(figures.perMinute, 2);
   return {
     requests: {
       status: 'healthy',

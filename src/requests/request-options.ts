@@ -30,10 +30,11 @@ export interface RequestStatsOptions {
    */
   slots?: number;
   /**
-   * Sub-windows of the latency histograms (global and per route); must divide `slots`. Latency
-   * figures cover the last `windowMs * (latencySlots - 1) / latencySlots` to `windowMs`. Fewer
-   * sub-windows keep memory small: each one is a 6.5–13 KB counts array per route.
-   * @defaultValue 4 (15 s each: latency covers the last 45–60 s)
+   * Sub-windows of the latency histograms (global and per route); must divide `slots`. The window's
+   * figures (counts, error rate, Apdex, routes and latency alike: the same requests) cover the last
+   * `windowMs * (latencySlots - 1) / latencySlots` to `windowMs`. Fewer sub-windows keep memory small:
+   * each one is a 6.5–13 KB counts array per route.
+   * @defaultValue 4 (15 s each: the window covers the last 45–60 s)
    */
   latencySlots?: number;
   /** Distinct method + route pairs tracked; later ones fold into method `*`, route `other`. @defaultValue 100 */

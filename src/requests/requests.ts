@@ -23,7 +23,7 @@ import {
   type WindowStates,
   windowStatesOf,
 } from './cluster-exchange.js';
-import { perSecond, windowSpan } from './rates.js';
+import { perMinute, perSecond, windowFrom, windowSpan } from './rates.js';
 import type { EndpointWindow, RequestBucket, RouteState } from './request-figures.js';
 import { requestGroups } from './request-groups.js';
 import {
@@ -174,8 +174,11 @@ export class RequestStats {
   groups(): RequestGroups {
     this.tick();
     const counts: [number, number, number, number] = [0, 0, 0, 0];
+    // Counts over the sub-windows the latency window covers: the same requests as the percentiles.
+    const at = this.at();
+    const from = windowFrom(at);
     for (const e of this.allEntries()) {
-      const window = windowCounts(e.counters, this.slots, this.sub);
+      const window = windowCounts(e.counters, this.slots, this.sub, from);
       for (let i = 0; i < 4; i++) counts[i]! += window[i] as number;
     }
     // One pass over the routes gives their rows and, summed, the server-wide latency.
@@ -183,6 +186,7 @@ export class RequestStats {
       this.allEntries(),
       this.slots,
       this.sub,
+      from,
       this.lat,
       this.routeScratch,
       this.scratch,
@@ -190,7 +194,8 @@ export class RequestStats {
     const latency = summarizeView(this.scratch);
     return requestGroups(this.config, {
       counts,
-      perSecond: perSecond(this.allEntries(), this.at(), counts[0], () => this.windowSpanMs()),
+      perSecond: perSecond(this.allEntries(), at, counts[0], () => this.windowSpanMs()),
+      perMinute: perMinute(at, counts[0], this.clock.now()),
       total: this.total,
       latency,
       routes,
@@ -383,6 +388,7 @@ export class RequestStats {
    */
   endpointWindows(): EndpointWindow[] {
     this.tick();
-    return endpointWindowRows(this.allEntries(), this.slots, this.sub, this.lat, this.routeScratch);
+    const from = windowFrom(this.at());
+    return endpointWindowRows(this.allEntries(), this.slots, this.sub, from, this.lat, this.routeScratch);
   }
 }

@@ -48,14 +48,22 @@ export const ABORTED_COLUMN = 6;
 /** Apdex counters per sub-window: stamp, satisfied, tolerating. */
 export const APDEX_STRIDE = 3;
 
-/** [satisfied, tolerating] in the sub-windows of the window ending at `sub`. */
-export function windowApdex(apdex: Float64Array, slots: number, sub: number): [number, number] {
+/**
+ * [satisfied, tolerating] in the sub-windows `from` … `sub` (by default the whole ring ending at `sub`;
+ * RequestStats passes the first sub-window its latency window covers, so both count the same requests).
+ */
+export function windowApdex(
+  apdex: Float64Array,
+  slots: number,
+  sub: number,
+  from = sub - slots + 1,
+): [number, number] {
   let satisfied = 0;
   let tolerating = 0;
   for (let pos = 0; pos < slots; pos++) {
     const b = pos * APDEX_STRIDE;
     const stamp = apdex[b] as number;
-    if (!(stamp > sub - slots && stamp <= sub)) continue;
+    if (!(stamp >= from && stamp > sub - slots && stamp <= sub)) continue;
     satisfied += apdex[b + 1] as number;
     tolerating += apdex[b + 2] as number;
   }
@@ -138,11 +146,13 @@ export function entryTotals(
   return into;
 }
 
-// [requests, 4xx, 5xx, aborted] in the sub-windows of the window ending at the current one.
+// [requests, 4xx, 5xx, aborted] in the sub-windows `from` … `sub` (by default the whole ring ending at the
+// current one; see windowApdex).
 export function windowCounts(
   counters: Float64Array,
   slots: number,
   sub: number,
+  from = sub - slots + 1,
 ): [number, number, number, number] {
   let n = 0;
   let c4 = 0;
@@ -151,7 +161,7 @@ export function windowCounts(
   for (let pos = 0; pos < slots; pos++) {
     const b = pos * STRIDE;
     const stamp = counters[b] as number;
-    if (!(stamp > sub - slots && stamp <= sub)) continue;
+    if (!(stamp >= from && stamp > sub - slots && stamp <= sub)) continue;
     c4 += counters[b + 4] as number;
     c5 += counters[b + 5] as number;
     aborted += counters[b + ABORTED_COLUMN] as number;

@@ -9,21 +9,23 @@ type View = ReturnType<typeof createView>;
 
 /**
  * Each route with requests in the window: counts, latency summary and time, Apdex counts and T (the
- * endpoints table, profiling/endpoints.ts). One pass; reads only.
+ * endpoints table, profiling/endpoints.ts). One pass; reads only. Counts cover the request sub-windows
+ * `from` … `sub`, the ones the latency window `lat` covers: the same requests.
  */
 export function endpointWindowRows(
   entries: Iterable<RouteEntry>,
   slots: number,
   sub: number,
+  from: number,
   lat: number,
   scratch: View,
 ): EndpointWindow[] {
   const out: EndpointWindow[] = [];
   for (const e of entries) {
-    const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, slots, sub);
+    const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, slots, sub, from);
     if (count === 0) continue;
     const view = e.latency.window(lat, scratch);
-    const [satisfied, tolerating] = windowApdex(e.apdex, slots, sub);
+    const [satisfied, tolerating] = windowApdex(e.apdex, slots, sub, from);
     out.push({
       method: e.method,
       route: e.route,
@@ -41,11 +43,15 @@ export function endpointWindowRows(
   return out;
 }
 
-/** Rows of the routes with requests in the window, busiest first; their latency windows are also added to `all`. */
+/**
+ * Rows of the routes with requests in the window (sub-windows `from` … `sub`, the latency window `lat`'s),
+ * busiest first; their latency windows are also added to `all`.
+ */
 export function routeRows(
   entries: Iterable<RouteEntry>,
   slots: number,
   sub: number,
+  from: number,
   lat: number,
   scratch: View,
   all: View,
@@ -53,7 +59,7 @@ export function routeRows(
   clearView(all);
   const out: RouteStats[] = [];
   for (const e of entries) {
-    const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, slots, sub);
+    const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, slots, sub, from);
     const view = e.latency.window(lat, scratch);
     addView(all, view);
     if (count === 0) continue;

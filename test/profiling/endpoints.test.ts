@@ -199,12 +199,12 @@ describe('rates over a window that is not full yet (injected clock)', () => {
     replay(rs, clock, 9_900);
     clock.t = T0 + 65_300;
     for (let i = 0; i < 12; i++) rs.record('GET', '/a', 200, 5);
-    // The window holds the sub-windows from second 6 (65 - 60 + 1) to now.
-    expect(rs.windowSpanMs()).toBe(65_300 - 6_000);
-    const inWindow = plan.filter(([at, r]) => at >= 6_000 && r === '/a').length + 12;
+    // The window holds the sub-windows its latency window covers: 15 s sub-windows 1–4, from second 15 to now.
+    expect(rs.windowSpanMs()).toBe(65_300 - 15_000);
+    const inWindow = plan.filter(([at, r]) => at >= 15_000 && r === '/a').length + 12;
     const row = endpointRows(rs.endpointWindows(), rs.windowSpanMs(), 'rate').find((r) => r.route === '/a');
     expect(row?.count).toBe(inWindow);
-    expect(row?.rate_per_second).toBe(Math.round((inWindow * 1e6) / 59_300) / 1000);
+    expect(row?.rate_per_second).toBe(Math.round((inWindow * 1e6) / 50_300) / 1000);
   });
 
   it('a fresh monitor reports routes/ over the time since its start, window_seconds included', async () => {

@@ -73,11 +73,14 @@ describe('RequestStats windows', () => {
       stats.record('GET', '/a', 200, 5);
     }
     expect(stats.groups().requests.per_minute).toBe(60);
-    clock.t = ALIGNED + 60_000 + 100; // second 0 has left the window
-    expect(stats.groups().requests.per_minute).toBe(59);
-    // The window is the current (partial) second plus the 59 before it: at 90.7 s, seconds 31–90.
+    // The window is the latency window's sub-windows (the same requests as the percentiles): at 60.1 s,
+    // seconds 15–60 (45 requests over 45.1 s), scaled to a minute.
+    clock.t = ALIGNED + 60_000 + 100;
+    expect(stats.groups().requests.per_minute).toBe(Math.round((45 * 60_000 * 100) / 45_100) / 100);
+    expect(stats.groups().routes[0]?.count).toBe(45);
+    // At 90.7 s, seconds 45–90: 15 requests over 45.7 s.
     clock.t = ALIGNED + 90_700;
-    expect(stats.groups().requests.per_minute).toBe(29);
+    expect(stats.groups().requests.per_minute).toBe(Math.round((15 * 60_000 * 100) / 45_700) / 100);
     clock.t = ALIGNED + 200_000;
     const g = stats.groups();
     expect(g.requests.per_minute).toBe(0);
