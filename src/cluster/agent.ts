@@ -183,7 +183,8 @@ export class ClusterAgent {
       report.f.length === 0 &&
       report.j === undefined &&
       report.q === undefined &&
-      report.s === undefined;
+      report.s === undefined &&
+      report.c === undefined;
     if (sync === undefined && empty && !withProcess) return;
     const msg: Message = { t: 'report', report };
     if (withProcess) msg.p = this.process;

@@ -1,6 +1,7 @@
 // The questions a worker's admin API can ask about a monitor (the cluster's or one worker's), and
 // their answers as plain data, so that they cross the socket unchanged.
 
+import type { CustomMetric } from '../custom/registry.js';
 import type { CountsView } from '../latency/latency-ring.js';
 import { COUNTS_LENGTH, slotHighest } from '../latency/latency-ring.js';
 import type { EndpointSort } from '../profiling/endpoints.js';
@@ -17,6 +18,7 @@ import type {
   MetricsSnapshot,
 } from '../types.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
+import { type CustomPromWire, customToWire } from './custom-prometheus.js';
 
 /** The part of a SystemMonitor the cluster code reads and feeds (no import of the monitor: it sits above). */
 export interface MonitorLike {
@@ -44,6 +46,9 @@ export interface MonitorLike {
     readonly config: { readonly prometheus: boolean };
     totalCounts(): Iterable<{ system: string; fingerprint: string; histogram: Readonly<CountsView> }>;
   };
+  /** Custom metrics (the cluster's: merged from every worker's). */
+  readonly custom: { all(): Iterable<CustomMetric> };
+  readonly clock: { now(): number };
   readonly jobs: {
     rows(): unknown;
     totalCounts(): Iterable<{
@@ -93,6 +98,8 @@ export interface PrometheusWire {
     lastFailure: number | null;
     histogram: CountsWire | null;
   }>;
+  /** Custom metrics since start (merged across workers in the cluster's scrape). */
+  custom?: CustomPromWire[];
   /** Query fingerprints since start, when `queries.prometheus` is on. */
   queries?: Array<{ system: string; fingerprint: string; histogram: CountsWire | null }>;
 }
@@ -158,6 +165,7 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
           lastFailure: j.lastFailure,
           histogram: wire(j.histogram),
         })),
+        custom: customToWire(monitor.custom.all(), monitor.clock.now()),
       };
       if (monitor.queries.config.prometheus) {
         out.queries = [...monitor.queries.totalCounts()].map((x) => ({

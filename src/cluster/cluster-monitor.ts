@@ -4,6 +4,7 @@
 import type { PersistedAlert } from '../alerts/engine.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import type { MonitorLike, Question } from './answers.js';
+import type { CustomRegistry } from './custom-merge.js';
 import type { ClusterEndpoint } from './endpoint.js';
 import type { ReportTarget, ReportWire } from './report.js';
 import type { SilenceBook } from './silences.js';
@@ -24,6 +25,8 @@ export type ClusterMonitor = MonitorLike &
     };
     /** Its router applies the cluster's silences. */
     readonly notifications: { readonly silences: SilenceBook };
+    /** The cluster's custom metrics, created from the workers' definitions. */
+    readonly custom: CustomRegistry;
   };
 
 /** What the aggregator needs from its own worker (in-process, no socket). */

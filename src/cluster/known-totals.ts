@@ -4,6 +4,7 @@
 import type { SparseCounts } from '../latency/latency-ring.js';
 import type { JobMeta } from '../profiling/jobs.js';
 import { addSparse, emptySparse, subtractSparse } from './counts-wire.js';
+import { KnownCustom } from './custom-merge.js';
 import { KnownQueries } from './query-wire.js';
 import { type Report, ROUTE_SEP } from './report.js';
 
@@ -20,6 +21,7 @@ export class KnownTotals {
   private readonly functions = new Map<string, SparseCounts>();
   private readonly jobs = new Map<string, { latency: SparseCounts; meta: JobMeta }>();
   private readonly queries = new KnownQueries();
+  private readonly custom = new KnownCustom();
   /** Slow queries received from this worker (its full report's log is taken only by an aggregator that has none). */
   private slowSeen = 0;
 
@@ -45,6 +47,7 @@ export class KnownTotals {
       e.meta = j.meta;
     }
     this.queries.add(report.queries ?? []);
+    this.custom.add(report.custom ?? []);
     this.slowSeen += report.slow?.length ?? 0;
   }
 
@@ -88,7 +91,14 @@ export class KnownTotals {
     }
     const slow = this.slowSeen === 0 ? (full.slow ?? []) : [];
     this.slowSeen += full.slow?.length ?? 0;
-    return { routes, functions, jobs, queries: this.queries.replace(full.queries ?? []), slow };
+    return {
+      routes,
+      functions,
+      jobs,
+      queries: this.queries.replace(full.queries ?? []),
+      slow,
+      custom: this.custom.replace(full.custom ?? []),
+    };
   }
 
   private job(name: string) {
@@ -127,6 +137,7 @@ export class KnownTotals {
         meta: e.meta,
       })),
       queries: this.queries.toReports(),
+      custom: this.custom.toReports(),
     };
   }
 

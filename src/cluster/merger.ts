@@ -5,6 +5,7 @@
 import { errorMessage } from '../logger.js';
 import type { ClusterProcess, Logger } from '../types.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
+import { CustomMerger } from './custom-merge.js';
 import { KnownTotals } from './known-totals.js';
 import { readLedger } from './ledger.js';
 import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
@@ -19,6 +20,7 @@ export class Merger {
    * minute, workers that died within it, unsent intervals): `missing: ['aggregator-window']`.
    */
   private windowGapUntil = Number.NEGATIVE_INFINITY;
+  private readonly custom: CustomMerger;
 
   constructor(
     private readonly monitor: ClusterMonitor,
@@ -29,7 +31,9 @@ export class Merger {
       /** A total changed: the ledger must be written before the next figure is served. */
       changed(): void;
     },
-  ) {}
+  ) {
+    this.custom = new CustomMerger(monitor.custom, () => workers.live(), deps.logger);
+  }
 
   /** True while the window lacks what only a previous aggregator held. */
   windowGap(): boolean {
@@ -67,7 +71,8 @@ export class Merger {
       report.routes.length > 0 ||
       report.functions.length > 0 ||
       (report.jobs?.length ?? 0) > 0 ||
-      (report.queries?.length ?? 0) > 0
+      (report.queries?.length ?? 0) > 0 ||
+      (report.custom?.some((c) => c.type !== 'gauge' && c.series.length > 0) ?? false)
     )
       this.deps.changed();
     if (full) {
@@ -84,16 +89,22 @@ export class Merger {
         window !== null &&
         this.rebuild(entry, window)
       ) {
-        applyReport(this.monitor, difference, false);
+        this.apply(entry, difference, false);
       } else {
-        applyReport(this.monitor, difference, seen);
+        this.apply(entry, difference, seen);
       }
       this.windowed.add(entry.id);
     } else {
       this.windowed.add(entry.id);
       entry.known.add(report);
-      applyReport(this.monitor, report, true);
+      this.apply(entry, report, true);
     }
+  }
+
+  /** Merges a report into the cluster's monitor and its custom metrics. */
+  private apply(entry: WorkerEntry | null, report: Report, window: boolean): void {
+    applyReport(this.monitor, report, window);
+    if (report.custom && report.custom.length > 0) this.custom.apply(entry, report.custom, window);
   }
 
   /**
@@ -162,7 +173,7 @@ export class Merger {
       if (self) entry.known = known;
       this.workers.set(entry);
       // Already counted and served by the previous aggregator: totals only.
-      applyReport(this.monitor, e.totals, false);
+      this.apply(null, e.totals, false);
     }
   }
 }

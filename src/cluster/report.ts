@@ -6,6 +6,14 @@ import type { JobMeta } from '../profiling/jobs.js';
 import type { SlowQuery } from '../profiling/query-stats.js';
 import { type CountsWire, decodeCounts, encodeCounts, SentCounts } from './counts-wire.js';
 import {
+  type CustomDelta,
+  CustomReporter,
+  type CustomSource,
+  type CustomWire,
+  decodeCustom,
+  encodeCustom,
+} from './custom-wire.js';
+import {
   applyQueries,
   decodeQueries,
   decodeSlow,
@@ -54,6 +62,8 @@ export interface ReportWire {
   q?: QueryWire[];
   /** Slow queries logged since the previous report (absent when none). */
   s?: SlowQuery[];
+  /** Custom metrics whose series changed (absent when none). */
+  c?: CustomWire[];
 }
 
 /** A report read back: the same figures as sparse counts, checked. */
@@ -70,6 +80,7 @@ export interface Report {
   jobs?: Array<{ name: string; latency: SparseCounts | null; meta: JobMeta }>;
   queries?: QueryDelta[];
   slow?: SlowQuery[];
+  custom?: CustomDelta[];
 }
 
 /** Where a reporter reads totals since start (RequestStats with trackRouteLatency(), FunctionTimings). */
@@ -90,6 +101,9 @@ export interface ReportSources {
   jobs?: { totalCounts(): Iterable<{ name: string; histogram: Readonly<CountsView> } & JobMeta> };
   /** Database queries (a monitor's QueryStats; threads have none). */
   queries?: QuerySource;
+  /** Custom metrics (a monitor's registry; threads have none), read at `clock.now()`. */
+  custom?: CustomSource;
+  clock?: { now(): number };
 }
 
 /** Where a report is merged (a SystemMonitor's RequestStats and FunctionTimings). */
@@ -121,6 +135,7 @@ export class Reporter {
   private functions = new Map<string, SentCounts>();
   private jobs = new Map<string, { counts: SentCounts; meta: string }>();
   private readonly queries = new QueryReporter();
+  private readonly custom = new CustomReporter();
 
   constructor(private readonly sources: ReportSources) {}
 
@@ -130,6 +145,7 @@ export class Reporter {
     this.functions.clear();
     this.jobs.clear();
     this.queries.reset();
+    this.custom.reset();
   }
 
   /** The figures recorded since the previous take(); empty arrays when nothing happened. */
@@ -206,6 +222,10 @@ export class Reporter {
       if (q) out.q = q;
       if (s) out.s = s;
     }
+    if (this.sources.custom) {
+      const c = this.custom.take(this.sources.custom, this.sources.clock?.now() ?? Date.now());
+      if (c) out.c = c;
+    }
     return out;
   }
 }
@@ -246,7 +266,14 @@ export function decodeReport(w: ReportWire): Report {
     latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
     meta: jobMeta(x.m),
   }));
-  return { routes, functions, jobs, queries: decodeQueries(w.q), slow: decodeSlow(w.s) };
+  return {
+    routes,
+    functions,
+    jobs,
+    queries: decodeQueries(w.q),
+    slow: decodeSlow(w.s),
+    custom: decodeCustom(w.c),
+  };
 }
 
 const time = (v: unknown) => (v === null || (typeof v === 'number' && Number.isFinite(v)) ? v : Number.NaN);
@@ -310,5 +337,6 @@ export function encodeReport(report: Report): ReportWire {
       return w;
     }),
     q: encodeQueries(report.queries ?? []),
+    c: encodeCustom(report.custom ?? []),
   };
 }

@@ -31,6 +31,7 @@ import {
   type SilenceQuestion,
   viewOf,
 } from './answers.js';
+import { customFromWire } from './custom-prometheus.js';
 import { RemoteError } from './peer.js';
 
 /**
@@ -190,6 +191,8 @@ export class ClusterSource extends EventEmitter<{
       })),
       jobs: w.jobs?.map((j) => ({ ...j, histogram: countsView(j.histogram) })),
       queries: w.queries?.map((x) => ({ ...x, histogram: countsView(x.histogram) })),
+      custom: w.custom ? customFromWire(w.custom) : undefined,
+      now: this.clock.now(),
     };
   }
 

@@ -19,6 +19,8 @@ export interface WorkerEntry {
   goneAt: number | null;
   /** Runs in progress per job, as last reported (counted while the worker is live). */
   running: Map<string, number>;
+  /** Custom gauges' last values, by metric then series (summed over live workers). */
+  gauges: Map<string, Map<string, number>>;
 }
 
 /** The entry dead workers' totals are folded into (no worker answers to it). */
@@ -50,6 +52,7 @@ export function newEntry(
     lastReportAt: null,
     goneAt: null,
     running: new Map(),
+    gauges: new Map(),
     ...fields,
   };
 }

@@ -109,6 +109,21 @@ export class Counter {
     });
   }
 
+  /**
+   * Cluster mode: adds another process's increase to one label set. With `window` false (totals a
+   * previous aggregator already served) it counts in the totals only: no rate, no history bucket.
+   * @internal
+   */
+  absorb(values: LabelValues, n: number, window: boolean): void {
+    if (!(n > 0) || n === Number.POSITIVE_INFINITY) return;
+    const c = this.sets.get(values);
+    c.total += n;
+    if (!window) {
+      c.bucketBase += n;
+      c.lastTotal += n;
+    }
+  }
+
   /** Since-start totals per label set (Prometheus). */
   totals(): { labels: Record<string, string>; value: number }[] {
     return this.sets.slots.map(({ labels, value: c }) => ({ labels, value: c.total }));

@@ -112,6 +112,11 @@ export class Gauge {
     return out;
   }
 
+  /** Current values per label set as last set or collected, without running `collect` (cluster reports). */
+  values(): { labels: Record<string, string>; value: number }[] {
+    return this.sets.slots.map(({ labels, value: c }) => ({ labels, value: c.value }));
+  }
+
   private read(fn: () => GaugeReading): void {
     try {
       const r = fn();

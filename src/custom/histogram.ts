@@ -101,6 +101,9 @@ class HistogramCell {
   totalSum = 0;
   bucket = createCustomHistogram();
   bucketSum = 0;
+  /** Exact extremes (thousandths) of what was drained since the last cluster take (takeExtremes). */
+  takeMin = Number.POSITIVE_INFINITY;
+  takeMax = -1;
 
   constructor(private readonly bounds: Float64Array) {
     this.le = new Float64Array(bounds.length + 1);
@@ -180,6 +183,8 @@ class HistogramCell {
       this.currentStart = now;
     }
     if (this.recent.totalCount === 0) return;
+    if (this.recent.maxValue > this.takeMax) this.takeMax = this.recent.maxValue;
+    if (this.recent.minNonZeroValue < this.takeMin) this.takeMin = this.recent.minNonZeroValue;
     this.current.add(this.recent);
     this.total.add(this.recent);
     this.bucket.add(this.recent);
@@ -188,6 +193,44 @@ class HistogramCell {
     this.bucketSum += this.recentSum;
     this.recent = renewed(this.recent);
     this.recentSum = 0;
+  }
+}
+
+/** A histogram's JS internals the cluster reads and writes by HDR index. */
+export interface HdrIndexed {
+  countsArrayIndex(value: number): number;
+  getCountAtIndex(index: number): number;
+  valueFromIndex(index: number): number;
+}
+
+/** Values recorded by another process, by HDR index (thousandths), with their exact extremes. */
+export interface HistogramDelta {
+  slots: readonly number[];
+  counts: readonly number[];
+  /** Exact min above 0 and max of the values, thousandths (min: +Infinity when only zeros). */
+  min: number;
+  max: number;
+  sum: number;
+  /** Values per Prometheus bucket, +Inf last. */
+  le: readonly number[];
+}
+
+/**
+ * Records `d` into `h` index by index: each count at a value of its slot (so every index gets the
+ * count recordValue() would have given it), the slots of the exact min and max at those values.
+ */
+function recordDelta(h: hdr.Histogram, d: HistogramDelta): void {
+  const x = h as unknown as HdrIndexed;
+  const minSlot = Number.isFinite(d.min) && d.min > 0 ? x.countsArrayIndex(d.min) : -1;
+  const maxSlot = d.max >= 0 ? x.countsArrayIndex(d.max) : -1;
+  for (let i = 0; i < d.slots.length; i++) {
+    const slot = d.slots[i] as number;
+    const c = d.counts[i] as number;
+    if (slot === maxSlot) {
+      if (slot === minSlot && c > 1) h.recordValueWithCount(d.min, c - 1);
+      h.recordValueWithCount(d.max, slot === minSlot && c > 1 ? 1 : c);
+    } else if (slot === minSlot) h.recordValueWithCount(d.min, c);
+    else h.recordValueWithCount(x.valueFromIndex(slot), c);
   }
 }
 
@@ -312,6 +355,53 @@ export class CustomHistogram {
       c.bucketSum = 0;
     }
     return { histogram: out, sum };
+  }
+
+  /**
+   * Cluster mode: since-start histograms per label set (drained first) with the exact extremes of what
+   * was drained since the previous call, which restarts them (one reader: the cluster reporter).
+   * @internal
+   */
+  takeStates(now: number): {
+    labels: Record<string, string>;
+    histogram: hdr.Histogram;
+    sum: number;
+    buckets: Float64Array;
+    min: number;
+    max: number;
+  }[] {
+    return this.sets.slots.map(({ labels, value: c }) => {
+      c.drain(now, this.windowMs);
+      const out = {
+        labels,
+        histogram: c.total,
+        sum: c.totalSum,
+        buckets: c.le,
+        min: c.takeMin,
+        max: c.takeMax,
+      };
+      c.takeMin = Number.POSITIVE_INFINITY;
+      c.takeMax = -1;
+      return out;
+    });
+  }
+
+  /**
+   * Cluster mode: adds values another process recorded to one label set: into the window, the history
+   * bucket and the totals, or (`window` false: totals a previous aggregator already served) the totals only.
+   * @internal
+   */
+  absorb(values: LabelValues, d: HistogramDelta, window: boolean): void {
+    const c = this.sets.get(values);
+    if (window) {
+      recordDelta(c.recent, d);
+      c.recentSum += d.sum;
+    } else {
+      recordDelta(c.total, d);
+      c.totalSum += d.sum;
+    }
+    const n = Math.min(d.le.length, c.le.length);
+    for (let i = 0; i < n; i++) c.le[i]! += d.le[i] as number;
   }
 
   /** Since-start histograms per label set (Prometheus); drains first so nothing recorded is missed. */

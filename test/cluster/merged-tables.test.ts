@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CustomMetrics } from '../../src/custom/registry.js';
 import { QueryStats, type QuerySystem } from '../../src/profiling/query-stats.js';
 import { rng } from '../helpers/random.js';
 import { BASE, get, getJson, promValue, type Started, startNodeCluster, until } from './helpers.js';
@@ -66,7 +67,7 @@ describe('node:cluster, 4 workers: merged queries, jobs, custom metrics', () => 
         error_rate: { enabled: false },
         api_response_time: { enabled: false },
         db_query_p95: { warning: 50, critical: 100000 },
-        rules: [{ name: 'orders', metric: 'custom.orders_total', warning: 300 }],
+        rules: [{ name: 'orders', metric: 'custom.orders_total.value', warning: 300 }],
       }),
     });
     await until(async () => {
@@ -155,4 +156,75 @@ describe('node:cluster, 4 workers: merged queries, jobs, custom metrics', () => 
     const text = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
     expect(promValue(text, 'sysvitals_job_runs_total', 'job="hold"')).toBe(8);
   }, 60_000);
+
+  it('custom metrics: counters summed, histograms from merged counts, gauges summed over workers; a rule on one fires once', async () => {
+    const u = rng(5);
+    const kinds = ['a', 'b'];
+    const paths = Array.from({ length: 160 }, (_, i) => {
+      const kind = kinds[Math.floor(u() * 2)]!;
+      const n = 1 + Math.floor(u() * 3);
+      const v = Math.round(u() ** 3 * 200_000) / 1000;
+      return `/custom?kind=${kind}&n=${n}&v=${v}&depth=${i}`;
+    });
+    await spread(c.port, paths);
+    const lines = logged<[string, number, number, number]>(c.logDir, 'clog');
+    expect(lines).toHaveLength(160);
+    expect(new Set(lines.map((l) => l.pid)).size).toBeGreaterThan(1);
+    const oracle = new CustomMetrics();
+    const size = oracle.histogram('order_size', { labels: ['kind'], buckets: [1, 10, 100] });
+    let orders = 0;
+    for (const { v } of lines) {
+      orders += v[1];
+      size.observe({ kind: v[0] }, v[2]);
+    }
+    const depthOf = (pid: number) => {
+      const mine = lines.filter((l) => l.pid === pid);
+      return mine[mine.length - 1]!.v[3];
+    };
+    const want = oracle.snapshot(Date.now());
+    const wantSize = want.order_size as unknown as { series: Array<{ labels: { kind: string } }> } & Record<
+      string,
+      unknown
+    >;
+    const pick = (f: Record<string, unknown>) => ({
+      count: f.count,
+      min: f.min,
+      max: f.max,
+      p50: f.p50,
+      p90: f.p90,
+      p95: f.p95,
+      p99: f.p99,
+      count_total: f.count_total,
+    });
+    const m = await until(async () => {
+      const d = (await getJson(c.port, `${BASE}/metrics`)).data.data;
+      return d.custom?.orders_total?.value === orders && d.custom.order_size?.count_total === 160 && d;
+    }, 10_000);
+    expect(pick(m.custom.order_size)).toEqual(pick(wantSize));
+    for (const s of m.custom.order_size.series) {
+      const w = wantSize.series.find((x) => x.labels.kind === s.labels.kind)!;
+      expect(pick(s)).toEqual(pick(w as unknown as Record<string, unknown>));
+    }
+    // Each worker's gauge is the depth it set last (its log is in order); the cluster's is their sum.
+    let depth = 0;
+    for (const pid of new Set(lines.map((l) => l.pid))) depth += depthOf(pid);
+    expect(m.custom.queue_depth.value).toBe(depth);
+    // The cluster's scrape: the same counters and buckets, valid for promtool.
+    const text = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+    expect(promValue(text, 'sysvitals_orders_total')).toBe(orders);
+    expect(promValue(text, 'sysvitals_order_size_count')).toBe(160);
+    expect(promValue(text, 'sysvitals_order_size_bucket', 'le="10"')).toBe(
+      lines.filter((l) => l.v[2] <= 10).length,
+    );
+    expect(promValue(text, 'sysvitals_queue_depth')).toBe(depth);
+    if (PROMTOOL) {
+      const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    }
+    // The rule on custom.orders_total.value (warning 300) reads the cluster's total: one alert, one webhook.
+    expect(orders).toBeGreaterThan(300);
+    await until(async () => received.some((e) => e.type === 'raised' && e.alert.rule === 'orders'), 20_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(received.filter((e) => e.type === 'raised' && e.alert.rule === 'orders')).toHaveLength(1);
+  }, 90_000);
 });

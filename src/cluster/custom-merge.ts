@@ -1,0 +1,238 @@
+// Custom metrics on the aggregator: each worker's counter and histogram totals as known (for the
+// ledger and full reports, like request totals), and their merge into the cluster's registry:
+// counters summed, histograms from the merged HDR counts, gauges summed over live workers.
+
+import type { Counter } from '../custom/counter.js';
+import type { Gauge, GaugeOptions } from '../custom/gauge.js';
+import type { CustomHistogram, HistogramOptions } from '../custom/histogram.js';
+import type { MetricOptionsBase } from '../custom/names.js';
+import type { CustomMetric } from '../custom/registry.js';
+import type { SparseCounts } from '../latency/latency-ring.js';
+import { errorMessage } from '../logger.js';
+import type { Logger } from '../types.js';
+import { addSparse, emptySparse, subtractSparse } from './counts-wire.js';
+import type { CustomDefinition, CustomDelta, CustomSeries } from './custom-wire.js';
+
+const SEP = '\u0000';
+
+interface KnownSeries {
+  values: string[];
+  counter: number;
+  hist: { counts: SparseCounts; min: number; le: number[] } | null;
+}
+
+const asSparse = (h: NonNullable<CustomSeries['histogram']>): SparseCounts => ({
+  slots: h.slots,
+  counts: h.counts,
+  n: h.n,
+  sum: h.sum,
+  max: h.max,
+  errors: 0,
+});
+
+/** One worker's custom counter and histogram totals since start as an aggregator knows them. */
+export class KnownCustom {
+  private readonly metrics = new Map<
+    string,
+    { type: CustomDelta['type']; def?: CustomDefinition; series: Map<string, KnownSeries> }
+  >();
+
+  private metric(d: CustomDelta) {
+    let m = this.metrics.get(d.name);
+    if (m === undefined) {
+      m = { type: d.type, series: new Map() };
+      this.metrics.set(d.name, m);
+    }
+    if (d.def) m.def = d.def;
+    return m;
+  }
+
+  private series(m: { series: Map<string, KnownSeries> }, values: string[]): KnownSeries {
+    const key = values.join(SEP);
+    let s = m.series.get(key);
+    if (s === undefined) {
+      s = { values, counter: 0, hist: null };
+      m.series.set(key, s);
+    }
+    return s;
+  }
+
+  /** Adds deltas (gauges are values, not totals: not kept). */
+  add(deltas: readonly CustomDelta[]): void {
+    for (const d of deltas) {
+      const m = this.metric(d);
+      if (d.type === 'gauge') continue;
+      for (const x of d.series) {
+        const s = this.series(m, x.values);
+        if (x.counter !== undefined) s.counter += x.counter;
+        if (x.histogram) {
+          s.hist ??= { counts: emptySparse(), min: Number.POSITIVE_INFINITY, le: [] };
+          addSparse(s.hist.counts, asSparse(x.histogram));
+          s.hist.min = Math.min(s.hist.min, x.histogram.min);
+          x.histogram.le.forEach((v, i) => {
+            s.hist!.le[i] = (s.hist!.le[i] ?? 0) + v;
+          });
+        }
+      }
+    }
+  }
+
+  /** Takes totals since start: what they hold beyond these totals (gauges as they are), adopted. */
+  replace(full: readonly CustomDelta[]): CustomDelta[] {
+    const out: CustomDelta[] = [];
+    for (const d of full) {
+      const m = this.metric(d);
+      const series: CustomSeries[] = [];
+      for (const x of d.series) {
+        if (d.type === 'gauge') {
+          series.push(x);
+          continue;
+        }
+        const s = this.series(m, x.values);
+        if (x.counter !== undefined) {
+          const diff = x.counter - s.counter;
+          if (diff > 0) {
+            s.counter = x.counter;
+            series.push({ values: x.values, counter: diff });
+          }
+        }
+        if (x.histogram) {
+          s.hist ??= { counts: emptySparse(), min: Number.POSITIVE_INFINITY, le: [] };
+          const diff = subtractSparse(asSparse(x.histogram), s.hist.counts);
+          if (diff.n === 0) continue;
+          addSparse(s.hist.counts, diff);
+          s.hist.min = Math.min(s.hist.min, x.histogram.min);
+          const le = x.histogram.le.map((v, i) => Math.max(0, v - (s.hist!.le[i] ?? 0)));
+          s.hist.le = x.histogram.le.slice();
+          series.push({
+            values: x.values,
+            histogram: { ...diff, min: x.histogram.min, max: x.histogram.max, le },
+          });
+        }
+      }
+      if (series.length > 0 || d.def) out.push({ ...d, series });
+    }
+    return out;
+  }
+
+  /** These totals with their definitions (the ledger, a new aggregator's starting point). */
+  toReports(): CustomDelta[] {
+    const out: CustomDelta[] = [];
+    for (const [name, m] of this.metrics) {
+      if (m.type === 'gauge') continue;
+      const series: CustomSeries[] = [];
+      for (const s of m.series.values()) {
+        if (m.type === 'counter' && s.counter > 0) series.push({ values: s.values, counter: s.counter });
+        if (s.hist && s.hist.counts.n > 0) {
+          const c = s.hist.counts;
+          series.push({
+            values: s.values,
+            histogram: {
+              slots: c.slots,
+              counts: c.counts,
+              n: c.n,
+              sum: c.sum,
+              max: c.max,
+              min: s.hist.min,
+              le: s.hist.le.slice(),
+            },
+          });
+        }
+      }
+      out.push(m.def ? { name, type: m.type, def: m.def, series } : { name, type: m.type, series });
+    }
+    return out;
+  }
+}
+
+/** The cluster monitor's registry, as the aggregator feeds it. */
+export interface CustomRegistry {
+  get(name: string): CustomMetric | undefined;
+  counter(name: string, options?: MetricOptionsBase): Counter;
+  gauge(name: string, options?: GaugeOptions): Gauge;
+  histogram(name: string, options?: HistogramOptions): CustomHistogram;
+}
+
+/** A worker as the custom merge reads it: live or not, its last gauge values. */
+export interface GaugeHolder {
+  /** Gauge values by metric, then series key. */
+  gauges: Map<string, Map<string, number>>;
+}
+
+/** Merges workers' custom deltas into the cluster's registry. */
+export class CustomMerger {
+  /** Every series ever seen of each gauge (label values by key): a dead worker's series falls to 0. */
+  private readonly gaugeSeries = new Map<string, Map<string, Record<string, string>>>();
+  private readonly refused = new Set<string>();
+
+  constructor(
+    private readonly registry: CustomRegistry,
+    private readonly live: () => Iterable<GaugeHolder>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Merges one worker's deltas (`holder` null: ledger totals, no gauges); `window` as RequestStats.absorb. */
+  apply(holder: GaugeHolder | null, deltas: readonly CustomDelta[], window: boolean): void {
+    for (const d of deltas) {
+      const m = this.metric(d);
+      if (m === null) continue;
+      const labelsOf = (values: string[]) => {
+        const out: Record<string, string> = {};
+        m.config.labels.forEach((l, i) => {
+          out[l] = values[i] ?? '';
+        });
+        return out;
+      };
+      for (const x of d.series) {
+        if (m.type === 'counter' && x.counter !== undefined) m.absorb(labelsOf(x.values), x.counter, window);
+        else if (m.type === 'histogram' && x.histogram) m.absorb(labelsOf(x.values), x.histogram, window);
+        else if (m.type === 'gauge' && x.gauge !== undefined && holder) {
+          const key = x.values.join(SEP);
+          let mine = holder.gauges.get(d.name);
+          if (mine === undefined) {
+            mine = new Map();
+            holder.gauges.set(d.name, mine);
+          }
+          mine.set(key, x.gauge);
+          this.gaugeSeries.get(d.name)?.set(key, labelsOf(x.values));
+        }
+      }
+    }
+  }
+
+  /** The cluster's metric for these deltas, created from their definition; null when refused. */
+  private metric(d: CustomDelta): CustomMetric | null {
+    if (this.refused.has(d.name)) return null;
+    const found = this.registry.get(d.name);
+    if (found) return found.type === d.type ? found : this.refuse(d.name, `it exists as a ${found.type}`);
+    if (!d.def) return null;
+    const base = { help: d.def.help, labels: d.def.labels, maxLabelSets: d.def.maxLabelSets };
+    try {
+      if (d.type === 'counter') return this.registry.counter(d.name, base);
+      if (d.type === 'histogram') return this.registry.histogram(d.name, { ...base, buckets: d.def.buckets });
+      const series = new Map<string, Record<string, string>>();
+      this.gaugeSeries.set(d.name, series);
+      return this.registry.gauge(d.name, { ...base, collect: () => this.gaugeSums(d.name, series) });
+    } catch (err) {
+      return this.refuse(d.name, errorMessage(err));
+    }
+  }
+
+  private refuse(name: string, why: string): null {
+    this.refused.add(name);
+    this.logger.warn({ metric: name, err: why }, 'sysvitals: custom metric not merged across the cluster');
+    return null;
+  }
+
+  /** Each series of a gauge: the sum of the live workers' last values. */
+  private gaugeSums(name: string, series: Map<string, Record<string, string>>) {
+    const out: Array<{ labels: Record<string, string>; value: number }> = [];
+    const live = [...this.live()];
+    for (const [key, labels] of series) {
+      let value = 0;
+      for (const w of live) value += w.gauges.get(name)?.get(key) ?? 0;
+      out.push({ labels, value });
+    }
+    return out;
+  }
+}

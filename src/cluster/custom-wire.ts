@@ -1,0 +1,304 @@
+// Custom metrics between processes (cluster mode): each interval, the counters' increases, the
+// histograms' new values by HDR index (with their exact extremes and Prometheus buckets) and the gauges
+// that changed, series by series (only the changed ones); a metric's definition rides with its first
+// report to an aggregator.
+
+import type { HdrIndexed } from '../custom/histogram.js';
+import type { CustomMetric } from '../custom/registry.js';
+
+/** Label values in the order of the metric's labels. */
+type Values = string[];
+
+/** A histogram series' new values: HDR index counts run-length coded as CountsWire's `c`. */
+export interface HistWire {
+  /** Count, sum, exact min above 0 (null: none) and max (thousandths), index counts, bucket counts. */
+  n: number;
+  s: number;
+  m: number | null;
+  x: number;
+  c: number[];
+  b: number[];
+}
+
+export interface CustomWire {
+  /** Name and type (counter, gauge, histogram). */
+  n: string;
+  t: 'c' | 'g' | 'h';
+  /** Definition: help, labels, label-set bound, buckets (histograms). Sent first to each aggregator. */
+  d?: { h: string; l: string[]; k: number; b?: number[] };
+  /** Series: label values and a counter's increase, a gauge's value or a histogram's new values. */
+  s: Array<{ v: Values; c?: number; g?: number; h?: HistWire }>;
+}
+
+/** A metric's definition, read back. */
+export interface CustomDefinition {
+  type: 'counter' | 'gauge' | 'histogram';
+  help: string;
+  labels: string[];
+  maxLabelSets: number;
+  buckets?: number[];
+}
+
+/** One series read back. */
+export interface CustomSeries {
+  values: Values;
+  counter?: number;
+  gauge?: number;
+  histogram?: {
+    slots: number[];
+    counts: number[];
+    n: number;
+    sum: number;
+    min: number;
+    max: number;
+    le: number[];
+  };
+}
+
+/** One metric's deltas, read back and checked. */
+export interface CustomDelta {
+  name: string;
+  type: CustomDefinition['type'];
+  def?: CustomDefinition;
+  series: CustomSeries[];
+}
+
+const TYPES = { c: 'counter', g: 'gauge', h: 'histogram' } as const;
+const CODES = { counter: 'c', gauge: 'g', histogram: 'h' } as const;
+/** Beyond every HDR index a value below 2^53 thousandths takes. */
+const MAX_INDEX = 1 << 17;
+const SEP = '\u0000';
+
+interface SentHistogram {
+  counts: Float64Array;
+  n: number;
+  sum: number;
+  le: Float64Array;
+}
+
+/** Where a reporter reads custom metrics (a monitor's registry). */
+export interface CustomSource {
+  all(): Iterable<CustomMetric>;
+}
+
+/** Turns a registry's live figures into per-interval deltas; what was taken is not sent again. */
+export class CustomReporter {
+  private sent = new Map<string, Map<string, number | SentHistogram>>();
+
+  reset(): void {
+    this.sent.clear();
+  }
+
+  take(source: CustomSource, now: number): CustomWire[] | undefined {
+    let out: CustomWire[] | undefined;
+    for (const m of source.all()) {
+      let sent = this.sent.get(m.name);
+      const first = sent === undefined;
+      if (sent === undefined) {
+        sent = new Map();
+        this.sent.set(m.name, sent);
+      }
+      const series = this.series(m, sent, now);
+      if (series.length === 0 && !first) continue;
+      const w: CustomWire = { n: m.name, t: CODES[m.type], s: series };
+      if (first) {
+        w.d = { h: m.config.help, l: [...m.config.labels], k: m.config.maxLabelSets };
+        if (m.type === 'histogram') w.d.b = [...m.config.buckets];
+      }
+      out ??= [];
+      out.push(w);
+    }
+    return out;
+  }
+
+  private series(m: CustomMetric, sent: Map<string, number | SentHistogram>, now: number): CustomWire['s'] {
+    const out: CustomWire['s'] = [];
+    const valuesOf = (labels: Record<string, string>) => m.config.labels.map((l) => labels[l] ?? '');
+    if (m.type === 'counter') {
+      for (const s of m.totals()) {
+        const v = valuesOf(s.labels);
+        const key = v.join(SEP);
+        const d = s.value - ((sent.get(key) as number | undefined) ?? 0);
+        if (!(d > 0)) continue;
+        sent.set(key, s.value);
+        out.push({ v, c: d });
+      }
+    } else if (m.type === 'gauge') {
+      for (const s of m.values()) {
+        const v = valuesOf(s.labels);
+        const key = v.join(SEP);
+        if (sent.get(key) === s.value) continue;
+        sent.set(key, s.value);
+        out.push({ v, g: s.value });
+      }
+    } else {
+      for (const s of m.takeStates(now)) {
+        const v = valuesOf(s.labels);
+        const key = v.join(SEP);
+        let prev = sent.get(key) as SentHistogram | undefined;
+        if (prev === undefined) {
+          prev = { counts: new Float64Array(0), n: 0, sum: 0, le: new Float64Array(s.buckets.length) };
+          sent.set(key, prev);
+        }
+        const h = s.histogram;
+        if (!(h.totalCount > prev.n)) continue;
+        // A first report holds totals since start: their extremes are the histogram's own.
+        const full = prev.n === 0;
+        const x = h as unknown as HdrIndexed;
+        const top = x.countsArrayIndex(h.maxValue);
+        if (prev.counts.length <= top) {
+          const grown = new Float64Array(Math.max(top + 1, prev.counts.length * 2, 64));
+          grown.set(prev.counts);
+          prev.counts = grown;
+        }
+        const c: number[] = [];
+        let at = 0;
+        for (let i = 0; i <= top; i++) {
+          const now = x.getCountAtIndex(i);
+          const d = now - (prev.counts[i] as number);
+          if (d <= 0) continue;
+          if (i > at) c.push(at - i);
+          c.push(d);
+          at = i + 1;
+          prev.counts[i] = now;
+        }
+        const b: number[] = [];
+        for (let i = 0; i < s.buckets.length; i++) {
+          b.push((s.buckets[i] as number) - (prev.le[i] as number));
+          prev.le[i] = s.buckets[i] as number;
+        }
+        const min = full
+          ? h.totalCount > 0 && h.minNonZeroValue <= h.maxValue
+            ? h.minNonZeroValue
+            : null
+          : s.min;
+        out.push({
+          v,
+          h: {
+            n: h.totalCount - prev.n,
+            s: s.sum - prev.sum,
+            m: min === null || !Number.isFinite(min) ? null : min,
+            x: full ? h.maxValue : Math.max(0, s.max),
+            c,
+            b,
+          },
+        });
+        prev.n = h.totalCount;
+        prev.sum = s.sum;
+      }
+    }
+    return out;
+  }
+}
+
+const text = (v: unknown, max: number): string => {
+  if (typeof v !== 'string' || v.length > max) throw new Error('bad custom metric');
+  return v;
+};
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function readHistogram(w: HistWire, buckets: number | undefined): NonNullable<CustomSeries['histogram']> {
+  if (w === null || typeof w !== 'object' || !Array.isArray(w.c) || !Array.isArray(w.b))
+    throw new Error('bad histogram');
+  const slots: number[] = [];
+  const counts: number[] = [];
+  let at = 0;
+  let total = 0;
+  for (const v of w.c) {
+    if (!Number.isInteger(v) || v === 0) throw new Error('bad histogram');
+    if (v < 0) {
+      at -= v;
+      continue;
+    }
+    if (at > MAX_INDEX) throw new Error('bad histogram');
+    slots.push(at++);
+    counts.push(v);
+    total += v;
+  }
+  if (total !== w.n || !finite(w.s) || !finite(w.x) || w.x < 0 || (w.m !== null && !finite(w.m)))
+    throw new Error('bad histogram');
+  if (
+    (buckets !== undefined ? w.b.length !== buckets + 1 : w.b.length > 1001) ||
+    !w.b.every((x) => Number.isInteger(x) && x >= 0)
+  )
+    throw new Error('bad buckets');
+  return {
+    slots,
+    counts,
+    n: total,
+    sum: w.s,
+    min: w.m ?? Number.POSITIVE_INFINITY,
+    max: w.x,
+    le: w.b.slice(),
+  };
+}
+
+/** Reads custom deltas from the wire; throws on anything malformed (the report is dropped whole). */
+export function decodeCustom(w: unknown): CustomDelta[] {
+  if (w === undefined) return [];
+  if (!Array.isArray(w) || w.length > 1000) throw new Error('bad custom metrics');
+  return w.map((x: CustomWire) => {
+    if (x === null || typeof x !== 'object' || !(x.t in TYPES) || !Array.isArray(x.s) || x.s.length > 100_000)
+      throw new Error('bad custom metric');
+    const name = text(x.n, 200);
+    const type = TYPES[x.t];
+    let def: CustomDefinition | undefined;
+    if (x.d !== undefined) {
+      const d = x.d;
+      if (d === null || typeof d !== 'object' || !Array.isArray(d.l) || !Number.isInteger(d.k))
+        throw new Error('bad definition');
+      def = { type, help: text(d.h, 4096), labels: d.l.map((l) => text(l, 200)), maxLabelSets: d.k };
+      if (type === 'histogram') {
+        if (!Array.isArray(d.b) || !d.b.every(finite)) throw new Error('bad buckets');
+        def.buckets = d.b.slice();
+      }
+    }
+    const nb = def?.buckets?.length;
+    const width = def?.labels.length;
+    const series = x.s.map((s) => {
+      if (s === null || typeof s !== 'object' || !Array.isArray(s.v)) throw new Error('bad series');
+      if (width !== undefined && s.v.length !== width) throw new Error('bad series');
+      const out: CustomSeries = { values: s.v.map((v) => text(v, 1024)) };
+      if (type === 'counter') {
+        if (!finite(s.c) || s.c < 0) throw new Error('bad counter');
+        out.counter = s.c;
+      } else if (type === 'gauge') {
+        if (!finite(s.g)) throw new Error('bad gauge');
+        out.gauge = s.g;
+      } else {
+        out.histogram = readHistogram(s.h as HistWire, nb);
+      }
+      return out;
+    });
+    return def === undefined ? { name, type, series } : { name, type, def, series };
+  });
+}
+
+/** Custom deltas for the wire (the inverse of decodeCustom; the ledger keeps totals this way). */
+export function encodeCustom(deltas: readonly CustomDelta[]): CustomWire[] {
+  return deltas.map((x) => {
+    const w: CustomWire = { n: x.name, t: CODES[x.type], s: [] };
+    if (x.def) {
+      w.d = { h: x.def.help, l: x.def.labels.slice(), k: x.def.maxLabelSets };
+      if (x.def.buckets) w.d.b = x.def.buckets.slice();
+    }
+    for (const s of x.series) {
+      if (s.counter !== undefined) w.s.push({ v: s.values, c: s.counter });
+      else if (s.gauge !== undefined) w.s.push({ v: s.values, g: s.gauge });
+      else if (s.histogram) {
+        const h = s.histogram;
+        const c: number[] = [];
+        let at = 0;
+        for (let i = 0; i < h.slots.length; i++) {
+          const slot = h.slots[i] as number;
+          if (slot > at) c.push(at - slot);
+          c.push(h.counts[i] as number);
+          at = slot + 1;
+        }
+        const m = Number.isFinite(h.min) ? h.min : null;
+        w.s.push({ v: s.values, h: { n: h.n, s: h.sum, m, x: h.max, c, b: h.le.slice() } });
+      }
+    }
+    return w;
+  });
+}
