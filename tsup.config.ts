@@ -16,8 +16,24 @@ const dashboardAssetsOnce: Plugin = {
 };
 
 /**
- * The library is built once, as CommonJS; `scripts/esm-wrappers.ts` (run by `npm run build` after tsup)
- * writes each ESM entry as a one-line re-export of it (see there why). The CLI is an entry of the same build,
+ * The output is kept ASCII: V8 stores a script's source as one byte per character only when every character
+ * fits in Latin-1, so one `µ` or `…` left in a comment doubled the 353 KB main chunk's string in the heap (and
+ * the bytes its scanner reads). esbuild already escapes strings, templates and regular expressions; what is
+ * left is comment text, escaped here. Anything else that is not ASCII fails the build.
+ */
+function escapeNonAscii(code: string, file: string): string {
+  return code.replace(/^.*[\u0080-\u{10ffff}].*$/gmu, (line) => {
+    const text = line.trimStart();
+    if (!/^(\/\/|\/\*|\*)/.test(text)) {
+      throw new Error(`${file}: non-ASCII outside a comment: ${text.slice(0, 120)}`);
+    }
+    return line.replace(/[\u0080-\u{10ffff}]/gu, (c) => `\\u{${c.codePointAt(0)?.toString(16)}}`);
+  });
+}
+
+/**
+ * The library is built once, as CommonJS, and `import` loads the same files as `require` (see
+ * `scripts/bin-wrapper.ts`, run by `npm run build` after tsup, for why). The CLI is an entry of the same build,
  * so it shares the library's chunks instead of bundling its own copy (0.31 MB).
  */
 const ENTRIES = {
@@ -43,6 +59,12 @@ export default defineConfig([
     // import.meta.url (the CLI reads its version from ../package.json) from __filename.
     shims: true,
     esbuildPlugins: [dashboardAssetsOnce],
+    plugins: [
+      {
+        name: 'ascii-output',
+        renderChunk: (code, chunk) => ({ code: escapeNonAscii(code, chunk.path) }),
+      },
+    ],
   },
   {
     entry: { 'dashboard-assets': 'src/http/dashboard/assets.generated.ts' },

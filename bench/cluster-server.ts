@@ -10,7 +10,7 @@ import express from 'express';
 const variant = process.env.SYSVITALS ?? '0';
 // The built package (dist/, what ships) unless SOURCE=1 (src/ through tsx).
 const entry = new URL(
-  process.env.SOURCE === '1' ? '../src/adapters/express.js' : '../dist/adapters/express.js',
+  process.env.SOURCE === '1' ? '../src/adapters/express.js' : '../dist/adapters/express.cjs',
   import.meta.url,
 );
 const { createMonitor } = (await import(entry.href)) as typeof import('../src/adapters/express.js');

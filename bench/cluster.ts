@@ -37,7 +37,7 @@ const { values: flags, positionals } = parseArgs({
 const ROUNDS = Number(positionals[0] ?? 6);
 const SECONDS = Number(positionals[1] ?? 5);
 const SERVER = join(import.meta.dirname, 'cluster-server.ts');
-if (!flags.source && !existsSync(join(import.meta.dirname, '..', 'dist', 'adapters', 'express.js'))) {
+if (!flags.source && !existsSync(join(import.meta.dirname, '..', 'dist', 'adapters', 'express.cjs'))) {
   console.error('bench/cluster.ts measures the build: run `npm run build` first (or pass --source)');
   process.exit(1);
 }

@@ -34,7 +34,7 @@ const BUDGET_US = 2;
 const SQL = 'SELECT $1::int AS id, $2::text AS name';
 const MYSQL_SQL = 'SELECT ? AS id, ? AS name';
 
-const entry = new URL(args.source ? '../src/index.js' : '../dist/index.js', import.meta.url);
+const entry = new URL(args.source ? '../src/index.js' : '../dist/index.cjs', import.meta.url);
 if (!args.source && !existsSync(entry)) {
   console.error('bench/queries.ts measures the build: run `npm run build` first (or pass --source)');
   process.exit(1);

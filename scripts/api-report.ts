@@ -20,10 +20,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Entry points: the report name and the built declaration file (package.json `exports`). */
 export const ENTRY_POINTS = [
-  { report: 'sysvitals', dts: 'dist/index.d.ts' },
-  { report: 'sysvitals-express', dts: 'dist/adapters/express.d.ts' },
-  { report: 'sysvitals-fastify', dts: 'dist/adapters/fastify.d.ts' },
-  { report: 'sysvitals-koa', dts: 'dist/adapters/koa.d.ts' },
+  { report: 'sysvitals', dts: 'dist/index.d.cts' },
+  { report: 'sysvitals-express', dts: 'dist/adapters/express.d.cts' },
+  { report: 'sysvitals-fastify', dts: 'dist/adapters/fastify.d.cts' },
+  { report: 'sysvitals-koa', dts: 'dist/adapters/koa.d.cts' },
 ] as const;
 
 /** Where `name` is declared in src/ (the built .d.ts names a hashed chunk), for the error message. */

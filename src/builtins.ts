@@ -1,6 +1,8 @@
-// Node built-ins that only some paths need (crypto, zlib, node:cluster, worker_threads), loaded on first use
-// instead of at import: each costs milliseconds of import time and 1-3 MB of RSS (issue 18), and most
-// processes never sign a token, compress a history point, join a cluster or report from a thread.
+// Node built-ins that only some paths need (crypto, zlib, node:cluster, worker_threads, net, http, v8,
+// fs/promises), loaded on first use instead of at import: each costs milliseconds of import time and 1-3 MB
+// of RSS (issue 18), and most processes never sign a token, compress a history point, join a cluster or
+// report from a thread; net and http wait for the first admin request or upgrade, v8 and fs/promises for
+// the first sample.
 
 import { createRequire } from 'node:module';
 
@@ -8,6 +10,10 @@ type Crypto = typeof import('node:crypto');
 type Zlib = typeof import('node:zlib');
 type Cluster = typeof import('node:cluster');
 type WorkerThreads = typeof import('node:worker_threads');
+type Net = typeof import('node:net');
+type Http = typeof import('node:http');
+type V8 = typeof import('node:v8');
+type FsPromises = typeof import('node:fs/promises');
 
 /**
  * require() for built-ins. process.getBuiltinModule (Node >= 20.16) needs no module context; before it,
@@ -27,6 +33,10 @@ let crypto: Crypto | undefined;
 let zlib: Zlib | undefined;
 let cluster: Cluster | undefined;
 let workerThreads: WorkerThreads | undefined;
+let net: Net | undefined;
+let http: Http | undefined;
+let v8: V8 | undefined;
+let fsPromises: FsPromises | undefined;
 
 /** node:crypto, loaded on first use. */
 export function nodeCrypto(): Crypto {
@@ -53,4 +63,28 @@ export function nodeCluster(): Cluster['default'] {
 export function nodeWorkerThreads(): WorkerThreads {
   workerThreads ??= load('node:worker_threads') as WorkerThreads;
   return workerThreads;
+}
+
+/** node:net, loaded on first use (isIP on an admin request; the cluster's sockets). */
+export function nodeNet(): Net {
+  net ??= load('node:net') as Net;
+  return net;
+}
+
+/** node:http, loaded on first use (an upgrade handed to the application, a refused upgrade's status line). */
+export function nodeHttp(): Http {
+  http ??= load('node:http') as Http;
+  return http;
+}
+
+/** node:v8, loaded on first use (the heap figures of a sample). */
+export function nodeV8(): V8 {
+  v8 ??= load('node:v8') as V8;
+  return v8;
+}
+
+/** node:fs/promises, loaded on first use (the first CPU sample reads cpuinfo). */
+export function nodeFsPromises(): FsPromises {
+  fsPromises ??= load('node:fs/promises') as FsPromises;
+  return fsPromises;
 }

@@ -27,7 +27,7 @@ export type {
 } from './alerts/rules.js';
 export type { RuleLevels, RuleName } from './alerts/thresholds.js';
 export type { WebhookConfig, WebhookOptions } from './alerts/webhook.js';
-export type { Analytics, AnomalyScores } from './analytics/analytics.js';
+export { Analytics, type AnomalyScores } from './analytics/analytics.js';
 export type { CapacityFigure, CapacityReport, Confidence } from './analytics/capacity.js';
 export type {
   AnalyticsRuleName,
@@ -39,9 +39,9 @@ export type {
   MemoryLeakRuleOptions,
 } from './analytics/rule-options.js';
 export * from './channels/index.js';
-export type { AgentRole as ClusterRole, ClusterAgent } from './cluster/agent.js';
+export { type AgentRole as ClusterRole, ClusterAgent } from './cluster/agent.js';
 export { type ClusterOptions, DEFAULT_CLUSTER_OPTIONS } from './cluster/options.js';
-export type { ClusterSource } from './cluster/source.js';
+export { ClusterSource } from './cluster/source.js';
 export {
   connectThread,
   type ThreadConnection,

@@ -1,7 +1,8 @@
 // What the three adapters share: creating the monitor with its admin API from one options object, the
 // route name for requests no route matched, the live methods, and the narrow monitor interface an adapter needs.
 
-import { type IncomingMessage, type Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { nodeHttp } from '../builtins.js';
 import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
 import type { AdminSource } from '../http/route.js';
 import {
@@ -128,7 +129,7 @@ function authenticateThroughApp(server: Server, req: IncomingMessage): Promise<U
       code: 'forbidden',
       message,
     });
-    const res = new ServerResponse(req);
+    const res = new (nodeHttp().ServerResponse)(req);
     let settled = false;
     const settle = (decision: UpgradeDecision): void => {
       if (settled) return;

@@ -1,7 +1,7 @@
 // The monitor's analytics: an anomaly detector per series fed with the 1-minute history points, the
 // disk and memory trends fed with the samples, and the alert observations they give.
 
-import { getHeapStatistics } from 'node:v8';
+import { nodeV8 } from '../builtins.js';
 import type { HistoryPoint } from '../history/point.js';
 import type { MetricsSnapshot } from '../types.js';
 import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS, detectorStateSize } from './anomaly-detector.js';
@@ -305,7 +305,7 @@ export class Analytics {
     const r = this.config.memoryLeak;
     if (!r.enabled) return;
     const limits = {
-      heap: getHeapStatistics().heap_size_limit / 1024 ** 2,
+      heap: nodeV8().getHeapStatistics().heap_size_limit / 1024 ** 2,
       rss:
         typeof s.memory?.limit_gb === 'number'
           ? s.memory.limit_gb * 1024

@@ -1,7 +1,7 @@
 // A worker's side of cluster mode: elects or finds the aggregator over the local socket, reports its
 // deltas every interval, answers questions about itself, and takes over when the aggregator dies.
 
-import { connect } from 'node:net';
+import { nodeNet } from '../builtins.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import { Aggregator } from './aggregator.js';
@@ -250,7 +250,7 @@ export class ClusterAgent {
   }
 
   private join(): void {
-    const socket = connect(this.endpoint.socketPath);
+    const socket = nodeNet().connect(this.endpoint.socketPath);
     const peer: Peer = new Peer(
       socket,
       (msg) => this.onMessage(peer, msg),

@@ -1,7 +1,8 @@
 // The aggregator: the one worker that merges every worker's reports into the cluster's monitor,
 // evaluates the cluster's alerts, keeps the ledger, and answers the other workers' questions.
 
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { nodeNet } from '../builtins.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { ClusterProcess, ClusterSummary, MetricsSnapshot } from '../types.js';
 import {
@@ -76,7 +77,7 @@ export class Aggregator {
 
   /** Becomes the aggregator if nobody is; null when another worker is. */
   static async lead(options: AggregatorOptions): Promise<Aggregator | null> {
-    const server = createServer();
+    const server = nodeNet().createServer();
     const leadership = await tryLead(options.endpoint, server);
     if (leadership === null) return null;
     const agg = new Aggregator(options);

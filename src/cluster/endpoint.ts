@@ -2,10 +2,10 @@
 // file, and the lock that elects the aggregator (first to take it wins; the kernel frees it on death).
 
 import { chmodSync, linkSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeCrypto } from '../builtins.js';
+import { nodeCrypto, nodeNet } from '../builtins.js';
 
 export interface ClusterEndpoint {
   /** Private (0700) directory holding the socket and the ledger. */
@@ -136,7 +136,7 @@ function listen(server: Server, path: string): Promise<boolean> {
 // Without an abstract-socket lock: is someone serving the path? (A stale file refuses connections.)
 function answers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(path);
+    const s = nodeNet().connect(path);
     s.once('connect', () => {
       s.destroy();
       resolve(true);
@@ -162,7 +162,7 @@ export async function tryLead(ep: ClusterEndpoint, server: Server): Promise<Lead
   if (ep.lockName !== null) {
     // The lock is only held, never talked to: a connection is closed as it arrives (anyone can
     // connect to an abstract socket, and kept connections would spend this process's descriptors).
-    lock = createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
+    lock = nodeNet().createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
     if (!(await listen(lock, ep.lockName))) return null;
     lock.unref();
   } else if (process.platform !== 'win32' && (await answers(ep.socketPath))) {

@@ -2,10 +2,10 @@
 // 5/15-minute averages from checkpoints of the same counters (exact, and independent of how often
 // collect() is called).
 
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { bandStatus, round } from '../alerts/status.js';
+import { nodeFsPromises } from '../builtins.js';
 import type { CpuMetrics } from '../types.js';
 import { readProcFile } from './proc.js';
 
@@ -102,7 +102,7 @@ export function procCpuSource(procRoot: string, fallbackMhz: () => Promise<numbe
     times: () => parseProcStat(readProcFile(procRoot, 'stat')),
     ticksPerSecond: 100,
     async facts() {
-      const facts = parseCpuInfo(await readFile(join(procRoot, 'cpuinfo'), 'latin1'));
+      const facts = parseCpuInfo(await nodeFsPromises().readFile(join(procRoot, 'cpuinfo'), 'latin1'));
       // ARM kernels and some VMs print no "cpu MHz"; ask the slower sources once.
       if (facts.mhz === 0) facts.mhz = await fallbackMhz();
       return facts;

@@ -13,8 +13,8 @@ import {
   monitorEventLoopDelay,
   performance,
 } from 'node:perf_hooks';
-import v8 from 'node:v8';
 import { round } from '../alerts/status.js';
+import { nodeV8 } from '../builtins.js';
 import type { ProcessMetrics } from '../types.js';
 import { emptyGcStats, GcObserver } from './runtime-gc.js';
 
@@ -97,7 +97,7 @@ export class ProcessCollector {
 /** V8 heap spaces by name (`old_space`, `new_space`, …), used and allocated MB. */
 function heapSpaces(): Record<string, { used_mb: number; size_mb: number }> {
   const out: Record<string, { used_mb: number; size_mb: number }> = {};
-  for (const s of v8.getHeapSpaceStatistics()) {
+  for (const s of nodeV8().getHeapSpaceStatistics()) {
     out[s.space_name] = {
       used_mb: round(s.space_used_size / BYTES_PER_MB),
       size_mb: round(s.space_size / BYTES_PER_MB),

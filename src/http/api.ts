@@ -29,7 +29,6 @@ import { parsePrometheusOptions } from './prometheus/options.js';
 import { clientKey, createRateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
 import type { AdminContext, AdminRoute, AdminRouteConfig, AdminSource } from './route.js';
-import { ADMIN_ROUTES } from './routes.js';
 
 export {
   ADMIN_API_OPTION_KEYS,
@@ -93,14 +92,13 @@ export function createAdminApi<R = IncomingMessage>(
     options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
   const auth = createAuthenticator<R>(options, { logger, now, basePath });
   const guard = createOriginGuard(options, auth.mode === 'loopback');
-  const routes = deps.routes ?? ADMIN_ROUTES;
-  const exact = new Map<string, AdminRoute>();
-  const prefixed: AdminRoute[] = [];
-  for (const route of routes) {
-    if (!exact.has(route.path)) exact.set(route.path, route);
-    if (route.prefix) prefixed.push(route);
-  }
-  const endpointList = routes.map((r) => `${r.path}/`).join(', ');
+  // The built-in route table, and with it the handlers (Prometheus rendering, the dashboard, silences, ...),
+  // is loaded on the first admin request rather than at import (issue 18: import time).
+  let table: RouteTable | undefined = deps.routes ? routeTable(deps.routes) : undefined;
+  const loadTable = async (): Promise<RouteTable> => {
+    table ??= routeTable((await import('./routes.js')).ADMIN_ROUTES);
+    return table;
+  };
   const outages = new OutageLog(logger, now);
   const baseSlash = `${basePath}/`;
   const probePaths = typeof source.probe === 'function' ? parseProbePaths(options.probePaths, basePath) : [];
@@ -168,14 +166,6 @@ export function createAdminApi<R = IncomingMessage>(
     sendProbeDetails(res, kind, verdict, source.instanceId, now());
   }
 
-  function match(subpath: string): AdminRoute | undefined {
-    const path = subpath.endsWith('/') ? subpath.slice(0, -1) : subpath;
-    const found = exact.get(path);
-    if (found) return found;
-    for (const route of prefixed) if (path.startsWith(`${route.path}/`)) return route;
-    return undefined;
-  }
-
   async function serve(
     req: IncomingMessage,
     res: ServerResponse,
@@ -186,6 +176,7 @@ export function createAdminApi<R = IncomingMessage>(
     const clientAddress = auth.clientAddress(req);
     const key = clientKey(clientAddress);
     const subpath = pathname.length > basePath.length ? pathname.slice(baseSlash.length) : '';
+    const { match, endpointList } = table ?? (await loadTable());
     const route = match(subpath);
     const searchParams = new URLSearchParams(search);
 
@@ -432,6 +423,31 @@ export function createAdminApi<R = IncomingMessage>(
   }
 
   return { basePath, authMode: auth.mode, isAdminPath, isAdminUrl, handle, authenticate };
+}
+
+/** The routes by exact path and by prefix, and their list for the 404 message. */
+interface RouteTable {
+  match(subpath: string): AdminRoute | undefined;
+  readonly endpointList: string;
+}
+
+function routeTable(routes: readonly AdminRoute[]): RouteTable {
+  const exact = new Map<string, AdminRoute>();
+  const prefixed: AdminRoute[] = [];
+  for (const route of routes) {
+    if (!exact.has(route.path)) exact.set(route.path, route);
+    if (route.prefix) prefixed.push(route);
+  }
+  return {
+    match(subpath) {
+      const path = subpath.endsWith('/') ? subpath.slice(0, -1) : subpath;
+      const found = exact.get(path);
+      if (found) return found;
+      for (const route of prefixed) if (path.startsWith(`${route.path}/`)) return route;
+      return undefined;
+    },
+    endpointList: routes.map((r) => `${r.path}/`).join(', '),
+  };
 }
 
 function cut(value: string): string {

@@ -2,8 +2,7 @@
 // plus short-lived signed tokens for browser EventSource, which cannot send headers.
 
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
-import { nodeCrypto } from '../builtins.js';
+import { nodeCrypto, nodeNet } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { AuthOptions } from '../monitor/websocket-port.js';
 import type { Logger } from '../types.js';
@@ -233,7 +232,7 @@ function normalizeAddress(raw: string): string {
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
   if (bracketed) a = bracketed[1] as string;
   else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
-  return isIP(a) ? a : a.slice(0, 64);
+  return nodeNet().isIP(a) ? a : a.slice(0, 64);
 }
 
 /** 127.0.0.0/8, ::1 and their IPv4-mapped IPv6 forms (::ffff:127.x.y.z, ::ffff:7fxx:xxxx). */
@@ -244,7 +243,7 @@ export function isLoopback(address: string | undefined): boolean {
   if (a.startsWith('::ffff:')) a = a.slice(7);
   else if (a.startsWith('0:0:0:0:0:ffff:')) a = a.slice(15);
   if (/^7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(a)) return true;
-  return isIP(a) === 4 && a.startsWith('127.');
+  return nodeNet().isIP(a) === 4 && a.startsWith('127.');
 }
 
 // Signed access tokens. The key is random per admin API, so a token works only on the API (and its

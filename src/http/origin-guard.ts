@@ -3,7 +3,7 @@
 // WebSocket hijacking).
 
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
+import { nodeNet } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { OriginGuardOptions } from '../monitor/websocket-port.js';
 
@@ -128,18 +128,20 @@ function hostName(header: string): string | undefined {
 }
 
 function isAddress(name: string): boolean {
-  return isIP(name.startsWith('[') ? name.slice(1, -1) : name) !== 0;
+  return nodeNet().isIP(name.startsWith('[') ? name.slice(1, -1) : name) !== 0;
 }
 
 /** `localhost`, a 127.0.0.0/8 address, `[::1]` or an IPv4-mapped 127 address: names only this machine answers. */
 function isLoopbackName(name: string): boolean {
   if (name === 'localhost') return true;
-  if (isIP(name) === 4) return name.startsWith('127.');
+  if (nodeNet().isIP(name) === 4) return name.startsWith('127.');
   if (name.startsWith('[')) {
     const a = name.slice(1, -1);
     if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
     const mapped = /^(?:0:0:0:0:0|):ffff:(.+)$/.exec(a);
-    return mapped !== null && isIP(mapped[1] as string) === 4 && (mapped[1] as string).startsWith('127.');
+    return (
+      mapped !== null && nodeNet().isIP(mapped[1] as string) === 4 && (mapped[1] as string).startsWith('127.')
+    );
   }
   return false;
 }

@@ -1,6 +1,6 @@
 // Per-client request limit on the admin routes (the seed recommends one): per-key windows, bounded memory.
 
-import { isIP } from 'node:net';
+import { nodeNet } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 
 /** The admin API's `rateLimit` option: requests per client per window, and how many clients are tracked. */
@@ -118,7 +118,7 @@ export function createRateLimiter(options: RateLimitOptions, now: () => number):
  * keying by the full address would give one client 2^64 budgets); IPv4-mapped IPv6 as the IPv4 address.
  */
 export function clientKey(address: string): string {
-  if (isIP(address) !== 6) return address;
+  if (nodeNet().isIP(address) !== 6) return address;
   const lower = address.toLowerCase();
   const mapped = /^(?:0{0,4}:){0,5}ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
   if (mapped) return mapped[1] as string;

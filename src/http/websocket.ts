@@ -1,9 +1,9 @@
 // monitor.attachWebSocket(): the live events over `ws` on one path under the admin base, leaving every other upgrade alone.
 
 import type { IncomingMessage } from 'node:http';
-import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
+import { nodeHttp } from '../builtins.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import type {
@@ -120,7 +120,7 @@ function refuse(
   if (socket.destroyed) return;
   const body = JSON.stringify({ success: false, error: { code, message } });
   const lines = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    `HTTP/1.1 ${status} ${nodeHttp().STATUS_CODES[status] ?? 'Error'}`,
     'Connection: close',
     'Content-Type: application/json; charset=utf-8',
     'Cache-Control: no-store',

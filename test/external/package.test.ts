@@ -95,7 +95,7 @@ console.log(JSON.stringify({ cpu: typeof snapshot.cpu.current_percent, adapters:
     expect(JSON.parse(stdout)).toEqual({ cpu: 'number', adapters: ['function', 'function', 'function'] });
   });
 
-  it('gives `import` and `require` one copy of the library (the ESM entries re-export the CJS build)', async () => {
+  it('gives `import` and `require` one copy of the library (`import` loads the CommonJS build)', async () => {
     await writeFile(
       join(project, 'both.mjs'),
       `import { createRequire } from 'node:module';

@@ -1,0 +1,19 @@
+// Writes the bin of dist/ (run by `npm run build`): an ES module with the hashbang that runs the CommonJS CLI.
+//
+// The library is built once, as CommonJS, and `import` reaches the same files as `require` (package.json's
+// `exports` names one file per entry): Node gives an ES module the CommonJS exports as named exports (esbuild
+// marks them for Node's lexer), so `import` and `require` share one copy of the code and of its state (no
+// dual-package hazard) and the package ships that code once (issue 18). The `import` entries used to be
+// one-line ES module wrappers (`export * from './x.cjs'`); evaluating that extra ES module cost an
+// `import 'sysvitals/express'` about 5 ms of CPU (bench/install.ts), for the same exports.
+
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
+// The bin: an ES module (the package is "type": "module") with the hashbang, running the CommonJS CLI.
+for (const bin of Object.values(pkg.bin)) {
+  writeFileSync(bin, `#!/usr/bin/env node\nimport './${basename(bin, '.js')}.cjs';\n`);
+  chmodSync(bin, 0o755);
+  console.log(`${bin} runs ${bin.replace(/\.js$/, '.cjs')}`);
+}
