@@ -1,12 +1,20 @@
-// One server for bench/overhead.ts: `node --import tsx bench/overhead-server.ts <framework> <variant>`.
+// One server for bench/overhead.ts: `node --import tsx bench/overhead-server.ts <framework> <variant> [dist|source]`.
 // Prints `READY <port>` once listening, or `UNAVAILABLE <reason>` and exits 3 when a peer is not installed.
+// sysvitals comes from the build (dist/, what ships; `npm run build` first) unless the third argument is `source`.
 
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 
-const [framework, variant] = process.argv.slice(2) as [string, string];
+const [framework, variant, from = 'dist'] = process.argv.slice(2) as [string, string, string?];
+/** The adapter entry as the package ships it (dist/adapters/<name>.cjs), or its source with `source`. */
+function adapterUrl(name: 'express' | 'fastify' | 'koa'): string {
+  return new URL(
+    from === 'source' ? `../src/adapters/${name}.js` : `../dist/adapters/${name}.cjs`,
+    import.meta.url,
+  ).href;
+}
 // express-status-monitor and swagger-stats live in bench/peers (swagger-stats needs prom-client <= 14).
 const peers = createRequire(new URL('./peers/package.json', import.meta.url));
 const local = createRequire(import.meta.url);
@@ -32,7 +40,9 @@ async function express(): Promise<Server> {
   const { default: express } = await import('express');
   const app = express();
   if (variant === 'sysvitals') {
-    const { createMonitor } = await import('../src/adapters/express.js');
+    const { createMonitor } = (await import(
+      adapterUrl('express')
+    )) as typeof import('../src/adapters/express.js');
     app.use(createMonitor({ adminToken: 'bench-token' }).middleware());
   } else if (variant === 'express-prom-bundle') {
     const promBundle = local('express-prom-bundle');
@@ -52,7 +62,9 @@ async function fastify(): Promise<Server> {
   const { default: Fastify } = await import('fastify');
   const app = Fastify();
   if (variant === 'sysvitals') {
-    const { createMonitor } = await import('../src/adapters/fastify.js');
+    const { createMonitor } = (await import(
+      adapterUrl('fastify')
+    )) as typeof import('../src/adapters/fastify.js');
     await app.register(createMonitor({ adminToken: 'bench-token' }).plugin());
   } else if (variant === 'fastify-metrics') {
     const { default: metrics } = await import('fastify-metrics');
@@ -68,7 +80,7 @@ async function koa(): Promise<Server> {
   const { default: Router } = await import('@koa/router');
   const app = new Koa();
   if (variant === 'sysvitals') {
-    const { createMonitor } = await import('../src/adapters/koa.js');
+    const { createMonitor } = (await import(adapterUrl('koa'))) as typeof import('../src/adapters/koa.js');
     app.use(createMonitor({ adminToken: 'bench-token' }).middleware());
   } else if (variant === 'prom-client') {
     // What a Koa user writes with prom-client: one labelled histogram observed per request.

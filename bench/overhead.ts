@@ -1,6 +1,7 @@
 // What does sysvitals cost a server, next to the bare framework and the peers users would pick instead?
 // `npx tsx bench/overhead.ts [--rounds 7] [--duration 10] [--warmup 3] [--connections 50]
-//   [--frameworks express,fastify,koa] [--variants sysvitals,fastify-metrics] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
+//   [--frameworks express,fastify,koa] [--variants sysvitals,fastify-metrics] [--source] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
+// sysvitals is the built package (dist/, as users run it: `npm run build` first); --source measures src/ through tsx.
 // Method (shared/BENCHMARKING.md): server pinned to CPU 0, autocannon to CPU 1, loopback, interleaved
 // rounds (bare, sysvitals, peers, bare, …); each figure is the median over rounds of its ratio to the bare
 // framework in the same round. Server CPU per request comes from /proc/PID/stat, RSS from /proc/PID/status.
@@ -29,6 +30,7 @@ const { values: flags } = parseArgs({
     frameworks: { type: 'string', default: Object.keys(VARIANTS).join(',') },
     /** Only these variants (bare is always measured: it is the baseline). */
     variants: { type: 'string', default: '' },
+    source: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -48,6 +50,10 @@ const SERVER = here('./overhead-server.ts');
 const AUTOCANNON = here('../node_modules/autocannon/autocannon.js');
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const pinned = availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
+if (!flags.source && !existsSync(here('../dist/index.cjs'))) {
+  console.error('bench/overhead.ts measures the build: run `npm run build` first (or pass --source)');
+  process.exit(1);
+}
 
 interface Run {
   rps: number;
@@ -78,7 +84,14 @@ async function startServer(
   framework: string,
   variant: string,
 ): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, args] = pin(0, process.execPath, ['--import', 'tsx', SERVER, framework, variant]);
+  const [cmd, args] = pin(0, process.execPath, [
+    '--import',
+    'tsx',
+    SERVER,
+    framework,
+    variant,
+    flags.source ? 'source' : 'dist',
+  ]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -279,7 +292,7 @@ if (!flags['no-write']) {
   const section = [
     machineLine(),
     `\`npx tsx bench/overhead.ts\`: GET /users/:id (JSON), autocannon -c ${connections}, ${rounds} interleaved rounds of ${duration} s after a ${warmup} s warm-up,`,
-    `${pinned ? 'server pinned to CPU 0 and autocannon to CPU 1' : 'not pinned'}; every server runs under \`node --import tsx\`.`,
+    `${pinned ? 'server pinned to CPU 0 and autocannon to CPU 1' : 'not pinned'}; every server runs under \`node --import tsx\`, sysvitals ${flags.source ? 'from src/ (--source)' : 'from the build (dist/), as an application runs it'}.`,
     'Ratios are the median of per-round ratios to the bare framework of the same round; absolute figures are medians.',
     '',
     table,
