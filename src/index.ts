@@ -4,6 +4,7 @@
 import { attachWebSocket } from './http/websocket.js';
 import { provideWebSocket } from './monitor/websocket-port.js';
 
+export type { Alert, AlertEvent, AlertEventType, AlertRecord, AlertSeverity } from './alerts/alert.js';
 export { AlertSystem, type PersistedAlert } from './alerts/engine.js';
 export type {
   AlertListener,
@@ -38,6 +39,7 @@ export type {
   MemoryLeakRuleConfig,
   MemoryLeakRuleOptions,
 } from './analytics/rule-options.js';
+export type { ChannelStatus } from './channels/channel-status.js';
 export * from './channels/index.js';
 export { type AgentRole as ClusterRole, ClusterAgent } from './cluster/agent.js';
 export { type ClusterOptions, DEFAULT_CLUSTER_OPTIONS } from './cluster/options.js';
@@ -68,6 +70,7 @@ export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
 export type { FunctionRecorder } from './functions/timing.js';
 export { type TimedDecorator, type TimedOptions, timed } from './functions/timing.js';
+export type { HistoryPeriod } from './history/periods.js';
 export type { HistoryPoint, HistoryPointView, HistoryResult } from './history/point.js';
 export type {
   CounterSeriesPoint,
@@ -101,6 +104,12 @@ export type {
   WebSocketOptions,
 } from './monitor/websocket-port.js';
 export { createMonitor, SystemMonitor } from './monitor.js';
+export type {
+  AlertsReadOptions,
+  HealthReadOptions,
+  HistoryReadOptions,
+  MetricsReadOptions,
+} from './options/read-options.js';
 export {
   type AmqpChannelLike,
   type AmqpConnectionLike,

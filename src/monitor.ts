@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
+import type { Alert, AlertRecord } from './alerts/alert.js';
 import type { AlertSystem } from './alerts/engine.js';
 import type { Analytics } from './analytics/analytics.js';
 import type { CapacityReport } from './analytics/capacity.js';
@@ -55,25 +56,19 @@ import {
   type WebSocketOptions,
   webSocketEndpoint,
 } from './monitor/websocket-port.js';
+import type {
+  AlertsReadOptions,
+  HealthReadOptions,
+  HistoryReadOptions,
+  MetricsReadOptions,
+} from './options/read-options.js';
 import type { EndpointRow, EndpointSort } from './profiling/endpoints.js';
 import { errorText, type JobOptions, type JobStats, wrapJob } from './profiling/jobs.js';
 import type { QueryStats, QuerySystem } from './profiling/query-stats.js';
 import type { SeriesHistory } from './profiling/series-history.js';
 import type { RequestStats } from './requests/requests.js';
 import type { MetricsStore } from './stores/store.js';
-import type {
-  Alert,
-  AlertRecord,
-  AlertsReadOptions,
-  ApdexGroup,
-  Clock,
-  HealthReadOptions,
-  HealthStatus,
-  HistoryReadOptions,
-  Logger,
-  MetricsReadOptions,
-  MetricsSnapshot,
-} from './types.js';
+import type { ApdexGroup, Clock, HealthStatus, Logger, MetricsSnapshot } from './types.js';
 
 /**
  * The core monitor: samples host and application metrics, evaluates alerts, writes history to its store

@@ -1,5 +1,6 @@
 // The shapes sysvitals returns everywhere: programmatic API, HTTP API, dashboard. Field names are the seed's (snake_case).
 
+import type { ChannelStatus } from './channels/channel-status.js';
 import type { CustomMetricSnapshot } from './custom/types.js';
 
 /** Status of one snapshot group or health component; `unknown` when it could not be measured. */
@@ -368,60 +369,6 @@ export interface PluginGroup {
   [field: string]: unknown;
 }
 
-/** An alert's level. */
-export type AlertSeverity = 'warning' | 'critical';
-
-/** One alert: the rule that fired, its severity, the value and the level it crossed, active or cleared. */
-export interface Alert {
-  id: string;
-  /** Rule name: cpu, memory, disk, db_latency, api_response_time, error_rate, database, redis. */
-  rule: string;
-  component: string;
-  severity: AlertSeverity;
-  message: string;
-  /** When the alert was raised (ISO). */
-  timestamp: string;
-  duration_seconds: number;
-  value: number;
-  threshold: number;
-  state: 'active' | 'cleared';
-  cleared_at: string | null;
-}
-
-/** escalated: warning -> critical; deescalated: critical -> warning (same alert id). */
-export type AlertEventType = 'raised' | 'escalated' | 'deescalated' | 'cleared';
-
-/** What alert listeners and the webhook receive: the event type and the alert. */
-export interface AlertEvent {
-  type: AlertEventType;
-  alert: Alert;
-}
-
-/** One alert history entry: the alert as it was at one event (history is an event log, newest first). */
-export interface AlertRecord extends Alert {
-  event: AlertEventType;
-  /** Set when the alert was held back from the channels: by a silence, a maintenance window, or inhibition. */
-  suppressed?: 'silenced' | 'maintenance' | 'inhibited';
-  /** The silence id, the maintenance window's name, or the id of the critical alert that inhibits it. */
-  suppressed_by?: string;
-}
-
-/** Delivery status of one notification channel, as `health/?detailed=true`, `channels/` and the dashboard show it. */
-export interface ChannelStatus {
-  name: string;
-  /** webhook, slack, email, twilio, sms-gateway, teams, discord, pagerduty or alertmanager. */
-  type: string;
-  /** `ok` (last notification delivered, or none yet) or `failing` (the last one was given up on). */
-  status: 'ok' | 'failing';
-  sent: number;
-  failed: number;
-  dropped: number;
-  pending: number;
-  last_error: string | null;
-  last_sent_at: string | null;
-  last_failed_at: string | null;
-}
-
 /** The health summary (`getHealth()`, `health/`): color, score 0-100, status per component. */
 export interface HealthStatus {
   status: HealthColor;
@@ -442,46 +389,5 @@ export interface HealthStatus {
   cluster?: ClusterSummary;
 }
 
-/** Time range of a history read: the last hour, day or week. */
-export type HistoryPeriod = '1h' | '24h' | '7d';
-
 /** What the request recorder contributes to a snapshot. */
 export type RequestGroups = Pick<MetricsSnapshot, 'requests' | 'errors' | 'latency' | 'routes' | 'functions'>;
-
-/** Options of `monitor.getMetrics()`. */
-export interface MetricsReadOptions {
-  /**
-   * Serve the cached snapshot when it is at most this old (ms); older, collect one now (concurrent
-   * callers share it). `0` always collects unless a sample is in flight.
-   * @defaultValue 1000
-   */
-  maxAgeMs?: number;
-  /** With `cluster: true`: one worker's figures (its instance id) instead of the cluster's. */
-  instance?: string;
-}
-
-/** Options of `monitor.getHealth()`. */
-export interface HealthReadOptions {
-  /** Add the snapshot the status was derived from (`metrics`) and the alert channels' states. @defaultValue false */
-  detailed?: boolean;
-  /** With `cluster: true`: one worker's figures (its instance id) instead of the cluster's. */
-  instance?: string;
-}
-
-/** Options of `monitor.getAlerts()`. */
-export interface AlertsReadOptions {
-  /** The alert history (an event log, newest first) instead of the active alerts. @defaultValue false */
-  history?: boolean;
-  /** At most this many alerts. @defaultValue 100 */
-  limit?: number;
-  /** With `cluster: true`: one worker's figures (its instance id) instead of the cluster's. */
-  instance?: string;
-}
-
-/** Options of `monitor.getHistory()`. */
-export interface HistoryReadOptions {
-  /** `'1h'` (1-minute steps), `'24h'` (5 minutes) or `'7d'` (30 minutes). @defaultValue '1h' */
-  period?: HistoryPeriod;
-  /** An instance id sharing the store, or `'all'` for the fleet view merged across instances. @defaultValue this monitor's instanceId */
-  instance?: string;
-}

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AlertEvent } from '../src/alerts/alert.js';
 import { SysvitalsError } from '../src/errors.js';
 import { timed } from '../src/functions/timing.js';
 import { ADMIN_API_OPTION_KEYS } from '../src/http/api.js';
@@ -7,7 +8,7 @@ import { silentLogger } from '../src/logger.js';
 import { ADMIN_OPTIONS_OF_CORE_MONITOR } from '../src/monitor/options.js';
 import { createMonitor, SystemMonitor } from '../src/monitor.js';
 import { MemoryStore } from '../src/stores/memory.js';
-import type { AlertEvent, MetricsSnapshot } from '../src/types.js';
+import type { MetricsSnapshot } from '../src/types.js';
 
 const monitors: SystemMonitor[] = [];
 function make(options: ConstructorParameters<typeof SystemMonitor>[0] = {}): SystemMonitor {

@@ -2,7 +2,8 @@
 
 import { invalidOption } from '../errors.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
-import type { Alert, AlertEvent, AlertRecord, Clock, Logger } from '../types.js';
+import type { Clock, Logger } from '../types.js';
+import type { Alert, AlertEvent, AlertRecord } from './alert.js';
 import { ALERT_HINTS, type AlertRulesConfig, type AlertRulesOptions } from './rules.js';
 import type { WebhookOptions } from './webhook.js';
 

@@ -2,17 +2,8 @@
 
 import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, OutageLog } from '../logger.js';
-import type {
-  Alert,
-  AlertEvent,
-  AlertEventType,
-  AlertRecord,
-  AlertSeverity,
-  Clock,
-  HealthStatus,
-  Logger,
-  MetricsSnapshot,
-} from '../types.js';
+import type { Clock, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
+import type { Alert, AlertEvent, AlertEventType, AlertRecord, AlertSeverity } from './alert.js';
 import {
   type AlertListener,
   type AlertRecorder,

@@ -1,6 +1,7 @@
 // Health status from a snapshot and the active alerts: component statuses, the green/yellow/red colour, the 0–100 score.
 
-import type { Alert, Clock, ComponentStatus, HealthColor, HealthStatus, MetricsSnapshot } from '../types.js';
+import type { Clock, ComponentStatus, HealthColor, HealthStatus, MetricsSnapshot } from '../types.js';
+import type { Alert } from './alert.js';
 import { DEFAULT_MIN_REQUESTS } from './rules.js';
 import { bandStatus, enoughRequests, worstStatus } from './status.js';
 

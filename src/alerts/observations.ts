@@ -1,6 +1,7 @@
 // Alert observations: each rule's reading of a snapshot (value, breach, clear) that the engine steps its alert states with.
 
-import type { AlertSeverity, MetricsSnapshot } from '../types.js';
+import type { MetricsSnapshot } from '../types.js';
+import type { AlertSeverity } from './alert.js';
 import type { AlertRuleName, AlertRulesConfig, AvailabilityRuleConfig, LevelRuleConfig } from './rules.js';
 import { enoughRequests } from './status.js';
 

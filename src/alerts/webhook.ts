@@ -5,7 +5,8 @@ import { signatureHeaders } from '../channels/signature.js';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
-import type { AlertEvent, Logger } from '../types.js';
+import type { Logger } from '../types.js';
+import type { AlertEvent } from './alert.js';
 import { ALERT_HINTS } from './rules.js';
 
 /** Options of the alert webhook (`alerts.webhook`): where and how alert events are POSTed. */

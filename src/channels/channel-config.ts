@@ -1,8 +1,9 @@
 // Parses `channels: [...]` once at setup into frozen channel configs with their senders; every mistake is a coded error.
 
+import type { AlertSeverity } from '../alerts/alert.js';
 import { invalidOption } from '../errors.js';
 import { didYouMean } from '../options/option-keys.js';
-import type { AlertSeverity, Clock } from '../types.js';
+import type { Clock } from '../types.js';
 import { ALERTMANAGER_KEYS, type AlertmanagerChannelOptions, alertmanagerSender } from './alertmanager.js';
 import type { DeliveryQueueConfig } from './delivery-queue.js';
 import { DISCORD_KEYS, type DiscordChannelOptions, discordSender } from './discord.js';

@@ -2,8 +2,9 @@
 
 import { errorMessage, type OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
+import type { ChannelStatus } from './channel-status.js';
 import { DeliveryError } from './http-send.js';
-import type { ChannelSender, ChannelStatus, ChannelType, Notification } from './types.js';
+import type { ChannelSender, ChannelType, Notification } from './types.js';
 
 /** The longest wait between two attempts. */
 const MAX_BACKOFF_MS = 60_000;

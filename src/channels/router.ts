@@ -1,14 +1,16 @@
 // NotificationRouter: decides when and where an alert is sent (grouping, repeat, resolved, inhibition, silences, maintenance).
 
+import type { Alert, AlertEvent } from '../alerts/alert.js';
 import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, guarded, OutageLog } from '../logger.js';
-import type { Alert, AlertEvent, Clock, Logger } from '../types.js';
+import type { Clock, Logger } from '../types.js';
 import { type ChannelConfig, parseChannels } from './channel-config.js';
+import type { ChannelStatus } from './channel-status.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { type MaintenanceWindow, type MaintenanceWindowStatus, parseMaintenance } from './maintenance.js';
 import { parseRouting, type RoutingConfig } from './routing-config.js';
 import { SilenceStore } from './silences.js';
-import type { ChannelStatus, Notification, NotifiedAlert } from './types.js';
+import type { Notification, NotifiedAlert } from './types.js';
 
 /** Why an alert is not sent; stored on its history record. */
 export interface Suppression {

@@ -1,6 +1,6 @@
 // The shapes shared by channels, the router and the delivery queue: a notification and a sender.
 
-import type { Alert, AlertSeverity } from '../types.js';
+import type { Alert, AlertSeverity } from '../alerts/alert.js';
 
 /** An alert as a channel sees it: the alert plus its labels (rule, component, severity, instance, host and yours). */
 export interface NotifiedAlert extends Alert {
@@ -76,6 +76,3 @@ export interface CommonChannelOptions {
   /** Notifications waiting; when full the oldest is dropped. @defaultValue 100 */
   maxQueue?: number;
 }
-
-/** Delivery status of one channel (defined with the shared shapes in types.ts). */
-export type { ChannelStatus } from '../types.js';

@@ -1,22 +1,20 @@
 // The questions a worker's admin API can ask about a monitor (the cluster's or one worker's), and
 // their answers as plain data, so that they cross the socket unchanged.
 
+import type { Alert, AlertRecord } from '../alerts/alert.js';
 import type { CustomMetric } from '../custom/registry.js';
+import type { HistoryPeriod } from '../history/periods.js';
 import type { CountsView } from '../latency/latency-ring.js';
 import { COUNTS_LENGTH, slotHighest } from '../latency/latency-ring.js';
-import type { EndpointSort } from '../profiling/endpoints.js';
-import { ENDPOINT_SORTS } from '../profiling/endpoints.js';
 import type {
-  Alert,
-  AlertRecord,
   AlertsReadOptions,
   HealthReadOptions,
-  HealthStatus,
-  HistoryPeriod,
   HistoryReadOptions,
   MetricsReadOptions,
-  MetricsSnapshot,
-} from '../types.js';
+} from '../options/read-options.js';
+import type { EndpointSort } from '../profiling/endpoints.js';
+import { ENDPOINT_SORTS } from '../profiling/endpoints.js';
+import type { HealthStatus, MetricsSnapshot } from '../types.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import { type CustomPromWire, customToWire } from './custom-prometheus.js';
 

@@ -2,25 +2,19 @@
 // cluster by default (`instance=all`) or one worker (`instance=<id or pid>`), from any worker.
 
 import { EventEmitter } from 'node:events';
+import type { Alert, AlertEvent, AlertRecord } from '../alerts/alert.js';
 import type { NotificationRouter } from '../channels/router.js';
 import { type Silence, SilenceInputError } from '../channels/silences.js';
 import { SysvitalsError } from '../errors.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
-import type { EndpointSort } from '../profiling/endpoints.js';
 import type {
-  Alert,
-  AlertEvent,
-  AlertRecord,
   AlertsReadOptions,
-  Clock,
-  ClusterSummary,
   HealthReadOptions,
-  HealthStatus,
   HistoryReadOptions,
-  Logger,
   MetricsReadOptions,
-  MetricsSnapshot,
-} from '../types.js';
+} from '../options/read-options.js';
+import type { EndpointSort } from '../profiling/endpoints.js';
+import type { Clock, ClusterSummary, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 import type { ClusterAgent } from './agent.js';
 import {
   answer,

@@ -1,6 +1,7 @@
 // History periods (1h, 24h, 7d): their steps at a given resolution, the rollup steps stores keep, the aligned query window.
 
-import type { HistoryPeriod } from '../types.js';
+/** Time range of a history read: the last hour, day or week. */
+export type HistoryPeriod = '1h' | '24h' | '7d';
 
 export interface PeriodSpec {
   durationMs: number;

@@ -1,7 +1,7 @@
 // The history point: one resolution bucket of one instance as stored, the view the API returns, and a period's answer.
 
 import { failedPercent } from '../alerts/status.js';
-import type { HistoryPeriod } from '../types.js';
+import type { HistoryPeriod } from './periods.js';
 import type { SeriesPoint } from './series.js';
 
 /** One resolution bucket (default one minute) of one instance, as stored. */

@@ -3,7 +3,7 @@
 import { SysvitalsError } from '../errors.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
 import { errorMessage } from '../logger.js';
-import type { HistoryPeriod } from '../types.js';
+import type { HistoryPeriod } from './periods.js';
 import { historyWindow } from './periods.js';
 import type { HistoryPoint, HistoryPointView, HistoryResult } from './point.js';
 import { PointMerger } from './point-merger.js';

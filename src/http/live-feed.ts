@@ -1,6 +1,7 @@
 // The fan-out behind the live stream and the WebSocket: one monitor subscription, one encoding per event, many clients.
 
-import type { AlertEvent, HealthStatus, MetricsSnapshot } from '../types.js';
+import type { AlertEvent } from '../alerts/alert.js';
+import type { HealthStatus, MetricsSnapshot } from '../types.js';
 
 /** What a live transport needs from the monitor (SystemMonitor satisfies it). */
 export type { LiveSource } from '../monitor/websocket-port.js';

@@ -2,22 +2,19 @@
 // and how it declares its path, methods, auth and query parameters.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Alert } from '../alerts/alert.js';
+import type { ChannelStatus } from '../channels/channel-status.js';
 import type { MaintenanceWindowStatus } from '../channels/maintenance.js';
 import type { Silence } from '../channels/silences.js';
+import type { HistoryPeriod } from '../history/periods.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type {
-  Alert,
   AlertsReadOptions,
-  ChannelStatus,
-  Clock,
   HealthReadOptions,
-  HealthStatus,
-  HistoryPeriod,
   HistoryReadOptions,
-  Logger,
   MetricsReadOptions,
-  MetricsSnapshot,
-} from '../types.js';
+} from '../options/read-options.js';
+import type { Clock, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 import type { AccessToken, AuthVia } from './auth.js';
 import type { ParsedQuery, QuerySpec } from './params.js';
 import type { ProbeKind } from './probes.js';

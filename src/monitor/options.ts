@@ -2,6 +2,7 @@
 
 import type { Server } from 'node:http';
 import { hostname } from 'node:os';
+import type { AlertEvent } from '../alerts/alert.js';
 import type { AlertSystemOptions } from '../alerts/engine-options.js';
 import type { MetricRuleOptions } from '../alerts/metric-rules.js';
 import type { AlertRulesOptions } from '../alerts/rules.js';
@@ -18,7 +19,7 @@ import type { ApdexOptions } from '../profiling/apdex.js';
 import type { QueryStatsOptions } from '../profiling/query-stats.js';
 import type { SeriesHistoryOptions } from '../profiling/series-history.js';
 import type { MetricsStore } from '../stores/store.js';
-import type { AlertEvent, Clock, Logger, MetricsSnapshot } from '../types.js';
+import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 
 /** One finished request, as given to `monitor.recordRequest()`; duration in ms. */
 export interface RequestRecord {

@@ -2,6 +2,7 @@
 // job and custom statistics, the store, the collector, the process lifecycle and the analytics.
 
 import { hostname } from 'node:os';
+import type { AlertEvent } from '../alerts/alert.js';
 import { AlertSystem } from '../alerts/engine.js';
 import { metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
 import type { AlertObservation } from '../alerts/observations.js';
@@ -24,7 +25,7 @@ import { SeriesHistory } from '../profiling/series-history.js';
 import { RequestStats } from '../requests/requests.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { MetricsStore } from '../stores/store.js';
-import type { AlertEvent, Clock, ComponentStatus, Logger, MetricsSnapshot } from '../types.js';
+import type { Clock, ComponentStatus, Logger, MetricsSnapshot } from '../types.js';
 import { HistoryWriter } from './history-writer.js';
 import type { MonitorOptions } from './options.js';
 import { Sampler } from './sampler.js';

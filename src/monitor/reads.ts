@@ -1,6 +1,7 @@
 // The monitor's composite reads: health with its details, alerts (active, or the stored history), history,
 // capacity planning, the endpoints table.
 
+import type { Alert, AlertRecord } from '../alerts/alert.js';
 import type { AlertSystem } from '../alerts/engine.js';
 import { DEFAULT_HISTORY_READ_LIMIT } from '../alerts/engine-options.js';
 import { type CapacityReport, computeCapacity } from '../analytics/capacity.js';
@@ -8,20 +9,11 @@ import type { NotificationRouter } from '../channels/router.js';
 import type { HistoryResult } from '../history/point.js';
 import { queryHistory } from '../history/query.js';
 import { errorMessage } from '../logger.js';
+import type { AlertsReadOptions, HealthReadOptions, HistoryReadOptions } from '../options/read-options.js';
 import { type EndpointRow, type EndpointSort, endpointRows, overallApdex } from '../profiling/endpoints.js';
 import type { RequestStats } from '../requests/requests.js';
 import type { MetricsStore } from '../stores/store.js';
-import type {
-  Alert,
-  AlertRecord,
-  AlertsReadOptions,
-  ApdexGroup,
-  HealthReadOptions,
-  HealthStatus,
-  HistoryReadOptions,
-  Logger,
-  MetricsSnapshot,
-} from '../types.js';
+import type { ApdexGroup, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 
 /** Active alerts, or the history (newest first) from the store, falling back to memory when it fails. */
 export async function readAlerts(

@@ -6,11 +6,12 @@ import type { Analytics } from '../analytics/analytics.js';
 import type { MetricsCollector } from '../collector/index.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
+import type { MetricsReadOptions } from '../options/read-options.js';
 import { overallApdex } from '../profiling/endpoints.js';
 import type { JobStats } from '../profiling/jobs.js';
 import type { QueryStats } from '../profiling/query-stats.js';
 import type { RequestStats } from '../requests/requests.js';
-import type { Clock, Logger, MetricsReadOptions, MetricsSnapshot } from '../types.js';
+import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 
 /** What the sampler reads from the monitor that owns it. */
 export interface SamplerParts {

@@ -1,7 +1,8 @@
 // The MetricsStore interface: where history points and alert history live (memory by default, Redis).
 
+import type { Alert } from '../alerts/alert.js';
 import type { HistoryPoint } from '../history/point.js';
-import type { Alert, ComponentStatus } from '../types.js';
+import type { ComponentStatus } from '../types.js';
 
 /** An alert as kept in the history; a shared store adds the writing instance's id. */
 export type StoredAlertRecord = Alert & { instance?: string };

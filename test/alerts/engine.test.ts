@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { AlertEvent, AlertRecord } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import type { AlertSystemOptions } from '../../src/alerts/engine-options.js';
 import { SysvitalsError } from '../../src/errors.js';
-import type { AlertEvent, AlertRecord, Logger } from '../../src/types.js';
+import type { Logger } from '../../src/types.js';
 import { makeSnapshot, type Overrides, partition, testClock } from './snapshot.js';
 
 function recordingLogger() {

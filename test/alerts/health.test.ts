@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Alert, AlertSeverity } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import {
   componentStatuses,
@@ -8,7 +9,7 @@ import {
   healthColor,
   healthScore,
 } from '../../src/alerts/health.js';
-import type { Alert, AlertSeverity, ComponentStatus } from '../../src/types.js';
+import type { ComponentStatus } from '../../src/types.js';
 import { makeSnapshot, partition, testClock } from './snapshot.js';
 
 const alert = (severity: AlertSeverity): Alert => ({

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { SCORE_PENALTIES } from '../../src/alerts/health.js';
 import { parseMetricPath, resolveMetric } from '../../src/alerts/metric-path.js';
 import { metricRuleSource, parseMetricRules } from '../../src/alerts/metric-rules.js';
 import { snapshotShape } from '../../src/alerts/snapshot-shape.js';
 import { createMonitor } from '../../src/monitor.js';
-import type { AlertEvent } from '../../src/types.js';
 import { makeSnapshot, partition, testClock } from './snapshot.js';
 
 const silent = { warn() {}, error() {} };

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { parseWebhookOptions, WebhookChannel, type WebhookOptions } from '../../src/alerts/webhook.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/channels/signature.js';
-import type { AlertEvent, Logger } from '../../src/types.js';
+import type { Logger } from '../../src/types.js';
 import { makeSnapshot } from './snapshot.js';
 
 interface Received {

@@ -3,6 +3,7 @@
 // being a range record), and the score is absent (not yet known), never 0 or 1.
 
 import { describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { ANOMALY_LEARNING_POINTS, Analytics } from '../../src/analytics/analytics.js';
 import {
@@ -11,7 +12,7 @@ import {
   parseMemoryLeakRule,
 } from '../../src/analytics/rule-options.js';
 import type { HistoryPoint } from '../../src/history/point.js';
-import type { AlertEvent, MetricsSnapshot } from '../../src/types.js';
+import type { MetricsSnapshot } from '../../src/types.js';
 import { testClock } from '../alerts/snapshot.js';
 import { prng } from '../helpers/random.js';
 

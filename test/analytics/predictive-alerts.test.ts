@@ -1,12 +1,13 @@
 // disk_full_in and `predict:` through the real AlertSystem on an injected clock, one sample a minute.
 
 import { describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { predictRules } from '../../src/alerts/predict-rules.js';
 import { parseRules } from '../../src/alerts/rules.js';
 import { Analytics } from '../../src/analytics/analytics.js';
 import { SysvitalsError } from '../../src/errors.js';
-import type { AlertEvent, MetricsSnapshot } from '../../src/types.js';
+import type { MetricsSnapshot } from '../../src/types.js';
 import { makeSnapshot, partition, testClock } from '../alerts/snapshot.js';
 
 const MIN = 60_000;

@@ -3,6 +3,7 @@
 // stated minutes, and a second normal week must raise none.
 
 import { describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { Analytics } from '../../src/analytics/analytics.js';
 import {
@@ -11,7 +12,7 @@ import {
   parseMemoryLeakRule,
 } from '../../src/analytics/rule-options.js';
 import type { HistoryPoint } from '../../src/history/point.js';
-import type { AlertEvent, MetricsSnapshot } from '../../src/types.js';
+import type { MetricsSnapshot } from '../../src/types.js';
 import { makeSnapshot, testClock } from '../alerts/snapshot.js';
 import { prng } from '../helpers/random.js';
 

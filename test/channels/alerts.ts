@@ -1,6 +1,6 @@
 // Test helper: alerts and events as the engine makes them.
 
-import type { Alert, AlertEvent, AlertEventType } from '../../src/types.js';
+import type { Alert, AlertEvent, AlertEventType } from '../../src/alerts/alert.js';
 
 export function alert(id: string, overrides: Partial<Alert> = {}): Alert {
   return {

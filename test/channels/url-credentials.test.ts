@@ -3,9 +3,10 @@
 // never shown in the channel status or the logs.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../src/alerts/alert.js';
 import { WebhookChannel } from '../../src/alerts/webhook.js';
 import { NotificationRouter } from '../../src/channels/router.js';
-import type { AlertEvent, Logger } from '../../src/types.js';
+import type { Logger } from '../../src/types.js';
 import { testClock } from '../alerts/snapshot.js';
 import { alert, event } from './alerts.js';
 import { startReceiver } from './receiver.js';

@@ -2,8 +2,9 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Alert } from '../../src/alerts/alert.js';
 import type { AdminSource } from '../../src/http/route.js';
-import type { Alert, HealthColor, HealthStatus, Logger, MetricsSnapshot } from '../../src/types.js';
+import type { HealthColor, HealthStatus, Logger, MetricsSnapshot } from '../../src/types.js';
 
 export interface FakeSource extends AdminSource {
   health: HealthColor;

@@ -1,12 +1,13 @@
 // Plain-data scrapes for the Prometheus serializer tests and benchmark: a full snapshot, routes, functions.
 
+import type { Alert } from '../../src/alerts/alert.js';
 import type {
   PrometheusData,
   PrometheusFunctionTotal,
   PrometheusRouteTotal,
 } from '../../src/http/prometheus/data.js';
 import { createHistogram, type Histogram, recordMs } from '../../src/latency/histogram.js';
-import type { Alert, HealthStatus, MetricsSnapshot } from '../../src/types.js';
+import type { HealthStatus, MetricsSnapshot } from '../../src/types.js';
 
 export function snapshotFixture(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
   return {

@@ -3,10 +3,11 @@
 import { EventEmitter } from 'node:events';
 import { createServer, get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Alert, AlertEvent } from '../../src/alerts/alert.js';
 import { type AdminApiOptions, createAdminApi } from '../../src/http/api.js';
 import type { AdminRoute } from '../../src/http/route.js';
 import { ADMIN_ROUTES } from '../../src/http/routes.js';
-import type { Alert, AlertEvent, HealthStatus, Logger, MetricsSnapshot } from '../../src/types.js';
+import type { HealthStatus, Logger, MetricsSnapshot } from '../../src/types.js';
 
 export const BASE = '/api/core/admin/system';
 

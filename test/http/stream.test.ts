@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AlertEvent } from '../../src/alerts/alert.js';
 import { SysvitalsError } from '../../src/errors.js';
 import { createStreamHandler, createStreamRoute, parseStreamOptions } from '../../src/http/stream.js';
-import type { AlertEvent } from '../../src/types.js';
 import {
   alertEvent,
   BASE,

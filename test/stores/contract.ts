@@ -1,10 +1,11 @@
 // The MetricsStore contract: one suite, run against every store (memory, Redis, Redis Cluster).
 
 import { describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/alerts/alert.js';
 import type { HistoryPoint } from '../../src/history/point.js';
 import { downsample, queryHistory } from '../../src/history/query.js';
 import type { MetricsStore } from '../../src/stores/store.js';
-import type { Alert, Clock } from '../../src/types.js';
+import type { Clock } from '../../src/types.js';
 import { latencies, makePoint, reference, rng } from './points.js';
 
 export interface StoreFactoryOptions {

@@ -1,7 +1,8 @@
 // The dashboard page's entry (runs in the browser): sign-in, the live stream and reconnection, history periods, wiring of the panels.
 
+import type { Alert, AlertEvent, AlertRecord } from '../../alerts/alert.js';
 import type { HistoryResult } from '../../history/point.js';
-import type { Alert, AlertEvent, AlertRecord, HealthStatus, MetricsSnapshot } from '../../types.js';
+import type { HealthStatus, MetricsSnapshot } from '../../types.js';
 import { addScores, anomalyThreshold, setAnomalyThreshold } from './anomaly.js';
 import { API_BASE, ApiError, api, storedToken, TOKEN_KEY } from './api-client.js';
 import { hideBanner, setConn, showBanner } from './connection.js';

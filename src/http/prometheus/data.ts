@@ -1,9 +1,10 @@
 // What one Prometheus scrape shows, as plain data, and how it is gathered from a monitor.
 
+import type { Alert } from '../../alerts/alert.js';
 import type { CustomMetric } from '../../custom/registry.js';
 import type { Histogram } from '../../latency/histogram.js';
 import type { CountsView } from '../../latency/latency-ring.js';
-import type { Alert, HealthStatus, MetricsSnapshot } from '../../types.js';
+import type { HealthStatus, MetricsSnapshot } from '../../types.js';
 import type { AdminSource } from '../route.js';
 
 /** Recorded durations (µs): an hdr-histogram-js histogram, or a counts view of the same layout (latency-ring.ts). */

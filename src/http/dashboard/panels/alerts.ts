@@ -1,6 +1,6 @@
 // The alerts panel: active alerts, recent alert history and toasts for new events.
 
-import type { Alert, AlertEvent, AlertRecord } from '../../../types.js';
+import type { Alert, AlertEvent, AlertRecord } from '../../../alerts/alert.js';
 import { $, h } from '../dom.js';
 import { fmtAgo, fmtNumber, fmtTime } from '../format.js';
 

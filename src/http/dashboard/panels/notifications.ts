@@ -1,8 +1,8 @@
 // The notifications panel: delivery status per channel, silences with an Expire button, maintenance windows.
 
+import type { ChannelStatus } from '../../../channels/channel-status.js';
 import type { MaintenanceWindowStatus } from '../../../channels/maintenance.js';
 import type { Silence } from '../../../channels/silences.js';
-import type { ChannelStatus } from '../../../types.js';
 import { api, apiWrite } from '../api-client.js';
 import { $, h } from '../dom.js';
 import { fmtTime } from '../format.js';
