@@ -31,7 +31,11 @@ export interface PhaseParams {
   readonly contextFloor: number;
 }
 
-/** Points between two estimates of the period. */
+/**
+ * Points between two estimates of the period. Each series estimates at its own point of that cycle (from a
+ * hash of a value), so that a hundred series do not all compute their autocorrelation in the same
+ * minute (one estimate is a few hundred thousand multiplications).
+ */
 const ESTIMATE_EVERY = 512;
 /** Block means needed before a period is estimated. */
 const MIN_BLOCKS = 24;
@@ -54,7 +58,9 @@ const RECORD = 6;
 /** The position in the period, 0 to period - 1 (advanced each point, so that a refined period does not jump it). */
 const POSITION = 7;
 const SNAP = 8;
-const RING = 9;
+/** The point of the estimation cycle this series estimates at. */
+const OFFSET = 9;
+const RING = 10;
 
 /** Float64 slots of the phase model (0 when disabled). */
 export function phaseStateSize(p: PhaseParams): number {
@@ -65,6 +71,17 @@ export function phaseStateSize(p: PhaseParams): number {
 /** The period found, in points (0: none yet). */
 export function phasePeriod(s: Float64Array, o: number): number {
   return s[o + PERIOD] as number;
+}
+
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+
+/** A point of the estimation cycle, 0 to ESTIMATE_EVERY - 1, from the bits of a series' first value. */
+function spread(value: number): number {
+  bits[0] = value;
+  let h = Math.imul((words[0] as number) ^ 0x9e3779b9, 0x85ebca6b) ^ (words[1] as number);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) % ESTIMATE_EVERY;
 }
 
 let scratch = new Float64Array(0);
@@ -156,7 +173,12 @@ export function phaseUpdate(
     s[o + CNT] = 0;
   }
   const counts = o + RING + p.phaseRing;
-  if ((n + 1) % ESTIMATE_EVERY === 0) {
+  // The offset comes from the first value that differs from the first one (a series constant so far has no
+  // period to find), so that series that all start at 0 still estimate at different points.
+  if (n === 0) s[o + OFFSET] = -1;
+  else if (s[o + OFFSET] === -1 && lo < hi) s[o + OFFSET] = spread(value);
+  const offset = s[o + OFFSET] as number;
+  if (offset >= 0 && (n + 1 + offset) % ESTIMATE_EVERY === 0) {
     const period = estimate(s, o, p);
     const current = s[o + PERIOD] as number;
     if (period > 0 && current > 0 && Math.abs(period - current) <= block) {

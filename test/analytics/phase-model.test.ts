@@ -1,7 +1,7 @@
 // The detector's phase model on seeded synthetic series with a known answer: it finds the period a
 // series was generated with (and none in white noise), and a business day that stays at its night level
 // (every value and step seen before, only the time of day is wrong) reaches an onset, which the
-// detector without the phase model (v9) misses.
+// detector without the phase model (v9) misses; series created together spread their period estimates.
 
 import { describe, expect, it } from 'vitest';
 import {
@@ -65,5 +65,21 @@ describe('phase model', () => {
     // (its default warning); at NAB's operating point (0.99) the cycle's edges score an onset now and
     // then with or without the phase model.
     expect(max(out, 4 * DAY, skip * DAY)).toBeLessThan(ANOMALY_WARNING);
+  });
+
+  it('series created together estimate their period at different minutes (no stall of every series at once)', () => {
+    // 20 series that all start at 0, then follow the same cycle with their own noise: each finds the period
+    // at its own point of the 512-minute estimation cycle, not all in the same minute.
+    const found = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      const r = prng(100 + i);
+      const det = new AnomalyDetector();
+      det.update(0);
+      for (let m = 1; m < 4 * DAY && det.period === 0; m++) {
+        det.update(business(m, r));
+        if (det.period !== 0) found.add(m);
+      }
+    }
+    expect(found.size).toBeGreaterThanOrEqual(15);
   });
 });
