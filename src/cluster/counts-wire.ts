@@ -6,14 +6,56 @@ import type { CountsView, SparseCounts } from '../latency/latency-ring.js';
 /**
  * Counts in JSON: `c` walks the slots from 0, a negative number -k skips k empty slots and a positive
  * one is the count at the current slot (then the next). `[-120, 3, 1, -4, 9]` is 3 at slot 120, 1 at
- * 121 and 9 at 126. With n, sum (µs), max (µs) and errors beside them.
+ * 121 and 9 at 126. Sent packed (packRuns: about half the bytes of the JSON array); the array form is
+ * read too (ledgers written before). With n, sum (µs), max (µs) and errors beside them.
  */
 export interface CountsWire {
   n: number;
   s: number;
   x: number;
   e: number;
-  c: number[];
+  c: number[] | string;
+}
+
+const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const VALUE_OF = new Map([...DIGITS].map((d, i) => [d, i]));
+
+/**
+ * Run-length numbers as text: each zigzag-coded (-k as 2k-1, v as 2v), in base-64 digits of 5 bits,
+ * least significant first, the sixth bit set on every digit but a number's last.
+ */
+export function packRuns(c: readonly number[]): string {
+  let out = '';
+  for (const v of c) {
+    let z = v < 0 ? -2 * v - 1 : 2 * v;
+    while (z >= 32) {
+      out += DIGITS[32 | (z % 32)];
+      z = Math.floor(z / 32);
+    }
+    out += DIGITS[z];
+  }
+  return out;
+}
+
+/** The numbers of packRuns' text; throws on a character outside its digits or a cut number. */
+export function unpackRuns(text: string): number[] {
+  const out: number[] = [];
+  let z = 0;
+  let scale = 1;
+  for (const ch of text) {
+    const d = VALUE_OF.get(ch);
+    if (d === undefined || scale > 2 ** 50) throw new Error('bad counts');
+    z += (d & 31) * scale;
+    if (d & 32) {
+      scale *= 32;
+      continue;
+    }
+    out.push(z % 2 === 1 ? -(z + 1) / 2 : z / 2);
+    z = 0;
+    scale = 1;
+  }
+  if (scale !== 1) throw new Error('bad counts');
+  return out;
 }
 
 /** What was reported of one cumulative counts view so far. */
@@ -54,7 +96,7 @@ export class SentCounts {
       s: now.sum - this.sum,
       x: top < 0 ? 0 : Math.min(now.max, slotTop(top)),
       e: now.errors - this.errors,
-      c,
+      c: packRuns(c),
     };
     this.n = now.n;
     this.sum = now.sum;
@@ -65,12 +107,15 @@ export class SentCounts {
 
 /** Decodes a wire form; throws on anything malformed (a report from a broken peer is dropped whole). */
 export function decodeCounts(w: CountsWire, maxSlot: number): SparseCounts {
-  if (w === null || typeof w !== 'object' || !Array.isArray(w.c)) throw new Error('bad counts');
+  if (w === null || typeof w !== 'object') throw new Error('bad counts');
+  if (typeof w.c === 'string' && w.c.length > 1_000_000) throw new Error('bad counts');
+  const runs = typeof w.c === 'string' ? unpackRuns(w.c) : w.c;
+  if (!Array.isArray(runs)) throw new Error('bad counts');
   const slots: number[] = [];
   const counts: number[] = [];
   let at = 0;
   let total = 0;
-  for (const v of w.c) {
+  for (const v of runs) {
     if (!Number.isInteger(v) || v === 0) throw new Error('bad counts');
     if (v < 0) {
       at -= v;
@@ -102,7 +147,7 @@ export function encodeCounts(s: SparseCounts): CountsWire {
     c.push(s.counts[i] as number);
     at = slot + 1;
   }
-  return { n: s.n, s: s.sum, x: s.max, e: s.errors, c };
+  return { n: s.n, s: s.sum, x: s.max, e: s.errors, c: packRuns(c) };
 }
 
 /** Adds `b` into `a` (sparse counts kept ascending): the running totals an aggregator keeps per worker. */

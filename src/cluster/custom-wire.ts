@@ -5,6 +5,7 @@
 
 import type { HdrIndexed } from '../custom/histogram.js';
 import type { CustomMetric } from '../custom/registry.js';
+import { packRuns, unpackRuns } from './counts-wire.js';
 
 /** Label values in the order of the metric's labels. */
 type Values = string[];
@@ -16,7 +17,8 @@ export interface HistWire {
   s: number;
   m: number | null;
   x: number;
-  c: number[];
+  /** Packed (packRuns), or the array form. */
+  c: number[] | string;
   b: number[];
 }
 
@@ -179,7 +181,7 @@ export class CustomReporter {
             s: s.sum - prev.sum,
             m: min === null || !Number.isFinite(min) ? null : min,
             x: full ? h.maxValue : Math.max(0, s.max),
-            c,
+            c: packRuns(c),
             b,
           },
         });
@@ -198,13 +200,15 @@ const text = (v: unknown, max: number): string => {
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 function readHistogram(w: HistWire, buckets: number | undefined): NonNullable<CustomSeries['histogram']> {
-  if (w === null || typeof w !== 'object' || !Array.isArray(w.c) || !Array.isArray(w.b))
-    throw new Error('bad histogram');
+  if (w === null || typeof w !== 'object' || !Array.isArray(w.b)) throw new Error('bad histogram');
+  if (typeof w.c === 'string' && w.c.length > 1_000_000) throw new Error('bad histogram');
+  const runs = typeof w.c === 'string' ? unpackRuns(w.c) : w.c;
+  if (!Array.isArray(runs)) throw new Error('bad histogram');
   const slots: number[] = [];
   const counts: number[] = [];
   let at = 0;
   let total = 0;
-  for (const v of w.c) {
+  for (const v of runs) {
     if (!Number.isInteger(v) || v === 0) throw new Error('bad histogram');
     if (v < 0) {
       at -= v;
@@ -296,7 +300,7 @@ export function encodeCustom(deltas: readonly CustomDelta[]): CustomWire[] {
           at = slot + 1;
         }
         const m = Number.isFinite(h.min) ? h.min : null;
-        w.s.push({ v: s.values, h: { n: h.n, s: h.sum, m, x: h.max, c, b: h.le.slice() } });
+        w.s.push({ v: s.values, h: { n: h.n, s: h.sum, m, x: h.max, c: packRuns(c), b: h.le.slice() } });
       }
     }
     return w;
