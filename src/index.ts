@@ -78,7 +78,8 @@ export type {
   HistogramSeriesPoint,
   SeriesPoint,
 } from './history/series.js';
-export { type AdminApi, type AdminApiOptions, createAdminApi } from './http/api.js';
+export type { AdminApi, AdminApiOptions } from './http/admin-api-options.js';
+export { createAdminApi } from './http/api.js';
 // Types the public signatures use (api-extractor ae-forgotten-export).
 export type { AuthMode } from './http/auth.js';
 export type { ProbeKind, ProbePathsOptions } from './http/probes.js';

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AlertEvent } from '../src/alerts/alert.js';
 import { SysvitalsError } from '../src/errors.js';
 import { timed } from '../src/functions/timing.js';
-import { ADMIN_API_OPTION_KEYS } from '../src/http/api.js';
+import { ADMIN_API_OPTION_KEYS } from '../src/http/admin-api-options.js';
 import { silentLogger } from '../src/logger.js';
 import { ADMIN_OPTIONS_OF_CORE_MONITOR } from '../src/monitor/options.js';
 import { createMonitor, SystemMonitor } from '../src/monitor.js';

@@ -3,17 +3,18 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { nodeHttp } from '../builtins.js';
-import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
+import { ADMIN_API_OPTION_KEYS, type AdminApi, type AdminApiOptions } from '../http/admin-api-options.js';
+import { createAdminApi } from '../http/api.js';
 import type { AdminSource } from '../http/route.js';
+import { attachWebSocket } from '../http/websocket.js';
+import { MONITOR_OPTION_KEYS, type MonitorOptions, type RequestRecord } from '../monitor/options.js';
 import {
-  attachWebSocket,
+  provideWebSocket,
   type UpgradeDecision,
   type UpgradeServer,
   type WebSocketAttachment,
   type WebSocketOptions,
-} from '../http/websocket.js';
-import { MONITOR_OPTION_KEYS, type MonitorOptions, type RequestRecord } from '../monitor/options.js';
-import { provideWebSocket } from '../monitor/websocket-port.js';
+} from '../monitor/websocket-port.js';
 import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 

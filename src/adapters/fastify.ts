@@ -4,7 +4,8 @@ import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
-import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
+import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
+import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import {

@@ -3,7 +3,8 @@
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Context, Middleware, Next } from 'koa';
-import { type AdminApi, type AdminApiOptions, createAdminApi } from '../http/api.js';
+import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
+import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import {

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { invalidOption } from '../errors.js';
-import type { AdminApi } from '../http/api.js';
+import type { AdminApi } from '../http/admin-api-options.js';
 import { sendError } from '../http/respond.js';
 import { consoleLogger } from '../logger.js';
 import type { SystemMonitor } from '../monitor.js';

@@ -2,7 +2,7 @@
 // node:http objects, so each adapter only has to hand those requests over.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invalidOption, SysvitalsError } from '../errors.js';
+import { invalidOption } from '../errors.js';
 import { consoleLogger, OutageLog } from '../logger.js';
 import {
   type AdminApi,
@@ -14,7 +14,7 @@ import {
   normalizeBasePath,
   positiveInteger,
 } from './admin-api-options.js';
-import { createAuthenticator, DEFAULT_ACCESS_TOKEN_TTL_MS, WWW_AUTHENTICATE } from './auth.js';
+import { createAuthenticator, DEFAULT_ACCESS_TOKEN_TTL_MS } from './auth.js';
 import { createOriginGuard } from './origin-guard.js';
 import { parseQuery } from './params.js';
 import {
@@ -27,18 +27,9 @@ import {
 } from './probes.js';
 import { parsePrometheusOptions } from './prometheus/options.js';
 import { clientKey, createRateLimiter } from './rate-limit.js';
+import { rateLimitRefusal, sendRefusal, sendRouteFailure } from './refusals.js';
 import { sendError } from './respond.js';
 import type { AdminContext, AdminRoute, AdminRouteConfig, AdminSource } from './route.js';
-
-export {
-  ADMIN_API_OPTION_KEYS,
-  type AdminApi,
-  type AdminApiDeps,
-  type AdminApiOptions,
-  type AdminDecision,
-  DEFAULT_BASE_PATH,
-  normalizeBasePath,
-} from './admin-api-options.js';
 
 /**
  * Creates the admin HTTP API (JSON routes, dashboard, Prometheus) over `source` (a monitor); adapters call
@@ -154,13 +145,7 @@ export function createAdminApi<R = IncomingMessage>(
     const key = clientKey(auth.clientAddress(req));
     const decision = await decide(req, request, key, searchParams.get('access_token') ?? undefined);
     if (!decision.ok) {
-      const headers =
-        'headers' in decision
-          ? decision.headers
-          : decision.status === 401
-            ? { 'www-authenticate': WWW_AUTHENTICATE }
-            : undefined;
-      sendError(res, decision.status, decision.code, decision.message, headers);
+      sendRefusal(res, decision);
       return;
     }
     sendProbeDetails(res, kind, verdict, source.instanceId, now());
@@ -185,7 +170,7 @@ export function createAdminApi<R = IncomingMessage>(
     if (route?.public) {
       // Static assets: counted on a budget of their own (the client's, never refused for lack of a free
       // slot), so that fetching the page shell never spends the refusal budget an admin's requests need.
-      const refused = guard.checkHost(req) ?? rateLimited(publicLimiter?.hit(key, { overflow: false }));
+      const refused = guard.checkHost(req) ?? rateLimitRefusal(publicLimiter?.hit(key, { overflow: false }));
       if (refused) {
         sendError(
           res,
@@ -200,13 +185,7 @@ export function createAdminApi<R = IncomingMessage>(
       const accessToken = route?.noAccessToken ? undefined : (searchParams.get('access_token') ?? undefined);
       const decision = await decide(req, request, key, accessToken);
       if (!decision.ok) {
-        const headers =
-          'headers' in decision
-            ? decision.headers
-            : decision.status === 401
-              ? { 'www-authenticate': WWW_AUTHENTICATE }
-              : undefined;
-        sendError(res, decision.status, decision.code, decision.message, headers);
+        sendRefusal(res, decision);
         return;
       }
       via = decision.via;
@@ -300,29 +279,7 @@ export function createAdminApi<R = IncomingMessage>(
       await route.handle(ctx);
       outages.recovered(outageKey);
     } catch (err) {
-      if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_CLOSED') {
-        sendError(res, 503, 'unavailable', 'the monitor is closed');
-        return;
-      }
-      // Cluster mode: `instance=` names no worker, or that worker cannot be reached now.
-      if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_NOT_FOUND') {
-        sendError(res, 404, 'not_found', err.message);
-        return;
-      }
-      if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_UNAVAILABLE') {
-        sendError(res, 503, 'unavailable', err.message, { 'retry-after': 2 });
-        return;
-      }
-      outages.failed(outageKey, err);
-      if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_STORE') {
-        // The store (Redis) is down or frozen: a dependency outage the client may retry, not our bug.
-        sendError(res, 503, 'unavailable', 'the history store is not answering; see the server log', {
-          'retry-after': 5,
-        });
-        return;
-      }
-      if (res.headersSent) res.destroy();
-      else sendError(res, 500, 'internal_error', 'internal error in the admin API; see the server log');
+      sendRouteFailure(res, err, outages, outageKey);
     }
   }
 
@@ -359,20 +316,6 @@ export function createAdminApi<R = IncomingMessage>(
     return true;
   }
 
-  /** The refusal to send for a rate-limit verdict that says no. */
-  function rateLimited(
-    verdict: ReturnType<NonNullable<typeof refusedLimiter>['hit']> | undefined,
-  ): Extract<AdminDecision, { status: 429 }> | undefined {
-    if (!verdict || verdict.ok) return undefined;
-    return {
-      ok: false,
-      status: 429,
-      code: 'rate_limited',
-      message: `too many admin requests; retry in ${verdict.retryAfterSeconds}s`,
-      headers: { 'retry-after': String(verdict.retryAfterSeconds) },
-    };
-  }
-
   /**
    * The rate limit around the auth decision. A client that has spent its own budget of refusals is refused
    * before any credential is looked at (guessing stays slow). A refusal is then counted on the client's
@@ -386,7 +329,7 @@ export function createAdminApi<R = IncomingMessage>(
     key: string,
     accessToken: string | undefined,
   ): Promise<AdminDecision> {
-    const spent = rateLimited(refusedLimiter?.spent(key));
+    const spent = rateLimitRefusal(refusedLimiter?.spent(key));
     if (spent) {
       // Wrong guesses from this address have spent its refusal budget. An unguessable credential (a long
       // adminToken, a signed access token) is still served: the budget slows guessing, and no guesser
@@ -394,7 +337,7 @@ export function createAdminApi<R = IncomingMessage>(
       // A short token or an authorize hook stays locked out (their strength is unknown).
       const strong = auth.checkUnguessable(req, accessToken);
       if (!strong?.ok) return spent;
-      return rateLimited(servedLimiter?.hit(key)) ?? { ...strong, clientKey: key };
+      return rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...strong, clientKey: key };
     }
     const decision = await auth.check(req, request, accessToken);
     // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
@@ -402,8 +345,8 @@ export function createAdminApi<R = IncomingMessage>(
     const misdirected = decision.ok && decision.via === 'loopback' ? guard.checkHost(req) : undefined;
     // Not counted: it guesses nothing, and the page runs in the local user's own browser, on their budget.
     if (misdirected) return misdirected;
-    if (decision.ok) return rateLimited(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
-    return rateLimited(refusedLimiter?.hit(key)) ?? decision;
+    if (decision.ok) return rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
+    return rateLimitRefusal(refusedLimiter?.hit(key)) ?? decision;
   }
 
   async function authenticate(req: IncomingMessage, request?: R): Promise<AdminDecision> {

@@ -6,7 +6,6 @@ import type { Alert } from '../alerts/alert.js';
 import type { ChannelStatus } from '../channels/channel-status.js';
 import type { MaintenanceWindowStatus } from '../channels/maintenance.js';
 import type { Silence } from '../channels/silences.js';
-import type { HistoryPeriod } from '../history/periods.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type {
   AlertsReadOptions,

@@ -1,10 +1,8 @@
 // monitor.attachWebSocket(): the live events over `ws` on one path under the admin base, leaving every other upgrade alone.
 
 import type { IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
-import { nodeHttp } from '../builtins.js';
-import { invalidOption, SysvitalsError } from '../errors.js';
+import { invalidOption } from '../errors.js';
 import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import type {
   AuthenticateUpgrade,
@@ -14,7 +12,8 @@ import type {
 } from '../monitor/websocket-port.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
-import { createAdminApi, DEFAULT_BASE_PATH, normalizeBasePath } from './api.js';
+import { DEFAULT_BASE_PATH, normalizeBasePath } from './admin-api-options.js';
+import { createAdminApi } from './api.js';
 import { WWW_AUTHENTICATE } from './auth.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
 import { ClientSlots, expiryTimer, TOKEN_EXPIRED_MESSAGE, WriteWatch } from './live-limits.js';
@@ -22,14 +21,16 @@ import { createOriginGuard } from './origin-guard.js';
 import { clientKey } from './rate-limit.js';
 import type { AdminSource } from './route.js';
 import { parseLiveOptions } from './stream.js';
-
-export type {
-  AuthenticateUpgrade,
-  UpgradeDecision,
-  UpgradeServer,
-  WebSocketAttachment,
-  WebSocketOptions,
-} from '../monitor/websocket-port.js';
+import {
+  CLOSE_GOING_AWAY,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TRY_AGAIN_LATER,
+  loadWs,
+  OPEN,
+  refuse,
+  type WsSocket,
+  wsFrame,
+} from './ws-peer.js';
 
 const DEFAULT_WS_LIMITS = Object.freeze({
   heartbeatMs: 15_000,
@@ -52,51 +53,6 @@ const WEBSOCKET_OPTION_KEYS: readonly string[] = Object.freeze([
   ...Object.keys(DEFAULT_WS_LIMITS),
 ]);
 
-/** Close codes (RFC 6455 §7.4.1, IANA registry). */
-export const CLOSE_GOING_AWAY = 1001;
-export const CLOSE_TRY_AGAIN_LATER = 1013;
-/** Sent when the access token the client connected with expires (RFC 6455: policy violation). */
-export const CLOSE_POLICY_VIOLATION = 1008;
-
-// Just enough of `ws` for this file, so that its types are not part of sysvitals's public .d.ts.
-interface WsSocket {
-  readonly readyState: number;
-  readonly bufferedAmount: number;
-  send(data: string, cb?: (err?: Error) => void): void;
-  ping(): void;
-  close(code?: number, reason?: string): void;
-  terminate(): void;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-interface WsServer {
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: WsSocket) => void): void;
-  close(cb?: () => void): void;
-}
-interface WsModule {
-  WebSocketServer: new (options: Record<string, unknown>) => WsServer;
-}
-
-const OPEN = 1;
-
-/** `ws` is an optional peer: loaded only when a WebSocket is attached, with an install hint when absent. */
-export function loadWs(): WsModule {
-  try {
-    // CJS build: __filename; ESM (and vitest/tsx): import.meta.url. A bare `require` would be esbuild's
-    // shim in the ESM build, which throws; resolving from this file finds ws where sysvitals's peers live.
-    const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-    return load('ws') as WsModule;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') {
-      throw new SysvitalsError(
-        'ERR_SYSVITALS_MISSING_PEER',
-        'attachWebSocket() needs the `ws` package, an optional peer dependency: run `npm install ws`. ' +
-          'The Server-Sent Events stream (GET stream/) needs nothing extra.',
-      );
-    }
-    throw err;
-  }
-}
-
 interface WsClient {
   ws: WsSocket;
   alive: boolean;
@@ -104,30 +60,6 @@ interface WsClient {
   watch: WriteWatch;
   expiry: NodeJS.Timeout | undefined;
   expiresAt: number | undefined;
-}
-
-function wsFrame(event: string, json: string): string {
-  return `{"event":${JSON.stringify(event)},"data":${json}}`;
-}
-
-function refuse(
-  socket: Duplex,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify({ success: false, error: { code, message } });
-  const lines = [
-    `HTTP/1.1 ${status} ${nodeHttp().STATUS_CODES[status] ?? 'Error'}`,
-    'Connection: close',
-    'Content-Type: application/json; charset=utf-8',
-    'Cache-Control: no-store',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
 }
 
 function pathnameOf(url: string | undefined): string {

@@ -1,7 +1,7 @@
 // One contract suite, run against the Express, Fastify and Koa adapters on real servers on port 0.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AdminApiOptions } from '../../src/http/api.js';
+import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { getJson, nonLoopbackAddress } from '../http/admin-fixture.js';
 import { harnesses, type RecordingSource, type Running, recordingSource } from './harness.js';
 

@@ -10,7 +10,7 @@ import type { AdapterSource } from '../../src/adapters/common.js';
 import { expressMiddleware } from '../../src/adapters/express.js';
 import { fastifyPlugin } from '../../src/adapters/fastify.js';
 import { koaMiddleware } from '../../src/adapters/koa.js';
-import type { AdminApiOptions } from '../../src/http/api.js';
+import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import type { RequestRecord } from '../../src/monitor/options.js';
 import { type FakeSource, fakeSource } from '../http/admin-fixture.js';
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
-import { type AdminApiOptions, createAdminApi, normalizeBasePath } from '../../src/http/api.js';
+import { type AdminApiOptions, normalizeBasePath } from '../../src/http/admin-api-options.js';
+import { createAdminApi } from '../../src/http/api.js';
 import {
   type FakeSource,
   fakeSource,

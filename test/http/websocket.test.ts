@@ -4,11 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { SysvitalsError } from '../../src/errors.js';
 import { createAdminApi } from '../../src/http/api.js';
-import {
-  attachWebSocket,
-  type WebSocketAttachment,
-  type WebSocketOptions,
-} from '../../src/http/websocket.js';
+import { attachWebSocket } from '../../src/http/websocket.js';
+import type { WebSocketAttachment, WebSocketOptions } from '../../src/monitor/websocket-port.js';
 import { alertEvent, BASE, body, FakeMonitor, listen, open, type Served, seqOf } from './stream-helpers.js';
 
 const WS_PATH = `${BASE}/ws`;

@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import WebSocket from 'ws';
 import { DEFAULT_RATE_LIMIT } from '../../src/http/rate-limit.js';
 import { ADMIN_ROUTES } from '../../src/http/routes.js';
-import { attachWebSocket, type WebSocketAttachment } from '../../src/http/websocket.js';
+import { attachWebSocket } from '../../src/http/websocket.js';
+import type { WebSocketAttachment } from '../../src/monitor/websocket-port.js';
 import { harnesses } from '../adapters/harness.js';
 import { nonLoopbackAddress } from '../http/admin-fixture.js';
 import { BASE, expectSafeAnswer, startTarget, type Target, TOKEN } from './fixture.js';

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 // and the check every admin answer must pass (envelope, no 5xx, no stack trace, no redirect off the base).
 
 import { expect } from 'vitest';
-import { type AdminApi, type AdminApiOptions, createAdminApi } from '../../src/http/api.js';
+import type { AdminApi, AdminApiOptions } from '../../src/http/admin-api-options.js';
+import { createAdminApi } from '../../src/http/api.js';
 import { ADMIN_ROUTES } from '../../src/http/routes.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import type { Logger } from '../../src/types.js';

@@ -6,7 +6,7 @@
 
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AdminApiOptions } from '../../src/http/api.js';
+import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { harnesses } from '../adapters/harness.js';
 import { assertProperty } from '../helpers/property.js';
 import {
