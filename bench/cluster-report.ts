@@ -1,15 +1,24 @@
 // The size of a worker's cluster report per interval (what it sends the aggregator each second), for
-// request, custom-metric and database-query loads of growing rate and spread: seeded, deterministic
-// (bytes, not time), so one run is the figure. The issue's target is under 2048 bytes/s per worker.
+// request, custom-metric and database-query loads of growing rate and spread: the bytes of the frame as
+// written to the socket (frames.ts: JSON, deflated above 512 B; what Peer.bytesOut counts), and of the
+// JSON before deflate. Seeded and deterministic (bytes, not time), so one run is the figure. The issue's
+// target is under 2048 bytes/s per worker. Also the CPU of one report at 10,000 events/s (take() and
+// encodeFrame(), median of repeats: a time, so it depends on the machine's load, printed beside it).
 //
 //   npx tsx bench/cluster-report.ts
 
+import { loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { deflateRawSync } from 'node:zlib';
+import { unpackRuns } from '../src/cluster/counts-wire.js';
+import { encodeFrame } from '../src/cluster/frames.js';
 import { Reporter } from '../src/cluster/report.js';
 import { CustomMetrics } from '../src/custom/registry.js';
 import { FunctionTimings } from '../src/functions/function-stats.js';
 import { QueryStats } from '../src/profiling/query-stats.js';
 import { RequestStats } from '../src/requests/requests.js';
 import { prng } from '../test/helpers/random.js';
+import { median } from './lib/stats.js';
 
 interface Mix {
   name: string;
@@ -32,11 +41,58 @@ const MIXES: Mix[] = [
     fingerprints: 0,
   },
   { name: '1 route + 10 query fingerprints', routes: 1, spread: true, custom: false, fingerprints: 10 },
+  { name: '20 routes, log-normal', routes: 20, spread: true, custom: false, fingerprints: 0 },
+  { name: '1,000 routes, log-normal', routes: 1000, spread: true, custom: false, fingerprints: 0 },
+  {
+    name: 'worst case: 20 routes + 10 query fingerprints + custom',
+    routes: 20,
+    spread: true,
+    custom: true,
+    fingerprints: 10,
+  },
 ];
 const RATES = [10, 100, 1000, 10_000];
 
-/** Bytes of the largest report over 10 steady intervals (after 2 warm-up ones). */
-function measure(mix: Mix, perInterval: number): number {
+interface Measure {
+  /** The largest frame (bytes written) and the largest JSON over 10 steady intervals. */
+  frame: number;
+  json: number;
+  /** µs of CPU per report, medians over the steady intervals: take(), and encodeFrame() of it. */
+  takeUs: number;
+  frameUs: number;
+  /** Estimate of the same frame with the slot counts entropy-coded (see adaptiveEstimate). */
+  estimate: number;
+}
+
+/**
+ * What an adaptive entropy coder of the slot counts could reach, as a reference for any denser
+ * encoding: the rest of the report deflated, plus for the counts the ideal code length (bits, as an
+ * arithmetic coder would approach) of each slot's count, modelled as geometric around a running mean of
+ * the slots before it, every slot of the touched range included (zeros too), 16 bits per series.
+ * An estimate under a simple model, not a bound.
+ */
+function adaptiveEstimate(message: unknown): number {
+  let bits = 0;
+  const rest = JSON.stringify(message, (key, v) => {
+    if (key !== 'c' || typeof v !== 'string') return v;
+    let mean = 1;
+    const code = (c: number) => {
+      const p = 1 / (1 + Math.max(0.05, mean));
+      bits += -Math.log2(p) - c * Math.log2(1 - p);
+      mean = 0.7 * mean + 0.3 * c;
+    };
+    for (const r of unpackRuns(v)) {
+      if (r > 0) code(r);
+      else for (let i = 0; i < -r; i++) code(0);
+    }
+    bits += 16;
+    return 0;
+  });
+  return 5 + deflateRawSync(Buffer.from(rest)).length + Math.ceil(bits / 8);
+}
+
+/** Sizes of the largest report over 10 steady intervals (after 2 warm-up ones), and their CPU. */
+function measure(mix: Mix, perInterval: number): Measure {
   const t = { now: 1_000_000 };
   const clock = { now: () => t.now };
   const requests = new RequestStats({ clock });
@@ -54,7 +110,11 @@ function measure(mix: Mix, perInterval: number): number {
     queries,
   });
   const { u, n } = prng(17);
-  let max = 0;
+  let frame = 0;
+  let json = 0;
+  let estimate = 0;
+  const takes: number[] = [];
+  const frames: number[] = [];
   for (let k = 0; k < 12; k++) {
     for (let i = 0; i < perInterval; i++) {
       const ms = mix.spread ? Math.exp(3 + n() * 0.8) : u() * 20;
@@ -68,16 +128,52 @@ function measure(mix: Mix, perInterval: number): number {
     }
     if (mix.custom) depth.set(k);
     t.now += 1000;
-    const bytes = JSON.stringify({ t: 'report', report: reporter.take() }).length;
-    if (k >= 2) max = Math.max(max, bytes);
+    const t0 = performance.now();
+    const report = reporter.take();
+    const t1 = performance.now();
+    const message = { t: 'report', report };
+    const bytes = encodeFrame(message).length;
+    if (k < 2) continue;
+    takes.push((t1 - t0) * 1000);
+    // The same frame encoded 20 times (stringify + deflate: deterministic work), the median of them.
+    const each: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const f0 = performance.now();
+      encodeFrame(message);
+      each.push((performance.now() - f0) * 1000);
+    }
+    frames.push(median(each));
+    frame = Math.max(frame, bytes);
+    json = Math.max(json, JSON.stringify(message).length);
+    estimate = Math.max(estimate, adaptiveEstimate(message));
   }
-  return max;
+  return { frame, json, takeUs: median(takes), frameUs: median(frames), estimate };
 }
 
+const load = loadavg()
+  .map((v) => v.toFixed(2))
+  .join(' ');
 const lines = [
   `| mix | ${RATES.map((r) => `${r}/s`).join(' | ')} |`,
   `|---|${RATES.map(() => '---').join('|')}|`,
 ];
-for (const mix of MIXES) lines.push(`| ${mix.name} | ${RATES.map((r) => measure(mix, r)).join(' | ')} |`);
-console.log('Bytes of one report (1 s interval), the largest of 10 steady intervals:\n');
+const cpu = [
+  '| mix | take() µs | encodeFrame() µs | total µs | frame B | adaptive-coder estimate B |',
+  '|---|---|---|---|---|---|',
+];
+for (const mix of MIXES) {
+  const row = RATES.map((r) => measure(mix, r));
+  lines.push(`| ${mix.name} | ${row.map((m) => `${m.frame} (${m.json})`).join(' | ')} |`);
+  const top = row[row.length - 1] as Measure;
+  cpu.push(
+    `| ${mix.name} | ${top.takeUs.toFixed(0)} | ${top.frameUs.toFixed(0)} | ${(top.takeUs + top.frameUs).toFixed(0)} | ${top.frame} | ${top.estimate} |`,
+  );
+}
+console.log(
+  'Bytes of one report (1 s interval) as written to the socket (the deflated frame), the largest of 10 steady intervals; JSON before deflate in parentheses:\n',
+);
 console.log(lines.join('\n'));
+console.log(
+  `\nCPU of one report at 10,000 events/s (medians; load average ${load}), and the frame against an estimate of entropy-coded counts:\n`,
+);
+console.log(cpu.join('\n'));
