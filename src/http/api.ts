@@ -269,7 +269,7 @@ export function createAdminApi<R = IncomingMessage>(
       accessExpiresAt,
       clientAddress,
       clientKey: key,
-      issueAccessToken: () => auth.issueAccessToken(now(), config.accessTokenTtlMs),
+      issueAccessToken: () => auth.issueAccessToken(now(), config.accessTokenTtlMs, via === 'authorize'),
       config,
       logger,
       now,
@@ -335,14 +335,17 @@ export function createAdminApi<R = IncomingMessage>(
       // adminToken, a signed access token) is still served: the budget slows guessing, and no guesser
       // reaches such a credential at any rate, so whoever shares the address cannot lock the admin out.
       // A short token or an authorize hook stays locked out (their strength is unknown).
-      const strong = auth.checkUnguessable(req, accessToken);
+      const strong = await auth.checkUnguessable(req, request, accessToken);
       if (!strong?.ok) return spent;
-      return rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...strong, clientKey: key };
+      return (
+        guard.checkHost(req) ?? rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...strong, clientKey: key }
+      );
     }
     const decision = await auth.check(req, request, accessToken);
     // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
-    // is a local client too, but it names its own host in Host.
-    const misdirected = decision.ok && decision.via === 'loopback' ? guard.checkHost(req) : undefined;
+    // is a local client too, but it names its own host in Host. Token-bearing requests too: in this mode
+    // a token only adds to the loopback rule (checkHost answers nothing outside loopback mode).
+    const misdirected = decision.ok ? guard.checkHost(req) : undefined;
     // Not counted: it guesses nothing, and the page runs in the local user's own browser, on their budget.
     if (misdirected) return misdirected;
     if (decision.ok) return rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };

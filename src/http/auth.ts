@@ -31,10 +31,18 @@ export interface Authenticator<R> {
    * (a valid signed access token, or the bearer adminToken when that is at least
    * {@link LOCKOUT_BYPASS_MIN_TOKEN_LENGTH} characters), else undefined (the lock-out stands).
    */
-  checkUnguessable(req: IncomingMessage, accessToken: string | undefined): AuthDecision | undefined;
+  checkUnguessable(
+    req: IncomingMessage,
+    hookInput: R,
+    accessToken: string | undefined,
+  ): Promise<AuthDecision | undefined>;
   clientAddress(req: IncomingMessage): string;
-  /** Mints a token for `?access_token=`, signed with this authenticator's own key (see AccessTokens). */
-  issueAccessToken(now: number, ttlMs?: number): AccessToken;
+  /**
+   * Mints a token for `?access_token=`, signed with this authenticator's own key (see AccessTokens).
+   * `bindToHook`: the caller was let in by the authorize hook, so the token opens nothing the hook refuses
+   * (the hook runs again on every request that presents it).
+   */
+  issueAccessToken(now: number, ttlMs?: number, bindToHook?: boolean): AccessToken;
 }
 
 /** Sent with every 401 so that clients know to retry with a bearer token (RFC 6750). */
@@ -97,10 +105,18 @@ export function createAuthenticator<R>(
 
   const strongToken = adminToken !== undefined && adminToken.length >= LOCKOUT_BYPASS_MIN_TOKEN_LENGTH;
 
-  function checkUnguessable(req: IncomingMessage, accessToken: string | undefined): AuthDecision | undefined {
+  async function checkUnguessable(
+    req: IncomingMessage,
+    hookInput: R,
+    accessToken: string | undefined,
+  ): Promise<AuthDecision | undefined> {
+    // A token never widens who may connect: in loopback mode the loopback rule comes first.
+    if (mode === 'loopback' && !loopbackRule(req).ok) return undefined;
     if (accessToken !== undefined) {
       const verdict = tokens.verify(accessToken, deps.now());
-      return typeof verdict === 'number' ? { ok: true, via: 'access_token', expiresAt: verdict } : undefined;
+      if (typeof verdict !== 'object') return undefined;
+      if (verdict.hook && !(await hookAllows(hookInput))) return undefined;
+      return { ok: true, via: 'access_token', expiresAt: verdict.expires };
     }
     if (!strongToken || !tokenHash) return undefined;
     const bearer = bearerToken(req);
@@ -108,14 +124,43 @@ export function createAuthenticator<R>(
     return nodeCrypto().timingSafeEqual(sha256(bearer), tokenHash) ? { ok: true, via: 'token' } : undefined;
   }
 
+  async function hookAllows(hookInput: R): Promise<boolean> {
+    if (!authorize) return true;
+    try {
+      return (await authorize(hookInput)) === true;
+    } catch (err) {
+      // A hook that throws refuses the request; it is the usual way to say "not logged in".
+      deps.logger.debug?.({ err }, 'sysvitals: authorize hook threw; refusing with 403');
+      return false;
+    }
+  }
+
   async function check(
     req: IncomingMessage,
     hookInput: R,
     accessToken: string | undefined,
   ): Promise<AuthDecision> {
+    // Loopback mode: every request, token or not, passes the loopback rule (address, proxy headers);
+    // an access token is an extra requirement there (for EventSource), never a way around it.
+    if (mode === 'loopback') {
+      const rule = loopbackRule(req);
+      if (!rule.ok || accessToken === undefined) return rule;
+    }
     if (accessToken !== undefined) {
       const verdict = tokens.verify(accessToken, deps.now());
-      if (typeof verdict === 'number') return { ok: true, via: 'access_token', expiresAt: verdict };
+      if (typeof verdict === 'object') {
+        // Minted for a caller the authorize hook let in: the hook still decides who may use it.
+        if (verdict.hook && !(await hookAllows(hookInput))) {
+          return {
+            ok: false,
+            status: 403,
+            code: 'forbidden',
+            message:
+              'not authorized to read the admin API (an access_token minted through authorize is checked by it again)',
+          };
+        }
+        return { ok: true, via: 'access_token', expiresAt: verdict.expires };
+      }
       if (verdict === 'expired') {
         return {
           ok: false,
@@ -133,13 +178,7 @@ export function createAuthenticator<R>(
     }
 
     if (authorize) {
-      let allowed = false;
-      try {
-        allowed = (await authorize(hookInput)) === true;
-      } catch (err) {
-        // A hook that throws refuses the request; it is the usual way to say "not logged in".
-        deps.logger.debug?.({ err }, 'sysvitals: authorize hook threw; refusing with 403');
-      }
+      const allowed = await hookAllows(hookInput);
       if (allowed) return { ok: true, via: 'authorize' };
       if (tokenHash && bearer === undefined) return missingCredentials();
       return { ok: false, status: 403, code: 'forbidden', message: 'not authorized to read the admin API' };
@@ -151,6 +190,11 @@ export function createAuthenticator<R>(
         : { ok: false, status: 403, code: 'forbidden', message: 'the bearer token is not valid' };
     }
 
+    return loopbackRule(req);
+  }
+
+  /** The loopback rule: a direct client on this machine (or, with trustProxy, a loopback forwarding chain). */
+  function loopbackRule(req: IncomingMessage): AuthDecision {
     // Loopback mode. Behind a reverse proxy on the same host every client arrives from 127.0.0.1,
     // so a forwarded request is refused unless trustProxy says how to find the real client; and even
     // then only X-Forwarded-For is read, so a proxy that names the client some other way is refused.
@@ -262,9 +306,10 @@ export interface AccessToken {
 
 /** Issues and checks tokens signed with one random key. */
 export interface AccessTokens {
-  issue(now: number, ttlMs?: number): AccessToken;
-  /** The expiry time (epoch ms) of a valid token, or why it is refused. */
-  verify(token: string, now: number): number | 'expired' | 'invalid';
+  /** `bindToHook`: the token carries (signed) that the authorize hook must let each of its requests in. */
+  issue(now: number, ttlMs?: number, bindToHook?: boolean): AccessToken;
+  /** The expiry time (epoch ms) of a valid token and whether it is bound to the hook, or why it is refused. */
+  verify(token: string, now: number): { expires: number; hook: boolean } | 'expired' | 'invalid';
 }
 
 /** Tokens signed with `key` (random by default): each admin API makes its own, so tokens do not cross APIs. */
@@ -277,25 +322,31 @@ export function createAccessTokens(given?: Buffer): AccessTokens {
     return nodeCrypto().createHmac('sha256', key).update(payload).digest();
   };
 
-  function issue(now: number, ttlMs: number = DEFAULT_ACCESS_TOKEN_TTL_MS): AccessToken {
+  function issue(now: number, ttlMs: number = DEFAULT_ACCESS_TOKEN_TTL_MS, bindToHook = false): AccessToken {
     const expires = Math.floor(now + ttlMs);
-    const payload = `${TOKEN_PREFIX}.${expires.toString(36)}`;
+    // `sv1.<expiry>` or, bound to the authorize hook, `sv1.<expiry>.h`; the signature covers the binding.
+    const payload = `${TOKEN_PREFIX}.${expires.toString(36)}${bindToHook ? '.h' : ''}`;
     return {
       token: `${payload}.${sign(payload).toString('base64url')}`,
       expires_at: new Date(expires).toISOString(),
     };
   }
 
-  function verify(token: string, now: number): number | 'expired' | 'invalid' {
+  function verify(token: string, now: number): { expires: number; hook: boolean } | 'expired' | 'invalid' {
     if (token.length > 128) return 'invalid';
     const parts = token.split('.');
-    if (parts.length !== 3 || parts[0] !== TOKEN_PREFIX || !/^[0-9a-z]{1,12}$/.test(parts[1] as string))
+    const hook = parts.length === 4 && parts[2] === 'h';
+    if (
+      (parts.length !== 3 && !hook) ||
+      parts[0] !== TOKEN_PREFIX ||
+      !/^[0-9a-z]{1,12}$/.test(parts[1] as string)
+    )
       return 'invalid';
-    const given = Buffer.from(parts[2] as string, 'base64url');
-    const expected = sign(`${parts[0]}.${parts[1]}`);
+    const given = Buffer.from(parts[parts.length - 1] as string, 'base64url');
+    const expected = sign(parts.slice(0, -1).join('.'));
     if (given.length !== expected.length || !nodeCrypto().timingSafeEqual(given, expected)) return 'invalid';
     const expires = Number.parseInt(parts[1] as string, 36);
-    return expires > now ? expires : 'expired';
+    return expires > now ? { expires, hook } : 'expired';
   }
 
   return { issue, verify };

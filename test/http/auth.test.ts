@@ -218,8 +218,8 @@ describe('signed access tokens', () => {
     const { issue: issueAccessToken, verify: verifyAccessToken } = createAccessTokens();
     const { token, expires_at } = issueAccessToken(1_000_000, 300_000);
     expect(expires_at).toBe(new Date(1_300_000).toISOString());
-    expect(verifyAccessToken(token, 1_000_000)).toBe(1_300_000);
-    expect(verifyAccessToken(token, 1_299_999)).toBe(1_300_000);
+    expect(verifyAccessToken(token, 1_000_000)).toEqual({ expires: 1_300_000, hook: false });
+    expect(verifyAccessToken(token, 1_299_999)).toEqual({ expires: 1_300_000, hook: false });
     expect(verifyAccessToken(token, 1_300_000)).toBe('expired');
   });
 
@@ -235,6 +235,12 @@ describe('signed access tokens', () => {
     for (const bad of ['', 'a.b.c', 'sv1..', `sv1.${exp}`, 'x'.repeat(10_000), `sv1.${exp}.${sig}.x`]) {
       expect(verifyAccessToken(bad, 1_000_000)).toBe('invalid');
     }
+    // The hook binding is signed: it can be neither added to nor stripped from a token.
+    expect(verifyAccessToken(`${prefix}.${exp}.h.${sig}`, 1_000_000)).toBe('invalid');
+    const bound = issueAccessToken(1_000_000, 1000, true).token;
+    expect(verifyAccessToken(bound, 1_000_000)).toEqual({ expires: 1_001_000, hook: true });
+    const [, bexp, , bsig] = bound.split('.') as [string, string, string, string];
+    expect(verifyAccessToken(`${prefix}.${bexp}.${bsig}`, 1_000_000)).toBe('invalid');
   });
 
   it('let a client in through check(), 401 when expired, 403 when forged', async () => {
