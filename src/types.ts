@@ -214,8 +214,17 @@ export interface ProcessMetrics extends Component {
   /** ArrayBuffers and SharedArrayBuffers, Buffers included (part of external). */
   array_buffers_mb: number;
   rss_mb: number;
-  /** V8 heap spaces by name: used and allocated MB. */
-  heap_spaces: Record<string, { used_mb: number; size_mb: number }>;
+  /**
+   * heap_used_mb, heap_total_mb, external_mb, array_buffers_mb and rss_mb in exact bytes (Prometheus
+   * exports these, unrounded).
+   */
+  heap_used_bytes?: number;
+  heap_total_bytes?: number;
+  external_bytes?: number;
+  array_buffers_bytes?: number;
+  rss_bytes?: number;
+  /** V8 heap spaces by name: used and allocated MB, and the same in exact bytes. */
+  heap_spaces: Record<string, { used_mb: number; size_mb: number; used_bytes?: number; size_bytes?: number }>;
   /** GC pauses over the sample interval by kind. */
   gc: Record<'minor' | 'major' | 'incremental' | 'weakcb', GcKindStats>;
   /** What keeps the event loop alive, by resource type (process.getActiveResourcesInfo). */
@@ -338,6 +347,11 @@ export interface ClusterProcess {
   heap_used_mb: number;
   heap_total_mb: number;
   external_mb: number;
+  /** rss_mb, heap_used_mb, heap_total_mb and external_mb in exact bytes (summed exactly by the aggregator). */
+  rss_bytes?: number;
+  heap_used_bytes?: number;
+  heap_total_bytes?: number;
+  external_bytes?: number;
   event_loop_delay_p50_ms: number;
   event_loop_delay_p99_ms: number;
   event_loop_delay_max_ms: number;

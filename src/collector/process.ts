@@ -68,6 +68,11 @@ export class ProcessCollector {
       external_mb: round(mem.external / BYTES_PER_MB),
       array_buffers_mb: round(mem.arrayBuffers / BYTES_PER_MB),
       rss_mb: round(mem.rss / BYTES_PER_MB),
+      heap_used_bytes: mem.heapUsed,
+      heap_total_bytes: mem.heapTotal,
+      external_bytes: mem.external,
+      array_buffers_bytes: mem.arrayBuffers,
+      rss_bytes: mem.rss,
       heap_spaces: heapSpaces(),
       gc: this.gc.take(),
       active_resources: activeResources(),
@@ -94,13 +99,15 @@ export class ProcessCollector {
   }
 }
 
-/** V8 heap spaces by name (`old_space`, `new_space`, …), used and allocated MB. */
-function heapSpaces(): Record<string, { used_mb: number; size_mb: number }> {
-  const out: Record<string, { used_mb: number; size_mb: number }> = {};
+/** V8 heap spaces by name (`old_space`, `new_space`, …), used and allocated MB and exact bytes. */
+function heapSpaces(): ProcessMetrics['heap_spaces'] {
+  const out: ProcessMetrics['heap_spaces'] = {};
   for (const s of nodeV8().getHeapSpaceStatistics()) {
     out[s.space_name] = {
       used_mb: round(s.space_used_size / BYTES_PER_MB),
       size_mb: round(s.space_size / BYTES_PER_MB),
+      used_bytes: s.space_used_size,
+      size_bytes: s.space_size,
     };
   }
   return out;

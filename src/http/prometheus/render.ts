@@ -269,9 +269,10 @@ export function renderPrometheus(
     gauge(h.lagP50, msToSeconds(proc.event_loop_delay_p50_ms));
     gauge(h.lagP99, msToSeconds(proc.event_loop_delay_p99_ms));
     gauge(h.lagMax, msToSeconds(proc.event_loop_delay_max_ms));
-    gauge(h.heapUsed, Math.round(proc.heap_used_mb * MIB));
-    gauge(h.heapTotal, Math.round(proc.heap_total_mb * MIB));
-    gauge(h.rss, Math.round(proc.rss_mb * MIB));
+    // Exact bytes when the snapshot has them (the _mb figures are rounded to 0.01 MiB for the JSON).
+    gauge(h.heapUsed, proc.heap_used_bytes ?? Math.round(proc.heap_used_mb * MIB));
+    gauge(h.heapTotal, proc.heap_total_bytes ?? Math.round(proc.heap_total_mb * MIB));
+    gauge(h.rss, proc.rss_bytes ?? Math.round(proc.rss_mb * MIB));
     gauge(h.uptime, proc.uptime_seconds);
   }
   renderRuntime(out, s, config.prefix);

@@ -67,7 +67,7 @@ export function renderRuntime(out: string[], s: MetricsSnapshot, prefix: string)
       'V8 heap space in use, by space.',
       spaces.map(
         ([space, v]) =>
-          `${prefix}heap_space_used_bytes{space="${esc(space)}"} ${Math.round(v.used_mb * MIB)}`,
+          `${prefix}heap_space_used_bytes{space="${esc(space)}"} ${v.used_bytes ?? Math.round(v.used_mb * MIB)}`,
       ),
     );
     family(
@@ -77,14 +77,14 @@ export function renderRuntime(out: string[], s: MetricsSnapshot, prefix: string)
       'V8 heap space allocated, by space.',
       spaces.map(
         ([space, v]) =>
-          `${prefix}heap_space_size_bytes{space="${esc(space)}"} ${Math.round(v.size_mb * MIB)}`,
+          `${prefix}heap_space_size_bytes{space="${esc(space)}"} ${v.size_bytes ?? Math.round(v.size_mb * MIB)}`,
       ),
     );
     family(out, `${prefix}external_memory_bytes`, 'gauge', 'Memory of C++ objects bound to JS objects.', [
-      `${prefix}external_memory_bytes ${Math.round(p.external_mb * MIB)}`,
+      `${prefix}external_memory_bytes ${p.external_bytes ?? Math.round(p.external_mb * MIB)}`,
     ]);
     family(out, `${prefix}array_buffers_bytes`, 'gauge', 'Memory of ArrayBuffers and Buffers.', [
-      `${prefix}array_buffers_bytes ${Math.round(p.array_buffers_mb * MIB)}`,
+      `${prefix}array_buffers_bytes ${p.array_buffers_bytes ?? Math.round(p.array_buffers_mb * MIB)}`,
     ]);
     family(
       out,
@@ -103,8 +103,10 @@ export function renderRuntime(out: string[], s: MetricsSnapshot, prefix: string)
   }
   const limit = s.memory?.limit_gb;
   if (typeof limit === 'number') {
+    // Under a container limit the memory group's total is the limit, in exact bytes (limit_gb is rounded).
+    const bytes = s.memory.total_bytes ?? Math.round(limit * GIB);
     family(out, `${prefix}container_memory_limit_bytes`, 'gauge', 'Memory limit of the container.', [
-      `${prefix}container_memory_limit_bytes ${Math.round(limit * GIB)}`,
+      `${prefix}container_memory_limit_bytes ${bytes}`,
     ]);
   }
   const cores = s.cpu?.limit_cores;
