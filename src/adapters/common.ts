@@ -25,10 +25,8 @@ provideWebSocket(attachWebSocket);
  * Route recorded for a response no route template matched (404s, static files, middleware answers),
  * so that unique URLs never become routes. Real templates start with `/`, so this cannot clash.
  */
-export const UNMATCHED_ROUTE = 'unmatched';
-
 /** Status recorded for a request whose client closed the connection before the response ended (nginx's 499). */
-export { ABORTED_STATUS } from '../requests/route-counters.js';
+export { ABORTED_STATUS, UNMATCHED_ROUTE } from '../requests/route-counters.js';
 
 /** What an adapter needs from the monitor: record requests, and serve the admin API. */
 export interface AdapterSource extends AdminSource {

@@ -4,6 +4,7 @@
 import { failedPercent } from '../alerts/status.js';
 import { invalidOption } from '../errors.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import { OTHER_METHOD, OTHER_ROUTE, UNMATCHED_ROUTE } from '../requests/route-counters.js';
 import { apdexScore } from './apdex.js';
 import type { EndpointWindowLike } from './endpoints.js';
 
@@ -79,6 +80,12 @@ export function parseSeriesHistoryOptions(
 /** The key of a route's series: `GET /users/:id`. */
 export const routeKey = (method: string, route: string): string => `${method} ${route}`;
 
+const FOLD_KEY = routeKey(OTHER_METHOD, OTHER_ROUTE);
+
+// Rows that are no route of the app: requests that matched none, and the fold past maxRoutes. They rank after
+// every matched route and never take a matched route's slot (anonymous junk must not evict real history).
+const isJunk = (key: string): boolean => key.endsWith(` ${UNMATCHED_ROUTE}`) || key === FOLD_KEY;
+
 /** Per-route and per-job one-minute series. */
 export class SeriesHistory {
   private readonly maxRoutes: number;
@@ -117,7 +124,10 @@ export class SeriesHistory {
     }
     this.routeSeen = new Map(totals);
     const byKey = new Map(windows.map((w) => [routeKey(w.method, w.route), w]));
-    const busiest = [...minute].sort((a, b) => b[1].count - a[1].count).slice(0, this.maxRoutes);
+    // Matched routes first, busiest first; then the junk rows.
+    const busiest = [...minute]
+      .sort((a, b) => Number(isJunk(a[0])) - Number(isJunk(b[0])) || b[1].count - a[1].count)
+      .slice(0, this.maxRoutes);
     const keep = new Set(busiest.map(([key]) => key));
     for (const [key, m] of busiest) {
       const w = byKey.get(key);
@@ -125,7 +135,7 @@ export class SeriesHistory {
       const timed = w !== undefined && (w.latency.count ?? 1) > 0;
       let series = this.routes.get(key);
       if (series === undefined) {
-        if (this.routes.size >= this.maxRoutes) this.evictQuietest(keep);
+        if (this.routes.size >= this.maxRoutes) this.evictQuietest(keep, isJunk(key));
         if (this.routes.size >= this.maxRoutes) continue;
         series = [];
         this.routes.set(key, series);
@@ -211,19 +221,28 @@ export class SeriesHistory {
     }
   }
 
-  // The series whose last minute saw the fewest requests (and is not among this minute's busiest) goes.
-  private evictQuietest(keep: ReadonlySet<string>): void {
+  // Makes room for a new series: a junk series goes first (the quietest; for a matched route even one of this
+  // minute's), else the matched series whose last minute saw the fewest requests and is not among this
+  // minute's busiest. A junk newcomer may only take a junk series' place.
+  private evictQuietest(keep: ReadonlySet<string>, forJunk: boolean): void {
+    const victim =
+      this.quietest((key) => isJunk(key) && !keep.has(key)) ??
+      (forJunk ? undefined : (this.quietest(isJunk) ?? this.quietest((key) => !keep.has(key))));
+    if (victim !== undefined) this.routes.delete(victim);
+  }
+
+  private quietest(eligible: (key: string) => boolean): string | undefined {
     let victim: string | undefined;
     let least = Number.POSITIVE_INFINITY;
     for (const [key, points] of this.routes) {
-      if (keep.has(key)) continue;
+      if (!eligible(key)) continue;
       const last = points.at(-1)?.count ?? 0;
       if (last < least) {
         least = last;
         victim = key;
       }
     }
-    if (victim !== undefined) this.routes.delete(victim);
+    return victim;
   }
 }
 

@@ -31,9 +31,22 @@ export interface AbortedTotal {
   count: number;
 }
 
-// Slots per route for GET POST PUT DELETE PATCH HEAD OPTIONS; other method names get later indices.
-export const METHODS = 7;
-export const MAX_EXTRA_METHODS = 32;
+/**
+ * The method label of requests whose method is outside GET POST PUT DELETE PATCH HEAD OPTIONS (PROPFIND,
+ * ACL, BIND, ...: some 30 names Node's parser accepts): one row per route for all of them, as
+ * OpenTelemetry's `_OTHER`, so that an anonymous client cannot multiply rows and label values by the method.
+ */
+export const OTHER_HTTP_METHOD = 'OTHER';
+
+/**
+ * Route recorded for a response no route template matched (404s, static files, middleware answers),
+ * so that unique URLs never become routes. Real templates start with `/`, so this cannot clash.
+ */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+// Slots per route: GET POST PUT DELETE PATCH HEAD OPTIONS, then OTHER.
+export const METHODS = 8;
+const OTHER_INDEX = 7;
 
 // Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx, aborted], then totals
 // (the five status classes and aborted) folded in from reused sub-windows. One Float64Array and one
@@ -170,9 +183,9 @@ export function windowCounts(
   return [n + c4 + c5, c4, c5, aborted];
 }
 
-// Common methods by a switch (interned strings compare by pointer); others get the next index,
-// at most MAX_EXTRA_METHODS of them; -1 folds the request into `other`.
-export function methodIndex(method: string, extraMethods: Map<string, number>): number {
+// The standard methods by a switch (interned strings compare by pointer); any other name is OTHER_INDEX;
+// -1 (not a string) folds the request into `other`.
+export function methodIndex(method: string): number {
   switch (method) {
     case 'GET':
       return 0;
@@ -189,13 +202,12 @@ export function methodIndex(method: string, extraMethods: Map<string, number>): 
     case 'OPTIONS':
       return 6;
   }
-  if (typeof method !== 'string') return -1;
-  const known = extraMethods.get(method);
-  if (known !== undefined) return known;
-  if (extraMethods.size >= MAX_EXTRA_METHODS) return -1;
-  const index = METHODS + extraMethods.size;
-  extraMethods.set(method, index);
-  return index;
+  return typeof method === 'string' ? OTHER_INDEX : -1;
+}
+
+/** The method label a request is counted under: itself when standard, else OTHER_HTTP_METHOD. */
+export function methodLabel(method: string, index: number): string {
+  return index === OTHER_INDEX ? OTHER_HTTP_METHOD : method;
 }
 
 /** Requests since start per method, route and status class (non-zero ones), in the entries' order. */

@@ -2,20 +2,26 @@
 
 import { CumulativeCounts, LatencyRing } from '../latency/latency-ring.js';
 import { type ApdexConfig, thresholdFor } from '../profiling/apdex.js';
-import { METHODS, methodIndex, OTHER_METHOD, OTHER_ROUTE, RouteEntry } from './route-counters.js';
+import {
+  METHODS,
+  methodIndex,
+  methodLabel,
+  OTHER_METHOD,
+  OTHER_ROUTE,
+  RouteEntry,
+} from './route-counters.js';
 
 /**
  * Method + route pairs to their entries: one Map lookup per request (methods map to indices by a switch).
- * Past `maxRoutes` pairs, or for a method past the extra-method bound, requests fold into `* other`.
+ * Methods outside the standard seven count as OTHER (route-counters.ts OTHER_HTTP_METHOD), so a route has
+ * at most 8 rows. Past `maxRoutes` pairs, requests fold into `* other`.
  */
 export class RouteTable {
   private readonly byRoute = new Map<string, Array<RouteEntry | undefined>>();
-  private readonly extraMethods = new Map<string, number>();
-  /** The tracked pairs in order of first request (`other` not included unless registered as a route). */
+  /** The tracked pairs in order of first request (`other` not included). */
   readonly entries: RouteEntry[] = [];
+  /** The fold (listed once, after the entries). */
   private other: RouteEntry | null = null;
-  /** The fold when it is not also a tracked entry (listed once, after the entries). */
-  private separateOther: RouteEntry | null = null;
   private routeLatency = false;
 
   constructor(
@@ -26,15 +32,16 @@ export class RouteTable {
   ) {}
 
   entryFor(method: string, route: string): RouteEntry {
-    if (typeof route === 'string') {
-      const m = methodIndex(method, this.extraMethods);
+    // `* other` from another process (cluster mode) is the fold itself.
+    if (typeof route === 'string' && !(method === OTHER_METHOD && route === OTHER_ROUTE)) {
+      const m = methodIndex(method);
       const byMethod = this.byRoute.get(route);
       if (byMethod !== undefined && m >= 0) {
         const entry = byMethod[m];
         if (entry !== undefined) return entry;
       }
       if (m >= 0 && this.entries.length < this.maxRoutes) {
-        const entry = this.createRouteEntry(method, route);
+        const entry = this.createRouteEntry(methodLabel(method, m), route);
         this.entries.push(entry);
         if (byMethod === undefined) {
           const created = new Array<RouteEntry | undefined>(METHODS).fill(undefined);
@@ -46,13 +53,7 @@ export class RouteTable {
         return entry;
       }
     }
-    // A route really registered as `*` `other` shares the fold rather than showing twice.
-    if (this.other === null) {
-      const m = this.extraMethods.get(OTHER_METHOD);
-      const existing = m === undefined ? undefined : this.byRoute.get(OTHER_ROUTE)?.[m];
-      this.other = existing ?? this.createRouteEntry(OTHER_METHOD, OTHER_ROUTE);
-      if (!existing) this.separateOther = this.other;
-    }
+    this.other ??= this.createRouteEntry(OTHER_METHOD, OTHER_ROUTE);
     return this.other;
   }
 
@@ -66,7 +67,7 @@ export class RouteTable {
   /** Every entry, the fold last. */
   *all(): Generator<RouteEntry> {
     yield* this.entries;
-    if (this.separateOther) yield this.separateOther;
+    if (this.other) yield this.other;
   }
 
   private createRouteEntry(method: string, route: string): RouteEntry {

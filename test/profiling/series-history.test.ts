@@ -1,6 +1,7 @@
 // One-minute points per route (the N busiest, bounded) and per job: what history/?route= and ?job=
 // serve, bounded in count and length, and kept across a restart in a RedisStore (private redis-server).
 
+import { METHODS } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApi } from '../../src/http/api.js';
@@ -51,6 +52,64 @@ describe('per-route and per-job one-minute history', () => {
         error_percent: 25,
       });
       expect(m.series.route('/c')).toBeNull();
+    } finally {
+      await m.close();
+    }
+  });
+
+  it("junk on unmatched URLs with unusual methods never evicts a matched route's history (red team F7)", async () => {
+    const { m, clock } = setup();
+    const unusual = METHODS.filter(
+      (x) => !['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].includes(x),
+    );
+    try {
+      for (let minute = 0; minute < 3; minute++) {
+        clock.t = T0 + minute * 60_000 + 30_000;
+        // 20 real routes (the default routeHistory.routes), GET / the busiest of them at 2 requests a second...
+        for (let i = 0; i < 120; i++)
+          m.recordRequest({ method: 'GET', route: '/', status: 200, durationMs: 5 });
+        for (let r = 1; r < 20; r++)
+          for (let i = 0; i < 10; i++)
+            m.recordRequest({ method: 'GET', route: `/r${r}`, status: 200, durationMs: 5 });
+        // ... and an anonymous client's junk: every unusual method, busier than any real route, plus 404 GETs.
+        for (const method of unusual)
+          for (let i = 0; i < 200; i++)
+            m.recordRequest({ method, route: 'unmatched', status: 404, durationMs: 1 });
+        for (let i = 0; i < 500; i++)
+          m.recordRequest({ method: 'GET', route: 'unmatched', status: 404, durationMs: 1 });
+        clock.t = T0 + (minute + 1) * 60_000;
+        await m.flush();
+      }
+      expect(m.series.route('/', 'GET')?.points.map((p) => p.count)).toEqual([120, 120, 120]);
+      for (let r = 1; r < 20; r++) expect(m.series.route(`/r${r}`, 'GET')?.points).toHaveLength(3);
+      const junk = m.series.keys().routes.filter((k) => k.endsWith(' unmatched'));
+      expect(junk).toEqual([]);
+      // The routes table holds one row per standard method and one OTHER for the unusual ones.
+      const rows = m.requests.groups().routes.filter((r) => r.route === 'unmatched');
+      expect(rows.map((r) => r.method).sort()).toEqual(['GET', 'OTHER']);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('unmatched rows fill free history slots, and give way to a matched route', async () => {
+    const { m, clock } = setup({ routeHistory: { routes: 2, minutes: 5 } });
+    try {
+      clock.t = T0 + 30_000;
+      for (let i = 0; i < 50; i++)
+        m.recordRequest({ method: 'GET', route: 'unmatched', status: 404, durationMs: 1 });
+      for (let i = 0; i < 5; i++) m.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 1 });
+      clock.t = T0 + 60_000;
+      await m.flush();
+      expect(m.series.keys().routes.sort()).toEqual(['GET /a', 'GET unmatched']);
+      clock.t = T0 + 90_000;
+      for (let i = 0; i < 50; i++)
+        m.recordRequest({ method: 'GET', route: 'unmatched', status: 404, durationMs: 1 });
+      for (let i = 0; i < 2; i++) m.recordRequest({ method: 'GET', route: '/b', status: 200, durationMs: 1 });
+      clock.t = T0 + 120_000;
+      await m.flush();
+      // /b is quieter than the junk and /a had no request this minute: the junk goes, /a stays.
+      expect(m.series.keys().routes.sort()).toEqual(['GET /a', 'GET /b']);
     } finally {
       await m.close();
     }

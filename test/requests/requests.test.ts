@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { METHODS } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { JsHistogram } from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { createHistogram } from '../../src/latency/histogram.js';
 import { COUNTS_LENGTH, microsOf } from '../../src/latency/latency-ring.js';
 import type { RequestStatsOptions } from '../../src/requests/request-options.js';
 import { RequestStats } from '../../src/requests/requests.js';
-import { OTHER_METHOD, OTHER_ROUTE } from '../../src/requests/route-counters.js';
+import { OTHER_HTTP_METHOD, OTHER_METHOD, OTHER_ROUTE } from '../../src/requests/route-counters.js';
 import { rng } from '../helpers/random.js';
 
 const START = 1_700_000_000_000; // a minute boundary: 1_700_000_000_000 % 60_000 === 20_000, so not aligned
@@ -222,7 +223,7 @@ describe('RequestStats routes', () => {
       ]),
     ).toEqual([
       ['GET', '/users/:id', 4, 1, 0],
-      ['PROPFIND', '/dav', 2, 0, 0],
+      [OTHER_HTTP_METHOD, '/dav', 2, 0, 0],
       ['POST', '/users/:id', 1, 0, 1],
     ]);
     // Percentiles are HDR slot edges (within 1%, never above the max); avg and max are exact.
@@ -232,6 +233,22 @@ describe('RequestStats routes', () => {
     expect(get?.p50_ms).toBeLessThanOrEqual(10.1);
     expect(dav).toMatchObject({ avg_ms: 1, p50_ms: 1, max_ms: 1 });
     expect(post).toMatchObject({ avg_ms: 40, p50_ms: 40, p99_ms: 40, max_ms: 40 });
+  });
+
+  it('folds methods outside GET HEAD POST PUT PATCH DELETE OPTIONS into one OTHER row per route (red team F7)', () => {
+    const { stats } = setup();
+    // Every method Node's parser accepts, on the one `unmatched` template: one row per standard method, one OTHER.
+    const standard = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+    for (const method of METHODS) stats.record(method, 'unmatched', 404, 1);
+    const rows = stats.groups().routes;
+    expect(rows.map((r) => r.method).sort()).toEqual([...standard, OTHER_HTTP_METHOD].sort());
+    expect(rows.find((r) => r.method === OTHER_HTTP_METHOD)?.count).toBe(METHODS.length - standard.length);
+    expect(stats.routeCount).toBe(standard.length + 1);
+    // The Prometheus counters carry the same labels: the method label has at most 8 values.
+    expect(new Set(stats.routeTotals().map((t) => t.method)).size).toBe(standard.length + 1);
+    // The fold for routes beyond maxRoutes stays itself, also when another process reports it.
+    stats.absorb(OTHER_METHOD, OTHER_ROUTE, [0, 1, 0, 0, 0], null, true);
+    expect(stats.groups().routes.find((r) => r.route === OTHER_ROUTE)?.method).toBe(OTHER_METHOD);
   });
 
   it('folds routes beyond maxRoutes into one `other` entry, and memory stops growing', () => {
