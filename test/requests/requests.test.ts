@@ -122,15 +122,18 @@ describe('RequestStats windows', () => {
     expect(stats.groups().latency).toMatchObject({ p50_ms: 0, p95_ms: 0, max_ms: 0, status: 'healthy' });
   });
 
-  it('does not go back in time when the clock is stepped back', () => {
+  it('does not go back in time when the clock is stepped back; a step forward reads as time passing', () => {
     const { clock, stats } = setup();
     clock.t = ALIGNED + 30_000;
     stats.record('GET', '/a', 200, 1);
-    clock.t = ALIGNED - 3_600_000; // NTP step back by an hour
+    clock.t = ALIGNED - 3_600_000; // NTP step back by an hour: taken as time standing still
     stats.record('GET', '/a', 200, 1);
     expect(stats.groups().requests.per_minute).toBe(2);
-    clock.t = ALIGNED + 30_500;
+    clock.t = ALIGNED - 3_600_000 + 500; // time goes on from there (see test/requests/clock-step.test.ts)
     expect(stats.groups().requests.per_minute).toBe(2);
+    // Stepped forward again by the hour: indistinguishable from an hour passing, the window empties.
+    clock.t = ALIGNED + 31_000;
+    expect(stats.groups().requests.per_minute).toBe(0);
   });
 });
 
