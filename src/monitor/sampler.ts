@@ -56,7 +56,9 @@ export class Sampler {
   /** The latest snapshot, collected on demand when older than `maxAgeMs` (default 1000). */
   getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
     const maxAgeMs = options.maxAgeMs ?? 1000;
-    if (this.latest && this.m.clock.now() - this.latestAt <= maxAgeMs) return Promise.resolve(this.latest);
+    // A snapshot from the future (the clock stepped back since) is not young: collected again.
+    const age = this.m.clock.now() - this.latestAt;
+    if (this.latest && age >= 0 && age <= maxAgeMs) return Promise.resolve(this.latest);
     if (this.sampling) return this.sampling;
     this.refreshing ??= this.m.collector
       .collect()
