@@ -49,21 +49,19 @@ export {
   type ThreadConnection,
   type ThreadConnectionOptions,
 } from './cluster/thread.js';
+export type { CollectorOptions, CollectorSources, LevelsOption } from './collector/config.js';
+export { MetricsCollector } from './collector/index.js';
+export type { CollectorPlugin, PluginContext } from './collector/plugins.js';
 export type {
-  CollectorOptions,
-  CollectorPlugin,
-  CollectorSources,
-  LevelsOption,
   MysqlProbeTarget,
   PgProbeTarget,
-  PluginContext,
   PoolSize,
   Probe,
   ProbeName,
   ReadyProbeOptions,
   RedisProbeTarget,
-} from './collector/index.js';
-export { MetricsCollector, mysqlProbe, pgProbe, redisProbe } from './collector/index.js';
+} from './collector/probes.js';
+export { mysqlProbe, pgProbe, redisProbe } from './collector/probes.js';
 export type { TrackedServer } from './collector/websockets.js';
 export * from './custom/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
@@ -127,12 +125,12 @@ export { instrumentPg, type PgClientLike, type PgPoolLike } from './profiling/in
 export { instrumentRedis, type RedisLike } from './profiling/instrument-redis.js';
 export type { JobsGroup } from './profiling/jobs.js';
 export { type JobOptions, type JobRow, JobStats } from './profiling/jobs.js';
+export type { QueryStatsOptions } from './profiling/query-options.js';
 export type { QuerySink } from './profiling/query-sink.js';
 export {
   type QueryReport,
   type QueryRow,
   QueryStats,
-  type QueryStatsOptions,
   type QuerySystem,
   type SlowQuery,
 } from './profiling/query-stats.js';

@@ -3,7 +3,7 @@
 // that changed, series by series (only the changed ones); a metric's definition rides with its first
 // report to an aggregator.
 
-import type { HdrIndexed } from '../custom/histogram.js';
+import type { HdrIndexed } from '../custom/histogram-delta.js';
 import type { CustomMetric } from '../custom/registry.js';
 import { packRuns, unpackRuns } from './counts-wire.js';
 

@@ -34,25 +34,6 @@ import {
 } from './probes.js';
 import { failedProcess, ProcessCollector } from './process.js';
 
-export type {
-  CollectorConfig,
-  CollectorOptions,
-  CollectorSources,
-  LevelsOption,
-} from './config.js';
-export { DEFAULT_COLLECTOR_OPTIONS, resolveLevels } from './config.js';
-export type { CollectorPlugin, PluginContext } from './plugins.js';
-export type {
-  MysqlProbeTarget,
-  PgProbeTarget,
-  PoolSize,
-  Probe,
-  ProbeName,
-  ReadyProbeOptions,
-  RedisProbeTarget,
-} from './probes.js';
-export { DEFAULT_PROBE_TIMEOUT_MS, mysqlProbe, pgProbe, redisProbe } from './probes.js';
-
 /** Collects one MetricsSnapshot on demand: host, process and dependency metrics plus what its sources report. */
 export class MetricsCollector {
   /** @internal */
