@@ -1,8 +1,9 @@
 // Structure checks run by `npm run lint`: no import cycle in src/ (type-only imports included), imports run
-// down the layers only, no exported name defined twice, every source file opens with a comment line; files
-// over the line budget are listed (and fail with --strict-size).
+// down the layers only, no exported name defined twice, every source file opens with a comment line, no
+// hand-written file over the line budget (files in SIZE_ALLOWED are listed as warnings instead).
 //
-//   npx tsx scripts/check-structure.ts          exit 1 and list the problems
+//   npx tsx scripts/check-structure.ts                exit 1 and list the problems
+//   npx tsx scripts/check-structure.ts --strict-size  the files in SIZE_ALLOWED fail too
 //
 // Why not madge: it skips type-only imports by default and needs a bundler resolver; this is 150 lines on
 // the TypeScript compiler we already have, and it reads exactly what tsc reads.
@@ -45,8 +46,14 @@ function layerOf(pathInSrc: string): number {
 /** The root of src/ holds only what ties the folders together (index, monitor, types, errors, logger, ...). */
 export const MAX_ROOT_FILES = 6;
 
-/** "No file over ~400 lines": the budget allows the ~, not a second concept. */
-export const MAX_LINES = 450;
+/** "No file over ~400 lines" (issue #11): a file past this is usually two concepts. */
+export const MAX_LINES = 400;
+
+/**
+ * Files (paths from the repository root) over MAX_LINES that are warned about instead of failing, each
+ * because another change is splitting it. Empty it as those changes land; add to it only with a reason.
+ */
+export const SIZE_ALLOWED: ReadonlySet<string> = new Set<string>([]);
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -174,9 +181,14 @@ export function findCycles(graph: ReadonlyMap<string, readonly string[]>): strin
   return cycles;
 }
 
-export function checkStructure(srcDir = SRC): { problems: string[]; oversize: string[] } {
+export function checkStructure(srcDir = SRC): {
+  problems: string[];
+  oversize: string[];
+  allowedOversize: string[];
+} {
   const problems: string[] = [];
   const oversize: string[] = [];
+  const allowedOversize: string[] = [];
   const files = sourceFiles(srcDir).map(parse);
   const rel = (f: string) => relative(ROOT, f);
 
@@ -218,25 +230,30 @@ export function checkStructure(srcDir = SRC): { problems: string[]; oversize: st
     const text = p.source.text;
     if (!text.startsWith('//'))
       problems.push(`${rel(p.file)}: should open with a one-line comment saying what it is`);
-    const lines = text.split('\n').length;
-    if (lines > MAX_LINES)
-      oversize.push(`${rel(p.file)}: ${lines} lines (budget ${MAX_LINES}); split it by concept`);
+    // Lines as editors and `wc -l` count them: a final newline does not start another line.
+    const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+    if (lines > MAX_LINES) {
+      const message = `${rel(p.file)}: ${lines} lines (budget ${MAX_LINES}); split it by concept`;
+      if (SIZE_ALLOWED.has(rel(p.file).split(sep).join('/'))) allowedOversize.push(message);
+      else oversize.push(message);
+    }
   }
-  return { problems, oversize };
+  problems.push(...oversize);
+  return { problems, oversize, allowedOversize };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { problems, oversize } = checkStructure();
-  // Size is reported, and fails only with --strict-size: files over budget remain (see CONTRIBUTING.md).
+  const { problems, allowedOversize } = checkStructure();
+  // The allowed files are warnings, failures with --strict-size (see SIZE_ALLOWED).
   const strict = process.argv.includes('--strict-size');
-  for (const o of oversize) console.error(`${strict ? '' : 'warning: '}${o}`);
-  if (strict) problems.push(...oversize);
+  for (const o of allowedOversize) console.error(`${strict ? '' : 'warning (SIZE_ALLOWED): '}${o}`);
+  if (strict) problems.push(...allowedOversize);
   for (const p of problems) console.error(p);
   if (problems.length > 0) {
     console.error(`\n${problems.length} structure problem(s) (scripts/check-structure.ts)`);
     process.exit(1);
   }
   console.log(
-    'structure: no import cycle, imports run down the layers, no duplicate exported name, every file opens with its comment',
+    `structure: no import cycle, imports run down the layers, no duplicate exported name, every file opens with its comment, none over ${MAX_LINES} lines`,
   );
 }

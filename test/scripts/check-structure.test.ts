@@ -1,10 +1,10 @@
-// scripts/check-structure.ts on fixture trees: the layer rule, cycles, duplicate names, the opening comment.
+// scripts/check-structure.ts on fixture trees: the layer rule, cycles, duplicate names, the opening comment, the size.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkStructure } from '../../scripts/check-structure.js';
+import { checkStructure, MAX_LINES } from '../../scripts/check-structure.js';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -91,5 +91,17 @@ describe('check-structure', () => {
     );
     const { problems } = checkStructure(tree({ ...layered, ...extra }));
     expect(problems.some((p) => p.startsWith('the root of src/ holds 7 files (at most 6)'))).toBe(true);
+  });
+
+  it('fails on a file over MAX_LINES lines, counted as wc -l counts them (a final newline adds none)', () => {
+    const body = (n: number) => `// core\n${'export {};\n'.repeat(n - 1)}`;
+    const { problems } = checkStructure(
+      tree({ ...layered, 'history/full.ts': body(MAX_LINES), 'history/over.ts': body(MAX_LINES + 1) }),
+    );
+    const sizes = problems.filter((p) => p.includes('lines (budget'));
+    expect(sizes).toHaveLength(1);
+    expect(sizes[0]).toMatch(
+      new RegExp(`history/over\\.ts: ${MAX_LINES + 1} lines \\(budget ${MAX_LINES}\\)`),
+    );
   });
 });
