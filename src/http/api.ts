@@ -74,13 +74,12 @@ export function createAdminApi<R = IncomingMessage>(
   }
   // Two budgets: refused requests (guessing, scraping) and served ones, so that anonymous traffic,
   // however many addresses it comes from, can never spend or share an authenticated client's budget.
-  const refusedLimiter =
+  const limiter = () =>
     options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
-  const servedLimiter =
-    options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
+  const refusedLimiter = limiter();
+  const servedLimiter = limiter();
   // The dashboard's static files: anonymous by design, so they spend a budget of their own.
-  const publicLimiter =
-    options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
+  const publicLimiter = limiter();
   const auth = createAuthenticator<R>(options, { logger, now, basePath });
   const guard = createOriginGuard(options, auth.mode === 'loopback');
   // The built-in route table, and with it the handlers (Prometheus rendering, the dashboard, silences, ...),
