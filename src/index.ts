@@ -66,6 +66,7 @@ export type { TrackedServer } from './collector/websockets.js';
 export * from './custom/index.js';
 export type { SysvitalsErrorCode } from './errors.js';
 export { SysvitalsError } from './errors.js';
+export type { FunctionStats } from './functions/function-row.js';
 export type { FunctionRecorder } from './functions/timing.js';
 export { type TimedDecorator, type TimedOptions, timed } from './functions/timing.js';
 export type { HistoryPeriod } from './history/periods.js';
@@ -135,6 +136,7 @@ export {
   type SlowQuery,
 } from './profiling/query-stats.js';
 export type { SeriesHistoryOptions } from './profiling/series-history.js';
+export type { RouteStats } from './requests/route-stats.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { RedisStore } from './stores/redis.js';
 export type { RedisClient, RedisStoreOptions } from './stores/redis-options.js';

@@ -2,6 +2,8 @@
 
 import type { ChannelStatus } from './channels/channel-status.js';
 import type { CustomMetricSnapshot } from './custom/types.js';
+import type { FunctionStats } from './functions/function-row.js';
+import type { RouteStats } from './requests/route-stats.js';
 
 /** Status of one snapshot group or health component; `unknown` when it could not be measured. */
 export type ComponentStatus = 'healthy' | 'warning' | 'critical' | 'unknown';
@@ -232,34 +234,6 @@ export interface ProcessMetrics extends Component {
   /** Open file descriptors of the process; null where /proc/self/fd cannot be read. */
   open_fds: number | null;
   uptime_seconds: number;
-}
-
-/** Statistics of one `@timed` function over the window: calls, errors and durations in ms. */
-export interface FunctionStats {
-  name: string;
-  count: number;
-  errors: number;
-  avg_ms: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  max_ms: number;
-}
-
-/** Statistics of one route (method and route pattern) over the window; durations in ms. */
-export interface RouteStats {
-  method: string;
-  route: string;
-  count: number;
-  count_4xx: number;
-  count_5xx: number;
-  /** Aborted requests (status 499: the response did not complete, client or server closed first), also counted in count_4xx. */
-  count_aborted: number;
-  avg_ms: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  max_ms: number;
 }
 
 /** One collection of every metric group: what getMetrics(), the HTTP API and the dashboard return. */

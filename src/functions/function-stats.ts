@@ -16,7 +16,8 @@ import {
   toHistogram,
 } from '../latency/latency-ring.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
-import type { Clock, FunctionStats as FunctionStatsRow } from '../types.js';
+import type { Clock } from '../types.js';
+import type { FunctionStats as FunctionStatsRow } from './function-row.js';
 
 export interface FunctionTimingsOptions {
   /** Time source, ms. @defaultValue `Date.now` */

@@ -9,8 +9,9 @@ import {
   round,
 } from '../alerts/status.js';
 import type { LatencySummary } from '../latency/histogram.js';
-import type { RequestGroups, RouteStats } from '../types.js';
+import type { RequestGroups } from '../types.js';
 import type { RequestStatsConfig } from './request-options.js';
+import type { RouteStats } from './route-stats.js';
 
 /** The request window's figures, as RequestStats.groups() reads them in one pass. */
 export interface WindowFigures {

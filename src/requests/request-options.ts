@@ -9,10 +9,11 @@ import {
   type RuleName,
 } from '../alerts/thresholds.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
+import type { FunctionStats } from '../functions/function-row.js';
 import { coarseClock } from '../latency/coarse-clock.js';
 import { checkInteger, rejectUnknownKeys, rejectUnknownOptions } from '../options/option-keys.js';
 import { type ApdexConfig, type ApdexOptions, parseApdexOptions } from '../profiling/apdex.js';
-import type { Clock, FunctionStats } from '../types.js';
+import type { Clock } from '../types.js';
 
 /** Anything that can report `@timed` statistics (a FunctionTimings from src/functions/function-stats.ts). */
 export interface FunctionStatsSource {

@@ -1,9 +1,9 @@
 // The request window read per route: the snapshot's route rows and the endpoints table's windows, one pass each.
 
 import { addView, clearView, type createView, summarizeView } from '../latency/latency-ring.js';
-import type { RouteStats } from '../types.js';
 import type { EndpointWindow } from './request-figures.js';
 import { type RouteEntry, windowApdex, windowCounts } from './route-counters.js';
+import type { RouteStats } from './route-stats.js';
 
 type View = ReturnType<typeof createView>;
 
