@@ -48,6 +48,7 @@ import {
   windowCounts,
 } from './route-counters.js';
 import { RouteTable } from './route-table.js';
+import { SteadyClock } from './steady-clock.js';
 import { endpointWindowRows, routeRows } from './window-rows.js';
 
 /**
@@ -79,9 +80,8 @@ export class RequestStats {
   private lat = 0;
   private latPos = 0;
   private nextBoundary = Number.NEGATIVE_INFINITY;
-  /** The clock's last finite reading, and how far it has been stepped back in all (see now()). */
-  private lastRaw = Number.NaN;
-  private stepBack = 0;
+  /** The clock read as a monotonic view (steps back not taken back). */
+  private readonly time: SteadyClock;
   private droppedCount = 0;
   private closed = false;
   /** Latency of every request since start, incremented by record() beside the route's ring. */
@@ -96,6 +96,7 @@ export class RequestStats {
     const config = parseRequestStatsOptions(options);
     this.config = config;
     this.clock = config.clock;
+    this.time = new SteadyClock(config.clock);
     this.slots = config.slots;
     this.latencySlots = config.latencySlots;
     this.subWindowMs = config.windowMs / config.slots;
@@ -105,7 +106,7 @@ export class RequestStats {
     if (this.clock === coarseClock) acquireCoarseClock();
     let started = Number.NaN;
     try {
-      started = this.now();
+      started = this.time.now();
     } catch {
       // a throwing injected clock: records are dropped anyway
     }
@@ -198,7 +199,7 @@ export class RequestStats {
     return requestGroups(this.config, {
       counts,
       perSecond: perSecond(this.allEntries(), at, counts[0], () => this.windowSpanMs()),
-      perMinute: perMinute(at, counts[0], this.now()),
+      perMinute: perMinute(at, counts[0], this.time.now()),
       total: this.total,
       latency,
       routes,
@@ -337,24 +338,10 @@ export class RequestStats {
     return bytes;
   }
 
-  /**
-   * The clock as a monotonic view: it moves on as the clock does, but a step back (NTP, a VM restore) is
-   * not taken back: the clock is read as `stepBack` later from then on, so windows, spans and rates go on
-   * measuring elapsed time (a step back counted as time standing still, not as the window's count over
-   * 1 s for the size of the step). A step forward reads as time passing. NaN and infinities pass through.
-   */
-  private now(): number {
-    const raw = this.clock.now();
-    if (raw - raw !== 0) return raw;
-    if (raw < this.lastRaw) this.stepBack += this.lastRaw - raw;
-    this.lastRaw = raw;
-    return raw + this.stepBack;
-  }
-
   // Moves to the current sub-windows. Costs one comparison until the next boundary; never goes
   // back (a clock stepped back by NTP stays in the current sub-window; NaN is ignored).
   private tick(): void {
-    const now = this.now();
+    const now = this.time.now();
     if (now < this.nextBoundary) return;
     const sub = Math.max(0, Math.floor(now / this.subWindowMs));
     if (!Number.isFinite(sub) || (sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY)) return;
@@ -396,7 +383,7 @@ export class RequestStats {
    */
   windowSpanMs(): number {
     this.tick();
-    return windowSpan(this.at(), this.now());
+    return windowSpan(this.at(), this.time.now());
   }
 
   /**
