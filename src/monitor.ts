@@ -313,7 +313,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
 
   /** History for a period, downsampled; `instance: 'all'` merges every instance sharing the store. */
   getHistory(options: HistoryReadOptions = {}): Promise<HistoryResult> {
-    return historyFor(this.store, options, this.instanceId, this.clock.now(), this.resolutionMs);
+    const now = this.parts.history.readNow(this.clock.now());
+    return historyFor(this.store, options, this.instanceId, now, this.resolutionMs);
   }
 
   /**

@@ -51,6 +51,15 @@ export class HistoryWriter {
     this.bucketStart = this.alignedBucketStart(m.clock.now());
   }
 
+  /**
+   * The time history reads end at: `now`, or the end of the last bucket written when that is later (the
+   * clock stepped back since): points keep the `t` they were written with, so a read window computed on
+   * the stepped clock alone would leave them all out for the size of the step.
+   */
+  readNow(now: number): number {
+    return Math.max(now, this.bucketStart);
+  }
+
   /** Adds one sample to the current bucket. */
   add(snapshot: MetricsSnapshot): void {
     this.aggregator.add(snapshot);
