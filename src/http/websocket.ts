@@ -1,6 +1,6 @@
 // monitor.attachWebSocket(): the live events over `ws` on one path under the admin base, leaving every other upgrade alone.
 
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, guarded, OutageLog } from '../logger.js';
@@ -21,6 +21,7 @@ import { createOriginGuard } from './origin-guard.js';
 import { clientKey } from './rate-limit.js';
 import type { AdminSource } from './route.js';
 import { parseLiveOptions } from './stream.js';
+import { serveAsRequest } from './upgrade-fallthrough.js';
 import {
   CLOSE_GOING_AWAY,
   CLOSE_POLICY_VIOLATION,
@@ -306,10 +307,11 @@ export function attachWebSocket(
   target.emit = intercept as UpgradeServer['emit'];
 
   // Node treats a request as an upgrade only while the server has an 'upgrade' listener; this one makes sure
-  // there is one, and answers paths no one else listens for (Node would otherwise leave them hanging).
-  const onUpgrade = (req: IncomingMessage, socket: Duplex): void => {
+  // there is one. An upgrade for another path that no other listener takes goes to the app's request
+  // handlers, as it would without this listener (else `Upgrade: h2c` on the app's routes got our 404).
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (isOurs(req)) return; // Only reached after close().
-    if (target.listenerCount('upgrade') === 1) refuse(socket, 404, 'not_found', 'no WebSocket endpoint here');
+    if (target.listenerCount('upgrade') === 1) serveAsRequest(target as unknown as Server, req, socket, head);
   };
   target.on('upgrade', onUpgrade);
 

@@ -263,10 +263,22 @@ describe("attachWebSocket leaves the application's own upgrades alone", () => {
     expect(seen).toEqual(['/chat', WS_PATH]);
   });
 
-  it('answers 404 to another path when no one else listens for upgrades (instead of leaving it hanging)', async () => {
+  it('hands another path to the app when no one else listens for upgrades, as node does without a listener', async () => {
     const source = new FakeMonitor();
     const { ws } = await start(source);
-    expect(await connect(`${ws}/elsewhere`)).toMatchObject({ status: 404 });
+    // The app answers 200 'app' (a WebSocket client sees a refused handshake), never hangs, never our 404.
+    expect(await connect(`${ws}/elsewhere`)).toMatchObject({ status: 200, body: 'app' });
+  });
+
+  it('answers 404 to another path when the server has no request handler either (instead of hanging)', async () => {
+    const source = new FakeMonitor();
+    const server = createServer();
+    server.removeAllListeners('request');
+    const attachment = attachWebSocket(source, server, {});
+    const served = await listen(server);
+    cleanup.push(() => served.close());
+    cleanup.push(() => attachment.close());
+    expect(await connect(`${served.url.replace('http', 'ws')}/elsewhere`)).toMatchObject({ status: 404 });
   });
 });
 

@@ -40,6 +40,18 @@ const WS_HEADERS = {
   'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
 };
 
+/** The monitor's state once it stops changing (requests are recorded when their responses finish). */
+async function quietState(target: Target): Promise<unknown> {
+  let state = await stateOf(target.monitor);
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    const next = await stateOf(target.monitor);
+    if (JSON.stringify(next) === JSON.stringify(state)) break;
+    state = next;
+  }
+  return state;
+}
+
 describe.each(harnesses)('$name adapter', (harness) => {
   async function start(options: Parameters<typeof startTarget>[1] = {}): Promise<Target> {
     const target = await startTarget(harness, { ...options, api: { rateLimit: false, ...options.api } });
@@ -117,7 +129,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
       logger: target.logger,
     });
     cleanups.push(() => attached.close());
-    const before = await stateOf(target.monitor);
+    let before = await stateOf(target.monitor);
     const pathArb = fc.oneof(
       fc.constant(attached.path),
       fc.constant(`${attached.path}/`),
@@ -142,6 +154,20 @@ describe.each(harnesses)('$name adapter', (harness) => {
           expect(carriesToken(authorization), what).toBe(true);
           expect([attached.path, `${attached.path}/`], what).toContain(path);
           expect(query.includes('access_token'), what).toBe(false);
+          return;
+        }
+        if (path !== attached.path && path !== `${attached.path}/`) {
+          // Not the WebSocket's path: answered as the same request without Upgrade is, by the app, its
+          // framework or the admin API, as if attachWebSocket were not there (red-team F2).
+          const plain = await rawRequest(target.url, {
+            method: 'GET',
+            path: `${path}${query}`,
+            headers: authorization === undefined ? {} : { authorization },
+          });
+          expect(res.status, what).toBe(plain.status);
+          expect(res.body, what).not.toContain('no WebSocket endpoint here');
+          // The app's requests are recorded like any other: the next case compares with the state after them.
+          before = await quietState(target);
           return;
         }
         expectSafeAnswer(res, what);
