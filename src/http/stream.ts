@@ -213,12 +213,16 @@ export function createStreamHandler(
       // nginx would otherwise buffer the whole response.
       'X-Accel-Buffering': 'no',
     };
-    if (req.httpVersionMajor < 2) headers.Connection = 'keep-alive';
-    res.writeHead(200, headers);
+    // HEAD: the GET's headers, and the response is complete (no stream opened, no slot taken); the
+    // connection is then the client's to keep or close, as after any request (red-team F3: a forced
+    // `Connection: keep-alive` held a `Connection: close` client's socket open until the server's timeout).
     if (req.method === 'HEAD') {
+      res.writeHead(200, headers);
       res.end();
       return;
     }
+    if (req.httpVersionMajor < 2) headers.Connection = 'keep-alive';
+    res.writeHead(200, headers);
     res.on('error', () => {}); // A reset client is dropped via 'close'; the error itself is not ours to throw.
     const now = grant.now ?? Date.now;
     const client: StreamClient = {
