@@ -17,6 +17,7 @@ import {
 } from '../monitor/websocket-port.js';
 import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
+import { ABORTED_STATUS } from '../requests/route-counters.js';
 
 // The core monitor's attachWebSocket (used by the cluster's own monitor too) serves through http/websocket.ts.
 provideWebSocket(attachWebSocket);
@@ -27,6 +28,21 @@ provideWebSocket(attachWebSocket);
  */
 /** Status recorded for a request whose client closed the connection before the response ended (nginx's 499). */
 export { ABORTED_STATUS, UNMATCHED_ROUTE } from '../requests/route-counters.js';
+
+/**
+ * The status to record when an application response emits 'close': its own status when it reached the
+ * client in full, else 499 (aborted). `writableFinished` alone is not proof: a body written in one call
+ * (`res.end(buffer)`) that the socket could not take at once is still pending in Node when the client
+ * closes, and Node then emits 'finish' all the same (the pending write's callback runs when the socket
+ * fails). What tells them apart is the socket (`res.socket` is detached by then, `req.socket` is not):
+ * destroyed before its own writes finished. A completed response emits 'close' one tick after 'finish',
+ * before any I/O could close the connection. Two property reads, nothing allocated.
+ */
+export function closedStatus(res: ServerResponse): number {
+  if (!res.writableFinished) return ABORTED_STATUS;
+  const socket = res.req?.socket;
+  return socket?.destroyed === true && !socket.writableFinished ? ABORTED_STATUS : res.statusCode;
+}
 
 /** What an adapter needs from the monitor: record requests, and serve the admin API. */
 export interface AdapterSource extends AdminSource {

@@ -8,9 +8,9 @@ import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import {
-  ABORTED_STATUS,
   type AdapterMonitorOptions,
   type AdapterSource,
+  closedStatus,
   createAdapterMonitor,
   decideUpgrade,
 } from './common.js';
@@ -61,7 +61,7 @@ export function expressMiddleware(
     monitor.recordRequest({
       method: req.method,
       route: expressRouteLabel(req),
-      status: this.writableFinished ? this.statusCode : ABORTED_STATUS,
+      status: closedStatus(this),
       durationMs: performance.now() - start,
     });
   }

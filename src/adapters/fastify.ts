@@ -9,9 +9,9 @@ import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import {
-  ABORTED_STATUS,
   type AdapterMonitorOptions,
   type AdapterSource,
+  closedStatus,
   createAdapterMonitor,
   decideUpgrade,
   UNMATCHED_ROUTE,
@@ -59,7 +59,7 @@ export function fastifyPlugin(
     monitor.recordRequest({
       method: request.method,
       route: routeOf(request),
-      status: this.writableFinished ? this.statusCode : ABORTED_STATUS,
+      status: closedStatus(this),
       durationMs: performance.now() - start,
     });
   }

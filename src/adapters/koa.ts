@@ -8,9 +8,9 @@ import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import {
-  ABORTED_STATUS,
   type AdapterMonitorOptions,
   type AdapterSource,
+  closedStatus,
   createAdapterMonitor,
   decideUpgrade,
   UNMATCHED_ROUTE,
@@ -64,7 +64,7 @@ export function koaMiddleware(
     monitor.recordRequest({
       method: this.req.method ?? 'GET',
       route: matched === undefined ? UNMATCHED_ROUTE : String(matched),
-      status: this.writableFinished ? this.statusCode : ABORTED_STATUS,
+      status: closedStatus(this),
       durationMs: performance.now() - start,
     });
   }

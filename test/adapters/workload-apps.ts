@@ -1,5 +1,6 @@
-// One route, `GET /w/:kind?status=&ms=`, that answers `status` after `ms` milliseconds, on Express, Fastify and
-// Koa with sysvitals' own createMonitor, on a real server on port 0; and a client that can give up early.
+// One route, `GET /w/:kind?status=&ms=&bytes=`, that answers `status` after `ms` milliseconds (with a body of
+// `bytes` bytes written in one call), on Express, Fastify and Koa with sysvitals' own createMonitor, on a real
+// server on port 0; and a client that can give up early, or in the middle of the body.
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,8 +27,26 @@ export interface WorkloadApp {
   close(): Promise<void>;
 }
 
-function params(query: Record<string, unknown>): { status: number; ms: number; kill: boolean } {
-  return { status: Number(query.status ?? 200), ms: Number(query.ms ?? 0), kill: query.kill === '1' };
+function params(query: Record<string, unknown>): {
+  status: number;
+  ms: number;
+  kill: boolean;
+  body: Buffer | string;
+} {
+  const bytes = Number(query.bytes ?? 0);
+  return {
+    status: Number(query.status ?? 200),
+    ms: Number(query.ms ?? 0),
+    kill: query.kill === '1',
+    body: bytes > 0 ? bodyOf(bytes) : 'done',
+  };
+}
+
+let bigBody: Buffer | undefined;
+/** A body of `bytes` bytes (one buffer kept for the largest size asked: the apps write it in one call). */
+function bodyOf(bytes: number): Buffer {
+  if (bigBody === undefined || bigBody.length < bytes) bigBody = Buffer.alloc(bytes, 120);
+  return bigBody.subarray(0, bytes);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -57,11 +76,11 @@ export async function startWorkloadApp(
     app.use(monitor.middleware());
     app.get(WORK_ROUTE, async (req, res) => {
       counter.received++;
-      const { status, ms, kill } = params(req.query);
+      const { status, ms, kill, body } = params(req.query);
       if (ms > 0) await sleep(ms);
       // kill=1: the server destroys the connection without answering (a crash mid-request, a reset).
       if (kill) req.socket.destroy();
-      else if (!res.destroyed) res.status(status).send('done');
+      else if (!res.destroyed) res.status(status).send(body);
     });
     const server = createServer(app);
     const url = await listen(server);
@@ -77,14 +96,14 @@ export async function startWorkloadApp(
     await app.register(monitor.plugin());
     app.get<{ Querystring: Record<string, string> }>(WORK_ROUTE, async (req, reply) => {
       counter.received++;
-      const { status, ms, kill } = params(req.query);
+      const { status, ms, kill, body } = params(req.query);
       if (ms > 0) await sleep(ms);
       if (kill) {
         req.raw.socket.destroy();
         return reply.hijack();
       }
       reply.code(status);
-      return 'done';
+      return body;
     });
     await app.ready();
     const url = await listen(app.server);
@@ -105,7 +124,7 @@ export async function startWorkloadApp(
   const router = new Router();
   router.get(WORK_ROUTE, async (ctx) => {
     counter.received++;
-    const { status, ms, kill } = params(ctx.query);
+    const { status, ms, kill, body } = params(ctx.query);
     if (ms > 0) await sleep(ms);
     if (kill) {
       ctx.req.socket.destroy();
@@ -113,7 +132,7 @@ export async function startWorkloadApp(
       return;
     }
     ctx.status = status;
-    ctx.body = 'done';
+    ctx.body = body;
   });
   app.use(router.routes());
   const server = createServer(app.callback());
@@ -155,6 +174,45 @@ export function startGet(url: string): PendingGet {
       resolve(0);
     },
   };
+}
+
+/** What a client that read part of a body and closed saw: the length announced and the bytes it received. */
+export interface PartialRead {
+  status: number;
+  contentLength: number;
+  received: number;
+}
+
+/**
+ * GET `url` on a new connection, read at least `readBytes` of the body, stop reading (the server's writes
+ * then fill the socket buffers and wait), and after `closeAfterMs` destroy the connection, as a closed tab
+ * or a load balancer's deadline does in the middle of a download.
+ */
+export function readPartly(url: string, readBytes: number, closeAfterMs: number): Promise<PartialRead> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent: false }, (res) => {
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received < readBytes) return;
+        res.pause();
+        res.removeAllListeners('data');
+        setTimeout(() => {
+          req.destroy();
+          resolve({
+            status: res.statusCode ?? 0,
+            contentLength: Number(res.headers['content-length']),
+            received,
+          });
+        }, closeAfterMs);
+      });
+      res.on('error', () => {});
+    });
+    req.on('error', (err) => {
+      if (!req.destroyed) reject(err);
+    });
+    req.end();
+  });
 }
 
 /** GET `url` and wait for the answer's status. */
