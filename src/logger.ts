@@ -14,7 +14,27 @@ export function consoleLine(obj: unknown, msg?: string): string {
   const line = text.startsWith('sysvitals') ? text : `sysvitals: ${text}`;
   const err = obj instanceof Error ? obj.message : (obj as { err?: unknown } | null)?.err;
   const detail = err === undefined || err === null ? '' : String(err);
-  return detail && !line.includes(detail) ? `${line} (${detail})` : line;
+  return escapeControls(detail && !line.includes(detail) ? `${line} (${detail})` : line);
+}
+
+/** C0 and C1 controls, DEL, line/paragraph separators and bidi overrides/isolates: what forges log lines. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `value` with every control character written as `\uXXXX`, so that a string a request supplied (a silence's
+ * `created_by`, an error text) cannot start a new log line or send escape sequences to a terminal.
+ */
+export function escapeControls(value: string): string {
+  return value.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** True when `value` holds a character {@link escapeControls} would escape. */
+export function hasControls(value: string): boolean {
+  CONTROL.lastIndex = 0;
+  const found = CONTROL.test(value);
+  CONTROL.lastIndex = 0;
+  return found;
 }
 
 export const silentLogger: Logger = { error() {}, warn() {} };

@@ -1,6 +1,7 @@
 // Silences: created over the admin API, matching rule, component and labels until an end time; kept in memory.
 
 import { nodeCrypto } from '../builtins.js';
+import { hasControls } from '../logger.js';
 import type { Clock } from '../types.js';
 import { LABEL_NAME, type Matchers, matches } from './matchers.js';
 import type { NotifiedAlert } from './types.js';
@@ -238,6 +239,14 @@ function text(v: unknown, name: string, max: number): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string' || v.length === 0 || v.length > max) {
     throw new SilenceInputError(`${name} must be a string of 1 to ${max} characters`);
+  }
+  // Control characters (newlines, terminal escapes, bidi overrides) forge log lines and mislead whoever
+  // reads the dashboard; a comment may hold line breaks and tabs.
+  const checked = name === 'comment' ? v.replace(/[\t\n]/g, ' ') : v;
+  if (hasControls(checked)) {
+    throw new SilenceInputError(
+      `${name} must not contain control characters (line breaks${name === 'comment' ? ' other than \\n' : ''}, escapes, bidi overrides)`,
+    );
   }
   return v;
 }

@@ -2,6 +2,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { SilenceInputError } from '../channels/silences.js';
+import { escapeControls } from '../logger.js';
 import { sendData, sendError } from './respond.js';
 import { type AdminContext, defineRoute, type NotificationsSource } from './route.js';
 
@@ -138,7 +139,11 @@ export const silencesRoute = defineRoute({
       const silence = await source.silences.expire(id);
       if (silence) {
         const log = ctx.logger.info ?? ctx.logger.warn;
-        log.call(ctx.logger, { silence: id }, `sysvitals: silence ${id} expired from ${ctx.clientAddress}`);
+        log.call(
+          ctx.logger,
+          { silence: id },
+          `sysvitals: silence ${escapeControls(id)} expired from ${escapeControls(ctx.clientAddress)}`,
+        );
       }
       if (silence) sendData(res, silence);
       else sendError(res, 404, 'not_found', `no silence ${id}`);
@@ -161,7 +166,8 @@ export const silencesRoute = defineRoute({
       log.call(
         ctx.logger,
         { silence: silence.id, rule: silence.rule, component: silence.component, ends_at: silence.ends_at },
-        `sysvitals: silence ${silence.id} created until ${silence.ends_at} by ${silence.created_by ?? 'unnamed'} from ${ctx.clientAddress}`,
+        // created_by is the client's text: quoted and escaped, it cannot forge a line (red-team F4).
+        `sysvitals: silence ${silence.id} created until ${silence.ends_at} by ${silence.created_by === null ? 'unnamed' : escapeControls(JSON.stringify(silence.created_by))} from ${escapeControls(ctx.clientAddress)}`,
       );
       sendData(res, silence, 201);
     } catch (err) {
