@@ -213,8 +213,11 @@ export interface ProcessMetrics extends Component {
   heap_total_mb: number;
   /** Memory of C++ objects bound to JS objects (process.memoryUsage().external). */
   external_mb: number;
-  /** ArrayBuffers and SharedArrayBuffers, Buffers included (part of external). */
-  array_buffers_mb: number;
+  /**
+   * ArrayBuffers and SharedArrayBuffers, Buffers included (part of external). Null only in a cluster view
+   * when a live worker did not report it (a worker of an older version).
+   */
+  array_buffers_mb: number | null;
   rss_mb: number;
   /**
    * heap_used_mb, heap_total_mb, external_mb, array_buffers_mb and rss_mb in exact bytes (Prometheus
@@ -225,7 +228,10 @@ export interface ProcessMetrics extends Component {
   external_bytes?: number;
   array_buffers_bytes?: number;
   rss_bytes?: number;
-  /** V8 heap spaces by name: used and allocated MB, and the same in exact bytes. */
+  /**
+   * V8 heap spaces by name: used and allocated MB, and the same in exact bytes. In a cluster view, summed
+   * per space over the live workers; empty when a live worker did not report them.
+   */
   heap_spaces: Record<string, { used_mb: number; size_mb: number; used_bytes?: number; size_bytes?: number }>;
   /** GC pauses over the sample interval by kind. */
   gc: Record<'minor' | 'major' | 'incremental' | 'weakcb', GcKindStats>;
@@ -326,6 +332,9 @@ export interface ClusterProcess {
   heap_used_bytes?: number;
   heap_total_bytes?: number;
   external_bytes?: number;
+  /** ArrayBuffers in exact bytes, and V8 heap spaces by name (absent from workers of older versions). */
+  array_buffers_bytes?: number;
+  heap_spaces?: Record<string, { used_bytes: number; size_bytes: number }>;
   event_loop_delay_p50_ms: number;
   event_loop_delay_p99_ms: number;
   event_loop_delay_max_ms: number;

@@ -48,9 +48,9 @@ const spaces: HeapSpaceInfo[] = [
 ];
 
 /** The process group a real collector builds from the given memoryUsage() and heap space statistics. */
-function collectWith(mem: NodeJS.MemoryUsage): ProcessMetrics {
+function collectWith(mem: NodeJS.MemoryUsage, heapSpaces: HeapSpaceInfo[] = spaces): ProcessMetrics {
   const usage = vi.spyOn(process, 'memoryUsage').mockReturnValue(mem);
-  const heap = vi.spyOn(nodeV8(), 'getHeapSpaceStatistics').mockReturnValue(spaces);
+  const heap = vi.spyOn(nodeV8(), 'getHeapSpaceStatistics').mockReturnValue(heapSpaces);
   const c = new ProcessCollector(20);
   try {
     return c.collect();
@@ -119,6 +119,75 @@ describe('Prometheus process byte gauges', () => {
     expect(sampleValue(f, 'sysvitals_heap_size_used_bytes')).toBe(memA.heapUsed + memB.heapUsed);
     expect(sampleValue(f, 'sysvitals_heap_size_total_bytes')).toBe(memA.heapTotal + memB.heapTotal);
     expect(sampleValue(f, 'sysvitals_external_memory_bytes')).toBe(memA.external + memB.external);
+  });
+
+  // Cluster gap: heap_space_* and array_buffers_* came from the aggregator's own process while RSS, heap
+  // and external were summed over workers. Oracle: the sums of the bytes each worker's Node reported.
+  it("sums the workers' heap spaces and array buffers, never the aggregator's own", () => {
+    const a = collectWith(memA);
+    const b = collectWith(memB, [spaces[0]!, { ...spaces[1]!, space_name: 'code_space' }]);
+    const self = collectWith(
+      { ...memA, arrayBuffers: 5 },
+      spaces.map((s) => ({ ...s, space_used_size: 3, space_size: 4 })),
+    );
+    const summary: ClusterSummary = {
+      name: 'app',
+      aggregator: 'a',
+      complete: true,
+      missing: [],
+      workers_connected: 2,
+      workers: [worker('a', a), worker('b', b)],
+    };
+    const merged = withClusterProcess({ ...snapshotFixture(), process: self }, summary);
+    const ab = memA.arrayBuffers + memB.arrayBuffers;
+    expect(merged.process.array_buffers_bytes).toBe(ab);
+    expect(merged.process.array_buffers_mb).toBe(Math.round((ab / MIB) * 100) / 100);
+    const old = spaces[0]!;
+    const expected: Record<string, [number, number]> = {
+      old_space: [old.space_used_size * 2, old.space_size * 2],
+      new_space: [spaces[1]!.space_used_size, spaces[1]!.space_size],
+      code_space: [spaces[1]!.space_used_size, spaces[1]!.space_size],
+    };
+    expect(Object.keys(merged.process.heap_spaces).sort()).toEqual(Object.keys(expected).sort());
+    const f = parseExposition(renderPrometheus({ snapshot: merged }));
+    expect(sampleValue(f, 'sysvitals_array_buffers_bytes')).toBe(ab);
+    for (const [space, [used, size]] of Object.entries(expected)) {
+      expect(merged.process.heap_spaces[space]).toEqual({
+        used_mb: Math.round((used / MIB) * 100) / 100,
+        size_mb: Math.round((size / MIB) * 100) / 100,
+        used_bytes: used,
+        size_bytes: size,
+      });
+      expect(sampleValue(f, 'sysvitals_heap_space_used_bytes', { space })).toBe(used);
+      expect(sampleValue(f, 'sysvitals_heap_space_size_bytes', { space })).toBe(size);
+    }
+  });
+
+  // A live worker that did not report them (an older version): no partial sum and not the aggregator's own.
+  it('omits heap spaces and array buffers from the cluster view when a live worker did not report them', () => {
+    const a = worker('a', collectWith(memA));
+    const b = worker('b', collectWith(memB));
+    delete b.process!.heap_spaces;
+    delete b.process!.array_buffers_bytes;
+    const summary: ClusterSummary = {
+      name: 'app',
+      aggregator: 'a',
+      complete: true,
+      missing: [],
+      workers_connected: 2,
+      workers: [a, b],
+    };
+    const merged = withClusterProcess({ ...snapshotFixture(), process: collectWith(memA) }, summary);
+    expect(merged.process.heap_spaces).toEqual({});
+    expect(merged.process.array_buffers_mb).toBeNull();
+    expect(merged.process.array_buffers_bytes).toBeUndefined();
+    const text = renderPrometheus({ snapshot: merged });
+    expect(text).not.toMatch(/^sysvitals_heap_space_/m);
+    expect(text).not.toMatch(/^sysvitals_array_buffers_bytes/m);
+    // Those summed from every worker are still there.
+    expect(sampleValue(parseExposition(text), 'sysvitals_process_resident_memory_bytes')).toBe(
+      memA.rss + memB.rss,
+    );
   });
 
   // Same review: the container's memory limit was rebuilt from limit_gb, rounded to 0.001 GiB (up to

@@ -83,9 +83,16 @@ export function renderRuntime(out: string[], s: MetricsSnapshot, prefix: string)
     family(out, `${prefix}external_memory_bytes`, 'gauge', 'Memory of C++ objects bound to JS objects.', [
       `${prefix}external_memory_bytes ${p.external_bytes ?? Math.round(p.external_mb * MIB)}`,
     ]);
-    family(out, `${prefix}array_buffers_bytes`, 'gauge', 'Memory of ArrayBuffers and Buffers.', [
-      `${prefix}array_buffers_bytes ${p.array_buffers_bytes ?? Math.round(p.array_buffers_mb * MIB)}`,
-    ]);
+    // Null in a cluster view when a live worker did not report it: no sample rather than a partial sum.
+    const arrayBuffers =
+      p.array_buffers_bytes ?? (p.array_buffers_mb === null ? null : Math.round(p.array_buffers_mb * MIB));
+    family(
+      out,
+      `${prefix}array_buffers_bytes`,
+      'gauge',
+      'Memory of ArrayBuffers and Buffers.',
+      arrayBuffers === null ? [] : [`${prefix}array_buffers_bytes ${arrayBuffers}`],
+    );
     family(
       out,
       `${prefix}active_resources`,

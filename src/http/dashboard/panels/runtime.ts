@@ -6,7 +6,7 @@ import { $, h } from '../dom.js';
 import { fmtBytes, fmtMs, fmtNumber, fmtPercent } from '../format.js';
 import { cell, type Figure, figureList, table } from './figures.js';
 
-const mb = (v: number) => fmtBytes(v * 1024 * 1024);
+const mb = (v: number | null) => (v === null ? '—' : fmtBytes(v * 1024 * 1024));
 
 function section(title: string, ...content: HTMLElement[]): HTMLElement {
   const box = h('div', 'runtime-section');
