@@ -246,7 +246,14 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 
 function isForwarded(req: IncomingMessage): boolean {
   const h = req.headers;
-  return h['x-forwarded-for'] !== undefined || h.forwarded !== undefined || h['x-real-ip'] !== undefined;
+  // Via (RFC 9110, added by nginx/Varnish/Squid/CDNs) and X-Client-IP name a proxy hop as surely as the rest.
+  return (
+    h['x-forwarded-for'] !== undefined ||
+    h.forwarded !== undefined ||
+    h['x-real-ip'] !== undefined ||
+    h.via !== undefined ||
+    h['x-client-ip'] !== undefined
+  );
 }
 
 /**

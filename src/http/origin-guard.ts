@@ -12,6 +12,7 @@ export type { OriginGuardOptions } from '../monitor/websocket-port.js';
 
 /** Why a request was refused for its `Host` (421) or an upgrade for its `Origin` (403). */
 export type GuardRefusal =
+  | { ok: false; status: 400; code: 'invalid_host'; message: string }
   | { ok: false; status: 421; code: 'host_not_allowed'; message: string }
   | { ok: false; status: 403; code: 'origin_not_allowed'; message: string };
 
@@ -69,8 +70,17 @@ export function createOriginGuard(
   function checkHost(req: IncomingMessage): GuardRefusal | undefined {
     if (!loopbackMode) return undefined;
     const header = req.headers.host;
-    // Every browser request carries Host; only a hand-written HTTP/1.0 request may not, and it is no page.
-    if (header === undefined) return undefined;
+    // The rule judges one Host: none (a hand-written HTTP/1.0 request) or two (node keeps the first, a proxy
+    // may forward the second) leave nothing certain to judge, so both are refused (RFC 9112 §3.2: 400).
+    const count = hostHeaderCount(req);
+    if (header === undefined || count !== 1) {
+      return {
+        ok: false,
+        status: 400,
+        code: 'invalid_host',
+        message: `exactly one Host header is required in loopback mode (got ${count})`,
+      };
+    }
     const name = hostName(header);
     // An IP address cannot be rebound: only a DNS name can be made to point at 127.0.0.1 by its owner.
     if (name !== undefined && (isLoopbackName(name) || isAddress(name) || hosts.has(name))) return undefined;
@@ -104,6 +114,15 @@ export function createOriginGuard(
   }
 
   return { checkHost, checkOrigin };
+}
+
+/** How many Host headers the request carried (node's `headers.host` keeps only the first). */
+function hostHeaderCount(req: IncomingMessage): number {
+  const raw = req.rawHeaders;
+  if (!Array.isArray(raw)) return req.headers.host === undefined ? 0 : 1;
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === 'host') n++;
+  return n;
 }
 
 function parseList(

@@ -8,6 +8,7 @@ export type AdminErrorCode =
   | 'unauthorized'
   | 'token_expired'
   | 'forbidden'
+  | 'invalid_host'
   | 'host_not_allowed'
   | 'origin_not_allowed'
   | 'not_found'
