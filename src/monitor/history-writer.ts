@@ -1,6 +1,7 @@
 // The monitor's history writer: closes each resolution bucket into a point, scores and stores it, and keeps
 // the route series and anomaly models in the store's state blobs.
 
+import type { AlertSystem } from '../alerts/engine.js';
 import type { Analytics } from '../analytics/analytics.js';
 import type { CustomBucketEntry, CustomMetrics } from '../custom/index.js';
 import { BucketAggregator } from '../history/bucket-aggregator.js';
@@ -15,6 +16,8 @@ import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 const SERIES_STATE = 'route-history';
 /** The store's name for the anomaly models' state. */
 const ANALYTICS_STATE = 'anomaly';
+/** The store's name for the active alerts (restored by the next process with the same instanceId). */
+const ALERTS_STATE = 'active-alerts';
 
 /** What the writer reads from the monitor that owns it. */
 export interface HistoryWriterParts {
@@ -28,6 +31,7 @@ export interface HistoryWriterParts {
   readonly jobs: JobStats;
   readonly series: SeriesHistory;
   readonly analytics: Analytics;
+  readonly alertSystem: Pick<AlertSystem, 'exportActive' | 'restoreActive'>;
   /** True once the monitor is closing: the bucket timer is not rearmed. */
   readonly closing: () => boolean;
 }
@@ -169,9 +173,11 @@ export class HistoryWriter {
     const m = this.m;
     let series: string | null | undefined;
     let saved: string | null | undefined;
+    let alerts: string | null | undefined;
     try {
       series = await m.store.loadState?.(m.instanceId, SERIES_STATE);
       saved = await m.store.loadState?.(m.instanceId, ANALYTICS_STATE);
+      alerts = await m.store.loadState?.(m.instanceId, ALERTS_STATE);
     } catch (err) {
       if (!this.stateLoadWarned) {
         this.stateLoadWarned = true;
@@ -188,7 +194,22 @@ export class HistoryWriter {
       // route history is a cache: start fresh
     }
     if (saved) m.analytics.importState(saved);
+    try {
+      // The previous process's active alerts, same ids: the next evaluation keeps or clears them.
+      if (alerts) m.alertSystem.restoreActive(JSON.parse(alerts));
+    } catch {
+      // malformed: start without them
+    }
     this.stateLoaded = true;
+  }
+
+  /** Saves the active alerts (after each alert event), once the saved ones have been read. */
+  saveActiveAlerts(): void {
+    const m = this.m;
+    if (!this.stateLoaded || m.store.saveState === undefined) return;
+    void m.store
+      .saveState(m.instanceId, ALERTS_STATE, JSON.stringify(m.alertSystem.exportActive()))
+      .catch(() => {});
   }
 
   /** Requests since start per `METHOD route` (for the one-minute route series). */

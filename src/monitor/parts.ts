@@ -224,6 +224,8 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
     queries,
   };
   const history = new HistoryWriter({ ...ctx, ...parts });
+  // A restart with the same store and instanceId restores them (same ids), instead of orphaning them.
+  alertSystem.on('alert', () => history.saveActiveAlerts());
   const sampler = new Sampler({
     ...ctx,
     ...parts,
