@@ -47,7 +47,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
       { via: '1.1 nginx' },
       { 'x-client-ip': '203.0.113.9' },
       { 'x-forwarded-for': '203.0.113.9' },
-    ]) {
+    ] as Record<string, string>[]) {
       const res = await rawRequest(t.url, { method: 'GET', path: `${BASE}/metrics/`, headers });
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(JSON.parse(res.body).error.code).toBe('forbidden');
