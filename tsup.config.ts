@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
@@ -11,6 +12,42 @@ const dashboardAssetsOnce: Plugin = {
   setup(build) {
     build.onResolve({ filter: /\/assets\.generated\.js$/ }, (args) =>
       args.kind === 'dynamic-import' ? { path: './dashboard-assets.js', external: true } : undefined,
+    );
+  },
+};
+
+/**
+ * Code that only some monitors run, built as entries of their own and loaded with a synchronous `require()` when
+ * an option asks for it (issue 18): cluster mode (`cluster`) and the channels' senders (`channels`). Each
+ * loader module returns a plain import when run from source (vitest, tsx); here its body becomes
+ * `require('./<entry>.cjs')`, left external. The loaders live in code every entry shares, so they land in a
+ * chunk at dist/'s top level, beside the entries they require (scripts/bin-wrapper.ts checks the paths).
+ */
+const lazyModules = {
+  'lazy-cluster-mode': {
+    loader: 'src/monitor/cluster-loader.ts',
+    fn: 'loadClusterMode',
+    source: 'src/monitor/cluster-mode.ts',
+  },
+  'lazy-channels': {
+    loader: 'src/channels/channel-loader.ts',
+    fn: 'loadChannelConfig',
+    source: 'src/channels/channel-config.ts',
+  },
+};
+const lazyLoaders: Plugin = {
+  name: 'lazy-loaders',
+  setup(build) {
+    for (const [entry, { loader, fn }] of Object.entries(lazyModules)) {
+      const path = resolve(loader);
+      build.onLoad({ filter: /-loader\.ts$/ }, (args) =>
+        args.path === path
+          ? { contents: `export function ${fn}() { return require('./${entry}.cjs'); }`, loader: 'js' }
+          : undefined,
+      );
+    }
+    build.onResolve({ filter: /^\.\/lazy-[a-z-]+\.cjs$/ }, (args) =>
+      args.kind === 'require-call' ? { path: args.path, external: true } : undefined,
     );
   },
 };
@@ -45,7 +82,11 @@ const ENTRIES = {
 
 export default defineConfig([
   {
-    entry: { ...ENTRIES, cli: 'src/cli/cli.ts' },
+    entry: {
+      ...ENTRIES,
+      cli: 'src/cli/cli.ts',
+      ...Object.fromEntries(Object.entries(lazyModules).map(([name, { source }]) => [name, source])),
+    },
     format: ['cjs'],
     // Types for the public entries only (not the CLI).
     dts: { entry: ENTRIES, compilerOptions: { stripInternal: true } },
@@ -53,12 +94,13 @@ export default defineConfig([
     // No source maps in the package: they were 2.2 MB of the 3.5 MB unpacked, and the output is readable.
     sourcemap: false,
     target: 'node20',
-    // tsup's CJS code splitting: the entries share their chunks, and `import()` stays lazy.
+    // tsup's CJS code splitting: the entries share their chunks, and `import()` stays lazy; scripts/merge-chunks.ts
+    // then merges the chunks every adapter loads into dist/core.cjs.
     splitting: true,
     treeshake: true,
     // import.meta.url (the CLI reads its version from ../package.json) from __filename.
     shims: true,
-    esbuildPlugins: [dashboardAssetsOnce],
+    esbuildPlugins: [dashboardAssetsOnce, lazyLoaders],
     plugins: [
       {
         name: 'ascii-output',

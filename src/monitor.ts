@@ -30,7 +30,7 @@ import type { Lifecycle, ProbeVerdict } from './lifecycle/lifecycle.js';
 import type { ShutdownReport } from './lifecycle/shutdown.js';
 import { consoleLogger } from './logger.js';
 import { closeMonitor, exitOnSignals, startShutdown } from './monitor/close.js';
-import { startClusterMode } from './monitor/cluster-mode.js';
+import { loadClusterMode } from './monitor/cluster-loader.js';
 import { emitSafely } from './monitor/events.js';
 import {
   checkMonitorOptions,
@@ -169,7 +169,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     // Requests and @timed calls of this process's worker threads (connectThread()) count here.
     if (parts.adopted) this.detachers.push(listenThreads(this, this.logger));
     if (clusterConfig) {
-      const started = startClusterMode(this, options, clusterConfig, (clusterOptions) => {
+      // Cluster mode's code loads here, not at import (cluster-loader.ts).
+      const started = loadClusterMode().startClusterMode(this, options, clusterConfig, (clusterOptions) => {
         this.unusedStore = null;
         return new SystemMonitor(clusterOptions);
       });

@@ -4,7 +4,8 @@ import type { Alert, AlertEvent } from '../alerts/alert.js';
 import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
-import { type ChannelConfig, parseChannels } from './channel-config.js';
+import type { ChannelConfig } from './channel-config.js';
+import { loadChannelConfig } from './channel-loader.js';
 import type { ChannelStatus } from './channel-status.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { type MaintenanceWindow, type MaintenanceWindowStatus, parseMaintenance } from './maintenance.js';
@@ -82,7 +83,12 @@ export class NotificationRouter {
     this.host = options.host;
     this.instance = options.instance;
     const outage = new OutageLog(logger, () => this.clock.now());
-    this.channels = parseChannels(options.channels, this.clock, this.config.repeatIntervalMs).map((c) => ({
+    // The senders load only when channels are set (channel-loader.ts).
+    const parsed =
+      options.channels === undefined
+        ? []
+        : loadChannelConfig().parseChannels(options.channels, this.clock, this.config.repeatIntervalMs);
+    this.channels = parsed.map((c) => ({
       config: c.config,
       queue: new DeliveryQueue(c.config, c.sender, outage, logger, this.clock),
       sent: new Map(),

@@ -129,6 +129,54 @@ new MetricsCollector().collect().then(async (snapshot) => {
     expect(JSON.parse(stdout)).toEqual({ memory: 'number', express: 'function' });
   });
 
+  it('loads cluster mode and the channel senders only for a monitor that sets them, in CJS and ESM', async () => {
+    // The adapter entry must not load them; a monitor with `cluster` or `channels` loads that part, synchronously,
+    // in its constructor (dist/lazy-*.cjs, tsup.config.ts); the clustered one becomes the cluster's aggregator.
+    const script = (kind: 'cjs' | 'esm') => `${
+      kind === 'cjs'
+        ? "const { createMonitor } = require('sysvitals/express');"
+        : "import { createRequire } from 'node:module';\nimport { createMonitor } from 'sysvitals/express';\nconst require = createRequire(import.meta.url);"
+    }
+const { mkdtempSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const lazy = () => Object.keys(require.cache).filter((f) => /lazy-[a-z-]+\\.cjs$/.test(f)).map((f) => f.replace(/^.*[\\\\/]/, '')).sort();
+const atImport = lazy();
+const plain = createMonitor({ sampleIntervalMs: 0 });
+const afterPlain = lazy();
+const monitor = createMonitor({
+  sampleIntervalMs: 0,
+  cluster: { name: 'pkg-' + process.pid, socketDir: mkdtempSync(join(tmpdir(), 'sv-sock-')), intervalMs: 100 },
+});
+const afterCluster = lazy();
+const alerting = createMonitor({ sampleIntervalMs: 0, channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook' }] });
+const afterChannels = lazy();
+const started = Date.now();
+const wait = () => monitor.cluster.role === 'aggregator' || Date.now() - started > 60000 ? done() : setTimeout(wait, 50);
+async function done() {
+  const role = monitor.cluster.role;
+  await monitor.close();
+  await plain.close();
+  await alerting.close();
+  console.log(JSON.stringify({ atImport, afterPlain, afterCluster, afterChannels, role, channels: alerting.notifications.status().length }));
+}
+wait();
+`;
+    await writeFile(join(project, 'lazy.cjs'), script('cjs'));
+    await writeFile(join(project, 'lazy.mjs'), script('esm'));
+    for (const file of ['lazy.cjs', 'lazy.mjs']) {
+      const { stdout } = await run('node', [file], { cwd: project });
+      expect(JSON.parse(stdout)).toEqual({
+        atImport: [],
+        afterPlain: [],
+        afterCluster: ['lazy-cluster-mode.cjs'],
+        afterChannels: ['lazy-channels.cjs', 'lazy-cluster-mode.cjs'],
+        role: 'aggregator',
+        channels: 1,
+      });
+    }
+  });
+
   it('type-checks from TypeScript (NodeNext) and runs the bin', async () => {
     await writeFile(
       join(project, 'index.ts'),
