@@ -91,6 +91,16 @@ export const historyRoute = defineRoute({
     job: textParam('a job name'),
   },
   async handle({ res, source, query }) {
+    // `method` narrows a route's history: alone it would silently return the host's (red-team F5).
+    if (query.method !== undefined && query.route === undefined) {
+      sendError(
+        res,
+        400,
+        'invalid_parameter',
+        '`method` needs `route` (history/?route=/users/:id&method=GET)',
+      );
+      return;
+    }
     // One-minute points of one route (the busiest N) or one job, from this process.
     if (query.route !== undefined || query.job !== undefined) {
       const series = (source as SeriesSource).series;
