@@ -155,7 +155,7 @@ export class Reporter {
       const key = `${s.method}${ROUTE_SEP}${s.route}`;
       let sent = this.routes.get(key);
       if (sent === undefined) {
-        sent = { classes: new Float64Array(5), extra: new Float64Array(3), latency: new SentCounts() };
+        sent = { classes: new Float64Array(5), extra: new Float64Array(4), latency: new SentCounts() };
         this.routes.set(key, sent);
       }
       const k = [0, 0, 0, 0, 0];
@@ -168,9 +168,10 @@ export class Reporter {
           sent.classes[c] = s.classes[c] as number;
         }
       }
-      const x = [0, 0, 0];
+      // Aborted, Apdex satisfied, tolerating, failed aborted.
+      const x = [0, 0, 0, 0];
       let anyX = false;
-      for (let c = 0; c < 3; c++) {
+      for (let c = 0; c < 4; c++) {
         const d = ((s.extra?.[c] as number) || 0) - (sent.extra[c] as number);
         if (d > 0) {
           x[c] = d;
@@ -247,7 +248,9 @@ export function decodeReport(w: ReportWire): Report {
     }
     if (
       x.x !== undefined &&
-      (!Array.isArray(x.x) || x.x.length !== 3 || !x.x.every((v) => Number.isInteger(v) && v >= 0))
+      (!Array.isArray(x.x) ||
+        (x.x.length !== 3 && x.x.length !== 4) ||
+        !x.x.every((v) => Number.isInteger(v) && v >= 0))
     ) {
       throw new Error('bad extra');
     }
@@ -256,7 +259,8 @@ export function decodeReport(w: ReportWire): Report {
       route: text(x.r, 1024),
       classes: x.k.slice(),
       latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
-      extra: x.x === undefined ? [0, 0, 0] : x.x.slice(),
+      // Three figures from an older worker: every aborted request counted as failed then.
+      extra: x.x === undefined ? [0, 0, 0, 0] : x.x.length === 3 ? [...x.x, x.x[0] as number] : x.x.slice(),
     };
   });
   const functions = w.f.map((x) => ({ name: text(x.f, 1024), latency: decodeCounts(x.l, maxSlot) }));

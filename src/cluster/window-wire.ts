@@ -96,7 +96,9 @@ export function decodeWindow(w: unknown): WindowReport {
   const routes = x.r.map((r) => {
     if (!Array.isArray(r.k) || r.k.length > 3600) throw new Error('bad window');
     const rows = r.k.map((row) => {
-      if (!Array.isArray(row) || row.length !== 9 || !row.every(count)) throw new Error('bad window row');
+      // [stamp, 1xx … 5xx, aborted, satisfied, tolerating] and, from this version on, failed aborted.
+      if (!Array.isArray(row) || (row.length !== 9 && row.length !== 10) || !row.every(count))
+        throw new Error('bad window row');
       return row.slice();
     });
     return { method: text(r.m, 64), route: text(r.r, 1024), rows, latency: readSub(r.l) };

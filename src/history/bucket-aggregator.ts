@@ -124,10 +124,11 @@ export class BucketAggregator {
       errors_4xx: requests?.count_4xx ?? 0,
       errors_5xx: requests?.count_5xx ?? 0,
       errors_aborted: requests?.count_aborted ?? 0,
+      errors_aborted_failed: requests?.count_aborted_failed ?? requests?.count_aborted ?? 0,
       error_rate_percent: errorRateOf(
         requests?.requests ?? 0,
         requests?.count_5xx ?? 0,
-        requests?.count_aborted ?? 0,
+        requests?.count_aborted_failed ?? requests?.count_aborted ?? 0,
       ),
       latency_p50_ms: served ? lat.p50_ms : null,
       latency_p95_ms: served ? lat.p95_ms : null,

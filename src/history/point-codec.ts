@@ -41,9 +41,12 @@ export function serializePoint(p: HistoryPoint): string {
   const series = p.series && Object.keys(p.series).length > 0 ? p.series : undefined;
   // ... then aborted requests (points written before they were stored read 0 there).
   const aborted = (p.errors_aborted ?? 0) > 0 ? (p.errors_aborted as number) : 0;
+  // ... then the failed ones among them, only when some were not (absent: all failed, as earlier versions read).
+  const failed = Math.min(aborted, Math.max(0, p.errors_aborted_failed ?? aborted));
   if (p.anomaly || series || aborted) fields.push(p.anomaly ?? null);
   if (series || aborted) fields.push(series ?? null);
   if (aborted) fields.push(aborted);
+  if (failed < aborted) fields.push(failed);
   return JSON.stringify(fields);
 }
 
@@ -59,10 +62,12 @@ export function parsePoint(s: string): HistoryPoint | null {
     !Array.isArray(a) ||
     a[0] !== POINT_FORMAT ||
     a.length < POINT_FIELDS ||
-    a.length > POINT_FIELDS + 3 ||
+    a.length > POINT_FIELDS + 4 ||
     !finite(a[1])
   )
     return null;
+  const aborted = finite(a[POINT_FIELDS + 2]) ? a[POINT_FIELDS + 2] : 0;
+  const abortedFailed = finite(a[POINT_FIELDS + 3]) ? Math.min(aborted, a[POINT_FIELDS + 3]) : aborted;
   const point: HistoryPoint = {
     t: a[1],
     timestamp: new Date(a[1]).toISOString(),
@@ -82,8 +87,9 @@ export function parsePoint(s: string): HistoryPoint | null {
     requests: a[15],
     errors_4xx: a[16],
     errors_5xx: a[17],
-    errors_aborted: finite(a[POINT_FIELDS + 2]) ? a[POINT_FIELDS + 2] : 0,
-    error_rate_percent: errorRateOf(a[15], a[17], finite(a[POINT_FIELDS + 2]) ? a[POINT_FIELDS + 2] : 0),
+    errors_aborted: aborted,
+    errors_aborted_failed: abortedFailed,
+    error_rate_percent: errorRateOf(a[15], a[17], abortedFailed),
     // Points written before latency became null without requests carry 0 there: read as null.
     latency_p50_ms: latencyOf(a[15], a[18]),
     latency_p95_ms: latencyOf(a[15], a[19]),

@@ -108,6 +108,7 @@ export class PointMerger {
   private e4 = 0;
   private e5 = 0;
   private aborted = 0;
+  private abortedFailed = 0;
   private latSum = 0;
   /** Requests behind latSum (points that carried an average). */
   private latRequests = 0;
@@ -144,7 +145,10 @@ export class PointMerger {
     this.requests += p.requests;
     this.e4 += p.errors_4xx;
     this.e5 += p.errors_5xx;
-    this.aborted += p.errors_aborted ?? 0;
+    const aborted = p.errors_aborted ?? 0;
+    this.aborted += aborted;
+    // Points of earlier versions carry no failed count: every aborted request was failed then.
+    this.abortedFailed += Math.min(aborted, p.errors_aborted_failed ?? aborted);
     // A point without requests has no latency (null, or 0 in points stored before 0.x): it adds nothing
     // to the step's latency figures rather than a 0.
     if (p.requests > 0 && measured(p.latency_avg_ms)) {
@@ -207,7 +211,8 @@ export class PointMerger {
       errors_4xx: this.e4,
       errors_5xx: this.e5,
       errors_aborted: this.aborted,
-      error_rate_percent: errorRateOf(this.requests, this.e5, this.aborted),
+      errors_aborted_failed: this.abortedFailed,
+      error_rate_percent: errorRateOf(this.requests, this.e5, this.abortedFailed),
       latency_p50_ms: p50,
       latency_p95_ms: p95,
       latency_p99_ms: p99,

@@ -33,7 +33,12 @@ export interface HistoryPoint {
   /** Requests whose response did not complete (status 499: client or server closed first), also in errors_4xx. */
   errors_aborted?: number;
   /**
-   * Failed requests of the bucket, percent: (errors_5xx + errors_aborted) ÷ requests, the rule of every error
+   * Of errors_aborted, the failed ones: the client waited at least `abortedFailureMs` (1 s by default) before
+   * closing. Absent (points of earlier versions): all of them.
+   */
+  errors_aborted_failed?: number;
+  /**
+   * Failed requests of the bucket, percent: (errors_5xx + errors_aborted_failed) ÷ requests, the rule of every error
    * rate (metrics/ errors, routes/, the error_rate alert). null when the bucket served no request. Both fields
    * are set on every point sysvitals writes, merges or reads back (optional only for points built by hand).
    */
@@ -84,7 +89,7 @@ export interface HistoryResult {
   points: HistoryPointView[];
 }
 
-/** A point's `error_rate_percent`: (5xx + aborted) ÷ requests, percent (src/alerts/status.ts failedPercent); null without requests. */
+/** A point's `error_rate_percent`: (5xx + failed aborted) ÷ requests, percent (src/alerts/status.ts failedPercent); null without requests. */
 export function errorRateOf(requests: number, count5xx: number, aborted: number): number | null {
   return requests > 0 ? failedPercent(requests, count5xx, aborted) : null;
 }

@@ -219,7 +219,7 @@ export class HistoryWriter {
       const key = routeKey(method, route);
       let t = out.get(key);
       if (t === undefined) {
-        t = { count: 0, count_5xx: 0, count_aborted: 0 };
+        t = { count: 0, count_5xx: 0, count_aborted: 0, count_aborted_failed: 0 };
         out.set(key, t);
       }
       return t;
@@ -229,7 +229,11 @@ export class HistoryWriter {
       t.count += r.count;
       if (r.status_class === '5xx') t.count_5xx += r.count;
     }
-    for (const a of this.m.requests.abortedTotals()) get(a.method, a.route).count_aborted += a.count;
+    for (const a of this.m.requests.abortedTotals()) {
+      const t = get(a.method, a.route);
+      t.count_aborted += a.count;
+      t.count_aborted_failed = (t.count_aborted_failed ?? 0) + a.failed;
+    }
     return out;
   }
 

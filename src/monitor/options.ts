@@ -72,6 +72,12 @@ export interface MonitorOptions {
   requestWindowMs?: number;
   /** Distinct method+route pairs tracked; the rest fold into `other`. @defaultValue 100 */
   maxRoutes?: number;
+  /**
+   * An aborted request (status 499: the connection closed before the response ended) counts as FAILED in the
+   * error rates (error_rate alert, health) only when its client waited at least this long; every aborted
+   * request is still counted (`count_aborted`, Prometheus). 0 counts them all as failed. @defaultValue 1000
+   */
+  abortedFailureMs?: number;
   /** Longest wait for one metric group or probe. @defaultValue 1000 */
   groupTimeoutMs?: number;
   /** pino-compatible. @defaultValue warnings and errors to stderr */
@@ -135,6 +141,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'probes',
   'requestWindowMs',
   'maxRoutes',
+  'abortedFailureMs',
   'groupTimeoutMs',
   'logger',
   'clock',

@@ -132,6 +132,7 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
     clock: options.clock,
     windowMs: options.requestWindowMs,
     maxRoutes: options.maxRoutes,
+    abortedFailureMs: options.abortedFailureMs,
     levels,
     minRequests: rules.error_rate.minRequests,
     functions,

@@ -13,6 +13,8 @@ export interface EndpointWindowLike {
   count_4xx: number;
   count_5xx: number;
   count_aborted: number;
+  /** Of the aborted requests, those that count as failed (waited at least `abortedFailureMs`); all of them when absent. */
+  count_aborted_failed?: number;
   /** `count`: requests in the latency window (it can be shorter than the counters' window). */
   latency: { p50_ms: number; p95_ms: number; p99_ms: number; avg_ms: number; max_ms: number; count?: number };
   time_ms: number;
@@ -32,7 +34,7 @@ export interface EndpointRow {
   count_5xx: number;
   /** Requests whose response did not complete: the client or the server closed the connection first (recorded as 499, also among the 4xx). */
   count_aborted: number;
-  /** Failed share of the route's requests, percent: (5xx + aborted) ÷ count, as the server-wide error rate. */
+  /** Failed share of the route's requests, percent: (5xx + aborted after `abortedFailureMs`) ÷ count, as the server-wide error rate. */
   error_percent: number;
   p50_ms: number;
   p95_ms: number;
@@ -78,7 +80,7 @@ export function endpointRows(
       count_4xx: w.count_4xx,
       count_5xx: w.count_5xx,
       count_aborted: w.count_aborted,
-      error_percent: failedPercent(w.count, w.count_5xx, w.count_aborted),
+      error_percent: failedPercent(w.count, w.count_5xx, w.count_aborted_failed ?? w.count_aborted),
       p50_ms: w.latency.p50_ms,
       p95_ms: w.latency.p95_ms,
       p99_ms: w.latency.p99_ms,

@@ -51,6 +51,8 @@ export interface RouteTotals {
   count: number;
   count_5xx: number;
   count_aborted: number;
+  /** Of count_aborted, the failed ones (waited at least `abortedFailureMs`); all of them when absent. */
+  count_aborted_failed?: number;
 }
 
 interface JobTotals {
@@ -119,6 +121,8 @@ export class SeriesHistory {
           count,
           count_5xx: t.count_5xx - seen.count_5xx,
           count_aborted: t.count_aborted - seen.count_aborted,
+          count_aborted_failed:
+            (t.count_aborted_failed ?? t.count_aborted) - (seen.count_aborted_failed ?? seen.count_aborted),
         });
       }
     }
@@ -145,7 +149,7 @@ export class SeriesHistory {
         count: m.count,
         count_5xx: m.count_5xx,
         count_aborted: m.count_aborted,
-        error_percent: failedPercent(m.count, m.count_5xx, m.count_aborted),
+        error_percent: failedPercent(m.count, m.count_5xx, m.count_aborted_failed ?? m.count_aborted),
         p50_ms: timed ? w.latency.p50_ms : null,
         p95_ms: timed ? w.latency.p95_ms : null,
         p99_ms: timed ? w.latency.p99_ms : null,

@@ -15,7 +15,7 @@ import { COLUMNS } from './route-counters.js';
 /** The totals since start at the last take: latency, then requests by status class and aborted. */
 export class TakenTotals {
   readonly latency = createView();
-  /** 1xx … 5xx, aborted (the COLUMNS of route-counters.ts). */
+  /** 1xx … 5xx, aborted, failed aborted (the COLUMNS of route-counters.ts). */
   readonly classes = new Float64Array(COLUMNS);
 
   /**
@@ -53,6 +53,7 @@ export class TakenTotals {
       count_4xx: (totals[3] as number) - (tt[3] as number),
       count_5xx: (totals[4] as number) - (tt[4] as number),
       count_aborted: (totals[5] as number) - (tt[5] as number),
+      count_aborted_failed: (totals[6] as number) - (tt[6] as number),
       histogram: toHistogram(view),
       latency: summarizeView(view),
     };

@@ -4,8 +4,8 @@ import type { SparseCounts } from '../latency/latency-ring.js';
 import type { RouteState } from './request-figures.js';
 import {
   ABORTED_COLUMN,
+  ABORTED_FAILED_COLUMN,
   APDEX_STRIDE,
-  COLUMNS,
   entryTotals,
   openCounters,
   type RouteEntry,
@@ -15,7 +15,8 @@ import {
 
 /**
  * The window as it stands, sub-window by sub-window. `rows`: [stamp, 1xx … 5xx, aborted, Apdex satisfied,
- * tolerating] per request sub-window holding any; `latency`: the latency sub-windows with their stamp.
+ * tolerating, failed aborted] per request sub-window holding any (a row without the last, from an older
+ * version, counts every aborted request as failed); `latency`: the latency sub-windows with their stamp.
  * `ms`: the request and latency sub-window lengths (stamps are absolute: floor(epoch ms / length)).
  */
 export interface WindowStates {
@@ -37,7 +38,12 @@ export function* routeStatesOf(entries: Iterable<RouteEntry>, slots: number): Ge
       route: e.route,
       classes,
       latency: e.total,
-      extra: [classes[ABORTED_COLUMN - 1] as number, e.apdexTotal[0] as number, e.apdexTotal[1] as number],
+      extra: [
+        classes[ABORTED_COLUMN - 1] as number,
+        e.apdexTotal[0] as number,
+        e.apdexTotal[1] as number,
+        classes[ABORTED_FAILED_COLUMN - 1] as number,
+      ],
     };
   }
 }
@@ -56,10 +62,11 @@ export function windowStatesOf(
       const stamp = e.counters[b] as number;
       if (!(stamp > at.sub - at.slots && stamp <= at.sub)) continue;
       const row = [stamp];
-      for (let c = 1; c <= COLUMNS; c++) row.push(e.counters[b + c] as number);
+      for (let c = 1; c <= ABORTED_COLUMN; c++) row.push(e.counters[b + c] as number);
       const ab = pos * APDEX_STRIDE;
       const own = e.apdex[ab] === stamp;
       row.push(own ? (e.apdex[ab + 1] as number) : 0, own ? (e.apdex[ab + 2] as number) : 0);
+      row.push(e.counters[b + ABORTED_FAILED_COLUMN] as number);
       if (row.some((v, i) => i > 0 && v > 0)) rows.push(row);
     }
     const latency = [...e.latency.subWindows(at.lat)];
@@ -91,8 +98,10 @@ export function absorbWindowRows(
       // An older sub-window at this position: fold it into the totals, as a record() would.
       openCounters(counters, b, stamp, at.totalsOffset);
     }
-    for (let c = 1; c <= COLUMNS; c++) {
-      const n = (row[c] as number) || 0;
+    // Columns 1 … 6 as in the row; failed aborted at the row's end (absent from older versions: all aborted).
+    const failed = row.length > ABORTED_COLUMN + 3 ? row[ABORTED_COLUMN + 3] : row[ABORTED_COLUMN];
+    for (let c = 1; c <= ABORTED_FAILED_COLUMN; c++) {
+      const n = ((c === ABORTED_FAILED_COLUMN ? failed : row[c]) as number) || 0;
       counters[b + c]! += n;
       // Window only: the totals already hold these (the worker's totals come in apart).
       counters[at.totalsOffset + c - 1]! -= n;
@@ -105,8 +114,8 @@ export function absorbWindowRows(
       a[ab + 1] = 0;
       a[ab + 2] = 0;
     }
-    a[ab + 1]! += (row[COLUMNS + 1] as number) || 0;
-    a[ab + 2]! += (row[COLUMNS + 2] as number) || 0;
+    a[ab + 1]! += (row[ABORTED_COLUMN + 1] as number) || 0;
+    a[ab + 2]! += (row[ABORTED_COLUMN + 2] as number) || 0;
   }
   for (const l of latency) {
     if (!(l.abs > at.lat - at.latencySlots && l.abs <= at.lat)) continue;
@@ -117,7 +126,8 @@ export function absorbWindowRows(
 /**
  * Adds request counts recorded elsewhere to one entry: into the current sub-window (`window`), or into the
  * totals since start only, and then also into `takenTotals`, so that the next history bucket does not count
- * them again. `extra`: aborted (among the 4xx already), Apdex satisfied, tolerating.
+ * them again. `extra`: aborted (among the 4xx already), Apdex satisfied, tolerating, failed aborted (absent
+ * from older versions: every aborted request failed).
  */
 export function absorbCounts(
   entry: RouteEntry,
@@ -131,6 +141,7 @@ export function absorbCounts(
   const aborted = (extra?.[0] as number) || 0;
   const satisfied = (extra?.[1] as number) || 0;
   const tolerating = (extra?.[2] as number) || 0;
+  const failedAborted = extra !== undefined && extra.length > 3 ? (extra[3] as number) || 0 : aborted;
   entry.apdexTotal[0]! += satisfied;
   entry.apdexTotal[1]! += tolerating;
   if (window) {
@@ -138,6 +149,7 @@ export function absorbCounts(
     if (counters[b] !== at.sub) openCounters(counters, b, at.sub, at.totalsOffset);
     for (let c = 0; c < 5; c++) counters[b + 1 + c]! += (classes[c] as number) || 0;
     counters[b + ABORTED_COLUMN]! += aborted;
+    counters[b + ABORTED_FAILED_COLUMN]! += failedAborted;
     const a = entry.apdex;
     const ab = at.pos * APDEX_STRIDE;
     if (a[ab] !== at.sub) {
@@ -156,5 +168,7 @@ export function absorbCounts(
     }
     counters[at.totalsOffset + ABORTED_COLUMN - 1]! += aborted;
     takenTotals[ABORTED_COLUMN - 1]! += aborted;
+    counters[at.totalsOffset + ABORTED_FAILED_COLUMN - 1]! += failedAborted;
+    takenTotals[ABORTED_FAILED_COLUMN - 1]! += failedAborted;
   }
 }

@@ -16,8 +16,11 @@ export interface RouteState {
   classes: Float64Array;
   /** The route's latency since start (live view), or null when route latency is not tracked. */
   latency: Readonly<CountsView> | null;
-  /** Since start: aborted requests (also among the 4xx), then Apdex satisfied and tolerating. */
-  extra: [aborted: number, satisfied: number, tolerating: number];
+  /**
+   * Since start: aborted requests (also among the 4xx), Apdex satisfied and tolerating, then the aborted
+   * requests that count as failed (their client waited at least `abortedFailureMs`).
+   */
+  extra: [aborted: number, satisfied: number, tolerating: number, failedAborted: number];
 }
 
 /** What was recorded since the previous takeBucket() (one history point's request figures). */
@@ -25,8 +28,10 @@ export interface RequestBucket {
   requests: number;
   count_4xx: number;
   count_5xx: number;
-  /** Responses that did not complete (status 499, also among count_4xx): failed, with the 5xx, in error rates. */
+  /** Responses that did not complete (status 499, also among count_4xx). */
   count_aborted?: number;
+  /** Of those, the failed ones (the client waited at least `abortedFailureMs`): with the 5xx in error rates. */
+  count_aborted_failed?: number;
   /** Latency, microseconds, the shared HDR config; a new histogram owned by the caller. */
   histogram: Histogram;
   /**
@@ -44,6 +49,8 @@ export interface EndpointWindow {
   count_4xx: number;
   count_5xx: number;
   count_aborted: number;
+  /** Of the aborted requests, the failed ones (the client waited at least `abortedFailureMs`). */
+  count_aborted_failed: number;
   latency: LatencySummary;
   /** Sum of the requests' durations, ms. */
   time_ms: number;

@@ -15,8 +15,8 @@ import type { RouteStats } from './route-stats.js';
 
 /** The request window's figures, as RequestStats.groups() reads them in one pass. */
 export interface WindowFigures {
-  /** Requests, 4xx, 5xx and aborted over the window. */
-  readonly counts: readonly [number, number, number, number];
+  /** Requests, 4xx, 5xx, aborted and failed aborted over the window. */
+  readonly counts: readonly [number, number, number, number, number];
   /** Requests per second (rates.ts perSecond). */
   readonly perSecond: number;
   /** Requests per minute over the window (rates.ts perMinute). */
@@ -30,11 +30,11 @@ export interface WindowFigures {
 
 /** The snapshot groups RequestStats owns; `functions` comes from the `functions` option. */
 export function requestGroups(config: RequestStatsConfig, figures: WindowFigures): RequestGroups {
-  const [count, count4xx, count5xx, countAborted] = figures.counts;
+  const [count, count4xx, count5xx, countAborted, failedAborted] = figures.counts;
   const latency = figures.latency;
   const { error_rate: er, api_response_time: api } = config.levels;
-  // Failed = 5xx + aborted (responses that did not complete), as Apdex counts them frustrated.
-  const errorRate = failedPercent(count, count5xx, countAborted);
+  // Failed = 5xx + the aborted requests whose client waited at least abortedFailureMs (route-counters.ts).
+  const errorRate = failedPercent(count, count5xx, failedAborted);
   const perMinute = round(figures.perMinute, 2);
   return {
     requests: {

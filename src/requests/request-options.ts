@@ -14,6 +14,7 @@ import { coarseClock } from '../latency/coarse-clock.js';
 import { checkInteger, rejectUnknownKeys, rejectUnknownOptions } from '../options/option-keys.js';
 import { type ApdexConfig, type ApdexOptions, parseApdexOptions } from '../profiling/apdex.js';
 import type { Clock } from '../types.js';
+import { DEFAULT_ABORTED_FAILURE_MS } from './route-counters.js';
 
 /** Anything that can report `@timed` statistics (a FunctionTimings from src/functions/function-stats.ts). */
 export interface FunctionStatsSource {
@@ -52,6 +53,12 @@ export interface RequestStatsOptions {
   functions?: FunctionStatsSource | null;
   /** Apdex target time T (default 500 ms) and per-route overrides. */
   apdex?: ApdexOptions;
+  /**
+   * An aborted request (status 499) counts as failed in the error rates only when its client waited at least
+   * this long; earlier closes are counted as aborted only. 0 counts every aborted request as failed.
+   * @defaultValue 1000
+   */
+  abortedFailureMs?: number;
 }
 
 export interface RequestStatsConfig {
@@ -64,6 +71,7 @@ export interface RequestStatsConfig {
   readonly minRequests: number;
   readonly functions: FunctionStatsSource | null;
   readonly apdex: ApdexConfig;
+  readonly abortedFailureMs: number;
 }
 
 export const REQUEST_STATS_DEFAULTS = Object.freeze({
@@ -83,6 +91,7 @@ const KNOWN_OPTIONS = [
   'minRequests',
   'functions',
   'apdex',
+  'abortedFailureMs',
 ];
 
 export function parseRequestStatsOptions(options: RequestStatsOptions = {}): RequestStatsConfig {
@@ -114,6 +123,8 @@ export function parseRequestStatsOptions(options: RequestStatsOptions = {}): Req
   const minRequests = options.minRequests ?? DEFAULT_MIN_REQUESTS;
   checkInteger(minRequests, 'minRequests', 0, Number.MAX_SAFE_INTEGER);
   const apdex = parseApdexOptions(options.apdex);
+  const abortedFailureMs = options.abortedFailureMs ?? DEFAULT_ABORTED_FAILURE_MS;
+  checkInteger(abortedFailureMs, 'abortedFailureMs', 0, 3_600_000);
   return Object.freeze({
     clock,
     windowMs,
@@ -124,6 +135,7 @@ export function parseRequestStatsOptions(options: RequestStatsOptions = {}): Req
     minRequests,
     functions,
     apdex,
+    abortedFailureMs,
   });
 }
 

@@ -32,12 +32,12 @@ import {
   type RequestStatsOptions,
 } from './request-options.js';
 import {
-  ABORTED_COLUMN,
   ABORTED_STATUS,
   type AbortedTotal,
   APDEX_STRIDE,
   abortedTotalsOf,
   COLUMNS,
+  countAborted,
   entryTotals,
   openCounters,
   type RouteEntry,
@@ -73,6 +73,7 @@ export class RequestStats {
   private readonly subWindowMs: number;
   private readonly perLatencySlot: number;
   private readonly totalsOffset: number;
+  private readonly abortedFailureUs: number; // an aborted request this long (µs) is failed
   private readonly routes: RouteTable;
   // Current sub-windows, recomputed only when the clock passes `nextBoundary`.
   private sub = 0;
@@ -102,6 +103,7 @@ export class RequestStats {
     this.subWindowMs = config.windowMs / config.slots;
     this.perLatencySlot = config.slots / config.latencySlots;
     this.totalsOffset = config.slots * STRIDE;
+    this.abortedFailureUs = config.abortedFailureMs * 1000;
     this.routes = new RouteTable(config.slots, config.latencySlots, config.maxRoutes, config.apdex);
     if (this.clock === coarseClock) acquireCoarseClock();
     let started = Number.NaN;
@@ -144,7 +146,7 @@ export class RequestStats {
       const b = this.pos * STRIDE;
       if (counters[b] !== this.sub) openCounters(counters, b, this.sub, this.totalsOffset);
       counters[b + cls]!++;
-      if (status === ABORTED_STATUS) counters[b + ABORTED_COLUMN]!++;
+      if (status === ABORTED_STATUS) countAborted(counters, b, us >= this.abortedFailureUs);
       // Apdex: successful requests by their time against the route's T; failed ones are frustrated.
       const a = entry.apdex;
       const ab = this.pos * APDEX_STRIDE;
@@ -177,13 +179,13 @@ export class RequestStats {
   /** The snapshot groups this module owns; `functions` comes from the `functions` option. */
   groups(): RequestGroups {
     this.tick();
-    const counts: [number, number, number, number] = [0, 0, 0, 0];
+    const counts: [number, number, number, number, number] = [0, 0, 0, 0, 0];
     // Counts over the sub-windows the latency window covers: the same requests as the percentiles.
     const at = this.at();
     const from = windowFrom(at);
     for (const e of this.allEntries()) {
       const window = windowCounts(e.counters, this.slots, this.sub, from);
-      for (let i = 0; i < 4; i++) counts[i]! += window[i] as number;
+      for (let i = 0; i < 5; i++) counts[i]! += window[i] as number;
     }
     // One pass over the routes gives their rows and, summed, the server-wide latency.
     const routes = routeRows(

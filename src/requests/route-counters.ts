@@ -29,7 +29,12 @@ export interface AbortedTotal {
   method: string;
   route: string;
   count: number;
+  /** Of these, the failed ones: the client waited at least `abortedFailureMs` (see ABORTED_FAILED_COLUMN). */
+  failed: number;
 }
+
+/** How long a client must have waited for its aborted request to count as failed, by default (ms). */
+export const DEFAULT_ABORTED_FAILURE_MS = 1_000;
 
 /**
  * The method label of requests whose method is outside GET POST PUT DELETE PATCH HEAD OPTIONS (PROPFIND,
@@ -48,15 +53,22 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export const METHODS = 8;
 const OTHER_INDEX = 7;
 
-// Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx, aborted], then totals
-// (the five status classes and aborted) folded in from reused sub-windows. One Float64Array and one
-// increment per request (two for an aborted one, which is also a 4xx); totals since start are the folded
-// ones plus the live sub-windows.
-export const STRIDE = 7;
-/** Columns after the stamp: 5 status classes, then aborted. */
-export const COLUMNS = 6;
+// Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx, aborted, failed aborted],
+// then totals (the five status classes, aborted, failed aborted) folded in from reused sub-windows. One
+// Float64Array and one increment per request (two or three for an aborted one, which is also a 4xx); totals
+// since start are the folded ones plus the live sub-windows.
+export const STRIDE = 8;
+/** Columns after the stamp: 5 status classes, aborted, failed aborted. */
+export const COLUMNS = 7;
 /** Column of aborted requests (after the stamp and the five classes). */
 export const ABORTED_COLUMN = 6;
+/**
+ * Column of the aborted requests that count as FAILED in every error rate: those whose client waited at least
+ * `abortedFailureMs` (1 s by default) before the connection closed. A client that closes after a few ms (an
+ * anonymous flood of early closes) is counted as aborted, never as failed; a timeout storm (clients and
+ * proxies give up after seconds) is.
+ */
+export const ABORTED_FAILED_COLUMN = 7;
 
 /** Apdex counters per sub-window: stamp, satisfied, tolerating. */
 export const APDEX_STRIDE = 3;
@@ -135,6 +147,12 @@ export class RouteEntry {
   }
 }
 
+/** Counts an aborted request in the sub-window at `b`: always as aborted, as failed only when `failed`. */
+export function countAborted(counters: Float64Array, b: number, failed: boolean): void {
+  counters[b + ABORTED_COLUMN]!++;
+  if (failed) counters[b + ABORTED_FAILED_COLUMN]!++;
+}
+
 // The first request of a newer sub-window `sub` at this position: fold the old counts into the totals.
 export function openCounters(counters: Float64Array, b: number, sub: number, totalsOffset: number): void {
   for (let c = 1; c <= COLUMNS; c++) {
@@ -159,18 +177,19 @@ export function entryTotals(
   return into;
 }
 
-// [requests, 4xx, 5xx, aborted] in the sub-windows `from` … `sub` (by default the whole ring ending at the
+// [requests, 4xx, 5xx, aborted, failed aborted] in the sub-windows `from` … `sub` (by default the whole ring ending at the
 // current one; see windowApdex).
 export function windowCounts(
   counters: Float64Array,
   slots: number,
   sub: number,
   from = sub - slots + 1,
-): [number, number, number, number] {
+): [number, number, number, number, number] {
   let n = 0;
   let c4 = 0;
   let c5 = 0;
   let aborted = 0;
+  let failedAborted = 0;
   for (let pos = 0; pos < slots; pos++) {
     const b = pos * STRIDE;
     const stamp = counters[b] as number;
@@ -178,9 +197,10 @@ export function windowCounts(
     c4 += counters[b + 4] as number;
     c5 += counters[b + 5] as number;
     aborted += counters[b + ABORTED_COLUMN] as number;
+    failedAborted += counters[b + ABORTED_FAILED_COLUMN] as number;
     n += (counters[b + 1] as number) + (counters[b + 2] as number) + (counters[b + 3] as number);
   }
-  return [n + c4 + c5, c4, c5, aborted];
+  return [n + c4 + c5, c4, c5, aborted, failedAborted];
 }
 
 // The standard methods by a switch (interned strings compare by pointer); any other name is OTHER_INDEX;
@@ -234,8 +254,15 @@ export function routeTotalsOf(entries: Iterable<RouteEntry>, slots: number): Rou
 export function abortedTotalsOf(entries: Iterable<RouteEntry>, slots: number): AbortedTotal[] {
   const out: AbortedTotal[] = [];
   for (const e of entries) {
-    const count = entryTotals(e.counters, slots)[ABORTED_COLUMN - 1] as number;
-    if (count > 0) out.push({ method: e.method, route: e.route, count });
+    const totals = entryTotals(e.counters, slots);
+    const count = totals[ABORTED_COLUMN - 1] as number;
+    if (count > 0)
+      out.push({
+        method: e.method,
+        route: e.route,
+        count,
+        failed: totals[ABORTED_FAILED_COLUMN - 1] as number,
+      });
   }
   return out;
 }

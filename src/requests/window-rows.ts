@@ -22,7 +22,12 @@ export function endpointWindowRows(
 ): EndpointWindow[] {
   const out: EndpointWindow[] = [];
   for (const e of entries) {
-    const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, slots, sub, from);
+    const [count, count4xx, count5xx, countAborted, failedAborted] = windowCounts(
+      e.counters,
+      slots,
+      sub,
+      from,
+    );
     if (count === 0) continue;
     const view = e.latency.window(lat, scratch);
     const [satisfied, tolerating] = windowApdex(e.apdex, slots, sub, from);
@@ -33,6 +38,7 @@ export function endpointWindowRows(
       count_4xx: count4xx,
       count_5xx: count5xx,
       count_aborted: countAborted,
+      count_aborted_failed: failedAborted,
       latency: summarizeView(view),
       time_ms: Math.round(view.sum) / 1000,
       satisfied,

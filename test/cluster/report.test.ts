@@ -57,12 +57,13 @@ describe('Reporter and absorb', () => {
     known.add(roundTrip(reporter.take()));
     reporter.reset();
     const full = known.replace(roundTrip(reporter.take()));
-    expect(full.routes[0]?.extra).toEqual([1, 3, 2]);
+    // Aborted, satisfied, tolerating, then failed aborted: the 499 after 1 ms is aborted, not failed.
+    expect(full.routes[0]?.extra).toEqual([1, 3, 2, 0]);
     expect(known.replace(roundTrip(reporter.take())).routes).toEqual([]);
     const rebuilt = pair();
     applyReport(rebuilt, decodeReport(JSON.parse(JSON.stringify(encodeReport(known.toReport())))), false);
     // Totals only (Prometheus http_requests_aborted_total), not the window.
-    expect(rebuilt.requests.abortedTotals()).toEqual([{ method: 'GET', route: '/a', count: 1 }]);
+    expect(rebuilt.requests.abortedTotals()).toEqual([{ method: 'GET', route: '/a', count: 1, failed: 0 }]);
   });
 
   it('merged deltas equal one recorder that saw everything (counts, totals, percentiles)', () => {

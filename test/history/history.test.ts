@@ -454,6 +454,43 @@ describe('history error figures (red team figures F1)', () => {
     });
   });
 
+  it('a point keeps how many aborted requests failed (red team F1): only those count in its error rate', () => {
+    const agg = new BucketAggregator();
+    const h = createHistogram();
+    for (let i = 0; i < 50; i++) recordMs(h, 5);
+    // 50 requests: 10 answered 503, 30 aborted of which 5 after abortedFailureMs, 10 fine.
+    const p = agg.close(NOW, {
+      requests: 50,
+      count_4xx: 30,
+      count_5xx: 10,
+      count_aborted: 30,
+      count_aborted_failed: 5,
+      histogram: h,
+    });
+    expect([p.errors_aborted, p.errors_aborted_failed, p.error_rate_percent]).toEqual([30, 5, 30]);
+    const back = parsePoint(serializePoint(p))!;
+    expect([back.errors_aborted, back.errors_aborted_failed, back.error_rate_percent]).toEqual([30, 5, 30]);
+    // All failed: the point is written as earlier versions wrote it (they read it), and reads back all failed.
+    const q = agg.close(NOW + MIN, {
+      requests: 50,
+      count_4xx: 30,
+      count_5xx: 10,
+      count_aborted: 30,
+      histogram: h,
+    });
+    expect(JSON.parse(serializePoint(q))).toHaveLength(27);
+    expect(parsePoint(serializePoint(q))?.errors_aborted_failed).toBe(30);
+    const merger = new PointMerger();
+    merger.add(back, 'a');
+    merger.add(q, 'b');
+    expect(merger.toPoint(NOW)).toMatchObject({
+      requests: 100,
+      errors_aborted: 60,
+      errors_aborted_failed: 35,
+      error_rate_percent: 55,
+    });
+  });
+
   it('a point written before aborted requests were stored reads 0 aborted and its 5xx share', () => {
     const p = makePoint({ t: NOW, latencies: [4, 8] });
     const old = (JSON.parse(serializePoint({ ...p, errors_5xx: 1 })) as unknown[]).slice(0, 24);

@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { assertProperty } from '../helpers/property.js';
-import { classOf, exactLatency, type Op, opArb, percentileError, requestArb } from './workload.js';
+import { classOf, exactLatency, failed, type Op, opArb, percentileError, requestArb } from './workload.js';
 
 /** A MemoryStore that stays readable after the monitor closes it. */
 class KeptStore extends MemoryStore {
@@ -101,9 +101,9 @@ describe('the monitor against an exact model of its workload', () => {
             expect(g.errors.count_4xx).toBe(batch.filter((r) => classOf(r.status) === '4xx').length);
             expect(g.errors.count_5xx).toBe(batch.filter((r) => classOf(r.status) === '5xx').length);
             expect(g.errors.count_aborted).toBe(batch.filter((r) => r.status === 499).length);
-            // The error rate's rule: failed = 5xx + aborted (responses that did not complete), over the requests.
-            const failedIn = (rs: Request[]) =>
-              rs.filter((r) => classOf(r.status) === '5xx' || r.status === 499).length;
+            // The error rate's rule: failed = 5xx + the aborted requests (responses that did not complete) whose
+            // client waited at least abortedFailureMs (1000 ms by default, compared in whole µs), over the requests.
+            const failedIn = (rs: Request[]) => rs.filter(failed).length;
             expect(g.errors.error_rate_percent).toBe(
               batch.length > 0 ? Math.round((failedIn(batch) / batch.length) * 10_000) / 100 : 0,
             );
@@ -155,8 +155,10 @@ describe('the monitor against an exact model of its workload', () => {
             expect(p.errors_4xx).toBe(b.filter((r) => classOf(r.status) === '4xx').length);
             expect(p.errors_5xx).toBe(b.filter((r) => classOf(r.status) === '5xx').length);
             expect(p.errors_aborted).toBe(b.filter((r) => r.status === 499).length);
-            const failed = b.filter((r) => classOf(r.status) === '5xx' || r.status === 499).length;
-            expect(p.error_rate_percent).toBe(Math.round((failed / b.length) * 10_000) / 100);
+            expect(p.errors_aborted_failed).toBe(b.filter((r) => r.status === 499 && failed(r)).length);
+            expect(p.error_rate_percent).toBe(
+              Math.round((b.filter(failed).length / b.length) * 10_000) / 100,
+            );
             expectLatency(
               {
                 p50_ms: p.latency_p50_ms,

@@ -86,3 +86,14 @@ export function percentileError(reportedMs: number, exact: ExactLatency, p: numb
 }
 
 export const classOf = (status: number): string => `${Math.floor(status / 100)}xx`;
+
+/** sysvitals' default `abortedFailureMs`: an aborted request (499) is failed only when its client waited this long. */
+export const ABORTED_FAILURE_MS = 1_000;
+
+/**
+ * The error rate's rule from the raw request: answered 5xx, or aborted (499) after at least ABORTED_FAILURE_MS
+ * (compared in whole µs, as durations are recorded).
+ */
+export function failed(r: { status: number; ms: number }): boolean {
+  return classOf(r.status) === '5xx' || (r.status === 499 && micros(r.ms) >= ABORTED_FAILURE_MS * 1000);
+}

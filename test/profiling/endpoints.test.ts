@@ -56,6 +56,7 @@ describe('endpoints table', () => {
         ms: 20,
       })),
       { method: 'GET', route: '/users/:id', status: 499, ms: 30 },
+      { method: 'GET', route: '/users/:id', status: 499, ms: 1_500 },
       ...Array.from({ length: 20 }, (_, i) => ({
         method: 'GET',
         route: '/search',
@@ -81,8 +82,8 @@ describe('endpoints table', () => {
       expect(row.count_5xx).toBe(mine.filter((r) => r.status >= 500).length);
       expect(row.count_4xx).toBe(mine.filter((r) => r.status >= 400 && r.status < 500).length);
       expect(row.count_aborted).toBe(mine.filter((r) => r.status === 499).length);
-      // Failed = 5xx + aborted (the response did not complete), counted from the raw requests.
-      const failed = mine.filter((r) => r.status >= 500 || r.status === 499).length;
+      // Failed = 5xx + aborted (the response did not complete) after at least 1 s, counted from the raw requests.
+      const failed = mine.filter((r) => r.status >= 500 || (r.status === 499 && r.ms >= 1_000)).length;
       expect(row.error_percent).toBe(Math.round((failed / mine.length) * 10_000) / 100);
       expect(row.apdex).toBeCloseTo((ex.satisfied + ex.tolerating / 2) / ex.total, 3);
       expect(row.apdex_t_ms).toBe(T(mine[0] as Req));
@@ -129,6 +130,12 @@ describe('endpoints table', () => {
           );
           if (w.satisfied !== ex.satisfied || w.tolerating !== ex.tolerating || w.count !== ex.total)
             return false;
+          // Aborted requests failed from 1 s on (the duration in whole µs, as recorded).
+          const failedAborted = list.filter(
+            (r) =>
+              r.route === w.route && r.status === 499 && Math.max(1, Math.round(r.ms * 1000)) >= 1_000_000,
+          ).length;
+          if (w.count_aborted_failed !== failedAborted) return false;
         }
         return true;
       }),

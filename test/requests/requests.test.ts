@@ -46,6 +46,10 @@ describe('RequestStats options', () => {
     [{ maxRoutes: -1 }, 'ERR_SYSVITALS_INVALID_OPTION', /maxRoutes/],
     [{ maxRoute: 5 }, 'ERR_SYSVITALS_UNKNOWN_OPTION', /Did you mean `maxRoutes`/],
     [{ clock: {} }, 'ERR_SYSVITALS_INVALID_OPTION', /clock/],
+    [{ abortedFailureMs: -1 }, 'ERR_SYSVITALS_INVALID_OPTION', /abortedFailureMs.*0 to 3600000/],
+    [{ abortedFailureMs: 1.5 }, 'ERR_SYSVITALS_INVALID_OPTION', /abortedFailureMs/],
+    [{ abortedFailureMs: '1000' }, 'ERR_SYSVITALS_INVALID_OPTION', /abortedFailureMs/],
+    [{ abortedFailureMs: Number.NaN }, 'ERR_SYSVITALS_INVALID_OPTION', /abortedFailureMs/],
     [{ levels: { errors: { warning: 1 } } }, 'ERR_SYSVITALS_UNKNOWN_RULE', /unknown rule `errors`/],
     [{ levels: { error_rate: { warning: 150 } } }, 'ERR_SYSVITALS_INVALID_RULE', /0 to 100/],
     [
@@ -162,17 +166,51 @@ describe('RequestStats latency and errors', () => {
     for (let i = 0; i < 80; i++) stats.record('GET', '/a', 200, 1);
     for (let i = 0; i < 14; i++) stats.record('GET', '/a', 404, 1);
     for (let i = 0; i < 6; i++) stats.record('GET', '/a', 503, 1);
-    for (let i = 0; i < 3; i++) stats.record('GET', '/a', 499, 1);
+    for (let i = 0; i < 3; i++) stats.record('GET', '/a', 499, 1_000);
     const { errors } = stats.groups();
     expect(errors).toEqual({
       status: 'warning',
       count_4xx: 17,
       count_5xx: 6,
       count_aborted: 3,
-      // (6 × 503 + 3 aborted) ÷ 103 requests
+      // (6 × 503 + 3 aborted after 1 s) ÷ 103 requests
       error_rate_percent: 8.74,
       threshold: 5,
     });
+  });
+
+  it('an aborted request is failed only when its client waited abortedFailureMs (red team F1)', () => {
+    // An anonymous flood of early closes: 300 requests closed after 30 ms, beside 100 fine ones.
+    const flood = setup().stats;
+    for (let i = 0; i < 100; i++) flood.record('GET', '/a', 200, 5);
+    for (let i = 0; i < 300; i++) flood.record('GET', '/slow', 499, 30);
+    expect(flood.groups().errors).toMatchObject({
+      status: 'healthy',
+      count_aborted: 300,
+      count_4xx: 300,
+      error_rate_percent: 0,
+    });
+    expect(flood.groups().routes.find((r) => r.route === '/slow')?.count_aborted).toBe(300);
+    expect(flood.abortedTotals()).toEqual([{ method: 'GET', route: '/slow', count: 300, failed: 0 }]);
+    // A timeout storm: clients give up after 1 s or more (the boundary included, to the µs).
+    const storm = setup().stats;
+    for (let i = 0; i < 100; i++) storm.record('GET', '/a', 200, 5);
+    for (let i = 0; i < 20; i++) storm.record('GET', '/slow', 499, i < 10 ? 1_000 : 30_000);
+    storm.record('GET', '/slow', 499, 999.999);
+    expect(storm.groups().errors).toMatchObject({
+      status: 'critical',
+      count_aborted: 21,
+      error_rate_percent: 16.53,
+    });
+    // 0 counts every aborted request as failed; a custom threshold moves the line.
+    const all = setup({ abortedFailureMs: 0 }).stats;
+    all.record('GET', '/a', 499, 0.001);
+    all.record('GET', '/a', 200, 1);
+    expect(all.groups().errors.error_rate_percent).toBe(50);
+    const custom = setup({ abortedFailureMs: 100 }).stats;
+    custom.record('GET', '/a', 499, 99);
+    custom.record('GET', '/a', 499, 100);
+    expect(custom.groups().errors.error_rate_percent).toBe(50);
   });
 
   it('derives statuses from the levels it is given', () => {
