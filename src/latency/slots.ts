@@ -23,21 +23,23 @@ function bucketsToCover(value: number): number {
 }
 /** Length of one counts array (3,328 slots for the shared config). */
 export const COUNTS_LENGTH: number = (bucketsToCover(HDR.highestTrackableValue) + 1) * HALF_COUNT;
-/** Values are clamped to this many microseconds (integer math below works on 32-bit values). */
+/**
+ * The histogram's ceiling: a value above it is counted in the slot of this many microseconds (one hour;
+ * the integer math below works on 32-bit values). Sums and maxima keep the exact value.
+ */
 export const MAX_MICROS: number = Math.min(HDR.highestTrackableValue, 0xffffffff);
-// The largest value recorded, in ms (values above it are clamped).
-const MAX_MS = MAX_MICROS / 1000;
 
-/** Microseconds (integer, >= 1, clamped to MAX_MICROS) for a duration in ms; -1 when not a duration. */
+/** Microseconds (integer, >= 1, exact: not clamped) for a duration in ms; -1 when not a finite duration. */
 export function microsOf(ms: number): number {
   if (!(ms >= 0)) return -1; // NaN, negative, non-numbers
-  if (ms >= MAX_MS) return ms === Number.POSITIVE_INFINITY ? -1 : MAX_MICROS;
   const us = Math.round(ms * 1000);
+  if (us === Number.POSITIVE_INFINITY) return -1;
   return Math.max(us, 1);
 }
 
-/** The counts-array slot of a value in microseconds (1..MAX_MICROS), as hdr-histogram-js computes it. */
-export function slotOf(us: number): number {
+/** The counts-array slot of a value in microseconds (>= 1; above MAX_MICROS, its slot), as hdr-histogram-js computes it. */
+export function slotOf(value: number): number {
+  const us = value > MAX_MICROS ? MAX_MICROS : value;
   // bucket = max(0, floor(log2(us)) - halfMagnitude - unitMagnitude), without floating point.
   let bucket = 31 - Math.clz32(us) - HALF_MAGNITUDE - UNIT_MAGNITUDE;
   if (bucket < 0) bucket = 0;
