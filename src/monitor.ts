@@ -184,9 +184,12 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.parts.sampler.decorate(fn);
   }
 
-  /** Hot path: O(1), never throws, never awaits. Called once per request by the adapters, when it ends. */
-  recordRequest(r: RequestRecord): void {
-    this.lifecycle.ended();
+  /**
+   * Hot path: O(1), never throws, never awaits. The adapters call it when a request ends, with the `res` they
+   * gave admitRequest() (its time in flight ends; without it, the oldest request in flight is taken as ended).
+   */
+  recordRequest(r: RequestRecord, res?: ServerResponse): void {
+    this.lifecycle.ended(res);
     this.requests.record(r.method, r.route, r.status, r.durationMs);
   }
 

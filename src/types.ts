@@ -183,14 +183,21 @@ export interface ErrorMetrics extends Component {
   reason?: string;
 }
 
-/** The snapshot's `latency` group: request durations over the window, in ms. */
+/**
+ * The snapshot's `latency` group: request durations over the window, ms, requests in flight past the critical
+ * level counted at their age. Nothing to measure: null figures, `unknown` with `reason` (never "healthy, 0 ms").
+ */
 export interface LatencyMetrics extends Component {
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  avg_ms: number;
-  max_ms: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  avg_ms: number | null;
+  max_ms: number | null;
   threshold: number;
+  /** Requests in flight for at least the critical level, counted above at their age (a hang reads critical). */
+  in_flight_counted?: number;
+  /** Present when `status` is `unknown` because nothing was measured in the window. */
+  reason?: string;
 }
 
 /** Garbage-collection pauses of one kind over the sample interval. */

@@ -46,8 +46,8 @@ export function closedStatus(res: ServerResponse): number {
 
 /** What an adapter needs from the monitor: record requests, and serve the admin API. */
 export interface AdapterSource extends AdminSource {
-  /** Records one finished application request (never throws). */
-  recordRequest(r: RequestRecord): void;
+  /** Records one finished application request (never throws); `res` is the response given to admitRequest. */
+  recordRequest(r: RequestRecord, res?: ServerResponse): void;
   /**
    * Called at the start of each application request: counts it in flight, or answers it 503 while load
    * is shed and returns false (the adapter then stops). Optional: sources without it admit everything.

@@ -58,12 +58,15 @@ export function expressMiddleware(
     const start = req[START];
     if (start === undefined) return;
     req[START] = undefined;
-    monitor.recordRequest({
-      method: req.method,
-      route: expressRouteLabel(req),
-      status: closedStatus(this),
-      durationMs: performance.now() - start,
-    });
+    monitor.recordRequest(
+      {
+        method: req.method,
+        route: expressRouteLabel(req),
+        status: closedStatus(this),
+        durationMs: performance.now() - start,
+      },
+      this,
+    );
   }
 
   const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;

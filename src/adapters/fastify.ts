@@ -56,12 +56,15 @@ export function fastifyPlugin(
     this[REQUEST] = undefined;
     if (start === undefined || request === undefined) return;
     this[START] = undefined;
-    monitor.recordRequest({
-      method: request.method,
-      route: routeOf(request),
-      status: closedStatus(this),
-      durationMs: performance.now() - start,
-    });
+    monitor.recordRequest(
+      {
+        method: request.method,
+        route: routeOf(request),
+        status: closedStatus(this),
+        durationMs: performance.now() - start,
+      },
+      this,
+    );
   }
 
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {

@@ -61,12 +61,15 @@ export function koaMiddleware(
     // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler runs.
     const matched = (this[CTX] as { _matchedRoute?: unknown } | undefined)?._matchedRoute;
     this[CTX] = undefined;
-    monitor.recordRequest({
-      method: this.req.method ?? 'GET',
-      route: matched === undefined ? UNMATCHED_ROUTE : String(matched),
-      status: closedStatus(this),
-      durationMs: performance.now() - start,
-    });
+    monitor.recordRequest(
+      {
+        method: this.req.method ?? 'GET',
+        route: matched === undefined ? UNMATCHED_ROUTE : String(matched),
+        status: closedStatus(this),
+        durationMs: performance.now() - start,
+      },
+      this,
+    );
   }
 
   const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;

@@ -51,6 +51,10 @@ export function observeSnapshot(
   }
   if (known(s.latency)) {
     level(out, r.api_response_time, 'latency', '', s.latency?.p95_ms, (v) => `API response time (p95) ${v}`);
+  } else if (s.latency && s.latency.p95_ms === null && s.latency.error === undefined) {
+    // Nothing measured in the window (no request completed, none in flight past the critical level): the
+    // rule runs suppressed (value 0), so an active alert clears rather than holding its last value.
+    level(out, r.api_response_time, 'latency', '', 0, (v) => `API response time (p95) ${v}`, true);
   }
   const enough = enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests);
   // Below the guard the errors status is `unknown` (not judged): the rule still runs, suppressed, so an

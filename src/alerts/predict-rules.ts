@@ -28,7 +28,7 @@ const READERS: Record<string, [component: string, label: string, read: Reader]> 
   api_response_time: [
     'latency',
     'API response time (p95)',
-    (s) => (known(s.latency) ? [['', s.latency.p95_ms]] : []),
+    (s) => (known(s.latency) && typeof s.latency.p95_ms === 'number' ? [['', s.latency.p95_ms]] : []),
   ],
   error_rate: ['errors', 'Error rate', (s) => (known(s.errors) ? [['', s.errors.error_rate_percent]] : [])],
 };

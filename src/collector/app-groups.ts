@@ -2,6 +2,7 @@
 // sources that other parts of sysvitals feed, zero-valued until something feeds them.
 
 import type { RuleLevels, RuleName } from '../alerts/thresholds.js';
+import { NOTHING_MEASURED } from '../requests/request-groups.js';
 import type { ComponentStatus, RequestGroups, WebSocketMetrics } from '../types.js';
 
 type Levels = Readonly<Record<RuleName, Readonly<RuleLevels>>>;
@@ -23,15 +24,16 @@ export function emptyRequestGroups(
       threshold: levels.error_rate.warning,
       ...e,
     },
+    // No request measured: null figures, unknown (never "healthy, 0 ms").
     latency: {
-      p50_ms: 0,
-      p95_ms: 0,
-      p99_ms: 0,
-      avg_ms: 0,
-      max_ms: 0,
-      status,
+      p50_ms: null,
+      p95_ms: null,
+      p99_ms: null,
+      avg_ms: null,
+      max_ms: null,
+      status: 'unknown',
       threshold: levels.api_response_time.warning,
-      ...e,
+      ...(error === undefined ? { reason: NOTHING_MEASURED } : e),
     },
     routes: [],
     functions: {},

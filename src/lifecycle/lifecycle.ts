@@ -3,7 +3,8 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
-import type { ComponentStatus, Logger } from '../types.js';
+import { InFlightAges } from '../requests/in-flight.js';
+import type { Clock, ComponentStatus, Logger } from '../types.js';
 import { type LoadReader, type LoadReading, LoadWatch, processLoadReader } from './load-watch.js';
 import type { ProbeRulesConfig, ShedConfig } from './options.js';
 
@@ -36,6 +37,8 @@ export interface LifecycleOptions {
   onShedChange?: (reason: string | undefined) => void;
   /** Where the load watch's failures go, once per outage. @defaultValue consoleLogger */
   logger?: Logger;
+  /** The clock the ages of requests in flight are read on (the request window's). @defaultValue Date */
+  clock?: Clock;
 }
 
 const LIVENESS_CHECK_TIMEOUT_MS = 1000;
@@ -44,6 +47,8 @@ const SHED_BODY = 'Service Unavailable: the server is overloaded; retry later.\n
 export class Lifecycle {
   /** Application requests admitted and not yet ended. */
   inFlight = 0;
+  /** When each request in flight was admitted (the latency window counts the old ones at their age). */
+  readonly inFlightAges: InFlightAges;
   /** Requests answered 503 by load shedding since start. */
   shedTotal = 0;
   /** Why requests are being shed now (e.g. `event_loop_delay 230 ms > 100 ms`); undefined when not shedding. */
@@ -61,6 +66,7 @@ export class Lifecycle {
 
   constructor(private readonly options: LifecycleOptions) {
     const outage = new OutageLog(options.logger ?? consoleLogger);
+    this.inFlightAges = new InFlightAges(options.clock ?? Date);
     const memoryRead = (err: unknown) =>
       err === undefined ? outage.recovered('memory reading') : outage.failed('memory reading', err);
     this.reader =
@@ -106,15 +112,17 @@ export class Lifecycle {
       return false;
     }
     this.inFlight++;
+    this.inFlightAges.begin(res);
     const server = (req.socket as { server?: unknown } | null)?.server;
     if (server !== this.lastServer) this.learnServer(server);
     if (this.draining && !res.headersSent) res.setHeader('Connection', 'close');
     return true;
   }
 
-  /** An admitted request ended (finished or aborted). */
-  ended(): void {
+  /** An admitted request ended (finished or aborted); `res` is the response admit() was given, when known. */
+  ended(res?: object): void {
     if (this.inFlight > 0) this.inFlight--;
+    this.inFlightAges.end(res, this.inFlight);
   }
 
   /** Adds a server to drain on shutdown (the adapters learn them from requests). */

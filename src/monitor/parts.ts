@@ -186,6 +186,7 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
     shed,
     reader: options.loadReader,
     logger: owner.logger,
+    clock: requests.config.clock,
     dependencyStatus: (name) =>
       (ctx.latest() as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
         name
@@ -195,6 +196,8 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
       else owner.logger.warn({}, 'sysvitals: load back under the limits; no longer shedding');
     },
   });
+  // Requests in flight past the critical level count in the latency window at their age (a hang reads critical).
+  requests.inFlight = lifecycle.inFlightAges;
   const analytics = new Analytics({
     anomaly: rules.anomaly,
     diskFull: rules.disk_full_in,

@@ -23,10 +23,15 @@ export interface WindowFigures {
   readonly perMinute: number;
   /** Requests since start. */
   readonly total: number;
-  /** Server-wide latency over the window. */
+  /** Server-wide latency over the window, the requests in flight past the critical level included. */
   readonly latency: LatencySummary;
+  /** Requests in flight counted in `latency` at their age. */
+  readonly inFlightCounted: number;
   readonly routes: RouteStats[];
 }
+
+/** Why `latency.status` is `unknown`: no figure to judge. */
+export const NOTHING_MEASURED = `no request completed in the window and none is in flight for the critical level or longer: nothing to measure`;
 
 /** The snapshot groups RequestStats owns; `functions` comes from the `functions` option. */
 export function requestGroups(config: RequestStatsConfig, figures: WindowFigures): RequestGroups {
@@ -54,15 +59,30 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
         ? {}
         : { reason: notJudgedReason(perMinute, config.minRequests) }),
     },
-    latency: {
-      status: levelStatus(latency.p95_ms, api.warning, api.critical),
-      p50_ms: latency.p50_ms,
-      p95_ms: latency.p95_ms,
-      p99_ms: latency.p99_ms,
-      avg_ms: latency.avg_ms,
-      max_ms: latency.max_ms,
-      threshold: api.warning,
-    },
+    latency:
+      latency.count > 0
+        ? {
+            status: levelStatus(latency.p95_ms, api.warning, api.critical),
+            p50_ms: latency.p50_ms,
+            p95_ms: latency.p95_ms,
+            p99_ms: latency.p99_ms,
+            avg_ms: latency.avg_ms,
+            max_ms: latency.max_ms,
+            threshold: api.warning,
+            in_flight_counted: figures.inFlightCounted,
+          }
+        : {
+            // Nothing measured: unknown, never "healthy, 0 ms" (README Health: unknown is never read as healthy).
+            status: 'unknown',
+            p50_ms: null,
+            p95_ms: null,
+            p99_ms: null,
+            avg_ms: null,
+            max_ms: null,
+            threshold: api.warning,
+            in_flight_counted: 0,
+            reason: NOTHING_MEASURED,
+          },
     routes: figures.routes,
     functions: config.functions?.snapshot() ?? {},
   };

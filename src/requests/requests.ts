@@ -23,6 +23,7 @@ import {
   type WindowStates,
   windowStatesOf,
 } from './cluster-exchange.js';
+import type { InFlightAges } from './in-flight.js';
 import { perMinute, perSecond, windowFrom, windowSpan } from './rates.js';
 import type { EndpointWindow, RequestBucket, RouteState } from './request-figures.js';
 import { requestGroups } from './request-groups.js';
@@ -92,6 +93,8 @@ export class RequestStats {
   private bucketMax = 0;
   private readonly scratch = createView();
   private readonly routeScratch = createView();
+  /** Requests in flight (the monitor's lifecycle): those past the critical level count in groups()' latency. */
+  inFlight: InFlightAges | null = null;
 
   constructor(options: RequestStatsOptions = {}) {
     const config = parseRequestStatsOptions(options);
@@ -197,8 +200,11 @@ export class RequestStats {
       this.routeScratch,
       this.scratch,
     );
+    const critical = this.config.levels.api_response_time.critical;
+    const inFlightCounted = this.inFlight?.addToView(this.scratch, critical) ?? 0;
     const latency = summarizeView(this.scratch);
     return requestGroups(this.config, {
+      inFlightCounted,
       counts,
       perSecond: perSecond(this.allEntries(), at, counts[0], () => this.windowSpanMs()),
       perMinute: perMinute(at, counts[0], this.time.now()),
@@ -379,19 +385,13 @@ export class RequestStats {
     return view;
   }
 
-  /**
-   * The time the request window covers now, ms: from its oldest sub-window's start (or from the start of
-   * recording, when that is later: a process's first minute) to now, at least MIN_RATE_SPAN_MS.
-   */
+  /** The time the request window covers now, ms (rates.ts windowSpan: from its oldest sub-window's start, or since start). */
   windowSpanMs(): number {
     this.tick();
     return windowSpan(this.at(), this.time.now());
   }
 
-  /**
-   * Each route with requests in the window: counts, latency summary and time, Apdex counts and T (the
-   * endpoints table, profiling/endpoints.ts). One pass; reads only.
-   */
+  /** Each route with requests in the window: counts, latency, time, Apdex (profiling/endpoints.ts). One pass; reads only. */
   endpointWindows(): EndpointWindow[] {
     this.tick();
     const from = windowFrom(this.at());

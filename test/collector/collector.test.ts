@@ -136,7 +136,15 @@ describe('MetricsCollector snapshot', () => {
       }),
     );
     expect(s.latency).toEqual(
-      expect.objectContaining({ p50_ms: 0, p95_ms: 0, p99_ms: 0, avg_ms: 0, threshold: 2000 }),
+      // Nothing measured (no request source): null figures and unknown, never "healthy, 0 ms".
+      expect.objectContaining({
+        status: 'unknown',
+        p50_ms: null,
+        p95_ms: null,
+        p99_ms: null,
+        avg_ms: null,
+        threshold: 2000,
+      }),
     );
     expect(s.process.pid).toBe(process.pid);
     expect(s.functions).toEqual({});

@@ -320,7 +320,7 @@ describe('latency histogram', () => {
     for (const mix of mixes) {
       const requests = new RequestStats({ clock: { now: () => 1_000_000 } });
       for (const ms of mix) requests.record('GET', '/d', 200, ms);
-      const p95 = requests.groups().latency.p95_ms;
+      const p95 = requests.groups().latency.p95_ms as number;
       const data = await collectPrometheusData({
         getMetrics: async () => snapshotFixture(),
         getHealth: async () => healthFixture(),

@@ -123,7 +123,12 @@ describe('RequestStats windows', () => {
     const g = stats.groups().latency;
     expect([g.max_ms, g.p50_ms]).toEqual([10, 10]);
     clock.t = ALIGNED + 90_000;
-    expect(stats.groups().latency).toMatchObject({ p50_ms: 0, p95_ms: 0, max_ms: 0, status: 'healthy' });
+    expect(stats.groups().latency).toMatchObject({
+      p50_ms: null,
+      p95_ms: null,
+      max_ms: null,
+      status: 'unknown',
+    });
   });
 
   it('does not go back in time when the clock is stepped back; a step forward reads as time passing', () => {
@@ -155,7 +160,7 @@ describe('RequestStats latency and errors', () => {
       [99, l.p99_ms],
     ] as const) {
       const exact = percentile(sorted, p);
-      expect(Math.abs(got - exact) / exact).toBeLessThanOrEqual(0.01);
+      expect(Math.abs((got as number) - exact) / exact).toBeLessThanOrEqual(0.01);
     }
     expect(l.max_ms).toBe(sorted.at(-1));
     expect(l.avg_ms).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 2);
@@ -228,19 +233,20 @@ describe('RequestStats latency and errors', () => {
     expect(g.requests.status).toBe('healthy');
   });
 
-  it('is healthy with zeros when nothing was recorded', () => {
+  it('is unknown with null latency when nothing was recorded', () => {
     const g = setup().stats.groups();
     expect(g.requests).toEqual({ status: 'healthy', per_second: 0, per_minute: 0, total: 0 });
     // No request: the error rate is not judged (unknown, with the reason), never healthy.
     expect(g.errors).toMatchObject({ status: 'unknown', count_4xx: 0, count_5xx: 0, error_rate_percent: 0 });
     expect(g.errors.reason).toMatch(/fewer than minRequests \(20\)/);
+    // Nothing measured: null figures and unknown (README Health), never "healthy, 0 ms".
     expect(g.latency).toMatchObject({
-      status: 'healthy',
-      p50_ms: 0,
-      p95_ms: 0,
-      p99_ms: 0,
-      avg_ms: 0,
-      max_ms: 0,
+      status: 'unknown',
+      p50_ms: null,
+      p95_ms: null,
+      p99_ms: null,
+      avg_ms: null,
+      max_ms: null,
     });
     expect(g.functions).toEqual({});
   });

@@ -54,7 +54,12 @@ export function componentRows(s: MetricsSnapshot): ComponentRow[] {
       status: s.errors.status,
       value: fmtPercent(s.errors.error_rate_percent),
     },
-    { key: 'latency', label: 'Latency', status: s.latency.status, value: `p95 ${fmtMs(s.latency.p95_ms)}` },
+    {
+      key: 'latency',
+      label: 'Latency',
+      status: s.latency.status,
+      value: s.latency.p95_ms === null ? 'p95 –' : `p95 ${fmtMs(s.latency.p95_ms)}`,
+    },
     {
       key: 'websocket',
       label: 'WebSockets',
