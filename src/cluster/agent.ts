@@ -115,7 +115,15 @@ export class ClusterAgent {
    * @internal
    */
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
-    if (instance !== undefined && (instance === this.id || instance === String(process.pid))) {
+    // Its own view, answered here; `metrics` goes through the aggregator when one is reachable, which adds
+    // the host groups this worker does not read.
+    const viaAggregator =
+      q.op === 'metrics' && (this.aggregator !== null || (this.peer !== null && this.welcomed));
+    if (
+      instance !== undefined &&
+      (instance === this.id || instance === String(process.pid)) &&
+      !viaAggregator
+    ) {
       return answer(this.own, fresh(q));
     }
     if (this.aggregator) return this.aggregator.ask(q, instance);

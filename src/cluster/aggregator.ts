@@ -298,9 +298,23 @@ export class Aggregator {
         `no worker ${JSON.stringify(instance)} in cluster ${this.options.name}; workers: ${this.workers.liveIds().join(', ')}`,
       );
     }
-    if (w.self) return this.options.self.answerSelf(q);
+    if (w.self) return this.withHost(q, await this.options.self.answerSelf(q));
     if (w.peer === null) throw new RemoteError('unavailable', `worker ${w.id} is not connected`);
-    return w.peer.ask({ t: 'q', q }, this.options.syncTimeoutMs * 4);
+    return this.withHost(q, await w.peer.ask({ t: 'q', q }, this.options.syncTimeoutMs * 4));
+  }
+
+  /**
+   * A worker's `metrics/` view: its host groups (not measured there) from the cluster's latest snapshot, the
+   * same values, marked `host_from` (the aggregator that measured them).
+   */
+  private async withHost(q: Question, out: unknown): Promise<unknown> {
+    if (q.op !== 'metrics' || out === null || typeof out !== 'object') return out;
+    const host = (await answer(this.monitor, { op: 'metrics', maxAgeMs: 60_000 })) as MetricsSnapshot;
+    const view = { ...(out as MetricsSnapshot), host_from: this.options.self.id };
+    for (const g of ['cpu', 'memory', 'disk', 'network'] as const) {
+      if (host?.[g]) (view as Record<string, unknown>)[g] = host[g];
+    }
+    return view;
   }
 
   private history(q: Extract<Question, { op: 'history' }>, instance: string | undefined): Promise<unknown> {

@@ -86,15 +86,15 @@ describe('node:cluster: host metrics once per host', () => {
         });
       }
     }
-    // A worker's own view: process figures of its own, host groups not measured there (no error, so no
-    // health penalty and no `unknown_reasons`).
+    // A worker's own view: process figures of its own, host groups filled from the aggregator's latest host
+    // snapshot (marked `host_from`), never read by the worker (no health penalty, no `unknown_reasons`).
     const other = [...workers.keys()].find((p) => p !== aggPid) as number;
     const own = (await getJson(c.port, `${BASE}/metrics?instance=${other}`)).data.data;
     expect(own.process.pid).toBe(other);
-    for (const g of ['cpu', 'memory', 'disk', 'network']) {
-      expect(own[g].status, g).toBe('unknown');
-      expect(own[g].error, g).toBeUndefined();
-    }
+    expect(own.host_from).toBe(before.cluster.aggregator);
+    expectHostFigures(own);
+    expect(own.cpu.core_count).toBe(before.cpu.core_count);
+    expect(own.memory.total_gb).toBe(before.memory.total_gb);
     const ownHealth = (await getJson(c.port, `${BASE}/health?instance=${other}`)).data.data;
     expect(ownHealth.unknown_reasons).toBeUndefined();
 
