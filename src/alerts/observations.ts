@@ -56,7 +56,10 @@ export function observeSnapshot(
     // rule runs suppressed (value 0), so an active alert clears rather than holding its last value.
     level(out, r.api_response_time, 'latency', '', 0, (v) => `API response time (p95) ${v}`, true);
   }
-  const enough = enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests);
+  // Not judged when the request window said so (errors unknown with a reason: fewer than minRequests requests in
+  // it), or, for snapshots from elsewhere, below the guard on per_minute.
+  const notJudged = s.errors?.status === 'unknown' && typeof s.errors.reason === 'string';
+  const enough = !notJudged && enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests);
   // Below the guard the errors status is `unknown` (not judged): the rule still runs, suppressed, so an
   // active error_rate alert clears rather than hanging on.
   if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {

@@ -49,15 +49,14 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       total: figures.total,
     },
     errors: {
-      status: errorRateStatus(errorRate, perMinute, er, config.minRequests),
+      // The guard counts the requests in the window (not per_minute, scaled from 45–60 s to a minute).
+      status: errorRateStatus(errorRate, count, er, config.minRequests),
       count_4xx: count4xx,
       count_5xx: count5xx,
       count_aborted: countAborted,
       error_rate_percent: errorRate,
       threshold: er.warning,
-      ...(enoughRequests(perMinute, config.minRequests)
-        ? {}
-        : { reason: notJudgedReason(perMinute, config.minRequests) }),
+      ...(enoughRequests(count, config.minRequests) ? {} : { reason: notJudgedReason(count, config.minRequests) }),
     },
     latency:
       latency.count > 0
