@@ -280,10 +280,7 @@ export interface MetricsSnapshot {
    */
   anomaly?: { scored_at: string | null; scores: Record<string, number>; threshold: number };
   /** Cluster mode only: which workers these figures cover, and whether any is missing. */
-  /**
-   * Cluster mode, `instance=<worker>`: the host groups (cpu, memory, disk, network) are the cluster's, measured
-   * by this aggregator (the worker reads none), with the same values as the cluster view.
-   */
+  /** Cluster mode, `instance=<worker>`: the aggregator whose host groups (cpu, memory, disk, network) it shows. */
   host_from?: string;
   cluster?: ClusterSummary;
   /** Custom metrics by name (`monitor.counter/gauge/histogram`); always present from a collector. */
