@@ -56,7 +56,9 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       count_aborted: countAborted,
       error_rate_percent: errorRate,
       threshold: er.warning,
-      ...(enoughRequests(count, config.minRequests) ? {} : { reason: notJudgedReason(count, config.minRequests) }),
+      ...(enoughRequests(count, config.minRequests)
+        ? {}
+        : { reason: notJudgedReason(count, config.minRequests) }),
     },
     latency:
       latency.count > 0
