@@ -181,7 +181,6 @@ export class MetricsCollector {
         this.redis(),
         this.group(deadline, 'process', () => this.proc.collect(), failedProcess),
       ]);
-      const app = this.requestGroups();
       const container = this.readContainer();
       return {
         timestamp,
@@ -189,17 +188,7 @@ export class MetricsCollector {
         memory: container ? memoryInContainer(memory, container) : memory,
         disk,
         network,
-        database,
-        redis,
-        websocket: this.websocket(),
-        requests: app.requests,
-        errors: app.errors,
-        latency: app.latency,
-        process,
-        functions: app.functions,
-        routes: app.routes,
-        custom: this.customGroup(),
-        plugins: await plugins,
+        ...(await this.appGroups(database, redis, process, plugins)),
       };
     } finally {
       deadline.clear();
@@ -221,25 +210,37 @@ export class MetricsCollector {
         this.redis(),
         this.group(deadline, 'process', () => this.proc.collect(), failedProcess),
       ]);
-      const app = this.requestGroups();
       return {
         timestamp,
         ...notCollectedHost(levels),
-        database,
-        redis,
-        websocket: this.websocket(),
-        requests: app.requests,
-        errors: app.errors,
-        latency: app.latency,
-        process,
-        functions: app.functions,
-        routes: app.routes,
-        custom: this.customGroup(),
-        plugins: await plugins,
+        ...(await this.appGroups(database, redis, process, plugins)),
       };
     } finally {
       deadline.clear();
     }
+  }
+
+  /** The groups every snapshot has, with or without host metrics: dependencies, the app's, process, custom, plugins. */
+  private async appGroups(
+    database: MetricsSnapshot['database'],
+    redis: MetricsSnapshot['redis'],
+    process: MetricsSnapshot['process'],
+    plugins: Promise<MetricsSnapshot['plugins']>,
+  ) {
+    const app = this.requestGroups();
+    return {
+      database,
+      redis,
+      websocket: this.websocket(),
+      requests: app.requests,
+      errors: app.errors,
+      latency: app.latency,
+      process,
+      functions: app.functions,
+      routes: app.routes,
+      custom: this.customGroup(),
+      plugins: await plugins,
+    };
   }
 
   /** Every plugin's group, each settled within its own timeout (a failure is its group's `unknown`). */
