@@ -8,6 +8,13 @@ import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS, detectorStateSize } from './a
 import { LeakDetector } from './memory-leak.js';
 import { forecast, formatSpan } from './predict.js';
 import {
+  type AnalyticsObservation,
+  type PredictRule,
+  predictObservations,
+  predictWindow,
+  safeRead,
+} from './predict-observations.js';
+import {
   type AnomalyRuleConfig,
   DEFAULT_ANOMALY_SERIES,
   type DiskFullRuleConfig,
@@ -15,34 +22,8 @@ import {
 } from './rule-options.js';
 import { SeriesBuffer } from './series-buffer.js';
 
-/** What an alert rule reads from one evaluation (the alert engine's observation shape). */
-export interface AnalyticsObservation {
-  rule: string;
-  key: string;
-  component: string;
-  pendingMs: number;
-  value: number;
-  breachWarning: boolean;
-  breachCritical: boolean;
-  clear: boolean;
-  deescalate: boolean;
-  warningLevel: number;
-  criticalLevel: number;
-  message: (severity: 'warning' | 'critical') => string;
-}
-
-/** A level rule that predicts: alert when its value will cross `level` within `horizonMs`. */
-export interface PredictRule {
-  readonly rule: string;
-  readonly component: string;
-  readonly label: string;
-  readonly warning: number;
-  readonly critical: number;
-  readonly horizonMs: number;
-  readonly pendingMs: number;
-  /** Reads the rule's value (and key, e.g. a mount) from a snapshot. */
-  readonly read: (s: MetricsSnapshot) => Array<[key: string, value: number]>;
-}
+export type { AnalyticsObservation, PredictRule };
+export { predictWindow };
 
 export interface AnalyticsConfig {
   readonly anomaly: AnomalyRuleConfig;
@@ -195,7 +176,7 @@ export class Analytics {
     this.anomalyObservations(out);
     this.diskObservations(out);
     this.leakObservations(out, s);
-    this.predictObservations(out);
+    predictObservations(this.config.predict, this.predictBuffers, out);
     return out;
   }
 
@@ -336,51 +317,6 @@ export class Analytics {
             : `Memory leak suspected in ${label}`,
       });
     }
-  }
-
-  private predictObservations(out: AnalyticsObservation[]): void {
-    for (const rule of this.config.predict) {
-      for (const [id, b] of this.predictBuffers) {
-        if (!id.startsWith(`${rule.rule}\u0000`)) continue;
-        const key = id.slice(rule.rule.length + 1);
-        const warn = forecast(b, rule.warning);
-        const crit = forecast(b, rule.critical);
-        if (!warn || !crit) continue;
-        const inWarn = warn.trusted ? warn.etaMs : Number.POSITIVE_INFINITY;
-        const inCrit = crit.trusted ? crit.etaMs : Number.POSITIVE_INFINITY;
-        out.push({
-          rule: rule.rule,
-          key: key ? `predict:${key}` : 'predict',
-          component: rule.component,
-          pendingMs: rule.pendingMs,
-          value: round(warn.level),
-          breachWarning: inWarn <= rule.horizonMs,
-          breachCritical: inCrit <= rule.horizonMs,
-          clear: inWarn > rule.horizonMs * 1.1,
-          deescalate: inCrit > rule.horizonMs * 1.1,
-          warningLevel: rule.warning,
-          criticalLevel: rule.critical,
-          message: (sev) => {
-            const eta = sev === 'critical' ? inCrit : inWarn;
-            const level = sev === 'critical' ? rule.critical : rule.warning;
-            return `${rule.label}${key ? ` on ${key}` : ''} predicted to reach ${level} in ${formatSpan(eta)} (now ${round(warn.level)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`;
-          },
-        });
-      }
-    }
-  }
-}
-
-/** The trend window of a prediction: twice the horizon, between 30 minutes and 6 hours. */
-export function predictWindow(horizonMs: number): number {
-  return Math.min(6 * 3_600_000, Math.max(30 * MINUTE, 2 * horizonMs));
-}
-
-function safeRead(rule: PredictRule, s: MetricsSnapshot): Array<[string, number]> {
-  try {
-    return rule.read(s).filter(([, v]) => Number.isFinite(v));
-  } catch {
-    return [];
   }
 }
 

@@ -174,17 +174,18 @@ function growthFigure(trend: Trend | null, unit: string): CapacityFigure {
 function headroomFigure(trend: Trend | null, warning: number, what: string): CapacityFigure {
   const unit = 'days';
   if (!trend) return tooLittle(unit, 'needs 36 h of history with no more than 20 % of any day missing');
-  const eta = timeToReach(trend, warning, 'up');
-  const late = timeToReach(trend, warning, 'up', trend.slopeLow);
-  const early = timeToReach(trend, warning, 'up', trend.slopeHigh);
-  if (eta === 0) {
+  // At or above the warning already: no headroom left, whichever way the peak hour is heading.
+  if (trend.level >= warning) {
     return {
       value: 0,
       unit,
       confidence: 'high',
-      note: `${what} peak hour is already at or above ${warning} %`,
+      note: `${what} peak hour is already at or above ${warning} % (${round(trend.level, 2)} %, ${signed(round(trend.slope * DAY, 3))} points a day)`,
     };
   }
+  const eta = timeToReach(trend, warning, 'up');
+  const late = timeToReach(trend, warning, 'up', trend.slopeLow);
+  const early = timeToReach(trend, warning, 'up', trend.slopeHigh);
   if (!Number.isFinite(eta)) {
     return {
       value: null,
@@ -351,6 +352,10 @@ function sum(a: readonly number[]): number {
 
 function mean(a: readonly number[]): number {
   return a.length ? sum(a) / a.length : Number.NaN;
+}
+
+function signed(v: number): string {
+  return v >= 0 ? `+${v}` : `${v}`;
 }
 
 function round(v: number, digits: number): number {

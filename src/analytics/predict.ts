@@ -2,7 +2,7 @@
 // solid enough to alert on (enough points, enough time span, a slope significantly non-zero).
 
 import type { SeriesBuffer } from './series-buffer.js';
-import { isSignificant, type Trend, theilSen, timeToReach } from './trend.js';
+import { isSignificantToward, type Trend, theilSen, timeToReach } from './trend.js';
 
 /** What makes a trend trustworthy enough to alert on. */
 export interface ForecastGuards {
@@ -25,7 +25,10 @@ export interface Forecast {
   readonly perHour: number;
   /** The fitted current value. */
   readonly level: number;
-  /** The slope's interval excludes zero, with enough points and span: safe to alert on. */
+  /**
+   * Enough points and span, and the slope's interval lies wholly on the side of `direction` (above
+   * zero going up): the series moves toward the level, or further past it. Safe to alert on.
+   */
   readonly trusted: boolean;
   readonly trend: Trend;
 }
@@ -48,7 +51,10 @@ export function forecast(
     etaLateMs: timeToReach(trend, limit, direction, slow),
     perHour: trend.slope * 3_600_000,
     level: trend.level,
-    trusted: trend.points >= guards.minPoints && trend.spanMs >= guards.minSpanMs && isSignificant(trend),
+    trusted:
+      trend.points >= guards.minPoints &&
+      trend.spanMs >= guards.minSpanMs &&
+      isSignificantToward(trend, direction),
     trend,
   };
 }

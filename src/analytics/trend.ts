@@ -114,8 +114,11 @@ export function theilSen(
 }
 
 /**
- * Milliseconds from the trend's last point until its fitted line reaches `limit` from below
- * (`up`) or from above (`down`): 0 when already there, Infinity when the slope does not lead there.
+ * Milliseconds from the trend's last point until its fitted line reaches `limit` going `up` (from
+ * below) or `down` (from above); Infinity when the slope does not lead there. A line already past the
+ * limit gives 0 only while the slope keeps it there or carries it further (slope ≥ 0 going up); past
+ * the limit and heading back it is recovering, and never "reaches" the limit: Infinity. (Before,
+ * any line past the limit gave 0, and a CPU above 80 % and falling was "predicted to reach 80 in 0 min".)
  */
 export function timeToReach(
   trend: Trend,
@@ -125,16 +128,21 @@ export function timeToReach(
 ): number {
   const gap = limit - trend.level;
   if (direction === 'up') {
-    if (gap <= 0) return 0;
+    if (gap <= 0) return slope >= 0 ? 0 : Number.POSITIVE_INFINITY;
     return slope > 0 ? gap / slope : Number.POSITIVE_INFINITY;
   }
-  if (gap >= 0) return 0;
+  if (gap >= 0) return slope <= 0 ? 0 : Number.POSITIVE_INFINITY;
   return slope < 0 ? gap / slope : Number.POSITIVE_INFINITY;
 }
 
 /** True when the slope's confidence interval lies wholly on one side of zero. */
 export function isSignificant(trend: Trend): boolean {
   return trend.slopeLow > 0 || trend.slopeHigh < 0;
+}
+
+/** True when the slope's confidence interval lies wholly on the side of `direction` (up: above zero). */
+export function isSignificantToward(trend: Trend, direction: 'up' | 'down'): boolean {
+  return direction === 'up' ? trend.slopeLow > 0 : trend.slopeHigh < 0;
 }
 
 /** Median of a sorted array. */

@@ -46,4 +46,13 @@ describe('LeakDetector', () => {
     for (let m = 0; m <= 120; m++) d.push(m * MIN, 1000 + (10 * m) / 60); // 1 %/h
     expect(d.check(4096)).toBeNull();
   });
+
+  it('a falling heap never gives a time to the limit, even above the limit (GC catching up)', () => {
+    const d = new LeakDetector();
+    for (let m = 0; m <= 120; m++) d.push(m * MIN, 1200 - m); // 1200 → 1080 MB, limit 1024
+    expect(d.check(1024)).toBeNull();
+    const steady = new LeakDetector();
+    for (let m = 0; m <= 120; m++) steady.push(m * MIN, 900 - m / 2 + (m % 10)); // falling floor, sawtooth
+    expect(steady.check(1024)).toBeNull();
+  });
 });

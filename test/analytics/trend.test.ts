@@ -45,11 +45,11 @@ describe('theilSen', () => {
     expect(theilSen([5, 5, 5], [1, 2, 3])).toBeNull();
   });
 
-  it('timeToReach: exact on a line, 0 when there, Infinity when heading away', () => {
+  it('timeToReach: exact on a line, 0 when there and not heading back, Infinity when heading away', () => {
     const fit = theilSen([0, 1000, 2000, 3000], [10, 20, 30, 40])!;
     expect(timeToReach(fit, 100)).toBeCloseTo(6000, 9);
     expect(timeToReach(fit, 40)).toBe(0);
-    expect(timeToReach(fit, 50, 'down')).toBe(0);
+    expect(timeToReach(fit, 50, 'down')).toBe(Number.POSITIVE_INFINITY); // below 50 and rising back
     expect(timeToReach(fit, 0, 'down')).toBe(Number.POSITIVE_INFINITY);
     expect(timeToReach(fit, 10, 'down', 0)).toBe(Number.POSITIVE_INFINITY);
     expect(timeToReach(fit, 100, 'up', -1)).toBe(Number.POSITIVE_INFINITY);

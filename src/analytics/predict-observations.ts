@@ -1,0 +1,104 @@
+// The level rules that predict (`predict: '30m'`): their shape, and the alert observations their
+// trends give (what the alert engine reads from the analytics).
+
+import type { MetricsSnapshot } from '../types.js';
+import { forecast, formatSpan } from './predict.js';
+import type { SeriesBuffer } from './series-buffer.js';
+
+/** What an alert rule reads from one evaluation (the alert engine's observation shape). */
+export interface AnalyticsObservation {
+  rule: string;
+  key: string;
+  component: string;
+  pendingMs: number;
+  value: number;
+  breachWarning: boolean;
+  breachCritical: boolean;
+  clear: boolean;
+  deescalate: boolean;
+  warningLevel: number;
+  criticalLevel: number;
+  message: (severity: 'warning' | 'critical') => string;
+}
+
+/** A level rule that predicts: alert when its value will cross `level` within `horizonMs`. */
+export interface PredictRule {
+  readonly rule: string;
+  readonly component: string;
+  readonly label: string;
+  readonly warning: number;
+  readonly critical: number;
+  readonly horizonMs: number;
+  readonly pendingMs: number;
+  /**
+   * Which way the rule's alarm lies: 'above' (the built-in rules: cpu, memory, …) alerts when the value
+   * rises to the level, 'below' when it falls to it (critical ≤ warning). @defaultValue 'above'
+   */
+  readonly direction?: 'above' | 'below';
+  /** Reads the rule's value (and key, e.g. a mount) from a snapshot. */
+  readonly read: (s: MetricsSnapshot) => Array<[key: string, value: number]>;
+}
+
+/** The observations of the predicting rules, one per rule and key, from each key's trend buffer. */
+export function predictObservations(
+  rules: readonly PredictRule[],
+  buffers: ReadonlyMap<string, SeriesBuffer>,
+  out: AnalyticsObservation[],
+): void {
+  for (const rule of rules) {
+    for (const [id, b] of buffers) {
+      if (!id.startsWith(`${rule.rule}\u0000`)) continue;
+      const key = id.slice(rule.rule.length + 1);
+      // Only a trend toward the level (or further past it) predicts: a value past the level and
+      // recovering is the plain rule's business, never "predicted to reach 80 in 0 min".
+      const up = rule.direction !== 'below';
+      const warn = forecast(b, rule.warning, up ? 'up' : 'down');
+      const crit = forecast(b, rule.critical, up ? 'up' : 'down');
+      if (!warn || !crit) continue;
+      const inWarn = warn.trusted ? warn.etaMs : Number.POSITIVE_INFINITY;
+      const inCrit = crit.trusted ? crit.etaMs : Number.POSITIVE_INFINITY;
+      out.push({
+        rule: rule.rule,
+        key: key ? `predict:${key}` : 'predict',
+        component: rule.component,
+        pendingMs: rule.pendingMs,
+        value: round(warn.level),
+        breachWarning: inWarn <= rule.horizonMs,
+        breachCritical: inCrit <= rule.horizonMs,
+        clear: inWarn > rule.horizonMs * 1.1,
+        deescalate: inCrit > rule.horizonMs * 1.1,
+        warningLevel: rule.warning,
+        criticalLevel: rule.critical,
+        message: (sev) => {
+          const eta = sev === 'critical' ? inCrit : inWarn;
+          const level = sev === 'critical' ? rule.critical : rule.warning;
+          const what = `${rule.label}${key ? ` on ${key}` : ''}`;
+          const now = `(now ${round(warn.level)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`;
+          if (eta === 0) {
+            return `${what} is already at or ${up ? 'above' : 'below'} ${level} and still ${up ? 'rising' : 'falling'} ${now}`;
+          }
+          return `${what} predicted to ${up ? 'reach' : 'fall to'} ${level} in ${formatSpan(eta)} ${now}`;
+        },
+      });
+    }
+  }
+}
+
+/** The trend window of a prediction: twice the horizon, between 30 minutes and 6 hours. */
+export function predictWindow(horizonMs: number): number {
+  return Math.min(6 * 3_600_000, Math.max(30 * MINUTE, 2 * horizonMs));
+}
+
+export function safeRead(rule: PredictRule, s: MetricsSnapshot): Array<[string, number]> {
+  try {
+    return rule.read(s).filter(([, v]) => Number.isFinite(v));
+  } catch {
+    return [];
+  }
+}
+
+const MINUTE = 60_000;
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
