@@ -35,6 +35,11 @@ export interface NotificationRouterOptions {
   host: string;
   /** The monitor's instance id. */
   instance: string;
+  /**
+   * The alert rule names a silence may name (the monitor passes the built-in ones and its `alerts.rules`);
+   * a silence naming another is refused. @defaultValue the built-in rules' names
+   */
+  rules?: readonly string[];
 }
 
 /** How often grouped and repeated notifications are checked. */
@@ -79,7 +84,7 @@ export class NotificationRouter {
     const logger = options.logger ?? consoleLogger;
     this.config = parseRouting(options.routing);
     this.maintenance = Object.freeze(parseMaintenance(options.maintenance));
-    this.silences = new SilenceStore(this.clock);
+    this.silences = new SilenceStore(this.clock, options.rules);
     this.host = options.host;
     this.instance = options.instance;
     const outage = new OutageLog(logger, () => this.clock.now());

@@ -1,7 +1,9 @@
 // Silences: created over the admin API, matching rule, component and labels until an end time; kept in memory.
 
+import { ALERT_HINTS, ALERT_RULE_NAMES } from '../alerts/rules.js';
 import { nodeCrypto } from '../builtins.js';
 import { hasControls } from '../logger.js';
+import { didYouMean } from '../options/option-keys.js';
 import type { Clock } from '../types.js';
 import { LABEL_NAME, type Matchers, matches } from './matchers.js';
 import type { NotifiedAlert } from './types.js';
@@ -76,11 +78,24 @@ interface Entry extends Matchers {
   comment: string;
 }
 
+/** Known rule names listed in the message that refuses an unknown one (metric rules can be many). */
+const LISTED_RULES = 40;
+
 /** The silences of one monitor, in memory: validated on create, matched against alerts, expired early on request. */
 export class SilenceStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly rules: readonly string[];
 
-  constructor(private readonly clock: Clock) {}
+  /**
+   * @param rules - The rule names a silence may name: `rule` is matched by equality, so a name no rule has
+   * would silence nothing. @defaultValue the built-in rules' names
+   */
+  constructor(
+    private readonly clock: Clock,
+    rules: readonly string[] = ALERT_RULE_NAMES,
+  ) {
+    this.rules = Object.freeze([...new Set(rules)]);
+  }
 
   /** Validates and adds a silence; throws SilenceInputError naming the first problem. Changes nothing on error. */
   create(input: unknown): Silence {
@@ -98,6 +113,7 @@ export class SilenceStore {
       );
     }
     const rule = text(body.rule, 'rule', 100);
+    if (rule !== null) this.checkRule(rule);
     const component = text(body.component, 'component', 100);
     const labels = labelSet(body.labels);
     if (rule === null && component === null && Object.keys(labels).length === 0) {
@@ -212,6 +228,19 @@ export class SilenceStore {
       n++;
     }
     return n;
+  }
+
+  /**
+   * `rule` matches by equality (no regex, no wildcard), so a name that no rule has matches no alert: a typo
+   * would be a silence that silences nothing while its author believes the alert is muted.
+   */
+  private checkRule(rule: string): void {
+    if (this.rules.includes(rule)) return;
+    const listed = this.rules.slice(0, LISTED_RULES).join(', ');
+    const more = this.rules.length > LISTED_RULES ? ` and ${this.rules.length - LISTED_RULES} more` : '';
+    throw new SilenceInputError(
+      `unknown rule ${JSON.stringify(rule)}: no alert rule has this name, so the silence would match nothing.${didYouMean(rule, this.rules, ALERT_HINTS)} Known rules: ${listed}${more}`,
+    );
   }
 
   private view(e: Entry, now: number): Silence {

@@ -7,7 +7,13 @@ import { AlertSystem } from '../alerts/engine.js';
 import { metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
 import type { AlertObservation } from '../alerts/observations.js';
 import { predictRules } from '../alerts/predict-rules.js';
-import { type AlertRulesConfig, type AlertRulesOptions, levelsOf, parseRules } from '../alerts/rules.js';
+import {
+  ALERT_RULE_NAMES,
+  type AlertRulesConfig,
+  type AlertRulesOptions,
+  levelsOf,
+  parseRules,
+} from '../alerts/rules.js';
 import { snapshotShape } from '../alerts/snapshot-shape.js';
 import { Analytics } from '../analytics/analytics.js';
 import { NotificationRouter } from '../channels/router.js';
@@ -123,6 +129,7 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
     logger: owner.logger,
     host: hostname(),
     instance: owner.instanceId,
+    rules: [...ALERT_RULE_NAMES, ...metricRules.map((r) => r.name)],
   });
   // Without an injected clock the @timed statistics keep the coarse clock (see RequestStats).
   const adopted = adoptDefaultFunctionStats(owner, options.clock);

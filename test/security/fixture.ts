@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import type { AdminApi, AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { createAdminApi } from '../../src/http/api.js';
 import { ADMIN_ROUTES } from '../../src/http/routes.js';
+import type { MonitorOptions } from '../../src/monitor/options.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import type { Logger } from '../../src/types.js';
 import type { Harness, Running } from '../adapters/harness.js';
@@ -45,7 +46,12 @@ const PROC_FIXTURE = fileURLToPath(new URL('../fixtures/proc/host/', import.meta
 
 export async function startTarget(
   harness: Harness,
-  options: { api?: AdminApiOptions<never>; host?: string; clock?: { now(): number } } = {},
+  options: {
+    api?: AdminApiOptions<never>;
+    host?: string;
+    clock?: { now(): number };
+    monitor?: Partial<MonitorOptions>;
+  } = {},
 ): Promise<Target> {
   const logger = collectingLogger();
   const now = Date.parse('2026-01-05T10:00:00.000Z');
@@ -58,6 +64,7 @@ export async function startTarget(
     // A fixed /proc: host figures that do not depend on how busy the test machine is (a loaded machine's
     // real CPU at 100 % made health red, and these tests expect a served health/).
     procRoot: PROC_FIXTURE,
+    ...options.monitor,
   });
   await monitor.sample();
   // Created here rather than by the adapter so that tests can hand the same API to attachWebSocket.
