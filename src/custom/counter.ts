@@ -2,6 +2,7 @@
 // counter's creation for the first), and the increase per history bucket. inc() is O(1), never throws, and ignores negative or non-finite amounts.
 
 import { round } from '../alerts/status.js';
+import { SteadyTime } from '../requests/steady-clock.js';
 import { LabelSets, type LabelValues } from './label-sets.js';
 import { checkMetricName, type MetricOptionsBase, type ParsedBase, parseBase } from './names.js';
 import type { CounterSnapshot } from './types.js';
@@ -39,12 +40,13 @@ export class Counter {
   private baseAt: number;
   /** Whether one rate interval has passed. */
   private timed = false;
+  private readonly time = new SteadyTime();
 
   /** `startedAt`: when the counter was created (epoch ms), the start of its first rate interval. */
   constructor(name: string, options?: CounterOptions, startedAt = Number.NaN) {
     this.name = checkMetricName(name, 'counter');
     this.config = parseBase(name, 'counter', options);
-    this.baseAt = Number.isFinite(startedAt) ? startedAt : Number.NaN;
+    this.baseAt = Number.isFinite(startedAt) ? this.time.view(startedAt) : Number.NaN;
     this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new CounterCell());
   }
 
@@ -67,7 +69,9 @@ export class Counter {
    * `startedAt`, before its second snapshot).
    */
   snapshot(now: number): CounterSnapshot {
-    const dt = (now - this.baseAt) / 1000;
+    // The clock read as a monotonic view: a step back is not an interval of negative or shortened length.
+    const steady = this.time.view(now);
+    const dt = (steady - this.baseAt) / 1000;
     const update = Number.isNaN(this.baseAt) || dt >= 1;
     for (const { value: c } of this.sets.slots) {
       if (!update) continue;
@@ -76,7 +80,7 @@ export class Counter {
     }
     if (update) {
       if (!Number.isNaN(this.baseAt)) this.timed = true;
-      this.baseAt = now;
+      this.baseAt = steady;
     }
     let value = 0;
     let rate = 0;

@@ -6,6 +6,7 @@
 import type * as hdr from 'hdr-histogram-js';
 import { round } from '../alerts/status.js';
 import { hdrLibrary } from '../latency/histogram.js';
+import { SteadyTime } from '../requests/steady-clock.js';
 import { type HistogramDelta, recordDelta } from './histogram-delta.js';
 import { LabelSets, type LabelValues } from './label-sets.js';
 import {
@@ -241,6 +242,8 @@ export class CustomHistogram {
   /** @internal */
   readonly config: ParsedBase & { readonly buckets: readonly number[] };
   private readonly sets: LabelSets<HistogramCell>;
+  /** The clock readings callers pass (`now`), as a monotonic view: the window rotates on elapsed time. */
+  private readonly time = new SteadyTime();
 
   constructor(
     name: string,
@@ -280,12 +283,13 @@ export class CustomHistogram {
 
   /** Window figures per label set and over all of them (percentiles from the merged HDR histogram). */
   snapshot(now: number): HistogramSnapshot {
+    const steady = this.time.view(now);
     const all = createCustomHistogram();
     let sum = 0;
     let countTotal = 0;
     let sumTotal = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
-      c.drain(now, this.windowMs);
+      c.drain(steady, this.windowMs);
       scratchHistogram = scratchHistogram ? renewed(scratchHistogram) : createCustomHistogram();
       const scratch = scratchHistogram;
       scratch.add(c.current);
@@ -308,10 +312,11 @@ export class CustomHistogram {
 
   /** The values recorded since the previous call, merged over label sets (one history bucket). */
   takeBucket(now: number): { histogram: hdr.Histogram; sum: number } {
+    const steady = this.time.view(now);
     const out = createCustomHistogram();
     let sum = 0;
     for (const { value: c } of this.sets.slots) {
-      c.drain(now, this.windowMs);
+      c.drain(steady, this.windowMs);
       out.add(c.bucket);
       sum += c.bucketSum;
       c.bucket = renewed(c.bucket);
@@ -333,8 +338,9 @@ export class CustomHistogram {
     min: number;
     max: number;
   }[] {
+    const steady = this.time.view(now);
     return this.sets.slots.map(({ labels, value: c }) => {
-      c.drain(now, this.windowMs);
+      c.drain(steady, this.windowMs);
       const out = {
         labels,
         histogram: c.total,
@@ -375,8 +381,9 @@ export class CustomHistogram {
     /** Values per bucket (not cumulative), +Inf last: exact against each bound. */
     buckets: Float64Array;
   }[] {
+    const steady = this.time.view(now);
     return this.sets.slots.map(({ labels, value: c }) => {
-      c.drain(now, this.windowMs);
+      c.drain(steady, this.windowMs);
       return { labels, histogram: c.total, sum: c.totalSum, buckets: c.le };
     });
   }

@@ -16,6 +16,7 @@ import {
   toHistogram,
 } from '../latency/latency-ring.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import { SteadyClock } from '../requests/steady-clock.js';
 import type { Clock } from '../types.js';
 import type { FunctionStats as FunctionStatsRow } from './function-row.js';
 
@@ -103,12 +104,15 @@ export class FunctionTimings {
   private sub = 0;
   private pos = 0;
   private nextBoundary = Number.NEGATIVE_INFINITY;
+  /** The clock read as a monotonic view (a step back not taken back), as the request window's. */
+  private time: SteadyClock;
   private droppedCount = 0;
   private readonly scratch = createView();
 
   constructor(options: FunctionTimingsOptions = {}) {
     this.config = parseFunctionTimingsOptions(options);
     this.clock = this.config.clock;
+    this.time = new SteadyClock(this.clock);
     this.subWindowMs = this.config.windowMs / this.config.slots;
   }
 
@@ -203,6 +207,7 @@ export class FunctionTimings {
     }
     if (clock === this.clock) return;
     this.clock = clock;
+    this.time = new SteadyClock(clock);
     this.sub = 0;
     this.pos = 0;
     this.nextBoundary = Number.NEGATIVE_INFINITY;
@@ -281,7 +286,7 @@ export class FunctionTimings {
 
   // Moves to the current sub-window; one comparison until the next boundary; never goes back.
   private tick(): void {
-    const now = this.clock.now();
+    const now = this.time.now();
     if (now < this.nextBoundary) return;
     const sub = Math.max(0, Math.floor(now / this.subWindowMs));
     if (!Number.isFinite(sub) || (sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY)) return;
