@@ -1,8 +1,8 @@
 // Admin routes for notifications: silences (list, create, expire: the API's only writes) and channel delivery status.
 
-import type { IncomingMessage } from 'node:http';
 import { SilenceInputError } from '../channels/silences.js';
 import { escapeControls } from '../logger.js';
+import { readJsonBody } from './json-body.js';
 import { sendData, sendError } from './respond.js';
 import { type AdminContext, defineRoute, type NotificationsSource } from './route.js';
 
@@ -12,41 +12,6 @@ const ID = /^[0-9a-f-]{36}$/;
 
 function notifications(ctx: AdminContext): NotificationsSource | undefined {
   return ctx.source.notifications;
-}
-
-/** Reads a JSON body of at most MAX_BODY_BYTES; a string error is the 4xx message. */
-function readBody(
-  req: IncomingMessage,
-): Promise<{ ok: true; body: unknown } | { ok: false; status: number; message: string }> {
-  return new Promise((resolve) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    let done = false;
-    const finish = (r: { ok: true; body: unknown } | { ok: false; status: number; message: string }) => {
-      if (done) return;
-      done = true;
-      resolve(r);
-    };
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        finish({ ok: false, status: 413, message: `the body is larger than ${MAX_BODY_BYTES} bytes` });
-        req.resume();
-        return;
-      }
-      if (!done) chunks.push(chunk);
-    });
-    req.on('error', () => finish({ ok: false, status: 400, message: 'the body could not be read' }));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return finish({ ok: true, body: undefined });
-      try {
-        finish({ ok: true, body: JSON.parse(text) });
-      } catch {
-        finish({ ok: false, status: 400, message: 'the body is not valid JSON' });
-      }
-    });
-  });
 }
 
 /**
@@ -149,7 +114,7 @@ export const silencesRoute = defineRoute({
       else sendError(res, 404, 'not_found', `no silence ${id}`);
       return;
     }
-    const body = await readBody(req);
+    const body = await readJsonBody(req, MAX_BODY_BYTES);
     if (!body.ok) {
       sendError(
         res,
