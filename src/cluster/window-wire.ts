@@ -14,6 +14,11 @@ export interface WindowWire {
   /** Per route: rows [stamp, 1xx … 5xx, aborted, Apdex satisfied, tolerating], latency sub-windows. */
   r: Array<{ m: string; r: string; k: number[][]; l: SubWire }>;
   f: Array<{ f: string; l: SubWire }>;
+  /**
+   * When the worker's request window started recording (epoch ms): the rebuilt window covers the time
+   * since then (absent from older versions: since the start of its earliest sub-window sent).
+   */
+  s?: number;
 }
 
 type Sub = Array<{ abs: number; counts: SparseCounts }>;
@@ -23,6 +28,7 @@ export interface WindowSources {
   requests: {
     windowStates?(): {
       ms: [number, number];
+      startedAt?: number;
       routes: Array<{ method: string; route: string; rows: number[][]; latency: Sub }>;
     };
   };
@@ -39,6 +45,8 @@ export interface WindowTarget {
       rows: readonly (readonly number[])[],
       latency: Sub,
     ): void;
+    /** The window absorbed covers the time since `since` (epoch ms) too: moves the start of its rates' span back. */
+    coverSince?(since: number, ms: readonly number[]): void;
   };
   functions: { absorbWindow?(name: string, ms: number, latency: Sub): void };
 }
@@ -48,6 +56,8 @@ export interface WindowReport {
   ms: [number, number, number];
   routes: Array<{ method: string; route: string; rows: number[][]; latency: Sub }>;
   functions: Array<{ name: string; latency: Sub }>;
+  /** When the worker's window started recording (epoch ms), when it said. */
+  startedAt?: number;
 }
 
 const subWire = (s: Sub): SubWire => s.map((x) => [x.abs, encodeCounts(x.counts)]);
@@ -57,11 +67,13 @@ export function takeWindow(sources: WindowSources): WindowWire | null {
   const req = sources.requests.windowStates?.();
   const fn = sources.functions.windowStates?.();
   if (!req || !fn) return null;
-  return {
+  const out: WindowWire = {
     ms: [req.ms[0], req.ms[1], fn.ms],
     r: req.routes.map((x) => ({ m: x.method, r: x.route, k: x.rows, l: subWire(x.latency) })),
     f: fn.functions.map((x) => ({ f: x.name, l: subWire(x.latency) })),
   };
+  if (typeof req.startedAt === 'number' && Number.isFinite(req.startedAt)) out.s = req.startedAt;
+  return out;
 }
 
 const text = (v: unknown, max: number): string => {
@@ -104,7 +116,23 @@ export function decodeWindow(w: unknown): WindowReport {
     return { method: text(r.m, 64), route: text(r.r, 1024), rows, latency: readSub(r.l) };
   });
   const functions = x.f.map((f) => ({ name: text(f.f, 1024), latency: readSub(f.l) }));
-  return { ms: [x.ms[0], x.ms[1], x.ms[2]], routes, functions };
+  const out: WindowReport = { ms: [x.ms[0], x.ms[1], x.ms[2]], routes, functions };
+  if (x.s !== undefined) {
+    if (typeof x.s !== 'number' || !Number.isFinite(x.s) || x.s < 0) throw new Error('bad window start');
+    out.startedAt = x.s;
+  }
+  return out;
+}
+
+/**
+ * When a window's recording started: as the worker said, else (an older worker) the start of its earliest
+ * request sub-window sent (the finest stamps it holds); undefined when it sent none.
+ */
+function windowStart(w: WindowReport): number | undefined {
+  if (w.startedAt !== undefined) return w.startedAt;
+  let since = Number.POSITIVE_INFINITY;
+  for (const r of w.routes) for (const row of r.rows) since = Math.min(since, (row[0] as number) * w.ms[0]);
+  return Number.isFinite(since) ? since : undefined;
 }
 
 /** Adds a worker's window to the cluster's (window only: its totals come in apart). */
@@ -114,5 +142,9 @@ export function applyWindow(target: WindowTarget, w: WindowReport): boolean {
   if (!absorbRoute || !absorbFunction) return false;
   for (const r of w.routes) absorbRoute(r.method, r.route, [w.ms[0], w.ms[1]], r.rows, r.latency);
   for (const f of w.functions) absorbFunction(f.name, w.ms[2], f.latency);
+  // Rates over the rebuilt window divide by the time its counts were recorded in, not by the time since
+  // this aggregator took over (which read 325 req/s for ~60 a moment after a takeover).
+  const since = windowStart(w);
+  if (since !== undefined) target.requests.coverSince?.(since, [w.ms[0], w.ms[1]]);
   return true;
 }

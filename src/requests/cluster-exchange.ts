@@ -1,6 +1,7 @@
 // What RequestStats hands to other processes and takes from them (src/cluster/): routes since start, window rows.
 
 import type { SparseCounts } from '../latency/latency-ring.js';
+import type { TakenTotals } from './bucket.js';
 import type { RouteState } from './request-figures.js';
 import {
   ABORTED_COLUMN,
@@ -21,6 +22,8 @@ import {
  */
 export interface WindowStates {
   ms: [number, number];
+  /** When this window's recording started (epoch ms): the time its window covers begins at the later of this and its oldest sub-window. */
+  startedAt: number;
   routes: Array<{
     method: string;
     route: string;
@@ -53,6 +56,7 @@ export function windowStatesOf(
   entries: Iterable<RouteEntry>,
   at: WindowAt,
   ms: [number, number],
+  startedAt: number,
 ): WindowStates {
   const routes = [];
   for (const e of entries) {
@@ -73,7 +77,30 @@ export function windowStatesOf(
     if (rows.length > 0 || latency.length > 0)
       routes.push({ method: e.method, route: e.route, rows, latency });
   }
-  return { ms, routes };
+  return { ms, startedAt, routes };
+}
+
+/** True when a window's sub-window lengths (requests, latency) are `mine`: only then is it absorbed. */
+export function sameLengths(ms: readonly number[], mine: readonly [number, number]): boolean {
+  return ms[0] === mine[0] && ms[1] === mine[1];
+}
+
+/**
+ * The start of recording of a window that absorbed another recorded since `since` (epoch ms, the stamps'
+ * clock): a new cluster aggregator that rebuilt its window from a worker's covers that worker's time, not only
+ * the time since its own takeover, so rates divide the rebuilt counts by the time they were recorded in.
+ * Moves `current` back, never forward, and never past now.
+ */
+export function coveredSince(current: number, since: number, clock: { now(): number }): number {
+  if (!Number.isFinite(since)) return current;
+  let now: number;
+  try {
+    now = clock.now();
+  } catch {
+    return current;
+  }
+  const at = Number.isFinite(now) ? Math.min(since, now) : since;
+  return at < current ? at : current;
 }
 
 /**
@@ -121,6 +148,25 @@ export function absorbWindowRows(
     if (!(l.abs > at.lat - at.latencySlots && l.abs <= at.lat)) continue;
     entry.latency.addSparse(l.abs, l.abs % at.latencySlots, l.counts);
   }
+}
+
+/**
+ * Adds latency recorded elsewhere to the totals since start (`cumulative`, the entry's own) and, with `window`,
+ * to the current latency sub-window; without, into `taken` too, so that the next history bucket does not
+ * count it again.
+ */
+export function absorbLatency(
+  entry: RouteEntry,
+  at: WindowAt,
+  latency: SparseCounts,
+  window: boolean,
+  cumulative: { addSparse(latency: SparseCounts): void },
+  taken: TakenTotals,
+): void {
+  cumulative.addSparse(latency);
+  entry.total?.addSparse(latency);
+  if (window) entry.latency.addSparse(at.lat, at.lat % at.latencySlots, latency);
+  else taken.skipLatency(latency);
 }
 
 /**

@@ -18,8 +18,11 @@ import type { Clock, RequestGroups } from '../types.js';
 import { TakenTotals } from './bucket.js';
 import {
   absorbCounts,
+  absorbLatency,
   absorbWindowRows,
+  coveredSince,
   routeStatesOf,
+  sameLengths,
   type WindowStates,
   windowStatesOf,
 } from './cluster-exchange.js';
@@ -67,12 +70,13 @@ import { endpointWindowRows, routeRows } from './window-rows.js';
 export class RequestStats {
   readonly config: RequestStatsConfig;
   private readonly clock: Clock;
-  /** When recording started: a window younger than its length covers only the time since. */
-  private readonly startedAt: number;
+  /** When recording started (moved back by a cluster aggregator's coverSince()): a young window covers the time since. */
+  private startedAt: number;
   private readonly slots: number;
   private readonly latencySlots: number;
   private readonly subWindowMs: number;
   private readonly perLatencySlot: number;
+  private readonly windowLengths: [number, number]; // request and latency sub-window lengths, ms
   private readonly totalsOffset: number;
   private readonly abortedFailureUs: number; // an aborted request this long (µs) is failed
   private readonly routes: RouteTable;
@@ -105,6 +109,7 @@ export class RequestStats {
     this.latencySlots = config.latencySlots;
     this.subWindowMs = config.windowMs / config.slots;
     this.perLatencySlot = config.slots / config.latencySlots;
+    this.windowLengths = [this.subWindowMs, this.subWindowMs * this.perLatencySlot];
     this.totalsOffset = config.slots * STRIDE;
     this.abortedFailureUs = config.abortedFailureMs * 1000;
     this.routes = new RouteTable(config.slots, config.latencySlots, config.maxRoutes, config.apdex);
@@ -273,30 +278,20 @@ export class RequestStats {
     const entry = this.routes.entryFor(method, route);
     absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes);
     if (latency === null || !(latency.n > 0)) return;
-    this.cumulative.addSparse(latency);
-    entry.total?.addSparse(latency);
-    if (window) {
-      entry.latency.addSparse(this.lat, this.latPos, latency);
-      if (latency.max > this.bucketMax) this.bucketMax = latency.max;
-    } else {
-      this.taken.skipLatency(latency);
-    }
+    absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken);
+    if (window && latency.max > this.bucketMax) this.bucketMax = latency.max;
   }
 
   /** The window as it stands, sub-window by sub-window (WindowStates), for a new cluster aggregator (src/cluster/). */
   windowStates(): WindowStates {
     this.tick();
-    return windowStatesOf(this.allEntries(), this.at(), [
-      this.subWindowMs,
-      this.subWindowMs * this.perLatencySlot,
-    ]);
+    return windowStatesOf(this.allEntries(), this.at(), this.windowLengths, this.startedAt);
   }
 
   /**
-   * Adds another process's window (its windowStates()) to this window at the same stamps, without
-   * touching totals since start or the history bucket: a new cluster aggregator rebuilding the
-   * cluster's last minute from what the workers still hold (their totals come in apart). Rows outside
-   * the current window, or from sub-windows of another length, are ignored.
+   * Adds another process's window (its windowStates()) at the same stamps, window only (not totals, not the history
+   * bucket): a new cluster aggregator rebuilding the cluster's last minute from what the workers still hold. Rows
+   * outside the current window, or from sub-windows of another length, are ignored.
    */
   absorbWindow(
     method: string,
@@ -306,8 +301,13 @@ export class RequestStats {
     latency: ReadonlyArray<{ abs: number; counts: SparseCounts }>,
   ): void {
     this.tick();
-    if (ms[0] !== this.subWindowMs || ms[1] !== this.subWindowMs * this.perLatencySlot) return;
+    if (!sameLengths(ms, this.windowLengths)) return;
     absorbWindowRows(this.routes.entryFor(method, route), this.at(), rows, latency);
+  }
+
+  /** An absorbed window covers the time since `since` too: rates divide by it (cluster-exchange.ts coveredSince). */
+  coverSince(since: number, ms: readonly number[]): void {
+    if (sameLengths(ms, this.windowLengths)) this.startedAt = coveredSince(this.startedAt, since, this.time);
   }
 
   /** Requests since start per method, route and status class (non-zero ones), `other` last. */
