@@ -1,6 +1,7 @@
 // The shapes sysvitals returns everywhere: programmatic API, HTTP API, dashboard. Field names are the seed's (snake_case).
 
 import type { ChannelStatus } from './channels/channel-status.js';
+import type { DroppedObservations } from './collector/dropped.js';
 import type { CustomMetricSnapshot } from './custom/types.js';
 import type { FunctionStats } from './functions/function-row.js';
 import type { RouteStats } from './requests/route-stats.js';
@@ -226,10 +227,7 @@ export interface ProcessMetrics extends Component {
    */
   array_buffers_mb: number | null;
   rss_mb: number;
-  /**
-   * heap_used_mb, heap_total_mb, external_mb, array_buffers_mb and rss_mb in exact bytes (Prometheus
-   * exports these, unrounded).
-   */
+  /** heap_used_mb, heap_total_mb, external_mb, array_buffers_mb and rss_mb in exact bytes (for Prometheus). */
   heap_used_bytes?: number;
   heap_total_bytes?: number;
   external_bytes?: number;
@@ -287,6 +285,8 @@ export interface MetricsSnapshot {
   custom?: Record<string, CustomMetricSnapshot>;
   /** Collector plugins' groups by plugin name; always present from a collector. */
   plugins?: Record<string, PluginGroup>;
+  /** Observations ignored for bad input since start, by source (a monitor's snapshots; this process). */
+  dropped_observations?: DroppedObservations;
 }
 
 /** Database queries of the last minute, all fingerprints. */

@@ -1,7 +1,7 @@
 // A custom histogram: values recorded into an HDR histogram (3 significant digits, 0.001 resolution),
 // percentiles read from HDR (never averaged) over a sliding window, since-start totals for Prometheus,
 // and one histogram per history bucket. observe() is O(1) and never throws; negative and non-finite
-// values are ignored.
+// values are ignored (counted in `dropped`).
 
 import type * as hdr from 'hdr-histogram-js';
 import { round } from '../alerts/status.js';
@@ -107,16 +107,19 @@ class HistogramCell {
   takeMin = Number.POSITIVE_INFINITY;
   takeMax = -1;
 
+  dropped = 0; // values ignored (NaN, negative, infinite, too large)
+
   constructor(private readonly bounds: Float64Array) {
     this.le = new Float64Array(bounds.length + 1);
   }
 
   observe(v: number): void {
-    if (!(v >= 0) || v === Number.POSITIVE_INFINITY) return;
+    // Above 2^53 thousandths (~9.007e12) HDR cannot count a value (the sum would keep it): ignored, like NaN.
     const x = Math.round(v * HISTOGRAM_SCALE);
-    // Above 2^53 thousandths (about 9.007e12) the HDR histogram cannot count the value: it was dropped from
-    // the count while the sum and the +Inf bucket kept it (an invalid histogram). Ignored whole, like NaN.
-    if (x > Number.MAX_SAFE_INTEGER) return;
+    if (!(v >= 0) || v === Number.POSITIVE_INFINITY || x > Number.MAX_SAFE_INTEGER) {
+      this.dropped++;
+      return;
+    }
     if (x < STAGE_LIMIT) {
       const slot = stageSlot(x);
       let stage = this.stage;
@@ -268,6 +271,13 @@ export class CustomHistogram {
     });
     const bounds = Float64Array.from(this.config.buckets);
     this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new HistogramCell(bounds));
+  }
+
+  /** Values ignored since start: NaN, negative, infinite, or beyond 2^53 thousandths (`dropped_observations`). */
+  get dropped(): number {
+    let n = 0;
+    for (const { value: c } of this.sets.slots) n += c.dropped;
+    return n;
   }
 
   /** Records a value: `observe(12.5)` or `observe({ queue: 'email' }, 12.5)`. */

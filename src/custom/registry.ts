@@ -93,6 +93,13 @@ export class CustomMetrics {
     return out;
   }
 
+  /** Custom histogram values ignored since start (NaN, negative, infinite, too large): `dropped_observations`. */
+  droppedValues(): number {
+    let n = 0;
+    for (const m of this.metrics.values()) if (m.type === 'histogram') n += m.dropped;
+    return n;
+  }
+
   /** Every metric, for the Prometheus serializer. */
   all(): IterableIterator<CustomMetric> {
     return this.metrics.values();

@@ -224,6 +224,7 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
     instanceId: owner.instanceId,
     resolutionMs: owner.resolutionMs,
     requests,
+    functions,
     custom,
     jobs,
     series,

@@ -4,6 +4,7 @@
 import type { AlertSystem } from '../alerts/engine.js';
 import type { Analytics } from '../analytics/analytics.js';
 import type { MetricsCollector } from '../collector/index.js';
+import type { CustomMetrics } from '../custom/registry.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { MetricsReadOptions } from '../options/read-options.js';
@@ -22,6 +23,9 @@ export interface SamplerParts {
   readonly requests: RequestStats;
   readonly queries: QueryStats;
   readonly jobs: JobStats;
+  readonly custom: CustomMetrics;
+  /** The `@timed` statistics (their count of calls dropped for a bad duration). */
+  readonly functions: { readonly dropped: number };
   readonly clock: Clock;
   readonly logger: Logger;
   /** A periodic sample's snapshot, for the history bucket and the `metrics` event. */
@@ -96,6 +100,13 @@ export class Sampler {
     snapshot.apdex = overallApdex(m.requests.endpointWindows(), m.requests.config.apdex.thresholdUs / 1000);
     snapshot.queries = m.queries.windowSummary();
     snapshot.jobs = m.jobs.group();
+    snapshot.dropped_observations = {
+      requests: m.requests.dropped,
+      functions: m.functions.dropped,
+      queries: m.queries.dropped,
+      jobs: m.jobs.dropped,
+      custom_histograms: m.custom.droppedValues(),
+    };
     try {
       m.analytics.sample(snapshot, m.clock.now());
       snapshot.anomaly = { ...m.analytics.getScores(), threshold: m.analytics.config.anomaly.warning };

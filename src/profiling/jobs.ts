@@ -133,6 +133,8 @@ export class JobStats {
   private readonly maxJobs: number;
   private readonly byName = new Map<string, Entry>();
   private other: Entry | null = null;
+  /** Runs whose duration was ignored (NaN, negative, infinite); the run still counted as finished. */
+  dropped = 0;
 
   /** @internal */
   constructor(options: JobStatsOptions = {}) {
@@ -168,7 +170,10 @@ export class JobStats {
       const e = this.entryFor(name);
       if (wasStarted && e.running > 0) e.running--;
       const us = microsOf(durationMs);
-      if (us < 0) return;
+      if (us < 0) {
+        this.dropped++;
+        return;
+      }
       e.total.add(slotOf(us), us, failed);
       e.lastDurationUs = us;
       const now = this.clock.now();

@@ -1,11 +1,23 @@
 // Prometheus families for the lifecycle: requests in flight (OpenTelemetry's `http.server.active_requests`),
-// requests shed, and whether load is being shed.
+// requests shed, whether load is being shed, and the observations dropped for bad input.
 
+import { DROPPED_SOURCES } from '../../collector/dropped.js';
 import type { MetricsSnapshot } from '../../types.js';
 import { family } from './runtime.js';
 
 /** Appends the in-flight and load-shedding families to `out` (a monitor's snapshots carry them). */
 export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: string): void {
+  const dropped = s.dropped_observations;
+  if (dropped) {
+    const name = `${prefix}dropped_observations_total`;
+    family(
+      out,
+      name,
+      'counter',
+      'Observations ignored for bad input (a NaN, negative or infinite duration or value, a status outside 100-599) since start, by source.',
+      DROPPED_SOURCES.map((source) => `${name}{source="${source}"} ${dropped[source]}`),
+    );
+  }
   const r = s.requests;
   if (!r) return;
   if (typeof r.in_flight === 'number') {

@@ -1,0 +1,28 @@
+// Observations ignored for bad input, counted per source so that none is dropped silently (the snapshot's `dropped_observations`).
+
+/**
+ * Observations ignored since start because their input was invalid: a duration that is NaN, negative or
+ * infinite (or not a number), a request status outside 100–599, a custom histogram value that is NaN,
+ * negative, infinite or beyond what the histogram can count. Per process.
+ */
+export interface DroppedObservations {
+  /** `recordRequest()` calls (the adapters never pass a bad one; a throwing injected clock counts here too). */
+  requests: number;
+  /** `@timed` / `timed(fn)` / `recordFunction()` calls. */
+  functions: number;
+  /** Database query timings (`recordQuery()`, the instrumentations). */
+  queries: number;
+  /** Job runs (`monitor.job()`); the run still counts as finished, its duration is not recorded. */
+  jobs: number;
+  /** Custom histogram `observe()` values. */
+  custom_histograms: number;
+}
+
+/** The sources in `DroppedObservations`, in the order Prometheus lists them. */
+export const DROPPED_SOURCES: readonly (keyof DroppedObservations)[] = Object.freeze([
+  'requests',
+  'functions',
+  'queries',
+  'jobs',
+  'custom_histograms',
+]);
