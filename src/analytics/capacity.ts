@@ -1,18 +1,17 @@
 // Capacity planning over stored history: growth per day, headroom to the warning levels, the busiest
 // hour and weekday, and the requests per second one core sustains; each figure with its confidence.
 
+import { busiestDay, busiestHour } from './capacity-busiest.js';
+import {
+  type CapacityFigure,
+  type CapacityPoint,
+  type Confidence,
+  roundTo as round,
+  tooLittle,
+} from './capacity-figure.js';
 import { isSignificant, type Trend, theilSen, timeToReach } from './trend.js';
 
-/** The fields of a history point capacity reads (a HistoryPointView has them all). */
-export interface CapacityPoint {
-  /** Step start, epoch ms. */
-  readonly t: number;
-  /** Null when no host sample of the step succeeded. */
-  readonly cpu_avg_percent: number | null;
-  readonly memory_avg_percent: number | null;
-  /** Requests in the step. */
-  readonly requests: number;
-}
+export type { CapacityFigure, CapacityPoint, Confidence };
 
 export interface CapacityInput {
   /** Oldest first, one per step; missing steps are simply absent. */
@@ -23,20 +22,6 @@ export interface CapacityInput {
   /** Warning levels (percent) that headroom is measured to. */
   readonly cpuWarning: number;
   readonly memoryWarning: number;
-}
-
-/** How far a capacity figure can be trusted, from the data behind it. */
-export type Confidence = 'high' | 'medium' | 'low';
-
-/** One figure: its value (null with too little data), a ~90 % interval when it has one, its confidence. */
-export interface CapacityFigure<V = number> {
-  value: V | null;
-  unit: string;
-  low?: number;
-  high?: number;
-  confidence: Confidence | null;
-  /** Why the value is null, or what it rests on. */
-  note: string;
 }
 
 /** Capacity planning from the stored history (`monitor.capacity()`): trends, forecasts and headroom. */
@@ -60,7 +45,6 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Growth needs 36 h: 24 h for the first daily mean, then 12 more hourly daily means to fit. */
 export const MIN_GROWTH_SPAN_MS = 36 * HOUR;
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** Computes the capacity report from history points (pure; the caller reads the store). */
 export function computeCapacity(input: CapacityInput): CapacityReport {
@@ -87,6 +71,10 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   const cpuPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.cpu_avg_percent));
   const memoryPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.memory_avg_percent));
 
+  // No request in the whole window: every request-derived figure is unknown, not 0 or a weekday.
+  const noRequests = !pts.some((p) => p.requests > 0);
+  const request = <V>(f: () => CapacityFigure<V>): CapacityFigure<V> =>
+    noRequests ? tooLittle<V>(f().unit, 'no requests in the history') : f();
   const report: CapacityReport = {
     window: {
       start: first === undefined ? null : new Date(first).toISOString(),
@@ -97,19 +85,24 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
     },
     too_little_data: false,
     growth_per_day: {
-      request_rate: growthFigure(requestTrend, 'req/s per day'),
-      cpu_per_request: growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day'),
+      request_rate: request(() => growthFigure(requestTrend, 'req/s per day')),
+      cpu_per_request: request(() => growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day')),
       memory: growthFigure(memoryTrend, 'memory percentage points per day'),
     },
     headroom: {
       cpu: headroomFigure(cpuPeakTrend, input.cpuWarning, 'CPU'),
       memory: headroomFigure(memoryPeakTrend, input.memoryWarning, 'memory'),
     },
-    busiest: { hour_of_day: busiestHour(pts, step, rate), day_of_week: busiestDay(pts, step, rate) },
-    requests_per_core: perCore(
-      pts.filter((p) => known(p.cpu_avg_percent)),
-      rate,
-      (p) => ((p.cpu_avg_percent ?? 0) / 100) * cores,
+    busiest: {
+      hour_of_day: request(() => busiestHour(pts, step, rate)),
+      day_of_week: request(() => busiestDay(pts, step, rate)),
+    },
+    requests_per_core: request(() =>
+      perCore(
+        pts.filter((p) => known(p.cpu_avg_percent)),
+        rate,
+        (p) => ((p.cpu_avg_percent ?? 0) / 100) * cores,
+      ),
     ),
   };
   const figures = [
@@ -119,7 +112,8 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
     report.busiest.day_of_week,
     report.requests_per_core,
   ];
-  report.too_little_data = figures.every((f) => f.confidence === null);
+  // "No peak" is a finding (equal traffic), not missing data: only "too little data" figures count.
+  report.too_little_data = figures.every((f) => f.value === null && f.note.startsWith('too little data'));
   return report;
 }
 
@@ -204,81 +198,6 @@ function headroomFigure(trend: Trend | null, warning: number, what: string): Cap
   };
 }
 
-/** Busiest hour of the day (UTC) by mean request rate; confidence: share of days it was the busiest. */
-function busiestHour(
-  pts: readonly CapacityPoint[],
-  step: number,
-  rate: (p: CapacityPoint) => number,
-): CapacityFigure {
-  const unit = 'hour of day (UTC, 0-23)';
-  const byDay = new Map<number, Float64Array>();
-  const total = new Float64Array(24);
-  const count = new Float64Array(24);
-  for (const p of pts) {
-    const h = new Date(p.t).getUTCHours();
-    const day = Math.floor(p.t / DAY);
-    total[h] = (total[h] as number) + rate(p);
-    count[h] = (count[h] as number) + 1;
-    let d = byDay.get(day);
-    if (!d) {
-      d = new Float64Array(48);
-      byDay.set(day, d);
-    }
-    d[h] = (d[h] as number) + rate(p);
-    d[24 + h] = (d[24 + h] as number) + 1;
-  }
-  const perHour = HOUR / step;
-  if (count.some((c) => c < perHour * 0.8))
-    return tooLittle(unit, 'needs every hour of the day in the history');
-  const means = Array.from(total, (t, h) => t / (count[h] as number));
-  const top = argmax(means);
-  if ((means[top] as number) <= 0) return tooLittle(unit, 'no requests in the history');
-  let full = 0;
-  let wins = 0;
-  for (const d of byDay.values()) {
-    if (d.subarray(24).some((c) => c < perHour * 0.8)) continue;
-    full++;
-    if (argmax(Array.from(d.subarray(0, 24), (t, h) => t / (d[24 + h] as number))) === top) wins++;
-  }
-  const share = full > 0 ? wins / full : 0;
-  return {
-    value: top,
-    unit,
-    confidence: full >= 3 && share >= 0.6 ? 'high' : full >= 2 && share >= 0.5 ? 'medium' : 'low',
-    note: `busiest on ${wins} of ${full} full days; mean ${round(means[top] as number, 3)} req/s`,
-  };
-}
-
-/** Busiest weekday (UTC) by mean request rate; needs every weekday in the history. */
-function busiestDay(
-  pts: readonly CapacityPoint[],
-  step: number,
-  rate: (p: CapacityPoint) => number,
-): CapacityFigure<string> {
-  const unit = 'day of week (UTC)';
-  const total = new Float64Array(7);
-  const count = new Float64Array(7);
-  for (const p of pts) {
-    const d = new Date(p.t).getUTCDay();
-    total[d] = (total[d] as number) + rate(p);
-    count[d] = (count[d] as number) + 1;
-  }
-  if (count.some((c) => c < (DAY / step) * 0.8)) {
-    return { ...tooLittle(unit, 'needs every day of the week in the history (7 days)'), value: null };
-  }
-  const means = Array.from(total, (t, d) => t / (count[d] as number));
-  const order = means.map((_, i) => i).sort((a, b) => (means[b] as number) - (means[a] as number));
-  const top = order[0] as number;
-  const margin =
-    ((means[top] as number) - (means[order[1] as number] as number)) / ((means[top] as number) || 1);
-  return {
-    value: WEEKDAYS[top] as string,
-    unit,
-    confidence: margin >= 0.1 ? 'high' : margin >= 0.03 ? 'medium' : 'low',
-    note: `mean ${round(means[top] as number, 3)} req/s, ${round(margin * 100, 1)} % above the next day; one week of each weekday at most`,
-  };
-}
-
 /**
  * Requests per second one core sustains: 1 / the Theil–Sen slope of CPU core-seconds per second
  * against requests per second (the marginal cost, so the idle baseline does not count).
@@ -301,13 +220,20 @@ function perCore(
     xy.map((p) => p[1]),
   );
   if (!trend || !(trend.slope > 0)) return tooLittle(unit, 'CPU does not rise with the request rate');
+  // A slope whose interval reaches 0 makes 1 / slope unbounded: any figure, however large, would fit.
+  if (!(trend.slopeLow > 0)) {
+    return tooLittle(
+      unit,
+      `CPU does not rise measurably with the request rate (marginal CPU ${round(trend.slope * 1000, 4)} core-ms per request, its 90 % interval reaches 0)`,
+    );
+  }
   const rel = (trend.slopeHigh - trend.slopeLow) / trend.slope;
   return {
     value: round(1 / trend.slope, 3),
     unit,
-    low: trend.slopeHigh > 0 ? round(1 / trend.slopeHigh, 3) : undefined,
-    high: trend.slopeLow > 0 ? round(1 / trend.slopeLow, 3) : undefined,
-    confidence: !isSignificant(trend) ? 'low' : rel <= 0.2 ? 'high' : rel <= 0.5 ? 'medium' : 'low',
+    low: round(1 / trend.slopeHigh, 3),
+    high: round(1 / trend.slopeLow, 3),
+    confidence: rel <= 0.2 ? 'high' : rel <= 0.5 ? 'medium' : 'low',
     note: `marginal CPU ${round(trend.slope * 1000, 4)} core-ms per request over ${xy.length} points`,
   };
 }
@@ -334,16 +260,6 @@ function peakHourly(w: readonly CapacityPoint[], f: (p: CapacityPoint) => number
   return best;
 }
 
-function tooLittle(unit: string, why: string): CapacityFigure {
-  return { value: null, unit, confidence: null, note: `too little data: ${why}` };
-}
-
-function argmax(a: readonly number[]): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if ((a[i] as number) > (a[best] as number)) best = i;
-  return best;
-}
-
 function sum(a: readonly number[]): number {
   let s = 0;
   for (const v of a) s += v;
@@ -356,9 +272,4 @@ function mean(a: readonly number[]): number {
 
 function signed(v: number): string {
   return v >= 0 ? `+${v}` : `${v}`;
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }

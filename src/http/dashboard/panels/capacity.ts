@@ -16,6 +16,8 @@ interface Row {
   label: string;
   figure: CapacityFigure<number | string>;
   show: (v: number | string) => string;
+  /** What a measured figure with no value reads as (headroom: not growing; busiest: no peak). */
+  none?: string;
 }
 
 function rowsOf(r: CapacityReport): Row[] {
@@ -47,12 +49,14 @@ function rowsOf(r: CapacityReport): Row[] {
       label: 'Busiest hour (UTC)',
       figure: r.busiest.hour_of_day,
       show: num((v) => `${String(v).padStart(2, '0')}:00–${String((v + 1) % 24).padStart(2, '0')}:00`),
+      none: 'no peak',
     },
     {
       key: 'busiest.day_of_week',
       label: 'Busiest day (UTC)',
       figure: r.busiest.day_of_week,
       show: (v) => String(v),
+      none: 'no peak',
     },
     {
       key: 'requests_per_core',
@@ -63,9 +67,13 @@ function rowsOf(r: CapacityReport): Row[] {
   ];
 }
 
-/** What a figure is: a value, no value though measured (e.g. not growing), or too little data. */
+/**
+ * What a figure is: a value, no value though measured (not growing, no peak), or too little data (the
+ * API's note then starts "too little data").
+ */
 export function figureState(f: CapacityFigure<number | string>): 'value' | 'no-value' | 'too-little-data' {
-  return f.confidence === null ? 'too-little-data' : f.value === null ? 'no-value' : 'value';
+  if (f.value !== null) return 'value';
+  return f.note.startsWith('too little data') ? 'too-little-data' : 'no-value';
 }
 
 function row(r: Row): HTMLElement {
@@ -80,7 +88,7 @@ function row(r: Row): HTMLElement {
     state === 'too-little-data'
       ? 'too little data'
       : state === 'no-value'
-        ? 'not growing'
+        ? (r.none ?? 'not growing')
         : r.show(f.value as number | string);
   const interval =
     state === 'value' && (f.low !== undefined || f.high !== undefined)
