@@ -14,6 +14,7 @@ import {
   normalizeBasePath,
   positiveInteger,
 } from './admin-api-options.js';
+import { type AdminRouteTable, adminRouteTable, cut } from './admin-routes-table.js';
 import { createAuthenticator, DEFAULT_ACCESS_TOKEN_TTL_MS } from './auth.js';
 import { createOriginGuard } from './origin-guard.js';
 import { parseQuery } from './params.js';
@@ -29,7 +30,7 @@ import { parsePrometheusOptions } from './prometheus/options.js';
 import { clientKey, createRateLimiter } from './rate-limit.js';
 import { rateLimitRefusal, sendRefusal, sendRouteFailure } from './refusals.js';
 import { sendError } from './respond.js';
-import type { AdminContext, AdminRoute, AdminRouteConfig, AdminSource } from './route.js';
+import type { AdminContext, AdminRouteConfig, AdminSource } from './route.js';
 
 /**
  * Creates the admin HTTP API (JSON routes, dashboard, Prometheus) over `source` (a monitor); adapters call
@@ -84,9 +85,9 @@ export function createAdminApi<R = IncomingMessage>(
   const guard = createOriginGuard(options, auth.mode === 'loopback');
   // The built-in route table, and with it the handlers (Prometheus rendering, the dashboard, silences, ...),
   // is loaded on the first admin request rather than at import (issue 18: import time).
-  let table: RouteTable | undefined = deps.routes ? routeTable(deps.routes) : undefined;
-  const loadTable = async (): Promise<RouteTable> => {
-    table ??= routeTable((await import('./routes.js')).ADMIN_ROUTES);
+  let table: AdminRouteTable | undefined = deps.routes ? adminRouteTable(deps.routes) : undefined;
+  const loadTable = async (): Promise<AdminRouteTable> => {
+    table ??= adminRouteTable((await import('./routes.js')).ADMIN_ROUTES);
     return table;
   };
   const outages = new OutageLog(logger, now);
@@ -368,33 +369,4 @@ export function createAdminApi<R = IncomingMessage>(
   }
 
   return { basePath, authMode: auth.mode, isAdminPath, isAdminUrl, handle, authenticate };
-}
-
-/** The routes by exact path and by prefix, and their list for the 404 message. */
-interface RouteTable {
-  match(subpath: string): AdminRoute | undefined;
-  readonly endpointList: string;
-}
-
-function routeTable(routes: readonly AdminRoute[]): RouteTable {
-  const exact = new Map<string, AdminRoute>();
-  const prefixed: AdminRoute[] = [];
-  for (const route of routes) {
-    if (!exact.has(route.path)) exact.set(route.path, route);
-    if (route.prefix) prefixed.push(route);
-  }
-  return {
-    match(subpath) {
-      const path = subpath.endsWith('/') ? subpath.slice(0, -1) : subpath;
-      const found = exact.get(path);
-      if (found) return found;
-      for (const route of prefixed) if (path.startsWith(`${route.path}/`)) return route;
-      return undefined;
-    },
-    endpointList: routes.map((r) => `${r.path}/`).join(', '),
-  };
-}
-
-function cut(value: string): string {
-  return value.length > 100 ? `${value.slice(0, 100)}…` : value;
 }

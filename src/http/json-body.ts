@@ -5,8 +5,15 @@ import { findDuplicateKey } from './strict-json.js';
 
 export type BodyResult = { ok: true; body: unknown } | { ok: false; status: number; message: string };
 
-/** Reads a JSON body of at most `maxBytes`; a refusal carries its 4xx status and message. */
+/**
+ * Reads a JSON body of at most `maxBytes`; a refusal carries its 4xx status and message. A body declared
+ * larger is refused before a byte of it is read.
+ */
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBytes) {
+    return Promise.resolve({ ok: false, status: 413, message: `the body is larger than ${maxBytes} bytes` });
+  }
   return new Promise((resolve) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -19,8 +26,8 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Bo
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
+        // The answer says Connection: close (respond.ts): the rest is not read.
         finish({ ok: false, status: 413, message: `the body is larger than ${maxBytes} bytes` });
-        req.resume();
         return;
       }
       if (!done) chunks.push(chunk);

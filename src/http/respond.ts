@@ -1,6 +1,6 @@
 // The admin API's response envelope: `{ success: true, data }` or `{ success: false, error: { code, message } }`.
 
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Stable, machine-readable error codes of the admin API (the `error.code` field). */
 export type AdminErrorCode =
@@ -46,7 +46,7 @@ export function sendJson(
   }
   const payload = JSON.stringify(body);
   res.statusCode = status;
-  for (const name in COMMON_HEADERS) res.setHeader(name, COMMON_HEADERS[name] as string);
+  setCommonHeaders(res);
   if (headers) for (const name of Object.keys(headers)) res.setHeader(name, headers[name] as string);
   res.setHeader('content-type', contentType);
   res.setHeader('content-length', Buffer.byteLength(payload));
@@ -70,4 +70,18 @@ export function sendError(
 /** Sets the headers every admin response carries; for routes that write their own body (stream, assets). */
 export function setCommonHeaders(res: ServerResponse): void {
   for (const name in COMMON_HEADERS) res.setHeader(name, COMMON_HEADERS[name] as string);
+  if (bodyUnread(res.req)) res.setHeader('connection', 'close');
+}
+
+/**
+ * A request whose body has not all arrived when it is answered (refused before it: no token, a wrong path, a
+ * body over the limit) gets `Connection: close`: node drains an unread body to keep the connection alive, so a
+ * refused client could otherwise make the server read all it sends (50 MB without a token). With the header,
+ * node closes the connection once the answer is out, and the bytes still coming are never read. A body read
+ * to its end (a silence) or already received whole keeps the connection alive.
+ */
+function bodyUnread(req: IncomingMessage | undefined): boolean {
+  if (req === undefined || req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && !/^0*$/.test(length));
 }
