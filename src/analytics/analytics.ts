@@ -4,7 +4,7 @@
 import { nodeV8 } from '../builtins.js';
 import type { HistoryPoint } from '../history/point.js';
 import type { MetricsSnapshot } from '../types.js';
-import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS, detectorStateSize } from './anomaly-detector.js';
+import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS } from './anomaly-detector.js';
 import { LeakDetector } from './memory-leak.js';
 import { forecast, formatSpan } from './predict.js';
 import {
@@ -20,6 +20,7 @@ import {
   type DiskFullRuleConfig,
   type MemoryLeakRuleConfig,
 } from './rule-options.js';
+import { decodeDetectorStates, encodeDetectorStates } from './saved-state.js';
 import { SeriesBuffer } from './series-buffer.js';
 
 export type { AnalyticsObservation, PredictRule };
@@ -180,41 +181,23 @@ export class Analytics {
     return out;
   }
 
-  /** The detectors' state, to survive a restart (JSON; base64 Float64Array per series). */
+  /** The detectors' state, to survive a restart (JSON; detector-codec.ts says the form). */
   exportState(): string {
-    const series: Record<string, string> = {};
-    for (const [name, det] of this.detectors) {
-      if (det.count > 0)
-        series[name] = Buffer.from(det.state.buffer, det.state.byteOffset, det.state.byteLength).toString(
-          'base64',
-        );
-    }
-    return JSON.stringify({ v: 2, size: detectorStateSize(DEFAULT_DETECTOR_PARAMS), series });
+    const states: Array<[string, Float64Array]> = [];
+    for (const [name, det] of this.detectors) if (det.count > 0) states.push([name, det.state]);
+    return encodeDetectorStates(states);
   }
 
   /** Restores what exportState wrote; anything unreadable is ignored (the detectors start fresh). */
   importState(json: string): number {
     let restored = 0;
-    try {
-      const o = JSON.parse(json) as { v?: number; size?: number; series?: Record<string, unknown> };
-      if (o?.v !== 2 || o.size !== detectorStateSize(DEFAULT_DETECTOR_PARAMS) || typeof o.series !== 'object')
-        return 0;
-      for (const [name, b64] of Object.entries(o.series ?? {})) {
-        if (typeof b64 !== 'string') continue;
-        const bytes = Buffer.from(b64, 'base64');
-        if (bytes.byteLength !== (o.size as number) * 8) continue;
-        const state = new Float64Array(o.size as number);
-        new Uint8Array(state.buffer).set(bytes);
-        if (!state.every(Number.isFinite)) continue;
-        if (!POINT_SERIES[name]) {
-          if (this.custom.size >= MAX_CUSTOM_SERIES) continue;
-          this.custom.set(name, { sum: 0, n: 0 });
-        }
-        this.detectors.set(name, new AnomalyDetector(DEFAULT_DETECTOR_PARAMS, state));
-        restored++;
+    for (const [name, state] of decodeDetectorStates(json)) {
+      if (!POINT_SERIES[name]) {
+        if (this.custom.size >= MAX_CUSTOM_SERIES) continue;
+        this.custom.set(name, { sum: 0, n: 0 });
       }
-    } catch {
-      return restored;
+      this.detectors.set(name, new AnomalyDetector(DEFAULT_DETECTOR_PARAMS, state));
+      restored++;
     }
     return restored;
   }

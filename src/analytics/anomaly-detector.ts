@@ -10,7 +10,14 @@
 // their position in it: a daily cycle that skips a beat with values and steps all seen before. Every
 // score uses only the past.
 
-import { type PhaseParams, phasePeriod, phaseStateSize, phaseUpdate } from './phase-model.js';
+import type { StateSegment } from './detector-codec.js';
+import {
+  type PhaseParams,
+  phasePeriod,
+  phaseStateLayout,
+  phaseStateSize,
+  phaseUpdate,
+} from './phase-model.js';
 
 /** Tunables of the detector; ONE set is used for every series (see DEFAULT_DETECTOR_PARAMS). */
 export interface DetectorParams extends PhaseParams {
@@ -128,6 +135,13 @@ function coreStateSize(params: DetectorParams): number {
 /** Float64 slots of one detector's state: the core model's, then the phase model's. */
 export function detectorStateSize(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
   return coreStateSize(params) + phaseStateSize(params);
+}
+
+/** How the state's slots are saved (detector-codec.ts): the context set's words 32-bit, the rest as the phase model says. */
+export function detectorStateLayout(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): StateSegment[] {
+  const scalars = RECORDS + FEATURES + 1 + (params.contextBins > 0 ? params.contextLength : 0);
+  const words = coreStateSize(params) - scalars;
+  return [['f64', scalars], ['u32', words], ...phaseStateLayout(params)];
 }
 
 /** Maps a feature's ratio to its record to a score: the onset ratio scores ONSET_SCORE. */

@@ -5,6 +5,8 @@
 // (a daily peak that does not come, a weekday that looks like a Sunday) whose values and steps were all
 // seen before. It works on a slice of the detector's Float64Array state, so that it serialises with it.
 
+import type { StateSegment } from './detector-codec.js';
+
 /** What the phase model reads from the detector's parameters. */
 export interface PhaseParams {
   /** Points per block mean (0 disables the model). */
@@ -66,6 +68,15 @@ const RING = 10;
 export function phaseStateSize(p: PhaseParams): number {
   if (!(p.phaseBlock > 0) || !(p.contextBins > 0)) return 0;
   return RING + p.phaseRing + Math.ceil((p.phaseBins * p.contextBins) / PER_SLOT);
+}
+
+/** How the model's slots are saved: the scalars and the ring as float64, each slot of counts in 48 bits. */
+export function phaseStateLayout(p: PhaseParams): StateSegment[] {
+  if (phaseStateSize(p) === 0) return [];
+  return [
+    ['f64', RING + p.phaseRing],
+    ['u48', Math.ceil((p.phaseBins * p.contextBins) / PER_SLOT)],
+  ];
 }
 
 /** The period found, in points (0: none yet). */

@@ -1,0 +1,134 @@
+// The saved anomaly models (outside review, issue 17, finding 7): each series' saved state fits the 8 KB
+// budget, restores bit for bit (a restored monitor scores exactly as the original), and state saved by the
+// previous version (the raw Float64Array) still reads.
+
+import { describe, expect, it } from 'vitest';
+import { Analytics } from '../../src/analytics/analytics.js';
+import type { AnomalyDetector } from '../../src/analytics/anomaly-detector.js';
+import { detectorStateLayout } from '../../src/analytics/anomaly-detector.js';
+import { packState, unpackState } from '../../src/analytics/detector-codec.js';
+import {
+  parseAnomalyRule,
+  parseDiskFullRule,
+  parseMemoryLeakRule,
+} from '../../src/analytics/rule-options.js';
+import type { HistoryPoint } from '../../src/history/point.js';
+import { prng } from '../helpers/random.js';
+
+const MIN = 60_000;
+const DAY = 1440 * MIN;
+const START = Date.UTC(2026, 10, 2);
+
+/** One minute of a normal noisy service with a daily cycle. */
+function noisyPoint(t: number, r: ReturnType<typeof prng>): HistoryPoint {
+  const daily = Math.sin(2 * Math.PI * ((t % DAY) / DAY - 0.25));
+  const requests = Math.max(0, Math.round(600 * (1 + 0.6 * daily) + r.n() * 25));
+  return {
+    t,
+    timestamp: new Date(t).toISOString(),
+    samples: 12,
+    cpu_avg_percent: 25 + 15 * daily + r.n() * 3,
+    cpu_max_percent: 0,
+    memory_avg_percent: 50 + r.n() * 0.8,
+    memory_max_percent: 0,
+    disk_max_percent: 40,
+    network_bytes_in_per_sec: 0,
+    network_bytes_out_per_sec: 0,
+    event_loop_p99_ms: 15 + 3 * daily + Math.abs(r.n() * 2),
+    heap_used_mb: 120,
+    db_response_time_ms: null,
+    redis_response_time_ms: null,
+    websocket_connections: 0,
+    requests,
+    errors_4xx: 0,
+    errors_5xx: Math.max(0, Math.round(requests * 0.005 + r.n() * Math.sqrt(requests * 0.005))),
+    latency_p50_ms: 60,
+    latency_p95_ms: 180 + 40 * daily + r.n() * 12,
+    latency_p99_ms: 400,
+    latency_avg_ms: 80,
+    latency_max_ms: 900,
+    histogram: '',
+  };
+}
+
+describe('the saved model state fits the budget and restores exactly (finding 7)', () => {
+  /** Analytics after a week of a noisy service and a custom series, every detector trained. */
+  function trained(): Analytics {
+    const a = new Analytics({
+      anomaly: parseAnomalyRule({ enabled: true }),
+      diskFull: parseDiskFullRule({ enabled: false }),
+      memoryLeak: parseMemoryLeakRule({ enabled: false }),
+      predict: [],
+    });
+    const r = prng(9);
+    for (let m = 0; m < 7 * 1440; m++) {
+      a.observe('queue_depth', 40 + 30 * Math.sin((2 * Math.PI * m) / 1440) + r.n() * 4);
+      a.scorePoint(noisyPoint(START + m * MIN, r));
+    }
+    return a;
+  }
+
+  it('each series saves under 8 KB (8,192 B of base64) and a restored monitor scores the next day exactly as the original', () => {
+    const a = trained();
+    const saved = a.exportState();
+    const series = JSON.parse(saved).series as Record<string, string>;
+    expect(Object.keys(series)).toHaveLength(7);
+    // Was 8,524 B (the raw Float64Array of 799 slots in base64).
+    for (const b64 of Object.values(series)) expect(b64.length).toBeLessThan(8192);
+    const b = new Analytics(a.config);
+    expect(b.importState(saved)).toBe(7);
+    expect(b.exportState()).toBe(saved);
+    const r1 = prng(3);
+    const r2 = prng(3);
+    for (let m = 7 * 1440; m < 8 * 1440; m++) {
+      const t = START + m * MIN;
+      const v = 40 + 30 * Math.sin((2 * Math.PI * m) / 1440);
+      a.observe('queue_depth', v + r1.n() * 4);
+      b.observe('queue_depth', v + r2.n() * 4);
+      expect(b.scorePoint(noisyPoint(t, r2))).toEqual(a.scorePoint(noisyPoint(t, r1)));
+    }
+  });
+
+  it('state saved by the previous version (v2, the raw Float64Array in base64) still restores', () => {
+    const a = trained();
+    const det = (a as unknown as { detectors: Map<string, AnomalyDetector> }).detectors.get(
+      'cpu',
+    ) as AnomalyDetector;
+    const v2 = JSON.stringify({
+      v: 2,
+      size: det.state.length,
+      series: {
+        cpu: Buffer.from(det.state.buffer, det.state.byteOffset, det.state.byteLength).toString('base64'),
+      },
+    });
+    const b = new Analytics(a.config);
+    expect(b.importState(v2)).toBe(1);
+    const restored = (b as unknown as { detectors: Map<string, AnomalyDetector> }).detectors.get('cpu');
+    expect(Array.from(restored?.state ?? [])).toEqual(Array.from(det.state));
+  });
+});
+
+describe('the state codec', () => {
+  it('packs every integer slot in its width and gives back the same float64s; a slot that does not fit is refused', () => {
+    const layout = detectorStateLayout();
+    const r = prng(1);
+    const state = new Float64Array(799);
+    for (let i = 0; i < 31; i++) state[i] = r.n() * 1e6;
+    for (let i = 31; i < 63; i++) state[i] = Math.floor(r.u() * 2 ** 32);
+    for (let i = 63; i < 585; i++) state[i] = r.n();
+    for (let i = 585; i < 799; i++) state[i] = Math.floor(r.u() * 2 ** 48);
+    state[0] = Number.MIN_VALUE;
+    state[1] = -0;
+    state[31] = 2 ** 32 - 1;
+    state[798] = 2 ** 48 - 1;
+    const packed = packState(state, layout) as Uint8Array;
+    expect(packed.byteLength).toBe(31 * 8 + 32 * 4 + 522 * 8 + 214 * 6);
+    const back = unpackState(packed, layout) as Float64Array;
+    expect(Buffer.from(back.buffer).equals(Buffer.from(state.buffer))).toBe(true);
+    state[40] = 2 ** 32;
+    expect(packState(state, layout)).toBeNull();
+    state[40] = 1.5;
+    expect(packState(state, layout)).toBeNull();
+    expect(unpackState(packed.subarray(1), layout)).toBeNull();
+  });
+});
