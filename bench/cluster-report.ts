@@ -4,6 +4,9 @@
 // JSON before deflate. Seeded and deterministic (bytes, not time), so one run is the figure. The issue's
 // target is under 2048 bytes/s per worker. Also the CPU of one report at 10,000 events/s (take() and
 // encodeFrame(), median of repeats: a time, so it depends on the machine's load, printed beside it).
+// Then the same mixes at 1000 and 10,000 events/s with reports paced to the default byte budget
+// (cluster.bytesPerSecond 2048, maxReportDelayMs 10,000: ReportPacer on an injected clock, as the agent drives
+// it): bytes per second per worker over a simulated minute, frames sent, and the span they cover (freshness).
 //
 //   npx tsx bench/cluster-report.ts
 
@@ -17,6 +20,7 @@ import { CustomMetrics } from '../src/custom/registry.js';
 import { FunctionTimings } from '../src/functions/function-stats.js';
 import { QueryStats } from '../src/profiling/query-stats.js';
 import { RequestStats } from '../src/requests/requests.js';
+import { pacedRun } from '../test/helpers/cluster-load.js';
 import { prng } from '../test/helpers/random.js';
 import { median } from './lib/stats.js';
 
@@ -177,3 +181,27 @@ console.log(
   `\nCPU of one report at 10,000 events/s (medians; load average ${load}), and the frame against an estimate of entropy-coded counts:\n`,
 );
 console.log(cpu.join('\n'));
+
+const PACED_RATES = [1000, 10_000];
+const paced = [
+  `| mix | ${PACED_RATES.map((r) => `${r}/s unpaced B/s | ${r}/s paced B/s | frames/min | span s (mean, max)`).join(' | ')} |`,
+  `|---|${PACED_RATES.map(() => '---|---|---|---').join('|')}|`,
+];
+for (const mix of MIXES) {
+  const cells: string[] = [];
+  for (const rate of PACED_RATES) {
+    const free = pacedRun(mix, rate, 60, { bytesPerSecond: 0, maxReportDelayMs: 10_000 });
+    const run = pacedRun(mix, rate, 60, { bytesPerSecond: 2048, maxReportDelayMs: 10_000 });
+    const perSecond = (frames: typeof run.frames) => Math.round(frames.reduce((a, f) => a + f.bytes, 0) / 60);
+    const spans = run.frames.map((f) => f.span / 1000);
+    const mean = spans.reduce((a, b) => a + b, 0) / spans.length;
+    cells.push(
+      `${perSecond(free.frames)} | **${perSecond(run.frames)}** | ${run.frames.length} | ${mean.toFixed(1)}, ${Math.max(...spans)}`,
+    );
+  }
+  paced.push(`| ${mix.name} | ${cells.join(' | ')} |`);
+}
+console.log(
+  '\nBytes per second per worker over a simulated minute (60 intervals of 1 s), unpaced and paced to 2048 B/s (maxReportDelayMs 10 s); frames sent in the minute and the span each covers:\n',
+);
+console.log(paced.join('\n'));

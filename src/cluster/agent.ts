@@ -16,6 +16,7 @@ import {
 import type { ClusterMonitor } from './cluster-monitor.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
 import type { ClusterConfig } from './options.js';
+import { ReportPacer } from './pacing.js';
 import { type Message, Peer, RemoteError } from './peer.js';
 import { clusterProcess } from './process-figures.js';
 import { Reporter, type ReportSources, type ReportWire } from './report.js';
@@ -48,6 +49,8 @@ export class ClusterAgent {
   onEvent: ((event: 'metrics' | 'alert', payload: unknown) => void) | null = null;
   private readonly startedAt: number;
   private readonly reporter: Reporter;
+  /** Holds the deltas back (several intervals in one frame) when frames would exceed the byte budget. */
+  private readonly pacer: ReportPacer;
   private aggregator: Aggregator | null = null;
   private peer: Peer | null = null;
   private welcomed = false;
@@ -75,6 +78,7 @@ export class ClusterAgent {
     this.id = `${process.pid}@${this.startedAt}`;
     this.endpoint = clusterEndpoint(config.name, config.socketDir);
     this.reporter = new Reporter(own);
+    this.pacer = new ReportPacer(config, deps.now);
     const outage = new OutageLog(deps.logger);
     this.outage = outage;
     this.localMetrics = guarded(outage, 'cluster live events', (s: unknown) => this.onEvent?.('metrics', s));
@@ -180,9 +184,10 @@ export class ClusterAgent {
       this.aggregator.tick();
       return;
     }
-    if (this.peer && this.welcomed) this.sendReport(this.peer, undefined);
+    if (this.peer && this.welcomed && this.pacer.due()) this.sendReport(this.peer, undefined);
   }
 
+  /** Sends what was recorded since the previous frame: each interval, when paced, or when asked (`sync`). */
   private sendReport(peer: Peer, sync: number | undefined): void {
     const report = this.reporter.take();
     const withProcess = !this.processSent && this.process !== null;
@@ -193,11 +198,19 @@ export class ClusterAgent {
       report.q === undefined &&
       report.s === undefined &&
       report.c === undefined;
-    if (sync === undefined && empty && !withProcess) return;
+    if (sync === undefined && empty && !withProcess) {
+      this.pacer.idle();
+      return;
+    }
     const msg: Message = { t: 'report', report };
     if (withProcess) msg.p = this.process;
     if (sync !== undefined) msg.sync = sync;
+    // Several intervals in one frame: the aggregator spreads its counts over the time they cover.
+    const span = this.pacer.span();
+    if (span > this.config.intervalMs * 1.5) msg.d = Math.round(span);
+    const before = peer.bytesOut;
     peer.send(msg);
+    this.pacer.sent(peer.bytesOut - before);
     this.processSent = true;
   }
 
@@ -290,6 +303,7 @@ export class ClusterAgent {
   private hello(peer: Peer): void {
     this.reporter.reset();
     const report: ReportWire = this.reporter.take();
+    const before = peer.bytesOut;
     peer.send({
       t: 'hello',
       id: this.id,
@@ -300,6 +314,8 @@ export class ClusterAgent {
       w: takeWindow(this.own),
       p: this.process,
     });
+    // Paid for like a report: the next report covers from here.
+    this.pacer.sent(peer.bytesOut - before);
     this.processSent = this.process !== null;
   }
 

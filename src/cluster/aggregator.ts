@@ -257,6 +257,9 @@ export class Aggregator {
           msg.report as ReportWire,
           (msg.p as ClusterProcess | undefined) ?? null,
           false,
+          undefined,
+          // A paced frame's span (several intervals): its counts are spread over it in the rate windows.
+          typeof msg.d === 'number' && msg.d > 0 ? Math.min(msg.d, 60_000) : undefined,
         );
         if (msg.sync !== undefined) this.syncRound.answered(entry);
         return;

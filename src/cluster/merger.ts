@@ -50,6 +50,8 @@ export class Merger {
     proc: ClusterProcess | null,
     full: boolean,
     window?: unknown,
+    /** What a delta covers when a paced worker sent several intervals at once, ms. */
+    spanMs?: number,
   ): void {
     let report: Report;
     try {
@@ -97,13 +99,13 @@ export class Merger {
     } else {
       this.windowed.add(entry.id);
       entry.known.add(report);
-      this.apply(entry, report, true);
+      this.apply(entry, report, true, spanMs);
     }
   }
 
   /** Merges a report into the cluster's monitor and its custom metrics. */
-  private apply(entry: WorkerEntry | null, report: Report, window: boolean): void {
-    applyReport(this.monitor, report, window);
+  private apply(entry: WorkerEntry | null, report: Report, window: boolean, spanMs?: number): void {
+    applyReport(this.monitor, report, window, spanMs);
     if (report.custom && report.custom.length > 0) this.custom.apply(entry, report.custom, window);
   }
 

@@ -27,6 +27,20 @@ export interface ClusterOptions {
    * @defaultValue false
    */
   workerLabel?: boolean;
+  /**
+   * The byte budget of a worker's reports (frames as written to the socket, per second, averaged): a
+   * worker whose reports would exceed it sends one frame covering several intervals (the same exact
+   * deltas, summed) instead of one per interval. 0: one frame every interval, whatever its size.
+   * @defaultValue 2048
+   */
+  bytesPerSecond?: number;
+  /**
+   * The longest a worker holds its deltas back to stay within `bytesPerSecond`: after this it sends
+   * regardless. Figures read through the admin API are exact whatever it is (a read asks every worker
+   * for its pending deltas); the cluster's own samples, alerts and live stream lag by up to this much.
+   * @defaultValue 10000
+   */
+  maxReportDelayMs?: number;
 }
 
 export interface ClusterConfig {
@@ -35,12 +49,30 @@ export interface ClusterConfig {
   readonly syncTimeoutMs: number;
   readonly socketDir: string | undefined;
   readonly workerLabel: boolean;
+  readonly bytesPerSecond: number;
+  readonly maxReportDelayMs: number;
 }
 
-/** Defaults of ClusterOptions timings, in ms: report every 1000, wait 500 for pending reports. */
-export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({ intervalMs: 1000, syncTimeoutMs: 500 });
+/**
+ * Defaults of ClusterOptions: report every 1000 ms, wait 500 ms for pending reports, at most 2048 bytes/s of
+ * reports per worker, held back at most 10 s.
+ */
+export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
+  intervalMs: 1000,
+  syncTimeoutMs: 500,
+  bytesPerSecond: 2048,
+  maxReportDelayMs: 10_000,
+});
 
-const KEYS = ['name', 'intervalMs', 'syncTimeoutMs', 'socketDir', 'workerLabel'];
+const KEYS = [
+  'name',
+  'intervalMs',
+  'syncTimeoutMs',
+  'socketDir',
+  'workerLabel',
+  'bytesPerSecond',
+  'maxReportDelayMs',
+];
 
 /**
  * The default cluster name: the PM2 app, the node:cluster primary, or the script and its parent. The
@@ -72,7 +104,7 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
   const options = (value === true ? {} : value) as ClusterOptions;
   if (options === null || typeof options !== 'object') {
     throw invalidOption(
-      'sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir, workerLabel }.',
+      'sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir, workerLabel, bytesPerSecond, maxReportDelayMs }.',
     );
   }
   rejectUnknownOptions(options, KEYS, 'sysvitals: cluster');
@@ -93,11 +125,23 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
   if (options.workerLabel !== undefined && typeof options.workerLabel !== 'boolean') {
     throw invalidOption('sysvitals: `cluster.workerLabel` must be true or false.');
   }
+  if (options.bytesPerSecond !== 0) checkInteger(options.bytesPerSecond, 'cluster.bytesPerSecond', 256, 1e9);
+  checkInteger(options.maxReportDelayMs, 'cluster.maxReportDelayMs', 100, 60_000);
+  const intervalMs = options.intervalMs ?? DEFAULT_CLUSTER_OPTIONS.intervalMs;
+  const maxReportDelayMs =
+    options.maxReportDelayMs ?? Math.max(intervalMs, DEFAULT_CLUSTER_OPTIONS.maxReportDelayMs);
+  if (maxReportDelayMs < intervalMs) {
+    throw invalidOption(
+      `sysvitals: \`cluster.maxReportDelayMs\` (${maxReportDelayMs}) must be at least \`cluster.intervalMs\` (${intervalMs}).`,
+    );
+  }
   return Object.freeze({
     name: options.name ?? defaultClusterName(),
-    intervalMs: options.intervalMs ?? DEFAULT_CLUSTER_OPTIONS.intervalMs,
+    intervalMs,
     syncTimeoutMs: options.syncTimeoutMs ?? DEFAULT_CLUSTER_OPTIONS.syncTimeoutMs,
     socketDir: options.socketDir,
     workerLabel: options.workerLabel ?? false,
+    bytesPerSecond: options.bytesPerSecond ?? DEFAULT_CLUSTER_OPTIONS.bytesPerSecond,
+    maxReportDelayMs,
   });
 }

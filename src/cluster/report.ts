@@ -116,6 +116,7 @@ export interface ReportTarget {
       latency: SparseCounts | null,
       window: boolean,
       extra?: ArrayLike<number>,
+      spanMs?: number,
     ): void;
   };
   functions: { absorb(name: string, latency: SparseCounts, window: boolean): void };
@@ -299,10 +300,13 @@ function jobMeta(m: unknown): JobMeta {
   return out;
 }
 
-/** Merges a report into a monitor's statistics (see RequestStats.absorb for `window`). */
-export function applyReport(target: ReportTarget, report: Report, window: boolean): void {
+/**
+ * Merges a report into a monitor's statistics (see RequestStats.absorb for `window`); `spanMs`: the time a
+ * paced frame covers, over which request counts are spread in the window (see absorbCounts).
+ */
+export function applyReport(target: ReportTarget, report: Report, window: boolean, spanMs?: number): void {
   for (const r of report.routes)
-    target.requests.absorb(r.method, r.route, r.classes, r.latency, window, r.extra);
+    target.requests.absorb(r.method, r.route, r.classes, r.latency, window, r.extra, spanMs);
   for (const f of report.functions) target.functions.absorb(f.name, f.latency, window);
   for (const j of report.jobs ?? []) target.jobs?.absorb(j.name, j.latency, j.meta);
   if (target.queries) {

@@ -173,7 +173,9 @@ export function absorbLatency(
  * Adds request counts recorded elsewhere to one entry: into the current sub-window (`window`), or into the
  * totals since start only, and then also into `takenTotals`, so that the next history bucket does not count
  * them again. `extra`: aborted (among the 4xx already), Apdex satisfied, tolerating, failed aborted (absent
- * from older versions: every aborted request failed).
+ * from older versions: every aborted request failed). `spanMs` (with `window`): the counts cover that long up
+ * to now (a paced cluster worker's frame of several intervals), so they are spread over the sub-windows of
+ * that span (see spreadCounts) rather than all put in the current one.
  */
 export function absorbCounts(
   entry: RouteEntry,
@@ -182,12 +184,17 @@ export function absorbCounts(
   extra: ArrayLike<number> | undefined,
   window: boolean,
   takenTotals: Float64Array,
+  spanMs?: number,
 ): void {
   const counters = entry.counters;
   const aborted = (extra?.[0] as number) || 0;
   const satisfied = (extra?.[1] as number) || 0;
   const tolerating = (extra?.[2] as number) || 0;
   const failedAborted = extra !== undefined && extra.length > 3 ? (extra[3] as number) || 0 : aborted;
+  if (window && spanMs !== undefined && spanMs > at.subWindowMs) {
+    spreadCounts(entry, at, classes, [aborted, satisfied, tolerating, failedAborted], spanMs, takenTotals);
+    return;
+  }
   entry.apdexTotal[0]! += satisfied;
   entry.apdexTotal[1]! += tolerating;
   if (window) {
@@ -216,5 +223,36 @@ export function absorbCounts(
     takenTotals[ABORTED_COLUMN - 1]! += aborted;
     counters[at.totalsOffset + ABORTED_FAILED_COLUMN - 1]! += failedAborted;
     takenTotals[ABORTED_FAILED_COLUMN - 1]! += failedAborted;
+  }
+}
+
+/**
+ * Spreads counts that cover the last `spanMs` evenly over the request sub-windows of that span (not before
+ * the window's oldest, nor before recording started), in whole requests, the remainder in the latest ones:
+ * the sum is exact, and a rate over the window sees them in the time they happened, to within the span.
+ * A sub-window whose place in the ring holds a later one (a clock stepped back) gives its share to the current.
+ */
+function spreadCounts(
+  entry: RouteEntry,
+  at: WindowAt,
+  classes: ArrayLike<number>,
+  extra: readonly number[],
+  spanMs: number,
+  takenTotals: Float64Array,
+): void {
+  const first = Math.max(
+    at.sub - Math.ceil(spanMs / at.subWindowMs) + 1,
+    at.sub - at.slots + 1,
+    Math.floor(at.startedAt / at.subWindowMs),
+  );
+  const n = at.sub - first + 1;
+  const values = [0, 1, 2, 3, 4].map((c) => (classes[c] as number) || 0).concat(extra);
+  for (let i = 0; i < n; i++) {
+    let sub = first + i;
+    if ((entry.counters[(sub % at.slots) * STRIDE] as number) > sub) sub = at.sub;
+    const share = values.map((v) => Math.floor((v * (i + 1)) / n) - Math.floor((v * i) / n));
+    if (!share.some((v) => v > 0)) continue;
+    const here = { ...at, sub, pos: sub % at.slots };
+    absorbCounts(entry, here, share.slice(0, 5), share.slice(5), true, takenTotals);
   }
 }

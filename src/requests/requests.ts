@@ -260,11 +260,10 @@ export class RequestStats {
   }
 
   /**
-   * Adds requests recorded elsewhere (another process or thread, src/cluster/) as if recorded here
-   * now: `classes` are counts by status class 1xx … 5xx, `latency` their durations. With `window`
-   * false they count in totals since start only (not in rates, windows or the next history bucket):
-   * figures a new aggregator rebuilds from, which were already reported in their time. `extra` holds
-   * the aborted requests (among the 4xx already) and the Apdex satisfied and tolerating counts.
+   * Adds requests recorded elsewhere (another process or thread, src/cluster/) as if recorded here now: `classes`
+   * by status class 1xx … 5xx, `latency` their durations, `extra` aborted (among the 4xx), Apdex satisfied and
+   * tolerating, `spanMs` the time they cover (absorbCounts). With `window` false they count in totals since start
+   * only (not in rates, windows or the next history bucket): figures a new aggregator rebuilds, reported before.
    */
   absorb(
     method: string,
@@ -273,10 +272,11 @@ export class RequestStats {
     latency: SparseCounts | null,
     window: boolean,
     extra?: ArrayLike<number>,
+    spanMs?: number,
   ): void {
     this.tick();
     const entry = this.routes.entryFor(method, route);
-    absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes);
+    absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, spanMs);
     if (latency === null || !(latency.n > 0)) return;
     absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken);
     if (window && latency.max > this.bucketMax) this.bucketMax = latency.max;

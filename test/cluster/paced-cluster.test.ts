@@ -1,0 +1,47 @@
+// node:cluster with reports paced to a small byte budget (cluster.bytesPerSecond 256): workers send one frame
+// for several intervals, and the cluster's answers stay exact against the load generator and every logged duration.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHistogram } from '../../src/latency/histogram.js';
+import { microsOf } from '../../src/latency/latency-ring.js';
+import { BASE, getJson, load, loggedRequests, type Started, startNodeCluster, until } from './helpers.js';
+
+const cluster = (port: number) => getJson(port, `${BASE}/metrics`).then((r) => r.data.data);
+
+describe('node:cluster, 2 workers, reports paced to 256 B/s', () => {
+  let c: Started;
+  beforeAll(async () => {
+    c = await startNodeCluster({ CLUSTER_BYTES: '256' }, 2);
+    await until(async () => {
+      const m = await cluster(c.port);
+      return m.cluster?.complete && m.cluster.workers_connected === 2 && m;
+    }, 20_000);
+  }, 60_000);
+  afterAll(() => c?.stop());
+
+  it('totals, error counts and percentiles stay exact when intervals are coalesced', async () => {
+    const result = await load(c.port, 600, 8, 11);
+    expect(result.failed).toBe(0);
+    const logged = await until(async () => {
+      const l = loggedRequests(c.logDir);
+      return l.length === 600 && l;
+    });
+    const by = (s: number) => result.byStatus[s] ?? 0;
+    const oracle = createHistogram();
+    for (const r of logged) oracle.recordValue(microsOf(r.ms));
+    for (let i = 0; i < 4; i++) {
+      const m = await cluster(c.port);
+      expect(m.cluster.complete).toBe(true);
+      expect(m.requests.total).toBe(600);
+      expect(m.errors.count_4xx).toBe(by(404));
+      expect(m.errors.count_5xx).toBe(by(500));
+      for (const [p, key] of [
+        [50, 'p50_ms'],
+        [99, 'p99_ms'],
+      ] as const) {
+        const expected = oracle.getValueAtPercentile(p) / 1000;
+        expect(Math.abs(m.latency[key] - expected)).toBeLessThanOrEqual(expected * 0.01 + 0.001);
+      }
+    }
+  });
+});
