@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
-import { type Headers, sendJson } from './respond.js';
+import { closeIfBodyUnread, type Headers, sendJson } from './respond.js';
 
 /** The three probes: liveness, readiness, startup. */
 export type ProbeKind = 'live' | 'ready' | 'startup';
@@ -93,6 +93,7 @@ export function sendProbePlain(res: ServerResponse, ok: boolean): void {
   const body = ok ? 'ok\n' : 'fail\n';
   res.statusCode = ok ? 200 : 503;
   for (const name in PLAIN) res.setHeader(name, PLAIN[name] as string);
+  closeIfBodyUnread(res);
   res.setHeader('content-length', Buffer.byteLength(body));
   res.end(body);
 }

@@ -70,7 +70,7 @@ export function sendError(
 /** Sets the headers every admin response carries; for routes that write their own body (stream, assets). */
 export function setCommonHeaders(res: ServerResponse): void {
   for (const name in COMMON_HEADERS) res.setHeader(name, COMMON_HEADERS[name] as string);
-  if (bodyUnread(res.req)) res.setHeader('connection', 'close');
+  closeIfBodyUnread(res);
 }
 
 /**
@@ -80,8 +80,11 @@ export function setCommonHeaders(res: ServerResponse): void {
  * node closes the connection once the answer is out, and the bytes still coming are never read. A body read
  * to its end (a silence) or already received whole keeps the connection alive.
  */
-function bodyUnread(req: IncomingMessage | undefined): boolean {
-  if (req === undefined || req.complete) return false;
+export function closeIfBodyUnread(res: ServerResponse): void {
+  const req = res.req as IncomingMessage | undefined;
+  if (req === undefined || req.complete) return;
   const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && !/^0*$/.test(length));
+  const announced =
+    req.headers['transfer-encoding'] !== undefined || (length !== undefined && !/^0*$/.test(length));
+  if (announced) res.setHeader('connection', 'close');
 }

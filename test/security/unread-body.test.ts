@@ -31,7 +31,7 @@ function serverSockets(t: Target): Socket[] {
  * decided with 1 KB of the body at most), then trickles 16 KB writes until 4 MB are written or the connection
  * is closed. Resolves with the answer's head.
  */
-async function trickle(t: Target, path: string, extra: string): Promise<string> {
+async function trickle(t: Target, path: string, extra: string, method = 'POST'): Promise<string> {
   const { port } = new URL(t.url);
   const socket = connect(Number(port), '127.0.0.1');
   socket.on('error', () => {}); // EPIPE / ECONNRESET once the server has closed: expected
@@ -48,7 +48,7 @@ async function trickle(t: Target, path: string, extra: string): Promise<string> 
     socket.on('close', () => resolve());
   });
   socket.write(
-    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n${extra}Content-Length: ${DECLARED}\r\n\r\n${'{'.padEnd(1024, ' ')}`,
+    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\n${extra}Content-Length: ${DECLARED}\r\n\r\n${'{'.padEnd(1024, ' ')}`,
   );
   await answered;
   const chunk = Buffer.alloc(CHUNK, 0x20);
@@ -80,19 +80,21 @@ for (const harness of harnesses) {
       expect(await bytesReadWhenClosed(sockets[0]!)).toBeLessThan(256 * 1024);
     });
 
-    it('also for a wrong token, a 404, a 405 and a body over the limit, authenticated or not', async () => {
+    it('also for a wrong token, a 404, a 405, a body over the limit and a public asset', async () => {
       const t = await startTarget(harness, { api: { adminToken: TOKEN, rateLimit: false } });
       targets.push(t);
       const sockets = serverSockets(t);
       const auth = `Authorization: Bearer ${TOKEN}\r\n`;
-      const cases: Array<[string, string, RegExp]> = [
-        [`${BASE}/silences/`, 'Authorization: Bearer wrong-token-0123456789abcdef\r\n', / 403 /],
-        [`${BASE}/nothing-here`, '', / 401 /],
-        [`${BASE}/metrics/`, auth, / 405 /],
-        [`${BASE}/silences/`, auth, / 413 /],
+      const cases: Array<[string, string, string, RegExp]> = [
+        ['POST', `${BASE}/silences/`, 'Authorization: Bearer wrong-token-0123456789abcdef\r\n', / 403 /],
+        ['POST', `${BASE}/nothing-here`, '', / 401 /],
+        ['POST', `${BASE}/metrics/`, auth, / 405 /],
+        ['POST', `${BASE}/silences/`, auth, / 413 /],
+        // A public asset, no credentials needed: served, but its body is not read either.
+        ['GET', `${BASE}/dashboard/app.css`, '', / 200 /],
       ];
-      for (const [i, [path, extra, status]] of cases.entries()) {
-        const head = await trickle(t, path, extra);
+      for (const [i, [method, path, extra, status]] of cases.entries()) {
+        const head = await trickle(t, path, extra, method);
         expect(head.split('\r\n')[0], path).toMatch(status);
         expect(head.toLowerCase(), path).toContain('connection: close');
         expect(await bytesReadWhenClosed(sockets[i]!), path).toBeLessThan(256 * 1024);

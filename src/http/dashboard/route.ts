@@ -2,7 +2,7 @@
 
 import type { ServerResponse } from 'node:http';
 import { nodeZlib } from '../../builtins.js';
-import { sendError } from '../respond.js';
+import { closeIfBodyUnread, sendError } from '../respond.js';
 import { type AdminContext, type AdminRoute, defineRoute } from '../route.js';
 import type { GeneratedAsset } from './assets.generated.js';
 
@@ -76,6 +76,7 @@ function send(ctx: AdminContext, served: Served, cacheControl: string): void {
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
   res.setHeader('cross-origin-resource-policy', 'same-origin');
+  closeIfBodyUnread(res);
   if (served.type.startsWith('text/html')) {
     res.setHeader('content-security-policy', CONTENT_SECURITY_POLICY);
     res.setHeader('x-frame-options', 'DENY');
@@ -102,6 +103,7 @@ function redirect(res: ServerResponse, location: string): void {
   res.statusCode = 308;
   res.setHeader('location', location);
   res.setHeader('cache-control', 'no-store');
+  closeIfBodyUnread(res);
   res.setHeader('content-length', 0);
   res.end();
 }
