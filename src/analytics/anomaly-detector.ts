@@ -7,8 +7,9 @@
 // few bins of the seen range, the last few bins form a context, a bounded set remembers every context
 // seen, and the recent share of unseen contexts, against its own decayed record, is one more way to an
 // onset. A phase model (phase-model.ts) finds the series' period and scores values that are rare for
-// their position in it: a daily cycle that skips a beat with values and steps all seen before. Every
-// score uses only the past.
+// their position in it: a daily cycle that skips a beat with values and steps all seen before. A change
+// smaller than the series' resolution (a share of its scale) is no surprise, however quiet the series
+// was. Every score uses only the past.
 
 import type { StateSegment } from './detector-codec.js';
 import {
@@ -53,6 +54,18 @@ export interface DetectorParams extends PhaseParams {
   readonly contextFloor: number;
   /** Points before the share's record starts; it scores from twice this many points on. */
   readonly contextWarmup: number;
+  /**
+   * The series' resolution, relative to its scale (the largest magnitude seen): a change smaller than
+   * this share of the scale is not a change (it floors the noise levels, the range the bins cut and
+   * the spatial rule's margin), so that a series that never moved is not surprised by a rounding.
+   */
+  readonly resolution: number;
+  /** The resolution's absolute floor, for a series whose scale is 0 (every value so far 0). */
+  readonly resolutionFloor: number;
+  /** Each feature's record is taken as at least this (in units of the floored noise level). */
+  readonly recordFloor: number;
+  /** 1: inside an episode, a value back near the baseline the onset left starts no new episode. */
+  readonly returnGuard: number;
 }
 
 /** The one parameter set every series uses. */
@@ -73,6 +86,10 @@ export const DEFAULT_DETECTOR_PARAMS: DetectorParams = Object.freeze({
   contextOnset: 1.3,
   contextFloor: 0.05,
   contextWarmup: 300,
+  resolution: 0.003,
+  resolutionFloor: 0.05,
+  recordFloor: 1,
+  returnGuard: 1,
   phaseBlock: 8,
   phaseRing: 512,
   phaseAcfMin: 0.5,
@@ -151,6 +168,11 @@ export function ratioScore(ratio: number, onset: number): number {
   return Math.min(MAX_RECORD_SCORE, 1 - ((1 - ONSET_SCORE) * onset) / ratio);
 }
 
+/** The smallest change that counts on a series whose values so far lie in lo..hi (0: any change). */
+function resolutionOf(p: DetectorParams, lo: number, hi: number): number {
+  return Math.max(p.resolution * Math.max(Math.abs(lo), Math.abs(hi)), p.resolutionFloor);
+}
+
 /** One series' detector: `update(value)` returns the anomaly score of that value in [0, 1]. */
 export class AnomalyDetector {
   readonly params: DetectorParams;
@@ -198,11 +220,13 @@ export class AnomalyDetector {
     const s = this.state;
     const p = this.params;
     const n = s[N] as number;
-    let contextScore = p.contextBins > 0 ? this.context(value, n) : 0;
+    // The range the value bins cut (this value included), each bin at least the series' resolution wide.
+    const binLo = n === 0 ? value : Math.min(s[LO] as number, value);
+    const seenHi = n === 0 ? value : Math.max(s[HI] as number, value);
+    const binHi = binLo + Math.max(seenHi - binLo, p.contextBins * resolutionOf(p, binLo, seenHi));
+    let contextScore = p.contextBins > 0 ? this.context(value, n, binLo, binHi) : 0;
     if (this.phaseAt >= 0) {
-      const lo = n === 0 ? value : Math.min(s[LO] as number, value);
-      const hi = n === 0 ? value : Math.max(s[HI] as number, value);
-      const ratio = phaseUpdate(s, this.phaseAt, p, value, lo, hi, n);
+      const ratio = phaseUpdate(s, this.phaseAt, p, value, binLo, binHi, n);
       contextScore = Math.max(contextScore, ratioScore(ratio, p.contextOnset));
     }
     if (n === 0) {
@@ -217,12 +241,15 @@ export class AnomalyDetector {
     const variance = s[VAR] as number;
     const lo = s[LO] as number;
     const hi = s[HI] as number;
-    // A floor relative to the level, so that a constant series does not divide by zero.
-    const floor = Math.abs(mean) * 1e-6 + 1e-9;
+    // The smallest change that counts: the series' resolution (a constant series does not divide by zero,
+    // and a change far below its scale is not a surprise however quiet the series was).
+    const eps = resolutionOf(p, lo, hi);
+    const floor = Math.abs(mean) * 1e-6 + 1e-9 + eps;
     const sd = Math.sqrt(variance) + floor;
     const step = Math.abs(value - (s[PREV] as number));
     const short = (s[SHORT] as number) + p.shortAlpha * (value - (s[SHORT] as number));
-    const longStep = (s[LONG_STEP] as number) + floor;
+    const rawLongStep = s[LONG_STEP] as number;
+    const longStep = rawLongStep + floor;
     const shortStep = (s[SHORT_STEP] as number) + p.shortAlpha * (step - (s[SHORT_STEP] as number));
 
     const driftMean = s[DRIFT_MEAN] as number;
@@ -237,21 +264,26 @@ export class AnomalyDetector {
       else if (i === 2) f = step / longStep;
       else if (i === 3) f = Math.max(0, short - mean) / sd;
       else if (i === 4) f = Math.max(0, mean - short) / sd;
-      else if (i === 5) f = longStep / (shortStep + floor);
-      else if (i === 6) f = (shortStep + floor) / longStep;
+      // The noise flattening or agitating: the floor only in the denominator, so that a series with no
+      // noise at all (a constant) has neither, instead of sitting at its record (ratio 1) every point.
+      else if (i === 5) f = rawLongStep / (shortStep + floor);
+      else if (i === 6) f = shortStep / longStep;
       else if (i === 7) f = Math.max(0, value - driftMean) / driftSd;
       else f = Math.max(0, driftMean - value) / driftSd;
       const record = s[RECORDS + i] as number;
-      if (record > 0 && f / record > ratio) ratio = f / record;
+      const against = Math.max(record, p.recordFloor);
+      if (against > 0 && f / against > ratio) ratio = f / against;
       if (n >= RECORD_START) s[RECORDS + i] = Math.max(f, record * p.recordDecay);
     }
 
     let score = 0;
     if (n >= p.warmup) {
       score = Math.max(ratioScore(ratio, p.onsetRatio), contextScore);
+      // Beyond the range by its tolerance, and by at least the resolution (a range of 0, or one far
+      // narrower than the series' scale, is not left by a rounding).
       const range = hi - lo;
-      const tol = range * p.spatialTolerance;
-      if (p.spatialTolerance > 0 && range > 0 && (value > hi + tol || value < lo - tol)) score = 1;
+      const tol = Math.max(range * p.spatialTolerance, eps);
+      if (p.spatialTolerance > 0 && tol > 0 && (value > hi + tol || value < lo - tol)) score = 1;
       const raw = score;
       // Report an onset once: for holdOff points after it, scores stay below the onset (NAB's output).
       const hold = s[HOLD] as number;
@@ -265,6 +297,8 @@ export class AnomalyDetector {
       // half as far, it keeps the onset's score. A second onset inside it (the first one over, or a
       // stronger one) starts a new episode, so that a real incident minutes after a noise onset is
       // carried through the alert's pending time instead of being capped with the held output.
+      // A value back within half the onset's distance of the baseline the onset left is a return to the
+      // usual level: its jump and the noise it stirs are the blip's, and it starts no episode.
       const left = s[EPISODE] as number;
       let start = left <= 0 && raw >= ONSET_SCORE;
       if (left > 0) {
@@ -272,7 +306,8 @@ export class AnomalyDetector {
         const dist = s[ONSET_DIST] as number;
         const d = value - (s[ONSET_MEAN] as number);
         if (s[PERSISTS] === 1 && !(dist > 0 ? d >= dist / 2 : d <= dist / 2)) s[PERSISTS] = 0;
-        start = raw >= ONSET_SCORE && (s[PERSISTS] === 0 || raw > (s[ONSET] as number));
+        const back = p.returnGuard > 0 && Math.abs(d) < Math.abs(dist) / 2;
+        start = raw >= ONSET_SCORE && !back && (s[PERSISTS] === 0 || raw > (s[ONSET] as number));
       }
       if (start) {
         s[EPISODE] = p.holdOff;
@@ -308,13 +343,11 @@ export class AnomalyDetector {
    * bin and the previous contextLength - 1 bins) up in the set of seen contexts and adds it, and
    * scores the smoothed share of unseen contexts against its decayed record.
    */
-  private context(value: number, n: number): number {
+  private context(value: number, n: number, lo: number, hi: number): number {
     const s = this.state;
     const p = this.params;
     const bins = p.contextBins;
     const len = p.contextLength;
-    const lo = n === 0 ? value : Math.min(s[LO] as number, value);
-    const hi = n === 0 ? value : Math.max(s[HI] as number, value);
     const range = hi - lo;
     const bin = range > 0 ? Math.min(bins - 1, Math.max(0, Math.floor((bins * (value - lo)) / range))) : 0;
     // The last bins, oldest first, then the set's bits (32 per slot).
