@@ -197,7 +197,8 @@ export class ClusterAgent {
       report.j === undefined &&
       report.q === undefined &&
       report.s === undefined &&
-      report.c === undefined;
+      report.c === undefined &&
+      report.i === undefined;
     if (sync === undefined && empty && !withProcess) {
       this.pacer.idle();
       return;

@@ -15,6 +15,7 @@ import {
 } from './answers.js';
 import type { AggregatorOptions, ClusterMonitor } from './cluster-monitor.js';
 import { type Leadership, tryLead } from './endpoint.js';
+import { ClusterInFlight } from './in-flight-wire.js';
 import { writeLedger } from './ledger.js';
 import { Merger } from './merger.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -34,6 +35,7 @@ export class Aggregator {
   private readonly subscribers = new Set<Peer>();
   private readonly merger: Merger;
   private readonly syncRound: SyncRound;
+  private readonly inFlight = new ClusterInFlight(() => this.workers.live());
   private leadership: Leadership | null = null;
   private missing: string[] = [];
   /** A total changed since the ledger was last written. */
@@ -71,6 +73,8 @@ export class Aggregator {
       },
     });
     this.syncRound = new SyncRound(this.workers, options.syncTimeoutMs, () => this.selfReport());
+    // The cluster's latency counts the live workers' requests in flight past the critical level (a hang).
+    this.monitor.requests.inFlight = this.inFlight;
     const self = options.self;
     this.workers.set(newEntry(self.id, self.pid, self.startedAt, { self: true }));
   }
@@ -206,6 +210,7 @@ export class Aggregator {
       () => {
         if (entry && entry.peer === peer) {
           entry.peer = null;
+          entry.inFlight = null;
           entry.goneAt = this.options.now();
           // Its runs in progress end with it.
           this.merger.refreshRunning(entry.running.keys());
@@ -338,6 +343,8 @@ export class Aggregator {
   }
 
   private decorate(s: MetricsSnapshot): MetricsSnapshot {
+    // The live workers' requests in flight (the cluster monitor's own process serves none).
+    if (s.requests) s.requests.in_flight = this.inFlight.size;
     return withClusterProcess(s, this.summary());
   }
 }

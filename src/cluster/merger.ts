@@ -64,6 +64,7 @@ export class Merger {
       return;
     }
     if (proc && typeof proc === 'object') entry.process = proc;
+    if (report.inFlight !== undefined) entry.inFlight = report.inFlight;
     if (report.jobs && report.jobs.length > 0) {
       for (const j of report.jobs) entry.running.set(j.name, j.meta.running ?? 0);
       this.refreshRunning(report.jobs.map((j) => j.name));

@@ -4,6 +4,7 @@
 import { COUNTS_LENGTH, type CountsView, type SparseCounts, slotHighest } from '../latency/latency-ring.js';
 import type { JobMeta } from '../profiling/jobs.js';
 import type { SlowQuery } from '../profiling/query-stats.js';
+import type { InFlightReader } from '../requests/in-flight.js';
 import { type CountsWire, decodeCounts, encodeCounts, SentCounts } from './counts-wire.js';
 import {
   type CustomDelta,
@@ -13,6 +14,14 @@ import {
   decodeCustom,
   encodeCustom,
 } from './custom-wire.js';
+import {
+  decodeInFlight,
+  type InFlightSource,
+  type InFlightState,
+  type InFlightWire,
+  inFlightScratch,
+  takeInFlight,
+} from './in-flight-wire.js';
 import {
   applyQueries,
   decodeQueries,
@@ -64,6 +73,8 @@ export interface ReportWire {
   s?: SlowQuery[];
   /** Custom metrics whose series changed (absent when none). */
   c?: CustomWire[];
+  /** Requests in flight, when that changed since the previous report (absent: as before; threads have none). */
+  i?: InFlightWire;
 }
 
 /** A report read back: the same figures as sparse counts, checked. */
@@ -81,11 +92,13 @@ export interface Report {
   queries?: QueryDelta[];
   slow?: SlowQuery[];
   custom?: CustomDelta[];
+  /** Requests in flight now (absent: unchanged). */
+  inFlight?: InFlightState;
 }
 
 /** Where a reporter reads totals since start (RequestStats with trackRouteLatency(), FunctionTimings). */
 export interface ReportSources {
-  requests: {
+  requests: InFlightSource & {
     routeStates(): Iterable<{
       method: string;
       route: string;
@@ -109,6 +122,8 @@ export interface ReportSources {
 /** Where a report is merged (a SystemMonitor's RequestStats and FunctionTimings). */
 export interface ReportTarget {
   requests: {
+    /** The requests in flight its latency window counts (an aggregator sets the cluster's). */
+    inFlight?: InFlightReader | null;
     absorb(
       method: string,
       route: string,
@@ -127,6 +142,9 @@ export interface ReportTarget {
   queries?: QueryTarget;
 }
 
+/** What an aggregator assumes of a worker that did not say: nothing in flight. */
+const NO_IN_FLIGHT = '{"n":0}';
+
 /** Separates method and route in a route's key. */
 export const ROUTE_SEP = '\u0000';
 
@@ -137,6 +155,9 @@ export class Reporter {
   private jobs = new Map<string, { counts: SentCounts; meta: string }>();
   private readonly queries = new QueryReporter();
   private readonly custom = new CustomReporter();
+  /** The requests in flight last sent (JSON): sent again only when changed. */
+  private inFlightSent = NO_IN_FLIGHT;
+  private readonly inFlightView = inFlightScratch();
 
   constructor(private readonly sources: ReportSources) {}
 
@@ -147,6 +168,7 @@ export class Reporter {
     this.jobs.clear();
     this.queries.reset();
     this.custom.reset();
+    this.inFlightSent = NO_IN_FLIGHT;
   }
 
   /** The figures recorded since the previous take(); empty arrays when nothing happened. */
@@ -228,6 +250,12 @@ export class Reporter {
       const c = this.custom.take(this.sources.custom, this.sources.clock?.now() ?? Date.now());
       if (c) out.c = c;
     }
+    const i = takeInFlight(this.sources.requests, this.inFlightView);
+    const sent = JSON.stringify(i);
+    if (sent !== this.inFlightSent) {
+      out.i = i;
+      this.inFlightSent = sent;
+    }
     return out;
   }
 }
@@ -278,6 +306,7 @@ export function decodeReport(w: ReportWire): Report {
     queries: decodeQueries(w.q),
     slow: decodeSlow(w.s),
     custom: decodeCustom(w.c),
+    inFlight: decodeInFlight(w.i),
   };
 }
 

@@ -2,6 +2,7 @@
 // figures; dead workers folded into one `retired` entry; lookup by id or pid; the cluster summary.
 
 import type { ClusterProcess, ClusterSummary, ClusterWorker } from '../types.js';
+import type { InFlightState } from './in-flight-wire.js';
 import { KnownTotals } from './known-totals.js';
 import type { LedgerEntry } from './ledger.js';
 import type { Peer } from './peer.js';
@@ -21,6 +22,8 @@ export interface WorkerEntry {
   running: Map<string, number>;
   /** Custom gauges' last values, by metric then series (summed over live workers). */
   gauges: Map<string, Map<string, number>>;
+  /** Its requests in flight as last reported (counted while the worker is live). */
+  inFlight: InFlightState | null;
 }
 
 /** The entry dead workers' totals are folded into (no worker answers to it). */
@@ -53,6 +56,7 @@ export function newEntry(
     goneAt: null,
     running: new Map(),
     gauges: new Map(),
+    inFlight: null,
     ...fields,
   };
 }

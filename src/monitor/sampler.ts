@@ -93,7 +93,8 @@ export class Sampler {
     const shedding = m.lifecycle.takeShedding();
     const requests = snapshot.requests;
     if (requests) {
-      requests.in_flight = m.lifecycle.inFlight;
+      // A cluster aggregator's decorator set the live workers' sum; a process counts its own.
+      requests.in_flight ??= m.lifecycle.inFlight;
       requests.shed_total = m.lifecycle.shedTotal;
       requests.shedding = shedding;
     }

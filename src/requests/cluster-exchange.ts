@@ -100,7 +100,7 @@ export function coveredSince(current: number, since: number, clock: { now(): num
     return current;
   }
   const at = Number.isFinite(now) ? Math.min(since, now) : since;
-  return at < current ? at : current;
+  return Math.min(at, current);
 }
 
 /**

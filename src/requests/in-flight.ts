@@ -5,12 +5,20 @@ import { addToView, type CountsView, microsOf, slotOf } from '../latency/latency
 import type { Clock } from '../types.js';
 import { SteadyClock } from './steady-clock.js';
 
+/** What a request window reads of the requests in flight (InFlightAges, or a cluster's: src/cluster/). */
+export interface InFlightReader {
+  /** Requests in flight. */
+  readonly size: number;
+  /** Adds those in flight for at least `minMs` to `view` at their age; returns how many. */
+  addToView(view: CountsView & { counts: Float64Array }, minMs: number): number;
+}
+
 /**
  * When each admitted request started, keyed by its response object (insertion order is admission order).
  * begin() and end() are O(1); reading the ages walks the requests in flight. The clock (the request window's)
  * is read as a monotonic view (SteadyClock): a step back never makes an age negative or shorter.
  */
-export class InFlightAges {
+export class InFlightAges implements InFlightReader {
   private readonly started = new Map<object, number>();
   private readonly clock: SteadyClock;
 

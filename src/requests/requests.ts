@@ -26,7 +26,7 @@ import {
   type WindowStates,
   windowStatesOf,
 } from './cluster-exchange.js';
-import type { InFlightAges } from './in-flight.js';
+import type { InFlightReader } from './in-flight.js';
 import { perMinute, perSecond, windowFrom, windowSpan } from './rates.js';
 import type { EndpointWindow, RequestBucket, RouteState } from './request-figures.js';
 import { requestGroups } from './request-groups.js';
@@ -98,7 +98,7 @@ export class RequestStats {
   private readonly scratch = createView();
   private readonly routeScratch = createView();
   /** Requests in flight (the monitor's lifecycle): those past the critical level count in groups()' latency. */
-  inFlight: InFlightAges | null = null;
+  inFlight: InFlightReader | null = null;
 
   constructor(options: RequestStatsOptions = {}) {
     const config = parseRequestStatsOptions(options);
