@@ -11,11 +11,20 @@ import type { Logger } from '../types.js';
 import { applyReport, decodeReport, Reporter, type ReportTarget, type ReportWire } from './report.js';
 
 const channelName = () => `sysvitals:threads:${process.pid}`;
+/** Where the process's monitor leaves its `abortedFailureMs` for the threads started after it (worker_threads environment data). */
+const ABORTED_KEY = 'sysvitals:abortedFailureMs';
+const DEFAULT_ABORTED_FAILURE_MS = 1000;
 
 /** Options of connectThread(). */
 export interface ThreadConnectionOptions {
   /** How often the thread reports to its process. @defaultValue 1000 */
   intervalMs?: number;
+  /**
+   * An aborted request (status 499) recorded in this thread counts as failed when its client waited at least
+   * this long (ms), as the monitor's own `abortedFailureMs`. Default: the process's monitor's, when the monitor
+   * was created before this thread started; else 1000.
+   */
+  abortedFailureMs?: number;
 }
 
 /** What connectThread() returns: record here (or let `@timed` do it), flush before the thread ends. */
@@ -39,7 +48,8 @@ export function connectThread(options: ThreadConnectionOptions = {}): ThreadConn
   if (!Number.isInteger(intervalMs) || intervalMs < 10 || intervalMs > 60_000) {
     throw new TypeError('connectThread: `intervalMs` must be an integer from 10 to 60000');
   }
-  const requests = new RequestStats();
+  const abortedFailureMs = options.abortedFailureMs ?? processAbortedFailureMs();
+  const requests = new RequestStats({ abortedFailureMs });
   requests.trackRouteLatency();
   const functions = new FunctionTimings();
   const reporter = new Reporter({ requests, functions });
@@ -51,7 +61,7 @@ export function connectThread(options: ThreadConnectionOptions = {}): ThreadConn
     if (closed) return;
     const report = reporter.take();
     if (report.r.length > 0 || report.f.length > 0)
-      channel.postMessage({ thread: nodeWorkerThreads().threadId, report });
+      channel.postMessage({ thread: nodeWorkerThreads().threadId, report, abortedFailureMs });
   };
   // A report that cannot be taken or posted is logged (once per outage), never thrown at the thread.
   const timer = setInterval(guarded(new OutageLog(consoleLogger), 'thread report', flush), intervalMs);
@@ -73,18 +83,49 @@ export function connectThread(options: ThreadConnectionOptions = {}): ThreadConn
   };
 }
 
-/** In the main thread: merges the threads' reports into `target`; returns the stop function. */
-export function listenThreads(target: ReportTarget, logger: Logger): () => void {
-  if (!nodeWorkerThreads().isMainThread) return () => undefined;
-  const channel = new (nodeWorkerThreads().BroadcastChannel)(channelName());
+/** The process's monitor's `abortedFailureMs`, as it left it for its threads; else the default. */
+function processAbortedFailureMs(): number {
+  const v = nodeWorkerThreads().getEnvironmentData(ABORTED_KEY);
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : DEFAULT_ABORTED_FAILURE_MS;
+}
+
+/**
+ * In the main thread: merges the threads' reports into `target`; returns the stop function. Threads started
+ * from now on judge their aborted requests by the target's `abortedFailureMs`; a thread that reports with
+ * another (its own option) is logged once.
+ */
+export function listenThreads(
+  target: ReportTarget & { requests: { config?: { abortedFailureMs?: number } } },
+  logger: Logger,
+): () => void {
+  const abortedFailureMs = target.requests.config?.abortedFailureMs ?? DEFAULT_ABORTED_FAILURE_MS;
+  const threads = nodeWorkerThreads();
+  if (!threads.isMainThread) return () => undefined;
+  threads.setEnvironmentData(ABORTED_KEY, abortedFailureMs);
+  const channel = new threads.BroadcastChannel(channelName());
   channel.unref();
+  let warned = false;
   channel.onmessage = (event) => {
-    const data = (event as { data?: unknown }).data as { report?: ReportWire } | null;
+    const data = (event as { data?: unknown }).data as {
+      report?: ReportWire;
+      abortedFailureMs?: unknown;
+    } | null;
+    if (!warned && typeof data?.abortedFailureMs === 'number' && data.abortedFailureMs !== abortedFailureMs) {
+      warned = true;
+      logger.warn(
+        { process: abortedFailureMs, thread: data.abortedFailureMs },
+        "sysvitals: a worker thread judges aborted requests by another abortedFailureMs than the process's monitor",
+      );
+    }
     try {
       applyReport(target, decodeReport(data?.report as ReportWire), true);
     } catch (err) {
       logger.warn({ err: errorMessage(err) }, 'sysvitals: malformed thread report dropped');
     }
   };
-  return () => channel.close();
+  return () => {
+    channel.close();
+    if (threads.getEnvironmentData(ABORTED_KEY) === abortedFailureMs)
+      threads.setEnvironmentData(ABORTED_KEY, undefined);
+  };
 }
