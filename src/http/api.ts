@@ -240,8 +240,13 @@ export function createAdminApi<R = IncomingMessage>(
     }
 
     // EventSource sends Origin only across sites: a foreign page would hold one of the client's stream slots
-    // (it cannot read the stream, no CORS), so it is refused as the WebSocket is.
-    const foreign = route.path === 'stream' ? guard.checkOrigin(req) : undefined;
+    // (it cannot read the stream, no CORS), so it is refused as the WebSocket is. Reads let in by what the
+    // browser brings along (a loopback address, the cookies an authorize hook reads) are refused to other sites
+    // too: sysvitals sends no CORS headers, but a CORS middleware mounted before it (cors(), @koa/cors) would,
+    // and the page would read the API. A bearer token is not ambient: a page that has it may read.
+    const ambient = via === 'loopback' || via === 'authorize';
+    const foreign =
+      route.path === 'stream' || (ambient && method === 'GET') ? guard.checkOrigin(req) : undefined;
     if (foreign) {
       sendError(res, 403, 'origin_not_allowed', foreign.message);
       return;
