@@ -304,6 +304,11 @@ function labelSet(v: unknown): Record<string, string> {
   for (const [k, val] of entries) {
     if (!LABEL_NAME.test(k))
       throw new SilenceInputError(`label name ${JSON.stringify(k.slice(0, 40))} is not valid`);
+    // Reserved as in Prometheus; and `__proto__` assigned below would be dropped, silencing more than asked.
+    if (k.startsWith('__'))
+      throw new SilenceInputError(
+        `label name ${JSON.stringify(k.slice(0, 40))} is reserved (names starting with __)`,
+      );
     if (typeof val !== 'string' || val.length > 200) {
       throw new SilenceInputError(`label ${k} must be a string of at most 200 characters`);
     }
