@@ -214,6 +214,15 @@ export class ClusterSource extends EventEmitter<{
         `no cluster aggregator answered (${reason}); retry`,
       );
     }
+    // A scrape has no place for `complete: false`, and this worker's own totals are below the cluster's:
+    // Prometheus would read a counter reset and rate() a false spike. A failed scrape (503, `up` 0) is
+    // Prometheus' own way of saying "no figure now"; the next successful scrape continues the counters.
+    if (q.op === 'prometheus') {
+      throw new SysvitalsError(
+        'ERR_SYSVITALS_UNAVAILABLE',
+        `no cluster aggregator answered (${reason}); a scrape of one worker's totals would read as a counter reset`,
+      );
+    }
     // Told once per outage, not once per request.
     if (!this.degraded) {
       this.degraded = true;
@@ -230,10 +239,6 @@ export class ClusterSource extends EventEmitter<{
     };
     if (q.op === 'metrics' || q.op === 'health' || q.op === 'endpoints')
       return { ...(out as object), cluster };
-    if (q.op === 'prometheus') {
-      const w = out as PrometheusWire;
-      return { ...w, snapshot: { ...w.snapshot, cluster } };
-    }
     return out;
   }
 }

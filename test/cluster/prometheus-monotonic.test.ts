@@ -1,0 +1,115 @@
+// Issue #13 (outside review F2): a Prometheus scrape of the cluster never serves figures below an earlier
+// scrape's. While no aggregator answers (SIGKILLed, stalled), a worker used to serve its own totals with
+// nothing to mark them (417 -> 121), which Prometheus reads as a counter reset; now the scrape fails
+// (503, Prometheus' `up` 0) until the cluster's totals can be had again. Real node:cluster processes, a
+// sequential scrape loop (as Prometheus scrapes) under load, the exposition parsed; promtool on a scrape.
+
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterTakeover, BASE, get, getJson, type Started, startNodeCluster, until } from './helpers.js';
+
+const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
+if (!PROMTOOL && process.env.CI === 'true')
+  throw new Error('promtool is missing: apt-get install prometheus');
+
+/** Every counter sample of an exposition (counters, and histograms' _bucket/_sum/_count): series -> value. */
+function counterSamples(text: string): Map<string, number> {
+  const types = new Map<string, string>();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const t = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (t) types.set(t[1] as string, t[2] as string);
+    if (line === '' || line.startsWith('#')) continue;
+    const name = /^[a-zA-Z_:][\w:]*/.exec(line)?.[0] as string;
+    const family = name.replace(/_(bucket|sum|count)$/, '');
+    const counter =
+      types.get(name) === 'counter' ||
+      types.get(name.replace(/_total$/, '')) === 'counter' ||
+      (types.get(family) === 'histogram' && family !== name);
+    if (!counter) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
+const clusterOf = async (port: number) => (await getJson(port, `${BASE}/metrics`)).data.data.cluster;
+
+describe('node:cluster: Prometheus counters across an aggregator SIGKILL and stall', () => {
+  let c: Started;
+  beforeAll(async () => {
+    // No respawn: the killed aggregator stays dead.
+    c = await startNodeCluster({}, 4);
+    await until(async () => {
+      const cl = await clusterOf(c.port);
+      return cl.complete && cl.workers_connected === 4;
+    }, 60_000);
+  }, 120_000);
+  afterAll(() => c?.stop());
+
+  it('every successful scrape holds every counter series at or above the highest value served before; the gaps are 503s', async () => {
+    let stop = false;
+    // Load on every worker for the whole test (fresh connections: round robin over the workers).
+    const loadLoop = async () => {
+      while (!stop) await get(c.port, '/work?ms=1&status=200').catch(() => undefined);
+    };
+    const loads = [loadLoop(), loadLoop(), loadLoop()];
+    const highest = new Map<string, number>();
+    const drops: string[] = [];
+    const statuses: Record<string, number> = {};
+    let last = '';
+    let scraping = true;
+    const scrapeLoop = async () => {
+      while (scraping) {
+        const r = await get(c.port, `${BASE}/metrics/prometheus`).catch(() => undefined);
+        const key = r ? String(r.status) : 'socket';
+        statuses[key] = (statuses[key] ?? 0) + 1;
+        if (r?.status !== 200) continue;
+        last = r.body;
+        for (const [series, v] of counterSamples(r.body)) {
+          const before = highest.get(series) ?? 0;
+          if (v < before) drops.push(`${series} ${before} -> ${v}`);
+          else highest.set(series, v);
+        }
+      }
+    };
+    const scrapes = scrapeLoop();
+    try {
+      await new Promise((r) => setTimeout(r, 2000));
+      const before = await clusterOf(c.port);
+      const aggPid = before.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
+      process.kill(aggPid, 'SIGKILL');
+      const after = await until(async () => {
+        const cl = await clusterOf(c.port);
+        return cl.aggregator && cl.aggregator !== before.aggregator && cl.workers_connected === 3 && cl;
+      }, 30_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      // The new aggregator stalls (as in a long GC or synchronous work) for longer than a question waits.
+      const stalled = after.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
+      process.kill(stalled, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 6000));
+      process.kill(stalled, 'SIGCONT');
+      await until(async () => {
+        const cl = await clusterOf(c.port);
+        return cl.aggregator && afterTakeover(cl) && cl.workers_connected === 3 && cl;
+      }, 30_000);
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      scraping = false;
+      stop = true;
+      await Promise.all([scrapes, ...loads]);
+    }
+    expect(drops).toEqual([]);
+    // The stall was seen by the scrapes (a failed scrape, not one worker's totals), and they resumed.
+    expect(statuses['503']).toBeGreaterThan(0);
+    expect(statuses['200']).toBeGreaterThan(10);
+    expect(
+      highest.get('sysvitals_http_requests_total{method="GET",route="/work",status_class="2xx"}'),
+    ).toBeGreaterThan(0);
+    if (PROMTOOL) {
+      const r = spawnSync('promtool', ['check', 'metrics'], { input: last, encoding: 'utf8' });
+      expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+      expect(r.status).toBe(0);
+    }
+  }, 120_000);
+});
