@@ -31,7 +31,9 @@ function refusedWrite(ctx: AdminContext): { status: number; message: string } | 
       return { status: 403, message: 'cross-origin writes are refused' };
     }
   }
-  if (ctx.req.method === 'POST') {
+  // Any write with a Content-Type, not only a POST: a method-override middleware mounted before sysvitals
+  // (`_method=DELETE` in a form body) turns a cross-site form POST into a DELETE, whose body stays a form's.
+  if (ctx.req.method === 'POST' || ctx.req.headers['content-type'] !== undefined) {
     const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/json') {
       return { status: 415, message: 'send the body as content-type: application/json' };
