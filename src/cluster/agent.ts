@@ -34,6 +34,8 @@ export interface AgentDeps {
   now(): number;
   /** Creates the cluster's monitor when this worker becomes the aggregator. */
   createClusterMonitor(): ClusterMonitor;
+  /** Called once by close(), after the aggregator (if this worker was it) handed over. */
+  afterClose?(): Promise<void>;
 }
 
 /** This process's part in its cluster: the aggregator, a worker reporting to it, or electing one. */
@@ -166,17 +168,18 @@ export class ClusterAgent {
       this.listenLocal(false);
       await this.aggregator.close();
       this.aggregator = null;
-      return;
+    } else {
+      const peer = this.peer;
+      if (peer && this.welcomed) {
+        this.sendReport(peer, undefined);
+        await new Promise<void>((resolve) => {
+          peer.socket.end(resolve);
+          setTimeout(resolve, 500).unref();
+        });
+      }
+      peer?.close();
     }
-    const peer = this.peer;
-    if (peer && this.welcomed) {
-      this.sendReport(peer, undefined);
-      await new Promise<void>((resolve) => {
-        peer.socket.end(resolve);
-        setTimeout(resolve, 500).unref();
-      });
-    }
-    peer?.close();
+    await this.deps.afterClose?.();
   }
 
   private tick(): void {

@@ -312,15 +312,21 @@ export class Aggregator {
   }
 
   /**
-   * A worker's `metrics/` view: its host groups (not measured there) from the cluster's latest snapshot, the
-   * same values, marked `host_from` (the aggregator that measured them).
+   * A worker's `metrics/` view: what is not measured there from the cluster's latest snapshot, the same
+   * values, marked `host_from` (the aggregator that measured them): the host groups, the plugins' groups, and
+   * the database and redis groups unless the worker probes them itself (for its readiness).
    */
   private async withHost(q: Question, out: unknown): Promise<unknown> {
     if (q.op !== 'metrics' || out === null || typeof out !== 'object') return out;
     const host = (await answer(this.monitor, { op: 'metrics', maxAgeMs: 60_000 })) as MetricsSnapshot;
     const view = { ...(out as MetricsSnapshot), host_from: this.options.self.id };
-    for (const g of ['cpu', 'memory', 'disk', 'network'] as const) {
+    for (const g of ['cpu', 'memory', 'disk', 'network', 'plugins'] as const) {
       if (host?.[g]) (view as Record<string, unknown>)[g] = host[g];
+    }
+    for (const g of ['database', 'redis'] as const) {
+      const own = view[g] as { response_time_ms: number | null; status: string; error?: string } | undefined;
+      const measured = own && (own.response_time_ms !== null || own.status !== 'unknown' || own.error);
+      if (host?.[g] && !measured) (view as Record<string, unknown>)[g] = host[g];
     }
     return view;
   }

@@ -10,6 +10,7 @@ import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type { RequestStats } from '../requests/requests.js';
 import type { Clock, Logger } from '../types.js';
 import type { MonitorOptions } from './options.js';
+import { closeWorkerPlugins, withoutClose } from './shared-groups.js';
 
 type AgentDeps = ConstructorParameters<typeof ClusterAgent>[2];
 
@@ -28,7 +29,7 @@ export type ClusterWorkerMonitor = ConstructorParameters<typeof ClusterAgent>[0]
 
 /**
  * Starts this worker's side of the cluster. `createClusterMonitor` builds the cluster's monitor from the
- * options given here (the user's store, alert delivery and probes; no process lifecycle).
+ * options given here (the user's store, alert delivery, probes and plugins; no process lifecycle).
  */
 export function startClusterMode(
   own: ClusterWorkerMonitor,
@@ -46,10 +47,13 @@ export function startClusterMode(
   // Its lifecycle answers no probe and sheds nothing (the worker's own does both): no second lag timer
   // and memory read in the aggregator's process (bench/cluster.ts profile: ~0.5 % of its CPU under load).
   clusterOptions.loadReader = idleLoad;
+  // Its probes and plugins run there alone (shared-groups.ts); each worker closes its plugins once, itself.
+  clusterOptions.collectors = withoutClose(options.collectors);
   const agent = new ClusterAgent(own, config, {
     logger: own.logger,
     now: () => own.clock.now(),
     createClusterMonitor: () => createClusterMonitor(clusterOptions),
+    afterClose: () => closeWorkerPlugins(options.collectors, own.logger),
   });
   const clusterSource = new ClusterSource(agent, own, {
     logger: own.logger,

@@ -35,6 +35,7 @@ import type { Clock, ComponentStatus, Logger, MetricsSnapshot } from '../types.j
 import { HistoryWriter } from './history-writer.js';
 import type { MonitorOptions } from './options.js';
 import { Sampler } from './sampler.js';
+import { workerGroups } from './shared-groups.js';
 
 /**
  * The monitor being built: its settings, and itself as the recorder that adopts the default `@timed`
@@ -158,15 +159,24 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
       alertLimit: options.alertHistoryLimit,
       clock: owner.clock,
     });
+  const dependencies = Object.keys(options.probes ?? {}).concat(
+    !options.probes?.redis && store.probe ? ['redis'] : [],
+  );
+  const probeRules = parseProbeRules(options.probeRules, dependencies);
+  // Cluster mode: probes and plugins measure what the workers share, so the aggregator's cluster monitor runs
+  // them once (shared-groups.ts); a worker keeps the probes its own readiness requires.
+  const groups = clustered
+    ? workerGroups(options.probes, options.collectors, levels, probeRules.required)
+    : { probes: options.probes, plugins: options.collectors };
   const collector = new MetricsCollector({
     clock: owner.clock,
     logger: owner.logger,
     levels,
-    probes: options.probes,
+    probes: groups.probes,
     groupTimeoutMs: options.groupTimeoutMs,
     procRoot: options.procRoot,
     sysRoot: options.sysRoot,
-    plugins: options.collectors,
+    plugins: groups.plugins,
     // Cluster mode: host metrics are collected once per host, by the aggregator's cluster monitor.
     hostMetrics: !clustered,
     sources: {
@@ -182,10 +192,6 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
   if (options.handleSignals !== undefined && typeof options.handleSignals !== 'boolean') {
     throw invalidOption('sysvitals: `handleSignals` must be true or false.');
   }
-  const dependencies = Object.keys(options.probes ?? {}).concat(
-    !options.probes?.redis && store.probe ? ['redis'] : [],
-  );
-  const probeRules = parseProbeRules(options.probeRules, dependencies);
   const shed = parseShed(options.shed);
   const shutdownConfig = parseShutdown(options.shutdown);
   const lifecycle = new Lifecycle({
