@@ -101,6 +101,40 @@ for (const harness of harnesses) {
       }
     });
 
+    it('stops reading a chunked body once it passes 16 KB: 413, closed, the rest unread', async () => {
+      const t = await startTarget(harness, { api: { adminToken: TOKEN, rateLimit: false } });
+      targets.push(t);
+      const sockets = serverSockets(t);
+      const { port } = new URL(t.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => {});
+      let head = '';
+      let closed = false;
+      socket.on('close', () => {
+        closed = true;
+      });
+      socket.on('data', (c: Buffer) => {
+        head += c.toString('latin1');
+      });
+      socket.write(
+        `POST ${BASE}/silences/ HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      );
+      // No length to judge up front: the server must read, pass the limit, answer and stop.
+      const chunk = Buffer.concat([
+        Buffer.from(`${CHUNK.toString(16)}\r\n`),
+        Buffer.alloc(CHUNK, 0x20),
+        Buffer.from('\r\n'),
+      ]);
+      for (let sent = 0; sent < TRIED && !closed && !socket.destroyed; sent += CHUNK) {
+        await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
+        await new Promise((r) => setImmediate(r));
+      }
+      socket.destroy();
+      expect(head).toMatch(/^HTTP\/1\.1 413 /);
+      expect(head.toLowerCase()).toContain('connection: close');
+      expect(await bytesReadWhenClosed(sockets[0]!)).toBeLessThan(256 * 1024);
+    });
+
     it('keeps one keep-alive connection for authenticated requests, bodies included', async () => {
       const t = await startTarget(harness, { api: { adminToken: TOKEN, rateLimit: false } });
       targets.push(t);
