@@ -296,7 +296,7 @@ export class Analytics {
         criticalLevel: round(r.critical / 3_600_000),
         message: () =>
           leak
-            ? `Memory leak suspected in ${label}: +${round(leak.mb_per_hour)} MB/h with no GC recovery, ${round(leak.current_mb)} MB now, limit ${round(leak.limit_mb)} MB in ${formatSpan(leak.hours_to_limit * 3_600_000)}`
+            ? `Memory leak suspected in ${label}: +${round(leak.mb_per_hour)} MB/h with no GC recovery, ${round(leak.current_mb)} MB now, ${Number.isFinite(leak.limit_mb) ? `limit ${round(leak.limit_mb)} MB in ${formatSpan(leak.hours_to_limit * 3_600_000)}` : 'no known limit'}`
             : `Memory leak suspected in ${label}`,
       });
     }

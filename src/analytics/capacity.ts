@@ -71,10 +71,24 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   const cpuPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.cpu_avg_percent));
   const memoryPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.memory_avg_percent));
 
-  // No request in the whole window: every request-derived figure is unknown, not 0 or a weekday.
-  const noRequests = !pts.some((p) => p.requests > 0);
-  const request = <V>(f: () => CapacityFigure<V>): CapacityFigure<V> =>
-    noRequests ? tooLittle<V>(f().unit, 'no requests in the history') : f();
+  // No request (or no CPU, no memory reading) in the whole window: the figures derived from it are
+  // unknown, not 0 or a weekday, and say so rather than asking for more hours of history.
+  const need =
+    (has: boolean, why: string) =>
+    <V>(f: () => CapacityFigure<V>): CapacityFigure<V> =>
+      has ? f() : tooLittle<V>(f().unit, why);
+  const request = need(
+    pts.some((p) => p.requests > 0),
+    'no requests in the history',
+  );
+  const cpu = need(
+    pts.some((p) => known(p.cpu_avg_percent)),
+    'no CPU readings in the history',
+  );
+  const memory = need(
+    pts.some((p) => known(p.memory_avg_percent)),
+    'no memory readings in the history',
+  );
   const report: CapacityReport = {
     window: {
       start: first === undefined ? null : new Date(first).toISOString(),
@@ -86,22 +100,26 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
     too_little_data: false,
     growth_per_day: {
       request_rate: request(() => growthFigure(requestTrend, 'req/s per day')),
-      cpu_per_request: request(() => growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day')),
-      memory: growthFigure(memoryTrend, 'memory percentage points per day'),
+      cpu_per_request: request(() =>
+        cpu(() => growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day')),
+      ),
+      memory: memory(() => growthFigure(memoryTrend, 'memory percentage points per day')),
     },
     headroom: {
-      cpu: headroomFigure(cpuPeakTrend, input.cpuWarning, 'CPU'),
-      memory: headroomFigure(memoryPeakTrend, input.memoryWarning, 'memory'),
+      cpu: cpu(() => headroomFigure(cpuPeakTrend, input.cpuWarning, 'CPU')),
+      memory: memory(() => headroomFigure(memoryPeakTrend, input.memoryWarning, 'memory')),
     },
     busiest: {
       hour_of_day: request(() => busiestHour(pts, step, rate)),
       day_of_week: request(() => busiestDay(pts, step, rate)),
     },
     requests_per_core: request(() =>
-      perCore(
-        pts.filter((p) => known(p.cpu_avg_percent)),
-        rate,
-        (p) => ((p.cpu_avg_percent ?? 0) / 100) * cores,
+      cpu(() =>
+        perCore(
+          pts.filter((p) => known(p.cpu_avg_percent)),
+          rate,
+          (p) => ((p.cpu_avg_percent ?? 0) / 100) * cores,
+        ),
       ),
     ),
   };

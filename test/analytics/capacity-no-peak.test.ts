@@ -108,6 +108,19 @@ describe('zero traffic is too little data for every request-derived figure', () 
   });
 });
 
+describe('a figure with no readings behind it says so, not "needs 36 h"', () => {
+  it('a week of requests with no host readings: CPU and memory figures name the missing readings', () => {
+    const r = report(points(() => [100, null, null]));
+    const none = (what: string) => `too little data: no ${what} readings in the history`;
+    expect(r.growth_per_day.cpu_per_request.note).toBe(none('CPU'));
+    expect(r.growth_per_day.memory.note).toBe(none('memory'));
+    expect(r.headroom.cpu.note).toBe(none('CPU'));
+    expect(r.headroom.memory.note).toBe(none('memory'));
+    expect(r.requests_per_core.note).toBe(none('CPU'));
+    expect(r.growth_per_day.request_rate.value).toBe(0); // 100 req/s throughout: exactly no growth
+  });
+});
+
 describe('requests per core only from a CPU that measurably rises with the rate', () => {
   it('CPU noise unrelated to the request rate: null, not 1 / a slope indistinguishable from 0', () => {
     const z = prng(11).n;

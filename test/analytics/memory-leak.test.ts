@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseRules } from '../../src/alerts/rules.js';
+import { Analytics } from '../../src/analytics/analytics.js';
 import { LeakDetector } from '../../src/analytics/memory-leak.js';
+import { makeSnapshot } from '../alerts/snapshot.js';
 
 const MIN = 60_000;
 
@@ -54,5 +57,30 @@ describe('LeakDetector', () => {
     const steady = new LeakDetector();
     for (let m = 0; m <= 120; m++) steady.push(m * MIN, 900 - m / 2 + (m % 10)); // falling floor, sawtooth
     expect(steady.check(1024)).toBeNull();
+  });
+
+  it('an RSS leak with no known memory limit reads "no known limit", not "limit Infinity MB in never"', () => {
+    const rules = parseRules({});
+    const a = new Analytics({
+      anomaly: rules.anomaly,
+      diskFull: { ...rules.disk_full_in, enabled: false },
+      memoryLeak: rules.memory_leak,
+      predict: [],
+    });
+    // RSS 200 MB + 12 MB/h, one sample a minute for 2 h; no container limit, no machine total
+    let s = makeSnapshot();
+    for (let m = 0; m <= 120; m++) {
+      s = makeSnapshot({
+        process: { rss_mb: 200 + (12 * m) / 60 },
+        memory: { limit_gb: null, total_gb: 0 },
+      });
+      a.sample(s, m * MIN);
+    }
+    const rss = a.observations(s).find((o) => o.rule === 'memory_leak' && o.key === 'rss');
+    expect(rss?.breachWarning).toBe(true);
+    expect(rss?.breachCritical).toBe(false);
+    expect(rss?.message('warning')).toBe(
+      'Memory leak suspected in RSS: +12 MB/h with no GC recovery, 224 MB now, no known limit',
+    );
   });
 });
