@@ -148,6 +148,13 @@ export function createAdminApi<R = IncomingMessage>(
       sendRefusal(res, decision);
       return;
     }
+    // As for the admin routes: details let in by a loopback address or the authorize hook, not to other sites.
+    const foreign =
+      decision.via === 'loopback' || decision.via === 'authorize' ? guard.checkOrigin(req) : undefined;
+    if (foreign) {
+      sendError(res, 403, 'origin_not_allowed', foreign.message);
+      return;
+    }
     sendProbeDetails(res, kind, verdict, source.instanceId, now());
   }
 

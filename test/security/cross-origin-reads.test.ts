@@ -49,6 +49,18 @@ for (const harness of harnesses) {
       expect((await get('null')).status).toBe(403);
     });
 
+    it('loopback mode: probe details (?verbose) from another site are 403; the plain verdict is public', async () => {
+      const t = await startTarget(harness);
+      targets.push(t);
+      const probe = (path: string, origin?: string) =>
+        rawRequest(t.url, { method: 'GET', path, headers: origin === undefined ? {} : { origin } });
+      const evil = await probe('/livez?verbose', EVIL);
+      expect(evil.status).toBe(403);
+      expect(JSON.parse(evil.body).error.code).toBe('origin_not_allowed');
+      expect((await probe('/livez?verbose')).status).toBe(200);
+      expect((await probe('/livez', EVIL)).body).toBe('ok\n');
+    });
+
     it('authorize hook: a read from another site is 403; a bearer token from anywhere is still served', async () => {
       const t = await startTarget(harness, {
         api: { adminToken: TOKEN, authorize: () => true, rateLimit: false },
