@@ -2,7 +2,7 @@
 // node:cluster when not given.
 
 import { realpathSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { nodeCluster, nodeCrypto } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
@@ -11,7 +11,7 @@ import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 export interface ClusterOptions {
   /**
    * Workers with the same name on one host (and the same user) form one cluster.
-   * @defaultValue `pm2-<app name>` under PM2, `node-cluster-<primary pid>` under node:cluster,
+   * @defaultValue `pm2-<app name>-<hash of the PM2 daemon's home>` under PM2, `node-cluster-<primary pid>` under node:cluster,
    * else `<script name>-<parent pid>-<hash of the script's full path>`
    */
   name?: string;
@@ -75,7 +75,7 @@ const KEYS = [
 ];
 
 /**
- * The default cluster name: the PM2 app, the node:cluster primary, or the script and its parent. The
+ * The default cluster name: the PM2 app and daemon, the node:cluster primary, or the script and its parent. The
  * last carries a hash of the script's full path: two different apps whose entry files share a name
  * (`server.js`) and a parent (pid 1 in containers, a supervisor) are two clusters, not one.
  */
@@ -85,7 +85,14 @@ export function defaultClusterName(
   ppid: number = process.ppid,
   isWorker: boolean = nodeCluster().isWorker,
 ): string {
-  if (env.pm_id !== undefined && typeof env.name === 'string' && env.name !== '') return `pm2-${env.name}`;
+  if (env.pm_id !== undefined && typeof env.name === 'string' && env.name !== '') {
+    // The PM2 daemon is its home (PM2_HOME, ~/.pm2 by default; the pid file lies in its pids/ when the
+    // variable is not exported): two daemons running apps of one name are two clusters with two ledgers,
+    // while restarts and reloads by one daemon keep its cluster and its totals.
+    const home = env.PM2_HOME || (env.pm_pid_path ? dirname(dirname(env.pm_pid_path)) : '');
+    if (home === '') return `pm2-${env.name}`;
+    return `pm2-${env.name}-${nodeCrypto().createHash('sha256').update(resolve(home)).digest('hex').slice(0, 8)}`;
+  }
   if (isWorker) return `node-cluster-${ppid}`;
   if (script === undefined) return `node-${ppid}`;
   let full = resolve(script);

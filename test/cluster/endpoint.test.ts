@@ -109,8 +109,24 @@ describe('the default cluster name', () => {
     expect(defaultClusterName({}, '/srv/a/server.mjs', 1, false)).toBe(a); // workers of one app agree
   });
 
-  it('keeps the PM2 app and the node:cluster primary as they were', () => {
+  it('keeps the node:cluster primary; a PM2 app without a daemon home in its environment is pm2-<app>', () => {
     expect(defaultClusterName({ pm_id: '0', name: 'api' }, '/x.js', 7, false)).toBe('pm2-api');
     expect(defaultClusterName({}, '/x.js', 7, true)).toBe('node-cluster-7');
+  });
+
+  it('separates two PM2 daemons (their homes) running apps of one name (outside review F9)', () => {
+    const hash = (home: string) => createHash('sha256').update(home).digest('hex').slice(0, 8);
+    const a = defaultClusterName(
+      { pm_id: '0', name: 'shop', PM2_HOME: '/srv/staging/.pm2' },
+      '/x.js',
+      7,
+      false,
+    );
+    const b = defaultClusterName({ pm_id: '3', name: 'shop', PM2_HOME: '/srv/prod/.pm2' }, '/x.js', 8, false);
+    expect(a).toBe(`pm2-shop-${hash('/srv/staging/.pm2')}`);
+    expect(b).toBe(`pm2-shop-${hash('/srv/prod/.pm2')}`);
+    // Without PM2_HOME exported (the default ~/.pm2), the home is where PM2 keeps the pid file.
+    const pid = { pm_id: '1', name: 'shop', pm_pid_path: '/root/.pm2/pids/shop-1.pid' };
+    expect(defaultClusterName(pid, '/x.js', 9, false)).toBe(`pm2-shop-${hash('/root/.pm2')}`);
   });
 });

@@ -2,6 +2,7 @@
 // the test): no sysvitals code in PM2's primary, and the admin API of any worker answers for all.
 
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -88,7 +89,7 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
       return l.length === 200 && l;
     });
     const m = await metrics();
-    expect(m.cluster.name).toBe('pm2-sv-app');
+    expect(m.cluster.name).toBe(`pm2-sv-app-${createHash('sha256').update(home).digest('hex').slice(0, 8)}`);
     expect(new Set(logged.map((r) => r.pid)).size).toBeGreaterThan(1);
     expect(m.requests.total).toBe(200);
     expect(m.errors.count_5xx).toBe(result.byStatus[500] ?? 0);
