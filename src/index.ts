@@ -50,6 +50,7 @@ export {
   type ThreadConnectionOptions,
 } from './cluster/thread.js';
 export type { CollectorOptions, CollectorSources, LevelsOption } from './collector/config.js';
+export type { DroppedObservations } from './collector/dropped.js';
 export { MetricsCollector } from './collector/index.js';
 export type { CollectorPlugin, PluginContext } from './collector/plugins.js';
 export type {

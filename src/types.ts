@@ -114,10 +114,7 @@ export interface NetworkMetrics extends Component {
   bytes_out_per_sec: number;
   packets_in_per_sec: number;
   packets_out_per_sec: number;
-  /**
-   * Each listed interface's own counters since boot (Prometheus exports one series per interface, so a
-   * removed interface ends its series rather than making the totals go back).
-   */
+  /** Each interface's counters since boot (one Prometheus series each: a removed one ends its series). */
   by_interface?: Record<string, InterfaceTotals>;
 }
 
@@ -169,15 +166,17 @@ export interface RequestMetrics extends Component {
 
 /** The snapshot's `errors` group: error counts over the window and the error rate in percent. */
 export interface ErrorMetrics extends Component {
-  /** 4xx answers over the window, aborted requests (recorded as 499) included. */
+  /** 4xx answers over the window, the aborted requests closed after `abortedFailureMs` (499) included. */
   count_4xx: number;
   count_5xx: number;
   /**
-   * Requests whose response did not complete (status 499): the client or the server closed the connection
-   * before the response ended (the server cannot reliably tell which), over the window. Also in count_4xx.
+   * Responses that did not complete (status 499: the client or the server closed the connection first) over
+   * the window: those closed after `abortedFailureMs` are failed requests (in count_4xx), the early ones are not.
    */
   count_aborted: number;
-  /** Failed requests over the window, percent: (count_5xx + count_aborted) ÷ requests (aborted ones fail, as in Apdex). */
+  /** Of count_aborted, the early closes (before `abortedFailureMs`): not requests (no rate, error rate, latency). */
+  count_aborted_early?: number;
+  /** Failed requests over the window, percent: (count_5xx + aborted after `abortedFailureMs`) ÷ requests. */
   error_rate_percent: number;
   threshold: number;
   /** Present when `status` is `unknown` because the window holds fewer requests than `minRequests`: not judged. */

@@ -38,7 +38,8 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
   const [count, count4xx, count5xx, countAborted, failedAborted] = figures.counts;
   const latency = figures.latency;
   const { error_rate: er, api_response_time: api } = config.levels;
-  // Failed = 5xx + the aborted requests whose client waited at least abortedFailureMs (route-counters.ts).
+  // Failed = 5xx + the aborted requests whose client waited at least abortedFailureMs (route-counters.ts);
+  // the early closes are not in `count` (not requests: countAborted).
   const errorRate = failedPercent(count, count5xx, failedAborted);
   const perMinute = round(figures.perMinute, 2);
   return {
@@ -54,6 +55,7 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       count_4xx: count4xx,
       count_5xx: count5xx,
       count_aborted: countAborted,
+      count_aborted_early: countAborted - failedAborted,
       error_rate_percent: errorRate,
       threshold: er.warning,
       ...(enoughRequests(count, config.minRequests)

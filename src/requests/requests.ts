@@ -131,8 +131,8 @@ export class RequestStats {
   }
 
   /**
-   * Records one request. Bad input (a status outside 100–599, a duration that is negative, NaN or
-   * not a number) is dropped and counted in `dropped`. Durations above an hour are clamped.
+   * Records one request. Bad input (a status outside 100–599, a duration that is negative, NaN or not a
+   * number) is dropped and counted in `dropped`. An early close is counted as aborted only (countAborted).
    */
   record(method: string, route: string, status: number, durationMs: number): void {
     try {
@@ -153,8 +153,8 @@ export class RequestStats {
       const counters = entry.counters;
       const b = this.pos * STRIDE;
       if (counters[b] !== this.sub) openCounters(counters, b, this.sub, this.totalsOffset);
+      if (status === ABORTED_STATUS && !countAborted(counters, b, us >= this.abortedFailureUs)) return;
       counters[b + cls]!++;
-      if (status === ABORTED_STATUS) countAborted(counters, b, us >= this.abortedFailureUs);
       // Apdex: successful requests by their time against the route's T; failed ones are frustrated.
       const a = entry.apdex;
       const ab = this.pos * APDEX_STRIDE;

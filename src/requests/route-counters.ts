@@ -12,7 +12,8 @@ export const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx
 /**
  * The status an aborted request is recorded with: its response did not complete because the client or the
  * server closed the connection first (nginx logs a client's as 499; the server cannot reliably tell the two
- * apart). It is a 4xx, is also counted apart as `aborted`, and is a FAILED request in every error rate.
+ * apart). Always counted as `aborted`; closed after `abortedFailureMs` it is also a request, a 4xx and FAILED
+ * in every error rate; closed earlier it is not a request at all (see countAborted).
  */
 export const ABORTED_STATUS = 499;
 
@@ -55,8 +56,8 @@ const OTHER_INDEX = 7;
 
 // Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx, aborted, failed aborted],
 // then totals (the five status classes, aborted, failed aborted) folded in from reused sub-windows. One
-// Float64Array and one increment per request (two or three for an aborted one, which is also a 4xx); totals
-// since start are the folded ones plus the live sub-windows.
+// Float64Array and one increment per request (an aborted one: aborted, then failed and 4xx, or nothing more
+// for an early close, which is not a request); totals since start are the folded ones plus the live sub-windows.
 export const STRIDE = 8;
 /** Columns after the stamp: 5 status classes, aborted, failed aborted. */
 export const COLUMNS = 7;
@@ -147,10 +148,17 @@ export class RouteEntry {
   }
 }
 
-/** Counts an aborted request in the sub-window at `b`: always as aborted, as failed only when `failed`. */
-export function countAborted(counters: Float64Array, b: number, failed: boolean): void {
+/**
+ * Counts an aborted request in the sub-window at `b`: always as aborted, as failed when `failed` (its client
+ * waited at least `abortedFailureMs`). Returns `failed`: only then is it a request (a 4xx, with its latency);
+ * an early close (a client that gave up within the threshold, an anonymous flood of closes) is counted as
+ * aborted and nowhere else, so it neither dilutes the error rate nor fills the `minRequests` guard, the rates,
+ * Apdex or latency with requests the server never answered.
+ */
+export function countAborted(counters: Float64Array, b: number, failed: boolean): boolean {
   counters[b + ABORTED_COLUMN]!++;
   if (failed) counters[b + ABORTED_FAILED_COLUMN]!++;
+  return failed;
 }
 
 // The first request of a newer sub-window `sub` at this position: fold the old counts into the totals.

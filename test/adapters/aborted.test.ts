@@ -1,6 +1,7 @@
-// Regression (issue 12, figures 1): a request whose client gives up before the response ends is counted, with
-// its duration, as aborted (status 499, as nginx logs it), in requests, errors, routes and Prometheus, on every
-// adapter. Real servers on port 0; the oracle is what the clients did.
+// Regression (issue 12, figures 1): a request whose client gives up before the response ends is counted as
+// aborted (status 499, as nginx logs it) in errors, routes and Prometheus, on every adapter; closed before
+// abortedFailureMs it is not a request (outside review, figures 2). Real servers on port 0; the oracle is what
+// the clients did.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
@@ -26,7 +27,7 @@ afterEach(async () => {
 });
 
 describe.each(FRAMEWORKS)('%s: aborted requests', (framework) => {
-  it(`${ABANDONED} requests abandoned after ${ABANDON_AFTER_MS} ms are counted as aborted, with their duration`, async () => {
+  it(`${ABANDONED} requests abandoned after ${ABANDON_AFTER_MS} ms are counted as aborted, not as requests`, async () => {
     const app = await startWorkloadApp(framework);
     apps.push(app);
     const started = Date.now();
@@ -41,40 +42,37 @@ describe.each(FRAMEWORKS)('%s: aborted requests', (framework) => {
     await new Promise((resolve) => setTimeout(resolve, ABANDON_AFTER_MS));
     for (const s of slow) s.abandon();
     expect(await Promise.all(fast)).toEqual(Array(COMPLETED).fill(200));
-    await eventually(async () => app.monitor.requests.total >= ABANDONED + COMPLETED);
+    const aborted = () => app.monitor.requests.abortedTotals();
+    await eventually(async () => aborted().reduce((n, t) => n + t.count, 0) >= ABANDONED);
+    // Closed 50 ms in, before abortedFailureMs (1 s): aborted, not requests (outside review, figures 2); one
+    // that a loaded machine saw close after 1 s is a request, a failed 4xx (the oracle reads how many).
+    const late = aborted().reduce((n, t) => n + t.failed, 0);
+    await eventually(async () => app.monitor.requests.total >= COMPLETED + late);
     const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
-    // Every request counted once: the abandoned ones were never answered, so none can have finished.
-    expect(m.requests.total).toBe(ABANDONED + COMPLETED);
+    expect(m.requests.total).toBe(COMPLETED + late);
     expect(m.errors.count_aborted).toBe(ABANDONED);
-    expect(m.errors.count_4xx).toBe(ABANDONED);
+    expect(m.errors.count_aborted_early).toBe(ABANDONED - late);
+    expect(m.errors.count_4xx).toBe(late);
     expect(m.errors.count_5xx).toBe(0);
     const route = m.routes.find((r) => r.route === WORK_ROUTE);
-    expect(route).toMatchObject({ method: 'GET', count: ABANDONED + COMPLETED, count_aborted: ABANDONED });
-    // Durations run to the client's close: at least the 50 ms the clients waited (most requests here are
-    // aborted ones, so the median too), below the 3 s handler, and within the wall time the test has taken.
+    expect(route).toMatchObject({ method: 'GET', count: COMPLETED + late, count_aborted: ABANDONED });
+    // Durations: the completed requests', below the 3 s handler and within the wall time the test has taken.
     const elapsed = Date.now() - started;
     expect(m.latency.max_ms).toBeLessThan(Math.min(SLOW_MS, elapsed + 1));
-    expect(m.latency.p50_ms).toBeGreaterThanOrEqual(ABANDON_AFTER_MS);
 
     const text = await fetch(`${app.url}/api/core/admin/system/metrics/prometheus`).then((r) => r.text());
     const families = parseExposition(text);
+    const labels = { method: 'GET', route: WORK_ROUTE };
+    expect(sampleValue(families, 'sysvitals_http_requests_aborted_total', labels)).toBe(ABANDONED);
+    expect(sampleValue(families, 'sysvitals_http_requests_aborted_early_total', labels)).toBe(
+      ABANDONED - late,
+    );
     expect(
-      sampleValue(families, 'sysvitals_http_requests_aborted_total', { method: 'GET', route: WORK_ROUTE }),
-    ).toBe(ABANDONED);
-    expect(
-      sampleValue(families, 'sysvitals_http_requests_total', {
-        method: 'GET',
-        route: WORK_ROUTE,
-        status_class: '4xx',
-      }),
-    ).toBe(ABANDONED);
-    expect(
-      sampleValue(families, 'sysvitals_http_requests_total', {
-        method: 'GET',
-        route: WORK_ROUTE,
-        status_class: '2xx',
-      }),
-    ).toBe(COMPLETED);
+      sampleValue(families, 'sysvitals_http_requests_total', { ...labels, status_class: '4xx' }) ?? 0,
+    ).toBe(late);
+    expect(sampleValue(families, 'sysvitals_http_requests_total', { ...labels, status_class: '2xx' })).toBe(
+      COMPLETED,
+    );
   });
 
   it('a request answered in full is never counted as aborted, even when the client closes right after', async () => {

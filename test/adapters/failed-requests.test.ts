@@ -30,6 +30,12 @@ afterEach(async () => {
   apps = [];
 });
 
+/** Aborted requests the monitor holds since start, and of them the failed ones (closed after abortedFailureMs). */
+function abortedOf(app: WorkloadApp): { count: number; failed: number } {
+  const rows = app.monitor.requests.abortedTotals();
+  return { count: rows.reduce((n, t) => n + t.count, 0), failed: rows.reduce((n, t) => n + t.failed, 0) };
+}
+
 async function figures(app: WorkloadApp) {
   const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
   const health = await app.monitor.getHealth();
@@ -83,32 +89,69 @@ describe.each(FRAMEWORKS)('%s: requests whose response did not complete are fail
     expect(route).toMatchObject({ count: 40, error_percent: 75 });
   });
 
-  it(`an anonymous flood of ${FLOOD} requests closed after a few ms: counted as aborted, no error rate, no alert (red team doors F1)`, async () => {
+  it(`an anonymous flood of ${FLOOD} requests closed after a few ms: counted as aborted, not as requests: no error rate, no alert (red team doors F1, outside review figures 2)`, async () => {
     const app = await startWorkloadApp(framework);
     apps.push(app);
-    const started = Date.now();
     const flood = Array.from({ length: FLOOD }, () => startGet(`${app.url}/w/slow?ms=${SLOW_MS}`));
     await eventually(async () => app.received >= FLOOD);
     for (const f of flood) f.abandon();
-    // The longest any request can have lasted on the server: the clients' own wait (a generous bound, no timing
-    // assertion: on a machine so loaded that it reached 1 s, those requests may count as failed and are allowed).
-    const waited = Date.now() - started;
-    await eventually(async () => app.monitor.requests.total >= FLOOD);
-    const { m, health, alert, route } = await figures(app);
-    expect(m.requests.total).toBe(FLOOD);
-    expect(m.errors).toMatchObject({ count_4xx: FLOOD, count_5xx: 0, count_aborted: FLOOD });
+    await eventually(async () => abortedOf(app).count >= FLOOD);
+    // The oracle: the clients' closes. One that reached abortedFailureMs on a loaded machine is a failed request.
+    const late = abortedOf(app).failed;
+    const { m, health, alert } = await figures(app);
+    expect(m.requests.total).toBe(late);
+    expect(m.errors).toMatchObject({
+      count_4xx: late,
+      count_5xx: 0,
+      count_aborted: FLOOD,
+      count_aborted_early: FLOOD - late,
+    });
     const text = await fetch(`${app.url}/api/core/admin/system/metrics/prometheus`).then((r) => r.text());
-    expect(
-      sampleValue(parseExposition(text), 'sysvitals_http_requests_aborted_total', {
-        method: 'GET',
-        route: WORK_ROUTE,
-      }),
-    ).toBe(FLOOD);
-    if (waited < 1_000) {
-      expect(m.errors).toMatchObject({ error_rate_percent: 0, status: 'healthy' });
-      expect(health.components.errors).toBe('healthy');
+    const families = parseExposition(text);
+    const labels = { method: 'GET', route: WORK_ROUTE };
+    expect(sampleValue(families, 'sysvitals_http_requests_aborted_total', labels)).toBe(FLOOD);
+    expect(sampleValue(families, 'sysvitals_http_requests_aborted_early_total', labels)).toBe(FLOOD - late);
+    if (late === 0) {
+      // No request answered: the error rate is not judged (fewer than minRequests), never a page.
+      expect(m.errors).toMatchObject({ error_rate_percent: 0, status: 'unknown' });
+      expect(m.errors.reason).toMatch(/0 requests in the window/);
+      expect(health.components.errors).toBe('unknown');
       expect(alert).toBeUndefined();
-      expect(route).toMatchObject({ count: FLOOD, error_percent: 0 });
     }
+  });
+
+  it('early closes do not dilute the error rate: 20 × 200 + 5 × 500 beside 75 early closes read 20 %, critical, on JSON, health and Prometheus (outside review figures 2)', async () => {
+    const app = await startWorkloadApp(framework);
+    apps.push(app);
+    for (let i = 0; i < 20; i++) expect(await get(`${app.url}/w/ok?status=200`)).toBe(200);
+    for (let i = 0; i < 5; i++) expect(await get(`${app.url}/w/bad?status=500`)).toBe(500);
+    const flood = Array.from({ length: 75 }, () => startGet(`${app.url}/w/slow?ms=${SLOW_MS}`));
+    await eventually(async () => app.received >= 100);
+    for (const f of flood) f.abandon();
+    await eventually(async () => abortedOf(app).count >= 75);
+    const late = abortedOf(app).failed; // closed after 1 s on a loaded machine: failed requests
+    const requests = 25 + late;
+    const failedPct = Math.round(((5 + late) / requests) * 10_000) / 100;
+    const { m, health, alert, route } = await figures(app);
+    expect(m.requests.total).toBe(requests);
+    expect(m.errors).toMatchObject({
+      count_5xx: 5,
+      count_aborted: 75,
+      count_aborted_early: 75 - late,
+      error_rate_percent: failedPct,
+      status: 'critical',
+    });
+    expect(health.components.errors).toBe('critical');
+    expect(alert?.severity).toBe('critical');
+    expect(route).toMatchObject({ count: requests, error_percent: failedPct });
+    const families = parseExposition(
+      await fetch(`${app.url}/api/core/admin/system/metrics/prometheus`).then((r) => r.text()),
+    );
+    const labels = { method: 'GET', route: WORK_ROUTE };
+    const byClass = (c: string) =>
+      sampleValue(families, 'sysvitals_http_requests_total', { ...labels, status_class: c }) ?? 0;
+    expect(byClass('2xx') + byClass('4xx') + byClass('5xx')).toBe(requests);
+    expect(byClass('5xx')).toBe(5);
+    expect(sampleValue(families, 'sysvitals_http_requests_aborted_early_total', labels)).toBe(75 - late);
   });
 });

@@ -34,7 +34,7 @@ describe('Reporter and absorb', () => {
       [201, 2000],
       [200, 2001],
       [500, 1],
-      [499, 1],
+      [499, 1500], // aborted after abortedFailureMs: a failed request (an early close is not a request)
     ];
     for (const [status, ms] of plan.slice(0, 4)) worker.requests.record('GET', '/a', status, ms);
     applyReport(cluster, roundTrip(reporter.take()), true);
@@ -57,13 +57,13 @@ describe('Reporter and absorb', () => {
     known.add(roundTrip(reporter.take()));
     reporter.reset();
     const full = known.replace(roundTrip(reporter.take()));
-    // Aborted, satisfied, tolerating, then failed aborted: the 499 after 1 ms is aborted, not failed.
-    expect(full.routes[0]?.extra).toEqual([1, 3, 2, 0]);
+    // Aborted, satisfied, tolerating, then failed aborted: the 499 after 1.5 s is aborted and failed.
+    expect(full.routes[0]?.extra).toEqual([1, 3, 2, 1]);
     expect(known.replace(roundTrip(reporter.take())).routes).toEqual([]);
     const rebuilt = pair();
     applyReport(rebuilt, decodeReport(JSON.parse(JSON.stringify(encodeReport(known.toReport())))), false);
     // Totals only (Prometheus http_requests_aborted_total), not the window.
-    expect(rebuilt.requests.abortedTotals()).toEqual([{ method: 'GET', route: '/a', count: 1, failed: 0 }]);
+    expect(rebuilt.requests.abortedTotals()).toEqual([{ method: 'GET', route: '/a', count: 1, failed: 1 }]);
   });
 
   it('merged deltas equal one recorder that saw everything (counts, totals, percentiles)', () => {

@@ -11,7 +11,16 @@ import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { assertProperty } from '../helpers/property.js';
-import { classOf, exactLatency, failed, type Op, opArb, percentileError, requestArb } from './workload.js';
+import {
+  classOf,
+  exactLatency,
+  failed,
+  isRequest,
+  type Op,
+  opArb,
+  percentileError,
+  requestArb,
+} from './workload.js';
 
 /** A MemoryStore that stays readable after the monitor closes it. */
 class KeptStore extends MemoryStore {
@@ -34,7 +43,8 @@ function expectLatency(
 ): void {
   if (ms.length === 0) {
     // No request: latency unknown, never 0 ms.
-    expect(Object.values(figures), what).toEqual([null, null, null, null, null]);
+    const { p50_ms, p95_ms, p99_ms, avg_ms, max_ms } = figures;
+    expect([p50_ms, p95_ms, p99_ms, avg_ms, max_ms], what).toEqual([null, null, null, null, null]);
     return;
   }
   const exact = exactLatency(ms);
@@ -82,7 +92,8 @@ describe('the monitor against an exact model of its workload', () => {
               else if (op.kind === 'back') now -= op.ms;
               else {
                 await monitor.flush();
-                if (pending.length > 0) buckets.push(pending);
+                // A bucket of early closes alone (no request, no sample) writes no point.
+                if (pending.some(isRequest)) buckets.push(pending);
                 pending = [];
               }
               furthest = Math.max(furthest, now);
@@ -92,7 +103,9 @@ describe('the monitor against an exact model of its workload', () => {
             now = furthest + 10 * 60_000;
             for (const r of lastBatch) record(r as Request);
             const g = monitor.requests.groups();
-            const batch = lastBatch as Request[];
+            // Early closes are counted as aborted only (isRequest): every other figure is of the requests.
+            const batchAll = lastBatch as Request[];
+            const batch = batchAll.filter(isRequest);
             expectLatency(
               g.latency,
               batch.map((r) => r.ms),
@@ -100,7 +113,8 @@ describe('the monitor against an exact model of its workload', () => {
             );
             expect(g.errors.count_4xx).toBe(batch.filter((r) => classOf(r.status) === '4xx').length);
             expect(g.errors.count_5xx).toBe(batch.filter((r) => classOf(r.status) === '5xx').length);
-            expect(g.errors.count_aborted).toBe(batch.filter((r) => r.status === 499).length);
+            expect(g.errors.count_aborted).toBe(batchAll.filter((r) => r.status === 499).length);
+            expect(g.errors.count_aborted_early).toBe(batchAll.filter((r) => !isRequest(r)).length);
             // The error rate's rule: failed = 5xx + the aborted requests (responses that did not complete) whose
             // client waited at least abortedFailureMs (1000 ms by default, compared in whole µs), over the requests.
             const failedIn = (rs: Request[]) => rs.filter(failed).length;
@@ -108,9 +122,10 @@ describe('the monitor against an exact model of its workload', () => {
               batch.length > 0 ? Math.round((failedIn(batch) / batch.length) * 10_000) / 100 : 0,
             );
             for (const row of g.routes) {
-              const mine = batch.filter((r) => r.method === row.method && r.route === row.route);
+              const mineAll = batchAll.filter((r) => r.method === row.method && r.route === row.route);
+              const mine = mineAll.filter(isRequest);
               expect(row.count, `${row.method} ${row.route}`).toBe(mine.length);
-              expect(row.count_aborted).toBe(mine.filter((r) => r.status === 499).length);
+              expect(row.count_aborted).toBe(mineAll.filter((r) => r.status === 499).length);
               expectLatency(
                 row,
                 mine.map((r) => r.ms),
@@ -120,9 +135,10 @@ describe('the monitor against an exact model of its workload', () => {
             expect(g.routes.reduce((n, r) => n + r.count, 0)).toBe(batch.length);
 
             // Since start: totals per method, route and class exact; the cumulative latency exact in n, sum, max.
-            expect(monitor.requests.total).toBe(all.length);
+            const allRequests = all.filter(isRequest);
+            expect(monitor.requests.total).toBe(allRequests.length);
             const totals = new Map<string, number>();
-            for (const r of all) {
+            for (const r of allRequests) {
               const key = `${r.method} ${r.route} ${classOf(r.status)}`;
               totals.set(key, (totals.get(key) ?? 0) + 1);
             }
@@ -135,7 +151,7 @@ describe('the monitor against an exact model of its workload', () => {
             const aborted = all.filter((r) => r.status === 499);
             expect(monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0)).toBe(aborted.length);
             const cumulative = monitor.requests.cumulativeCounts();
-            const exactAll = exactLatency(all.map((r) => r.ms));
+            const exactAll = exactLatency(allRequests.map((r) => r.ms));
             expect([cumulative.n, cumulative.sum, cumulative.max]).toEqual([
               exactAll.n,
               exactAll.sumUs,
@@ -144,17 +160,18 @@ describe('the monitor against an exact model of its workload', () => {
           } finally {
             await monitor.close();
           }
-          if (pending.length > 0) buckets.push(pending);
+          if (pending.some(isRequest)) buckets.push(pending);
 
           // History: the buckets partition the workload, in order, each with exact counts and true latency.
           const points = await store.readPoints('oracle', 0, Number.MAX_SAFE_INTEGER);
-          expect(points.map((p) => p.requests)).toEqual(buckets.map((b) => b.length));
+          expect(points.map((p) => p.requests)).toEqual(buckets.map((b) => b.filter(isRequest).length));
           for (let i = 1; i < points.length; i++) expect(points[i]!.t).toBeGreaterThan(points[i - 1]!.t);
           points.forEach((p, i) => {
-            const b = buckets[i] as Request[];
+            const bAll = buckets[i] as Request[];
+            const b = bAll.filter(isRequest);
             expect(p.errors_4xx).toBe(b.filter((r) => classOf(r.status) === '4xx').length);
             expect(p.errors_5xx).toBe(b.filter((r) => classOf(r.status) === '5xx').length);
-            expect(p.errors_aborted).toBe(b.filter((r) => r.status === 499).length);
+            expect(p.errors_aborted).toBe(bAll.filter((r) => r.status === 499).length);
             expect(p.errors_aborted_failed).toBe(b.filter((r) => r.status === 499 && failed(r)).length);
             expect(p.error_rate_percent).toBe(
               Math.round((b.filter(failed).length / b.length) * 10_000) / 100,
@@ -171,7 +188,7 @@ describe('the monitor against an exact model of its workload', () => {
               `point ${i}`,
             );
           });
-          expect(points.reduce((n, p) => n + p.requests, 0)).toBe(all.length);
+          expect(points.reduce((n, p) => n + p.requests, 0)).toBe(all.filter(isRequest).length);
         },
       ),
       { numRuns: 60 },

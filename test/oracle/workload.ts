@@ -97,3 +97,11 @@ export const ABORTED_FAILURE_MS = 1_000;
 export function failed(r: { status: number; ms: number }): boolean {
   return classOf(r.status) === '5xx' || (r.status === 499 && micros(r.ms) >= ABORTED_FAILURE_MS * 1000);
 }
+
+/**
+ * Whether the raw request counts as a request: every one but an early close (aborted, 499, before
+ * ABORTED_FAILURE_MS), which is counted as aborted only: in no rate, count, error rate, latency or Apdex.
+ */
+export function isRequest(r: { status: number; ms: number }): boolean {
+  return !(r.status === 499 && micros(r.ms) < ABORTED_FAILURE_MS * 1000);
+}

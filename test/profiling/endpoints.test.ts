@@ -23,6 +23,10 @@ function stats(options: ConstructorParameters<typeof RequestStats>[0] = {}) {
   return { rs: new RequestStats({ clock, ...options }), clock };
 }
 
+/** A request, not an early close (499 before abortedFailureMs, 1 s, in whole µs): those are counted as aborted only. */
+const isReq = (r: { status: number; ms: number }) =>
+  !(r.status === 499 && Math.max(1, Math.round(r.ms * 1000)) < 1_000_000);
+
 /** Apdex straight from the requests: failed (5xx, 499) frustrated; else by time against T and 4T. */
 function exactApdex(
   reqs: Req[],
@@ -74,14 +78,15 @@ describe('endpoints table', () => {
     const windows = rs.endpointWindows();
     const rows = endpointRows(windows, 60_000, 'time');
     const T = (r: Req) => (r.route === '/search' ? 400 : r.route === '/orders' ? 50 : 100);
-    const totalMs = reqs.reduce((a, r) => a + r.ms, 0);
+    const totalMs = reqs.filter(isReq).reduce((a, r) => a + r.ms, 0);
     for (const row of rows) {
-      const mine = reqs.filter((r) => r.route === row.route && r.method === row.method);
+      const mineAll = reqs.filter((r) => r.route === row.route && r.method === row.method);
+      const mine = mineAll.filter(isReq);
       const ex = exactApdex(mine, T);
       expect(row.count).toBe(mine.length);
       expect(row.count_5xx).toBe(mine.filter((r) => r.status >= 500).length);
       expect(row.count_4xx).toBe(mine.filter((r) => r.status >= 400 && r.status < 500).length);
-      expect(row.count_aborted).toBe(mine.filter((r) => r.status === 499).length);
+      expect(row.count_aborted).toBe(mineAll.filter((r) => r.status === 499).length);
       // Failed = 5xx + aborted (the response did not complete) after at least 1 s, counted from the raw requests.
       const failed = mine.filter((r) => r.status >= 500 || (r.status === 499 && r.ms >= 1_000)).length;
       expect(row.error_percent).toBe(Math.round((failed / mine.length) * 10_000) / 100);
@@ -100,7 +105,7 @@ describe('endpoints table', () => {
     expect(endpointRows(windows, 60_000, 'rate', 1).map((r) => r.route)).toEqual(['/users/:id']);
     expect(endpointRows(windows, 60_000, 'errors', 1).map((r) => r.route)).toEqual(['/users/:id']);
     const all = overallApdex(windows, 100);
-    const ex = exactApdex(reqs, T);
+    const ex = exactApdex(reqs.filter(isReq), T);
     expect(all).toEqual({
       score: Math.round(((ex.satisfied + ex.tolerating / 2) / ex.total) * 1000) / 1000,
       t_ms: 100,
@@ -125,7 +130,7 @@ describe('endpoints table', () => {
         for (const r of list) rs.record('GET', r.route, r.status, r.ms);
         for (const w of rs.endpointWindows()) {
           const ex = exactApdex(
-            list.filter((r) => r.route === w.route).map((r) => ({ ...r, method: 'GET' })),
+            list.filter((r) => r.route === w.route && isReq(r)).map((r) => ({ ...r, method: 'GET' })),
             (r) => (r.route === '/b' ? 100 : 250),
           );
           if (w.satisfied !== ex.satisfied || w.tolerating !== ex.tolerating || w.count !== ex.total)

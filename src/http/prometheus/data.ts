@@ -23,6 +23,8 @@ export interface PrometheusAbortedTotal {
   readonly method: string;
   readonly route: string;
   readonly count: number;
+  /** Of `count`, those closed after `abortedFailureMs` (requests, failed); the rest closed early (not requests). */
+  readonly failed?: number;
 }
 
 /** Cumulative figures of one `@timed` function since start. */

@@ -139,7 +139,12 @@ function headers(prefix: string) {
     aborted: h(
       'http_requests_aborted_total',
       'counter',
-      'HTTP requests whose client closed the connection before the response ended (recorded as status 499, so also in the 4xx class).',
+      'HTTP requests whose client closed the connection before the response ended (status 499); those closed after abortedFailureMs are also in the 4xx class of http_requests_total, the early ones are not.',
+    ),
+    abortedEarly: h(
+      'http_requests_aborted_early_total',
+      'counter',
+      'Aborted requests closed before abortedFailureMs: not counted as requests (not in http_requests_total), a subset of http_requests_aborted_total.',
     ),
     duration: h('http_request_duration_seconds', 'histogram', 'HTTP request duration.'),
     fnCalls: h('function_calls_total', 'counter', 'Calls of each @timed function.'),

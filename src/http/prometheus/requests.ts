@@ -20,6 +20,7 @@ interface Family {
 export interface RequestFamilies {
   readonly requests: Family;
   readonly aborted: Family;
+  readonly abortedEarly: Family;
   readonly duration: Family;
   readonly fnCalls: Family;
   readonly fnErrors: Family;
@@ -73,6 +74,17 @@ export function renderRequestFamilies(
     for (const r of g.aborted) {
       out.push(
         `${h.aborted.name}{${w}${pair('method', r.method)},${pair('route', r.route)}} ${num(r.count)}`,
+      );
+    }
+  }
+  // The early closes: not requests, so in no other family (known where the failed ones are reported).
+  out.push(h.abortedEarly.head);
+  for (const g of groups) {
+    const w = lead(g);
+    for (const r of g.aborted) {
+      if (r.failed === undefined) continue;
+      out.push(
+        `${h.abortedEarly.name}{${w}${pair('method', r.method)},${pair('route', r.route)}} ${num(r.count - r.failed)}`,
       );
     }
   }
