@@ -50,6 +50,8 @@ export class DeliveryQueue {
     private readonly outage: OutageLog,
     private readonly logger: Logger,
     private readonly clock: Clock,
+    /** Called after each notification the receiver accepted (not for those dropped or failed). */
+    private readonly onDelivered?: (notification: Notification) => void,
   ) {}
 
   /** Notifications waiting (not counting the one being delivered). */
@@ -160,6 +162,7 @@ export class DeliveryQueue {
         this.lastSentAt = this.clock.now();
         this.failing = false;
         this.outage.recovered(this.key);
+        this.onDelivered?.(notification);
         return;
       } catch (err) {
         error = this.redact(

@@ -48,8 +48,25 @@ const TICK_MS = 1000;
 interface Channel {
   readonly config: ChannelConfig;
   readonly queue: DeliveryQueue;
-  /** Per alert id: when it was last sent to this channel, and at which severity. */
+  /** Per alert id: when it was last sent (queued) to this channel, and at which severity. */
   readonly sent: Map<string, { at: number; severity: string }>;
+  /** Per firing alert id: the last firing notification the receiver accepted (not only queued). */
+  readonly delivered: Map<string, { at: number; severity: string }>;
+}
+
+/**
+ * One firing alert's last notification that a channel's receiver accepted: its severity (which event,
+ * `raised` or `escalated`, was delivered) and when it was made (epoch ms). A cluster aggregator keeps
+ * these in its ledger so that its successor sends what was never delivered.
+ */
+export interface AlertDelivery {
+  /** The channel's name. */
+  channel: string;
+  /** The alert's id. */
+  alert: string;
+  severity: string;
+  /** When the delivered notification was made (epoch ms; repeats are counted from it). */
+  at: number;
 }
 
 interface Group<T> {
@@ -78,6 +95,7 @@ export class NotificationRouter {
   private pendingResolved: Group<NotifiedAlert> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  private deliveryListener: (() => void) | undefined;
 
   constructor(options: NotificationRouterOptions) {
     this.clock = options.clock ?? { now: Date.now };
@@ -93,11 +111,17 @@ export class NotificationRouter {
       options.channels === undefined
         ? []
         : loadChannelConfig().parseChannels(options.channels, this.clock, this.config.repeatIntervalMs);
-    this.channels = parsed.map((c) => ({
-      config: c.config,
-      queue: new DeliveryQueue(c.config, c.sender, outage, logger, this.clock),
-      sent: new Map(),
-    }));
+    this.channels = parsed.map((c) => {
+      const channel: Channel = {
+        config: c.config,
+        queue: new DeliveryQueue(c.config, c.sender, outage, logger, this.clock, (n) =>
+          this.delivered(channel, n),
+        ),
+        sent: new Map(),
+        delivered: new Map(),
+      };
+      return channel;
+    });
     if (this.channels.length > 0) {
       this.timer = setInterval(
         guarded(outage, 'alert delivery', () => this.tick()),
@@ -159,6 +183,64 @@ export class NotificationRouter {
     }
   }
 
+  /**
+   * What each channel's receiver accepted of the alerts firing now (see AlertDelivery); a cluster
+   * aggregator writes it to its ledger. @internal
+   */
+  exportDeliveries(): AlertDelivery[] {
+    const out: AlertDelivery[] = [];
+    for (const channel of this.channels) {
+      for (const [alert, d] of channel.delivered) {
+        if (this.firing.has(alert)) out.push({ channel: channel.config.name, alert, ...d });
+      }
+    }
+    return out;
+  }
+
+  /** `listener` runs after each notification a receiver accepted (a cluster aggregator writes its ledger). @internal */
+  onDelivery(listener: (() => void) | undefined): void {
+    this.deliveryListener = listener;
+  }
+
+  /**
+   * Adopts the alerts another router had firing (a new cluster aggregator's, from its predecessor's
+   * ledger) with what each channel's receiver had accepted of them. A channel that never got an
+   * alert's notification at its severity gets it: grouped from when the alert was raised (so it waits
+   * out what is left of `groupWaitMs`), or once nothing holds it back any more; repeats count from
+   * the last delivery; resolved notices go to the channels that got it. Alerts already firing here are
+   * kept as they are. @internal
+   */
+  restore(alerts: readonly Alert[], deliveries: readonly AlertDelivery[] = []): void {
+    if (this.closing || this.channels.length === 0) return;
+    const now = this.clock.now();
+    const due: string[] = [];
+    let openedAt = now;
+    for (const raw of alerts) {
+      if (this.firing.has(raw.id)) continue;
+      const alert = this.label(raw);
+      this.firing.set(alert.id, alert);
+      let undelivered = false;
+      for (const channel of this.channels) {
+        const d = deliveries.find((x) => x?.channel === channel.config.name && x.alert === alert.id);
+        if (d && typeof d.severity === 'string' && Number.isFinite(d.at)) {
+          const record = { at: Math.min(d.at, now), severity: d.severity };
+          channel.sent.set(alert.id, record);
+          channel.delivered.set(alert.id, { ...record });
+        }
+        if (takes(channel.config, alert) && channel.sent.get(alert.id)?.severity !== alert.severity)
+          undelivered = true;
+      }
+      if (!undelivered) continue;
+      due.push(alert.id);
+      const raisedAt = Date.parse(alert.timestamp);
+      if (Number.isFinite(raisedAt)) openedAt = Math.min(openedAt, raisedAt);
+    }
+    if (due.length === 0) return;
+    this.pendingFiring ??= { openedAt, items: new Map() };
+    for (const id of due) this.pendingFiring.items.set(id, true);
+    this.tick();
+  }
+
   /** Delivery status of every channel. */
   status(): ChannelStatus[] {
     return this.channels.map((c) => c.queue.status());
@@ -208,6 +290,7 @@ export class NotificationRouter {
       for (const channel of this.channels) {
         const list = [...resolved.items.values()].filter((a) => channel.sent.has(a.id));
         for (const a of list) channel.sent.delete(a.id);
+        for (const a of resolved.items.values()) channel.delivered.delete(a.id);
         if (list.length > 0 && channel.config.sendResolved) this.send(channel, list, 'resolved', false, now);
       }
     }
@@ -233,6 +316,24 @@ export class NotificationRouter {
       dashboard_url: this.config.dashboardUrl,
       timestamp: new Date(now).toISOString(),
     });
+  }
+
+  /** A receiver accepted `n`: firing alerts still firing are recorded as delivered at its severity. */
+  private delivered(channel: Channel, n: Notification): void {
+    if (n.status !== 'firing') return;
+    const at = Date.parse(n.timestamp);
+    let changed = false;
+    for (const a of n.alerts) {
+      if (!this.firing.has(a.id)) continue;
+      channel.delivered.set(a.id, { at, severity: a.severity });
+      changed = true;
+    }
+    if (!changed) return;
+    try {
+      this.deliveryListener?.();
+    } catch {
+      // The listener's failure (a ledger not written, logged there) is not the receiver's.
+    }
   }
 
   private suppression(alert: NotifiedAlert, active: readonly Alert[], now: number): Suppression | null {

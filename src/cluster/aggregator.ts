@@ -93,6 +93,11 @@ export class Aggregator {
     );
     agg.monitor.on('metrics', agg.onMetrics as (p: never) => void);
     agg.monitor.on('alert', agg.onAlert as (p: never) => void);
+    // A notification a receiver accepted is in the ledger at once: a successor sends only what was not.
+    agg.monitor.notifications.onDelivery(() => {
+      agg.dirty = true;
+      agg.saveLedger();
+    });
     // Its own totals since start (the agent reset its reporter): a full report, compared with what
     // the ledger knew of this worker, like any reconnecting worker's.
     agg.selfReport(true);
@@ -126,6 +131,7 @@ export class Aggregator {
         this.options.now(),
         this.monitor.notifications.silences.list(),
         this.monitor.alertSystem.exportActive(),
+        this.monitor.notifications.exportDeliveries(),
       );
       this.dirty = false;
       this.savedAt = this.options.now();
@@ -177,6 +183,11 @@ export class Aggregator {
     if (this.closed) return;
     this.closed = true;
     this.selfReport();
+    this.saveLedger();
+    // Groups still waiting are sent and delivered (up to routing.closeTimeoutMs) while this process
+    // still holds the lock, and recorded as delivered: the successor reads a ledger that says so.
+    await this.monitor.notifications.close();
+    this.dirty = true;
     this.saveLedger();
     this.monitor.off('metrics', this.onMetrics as (p: never) => void);
     this.monitor.off('alert', this.onAlert as (p: never) => void);

@@ -1,7 +1,9 @@
 // What the aggregator drives: the cluster's own monitor, the aggregator's own worker (in process, no
 // socket), and the aggregator's options.
 
+import type { Alert } from '../alerts/alert.js';
 import type { PersistedAlert } from '../alerts/engine.js';
+import type { AlertDelivery } from '../channels/router.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import type { MonitorLike, Question } from './answers.js';
 import type { CustomRegistry } from './custom-merge.js';
@@ -23,8 +25,14 @@ export type ClusterMonitor = MonitorLike &
       exportActive(): PersistedAlert[];
       restoreActive(entries: readonly PersistedAlert[]): number;
     };
-    /** Its router applies the cluster's silences. */
-    readonly notifications: { readonly silences: SilenceBook };
+    /** Its router applies the cluster's silences and delivers the cluster's alerts (deliveries in the ledger). */
+    readonly notifications: {
+      readonly silences: SilenceBook;
+      exportDeliveries(): AlertDelivery[];
+      onDelivery(listener: (() => void) | undefined): void;
+      restore(alerts: readonly Alert[], deliveries?: readonly AlertDelivery[]): void;
+      close(): Promise<void>;
+    };
     /** The cluster's custom metrics, created from the workers' definitions. */
     readonly custom: CustomRegistry;
   };

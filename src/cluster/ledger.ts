@@ -1,9 +1,11 @@
 // The aggregator's ledger file: each worker's totals as last known, written before any figure is
 // served, so that a new aggregator starts from at least what was ever shown and no counter goes back;
-// and the cluster's silences, so that a new aggregator keeps applying them.
+// the cluster's silences, so that a new aggregator keeps applying them; and its active alerts with
+// what each channel's receiver accepted of them, so that a new aggregator sends what was never delivered.
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { PersistedAlert } from '../alerts/engine.js';
+import type { AlertDelivery } from '../channels/router.js';
 import type { Silence } from '../channels/silences.js';
 import { decodeReport, encodeReport, type Report, type ReportWire } from './report.js';
 
@@ -22,6 +24,8 @@ interface LedgerFile {
   silences?: Silence[];
   /** The cluster's active alerts (absent in older ledgers), so that a new aggregator clears or keeps them. */
   alerts?: PersistedAlert[];
+  /** Per active alert and channel, the last firing notification delivered (absent in older ledgers). */
+  deliveries?: AlertDelivery[];
 }
 
 /** What a ledger holds. */
@@ -31,6 +35,11 @@ export interface Ledger {
   savedAt: number;
   silences: Silence[];
   alerts: PersistedAlert[];
+  /**
+   * What each channel's receiver accepted of the active alerts. An older ledger has none: its alerts
+   * count as undelivered (sent again: at least once).
+   */
+  deliveries: AlertDelivery[];
 }
 
 /** Writes the ledger atomically (temp file + rename), readable by this user only. */
@@ -40,6 +49,7 @@ export function writeLedger(
   now: number,
   silences: readonly Silence[] = [],
   alerts: readonly PersistedAlert[] = [],
+  deliveries: readonly AlertDelivery[] = [],
 ): void {
   const file: LedgerFile = {
     v: 1,
@@ -52,6 +62,7 @@ export function writeLedger(
     })),
     silences: silences.slice(),
     alerts: alerts.slice(),
+    deliveries: deliveries.slice(),
   };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(file), { mode: 0o600 });
@@ -65,7 +76,7 @@ export function readLedger(path: string): Ledger {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      return { workers: [], savedAt: 0, silences: [], alerts: [] };
+      return { workers: [], savedAt: 0, silences: [], alerts: [], deliveries: [] };
     throw err;
   }
   const file = JSON.parse(text) as LedgerFile;
@@ -81,5 +92,6 @@ export function readLedger(path: string): Ledger {
     savedAt: typeof file.saved_at === 'number' ? file.saved_at : 0,
     silences: Array.isArray(file.silences) ? file.silences : [],
     alerts: Array.isArray(file.alerts) ? file.alerts : [],
+    deliveries: Array.isArray(file.deliveries) ? file.deliveries : [],
   };
 }

@@ -158,6 +158,11 @@ export class Merger {
       if (entries.length > 0 && now - ledger.savedAt < windowMs) this.windowGapUntil = now + windowMs;
       this.monitor.notifications.silences.restore(ledger.silences);
       this.monitor.alertSystem.restoreActive(ledger.alerts);
+      // Their notifications: what no receiver accepted (the predecessor died with it queued) is sent.
+      this.monitor.notifications.restore(
+        this.monitor.alertSystem.exportActive().map(({ alert: { raisedAt: _, ...alert } }) => alert),
+        ledger.deliveries,
+      );
     } catch (err) {
       this.deps.logger.warn(
         { err: errorMessage(err) },
