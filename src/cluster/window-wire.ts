@@ -14,6 +14,8 @@ export interface WindowWire {
   /** Per route: rows [stamp, 1xx … 5xx, aborted, Apdex satisfied, tolerating], latency sub-windows. */
   r: Array<{ m: string; r: string; k: number[][]; l: SubWire }>;
   f: Array<{ f: string; l: SubWire }>;
+  /** The database queries' last minute (`window_count`, `window_p95_ms`): sub-window length, sub-windows. */
+  q?: { ms: number; l: SubWire };
   /**
    * When the worker's request window started recording (epoch ms): the rebuilt window covers the time
    * since then (absent from older versions: since the start of its earliest sub-window sent).
@@ -33,6 +35,8 @@ export interface WindowSources {
     };
   };
   functions: { windowStates?(): { ms: number; functions: Array<{ name: string; latency: Sub }> } };
+  /** A monitor's QueryStats (threads have none). */
+  queries?: { windowStates?(): { ms: number; latency: Sub } };
 }
 
 /** Where the aggregator adds it (the cluster monitor's RequestStats and FunctionTimings). */
@@ -49,6 +53,7 @@ export interface WindowTarget {
     coverSince?(since: number, ms: readonly number[]): void;
   };
   functions: { absorbWindow?(name: string, ms: number, latency: Sub): void };
+  queries?: { absorbWindow?(ms: number, latency: Sub): void };
 }
 
 /** A read window, checked. */
@@ -56,6 +61,8 @@ export interface WindowReport {
   ms: [number, number, number];
   routes: Array<{ method: string; route: string; rows: number[][]; latency: Sub }>;
   functions: Array<{ name: string; latency: Sub }>;
+  /** The queries' window, when the worker sent it. */
+  queries?: { ms: number; latency: Sub };
   /** When the worker's window started recording (epoch ms), when it said. */
   startedAt?: number;
 }
@@ -73,6 +80,8 @@ export function takeWindow(sources: WindowSources): WindowWire | null {
     f: fn.functions.map((x) => ({ f: x.name, l: subWire(x.latency) })),
   };
   if (typeof req.startedAt === 'number' && Number.isFinite(req.startedAt)) out.s = req.startedAt;
+  const q = sources.queries?.windowStates?.();
+  if (q) out.q = { ms: q.ms, l: subWire(q.latency) };
   return out;
 }
 
@@ -121,6 +130,11 @@ export function decodeWindow(w: unknown): WindowReport {
     if (typeof x.s !== 'number' || !Number.isFinite(x.s) || x.s < 0) throw new Error('bad window start');
     out.startedAt = x.s;
   }
+  if (x.q !== undefined) {
+    if (x.q === null || typeof x.q !== 'object' || typeof x.q.ms !== 'number' || !(x.q.ms > 0))
+      throw new Error('bad query window');
+    out.queries = { ms: x.q.ms, latency: readSub(x.q.l) };
+  }
   return out;
 }
 
@@ -142,6 +156,7 @@ export function applyWindow(target: WindowTarget, w: WindowReport): boolean {
   if (!absorbRoute || !absorbFunction) return false;
   for (const r of w.routes) absorbRoute(r.method, r.route, [w.ms[0], w.ms[1]], r.rows, r.latency);
   for (const f of w.functions) absorbFunction(f.name, w.ms[2], f.latency);
+  if (w.queries) target.queries?.absorbWindow?.(w.queries.ms, w.queries.latency);
   // Rates over the rebuilt window divide by the time its counts were recorded in, not by the time since
   // this aggregator took over (which read 325 req/s for ~60 a moment after a takeover).
   const since = windowStart(w);

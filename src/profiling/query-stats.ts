@@ -181,6 +181,21 @@ export class QueryStats {
     return { count: row?.count ?? 0, p95_ms: row?.p95_ms ?? 0 };
   }
 
+  /**
+   * The last minute's window as it stands, sub-window by sub-window with absolute stamps, and the sub-window
+   * length: a new cluster aggregator rebuilds the cluster's query window from it (src/cluster/window-wire.ts).
+   * @internal
+   */
+  windowStates(): { ms: number; latency: Array<{ abs: number; counts: SparseCounts }> } {
+    const w = this.window.windowStates();
+    return { ms: w.ms, latency: w.functions.find((f) => f.name === WINDOW_NAME)?.latency ?? [] };
+  }
+
+  /** Adds another process's window (its windowStates()) at the same stamps, window only (totals come apart). @internal */
+  absorbWindow(ms: number, latency: ReadonlyArray<{ abs: number; counts: SparseCounts }>): void {
+    this.window.absorbWindow(WINDOW_NAME, ms, latency);
+  }
+
   /** Everything `GET queries/` serves. */
   report(): QueryReport {
     const rows = this.rows();

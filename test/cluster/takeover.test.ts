@@ -4,8 +4,10 @@
 // answer says what only the dead aggregator held is missing (`aggregator-window`) instead of claiming
 // complete. Real node:cluster processes; the oracle is every request and call the workers logged.
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
@@ -45,13 +47,20 @@ describe('node:cluster takeover: the window', () => {
       const r = await getJson(c.port, '/timed?n=2000');
       calls.set(r.data.pid, (calls.get(r.data.pid) ?? 0) + 1);
     }
-    // The /timed requests are requests too: 360 in all.
-    await until(async () => loggedRequests(c.logDir).length === 360);
+    // Database queries (one per /query request), logged by the worker that ran them.
+    for (let i = 0; i < 40; i++) {
+      await get(
+        c.port,
+        `/query?sys=postgresql&fp=${encodeURIComponent('SELECT 1')}&ms=${1 + ((i * 7) % 60)}`,
+      );
+    }
+    // The /timed and /query requests are requests too: 400 in all.
+    await until(async () => loggedRequests(c.logDir).length === 400);
     const before = await until(async () => {
       const m = await metrics(c.port);
-      return m.requests.total === 360 && m.functions.render?.count === 60 && m;
+      return m.requests.total === 400 && m.functions.render?.count === 60 && m;
     });
-    expect(before.requests.per_minute).toBe(360);
+    expect(before.requests.per_minute).toBe(400);
     const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
     process.kill(aggPid, 'SIGKILL');
 
@@ -74,7 +83,7 @@ describe('node:cluster takeover: the window', () => {
     expect(after.cluster.complete).toBe(false);
     expect(after.cluster.missing).toEqual(['aggregator-window']);
     // Totals never go back; the window is the survivors' last minute, exactly.
-    expect(after.requests.total).toBe(360);
+    expect(after.requests.total).toBe(400);
     // per_minute: the window's count, in the cluster's first minute (its window covers since the first
     // worker started, not since the takeover); after it, that count over the time the window covers.
     const span = (await getJson(c.port, `${BASE}/routes`)).data.data.window_seconds as number;
@@ -93,14 +102,23 @@ describe('node:cluster takeover: the window', () => {
       expect(Math.abs(after.latency[key] - expected)).toBeLessThanOrEqual(expected * 0.01 + 0.001);
     }
     expect(after.apdex.score).not.toBeNull();
-    // routes/: /work and /timed, summing to the survivors' count.
+    // routes/: /work, /timed and /query, summing to the survivors' count.
     const routes = (await getJson(c.port, `${BASE}/routes`)).data.data;
     const counts = routes.routes.map((r: { route: string; count: number }) => [r.route, r.count]);
-    expect(counts.map(([r]: [string]) => r).sort()).toEqual(['/timed', '/work']);
+    expect(counts.map(([r]: [string]) => r).sort()).toEqual(['/query', '/timed', '/work']);
     expect(counts.reduce((a: number, [, k]: [string, number]) => a + k, 0)).toBe(n);
     // @timed: the survivors' calls, still listed in metrics/.
     const survivorCalls = [...calls].filter(([pid]) => pid !== aggPid).reduce((a, [, k]) => a + k, 0);
     expect(after.functions.render?.count ?? 0).toBe(survivorCalls);
+    // queries/: the last minute (what db_query_p95 reads) is the survivors' queries, rebuilt from their windows
+    // (it restarted from the next reports: 0 here); the totals come from the ledger, all 40.
+    const survivorQueries = readdirSync(c.logDir)
+      .filter((f) => f.endsWith('.qlog') && Number(f.slice(0, -5)) !== aggPid)
+      .reduce((a, f) => a + readFileSync(join(c.logDir, f), 'utf8').trim().split('\n').length, 0);
+    expect(survivorQueries).toBeGreaterThan(0);
+    const q = (await getJson(c.port, `${BASE}/queries`)).data.data;
+    expect(q.window_count).toBe(survivorQueries);
+    expect(q.total).toBe(40);
   }, 120_000);
 });
 

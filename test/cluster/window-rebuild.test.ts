@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyWindow, decodeWindow, takeWindow, type WindowWire } from '../../src/cluster/window-wire.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
+import { QueryStats } from '../../src/profiling/query-stats.js';
 import { RequestStats } from '../../src/requests/requests.js';
 
 const T0 = 1_700_000_000_000;
@@ -14,7 +15,7 @@ function process_(t: { now: number }) {
   const c = { now: () => t.now };
   const requests = new RequestStats({ clock: c });
   requests.trackRouteLatency();
-  return { requests, functions: new FunctionTimings({ clock: c }) };
+  return { requests, functions: new FunctionTimings({ clock: c }), queries: new QueryStats({}, c) };
 }
 
 /** Worker A from T0 at 10 req/s, worker B from T0 + 10.5 s at 4 req/s, up to `until` ms after T0. */
@@ -95,5 +96,30 @@ describe('window rebuilt at a takeover', () => {
     applyWindow(cluster, w);
     expect(cluster.requests.groups().requests.per_minute).toBe(0);
     expect(cluster.requests.windowSpanMs()).toBe(1000);
+  });
+
+  it("the database queries' last minute (window_count, window_p95_ms: what db_query_p95 reads) is rebuilt too", () => {
+    const t = { now: T0 };
+    const a = process_(t);
+    const b = process_(t);
+    const oracle = process_(t);
+    for (let ms = 0; ms <= 70_000; ms += 50) {
+      t.now = T0 + ms;
+      const who = ms % 150 === 0 ? b : a;
+      const d = 1 + ((ms * 7) % 90);
+      who.queries.record('postgresql', ms % 200 === 0 ? 'SELECT 1' : 'SELECT 2', d, false);
+      oracle.queries.record('postgresql', 'SELECT 1', d, false);
+    }
+    t.now = T0 + 70_300;
+    const cluster = process_(t);
+    applyWindow(cluster, wire(takeWindow(a)));
+    applyWindow(cluster, wire(takeWindow(b)));
+    const got = cluster.queries.report();
+    const want = oracle.queries.report();
+    expect(want.window_count).toBeGreaterThan(500);
+    expect(got.window_count).toBe(want.window_count);
+    expect(got.window_p95_ms).toBe(want.window_p95_ms);
+    // Window only: totals come with the workers' reports, apart.
+    expect(got.total).toBe(0);
   });
 });
