@@ -130,7 +130,8 @@ export class ClusterAgent {
       (instance === this.id || instance === String(process.pid)) &&
       !viaAggregator
     ) {
-      return answer(this.own, fresh(q));
+      // Its own history is its monitor's own series (`instance` there would name a store instance).
+      return answer(this.own, fresh(q.op === 'history' ? { op: 'history', period: q.period } : q));
     }
     if (this.aggregator) return this.aggregator.ask(q, instance);
     const peer = this.peer;

@@ -342,11 +342,23 @@ export class Aggregator {
     return view;
   }
 
-  private history(q: Extract<Question, { op: 'history' }>, instance: string | undefined): Promise<unknown> {
+  private async history(
+    q: Extract<Question, { op: 'history' }>,
+    instance: string | undefined,
+  ): Promise<unknown> {
     const w = instance === undefined || instance === 'all' ? undefined : this.workers.find(instance);
     if (w) return this.forward({ op: 'history', period: q.period }, w.id);
     // The cluster's series, the fleet (`all`: every cluster sharing the store), or another host's cluster.
-    return answer(this.monitor, q);
+    const out = await answer(this.monitor, q);
+    // Neither a worker nor an instance with history in the store: a 404, as `metrics/` answers.
+    const named = q.instance !== undefined && q.instance !== 'all' && q.instance !== this.monitor.instanceId;
+    if (named && ((out as { points?: unknown[] } | null)?.points?.length ?? 0) === 0) {
+      throw new RemoteError(
+        'not_found',
+        `no worker ${JSON.stringify(instance)} in cluster ${this.options.name} and no history of an instance of that name; workers: ${this.workers.liveIds().join(', ')}`,
+      );
+    }
+    return out;
   }
 
   private broadcast(message: Message): void {
