@@ -1,5 +1,5 @@
 // worker_threads: an aborted request recorded in a thread counts as failed by the same rule as in the process
-// (`abortedFailureMs`); connectThread() ignored the process's option and judged every thread's aborted request
+// (`abortedFailureMs`: failed after it, an early close before it, not a request); connectThread() ignored the process's option and judged every thread's aborted request
 // against 1000 ms. Real threads; the oracle is the plan each thread records (one 200, aborted after 5 and 1500 ms).
 
 import { describe, expect, it } from 'vitest';
@@ -17,10 +17,14 @@ function logger() {
   return { log, warnings };
 }
 
+/**
+ * The process's error rate, requests and early closes after one thread recorded its plan. An aborted request that
+ * waited at least abortedFailureMs is a failed request; one closed earlier is an early close (not a request).
+ */
 async function failedAfterThread(
   monitorMs: number | undefined,
   threadMs: number | undefined,
-): Promise<{ rate: number; warnings: string[] }> {
+): Promise<{ rate: number; requests: number; early: number; warnings: string[] }> {
   const { log, warnings } = logger();
   const monitor = createMonitor({
     sampleIntervalMs: 0,
@@ -29,11 +33,18 @@ async function failedAfterThread(
   });
   try {
     await runAbortedThread(threadMs === undefined ? {} : { abortedFailureMs: threadMs });
-    for (let i = 0; i < 200 && monitor.requests.total < 3; i++) await new Promise((r) => setTimeout(r, 25));
-    expect(monitor.requests.total).toBe(3);
-    const m = await monitor.getMetrics({ maxAgeMs: 0 });
+    let m = await monitor.getMetrics({ maxAgeMs: 0 });
+    for (let i = 0; i < 200 && m.errors.count_aborted < 2; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      m = await monitor.getMetrics({ maxAgeMs: 0 });
+    }
     expect(m.errors.count_aborted).toBe(2);
-    return { rate: m.errors.error_rate_percent, warnings };
+    return {
+      rate: m.errors.error_rate_percent,
+      requests: m.requests.total,
+      early: m.errors.count_aborted_early ?? 0,
+      warnings,
+    };
   } finally {
     await monitor.close();
   }
@@ -41,23 +52,28 @@ async function failedAfterThread(
 
 describe('worker_threads: aborted requests judged by abortedFailureMs', () => {
   it("a thread follows the process's monitor's abortedFailureMs (0: both aborted requests failed; were 1)", async () => {
-    const { rate, warnings } = await failedAfterThread(0, undefined);
+    const { rate, requests, early, warnings } = await failedAfterThread(0, undefined);
+    expect([requests, early]).toEqual([3, 0]);
     expect(rate).toBeCloseTo((2 / 3) * 100, 1);
     expect(warnings).toEqual([]);
   }, 30_000);
 
-  it("a thread follows the process's monitor's abortedFailureMs (2000: neither failed; was 1)", async () => {
-    const { rate } = await failedAfterThread(2000, undefined);
+  it("a thread follows the process's monitor's abortedFailureMs (2000: neither failed, both early closes; was 1 failed)", async () => {
+    const { rate, requests, early } = await failedAfterThread(2000, undefined);
+    // Both closed early: not requests (the 200 alone is).
+    expect([requests, early]).toEqual([1, 2]);
     expect(rate).toBe(0);
   }, 30_000);
 
   it('the default (1000 ms) in both: the one that waited 1500 ms failed', async () => {
-    const { rate } = await failedAfterThread(undefined, undefined);
-    expect(rate).toBeCloseTo((1 / 3) * 100, 1);
+    const { rate, requests, early } = await failedAfterThread(undefined, undefined);
+    expect([requests, early]).toEqual([2, 1]);
+    expect(rate).toBe(50);
   }, 30_000);
 
   it("connectThread's own abortedFailureMs is used, and a difference with the process's is logged once", async () => {
-    const { rate, warnings } = await failedAfterThread(undefined, 0);
+    const { rate, requests, warnings } = await failedAfterThread(undefined, 0);
+    expect(requests).toBe(3);
     expect(rate).toBeCloseTo((2 / 3) * 100, 1);
     expect(warnings.filter((w) => w.includes('abortedFailureMs'))).toHaveLength(1);
   }, 30_000);
