@@ -17,6 +17,7 @@ import type { AggregatorOptions, ClusterMonitor } from './cluster-monitor.js';
 import { type Leadership, tryLead } from './endpoint.js';
 import { ClusterInFlight } from './in-flight-wire.js';
 import { writeLedger } from './ledger.js';
+import { ledgerOwner, pruneLeftovers } from './leftovers.js';
 import { Merger } from './merger.js';
 import { type Message, Peer, RemoteError } from './peer.js';
 import { withClusterProcess } from './process-figures.js';
@@ -87,6 +88,7 @@ export class Aggregator {
     const agg = new Aggregator(options);
     agg.leadership = leadership;
     agg.merger.loadLedger(options.endpoint.ledgerPath, options.self.id);
+    pruneLeftovers(options.endpoint, options.logger);
     server.on(
       'connection',
       guarded(agg.outage, 'cluster connection', (socket: Socket) => agg.accept(socket)),
@@ -132,6 +134,7 @@ export class Aggregator {
         this.monitor.notifications.silences.list(),
         this.monitor.alertSystem.exportActive(),
         this.monitor.notifications.exportDeliveries(),
+        ledgerOwner(this.options.name),
       );
       this.dirty = false;
       this.savedAt = this.options.now();

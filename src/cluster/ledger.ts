@@ -26,6 +26,8 @@ interface LedgerFile {
   alerts?: PersistedAlert[];
   /** Per active alert and channel, the last firing notification delivered (absent in older ledgers). */
   deliveries?: AlertDelivery[];
+  /** The node:cluster primary whose run this ledger counts (leftovers.ts: removed once it is gone). */
+  owner?: number;
 }
 
 /** What a ledger holds. */
@@ -50,6 +52,7 @@ export function writeLedger(
   silences: readonly Silence[] = [],
   alerts: readonly PersistedAlert[] = [],
   deliveries: readonly AlertDelivery[] = [],
+  owner?: number,
 ): void {
   const file: LedgerFile = {
     v: 1,
@@ -63,6 +66,7 @@ export function writeLedger(
     silences: silences.slice(),
     alerts: alerts.slice(),
     deliveries: deliveries.slice(),
+    ...(owner === undefined ? {} : { owner }),
   };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(file), { mode: 0o600 });

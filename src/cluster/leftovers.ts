@@ -1,0 +1,92 @@
+// The socket directory's leftovers: a node:cluster run is named after its primary (`node-cluster-<pid>`),
+// so its ledger and socket are never read again once that primary is gone; other clusters' files are
+// kept until nothing used them for longer than the history window. An aggregator removes them once.
+
+import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { nodeCluster, nodeNet } from '../builtins.js';
+import { errorMessage } from '../logger.js';
+import type { Logger } from '../types.js';
+import type { ClusterEndpoint } from './endpoint.js';
+
+/** Files of a cluster nothing wrote for this long (and whose socket is dead) are removed: the 7-day history window. */
+export const STALE_AFTER_MS = 7 * 24 * 3600_000;
+/** A node:cluster run's files are removed only when also untouched this long (an election in progress writes them). */
+export const OWNER_GONE_AFTER_MS = 60_000;
+
+/** The primary a ledger belongs to: under node:cluster with the default name, this worker's parent. */
+export function ledgerOwner(name: string): number | undefined {
+  return nodeCluster().isWorker && name === `node-cluster-${process.ppid}` ? process.ppid : undefined;
+}
+
+/** Whether process `pid` exists (EPERM: it does, another user's). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether something serves the socket (a leftover file refuses connections). */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = nodeNet().connect(path);
+    const done = (v: boolean) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+    s.setTimeout(1000, () => done(true));
+  });
+}
+
+/**
+ * Removes the ledgers (and sockets) of clusters that ended: a node:cluster run whose primary is gone, or any
+ * cluster whose ledger nothing wrote for STALE_AFTER_MS; in both cases only when its socket is dead and the
+ * ledger untouched for a minute. Returns the removed ledger files. Never throws.
+ */
+export async function pruneStale(
+  dir: string,
+  keep: string,
+  now: number,
+  isAlive: (pid: number) => boolean = alive,
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    if (!f.endsWith('.ledger.json')) continue;
+    const ledger = join(dir, f);
+    if (ledger === keep) continue;
+    try {
+      const age = now - (await stat(ledger)).mtimeMs;
+      if (age < OWNER_GONE_AFTER_MS) continue;
+      const owner = (JSON.parse(await readFile(ledger, 'utf8')) as { owner?: unknown }).owner;
+      const ended = (typeof owner === 'number' && !isAlive(owner)) || age > STALE_AFTER_MS;
+      const socket = join(dir, `${f.slice(0, -'.ledger.json'.length)}.sock`);
+      if (!ended || (await answers(socket))) continue;
+      await unlink(socket).catch(() => {});
+      await unlink(ledger);
+      removed.push(ledger);
+    } catch {
+      // Unreadable, or removed by another process meanwhile: left as it is.
+    }
+  }
+  return removed;
+}
+
+let pruned = false;
+
+/** Prunes the endpoint's directory once per process, in the background; failures are logged, never thrown. */
+export function pruneLeftovers(endpoint: ClusterEndpoint, logger: Logger): void {
+  if (pruned || process.platform === 'win32') return;
+  pruned = true;
+  pruneStale(endpoint.dir, endpoint.ledgerPath, Date.now()).then(
+    (removed) => {
+      if (removed.length > 0)
+        (logger.info ?? logger.warn).call(logger, { removed }, "sysvitals: removed ended clusters' ledgers");
+    },
+    (err) => logger.warn({ err: errorMessage(err) }, 'sysvitals: cluster leftovers not pruned'),
+  );
+}
