@@ -1,7 +1,7 @@
 // Where the workers of one cluster meet: a private directory, the aggregator's socket, its ledger
-// file, and the lock that elects the aggregator (first to take it wins; the kernel frees it on death).
+// file, and the lock that elects the aggregator (a socket file in that directory: first to take it wins).
 
-import { chmodSync, linkSync, lstatSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +14,12 @@ export interface ClusterEndpoint {
   readonly socketPath: string;
   /** The aggregator's ledger: every worker's totals, so a new aggregator never counts backwards. */
   readonly ledgerPath: string;
-  /** Linux abstract socket name held by the aggregator (the lock); null elsewhere. */
-  readonly lockName: string | null;
+  /**
+   * The lock: a Unix socket file in the private directory, listened on by the aggregator (null on
+   * Windows, where the named pipe is the lock). Not an abstract socket: any local user can bind an
+   * abstract name, and one who held it stopped every election (outside review F3).
+   */
+  readonly lockPath: string | null;
 }
 
 const uid = () => (typeof process.getuid === 'function' ? process.getuid() : 0);
@@ -71,46 +75,16 @@ export function privateDir(dir?: string, candidates: readonly string[] = default
   );
 }
 
-/**
- * The directory's secret (32 random bytes, file mode 0600), created once by whichever worker comes
- * first (written aside, then linked into place: atomic, so no worker reads a half-written secret).
- * It goes into the lock's name, which another local user therefore cannot compute in advance.
- */
-export function directorySecret(base: string): string {
-  const path = join(base, 'secret');
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    // Not created yet.
-  }
-  const aside = join(base, `secret.${process.pid}.${Date.now()}`);
-  writeFileSync(aside, nodeCrypto().randomBytes(32).toString('hex'), { mode: 0o600 });
-  try {
-    linkSync(aside, path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    unlinkSync(aside);
-  }
-  return readFileSync(path, 'utf8');
-}
-
 /** The endpoint of cluster `name` (socket paths are hashed: Unix socket paths are limited to ~100 bytes). */
 export function clusterEndpoint(name: string, dir?: string): ClusterEndpoint {
   const base = privateDir(dir);
   const hash = nodeCrypto().createHash('sha256').update(`${base}\n${name}`).digest('hex').slice(0, 20);
   const windows = process.platform === 'win32';
-  let lockName: string | null = null;
-  if (process.platform === 'linux') {
-    const secret = directorySecret(base);
-    const lock = nodeCrypto().createHash('sha256').update(`${secret}\n${hash}`).digest('hex').slice(0, 32);
-    lockName = `\0sysvitals-lock-${uid()}-${lock}`;
-  }
   return {
     dir: base,
     socketPath: windows ? `\\\\?\\pipe\\sysvitals-${hash}` : join(base, `${hash}.sock`),
     ledgerPath: join(base, `${hash}.ledger.json`),
-    lockName,
+    lockPath: windows ? null : join(base, `${hash}.lock`),
   };
 }
 
@@ -133,7 +107,7 @@ function listen(server: Server, path: string): Promise<boolean> {
   });
 }
 
-// Without an abstract-socket lock: is someone serving the path? (A stale file refuses connections.)
+// Is someone serving the path? (A file left by a killed process refuses connections.)
 function answers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = nodeNet().connect(path);
@@ -151,22 +125,79 @@ export interface Leadership {
   release(): Promise<void>;
 }
 
+/** A claim on a dead lock older than this was left by a worker that died breaking it: removed. */
+const CLAIM_STALE_MS = 5000;
+
+/**
+ * Removes a dead holder's lock file (its process was killed: the file stays, connections are refused).
+ * Workers racing to remove it first claim its inode: a hard link named by the inode number, which only
+ * one can create; the claimer checks that the claim is that inode and that it still refuses
+ * connections (inode numbers are reused), and only then unlinks the lock. Nobody else unlinks a lock
+ * whose claim it does not hold, so a live holder's lock is never removed. True: try binding again.
+ */
+async function breakStale(path: string): Promise<boolean> {
+  let ino: number;
+  try {
+    ino = lstatSync(path).ino;
+  } catch {
+    return true; // Gone meanwhile.
+  }
+  if (await answers(path)) return false;
+  const claim = `${path}.claim-${ino}`;
+  try {
+    linkSync(path, claim);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return true;
+    if (code === 'EEXIST') {
+      try {
+        if (Date.now() - lstatSync(claim).ctimeMs > CLAIM_STALE_MS) unlinkSync(claim);
+      } catch {
+        // Removed by its claimer meanwhile.
+      }
+    }
+    return false;
+  }
+  try {
+    if (lstatSync(claim).ino !== ino || (await answers(claim))) return false;
+    unlinkSync(path);
+    return true;
+  } finally {
+    try {
+      unlinkSync(claim);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Listens on the lock file: null when a live process holds it (a dead holder's file is removed first). */
+async function takeLock(path: string): Promise<Server | null> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    // The lock is only held, never talked to: a connection is closed as it arrives.
+    const lock = nodeNet().createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
+    if (await listen(lock, path)) {
+      lock.unref();
+      chmodSync(path, 0o600);
+      return lock;
+    }
+    if (!(await breakStale(path))) return null;
+  }
+  return null;
+}
+
 /**
  * Tries to become the aggregator: takes the lock, then serves the socket. Null when another process
- * holds it. On Linux the lock is an abstract socket: atomic, and freed by the kernel when its holder
- * dies, so there is no stale lock and no race. Elsewhere a stale socket file is removed first; two
- * processes starting at the same instant could both serve (documented in the README).
+ * holds it. The lock is a socket file in the private (0700) directory, so no other user can create,
+ * hold or remove it; a file left by a killed holder refuses connections and is removed by exactly one
+ * of the workers racing for it (breakStale), so there is no stale lock and no second holder. On
+ * Windows the named pipe itself is the lock (creating it is atomic, and it dies with its holder).
  */
 export async function tryLead(ep: ClusterEndpoint, server: Server): Promise<Leadership | null> {
   let lock: Server | null = null;
-  if (ep.lockName !== null) {
-    // The lock is only held, never talked to: a connection is closed as it arrives (anyone can
-    // connect to an abstract socket, and kept connections would spend this process's descriptors).
-    lock = nodeNet().createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
-    if (!(await listen(lock, ep.lockName))) return null;
-    lock.unref();
-  } else if (process.platform !== 'win32' && (await answers(ep.socketPath))) {
-    return null;
+  if (ep.lockPath !== null) {
+    lock = await takeLock(ep.lockPath);
+    if (lock === null) return null;
   }
   if (process.platform !== 'win32') {
     try {
@@ -192,9 +223,10 @@ export async function tryLead(ep: ClusterEndpoint, server: Server): Promise<Lead
     server,
     release: () =>
       new Promise<void>((resolve) => {
+        // The lock last (closing it removes its file): the socket is free before another worker leads.
         server.close(() => {
-          held?.close();
-          resolve();
+          if (held === null) resolve();
+          else held.close(() => resolve());
         });
       }),
   };

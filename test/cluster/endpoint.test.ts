@@ -1,12 +1,24 @@
-// Where a cluster's workers meet, against other local users: the lock closes what connects to it, a
-// squatted temporary directory is passed over, the lock's name is not computable from public facts,
-// and two apps whose scripts share a name are two clusters.
+// Where a cluster's workers meet, against other local users: the lock closes what connects to it, it
+// is a file in the 0700 directory (no abstract name another user can bind), a killed holder's lock is
+// taken over by one candidate, a squatted temporary directory is passed over, and two apps whose
+// scripts share a name are two clusters.
 
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import {
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterEndpoint, defaultDirs, privateDir, tryLead } from '../../src/cluster/endpoint.js';
 import { defaultClusterName } from '../../src/cluster/options.js';
@@ -31,8 +43,22 @@ afterEach(() => {
 const linux = process.platform === 'linux';
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 
+/** A socket file left at `path` by a process that was SIGKILLed while listening on it. */
+async function deadHolder(path: string): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise((r) => child.stdout.once('data', r));
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  expect(lstatSync(path).isSocket()).toBe(true);
+}
+
 describe('the cluster lock', () => {
-  it.runIf(linux)(
+  it.runIf(process.platform !== 'win32')(
     'closes every connection made to it, so connecting cannot exhaust the holder’s descriptors',
     async () => {
       const ep = clusterEndpoint('lock-test', join(temp(), 'sock'));
@@ -43,7 +69,7 @@ describe('the cluster lock', () => {
           { length: 50 },
           () =>
             new Promise<boolean>((resolve) => {
-              const s = connect(ep.lockName as string);
+              const s = connect(ep.lockPath as string);
               s.on('error', () => resolve(false));
               s.on('close', () => resolve(true));
             }),
@@ -56,17 +82,64 @@ describe('the cluster lock', () => {
     },
   );
 
-  it.runIf(linux)('is named from a 0600 secret of the private directory, not from public facts alone', () => {
-    const dir = join(temp(), 'sock');
-    const a = clusterEndpoint('app', dir);
-    const b = clusterEndpoint('app', dir);
-    expect(b.lockName).toBe(a.lockName); // every worker of the cluster finds the same lock
-    const uid = process.getuid?.() ?? 0;
-    const hash = createHash('sha256').update(`${dir}\napp`).digest('hex').slice(0, 20);
-    expect(a.lockName).not.toBe(`\0sysvitals-lock-${uid}-${hash}`); // the name before: computable by anyone
-    expect(statSync(join(dir, 'secret')).mode & 0o777).toBe(0o600);
-    expect(clusterEndpoint('other', dir).lockName).not.toBe(a.lockName);
-  });
+  it.runIf(linux)(
+    'is a 0600 socket file in the 0700 directory, not an abstract name any local user can bind (outside review F3)',
+    async () => {
+      const ep = clusterEndpoint('squat-test', join(temp(), 'sock'));
+      const leadership = await tryLead(ep, createServer());
+      expect(leadership).not.toBeNull();
+      try {
+        // Before: the lock was `@sysvitals-lock-<uid>-<hash>` in the abstract namespace, listed in
+        // /proc/net/unix for every user, and bindable by any of them once its holder died.
+        // (Other clusters on this machine may hold such names: only this process's sockets are judged.)
+        const mine = new Set(
+          readdirSync('/proc/self/fd').flatMap((fd) => {
+            try {
+              return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1] ?? ''];
+            } catch {
+              return [];
+            }
+          }),
+        );
+        expect(mine.size).toBeGreaterThan(1); // the lock's and the data socket's, at least
+        const names = readFileSync('/proc/net/unix', 'utf8')
+          .split('\n')
+          .map((l) => l.trim().split(/\s+/))
+          .filter((f) => f[7]?.startsWith('@sysvitals-lock') && mine.has(f[6] ?? ''));
+        expect(names).toEqual([]);
+        expect(ep.lockPath).toBe(join(ep.dir, `${basename(ep.socketPath, '.sock')}.lock`));
+        const st = lstatSync(ep.lockPath as string);
+        expect(st.isSocket()).toBe(true);
+        expect(st.mode & 0o777).toBe(0o600);
+        expect(statSync(ep.dir).mode & 0o777).toBe(0o700);
+        // A second candidate finds it held.
+        expect(await tryLead(ep, createServer())).toBeNull();
+      } finally {
+        await leadership?.release();
+      }
+      // Released: the file is gone and the next candidate leads.
+      expect(() => lstatSync(ep.lockPath as string)).toThrow();
+      const next = await tryLead(ep, createServer());
+      expect(next).not.toBeNull();
+      await next?.release();
+    },
+  );
+
+  it.runIf(process.platform !== 'win32')(
+    'a lock file left by a killed holder is removed by exactly one of the candidates racing for it',
+    async () => {
+      const ep = clusterEndpoint('stale-test', join(temp(), 'sock'));
+      for (let round = 0; round < 3; round++) {
+        await deadHolder(ep.lockPath as string);
+        const all = await Promise.all(Array.from({ length: 6 }, () => tryLead(ep, createServer())));
+        const leaders = all.filter((l) => l !== null);
+        expect(leaders).toHaveLength(1);
+        // No claim left behind.
+        expect(readdirSync(ep.dir).filter((f) => f.includes('.claim-'))).toEqual([]);
+        await leaders[0]?.release();
+      }
+    },
+  );
 });
 
 describe('the private directory', () => {
