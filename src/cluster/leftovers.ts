@@ -67,6 +67,9 @@ export async function pruneStale(
       const socket = join(dir, `${f.slice(0, -'.ledger.json'.length)}.sock`);
       if (!ended || (await answers(socket))) continue;
       await unlink(socket).catch(() => {});
+      // Its lock file (endpoint.ts), left by a killed aggregator: a dead socket too, or it stays.
+      const lock = join(dir, `${f.slice(0, -'.ledger.json'.length)}.lock`);
+      if (!(await answers(lock))) await unlink(lock).catch(() => {});
       await unlink(ledger);
       removed.push(ledger);
     } catch {

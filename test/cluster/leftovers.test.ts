@@ -39,11 +39,16 @@ describe('cluster leftovers', () => {
     const now = Date.now();
     const gone = ledger(dir, 'gone', 120_000, dead);
     writeFileSync(join(dir, 'gone.sock'), ''); // a socket file nobody serves any more
+    writeFileSync(join(dir, 'gone.lock'), ''); // its lock, left by a killed aggregator
     const week = ledger(dir, 'week', STALE_AFTER_MS + 60_000);
     const running = ledger(dir, 'running', 120_000, process.pid); // its primary is alive
     const recent = ledger(dir, 'recent', 10_000, dead); // written a moment ago: an election may be under way
     const six = ledger(dir, 'six', STALE_AFTER_MS - 3600_000);
     const served = ledger(dir, 'served', STALE_AFTER_MS + 60_000, dead);
+    // A week-old ended cluster whose lock is somehow still held: the lock is never removed while it answers.
+    const held = createServer().listen(join(dir, 'week.lock'));
+    servers.push(held);
+    await new Promise((r) => held.once('listening', r));
     const server = createServer().listen(join(dir, 'served.sock'));
     servers.push(server);
     await new Promise((r) => server.once('listening', r));
@@ -52,6 +57,8 @@ describe('cluster leftovers', () => {
     expect(removed.sort()).toEqual([gone, week].sort());
     for (const kept of [running, recent, six, served, own]) expect(existsSync(kept)).toBe(true);
     expect(existsSync(join(dir, 'gone.sock'))).toBe(false);
+    expect(existsSync(join(dir, 'gone.lock'))).toBe(false);
+    expect(existsSync(join(dir, 'week.lock'))).toBe(true);
     expect(existsSync(join(dir, 'served.sock'))).toBe(true);
   });
 
