@@ -1,16 +1,18 @@
 // One server for bench/instructions.ts, plain JavaScript so that valgrind runs node alone (no tsx):
-// `node bench/instructions-server.mjs <express|fastify|koa> <bare|sysvitals>`, sysvitals from dist/.
+// `node bench/instructions-server.mjs <express|fastify|koa> <bare|sysvitals> [distDir]`, sysvitals from
+// dist/ (or distDir: an older build, for a before/after count).
 // Prints `READY <port>`; exits on SIGTERM or when stdin closes. The sample timer is off (sampleIntervalMs 0):
 // under valgrind a request takes ~50× longer, so a timer would fire ~50× more often per request.
 
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 
-const [framework, variant] = process.argv.slice(2);
+const [framework, variant, distDir] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
 const BODY = { hello: 'world' };
 const OPTIONS = { adminToken: 'bench-token', sampleIntervalMs: 0, logger: { warn() {}, error() {} } };
-const sysvitals = (name) => require(`../dist/adapters/${name}.cjs`).createMonitor(OPTIONS);
+const dist = distDir ?? new URL('../dist', import.meta.url).pathname;
+const sysvitals = (name) => require(`${dist}/adapters/${name}.cjs`).createMonitor(OPTIONS);
 
 function express() {
   const app = require('express')();

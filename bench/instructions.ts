@@ -1,35 +1,52 @@
 // Instructions per request, bare framework against sysvitals, counted by valgrind (callgrind): a count
 // that does not move with the machine's load, unlike CPU time on this shared 2-core machine.
-// Each server (bench/instructions-server.mjs, sysvitals from dist/: `npm run build` first) runs under
-// callgrind and serves W warm-up requests then N (or 2N) measured ones over a real keep-alive socket from
-// this process (not counted); instructions per request = (count with 2N - count with N) / N, so start-up,
-// module loading and warm-up cancel. Every pair is run twice to show the count repeats.
-//   npx tsx bench/instructions.ts [--warmup 400] [--requests 300] [--frameworks express,fastify,koa] [--no-write]
+// One framework per run; its two servers (bench/instructions-server.mjs, bare and sysvitals, sysvitals
+// from dist/: `npm run build` first) run side by side under callgrind. Each is sent W warm-up requests
+// over a real keep-alive socket from this process (not counted), its counts are dumped away, then phases
+// of N requests are counted one by one until the last two agree within the tolerance (V8 is still
+// compiling after a few hundred requests: the first run of this bench, with 400, did not converge).
+//   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--max-phases 5]
+//     [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write]
+// --keep-dumps keeps each variant's last phase dump for `callgrind_annotate --inclusive=yes`.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
-import { median } from './lib/stats.js';
+import { mean, median } from './lib/stats.js';
 
 const { values } = parseArgs({
   options: {
-    warmup: { type: 'string', default: '400' },
-    requests: { type: 'string', default: '300' },
-    frameworks: { type: 'string', default: 'express,fastify,koa' },
+    framework: { type: 'string', default: 'express' },
+    warmup: { type: 'string', default: '3000' },
+    requests: { type: 'string', default: '1000' },
+    'max-phases': { type: 'string', default: '5' },
+    tolerance: { type: 'string', default: '0.03' },
+    dist: { type: 'string', default: 'dist' },
+    'keep-dumps': { type: 'string' },
+    before: { type: 'string' },
     'native-rounds': { type: 'string', default: '5' },
     'no-write': { type: 'boolean', default: false },
   },
 });
+const FRAMEWORK = values.framework;
+if (!['express', 'fastify', 'koa'].includes(FRAMEWORK)) {
+  throw new Error(`--framework must be one of express, fastify, koa (got ${FRAMEWORK})`);
+}
 const WARMUP = Number(values.warmup);
 const N = Number(values.requests);
+const MAX_PHASES = Math.max(2, Number(values['max-phases']));
+const TOLERANCE = Number(values.tolerance);
+const DIST = resolve(values.dist);
+/** An earlier build (a copy of its dist/ inside the repository, so that it resolves its dependencies): a third server. */
+const BEFORE = values.before === undefined ? undefined : resolve(values.before);
+const KEEP = values['keep-dumps'] === undefined ? undefined : resolve(values['keep-dumps']);
 const IDLE_MS = 5000;
 const NATIVE_REQUESTS = 20_000;
-const FRAMEWORKS = values.frameworks.split(',');
 const SERVER = fileURLToPath(new URL('./instructions-server.mjs', import.meta.url));
 // V8 without background threads (compilation, marking), so the work done does not depend on scheduling.
 const NODE_FLAGS = ['--single-threaded'];
@@ -92,7 +109,7 @@ async function drive(port: number, count: number, agent: Agent): Promise<void> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Asks callgrind in process `pid` to dump its counts (and zero them); returns the dump's instruction total. */
-async function dump(pid: number, out: string, index: number): Promise<number> {
+async function dump(pid: number, out: string, index: number, keepAs?: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     const c = spawn('callgrind_control', ['-d', String(pid)], { stdio: 'ignore' });
     c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control exited ${code}`))));
@@ -102,7 +119,8 @@ async function dump(pid: number, out: string, index: number): Promise<number> {
     try {
       const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(file, 'utf8'));
       if (m) {
-        rmSync(file, { force: true });
+        if (keepAs !== undefined) renameSync(file, keepAs);
+        else rmSync(file, { force: true });
         return Number(m[1]);
       }
     } catch {
@@ -114,60 +132,101 @@ async function dump(pid: number, out: string, index: number): Promise<number> {
 }
 
 interface Measured {
-  /** Instructions per request in the two measured phases, idle timers subtracted. */
-  phases: [number, number];
+  /** Instructions per request in each measured phase, idle timers subtracted. */
+  phases: number[];
   /** The same before subtracting the idle timers. */
-  raw: [number, number];
-  /** Instructions per wall second while idle (timers: the coarse clock's 50 ms refresh, Node's own). */
+  raw: number[];
+  /** Instructions per wall second while idle (timers: the coarse clock's 50 ms refresh, Node's own): the lower window. */
   idlePerSecond: number;
+  /** Both idle windows' rates. */
+  idleRates: number[];
+  /** The mean of every phase's raw count. */
+  rawPerRequest: number;
+  /**
+   * The mean of every measured phase: the figure quoted. A major GC costs about 100M instructions under
+   * callgrind and comes every 1,000–3,000 requests, so one phase of 1,000 holds it or not (±10 %).
+   */
+  perRequest: number;
+  /** |last - previous| / their mean, of the raw counts. */
+  spread: number;
+  converged: boolean;
 }
 
+const spreadOf = (a: number, b: number): number => Math.abs(a - b) / ((a + b) / 2);
+
 /**
- * One server under callgrind: WARMUP requests, dump (start-up and warm-up discarded), N requests, dump,
- * N requests, dump, then IDLE_MS idle and a dump to measure what timers cost per wall second. Under
- * callgrind a request takes tens of ms, so the coarse clock's 50 ms timer fires about once per request
- * where natively it fires once per thousands: its idle rate × each phase's wall time is subtracted.
+ * One server under callgrind: WARMUP requests, dump (start-up and warm-up discarded), then phases of N
+ * requests, each dumped, until the last two agree within TOLERANCE (at most MAX_PHASES); then IDLE_MS idle
+ * and a dump to measure what timers cost per wall second. Under callgrind a request takes a millisecond or
+ * more, so a timer fires far more often per request than natively: its idle rate × each phase's wall time
+ * is subtracted.
  */
-async function measure(framework: string, variant: string): Promise<Measured> {
-  const out = join(tmpdir(), `sysvitals-callgrind-${process.pid}-${framework}-${variant}`);
+async function measure(variant: string, dist = DIST, name = variant): Promise<Measured> {
+  const out = join(tmpdir(), `sysvitals-callgrind-${process.pid}-${FRAMEWORK}-${name}`);
   const server = await start('valgrind', [
     '--tool=callgrind',
     `--callgrind-out-file=${out}`,
     process.execPath,
     ...NODE_FLAGS,
     SERVER,
-    framework,
+    FRAMEWORK,
     variant,
+    dist,
   ]);
   const pid = server.child.pid as number;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   await drive(server.port, WARMUP, agent);
-  await dump(pid, out, 1);
+  let index = 1;
+  await dump(pid, out, index++);
   const raw: number[] = [];
   const wall: number[] = [];
-  for (let phase = 0; phase < 2; phase++) {
+  const phases: number[] = [];
+  while (phases.length < MAX_PHASES) {
     const t0 = performance.now();
     await drive(server.port, N, agent);
     wall.push((performance.now() - t0) / 1000);
-    raw.push((await dump(pid, out, phase + 2)) / N);
+    const keepAs =
+      KEEP === undefined ? undefined : join(KEEP, `${FRAMEWORK}-${name}.phase${raw.length + 1}.out`);
+    raw.push((await dump(pid, out, index++, keepAs)) / N);
+    phases.push(0); // filled in below, once the idle rate is known
+    const n = raw.length;
+    if (n >= 2 && spreadOf(raw[n - 1] as number, raw[n - 2] as number) <= TOLERANCE) break;
   }
-  const t0 = performance.now();
-  await sleep(IDLE_MS);
-  const idle = await dump(pid, out, 4);
-  const idlePerSecond = idle / ((performance.now() - t0) / 1000);
+  // Two idle windows, the lower rate kept: the first can hold one-off work that activity left behind
+  // (a GC the memory reducer starts when allocation stops), which is not what timers cost per second.
+  const idleRates: number[] = [];
+  for (let w = 0; w < 2; w++) {
+    const t0 = performance.now();
+    await sleep(IDLE_MS);
+    const idle = await dump(pid, out, index++);
+    idleRates.push(idle / ((performance.now() - t0) / 1000));
+  }
+  const idlePerSecond = Math.min(...idleRates);
   agent.destroy();
   server.child.stdin?.end();
   await server.exited;
   rmSync(out, { force: true });
-  const phases = raw.map((r, i) => r - (idlePerSecond * (wall[i] as number)) / N) as [number, number];
-  return { phases, raw: raw as [number, number], idlePerSecond };
+  for (let i = 0; i < raw.length; i++)
+    phases[i] = (raw[i] as number) - (idlePerSecond * (wall[i] as number)) / N;
+  // Convergence is judged on the counts themselves (raw), before the timer correction.
+  const spread = spreadOf(raw.at(-2) as number, raw.at(-1) as number);
+  return {
+    phases,
+    raw,
+    idlePerSecond,
+    idleRates,
+    perRequest: mean(phases),
+    rawPerRequest: mean(raw),
+    spread,
+    converged: spread <= TOLERANCE,
+  };
 }
 
 /** Native CPU ns per request of the bare server (for the instructions-per-ns indication): median of rounds. */
 async function nativeNsPerRequest(framework: string): Promise<number> {
   const rounds: number[] = [];
   for (let r = 0; r < Number(values['native-rounds']); r++) {
-    const server = await start(process.execPath, [...NODE_FLAGS, SERVER, framework, 'bare']);
+    const server = await start(process.execPath, [...NODE_FLAGS, SERVER, framework, 'bare', DIST]);
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     await drive(server.port, 2000, agent);
     const cpu = async (): Promise<number> => {
@@ -194,68 +253,55 @@ async function nativeNsPerRequest(framework: string): Promise<number> {
   return median(rounds);
 }
 
-const rows = [
-  '| framework | bare instr/req (phase 1 · phase 2) | sysvitals instr/req (phase 1 · phase 2) | added instr/req | ratio to bare | ≈ added ns | ≤ 1 µs | ≤ 1.03× |',
-  '|---|---|---|---|---|---|---|---|',
-];
-const rawRows = [
-  '| framework | variant | raw instr/req (phase 1 · phase 2) | idle instr per wall second (timers) |',
-  '|---|---|---|---|',
-];
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const avg = (m: Measured): number => (m.phases[0] + m.phases[1]) / 2;
-// Every server at once: counts do not depend on load, and a server under callgrind takes minutes.
-const measured = await Promise.all(
-  FRAMEWORKS.map(async (framework) => {
-    const [bare, sv] = await Promise.all([measure(framework, 'bare'), measure(framework, 'sysvitals')]);
-    return { framework, bare, sv };
-  }),
-);
-const rates: string[] = [];
-for (const { framework, bare, sv } of measured) {
-  const ns = await nativeNsPerRequest(framework);
-  const b = avg(bare);
-  const s = avg(sv);
-  const perNs = b / ns;
-  const addedNs = (s - b) / perNs;
-  rates.push(`${framework} ${fmt(ns)} ns/req natively, ${perNs.toFixed(2)} instr/ns`);
-  rows.push(
-    `| ${framework} | ${fmt(bare.phases[0])} · ${fmt(bare.phases[1])} | ${fmt(sv.phases[0])} · ${fmt(sv.phases[1])} | ${fmt(s - b)} | ${(s / b).toFixed(3)} | ${fmt(addedNs)} | ${addedNs <= 1000 ? 'met' : 'not met'} | ${s / b <= 1.03 ? 'met' : 'not met'} |`,
-  );
-  for (const [variant, m] of [
-    ['bare', bare],
-    ['sysvitals', sv],
-  ] as const) {
-    rawRows.push(
-      `| ${framework} | ${variant} | ${fmt(m.raw[0])} · ${fmt(m.raw[1])} | ${fmt(m.idlePerSecond)} |`,
-    );
-  }
-  console.log(rows.at(-1), rates.at(-1));
+const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+if (KEEP !== undefined) mkdirSync(KEEP, { recursive: true });
+// Two servers at once (bare and sysvitals), one per core: counts do not depend on load.
+const [bare, sv, before] = await Promise.all([
+  measure('bare'),
+  measure('sysvitals'),
+  BEFORE === undefined ? undefined : measure('sysvitals', BEFORE, 'sysvitals-before'),
+]);
+const ns = await nativeNsPerRequest(FRAMEWORK);
+const perNs = bare.perRequest / ns;
+const added = sv.perRequest - bare.perRequest;
+const addedRaw = sv.rawPerRequest - bare.rawPerRequest;
+const addedNs = added / perNs;
+const ratio = sv.perRequest / bare.perRequest;
+const converged = bare.converged && sv.converged;
+const verdict = (ok: boolean): string => (!converged ? 'no verdict (not converged)' : ok ? 'met' : 'not met');
+const row = (name: string, m: Measured): string =>
+  `| ${name} | ${m.phases.map(fmt).join(' · ')} | ${fmt(m.perRequest)} | ${pct(m.spread)} ${m.converged ? '(converged)' : '(NOT converged)'} | ${m.raw.map(fmt).join(' · ')} | ${fmt(m.rawPerRequest)} | ${m.idleRates.map(fmt).join(' · ')} |`;
+const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N}`;
+const text = `${machineLine()} \`${command}\`.
+
+Both servers (\`bench/instructions-server.mjs\`: \`GET /users/:id\` answering JSON, sysvitals from \`dist/\`, its
+sample timer off) run side by side under \`valgrind --tool=callgrind\` with \`node ${NODE_FLAGS.join(' ')}\`. Each is
+sent ${fmt(WARMUP)} warm-up requests, then phases of ${fmt(N)} measured ones until two in a row agree within
+${pct(TOLERANCE)} (at most ${MAX_PHASES}), sequentially over one keep-alive socket from the bench process (not counted).
+\`callgrind_control -d\` dumps and zeroes the counts after the warm-up and after each phase. The count is
+everything the server process executes per request: the framework, Node's HTTP parser and socket writes,
+sysvitals, and the garbage collection of what a request allocates. Timers fire per wall second, far more
+often per request under callgrind than natively: each server's idle instructions per second (the lower of two
+${IDLE_MS / 1000} s idle dumps at the end) × each phase's wall time are subtracted. Convergence is judged on the raw
+counts; raw figures are in the table too, and the added cost is also given from them (an upper bound: they
+include sysvitals' timers at callgrind's pace).
+
+| ${FRAMEWORK} | instr/req per phase | instr/req (mean of phases) | last two (raw) differ by | raw instr/req per phase | raw (mean) | idle instr/s (two windows) |
+|---|---|---|---|---|---|---|
+${row('bare', bare)}
+${row('sysvitals', sv)}${before === undefined ? '' : `\n${row(`sysvitals before (\`${values.before}\`)`, before)}`}
+
+**Added by sysvitals: ${fmt(added)} instructions per request, ${ratio.toFixed(3)}× bare** (≤ 1.03×: ${verdict(ratio <= 1.03)});
+from the raw counts (timers included) ${fmt(addedRaw)}, ${(sv.rawPerRequest / bare.rawPerRequest).toFixed(3)}× bare.${
+  before === undefined
+    ? ''
+    : `\nThe earlier build in the same run: ${fmt(before.perRequest - bare.perRequest)} added, ${(before.perRequest / bare.perRequest).toFixed(3)}× bare (raw ${fmt(before.rawPerRequest - bare.rawPerRequest)}, ${(before.rawPerRequest / bare.rawPerRequest).toFixed(3)}×); ${before.converged ? 'converged' : 'NOT converged'}.`
 }
-
-const text = `${machineLine()} \`npx tsx bench/instructions.ts --warmup ${WARMUP} --requests ${N}\`.
-
-Each server (\`bench/instructions-server.mjs\`: \`GET /users/:id\` answering JSON, sysvitals from \`dist/\`, its
-sample timer off) runs under \`valgrind --tool=callgrind\` with \`node ${NODE_FLAGS.join(' ')}\` and is sent
-${fmt(WARMUP)} warm-up requests, then two phases of ${fmt(N)} measured ones, sequentially over one keep-alive socket
-from the bench process (not counted). \`callgrind_control -d\` dumps and zeroes the counts after the warm-up and
-after each phase, so start-up, loading and warm-up are left out, and the two phases show whether the count repeats.
-The count is everything the server process executes per request: the framework, Node's HTTP parser and
-socket writes, sysvitals, and the garbage collection of what a request allocates. Under callgrind a request
-takes tens of ms of wall time, so timers fire far more often per request than natively (the coarse clock's
-50 ms refresh about once per request, against once per thousands at native speed): each server's idle
-instructions per wall second (a ${IDLE_MS / 1000} s idle dump at the end) × each phase's wall time are subtracted.
-
-${rows.join('\n')}
-
-Before the timer correction:
-
-${rawRows.join('\n')}
-
-Instructions to time, an indication only: each bare server was also run natively (${values['native-rounds']} runs of
-${fmt(NATIVE_REQUESTS)} requests after 2,000 warm-up, the server's CPU time from \`process.cpuUsage()\`, median): ${rates.join('; ')}.
-"≈ added ns" divides the added instructions by that rate; on this loaded machine the rate is low (a
-loaded core retires fewer instructions per ns), so the ns are on the high side of a quiet machine's.
+At the bare server's native rate (${fmt(ns)} ns per request, ${perNs.toFixed(2)} instructions per ns: median of
+${values['native-rounds']} native runs of ${fmt(NATIVE_REQUESTS)} requests after 2,000 warm-up, CPU time from
+\`process.cpuUsage()\`) that is about ${fmt(addedNs)} ns per request (≤ 1 µs: ${verdict(addedNs <= 1000)}); an indication
+only, as the rate on this shared machine moves with its load.
 ${loadLine()}`;
 console.log(text);
-if (!values['no-write']) writeSection('instructions', text);
+if (!values['no-write']) writeSection(`instructions-${FRAMEWORK}`, text);

@@ -74,31 +74,34 @@ export function koaMiddleware(
 
   const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
 
-  return async function sysvitals(ctx: Context, next: Next): Promise<void> {
+  // Not an async function: an application request returns next()'s own promise, so the middleware adds no
+  // promise and no await of its own per request (koa-compose takes any return value).
+  return function sysvitals(ctx: Context, next: Next): Promise<void> | undefined {
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Koa's ctx.
     if (decideUpgrade(adminApi, ctx.req, ctx)) {
       ctx.respond = false;
-      return;
+      return undefined;
     }
     const url = ctx.originalUrl ?? ctx.url;
     if (adminApi.isAdminUrl(url)) {
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself
-      await adminApi.handle(ctx.req, ctx.res, { request: ctx, url });
-      return;
+      return adminApi.handle(ctx.req, ctx.res, { request: ctx, url }).then(ignore);
     }
     if (admit !== undefined && !admit(ctx.req, ctx.res)) {
       ctx.respond = false; // shed: answered 503 on the raw response
-      return;
+      return undefined;
     }
     const res = ctx.res as TimedResponse;
     res[START] = performance.now();
     res[CTX] = ctx;
     res.on('close', onClose); // not once(): that allocates a wrapper per call
     // Only with database instrumentation on: queries in this request are attributed to its route.
-    if (requestContextEnabled()) await runInScope(new KoaScope(ctx), next);
-    else await next();
+    if (requestContextEnabled()) return runInScope(new KoaScope(ctx), next);
+    return next();
   };
 }
+
+function ignore(): void {}
 
 /** The request's route for a query issued while it is handled (@koa/router has matched by then). */
 class KoaScope implements RequestScope {
