@@ -187,18 +187,18 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   /**
    * Hot path: O(1), never throws, never awaits. The adapters call it when a request ends, with the `res` they
    * gave admitRequest() (its time in flight ends; without it, the oldest request in flight is taken as ended).
+   * An excluded path's request, or an event stream open 1 s or more (requests/exclusion.ts), records nothing.
    */
   recordRequest(r: RequestRecord, res?: ServerResponse): void {
-    this.lifecycle.ended(res);
-    this.requests.record(r.method, r.route, r.status, r.durationMs);
+    this.parts.exclusion.record(r, res, this.lifecycle, this.requests);
   }
 
   /**
-   * Hot path, at the start of an application request (the adapters call it): counts it in flight, or,
-   * while load is being shed, answers 503 with `Retry-After` and returns false.
+   * Hot path, at the start of an application request (the adapters call it): counts it in flight, or, while
+   * load is being shed, answers 503 with `Retry-After` and returns false. An excluded path goes by uncounted.
    */
   admitRequest(req: IncomingMessage, res: ServerResponse): boolean {
-    return this.lifecycle.admit(req, res);
+    return this.parts.exclusion.excludes(req, res) || this.lifecycle.admit(req, res);
   }
 
   /** Tells the startup probe the application is ready (needed when `probeRules.waitForReady` is set). */

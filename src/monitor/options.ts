@@ -73,6 +73,12 @@ export interface MonitorOptions {
   /** Distinct method+route pairs tracked; the rest fold into `other`. @defaultValue 100 */
   maxRoutes?: number;
   /**
+   * Request paths not monitored at all (README "Excluded routes"): neither counted, nor timed, nor in flight,
+   * nor shed. A string is a path, excluding it and everything under it (`'/events'`: `/events`, `/events/x`);
+   * a RegExp is tested on the path (`/^\/poll\//`). The query string is not matched.
+   */
+  excludeRoutes?: readonly (string | RegExp)[];
+  /**
    * An aborted request (status 499: the connection closed before the response ended) counts as FAILED in the
    * error rates (error_rate alert, health) only when its client waited at least this long; every aborted
    * request is still counted (`count_aborted`, Prometheus). 0 counts them all as failed. @defaultValue 1000
@@ -141,6 +147,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'probes',
   'requestWindowMs',
   'maxRoutes',
+  'excludeRoutes',
   'abortedFailureMs',
   'groupTimeoutMs',
   'logger',

@@ -28,6 +28,7 @@ import { parseProbeRules, parseShed, parseShutdown, type ShutdownConfig } from '
 import { JobStats } from '../profiling/jobs.js';
 import { QueryStats } from '../profiling/query-stats.js';
 import { SeriesHistory } from '../profiling/series-history.js';
+import { parseExcludeRoutes, RequestExclusion } from '../requests/exclusion.js';
 import { RequestStats } from '../requests/requests.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { MetricsStore } from '../stores/store.js';
@@ -84,6 +85,8 @@ export interface MonitorParts {
   readonly lifecycle: Lifecycle;
   readonly shutdownConfig: ShutdownConfig;
   readonly analytics: Analytics;
+  /** Excluded paths and event streams (left out of the request figures). */
+  readonly exclusion: RequestExclusion;
   readonly history: HistoryWriter;
   readonly sampler: Sampler;
 }
@@ -211,6 +214,7 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
   });
   // Requests in flight past the critical level count in the latency window at their age (a hang reads critical).
   requests.inFlight = lifecycle.inFlightAges;
+  const exclusion = new RequestExclusion(parseExcludeRoutes(options.excludeRoutes));
   const analytics = new Analytics({
     anomaly: rules.anomaly,
     diskFull: rules.disk_full_in,
@@ -271,5 +275,6 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
     lifecycle,
     shutdownConfig,
     analytics,
+    exclusion,
   };
 }

@@ -3,6 +3,7 @@
 
 import { addToView, type CountsView, microsOf, slotOf } from '../latency/latency-ring.js';
 import type { Clock } from '../types.js';
+import { isEventStream } from './exclusion.js';
 import { SteadyClock } from './steady-clock.js';
 
 /** What a request window reads of the requests in flight (InFlightAges, or a cluster's: src/cluster/). */
@@ -54,12 +55,15 @@ export class InFlightAges implements InFlightReader {
     }
   }
 
-  /** Calls `visit` with the age (ms) of each request in flight for at least `minMs` at `now`. Returns how many. */
+  /**
+   * Calls `visit` with the age (ms) of each request in flight for at least `minMs` at `now`; server-sent event
+   * streams are left out (open for as long as their client listens: their age is no latency). Returns how many.
+   */
   eachAtLeast(minMs: number, now: number, visit: (ageMs: number) => void): number {
     let n = 0;
-    for (const t of this.started.values()) {
+    for (const [key, t] of this.started) {
       const age = now - t;
-      if (age >= minMs) {
+      if (age >= minMs && !isEventStream(key)) {
         visit(age);
         n++;
       }

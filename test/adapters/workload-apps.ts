@@ -4,6 +4,7 @@
 
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
@@ -31,6 +32,7 @@ function params(query: Record<string, unknown>): {
   status: number;
   ms: number;
   kill: boolean;
+  sse: boolean;
   body: Buffer | string;
 } {
   const bytes = Number(query.bytes ?? 0);
@@ -38,6 +40,7 @@ function params(query: Record<string, unknown>): {
     status: Number(query.status ?? 200),
     ms: Number(query.ms ?? 0),
     kill: query.kill === '1',
+    sse: query.sse === '1',
     body: bytes > 0 ? bodyOf(bytes) : 'done',
   };
 }
@@ -76,7 +79,15 @@ export async function startWorkloadApp(
     app.use(monitor.middleware());
     app.get(WORK_ROUTE, async (req, res) => {
       counter.received++;
-      const { status, ms, kill, body } = params(req.query);
+      const { status, ms, kill, sse, body } = params(req.query);
+      if (sse) {
+        // sse=1: a server-sent event stream held open `ms` (Content-Type set with setHeader).
+        res.setHeader('Content-Type', 'text/event-stream');
+        res.write('data: hello\n\n');
+        await sleep(ms);
+        res.end();
+        return;
+      }
       if (ms > 0) await sleep(ms);
       // kill=1: the server destroys the connection without answering (a crash mid-request, a reset).
       if (kill) req.socket.destroy();
@@ -96,7 +107,16 @@ export async function startWorkloadApp(
     await app.register(monitor.plugin());
     app.get<{ Querystring: Record<string, string> }>(WORK_ROUTE, async (req, reply) => {
       counter.received++;
-      const { status, ms, kill, body } = params(req.query);
+      const { status, ms, kill, sse, body } = params(req.query);
+      if (sse) {
+        // The stream on the raw response, its head given to writeHead() alone (not kept for getHeader()).
+        reply.hijack();
+        reply.raw.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        reply.raw.write('data: hello\n\n');
+        await sleep(ms);
+        reply.raw.end();
+        return;
+      }
       if (ms > 0) await sleep(ms);
       if (kill) {
         req.raw.socket.destroy();
@@ -124,7 +144,16 @@ export async function startWorkloadApp(
   const router = new Router();
   router.get(WORK_ROUTE, async (ctx) => {
     counter.received++;
-    const { status, ms, kill, body } = params(ctx.query);
+    const { status, ms, kill, sse, body } = params(ctx.query);
+    if (sse) {
+      // Koa's way: ctx.type and a stream as the body, ended `ms` later.
+      ctx.type = 'text/event-stream';
+      const stream = new PassThrough();
+      ctx.body = stream;
+      stream.write('data: hello\n\n');
+      setTimeout(() => stream.end(), ms);
+      return;
+    }
     if (ms > 0) await sleep(ms);
     if (kill) {
       ctx.req.socket.destroy();

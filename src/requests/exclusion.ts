@@ -1,0 +1,96 @@
+// Requests left out of the request figures: paths excluded by the `excludeRoutes` option, and server-sent event streams.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { invalidOption } from '../errors.js';
+
+/** Set on a response whose request is not monitored (an excluded path): its close records nothing. */
+const EXCLUDED = Symbol('sysvitals.excluded');
+type MarkedResponse = ServerResponse & { [EXCLUDED]?: true };
+
+/**
+ * An event stream lasting at least this long is left out when it ends: the check reads a header, so ordinary
+ * requests (faster) skip it, and a stream closed sooner counts as the short request it was.
+ */
+export const STREAM_CHECK_MS = 1_000;
+
+/** Whether the response is a server-sent event stream (Content-Type text/event-stream, set or already sent). */
+export function isEventStream(res: object): boolean {
+  const r = res as Partial<ServerResponse> & { _header?: unknown };
+  if (typeof r.getHeader !== 'function') return false;
+  const type = r.getHeader('content-type');
+  if (typeof type === 'string') return /^\s*text\/event-stream/i.test(type);
+  // Headers given to writeHead() alone are not kept for getHeader(): read the head Node sent.
+  return typeof r._header === 'string' && /\r\ncontent-type:[ \t]*text\/event-stream/i.test(r._header);
+}
+
+/** One `excludeRoutes` entry: a path (that path and everything under it) or a RegExp tested on the path. */
+export type ExcludedRoute = string | RegExp;
+
+/**
+ * The `excludeRoutes` option as a test on a request's URL (its path: the query string is not matched), or
+ * undefined when nothing is excluded. Throws ERR_SYSVITALS_INVALID_OPTION on anything else than paths and RegExps.
+ */
+export function parseExcludeRoutes(option: unknown): ((url: string) => boolean) | undefined {
+  if (option === undefined) return undefined;
+  if (!Array.isArray(option))
+    throw invalidOption('sysvitals: `excludeRoutes` must be an array of paths and RegExps.');
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const patterns: RegExp[] = [];
+  for (const e of option as unknown[]) {
+    if (e instanceof RegExp) patterns.push(new RegExp(e.source, e.flags.replace(/[gy]/g, '')));
+    else if (typeof e === 'string' && e.startsWith('/')) {
+      const path = e.length > 1 && e.endsWith('/') ? e.slice(0, -1) : e;
+      exact.add(path);
+      prefixes.push(path === '/' ? '/' : `${path}/`);
+    } else {
+      throw invalidOption(
+        `sysvitals: \`excludeRoutes\` entries are paths starting with "/" or RegExps (got ${String(e)}).`,
+      );
+    }
+  }
+  if (exact.size + patterns.length === 0) return undefined;
+  return (url) => {
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (exact.has(path)) return true;
+    for (const p of prefixes) if (path.startsWith(p)) return true;
+    for (const re of patterns) if (re.test(path)) return true;
+    return false;
+  };
+}
+
+/** What the monitor's admitRequest and recordRequest ask before counting a request. */
+export class RequestExclusion {
+  constructor(private readonly excluded: ((url: string) => boolean) | undefined) {}
+
+  /** At admission: true when the request's path is excluded (it is marked, and neither counted nor in flight). */
+  excludes(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.excluded === undefined) return false;
+    const r = req as IncomingMessage & { originalUrl?: string };
+    if (!this.excluded(r.originalUrl ?? r.url ?? '')) return false;
+    (res as MarkedResponse)[EXCLUDED] = true;
+    return true;
+  }
+
+  /**
+   * At the end: 'excluded' for a request admitted as excluded (record nothing), 'stream' for an event stream
+   * open STREAM_CHECK_MS or longer (it ends in flight; nothing else is recorded), else null (record it).
+   */
+  left(res: ServerResponse, durationMs: number): 'excluded' | 'stream' | null {
+    if ((res as MarkedResponse)[EXCLUDED] === true) return 'excluded';
+    return durationMs >= STREAM_CHECK_MS && isEventStream(res) ? 'stream' : null;
+  }
+
+  /** Ends the request's time in flight and records it, unless it is left out (see left()). Never throws. */
+  record(
+    r: { method: string; route: string; status: number; durationMs: number },
+    res: ServerResponse | undefined,
+    lifecycle: { ended(res?: object): void },
+    requests: { record(method: string, route: string, status: number, durationMs: number): void },
+  ): void {
+    const left = res === undefined ? null : this.left(res, r.durationMs);
+    if (left !== 'excluded') lifecycle.ended(res);
+    if (left === null) requests.record(r.method, r.route, r.status, r.durationMs);
+  }
+}
