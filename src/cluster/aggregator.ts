@@ -16,7 +16,7 @@ import {
 import type { AggregatorOptions, ClusterMonitor } from './cluster-monitor.js';
 import { type Leadership, tryLead } from './endpoint.js';
 import { ClusterInFlight } from './in-flight-wire.js';
-import { writeLedger } from './ledger.js';
+import { type Handover, writeLedger } from './ledger.js';
 import { ledgerOwner, pruneLeftovers } from './leftovers.js';
 import { Merger } from './merger.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -25,7 +25,7 @@ import type { ReportWire } from './report.js';
 import { answerSilence } from './silences.js';
 import { SyncRound } from './sync.js';
 import { workerSeries } from './worker-series.js';
-import { newEntry, type WorkerEntry, WorkerTable } from './workers.js';
+import { newEntry, RETIRED, type WorkerEntry, WorkerTable } from './workers.js';
 
 /** The ledger is written at least this often while totals change (and before any figure is served). */
 export const LEDGER_EVERY_MS = 5000;
@@ -124,7 +124,7 @@ export class Aggregator {
    * still served. Before any figure is served, and every LEDGER_EVERY_MS otherwise: writing it every
    * interval cost the aggregator ~0.6 % of its CPU under load (bench/cluster.ts profile).
    */
-  saveLedger(): void {
+  saveLedger(handover?: Handover): void {
     if (!this.dirty) return;
     try {
       writeLedger(
@@ -135,6 +135,7 @@ export class Aggregator {
         this.monitor.alertSystem.exportActive(),
         this.monitor.notifications.exportDeliveries(),
         ledgerOwner(this.options.name),
+        handover,
       );
       this.dirty = false;
       this.savedAt = this.options.now();
@@ -191,12 +192,28 @@ export class Aggregator {
     // still holds the lock, and recorded as delivered: the successor reads a ledger that says so.
     await this.monitor.notifications.close();
     this.dirty = true;
-    this.saveLedger();
+    // Its own last minute, which no live worker holds: the successor's window starts complete.
+    this.saveLedger({
+      id: this.options.self.id,
+      window: this.options.self.window?.() ?? null,
+      complete: this.windowComplete(),
+    });
     this.monitor.off('metrics', this.onMetrics as (p: never) => void);
     this.monitor.off('alert', this.onAlert as (p: never) => void);
     for (const w of this.workers.values()) w.peer?.close();
     await this.leadership?.release();
     await this.monitor.close();
+  }
+
+  /** The cluster's window lacks nothing: no gap of its own, no worker gone within the window. */
+  private windowComplete(): boolean {
+    const now = this.options.now();
+    if (this.merger.windowGap()) return false;
+    for (const w of this.workers.values()) {
+      if (w.self || w.peer !== null || w.id === RETIRED) continue;
+      if (w.goneAt === null || now - w.goneAt < this.options.retireAfterMs) return false;
+    }
+    return true;
   }
 
   /** Bytes received from workers so far (bench/cluster.ts). */

@@ -28,6 +28,18 @@ interface LedgerFile {
   deliveries?: AlertDelivery[];
   /** The node:cluster primary whose run this ledger counts (leftovers.ts: removed once it is gone). */
   owner?: number;
+  /** Written by an aggregator handing over gracefully: its own last minute, for the successor's window. */
+  handover?: Handover;
+}
+
+/**
+ * A graceful aggregator's own window (its process's last minute, which no live worker holds), and whether
+ * its cluster window lacked nothing else (no worker gone within the window, no gap of its own).
+ */
+export interface Handover {
+  id: string;
+  window: unknown;
+  complete: boolean;
 }
 
 /** What a ledger holds. */
@@ -42,6 +54,8 @@ export interface Ledger {
    * count as undelivered (sent again: at least once).
    */
   deliveries: AlertDelivery[];
+  /** A graceful predecessor's own window (absent after a crash). */
+  handover?: Handover;
 }
 
 /** Writes the ledger atomically (temp file + rename), readable by this user only. */
@@ -53,6 +67,7 @@ export function writeLedger(
   alerts: readonly PersistedAlert[] = [],
   deliveries: readonly AlertDelivery[] = [],
   owner?: number,
+  handover?: Handover,
 ): void {
   const file: LedgerFile = {
     v: 1,
@@ -67,6 +82,7 @@ export function writeLedger(
     alerts: alerts.slice(),
     deliveries: deliveries.slice(),
     ...(owner === undefined ? {} : { owner }),
+    ...(handover === undefined ? {} : { handover }),
   };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(file), { mode: 0o600 });
@@ -97,5 +113,6 @@ export function readLedger(path: string): Ledger {
     silences: Array.isArray(file.silences) ? file.silences : [],
     alerts: Array.isArray(file.alerts) ? file.alerts : [],
     deliveries: Array.isArray(file.deliveries) ? file.deliveries : [],
+    ...(file.handover && typeof file.handover.id === 'string' ? { handover: file.handover } : {}),
   };
 }

@@ -7,7 +7,7 @@ import type { ClusterProcess, Logger } from '../types.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
 import { CustomMerger } from './custom-merge.js';
 import { KnownTotals } from './known-totals.js';
-import { readLedger } from './ledger.js';
+import { type Handover, readLedger } from './ledger.js';
 import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
 import { applyWindow, decodeWindow } from './window-wire.js';
 import { newEntry, type WorkerEntry, type WorkerTable } from './workers.js';
@@ -128,6 +128,16 @@ export class Merger {
     }
   }
 
+  /**
+   * A graceful predecessor's own last minute (F6): added to the window; true when its window then lacks
+   * nothing (its cluster window was complete; the live workers give theirs as they say hello).
+   */
+  private handedOver(h: Handover | undefined): boolean {
+    if (h === undefined || h.window === null) return false;
+    const entry = newEntry(h.id, 0, 0);
+    return this.rebuild(entry, h.window) && h.complete === true;
+  }
+
   /** Adds a worker's window to the cluster's; false when it cannot be read or used. */
   private rebuild(entry: WorkerEntry, wire: unknown): boolean {
     try {
@@ -155,7 +165,9 @@ export class Merger {
       const windowMs =
         (this.monitor.requests as { config?: { windowMs?: number } }).config?.windowMs ?? 60_000;
       const now = this.deps.now();
-      if (entries.length > 0 && now - ledger.savedAt < windowMs) this.windowGapUntil = now + windowMs;
+      if (entries.length > 0 && now - ledger.savedAt < windowMs && !this.handedOver(ledger.handover)) {
+        this.windowGapUntil = now + windowMs;
+      }
       this.monitor.notifications.silences.restore(ledger.silences);
       this.monitor.alertSystem.restoreActive(ledger.alerts);
       // Their notifications: what no receiver accepted (the predecessor died with it queued) is sent.

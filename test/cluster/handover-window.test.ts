@@ -1,0 +1,56 @@
+// Outside review F6: a graceful aggregator handover (SIGTERM through the app's handler, `pm2 reload`) left a
+// minute of windowed figures without the old aggregator's own requests (per_minute 3216 of 3562), marked
+// `aggregator-window`. The handing-over aggregator now writes its own last minute into the ledger and the
+// successor adds it, so the window is every worker's last minute at once. Real node:cluster processes; the
+// oracle is every request the workers logged.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHistogram } from '../../src/latency/histogram.js';
+import { microsOf } from '../../src/latency/latency-ring.js';
+import { BASE, getJson, load, loggedRequests, type Started, startNodeCluster, until } from './helpers.js';
+
+const metrics = (port: number) => getJson(port, `${BASE}/metrics`).then((r) => r.data.data);
+
+describe('node:cluster graceful handover: the window', () => {
+  let c: Started;
+  beforeAll(async () => {
+    c = await startNodeCluster({}, 3);
+    await until(async () => {
+      const m = await metrics(c.port);
+      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
+    }, 60_000);
+  }, 120_000);
+  afterAll(() => c?.stop());
+
+  it("after a SIGTERM of the aggregator the window holds every worker's last minute, complete", async () => {
+    const result = await load(c.port, 240, 6, 11);
+    expect(result.failed).toBe(0);
+    await until(async () => loggedRequests(c.logDir).length === 240);
+    const before = await until(async () => {
+      const m = await metrics(c.port);
+      return m.requests.total === 240 && m;
+    });
+    const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
+    const own = loggedRequests(c.logDir).filter((r) => r.pid === aggPid).length;
+    expect(own).toBeGreaterThan(0);
+    process.kill(aggPid, 'SIGTERM');
+    const after = await until(async () => {
+      const m = await metrics(c.port);
+      return m.cluster.aggregator !== before.cluster.aggregator && m.cluster.workers_connected === 2 && m;
+    }, 30_000);
+    const logged = loggedRequests(c.logDir);
+    expect(logged).toHaveLength(240);
+    // Before: missing ['aggregator-window'] and the window without the old aggregator's `own` requests.
+    expect(after.cluster.missing).toEqual([]);
+    expect(after.requests.total).toBe(240);
+    const span = (await getJson(c.port, `${BASE}/routes`)).data.data.window_seconds as number;
+    if (after.requests.per_minute !== 240)
+      expect(after.requests.per_minute).toBeCloseTo((240 * 60) / span, 0);
+    expect(after.errors.count_4xx).toBe(logged.filter((r) => r.status >= 400 && r.status < 500).length);
+    expect(after.errors.count_5xx).toBe(logged.filter((r) => r.status >= 500).length);
+    const oracle = createHistogram();
+    for (const r of logged) oracle.recordValue(microsOf(r.ms));
+    const p95 = oracle.getValueAtPercentile(95) / 1000;
+    expect(Math.abs(after.latency.p95_ms - p95)).toBeLessThanOrEqual(p95 * 0.01 + 0.001);
+  }, 120_000);
+});
