@@ -2,7 +2,7 @@
 // trends give (what the alert engine reads from the analytics).
 
 import type { MetricsSnapshot } from '../types.js';
-import { forecast, formatSpan } from './predict.js';
+import { forecastRegime, formatSpan } from './predict.js';
 import type { SeriesBuffer } from './series-buffer.js';
 
 /** What an alert rule reads from one evaluation (the alert engine's observation shape). */
@@ -52,8 +52,9 @@ export function predictObservations(
       // Only a trend toward the level (or further past it) predicts: a value past the level and
       // recovering is the plain rule's business, never "predicted to reach 80 in 0 min".
       const up = rule.direction !== 'below';
-      const warn = forecast(b, rule.warning, up ? 'up' : 'down');
-      const crit = forecast(b, rule.critical, up ? 'up' : 'down');
+      // The current regime's trend (the window's last quarter), from no further than the last reading.
+      const warn = forecastRegime(b, rule.warning, up ? 'up' : 'down');
+      const crit = forecastRegime(b, rule.critical, up ? 'up' : 'down');
       if (!warn || !crit) continue;
       const inWarn = warn.trusted ? warn.etaMs : Number.POSITIVE_INFINITY;
       const inCrit = crit.trusted ? crit.etaMs : Number.POSITIVE_INFINITY;
@@ -62,7 +63,7 @@ export function predictObservations(
         key: key ? `predict:${key}` : 'predict',
         component: rule.component,
         pendingMs: rule.pendingMs,
-        value: round(warn.level),
+        value: round(warn.last),
         breachWarning: inWarn <= rule.horizonMs,
         breachCritical: inCrit <= rule.horizonMs,
         clear: inWarn > rule.horizonMs * 1.1,
@@ -73,7 +74,7 @@ export function predictObservations(
           const eta = sev === 'critical' ? inCrit : inWarn;
           const level = sev === 'critical' ? rule.critical : rule.warning;
           const what = `${rule.label}${key ? ` on ${key}` : ''}`;
-          const now = `(now ${round(warn.level)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`;
+          const now = `(now ${round(warn.last)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`;
           if (eta === 0) {
             return `${what} is already at or ${up ? 'above' : 'below'} ${level} and still ${up ? 'rising' : 'falling'} ${now}`;
           }

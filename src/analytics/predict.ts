@@ -71,6 +71,64 @@ export function trendOf(buffer: SeriesBuffer): Trend | null {
   return trend;
 }
 
+/** A forecast of the current regime, with the value last read. */
+export interface RegimeForecast extends Forecast {
+  /** The last point's value: what the series reads now. */
+  readonly last: number;
+}
+
+/**
+ * Like `forecast`, but of the current regime: the slope is the Theil–Sen slope of the window's last
+ * quarter (at least `guards.minPoints` points), and the forecast is trusted only when both the whole
+ * window's slope and that recent slope are significantly toward `direction`. The time to the level is
+ * measured from the recent fit's level, but never from beyond the last reading (going up: the lower of
+ * the two), so a rise that has stopped is not extrapolated past what was read. Before, the whole
+ * window's robust fit, more than half of it on the old line, kept forecasting a stopped rise: "now
+ * 1972, reach 2000 in 1 min" while every reading for 15 min was 1700.
+ */
+export function forecastRegime(
+  buffer: SeriesBuffer,
+  limit: number,
+  direction: 'up' | 'down' = 'up',
+  guards: ForecastGuards = DEFAULT_FORECAST_GUARDS,
+): RegimeForecast | null {
+  const whole = trendOf(buffer);
+  const recent = recentTrendOf(buffer, guards.minPoints);
+  if (!whole || !recent) return null;
+  const { values } = buffer.read();
+  const last = values[values.length - 1] as number;
+  const level = direction === 'up' ? Math.min(recent.level, last) : Math.max(recent.level, last);
+  const trend: Trend = { ...recent, level };
+  const slow = direction === 'up' ? recent.slopeLow : recent.slopeHigh;
+  return {
+    etaMs: timeToReach(trend, limit, direction),
+    etaLateMs: timeToReach(trend, limit, direction, slow),
+    perHour: recent.slope * 3_600_000,
+    level,
+    last,
+    trusted:
+      whole.points >= guards.minPoints &&
+      whole.spanMs >= guards.minSpanMs &&
+      recent.points >= guards.minPoints &&
+      isSignificantToward(whole, direction) &&
+      isSignificantToward(recent, direction),
+    trend,
+  };
+}
+
+const recentFits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
+
+/** Theil–Sen fit of the buffer's last quarter (at least `minPoints` points), cached per version. */
+export function recentTrendOf(buffer: SeriesBuffer, minPoints: number): Trend | null {
+  const cached = recentFits.get(buffer);
+  if (cached && cached.version === buffer.version) return cached.trend;
+  const { times, values } = buffer.read();
+  const k = Math.min(times.length, Math.max(minPoints, Math.ceil(times.length / 4)));
+  const trend = theilSen(times.slice(-k), values.slice(-k));
+  recentFits.set(buffer, { version: buffer.version, trend });
+  return trend;
+}
+
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
