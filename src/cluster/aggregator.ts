@@ -188,9 +188,10 @@ export class Aggregator {
     this.closed = true;
     this.selfReport();
     this.saveLedger();
-    // Groups still waiting are sent and delivered (up to routing.closeTimeoutMs) while this process
-    // still holds the lock, and recorded as delivered: the successor reads a ledger that says so.
+    // Waiting groups are delivered (up to closeTimeoutMs) under the lock, and the ledger says so.
     await this.monitor.notifications.close();
+    // Nothing is delivered after that: no later write may replace the hand-over ledger below.
+    this.monitor.notifications.onDelivery(undefined);
     this.dirty = true;
     // Its own last minute, which no live worker holds: the successor's window starts complete.
     this.saveLedger({
