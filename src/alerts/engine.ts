@@ -277,7 +277,8 @@ export class AlertSystem {
       events.push(['raised', raised]);
       return;
     }
-    alert.value = round(obs.value);
+    // A value that is no reading (disk_full_in's "no time to full", NaN) leaves the last one read.
+    if (Number.isFinite(obs.value)) alert.value = round(obs.value);
     // The message follows the value while the alert is active ("not succeeded for 900 s", not the 600 s of
     // when it fired); a clearing reading leaves the last active message.
     if (!obs.clear) alert.message = obs.message(alert.severity);

@@ -245,7 +245,8 @@ export class Analytics {
       const f = forecast(b, 100, 'up', { minPoints: 10, minSpanMs: Math.min(r.window / 2, 3_600_000) });
       if (!f) continue;
       const eta = f.trusted ? f.etaMs : Number.POSITIVE_INFINITY;
-      const hours = Number.isFinite(eta) ? round(eta / 3_600_000) : -1;
+      // No time to full has no number (NaN): a clearing alert keeps the last hours to full it read (was -1).
+      const hours = Number.isFinite(eta) ? round(eta / 3_600_000) : Number.NaN;
       out.push({
         rule: 'disk_full_in',
         key: mount,
