@@ -199,7 +199,10 @@ const text = (v: unknown, max: number): string => {
 };
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-function readHistogram(w: HistWire, buckets: number | undefined): NonNullable<CustomSeries['histogram']> {
+export function readHistogram(
+  w: HistWire,
+  buckets: number | undefined,
+): NonNullable<CustomSeries['histogram']> {
   if (w === null || typeof w !== 'object' || !Array.isArray(w.b)) throw new Error('bad histogram');
   if (typeof w.c === 'string' && w.c.length > 1_000_000) throw new Error('bad histogram');
   const runs = typeof w.c === 'string' ? unpackRuns(w.c) : w.c;

@@ -6,10 +6,11 @@ import { errorMessage } from '../logger.js';
 import type { ClusterProcess, Logger } from '../types.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
 import { CustomMerger } from './custom-merge.js';
+import { applyCustomWindows, type CustomWindow } from './custom-window.js';
 import { KnownTotals } from './known-totals.js';
 import { type Handover, readLedger } from './ledger.js';
 import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
-import { applyWindow, decodeWindow } from './window-wire.js';
+import { applyWindow, decodeWindow, type WindowReport } from './window-wire.js';
 import { newEntry, type WorkerEntry, type WorkerTable } from './workers.js';
 
 export class Merger {
@@ -21,6 +22,8 @@ export class Merger {
    */
   private windowGapUntil = Number.NEGATIVE_INFINITY;
   private readonly custom: CustomMerger;
+  /** A graceful predecessor's custom windows, added once the ledger's totals created their metrics. */
+  private handedCustom: CustomWindow[] | undefined;
 
   constructor(
     private readonly monitor: ClusterMonitor,
@@ -86,13 +89,14 @@ export class Merger {
       // Not yet in this aggregator's window (a takeover, or a first sight): the worker's own window,
       // sub-window by sub-window, is the exact last minute; the difference then counts in totals only
       // (it is in that window already).
-      if (
-        !this.windowed.has(entry.id) &&
-        window !== undefined &&
-        window !== null &&
-        this.rebuild(entry, window)
-      ) {
+      const rebuilt =
+        !this.windowed.has(entry.id) && window !== undefined && window !== null
+          ? this.rebuild(entry, window)
+          : null;
+      if (rebuilt) {
         this.apply(entry, difference, false);
+        // After the report: its definitions create the cluster's histograms the windows go into.
+        if (rebuilt.custom) applyCustomWindows(this.monitor.custom, rebuilt.custom, this.deps.now());
       } else {
         this.apply(entry, difference, seen);
       }
@@ -130,24 +134,28 @@ export class Merger {
 
   /**
    * A graceful predecessor's own last minute (F6): added to the window; true when its window then lacks
-   * nothing (its cluster window was complete; the live workers give theirs as they say hello).
+   * nothing (its cluster window was complete; the live workers give theirs as they say hello). Its custom
+   * windows wait in `handedCustom` for the ledger's totals to create their metrics.
    */
   private handedOver(h: Handover | undefined): boolean {
     if (h === undefined || h.window === null) return false;
     const entry = newEntry(h.id, 0, 0);
-    return this.rebuild(entry, h.window) && h.complete === true;
+    const w = this.rebuild(entry, h.window);
+    this.handedCustom = w?.custom;
+    return w !== null && h.complete === true;
   }
 
-  /** Adds a worker's window to the cluster's; false when it cannot be read or used. */
-  private rebuild(entry: WorkerEntry, wire: unknown): boolean {
+  /** Adds a worker's window to the cluster's (custom windows apart); null when it cannot be read or used. */
+  private rebuild(entry: WorkerEntry, wire: unknown): WindowReport | null {
     try {
-      return applyWindow(this.monitor, decodeWindow(wire));
+      const w = decodeWindow(wire);
+      return applyWindow(this.monitor, w) ? w : null;
     } catch (err) {
       this.deps.logger.warn(
         { worker: entry.id, err: errorMessage(err) },
         'sysvitals: malformed cluster window dropped',
       );
-      return false;
+      return null;
     }
   }
 
@@ -195,5 +203,7 @@ export class Merger {
       // Already counted and served by the previous aggregator: totals only.
       this.apply(null, e.totals, false);
     }
+    if (this.handedCustom) applyCustomWindows(this.monitor.custom, this.handedCustom, now);
+    this.handedCustom = undefined;
   }
 }

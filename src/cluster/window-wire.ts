@@ -2,8 +2,15 @@
 // sent in its hello so that a new aggregator rebuilds the cluster's window from what the live workers
 // still hold, instead of starting from an empty minute after the old aggregator died (issue #13).
 
+import type { CustomMetric } from '../custom/registry.js';
 import { COUNTS_LENGTH, type SparseCounts } from '../latency/latency-ring.js';
 import { type CountsWire, decodeCounts, encodeCounts } from './counts-wire.js';
+import {
+  type CustomWindow,
+  type CustomWindowWire,
+  decodeCustomWindows,
+  takeCustomWindows,
+} from './custom-window.js';
 
 /** Sub-windows with their stamp: [stamp, counts]. */
 type SubWire = Array<[number, CountsWire]>;
@@ -16,6 +23,8 @@ export interface WindowWire {
   f: Array<{ f: string; l: SubWire }>;
   /** The database queries' last minute (`window_count`, `window_p95_ms`): sub-window length, sub-windows. */
   q?: { ms: number; l: SubWire };
+  /** Custom histograms' windows (their window percentiles), label sets with values only. */
+  c?: CustomWindowWire[];
   /**
    * When the worker's request window started recording (epoch ms): the rebuilt window covers the time
    * since then (absent from older versions: since the start of its earliest sub-window sent).
@@ -37,6 +46,9 @@ export interface WindowSources {
   functions: { windowStates?(): { ms: number; functions: Array<{ name: string; latency: Sub }> } };
   /** A monitor's QueryStats (threads have none). */
   queries?: { windowStates?(): { ms: number; latency: Sub } };
+  /** A monitor's custom metrics (threads have none), read at `clock.now()`. */
+  custom?: { all(): Iterable<CustomMetric> };
+  clock?: { now(): number };
 }
 
 /** Where the aggregator adds it (the cluster monitor's RequestStats and FunctionTimings). */
@@ -63,6 +75,8 @@ export interface WindowReport {
   functions: Array<{ name: string; latency: Sub }>;
   /** The queries' window, when the worker sent it. */
   queries?: { ms: number; latency: Sub };
+  /** Custom histograms' windows, when the worker sent them (the aggregator adds them: applyCustomWindows). */
+  custom?: CustomWindow[];
   /** When the worker's window started recording (epoch ms), when it said. */
   startedAt?: number;
 }
@@ -82,6 +96,8 @@ export function takeWindow(sources: WindowSources): WindowWire | null {
   if (typeof req.startedAt === 'number' && Number.isFinite(req.startedAt)) out.s = req.startedAt;
   const q = sources.queries?.windowStates?.();
   if (q) out.q = { ms: q.ms, l: subWire(q.latency) };
+  const c = sources.custom && takeCustomWindows(sources.custom, sources.clock?.now() ?? Date.now());
+  if (c) out.c = c;
   return out;
 }
 
@@ -135,6 +151,7 @@ export function decodeWindow(w: unknown): WindowReport {
       throw new Error('bad query window');
     out.queries = { ms: x.q.ms, latency: readSub(x.q.l) };
   }
+  if (x.c !== undefined) out.custom = decodeCustomWindows(x.c);
   return out;
 }
 

@@ -212,6 +212,61 @@ export class CustomHistogram {
     for (let i = 0; i < n; i++) c.le[i]! += d.le[i] as number;
   }
 
+  /**
+   * Cluster mode: each label set's sliding window as it stands (drained first): its two slots, newer first,
+   * and how long ago (ms) the newer one started. A new aggregator rebuilds the cluster's window from it.
+   * @internal
+   */
+  windowStates(now: number): {
+    windowMs: number;
+    series: Array<{
+      labels: Record<string, string>;
+      ageMs: number;
+      slots: [{ histogram: hdr.Histogram; sum: number }, { histogram: hdr.Histogram; sum: number }];
+    }>;
+  } {
+    const steady = this.time.view(now);
+    const series = this.sets.slots.map(({ labels, value: c }) => {
+      c.drain(steady, this.windowMs);
+      return {
+        labels,
+        ageMs: steady - c.currentStart,
+        slots: [
+          { histogram: c.current, sum: c.currentSum },
+          { histogram: c.previous, sum: c.previousSum },
+        ] as [{ histogram: hdr.Histogram; sum: number }, { histogram: hdr.Histogram; sum: number }],
+      };
+    });
+    return { windowMs: this.windowMs, series };
+  }
+
+  /**
+   * Cluster mode: adds another process's window of one label set (its windowStates()), window only: its newer
+   * slot to this one's newer, its older to the older. A label set whose window is empty takes the other's
+   * phase (its newer slot started `ageMs` ago), so a window rebuilt from processes of one phase rotates as
+   * theirs did. False (nothing added) for a window of another length.
+   * @internal
+   */
+  absorbWindow(
+    values: LabelValues,
+    windowMs: number,
+    ageMs: number,
+    slots: readonly [HistogramDelta, HistogramDelta],
+    now: number,
+  ): boolean {
+    if (windowMs !== this.windowMs || !(ageMs >= 0)) return false;
+    const steady = this.time.view(now);
+    const c = this.sets.get(values);
+    c.drain(steady, this.windowMs);
+    if (c.current.totalCount === 0 && c.previous.totalCount === 0 && ageMs < windowMs)
+      c.currentStart = steady - ageMs;
+    recordDelta(c.current, slots[0]);
+    c.currentSum += slots[0].sum;
+    recordDelta(c.previous, slots[1]);
+    c.previousSum += slots[1].sum;
+    return true;
+  }
+
   /** Since-start histograms per label set (Prometheus); drains first so nothing recorded is missed. */
   totals(now: number): {
     labels: Record<string, string>;

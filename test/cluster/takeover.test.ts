@@ -54,13 +54,15 @@ describe('node:cluster takeover: the window', () => {
         `/query?sys=postgresql&fp=${encodeURIComponent('SELECT 1')}&ms=${1 + ((i * 7) % 60)}`,
       );
     }
-    // The /timed and /query requests are requests too: 400 in all.
-    await until(async () => loggedRequests(c.logDir).length === 400);
+    // A custom histogram's values (one per /custom request), logged by the worker that recorded them.
+    for (let i = 0; i < 30; i++) await get(c.port, `/custom?kind=a&n=1&v=${1 + ((i * 13) % 50)}`);
+    // The /timed, /query and /custom requests are requests too: 430 in all.
+    await until(async () => loggedRequests(c.logDir).length === 430);
     const before = await until(async () => {
       const m = await metrics(c.port);
-      return m.requests.total === 400 && m.functions.render?.count === 60 && m;
+      return m.requests.total === 430 && m.functions.render?.count === 60 && m;
     });
-    expect(before.requests.per_minute).toBe(400);
+    expect(before.requests.per_minute).toBe(430);
     const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
     process.kill(aggPid, 'SIGKILL');
 
@@ -83,7 +85,7 @@ describe('node:cluster takeover: the window', () => {
     expect(after.cluster.complete).toBe(false);
     expect(after.cluster.missing).toEqual(['aggregator-window']);
     // Totals never go back; the window is the survivors' last minute, exactly.
-    expect(after.requests.total).toBe(400);
+    expect(after.requests.total).toBe(430);
     // per_minute: the window's count, in the cluster's first minute (its window covers since the first
     // worker started, not since the takeover); after it, that count over the time the window covers.
     const span = (await getJson(c.port, `${BASE}/routes`)).data.data.window_seconds as number;
@@ -105,7 +107,7 @@ describe('node:cluster takeover: the window', () => {
     // routes/: /work, /timed and /query, summing to the survivors' count.
     const routes = (await getJson(c.port, `${BASE}/routes`)).data.data;
     const counts = routes.routes.map((r: { route: string; count: number }) => [r.route, r.count]);
-    expect(counts.map(([r]: [string]) => r).sort()).toEqual(['/query', '/timed', '/work']);
+    expect(counts.map(([r]: [string]) => r).sort()).toEqual(['/custom', '/query', '/timed', '/work']);
     expect(counts.reduce((a: number, [, k]: [string, number]) => a + k, 0)).toBe(n);
     // @timed: the survivors' calls, still listed in metrics/.
     const survivorCalls = [...calls].filter(([pid]) => pid !== aggPid).reduce((a, [, k]) => a + k, 0);
@@ -119,6 +121,20 @@ describe('node:cluster takeover: the window', () => {
     const q = (await getJson(c.port, `${BASE}/queries`)).data.data;
     expect(q.window_count).toBe(survivorQueries);
     expect(q.total).toBe(40);
+    // custom: the histogram's window is the survivors' values, rebuilt from their windows (it read 0 until
+    // new reports before); count_total comes from the ledger, all 30.
+    const survivorValues = readdirSync(c.logDir)
+      .filter((f) => f.endsWith('.clog') && Number(f.slice(0, -5)) !== aggPid)
+      .flatMap((f) => readFileSync(join(c.logDir, f), 'utf8').trim().split('\n'))
+      .map((l) => JSON.parse(l)[2] as number)
+      .sort((x, y) => x - y);
+    expect(survivorValues.length).toBeGreaterThan(0);
+    const size = after.custom.order_size;
+    expect(size.count).toBe(survivorValues.length);
+    expect(size.count_total).toBe(30);
+    expect(size.sum).toBe(survivorValues.reduce((a, v) => a + v, 0));
+    expect(size.max).toBe(survivorValues.at(-1));
+    expect(size.min).toBe(survivorValues[0]);
   }, 120_000);
 });
 

@@ -4,7 +4,10 @@
 // injected clock, from the earliest worker's start: the rebuilt window must read the same rates and span.
 
 import { describe, expect, it } from 'vitest';
+import { applyCustomWindows } from '../../src/cluster/custom-window.js';
 import { applyWindow, decodeWindow, takeWindow, type WindowWire } from '../../src/cluster/window-wire.js';
+import { CustomMetrics } from '../../src/custom/registry.js';
+import type { HistogramFigures } from '../../src/custom/types.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { QueryStats } from '../../src/profiling/query-stats.js';
 import { RequestStats } from '../../src/requests/requests.js';
@@ -15,7 +18,13 @@ function process_(t: { now: number }) {
   const c = { now: () => t.now };
   const requests = new RequestStats({ clock: c });
   requests.trackRouteLatency();
-  return { requests, functions: new FunctionTimings({ clock: c }), queries: new QueryStats({}, c) };
+  return {
+    requests,
+    functions: new FunctionTimings({ clock: c }),
+    queries: new QueryStats({}, c),
+    custom: new CustomMetrics(60_000, undefined, c.now),
+    clock: c,
+  };
 }
 
 /** Worker A from T0 at 10 req/s, worker B from T0 + 10.5 s at 4 req/s, up to `until` ms after T0. */
@@ -121,5 +130,87 @@ describe('window rebuilt at a takeover', () => {
     expect(got.window_p95_ms).toBe(want.window_p95_ms);
     // Window only: totals come with the workers' reports, apart.
     expect(got.total).toBe(0);
+  });
+
+  // Custom histograms' window percentiles read empty after a takeover until new reports arrived. Oracle: one
+  // histogram that saw every value of every worker, drained at the same instants (each report interval).
+  const windowFigures = (f: HistogramFigures & { series?: unknown }) => {
+    const { count_total: _, sum_total: __, series: ___, ...w } = f;
+    return w;
+  };
+  for (const [label, until] of [
+    ['within the first window', 40_000],
+    ['after the window turned twice', 130_000],
+  ] as const) {
+    it(`custom histograms' window figures equal one histogram's that saw every value (${label})`, () => {
+      const t = { now: T0 };
+      const a = process_(t);
+      const b = process_(t);
+      const oracle = process_(t);
+      const opts = { labels: ['queue'] };
+      const [ha, hb, ho] = [a, b, oracle].map((p) => p.custom.histogram('job_seconds', opts));
+      for (let ms = 0; ms <= until; ms += 25) {
+        t.now = T0 + ms;
+        // Each second, as a worker's reporter does (takeStates drains): the windows turn at the same instants.
+        if (ms % 1000 === 0) for (const h of [ha, hb, ho]) h?.takeStates(t.now);
+        const v = 0.001 * (1 + ((ms * 37) % 4000));
+        if (ms % 50 === 0) {
+          ha?.observe({ queue: 'shared' }, v);
+          ho?.observe({ queue: 'shared' }, v);
+        }
+        if (ms % 75 === 0) {
+          ha?.observe({ queue: 'email' }, v * 3);
+          ho?.observe({ queue: 'email' }, v * 3);
+        }
+        if (ms % 100 === 0) {
+          hb?.observe({ queue: 'shared' }, v + 2);
+          ho?.observe({ queue: 'shared' }, v + 2);
+        }
+        // B's own label set starts later: its window turns at its own instants, as the oracle's does.
+        if (ms >= 10_500 && ms % 125 === 0) {
+          hb?.observe({ queue: 'sms' }, v / 2);
+          ho?.observe({ queue: 'sms' }, v / 2);
+        }
+      }
+      t.now = T0 + until + 300;
+      const cluster = process_(t);
+      const hc = cluster.custom.histogram('job_seconds', opts);
+      for (const w of [a, b]) {
+        const read = wire(takeWindow(w));
+        expect(read.custom?.[0]?.series.length).toBeGreaterThan(0);
+        expect(applyWindow(cluster, read)).toBe(true);
+        applyCustomWindows(cluster.custom, read.custom ?? [], t.now);
+      }
+      // Now, and as the window turns on with nothing new (the rebuilt slots turn as the workers' did).
+      for (const later of [0, 30_000, 61_000, 125_000]) {
+        t.now = T0 + until + 300 + later;
+        const got = hc.snapshot(t.now);
+        const want = ho?.snapshot(t.now);
+        if (!want) throw new Error('no oracle');
+        if (later === 0) expect(want.count).toBeGreaterThan(1000);
+        expect(windowFigures(got)).toEqual(windowFigures(want));
+        const series = (s: typeof got) =>
+          s.series
+            .map((x) => ({ labels: x.labels, ...windowFigures(x) }))
+            .sort((p, q) => (p.labels.queue ?? '').localeCompare(q.labels.queue ?? ''));
+        expect(series(got)).toEqual(series(want));
+        // Window only: totals come with the workers' reports, apart.
+        expect(got.count_total).toBe(0);
+      }
+    });
+  }
+
+  it('a custom window of another length is left out', () => {
+    const t = { now: T0 };
+    const a = process_(t);
+    a.custom.histogram('job_seconds').observe(1.5);
+    t.now += 1000;
+    const w = wire(takeWindow(a));
+    const cluster = process_(t);
+    const h = cluster.custom.histogram('job_seconds');
+    applyCustomWindows(cluster.custom, [{ ...w.custom![0]!, windowMs: 30_000 }], t.now);
+    expect(h.snapshot(t.now).count).toBe(0);
+    applyCustomWindows(cluster.custom, w.custom ?? [], t.now);
+    expect(h.snapshot(t.now).count).toBe(1);
   });
 });
