@@ -43,6 +43,7 @@ import {
 } from './monitor/options.js';
 import { createParts, type MonitorParts } from './monitor/parts.js';
 import {
+  capacityHistory,
   capacityReport,
   endpointsTable,
   healthWithDetails,
@@ -322,14 +323,13 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /**
-   * Capacity planning over the stored history (up to 7 days): growth per day, headroom to the CPU
-   * and memory warning levels, busiest hour and weekday, requests per second per core; each figure
-   * with its confidence, or null with "too little data".
+   * Capacity planning over the stored history (up to 7 days): growth per day, headroom to the CPU and memory
+   * warning levels, busiest hour and weekday, requests per core; each with its confidence, or "too little data".
    */
   async capacity(): Promise<CapacityReport> {
-    const history = await this.getHistory({ period: '7d' });
-    const latest = this.parts.sampler.latest;
-    return capacityReport(history, latest, this.alertSystem, this.clock.now(), availableParallelism());
+    const now = this.parts.history.readNow(this.clock.now());
+    const history = await capacityHistory(this.store, this.instanceId, now, this.resolutionMs);
+    return capacityReport(history, this.parts.sampler.latest, this.alertSystem, now, availableParallelism());
   }
 
   /**

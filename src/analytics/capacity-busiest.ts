@@ -38,7 +38,8 @@ export function busiestHour(
   if ((means[top] as number) <= 0) return tooLittle(unit, 'no requests in the history');
   const tied = tiedWith(means, top);
   if (tied.length > 1) {
-    return noPeak(unit, tied.length === 24 ? 'every hour' : `hours ${tied.join(', ')}`, means[top] as number);
+    const which = tied.length === 24 ? 'every hour' : `hours ${tied.join(', ')}`;
+    return noPeak(unit, which, means[top] as number, true);
   }
   let full = 0;
   let wins = 0;
@@ -49,6 +50,16 @@ export function busiestHour(
     const day = Array.from(d.subarray(0, 24), (t, h) => t / (d[24 + h] as number));
     const best = argmax(day);
     if (best === top && tiedWith(day, best).length === 1) wins++;
+  }
+  // The busiest hour on average but on no full day is no peak: the average's top came from the mix of
+  // days, not from the hour (it read "busiest hour 10; busiest on 0 of 6 full days").
+  if (full > 0 && wins === 0) {
+    return {
+      value: null,
+      unit,
+      confidence: null,
+      note: `no peak: hour ${top} has the top mean (${round(means[top] as number, 3)} req/s) but was the busiest on none of ${full} full days`,
+    };
   }
   const share = full > 0 ? wins / full : 0;
   return {
@@ -82,10 +93,10 @@ export function busiestDay(
   if (!((means[top] as number) > 0)) {
     return { ...tooLittle(unit, 'no requests in the history'), value: null };
   }
-  const tied = tiedWith(means, top);
+  const tied = tiedWith(means, top, PEAK_MARGIN);
   if (tied.length > 1) {
     const which = tied.length === 7 ? 'every day' : tied.map((d) => WEEKDAYS[d]).join(', ');
-    return { ...noPeak(unit, which, means[top] as number), value: null };
+    return { ...noPeak(unit, which, means[top] as number, exact(means, tied)), value: null };
   }
   const margin =
     ((means[top] as number) - (means[order[1] as number] as number)) / ((means[top] as number) || 1);
@@ -97,21 +108,38 @@ export function busiestDay(
   };
 }
 
-/** No single peak: `which` share the top mean rate. */
-function noPeak(unit: string, which: string, rate: number): CapacityFigure {
+/**
+ * A busiest day must be above every other by this share of its mean rate: a top within 1 % of the next
+ * is no peak (a strict maximum read "Monday, 0 % above the next day"). An hour needs to be the busiest
+ * on at least one full day instead (adjacent hours of a smooth daily cycle differ by less than 1 %).
+ */
+export const PEAK_MARGIN = 0.01;
+
+/** No single peak: `which` share the top mean rate (exactly, or within the margin). */
+function noPeak(unit: string, which: string, rate: number, same: boolean): CapacityFigure {
+  const verb = which.startsWith('every') ? 'has' : 'have';
   return {
     value: null,
     unit,
     confidence: null,
-    note: `no peak: ${which} ${which.startsWith('every') ? 'has' : 'have'} the same mean request rate (${round(rate, 3)} req/s)`,
+    note: same
+      ? `no peak: ${which} ${verb} the same mean request rate (${round(rate, 3)} req/s)`
+      : `no peak: ${which} ${verb} a mean request rate within ${PEAK_MARGIN * 100} % of the top (${round(rate, 3)} req/s)`,
   };
 }
 
-/** The indices whose value equals a[top] (to a relative 1e-9: sums of the same rates in another order). */
-function tiedWith(a: readonly number[], top: number): number[] {
+/** True when the values at `idx` are equal (to a relative 1e-9: sums of the same rates in another order). */
+function exact(a: readonly number[], idx: readonly number[]): boolean {
+  const v = a[idx[0] as number] as number;
+  return idx.every((i) => Math.abs((a[i] as number) - v) <= 1e-9 * Math.abs(v));
+}
+
+/** The indices whose value is within `margin` (relative; at least 1e-9) of a[top]. */
+function tiedWith(a: readonly number[], top: number, margin = 0): number[] {
   const v = a[top] as number;
+  const tol = Math.max(margin, 1e-9) * Math.abs(v);
   const out: number[] = [];
-  for (let i = 0; i < a.length; i++) if (Math.abs((a[i] as number) - v) <= 1e-9 * Math.abs(v)) out.push(i);
+  for (let i = 0; i < a.length; i++) if (Math.abs((a[i] as number) - v) <= tol) out.push(i);
   return out;
 }
 

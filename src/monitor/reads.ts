@@ -6,6 +6,7 @@ import type { AlertSystem } from '../alerts/engine.js';
 import { DEFAULT_HISTORY_READ_LIMIT } from '../alerts/engine-options.js';
 import { type CapacityReport, computeCapacity } from '../analytics/capacity.js';
 import type { NotificationRouter } from '../channels/router.js';
+import { historyStepMs } from '../history/periods.js';
 import type { HistoryResult } from '../history/point.js';
 import { queryHistory } from '../history/query.js';
 import { errorMessage } from '../logger.js';
@@ -55,6 +56,22 @@ export function capacityReport(
       memoryWarning: rules.memory.warning,
     }),
   };
+}
+
+/**
+ * The capacity report's history: the last 336 whole 30-min steps of the 7-day view, the current
+ * partial step left out. The 7-day view's own window (ending with the current step) dropped the week's
+ * first step and kept a partial one, so one hour's (one day's) mean mixed other days: a flat profile
+ * read as "busiest hour 10", seven identical days as "Monday, 0 % above the next day".
+ */
+export function capacityHistory(
+  store: MetricsStore,
+  instanceId: string,
+  now: number,
+  resolutionMs: number,
+): Promise<HistoryResult> {
+  const step = historyStepMs('7d', resolutionMs);
+  return historyFor(store, { period: '7d' }, instanceId, Math.floor(now / step) * step - 1, resolutionMs);
 }
 
 /** The endpoints table over the request window, with the server-wide Apdex. */
