@@ -15,6 +15,7 @@ import {
 } from './answers.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
+import { IN_FLIGHT_GAP_MS, inFlightMoved } from './in-flight-wire.js';
 import type { ClusterConfig } from './options.js';
 import { ReportPacer } from './pacing.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -64,6 +65,8 @@ export class ClusterAgent {
   private process: ClusterProcess | null = null;
   private processSent = false;
   private bytesSent = 0;
+  /** When the last unpaced in-flight frame went. */
+  private inFlightAt = Number.NEGATIVE_INFINITY;
   /** What a timer, socket or event callback of the agent throws is logged here, never thrown at the host. */
   private readonly outage: OutageLog;
   private readonly localMetrics: (s: unknown) => void;
@@ -188,7 +191,27 @@ export class ClusterAgent {
       this.aggregator.tick();
       return;
     }
-    if (this.peer && this.welcomed && this.pacer.due()) this.sendReport(this.peer, undefined);
+    const peer = this.peer;
+    if (!peer || !this.welcomed) return;
+    if (this.pacer.due()) this.sendReport(peer, undefined);
+    else this.sendInFlight(peer);
+  }
+
+  /**
+   * Between paced reports: the requests in flight, in a frame of their own, when they moved enough (a request
+   * crossed the critical level, the count changed a lot), at most one per IN_FLIGHT_GAP_MS, paid for in the
+   * byte budget. A cluster-wide hang reads critical within an interval or two, whatever the pacing.
+   */
+  private sendInFlight(peer: Peer): void {
+    const now = this.deps.now();
+    if (now - this.inFlightAt < IN_FLIGHT_GAP_MS) return;
+    const i = this.reporter.takeInFlightMove(inFlightMoved);
+    if (i === null) return;
+    const before = peer.bytesOut;
+    // A report of nothing but its requests in flight: any aggregator version merges it as such.
+    peer.send({ t: 'report', report: { r: [], f: [], i } });
+    this.pacer.extra(peer.bytesOut - before);
+    this.inFlightAt = now;
   }
 
   /** Sends what was recorded since the previous frame: each interval, when paced, or when asked (`sync`). */

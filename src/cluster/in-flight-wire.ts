@@ -59,6 +59,19 @@ export function takeInFlight(
   return out;
 }
 
+/** The least time between two unpaced in-flight frames of a worker, ms. */
+export const IN_FLIGHT_GAP_MS = 1000;
+
+/**
+ * Whether the requests in flight moved enough since the state the aggregator holds (`sent`) to be sent at
+ * once, unpaced: a request crossed the critical level (or one past it ended), or the count changed by a lot
+ * (at least 4, and at least half of what was sent). Smaller moves wait for the next paced report.
+ */
+export function inFlightMoved(now: InFlightWire, sent: InFlightWire): boolean {
+  if ((now.a?.n ?? 0) !== (sent.a?.n ?? 0)) return true;
+  return Math.abs(now.n - sent.n) >= Math.max(4, sent.n / 2);
+}
+
 /** Reads a worker's state; throws on anything malformed (the report is then dropped). */
 export function decodeInFlight(w: unknown): InFlightState | undefined {
   if (w === undefined) return undefined;

@@ -67,6 +67,15 @@ export class ReportPacer {
     this.lastSentAt = this.now();
   }
 
+  /**
+   * An unpaced frame of `bytes` went out beside the paced ones (the requests in flight, in-flight-wire.ts):
+   * paid for from the bucket, so that the next paced frame waits for it, without changing what they cover.
+   */
+  extra(bytes: number): void {
+    this.fill();
+    this.tokens = Math.max(this.tokens - bytes, this.floor);
+  }
+
   /** Nothing was pending at a due interval: the next frame covers from now. */
   idle(): void {
     this.fill();

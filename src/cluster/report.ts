@@ -171,6 +171,18 @@ export class Reporter {
     this.inFlightSent = NO_IN_FLIGHT;
   }
 
+  /**
+   * The requests in flight when they moved enough since the state last sent (`moved`), for an unpaced frame:
+   * then counted as sent (the next take() sends them only if changed again); null otherwise.
+   */
+  takeInFlightMove(moved: (now: InFlightWire, sent: InFlightWire) => boolean): InFlightWire | null {
+    const i = takeInFlight(this.sources.requests, this.inFlightView);
+    const json = JSON.stringify(i);
+    if (json === this.inFlightSent || !moved(i, JSON.parse(this.inFlightSent) as InFlightWire)) return null;
+    this.inFlightSent = json;
+    return i;
+  }
+
   /** The figures recorded since the previous take(); empty arrays when nothing happened. */
   take(): ReportWire {
     const r: RouteWire[] = [];

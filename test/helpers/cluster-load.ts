@@ -93,7 +93,7 @@ export function workerLoad(mix: LoadMix, seed = 17) {
     steps++;
     t.now += ms;
   };
-  return { t, clock, reporter, raw, step };
+  return { t, clock, reporter, raw, step, requests };
 }
 
 /**
