@@ -279,7 +279,9 @@ export class Analytics {
             : Number.POSITIVE_INFINITY,
     };
     for (const kind of ['heap', 'rss'] as const) {
+      // Hysteresis: raised at the full growth threshold, held while the floor grows at half of it.
       const leak = this.leaks[kind].check(limits[kind]);
+      const held = leak ?? this.leaks[kind].check(limits[kind], 0.5);
       const critical = leak !== null && leak.hours_to_limit * 3_600_000 < r.critical;
       const label =
         kind === 'heap' ? 'heap' : typeof s.memory?.limit_gb === 'number' ? 'RSS (container limit)' : 'RSS';
@@ -291,13 +293,13 @@ export class Analytics {
         value: leak ? round(leak.mb_per_hour) : 0,
         breachWarning: leak !== null,
         breachCritical: critical,
-        clear: leak === null,
+        clear: held === null,
         deescalate: !critical,
         warningLevel: round(r.minGrowthPerHour * 100),
         criticalLevel: round(r.critical / 3_600_000),
         message: () =>
           leak
-            ? `Memory leak suspected in ${label}: +${round(leak.mb_per_hour)} MB/h with no GC recovery, ${round(leak.current_mb)} MB now, ${Number.isFinite(leak.limit_mb) ? `limit ${round(leak.limit_mb)} MB in ${formatSpan(leak.hours_to_limit * 3_600_000)}` : 'no known limit'}`
+            ? `Memory leak suspected in ${label}: +${round(leak.mb_per_hour)} MB/h ${leak.gc_recoveries >= 3 ? `in the post-GC floor (${leak.gc_recoveries} GC recoveries)` : 'with no GC recovery'}, ${round(leak.current_mb)} MB now, ${Number.isFinite(leak.limit_mb) ? `limit ${round(leak.limit_mb)} MB in ${formatSpan(leak.hours_to_limit * 3_600_000)}` : 'no known limit'}`
             : `Memory leak suspected in ${label}`,
       });
     }

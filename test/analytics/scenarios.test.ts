@@ -175,7 +175,7 @@ describe('anomaly rule scenarios (seeded, injected clock)', () => {
       if (e) {
         raisedAt = m;
         expect(e.alert.component).toBe('process');
-        expect(e.alert.message).toMatch(/heap: \+6(\.\d+)? MB\/h with no GC recovery/);
+        expect(e.alert.message).toMatch(/heap: \+6(\.\d+)? MB\/h in the post-GC floor/);
         expect(e.alert.value).toBeCloseTo(6, 0);
       }
       clock.advance(MIN);
