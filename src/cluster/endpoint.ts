@@ -20,6 +20,8 @@ export interface ClusterEndpoint {
    * abstract name, and one who held it stopped every election (outside review F3).
    */
   readonly lockPath: string | null;
+  /** The key (0600) every worker signs the admin API's access tokens with, so any worker accepts them. */
+  readonly tokenKeyPath: string;
 }
 
 const uid = () => (typeof process.getuid === 'function' ? process.getuid() : 0);
@@ -85,6 +87,7 @@ export function clusterEndpoint(name: string, dir?: string): ClusterEndpoint {
     socketPath: windows ? `\\\\?\\pipe\\sysvitals-${hash}` : join(base, `${hash}.sock`),
     ledgerPath: join(base, `${hash}.ledger.json`),
     lockPath: windows ? null : join(base, `${hash}.lock`),
+    tokenKeyPath: join(base, `${hash}.key`),
   };
 }
 

@@ -70,6 +70,8 @@ export async function pruneStale(
       // Its lock file (endpoint.ts), left by a killed aggregator: a dead socket too, or it stays.
       const lock = join(dir, `${f.slice(0, -'.ledger.json'.length)}.lock`);
       if (!(await answers(lock))) await unlink(lock).catch(() => {});
+      // Its access-token key (token-key.ts).
+      await unlink(join(dir, `${f.slice(0, -'.ledger.json'.length)}.key`)).catch(() => {});
       await unlink(ledger);
       removed.push(ledger);
     } catch {

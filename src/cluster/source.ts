@@ -27,6 +27,7 @@ import {
 } from './answers.js';
 import { customFromWire } from './custom-prometheus.js';
 import { RemoteError } from './peer.js';
+import { sharedTokenKey } from './token-key.js';
 
 /**
  * An AdminSource (src/http/route.ts) over a cluster. When no aggregator can be reached (an
@@ -44,6 +45,7 @@ export class ClusterSource extends EventEmitter<{
   /** The reads take `{ instance }` (see src/http/route.ts AdminSource). */
   readonly supportsInstances = true;
   private degraded = false;
+  private tokenSecret: Buffer | null | undefined;
 
   /** @internal */
   constructor(
@@ -164,6 +166,25 @@ export class ClusterSource extends EventEmitter<{
   }
 
   /** One scrape's data for the cluster or one worker (read by the Prometheus route when present). @internal */
+
+  /**
+   * The cluster's access-token secret (a 0600 file in the private directory), read once; see AdminSource.
+   * @internal
+   */
+  accessTokenSecret(): Buffer | undefined {
+    if (this.tokenSecret === undefined) {
+      try {
+        this.tokenSecret = sharedTokenKey(this.agent.endpoint.tokenKeyPath);
+      } catch (err) {
+        this.tokenSecret = null;
+        this.logger.warn(
+          { err },
+          'sysvitals cluster: no shared access-token key; each worker accepts only the tokens it minted',
+        );
+      }
+    }
+    return this.tokenSecret ?? undefined;
+  }
   async prometheusData(maxAgeMs: number, instance?: string) {
     // The worker label (cluster.workerLabel) on the cluster's scrape; one worker's own has none.
     const byWorker = this.agent.config.workerLabel && (instance === undefined || instance === 'all');

@@ -79,9 +79,12 @@ export function createAdminApi<R = IncomingMessage>(
     options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
   const refusedLimiter = limiter();
   const servedLimiter = limiter();
-  // The dashboard's static files: anonymous by design, so they spend a budget of their own.
-  const publicLimiter = limiter();
-  const auth = createAuthenticator<R>(options, { logger, now, basePath });
+  const auth = createAuthenticator<R>(options, {
+    logger,
+    now,
+    basePath,
+    sharedSecret: source.accessTokenSecret ? () => source.accessTokenSecret?.() : undefined,
+  });
   const guard = createOriginGuard(options, auth.mode === 'loopback');
   // The built-in route table, and with it the handlers (Prometheus rendering, the dashboard, silences, ...),
   // is loaded on the first admin request rather than at import (issue 18: import time).
@@ -104,6 +107,18 @@ export function createAdminApi<R = IncomingMessage>(
     return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
   }
 
+  let probeNoted = false;
+  /** The probes answer before the app's routes: said once, so an app with its own /readyz can tell why. */
+  function noteProbeServed(url: string): void {
+    if (probeNoted) return;
+    probeNoted = true;
+    logger.info?.(
+      { path: cut(url) },
+      `sysvitals: answering the probe paths (${probePaths.map(([p]) => p).join(', ')}) before the application's routes; ` +
+        'probePaths moves them, probePaths: false leaves them to the application',
+    );
+  }
+
   /** A probe: plain pass/fail for anyone, the checks behind it for admins. Never collects. */
   async function serveProbe(
     req: IncomingMessage,
@@ -124,18 +139,10 @@ export function createAdminApi<R = IncomingMessage>(
       );
       return;
     }
+    // Only `verbose` (and `access_token`) mean something; anything else is ignored, as Kubernetes' own
+    // endpoints do (a cache-buster or a load balancer's marker must not turn a probe into a 400).
     const searchParams = new URLSearchParams(search);
-    for (const key of searchParams.keys()) {
-      if (key !== 'verbose' && key !== 'access_token') {
-        sendError(
-          res,
-          400,
-          'invalid_parameter',
-          `unknown parameter ${JSON.stringify(cut(key))}; probes take only \`verbose\``,
-        );
-        return;
-      }
-    }
+    noteProbeServed(req.url ?? '');
     const verdict = await source.probe!(kind);
     if (!wantsDetails(searchParams, req.headers.accept)) {
       sendProbePlain(res, verdict.ok);
@@ -175,17 +182,13 @@ export function createAdminApi<R = IncomingMessage>(
     let via: AdminContext['auth'] = 'public';
     let accessExpiresAt: number | undefined;
     if (route?.public) {
-      // Static assets: counted on a budget of their own (the client's, never refused for lack of a free
-      // slot), so that fetching the page shell never spends the refusal budget an admin's requests need.
-      const refused = guard.checkHost(req) ?? rateLimitRefusal(publicLimiter?.hit(key, { overflow: false }));
+      // The dashboard's three static files (outside review D2): not rate-limited. They are fixed, in memory,
+      // gzipped once and cacheable, so serving them costs less than the app's own static files; and any
+      // per-address budget for anonymous requests is one whoever shares the admin's address (NAT, a proxy,
+      // a forged X-Forwarded-For with trustProxy: true) can spend, locking the admin out of the page.
+      const refused = guard.checkHost(req);
       if (refused) {
-        sendError(
-          res,
-          refused.status,
-          refused.code,
-          refused.message,
-          'headers' in refused ? refused.headers : undefined,
-        );
+        sendError(res, refused.status, refused.code, refused.message);
         return;
       }
     } else {
@@ -356,12 +359,24 @@ export function createAdminApi<R = IncomingMessage>(
     const decision = await auth.check(req, request, accessToken);
     // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
     // is a local client too, but it names its own host in Host. Token-bearing requests too: in this mode
-    // a token only adds to the loopback rule (checkHost answers nothing outside loopback mode).
-    const misdirected = decision.ok ? guard.checkHost(req) : undefined;
+    // a token only adds to the loopback rule. An authorize hook is let in by what the admin's browser
+    // brings along (its address for an IP allow-list, a client certificate), which a rebound page has too:
+    // the same Host rule. A bearer or signed token is something the page cannot know: no Host rule.
+    const ambient = decision.ok && decision.via === 'authorize';
+    const misdirected = decision.ok ? guard.checkHost(req, ambient) : undefined;
+    if (misdirected && ambient) warnHostOnce(misdirected.message);
     // Not counted: it guesses nothing, and the page runs in the local user's own browser, on their budget.
     if (misdirected) return misdirected;
     if (decision.ok) return rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
     return rateLimitRefusal(refusedLimiter?.hit(key)) ?? decision;
+  }
+
+  let hostWarned = false;
+  /** Existing deployments with an authorize hook and a DNS name learn why their admins get 421, once. */
+  function warnHostOnce(message: string): void {
+    if (hostWarned) return;
+    hostWarned = true;
+    logger.warn({ basePath }, `sysvitals: refused with 421: ${message}`);
   }
 
   async function authenticate(req: IncomingMessage, request?: R): Promise<AdminDecision> {

@@ -61,7 +61,13 @@ const MAX_CREDENTIAL_LENGTH = 4096;
 
 export function createAuthenticator<R>(
   options: AuthOptions<R>,
-  deps: { logger: Logger; now: () => number; basePath: string },
+  deps: {
+    logger: Logger;
+    now: () => number;
+    basePath: string;
+    /** Cluster mode: the secret shared by every worker (tokens then work on all of them). */
+    sharedSecret?: () => Buffer | undefined;
+  },
 ): Authenticator<R> {
   const { adminToken, authorize } = options;
   const trustProxy = options.trustProxy ?? false;
@@ -101,7 +107,22 @@ export function createAuthenticator<R>(
   }
   const addressOf = (req: IncomingMessage) => clientAddress(req, trustProxy);
   // One key per authenticator, so per admin API: a token minted by one API opens no other in the process.
-  const tokens = createAccessTokens();
+  // In cluster mode the key is derived from the cluster's shared secret, the base path and the mode, so the
+  // same admin API on every worker accepts it (outside review D4) and an API with another path or mode does not.
+  const shared = deps.sharedSecret;
+  const tokens = createAccessTokens(
+    shared
+      ? () => {
+          const secret = shared();
+          return secret
+            ? nodeCrypto()
+                .createHmac('sha256', secret)
+                .update(`sysvitals access tokens\n${deps.basePath}\n${mode}`)
+                .digest()
+            : undefined;
+        }
+      : undefined,
+  );
 
   const strongToken = adminToken !== undefined && adminToken.length >= LOCKOUT_BYPASS_MIN_TOKEN_LENGTH;
 
@@ -200,24 +221,30 @@ export function createAuthenticator<R>(
     // then only X-Forwarded-For is read, so a proxy that names the client some other way is refused.
     const readsForwardedFor = trustProxy !== false && trustProxy !== 0;
     if (isForwarded(req) && !(readsForwardedFor && req.headers['x-forwarded-for'] !== undefined)) {
-      return {
-        ok: false,
-        status: 403,
-        code: 'forbidden',
-        message: readsForwardedFor
+      return refusedRemote(
+        readsForwardedFor
           ? 'request came through a proxy without X-Forwarded-For; set adminToken or authorize to serve it'
           : 'request came through a proxy; set trustProxy, adminToken or authorize to serve it',
-      };
+      );
     }
     // The client and every proxy between it and this server must be on this machine: with trustProxy
     // true the left-most entry is whatever the client wrote, so it alone proves nothing.
     if (forwardingChain(req, trustProxy).every(isLoopback)) return { ok: true, via: 'loopback' };
-    return {
-      ok: false,
-      status: 403,
-      code: 'forbidden',
-      message: 'the admin API serves loopback clients only until adminToken or authorize is configured',
-    };
+    return refusedRemote(
+      'the admin API serves loopback clients only until adminToken or authorize is configured',
+    );
+  }
+
+  // Whoever is refused here is not a loopback client (or came through a proxy): the answer says no more than
+  // an authorize hook's refusal would, so a stranger cannot tell the API runs without a credential (and that
+  // an SSRF in the app would read it). The operator reads the reason in the log (info), once per reason.
+  const loggedReasons = new Set<string>();
+  function refusedRemote(reason: string): AuthDecision {
+    if (!loggedReasons.has(reason)) {
+      loggedReasons.add(reason);
+      deps.logger.info?.({ basePath: deps.basePath }, `sysvitals: refused a request with 403: ${reason}`);
+    }
+    return { ok: false, status: 403, code: 'forbidden', message: 'not authorized to read the admin API' };
   }
 
   return { mode, check, checkUnguessable, clientAddress: addressOf, issueAccessToken: tokens.issue };
@@ -298,7 +325,8 @@ export function isLoopback(address: string | undefined): boolean {
 }
 
 // Signed access tokens. The key is random per admin API, so a token works only on the API (and its
-// WebSocket) that issued it, in the process that issued it, and dies with it; the short TTL limits what a
+// WebSocket) that issued it, in the process that issued it, and dies with it; in cluster mode it is derived
+// from the cluster's shared secret, so it works on that API of every worker. The short TTL limits what a
 // token leaked through a URL (logs) can do.
 
 /** @defaultValue 5 minutes */
@@ -319,13 +347,16 @@ export interface AccessTokens {
   verify(token: string, now: number): { expires: number; hook: boolean } | 'expired' | 'invalid';
 }
 
-/** Tokens signed with `key` (random by default): each admin API makes its own, so tokens do not cross APIs. */
-export function createAccessTokens(given?: Buffer): AccessTokens {
-  // The random key is drawn on the first token issued or checked, so an admin API that never sees one
+/**
+ * Tokens signed with `given` (a key, or a function giving one; random when none): each admin API makes its
+ * own, so tokens do not cross APIs.
+ */
+export function createAccessTokens(given?: Buffer | (() => Buffer | undefined)): AccessTokens {
+  // The key is drawn (or read) on the first token issued or checked, so an admin API that never sees one
   // does not load node:crypto.
-  let key = given;
+  let key = typeof given === 'function' ? undefined : given;
   const sign = (payload: string): Buffer => {
-    key ??= nodeCrypto().randomBytes(32);
+    key ??= (typeof given === 'function' ? given() : undefined) ?? nodeCrypto().randomBytes(32);
     return nodeCrypto().createHmac('sha256', key).update(payload).digest();
   };
 

@@ -1,4 +1,5 @@
-// Which Host and Origin headers the admin API answers: loopback names only in loopback mode (DNS rebinding),
+// Which Host and Origin headers the admin API answers: to a request let in by something a page cannot know
+// (a loopback address, the authorize hook), only loopback names, addresses and allowedHosts (DNS rebinding),
 // and WebSocket upgrades and streams from the server's own origin (scheme, host, port) only (cross-site
 // WebSocket hijacking).
 
@@ -18,8 +19,12 @@ export type GuardRefusal =
 
 /** The two checks, with the allow-lists parsed once. */
 export interface OriginGuard {
-  /** In loopback mode, refuses a `Host` that is not a loopback name or an allowed host. */
-  checkHost(req: IncomingMessage): GuardRefusal | undefined;
+  /**
+   * Refuses a `Host` that is not a loopback name, an address or an allowed host: always in loopback mode,
+   * and in the other modes for a request the authorize hook let in (`ambient`), since a rebound page
+   * comes from the admin's own address and browser.
+   */
+  checkHost(req: IncomingMessage, ambient?: boolean): GuardRefusal | undefined;
   /** Refuses an upgrade whose `Origin` is another site's (not its own `Host`, not allowed). */
   checkOrigin(req: IncomingMessage): GuardRefusal | undefined;
 }
@@ -67,8 +72,8 @@ export function createOriginGuard(
     return url.origin;
   });
 
-  function checkHost(req: IncomingMessage): GuardRefusal | undefined {
-    if (!loopbackMode) return undefined;
+  function checkHost(req: IncomingMessage, ambient = false): GuardRefusal | undefined {
+    if (!loopbackMode && !ambient) return undefined;
     const header = req.headers.host;
     // The rule judges one Host: none (a hand-written HTTP/1.0 request) or two (node keeps the first, a proxy
     // may forward the second) leave nothing certain to judge, so both are refused (RFC 9112 §3.2: 400).
@@ -78,7 +83,7 @@ export function createOriginGuard(
         ok: false,
         status: 400,
         code: 'invalid_host',
-        message: `exactly one Host header is required in loopback mode (got ${count})`,
+        message: `exactly one Host header is required (got ${count})`,
       };
     }
     const name = hostName(header);
@@ -88,9 +93,12 @@ export function createOriginGuard(
       ok: false,
       status: 421,
       code: 'host_not_allowed',
-      message:
-        `the admin API answers Host ${JSON.stringify(cut(header))} only with adminToken or authorize set; ` +
-        'in loopback mode only localhost, IP addresses and allowedHosts are served',
+      message: loopbackMode
+        ? `the admin API answers Host ${JSON.stringify(cut(header))} only with adminToken or authorize set; ` +
+          'in loopback mode only localhost, IP addresses and allowedHosts are served'
+        : `Host ${JSON.stringify(cut(header))} is not in allowedHosts: a request the authorize hook lets in is ` +
+          'served only for localhost, IP addresses and the names listed in allowedHosts (DNS rebinding); ' +
+          'add the name the dashboard is opened under to allowedHosts, or send Authorization: Bearer',
     };
   }
 

@@ -45,6 +45,12 @@ export interface AdminSource {
   readonly supportsInstances?: boolean;
   /** Silences, maintenance windows and channel status for `silences/` and `channels/`. */
   readonly notifications?: NotificationsSource;
+  /**
+   * Cluster mode: the secret every worker derives its access-token key from, so a token minted by one
+   * worker is accepted by all; undefined (or absent) for a key of this process alone.
+   * @internal
+   */
+  accessTokenSecret?(): Buffer | undefined;
 }
 
 /**

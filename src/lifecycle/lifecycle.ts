@@ -39,6 +39,11 @@ export interface LifecycleOptions {
   logger?: Logger;
   /** The clock the ages of requests in flight are read on (the request window's). @defaultValue Date */
   clock?: Clock;
+  /**
+   * false when no periodic sample will come (`sampleIntervalMs: 0`): startup and readiness then do not
+   * wait for one, or they would fail forever. @defaultValue true
+   */
+  waitForSample?: boolean;
 }
 
 const LIVENESS_CHECK_TIMEOUT_MS = 1000;
@@ -65,6 +70,7 @@ export class Lifecycle {
   private readonly retryAfter: string;
 
   constructor(private readonly options: LifecycleOptions) {
+    this.sampled = options.waitForSample === false;
     const outage = new OutageLog(options.logger ?? consoleLogger);
     this.inFlightAges = new InFlightAges(options.clock ?? Date);
     const memoryRead = (err: unknown) =>

@@ -203,6 +203,7 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
     reader: options.loadReader,
     logger: owner.logger,
     clock: requests.config.clock,
+    waitForSample: options.sampleIntervalMs !== 0,
     dependencyStatus: (name) =>
       (ctx.latest() as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
         name

@@ -32,10 +32,12 @@ export interface AuthOptions<R = IncomingMessage> {
 /** Host and Origin checks against DNS rebinding and cross-site WebSocket pages. */
 export interface OriginGuardOptions {
   /**
-   * Host names (without port) served in loopback mode besides `localhost`, `127.x.y.z` and `[::1]`, for
-   * example the machine's own name when you open the dashboard through an SSH tunnel under another name.
-   * Without `adminToken` or `authorize`, a request whose `Host` is not one of these gets 421: a page
-   * on another site that rebinds its DNS name to 127.0.0.1 would otherwise read the API.
+   * Host names (without port) served besides `localhost` and IP addresses to a request let in by its
+   * client's address (loopback mode) or by the `authorize` hook: list the name the dashboard is opened
+   * under (`['admin.example.com']`). Such a request whose `Host` is none of these gets 421
+   * `host_not_allowed`: a page on another site that rebinds its DNS name to the server comes from the
+   * admin's own address and browser, so the loopback rule or an IP allow-list hook would let it read and
+   * write. Requests with a bearer `adminToken` or a signed access token are not checked.
    * @defaultValue []
    */
   allowedHosts?: readonly string[];

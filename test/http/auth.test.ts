@@ -257,3 +257,42 @@ describe('signed access tokens', () => {
     expect(await auth.check(r, r, 'sv1.zz.forged')).toMatchObject({ ok: false, status: 403 });
   });
 });
+
+describe('cluster mode: access tokens signed with a key derived from the shared secret (outside review D4)', () => {
+  const secret = Buffer.alloc(32, 7);
+  const worker = (opts: AuthOptions<{ ok: boolean }>, basePath = '/admin', shared: Buffer | null = secret) =>
+    createAuthenticator<{ ok: boolean }>(opts, {
+      logger: { warn: vi.fn(), error: vi.fn() },
+      now: () => 1_000_000,
+      basePath,
+      sharedSecret: () => shared ?? undefined,
+    });
+  const req = fakeReq('192.0.2.9');
+
+  it('another worker’s API accepts the token; another base path, mode or secret does not', async () => {
+    const token = worker({ adminToken: 'x'.repeat(40) }).issueAccessToken(1_000_000).token;
+    const other = worker({ adminToken: 'x'.repeat(40) });
+    expect(await other.check(req, { ok: true }, token)).toMatchObject({ ok: true, via: 'access_token' });
+    for (const api of [
+      worker({ adminToken: 'x'.repeat(40) }, '/elsewhere'),
+      worker({ authorize: () => true }),
+      worker({ adminToken: 'x'.repeat(40) }, '/admin', Buffer.alloc(32, 8)),
+      worker({ adminToken: 'x'.repeat(40) }, '/admin', null), // no shared secret: a key of its own
+    ]) {
+      expect(await api.check(req, { ok: true }, token)).toMatchObject({ ok: false, status: 403 });
+    }
+  });
+
+  it('stays bound to the hook and to its expiry on every worker', async () => {
+    const opts: AuthOptions<{ ok: boolean }> = { authorize: (r) => r.ok };
+    const token = worker(opts).issueAccessToken(1_000_000, 60_000, true).token;
+    const other = worker(opts);
+    expect(await other.check(req, { ok: true }, token)).toMatchObject({ ok: true, via: 'access_token' });
+    expect(await other.check(req, { ok: false }, token)).toMatchObject({ ok: false, status: 403 });
+    const expired = worker(opts).issueAccessToken(1_000_000, -1, true).token;
+    expect(await other.check(req, { ok: true }, expired)).toMatchObject({
+      status: 401,
+      code: 'token_expired',
+    });
+  });
+});

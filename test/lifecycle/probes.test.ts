@@ -86,7 +86,8 @@ async function start(
 
 describe.each(harnesses)('probes on $name', (harness) => {
   it('answer without credentials with pass/fail only; startup and readiness wait for the first sample', async () => {
-    const { url, monitor } = await start(harness, {});
+    // A periodic sample a day away: the test takes the first one itself.
+    const { url, monitor } = await start(harness, { sampleIntervalMs: 86_400_000 });
     await monitor.getMetrics({ maxAgeMs: 0 }); // an on-demand read (an admin's) is not the first sample
     for (const path of ['/startupz', '/readyz']) {
       const before = await get(`${url}${path}`);
@@ -112,10 +113,30 @@ describe.each(harnesses)('probes on $name', (harness) => {
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
     expect((await get(`${url}/readyz`, {}, 'POST')).status).toBe(405);
-    expect((await get(`${url}/readyz?debug=1`)).status).toBe(400);
+    // Unknown parameters are ignored, as Kubernetes' own endpoints do (outside review D3: they were a 400).
+    for (const path of ['/readyz?debug=1', '/livez?v=1', '/startupz?exclude=etcd&_=123']) {
+      const reply = await get(`${url}${path}`);
+      expect(reply.status, path).toBe(200);
+      expect(reply.body, path).toBe('ok\n');
+    }
     // Probes are not application traffic.
     const snapshot = await monitor.getMetrics({ maxAgeMs: 0 });
     expect(snapshot.requests.total).toBe(0);
+  });
+
+  it('with sampling off (sampleIntervalMs: 0) startup and readiness do not wait for a sample that never comes', async () => {
+    // Outside review D3: "no sample yet" lasted forever, so /readyz answered 503 forever.
+    const lines: string[] = [];
+    const logger = { ...silentLogger, info: (_o: unknown, m?: string) => void lines.push(String(m)) };
+    const { url, monitor } = await start(harness, { logger, probeRules: { waitForReady: true } });
+    expect((await get(`${url}/livez`)).status).toBe(200);
+    for (const path of ['/readyz', '/startupz']) expect((await get(`${url}${path}`)).status, path).toBe(503);
+    monitor.ready(); // waitForReady is still honoured
+    for (const path of ['/readyz', '/startupz']) expect((await get(`${url}${path}`)).status, path).toBe(200);
+    // That the probes answer before the app's own routes is said once, naming the option.
+    const said = lines.filter((l) => l.includes('probePaths'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('/readyz');
   });
 
   it('give the checks in application/health+json to admins only', async () => {

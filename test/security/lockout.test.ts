@@ -86,7 +86,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
     expect((await send(target, '192.0.2.1', guess)).status).toBe(403);
   });
 
-  it('the public dashboard assets never spend the refusal budget a right credential needs', async () => {
+  it('the public dashboard assets are never rate-limited and never spend the refusal budget a right credential needs', async () => {
     const target = await start({ api: { adminToken: TOKEN, trustProxy: true, rateLimit: { max: 3 } } });
     const asset = (xff: string) =>
       rawRequest(target.url, {
@@ -94,8 +94,17 @@ describe.each(harnesses)('$name adapter', (harness) => {
         path: `${BASE}/dashboard/app.css`,
         headers: { 'x-forwarded-for': xff },
       });
-    for (let i = 0; i < 3; i++) expect((await asset('10.0.0.1')).status).toBe(200);
-    expect((await asset('10.0.0.1')).status).toBe(429); // the assets' own budget
+    // Outside review D2: the assets had a per-address budget of their own, so anonymous requests from the
+    // admin's address (NAT, proxy, forged X-Forwarded-For) made the page answer 429 even with a bearer.
+    for (let i = 0; i < 20; i++) expect((await asset('10.0.0.1')).status).toBe(200);
+    for (const path of ['dashboard/', 'dashboard/app.js']) {
+      const page = await rawRequest(target.url, {
+        method: 'GET',
+        path: `${BASE}/${path}`,
+        headers: { 'x-forwarded-for': '10.0.0.1', authorization: `Bearer ${TOKEN}` },
+      });
+      expect(page.status, path).toBe(200);
+    }
     // The refusal budget of that address is untouched: a right token is served, a guess gets its 403.
     expect((await send(target, '10.0.0.1', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
     expect((await send(target, '10.0.0.1', { authorization: 'Bearer guess' })).status).toBe(403);
