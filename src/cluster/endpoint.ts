@@ -138,7 +138,7 @@ const CLAIM_STALE_MS = 5000;
  * connections (inode numbers are reused), and only then unlinks the lock. Nobody else unlinks a lock
  * whose claim it does not hold, so a live holder's lock is never removed. True: try binding again.
  */
-async function breakStale(path: string): Promise<boolean> {
+export async function breakStale(path: string): Promise<boolean> {
   let ino: number;
   try {
     ino = lstatSync(path).ino;
@@ -174,19 +174,62 @@ async function breakStale(path: string): Promise<boolean> {
   }
 }
 
-/** Listens on the lock file: null when a live process holds it (a dead holder's file is removed first). */
-async function takeLock(path: string): Promise<Server | null> {
+/** Where a candidate binds its lock before linking it into place (pruned when left by a killed candidate). */
+export const LOCK_TEMP = /\.lock\.\d+-[0-9a-f]+\.tmp$/;
+
+/** A held lock: the server listening on it and the inode it holds the path with. */
+interface HeldLock {
+  readonly server: Server;
+  readonly ino: number;
+}
+
+/**
+ * Listens on the lock file: null when a live process holds it (a dead holder's file is removed first).
+ * The socket is bound at a temporary name, made 0600, then hard-linked to the lock path (link fails when
+ * the name exists: the exclusive step). So the lock path never exists with the mode bind gave it
+ * (0777 less the umask, e.g. 0755): a candidate killed between bind and chmod left such a lock (outside
+ * review N3); now it leaves a temporary file, which leftovers.ts removes.
+ */
+async function takeLock(path: string): Promise<HeldLock | null> {
   for (let attempt = 0; attempt < 2; attempt++) {
+    const temp = `${path}.${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}.tmp`;
     // The lock is only held, never talked to: a connection is closed as it arrives.
     const lock = nodeNet().createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
-    if (await listen(lock, path)) {
-      lock.unref();
-      chmodSync(path, 0o600);
-      return lock;
+    if (!(await listen(lock, temp))) return null; // A unique name: only if the directory is being tampered with.
+    let linked = false;
+    try {
+      chmodSync(temp, 0o600);
+      linkSync(temp, path);
+      linked = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        lock.close();
+        throw err;
+      }
+    } finally {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // Already gone.
+      }
     }
+    if (linked) {
+      lock.unref();
+      return { server: lock, ino: lstatSync(path).ino };
+    }
+    lock.close();
     if (!(await breakStale(path))) return null;
   }
   return null;
+}
+
+/** Removes the lock path if it is still this holder's inode (closing the server does not: it was bound elsewhere). */
+function unlinkOwn(path: string, ino: number): void {
+  try {
+    if (lstatSync(path).ino === ino) unlinkSync(path);
+  } catch {
+    // Gone already.
+  }
 }
 
 /**
@@ -197,11 +240,20 @@ async function takeLock(path: string): Promise<Server | null> {
  * Windows the named pipe itself is the lock (creating it is atomic, and it dies with its holder).
  */
 export async function tryLead(ep: ClusterEndpoint, server: Server): Promise<Leadership | null> {
-  let lock: Server | null = null;
+  let held: HeldLock | null = null;
   if (ep.lockPath !== null) {
-    lock = await takeLock(ep.lockPath);
-    if (lock === null) return null;
+    held = await takeLock(ep.lockPath);
+    if (held === null) return null;
   }
+  const lockPath = ep.lockPath;
+  const dropLock = (done?: () => void) => {
+    if (held === null || lockPath === null) {
+      done?.();
+      return;
+    }
+    unlinkOwn(lockPath, held.ino);
+    held.server.close(() => done?.());
+  };
   if (process.platform !== 'win32') {
     try {
       unlinkSync(ep.socketPath);
@@ -213,24 +265,20 @@ export async function tryLead(ep: ClusterEndpoint, server: Server): Promise<Lead
   try {
     served = await listen(server, ep.socketPath);
   } catch (err) {
-    lock?.close();
+    dropLock();
     throw err;
   }
   if (!served) {
-    lock?.close();
+    dropLock();
     return null;
   }
   if (process.platform !== 'win32') chmodSync(ep.socketPath, 0o600);
-  const held = lock;
   return {
     server,
     release: () =>
       new Promise<void>((resolve) => {
-        // The lock last (closing it removes its file): the socket is free before another worker leads.
-        server.close(() => {
-          if (held === null) resolve();
-          else held.close(() => resolve());
-        });
+        // The lock last: the socket is free before another worker leads.
+        server.close(() => dropLock(resolve));
       }),
   };
 }

@@ -2,12 +2,12 @@
 // so its ledger and socket are never read again once that primary is gone; other clusters' files are
 // kept until nothing used them for longer than the history window. An aggregator removes them once.
 
-import { readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodeCluster, nodeNet } from '../builtins.js';
 import { errorMessage } from '../logger.js';
 import type { Logger } from '../types.js';
-import type { ClusterEndpoint } from './endpoint.js';
+import { breakStale, type ClusterEndpoint, LOCK_TEMP } from './endpoint.js';
 
 /** Files of a cluster nothing wrote for this long (and whose socket is dead) are removed: the 7-day history window. */
 export const STALE_AFTER_MS = 7 * 24 * 3600_000;
@@ -46,7 +46,9 @@ function answers(path: string): Promise<boolean> {
 /**
  * Removes the ledgers (and sockets) of clusters that ended: a node:cluster run whose primary is gone, or any
  * cluster whose ledger nothing wrote for STALE_AFTER_MS; in both cases only when its socket is dead and the
- * ledger untouched for a minute. Returns the removed ledger files. Never throws.
+ * ledger untouched for a minute. Also removes a lock file with no ledger beside it (an aggregator killed before
+ * it wrote one: outside review N3) and a candidate's temporary lock (endpoint.ts takeLock), each when it is a
+ * minute old and refuses connections. Returns the removed ledger and orphan lock files. Never throws.
  */
 export async function pruneStale(
   dir: string,
@@ -55,7 +57,13 @@ export async function pruneStale(
   isAlive: (pid: number) => boolean = alive,
 ): Promise<string[]> {
   const removed: string[] = [];
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  for (const f of files) {
+    const orphan = f.endsWith('.lock') && !files.includes(`${f.slice(0, -'.lock'.length)}.ledger.json`);
+    if (orphan || LOCK_TEMP.test(f)) {
+      await pruneLock(join(dir, f), orphan, now, removed);
+      continue;
+    }
     if (!f.endsWith('.ledger.json')) continue;
     const ledger = join(dir, f);
     if (ledger === keep) continue;
@@ -81,6 +89,28 @@ export async function pruneStale(
   return removed;
 }
 
+/** A lock file left without a ledger, or a temporary lock, a minute old and dead: removed (a live one answers). */
+async function pruneLock(path: string, orphan: boolean, now: number, removed: string[]): Promise<void> {
+  try {
+    if (now - (await lstat(path)).mtimeMs < OWNER_GONE_AFTER_MS) return;
+    if (orphan) {
+      // The claim protocol of the election: a candidate may be taking this very lock over.
+      if ((await breakStale(path)) && !(await exists(path))) removed.push(path);
+    } else if (!(await answers(path))) {
+      await unlink(path);
+      removed.push(path);
+    }
+  } catch {
+    // Removed by another process meanwhile.
+  }
+}
+
+const exists = (path: string) =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
+
 let pruned = false;
 
 /** Prunes the endpoint's directory once per process, in the background; failures are logged, never thrown. */
@@ -90,7 +120,7 @@ export function pruneLeftovers(endpoint: ClusterEndpoint, logger: Logger): void 
   pruneStale(endpoint.dir, endpoint.ledgerPath, Date.now()).then(
     (removed) => {
       if (removed.length > 0)
-        (logger.info ?? logger.warn).call(logger, { removed }, "sysvitals: removed ended clusters' ledgers");
+        (logger.info ?? logger.warn).call(logger, { removed }, "sysvitals: removed ended clusters' files");
     },
     (err) => logger.warn({ err: errorMessage(err) }, 'sysvitals: cluster leftovers not pruned'),
   );

@@ -3,8 +3,17 @@
 // ended: a node:cluster run whose primary is gone, or any cluster untouched for the 7-day history window,
 // and only when its socket is dead. Real files, real sockets, real processes; then real node:cluster runs.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +40,50 @@ function ledger(dir: string, name: string, ageMs: number, owner?: number): strin
   return path;
 }
 
+/** A socket file left at `path` by a process SIGKILLed while listening on it, aged `ageMs`. */
+async function deadSocket(path: string, ageMs: number): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise((r) => child.stdout.once('data', r));
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  const t = (Date.now() - ageMs) / 1000;
+  utimesSync(path, t, t);
+}
+
 describe('cluster leftovers', () => {
+  it.runIf(process.platform !== 'win32')(
+    'removes a dead lock with no ledger beside it and a dead temporary lock, a minute old (outside review N3)',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sysvitals-leftovers-'));
+      dirs.push(dir);
+      const orphan = join(dir, 'aaaa.lock'); // an aggregator SIGKILLed before it wrote a ledger
+      await deadSocket(orphan, 120_000);
+      const temp = join(dir, 'bbbb.lock.4242-0a1b2c3d4e5f.tmp'); // a candidate killed between bind and link
+      await deadSocket(temp, 120_000);
+      const young = join(dir, 'cccc.lock'); // dead, but a candidate may be about to take it over
+      await deadSocket(young, 10_000);
+      const live = join(dir, 'dddd.lock'); // held: a cluster whose aggregator has not written its ledger yet
+      const held = createServer().listen(live);
+      servers.push(held);
+      await new Promise((r) => held.once('listening', r));
+      const t = (Date.now() - 120_000) / 1000;
+      utimesSync(live, t, t);
+      const removed = await pruneStale(dir, join(dir, 'own.ledger.json'), Date.now());
+      // Before the fix: nothing removed, the orphan lock stayed for good.
+      expect(removed.sort()).toEqual([orphan, temp].sort());
+      expect(existsSync(orphan)).toBe(false);
+      expect(existsSync(temp)).toBe(false);
+      expect(lstatSync(young).isSocket()).toBe(true);
+      expect(lstatSync(live).isSocket()).toBe(true);
+      expect(readdirSync(dir).filter((f) => f.includes('.claim-'))).toEqual([]);
+    },
+  );
+
   it("removes a gone primary's run and week-old clusters with dead sockets; keeps live, recent and served ones", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sysvitals-leftovers-'));
     dirs.push(dir);
