@@ -24,6 +24,8 @@ export class KnownTotals {
   private readonly custom = new KnownCustom();
   /** Slow queries received from this worker (its full report's log is taken only by an aggregator that has none). */
   private slowSeen = 0;
+  /** Observations dropped for bad input, per DROPPED_SOURCES (`dropped_observations`). */
+  readonly dropped = [0, 0, 0, 0, 0];
 
   /** Adds a delta report. */
   add(report: Report): void {
@@ -49,6 +51,7 @@ export class KnownTotals {
     this.queries.add(report.queries ?? []);
     this.custom.add(report.custom ?? []);
     this.slowSeen += report.slow?.length ?? 0;
+    if (report.dropped) for (let k = 0; k < 5; k++) this.dropped[k]! += report.dropped[k] as number;
   }
 
   /**
@@ -91,7 +94,12 @@ export class KnownTotals {
     }
     const slow = this.slowSeen === 0 ? (full.slow ?? []) : [];
     this.slowSeen += full.slow?.length ?? 0;
+    const dropped = (full.dropped ?? [0, 0, 0, 0, 0]).map((v, k) =>
+      Math.max(0, v - (this.dropped[k] as number)),
+    );
+    for (let k = 0; k < 5; k++) this.dropped[k]! += dropped[k] as number;
     return {
+      dropped,
       routes,
       functions,
       jobs,
@@ -138,6 +146,7 @@ export class KnownTotals {
       })),
       queries: this.queries.toReports(),
       custom: this.custom.toReports(),
+      dropped: this.dropped.slice(),
     };
   }
 

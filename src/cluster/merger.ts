@@ -2,6 +2,7 @@
 // (totals since start, compared with what is known so nothing counts twice), windows rebuilt at a
 // takeover, and the ledger a new aggregator starts from.
 
+import { DROPPED_SOURCES, type DroppedObservations } from '../collector/dropped.js';
 import { errorMessage } from '../logger.js';
 import type { ClusterProcess, Logger } from '../types.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
@@ -36,6 +37,25 @@ export class Merger {
     },
   ) {
     this.custom = new CustomMerger(monitor.custom, () => workers.live(), deps.logger);
+    monitor.decorateSnapshots((s) => {
+      s.dropped_observations = this.dropped();
+      return s;
+    });
+  }
+
+  /**
+   * The cluster's observations dropped for bad input: the sum of every worker's totals as known (live, gone
+   * and retired ones, the ledger's included), so that the sum never goes back when a worker restarts.
+   */
+  private dropped(): DroppedObservations {
+    const sum = [0, 0, 0, 0, 0];
+    for (const w of this.workers.values())
+      for (let k = 0; k < 5; k++) sum[k]! += w.known.dropped[k] as number;
+    const out = {} as DroppedObservations;
+    DROPPED_SOURCES.forEach((source, k) => {
+      out[source] = sum[k] as number;
+    });
+    return out;
   }
 
   /** True while the window lacks what only a previous aggregator held. */
@@ -78,7 +98,8 @@ export class Merger {
       report.functions.length > 0 ||
       (report.jobs?.length ?? 0) > 0 ||
       (report.queries?.length ?? 0) > 0 ||
-      (report.custom?.some((c) => c.type !== 'gauge' && c.series.length > 0) ?? false)
+      (report.custom?.some((c) => c.type !== 'gauge' && c.series.length > 0) ?? false) ||
+      (report.dropped?.some((v) => v > 0) ?? false)
     )
       this.deps.changed();
     if (full) {

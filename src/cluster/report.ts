@@ -14,6 +14,7 @@ import {
   decodeCustom,
   encodeCustom,
 } from './custom-wire.js';
+import { DroppedReporter, type DroppedSource, decodeDropped } from './dropped-wire.js';
 import {
   decodeInFlight,
   type InFlightSource,
@@ -22,6 +23,7 @@ import {
   inFlightScratch,
   takeInFlight,
 } from './in-flight-wire.js';
+import { jobMeta } from './job-wire.js';
 import {
   applyQueries,
   decodeQueries,
@@ -75,6 +77,8 @@ export interface ReportWire {
   c?: CustomWire[];
   /** Requests in flight, when that changed since the previous report (absent: as before; threads have none). */
   i?: InFlightWire;
+  /** Observations dropped for bad input, per DROPPED_SOURCES (absent when none since the previous report). */
+  d?: number[];
 }
 
 /** A report read back: the same figures as sparse counts, checked. */
@@ -94,6 +98,8 @@ export interface Report {
   custom?: CustomDelta[];
   /** Requests in flight now (absent: unchanged). */
   inFlight?: InFlightState;
+  /** Observations dropped for bad input, per DROPPED_SOURCES (absent: none). */
+  dropped?: number[];
 }
 
 /** Where a reporter reads totals since start (RequestStats with trackRouteLatency(), FunctionTimings). */
@@ -106,16 +112,18 @@ export interface ReportSources {
       latency: Readonly<CountsView> | null;
       extra?: ArrayLike<number>;
     }>;
-  };
+  } & DroppedSource;
   functions: {
     totalCounts(): Iterable<{ name: string; histogram: Readonly<CountsView> }>;
-  };
+  } & DroppedSource;
   /** Background jobs (a monitor's JobStats; threads have none). */
-  jobs?: { totalCounts(): Iterable<{ name: string; histogram: Readonly<CountsView> } & JobMeta> };
+  jobs?: {
+    totalCounts(): Iterable<{ name: string; histogram: Readonly<CountsView> } & JobMeta>;
+  } & DroppedSource;
   /** Database queries (a monitor's QueryStats; threads have none). */
-  queries?: QuerySource;
+  queries?: QuerySource & DroppedSource;
   /** Custom metrics (a monitor's registry; threads have none), read at `clock.now()`. */
-  custom?: CustomSource;
+  custom?: CustomSource & { droppedValues?(): number };
   clock?: { now(): number };
 }
 
@@ -158,6 +166,7 @@ export class Reporter {
   /** The requests in flight last sent (JSON): sent again only when changed. */
   private inFlightSent = NO_IN_FLIGHT;
   private readonly inFlightView = inFlightScratch();
+  private readonly dropped = new DroppedReporter();
 
   constructor(private readonly sources: ReportSources) {}
 
@@ -169,6 +178,7 @@ export class Reporter {
     this.queries.reset();
     this.custom.reset();
     this.inFlightSent = NO_IN_FLIGHT;
+    this.dropped.reset();
   }
 
   /**
@@ -262,6 +272,8 @@ export class Reporter {
       const c = this.custom.take(this.sources.custom, this.sources.clock?.now() ?? Date.now());
       if (c) out.c = c;
     }
+    const d = this.dropped.take(this.sources);
+    if (d) out.d = d;
     const i = takeInFlight(this.sources.requests, this.inFlightView);
     const sent = JSON.stringify(i);
     if (sent !== this.inFlightSent) {
@@ -311,7 +323,7 @@ export function decodeReport(w: ReportWire): Report {
     latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
     meta: jobMeta(x.m),
   }));
-  return {
+  const out: Report = {
     routes,
     functions,
     jobs,
@@ -320,24 +332,8 @@ export function decodeReport(w: ReportWire): Report {
     custom: decodeCustom(w.c),
     inFlight: decodeInFlight(w.i),
   };
-}
-
-const time = (v: unknown) => (v === null || (typeof v === 'number' && Number.isFinite(v)) ? v : Number.NaN);
-
-function jobMeta(m: unknown): JobMeta {
-  if (!Array.isArray(m) || (m.length !== 6 && m.length !== 7)) throw new Error('bad job');
-  const [s, f, e, d, ev, w, r] = m as unknown[];
-  const out = {
-    lastSuccess: time(s) as number | null,
-    lastFailure: time(f) as number | null,
-    lastError: typeof e === 'string' ? e.slice(0, 200) : '',
-    lastDurationUs: typeof d === 'number' && d >= 0 ? d : 0,
-    expectEveryMs: time(ev) as number | null,
-    watchedSince: typeof w === 'number' && Number.isFinite(w) ? w : 0,
-    running: Number.isInteger(r) && (r as number) >= 0 ? (r as number) : 0,
-  };
-  if (Number.isNaN(out.lastSuccess) || Number.isNaN(out.lastFailure) || Number.isNaN(out.expectEveryMs))
-    throw new Error('bad job');
+  const dropped = decodeDropped(w.d);
+  if (dropped) out.dropped = dropped;
   return out;
 }
 
@@ -387,5 +383,6 @@ export function encodeReport(report: Report): ReportWire {
     }),
     q: encodeQueries(report.queries ?? []),
     c: encodeCustom(report.custom ?? []),
+    ...(report.dropped?.some((v) => v > 0) ? { d: report.dropped.slice() } : {}),
   };
 }

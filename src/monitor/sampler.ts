@@ -44,9 +44,13 @@ export class Sampler {
 
   constructor(private readonly m: SamplerParts) {}
 
-  /** Cluster mode: the aggregator rewrites the cluster's snapshots (process sums, worker list). */
+  /**
+   * Cluster mode: the aggregator rewrites the cluster's snapshots (process sums, worker list, dropped
+   * observations); each decorator applies after those set before it.
+   */
   decorate(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void {
-    this.decorator = fn;
+    const before = this.decorator;
+    this.decorator = before ? (s) => fn(before(s)) : fn;
   }
 
   /** One sample cycle now: collect, evaluate alerts, then `sampled` (history and the `metrics` event). */
@@ -101,7 +105,8 @@ export class Sampler {
     snapshot.apdex = overallApdex(m.requests.endpointWindows(), m.requests.config.apdex.thresholdUs / 1000);
     snapshot.queries = m.queries.windowSummary();
     snapshot.jobs = m.jobs.group();
-    snapshot.dropped_observations = {
+    // A cluster aggregator's decorator set the workers' sum; a process counts its own.
+    snapshot.dropped_observations ??= {
       requests: m.requests.dropped,
       functions: m.functions.dropped,
       queries: m.queries.dropped,

@@ -1,0 +1,76 @@
+// dropped_observations in cluster mode: the cluster view (instance=all) is the sum over the workers of the
+// observations each dropped for bad input (it read the aggregator's own monitor: zeros), sent as deltas in the
+// reports and kept in the ledger, so that it never goes back across an aggregator SIGKILL; instance=<worker>
+// is that worker's own. Real node:cluster processes; the oracle is the bad calls each worker logged.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE, get, getJson, promValue, type Started, startNodeCluster, until } from './helpers.js';
+
+const SOURCES = ['requests', 'functions', 'queries', 'jobs', 'custom_histograms'] as const;
+const metrics = (port: number, q = '') => getJson(port, `${BASE}/metrics${q}`).then((r) => r.data.data);
+
+/** Bad calls per worker pid (each /bad request drops one observation of every source). */
+function badCalls(logDir: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const f of readdirSync(logDir)) {
+    if (!f.endsWith('.dlog')) continue;
+    out.set(Number(f.slice(0, -5)), readFileSync(join(logDir, f), 'utf8').split('\n').length - 1);
+  }
+  return out;
+}
+const total = (calls: Map<number, number>) => [...calls.values()].reduce((a, b) => a + b, 0);
+const each = (n: number) => Object.fromEntries(SOURCES.map((s) => [s, n]));
+
+describe('node:cluster: dropped_observations', () => {
+  let c: Started;
+  beforeAll(async () => {
+    c = await startNodeCluster({}, 3);
+    // Start-up guard only, no timed assertion.
+    await until(async () => {
+      const m = await metrics(c.port);
+      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
+    }, 60_000);
+  }, 120_000);
+  afterAll(() => c?.stop());
+
+  it('the cluster view sums the workers, instance=<worker> is its own, JSON and Prometheus, across an aggregator SIGKILL', async () => {
+    for (let i = 0; i < 60; i++) await get(c.port, '/bad');
+    const calls = badCalls(c.logDir);
+    const n = total(calls);
+    expect(n).toBe(60);
+    expect(calls.size).toBeGreaterThan(1);
+    const before = await until(async () => {
+      const m = await metrics(c.port);
+      return m.dropped_observations?.requests === n && m;
+    }, 30_000);
+    expect(before.dropped_observations).toEqual(each(n));
+    const prom = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+    for (const s of SOURCES)
+      expect(promValue(prom, 'sysvitals_dropped_observations_total', `source="${s}"`)).toBe(n);
+    for (const [pid, k] of calls) {
+      const own = await metrics(c.port, `?instance=${pid}`);
+      expect(own.dropped_observations).toEqual(each(k));
+    }
+
+    const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
+    process.kill(aggPid, 'SIGKILL');
+    await until(async () => {
+      const m = await metrics(c.port);
+      return m.cluster.aggregator !== before.cluster.aggregator && m.cluster.workers_connected === 2 && m;
+    }, 60_000);
+    // Counters never go back: the dead aggregator's own bad calls stay counted (the ledger).
+    for (let i = 0; i < 20; i++) await get(c.port, '/bad');
+    const n2 = total(badCalls(c.logDir));
+    expect(n2).toBe(80);
+    const after = await until(async () => {
+      const m = await metrics(c.port);
+      return m.dropped_observations?.requests === n2 && m;
+    }, 30_000);
+    expect(after.dropped_observations).toEqual(each(n2));
+    const prom2 = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+    for (const s of SOURCES)
+      expect(promValue(prom2, 'sysvitals_dropped_observations_total', `source="${s}"`)).toBe(n2);
+  }, 180_000);
+});
