@@ -165,8 +165,6 @@ export class ClusterSource extends EventEmitter<{
     return this.view({ op: 'history', period, instance: options.instance }, options.instance);
   }
 
-  /** One scrape's data for the cluster or one worker (read by the Prometheus route when present). @internal */
-
   /**
    * The cluster's access-token secret (a 0600 file in the private directory), read once; see AdminSource.
    * @internal
@@ -185,6 +183,7 @@ export class ClusterSource extends EventEmitter<{
     }
     return this.tokenSecret ?? undefined;
   }
+  /** One scrape's data for the cluster or one worker (read by the Prometheus route when present). @internal */
   async prometheusData(maxAgeMs: number, instance?: string) {
     // The worker label (cluster.workerLabel) on the cluster's scrape; one worker's own has none.
     const byWorker = this.agent.config.workerLabel && (instance === undefined || instance === 'all');
