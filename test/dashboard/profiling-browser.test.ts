@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApi } from '../../src/http/api.js';
 import { silentLogger } from '../../src/logger.js';
@@ -117,24 +117,64 @@ describe.skipIf(skip)('dashboard routes, queries and jobs tables in Chromium', (
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.addInitScript((t) => window.sessionStorage.setItem('sysvitals.adminToken', t), TOKEN);
+    await page.addInitScript((t) => {
+      window.sessionStorage.setItem('sysvitals.adminToken', t);
+      // Counts the routes/ answers the page has read, so the test knows when one has been handled.
+      const json = Response.prototype.json;
+      Response.prototype.json = async function (this: Response) {
+        const body = await json.call(this);
+        const w = window as unknown as { routesRead?: number };
+        if (new URL(this.url).pathname.endsWith('/routes/')) w.routesRead = (w.routesRead ?? 0) + 1;
+        return body;
+      };
+    }, TOKEN);
+    // The page loads the routes table at start, again on the first sample and on alert refreshes. All
+    // sorted-by-time loads after the first are held until the table is sorted by rate, then answered: a
+    // refresh answered after a newer sort must not put the old order back (it did before).
+    let routesRequested = 0;
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.endsWith('/routes/')) routesRequested++;
+    });
+    const held: Route[] = [];
+    let holding = true;
+    let timeLoads = 0;
+    let oneHeld: () => void = () => {};
+    const someHeld = new Promise<void>((resolve) => (oneHeld = resolve));
+    await page.route(
+      (url) => url.pathname.endsWith('/routes/') && url.searchParams.get('sort') === 'time',
+      (route) => {
+        if (++timeLoads === 1 || !holding) return route.continue();
+        held.push(route);
+        oneHeld();
+      },
+    );
     await page.goto(`${base}dashboard/`);
-
     const rows = page.locator('#routes-body tr');
+    const routeOrder = () => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.route));
+    // No fixed time is right under load: wait for each state as long as the test may run.
+    const until = { timeout: 45_000 };
+
     await rows.first().waitFor();
     const expected = monitor.endpoints('time', 20).routes.map((r) => r.route);
-    expect(await rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.route))).toEqual(
-      expected,
-    );
+    expect(await routeOrder()).toEqual(expected);
     // Sparklines from history/?route= (3 closed minutes).
-    await expect.poll(() => page.locator('#routes-body svg.sparkline polyline').count()).toBe(3);
+    await expect.poll(() => page.locator('#routes-body svg.sparkline polyline').count(), until).toBe(3);
 
-    await page.locator('#routes-head th[data-sort="p95"]').click();
-    const byP95 = monitor.endpoints('p95', 20).routes.map((r) => r.route);
-    await expect
-      .poll(() => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.route)))
-      .toEqual(byP95);
-    expect(await page.locator('#routes-head th[data-sort="p95"]').getAttribute('aria-sort')).toBe(
+    await someHeld; // the first sample's refresh, sorted by time, is under way
+    await page.locator('#routes-head th[data-sort="rate"]').click();
+    // By rate, not p95: here p95 orders the routes as time does, and the click would show nothing.
+    const byRate = monitor.endpoints('rate', 20).routes.map((r) => r.route);
+    expect(byRate).not.toEqual(expected);
+    await expect.poll(routeOrder, until).toEqual(byRate);
+    holding = false;
+    for (const route of held.splice(0)) await route.continue();
+    await page.waitForFunction(
+      (n) => ((window as unknown as { routesRead?: number }).routesRead ?? 0) >= n,
+      routesRequested,
+      until,
+    );
+    expect(await routeOrder()).toEqual(byRate);
+    expect(await page.locator('#routes-head th[data-sort="rate"]').getAttribute('aria-sort')).toBe(
       'descending',
     );
 

@@ -82,10 +82,15 @@ function renderRoutesHead(): void {
   $('routes-head').replaceChildren(tr);
 }
 
+/** Numbers the routes loads: only the latest one renders (a slow refresh must not undo a newer sort). */
+let routesLoad = 0;
+
 async function loadRoutes(): Promise<void> {
+  const load = ++routesLoad;
   const data = await api<{ routes: EndpointRow[]; apdex: { score: number | null; t_ms: number } }>(
     `routes/?sort=${sort}&limit=20`,
   );
+  if (load !== routesLoad) return;
   renderRoutesHead();
   $('routes-apdex').textContent =
     data.apdex.score === null ? 'Apdex —' : `Apdex ${data.apdex.score.toFixed(2)} (T ${data.apdex.t_ms} ms)`;
