@@ -42,13 +42,27 @@ describe.skipIf(skip)('dashboard routes, queries and jobs tables in Chromium', (
   let base: string;
 
   beforeAll(async () => {
-    monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger, apdex: { thresholdMs: 100 } });
-    // Three minutes of history for the sparklines, then the current minute.
+    // An injected clock: on the wall clock a minute boundary during the test closed the current minute
+    // and the route history had 4 points, not 3 (seen under load).
+    const MIN = 60_000;
+    const t0 = Math.floor(Date.now() / MIN) * MIN - 4 * MIN;
+    let now = t0;
+    monitor = createMonitor({
+      sampleIntervalMs: 0,
+      clock: { now: () => now },
+      logger: silentLogger,
+      apdex: { thresholdMs: 100 },
+    });
+    // Three minutes of history for the sparklines, then the current minute (its middle, from then on).
     for (let minute = 0; minute < 4; minute++) {
+      now = t0 + minute * MIN + 30_000;
       traffic(monitor, 'GET', '/api/users/:id', 120, 20 + minute * 10);
       traffic(monitor, 'POST', '/api/orders', 40, 180 + minute * 40, 9);
       traffic(monitor, 'GET', '/api/search', 60, 90 + (minute % 2) * 200, 25);
-      if (minute < 3) await monitor.flush();
+      if (minute < 3) {
+        now = t0 + (minute + 1) * MIN;
+        await monitor.flush();
+      }
     }
     for (let i = 0; i < 50; i++)
       monitor.recordQuery(
