@@ -4,23 +4,13 @@
 // for a real one).
 
 import { describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerts/alert.js';
-import { AlertSystem } from '../../src/alerts/engine.js';
-import { ANOMALY_LEARNING_POINTS, Analytics } from '../../src/analytics/analytics.js';
+import { ANOMALY_LEARNING_POINTS } from '../../src/analytics/analytics.js';
 import { AnomalyDetector, ONSET_SCORE } from '../../src/analytics/anomaly-detector.js';
-import {
-  parseAnomalyRule,
-  parseDiskFullRule,
-  parseMemoryLeakRule,
-} from '../../src/analytics/rule-options.js';
 import type { HistoryPoint } from '../../src/history/point.js';
-import type { MetricsSnapshot } from '../../src/types.js';
 import { testClock } from '../alerts/snapshot.js';
+import { anomalyAlerts, anomalyAnalytics, DAY, MIN, START } from '../helpers/anomaly-minutes.js';
 import { prng } from '../helpers/random.js';
 
-const MIN = 60_000;
-const DAY = 1440 * MIN;
-const START = Date.UTC(2026, 10, 2);
 /** The anomaly rule's default warning level (rule-options.ts). */
 const WARNING = 0.995;
 
@@ -86,33 +76,15 @@ function run(
   make: (m: number, t: number) => HistoryPoint,
   custom?: (m: number) => Record<string, number>,
 ): Minute[] {
-  const analytics = new Analytics({
-    anomaly: parseAnomalyRule({ enabled: true }),
-    diskFull: parseDiskFullRule({ enabled: false }),
-    memoryLeak: parseMemoryLeakRule({ enabled: false }),
-    predict: [],
-  });
+  const analytics = anomalyAnalytics();
   const clock = testClock(START);
-  const events: AlertEvent[] = [];
-  const alerts = new AlertSystem({
-    clock,
-    rules: { anomaly: { enabled: true } },
-    onAlert: (e) => void events.push(e),
-    logger: { warn: () => {}, error: () => {} },
-  });
-  alerts.addObservationSource((s) => analytics.observations(s) as never);
+  const alerts = anomalyAlerts(clock, analytics);
   const out: Minute[] = [];
   for (let m = 0; m < minutes; m++) {
     for (const [name, v] of Object.entries(custom?.(m) ?? {})) analytics.observe(name, v);
     const scores = analytics.scorePoint(make(m, clock.now()));
     clock.advance(MIN);
-    const before = events.length;
-    alerts.checkThresholds({} as MetricsSnapshot);
-    const raised = events
-      .slice(before)
-      .filter((e) => e.type === 'raised' && e.alert.rule === 'anomaly')
-      .map((e) => e.alert.component);
-    out.push({ m, scores, raised });
+    out.push({ m, scores, raised: alerts.check() });
   }
   return out;
 }

@@ -7,59 +7,28 @@ import { Analytics } from '../../src/analytics/analytics.js';
 import type { AnomalyDetector } from '../../src/analytics/anomaly-detector.js';
 import { detectorStateLayout } from '../../src/analytics/anomaly-detector.js';
 import { packState, unpackState } from '../../src/analytics/detector-codec.js';
-import {
-  parseAnomalyRule,
-  parseDiskFullRule,
-  parseMemoryLeakRule,
-} from '../../src/analytics/rule-options.js';
 import type { HistoryPoint } from '../../src/history/point.js';
+import { anomalyAnalytics, DAY, MIN, minutePoint, START } from '../helpers/anomaly-minutes.js';
 import { prng } from '../helpers/random.js';
-
-const MIN = 60_000;
-const DAY = 1440 * MIN;
-const START = Date.UTC(2026, 10, 2);
 
 /** One minute of a normal noisy service with a daily cycle. */
 function noisyPoint(t: number, r: ReturnType<typeof prng>): HistoryPoint {
   const daily = Math.sin(2 * Math.PI * ((t % DAY) / DAY - 0.25));
   const requests = Math.max(0, Math.round(600 * (1 + 0.6 * daily) + r.n() * 25));
-  return {
-    t,
-    timestamp: new Date(t).toISOString(),
-    samples: 12,
+  return minutePoint(t, {
     cpu_avg_percent: 25 + 15 * daily + r.n() * 3,
-    cpu_max_percent: 0,
     memory_avg_percent: 50 + r.n() * 0.8,
-    memory_max_percent: 0,
-    disk_max_percent: 40,
-    network_bytes_in_per_sec: 0,
-    network_bytes_out_per_sec: 0,
     event_loop_p99_ms: 15 + 3 * daily + Math.abs(r.n() * 2),
-    heap_used_mb: 120,
-    db_response_time_ms: null,
-    redis_response_time_ms: null,
-    websocket_connections: 0,
     requests,
-    errors_4xx: 0,
     errors_5xx: Math.max(0, Math.round(requests * 0.005 + r.n() * Math.sqrt(requests * 0.005))),
-    latency_p50_ms: 60,
     latency_p95_ms: 180 + 40 * daily + r.n() * 12,
-    latency_p99_ms: 400,
-    latency_avg_ms: 80,
-    latency_max_ms: 900,
-    histogram: '',
-  };
+  });
 }
 
 describe('the saved model state fits the budget and restores exactly (finding 7)', () => {
   /** Analytics after a week of a noisy service and a custom series, every detector trained. */
   function trained(): Analytics {
-    const a = new Analytics({
-      anomaly: parseAnomalyRule({ enabled: true }),
-      diskFull: parseDiskFullRule({ enabled: false }),
-      memoryLeak: parseMemoryLeakRule({ enabled: false }),
-      predict: [],
-    });
+    const a = anomalyAnalytics();
     const r = prng(9);
     for (let m = 0; m < 7 * 1440; m++) {
       a.observe('queue_depth', 40 + 30 * Math.sin((2 * Math.PI * m) / 1440) + r.n() * 4);

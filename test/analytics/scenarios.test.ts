@@ -6,19 +6,19 @@ import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { Analytics } from '../../src/analytics/analytics.js';
-import {
-  parseAnomalyRule,
-  parseDiskFullRule,
-  parseMemoryLeakRule,
-} from '../../src/analytics/rule-options.js';
+import { parseMemoryLeakRule } from '../../src/analytics/rule-options.js';
 import type { HistoryPoint } from '../../src/history/point.js';
-import type { MetricsSnapshot } from '../../src/types.js';
 import { makeSnapshot, testClock } from '../alerts/snapshot.js';
+import {
+  anomalyAlerts,
+  anomalyAnalytics,
+  anomalyOnlyRules,
+  DAY,
+  MIN,
+  minutePoint,
+  START,
+} from '../helpers/anomaly-minutes.js';
 import { prng } from '../helpers/random.js';
-
-const MIN = 60_000;
-const DAY = 1440 * MIN;
-const START = Date.UTC(2026, 10, 2); // a Monday, 00:00 UTC
 
 type Incident = (m: number, p: HistoryPoint) => void;
 
@@ -27,44 +27,19 @@ function normalPoint(t: number, r: ReturnType<typeof prng>): HistoryPoint {
   const daily = Math.sin(2 * Math.PI * ((t % DAY) / DAY - 0.25)); // -1 at midnight, +1 at noon
   const requests = Math.max(0, Math.round(600 * (1 + 0.6 * daily) + r.n() * 25));
   const errors = Math.max(0, Math.round(requests * 0.005 + r.n() * Math.sqrt(requests * 0.005)));
-  return {
-    t,
-    timestamp: new Date(t).toISOString(),
-    samples: 12,
+  return minutePoint(t, {
     cpu_avg_percent: 25 + 15 * daily + r.n() * 3,
-    cpu_max_percent: 0,
     memory_avg_percent: 50 + r.n() * 0.8,
-    memory_max_percent: 0,
-    disk_max_percent: 40,
-    network_bytes_in_per_sec: 0,
-    network_bytes_out_per_sec: 0,
     event_loop_p99_ms: 15 + 3 * daily + Math.abs(r.n() * 2),
-    heap_used_mb: 120,
-    db_response_time_ms: null,
-    redis_response_time_ms: null,
-    websocket_connections: 0,
     requests,
-    errors_4xx: 0,
     errors_5xx: errors,
-    latency_p50_ms: 60,
     latency_p95_ms: 180 + 40 * daily + r.n() * 12,
-    latency_p99_ms: 400,
-    latency_avg_ms: 80,
-    latency_max_ms: 900,
-    histogram: '',
-  };
+  });
 }
-
-const rules = () => ({
-  anomaly: parseAnomalyRule({ enabled: true }),
-  diskFull: parseDiskFullRule({ enabled: false }),
-  memoryLeak: parseMemoryLeakRule({ enabled: false }),
-  predict: [],
-});
 
 /** A week of learning, done once; each scenario starts from a copy of the learned state. */
 const learned = (() => {
-  const a = new Analytics(rules());
+  const a = anomalyAnalytics();
   const r = prng(42);
   for (let m = 0; m < 7 * 1440; m++) a.scorePoint(normalPoint(START + m * MIN, r));
   return a.exportState();
@@ -76,18 +51,11 @@ const learned = (() => {
  * incident started, series].
  */
 function run(minutes: number, offset: number, at: number, incident?: Incident): Array<[number, string]> {
-  const a = new Analytics(rules());
+  const a = anomalyAnalytics();
   expect(a.importState(learned)).toBe(6);
   const clock = testClock(START + 7 * DAY);
   const begin = offset / MIN + at;
-  const events: AlertEvent[] = [];
-  const alerts = new AlertSystem({
-    clock,
-    rules: { anomaly: { enabled: true } },
-    onAlert: (e) => void events.push(e),
-    logger: { warn: () => {}, error: () => {} },
-  });
-  alerts.addObservationSource((s) => a.observations(s) as never);
+  const alerts = anomalyAlerts(clock, a);
   const r = prng(7);
   const raised: Array<[number, string]> = [];
   for (let m = 0; m < offset / MIN + minutes; m++) {
@@ -95,11 +63,7 @@ function run(minutes: number, offset: number, at: number, incident?: Incident): 
     if (incident && m >= begin) incident(m - begin, p);
     a.scorePoint(p);
     clock.advance(MIN);
-    const before = events.length;
-    alerts.checkThresholds({} as MetricsSnapshot);
-    for (const e of events.slice(before)) {
-      if (e.type === 'raised' && e.alert.rule === 'anomaly') raised.push([m - begin, e.alert.component]);
-    }
+    for (const component of alerts.check()) raised.push([m - begin, component]);
   }
   return raised;
 }
@@ -154,7 +118,7 @@ describe('anomaly rule scenarios (seeded, injected clock)', () => {
   it('a slow memory leak: the anomaly score adapts to a slow ramp, the memory_leak rule catches it within 2 h', () => {
     // +3 points an hour is a drift the one-minute anomaly score follows (it is built to adapt); the
     // leak is the memory_leak rule's: heap +6 MB/h under a GC sawtooth whose floor keeps rising.
-    const a = new Analytics({ ...rules(), memoryLeak: parseMemoryLeakRule({}) });
+    const a = new Analytics({ ...anomalyOnlyRules(), memoryLeak: parseMemoryLeakRule({}) });
     const clock = testClock(START);
     const events: AlertEvent[] = [];
     const alerts = new AlertSystem({
