@@ -36,11 +36,12 @@ export { ABORTED_STATUS, UNMATCHED_ROUTE } from '../requests/route-counters.js';
  * closes, and Node then emits 'finish' all the same (the pending write's callback runs when the socket
  * fails). What tells them apart is the socket (`res.socket` is detached by then, `req.socket` is not):
  * destroyed before its own writes finished. A completed response emits 'close' one tick after 'finish',
- * before any I/O could close the connection. Two property reads, nothing allocated.
+ * before any I/O could close the connection. Two property reads, nothing allocated. `req` is `res.req`, passed
+ * by an adapter that has already read it.
  */
-export function closedStatus(res: ServerResponse): number {
+export function closedStatus(res: ServerResponse, req: IncomingMessage | undefined = res.req): number {
   if (!res.writableFinished) return ABORTED_STATUS;
-  const socket = res.req?.socket;
+  const socket = req?.socket;
   return socket?.destroyed === true && !socket.writableFinished ? ABORTED_STATUS : res.statusCode;
 }
 

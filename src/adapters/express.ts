@@ -1,5 +1,6 @@
 // sysvitals/express: `app.use(monitor.middleware())` records every request and mounts the admin API.
 
+import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -64,7 +65,7 @@ export function expressMiddleware(
       {
         method: req.method,
         route: expressRouteLabel(req),
-        status: closedStatus(this),
+        status: closedStatus(this, req),
         durationMs: performance.now() - start,
       },
       this,
@@ -84,12 +85,17 @@ export function expressMiddleware(
     }
     if (admit !== undefined && !admit(req, res)) return; // shed: answered 503
     started.set(res, performance.now());
-    res.on('close', onClose); // not once(): that allocates a wrapper per call
+    // EventEmitter's own `on`, not `res.on`: on Express's per-request hidden class, reading `on` walks res's
+    // prototype chain (app response, Express response, ServerResponse, OutgoingMessage, Stream) with no inline
+    // cache; none of those overrides it. Not once(): that allocates a wrapper per call.
+    addListener.call(res, 'close', onClose);
     // Only with database instrumentation on: queries in this request are attributed to its route.
     if (requestContextEnabled()) runInScope(new ExpressScope(req), next);
     else next();
   };
 }
+
+const addListener = EventEmitter.prototype.on;
 
 /** The request's route for a query issued while it is handled (resolved when asked: routing is done by then). */
 class ExpressScope implements RequestScope {

@@ -3,10 +3,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
 
-/** Set on a response whose request is not monitored (an excluded path): its close records nothing. */
-const EXCLUDED = Symbol('sysvitals.excluded');
-type MarkedResponse = ServerResponse & { [EXCLUDED]?: true };
-
 /**
  * An event stream lasting at least this long is left out when it ends: the check reads a header, so ordinary
  * requests (faster) skip it, and a stream closed sooner counts as the short request it was.
@@ -62,6 +58,13 @@ export function parseExcludeRoutes(option: unknown): ((url: string) => boolean) 
 
 /** What the monitor's admitRequest and recordRequest ask before counting a request. */
 export class RequestExclusion {
+  /**
+   * The responses of excluded requests until they end: kept here rather than as a mark on the response, so
+   * that without `excludeRoutes` a request's end reads nothing of it (issue 18: on Express every response has
+   * a hidden class of its own, where a missing property is looked up through the whole prototype chain).
+   */
+  private readonly marked = new WeakSet<ServerResponse>();
+
   constructor(private readonly excluded: ((url: string) => boolean) | undefined) {}
 
   /** At admission: true when the request's path is excluded (it is marked, and neither counted nor in flight). */
@@ -69,7 +72,7 @@ export class RequestExclusion {
     if (this.excluded === undefined) return false;
     const r = req as IncomingMessage & { originalUrl?: string };
     if (!this.excluded(r.originalUrl ?? r.url ?? '')) return false;
-    (res as MarkedResponse)[EXCLUDED] = true;
+    this.marked.add(res);
     return true;
   }
 
@@ -78,7 +81,7 @@ export class RequestExclusion {
    * open STREAM_CHECK_MS or longer (it ends in flight; nothing else is recorded), else null (record it).
    */
   left(res: ServerResponse, durationMs: number): 'excluded' | 'stream' | null {
-    if ((res as MarkedResponse)[EXCLUDED] === true) return 'excluded';
+    if (this.excluded !== undefined && this.marked.delete(res)) return 'excluded';
     return durationMs >= STREAM_CHECK_MS && isEventStream(res) ? 'stream' : null;
   }
 

@@ -111,7 +111,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
   });
 
   it('a long token (>= 32 chars) and signed access tokens pass an address locked by wrong guesses; a short token does not', async () => {
-    const LONG = 'f'.repeat(8) + '0123456789abcdef0123456789abcdef';
+    const LONG = `${'f'.repeat(8)}0123456789abcdef0123456789abcdef`;
     const target = await start({ api: { adminToken: LONG, trustProxy: true, rateLimit: { max: 3 } } });
     const admin = { authorization: `Bearer ${LONG}` };
     const minted = await rawRequest(target.url, {
