@@ -12,7 +12,12 @@ import {
 } from '../latency/latency-ring.js';
 import { parseDurationOption } from '../options/duration.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import { SteadyTime } from '../requests/steady-clock.js';
 import type { Clock } from '../types.js';
+import { errorText } from './job-error.js';
+
+export { errorText, MAX_ERROR_LENGTH } from './job-error.js';
+
 import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
 
 /** A job's last outcomes and watch, as another process reports them (cluster mode). */
@@ -76,8 +81,6 @@ export interface JobStatsOptions {
 
 /** The name runs of jobs beyond `maxJobs` are counted under. */
 export const OTHER_JOB = 'other';
-/** Longest error message kept for `last_failure` (the rest is cut). */
-export const MAX_ERROR_LENGTH = 200;
 /** A job is stale after this many `expectEvery` periods without a success. */
 export const STALE_FACTOR = 2;
 
@@ -92,6 +95,8 @@ interface Entry {
   expectEveryMs: number | null;
   /** When staleness counting started: the first registration with expectEvery. */
   watchedSince: number;
+  /** lastSuccess (else watchedSince) on the steady view: what elapsed figures count from. */
+  steadySince: number;
 }
 
 /** Parses the options of one job at setup. */
@@ -111,28 +116,14 @@ export function parseJobOptions(
   };
 }
 
-/** The message of a thrown value, cut to MAX_ERROR_LENGTH. */
-export function errorText(error: unknown): string {
-  let text: string;
-  try {
-    text =
-      error instanceof Error
-        ? error.message || error.name
-        : typeof error === 'string'
-          ? error
-          : String(error);
-  } catch {
-    text = 'unknown error';
-  }
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
-}
-
 /** Statistics per job name. record() is O(1) and never throws. */
 export class JobStats {
   private readonly clock: Clock;
   private readonly maxJobs: number;
   private readonly byName = new Map<string, Entry>();
   private other: Entry | null = null;
+  /** Elapsed figures (since_success_seconds, staleness) read the clock so that a step back is not taken back. */
+  private readonly steady = new SteadyTime();
   /** Runs whose duration was ignored (NaN, negative, infinite); the run still counted as finished. */
   dropped = 0;
 
@@ -152,6 +143,7 @@ export class JobStats {
     if (expectEveryMs !== null && e.expectEveryMs === null) {
       e.expectEveryMs = expectEveryMs;
       e.watchedSince = this.clock.now();
+      if (e.lastSuccess === null) e.steadySince = this.steady.view(e.watchedSince);
     }
   }
 
@@ -182,6 +174,7 @@ export class JobStats {
         e.lastError = errorText(error);
       } else {
         e.lastSuccess = now;
+        e.steadySince = this.steady.view(now);
       }
     } catch {
       // never breaks the job
@@ -190,7 +183,7 @@ export class JobStats {
 
   /** Every job, busiest first. */
   rows(): JobRow[] {
-    const now = this.clock.now();
+    const now = this.steady.view(this.clock.now());
     const out: JobRow[] = [];
     for (const e of this.entries()) {
       const s = summarizeView(e.total);
@@ -220,14 +213,14 @@ export class JobStats {
 
   /** The snapshot group the `job_stale` rule reads. */
   group(): JobsGroup {
-    const now = this.clock.now();
+    const now = this.steady.view(this.clock.now());
     const watched: JobsGroup['watched'] = [];
     const stale: string[] = [];
     let count = 0;
     for (const e of this.entries()) {
       count++;
       if (e.expectEveryMs === null) continue;
-      const since = e.lastSuccess ?? e.watchedSince;
+      const since = e.steadySince;
       const isStale = this.isStale(e, now);
       if (isStale) stale.push(e.name);
       watched.push({
@@ -280,8 +273,12 @@ export class JobStats {
       const ours = Math.max(e.lastSuccess ?? -1, e.lastFailure ?? -1);
       const theirs = Math.max(meta.lastSuccess ?? -1, meta.lastFailure ?? -1);
       if (theirs >= 0 && theirs >= ours) e.lastDurationUs = meta.lastDurationUs;
-      if (meta.lastSuccess !== null && meta.lastSuccess > (e.lastSuccess ?? -1))
+      const raw = this.clock.now();
+      const stepped = this.steady.view(raw) - raw; // another process's wall readings, on this view
+      if (meta.lastSuccess !== null && meta.lastSuccess > (e.lastSuccess ?? -1)) {
         e.lastSuccess = meta.lastSuccess;
+        e.steadySince = meta.lastSuccess + stepped;
+      }
       if (meta.lastFailure !== null && meta.lastFailure > (e.lastFailure ?? -1)) {
         e.lastFailure = meta.lastFailure;
         e.lastError = meta.lastError;
@@ -289,6 +286,7 @@ export class JobStats {
       if (meta.expectEveryMs !== null && e.expectEveryMs === null) {
         e.expectEveryMs = meta.expectEveryMs;
         e.watchedSince = meta.watchedSince;
+        if (e.lastSuccess === null) e.steadySince = meta.watchedSince + stepped;
       }
     } catch {
       // never breaks the aggregator
@@ -311,7 +309,7 @@ export class JobStats {
 
   private isStale(e: Entry, now: number): boolean {
     if (e.expectEveryMs === null) return false;
-    return now - (e.lastSuccess ?? e.watchedSince) > STALE_FACTOR * e.expectEveryMs;
+    return now - e.steadySince > STALE_FACTOR * e.expectEveryMs;
   }
 
   private *entries(): Generator<Entry> {
@@ -323,16 +321,16 @@ export class JobStats {
     const found = this.byName.get(name);
     if (found !== undefined) return found;
     if (typeof name === 'string' && this.byName.size < this.maxJobs) {
-      const created = createEntry(name, this.clock.now());
+      const created = createEntry(name, this.clock.now(), this.steady);
       this.byName.set(name, created);
       return created;
     }
-    this.other ??= this.byName.get(OTHER_JOB) ?? createEntry(OTHER_JOB, this.clock.now());
+    this.other ??= this.byName.get(OTHER_JOB) ?? createEntry(OTHER_JOB, this.clock.now(), this.steady);
     return this.other;
   }
 }
 
-function createEntry(name: string, now: number): Entry {
+function createEntry(name: string, now: number, steady: SteadyTime): Entry {
   return {
     name,
     total: new CumulativeCounts(),
@@ -343,6 +341,7 @@ function createEntry(name: string, now: number): Entry {
     lastError: '',
     expectEveryMs: null,
     watchedSince: now,
+    steadySince: steady.view(now),
   };
 }
 
