@@ -4,6 +4,7 @@
 // built-in rules (pending `for`, hysteresis, escalation, history, webhook, health). A rule's `type`
 // says how it reads its metric: 'threshold' today; other kinds register a parser in RULE_TYPES.
 
+import { readDuration } from '../analytics/predict.js';
 import { SysvitalsError } from '../errors.js';
 import { didYouMean } from '../options/option-keys.js';
 import type { MetricsSnapshot } from '../types.js';
@@ -31,6 +32,11 @@ export interface MetricRuleOptions {
   direction?: 'above' | 'below';
   /** @defaultValue true */
   enabled?: boolean;
+  /**
+   * Alert (key `predict`) when the trend reaches the warning (or critical) level within this span,
+   * such as '30m' or 1800000 (up to 7 days); in the rule's `direction`. @defaultValue none
+   */
+  predict?: string | number;
 }
 
 export interface MetricRuleConfig {
@@ -47,6 +53,8 @@ export interface MetricRuleConfig {
   readonly labels: Readonly<Record<string, string>> | undefined;
   readonly enabled: boolean;
   readonly component: string;
+  /** The predict horizon in ms, or null. */
+  readonly predict: number | null;
 }
 
 /** What setup knows of the snapshot: a template of the built-in groups and the plugin names. */
@@ -68,6 +76,7 @@ const KEYS = [
   'labels',
   'direction',
   'enabled',
+  'predict',
 ];
 const CUSTOM_FIELDS = [
   'value',
@@ -206,6 +215,15 @@ function parseThreshold(o: Record<string, unknown>, name: string, shape: Snapsho
   }
   if (o.enabled !== undefined && typeof o.enabled !== 'boolean')
     throw invalid(`rule \`${name}\`: \`enabled\` is true or false.`);
+  let predict: number | null = null;
+  if (o.predict !== undefined) {
+    const ms = readDuration(o.predict);
+    if (ms === null || ms <= 0 || ms > 7 * 24 * 3_600_000)
+      throw invalid(
+        `rule \`${name}\`: \`predict\` is how far ahead to predict, such as '30m' or 1800000 (up to 7 days), got ${JSON.stringify(o.predict) ?? String(o.predict)}.`,
+      );
+    predict = ms;
+  }
   const gap = Math.abs(warning - clear);
   return Object.freeze({
     type: 'threshold',
@@ -221,6 +239,7 @@ function parseThreshold(o: Record<string, unknown>, name: string, shape: Snapsho
     labels,
     enabled: o.enabled ?? true,
     component: segments[0] === 'plugins' ? `plugins.${segments[1]}` : (segments[0] as string),
+    predict,
   });
 }
 

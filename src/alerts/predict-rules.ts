@@ -2,6 +2,8 @@
 
 import type { PredictRule } from '../analytics/analytics.js';
 import type { MetricsSnapshot } from '../types.js';
+import { resolveMetric } from './metric-path.js';
+import type { MetricRuleConfig } from './metric-rules.js';
 import type { AlertRulesConfig } from './rules.js';
 
 type Reader = (s: MetricsSnapshot) => Array<[string, number]>;
@@ -50,6 +52,29 @@ export function predictRules(rules: AlertRulesConfig): PredictRule[] {
       horizonMs: r.predict,
       pendingMs: r.for,
       read,
+    });
+  }
+  return out;
+}
+
+/** The predicting rules of `alerts.rules` (rules on any metric), in each rule's direction. */
+export function metricPredictRules(rules: readonly MetricRuleConfig[]): PredictRule[] {
+  const out: PredictRule[] = [];
+  for (const r of rules) {
+    if (!r.enabled || r.predict === null) continue;
+    out.push({
+      rule: r.name,
+      component: r.component,
+      label: `${r.name}: ${r.metric}${r.labels ? ` ${JSON.stringify(r.labels)}` : ''}`,
+      warning: r.warning,
+      critical: r.critical,
+      horizonMs: r.predict,
+      pendingMs: r.for,
+      direction: r.direction,
+      read: (s) => {
+        const v = resolveMetric(s, r.segments, r.labels);
+        return v === undefined ? [] : [['', v]];
+      },
     });
   }
   return out;

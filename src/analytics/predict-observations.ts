@@ -54,10 +54,12 @@ export function predictObservations(
       const up = rule.direction !== 'below';
       // The current regime's trend (the window's last quarter), from no further than the last reading.
       const warn = forecastRegime(b, rule.warning, up ? 'up' : 'down');
-      const crit = forecastRegime(b, rule.critical, up ? 'up' : 'down');
+      // A rule without a critical level (±Infinity, `alerts.rules`) never predicts critical.
+      const hasCrit = Number.isFinite(rule.critical);
+      const crit = hasCrit ? forecastRegime(b, rule.critical, up ? 'up' : 'down') : warn;
       if (!warn || !crit) continue;
       const inWarn = warn.trusted ? warn.etaMs : Number.POSITIVE_INFINITY;
-      const inCrit = crit.trusted ? crit.etaMs : Number.POSITIVE_INFINITY;
+      const inCrit = hasCrit && crit.trusted ? crit.etaMs : Number.POSITIVE_INFINITY;
       out.push({
         rule: rule.rule,
         key: key ? `predict:${key}` : 'predict',
@@ -69,7 +71,7 @@ export function predictObservations(
         clear: inWarn > rule.horizonMs * 1.1,
         deescalate: inCrit > rule.horizonMs * 1.1,
         warningLevel: rule.warning,
-        criticalLevel: rule.critical,
+        criticalLevel: hasCrit ? rule.critical : rule.warning,
         message: (sev) => {
           const eta = sev === 'critical' ? inCrit : inWarn;
           const level = sev === 'critical' ? rule.critical : rule.warning;

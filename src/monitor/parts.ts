@@ -6,7 +6,7 @@ import type { AlertEvent } from '../alerts/alert.js';
 import { AlertSystem } from '../alerts/engine.js';
 import { metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
 import type { AlertObservation } from '../alerts/observations.js';
-import { predictRules } from '../alerts/predict-rules.js';
+import { metricPredictRules, predictRules } from '../alerts/predict-rules.js';
 import {
   ALERT_RULE_NAMES,
   type AlertRulesConfig,
@@ -220,7 +220,7 @@ export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: Par
     anomaly: rules.anomaly,
     diskFull: rules.disk_full_in,
     memoryLeak: rules.memory_leak,
-    predict: predictRules(rules),
+    predict: [...predictRules(rules), ...metricPredictRules(metricRules)],
   });
   alertSystem.addObservationSource((snapshot) => analytics.observations(snapshot) as AlertObservation[]);
   alertSystem.on('alert', ctx.alert);
