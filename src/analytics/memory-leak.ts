@@ -98,8 +98,9 @@ export class LeakDetector {
 
 /**
  * The post-GC minima: each point below its predecessor (memory was freed) and not above its successor
- * (the bottom of the drop), with the drop larger than the series' typical one-step rise (so that
- * noise on a steady climb is not a recovery).
+ * (the bottom of the drop), with the drop larger than the series' typical one-step rise and at least
+ * a tenth of the series' range (so that noise on a steady climb is not a recovery: a leak of 48 MB in
+ * the window with 1 MB dips counted its dips as "GC recoveries").
  */
 export function troughs(
   times: readonly number[],
@@ -112,12 +113,19 @@ export function troughs(
   }
   rises.sort((a, b) => a - b);
   const typical = rises.length > 0 ? (rises[rises.length >> 1] as number) : 0;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const x of values) {
+    if (x < lo) lo = x;
+    if (x > hi) hi = x;
+  }
+  const meaningful = Math.max(2 * typical, (hi - lo) / 10);
   const t: number[] = [];
   const v: number[] = [];
   for (let i = 1; i < values.length; i++) {
     const y = values[i] as number;
     const next = i + 1 < values.length ? (values[i + 1] as number) : Number.POSITIVE_INFINITY;
-    if ((values[i - 1] as number) - y > 2 * typical && y <= next) {
+    if ((values[i - 1] as number) - y > meaningful && y <= next) {
       t.push(times[i] as number);
       v.push(y);
     }

@@ -61,4 +61,20 @@ describe('memory_leak on a GC sawtooth', () => {
     expect(d.check(4096)).toBeNull();
     expect(d.check(4096, 0.5)?.mb_per_hour).toBeCloseTo(1.5, 9);
   });
+
+  it('noise dips on a steady leak are no GC recoveries (a drop must be a tenth of the range)', () => {
+    // 0.4 MB/min with a 2 MB dip every 7 minutes (a 1.6 MB drop, 4x the typical rise, 3 % of the range);
+    // the leak never recovers: the slope is every point's, the message says "with no GC recovery".
+    const times: number[] = [];
+    const values: number[] = [];
+    for (let m = 0; m < 130; m++) {
+      times.push(T0 + m * MIN);
+      values.push(100 + 0.4 * m - (m % 7 === 3 ? 2 : 0));
+    }
+    expect(troughs(times, values).times).toEqual([]);
+    const leak = detector({ times, values }).check(4096);
+    expect(leak).not.toBeNull();
+    expect(leak!.gc_recoveries).toBe(0);
+    expect(leak!.mb_per_hour).toBeCloseTo(24, 9); // Theil–Sen of the line; the dips are outliers
+  });
 });
