@@ -107,6 +107,12 @@ export class Analytics {
     acc.n++;
   }
 
+  /** Whether a series was observed in the current minute (the minute closes with a point then). */
+  hasObserved(): boolean {
+    for (const acc of this.custom.values()) if (acc.n > 0) return true;
+    return false;
+  }
+
   /** Scores a closed 1-minute point: returns the scores (also kept for the snapshot). */
   scorePoint(point: HistoryPoint): Record<string, number> {
     const out: Record<string, number> = {};

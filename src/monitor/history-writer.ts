@@ -93,7 +93,15 @@ export class HistoryWriter {
     }
     const bucket = m.requests.takeBucket();
     const custom = m.custom.takeBucket(now);
-    if (this.aggregator.samples === 0 && bucket.requests === 0 && !hasCustomFigures(custom)) return;
+    // A minute with values observed through analytics.observe() closes too (sampler off, no requests):
+    // each minute's values are scored in their own minute, not folded into the next one.
+    if (
+      this.aggregator.samples === 0 &&
+      bucket.requests === 0 &&
+      !hasCustomFigures(custom) &&
+      !m.analytics.hasObserved()
+    )
+      return;
     this.lastLabel = label;
     const point = this.aggregator.close(label, bucket, custom);
     try {
