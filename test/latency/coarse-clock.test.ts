@@ -22,9 +22,16 @@ describe('coarse clock', () => {
     acquireCoarseClock();
     expect(vi.getTimerCount()).toBe(before + 1);
     expect(clock.now()).toBe(1_000_000);
+    // Fake time: the refreshes run at every multiple of the resolution since the acquisition, so the clock
+    // reads exactly the last one (1 234 ms on: the 24th refresh, at 1 200 ms), never Date.now() itself.
     vi.advanceTimersByTime(1_234);
-    expect(Date.now() - clock.now()).toBeLessThan(COARSE_CLOCK_RESOLUTION_MS);
-    expect(clock.now()).toBeGreaterThan(1_000_000 + 1_234 - COARSE_CLOCK_RESOLUTION_MS);
+    const lastRefresh =
+      1_000_000 + Math.floor(1_234 / COARSE_CLOCK_RESOLUTION_MS) * COARSE_CLOCK_RESOLUTION_MS;
+    expect(clock.now()).toBe(lastRefresh);
+    vi.advanceTimersByTime(lastRefresh + COARSE_CLOCK_RESOLUTION_MS - 1 - Date.now()); // 1 ms short of the next
+    expect(clock.now()).toBe(lastRefresh);
+    vi.advanceTimersByTime(1);
+    expect(clock.now()).toBe(lastRefresh + COARSE_CLOCK_RESOLUTION_MS);
     releaseCoarseClock();
     expect(vi.getTimerCount()).toBe(before + 1);
     releaseCoarseClock();
