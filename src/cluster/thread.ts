@@ -60,7 +60,8 @@ export function connectThread(options: ThreadConnectionOptions = {}): ThreadConn
   const flush = () => {
     if (closed) return;
     const report = reporter.take();
-    if (report.r.length > 0 || report.f.length > 0)
+    // A report of dropped observations alone (`d`) goes too: they are the process's (listenThreads).
+    if (report.r.length > 0 || report.f.length > 0 || report.d !== undefined)
       channel.postMessage({ thread: nodeWorkerThreads().threadId, report, abortedFailureMs });
   };
   // A report that cannot be taken or posted is logged (once per outage), never thrown at the thread.
@@ -95,7 +96,10 @@ function processAbortedFailureMs(): number {
  * another (its own option) is logged once.
  */
 export function listenThreads(
-  target: ReportTarget & { requests: { config?: { abortedFailureMs?: number } } },
+  target: ReportTarget & {
+    requests: { config?: { abortedFailureMs?: number }; addDropped?(n: number): void };
+    functions: { addDropped?(n: number): void };
+  },
   logger: Logger,
 ): () => void {
   const abortedFailureMs = target.requests.config?.abortedFailureMs ?? DEFAULT_ABORTED_FAILURE_MS;
@@ -118,7 +122,14 @@ export function listenThreads(
       );
     }
     try {
-      applyReport(target, decodeReport(data?.report as ReportWire), true);
+      const report = decodeReport(data?.report as ReportWire);
+      applyReport(target, report, true);
+      // What the thread dropped for bad input counts in the process's dropped_observations (and its cluster
+      // reports, which read the same counts). A thread records requests and @timed calls only.
+      if (report.dropped) {
+        target.requests.addDropped?.(report.dropped[0] as number);
+        target.functions.addDropped?.(report.dropped[1] as number);
+      }
     } catch (err) {
       logger.warn({ err: errorMessage(err) }, 'sysvitals: malformed thread report dropped');
     }

@@ -272,9 +272,14 @@ export class FunctionTimings {
     return this.byName.size;
   }
 
-  /** Calls ignored because of a bad duration. */
+  /** Calls ignored because of a bad duration (this process's worker threads' included: addDropped). */
   get dropped(): number {
     return this.droppedCount;
+  }
+
+  /** Adds calls a worker thread of this process ignored (src/cluster/thread.ts): they count as this process's. */
+  addDropped(n: number): void {
+    this.droppedCount += n;
   }
 
   /** Bytes held in typed arrays, for sizing. */

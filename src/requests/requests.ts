@@ -238,18 +238,14 @@ export class RequestStats {
   }
 
   /**
-   * The same as cumulativeHistogram() as a counts view, without building an HDR histogram (Prometheus
-   * scrapes). O(1): the view is the live cumulative counts, read-only to the caller, and moves with
-   * every record(); read it synchronously (a scrape serialises it in one pass).
+   * cumulativeHistogram() as a counts view, without building an HDR histogram (Prometheus scrapes). O(1): the live
+   * cumulative counts, read-only to the caller, moving with every record(); read it synchronously (in one pass).
    */
   cumulativeCounts(): Readonly<CountsView> {
     return this.cumulative;
   }
 
-  /**
-   * Keeps each route's latency since start too (one more increment per request), so that
-   * routeStates() can report it: cluster mode and worker threads need it. Idempotent.
-   */
+  /** Keeps each route's latency since start too (routeStates() reports it: cluster, threads). Idempotent. */
   trackRouteLatency(): void {
     this.routes.trackRouteLatency();
   }
@@ -328,9 +324,13 @@ export class RequestStats {
     return n;
   }
 
-  /** Calls ignored because of bad input. */
+  /** Calls ignored because of bad input, this process's worker threads' included (addDropped: cluster/thread.ts). */
   get dropped(): number {
     return this.droppedCount;
+  }
+
+  addDropped(n: number): void {
+    this.droppedCount += n;
   }
 
   /** Distinct method + route pairs tracked (at most maxRoutes; `other` not included). */

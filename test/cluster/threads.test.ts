@@ -36,4 +36,33 @@ describe('worker_threads pool', () => {
       await monitor.close();
     }
   }, 30_000);
+
+  it("observations a thread dropped for bad input count in the owning process's dropped_observations", async () => {
+    // Before: the thread frame's `d` was read by no one (and a frame with nothing else was not even sent), so the
+    // process read 0 while its threads had ignored 3 × 4 requests and 3 × 5 calls.
+    const monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger });
+    try {
+      const threads = 3;
+      const bad = 4;
+      await startPool(threads, 10, bad);
+      // The oracle: each thread recorded `bad` requests and `bad + 1` calls with a bad duration, nothing else bad.
+      const want = {
+        requests: threads * bad,
+        functions: threads * (bad + 1),
+        queries: 0,
+        jobs: 0,
+        custom_histograms: 0,
+      };
+      // Each thread's last report is posted as it closes, before it says it is done; the channel delivers later.
+      let got: unknown;
+      for (let i = 0; i < 100; i++) {
+        got = (await monitor.getMetrics({ maxAgeMs: 0 })).dropped_observations;
+        if (JSON.stringify(got) === JSON.stringify(want)) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(got).toEqual(want);
+    } finally {
+      await monitor.close();
+    }
+  }, 30_000);
 });
