@@ -7,12 +7,7 @@
 
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  type EventLoopUtilization,
-  type IntervalHistogram,
-  monitorEventLoopDelay,
-  performance,
-} from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { round } from '../alerts/status.js';
 import { nodeV8 } from '../builtins.js';
 import type { ProcessMetrics } from '../types.js';
@@ -21,28 +16,53 @@ import { emptyGcStats, GcObserver } from './runtime-gc.js';
 const NS_PER_MS = 1e6;
 const BYTES_PER_MB = 1024 * 1024;
 
+/** What the collector reads of an event-loop delay histogram (perf_hooks' IntervalHistogram has it). */
+export interface DelayHistogram {
+  /** Recorded ticks since the last reset(). */
+  readonly count: number;
+  /** Longest tick interval, ns (resolution included). */
+  readonly max: number;
+  percentile(p: number): number;
+  reset(): void;
+  enable(): unknown;
+  disable(): unknown;
+}
+
+/** Cumulative event-loop idle and active time, ms (performance.eventLoopUtilization() has them). */
+export interface LoopTimes {
+  idle: number;
+  active: number;
+}
+
 export interface ProcessCollectorOptions {
   /** monitorEventLoopDelay resolution. @defaultValue 20 */
   resolutionMs?: number;
   /** Where procfs is mounted (open file descriptors are counted in `<procRoot>/self/fd`); undefined: not counted. */
   procRoot?: string;
+  /** The delay histogram, for tests. @defaultValue monitorEventLoopDelay({ resolution: resolutionMs }) */
+  delayHistogram?: (resolutionMs: number) => DelayHistogram;
+  /** The loop's cumulative idle and active time, for tests. @defaultValue performance.eventLoopUtilization */
+  loopTimes?: () => LoopTimes;
 }
 
 export class ProcessCollector {
-  private readonly delay: IntervalHistogram;
+  private readonly delay: DelayHistogram;
+  private readonly loopTimes: () => LoopTimes;
   private readonly gc = new GcObserver();
   private readonly resolutionMs: number;
   private readonly fdDir: string | undefined;
   private lastDelay = { p50: 0, p99: 0, max: 0 };
-  private lastElu: EventLoopUtilization;
+  private lastLoop: LoopTimes;
 
   constructor(options: ProcessCollectorOptions | number = {}) {
     const opts = typeof options === 'number' ? { resolutionMs: options } : options;
     this.resolutionMs = opts.resolutionMs ?? 20;
     this.fdDir = opts.procRoot === undefined ? undefined : join(opts.procRoot, 'self', 'fd');
-    this.delay = monitorEventLoopDelay({ resolution: this.resolutionMs });
+    const histogram = opts.delayHistogram ?? ((resolution) => monitorEventLoopDelay({ resolution }));
+    this.delay = histogram(this.resolutionMs);
     this.delay.enable(); // its timer is unref'd by Node: it never keeps the process alive
-    this.lastElu = performance.eventLoopUtilization();
+    this.loopTimes = opts.loopTimes ?? (() => performance.eventLoopUtilization());
+    this.lastLoop = this.loopTimes();
   }
 
   collect(): ProcessMetrics {
@@ -53,16 +73,18 @@ export class ProcessCollector {
       this.lastDelay = { p50: delay(h.percentile(50)), p99: delay(h.percentile(99)), max: delay(h.max) };
       h.reset();
     }
-    const elu = performance.eventLoopUtilization();
-    const interval = performance.eventLoopUtilization(elu, this.lastElu);
-    this.lastElu = elu;
+    // Busy time over wall time since the previous sample (what eventLoopUtilization(now, last) computes).
+    const loop = this.loopTimes();
+    const active = loop.active - this.lastLoop.active;
+    const total = active + (loop.idle - this.lastLoop.idle);
+    this.lastLoop = loop;
     const mem = process.memoryUsage();
     return {
       pid: process.pid,
       event_loop_delay_p50_ms: this.lastDelay.p50,
       event_loop_delay_p99_ms: this.lastDelay.p99,
       event_loop_delay_max_ms: this.lastDelay.max,
-      event_loop_utilization_percent: round(interval.utilization * 100, 2),
+      event_loop_utilization_percent: total > 0 ? round((100 * active) / total, 2) : 0,
       heap_used_mb: round(mem.heapUsed / BYTES_PER_MB),
       heap_total_mb: round(mem.heapTotal / BYTES_PER_MB),
       external_mb: round(mem.external / BYTES_PER_MB),

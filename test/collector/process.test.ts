@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessCollector } from '../../src/collector/process.js';
+import { type DelayHistogram, type LoopTimes, ProcessCollector } from '../../src/collector/process.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -7,6 +7,33 @@ function block(ms: number) {
   const end = performance.now() + ms;
   while (performance.now() < end) {
     // busy: this is the stall the monitor must see
+  }
+}
+
+/** A delay histogram the test fills: tick intervals in ms, as perf_hooks records them (ns, resolution included). */
+class FakeHistogram implements DelayHistogram {
+  ticksMs: number[] = [];
+  resets = 0;
+  enabled = false;
+  get count() {
+    return this.ticksMs.length;
+  }
+  get max() {
+    return Math.max(...this.ticksMs) * 1e6;
+  }
+  percentile(p: number) {
+    const sorted = [...this.ticksMs].sort((a, b) => a - b);
+    return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! * 1e6;
+  }
+  reset() {
+    this.ticksMs = [];
+    this.resets++;
+  }
+  enable() {
+    this.enabled = true;
+  }
+  disable() {
+    this.enabled = false;
   }
 }
 
@@ -25,16 +52,71 @@ describe('ProcessCollector', () => {
     expect(m.status).toBe('healthy');
   });
 
-  it('sees an event-loop stall, net of the sampling resolution, and forgets it after reporting', async () => {
+  it('reports the delay net of the resolution, resets the histogram at each sample, keeps the last figures while no tick came', () => {
+    const h = new FakeHistogram();
+    proc = new ProcessCollector({ resolutionMs: 10, delayHistogram: () => h });
+    expect(h.enabled).toBe(true);
+    // Ticks 10 ms apart but one 160 ms late: the stall is 150 ms.
+    h.ticksMs = [10, 10, 10, 160, 11];
+    const stalled = proc.collect();
+    expect([
+      stalled.event_loop_delay_p50_ms,
+      stalled.event_loop_delay_p99_ms,
+      stalled.event_loop_delay_max_ms,
+    ]).toEqual([0, 150, 150]);
+    expect(h.resets).toBe(1);
+    // The next interval does not remember the stall.
+    h.ticksMs = [12, 10.5, 13];
+    const next = proc.collect();
+    expect([
+      next.event_loop_delay_p50_ms,
+      next.event_loop_delay_p99_ms,
+      next.event_loop_delay_max_ms,
+    ]).toEqual([2, 3, 3]);
+    // No tick at all since (a sample taken right after another): the last figures, no reset of an empty histogram.
+    expect(proc.collect().event_loop_delay_max_ms).toBe(3);
+    expect(h.resets).toBe(2);
+    // Shorter than the resolution: clamped at 0.
+    h.ticksMs = [9];
+    expect(proc.collect().event_loop_delay_max_ms).toBe(0);
+    proc.close();
+    expect(h.enabled).toBe(false);
+  });
+
+  it('sees a real event-loop stall: the tick due during a block runs after it, so max >= block - resolution', async () => {
     proc = new ProcessCollector(10);
+    // The delay timer (10 ms) is due before this one (50 ms): it has ticked once at least when this resolves.
     await tick(50);
     block(150);
-    await tick(50);
+    // The delay timer is overdue when the block ends, so it runs before this one (due 1 ms later).
+    await tick(1);
     const stalled = proc.collect();
-    expect(stalled.event_loop_delay_max_ms).toBeGreaterThanOrEqual(100);
+    // A lower bound only: a slower machine makes the recorded interval longer, never shorter.
+    expect(stalled.event_loop_delay_max_ms).toBeGreaterThanOrEqual(150 - 10);
     expect(stalled.event_loop_delay_p99_ms).toBeLessThanOrEqual(stalled.event_loop_delay_max_ms);
     expect(stalled.event_loop_delay_p50_ms).toBeLessThanOrEqual(stalled.event_loop_delay_p99_ms);
-    await tick(100);
-    expect(proc.collect().event_loop_delay_max_ms).toBeLessThan(100);
+  });
+
+  it('reports utilisation as busy time over wall time since the previous sample', () => {
+    let loop: LoopTimes = { idle: 1000, active: 500 };
+    proc = new ProcessCollector({
+      resolutionMs: 20,
+      loopTimes: () => loop,
+      delayHistogram: () => new FakeHistogram(),
+    });
+    loop = { idle: 1050, active: 650 }; // 150 ms busy, 50 ms idle
+    expect(proc.collect().event_loop_utilization_percent).toBe(75);
+    loop = { idle: 1250, active: 650 }; // idle only: the earlier busy time is not carried over
+    expect(proc.collect().event_loop_utilization_percent).toBe(0);
+    loop = { idle: 1251, active: 652 }; // 2 of 3 ms
+    expect(proc.collect().event_loop_utilization_percent).toBe(66.67);
+    expect(proc.collect().event_loop_utilization_percent).toBe(0); // no time passed
+  });
+
+  it('real utilisation: an interval spent entirely in synchronous code is 100 % busy, however slow the machine', () => {
+    proc = new ProcessCollector(20);
+    proc.collect();
+    block(50); // the loop cannot go idle inside this frame: time off the CPU counts as busy too
+    expect(proc.collect().event_loop_utilization_percent).toBe(100);
   });
 });
