@@ -61,12 +61,31 @@ export const alertsRoute = defineRoute({
   },
 });
 
-/** What history/?route= and ?job= read (the monitor's one-minute series). */
+/** What history/?route= and ?job= read (the monitor's one-minute series, and the routes it recorded). */
 interface SeriesSource {
   readonly series?: {
     route(route: string, method?: string): unknown;
     job(name: string): unknown;
   };
+  readonly requests?: {
+    routeTotals(): Iterable<{ method: string; route: string }>;
+    abortedTotals?(): Iterable<{ method: string; route: string }>;
+  };
+}
+
+/**
+ * A route the monitor recorded requests on (it is in routes/) but that has no one-minute points: none of
+ * its minutes has closed yet, or it is not among the busiest. Its method (the first one when none is
+ * given), or undefined for a route never seen.
+ */
+function recordedMethod(source: SeriesSource, route: string, method?: string): string | undefined {
+  const requests = source.requests;
+  if (requests === undefined) return undefined;
+  for (const rows of [requests.routeTotals(), requests.abortedTotals?.() ?? []]) {
+    for (const r of rows)
+      if (r.route === route && (method === undefined || r.method === method)) return r.method;
+  }
+  return undefined;
 }
 
 /** A route template, method or job name: printable text without control characters, up to 1,000 characters. */
@@ -101,24 +120,28 @@ export const historyRoute = defineRoute({
       );
       return;
     }
-    // One-minute points of one route (the busiest N) or one job, from this process.
+    // One-minute points of one route (the busiest N) or one job, from this process. A route recorded but
+    // with no points yet (its first minute is still open; or not among the busiest) is known: 200, no points.
     if (query.route !== undefined || query.job !== undefined) {
-      const series = (source as SeriesSource).series;
-      const found =
+      const src = source as SeriesSource;
+      const series = src.series;
+      let found =
         query.route !== undefined
           ? series?.route(query.route, query.method)
           : series?.job(query.job as string);
+      if (!found && series && query.route !== undefined) {
+        const method = recordedMethod(src, query.route, query.method);
+        if (method !== undefined) found = { method, route: query.route, points: [] };
+      }
       if (!found) {
-        const what =
-          query.route !== undefined
-            ? `route ${JSON.stringify(query.route)}`
-            : `job ${JSON.stringify(query.job)}`;
-        sendError(
-          res,
-          404,
-          'not_found',
-          `no one-minute history for ${what} (only the busiest routes and recorded jobs have one)`,
-        );
+        const message = !series
+          ? (source as { supportsInstances?: boolean }).supportsInstances
+            ? 'cluster mode: one-minute route and job history is kept per process, not merged across workers'
+            : 'this monitor keeps no one-minute route or job history'
+          : query.route !== undefined
+            ? `no requests recorded on route ${JSON.stringify(query.route)}${query.method !== undefined ? ` with method ${JSON.stringify(query.method)}` : ''}`
+            : `no one-minute history for job ${JSON.stringify(query.job)} (only recorded jobs have one)`;
+        sendError(res, 404, 'not_found', message);
         return;
       }
       sendData(res, query.route !== undefined ? found : { job: query.job, points: found });

@@ -16,7 +16,15 @@ import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import type { MetricsSnapshot } from '../../src/types.js';
-import { apiData, type Browser, launch, MISSING, openPage, skipBrowser } from './browser-helpers.js';
+import {
+  apiData,
+  type Browser,
+  failedNote,
+  launch,
+  MISSING,
+  openPage,
+  skipBrowser,
+} from './browser-helpers.js';
 
 if (skipBrowser) console.warn(`anomaly and capacity browser test skipped: ${MISSING}`);
 
@@ -177,7 +185,7 @@ describe.skipIf(skipBrowser)('anomaly shading and the capacity panel in Chromium
   });
 
   it('shades exactly the points at or above the anomaly level, in the 1h and 24h views', async () => {
-    const { page, errors } = await openPage(browser.context, TOKEN);
+    const { page, errors, failed } = await openPage(browser.context, TOKEN);
     await page.goto(`${base}/dashboard/`);
     await expect.poll(() => page.locator('#conn').getAttribute('data-state')).toBe('live');
     // The level comes with the snapshot: the configured warning, not the default.
@@ -226,12 +234,12 @@ describe.skipIf(skipBrowser)('anomaly shading and the capacity panel in Chromium
     await expect.poll(() => page.locator('#charts').getAttribute('data-loaded-period')).toBe('1h');
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.locator('#charts').screenshot({ path: join(ARTIFACTS, 'dashboard-anomaly.png') });
-    expect(errors).toEqual([]);
+    expect(errors, failedNote(failed)).toEqual([]);
     await page.close();
   }, 90_000);
 
   it('shows each capacity figure as the API gives it, with its confidence, and too little data as such', async () => {
-    const { page, errors } = await openPage(browser.context, TOKEN);
+    const { page, errors, failed } = await openPage(browser.context, TOKEN);
     await page.goto(`${base}/dashboard/`);
     await page.locator('#capacity:not([hidden]) .capacity-row').first().waitFor();
     const report = await apiData<CapacityReport>(`${base}/capacity/`, TOKEN);
@@ -279,7 +287,7 @@ describe.skipIf(skipBrowser)('anomaly shading and the capacity panel in Chromium
     expect([...states].sort()).toEqual(['no-value', 'too-little-data', 'value']);
     expect(await page.locator('#capacity-summary').isHidden()).toBe(report.too_little_data === false);
     await page.locator('#capacity').screenshot({ path: join(ARTIFACTS, 'dashboard-capacity.png') });
-    expect(errors).toEqual([]);
+    expect(errors, failedNote(failed)).toEqual([]);
     await page.close();
   }, 60_000);
 });

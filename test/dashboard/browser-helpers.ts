@@ -43,19 +43,38 @@ export async function launch(viewport = { width: 1366, height: 900 }): Promise<B
   };
 }
 
-/** A new tab with the token in its sessionStorage; `errors` collects page errors and console errors. */
-export async function openPage(
-  context: BrowserContext,
-  token?: string,
-): Promise<{ page: Page; errors: string[] }> {
-  const page = await context.newPage();
+/**
+ * Records what a tab reports as errors: `errors` gets page errors and console errors; `failed` every response
+ * with a status of 400 or more (`404 GET <url>`), since Chromium's console line for one ("Failed to load
+ * resource: ... 404") does not say which URL it was. Put `failedNote(failed)` in the no-errors assertion.
+ */
+export function watchPage(page: Page): { errors: string[]; failed: string[] } {
   const errors: string[] = [];
+  const failed: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  return { errors, failed };
+}
+
+/** The message of a no-console-errors assertion: which requests failed. */
+export function failedNote(failed: readonly string[]): string {
+  return `responses with status >= 400: ${failed.length > 0 ? failed.join(', ') : 'none'}`;
+}
+
+/** A new tab with the token in its sessionStorage; see watchPage for `errors` and `failed`. */
+export async function openPage(
+  context: BrowserContext,
+  token?: string,
+): Promise<{ page: Page; errors: string[]; failed: string[] }> {
+  const page = await context.newPage();
+  const watched = watchPage(page);
   if (token) await page.addInitScript((t) => window.sessionStorage.setItem('sysvitals.adminToken', t), token);
-  return { page, errors };
+  return { page, ...watched };
 }
 
 /** GET an admin API route from Node; the `data` of the answer. */

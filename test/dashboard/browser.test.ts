@@ -8,6 +8,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExpressExample, start } from '../../examples/express.js';
 import type { Logger } from '../../src/types.js';
+import { failedNote, watchPage } from './browser-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const MISSING = 'install chromium (apt-get install --no-install-recommends chromium)';
@@ -68,24 +69,20 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  /** A new tab (its own sessionStorage) that records console errors and uncaught page errors. */
-  async function newPage(token?: string): Promise<{ page: Page; errors: string[] }> {
+  /** A new tab (its own sessionStorage) that records console errors, uncaught page errors and failed responses. */
+  async function newPage(token?: string): Promise<{ page: Page; errors: string[]; failed: string[] }> {
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    const watched = watchPage(page);
     if (token)
       await page.addInitScript((t) => window.sessionStorage.setItem('sysvitals.adminToken', t), token);
-    return { page, errors };
+    return { page, ...watched };
   }
 
   const points = (page: Page, chart: string) =>
     page.locator(`[data-chart="${chart}"]`).evaluate((el) => Number((el as HTMLElement).dataset.points));
 
   it('shows health, charts that grow with each sample, a server alert without reload, and history', async () => {
-    const { page, errors } = await newPage(TOKEN);
+    const { page, errors, failed } = await newPage(TOKEN);
     await page.goto(dashboardUrl);
 
     await expect.poll(() => page.locator('#conn').getAttribute('data-state')).toBe('live');
@@ -135,12 +132,12 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(columns).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true });
 
-    expect(errors).toEqual([]);
+    expect(errors, failedNote(failed)).toEqual([]);
     await page.close();
   }, 90_000);
 
   it('asks for the token, shows the refusal of a wrong one, and opens with the right one', async () => {
-    const { page, errors } = await newPage();
+    const { page, errors, failed } = await newPage();
     await page.goto(dashboardUrl);
     await page.locator('#signin').waitFor();
     expect(await page.locator('#main').isHidden()).toBe(true);
@@ -163,7 +160,10 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
     expect(await page.locator('#banner').isHidden()).toBe(true);
 
     // The only console errors are the browser's own lines for the 401 and 403 answers.
-    expect(errors.filter((e) => !/status of 40[13]/.test(e))).toEqual([]);
+    expect(
+      errors.filter((e) => !/status of 40[13]/.test(e)),
+      failedNote(failed),
+    ).toEqual([]);
     await page.close();
   }, 60_000);
 

@@ -10,7 +10,15 @@ import { createAdminApi } from '../../src/http/api.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import type { MetricsSnapshot } from '../../src/types.js';
-import { apiData, type Browser, launch, MISSING, openPage, skipBrowser } from './browser-helpers.js';
+import {
+  apiData,
+  type Browser,
+  failedNote,
+  launch,
+  MISSING,
+  openPage,
+  skipBrowser,
+} from './browser-helpers.js';
 
 if (skipBrowser) console.warn(`custom anomaly browser test skipped: ${MISSING}`);
 
@@ -77,7 +85,7 @@ describe.skipIf(skipBrowser)('anomalies of opted-in custom and plugin series in 
   });
 
   it('shades the samples of the minutes scored at or above the level, and no other', async () => {
-    const { page, errors } = await openPage(browser.context, TOKEN);
+    const { page, errors, failed } = await openPage(browser.context, TOKEN);
     const M = T0 + 1450 * MIN; // the spike's minute
     now = M + 2_000;
     await page.goto(`${base}/dashboard/`);
@@ -121,7 +129,7 @@ describe.skipIf(skipBrowser)('anomalies of opted-in custom and plugin series in 
         await page.locator(`#custom-panels [data-metric="${key}"]`).getAttribute('data-anomaly-series'),
       ).toBe(series);
     }
-    expect(errors).toEqual([]);
+    expect(errors, failedNote(failed)).toEqual([]);
     await page.close();
   }, 90_000);
 });

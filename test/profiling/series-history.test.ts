@@ -177,6 +177,62 @@ describe('per-route and per-job one-minute history', () => {
   });
 });
 
+describe('history/?route= for a route recorded but without a closed minute (CI 404 in the dashboard)', () => {
+  it('answers 200 with no points for every row of routes/, 404 naming the route for one never seen', async () => {
+    // routes: 1 keeps points for the busiest route only: /quiet never gets any, /new is this minute's.
+    const { m, clock } = setup({ routeHistory: { routes: 1, minutes: 5 } });
+    const api = createAdminApi(m, { rateLimit: false });
+    const s = await serve(async (req, res) => {
+      if (!(await api.handle(req, res))) res.end('app');
+    });
+    try {
+      clock.t = T0 + 30_000;
+      for (let i = 0; i < 5; i++)
+        m.recordRequest({ method: 'GET', route: '/busy', status: 200, durationMs: 4 });
+      m.recordRequest({ method: 'GET', route: '/quiet', status: 200, durationMs: 4 });
+      clock.t = T0 + 60_000;
+      await m.flush();
+      clock.t = T0 + 70_000; // the next minute is open: /new appears in routes/ before any minute of it closes
+      m.recordRequest({ method: 'POST', route: '/new', status: 500, durationMs: 2 });
+      const base = `${s.url}/api/core/admin/system`;
+      const table = await getJson(`${base}/routes/?limit=1000`);
+      const rows = (table.body.data as { routes: Array<{ method: string; route: string }> }).routes;
+      expect(rows.map((r) => `${r.method} ${r.route}`).sort()).toEqual([
+        'GET /busy',
+        'GET /quiet',
+        'POST /new',
+      ]);
+      // What the dashboard's routes panel asks for each row: never a 404.
+      for (const r of rows) {
+        const q = `${base}/history/?route=${encodeURIComponent(r.route)}&method=${encodeURIComponent(r.method)}`;
+        const got = await getJson(q);
+        expect(got.status, q).toBe(200);
+        const points = r.route === '/busy' ? [expect.objectContaining({ count: 5 })] : [];
+        expect(got.body.data).toEqual({ method: r.method, route: r.route, points });
+      }
+      // Without a method: the recorded one.
+      expect((await getJson(`${base}/history/?route=/new`)).body.data).toEqual({
+        method: 'POST',
+        route: '/new',
+        points: [],
+      });
+      // Never seen: 404 with a message naming it (a route, or a known route with another method).
+      const unknown = await getJson(`${base}/history/?route=/nope`);
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.error).toEqual({
+        code: 'not_found',
+        message: 'no requests recorded on route "/nope"',
+      });
+      const other = await getJson(`${base}/history/?route=/new&method=GET`);
+      expect(other.status).toBe(404);
+      expect(other.body.error.message).toBe('no requests recorded on route "/new" with method "GET"');
+    } finally {
+      await s.close();
+      await m.close();
+    }
+  });
+});
+
 describe.skipIf(!requireRedis())('route history in a RedisStore (private redis-server)', () => {
   let server: RedisServer;
   beforeAll(async () => {
