@@ -249,14 +249,14 @@ export function createAdminApi<R = IncomingMessage>(
       return;
     }
 
-    // EventSource sends Origin only across sites: a foreign page would hold one of the client's stream slots
-    // (it cannot read the stream, no CORS), so it is refused as the WebSocket is. Reads let in by what the
-    // browser brings along (a loopback address, the cookies an authorize hook reads) are refused to other sites
-    // too: sysvitals sends no CORS headers, but a CORS middleware mounted before it (cors(), @koa/cors) would,
-    // and the page would read the API. A bearer token is not ambient: a page that has it may read.
-    const ambient = via === 'loopback' || via === 'authorize';
+    // EventSource sends Origin only across sites: a foreign page would hold a stream slot. Reads let in by what
+    // the browser brings along (loopback address, cookies an authorize hook reads) are refused to other sites:
+    // a CORS middleware mounted before sysvitals (cors(), @koa/cors) would let the page read. A bearer token is
+    // not ambient. Writes, with any credential, come from the own origin (scheme, host, port) or allowedOrigins.
     const foreign =
-      route.path === 'stream' || (ambient && method === 'GET') ? guard.checkOrigin(req) : undefined;
+      route.path === 'stream' || via === 'loopback' || via === 'authorize' || method !== 'GET'
+        ? guard.checkOrigin(req)
+        : undefined;
     if (foreign) {
       sendError(res, 403, 'origin_not_allowed', foreign.message);
       return;

@@ -117,7 +117,7 @@ export function createOriginGuard(
       ok: false,
       status: 403,
       code: 'origin_not_allowed',
-      message: `a page from ${JSON.stringify(cut(origin))} may not read this admin API nor open its WebSocket or stream${hint} list it in allowedOrigins to allow it`,
+      message: `a page from ${JSON.stringify(cut(origin))} may not read nor write this admin API nor open its WebSocket or stream${hint} list it in allowedOrigins to allow it`,
     };
   }
 

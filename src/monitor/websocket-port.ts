@@ -44,7 +44,8 @@ export interface OriginGuardOptions {
   /**
    * Origins (`https://admin.example.com`) whose pages may open the WebSocket besides the server's own.
    * Browsers let any page open a WebSocket to any server and send its `Origin`, so an upgrade (or a
-   * `stream/` request) whose `Origin` is neither the server's own nor listed here is refused with 403.
+   * `stream/` request) whose `Origin` is neither the server's own nor listed here is refused with 403, as
+   * are writes (`POST`/`DELETE silences/`) and reads let in by a loopback address or `authorize`.
    * The server's own origin is scheme, host and port: the request's `Host` with `https` on a TLS socket,
    * `http` otherwise, or with `trustProxy` the scheme `X-Forwarded-Proto` names. Clients
    * that send no `Origin` (scripts, curl) are not affected. This never adds CORS headers.
