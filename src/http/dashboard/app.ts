@@ -19,7 +19,7 @@ import {
   setCaption,
 } from './live-view.js';
 import { activeAlerts, renderActiveAlerts, renderAlertHistory, toast } from './panels/alerts.js';
-import { loadCapacity } from './panels/capacity.js';
+import { startCapacity } from './panels/capacity.js';
 import { CHARTS } from './panels/charts.js';
 import { renderComponents } from './panels/components.js';
 import { renderCustomPanels } from './panels/custom.js';
@@ -211,6 +211,7 @@ async function refreshAlerts(): Promise<void> {
 let profilingAt = 0;
 
 function onMetrics(s: MetricsSnapshot): void {
+  startCapacity(s);
   // The routes, queries and jobs tables follow the samples, at most every 10 s.
   if (Date.now() - profilingAt >= 10_000) {
     profilingAt = Date.now();
@@ -335,7 +336,6 @@ async function start(): Promise<void> {
     const { token } = await api<{ token: string }>('token/');
     showMain();
     showAnomalyKey();
-    void loadCapacity().catch(() => {});
     await refreshAlerts();
     if (!seeded) {
       seeded = true;

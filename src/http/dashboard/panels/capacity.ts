@@ -123,6 +123,18 @@ export function renderCapacity(r: CapacityReport): void {
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
+let started = false;
+
+/**
+ * Starts the panel at the first sample. Cluster mode (the sample has `cluster`) plans no capacity (capacity/
+ * is a 404 there): the panel stays hidden and nothing is asked, so the console shows no failed request.
+ */
+export function startCapacity(s: { cluster?: unknown }): void {
+  if (started) return;
+  started = true;
+  if (s.cluster !== undefined) $('capacity').hidden = true;
+  else void loadCapacity().catch(() => {});
+}
 
 /** Loads the report now and every CAPACITY_REFRESH_MS; a monitor without history (404) hides the panel. */
 export async function loadCapacity(): Promise<void> {

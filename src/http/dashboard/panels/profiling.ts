@@ -13,6 +13,8 @@ import { fmtNumber } from '../format.js';
 type Sort = 'time' | 'p95' | 'rate' | 'errors' | 'apdex';
 let sort: Sort = 'time';
 let selected: { method: string; route: string } | null = null;
+/** Cluster mode (routes/ carries `cluster`): route history is per process, not merged, and not asked for. */
+let clustered = false;
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -87,10 +89,13 @@ let routesLoad = 0;
 
 async function loadRoutes(): Promise<void> {
   const load = ++routesLoad;
-  const data = await api<{ routes: EndpointRow[]; apdex: { score: number | null; t_ms: number } }>(
-    `routes/?sort=${sort}&limit=20`,
-  );
+  const data = await api<{
+    routes: EndpointRow[];
+    apdex: { score: number | null; t_ms: number };
+    cluster?: unknown;
+  }>(`routes/?sort=${sort}&limit=20`);
   if (load !== routesLoad) return;
+  clustered = data.cluster !== undefined;
   renderRoutesHead();
   $('routes-apdex').textContent =
     data.apdex.score === null ? 'Apdex —' : `Apdex ${data.apdex.score.toFixed(2)} (T ${data.apdex.t_ms} ms)`;
@@ -122,18 +127,19 @@ async function loadRoutes(): Promise<void> {
       tr.classList.add('selected');
       void showRoute(r.method, r.route).catch(() => {});
     });
-    void routePoints(r.method, r.route)
-      .then((points) =>
-        spark.append(
-          sparkline(
-            points.map((p) => p.p95_ms),
-            120,
-            22,
-            'sparkline',
+    if (!clustered)
+      void routePoints(r.method, r.route)
+        .then((points) =>
+          spark.append(
+            sparkline(
+              points.map((p) => p.p95_ms),
+              120,
+              22,
+              'sparkline',
+            ),
           ),
-        ),
-      )
-      .catch(() => {});
+        )
+        .catch(() => {});
     return tr;
   });
   $('routes-body').replaceChildren(...rows);
@@ -141,11 +147,12 @@ async function loadRoutes(): Promise<void> {
 }
 
 async function routePoints(method: string, route: string): Promise<RoutePoint[]> {
+  if (clustered) return [];
   try {
     const q = `history/?route=${encodeURIComponent(route)}&method=${encodeURIComponent(method)}`;
     return (await api<{ points: RoutePoint[] }>(q)).points;
   } catch {
-    return []; // not among the busiest yet: no minute has closed with it
+    return []; // unreachable, refused: the table stays without a sparkline
   }
 }
 
@@ -175,9 +182,11 @@ async function showRoute(method: string, route: string): Promise<void> {
     ),
   );
   const last = points.at(-1);
-  const summary = last
-    ? `last minute: ${last.count} requests, p95 ${fmtNumber(last.p95_ms ?? Number.NaN, 1)} ms, ${fmtNumber(last.error_percent, 1)} % errors, Apdex ${last.apdex ?? '—'}`
-    : 'no minute has closed for this route yet';
+  const summary = clustered
+    ? 'cluster mode: one-minute route history is kept per process, not merged across workers'
+    : last
+      ? `last minute: ${last.count} requests, p95 ${fmtNumber(last.p95_ms ?? Number.NaN, 1)} ms, ${fmtNumber(last.error_percent, 1)} % errors, Apdex ${last.apdex ?? '—'}`
+      : 'no minute has closed for this route yet';
   box.replaceChildren(title, p95, errors, h('p', 'sub', summary));
 }
 
