@@ -30,7 +30,6 @@ describe.each(FRAMEWORKS)('%s: aborted requests', (framework) => {
   it(`${ABANDONED} requests abandoned after ${ABANDON_AFTER_MS} ms are counted as aborted, not as requests`, async () => {
     const app = await startWorkloadApp(framework);
     apps.push(app);
-    const started = Date.now();
     const slow = Array.from({ length: ABANDONED }, (_, i) =>
       startGet(`${app.url}/w/slow${i % 2}?ms=${SLOW_MS}`),
     );
@@ -56,13 +55,12 @@ describe.each(FRAMEWORKS)('%s: aborted requests', (framework) => {
     expect(m.errors.count_5xx).toBe(0);
     const route = m.routes.find((r) => r.route === WORK_ROUTE);
     expect(route).toMatchObject({ method: 'GET', count: COMPLETED + late, count_aborted: ABANDONED });
-    // Durations: the completed requests', below the 3 s handler and within the wall time the test has taken.
-    const elapsed = Date.now() - started;
-    expect(m.latency.max_ms).toBeLessThan(Math.min(SLOW_MS, elapsed + 1));
 
     const text = await fetch(`${app.url}/api/core/admin/system/metrics/prometheus`).then((r) => r.text());
     const families = parseExposition(text);
     const labels = { method: 'GET', route: WORK_ROUTE };
+    // Durations: one per request (the completed ones and the late closes), none for an early close.
+    expect(sampleValue(families, 'sysvitals_http_request_duration_seconds_count')).toBe(COMPLETED + late);
     expect(sampleValue(families, 'sysvitals_http_requests_aborted_total', labels)).toBe(ABANDONED);
     expect(sampleValue(families, 'sysvitals_http_requests_aborted_early_total', labels)).toBe(
       ABANDONED - late,
@@ -73,7 +71,7 @@ describe.each(FRAMEWORKS)('%s: aborted requests', (framework) => {
     expect(sampleValue(families, 'sysvitals_http_requests_total', { ...labels, status_class: '2xx' })).toBe(
       COMPLETED,
     );
-  });
+  }, 120_000);
 
   it('a request answered in full is never counted as aborted, even when the client closes right after', async () => {
     const app = await startWorkloadApp(framework);

@@ -249,11 +249,15 @@ export function get(url: string): Promise<number> {
   return startGet(url).done;
 }
 
-/** Waits (real time, bounded) until `done()` holds: the server sees a client's close a little after it happens. */
-export async function eventually(done: () => Promise<boolean>, limitMs = 5_000): Promise<void> {
+/**
+ * Waits (real time) until `done()` holds: the server sees a client's close a little after it happens. Throws
+ * after `limitMs`, a hang guard generous for a loaded machine (it used to return quietly after 5 s, so a
+ * condition that never held was a 5 s sleep).
+ */
+export async function eventually(done: () => Promise<boolean>, limitMs = 30_000): Promise<void> {
   const until = Date.now() + limitMs;
   while (!(await done())) {
-    if (Date.now() > until) return;
+    if (Date.now() > until) throw new Error(`condition not met within the ${limitMs} ms guard: ${done}`);
     await sleep(10);
   }
 }
