@@ -1,25 +1,29 @@
 // Faults that must stay contained: a hanging probe, failing metric groups, a dead or silent webhook
 // receiver, a live-stream client that stops reading. Each runs beside request load on the Express
-// example; samples must keep coming at their interval and every application request must succeed.
+// example; samples must keep coming (none waits on the fault) and every application request must succeed.
+// Nothing here is timed: each fault lasts far longer than the hang guards (or forever), so a sample that
+// waited on it would never arrive and the wait for it fails; the guards are far above a loaded machine's pace.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type ExpressExample, start } from '../../examples/express.js';
 import type { ExpressMonitorOptions } from '../../src/adapters/express.js';
 import { silentLogger } from '../../src/logger.js';
 import type { MetricsSnapshot } from '../../src/types.js';
 import { freePort } from '../helpers/redis-server.js';
-import { gaps, orHung, recordSamples, sleep, startLoad } from './harness.js';
+import { orHung, recordSamples, startLoad, waitUntil } from './harness.js';
 
 const SAMPLE_MS = 100;
-/** Generous: the machine runs other test files at the same time. A sample that waited on the fault would be seconds late. */
-const LATE_MS = 1000;
+/** Samples each run waits for (a second's worth at the interval on an idle machine). */
+const SAMPLES = 10;
 const TOKEN = 'reliability-token';
 const APP_PATHS = ['/', '/users/7'];
+/** Far beyond any hang guard here: a POST or probe that lasts this long is one nobody may wait on. */
+const FOREVER_MS = 3_600_000;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -37,35 +41,26 @@ async function startApp(monitor: ExpressMonitorOptions, sampleMs = SAMPLE_MS): P
 }
 
 interface Run {
-  samples: number[];
+  snapshots: MetricsSnapshot[];
   last: MetricsSnapshot;
   ok: number;
-  failures: string[];
 }
 
-/** Load on the app and samples recorded for `ms`; returns the spacing and the last snapshot. */
-async function underLoad(app: ExpressExample, ms = 1500, sampleMs = SAMPLE_MS): Promise<Run> {
-  let last: MetricsSnapshot | undefined;
-  const onMetrics = (s: MetricsSnapshot) => {
-    last = s;
-  };
-  app.monitor.on('metrics', onMetrics);
+/** Load on the app until it has taken SAMPLES samples and answered 20 requests; every request must succeed. */
+async function underLoad(app: ExpressExample): Promise<Run> {
   const samples = recordSamples(app.monitor);
   const load = startLoad(app.url, APP_PATHS, 2);
-  await sleep(ms);
+  try {
+    await waitUntil(
+      () => samples.snapshots.length >= SAMPLES && load.ok >= 20,
+      `${SAMPLES} samples and 20 answered requests beside the fault`,
+    );
+  } finally {
+    samples.stop();
+  }
   const result = await load.stop();
-  samples.stop();
-  app.monitor.off('metrics', onMetrics);
-  expectOnTime(samples.times, ms, sampleMs);
   expect(result.failures).toEqual([]);
-  expect(result.ok).toBeGreaterThan(20);
-  return { samples: samples.times, last: last!, ok: result.ok, failures: result.failures };
-}
-
-function expectOnTime(times: number[], ms: number, sampleMs: number): void {
-  // At least half the samples the interval asks for, and none later than LATE_MS.
-  expect(times.length).toBeGreaterThanOrEqual(Math.floor(ms / sampleMs / 2));
-  expect(Math.max(...gaps(times))).toBeLessThan(sampleMs + LATE_MS);
+  return { snapshots: samples.snapshots, last: samples.snapshots.at(-1)!, ok: result.ok };
 }
 
 function listen(server: Server): Promise<string> {
@@ -77,7 +72,7 @@ function listen(server: Server): Promise<string> {
   });
 }
 
-describe('contained faults: samples on time, requests succeed', () => {
+describe('contained faults: samples go on, requests succeed', () => {
   it('a probe that never resolves costs one sample its timeout, then samples go on without waiting', async () => {
     let checks = 0;
     const app = await startApp({
@@ -92,11 +87,17 @@ describe('contained faults: samples on time, requests succeed', () => {
           timeoutMs: 500,
         },
       },
+      // The collector's own group deadline far away: the probe runner's handling is all that bounds a sample.
+      groupTimeoutMs: FOREVER_MS,
     });
-    // If every sample waited the 500 ms timeout, 1.5 s would give 3 samples, not the ≥ 7 asked for.
     const run = await underLoad(app);
+    // The first sample waited the timeout; every later one saw the check still pending and did not wait again.
+    const errors = run.snapshots.map((s) => s.database.error ?? '');
+    const firstTimeout = errors.findIndex((e) => /timed out/.test(e));
+    expect(firstTimeout).toBeGreaterThan(-1);
+    expect(errors.slice(firstTimeout + 1).length).toBeGreaterThan(0);
+    for (const e of errors.slice(firstTimeout + 1)) expect(e).toMatch(/still pending/);
     expect(run.last.database).toMatchObject({ status: 'critical', response_time_ms: null });
-    expect(run.last.database.error).toMatch(/timed out|still pending/);
     expect(checks).toBe(1); // a pending check is never stacked on
     expect(run.last.cpu.status).not.toBe('unknown');
   });
@@ -138,7 +139,7 @@ describe('contained faults: samples on time, requests succeed', () => {
     },
   );
 
-  it('a webhook receiver that is down (connection refused): alerts still raised, samples on time', async () => {
+  it('a webhook receiver that is down (connection refused): alerts still raised, samples go on', async () => {
     const port = await freePort(); // nothing listens there
     const app = await startApp({
       alerts: { memory: { warning: 1, critical: 100 } }, // fires at the first sample
@@ -151,10 +152,10 @@ describe('contained faults: samples on time, requests succeed', () => {
     expect(app.monitor.alertSystem.getActiveAlerts().length).toBeGreaterThan(0);
   });
 
-  it('a webhook receiver that never answers: samples on time, close() aborts the pending POST', async () => {
+  it('a webhook receiver that never answers: samples go on, close() aborts the pending POST', async () => {
     const received: IncomingMessage[] = [];
     const receiver = createServer((req) => {
-      received.push(req); // and never answer (a receiver that would answer after 30 s or more)
+      received.push(req); // and never answer
     });
     const url = await listen(receiver);
     cleanups.push(
@@ -166,14 +167,14 @@ describe('contained faults: samples on time, requests succeed', () => {
     );
     const app = await startApp({
       alerts: { memory: { warning: 1, critical: 100 } },
-      webhook: { url: `${url}/hook`, timeoutMs: 30_000, retries: 0 },
+      webhook: { url: `${url}/hook`, timeoutMs: FOREVER_MS, retries: 0 },
     });
     await underLoad(app);
     expect(received.length).toBe(1); // the first event's POST is still waiting; later ones queue behind it
-    const closed = await orHung(app.close(), 5000);
+    const closed = await orHung(app.close(), 60_000); // a hang guard: the POST alone would take an hour
     expect(closed).not.toBe('hung');
-    // The POST was aborted, not left to run out its 30 s: the receiver sees the connection go.
-    await vi.waitFor(() => expect(received[0]!.socket.destroyed).toBe(true), { timeout: 2000 });
+    // The POST was aborted, not left to run out its timeout: the receiver sees the connection go.
+    await waitUntil(() => received[0]!.socket.destroyed, 'the pending POST aborted');
   });
 
   it('an SSE client that stops reading: dropped once its buffer is full; samples and a reading client go on', async () => {
@@ -217,25 +218,23 @@ describe('contained faults: samples on time, requests succeed', () => {
 
     const samples = recordSamples(app.monitor);
     const load = startLoad(app.url, APP_PATHS, 2);
-    const startedAt = performance.now();
-    await vi.waitFor(
-      () => {
-        const socket = serverSockets.get(stalled.localPort!);
-        expect(socket?.destroyed).toBe(true);
-      },
-      { timeout: 10_000, interval: 100 },
+    await waitUntil(
+      () => serverSockets.get(stalled.localPort!)?.destroyed === true,
+      'the stalled client dropped',
     );
-    const ms = performance.now() - startedAt;
     const eventsAtDrop = events;
-    await sleep(500);
+    const samplesAtDrop = samples.snapshots.length;
+    // After the drop: the reading client keeps receiving, samples keep coming.
+    await waitUntil(
+      () => events > eventsAtDrop && samples.snapshots.length >= samplesAtDrop + SAMPLES,
+      'events for the reader and samples after the drop',
+    );
     const result = await load.stop();
     samples.stop();
     reader.abort();
     await readerDone;
 
-    expectOnTime(samples.times, ms, sampleMs);
     expect(result.failures).toEqual([]);
-    expect(eventsAtDrop).toBeGreaterThanOrEqual(Math.floor(ms / sampleMs / 2));
-    expect(events).toBeGreaterThan(eventsAtDrop); // the reader keeps receiving after the drop
+    expect(eventsAtDrop).toBeGreaterThan(0); // the reader was served while the stalled client filled up
   });
 });

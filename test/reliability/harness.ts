@@ -2,7 +2,7 @@
 
 import type { EventEmitter } from 'node:events';
 import { Agent, request } from 'node:http';
-import type { Logger } from '../../src/types.js';
+import type { Logger, MetricsSnapshot } from '../../src/types.js';
 
 export interface LoadResult {
   ok: number;
@@ -34,7 +34,8 @@ function get(agent: Agent, url: URL, timeoutMs: number): Promise<number | string
 
 /**
  * `workers` loops, each requesting `paths` in turn with a short pause, until stop(): bounded, so the
- * machine keeps time for the monitor. A request fails on any status but 200 or on a 5 s timeout.
+ * machine keeps time for the monitor. A request fails on any status but 200 or on a 30 s timeout (a hang
+ * guard, generous for a loaded machine: a request that waited on a fault would wait far longer).
  */
 export function startLoad(baseUrl: string, paths: string[], workers = 4, pauseMs = 5): Load {
   const agent = new Agent({ keepAlive: true, maxSockets: workers });
@@ -45,7 +46,7 @@ export function startLoad(baseUrl: string, paths: string[], workers = 4, pauseMs
   const loops = Array.from({ length: workers }, async (_, w) => {
     for (let i = w; running; i++) {
       const path = paths[i % paths.length]!;
-      const outcome = await get(agent, new URL(path, baseUrl), 5000);
+      const outcome = await get(agent, new URL(path, baseUrl), 30_000);
       if (outcome === 200) ok++;
       else {
         failed++;
@@ -70,17 +71,28 @@ export function startLoad(baseUrl: string, paths: string[], workers = 4, pauseMs
   };
 }
 
-/** When each `metrics` event arrived (performance.now()), from now on. */
-export function recordSamples(monitor: EventEmitter): { times: number[]; stop(): void } {
-  const times: number[] = [];
-  const onMetrics = () => times.push(performance.now());
+/** The `metrics` events (snapshots) from now on, in order. */
+export function recordSamples(monitor: EventEmitter): { snapshots: MetricsSnapshot[]; stop(): void } {
+  const snapshots: MetricsSnapshot[] = [];
+  const onMetrics = (s: MetricsSnapshot) => snapshots.push(s);
   monitor.on('metrics', onMetrics);
-  return { times, stop: () => monitor.off('metrics', onMetrics) };
+  return { snapshots, stop: () => monitor.off('metrics', onMetrics) };
 }
 
-/** Gaps between consecutive samples, ms. */
-export function gaps(times: readonly number[]): number[] {
-  return times.slice(1).map((t, i) => t - times[i]!);
+/**
+ * Polls `done` until it holds, every 25 ms; throws after `guardMs`. The guard is a hang guard only, far
+ * above what the condition takes on a loaded machine: the test asserts on what happened, never on when.
+ */
+export async function waitUntil(
+  done: () => boolean | Promise<boolean>,
+  what: string,
+  guardMs = 60_000,
+): Promise<void> {
+  const guard = Date.now() + guardMs;
+  while (!(await done())) {
+    if (Date.now() > guard) throw new Error(`not within the ${guardMs} ms guard: ${what}`);
+    await sleep(25);
+  }
 }
 
 export function sleep(ms: number): Promise<void> {
