@@ -14,6 +14,7 @@ import {
   type SilenceQuestion,
 } from './answers.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
+import { Cuts, type TurningWindows } from './cuts.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
 import { IN_FLIGHT_GAP_MS, inFlightMoved } from './in-flight-wire.js';
 import type { ClusterConfig } from './options.js';
@@ -28,7 +29,7 @@ export type OwnMonitor = MonitorLike &
   ReportSources &
   WindowSources & {
     on(event: 'metrics', listener: (s: MetricsSnapshot) => void): unknown;
-  };
+  } & TurningWindows;
 
 export interface AgentDeps {
   logger: Logger;
@@ -52,6 +53,7 @@ export class ClusterAgent {
   onEvent: ((event: 'metrics' | 'alert', payload: unknown) => void) | null = null;
   private readonly startedAt: number;
   private readonly reporter: Reporter;
+  private readonly cuts: Cuts; // cuts the pending figures where this process's windows turn
   /** Holds the deltas back (several intervals in one frame) when frames would exceed the byte budget. */
   private readonly pacer: ReportPacer;
   private aggregator: Aggregator | null = null;
@@ -86,6 +88,7 @@ export class ClusterAgent {
     this.pacer = new ReportPacer(config, deps.now);
     const outage = new OutageLog(deps.logger);
     this.outage = outage;
+    this.cuts = new Cuts(this.reporter, deps.now, outage, own);
     this.localMetrics = guarded(outage, 'cluster live events', (s: unknown) => this.onEvent?.('metrics', s));
     this.localAlert = guarded(outage, 'cluster live events', (a: unknown) => this.onEvent?.('alert', a));
     own.on(
@@ -216,9 +219,10 @@ export class ClusterAgent {
 
   /** Sends what was recorded since the previous frame: each interval, when paced, or when asked (`sync`). */
   private sendReport(peer: Peer, sync: number | undefined): void {
-    const report = this.reporter.take();
+    const { report, cut, at } = this.cuts.frame();
     const withProcess = !this.processSent && this.process !== null;
     const empty =
+      cut.length === 0 &&
       report.r.length === 0 &&
       report.f.length === 0 &&
       report.j === undefined &&
@@ -231,6 +235,8 @@ export class ClusterAgent {
       return;
     }
     const msg: Message = { t: 'report', report };
+    if (cut.length > 0) msg.cut = cut; // parts cut where its windows turned, the rest's sub-window (cuts.ts)
+    if (at) msg.at = at;
     if (withProcess) msg.p = this.process;
     if (sync !== undefined) msg.sync = sync;
     // Several intervals in one frame: the aggregator spreads its counts over the time they cover.
@@ -258,6 +264,7 @@ export class ClusterAgent {
     this.electing = true;
     try {
       this.reporter.reset();
+      this.cuts.reset(false);
       const agg = await Aggregator.lead({
         name: this.config.name,
         endpoint: this.endpoint,
@@ -270,7 +277,7 @@ export class ClusterAgent {
           id: this.id,
           pid: process.pid,
           startedAt: this.startedAt,
-          take: () => this.reporter.take(),
+          take: () => this.cuts.frame(),
           window: () => takeWindow(this.own),
           process: () => this.process,
           answerSelf: (q) => answer(this.own, fresh(q)),
@@ -282,6 +289,7 @@ export class ClusterAgent {
           return;
         }
         this.aggregator = agg;
+        this.cuts.reset(true);
         if (this.subscribed) this.listenLocal(true);
         this.deps.logger.info?.(
           { cluster: this.config.name, worker: this.id },
@@ -330,6 +338,7 @@ export class ClusterAgent {
 
   private hello(peer: Peer): void {
     this.reporter.reset();
+    this.cuts.reset();
     const report: ReportWire = this.reporter.take();
     const before = peer.bytesOut;
     peer.send({
@@ -351,6 +360,7 @@ export class ClusterAgent {
     switch (msg.t) {
       case 'welcome':
         this.welcomed = true;
+        this.cuts.enabled = msg.cuts === true; // an aggregator that merges cut parts says so
         if (this.subscribed) peer.send({ t: 'sub' });
         return;
       case 'sync':

@@ -110,13 +110,8 @@ export class Aggregator {
   selfReport(full = false): void {
     const entry = this.workers.get(this.options.self.id);
     if (!entry) return;
-    this.merger.merge(
-      entry,
-      this.options.self.take(),
-      this.options.self.process(),
-      full,
-      full ? this.options.self.window?.() : undefined,
-    );
+    const self = this.options.self;
+    this.merger.mergeFrame(entry, self.take(), self.process(), full, full ? self.window?.() : undefined);
   }
 
   /**
@@ -282,22 +277,15 @@ export class Aggregator {
     }
     // A hello carries totals since start: only what this aggregator has not counted is added.
     this.merger.merge(entry, msg.report as ReportWire, msg.p as ClusterProcess | null, true, msg.w);
-    peer.send({ t: 'welcome', aggregator: this.options.self.id });
+    // `cuts`: this aggregator merges the parts a worker cuts where its windows turn (cuts.ts).
+    peer.send({ t: 'welcome', aggregator: this.options.self.id, cuts: true });
     return entry;
   }
 
   private onMessage(entry: WorkerEntry, peer: Peer, msg: Message): void {
     switch (msg.t) {
       case 'report':
-        this.merger.merge(
-          entry,
-          msg.report as ReportWire,
-          (msg.p as ClusterProcess | undefined) ?? null,
-          false,
-          undefined,
-          // A paced frame's span (several intervals): its counts are spread over it in the rate windows.
-          typeof msg.d === 'number' && msg.d > 0 ? Math.min(msg.d, 60_000) : undefined,
-        );
+        this.merger.mergeFrame(entry, msg, (msg.p as ClusterProcess | undefined) ?? null);
         if (msg.sync !== undefined) this.syncRound.answered(entry);
         return;
       case 'q': {

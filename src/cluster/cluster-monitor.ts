@@ -42,8 +42,8 @@ export interface SelfWorker {
   id: string;
   pid: number;
   startedAt: number;
-  /** Its report since the previous one (after reset: totals since start). */
-  take(): ReportWire;
+  /** Its report since the previous one (after reset: totals since start), with the parts cut before it (cuts.ts). */
+  take(): { report: ReportWire; cut?: unknown; at?: unknown };
   /** Its window as it stands (null: none to give), for a rebuild at takeover. */
   window?(): WindowWire | null;
   process(): ClusterProcess | null;

@@ -4,10 +4,12 @@
 
 import { DROPPED_SOURCES, type DroppedObservations } from '../collector/dropped.js';
 import { errorMessage } from '../logger.js';
+import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { ClusterProcess, Logger } from '../types.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
 import { CustomMerger } from './custom-merge.js';
 import { applyCustomWindows, type CustomWindow } from './custom-window.js';
+import { frameParts } from './cuts.js';
 import { KnownTotals } from './known-totals.js';
 import { type Handover, readLedger } from './ledger.js';
 import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
@@ -73,8 +75,8 @@ export class Merger {
     proc: ClusterProcess | null,
     full: boolean,
     window?: unknown,
-    /** What a delta covers when a paced worker sent several intervals at once, ms. */
-    spanMs?: number,
+    /** When a delta's figures were recorded (a paced frame's span, a part cut at a window's turn: cuts.ts). */
+    span?: AbsorbSpan,
   ): void {
     let report: Report;
     try {
@@ -125,13 +127,28 @@ export class Merger {
     } else {
       this.windowed.add(entry.id);
       entry.known.add(report);
-      this.apply(entry, report, true, spanMs);
+      this.apply(entry, report, true, span);
     }
   }
 
+  /**
+   * Merges a frame (a worker's message, or the aggregator's own take()): the parts its worker cut where its
+   * windows turned, each into its own sub-window, then its report (a paced frame's spread over its span: cuts.ts).
+   */
+  mergeFrame(
+    entry: WorkerEntry,
+    msg: { readonly [key: string]: unknown },
+    proc: ClusterProcess | null,
+    full = false,
+    window?: unknown,
+  ): void {
+    for (const part of frameParts(msg, this.deps.now()))
+      this.merge(entry, part.report, proc, full, window, part.span);
+  }
+
   /** Merges a report into the cluster's monitor and its custom metrics. */
-  private apply(entry: WorkerEntry | null, report: Report, window: boolean, spanMs?: number): void {
-    applyReport(this.monitor, report, window, spanMs);
+  private apply(entry: WorkerEntry | null, report: Report, window: boolean, span?: AbsorbSpan): void {
+    applyReport(this.monitor, report, window, span);
     if (report.custom && report.custom.length > 0) this.custom.apply(entry, report.custom, window);
   }
 

@@ -4,6 +4,7 @@
 
 import { COUNTS_LENGTH, type CountsView, type SparseCounts, slotHighest } from '../latency/latency-ring.js';
 import type { QuerySystem, SlowQuery } from '../profiling/query-stats.js';
+import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import {
   addSparse,
   type CountsWire,
@@ -51,6 +52,7 @@ export interface QueryTarget {
     latency: SparseCounts,
     routes: ReadonlyArray<readonly [string, number]>,
     window: boolean,
+    span?: AbsorbSpan,
   ): void;
   absorbSlow(entries: readonly SlowQuery[]): void;
 }
@@ -167,9 +169,15 @@ export function encodeQueries(queries: readonly QueryDelta[]): QueryWire[] {
   });
 }
 
-/** Merges query deltas (see QueryStats.absorb for `window`). */
-export function applyQueries(target: QueryTarget, queries: readonly QueryDelta[], window: boolean): void {
-  for (const x of queries) if (x.latency) target.absorb(x.system, x.fingerprint, x.latency, x.routes, window);
+/** Merges query deltas (see QueryStats.absorb for `window` and `span`). */
+export function applyQueries(
+  target: QueryTarget,
+  queries: readonly QueryDelta[],
+  window: boolean,
+  span?: AbsorbSpan,
+): void {
+  for (const x of queries)
+    if (x.latency) target.absorb(x.system, x.fingerprint, x.latency, x.routes, window, span);
 }
 
 /** One worker's query totals since start as an aggregator knows them (see KnownTotals). */

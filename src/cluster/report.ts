@@ -4,6 +4,7 @@
 import { COUNTS_LENGTH, type CountsView, type SparseCounts, slotHighest } from '../latency/latency-ring.js';
 import type { JobMeta } from '../profiling/jobs.js';
 import type { SlowQuery } from '../profiling/query-stats.js';
+import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { InFlightReader } from '../requests/in-flight.js';
 import { type CountsWire, decodeCounts, encodeCounts, SentCounts } from './counts-wire.js';
 import {
@@ -139,10 +140,10 @@ export interface ReportTarget {
       latency: SparseCounts | null,
       window: boolean,
       extra?: ArrayLike<number>,
-      spanMs?: number,
+      span?: AbsorbSpan,
     ): void;
   };
-  functions: { absorb(name: string, latency: SparseCounts, window: boolean): void };
+  functions: { absorb(name: string, latency: SparseCounts, window: boolean, span?: AbsorbSpan): void };
   jobs?: {
     absorb(name: string, latency: SparseCounts | null, meta: JobMeta): void;
     setRunning?(name: string, running: number): void;
@@ -338,16 +339,17 @@ export function decodeReport(w: ReportWire): Report {
 }
 
 /**
- * Merges a report into a monitor's statistics (see RequestStats.absorb for `window`); `spanMs`: the time a
- * paced frame covers, over which request counts are spread in the window (see absorbCounts).
+ * Merges a report into a monitor's statistics (see RequestStats.absorb for `window`); `span`: when its figures
+ * were recorded (a paced frame's span, over which request counts are spread in the window; a part cut where the
+ * worker's windows turned, which goes into that sub-window: absorbCounts, cuts.ts).
  */
-export function applyReport(target: ReportTarget, report: Report, window: boolean, spanMs?: number): void {
+export function applyReport(target: ReportTarget, report: Report, window: boolean, span?: AbsorbSpan): void {
   for (const r of report.routes)
-    target.requests.absorb(r.method, r.route, r.classes, r.latency, window, r.extra, spanMs);
-  for (const f of report.functions) target.functions.absorb(f.name, f.latency, window);
+    target.requests.absorb(r.method, r.route, r.classes, r.latency, window, r.extra, span);
+  for (const f of report.functions) target.functions.absorb(f.name, f.latency, window, span);
   for (const j of report.jobs ?? []) target.jobs?.absorb(j.name, j.latency, j.meta);
   if (target.queries) {
-    applyQueries(target.queries, report.queries ?? [], window);
+    applyQueries(target.queries, report.queries ?? [], window, span);
     if (report.slow && report.slow.length > 0) target.queries.absorbSlow(report.slow);
   }
 }

@@ -16,6 +16,7 @@ import {
   toHistogram,
 } from '../latency/latency-ring.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import { type AbsorbSpan, spanStamp } from '../requests/cluster-exchange.js';
 import { SteadyClock } from '../requests/steady-clock.js';
 import type { Clock } from '../types.js';
 import type { FunctionStats as FunctionStatsRow } from './function-row.js';
@@ -108,6 +109,8 @@ export class FunctionTimings {
   private time: SteadyClock;
   private droppedCount = 0;
   private readonly scratch = createView();
+  /** Called as the window turns, before anything is recorded in the new sub-window (src/cluster/cuts.ts). */
+  onTurn: ((sub: number, ms: number) => void) | null = null;
 
   constructor(options: FunctionTimingsOptions = {}) {
     this.config = parseFunctionTimingsOptions(options);
@@ -139,14 +142,16 @@ export class FunctionTimings {
   }
 
   /**
-   * Adds calls recorded elsewhere (a worker thread, another process: src/cluster/) as if recorded
-   * here now; with `window` false they count in totals since start only.
+   * Adds calls recorded elsewhere (a worker thread, another process: src/cluster/) as if recorded here now, or
+   * in the sub-window `span` names (spanStamp: a cluster worker's frame cut where its window turned); with
+   * `window` false (or a sub-window that has left the window) they count in totals since start only.
    */
-  absorb(name: string, latency: SparseCounts, window: boolean): void {
+  absorb(name: string, latency: SparseCounts, window: boolean, span?: AbsorbSpan): void {
     if (!(latency.n > 0)) return;
     this.tick();
     const entry = this.entryFor(name);
-    if (window) entry.latency.addSparse(this.sub, this.pos, latency);
+    const sub = window ? spanStamp(span, this.subWindowMs, this.sub, this.config.slots) : null;
+    if (sub !== null) entry.latency.addSparse(sub, sub % this.config.slots, latency);
     entry.total.addSparse(latency);
   }
 
@@ -298,6 +303,7 @@ export class FunctionTimings {
     this.sub = sub;
     this.pos = sub % this.config.slots;
     this.nextBoundary = (sub + 1) * this.subWindowMs;
+    this.onTurn?.(sub, this.subWindowMs);
   }
 
   private *entries(): Generator<NameEntry> {

@@ -10,6 +10,7 @@ import {
   slotOf,
   summarizeView,
 } from '../latency/latency-ring.js';
+import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { Clock } from '../types.js';
 import { parseQueryStatsOptions, type QueryStatsConfig, type QueryStatsOptions } from './query-options.js';
 
@@ -119,8 +120,9 @@ export class QueryStats {
         return;
       }
       const entry = this.entryFor(system, fingerprint);
-      entry.total.add(slotOf(us), us, failed === true);
+      // The window first: a turn it hears cuts a cluster worker's pending figures before this query counts.
       this.window.record(WINDOW_NAME, durationMs, failed === true);
+      entry.total.add(slotOf(us), us, failed === true);
       if (route !== undefined) {
         const seen = entry.routes.get(route);
         if (seen !== undefined) entry.routes.set(route, seen + 1);
@@ -258,7 +260,8 @@ export class QueryStats {
 
   /**
    * Cluster mode: queries recorded by another process (their durations as counts and the routes that
-   * issued them) merged here; in the last minute's window too when `window` (what db_query_p95 reads).
+   * issued them) merged here; in the last minute's window too when `window` (what db_query_p95 reads), in the
+   * sub-window `span` names (FunctionTimings.absorb).
    * @internal
    */
   absorb(
@@ -267,11 +270,12 @@ export class QueryStats {
     latency: SparseCounts,
     routes: ReadonlyArray<readonly [string, number]>,
     window: boolean,
+    span?: AbsorbSpan,
   ): void {
     try {
       const entry = system === '*' ? this.otherEntry() : this.entryFor(system, fingerprint);
       entry.total.addSparse(latency);
-      if (window) this.window.absorb(WINDOW_NAME, latency, true);
+      if (window) this.window.absorb(WINDOW_NAME, latency, true, span);
       for (const [route, count] of routes) {
         const seen = entry.routes.get(route);
         if (seen !== undefined) entry.routes.set(route, seen + count);
@@ -310,6 +314,11 @@ export class QueryStats {
   /** Calls ignored because of bad input. */
   get dropped(): number {
     return this.droppedCount;
+  }
+
+  /** Called as the last minute's window turns (FunctionTimings.onTurn; src/cluster/cuts.ts). @internal */
+  set onTurn(fn: ((sub: number, ms: number) => void) | null) {
+    this.window.onTurn = fn;
   }
 
   /** Releases the window's clock timer. Idempotent. */

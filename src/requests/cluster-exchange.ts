@@ -151,9 +151,32 @@ export function absorbWindowRows(
 }
 
 /**
+ * When figures absorbed from another process were recorded: `from`…`to` (epoch ms) and, when that process cut
+ * its frame where its windows turn (src/cluster/cuts.ts), the sub-window `s` (of length `ms`, absolute stamps)
+ * that holds them all. A frame of one interval says nothing: its figures go into the current sub-window.
+ */
+export interface AbsorbSpan {
+  from: number;
+  to: number;
+  s?: number;
+  ms?: number;
+}
+
+/**
+ * The sub-window of `length` ms (stamps absolute) that `span` names, when it has turned since (older than
+ * `current`): its stamp, or null when it has left a window of `slots` sub-windows. `current` otherwise (the
+ * figures are this sub-window's, or the span names none, or another length).
+ */
+export function spanStamp(span: AbsorbSpan | undefined, length: number, current: number, slots: number) {
+  if (span?.s === undefined || span.ms !== length || !(span.s < current)) return current;
+  return span.s > current - slots ? span.s : null;
+}
+
+/**
  * Adds latency recorded elsewhere to the totals since start (`cumulative`, the entry's own) and, with `window`,
- * to the current latency sub-window; without, into `taken` too, so that the next history bucket does not
- * count it again.
+ * to the latency sub-window `span` names (spanStamp; the current one by default); without, into `taken` too,
+ * so that the next history bucket does not count it again. A sub-window that has left the window: totals and
+ * the history bucket only.
  */
 export function absorbLatency(
   entry: RouteEntry,
@@ -162,20 +185,25 @@ export function absorbLatency(
   window: boolean,
   cumulative: { addSparse(latency: SparseCounts): void },
   taken: TakenTotals,
+  span?: AbsorbSpan,
 ): void {
   cumulative.addSparse(latency);
   entry.total?.addSparse(latency);
-  if (window) entry.latency.addSparse(at.lat, at.lat % at.latencySlots, latency);
-  else taken.skipLatency(latency);
+  if (!window) taken.skipLatency(latency);
+  const lat = window
+    ? spanStamp(span, at.subWindowMs * (at.slots / at.latencySlots), at.lat, at.latencySlots)
+    : null;
+  if (lat !== null) entry.latency.addSparse(lat, lat % at.latencySlots, latency);
 }
 
 /**
  * Adds request counts recorded elsewhere to one entry: into the current sub-window (`window`), or into the
  * totals since start only, and then also into `takenTotals`, so that the next history bucket does not count
  * them again. `extra`: aborted (among the 4xx already), Apdex satisfied, tolerating, failed aborted (absent
- * from older versions: every aborted request failed). `spanMs` (with `window`): the counts cover that long up
- * to now (a paced cluster worker's frame of several intervals), so they are spread over the sub-windows of
- * that span (see spreadCounts) rather than all put in the current one.
+ * from older versions: every aborted request failed). `span` (with `window`): when they were recorded (a paced
+ * cluster worker's frame of several intervals, or a part cut at a latency sub-window's turn): they are spread
+ * over the request sub-windows of that span (see spreadCounts) rather than all put in the current one; a span
+ * in a sub-window that has left the window goes to the totals and the history bucket only.
  */
 export function absorbCounts(
   entry: RouteEntry,
@@ -184,17 +212,25 @@ export function absorbCounts(
   extra: ArrayLike<number> | undefined,
   window: boolean,
   takenTotals: Float64Array,
-  spanMs?: number,
+  span?: AbsorbSpan,
 ): void {
   const counters = entry.counters;
   const aborted = (extra?.[0] as number) || 0;
   const satisfied = (extra?.[1] as number) || 0;
   const tolerating = (extra?.[2] as number) || 0;
   const failedAborted = extra !== undefined && extra.length > 3 ? (extra[3] as number) || 0 : aborted;
-  if (window && spanMs !== undefined && spanMs > at.subWindowMs) {
-    spreadCounts(entry, at, classes, [aborted, satisfied, tolerating, failedAborted], spanMs, takenTotals);
+  const range = window && span !== undefined ? spanRange(at, span) : undefined;
+  // Left the window: totals only, and (not marked taken) in the history bucket.
+  if (range === null) {
+    absorbCounts(entry, at, classes, extra, false, new Float64Array(takenTotals.length));
     return;
   }
+  if (range !== undefined && range.first < range.last) {
+    spreadCounts(entry, at, classes, [aborted, satisfied, tolerating, failedAborted], range, takenTotals);
+    return;
+  }
+  if (range !== undefined && range.last !== at.sub)
+    at = { ...at, sub: range.last, pos: range.last % at.slots };
   entry.apdexTotal[0]! += satisfied;
   entry.apdexTotal[1]! += tolerating;
   if (window) {
@@ -227,25 +263,41 @@ export function absorbCounts(
 }
 
 /**
- * Spreads counts that cover the last `spanMs` evenly over the request sub-windows of that span (not before
- * the window's oldest, nor before recording started), in whole requests, the remainder in the latest ones:
- * the sum is exact, and a rate over the window sees them in the time they happened, to within the span.
- * A sub-window whose place in the ring holds a later one (a clock stepped back) gives its share to the current.
+ * The request sub-windows `span` covers: up to the current one, as far back as it lasts (a paced frame of several
+ * intervals), or those of the latency sub-window it names when that has turned since, within `from`…`to`; not
+ * before the window's oldest, nor before recording started. null: a latency sub-window that has left the window.
+ */
+function spanRange(at: WindowAt, span: AbsorbSpan): { first: number; last: number } | null {
+  const perLat = at.slots / at.latencySlots;
+  const lat = spanStamp(span, at.subWindowMs * perLat, at.lat, at.latencySlots);
+  if (lat === null) return null;
+  let last = at.sub;
+  let first = at.sub - Math.ceil((span.to - span.from) / at.subWindowMs) + 1;
+  if (lat !== at.lat) {
+    const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+    last = clamp(Math.floor((span.to - 1) / at.subWindowMs), lat * perLat, lat * perLat + perLat - 1);
+    first = clamp(Math.floor(span.from / at.subWindowMs), lat * perLat, last);
+  }
+  first = Math.max(first, at.sub - at.slots + 1, Math.floor(at.startedAt / at.subWindowMs));
+  return { first: Math.min(first, last), last };
+}
+
+/**
+ * Spreads counts evenly over the request sub-windows `range` (spanRange), in whole requests, the remainder in
+ * the latest ones: the sum is exact, and a rate over the window sees them in the time they happened, to within
+ * the span. A sub-window whose place in the ring holds a later one (a clock stepped back) gives its share to
+ * the current.
  */
 function spreadCounts(
   entry: RouteEntry,
   at: WindowAt,
   classes: ArrayLike<number>,
   extra: readonly number[],
-  spanMs: number,
+  range: { first: number; last: number },
   takenTotals: Float64Array,
 ): void {
-  const first = Math.max(
-    at.sub - Math.ceil(spanMs / at.subWindowMs) + 1,
-    at.sub - at.slots + 1,
-    Math.floor(at.startedAt / at.subWindowMs),
-  );
-  const n = at.sub - first + 1;
+  const first = range.first;
+  const n = range.last - first + 1;
   const values = [0, 1, 2, 3, 4].map((c) => (classes[c] as number) || 0).concat(extra);
   for (let i = 0; i < n; i++) {
     let sub = first + i;

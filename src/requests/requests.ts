@@ -17,6 +17,7 @@ import {
 import type { Clock, RequestGroups } from '../types.js';
 import { TakenTotals } from './bucket.js';
 import {
+  type AbsorbSpan,
   absorbCounts,
   absorbLatency,
   absorbWindowRows,
@@ -56,16 +57,15 @@ import { SteadyClock } from './steady-clock.js';
 import { endpointWindowRows, routeRows } from './window-rows.js';
 
 /**
- * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and
- * never awaits; records and reads rotate the windows lazily from `clock.now()`. Without an injected
- * clock that is the coarse clock (src/latency/coarse-clock.ts): a cached time refreshed every 50 ms by one
- * shared unref'd timer, since Date.now() alone would cost a third of the recording budget.
+ * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and never awaits;
+ * records and reads rotate the windows lazily from `clock.now()`. Without an injected clock that is the coarse
+ * clock (src/latency/coarse-clock.ts): a cached time refreshed every 50 ms by one shared unref'd timer, since
+ * Date.now() alone would cost a third of the recording budget.
  *
- * A request updates its route's counters, its route's latency ring and one server-wide cumulative
- * counts array: windowed server-wide latency is merged from the routes on read (every few seconds),
- * while latency since start (Prometheus, history buckets) is kept as it is recorded, so reading it
- * is a hand-over rather than a merge of every route's sub-windows. The history bucket is the
- * difference of those totals between two takeBucket() calls.
+ * A request updates its route's counters, its route's latency ring and one server-wide cumulative counts array:
+ * windowed server-wide latency is merged from the routes on read (every few seconds), while latency since start
+ * (Prometheus, history buckets) is kept as it is recorded, so reading it is a hand-over rather than a merge of
+ * every route's sub-windows. The history bucket is the difference of those totals between two takeBucket() calls.
  */
 export class RequestStats {
   readonly config: RequestStatsConfig;
@@ -86,19 +86,18 @@ export class RequestStats {
   private lat = 0;
   private latPos = 0;
   private nextBoundary = Number.NEGATIVE_INFINITY;
-  /** The clock read as a monotonic view (steps back not taken back). */
-  private readonly time: SteadyClock;
+  private readonly time: SteadyClock; // the clock read as a monotonic view (steps back not taken back)
   private droppedCount = 0;
   private closed = false;
-  /** Latency of every request since start, incremented by record() beside the route's ring. */
-  private readonly cumulative = new CumulativeCounts();
-  /** Cumulative latency and status totals at the last takeBucket(). */
-  private readonly taken = new TakenTotals();
+  private readonly cumulative = new CumulativeCounts(); // every request's latency since start (record())
+  private readonly taken = new TakenTotals(); // cumulative latency and status totals at the last takeBucket()
   private bucketMax = 0;
   private readonly scratch = createView();
   private readonly routeScratch = createView();
   /** Requests in flight (the monitor's lifecycle): those past the critical level count in groups()' latency. */
   inFlight: InFlightReader | null = null;
+  /** Called as the latency window turns, before anything is recorded in the new sub-window (cluster/cuts.ts). */
+  onTurn: ((lat: number, ms: number) => void) | null = null;
 
   constructor(options: RequestStatsOptions = {}) {
     const config = parseRequestStatsOptions(options);
@@ -258,7 +257,7 @@ export class RequestStats {
   /**
    * Adds requests recorded elsewhere (another process or thread, src/cluster/) as if recorded here now: `classes`
    * by status class 1xx … 5xx, `latency` their durations, `extra` aborted (among the 4xx), Apdex satisfied and
-   * tolerating, `spanMs` the time they cover (absorbCounts). With `window` false they count in totals since start
+   * tolerating, `span` when they were recorded (absorbCounts). With `window` false they count in totals since start
    * only (not in rates, windows or the next history bucket): figures a new aggregator rebuilds, reported before.
    */
   absorb(
@@ -268,13 +267,13 @@ export class RequestStats {
     latency: SparseCounts | null,
     window: boolean,
     extra?: ArrayLike<number>,
-    spanMs?: number,
+    span?: AbsorbSpan,
   ): void {
     this.tick();
     const entry = this.routes.entryFor(method, route);
-    absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, spanMs);
+    absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span);
     if (latency === null || !(latency.n > 0)) return;
-    absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken);
+    absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken, span);
     if (window && latency.max > this.bucketMax) this.bucketMax = latency.max;
   }
 
@@ -285,9 +284,8 @@ export class RequestStats {
   }
 
   /**
-   * Adds another process's window (its windowStates()) at the same stamps, window only (not totals, not the history
-   * bucket): a new cluster aggregator rebuilding the cluster's last minute from what the workers still hold. Rows
-   * outside the current window, or from sub-windows of another length, are ignored.
+   * Adds another process's window (its windowStates()) at its stamps, window only (not totals, not the history bucket):
+   * a new cluster aggregator rebuilding the cluster's last minute. Other rows or sub-window lengths are ignored.
    */
   absorbWindow(
     method: string,
@@ -353,11 +351,13 @@ export class RequestStats {
     if (now < this.nextBoundary) return;
     const sub = Math.max(0, Math.floor(now / this.subWindowMs));
     if (!Number.isFinite(sub) || (sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY)) return;
+    const turned = Math.floor(sub / this.perLatencySlot) !== this.lat;
     this.sub = sub;
     this.pos = sub % this.slots;
     this.lat = Math.floor(sub / this.perLatencySlot);
     this.latPos = this.lat % this.latencySlots;
     this.nextBoundary = (sub + 1) * this.subWindowMs;
+    if (turned) this.onTurn?.(this.lat, this.windowLengths[1]);
   }
 
   // Requests since start of the whole server by status class, then aborted.

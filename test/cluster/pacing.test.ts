@@ -87,7 +87,10 @@ describe('a frame covering several intervals in the aggregator', () => {
     const stats = new RequestStats({ clock: { now: () => t.now } });
     t.now = 1_030_000; // 30 s after start: the window covers 30 sub-windows of 1 s
     // A paced worker's frame: 5 s of 1001 requests/s and 10 5xx, 500 aborted (4xx) with 20 failed.
-    stats.absorb('GET', '/a', [0, 5005, 0, 500, 10], null, true, [500, 0, 0, 20], 5000);
+    stats.absorb('GET', '/a', [0, 5005, 0, 500, 10], null, true, [500, 0, 0, 20], {
+      from: t.now - 5000,
+      to: t.now,
+    });
     const rows = stats.windowStates().routes[0]?.rows ?? [];
     expect(rows.map((r) => r[0])).toEqual([1026, 1027, 1028, 1029, 1030]);
     const sum = (c: number) => rows.reduce((a, r) => a + (r[c] as number), 0);
