@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
 import { createAdminApi } from '../http/api.js';
+import { installContinueHold } from '../http/expect-continue.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import {
@@ -100,6 +101,15 @@ export function fastifyPlugin(
     if (requestContextEnabled()) {
       fastify.addHook('preHandler', (request, _reply, next) => {
         runInScope(scopeOf(request), next);
+      });
+    }
+    // `Expect: 100-continue` on an admin path: the 100 goes out once the admin API has let the request in,
+    // not before (Node's default); other paths as before. Not on HTTP/2, whose streams have no such step.
+    if (fastify.initialConfig.http2 !== true) {
+      const release = installContinueHold(fastify.server, (url) => adminApi.isAdminUrl(url));
+      fastify.addHook('onClose', (_instance, next) => {
+        release();
+        next();
       });
     }
     done();

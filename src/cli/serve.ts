@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { invalidOption } from '../errors.js';
 import type { AdminApi } from '../http/admin-api-options.js';
+import { installContinueHold } from '../http/expect-continue.js';
 import { sendError } from '../http/respond.js';
 import { consoleLogger } from '../logger.js';
 import type { SystemMonitor } from '../monitor.js';
@@ -105,6 +106,8 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
   });
   // Idle keep-alive sockets must not hold close() up.
   server.keepAliveTimeout = 5_000;
+  // Every path here is the admin API's: `100 Continue` only once a request is let in and its body read.
+  installContinueHold(server, () => true);
 
   try {
     await new Promise<void>((resolve, reject) => {

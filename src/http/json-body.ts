@@ -1,19 +1,22 @@
 // Reads an admin request's JSON body, strictly: bounded in size, UTF-8, valid JSON, no key given twice.
 
 import type { IncomingMessage } from 'node:http';
+import { sendHeldContinue } from './expect-continue.js';
 import { findDuplicateKey } from './strict-json.js';
 
 export type BodyResult = { ok: true; body: unknown } | { ok: false; status: number; message: string };
 
 /**
  * Reads a JSON body of at most `maxBytes`; a refusal carries its 4xx status and message. A body declared
- * larger is refused before a byte of it is read.
+ * larger is refused before a byte of it is read. A client waiting for `100 Continue` gets it now (the
+ * request was let in), not when its head arrived (expect-continue.ts).
  */
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
   if (declared > maxBytes) {
     return Promise.resolve({ ok: false, status: 413, message: `the body is larger than ${maxBytes} bytes` });
   }
+  sendHeldContinue(req);
   return new Promise((resolve) => {
     let size = 0;
     const chunks: Buffer[] = [];

@@ -15,6 +15,7 @@ import type { Clock, Logger } from '../types.js';
 import { DEFAULT_BASE_PATH, normalizeBasePath } from './admin-api-options.js';
 import { createAdminApi } from './api.js';
 import { WWW_AUTHENTICATE } from './auth.js';
+import { installContinueHold } from './expect-continue.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
 import { ClientSlots, expiryTimer, TOKEN_EXPIRED_MESSAGE, WriteWatch } from './live-limits.js';
 import { createOriginGuard } from './origin-guard.js';
@@ -61,6 +62,14 @@ interface WsClient {
   watch: WriteWatch;
   expiry: NodeJS.Timeout | undefined;
   expiresAt: number | undefined;
+}
+
+/** `url` is `base` or below it (the admin API's own paths; probes read no body). */
+function underBase(url: string, base: string): boolean {
+  return (
+    url.startsWith(base) &&
+    (url.length === base.length || url[base.length] === '/' || url[base.length] === '?')
+  );
 }
 
 function pathnameOf(url: string | undefined): string {
@@ -314,6 +323,11 @@ export function attachWebSocket(
     if (target.listenerCount('upgrade') === 1) serveAsRequest(target as unknown as Server, req, socket, head);
   };
   target.on('upgrade', onUpgrade);
+  // The server Express and Koa middleware never sees: `Expect: 100-continue` on an admin path waits for the
+  // admin API to let the request in (expect-continue.ts); a no-op where the Fastify plugin did it already.
+  const releaseContinue = api
+    ? installContinueHold(target as unknown as Server, (url) => underBase(url, api.basePath))
+    : () => {};
 
   const onSourceClose = (): void => void attachment.close();
   const attachment: WebSocketAttachment = {
@@ -325,6 +339,7 @@ export function attachWebSocket(
       if (closed) return Promise.resolve();
       closed = true;
       target.off('upgrade', onUpgrade);
+      releaseContinue();
       // If someone wrapped emit after us, ours stays in the chain but passes everything through (closed).
       if (target.emit === intercept) target.emit = originalEmit as UpgradeServer['emit'];
       closable.off?.('close', onSourceClose);
