@@ -79,12 +79,21 @@ const apps: { name: string; start(): Promise<{ url: string; monitor: SystemMonit
   },
 ];
 
+/** Waits until the monitor has recorded `n` requests (each is recorded when its response ends); 30 s hang guard. */
+async function recordedTotal(monitor: { requests: { total: number } }, n: number): Promise<void> {
+  const guard = Date.now() + 30_000;
+  while (monitor.requests.total < n) {
+    if (Date.now() > guard) throw new Error(`${n} requests not recorded within the 30 s guard`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe.each(apps)('$name createMonitor', ({ start }) => {
   it('returns the core monitor with the admin API mounted; requests show under their route template', async () => {
     const { monitor, url } = await start();
     cleanup.push(() => monitor.close());
     for (const id of [1, 2, 3]) expect((await fetch(`${url}/users/${id}`)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 20)); // recording happens on response end
+    await recordedTotal(monitor, 3); // recording happens on response end
     expect((await getJson(`${url}${BASE}/metrics/`)).status).toBe(401);
     const metrics = await getJson(`${url}${BASE}/metrics/`, auth);
     expect(metrics.status).toBe(200);
@@ -167,7 +176,7 @@ describe('createMonitor options', () => {
     });
     const url = await listen(app);
     await fetch(`${url}/`);
-    await new Promise((r) => setTimeout(r, 20));
+    await recordedTotal(monitor, 1); // recording happens on response end
     const text = await (await fetch(`${url}${BASE}/metrics/prometheus`, auth)).text();
     expect(text).toMatch(/^shop_http_requests_total\{method="GET",route="\/",status_class="2xx"\} 1$/m);
     expect(text).not.toMatch(/^sysvitals_/m);
