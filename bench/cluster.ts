@@ -5,11 +5,14 @@
 // second each worker sends to the aggregator, at full load, at a fixed 200 req/s, and idle; and each
 // idle cluster's CPU per second.
 //
-//   npx tsx bench/cluster.ts [rounds] [seconds] [--source] [--profile <dir>]
+//   npx tsx bench/cluster.ts [rounds] [seconds] [--source] [--profile <dir>] [--ipc <rates>]
 //
 // It measures the built package (dist/, as users run it: `npm run build` first); --source measures src/
 // through tsx. --profile <dir>: no rounds; one cluster-mode run of `seconds` at full load with
 // `--cpu-prof` in both workers, the profiles written to <dir> (see bench/lib/profile-summary.ts).
+// --ipc <rates>: no CPU comparison; the cluster-mode variant alone (default pacing, 2048 B/s), `rounds` runs of
+// `seconds` at each request rate (comma-separated req/s; 0 idle, `full` autocannon -c 20): the bytes per second
+// the worker that is not the aggregator wrote to its socket, with the cluster's CPU per request and the load.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,7 +35,11 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
-  options: { source: { type: 'boolean', default: false }, profile: { type: 'string' } },
+  options: {
+    source: { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    ipc: { type: 'string' },
+  },
 });
 const ROUNDS = Number(positionals[0] ?? 6);
 const SECONDS = Number(positionals[1] ?? 5);
@@ -139,6 +146,62 @@ if (flags.profile) {
   );
   const exited = new Promise((resolve) => profiled.proc.once('exit', resolve));
   profiled.proc.kill('SIGTERM');
+  await exited;
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+if (flags.ipc) {
+  const started = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  const t0 = new Date().toISOString().slice(11, 16);
+  const sv = await start('1');
+  await new Promise((r) => setTimeout(r, 1500));
+  await run(sv, 3);
+  const rows: string[] = [];
+  for (const spec of flags.ipc.split(',')) {
+    const rate = spec === 'full' ? undefined : Number(spec);
+    const bytes: number[] = [];
+    const perReq: number[] = [];
+    const loads: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const before = cpuMs(sv);
+      const a = await ipc(sv);
+      const tA = Date.now();
+      let requests = 0;
+      if (rate === 0) await new Promise((r) => setTimeout(r, SECONDS * 1000));
+      else requests = (await run(sv, SECONDS, rate)).requests;
+      const b = await ipc(sv);
+      const elapsed = (Date.now() - tA) / 1000;
+      for (const [pid, after] of b)
+        if (after.role === 'worker') bytes.push((after.bytes - (a.get(pid)?.bytes ?? 0)) / elapsed);
+      if (requests > 0) perReq.push(((cpuMs(sv) - before) * 1000) / requests);
+      loads.push(loadavg()[0] as number);
+      console.log(spec, i + 1, bytes[bytes.length - 1]?.toFixed(0), perReq[perReq.length - 1]?.toFixed(1));
+    }
+    const lo = Math.min(...bytes);
+    const hi = Math.max(...bytes);
+    rows.push(
+      `| ${spec === 'full' ? 'full (autocannon -c 20)' : spec === '0' ? 'idle' : `${spec} req/s`} | ${median(bytes).toFixed(0)} | ${lo.toFixed(0)}–${hi.toFixed(0)} | ${perReq.length > 0 ? `${median(perReq).toFixed(1)} (${Math.min(...perReq).toFixed(1)}–${Math.max(...perReq).toFixed(1)})` : '–'} | ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} |`,
+    );
+  }
+  writeSection(
+    'cluster-ipc',
+    [
+      machineLine(),
+      `Date: ${today()}, ${t0}–${new Date().toISOString().slice(11, 16)} UTC. Load average at the start: ${started}.`,
+      `\`npx tsx bench/cluster.ts ${ROUNDS} ${SECONDS} --ipc ${flags.ipc}${flags.source ? ' --source' : ''}\`: 2 node:cluster workers (Express 5), cluster mode with the default pacing (\`bytesPerSecond\` 2048, \`maxReportDelayMs\` 10 s), one route (/hello), ${ROUNDS} runs of ${SECONDS} s per rate; bytes are what the worker that is not the aggregator wrote to its socket (frames as written, reads' answers included), per second of the run.`,
+      '',
+      '| load | IPC B/s per worker (median) | range over runs | cluster CPU µs/req (median, range) | load average (1 min) during the runs |',
+      '|---|---|---|---|---|',
+      ...rows,
+      '',
+      'CPU per request here is of the cluster-mode variant alone, on a shared 2-core machine at the load shown: noise, not a ratio to bare (see the cluster section for that).',
+    ].join('\n'),
+  );
+  const exited = new Promise((resolve) => sv.proc.once('exit', resolve));
+  sv.proc.kill('SIGTERM');
   await exited;
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
