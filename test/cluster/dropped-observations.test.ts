@@ -3,37 +3,32 @@
 // reports and kept in the ledger, so that it never goes back across an aggregator SIGKILL; instance=<worker>
 // is that worker's own. Real node:cluster processes; the oracle is the bad calls each worker logged.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, get, getJson, promValue, type Started, startNodeCluster, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  BASE,
+  get,
+  killAggregator,
+  logLines,
+  metricsOf as metrics,
+  promValue,
+  until,
+  useCluster,
+} from './helpers.js';
 
 const SOURCES = ['requests', 'functions', 'queries', 'jobs', 'custom_histograms'] as const;
-const metrics = (port: number, q = '') => getJson(port, `${BASE}/metrics${q}`).then((r) => r.data.data);
 
 /** Bad calls per worker pid (each /bad request drops one observation of every source). */
 function badCalls(logDir: string): Map<number, number> {
   const out = new Map<number, number>();
-  for (const f of readdirSync(logDir)) {
-    if (!f.endsWith('.dlog')) continue;
-    out.set(Number(f.slice(0, -5)), readFileSync(join(logDir, f), 'utf8').split('\n').length - 1);
-  }
+  for (const { pid } of logLines(logDir, 'dlog', String)) out.set(pid, (out.get(pid) ?? 0) + 1);
   return out;
 }
 const total = (calls: Map<number, number>) => [...calls.values()].reduce((a, b) => a + b, 0);
 const each = (n: number) => Object.fromEntries(SOURCES.map((s) => [s, n]));
 
 describe('node:cluster: dropped_observations', () => {
-  let c: Started;
-  beforeAll(async () => {
-    c = await startNodeCluster({}, 3);
-    // Start-up guard only, no timed assertion.
-    await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
-    }, 60_000);
-  }, 120_000);
-  afterAll(() => c?.stop());
+  // Start-up guard only, no timed assertion.
+  const c = useCluster({}, 3);
 
   it('the cluster view sums the workers, instance=<worker> is its own, JSON and Prometheus, across an aggregator SIGKILL', async () => {
     for (let i = 0; i < 60; i++) await get(c.port, '/bad');
@@ -54,12 +49,7 @@ describe('node:cluster: dropped_observations', () => {
       expect(own.dropped_observations).toEqual(each(k));
     }
 
-    const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
-    process.kill(aggPid, 'SIGKILL');
-    await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster.aggregator !== before.cluster.aggregator && m.cluster.workers_connected === 2 && m;
-    }, 60_000);
+    await killAggregator(c.port, before.cluster, 'SIGKILL', 2, 60_000);
     // Counters never go back: the dead aggregator's own bad calls stay counted (the ledger).
     for (let i = 0; i < 20; i++) await get(c.port, '/bad');
     const n2 = total(badCalls(c.logDir));

@@ -4,23 +4,23 @@
 // successor adds it, so the window is every worker's last minute at once. Real node:cluster processes; the
 // oracle is every request the workers logged.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
-import { BASE, getJson, load, loggedRequests, type Started, startNodeCluster, until } from './helpers.js';
-
-const metrics = (port: number) => getJson(port, `${BASE}/metrics`).then((r) => r.data.data);
+import {
+  aggregatorPid,
+  BASE,
+  getJson,
+  load,
+  loggedRequests,
+  metricsOf as metrics,
+  until,
+  untilNewAggregator,
+  useCluster,
+} from './helpers.js';
 
 describe('node:cluster graceful handover: the window', () => {
-  let c: Started;
-  beforeAll(async () => {
-    c = await startNodeCluster({}, 3);
-    await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
-    }, 60_000);
-  }, 120_000);
-  afterAll(() => c?.stop());
+  const c = useCluster({}, 3);
 
   it("after a SIGTERM of the aggregator the window holds every worker's last minute, complete", async () => {
     const result = await load(c.port, 240, 6, 11);
@@ -30,14 +30,11 @@ describe('node:cluster graceful handover: the window', () => {
       const m = await metrics(c.port);
       return m.requests.total === 240 && m;
     });
-    const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
+    const aggPid = aggregatorPid(before.cluster);
     const own = loggedRequests(c.logDir).filter((r) => r.pid === aggPid).length;
     expect(own).toBeGreaterThan(0);
     process.kill(aggPid, 'SIGTERM');
-    const after = await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster.aggregator !== before.cluster.aggregator && m.cluster.workers_connected === 2 && m;
-    }, 30_000);
+    const after = await untilNewAggregator(c.port, before.cluster.aggregator, 2);
     const logged = loggedRequests(c.logDir);
     expect(logged).toHaveLength(240);
     // Before: missing ['aggregator-window'] and the window without the old aggregator's `own` requests.

@@ -4,56 +4,29 @@
 // requests in flight and the ages of those past the critical level. Real node:cluster processes; the oracle is
 // what the clients did (requests sent to a route that never answers, none completed).
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, get, getJson, promValue, type Started, startNodeCluster, until } from './helpers.js';
+import { request } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BASE, get, getJson, HOST_RULES_OFF, logLines, promValue, until, useCluster } from './helpers.js';
 
 const HUNG = 6;
 const CRITICAL_MS = 800;
 
 describe('node:cluster: a cluster-wide hang', () => {
-  let c: Started;
-  let hooks: Server;
-  const received: Array<{ type: string; alert: { id: string; rule: string; severity: string } }> = [];
   const open: Array<{ destroy(): void }> = [];
-  beforeAll(async () => {
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => {
-        body += d;
-      });
-      req.on('end', () => {
-        received.push(JSON.parse(body));
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
-    c = await startNodeCluster(
-      {
-        WEBHOOK: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`,
-        SAMPLE_MS: '300',
-        // Host and event-loop rules off: this shared test machine may well be at 100 % CPU.
-        ALERTS: JSON.stringify({
-          api_response_time: { warning: 300, critical: CRITICAL_MS },
-          cpu: { enabled: false },
-          memory: { enabled: false },
-          disk: { enabled: false },
-        }),
-      },
-      3,
-    );
-    await until(async () => {
-      const m = (await getJson(c.port, `${BASE}/metrics`)).data.data;
-      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
-    }, 60_000);
-  }, 120_000);
-  afterAll(async () => {
+  const c = useCluster<{ type: string; alert: { id: string; rule: string; severity: string } }>(
+    (url) => ({
+      WEBHOOK: url,
+      SAMPLE_MS: '300',
+      // Host and event-loop rules off: this shared test machine may well be at 100 % CPU.
+      ALERTS: JSON.stringify({
+        api_response_time: { warning: 300, critical: CRITICAL_MS },
+        ...HOST_RULES_OFF,
+      }),
+    }),
+    3,
+  );
+  afterAll(() => {
     for (const r of open) r.destroy();
-    await c?.stop();
-    hooks?.close();
   });
 
   it('health reads critical, one api_response_time alert (one webhook), Prometheus critical, while no request completes', async () => {
@@ -78,10 +51,9 @@ describe('node:cluster: a cluster-wide hang', () => {
     expect(m.latency.p95_ms).toBeGreaterThanOrEqual(CRITICAL_MS);
     // The oracle: the hung requests the workers' handlers started on, spread over more than one worker (the
     // cluster's figure is not one worker's).
-    const hangs = readdirSync(c.logDir).filter((f) => f.endsWith('.hang'));
-    const started = hangs.map((f) => readFileSync(join(c.logDir, f), 'utf8').trim().split('\n').length);
-    expect(started.reduce((a, b) => a + b, 0)).toBe(HUNG);
-    expect(hangs.length).toBeGreaterThan(1);
+    const started = logLines(c.logDir, 'hang', String);
+    expect(started).toHaveLength(HUNG);
+    expect(new Set(started.map((h) => h.pid)).size).toBeGreaterThan(1);
     const health = (await getJson(c.port, `${BASE}/health`)).data.data;
     expect(health.components.latency).toBe('critical');
     expect(health.status).toBe('red');
@@ -90,14 +62,14 @@ describe('node:cluster: a cluster-wide hang', () => {
     expect(promValue(prom, 'sysvitals_http_server_active_requests')).toBe(HUNG);
     // One alert for the cluster, one webhook.
     await until(async () =>
-      received.find((e) => e.type === 'raised' && e.alert.rule === 'api_response_time'),
+      c.hooks.received.find((e) => e.type === 'raised' && e.alert.rule === 'api_response_time'),
     );
     const alerts = (await getJson(c.port, `${BASE}/alerts`)).data.data.alerts;
     expect(alerts.filter((a: { rule: string }) => a.rule === 'api_response_time')).toHaveLength(1);
     // A few more evaluations (SAMPLE_MS 300): still one.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(received.filter((e) => e.type === 'raised' && e.alert.rule === 'api_response_time').length).toBe(
-      1,
-    );
+    expect(
+      c.hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'api_response_time').length,
+    ).toBe(1);
   }, 120_000);
 });

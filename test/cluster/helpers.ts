@@ -3,10 +3,12 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { afterAll, beforeAll } from 'vitest';
 
 export const FIXTURE = join(import.meta.dirname, 'fixtures', 'app.ts');
 export const BASE = '/api/core/admin/system';
@@ -32,6 +34,7 @@ export function scratch(): { dir: string; socketDir: string; logDir: string; cle
   };
 }
 
+/** Starts the fixture app as a node:cluster primary with `workers` workers; resolves on its ready line. */
 export async function startNodeCluster(env: Record<string, string>, workers = 4): Promise<Started> {
   const s = scratch();
   const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
@@ -90,10 +93,10 @@ export interface Reply {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** One GET over a new connection (no keep-alive), so that consecutive requests reach different workers. */
 /** The admin token of a cluster started with `ADMIN_TOKEN: CLUSTER_TEST_TOKEN` (loopback mode ignores it). */
 export const CLUSTER_TEST_TOKEN = 'cluster-test-token-0123456789abcdef';
 
+/** One GET over a new connection (no keep-alive), so that consecutive requests reach different workers. */
 export function get(port: number, path: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers = { authorization: `Bearer ${CLUSTER_TEST_TOKEN}` };
@@ -112,6 +115,7 @@ export function get(port: number, path: string): Promise<Reply> {
   });
 }
 
+/** get(), with the body parsed as JSON. */
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON documents.
 export async function getJson(port: number, path: string): Promise<{ status: number; data: any }> {
   const r = await get(port, path);
@@ -209,3 +213,215 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, timeout
  */
 export const afterTakeover = (cl: { missing: string[] }) =>
   cl.missing.every((m) => m === 'aggregator-window');
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON documents.
+type Json = any;
+
+/** The `data` of GET metrics/ (optionally with a query string such as `?instance=<pid>`). */
+export const metricsOf = (port: number, query = ''): Promise<Json> =>
+  getJson(port, `${BASE}/metrics${query}`).then((r) => r.data.data);
+
+/** The `cluster` section of GET metrics/. */
+export const clusterOf = (port: number): Promise<Json> => metricsOf(port).then((m) => m.cluster);
+
+/** Waits (start-up guard, no timed assertion) until `workers` workers report to an aggregator; returns metrics/. */
+export function waitForAggregator(port: number, workers: number, timeoutMs = 60_000): Promise<Json> {
+  return until(async () => {
+    const m = await metricsOf(port);
+    return m.cluster?.complete && m.cluster.workers_connected === workers && m.cluster.aggregator !== '' && m;
+  }, timeoutMs);
+}
+
+/** startNodeCluster, then waitForAggregator for all its workers (stopping the cluster if that fails). */
+export async function startReadyCluster(
+  env: Record<string, string>,
+  workers = 4,
+  timeoutMs = 60_000,
+): Promise<Started> {
+  const c = await startNodeCluster(env, workers);
+  try {
+    await waitForAggregator(c.port, workers, timeoutMs);
+  } catch (err) {
+    await c.stop();
+    throw err;
+  }
+  return c;
+}
+
+/** The pid of the aggregator in a metrics/ `cluster` section. */
+export const aggregatorPid = (cluster: { workers: Array<{ aggregator: boolean; pid: number }> }): number =>
+  cluster.workers.find((w) => w.aggregator)?.pid as number;
+
+/** Waits until an aggregator other than `previous` (an id) has `connected` workers and `also(m)`; returns metrics/. */
+export function untilNewAggregator(
+  port: number,
+  previous: string,
+  connected: number,
+  timeoutMs = 30_000,
+  also: (m: Json) => unknown = () => true,
+): Promise<Json> {
+  return until(async () => {
+    const m = await metricsOf(port);
+    return (
+      m.cluster.aggregator &&
+      m.cluster.aggregator !== previous &&
+      m.cluster.workers_connected === connected &&
+      also(m) &&
+      m
+    );
+  }, timeoutMs);
+}
+
+/** Sends `signal` to the aggregator of `before` (a metrics/ `cluster` section), then untilNewAggregator. */
+export function killAggregator(
+  port: number,
+  before: { aggregator: string; workers: Array<{ aggregator: boolean; pid: number }> },
+  signal: NodeJS.Signals,
+  connected: number,
+  timeoutMs = 30_000,
+  also?: (m: Json) => unknown,
+): Promise<Json> {
+  process.kill(aggregatorPid(before), signal);
+  return untilNewAggregator(port, before.aggregator, connected, timeoutMs, also);
+}
+
+/** Waits until the workers have logged exactly `count` requests (a response can end before 'finish'); returns them. */
+export function untilLogged(logDir: string, count: number, timeoutMs?: number) {
+  return until(async () => {
+    const l = loggedRequests(logDir);
+    return l.length === count && l;
+  }, timeoutMs);
+}
+
+/** Every line of the workers' `<pid>.<ext>` logs, parsed (JSON unless told), with the pid. */
+export function logLines<T>(
+  logDir: string,
+  ext: string,
+  parse: (line: string) => T = JSON.parse,
+): Array<{ pid: number; v: T }> {
+  const out: Array<{ pid: number; v: T }> = [];
+  for (const f of readdirSync(logDir)) {
+    if (!f.endsWith(`.${ext}`)) continue;
+    const pid = Number(f.slice(0, -(ext.length + 1)));
+    for (const line of readFileSync(join(logDir, f), 'utf8').split('\n'))
+      if (line) out.push({ pid, v: parse(line) });
+  }
+  return out;
+}
+
+/** Every live worker's answer to GET `path` (fresh connections, spread over the workers), by pid. */
+export async function everyWorker<T extends { pid: number }>(
+  port: number,
+  pids: readonly number[],
+  path = '/whoami',
+): Promise<Map<number, T>> {
+  const seen = new Map<number, T>();
+  await until(async () => {
+    const w = JSON.parse((await get(port, path)).body) as T;
+    seen.set(w.pid, w);
+    return pids.every((p) => seen.has(p));
+  }, 30_000);
+  return seen;
+}
+
+/** Host alert rules off (a shared test machine may well be at 100 % CPU): spread into ALERTS. */
+export const HOST_RULES_OFF = {
+  cpu: { enabled: false },
+  memory: { enabled: false },
+  disk: { enabled: false },
+} as const;
+
+/** ALERTS with error_rate at 20 % warning / 90 % critical over 10 requests, host rules off (see breach). */
+export const ERROR_RATE_ALERTS = JSON.stringify({
+  error_rate: { warning: 20, critical: 90, minRequests: 10 },
+  ...HOST_RULES_OFF,
+});
+
+/** 60 concurrent /work requests, one in three a 500: a 33 % error rate. */
+export const breach = (port: number): Promise<Reply[]> =>
+  Promise.all(
+    Array.from({ length: 60 }, (_, i) => get(port, `/work?ms=1&status=${i % 3 === 1 ? 500 : 200}`)),
+  );
+
+export interface Hooks<T> {
+  url: string;
+  received: T[];
+  close(): void;
+}
+
+/** A webhook receiver on a loopback ephemeral port: every JSON body POSTed to it is pushed to `received`. */
+export async function startHooks<T>(): Promise<Hooks<T>> {
+  const received: T[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    close: () => server.close(),
+  };
+}
+
+/** A cluster started by useCluster for the tests of one describe, with its webhook receiver (if any). */
+export interface ClusterFixture<T> extends Started {
+  readonly hooks: Hooks<T>;
+}
+
+/** In a describe: beforeAll starts a ready cluster (and a webhook receiver if `env` takes its url); afterAll stops them. */
+export function useCluster<T = unknown>(
+  env: Record<string, string> | ((hookUrl: string) => Record<string, string>),
+  workers = 4,
+  { readyMs = 60_000, setupMs = 120_000 } = {},
+): ClusterFixture<T> {
+  let started: Started | undefined;
+  let hooks: Hooks<T> | undefined;
+  beforeAll(async () => {
+    if (typeof env === 'function') hooks = await startHooks<T>();
+    started = await startReadyCluster(
+      hooks ? (env as (u: string) => Record<string, string>)(hooks.url) : (env as Record<string, string>),
+      workers,
+      readyMs,
+    );
+  }, setupMs);
+  afterAll(async () => {
+    await started?.stop();
+    hooks?.close();
+  });
+  const c = (): Started => {
+    if (!started) throw new Error('the cluster is not started (use it inside a test)');
+    return started;
+  };
+  return {
+    get proc() {
+      return c().proc;
+    },
+    get port() {
+      return c().port;
+    },
+    get pids() {
+      return c().pids;
+    },
+    get dir() {
+      return c().dir;
+    },
+    get logDir() {
+      return c().logDir;
+    },
+    get events() {
+      return c().events;
+    },
+    stop: () => c().stop(),
+    get hooks() {
+      if (!hooks) throw new Error('no webhook receiver: pass env as a function of its url');
+      return hooks;
+    },
+  };
+}

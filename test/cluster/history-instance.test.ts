@@ -3,46 +3,26 @@
 // instance that is no worker of the cluster and has no history in the store is a 404, as in `metrics/`
 // (it was 200 with no points). Real node:cluster workers; the oracle is what each worker logged.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BASE,
-  get,
-  getJson,
-  load,
-  loggedRequests,
-  type Started,
-  startNodeCluster,
-  until,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { BASE, clusterOf, get, getJson, load, until, untilLogged, useCluster } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: history points as JSON.
 const requestsOf = (data: any) =>
   (data.points as Array<{ requests: number }>).reduce((s, p) => s + p.requests, 0);
 
 describe('node:cluster: history/?instance=', () => {
-  let c: Started;
-  beforeAll(async () => {
-    c = await startNodeCluster({}, 3);
-    await until(async () => {
-      const cl = (await getJson(c.port, `${BASE}/metrics`)).data.data.cluster;
-      return cl.complete && cl.workers_connected === 3;
-    }, 60_000);
-  }, 120_000);
-  afterAll(() => c?.stop());
+  const c = useCluster({}, 3);
 
   it("every worker's own points (the aggregator's too) through every worker; an unknown instance is a 404", async () => {
     const result = await load(c.port, 90, 6, 7);
     expect(result.failed).toBe(0);
-    const logged = await until(async () => {
-      const l = loggedRequests(c.logDir);
-      return l.length === 90 && l;
-    });
+    const logged = await untilLogged(c.logDir, 90);
     // The minute holding the load has closed into a point (the cluster's series has all 90).
     await until(async () => {
       const r = await getJson(c.port, `${BASE}/history?period=1h`);
       return requestsOf(r.data.data) === 90;
     }, 90_000);
-    const cl = (await getJson(c.port, `${BASE}/metrics`)).data.data.cluster;
+    const cl = await clusterOf(c.port);
     const agg = cl.workers.find((w: { aggregator: boolean }) => w.aggregator);
     expect(agg).toBeDefined();
     for (const w of cl.workers as Array<{ id: string; pid: number }>) {

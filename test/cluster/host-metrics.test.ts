@@ -3,8 +3,16 @@
 // COUNT_HOST=1 wrappers in the fixture, not in sysvitals): only the aggregator reads them; after it is
 // SIGKILLed the new aggregator does, and the cluster's metrics/ still has host figures.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, get, getJson, type Started, startNodeCluster, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  aggregatorPid,
+  BASE,
+  everyWorker,
+  getJson,
+  metricsOf as metrics,
+  untilNewAggregator,
+  useCluster,
+} from './helpers.js';
 
 interface Whoami {
   pid: number;
@@ -13,20 +21,7 @@ interface Whoami {
   hostReads: Record<string, number>;
 }
 
-const metrics = (port: number) => getJson(port, `${BASE}/metrics`).then((r) => r.data.data);
 const total = (reads: Record<string, number>) => Object.values(reads).reduce((a, b) => a + b, 0);
-
-/** Every live worker's /whoami (fresh connections spread over the workers). */
-async function everyWorker(port: number, pids: readonly number[]): Promise<Map<number, Whoami>> {
-  const seen = new Map<number, Whoami>();
-  await until(async () => {
-    const r = await get(port, '/whoami');
-    const w = JSON.parse(r.body) as Whoami;
-    seen.set(w.pid, w);
-    return pids.every((p) => seen.has(p));
-  }, 30_000);
-  return seen;
-}
 
 /** The host groups as a cluster snapshot must carry them: measured, with figures of this machine. */
 function expectHostFigures(m: {
@@ -48,24 +43,16 @@ function expectHostFigures(m: {
 }
 
 describe('node:cluster: host metrics once per host', () => {
-  let c: Started;
-  beforeAll(async () => {
-    c = await startNodeCluster({ COUNT_HOST: '1', SAMPLE_MS: '300' }, 3);
-    // Start-up guard only (tsx workers on a loaded machine), no timed assertion.
-    await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
-    }, 60_000);
-  }, 120_000);
-  afterAll(() => c?.stop());
+  // Start-up guard only (tsx workers on a loaded machine), no timed assertion.
+  const c = useCluster({ COUNT_HOST: '1', SAMPLE_MS: '300' }, 3);
 
   it('only the aggregator reads host metrics; after a SIGKILL of it, the new aggregator does, and metrics/ keeps host figures', async () => {
     const before = await metrics(c.port);
     expectHostFigures(before);
-    const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
+    const aggPid = aggregatorPid(before.cluster);
     // A few of the aggregator's samples (300 ms) and of every worker's own samples.
     await new Promise((r) => setTimeout(r, 1500));
-    const workers = await everyWorker(c.port, c.pids);
+    const workers = await everyWorker<Whoami>(c.port, c.pids);
     for (const [pid, w] of workers) {
       if (pid === aggPid) {
         expect(w.role).toBe('aggregator');
@@ -99,17 +86,14 @@ describe('node:cluster: host metrics once per host', () => {
     expect(ownHealth.unknown_reasons).toBeUndefined();
 
     process.kill(aggPid, 'SIGKILL');
-    const after = await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster.aggregator !== before.cluster.aggregator && m.cluster.workers_connected === 2 && m;
-    }, 30_000);
+    const after = await untilNewAggregator(c.port, before.cluster.aggregator, 2);
     // The new aggregator's first cluster snapshot: host figures measured since its baselines.
     expectHostFigures(after);
-    const newAggPid = after.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
+    const newAggPid = aggregatorPid(after.cluster);
     const survivors = c.pids.filter((p) => p !== aggPid);
     expect(survivors).toContain(newAggPid);
     await new Promise((r) => setTimeout(r, 1500));
-    const later = await everyWorker(c.port, survivors);
+    const later = await everyWorker<Whoami>(c.port, survivors);
     for (const [pid, w] of later) {
       if (pid === newAggPid) {
         expect(w.role).toBe('aggregator');

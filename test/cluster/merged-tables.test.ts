@@ -3,29 +3,22 @@
 // what every worker logged; db_query_p95 and rules on custom metrics fire once, for the cluster.
 
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CustomMetrics } from '../../src/custom/registry.js';
 import { QueryStats, type QuerySystem } from '../../src/profiling/query-stats.js';
 import { rng } from '../helpers/random.js';
-import { BASE, get, getJson, promValue, type Started, startNodeCluster, until } from './helpers.js';
+import {
+  BASE,
+  get,
+  getJson,
+  HOST_RULES_OFF,
+  logLines as logged,
+  promValue,
+  until,
+  useCluster,
+} from './helpers.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
-
-/** Every line of the workers' `<pid>.<ext>` logs, parsed, with the pid. */
-function logged<T>(dir: string, ext: string): Array<{ pid: number; v: T }> {
-  const out: Array<{ pid: number; v: T }> = [];
-  for (const f of readdirSync(dir)) {
-    if (!f.endsWith(`.${ext}`)) continue;
-    const pid = Number(f.slice(0, -(ext.length + 1)));
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n'))
-      if (line) out.push({ pid, v: JSON.parse(line) as T });
-  }
-  return out;
-}
 
 /** `count` GETs over fresh connections, `concurrency` at a time (the primary spreads them). */
 async function spread(port: number, paths: string[], concurrency = 6): Promise<void> {
@@ -40,45 +33,23 @@ async function spread(port: number, paths: string[], concurrency = 6): Promise<v
 }
 
 describe('node:cluster, 4 workers: merged queries, jobs, custom metrics', () => {
-  let c: Started;
-  let hooks: Server;
-  const received: Array<{ type: string; alert: { rule: string } }> = [];
-  beforeAll(async () => {
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => {
-        body += d;
-      });
-      req.on('end', () => {
-        received.push(JSON.parse(body));
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
-    c = await startNodeCluster({
-      WEBHOOK: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`,
+  const c = useCluster<{ type: string; alert: { rule: string } }>(
+    (url) => ({
+      WEBHOOK: url,
       SAMPLE_MS: '300',
       QUERIES: JSON.stringify({ prometheus: true, slowThresholdMs: 70 }),
       // Host and request rules off: this shared machine may be at 100% CPU.
       ALERTS: JSON.stringify({
-        cpu: { enabled: false },
-        memory: { enabled: false },
-        disk: { enabled: false },
+        ...HOST_RULES_OFF,
         error_rate: { enabled: false },
         api_response_time: { enabled: false },
         db_query_p95: { warning: 50, critical: 100000 },
         rules: [{ name: 'orders', metric: 'custom.orders_total.value', warning: 300 }],
       }),
-    });
-    await until(async () => {
-      const m = (await getJson(c.port, `${BASE}/metrics`)).data.data;
-      return m.cluster?.complete && m.cluster.workers_connected === 4;
-    }, 30_000);
-  }, 90_000);
-  afterAll(async () => {
-    await c?.stop();
-    hooks?.close();
-  });
+    }),
+    4,
+    { readyMs: 30_000, setupMs: 90_000 },
+  );
 
   it("queries/: every worker's queries merged, exact against one QueryStats of every logged query; db_query_p95 once", async () => {
     const u = rng(21);
@@ -115,11 +86,13 @@ describe('node:cluster, 4 workers: merged queries, jobs, custom metrics', () => 
     // The rule reads the cluster's p95: one alert, one webhook.
     expect(want.window_p95_ms).toBeGreaterThan(50);
     await until(
-      async () => received.some((e) => e.type === 'raised' && e.alert.rule === 'db_query_p95'),
+      async () => c.hooks.received.some((e) => e.type === 'raised' && e.alert.rule === 'db_query_p95'),
       20_000,
     );
     await new Promise((r) => setTimeout(r, 1500));
-    expect(received.filter((e) => e.type === 'raised' && e.alert.rule === 'db_query_p95')).toHaveLength(1);
+    expect(
+      c.hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'db_query_p95'),
+    ).toHaveLength(1);
     const alerts = (await getJson(c.port, `${BASE}/alerts`)).data.data.alerts;
     expect(alerts.filter((a: { rule: string }) => a.rule === 'db_query_p95')).toHaveLength(1);
     // The cluster's scrape: query and job families merged, valid for promtool.
@@ -223,8 +196,11 @@ describe('node:cluster, 4 workers: merged queries, jobs, custom metrics', () => 
     }
     // The rule on custom.orders_total.value (warning 300) reads the cluster's total: one alert, one webhook.
     expect(orders).toBeGreaterThan(300);
-    await until(async () => received.some((e) => e.type === 'raised' && e.alert.rule === 'orders'), 20_000);
+    await until(
+      async () => c.hooks.received.some((e) => e.type === 'raised' && e.alert.rule === 'orders'),
+      20_000,
+    );
     await new Promise((r) => setTimeout(r, 1500));
-    expect(received.filter((e) => e.type === 'raised' && e.alert.rule === 'orders')).toHaveLength(1);
+    expect(c.hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'orders')).toHaveLength(1);
   }, 90_000);
 });

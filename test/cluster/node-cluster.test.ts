@@ -3,51 +3,38 @@
 // Prometheus too (checked by promtool), and keeps counting through SIGKILLed workers and aggregators.
 
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
 import {
   afterTakeover,
   BASE,
+  breach,
+  metricsOf as cluster,
+  ERROR_RATE_ALERTS,
   get,
   getJson,
   load,
   loggedRequests,
   promValue,
-  type Started,
-  startNodeCluster,
   until,
+  untilLogged,
+  untilNewAggregator,
+  useCluster,
 } from './helpers.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
 const INSTALL = 'install prometheus (apt-get install prometheus) for promtool';
 if (!PROMTOOL && process.env.CI === 'true') throw new Error(`promtool is missing: ${INSTALL}`);
 
-const cluster = (port: number) => getJson(port, `${BASE}/metrics`).then((r) => r.data.data);
-const ready = (port: number, n: number) =>
-  until(async () => {
-    const m = await cluster(port);
-    return m.cluster?.complete && m.cluster.workers_connected === n && m.cluster.aggregator !== '' && m;
-  }, 20_000);
-
 describe('node:cluster, 4 workers', () => {
-  let c: Started;
-  beforeAll(async () => {
-    c = await startNodeCluster({ RESPAWN: '1' });
-    await ready(c.port, 4);
-  }, 60_000);
-  afterAll(() => c?.stop());
+  const c = useCluster({ RESPAWN: '1' }, 4, { readyMs: 20_000, setupMs: 60_000 });
 
   it('any worker answers for the cluster: exact totals and error counts, percentiles of one histogram of every duration', async () => {
     const result = await load(c.port, 400, 8, 7);
     expect(result.failed).toBe(0);
     // The client can see a response end a moment before the worker's 'finish' handler ran.
-    const logged = await until(async () => {
-      const l = loggedRequests(c.logDir);
-      return l.length === 400 && l;
-    });
+    const logged = await untilLogged(c.logDir, 400);
     // Ask several times: each request reaches another worker, and every one answers the same totals.
     const answers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => cluster(c.port)));
     const by = (s: number) => result.byStatus[s] ?? 0;
@@ -216,15 +203,9 @@ describe('node:cluster, 4 workers', () => {
     process.kill(agg.workers.find((w: { aggregator: boolean }) => w.aggregator).pid, 'SIGKILL');
     await running;
     // Figures come back within a few seconds, from a new aggregator, with the respawned workers.
-    const after = await until(async () => {
-      const m = await cluster(c.port);
-      return (
-        afterTakeover(m.cluster) &&
-        m.cluster.aggregator !== agg.aggregator &&
-        m.cluster.workers_connected === 4 &&
-        m
-      );
-    }, 15_000);
+    const after = await untilNewAggregator(c.port, agg.aggregator, 4, 15_000, (m) =>
+      afterTakeover(m.cluster),
+    );
     await scrape();
     if (PROMTOOL) {
       const text = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
@@ -252,55 +233,31 @@ describe('node:cluster, 4 workers', () => {
 });
 
 describe('node:cluster alerts', () => {
-  let c: Started;
-  let hooks: Server;
-  const received: Array<{ type: string; alert: { rule: string } }> = [];
-  beforeAll(async () => {
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => {
-        body += d;
-      });
-      req.on('end', () => {
-        received.push(JSON.parse(body));
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
-    c = await startNodeCluster({
+  const c = useCluster<{ type: string; alert: { rule: string } }>(
+    (url) => ({
       WEBHOOK: url,
       SAMPLE_MS: '300',
       // Host rules off: this shared test machine may well be at 100% CPU.
-      ALERTS: JSON.stringify({
-        error_rate: { warning: 20, critical: 90, minRequests: 10 },
-        cpu: { enabled: false },
-        memory: { enabled: false },
-        disk: { enabled: false },
-      }),
-    });
-    await ready(c.port, 4);
-  }, 60_000);
-  afterAll(async () => {
-    await c?.stop();
-    hooks?.close();
-  });
+      ALERTS: ERROR_RATE_ALERTS,
+    }),
+    4,
+    { readyMs: 20_000, setupMs: 60_000 },
+  );
 
   it('a cluster-wide breach raises one alert and one webhook, not one per worker', async () => {
     // 1 in 3 requests is a 500 on every worker: 33% > the 20% warning.
-    const statuses = [200, 500, 200];
-    await Promise.all(
-      Array.from({ length: 60 }, (_, i) => get(c.port, `/work?ms=1&status=${statuses[i % 3]}`)),
-    );
+    await breach(c.port);
     const alerts = await until(async () => {
       const r = await getJson(c.port, `${BASE}/alerts`);
       return r.data.data.count > 0 && r.data.data.alerts;
     });
     expect(alerts.filter((a: { rule: string }) => a.rule === 'error_rate')).toHaveLength(1);
-    await until(async () => received.length > 0);
+    await until(async () => c.hooks.received.length > 0);
     // Several more sample intervals on every worker: still one.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toHaveLength(1);
+    expect(c.hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toHaveLength(
+      1,
+    );
     // Every worker reports the same single alert.
     for (let i = 0; i < 4; i++) {
       const r = await getJson(c.port, `${BASE}/alerts`);

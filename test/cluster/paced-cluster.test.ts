@@ -1,31 +1,18 @@
 // node:cluster with reports paced to a small byte budget (cluster.bytesPerSecond 256): workers send one frame
 // for several intervals, and the cluster's answers stay exact against the load generator and every logged duration.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
-import { BASE, getJson, load, loggedRequests, type Started, startNodeCluster, until } from './helpers.js';
-
-const cluster = (port: number) => getJson(port, `${BASE}/metrics`).then((r) => r.data.data);
+import { metricsOf as cluster, load, untilLogged, useCluster } from './helpers.js';
 
 describe('node:cluster, 2 workers, reports paced to 256 B/s', () => {
-  let c: Started;
-  beforeAll(async () => {
-    c = await startNodeCluster({ CLUSTER_BYTES: '256' }, 2);
-    await until(async () => {
-      const m = await cluster(c.port);
-      return m.cluster?.complete && m.cluster.workers_connected === 2 && m;
-    }, 20_000);
-  }, 60_000);
-  afterAll(() => c?.stop());
+  const c = useCluster({ CLUSTER_BYTES: '256' }, 2, { readyMs: 20_000, setupMs: 60_000 });
 
   it('totals, error counts and percentiles stay exact when intervals are coalesced', async () => {
     const result = await load(c.port, 600, 8, 11);
     expect(result.failed).toBe(0);
-    const logged = await until(async () => {
-      const l = loggedRequests(c.logDir);
-      return l.length === 600 && l;
-    });
+    const logged = await untilLogged(c.logDir, 600);
     const by = (s: number) => result.byStatus[s] ?? 0;
     const oracle = createHistogram();
     for (const r of logged) oracle.recordValue(microsOf(r.ms));

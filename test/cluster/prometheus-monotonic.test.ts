@@ -5,8 +5,17 @@
 // sequential scrape loop (as Prometheus scrapes) under load, the exposition parsed; promtool on a scrape.
 
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { afterTakeover, BASE, get, getJson, type Started, startNodeCluster, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import {
+  afterTakeover,
+  aggregatorPid,
+  BASE,
+  clusterOf,
+  get,
+  killAggregator,
+  until,
+  useCluster,
+} from './helpers.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
 if (!PROMTOOL && process.env.CI === 'true')
@@ -33,19 +42,9 @@ function counterSamples(text: string): Map<string, number> {
   return out;
 }
 
-const clusterOf = async (port: number) => (await getJson(port, `${BASE}/metrics`)).data.data.cluster;
-
 describe('node:cluster: Prometheus counters across an aggregator SIGKILL and stall', () => {
-  let c: Started;
-  beforeAll(async () => {
-    // No respawn: the killed aggregator stays dead.
-    c = await startNodeCluster({}, 4);
-    await until(async () => {
-      const cl = await clusterOf(c.port);
-      return cl.complete && cl.workers_connected === 4;
-    }, 60_000);
-  }, 120_000);
-  afterAll(() => c?.stop());
+  // No respawn: the killed aggregator stays dead.
+  const c = useCluster({}, 4);
 
   it('every successful scrape holds every counter series at or above the highest value served before; the gaps are 503s', async () => {
     let stop = false;
@@ -77,15 +76,10 @@ describe('node:cluster: Prometheus counters across an aggregator SIGKILL and sta
     try {
       await new Promise((r) => setTimeout(r, 2000));
       const before = await clusterOf(c.port);
-      const aggPid = before.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
-      process.kill(aggPid, 'SIGKILL');
-      const after = await until(async () => {
-        const cl = await clusterOf(c.port);
-        return cl.aggregator && cl.aggregator !== before.aggregator && cl.workers_connected === 3 && cl;
-      }, 30_000);
+      const after = (await killAggregator(c.port, before, 'SIGKILL', 3)).cluster;
       await new Promise((r) => setTimeout(r, 1500));
       // The new aggregator stalls (as in a long GC or synchronous work) for longer than a question waits.
-      const stalled = after.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
+      const stalled = aggregatorPid(after);
       process.kill(stalled, 'SIGSTOP');
       await new Promise((r) => setTimeout(r, 6000));
       process.kill(stalled, 'SIGCONT');

@@ -2,10 +2,19 @@
 // every worker. On real node:cluster processes the fixture's probe and plugin count their calls in each process
 // (PROBE=1): only the aggregator's grow; after it is SIGKILLed, only the new aggregator's.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseProbeRules } from '../../src/lifecycle/options.js';
 import { workerGroups } from '../../src/monitor/shared-groups.js';
-import { BASE, get, getJson, type Started, startNodeCluster, until } from './helpers.js';
+import {
+  aggregatorPid,
+  BASE,
+  everyWorker,
+  getJson,
+  metricsOf as metrics,
+  until,
+  untilNewAggregator,
+  useCluster,
+} from './helpers.js';
 
 interface Whoami {
   pid: number;
@@ -14,46 +23,22 @@ interface Whoami {
   pluginCalls: number;
 }
 
-const metrics = (port: number) => getJson(port, `${BASE}/metrics`).then((r) => r.data.data);
-
-/** Every live worker's /whoami (fresh connections spread over the workers). */
-async function everyWorker(port: number, pids: readonly number[]): Promise<Map<number, Whoami>> {
-  const seen = new Map<number, Whoami>();
-  await until(async () => {
-    const w = JSON.parse((await get(port, '/whoami')).body) as Whoami;
-    seen.set(w.pid, w);
-    return pids.every((p) => seen.has(p));
-  }, 30_000);
-  return seen;
-}
-
-const aggregatorOf = (m: { cluster: { workers: Array<{ aggregator: boolean; pid: number }> } }) =>
-  m.cluster.workers.find((w) => w.aggregator)?.pid as number;
-
 describe('node:cluster: probes and plugins once per cluster', () => {
-  let c: Started;
-  beforeAll(async () => {
-    c = await startNodeCluster({ PROBE: '1', SAMPLE_MS: '300' }, 3);
-    // Start-up guard only, no timed assertion.
-    await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
-    }, 60_000);
-  }, 120_000);
-  afterAll(() => c?.stop());
+  // Start-up guard only, no timed assertion.
+  const c = useCluster({ PROBE: '1', SAMPLE_MS: '300' }, 3);
 
   it("only the aggregator calls the probe and the plugin; after its SIGKILL only the new one's calls grow", async () => {
     const before = await metrics(c.port);
-    const aggPid = aggregatorOf(before);
+    const aggPid = aggregatorPid(before.cluster);
     // The cluster's figures come from the aggregator's probe and plugin.
     expect(before.database.status).toBe('healthy');
     expect(before.database.response_time_ms).not.toBeNull();
     expect(before.plugins.queue).toEqual({ depth: 7, status: 'healthy' });
     await until(async () => {
-      const w = await everyWorker(c.port, c.pids);
+      const w = await everyWorker<Whoami>(c.port, c.pids);
       return (w.get(aggPid)?.probeCalls ?? 0) >= 3 && w;
     }, 30_000);
-    const workers = await everyWorker(c.port, c.pids);
+    const workers = await everyWorker<Whoami>(c.port, c.pids);
     for (const [pid, w] of workers) {
       if (pid === aggPid) {
         expect(w.role).toBe('aggregator');
@@ -73,20 +58,17 @@ describe('node:cluster: probes and plugins once per cluster', () => {
     expect(own.plugins.queue.depth).toBe(7);
 
     process.kill(aggPid, 'SIGKILL');
-    const after = await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster.aggregator !== before.cluster.aggregator && m.cluster.workers_connected === 2 && m;
-    }, 30_000);
-    const newAggPid = aggregatorOf(after);
+    const after = await untilNewAggregator(c.port, before.cluster.aggregator, 2);
+    const newAggPid = aggregatorPid(after.cluster);
     const survivors = c.pids.filter((p) => p !== aggPid);
     expect(survivors).toContain(newAggPid);
-    const atTakeover = await everyWorker(c.port, survivors);
+    const atTakeover = await everyWorker<Whoami>(c.port, survivors);
     const start = atTakeover.get(newAggPid) as Whoami;
     await until(async () => {
-      const w = await everyWorker(c.port, survivors);
+      const w = await everyWorker<Whoami>(c.port, survivors);
       return (w.get(newAggPid)?.probeCalls ?? 0) >= start.probeCalls + 3 && w;
     }, 30_000);
-    const later = await everyWorker(c.port, survivors);
+    const later = await everyWorker<Whoami>(c.port, survivors);
     for (const [pid, w] of later) {
       if (pid === newAggPid) {
         expect(w.role).toBe('aggregator');

@@ -3,18 +3,19 @@
 // alerts), survives a SIGKILLed aggregator with its id, and is expired cluster-wide; the alert it held
 // back, still firing, is then sent by the new aggregator.
 
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import {
   afterTakeover,
   BASE,
+  breach,
   CLUSTER_TEST_TOKEN,
-  get,
+  clusterOf,
+  ERROR_RATE_ALERTS,
   getJson,
-  type Started,
-  startNodeCluster,
+  killAggregator,
   until,
+  useCluster,
 } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON documents.
@@ -48,62 +49,19 @@ function post(port: number, path: string, body?: unknown): Promise<{ status: num
   });
 }
 
-const aggregatorOf = (port: number) =>
-  getJson(port, `${BASE}/metrics`).then(
-    (r) =>
-      r.data.data.cluster as {
-        aggregator: string;
-        workers: Array<{ id: string; pid: number; aggregator: boolean }>;
-        complete: boolean;
-        missing: string[];
-        workers_connected: number;
-      },
-  );
-
 describe('node:cluster silences', () => {
-  let c: Started;
-  let hooks: Server;
-  const received: Array<{ status?: string; alerts?: Array<{ rule: string; id: string }> }> = [];
-  beforeAll(async () => {
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => {
-        body += d;
-      });
-      req.on('end', () => {
-        received.push(JSON.parse(body));
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
-    c = await startNodeCluster({
+  const c = useCluster<{ status?: string; alerts?: Array<{ rule: string; id: string }> }>(
+    (url) => ({
       ADMIN_TOKEN: CLUSTER_TEST_TOKEN,
       RESPAWN: '1',
       SAMPLE_MS: '300',
       CHANNELS: JSON.stringify([{ type: 'webhook', url }]),
       ROUTING: JSON.stringify({ groupWaitMs: 0 }),
-      ALERTS: JSON.stringify({
-        error_rate: { warning: 20, critical: 90, minRequests: 10 },
-        cpu: { enabled: false },
-        memory: { enabled: false },
-        disk: { enabled: false },
-      }),
-    });
-    await until(async () => {
-      const cl = await aggregatorOf(c.port);
-      return cl.complete && cl.workers_connected === 4 && cl.aggregator !== '';
-    }, 20_000);
-  }, 60_000);
-  afterAll(async () => {
-    await c?.stop();
-    hooks?.close();
-  });
-
-  const breach = () =>
-    Promise.all(
-      Array.from({ length: 60 }, (_, i) => get(c.port, `/work?ms=1&status=${i % 3 === 1 ? 500 : 200}`)),
-    );
+      ALERTS: ERROR_RATE_ALERTS,
+    }),
+    4,
+    { readyMs: 20_000, setupMs: 60_000 },
+  );
 
   it('a silence made through any worker is listed by all, holds the cluster alert back, and survives a new aggregator', async () => {
     const created = await post(c.port, `${BASE}/silences`, {
@@ -126,7 +84,7 @@ describe('node:cluster silences', () => {
       expect(bad.data.error.message).toContain('needs an end');
     }
 
-    await breach();
+    await breach(c.port);
     const record = await until(async () => {
       const r = await getJson(c.port, `${BASE}/alerts?history=true`);
       return r.data.data.alerts.find((a: { rule: string; suppressed?: string }) => a.rule === 'error_rate');
@@ -134,15 +92,11 @@ describe('node:cluster silences', () => {
     expect(record.suppressed).toBe('silenced');
     expect(record.suppressed_by).toBe(id);
     await new Promise((r) => setTimeout(r, 1000));
-    expect(received.filter((n) => n.alerts?.some((a) => a.rule === 'error_rate'))).toHaveLength(0);
+    expect(c.hooks.received.filter((n) => n.alerts?.some((a) => a.rule === 'error_rate'))).toHaveLength(0);
 
     // The aggregator dies: the next one starts from the ledger, silences included.
-    const before = await aggregatorOf(c.port);
-    process.kill(before.workers.find((w) => w.aggregator)!.pid, 'SIGKILL');
-    await until(async () => {
-      const cl = await aggregatorOf(c.port);
-      return afterTakeover(cl) && cl.aggregator !== before.aggregator && cl.workers_connected === 4;
-    }, 15_000);
+    const before = await clusterOf(c.port);
+    await killAggregator(c.port, before, 'SIGKILL', 4, 15_000, (m) => afterTakeover(m.cluster));
     for (let i = 0; i < 4; i++) {
       const r = await getJson(c.port, `${BASE}/silences/${id}`);
       expect(r.status).toBe(200);
@@ -150,7 +104,7 @@ describe('node:cluster silences', () => {
     }
     // The new aggregator restored the cluster's active alert from the ledger (same id, not raised again);
     // a continued breach keeps it, still held back by the same silence.
-    await breach();
+    await breach(c.port);
     await until(async () => {
       const r = await getJson(c.port, `${BASE}/alerts`);
       return r.data.data.alerts.some(
@@ -158,7 +112,7 @@ describe('node:cluster silences', () => {
       );
     }, 30_000); // a guard: under CI's load the new aggregator's first evaluations can lag
     await new Promise((r) => setTimeout(r, 1000));
-    expect(received.filter((n) => n.alerts?.some((a) => a.rule === 'error_rate'))).toHaveLength(0);
+    expect(c.hooks.received.filter((n) => n.alerts?.some((a) => a.rule === 'error_rate'))).toHaveLength(0);
 
     // Expired through any worker: expired for all.
     const expired = await post(c.port, `${BASE}/silences/${id}/expire`);
@@ -169,8 +123,10 @@ describe('node:cluster silences', () => {
     // Still firing and nothing holds it back: the new aggregator sends it (outside review F7: it had
     // restored the alert without the router knowing it was firing, and never sent it).
     const firing = await until(async () => {
-      await breach();
-      return received.find((n) => n.status === 'firing' && n.alerts?.some((a) => a.rule === 'error_rate'));
+      await breach(c.port);
+      return c.hooks.received.find(
+        (n) => n.status === 'firing' && n.alerts?.some((a) => a.rule === 'error_rate'),
+      );
     }, 30_000); // a guard, not a timing: the control without a takeover sends within the router's 1 s tick
     expect(firing.alerts?.map((a) => a.id)).toEqual([record.id]);
   }, 90_000);

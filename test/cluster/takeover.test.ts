@@ -4,39 +4,29 @@
 // answer says what only the dead aggregator held is missing (`aggregator-window`) instead of claiming
 // complete. Real node:cluster processes; the oracle is every request and call the workers logged.
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
 import {
   afterTakeover,
+  aggregatorPid,
   BASE,
+  ERROR_RATE_ALERTS,
   get,
   getJson,
+  killAggregator,
   load,
   loggedRequests,
-  type Started,
-  startNodeCluster,
+  logLines,
+  metricsOf as metrics,
   until,
+  useCluster,
 } from './helpers.js';
 
-const metrics = (port: number) => getJson(port, `${BASE}/metrics`).then((r) => r.data.data);
-
 describe('node:cluster takeover: the window', () => {
-  let c: Started;
-  beforeAll(async () => {
-    // No respawn: the dead aggregator's process stays dead, the oracle is the two survivors' logs.
-    c = await startNodeCluster({}, 3);
-    // Start-up guard only (tsx workers on a loaded machine), no timed assertion.
-    await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
-    }, 60_000);
-  }, 120_000);
-  afterAll(() => c?.stop());
+  // No respawn: the dead aggregator's process stays dead, the oracle is the two survivors' logs.
+  // Start-up guard only (tsx workers on a loaded machine), no timed assertion.
+  const c = useCluster({}, 3);
 
   it("after a SIGKILL of the aggregator, per_minute, 4xx/5xx, percentiles, routes/ and functions are the live workers' last minute; missing aggregator-window", async () => {
     const result = await load(c.port, 300, 6, 3);
@@ -63,18 +53,10 @@ describe('node:cluster takeover: the window', () => {
       return m.requests.total === 430 && m.functions.render?.count === 60 && m;
     });
     expect(before.requests.per_minute).toBe(430);
-    const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
-    process.kill(aggPid, 'SIGKILL');
-
-    const after = await until(async () => {
-      const m = await metrics(c.port);
-      return (
-        m.cluster.aggregator !== before.cluster.aggregator &&
-        m.cluster.workers_connected === 2 &&
-        afterTakeover(m.cluster) &&
-        m
-      );
-    }, 30_000);
+    const aggPid = aggregatorPid(before.cluster);
+    const after = await killAggregator(c.port, before.cluster, 'SIGKILL', 2, 30_000, (m) =>
+      afterTakeover(m.cluster),
+    );
     // The oracle: what the two surviving workers recorded (the dead aggregator's own minute died with it).
     const survivors = loggedRequests(c.logDir).filter((r) => r.pid !== aggPid);
     const n = survivors.length;
@@ -114,19 +96,16 @@ describe('node:cluster takeover: the window', () => {
     expect(after.functions.render?.count ?? 0).toBe(survivorCalls);
     // queries/: the last minute (what db_query_p95 reads) is the survivors' queries, rebuilt from their windows
     // (it restarted from the next reports: 0 here); the totals come from the ledger, all 40.
-    const survivorQueries = readdirSync(c.logDir)
-      .filter((f) => f.endsWith('.qlog') && Number(f.slice(0, -5)) !== aggPid)
-      .reduce((a, f) => a + readFileSync(join(c.logDir, f), 'utf8').trim().split('\n').length, 0);
+    const survivorQueries = logLines(c.logDir, 'qlog', String).filter((l) => l.pid !== aggPid).length;
     expect(survivorQueries).toBeGreaterThan(0);
     const q = (await getJson(c.port, `${BASE}/queries`)).data.data;
     expect(q.window_count).toBe(survivorQueries);
     expect(q.total).toBe(40);
     // custom: the histogram's window is the survivors' values, rebuilt from their windows (it read 0 until
     // new reports before); count_total comes from the ledger, all 30.
-    const survivorValues = readdirSync(c.logDir)
-      .filter((f) => f.endsWith('.clog') && Number(f.slice(0, -5)) !== aggPid)
-      .flatMap((f) => readFileSync(join(c.logDir, f), 'utf8').trim().split('\n'))
-      .map((l) => JSON.parse(l)[2] as number)
+    const survivorValues = logLines<number[]>(c.logDir, 'clog')
+      .filter((l) => l.pid !== aggPid)
+      .map((l) => l.v[2] as number)
       .sort((x, y) => x - y);
     expect(survivorValues.length).toBeGreaterThan(0);
     const size = after.custom.order_size;
@@ -139,45 +118,15 @@ describe('node:cluster takeover: the window', () => {
 });
 
 describe('node:cluster takeover: active alerts', () => {
-  let c: Started;
-  let hooks: Server;
-  const received: Array<{ type: string; alert: { id: string; rule: string } }> = [];
-  beforeAll(async () => {
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => {
-        body += d;
-      });
-      req.on('end', () => {
-        received.push(JSON.parse(body));
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
-    c = await startNodeCluster(
-      {
-        WEBHOOK: url,
-        SAMPLE_MS: '300',
-        // Host rules off: this shared test machine may well be at 100% CPU.
-        ALERTS: JSON.stringify({
-          error_rate: { warning: 20, critical: 90, minRequests: 10 },
-          cpu: { enabled: false },
-          memory: { enabled: false },
-          disk: { enabled: false },
-        }),
-      },
-      3,
-    );
-    await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
-    }, 60_000);
-  }, 120_000);
-  afterAll(async () => {
-    await c?.stop();
-    hooks?.close();
-  });
+  const c = useCluster<{ type: string; alert: { id: string; rule: string } }>(
+    (url) => ({
+      WEBHOOK: url,
+      SAMPLE_MS: '300',
+      // Host rules off: this shared test machine may well be at 100% CPU.
+      ALERTS: ERROR_RATE_ALERTS,
+    }),
+    3,
+  );
 
   it('an error_rate alert raised by an aggregator SIGKILLed: the new one keeps it (same id, no second raised), then clears it once the breach stops', async () => {
     // 1 in 3 requests is a 500: 33% > the 20% warning.
@@ -188,16 +137,11 @@ describe('node:cluster takeover: active alerts', () => {
       );
     }
     const raised = await until(async () =>
-      received.find((e) => e.type === 'raised' && e.alert.rule === 'error_rate'),
+      c.hooks.received.find((e) => e.type === 'raised' && e.alert.rule === 'error_rate'),
     );
     const id = raised.alert.id;
     const before = await metrics(c.port);
-    const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
-    process.kill(aggPid, 'SIGKILL');
-    await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster.aggregator !== before.cluster.aggregator && m.cluster.workers_connected === 2 && m;
-    }, 30_000);
+    await killAggregator(c.port, before.cluster, 'SIGKILL', 2);
     // Still active on the new aggregator, under the same id (the survivors' window still breaches).
     const active = (await getJson(c.port, `${BASE}/alerts`)).data.data.alerts;
     expect(
@@ -207,25 +151,19 @@ describe('node:cluster takeover: active alerts', () => {
     for (let i = 0; i < 400; i += 20) {
       await Promise.all(Array.from({ length: 20 }, () => get(c.port, '/work?ms=1&status=200')));
     }
-    await until(async () => received.some((e) => e.type === 'cleared' && e.alert.id === id), 30_000);
+    await until(async () => c.hooks.received.some((e) => e.type === 'cleared' && e.alert.id === id), 30_000);
     // A few more evaluations: still exactly one of each.
     await new Promise((r) => setTimeout(r, 1500));
-    expect(received.filter((e) => e.type === 'cleared' && e.alert.id === id)).toHaveLength(1);
-    expect(received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toHaveLength(1);
+    expect(c.hooks.received.filter((e) => e.type === 'cleared' && e.alert.id === id)).toHaveLength(1);
+    expect(c.hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toHaveLength(
+      1,
+    );
     expect((await getJson(c.port, `${BASE}/alerts`)).data.data.alerts).toEqual([]);
   }, 180_000);
 });
 
 describe('node:cluster takeover: rates right after it', () => {
-  let c: Started;
-  beforeAll(async () => {
-    c = await startNodeCluster({}, 3);
-    await until(async () => {
-      const m = await metrics(c.port);
-      return m.cluster?.complete && m.cluster.workers_connected === 3 && m;
-    }, 60_000);
-  }, 120_000);
-  afterAll(() => c?.stop());
+  const c = useCluster({}, 3);
 
   it("per_second and routes/ rates read the moment the new aggregator answers are the load generator's count over the same window (read 325 req/s for ~60: the rebuilt window divided by the time since the takeover)", async () => {
     // A paced load (one request every 25 ms); each answer says which worker served it, and when it came back.
@@ -240,12 +178,8 @@ describe('node:cluster takeover: rates right after it', () => {
       // 12 s of load, then the aggregator is SIGKILLed while the load goes on.
       await new Promise((r) => setTimeout(r, 12_000));
       const before = await metrics(c.port);
-      const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
-      process.kill(aggPid, 'SIGKILL');
-      const after = await until(async () => {
-        const m = await metrics(c.port);
-        return m.cluster.aggregator !== before.cluster.aggregator && m.cluster.workers_connected === 2 && m;
-      }, 30_000);
+      const aggPid = aggregatorPid(before.cluster);
+      const after = await killAggregator(c.port, before.cluster, 'SIGKILL', 2);
       const routes = (await getJson(c.port, `${BASE}/routes`)).data.data;
       const readAt = Date.now();
       // per_second: the last 5 complete seconds before the answer, of the survivors (the dead aggregator's own

@@ -3,18 +3,9 @@
 // promtool, and no series goes backwards when a worker is SIGKILLed and replaced.
 
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { microsOf } from '../../src/latency/latency-ring.js';
-import {
-  BASE,
-  get,
-  getJson,
-  load,
-  loggedRequests,
-  type Started,
-  startNodeCluster,
-  until,
-} from './helpers.js';
+import { BASE, clusterOf, get, load, loggedRequests, until, untilLogged, useCluster } from './helpers.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
 if (!PROMTOOL && process.env.CI === 'true')
@@ -51,26 +42,14 @@ function promtool(text: string): void {
 }
 
 const scrape = async (port: number) => (await get(port, `${BASE}/metrics/prometheus`)).body;
-const clusterOf = async (port: number) => (await getJson(port, `${BASE}/metrics`)).data.data.cluster;
 
 describe('node:cluster, cluster.workerLabel', () => {
-  let c: Started;
-  beforeAll(async () => {
-    c = await startNodeCluster({ RESPAWN: '1', WORKER_LABEL: '1' });
-    await until(async () => {
-      const cl = await clusterOf(c.port);
-      return cl.complete && cl.workers_connected === 4;
-    }, 20_000);
-  }, 60_000);
-  afterAll(() => c?.stop());
+  const c = useCluster({ RESPAWN: '1', WORKER_LABEL: '1' }, 4, { readyMs: 20_000, setupMs: 60_000 });
 
   it("one series set per worker, each equal to that worker's log, monotonic through a SIGKILLed worker", async () => {
     const result = await load(c.port, 200, 8, 5);
     expect(result.failed).toBe(0);
-    const logged = await until(async () => {
-      const l = loggedRequests(c.logDir);
-      return l.length === 200 && l;
-    });
+    const logged = await untilLogged(c.logDir, 200);
     const text1 = await scrape(c.port);
     promtool(text1);
     const s1 = samples(text1);
