@@ -3,33 +3,20 @@
 // abortedFailureMs it is not a request (outside review, figures 2). Real servers on port 0; the oracle is what
 // the clients did.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
-import {
-  eventually,
-  FRAMEWORKS,
-  get,
-  startGet,
-  startWorkloadApp,
-  WORK_ROUTE,
-  type WorkloadApp,
-} from './workload-apps.js';
+import { eventually, FRAMEWORKS, get, startGet, useWorkloadApps, WORK_ROUTE } from './workload-apps.js';
 
 const ABANDONED = 20;
 const COMPLETED = 5;
 const ABANDON_AFTER_MS = 50;
 const SLOW_MS = 3_000;
 
-let apps: WorkloadApp[] = [];
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  apps = [];
-});
+const apps = useWorkloadApps();
 
 describe.each(FRAMEWORKS)('%s: aborted requests', (framework) => {
   it(`${ABANDONED} requests abandoned after ${ABANDON_AFTER_MS} ms are counted as aborted, not as requests`, async () => {
-    const app = await startWorkloadApp(framework);
-    apps.push(app);
+    const app = await apps.start(framework);
     const slow = Array.from({ length: ABANDONED }, (_, i) =>
       startGet(`${app.url}/w/slow${i % 2}?ms=${SLOW_MS}`),
     );
@@ -74,8 +61,7 @@ describe.each(FRAMEWORKS)('%s: aborted requests', (framework) => {
   }, 120_000);
 
   it('a request answered in full is never counted as aborted, even when the client closes right after', async () => {
-    const app = await startWorkloadApp(framework);
-    apps.push(app);
+    const app = await apps.start(framework);
     for (let i = 0; i < 5; i++) expect(await get(`${app.url}/w/fast?status=201`)).toBe(201);
     await eventually(async () => app.monitor.requests.total >= 5);
     const m = await app.monitor.getMetrics({ maxAgeMs: 0 });

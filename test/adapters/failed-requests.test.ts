@@ -6,14 +6,14 @@
 // aborted but never pages: no error rate, no alert, health not red. Real servers on port 0; the oracle is what
 // the clients and the handler did (counts known exactly, durations bounded by the clients' own clocks).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
 import {
   eventually,
   FRAMEWORKS,
   get,
   startGet,
-  startWorkloadApp,
+  useWorkloadApps,
   WORK_ROUTE,
   type WorkloadApp,
 } from './workload-apps.js';
@@ -24,11 +24,7 @@ const SLOW_MS = 3_000;
 const TIMEOUT_MS = 1_100;
 const FLOOD = 40;
 
-let apps: WorkloadApp[] = [];
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  apps = [];
-});
+const apps = useWorkloadApps();
 
 /** Aborted requests the monitor holds since start, and of them the failed ones (closed after abortedFailureMs). */
 function abortedOf(app: WorkloadApp): { count: number; failed: number } {
@@ -49,8 +45,7 @@ async function figures(app: WorkloadApp) {
 
 describe.each(FRAMEWORKS)('%s: requests whose response did not complete are failed', (framework) => {
   it(`a timeout storm: ${HUNG} hung requests abandoned by their clients after ${TIMEOUT_MS} ms: error rate 100 %, errors critical, an error_rate alert`, async () => {
-    const app = await startWorkloadApp(framework);
-    apps.push(app);
+    const app = await apps.start(framework);
     const hung = Array.from({ length: HUNG }, () => startGet(`${app.url}/w/hang?ms=${SLOW_MS}`));
     await eventually(async () => app.received >= HUNG);
     // Every request is in the handler: from here each has lasted at least the clients' wait.
@@ -73,8 +68,7 @@ describe.each(FRAMEWORKS)('%s: requests whose response did not complete are fail
   });
 
   it('connections the server destroys after 1 s count as failed too: 25 killed + 5 × 500 + 10 × 200 = 75 %', async () => {
-    const app = await startWorkloadApp(framework);
-    apps.push(app);
+    const app = await apps.start(framework);
     const killed = await Promise.all(
       Array.from({ length: 25 }, () => startGet(`${app.url}/w/kill?ms=${TIMEOUT_MS}&kill=1`).done),
     );
@@ -90,8 +84,7 @@ describe.each(FRAMEWORKS)('%s: requests whose response did not complete are fail
   });
 
   it(`an anonymous flood of ${FLOOD} requests closed after a few ms: counted as aborted, not as requests: no error rate, no alert (red team doors F1, outside review figures 2)`, async () => {
-    const app = await startWorkloadApp(framework);
-    apps.push(app);
+    const app = await apps.start(framework);
     const flood = Array.from({ length: FLOOD }, () => startGet(`${app.url}/w/slow?ms=${SLOW_MS}`));
     await eventually(async () => app.received >= FLOOD);
     for (const f of flood) f.abandon();
@@ -121,8 +114,7 @@ describe.each(FRAMEWORKS)('%s: requests whose response did not complete are fail
   });
 
   it('early closes do not dilute the error rate: 20 × 200 + 5 × 500 beside 75 early closes read 20 %, critical, on JSON, health and Prometheus (outside review figures 2)', async () => {
-    const app = await startWorkloadApp(framework);
-    apps.push(app);
+    const app = await apps.start(framework);
     for (let i = 0; i < 20; i++) expect(await get(`${app.url}/w/ok?status=200`)).toBe(200);
     for (let i = 0; i < 5; i++) expect(await get(`${app.url}/w/bad?status=500`)).toBe(500);
     const flood = Array.from({ length: 75 }, () => startGet(`${app.url}/w/slow?ms=${SLOW_MS}`));

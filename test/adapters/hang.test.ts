@@ -3,42 +3,26 @@
 // the critical level at their age. Real servers on port 0; the clock of the monitor is injected, so the ages
 // are exact; the oracle is what the clients did.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
-import {
-  eventually,
-  FRAMEWORKS,
-  get,
-  type PendingGet,
-  startGet,
-  startWorkloadApp,
-  type WorkloadApp,
-} from './workload-apps.js';
+import { eventually, FRAMEWORKS, get, startGet, useWorkloadApps } from './workload-apps.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const ANSWERED = 3;
 const HUNG = 6;
 const HANG_MS = 75_000;
 
-let apps: WorkloadApp[] = [];
-let pending: PendingGet[] = [];
-afterEach(async () => {
-  for (const p of pending) p.abandon();
-  pending = [];
-  await Promise.all(apps.map((a) => a.close()));
-  apps = [];
-});
+const apps = useWorkloadApps();
 
 describe.each(FRAMEWORKS)('%s: a hang', (framework) => {
   it(`${HUNG} requests in flight for ${HANG_MS / 1000} s read critical before any completes`, async () => {
     const clock = { t: T0, now: () => clock.t };
-    const app = await startWorkloadApp(framework, { clock });
-    apps.push(app);
+    const app = await apps.start(framework, { clock });
     expect(await Promise.all(Array.from({ length: ANSWERED }, () => get(`${app.url}/w/fast`)))).toEqual(
       Array(ANSWERED).fill(200),
     );
     // The route stops answering (the handler waits 20 s, real time); the clients wait without a timeout.
-    pending = Array.from({ length: HUNG }, () => startGet(`${app.url}/w/hung?ms=20000`));
+    const pending = apps.hold(Array.from({ length: HUNG }, () => startGet(`${app.url}/w/hung?ms=20000`)));
     await eventually(async () => app.received >= ANSWERED + HUNG);
     expect(app.received).toBe(ANSWERED + HUNG);
 

@@ -4,15 +4,15 @@
 // leaves any path out entirely (not counted, not in flight). Real Express, Fastify and Koa servers on port 0; the
 // monitor's clock is injected (the ages are exact); the oracle is what the clients did.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
 import {
   eventually,
   FRAMEWORKS,
   get,
-  type PendingGet,
   startGet,
   startWorkloadApp,
+  useWorkloadApps,
   type WorkloadApp,
 } from './workload-apps.js';
 
@@ -22,14 +22,7 @@ const ANSWERED = 4;
 const OPEN_MS = 1_300;
 const AGE_MS = 75_000;
 
-let apps: WorkloadApp[] = [];
-let pending: PendingGet[] = [];
-afterEach(async () => {
-  for (const p of pending) p.abandon();
-  pending = [];
-  await Promise.all(apps.map((a) => a.close()));
-  apps = [];
-});
+const apps = useWorkloadApps();
 
 /** Requests since start as Prometheus counts them (every status class). */
 async function promRequests(app: WorkloadApp): Promise<number> {
@@ -44,11 +37,10 @@ async function promRequests(app: WorkloadApp): Promise<number> {
 describe.each(FRAMEWORKS)('%s: long-lived responses', (framework) => {
   it('an event stream open 75 s is no slow request while open, and is not recorded when it ends', async () => {
     const clock = { t: T0, now: () => clock.t };
-    const app = await startWorkloadApp(framework, { clock });
-    apps.push(app);
+    const app = await apps.start(framework, { clock });
     for (let i = 0; i < ANSWERED; i++) expect(await get(`${app.url}/w/fast`)).toBe(200);
     const streams = Array.from({ length: 2 }, () => startGet(`${app.url}/w/events?sse=1&ms=${OPEN_MS}`));
-    pending = streams;
+    apps.hold(streams);
     await eventually(async () => app.received >= ANSWERED + 2);
     clock.t += AGE_MS;
     const open = await app.monitor.getMetrics({ maxAgeMs: 0 });
@@ -69,14 +61,13 @@ describe.each(FRAMEWORKS)('%s: long-lived responses', (framework) => {
 
   it('excludeRoutes: a long poll on an excluded path is neither counted, nor in flight, nor timed', async () => {
     const clock = { t: T0, now: () => clock.t };
-    const app = await startWorkloadApp(framework, { clock, excludeRoutes: ['/w/poll', /^\/w\/feed-\d+$/] });
-    apps.push(app);
+    const app = await apps.start(framework, { clock, excludeRoutes: ['/w/poll', /^\/w\/feed-\d+$/] });
     for (let i = 0; i < ANSWERED; i++) expect(await get(`${app.url}/w/fast`)).toBe(200);
     const polls = [
       startGet(`${app.url}/w/poll?ms=${OPEN_MS}`),
       startGet(`${app.url}/w/feed-7?ms=${OPEN_MS}&status=500`),
     ];
-    pending = polls;
+    apps.hold(polls);
     await eventually(async () => app.received >= ANSWERED + 2);
     clock.t += AGE_MS;
     const open = await app.monitor.getMetrics({ maxAgeMs: 0 });

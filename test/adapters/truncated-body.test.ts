@@ -3,27 +3,16 @@
 // the 200 the application set: Node emits 'finish' even when the socket failed under the pending write. Real
 // servers on port 0; the oracle is what the client received (fewer bytes than Content-Length, then it closed).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
-import {
-  eventually,
-  FRAMEWORKS,
-  readPartly,
-  startWorkloadApp,
-  WORK_ROUTE,
-  type WorkloadApp,
-} from './workload-apps.js';
+import { eventually, FRAMEWORKS, readPartly, useWorkloadApps, WORK_ROUTE } from './workload-apps.js';
 
 // Far more than loopback's socket buffers can hold (4 MB send, up to 32 MB receive here), so the write is
 // still pending in Node when the client closes.
 const BODY_BYTES = 64 * 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
 
-let apps: WorkloadApp[] = [];
-afterEach(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  apps = [];
-});
+const apps = useWorkloadApps();
 
 async function bodyRead(url: string): Promise<number> {
   const res = await fetch(url);
@@ -32,8 +21,7 @@ async function bodyRead(url: string): Promise<number> {
 
 describe.each(FRAMEWORKS)('%s: a body cut off by the client', (framework) => {
   it('a client that read 1 MB of a 64 MB single-write body and closed is counted as aborted', async () => {
-    const app = await startWorkloadApp(framework);
-    apps.push(app);
+    const app = await apps.start(framework);
     const seen = await readPartly(`${app.url}/w/big?bytes=${BODY_BYTES}`, READ_BYTES, 100);
     // The oracle: the client got the headers (200) and part of the body, then closed.
     expect(seen.status).toBe(200);
@@ -62,8 +50,7 @@ describe.each(FRAMEWORKS)('%s: a body cut off by the client', (framework) => {
   });
 
   it('the same body read to the end is a 200, and a small one too', async () => {
-    const app = await startWorkloadApp(framework);
-    apps.push(app);
+    const app = await apps.start(framework);
     expect(await bodyRead(`${app.url}/w/big?bytes=${BODY_BYTES}`)).toBe(BODY_BYTES);
     expect(await bodyRead(`${app.url}/w/small?bytes=1000`)).toBe(1000);
     await eventually(async () => app.monitor.requests.total >= 2);

@@ -9,6 +9,7 @@ import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import { afterEach } from 'vitest';
 import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
 import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
@@ -260,4 +261,30 @@ export async function eventually(done: () => Promise<boolean>, limitMs = 30_000)
     if (Date.now() > until) throw new Error(`condition not met within the ${limitMs} ms guard: ${done}`);
     await sleep(10);
   }
+}
+
+/** In a test file: afterEach abandons the clients given to `hold` and closes the apps from `start`. */
+export function useWorkloadApps(): {
+  start(framework: Framework, options?: MonitorOptions): Promise<WorkloadApp>;
+  hold<T extends PendingGet[]>(clients: T): T;
+} {
+  let apps: WorkloadApp[] = [];
+  let held: PendingGet[] = [];
+  afterEach(async () => {
+    for (const p of held) p.abandon();
+    held = [];
+    await Promise.all(apps.map((a) => a.close()));
+    apps = [];
+  });
+  return {
+    start: async (framework, options) => {
+      const app = await startWorkloadApp(framework, options);
+      apps.push(app);
+      return app;
+    },
+    hold: (clients) => {
+      held.push(...clients);
+      return clients;
+    },
+  };
 }

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 // A real monitor on each adapter's real server for the security tests, a snapshot of the monitor's state,
 // and the check every admin answer must pass (envelope, no 5xx, no stack trace, no redirect off the base).
 
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import type { AdminApi, AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { createAdminApi } from '../../src/http/api.js';
 import { ADMIN_ROUTES } from '../../src/http/routes.js';
@@ -252,4 +252,26 @@ export function routePaths(): string[] {
 /** Whether a route with a path serves the admin data (everything but public assets). */
 export function isPublicRoute(path: string): boolean {
   return ADMIN_ROUTES.some((r) => r.public === true && (r.path === path || path.startsWith(`${r.path}/`)));
+}
+
+/** In a test file: `start` is startTarget closed after the test; `defer` adds a cleanup; afterEach runs them, last first. */
+export function useTargets(): {
+  start(harness: Harness, options?: Parameters<typeof startTarget>[1]): Promise<Target>;
+  defer(cleanup: () => Promise<void> | void): void;
+} {
+  let cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.reverse()) await c();
+    cleanups = [];
+  });
+  return {
+    start: async (harness, options) => {
+      const target = await startTarget(harness, options);
+      cleanups.push(() => target.close());
+      return target;
+    },
+    defer: (cleanup) => {
+      cleanups.push(cleanup);
+    },
+  };
 }

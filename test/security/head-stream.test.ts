@@ -2,45 +2,15 @@
 // that says `Connection: close` gets its connection closed at once (it was held open with a forced
 // keep-alive until the server's keep-alive timeout, 72 s on Fastify), and HEADs hold no stream slot.
 
-import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { harnesses } from '../adapters/harness.js';
-import { BASE, startTarget, type Target, TOKEN } from './fixture.js';
-import { rawRequest } from './raw-client.js';
+import { BASE, TOKEN, useTargets } from './fixture.js';
+import { rawRequest, untilClosed } from './raw-client.js';
 
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-/** Sends `request`; resolves with what came back once the server closes the connection (a 30 s guard). */
-function untilClosed(url: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let got = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (c: string) => {
-      got += c;
-    });
-    socket.on('end', () => resolve(got));
-    socket.on('error', reject);
-    const guard = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`connection still open after the answer: ${JSON.stringify(got.slice(0, 400))}`));
-    }, 30_000);
-    socket.on('close', () => clearTimeout(guard));
-    socket.write(request);
-  });
-}
+const targets = useTargets();
 
 describe.each(harnesses)('$name adapter', (harness) => {
-  async function start(): Promise<Target> {
-    const target = await startTarget(harness, { api: { adminToken: TOKEN, rateLimit: false } });
-    cleanups.push(() => target.close());
-    return target;
-  }
+  const start = () => targets.start(harness, { api: { adminToken: TOKEN, rateLimit: false } });
 
   it('HEAD stream/ with Connection: close: the headers, then the server closes the connection', async () => {
     const target = await start();

@@ -2,7 +2,7 @@
 // (fetch resolves `..` and `%2e%2e` before sending and refuses TRACE, so it cannot send what an attacker sends.)
 
 import { request } from 'node:http';
-import { Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 
 export interface RawRequest {
   method: string;
@@ -126,5 +126,26 @@ export function rawExchange(base: string, bytes: string | Buffer, timeoutMs = 10
       resolve(Buffer.concat(chunks).toString('latin1'));
     });
     socket.connect(Number(url.port), url.hostname, () => socket.end(bytes));
+  });
+}
+
+/** Writes `request` on a raw connection; resolves with all the server sent once it closes (rejects after `guardMs`). */
+export function untilClosed(url: string, request: string, guardMs = 30_000): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let got = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (c: string) => {
+      got += c;
+    });
+    socket.on('end', () => resolve(got));
+    socket.on('error', reject);
+    const guard = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`connection still open after the answer: ${JSON.stringify(got.slice(0, 400))}`));
+    }, guardMs);
+    socket.on('close', () => clearTimeout(guard));
+    socket.write(request);
   });
 }

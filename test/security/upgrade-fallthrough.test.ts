@@ -2,36 +2,15 @@
 // 'upgrade' listener, a request carrying `Upgrade:` (h2c from `curl --http2`, or anything else) on the app's
 // routes gets the app's answer, as without attachWebSocket; beside the app's own `ws` server nothing changes.
 
-import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { attachWebSocket } from '../../src/http/websocket.js';
 import { harnesses } from '../adapters/harness.js';
 import { upgrade } from './doors.js';
-import { BASE, startTarget, type Target } from './fixture.js';
+import { BASE, useTargets } from './fixture.js';
+import { untilClosed as raw } from './raw-client.js';
 
-let cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
-
-/** Writes `request` on a raw connection and resolves with everything the server sent until it closed. */
-function raw(url: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let got = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (c: string) => {
-      got += c;
-    });
-    socket.on('end', () => resolve(got));
-    socket.on('error', reject);
-    socket.setTimeout(20_000, () => socket.destroy(new Error(`no end of answer: ${got.slice(0, 200)}`)));
-    socket.write(request);
-  });
-}
+const targets = useTargets();
 
 /** What `curl --http2` sends on an http:// URL; `close` only for the baseline, whose connection would stay open. */
 const h2c = (path: string, close = false) =>
@@ -42,11 +21,7 @@ const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.
 const bodyOf = (answer: string) => answer.slice(answer.indexOf('\r\n\r\n') + 4);
 
 describe.each(harnesses)('$name adapter', (harness) => {
-  async function start(): Promise<Target> {
-    const target = await startTarget(harness);
-    cleanups.push(() => target.close());
-    return target;
-  }
+  const start = () => targets.start(harness);
 
   it('sysvitals the only upgrade listener: the app answers Upgrade requests on its own routes', async () => {
     const target = await start();
@@ -55,7 +30,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
       logger: target.logger,
       adminApi: target.adminApi,
     } as never);
-    cleanups.push(() => attached.close());
+    targets.defer(() => attached.close());
 
     const answer = await raw(target.url, h2c('/users/7'));
     expect(statusOf(answer), answer).toBe(200);
@@ -92,13 +67,13 @@ describe.each(harnesses)('$name adapter', (harness) => {
   it("beside the app's own ws server: its path, its refusals and ours are unchanged", async () => {
     const target = await start();
     const chat = new WebSocketServer({ server: target.running.server, path: '/chat' });
-    cleanups.push(() => new Promise<void>((resolve) => chat.close(() => resolve())));
+    targets.defer(() => new Promise<void>((resolve) => chat.close(() => resolve())));
     chat.on('connection', (socket) => socket.send('hello from chat'));
     const attached = attachWebSocket(target.monitor, target.running.server, {
       logger: target.logger,
       adminApi: target.adminApi,
     } as never);
-    cleanups.push(() => attached.close());
+    targets.defer(() => attached.close());
     const wsUrl = target.url.replace('http', 'ws');
     expect(await upgrade(`${wsUrl}/chat`)).toEqual({ status: 101, first: 'hello from chat' });
     expect((await upgrade(`${wsUrl}${BASE}/ws`)).status).toBe(101);
