@@ -6,47 +6,18 @@
 
 import { describe, expect, it } from 'vitest';
 import { computeCapacity } from '../../src/analytics/capacity.js';
-import type { HistoryPoint } from '../../src/history/point.js';
 import { createMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
+import { seedMinutes } from '../helpers/history-points.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-function point(t: number, requests: number): HistoryPoint {
-  return {
-    t,
-    timestamp: new Date(t).toISOString(),
-    samples: 12,
-    cpu_avg_percent: 30,
-    cpu_max_percent: 30,
-    memory_avg_percent: 50,
-    memory_max_percent: 50,
-    disk_max_percent: 40,
-    network_bytes_in_per_sec: 0,
-    network_bytes_out_per_sec: 0,
-    event_loop_p99_ms: 10,
-    heap_used_mb: 100,
-    db_response_time_ms: null,
-    redis_response_time_ms: null,
-    websocket_connections: 0,
-    requests,
-    errors_4xx: 0,
-    errors_5xx: 0,
-    latency_p50_ms: 10,
-    latency_p95_ms: 20,
-    latency_p99_ms: 30,
-    latency_avg_ms: 12,
-    latency_max_ms: 40,
-    histogram: '',
-  };
-}
-
 async function capacity(end: number, perMinute: (t: number) => number) {
   const clock = { now: () => end };
   const store = new MemoryStore({ clock });
-  for (let t = end - 7 * DAY; t < end; t += MIN) await store.appendPoint('i1', point(t, perMinute(t)));
+  await seedMinutes(store, 'i1', end - 7 * DAY, end, perMinute);
   const m = createMonitor({ sampleIntervalMs: 0, clock, store, instanceId: 'i1' });
   try {
     return await m.capacity();

@@ -8,7 +8,7 @@ import { ANOMALY_LEARNING_POINTS } from '../../src/analytics/analytics.js';
 import { AnomalyDetector, ONSET_SCORE } from '../../src/analytics/anomaly-detector.js';
 import type { HistoryPoint } from '../../src/history/point.js';
 import { testClock } from '../alerts/snapshot.js';
-import { anomalyAlerts, anomalyAnalytics, DAY, MIN, START } from '../helpers/anomaly-minutes.js';
+import { anomalyAlerts, anomalyAnalytics, MIN, normalFigures, START } from '../helpers/anomaly-minutes.js';
 import { prng } from '../helpers/random.js';
 
 /** The anomaly rule's default warning level (rule-options.ts). */
@@ -46,18 +46,7 @@ function flatPoint(t: number): HistoryPoint {
 
 /** One minute of a normal noisy service with a daily cycle (as in scenarios.test.ts). */
 function noisyPoint(t: number, r: ReturnType<typeof prng>): HistoryPoint {
-  const daily = Math.sin(2 * Math.PI * ((t % DAY) / DAY - 0.25));
-  const requests = Math.max(0, Math.round(600 * (1 + 0.6 * daily) + r.n() * 25));
-  const errors = Math.max(0, Math.round(requests * 0.005 + r.n() * Math.sqrt(requests * 0.005)));
-  return {
-    ...flatPoint(t),
-    cpu_avg_percent: 25 + 15 * daily + r.n() * 3,
-    memory_avg_percent: 50 + r.n() * 0.8,
-    event_loop_p99_ms: 15 + 3 * daily + Math.abs(r.n() * 2),
-    requests,
-    errors_5xx: errors,
-    latency_p95_ms: 180 + 40 * daily + r.n() * 12,
-  };
+  return { ...flatPoint(t), ...normalFigures(t, r) };
 }
 
 interface Minute {

@@ -16,6 +16,7 @@ import {
   DAY,
   MIN,
   minutePoint,
+  normalFigures,
   START,
 } from '../helpers/anomaly-minutes.js';
 import { prng } from '../helpers/random.js';
@@ -24,17 +25,7 @@ type Incident = (m: number, p: HistoryPoint) => void;
 
 /** One minute of a normal service: busy by day, quiet at night, with noise. */
 function normalPoint(t: number, r: ReturnType<typeof prng>): HistoryPoint {
-  const daily = Math.sin(2 * Math.PI * ((t % DAY) / DAY - 0.25)); // -1 at midnight, +1 at noon
-  const requests = Math.max(0, Math.round(600 * (1 + 0.6 * daily) + r.n() * 25));
-  const errors = Math.max(0, Math.round(requests * 0.005 + r.n() * Math.sqrt(requests * 0.005)));
-  return minutePoint(t, {
-    cpu_avg_percent: 25 + 15 * daily + r.n() * 3,
-    memory_avg_percent: 50 + r.n() * 0.8,
-    event_loop_p99_ms: 15 + 3 * daily + Math.abs(r.n() * 2),
-    requests,
-    errors_5xx: errors,
-    latency_p95_ms: 180 + 40 * daily + r.n() * 12,
-  });
+  return minutePoint(t, normalFigures(t, r));
 }
 
 /** A week of learning, done once; each scenario starts from a copy of the learned state. */

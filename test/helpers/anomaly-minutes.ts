@@ -63,6 +63,21 @@ export function minutePoint(
   };
 }
 
+/** One minute's figures of a normal noisy service, busy by day, quiet at night (seeded: `r` is read six times). */
+export function normalFigures(t: number, r: { n(): number }): Parameters<typeof minutePoint>[1] {
+  const daily = Math.sin(2 * Math.PI * ((t % DAY) / DAY - 0.25)); // -1 at midnight, +1 at noon
+  const requests = Math.max(0, Math.round(600 * (1 + 0.6 * daily) + r.n() * 25));
+  const errors = Math.max(0, Math.round(requests * 0.005 + r.n() * Math.sqrt(requests * 0.005)));
+  return {
+    cpu_avg_percent: 25 + 15 * daily + r.n() * 3,
+    memory_avg_percent: 50 + r.n() * 0.8,
+    event_loop_p99_ms: 15 + 3 * daily + Math.abs(r.n() * 2),
+    requests,
+    errors_5xx: errors,
+    latency_p95_ms: 180 + 40 * daily + r.n() * 12,
+  };
+}
+
 /** The analytics rules with the anomaly rule on (defaults) and disk_full, memory_leak and predictions off. */
 export function anomalyOnlyRules() {
   return {

@@ -1,10 +1,10 @@
 // GET capacity/ over HTTP on a real monitor whose MemoryStore holds a synthetic history with a known answer.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HistoryPoint } from '../../src/history/point.js';
 import { createAdminApi } from '../../src/http/api.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
+import { seedMinutes } from '../helpers/history-points.js';
 import { getJson, type Served, serve } from './admin-fixture.js';
 
 const BASE = '/api/core/admin/system';
@@ -15,35 +15,6 @@ const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
-
-function point(t: number, requests: number): HistoryPoint {
-  return {
-    t,
-    timestamp: new Date(t).toISOString(),
-    samples: 12,
-    cpu_avg_percent: 30,
-    cpu_max_percent: 30,
-    memory_avg_percent: 50,
-    memory_max_percent: 50,
-    disk_max_percent: 40,
-    network_bytes_in_per_sec: 0,
-    network_bytes_out_per_sec: 0,
-    event_loop_p99_ms: 10,
-    heap_used_mb: 100,
-    db_response_time_ms: null,
-    redis_response_time_ms: null,
-    websocket_connections: 0,
-    requests,
-    errors_4xx: 0,
-    errors_5xx: 0,
-    latency_p50_ms: 10,
-    latency_p95_ms: 20,
-    latency_p99_ms: 30,
-    latency_avg_ms: 12,
-    latency_max_ms: 40,
-    histogram: '',
-  };
-}
 
 async function start(): Promise<{ m: SystemMonitor; base: string; store: MemoryStore }> {
   const store = new MemoryStore({ clock: { now: () => NOW } });
@@ -63,12 +34,11 @@ describe('GET capacity/', () => {
   it('gives the request-rate growth per day of a synthetic 3-day history exactly', async () => {
     const { base, store } = await start();
     // requests/s = 100 + 10 a day + a ±50 daily cycle (flat CPU and memory).
-    for (let t = NOW - 3 * DAY; t < NOW; t += MIN) {
+    await seedMinutes(store, 'web-1', NOW - 3 * DAY, NOW, (t) => {
       const mid = t + MIN / 2;
       const d = (mid - (NOW - 3 * DAY)) / DAY;
-      const rate = 100 + 10 * d + 50 * Math.sin((2 * Math.PI * (mid % DAY)) / DAY);
-      await store.appendPoint('web-1', point(t, rate * 60));
-    }
+      return 60 * (100 + 10 * d + 50 * Math.sin((2 * Math.PI * (mid % DAY)) / DAY));
+    });
     const r = await getJson(`${base}/capacity/`);
     expect(r.status).toBe(200);
     const data = r.body.data;
