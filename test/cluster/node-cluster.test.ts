@@ -203,7 +203,7 @@ describe('node:cluster, 4 workers', () => {
     process.kill(agg.workers.find((w: { aggregator: boolean }) => w.aggregator).pid, 'SIGKILL');
     await running;
     // Figures come back within a few seconds, from a new aggregator, with the respawned workers.
-    const after = await untilNewAggregator(c.port, agg.aggregator, 4, 15_000, (m) =>
+    const after = await untilNewAggregator(c.port, agg.aggregator, 4, 45_000, (m) =>
       afterTakeover(m.cluster),
     );
     await scrape();
@@ -229,7 +229,7 @@ describe('node:cluster, 4 workers', () => {
       if (killed.has(w.pid) || !w.connected) continue;
       expect(w.requests_total).toBe(logged.filter((r) => r.pid === w.pid).length);
     }
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('node:cluster alerts', () => {

@@ -96,7 +96,7 @@ describe('node:cluster silences', () => {
 
     // The aggregator dies: the next one starts from the ledger, silences included.
     const before = await clusterOf(c.port);
-    await killAggregator(c.port, before, 'SIGKILL', 4, 15_000, (m) => afterTakeover(m.cluster));
+    await killAggregator(c.port, before, 'SIGKILL', 4, 45_000, (m) => afterTakeover(m.cluster));
     for (let i = 0; i < 4; i++) {
       const r = await getJson(c.port, `${BASE}/silences/${id}`);
       expect(r.status).toBe(200);

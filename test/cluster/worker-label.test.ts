@@ -89,7 +89,7 @@ describe('node:cluster, cluster.workerLabel', () => {
         now.workers.some((w: { pid: number }) => !cl.workers.some((o: { pid: number }) => o.pid === w.pid)) &&
         now
       );
-    }, 15_000);
+    }, 45_000);
     await load(c.port, 100, 8, 9);
     const text2 = await scrape(c.port);
     promtool(text2);
@@ -110,5 +110,5 @@ describe('node:cluster, cluster.workerLabel', () => {
     const counts2 = byWorker(s2, 'sysvitals_http_requests_total');
     expect(counts2.size).toBe(5);
     expect([...counts2.values()].reduce((a, b) => a + b, 0)).toBe(loggedRequests(c.logDir).length);
-  }, 60_000);
+  }, 120_000);
 });
