@@ -37,6 +37,8 @@ export interface MonitorLike {
   getHealth(options?: HealthReadOptions): Promise<HealthStatus>;
   getAlerts(options?: AlertsReadOptions): Promise<Alert[] | AlertRecord[]>;
   getHistory(options?: HistoryReadOptions): Promise<unknown>;
+  /** Capacity planning over its stored history (the cluster's series, or one worker's own). */
+  capacity(): Promise<unknown>;
   /** The endpoints table (routes/) over the request window. */
   endpoints(sort: EndpointSort, limit: number): unknown;
   readonly queries: {
@@ -65,6 +67,8 @@ export type Question =
   | { op: 'health'; detailed: boolean }
   | { op: 'alerts'; history: boolean; limit: number }
   | { op: 'history'; period: HistoryPeriod; instance?: string }
+  /** Capacity planning over the cluster's stored history, or one worker's own. */
+  | { op: 'capacity' }
   | { op: 'prometheus'; maxAgeMs: number; byWorker?: boolean }
   | { op: 'endpoints'; sort: EndpointSort; limit: number }
   /** The query or job table: the cluster's (merged by the aggregator) or one worker's. */
@@ -136,6 +140,8 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
       return monitor.queries.report();
     case 'jobs':
       return monitor.jobs.rows();
+    case 'capacity':
+      return monitor.capacity();
     case 'history':
       return monitor.getHistory(
         q.instance === undefined ? { period: q.period } : { period: q.period, instance: q.instance },
@@ -226,6 +232,7 @@ export function parseQuestion(q: unknown): Question | null {
         : { op: 'history', period: o.period, instance: o.instance as string };
     case 'queries':
     case 'jobs':
+    case 'capacity':
       return { op: o.op };
     case 'endpoints':
       return (ENDPOINT_SORTS as readonly unknown[]).includes(o.sort) && int(o.limit, 1, 1000)

@@ -3,6 +3,7 @@
 
 import { EventEmitter } from 'node:events';
 import type { Alert, AlertEvent, AlertRecord } from '../alerts/alert.js';
+import type { CapacityReport } from '../analytics/capacity.js';
 import type { NotificationRouter } from '../channels/router.js';
 import { type Silence, SilenceInputError } from '../channels/silences.js';
 import { SysvitalsError } from '../errors.js';
@@ -166,6 +167,14 @@ export class ClusterSource extends EventEmitter<{
   }
 
   /**
+   * Capacity planning (`capacity/`) over the cluster's stored history, the series `history/` reads (computed
+   * by the aggregator, as `monitor.capacity()` over one process's), or over one worker's own (`instance`).
+   */
+  capacity(options: { instance?: string } = {}): Promise<CapacityReport> {
+    return this.view({ op: 'capacity' }, options.instance) as Promise<CapacityReport>;
+  }
+
+  /**
    * The cluster's access-token secret (a 0600 file in the private directory), read once; see AdminSource.
    * @internal
    */
@@ -228,7 +237,7 @@ export class ClusterSource extends EventEmitter<{
   // No aggregator: this worker's own figures, marked incomplete.
   private async alone(q: Question, reason: string): Promise<unknown> {
     // A table without a place for `cluster.complete`: refused rather than shown as the cluster's.
-    if (q.op === 'jobs' || q.op === 'queries') {
+    if (q.op === 'jobs' || q.op === 'queries' || q.op === 'capacity') {
       throw new SysvitalsError(
         'ERR_SYSVITALS_UNAVAILABLE',
         `no cluster aggregator answered (${reason}); retry`,

@@ -81,11 +81,11 @@ export class WorkerTable {
     return [...this.entries.values()].filter((w) => w.peer !== null);
   }
 
-  /** A worker by id, or by pid among the live ones (never the retired entry). */
+  /** A worker by id, or by pid (in decimal as listed: no sign, no leading zero) among the live ones (never the retired entry). */
   find(instance: string): WorkerEntry | undefined {
     const byId = this.entries.get(instance);
     if (byId && byId.id !== RETIRED) return byId;
-    if (!/^\d+$/.test(instance)) return undefined;
+    if (!/^[1-9]\d*$/.test(instance)) return undefined;
     const pid = Number(instance);
     return [...this.entries.values()].find((w) => w.pid === pid && (w.self || w.peer !== null));
   }

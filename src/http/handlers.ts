@@ -4,7 +4,7 @@ import { HISTORY_PERIODS } from '../history/periods.js';
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
 import { booleanParam, enumParam, INVALID, identifierParam, integerParam, type Param } from './params.js';
 import { sendData, sendError, sendJson } from './respond.js';
-import { checkInstance, defineRoute } from './route.js';
+import { checkInstance, checkWorkerInstance, defineRoute } from './route.js';
 
 /** `{ instance }` for the source's reads, or nothing (the source's default). */
 const instanceOption = (instance: string | undefined) => (instance === undefined ? {} : { instance });
@@ -110,6 +110,9 @@ export const historyRoute = defineRoute({
     job: textParam('a job name'),
   },
   async handle({ res, source, query }) {
+    // Outside cluster mode `instance` may name any instance of the store (the fleet view): not checked here.
+    const cluster = (source as { supportsInstances?: boolean }).supportsInstances;
+    if (cluster && query.instance !== undefined && !checkWorkerInstance(res, query.instance)) return;
     // `method` narrows a route's history: alone it would silently return the host's (red-team F5).
     if (query.method !== undefined && query.route === undefined) {
       sendError(

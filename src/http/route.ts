@@ -141,13 +141,30 @@ export function checkInstance(
   source: AdminSource,
   instance: string | undefined,
 ): boolean {
-  if (instance === undefined || source.supportsInstances || instance === 'all') return true;
+  if (instance === undefined || instance === 'all') return true;
+  if (source.supportsInstances) return checkWorkerInstance(res, instance);
   if (instance === source.instanceId) return true;
   sendError(
     res,
     400,
     'invalid_parameter',
     `invalid parameter "instance": this server is not in cluster mode; use 'all' or ${JSON.stringify(source.instanceId ?? '')}`,
+  );
+  return false;
+}
+
+/**
+ * Cluster mode: a worker is named exactly as the API lists it (its id, or its pid in decimal). A number
+ * written otherwise (`017141`, `+17141`, `-1`, `0`) is a 400 that says why, not read as pid 17141; an
+ * unknown worker is the aggregator's 404. Returns false when it answered.
+ */
+export function checkWorkerInstance(res: ServerResponse, instance: string): boolean {
+  if (!/^[+-]?\d+$/.test(instance) || /^[1-9]\d*$/.test(instance)) return true;
+  sendError(
+    res,
+    400,
+    'invalid_parameter',
+    `invalid parameter "instance": ${JSON.stringify(instance)} is not a worker id or pid as the API lists them (a pid in decimal, without sign or leading zeros; the ids are in metrics/ cluster.workers)`,
   );
   return false;
 }

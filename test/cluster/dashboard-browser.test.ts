@@ -1,7 +1,7 @@
 // The dashboard in Chromium against node:cluster (2 real workers): it asks nothing that cluster mode answers
-// 404 in normal use. capacity/ (no capacity planning over a cluster) and history/?route= (route series are per
-// process, not merged) were asked on every load and refresh, each a "Failed to load resource: 404" line in the
-// console; now the capacity panel stays hidden and the routes table says the history is per process.
+// 404 in normal use. history/?route= (route series are per process, not merged) was asked on every load and
+// refresh, a "Failed to load resource: 404" line in the console; now the routes table says the history is per
+// process. capacity/ answers for the cluster (its stored history), so the Capacity panel is shown.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -28,7 +28,7 @@ describe.skipIf(skipBrowser)('dashboard in Chromium, node:cluster with 2 workers
     await c?.stop();
   });
 
-  it('loads with no failed request: capacity hidden, routes without per-route history requests', async () => {
+  it('loads with no failed request: capacity shown, routes without per-route history requests', async () => {
     for (let i = 0; i < 10; i++) expect((await get(c.port, '/')).status).toBeLessThan(500);
     // The API's own answers: a 404 that names cluster mode for both (what the dashboard must not ask).
     const routes = await getJson(c.port, `${BASE}/routes/?limit=20`);
@@ -40,7 +40,9 @@ describe.skipIf(skipBrowser)('dashboard in Chromium, node:cluster with 2 workers
     );
     expect(history.status).toBe(404);
     expect(history.data.error.message).toContain('cluster mode');
-    expect((await getJson(c.port, `${BASE}/capacity/`)).status).toBe(404);
+    const capacity = await getJson(c.port, `${BASE}/capacity/`);
+    expect(capacity.status).toBe(200);
+    expect(capacity.data.data.too_little_data).toBe(true);
 
     const { page, errors, failed } = await openPage(browser.context);
     await page.goto(`http://127.0.0.1:${c.port}${BASE}/dashboard/`);
@@ -48,7 +50,11 @@ describe.skipIf(skipBrowser)('dashboard in Chromium, node:cluster with 2 workers
       .poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 30_000 })
       .toBe('live');
     await page.locator('#routes-body tr.route-row').first().waitFor({ timeout: 30_000 });
-    expect(await page.locator('#capacity').isHidden()).toBe(true);
+    // A fresh cluster: the panel is shown and says there is too little history yet.
+    await expect
+      .poll(() => page.locator('#capacity').getAttribute('data-too-little-data'), { timeout: 30_000 })
+      .toBe('true');
+    expect(await page.locator('#capacity').isHidden()).toBe(false);
     await page.locator('#routes-body tr.route-row').first().click();
     await expect
       .poll(() => page.locator('#route-detail').textContent())

@@ -211,7 +211,7 @@ async function refreshAlerts(): Promise<void> {
 let profilingAt = 0;
 
 function onMetrics(s: MetricsSnapshot): void {
-  startCapacity(s);
+  startCapacity();
   // The routes, queries and jobs tables follow the samples, at most every 10 s.
   if (Date.now() - profilingAt >= 10_000) {
     profilingAt = Date.now();

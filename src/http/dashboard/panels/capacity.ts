@@ -126,14 +126,13 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 let started = false;
 
 /**
- * Starts the panel at the first sample. Cluster mode (the sample has `cluster`) plans no capacity (capacity/
- * is a 404 there): the panel stays hidden and nothing is asked, so the console shows no failed request.
+ * Starts the panel at the first sample. In cluster mode capacity/ plans over the cluster's stored history
+ * (the aggregator's series, as history/ reads it), so the panel is shown there too.
  */
-export function startCapacity(s: { cluster?: unknown }): void {
+export function startCapacity(): void {
   if (started) return;
   started = true;
-  if (s.cluster !== undefined) $('capacity').hidden = true;
-  else void loadCapacity().catch(() => {});
+  void loadCapacity().catch(() => {});
 }
 
 /** Loads the report now and every CAPACITY_REFRESH_MS; a monitor without history (404) hides the panel. */
