@@ -36,12 +36,15 @@ export { ABORTED_STATUS, UNMATCHED_ROUTE } from '../requests/route-counters.js';
  * closes, and Node then emits 'finish' all the same (the pending write's callback runs when the socket
  * fails). What tells them apart is the socket (`res.socket` is detached by then, `req.socket` is not):
  * destroyed before its own writes finished. A completed response emits 'close' one tick after 'finish',
- * before any I/O could close the connection. Two property reads, nothing allocated. `req` is `res.req`, passed
- * by an adapter that has already read it.
+ * before any I/O could close the connection. Two property reads, nothing allocated. `socket` is `res.req.socket`,
+ * passed by an adapter that kept it from the request's start (on Express's per-request hidden classes each read
+ * of `req` or `res` is an inline-cache miss: issue 18).
  */
-export function closedStatus(res: ServerResponse, req: IncomingMessage | undefined = res.req): number {
+export function closedStatus(
+  res: ServerResponse,
+  socket: IncomingMessage['socket'] | null | undefined = res.req?.socket,
+): number {
   if (!res.writableFinished) return ABORTED_STATUS;
-  const socket = req?.socket;
   return socket?.destroyed === true && !socket.writableFinished ? ABORTED_STATUS : res.statusCode;
 }
 

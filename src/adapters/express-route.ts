@@ -29,6 +29,12 @@ interface Chain {
 
 interface Cached {
   app: unknown;
+  /**
+   * The prototype Express gives requests of `app` (`app.request`, which holds `app` as its own `app`): a request
+   * with this prototype belongs to `app`, so `req.app` need not be read (each read of a property of an Express
+   * request is an inline-cache miss: every request has a hidden class of its own, issue 18).
+   */
+  proto?: object;
   /** The label when the route is reached by one chain of mounts (the usual case). */
   label?: string;
   /** A router mounted at several paths: the chain is picked per request from `req.baseUrl`. */
@@ -50,12 +56,24 @@ export function expressRouteLabel(req: ExpressLikeRequest): string {
   const route = req.route as RouteObject | undefined;
   if (!route || typeof route !== 'object') return UNMATCHED_ROUTE;
   let cached = route[LABEL];
-  if (cached === undefined || cached.app !== req.app) {
-    cached = describe(route, req.app);
-    route[LABEL] = cached;
+  if (cached === undefined || cached.proto === undefined || Object.getPrototypeOf(req) !== cached.proto) {
+    const app = req.app;
+    if (cached === undefined || cached.app !== app) {
+      cached = describe(route, app);
+      route[LABEL] = cached;
+    }
+    cached.proto = appRequestProto(req, app);
   }
   if (cached.label !== undefined) return cached.label;
   return pickChain(cached.chains as Chain[], req.baseUrl ?? '');
+}
+
+/** The request's prototype when it is `app`'s request prototype (holding `app` as its own `app`), else undefined. */
+function appRequestProto(req: ExpressLikeRequest, app: unknown): object | undefined {
+  const proto = Object.getPrototypeOf(req) as object | null;
+  if (proto === null || app === undefined) return undefined;
+  const own = Object.getOwnPropertyDescriptor(proto, 'app');
+  return own !== undefined && 'value' in own && own.value === app ? proto : undefined;
 }
 
 function describe(route: RouteObject, app: unknown): Cached {

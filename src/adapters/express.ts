@@ -1,7 +1,5 @@
 // sysvitals/express: `app.use(monitor.middleware())` records every request and mounts the admin API.
 
-import { EventEmitter } from 'node:events';
-import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
@@ -11,11 +9,11 @@ import { type RequestScope, requestContextEnabled, runInScope } from '../profili
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
-  closedStatus,
   createAdapterMonitor,
   decideUpgrade,
 } from './common.js';
 import { expressRouteLabel } from './express-route.js';
+import { Flight, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -48,29 +46,21 @@ export function expressMiddleware(
 ): RequestHandler {
   const adminApi = 'handle' in api ? api : createAdminApi<Request>(monitor, api);
 
-  // When each response in flight started, kept here rather than as a property of `req` or `res`: Express
-  // gives every request and response its own hidden class (setPrototypeOf to the app's prototypes), so a
-  // property added to them copies that class's descriptors, about 1.3 KB per request (issue 18).
-  const started = new Map<ServerResponse, number>();
-
-  // One listener for every response (`this` is the response): nothing is allocated per request here.
-  // 'close' follows 'finish' for every completed response, and comes alone when the client closed the
-  // connection first: then the request is recorded as aborted (status 499, as nginx logs it).
-  function onClose(this: ServerResponse): void {
-    const start = started.get(this);
-    if (start === undefined) return;
-    started.delete(this);
-    const req = this.req as Request;
+  // A request's end (completed or cut off), with what was kept of it at its start: on Express's per-request
+  // hidden classes every read of a property of `req` or `res` is an inline-cache miss (issue 18), so `res.req`
+  // and `req.socket` are not read again here. One function for every request: nothing allocated for it.
+  const onEnd = (flight: Flight<Request>, status: number): void => {
+    const req = flight.request;
     monitor.recordRequest(
       {
         method: req.method,
         route: expressRouteLabel(req),
-        status: closedStatus(this, req),
-        durationMs: performance.now() - start,
+        status,
+        durationMs: performance.now() - flight.start,
       },
-      this,
+      flight.res,
     );
-  }
+  };
 
   const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
 
@@ -84,18 +74,14 @@ export function expressMiddleware(
       return;
     }
     if (admit !== undefined && !admit(req, res)) return; // shed: answered 503
-    started.set(res, performance.now());
-    // EventEmitter's own `on`, not `res.on`: on Express's per-request hidden class, reading `on` walks res's
-    // prototype chain (app response, Express response, ServerResponse, OutgoingMessage, Stream) with no inline
-    // cache; none of those overrides it. Not once(): that allocates a wrapper per call.
-    addListener.call(res, 'close', onClose);
+    // Its end is told by Node's 'http.server.response.finish' channel, or its connection's 'close' when it was
+    // cut off (response-end.ts): no listener is added to `res`.
+    trackFlight(new Flight(res, req.socket, performance.now(), req, onEnd));
     // Only with database instrumentation on: queries in this request are attributed to its route.
     if (requestContextEnabled()) runInScope(new ExpressScope(req), next);
     else next();
   };
 }
-
-const addListener = EventEmitter.prototype.on;
 
 /** The request's route for a query issued while it is handled (resolved when asked: routing is done by then). */
 class ExpressScope implements RequestScope {
