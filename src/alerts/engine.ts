@@ -54,6 +54,7 @@ export class AlertSystem {
   private readonly onAlert: AlertListener | undefined;
   private recorder: AlertRecorder | undefined;
   private suppressor: AlertSuppressor | undefined;
+  private fence: (() => boolean) | undefined;
   private closed = false;
 
   constructor(options: AlertSystemOptions = {}) {
@@ -75,6 +76,8 @@ export class AlertSystem {
    * alerts, notifies, and returns the active alerts. Never throws.
    */
   checkThresholds(snapshot: MetricsSnapshot): Alert[] {
+    // A cluster aggregator that lost its role evaluates nothing (its successor does).
+    if (this.fence && !this.fence()) return this.getActiveAlerts();
     const now = this.clock.now();
     const events: Array<[AlertEventType, ActiveAlert]> = [];
     let observations: AlertObservation[] = [];
@@ -203,6 +206,16 @@ export class AlertSystem {
   /** Sets (or with undefined removes) the function that marks history entries of held-back alerts. */
   setSuppressor(suppressor: AlertSuppressor | undefined): void {
     this.suppressor = suppressor;
+  }
+
+  /**
+   * Sets (or with undefined removes) the check made before each evaluation and each webhook attempt: while it
+   * returns false nothing is evaluated and the webhook drops what it would send (a cluster aggregator that lost
+   * its role: its successor evaluates and delivers). @internal
+   */
+  setFence(fence: (() => boolean) | undefined): void {
+    this.fence = fence;
+    if (this.webhook) this.webhook.fence = fence;
   }
 
   /** Stops notifications (the webhook drops its queue and retries). Alerts can still be evaluated and read. */

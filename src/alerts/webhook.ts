@@ -142,6 +142,8 @@ export class WebhookChannel {
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** Checked before each attempt: false drops the event (AlertSystem.setFence). @internal */
+  fence: (() => boolean) | undefined;
 
   /** Names the receiver in logs by host only: webhook URLs often carry a secret token in the path. */
   private readonly key: string;
@@ -227,7 +229,7 @@ export class WebhookChannel {
     let lastError = '';
     for (let attempt = 0; attempt <= this.config.retries && !this.closed; attempt++) {
       if (attempt > 0) await this.delay(this.config.retryDelayMs * 2 ** (attempt - 1));
-      if (this.closed) return;
+      if (this.closed || (this.fence && !this.fence())) return;
       const outcome = await this.attempt(body);
       if (outcome === 'ok') {
         this.outage.recovered(this.key);

@@ -43,6 +43,8 @@ export class DeliveryQueue {
   private lastError: string | null = null;
   private lastSentAt: number | null = null;
   private lastFailedAt: number | null = null;
+  /** Checked before each attempt: false drops the notification, counted as dropped (NotificationRouter.setFence). */
+  fence: (() => boolean) | undefined;
 
   constructor(
     readonly config: DeliveryQueueConfig,
@@ -153,6 +155,10 @@ export class DeliveryQueue {
         await this.delay(Math.min(MAX_BACKOFF_MS, this.config.retryDelayMs * 2 ** (attempt - 1)));
       }
       if (this.aborted) break;
+      if (this.fence && !this.fence()) {
+        this.dropped++;
+        return;
+      }
       const controller = new AbortController();
       this.inFlight = controller;
       const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.config.timeoutMs)]);

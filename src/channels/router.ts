@@ -96,6 +96,7 @@ export class NotificationRouter {
   private timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private deliveryListener: (() => void) | undefined;
+  private fence: (() => boolean) | undefined;
 
   constructor(options: NotificationRouterOptions) {
     this.clock = options.clock ?? { now: Date.now };
@@ -143,7 +144,7 @@ export class NotificationRouter {
 
   /** Takes one alert event from the engine. Never throws, never blocks. */
   notify(event: AlertEvent): void {
-    if (this.closing || this.channels.length === 0) return;
+    if (this.closing || this.channels.length === 0 || this.fenced()) return;
     const now = this.clock.now();
     const alert = this.label(event.alert);
     if (event.type === 'cleared') {
@@ -163,7 +164,7 @@ export class NotificationRouter {
 
   /** Sends what is due: groups whose window has passed, repeats, alerts no longer held back. */
   tick(): void {
-    if (this.closing) return;
+    if (this.closing || this.fenced()) return;
     const now = this.clock.now();
     this.flushDue(now, false);
     if (this.firing.size === 0) return;
@@ -195,6 +196,20 @@ export class NotificationRouter {
       }
     }
     return out;
+  }
+
+  /**
+   * Sets (or with undefined removes) the check made before anything is sent: while it returns false, alert
+   * events are ignored, nothing is queued, and each channel drops what it would deliver (a cluster aggregator
+   * that lost its role: its successor delivers). @internal
+   */
+  setFence(fence: (() => boolean) | undefined): void {
+    this.fence = fence;
+    for (const c of this.channels) c.queue.fence = fence;
+  }
+
+  private fenced(): boolean {
+    return this.fence !== undefined && !this.fence();
   }
 
   /** `listener` runs after each notification a receiver accepted (a cluster aggregator writes its ledger). @internal */
@@ -261,7 +276,7 @@ export class NotificationRouter {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearInterval(this.timer);
-      this.flushDue(this.clock.now(), true);
+      if (!this.fenced()) this.flushDue(this.clock.now(), true);
       await Promise.all(this.channels.map((c) => c.queue.close(this.config.closeTimeoutMs)));
     })();
     return this.closing;

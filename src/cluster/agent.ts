@@ -3,7 +3,7 @@
 
 import { nodeNet } from '../builtins.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
-import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
+import type { Logger, MetricsSnapshot } from '../types.js';
 import { Aggregator } from './aggregator.js';
 import {
   answer,
@@ -14,15 +14,15 @@ import {
   type SilenceQuestion,
 } from './answers.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
-import { Cuts, type TurningWindows } from './cuts.js';
+import type { TurningWindows } from './cuts.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
-import { IN_FLIGHT_GAP_MS, inFlightMoved } from './in-flight-wire.js';
 import type { ClusterConfig } from './options.js';
-import { ReportPacer } from './pacing.js';
 import { type Message, Peer, RemoteError } from './peer.js';
 import { clusterProcess } from './process-figures.js';
-import { Reporter, type ReportSources, type ReportWire } from './report.js';
+import type { ReportSources } from './report.js';
+import { AggregatorWatch, welcomeDeadline } from './watchdog.js';
 import { takeWindow, type WindowSources } from './window-wire.js';
+import { WorkerReports } from './worker-reports.js';
 
 /** The worker's own monitor, as the agent reads it. */
 export type OwnMonitor = MonitorLike &
@@ -52,10 +52,9 @@ export class ClusterAgent {
   /** Live `metrics`/`alert` events of the cluster reach this listener while subscribed. @internal */
   onEvent: ((event: 'metrics' | 'alert', payload: unknown) => void) | null = null;
   private readonly startedAt: number;
-  private readonly reporter: Reporter;
-  private readonly cuts: Cuts; // cuts the pending figures where this process's windows turn
-  /** Holds the deltas back (several intervals in one frame) when frames would exceed the byte budget. */
-  private readonly pacer: ReportPacer;
+  private readonly reports: WorkerReports;
+  /** Pings the aggregator this worker reports to (aggregatorTimeoutMs); null when none or off. */
+  private watch: AggregatorWatch | null = null;
   private aggregator: Aggregator | null = null;
   private peer: Peer | null = null;
   private welcomed = false;
@@ -64,11 +63,7 @@ export class ClusterAgent {
   private electing = false;
   private closed = false;
   private subscribed = false;
-  private process: ClusterProcess | null = null;
-  private processSent = false;
   private bytesSent = 0;
-  /** When the last unpaced in-flight frame went. */
-  private inFlightAt = Number.NEGATIVE_INFINITY;
   /** What a timer, socket or event callback of the agent throws is logged here, never thrown at the host. */
   private readonly outage: OutageLog;
   private readonly localMetrics: (s: unknown) => void;
@@ -84,19 +79,16 @@ export class ClusterAgent {
     this.startedAt = Math.round(performance.timeOrigin);
     this.id = `${process.pid}@${this.startedAt}`;
     this.endpoint = clusterEndpoint(config.name, config.socketDir);
-    this.reporter = new Reporter(own);
-    this.pacer = new ReportPacer(config, deps.now);
     const outage = new OutageLog(deps.logger);
     this.outage = outage;
-    this.cuts = new Cuts(this.reporter, deps.now, outage, own);
+    this.reports = new WorkerReports(own, config, deps.now, outage);
     this.localMetrics = guarded(outage, 'cluster live events', (s: unknown) => this.onEvent?.('metrics', s));
     this.localAlert = guarded(outage, 'cluster live events', (a: unknown) => this.onEvent?.('alert', a));
     own.on(
       'metrics',
-      guarded(outage, 'cluster process figures', (s: MetricsSnapshot) => {
-        this.process = clusterProcess(s.process);
-        this.processSent = false;
-      }),
+      guarded(outage, 'cluster process figures', (s: MetricsSnapshot) =>
+        this.reports.setProcess(clusterProcess(s.process)),
+      ),
     );
     this.timer = setInterval(
       guarded(outage, 'cluster report', () => this.tick()),
@@ -171,6 +163,7 @@ export class ClusterAgent {
     this.closed = true;
     clearInterval(this.timer);
     clearTimeout(this.retry);
+    this.watch?.stop();
     if (this.aggregator) {
       this.listenLocal(false);
       await this.aggregator.close();
@@ -178,7 +171,7 @@ export class ClusterAgent {
     } else {
       const peer = this.peer;
       if (peer && this.welcomed) {
-        this.sendReport(peer, undefined);
+        this.reports.send(peer, undefined);
         await new Promise<void>((resolve) => {
           peer.socket.end(resolve);
           setTimeout(resolve, 500).unref();
@@ -195,57 +188,7 @@ export class ClusterAgent {
       return;
     }
     const peer = this.peer;
-    if (!peer || !this.welcomed) return;
-    if (this.pacer.due()) this.sendReport(peer, undefined);
-    else this.sendInFlight(peer);
-  }
-
-  /**
-   * Between paced reports: the requests in flight, in a frame of their own, when they moved enough (a request
-   * crossed the critical level, the count changed a lot), at most one per IN_FLIGHT_GAP_MS, paid for in the
-   * byte budget. A cluster-wide hang reads critical within an interval or two, whatever the pacing.
-   */
-  private sendInFlight(peer: Peer): void {
-    const now = this.deps.now();
-    if (now - this.inFlightAt < IN_FLIGHT_GAP_MS) return;
-    const i = this.reporter.takeInFlightMove(inFlightMoved);
-    if (i === null) return;
-    const before = peer.bytesOut;
-    // A report of nothing but its requests in flight: any aggregator version merges it as such.
-    peer.send({ t: 'report', report: { r: [], f: [], i } });
-    this.pacer.extra(peer.bytesOut - before);
-    this.inFlightAt = now;
-  }
-
-  /** Sends what was recorded since the previous frame: each interval, when paced, or when asked (`sync`). */
-  private sendReport(peer: Peer, sync: number | undefined): void {
-    const { report, cut, at } = this.cuts.frame();
-    const withProcess = !this.processSent && this.process !== null;
-    const empty =
-      cut.length === 0 &&
-      report.r.length === 0 &&
-      report.f.length === 0 &&
-      report.j === undefined &&
-      report.q === undefined &&
-      report.s === undefined &&
-      report.c === undefined &&
-      report.i === undefined;
-    if (sync === undefined && empty && !withProcess) {
-      this.pacer.idle();
-      return;
-    }
-    const msg: Message = { t: 'report', report };
-    if (cut.length > 0) msg.cut = cut; // parts cut where its windows turned, the rest's sub-window (cuts.ts)
-    if (at) msg.at = at;
-    if (withProcess) msg.p = this.process;
-    if (sync !== undefined) msg.sync = sync;
-    // Several intervals in one frame: the aggregator spreads its counts over the time they cover.
-    const span = this.pacer.span();
-    if (span > this.config.intervalMs * 1.5) msg.d = Math.round(span);
-    const before = peer.bytesOut;
-    peer.send(msg);
-    this.pacer.sent(peer.bytesOut - before);
-    this.processSent = true;
+    if (peer && this.welcomed) this.reports.tick(peer);
   }
 
   private schedule(): void {
@@ -263,47 +206,101 @@ export class ClusterAgent {
     if (this.closed || this.electing || this.aggregator || this.peer) return;
     this.electing = true;
     try {
-      this.reporter.reset();
-      this.cuts.reset(false);
-      const agg = await Aggregator.lead({
-        name: this.config.name,
-        endpoint: this.endpoint,
-        syncTimeoutMs: this.config.syncTimeoutMs,
-        retireAfterMs: 60_000,
-        logger: this.deps.logger,
-        now: this.deps.now,
-        createMonitor: this.deps.createClusterMonitor,
-        self: {
-          id: this.id,
-          pid: process.pid,
-          startedAt: this.startedAt,
-          take: () => this.cuts.frame(),
-          window: () => takeWindow(this.own),
-          process: () => this.process,
-          answerSelf: (q) => answer(this.own, fresh(q)),
-        },
-      });
-      if (agg) {
-        if (this.closed) {
-          await agg.close();
-          return;
-        }
-        this.aggregator = agg;
-        this.cuts.reset(true);
-        if (this.subscribed) this.listenLocal(true);
-        this.deps.logger.info?.(
-          { cluster: this.config.name, worker: this.id },
-          'sysvitals: cluster aggregator',
-        );
-        return;
-      }
-      this.join();
+      const agg = await Aggregator.lead(this.aggregatorOptions());
+      if (agg) await this.adopt(agg);
+      else this.join();
     } catch (err) {
       this.deps.logger.warn({ err: errorMessage(err) }, 'sysvitals: cluster election failed; retrying');
       this.schedule();
     } finally {
       this.electing = false;
     }
+  }
+
+  /**
+   * The watch found the aggregator hung (lock inode `ino`): takes its role over; true when this worker did.
+   * Its reporter is reset by the new aggregator's first (full) self report, not before: a worker that loses
+   * the claim goes on reporting deltas to the connection it has.
+   */
+  private async seize(ino: number): Promise<boolean> {
+    if (this.closed || this.electing || this.aggregator || !this.peer) return false;
+    this.electing = true;
+    try {
+      const agg = await Aggregator.lead(this.aggregatorOptions(), ino);
+      if (!agg) return false;
+      this.leave();
+      await this.adopt(agg);
+      return true;
+    } catch (err) {
+      this.deps.logger.warn({ err: errorMessage(err) }, 'sysvitals: cluster takeover failed');
+      return false;
+    } finally {
+      this.electing = false;
+      // Its connection closed meanwhile (an election it skipped while claiming): elect or join now.
+      if (!this.aggregator && !this.peer) this.schedule();
+    }
+  }
+
+  /** Leaves the aggregator it reports to (it was replaced, or this worker replaces it). */
+  private leave(): void {
+    const peer = this.peer;
+    this.watch?.stop();
+    this.watch = null;
+    this.peer = null;
+    this.welcomed = false;
+    peer?.close();
+  }
+
+  private async adopt(agg: Aggregator): Promise<void> {
+    if (this.closed) {
+      await agg.close();
+      return;
+    }
+    this.aggregator = agg;
+    this.reports.cuts.reset(true);
+    agg.tenure.onDeposed = () => void this.stepDown(agg);
+    if (this.subscribed) this.listenLocal(true);
+    this.deps.logger.info?.({ cluster: this.config.name, worker: this.id }, 'sysvitals: cluster aggregator');
+  }
+
+  /** Another worker took the role over while this one did not answer: an ordinary worker again. */
+  private async stepDown(agg: Aggregator): Promise<void> {
+    if (this.aggregator !== agg) return;
+    this.listenLocal(false);
+    this.aggregator = null;
+    try {
+      await agg.stepDown();
+    } catch (err) {
+      this.deps.logger.warn({ err: errorMessage(err) }, 'sysvitals: cluster aggregator step-down');
+    }
+    // Its hello to the successor carries its totals since start: what it recorded meanwhile is counted.
+    this.schedule();
+  }
+
+  private aggregatorOptions(): Parameters<typeof Aggregator.lead>[0] {
+    const { reporter, cuts } = this.reports;
+    return {
+      name: this.config.name,
+      endpoint: this.endpoint,
+      syncTimeoutMs: this.config.syncTimeoutMs,
+      retireAfterMs: 60_000,
+      logger: this.deps.logger,
+      now: this.deps.now,
+      createMonitor: this.deps.createClusterMonitor,
+      self: {
+        id: this.id,
+        pid: process.pid,
+        startedAt: this.startedAt,
+        // `full`: totals since start (a takeover's first report), uncut.
+        take: (full) => {
+          if (full) reporter.reset(), cuts.reset(false);
+          return cuts.frame();
+        },
+        window: () => takeWindow(this.own),
+        process: () => this.reports.process,
+        answerSelf: (q) => answer(this.own, fresh(q)),
+      },
+    };
   }
 
   private join(): void {
@@ -313,15 +310,14 @@ export class ClusterAgent {
       (msg) => this.onMessage(peer, msg),
       () => {
         this.bytesSent += peer.bytesOut;
-        if (this.peer === peer) {
-          this.peer = null;
-          this.welcomed = false;
-        }
+        if (this.peer === peer) this.leave();
         this.schedule();
       },
       this.outage,
     );
     this.peer = peer;
+    const unwelcomed = () => this.peer === peer && !this.welcomed;
+    welcomeDeadline(this.config.aggregatorTimeoutMs, unwelcomed, () => peer.close());
     socket.once(
       'connect',
       guarded(this.outage, 'cluster connection', () => {
@@ -337,34 +333,26 @@ export class ClusterAgent {
   }
 
   private hello(peer: Peer): void {
-    this.reporter.reset();
-    this.cuts.reset();
-    const report: ReportWire = this.reporter.take();
-    const before = peer.bytesOut;
-    peer.send({
+    this.reports.hello(peer, {
       t: 'hello',
       id: this.id,
       pid: process.pid,
       started_at: this.startedAt,
-      report,
       // Its last minute as it stands: a new aggregator rebuilds the cluster's window from it.
       w: takeWindow(this.own),
-      p: this.process,
     });
-    // Paid for like a report: the next report covers from here.
-    this.pacer.sent(peer.bytesOut - before);
-    this.processSent = this.process !== null;
   }
 
   private onMessage(peer: Peer, msg: Message): void {
     switch (msg.t) {
       case 'welcome':
         this.welcomed = true;
-        this.cuts.enabled = msg.cuts === true; // an aggregator that merges cut parts says so
+        this.reports.cuts.enabled = msg.cuts === true; // an aggregator that merges cut parts says so
+        this.watchAggregator(peer, msg.lock);
         if (this.subscribed) peer.send({ t: 'sub' });
         return;
       case 'sync':
-        this.sendReport(peer, typeof msg.n === 'number' ? msg.n : 0);
+        this.reports.send(peer, typeof msg.n === 'number' ? msg.n : 0);
         return;
       case 'q': {
         const q = parseQuestion(msg.q);
@@ -380,6 +368,22 @@ export class ClusterAgent {
         if (msg.e === 'metrics' || msg.e === 'alert') this.onEvent?.(msg.e, msg.p);
         return;
     }
+  }
+
+  /** Pings an aggregator that said which lock it holds (watchdog.ts). */
+  private watchAggregator(peer: Peer, lock: unknown): void {
+    this.watch?.stop();
+    this.watch = AggregatorWatch.start(peer, lock, {
+      timeoutMs: this.config.aggregatorTimeoutMs,
+      lockPath: this.endpoint.lockPath,
+      logger: this.deps.logger,
+      outage: this.outage,
+      seize: (ino) => this.seize(ino),
+      rejoin: () => {
+        if (this.peer === peer) this.leave();
+        this.schedule();
+      },
+    });
   }
 
   private listenLocal(on: boolean): void {

@@ -14,16 +14,19 @@ import {
   type SilenceQuestion,
 } from './answers.js';
 import type { AggregatorOptions, ClusterMonitor } from './cluster-monitor.js';
-import { type Leadership, tryLead } from './endpoint.js';
+import { tryLead } from './endpoint.js';
+import { type ClusterView, clusterHistory, forward } from './forward.js';
 import { ClusterInFlight } from './in-flight-wire.js';
-import { type Handover, writeLedger } from './ledger.js';
+import { type Handover, ledgerEpoch, StaleLedgerWrite, writeLedger } from './ledger.js';
 import { ledgerOwner, pruneLeftovers } from './leftovers.js';
 import { Merger } from './merger.js';
 import { type Message, Peer, RemoteError } from './peer.js';
 import { withClusterProcess } from './process-figures.js';
 import type { ReportWire } from './report.js';
+import { seize } from './seize.js';
 import { answerSilence } from './silences.js';
 import { SyncRound } from './sync.js';
+import { notAggregator, Tenure } from './tenure.js';
 import { workerSeries } from './worker-series.js';
 import { newEntry, RETIRED, type WorkerEntry, WorkerTable } from './workers.js';
 
@@ -37,12 +40,13 @@ export class Aggregator {
   private readonly merger: Merger;
   private readonly syncRound: SyncRound;
   private readonly inFlight = new ClusterInFlight(() => this.workers.live());
-  private leadership: Leadership | null = null;
   private missing: string[] = [];
   /** A total changed since the ledger was last written. */
   private dirty = true;
   private savedAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  /** What forward.ts reads. */
+  private readonly view: ClusterView;
   /** What a socket or event callback throws is logged here (once per outage), never thrown at the host. */
   private readonly outage = new OutageLog({
     // Read at call time: the fields are set before the constructor's parameter `options` is.
@@ -63,7 +67,11 @@ export class Aggregator {
     this.broadcast({ t: 'ev', e: 'alert', p: a });
   });
 
-  private constructor(private readonly options: AggregatorOptions) {
+  private constructor(
+    private readonly options: AggregatorOptions,
+    /** The lock it holds the role by, its ledger epoch, and the fencing check. */
+    readonly tenure: Tenure,
+  ) {
     this.monitor = options.createMonitor();
     this.monitor.decorateSnapshots((s) => this.decorate(s));
     this.merger = new Merger(this.monitor, this.workers, {
@@ -73,6 +81,7 @@ export class Aggregator {
         this.dirty = true;
       },
     });
+    this.view = { workers: this.workers, monitor: this.monitor, options };
     this.syncRound = new SyncRound(this.workers, options.syncTimeoutMs, () => this.selfReport());
     // The cluster's latency counts the live workers' requests in flight past the critical level (a hang).
     this.monitor.requests.inFlight = this.inFlight;
@@ -80,13 +89,25 @@ export class Aggregator {
     this.workers.set(newEntry(self.id, self.pid, self.startedAt, { self: true }));
   }
 
-  /** Becomes the aggregator if nobody is; null when another worker is. */
-  static async lead(options: AggregatorOptions): Promise<Aggregator | null> {
+  /**
+   * Becomes the aggregator if nobody is; null when another worker is. With `hungIno`, takes the role over
+   * from the holder of that lock inode, which stopped answering (seize.ts); null when another worker did first.
+   */
+  static async lead(options: AggregatorOptions, hungIno?: number): Promise<Aggregator | null> {
     const server = nodeNet().createServer();
-    const leadership = await tryLead(options.endpoint, server);
+    const leadership =
+      hungIno === undefined
+        ? await tryLead(options.endpoint, server)
+        : await seize(options.endpoint, server, hungIno);
     if (leadership === null) return null;
-    const agg = new Aggregator(options);
-    agg.leadership = leadership;
+    // The epoch read once the lock is held: a predecessor's later write is refused (it is below ours).
+    const epoch = ledgerEpoch(options.endpoint.ledgerPath) + 1;
+    const who = { cluster: options.name, worker: options.self.id };
+    const agg = new Aggregator(options, new Tenure(leadership, epoch, options.logger, who));
+    // Fencing: from here on, nothing is evaluated, delivered or written once the lock is another's.
+    const fence = () => agg.tenure.holds();
+    agg.monitor.alertSystem.setFence(fence);
+    agg.monitor.notifications.setFence(fence);
     agg.merger.loadLedger(options.endpoint.ledgerPath, options.self.id);
     pruneLeftovers(options.endpoint, options.logger);
     server.on(
@@ -103,6 +124,8 @@ export class Aggregator {
     // Its own totals since start (the agent reset its reporter): a full report, compared with what
     // the ledger knew of this worker, like any reconnecting worker's.
     agg.selfReport(true);
+    // The new epoch in the ledger at once: a predecessor that resumes finds its writes refused.
+    agg.saveLedger();
     return agg;
   }
 
@@ -111,7 +134,7 @@ export class Aggregator {
     const entry = this.workers.get(this.options.self.id);
     if (!entry) return;
     const self = this.options.self;
-    this.merger.mergeFrame(entry, self.take(), self.process(), full, full ? self.window?.() : undefined);
+    this.merger.mergeFrame(entry, self.take(full), self.process(), full, full ? self.window?.() : undefined);
   }
 
   /**
@@ -120,7 +143,7 @@ export class Aggregator {
    * interval cost the aggregator ~0.6 % of its CPU under load (bench/cluster.ts profile).
    */
   saveLedger(handover?: Handover): void {
-    if (!this.dirty) return;
+    if (!this.dirty || !this.tenure.holds()) return;
     try {
       writeLedger(
         this.options.endpoint.ledgerPath,
@@ -131,11 +154,13 @@ export class Aggregator {
         this.monitor.notifications.exportDeliveries(),
         ledgerOwner(this.options.name),
         handover,
+        this.tenure.epoch,
       );
       this.dirty = false;
       this.savedAt = this.options.now();
     } catch (err) {
-      this.options.logger.warn({ err: errorMessage(err) }, 'sysvitals: cluster ledger not written');
+      if (err instanceof StaleLedgerWrite) this.tenure.depose();
+      else this.options.logger.warn({ err: errorMessage(err) }, 'sysvitals: cluster ledger not written');
     }
   }
 
@@ -145,10 +170,13 @@ export class Aggregator {
    * written, so that what is served is exact and never more than a new aggregator would start from.
    */
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
-    if (q.op === 'history') return this.history(q, instance);
-    if (instance !== undefined && instance !== 'all') return this.forward(q, instance);
+    if (q.op === 'history') return clusterHistory(this.view, q, instance);
+    if (instance !== undefined && instance !== 'all') return forward(this.view, q, instance);
+    if (!this.tenure.holds()) throw notAggregator();
     this.missing = await this.syncRound.run();
     this.saveLedger();
+    // Checked after the write: what is served was in the ledger before any successor read it.
+    if (!this.tenure.holds()) throw notAggregator();
     // A question just after fresh reports must not be answered from a snapshot cached before them.
     const out = await answer(this.monitor, fresh(q));
     if (q.op === 'health' || q.op === 'endpoints') return { ...(out as object), cluster: this.summary() };
@@ -162,6 +190,7 @@ export class Aggregator {
    * them); a change is in the ledger before the answer, so that a new aggregator keeps it.
    */
   silence(q: SilenceQuestion): ReturnType<typeof answerSilence> {
+    if (!this.tenure.holds()) throw notAggregator();
     const out = answerSilence(this.monitor.notifications.silences, q);
     if (q.action === 'create' || (q.action === 'expire' && out !== null)) {
       this.dirty = true;
@@ -172,6 +201,7 @@ export class Aggregator {
 
   /** Called by the agent every interval: own report, retirements, the ledger. */
   tick(): void {
+    if (!this.tenure.holds()) return;
     this.selfReport();
     if (this.workers.retire(this.options.now(), this.options.retireAfterMs)) this.dirty = true;
     if (this.options.now() - this.savedAt >= LEDGER_EVERY_MS) this.saveLedger();
@@ -197,7 +227,24 @@ export class Aggregator {
     this.monitor.off('metrics', this.onMetrics as (p: never) => void);
     this.monitor.off('alert', this.onAlert as (p: never) => void);
     for (const w of this.workers.values()) w.peer?.close();
-    await this.leadership?.release();
+    await this.tenure.release();
+    await this.monitor.close();
+  }
+
+  /**
+   * Steps down after losing the role (holds() false): nothing is written, evaluated or delivered (the fences
+   * hold); the workers' connections, its sockets (no longer reachable by name) and its monitor are closed.
+   */
+  async stepDown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.tenure.depose();
+    this.monitor.notifications.onDelivery(undefined);
+    this.monitor.off('metrics', this.onMetrics as (p: never) => void);
+    this.monitor.off('alert', this.onAlert as (p: never) => void);
+    for (const w of this.workers.values()) w.peer?.close();
+    // Unlinks nothing of its successor's: the lock and socket paths are another inode now.
+    await this.tenure.release();
     await this.monitor.close();
   }
 
@@ -277,8 +324,9 @@ export class Aggregator {
     }
     // A hello carries totals since start: only what this aggregator has not counted is added.
     this.merger.merge(entry, msg.report as ReportWire, msg.p as ClusterProcess | null, true, msg.w);
+    // `lock`: the lock inode it holds the role by (0 on Windows); a worker pings such an aggregator (watchdog.ts).
     // `cuts`: this aggregator merges the parts a worker cuts where its windows turn (cuts.ts).
-    peer.send({ t: 'welcome', aggregator: this.options.self.id, cuts: true });
+    peer.send({ t: 'welcome', aggregator: this.options.self.id, cuts: true, lock: this.tenure.lockIno });
     return entry;
   }
 
@@ -309,6 +357,10 @@ export class Aggregator {
         );
         return;
       }
+      case 'ping':
+        // A deposed aggregator does not answer: its workers go to its successor.
+        if (this.tenure.holds()) peer.send({ t: 'a', n: msg.n, ok: true, data: null });
+        return;
       case 'sub':
         this.subscribers.add(peer);
         return;
@@ -316,58 +368,6 @@ export class Aggregator {
         this.subscribers.delete(peer);
         return;
     }
-  }
-
-  private async forward(q: Question, instance: string): Promise<unknown> {
-    const w = this.workers.find(instance);
-    if (!w) {
-      throw new RemoteError(
-        'not_found',
-        `no worker ${JSON.stringify(instance)} in cluster ${this.options.name}; workers: ${this.workers.liveIds().join(', ')}`,
-      );
-    }
-    if (w.self) return this.withHost(q, await this.options.self.answerSelf(q));
-    if (w.peer === null) throw new RemoteError('unavailable', `worker ${w.id} is not connected`);
-    return this.withHost(q, await w.peer.ask({ t: 'q', q }, this.options.syncTimeoutMs * 4));
-  }
-
-  /**
-   * A worker's `metrics/` view: what is not measured there from the cluster's latest snapshot, the same
-   * values, marked `host_from` (the aggregator that measured them): the host groups, the plugins' groups, and
-   * the database and redis groups unless the worker probes them itself (for its readiness).
-   */
-  private async withHost(q: Question, out: unknown): Promise<unknown> {
-    if (q.op !== 'metrics' || out === null || typeof out !== 'object') return out;
-    const host = (await answer(this.monitor, { op: 'metrics', maxAgeMs: 60_000 })) as MetricsSnapshot;
-    const view = { ...(out as MetricsSnapshot), host_from: this.options.self.id };
-    for (const g of ['cpu', 'memory', 'disk', 'network', 'plugins'] as const) {
-      if (host?.[g]) (view as Record<string, unknown>)[g] = host[g];
-    }
-    for (const g of ['database', 'redis'] as const) {
-      const own = view[g] as { response_time_ms: number | null; status: string; error?: string } | undefined;
-      const measured = own && (own.response_time_ms !== null || own.status !== 'unknown' || own.error);
-      if (host?.[g] && !measured) (view as Record<string, unknown>)[g] = host[g];
-    }
-    return view;
-  }
-
-  private async history(
-    q: Extract<Question, { op: 'history' }>,
-    instance: string | undefined,
-  ): Promise<unknown> {
-    const w = instance === undefined || instance === 'all' ? undefined : this.workers.find(instance);
-    if (w) return this.forward({ op: 'history', period: q.period }, w.id);
-    // The cluster's series, the fleet (`all`: every cluster sharing the store), or another host's cluster.
-    const out = await answer(this.monitor, q);
-    // Neither a worker nor an instance with history in the store: a 404, as `metrics/` answers.
-    const named = q.instance !== undefined && q.instance !== 'all' && q.instance !== this.monitor.instanceId;
-    if (named && ((out as { points?: unknown[] } | null)?.points?.length ?? 0) === 0) {
-      throw new RemoteError(
-        'not_found',
-        `no worker ${JSON.stringify(instance)} in cluster ${this.options.name} and no history of an instance of that name; workers: ${this.workers.liveIds().join(', ')}`,
-      );
-    }
-    return out;
   }
 
   private broadcast(message: Message): void {

@@ -24,6 +24,7 @@ export type ClusterMonitor = MonitorLike &
     readonly alertSystem: {
       exportActive(): PersistedAlert[];
       restoreActive(entries: readonly PersistedAlert[]): number;
+      setFence(fence: (() => boolean) | undefined): void;
     };
     /** Its router applies the cluster's silences and delivers the cluster's alerts (deliveries in the ledger). */
     readonly notifications: {
@@ -32,6 +33,7 @@ export type ClusterMonitor = MonitorLike &
       onDelivery(listener: (() => void) | undefined): void;
       restore(alerts: readonly Alert[], deliveries?: readonly AlertDelivery[]): void;
       close(): Promise<void>;
+      setFence(fence: (() => boolean) | undefined): void;
     };
     /** The cluster's custom metrics, created from the workers' definitions. */
     readonly custom: CustomRegistry;
@@ -42,8 +44,8 @@ export interface SelfWorker {
   id: string;
   pid: number;
   startedAt: number;
-  /** Its report since the previous one (after reset: totals since start), with the parts cut before it (cuts.ts). */
-  take(): { report: ReportWire; cut?: unknown; at?: unknown };
+  /** Its report since the previous one; `full`: its totals since start (the reporter is reset first). */
+  take(full?: boolean): { report: ReportWire; cut?: unknown; at?: unknown };
   /** Its window as it stands (null: none to give), for a rebuild at takeover. */
   window?(): WindowWire | null;
   process(): ClusterProcess | null;

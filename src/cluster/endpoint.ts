@@ -1,7 +1,7 @@
 // Where the workers of one cluster meet: a private directory, the aggregator's socket, its ledger
 // file, and the lock that elects the aggregator (a socket file in that directory: first to take it wins).
 
-import { chmodSync, linkSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,11 +125,18 @@ function answers(path: string): Promise<boolean> {
 /** The aggregator's hold on the endpoint: its data server, and release() for a clean hand-over. */
 export interface Leadership {
   readonly server: Server;
+  /** The lock file's inode this holder holds it with (0 on Windows, where the pipe is the lock). */
+  readonly lockIno: number;
+  /**
+   * Whether the lock path is still this holder's inode: false once another worker took the role over from
+   * this one while it did not answer (seize), or the lock was removed. Always true on Windows.
+   */
+  stillHeld(): boolean;
   release(): Promise<void>;
 }
 
 /** A claim on a dead lock older than this was left by a worker that died breaking it: removed. */
-const CLAIM_STALE_MS = 5000;
+export const CLAIM_STALE_MS = 5000;
 
 /**
  * Removes a dead holder's lock file (its process was killed: the file stays, connections are refused).
@@ -174,11 +181,11 @@ export async function breakStale(path: string): Promise<boolean> {
   }
 }
 
-/** Where a candidate binds its lock before linking it into place (pruned when left by a killed candidate). */
-export const LOCK_TEMP = /\.lock\.\d+-[0-9a-f]+\.tmp$/;
+/** Where a candidate binds its lock and data socket before moving them into place (pruned when left by a killed candidate). */
+export const LOCK_TEMP = /\.(lock|sock)\.\d+-[0-9a-f]+\.tmp$/;
 
 /** A held lock: the server listening on it and the inode it holds the path with. */
-interface HeldLock {
+export interface HeldLock {
   readonly server: Server;
   readonly ino: number;
 }
@@ -192,13 +199,12 @@ interface HeldLock {
  */
 async function takeLock(path: string): Promise<HeldLock | null> {
   for (let attempt = 0; attempt < 2; attempt++) {
-    const temp = `${path}.${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}.tmp`;
     // The lock is only held, never talked to: a connection is closed as it arrives.
-    const lock = nodeNet().createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
-    if (!(await listen(lock, temp))) return null; // A unique name: only if the directory is being tampered with.
+    const lock = lockServer();
+    const temp = await bindTemp(lock, path);
+    if (temp === null) return null; // A unique name: only if the directory is being tampered with.
     let linked = false;
     try {
-      chmodSync(temp, 0o600);
       linkSync(temp, path);
       linked = true;
     } catch (err) {
@@ -223,6 +229,27 @@ async function takeLock(path: string): Promise<HeldLock | null> {
   return null;
 }
 
+/** A lock socket: only held, never talked to (a connection is closed as it arrives). */
+export const lockServer = () =>
+  nodeNet().createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
+
+/**
+ * Binds `server` at a unique temporary name beside `path` (`<path>.<pid>-<random>.tmp`), made 0600; null when
+ * the name is taken. Sockets are moved into place from there (link or rename): closing a server unlinks the
+ * name it was bound at (libuv), which is then this temporary name, never the path a successor serves.
+ */
+export async function bindTemp(server: Server, path: string): Promise<string | null> {
+  const temp = `${path}.${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}.tmp`;
+  if (!(await listen(server, temp))) return null;
+  try {
+    chmodSync(temp, 0o600);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  return temp;
+}
+
 /** Removes the lock path if it is still this holder's inode (closing the server does not: it was bound elsewhere). */
 function unlinkOwn(path: string, ino: number): void {
   try {
@@ -230,6 +257,55 @@ function unlinkOwn(path: string, ino: number): void {
   } catch {
     // Gone already.
   }
+}
+
+/** The holder's Leadership: `lock` held at `lockPath`, `server` serving the socket path at inode `dataIno`. */
+export function leadership(
+  ep: ClusterEndpoint,
+  server: Server,
+  lock: HeldLock | null,
+  dataIno: number,
+): Leadership {
+  const lockPath = ep.lockPath;
+  return {
+    server,
+    lockIno: lock?.ino ?? 0,
+    stillHeld: () => {
+      if (lock === null || lockPath === null) return true;
+      try {
+        return lstatSync(lockPath).ino === lock.ino;
+      } catch {
+        return false;
+      }
+    },
+    release: () =>
+      new Promise<void>((resolve) => {
+        // The lock last: the socket is free before another worker leads.
+        if (process.platform !== 'win32') unlinkOwn(ep.socketPath, dataIno);
+        server.close(() => {
+          if (lock === null || lockPath === null) {
+            resolve();
+            return;
+          }
+          unlinkOwn(lockPath, lock.ino);
+          lock.server.close(() => resolve());
+        });
+      }),
+  };
+}
+
+/** Serves the data socket: bound at a temporary name, then renamed over the socket path. Its inode, or null. */
+async function serve(ep: ClusterEndpoint, server: Server): Promise<number | null> {
+  if (process.platform === 'win32') return (await listen(server, ep.socketPath)) ? 0 : null;
+  const temp = await bindTemp(server, ep.socketPath);
+  if (temp === null) return null;
+  try {
+    renameSync(temp, ep.socketPath);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  return lstatSync(ep.socketPath).ino;
 }
 
 /**
@@ -245,40 +321,21 @@ export async function tryLead(ep: ClusterEndpoint, server: Server): Promise<Lead
     held = await takeLock(ep.lockPath);
     if (held === null) return null;
   }
-  const lockPath = ep.lockPath;
-  const dropLock = (done?: () => void) => {
-    if (held === null || lockPath === null) {
-      done?.();
-      return;
-    }
-    unlinkOwn(lockPath, held.ino);
-    held.server.close(() => done?.());
+  const dropLock = () => {
+    if (held === null || ep.lockPath === null) return;
+    unlinkOwn(ep.lockPath, held.ino);
+    held.server.close();
   };
-  if (process.platform !== 'win32') {
-    try {
-      unlinkSync(ep.socketPath);
-    } catch {
-      // Not there: the usual case.
-    }
-  }
-  let served: boolean;
+  let dataIno: number | null;
   try {
-    served = await listen(server, ep.socketPath);
+    dataIno = await serve(ep, server);
   } catch (err) {
     dropLock();
     throw err;
   }
-  if (!served) {
+  if (dataIno === null) {
     dropLock();
     return null;
   }
-  if (process.platform !== 'win32') chmodSync(ep.socketPath, 0o600);
-  return {
-    server,
-    release: () =>
-      new Promise<void>((resolve) => {
-        // The lock last: the socket is free before another worker leads.
-        server.close(() => dropLock(resolve));
-      }),
-  };
+  return leadership(ep, server, held, dataIno);
 }

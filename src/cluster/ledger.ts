@@ -3,7 +3,7 @@
 // the cluster's silences, so that a new aggregator keeps applying them; and its active alerts with
 // what each channel's receiver accepted of them, so that a new aggregator sends what was never delivered.
 
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { PersistedAlert } from '../alerts/engine.js';
 import type { AlertDelivery } from '../channels/router.js';
 import type { Silence } from '../channels/silences.js';
@@ -18,6 +18,11 @@ export interface LedgerEntry {
 
 interface LedgerFile {
   v: 1;
+  /**
+   * The aggregator tenure that wrote it (absent in older ledgers: 0). Each aggregator takes the epoch after
+   * the one it read; a writer whose epoch is below the file's lost the role (fencing: writeLedger refuses).
+   */
+  epoch?: number;
   saved_at: number;
   workers: Array<{ id: string; pid: number; started_at: number; totals: ReportWire }>;
   /** The cluster's silences (absent in ledgers written before silences were cluster-wide). */
@@ -56,9 +61,47 @@ export interface Ledger {
   deliveries: AlertDelivery[];
   /** A graceful predecessor's own window (absent after a crash). */
   handover?: Handover;
+  /** The tenure that wrote it (0: an absent or older ledger). */
+  epoch: number;
 }
 
-/** Writes the ledger atomically (temp file + rename), readable by this user only. */
+/** A ledger write refused: the file was written by a later aggregator tenure (this writer lost the role). */
+export class StaleLedgerWrite extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly current: number,
+  ) {
+    super(`cluster ledger not written: epoch ${epoch} is stale (the ledger is at epoch ${current})`);
+    this.name = 'StaleLedgerWrite';
+  }
+}
+
+/** The epoch the ledger at `path` was written at: read from its first bytes (0: absent, older or unreadable). */
+export function ledgerEpoch(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return 0;
+  }
+  try {
+    const head = Buffer.alloc(64);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const m = /^\{"v":1,"epoch":(\d+)[,}]/.exec(head.toString('latin1', 0, n));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes the ledger atomically (temp file + rename), readable by this user only. With `epoch`, the file
+ * carries it, and the write is refused (StaleLedgerWrite, nothing replaced) when the ledger in place was
+ * written at a later epoch: an aggregator that resumed after another took its role over cannot put its
+ * older totals back.
+ */
 export function writeLedger(
   path: string,
   entries: readonly LedgerEntry[],
@@ -68,9 +111,11 @@ export function writeLedger(
   deliveries: readonly AlertDelivery[] = [],
   owner?: number,
   handover?: Handover,
+  epoch?: number,
 ): void {
   const file: LedgerFile = {
     v: 1,
+    ...(epoch === undefined ? {} : { epoch }),
     saved_at: now,
     workers: entries.map((e) => ({
       id: e.id,
@@ -86,6 +131,12 @@ export function writeLedger(
   };
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(file), { mode: 0o600 });
+  // Checked after the (slow) write, just before the rename: the window left is a few microseconds.
+  const current = epoch === undefined ? 0 : ledgerEpoch(path);
+  if (epoch !== undefined && current > epoch) {
+    unlinkSync(tmp);
+    throw new StaleLedgerWrite(epoch, current);
+  }
   renameSync(tmp, path);
 }
 
@@ -96,7 +147,7 @@ export function readLedger(path: string): Ledger {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      return { workers: [], savedAt: 0, silences: [], alerts: [], deliveries: [] };
+      return { workers: [], savedAt: 0, silences: [], alerts: [], deliveries: [], epoch: 0 };
     throw err;
   }
   const file = JSON.parse(text) as LedgerFile;
@@ -114,5 +165,6 @@ export function readLedger(path: string): Ledger {
     alerts: Array.isArray(file.alerts) ? file.alerts : [],
     deliveries: Array.isArray(file.deliveries) ? file.deliveries : [],
     ...(file.handover && typeof file.handover.id === 'string' ? { handover: file.handover } : {}),
+    epoch: Number.isSafeInteger(file.epoch) && (file.epoch as number) > 0 ? (file.epoch as number) : 0,
   };
 }

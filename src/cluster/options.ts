@@ -41,6 +41,14 @@ export interface ClusterOptions {
    * @defaultValue 10000
    */
   maxReportDelayMs?: number;
+  /**
+   * A hung aggregator (alive but not answering: SIGSTOP, a synchronous loop) is replaced when it has not
+   * answered a worker's ping for this long: one worker takes the aggregator's role over, and the old
+   * aggregator steps down to an ordinary worker when it runs again. 0: never (a hung aggregator is waited for,
+   * e.g. while it is held by a debugger); otherwise an integer from 1000 to 3,600,000.
+   * @defaultValue 15000
+   */
+  aggregatorTimeoutMs?: number;
 }
 
 export interface ClusterConfig {
@@ -51,17 +59,20 @@ export interface ClusterConfig {
   readonly workerLabel: boolean;
   readonly bytesPerSecond: number;
   readonly maxReportDelayMs: number;
+  /** 0: a hung aggregator is never replaced. */
+  readonly aggregatorTimeoutMs: number;
 }
 
 /**
  * Defaults of ClusterOptions: report every 1000 ms, wait 500 ms for pending reports, at most 2048 bytes/s of
- * reports per worker, held back at most 10 s.
+ * reports per worker, held back at most 10 s; a hung aggregator replaced after 15 s without an answer.
  */
 export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   intervalMs: 1000,
   syncTimeoutMs: 500,
   bytesPerSecond: 2048,
   maxReportDelayMs: 10_000,
+  aggregatorTimeoutMs: 15_000,
 });
 
 const KEYS = [
@@ -72,6 +83,7 @@ const KEYS = [
   'workerLabel',
   'bytesPerSecond',
   'maxReportDelayMs',
+  'aggregatorTimeoutMs',
 ];
 
 /**
@@ -111,7 +123,7 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
   const options = (value === true ? {} : value) as ClusterOptions;
   if (options === null || typeof options !== 'object') {
     throw invalidOption(
-      'sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir, workerLabel, bytesPerSecond, maxReportDelayMs }.',
+      'sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir, workerLabel, bytesPerSecond, maxReportDelayMs, aggregatorTimeoutMs }.',
     );
   }
   rejectUnknownOptions(options, KEYS, 'sysvitals: cluster');
@@ -134,6 +146,8 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
   }
   if (options.bytesPerSecond !== 0) checkInteger(options.bytesPerSecond, 'cluster.bytesPerSecond', 256, 1e9);
   checkInteger(options.maxReportDelayMs, 'cluster.maxReportDelayMs', 100, 60_000);
+  if (options.aggregatorTimeoutMs !== 0)
+    checkInteger(options.aggregatorTimeoutMs, 'cluster.aggregatorTimeoutMs', 1000, 3_600_000);
   const intervalMs = options.intervalMs ?? DEFAULT_CLUSTER_OPTIONS.intervalMs;
   const maxReportDelayMs =
     options.maxReportDelayMs ?? Math.max(intervalMs, DEFAULT_CLUSTER_OPTIONS.maxReportDelayMs);
@@ -150,5 +164,6 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
     workerLabel: options.workerLabel ?? false,
     bytesPerSecond: options.bytesPerSecond ?? DEFAULT_CLUSTER_OPTIONS.bytesPerSecond,
     maxReportDelayMs,
+    aggregatorTimeoutMs: options.aggregatorTimeoutMs ?? DEFAULT_CLUSTER_OPTIONS.aggregatorTimeoutMs,
   });
 }

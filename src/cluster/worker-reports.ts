@@ -1,0 +1,107 @@
+// What a worker sends its aggregator: its deltas each interval (paced within the byte budget), its requests in
+// flight between paced reports, and its totals since start in its hello.
+
+import type { OutageLog } from '../logger.js';
+import type { ClusterProcess } from '../types.js';
+import { Cuts, type TurningWindows } from './cuts.js';
+import { IN_FLIGHT_GAP_MS, inFlightMoved } from './in-flight-wire.js';
+import type { ClusterConfig } from './options.js';
+import { ReportPacer } from './pacing.js';
+import type { Message, Peer } from './peer.js';
+import { Reporter, type ReportSources, type ReportWire } from './report.js';
+
+export class WorkerReports {
+  readonly reporter: Reporter;
+  /** Cuts the pending figures where this process's windows turn (cuts.ts). */
+  readonly cuts: Cuts;
+  /** Holds the deltas back (several intervals in one frame) when frames would exceed the byte budget. */
+  private readonly pacer: ReportPacer;
+  /** The process figures of the latest snapshot, and whether they were sent. */
+  process: ClusterProcess | null = null;
+  private processSent = false;
+  /** When the last unpaced in-flight frame went. */
+  private inFlightAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    own: ReportSources & TurningWindows,
+    private readonly config: ClusterConfig,
+    private readonly now: () => number,
+    outage: OutageLog,
+  ) {
+    this.reporter = new Reporter(own);
+    this.cuts = new Cuts(this.reporter, now, outage, own);
+    this.pacer = new ReportPacer(config, now);
+  }
+
+  /** New process figures (the worker's snapshot): sent with the next report. */
+  setProcess(p: ClusterProcess | null): void {
+    this.process = p;
+    this.processSent = false;
+  }
+
+  /** Each interval: a report when the pacer says so, else the requests in flight when they moved. */
+  tick(peer: Peer): void {
+    if (this.pacer.due()) this.send(peer, undefined);
+    else this.sendInFlight(peer);
+  }
+
+  /** The hello's fields: its totals since start (the reporter is reset) and process figures; paid for like a report. */
+  hello(peer: Peer, fields: Message): void {
+    this.reporter.reset();
+    this.cuts.reset();
+    const report: ReportWire = this.reporter.take();
+    const before = peer.bytesOut;
+    peer.send({ ...fields, report, p: this.process });
+    // Paid for like a report: the next report covers from here.
+    this.pacer.sent(peer.bytesOut - before);
+    this.processSent = this.process !== null;
+  }
+
+  /**
+   * Between paced reports: the requests in flight, in a frame of their own, when they moved enough (a request
+   * crossed the critical level, the count changed a lot), at most one per IN_FLIGHT_GAP_MS, paid for in the
+   * byte budget. A cluster-wide hang reads critical within an interval or two, whatever the pacing.
+   */
+  private sendInFlight(peer: Peer): void {
+    const now = this.now();
+    if (now - this.inFlightAt < IN_FLIGHT_GAP_MS) return;
+    const i = this.reporter.takeInFlightMove(inFlightMoved);
+    if (i === null) return;
+    const before = peer.bytesOut;
+    // A report of nothing but its requests in flight: any aggregator version merges it as such.
+    peer.send({ t: 'report', report: { r: [], f: [], i } });
+    this.pacer.extra(peer.bytesOut - before);
+    this.inFlightAt = now;
+  }
+
+  /** Sends what was recorded since the previous frame: each interval, when paced, or when asked (`sync`). */
+  send(peer: Peer, sync: number | undefined): void {
+    const { report, cut, at } = this.cuts.frame();
+    const withProcess = !this.processSent && this.process !== null;
+    const empty =
+      cut.length === 0 &&
+      report.r.length === 0 &&
+      report.f.length === 0 &&
+      report.j === undefined &&
+      report.q === undefined &&
+      report.s === undefined &&
+      report.c === undefined &&
+      report.i === undefined;
+    if (sync === undefined && empty && !withProcess) {
+      this.pacer.idle();
+      return;
+    }
+    const msg: Message = { t: 'report', report };
+    if (cut.length > 0) msg.cut = cut; // parts cut where its windows turned, the rest's sub-window (cuts.ts)
+    if (at) msg.at = at;
+    if (withProcess) msg.p = this.process;
+    if (sync !== undefined) msg.sync = sync;
+    // Several intervals in one frame: the aggregator spreads its counts over the time they cover.
+    const span = this.pacer.span();
+    if (span > this.config.intervalMs * 1.5) msg.d = Math.round(span);
+    const before = peer.bytesOut;
+    peer.send(msg);
+    this.pacer.sent(peer.bytesOut - before);
+    this.processSent = true;
+  }
+}
