@@ -1,7 +1,7 @@
 // node:cluster with sysvitals: `npx tsx examples/cluster.ts` (PORT, WORKERS, SYSVITALS_ADMIN_TOKEN from the
 // environment). The primary only forks; every worker calls createMonitor({ cluster: true }), and the admin API
 // of any worker (http://localhost:3000/api/core/admin/system/metrics) answers for the whole cluster.
-// Under PM2 the same worker code runs unchanged: `pm2 start examples/cluster.ts -i 4` (see the README).
+// Under PM2 the same worker code runs unchanged (it handles SIGINT, which PM2 sends): `pm2 start examples/cluster.ts -i 4`.
 
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
@@ -26,11 +26,16 @@ function startWorker(): void {
   const server = app.listen(listenPort(), () => {
     console.log(`worker ${process.pid} (${monitor.cluster?.role ?? 'electing'}) on :${listenPort()}`);
   });
-  process.on('SIGTERM', () => {
+  // SIGTERM (node:cluster, systemd, Kubernetes) and SIGINT (what `pm2 reload`/`pm2 stop` send, and Ctrl-C):
+  // a handler for SIGTERM alone lets PM2 kill the worker without its last report.
+  const stop = () => {
     server.close();
-    // Sends this worker's last interval to the aggregator (or, on the aggregator, writes the ledger).
+    // Sends this worker's last interval to the aggregator (or, on the aggregator, writes the ledger and hands
+    // over); settles within the bound documented in the README (Failure modes), then the process exits.
     void monitor.close().then(() => process.exit(0));
-  });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 if (cluster.isPrimary && process.env.pm_id === undefined) {
