@@ -425,3 +425,24 @@ export function useCluster<T = unknown>(
     },
   };
 }
+
+/** Every counter sample of an exposition (counters, and histograms' _bucket/_sum/_count): series -> value. */
+export function counterSamples(text: string): Map<string, number> {
+  const types = new Map<string, string>();
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const t = /^# TYPE (\S+) (\S+)$/.exec(line);
+    if (t) types.set(t[1] as string, t[2] as string);
+    if (line === '' || line.startsWith('#')) continue;
+    const name = /^[a-zA-Z_:][\w:]*/.exec(line)?.[0] as string;
+    const family = name.replace(/_(bucket|sum|count)$/, '');
+    const counter =
+      types.get(name) === 'counter' ||
+      types.get(name.replace(/_total$/, '')) === 'counter' ||
+      (types.get(family) === 'histogram' && family !== name);
+    if (!counter) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}

@@ -8,33 +8,20 @@
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, get, getJson, loggedRequests, type Started, startNodeCluster, until } from './helpers.js';
-
-// As prometheus-monotonic.test.ts reads an exposition.
-/** Every counter sample of an exposition (counters, and histograms' _bucket/_sum/_count): series -> value. */
-function counterSamples(text: string): Map<string, number> {
-  const types = new Map<string, string>();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const t = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (t) types.set(t[1] as string, t[2] as string);
-    if (line === '' || line.startsWith('#')) continue;
-    const name = /^[a-zA-Z_:][\w:]*/.exec(line)?.[0] as string;
-    const family = name.replace(/_(bucket|sum|count)$/, '');
-    const counter =
-      types.get(name) === 'counter' ||
-      types.get(name.replace(/_total$/, '')) === 'counter' ||
-      (types.get(family) === 'histogram' && family !== name);
-    if (!counter) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
+import {
+  BASE,
+  counterSamples,
+  get,
+  getJson,
+  type Hooks,
+  loggedRequests,
+  type Started,
+  startHooks,
+  startNodeCluster,
+  until,
+} from './helpers.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
 const clusterOf = async (port: number) => (await getJson(port, `${BASE}/metrics`)).data.data.cluster;
@@ -42,24 +29,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('node:cluster: a hung aggregator is replaced', () => {
   let c: Started;
-  let hooks: Server;
-  const received: Array<{ type: string; alert: { id: string; rule: string } }> = [];
+  let hooks: Hooks<{ type: string; alert: { id: string; rule: string } }>;
   beforeAll(async () => {
-    hooks = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d) => {
-        body += d;
-      });
-      req.on('end', () => {
-        received.push(JSON.parse(body));
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
+    hooks = await startHooks();
     c = await startNodeCluster(
       {
         AGG_TIMEOUT: '5000',
-        WEBHOOK: `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`,
+        WEBHOOK: hooks.url,
         SAMPLE_MS: '300',
         // Host rules off: this shared test machine may well be at 100 % CPU.
         ALERTS: JSON.stringify({
@@ -140,7 +116,7 @@ describe('node:cluster: a hung aggregator is replaced', () => {
         );
       }
       await until(
-        async () => received.find((e) => e.type === 'raised' && e.alert.rule === 'error_rate'),
+        async () => hooks.received.find((e) => e.type === 'raised' && e.alert.rule === 'error_rate'),
         60_000,
       );
       expect(process.kill(oldPid, 0)).toBe(true);
@@ -171,7 +147,9 @@ describe('node:cluster: a hung aggregator is replaced', () => {
     expect(drops).toEqual([]);
     expect(okAfterTakeover).toBeGreaterThanOrEqual(3);
     // One webhook for the breach, from the successor; the old aggregator delivered nothing when it resumed.
-    expect(received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toHaveLength(1);
+    expect(hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toHaveLength(
+      1,
+    );
     const cl = await clusterOf(c.port);
     expect(cl.aggregator).toBe(successor);
     expect(cl.workers.find((w: { pid: number }) => w.pid === oldPid)?.aggregator).toBe(false);
