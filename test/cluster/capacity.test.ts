@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeCapacity } from '../../src/analytics/capacity.js';
 import type { HistoryPoint } from '../../src/history/point.js';
 import { RedisStore } from '../../src/stores/redis.js';
+import { flatPoint } from '../helpers/history-points.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 import { BASE, get, getJson, load, type Started, startNodeCluster, until } from './helpers.js';
 
@@ -53,33 +54,15 @@ async function checkAgainstHistory(port: number, asks: number) {
   return last;
 }
 
-/** A 30-min history point (seeded into the cluster's Redis series). */
+/** A 30-min history point (seeded into the cluster's Redis series): flatPoint with its own CPU and memory. */
 function point(t: number, requests: number, cpu: number, memory: number): HistoryPoint {
   return {
-    t,
-    timestamp: new Date(t).toISOString(),
+    ...flatPoint(t, requests),
     samples: 360,
     cpu_avg_percent: cpu,
     cpu_max_percent: cpu,
     memory_avg_percent: memory,
     memory_max_percent: memory,
-    disk_max_percent: 40,
-    network_bytes_in_per_sec: 0,
-    network_bytes_out_per_sec: 0,
-    event_loop_p99_ms: 10,
-    heap_used_mb: 100,
-    db_response_time_ms: null,
-    redis_response_time_ms: null,
-    websocket_connections: 0,
-    requests,
-    errors_4xx: 0,
-    errors_5xx: 0,
-    latency_p50_ms: 10,
-    latency_p95_ms: 20,
-    latency_p99_ms: 30,
-    latency_avg_ms: 12,
-    latency_max_ms: 40,
-    histogram: '',
   };
 }
 
