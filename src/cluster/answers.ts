@@ -14,6 +14,7 @@ import type {
 } from '../options/read-options.js';
 import type { EndpointSort } from '../profiling/endpoints.js';
 import { ENDPOINT_SORTS } from '../profiling/endpoints.js';
+import { type RouteHistory, readRouteHistory } from '../profiling/route-history-read.js';
 import type { HealthStatus, MetricsSnapshot } from '../types.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import { type CustomPromWire, customToWire } from './custom-prometheus.js';
@@ -41,6 +42,8 @@ export interface MonitorLike {
   capacity(): Promise<unknown>;
   /** The endpoints table (routes/) over the request window. */
   endpoints(sort: EndpointSort, limit: number): unknown;
+  /** The one-minute route series (the cluster's: closed by its monitor over the merged window and totals). */
+  readonly series: { route(route: string, method?: string): RouteHistory | null };
   readonly queries: {
     report(): unknown;
     readonly config: { readonly prometheus: boolean };
@@ -71,6 +74,8 @@ export type Question =
   | { op: 'capacity' }
   | { op: 'prometheus'; maxAgeMs: number; byWorker?: boolean }
   | { op: 'endpoints'; sort: EndpointSort; limit: number }
+  /** A route's one-minute points (history/?route=): the cluster's, or one worker's; null for a route never recorded. */
+  | { op: 'route-history'; route: string; method?: string }
   /** The query or job table: the cluster's (merged by the aggregator) or one worker's. */
   | { op: 'queries' | 'jobs' };
 
@@ -142,6 +147,8 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
       return monitor.jobs.rows();
     case 'capacity':
       return monitor.capacity();
+    case 'route-history':
+      return readRouteHistory(monitor, q.route, q.method);
     case 'history':
       return monitor.getHistory(
         q.instance === undefined ? { period: q.period } : { period: q.period, instance: q.instance },
@@ -234,6 +241,11 @@ export function parseQuestion(q: unknown): Question | null {
     case 'jobs':
     case 'capacity':
       return { op: o.op };
+    case 'route-history':
+      if (!text(o.route) || (o.method !== undefined && !text(o.method))) return null;
+      return o.method === undefined
+        ? { op: o.op, route: o.route as string }
+        : { op: o.op, route: o.route as string, method: o.method as string };
     case 'endpoints':
       return (ENDPOINT_SORTS as readonly unknown[]).includes(o.sort) && int(o.limit, 1, 1000)
         ? { op: 'endpoints', sort: o.sort as EndpointSort, limit: o.limit as number }
@@ -242,6 +254,9 @@ export function parseQuestion(q: unknown): Question | null {
       return null;
   }
 }
+
+/** A route or method as history/ takes it: 1 to 1,000 characters. */
+const text = (v: unknown): boolean => typeof v === 'string' && v.length > 0 && v.length <= 1000;
 
 /** Checks a silence question received over the socket; null when malformed (the input is checked by the store). */
 export function parseSilenceQuestion(q: unknown): SilenceQuestion | null {

@@ -4,6 +4,7 @@
 import type { Alert } from '../alerts/alert.js';
 import type { PersistedAlert } from '../alerts/engine.js';
 import type { AlertDelivery } from '../channels/router.js';
+import type { RouteTotals } from '../profiling/series-history.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import type { MonitorLike, Question } from './answers.js';
 import type { CustomRegistry } from './custom-merge.js';
@@ -37,6 +38,8 @@ export type ClusterMonitor = MonitorLike &
     };
     /** The cluster's custom metrics, created from the workers' definitions. */
     readonly custom: CustomRegistry;
+    /** The route series, closed each minute over the merged window; totals taken over are no minute's (skipTotals). */
+    readonly series: MonitorLike['series'] & { skipTotals(key: string, t: RouteTotals): void };
   };
 
 /** What the aggregator needs from its own worker (in-process, no socket). */

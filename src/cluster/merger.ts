@@ -4,6 +4,7 @@
 
 import { DROPPED_SOURCES, type DroppedObservations } from '../collector/dropped.js';
 import { errorMessage } from '../logger.js';
+import { type RouteTotals, routeKey } from '../profiling/series-history.js';
 import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { ClusterProcess, Logger } from '../types.js';
 import type { ClusterMonitor } from './cluster-monitor.js';
@@ -146,9 +147,15 @@ export class Merger {
       this.merge(entry, part.report, proc, full, window, part.span);
   }
 
-  /** Merges a report into the cluster's monitor and its custom metrics. */
+  /**
+   * Merges a report into the cluster's monitor and its custom metrics. Figures in totals only (`window` false:
+   * counted before, by a predecessor or in a rebuilt window) are no minute's requests in the route series either.
+   */
   private apply(entry: WorkerEntry | null, report: Report, window: boolean, span?: AbsorbSpan): void {
     applyReport(this.monitor, report, window, span);
+    if (!window)
+      for (const r of report.routes)
+        this.monitor.series.skipTotals(routeKey(r.method, r.route), routeTotalsOf(r));
     if (report.custom && report.custom.length > 0) this.custom.apply(entry, report.custom, window);
   }
 
@@ -244,4 +251,13 @@ export class Merger {
     if (this.handedCustom) applyCustomWindows(this.monitor.custom, this.handedCustom, now);
     this.handedCustom = undefined;
   }
+}
+
+/** A report's route row as route-series totals (aborted among the 4xx; failed aborted: all of them when absent). */
+function routeTotalsOf(r: Report['routes'][number]): RouteTotals {
+  let count = 0;
+  for (const n of r.classes) count += n || 0;
+  const aborted = r.extra?.[0] || 0;
+  const failed = r.extra !== undefined && r.extra.length > 3 ? r.extra[3] || 0 : aborted;
+  return { count, count_5xx: r.classes[4] || 0, count_aborted: aborted, count_aborted_failed: failed };
 }

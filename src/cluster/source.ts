@@ -15,6 +15,7 @@ import type {
   MetricsReadOptions,
 } from '../options/read-options.js';
 import type { EndpointSort } from '../profiling/endpoints.js';
+import type { RouteHistory } from '../profiling/route-history-read.js';
 import type { Clock, ClusterSummary, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 import type { ClusterAgent } from './agent.js';
 import {
@@ -175,6 +176,18 @@ export class ClusterSource extends EventEmitter<{
   }
 
   /**
+   * A route's one-minute points (`history/?route=`): the cluster's, closed each minute by the aggregator's monitor
+   * over the workers' merged requests (counts summed, percentiles from the merged latency counts), or one
+   * worker's own (`instance`). null for a route never recorded there. No aggregator: unavailable (one worker's
+   * minutes are not the cluster's).
+   */
+  routeHistory(route: string, method?: string, instance?: string): Promise<RouteHistory | null> {
+    const q: Question =
+      method === undefined ? { op: 'route-history', route } : { op: 'route-history', route, method };
+    return this.view(q, instance) as Promise<RouteHistory | null>;
+  }
+
+  /**
    * The cluster's access-token secret (a 0600 file in the private directory), read once; see AdminSource.
    * @internal
    */
@@ -237,7 +250,7 @@ export class ClusterSource extends EventEmitter<{
   // No aggregator: this worker's own figures, marked incomplete.
   private async alone(q: Question, reason: string): Promise<unknown> {
     // A table without a place for `cluster.complete`: refused rather than shown as the cluster's.
-    if (q.op === 'jobs' || q.op === 'queries' || q.op === 'capacity') {
+    if (q.op === 'jobs' || q.op === 'queries' || q.op === 'capacity' || q.op === 'route-history') {
       throw new SysvitalsError(
         'ERR_SYSVITALS_UNAVAILABLE',
         `no cluster aggregator answered (${reason}); retry`,

@@ -1,6 +1,11 @@
 // The seed's four admin endpoints (metrics, health, alerts, history) and the access-token endpoint.
 
 import { HISTORY_PERIODS } from '../history/periods.js';
+import {
+  type RouteHistory,
+  type RouteHistorySource,
+  readRouteHistory,
+} from '../profiling/route-history-read.js';
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
 import { booleanParam, enumParam, INVALID, identifierParam, integerParam, type Param } from './params.js';
 import { sendData, sendError, sendJson } from './respond.js';
@@ -61,31 +66,14 @@ export const alertsRoute = defineRoute({
   },
 });
 
-/** What history/?route= and ?job= read (the monitor's one-minute series, and the routes it recorded). */
+/** What history/?job= reads (the monitor's one-minute series); history/?route= reads a RouteHistorySource. */
 interface SeriesSource {
-  readonly series?: {
-    route(route: string, method?: string): unknown;
-    job(name: string): unknown;
-  };
-  readonly requests?: {
-    routeTotals(): Iterable<{ method: string; route: string }>;
-    abortedTotals?(): Iterable<{ method: string; route: string }>;
-  };
+  readonly series?: { job(name: string): unknown };
 }
 
-/**
- * A route the monitor recorded requests on (it is in routes/) but that has no one-minute points: none of
- * its minutes has closed yet, or it is not among the busiest. Its method (the first one when none is
- * given), or undefined for a route never seen.
- */
-function recordedMethod(source: SeriesSource, route: string, method?: string): string | undefined {
-  const requests = source.requests;
-  if (requests === undefined) return undefined;
-  for (const rows of [requests.routeTotals(), requests.abortedTotals?.() ?? []]) {
-    for (const r of rows)
-      if (r.route === route && (method === undefined || r.method === method)) return r.method;
-  }
-  return undefined;
+/** Cluster mode: a route's points from the aggregator (the cluster's merged minutes) or from one worker. */
+interface ClusterRouteSource {
+  routeHistory?(route: string, method?: string, instance?: string): Promise<RouteHistory | null>;
 }
 
 /** A route template, method or job name: printable text without control characters, up to 1,000 characters. */
@@ -123,31 +111,44 @@ export const historyRoute = defineRoute({
       );
       return;
     }
-    // One-minute points of one route (the busiest N) or one job, from this process. A route recorded but
-    // with no points yet (its first minute is still open; or not among the busiest) is known: 200, no points.
-    if (query.route !== undefined || query.job !== undefined) {
-      const src = source as SeriesSource;
-      const series = src.series;
-      let found =
-        query.route !== undefined
-          ? series?.route(query.route, query.method)
-          : series?.job(query.job as string);
-      if (!found && series && query.route !== undefined) {
-        const method = recordedMethod(src, query.route, query.method);
-        if (method !== undefined) found = { method, route: query.route, points: [] };
+    if (query.route !== undefined) {
+      const route = query.route;
+      const onRoute = `route ${JSON.stringify(route)}${query.method !== undefined ? ` with method ${JSON.stringify(query.method)}` : ''}`;
+      // Cluster mode: the cluster's (merged by the aggregator; instance=all too) or one worker's (instance=).
+      const perCluster = source as ClusterRouteSource;
+      if (typeof perCluster.routeHistory === 'function') {
+        const found = await perCluster.routeHistory(route, query.method, query.instance);
+        if (found) sendData(res, found);
+        else {
+          const where =
+            query.instance === undefined || query.instance === 'all'
+              ? 'the cluster'
+              : `worker ${JSON.stringify(query.instance)}`;
+          sendError(res, 404, 'not_found', `no requests recorded on ${onRoute} in ${where}`);
+        }
+        return;
       }
+      // One process: its points (the busiest N routes); a route recorded without points yet is 200, no points.
+      const found = readRouteHistory(source as RouteHistorySource, route, query.method);
+      if (found) sendData(res, found);
+      else if (!(source as RouteHistorySource).series)
+        sendError(res, 404, 'not_found', 'this monitor keeps no one-minute route or job history');
+      else sendError(res, 404, 'not_found', `no requests recorded on ${onRoute}`);
+      return;
+    }
+    if (query.job !== undefined) {
+      const series = (source as SeriesSource).series;
+      const found = series?.job(query.job);
       if (!found) {
         const message = !series
           ? (source as { supportsInstances?: boolean }).supportsInstances
-            ? 'cluster mode: one-minute route and job history is kept per process, not merged across workers'
+            ? 'cluster mode: one-minute job history is kept per process, not merged across workers'
             : 'this monitor keeps no one-minute route or job history'
-          : query.route !== undefined
-            ? `no requests recorded on route ${JSON.stringify(query.route)}${query.method !== undefined ? ` with method ${JSON.stringify(query.method)}` : ''}`
-            : `no one-minute history for job ${JSON.stringify(query.job)} (only recorded jobs have one)`;
+          : `no one-minute history for job ${JSON.stringify(query.job)} (only recorded jobs have one)`;
         sendError(res, 404, 'not_found', message);
         return;
       }
-      sendData(res, query.route !== undefined ? found : { job: query.job, points: found });
+      sendData(res, { job: query.job, points: found });
       return;
     }
     sendData(res, await source.getHistory({ period: query.period, ...instanceOption(query.instance) }));

@@ -173,6 +173,26 @@ export class SeriesHistory {
     }
   }
 
+  /**
+   * Requests added to a route's totals that are no minute's (a new cluster aggregator taking over the totals its
+   * predecessor counted): the next minute's count is the totals' difference less these, as the history bucket.
+   */
+  skipTotals(key: string, t: RouteTotals): void {
+    const seen = this.routeSeen.get(key) ?? {
+      count: 0,
+      count_5xx: 0,
+      count_aborted: 0,
+      count_aborted_failed: 0,
+    };
+    this.routeSeen.set(key, {
+      count: seen.count + t.count,
+      count_5xx: seen.count_5xx + t.count_5xx,
+      count_aborted: seen.count_aborted + t.count_aborted,
+      count_aborted_failed:
+        (seen.count_aborted_failed ?? seen.count_aborted) + (t.count_aborted_failed ?? t.count_aborted),
+    });
+  }
+
   /** A route's points, oldest first: by `route` alone (every method summed is not done: the first match) or `METHOD route`. */
   route(route: string, method?: string): { method: string; route: string; points: RoutePoint[] } | null {
     if (method !== undefined) {

@@ -161,18 +161,33 @@ export async function load(port: number, count: number, concurrency = 8, seed = 
   return result;
 }
 
-/** Every duration (ms) the workers logged as recorded, with its status. */
-export function loggedRequests(
-  logDir: string,
-): Array<{ pid: number; status: number; ms: number; at: number }> {
-  const out: Array<{ pid: number; status: number; ms: number; at: number }> = [];
+/** A request as a worker logged it when recorded. */
+export interface LoggedRequest {
+  pid: number;
+  status: number;
+  ms: number;
+  at: number;
+  method: string;
+  route: string;
+}
+
+/** Every duration (ms) the workers logged as recorded, with its status, method and route. */
+export function loggedRequests(logDir: string): LoggedRequest[] {
+  const out: LoggedRequest[] = [];
   for (const f of readdirSync(logDir)) {
     if (!f.endsWith('.log')) continue;
     const pid = Number(f.slice(0, -4));
     for (const line of readFileSync(join(logDir, f), 'utf8').split('\n')) {
       if (!line) continue;
-      const [status, ms, at] = line.split(' ');
-      out.push({ pid, status: Number(status), ms: Number(ms), at: Number(at) });
+      const [status, ms, at, method = '', ...route] = line.split(' ');
+      out.push({
+        pid,
+        status: Number(status),
+        ms: Number(ms),
+        at: Number(at),
+        method,
+        route: route.join(' '),
+      });
     }
   }
   return out;

@@ -13,8 +13,8 @@ import { fmtNumber } from '../format.js';
 type Sort = 'time' | 'p95' | 'rate' | 'errors' | 'apdex';
 let sort: Sort = 'time';
 let selected: { method: string; route: string } | null = null;
-/** Cluster mode (routes/ carries `cluster`): route history is per process, not merged, and not asked for. */
-let clustered = false;
+/** Cluster mode while no aggregator answers (routes/ is this worker's own): route history is a 503, not asked. */
+let noAggregator = false;
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -89,13 +89,14 @@ let routesLoad = 0;
 
 async function loadRoutes(): Promise<void> {
   const load = ++routesLoad;
+  // In cluster mode routes/ and history/?route= are both the cluster's (merged by the aggregator).
   const data = await api<{
     routes: EndpointRow[];
     apdex: { score: number | null; t_ms: number };
-    cluster?: unknown;
+    cluster?: { aggregator?: string };
   }>(`routes/?sort=${sort}&limit=20`);
   if (load !== routesLoad) return;
-  clustered = data.cluster !== undefined;
+  noAggregator = data.cluster?.aggregator === '';
   renderRoutesHead();
   $('routes-apdex').textContent =
     data.apdex.score === null ? 'Apdex —' : `Apdex ${data.apdex.score.toFixed(2)} (T ${data.apdex.t_ms} ms)`;
@@ -127,19 +128,18 @@ async function loadRoutes(): Promise<void> {
       tr.classList.add('selected');
       void showRoute(r.method, r.route).catch(() => {});
     });
-    if (!clustered)
-      void routePoints(r.method, r.route)
-        .then((points) =>
-          spark.append(
-            sparkline(
-              points.map((p) => p.p95_ms),
-              120,
-              22,
-              'sparkline',
-            ),
+    void routePoints(r.method, r.route)
+      .then((points) =>
+        spark.append(
+          sparkline(
+            points.map((p) => p.p95_ms),
+            120,
+            22,
+            'sparkline',
           ),
-        )
-        .catch(() => {});
+        ),
+      )
+      .catch(() => {});
     return tr;
   });
   $('routes-body').replaceChildren(...rows);
@@ -147,7 +147,7 @@ async function loadRoutes(): Promise<void> {
 }
 
 async function routePoints(method: string, route: string): Promise<RoutePoint[]> {
-  if (clustered) return [];
+  if (noAggregator) return [];
   try {
     const q = `history/?route=${encodeURIComponent(route)}&method=${encodeURIComponent(method)}`;
     return (await api<{ points: RoutePoint[] }>(q)).points;
@@ -182,8 +182,8 @@ async function showRoute(method: string, route: string): Promise<void> {
     ),
   );
   const last = points.at(-1);
-  const summary = clustered
-    ? 'cluster mode: one-minute route history is kept per process, not merged across workers'
+  const summary = noAggregator
+    ? 'no cluster aggregator answered: the route history is back once one is elected'
     : last
       ? `last minute: ${last.count} requests, p95 ${fmtNumber(last.p95_ms ?? Number.NaN, 1)} ms, ${fmtNumber(last.error_percent, 1)} % errors, Apdex ${last.apdex ?? '—'}`
       : 'no minute has closed for this route yet';

@@ -1,0 +1,43 @@
+// What `history/?route=` answers from one monitor (a process's, or the cluster's merged on the aggregator).
+
+import type { RoutePoint } from './series-history.js';
+
+/** A route's one-minute points, as `history/?route=` serves them. */
+export interface RouteHistory {
+  method: string;
+  route: string;
+  points: RoutePoint[];
+}
+
+/** What a route's history is read from: the one-minute series and the routes recorded since start. */
+export interface RouteHistorySource {
+  readonly series?: { route(route: string, method?: string): RouteHistory | null };
+  readonly requests?: {
+    routeTotals(): Iterable<{ method: string; route: string }>;
+    abortedTotals?(): Iterable<{ method: string; route: string }>;
+  };
+}
+
+/**
+ * A route's points (by `method` too when given). A route recorded (it is in routes/) but without points (none
+ * of its minutes has closed yet, or it is not among the busiest) is known: `points: []` with its method (the
+ * first one when none is given). null for a route never recorded, or a monitor without series.
+ */
+export function readRouteHistory(
+  source: RouteHistorySource,
+  route: string,
+  method?: string,
+): RouteHistory | null {
+  const series = source.series;
+  if (series === undefined) return null;
+  const found = series.route(route, method);
+  if (found) return found;
+  const requests = source.requests;
+  if (requests === undefined) return null;
+  for (const rows of [requests.routeTotals(), requests.abortedTotals?.() ?? []]) {
+    for (const r of rows)
+      if (r.route === route && (method === undefined || r.method === method))
+        return { method: r.method, route, points: [] };
+  }
+  return null;
+}

@@ -1,0 +1,100 @@
+// history/?route= in cluster mode over the real admin API and ClusterSource, with the agent (the socket to the
+// aggregator) replaced: the question asked (route, method, instance), a route the cluster never recorded (404
+// naming it), and no aggregator answering (503: this worker's own minutes are not served as the cluster's).
+// The cluster's answers themselves are checked on real node:cluster workers in route-history.test.ts.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseQuestion, type Question } from '../../src/cluster/answers.js';
+import { RemoteError } from '../../src/cluster/peer.js';
+import { ClusterSource } from '../../src/cluster/source.js';
+import { createAdminApi } from '../../src/http/api.js';
+import { silentLogger } from '../../src/logger.js';
+import { getJson, serve } from '../http/admin-fixture.js';
+import { BASE } from './helpers.js';
+
+const POINTS = { method: 'GET', route: '/x', points: [{ timestamp: '2026-12-02T00:00:00.000Z', count: 3 }] };
+const closers: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const c of closers.splice(0)) await c();
+});
+
+/** The admin API over a ClusterSource whose agent answers with `ask`; `own` is this worker's monitor (it has points). */
+async function start(ask: (q: Question, instance: string | undefined) => Promise<unknown>) {
+  const asked: Array<{ q: Question; instance: string | undefined }> = [];
+  const agent = {
+    config: { name: 'c', workerLabel: false },
+    subscribe() {},
+    ask: (q: Question, instance: string | undefined) => {
+      asked.push({ q, instance });
+      return ask(q, instance);
+    },
+  };
+  const own = {
+    series: { route: () => POINTS },
+    requests: { routeTotals: () => [], abortedTotals: () => [] },
+  };
+  const source = new ClusterSource(agent as never, own as never, {
+    logger: silentLogger,
+    clock: Date,
+    instanceId: 'host:c',
+    probe: () => ({ ok: true }) as never,
+    notifications: () => ({}) as never,
+  });
+  const api = createAdminApi(source as never, { rateLimit: false });
+  const s = await serve(async (req, res) => {
+    if (!(await api.handle(req, res))) res.end('app');
+  });
+  closers.push(() => s.close());
+  return { base: `${s.url}${BASE}`, asked };
+}
+
+describe('history/?route= in cluster mode (ClusterSource)', () => {
+  it("asks the aggregator for the cluster's (instance=all too) or one worker's points, and serves them", async () => {
+    const { base, asked } = await start(async () => POINTS);
+    for (const q of ['', '&instance=all', '&instance=1234', '&instance=w-1']) {
+      const r = await getJson(`${base}/history/?route=%2Fx&method=GET${q}`);
+      expect(r.status).toBe(200);
+      expect(r.body.data).toEqual(POINTS);
+    }
+    expect(asked).toEqual(
+      [undefined, 'all', '1234', 'w-1'].map((instance) => ({
+        q: { op: 'route-history', route: '/x', method: 'GET' },
+        instance,
+      })),
+    );
+  });
+
+  it('a route the cluster never recorded is a 404 naming it', async () => {
+    const { base } = await start(async () => null);
+    const r = await getJson(`${base}/history/?route=%2Fnever`);
+    expect(r.status).toBe(404);
+    expect(r.body.error.message).toBe('no requests recorded on route "/never" in the cluster');
+  });
+
+  it("no aggregator answering is a 503, not this worker's own points", async () => {
+    const { base } = await start(async () => {
+      throw new RemoteError('unavailable', 'no cluster aggregator is reachable');
+    });
+    const r = await getJson(`${base}/history/?route=%2Fx`);
+    expect(r.status).toBe(503);
+    expect(r.body.error.code).toBe('unavailable');
+    expect(r.body.error.message).toContain('no cluster aggregator answered');
+  });
+
+  it('a route-history question from the socket is checked', () => {
+    expect(parseQuestion({ op: 'route-history', route: '/x' })).toEqual({ op: 'route-history', route: '/x' });
+    expect(parseQuestion({ op: 'route-history', route: '/x', method: 'GET' })).toEqual({
+      op: 'route-history',
+      route: '/x',
+      method: 'GET',
+    });
+    for (const bad of [
+      {},
+      { route: '' },
+      { route: 7 },
+      { route: 'x'.repeat(1001) },
+      { route: '/x', method: 1 },
+    ])
+      expect(parseQuestion({ op: 'route-history', ...bad })).toBeNull();
+  });
+});
