@@ -9,7 +9,6 @@ import type { Analytics } from './analytics/analytics.js';
 import type { CapacityReport } from './analytics/capacity.js';
 import type { NotificationRouter } from './channels/router.js';
 import type { ClusterAgent } from './cluster/agent.js';
-import { parseClusterOptions } from './cluster/options.js';
 import type { ClusterSource } from './cluster/source.js';
 import { listenThreads } from './cluster/thread.js';
 import type { MetricsCollector } from './collector/index.js';
@@ -31,11 +30,11 @@ import type { ShutdownReport } from './lifecycle/shutdown.js';
 import { consoleLogger } from './logger.js';
 import { closeMonitor, exitOnSignals, startShutdown } from './monitor/close.js';
 import { loadClusterMode } from './monitor/cluster-loader.js';
+import { markProcessOnly, startOfCluster } from './monitor/cluster-start.js';
 import { emitSafely } from './monitor/events.js';
 import {
   checkMonitorOptions,
   DEFAULT_MONITOR_OPTIONS,
-  instanceIdOf,
   type MonitorEvents,
   type MonitorOptions,
   type MonitorShutdownOptions,
@@ -69,7 +68,7 @@ import type { QueryStats, QuerySystem } from './profiling/query-stats.js';
 import type { SeriesHistory } from './profiling/series-history.js';
 import type { RequestStats } from './requests/requests.js';
 import type { MetricsStore } from './stores/store.js';
-import type { ApdexGroup, Clock, HealthStatus, Logger, MetricsSnapshot } from './types.js';
+import type { ApdexGroup, Clock, ClusterModeOff, HealthStatus, Logger, MetricsSnapshot } from './types.js';
 
 /**
  * The core monitor: samples host and application metrics, evaluates alerts, writes history to its store
@@ -87,6 +86,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly cluster: ClusterAgent | null = null;
   /** Cluster mode: what the admin API reads (the cluster by default, `instance=` for one worker); null otherwise. */
   readonly clusterSource: ClusterSource | null = null;
+  /** `cluster` was set but cluster mode is off in this process (no private directory: see `reason`); else null. */
+  readonly clusterModeOff: ClusterModeOff | null;
   private unusedStore: MetricsStore | null = null;
   /** Request rate, errors and latency over the request window (`requestWindowMs`), per route too. @internal */
   readonly requests: RequestStats;
@@ -136,11 +137,11 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.retentionMs = options.retentionMs ?? DEFAULT_MONITOR_OPTIONS.retentionMs;
     this.clock = options.clock ?? { now: Date.now };
     this.logger = options.logger ?? consoleLogger;
-    const clusterConfig = parseClusterOptions(options.cluster);
-    this.instanceId = instanceIdOf(options, clusterConfig !== null);
+    const start = startOfCluster(options, this.logger);
+    ({ off: this.clusterModeOff, instanceId: this.instanceId } = start);
 
     const parts = createParts(options, this, {
-      clustered: clusterConfig !== null,
+      clustered: start.config !== null,
       latest: () => this.parts?.sampler.latest,
       websocketConnections: () => this.websockets.count,
       closing: () => this.closing !== undefined,
@@ -162,16 +163,15 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.lifecycle = parts.lifecycle;
     this.analytics = parts.analytics;
     this.parts = parts;
+    if (start.off) parts.sampler.decorate(markProcessOnly(start.off));
     if (options.handleSignals) this.detachers.push(exitOnSignals(this.logger, () => this.shutdown()));
     void parts.history.initStore();
-    if (this.sampleIntervalMs > 0)
-      this.stopSampling = sampleEvery(this.sampleIntervalMs, this.logger, () => this.sample());
+    this.stopSampling = sampleEvery(this.sampleIntervalMs, this.logger, () => this.sample());
     parts.history.scheduleBucket();
     // Requests and @timed calls of this process's worker threads (connectThread()) count here.
     if (parts.adopted) this.detachers.push(listenThreads(this, this.logger));
-    if (clusterConfig) {
-      // Cluster mode's code loads here, not at import (cluster-loader.ts).
-      const started = loadClusterMode().startClusterMode(this, options, clusterConfig, (clusterOptions) => {
+    if (start.config) {
+      const started = loadClusterMode().startClusterMode(this, options, start.config, (clusterOptions) => {
         this.unusedStore = null;
         return new SystemMonitor(clusterOptions);
       });

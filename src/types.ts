@@ -1,10 +1,13 @@
 // The shapes sysvitals returns everywhere: programmatic API, HTTP API, dashboard. Field names are the seed's (snake_case).
 
 import type { ChannelStatus } from './channels/channel-status.js';
+import type { ClusterModeOff, ClusterSummary } from './cluster/view-types.js';
 import type { DroppedObservations } from './collector/dropped.js';
 import type { CustomMetricSnapshot } from './custom/types.js';
 import type { FunctionStats } from './functions/function-row.js';
 import type { RouteStats } from './requests/route-stats.js';
+
+export type { ClusterModeOff, ClusterProcess, ClusterSummary, ClusterWorker } from './cluster/view-types.js';
 
 /** Status of one snapshot group or health component; `unknown` when it could not be measured. */
 export type ComponentStatus = 'healthy' | 'warning' | 'critical' | 'unknown';
@@ -280,6 +283,8 @@ export interface MetricsSnapshot {
   /** Cluster mode, `instance=<worker>`: the aggregator whose host groups (cpu, memory, disk, network) it shows. */
   host_from?: string;
   cluster?: ClusterSummary;
+  /** Cluster mode asked for but off in this process (its figures are per process), and why. */
+  cluster_mode?: ClusterModeOff;
   /** Custom metrics by name (`monitor.counter/gauge/histogram`); always present from a collector. */
   custom?: Record<string, CustomMetricSnapshot>;
   /** Collector plugins' groups by plugin name; always present from a collector. */
@@ -311,62 +316,6 @@ export interface ApdexGroup {
   frustrated: number;
 }
 
-/** One worker of a cluster as the aggregator knows it (cluster mode). */
-export interface ClusterWorker {
-  /** `<pid>@<start time ms>`: a restarted worker is a new worker. */
-  id: string;
-  pid: number;
-  started_at: string;
-  /** This worker is the aggregator (it evaluates the cluster's alerts). */
-  aggregator: boolean;
-  /** Connected to the aggregator now; a worker that died keeps its totals in the cluster's counters. */
-  connected: boolean;
-  /** Requests this worker reported since it started. */
-  requests_total: number;
-  last_report_at: string | null;
-  /** Its latest process figures (sampled by its own monitor), null before its first sample. */
-  process: ClusterProcess | null;
-}
-
-/** The process figures a worker reports with its deltas. */
-export interface ClusterProcess {
-  pid: number;
-  rss_mb: number;
-  heap_used_mb: number;
-  heap_total_mb: number;
-  external_mb: number;
-  /** rss_mb, heap_used_mb, heap_total_mb and external_mb in exact bytes (summed exactly by the aggregator). */
-  rss_bytes?: number;
-  heap_used_bytes?: number;
-  heap_total_bytes?: number;
-  external_bytes?: number;
-  /** ArrayBuffers in exact bytes, and V8 heap spaces by name (absent from workers of older versions). */
-  array_buffers_bytes?: number;
-  heap_spaces?: Record<string, { used_bytes: number; size_bytes: number }>;
-  event_loop_delay_p50_ms: number;
-  event_loop_delay_p99_ms: number;
-  event_loop_delay_max_ms: number;
-  event_loop_utilization_percent: number;
-  open_fds: number | null;
-  uptime_seconds: number;
-}
-
-/** What a cluster view covers: `complete` is false while a live worker did not answer in time. */
-export interface ClusterSummary {
-  name: string;
-  /** Id of the aggregator worker. */
-  aggregator: string;
-  complete: boolean;
-  /**
-   * Workers connected but not answering within the sync timeout (their last interval is missing), and
-   * `aggregator-window` for a window's length after a new aggregator took over (what only the previous
-   * aggregator held of the last minute could not be rebuilt).
-   */
-  missing: string[];
-  workers_connected: number;
-  workers: ClusterWorker[];
-}
-
 /** One collector plugin's group: what its collect() returned, with a status (and the error when it failed). */
 export interface PluginGroup {
   status: ComponentStatus;
@@ -392,6 +341,8 @@ export interface HealthStatus {
   channels?: ChannelStatus[];
   /** Cluster mode only: which workers the status covers (see MetricsSnapshot.cluster). */
   cluster?: ClusterSummary;
+  /** Cluster mode asked for but off in this process: the status is this process's alone, and why. */
+  cluster_mode?: ClusterModeOff;
 }
 
 /** What the request recorder contributes to a snapshot. */

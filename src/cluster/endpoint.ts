@@ -32,8 +32,10 @@ function refusal(path: string): string | null {
     mkdirSync(path, { recursive: true, mode: 0o700 });
     if (process.platform === 'win32') return null;
     const st = lstatSync(path);
-    if (!st.isDirectory() || st.uid !== uid() || (st.mode & 0o077) !== 0) {
-      return `${path} is not a directory owned by this user with mode 0700`;
+    if (!st.isDirectory()) return `${path} is not a directory`;
+    if (st.uid !== uid()) return `${path} belongs to uid ${st.uid}, not to this user (uid ${uid()})`;
+    if ((st.mode & 0o077) !== 0) {
+      return `${path} has mode 0${(st.mode & 0o777).toString(8)}: other users can enter it`;
     }
     return null;
   } catch (err) {
@@ -61,19 +63,27 @@ export function defaultDirs(env: NodeJS.ProcessEnv = process.env, home: () => st
 }
 
 /**
+ * The first of `candidates` that passes (created 0700, this user's, closed to others), or why each was refused.
+ */
+export function firstPrivateDir(candidates: readonly string[]): { dir: string } | { refused: string[] } {
+  const refused: string[] = [];
+  for (const path of candidates) {
+    const why = refusal(path);
+    if (why === null) return { dir: path };
+    refused.push(why);
+  }
+  return { refused };
+}
+
+/**
  * The private directory: created 0700, refused when it belongs to someone else or others can enter it.
  * A given directory must pass; without one, the first of `defaultDirs()` that passes is used.
  */
 export function privateDir(dir?: string, candidates: readonly string[] = defaultDirs()): string {
-  const tried = dir === undefined ? candidates : [dir];
-  const reasons: string[] = [];
-  for (const path of tried) {
-    const why = refusal(path);
-    if (why === null) return path;
-    reasons.push(why);
-  }
+  const found = firstPrivateDir(dir === undefined ? candidates : [dir]);
+  if ('dir' in found) return found.dir;
   throw new Error(
-    `sysvitals cluster: no private directory for the cluster socket (${reasons.join('; ')}); set cluster.socketDir to a directory owned by this user with mode 0700`,
+    `sysvitals cluster: no private directory for the cluster socket (${found.refused.join('; ')}); set cluster.socketDir to a directory owned by this user with mode 0700`,
   );
 }
 

@@ -144,11 +144,13 @@ export function checkInstance(
   if (instance === undefined || instance === 'all') return true;
   if (source.supportsInstances) return checkWorkerInstance(res, instance);
   if (instance === source.instanceId) return true;
+  // `cluster` asked for but off in this process (no private directory): say so, with why.
+  const off = (source as { clusterModeOff?: { reason: string } | null }).clusterModeOff;
   sendError(
     res,
     400,
     'invalid_parameter',
-    `invalid parameter "instance": this server is not in cluster mode; use 'all' or ${JSON.stringify(source.instanceId ?? '')}`,
+    `invalid parameter "instance": this server is not in cluster mode${off ? ` (cluster mode is off in this process: ${off.reason})` : ''}; use 'all' or ${JSON.stringify(source.instanceId ?? '')}`,
   );
   return false;
 }

@@ -66,3 +66,5 @@ export function startClusterMode(
   });
   return { cluster: agent, clusterSource };
 }
+
+export { placeCluster } from '../cluster/placement.js';

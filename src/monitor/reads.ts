@@ -89,7 +89,7 @@ export function endpointsTable(
   };
 }
 
-/** The health of `snapshot`; with `detailed`, the snapshot itself and the channels' status (when any) beside it. */
+/** The health of `snapshot` (marked `cluster_mode` as it is); with `detailed`, the snapshot itself and the channels' status (when any) beside it. */
 export function healthWithDetails(
   snapshot: MetricsSnapshot,
   alertSystem: AlertSystem,
@@ -97,7 +97,9 @@ export function healthWithDetails(
   options: HealthReadOptions,
 ): HealthStatus {
   const detailed = options.detailed ?? false;
-  const health = alertSystem.getHealthStatus(snapshot);
+  let health = alertSystem.getHealthStatus(snapshot);
+  // Cluster mode asked for but off in this process: its health is this process's alone (cluster-start.ts).
+  if (snapshot.cluster_mode) health = { ...health, cluster_mode: snapshot.cluster_mode };
   if (!detailed) return health;
   return notifications.active
     ? { ...health, metrics: snapshot, channels: notifications.status() }

@@ -127,10 +127,11 @@ export class Sampler {
 }
 
 /**
- * Calls `sample` every `intervalMs` on an unref'd timer; nothing it throws or rejects with reaches the host
- * (logged once per outage). Returns the function that stops the timer.
+ * Calls `sample` every `intervalMs` on an unref'd timer (none when it is 0); nothing it throws or rejects with
+ * reaches the host (logged once per outage). Returns the function that stops the timer.
  */
 export function sampleEvery(intervalMs: number, logger: Logger, sample: () => unknown): () => void {
+  if (intervalMs <= 0) return () => {};
   const timer = setInterval(guarded(new OutageLog(logger), 'the sample cycle', sample), intervalMs);
   timer.unref();
   return () => clearInterval(timer);

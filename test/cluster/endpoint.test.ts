@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   chownSync,
   lstatSync,
   mkdirSync,
@@ -15,13 +16,18 @@ import {
   readlinkSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { clusterEndpoint, defaultDirs, privateDir, tryLead } from '../../src/cluster/endpoint.js';
-import { defaultClusterName } from '../../src/cluster/options.js';
+import { type ClusterConfig, defaultClusterName, parseClusterOptions } from '../../src/cluster/options.js';
+import { placeCluster } from '../../src/cluster/placement.js';
+import { SysvitalsError } from '../../src/errors.js';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor } from '../../src/monitor.js';
 
 const scratch: string[] = [];
 const temp = () => {
@@ -170,6 +176,47 @@ describe('the private directory', () => {
     const d = join(temp(), 'open');
     mkdirSync(d, { mode: 0o755 });
     expect(() => privateDir(d)).toThrow(/mode 0700/);
+  });
+
+  it.runIf(linux)(
+    'a refused cluster.socketDir stops createMonitor with a coded error naming it and why (the user chose it)',
+    () => {
+      const d = join(temp(), 'open');
+      mkdirSync(d, { mode: 0o700 });
+      chmodSync(d, 0o755);
+      let thrown: unknown;
+      try {
+        createMonitor({ cluster: { socketDir: d }, sampleIntervalMs: 0, logger: silentLogger });
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(SysvitalsError);
+      expect((thrown as SysvitalsError).code).toBe('ERR_SYSVITALS_INVALID_OPTION');
+      expect((thrown as Error).message).toContain(`${d} has mode 0755: other users can enter it`);
+      expect(readdirSync(d)).toEqual([]);
+    },
+  );
+
+  it('placeCluster: without a given directory, none usable turns cluster mode off with the reasons', () => {
+    const t = temp();
+    const file = join(t, 'a-file');
+    writeFileSync(file, '');
+    const open = join(t, 'open');
+    mkdirSync(open, { mode: 0o700 });
+    chmodSync(open, 0o777);
+    const placed = placeCluster(parseClusterOptions({ name: 'app' }) as ClusterConfig, [
+      join(file, 'sysvitals'),
+      open,
+    ]);
+    expect(placed.config).toBeNull();
+    expect(placed.off).toMatchObject({ enabled: false, scope: 'process' });
+    expect(placed.off?.reason).toContain(`${join(file, 'sysvitals')}: ENOTDIR`);
+    if (linux) expect(placed.off?.reason).toContain(`${open} has mode 0777: other users can enter it`);
+    // A usable candidate after them is taken, with its directory settled in the config.
+    const ok = join(t, 'ok');
+    const found = placeCluster(parseClusterOptions({ name: 'app' }) as ClusterConfig, [open, ok]);
+    expect(found.off).toBeNull();
+    expect(found.config?.socketDir).toBe(ok);
   });
 });
 

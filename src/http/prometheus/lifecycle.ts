@@ -1,5 +1,5 @@
 // Prometheus families for the lifecycle: requests in flight (OpenTelemetry's `http.server.active_requests`),
-// requests shed, whether load is being shed, and the observations dropped for bad input.
+// requests shed, whether load is being shed, the observations dropped for bad input, and cluster mode off.
 
 import { DROPPED_SOURCES } from '../../collector/dropped.js';
 import type { MetricsSnapshot } from '../../types.js';
@@ -7,6 +7,15 @@ import { family } from './runtime.js';
 
 /** Appends the in-flight and load-shedding families to `out` (a monitor's snapshots carry them). */
 export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: string): void {
+  if (s.cluster_mode) {
+    family(
+      out,
+      `${prefix}cluster_mode_off`,
+      'gauge',
+      '1: cluster mode was asked for but is off in this process (no private directory for its socket; the reason is logged and in metrics/ cluster_mode), so every sample is this process alone.',
+      [`${prefix}cluster_mode_off 1`],
+    );
+  }
   const dropped = s.dropped_observations;
   if (dropped) {
     const name = `${prefix}dropped_observations_total`;
