@@ -23,7 +23,7 @@ import { startCapacity } from './panels/capacity.js';
 import { CHARTS } from './panels/charts.js';
 import { renderComponents } from './panels/components.js';
 import { renderCustomPanels } from './panels/custom.js';
-import { renderHealth } from './panels/health.js';
+import { renderHealth, renderScope } from './panels/health.js';
 import { loadNotifications } from './panels/notifications.js';
 import { loadProfiling } from './panels/profiling.js';
 import { renderRuntimePanel } from './panels/runtime.js';
@@ -231,6 +231,7 @@ function onMetrics(s: MetricsSnapshot): void {
   }
   const scoredNew = a?.scored_at ? addScores(Date.parse(a.scored_at) / 1000, a.scores) : false;
   renderComponents(s);
+  renderScope(s);
   renderCustomPanels(s);
   renderRuntimePanel(s);
   for (const chart of charts) chart.showNow(s);
