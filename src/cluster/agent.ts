@@ -16,10 +16,12 @@ import {
 import type { ClusterMonitor } from './cluster-monitor.js';
 import type { TurningWindows } from './cuts.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
+import { endConnection, type FarewellLink, farewell, type Requests, settleInFlight } from './farewell.js';
 import type { ClusterConfig } from './options.js';
 import { type Message, Peer, RemoteError } from './peer.js';
 import { clusterProcess } from './process-figures.js';
 import type { ReportSources } from './report.js';
+import { aggregatorOptions, type LeadingWorker } from './self-worker.js';
 import { AggregatorWatch, welcomeDeadline } from './watchdog.js';
 import { takeWindow, type WindowSources } from './window-wire.js';
 import { WorkerReports } from './worker-reports.js';
@@ -38,6 +40,8 @@ export interface AgentDeps {
   createClusterMonitor(): ClusterMonitor;
   /** Called once by close(), after the aggregator (if this worker was it) handed over. */
   afterClose?(): Promise<void>;
+  /** This process's requests in flight, and ended since start (close() waits for them: farewell.ts). */
+  requests?(): Requests;
 }
 
 /** This process's part in its cluster: the aggregator, a worker reporting to it, or electing one. */
@@ -61,6 +65,10 @@ export class ClusterAgent {
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private electing = false;
+  /** The election under way (close() lets it end first). */
+  private election: Promise<void> = Promise.resolve();
+  /** The aggregator reported to acknowledges a closing worker's last report (its welcome said so). */
+  private acks = false;
   private closed = false;
   private subscribed = false;
   private bytesSent = 0;
@@ -132,9 +140,14 @@ export class ClusterAgent {
       return answer(this.own, fresh(q.op === 'history' ? { op: 'history', period: q.period } : q));
     }
     if (this.aggregator) return this.aggregator.ask(q, instance);
+    return this.askAggregator({ t: 'q', q, instance });
+  }
+
+  /** Asks the aggregator this worker reports to; `unavailable` when none is reachable. */
+  private askAggregator(message: Message): Promise<unknown> {
     const peer = this.peer;
     if (!peer || !this.welcomed) throw new RemoteError('unavailable', 'no cluster aggregator is reachable');
-    return peer.ask({ t: 'q', q, instance }, this.config.syncTimeoutMs * 4 + 1000);
+    return peer.ask(message, this.config.syncTimeoutMs * 4 + 1000);
   }
 
   /**
@@ -144,9 +157,7 @@ export class ClusterAgent {
    */
   async askSilence(q: SilenceQuestion): Promise<unknown> {
     if (this.aggregator) return this.aggregator.silence(q);
-    const peer = this.peer;
-    if (!peer || !this.welcomed) throw new RemoteError('unavailable', 'no cluster aggregator is reachable');
-    return peer.ask({ t: 'q', q }, this.config.syncTimeoutMs * 4 + 1000);
+    return this.askAggregator({ t: 'q', q });
   }
 
   /** Live cluster events on (the stream has clients) or off. @internal */
@@ -157,29 +168,51 @@ export class ClusterAgent {
     else if (this.peer && this.welcomed) this.peer.send({ t: on ? 'sub' : 'unsub' });
   }
 
-  /** Sends the last interval (a worker) or writes the last ledger and hands over (the aggregator). */
+  /**
+   * Bounded by `closeTimeoutMs` (farewell.ts): waits for the requests in flight (up to half of it); then a worker's
+   * last report is acknowledged (or given up, logged), or the aggregator writes its last ledger and hands over.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
     clearTimeout(this.retry);
     this.watch?.stop();
+    const [now, bound] = [this.deps.now, this.config.closeTimeoutMs];
+    const start = now();
+    const requests = this.deps.requests ?? (() => ({ inFlight: 0, ended: 0 }));
+    await settleInFlight(requests, now, start + bound / 2);
+    await this.election;
     if (this.aggregator) {
       this.listenLocal(false);
       await this.aggregator.close();
       this.aggregator = null;
     } else {
+      const log = { logger: this.deps.logger, worker: this.id, closeTimeoutMs: bound };
+      await farewell({ ...this.farewellLink(), requests }, now, start + bound, log);
       const peer = this.peer;
-      if (peer && this.welcomed) {
-        this.reports.send(peer, undefined);
-        await new Promise<void>((resolve) => {
-          peer.socket.end(resolve);
-          setTimeout(resolve, 500).unref();
-        });
-      }
-      peer?.close();
+      this.peer = null;
+      await endConnection(peer);
     }
     await this.deps.afterClose?.();
+  }
+
+  private leading(): LeadingWorker {
+    const { id, startedAt, endpoint, config, own, reports, deps } = this;
+    return { id, startedAt, endpoint, config, own, reports, deps };
+  }
+
+  /** What it leads with (self-worker.ts); below, what farewell() drives: its connection, joined (never elected). */
+  private farewellLink(): Omit<FarewellLink, 'requests'> {
+    return {
+      welcomed: () => (this.peer && this.welcomed ? this.peer : null),
+      connected: () => this.peer !== null,
+      join: () => this.join(),
+      leave: (peer) => this.peer === peer && this.leave(),
+      acknowledges: () => this.acks,
+      bye: (peer, ms) => this.reports.bye(peer, ms),
+      sendLast: (peer) => this.reports.send(peer, undefined),
+    };
   }
 
   private tick(): void {
@@ -202,11 +235,15 @@ export class ClusterAgent {
     this.retry.unref();
   }
 
-  private async elect(): Promise<void> {
-    if (this.closed || this.electing || this.aggregator || this.peer) return;
+  private elect(): Promise<void> {
+    if (!(this.closed || this.electing || this.aggregator || this.peer)) this.election = this.run();
+    return this.election;
+  }
+
+  private async run(): Promise<void> {
     this.electing = true;
     try {
-      const agg = await Aggregator.lead(this.aggregatorOptions());
+      const agg = await Aggregator.lead(aggregatorOptions(this.leading()));
       if (agg) await this.adopt(agg);
       else this.join();
     } catch (err) {
@@ -218,15 +255,14 @@ export class ClusterAgent {
   }
 
   /**
-   * The watch found the aggregator hung (lock inode `ino`): takes its role over; true when this worker did.
-   * Its reporter is reset by the new aggregator's first (full) self report, not before: a worker that loses
-   * the claim goes on reporting deltas to the connection it has.
+   * The watch found the aggregator hung (lock inode `ino`): takes its role over; true when this worker did. Its
+   * reporter is reset by its first (full) self report as aggregator: one that loses the claim reports on as it was.
    */
   private async seize(ino: number): Promise<boolean> {
     if (this.closed || this.electing || this.aggregator || !this.peer) return false;
     this.electing = true;
     try {
-      const agg = await Aggregator.lead(this.aggregatorOptions(), ino);
+      const agg = await Aggregator.lead(aggregatorOptions(this.leading()), ino);
       if (!agg) return false;
       this.leave();
       await this.adopt(agg);
@@ -251,11 +287,8 @@ export class ClusterAgent {
     peer?.close();
   }
 
+  /** Takes the role won (while closing too: close() hands it over once its requests in flight are counted). */
   private async adopt(agg: Aggregator): Promise<void> {
-    if (this.closed) {
-      await agg.close();
-      return;
-    }
     this.aggregator = agg;
     this.reports.cuts.reset(true);
     agg.tenure.onDeposed = () => void this.stepDown(agg);
@@ -277,32 +310,6 @@ export class ClusterAgent {
     this.schedule();
   }
 
-  private aggregatorOptions(): Parameters<typeof Aggregator.lead>[0] {
-    const { reporter, cuts } = this.reports;
-    return {
-      name: this.config.name,
-      endpoint: this.endpoint,
-      syncTimeoutMs: this.config.syncTimeoutMs,
-      retireAfterMs: 60_000,
-      logger: this.deps.logger,
-      now: this.deps.now,
-      createMonitor: this.deps.createClusterMonitor,
-      self: {
-        id: this.id,
-        pid: process.pid,
-        startedAt: this.startedAt,
-        // `full`: totals since start (a takeover's first report), uncut.
-        take: (full) => {
-          if (full) reporter.reset(), cuts.reset(false);
-          return cuts.frame();
-        },
-        window: () => takeWindow(this.own),
-        process: () => this.reports.process,
-        answerSelf: (q) => answer(this.own, fresh(q)),
-      },
-    };
-  }
-
   private join(): void {
     const socket = nodeNet().connect(this.endpoint.socketPath);
     const peer: Peer = new Peer(
@@ -322,7 +329,15 @@ export class ClusterAgent {
       'connect',
       guarded(this.outage, 'cluster connection', () => {
         try {
-          this.hello(peer);
+          // Its totals since start, and its last minute as it stands (a new aggregator rebuilds the window).
+          const w = takeWindow(this.own);
+          this.reports.hello(peer, {
+            t: 'hello',
+            id: this.id,
+            pid: process.pid,
+            started_at: this.startedAt,
+            w,
+          });
         } catch (err) {
           // A hello that cannot be built closes the connection: the retry elects or joins again.
           peer.close();
@@ -332,23 +347,13 @@ export class ClusterAgent {
     );
   }
 
-  private hello(peer: Peer): void {
-    this.reports.hello(peer, {
-      t: 'hello',
-      id: this.id,
-      pid: process.pid,
-      started_at: this.startedAt,
-      // Its last minute as it stands: a new aggregator rebuilds the cluster's window from it.
-      w: takeWindow(this.own),
-    });
-  }
-
   private onMessage(peer: Peer, msg: Message): void {
     switch (msg.t) {
       case 'welcome':
         this.welcomed = true;
         this.reports.cuts.enabled = msg.cuts === true; // an aggregator that merges cut parts says so
-        this.watchAggregator(peer, msg.lock);
+        this.acks = msg.bye === true; // one that acknowledges a closing worker's last report says so
+        if (!this.closed) this.watchAggregator(peer, msg.lock);
         if (this.subscribed) peer.send({ t: 'sub' });
         return;
       case 'sync':
@@ -388,13 +393,8 @@ export class ClusterAgent {
 
   private listenLocal(on: boolean): void {
     const m = this.aggregator?.monitor;
-    if (!m) return;
-    if (on) {
-      m.on('metrics', this.localMetrics as (p: never) => void);
-      m.on('alert', this.localAlert as (p: never) => void);
-    } else {
-      m.off('metrics', this.localMetrics as (p: never) => void);
-      m.off('alert', this.localAlert as (p: never) => void);
-    }
+    const how = on ? 'on' : 'off';
+    m?.[how]('metrics', this.localMetrics as (p: never) => void);
+    m?.[how]('alert', this.localAlert as (p: never) => void);
   }
 }

@@ -26,9 +26,9 @@ import type { ReportWire } from './report.js';
 import { seize } from './seize.js';
 import { answerSilence } from './silences.js';
 import { SyncRound } from './sync.js';
-import { notAggregator, Tenure } from './tenure.js';
+import { notAggregator, notInLedger, Tenure } from './tenure.js';
 import { workerSeries } from './worker-series.js';
-import { newEntry, RETIRED, type WorkerEntry, WorkerTable } from './workers.js';
+import { newEntry, type WorkerEntry, WorkerTable } from './workers.js';
 
 /** The ledger is written at least this often while totals change (and before any figure is served). */
 export const LEDGER_EVERY_MS = 5000;
@@ -45,6 +45,10 @@ export class Aggregator {
   private dirty = true;
   private savedAt = Number.NEGATIVE_INFINITY;
   private closed = false;
+  /** The hand-over ledger is written: nothing more is merged or acknowledged, no connection is taken. */
+  private handedOver = false;
+  /** Every connection, welcomed or not (closed at hand-over, so that releasing the socket cannot wait on one). */
+  private readonly peers = new Set<Peer>();
   /** What forward.ts reads. */
   private readonly view: ClusterView;
   /** What a socket or event callback throws is logged here (once per outage), never thrown at the host. */
@@ -62,8 +66,7 @@ export class Aggregator {
   private readonly onAlert = guarded(this.outage, 'cluster live events', (a: unknown) => {
     // The cluster's active alerts are in the ledger as soon as they change: a successor clears
     // (with its `cleared` event) or keeps what this aggregator raised, never raises it twice.
-    this.dirty = true;
-    this.saveLedger();
+    this.saveChanged();
     this.broadcast({ t: 'ev', e: 'alert', p: a });
   });
 
@@ -110,17 +113,12 @@ export class Aggregator {
     agg.monitor.notifications.setFence(fence);
     agg.merger.loadLedger(options.endpoint.ledgerPath, options.self.id);
     pruneLeftovers(options.endpoint, options.logger);
-    server.on(
-      'connection',
-      guarded(agg.outage, 'cluster connection', (socket: Socket) => agg.accept(socket)),
-    );
+    const onSocket = (socket: Socket) => agg.accept(socket);
+    server.on('connection', guarded(agg.outage, 'cluster connection', onSocket));
     agg.monitor.on('metrics', agg.onMetrics as (p: never) => void);
     agg.monitor.on('alert', agg.onAlert as (p: never) => void);
     // A notification a receiver accepted is in the ledger at once: a successor sends only what was not.
-    agg.monitor.notifications.onDelivery(() => {
-      agg.dirty = true;
-      agg.saveLedger();
-    });
+    agg.monitor.notifications.onDelivery(() => agg.saveChanged());
     // Its own totals since start (the agent reset its reporter): a full report, compared with what
     // the ledger knew of this worker, like any reconnecting worker's.
     agg.selfReport(true);
@@ -164,6 +162,12 @@ export class Aggregator {
     }
   }
 
+  /** Something the ledger holds changed: written now. */
+  private saveChanged(): void {
+    this.dirty = true;
+    this.saveLedger();
+  }
+
   /**
    * Answers a question for the cluster (no instance, or `all`) or for one worker. Before cluster
    * figures are read, every connected worker is asked for its pending interval and the ledger is
@@ -192,10 +196,7 @@ export class Aggregator {
   silence(q: SilenceQuestion): ReturnType<typeof answerSilence> {
     if (!this.tenure.holds()) throw notAggregator();
     const out = answerSilence(this.monitor.notifications.silences, q);
-    if (q.action === 'create' || (q.action === 'expire' && out !== null)) {
-      this.dirty = true;
-      this.saveLedger();
-    }
+    if (q.action === 'create' || (q.action === 'expire' && out !== null)) this.saveChanged();
     return out;
   }
 
@@ -217,16 +218,26 @@ export class Aggregator {
     await this.monitor.notifications.close();
     // Nothing is delivered after that: no later write may replace the hand-over ledger below.
     this.monitor.notifications.onDelivery(undefined);
+    // What it recorded meanwhile, then its own last minute (no live worker holds it): the successor's is whole.
+    this.selfReport();
     this.dirty = true;
-    // Its own last minute, which no live worker holds: the successor's window starts complete.
     this.saveLedger({
       id: this.options.self.id,
       window: this.options.self.window?.() ?? null,
       complete: this.windowComplete(),
     });
+    this.handedOver = true;
+    await this.leave();
+  }
+
+  /**
+   * Closes every connection, welcomed or not (a closing worker whose last report was not acknowledged takes it
+   * to the successor, elected once the lock is released), its sockets and lock, and its monitor.
+   */
+  private async leave(): Promise<void> {
     this.monitor.off('metrics', this.onMetrics as (p: never) => void);
     this.monitor.off('alert', this.onAlert as (p: never) => void);
-    for (const w of this.workers.values()) w.peer?.close();
+    for (const peer of this.peers) peer.close();
     await this.tenure.release();
     await this.monitor.close();
   }
@@ -240,33 +251,27 @@ export class Aggregator {
     this.closed = true;
     this.tenure.depose();
     this.monitor.notifications.onDelivery(undefined);
-    this.monitor.off('metrics', this.onMetrics as (p: never) => void);
-    this.monitor.off('alert', this.onAlert as (p: never) => void);
-    for (const w of this.workers.values()) w.peer?.close();
     // Unlinks nothing of its successor's: the lock and socket paths are another inode now.
-    await this.tenure.release();
-    await this.monitor.close();
+    await this.leave();
   }
 
   /** The cluster's window lacks nothing: no gap of its own, no worker gone within the window. */
   private windowComplete(): boolean {
-    const now = this.options.now();
-    if (this.merger.windowGap()) return false;
-    for (const w of this.workers.values()) {
-      if (w.self || w.peer !== null || w.id === RETIRED) continue;
-      if (w.goneAt === null || now - w.goneAt < this.options.retireAfterMs) return false;
-    }
-    return true;
+    return (
+      !this.merger.windowGap() && !this.workers.goneWithin(this.options.now(), this.options.retireAfterMs)
+    );
   }
 
   /** Bytes received from workers so far (bench/cluster.ts). */
   get bytesIn(): number {
-    let n = 0;
-    for (const w of this.workers.values()) n += w.peer?.bytesIn ?? 0;
-    return n;
+    return this.workers.bytesIn();
   }
 
   private accept(socket: Socket): void {
+    if (this.handedOver) {
+      socket.destroy();
+      return;
+    }
     let entry: WorkerEntry | null = null;
     const peer = new Peer(
       socket,
@@ -282,6 +287,7 @@ export class Aggregator {
         this.onMessage(entry, peer, msg);
       },
       () => {
+        this.peers.delete(peer);
         if (entry && entry.peer === peer) {
           entry.peer = null;
           entry.inFlight = null;
@@ -290,51 +296,44 @@ export class Aggregator {
           this.merger.refreshRunning(entry.running.keys());
           // Its final totals, now: they are known nowhere else once this aggregator dies too.
           this.saveLedger();
-          this.options.logger.warn(
-            { worker: entry.id },
-            'sysvitals: cluster worker disconnected; its totals stay counted, its unsent interval is lost',
-          );
+          if (!entry.left)
+            this.options.logger.warn(
+              { worker: entry.id },
+              'sysvitals: cluster worker disconnected; its totals stay counted, its unsent interval is lost',
+            );
         }
         this.subscribers.delete(peer);
         if (entry) this.syncRound.answered(entry);
       },
       this.outage,
     );
+    this.peers.add(peer);
   }
 
   private hello(peer: Peer, msg: Message): WorkerEntry | null {
-    const { id, pid, started_at: startedAt } = msg as { id?: unknown; pid?: unknown; started_at?: unknown };
-    if (
-      typeof id !== 'string' ||
-      id.length > 100 ||
-      !Number.isInteger(pid) ||
-      typeof startedAt !== 'number'
-    ) {
+    const entry = this.handedOver ? null : this.workers.connect(peer, msg);
+    if (entry === null) {
       peer.close();
       return null;
-    }
-    let entry = this.workers.get(id);
-    if (entry === undefined) {
-      entry = newEntry(id, pid as number, startedAt, { peer });
-      this.workers.set(entry);
-    } else {
-      entry.peer?.close();
-      entry.peer = peer;
-      entry.goneAt = null;
     }
     // A hello carries totals since start: only what this aggregator has not counted is added.
     this.merger.merge(entry, msg.report as ReportWire, msg.p as ClusterProcess | null, true, msg.w);
     // `lock`: the lock inode it holds the role by (0 on Windows); a worker pings such an aggregator (watchdog.ts).
-    // `cuts`: this aggregator merges the parts a worker cuts where its windows turn (cuts.ts).
-    peer.send({ t: 'welcome', aggregator: this.options.self.id, cuts: true, lock: this.tenure.lockIno });
+    // `cuts`: it merges the parts a worker cuts where its windows turn (cuts.ts); `bye`: it acknowledges a
+    // closing worker's last report once that is in the ledger (farewell.ts).
+    const lock = this.tenure.lockIno;
+    peer.send({ t: 'welcome', aggregator: this.options.self.id, cuts: true, bye: true, lock });
     return entry;
   }
 
   private onMessage(entry: WorkerEntry, peer: Peer, msg: Message): void {
     switch (msg.t) {
       case 'report':
-        this.merger.mergeFrame(entry, msg, (msg.p as ClusterProcess | undefined) ?? null);
+        // After the hand-over ledger nothing is merged: a closing worker takes its report to the successor.
+        if (!this.handedOver)
+          this.merger.mergeFrame(entry, msg, (msg.p as ClusterProcess | undefined) ?? null);
         if (msg.sync !== undefined) this.syncRound.answered(entry);
+        if (msg.bye === true) this.acknowledge(entry, peer, msg.n);
         return;
       case 'q': {
         if ((msg.q as { op?: unknown } | null)?.op === 'silences') {
@@ -368,6 +367,19 @@ export class Aggregator {
         this.subscribers.delete(peer);
         return;
     }
+  }
+
+  /**
+   * A closing worker's last report is merged: acknowledged once it is in the ledger (so a successor starts
+   * from it), refused when the ledger cannot be written or the role was lost (the worker asks the successor).
+   */
+  private acknowledge(entry: WorkerEntry, peer: Peer, n: unknown): void {
+    if (!this.handedOver) {
+      entry.left = true;
+      this.saveChanged();
+    }
+    const written = !this.handedOver && !this.dirty && this.tenure.holds();
+    peer.reply(n, written ? Promise.resolve(null) : Promise.reject(notInLedger()));
   }
 
   private broadcast(message: Message): void {

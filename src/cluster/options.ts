@@ -49,6 +49,14 @@ export interface ClusterOptions {
    * @defaultValue 15000
    */
   aggregatorTimeoutMs?: number;
+  /**
+   * The bound of a worker's `close()` in the cluster: up to half of it waiting for its requests in flight to
+   * end (their counts go in its last report), the rest for the aggregator's acknowledgement of that report
+   * (written to the ledger), rejoining a successor if the aggregator closes meanwhile. After it, close()
+   * goes on and logs what was not acknowledged. An integer from 100 to 60,000.
+   * @defaultValue 5000
+   */
+  closeTimeoutMs?: number;
 }
 
 export interface ClusterConfig {
@@ -61,11 +69,13 @@ export interface ClusterConfig {
   readonly maxReportDelayMs: number;
   /** 0: a hung aggregator is never replaced. */
   readonly aggregatorTimeoutMs: number;
+  readonly closeTimeoutMs: number;
 }
 
 /**
  * Defaults of ClusterOptions: report every 1000 ms, wait 500 ms for pending reports, at most 2048 bytes/s of
- * reports per worker, held back at most 10 s; a hung aggregator replaced after 15 s without an answer.
+ * reports per worker, held back at most 10 s; a hung aggregator replaced after 15 s without an answer; a
+ * closing worker's last report acknowledged within 5 s.
  */
 export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   intervalMs: 1000,
@@ -73,6 +83,7 @@ export const DEFAULT_CLUSTER_OPTIONS = Object.freeze({
   bytesPerSecond: 2048,
   maxReportDelayMs: 10_000,
   aggregatorTimeoutMs: 15_000,
+  closeTimeoutMs: 5000,
 });
 
 const KEYS = [
@@ -84,6 +95,7 @@ const KEYS = [
   'bytesPerSecond',
   'maxReportDelayMs',
   'aggregatorTimeoutMs',
+  'closeTimeoutMs',
 ];
 
 /**
@@ -123,7 +135,7 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
   const options = (value === true ? {} : value) as ClusterOptions;
   if (options === null || typeof options !== 'object') {
     throw invalidOption(
-      'sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir, workerLabel, bytesPerSecond, maxReportDelayMs, aggregatorTimeoutMs }.',
+      'sysvitals: `cluster` must be true, false or an object { name, intervalMs, syncTimeoutMs, socketDir, workerLabel, bytesPerSecond, maxReportDelayMs, aggregatorTimeoutMs, closeTimeoutMs }.',
     );
   }
   rejectUnknownOptions(options, KEYS, 'sysvitals: cluster');
@@ -148,6 +160,7 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
   checkInteger(options.maxReportDelayMs, 'cluster.maxReportDelayMs', 100, 60_000);
   if (options.aggregatorTimeoutMs !== 0)
     checkInteger(options.aggregatorTimeoutMs, 'cluster.aggregatorTimeoutMs', 1000, 3_600_000);
+  checkInteger(options.closeTimeoutMs, 'cluster.closeTimeoutMs', 100, 60_000);
   const intervalMs = options.intervalMs ?? DEFAULT_CLUSTER_OPTIONS.intervalMs;
   const maxReportDelayMs =
     options.maxReportDelayMs ?? Math.max(intervalMs, DEFAULT_CLUSTER_OPTIONS.maxReportDelayMs);
@@ -165,5 +178,6 @@ export function parseClusterOptions(value: unknown): ClusterConfig | null {
     bytesPerSecond: options.bytesPerSecond ?? DEFAULT_CLUSTER_OPTIONS.bytesPerSecond,
     maxReportDelayMs,
     aggregatorTimeoutMs: options.aggregatorTimeoutMs ?? DEFAULT_CLUSTER_OPTIONS.aggregatorTimeoutMs,
+    closeTimeoutMs: options.closeTimeoutMs ?? DEFAULT_CLUSTER_OPTIONS.closeTimeoutMs,
   });
 }

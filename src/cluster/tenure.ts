@@ -6,6 +6,9 @@ import type { Logger } from '../types.js';
 import type { Leadership } from './endpoint.js';
 import { RemoteError } from './peer.js';
 
+/** The longest a closing aggregator waits for its socket and lock to be released (its connections are closed first). */
+export const RELEASE_WAIT_MS = 2000;
+
 export class Tenure {
   private deposedFlag = false;
   /** Called once, on the next turn of the event loop, when the role is found lost (the agent steps down). */
@@ -49,12 +52,26 @@ export class Tenure {
     setImmediate(() => this.onDeposed?.());
   }
 
-  /** Releases the lock and socket (unlinking nothing a successor moved over them). */
-  release(): Promise<void> {
-    return this.leadership.release();
+  /**
+   * Releases the lock and socket (unlinking nothing a successor moved over them), waiting at most `waitMs`:
+   * a connection still open would hold it (logged; the process's exit frees them).
+   */
+  async release(waitMs = RELEASE_WAIT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), waitMs);
+      timer.unref();
+    });
+    if (await Promise.race([this.leadership.release().then(() => false), late]))
+      this.logger.warn({ ...this.who, waitedMs: waitMs }, 'sysvitals: cluster lock not released in time');
+    clearTimeout(timer);
   }
 }
 
 /** What a deposed aggregator answers: the asker's retry reaches its successor. */
 export const notAggregator = () =>
   new RemoteError('unavailable', 'this worker is no longer the cluster aggregator');
+
+/** What refuses a closing worker's last report that is not in the ledger: the worker asks the successor. */
+export const notInLedger = () =>
+  new RemoteError('unavailable', 'the report is not in the ledger: ask the next aggregator');

@@ -3,7 +3,8 @@
 
 import type { OutageLog } from '../logger.js';
 import type { ClusterProcess } from '../types.js';
-import { Cuts, type TurningWindows } from './cuts.js';
+import { Cuts, type CutWire, type TurningWindows } from './cuts.js';
+import { requestsIn } from './farewell.js';
 import { IN_FLIGHT_GAP_MS, inFlightMoved } from './in-flight-wire.js';
 import type { ClusterConfig } from './options.js';
 import { ReportPacer } from './pacing.js';
@@ -76,9 +77,35 @@ export class WorkerReports {
 
   /** Sends what was recorded since the previous frame: each interval, when paced, or when asked (`sync`). */
   send(peer: Peer, sync: number | undefined): void {
+    const { msg, empty } = this.frame();
+    if (sync === undefined && empty) {
+      this.pacer.idle();
+      return;
+    }
+    if (sync !== undefined) msg.sync = sync;
+    const before = peer.bytesOut;
+    peer.send(msg);
+    this.sent(peer.bytesOut - before);
+  }
+
+  /**
+   * A closing worker's last report, sent as a question (`bye`): the aggregator answers once it is in the
+   * ledger (farewell.ts). `requests`: how many requests it carries.
+   */
+  bye(peer: Peer, timeoutMs: number): { requests: number; acked: Promise<unknown> } {
+    const { msg } = this.frame();
+    const before = peer.bytesOut;
+    const acked = peer.ask({ ...msg, bye: true }, timeoutMs);
+    this.sent(peer.bytesOut - before);
+    return { requests: requestsIn(msg.report as ReportWire, msg.cut as CutWire[] | undefined), acked };
+  }
+
+  /** What was recorded since the previous frame, as a `report` message; `empty`: nothing to say. */
+  private frame(): { msg: Message; empty: boolean } {
     const { report, cut, at } = this.cuts.frame();
     const withProcess = !this.processSent && this.process !== null;
     const empty =
+      !withProcess &&
       cut.length === 0 &&
       report.r.length === 0 &&
       report.f.length === 0 &&
@@ -87,21 +114,18 @@ export class WorkerReports {
       report.s === undefined &&
       report.c === undefined &&
       report.i === undefined;
-    if (sync === undefined && empty && !withProcess) {
-      this.pacer.idle();
-      return;
-    }
     const msg: Message = { t: 'report', report };
     if (cut.length > 0) msg.cut = cut; // parts cut where its windows turned, the rest's sub-window (cuts.ts)
     if (at) msg.at = at;
     if (withProcess) msg.p = this.process;
-    if (sync !== undefined) msg.sync = sync;
     // Several intervals in one frame: the aggregator spreads its counts over the time they cover.
     const span = this.pacer.span();
     if (span > this.config.intervalMs * 1.5) msg.d = Math.round(span);
-    const before = peer.bytesOut;
-    peer.send(msg);
-    this.pacer.sent(peer.bytesOut - before);
+    return { msg, empty };
+  }
+
+  private sent(bytes: number): void {
+    this.pacer.sent(bytes);
     this.processSent = true;
   }
 }

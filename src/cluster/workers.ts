@@ -24,6 +24,8 @@ export interface WorkerEntry {
   gauges: Map<string, Map<string, number>>;
   /** Its requests in flight as last reported (counted while the worker is live). */
   inFlight: InFlightState | null;
+  /** Its last report was acknowledged as it closed (its disconnection is no loss). */
+  left: boolean;
 }
 
 /** The entry dead workers' totals are folded into (no worker answers to it). */
@@ -57,6 +59,7 @@ export function newEntry(
     running: new Map(),
     gauges: new Map(),
     inFlight: null,
+    left: false,
     ...fields,
   };
 }
@@ -74,6 +77,43 @@ export class WorkerTable {
 
   values(): IterableIterator<WorkerEntry> {
     return this.entries.values();
+  }
+
+  /**
+   * A worker's hello: its entry (new, or known from the ledger or an earlier connection) now on `peer`; null
+   * for a malformed hello.
+   */
+  connect(peer: Peer, msg: Record<string, unknown>): WorkerEntry | null {
+    const { id, pid, started_at: startedAt } = msg;
+    if (typeof id !== 'string' || id.length > 100 || !Number.isInteger(pid) || typeof startedAt !== 'number')
+      return null;
+    let entry = this.entries.get(id);
+    if (entry === undefined) {
+      entry = newEntry(id, pid as number, startedAt, { peer });
+      this.entries.set(id, entry);
+    } else {
+      entry.peer?.close();
+      entry.peer = peer;
+      entry.goneAt = null;
+      entry.left = false;
+    }
+    return entry;
+  }
+
+  /** Whether a worker went less than `ms` ago (or when, unknown), which the cluster's window then lacks. */
+  goneWithin(now: number, ms: number): boolean {
+    for (const w of this.entries.values()) {
+      if (w.self || w.peer !== null || w.id === RETIRED) continue;
+      if (w.goneAt === null || now - w.goneAt < ms) return true;
+    }
+    return false;
+  }
+
+  /** Bytes received from the connected workers so far. */
+  bytesIn(): number {
+    let n = 0;
+    for (const w of this.entries.values()) n += w.peer?.bytesIn ?? 0;
+    return n;
   }
 
   /** The connected workers other than the aggregator itself. */

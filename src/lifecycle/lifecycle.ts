@@ -52,6 +52,8 @@ const SHED_BODY = 'Service Unavailable: the server is overloaded; retry later.\n
 export class Lifecycle {
   /** Application requests admitted and not yet ended. */
   inFlight = 0;
+  /** Admitted requests that ended since start (a closing cluster worker's last report checks none ended after it). */
+  endedTotal = 0;
   /** When each request in flight was admitted (the latency window counts the old ones at their age). */
   readonly inFlightAges: InFlightAges;
   /** Requests answered 503 by load shedding since start. */
@@ -128,6 +130,7 @@ export class Lifecycle {
   /** An admitted request ended (finished or aborted); `res` is the response admit() was given, when known. */
   ended(res?: object): void {
     if (this.inFlight > 0) this.inFlight--;
+    this.endedTotal++;
     this.inFlightAges.end(res, this.inFlight);
   }
 

@@ -24,6 +24,8 @@ export type ClusterWorkerMonitor = ConstructorParameters<typeof ClusterAgent>[0]
     readonly logger: Logger;
     readonly clock: Clock;
     readonly notifications: NotificationRouter;
+    /** Its requests in flight and ended (a closing worker's last report waits for them). */
+    readonly lifecycle: { readonly inFlight: number; readonly endedTotal: number };
     probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
   };
 
@@ -54,6 +56,7 @@ export function startClusterMode(
     now: () => own.clock.now(),
     createClusterMonitor: () => createClusterMonitor(clusterOptions),
     afterClose: () => closeWorkerPlugins(options.collectors, own.logger),
+    requests: () => ({ inFlight: own.lifecycle.inFlight, ended: own.lifecycle.endedTotal }),
   });
   const clusterSource = new ClusterSource(agent, own, {
     logger: own.logger,

@@ -131,8 +131,15 @@ export interface LoadResult {
 /**
  * `count` requests to /work with the given concurrency, statuses and delays from a fixed pseudo-random
  * sequence; counts what came back by status (a request that failed at the socket is counted apart).
+ * With `stop`, no request is started once it returns true (those under way are awaited).
  */
-export async function load(port: number, count: number, concurrency = 8, seed = 1): Promise<LoadResult> {
+export async function load(
+  port: number,
+  count: number,
+  concurrency = 8,
+  seed = 1,
+  stop: () => boolean = () => false,
+): Promise<LoadResult> {
   let x = seed;
   const rand = () => {
     x = (x * 1103515245 + 12345) % 2147483648;
@@ -146,7 +153,7 @@ export async function load(port: number, count: number, concurrency = 8, seed = 
   const result: LoadResult = { sent: 0, byStatus: {}, failed: 0 };
   let next = 0;
   const run = async () => {
-    while (next < plan.length) {
+    while (next < plan.length && !stop()) {
       const p = plan[next++]!;
       result.sent++;
       try {

@@ -1,0 +1,114 @@
+// Issue #13 (outside review F2): close() in cluster mode is bounded and acknowledged. Real node:cluster
+// processes under load: the workers are closed one after another while the aggregator closes too (SIGTERM
+// through the fixture's handler: server.close(), then monitor.close(), then exit 0). Every close() resolves
+// (the process exits 0: a close() that hangs never exits, and the guard fails), a new aggregator answers, and
+// the cluster's totals equal the client's count of completed responses exactly. And a closing worker whose
+// aggregator never acknowledges (SIGSTOPped) still resolves, after cluster.closeTimeoutMs, and logs it.
+
+import { describe, expect, it } from 'vitest';
+import {
+  afterTakeover,
+  aggregatorPid,
+  BASE,
+  get,
+  load,
+  loggedRequests,
+  logLines,
+  metricsOf,
+  promValue,
+  startReadyCluster,
+  until,
+  untilLogged,
+  untilNewAggregator,
+} from './helpers.js';
+
+/** The exit event the fixture's primary printed for `pid` (code 0: close() resolved, then exit(0)). */
+const exitOf = (events: Array<Record<string, unknown>>, pid: number) => events.find((e) => e.exited === pid);
+
+const completed = (byStatus: Record<number, number>) => Object.values(byStatus).reduce((a, b) => a + b, 0);
+
+describe('node:cluster: a rolling close under load', () => {
+  it('every close() resolves, a new aggregator answers, and the totals equal the completed responses exactly', async () => {
+    // RESPAWN: the primary forks a replacement for each worker that exits (a rolling restart).
+    const c = await startReadyCluster({ RESPAWN: '1', WARN_LOG: '1', CLOSE_TIMEOUT: '3000' }, 4);
+    try {
+      const first = await metricsOf(c.port);
+      const agg = aggregatorPid(first.cluster);
+      const others = c.pids.filter((p) => p !== agg);
+      let stopped = false;
+      const running = load(c.port, 1_000_000, 4, 5, () => stopped);
+      // Guards only: load is flowing before the closes, and after them.
+      await until(async () => loggedRequests(c.logDir).length >= 40, 30_000);
+      // One worker, the aggregator 100 ms later, another worker 100 ms after that; the fourth keeps serving
+      // (node:cluster would give the replacements another port once no worker listens on this one).
+      process.kill(others[0] as number, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 100));
+      process.kill(agg, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 100));
+      process.kill(others[1] as number, 'SIGTERM');
+      const closed = [others[0], agg, others[1]] as number[];
+      await until(async () => closed.every((p) => exitOf(c.events, p)), 30_000);
+      const seen = loggedRequests(c.logDir).length;
+      await until(async () => loggedRequests(c.logDir).length >= seen + 40, 30_000);
+      stopped = true;
+      const result = await running;
+      // Every original worker's close() resolved: it exited 0 through its handler, not by a signal.
+      for (const p of closed) expect(exitOf(c.events, p)).toMatchObject({ code: 0, signal: null });
+      // A new aggregator answers for the four live workers.
+      // (The window may say `aggregator-window`: workers closed within the old aggregator's last minute.)
+      const after = await untilNewAggregator(c.port, first.cluster.aggregator, 4, 30_000, (x) =>
+        afterTakeover(x.cluster),
+      );
+      expect(closed).not.toContain(aggregatorPid(after.cluster));
+      const n = completed(result.byStatus);
+      expect(result.failed).toBe(0);
+      expect(n).toBeGreaterThan(80);
+      // The oracle: the client's count of completed responses, equal to every request the workers logged.
+      // (A response can reach the client before the worker's 'finish': waited for, then exact.)
+      expect((await untilLogged(c.logDir, n)).length).toBe(n);
+      expect((await metricsOf(c.port)).requests.total).toBe(n);
+      // By status class too (metrics/ 4xx/5xx are the last minute's, which lacks the closed workers' part).
+      const prom = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+      expect(promValue(prom, 'sysvitals_http_requests_total')).toBe(n);
+      expect(promValue(prom, 'sysvitals_http_requests_total', 'status_class="5xx"')).toBe(
+        result.byStatus[500] ?? 0,
+      );
+      expect(promValue(prom, 'sysvitals_http_requests_total', 'status_class="4xx"')).toBe(
+        result.byStatus[404] ?? 0,
+      );
+      // Nothing was given up: every closing worker's last report was acknowledged.
+      const lost = logLines<{ msg: string }>(c.logDir, 'warn').filter((l) =>
+        /not acknowledged/.test(l.v.msg),
+      );
+      expect(lost).toEqual([]);
+    } finally {
+      await c.stop();
+    }
+  }, 120_000);
+
+  it('a closing worker whose aggregator never acknowledges (SIGSTOPped) resolves close() after closeTimeoutMs and logs it', async () => {
+    // aggregatorTimeoutMs 0: the stopped aggregator is not replaced; its lock still answers, so nobody leads.
+    const c = await startReadyCluster({ WARN_LOG: '1', CLOSE_TIMEOUT: '1500', AGG_TIMEOUT: '0' }, 3);
+    const agg = aggregatorPid((await metricsOf(c.port)).cluster);
+    const worker = c.pids.find((p) => p !== agg) as number;
+    try {
+      process.kill(agg, 'SIGSTOP');
+      process.kill(worker, 'SIGTERM');
+      // Guard, no timing: close() resolved (exit 0) while the aggregator could not have answered.
+      await until(async () => exitOf(c.events, worker), 30_000);
+      expect(exitOf(c.events, worker)).toMatchObject({ code: 0, signal: null });
+      const warned = logLines<{ msg: string; obj: { worker: string; closeTimeoutMs: number } }>(
+        c.logDir,
+        'warn',
+      ).filter((l) => l.pid === worker && /not acknowledged within closeTimeoutMs/.test(l.v.msg));
+      expect(warned).toHaveLength(1);
+      expect(warned[0]?.v.obj).toMatchObject({
+        worker: expect.stringMatching(`^${worker}@`),
+        closeTimeoutMs: 1500,
+      });
+    } finally {
+      process.kill(agg, 'SIGCONT');
+      await c.stop();
+    }
+  }, 120_000);
+});
