@@ -47,8 +47,12 @@ export function requestsIn(report: ReportWire, cut: ReadonlyArray<{ report: Repo
   return n;
 }
 
-/** Waits until no request is in flight, or until `deadline`; returns how many still are. */
+/**
+ * Waits until no request is in flight, or until `deadline`; returns how many still are. One poll first: a
+ * connection accepted just before the server closed has its request admitted on a next turn of the loop.
+ */
 export async function settleInFlight(requests: () => Requests, now: () => number, deadline: number) {
+  await sleep(Math.min(POLL_MS, Math.max(0, deadline - now())));
   while (requests().inFlight > 0 && now() < deadline)
     await sleep(Math.min(POLL_MS, Math.max(1, deadline - now())));
   return requests().inFlight;

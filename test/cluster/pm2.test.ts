@@ -1,7 +1,7 @@
 // Real PM2 in cluster mode (pm2 from npm, its own PM2_HOME in a temp folder, started and killed by
 // the test): no sysvitals code in PM2's primary, and the admin API of any worker answers for all.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,6 +12,7 @@ import { microsOf } from '../../src/latency/latency-ring.js';
 import {
   afterTakeover,
   BASE,
+  counterSamples,
   FIXTURE,
   get,
   getJson,
@@ -20,6 +21,7 @@ import {
   promValue,
   scratch,
   until,
+  untilLogged,
 } from './helpers.js';
 
 const PM2 = join(process.cwd(), 'node_modules', 'pm2', 'bin', 'pm2');
@@ -37,33 +39,41 @@ function freePort(): Promise<number> {
   });
 }
 
-describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
+/**
+ * In a describe: a PM2 daemon of its own (PM2_HOME in a scratch folder) running the fixture app `name` in cluster
+ * mode with `instances` workers, started in beforeAll (until they all report to an aggregator), killed in afterAll.
+ */
+function usePm2(name: string, instances: number) {
   const s = scratch();
   const home = join(s.dir, 'pm2');
+  const env = { ...process.env, PM2_HOME: home };
   const pm2 = (...args: string[]) =>
-    spawnSync(process.execPath, [PM2, ...args], {
-      env: { ...process.env, PM2_HOME: home },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-  let port = 0;
-  const metrics = async () => (await getJson(port, `${BASE}/metrics`)).data.data;
-
+    spawnSync(process.execPath, [PM2, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+  const app = {
+    s,
+    home,
+    pm2,
+    port: 0,
+    metrics: async () => (await getJson(app.port, `${BASE}/metrics`)).data.data,
+  };
   beforeAll(async () => {
-    port = await freePort();
+    app.port = await freePort();
     const ecosystem = join(s.dir, 'ecosystem.config.json');
+    const appEnv = { MODE: 'pm2', PORT: String(app.port), SOCKET_DIR: s.socketDir, LOG_DIR: s.logDir };
     writeFileSync(
       ecosystem,
       JSON.stringify({
         apps: [
           {
-            name: 'sv-app',
+            name,
             script: join(dirname(FIXTURE), 'app-pm2.mjs'),
             cwd: process.cwd(),
             exec_mode: 'cluster',
-            instances: 4,
+            instances,
             autorestart: true,
-            env: { MODE: 'pm2', PORT: String(port), SOCKET_DIR: s.socketDir, LOG_DIR: s.logDir },
+            // The README's advice: room for the last report and the hand-over before PM2's SIGKILL.
+            kill_timeout: 15_000,
+            env: appEnv,
           },
         ],
       }),
@@ -71,18 +81,24 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
     const started = pm2('start', ecosystem);
     expect(started.status, started.stderr).toBe(0);
     await until(async () => {
-      const m = await metrics();
-      return m.cluster?.complete && m.cluster.workers_connected === 4;
+      const m = await app.metrics();
+      return m.cluster?.complete && m.cluster.workers_connected === instances;
     }, 60_000);
   }, 90_000);
-
   afterAll(() => {
     pm2('kill');
     s.cleanup();
   });
+  return app;
+}
+
+describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
+  const app = usePm2('sv-app', 4);
+  const { s, home } = app;
+  const metrics = () => app.metrics();
 
   it('totals equal the load exactly and percentiles one histogram of every duration; the name comes from PM2', async () => {
-    const result = await load(port, 200, 8, 3);
+    const result = await load(app.port, 200, 8, 3);
     expect(result.failed).toBe(0);
     const logged = await until(async () => {
       const l = loggedRequests(s.logDir);
@@ -107,7 +123,7 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
 
   it('PM2 restarts a SIGKILLed aggregator; another worker takes over and no counter goes back', async () => {
     const before = await metrics();
-    const text1 = (await get(port, `${BASE}/metrics/prometheus`)).body;
+    const text1 = (await get(app.port, `${BASE}/metrics/prometheus`)).body;
     const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid;
     process.kill(aggPid, 'SIGKILL');
     const after = await until(async () => {
@@ -119,10 +135,64 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
         m
       );
     }, 30_000);
-    const text2 = (await get(port, `${BASE}/metrics/prometheus`)).body;
+    const text2 = (await get(app.port, `${BASE}/metrics/prometheus`)).body;
     expect(promValue(text2, 'sysvitals_http_requests_total')).toBeGreaterThanOrEqual(
       promValue(text1, 'sysvitals_http_requests_total'),
     );
     expect(after.requests.total).toBeGreaterThanOrEqual(before.requests.total);
   }, 60_000);
+});
+
+describe.skipIf(missing)('PM2 reload under load (pm2 reload, 3 instances)', () => {
+  const app = usePm2('sv-reload', 3);
+
+  it("after `pm2 reload` the cluster's totals equal the client's completed responses; no Prometheus counter went back meanwhile", async () => {
+    const before = (await app.metrics()).cluster.workers.map((w: { pid: number }) => w.pid) as number[];
+    let stopped = false;
+    const running = load(app.port, 1_000_000, 4, 7, () => stopped);
+    // Scrapes through the reload, as Prometheus takes them: every counter at or above its highest value so far.
+    const highest = new Map<string, number>();
+    const drops: string[] = [];
+    const statuses: Record<string, number> = {};
+    const scrapes = (async () => {
+      while (!stopped) {
+        const r = await get(app.port, `${BASE}/metrics/prometheus`).catch(() => undefined);
+        statuses[r ? r.status : 'socket'] = (statuses[r ? r.status : 'socket'] ?? 0) + 1;
+        if (r?.status !== 200) continue;
+        for (const [series, v] of counterSamples(r.body)) {
+          if (v < (highest.get(series) ?? 0)) drops.push(`${series} ${highest.get(series)} -> ${v}`);
+          else highest.set(series, v);
+        }
+      }
+    })();
+    // Guards only: load flows before the reload and after it.
+    await until(async () => loggedRequests(app.s.logDir).length >= 30, 30_000);
+    const reload = spawn(process.execPath, [PM2, 'reload', 'sv-reload'], {
+      env: { ...process.env, PM2_HOME: app.home },
+      stdio: 'ignore',
+    });
+    const code = await new Promise((r) => reload.once('exit', r));
+    expect(code).toBe(0);
+    // Every instance replaced, all reporting to an aggregator.
+    await until(async () => {
+      const c = (await app.metrics()).cluster;
+      const live = c.workers.filter((w: { connected: boolean }) => w.connected);
+      return live.length === 3 && live.every((w: { pid: number }) => !before.includes(w.pid)) && c;
+    }, 60_000);
+    const seen = loggedRequests(app.s.logDir).length;
+    await until(async () => loggedRequests(app.s.logDir).length >= seen + 30, 30_000);
+    stopped = true;
+    const result = await running;
+    await scrapes;
+    const n = Object.values(result.byStatus).reduce((a, b) => a + b, 0);
+    // The oracle: the client's count of completed responses (and every request the workers logged).
+    expect(result.failed).toBe(0);
+    // (A response can reach the client before the worker's 'finish': waited for, then exact.)
+    expect((await untilLogged(app.s.logDir, n)).length).toBe(n);
+    expect((await app.metrics()).requests.total).toBe(n);
+    const prom = (await get(app.port, `${BASE}/metrics/prometheus`)).body;
+    expect(promValue(prom, 'sysvitals_http_requests_total')).toBe(n);
+    expect(drops).toEqual([]);
+    expect(statuses[200]).toBeGreaterThan(0);
+  }, 120_000);
 });
