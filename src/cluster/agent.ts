@@ -202,7 +202,7 @@ export class ClusterAgent {
     return { id, startedAt, endpoint, config, own, reports, deps };
   }
 
-  /** What it leads with (self-worker.ts); below, what farewell() drives: its connection, joined (never elected). */
+  /** What farewell() drives: its connection, joined (never elected) while closing. */
   private farewellLink(): Omit<FarewellLink, 'requests'> {
     return {
       welcomed: () => (this.peer && this.welcomed ? this.peer : null),

@@ -9,6 +9,7 @@ import type { ClusterConfig } from './options.js';
 import { takeWindow, type WindowSources } from './window-wire.js';
 import type { WorkerReports } from './worker-reports.js';
 
+/** What a worker leads with (the agent gives its own). */
 export interface LeadingWorker {
   readonly id: string;
   readonly startedAt: number;
