@@ -1,4 +1,4 @@
-// Outside review F4: `history/?instance=<worker>` reads that worker's own one-minute points, whichever
+// Outside review F4: `history/?instance=<worker>` reads that worker's own history points, whichever
 // worker is asked, the aggregator's included (it answered `points: []` for the aggregator); and an
 // instance that is no worker of the cluster and has no history in the store is a 404, as in `metrics/`
 // (it was 200 with no points). Real node:cluster workers; the oracle is what each worker logged.
@@ -11,7 +11,8 @@ const requestsOf = (data: any) =>
   (data.points as Array<{ requests: number }>).reduce((s, p) => s + p.requests, 0);
 
 describe('node:cluster: history/?instance=', () => {
-  const c = useCluster({}, 3);
+  // One-second history buckets: the load's points close within seconds, not at the next minute's turn.
+  const c = useCluster({ RESOLUTION_MS: '1000' }, 3);
 
   it("every worker's own points (the aggregator's too) through every worker; an unknown instance is a 404", async () => {
     const result = await load(c.port, 90, 6, 7);
