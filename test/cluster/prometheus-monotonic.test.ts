@@ -53,21 +53,28 @@ describe('node:cluster: Prometheus counters across an aggregator SIGKILL and sta
       }
     };
     const scrapes = scrapeLoop();
+    // Each phase lasts until the scrape loop has had `n` more successful scrapes (guards, not timings).
+    const served = (status: string) => statuses[status] ?? 0;
+    const moreScrapes = async (status: string, n: number) => {
+      const from = served(status);
+      await until(async () => served(status) >= from + n, 60_000);
+    };
     try {
-      await new Promise((r) => setTimeout(r, 2000));
+      await moreScrapes('200', 5);
       const before = await clusterOf(c.port);
       const after = (await killAggregator(c.port, before, 'SIGKILL', 3)).cluster;
-      await new Promise((r) => setTimeout(r, 1500));
-      // The new aggregator stalls (as in a long GC or synchronous work) for longer than a question waits.
+      await moreScrapes('200', 5);
+      // The new aggregator stalls (as in a long GC or synchronous work) for longer than a question waits:
+      // until scrapes have failed with 503 (a worker's question timed out) twice.
       const stalled = aggregatorPid(after);
       process.kill(stalled, 'SIGSTOP');
-      await new Promise((r) => setTimeout(r, 6000));
+      await moreScrapes('503', 2);
       process.kill(stalled, 'SIGCONT');
       await until(async () => {
         const cl = await clusterOf(c.port);
         return cl.aggregator && afterTakeover(cl) && cl.workers_connected === 3 && cl;
       }, 30_000);
-      await new Promise((r) => setTimeout(r, 1500));
+      await moreScrapes('200', 5);
     } finally {
       scraping = false;
       stop = true;
