@@ -29,7 +29,7 @@ describe('node:cluster alert queued when the aggregator dies', () => {
       SAMPLE_MS: '300',
       CHANNELS: JSON.stringify([{ type: 'webhook', url }]),
       // Long enough that the aggregator is killed inside it, whatever the machine's load.
-      ROUTING: JSON.stringify({ groupWaitMs: 20_000 }),
+      ROUTING: JSON.stringify({ groupWaitMs: 10_000 }),
       ALERTS: ERROR_RATE_ALERTS,
     }),
     4,
@@ -48,11 +48,11 @@ describe('node:cluster alert queued when the aggregator dies', () => {
     const before = await clusterOf(c.port);
     process.kill(aggregatorPid(before), 'SIGKILL');
     // Killed inside its group wait: the receiver has nothing yet (else this run proves nothing). The receiver is
-    // the oracle, not the time since the raise: a notification still on its way at 20 s has not been delivered.
+    // the oracle, not the time since the raise: a notification still on its way at 10 s has not been delivered.
     expect(c.hooks.received).toHaveLength(0);
     await untilNewAggregator(c.port, before.aggregator, 4, 90_000, (m) => afterTakeover(m.cluster));
     // The alert stays active (same id) and its notification arrives: a guard, not a timing (the group
-    // wait counts from the raise, 20 s).
+    // wait counts from the raise, 10 s).
     const firing = await until(async () => {
       await breach(c.port);
       return c.hooks.received.find(
