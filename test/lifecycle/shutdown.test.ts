@@ -13,7 +13,7 @@ const fixture = fileURLToPath(new URL('./fixtures/drain-app.ts', import.meta.url
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // The delay only has to hold two loopback requests made right after SIGTERM is handled; the drain, slow
 // requests that started before it. Both generous for a loaded machine: nothing below is timed.
-const DELAY_MS = 5000;
+const DELAY_MS = 2500;
 const DRAIN_MS = 30_000;
 const SLOW_MS = 1200;
 
