@@ -93,7 +93,8 @@ describe('node:cluster: a hung aggregator is replaced', () => {
     let oldPid = 0;
     let successor = '';
     try {
-      await sleep(2000);
+      // Load and scrapes before the hang: until five scrapes were served (a guard, not a timing).
+      await until(async () => (statuses['200'] ?? 0) >= 5, 60_000);
       const before = await clusterOf(c.port);
       oldPid = before.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
       process.kill(oldPid, 'SIGSTOP');
