@@ -182,7 +182,14 @@ export interface ErrorMetrics extends Component {
   /** Failed requests over the window, percent: (count_5xx + aborted after `abortedFailureMs`) ÷ requests. */
   error_rate_percent: number;
   threshold: number;
-  /** Present when `status` is `unknown` because the window holds fewer requests than `minRequests`: not judged. */
+  /**
+   * Present when the window holds at least one request but fewer than `minRequests`: the lower end of the 95 %
+   * Wilson score interval of failed ÷ requests, percent, two decimals. Below `minRequests` the status is judged on
+   * it against the error_rate levels, with at least 5 failed requests (19 of 19 failed: 83.18 %, critical);
+   * otherwise `unknown`.
+   */
+  error_rate_lower_percent?: number;
+  /** Present when `status` is `unknown` because the error rate is not judged (too few requests or failures). */
   reason?: string;
 }
 

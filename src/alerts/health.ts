@@ -3,7 +3,7 @@
 import type { Clock, ComponentStatus, HealthColor, HealthStatus, MetricsSnapshot } from '../types.js';
 import type { Alert } from './alert.js';
 import { DEFAULT_MIN_REQUESTS } from './rules.js';
-import { bandStatus, enoughRequests, worstStatus } from './status.js';
+import { bandStatus, enoughRequests, judgedOnBound, worstStatus } from './status.js';
 
 /**
  * Score penalties (documented in the README): start at 100, subtract per component in warning or
@@ -21,7 +21,7 @@ export const SCORE_PENALTIES = Object.freeze({
 
 /** Options of getHealthStatus(). */
 export interface HealthOptions {
-  /** Error-rate guard shared with the error_rate rule: fewer requests than this and errors count as healthy. */
+  /** Error-rate guard shared with the error_rate rule: below it, errors are judged only on the Wilson bound. */
   minRequests?: number;
 }
 
@@ -65,11 +65,17 @@ export function componentStatuses(
     );
   }
 
-  // The request statistics decide `errors.status` with errorRateStatus() (src/alerts/status.ts); the same guard
-  // is applied here for snapshots from elsewhere, so one failed request out of one never turns health red;
-  // below the guard the errors component is `unknown` (not judged, no penalty), never `healthy`.
+  // The request statistics decide `errors.status` with errorRateVerdict() (src/alerts/status.ts): below the guard,
+  // critical or warning only on the 95 % Wilson bound with 5 failures, else `unknown` (not judged, no penalty),
+  // never `healthy`. The guard is applied again here on per_minute for snapshots from elsewhere (no bound), so one
+  // failed request out of one never turns health red.
   let errors = reported(s.errors);
-  if (errors !== 'unknown' && !enoughRequests(s.requests?.per_minute ?? 0, minRequests)) errors = 'unknown';
+  if (
+    errors !== 'unknown' &&
+    !judgedOnBound(s.errors) &&
+    !enoughRequests(s.requests?.per_minute ?? 0, minRequests)
+  )
+    errors = 'unknown';
 
   // Collector plugins count as `plugins.<name>`: a status rule's warning or critical lowers health;
   // a plugin without a rule is healthy or unknown, which changes nothing.

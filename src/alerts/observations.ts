@@ -3,7 +3,7 @@
 import type { MetricsSnapshot } from '../types.js';
 import type { AlertSeverity } from './alert.js';
 import type { AlertRuleName, AlertRulesConfig, AvailabilityRuleConfig, LevelRuleConfig } from './rules.js';
-import { enoughRequests } from './status.js';
+import { enoughRequests, judgedOnBound } from './status.js';
 
 /** Gives extra observations per snapshot (the monitor's analytics rules); must not throw. */
 export type ObservationSource = (snapshot: MetricsSnapshot) => AlertObservation[];
@@ -56,14 +56,19 @@ export function observeSnapshot(
     // rule runs suppressed (value 0), so an active alert clears rather than holding its last value.
     level(out, r.api_response_time, 'latency', '', 0, (v) => `API response time (p95) ${v}`, true);
   }
-  // Not judged when the request window said so (errors unknown with a reason: fewer than minRequests requests in
-  // it), or, for snapshots from elsewhere, below the guard on per_minute.
+  // Not judged when the request window said so (errors unknown with a reason: too few requests in it, and too few
+  // failures or a low bound), or, for snapshots from elsewhere, below the guard on per_minute. Judged below the
+  // guard on the 95 % Wilson bound (errorRateVerdict): the rule reads that bound, as the errors status did.
   const notJudged = s.errors?.status === 'unknown' && typeof s.errors.reason === 'string';
-  const enough = !notJudged && enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests);
+  const bound = judgedOnBound(s.errors) ? s.errors.error_rate_lower_percent : undefined;
+  const enough =
+    !notJudged &&
+    (bound !== undefined || enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests));
   // Below the guard the errors status is `unknown` (not judged): the rule still runs, suppressed, so an
   // active error_rate alert clears rather than hanging on.
   if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {
-    level(out, r.error_rate, 'errors', '', s.errors?.error_rate_percent, (v) => `Error rate ${v}`, !enough);
+    const value = bound ?? s.errors?.error_rate_percent;
+    level(out, r.error_rate, 'errors', '', value, (v) => `Error rate ${v}`, !enough);
   }
   availability(out, r.database, 'Database', s.database);
   availability(out, r.redis, 'Redis', s.redis);

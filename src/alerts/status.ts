@@ -28,27 +28,84 @@ export function levelStatus(value: number, warning: number, critical: number): C
 }
 
 /**
- * The minimum-requests guard: with fewer requests than `minRequests` in the request window
- * (`requests.per_minute`), an error rate is not judged: the errors component is `unknown` (never
- * `healthy` beside a 100 % rate), which costs the health score nothing, and the error_rate rule does not
- * fire (an active one clears).
+ * The minimum-requests guard: with fewer requests than `minRequests` in the request window, the error rate is
+ * not judged on its point value. Below it (errorRateVerdict) only a confident breach is reported; anything else is
+ * `unknown` (not judged: never `healthy` beside a 100 % rate), which costs the health score nothing, and the
+ * error_rate rule does not fire (an active one clears).
  */
 export function enoughRequests(perMinute: number, minRequests: number): boolean {
   return perMinute >= minRequests;
 }
 
+/** z of a two-sided 95 % interval: the Wilson bound below minRequests is that interval's lower end. */
+export const WILSON_Z = 1.96;
+
+/** Below minRequests, a verdict needs at least this many failed requests: tiny samples (1 of 2) never page. */
+export const MIN_FAILED_BELOW_GUARD = 5;
+
 /**
- * The status of the `errors` component, the one function that decides it: `/metrics` (the request
- * statistics), `/health` and the alert engine's error_rate rule all read it, so they never disagree.
+ * The lower end of the 95 % Wilson score interval of `failed` ÷ `requests`, percent, two decimals: the error
+ * rate the window shows with 95 % confidence (19 failed of 19: 83.18 %; 1 of 2: 9.45 %). Null without requests.
  */
-export function errorRateStatus(
-  ratePercent: number,
-  perMinute: number,
+export function wilsonLowerPercent(failed: number, requests: number): number | null {
+  if (!(requests > 0)) return null;
+  const p = Math.min(1, Math.max(0, failed / requests));
+  const z2 = WILSON_Z * WILSON_Z;
+  const centre = p + z2 / (2 * requests);
+  const spread = WILSON_Z * Math.sqrt((p * (1 - p)) / requests + z2 / (4 * requests * requests));
+  return round((Math.max(0, centre - spread) / (1 + z2 / requests)) * 100, 2);
+}
+
+/** The errors component's verdict on one window: its status, and below minRequests the bound and why. */
+export interface ErrorRateVerdict {
+  status: ComponentStatus;
+  /** Below minRequests (with requests): wilsonLowerPercent(), what the status is judged on. */
+  lowerPercent?: number;
+  /** When `status` is `unknown`: why the error rate is not judged. */
+  reason?: string;
+}
+
+/**
+ * The status of the `errors` component, the one function that decides it: `/metrics` (the request statistics)
+ * decides it here, `/health`, Prometheus, the dashboard and the alert engine's error_rate rule read it, so they
+ * never disagree. From `minRequests` requests on: the error rate against the levels. Below: the lower end of the
+ * 95 % Wilson interval against the same levels, with at least MIN_FAILED_BELOW_GUARD failures; else not judged.
+ */
+export function errorRateVerdict(
+  requests: number,
+  failed: number,
   levels: Bands,
   minRequests: number,
-): ComponentStatus {
-  if (!enoughRequests(perMinute, minRequests)) return 'unknown';
-  return levelStatus(ratePercent, levels.warning, levels.critical);
+): ErrorRateVerdict {
+  if (enoughRequests(requests, minRequests)) {
+    return { status: levelStatus(failedPercent(requests, failed, 0), levels.warning, levels.critical) };
+  }
+  const lowerPercent = wilsonLowerPercent(failed, requests);
+  if (lowerPercent === null) return { status: 'unknown', reason: notJudgedReason(requests, minRequests) };
+  const status =
+    failed >= MIN_FAILED_BELOW_GUARD ? levelStatus(lowerPercent, levels.warning, levels.critical) : 'unknown';
+  if (status !== 'unknown' && status !== 'healthy') return { status, lowerPercent };
+  return {
+    status: 'unknown',
+    lowerPercent,
+    reason: notJudgedReason(requests, minRequests, failed, lowerPercent),
+  };
+}
+
+/**
+ * Whether an errors group was judged below minRequests on the Wilson bound (a status beside
+ * `error_rate_lower_percent`): health and the error_rate rule then keep its status, judged on the requests counted,
+ * rather than re-apply the guard to the scaled `requests.per_minute` (which they do for snapshots from elsewhere).
+ */
+export function judgedOnBound(
+  errors: { status?: ComponentStatus; error_rate_lower_percent?: number } | undefined,
+): errors is { status: ComponentStatus; error_rate_lower_percent: number } {
+  return (
+    errors !== undefined &&
+    errors.status !== undefined &&
+    errors.status !== 'unknown' &&
+    typeof errors.error_rate_lower_percent === 'number'
+  );
 }
 
 /**
@@ -63,8 +120,19 @@ export function failedPercent(requests: number, count5xx: number, aborted: numbe
 }
 
 /** Why `errors.status` is `unknown` below the guard (the snapshot's `errors.reason`). */
-export function notJudgedReason(perMinute: number, minRequests: number): string {
-  return `${perMinute} requests in the window, fewer than minRequests (${minRequests}): the error rate is not judged`;
+export function notJudgedReason(
+  requests: number,
+  minRequests: number,
+  failed?: number,
+  lowerPercent?: number,
+): string {
+  const head = `${requests} requests in the window, fewer than minRequests (${minRequests})`;
+  if (failed === undefined || lowerPercent === undefined) return `${head}: the error rate is not judged`;
+  const why =
+    failed < MIN_FAILED_BELOW_GUARD
+      ? `${failed} failed, fewer than ${MIN_FAILED_BELOW_GUARD}`
+      : `${failed} failed, the 95 % lower bound of the error rate (${lowerPercent} %) is below the warning level`;
+  return `${head}, and ${why}: the error rate is not judged`;
 }
 
 const RANK: Record<ComponentStatus, number> = { unknown: 0, healthy: 1, warning: 2, critical: 3 };

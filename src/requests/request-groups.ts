@@ -1,13 +1,6 @@
 // The snapshot's requests, errors and latency groups from the request window's figures, with their statuses.
 
-import {
-  enoughRequests,
-  errorRateStatus,
-  failedPercent,
-  levelStatus,
-  notJudgedReason,
-  round,
-} from '../alerts/status.js';
+import { errorRateVerdict, failedPercent, levelStatus, round } from '../alerts/status.js';
 import type { LatencySummary } from '../latency/histogram.js';
 import type { RequestGroups } from '../types.js';
 import type { RequestStatsConfig } from './request-options.js';
@@ -41,6 +34,8 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
   // Failed = 5xx + the aborted requests whose client waited at least abortedFailureMs (route-counters.ts);
   // the early closes are not in `count` (not requests: countAborted).
   const errorRate = failedPercent(count, count5xx, failedAborted);
+  // The guard counts the requests in the window (not per_minute, scaled from 45–60 s to a minute).
+  const verdict = errorRateVerdict(count, count5xx + failedAborted, er, config.minRequests);
   const perMinute = round(figures.perMinute, 2);
   return {
     requests: {
@@ -50,17 +45,15 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       total: figures.total,
     },
     errors: {
-      // The guard counts the requests in the window (not per_minute, scaled from 45–60 s to a minute).
-      status: errorRateStatus(errorRate, count, er, config.minRequests),
+      status: verdict.status,
       count_4xx: count4xx,
       count_5xx: count5xx,
       count_aborted: countAborted,
       count_aborted_early: countAborted - failedAborted,
       error_rate_percent: errorRate,
       threshold: er.warning,
-      ...(enoughRequests(count, config.minRequests)
-        ? {}
-        : { reason: notJudgedReason(count, config.minRequests) }),
+      ...(verdict.lowerPercent === undefined ? {} : { error_rate_lower_percent: verdict.lowerPercent }),
+      ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
     },
     latency:
       latency.count > 0

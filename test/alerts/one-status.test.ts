@@ -25,12 +25,28 @@ function make(options: Parameters<typeof createMonitor>[0] = {}): SystemMonitor 
   return monitor;
 }
 
-/** The documented rule, from the raw counts: below minRequests unknown (not judged), else by the error_rate levels. */
+/** The lower end of the 95 % Wilson score interval of failed ÷ n, percent (closed formula, z = 1.96). */
+function wilson(failed: number, n: number): number {
+  const z = 1.96;
+  const p = failed / n;
+  const lower =
+    (p + (z * z) / (2 * n) - z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  return Math.round(lower * 10_000) / 100;
+}
+
+/**
+ * The documented rule, from the raw counts: from minRequests on, the error rate against the error_rate levels;
+ * below, the Wilson lower bound against them with at least 5 failures, else unknown (not judged, never healthy).
+ */
 function expectedStatus(requests: number, failed: number, minRequests: number): string {
-  if (requests < minRequests) return 'unknown';
-  const rate = Math.round((failed / requests) * 100 * 100) / 100;
   const { warning, critical } = DEFAULT_LEVELS.error_rate;
-  return rate >= critical ? 'critical' : rate >= warning ? 'warning' : 'healthy';
+  const judge = (v: number) => (v >= critical ? 'critical' : v >= warning ? 'warning' : 'healthy');
+  if (requests < minRequests) {
+    if (failed < 5) return 'unknown';
+    const s = judge(wilson(failed, requests));
+    return s === 'healthy' ? 'unknown' : s;
+  }
+  return judge(Math.round((failed / requests) * 100 * 100) / 100);
 }
 
 describe('the errors status is the same everywhere', () => {
@@ -72,28 +88,37 @@ describe('the errors status is the same everywhere', () => {
   });
 });
 
-describe('below the minimum the status never claims health (red team figures F8)', () => {
-  it('15 requests, all 500: error rate 100 %, status unknown with the reason, health not green-by-errors, no alert; an active alert clears when traffic drops below the minimum', async () => {
+describe('below the minimum the status never claims health (red team figures F8, outside review F7)', () => {
+  it('4 requests, all 500: not judged (unknown, with the reason), no alert; 15 of 15: critical on the Wilson bound, an alert; it clears when the window is no longer judged', async () => {
     let now = 1_700_000_000_000;
     const monitor = make({ clock: { now: () => now } });
-    for (let i = 0; i < 15; i++)
+    for (let i = 0; i < 4; i++)
       monitor.recordRequest({ method: 'GET', route: '/s', status: 500, durationMs: 2 });
-    const m = await monitor.getMetrics({ maxAgeMs: 0 });
-    expect(m.errors).toMatchObject({ count_5xx: 15, error_rate_percent: 100, status: 'unknown' });
-    expect(m.errors.reason).toBe(
-      '15 requests in the window, fewer than minRequests (20): the error rate is not judged',
+    const few = await monitor.getMetrics({ maxAgeMs: 0 });
+    expect(few.errors).toMatchObject({ count_5xx: 4, error_rate_percent: 100, status: 'unknown' });
+    expect(few.errors.reason).toBe(
+      '4 requests in the window, fewer than minRequests (20), and 4 failed, fewer than 5: the error rate is not judged',
     );
-    const health = await monitor.getHealth();
-    expect(health.components.errors).toBe('unknown');
+    expect((await monitor.getHealth()).components.errors).toBe('unknown');
     expect(monitor.alertSystem.getActiveAlerts().filter((a) => a.rule === 'error_rate')).toEqual([]);
-    // 5 more: 20 requests, 100 % -> critical and an alert; a minute later 3 requests (below the guard): cleared.
-    for (let i = 0; i < 5; i++)
+    // 11 more: 15 of 15 failed, bound 15 / (15 + 1.96²) = 79.6 % ≥ 10 %: critical and an alert on the bound.
+    for (let i = 0; i < 11; i++)
       monitor.recordRequest({ method: 'GET', route: '/s', status: 500, durationMs: 2 });
     now += 1; // a new snapshot (one taken at the same instant is reused)
-    expect((await monitor.getMetrics({ maxAgeMs: 0 })).errors.status).toBe('critical');
-    expect(monitor.alertSystem.getActiveAlerts().find((a) => a.rule === 'error_rate')?.severity).toBe(
-      'critical',
-    );
+    const m = await monitor.getMetrics({ maxAgeMs: 0 });
+    expect(m.errors).toMatchObject({
+      count_5xx: 15,
+      error_rate_percent: 100,
+      error_rate_lower_percent: wilson(15, 15),
+      status: 'critical',
+    });
+    expect(m.errors.reason).toBeUndefined();
+    expect((await monitor.getHealth()).components.errors).toBe('critical');
+    expect(monitor.alertSystem.getActiveAlerts().find((a) => a.rule === 'error_rate')).toMatchObject({
+      severity: 'critical',
+      value: wilson(15, 15),
+    });
+    // A minute later 3 requests, all failed (below the guard, fewer than 5 failures): not judged, cleared.
     now += 61_000;
     for (let i = 0; i < 3; i++)
       monitor.recordRequest({ method: 'GET', route: '/s', status: 500, durationMs: 2 });
