@@ -22,6 +22,16 @@ export function probeValue(group: {
   return 'not configured';
 }
 
+/**
+ * Why the errors status is what it is when the rate alone does not say: not judged (the reason), or judged below
+ * minRequests on the 95 % Wilson lower bound (README Alerts: One status everywhere).
+ */
+export function errorsTitle(errors: MetricsSnapshot['errors']): string | undefined {
+  if (errors.reason) return errors.reason;
+  if (typeof errors.error_rate_lower_percent !== 'number') return undefined;
+  return `fewer than minRequests requests: judged on the 95 % lower bound of the error rate, ${fmtPercent(errors.error_rate_lower_percent)}`;
+}
+
 export function componentRows(s: MetricsSnapshot): ComponentRow[] {
   return [
     { key: 'cpu', label: 'CPU', status: s.cpu.status, value: fmtPercent(s.cpu.current_percent) },
@@ -53,6 +63,7 @@ export function componentRows(s: MetricsSnapshot): ComponentRow[] {
       label: 'Errors',
       status: s.errors.status,
       value: fmtPercent(s.errors.error_rate_percent),
+      title: errorsTitle(s.errors),
     },
     {
       key: 'latency',
