@@ -331,7 +331,7 @@ export class RequestStats {
     this.droppedCount += n;
   }
 
-  /** Distinct method + route pairs tracked (at most maxRoutes; `other` not included). */
+  /** Distinct method + route pairs tracked (at most maxRoutes matched ones plus 8 `unmatched`; `other` not included). */
   get routeCount(): number {
     return this.routes.entries.length;
   }

@@ -1,4 +1,4 @@
-// The routes RequestStats tracks: method + route to its counters, at most maxRoutes of them, the rest folded into `other`.
+// The routes RequestStats tracks: method + route to its counters, at most maxRoutes matched ones (plus the `unmatched` rows), the rest folded into `other`.
 
 import { CumulativeCounts, LatencyRing } from '../latency/latency-ring.js';
 import { type ApdexConfig, thresholdFor } from '../profiling/apdex.js';
@@ -9,17 +9,22 @@ import {
   OTHER_METHOD,
   OTHER_ROUTE,
   RouteEntry,
+  UNMATCHED_ROUTE,
 } from './route-counters.js';
 
 /**
  * Method + route pairs to their entries: one Map lookup per request (methods map to indices by a switch).
  * Methods outside the standard seven count as OTHER (route-counters.ts OTHER_HTTP_METHOD), so a route has
- * at most 8 rows. Past `maxRoutes` pairs, requests fold into `* other`.
+ * at most 8 rows. Past `maxRoutes` matched pairs, requests fold into `* other`. The `unmatched` rows (at most 8,
+ * one per method slot) do not count against `maxRoutes`: junk on made-up URLs that came first never takes a
+ * matched route's slot. No row ever moves, so every row's counters since start only grow (Prometheus).
  */
 export class RouteTable {
   private readonly byRoute = new Map<string, Array<RouteEntry | undefined>>();
-  /** The tracked pairs in order of first request (`other` not included). */
+  /** The tracked pairs in order of first request, `unmatched` ones included (`other` not included). */
   readonly entries: RouteEntry[] = [];
+  /** Of the entries, the matched ones (not `unmatched`): at most maxRoutes. */
+  private matched = 0;
   /** The fold (listed once, after the entries). */
   private other: RouteEntry | null = null;
   private routeLatency = false;
@@ -40,7 +45,9 @@ export class RouteTable {
         const entry = byMethod[m];
         if (entry !== undefined) return entry;
       }
-      if (m >= 0 && this.entries.length < this.maxRoutes) {
+      const unmatched = route === UNMATCHED_ROUTE;
+      if (m >= 0 && (unmatched || this.matched < this.maxRoutes)) {
+        if (!unmatched) this.matched++;
         const entry = this.createRouteEntry(methodLabel(method, m), route);
         this.entries.push(entry);
         if (byMethod === undefined) {
