@@ -129,9 +129,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   private readonly detachers: Array<() => void> = [];
 
   /** Checks the options (throwing a {@link SysvitalsError} with a stable code), builds the parts, starts the timers. */
-  constructor(options: MonitorOptions = {}) {
+  constructor(input: MonitorOptions = {}) {
     super();
-    checkMonitorOptions(options);
+    const options = checkMonitorOptions(input);
     this.sampleIntervalMs = options.sampleIntervalMs ?? DEFAULT_MONITOR_OPTIONS.sampleIntervalMs;
     this.resolutionMs = options.resolutionMs ?? DEFAULT_MONITOR_OPTIONS.resolutionMs;
     this.retentionMs = options.retentionMs ?? DEFAULT_MONITOR_OPTIONS.retentionMs;

@@ -46,6 +46,31 @@ describe('SystemMonitor', () => {
     );
   });
 
+  it('accepts a clock function as README says (default Date.now), and keeps the coded error for other types (outside review F5)', async () => {
+    let now = 1_000_000;
+    const monitor = make({ clock: () => now });
+    expect(monitor.clock.now()).toBe(now);
+    monitor.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 5 });
+    const first = await monitor.sample();
+    expect(first.timestamp).toBe(new Date(now).toISOString());
+    expect(first.routes.map((r) => [r.route, r.count])).toEqual([['/a', 1]]);
+    // Ten minutes later on this clock: the request window is empty, the total since start is still 1.
+    now += 600_000;
+    const later = await monitor.sample();
+    expect(later.timestamp).toBe(new Date(now).toISOString());
+    expect(later.routes).toEqual([]);
+    expect(later.requests.total).toBe(1);
+    expect(make({ clock: Date.now }).clock.now()).toBeGreaterThan(0);
+    for (const bad of [5, 'now', null, {}, { now: 5 }]) {
+      expect(() => createMonitor({ clock: bad as never })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SYSVITALS_INVALID_OPTION',
+          message: expect.stringContaining('`clock`'),
+        }),
+      );
+    }
+  });
+
   it('sample() collects every group, emits metrics and feeds recorded requests into the snapshot', async () => {
     const monitor = make();
     monitor.recordRequest({ method: 'GET', route: '/users/:id', status: 200, durationMs: 12 });

@@ -88,8 +88,8 @@ export interface MonitorOptions {
   groupTimeoutMs?: number;
   /** pino-compatible. @defaultValue warnings and errors to stderr */
   logger?: Logger;
-  /** @defaultValue Date.now */
-  clock?: Clock;
+  /** The time source: an object with `now()` or a function (such as `Date.now`) returning ms since the epoch. @defaultValue Date.now */
+  clock?: Clock | (() => number);
   /** Where procfs is mounted (tests). @defaultValue '/proc' */
   procRoot?: string;
   /** Collector plugins: groups of your own under `plugins.<name>` (see README "Collector plugins"). */
@@ -219,7 +219,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * The checks createMonitor makes before it builds anything: an options object, no admin API option (with
  * where it belongs), no unknown name, the intervals in range, a usable `instanceId`.
  */
-export function checkMonitorOptions(options: MonitorOptions): void {
+/** The options once checked: `clock`, when given, is a Clock (a function was wrapped). */
+export type CheckedMonitorOptions = MonitorOptions & { clock?: Clock };
+
+/** Checks the options (a coded SysvitalsError when bad); returns them with a `clock` function wrapped as a Clock. */
+export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOptions {
   if (options === null || typeof options !== 'object')
     throw invalidOption('sysvitals: options must be an object.');
   rejectAdminOptions(options);
@@ -236,6 +240,17 @@ export function checkMonitorOptions(options: MonitorOptions): void {
   if (options.instanceId === 'all') {
     throw invalidOption('sysvitals: `instanceId` cannot be "all": it names the fleet view.');
   }
+  const clock: unknown = options.clock;
+  if (typeof clock === 'function') {
+    const now = clock as () => number;
+    return { ...options, clock: { now: () => now() } };
+  }
+  if (clock !== undefined && (clock === null || typeof (clock as Partial<Clock>).now !== 'function')) {
+    throw invalidOption(
+      'sysvitals: `clock` must be a function returning milliseconds (such as Date.now) or an object with a now() method.',
+    );
+  }
+  return options as CheckedMonitorOptions;
 }
 
 /**

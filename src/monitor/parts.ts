@@ -34,7 +34,7 @@ import { MemoryStore } from '../stores/memory.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { Clock, ComponentStatus, Logger, MetricsSnapshot } from '../types.js';
 import { HistoryWriter } from './history-writer.js';
-import type { MonitorOptions } from './options.js';
+import type { CheckedMonitorOptions } from './options.js';
 import { Sampler } from './sampler.js';
 import { workerGroups } from './shared-groups.js';
 
@@ -92,7 +92,11 @@ export interface MonitorParts {
 }
 
 /** Builds the parts in dependency order; options are checked as each part is built. */
-export function createParts(options: MonitorOptions, owner: PartsOwner, ctx: PartsContext): MonitorParts {
+export function createParts(
+  options: CheckedMonitorOptions,
+  owner: PartsOwner,
+  ctx: PartsContext,
+): MonitorParts {
   const clustered = ctx.clustered;
   // `alerts.rules` (rules on any metric) is an array beside the built-in rules' object.
   const { rules: metricRulesOption, ...builtInRules } = (options.alerts ?? {}) as AlertRulesOptions & {
