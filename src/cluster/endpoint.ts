@@ -4,8 +4,9 @@
 import { chmodSync, linkSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { nodeCrypto, nodeNet } from '../builtins.js';
+import { bindPrivately, removeDeadTemps } from './stale-temps.js';
 
 export interface ClusterEndpoint {
   /** Private (0700) directory holding the socket and the ledger. */
@@ -191,8 +192,7 @@ export async function breakStale(path: string): Promise<boolean> {
   }
 }
 
-/** Where a candidate binds its lock and data socket before moving them into place (pruned when left by a killed candidate). */
-export const LOCK_TEMP = /\.(lock|sock)\.\d+-[0-9a-f]+\.tmp$/;
+export { LOCK_TEMP } from './stale-temps.js';
 
 /** A held lock: the server listening on it and the inode it holds the path with. */
 export interface HeldLock {
@@ -202,12 +202,15 @@ export interface HeldLock {
 
 /**
  * Listens on the lock file: null when a live process holds it (a dead holder's file is removed first).
- * The socket is bound at a temporary name, made 0600, then hard-linked to the lock path (link fails when
+ * The socket is bound at a temporary name, created 0600, then hard-linked to the lock path (link fails when
  * the name exists: the exclusive step). So the lock path never exists with the mode bind gave it
  * (0777 less the umask, e.g. 0755): a candidate killed between bind and chmod left such a lock (outside
- * review N3); now it leaves a temporary file, which leftovers.ts removes.
+ * review N3); now it leaves a temporary file (0600 as created: stale-temps.ts bindPrivately, outside review
+ * F6), which the next election removes once its process is gone (removeDeadTemps), as leftovers.ts does.
  */
 async function takeLock(path: string): Promise<HeldLock | null> {
+  // Temporary names of candidates killed during an election (outside review F6).
+  await removeDeadTemps(dirname(path), answers);
   for (let attempt = 0; attempt < 2; attempt++) {
     // The lock is only held, never talked to: a connection is closed as it arrives.
     const lock = lockServer();
@@ -244,13 +247,14 @@ export const lockServer = () =>
   nodeNet().createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
 
 /**
- * Binds `server` at a unique temporary name beside `path` (`<path>.<pid>-<random>.tmp`), made 0600; null when
+ * Binds `server` at a unique temporary name beside `path` (`<path>.<pid>-<random>.tmp`), created 0600; null when
  * the name is taken. Sockets are moved into place from there (link or rename): closing a server unlinks the
  * name it was bound at (libuv), which is then this temporary name, never the path a successor serves.
  */
 export async function bindTemp(server: Server, path: string): Promise<string | null> {
   const temp = `${path}.${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}.tmp`;
-  if (!(await listen(server, temp))) return null;
+  // Created 0600 under umask 0177 (bind is synchronous in listen); chmod for a worker thread's umask.
+  if (!(await bindPrivately(() => listen(server, temp)))) return null;
   try {
     chmodSync(temp, 0o600);
   } catch (err) {

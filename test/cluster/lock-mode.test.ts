@@ -4,14 +4,17 @@
 // at the chmod (the point where a kill left that lock) the lock path does not exist yet. Real sockets; node:fs's
 // chmodSync is wrapped to look at the directory at the moment it is called.
 
-import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { linkSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 const seen: Array<{ path: string; lockMode: number | null }> = [];
 let watched: string | null = null;
+/** Outside review F6: the mode of each path chmod is called on, as it stands then (as bind created it). */
+const created: Array<{ path: string; mode: number }> = [];
 
 vi.mock('node:fs', async (importOriginal) => {
   const orig = await importOriginal<typeof import('node:fs')>();
@@ -24,6 +27,7 @@ vi.mock('node:fs', async (importOriginal) => {
         // Not there.
       }
       seen.push({ path: String(path), lockMode });
+      created.push({ path: String(path), mode: orig.lstatSync(path).mode & 0o777 });
     }
     orig.chmodSync(path, mode);
   };
@@ -64,6 +68,81 @@ describe('the cluster lock file (outside review N3)', () => {
         await leadership?.release();
       }
       expect(() => lstatSync(ep.lockPath as string)).toThrow();
+    },
+  );
+
+  it.runIf(process.platform !== 'win32')(
+    'binds the temporary names 0600 as created, under the usual umask 022 (outside review F6)',
+    async () => {
+      const root = mkdtempSync(join(tmpdir(), 'sv-lockmode-'));
+      dirs.push(root);
+      const ep = clusterEndpoint('lock-temp', join(root, 'sock'));
+      const umask = process.umask(0o022);
+      created.length = 0;
+      watched = ep.lockPath;
+      let leadership: Awaited<ReturnType<typeof tryLead>> = null;
+      try {
+        leadership = await tryLead(ep, createServer());
+      } finally {
+        watched = null;
+        expect(process.umask(umask)).toBe(0o022); // restored after each bind
+      }
+      try {
+        expect(leadership).not.toBeNull();
+        // The lock's and the data socket's temporary names, each right after bind, before the chmod: 0600.
+        expect(created.map((c) => [c.path.endsWith('.tmp'), c.mode])).toEqual([
+          [true, 0o600],
+          [true, 0o600],
+        ]);
+        expect(created.map((c) => c.path.slice(0, c.path.lastIndexOf('.', c.path.length - 5)))).toEqual([
+          ep.lockPath,
+          ep.socketPath,
+        ]);
+      } finally {
+        await leadership?.release();
+      }
+    },
+  );
+
+  it.runIf(process.platform !== 'win32')(
+    'an election removes the temporary names a dead candidate left, and only those (outside review F6)',
+    async () => {
+      const root = mkdtempSync(join(tmpdir(), 'sv-lockmode-'));
+      dirs.push(root);
+      const ep = clusterEndpoint('lock-left', join(root, 'sock'));
+      const lockPath = ep.lockPath as string;
+      // A pid that existed and is gone: a child that ran and exited.
+      const deadPid = spawnSync(process.execPath, [
+        '-e',
+        'process.stdout.write(String(process.pid))',
+      ]).stdout.toString();
+      const servers: Server[] = [];
+      // A socket file no process serves (as a SIGKILLed candidate leaves it), or one `served` at `name`.
+      const socketAt = async (name: string, served: boolean) => {
+        const bound = join(ep.dir, `bound-${servers.length}`);
+        const server = createServer();
+        servers.push(server);
+        await new Promise<void>((r) => server.listen(bound, r));
+        linkSync(bound, name);
+        if (!served) await new Promise((r) => server.close(r)); // unlinks `bound`; `name` stays, dead
+        return name;
+      };
+      const deadLock = await socketAt(`${lockPath}.${deadPid}-0a1b2c3d4e5f.tmp`, false);
+      const deadSock = await socketAt(`${ep.socketPath}.${deadPid}-0a1b2c3d4e60.tmp`, false);
+      const liveOwner = await socketAt(`${lockPath}.${process.ppid}-0a1b2c3d4e61.tmp`, false);
+      const served = await socketAt(`${lockPath}.${deadPid}-0a1b2c3d4e62.tmp`, true);
+      const leadership = await tryLead(ep, createServer());
+      try {
+        expect(leadership).not.toBeNull();
+        const left = readdirSync(ep.dir).map((f) => join(ep.dir, f));
+        expect(left).not.toContain(deadLock);
+        expect(left).not.toContain(deadSock);
+        expect(left).toContain(liveOwner);
+        expect(left).toContain(served);
+      } finally {
+        await leadership?.release();
+        for (const s of servers) s.close();
+      }
     },
   );
 });
