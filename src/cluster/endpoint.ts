@@ -6,7 +6,7 @@ import type { Server } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { nodeCrypto, nodeNet } from '../builtins.js';
-import { bindPrivately, removeDeadTemps } from './stale-temps.js';
+import { removeDeadTemps } from './stale-temps.js';
 
 export interface ClusterEndpoint {
   /** Private (0700) directory holding the socket and the ledger. */
@@ -205,8 +205,8 @@ export interface HeldLock {
  * The socket is bound at a temporary name, created 0600, then hard-linked to the lock path (link fails when
  * the name exists: the exclusive step). So the lock path never exists with the mode bind gave it
  * (0777 less the umask, e.g. 0755): a candidate killed between bind and chmod left such a lock (outside
- * review N3); now it leaves a temporary file (0600 as created: stale-temps.ts bindPrivately, outside review
- * F6), which the next election removes once its process is gone (removeDeadTemps), as leftovers.ts does.
+ * review N3); now it leaves a temporary file (inside the 0700 directory), which the next election removes once
+ * its process is gone (removeDeadTemps, outside review F6), as leftovers.ts does.
  */
 async function takeLock(path: string): Promise<HeldLock | null> {
   // Temporary names of candidates killed during an election (outside review F6).
@@ -253,8 +253,9 @@ export const lockServer = () =>
  */
 export async function bindTemp(server: Server, path: string): Promise<string | null> {
   const temp = `${path}.${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}.tmp`;
-  // Created 0600 under umask 0177 (bind is synchronous in listen); chmod for a worker thread's umask.
-  if (!(await bindPrivately(() => listen(server, temp)))) return null;
+  // bind gives the name 0777 less the umask; the directory is 0700, so no other user reaches it before this chmod.
+  // The process's umask is not changed for the bind: it is the host application's (its other threads create files).
+  if (!(await listen(server, temp))) return null;
   try {
     chmodSync(temp, 0o600);
   } catch (err) {

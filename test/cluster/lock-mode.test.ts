@@ -13,8 +13,6 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 
 const seen: Array<{ path: string; lockMode: number | null }> = [];
 let watched: string | null = null;
-/** Outside review F6: the mode of each path chmod is called on, as it stands then (as bind created it). */
-const created: Array<{ path: string; mode: number }> = [];
 
 vi.mock('node:fs', async (importOriginal) => {
   const orig = await importOriginal<typeof import('node:fs')>();
@@ -27,7 +25,6 @@ vi.mock('node:fs', async (importOriginal) => {
         // Not there.
       }
       seen.push({ path: String(path), lockMode });
-      created.push({ path: String(path), mode: orig.lstatSync(path).mode & 0o777 });
     }
     orig.chmodSync(path, mode);
   };
@@ -68,39 +65,6 @@ describe('the cluster lock file (outside review N3)', () => {
         await leadership?.release();
       }
       expect(() => lstatSync(ep.lockPath as string)).toThrow();
-    },
-  );
-
-  it.runIf(process.platform !== 'win32')(
-    'binds the temporary names 0600 as created, under the usual umask 022 (outside review F6)',
-    async () => {
-      const root = mkdtempSync(join(tmpdir(), 'sv-lockmode-'));
-      dirs.push(root);
-      const ep = clusterEndpoint('lock-temp', join(root, 'sock'));
-      const umask = process.umask(0o022);
-      created.length = 0;
-      watched = ep.lockPath;
-      let leadership: Awaited<ReturnType<typeof tryLead>> = null;
-      try {
-        leadership = await tryLead(ep, createServer());
-      } finally {
-        watched = null;
-        expect(process.umask(umask)).toBe(0o022); // restored after each bind
-      }
-      try {
-        expect(leadership).not.toBeNull();
-        // The lock's and the data socket's temporary names, each right after bind, before the chmod: 0600.
-        expect(created.map((c) => [c.path.endsWith('.tmp'), c.mode])).toEqual([
-          [true, 0o600],
-          [true, 0o600],
-        ]);
-        expect(created.map((c) => c.path.slice(0, c.path.lastIndexOf('.', c.path.length - 5)))).toEqual([
-          ep.lockPath,
-          ep.socketPath,
-        ]);
-      } finally {
-        await leadership?.release();
-      }
     },
   );
 
