@@ -71,9 +71,8 @@ import type { MetricsStore } from './stores/store.js';
 import type { ApdexGroup, Clock, ClusterModeOff, HealthStatus, Logger, MetricsSnapshot } from './types.js';
 
 /**
- * The core monitor: samples host and application metrics, evaluates alerts, writes history to its store
- * and emits `metrics`, `alert` and `close`. Create it with `createMonitor(options)` (or an adapter's);
- * `close()` (or `shutdown()`) stops its timers.
+ * The core monitor: samples host and application metrics, evaluates alerts, writes history to its store and
+ * emits `metrics`, `alert` and `close`. Create it with `createMonitor(options)` (or an adapter's); `close()` stops it.
  */
 export class SystemMonitor extends EventEmitter<MonitorEvents> {
   /** Collects each snapshot: host metric groups, probes, plugins and the request figures. */
@@ -139,7 +138,6 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.logger = options.logger ?? consoleLogger;
     const start = startOfCluster(options, this.logger);
     ({ off: this.clusterModeOff, instanceId: this.instanceId } = start);
-
     const parts = createParts(options, this, {
       clustered: start.config !== null,
       latest: () => this.parts?.sampler.latest,
@@ -183,6 +181,10 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   /** @internal Cluster mode: the aggregator rewrites the cluster's snapshots (process sums, worker list). */
   decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void {
     this.parts.sampler.decorate(fn);
+  }
+  /** @internal Cluster mode: each history bucket waits for the workers' figures recorded in it. */
+  gateMinutes(gate: import('./cluster/minute-gate.js').MinuteHook): void {
+    this.parts.history.gate = gate;
   }
 
   /**
@@ -278,8 +280,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   /**
    * The endpoints table over the request window: one row per method + route template with rate,
    * counts (4xx, 5xx, aborted), error %, p50/p95/p99/max, share of server time and Apdex, sorted by
-   * `sort` (`time`, `p95`, `rate`, `errors`, or `apdex` worst first), at most `limit` rows; with the
-   * server-wide Apdex.
+   * `sort` (`time`, `p95`, `rate`, `errors`, or `apdex` worst first), at most `limit` rows; with server Apdex.
    */
   endpoints(
     sort: EndpointSort = 'time',
@@ -335,8 +336,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   /**
    * Closes the current bucket into a history point now and writes it. Buckets partition time, whatever
    * the order of flushes, closes and clock steps: nothing is counted twice or lost, and each point's `t`
-   * is later than the last one's. A clock that stands still or steps back is taken as 1 ms later than the
-   * bucket's start.
+   * is later than the last one's. A clock that stands still or steps back is taken as 1 ms after its start.
    */
   flush(): Promise<void> {
     return this.parts.history.flush();

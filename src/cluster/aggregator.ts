@@ -80,6 +80,7 @@ export class Aggregator {
     this.merger = new Merger(this.monitor, this.workers, {
       logger: options.logger,
       now: options.now,
+      sync: () => this.syncRound.run(),
       changed: () => {
         this.dirty = true;
       },
@@ -177,6 +178,7 @@ export class Aggregator {
     if (q.op === 'history') return clusterHistory(this.view, q, instance);
     if (instance !== undefined && instance !== 'all') return forward(this.view, q, instance);
     if (!this.tenure.holds()) throw notAggregator();
+    await this.merger.settled(2 * this.options.syncTimeoutMs); // parts held for their minute, filed first
     this.missing = await this.syncRound.run();
     this.saveLedger();
     // Checked after the write: what is served was in the ledger before any successor read it.
@@ -189,10 +191,7 @@ export class Aggregator {
     return out;
   }
 
-  /**
-   * Reads or changes the cluster's silences (the router that delivers the cluster's alerts applies
-   * them); a change is in the ledger before the answer, so that a new aggregator keeps it.
-   */
+  /** Reads or changes the cluster's silences; a change is in the ledger before the answer (a successor keeps it). */
   silence(q: SilenceQuestion): ReturnType<typeof answerSilence> {
     if (!this.tenure.holds()) throw notAggregator();
     const out = answerSilence(this.monitor.notifications.silences, q);
@@ -213,6 +212,7 @@ export class Aggregator {
     if (this.closed) return;
     this.closed = true;
     this.selfReport();
+    this.merger.ungate();
     this.saveLedger();
     // Waiting groups are delivered (up to closeTimeoutMs) under the lock, and the ledger says so.
     await this.monitor.notifications.close();

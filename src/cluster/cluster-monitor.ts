@@ -9,6 +9,7 @@ import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import type { MonitorLike, Question } from './answers.js';
 import type { CustomRegistry } from './custom-merge.js';
 import type { ClusterEndpoint } from './endpoint.js';
+import type { MinuteHook } from './minute-gate.js';
 import type { ReportTarget, ReportWire } from './report.js';
 import type { SilenceBook } from './silences.js';
 import type { WindowTarget, WindowWire } from './window-wire.js';
@@ -18,6 +19,10 @@ export type ClusterMonitor = MonitorLike &
   ReportTarget &
   WindowTarget & {
     decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void;
+    /** Each history bucket waits for the workers' figures recorded in it (minute-gate.ts). */
+    gateMinutes?(gate: MinuteHook): void;
+    /** Width of one history bucket (ms). */
+    readonly resolutionMs?: number;
     on(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     off(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     close(): Promise<void>;

@@ -13,6 +13,7 @@ import { applyCustomWindows, type CustomWindow } from './custom-window.js';
 import { frameParts } from './cuts.js';
 import { KnownTotals } from './known-totals.js';
 import { type Handover, readLedger } from './ledger.js';
+import { gateMinutes, type MinuteGate } from './minute-gate.js';
 import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
 import { applyWindow, decodeWindow, type WindowReport } from './window-wire.js';
 import { newEntry, type WorkerEntry, type WorkerTable } from './workers.js';
@@ -28,6 +29,8 @@ export class Merger {
   private readonly custom: CustomMerger;
   /** A graceful predecessor's custom windows, added once the ledger's totals created their metrics. */
   private handedCustom: CustomWindow[] | undefined;
+  /** Files deltas into the history minute they were recorded in (minute-gate.ts); none once closing. */
+  gate: MinuteGate | undefined;
 
   constructor(
     private readonly monitor: ClusterMonitor,
@@ -37,8 +40,11 @@ export class Merger {
       now(): number;
       /** A total changed: the ledger must be written before the next figure is served. */
       changed(): void;
+      /** The aggregator's sync round: with it, deltas are filed into the history minute they were recorded in. */
+      sync?: () => Promise<string[]>;
     },
   ) {
+    if (deps.sync) this.gate = gateMinutes(monitor, deps, deps.sync, deps.logger);
     this.custom = new CustomMerger(monitor.custom, () => workers.live(), deps.logger);
     monitor.decorateSnapshots((s) => {
       s.dropped_observations = this.dropped();
@@ -143,8 +149,12 @@ export class Merger {
     full = false,
     window?: unknown,
   ): void {
-    for (const part of frameParts(msg, this.deps.now()))
-      this.merge(entry, part.report, proc, full, window, part.span);
+    for (const part of frameParts(msg, this.deps.now())) {
+      const merge = () => this.merge(entry, part.report, proc, full, window, part.span);
+      // A delta goes into the history minute it was recorded in (minute-gate.ts); totals since start at once.
+      if (!full && this.gate) this.gate.file(part.span, merge);
+      else merge();
+    }
   }
 
   /**
@@ -157,6 +167,17 @@ export class Merger {
       for (const r of report.routes)
         this.monitor.series.skipTotals(routeKey(r.method, r.route), routeTotalsOf(r));
     if (report.custom && report.custom.length > 0) this.custom.apply(entry, report.custom, window);
+  }
+
+  /** Resolves once no part waits for its minute, or after `limitMs` (then they are filed now): reads are exact. */
+  settled(limitMs: number): Promise<void> {
+    return this.gate?.settled(limitMs) ?? Promise.resolve();
+  }
+
+  /** Files every held part now and holds none from then on (the aggregator closes: its ledger must hold all). */
+  ungate(): void {
+    this.gate?.releaseAll();
+    this.gate = undefined;
   }
 
   /**

@@ -43,10 +43,13 @@ export function serializePoint(p: HistoryPoint): string {
   const aborted = (p.errors_aborted ?? 0) > 0 ? (p.errors_aborted as number) : 0;
   // ... then the failed ones among them, only when some were not (absent: all failed, as earlier versions read).
   const failed = Math.min(aborted, Math.max(0, p.errors_aborted_failed ?? aborted));
-  if (p.anomaly || series || aborted) fields.push(p.anomaly ?? null);
-  if (series || aborted) fields.push(series ?? null);
-  if (aborted) fields.push(aborted);
-  if (failed < aborted) fields.push(failed);
+  // ... then the workers missing from a cluster's minute (absent: complete).
+  const missing = p.missing && p.missing.length > 0 ? p.missing : undefined;
+  if (p.anomaly || series || aborted || missing) fields.push(p.anomaly ?? null);
+  if (series || aborted || missing) fields.push(series ?? null);
+  if (aborted || missing) fields.push(aborted);
+  if (failed < aborted || missing) fields.push(failed);
+  if (missing) fields.push(missing);
   return JSON.stringify(fields);
 }
 
@@ -62,7 +65,7 @@ export function parsePoint(s: string): HistoryPoint | null {
     !Array.isArray(a) ||
     a[0] !== POINT_FORMAT ||
     a.length < POINT_FIELDS ||
-    a.length > POINT_FIELDS + 4 ||
+    a.length > POINT_FIELDS + 5 ||
     !finite(a[1])
   )
     return null;
@@ -108,6 +111,8 @@ export function parsePoint(s: string): HistoryPoint | null {
   if (series && typeof series === 'object' && !Array.isArray(series)) {
     point.series = series as Record<string, SeriesPoint>;
   }
+  const missing = a[POINT_FIELDS + 4];
+  if (Array.isArray(missing) && missing.length > 0) point.missing = missing.map(String);
   return point;
 }
 

@@ -120,6 +120,8 @@ export class PointMerger {
   /** Highest anomaly score per series among the merged points (null: none carried scores). */
   private anomaly: Record<string, number> | null = null;
   private series: SeriesMerger | undefined;
+  /** Workers missing from any merged minute (cluster mode). */
+  private missing: Set<string> | undefined;
 
   /** `counts` may be shared between mergers used one after the other (it is reset here). */
   constructor(private readonly counts = new LatencyCounts()) {
@@ -131,6 +133,10 @@ export class PointMerger {
   }
 
   add(p: HistoryPoint, instance = ''): void {
+    if (p.missing) {
+      this.missing ??= new Set();
+      for (const id of p.missing) this.missing.add(id);
+    }
     if (p.series) {
       this.series ??= new SeriesMerger();
       this.series.add(p.series);
@@ -223,6 +229,7 @@ export class PointMerger {
     if (this.anomaly) point.anomaly = { ...this.anomaly };
     const series = this.series?.result(withHistogram);
     if (series) point.series = series;
+    if (this.missing) point.missing = [...this.missing];
     return point;
   }
 

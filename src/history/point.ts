@@ -68,6 +68,12 @@ export interface HistoryPoint {
    * `plugins.rabbitmq.queues["jobs"].messages`): see src/history/series.ts. Absent when there is none.
    */
   series?: Record<string, SeriesPoint>;
+  /**
+   * Cluster mode: the live workers that had not sent what they recorded in the minute when it closed (each had
+   * syncTimeoutMs to answer), so the point lacks their figures of it (they count in the next one); in a merged
+   * step, those of all its minutes. Absent when the point is complete.
+   */
+  missing?: string[];
 }
 
 /** A point as the API returns it: the encoded histogram is stripped. */

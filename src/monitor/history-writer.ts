@@ -3,6 +3,7 @@
 
 import type { AlertSystem } from '../alerts/engine.js';
 import type { Analytics } from '../analytics/analytics.js';
+import type { MinuteHook } from '../cluster/minute-gate.js';
 import type { CustomBucketEntry, CustomMetrics } from '../custom/index.js';
 import { BucketAggregator } from '../history/bucket-aggregator.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
@@ -47,6 +48,8 @@ export class HistoryWriter {
   private stateLoaded = false;
   private stateLoadWarned = false;
   private stateLoading: Promise<void> | undefined;
+  /** A cluster aggregator's: each bucket waits for what the workers recorded in it (cluster/minute-gate.ts). */
+  gate: MinuteHook | undefined;
 
   private readonly outage: OutageLog;
 
@@ -78,6 +81,8 @@ export class HistoryWriter {
    */
   async flush(): Promise<void> {
     const m = this.m;
+    // The workers' figures of this bucket first; a worker that did not send them makes the point incomplete.
+    const missing = this.gate ? await this.gate.before().catch(() => ['sync']) : [];
     const start = this.bucketStart;
     const now = m.clock.now();
     const end = now > start ? now : start + 1;
@@ -88,11 +93,13 @@ export class HistoryWriter {
     if (!this.stateLoaded && !m.closing()) void this.loadSavedState();
     // Before the bucket closes: each route's window is then the minute just ended.
     m.series.addMinute(start, m.requests.endpointWindows(), this.routeTotals(), m.jobs.totalCounts());
+    // No await from the gate's sync to here: no worker's part comes in between the series and the bucket.
+    const bucket = m.requests.takeBucket();
+    const custom = m.custom.takeBucket(now);
+    this.gate?.after(end);
     if (this.stateLoaded) {
       await m.store.saveState?.(m.instanceId, SERIES_STATE, m.series.export()).catch(() => {});
     }
-    const bucket = m.requests.takeBucket();
-    const custom = m.custom.takeBucket(now);
     // A minute with values observed through analytics.observe() closes too (sampler off, no requests):
     // each minute's values are scored in their own minute, not folded into the next one.
     if (
@@ -104,6 +111,7 @@ export class HistoryWriter {
       return;
     this.lastLabel = label;
     const point = this.aggregator.close(label, bucket, custom);
+    if (missing.length > 0) point.missing = missing;
     try {
       const scores = m.analytics.scorePoint(point);
       if (Object.keys(scores).length > 0) point.anomaly = scores;
