@@ -13,6 +13,12 @@ import type { Logger } from '../types.js';
 import { addSparse, emptySparse, subtractSparse } from './counts-wire.js';
 import type { CustomDefinition, CustomDelta, CustomSeries } from './custom-wire.js';
 
+/** When a part's histogram values were recorded (`at`, epoch ms: its sub-window's start) and the aggregator's now. */
+export interface AbsorbAt {
+  at: number;
+  now: number;
+}
+
 const SEP = '\u0000';
 
 interface KnownSeries {
@@ -172,7 +178,7 @@ export class CustomMerger {
   ) {}
 
   /** Merges one worker's deltas (`holder` null: ledger totals, no gauges); `window` as RequestStats.absorb. */
-  apply(holder: GaugeHolder | null, deltas: readonly CustomDelta[], window: boolean): void {
+  apply(holder: GaugeHolder | null, deltas: readonly CustomDelta[], window: boolean, at?: AbsorbAt): void {
     for (const d of deltas) {
       const m = this.metric(d);
       if (m === null) continue;
@@ -185,7 +191,8 @@ export class CustomMerger {
       };
       for (const x of d.series) {
         if (m.type === 'counter' && x.counter !== undefined) m.absorb(labelsOf(x.values), x.counter, window);
-        else if (m.type === 'histogram' && x.histogram) m.absorb(labelsOf(x.values), x.histogram, window);
+        else if (m.type === 'histogram' && x.histogram)
+          m.absorb(labelsOf(x.values), x.histogram, window, at?.at, at?.now);
         else if (m.type === 'gauge' && x.gauge !== undefined && holder) {
           const key = x.values.join(SEP);
           let mine = holder.gauges.get(d.name);

@@ -166,7 +166,16 @@ export class Merger {
     if (!window)
       for (const r of report.routes)
         this.monitor.series.skipTotals(routeKey(r.method, r.route), routeTotalsOf(r));
-    if (report.custom && report.custom.length > 0) this.custom.apply(entry, report.custom, window);
+    if (report.custom && report.custom.length > 0) {
+      // A part cut where its worker's windows turned: its histogram values go into the slot of their sub-window.
+      const at = window && span?.s !== undefined && span.ms !== undefined ? span.s * span.ms : undefined;
+      this.custom.apply(
+        entry,
+        report.custom,
+        window,
+        at === undefined ? undefined : { at, now: this.deps.now() },
+      );
+    }
   }
 
   /** Resolves once no part waits for its minute, or after `limitMs` (then they are filed now): reads are exact. */

@@ -3,6 +3,7 @@
 
 import type * as hdr from 'hdr-histogram-js';
 import { hdrLibrary } from '../latency/histogram.js';
+import { type HistogramDelta, recordDelta } from './histogram-delta.js';
 
 /** Values are kept in thousandths: 0.001 is the smallest step told apart. */
 export const HISTOGRAM_SCALE = 1000;
@@ -145,9 +146,14 @@ export class HistogramCell {
     this.stageMax = -1;
   }
 
-  /** Moves what was recorded into the window, the bucket and the totals; rotates the window. */
-  drain(now: number, windowMs: number): void {
+  /**
+   * Moves what was recorded into the window, the bucket and the totals; rotates the window. `aligned` (a cluster
+   * aggregator's histogram, whose values come with the time they were recorded: place()): the slots are the
+   * clock's multiples of windowMs, so that a value goes into the slot of its recording, whenever it arrives.
+   */
+  drain(now: number, windowMs: number, aligned = false): void {
     this.unstage();
+    if (aligned) now -= now % windowMs;
     if (Number.isNaN(this.currentStart)) this.currentStart = now;
     if (now - this.currentStart >= windowMs) {
       const old = this.previous;
@@ -173,5 +179,28 @@ export class HistogramCell {
     this.bucketSum += this.recentSum;
     this.recent = renewed(this.recent);
     this.recentSum = 0;
+  }
+
+  /**
+   * Adds values another process recorded at `at` (steady ms, within one aligned slot) once the window is drained
+   * (drain(now, windowMs, true)): into the slot of `at` (none when it has left the window), the bucket, the totals.
+   */
+  place(d: HistogramDelta, at: number, windowMs: number): void {
+    const slot = at - (at % windowMs);
+    const h =
+      slot >= this.currentStart ? 'current' : slot >= this.currentStart - windowMs ? 'previous' : null;
+    if (h === 'current') {
+      recordDelta(this.current, d);
+      this.currentSum += d.sum;
+    } else if (h === 'previous') {
+      recordDelta(this.previous, d);
+      this.previousSum += d.sum;
+    }
+    recordDelta(this.total, d);
+    this.totalSum += d.sum;
+    recordDelta(this.bucket, d);
+    this.bucketSum += d.sum;
+    if (d.max > this.takeMax) this.takeMax = d.max;
+    if (Number.isFinite(d.min) && d.min > 0 && d.min < this.takeMin) this.takeMin = d.min;
   }
 }

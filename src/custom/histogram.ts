@@ -76,6 +76,8 @@ export class CustomHistogram {
   private readonly sets: LabelSets<HistogramCell>;
   /** The clock readings callers pass (`now`), as a monotonic view: the window rotates on elapsed time. */
   private readonly time = new SteadyTime();
+  /** A cluster aggregator's, once values came with their recording time: slots on the clock's multiples (place()). */
+  private aligned = false;
 
   constructor(
     name: string,
@@ -128,7 +130,7 @@ export class CustomHistogram {
     let countTotal = 0;
     let sumTotal = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
-      c.drain(steady, this.windowMs);
+      c.drain(steady, this.windowMs, this.aligned);
       scratchHistogram = scratchHistogram ? renewed(scratchHistogram) : createCustomHistogram();
       const scratch = scratchHistogram;
       scratch.add(c.current);
@@ -155,7 +157,7 @@ export class CustomHistogram {
     const out = createCustomHistogram();
     let sum = 0;
     for (const { value: c } of this.sets.slots) {
-      c.drain(steady, this.windowMs);
+      c.drain(steady, this.windowMs, this.aligned);
       out.add(c.bucket);
       sum += c.bucketSum;
       c.bucket = renewed(c.bucket);
@@ -179,7 +181,7 @@ export class CustomHistogram {
   }[] {
     const steady = this.time.view(now);
     return this.sets.slots.map(({ labels, value: c }) => {
-      c.drain(steady, this.windowMs);
+      c.drain(steady, this.windowMs, this.aligned);
       const out = {
         labels,
         histogram: c.total,
@@ -197,11 +199,19 @@ export class CustomHistogram {
   /**
    * Cluster mode: adds values another process recorded to one label set: into the window, the history
    * bucket and the totals, or (`window` false: totals a previous aggregator already served) the totals only.
+   * `at` (epoch ms, with the aggregator's `now`): when they were recorded (the sub-window a worker cut them in:
+   * src/cluster/cuts.ts): into the window's slot of that time, whenever they arrive; the window's slots then turn
+   * on the clock's multiples of its length.
    * @internal
    */
-  absorb(values: LabelValues, d: HistogramDelta, window: boolean): void {
+  absorb(values: LabelValues, d: HistogramDelta, window: boolean, at?: number, now?: number): void {
     const c = this.sets.get(values);
-    if (window) {
+    if (window && at !== undefined && now !== undefined && Number.isFinite(at) && Number.isFinite(now)) {
+      this.aligned = true;
+      const steady = this.time.view(now);
+      c.drain(steady, this.windowMs, true);
+      c.place(d, Math.min(at, now) + (steady - now), this.windowMs);
+    } else if (window) {
       recordDelta(c.recent, d);
       c.recentSum += d.sum;
     } else {
@@ -227,7 +237,7 @@ export class CustomHistogram {
   } {
     const steady = this.time.view(now);
     const series = this.sets.slots.map(({ labels, value: c }) => {
-      c.drain(steady, this.windowMs);
+      c.drain(steady, this.windowMs, this.aligned);
       return {
         labels,
         ageMs: steady - c.currentStart,
@@ -257,7 +267,7 @@ export class CustomHistogram {
     if (windowMs !== this.windowMs || !(ageMs >= 0)) return false;
     const steady = this.time.view(now);
     const c = this.sets.get(values);
-    c.drain(steady, this.windowMs);
+    c.drain(steady, this.windowMs, this.aligned);
     if (c.current.totalCount === 0 && c.previous.totalCount === 0 && ageMs < windowMs)
       c.currentStart = steady - ageMs;
     recordDelta(c.current, slots[0]);
@@ -277,7 +287,7 @@ export class CustomHistogram {
   }[] {
     const steady = this.time.view(now);
     return this.sets.slots.map(({ labels, value: c }) => {
-      c.drain(steady, this.windowMs);
+      c.drain(steady, this.windowMs, this.aligned);
       return { labels, histogram: c.total, sum: c.totalSum, buckets: c.le };
     });
   }

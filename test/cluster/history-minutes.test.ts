@@ -8,21 +8,14 @@
 // window-cuts.test.ts, their sync answers coming 120 ms after the aggregator asks, while they keep recording.
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ClusterMonitor } from '../../src/cluster/cluster-monitor.js';
-import { Cuts } from '../../src/cluster/cuts.js';
-import { Merger } from '../../src/cluster/merger.js';
 import { gateMinutes } from '../../src/cluster/minute-gate.js';
-import { ReportPacer } from '../../src/cluster/pacing.js';
-import { Reporter } from '../../src/cluster/report.js';
-import { newEntry, WorkerTable } from '../../src/cluster/workers.js';
-import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { parsePoint, serializePoint } from '../../src/history/point-codec.js';
 import { PointMerger } from '../../src/history/point-merger.js';
 import { silentLogger } from '../../src/logger.js';
 import { SystemMonitor } from '../../src/monitor.js';
-import { RequestStats } from '../../src/requests/requests.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { rng } from '../helpers/random.js';
+import { pacedWorkers } from './paced-workers.js';
 
 const T0 = 1_700_000_003_700; // not on a minute's edge
 const MINUTE = 60_000;
@@ -44,44 +37,7 @@ async function run(gated: boolean) {
   });
   const clock = { now: () => Date.now() };
   const store = new MemoryStore();
-  const monitor = new SystemMonitor({
-    clock,
-    store,
-    sampleIntervalMs: 0,
-    logger: silentLogger,
-    instanceId: 'c',
-  });
-  const table = new WorkerTable();
-  const merger = new Merger(monitor as unknown as ClusterMonitor, table, {
-    logger: silentLogger,
-    now: clock.now,
-    changed: () => {},
-  });
-  const fail = {
-    failed: (_k: string, err: unknown) => {
-      throw err;
-    },
-  };
-  const workers = [0, 1].map((i) => {
-    const requests = new RequestStats({ clock });
-    requests.trackRouteLatency();
-    const own = { requests, functions: new FunctionTimings({ clock }) };
-    const cuts = new Cuts(new Reporter(own), clock.now, fail, own);
-    cuts.reset(true);
-    const pacer = new ReportPacer(
-      { intervalMs: 1000, bytesPerSecond: 256, maxReportDelayMs: 10_000 },
-      clock.now,
-    );
-    const entry = newEntry(`w${i}`, 100 + i, T0);
-    table.set(entry);
-    return { own, cuts, pacer, entry };
-  });
-  const send = (w: (typeof workers)[number]) => {
-    const { report, cut, at } = w.cuts.frame();
-    const msg = { t: 'report', report, ...(cut.length > 0 ? { cut } : {}), ...(at ? { at } : {}) };
-    w.pacer.sent(JSON.stringify(msg).length);
-    merger.mergeFrame(w.entry, JSON.parse(JSON.stringify(msg)), null);
-  };
+  const { monitor, merger, workers, send } = pacedWorkers(clock, 2, store);
   if (gated) {
     // The sync round: every worker answers 120 ms after the aggregator asks (recording meanwhile).
     const sync = () =>
