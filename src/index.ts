@@ -137,7 +137,7 @@ export {
   type SlowQuery,
 } from './profiling/query-stats.js';
 export type { RouteHistory } from './profiling/route-history-read.js';
-export type { RoutePoint, SeriesHistoryOptions } from './profiling/series-history.js';
+export type { JobPoint, RoutePoint, SeriesHistoryOptions } from './profiling/series-history.js';
 export type { RouteStats } from './requests/route-stats.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { RedisStore } from './stores/redis.js';

@@ -15,6 +15,7 @@ import type {
 import type { EndpointSort } from '../profiling/endpoints.js';
 import { ENDPOINT_SORTS } from '../profiling/endpoints.js';
 import { type RouteHistory, readRouteHistory } from '../profiling/route-history-read.js';
+import type { JobPoint } from '../profiling/series-history.js';
 import type { HealthStatus, MetricsSnapshot } from '../types.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import { type CustomPromWire, customToWire } from './custom-prometheus.js';
@@ -43,7 +44,11 @@ export interface MonitorLike {
   /** The endpoints table (routes/) over the request window. */
   endpoints(sort: EndpointSort, limit: number): unknown;
   /** The one-minute route series (the cluster's: closed by its monitor over the merged window and totals). */
-  readonly series: { route(route: string, method?: string): RouteHistory | null };
+  readonly series: {
+    route(route: string, method?: string): RouteHistory | null;
+    /** A job's one-minute points (the cluster's: its runs and failures summed over the workers per minute). */
+    job(name: string): JobPoint[] | null;
+  };
   readonly queries: {
     report(): unknown;
     readonly config: { readonly prometheus: boolean };
@@ -76,6 +81,8 @@ export type Question =
   | { op: 'endpoints'; sort: EndpointSort; limit: number }
   /** A route's one-minute points (history/?route=): the cluster's, or one worker's; null for a route never recorded. */
   | { op: 'route-history'; route: string; method?: string }
+  /** A job's one-minute points (history/?job=): the cluster's, or one worker's; null for a job without points. */
+  | { op: 'job-history'; job: string }
   /** The query or job table: the cluster's (merged by the aggregator) or one worker's. */
   | { op: 'queries' | 'jobs' };
 
@@ -149,6 +156,8 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
       return monitor.capacity();
     case 'route-history':
       return readRouteHistory(monitor, q.route, q.method);
+    case 'job-history':
+      return monitor.series.job(q.job);
     case 'history':
       return monitor.getHistory(
         q.instance === undefined ? { period: q.period } : { period: q.period, instance: q.instance },
@@ -246,6 +255,8 @@ export function parseQuestion(q: unknown): Question | null {
       return o.method === undefined
         ? { op: o.op, route: o.route as string }
         : { op: o.op, route: o.route as string, method: o.method as string };
+    case 'job-history':
+      return text(o.job) ? { op: o.op, job: o.job as string } : null;
     case 'endpoints':
       return (ENDPOINT_SORTS as readonly unknown[]).includes(o.sort) && int(o.limit, 1, 1000)
         ? { op: 'endpoints', sort: o.sort as EndpointSort, limit: o.limit as number }

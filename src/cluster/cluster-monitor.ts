@@ -44,7 +44,10 @@ export type ClusterMonitor = MonitorLike &
     /** The cluster's custom metrics, created from the workers' definitions. */
     readonly custom: CustomRegistry;
     /** The route series, closed each minute over the merged window; totals taken over are no minute's (skipTotals). */
-    readonly series: MonitorLike['series'] & { skipTotals(key: string, t: RouteTotals): void };
+    readonly series: MonitorLike['series'] & {
+      skipTotals(key: string, t: RouteTotals): void;
+      skipJobTotals(name: string, runs: number, failures: number): void;
+    };
   };
 
 /** What the aggregator needs from its own worker (in-process, no socket). */

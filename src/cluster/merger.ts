@@ -163,9 +163,13 @@ export class Merger {
    */
   private apply(entry: WorkerEntry | null, report: Report, window: boolean, span?: AbsorbSpan): void {
     applyReport(this.monitor, report, window, span);
-    if (!window)
+    if (!window) {
       for (const r of report.routes)
         this.monitor.series.skipTotals(routeKey(r.method, r.route), routeTotalsOf(r));
+      // The job runs taken over too: the job series' next minute counts only runs since (history/?job=).
+      for (const j of report.jobs ?? [])
+        if (j.latency) this.monitor.series.skipJobTotals(j.name, j.latency.n, j.latency.errors);
+    }
     if (report.custom && report.custom.length > 0) {
       // A part cut where its worker's windows turned: its histogram values go into the slot of their sub-window.
       const at = window && span?.s !== undefined && span.ms !== undefined ? span.s * span.ms : undefined;

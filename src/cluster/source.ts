@@ -16,6 +16,7 @@ import type {
 } from '../options/read-options.js';
 import type { EndpointSort } from '../profiling/endpoints.js';
 import type { RouteHistory } from '../profiling/route-history-read.js';
+import type { JobPoint } from '../profiling/series-history.js';
 import type { Clock, ClusterSummary, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 import type { ClusterAgent } from './agent.js';
 import {
@@ -188,6 +189,15 @@ export class ClusterSource extends EventEmitter<{
   }
 
   /**
+   * A job's one-minute points (`history/?job=`): the cluster's, closed each minute by the aggregator's monitor over
+   * the workers' merged runs and failures, or one worker's own (`instance`). null for a job without points there.
+   * No aggregator: unavailable.
+   */
+  jobHistory(job: string, instance?: string): Promise<JobPoint[] | null> {
+    return this.view({ op: 'job-history', job }, instance) as Promise<JobPoint[] | null>;
+  }
+
+  /**
    * The cluster's access-token secret (a 0600 file in the private directory), read once; see AdminSource.
    * @internal
    */
@@ -250,7 +260,13 @@ export class ClusterSource extends EventEmitter<{
   // No aggregator: this worker's own figures, marked incomplete.
   private async alone(q: Question, reason: string): Promise<unknown> {
     // A table without a place for `cluster.complete`: refused rather than shown as the cluster's.
-    if (q.op === 'jobs' || q.op === 'queries' || q.op === 'capacity' || q.op === 'route-history') {
+    if (
+      q.op === 'jobs' ||
+      q.op === 'queries' ||
+      q.op === 'capacity' ||
+      q.op === 'route-history' ||
+      q.op === 'job-history'
+    ) {
       throw new SysvitalsError(
         'ERR_SYSVITALS_UNAVAILABLE',
         `no cluster aggregator answered (${reason}); retry`,

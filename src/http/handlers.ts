@@ -71,9 +71,10 @@ interface SeriesSource {
   readonly series?: { job(name: string): unknown };
 }
 
-/** Cluster mode: a route's points from the aggregator (the cluster's merged minutes) or from one worker. */
+/** Cluster mode: a route's or job's points from the aggregator (the cluster's merged minutes) or from one worker. */
 interface ClusterRouteSource {
   routeHistory?(route: string, method?: string, instance?: string): Promise<RouteHistory | null>;
+  jobHistory?(job: string, instance?: string): Promise<unknown[] | null>;
 }
 
 /** A route template, method or job name: printable text without control characters, up to 1,000 characters. */
@@ -137,14 +138,27 @@ export const historyRoute = defineRoute({
       return;
     }
     if (query.job !== undefined) {
+      const noPoints = `no one-minute history for job ${JSON.stringify(query.job)}`;
+      // Cluster mode: the cluster's (merged by the aggregator; instance=all too) or one worker's (instance=).
+      const perCluster = source as ClusterRouteSource;
+      if (typeof perCluster.jobHistory === 'function') {
+        const points = await perCluster.jobHistory(query.job, query.instance);
+        if (points) sendData(res, { job: query.job, points });
+        else {
+          const where =
+            query.instance === undefined || query.instance === 'all'
+              ? 'the cluster'
+              : `worker ${JSON.stringify(query.instance)}`;
+          sendError(res, 404, 'not_found', `${noPoints} in ${where} (only recorded jobs have one)`);
+        }
+        return;
+      }
       const series = (source as SeriesSource).series;
       const found = series?.job(query.job);
       if (!found) {
         const message = !series
-          ? (source as { supportsInstances?: boolean }).supportsInstances
-            ? 'cluster mode: one-minute job history is kept per process, not merged across workers'
-            : 'this monitor keeps no one-minute route or job history'
-          : `no one-minute history for job ${JSON.stringify(query.job)} (only recorded jobs have one)`;
+          ? 'this monitor keeps no one-minute route or job history'
+          : `${noPoints} (only recorded jobs have one)`;
         sendError(res, 404, 'not_found', message);
         return;
       }

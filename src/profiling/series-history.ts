@@ -193,6 +193,15 @@ export class SeriesHistory {
     });
   }
 
+  /**
+   * Runs and failures added to a job's totals that are no minute's (a new cluster aggregator taking over the totals
+   * its predecessor counted): the next minute's runs are the totals' difference less these.
+   */
+  skipJobTotals(name: string, runs: number, failures: number): void {
+    const seen = this.jobSeen.get(name) ?? { runs: 0, failures: 0 };
+    this.jobSeen.set(name, { runs: seen.runs + runs, failures: seen.failures + failures });
+  }
+
   /** A route's points, oldest first: by `route` alone (every method summed is not done: the first match) or `METHOD route`. */
   route(route: string, method?: string): { method: string; route: string; points: RoutePoint[] } | null {
     if (method !== undefined) {

@@ -13,6 +13,7 @@ import { getJson, serve } from '../http/admin-fixture.js';
 import { BASE } from './helpers.js';
 
 const POINTS = { method: 'GET', route: '/x', points: [{ timestamp: '2026-12-02T00:00:00.000Z', count: 3 }] };
+const JOB_POINTS = [{ timestamp: '2026-12-02T00:00:00.000Z', runs: 2, failures: 1 }];
 const closers: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   for (const c of closers.splice(0)) await c();
@@ -30,7 +31,7 @@ async function start(ask: (q: Question, instance: string | undefined) => Promise
     },
   };
   const own = {
-    series: { route: () => POINTS },
+    series: { route: () => POINTS, job: () => JOB_POINTS },
     requests: { routeTotals: () => [], abortedTotals: () => [] },
   };
   const source = new ClusterSource(agent as never, own as never, {
@@ -96,5 +97,40 @@ describe('history/?route= in cluster mode (ClusterSource)', () => {
       { route: '/x', method: 1 },
     ])
       expect(parseQuestion({ op: 'route-history', ...bad })).toBeNull();
+  });
+});
+
+describe('history/?job= in cluster mode (ClusterSource)', () => {
+  it("asks the aggregator for the cluster's (instance=all too) or one worker's points, and serves them", async () => {
+    const { base, asked } = await start(async () => JOB_POINTS);
+    for (const q of ['', '&instance=all', '&instance=1234']) {
+      const r = await getJson(`${base}/history/?job=sync${q}`);
+      expect(r.status).toBe(200);
+      expect(r.body.data).toEqual({ job: 'sync', points: JOB_POINTS });
+    }
+    expect(asked).toEqual(
+      [undefined, 'all', '1234'].map((instance) => ({ q: { op: 'job-history', job: 'sync' }, instance })),
+    );
+  });
+
+  it('a job without points in the cluster is a 404 naming it; no aggregator is a 503, not the own points', async () => {
+    const none = await start(async () => null);
+    const r = await getJson(`${none.base}/history/?job=never`);
+    expect(r.status).toBe(404);
+    expect(r.body.error.message).toBe(
+      'no one-minute history for job "never" in the cluster (only recorded jobs have one)',
+    );
+    const alone = await start(async () => {
+      throw new RemoteError('unavailable', 'no cluster aggregator is reachable');
+    });
+    const u = await getJson(`${alone.base}/history/?job=sync`);
+    expect(u.status).toBe(503);
+    expect(u.body.error.message).toContain('no cluster aggregator answered');
+  });
+
+  it('a job-history question from the socket is checked', () => {
+    expect(parseQuestion({ op: 'job-history', job: 'sync' })).toEqual({ op: 'job-history', job: 'sync' });
+    for (const bad of [{}, { job: '' }, { job: 7 }, { job: 'x'.repeat(1001) }])
+      expect(parseQuestion({ op: 'job-history', ...bad })).toBeNull();
   });
 });
