@@ -27,6 +27,8 @@ export interface DeliveryQueueConfig {
  */
 export class DeliveryQueue {
   private readonly queue: Notification[] = [];
+  /** The notification being delivered (attempts and the waits between them), until accepted or given up on. */
+  private current: Notification | undefined;
   private running = false;
   private closing = false;
   private overflowing = false;
@@ -59,6 +61,11 @@ export class DeliveryQueue {
   /** Notifications waiting (not counting the one being delivered). */
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** What its receiver has not accepted yet: the one being delivered (retries included), then those waiting. */
+  unaccepted(): Notification[] {
+    return this.current === undefined ? this.queue.slice() : [this.current, ...this.queue];
   }
 
   push(notification: Notification): void {
@@ -134,7 +141,10 @@ export class DeliveryQueue {
     this.running = true;
     try {
       for (let n = this.queue.shift(); n; n = this.queue.shift()) {
-        await this.deliver(n);
+        this.current = n;
+        await this.deliver(n).finally(() => {
+          this.current = undefined;
+        });
         if (this.queue.length === 0) this.overflowing = false;
         if (this.aborted) break;
       }
@@ -168,6 +178,8 @@ export class DeliveryQueue {
         this.lastSentAt = this.clock.now();
         this.failing = false;
         this.outage.recovered(this.key);
+        // No longer pending when the listener reads what is (a cluster aggregator writes its ledger).
+        this.current = undefined;
         this.onDelivered?.(notification);
         return;
       } catch (err) {

@@ -4,6 +4,15 @@ import type { Alert, AlertEvent } from '../alerts/alert.js';
 import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
+import {
+  type AlertDelivery,
+  type Channel,
+  exportPending,
+  type Group,
+  type PendingNotifications,
+  restoreFiring,
+  restorePending,
+} from './carry-over.js';
 import type { ChannelConfig } from './channel-config.js';
 import { loadChannelConfig } from './channel-loader.js';
 import type { ChannelStatus } from './channel-status.js';
@@ -45,34 +54,7 @@ export interface NotificationRouterOptions {
 /** How often grouped and repeated notifications are checked. */
 const TICK_MS = 1000;
 
-interface Channel {
-  readonly config: ChannelConfig;
-  readonly queue: DeliveryQueue;
-  /** Per alert id: when it was last sent (queued) to this channel, and at which severity. */
-  readonly sent: Map<string, { at: number; severity: string }>;
-  /** Per firing alert id: the last firing notification the receiver accepted (not only queued). */
-  readonly delivered: Map<string, { at: number; severity: string }>;
-}
-
-/**
- * One firing alert's last notification that a channel's receiver accepted: its severity (which event,
- * `raised` or `escalated`, was delivered) and when it was made (epoch ms). A cluster aggregator keeps
- * these in its ledger so that its successor sends what was never delivered.
- */
-export interface AlertDelivery {
-  /** The channel's name. */
-  channel: string;
-  /** The alert's id. */
-  alert: string;
-  severity: string;
-  /** When the delivered notification was made (epoch ms; repeats are counted from it). */
-  at: number;
-}
-
-interface Group<T> {
-  openedAt: number;
-  items: Map<string, T>;
-}
+export type { AlertDelivery, PendingNotifications } from './carry-over.js';
 
 /**
  * Receives every alert event, groups those that start within `groupWaitMs` into one message per
@@ -95,7 +77,7 @@ export class NotificationRouter {
   private pendingResolved: Group<NotifiedAlert> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
-  private deliveryListener: (() => void) | undefined;
+  private changeListener: (() => void) | undefined;
   private fence: (() => boolean) | undefined;
 
   constructor(options: NotificationRouterOptions) {
@@ -160,6 +142,8 @@ export class NotificationRouter {
       }
     }
     this.tick();
+    // Its resolved notice is owed (grouped or queued): in the ledger before it is delivered.
+    if (event.type === 'cleared') this.changed();
   }
 
   /** Sends what is due: groups whose window has passed, repeats, alerts no longer held back. */
@@ -212,9 +196,12 @@ export class NotificationRouter {
     return this.fence !== undefined && !this.fence();
   }
 
-  /** `listener` runs after each notification a receiver accepted (a cluster aggregator writes its ledger). @internal */
-  onDelivery(listener: (() => void) | undefined): void {
-    this.deliveryListener = listener;
+  /**
+   * `listener` runs after each notification a receiver accepted and after an alert cleared (its resolved
+   * notice is owed): what exportDeliveries and exportPending say changed (a cluster aggregator writes its ledger). @internal
+   */
+  onChange(listener: (() => void) | undefined): void {
+    this.changeListener = listener;
   }
 
   /**
@@ -227,32 +214,36 @@ export class NotificationRouter {
    */
   restore(alerts: readonly Alert[], deliveries: readonly AlertDelivery[] = []): void {
     if (this.closing || this.channels.length === 0) return;
+    const label = (a: Alert) => this.label(a);
     const now = this.clock.now();
-    const due: string[] = [];
-    let openedAt = now;
-    for (const raw of alerts) {
-      if (this.firing.has(raw.id)) continue;
-      const alert = this.label(raw);
-      this.firing.set(alert.id, alert);
-      let undelivered = false;
-      for (const channel of this.channels) {
-        const d = deliveries.find((x) => x?.channel === channel.config.name && x.alert === alert.id);
-        if (d && typeof d.severity === 'string' && Number.isFinite(d.at)) {
-          const record = { at: Math.min(d.at, now), severity: d.severity };
-          channel.sent.set(alert.id, record);
-          channel.delivered.set(alert.id, { ...record });
-        }
-        if (takes(channel.config, alert) && channel.sent.get(alert.id)?.severity !== alert.severity)
-          undelivered = true;
-      }
-      if (!undelivered) continue;
-      due.push(alert.id);
-      const raisedAt = Date.parse(alert.timestamp);
-      if (Number.isFinite(raisedAt)) openedAt = Math.min(openedAt, raisedAt);
-    }
+    const { due, openedAt } = restoreFiring(
+      this.channels,
+      this.firing,
+      alerts,
+      deliveries,
+      label,
+      takes,
+      now,
+    );
     if (due.length === 0) return;
     this.pendingFiring ??= { openedAt, items: new Map() };
     for (const id of due) this.pendingFiring.items.set(id, true);
+    this.tick();
+  }
+
+  /** The resolved notices no receiver accepted yet (a cluster aggregator writes them to its ledger). @internal */
+  exportPending(): PendingNotifications {
+    return exportPending(this.channels, this.pendingResolved);
+  }
+
+  /**
+   * Delivers a predecessor's pending resolved notices (from its ledger; after restore()): see
+   * restorePending in carry-over.ts. @internal
+   */
+  restorePending(pending: PendingNotifications | undefined): void {
+    if (this.closing || this.channels.length === 0) return;
+    const now = this.clock.now();
+    this.pendingResolved = restorePending(this.channels, this.firing, this.pendingResolved, pending, now);
     this.tick();
   }
 
@@ -333,19 +324,24 @@ export class NotificationRouter {
     });
   }
 
-  /** A receiver accepted `n`: firing alerts still firing are recorded as delivered at its severity. */
+  /**
+   * A receiver accepted `n`: firing alerts still firing are recorded as delivered at its severity; a
+   * resolved notice is no longer pending.
+   */
   private delivered(channel: Channel, n: Notification): void {
-    if (n.status !== 'firing') return;
     const at = Date.parse(n.timestamp);
-    let changed = false;
-    for (const a of n.alerts) {
+    let changed = n.status === 'resolved';
+    for (const a of n.status === 'firing' ? n.alerts : []) {
       if (!this.firing.has(a.id)) continue;
       channel.delivered.set(a.id, { at, severity: a.severity });
       changed = true;
     }
-    if (!changed) return;
+    if (changed) this.changed();
+  }
+
+  private changed(): void {
     try {
-      this.deliveryListener?.();
+      this.changeListener?.();
     } catch {
       // The listener's failure (a ledger not written, logged there) is not the receiver's.
     }

@@ -3,7 +3,7 @@
 
 import type { Alert } from '../alerts/alert.js';
 import type { PersistedAlert } from '../alerts/engine.js';
-import type { AlertDelivery } from '../channels/router.js';
+import type { AlertDelivery, PendingNotifications } from '../channels/router.js';
 import type { RouteTotals } from '../profiling/series-history.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import type { MonitorLike, Question } from './answers.js';
@@ -36,8 +36,10 @@ export type ClusterMonitor = MonitorLike &
     readonly notifications: {
       readonly silences: SilenceBook;
       exportDeliveries(): AlertDelivery[];
-      onDelivery(listener: (() => void) | undefined): void;
+      exportPending(): PendingNotifications;
+      onChange(listener: (() => void) | undefined): void;
       restore(alerts: readonly Alert[], deliveries?: readonly AlertDelivery[]): void;
+      restorePending(pending: PendingNotifications | undefined): void;
       close(): Promise<void>;
       setFence(fence: (() => boolean) | undefined): void;
     };

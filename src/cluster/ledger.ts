@@ -1,11 +1,12 @@
 // The aggregator's ledger file: each worker's totals as last known, written before any figure is
 // served, so that a new aggregator starts from at least what was ever shown and no counter goes back;
 // the cluster's silences, so that a new aggregator keeps applying them; and its active alerts with
-// what each channel's receiver accepted of them, so that a new aggregator sends what was never delivered.
+// what each channel's receiver accepted of them, so that a new aggregator sends what was never delivered;
+// and the resolved notices no receiver accepted yet, so that a new aggregator delivers them.
 
 import { closeSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { PersistedAlert } from '../alerts/engine.js';
-import type { AlertDelivery } from '../channels/router.js';
+import type { AlertDelivery, PendingNotifications } from '../channels/router.js';
 import type { Silence } from '../channels/silences.js';
 import { decodeReport, encodeReport, type Report, type ReportWire } from './report.js';
 
@@ -31,6 +32,8 @@ interface LedgerFile {
   alerts?: PersistedAlert[];
   /** Per active alert and channel, the last firing notification delivered (absent in older ledgers). */
   deliveries?: AlertDelivery[];
+  /** The resolved notices decided and not yet accepted by their receivers (absent in older ledgers). */
+  pending?: PendingNotifications;
   /** The node:cluster primary whose run this ledger counts (leftovers.ts: removed once it is gone). */
   owner?: number;
   /** Written by an aggregator handing over gracefully: its own last minute, for the successor's window. */
@@ -59,6 +62,8 @@ export interface Ledger {
    * count as undelivered (sent again: at least once).
    */
   deliveries: AlertDelivery[];
+  /** The resolved notices its writer owed and no receiver had accepted (absent in older ledgers). */
+  pending?: PendingNotifications;
   /** A graceful predecessor's own window (absent after a crash). */
   handover?: Handover;
   /** The tenure that wrote it (0: an absent or older ledger). */
@@ -112,6 +117,7 @@ export function writeLedger(
   owner?: number,
   handover?: Handover,
   epoch?: number,
+  pending?: PendingNotifications,
 ): void {
   const file: LedgerFile = {
     v: 1,
@@ -126,6 +132,7 @@ export function writeLedger(
     silences: silences.slice(),
     alerts: alerts.slice(),
     deliveries: deliveries.slice(),
+    ...(pending === undefined ? {} : { pending }),
     ...(owner === undefined ? {} : { owner }),
     ...(handover === undefined ? {} : { handover }),
   };
@@ -164,6 +171,7 @@ export function readLedger(path: string): Ledger {
     silences: Array.isArray(file.silences) ? file.silences : [],
     alerts: Array.isArray(file.alerts) ? file.alerts : [],
     deliveries: Array.isArray(file.deliveries) ? file.deliveries : [],
+    ...(file.pending && typeof file.pending === 'object' ? { pending: file.pending } : {}),
     ...(file.handover && typeof file.handover.id === 'string' ? { handover: file.handover } : {}),
     epoch: Number.isSafeInteger(file.epoch) && (file.epoch as number) > 0 ? (file.epoch as number) : 0,
   };

@@ -262,6 +262,8 @@ export class Merger {
         this.monitor.alertSystem.exportActive().map(({ alert: { raisedAt: _, ...alert } }) => alert),
         ledger.deliveries,
       );
+      // The resolved notices it owed and no receiver accepted (it died with them grouped or queued).
+      this.monitor.notifications.restorePending(ledger.pending);
     } catch (err) {
       this.deps.logger.warn(
         { err: errorMessage(err) },

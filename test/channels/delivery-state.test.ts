@@ -4,7 +4,11 @@
 // from the last delivery, and resolves what was delivered.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AlertDelivery, NotificationRouter } from '../../src/channels/router.js';
+import {
+  type AlertDelivery,
+  NotificationRouter,
+  type PendingNotifications,
+} from '../../src/channels/router.js';
 import type { Notification } from '../../src/channels/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { type TestClock, testClock } from '../alerts/snapshot.js';
@@ -18,14 +22,14 @@ afterEach(async () => {
 
 const RAISED = Date.parse('2025-12-27T12:00:00.000Z');
 
-function router(rx: Receiver, clock: TestClock, routing: object = {}, failing?: Receiver) {
+function router(rx: Receiver, clock: TestClock, routing: object = {}, failing?: Receiver, hook: object = {}) {
   const r = new NotificationRouter({
     host: 'web-1',
     instance: 'web-1:42',
     clock,
     logger: silentLogger,
     channels: [
-      { type: 'webhook', name: 'hook', url: `${rx.origin}/hook`, retries: 0 },
+      { type: 'webhook', name: 'hook', url: `${rx.origin}/hook`, retries: 0, ...hook },
       ...(failing ? [{ type: 'webhook', name: 'down', url: `${failing.origin}/hook`, retries: 0 }] : []),
     ],
     routing: { groupWaitMs: 30_000, repeatIntervalMs: 600_000, ...routing },
@@ -57,7 +61,7 @@ describe('delivery state', () => {
     cleanups.push(() => down.close());
     const r = router(rx, clock, {}, down);
     let written = 0;
-    r.onDelivery(() => written++);
+    r.onChange(() => written++);
     r.notify(event('raised', alert('a')));
     expect(r.exportDeliveries()).toEqual([]); // queued in the group: not delivered
     clock.advance(30_000);
@@ -141,5 +145,100 @@ describe('delivery state', () => {
     expect(out[0]!.alerts.map((a) => a.id)).toEqual(['a']);
     clock.advance(120_000);
     expect(await sent(r)).toHaveLength(1);
+  });
+});
+
+// Issue #13: a resolved notice decided and not yet accepted when its aggregator dies is delivered by the
+// successor (from the ledger's `pending`), once. The receiver (a real HTTP server) is the oracle.
+describe('pending resolved notices', () => {
+  const resolvedOf = (rx: Receiver, id: string) =>
+    rx.received.filter((x) => {
+      const n = x.json as Notification;
+      return n.status === 'resolved' && n.alerts.some((a) => a.id === id);
+    });
+  /** A router whose hook retries once, 10 min after a refused attempt; it delivers then ends. */
+  const retrying = (rx: Receiver, clock: TestClock, routing: object = {}) =>
+    router(rx, clock, { closeTimeoutMs: 0, ...routing }, undefined, { retries: 1, retryDelayMs: 600_000 });
+
+  it('one refused and waiting for its retry is delivered by the successor, once', async () => {
+    // The first resolved notice is refused (503: retried later); everything else is accepted.
+    let refused = 0;
+    const rx = await startReceiver((r, res) => {
+      if ((r.json as Notification).status !== 'resolved' || refused++ > 0) return undefined;
+      res.writeHead(503).end('busy');
+      return true;
+    });
+    cleanups.push(() => rx.close());
+    const clock = testClock(RAISED);
+    const a = retrying(rx, clock, { groupWaitMs: 0 });
+    let changes = 0;
+    a.onChange(() => changes++);
+    a.notify(event('raised', alert('a')));
+    await rx.waitFor(1);
+    await a.idle();
+    a.notify(event('cleared', alert('a')));
+    expect(changes).toBe(2); // the firing notice accepted, then the clear
+    await rx.waitFor(2); // the refused attempt: the queue now waits 10 min to retry
+    const pending = a.exportPending();
+    expect(pending.resolving).toBeNull();
+    expect(
+      pending.queued.map((q) => [q.channel, q.notification.status, q.notification.alerts[0]?.id]),
+    ).toEqual([['hook', 'resolved', 'a']]);
+    // Through the ledger (JSON), to a successor that never saw the alert.
+    const carried = JSON.parse(JSON.stringify(pending)) as PendingNotifications;
+    const b = router(rx, clock, { groupWaitMs: 0 });
+    b.restore([], a.exportDeliveries());
+    b.restorePending(carried);
+    await rx.waitFor(3);
+    await b.idle();
+    expect(resolvedOf(rx, 'a').map((x) => x.json)).toEqual([
+      pending.queued[0]?.notification,
+      pending.queued[0]?.notification,
+    ]);
+    expect(b.exportPending()).toEqual({ resolving: null, queued: [] });
+  });
+
+  it('one still in its group wait is made by the successor when the wait ends, for the channels told of it', async () => {
+    const { rx, clock, sent } = await setup();
+    const a = router(rx, clock);
+    a.notify(event('raised', alert('a')));
+    clock.advance(30_000);
+    expect(await sent(a)).toHaveLength(1);
+    clock.advance(10_000);
+    a.notify(event('cleared', alert('a')));
+    const pending = JSON.parse(JSON.stringify(a.exportPending())) as PendingNotifications;
+    expect(pending.queued).toEqual([]);
+    expect(pending.resolving?.openedAt).toBe(RAISED + 40_000);
+    expect(pending.resolving?.alerts.map((x) => [x.alert.id, x.channels])).toEqual([['a', ['hook']]]);
+    clock.advance(5000); // the predecessor died 5 s into the wait
+    const b = router(rx, clock);
+    b.restore([], []);
+    b.restorePending(pending);
+    clock.advance(24_999);
+    expect(await sent(b)).toHaveLength(1);
+    clock.advance(1);
+    const out = await sent(b);
+    expect(out.map((n) => n.status)).toEqual(['firing', 'resolved']);
+    expect(out[1]!.alerts.map((x) => x.id)).toEqual(['a']);
+    clock.advance(600_000);
+    expect(await sent(b)).toHaveLength(2);
+  });
+
+  it('one its receiver accepted is no longer pending: the successor sends nothing', async () => {
+    const { rx, clock, sent } = await setup();
+    const a = router(rx, clock, { groupWaitMs: 0 });
+    let changes = 0;
+    a.onChange(() => changes++);
+    a.notify(event('raised', alert('a')));
+    a.notify(event('cleared', alert('a')));
+    expect((await sent(a)).map((n) => n.status)).toEqual(['firing', 'resolved']);
+    expect(changes).toBe(2); // the clear, the accepted resolved notice (the firing one was accepted once cleared)
+    const pending = a.exportPending();
+    expect(pending).toEqual({ resolving: null, queued: [] });
+    const b = router(rx, clock, { groupWaitMs: 0 });
+    b.restore([], a.exportDeliveries());
+    b.restorePending(pending);
+    clock.advance(600_000);
+    expect(await sent(b)).toHaveLength(2);
   });
 });

@@ -367,20 +367,34 @@ export const breach = (port: number): Promise<Reply[]> =>
 
 export interface Hooks<T> {
   url: string;
+  /** The bodies accepted (answered 200). */
   received: T[];
+  /** The bodies refused (answered 503, so that the sender retries later): see startHooks' `refuse`. */
+  refused: T[];
   close(): void;
 }
 
-/** A webhook receiver on a loopback ephemeral port: every JSON body POSTed to it is pushed to `received`. */
-export async function startHooks<T>(): Promise<Hooks<T>> {
+/**
+ * A webhook receiver on a loopback ephemeral port: every JSON body POSTed to it is pushed to `received`,
+ * or, when `refuse(body)` says so, answered 503 and pushed to `refused`.
+ */
+export async function startHooks<T>(refuse: (body: T) => boolean = () => false): Promise<Hooks<T>> {
   const received: T[] = [];
+  const refused: T[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => {
       body += d;
     });
     req.on('end', () => {
-      received.push(JSON.parse(body));
+      const parsed = JSON.parse(body) as T;
+      if (refuse(parsed)) {
+        refused.push(parsed);
+        res.statusCode = 503;
+        res.end('refused');
+        return;
+      }
+      received.push(parsed);
       res.end('ok');
     });
   });
@@ -388,6 +402,7 @@ export async function startHooks<T>(): Promise<Hooks<T>> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     received,
+    refused,
     close: () => server.close(),
   };
 }
@@ -401,12 +416,16 @@ export interface ClusterFixture<T> extends Started {
 export function useCluster<T = unknown>(
   env: Record<string, string> | ((hookUrl: string) => Record<string, string>),
   workers = 4,
-  { readyMs = 60_000, setupMs = 120_000 } = {},
+  {
+    readyMs = 60_000,
+    setupMs = 120_000,
+    refuse,
+  }: { readyMs?: number; setupMs?: number; refuse?: (body: T) => boolean } = {},
 ): ClusterFixture<T> {
   let started: Started | undefined;
   let hooks: Hooks<T> | undefined;
   beforeAll(async () => {
-    if (typeof env === 'function') hooks = await startHooks<T>();
+    if (typeof env === 'function') hooks = await startHooks<T>(refuse);
     started = await startReadyCluster(
       hooks ? (env as (u: string) => Record<string, string>)(hooks.url) : (env as Record<string, string>),
       workers,

@@ -1,0 +1,81 @@
+// Issue #13: a resolved notice decided but not yet delivered when the aggregator is SIGKILLed was lost (the
+// ledger kept only the firing alerts, and a cleared one is no longer firing). The receiver here refuses the
+// first resolved notice (503), so the aggregator holds it for its retry, 10 min later; it is killed then.
+// The ledger now carries the resolved notices no receiver accepted: the successor delivers it, once
+// (3 real node:cluster workers, a real webhook receiver started here).
+
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLedger } from '../../src/cluster/ledger.js';
+import {
+  afterTakeover,
+  aggregatorPid,
+  breach,
+  CLUSTER_TEST_TOKEN,
+  clusterOf,
+  ERROR_RATE_ALERTS,
+  get,
+  until,
+  untilNewAggregator,
+  useCluster,
+} from './helpers.js';
+
+type Received = { status?: string; alerts?: Array<{ rule: string; id: string }> };
+
+/** The cluster's ledger, in the socket directory useCluster made under the cluster's scratch directory. */
+function ledgerOf(dir: string) {
+  const sock = join(dir, 'sock');
+  const name = readdirSync(sock).find((f) => f.endsWith('.ledger.json'));
+  if (name === undefined) throw new Error('no ledger yet');
+  return readLedger(join(sock, name));
+}
+
+describe('node:cluster resolved notice pending when the aggregator dies', () => {
+  let refusals = 0;
+  const c = useCluster<Received>(
+    (url) => ({
+      ADMIN_TOKEN: CLUSTER_TEST_TOKEN,
+      SAMPLE_MS: '300',
+      // One retry, 10 min after a refused attempt: the aggregator is killed while it waits.
+      CHANNELS: JSON.stringify([{ type: 'webhook', url, retries: 1, retryDelayMs: 600_000 }]),
+      ROUTING: JSON.stringify({ groupWaitMs: 0 }),
+      ALERTS: ERROR_RATE_ALERTS,
+    }),
+    3,
+    // hang guards; the receiver refuses the first resolved notice only
+    { readyMs: 90_000, setupMs: 180_000, refuse: (b) => b.status === 'resolved' && refusals++ === 0 },
+  );
+
+  it('the successor delivers exactly one resolved notice', async () => {
+    await breach(c.port);
+    const firing = await until(
+      async () =>
+        c.hooks.received.find((n) => n.status === 'firing' && n.alerts?.some((a) => a.rule === 'error_rate')),
+      60_000,
+    );
+    const id = firing.alerts?.find((a) => a.rule === 'error_rate')?.id as string;
+    // The breach ends: 400 successful requests bring the rate under the clear level.
+    for (let i = 0; i < 400; i += 20) {
+      await Promise.all(Array.from({ length: 20 }, () => get(c.port, '/work?ms=1&status=200')));
+    }
+    // The clear was decided and its notice refused once: the aggregator holds it for its retry.
+    await until(async () => c.hooks.refused.some((n) => n.alerts?.some((a) => a.id === id)), 60_000);
+    expect(c.hooks.received.filter((n) => n.status === 'resolved')).toEqual([]);
+    const before = await clusterOf(c.port);
+    process.kill(aggregatorPid(before), 'SIGKILL');
+    await untilNewAggregator(c.port, before.aggregator, 2, 90_000, (m) => afterTakeover(m.cluster));
+    await until(async () => c.hooks.received.some((n) => n.status === 'resolved'), 60_000);
+    // Once the successor's ledger owes nothing, no further notice can be sent (guard, not a timing).
+    await until(async () => {
+      const l = ledgerOf(c.dir);
+      return l.epoch >= 2 && l.pending?.resolving === null && l.pending.queued.length === 0;
+    }, 30_000);
+    const resolved = c.hooks.received.filter((n) => n.status === 'resolved');
+    expect(resolved.map((n) => n.alerts?.map((a) => a.id))).toEqual([[id]]);
+    // The raise was delivered once, by the first aggregator: the successor did not send it again.
+    expect(
+      c.hooks.received.filter((n) => n.status === 'firing').map((n) => n.alerts?.map((a) => a.id)),
+    ).toEqual([[id]]);
+  }, 300_000);
+});
