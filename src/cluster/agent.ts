@@ -210,7 +210,7 @@ export class ClusterAgent {
       join: () => this.join(),
       leave: (peer) => this.peer === peer && this.leave(),
       acknowledges: () => this.acks,
-      bye: (peer, ms) => this.reports.bye(peer, ms),
+      bye: (peer, ms) => this.reports.bye(peer, ms, () => takeWindow(this.own)),
       sendLast: (peer) => this.reports.send(peer, undefined),
     };
   }

@@ -138,9 +138,8 @@ export class Aggregator {
   }
 
   /**
-   * Writes the ledger when a total changed since the last write; a failure is logged and figures are
-   * still served. Before any figure is served, and every LEDGER_EVERY_MS otherwise: writing it every
-   * interval cost the aggregator ~0.6 % of its CPU under load (bench/cluster.ts profile).
+   * Writes the ledger when a total changed since the last write; a failure is logged and figures are still served.
+   * Before any figure is served, and every LEDGER_EVERY_MS otherwise (each interval cost ~0.6 % CPU).
    */
   saveLedger(handover?: Handover): void {
     if (!this.dirty || !this.tenure.holds()) return;
@@ -172,9 +171,9 @@ export class Aggregator {
   }
 
   /**
-   * Answers a question for the cluster (no instance, or `all`) or for one worker. Before cluster
-   * figures are read, every connected worker is asked for its pending interval and the ledger is
-   * written, so that what is served is exact and never more than a new aggregator would start from.
+   * Answers a question for the cluster (no instance, or `all`) or for one worker. Before cluster figures are read,
+   * every connected worker is asked for its pending interval and the ledger is written, so that what is served is
+   * exact and never more than a new aggregator would start from.
    */
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
     if (q.op === 'history') return clusterHistory(this.view, q, instance);
@@ -193,7 +192,7 @@ export class Aggregator {
     return out;
   }
 
-  /** Reads or changes the cluster's silences; a change is in the ledger before the answer (a successor keeps it). */
+  /** Reads or changes the cluster's silences (its router applies them); a change is in the ledger at once. */
   silence(q: SilenceQuestion): ReturnType<typeof answerSilence> {
     if (!this.tenure.holds()) throw notAggregator();
     const out = answerSilence(this.monitor.notifications.silences, q);
@@ -223,10 +222,14 @@ export class Aggregator {
     // What it recorded meanwhile, then its own last minute (no live worker holds it): the successor's is whole.
     this.selfReport();
     this.dirty = true;
+    const departed: unknown[] = [];
+    const all = this.workers.farewells(this.options.now(), this.options.retireAfterMs, departed);
+    const window = this.options.self.window?.() ?? null;
     this.saveLedger({
       id: this.options.self.id,
-      window: this.options.self.window?.() ?? null,
-      complete: this.windowComplete(),
+      window,
+      complete: all && !this.merger.windowGap(),
+      departed,
     });
     this.handedOver = true;
     await this.leave();
@@ -255,13 +258,6 @@ export class Aggregator {
     this.monitor.notifications.onChange(undefined);
     // Unlinks nothing of its successor's: the lock and socket paths are another inode now.
     await this.leave();
-  }
-
-  /** The cluster's window lacks nothing: no gap of its own, no worker gone within the window. */
-  private windowComplete(): boolean {
-    return (
-      !this.merger.windowGap() && !this.workers.goneWithin(this.options.now(), this.options.retireAfterMs)
-    );
   }
 
   /** Bytes received from workers so far (bench/cluster.ts). */
@@ -335,7 +331,7 @@ export class Aggregator {
         if (!this.handedOver)
           this.merger.mergeFrame(entry, msg, (msg.p as ClusterProcess | undefined) ?? null);
         if (msg.sync !== undefined) this.syncRound.answered(entry);
-        if (msg.bye === true) this.acknowledge(entry, peer, msg.n);
+        if (msg.bye === true) this.acknowledge(entry, peer, msg);
         return;
       case 'q': {
         if ((msg.q as { op?: unknown } | null)?.op === 'silences') {
@@ -375,9 +371,10 @@ export class Aggregator {
    * A closing worker's last report is merged: acknowledged once it is in the ledger (so a successor starts
    * from it), refused when the ledger cannot be written or the role was lost (the worker asks the successor).
    */
-  private acknowledge(entry: WorkerEntry, peer: Peer, n: unknown): void {
+  private acknowledge(entry: WorkerEntry, peer: Peer, { n, lw }: Message): void {
     if (!this.handedOver) {
       entry.left = true;
+      entry.farewell = lw ?? null; // its last minute, for a successor (close)
       this.saveChanged();
     }
     const written = !this.handedOver && !this.dirty && this.tenure.holds();

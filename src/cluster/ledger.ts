@@ -41,13 +41,16 @@ interface LedgerFile {
 }
 
 /**
- * A graceful aggregator's own window (its process's last minute, which no live worker holds), and whether
- * its cluster window lacked nothing else (no worker gone within the window, no gap of its own).
+ * A graceful aggregator's own window (its process's last minute, which no live worker holds), the last
+ * minutes of the workers that left it gracefully within the window (`bye`), and whether its cluster window
+ * lacked nothing else (every worker gone within the window left its last minute, no gap of its own).
  */
 export interface Handover {
   id: string;
   window: unknown;
   complete: boolean;
+  /** The last minutes of the workers that left gracefully within the window (absent in older ledgers). */
+  departed?: unknown[];
 }
 
 /** What a ledger holds. */

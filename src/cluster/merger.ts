@@ -212,16 +212,23 @@ export class Merger {
   }
 
   /**
-   * A graceful predecessor's own last minute (F6): added to the window; true when its window then lacks
-   * nothing (its cluster window was complete; the live workers give theirs as they say hello). Its custom
-   * windows wait in `handedCustom` for the ledger's totals to create their metrics.
+   * A graceful predecessor's own last minute (F6) and those of the workers that left it gracefully within
+   * the window: added to the window; true when it then lacks nothing (its cluster window was complete; the
+   * live workers give theirs as they say hello). Custom windows wait in `handedCustom` for the ledger's
+   * totals to create their metrics.
    */
   private handedOver(h: Handover | undefined): boolean {
     if (h === undefined || h.window === null) return false;
-    const entry = newEntry(h.id, 0, 0);
-    const w = this.rebuild(entry, h.window);
+    const w = this.rebuild(newEntry(h.id, 0, 0), h.window);
     this.handedCustom = w?.custom;
-    return w !== null && h.complete === true;
+    // The last minutes of the workers that left it gracefully within the window: no live worker holds them.
+    let departed = true;
+    for (const wire of Array.isArray(h.departed) ? h.departed : []) {
+      const d = this.rebuild(newEntry(h.id, 0, 0), wire);
+      if (d === null) departed = false;
+      else if (d.custom) this.handedCustom = [...(this.handedCustom ?? []), ...d.custom];
+    }
+    return w !== null && departed && h.complete === true;
   }
 
   /** Adds a worker's window to the cluster's (custom windows apart); null when it cannot be read or used. */

@@ -92,10 +92,12 @@ export class WorkerReports {
    * A closing worker's last report, sent as a question (`bye`): the aggregator answers once it is in the
    * ledger (farewell.ts). `requests`: how many requests it carries.
    */
-  bye(peer: Peer, timeoutMs: number): { requests: number; acked: Promise<unknown> } {
+  bye(peer: Peer, timeoutMs: number, window?: () => unknown): { requests: number; acked: Promise<unknown> } {
     const { msg } = this.frame();
+    // `lw`: its last minute, which the aggregator hands to its successor (no live worker holds it).
+    const lw = lastWindow(window);
     const before = peer.bytesOut;
-    const acked = peer.ask({ ...msg, bye: true }, timeoutMs);
+    const acked = peer.ask({ ...msg, bye: true, ...(lw === null ? {} : { lw }) }, timeoutMs);
     this.sent(peer.bytesOut - before);
     return { requests: requestsIn(msg.report as ReportWire, msg.cut as CutWire[] | undefined), acked };
   }
@@ -127,5 +129,14 @@ export class WorkerReports {
   private sent(bytes: number): void {
     this.pacer.sent(bytes);
     this.processSent = true;
+  }
+}
+
+/** The window to give with the last report; null when none can be read (a handover then marks the window). */
+function lastWindow(window: (() => unknown) | undefined): unknown {
+  try {
+    return window?.() ?? null;
+  } catch {
+    return null;
   }
 }

@@ -26,6 +26,8 @@ export interface WorkerEntry {
   inFlight: InFlightState | null;
   /** Its last report was acknowledged as it closed (its disconnection is no loss). */
   left: boolean;
+  /** The last minute it sent as it closed gracefully (`bye`), until it says hello again; null: none. */
+  farewell: unknown;
 }
 
 /** The entry dead workers' totals are folded into (no worker answers to it). */
@@ -60,6 +62,7 @@ export function newEntry(
     gauges: new Map(),
     inFlight: null,
     left: false,
+    farewell: null,
     ...fields,
   };
 }
@@ -96,17 +99,9 @@ export class WorkerTable {
       entry.peer = peer;
       entry.goneAt = null;
       entry.left = false;
+      entry.farewell = null;
     }
     return entry;
-  }
-
-  /** Whether a worker went less than `ms` ago (or when, unknown), which the cluster's window then lacks. */
-  goneWithin(now: number, ms: number): boolean {
-    for (const w of this.entries.values()) {
-      if (w.self || w.peer !== null || w.id === RETIRED) continue;
-      if (w.goneAt === null || now - w.goneAt < ms) return true;
-    }
-    return false;
   }
 
   /** Bytes received from the connected workers so far. */
@@ -155,6 +150,21 @@ export class WorkerTable {
       any = true;
     }
     return any;
+  }
+
+  /**
+   * Whether every worker gone within `windowMs` left its last minute (`bye`); with `out`, those windows are
+   * added to it (the aggregator's handover: a successor's window lacks nothing of theirs).
+   */
+  farewells(now: number, windowMs: number, out: unknown[] = []): boolean {
+    let all = true;
+    for (const w of this.entries.values()) {
+      if (w.self || w.peer !== null || w.id === RETIRED) continue;
+      if (w.goneAt !== null && now - w.goneAt >= windowMs) continue;
+      if (w.farewell === null || w.farewell === undefined) all = false;
+      else out.push(w.farewell);
+    }
+    return all;
   }
 
   /** Every entry's totals, for the ledger. */
