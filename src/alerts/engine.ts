@@ -209,13 +209,18 @@ export class AlertSystem {
   }
 
   /**
-   * Sets (or with undefined removes) the check made before each evaluation and each webhook attempt: while it
-   * returns false nothing is evaluated and the webhook drops what it would send (a cluster aggregator that lost
-   * its role: its successor evaluates and delivers). @internal
+   * Sets (or with undefined removes) the check made before each evaluation, webhook attempt and history write
+   * (HistoryWriter reads fenced()): while it returns false nothing is evaluated, sent or written to the store
+   * (a cluster aggregator that lost its role: its successor evaluates, delivers and writes). @internal
    */
   setFence(fence: (() => boolean) | undefined): void {
     this.fence = fence;
     if (this.webhook) this.webhook.fence = fence;
+  }
+
+  /** True while a fence is set and down (see setFence). @internal */
+  fenced(): boolean {
+    return this.fence !== undefined && !this.fence();
   }
 
   /** Stops notifications (the webhook drops its queue and retries). Alerts can still be evaluated and read. */

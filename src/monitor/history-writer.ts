@@ -32,7 +32,8 @@ export interface HistoryWriterParts {
   readonly jobs: JobStats;
   readonly series: SeriesHistory;
   readonly analytics: Analytics;
-  readonly alertSystem: Pick<AlertSystem, 'exportActive' | 'restoreActive'>;
+  /** Its active alerts, saved and restored; its fence (a deposed cluster aggregator writes no history). */
+  readonly alertSystem: Pick<AlertSystem, 'exportActive' | 'restoreActive' | 'fenced'>;
   /** True once the monitor is closing: the bucket timer is not rearmed. */
   readonly closing: () => boolean;
 }
@@ -97,7 +98,9 @@ export class HistoryWriter {
     const bucket = m.requests.takeBucket();
     const custom = m.custom.takeBucket(now);
     this.gate?.after(end);
-    if (this.stateLoaded) {
+    // Checked before each write (a deposed cluster aggregator's closing flush writes nothing to a shared
+    // store after its successor took over: tenure.ts), after any await.
+    if (this.stateLoaded && !m.alertSystem.fenced()) {
       await m.store.saveState?.(m.instanceId, SERIES_STATE, m.series.export()).catch(() => {});
     }
     // A minute with values observed through analytics.observe() closes too (sampler off, no requests):
@@ -118,13 +121,14 @@ export class HistoryWriter {
     } catch (err) {
       m.logger.warn({ err: errorMessage(err) }, 'sysvitals: anomaly scoring failed');
     }
+    if (m.alertSystem.fenced()) return;
     try {
       await m.store.appendPoint(m.instanceId, point);
     } catch (err) {
       m.logger.warn({ err: errorMessage(err) }, 'sysvitals: could not write a history point');
     }
     // The models survive a restart with a shared store (RedisStore); a failed save is retried next minute.
-    if (this.stateLoaded) {
+    if (this.stateLoaded && !m.alertSystem.fenced()) {
       await m.store.saveState?.(m.instanceId, ANALYTICS_STATE, m.analytics.exportState()).catch(() => {});
     }
   }
@@ -222,7 +226,7 @@ export class HistoryWriter {
   /** Saves the active alerts (after each alert event), once the saved ones have been read. */
   saveActiveAlerts(): void {
     const m = this.m;
-    if (!this.stateLoaded || m.store.saveState === undefined) return;
+    if (!this.stateLoaded || m.store.saveState === undefined || m.alertSystem.fenced()) return;
     void m.store
       .saveState(m.instanceId, ALERTS_STATE, JSON.stringify(m.alertSystem.exportActive()))
       .catch(() => {});

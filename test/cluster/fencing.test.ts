@@ -7,19 +7,25 @@ import { lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { Aggregator } from '../../src/cluster/aggregator.js';
 import type { AggregatorOptions } from '../../src/cluster/cluster-monitor.js';
-import { clusterEndpoint } from '../../src/cluster/endpoint.js';
+import { type ClusterEndpoint, clusterEndpoint } from '../../src/cluster/endpoint.js';
 import { FrameReader, sendFrame } from '../../src/cluster/frames.js';
 import { ledgerEpoch, readLedger, StaleLedgerWrite, writeLedger } from '../../src/cluster/ledger.js';
 import { parseClusterOptions } from '../../src/cluster/options.js';
 import { SysvitalsError } from '../../src/errors.js';
+import type { HistoryPoint } from '../../src/history/point.js';
 import { silentLogger } from '../../src/logger.js';
 import { SystemMonitor } from '../../src/monitor.js';
-import { makeSnapshot, testClock } from '../alerts/snapshot.js';
+import { MemoryStore } from '../../src/stores/memory.js';
+import { RedisStore } from '../../src/stores/redis.js';
+import type { MetricsStore as Store } from '../../src/stores/store.js';
+import { makeSnapshot, type TestClock, testClock } from '../alerts/snapshot.js';
+import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
+import { until } from './helpers.js';
 
 let root: string;
 beforeEach(() => {
@@ -91,32 +97,48 @@ describe('alert evaluation behind a fence', () => {
   });
 });
 
+/** An in-process aggregator's options: its cluster monitor on `clock` (and `store`), pushed to `monitors`. */
+function aggregatorOptions(
+  ep: ClusterEndpoint,
+  clock: TestClock,
+  id: string,
+  monitors: SystemMonitor[],
+  store?: () => Store,
+): AggregatorOptions {
+  return {
+    name: 'fence',
+    endpoint: ep,
+    syncTimeoutMs: 100,
+    retireAfterMs: 60_000,
+    logger: silentLogger,
+    now: clock.now,
+    createMonitor: () => {
+      const m = new SystemMonitor({
+        sampleIntervalMs: 0,
+        logger: silentLogger,
+        clock,
+        ...(store ? { store: store(), instanceId: 'fence-cluster' } : {}),
+      });
+      monitors.push(m);
+      return m as never;
+    },
+    self: {
+      id,
+      pid: process.pid,
+      startedAt: 1,
+      take: () => ({ report: { r: [], f: [] } }),
+      process: () => null,
+      answerSelf: async () => ({}),
+    },
+  };
+}
+
 describe('an aggregator replaced while it did not answer', () => {
   it('the successor holds the lock, socket and epoch; the old one writes and answers nothing and steps down without touching them', async () => {
     const clock = testClock();
     const ep = clusterEndpoint(`fence-${process.pid}`, join(root, 'sock'));
     const monitors: SystemMonitor[] = [];
-    const options = (id: string): AggregatorOptions => ({
-      name: 'fence',
-      endpoint: ep,
-      syncTimeoutMs: 100,
-      retireAfterMs: 60_000,
-      logger: silentLogger,
-      now: clock.now,
-      createMonitor: () => {
-        const m = new SystemMonitor({ sampleIntervalMs: 0, logger: silentLogger, clock });
-        monitors.push(m);
-        return m as never;
-      },
-      self: {
-        id,
-        pid: process.pid,
-        startedAt: 1,
-        take: () => ({ report: { r: [], f: [] } }),
-        process: () => null,
-        answerSelf: async () => ({}),
-      },
-    });
+    const options = (id: string) => aggregatorOptions(ep, clock, id, monitors);
     const old = (await Aggregator.lead(options('old'))) as Aggregator;
     expect(old).not.toBeNull();
     expect(old.tenure.epoch).toBe(1);
@@ -169,5 +191,83 @@ describe('an aggregator replaced while it did not answer', () => {
       await next.close();
       for (const m of monitors) await m.close();
     }
+  });
+});
+
+/**
+ * Issue #13: a deposed aggregator's closing flush (its monitor's close writes the bucket in progress) wrote a
+ * history point to a shared store after its successor took over. Each aggregator has its own store client,
+ * as in separate processes; `points()` reads what the store holds (the oracle). The old one's store closes
+ * with its monitor (its buffer written first), so what it wrote is there when its close resolves.
+ */
+const monitorOf = (a: Aggregator) => a.monitor as unknown as SystemMonitor;
+
+async function deposedFlush(store: () => Store, points: () => Promise<number[]>): Promise<void> {
+  const clock = testClock(Date.parse('2026-12-02T12:00:10.000Z'));
+  const ep = clusterEndpoint(`fence-flush-${process.pid}`, join(root, 'sock'));
+  const monitors: SystemMonitor[] = [];
+  const options = (id: string) => aggregatorOptions(ep, clock, id, monitors, store);
+  const request = { method: 'GET', route: '/x', status: 200, durationMs: 5 };
+  const old = (await Aggregator.lead(options('old'))) as Aggregator;
+  const next = (await Aggregator.lead(options('next'), old.tenure.lockIno)) as Aggregator;
+  try {
+    expect(next).not.toBeNull();
+    // Control: a holder's flush writes its point (the old one has not looked at its lock yet: it was hung).
+    monitorOf(next).recordRequest(request);
+    clock.advance(60_000);
+    await monitorOf(next).flush();
+    // A RedisStore writes from its buffer: a guard until the point is there, not a timing.
+    await until(async () => (await points()).length === 1);
+    // The old one resumes with a request in its bucket and closes: it finds its lock moved, writes nothing.
+    monitorOf(old).recordRequest(request);
+    clock.advance(60_000);
+    await old.close();
+    expect(old.tenure.holds()).toBe(false);
+    expect(await points()).toHaveLength(1);
+    // Its bucket timer's flush is fenced too (the same write path).
+    await monitorOf(old).flush();
+    expect(await points()).toHaveLength(1);
+  } finally {
+    await next.close();
+    for (const m of monitors) await m.close();
+  }
+}
+
+describe("a deposed aggregator's closing flush", () => {
+  it('writes no history point (MemoryStore client)', async () => {
+    const written: number[] = [];
+    class Recording extends MemoryStore {
+      override async appendPoint(instance: string, point: HistoryPoint): Promise<void> {
+        written.push(point.t);
+        await super.appendPoint(instance, point);
+      }
+    }
+    await deposedFlush(
+      () => new Recording(),
+      async () => written.slice(),
+    );
+  });
+
+  describe.skipIf(!requireRedis())('RedisStore on a private redis-server', () => {
+    let redis: RedisServer;
+    beforeAll(async () => {
+      redis = await startRedis();
+    }, 60_000);
+    afterAll(async () => {
+      await redis?.stop();
+    });
+
+    it('writes no history point', async () => {
+      const prefix = `fence-${process.pid}-${Date.now()}:`;
+      const reader = new RedisStore({ url: redis.url, prefix, logger: silentLogger });
+      try {
+        await deposedFlush(
+          () => new RedisStore({ url: redis.url, prefix, logger: silentLogger }),
+          async () => (await reader.readPoints('fence-cluster', 0, Date.parse('2027-01-01'))).map((p) => p.t),
+        );
+      } finally {
+        await reader.close();
+      }
+    });
   });
 });
