@@ -45,7 +45,8 @@ export class AlertSystem {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly outage: OutageLog;
-  private readonly webhook: WebhookChannel | undefined;
+  /** The `webhook` option's channel (a cluster aggregator's ledger carries what it did not deliver). @internal */
+  readonly webhook: WebhookChannel | undefined;
   private readonly states = new Map<string, RuleState>();
   /** Oldest first; read newest first. */
   private readonly history: AlertRecord[] = [];
@@ -209,9 +210,8 @@ export class AlertSystem {
   }
 
   /**
-   * Sets (or with undefined removes) the check made before each evaluation, webhook attempt and history write
-   * (HistoryWriter reads fenced()): while it returns false nothing is evaluated, sent or written to the store
-   * (a cluster aggregator that lost its role: its successor evaluates, delivers and writes). @internal
+   * Sets (or removes) the check made before each evaluation, webhook attempt and history write (HistoryWriter
+   * reads fenced()): while false, nothing is evaluated, sent or stored (a deposed cluster aggregator). @internal
    */
   setFence(fence: (() => boolean) | undefined): void {
     this.fence = fence;

@@ -142,6 +142,10 @@ export class WebhookChannel {
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
   private idleWaiters: Array<() => void> = [];
+  /** The event being delivered (attempts and the waits between them), until accepted or given up on. */
+  private current: AlertEvent | undefined;
+  /** Runs after an event is queued and after one is accepted (a cluster aggregator writes its ledger). @internal */
+  onChange: (() => void) | undefined;
   /** Checked before each attempt: false drops the event (AlertSystem.setFence). @internal */
   fence: (() => boolean) | undefined;
 
@@ -164,6 +168,18 @@ export class WebhookChannel {
     return this.dropped;
   }
 
+  /** What the receiver has not accepted yet: the event being delivered (retries included), then those waiting. @internal */
+  unaccepted(): AlertEvent[] {
+    return this.current === undefined ? this.queue.slice() : [this.current, ...this.queue];
+  }
+
+  /** Queues a predecessor's undelivered events (a cluster aggregator's ledger); malformed ones are skipped. @internal */
+  restore(events: unknown): void {
+    for (const e of Array.isArray(events) ? (events as AlertEvent[]) : []) {
+      if (typeof e?.type === 'string' && typeof e.alert?.id === 'string') this.send(e);
+    }
+  }
+
   send(event: AlertEvent): void {
     if (this.closed) return;
     if (this.queue.length >= this.config.maxQueue) {
@@ -179,6 +195,15 @@ export class WebhookChannel {
     }
     this.queue.push(event);
     if (!this.running) void this.run();
+    this.changed();
+  }
+
+  private changed(): void {
+    try {
+      this.onChange?.();
+    } catch {
+      // The listener's failure (a ledger not written, logged there) is not the receiver's.
+    }
   }
 
   /** Resolves when every queued event has been delivered or given up on (or the channel is closed). */
@@ -201,7 +226,10 @@ export class WebhookChannel {
     this.running = true;
     try {
       for (let event = this.queue.shift(); event && !this.closed; event = this.queue.shift()) {
-        await this.deliver(event);
+        this.current = event;
+        await this.deliver(event).finally(() => {
+          this.current = undefined;
+        });
         if (this.queue.length === 0) this.overflowing = false;
       }
     } catch (err) {
@@ -233,6 +261,9 @@ export class WebhookChannel {
       const outcome = await this.attempt(body);
       if (outcome === 'ok') {
         this.outage.recovered(this.key);
+        // No longer pending when the listener reads what is.
+        this.current = undefined;
+        this.changed();
         return;
       }
       lastError = outcome.error;

@@ -21,6 +21,7 @@ import { type Handover, ledgerEpoch, StaleLedgerWrite, writeLedger } from './led
 import { ledgerOwner, pruneLeftovers } from './leftovers.js';
 import { Merger } from './merger.js';
 import { type Message, Peer, RemoteError } from './peer.js';
+import { onPendingChange, pendingOf } from './pending.js';
 import { withClusterProcess } from './process-figures.js';
 import type { ReportWire } from './report.js';
 import { seize } from './seize.js';
@@ -118,9 +119,9 @@ export class Aggregator {
     server.on('connection', guarded(agg.outage, 'cluster connection', onSocket));
     agg.monitor.on('metrics', agg.onMetrics as (p: never) => void);
     agg.monitor.on('alert', agg.onAlert as (p: never) => void);
-    // A notification a receiver accepted, or a resolved notice owed, is in the ledger at once: a successor
-    // sends what was not accepted, once.
-    agg.monitor.notifications.onChange(() => agg.saveChanged());
+    // A notification a receiver accepted, a resolved notice or webhook event owed, is in the ledger at once:
+    // a successor sends what was not accepted, once.
+    onPendingChange(agg.monitor, () => agg.saveChanged());
     // Its own totals since start (the agent reset its reporter): a full report, compared with what
     // the ledger knew of this worker, like any reconnecting worker's.
     agg.selfReport(true);
@@ -154,7 +155,7 @@ export class Aggregator {
         ledgerOwner(this.options.name),
         handover,
         this.tenure.epoch,
-        this.monitor.notifications.exportPending(),
+        pendingOf(this.monitor),
       );
       this.dirty = false;
       this.savedAt = this.options.now();
@@ -218,7 +219,7 @@ export class Aggregator {
     // Waiting groups are delivered (up to closeTimeoutMs) under the lock, and the ledger says so.
     await this.monitor.notifications.close();
     // Nothing is delivered after that: no later write may replace the hand-over ledger below.
-    this.monitor.notifications.onChange(undefined);
+    onPendingChange(this.monitor, undefined);
     // What it recorded meanwhile, then its own last minute (no live worker holds it): the successor's is whole.
     this.selfReport();
     this.dirty = true;
@@ -255,7 +256,7 @@ export class Aggregator {
     if (this.closed) return;
     this.closed = true;
     this.tenure.depose();
-    this.monitor.notifications.onChange(undefined);
+    onPendingChange(this.monitor, undefined);
     // Unlinks nothing of its successor's: the lock and socket paths are another inode now.
     await this.leave();
   }

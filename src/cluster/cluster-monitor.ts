@@ -1,7 +1,7 @@
 // What the aggregator drives: the cluster's own monitor, the aggregator's own worker (in process, no
 // socket), and the aggregator's options.
 
-import type { Alert } from '../alerts/alert.js';
+import type { Alert, AlertEvent } from '../alerts/alert.js';
 import type { PersistedAlert } from '../alerts/engine.js';
 import type { AlertDelivery, PendingNotifications } from '../channels/router.js';
 import type { RouteTotals } from '../profiling/series-history.js';
@@ -31,6 +31,12 @@ export type ClusterMonitor = MonitorLike &
       exportActive(): PersistedAlert[];
       restoreActive(entries: readonly PersistedAlert[]): number;
       setFence(fence: (() => boolean) | undefined): void;
+      /** The alert webhook: what it has not delivered is in the ledger (pending.ts). */
+      readonly webhook?: {
+        unaccepted(): AlertEvent[];
+        restore(events: unknown): void;
+        onChange: (() => void) | undefined;
+      };
     };
     /** Its router applies the cluster's silences and delivers the cluster's alerts (deliveries in the ledger). */
     readonly notifications: {

@@ -2,12 +2,13 @@
 // served, so that a new aggregator starts from at least what was ever shown and no counter goes back;
 // the cluster's silences, so that a new aggregator keeps applying them; and its active alerts with
 // what each channel's receiver accepted of them, so that a new aggregator sends what was never delivered;
-// and the resolved notices no receiver accepted yet, so that a new aggregator delivers them.
+// and the resolved notices and webhook events no receiver accepted yet, so that a new aggregator delivers them.
 
 import { closeSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { PersistedAlert } from '../alerts/engine.js';
-import type { AlertDelivery, PendingNotifications } from '../channels/router.js';
+import type { AlertDelivery } from '../channels/router.js';
 import type { Silence } from '../channels/silences.js';
+import type { LedgerPending } from './pending.js';
 import { decodeReport, encodeReport, type Report, type ReportWire } from './report.js';
 
 export interface LedgerEntry {
@@ -32,8 +33,8 @@ interface LedgerFile {
   alerts?: PersistedAlert[];
   /** Per active alert and channel, the last firing notification delivered (absent in older ledgers). */
   deliveries?: AlertDelivery[];
-  /** The resolved notices decided and not yet accepted by their receivers (absent in older ledgers). */
-  pending?: PendingNotifications;
+  /** The resolved notices and webhook events not yet accepted by their receivers (absent in older ledgers). */
+  pending?: LedgerPending;
   /** The node:cluster primary whose run this ledger counts (leftovers.ts: removed once it is gone). */
   owner?: number;
   /** Written by an aggregator handing over gracefully: its own last minute, for the successor's window. */
@@ -65,8 +66,8 @@ export interface Ledger {
    * count as undelivered (sent again: at least once).
    */
   deliveries: AlertDelivery[];
-  /** The resolved notices its writer owed and no receiver had accepted (absent in older ledgers). */
-  pending?: PendingNotifications;
+  /** The resolved notices and webhook events its writer owed and no receiver accepted (absent in older ledgers). */
+  pending?: LedgerPending;
   /** A graceful predecessor's own window (absent after a crash). */
   handover?: Handover;
   /** The tenure that wrote it (0: an absent or older ledger). */
@@ -120,7 +121,7 @@ export function writeLedger(
   owner?: number,
   handover?: Handover,
   epoch?: number,
-  pending?: PendingNotifications,
+  pending?: LedgerPending,
 ): void {
   const file: LedgerFile = {
     v: 1,

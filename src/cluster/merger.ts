@@ -14,6 +14,7 @@ import { frameParts } from './cuts.js';
 import { KnownTotals } from './known-totals.js';
 import { type Handover, readLedger } from './ledger.js';
 import { gateMinutes, type MinuteGate } from './minute-gate.js';
+import { restorePendingOf } from './pending.js';
 import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
 import { applyWindow, decodeWindow, type WindowReport } from './window-wire.js';
 import { newEntry, type WorkerEntry, type WorkerTable } from './workers.js';
@@ -269,8 +270,8 @@ export class Merger {
         this.monitor.alertSystem.exportActive().map(({ alert: { raisedAt: _, ...alert } }) => alert),
         ledger.deliveries,
       );
-      // The resolved notices it owed and no receiver accepted (it died with them grouped or queued).
-      this.monitor.notifications.restorePending(ledger.pending);
+      // The resolved notices and webhook events it owed and no receiver accepted (it died with them queued).
+      restorePendingOf(this.monitor, ledger.pending);
     } catch (err) {
       this.deps.logger.warn(
         { err: errorMessage(err) },

@@ -365,6 +365,13 @@ export const breach = (port: number): Promise<Reply[]> =>
     Array.from({ length: 60 }, (_, i) => get(port, `/work?ms=1&status=${i % 3 === 1 ? 500 : 200}`)),
   );
 
+/** The breach ends: 400 successful /work requests bring breach()'s error rate under its clear level. */
+export async function clearBreach(port: number): Promise<void> {
+  for (let i = 0; i < 400; i += 20) {
+    await Promise.all(Array.from({ length: 20 }, () => get(port, '/work?ms=1&status=200')));
+  }
+}
+
 export interface Hooks<T> {
   url: string;
   /** The bodies accepted (answered 200). */

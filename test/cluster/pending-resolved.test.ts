@@ -13,9 +13,9 @@ import {
   aggregatorPid,
   breach,
   CLUSTER_TEST_TOKEN,
+  clearBreach,
   clusterOf,
   ERROR_RATE_ALERTS,
-  get,
   until,
   untilNewAggregator,
   useCluster,
@@ -55,10 +55,7 @@ describe('node:cluster resolved notice pending when the aggregator dies', () => 
       60_000,
     );
     const id = firing.alerts?.find((a) => a.rule === 'error_rate')?.id as string;
-    // The breach ends: 400 successful requests bring the rate under the clear level.
-    for (let i = 0; i < 400; i += 20) {
-      await Promise.all(Array.from({ length: 20 }, () => get(c.port, '/work?ms=1&status=200')));
-    }
+    await clearBreach(c.port);
     // The clear was decided and its notice refused once: the aggregator holds it for its retry.
     await until(async () => c.hooks.refused.some((n) => n.alerts?.some((a) => a.id === id)), 60_000);
     expect(c.hooks.received.filter((n) => n.status === 'resolved')).toEqual([]);
@@ -77,5 +74,46 @@ describe('node:cluster resolved notice pending when the aggregator dies', () => 
     expect(
       c.hooks.received.filter((n) => n.status === 'firing').map((n) => n.alerts?.map((a) => a.id)),
     ).toEqual([[id]]);
+  }, 300_000);
+});
+
+// The same with the alert webhook (the `webhook` option: one POST per alert event, `{ type, alert }`): its
+// queue was in no ledger at all. Its events not accepted are in the ledger now; the successor sends them.
+describe('node:cluster webhook `cleared` event pending when the aggregator dies', () => {
+  let refusals = 0;
+  type Event = { type: string; alert: { id: string; rule: string } };
+  const c = useCluster<Event>(
+    (url) => ({
+      SAMPLE_MS: '300',
+      // One retry, 10 min after a refused attempt: the aggregator is killed while it waits.
+      WEBHOOK: JSON.stringify({ url, retries: 1, retryDelayMs: 600_000 }),
+      ALERTS: ERROR_RATE_ALERTS,
+    }),
+    3,
+    { readyMs: 90_000, setupMs: 180_000, refuse: (e) => e.type === 'cleared' && refusals++ === 0 },
+  );
+
+  it('the successor sends exactly one `cleared` event', async () => {
+    await breach(c.port);
+    const raised = await until(
+      async () => c.hooks.received.find((e) => e.type === 'raised' && e.alert.rule === 'error_rate'),
+      60_000,
+    );
+    await clearBreach(c.port);
+    await until(async () => c.hooks.refused.some((e) => e.alert.id === raised.alert.id), 60_000);
+    expect(c.hooks.received.filter((e) => e.type === 'cleared')).toEqual([]);
+    const before = await clusterOf(c.port);
+    process.kill(aggregatorPid(before), 'SIGKILL');
+    await untilNewAggregator(c.port, before.aggregator, 2, 90_000, (m) => afterTakeover(m.cluster));
+    await until(async () => c.hooks.received.some((e) => e.type === 'cleared'), 60_000);
+    // Once the successor's ledger owes nothing, no further event can be sent (guard, not a timing).
+    await until(async () => {
+      const l = ledgerOf(c.dir);
+      return l.epoch >= 2 && l.pending !== undefined && l.pending.webhook === undefined;
+    }, 30_000);
+    expect(c.hooks.received.map((e) => [e.type, e.alert.id])).toEqual([
+      ['raised', raised.alert.id],
+      ['cleared', raised.alert.id],
+    ]);
   }, 300_000);
 });
