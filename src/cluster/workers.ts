@@ -139,6 +139,8 @@ export class WorkerTable {
     let any = false;
     for (const w of this.entries.values()) {
       if (w.self || w.peer !== null || w.id === RETIRED || w.goneAt === null) continue;
+      // Its last minute is out of the window: no successor needs it (a live process may stay unretired).
+      if (now - w.goneAt >= retireAfterMs) w.farewell = null;
       if (now - w.goneAt < retireAfterMs || isAlive(w.pid)) continue;
       let retired = this.entries.get(RETIRED);
       if (!retired) {
