@@ -244,6 +244,8 @@ export class Aggregator {
     this.monitor.off('metrics', this.onMetrics as (p: never) => void);
     this.monitor.off('alert', this.onAlert as (p: never) => void);
     for (const peer of this.peers) peer.close();
+    // The minute in progress goes to history while the lock is held (after release() the writer is fenced).
+    await this.monitor.flush();
     await this.tenure.release();
     await this.monitor.close();
   }

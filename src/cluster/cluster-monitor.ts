@@ -26,6 +26,8 @@ export type ClusterMonitor = MonitorLike &
     on(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     off(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     close(): Promise<void>;
+    /** Closes the history bucket in progress into a point and writes it. */
+    flush(): Promise<void>;
     /** The cluster's alerts: kept in the ledger, restored by a new aggregator. */
     readonly alertSystem: {
       exportActive(): PersistedAlert[];

@@ -11,6 +11,8 @@ export const RELEASE_WAIT_MS = 2000;
 
 export class Tenure {
   private deposedFlag = false;
+  /** Let go (release()): nothing more is the holder's to do, and no successor took anything from it. */
+  private releasedFlag = false;
   /** Called once, on the next turn of the event loop, when the role is found lost (the agent steps down). */
   onDeposed: (() => void) | null = null;
 
@@ -35,7 +37,7 @@ export class Tenure {
    * answering for `aggregatorTimeoutMs` moved a new lock over it). The first false deposes.
    */
   holds(): boolean {
-    if (this.deposedFlag) return false;
+    if (this.deposedFlag || this.releasedFlag) return false;
     if (this.leadership.stillHeld()) return true;
     this.depose();
     return false;
@@ -57,6 +59,7 @@ export class Tenure {
    * a connection still open would hold it (logged; the process's exit frees them).
    */
   async release(waitMs = RELEASE_WAIT_MS): Promise<void> {
+    this.releasedFlag = true; // holds() is false from here, without a deposition
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), waitMs);

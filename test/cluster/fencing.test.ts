@@ -227,6 +227,12 @@ async function deposedFlush(store: () => Store, points: () => Promise<number[]>)
     // Its bucket timer's flush is fenced too (the same write path).
     await monitorOf(old).flush();
     expect(await points()).toHaveLength(1);
+    // Control: the successor's graceful close writes the minute it is in (before it lets the lock go).
+    monitorOf(next).recordRequest(request);
+    clock.advance(1000);
+    await next.close();
+    await until(async () => (await points()).length === 2);
+    expect(await points()).toHaveLength(2);
   } finally {
     await next.close();
     for (const m of monitors) await m.close();
