@@ -119,11 +119,9 @@ export class Aggregator {
     server.on('connection', guarded(agg.outage, 'cluster connection', onSocket));
     agg.monitor.on('metrics', agg.onMetrics as (p: never) => void);
     agg.monitor.on('alert', agg.onAlert as (p: never) => void);
-    // A notification a receiver accepted, a resolved notice or webhook event owed, is in the ledger at once:
-    // a successor sends what was not accepted, once.
+    // What receivers accepted or are owed is in the ledger at once: a successor sends the rest, once.
     onPendingChange(agg.monitor, () => agg.saveChanged());
-    // Its own totals since start (the agent reset its reporter): a full report, compared with what
-    // the ledger knew of this worker, like any reconnecting worker's.
+    // Its own totals since start: a full report, compared with the ledger's, like any reconnecting worker's.
     agg.selfReport(true);
     // The new epoch in the ledger at once: a predecessor that resumes finds its writes refused.
     agg.saveLedger();
