@@ -66,6 +66,7 @@ import type { EndpointRow, EndpointSort } from './profiling/endpoints.js';
 import { errorText, type JobOptions, type JobStats, wrapJob } from './profiling/jobs.js';
 import type { QueryStats, QuerySystem } from './profiling/query-stats.js';
 import type { SeriesHistory } from './profiling/series-history.js';
+import { TicketPath } from './requests/request-ticket.js';
 import type { RequestStats } from './requests/requests.js';
 import type { MetricsStore } from './stores/store.js';
 import type { ApdexGroup, Clock, ClusterModeOff, HealthStatus, Logger, MetricsSnapshot } from './types.js';
@@ -123,6 +124,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   private closing: Promise<void> | undefined;
   /** Starting, serving or draining; in-flight requests; load shedding; the probes' verdicts. @internal */
   readonly lifecycle: Lifecycle;
+  /** admitRequest() and recordRequest() with a ticket the adapters keep (requests/request-ticket.ts). @internal */
+  readonly tickets: TicketPath;
   private shuttingDown: Promise<ShutdownReport> | undefined;
   /** What close() detaches first: the signal handlers, then the worker threads' listener. */
   private readonly detachers: Array<() => void> = [];
@@ -159,6 +162,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.store = parts.store;
     this.collector = parts.collector;
     this.lifecycle = parts.lifecycle;
+    this.tickets = new TicketPath(parts);
     this.analytics = parts.analytics;
     this.parts = parts;
     if (start.off) parts.sampler.decorate(markProcessOnly(start.off));
@@ -188,9 +192,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /**
-   * Hot path: O(1), never throws, never awaits. The adapters call it when a request ends, with the `res` they
-   * gave admitRequest() (its time in flight ends; without it, the oldest request in flight is taken as ended).
-   * An excluded path's request, or an event stream open 1 s or more (requests/exclusion.ts), records nothing.
+   * Hot path: O(1), never throws, never awaits. Called when a request ends, with the `res` given to admitRequest()
+   * (its time in flight ends; without it, the oldest request in flight is taken as ended). An excluded path's
+   * request, or an event stream open 1 s or more (requests/exclusion.ts), records nothing.
    */
   recordRequest(r: RequestRecord, res?: ServerResponse): void {
     this.parts.exclusion.record(r, res, this.lifecycle, this.requests);
@@ -299,10 +303,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     return this.parts.sampler.sample();
   }
 
-  /**
-   * The latest snapshot, collected on demand when older than `maxAgeMs`; concurrent callers share
-   * one collection. Alerts are evaluated on it, but it is not added to history (samples are).
-   */
+  /** The latest snapshot, collected on demand when older than `maxAgeMs` (callers share one collection); not in history. */
   getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
     return this.parts.sampler.getMetrics(options);
   }
@@ -343,19 +344,18 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /**
-   * Counts the connections of your WebSocket server in the snapshot's `websocket.active_connections`:
-   * a `ws` WebSocketServer, a socket.io Server, or any emitter of `connection` whose argument emits
-   * `close` or `disconnect`. Returns a function that stops counting.
+   * Counts the connections of your WebSocket server in the snapshot's `websocket.active_connections`: a `ws`
+   * WebSocketServer, a socket.io Server, or any emitter of `connection` whose argument emits `close` or `disconnect`.
+   * Returns a function that stops counting.
    */
   trackWebSockets(server: TrackedServer): () => void {
     return this.websockets.track(server);
   }
 
   /**
-   * Serves the live events (`metrics`, `alert`, `health`) over WebSocket on `<basePath>/ws` (or `path`) of
-   * your HTTP server; other upgrade paths stay yours. Upgrades are checked as the admin API checks requests
-   * (`adminToken`, `authorize`, `trustProxy`; loopback only without them). Adapter monitors use their
-   * mounted admin API's checks. Needs the optional peer `ws`.
+   * Serves the live events (`metrics`, `alert`, `health`) over WebSocket on `<basePath>/ws` (or `path`) of your HTTP
+   * server; other upgrade paths stay yours. Upgrades are checked as the admin API checks requests (`adminToken`,
+   * `authorize`, `trustProxy`; loopback only without them; adapter monitors: their admin API's). Needs the peer `ws`.
    */
   attachWebSocket(server: UpgradeServer, options?: WebSocketOptions): WebSocketAttachment {
     return webSocketEndpoint()(this, server, options);

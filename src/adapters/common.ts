@@ -17,6 +17,7 @@ import {
 } from '../monitor/websocket-port.js';
 import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
+import { type RequestTicket, TicketPath } from '../requests/request-ticket.js';
 import { ABORTED_STATUS } from '../requests/route-counters.js';
 
 // The core monitor's attachWebSocket (used by the cluster's own monitor too) serves through http/websocket.ts.
@@ -57,6 +58,26 @@ export interface AdapterSource extends AdminSource {
    * is shed and returns false (the adapter then stops). Optional: sources without it admit everything.
    */
   admitRequest?(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+/** How an adapter admits a request and records its end, with the ticket it keeps for it (requests/request-ticket.ts). */
+export interface RequestWay {
+  /** At the start: false when the request was shed (answered 503: the adapter stops). */
+  begin(req: IncomingMessage, ticket: RequestTicket): boolean;
+  /** At the end (completed or cut off). Never throws. */
+  end(ticket: RequestTicket, method: string, route: string, status: number, durationMs: number): void;
+}
+
+/** The core monitor's ticket path, or for another source its admitRequest() and recordRequest(). */
+export function requestWay(source: AdapterSource): RequestWay {
+  const tickets = (source as { tickets?: unknown }).tickets;
+  if (tickets instanceof TicketPath) return tickets;
+  const admit = typeof source.admitRequest === 'function' ? source.admitRequest.bind(source) : undefined;
+  return {
+    begin: (req, ticket) => admit === undefined || admit(req, ticket.res),
+    end: (ticket, method, route, status, durationMs) =>
+      source.recordRequest({ method, route, status, durationMs }, ticket.res),
+  };
 }
 
 /** The core monitor's options plus the admin API's (typed with the framework's request for `authorize`). */

@@ -6,11 +6,13 @@ import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
 import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
+import { newTicket, type RequestTicket } from '../requests/request-ticket.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
   createAdapterMonitor,
   decideUpgrade,
+  requestWay,
 } from './common.js';
 import { expressRouteLabel } from './express-route.js';
 import { Flight, trackFlight } from './response-end.js';
@@ -46,23 +48,16 @@ export function expressMiddleware(
 ): RequestHandler {
   const adminApi = 'handle' in api ? api : createAdminApi<Request>(monitor, api);
 
-  // A request's end (completed or cut off), with what was kept of it at its start: on Express's per-request
-  // hidden classes every read of a property of `req` or `res` is an inline-cache miss (issue 18), so `res.req`
-  // and `req.socket` are not read again here. One function for every request: nothing allocated for it.
-  const onEnd = (flight: Flight<Request>, status: number): void => {
-    const req = flight.request;
-    monitor.recordRequest(
-      {
-        method: req.method,
-        route: expressRouteLabel(req),
-        status,
-        durationMs: performance.now() - flight.start,
-      },
-      flight.res,
-    );
-  };
+  const way = requestWay(monitor);
 
-  const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
+  // A request's end (completed or cut off), with what was kept of it at its start (its ticket): on Express's
+  // per-request hidden classes every read of a property of `req` or `res` is an inline-cache miss (issue 18), so
+  // `res.req` and `req.socket` are not read again here. One function for every request: nothing allocated for it.
+  const onEnd = (flight: Flight<RequestTicket<Request>>, status: number): void => {
+    const ticket = flight.request;
+    const req = ticket.request;
+    way.end(ticket, req.method, expressRouteLabel(req), status, performance.now() - ticket.start);
+  };
 
   return function sysvitals(req: Request, res: Response, next: NextFunction): void {
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Express's req.
@@ -73,10 +68,11 @@ export function expressMiddleware(
       void adminApi.handle(req, res, { request: req, url });
       return;
     }
-    if (admit !== undefined && !admit(req, res)) return; // shed: answered 503
+    const ticket = newTicket<Request>(res, req, performance.now());
+    if (!way.begin(req, ticket)) return; // shed: answered 503
     // Its end is told by Node's 'http.server.response.finish' channel, or its connection's 'close' when it was
-    // cut off (response-end.ts): no listener is added to `res`.
-    trackFlight(new Flight(res, req.socket, performance.now(), req, onEnd));
+    // cut off (response-end.ts): no listener is added to `res`, and nothing is keyed by it.
+    trackFlight(new Flight(res, req.socket, ticket.start, ticket, onEnd));
     // Only with database instrumentation on: queries in this request are attributed to its route.
     if (requestContextEnabled()) runInScope(new ExpressScope(req), next);
     else next();

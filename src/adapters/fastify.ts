@@ -9,14 +9,16 @@ import { createAdminApi } from '../http/api.js';
 import { installContinueHold } from '../http/expect-continue.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
+import { newTicket, type RequestTicket } from '../requests/request-ticket.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
-  closedStatus,
   createAdapterMonitor,
   decideUpgrade,
+  requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
+import { Flight, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -45,28 +47,15 @@ export function fastifyPlugin(
 ): FastifyPluginCallback {
   const adminApi = 'handle' in api ? api : createAdminApi<FastifyRequest>(monitor, api);
 
-  const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
+  const way = requestWay(monitor);
 
-  // One 'close' listener for every response (`this` is the raw response; nothing allocated per request):
-  // Node emits 'close' after 'finish' for a completed response, and alone when the client closed the
-  // connection first, which is recorded as aborted (status 499). Recording here rather than in an
-  // onResponse hook keeps an application request to one sysvitals hook (issue 18).
-  function onClose(this: TrackedResponse): void {
-    const start = this[START];
-    const request = this[REQUEST];
-    this[REQUEST] = undefined;
-    if (start === undefined || request === undefined) return;
-    this[START] = undefined;
-    monitor.recordRequest(
-      {
-        method: request.method,
-        route: routeOf(request),
-        status: closedStatus(this),
-        durationMs: performance.now() - start,
-      },
-      this,
-    );
-  }
+  // A request's end (completed or cut off), told without a listener on the response (response-end.ts: Node's
+  // 'http.server.response.finish' channel, or its connection's 'close'), with the ticket kept at its start.
+  const onEnd = (flight: Flight<RequestTicket<FastifyRequest>>, status: number): void => {
+    const ticket = flight.request;
+    const request = ticket.request;
+    way.end(ticket, request.method, routeOf(request), status, performance.now() - ticket.start);
+  };
 
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
     // The only hook an application request passes (callback style: no promise per request).
@@ -83,14 +72,13 @@ export function fastifyPlugin(
         void adminApi.handle(request.raw, reply.raw, { request, url: request.url });
         return;
       }
-      const raw = reply.raw as TrackedResponse;
-      if (admit !== undefined && !admit(request.raw, raw)) {
+      const raw = reply.raw as ServerResponse;
+      const ticket = newTicket(raw, request, performance.now());
+      if (!way.begin(request.raw, ticket)) {
         reply.hijack(); // shed: answered 503 on the raw response; not recorded as application traffic
         return;
       }
-      raw[START] = performance.now();
-      raw[REQUEST] = request;
-      raw.on('close', onClose); // not once(): that allocates a wrapper per call
+      trackFlight(new Flight(raw, request.raw.socket, ticket.start, ticket, onEnd));
       // Only with database instrumentation on: queries in this request are attributed to its route.
       if (requestContextEnabled()) runInScope(scopeOf(request), next);
       else next();
@@ -117,12 +105,6 @@ export function fastifyPlugin(
   return markAsFastifyPlugin(plugin);
 }
 
-const START = Symbol('sysvitals.start');
-const REQUEST = Symbol('sysvitals.request');
-type TrackedResponse = ServerResponse & {
-  [START]?: number;
-  [REQUEST]?: FastifyRequest;
-};
 const SCOPE = Symbol('sysvitals.scope');
 
 /** One scope per request, made on first use and kept on the request for the preHandler hook. */
@@ -132,8 +114,34 @@ function scopeOf(request: FastifyRequest): RequestScope {
   return r[SCOPE];
 }
 
+/**
+ * The key of Fastify's route context on its requests (`Symbol('fastify.context')`, an own property set by the
+ * Request constructor): found on the first request, null when not there (another Fastify, then routeOptions).
+ */
+let contextKey: symbol | null | undefined;
+type RouteContext = { config?: { url?: unknown } | null };
+
+function findContextKey(request: object): symbol | null {
+  for (const key of Object.getOwnPropertySymbols(request)) {
+    if (key.description !== 'fastify.context') continue;
+    const context = (request as Record<symbol, { config?: unknown } | undefined>)[key];
+    if (context !== null && typeof context === 'object' && typeof context.config === 'object') return key;
+  }
+  return null;
+}
+
 function routeOf(request: FastifyRequest): string {
-  // routeOptions.url is the template (`/users/:id`), undefined for the 404 handler; routerPath is Fastify 4's name.
+  // The route's template (`/users/:id`), undefined for the 404 handler. Read from the route context, where the
+  // public `routeOptions` getter reads it too, since that getter builds a 12-field object on every call (issue 18).
+  if (contextKey === undefined) contextKey = findContextKey(request);
+  if (contextKey !== null) {
+    const context = (request as unknown as Record<symbol, RouteContext | undefined>)[contextKey];
+    if (context !== undefined) {
+      const url = context.config?.url;
+      return typeof url === 'string' ? url : UNMATCHED_ROUTE;
+    }
+  }
+  // routeOptions.url is the template, undefined for the 404 handler; routerPath is Fastify 4's name.
   const url = request.routeOptions?.url ?? (request as { routerPath?: string }).routerPath;
   return url ?? UNMATCHED_ROUTE;
 }

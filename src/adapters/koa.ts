@@ -1,20 +1,21 @@
 // sysvitals/koa: `app.use(monitor.middleware())` records every request and mounts the admin API.
 
-import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Context, Middleware, Next } from 'koa';
 import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
 import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
+import { newTicket, type RequestTicket } from '../requests/request-ticket.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
-  closedStatus,
   createAdapterMonitor,
   decideUpgrade,
+  requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
+import { Flight, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -40,10 +41,6 @@ export function createMonitor(options: KoaMonitorOptions = {}): KoaMonitor {
   });
 }
 
-const START = Symbol('sysvitals.start');
-const CTX = Symbol('sysvitals.ctx');
-type TimedResponse = ServerResponse & { [START]?: number; [CTX]?: Context };
-
 /** The middleware for an existing monitor (or any AdapterSource) and admin API or its options. */
 export function koaMiddleware(
   monitor: AdapterSource,
@@ -51,28 +48,18 @@ export function koaMiddleware(
 ): Middleware {
   const adminApi = 'handle' in api ? api : createAdminApi<Context>(monitor, api);
 
-  // Recorded when the response closes, so a thrown error counts with the status Koa's error handler
-  // sends (500, or the error's own status); a response that closed before it ended (the client gave up)
-  // is recorded as aborted, status 499. `this` is the response: nothing allocated per request.
-  function onClose(this: TimedResponse): void {
-    const start = this[START];
-    if (start === undefined) return;
-    this[START] = undefined;
-    // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler runs.
-    const matched = (this[CTX] as { _matchedRoute?: unknown } | undefined)?._matchedRoute;
-    this[CTX] = undefined;
-    monitor.recordRequest(
-      {
-        method: this.req.method ?? 'GET',
-        route: matched === undefined ? UNMATCHED_ROUTE : String(matched),
-        status: closedStatus(this),
-        durationMs: performance.now() - start,
-      },
-      this,
-    );
-  }
+  const way = requestWay(monitor);
 
-  const admit = typeof monitor.admitRequest === 'function' ? monitor.admitRequest.bind(monitor) : undefined;
+  // Recorded when the response ends (response-end.ts: Node's 'http.server.response.finish' channel, or the
+  // connection's 'close'), so a thrown error counts with the status Koa's error handler sends (500, or the
+  // error's own status); a response cut off before it ended (the client gave up) is recorded as aborted, 499.
+  const onEnd = (flight: Flight<RequestTicket<Context>>, status: number): void => {
+    const ticket = flight.request;
+    // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler runs.
+    const matched = (ticket.request as { _matchedRoute?: unknown })._matchedRoute;
+    const route = matched === undefined ? UNMATCHED_ROUTE : String(matched);
+    way.end(ticket, ticket.request.req.method ?? 'GET', route, status, performance.now() - ticket.start);
+  };
 
   // Not an async function: an application request returns next()'s own promise, so the middleware adds no
   // promise and no await of its own per request (koa-compose takes any return value).
@@ -87,14 +74,13 @@ export function koaMiddleware(
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself
       return adminApi.handle(ctx.req, ctx.res, { request: ctx, url }).then(ignore);
     }
-    if (admit !== undefined && !admit(ctx.req, ctx.res)) {
+    const res = ctx.res;
+    const ticket = newTicket(res, ctx, performance.now());
+    if (!way.begin(ctx.req, ticket)) {
       ctx.respond = false; // shed: answered 503 on the raw response
       return undefined;
     }
-    const res = ctx.res as TimedResponse;
-    res[START] = performance.now();
-    res[CTX] = ctx;
-    res.on('close', onClose); // not once(): that allocates a wrapper per call
+    trackFlight(new Flight(res, ctx.req.socket, ticket.start, ticket, onEnd));
     // Only with database instrumentation on: queries in this request are attributed to its route.
     if (requestContextEnabled()) return runInScope(new KoaScope(ctx), next);
     return next();

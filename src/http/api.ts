@@ -19,6 +19,7 @@ import { createAuthenticator, DEFAULT_ACCESS_TOKEN_TTL_MS } from './auth.js';
 import { createOriginGuard } from './origin-guard.js';
 import { parseQuery } from './params.js';
 import {
+  adminUrlTest,
   type ProbeKind,
   parseProbePaths,
   probeAt,
@@ -101,11 +102,7 @@ export function createAdminApi<R = IncomingMessage>(
     return pathname === basePath || pathname.startsWith(baseSlash);
   }
 
-  function isAdminUrl(url: string): boolean {
-    if (!url.startsWith(basePath)) return probePaths.length > 0 && probeAt(probePaths, url) !== undefined;
-    const next = url.charCodeAt(basePath.length);
-    return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
-  }
+  const isAdminUrl = adminUrlTest(basePath, probePaths);
 
   let probeNoted = false;
   /** The probes answer before the app's routes: said once, so an app with its own /readyz can tell why. */

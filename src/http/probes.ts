@@ -65,9 +65,49 @@ export function parseProbePaths(
   return out;
 }
 
+/**
+ * The character codes a URL can have at index 1 when it is `path`, under it, or `path` with a query, for each of
+ * `paths` (all starting with `/`): a URL whose second character is none of them (most application URLs) is under
+ * none of the paths, which `startsWithAny` tells in one comparison per path rather than a prefix test each (issue 18).
+ */
+export function secondCodes(paths: readonly string[]): number[] {
+  const codes = new Set<number>();
+  for (const path of paths) {
+    if (path.length > 1) codes.add(path.charCodeAt(1));
+    else {
+      codes.add(47); // `/` itself: `//`, `/?x`
+      codes.add(63);
+    }
+  }
+  return [...codes];
+}
+
+/** False when `url` cannot start with any of the paths `codes` was made from (secondCodes); true when it may. */
+export function mayStartWithAny(codes: readonly number[], url: string): boolean {
+  const c = url.charCodeAt(1);
+  if (Number.isNaN(c)) return true; // `/` or empty: left to the full test
+  for (let i = 0; i < codes.length; i++) if (codes[i] === c) return true;
+  return false;
+}
+
+/**
+ * The admin API's test of a request URL: under `basePath` (the path itself, a query or a sub-path) or at a probe.
+ * Most application URLs differ from all of them at their second character, told in a comparison or two.
+ */
+export function adminUrlTest(basePath: string, probePaths: ProbePaths): (url: string) => boolean {
+  const codes = secondCodes([basePath, ...probePaths.map(([p]) => p)]);
+  return (url) => {
+    if (!mayStartWithAny(codes, url)) return false;
+    if (!url.startsWith(basePath)) return probePaths.length > 0 && probeAt(probePaths, url) !== undefined;
+    const next = url.charCodeAt(basePath.length);
+    return Number.isNaN(next) || next === 47 /* / */ || next === 63 /* ? */;
+  };
+}
+
 /** The probe kind served at `url` (query allowed), without allocating; undefined when none. */
 export function probeAt(paths: ProbePaths, url: string): ProbeKind | undefined {
-  for (const [path, kind] of paths) {
+  for (let i = 0; i < paths.length; i++) {
+    const [path, kind] = paths[i] as readonly [string, ProbeKind];
     if (!url.startsWith(path)) continue;
     const next = url.charCodeAt(path.length);
     if (

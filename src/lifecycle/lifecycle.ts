@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
-import { InFlightAges } from '../requests/in-flight.js';
+import { InFlightAges, type InFlightEntry } from '../requests/in-flight.js';
 import type { Clock, ComponentStatus, Logger } from '../types.js';
 import { type LoadReader, type LoadReading, LoadWatch, processLoadReader } from './load-watch.js';
 import type { ProbeRulesConfig, ShedConfig } from './options.js';
@@ -111,6 +111,26 @@ export class Lifecycle {
    * `Connection: close` so keep-alive clients reconnect elsewhere.
    */
   admit(req: IncomingMessage, res: ServerResponse): boolean {
+    if (!this.pass(req, res)) return false;
+    this.inFlightAges.begin(res);
+    return true;
+  }
+
+  /** admit() with the request's age kept in `entry`, which the caller hands to endedEntry() (no Map: in-flight.ts). */
+  admitEntry(req: IncomingMessage, res: ServerResponse, entry: InFlightEntry): boolean {
+    if (!this.pass(req, res)) return false;
+    this.inFlightAges.track(entry);
+    return true;
+  }
+
+  /** ended() for a request admitted by admitEntry(). */
+  endedEntry(entry: InFlightEntry): void {
+    if (this.inFlight > 0) this.inFlight--;
+    this.inFlightAges.untrack(entry);
+  }
+
+  /** admit() but its age: false when shed (answered 503), else counted in flight. */
+  private pass(req: IncomingMessage, res: ServerResponse): boolean {
     if (this.shedReason !== undefined) {
       this.shedTotal++;
       res.statusCode = 503;
@@ -120,7 +140,6 @@ export class Lifecycle {
       return false;
     }
     this.inFlight++;
-    this.inFlightAges.begin(res);
     const server = (req.socket as { server?: unknown } | null)?.server;
     if (server !== this.lastServer) this.learnServer(server);
     if (this.draining && !res.headersSent) res.setHeader('Connection', 'close');

@@ -69,11 +69,16 @@ export class RequestExclusion {
 
   /** At admission: true when the request's path is excluded (it is marked, and neither counted nor in flight). */
   excludes(req: IncomingMessage, res: ServerResponse): boolean {
-    if (this.excluded === undefined) return false;
-    const r = req as IncomingMessage & { originalUrl?: string };
-    if (!this.excluded(r.originalUrl ?? r.url ?? '')) return false;
+    if (!this.matches(req)) return false;
     this.marked.add(res);
     return true;
+  }
+
+  /** Whether the request's path is excluded, without marking it (the caller keeps that: requests/request-ticket.ts). */
+  matches(req: IncomingMessage): boolean {
+    if (this.excluded === undefined) return false;
+    const r = req as IncomingMessage & { originalUrl?: string };
+    return this.excluded(r.originalUrl ?? r.url ?? '');
   }
 
   /**
@@ -82,7 +87,12 @@ export class RequestExclusion {
    */
   left(res: ServerResponse, durationMs: number): 'excluded' | 'stream' | null {
     if (this.excluded !== undefined && this.marked.delete(res)) return 'excluded';
-    return durationMs >= STREAM_CHECK_MS && isEventStream(res) ? 'stream' : null;
+    return this.isLongStream(res, durationMs) ? 'stream' : null;
+  }
+
+  /** An event stream open STREAM_CHECK_MS or longer: it ends in flight, and nothing else is recorded. */
+  isLongStream(res: ServerResponse, durationMs: number): boolean {
+    return durationMs >= STREAM_CHECK_MS && isEventStream(res);
   }
 
   /** Ends the request's time in flight and records it, unless it is left out (see left()). Never throws. */

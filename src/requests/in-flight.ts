@@ -15,13 +15,34 @@ export interface InFlightReader {
 }
 
 /**
- * When each admitted request started, keyed by its response object (insertion order is admission order).
- * begin() and end() are O(1); reading the ages walks the requests in flight. The clock (the request window's)
- * is read as a monotonic view (SteadyClock): a step back never makes an age negative or shorter.
+ * A request in flight that its caller keeps until its end (track() and untrack()): linked in a list rather than
+ * keyed in a Map, which costs a hash of the response, a table rehash every few requests and a shrink on each
+ * delete (about 600 instructions per request under callgrind: issue 18). The adapters' tickets are entries.
+ * A plain object (see request-ticket.ts newTicket): a class constructor here was called through V8's generic
+ * construct stub, about 400 instructions per request.
+ */
+export interface InFlightEntry {
+  /** Its response (the event stream check reads its headers). */
+  readonly key: object;
+  prev: InFlightEntry | null;
+  next: InFlightEntry | null;
+  /** When it was admitted (the clock's reading); NaN while not tracked. */
+  t: number;
+  linked: boolean;
+}
+
+/**
+ * When each admitted request started: keyed by its response object (begin(), end()), or as an entry its caller
+ * keeps (track(), untrack()). All are O(1); reading the ages walks the requests in flight. The clock (the request
+ * window's) is read as a monotonic view (SteadyClock): a step back never makes an age negative or shorter.
  */
 export class InFlightAges implements InFlightReader {
   private readonly started = new Map<object, number>();
   private readonly clock: SteadyClock;
+  /** The tracked entries, oldest first. */
+  private head: InFlightEntry | null = null;
+  private tail: InFlightEntry | null = null;
+  private linkedCount = 0;
 
   constructor(clock: Clock) {
     this.clock = new SteadyClock(clock);
@@ -29,7 +50,39 @@ export class InFlightAges implements InFlightReader {
 
   /** Requests tracked. */
   get size(): number {
-    return this.started.size;
+    return this.started.size + this.linkedCount;
+  }
+
+  /** A request was admitted, kept as `entry` (not tracked already). Never throws (a throwing or NaN clock leaves it untracked). */
+  track(entry: InFlightEntry): void {
+    let now: number;
+    try {
+      now = this.clock.now();
+    } catch {
+      return; // monitoring never breaks the request
+    }
+    if (!Number.isFinite(now) || entry.linked) return;
+    entry.t = now;
+    entry.linked = true;
+    entry.prev = this.tail;
+    if (this.tail === null) this.head = entry;
+    else this.tail.next = entry;
+    this.tail = entry;
+    this.linkedCount++;
+  }
+
+  /** The request kept as `entry` ended (or was released). Idempotent. */
+  untrack(entry: InFlightEntry): void {
+    if (!entry.linked) return;
+    entry.linked = false;
+    const { prev, next } = entry;
+    if (prev === null) this.head = next;
+    else prev.next = next;
+    if (next === null) this.tail = prev;
+    else next.prev = prev;
+    entry.prev = null;
+    entry.next = null;
+    this.linkedCount--;
   }
 
   /** A request was admitted. Never throws (a throwing or NaN clock leaves it untracked). */
@@ -50,9 +103,10 @@ export class InFlightAges implements InFlightReader {
   end(key: object | undefined, remaining: number): void {
     if (key !== undefined && this.started.delete(key)) return;
     for (const k of this.started.keys()) {
-      if (this.started.size <= remaining) break;
+      if (this.size <= remaining) break;
       this.started.delete(k);
     }
+    while (this.head !== null && this.size > remaining) this.untrack(this.head);
   }
 
   /**
@@ -68,6 +122,13 @@ export class InFlightAges implements InFlightReader {
         n++;
       }
     }
+    for (let e = this.head; e !== null; e = e.next) {
+      const age = now - e.t;
+      if (age >= minMs && !isEventStream(e.key)) {
+        visit(age);
+        n++;
+      }
+    }
     return n;
   }
 
@@ -78,7 +139,7 @@ export class InFlightAges implements InFlightReader {
    * the window. Returns how many were added; never throws.
    */
   addToView(view: CountsView & { counts: Float64Array }, minMs: number): number {
-    if (this.started.size === 0) return 0;
+    if (this.size === 0) return 0;
     let now: number;
     try {
       now = this.clock.now();
