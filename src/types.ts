@@ -254,6 +254,11 @@ export interface ProcessMetrics extends Component {
   /** Open file descriptors of the process; null where /proc/self/fd cannot be read. */
   open_fds: number | null;
   uptime_seconds: number;
+  /**
+   * The `event_loop_delay` warning level (ms) that `status` judges `event_loop_delay_p99_ms` against
+   * (critical at its critical level). Absent in a snapshot from an older version.
+   */
+  threshold?: number;
 }
 
 /** One collection of every metric group: what getMetrics(), the HTTP API and the dashboard return. */

@@ -77,6 +77,10 @@ export function componentStatuses(
   )
     errors = 'unknown';
 
+  // Requests refused by load shedding are the server failing its clients: the `requests` component is critical
+  // for the interval that shed any (as the load_shedding alert on it), whatever the served requests' figures say.
+  const requests = shedding(s.requests) ? 'critical' : reported(s.requests);
+
   // Collector plugins count as `plugins.<name>`: a status rule's warning or critical lowers health;
   // a plugin without a rule is healthy or unknown, which changes nothing.
   const plugins: Record<string, ComponentStatus> = {};
@@ -87,12 +91,17 @@ export function componentStatuses(
     disk,
     database: reported(s.database),
     redis: reported(s.redis),
-    requests: reported(s.requests),
+    requests,
     errors,
     latency: reported(s.latency),
     process: reported(s.process),
     ...plugins,
   };
+}
+
+/** Whether a snapshot's requests group says load was shed in its interval (`requests.shedding`, a reason). */
+export function shedding(requests: { shedding?: string | null } | undefined): boolean {
+  return typeof requests?.shedding === 'string';
 }
 
 /**

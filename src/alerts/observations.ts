@@ -70,6 +70,16 @@ export function observeSnapshot(
     const value = bound ?? s.errors?.error_rate_percent;
     level(out, r.error_rate, 'errors', '', value, (v) => `Error rate ${v}`, !enough);
   }
+  if (known(s.process)) {
+    level(
+      out,
+      r.event_loop_delay,
+      'process',
+      '',
+      s.process?.event_loop_delay_p99_ms,
+      (v) => `Event loop delay (p99) ${v}`,
+    );
+  }
   availability(out, r.database, 'Database', s.database);
   availability(out, r.redis, 'Redis', s.redis);
   shedding(out, r.load_shedding, s.requests?.shedding);

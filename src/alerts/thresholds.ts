@@ -1,7 +1,7 @@
 // Default alert levels. The seed's thresholds are the warning levels; critical levels and the
 // error-rate rule are ours (README "Alert rules"). Statuses in the snapshot derive from these.
 
-/** The level rules (thresholds on a snapshot figure: percent, or ms for db_latency, api_response_time, db_query_p95). */
+/** The level rules (thresholds on a snapshot figure: percent, or ms for db_latency, api_response_time, db_query_p95, event_loop_delay). */
 export type RuleName =
   | 'cpu'
   | 'memory'
@@ -9,7 +9,8 @@ export type RuleName =
   | 'db_latency'
   | 'api_response_time'
   | 'error_rate'
-  | 'db_query_p95';
+  | 'db_query_p95'
+  | 'event_loop_delay';
 
 /** A rule's warning and critical levels (percent, or ms for latency rules). */
 export interface RuleLevels {
@@ -27,9 +28,10 @@ export const RULE_NAMES: readonly RuleName[] = Object.freeze([
   'api_response_time',
   'error_rate',
   'db_query_p95',
+  'event_loop_delay',
 ]);
 
-/** Percent for cpu/memory/disk/error_rate, milliseconds for db_latency/api_response_time/db_query_p95. */
+/** Percent for cpu/memory/disk/error_rate, milliseconds for db_latency/api_response_time/db_query_p95/event_loop_delay. */
 export const DEFAULT_LEVELS: Readonly<Record<RuleName, Readonly<RuleLevels>>> = Object.freeze({
   cpu: Object.freeze({ warning: 80, critical: 95 }),
   memory: Object.freeze({ warning: 85, critical: 95 }),
@@ -40,6 +42,10 @@ export const DEFAULT_LEVELS: Readonly<Record<RuleName, Readonly<RuleLevels>>> = 
   error_rate: Object.freeze({ warning: 5, critical: 10 }),
   // p95 of the instrumented database queries over the last minute (instrumentPg/Mysql/Redis).
   db_query_p95: Object.freeze({ warning: 500, critical: 2000 }),
+  // process.event_loop_delay_p99_ms: how long a callback (a request's handler) waited for the loop, over
+  // the sample interval. Request durations start when the handler runs, so this is the wait they miss:
+  // 100 ms is the delay a user notices on every request, 500 ms a process that is no longer serving.
+  event_loop_delay: Object.freeze({ warning: 100, critical: 500 }),
 });
 
 /**

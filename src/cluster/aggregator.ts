@@ -395,6 +395,6 @@ export class Aggregator {
   private decorate(s: MetricsSnapshot): MetricsSnapshot {
     // The live workers' requests in flight (the cluster monitor's own process serves none).
     if (s.requests) s.requests.in_flight = this.inFlight.size;
-    return withClusterProcess(s, this.summary());
+    return withClusterProcess(s, this.summary(), this.monitor.alertSystem.rules.event_loop_delay);
   }
 }

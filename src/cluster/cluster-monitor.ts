@@ -3,6 +3,7 @@
 
 import type { Alert, AlertEvent } from '../alerts/alert.js';
 import type { PersistedAlert } from '../alerts/engine.js';
+import type { RuleLevels } from '../alerts/thresholds.js';
 import type { AlertDelivery, PendingNotifications } from '../channels/router.js';
 import type { RouteTotals } from '../profiling/series-history.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
@@ -39,6 +40,8 @@ export type ClusterMonitor = MonitorLike &
         restore(events: unknown): void;
         onChange: (() => void) | undefined;
       };
+      /** The `event_loop_delay` levels judge the cluster's process status (its worst worker). */
+      readonly rules: { readonly event_loop_delay: Readonly<RuleLevels> };
     };
     /** Its router applies the cluster's silences and delivers the cluster's alerts (deliveries in the ledger). */
     readonly notifications: {

@@ -1,6 +1,8 @@
 // Process figures in cluster mode: the compact figures each worker reports, and how the cluster's
 // snapshot combines them (memory summed, event loop and uptime maxed, over the live workers).
 
+import { levelStatus } from '../alerts/status.js';
+import { DEFAULT_LEVELS, type RuleLevels } from '../alerts/thresholds.js';
 import type { ClusterProcess, ClusterSummary, MetricsSnapshot, ProcessMetrics } from '../types.js';
 
 const round = (v: number) => Math.round(v * 100) / 100;
@@ -63,8 +65,15 @@ function sumSpaces(live: readonly ClusterProcess[]): ProcessMetrics['heap_spaces
   return out;
 }
 
-/** The cluster's snapshot: `process` summed (memory, fds) or maxed (event loop, uptime) over live workers. */
-export function withClusterProcess(s: MetricsSnapshot, summary: ClusterSummary): MetricsSnapshot {
+/**
+ * The cluster's snapshot: `process` summed (memory, fds) or maxed (event loop, uptime) over live workers;
+ * its status is the worst worker's event-loop delay p99 against the `event_loop_delay` levels.
+ */
+export function withClusterProcess(
+  s: MetricsSnapshot,
+  summary: ClusterSummary,
+  levels: Readonly<RuleLevels> = DEFAULT_LEVELS.event_loop_delay,
+): MetricsSnapshot {
   const live = summary.workers.filter((w) => w.connected && w.process !== null).map((w) => w.process!);
   if (live.length === 0) return { ...s, cluster: summary };
   const sum = (k: keyof ClusterProcess) => round(live.reduce((a, p) => a + ((p[k] as number) || 0), 0));
@@ -96,6 +105,8 @@ export function withClusterProcess(s: MetricsSnapshot, summary: ClusterSummary):
     heap_spaces: sumSpaces(live),
     open_fds: fds,
     uptime_seconds: max('uptime_seconds'),
+    status: levelStatus(max('event_loop_delay_p99_ms'), levels.warning, levels.critical),
+    threshold: levels.warning,
   };
   return { ...s, process: proc, cluster: summary };
 }

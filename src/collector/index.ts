@@ -75,6 +75,7 @@ export class MetricsCollector {
     this.proc = new ProcessCollector({
       resolutionMs: config.eventLoopResolutionMs,
       procRoot: useProcfs ? procRoot : undefined,
+      levels: levels.event_loop_delay,
     });
     if (config.hostMetrics && (config.sysRoot !== null || config.useConstrainedMemory)) {
       this.container = new ContainerCollector({

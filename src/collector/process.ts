@@ -8,7 +8,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { round } from '../alerts/status.js';
+import { levelStatus, round } from '../alerts/status.js';
+import { DEFAULT_LEVELS, type RuleLevels } from '../alerts/thresholds.js';
 import { nodeV8 } from '../builtins.js';
 import type { ProcessMetrics } from '../types.js';
 import { emptyGcStats, GcObserver } from './runtime-gc.js';
@@ -43,6 +44,11 @@ export interface ProcessCollectorOptions {
   delayHistogram?: (resolutionMs: number) => DelayHistogram;
   /** The loop's cumulative idle and active time, for tests. @defaultValue performance.eventLoopUtilization */
   loopTimes?: () => LoopTimes;
+  /**
+   * The `event_loop_delay` levels (ms) that decide `status` from `event_loop_delay_p99_ms`.
+   * @defaultValue DEFAULT_LEVELS.event_loop_delay (warning 100, critical 500)
+   */
+  levels?: Readonly<RuleLevels>;
 }
 
 export class ProcessCollector {
@@ -51,12 +57,14 @@ export class ProcessCollector {
   private readonly gc = new GcObserver();
   private readonly resolutionMs: number;
   private readonly fdDir: string | undefined;
+  private readonly levels: Readonly<RuleLevels>;
   private lastDelay = { p50: 0, p99: 0, max: 0 };
   private lastLoop: LoopTimes;
 
   constructor(options: ProcessCollectorOptions | number = {}) {
     const opts = typeof options === 'number' ? { resolutionMs: options } : options;
     this.resolutionMs = opts.resolutionMs ?? 20;
+    this.levels = opts.levels ?? DEFAULT_LEVELS.event_loop_delay;
     this.fdDir = opts.procRoot === undefined ? undefined : join(opts.procRoot, 'self', 'fd');
     const histogram = opts.delayHistogram ?? ((resolution) => monitorEventLoopDelay({ resolution }));
     this.delay = histogram(this.resolutionMs);
@@ -100,7 +108,10 @@ export class ProcessCollector {
       active_resources: activeResources(),
       open_fds: this.openFds(),
       uptime_seconds: Math.round(process.uptime()),
-      status: 'healthy',
+      // A blocked loop delays every request before its handler runs, which request durations do not see:
+      // the delay's p99 over the interval is the process's status (README "Runtime signals").
+      status: levelStatus(this.lastDelay.p99, this.levels.warning, this.levels.critical),
+      threshold: this.levels.warning,
     };
   }
 

@@ -101,6 +101,8 @@ export class Sampler {
       requests.in_flight ??= m.lifecycle.inFlight;
       requests.shed_total = m.lifecycle.shedTotal;
       requests.shedding = shedding;
+      // Refusing clients is failing them: critical for the interval, as health/ and the load_shedding alert say.
+      if (shedding !== null) requests.status = 'critical';
     }
     snapshot.apdex = overallApdex(m.requests.endpointWindows(), m.requests.config.apdex.thresholdUs / 1000);
     snapshot.queries = m.queries.windowSummary();

@@ -119,4 +119,48 @@ describe('ProcessCollector', () => {
     block(50); // the loop cannot go idle inside this frame: time off the CPU counts as busy too
     expect(proc.collect().event_loop_utilization_percent).toBe(100);
   });
+
+  it('judges the status on the delay p99 against the event_loop_delay levels (100 / 500 ms by default, or given)', () => {
+    const h = new FakeHistogram();
+    const resolution = 20;
+    // The oracle: nearest-rank p99 of the recorded intervals, less the resolution, against warning and critical.
+    const expected = (ticks: number[], warning: number, critical: number) => {
+      const sorted = [...ticks].sort((a, b) => a - b);
+      const p99 = sorted[Math.ceil(0.99 * sorted.length) - 1]! - resolution;
+      return p99 >= critical ? 'critical' : p99 >= warning ? 'warning' : 'healthy';
+    };
+    proc = new ProcessCollector({ resolutionMs: resolution, delayHistogram: () => h });
+    const quiet = Array.from({ length: 200 }, () => 21);
+    const cases: [number[], string][] = [
+      [quiet, 'healthy'],
+      // One late tick of 201 is the max, not the p99 (rank 200 of 201 is 21): a single blip is not a verdict.
+      [[...quiet, 1000], 'healthy'],
+      [[...quiet.slice(0, 2), 119.99, 119.99, 119.99], 'healthy'],
+      [[...quiet.slice(0, 2), 120, 120], 'warning'],
+      [[21, 519.99], 'warning'],
+      [[21, 520, 1520], 'critical'],
+    ];
+    for (const [ticks, status] of cases) {
+      expect(expected(ticks, 100, 500)).toBe(status);
+      h.ticksMs = [...ticks];
+      const m = proc.collect();
+      expect(m.status, JSON.stringify(ticks.slice(-3))).toBe(status);
+      expect(m.threshold).toBe(100);
+    }
+    proc.close();
+    proc = new ProcessCollector({
+      resolutionMs: resolution,
+      delayHistogram: () => h,
+      levels: { warning: 50, critical: 80 },
+    });
+    for (const [ticks, status] of [
+      [[21, 60], 'healthy'],
+      [[21, 70, 70], 'warning'],
+      [[21, 100, 100], 'critical'],
+    ] as [number[], string][]) {
+      expect(expected(ticks, 50, 80)).toBe(status);
+      h.ticksMs = [...ticks];
+      expect(proc.collect().status).toBe(status);
+    }
+  });
 });

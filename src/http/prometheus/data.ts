@@ -64,6 +64,11 @@ export interface PrometheusData {
   /** Scrape time, epoch ms (custom histograms' windows). @defaultValue Date.now() */
   readonly now?: number;
   /**
+   * Requests answered 503 by load shedding since start, read at scrape time like the request counters
+   * (the snapshot's `requests.shed_total` can be up to `maxAgeMs` old). @defaultValue the snapshot's
+   */
+  readonly shedTotal?: number;
+  /**
    * Cluster mode with `cluster.workerLabel`: the request and `@timed` families per worker (a `worker`
    * label), in place of `routes`, `aborted`, `latency` and `functions`.
    */
@@ -132,6 +137,8 @@ export interface PrometheusSource extends AdminSource {
   /** Custom metrics; read when present. */
   readonly custom?: { all(): Iterable<CustomMetric> };
   readonly clock?: { now(): number };
+  /** Load shedding's count of refused requests, read live for `requests_shed_total`; read when present. */
+  readonly lifecycle?: { readonly shedTotal: number };
 }
 
 /** Gathers one scrape's data: the cached snapshot (collected when older than `maxAgeMs`) and the totals. */
@@ -167,5 +174,6 @@ export async function collectPrometheusData(
     jobs: source.jobs?.totalCounts(),
     custom: source.custom?.all(),
     now: source.clock?.now(),
+    shedTotal: source.lifecycle?.shedTotal,
   };
 }

@@ -5,8 +5,11 @@ import { DROPPED_SOURCES } from '../../collector/dropped.js';
 import type { MetricsSnapshot } from '../../types.js';
 import { family } from './runtime.js';
 
-/** Appends the in-flight and load-shedding families to `out` (a monitor's snapshots carry them). */
-export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: string): void {
+/**
+ * Appends the in-flight and load-shedding families to `out` (a monitor's snapshots carry them); `shedTotal`,
+ * when given, is the live count of shed requests (read at scrape time, like the request counters).
+ */
+export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: string, shedTotal?: number): void {
   if (s.cluster_mode) {
     family(
       out,
@@ -39,12 +42,14 @@ export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: strin
     );
   }
   if (typeof r.shed_total === 'number') {
+    // Never below the snapshot's (a counter does not go back), live when the scrape could read it.
+    const total = typeof shedTotal === 'number' ? Math.max(shedTotal, r.shed_total) : r.shed_total;
     family(
       out,
       `${prefix}requests_shed_total`,
       'counter',
       'Requests answered 503 by load shedding since start.',
-      [`${prefix}requests_shed_total ${r.shed_total}`],
+      [`${prefix}requests_shed_total ${total}`],
     );
     family(
       out,

@@ -282,7 +282,7 @@ export function renderPrometheus(
   }
   renderRuntime(out, s, config.prefix);
   renderAnalytics(out, s, config.prefix);
-  renderLifecycle(out, s, config.prefix);
+  renderLifecycle(out, s, config.prefix, data.shedTotal);
 
   // Dependencies and WebSockets
   const db = s.database;
