@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** Stable, machine-readable error codes of the admin API (the `error.code` field). */
 export type AdminErrorCode =
   | 'invalid_parameter'
+  | 'bad_request'
   | 'unauthorized'
   | 'token_expired'
   | 'forbidden'

@@ -275,6 +275,13 @@ export function createStreamRoute(options: StreamOptions = {}): AdminRoute {
         sendError(res, 404, 'not_found', 'the live stream needs a monitor that emits events');
         return;
       }
+      // Upgrade (WebSocket, h2c, anything): refused on every adapter and setup alike. Behind attachWebSocket
+      // Node has already detached such a socket from its HTTP server, so a stream served on it was tracked by
+      // nothing: it outlived its client until a heartbeat write failed, held a slot, and kept close() waiting.
+      if (req.headers.upgrade !== undefined) {
+        sendError(res, 400, 'bad_request', UPGRADE_REFUSED);
+        return;
+      }
       let handler = handlers.get(source);
       if (!handler) {
         handler = createStreamHandler(source, options, logger);
@@ -284,6 +291,11 @@ export function createStreamRoute(options: StreamOptions = {}): AdminRoute {
     },
   });
 }
+
+/** The answer to an Upgrade request on `stream/`. */
+export const UPGRADE_REFUSED =
+  'the live stream is not served on an Upgrade request: send it without Upgrade (as EventSource does), ' +
+  'or connect to the WebSocket endpoint (monitor.attachWebSocket)';
 
 /** `GET stream/` with the default options. */
 export const streamRoute: AdminRoute = createStreamRoute();
