@@ -27,7 +27,14 @@ export interface TurningWindows {
 }
 
 const isEmpty = (r: ReportWire) =>
-  r.r.length === 0 && r.f.length === 0 && r.j === undefined && r.q === undefined && r.c === undefined;
+  r.r.length === 0 &&
+  r.f.length === 0 &&
+  r.j === undefined &&
+  r.q === undefined &&
+  r.c === undefined &&
+  r.d === undefined &&
+  r.h === undefined &&
+  r.hr === undefined;
 
 /**
  * Takes what is pending (`take`) each time one of the windows turns, before anything is recorded in the new

@@ -26,6 +26,8 @@ export class KnownTotals {
   private slowSeen = 0;
   /** Observations dropped for bad input, per DROPPED_SOURCES (`dropped_observations`). */
   readonly dropped = [0, 0, 0, 0, 0];
+  /** Requests refused by load shedding (`requests.shed_total`; absent from older workers' reports: 0). */
+  shed = 0;
 
   /** Adds a delta report. */
   add(report: Report): void {
@@ -52,6 +54,7 @@ export class KnownTotals {
     this.custom.add(report.custom ?? []);
     this.slowSeen += report.slow?.length ?? 0;
     if (report.dropped) for (let k = 0; k < 5; k++) this.dropped[k]! += report.dropped[k] as number;
+    this.shed += report.shed ?? 0;
   }
 
   /**
@@ -98,8 +101,12 @@ export class KnownTotals {
       Math.max(0, v - (this.dropped[k] as number)),
     );
     for (let k = 0; k < 5; k++) this.dropped[k]! += dropped[k] as number;
+    const shed = Math.max(0, (full.shed ?? 0) - this.shed);
+    this.shed += shed;
     return {
       dropped,
+      shed,
+      ...(full.shedState === undefined ? {} : { shedState: full.shedState }),
       routes,
       functions,
       jobs,
@@ -147,6 +154,7 @@ export class KnownTotals {
       queries: this.queries.toReports(),
       custom: this.custom.toReports(),
       dropped: this.dropped.slice(),
+      shed: this.shed,
     };
   }
 

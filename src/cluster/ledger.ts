@@ -9,7 +9,8 @@ import type { PersistedAlert } from '../alerts/engine.js';
 import type { AlertDelivery } from '../channels/router.js';
 import type { Silence } from '../channels/silences.js';
 import type { LedgerPending } from './pending.js';
-import { decodeReport, encodeReport, type Report, type ReportWire } from './report.js';
+import { decodeReport, type Report, type ReportWire } from './report.js';
+import { encodeReport } from './report-encode.js';
 
 export interface LedgerEntry {
   id: string;

@@ -16,6 +16,7 @@ import { type Handover, readLedger } from './ledger.js';
 import { gateMinutes, type MinuteGate } from './minute-gate.js';
 import { restorePendingOf } from './pending.js';
 import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
+import { noteShed, shedOfCluster } from './shed-merge.js';
 import { applyWindow, decodeWindow, type WindowReport } from './window-wire.js';
 import { newEntry, type WorkerEntry, type WorkerTable } from './workers.js';
 
@@ -49,6 +50,7 @@ export class Merger {
     this.custom = new CustomMerger(monitor.custom, () => workers.live(), deps.logger);
     monitor.decorateSnapshots((s) => {
       s.dropped_observations = this.dropped();
+      shedOfCluster(s.requests, workers);
       return s;
     });
   }
@@ -109,7 +111,8 @@ export class Merger {
       (report.jobs?.length ?? 0) > 0 ||
       (report.queries?.length ?? 0) > 0 ||
       (report.custom?.some((c) => c.type !== 'gauge' && c.series.length > 0) ?? false) ||
-      (report.dropped?.some((v) => v > 0) ?? false)
+      (report.dropped?.some((v) => v > 0) ?? false) ||
+      (report.shed ?? 0) > 0
     )
       this.deps.changed();
     if (full) {
@@ -117,6 +120,8 @@ export class Merger {
       // recently, so it counts in the windows too. A first sight counts in totals only.
       const seen = entry.known.requests > 0;
       const difference = entry.known.replace(report);
+      // Shed while unreported, recently (a reconnection); a first sight's are old news.
+      noteShed(entry, difference, seen);
       // Not yet in this aggregator's window (a takeover, or a first sight): the worker's own window,
       // sub-window by sub-window, is the exact last minute; the difference then counts in totals only
       // (it is in that window already).
@@ -135,6 +140,7 @@ export class Merger {
     } else {
       this.windowed.add(entry.id);
       entry.known.add(report);
+      noteShed(entry, report, true);
       this.apply(entry, report, true, span);
     }
   }

@@ -36,6 +36,7 @@ import {
   type QueryTarget,
   type QueryWire,
 } from './query-wire.js';
+import { decodeShed, ShedReporter, type ShedSource } from './shed-wire.js';
 
 /** One route's requests by status class (1xx … 5xx) and their latency. */
 export interface RouteWire {
@@ -80,6 +81,10 @@ export interface ReportWire {
   i?: InFlightWire;
   /** Observations dropped for bad input, per DROPPED_SOURCES (absent when none since the previous report). */
   d?: number[];
+  /** Requests refused by load shedding since the previous report (absent when none, and from older workers). */
+  h?: number;
+  /** Why the worker sheds now, '' once it stopped: sent when that changed (shed-wire.ts). */
+  hr?: string;
 }
 
 /** A report read back: the same figures as sparse counts, checked. */
@@ -101,6 +106,9 @@ export interface Report {
   inFlight?: InFlightState;
   /** Observations dropped for bad input, per DROPPED_SOURCES (absent: none). */
   dropped?: number[];
+  /** Requests refused by load shedding (absent: none); whether it sheds now (absent: as before; '': not). */
+  shed?: number;
+  shedState?: string;
 }
 
 /** Where a reporter reads totals since start (RequestStats with trackRouteLatency(), FunctionTimings). */
@@ -126,6 +134,8 @@ export interface ReportSources {
   /** Custom metrics (a monitor's registry; threads have none), read at `clock.now()`. */
   custom?: CustomSource & { droppedValues?(): number };
   clock?: { now(): number };
+  /** Load shedding's count of refused requests (a monitor's lifecycle; threads have none). */
+  lifecycle?: ShedSource;
 }
 
 /** Where a report is merged (a SystemMonitor's RequestStats and FunctionTimings). */
@@ -168,6 +178,7 @@ export class Reporter {
   private inFlightSent = NO_IN_FLIGHT;
   private readonly inFlightView = inFlightScratch();
   private readonly dropped = new DroppedReporter();
+  private readonly shed = new ShedReporter();
 
   constructor(private readonly sources: ReportSources) {}
 
@@ -180,6 +191,7 @@ export class Reporter {
     this.custom.reset();
     this.inFlightSent = NO_IN_FLIGHT;
     this.dropped.reset();
+    this.shed.reset();
   }
 
   /**
@@ -275,6 +287,8 @@ export class Reporter {
     }
     const d = this.dropped.take(this.sources);
     if (d) out.d = d;
+    const h = this.shed.take(this.sources.lifecycle);
+    if (h) Object.assign(out, h);
     const i = takeInFlight(this.sources.requests, this.inFlightView);
     const sent = JSON.stringify(i);
     if (sent !== this.inFlightSent) {
@@ -335,6 +349,7 @@ export function decodeReport(w: ReportWire): Report {
   };
   const dropped = decodeDropped(w.d);
   if (dropped) out.dropped = dropped;
+  Object.assign(out, decodeShed(w.h, w.hr));
   return out;
 }
 
@@ -352,39 +367,4 @@ export function applyReport(target: ReportTarget, report: Report, window: boolea
     applyQueries(target.queries, report.queries ?? [], window, span);
     if (report.slow && report.slow.length > 0) target.queries.absorbSlow(report.slow);
   }
-}
-
-/** A report for the wire (the inverse of decodeReport). */
-export function encodeReport(report: Report): ReportWire {
-  return {
-    r: report.routes.map((r) => {
-      const w: RouteWire =
-        r.latency && r.latency.n > 0
-          ? { m: r.method, r: r.route, k: r.classes, l: encodeCounts(r.latency) }
-          : { m: r.method, r: r.route, k: r.classes };
-      if (r.extra?.some((v) => v > 0)) w.x = r.extra.slice();
-      return w;
-    }),
-    f: report.functions.map((f) => ({ f: f.name, l: encodeCounts(f.latency) })),
-    j: (report.jobs ?? []).map((j) => {
-      const m = j.meta;
-      const w: JobWire = {
-        f: j.name,
-        m: [
-          m.lastSuccess,
-          m.lastFailure,
-          m.lastError,
-          m.lastDurationUs,
-          m.expectEveryMs,
-          m.watchedSince,
-          m.running ?? 0,
-        ],
-      };
-      if (j.latency && j.latency.n > 0) w.l = encodeCounts(j.latency);
-      return w;
-    }),
-    q: encodeQueries(report.queries ?? []),
-    c: encodeCustom(report.custom ?? []),
-    ...(report.dropped?.some((v) => v > 0) ? { d: report.dropped.slice() } : {}),
-  };
 }

@@ -115,6 +115,9 @@ export class WorkerReports {
       report.q === undefined &&
       report.s === undefined &&
       report.c === undefined &&
+      report.d === undefined &&
+      report.h === undefined &&
+      report.hr === undefined &&
       report.i === undefined;
     const msg: Message = { t: 'report', report };
     if (cut.length > 0) msg.cut = cut; // parts cut where its windows turned, the rest's sub-window (cuts.ts)

@@ -28,6 +28,10 @@ export interface WorkerEntry {
   left: boolean;
   /** The last minute it sent as it closed gracefully (`bye`), until it says hello again; null: none. */
   farewell: unknown;
+  /** Why it shed requests since the cluster's previous snapshot (shed-merge.ts); null: it did not. */
+  shedding: string | null;
+  /** Why it sheds now, as last reported; null: it does not (or never said: an older worker). */
+  shedNow: string | null;
 }
 
 /** The entry dead workers' totals are folded into (no worker answers to it). */
@@ -63,6 +67,8 @@ export function newEntry(
     inFlight: null,
     left: false,
     farewell: null,
+    shedding: null,
+    shedNow: null,
     ...fields,
   };
 }

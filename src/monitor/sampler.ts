@@ -99,10 +99,11 @@ export class Sampler {
     if (requests) {
       // A cluster aggregator's decorator set the live workers' sum; a process counts its own.
       requests.in_flight ??= m.lifecycle.inFlight;
-      requests.shed_total = m.lifecycle.shedTotal;
-      requests.shedding = shedding;
+      // A cluster aggregator's decorator set the workers' (shed-merge.ts); a process counts its own.
+      requests.shed_total ??= m.lifecycle.shedTotal;
+      if (requests.shedding === undefined) requests.shedding = shedding;
       // Refusing clients is failing them: critical for the interval, as health/ and the load_shedding alert say.
-      if (shedding !== null) requests.status = 'critical';
+      if (typeof requests.shedding === 'string') requests.status = 'critical';
     }
     snapshot.apdex = overallApdex(m.requests.endpointWindows(), m.requests.config.apdex.thresholdUs / 1000);
     snapshot.queries = m.queries.windowSummary();

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { CustomMerger, type GaugeHolder } from '../../src/cluster/custom-merge.js';
 import { KnownTotals } from '../../src/cluster/known-totals.js';
-import { decodeReport, encodeReport, Reporter } from '../../src/cluster/report.js';
+import { decodeReport, Reporter } from '../../src/cluster/report.js';
+import { encodeReport } from '../../src/cluster/report-encode.js';
 import { CustomMetrics } from '../../src/custom/registry.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { silentLogger } from '../../src/logger.js';

@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { KnownTotals } from '../../src/cluster/known-totals.js';
-import { decodeReport, encodeReport, Reporter } from '../../src/cluster/report.js';
+import { decodeReport, Reporter } from '../../src/cluster/report.js';
+import { encodeReport } from '../../src/cluster/report-encode.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { RequestStats } from '../../src/requests/requests.js';
 

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { KnownTotals } from '../../src/cluster/known-totals.js';
-import { applyReport, decodeReport, encodeReport, Reporter } from '../../src/cluster/report.js';
+import { applyReport, decodeReport, Reporter } from '../../src/cluster/report.js';
+import { encodeReport } from '../../src/cluster/report-encode.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { JobStats } from '../../src/profiling/jobs.js';
 import { QueryStats, type QuerySystem } from '../../src/profiling/query-stats.js';

@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KnownTotals } from '../../src/cluster/known-totals.js';
-import { applyReport, decodeReport, encodeReport, Reporter } from '../../src/cluster/report.js';
+import { applyReport, decodeReport, Reporter } from '../../src/cluster/report.js';
+import { encodeReport } from '../../src/cluster/report-encode.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { RequestStats } from '../../src/requests/requests.js';
 

@@ -1,0 +1,35 @@
+// The cluster's load shedding as the aggregator serves it: requests refused by every worker (a total that
+// never goes back), and whether a live worker sheds now or shed any in the interval the snapshot closes.
+
+import type { Report } from './report.js';
+import type { WorkerEntry, WorkerTable } from './workers.js';
+
+/**
+ * A worker's report: its shedding state when it said it (older workers never do), and, when `counted` (a
+ * delta, or what a reconnection's totals add), the requests it refused mark the interval as shed.
+ */
+export function noteShed(entry: WorkerEntry, report: Report, counted: boolean): void {
+  if (report.shedState !== undefined) entry.shedNow = report.shedState === '' ? null : report.shedState;
+  if (counted && report.shed) entry.shedding = entry.shedNow ?? 'requests shed';
+}
+
+/**
+ * Sets the snapshot's `requests.shed_total` (the sum of every worker's totals as known: live, gone, retired
+ * and the ledger's) and `requests.shedding` (why a live worker sheds now or shed since the previous snapshot,
+ * prefixed with its id; else null), then forgets the interval's, as a process's lifecycle does at each snapshot.
+ */
+export function shedOfCluster(
+  requests: { shed_total?: number; shedding?: string | null } | undefined,
+  workers: WorkerTable,
+): void {
+  let total = 0;
+  for (const w of workers.values()) total += w.known.shed;
+  const live = workers.live();
+  const now = live.find((w) => w.shedNow !== null);
+  const shed = now ?? live.find((w) => w.shedding !== null);
+  const reason = shed ? `${shed.id}: ${now ? now.shedNow : shed.shedding}` : null;
+  for (const w of workers.values()) w.shedding = null;
+  if (!requests) return;
+  requests.shed_total = total;
+  requests.shedding = reason;
+}
