@@ -344,10 +344,10 @@ export class RequestStats {
     return bytes;
   }
 
-  // Moves to the current sub-windows. Costs one comparison until the next boundary; never goes
-  // back (a clock stepped back by NTP stays in the current sub-window; NaN is ignored).
+  // Moves to the current sub-windows: one comparison until the next boundary; never back (NaN ignored).
   private tick(): void {
-    const now = this.time.now();
+    this.time.advance();
+    const now = this.time.current;
     if (now < this.nextBoundary) return;
     const sub = Math.max(0, Math.floor(now / this.subWindowMs));
     if (!Number.isFinite(sub) || (sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY)) return;
