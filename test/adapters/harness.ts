@@ -1,7 +1,8 @@
 // The same small app on Express, Fastify and Koa, bare or with sysvitals, on a real server on port 0.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
 import express from 'express';
 import Fastify from 'fastify';
@@ -53,7 +54,25 @@ async function listen(server: Server, host: string): Promise<Running> {
   };
 }
 
-/** Every app: `/` text, `/users/:id` JSON, `/fail` throws, `/teapot` 418 with a custom header, `/api/items/:id` in a prefixed router. */
+/** `/forever` responses the apps opened, and those that saw 'close' (the stream never ends by itself). */
+export const foreverStreams = { opened: 0, closed: 0 };
+
+/** The body of `/forever`: a first line, then nothing, never ended; counted in `foreverStreams`. */
+function forever(res: ServerResponse): PassThrough {
+  foreverStreams.opened++;
+  res.on('close', () => foreverStreams.closed++);
+  const body = new PassThrough();
+  body.write('tick\n');
+  return body;
+}
+
+const readText = async (req: AsyncIterable<Buffer>): Promise<string> => {
+  let text = '';
+  for await (const chunk of req) text += chunk.toString('utf8');
+  return text;
+};
+
+/** Every app: `/forever` a never-ending text stream, `POST /echo` answers `got <body>`, `/` text, `/users/:id` JSON, `/fail` throws, `/teapot` 418 with a custom header, `/api/items/:id` in a prefixed router. */
 export const harnesses: Harness[] = [
   {
     name: 'express',
@@ -64,6 +83,13 @@ export const harnesses: Harness[] = [
         app.use(expressMiddleware(mount.source, mount.api as AdminApiOptions<express.Request>));
       app.get('/', (_req, res) => {
         res.send('home');
+      });
+      app.get('/forever', (_req, res) => {
+        res.type('text/plain');
+        forever(res).pipe(res);
+      });
+      app.post('/echo', express.text({ type: '*/*' }), (req, res) => {
+        res.type('text/plain').send(`got ${String(req.body)}`);
       });
       app.get('/users/:id', (req, res) => {
         res.json({ id: req.params.id });
@@ -91,6 +117,8 @@ export const harnesses: Harness[] = [
       const app = Fastify({ logger: false });
       if (mount !== 'bare') await app.register(fastifyPlugin(mount.source, mount.api as never));
       app.get('/', async () => 'home');
+      app.get('/forever', async (_req, reply) => reply.type('text/plain').send(forever(reply.raw)));
+      app.post<{ Body: string }>('/echo', async (req) => `got ${req.body}`);
       app.get<{ Params: { id: string } }>('/users/:id', async (req) => ({ id: req.params.id }));
       app.get('/fail', async () => {
         throw new Error('fail');
@@ -122,6 +150,13 @@ export const harnesses: Harness[] = [
       const router = new Router();
       router.get('/', (ctx) => {
         ctx.body = 'home';
+      });
+      router.get('/forever', (ctx) => {
+        ctx.type = 'text/plain';
+        ctx.body = forever(ctx.res);
+      });
+      router.post('/echo', async (ctx) => {
+        ctx.body = `got ${await readText(ctx.req)}`;
       });
       router.get('/users/:id', (ctx) => {
         ctx.body = { id: ctx.params.id };
