@@ -5,12 +5,15 @@
 // over a real keep-alive socket from this process (not counted), its counts are dumped away, then phases
 // of N requests are counted one by one until the last two agree within the tolerance (V8 is still
 // compiling after a few hundred requests: the first run of this bench, with 400, did not converge).
+// Phases holding a minute boundary (the history flush, a timer) are neither compared nor quoted; the
+// boundary's work is counted on its own after the phases.
 //   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--max-phases 5]
-//     [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write]
-// --keep-dumps keeps each variant's last phase dump for `callgrind_annotate --inclusive=yes`.
+//     [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write] [--perf-prof] [--node-flag=F]
+// --keep-dumps keeps every phase's dump and the minute-boundary window's for `callgrind_annotate
+// --inclusive=yes`, and each server's output; --perf-prof names JIT frames (node's /tmp/perf-PID.map).
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +34,8 @@ const { values } = parseArgs({
     before: { type: 'string' },
     'native-rounds': { type: 'string', default: '5' },
     'no-write': { type: 'boolean', default: false },
+    'perf-prof': { type: 'boolean', default: false },
+    'node-flag': { type: 'string', multiple: true, default: [] },
   },
 });
 const FRAMEWORK = values.framework;
@@ -49,7 +54,15 @@ const IDLE_MS = 5000;
 const NATIVE_REQUESTS = 20_000;
 const SERVER = fileURLToPath(new URL('./instructions-server.mjs', import.meta.url));
 // V8 without background threads (compilation, marking), so the work done does not depend on scheduling.
-const NODE_FLAGS = ['--single-threaded'];
+// --perf-prof adds --perf-basic-prof so that JIT frames carry names in the dumps (diagnosis only).
+// --node-flag passes more (e.g. --trace-deopt; the servers' output is kept with --keep-dumps).
+const NODE_FLAGS = [
+  '--single-threaded',
+  ...(values['perf-prof'] ? ['--perf-basic-prof'] : []),
+  ...(values['node-flag'] ?? []),
+];
+/** The history writer's resolution: it flushes the minute's point at each boundary, on a timer. */
+const MINUTE_MS = 60_000;
 const URLS = ['/users/1', '/users/22', '/users/333', '/users/4444', '/users/55555'];
 
 interface Server {
@@ -134,6 +147,13 @@ async function dump(pid: number, out: string, index: number, keepAs?: string): P
 interface Measured {
   /** Instructions per request in each measured phase, idle timers subtracted. */
   phases: number[];
+  /** Whether each phase's wall time held a minute boundary (sysvitals' history flush runs then, on a timer). */
+  crossed: boolean[];
+  /**
+   * Instructions of a 5 s idle window holding a minute boundary after the phases (the minute had requests,
+   * so the history point is written), less the idle timer rate × its length: the once-a-minute work.
+   */
+  minuteWork: number;
   /** The same before subtracting the idle timers. */
   raw: number[];
   /** Instructions per wall second while idle (timers: the coarse clock's 50 ms refresh, Node's own): the lower window. */
@@ -182,17 +202,46 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
   const raw: number[] = [];
   const wall: number[] = [];
   const phases: number[] = [];
+  const crossed: boolean[] = [];
+  // The two phases compared (and quoted): the last two without a minute boundary in them. A phase with one
+  // also holds the history flush (a timer, once a minute), charged to its requests at callgrind's pace.
+  let pair: [number, number] | undefined;
   while (phases.length < MAX_PHASES) {
     const t0 = performance.now();
+    const startMs = Date.now();
+    const start = new Date(startMs).toISOString();
     await drive(server.port, N, agent);
+    crossed.push(Math.floor(Date.now() / MINUTE_MS) !== Math.floor(startMs / MINUTE_MS));
     wall.push((performance.now() - t0) / 1000);
+    process.stderr.write(
+      `${name} phase ${raw.length + 1}: ${start} .. ${new Date().toISOString()} (${wall.at(-1)?.toFixed(1)} s)${crossed.at(-1) ? ' minute boundary' : ''}\n`,
+    );
     const keepAs =
       KEEP === undefined ? undefined : join(KEEP, `${FRAMEWORK}-${name}.phase${raw.length + 1}.out`);
     raw.push((await dump(pid, out, index++, keepAs)) / N);
     phases.push(0); // filled in below, once the idle rate is known
-    const n = raw.length;
-    if (n >= 2 && spreadOf(raw[n - 1] as number, raw[n - 2] as number) <= TOLERANCE) break;
+    const clean = crossed.flatMap((c, i) => (c ? [] : [i]));
+    if (clean.length >= 2) {
+      pair = [clean.at(-2) as number, clean.at(-1) as number];
+      if (spreadOf(raw[pair[0]] as number, raw[pair[1]] as number) <= TOLERANCE) break;
+    }
   }
+  // Fewer than two phases without a boundary (phases near a minute long): the last two, as before.
+  const [p, q] = pair ?? [raw.length - 2, raw.length - 1];
+  // A window from just before the next minute boundary to 4 s after it: the history flush of the minute
+  // the phases ran in (its point has requests), with idle timers around it.
+  const boundary = Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS;
+  await sleep(Math.max(0, boundary - 1000 - Date.now()));
+  await dump(pid, out, index++);
+  const m0 = performance.now();
+  await sleep(boundary + 4000 - Date.now());
+  const minuteWindow = await dump(
+    pid,
+    out,
+    index++,
+    KEEP === undefined ? undefined : join(KEEP, `${FRAMEWORK}-${name}.minute.out`),
+  );
+  const minuteSeconds = (performance.now() - m0) / 1000;
   // Two idle windows, the lower rate kept: the first can hold one-off work that activity left behind
   // (a GC the memory reducer starts when allocation stops), which is not what timers cost per second.
   const idleRates: number[] = [];
@@ -207,17 +256,21 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
   server.child.stdin?.end();
   await server.exited;
   rmSync(out, { force: true });
+  if (KEEP !== undefined)
+    writeFileSync(join(KEEP, `${FRAMEWORK}-${name}.stdout.txt`), server.lines.join('\n'));
   for (let i = 0; i < raw.length; i++)
     phases[i] = (raw[i] as number) - (idlePerSecond * (wall[i] as number)) / N;
   // Convergence is judged on the counts themselves (raw), before the timer correction.
-  const spread = spreadOf(raw.at(-2) as number, raw.at(-1) as number);
+  const spread = spreadOf(raw[p] as number, raw[q] as number);
   return {
     phases,
+    crossed,
+    minuteWork: minuteWindow - idlePerSecond * minuteSeconds,
     raw,
     idlePerSecond,
     idleRates,
-    perRequest: ((phases.at(-2) as number) + (phases.at(-1) as number)) / 2,
-    rawPerRequest: ((raw.at(-2) as number) + (raw.at(-1) as number)) / 2,
+    perRequest: ((phases[p] as number) + (phases[q] as number)) / 2,
+    rawPerRequest: ((raw[p] as number) + (raw[q] as number)) / 2,
     spread,
     converged: spread <= TOLERANCE,
   };
@@ -272,7 +325,12 @@ const ratio = sv.perRequest / bare.perRequest;
 const converged = bare.converged && sv.converged;
 const verdict = (ok: boolean): string => (!converged ? 'no verdict (not converged)' : ok ? 'met' : 'not met');
 const row = (name: string, m: Measured): string =>
-  `| ${name} | ${m.phases.map(fmt).join(' · ')} | ${fmt(m.perRequest)} | ${pct(m.spread)} ${m.converged ? '(converged)' : '(NOT converged)'} | ${m.raw.map(fmt).join(' · ')} | ${fmt(m.rawPerRequest)} | ${m.idleRates.map(fmt).join(' · ')} |`;
+  `| ${name} | ${marked(m, m.phases)} | ${fmt(m.perRequest)} | ${pct(m.spread)} ${m.converged ? '(converged)' : '(NOT converged)'} | ${marked(m, m.raw)} | ${fmt(m.rawPerRequest)} | ${m.idleRates.map(fmt).join(' · ')} | ${fmt(m.minuteWork)} |`;
+/** Phases, those holding a minute boundary marked † (not compared nor quoted). */
+const marked = (m: Measured, xs: number[]): string =>
+  xs.map((x, i) => `${fmt(x)}${m.crossed[i] ? '†' : ''}`).join(' · ');
+const minuteAdded = sv.minuteWork - bare.minuteWork;
+const saturated = 1e9 / ns;
 const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N}`;
 const text = `${machineLine()} \`${command}\`.
 
@@ -286,10 +344,15 @@ sysvitals, and the garbage collection of what a request allocates. Timers fire p
 often per request under callgrind than natively: each server's idle instructions per second (the lower of two
 ${IDLE_MS / 1000} s idle dumps at the end) × each phase's wall time are subtracted. Convergence is judged on the raw
 counts; raw figures are in the table too, and the added cost is also given from them (an upper bound: they
-include sysvitals' timers at callgrind's pace).
+include sysvitals' timers at callgrind's pace). Phases marked † held a minute boundary: sysvitals' history
+writer flushes the minute's point then (a timer, once a minute whatever the traffic), and under callgrind a
+phase lasts seconds, so that work was charged to one phase's requests at ~50× its native share; such phases
+are not compared or quoted (the last two phases without one are). The once-a-minute work is counted on its
+own: a ${IDLE_MS / 1000} s window from 1 s before the next boundary after the phases (that minute had requests), less the
+idle rate × its length (last column; the bare server is the control).
 
-| ${FRAMEWORK} | instr/req per phase | instr/req (last two) | last two (raw) differ by | raw instr/req per phase | raw (last two) | idle instr/s (two windows) |
-|---|---|---|---|---|---|---|
+| ${FRAMEWORK} | instr/req per phase | instr/req (last two) | last two (raw) differ by | raw instr/req per phase | raw (last two) | idle instr/s (two windows) | minute boundary (instr) |
+|---|---|---|---|---|---|---|---|
 ${row('bare', bare)}
 ${row('sysvitals', sv)}${before === undefined ? '' : `\n${row(`sysvitals before (\`${values.before}\`)`, before)}`}
 
@@ -303,6 +366,9 @@ At the bare server's native rate (${fmt(ns)} ns per request, ${perNs.toFixed(2)}
 ${values['native-rounds']} native runs of ${fmt(NATIVE_REQUESTS)} requests after 2,000 warm-up, CPU time from
 \`process.cpuUsage()\`) that is about ${fmt(addedNs)} ns per request (≤ 1 µs: ${verdict(addedNs <= 1000)}); an indication
 only, as the rate on this shared machine moves with its load.
+The minute boundary adds ${fmt(minuteAdded)} instructions once a minute (sysvitals less bare), about
+${fmt(minuteAdded / perNs / 1e6)} ms of CPU a minute natively: per request ${fmt(minuteAdded / (60 * saturated))} instructions at one
+core's full load of this bare server (${fmt(saturated)} requests/s), ${fmt(minuteAdded / 6000)} at 100 requests/s.
 ${loadLine()}`;
 console.log(text);
 if (!values['no-write']) writeSection(`instructions-${FRAMEWORK}`, text);
