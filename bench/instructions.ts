@@ -5,12 +5,12 @@
 // over a real keep-alive socket from this process (not counted), its counts are dumped away, then phases
 // of N requests are counted one by one until the last two agree within the tolerance (V8 is still
 // compiling after a few hundred requests: the first run of this bench, with 400, did not converge).
-// The warm-up spans a minute boundary (the first history flush and the recompiles after it are start-up);
-// phases holding a later boundary (the flush, a timer) are neither compared nor quoted; the boundary's
+// --boundary-warmup makes the warm-up span a minute boundary (diagnosis: RESULTS instructions-phases);
+// phases holding a minute boundary (the flush, a timer) are neither compared nor quoted; the boundary's
 // work is counted on its own after the phases.
 //   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--max-phases 5]
 //     [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write] [--perf-prof] [--node-flag=F]
-//     [--no-boundary-warmup]
+//     [--boundary-warmup]
 // --keep-dumps keeps every phase's dump and the minute-boundary window's for `callgrind_annotate
 // --inclusive=yes`, and each server's output; --perf-prof names JIT frames (node's /tmp/perf-PID.map).
 
@@ -38,7 +38,7 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     'perf-prof': { type: 'boolean', default: false },
     'node-flag': { type: 'string', multiple: true, default: [] },
-    'no-boundary-warmup': { type: 'boolean', default: false },
+    'boundary-warmup': { type: 'boolean', default: false },
   },
 });
 const FRAMEWORK = values.framework;
@@ -200,11 +200,13 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
   const pid = server.child.pid as number;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   await drive(server.port, WARMUP, agent);
-  if (!values['no-boundary-warmup']) {
+  if (values['boundary-warmup']) {
     // The warm-up spans the first minute boundary: the first history flush compiles its path (~190M
     // instructions under callgrind) and leaves RequestStats.record to be deoptimized and recompiled a few
     // times over the next requests (--trace-deopt; natively too). That is start-up, not a request's cost:
     // idle to 2 s past the boundary (the minute had the warm-up's requests), then the warm-up again.
+    // Opt-in: after it Fastify and Koa settled far higher under callgrind (Fastify 1.53×, V8's runtime
+    // property-add path) with no such change natively (bench/RESULTS.md instructions-phases).
     await sleep(Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS + 2000 - Date.now());
     await drive(server.port, WARMUP, agent);
   }
@@ -347,7 +349,7 @@ const text = `${machineLine()} \`${command}\`.
 
 Both servers (\`bench/instructions-server.mjs\`: \`GET /users/:id\` answering JSON, sysvitals from \`dist/\`, its
 sample timer off) run side by side under \`valgrind --tool=callgrind\` with \`node ${NODE_FLAGS.join(' ')}\`. Each is
-sent ${fmt(WARMUP)} warm-up requests${values['no-boundary-warmup'] ? '' : ', left idle until 2 s past the next minute boundary (the first history flush, and the recompiles of the request path after it, are start-up) and sent the warm-up again'}, then phases of ${fmt(N)} measured ones until two in a row agree within
+sent ${fmt(WARMUP)} warm-up requests${!values['boundary-warmup'] ? '' : ', left idle until 2 s past the next minute boundary (the first history flush, and the recompiles of the request path after it, are start-up) and sent the warm-up again'}, then phases of ${fmt(N)} measured ones until two in a row agree within
 ${pct(TOLERANCE)} (at most ${MAX_PHASES}), sequentially over one keep-alive socket from the bench process (not counted).
 \`callgrind_control -d\` dumps and zeroes the counts after the warm-up and after each phase. The count is
 everything the server process executes per request: the framework, Node's HTTP parser and socket writes,
