@@ -11,15 +11,30 @@ import type { Clock } from '../types.js';
  */
 export class SteadyTime {
   /** The last finite reading, and how far the clock has been stepped back in all. */
-  protected lastRaw = Number.NaN;
-  protected stepBack = 0;
+  private lastRaw = Number.NaN;
+  private stepBack = 0;
+  /** The view of the last reading taken (`take`). */
+  current = Number.NaN;
 
   /** The reading `raw` as the monotonic view. */
   view(raw: number): number {
-    if (raw - raw !== 0) return raw;
+    this.take(raw);
+    return this.current;
+  }
+
+  /**
+   * Takes the reading `raw` into `current`, returning nothing: for the request path, where a number returned by a
+   * call V8 did not inline is boxed (16 bytes a request; test/requests/requests.test.ts's allocation test saw it in
+   * some runs, depending on V8's inlining).
+   */
+  take(raw: number): void {
+    if (raw - raw !== 0) {
+      this.current = raw;
+      return;
+    }
     if (raw < this.lastRaw) this.stepBack += this.lastRaw - raw;
     this.lastRaw = raw;
-    return raw + this.stepBack;
+    this.current = raw + this.stepBack;
   }
 }
 
@@ -29,26 +44,12 @@ export class SteadyClock extends SteadyTime {
     super();
   }
 
-  /** The monotonic view of the clock now (as read by `now()`). */
-  current = Number.NaN;
-
   now(): number {
     return this.view(this.clock.now());
   }
 
-  /**
-   * Reads the clock into `current`, returning nothing: for the request path, where a number returned by a call V8
-   * did not inline is boxed (16 bytes a request; test/requests/requests.test.ts's allocation test saw it in some
-   * runs, depending on V8's inlining). The same view as `view()`, written out here for that reason.
-   */
+  /** Reads the clock into `current` (the request path: no number returned, see `take`). */
   advance(): void {
-    const raw = this.clock.now();
-    if (raw - raw !== 0) {
-      this.current = raw;
-      return;
-    }
-    if (raw < this.lastRaw) this.stepBack += this.lastRaw - raw;
-    this.lastRaw = raw;
-    this.current = raw + this.stepBack;
+    this.take(this.clock.now());
   }
 }
