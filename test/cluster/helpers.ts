@@ -478,6 +478,42 @@ export function useCluster<T = unknown>(
   };
 }
 
+/**
+ * Scrapes the cluster's Prometheus endpoint in a loop until stop(): answers counted by status (`socket` when the
+ * request failed), the last body served, and every counter series that went below the highest value served before.
+ */
+export function watchScrapes(port: number) {
+  const w = {
+    highest: new Map<string, number>(),
+    drops: [] as string[],
+    statuses: {} as Record<string, number>,
+    last: '',
+    /** Answers with this status so far. */
+    served: (status: string) => w.statuses[status] ?? 0,
+    stop: async () => {
+      scraping = false;
+      await loop;
+    },
+  };
+  let scraping = true;
+  const run = async () => {
+    while (scraping) {
+      const r = await get(port, `${BASE}/metrics/prometheus`).catch(() => undefined);
+      const key = r ? String(r.status) : 'socket';
+      w.statuses[key] = (w.statuses[key] ?? 0) + 1;
+      if (r?.status !== 200) continue;
+      w.last = r.body;
+      for (const [series, v] of counterSamples(r.body)) {
+        const before = w.highest.get(series) ?? 0;
+        if (v < before) w.drops.push(`${series} ${before} -> ${v}`);
+        else w.highest.set(series, v);
+      }
+    }
+  };
+  const loop = run();
+  return w;
+}
+
 /** Every counter sample of an exposition (counters, and histograms' _bucket/_sum/_count): series -> value. */
 export function counterSamples(text: string): Map<string, number> {
   const types = new Map<string, string>();

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BASE,
-  counterSamples,
   get,
   getJson,
   type Hooks,
@@ -21,6 +20,7 @@ import {
   startHooks,
   startNodeCluster,
   until,
+  watchScrapes,
 } from './helpers.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
@@ -67,34 +67,15 @@ describe('node:cluster: a hung aggregator is replaced', () => {
       }
     };
     const loads = [loadLoop(), loadLoop()];
-    const highest = new Map<string, number>();
-    const drops: string[] = [];
-    const statuses: Record<string, number> = {};
-    let last = '';
-    let okAfterTakeover = 0;
-    let takenOver = false;
-    let scraping = true;
-    const scrapeLoop = async () => {
-      while (scraping) {
-        const r = await get(c.port, `${BASE}/metrics/prometheus`).catch(() => undefined);
-        const key = r ? String(r.status) : 'socket';
-        statuses[key] = (statuses[key] ?? 0) + 1;
-        if (r?.status !== 200) continue;
-        last = r.body;
-        if (takenOver) okAfterTakeover++;
-        for (const [series, v] of counterSamples(r.body)) {
-          const before = highest.get(series) ?? 0;
-          if (v < before) drops.push(`${series} ${before} -> ${v}`);
-          else highest.set(series, v);
-        }
-      }
-    };
-    const scrapes = scrapeLoop();
+    const scrapes = watchScrapes(c.port);
+    const { drops, served } = scrapes;
+    let servedAtTakeover = Number.POSITIVE_INFINITY;
+    const okAfterTakeover = () => Math.max(0, served('200') - servedAtTakeover);
     let oldPid = 0;
     let successor = '';
     try {
       // Load and scrapes before the hang: until five scrapes were served (a guard, not a timing).
-      await until(async () => (statuses['200'] ?? 0) >= 5, 60_000);
+      await until(async () => served('200') >= 5, 60_000);
       const before = await clusterOf(c.port);
       oldPid = before.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
       process.kill(oldPid, 'SIGSTOP');
@@ -104,9 +85,9 @@ describe('node:cluster: a hung aggregator is replaced', () => {
         return cl.aggregator && cl.aggregator !== before.aggregator && cl;
       }, 60_000);
       successor = after.aggregator;
-      takenOver = true;
+      servedAtTakeover = served('200');
       // Scrapes answer 200 again while the old aggregator is still stopped.
-      await until(async () => okAfterTakeover >= 3, 60_000);
+      await until(async () => okAfterTakeover() >= 3, 60_000);
       // A cluster-wide breach during the hang: the load stops, 200 requests answer 500 (at most ~600 200s in the
       // window: over 20 %, the warning level).
       stop = true;
@@ -134,9 +115,8 @@ describe('node:cluster: a hung aggregator is replaced', () => {
       // A few more evaluations by both (SAMPLE_MS 300), then the loops stop.
       await sleep(2000);
     } finally {
-      scraping = false;
       stop = true;
-      await Promise.all([scrapes, ...loads]);
+      await Promise.all([scrapes.stop(), ...loads]);
       if (oldPid) {
         try {
           process.kill(oldPid, 'SIGCONT');
@@ -146,7 +126,7 @@ describe('node:cluster: a hung aggregator is replaced', () => {
       }
     }
     expect(drops).toEqual([]);
-    expect(okAfterTakeover).toBeGreaterThanOrEqual(3);
+    expect(okAfterTakeover()).toBeGreaterThanOrEqual(3);
     // One webhook for the breach, from the successor; the old aggregator delivered nothing when it resumed.
     expect(hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toHaveLength(
       1,
@@ -188,7 +168,7 @@ describe('node:cluster: a hung aggregator is replaced', () => {
     expect(t.served, JSON.stringify(detail)).toBeGreaterThanOrEqual(t.logged);
     expect(t.served).toBeGreaterThan(200);
     if (PROMTOOL) {
-      const r = spawnSync('promtool', ['check', 'metrics'], { input: last, encoding: 'utf8' });
+      const r = spawnSync('promtool', ['check', 'metrics'], { input: scrapes.last, encoding: 'utf8' });
       expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
       expect(r.status).toBe(0);
     }

@@ -9,13 +9,12 @@ import { describe, expect, it } from 'vitest';
 import {
   afterTakeover,
   aggregatorPid,
-  BASE,
   clusterOf,
-  counterSamples,
   get,
   killAggregator,
   until,
   useCluster,
+  watchScrapes,
 } from './helpers.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
@@ -33,28 +32,9 @@ describe('node:cluster: Prometheus counters across an aggregator SIGKILL and sta
       while (!stop) await get(c.port, '/work?ms=1&status=200').catch(() => undefined);
     };
     const loads = [loadLoop(), loadLoop(), loadLoop()];
-    const highest = new Map<string, number>();
-    const drops: string[] = [];
-    const statuses: Record<string, number> = {};
-    let last = '';
-    let scraping = true;
-    const scrapeLoop = async () => {
-      while (scraping) {
-        const r = await get(c.port, `${BASE}/metrics/prometheus`).catch(() => undefined);
-        const key = r ? String(r.status) : 'socket';
-        statuses[key] = (statuses[key] ?? 0) + 1;
-        if (r?.status !== 200) continue;
-        last = r.body;
-        for (const [series, v] of counterSamples(r.body)) {
-          const before = highest.get(series) ?? 0;
-          if (v < before) drops.push(`${series} ${before} -> ${v}`);
-          else highest.set(series, v);
-        }
-      }
-    };
-    const scrapes = scrapeLoop();
+    const scrapes = watchScrapes(c.port);
+    const { highest, drops, statuses, served } = scrapes;
     // Each phase lasts until the scrape loop has had `n` more successful scrapes (guards, not timings).
-    const served = (status: string) => statuses[status] ?? 0;
     const moreScrapes = async (status: string, n: number) => {
       const from = served(status);
       await until(async () => served(status) >= from + n, 60_000);
@@ -76,9 +56,8 @@ describe('node:cluster: Prometheus counters across an aggregator SIGKILL and sta
       }, 30_000);
       await moreScrapes('200', 5);
     } finally {
-      scraping = false;
       stop = true;
-      await Promise.all([scrapes, ...loads]);
+      await Promise.all([scrapes.stop(), ...loads]);
     }
     expect(drops).toEqual([]);
     // The stall was seen by the scrapes (a failed scrape, not one worker's totals), and they resumed.
@@ -88,7 +67,7 @@ describe('node:cluster: Prometheus counters across an aggregator SIGKILL and sta
       highest.get('sysvitals_http_requests_total{method="GET",route="/work",status_class="2xx"}'),
     ).toBeGreaterThan(0);
     if (PROMTOOL) {
-      const r = spawnSync('promtool', ['check', 'metrics'], { input: last, encoding: 'utf8' });
+      const r = spawnSync('promtool', ['check', 'metrics'], { input: scrapes.last, encoding: 'utf8' });
       expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
       expect(r.status).toBe(0);
     }
