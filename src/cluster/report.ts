@@ -6,14 +6,13 @@ import type { JobMeta } from '../profiling/jobs.js';
 import type { SlowQuery } from '../profiling/query-stats.js';
 import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { InFlightReader } from '../requests/in-flight.js';
-import { type CountsWire, decodeCounts, encodeCounts, SentCounts } from './counts-wire.js';
+import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import {
   type CustomDelta,
   CustomReporter,
   type CustomSource,
   type CustomWire,
   decodeCustom,
-  encodeCustom,
 } from './custom-wire.js';
 import { DroppedReporter, type DroppedSource, decodeDropped } from './dropped-wire.js';
 import {
@@ -29,7 +28,6 @@ import {
   applyQueries,
   decodeQueries,
   decodeSlow,
-  encodeQueries,
   type QueryDelta,
   QueryReporter,
   type QuerySource,
