@@ -35,7 +35,11 @@ export interface ThreadConnection {
   recordFunction(name: string, durationMs: number, failed: boolean): void;
   /** Reports what is pending now. */
   flush(): void;
-  /** Flushes, stops the timer and closes the channel. Idempotent. */
+  /**
+   * Flushes, stops the timer and closes the channel. Idempotent. A thread that ends without it (its work
+   * returned, it threw, it called process.exit) is flushed as it exits; `worker.terminate()` runs no code in
+   * the thread, so what it recorded since its last report is lost then.
+   */
   close(): void;
 }
 
@@ -67,6 +71,10 @@ export function connectThread(options: ThreadConnectionOptions = {}): ThreadConn
   // A report that cannot be taken or posted is logged (once per outage), never thrown at the thread.
   const timer = setInterval(guarded(new OutageLog(consoleLogger), 'thread report', flush), intervalMs);
   timer.unref();
+  // A thread that crashes or returns without close() still reports what it recorded since its last report (its
+  // last failures are the ones that matter): a thread's 'exit' runs on an uncaught error and on process.exit.
+  const onExit = guarded(new OutageLog(consoleLogger), 'thread report', flush);
+  process.once('exit', onExit);
   return {
     recordRequest: (r) => requests.record(r.method, r.route, r.status, r.durationMs),
     recordFunction: (name, ms, failed) => functions.record(name, ms, failed),
@@ -76,6 +84,7 @@ export function connectThread(options: ThreadConnectionOptions = {}): ThreadConn
       flush();
       closed = true;
       clearInterval(timer);
+      process.off('exit', onExit);
       setDefaultRecorder(null);
       channel.close();
       requests.close();

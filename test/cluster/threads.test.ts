@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
+import { runEndingThread } from './fixtures/thread-ending.js';
 import { startPool } from './fixtures/thread-pool.js';
 
 describe('worker_threads pool', () => {
@@ -65,4 +66,37 @@ describe('worker_threads pool', () => {
       await monitor.close();
     }
   }, 30_000);
+});
+
+describe('a worker thread that ends without link.close()', () => {
+  // Before: the thread's deltas since its last report were lost whenever it ended without close(): with a report
+  // interval of a minute, the process read 0 requests and no `ending.work.*` calls for all three endings.
+  for (const ending of ['return', 'throw', 'exit'] as const) {
+    it(`reports what it recorded when it ${ending === 'return' ? 'returns' : ending === 'throw' ? 'throws' : 'calls process.exit'}`, async () => {
+      const monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger });
+      try {
+        const requests = 40;
+        const calls = 30;
+        const code = await runEndingThread(ending, requests, calls);
+        expect(code).toBe(ending === 'return' ? 0 : ending === 'throw' ? 1 : 7);
+        // The oracle: every request was a 500; every third call threw.
+        let fn: { count: number; errors: number } | undefined;
+        for (let i = 0; i < 100 && monitor.requests.total < requests; i++)
+          await new Promise((r) => setTimeout(r, 20));
+        for (let i = 0; i < 100; i++) {
+          fn = [...monitor.functions.totalCounts()].find((f) => f.name === `ending.work.${ending}`);
+          if (fn) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(monitor.requests.total).toBe(requests);
+        expect(monitor.requests.routeTotals()).toEqual([
+          { method: 'POST', route: '/pay', status_class: '5xx', count: requests },
+        ]);
+        expect(fn?.count).toBe(calls);
+        expect(fn?.errors).toBe(Math.floor(calls / 3));
+      } finally {
+        await monitor.close();
+      }
+    }, 30_000);
+  }
 });
