@@ -12,6 +12,12 @@ import { type RouteTotals, routeKey, type SeriesHistory } from '../profiling/ser
 import type { RequestStats } from '../requests/requests.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
+import {
+  exportNotifications,
+  NOTIFICATIONS_STATE,
+  type NotificationStateParts,
+  restoreNotifications,
+} from './notification-state.js';
 
 /** The store state blob holding the per-route and per-job one-minute series. */
 const SERIES_STATE = 'route-history';
@@ -34,6 +40,8 @@ export interface HistoryWriterParts {
   readonly analytics: Analytics;
   /** Its active alerts, saved and restored; its fence (a deposed cluster aggregator writes no history). */
   readonly alertSystem: Pick<AlertSystem, 'exportActive' | 'restoreActive' | 'fenced'>;
+  /** Its channels' deliveries, saved and restored with the alerts (absent in a cluster: the ledger has them). */
+  readonly notificationState?: NotificationStateParts;
   /** True once the monitor is closing: the bucket timer is not rearmed. */
   readonly closing: () => boolean;
 }
@@ -194,10 +202,12 @@ export class HistoryWriter {
     let series: string | null | undefined;
     let saved: string | null | undefined;
     let alerts: string | null | undefined;
+    let notifications: string | null | undefined;
     try {
       series = await m.store.loadState?.(m.instanceId, SERIES_STATE);
       saved = await m.store.loadState?.(m.instanceId, ANALYTICS_STATE);
       alerts = await m.store.loadState?.(m.instanceId, ALERTS_STATE);
+      if (m.notificationState) notifications = await m.store.loadState?.(m.instanceId, NOTIFICATIONS_STATE);
     } catch (err) {
       if (!this.stateLoadWarned) {
         this.stateLoadWarned = true;
@@ -220,16 +230,26 @@ export class HistoryWriter {
     } catch {
       // malformed: start without them
     }
+    // What the receivers got of them, and what was owed (notification-state.ts).
+    if (m.notificationState) restoreNotifications(m.notificationState, notifications);
     this.stateLoaded = true;
   }
 
-  /** Saves the active alerts (after each alert event), once the saved ones have been read. */
+  /**
+   * Saves the active alerts and their channels' deliveries (after each alert event and each notification a
+   * receiver accepted), once the saved ones have been read.
+   */
   saveActiveAlerts(): void {
     const m = this.m;
     if (!this.stateLoaded || m.store.saveState === undefined || m.alertSystem.fenced()) return;
     void m.store
       .saveState(m.instanceId, ALERTS_STATE, JSON.stringify(m.alertSystem.exportActive()))
       .catch(() => {});
+    if (m.notificationState) {
+      void m.store
+        .saveState(m.instanceId, NOTIFICATIONS_STATE, exportNotifications(m.notificationState))
+        .catch(() => {});
+    }
   }
 
   /** Requests since start per `METHOD route` (for the one-minute route series). */

@@ -54,6 +54,8 @@ export interface PartsOwner extends FunctionRecorder {
 export interface PartsContext {
   /** Cluster mode: alerts are delivered once, by the cluster's monitor, and history goes there. */
   readonly clustered: boolean;
+  /** This is a cluster's own monitor (its aggregator's ledger carries the channels' deliveries). */
+  readonly clusterView?: boolean;
   /** The latest snapshot (the probes read dependency statuses from it). */
   readonly latest: () => MetricsSnapshot | undefined;
   /** Open WebSocket connections of the application (trackWebSockets). */
@@ -250,9 +252,20 @@ export function createParts(
     lifecycle,
     queries,
   };
-  const history = new HistoryWriter({ ...ctx, ...parts });
-  // A restart with the same store and instanceId restores them (same ids), instead of orphaning them.
-  alertSystem.on('alert', () => history.saveActiveAlerts());
+  // A restart with the same store and instanceId restores them (same ids), instead of orphaning them, with
+  // what each channel's receiver got of them (notification-state.ts).
+  const carry = !clustered && ctx.clusterView !== true;
+  const history = new HistoryWriter({
+    ...ctx,
+    ...parts,
+    ...(carry ? { notificationState: { notifications, alertSystem } } : {}),
+  });
+  const save = () => history.saveActiveAlerts();
+  alertSystem.on('alert', save);
+  if (carry) {
+    notifications.onChange(save);
+    if (alertSystem.webhook) alertSystem.webhook.onChange = save;
+  }
   const sampler = new Sampler({
     ...ctx,
     ...parts,
