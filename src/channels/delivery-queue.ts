@@ -8,6 +8,8 @@ import type { ChannelSender, ChannelType, Notification } from './types.js';
 
 /** The longest wait between two attempts. */
 const MAX_BACKOFF_MS = 60_000;
+/** The longest `Retry-After` a receiver's 429/503 is obeyed for (longer asks wait this long). */
+const MAX_RETRY_AFTER_MS = 300_000;
 
 export interface DeliveryQueueConfig {
   readonly name: string;
@@ -160,9 +162,12 @@ export class DeliveryQueue {
 
   private async deliver(notification: Notification): Promise<void> {
     let error = '';
+    /** What the last answer asked to wait (Retry-After): the next attempt waits at least that. */
+    let asked = 0;
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
       if (attempt > 0 && !this.aborted) {
-        await this.delay(Math.min(MAX_BACKOFF_MS, this.config.retryDelayMs * 2 ** (attempt - 1)));
+        const backoff = Math.min(MAX_BACKOFF_MS, this.config.retryDelayMs * 2 ** (attempt - 1));
+        await this.delay(Math.max(backoff, Math.min(MAX_RETRY_AFTER_MS, asked)));
       }
       if (this.aborted) break;
       if (this.fence && !this.fence()) {
@@ -188,6 +193,7 @@ export class DeliveryQueue {
         );
         const retry = err instanceof DeliveryError ? err.retry : true;
         if (!retry) break;
+        asked = err instanceof DeliveryError ? (err.retryAfterMs ?? 0) : 0;
       } finally {
         this.inFlight = undefined;
       }

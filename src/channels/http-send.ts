@@ -5,12 +5,36 @@ import type { SendContext } from './types.js';
 /** A failed attempt; `retry` says whether another attempt may succeed (network error, timeout, 408, 429, 5xx). */
 export class DeliveryError extends Error {
   readonly retry: boolean;
+  /** How long the receiver asked to wait before the next attempt (a 429's or 503's `Retry-After`), in ms. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, retry: boolean) {
+  constructor(message: string, retry: boolean, retryAfterMs?: number) {
     super(message);
     this.name = 'DeliveryError';
     this.retry = retry;
+    this.retryAfterMs = retryAfterMs;
   }
+}
+
+/**
+ * The wait a 429 or 503 asks for: `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3), else a
+ * JSON body's `retry_after` in seconds (Discord, Slack's Web API answers). Undefined when none is given.
+ */
+export function retryAfterMs(res: Response, text: string, nowMs: number): number | undefined {
+  if (res.status !== 429 && res.status !== 503) return undefined;
+  const header = res.headers.get('retry-after')?.trim();
+  if (header) {
+    if (/^\d+$/.test(header)) return Number(header) * 1000;
+    const at = Date.parse(header);
+    if (Number.isFinite(at)) return Math.max(0, at - nowMs);
+  }
+  try {
+    const v = (JSON.parse(text) as { retry_after?: unknown } | null)?.retry_after;
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v * 1000;
+  } catch {
+    // not JSON
+  }
+  return undefined;
 }
 
 export interface HttpRequest {
@@ -46,7 +70,7 @@ export async function httpSend(req: HttpRequest, ctx: SendContext): Promise<stri
   }
   if (res.ok) return text;
   const retry = res.status >= 500 || res.status === 429 || res.status === 408;
-  throw new DeliveryError(`HTTP ${res.status}${detail(text)}`, retry);
+  throw new DeliveryError(`HTTP ${res.status}${detail(text)}`, retry, retryAfterMs(res, text, Date.now()));
 }
 
 /**

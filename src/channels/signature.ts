@@ -16,18 +16,24 @@ export function signatureHeaders(secret: string, body: string, nowMs: number): R
 
 /**
  * Checks a received signature (for receivers written in Node): true when `signature` is the
- * HMAC of `<timestamp>.<body>` and the timestamp is within `toleranceSeconds` of now.
+ * HMAC of `<timestamp>.<body>` and the timestamp (whole seconds, digits only) is within
+ * `toleranceSeconds` of now. Never throws: a missing header (undefined), an empty secret (the sender
+ * refuses one, so a receiver whose secret variable is unset accepts nothing) or any value that is not a
+ * string gives false.
  */
 export function verifySignature(
   secret: string,
   body: string,
-  timestamp: string,
-  signature: string,
+  timestamp: string | undefined,
+  signature: string | undefined,
   options: { nowMs?: number; toleranceSeconds?: number } = {},
 ): boolean {
+  if (typeof secret !== 'string' || secret === '' || typeof body !== 'string') return false;
+  if (typeof timestamp !== 'string' || typeof signature !== 'string' || !/^\d{1,15}$/.test(timestamp))
+    return false;
   const t = Number(timestamp);
   const now = (options.nowMs ?? Date.now()) / 1000;
-  if (!Number.isInteger(t) || Math.abs(now - t) > (options.toleranceSeconds ?? 300)) return false;
+  if (Math.abs(now - t) > (options.toleranceSeconds ?? 300)) return false;
   const expected = Buffer.from(
     `sha256=${nodeCrypto().createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`,
   );

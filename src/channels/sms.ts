@@ -1,7 +1,8 @@
 // SMS channels: Twilio's Messages API and a generic HTTP SMS gateway with a body template; short text, critical only by default.
 
 import { invalidOption } from '../errors.js';
-import { truncate, valueText } from './format.js';
+import { valueText } from './format.js';
+import { fitSms } from './gsm7.js';
 import { httpSend } from './http-send.js';
 import type { ChannelSender, CommonChannelOptions, Notification, SendContext } from './types.js';
 import {
@@ -27,7 +28,7 @@ export interface TwilioChannelOptions extends CommonChannelOptions {
   messagingServiceSid?: string;
   /** Recipients in E.164. */
   to: string | string[];
-  /** Longest text sent. @defaultValue 160 (one GSM-7 segment) */
+  /** Longest text sent, in GSM-7 characters (70 when the text holds others: UCS-2). @defaultValue 160 (one GSM-7 segment) */
   maxLength?: number;
   /** @defaultValue 'https://api.twilio.com' */
   apiUrl?: string;
@@ -73,13 +74,16 @@ export const SMS_GATEWAY_KEYS = [
   'maxLength',
 ] as const;
 
-/** `FIRING web-1: cpu critical 97.2%; disk warning 91%` cut to `max` characters. */
+/**
+ * `FIRING web-1: cpu critical 97.2%; disk warning 91%`, cut (with `...`) to be billed no more segments than
+ * `max` GSM-7 characters: 70 characters when it holds one outside GSM-7 (gsm7.ts).
+ */
 export function smsText(n: Notification, max = 160): string {
   const state = n.status === 'resolved' ? 'RESOLVED' : 'FIRING';
   const parts = n.alerts.map((a) =>
     n.status === 'resolved' ? `${a.rule} ok` : `${a.rule} ${a.severity} ${valueText(a)}`,
   );
-  return truncate(`${state} ${n.host}: ${parts.join('; ')}`, max);
+  return fitSms(`${state} ${n.host}: ${parts.join('; ')}`, max);
 }
 
 /**
