@@ -5,8 +5,8 @@
 // a segment when concatenated; with any other character the text is UCS-2, 70 UTF-16 units in one, 67 a segment.
 
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../../src/channels/types.js';
 import { smsText } from '../../src/channels/sms.js';
+import type { Notification } from '../../src/channels/types.js';
 import { alert } from './alerts.js';
 
 // GSM 03.38 default alphabet (0x00-0x7F) and the extension table's characters, from the specification.
