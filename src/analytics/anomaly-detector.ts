@@ -9,94 +9,15 @@
 // onset. A phase model (phase-model.ts) finds the series' period and scores values that are rare for
 // their position in it: a daily cycle that skips a beat with values and steps all seen before. A change
 // smaller than the series' resolution (a share of its scale) is no surprise, however quiet the series
-// was. Every score uses only the past.
+// was; the resolution is a share of the series' own scale, so that the same series in seconds or in
+// milliseconds scores the same, with an absolute floor only as far as the series has been reading 0.
+// Every score uses only the past.
 
 import type { StateSegment } from './detector-codec.js';
-import {
-  type PhaseParams,
-  phasePeriod,
-  phaseStateLayout,
-  phaseStateSize,
-  phaseUpdate,
-} from './phase-model.js';
+import { DEFAULT_DETECTOR_PARAMS, type DetectorParams } from './detector-params.js';
+import { phasePeriod, phaseStateLayout, phaseStateSize, phaseUpdate } from './phase-model.js';
 
-/** Tunables of the detector; ONE set is used for every series (see DEFAULT_DETECTOR_PARAMS). */
-export interface DetectorParams extends PhaseParams {
-  /** Smoothing of the slow baseline (mean and variance), per point. */
-  readonly slowAlpha: number;
-  /** Smoothing of the short mean and of the short mean absolute step, per point. */
-  readonly shortAlpha: number;
-  /** Smoothing of the long mean absolute step, per point. */
-  readonly longAlpha: number;
-  /** Per-point decay of each feature's record (how fast a past extreme is forgotten). */
-  readonly recordDecay: number;
-  /** Points learned before any score above 0 is given. */
-  readonly warmup: number;
-  /** A value this fraction of the seen range beyond the seen min or max scores 1 (0 disables). */
-  readonly spatialTolerance: number;
-  /** A feature this many times its decayed record is an onset (scores 0.99). */
-  readonly onsetRatio: number;
-  /** Points after an onset during which scores are capped below the onset (0 disables). */
-  readonly holdOff: number;
-  /** Smoothing of the drift baseline, much slower than the slow one (mean and variance), per point. */
-  readonly driftAlpha: number;
-  /** Bins of the seen range a value is put in, for the context model (0 disables it). */
-  readonly contextBins: number;
-  /** Values (their bins) per context; contextBins ** contextLength contexts can be remembered. */
-  readonly contextLength: number;
-  /** Smoothing of the share of unseen contexts, per point. */
-  readonly contextAlpha: number;
-  /** Per-point decay of the record of that share. */
-  readonly contextDecay: number;
-  /** The share this many times its record is an onset (scores 0.99). */
-  readonly contextOnset: number;
-  /** The record is taken as at least this share (a series that repeats itself exactly). */
-  readonly contextFloor: number;
-  /** Points before the share's record starts; it scores from twice this many points on. */
-  readonly contextWarmup: number;
-  /**
-   * The series' resolution, relative to its scale (the largest magnitude seen): a change smaller than
-   * this share of the scale is not a change (it floors the noise levels, the range the bins cut and
-   * the spatial rule's margin), so that a series that never moved is not surprised by a rounding.
-   */
-  readonly resolution: number;
-  /** The resolution's absolute floor, for a series whose scale is 0 (every value so far 0). */
-  readonly resolutionFloor: number;
-  /** Each feature's record is taken as at least this (in units of the floored noise level). */
-  readonly recordFloor: number;
-  /** 1: inside an episode, a value back near the baseline the onset left starts no new episode. */
-  readonly returnGuard: number;
-}
-
-/** The one parameter set every series uses. */
-export const DEFAULT_DETECTOR_PARAMS: DetectorParams = Object.freeze({
-  slowAlpha: 0.01,
-  shortAlpha: 0.05,
-  longAlpha: 0.001,
-  recordDecay: 0.9999,
-  warmup: 150,
-  spatialTolerance: 0.01,
-  onsetRatio: 1.17,
-  holdOff: 30,
-  driftAlpha: 0.0003,
-  contextBins: 10,
-  contextLength: 3,
-  contextAlpha: 0.03,
-  contextDecay: 0.9995,
-  contextOnset: 1.3,
-  contextFloor: 0.05,
-  contextWarmup: 300,
-  resolution: 0.003,
-  resolutionFloor: 0.05,
-  recordFloor: 1,
-  returnGuard: 1,
-  phaseBlock: 8,
-  phaseRing: 512,
-  phaseAcfMin: 0.5,
-  phaseBins: 64,
-  phaseRare: 0.5,
-  phaseLearn: 3,
-});
+export { DEFAULT_DETECTOR_PARAMS, type DetectorParams } from './detector-params.js';
 
 /** The score of an onset: a feature `onsetRatio` times its record. */
 export const ONSET_SCORE = 0.99;
@@ -149,16 +70,38 @@ function coreStateSize(params: DetectorParams): number {
   return RECORDS + FEATURES + 1 + bins + Math.ceil(contextCount(params) / 32);
 }
 
-/** Float64 slots of one detector's state: the core model's, then the phase model's. */
+/** Float64 slots after the phase model's: the decayed share of readings that were exactly 0. */
+const TAIL_SLOTS = 1;
+
+/** Float64 slots of one detector's state: the core model's, then the phase model's, then the zero share. */
 export function detectorStateSize(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): number {
-  return coreStateSize(params) + phaseStateSize(params);
+  return coreStateSize(params) + phaseStateSize(params) + TAIL_SLOTS;
+}
+
+/**
+ * A state of the previous layout (before the zero share: `detectorStateSize - 1` slots) in the current one,
+ * or null when it has another size. The share is 0 when the saved range excludes 0 (the series never read
+ * it), else 1 (the absolute floor, as the previous detector had it, fading as the series reads non-zero).
+ */
+export function upgradeDetectorState(
+  old: Float64Array,
+  params: DetectorParams = DEFAULT_DETECTOR_PARAMS,
+): Float64Array | null {
+  const size = detectorStateSize(params);
+  if (old.length !== size - TAIL_SLOTS) return null;
+  const state = new Float64Array(size);
+  state.set(old);
+  const lo = old[LO] as number;
+  const hi = old[HI] as number;
+  state[size - 1] = old[N] === 0 || (lo <= 0 && hi >= 0) ? 1 : 0;
+  return state;
 }
 
 /** How the state's slots are saved (detector-codec.ts): the context set's words 32-bit, the rest as the phase model says. */
 export function detectorStateLayout(params: DetectorParams = DEFAULT_DETECTOR_PARAMS): StateSegment[] {
   const scalars = RECORDS + FEATURES + 1 + (params.contextBins > 0 ? params.contextLength : 0);
   const words = coreStateSize(params) - scalars;
-  return [['f64', scalars], ['u32', words], ...phaseStateLayout(params)];
+  return [['f64', scalars], ['u32', words], ...phaseStateLayout(params), ['f64', TAIL_SLOTS]];
 }
 
 /** Maps a feature's ratio to its record to a score: the onset ratio scores ONSET_SCORE. */
@@ -168,9 +111,14 @@ export function ratioScore(ratio: number, onset: number): number {
   return Math.min(MAX_RECORD_SCORE, 1 - ((1 - ONSET_SCORE) * onset) / ratio);
 }
 
-/** The smallest change that counts on a series whose values so far lie in lo..hi (0: any change). */
-function resolutionOf(p: DetectorParams, lo: number, hi: number): number {
-  return Math.max(p.resolution * Math.max(Math.abs(lo), Math.abs(hi)), p.resolutionFloor);
+/**
+ * The smallest change that counts on a series whose values so far lie in lo..hi, `zeros` the decayed share
+ * of its readings that were 0: a share of its scale, and the absolute floor as far as it reads 0 (a series
+ * that has only read 0 has no scale of its own).
+ */
+function resolutionOf(p: DetectorParams, lo: number, hi: number, zeros: number): number {
+  const scaled = p.resolution * Math.max(Math.abs(lo), Math.abs(hi));
+  return scaled + zeros * Math.max(0, p.resolutionFloor - scaled);
 }
 
 /** One series' detector: `update(value)` returns the anomaly score of that value in [0, 1]. */
@@ -180,11 +128,14 @@ export class AnomalyDetector {
   readonly state: Float64Array;
   /** Where the phase model's slice of the state starts (-1: disabled). */
   private readonly phaseAt: number;
+  /** The slot of the decayed share of readings that were exactly 0. */
+  private readonly zerosAt: number;
 
   constructor(params: DetectorParams = DEFAULT_DETECTOR_PARAMS, state?: Float64Array) {
     this.params = params;
     this.phaseAt = phaseStateSize(params) > 0 ? coreStateSize(params) : -1;
     const size = detectorStateSize(params);
+    this.zerosAt = size - TAIL_SLOTS;
     this.state = state && state.length === size ? state : new Float64Array(size);
   }
 
@@ -220,10 +171,13 @@ export class AnomalyDetector {
     const s = this.state;
     const p = this.params;
     const n = s[N] as number;
+    // Before the first value the share is that value's (a series that starts at 0 has no scale yet).
+    if (n === 0) s[this.zerosAt] = value === 0 ? 1 : 0;
+    const zeros = s[this.zerosAt] as number;
     // The range the value bins cut (this value included), each bin at least the series' resolution wide.
     const binLo = n === 0 ? value : Math.min(s[LO] as number, value);
     const seenHi = n === 0 ? value : Math.max(s[HI] as number, value);
-    const binHi = binLo + Math.max(seenHi - binLo, p.contextBins * resolutionOf(p, binLo, seenHi));
+    const binHi = binLo + Math.max(seenHi - binLo, p.contextBins * resolutionOf(p, binLo, seenHi, zeros));
     let contextScore = p.contextBins > 0 ? this.context(value, n, binLo, binHi) : 0;
     if (this.phaseAt >= 0) {
       const ratio = phaseUpdate(s, this.phaseAt, p, value, binLo, binHi, n);
@@ -243,8 +197,9 @@ export class AnomalyDetector {
     const hi = s[HI] as number;
     // The smallest change that counts: the series' resolution (a constant series does not divide by zero,
     // and a change far below its scale is not a surprise however quiet the series was).
-    const eps = resolutionOf(p, lo, hi);
-    const floor = Math.abs(mean) * 1e-6 + 1e-9 + eps;
+    const eps = resolutionOf(p, lo, hi, zeros);
+    // No absolute term beside eps (it was + 1e-9: not scale-free), unless eps is 0 (no floor configured).
+    const floor = Math.abs(mean) * 1e-6 + (eps > 0 ? eps : 1e-9);
     const sd = Math.sqrt(variance) + floor;
     const step = Math.abs(value - (s[PREV] as number));
     const short = (s[SHORT] as number) + p.shortAlpha * (value - (s[SHORT] as number));
@@ -335,6 +290,7 @@ export class AnomalyDetector {
     if (value < lo) s[LO] = value;
     if (value > hi) s[HI] = value;
     s[N] = n + 1;
+    s[this.zerosAt] = zeros + da * ((value === 0 ? 1 : 0) - zeros);
     return score;
   }
 

@@ -1,12 +1,18 @@
 // The saved form of the monitor's anomaly models: JSON, each series' detector state packed by
 // detector-codec.ts (lossless) in base64, under the 8 KB budget per series.
 
-import { DEFAULT_DETECTOR_PARAMS, detectorStateLayout, detectorStateSize } from './anomaly-detector.js';
+import {
+  DEFAULT_DETECTOR_PARAMS,
+  detectorStateLayout,
+  detectorStateSize,
+  upgradeDetectorState,
+} from './anomaly-detector.js';
 import { packState, unpackState } from './detector-codec.js';
 
 /**
  * The saved form of the detectors' states (the default parameters'): JSON with each series' packed state in
- * base64 (`v` 3; `v` 2 was the raw Float64Array, still read).
+ * base64 (`v` 4; `v` 3, the same without the share of zero readings, and `v` 2, the raw Float64Array of
+ * that state, are still read).
  */
 export function encodeDetectorStates(states: Iterable<[name: string, state: Float64Array]>): string {
   const layout = detectorStateLayout(DEFAULT_DETECTOR_PARAMS);
@@ -17,7 +23,7 @@ export function encodeDetectorStates(states: Iterable<[name: string, state: Floa
     if (packed)
       series[name] = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength).toString('base64');
   }
-  return JSON.stringify({ v: 3, size: detectorStateSize(DEFAULT_DETECTOR_PARAMS), series });
+  return JSON.stringify({ v: 4, size: detectorStateSize(DEFAULT_DETECTOR_PARAMS), series });
 }
 
 /** The states `encodeDetectorStates` (or an earlier version) saved; a series that does not read is left out. */
@@ -25,23 +31,28 @@ export function decodeDetectorStates(json: string): Array<[name: string, state: 
   const out: Array<[string, Float64Array]> = [];
   const size = detectorStateSize(DEFAULT_DETECTOR_PARAMS);
   const layout = detectorStateLayout(DEFAULT_DETECTOR_PARAMS);
+  // v2 and v3 saved the state before the zero share, its last slot (and its last segment).
+  const oldSize = size - 1;
+  const oldLayout = layout.slice(0, -1);
   let o: { v?: number; size?: number; series?: Record<string, unknown> };
   try {
     o = JSON.parse(json);
   } catch {
     return out;
   }
-  if ((o?.v !== 2 && o?.v !== 3) || o.size !== size || typeof o.series !== 'object' || o.series === null)
-    return out;
+  if (typeof o?.series !== 'object' || o.series === null) return out;
+  if (!(o.v === 4 ? o.size === size : (o.v === 2 || o.v === 3) && o.size === oldSize)) return out;
   for (const [name, b64] of Object.entries(o.series)) {
     if (typeof b64 !== 'string') continue;
     const bytes = Buffer.from(b64, 'base64');
     let state: Float64Array | null = null;
-    if (o.v === 3) state = unpackState(bytes, layout);
-    else if (bytes.byteLength === size * 8) {
-      state = new Float64Array(size);
+    if (o.v === 4) state = unpackState(bytes, layout);
+    else if (o.v === 3) state = unpackState(bytes, oldLayout);
+    else if (bytes.byteLength === oldSize * 8) {
+      state = new Float64Array(oldSize);
       new Uint8Array(state.buffer).set(bytes);
     }
+    if (state && o.v !== 4) state = upgradeDetectorState(state);
     if (state?.every(Number.isFinite)) out.push([name, state]);
   }
   return out;

@@ -1,12 +1,17 @@
 // The saved anomaly models (outside review, issue 17, finding 7): each series' saved state fits the 8 KB
 // budget, restores bit for bit (a restored monitor scores exactly as the original), and state saved by the
-// previous version (the raw Float64Array) still reads.
+// previous versions (the raw Float64Array, and the packed form before the zero share of F5) still reads.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Analytics } from '../../src/analytics/analytics.js';
-import type { AnomalyDetector } from '../../src/analytics/anomaly-detector.js';
-import { detectorStateLayout } from '../../src/analytics/anomaly-detector.js';
+import {
+  AnomalyDetector,
+  DEFAULT_DETECTOR_PARAMS,
+  detectorStateLayout,
+} from '../../src/analytics/anomaly-detector.js';
 import { packState, unpackState } from '../../src/analytics/detector-codec.js';
+import { decodeDetectorStates } from '../../src/analytics/saved-state.js';
 import type { HistoryPoint } from '../../src/history/point.js';
 import { anomalyAnalytics, DAY, MIN, minutePoint, START } from '../helpers/anomaly-minutes.js';
 import { prng } from '../helpers/random.js';
@@ -23,6 +28,12 @@ function noisyPoint(t: number, r: ReturnType<typeof prng>): HistoryPoint {
     errors_5xx: Math.max(0, Math.round(requests * 0.005 + r.n() * Math.sqrt(requests * 0.005))),
     latency_p95_ms: 180 + 40 * daily + r.n() * 12,
   });
+}
+
+/** The largest difference between two score sequences of the same length (Infinity if not). */
+function maxDiff(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length || a.length === 0) return Number.POSITIVE_INFINITY;
+  return Math.max(...a.map((x, i) => Math.abs(x - (b[i] as number))));
 }
 
 describe('the saved model state fits the budget and restores exactly (finding 7)', () => {
@@ -58,22 +69,55 @@ describe('the saved model state fits the budget and restores exactly (finding 7)
     }
   });
 
-  it('state saved by the previous version (v2, the raw Float64Array in base64) still restores', () => {
+  it('state saved before the zero share as v2 (the raw Float64Array in base64) still restores, share added', () => {
     const a = trained();
     const det = (a as unknown as { detectors: Map<string, AnomalyDetector> }).detectors.get(
       'cpu',
     ) as AnomalyDetector;
+    // The v2 form of the same model: the state without its last slot (the zero share).
+    const old = det.state.slice(0, -1);
     const v2 = JSON.stringify({
       v: 2,
-      size: det.state.length,
-      series: {
-        cpu: Buffer.from(det.state.buffer, det.state.byteOffset, det.state.byteLength).toString('base64'),
-      },
+      size: old.length,
+      series: { cpu: Buffer.from(old.buffer).toString('base64') },
     });
     const b = new Analytics(a.config);
     expect(b.importState(v2)).toBe(1);
     const restored = (b as unknown as { detectors: Map<string, AnomalyDetector> }).detectors.get('cpu');
+    // cpu stayed above 0, so the share is 0: the same model exactly.
+    expect(det.state.at(-1)).toBe(0);
     expect(Array.from(restored?.state ?? [])).toEqual(Array.from(det.state));
+  });
+
+  it('state saved by the detector before the zero share (v3, fixture from commit 6da751b) restores and scores on', () => {
+    const fx = JSON.parse(
+      readFileSync(new URL('./fixtures/anomaly-state-v3.json', import.meta.url), 'utf8'),
+    ) as {
+      state: string;
+      continuation: Record<string, { values: number[]; scores: number[] }>;
+    };
+    const b = anomalyAnalytics();
+    expect(b.importState(fx.state)).toBe(3);
+    const states = new Map(decodeDetectorStates(fx.state));
+    const scores = (name: string) => {
+      const det = new AnomalyDetector(DEFAULT_DETECTOR_PARAMS, states.get(name));
+      expect(det.count).toBe(3000);
+      return (fx.continuation[name]?.values ?? []).map((v) => det.update(v));
+    };
+    // 10..70 never read 0 and 0.3 % of its scale was above the old floor: scored as the old detector did
+    // (to float noise: the absolute 1e-9 the noise floor had is gone).
+    const depth = scores('queue_depth');
+    expect(maxDiff(depth, fx.continuation.queue_depth?.scores ?? [])).toBeLessThan(1e-8);
+    // A series that read 0 keeps the old absolute floor (share 1, fading): its scores within 0.001 (the share learns 0.99).
+    const errors = scores('errors');
+    expect(maxDiff(errors, fx.continuation.errors?.scores ?? [])).toBeLessThan(1e-3);
+    // Seconds (0.002, never 0): now scale-free; the 3x jump at point 200 still scores 1, the points before stay low.
+    const secs = scores('latency_s');
+    expect(secs[200]).toBe(1);
+    expect(Math.max(...secs.slice(0, 200))).toBeLessThan(0.995);
+    // Saved again in the current form, under the budget.
+    for (const b64 of Object.values(JSON.parse(b.exportState()).series as Record<string, string>))
+      expect(b64.length).toBeLessThan(8192);
   });
 });
 
@@ -81,7 +125,7 @@ describe('the state codec', () => {
   it('packs every integer slot in its width and gives back the same float64s; a slot that does not fit is refused', () => {
     const layout = detectorStateLayout();
     const r = prng(1);
-    const state = new Float64Array(799);
+    const state = new Float64Array(800);
     for (let i = 0; i < 31; i++) state[i] = r.n() * 1e6;
     for (let i = 31; i < 63; i++) state[i] = Math.floor(r.u() * 2 ** 32);
     for (let i = 63; i < 585; i++) state[i] = r.n();
@@ -90,8 +134,9 @@ describe('the state codec', () => {
     state[1] = -0;
     state[31] = 2 ** 32 - 1;
     state[798] = 2 ** 48 - 1;
+    state[799] = r.u(); // the zero share
     const packed = packState(state, layout) as Uint8Array;
-    expect(packed.byteLength).toBe(31 * 8 + 32 * 4 + 522 * 8 + 214 * 6);
+    expect(packed.byteLength).toBe(31 * 8 + 32 * 4 + 522 * 8 + 214 * 6 + 8);
     const back = unpackState(packed, layout) as Float64Array;
     expect(Buffer.from(back.buffer).equals(Buffer.from(state.buffer))).toBe(true);
     state[40] = 2 ** 32;
