@@ -1,7 +1,9 @@
 // The busiest hour of the day and day of the week in the capacity report, and when there is none
-// (equal traffic: no peak, rather than hour 00 or Sunday by the order of a loop).
+// (equal traffic: no peak, rather than hour 00 or Sunday by the order of a loop; a growing service: no
+// busiest day, rather than its latest one).
 
 import { type CapacityFigure, type CapacityPoint, roundTo as round, tooLittle } from './capacity-figure.js';
+import { type Trend, theilSen } from './trend.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -70,42 +72,93 @@ export function busiestHour(
   };
 }
 
-/** Busiest weekday (UTC) by mean request rate; needs every weekday in the history. */
+/**
+ * Busiest weekday (UTC) by request rate against the week's trend line; needs every weekday in the history.
+ * A growing (or shrinking) service's latest (or first) day is the busiest by its raw mean without any weekly
+ * pattern, so each point is divided by the trend's value at its time (the classic seasonal index) and the
+ * weekdays' mean ratios are compared: a pure trend has no busiest day, a weekday effect on top of it does.
+ */
 export function busiestDay(
   pts: readonly CapacityPoint[],
   step: number,
   rate: (p: CapacityPoint) => number,
 ): CapacityFigure<string> {
   const unit = 'day of week (UTC)';
-  const total = new Float64Array(7);
   const count = new Float64Array(7);
   for (const p of pts) {
     const d = new Date(p.t).getUTCDay();
-    total[d] = (total[d] as number) + rate(p);
     count[d] = (count[d] as number) + 1;
   }
   if (count.some((c) => c < (DAY / step) * 0.8)) {
     return { ...tooLittle(unit, 'needs every day of the week in the history (7 days)'), value: null };
   }
-  const means = Array.from(total, (t, d) => t / (count[d] as number));
-  const order = means.map((_, i) => i).sort((a, b) => (means[b] as number) - (means[a] as number));
-  const top = order[0] as number;
-  if (!((means[top] as number) > 0)) {
-    return { ...tooLittle(unit, 'no requests in the history'), value: null };
+  if (!pts.some((p) => rate(p) > 0)) return { ...tooLittle(unit, 'no requests in the history'), value: null };
+  const trend = dayTrend(pts, step, rate);
+  const at = (t: number) => (trend ? trend.level + trend.slope * (t - trend.at) : Number.NaN);
+  const total = new Float64Array(7);
+  const ratio = new Float64Array(7);
+  for (const p of pts) {
+    const d = new Date(p.t).getUTCDay();
+    const level = at(p.t + step / 2);
+    if (!(level > 0)) {
+      return { ...tooLittle(unit, 'the request rate trend reaches 0 in the history'), value: null };
+    }
+    total[d] = (total[d] as number) + rate(p);
+    ratio[d] = (ratio[d] as number) + rate(p) / level;
   }
-  const tied = tiedWith(means, top, PEAK_MARGIN);
+  // Each weekday's mean ratio to the trend, and what it reads at the trend's level in the window's middle.
+  const index = Array.from(ratio, (r, d) => r / (count[d] as number));
+  const mid = at(((pts[0] as CapacityPoint).t + (pts.at(-1) as CapacityPoint).t + step) / 2);
+  const order = index.map((_, i) => i).sort((a, b) => (index[b] as number) - (index[a] as number));
+  const top = order[0] as number;
+  const perDay = (trend?.slope ?? 0) * DAY;
+  const removed =
+    perDay === 0
+      ? ''
+      : ` once the trend (${perDay > 0 ? '+' : ''}${round(perDay, 3)} req/s per day) is removed`;
+  const tied = tiedWith(index, top, PEAK_MARGIN);
   if (tied.length > 1) {
     const which = tied.length === 7 ? 'every day' : tied.map((d) => WEEKDAYS[d]).join(', ');
-    return { ...noPeak(unit, which, means[top] as number, exact(means, tied)), value: null };
+    const peak = noPeak(unit, which, (index[top] as number) * mid, exact(index, tied));
+    return { ...peak, note: `${peak.note}${removed}`, value: null };
   }
-  const margin =
-    ((means[top] as number) - (means[order[1] as number] as number)) / ((means[top] as number) || 1);
+  const margin = ((index[top] as number) - (index[order[1] as number] as number)) / (index[top] as number);
+  const above = ((index[top] as number) - 1) * 100;
   return {
     value: WEEKDAYS[top] as string,
     unit,
     confidence: margin >= 0.1 ? 'high' : margin >= 0.03 ? 'medium' : 'low',
-    note: `mean ${round(means[top] as number, 3)} req/s, ${round(margin * 100, 1)} % above the next day; one week of each weekday at most`,
+    note: `mean ${round((total[top] as number) / (count[top] as number), 3)} req/s, ${round(above, 1)} % ${above < 0 ? 'below' : 'above'} the trend, ${round(margin * 100, 1)} % above the next day${removed}; one week of each weekday at most`,
   };
+}
+
+/**
+ * The request rate's trend over the history: a Theil–Sen line through the means of its whole days (24 h
+ * from the first point, so each holds every hour once and the daily cycle cancels), robust to a day or
+ * two off the line (a busy weekday does not tilt it); null with fewer than 2 whole days.
+ */
+function dayTrend(
+  pts: readonly CapacityPoint[],
+  step: number,
+  rate: (p: CapacityPoint) => number,
+): Trend | null {
+  const t0 = (pts[0] as CapacityPoint).t;
+  const sums = new Map<number, [sum: number, n: number]>();
+  for (const p of pts) {
+    const k = Math.floor((p.t - t0) / DAY);
+    const s = sums.get(k) ?? [0, 0];
+    s[0] += rate(p);
+    s[1]++;
+    sums.set(k, s);
+  }
+  const times: number[] = [];
+  const means: number[] = [];
+  for (const [k, [sum, n]] of [...sums].sort((a, b) => a[0] - b[0])) {
+    if (n < (DAY / step) * 0.8) continue;
+    times.push(t0 + k * DAY + DAY / 2);
+    means.push(sum / n);
+  }
+  return times.length >= 2 ? theilSen(times, means) : null;
 }
 
 /**

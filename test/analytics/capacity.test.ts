@@ -47,10 +47,14 @@ describe('computeCapacity on a week whose answers are known', () => {
     expect(r.headroom.cpu.value).toBeGreaterThan(0); // 9 % and growing: far, but finite
   });
 
-  it('finds the busiest hour (14:00 UTC) and weekday (the last day: Sunday, traffic grows)', () => {
+  it('finds the busiest hour (14:00 UTC) and no busiest weekday (every day has the same profile; it grows)', () => {
     expect(r.busiest.hour_of_day.value).toBe(14);
     expect(r.busiest.hour_of_day.confidence).toBe('high');
-    expect(r.busiest.day_of_week.value).toBe('Sunday');
+    // Was Sunday: the last day of a growing week, not a weekly pattern (outside review 1, F3).
+    expect(r.busiest.day_of_week).toMatchObject({ value: null, confidence: null });
+    expect(r.busiest.day_of_week.note).toMatch(
+      /^no peak: every day .* once the trend \(\+10 req\/s per day\) is removed$/,
+    );
   });
 
   it('requests per core: 1 / the marginal CPU per request', () => {
