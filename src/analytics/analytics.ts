@@ -2,7 +2,7 @@
 // disk and memory trends fed with the samples, and the alert observations they give.
 
 import { nodeV8 } from '../builtins.js';
-import type { HistoryPoint } from '../history/point.js';
+import { errorRateOf, type HistoryPoint } from '../history/point.js';
 import type { MetricsSnapshot } from '../types.js';
 import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS } from './anomaly-detector.js';
 import { LeakDetector } from './memory-leak.js';
@@ -51,7 +51,12 @@ const POINT_SERIES: Record<string, (p: HistoryPoint) => number> = {
   memory: (p) => (p.samples > 0 ? (p.memory_avg_percent ?? Number.NaN) : Number.NaN),
   event_loop_delay: (p) => (p.samples > 0 ? (p.event_loop_p99_ms ?? Number.NaN) : Number.NaN),
   request_rate: (p) => p.requests,
-  error_rate: (p) => (p.requests > 0 ? (p.errors_5xx / p.requests) * 100 : Number.NaN),
+  // Failed requests, as every error rate counts them: 5xx and aborted requests whose client waited (a timeout
+  // storm is an outage without a 5xx); a point of an earlier version has no aborted count (0).
+  error_rate: (p) =>
+    p.requests > 0
+      ? (errorRateOf(p.requests, p.errors_5xx, p.errors_aborted_failed ?? 0) ?? Number.NaN)
+      : Number.NaN,
   latency_p95: (p) => (p.requests > 0 ? (p.latency_p95_ms ?? Number.NaN) : Number.NaN),
 };
 
