@@ -32,7 +32,6 @@ import { closeMonitor, exitOnSignals, startShutdown } from './monitor/close.js';
 import { loadClusterMode } from './monitor/cluster-loader.js';
 import { markProcessOnly, startOfCluster } from './monitor/cluster-start.js';
 import { emitSafely } from './monitor/events.js';
-import { clusterViewOptions } from './monitor/notification-state.js';
 import {
   checkMonitorOptions,
   DEFAULT_MONITOR_OPTIONS,
@@ -144,7 +143,6 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     ({ off: this.clusterModeOff, instanceId: this.instanceId } = start);
     const parts = createParts(options, this, {
       clustered: start.config !== null,
-      clusterView: clusterViewOptions.has(input),
       latest: () => this.parts?.sampler.latest,
       websocketConnections: () => this.websockets.count,
       closing: () => this.closing !== undefined,

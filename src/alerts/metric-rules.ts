@@ -39,6 +39,9 @@ export interface MetricRuleOptions {
   predict?: string | number;
 }
 
+/** Snapshot groups keyed by a name of the user's or the traffic's: each key is a thing of its own. */
+const KEYED_GROUPS = new Set(['custom', 'routes', 'plugins', 'functions', 'jobs']);
+
 export interface MetricRuleConfig {
   readonly type: 'threshold';
   readonly name: string;
@@ -53,6 +56,11 @@ export interface MetricRuleConfig {
   readonly labels: Readonly<Record<string, string>> | undefined;
   readonly enabled: boolean;
   readonly component: string;
+  /**
+   * What a critical alert inhibits the warnings of (routing.inhibit): the component, or in a group of
+   * unrelated things (custom metrics, routes, plugins, functions, jobs) the one thing the metric belongs to.
+   */
+  readonly inhibitScope: string;
   /** The predict horizon in ms, or null. */
   readonly predict: number | null;
 }
@@ -239,6 +247,9 @@ function parseThreshold(o: Record<string, unknown>, name: string, shape: Snapsho
     labels,
     enabled: o.enabled ?? true,
     component: segments[0] === 'plugins' ? `plugins.${segments[1]}` : (segments[0] as string),
+    inhibitScope: KEYED_GROUPS.has(segments[0] as string)
+      ? `${segments[0]}.${JSON.stringify(segments[1])}`
+      : (segments[0] as string),
     predict,
   });
 }

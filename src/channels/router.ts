@@ -49,6 +49,11 @@ export interface NotificationRouterOptions {
    * a silence naming another is refused. @defaultValue the built-in rules' names
    */
   rules?: readonly string[];
+  /**
+   * What an alert's critical inhibits the warnings of (`routing.inhibit`): the monitor maps a rule on a
+   * custom metric, a route or a plugin to that one metric, route or plugin. @defaultValue the alert's component
+   */
+  inhibitScope?: (alert: Alert) => string;
 }
 
 /** How often grouped and repeated notifications are checked. */
@@ -79,9 +84,11 @@ export class NotificationRouter {
   private closing: Promise<void> | undefined;
   private changeListener: (() => void) | undefined;
   private fence: (() => boolean) | undefined;
+  private readonly inhibitScope: (alert: Alert) => string;
 
   constructor(options: NotificationRouterOptions) {
     this.clock = options.clock ?? { now: Date.now };
+    this.inhibitScope = options.inhibitScope ?? ((a) => a.component);
     const logger = options.logger ?? consoleLogger;
     this.config = parseRouting(options.routing);
     this.maintenance = Object.freeze(parseMaintenance(options.maintenance));
@@ -353,10 +360,11 @@ export class NotificationRouter {
     const window = this.maintenance.find((w) => w.covers(alert, now));
     if (window) return { suppressed: 'maintenance', suppressed_by: window.name };
     if (this.config.inhibit && alert.severity === 'warning' && alert.state === 'active') {
+      const scope = this.inhibitScope(alert);
       const source = active.find(
         (b) =>
           b.id !== alert.id &&
-          b.component === alert.component &&
+          this.inhibitScope(b) === scope &&
           b.severity === 'critical' &&
           b.state === 'active',
       );

@@ -9,7 +9,7 @@ import { ClusterSource } from '../cluster/source.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type { RequestStats } from '../requests/requests.js';
 import type { Clock, Logger } from '../types.js';
-import { clusterViewOptions } from './notification-state.js';
+import { markClusterView } from './notification-state.js';
 import type { MonitorOptions } from './options.js';
 import { closeWorkerPlugins, withoutClose } from './shared-groups.js';
 
@@ -44,7 +44,7 @@ export function startClusterMode(
   const clusterInstance = options.instanceId ?? `${hostname()}:${config.name}`;
   // The cluster's monitor: the user's store, alert delivery and probes; no process lifecycle.
   const clusterOptions: MonitorOptions = { ...options, cluster: false, instanceId: clusterInstance };
-  clusterViewOptions.add(clusterOptions);
+  markClusterView(clusterOptions);
   for (const key of ['handleSignals', 'shed', 'shutdown', 'loadReader', 'probeRules'] as const) {
     delete clusterOptions[key];
   }

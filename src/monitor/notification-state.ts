@@ -10,8 +10,18 @@ import type { Alert, AlertEvent } from '../alerts/alert.js';
 import type { PersistedAlert } from '../alerts/engine.js';
 import type { AlertDelivery, PendingNotifications } from '../channels/router.js';
 
-/** The options a cluster's own monitor is created with (cluster-mode.ts): it keeps none of this in the store. */
-export const clusterViewOptions = new WeakSet<object>();
+/** Marks the options a cluster's own monitor is created with (cluster-mode.ts): it keeps none of this in the store. */
+const CLUSTER_VIEW = Symbol('sysvitals.clusterView');
+
+/** Marks `options` as a cluster's own monitor's (a symbol key: option checks and copies keep it). */
+export function markClusterView(options: object): void {
+  (options as Record<symbol, unknown>)[CLUSTER_VIEW] = true;
+}
+
+/** True for the options markClusterView() marked (or a copy of them). */
+export function isClusterView(options: object): boolean {
+  return (options as Record<symbol, unknown>)[CLUSTER_VIEW] === true;
+}
 
 /** The store's state key. */
 export const NOTIFICATIONS_STATE = 'alert-notifications';

@@ -2,9 +2,9 @@
 // job and custom statistics, the store, the collector, the process lifecycle and the analytics.
 
 import { hostname } from 'node:os';
-import type { AlertEvent } from '../alerts/alert.js';
+import type { Alert, AlertEvent } from '../alerts/alert.js';
 import { AlertSystem } from '../alerts/engine.js';
-import { metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
+import { type MetricRuleConfig, metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
 import type { AlertObservation } from '../alerts/observations.js';
 import { metricPredictRules, predictRules } from '../alerts/predict-rules.js';
 import {
@@ -34,6 +34,7 @@ import { MemoryStore } from '../stores/memory.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { Clock, ComponentStatus, Logger, MetricsSnapshot } from '../types.js';
 import { HistoryWriter } from './history-writer.js';
+import { isClusterView } from './notification-state.js';
 import type { CheckedMonitorOptions } from './options.js';
 import { Sampler } from './sampler.js';
 import { workerGroups } from './shared-groups.js';
@@ -54,8 +55,6 @@ export interface PartsOwner extends FunctionRecorder {
 export interface PartsContext {
   /** Cluster mode: alerts are delivered once, by the cluster's monitor, and history goes there. */
   readonly clustered: boolean;
-  /** This is a cluster's own monitor (its aggregator's ledger carries the channels' deliveries). */
-  readonly clusterView?: boolean;
   /** The latest snapshot (the probes read dependency statuses from it). */
   readonly latest: () => MetricsSnapshot | undefined;
   /** Open WebSocket connections of the application (trackWebSockets). */
@@ -140,6 +139,7 @@ export function createParts(
     host: hostname(),
     instance: owner.instanceId,
     rules: [...ALERT_RULE_NAMES, ...metricRules.map((r) => r.name)],
+    inhibitScope: inhibitScopes(metricRules),
   });
   // Without an injected clock the @timed statistics keep the coarse clock (see RequestStats).
   const adopted = adoptDefaultFunctionStats(owner, options.clock);
@@ -254,7 +254,7 @@ export function createParts(
   };
   // A restart with the same store and instanceId restores them (same ids), instead of orphaning them, with
   // what each channel's receiver got of them (notification-state.ts).
-  const carry = !clustered && ctx.clusterView !== true;
+  const carry = !clustered && !isClusterView(options);
   const history = new HistoryWriter({
     ...ctx,
     ...parts,
@@ -295,4 +295,10 @@ export function createParts(
     analytics,
     exclusion,
   };
+}
+
+/** A rule on any metric inhibits within its own metric's thing (metric-rules.ts); a built-in one within its component. */
+function inhibitScopes(rules: readonly MetricRuleConfig[]): (alert: Alert) => string {
+  const scopes = new Map(rules.map((r) => [r.name, r.inhibitScope]));
+  return (alert) => scopes.get(alert.rule) ?? alert.component;
 }
