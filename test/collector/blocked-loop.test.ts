@@ -3,12 +3,10 @@
 // (red, HTTP 503), Prometheus' component_status, and a critical event_loop_delay alert on `process`
 // (outside review F3: 100 % utilisation and a 1.5 s delay read "healthy", green 99).
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logger.js';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import { harnesses, type Running } from '../adapters/harness.js';
+import { describe, expect, it } from 'vitest';
+import { harnesses } from '../adapters/harness.js';
+import { servedMonitors } from '../adapters/served-monitor.js';
 import { blockLoop, httpGet } from '../helpers/http-get.js';
-import { makeProcRoot, type ProcRoot } from './helpers/proc-root.js';
 
 const TOKEN = 'blocked-loop-token-0123456789';
 
@@ -20,29 +18,11 @@ const turn = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The oracle: the documented levels applied to the measured p99. */
 const expected = (p99: number) => (p99 >= 500 ? 'critical' : p99 >= 100 ? 'warning' : 'healthy');
 
-let running: Running | undefined;
-let monitor: SystemMonitor | undefined;
-let proc: ProcRoot | undefined;
-
-afterEach(async () => {
-  await running?.close();
-  await monitor?.close();
-  proc?.cleanup();
-  running = undefined;
-  monitor = undefined;
-  proc = undefined;
-});
+const serve = servedMonitors(TOKEN);
 
 describe.each(harnesses)('a blocked event loop on $name', (harness) => {
   it('makes the process component critical from the measured delay, with an event_loop_delay alert', async () => {
-    // The host's CPU is not this test's business (the machine running it is busy): a static /proc copy.
-    proc = makeProcRoot();
-    monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger, procRoot: proc.root });
-    running = await harness.start({
-      source: monitor,
-      api: { adminToken: TOKEN, metricsMaxAgeMs: 3_600_000 } as never,
-    });
-    const url = running.url;
+    const { monitor, url } = await serve(harness);
     expect((await admin(url, 'metrics')).status).toBe(200); // the admin API's handlers loaded
     await monitor.sample(); // the interval measured starts here
 

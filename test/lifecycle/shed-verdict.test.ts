@@ -3,12 +3,10 @@
 // Prometheus' component_status, like the critical load_shedding alert on it; and a scrape counts the shed
 // requests live, like the request counters, not from the cached snapshot (outside review F1, F2).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LoadReading } from '../../src/lifecycle/load-watch.js';
-import { silentLogger } from '../../src/logger.js';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import { harnesses, type Running } from '../adapters/harness.js';
-import { makeProcRoot, type ProcRoot } from '../collector/helpers/proc-root.js';
+import { harnesses } from '../adapters/harness.js';
+import { servedMonitors } from '../adapters/served-monitor.js';
 import { httpGet as get } from '../helpers/http-get.js';
 
 const TOKEN = 'shed-verdict-token-0123456789';
@@ -23,38 +21,16 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-let running: Running | undefined;
-let monitor: SystemMonitor | undefined;
-let proc: ProcRoot | undefined;
-
-afterEach(async () => {
-  await running?.close();
-  await monitor?.close();
-  proc?.cleanup();
-  running = undefined;
-  monitor = undefined;
-  proc = undefined;
-});
+const serve = servedMonitors(TOKEN);
 
 describe.each(harnesses)('load shedding in the verdict on $name', (harness) => {
   it('refused clients make requests critical everywhere; the scrape counts them live', async () => {
-    // The host's CPU is not this test's business (the machine running it is busy): a static /proc copy.
-    proc = makeProcRoot();
     const load: LoadReading = { eventLoopDelayMs: 0, eventLoopUtilization: 0, heapUsedBytes: 0, rssBytes: 0 };
-    monitor = createMonitor({
-      sampleIntervalMs: 0,
-      logger: silentLogger,
-      procRoot: proc.root,
-      // The test takes the load readings itself (a long interval: no timer reading races it).
+    // The test takes the load readings itself (a long interval: no timer reading races it).
+    const { monitor, url } = await serve(harness, {
       shed: { maxEventLoopDelayMs: 100, sampleIntervalMs: 3_600_000 },
       loadReader: () => ({ ...load }),
     });
-    // A cache longer than the test: every admin read is of the last sample, as a scrape within a second is.
-    running = await harness.start({
-      source: monitor,
-      api: { adminToken: TOKEN, metricsMaxAgeMs: 3_600_000 } as never,
-    });
-    const url = running.url;
     expect((await admin(url, 'metrics')).status).toBe(200); // the admin API's handlers loaded
     expect((await get(`${url}/`)).status).toBe(200);
     await monitor.sample();
