@@ -4,18 +4,16 @@
 // and each capacity figure on the page must be the API's `capacity/` figure, "too little data" included.
 
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CapacityReport } from '../../src/analytics/capacity.js';
 import type { HistoryPoint, HistoryResult } from '../../src/history/point.js';
-import { createAdminApi } from '../../src/http/api.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import type { MetricsSnapshot } from '../../src/types.js';
+import { BASE, type Served, serveAdmin } from '../http/stream-helpers.js';
 import {
   apiData,
   type Browser,
@@ -29,7 +27,6 @@ import {
 if (skipBrowser) console.warn(`anomaly and capacity browser test skipped: ${MISSING}`);
 
 const TOKEN = 'anomaly-browser-token';
-const BASE = '/api/core/admin/system';
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 const MIN = 60_000;
 const DAY = 1440 * MIN;
@@ -148,7 +145,7 @@ const CHART_SERIES: Record<string, string> = {
 
 describe.skipIf(skipBrowser)('anomaly shading and the capacity panel in Chromium', () => {
   let monitor: SystemMonitor;
-  let server: Server;
+  let served: Served;
   let browser: Browser;
   let base: string;
 
@@ -167,20 +164,14 @@ describe.skipIf(skipBrowser)('anomaly shading and the capacity panel in Chromium
       logger: silentLogger,
       alerts: { anomaly: { warning: THRESHOLD } },
     });
-    const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
-    server = createServer((req, res) => {
-      void api.handle(req, res).then((handled) => {
-        if (!handled) res.end('app');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${BASE}`;
+    served = await serveAdmin(monitor, { adminToken: TOKEN });
+    base = `${served.url}${BASE}`;
     browser = await launch();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await served?.close();
     await monitor?.close();
   });
 

@@ -16,6 +16,9 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/** Playwright's own default viewport, which some tests were written against. */
+export const DEFAULT_VIEWPORT = { width: 1280, height: 720 };
+
 export async function launch(viewport = { width: 1366, height: 900 }): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM}: ${MISSING}`);
   const profile = mkdtempSync(join(tmpdir(), 'sysvitals-chromium-'));
@@ -43,22 +46,34 @@ export async function launch(viewport = { width: 1366, height: 900 }): Promise<B
   };
 }
 
+/** What watchPage records of a tab. */
+export interface Watched {
+  errors: string[];
+  failed: string[];
+  pageErrors: string[];
+}
+
 /**
  * Records what a tab reports as errors: `errors` gets page errors and console errors; `failed` every response
  * with a status of 400 or more (`404 GET <url>`), since Chromium's console line for one ("Failed to load
  * resource: ... 404") does not say which URL it was. Put `failedNote(failed)` in the no-errors assertion.
+ * `pageErrors` gets the uncaught page errors' messages alone, for the tests that check only those.
  */
-export function watchPage(page: Page): { errors: string[]; failed: string[] } {
+export function watchPage(page: Page): Watched {
   const errors: string[] = [];
   const failed: string[] = [];
+  const pageErrors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('pageerror', (e) => {
+    errors.push(`pageerror: ${e.message}`);
+    pageErrors.push(e.message);
+  });
   page.on('response', (r) => {
     if (r.status() >= 400) failed.push(`${r.status()} ${r.request().method()} ${r.url()}`);
   });
-  return { errors, failed };
+  return { errors, failed, pageErrors };
 }
 
 /** The message of a no-console-errors assertion: which requests failed. */
@@ -66,11 +81,8 @@ export function failedNote(failed: readonly string[]): string {
   return `responses with status >= 400: ${failed.length > 0 ? failed.join(', ') : 'none'}`;
 }
 
-/** A new tab with the token in its sessionStorage; see watchPage for `errors` and `failed`. */
-export async function openPage(
-  context: BrowserContext,
-  token?: string,
-): Promise<{ page: Page; errors: string[]; failed: string[] }> {
+/** A new tab with the token in its sessionStorage; see watchPage for `errors`, `failed` and `pageErrors`. */
+export async function openPage(context: BrowserContext, token?: string): Promise<{ page: Page } & Watched> {
   const page = await context.newPage();
   const watched = watchPage(page);
   if (token) await page.addInitScript((t) => window.sessionStorage.setItem('sysvitals.adminToken', t), token);

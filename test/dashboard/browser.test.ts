@@ -1,29 +1,23 @@
 // The dashboard in Debian's Chromium (playwright-core) against the Express example, with a short sample interval.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExpressExample, start } from '../../examples/express.js';
 import type { Logger } from '../../src/types.js';
-import { failedNote, watchPage } from './browser-helpers.js';
+import { type Browser, failedNote, launch, MISSING, openPage, skipBrowser } from './browser-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const MISSING = 'install chromium (apt-get install --no-install-recommends chromium)';
-// Missing chromium skips on a developer's machine (with the message) and fails in CI, where it must run.
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true';
-if (skip) console.warn(`dashboard browser test skipped: ${MISSING}`);
+if (skipBrowser) console.warn(`dashboard browser test skipped: ${MISSING}`);
 
 const TOKEN = 'browser-test-token';
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 const silent: Logger = { warn() {}, error() {} };
 
-describe.skipIf(skip)('dashboard in Chromium', () => {
+describe.skipIf(skipBrowser)('dashboard in Chromium', () => {
   let example: ExpressExample;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: Browser;
   let dashboardUrl: string;
   let traffic: NodeJS.Timeout | undefined;
 
@@ -45,38 +39,17 @@ describe.skipIf(skip)('dashboard in Chromium', () => {
         .catch(() => {});
     }, 50);
     traffic.unref();
-    profile = mkdtempSync(join(tmpdir(), 'sysvitals-chromium-'));
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM}: ${MISSING}`);
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-      viewport: { width: 1366, height: 900 },
-    });
+    browser = await launch();
   }, 60_000);
 
   afterAll(async () => {
     clearInterval(traffic);
-    await context?.close();
+    await browser?.close();
     await example?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   /** A new tab (its own sessionStorage) that records console errors, uncaught page errors and failed responses. */
-  async function newPage(token?: string): Promise<{ page: Page; errors: string[]; failed: string[] }> {
-    const page = await context.newPage();
-    const watched = watchPage(page);
-    if (token)
-      await page.addInitScript((t) => window.sessionStorage.setItem('sysvitals.adminToken', t), token);
-    return { page, ...watched };
-  }
+  const newPage = (token?: string) => openPage(browser.context, token);
 
   const points = (page: Page, chart: string) =>
     page.locator(`[data-chart="${chart}"]`).evaluate((el) => Number((el as HTMLElement).dataset.points));

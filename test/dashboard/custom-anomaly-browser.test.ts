@@ -2,14 +2,12 @@
 // clock learns a day and 10 quiet minutes (scores come after a day: ANOMALY_LEARNING_POINTS) of a queue depth, then a spike; the panels' sparklines must shade
 // exactly the samples that fall in a minute the API's snapshot scores at or above the anomaly level.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminApi } from '../../src/http/api.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import type { MetricsSnapshot } from '../../src/types.js';
+import { BASE, type Served, serveAdmin } from '../http/stream-helpers.js';
 import {
   apiData,
   type Browser,
@@ -42,7 +40,7 @@ function sparkOf(page: Page, key: string) {
 
 describe.skipIf(skipBrowser)('anomalies of opted-in custom and plugin series in Chromium', () => {
   let monitor: SystemMonitor;
-  let server: Server;
+  let served: Served;
   let browser: Browser;
   let base: string;
   let now = T0;
@@ -67,20 +65,14 @@ describe.skipIf(skipBrowser)('anomalies of opted-in custom and plugin series in 
     });
     monitor.gauge('queue_depth', { help: 'Jobs waiting', collect: () => depth });
     for (let m = 0; m < 1450; m++) await minute(m, 10 + ((m * 7) % 5));
-    const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
-    server = createServer((req, res) => {
-      void api.handle(req, res).then((handled) => {
-        if (!handled) res.end('app');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/core/admin/system`;
+    served = await serveAdmin(monitor, { adminToken: TOKEN });
+    base = `${served.url}${BASE}`;
     browser = await launch();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await served?.close();
     await monitor?.close();
   });
 

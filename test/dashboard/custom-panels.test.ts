@@ -1,26 +1,17 @@
 // Custom metrics and collector plugins on the dashboard in Debian's Chromium (playwright-core): a
 // panel per metric and per plugin, from the snapshot alone, updated live as values change.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminApi } from '../../src/http/api.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import { BASE, listen, type Served } from '../http/stream-helpers.js';
+import { BASE, type Served, serveAdmin } from '../http/stream-helpers.js';
+import { type Browser, DEFAULT_VIEWPORT, launch, MISSING, openPage, skipBrowser } from './browser-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const MISSING = 'install chromium (apt-get install --no-install-recommends chromium)';
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true';
-if (skip) console.warn(`custom panels browser test skipped: ${MISSING}`);
+if (skipBrowser) console.warn(`custom panels browser test skipped: ${MISSING}`);
 
-describe.skipIf(skip)('application metrics panels in Chromium', () => {
+describe.skipIf(skipBrowser)('application metrics panels in Chromium', () => {
   let monitor: SystemMonitor;
   let served: Served;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: Browser;
   let depth = 5;
 
   beforeAll(async () => {
@@ -35,41 +26,18 @@ describe.skipIf(skip)('application metrics panels in Chromium', () => {
     monitor.gauge('queue_depth', { help: 'Jobs waiting', collect: () => depth });
     const size = monitor.histogram('payload_size', { help: 'Payload size' });
     for (const v of [1, 2, 3, 4, 100]) size.observe(v);
-    const api = createAdminApi(monitor, { rateLimit: false });
-    served = await listen(
-      createServer((req, res) => {
-        void api.handle(req, res).then((handled) => {
-          if (!handled) res.end('app');
-        });
-      }),
-    );
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM}: ${MISSING}`);
-    profile = mkdtempSync(join(tmpdir(), 'sysvitals-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    served = await serveAdmin(monitor);
+    browser = await launch(DEFAULT_VIEWPORT);
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await served?.close();
     await monitor?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('shows a panel per custom metric and plugin, with no dashboard code, and follows the values live', async () => {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { page, pageErrors: errors } = await openPage(browser.context);
     await page.goto(`${served.url}${BASE}/dashboard/`);
     const panel = (key: string) => page.locator(`#custom-panels [data-metric="${key}"]`);
     await panel('custom.queue_depth').waitFor();

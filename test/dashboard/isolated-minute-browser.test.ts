@@ -2,15 +2,13 @@
 // them (outside review: a minute with 114 requests, p95 1212 ms and 5 errors vanished from both charts in
 // the Live and 1h views, because a line needs two points and its neighbours are gaps).
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryPoint, HistoryResult } from '../../src/history/point.js';
-import { createAdminApi } from '../../src/http/api.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
+import { BASE, type Served, serveAdmin } from '../http/stream-helpers.js';
 import {
   apiData,
   type Browser,
@@ -24,7 +22,6 @@ import {
 if (skipBrowser) console.warn(`isolated-minute browser test skipped: ${MISSING}`);
 
 const TOKEN = 'isolated-minute-token';
-const BASE = '/api/core/admin/system';
 const MIN = 60_000;
 const NOW = Date.UTC(2026, 10, 26, 12, 0, 30);
 const BUSY = [30, 15]; // minutes before NOW: two busy minutes, each between idle ones
@@ -59,7 +56,7 @@ function inkAt(page: Page, chart: string, t: number, range: [number, number]): P
 
 describe.skipIf(skipBrowser)('a busy minute between idle ones, in Chromium', () => {
   let monitor: SystemMonitor;
-  let server: Server;
+  let served: Served;
   let browser: Browser;
   let base: string;
 
@@ -82,20 +79,14 @@ describe.skipIf(skipBrowser)('a busy minute between idle ones, in Chromium', () 
       await monitor.flush();
     }
     now = NOW;
-    const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
-    server = createServer((req, res) => {
-      void api.handle(req, res).then((handled) => {
-        if (!handled) res.end('app');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${BASE}`;
+    served = await serveAdmin(monitor, { adminToken: TOKEN });
+    base = `${served.url}${BASE}`;
     browser = await launch();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await served?.close();
     await monitor?.close();
   });
 

@@ -1,32 +1,23 @@
 // The dashboard's notifications panel in Debian's Chromium: channel status, silences with a working
 // Expire button, maintenance windows, and silenced alerts marked in the history.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminApi } from '../../src/http/api.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { makeSnapshot } from '../alerts/snapshot.js';
 import { type Receiver, startReceiver } from '../channels/receiver.js';
+import { BASE, type Served, serveAdmin } from '../http/stream-helpers.js';
+import { type Browser, DEFAULT_VIEWPORT, launch, MISSING, openPage, skipBrowser } from './browser-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const MISSING = 'install chromium (apt-get install --no-install-recommends chromium)';
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true';
-if (skip) console.warn(`notifications browser test skipped: ${MISSING}`);
+if (skipBrowser) console.warn(`notifications browser test skipped: ${MISSING}`);
 
 const TOKEN = 'notifications-browser-token';
 
-describe.skipIf(skip)('dashboard notifications panel in Chromium', () => {
+describe.skipIf(skipBrowser)('dashboard notifications panel in Chromium', () => {
   let monitor: SystemMonitor;
-  let server: Server;
+  let served: Served;
   let rx: Receiver;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
@@ -39,37 +30,16 @@ describe.skipIf(skip)('dashboard notifications panel in Chromium', () => {
       channels: [{ type: 'webhook', name: 'ops-hook', url: `${rx.origin}/hook` }],
       maintenance: [{ name: 'sunday-backup', cron: '0 3 * * 0', durationMs: 7_200_000 }],
     });
-    const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
-    server = createServer((req, res) => {
-      void api.handle(req, res).then((handled) => {
-        if (!handled) res.writeHead(404).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/core/admin/system/`;
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM}: ${MISSING}`);
-    profile = mkdtempSync(join(tmpdir(), 'sysvitals-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    served = await serveAdmin(monitor, { adminToken: TOKEN });
+    base = `${served.url}${BASE}/`;
+    browser = await launch(DEFAULT_VIEWPORT);
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await monitor?.close();
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await served?.close();
     await rx?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('shows channel status, silences and windows; Expire ends the silence on the server', async () => {
@@ -86,10 +56,7 @@ describe.skipIf(skip)('dashboard notifications panel in Chromium', () => {
     await monitor.notifications.idle();
     expect(rx.received).toHaveLength(1);
 
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.addInitScript((t) => window.sessionStorage.setItem('sysvitals.adminToken', t), TOKEN);
+    const { page, pageErrors: errors } = await openPage(browser.context, TOKEN);
     await page.goto(`${base}dashboard/`);
 
     const channel = page.locator('#channels [data-channel="ops-hook"]');

@@ -1,21 +1,16 @@
 // The dashboard's routes, queries and jobs tables in Debian's Chromium: rows as the API serves them,
 // sorting by a column header, a route's history on click; saves a screenshot (test/artifacts).
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Route } from 'playwright-core';
+import type { Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminApi } from '../../src/http/api.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { BASE, type Served, serveAdmin } from '../http/stream-helpers.js';
+import { type Browser, launch, MISSING, openPage, skipBrowser } from './browser-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const MISSING = 'install chromium (apt-get install --no-install-recommends chromium)';
-const skip = !existsSync(CHROMIUM) && process.env.CI !== 'true';
-if (skip) console.warn(`profiling browser test skipped: ${MISSING}`);
+if (skipBrowser) console.warn(`profiling browser test skipped: ${MISSING}`);
 
 const TOKEN = 'profiling-browser-token';
 
@@ -34,11 +29,10 @@ function traffic(
   }
 }
 
-describe.skipIf(skip)('dashboard routes, queries and jobs tables in Chromium', () => {
+describe.skipIf(skipBrowser)('dashboard routes, queries and jobs tables in Chromium', () => {
   let monitor: SystemMonitor;
-  let server: Server;
-  let context: BrowserContext;
-  let profile: string;
+  let served: Served;
+  let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
@@ -94,45 +88,20 @@ describe.skipIf(skip)('dashboard routes, queries and jobs tables in Chromium', (
     monitor.recordJob('nightly-export', 2400, false);
     monitor.recordJob('nightly-export', 3100, true, new Error('S3 bucket unreachable'));
 
-    const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
-    server = createServer((req, res) => {
-      void api.handle(req, res).then((handled) => {
-        if (!handled) res.writeHead(404).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/core/admin/system/`;
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM}: ${MISSING}`);
-    profile = mkdtempSync(join(tmpdir(), 'sysvitals-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    served = await serveAdmin(monitor, { adminToken: TOKEN });
+    base = `${served.url}${BASE}/`;
+    browser = await launch({ width: 1280, height: 900 });
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await monitor?.close();
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await served?.close();
   });
 
   it('lists routes, queries and jobs; sorts by a header; a click shows the route history', async () => {
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.addInitScript((t) => {
-      window.sessionStorage.setItem('sysvitals.adminToken', t);
+    const { page, pageErrors: errors } = await openPage(browser.context, TOKEN);
+    await page.addInitScript(() => {
       // Counts the routes/ answers the page has read, so the test knows when one has been handled.
       const json = Response.prototype.json;
       Response.prototype.json = async function (this: Response) {
@@ -141,7 +110,7 @@ describe.skipIf(skip)('dashboard routes, queries and jobs tables in Chromium', (
         if (new URL(this.url).pathname.endsWith('/routes/')) w.routesRead = (w.routesRead ?? 0) + 1;
         return body;
       };
-    }, TOKEN);
+    });
     // Two sort clicks in a row, the first one's answer slow: once the table is shown, routes/ loads
     // sorted by time are held until the table shows the second click's order (rate), then answered.
     // The older answer must not put its order back (it did before).

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Alert, AlertEvent } from '../../src/alerts/alert.js';
 import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { createAdminApi } from '../../src/http/api.js';
-import type { AdminRoute } from '../../src/http/route.js';
+import type { AdminRoute, AdminSource } from '../../src/http/route.js';
 import { ADMIN_ROUTES } from '../../src/http/routes.js';
 import type { HealthStatus, Logger, MetricsSnapshot } from '../../src/types.js';
 
@@ -87,9 +87,9 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** An HTTP server on an ephemeral loopback port answering the admin API, `app` elsewhere. */
+/** An HTTP server on an ephemeral loopback port answering the admin API (no rate limit), `app` elsewhere. */
 export async function serveAdmin(
-  source: FakeMonitor,
+  source: AdminSource,
   options: AdminApiOptions = {},
   routes: readonly AdminRoute[] = ADMIN_ROUTES,
 ): Promise<Served> {
