@@ -1,26 +1,12 @@
 // @timed with experimentalDecorators (vitest.config.ts compiles *.legacy.test.ts that way);
 // test/timing.test.ts covers TC39 standard decorators.
 
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
-import {
-  type FunctionRecorder,
-  getDefaultFunctionStats,
-  setDefaultRecorder,
-  timed,
-} from '../../src/functions/timing.js';
+import { getDefaultFunctionStats, setDefaultRecorder, timed } from '../../src/functions/timing.js';
+import { recorder, resetTimingAfterEach } from './recorder.js';
 
-type Call = [name: string, ms: number, failed: boolean];
-
-function recorder(): FunctionRecorder & { calls: Call[] } {
-  const calls: Call[] = [];
-  return { calls, recordFunction: (name, ms, failed) => void calls.push([name, ms, failed]) };
-}
-
-afterEach(() => {
-  setDefaultRecorder(null);
-  vi.useRealTimers();
-});
+resetTimingAfterEach();
 
 describe('@timed() on methods (experimentalDecorators)', () => {
   it('is compiled as a legacy decorator here', () => {

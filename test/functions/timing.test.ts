@@ -1,6 +1,6 @@
 // @timed with TypeScript 5 standard (TC39) decorators; test/timing.legacy.test.ts covers experimentalDecorators.
 
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import {
@@ -12,18 +12,9 @@ import {
   setDefaultRecorder,
   timed,
 } from '../../src/functions/timing.js';
+import { type Call, recorder, resetTimingAfterEach } from './recorder.js';
 
-type Call = [name: string, ms: number, failed: boolean];
-
-function recorder(): FunctionRecorder & { calls: Call[] } {
-  const calls: Call[] = [];
-  return { calls, recordFunction: (name, ms, failed) => void calls.push([name, ms, failed]) };
-}
-
-afterEach(() => {
-  setDefaultRecorder(null);
-  vi.useRealTimers();
-});
+resetTimingAfterEach();
 
 describe('@timed() on methods (TC39 decorators)', () => {
   it('records ClassName.method, keeps `this`, arguments and the return value', () => {
