@@ -1,6 +1,6 @@
 // Test helpers: a complete, healthy MetricsSnapshot with overridable groups, and a settable clock.
 
-import type { Clock, DiskPartition, MetricsSnapshot } from '../../src/types.js';
+import type { Clock, DiskPartition, MetricsSnapshot, ProcessMetrics } from '../../src/types.js';
 
 export type Overrides = { [K in keyof MetricsSnapshot]?: Partial<MetricsSnapshot[K]> };
 
@@ -14,6 +14,36 @@ export function partition(mount: string, used_percent: number): DiskPartition {
     free_gb: 100 - used_percent,
     used_percent,
     status: 'healthy',
+  };
+}
+
+/**
+ * The process group's runtime figures of a quiet process: no loop utilisation, no GC pause, no heap space or
+ * active resource reported, open fds unknown (fresh objects each call). The snapshot fixtures share it.
+ */
+export function quietRuntime(): Pick<
+  ProcessMetrics,
+  | 'event_loop_utilization_percent'
+  | 'external_mb'
+  | 'array_buffers_mb'
+  | 'heap_spaces'
+  | 'gc'
+  | 'active_resources'
+  | 'open_fds'
+> {
+  return {
+    event_loop_utilization_percent: 0,
+    external_mb: 0,
+    array_buffers_mb: 0,
+    heap_spaces: {},
+    gc: {
+      minor: { count: 0, total_ms: 0, max_ms: 0 },
+      major: { count: 0, total_ms: 0, max_ms: 0 },
+      incremental: { count: 0, total_ms: 0, max_ms: 0 },
+      weakcb: { count: 0, total_ms: 0, max_ms: 0 },
+    },
+    active_resources: {},
+    open_fds: null,
   };
 }
 
@@ -101,18 +131,7 @@ export function makeSnapshot(overrides: Overrides = {}): MetricsSnapshot {
       heap_used_mb: 50,
       heap_total_mb: 80,
       rss_mb: 120,
-      event_loop_utilization_percent: 0,
-      external_mb: 0,
-      array_buffers_mb: 0,
-      heap_spaces: {},
-      gc: {
-        minor: { count: 0, total_ms: 0, max_ms: 0 },
-        major: { count: 0, total_ms: 0, max_ms: 0 },
-        incremental: { count: 0, total_ms: 0, max_ms: 0 },
-        weakcb: { count: 0, total_ms: 0, max_ms: 0 },
-      },
-      active_resources: {},
-      open_fds: null,
+      ...quietRuntime(),
       uptime_seconds: 3600,
     },
     functions: {},

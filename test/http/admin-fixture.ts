@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Alert } from '../../src/alerts/alert.js';
 import type { AdminSource } from '../../src/http/route.js';
 import type { HealthColor, HealthStatus, Logger, MetricsSnapshot } from '../../src/types.js';
+import { makeSnapshot, quietRuntime } from '../alerts/snapshot.js';
 
 export interface FakeSource extends AdminSource {
   health: HealthColor;
@@ -46,22 +47,8 @@ export function fakeSnapshot(timestamp = '2025-12-27T12:34:56.000Z'): MetricsSna
       threshold: 85,
     },
     disk: { status: 'warning', partitions: [], max_used_percent: 75, threshold: 90 },
-    network: {
-      status,
-      interfaces: ['eth0'],
-      bytes_in: 1,
-      bytes_out: 2,
-      packets_in: 3,
-      packets_out: 4,
-      errors_in: 0,
-      errors_out: 0,
-      dropped_in: 0,
-      dropped_out: 0,
-      bytes_in_per_sec: 0,
-      bytes_out_per_sec: 0,
-      packets_in_per_sec: 0,
-      packets_out_per_sec: 0,
-    },
+    // The healthy snapshot's eth0, all zero but these counters.
+    network: { ...makeSnapshot().network, bytes_in: 1, bytes_out: 2, packets_in: 3, packets_out: 4 },
     database: {
       status: 'unknown',
       response_time_ms: null,
@@ -90,18 +77,7 @@ export function fakeSnapshot(timestamp = '2025-12-27T12:34:56.000Z'): MetricsSna
       heap_used_mb: 10,
       heap_total_mb: 20,
       rss_mb: 50,
-      event_loop_utilization_percent: 0,
-      external_mb: 0,
-      array_buffers_mb: 0,
-      heap_spaces: {},
-      gc: {
-        minor: { count: 0, total_ms: 0, max_ms: 0 },
-        major: { count: 0, total_ms: 0, max_ms: 0 },
-        incremental: { count: 0, total_ms: 0, max_ms: 0 },
-        weakcb: { count: 0, total_ms: 0, max_ms: 0 },
-      },
-      active_resources: {},
-      open_fds: null,
+      ...quietRuntime(),
       uptime_seconds: 10,
     },
     functions: {},

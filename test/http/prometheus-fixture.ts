@@ -8,36 +8,15 @@ import type {
 } from '../../src/http/prometheus/data.js';
 import { createHistogram, type Histogram, recordMs } from '../../src/latency/histogram.js';
 import type { HealthStatus, MetricsSnapshot } from '../../src/types.js';
+import { quietRuntime } from '../alerts/snapshot.js';
+import { fakeSnapshot } from './admin-fixture.js';
 
 export function snapshotFixture(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
   return {
     timestamp: '2025-12-27T12:34:56.000Z',
-    cpu: {
-      status: 'healthy',
-      current_percent: 45.2,
-      avg_5min_percent: 48.5,
-      avg_15min_percent: 50.1,
-      core_count: 4,
-      frequency_mhz: 2400.5,
-      model: 'Test CPU',
-      load_average: [0.5, 0.75, 1.25],
-      limit_cores: null,
-      machine_percent: 0,
-      threshold: 80,
-    },
-    memory: {
-      status: 'healthy',
-      total_gb: 16,
-      used_gb: 8.5,
-      available_gb: 7.5,
-      used_percent: 53.1,
-      swap_total_gb: 8,
-      swap_used_percent: 12.5,
-      limit_gb: null,
-      machine_used_percent: 0,
-      machine_total_gb: 0,
-      threshold: 85,
-    },
+    // The admin API fixture's CPU (another model and load) and memory.
+    cpu: { ...fakeSnapshot().cpu, model: 'Test CPU', load_average: [0.5, 0.75, 1.25] },
+    memory: fakeSnapshot().memory,
     disk: {
       status: 'warning',
       partitions: [
@@ -124,18 +103,7 @@ export function snapshotFixture(overrides: Partial<MetricsSnapshot> = {}): Metri
       heap_used_mb: 50.5,
       heap_total_mb: 80,
       rss_mb: 120.25,
-      event_loop_utilization_percent: 0,
-      external_mb: 0,
-      array_buffers_mb: 0,
-      heap_spaces: {},
-      gc: {
-        minor: { count: 0, total_ms: 0, max_ms: 0 },
-        major: { count: 0, total_ms: 0, max_ms: 0 },
-        incremental: { count: 0, total_ms: 0, max_ms: 0 },
-        weakcb: { count: 0, total_ms: 0, max_ms: 0 },
-      },
-      active_resources: {},
-      open_fds: null,
+      ...quietRuntime(),
       uptime_seconds: 3600,
     },
     functions: {},
