@@ -26,6 +26,15 @@ import { latencies, makePoint, realisticPoint, reference, rng, snapshot } from '
 const MIN = 60_000;
 const NOW = Date.UTC(2025, 0, 8, 12, 0, 30); // mid-minute, so the current step is partial
 
+/** A point's five latency figures: p50, p95, p99, average, max. */
+const latencyFigures = (p: HistoryPoint) => [
+  p.latency_p50_ms,
+  p.latency_p95_ms,
+  p.latency_p99_ms,
+  p.latency_avg_ms,
+  p.latency_max_ms,
+];
+
 describe('BucketAggregator', () => {
   it('averages and maxima of the samples, counts and latencies of the requests', () => {
     const agg = new BucketAggregator();
@@ -63,13 +72,7 @@ describe('BucketAggregator', () => {
       errors_5xx: 2,
     });
     const ref = summarize(h);
-    expect([
-      p.latency_p50_ms,
-      p.latency_p95_ms,
-      p.latency_p99_ms,
-      p.latency_avg_ms,
-      p.latency_max_ms,
-    ]).toEqual([ref.p50_ms, ref.p95_ms, ref.p99_ms, ref.avg_ms, ref.max_ms]);
+    expect(latencyFigures(p)).toEqual([ref.p50_ms, ref.p95_ms, ref.p99_ms, ref.avg_ms, ref.max_ms]);
     // The encoded histogram keeps slots, not the exact max: decoded, its p99 is within the stated precision.
     const decoded = summarize(decodeHistogram(p.histogram));
     expect(decoded.count).toBe(5);
@@ -90,13 +93,7 @@ describe('BucketAggregator', () => {
     });
     expect(p.db_response_time_ms).toBeNull();
     // No request: latency unknown, not 0 ms.
-    expect([
-      p.latency_p50_ms,
-      p.latency_p95_ms,
-      p.latency_p99_ms,
-      p.latency_avg_ms,
-      p.latency_max_ms,
-    ]).toEqual([null, null, null, null, null]);
+    expect(latencyFigures(p)).toEqual([null, null, null, null, null]);
   });
 
   it('leaves failed groups and missing probes out of the averages instead of counting zeros', () => {
@@ -125,13 +122,7 @@ describe('point serialisation', () => {
     const old = JSON.parse(serializePoint(idle)) as unknown[];
     for (let i = 18; i <= 22; i++) old[i] = 0; // as written by earlier versions
     const p = parsePoint(JSON.stringify(old))!;
-    expect([
-      p.latency_p50_ms,
-      p.latency_p95_ms,
-      p.latency_p99_ms,
-      p.latency_avg_ms,
-      p.latency_max_ms,
-    ]).toEqual([null, null, null, null, null]);
+    expect(latencyFigures(p)).toEqual([null, null, null, null, null]);
     const busy = makePoint({ t: NOW, latencies: [4, 8] });
     expect(parsePoint(serializePoint(busy))).toEqual(busy);
   });
@@ -431,22 +422,31 @@ describe('queryHistory', () => {
 });
 
 describe('history error figures (red team figures F1)', () => {
-  it('a point keeps its aborted requests and its error rate counts them failed: written, merged and read back', () => {
-    const agg = new BucketAggregator();
+  /** 50 requests of 5 ms: 10 answered 503, 30 aborted (status 499, among the 4xx), 10 fine; with `more`. */
+  function fiftyRequests(more: { count_aborted_failed?: number } = {}) {
     const h = createHistogram();
     for (let i = 0; i < 50; i++) recordMs(h, 5);
-    // 50 requests: 10 answered 503, 30 aborted (status 499, among the 4xx), 10 fine.
-    const p = agg.close(NOW, { requests: 50, count_4xx: 30, count_5xx: 10, count_aborted: 30, histogram: h });
+    return { requests: 50, count_4xx: 30, count_5xx: 10, count_aborted: 30, ...more, histogram: h };
+  }
+
+  /** The point PointMerger makes at NOW of the given points, each added with its instance. */
+  function merged(...points: Array<[HistoryPoint, string]>): HistoryPoint {
+    const merger = new PointMerger();
+    for (const [p, instance] of points) merger.add(p, instance);
+    return merger.toPoint(NOW);
+  }
+
+  it('a point keeps its aborted requests and its error rate counts them failed: written, merged and read back', () => {
+    const agg = new BucketAggregator();
+    const p = agg.close(NOW, fiftyRequests());
     expect([p.errors_aborted, p.error_rate_percent]).toEqual([30, 80]);
     const back = parsePoint(serializePoint(p))!;
     expect([back.errors_aborted, back.error_rate_percent]).toEqual([30, 80]);
     const idle = agg.close(NOW + MIN);
     expect([idle.errors_aborted, idle.error_rate_percent]).toEqual([0, null]);
-    const merger = new PointMerger();
-    merger.add(p, 'a');
-    merger.add({ ...p, errors_aborted: 0, errors_5xx: 0, errors_4xx: 0 }, 'b');
-    merger.add(idle, 'a');
-    expect(merger.toPoint(NOW)).toMatchObject({
+    expect(
+      merged([p, 'a'], [{ ...p, errors_aborted: 0, errors_5xx: 0, errors_4xx: 0 }, 'b'], [idle, 'a']),
+    ).toMatchObject({
       requests: 100,
       errors_5xx: 10,
       errors_aborted: 30,
@@ -456,34 +456,16 @@ describe('history error figures (red team figures F1)', () => {
 
   it('a point keeps how many aborted requests failed (red team F1): only those count in its error rate', () => {
     const agg = new BucketAggregator();
-    const h = createHistogram();
-    for (let i = 0; i < 50; i++) recordMs(h, 5);
-    // 50 requests: 10 answered 503, 30 aborted of which 5 after abortedFailureMs, 10 fine.
-    const p = agg.close(NOW, {
-      requests: 50,
-      count_4xx: 30,
-      count_5xx: 10,
-      count_aborted: 30,
-      count_aborted_failed: 5,
-      histogram: h,
-    });
+    // Of the 30 aborted, 5 after abortedFailureMs.
+    const p = agg.close(NOW, fiftyRequests({ count_aborted_failed: 5 }));
     expect([p.errors_aborted, p.errors_aborted_failed, p.error_rate_percent]).toEqual([30, 5, 30]);
     const back = parsePoint(serializePoint(p))!;
     expect([back.errors_aborted, back.errors_aborted_failed, back.error_rate_percent]).toEqual([30, 5, 30]);
     // All failed: the point is written as earlier versions wrote it (they read it), and reads back all failed.
-    const q = agg.close(NOW + MIN, {
-      requests: 50,
-      count_4xx: 30,
-      count_5xx: 10,
-      count_aborted: 30,
-      histogram: h,
-    });
+    const q = agg.close(NOW + MIN, fiftyRequests());
     expect(JSON.parse(serializePoint(q))).toHaveLength(27);
     expect(parsePoint(serializePoint(q))?.errors_aborted_failed).toBe(30);
-    const merger = new PointMerger();
-    merger.add(back, 'a');
-    merger.add(q, 'b');
-    expect(merger.toPoint(NOW)).toMatchObject({
+    expect(merged([back, 'a'], [q, 'b'])).toMatchObject({
       requests: 100,
       errors_aborted: 60,
       errors_aborted_failed: 35,
