@@ -2,81 +2,47 @@
 // a critical error_rate alert. 501 and 505 are counted with the 4xx (client-caused) in the core, so the rule
 // is the same on every framework.
 
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { httpSend } from '../helpers/http-get.js';
+import { expressApp, fastifyApp, koaApp } from './framework-apps.js';
+import { appServers } from './served-monitor.js';
 
-const servers: Array<{ server: Server; close: () => Promise<void> }> = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    await new Promise((r) => s.server.close(r));
-    await s.close();
-  }
-});
+const listen = appServers();
 
 const opts = { sampleIntervalMs: 0, logger: { warn() {}, error() {} } };
 
-async function expressApp() {
-  const { default: express } = await import('express');
-  const { createMonitor } = await import('../../src/adapters/express.js');
-  const monitor = createMonitor(opts);
-  const app = express();
-  app.use(monitor.middleware());
-  app.get('/', (_req, res) => void res.send('ok'));
-  app.use((req, res) => void res.status(req.method === 'GET' ? 505 : 501).send('no'));
-  return { monitor, server: createServer(app) };
-}
-async function fastifyApp() {
-  const { default: Fastify } = await import('fastify');
-  const { createMonitor } = await import('../../src/adapters/fastify.js');
-  const monitor = createMonitor(opts);
-  const app = Fastify();
-  await app.register(monitor.plugin());
-  app.get('/', async () => 'ok');
-  app.setNotFoundHandler((req, reply) => void reply.code(req.method === 'GET' ? 505 : 501).send('no'));
-  await app.ready();
-  return { monitor, server: app.server };
-}
-async function koaApp() {
-  const { default: Koa } = await import('koa');
-  const { default: Router } = await import('@koa/router');
-  const { createMonitor } = await import('../../src/adapters/koa.js');
-  const monitor = createMonitor(opts);
-  const app = new Koa();
-  const router = new Router();
-  router.get('/', (ctx) => {
-    ctx.body = 'ok';
+const express = () =>
+  expressApp(opts, (app) => {
+    app.get('/', (_req, res) => void res.send('ok'));
+    app.use((req, res) => void res.status(req.method === 'GET' ? 505 : 501).send('no'));
   });
-  router.get('/v', (ctx) => {
-    ctx.status = 505;
+const fastify = () =>
+  fastifyApp(opts, (app) => {
+    app.get('/', async () => 'ok');
+    app.setNotFoundHandler((req, reply) => void reply.code(req.method === 'GET' ? 505 : 501).send('no'));
   });
-  app.use(monitor.middleware());
-  app.use(router.routes());
-  app.use(router.allowedMethods()); // the README's setup: PROPFIND -> 501
-  return { monitor, server: createServer(app.callback()) };
-}
-
-function send(port: number, method: string, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+// The README's setup, router.allowedMethods() included: PROPFIND -> 501.
+const koa = () =>
+  koaApp(opts, (router) => {
+    router.get('/', (ctx) => {
+      ctx.body = 'ok';
     });
-    req.on('error', reject);
-    req.end();
+    router.get('/v', (ctx) => {
+      ctx.status = 505;
+    });
   });
-}
+
+const send = async (port: number, method: string, path: string): Promise<number> =>
+  (await httpSend(method, `http://127.0.0.1:${port}${path}`)).status;
 
 describe.each([
-  ['express', expressApp, '/nowhere'],
-  ['fastify', fastifyApp, '/nowhere'],
-  ['koa', koaApp, '/v'],
+  ['express', express, '/nowhere'],
+  ['fastify', fastify, '/nowhere'],
+  ['koa', koa, '/v'],
 ])('%s', (_name, make, versionPath) => {
   it('501 and 505 count as client errors: no error rate, no error_rate alert', async () => {
     const { monitor, server } = await make();
-    servers.push({ server, close: () => monitor.close() });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
+    const port = await listen(server, monitor);
     const statuses: number[] = [];
     for (let i = 0; i < 30; i++) statuses.push(await send(port, 'PROPFIND', '/'));
     for (let i = 0; i < 2; i++) statuses.push(await send(port, 'GET', versionPath));

@@ -1,11 +1,33 @@
-// A real monitor on a static /proc copy, behind one harness's server with the admin API; all closed after each test.
+// Real monitors behind real servers, all closed after each test: on a static /proc copy behind one harness's
+// server with the admin API (servedMonitors), or a test's own app server (appServers).
 
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { makeProcRoot, type ProcRoot } from '../collector/helpers/proc-root.js';
 import type { Harness, Running } from './harness.js';
+
+/**
+ * Registers the afterEach that closes what the returned `listen` opened: each server, then its monitor.
+ * `listen` starts a test's app server on 127.0.0.1, port 0, and resolves with the port.
+ */
+export function appServers(): (server: Server, monitor: { close(): Promise<void> }) => Promise<number> {
+  const opened: Array<{ server: Server; monitor: { close(): Promise<void> } }> = [];
+  afterEach(async () => {
+    for (const s of opened.splice(0)) {
+      await new Promise((r) => s.server.close(r));
+      await s.monitor.close();
+    }
+  });
+  return async (server, monitor) => {
+    opened.push({ server, monitor });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return (server.address() as AddressInfo).port;
+  };
+}
 
 export interface ServedMonitor {
   monitor: SystemMonitor;

@@ -2,74 +2,40 @@
 // first-come, so real routes that came later folded into `* other`, a 100 %-failing one invisible in routes/
 // and Prometheus. `unmatched` rows no longer count against maxRoutes; on real Express, Fastify and Koa.
 
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { type GetReply, httpSend } from '../helpers/http-get.js';
 import { parseExposition } from '../http/prometheus-parse.js';
+import { expressApp, fastifyApp, koaApp } from './framework-apps.js';
+import { appServers } from './served-monitor.js';
 
-const servers: Array<{ server: Server; close: () => Promise<void> }> = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    await new Promise((r) => s.server.close(r));
-    await s.close();
-  }
-});
+const listen = appServers();
 
 const opts = { sampleIntervalMs: 0, maxRoutes: 5, logger: { warn() {}, error() {} } };
 const BASE = '/api/core/admin/system';
 const JUNK_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'PROPFIND'];
 const ROUTES = ['/ok', '/fail', '/r1', '/r2', '/r3', '/r4'];
 
-async function expressApp() {
-  const { default: express } = await import('express');
-  const { createMonitor } = await import('../../src/adapters/express.js');
-  const monitor = createMonitor(opts);
-  const app = express();
-  app.set('env', 'production');
-  app.use(monitor.middleware());
-  for (const r of ROUTES) app.get(r, (_req, res) => void res.status(r === '/fail' ? 500 : 200).send('x'));
-  return { monitor, server: createServer(app) };
-}
-async function fastifyApp() {
-  const { default: Fastify } = await import('fastify');
-  const { createMonitor } = await import('../../src/adapters/fastify.js');
-  const monitor = createMonitor(opts);
-  const app = Fastify();
-  await app.register(monitor.plugin());
-  for (const r of ROUTES) app.get(r, async (_req, reply) => reply.code(r === '/fail' ? 500 : 200).send('x'));
-  await app.ready();
-  return { monitor, server: app.server };
-}
-async function koaApp() {
-  const { default: Koa } = await import('koa');
-  const { default: Router } = await import('@koa/router');
-  const { createMonitor } = await import('../../src/adapters/koa.js');
-  const monitor = createMonitor(opts);
-  const app = new Koa();
-  const router = new Router();
-  for (const r of ROUTES)
-    router.get(r, (ctx) => {
-      ctx.status = r === '/fail' ? 500 : 200;
-      ctx.body = 'x';
-    });
-  app.use(monitor.middleware());
-  app.use(router.routes());
-  app.use(router.allowedMethods());
-  return { monitor, server: createServer(app.callback()) };
-}
-
-function send(port: number, method: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
+const express = () =>
+  expressApp(opts, (app) => {
+    app.set('env', 'production');
+    for (const r of ROUTES) app.get(r, (_req, res) => void res.status(r === '/fail' ? 500 : 200).send('x'));
   });
-}
+const fastify = () =>
+  fastifyApp(opts, (app) => {
+    for (const r of ROUTES)
+      app.get(r, async (_req, reply) => reply.code(r === '/fail' ? 500 : 200).send('x'));
+  });
+const koa = () =>
+  koaApp(opts, (router) => {
+    for (const r of ROUTES)
+      router.get(r, (ctx) => {
+        ctx.status = r === '/fail' ? 500 : 200;
+        ctx.body = 'x';
+      });
+  });
+
+const send = (port: number, method: string, path: string): Promise<GetReply> =>
+  httpSend(method, `http://127.0.0.1:${port}${path}`);
 
 interface Row {
   method: string;
@@ -99,15 +65,13 @@ async function routesOf(port: number): Promise<Row[]> {
 const sum = (xs: Iterable<number>): number => [...xs].reduce((a, b) => a + b, 0);
 
 describe.each([
-  ['express', expressApp],
-  ['fastify', fastifyApp],
-  ['koa', koaApp],
+  ['express', express],
+  ['fastify', fastify],
+  ['koa', koa],
 ])('%s', (_name, make) => {
   it('junk on made-up URLs never takes a matched route slot; every request is in exactly one row', async () => {
     const { monitor, server } = await make();
-    servers.push({ server, close: () => monitor.close() });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
+    const port = await listen(server, monitor);
     // The reviewer's scenario: 8 junk requests (8 methods), then 5x GET /ok and 5x GET /fail, maxRoutes 5.
     for (const [i, m] of JUNK_METHODS.entries()) await send(port, m, `/nowhere-${i}`);
     const sent = new Map<string, number>(); // `method route` -> requests, the oracle for matched routes

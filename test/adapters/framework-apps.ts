@@ -1,0 +1,45 @@
+// A test's own app on Express, Fastify or Koa with sysvitals mounted first, as the README sets each up; the
+// test adds its routes. Resolves with the monitor and the node:http server, not yet listening.
+
+import { createServer, type Server } from 'node:http';
+import type Router from '@koa/router';
+import type { Express } from 'express';
+import type { FastifyInstance } from 'fastify';
+import type Koa from 'koa';
+import type { MonitorOptions } from '../../src/monitor/options.js';
+
+export async function expressApp(options: MonitorOptions, routes: (app: Express) => void) {
+  const { default: express } = await import('express');
+  const { createMonitor } = await import('../../src/adapters/express.js');
+  const monitor = createMonitor(options);
+  const app = express();
+  app.use(monitor.middleware());
+  routes(app);
+  return { monitor, server: createServer(app) as Server };
+}
+
+export async function fastifyApp(options: MonitorOptions, routes: (app: FastifyInstance) => void) {
+  const { default: Fastify } = await import('fastify');
+  const { createMonitor } = await import('../../src/adapters/fastify.js');
+  const monitor = createMonitor(options);
+  const app = Fastify();
+  await app.register(monitor.plugin());
+  routes(app);
+  await app.ready();
+  return { monitor, server: app.server };
+}
+
+/** Koa with @koa/router: the monitor's middleware, then the router's routes and allowedMethods(). */
+export async function koaApp(options: MonitorOptions, routes: (router: Router) => void) {
+  const { default: KoaApp } = await import('koa');
+  const { default: KoaRouter } = await import('@koa/router');
+  const { createMonitor } = await import('../../src/adapters/koa.js');
+  const monitor = createMonitor(options);
+  const app: Koa = new KoaApp();
+  const router = new KoaRouter();
+  routes(router);
+  app.use(monitor.middleware());
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return { monitor, server: createServer(app.callback()) };
+}
