@@ -34,6 +34,20 @@ async function setup(opts: Partial<NotificationRouterOptions> & { channels?: unk
   return { rx, clock, router, deliveries };
 }
 
+/** A router on `clock` to `channels` that sends each alert at once (no group wait); closed after the test. */
+function ungroupedRouter(clock: NotificationRouterOptions['clock'], channels: unknown[]): NotificationRouter {
+  const r = new NotificationRouter({
+    host: 'h',
+    instance: 'i',
+    clock,
+    logger: silentLogger,
+    routing: { groupWaitMs: 0 },
+    channels,
+  });
+  cleanups.push(() => r.close());
+  return r;
+}
+
 const ids = (n: Notification) => n.alerts.map((a) => a.id).sort();
 
 describe('grouping', () => {
@@ -102,18 +116,10 @@ describe('repeat and resolve', () => {
       channels: undefined,
     });
     await router.close();
-    const r = new NotificationRouter({
-      host: 'h',
-      instance: 'i',
-      clock,
-      logger: silentLogger,
-      routing: { groupWaitMs: 0 },
-      channels: [
-        { type: 'webhook', url: `${other.origin}/quiet`, sendResolved: false },
-        { type: 'webhook', url: `${other.origin}/critical`, minSeverity: 'critical' },
-      ],
-    });
-    cleanups.push(() => r.close());
+    const r = ungroupedRouter(clock, [
+      { type: 'webhook', url: `${other.origin}/quiet`, sendResolved: false },
+      { type: 'webhook', url: `${other.origin}/critical`, minSeverity: 'critical' },
+    ]);
     r.notify(event('raised', alert('w')));
     r.notify(event('cleared', alert('w')));
     await r.idle();
@@ -129,19 +135,11 @@ describe('repeat and resolve', () => {
       channels: undefined,
     });
     await router.close();
-    const r = new NotificationRouter({
-      host: 'h',
-      instance: 'i',
-      clock,
-      logger: silentLogger,
-      routing: { groupWaitMs: 0 },
-      channels: [
-        { type: 'webhook', url: `${rx.origin}/all` },
-        { type: 'webhook', url: `${rx.origin}/critical`, minSeverity: 'critical' },
-        { type: 'webhook', url: `${rx.origin}/disk`, rules: ['disk'] },
-      ],
-    });
-    cleanups.push(() => r.close());
+    const r = ungroupedRouter(clock, [
+      { type: 'webhook', url: `${rx.origin}/all` },
+      { type: 'webhook', url: `${rx.origin}/critical`, minSeverity: 'critical' },
+      { type: 'webhook', url: `${rx.origin}/disk`, rules: ['disk'] },
+    ]);
     r.notify(event('raised', alert('a')));
     r.notify(event('escalated', alert('a', { severity: 'critical', threshold: 90 })));
     await r.idle();
