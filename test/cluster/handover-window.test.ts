@@ -36,17 +36,22 @@ async function expectWholeWindow(port: number, after: Awaited<ReturnType<typeof 
   expect(Math.abs(after.latency.p95_ms - p95)).toBeLessThanOrEqual(p95 * 0.01 + 0.001);
 }
 
+/** Waits until the workers logged all 240 requests and the cluster counts them all; its metrics then. */
+async function until240Counted(port: number, logDir: string) {
+  await until(async () => loggedRequests(logDir).length === 240);
+  return until(async () => {
+    const m = await metrics(port);
+    return m.requests.total === 240 && m;
+  });
+}
+
 describe('node:cluster graceful handover: the window', () => {
   const c = useCluster({}, 3);
 
   it("after a SIGTERM of the aggregator the window holds every worker's last minute, complete", async () => {
     const result = await load(c.port, 240, 6, 11);
     expect(result.failed).toBe(0);
-    await until(async () => loggedRequests(c.logDir).length === 240);
-    const before = await until(async () => {
-      const m = await metrics(c.port);
-      return m.requests.total === 240 && m;
-    });
+    const before = await until240Counted(c.port, c.logDir);
     const aggPid = aggregatorPid(before.cluster);
     const own = loggedRequests(c.logDir).filter((r) => r.pid === aggPid).length;
     expect(own).toBeGreaterThan(0);
@@ -68,11 +73,7 @@ describe('node:cluster graceful handover after a worker left gracefully', () => 
   it("the successor's window holds the departed worker's last minute too, and nothing is marked", async () => {
     const result = await load(c.port, 240, 6, 12);
     expect(result.failed).toBe(0);
-    await until(async () => loggedRequests(c.logDir).length === 240);
-    const before = await until(async () => {
-      const m = await metrics(c.port);
-      return m.requests.total === 240 && m;
-    });
+    const before = await until240Counted(c.port, c.logDir);
     const aggPid = aggregatorPid(before.cluster);
     const leaver = (before.cluster.workers as Array<{ pid: number }>).find((w) => w.pid !== aggPid)
       ?.pid as number;

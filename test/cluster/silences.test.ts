@@ -11,12 +11,12 @@ import {
   breach,
   CLUSTER_TEST_TOKEN,
   clusterOf,
-  ERROR_RATE_ALERTS,
   getJson,
   killAggregator,
   until,
   useCluster,
 } from './helpers.js';
+import { type Notified, untilErrorRateFiring, webhookAlertsEnv } from './webhook-alerts.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON documents.
 function post(port: number, path: string, body?: unknown): Promise<{ status: number; data: any }> {
@@ -50,18 +50,7 @@ function post(port: number, path: string, body?: unknown): Promise<{ status: num
 }
 
 describe('node:cluster silences', () => {
-  const c = useCluster<{ status?: string; alerts?: Array<{ rule: string; id: string }> }>(
-    (url) => ({
-      ADMIN_TOKEN: CLUSTER_TEST_TOKEN,
-      RESPAWN: '1',
-      SAMPLE_MS: '300',
-      CHANNELS: JSON.stringify([{ type: 'webhook', url }]),
-      ROUTING: JSON.stringify({ groupWaitMs: 0 }),
-      ALERTS: ERROR_RATE_ALERTS,
-    }),
-    4,
-    { readyMs: 20_000, setupMs: 60_000 },
-  );
+  const c = useCluster<Notified>((url) => webhookAlertsEnv(url, 0), 4, { readyMs: 20_000, setupMs: 60_000 });
 
   it('a silence made through any worker is listed by all, holds the cluster alert back, and survives a new aggregator', async () => {
     const created = await post(c.port, `${BASE}/silences`, {
@@ -122,12 +111,8 @@ describe('node:cluster silences', () => {
     }
     // Still firing and nothing holds it back: the new aggregator sends it (outside review F7: it had
     // restored the alert without the router knowing it was firing, and never sent it).
-    const firing = await until(async () => {
-      await breach(c.port);
-      return c.hooks.received.find(
-        (n) => n.status === 'firing' && n.alerts?.some((a) => a.rule === 'error_rate'),
-      );
-    }, 30_000); // a guard, not a timing: the control without a takeover sends within the router's 1 s tick
+    // A guard, not a timing: the control without a takeover sends within the router's 1 s tick.
+    const firing = await untilErrorRateFiring(c, 30_000);
     expect(firing.alerts?.map((a) => a.id)).toEqual([record.id]);
   }, 90_000);
 });

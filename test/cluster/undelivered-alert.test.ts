@@ -10,28 +10,18 @@ import {
   aggregatorPid,
   BASE,
   breach,
-  CLUSTER_TEST_TOKEN,
   clusterOf,
-  ERROR_RATE_ALERTS,
   getJson,
   until,
   untilNewAggregator,
   useCluster,
 } from './helpers.js';
-
-type Received = { status?: string; alerts?: Array<{ rule: string; id: string; severity: string }> };
+import { type Notified, untilErrorRateFiring, webhookAlertsEnv } from './webhook-alerts.js';
 
 describe('node:cluster alert queued when the aggregator dies', () => {
-  const c = useCluster<Received>(
-    (url) => ({
-      ADMIN_TOKEN: CLUSTER_TEST_TOKEN,
-      RESPAWN: '1',
-      SAMPLE_MS: '300',
-      CHANNELS: JSON.stringify([{ type: 'webhook', url }]),
-      // Long enough that the aggregator is killed inside it, whatever the machine's load.
-      ROUTING: JSON.stringify({ groupWaitMs: 10_000 }),
-      ALERTS: ERROR_RATE_ALERTS,
-    }),
+  const c = useCluster<Notified>(
+    // A group wait long enough that the aggregator is killed inside it, whatever the machine's load.
+    (url) => webhookAlertsEnv(url, 10_000),
     4,
     // hang guards: four workers start slowly on a loaded machine
     { readyMs: 90_000, setupMs: 180_000 },
@@ -53,12 +43,7 @@ describe('node:cluster alert queued when the aggregator dies', () => {
     await untilNewAggregator(c.port, before.aggregator, 4, 90_000, (m) => afterTakeover(m.cluster));
     // The alert stays active (same id) and its notification arrives: a guard, not a timing (the group
     // wait counts from the raise, 10 s).
-    const firing = await until(async () => {
-      await breach(c.port);
-      return c.hooks.received.find(
-        (n) => n.status === 'firing' && n.alerts?.some((a) => a.rule === 'error_rate'),
-      );
-    }, 90_000);
+    const firing = await untilErrorRateFiring(c, 90_000);
     expect(firing.alerts?.map((a) => a.id)).toEqual([raised.id]);
     const r = await getJson(c.port, `${BASE}/alerts`);
     expect(r.data.data.alerts.map((a: { id: string }) => a.id)).toContain(raised.id);
