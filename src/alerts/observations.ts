@@ -1,5 +1,6 @@
 // Alert observations: each rule's reading of a snapshot (value, breach, clear) that the engine steps its alert states with.
 
+import type { AnalyticsObservation } from '../analytics/predict-observations.js';
 import type { MetricsSnapshot } from '../types.js';
 import type { AlertSeverity } from './alert.js';
 import type { AlertRuleName, AlertRulesConfig, AvailabilityRuleConfig, LevelRuleConfig } from './rules.js';
@@ -8,21 +9,9 @@ import { enoughRequests, judgedOnBound } from './status.js';
 /** Gives extra observations per snapshot (the monitor's analytics rules); must not throw. */
 export type ObservationSource = (snapshot: MetricsSnapshot) => AlertObservation[];
 
-/** One rule's reading of one snapshot. */
-export interface AlertObservation {
+/** One rule's reading of one snapshot: the shape the analytics give too, with the rule's name typed. */
+export interface AlertObservation extends AnalyticsObservation {
   rule: AlertRuleName;
-  key: string;
-  component: string;
-  pendingMs: number;
-  value: number;
-  breachWarning: boolean;
-  breachCritical: boolean;
-  /** An active alert clears (the value is below the clear level, the dependency answers, or too few requests). */
-  clear: boolean;
-  /** An active critical alert falls back to warning. */
-  deescalate: boolean;
-  warningLevel: number;
-  criticalLevel: number;
   message: (severity: AlertSeverity) => string;
 }
 

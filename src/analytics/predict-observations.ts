@@ -5,7 +5,10 @@ import type { MetricsSnapshot } from '../types.js';
 import { forecastRegime, formatSpan } from './predict.js';
 import type { SeriesBuffer } from './series-buffer.js';
 
-/** What an alert rule reads from one evaluation (the alert engine's observation shape). */
+/**
+ * What an alert rule reads from one evaluation: the alert engine's observation shape (alerts/observations.ts
+ * AlertObservation, which names the rule), declared here because the analytics sit below the alerts.
+ */
 export interface AnalyticsObservation {
   rule: string;
   key: string;
@@ -14,7 +17,9 @@ export interface AnalyticsObservation {
   value: number;
   breachWarning: boolean;
   breachCritical: boolean;
+  /** An active alert clears (the value is below the clear level, the dependency answers, or too few requests). */
   clear: boolean;
+  /** An active critical alert falls back to warning. */
   deescalate: boolean;
   warningLevel: number;
   criticalLevel: number;
