@@ -9,7 +9,7 @@ import type {
 import { createHistogram, type Histogram, recordMs } from '../../src/latency/histogram.js';
 import type { HealthStatus, MetricsSnapshot } from '../../src/types.js';
 import { quietRuntime } from '../alerts/snapshot.js';
-import { fakeSnapshot } from './admin-fixture.js';
+import { fakeAlert, fakeSnapshot } from './admin-fixture.js';
 
 export function snapshotFixture(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
   return {
@@ -130,21 +130,9 @@ export function healthFixture(): HealthStatus {
   };
 }
 
+/** The admin API fixture's active disk alert, as `a1`, with `overrides`. */
 export function alertFixture(overrides: Partial<Alert> = {}): Alert {
-  return {
-    id: 'a1',
-    rule: 'disk',
-    component: 'disk',
-    severity: 'warning',
-    message: 'Disk usage warning on: /',
-    timestamp: '2025-12-27T12:30:00.000Z',
-    duration_seconds: 240,
-    value: 91,
-    threshold: 90,
-    state: 'active',
-    cleared_at: null,
-    ...overrides,
-  };
+  return { ...fakeAlert, id: 'a1', ...overrides };
 }
 
 /** A histogram of the given durations in milliseconds. */
