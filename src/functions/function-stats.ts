@@ -90,9 +90,8 @@ function createEntry(name: string, slots: number): NameEntry {
 
 /**
  * Statistics per `@timed` name. `record()` is O(1), allocates nothing once a name is warm, and never
- * throws. Each name costs one counts array per sub-window it was called in and one for its totals
- * since start: 3.3 KB each, widening to 6.5 KB once one latency slot passes 255 calls and to 13 KB
- * past 65,535 (so a busy name's totals settle at 13 KB).
+ * throws. Each name costs one counts array per sub-window it was called in (6.5 KB, widening to 13 KB
+ * once one latency slot passes 65,535 calls) and one of 13 KB for its totals since start.
  */
 export class FunctionTimings {
   readonly config: FunctionTimingsConfig;

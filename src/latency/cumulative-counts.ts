@@ -3,10 +3,14 @@
 import type { CountsView, SparseCounts } from './counts-view.js';
 import { COUNTS_LENGTH } from './slots.js';
 
+// Where the figures are kept (see `figures`).
+const N = 0;
+const SUM = 1;
+const MAX = 2;
+const ERRORS = 3;
+
 /** Largest count each element type of a cumulative counts array holds; Float64 is exact to 2^53. */
 const CUMULATIVE_LIMIT: Record<number, number> = {
-  1: 0xff,
-  2: 0xffff,
   4: 0xffffffff,
   8: Number.POSITIVE_INFINITY,
 };
@@ -17,19 +21,21 @@ const CUMULATIVE_LIMIT: Record<number, number> = {
  * (a Prometheus scrape of 100 routes merged ~500 counts arrays, 4.4 ms).
  *
  * It is its own CountsView and stays live: a reader that needs a stable copy takes it synchronously.
- * Counts widen as the rings' do (Uint8 3.3 KB, Uint16 6.5 KB, Uint32 13 KB), and past 2^32 in one slot
- * to Float64 (26 KB), exact to 2^53: no count wraps, and the array is allocated once per widening.
+ * Counts are 32-bit (13 KB) from the start, and past 2^32 in one slot widen to Float64 (26 KB), exact to 2^53:
+ * no count wraps. Not 8- then 16-bit first, as before: a busy server passed 255 and 65,535 in one slot within
+ * minutes, and each new array type reaching add() (inlined in RequestStats.record) deoptimized the request path
+ * (issue 18, bench/RESULTS.md record-deopt); a busy series settled at 32-bit anyway.
  */
 export class CumulativeCounts implements CountsView {
-  counts: Uint8Array | Uint16Array | Uint32Array | Float64Array = new Uint8Array(COUNTS_LENGTH);
-  n = 0;
-  sum = 0;
-  max = 0;
+  counts: Uint32Array | Float64Array = new Uint32Array(COUNTS_LENGTH);
+  // n, sum, max and errors in a Float64Array rather than fields: a field starting as a small integer becomes a
+  // double when it passes 2^31 (the sum of µs does within an hour on a busy server), which changes the object's
+  // map and deoptimized the request path, add() being inlined in RequestStats.record (RESULTS.md record-deopt).
+  private readonly figures = new Float64Array(4);
   lo: number = COUNTS_LENGTH;
   hi = -1;
-  errors = 0;
   // The current element type's largest count: one comparison per add decides on widening.
-  private limit = 0xff;
+  private limit = 0xffffffff;
 
   /** Adds one value (its slot and µs, as for LatencyRing.record). O(1), allocation-free once wide enough. */
   add(slot: number, us: number, failed: boolean): void {
@@ -37,12 +43,38 @@ export class CumulativeCounts implements CountsView {
     const c = (counts[slot] as number) + 1;
     if (c > this.limit) counts = this.widen();
     counts[slot] = c;
-    this.n++;
-    this.sum += us;
-    if (us > this.max) this.max = us;
-    if (failed) this.errors++;
+    const f = this.figures;
+    f[N]!++;
+    f[SUM]! += us;
+    if (us > (f[MAX] as number)) f[MAX] = us;
+    if (failed) f[ERRORS]!++;
     if (slot < this.lo) this.lo = slot;
     if (slot > this.hi) this.hi = slot;
+  }
+
+  get n(): number {
+    return this.figures[N] as number;
+  }
+  set n(value: number) {
+    this.figures[N] = value;
+  }
+  get sum(): number {
+    return this.figures[SUM] as number;
+  }
+  set sum(value: number) {
+    this.figures[SUM] = value;
+  }
+  get max(): number {
+    return this.figures[MAX] as number;
+  }
+  set max(value: number) {
+    this.figures[MAX] = value;
+  }
+  get errors(): number {
+    return this.figures[ERRORS] as number;
+  }
+  set errors(value: number) {
+    this.figures[ERRORS] = value;
   }
 
   /**
@@ -71,14 +103,8 @@ export class CumulativeCounts implements CountsView {
     return this.counts.byteLength;
   }
 
-  private widen(): Uint16Array | Uint32Array | Float64Array {
-    const from = this.counts;
-    const wider =
-      from.BYTES_PER_ELEMENT === 1
-        ? Uint16Array.from(from)
-        : from.BYTES_PER_ELEMENT === 2
-          ? Uint32Array.from(from)
-          : Float64Array.from(from);
+  private widen(): Float64Array {
+    const wider = Float64Array.from(this.counts);
     this.counts = wider;
     this.limit = CUMULATIVE_LIMIT[wider.BYTES_PER_ELEMENT] as number;
     return wider;

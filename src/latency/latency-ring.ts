@@ -37,9 +37,12 @@ const STRIDE = 7;
 
 type View = CountsView & { counts: Float64Array };
 
-// Counts widen as they grow: most sub-windows of most routes never see 256 values in one slot.
-type Counts = Uint8Array | Uint16Array | Uint32Array;
-const MAX_COUNT: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: 0xffffffff };
+// Counts are 32-bit from a sub-window's first use, one array type for every ring. Not 8-bit widening to 16- and
+// 32-bit, as before: a busy route passes 255 and 65,535 values in one slot of one 15 s sub-window (15,000 requests a
+// second do), and each new array type reaching record() (inlined in RequestStats.record) deoptimized the request
+// path (issue 18, bench/RESULTS.md record-deopt). 13 KB per sub-window used, against 3.3–13 KB; a 32-bit count
+// cannot wrap within a sub-window (2^32 values in 15 s).
+type Counts = Uint32Array;
 
 /**
  * Latency over a sliding window made of `slots` rotating sub-windows. The caller numbers
@@ -48,10 +51,8 @@ const MAX_COUNT: Record<number, number> = { 1: 0xff, 2: 0xffff, 4: 0xffffffff };
  * with a newer number, so there is no timer and no sweep; reads keep sub-windows newer than
  * `abs - slots`.
  *
- * Counts start as Uint8Array (3.3 KB per sub-window) and a sub-window widens to Uint16Array (6.5 KB)
- * when one of its slots passes 255 and to Uint32Array (13 KB) past 65,535; arrays are allocated on a
- * sub-window's first use and reused after that (a widened one stays wide), so recording allocates
- * nothing once warm.
+ * Counts are a Uint32Array (13 KB) per sub-window, allocated on its first use and reused after that, so
+ * recording allocates nothing once warm.
  *
  * Values since start are not the ring's business: callers keep a CumulativeCounts beside it.
  */
@@ -71,10 +72,8 @@ export class LatencyRing {
     const m = this.meta;
     const b = pos * STRIDE;
     if (m[b + STAMP] !== abs) this.open(abs, pos);
-    let counts = this.counts[pos] as Counts;
-    const c = (counts[slot] as number) + 1;
-    if (c === 0x100 || c === 0x10000) counts = this.widen(pos, c);
-    counts[slot] = c;
+    const counts = this.counts[pos] as Counts;
+    counts[slot]!++;
     m[b + N]!++;
     m[b + SUM]! += us;
     if (us > (m[b + MAX] as number)) m[b + MAX] = us;
@@ -89,12 +88,10 @@ export class LatencyRing {
     const m = this.meta;
     const b = pos * STRIDE;
     if (m[b + STAMP] !== abs) this.open(abs, pos);
-    let counts = this.counts[pos] as Counts;
+    const counts = this.counts[pos] as Counts;
     for (let i = 0; i < s.slots.length; i++) {
       const slot = s.slots[i] as number;
-      const c = Math.min((counts[slot] as number) + (s.counts[i] as number), 0xffffffff);
-      if (c > MAX_COUNT[counts.BYTES_PER_ELEMENT]!) counts = this.widen(pos, c);
-      counts[slot] = c;
+      counts[slot] = Math.min((counts[slot] as number) + (s.counts[i] as number), 0xffffffff);
       if (slot < (m[b + LO] as number)) m[b + LO] = slot;
       if (slot > (m[b + HI] as number)) m[b + HI] = slot;
     }
@@ -178,7 +175,7 @@ export class LatencyRing {
     const b = pos * STRIDE;
     const counts = this.counts[pos];
     if (counts === null || counts === undefined) {
-      this.counts[pos] = new Uint8Array(COUNTS_LENGTH);
+      this.counts[pos] = new Uint32Array(COUNTS_LENGTH);
     } else if ((m[b + N] as number) > 0) {
       counts.fill(0, m[b + LO] as number, (m[b + HI] as number) + 1);
     }
@@ -189,15 +186,5 @@ export class LatencyRing {
     m[b + ERRORS] = 0;
     m[b + LO] = COUNTS_LENGTH;
     m[b + HI] = -1;
-  }
-
-  // Called when a count reaches 256 or 65,536; widens the sub-window's array if it cannot hold it.
-  private widen(pos: number, count: number): Counts {
-    const counts = this.counts[pos] as Counts;
-    if (count <= MAX_COUNT[counts.BYTES_PER_ELEMENT]!) return counts;
-    const wider =
-      counts.BYTES_PER_ELEMENT === 1 && count <= 0xffff ? Uint16Array.from(counts) : Uint32Array.from(counts);
-    this.counts[pos] = wider;
-    return wider;
   }
 }

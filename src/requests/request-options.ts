@@ -35,7 +35,7 @@ export interface RequestStatsOptions {
    * Sub-windows of the latency histograms (global and per route); must divide `slots`. The window's
    * figures (counts, error rate, Apdex, routes and latency alike: the same requests) cover the last
    * `windowMs * (latencySlots - 1) / latencySlots` to `windowMs`. Fewer sub-windows keep memory small:
-   * each one is a 6.5–13 KB counts array per route.
+   * each one is a 13 KB counts array (32-bit) per route, allocated on first use.
    * @defaultValue 4 (15 s each: the window covers the last 45–60 s)
    */
   latencySlots?: number;

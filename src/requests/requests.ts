@@ -91,7 +91,7 @@ export class RequestStats {
   private closed = false;
   private readonly cumulative = new CumulativeCounts(); // every request's latency since start (record())
   private readonly taken = new TakenTotals(); // cumulative latency and status totals at the last takeBucket()
-  private bucketMax = 0;
+  private readonly bucketMax = new Float64Array(1); // the largest µs since takeBucket(): a double from the start
   private readonly scratch = createView();
   private readonly routeScratch = createView();
   /** Requests in flight (the monitor's lifecycle): those past the critical level count in groups()' latency. */
@@ -152,7 +152,8 @@ export class RequestStats {
       const counters = entry.counters;
       const b = this.pos * STRIDE;
       if (counters[b] !== this.sub) openCounters(counters, b, this.sub, this.totalsOffset);
-      if (status === ABORTED_STATUS && !countAborted(counters, b, us >= this.abortedFailureUs)) return;
+      const failedAfterUs = this.abortedFailureUs; // read always: a first read on a late branch deopts (record-deopt)
+      if (status === ABORTED_STATUS && !countAborted(counters, b, us >= failedAfterUs)) return;
       counters[b + cls]!++;
       // Apdex: successful requests by their time against the route's T; failed ones are frustrated.
       const a = entry.apdex;
@@ -162,21 +163,18 @@ export class RequestStats {
         a[ab + 1] = 0;
         a[ab + 2] = 0;
       }
-      if (cls < 5 && status !== ABORTED_STATUS) {
-        if (us <= entry.satisfiedUs) {
-          a[ab + 1]!++;
-          entry.apdexTotal[0]!++;
-        } else if (us <= entry.toleratingUs) {
-          a[ab + 2]!++;
-          entry.apdexTotal[1]!++;
-        }
+      const limits = entry.apdexLimits; // [T, 4T]
+      if (cls < 5 && status !== ABORTED_STATUS && us <= (limits[1] as number)) {
+        const k = us <= (limits[0] as number) ? 1 : 2;
+        a[ab + k]!++;
+        entry.apdexTotal[k - 1]!++;
       }
       const slot = slotOf(us);
       entry.latency.record(this.lat, this.latPos, slot, us, false);
       this.cumulative.add(slot, us, false);
       const total = entry.total;
       if (total !== null) total.add(slot, us, false);
-      if (us > this.bucketMax) this.bucketMax = us;
+      if (us > (this.bucketMax[0] as number)) this.bucketMax[0] = us;
     } catch {
       // Only a throwing injected clock can get here; monitoring must not break the request.
       this.droppedCount++;
@@ -220,9 +218,9 @@ export class RequestStats {
 
   /** Requests, 4xx and 5xx since the previous call, with their latency; starts a new bucket. */
   takeBucket(): RequestBucket {
-    const bucket = this.taken.take(this.cumulative, this.bucketMax, this.classTotals(), this.scratch);
-    this.bucketMax = 0;
-    return bucket;
+    const max = this.bucketMax[0] as number;
+    this.bucketMax[0] = 0;
+    return this.taken.take(this.cumulative, max, this.classTotals(), this.scratch);
   }
 
   /** Latency over the window (all routes), a new histogram in microseconds. */
@@ -274,7 +272,7 @@ export class RequestStats {
     absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span);
     if (latency === null || !(latency.n > 0)) return;
     absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken, span);
-    if (window && latency.max > this.bucketMax) this.bucketMax = latency.max;
+    if (window && latency.max > (this.bucketMax[0] as number)) this.bucketMax[0] = latency.max;
   }
 
   /** The window as it stands, sub-window by sub-window (WindowStates), for a new cluster aggregator (src/cluster/). */
@@ -357,7 +355,8 @@ export class RequestStats {
     this.lat = Math.floor(sub / this.perLatencySlot);
     this.latPos = this.lat % this.latencySlots;
     this.nextBoundary = (sub + 1) * this.subWindowMs;
-    if (turned) this.onTurn?.(this.lat, this.windowLengths[1]);
+    const onTurn = this.onTurn; // read at every boundary, not only at a turn (see record())
+    if (turned && onTurn !== null) onTurn(this.lat, this.windowLengths[1] as number);
   }
 
   // Requests since start of the whole server by status class, then aborted.

@@ -129,9 +129,12 @@ export class RouteEntry {
   readonly apdex: Float64Array;
   /** Apdex since start: [satisfied, tolerating] (cluster mode reports them to the aggregator). */
   readonly apdexTotal = new Float64Array(2);
-  /** This route's Apdex T, and 4T, in µs. */
-  readonly satisfiedUs: number;
-  readonly toleratingUs: number;
+  /**
+   * This route's Apdex T and 4T in µs, in a Float64Array rather than number fields: a T that is not a whole number
+   * of µs on one route would make its field a double, change RouteEntry's map and deoptimize record() for every
+   * route (bench/RESULTS.md record-deopt).
+   */
+  readonly apdexLimits = new Float64Array(2);
 
   constructor(method: string, route: string, slots: number, latency: LatencyRing, apdexUs = 500_000) {
     this.method = method;
@@ -139,8 +142,18 @@ export class RouteEntry {
     this.counters = createCounters(slots);
     this.latency = latency;
     this.apdex = new Float64Array(slots * APDEX_STRIDE).fill(Number.NaN);
-    this.satisfiedUs = apdexUs;
-    this.toleratingUs = apdexUs * 4;
+    this.apdexLimits[0] = apdexUs;
+    this.apdexLimits[1] = apdexUs * 4;
+  }
+
+  /** This route's Apdex T, µs. */
+  get satisfiedUs(): number {
+    return this.apdexLimits[0] as number;
+  }
+
+  /** 4T, µs: slower successful requests are frustrated. */
+  get toleratingUs(): number {
+    return this.apdexLimits[1] as number;
   }
 
   get bytes(): number {
@@ -157,7 +170,9 @@ export class RouteEntry {
  */
 export function countAborted(counters: Float64Array, b: number, failed: boolean): boolean {
   counters[b + ABORTED_COLUMN]!++;
-  if (failed) counters[b + ABORTED_FAILED_COLUMN]!++;
+  // Unconditional: a first failed abort after warm-up would otherwise meet code V8 compiled without type feedback
+  // and deoptimize the request path (bench/RESULTS.md record-deopt).
+  counters[b + ABORTED_FAILED_COLUMN]! += failed ? 1 : 0;
   return failed;
 }
 

@@ -132,19 +132,17 @@ describe('LatencyRing', () => {
     expect(summarizeView(v).p50_ms).toBe(0.7);
   });
 
-  it('widens a sub-window past 255 and past 65,535 values in one slot without losing counts', () => {
+  it("counts 32-bit from a sub-window's first use: past 65,535 values in one slot, one array type", () => {
     const ring = new LatencyRing(1);
     const bytes = ring.bytes;
-    for (let i = 0; i < 300; i++) record(ring, 0, 42);
     record(ring, 0, 7);
-    const after8 = ring.bytes;
-    for (let i = 300; i < 70_000; i++) record(ring, 0, 42);
+    expect(ring.bytes - bytes).toBe(COUNTS_LENGTH * 4);
+    for (let i = 0; i < 70_000; i++) record(ring, 0, 42);
     const v = ring.window(0, createView());
     expect(v.n).toBe(70_001);
     expect(v.counts[slotOf(42)]).toBe(70_000);
     expect(v.counts[slotOf(7)]).toBe(1);
-    expect(after8 - bytes).toBe(COUNTS_LENGTH * 2); // 8-bit counts became 16-bit
-    expect(ring.bytes - bytes).toBe(COUNTS_LENGTH * 4); // and then 32-bit
+    expect(ring.bytes - bytes).toBe(COUNTS_LENGTH * 4); // no new array
   });
 });
 
@@ -167,14 +165,24 @@ describe('CumulativeCounts', () => {
     expect(summarizeView(cumulative)).toEqual(summarizeView(expected));
   });
 
-  it('widens past 255 and 65,535 in one slot without losing counts, from 3.3 KB to 13 KB', () => {
+  it('keeps 32-bit counts (13 KB) from the start: past 255 and 65,535 in one slot, no new array type', () => {
     const cumulative = new CumulativeCounts();
-    expect(cumulative.bytes).toBe(COUNTS_LENGTH);
+    expect(cumulative.bytes).toBe(COUNTS_LENGTH * 4);
+    const start = cumulative.counts;
     cumulative.add(slotOf(7), 7, false);
     for (let i = 0; i < 70_000; i++) cumulative.add(slotOf(42), 42, false);
     expect(cumulative.counts[slotOf(42)]).toBe(70_000);
     expect(cumulative.counts[slotOf(7)]).toBe(1);
-    expect(cumulative.bytes).toBe(COUNTS_LENGTH * 4);
+    expect(cumulative.counts).toBe(start);
+    expect([cumulative.n, cumulative.sum, cumulative.max]).toEqual([70_001, 7 + 70_000 * 42, 42]);
+  });
+
+  it('keeps sums past 2^31 µs exact (figures held as doubles)', () => {
+    const cumulative = new CumulativeCounts();
+    const us = 3_600_000_000; // one hour, above 2^31
+    cumulative.add(slotOf(us), us, true);
+    cumulative.add(slotOf(us), us, false);
+    expect([cumulative.n, cumulative.sum, cumulative.max, cumulative.errors]).toEqual([2, 2 * us, us, 1]);
   });
 
   it('moves to 64-bit counts rather than wrapping past 2^32 in one slot', () => {
