@@ -46,10 +46,14 @@ export class CumulativeCounts implements CountsView {
     const f = this.figures;
     f[N]!++;
     f[SUM]! += us;
-    if (us > (f[MAX] as number)) f[MAX] = us;
+    // Written on every call, not only on a new extreme: the first one after warm-up (a first slow request) would
+    // meet a store V8 compiled without type feedback and deoptimize the request path (RESULTS.md record-deopt).
+    const max = f[MAX] as number;
+    f[MAX] = us > max ? us : max;
     if (failed) f[ERRORS]!++;
-    if (slot < this.lo) this.lo = slot;
-    if (slot > this.hi) this.hi = slot;
+    const { lo, hi } = this;
+    this.lo = slot < lo ? slot : lo;
+    this.hi = slot > hi ? slot : hi;
   }
 
   get n(): number {

@@ -174,7 +174,8 @@ export class RequestStats {
       this.cumulative.add(slot, us, false);
       const total = entry.total;
       if (total !== null) total.add(slot, us, false);
-      if (us > (this.bucketMax[0] as number)) this.bucketMax[0] = us;
+      const bucketMax = this.bucketMax; // written on every call (see CumulativeCounts.add)
+      bucketMax[0] = us > (bucketMax[0] as number) ? us : (bucketMax[0] as number);
     } catch {
       // Only a throwing injected clock can get here; monitoring must not break the request.
       this.droppedCount++;
