@@ -336,7 +336,7 @@ const section = [
     `${verdict(customWorst <= BUDGET_RECORD_NS)}); a labelled call looks its label set up one Map level per label (no key string built), a bound one does not look it up at all; a histogram counts the value's HDR slot (integer math) and moves the counts into hdr-histogram-js at each snapshot.`,
   `- Memory for 100 routes busy in every sub-window: ${kb(memory.heapBytes)} of heap + array buffers ` +
     `(${kb(memory.typedBytes)} in typed arrays: per route 60 one-second counters and 4 latency histograms ` +
-    `of 3.3 KB, 6.5 KB once a slot passes 255 values); prom-client's histogram with the same 100 routes × ` +
+    `of 13 KB, 32-bit counts from first use); prom-client's histogram with the same 100 routes × ` +
     `2 statuses: ${kb(memory.promBytes)}. Reading them: groups() ${memory.groupsMs.toFixed(2)} ms, ` +
     `takeBucket() ${memory.bucketMs.toFixed(2)} ms (wall, median of 15).`,
   `- Machine load: hdr-histogram-js recordValue took ${hdrNs.toFixed(0)} ns here against 93 ns in ` +
