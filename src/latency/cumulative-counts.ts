@@ -48,12 +48,10 @@ export class CumulativeCounts implements CountsView {
     f[SUM]! += us;
     // Written on every call, not only on a new extreme: the first one after warm-up (a first slow request) would
     // meet a store V8 compiled without type feedback and deoptimize the request path (RESULTS.md record-deopt).
-    const max = f[MAX] as number;
-    f[MAX] = us > max ? us : max;
+    f[MAX] = Math.max(us, f[MAX] as number);
     if (failed) f[ERRORS]!++;
-    const { lo, hi } = this;
-    this.lo = slot < lo ? slot : lo;
-    this.hi = slot > hi ? slot : hi;
+    this.lo = Math.min(slot, this.lo);
+    this.hi = Math.max(slot, this.hi);
   }
 
   get n(): number {

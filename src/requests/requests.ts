@@ -175,7 +175,7 @@ export class RequestStats {
       const total = entry.total;
       if (total !== null) total.add(slot, us, false);
       const bucketMax = this.bucketMax; // written on every call (see CumulativeCounts.add)
-      bucketMax[0] = us > (bucketMax[0] as number) ? us : (bucketMax[0] as number);
+      bucketMax[0] = Math.max(us, bucketMax[0] as number);
     } catch {
       // Only a throwing injected clock can get here; monitoring must not break the request.
       this.droppedCount++;
