@@ -14,6 +14,7 @@ import {
   decideUpgrade,
   requestWay,
 } from './common.js';
+import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressRouteLabel } from './express-route.js';
 import { Flight, trackFlight } from './response-end.js';
 
@@ -59,7 +60,31 @@ export function expressMiddleware(
     way.end(ticket, req.method, expressRouteLabel(req), status, performance.now() - ticket.start);
   };
 
+  /** The middleware's own work at a request's start: false when it answered the request (admin, upgrade, shed). */
+  const begin = (req: Request, res: Response): boolean => {
+    const ticket = newTicket<Request>(res, req, performance.now());
+    if (!way.begin(req, ticket)) return false; // shed: answered 503
+    // Its end is told by Node's 'http.server.response.finish' channel, or its connection's 'close' when it was
+    // cut off (response-end.ts): no listener is added to `res`, and nothing is keyed by it.
+    trackFlight(new Flight(res, req.socket, ticket.start, ticket, onEnd));
+    return true;
+  };
+  const entry: HoistedEntry = {
+    // Upgrades and admin URLs go through the router with the middleware's layer in place (express-hoist.ts).
+    plain: (req) =>
+      (req as { upgrade?: boolean }).upgrade !== true && !adminApi.isAdminUrl(req.originalUrl ?? req.url),
+    begin,
+    scoped: requestContextEnabled,
+    runScoped: (req, run) => runInScope(new ExpressScope(req), run),
+  };
+  let hoistTried = false;
+
   return function sysvitals(req: Request, res: Response, next: NextFunction): void {
+    // Mounted first: from the next request on, Express's router no longer passes this layer (express-hoist.ts).
+    if (!hoistTried) {
+      hoistTried = true;
+      hoistFirstLayer(req, sysvitals, entry);
+    }
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Express's req.
     if (decideUpgrade(adminApi, req, req)) return;
     const url = req.originalUrl ?? req.url;
@@ -68,11 +93,7 @@ export function expressMiddleware(
       void adminApi.handle(req, res, { request: req, url });
       return;
     }
-    const ticket = newTicket<Request>(res, req, performance.now());
-    if (!way.begin(req, ticket)) return; // shed: answered 503
-    // Its end is told by Node's 'http.server.response.finish' channel, or its connection's 'close' when it was
-    // cut off (response-end.ts): no listener is added to `res`, and nothing is keyed by it.
-    trackFlight(new Flight(res, req.socket, ticket.start, ticket, onEnd));
+    if (!begin(req, res)) return;
     // Only with database instrumentation on: queries in this request are attributed to its route.
     if (requestContextEnabled()) runInScope(new ExpressScope(req), next);
     else next();
