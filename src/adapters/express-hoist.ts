@@ -57,7 +57,15 @@ export function hoistFirstLayer(req: Request, middleware: RequestHandler, entry:
       }
       return;
     }
-    if (!entry.begin(req, res)) return;
+    // As Express's layer would have: a failure of the middleware's own work never reaches the host (the
+    // request goes on unmonitored).
+    let go = true;
+    try {
+      go = entry.begin(req, res);
+    } catch {
+      go = true;
+    }
+    if (!go) return;
     if (entry.scoped()) entry.runScoped(req, () => handle.call(router, req, res, done));
     else handle.call(router, req, res, done);
   };
