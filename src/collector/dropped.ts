@@ -2,8 +2,8 @@
 
 /**
  * Observations ignored since start because their input was invalid: a duration that is NaN, negative or
- * infinite (or not a number), a request status outside 100–599, a custom histogram value that is NaN,
- * negative, infinite or beyond what the histogram can count. Per process.
+ * infinite (or not a number), a request status outside 100–599, a custom metric amount that is not a
+ * number, NaN, infinite, negative for a counter or histogram, or beyond what a histogram can count. Per process.
  */
 export interface DroppedObservations {
   /** `recordRequest()` calls (the adapters never pass a bad one; a throwing injected clock counts here too). */
@@ -14,7 +14,7 @@ export interface DroppedObservations {
   queries: number;
   /** Job runs (`monitor.job()`); the run still counts as finished, its duration is not recorded. */
   jobs: number;
-  /** Custom histogram `observe()` values. */
+  /** Custom metric recordings: histogram `observe()` values, and counter and gauge amounts (the name predates them). */
   custom_histograms: number;
 }
 

@@ -1,9 +1,11 @@
 // A custom counter: monotonic totals per label set, an increase per second between snapshots (from the
-// counter's creation for the first), and the increase per history bucket. inc() is O(1), never throws, and ignores negative or non-finite amounts.
+// counter's creation for the first), and the increase per history bucket. inc() is O(1) and never throws: an
+// amount that is not a number (a string, a bigint, null), negative or infinite is ignored and counted in
+// `dropped` (OpenTelemetry's SDK ignores a non-number too; prom-client throws, which we never do).
 
 import { round } from '../alerts/status.js';
 import { SteadyTime } from '../requests/steady-clock.js';
-import { LabelSets, type LabelValues } from './label-sets.js';
+import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
 import { checkMetricName, type MetricOptionsBase, type ParsedBase, parseBase } from './names.js';
 import type { CounterSnapshot } from './types.js';
 
@@ -17,15 +19,19 @@ class CounterCell {
   /** Increase per second over the last interval; null until one interval has passed. */
   rate: number | null = null;
   bucketBase = 0;
+  /** Amounts ignored: not a number, negative, NaN or infinite. */
+  dropped = 0;
 
-  inc(n = 1): void {
-    if (n >= 0 && n !== Number.POSITIVE_INFINITY) this.total += n;
+  inc(n: unknown = 1): void {
+    // typeof first: `total += '100'` would turn the total into a string, and a bigint would throw.
+    if (typeof n === 'number' && n >= 0 && n !== Number.POSITIVE_INFINITY) this.total += n;
+    else this.dropped++;
   }
 }
 
 /** A counter bound to one label set (from `counter.labels({...})`): the cheapest way to record. */
 export interface BoundCounter {
-  /** Adds `n` (default 1); negative or non-finite amounts are ignored. */
+  /** Adds `n` (default 1); an amount that is not a number, or is negative or non-finite, is ignored (counted). */
   inc(n?: number): void;
 }
 
@@ -41,6 +47,8 @@ export class Counter {
   /** Whether one rate interval has passed. */
   private timed = false;
   private readonly time = new SteadyTime();
+  /** Calls whose label values could not be read (a getter or toString that throws): ignored, counted. */
+  private failed = 0;
 
   /** `startedAt`: when the counter was created (epoch ms), the start of its first rate interval. */
   constructor(name: string, options?: CounterOptions, startedAt = Number.NaN) {
@@ -50,10 +58,24 @@ export class Counter {
     this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new CounterCell());
   }
 
-  /** Adds `n` (default 1): `inc()`, `inc(5)`, `inc({ queue: 'email' })`, `inc({ queue: 'email' }, 5)`. */
+  /**
+   * Adds `n` (default 1): `inc()`, `inc(5)`, `inc({ queue: 'email' })`, `inc({ queue: 'email' }, 5)`. Only an
+   * object is a label set: `inc('2')` is an amount that is not a number, ignored and counted in `dropped`.
+   */
   inc(labelsOrN?: LabelValues | number, n?: number): void {
-    if (typeof labelsOrN === 'number' || labelsOrN === undefined) this.sets.get(undefined).inc(labelsOrN);
-    else this.sets.get(labelsOrN).inc(n);
+    try {
+      if (isLabelSet(labelsOrN)) this.sets.get(labelsOrN).inc(n);
+      else this.sets.get(undefined).inc(labelsOrN);
+    } catch {
+      this.failed++;
+    }
+  }
+
+  /** Recordings ignored since start: bad amounts, and label values that threw when read (`dropped_observations`). */
+  get dropped(): number {
+    let n = this.failed;
+    for (const { value: c } of this.sets.slots) n += c.dropped;
+    return n;
   }
 
   /** The counter of one label set, looked up once. */

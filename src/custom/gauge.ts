@@ -1,9 +1,10 @@
 // A custom gauge: set/inc/dec per label set, or a callback read at each snapshot. The callback runs
 // inside the collection, so it must be synchronous and cheap; a throw is caught and shown as the
-// gauge's `error` (the last values are kept), never passed on.
+// gauge's `error` (the last values are kept), never passed on. set/inc/dec never throw: an amount that is not a
+// finite number (a string, a bigint, null, NaN) is ignored and counted in `dropped`.
 
 import { errorMessage } from '../logger.js';
-import { LabelSets, type LabelValues } from './label-sets.js';
+import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
 import {
   checkMetricName,
   invalidMetric,
@@ -24,14 +25,20 @@ export interface GaugeOptions extends MetricOptionsBase {
 
 class GaugeCell {
   value = 0;
-  set(v: number): void {
-    if (Number.isFinite(v)) this.value = v;
+  /** Amounts ignored: not a finite number. */
+  dropped = 0;
+  // Number.isFinite is false for anything but a finite number: no string concatenation, no bigint throw.
+  set(v: unknown): void {
+    if (Number.isFinite(v)) this.value = v as number;
+    else this.dropped++;
   }
-  inc(n = 1): void {
-    if (Number.isFinite(n)) this.value += n;
+  inc(n: unknown = 1): void {
+    if (Number.isFinite(n)) this.value += n as number;
+    else this.dropped++;
   }
-  dec(n = 1): void {
-    if (Number.isFinite(n)) this.value -= n;
+  dec(n: unknown = 1): void {
+    if (Number.isFinite(n)) this.value -= n as number;
+    else this.dropped++;
   }
 }
 
@@ -39,9 +46,9 @@ class GaugeCell {
 export interface BoundGauge {
   /** Sets the value; non-finite values are ignored. */
   set(value: number): void;
-  /** Adds `n` (default 1). */
+  /** Adds `n` (default 1); non-finite amounts are ignored. */
   inc(n?: number): void;
-  /** Subtracts `n` (default 1). */
+  /** Subtracts `n` (default 1); non-finite amounts are ignored. */
   dec(n?: number): void;
 }
 
@@ -54,6 +61,8 @@ export class Gauge {
   private readonly collectFn: (() => GaugeReading) | undefined;
   private readonly sets: LabelSets<GaugeCell>;
   private error: string | undefined;
+  /** Calls whose label values could not be read (a getter or toString that throws): ignored, counted. */
+  private failed = 0;
 
   constructor(name: string, options?: GaugeOptions) {
     this.name = checkMetricName(name, 'gauge');
@@ -70,22 +79,41 @@ export class Gauge {
     this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new GaugeCell());
   }
 
-  /** Sets the value: `set(3)` or `set({ queue: 'email' }, 3)`; non-finite values are ignored. */
+  /** Sets the value: `set(3)` or `set({ queue: 'email' }, 3)`; non-finite values are ignored (counted). */
   set(labelsOrValue: LabelValues | number, value?: number): void {
-    if (typeof labelsOrValue === 'number') this.sets.get(undefined).set(labelsOrValue);
-    else this.sets.get(labelsOrValue).set(value as number);
+    try {
+      if (isLabelSet(labelsOrValue)) this.sets.get(labelsOrValue).set(value);
+      else this.sets.get(undefined).set(labelsOrValue);
+    } catch {
+      this.failed++;
+    }
   }
 
   /** Adds `n` (default 1): `inc()`, `inc(5)`, `inc({ queue: 'email' })`, `inc({ queue: 'email' }, 5)`. */
   inc(labelsOrN?: LabelValues | number, n?: number): void {
-    if (typeof labelsOrN === 'number' || labelsOrN === undefined) this.sets.get(undefined).inc(labelsOrN);
-    else this.sets.get(labelsOrN).inc(n);
+    try {
+      if (isLabelSet(labelsOrN)) this.sets.get(labelsOrN).inc(n);
+      else this.sets.get(undefined).inc(labelsOrN);
+    } catch {
+      this.failed++;
+    }
   }
 
   /** Subtracts `n` (default 1), same forms as `inc`. */
   dec(labelsOrN?: LabelValues | number, n?: number): void {
-    if (typeof labelsOrN === 'number' || labelsOrN === undefined) this.sets.get(undefined).dec(labelsOrN);
-    else this.sets.get(labelsOrN).dec(n);
+    try {
+      if (isLabelSet(labelsOrN)) this.sets.get(labelsOrN).dec(n);
+      else this.sets.get(undefined).dec(labelsOrN);
+    } catch {
+      this.failed++;
+    }
+  }
+
+  /** Recordings ignored since start: bad amounts, and label values that threw when read (`dropped_observations`). */
+  get dropped(): number {
+    let n = this.failed;
+    for (const { value: c } of this.sets.slots) n += c.dropped;
+    return n;
   }
 
   /** The gauge of one label set, looked up once. */

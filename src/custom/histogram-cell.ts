@@ -89,7 +89,12 @@ export class HistogramCell {
     this.le = new Float64Array(bounds.length + 1);
   }
 
-  observe(v: number): void {
+  observe(v: unknown): void {
+    // Not a number (a string, a bigint, undefined): ignored before any arithmetic, which would throw or coerce.
+    if (typeof v !== 'number') {
+      this.dropped++;
+      return;
+    }
     // Above 2^53 thousandths (~9.007e12) HDR cannot count a value (the sum would keep it): ignored, like NaN.
     const x = Math.round(v * HISTOGRAM_SCALE);
     if (!(v >= 0) || v === Number.POSITIVE_INFINITY || x > Number.MAX_SAFE_INTEGER) {

@@ -1,14 +1,14 @@
 // A custom histogram: values recorded into an HDR histogram (3 significant digits, 0.001 resolution),
 // percentiles read from HDR (never averaged) over a sliding window, since-start totals for Prometheus,
-// and one histogram per history bucket. observe() is O(1) and never throws; negative and non-finite
-// values are ignored (counted in `dropped`).
+// and one histogram per history bucket. observe() is O(1) and never throws; a value that is not a number (a
+// string, a bigint), negative or non-finite is ignored (counted in `dropped`).
 
 import type * as hdr from 'hdr-histogram-js';
 import { round } from '../alerts/status.js';
 import { SteadyTime } from '../requests/steady-clock.js';
 import { createCustomHistogram, HISTOGRAM_SCALE, HistogramCell, renewed } from './histogram-cell.js';
 import { type HistogramDelta, recordDelta } from './histogram-delta.js';
-import { LabelSets, type LabelValues } from './label-sets.js';
+import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
 import {
   checkMetricName,
   invalidMetric,
@@ -76,6 +76,8 @@ export class CustomHistogram {
   private readonly sets: LabelSets<HistogramCell>;
   /** The clock readings callers pass (`now`), as a monotonic view: the window rotates on elapsed time. */
   private readonly time = new SteadyTime();
+  /** Calls whose label values could not be read (a getter or toString that throws): ignored, counted. */
+  private failed = 0;
   /** A cluster aggregator's, once values came with their recording time: slots on the clock's multiples (place()). */
   private aligned = false;
 
@@ -104,17 +106,24 @@ export class CustomHistogram {
     this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new HistogramCell(bounds));
   }
 
-  /** Values ignored since start: NaN, negative, infinite, or beyond 2^53 thousandths (`dropped_observations`). */
+  /**
+   * Values ignored since start: not a number, NaN, negative, infinite, or beyond 2^53 thousandths, and calls
+   * whose label values threw when read (`dropped_observations`).
+   */
   get dropped(): number {
-    let n = 0;
+    let n = this.failed;
     for (const { value: c } of this.sets.slots) n += c.dropped;
     return n;
   }
 
   /** Records a value: `observe(12.5)` or `observe({ queue: 'email' }, 12.5)`. */
   observe(labelsOrValue: LabelValues | number, value?: number): void {
-    if (typeof labelsOrValue === 'number') this.sets.get(undefined).observe(labelsOrValue);
-    else this.sets.get(labelsOrValue).observe(value as number);
+    try {
+      if (isLabelSet(labelsOrValue)) this.sets.get(labelsOrValue).observe(value);
+      else this.sets.get(undefined).observe(labelsOrValue);
+    } catch {
+      this.failed++;
+    }
   }
 
   /** The histogram of one label set, looked up once. */

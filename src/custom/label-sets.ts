@@ -7,10 +7,25 @@ import { MAX_LABEL_VALUE_LENGTH, OTHER_LABEL_VALUE } from './names.js';
 /** Label values by label name; numbers and booleans are turned into strings, undefined into ''. */
 export type LabelValues = Readonly<Record<string, string | number | boolean | undefined>>;
 
-/** A label value as its series key: strings as they are, anything else through String(), missing as ''. */
-function keyOf(v: unknown): string {
-  return typeof v === 'string' ? v : String(v ?? '');
+/** Whether a recording call's first argument is a label set (a non-array object), rather than an amount. */
+export function isLabelSet(v: unknown): v is LabelValues {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
+
+/**
+ * A label value as its series key: strings as they are, anything else through String(), missing as ''. A
+ * value that String() cannot convert (a toString that throws) gets a key no real value has, longer than
+ * MAX_LABEL_VALUE_LENGTH, so that its set folds into `other` as an over-long value does: recorded, not thrown.
+ */
+function keyOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return String(v ?? '');
+  } catch {
+    return UNREADABLE;
+  }
+}
+const UNREADABLE = '\u0000'.repeat(MAX_LABEL_VALUE_LENGTH + 1);
 
 /** One level per label: values of the first label, then of the second, …; the last level holds slot indexes. */
 type Level = Map<string, Level | number>;
