@@ -3,6 +3,7 @@
 
 import type * as hdr from 'hdr-histogram-js';
 import { SysvitalsError } from '../errors.js';
+import { BUILTIN_NAMES, exposedFamily, familyNames, pluginFamilyPrefix } from './builtin-families.js';
 import { Counter, type CounterOptions } from './counter.js';
 import { Gauge, type GaugeOptions } from './gauge.js';
 import { CustomHistogram, type HistogramOptions } from './histogram.js';
@@ -22,6 +23,10 @@ export type CustomBucketEntry =
 /** The registry of a monitor's custom metrics (at most 100 unless configured): one kind per name. */
 export class CustomMetrics {
   private readonly metrics = new Map<string, CustomMetric>();
+  /** Every exposition name a metric takes (builtin-families.ts familyNames), and that metric. */
+  private readonly taken = new Map<string, CustomMetric>();
+  /** The family prefix of each collector plugin (`plugin_<name>_`), by plugin name. */
+  private readonly plugins = new Map<string, string>();
 
   /** `now`: the monitor's clock, read when a counter is created (the start of its first rate interval). */
   constructor(
@@ -129,6 +134,8 @@ export class CustomMetrics {
       return existing as T;
     }
     const metric = create();
+    const names = exposedNames(metric);
+    this.checkExposition(metric, names);
     if (this.metrics.size >= this.maxMetrics) {
       throw new SysvitalsError(
         'ERR_SYSVITALS_INVALID_METRIC',
@@ -136,6 +143,64 @@ export class CustomMetrics {
       );
     }
     this.metrics.set(name, metric);
+    for (const n of names) this.taken.set(n, metric);
     return metric;
   }
+
+  /**
+   * Registers collector plugins by name: their families (`plugin_<name>_…`) are then refused to custom
+   * metrics, and a plugin whose families would meet an existing custom metric is refused here. The monitor
+   * calls it with its `collectors`.
+   * @internal
+   */
+  reservePlugins(names: readonly string[]): void {
+    for (const plugin of names) {
+      const start = pluginFamilyPrefix(plugin);
+      for (const [n, m] of this.taken) {
+        if (!n.startsWith(start)) continue;
+        throw new SysvitalsError(
+          'ERR_SYSVITALS_DUPLICATE_METRIC',
+          `sysvitals: collector plugin \`${plugin}\` exposes its figures as \`<prefix>${start}…\` families, and ${m.type} \`${m.name}\` ` +
+            `already takes \`<prefix>${n}\`; rename the plugin or the metric.`,
+        );
+      }
+    }
+    for (const plugin of names) this.plugins.set(plugin, pluginFamilyPrefix(plugin));
+  }
+
+  /** Refuses a new metric one of whose exposition names a built-in family, another metric or a plugin takes. */
+  private checkExposition(metric: CustomMetric, names: readonly string[]): void {
+    const what = `${metric.type} \`${metric.name}\` (Prometheus family \`<prefix>${exposedFamily(metric.name, metric.type)}\`)`;
+    for (const n of names) {
+      const builtin = BUILTIN_NAMES.get(n);
+      if (builtin !== undefined) {
+        throw new SysvitalsError(
+          'ERR_SYSVITALS_INVALID_METRIC',
+          `sysvitals: ${what} would meet the built-in family \`<prefix>${builtin}\` at \`<prefix>${n}\` ` +
+            '(two families of one name make the whole Prometheus scrape unparseable); pick another name.',
+        );
+      }
+      const other = this.taken.get(n);
+      if (other !== undefined) {
+        throw new SysvitalsError(
+          'ERR_SYSVITALS_DUPLICATE_METRIC',
+          `sysvitals: ${what} would meet ${other.type} \`${other.name}\` (family \`<prefix>${exposedFamily(other.name, other.type)}\`) ` +
+            `at \`<prefix>${n}\`; pick another name.`,
+        );
+      }
+      for (const [plugin, start] of this.plugins) {
+        if (!n.startsWith(start)) continue;
+        throw new SysvitalsError(
+          'ERR_SYSVITALS_INVALID_METRIC',
+          `sysvitals: ${what}: \`<prefix>${n}\` is in the families of collector plugin \`${plugin}\` ` +
+            `(\`<prefix>${start}…\`); pick another name.`,
+        );
+      }
+    }
+  }
+}
+
+/** The names a custom metric takes in the exposition: its family and its series (familyNames). */
+function exposedNames(m: CustomMetric): string[] {
+  return familyNames(exposedFamily(m.name, m.type), m.type);
 }

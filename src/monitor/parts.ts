@@ -159,6 +159,11 @@ export function createParts(
   const jobs = new JobStats({ ...(options.jobs ?? {}), clock: owner.clock });
   const unusedStore = clustered && options.store ? options.store : null;
   const custom = new CustomMetrics(options.requestWindowMs ?? 60_000, undefined, () => owner.clock.now());
+  // A custom metric may not take a collector plugin's Prometheus families (`plugin_<name>_…`); the plugins'
+  // own option errors come from validatePlugins, so only well-formed names are reserved here.
+  if (Array.isArray(options.collectors)) {
+    custom.reservePlugins(options.collectors.flatMap((c) => (typeof c?.name === 'string' ? [c.name] : [])));
+  }
   const series = new SeriesHistory(options.routeHistory);
   const store: MetricsStore =
     (clustered ? undefined : options.store) ??

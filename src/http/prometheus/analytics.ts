@@ -1,5 +1,6 @@
 // Prometheus family for the anomaly scores of the last scored minute, one sample per series.
 
+import { BUILTIN_FAMILIES as F } from '../../custom/builtin-families.js';
 import type { MetricsSnapshot } from '../../types.js';
 import { family } from './runtime.js';
 
@@ -10,9 +11,8 @@ export function renderAnalytics(out: string[], s: MetricsSnapshot, prefix: strin
   const scores = Object.entries(s.anomaly?.scores ?? {}).filter(([, v]) => Number.isFinite(v));
   family(
     out,
-    `${prefix}anomaly_score`,
-    'gauge',
-    'Anomaly score (0-1) of the last scored minute, by series: the share of the series own past it stands above.',
-    scores.map(([series, v]) => `${prefix}anomaly_score{series="${esc(series)}"} ${v}`),
+    prefix,
+    F.anomaly_score,
+    scores.map(([series, v]) => `{series="${esc(series)}"} ${v}`),
   );
 }

@@ -1,6 +1,7 @@
 // Prometheus families of custom metrics: counters (`_total`), gauges, and histograms with cumulative
 // buckets counted against the bounds as values are observed, each with the metric's help text.
 
+import { exposedFamily } from '../../custom/builtin-families.js';
 import type { CustomMetric } from '../../custom/registry.js';
 
 /** The text-format helpers of prometheus.ts, passed in so that this file does not import it back. */
@@ -41,7 +42,7 @@ export function renderCustom(
   for (const m of metrics) {
     const help = escapeHelp(m.config.help);
     if (m.type === 'counter') {
-      const name = `${prefix}${m.name.endsWith('_total') ? m.name : `${m.name}_total`}`;
+      const name = prefix + exposedFamily(m.name, 'counter');
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
       for (const s of m.totals()) out.push(`${name}${labels(s.labels)} ${formatValue(s.value)}`);
     } else if (m.type === 'gauge') {

@@ -2,6 +2,11 @@
 // gauge `<prefix>plugin_<name>_<path>`, where an object whose values are all objects (a record such as
 // `queues: { jobs: {…} }`) turns its keys into `key`, `key2`… labels; plus `<prefix>plugin_up`.
 
+import {
+  BUILTIN_FAMILIES as F,
+  pluginFamilyPrefix,
+  sanitizeNamePart,
+} from '../../custom/builtin-families.js';
 import type { PluginGroup } from '../../types.js';
 
 interface Sample {
@@ -11,11 +16,6 @@ interface Sample {
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
-
-function sanitize(part: string): string {
-  const s = part.replace(/[^a-zA-Z0-9_]/g, '_');
-  return /^[0-9]/.test(s) ? `_${s}` : s;
-}
 
 /** Numeric leaves of a group by metric-name suffix, each with its record keys. */
 function collectSamples(
@@ -39,7 +39,14 @@ function collectSamples(
   const record = depth > 0 && entries.length > 0 && entries.every(([, child]) => isRecord(child));
   for (const [k, child] of entries) {
     if (record) collectSamples(child, name, [...labels, k], out, depth + 1);
-    else collectSamples(child, name === '' ? sanitize(k) : `${name}_${sanitize(k)}`, labels, out, depth + 1);
+    else
+      collectSamples(
+        child,
+        name === '' ? sanitizeNamePart(k) : `${name}_${sanitizeNamePart(k)}`,
+        labels,
+        out,
+        depth + 1,
+      );
   }
 }
 
@@ -53,11 +60,11 @@ export function renderPlugins(
 ): void {
   const entries = Object.entries(plugins ?? {});
   if (entries.length === 0) return;
-  const up = `${prefix}plugin_up`;
-  out.push(
-    `# HELP ${up} Whether the collector plugin's last collection succeeded (1) or not (0).`,
-    `# TYPE ${up} gauge`,
-  );
+  const up = prefix + F.plugin_up.name;
+  out.push(`# HELP ${up} ${F.plugin_up.help}`, `# TYPE ${up} ${F.plugin_up.type}`);
+  // Two plugins can still meet (`a` with figure `b_c`, `a_b` with `c`): the first keeps the family, as a
+  // second HELP line for one name would make the whole scrape unparseable.
+  const seen = new Set<string>();
   for (const [name, g] of entries)
     out.push(`${up}{plugin="${escapeLabelValue(name)}"} ${g.status === 'unknown' ? 0 : 1}`);
   for (const [name, group] of entries) {
@@ -65,7 +72,9 @@ export function renderPlugins(
     const families = new Map<string, Sample[]>();
     collectSamples(group, '', [], families, 0);
     for (const [suffix, samples] of families) {
-      const family = `${prefix}plugin_${sanitize(name)}_${suffix}`;
+      const family = `${prefix}${pluginFamilyPrefix(name)}${suffix}`;
+      if (seen.has(family)) continue;
+      seen.add(family);
       out.push(`# HELP ${family} Collector plugin ${name}: ${suffix}.`, `# TYPE ${family} gauge`);
       for (const s of samples) {
         const labels = s.labels.map((k, i) => `${i === 0 ? 'key' : `key${i + 1}`}="${escapeLabelValue(k)}"`);

@@ -1,6 +1,7 @@
 // Prometheus families for database queries (opt-in: one series set per fingerprint) and background
 // jobs (runs, failures, durations, last success and failure times).
 
+import { type BuiltinFamily, BUILTIN_FAMILIES as F } from '../../custom/builtin-families.js';
 import type { PrometheusData, PrometheusLatency } from './data.js';
 
 /** Writes one histogram's `_bucket`, `_sum` and `_count` lines (render.ts's, passed in to avoid a cycle). */
@@ -13,8 +14,8 @@ function esc(value: string): string {
 
 const num = (v: number) => (Number.isFinite(v) ? String(v) : 'NaN');
 
-function head(prefix: string, name: string, type: string, help: string): string[] {
-  return [`# HELP ${prefix}${name} ${help}`, `# TYPE ${prefix}${name} ${type}`];
+function head(prefix: string, f: BuiltinFamily): string[] {
+  return [`# HELP ${prefix}${f.name} ${f.help}`, `# TYPE ${prefix}${f.name} ${f.type}`];
 }
 
 /** Appends the query and job families to `out`; nothing for what the data does not hold. */
@@ -25,57 +26,36 @@ export function renderProfiling(
   histogram: HistogramWriter,
 ): void {
   if (data.queries) {
-    const errors = head(
-      prefix,
-      'db_query_errors_total',
-      'counter',
-      'Failed database queries per fingerprint.',
-    );
-    const durations = head(
-      prefix,
-      'db_query_duration_seconds',
-      'histogram',
-      'Database query duration per fingerprint.',
-    );
+    const errors = head(prefix, F.db_query_errors_total);
+    const durations = head(prefix, F.db_query_duration_seconds);
     let any = false;
     for (const q of data.queries) {
       any = true;
       const label = `system="${esc(q.system)}",fingerprint="${esc(q.fingerprint)}"`;
-      errors.push(`${prefix}db_query_errors_total{${label}} ${num(q.histogram.errors)}`);
-      histogram(durations, `${prefix}db_query_duration_seconds`, `${label},`, q.histogram);
+      errors.push(`${prefix}${F.db_query_errors_total.name}{${label}} ${num(q.histogram.errors)}`);
+      histogram(durations, `${prefix}${F.db_query_duration_seconds.name}`, `${label},`, q.histogram);
     }
     if (any) out.push(errors.join('\n'), durations.join('\n'));
   }
   if (data.jobs) {
-    const runs = head(prefix, 'job_runs_total', 'counter', 'Runs of each background job.');
-    const failures = head(
-      prefix,
-      'job_failures_total',
-      'counter',
-      'Runs of each background job that threw or rejected.',
-    );
-    const durations = head(
-      prefix,
-      'job_duration_seconds',
-      'histogram',
-      'Duration of each background job run.',
-    );
-    const okAt = head(prefix, 'job_last_success_timestamp_seconds', 'gauge', 'When each job last succeeded.');
-    const failedAt = head(
-      prefix,
-      'job_last_failure_timestamp_seconds',
-      'gauge',
-      'When each job last failed.',
-    );
+    const runs = head(prefix, F.job_runs_total);
+    const failures = head(prefix, F.job_failures_total);
+    const durations = head(prefix, F.job_duration_seconds);
+    const okAt = head(prefix, F.job_last_success_timestamp_seconds);
+    const failedAt = head(prefix, F.job_last_failure_timestamp_seconds);
     for (const j of data.jobs) {
       const label = `job="${esc(j.name)}"`;
-      runs.push(`${prefix}job_runs_total{${label}} ${num(j.runs)}`);
-      failures.push(`${prefix}job_failures_total{${label}} ${num(j.failures)}`);
-      histogram(durations, `${prefix}job_duration_seconds`, `${label},`, j.histogram);
+      runs.push(`${prefix}${F.job_runs_total.name}{${label}} ${num(j.runs)}`);
+      failures.push(`${prefix}${F.job_failures_total.name}{${label}} ${num(j.failures)}`);
+      histogram(durations, `${prefix}${F.job_duration_seconds.name}`, `${label},`, j.histogram);
       if (j.lastSuccess !== null)
-        okAt.push(`${prefix}job_last_success_timestamp_seconds{${label}} ${num(j.lastSuccess / 1000)}`);
+        okAt.push(
+          `${prefix}${F.job_last_success_timestamp_seconds.name}{${label}} ${num(j.lastSuccess / 1000)}`,
+        );
       if (j.lastFailure !== null)
-        failedAt.push(`${prefix}job_last_failure_timestamp_seconds{${label}} ${num(j.lastFailure / 1000)}`);
+        failedAt.push(
+          `${prefix}${F.job_last_failure_timestamp_seconds.name}{${label}} ${num(j.lastFailure / 1000)}`,
+        );
     }
     if (runs.length > 2) out.push(runs.join('\n'), failures.join('\n'), durations.join('\n'));
     if (okAt.length > 2) out.push(okAt.join('\n'));

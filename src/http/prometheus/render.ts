@@ -1,6 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of one scrape: host gauges, request counters and latency
 // histogram, alerts, health, process figures and @timed functions, serialised cheaply.
 
+import { type BuiltinFamily, BUILTIN_FAMILIES as F } from '../../custom/builtin-families.js';
 import type { ComponentStatus, InterfaceTotals } from '../../types.js';
 import { renderAnalytics } from './analytics.js';
 import { boundToMicros, cumulativeBuckets } from './buckets.js';
@@ -51,110 +52,60 @@ export function formatValue(value: number): string {
   return value > 0 ? '+Inf' : '-Inf';
 }
 
-type MetricType = 'gauge' | 'counter' | 'histogram' | 'summary';
-
 /** HELP/TYPE lines for every family, built once per config so a scrape only concatenates. */
 function headers(prefix: string) {
-  const h = (name: string, type: MetricType, help: string) => ({
-    name: prefix + name,
-    head: `# HELP ${prefix}${name} ${help}\n# TYPE ${prefix}${name} ${type}`,
+  const h = (f: BuiltinFamily) => ({
+    name: prefix + f.name,
+    head: `# HELP ${prefix}${f.name} ${f.help}\n# TYPE ${prefix}${f.name} ${f.type}`,
   });
   return {
-    cpuUsage: h('cpu_usage_ratio', 'gauge', 'Host CPU utilisation over the last sample interval (0-1).'),
-    cpuCores: h('cpu_cores', 'gauge', 'Logical CPU cores of the host.'),
-    cpuFrequency: h('cpu_frequency_hertz', 'gauge', 'Current CPU frequency.'),
-    load1: h('load1', 'gauge', 'Host 1-minute load average.'),
-    load5: h('load5', 'gauge', 'Host 5-minute load average.'),
-    load15: h('load15', 'gauge', 'Host 15-minute load average.'),
-    memTotal: h('memory_total_bytes', 'gauge', 'Host memory size.'),
-    memUsed: h('memory_used_bytes', 'gauge', 'Host memory in use.'),
-    memAvailable: h('memory_available_bytes', 'gauge', 'Host memory available to new processes.'),
-    memUsage: h('memory_usage_ratio', 'gauge', 'Host memory in use (0-1).'),
-    swapTotal: h('swap_total_bytes', 'gauge', 'Host swap size.'),
-    swapUsage: h('swap_usage_ratio', 'gauge', 'Host swap in use (0-1).'),
-    diskSize: h('disk_size_bytes', 'gauge', 'File system size per mount point.'),
-    diskUsed: h('disk_used_bytes', 'gauge', 'File system space in use per mount point.'),
-    diskFree: h('disk_free_bytes', 'gauge', 'File system space free per mount point.'),
-    diskUsage: h('disk_usage_ratio', 'gauge', 'File system space in use per mount point (0-1).'),
-    netRxBytes: h(
-      'network_receive_bytes_total',
-      'counter',
-      'Bytes received, per interface (loopback excluded).',
-    ),
-    netTxBytes: h(
-      'network_transmit_bytes_total',
-      'counter',
-      'Bytes sent, per interface (loopback excluded).',
-    ),
-    netRxPackets: h(
-      'network_receive_packets_total',
-      'counter',
-      'Packets received, per interface (loopback excluded).',
-    ),
-    netTxPackets: h(
-      'network_transmit_packets_total',
-      'counter',
-      'Packets sent, per interface (loopback excluded).',
-    ),
-    netRxErrors: h(
-      'network_receive_errors_total',
-      'counter',
-      'Receive errors, per interface (loopback excluded).',
-    ),
-    netTxErrors: h(
-      'network_transmit_errors_total',
-      'counter',
-      'Transmit errors, per interface (loopback excluded).',
-    ),
-    netRxDropped: h(
-      'network_receive_dropped_total',
-      'counter',
-      'Received packets dropped, per interface (loopback excluded).',
-    ),
-    netTxDropped: h(
-      'network_transmit_dropped_total',
-      'counter',
-      'Outgoing packets dropped, per interface (loopback excluded).',
-    ),
-    lagP50: h('eventloop_lag_p50_seconds', 'gauge', 'Event-loop delay, median over the sample interval.'),
-    lagP99: h(
-      'eventloop_lag_p99_seconds',
-      'gauge',
-      'Event-loop delay, 99th percentile over the sample interval.',
-    ),
-    lagMax: h('eventloop_lag_max_seconds', 'gauge', 'Event-loop delay, maximum over the sample interval.'),
-    heapUsed: h('heap_size_used_bytes', 'gauge', 'V8 heap in use.'),
-    heapTotal: h('heap_size_total_bytes', 'gauge', 'V8 heap allocated.'),
-    rss: h('process_resident_memory_bytes', 'gauge', 'Resident memory of the process.'),
-    uptime: h('process_uptime_seconds', 'gauge', 'Seconds since the process started.'),
-    depTime: h('dependency_response_time_seconds', 'gauge', 'Last probe response time per dependency.'),
-    depUp: h('dependency_up', 'gauge', 'Whether the last probe of the dependency succeeded (1) or not (0).'),
-    dbPool: h('database_pool_connections', 'gauge', 'Database pool connections by state.'),
-    websocket: h('websocket_connections', 'gauge', 'Open WebSocket connections.'),
-    requests: h(
-      'http_requests_total',
-      'counter',
-      'HTTP requests served, by method, route template and status class.',
-    ),
-    aborted: h(
-      'http_requests_aborted_total',
-      'counter',
-      'HTTP requests whose client closed the connection before the response ended (status 499); those closed after abortedFailureMs are also in the 4xx class of http_requests_total, the early ones are not.',
-    ),
-    abortedEarly: h(
-      'http_requests_aborted_early_total',
-      'counter',
-      'Aborted requests closed before abortedFailureMs: not counted as requests (not in http_requests_total), a subset of http_requests_aborted_total.',
-    ),
-    duration: h('http_request_duration_seconds', 'histogram', 'HTTP request duration.'),
-    fnCalls: h('function_calls_total', 'counter', 'Calls of each @timed function.'),
-    fnErrors: h('function_errors_total', 'counter', 'Calls of each @timed function that threw or rejected.'),
-    fnDuration: h('function_duration_seconds', 'histogram', 'Duration of each @timed function.'),
-    health: h('health_score', 'gauge', 'Overall health score (0-100).'),
-    healthStatus: h('health_status', 'gauge', 'Overall health colour (1 for the current one).'),
-    component: h('component_status', 'gauge', 'Status of each component (1 for the current one).'),
-    activeAlerts: h('active_alerts', 'gauge', 'Number of active alerts.'),
-    alerts: h('alerts', 'gauge', 'Active alerts, one series per alert (ALERTS-style).'),
+    cpuUsage: h(F.cpu_usage_ratio),
+    cpuCores: h(F.cpu_cores),
+    cpuFrequency: h(F.cpu_frequency_hertz),
+    load1: h(F.load1),
+    load5: h(F.load5),
+    load15: h(F.load15),
+    memTotal: h(F.memory_total_bytes),
+    memUsed: h(F.memory_used_bytes),
+    memAvailable: h(F.memory_available_bytes),
+    memUsage: h(F.memory_usage_ratio),
+    swapTotal: h(F.swap_total_bytes),
+    swapUsage: h(F.swap_usage_ratio),
+    diskSize: h(F.disk_size_bytes),
+    diskUsed: h(F.disk_used_bytes),
+    diskFree: h(F.disk_free_bytes),
+    diskUsage: h(F.disk_usage_ratio),
+    netRxBytes: h(F.network_receive_bytes_total),
+    netTxBytes: h(F.network_transmit_bytes_total),
+    netRxPackets: h(F.network_receive_packets_total),
+    netTxPackets: h(F.network_transmit_packets_total),
+    netRxErrors: h(F.network_receive_errors_total),
+    netTxErrors: h(F.network_transmit_errors_total),
+    netRxDropped: h(F.network_receive_dropped_total),
+    netTxDropped: h(F.network_transmit_dropped_total),
+    lagP50: h(F.eventloop_lag_p50_seconds),
+    lagP99: h(F.eventloop_lag_p99_seconds),
+    lagMax: h(F.eventloop_lag_max_seconds),
+    heapUsed: h(F.heap_size_used_bytes),
+    heapTotal: h(F.heap_size_total_bytes),
+    rss: h(F.process_resident_memory_bytes),
+    uptime: h(F.process_uptime_seconds),
+    depTime: h(F.dependency_response_time_seconds),
+    depUp: h(F.dependency_up),
+    dbPool: h(F.database_pool_connections),
+    websocket: h(F.websocket_connections),
+    requests: h(F.http_requests_total),
+    aborted: h(F.http_requests_aborted_total),
+    abortedEarly: h(F.http_requests_aborted_early_total),
+    duration: h(F.http_request_duration_seconds),
+    fnCalls: h(F.function_calls_total),
+    fnErrors: h(F.function_errors_total),
+    fnDuration: h(F.function_duration_seconds),
+    health: h(F.health_score),
+    healthStatus: h(F.health_status),
+    component: h(F.component_status),
+    activeAlerts: h(F.active_alerts),
+    alerts: h(F.alerts),
   };
 }
 
