@@ -6,6 +6,7 @@ import { coarseClock } from '../latency/coarse-clock.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock } from '../types.js';
 import { FunctionTimings } from './function-stats.js';
+import { functionKind, thenOf, timedAsyncIteration, timedIteration, timedThenable } from './timed-results.js';
 
 /** Anything that takes `@timed` records: a SystemMonitor, a FunctionTimings. */
 export interface FunctionRecorder {
@@ -256,8 +257,8 @@ function report(
 /**
  * The timed copy of `fn`. A native Promise result is observed with then(): the caller gets a new
  * promise settling with the same value or the same error, so an unhandled rejection stays
- * unhandled. Other thenables (query builders that run on then()) are returned untouched and timed
- * as synchronous calls.
+ * unhandled. A generator or async generator method is timed over its iteration (timedIteration), another
+ * thenable (a query builder that runs on then()) until it settles (timedThenable).
  */
 function wrap(
   fn: AnyFunction,
@@ -265,6 +266,7 @@ function wrap(
   monitor: FunctionRecorder | undefined,
   job = false,
 ): AnyFunction {
+  const kind = functionKind(fn);
   let name = typeof nameOrResolver === 'string' ? nameOrResolver : undefined;
   const resolve = typeof nameOrResolver === 'function' ? nameOrResolver : undefined;
   const timedFunction = function (this: unknown, ...args: unknown[]): unknown {
@@ -282,6 +284,13 @@ function wrap(
       report(monitor, label, performance.now() - start, true, job, error);
       throw error;
     }
+    if (kind !== 'function') {
+      const end = (failed: boolean, error?: unknown) =>
+        report(monitor, label as string, performance.now() - start, failed, job, error);
+      return kind === 'generator'
+        ? timedIteration(result as Generator, end)
+        : timedAsyncIteration(result as AsyncGenerator, end);
+    }
     if (result instanceof Promise) {
       return result.then(
         (value: unknown) => {
@@ -292,6 +301,12 @@ function wrap(
           report(monitor, label, performance.now() - start, true, job, error);
           throw error;
         },
+      );
+    }
+    const then = thenOf(result);
+    if (then !== undefined) {
+      return timedThenable(result as object, then, (failed, error) =>
+        report(monitor, label as string, performance.now() - start, failed, job, error),
       );
     }
     report(monitor, label, performance.now() - start, false, job);

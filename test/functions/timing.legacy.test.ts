@@ -99,6 +99,50 @@ describe('@timed() on methods (experimentalDecorators)', () => {
     ]);
   });
 
+  it('times generator methods over their iteration and counts a throw out of it (review F2)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
+    const rec = recorder();
+    const error = new Error('page boom');
+    class Pages {
+      @timed({ monitor: rec })
+      async *fetch(fail: boolean) {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        yield 'p1';
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        if (fail) throw error;
+        yield 'p2';
+      }
+      @timed({ monitor: rec })
+      *count() {
+        yield 1;
+        vi.advanceTimersByTime(9);
+        yield 2;
+      }
+    }
+    const pages = new Pages();
+    const t0 = performance.now();
+    const drain = async (fail: boolean) => {
+      const got: string[] = [];
+      try {
+        for await (const p of pages.fetch(fail)) got.push(p);
+      } catch (e) {
+        got.push(e === error ? 'same error' : 'other');
+      }
+      return { got, ms: performance.now() - t0 };
+    };
+    const ok = drain(false);
+    const bad = drain(true);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await ok).toEqual({ got: ['p1', 'p2'], ms: 60 });
+    expect(await bad).toEqual({ got: ['p1', 'same error'], ms: 60 });
+    expect([...pages.count()]).toEqual([1, 2]);
+    expect(rec.calls).toEqual([
+      ['Pages.fetch', 60, false],
+      ['Pages.fetch', 60, true],
+      ['Pages.count', 9, false],
+    ]);
+  });
+
   it('works written without parentheses', () => {
     const rec = recorder();
     setDefaultRecorder(rec);

@@ -103,6 +103,74 @@ describe('@timed() on methods (TC39 decorators)', () => {
     ]);
   });
 
+  it("times an async generator method from the call until its iteration ends, the caller's loop included (review F2)", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
+    const rec = recorder();
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    class Feed {
+      @timed({ monitor: rec })
+      async *items(n: number) {
+        for (let i = 0; i < n; i++) {
+          await sleep(40);
+          yield i;
+        }
+        return 'done';
+      }
+    }
+    const t0 = performance.now();
+    const run = (async () => {
+      const seen: number[] = [];
+      for await (const v of new Feed().items(3)) {
+        seen.push(v);
+        await sleep(7); // the caller's own work per item
+      }
+      return { seen, ms: performance.now() - t0 };
+    })();
+    await vi.advanceTimersByTimeAsync(1000);
+    const { seen, ms } = await run;
+    expect(seen).toEqual([0, 1, 2]);
+    expect(ms).toBe(3 * 47);
+    expect(rec.calls).toEqual([['Feed.items', ms, false]]);
+  });
+
+  it("counts a throw out of a generator's iteration as failed, passes the same error, and records an early return once", () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const rec = recorder();
+    const error = new Error('gen boom');
+    class Rows {
+      @timed({ monitor: rec })
+      *read(fail: boolean) {
+        const got: unknown = yield 1;
+        vi.advanceTimersByTime(5);
+        yield got;
+        if (fail) throw error;
+        yield 3;
+        return 'end';
+      }
+    }
+    const rows = new Rows();
+    const it = rows.read(true);
+    expect(rec.calls).toEqual([]); // creating the iterator is not the call's end
+    expect(it.next()).toEqual({ value: 1, done: false });
+    expect(it.next('sent')).toEqual({ value: 'sent', done: false }); // next(value) reaches the method
+    vi.advanceTimersByTime(20);
+    expect(() => it.next()).toThrow(error);
+    expect(rec.calls).toEqual([['Rows.read', 25, true]]);
+    // A loop left early (`break` calls return()) ends the call, a success; one run to its end too.
+    for (const v of rows.read(false)) if (v === 1) break;
+    expect([...rows.read(false)]).toEqual([1, undefined, 3]);
+    const whole = rows.read(false);
+    expect([whole.next(), whole.next(), whole.next(), whole.next()].at(-1)).toEqual({
+      value: 'end',
+      done: true,
+    });
+    expect(rec.calls.slice(1)).toEqual([
+      ['Rows.read', 0, false],
+      ['Rows.read', 5, false],
+      ['Rows.read', 5, false],
+    ]);
+  });
+
   it('names static methods and inherited methods after the class that declares them', () => {
     const rec = recorder();
     class Base {
@@ -218,14 +286,67 @@ describe('timed(fn) for plain functions', () => {
     expect(rec.calls.map((c) => c[0])).toEqual(['job.tick']);
   });
 
-  it('returns a thenable that is not a Promise untouched, without calling then()', () => {
+  it('returns a thenable that is not a Promise as the same object, without calling then() itself', () => {
     const rec = recorder();
     const then = vi.fn();
     const query = { then, exec: () => 'ran' };
     const build = timed(() => query, { name: 'build', monitor: rec });
     expect(build()).toBe(query);
     expect(then).not.toHaveBeenCalled();
-    expect(rec.calls).toEqual([['build', expect.any(Number), false]]);
+    expect(rec.calls).toEqual([]); // not awaited: not run, nothing to time yet
+  });
+
+  it('times a lazy builder (a non-Promise thenable) from the call until it settles, calling its then once per await (review F2)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
+    const rec = recorder();
+    /** A Knex-like builder: chainable, runs its query only when then() is called, once per call. */
+    class Builder {
+      runs = 0;
+      readonly wheres: string[] = [];
+      where(w: string) {
+        this.wheres.push(w);
+        return this;
+      }
+      // biome-ignore lint/suspicious/noThenProperty: a Knex-like builder is a thenable on purpose.
+      then(onOk: (v: string[]) => unknown, onErr: (e: unknown) => unknown) {
+        this.runs++;
+        const fail = this.wheres.includes('fail');
+        return new Promise<string[]>((resolve, reject) =>
+          setTimeout(() => (fail ? reject(new Error('query failed')) : resolve([...this.wheres])), 60),
+        ).then(onOk, onErr);
+      }
+    }
+    class Repo {
+      @timed({ monitor: rec })
+      users() {
+        return new Builder();
+      }
+    }
+    const repo = new Repo();
+    const t0 = performance.now();
+    const builder = repo.users();
+    expect(builder).toBeInstanceOf(Builder);
+    const chained = builder.where('a').where('b'); // chaining still works, and runs nothing
+    expect([chained, builder.runs]).toEqual([builder, 0]);
+    const rows = (async () => {
+      const got = await chained;
+      return { got, ms: performance.now() - t0 };
+    })();
+    const failed = (async () => {
+      try {
+        await repo.users().where('fail');
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await rows).toEqual({ got: ['a', 'b'], ms: 60 });
+    expect(await failed).toBe('query failed');
+    expect(builder.runs).toBe(1);
+    expect(rec.calls).toEqual([
+      ['Repo.users', 60, false],
+      ['Repo.users', 60, true],
+    ]);
   });
 
   it('leaves a rejection it passes on unhandled when the caller does not handle it', async () => {

@@ -1,0 +1,109 @@
+// What a timed call returns when its work is not done by the time it returns: the iterator of a generator
+// method (timed over its iteration) and a thenable that is not a Promise (timed until it settles).
+
+// biome-ignore lint/suspicious/noExplicitAny: any function, whatever its `this` and parameters.
+type AnyFunction = (this: any, ...args: any[]) => any;
+
+/** The `then` of a thenable that is not a native Promise (a query builder), or undefined. */
+export function thenOf(result: unknown): AnyFunction | undefined {
+  if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return undefined;
+  try {
+    const then = (result as { then?: unknown }).then;
+    return typeof then === 'function' ? (then as AnyFunction) : undefined;
+  } catch {
+    return undefined; // a getter that throws: not ours to call again
+  }
+}
+
+/**
+ * A thenable that is not a Promise (Knex and Mongoose builders run their query when `then` is called, and
+ * may still be chained): the same object is returned, with an own `then` that calls the original once for
+ * each time the caller calls it, nothing more, so laziness and chaining are kept. The call is recorded when it
+ * first settles, timed from the call. An object whose `then` cannot be replaced (frozen) is timed as a sync
+ * call; one never awaited (run by `.exec()`, `.stream()`) is not recorded.
+ */
+export function timedThenable(
+  result: object,
+  then: AnyFunction,
+  end: (failed: boolean, error?: unknown) => void,
+): object {
+  let ended = false;
+  const finish = (failed: boolean, error?: unknown) => {
+    if (ended) return;
+    ended = true;
+    end(failed, error);
+  };
+  const timedThen = function (this: unknown, onFulfilled?: unknown, onRejected?: unknown): unknown {
+    return then.call(
+      this,
+      (value: unknown) => {
+        finish(false);
+        return typeof onFulfilled === 'function' ? onFulfilled(value) : value;
+      },
+      (error: unknown) => {
+        finish(true, error);
+        if (typeof onRejected === 'function') return onRejected(error);
+        throw error;
+      },
+    );
+  };
+  try {
+    const own = Object.getOwnPropertyDescriptor(result, 'then');
+    Object.defineProperty(result, 'then', {
+      value: timedThen,
+      configurable: true,
+      writable: true,
+      enumerable: own?.enumerable ?? false,
+    });
+  } catch {
+    finish(false); // frozen or a Proxy that refuses: timed as a synchronous call, as before
+  }
+  return result;
+}
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;
+const AsyncGeneratorFunction = Object.getPrototypeOf(async function* () {}).constructor;
+
+/** A generator function's call only creates its iterator: its work is done while it is iterated. */
+export function functionKind(fn: AnyFunction): 'function' | 'generator' | 'async-generator' {
+  if (fn instanceof AsyncGeneratorFunction) return 'async-generator';
+  if (fn instanceof GeneratorFunction) return 'generator';
+  return 'function';
+}
+
+/**
+ * The iterator of a timed generator method: delegates every next/throw/return to the method's own with
+ * `yield*`, and records once, when the iteration ends: run to its end or returned early (`break`) is a
+ * success, a throw out of it a failure. The duration runs from the call, the caller's loop included.
+ */
+export function* timedIteration(it: Generator, end: (failed: boolean, error?: unknown) => void): Generator {
+  let failed = false;
+  let error: unknown;
+  try {
+    return yield* it;
+  } catch (e) {
+    failed = true;
+    error = e;
+    throw e;
+  } finally {
+    end(failed, error);
+  }
+}
+
+/** timedIteration for an async generator method. */
+export async function* timedAsyncIteration(
+  it: AsyncGenerator,
+  end: (failed: boolean, error?: unknown) => void,
+): AsyncGenerator {
+  let failed = false;
+  let error: unknown;
+  try {
+    return yield* it;
+  } catch (e) {
+    failed = true;
+    error = e;
+    throw e;
+  } finally {
+    end(failed, error);
+  }
+}
