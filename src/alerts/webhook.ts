@@ -144,6 +144,8 @@ export class WebhookChannel {
   private idleWaiters: Array<() => void> = [];
   /** The event being delivered (attempts and the waits between them), until accepted or given up on. */
   private current: AlertEvent | undefined;
+  /** What close() cut off, oldest first (undefined until then). */
+  private leftover: AlertEvent[] | undefined;
   /** Runs after an event is queued and after one is accepted (a cluster aggregator writes its ledger). @internal */
   onChange: (() => void) | undefined;
   /** Checked before each attempt: false drops the event (AlertSystem.setFence). @internal */
@@ -168,8 +170,12 @@ export class WebhookChannel {
     return this.dropped;
   }
 
-  /** What the receiver has not accepted yet: the event being delivered (retries included), then those waiting. @internal */
+  /**
+   * What the receiver has not accepted yet: the event being delivered (retries included), then those waiting; after
+   * close(), what it cut off (a closing cluster aggregator hands it to its successor in its ledger). @internal
+   */
   unaccepted(): AlertEvent[] {
+    if (this.leftover !== undefined) return this.leftover.slice();
     return this.current === undefined ? this.queue.slice() : [this.current, ...this.queue];
   }
 
@@ -212,9 +218,11 @@ export class WebhookChannel {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Drops queued events, aborts the request in flight and stops retries. Idempotent. */
+  /** Drops queued events (unaccepted() still lists them), aborts the request in flight and stops retries. Idempotent. */
   close(): void {
     if (this.closed) return;
+    // Taken before the abort: the attempt in flight is not accepted (at least once if it was already on the wire).
+    this.leftover = this.unaccepted();
     this.closed = true;
     this.queue.length = 0;
     this.inFlight?.abort();
@@ -261,8 +269,9 @@ export class WebhookChannel {
       const outcome = await this.attempt(body);
       if (outcome === 'ok') {
         this.outage.recovered(this.key);
-        // No longer pending when the listener reads what is.
+        // No longer pending when the listener reads what is (accepted as close() cut it off: not sent again).
         this.current = undefined;
+        if (this.leftover !== undefined) this.leftover = this.leftover.filter((e) => e !== event);
         this.changed();
         return;
       }

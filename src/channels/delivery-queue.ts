@@ -47,6 +47,8 @@ export class DeliveryQueue {
   private lastError: string | null = null;
   private lastSentAt: number | null = null;
   private lastFailedAt: number | null = null;
+  /** What close() cut off when its time ran out, oldest first (undefined until then). */
+  private leftover: Notification[] | undefined;
   /** Checked before each attempt: false drops the notification, counted as dropped (NotificationRouter.setFence). */
   fence: (() => boolean) | undefined;
 
@@ -65,8 +67,12 @@ export class DeliveryQueue {
     return this.queue.length;
   }
 
-  /** What its receiver has not accepted yet: the one being delivered (retries included), then those waiting. */
+  /**
+   * What its receiver has not accepted yet: the one being delivered (retries included), then those waiting; after
+   * close() ran out of time, what it cut off (a closing cluster aggregator hands it to its successor in its ledger).
+   */
   unaccepted(): Notification[] {
+    if (this.leftover !== undefined) return this.leftover.slice();
     return this.current === undefined ? this.queue.slice() : [this.current, ...this.queue];
   }
 
@@ -95,7 +101,8 @@ export class DeliveryQueue {
 
   /**
    * Stops taking notifications and delivers what is queued (retries included) for at most
-   * `timeoutMs`; then aborts the attempt in flight and drops the rest (counted as dropped).
+   * `timeoutMs`; then aborts the attempt in flight and drops the rest (counted as dropped), which
+   * unaccepted() still lists.
    */
   async close(timeoutMs: number): Promise<void> {
     if (this.closing) return this.idle();
@@ -108,6 +115,8 @@ export class DeliveryQueue {
     const outcome = await Promise.race([this.idle().then(() => 'idle' as const), deadline]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
+      // Taken before the abort: the attempt in flight is not accepted (at least once if it was already on the wire).
+      this.leftover = this.unaccepted();
       this.dropped += this.queue.length;
       this.queue.length = 0;
       this.aborted = true;
@@ -185,6 +194,8 @@ export class DeliveryQueue {
         this.outage.recovered(this.key);
         // No longer pending when the listener reads what is (a cluster aggregator writes its ledger).
         this.current = undefined;
+        // Accepted as close() cut it off: no successor sends it again.
+        if (this.leftover !== undefined) this.leftover = this.leftover.filter((n) => n !== notification);
         this.onDelivered?.(notification);
         return;
       } catch (err) {

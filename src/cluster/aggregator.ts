@@ -214,8 +214,8 @@ export class Aggregator {
     this.selfReport();
     this.merger.ungate();
     this.saveLedger();
-    // Waiting groups are delivered (up to closeTimeoutMs) under the lock, and the ledger says so.
-    await this.monitor.notifications.close();
+    // Waiting groups and webhook events are delivered (bounded) under the lock; what is left goes in the ledger.
+    await Promise.all([this.monitor.notifications.close(), this.monitor.alertSystem.drainAndClose()]);
     // Nothing is delivered after that: no later write may replace the hand-over ledger below.
     onPendingChange(this.monitor, undefined);
     // What it recorded meanwhile, then its own last minute (no live worker holds it): the successor's is whole.

@@ -34,6 +34,8 @@ export type ClusterMonitor = MonitorLike &
       exportActive(): PersistedAlert[];
       restoreActive(entries: readonly PersistedAlert[]): number;
       setFence(fence: (() => boolean) | undefined): void;
+      /** Delivers the webhook's queue (bounded), then stops it: what it cut off stays in unaccepted(). */
+      drainAndClose(): Promise<void>;
       /** The alert webhook: what it has not delivered is in the ledger (pending.ts). */
       readonly webhook?: {
         unaccepted(): AlertEvent[];
