@@ -9,7 +9,10 @@ import type { WorkerEntry, WorkerTable } from './workers.js';
  * delta, or what a reconnection's totals add), the requests it refused mark the interval as shed.
  */
 export function noteShed(entry: WorkerEntry, report: Report, counted: boolean): void {
-  if (report.shedState !== undefined) entry.shedNow = report.shedState === '' ? null : report.shedState;
+  if (report.shedState !== undefined) {
+    entry.shedSaid = true;
+    entry.shedNow = report.shedState === '' ? null : report.shedState;
+  }
   if (counted && report.shed) entry.shedding = entry.shedNow ?? 'requests shed';
 }
 

@@ -63,7 +63,8 @@ export interface ClusterSummary {
   /**
    * Workers connected but not answering within the sync timeout (their last interval is missing), and
    * `aggregator-window` for a window's length after a new aggregator took over (what only the previous
-   * aggregator held of the last minute could not be rebuilt).
+   * aggregator held of the last minute could not be rebuilt), and `shed:<worker id>` for a live worker of an
+   * older version whose reports carry no load shedding (`requests.shed_total` and `shedding` leave it out).
    */
   missing: string[];
   workers_connected: number;

@@ -32,6 +32,8 @@ export interface WorkerEntry {
   shedding: string | null;
   /** Why it sheds now, as last reported; null: it does not (or never said: an older worker). */
   shedNow: string | null;
+  /** It said its shedding state (every report after a reset does); false: an older worker, its shed figures unknown. */
+  shedSaid: boolean;
 }
 
 /** The entry dead workers' totals are folded into (no worker answers to it). */
@@ -69,6 +71,7 @@ export function newEntry(
     farewell: null,
     shedding: null,
     shedNow: null,
+    shedSaid: false,
     ...fields,
   };
 }
@@ -185,8 +188,13 @@ export class WorkerTable {
     }));
   }
 
-  /** The workers and their state (the retired entry is not listed). */
-  summary(name: string, aggregator: string, missing: readonly string[]): ClusterSummary {
+  /**
+   * The workers and their state (the retired entry is not listed). `missing` gets `shed:<id>` for each live worker
+   * of an older version (its reports carry no load shedding: the cluster's shed figures leave its refusals out).
+   */
+  summary(name: string, aggregator: string, given: readonly string[]): ClusterSummary {
+    const missing = [...given];
+    for (const w of this.live()) if (!w.shedSaid) missing.push(`shed:${w.id}`);
     const workers: ClusterWorker[] = [];
     for (const w of this.entries.values()) {
       if (w.id === RETIRED) continue;
@@ -205,7 +213,7 @@ export class WorkerTable {
       name,
       aggregator,
       complete: missing.length === 0,
-      missing: missing.slice(),
+      missing,
       workers_connected: workers.filter((w) => w.connected).length,
       workers,
     };
