@@ -49,15 +49,24 @@ describe('node:cluster: dropped_observations', () => {
       expect(own.dropped_observations).toEqual(each(k));
     }
 
+    const killed = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
     await killAggregator(c.port, before.cluster, 'SIGKILL', 2, 60_000);
+    // The survivors learn of the death from their socket, the primary from its own channel: until the primary
+    // has seen the exit, it may hand a connection to the dead worker (never answered). A guard on its event.
+    await until(async () => c.events.some((e) => e.exited === killed), 60_000);
     // Counters never go back: the dead aggregator's own bad calls stay counted (the ledger).
     for (let i = 0; i < 20; i++) await get(c.port, '/bad');
     const n2 = total(badCalls(c.logDir));
     expect(n2).toBe(80);
+    // Its last answer goes into the failure: which worker answered, for the cluster or alone (issue 13's flake).
+    let last: unknown;
     const after = await until(async () => {
       const m = await metrics(c.port);
+      last = { dropped: m.dropped_observations, cluster: m.cluster };
       return m.dropped_observations?.requests === n2 && m;
-    }, 30_000);
+    }, 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}; last answer: ${JSON.stringify(last)}`);
+    });
     expect(after.dropped_observations).toEqual(each(n2));
     const prom2 = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
     for (const s of SOURCES)
