@@ -53,6 +53,8 @@ export function step(value: unknown, key: string): unknown {
 }
 
 const CUSTOM_TYPES = new Set(['counter', 'gauge', 'histogram']);
+/** Figures over a window's values (avg, min, max, percentiles), undefined when it holds none. */
+const WINDOW_STATISTIC = /^(avg|min|max|p\d+)(_ms)?$/;
 
 /**
  * The number at `segments` in `snapshot`, or undefined. A custom metric resolves to its
@@ -69,6 +71,8 @@ export function resolveMetric(
   let counter = false;
   for (let i = 0; i < segments.length; i++) {
     if (isObject(v) && v.status === 'unknown') return undefined;
+    // A statistic of an empty window (a histogram's p99, a route's p95_ms with count 0) is no reading, not 0.
+    if (isObject(v) && v.count === 0 && WINDOW_STATISTIC.test(segments[i] as string)) return undefined;
     v = step(v, segments[i] as string);
     counter = isObject(v) && v.type === 'counter' && Array.isArray(v.series);
     if (isObject(v) && CUSTOM_TYPES.has(v.type as string) && Array.isArray(v.series) && labels) {

@@ -72,19 +72,11 @@ export function observeSnapshot(
   availability(out, r.database, 'Database', s.database);
   availability(out, r.redis, 'Redis', s.redis);
   shedding(out, r.load_shedding, s.requests?.shedding);
-  if (s.queries) {
-    // A minute without queries has no p95: the rule runs suppressed (value 0), so an active alert clears
-    // as api_response_time's does when its window empties, instead of holding its last value forever.
-    const none = !(s.queries.count > 0);
-    level(
-      out,
-      r.db_query_p95,
-      'queries',
-      '',
-      none ? 0 : s.queries.p95_ms,
-      (v) => `Database query time (p95) ${v}`,
-      none,
-    );
+  // A minute without queries (none answered, none in flight past the critical level) has no p95: no reading, so
+  // the rule's pending time restarts and an active alert keeps its state (README "Rules on any metric"), rather
+  // than clearing at 0 while a database hangs or a cluster aggregator hears nothing (outside review F19).
+  if (s.queries && s.queries.count > 0) {
+    level(out, r.db_query_p95, 'queries', '', s.queries.p95_ms, (v) => `Database query time (p95) ${v}`);
   }
   if (r.job_stale.enabled && Array.isArray(s.jobs?.watched)) {
     for (const job of s.jobs.watched) staleJob(out, r.job_stale, job);

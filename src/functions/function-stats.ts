@@ -7,6 +7,7 @@ import type { Histogram } from '../latency/histogram.js';
 import {
   type CountsView,
   CumulativeCounts,
+  clearView,
   createView,
   LatencyRing,
   microsOf,
@@ -242,6 +243,18 @@ export class FunctionTimings {
     rows.sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // fromEntries defines own properties, so even a function named `__proto__` is listed.
     return Object.fromEntries(rows.map((row) => [row.name, row]));
+  }
+
+  /**
+   * `name`'s window as a counts view (a scratch view, valid until the next read of this object): the query
+   * window adds its queries in flight to it before summarizing (src/profiling/query-stats.ts). @internal
+   */
+  windowView(name: string): CountsView & { counts: Float64Array } {
+    this.tick();
+    const e = this.byName.get(name);
+    if (e === undefined) clearView(this.scratch);
+    else e.latency.window(this.sub, this.scratch);
+    return this.scratch;
   }
 
   /** Every name's calls, errors and latency since start (for Prometheus). */

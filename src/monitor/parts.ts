@@ -156,6 +156,8 @@ export function createParts(
     apdex: options.apdex,
   });
   const queries = new QueryStats(options.queries, options.clock);
+  // Queries in flight past the critical level count in the query window at their age (a hung database reads slow).
+  queries.inFlightMinMs = rules.db_query_p95.critical;
   const jobs = new JobStats({ ...(options.jobs ?? {}), clock: owner.clock });
   const unusedStore = clustered && options.store ? options.store : null;
   const custom = new CustomMetrics(options.requestWindowMs ?? 60_000, undefined, () => owner.clock.now());

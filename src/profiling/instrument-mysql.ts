@@ -3,7 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { FingerprintCache } from './fingerprint.js';
-import { checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
+import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
 import { currentScope } from './request-context.js';
 
 type Fn = (...args: unknown[]) => unknown;
@@ -93,13 +93,14 @@ function wrap(original: Fn, sink: QuerySink): Fn {
     if (typeof text !== 'string') return original.apply(this, arguments as unknown as unknown[]);
     const fingerprint = cache.get(text);
     const scope = currentScope();
+    const ticket = begin(sink);
     const start = performance.now();
     let settled = false;
     let failed = false;
     const done = (f: boolean) => {
       if (settled) return;
       settled = true;
-      finish(sink, 'mysql', fingerprint, start, performance.now(), f, scope);
+      finish(sink, 'mysql', fingerprint, start, performance.now(), f, scope, ticket);
     };
     // biome-ignore lint/complexity/noArguments: same arity as the caller's call
     const args = Array.prototype.slice.call(arguments) as unknown[];

@@ -3,7 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { FingerprintCache } from './fingerprint.js';
-import { checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
+import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
 import { currentScope } from './request-context.js';
 
 type Callback = (err: unknown, result?: unknown) => void;
@@ -78,6 +78,7 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     if (typeof text !== 'string') return original.apply(this, arguments as unknown as unknown[]);
     const fingerprint = cache.get(text);
     const scope = currentScope();
+    const ticket = begin(sink);
     const start = performance.now();
     if (typeof values === 'function' || typeof callback === 'function') {
       // A driver calling back twice must not count the query twice.
@@ -86,7 +87,7 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
       const wrapped: Callback = (err, result) => {
         if (!settled) {
           settled = true;
-          finish(sink, 'postgresql', fingerprint, start, performance.now(), err != null, scope);
+          finish(sink, 'postgresql', fingerprint, start, performance.now(), err != null, scope, ticket);
         }
         return cb(err, result);
       };
@@ -97,7 +98,7 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
       } catch (err) {
         if (!settled) {
           settled = true;
-          finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope);
+          finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope, ticket);
         }
         throw err;
       }
@@ -107,7 +108,7 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
       // biome-ignore lint/complexity/noArguments: same arity as the caller's call
       result = original.apply(this, arguments as unknown as unknown[]);
     } catch (err) {
-      finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope);
+      finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope, ticket);
       throw err;
     }
     // The promise path (the common one) allocates two small closures and nothing else per query: a
@@ -118,8 +119,8 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
       typeof (result as Promise<unknown>).then === 'function'
     ) {
       (result as Promise<unknown>).then(
-        () => finish(sink, 'postgresql', fingerprint, start, performance.now(), false, scope),
-        () => finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope),
+        () => finish(sink, 'postgresql', fingerprint, start, performance.now(), false, scope, ticket),
+        () => finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope, ticket),
       );
     }
     return result;

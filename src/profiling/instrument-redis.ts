@@ -3,7 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { fingerprintRedis } from './fingerprint.js';
-import { checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
+import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
 import { currentScope } from './request-context.js';
 
 /** An ioredis client (Redis or Cluster), as far as the instrumentation looks. */
@@ -45,10 +45,11 @@ export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySi
       (command as Record<symbol, unknown>)[INSTRUMENTED] = true;
       const fingerprint = fingerprintRedis(command.name);
       const scope = currentScope();
+      const ticket = begin(sink);
       const start = performance.now();
       promise.then(
-        () => finish(sink, 'redis', fingerprint, start, performance.now(), false, scope),
-        () => finish(sink, 'redis', fingerprint, start, performance.now(), true, scope),
+        () => finish(sink, 'redis', fingerprint, start, performance.now(), false, scope, ticket),
+        () => finish(sink, 'redis', fingerprint, start, performance.now(), true, scope, ticket),
       );
     }
     // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged

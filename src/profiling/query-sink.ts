@@ -15,6 +15,11 @@ export interface QuerySink {
     failed: boolean,
     route?: string,
   ): void;
+  /**
+   * Optional: where queries in flight are kept (a monitor's QueryStats): begin() as a query is sent, end() with its
+   * ticket as it is answered. Past the db_query_p95 critical level they count in the window at their age.
+   */
+  readonly queries?: { begin(): unknown; end(ticket: unknown): void };
 }
 
 /** Marks an instrumented object, so that instrumenting it twice does not count each query twice. */
@@ -31,7 +36,16 @@ export function checkSink(sink: unknown, fn: string): QuerySink {
   return sink as QuerySink;
 }
 
-/** Records one finished query; a throwing sink never reaches the application. */
+/** A query was sent: its ticket from the sink (undefined when the sink keeps none); never throws. */
+export function begin(sink: QuerySink): unknown {
+  try {
+    return typeof sink.queries?.begin === 'function' ? sink.queries.begin() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records one finished query (and ends its `ticket`); a throwing sink never reaches the application. */
 export function finish(
   sink: QuerySink,
   system: QuerySystem,
@@ -40,7 +54,13 @@ export function finish(
   end: number,
   failed: boolean,
   scope: RequestScope | undefined,
+  ticket?: unknown,
 ): void {
+  try {
+    if (ticket !== undefined) sink.queries?.end(ticket);
+  } catch {
+    // Monitoring never breaks a query.
+  }
   try {
     sink.recordQuery(system, fingerprint, end - start, failed, routeOfScope(scope));
   } catch {

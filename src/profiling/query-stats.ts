@@ -12,6 +12,7 @@ import {
 } from '../latency/latency-ring.js';
 import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { Clock } from '../types.js';
+import { QueriesInFlight } from './queries-in-flight.js';
 import { parseQueryStatsOptions, type QueryStatsConfig, type QueryStatsOptions } from './query-options.js';
 
 /** The database a query went to (the `system` of a row, a Prometheus label). */
@@ -94,12 +95,27 @@ export class QueryStats {
   /** Entries ever written to the slow-query log (cluster mode reports the new ones). */
   private slowTotal = 0;
   private droppedCount = 0;
+  /** Queries sent and not yet answered (the instrumentations' beginQuery/endQuery). */
+  private readonly inFlight: QueriesInFlight;
+  /** Queries in flight this long count in the window at their age (the monitor: db_query_p95's critical level). @internal */
+  inFlightMinMs = 2000;
 
   constructor(options: QueryStatsOptions = {}, clock?: Clock) {
     this.config = parseQueryStatsOptions(options, clock);
     // Without an injected clock the window reads the coarse clock, as the request statistics do.
     const injected = options?.clock ?? clock;
     this.window = new FunctionTimings({ ...(injected ? { clock: injected } : {}), maxNames: 1 });
+    this.inFlight = new QueriesInFlight(this.config.clock);
+  }
+
+  /** A query was sent: returns its ticket for end(). O(1), never throws. */
+  begin(): unknown {
+    return this.inFlight.begin();
+  }
+
+  /** The query of `ticket` answered or failed (record() it too). Idempotent, never throws. */
+  end(ticket: unknown): void {
+    this.inFlight.end(ticket);
   }
 
   /**
@@ -177,10 +193,15 @@ export class QueryStats {
     return out;
   }
 
-  /** p95 and count of every query in the last minute (the `db_query_p95` rule's reading). */
+  /**
+   * p95 and count of every query in the last minute (the `db_query_p95` rule's reading), with the queries in
+   * flight for `inFlightMinMs` or more at their age.
+   */
   windowSummary(): { count: number; p95_ms: number } {
-    const row = this.window.snapshot()[WINDOW_NAME];
-    return { count: row?.count ?? 0, p95_ms: row?.p95_ms ?? 0 };
+    const view = this.window.windowView(WINDOW_NAME);
+    this.inFlight.addToView(view, this.inFlightMinMs);
+    const s = summarizeView(view);
+    return { count: s.count, p95_ms: s.p95_ms };
   }
 
   /**
