@@ -14,12 +14,53 @@ export interface RedisLike {
 
 interface CommandLike {
   name?: unknown;
+  args?: unknown;
   promise?: Promise<unknown>;
 }
 
 /**
+ * Commands that wait for data, not for the server: a queue worker's BLPOP answers when a job arrives or its timeout
+ * passes, so its time is idleness, not query latency. Not timed (nor logged slow, nor counted). XREAD and
+ * XREADGROUP only with BLOCK (ioredis's BLOCKING_COMMANDS list, with WAIT/WAITAOF and the connection modes).
+ */
+const BLOCKING = new Set([
+  'blpop',
+  'brpop',
+  'brpoplpush',
+  'blmove',
+  'blmpop',
+  'bzpopmin',
+  'bzpopmax',
+  'bzmpop',
+  'wait',
+  'waitaof',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+  'monitor',
+]);
+const BLOCK_OPTION = new Set(['xread', 'xreadgroup']);
+/** What ioredis sends on connect before `ready` (its HANDSHAKE_COMMANDS): the driver's, not the application's. */
+const HANDSHAKE = new Set(['auth', 'hello', 'select', 'client', 'readonly', 'info']);
+
+/** Whether a command is a blocking wait, or the driver's own handshake on `client` (status `connect`). */
+function untimed(client: unknown, name: string, args: unknown): boolean {
+  const lower = name.toLowerCase();
+  if (BLOCKING.has(lower)) return true;
+  if (BLOCK_OPTION.has(lower) && Array.isArray(args)) {
+    for (const a of args) if (String(a).toUpperCase() === 'BLOCK') return true;
+  }
+  return HANDSHAKE.has(lower) && (client as { status?: unknown } | null)?.status === 'connect';
+}
+
+/**
  * Times every command an ioredis client sends (pipelines and transactions included: each command
- * until its reply) under its name, `GET`, `HSET`…; keys and values are never kept. Returns the client.
+ * until its reply) under its name, `GET`, `HSET`…; keys and values are never kept. Blocking waits (BLPOP,
+ * XREAD BLOCK, WAIT, SUBSCRIBE…) and the driver's connection handshake (AUTH, SELECT, INFO, CLIENT while
+ * connecting) are not counted. Returns the client.
  */
 export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySink): T {
   const sink = checkSink(monitor, 'instrumentRedis');
@@ -40,7 +81,8 @@ export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySi
       promise &&
       typeof promise.then === 'function' &&
       typeof command.name === 'string' &&
-      (command as Record<symbol, unknown>)[INSTRUMENTED] === undefined
+      (command as Record<symbol, unknown>)[INSTRUMENTED] === undefined &&
+      !untimed(this, command.name, command.args)
     ) {
       (command as Record<symbol, unknown>)[INSTRUMENTED] = true;
       const fingerprint = fingerprintRedis(command.name);
