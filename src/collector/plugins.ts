@@ -88,11 +88,18 @@ export function validatePlugins(plugins: unknown): readonly CollectorPlugin[] {
   return Object.freeze([...(plugins as CollectorPlugin[])]);
 }
 
-/** Runs one plugin: no overlapping collects, a deadline, the last result reused within intervalMs. */
+/**
+ * Runs one plugin: no overlapping collects, a deadline, the last result reused within intervalMs. A
+ * collect() that outlives its deadline is not called again until it settles (a client that ignores
+ * the signal would otherwise pile up one hung call per sample against a dependency already not
+ * answering); meanwhile each sample reports it `unknown`.
+ */
 export class PluginRunner {
   private last: PluginGroup | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
   private running: Promise<PluginGroup> | undefined;
+  /** When the collect() that has not settled yet was started (ctx.now); undefined when none is pending. */
+  private pendingSince: number | undefined;
 
   constructor(
     readonly plugin: CollectorPlugin,
@@ -105,6 +112,14 @@ export class PluginRunner {
     const interval = this.plugin.intervalMs ?? 0;
     if (this.last && now - this.lastAt < interval) return Promise.resolve(this.last);
     if (this.running) return this.running;
+    if (this.pendingSince !== undefined) {
+      return Promise.resolve({
+        status: 'unknown',
+        error:
+          `no answer within ${this.timeoutMs} ms: the collect() started at ` +
+          `${new Date(this.pendingSince).toISOString()} has not settled; not started again until it does`,
+      });
+    }
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -114,8 +129,12 @@ export class PluginRunner {
       }, this.timeoutMs);
     });
     const ctx: PluginContext = { signal: controller.signal, now, logger: this.logger };
+    this.pendingSince = now;
     const attempt = Promise.resolve()
       .then(() => this.plugin.collect(ctx))
+      .finally(() => {
+        this.pendingSince = undefined;
+      })
       .then((result) => this.accept(result));
     attempt.catch(() => {}); // a late rejection after the deadline is not unhandled
     this.running = Promise.race([attempt, deadline])
