@@ -41,9 +41,12 @@ export interface Component {
 
 /** The snapshot's `cpu` group: use in percent (of the quota in a container), load, model; `threshold` is the warning level. */
 export interface CpuMetrics extends Component {
+  /** Busy share since the previous collection (the first collection measures a short window itself). */
   current_percent: number;
-  avg_5min_percent: number;
-  avg_15min_percent: number;
+  /** Busy share over the last 5 minutes; null until the collector has 5 minutes of its own samples. */
+  avg_5min_percent: number | null;
+  /** Busy share over the last 15 minutes; null until the collector has 15 minutes of its own samples. */
+  avg_15min_percent: number | null;
   core_count: number;
   frequency_mhz: number;
   model: string;

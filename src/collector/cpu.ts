@@ -1,6 +1,6 @@
 // CPU usage from the kernel's cumulative tick counters: current use since the previous sample, and
 // 5/15-minute averages from checkpoints of the same counters (exact, and independent of how often
-// collect() is called).
+// collect() is called). Never the share since boot: with no span measured yet, collect() measures one.
 
 import os from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,8 @@ const CHECKPOINT_SPACING_MS = 10_000;
 const CHECKPOINT_CAPACITY = WINDOW_15MIN / CHECKPOINT_SPACING_MS + 2;
 /** A current figure needs at least this much CPU time behind it (per core). */
 const MIN_SPAN_SECONDS = 0.1;
+/** With no span measured yet, the first collect() measures one this long (the network rates' minimum too). */
+export const FIRST_WINDOW_MS = 250;
 /** CPU model and frequency are re-read at most this often. */
 const FACTS_REFRESH_MS = 60_000;
 
@@ -146,8 +148,14 @@ interface Checkpoint {
   total: number;
 }
 
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
 export class CpuCollector {
   private previous: CpuTimes | undefined;
+  private previousAt = 0;
   private lastPercent: number | undefined;
   private readonly checkpoints: Checkpoint[] = [];
   private facts: CpuFacts = { model: '', mhz: 0 };
@@ -157,6 +165,9 @@ export class CpuCollector {
     private readonly source: CpuSource,
     private readonly now: () => number,
     private readonly threshold: number,
+    /** How long the first collect() measures when no span lies behind it (bounded by groupTimeoutMs). */
+    private readonly firstWindowMs = FIRST_WINDOW_MS,
+    private readonly wait: (ms: number) => Promise<void> = sleep,
   ) {}
 
   /** Takes a baseline so that the first collect() measures from here rather than from boot. */
@@ -169,8 +180,15 @@ export class CpuCollector {
   }
 
   async collect(): Promise<CpuMetrics> {
-    const times = this.source.times();
-    const current = this.sample(times);
+    let times = this.source.times();
+    let current = this.sample(times);
+    if (current === undefined) {
+      // Nothing measured yet (the first collection, or counters that went backwards): measure a short
+      // window now rather than report the share since boot, which can be anything on a long-running host.
+      await this.wait(Math.max(0, this.firstWindowMs - (this.now() - this.previousAt)));
+      times = this.source.times();
+      current = this.sample(times) ?? this.shortSpan(times);
+    }
     const at = this.now();
     if (at - this.factsAt >= FACTS_REFRESH_MS) {
       this.factsAt = at;
@@ -186,11 +204,17 @@ export class CpuCollector {
     } catch {
       // Same as above: not worth failing the CPU group for.
     }
-    const currentPercent = round(current, 1);
+    const currentPercent = current === undefined ? 0 : round(current, 1);
+    const avg5 = this.average(times, WINDOW_5MIN);
+    const avg15 = this.average(times, WINDOW_15MIN);
+    const unmeasured = current === undefined && {
+      status: 'unknown' as const,
+      error: `no CPU time passed in ${this.firstWindowMs} ms: the counters did not move`,
+    };
     return {
       current_percent: currentPercent,
-      avg_5min_percent: round(this.average(times, WINDOW_5MIN) ?? current, 1),
-      avg_15min_percent: round(this.average(times, WINDOW_15MIN) ?? current, 1),
+      avg_5min_percent: avg5 === undefined ? null : round(avg5, 1),
+      avg_15min_percent: avg15 === undefined ? null : round(avg15, 1),
       core_count: times.cores,
       frequency_mhz: round(this.facts.mhz, 1),
       model: this.facts.model,
@@ -199,31 +223,36 @@ export class CpuCollector {
       machine_percent: currentPercent,
       status: bandStatus(currentPercent),
       threshold: this.threshold,
+      ...unmeasured,
     };
   }
 
-  /** Records a sample and returns the percentage busy since the previous one. */
-  private sample(times: CpuTimes): number {
+  /**
+   * Records a sample and returns the percentage busy since the previous one; undefined when nothing
+   * has been measured yet (no baseline before this one, or too short a span behind the first).
+   */
+  private sample(times: CpuTimes): number | undefined {
     const at = this.now();
-    const prev = this.previous;
+    let prev = this.previous;
     if (prev && times.total < prev.total) {
       // Counters went backwards (a different host's /proc, or a restore): start over.
       this.checkpoints.length = 0;
       this.lastPercent = undefined;
+      prev = undefined;
     }
-    let percent: number;
-    if (prev && times.total - prev.total >= this.source.ticksPerSecond * times.cores * MIN_SPAN_SECONDS) {
+    let percent: number | undefined;
+    if (!prev) {
+      this.setBaseline(times, at);
+    } else if (times.total - prev.total >= this.source.ticksPerSecond * times.cores * MIN_SPAN_SECONDS) {
       percent = percentBusy(times.busy - prev.busy, times.total - prev.total);
-      this.previous = times;
-    } else if (prev && times.total >= prev.total && this.lastPercent !== undefined) {
-      // Too short a span to mean anything (a 1-tick delta reads as 0 % or 50 %): repeat the last
-      // figure and keep the older baseline, so the next sample covers a longer span.
-      percent = this.lastPercent;
+      this.setBaseline(times, at);
     } else {
-      percent = percentBusy(times.busy, times.total); // no baseline yet: the average since boot
-      this.previous = times;
+      // Too short a span to mean anything (a 1-tick delta reads as 0 % or 50 %): repeat the last
+      // figure (none before the first measurement) and keep the older baseline, so the next sample
+      // covers a longer span.
+      percent = this.lastPercent;
     }
-    this.lastPercent = percent;
+    if (percent !== undefined) this.lastPercent = percent;
     const last = this.checkpoints[this.checkpoints.length - 1];
     if (!last || at - last.at >= CHECKPOINT_SPACING_MS) {
       this.checkpoints.push({ at, busy: times.busy, total: times.total });
@@ -232,7 +261,28 @@ export class CpuCollector {
     return percent;
   }
 
-  /** Busy share since the newest checkpoint at least `windowMs` old (or the oldest one we have). */
+  private setBaseline(times: CpuTimes, at: number): void {
+    this.previous = times;
+    this.previousAt = at;
+  }
+
+  /**
+   * After the first window: the share of whatever ticks passed, even if fewer than MIN_SPAN_SECONDS
+   * (a coarse figure, but of this window); undefined when the counters did not move at all.
+   */
+  private shortSpan(times: CpuTimes): number | undefined {
+    const prev = this.previous;
+    if (!prev || times.total <= prev.total) return undefined;
+    const percent = percentBusy(times.busy - prev.busy, times.total - prev.total);
+    this.setBaseline(times, this.now());
+    this.lastPercent = percent;
+    return percent;
+  }
+
+  /**
+   * Busy share since the newest checkpoint at least `windowMs` old; undefined until the collector's
+   * own checkpoints cover the window (a shorter span is not a 5- or 15-minute average).
+   */
   private average(times: CpuTimes, windowMs: number): number | undefined {
     const start = this.now() - windowMs;
     let from: Checkpoint | undefined;
@@ -240,7 +290,6 @@ export class CpuCollector {
       if (c.at <= start) from = c;
       else break;
     }
-    from ??= this.checkpoints[0];
     if (!from || times.total <= from.total) return undefined;
     return percentBusy(times.busy - from.busy, times.total - from.total);
   }
@@ -254,8 +303,8 @@ function percentBusy(busy: number, total: number): number {
 export function failedCpu(error: string, threshold: number): CpuMetrics {
   return {
     current_percent: 0,
-    avg_5min_percent: 0,
-    avg_15min_percent: 0,
+    avg_5min_percent: null,
+    avg_15min_percent: null,
     core_count: 0,
     frequency_mhz: 0,
     model: '',

@@ -10,7 +10,7 @@ import type { DatabaseMetrics, MetricsSnapshot, PluginGroup, RedisMetrics, Reque
 import { emptyRequestGroups, websocketMetrics } from './app-groups.js';
 import { type CollectorConfig, type CollectorOptions, parseCollectorOptions } from './config.js';
 import { ContainerCollector, cpuInContainer, memoryInContainer } from './container.js';
-import { CpuCollector, failedCpu, osCpuSource, procCpuSource } from './cpu.js';
+import { CpuCollector, FIRST_WINDOW_MS, failedCpu, osCpuSource, procCpuSource } from './cpu.js';
 import { SharedDeadline } from './deadline.js';
 import { DiskCollector, failedDisk, nodeStatFs, procMountSource } from './disk.js';
 import { siCpuMhz, siMountSource, siNetworkSource, siSwap } from './fallbacks.js';
@@ -62,6 +62,7 @@ export class MetricsCollector {
       useProcfs ? procCpuSource(procRoot, siCpuMhz) : osCpuSource(siCpuMhz),
       now,
       levels.cpu.warning,
+      Math.min(FIRST_WINDOW_MS, Math.max(1, Math.floor(config.groupTimeoutMs / 2))),
     );
     this.memory = useProcfs ? procMemorySource(procRoot) : osMemorySource(siSwap, now);
     this.disk = new DiskCollector(

@@ -42,6 +42,14 @@ beforeEach(() => {
   proc = makeProcRoot();
 });
 
+/**
+ * The captured host's CPU counters, moved on after a collector took its baseline: with a static copy the
+ * first collection measures no CPU time and reports cpu `unknown` with an error.
+ */
+function cpuMoved(): void {
+  proc.write('stat', statText(60_000, 120_000));
+}
+
 afterEach(() => {
   for (const c of collectors.splice(0)) c.close();
   proc.cleanup();
@@ -49,7 +57,9 @@ afterEach(() => {
 
 describe('MetricsCollector snapshot', () => {
   it('has every group in the seed field names', async () => {
-    const s = await create().collect();
+    const c = create();
+    cpuMoved();
+    const s = await c.collect();
     expect(Object.keys(s)).toEqual([
       'timestamp',
       'cpu',
@@ -72,8 +82,8 @@ describe('MetricsCollector snapshot', () => {
     expect(s.cpu).toEqual(
       expect.objectContaining({
         current_percent: expect.any(Number),
-        avg_5min_percent: expect.any(Number),
-        avg_15min_percent: expect.any(Number),
+        avg_5min_percent: null, // until the collector's own samples cover 5 minutes
+        avg_15min_percent: null,
         core_count: 2,
         frequency_mhz: 2100,
         status: expect.stringMatching(/^(healthy|warning|critical)$/),
@@ -183,6 +193,24 @@ describe('MetricsCollector snapshot', () => {
     expect(s.disk.partitions.map((p) => p.mount)).toEqual(['/']);
   });
 
+  it('a collect() right after construction measures its own first CPU window, not the share since boot', async () => {
+    vi.useFakeTimers();
+    try {
+      const clock = new FakeClock();
+      proc.write('stat', statText(900_000, 100_000)); // 90 % busy since boot
+      const c = create({ clock });
+      const s = c.collect();
+      await vi.advanceTimersByTimeAsync(0); // the first read: no CPU time since the baseline
+      proc.write('stat', statText(900_000 + 9, 100_000 + 41)); // the window: 9 of 50 ticks busy
+      await vi.advanceTimersByTimeAsync(250);
+      const cpu = (await s).cpu;
+      expect(cpu).toMatchObject({ current_percent: 18, avg_5min_percent: null, avg_15min_percent: null });
+      expect(cpu.error).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('shows the configured warning levels as thresholds', async () => {
     const s = await create({
       levels: { cpu: { warning: 60 }, memory: { warning: 50, critical: 60 }, db_latency: { warning: 100 } },
@@ -236,7 +264,9 @@ describe('MetricsCollector failures', () => {
   for (const [file, label, group] of cases) {
     it(`${label}: a missing ${file} makes only that group unknown, with the error`, async () => {
       proc.remove(file);
-      const s = await create().collect();
+      const c = create();
+      if (file !== 'stat') cpuMoved();
+      const s = await c.collect();
       const g = s[group] as { status: string; error?: string };
       expect(g.status).toBe('unknown');
       expect(g.error).toMatch(/ENOENT/);
@@ -248,6 +278,7 @@ describe('MetricsCollector failures', () => {
 
   it('process: a throwing process.memoryUsage makes the process group unknown', async () => {
     const c = create();
+    cpuMoved();
     const spy = vi.spyOn(process, 'memoryUsage').mockImplementation(() => {
       throw new Error('no memory figures');
     });
@@ -325,6 +356,7 @@ describe('MetricsCollector failures', () => {
       levels: { db_latency: { warning: 20, critical: 40 } },
       probes: { database: { check: () => new Promise(() => {}), timeoutMs: 50 } },
     });
+    cpuMoved();
     const s = await c.collect();
     expect(s.database).toMatchObject({
       status: 'critical',

@@ -84,12 +84,19 @@ describe('parseCpuInfo and parseLoadAverage', () => {
 });
 
 describe('CpuCollector', () => {
-  it('without a baseline reports the average since boot', async () => {
+  it('without a span behind it measures a first window itself, never the share since boot', async () => {
     const clock = new FakeClock();
-    const { source } = fakeSource({ busy: 250, total: 1000, cores: 2 });
-    const m = await new CpuCollector(source, clock.now, 80).collect();
-    expect(m.current_percent).toBe(25);
-    expect(m.avg_5min_percent).toBe(25);
+    const { source, state } = fakeSource({ busy: 250, total: 1000, cores: 2 }); // 25 % since boot
+    const waits: number[] = [];
+    const wait = async (ms: number) => {
+      waits.push(ms);
+      advance(state, clock, 0.25, 60); // 50 ticks, 30 busy
+    };
+    const m = await new CpuCollector(source, clock.now, 80, 250, wait).collect();
+    expect(waits).toEqual([250]);
+    expect(m.current_percent).toBe(60);
+    expect(m.avg_5min_percent).toBeNull();
+    expect(m.avg_15min_percent).toBeNull();
     expect(m.core_count).toBe(2);
     expect(m.frequency_mhz).toBe(2400.5);
     expect(m.model).toBe('Test CPU');
@@ -141,7 +148,7 @@ describe('CpuCollector', () => {
     expect(m.avg_15min_percent).toBe(60); // 5 min at 20 % + 10 min at 80 %
   });
 
-  it('averages over the history it has when that is shorter than the window', async () => {
+  it('reports no 5- or 15-minute average until its own samples cover the window', async () => {
     const clock = new FakeClock();
     const { source, state } = fakeSource({ busy: 0, total: 0, cores: 2 });
     const cpu = new CpuCollector(source, clock.now, 80);
@@ -149,28 +156,39 @@ describe('CpuCollector', () => {
     advance(state, clock, 30, 50);
     await cpu.collect();
     advance(state, clock, 30, 10);
-    const m = await cpu.collect();
+    let m = await cpu.collect();
     expect(m.current_percent).toBe(10);
-    expect(m.avg_5min_percent).toBe(30);
-    expect(m.avg_15min_percent).toBe(30);
+    expect(m.avg_5min_percent).toBeNull();
+    expect(m.avg_15min_percent).toBeNull();
+    for (let s = 90; s < 300; s += 30) {
+      advance(state, clock, 30, 40);
+      m = await cpu.collect();
+      expect(m.avg_5min_percent).toBeNull(); // 4.5 minutes are not 5
+    }
+    advance(state, clock, 30, 40);
+    m = await cpu.collect(); // 5 minutes since the baseline: 30 s at 50, 30 s at 10, 240 s at 40
+    expect(m.avg_5min_percent).toBe(38);
+    expect(m.avg_15min_percent).toBeNull();
   });
 
   it('starts over when the counters go backwards', async () => {
     const clock = new FakeClock();
     const { source, state } = fakeSource({ busy: 5000, total: 10000, cores: 2 });
-    const cpu = new CpuCollector(source, clock.now, 80);
+    const cpu = new CpuCollector(source, clock.now, 80, 250, async () => {
+      advance(state, clock, 1, 35); // the window it measures after the restart
+    });
     cpu.prime();
-    state.times = { busy: 100, total: 1000, cores: 2 };
+    state.times = { busy: 100, total: 1000, cores: 2 }; // 10 % since that boot: not a measurement
     clock.advance(5000);
     const m = await cpu.collect();
-    expect(m.current_percent).toBe(10);
-    expect(m.avg_15min_percent).toBe(10);
+    expect(m.current_percent).toBe(35);
+    expect(m.avg_15min_percent).toBeNull();
   });
 
   it('reads model and speed once a minute, not every sample', async () => {
     const clock = new FakeClock();
     const { source, state } = fakeSource({ busy: 0, total: 0, cores: 2 });
-    const cpu = new CpuCollector(source, clock.now, 80);
+    const cpu = new CpuCollector(source, clock.now, 80, 250, async () => {});
     for (let i = 0; i < 12; i++) {
       advance(state, clock, 5, 10);
       await cpu.collect();
@@ -198,14 +216,17 @@ describe('CpuCollector', () => {
 
   it('keeps working when model, speed or load average cannot be read', async () => {
     const clock = new FakeClock();
-    const { source } = fakeSource({ busy: 1, total: 2, cores: 2 });
+    const { source, state } = fakeSource({ busy: 1, total: 2, cores: 2 });
     source.facts = async () => {
       throw new Error('no cpuinfo');
     };
     source.loadAverage = () => {
       throw new Error('no loadavg');
     };
-    const m = await new CpuCollector(source, clock.now, 80).collect();
+    const cpu = new CpuCollector(source, clock.now, 80);
+    cpu.prime();
+    advance(state, clock, 5, 50);
+    const m = await cpu.collect();
     expect(m.status).toBe('healthy');
     expect(m.current_percent).toBe(50);
     expect(m.load_average).toEqual([0, 0, 0]);
@@ -229,6 +250,60 @@ describe('CpuCollector', () => {
       expect(m.current_percent).toBe(75);
       expect(m.core_count).toBe(4);
       expect(m.status).toBe('warning');
+    } finally {
+      proc.cleanup();
+    }
+  });
+
+  it('a first collection right after the baseline measures the exact share of a fake /proc window', async () => {
+    const proc = makeProcRoot();
+    try {
+      const clock = new FakeClock();
+      proc.write('stat', statText(900_000, 100_000, 2)); // 90 % since boot
+      const waits: number[] = [];
+      const cpu = new CpuCollector(
+        procCpuSource(proc.root, async () => 0),
+        clock.now,
+        80,
+        250,
+        async (ms) => {
+          waits.push(ms);
+          proc.write('stat', statText(900_000 + 13, 100_000 + 39, 2)); // 13 of 52 ticks busy in the window
+          clock.advance(ms);
+        },
+      );
+      cpu.prime();
+      clock.advance(40); // collect() 40 ms after the baseline: too short a span, so it waits the rest
+      const m = await cpu.collect();
+      expect(waits).toEqual([210]);
+      expect(m.current_percent).toBe(25);
+      expect(m.avg_5min_percent).toBeNull();
+      expect(m.avg_15min_percent).toBeNull();
+      proc.write('stat', statText(900_000 + 13 + 700, 100_000 + 39 + 300, 2));
+      clock.advance(5000);
+      expect((await cpu.collect()).current_percent).toBe(70); // then since the previous collection
+      expect(waits).toEqual([210]);
+    } finally {
+      proc.cleanup();
+    }
+  });
+
+  it('counters that did not move in the first window: unknown with an error, not the share since boot', async () => {
+    const proc = makeProcRoot();
+    try {
+      const clock = new FakeClock();
+      proc.write('stat', statText(900_000, 100_000, 2)); // a static copy of /proc
+      const cpu = new CpuCollector(
+        procCpuSource(proc.root, async () => 0),
+        clock.now,
+        80,
+        250,
+        async () => {},
+      );
+      cpu.prime();
+      const m = await cpu.collect();
+      expect(m).toMatchObject({ current_percent: 0, avg_5min_percent: null, status: 'unknown' });
+      expect(m.error).toBe('no CPU time passed in 250 ms: the counters did not move');
     } finally {
       proc.cleanup();
     }
