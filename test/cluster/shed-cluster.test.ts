@@ -83,13 +83,17 @@ describe('node:cluster: load shedding', () => {
     expect(await scraped(c.port)).toBe(refused + more);
     expect(after.requests.status).toBe('critical');
 
-    // Shedding stops everywhere: health green again, the count stays.
+    // Shedding stops everywhere: the requests component is no longer critical, the count stays. (Health's own
+    // colour also reads the host: on a machine at load 20-30 its CPU is critical by itself, so the requests
+    // component is what tells that shedding no longer makes health red.)
     await everyWorker(c.port, live, '/ctl/shed?on=0');
     const green = await until(async () => {
       const h = await getJson(c.port, `${BASE}/health`);
-      return h.status === 200 && h;
+      return h.data.data.components.requests !== 'critical' && h;
     }, 30_000);
     expect(green.data.data.components.requests).not.toBe('critical');
+    const others = Object.entries(green.data.data.components as Record<string, string>);
+    if (others.every(([, s]) => s !== 'critical')) expect(green.status).toBe(200);
     expect((await metrics(c.port)).requests.shed_total).toBe(refused + more);
   }, 180_000);
 });
