@@ -19,7 +19,12 @@ export interface QuerySink {
    * Optional: where queries in flight are kept (a monitor's QueryStats): begin() as a query is sent, end() with its
    * ticket as it is answered. Past the db_query_p95 critical level they count in the window at their age.
    */
-  readonly queries?: { begin(): unknown; end(ticket: unknown): void };
+  readonly queries?: {
+    /** A query is sent: returns its ticket. */
+    begin(): unknown;
+    /** The query of `ticket` was answered or failed. */
+    end(ticket: unknown): void;
+  };
 }
 
 /** Marks an instrumented object, so that instrumenting it twice does not count each query twice. */
