@@ -39,6 +39,7 @@ const { values } = parseArgs({
     'perf-prof': { type: 'boolean', default: false },
     'node-flag': { type: 'string', multiple: true, default: [] },
     'boundary-warmup': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 });
 const FRAMEWORK = values.framework;
@@ -322,7 +323,19 @@ async function nativeNsPerRequest(framework: string): Promise<number> {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+/** Phases, those holding a minute boundary marked † (not compared nor quoted). */
+const marked = (m: Measured, xs: number[]): string =>
+  xs.map((x, i) => `${fmt(x)}${m.crossed[i] ? '†' : ''}`).join(' · ');
 if (KEEP !== undefined) mkdirSync(KEEP, { recursive: true });
+// --only bare|sysvitals: one server, its phases printed, nothing compared (diagnosis: one callgrind process).
+if (values.only !== undefined) {
+  const m = await measure(values.only);
+  console.log(
+    `| ${FRAMEWORK} ${values.only} | ${marked(m, m.phases)} | raw ${marked(m, m.raw)} | idle ${m.idleRates.map(fmt).join(' · ')} | minute ${fmt(m.minuteWork)} |`,
+  );
+  console.log(loadLine());
+  process.exit(0);
+}
 // Two servers at once (bare and sysvitals), one per core: counts do not depend on load.
 const [bare, sv, before] = await Promise.all([
   measure('bare'),
@@ -339,9 +352,6 @@ const converged = bare.converged && sv.converged;
 const verdict = (ok: boolean): string => (!converged ? 'no verdict (not converged)' : ok ? 'met' : 'not met');
 const row = (name: string, m: Measured): string =>
   `| ${name} | ${marked(m, m.phases)} | ${fmt(m.perRequest)} | ${pct(m.spread)} ${m.converged ? '(converged)' : '(NOT converged)'} | ${marked(m, m.raw)} | ${fmt(m.rawPerRequest)} | ${m.idleRates.map(fmt).join(' · ')} | ${fmt(m.minuteWork)} |`;
-/** Phases, those holding a minute boundary marked † (not compared nor quoted). */
-const marked = (m: Measured, xs: number[]): string =>
-  xs.map((x, i) => `${fmt(x)}${m.crossed[i] ? '†' : ''}`).join(' · ');
 const minuteAdded = sv.minuteWork - bare.minuteWork;
 const saturated = 1e9 / ns;
 const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N}`;

@@ -16,8 +16,12 @@ export type FlightEnd<T> = (flight: Flight<T>, status: number) => void;
 
 /** A response in flight: what its end needs, read once at its start (from objects whose reads are slow). */
 export class Flight<T> {
-  /** The next response in flight on the same connection (pipelined requests), newest first. */
-  next: Flight<unknown> | null = null;
+  /**
+   * The next response in flight on the same connection (pipelined requests), newest first. Assigned in the
+   * constructor, not a class field: a field initializer is a function of its own, defining the property with
+   * [[Define]] semantics (DefineNamedOwn), on an object made per request (issue 18).
+   */
+  declare next: Flight<unknown> | null;
 
   constructor(
     readonly res: ServerResponse,
@@ -27,7 +31,9 @@ export class Flight<T> {
     /** What the adapter keeps of the request (Express: its `req`). */
     readonly request: T,
     readonly onEnd: FlightEnd<T>,
-  ) {}
+  ) {
+    this.next = null;
+  }
 }
 
 const FLIGHTS = Symbol('sysvitals.flights');
