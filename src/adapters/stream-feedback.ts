@@ -16,7 +16,7 @@ import { nodeZlib } from '../builtins.js';
  * Round trips made: V8 records types only once a function has a feedback vector, which it allocates after the
  * function has run a little (lazy feedback allocation). In test/adapters/fixtures/stream-feedback.ts 2 and 4
  * round trips left the deopt in place and 8 removed it; twice that, for margin. The cost, at setup: about 5 ms
- * of CPU with loading node:zlib (which the first minute with requests loads anyway) and 1.1 MB of RSS.
+ * of CPU with loading node:zlib (which the first minute with requests loads anyway) and 0.2-0.7 MB of RSS.
  */
 const ROUND_TRIPS = 16;
 
