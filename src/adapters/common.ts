@@ -19,7 +19,6 @@ import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monit
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import { type RequestTicket, TicketPath } from '../requests/request-ticket.js';
 import { ABORTED_STATUS } from '../requests/route-counters.js';
-import { primeStreamFeedback } from './stream-feedback.js';
 
 // The core monitor's attachWebSocket (used by the cluster's own monitor too) serves through http/websocket.ts.
 provideWebSocket(attachWebSocket);
@@ -114,8 +113,6 @@ export function createAdapterMonitor<R>(options: AdapterMonitorOptions<R>): {
 } {
   const [adminOptions, monitorOptions] = splitOptions(options);
   const monitor = createCoreMonitor(monitorOptions);
-  // Before the application serves a request: the minute's compression then deoptimises none of its path.
-  primeStreamFeedback();
   let adminApi: AdminApi<R>;
   try {
     // Cluster mode: the admin API answers for the whole cluster (instance=<worker> for one).
