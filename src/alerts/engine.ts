@@ -14,6 +14,7 @@ import {
 } from './engine-options.js';
 import { getHealthStatus } from './health.js';
 import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
+import { isPersistedAlert, type PersistedAlert } from './restored.js';
 import { type AlertRulesConfig, parseRules } from './rules.js';
 import { round } from './status.js';
 import { WebhookChannel } from './webhook.js';
@@ -25,11 +26,7 @@ interface ActiveAlert extends Alert {
   raisedAt: number;
 }
 
-/** An active alert as exportActive() gives it: the rule state's key and the alert (raisedAt: epoch ms). */
-export interface PersistedAlert {
-  key: string;
-  alert: Alert & { raisedAt: number };
-}
+export type { PersistedAlert } from './restored.js';
 
 /** Per rule and key (a disk mount; '' for the others): how long each level has been breached, and the alert. */
 interface RuleState {
@@ -139,20 +136,8 @@ export class AlertSystem {
   restoreActive(entries: readonly PersistedAlert[]): number {
     let n = 0;
     for (const e of Array.isArray(entries) ? entries : []) {
-      const a = e?.alert as Partial<ActiveAlert> | undefined;
-      if (
-        typeof e?.key !== 'string' ||
-        !a ||
-        typeof a.id !== 'string' ||
-        typeof a.rule !== 'string' ||
-        (a.severity !== 'warning' && a.severity !== 'critical') ||
-        typeof a.raisedAt !== 'number' ||
-        !Number.isFinite(a.raisedAt)
-      ) {
-        continue;
-      }
-      if (this.states.get(e.key)?.alert) continue;
-      const alert = { ...(a as ActiveAlert), state: 'active', cleared_at: null } as ActiveAlert;
+      if (!isPersistedAlert(e) || this.states.get(e.key)?.alert) continue;
+      const alert = { ...e.alert, state: 'active', cleared_at: null } as ActiveAlert;
       this.states.set(e.key, {
         // Breached since it was raised (its level at least): a continued breach keeps it, no new pending.
         warnSince: alert.raisedAt,
@@ -162,6 +147,25 @@ export class AlertSystem {
       n++;
     }
     return n;
+  }
+
+  /**
+   * Clears (a `cleared` event each) the active alerts whose rule `exists` says is gone: restored ones whose
+   * rule the new deploy removed, renamed or disabled, which nothing would evaluate again. Returns how many.
+   * @internal
+   */
+  clearRemovedRules(exists: (rule: string, key: string) => boolean): number {
+    if (this.fence && !this.fence()) return 0;
+    const now = this.clock.now();
+    const events: Array<[AlertEventType, ActiveAlert]> = [];
+    for (const [id, state] of this.states) {
+      const rule = state.alert?.rule;
+      if (rule === undefined || exists(rule, id.slice(id.indexOf('\u0000') + 1))) continue;
+      this.clear(state, now, events);
+      this.states.delete(id);
+    }
+    for (const [type, alert] of events) this.emit(type, alert, now);
+    return events.length;
   }
 
   /**
@@ -303,23 +307,12 @@ export class AlertSystem {
     if (obs.clear) {
       this.clear(state, now, events);
     } else if (alert.severity === 'warning' && firing === 'critical') {
-      this.changeSeverity(alert, 'critical', obs.criticalLevel, obs.message('critical'));
+      changeSeverity(alert, 'critical', obs.criticalLevel, obs.message('critical'));
       events.push(['escalated', alert]);
     } else if (alert.severity === 'critical' && obs.deescalate) {
-      this.changeSeverity(alert, 'warning', obs.warningLevel, obs.message('warning'));
+      changeSeverity(alert, 'warning', obs.warningLevel, obs.message('warning'));
       events.push(['deescalated', alert]);
     }
-  }
-
-  private changeSeverity(
-    alert: ActiveAlert,
-    severity: AlertSeverity,
-    threshold: number,
-    message: string,
-  ): void {
-    alert.severity = severity;
-    alert.threshold = threshold;
-    alert.message = message;
   }
 
   private clear(state: RuleState, now: number, events: Array<[AlertEventType, ActiveAlert]>): void {
@@ -391,6 +384,10 @@ export class AlertSystem {
       this.outage.failed(key, err);
     }
   }
+}
+
+function changeSeverity(a: ActiveAlert, severity: AlertSeverity, threshold: number, message: string): void {
+  Object.assign(a, { severity, threshold, message });
 }
 
 function publicAlert(alert: ActiveAlert, now: number): Alert {

@@ -2,6 +2,7 @@
 // the route series and anomaly models in the store's state blobs.
 
 import type { AlertSystem } from '../alerts/engine.js';
+import type { RuleExists } from '../alerts/restored.js';
 import type { Analytics } from '../analytics/analytics.js';
 import type { MinuteHook } from '../cluster/minute-gate.js';
 import type { CustomBucketEntry, CustomMetrics } from '../custom/index.js';
@@ -39,7 +40,9 @@ export interface HistoryWriterParts {
   readonly series: SeriesHistory;
   readonly analytics: Analytics;
   /** Its active alerts, saved and restored; its fence (a deposed cluster aggregator writes no history). */
-  readonly alertSystem: Pick<AlertSystem, 'exportActive' | 'restoreActive' | 'fenced'>;
+  readonly alertSystem: Pick<AlertSystem, 'exportActive' | 'restoreActive' | 'clearRemovedRules' | 'fenced'>;
+  /** Whether an alert's rule still exists and is enabled (a restored one whose rule is gone is cleared). */
+  readonly ruleExists?: RuleExists;
   /** Its channels' deliveries, saved and restored with the alerts (absent in a cluster: the ledger has them). */
   readonly notificationState?: NotificationStateParts;
   /** True once the monitor is closing: the bucket timer is not rearmed. */
@@ -233,6 +236,9 @@ export class HistoryWriter {
     // What the receivers got of them, and what was owed (notification-state.ts).
     if (m.notificationState) restoreNotifications(m.notificationState, notifications);
     this.stateLoaded = true;
+    // Those whose rule this deploy removed, renamed or disabled: nothing would evaluate them again. Cleared
+    // now, after the channels got their deliveries back (their resolved notices), and saved (loaded above).
+    if (m.ruleExists) m.alertSystem.clearRemovedRules(m.ruleExists);
   }
 
   /**

@@ -7,6 +7,7 @@ import { AlertSystem } from '../alerts/engine.js';
 import { type MetricRuleConfig, metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
 import type { AlertObservation } from '../alerts/observations.js';
 import { metricPredictRules, predictRules } from '../alerts/predict-rules.js';
+import { ruleExists } from '../alerts/restored.js';
 import {
   ALERT_RULE_NAMES,
   type AlertRulesConfig,
@@ -265,6 +266,7 @@ export function createParts(
   const history = new HistoryWriter({
     ...ctx,
     ...parts,
+    ruleExists: ruleExists(rules, metricRules),
     ...(carry ? { notificationState: { notifications, alertSystem } } : {}),
   });
   const save = () => history.saveActiveAlerts();

@@ -1,0 +1,43 @@
+// Checks on the active alerts restored from the previous process (a restart with a persistent store): well
+// formed, and their rule still there. One whose rule the new deploy removed, renamed or disabled has nothing
+// left to evaluate it: it is cleared at once instead of staying active (and open at the receivers) forever.
+
+import type { Alert } from './alert.js';
+import type { MetricRuleConfig } from './metric-rules.js';
+import type { AlertRulesConfig } from './rules.js';
+
+/** An active alert as exportActive() gives it: the rule state's key and the alert (raisedAt: epoch ms). */
+export interface PersistedAlert {
+  key: string;
+  alert: Alert & { raisedAt: number };
+}
+
+/** True when the rule `rule` exists and is enabled, and for a prediction's key (`predict…`), still predicts. */
+export type RuleExists = (rule: string, key: string) => boolean;
+
+/** The check for the built-in rules and the rules on any metric (`alerts.rules`) of one monitor. */
+export function ruleExists(rules: AlertRulesConfig, metricRules: readonly MetricRuleConfig[]): RuleExists {
+  const byName = new Map<string, { enabled: boolean; predict?: number | null }>();
+  for (const [name, r] of Object.entries(rules)) byName.set(name, r);
+  for (const r of metricRules) byName.set(r.name, r);
+  return (rule, key) => {
+    const r = byName.get(rule);
+    if (!r?.enabled) return false;
+    // The predictions of a level rule are keyed `predict` (`predict:<mount>` for disk): gone with its `predict`.
+    const prediction = key === 'predict' || key.startsWith('predict:');
+    return !prediction || !('predict' in r) || (r.predict !== null && r.predict !== undefined);
+  };
+}
+
+/** A well-formed entry of exportActive() (what a store or a ledger gave back may not be). */
+export function isPersistedAlert(e: PersistedAlert | undefined): e is PersistedAlert {
+  const a = e?.alert as Partial<PersistedAlert['alert']> | undefined;
+  return (
+    typeof e?.key === 'string' &&
+    typeof a?.id === 'string' &&
+    typeof a.rule === 'string' &&
+    (a.severity === 'warning' || a.severity === 'critical') &&
+    typeof a.raisedAt === 'number' &&
+    Number.isFinite(a.raisedAt)
+  );
+}
