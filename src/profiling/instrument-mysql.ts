@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { FingerprintCache } from './fingerprint.js';
 import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
-import { currentScope } from './request-context.js';
+import { bindToScope, currentScope } from './request-context.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -50,6 +50,14 @@ export function instrumentMysql<T extends MysqlLike>(target: T, monitor: QuerySi
     if (marked[INSTRUMENTED]) return target;
     marked[INSTRUMENTED] = true;
     core.on('connection', (c) => patchConnection(c, sink));
+    // pool.query/execute wait for a connection through getConnection's callback, which the pool calls from
+    // the context of the request that released one: bind it to the caller's (see bindToScope).
+    const getConnection = core.getConnection;
+    core.getConnection = function boundGetConnection(this: unknown, cb?: unknown) {
+      // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
+      if (typeof cb !== 'function') return getConnection.apply(this, arguments as unknown as unknown[]);
+      return getConnection.call(this, bindToScope(cb as Fn));
+    };
     const all = core._allConnections;
     const existing = Array.isArray(all) ? all : typeof all?.toArray === 'function' ? all.toArray() : [];
     for (const c of existing) patchConnection(c as CoreConnection, sink);

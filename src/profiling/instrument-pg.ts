@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { FingerprintCache } from './fingerprint.js';
 import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
-import { currentScope } from './request-context.js';
+import { bindToScope, currentScope } from './request-context.js';
 
 type Callback = (err: unknown, result?: unknown) => void;
 
@@ -43,12 +43,28 @@ export function instrumentPg<T extends PgPoolLike | PgClientLike>(target: T, mon
     if (marked[INSTRUMENTED]) return target;
     marked[INSTRUMENTED] = true;
     pool.on('connect', (client) => patchClient(client, sink));
+    patchConnect(pool as PgPoolLike);
     // Clients the pool opened before it was instrumented.
     if (Array.isArray(pool._clients)) for (const c of pool._clients) patchClient(c as PgClientLike, sink);
     return target;
   }
   patchClient(target as PgClientLike, sink);
   return target;
+}
+
+/**
+ * pool.query() and pool.connect(cb) wait for a client through connect's callback, which the pool calls from
+ * the context of the request that released a client: bind it to the caller's, so the query it sends is
+ * attributed to the request that issued it. The promise form needs nothing (an await resumes in its own
+ * context).
+ */
+function patchConnect(pool: PgPoolLike): void {
+  const original = pool.connect as (...args: unknown[]) => unknown;
+  pool.connect = function connect(this: unknown, cb?: unknown) {
+    // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
+    if (typeof cb !== 'function') return original.apply(this, arguments as unknown as unknown[]);
+    return original.call(this, bindToScope(cb as (...args: never[]) => unknown));
+  } as PgPoolLike['connect'];
 }
 
 function checkTargetError(): Error {

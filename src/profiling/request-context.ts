@@ -32,6 +32,26 @@ export function currentScope(): RequestScope | undefined {
   return enabled ? storage.getStore() : undefined;
 }
 
+const BOUND: unique symbol = Symbol('sysvitals.boundToScope');
+
+/**
+ * Binds a driver callback to the caller's scope (or to none, outside a request). A pool hands a freed
+ * connection to the next waiter from the async context of the request that released it: without this, the
+ * waiter's query would run, and be attributed, in that other request. Returns `fn` itself when scopes are
+ * off or `fn` is bound already (mysql2 re-queues a waiter through getConnection again).
+ */
+export function bindToScope<F extends (...args: never[]) => unknown>(fn: F): F {
+  if (!enabled || typeof fn !== 'function' || (fn as unknown as Record<symbol, unknown>)[BOUND]) return fn;
+  const scope = storage.getStore();
+  const original = fn as unknown as (...args: unknown[]) => unknown;
+  const bound = function scoped(this: unknown, ...args: unknown[]): unknown {
+    // An undefined store is a valid one: outside any request, getStore() answers undefined.
+    return storage.run(scope as RequestScope, () => original.apply(this, args));
+  };
+  (bound as unknown as Record<symbol, unknown>)[BOUND] = true;
+  return bound as unknown as F;
+}
+
 /** The route (or `job:<name>`) of a scope, undefined without one; never throws. */
 export function routeOfScope(scope: RequestScope | undefined): string | undefined {
   if (scope === undefined) return undefined;
