@@ -29,8 +29,8 @@ const cache = new FingerprintCache('postgres');
  * Times every query of a `pg` Pool (each client it connects, so `pool.query`, `pool.connect()` and
  * transactions are all covered, each query once) or Client. The statement is reduced to its
  * fingerprint; parameters and literal values are never kept. Queries issued while a request is handled
- * by the sysvitals middleware are attributed to its route. Returns the same object. Cursors and other
- * submittables (`client.query(new Cursor(…))`) are passed through untimed.
+ * by the sysvitals middleware are attributed to its route. Returns the same object. `new pg.Query(…)` is
+ * timed like a query; cursors and query streams (`client.query(new Cursor(…))`) are passed through untimed.
  */
 export function instrumentPg<T extends PgPoolLike | PgClientLike>(target: T, monitor: QuerySink): T {
   const sink = checkSink(monitor, 'instrumentPg');
@@ -90,8 +90,13 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
             typeof (config as { submit?: unknown }).submit !== 'function'
           ? (config as { text?: unknown }).text
           : undefined;
-    // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
-    if (typeof text !== 'string') return original.apply(this, arguments as unknown as unknown[]);
+    if (typeof text !== 'string') {
+      // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
+      if (!isPgQuery(config)) return original.apply(this, arguments as unknown as unknown[]);
+      watchSubmittable(config, sink);
+      // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
+      return original.apply(this, arguments as unknown as unknown[]);
+    }
     const fingerprint = cache.get(text);
     const scope = currentScope();
     const ticket = begin(sink);
@@ -141,4 +146,58 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     }
     return result;
   } as PgClientLike['query'];
+}
+
+/** pg's own Query class, the submittable pg answers through handleReadyForQuery / handleError. */
+interface PgQuerySubmittable {
+  text: string;
+  submit: unknown;
+  handleReadyForQuery: (...args: unknown[]) => unknown;
+  handleError: (...args: unknown[]) => unknown;
+  _canceledDueToError?: unknown;
+}
+
+/**
+ * A `new pg.Query(…)`: a submittable with its text and pg's two terminal hooks, and no `read` (cursors and
+ * query streams, which the application reads at its own pace, stay untimed).
+ */
+function isPgQuery(config: unknown): config is PgQuerySubmittable {
+  if (config === null || typeof config !== 'object') return false;
+  const q = config as Partial<PgQuerySubmittable> & { read?: unknown };
+  return (
+    typeof q.submit === 'function' &&
+    typeof q.text === 'string' &&
+    typeof q.handleReadyForQuery === 'function' &&
+    typeof q.handleError === 'function' &&
+    typeof q.read !== 'function'
+  );
+}
+
+/** Times a pg.Query through its own hooks (it has no promise, and its callback is optional). */
+function watchSubmittable(query: PgQuerySubmittable, sink: QuerySink): void {
+  const marked = query as unknown as Record<symbol, unknown>;
+  if (marked[INSTRUMENTED]) return;
+  marked[INSTRUMENTED] = true;
+  const fingerprint = cache.get(query.text);
+  const scope = currentScope();
+  const ticket = begin(sink);
+  const start = performance.now();
+  let settled = false;
+  const done = (failed: boolean) => {
+    if (settled) return;
+    settled = true;
+    finish(sink, 'postgresql', fingerprint, start, performance.now(), failed, scope, ticket);
+  };
+  const { handleReadyForQuery, handleError } = query;
+  query.handleError = function timedError(this: unknown) {
+    done(true);
+    // biome-ignore lint/complexity/noArguments: the driver's own arguments
+    return handleError.apply(this, arguments as unknown as unknown[]);
+  };
+  query.handleReadyForQuery = function timedReady(this: PgQuerySubmittable) {
+    // pg turns a ready-for-query after an error into handleError (counted there).
+    if (!this._canceledDueToError) done(false);
+    // biome-ignore lint/complexity/noArguments: the driver's own arguments
+    return handleReadyForQuery.apply(this, arguments as unknown as unknown[]);
+  };
 }
