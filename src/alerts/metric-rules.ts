@@ -247,8 +247,9 @@ function parseThreshold(o: Record<string, unknown>, name: string, shape: Snapsho
     labels,
     enabled: o.enabled ?? true,
     component: segments[0] === 'plugins' ? `plugins.${segments[1]}` : (segments[0] as string),
+    // A label set of a custom metric is a thing of its own too (the sms queue is not the email queue).
     inhibitScope: KEYED_GROUPS.has(segments[0] as string)
-      ? `${segments[0]}.${JSON.stringify(segments[1])}`
+      ? `${segments[0]}.${JSON.stringify(segments[1])}${labels ? JSON.stringify(Object.entries(labels).sort()) : ''}`
       : (segments[0] as string),
     predict,
   });

@@ -68,4 +68,52 @@ describe('inhibition is per metric for rules on any metric', () => {
       payment_failures: undefined,
     });
   });
+
+  it('a label set of one custom metric is a thing of its own: the sms queue does not mute the email queue', async () => {
+    // Outside review 2 F4: a critical on {queue: sms} held back the warning on {queue: email} of the same metric.
+    const rx = await startReceiver();
+    cleanups.push(() => rx.close());
+    const m = createMonitor({
+      sampleIntervalMs: 0,
+      logger: silentLogger,
+      alerts: {
+        cpu: off,
+        memory: off,
+        disk: off,
+        event_loop_delay: off,
+        rules: [
+          { name: 'sms_depth', metric: 'custom.depth', labels: { queue: 'sms' }, warning: 1, critical: 2 },
+          {
+            name: 'email_depth',
+            metric: 'custom.depth',
+            labels: { queue: 'email' },
+            warning: 1,
+            critical: 100,
+          },
+          {
+            name: 'sms_depth_any',
+            metric: 'custom.depth',
+            labels: { queue: 'sms' },
+            warning: 1,
+            critical: 100,
+          },
+        ],
+      },
+      routing: { groupWaitMs: 0 },
+      channels: [{ type: 'webhook', url: `${rx.origin}/wh`, retries: 0 }],
+    });
+    cleanups.push(() => m.close());
+    const depth = m.gauge('depth', { help: 'jobs waiting', labels: ['queue'] });
+    depth.set({ queue: 'sms' }, 5);
+    depth.set({ queue: 'email' }, 3);
+    await m.sample();
+    m.notifications.tick();
+    await m.notifications.idle();
+    expect(firing(rx).sort()).toEqual(['email_depth/warning', 'sms_depth/critical']);
+    const history = await m.getAlerts({ history: true });
+    const byRule = Object.fromEntries(
+      history.map((h) => [h.rule, (h as { suppressed?: string }).suppressed]),
+    );
+    expect(byRule).toEqual({ sms_depth: undefined, email_depth: undefined, sms_depth_any: 'inhibited' });
+  });
 });
