@@ -16,7 +16,7 @@ import {
 } from './common.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressRouteLabel } from './express-route.js';
-import { Flight, trackFlight } from './response-end.js';
+import { Flight, isTracked, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -62,11 +62,15 @@ export function expressMiddleware(
 
   /** The middleware's own work at a request's start: false when it answered the request (admin, upgrade, shed). */
   const begin = (req: Request, res: Response): boolean => {
+    const socket = req.socket;
+    // Re-dispatched by the application (`req.url = …; req.app.handle(req, res, next)`): its response is already
+    // in flight with this middleware; it ends once, with the route that answered (read at its end).
+    if (isTracked(res, socket, onEnd)) return true;
     const ticket = newTicket<Request>(res, req, performance.now());
     if (!way.begin(req, ticket)) return false; // shed: answered 503
     // Its end is told by Node's 'http.server.response.finish' channel, or its connection's 'close' when it was
     // cut off (response-end.ts): no listener is added to `res`, and nothing is keyed by it.
-    trackFlight(new Flight(res, req.socket, ticket.start, ticket, onEnd));
+    trackFlight(new Flight(res, socket, ticket.start, ticket, onEnd));
     return true;
   };
   const entry: HoistedEntry = {

@@ -70,6 +70,18 @@ export function trackFlight<T>(flight: Flight<T>): void {
   if (channelWorks !== true) addListener.call(flight.res, 'close', onResponseClose);
 }
 
+/**
+ * Whether `res` is already tracked with `onEnd` (the same middleware): a request the application re-dispatched
+ * (`req.url = …; req.app.handle(req, res, next)`) passes the middleware again and must not be counted twice.
+ * Reads the connection's list trackFlight keeps (usually empty or one flight): nothing added to `req` or `res`.
+ */
+export function isTracked<T>(res: ServerResponse, socket: Socket | null, onEnd: FlightEnd<T>): boolean {
+  if (!socket) return orphans.get(res)?.onEnd === onEnd;
+  for (let f = (socket as Watched)[FLIGHTS]; f; f = f.next)
+    if (f.res === res && f.onEnd === onEnd) return true;
+  return false;
+}
+
 /** Removes `flight` from its connection's list; false when it was no longer there (already ended). */
 function untrack(flight: Flight<unknown>): boolean {
   const socket = flight.socket as Watched | null;

@@ -5,7 +5,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expressMiddleware } from '../../src/adapters/express.js';
 import { recordingSource } from './harness.js';
@@ -111,4 +111,35 @@ describe('express: the middleware mounted first passes no router layer per reque
       ['/users/:id', 404],
     ]);
   });
+});
+
+describe('express: a request the application re-dispatches (req.app.handle) is counted once (review 2, F5)', () => {
+  for (const mount of ['first', 'second'] as const) {
+    it(`5 requests rewritten from /old to /new: 5 records, route /new (mounted ${mount})`, async () => {
+      const { app, source } = appWith(mount);
+      app.get('/old', (req, res, next) => {
+        req.url = '/new';
+        // Express's own app.handle(), which its types leave out.
+        (req.app as unknown as { handle: RequestHandler }).handle(req, res, next);
+      });
+      app.get('/new', (_req, res) => {
+        res.send('new');
+      });
+      const url = await serve(app);
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await fetch(`${url}/old`);
+        statuses.push(r.status);
+        expect(await r.text()).toBe('new');
+      }
+      // One more request that cannot be re-dispatched: once it is recorded, every /old response before it is too.
+      await (await fetch(`${url}/users/1`)).arrayBuffer();
+      await settle(source.records, 6);
+      expect(statuses).toEqual([200, 200, 200, 200, 200]);
+      expect(source.records.map((r) => [r.method, r.route, r.status])).toEqual([
+        ...Array.from({ length: 5 }, () => ['GET', '/new', 200]),
+        ['GET', '/users/:id', 200],
+      ]);
+    });
+  }
 });
