@@ -58,7 +58,9 @@ export function expressRouteLabel(req: ExpressLikeRequest): string {
   let cached = route[LABEL];
   if (cached === undefined || cached.proto === undefined || Object.getPrototypeOf(req) !== cached.proto) {
     const app = req.app;
-    if (cached === undefined || cached.app !== app) {
+    // On its way out of a sub-app (an error passed on to the parent), Express gives the request back the
+    // parent's prototype: the route's label, worked out with its own app, stays.
+    if (cached === undefined || (cached.app !== app && !descendsFrom(cached.app, app))) {
       cached = describe(route, app);
       route[LABEL] = cached;
     }
@@ -107,12 +109,63 @@ function collect(
       out.push({ label: prefix, mounts });
       continue;
     }
-    const inner = layer.handle?.stack;
-    if (!layer.route && Array.isArray(inner)) {
+    if (layer.route) continue;
+    const inner = layer.handle?.stack ?? routerOf(mountedApp(layer.handle));
+    if (Array.isArray(inner)) {
       collect(inner, route, prefix + mountPattern(layer), [...mounts, layer], out, seen);
     }
   }
   seen.delete(stack);
+}
+
+/** Whether `app` is a sub-app mounted (at any depth) under `ancestor`. */
+function descendsFrom(app: unknown, ancestor: unknown): boolean {
+  let a = app as { parent?: unknown } | undefined;
+  for (let depth = 0; a?.parent && depth < 16; depth++) {
+    if (a.parent === ancestor) return true;
+    a = a.parent as typeof a;
+  }
+  return false;
+}
+
+const MOUNTED = new WeakMap<object, unknown>();
+const PROBED = Symbol('sysvitals.probed');
+
+/**
+ * The sub-app behind an Express 5 `app.use(path, subApp)` layer, whose handle is Express's `mounted_app`
+ * closure (it keeps the sub-app to itself). It is called once with a probe request: the sub-app's `handle()`
+ * sets the probe's prototype to the sub-app's request prototype (which holds the sub-app as `app`), and the
+ * probe stops it there, before its router runs (nothing of the application runs; an Express 4 sub-app, which
+ * reads the request before, is stopped at its first read). Undefined when unknown (the label then shows `/*`).
+ */
+function mountedApp(handle: unknown): unknown {
+  if (typeof handle !== 'function' || handle.name !== 'mounted_app' || handle.length !== 3) return undefined;
+  if (MOUNTED.has(handle)) return MOUNTED.get(handle);
+  let app: unknown;
+  const probe = new Proxy(
+    {},
+    {
+      // mounted_app reads `req.app` first; anything else read before the prototype is set (an Express 4
+      // sub-app's router reading `req.url`) stops the probe there.
+      get(_target, key) {
+        if (key === 'app') return undefined;
+        throw PROBED;
+      },
+      setPrototypeOf(_target, proto: object | null) {
+        const own = proto ? Object.getOwnPropertyDescriptor(proto, 'app') : undefined;
+        const candidate: unknown = own && 'value' in own ? own.value : undefined;
+        if (typeof candidate === 'function') app = candidate;
+        throw PROBED;
+      },
+    },
+  );
+  try {
+    (handle as (req: unknown, res: unknown, next: () => void) => void)(probe, { setHeader() {} }, () => {});
+  } catch {
+    // PROBED (or anything an unexpected Express throws): the label falls back to UNKNOWN_MOUNT.
+  }
+  MOUNTED.set(handle, app);
+  return app;
 }
 
 /** The router of an app (express 5: `app.router`; express 4: `app._router`). */

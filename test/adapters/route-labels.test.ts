@@ -222,3 +222,74 @@ describe('fastify', () => {
     expect(await routesOf(source, url, paths)).toEqual(['/org/:org/items', '/shop/items', 'unmatched']);
   });
 });
+
+describe('express 5: errors out of a sub-app keep its mount path (review 2, F1)', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let passes = 0; // the sub-apps' own middleware: the label's work must run none of the application
+  function subApp() {
+    const sub = express();
+    sub.use((_req, _res, next) => {
+      passes++;
+      next();
+    });
+    sub.get('/items', (_req, res) => void res.send('ok'));
+    sub.get('/sync', () => {
+      throw new Error('sync');
+    });
+    sub.get('/next', (_req, _res, next) => next(new Error('next')));
+    sub.get('/async', async () => {
+      await sleep(2);
+      throw new Error('async');
+    });
+    sub.get('/status', (_req, _res, next) => next(Object.assign(new Error('status'), { status: 409 })));
+    return sub;
+  }
+  const routes = ['/sync', '/next', '/async', '/status', '/items']; // failing first: no label worked out before
+  const statuses = [500, 500, 500, 409, 200];
+  for (const [mount, sample] of [
+    ['/v1', '/v1'],
+    ['/org/:org', '/org/acme'],
+  ] as const)
+    for (const layer of [false, true])
+      for (const handler of [false, true])
+        it(`mount ${mount}, ${layer ? 'after another middleware' : 'first'}, ${handler ? 'with' : 'without'} an error handler`, async () => {
+          const source = recordingSource();
+          const a = express();
+          if (layer) a.use((_req, _res, next) => next());
+          a.use(expressMiddleware(source, { rateLimit: false }));
+          a.use(mount, subApp());
+          if (handler)
+            a.use((err: { status?: number }, _req: unknown, res: express.Response, _next: unknown) => {
+              res.status(err.status ?? 500).send('handled');
+            });
+          const url = await listen(createServer(a));
+          await routesOf(
+            source,
+            url,
+            routes.map((r) => sample + r),
+          );
+          expect(source.records.map((r) => [r.route, r.status])).toEqual(
+            routes.map((r, i) => [mount + r, statuses[i]]),
+          );
+        });
+
+  it('nested sub-apps: /out/in/<route> for failures and successes', async () => {
+    passes = 0;
+    const source = recordingSource();
+    const a = express();
+    a.use(expressMiddleware(source, { rateLimit: false }));
+    const outer = express();
+    outer.use('/in', subApp());
+    a.use('/out', outer);
+    const url = await listen(createServer(a));
+    await routesOf(
+      source,
+      url,
+      routes.map((r) => `/out/in${r}`),
+    );
+    expect(source.records.map((r) => [r.route, r.status])).toEqual(
+      routes.map((r, i) => [`/out/in${r}`, statuses[i]]),
+    );
+    expect(passes).toBe(routes.length);
+  });
+});
