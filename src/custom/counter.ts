@@ -73,9 +73,7 @@ export class Counter {
 
   /** Recordings ignored since start: bad amounts, and label values that threw when read (`dropped_observations`). */
   get dropped(): number {
-    let n = this.failed;
-    for (const { value: c } of this.sets.slots) n += c.dropped;
-    return n;
+    return this.failed + this.sets.dropped();
   }
 
   /** The counter of one label set, looked up once. */

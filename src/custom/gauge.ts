@@ -111,9 +111,7 @@ export class Gauge {
 
   /** Recordings ignored since start: bad amounts, and label values that threw when read (`dropped_observations`). */
   get dropped(): number {
-    let n = this.failed;
-    for (const { value: c } of this.sets.slots) n += c.dropped;
-    return n;
+    return this.failed + this.sets.dropped();
   }
 
   /** The gauge of one label set, looked up once. */

@@ -111,9 +111,7 @@ export class CustomHistogram {
    * whose label values threw when read (`dropped_observations`).
    */
   get dropped(): number {
-    let n = this.failed;
-    for (const { value: c } of this.sets.slots) n += c.dropped;
-    return n;
+    return this.failed + this.sets.dropped();
   }
 
   /** Records a value: `observe(12.5)` or `observe({ queue: 'email' }, 12.5)`. */

@@ -50,6 +50,13 @@ export class LabelSets<T> {
     if (names.length === 0) this.slots.push({ labels: {}, value: create() });
   }
 
+  /** What the cells ignored (their `dropped`: bad amounts), summed over every set. */
+  dropped(this: LabelSets<{ readonly dropped: number }>): number {
+    let n = 0;
+    for (const { value: c } of this.slots) n += c.dropped;
+    return n;
+  }
+
   /** The slot for these label values (created on first use); the `other` slot once the bound is reached. */
   get(values: LabelValues | undefined): T {
     const names = this.names;
