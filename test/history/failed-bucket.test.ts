@@ -56,8 +56,13 @@ describe('a bucket whose every sample failed', () => {
       instanceId: 'a2',
     });
     monitors.push(measured);
+    // The CPU counters tick in real time, not on this test's clock: a sample right after construction on a quiet
+    // machine sees no tick since the collector's baseline and reads CPU unknown (its history figure null), so the
+    // step would not hold a measured CPU value. 300 ms of real time lets them move (ticks of 10 ms per core).
+    await new Promise((r) => setTimeout(r, 300));
     now = B + R + 1_000;
     const s = await measured.sample();
+    expect(s.cpu.status).not.toBe('unknown');
     now = B + 2 * R - 1;
     await measured.flush();
     const history = await measured.getHistory({ period: '24h', instance: 'all' });
