@@ -3,7 +3,7 @@
 // than "no query in the last minute" (outside review F19).
 
 import { addToView, type CountsView, microsOf, slotOf } from '../latency/latency-ring.js';
-import { SteadyClock } from '../requests/steady-clock.js';
+import { readClock, SteadyClock } from '../requests/steady-clock.js';
 import type { Clock } from '../types.js';
 
 /** A query in flight, as its instrumentation keeps it until the answer (begin() and end()). */
@@ -31,12 +31,7 @@ export class QueriesInFlight {
 
   /** A query was sent. Never throws: a throwing or NaN clock gives a ticket that is not tracked. */
   begin(): QueryTicket {
-    let t = Number.NaN;
-    try {
-      t = this.clock.now();
-    } catch {
-      // monitoring never breaks a query
-    }
+    const t = readClock(this.clock);
     const ticket: QueryTicket = { t };
     if (Number.isFinite(t)) this.open.add(ticket);
     return ticket;
@@ -54,12 +49,7 @@ export class QueriesInFlight {
    */
   addToView(view: CountsView & { counts: Float64Array }, minMs: number): number {
     if (this.open.size === 0) return 0;
-    let now: number;
-    try {
-      now = this.clock.now();
-    } catch {
-      return 0;
-    }
+    const now = readClock(this.clock);
     if (!Number.isFinite(now)) return 0;
     let n = 0;
     for (const q of this.open) {

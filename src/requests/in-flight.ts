@@ -4,7 +4,7 @@
 import { addToView, type CountsView, microsOf, slotOf } from '../latency/latency-ring.js';
 import type { Clock } from '../types.js';
 import { isEventStream } from './exclusion.js';
-import { SteadyClock } from './steady-clock.js';
+import { readClock, SteadyClock } from './steady-clock.js';
 
 /** What a request window reads of the requests in flight (InFlightAges, or a cluster's: src/cluster/). */
 export interface InFlightReader {
@@ -140,12 +140,7 @@ export class InFlightAges implements InFlightReader {
    */
   addToView(view: CountsView & { counts: Float64Array }, minMs: number): number {
     if (this.size === 0) return 0;
-    let now: number;
-    try {
-      now = this.clock.now();
-    } catch {
-      return 0;
-    }
+    const now = readClock(this.clock);
     if (!Number.isFinite(now)) return 0;
     return this.eachAtLeast(minMs, now, (ageMs) => {
       const us = microsOf(ageMs);

@@ -3,6 +3,18 @@
 import type { Clock } from '../types.js';
 
 /**
+ * One reading of `clock`, NaN when it throws (monitoring never breaks its caller). Not for the request path's own
+ * reads, where a number returned by a call V8 may not inline is boxed (see `SteadyTime.take`).
+ */
+export function readClock(clock: Clock): number {
+  try {
+    return clock.now();
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
  * Readings of a clock, taken elsewhere, as a monotonic view: it moves on as the readings do, but a step back
  * (NTP, a VM restore) is not taken back: readings are seen as `stepBack` later from then on, so windows, spans
  * and rates go on measuring elapsed time (a step back counted as time standing still, not as the window's count
