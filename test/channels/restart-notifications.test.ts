@@ -12,13 +12,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
-import { type Received, type Receiver, startReceiver } from './receiver.js';
+import type { Receiver } from './receiver.js';
+import { restartChannels, restartReceiver, stateLoaded } from './restart-receiver.js';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-/** The injected clock of the process running when each request arrived (Alertmanager's endsAt is judged by it). */
-let clockNow = () => 0;
-const arrivedAt = new WeakMap<Received, number>();
+/** The receiver's: set to each new process's clock (restart-receiver.ts). */
+let receiverClock = { now: () => 0 };
 
 interface Run {
   m: SystemMonitor;
@@ -27,7 +27,7 @@ interface Run {
 
 function start(redis: string, rx: Receiver, prefix: string, t: number, repeatIntervalMs: number): Run {
   const clock = { t, now: () => clock.t };
-  clockNow = clock.now;
+  receiverClock.now = clock.now;
   const store = new RedisStore({ url: redis, prefix, instanceId: 'web-1', logger: quiet });
   const m = createMonitor({
     sampleIntervalMs: 0,
@@ -35,18 +35,11 @@ function start(redis: string, rx: Receiver, prefix: string, t: number, repeatInt
     logger: quiet,
     store,
     instanceId: 'web-1',
-    channels: [
-      { type: 'webhook', name: 'hook', url: `${rx.origin}/hook`, retries: 0 },
-      { type: 'pagerduty', name: 'pd', routingKey: 'k'.repeat(32), url: `${rx.origin}/pd`, retries: 0 },
-      { type: 'alertmanager', name: 'am', url: `${rx.origin}/am`, retries: 0 },
-    ],
+    channels: restartChannels(rx),
     routing: { groupWaitMs: 0, repeatIntervalMs },
   });
   return { m, clock };
 }
-
-const loaded = (m: SystemMonitor) =>
-  (m as unknown as { parts: { history: { stateLoaded?: boolean } } }).parts.history.stateLoaded === true;
 
 /** 100 requests, `failed` of them 500, 30 s before a sample. */
 async function traffic(run: Run, failed: number): Promise<void> {
@@ -57,31 +50,10 @@ async function traffic(run: Run, failed: number): Promise<void> {
   await run.m.sample();
 }
 
-/** What each receiver got about the error_rate alert `id`, in order: 'firing' or 'resolved'. */
-function told(received: readonly Received[], id: () => string) {
-  const out: Record<'hook' | 'pd' | 'am', string[]> = { hook: [], pd: [], am: [] };
-  for (const r of received) {
-    const body = r.json as Record<string, unknown> | Array<Record<string, unknown>>;
-    if (r.url === '/hook') {
-      const n = body as { status: string; alerts: Array<{ id: string }> };
-      if (n.alerts.some((a) => a.id === id())) out.hook.push(n.status);
-    } else if (r.url === '/pd') {
-      const e = body as { event_action: string; dedup_key: string };
-      if (e.dedup_key.includes(id())) out.pd.push(e.event_action === 'resolve' ? 'resolved' : 'firing');
-    } else if (r.url.startsWith('/am')) {
-      for (const a of body as Array<{ endsAt: string; labels: Record<string, string> }>) {
-        if (!Object.values(a.labels).includes(id())) continue;
-        // Alertmanager: an alert whose endsAt is not in the future (at the sending time) is resolved.
-        out.am.push(Date.parse(a.endsAt) > (arrivedAt.get(r) ?? 0) ? 'firing' : 'resolved');
-      }
-    }
-  }
-  return out;
-}
-
 describe.skipIf(!requireRedis())('notifications across a restart (RedisStore, private redis-server)', () => {
   let server: RedisServer;
   let rx: Receiver;
+  let told: (id: string) => Record<'hook' | 'pd' | 'am', string[]>;
   const runs: Run[] = [];
   beforeAll(async () => {
     server = await startRedis();
@@ -95,19 +67,16 @@ describe.skipIf(!requireRedis())('notifications across a restart (RedisStore, pr
   });
 
   async function firstProcess(prefix: string, repeatIntervalMs: number): Promise<string> {
-    rx = await startReceiver((r) => {
-      arrivedAt.set(r, clockNow());
-      return undefined;
-    });
+    ({ rx, clock: receiverClock, told } = await restartReceiver());
     const a = start(server.url, rx, prefix, T0, repeatIntervalMs);
     runs.push(a);
-    await expect.poll(() => loaded(a.m), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => stateLoaded(a.m), { timeout: 5000 }).toBe(true);
     await traffic(a, 25);
     const [alert] = (await a.m.getAlerts()).filter((x) => x.rule === 'error_rate');
     expect(alert).toBeDefined();
     const id = alert!.id;
     await expect
-      .poll(() => told(rx.received, () => id), { timeout: 5000 })
+      .poll(() => told(id), { timeout: 5000 })
       .toEqual({
         hook: ['firing'],
         pd: ['firing'],
@@ -125,10 +94,10 @@ describe.skipIf(!requireRedis())('notifications across a restart (RedisStore, pr
     const id = await firstProcess(prefix, 3_600_000);
     const b = start(server.url, rx, prefix, T0 + 40_000, 3_600_000);
     runs.push(b);
-    await expect.poll(() => loaded(b.m), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => stateLoaded(b.m), { timeout: 5000 }).toBe(true);
     await traffic(b, 0);
     await expect
-      .poll(() => told(rx.received, () => id), { timeout: 5000 })
+      .poll(() => told(id), { timeout: 5000 })
       .toEqual({
         hook: ['firing', 'resolved'],
         pd: ['firing', 'resolved'],
@@ -138,7 +107,7 @@ describe.skipIf(!requireRedis())('notifications across a restart (RedisStore, pr
     // Not sent twice: nothing more after the resolved notices, a sample later.
     await traffic(b, 0);
     await new Promise((r) => setTimeout(r, 300));
-    expect(told(rx.received, () => id).hook).toEqual(['firing', 'resolved']);
+    expect(told(id).hook).toEqual(['firing', 'resolved']);
   });
 
   it('an alert still firing after the restart keeps its repeats (Alertmanager re-sends) and no new page', async () => {
@@ -147,10 +116,10 @@ describe.skipIf(!requireRedis())('notifications across a restart (RedisStore, pr
     // 5 minutes later, still failing: the repeat (60 s) is due; the alert is the same, not a new incident.
     const b = start(server.url, rx, prefix, T0 + 5 * 60_000, 60_000);
     runs.push(b);
-    await expect.poll(() => loaded(b.m), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => stateLoaded(b.m), { timeout: 5000 }).toBe(true);
     await traffic(b, 25);
     await expect
-      .poll(() => told(rx.received, () => id), { timeout: 5000 })
+      .poll(() => told(id), { timeout: 5000 })
       .toEqual({
         hook: ['firing', 'firing'],
         pd: ['firing', 'firing'],

@@ -10,30 +10,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
-import { type Received, type Receiver, startReceiver } from './receiver.js';
+import type { Receiver } from './receiver.js';
+import { restartChannels, restartReceiver, stateLoaded } from './restart-receiver.js';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-let clockNow = () => 0;
-const arrivedAt = new WeakMap<Received, number>();
+/** The receiver's: set to each new process's clock (restart-receiver.ts). */
+let receiverClock = { now: () => 0 };
+let told: (id: string) => Record<'hook' | 'pd' | 'am', string[]>;
 
 type Rule = { name: string; metric: string; warning: number; enabled?: boolean };
 
 /** A monitor on RedisStore whose only rules are `rules` (the host rules off), with gauge gg at `gg`. */
 function start(redis: string, rx: Receiver, prefix: string, t: number, rules: Rule[], gg: number) {
   const clock = { t, now: () => clock.t };
-  clockNow = clock.now;
+  receiverClock.now = clock.now;
   const m = createMonitor({
     sampleIntervalMs: 0,
     clock,
     logger: quiet,
     store: new RedisStore({ url: redis, prefix, instanceId: 'web-1', logger: quiet }),
     instanceId: 'web-1',
-    channels: [
-      { type: 'webhook', name: 'hook', url: `${rx.origin}/hook`, retries: 0 },
-      { type: 'pagerduty', name: 'pd', routingKey: 'k'.repeat(32), url: `${rx.origin}/pd`, retries: 0 },
-      { type: 'alertmanager', name: 'am', url: `${rx.origin}/am`, retries: 0 },
-    ],
+    channels: restartChannels(rx),
     routing: { groupWaitMs: 0, repeatIntervalMs: 3_600_000 },
     alerts: {
       cpu: { enabled: false },
@@ -45,31 +43,6 @@ function start(redis: string, rx: Receiver, prefix: string, t: number, rules: Ru
   });
   m.gauge('gg', { help: 'a gauge' }).set(gg);
   return { m, clock };
-}
-
-const loaded = (m: SystemMonitor) =>
-  (m as unknown as { parts: { history: { stateLoaded?: boolean } } }).parts.history.stateLoaded === true;
-
-/** What each receiver got about alert `id`, in order: 'firing' or 'resolved'. */
-function told(received: readonly Received[], id: string) {
-  const out: Record<'hook' | 'pd' | 'am', string[]> = { hook: [], pd: [], am: [] };
-  for (const r of received) {
-    const body = r.json as Record<string, unknown> | Array<Record<string, unknown>>;
-    if (r.url === '/hook') {
-      const n = body as { status: string; alerts: Array<{ id: string }> };
-      if (n.alerts.some((a) => a.id === id)) out.hook.push(n.status);
-    } else if (r.url === '/pd') {
-      const e = body as { event_action: string; dedup_key: string };
-      if (e.dedup_key.includes(id)) out.pd.push(e.event_action === 'resolve' ? 'resolved' : 'firing');
-    } else if (r.url.startsWith('/am')) {
-      for (const a of body as Array<{ endsAt: string; labels: Record<string, string> }>) {
-        if (!Object.values(a.labels).includes(id)) continue;
-        // Alertmanager: an alert whose endsAt is not in the future (at the sending time) is resolved.
-        out.am.push(Date.parse(a.endsAt) > (arrivedAt.get(r) ?? 0) ? 'firing' : 'resolved');
-      }
-    }
-  }
-  return out;
 }
 
 const GG_HIGH: Rule = { name: 'gg_high', metric: 'custom.gg', warning: 5 };
@@ -91,21 +64,20 @@ describe.skipIf(!requireRedis())('a restored alert whose rule the new deploy dro
 
   /** Process A raises gg_high (gg 10, warning 5), every channel is told, and it closes: the alert's id. */
   async function firstProcess(prefix: string): Promise<string> {
-    const r = await startReceiver((req) => {
-      arrivedAt.set(req, clockNow());
-      return undefined;
-    });
+    const receiver = await restartReceiver();
+    ({ clock: receiverClock, told } = receiver);
+    const r = receiver.rx;
     rx = r;
     const a = start(server.url, r, prefix, T0, [GG_HIGH], 10);
     open.push(a.m);
-    await expect.poll(() => loaded(a.m), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => stateLoaded(a.m), { timeout: 5000 }).toBe(true);
     a.clock.t += 30_000;
     await a.m.sample();
     const alerts = await a.m.getAlerts();
     expect(alerts.map((x) => x.rule)).toEqual(['gg_high']);
     const id = alerts[0]!.id;
     await expect
-      .poll(() => told(r.received, id), { timeout: 5000 })
+      .poll(() => told(id), { timeout: 5000 })
       .toEqual({
         hook: ['firing'],
         pd: ['firing'],
@@ -130,8 +102,8 @@ describe.skipIf(!requireRedis())('a restored alert whose rule the new deploy dro
     // Still 10: only the rule changed. Without the rule nothing would ever evaluate the alert again.
     const b = start(server.url, rx!, `svrr-${name}:${process.pid}:`, T0 + 40_000, rules, 10);
     open.push(b.m);
-    await expect.poll(() => loaded(b.m), { timeout: 5000 }).toBe(true);
-    await expect.poll(() => told(rx!.received, id), { timeout: 5000 }).toEqual(resolvedEverywhere);
+    await expect.poll(() => stateLoaded(b.m), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => told(id), { timeout: 5000 }).toEqual(resolvedEverywhere);
     expect(await b.m.getAlerts()).toEqual([]);
     const [cleared] = await b.m.getAlerts({ history: true, limit: 1 });
     expect(cleared).toMatchObject({ id, rule: 'gg_high', event: 'cleared', state: 'cleared' });
@@ -140,7 +112,7 @@ describe.skipIf(!requireRedis())('a restored alert whose rule the new deploy dro
     b.clock.t += 30_000;
     await b.m.sample();
     await b.m.flush();
-    expect(told(rx!.received, id)).toEqual(resolvedEverywhere);
+    expect(told(id)).toEqual(resolvedEverywhere);
   });
 
   it('renamed: the old id is resolved on every channel; the renamed rule raises its own alert', async () => {
@@ -154,8 +126,8 @@ describe.skipIf(!requireRedis())('a restored alert whose rule the new deploy dro
       10,
     );
     open.push(b.m);
-    await expect.poll(() => loaded(b.m), { timeout: 5000 }).toBe(true);
-    await expect.poll(() => told(rx!.received, id), { timeout: 5000 }).toEqual(resolvedEverywhere);
+    await expect.poll(() => stateLoaded(b.m), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => told(id), { timeout: 5000 }).toEqual(resolvedEverywhere);
     expect(await b.m.getAlerts()).toEqual([]);
     b.clock.t += 30_000;
     await b.m.sample();
