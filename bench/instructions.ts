@@ -10,7 +10,9 @@
 // work is counted on its own after the phases.
 //   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--max-phases 5]
 //     [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write] [--perf-prof] [--node-flag=F]
-//     [--boundary-warmup]
+//     [--boundary-warmup] [--connections C]
+// --connections C sends over C concurrent keep-alive sockets (default 1: one request at a time), nearer to a
+// server under load (bench/overhead.ts uses autocannon -c 50).
 // --keep-dumps keeps every phase's dump and the minute-boundary window's for `callgrind_annotate
 // --inclusive=yes`, and each server's output; --perf-prof names JIT frames (node's /tmp/perf-PID.map).
 
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     'node-flag': { type: 'string', multiple: true, default: [] },
     'boundary-warmup': { type: 'boolean', default: false },
     only: { type: 'string' },
+    connections: { type: 'string', default: '1' },
   },
 });
 const FRAMEWORK = values.framework;
@@ -47,6 +50,8 @@ if (!['express', 'fastify', 'koa'].includes(FRAMEWORK)) {
   throw new Error(`--framework must be one of express, fastify, koa (got ${FRAMEWORK})`);
 }
 const WARMUP = Number(values.warmup);
+/** Concurrent keep-alive connections (--connections, default 1: sequential requests, as before). */
+const CONNECTIONS = Math.max(1, Number(values.connections));
 const N = Number(values.requests);
 const MAX_PHASES = Math.max(2, Number(values['max-phases']));
 const TOLERANCE = Number(values.tolerance);
@@ -108,9 +113,21 @@ async function start(cmd: string, args: string[]): Promise<Server> {
   return { child, port, lines, exited };
 }
 
-/** `count` sequential GETs over one keep-alive connection; rejects on a status other than 200. */
+/**
+ * `count` GETs over CONNECTIONS keep-alive connections (one by default: sequential), each connection sending its
+ * share one after the other; rejects on a status other than 200.
+ */
 async function drive(port: number, count: number, agent: Agent): Promise<void> {
-  for (let i = 0; i < count; i++) {
+  const loops: Promise<void>[] = [];
+  for (let c = 0; c < CONNECTIONS; c++) {
+    const share = Math.floor(count / CONNECTIONS) + (c < count % CONNECTIONS ? 1 : 0);
+    loops.push(driveOne(port, share, agent, c));
+  }
+  await Promise.all(loops);
+}
+
+async function driveOne(port: number, count: number, agent: Agent, offset: number): Promise<void> {
+  for (let i = offset; i < count + offset; i++) {
     await new Promise<void>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, path: URLS[i % URLS.length], agent }, (res) => {
         if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
@@ -199,7 +216,7 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     dist,
   ]);
   const pid = server.child.pid as number;
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   await drive(server.port, WARMUP, agent);
   if (values['boundary-warmup']) {
     // The warm-up spans the first minute boundary: the first history flush compiles its path (~190M
@@ -295,7 +312,7 @@ async function nativeNsPerRequest(framework: string): Promise<number> {
   const rounds: number[] = [];
   for (let r = 0; r < Number(values['native-rounds']); r++) {
     const server = await start(process.execPath, [...NODE_FLAGS, SERVER, framework, 'bare', DIST]);
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
     await drive(server.port, 2000, agent);
     const cpu = async (): Promise<number> => {
       const seen = server.lines.length;
@@ -354,13 +371,13 @@ const row = (name: string, m: Measured): string =>
   `| ${name} | ${marked(m, m.phases)} | ${fmt(m.perRequest)} | ${pct(m.spread)} ${m.converged ? '(converged)' : '(NOT converged)'} | ${marked(m, m.raw)} | ${fmt(m.rawPerRequest)} | ${m.idleRates.map(fmt).join(' · ')} | ${fmt(m.minuteWork)} |`;
 const minuteAdded = sv.minuteWork - bare.minuteWork;
 const saturated = 1e9 / ns;
-const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N}`;
+const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}`;
 const text = `${machineLine()} \`${command}\`.
 
 Both servers (\`bench/instructions-server.mjs\`: \`GET /users/:id\` answering JSON, sysvitals from \`dist/\`, its
 sample timer off) run side by side under \`valgrind --tool=callgrind\` with \`node ${NODE_FLAGS.join(' ')}\`. Each is
 sent ${fmt(WARMUP)} warm-up requests${!values['boundary-warmup'] ? '' : ', left idle until 2 s past the next minute boundary (the first history flush, and the recompiles of the request path after it, are start-up) and sent the warm-up again'}, then phases of ${fmt(N)} measured ones until two in a row agree within
-${pct(TOLERANCE)} (at most ${MAX_PHASES}), sequentially over one keep-alive socket from the bench process (not counted).
+${pct(TOLERANCE)} (at most ${MAX_PHASES}), ${CONNECTIONS > 1 ? `over ${CONNECTIONS} concurrent keep-alive sockets` : 'sequentially over one keep-alive socket'} from the bench process (not counted).
 \`callgrind_control -d\` dumps and zeroes the counts after the warm-up and after each phase. The count is
 everything the server process executes per request: the framework, Node's HTTP parser and socket writes,
 sysvitals, and the garbage collection of what a request allocates. Timers fire per wall second, far more

@@ -3,7 +3,7 @@
 //   [--frameworks express,fastify,koa] [--variants sysvitals,fastify-metrics] [--source] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
 // sysvitals is the built package (dist/, as users run it: `npm run build` first); --source measures src/ through tsx.
 // Method (shared/BENCHMARKING.md): server pinned to CPU 0, autocannon to CPU 1, loopback, interleaved
-// rounds (bare, sysvitals, peers, bare, …); each figure is the median over rounds of its ratio to the bare
+// rounds (bare, sysvitals, peers; the order reversed every other round); each figure is the median over rounds of its ratio to the bare
 // framework in the same round. Server CPU per request comes from /proc/PID/stat, RSS from /proc/PID/status.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -193,7 +193,11 @@ console.log(
 );
 for (let round = 1; round <= rounds; round++) {
   for (const framework of frameworks) {
-    for (const variant of VARIANTS[framework] as string[]) {
+    // The order alternates by round (bare first, then bare last): a fresh server measured right after
+    // another one read cheaper or dearer by its place alone (RESULTS cluster, overhead 2026-12-03), and
+    // with bare always first that bias fell on every ratio.
+    const variants = VARIANTS[framework] as string[];
+    for (const variant of round % 2 === 1 ? variants : [...variants].reverse()) {
       const key = `${framework}/${variant}`;
       if (unavailable.has(key)) continue;
       try {
