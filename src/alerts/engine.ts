@@ -14,7 +14,7 @@ import {
 } from './engine-options.js';
 import { getHealthStatus } from './health.js';
 import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
-import { isPersistedAlert, type PersistedAlert } from './restored.js';
+import { isPersistedAlert, type PersistedAlert, type RuleExists } from './restored.js';
 import { type AlertRulesConfig, parseRules } from './rules.js';
 import { round } from './status.js';
 import { WebhookChannel } from './webhook.js';
@@ -22,9 +22,7 @@ import { WebhookChannel } from './webhook.js';
 /** close() waits at most this long for queued webhook deliveries, whatever the webhook's timeoutMs. */
 export const CLOSE_DRAIN_LIMIT_MS = 2000;
 
-interface ActiveAlert extends Alert {
-  raisedAt: number;
-}
+type ActiveAlert = Alert & { raisedAt: number };
 
 export type { PersistedAlert } from './restored.js';
 
@@ -54,6 +52,10 @@ export class AlertSystem {
   private suppressor: AlertSuppressor | undefined;
   private fence: (() => boolean) | undefined;
   private closed = false;
+  /** clearRemovedRules()'s check: this monitor's rules (parts.ts). @internal */
+  ruleExists: RuleExists | undefined;
+  /** Ids clearRemovedRules() cleared, never restored again (a cluster's store read after its ledger). */
+  private readonly retired = new Set<string>();
 
   constructor(options: AlertSystemOptions = {}) {
     const limit = checkAlertSystemOptions(options);
@@ -136,7 +138,7 @@ export class AlertSystem {
   restoreActive(entries: readonly PersistedAlert[]): number {
     let n = 0;
     for (const e of Array.isArray(entries) ? entries : []) {
-      if (!isPersistedAlert(e) || this.states.get(e.key)?.alert) continue;
+      if (!isPersistedAlert(e) || this.states.get(e.key)?.alert || this.retired.has(e.alert.id)) continue;
       const alert = { ...e.alert, state: 'active', cleared_at: null } as ActiveAlert;
       this.states.set(e.key, {
         // Breached since it was raised (its level at least): a continued breach keeps it, no new pending.
@@ -152,15 +154,15 @@ export class AlertSystem {
   /**
    * Clears (a `cleared` event each) the active alerts whose rule `exists` says is gone: restored ones whose
    * rule the new deploy removed, renamed or disabled, which nothing would evaluate again. Returns how many.
-   * @internal
+   * Each is cleared once: a later restoreActive() of the same id is ignored. @internal
    */
-  clearRemovedRules(exists: (rule: string, key: string) => boolean): number {
-    if (this.fence && !this.fence()) return 0;
+  clearRemovedRules(exists: RuleExists | undefined = this.ruleExists): number {
+    if (!exists || (this.fence && !this.fence())) return 0;
     const now = this.clock.now();
     const events: Array<[AlertEventType, ActiveAlert]> = [];
     for (const [id, state] of this.states) {
-      const rule = state.alert?.rule;
-      if (rule === undefined || exists(rule, id.slice(id.indexOf('\u0000') + 1))) continue;
+      if (!state.alert || exists(state.alert.rule, id.slice(id.indexOf('\u0000') + 1))) continue;
+      this.retired.add(state.alert.id);
       this.clear(state, now, events);
       this.states.delete(id);
     }

@@ -33,6 +33,8 @@ export type ClusterMonitor = MonitorLike &
     readonly alertSystem: {
       exportActive(): PersistedAlert[];
       restoreActive(entries: readonly PersistedAlert[]): number;
+      /** Clears the restored alerts whose rule this monitor's options removed, renamed or disabled. */
+      clearRemovedRules(): number;
       setFence(fence: (() => boolean) | undefined): void;
       /** Delivers the webhook's queue (bounded), then stops it: what it cut off stays in unaccepted(). */
       drainAndClose(): Promise<void>;

@@ -254,8 +254,8 @@ export class Merger {
 
   /**
    * Starts from the ledger a previous aggregator wrote: every worker's totals (counted, in totals
-   * only), the cluster's silences and active alerts. An unreadable ledger is logged; counters then
-   * restart from the live workers.
+   * only), the cluster's silences and active alerts (those whose rule is gone cleared). An unreadable
+   * ledger is logged; counters then restart from the live workers.
    */
   loadLedger(ledgerPath: string, selfId: string): void {
     let entries: ReturnType<typeof readLedger>['workers'];
@@ -300,6 +300,10 @@ export class Merger {
     }
     if (this.handedCustom) applyCustomWindows(this.monitor.custom, this.handedCustom, now);
     this.handedCustom = undefined;
+    // Restored alerts whose rule this deploy removed, renamed or disabled (a takeover by a worker of the new
+    // deploy, a cluster restarted with new rules): nothing would evaluate them again. Cleared now, once, after
+    // the channels got their deliveries back (above): a `cleared` event, resolved notices where delivered.
+    this.monitor.alertSystem.clearRemovedRules();
   }
 }
 

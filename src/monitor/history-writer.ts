@@ -2,7 +2,6 @@
 // the route series and anomaly models in the store's state blobs.
 
 import type { AlertSystem } from '../alerts/engine.js';
-import type { RuleExists } from '../alerts/restored.js';
 import type { Analytics } from '../analytics/analytics.js';
 import type { MinuteHook } from '../cluster/minute-gate.js';
 import type { CustomBucketEntry, CustomMetrics } from '../custom/index.js';
@@ -41,8 +40,6 @@ export interface HistoryWriterParts {
   readonly analytics: Analytics;
   /** Its active alerts, saved and restored; its fence (a deposed cluster aggregator writes no history). */
   readonly alertSystem: Pick<AlertSystem, 'exportActive' | 'restoreActive' | 'clearRemovedRules' | 'fenced'>;
-  /** Whether an alert's rule still exists and is enabled (a restored one whose rule is gone is cleared). */
-  readonly ruleExists?: RuleExists;
   /** Its channels' deliveries, saved and restored with the alerts (absent in a cluster: the ledger has them). */
   readonly notificationState?: NotificationStateParts;
   /** True once the monitor is closing: the bucket timer is not rearmed. */
@@ -237,8 +234,9 @@ export class HistoryWriter {
     if (m.notificationState) restoreNotifications(m.notificationState, notifications);
     this.stateLoaded = true;
     // Those whose rule this deploy removed, renamed or disabled: nothing would evaluate them again. Cleared
-    // now, after the channels got their deliveries back (their resolved notices), and saved (loaded above).
-    if (m.ruleExists) m.alertSystem.clearRemovedRules(m.ruleExists);
+    // now (against the rules parts.ts gave the alert system), after the channels got their deliveries back
+    // (their resolved notices), and saved (loaded above).
+    m.alertSystem.clearRemovedRules();
   }
 
   /**

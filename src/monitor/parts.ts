@@ -131,6 +131,8 @@ export function createParts(
     webhook: clustered ? undefined : options.webhook,
   });
   if (metricRules.length > 0) alertSystem.addObservationSource(metricRuleSource(metricRules));
+  // A restored alert (store or cluster ledger) whose rule this deploy removed, renamed or disabled is cleared.
+  alertSystem.ruleExists = ruleExists(rules, metricRules);
   const notifications = new NotificationRouter({
     channels: clustered ? undefined : options.channels,
     routing: clustered ? undefined : options.routing,
@@ -266,7 +268,6 @@ export function createParts(
   const history = new HistoryWriter({
     ...ctx,
     ...parts,
-    ruleExists: ruleExists(rules, metricRules),
     ...(carry ? { notificationState: { notifications, alertSystem } } : {}),
   });
   const save = () => history.saveActiveAlerts();

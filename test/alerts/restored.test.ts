@@ -46,26 +46,27 @@ describe('ruleExists', () => {
   });
 });
 
+const alert = (id: string, rule: string): PersistedAlert['alert'] => ({
+  id,
+  rule,
+  component: 'custom',
+  severity: 'warning',
+  message: `${rule} high`,
+  timestamp: new Date(T0).toISOString(),
+  duration_seconds: 0,
+  value: 10,
+  threshold: 5,
+  state: 'active',
+  cleared_at: null,
+  raisedAt: T0,
+});
+
 describe('AlertSystem.clearRemovedRules', () => {
   it('clears only the alerts whose rule is gone, with a cleared event for the same id and cleared_at', () => {
     const clock = { now: () => T0 + 90_000 };
     const sys = new AlertSystem({ clock });
     const events: AlertEvent[] = [];
     sys.on('alert', (e) => void events.push(e));
-    const alert = (id: string, rule: string): PersistedAlert['alert'] => ({
-      id,
-      rule,
-      component: 'custom',
-      severity: 'warning',
-      message: `${rule} high`,
-      timestamp: new Date(T0).toISOString(),
-      duration_seconds: 0,
-      value: 10,
-      threshold: 5,
-      state: 'active',
-      cleared_at: null,
-      raisedAt: T0,
-    });
     sys.restoreActive([
       { key: 'gg_high\u0000', alert: alert('a', 'gg_high') },
       { key: 'memory\u0000', alert: alert('b', 'memory') },
@@ -76,5 +77,26 @@ describe('AlertSystem.clearRemovedRules', () => {
     ]);
     expect(sys.getActiveAlerts().map((a) => a.id)).toEqual(['b']);
     expect(sys.clearRemovedRules((rule) => rule === 'memory')).toBe(0);
+  });
+
+  // A cluster aggregator restores its ledger's alerts and clears those whose rule is gone (merger.ts), then its
+  // monitor reads the store's saved state (history-writer.ts), which may still hold them: not restored again, so
+  // not cleared (and notified) twice.
+  it("without an argument reads the monitor's own rules; an id it cleared is never restored again", () => {
+    const sys = new AlertSystem({ clock: { now: () => T0 + 90_000 } });
+    const events: AlertEvent[] = [];
+    sys.on('alert', (e) => void events.push(e));
+    const saved = [
+      { key: 'gg_high\u0000', alert: alert('a', 'gg_high') },
+      { key: 'memory\u0000', alert: alert('b', 'memory') },
+    ];
+    sys.restoreActive(saved);
+    expect(sys.clearRemovedRules()).toBe(0); // no rules given: nothing is known to be gone
+    sys.ruleExists = check({}, []);
+    expect(sys.clearRemovedRules()).toBe(1);
+    expect(sys.restoreActive(saved)).toBe(0);
+    expect(sys.clearRemovedRules()).toBe(0);
+    expect(events.map((e) => [e.type, e.alert.id])).toEqual([['cleared', 'a']]);
+    expect(sys.getActiveAlerts().map((a) => a.id)).toEqual(['b']);
   });
 });

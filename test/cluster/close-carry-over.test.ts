@@ -5,10 +5,7 @@
 // not accepted by the bound goes into the hand-over ledger's pending list: the successor delivers it, once.
 // 3 real node:cluster workers, a real webhook receiver started here that refuses (503) the first attempt.
 
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLedger } from '../../src/cluster/ledger.js';
 import {
   aggregatorPid,
   breach,
@@ -17,18 +14,11 @@ import {
   clearBreach,
   clusterOf,
   ERROR_RATE_ALERTS,
+  ledgerOf,
   until,
   untilNewAggregator,
   useCluster,
 } from './helpers.js';
-
-/** The cluster's ledger, in the socket directory useCluster made under the cluster's scratch directory. */
-function ledgerOf(dir: string) {
-  const sock = join(dir, 'sock');
-  const name = readdirSync(sock).find((f) => f.endsWith('.ledger.json'));
-  if (name === undefined) throw new Error('no ledger yet');
-  return readLedger(join(sock, name));
-}
 
 /** SIGTERMs the aggregator and waits (guards, no timing) until its close() ended (exit 0) and a successor leads. */
 async function closeAggregator<T>(c: ClusterFixture<T>): Promise<void> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll } from 'vitest';
+import { readLedger } from '../../src/cluster/ledger.js';
 
 export const FIXTURE = join(import.meta.dirname, 'fixtures', 'app.ts');
 export const BASE = '/api/core/admin/system';
@@ -212,6 +213,16 @@ export function promValue(text: string, name: string, labelFilter = ''): number 
   }
   return sum;
 }
+
+/** The ledger of the (one) cluster whose files are in `socketDir` (throws until there is one). */
+export function ledgerIn(socketDir: string) {
+  const name = readdirSync(socketDir).find((f) => f.endsWith('.ledger.json'));
+  if (name === undefined) throw new Error('no ledger yet');
+  return readLedger(join(socketDir, name));
+}
+
+/** The cluster's ledger, in the socket directory startNodeCluster made under the cluster's scratch directory. */
+export const ledgerOf = (dir: string) => ledgerIn(join(dir, 'sock'));
 
 /** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
 export async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {

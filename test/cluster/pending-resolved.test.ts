@@ -4,10 +4,7 @@
 // The ledger now carries the resolved notices no receiver accepted: the successor delivers it, once
 // (3 real node:cluster workers, a real webhook receiver started here).
 
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLedger } from '../../src/cluster/ledger.js';
 import {
   afterTakeover,
   aggregatorPid,
@@ -16,20 +13,13 @@ import {
   clearBreach,
   clusterOf,
   ERROR_RATE_ALERTS,
+  ledgerOf,
   until,
   untilNewAggregator,
   useCluster,
 } from './helpers.js';
 
 type Received = { status?: string; alerts?: Array<{ rule: string; id: string }> };
-
-/** The cluster's ledger, in the socket directory useCluster made under the cluster's scratch directory. */
-function ledgerOf(dir: string) {
-  const sock = join(dir, 'sock');
-  const name = readdirSync(sock).find((f) => f.endsWith('.ledger.json'));
-  if (name === undefined) throw new Error('no ledger yet');
-  return readLedger(join(sock, name));
-}
 
 describe('node:cluster resolved notice pending when the aggregator dies', () => {
   let refusals = 0;
