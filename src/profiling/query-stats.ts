@@ -195,13 +195,13 @@ export class QueryStats {
 
   /**
    * p95 and count of every query in the last minute (the `db_query_p95` rule's reading), with the queries in
-   * flight for `inFlightMinMs` or more at their age.
+   * flight for `inFlightMinMs` or more at their age; the p95 is null when there is none (no reading, not 0).
    */
-  windowSummary(): { count: number; p95_ms: number } {
+  windowSummary(): { count: number; p95_ms: number | null } {
     const view = this.window.windowView(WINDOW_NAME);
     this.inFlight.addToView(view, this.inFlightMinMs);
     const s = summarizeView(view);
-    return { count: s.count, p95_ms: s.p95_ms };
+    return { count: s.count, p95_ms: s.count > 0 ? s.p95_ms : null };
   }
 
   /**
@@ -232,7 +232,7 @@ export class QueryStats {
     return {
       total,
       errors,
-      window_p95_ms: w.count > 0 ? w.p95_ms : null,
+      window_p95_ms: w.p95_ms,
       window_count: w.count,
       fingerprints: rows,
       slow_threshold_ms: this.config.slowThresholdMs,

@@ -7,6 +7,7 @@ import { collectPrometheusData } from '../../src/http/prometheus/data.js';
 import { renderPrometheus } from '../../src/http/prometheus/render.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { exactLatency, percentileError } from '../oracle/workload.js';
 import { getJson, type Served, serve } from './admin-fixture.js';
 
 const BASE = '/api/core/admin/system';
@@ -84,6 +85,32 @@ describe('GET queries/', () => {
     const rows = r.body.data.fingerprints;
     expect(rows).toHaveLength(4);
     expect(rows[0]).toMatchObject({ fingerprint: 'other', system: '*', count: 7 });
+  });
+});
+
+describe("the last minute's queries in metrics/ (`queries`) and queries/", () => {
+  it('p95_ms is the p95 of the raw durations; a minute without any query is null (no reading), never 0', async () => {
+    const clock = { t: Date.UTC(2026, 0, 1), now: () => clock.t };
+    const { m, base } = await start({ clock });
+    // 200 durations from a fixed pseudo-random sequence, 0.1 to 200.1 ms.
+    let x = 7;
+    const durations = Array.from({ length: 200 }, () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return Math.round((x / 2147483648) * 200_000) / 1000 + 0.1;
+    });
+    for (const ms of durations) m.recordQuery('postgresql', 'SELECT ?', ms, false);
+    const read = async () => ({
+      metrics: (await getJson(`${base}/metrics/`)).body.data.queries,
+      queries: (await getJson(`${base}/queries/`)).body.data,
+    });
+    const busy = await read();
+    expect(busy.metrics.count).toBe(durations.length);
+    expect(percentileError(busy.metrics.p95_ms, exactLatency(durations), 95)).toBe('');
+    expect(busy.queries.window_p95_ms).toBe(busy.metrics.p95_ms);
+    clock.t += 61_000; // no query in the last minute (the snapshot is collected again: older than 1 s)
+    const quiet = await read();
+    expect(quiet.metrics).toEqual({ count: 0, p95_ms: null });
+    expect(quiet.queries).toMatchObject({ total: durations.length, window_count: 0, window_p95_ms: null });
   });
 });
 
