@@ -197,7 +197,7 @@ function useScenario(storeEnv: () => Promise<Record<string, string>>) {
   return s;
 }
 
-describe.each(STORES)('node:cluster with a rule removed and one disabled ($store)', ({ env }) => {
+describe.each(STORES)('node:cluster with a rule removed and one disabled ($store)', ({ store, env }) => {
   describe('restarted with the new rules', () => {
     const s = useScenario(env);
     it('clears their alerts once (cleared event, resolved notice) as it reads the ledger, keeps the other', async () => {
@@ -212,29 +212,34 @@ describe.each(STORES)('node:cluster with a rule removed and one disabled ($store
     }, 400_000);
   });
 
-  describe('taken over by a worker of the new deploy (rolling: workers replaced one by one)', () => {
-    const s = useScenario(env);
-    it('clears their alerts once (cleared event, resolved notice) as it reads the ledger, keeps the other', async () => {
-      // Each worker reads the rules file as it starts; a killed one is respawned (RESPAWN) with what it holds then.
-      writeFileSync(s.rulesFile, alertsOf(OLD_RULES));
-      const c = await s.run({ ALERTS_FILE: s.rulesFile, RESPAWN: '1' });
-      const raised = await s.raised();
-      writeFileSync(s.rulesFile, alertsOf(NEW_RULES));
-      // The other worker first: its successor (new rules) joins the aggregator (old rules), which keeps all three.
-      const before = await clusterOf(c.port);
-      const other = (before.workers as Array<{ aggregator: boolean; pid: number }>).find(
-        (w) => !w.aggregator,
-      );
-      process.kill(other?.pid as number, 'SIGTERM');
-      const joined = await until(async () => {
-        const cl = await clusterOf(c.port);
-        const pids = (cl.workers as Array<{ pid: number }>).map((w) => w.pid);
-        return cl.workers_connected === 2 && !pids.includes(other?.pid as number) && cl;
-      }, 90_000);
-      const epoch = ledgerIn(s.socketDir).epoch;
-      // Then the aggregator: a worker of the new deploy takes the role over from its hand-over ledger.
-      await killAggregator(c.port, joined, 'SIGTERM', 2, 90_000);
-      await s.expectClearedOnce(raised, c.port, epoch);
-    }, 400_000);
-  });
+  // The rolling deploy (about 75 s) with the store that failed before the fix only: with the default store the
+  // restart case above covers the ledger path, and npm test stays within its time budget.
+  describe.runIf(store !== 'the default store')(
+    'taken over by a worker of the new deploy (rolling: workers replaced one by one)',
+    () => {
+      const s = useScenario(env);
+      it('clears their alerts once (cleared event, resolved notice) as it reads the ledger, keeps the other', async () => {
+        // Each worker reads the rules file as it starts; a killed one is respawned (RESPAWN) with what it holds then.
+        writeFileSync(s.rulesFile, alertsOf(OLD_RULES));
+        const c = await s.run({ ALERTS_FILE: s.rulesFile, RESPAWN: '1' });
+        const raised = await s.raised();
+        writeFileSync(s.rulesFile, alertsOf(NEW_RULES));
+        // The other worker first: its successor (new rules) joins the aggregator (old rules), which keeps all three.
+        const before = await clusterOf(c.port);
+        const other = (before.workers as Array<{ aggregator: boolean; pid: number }>).find(
+          (w) => !w.aggregator,
+        );
+        process.kill(other?.pid as number, 'SIGTERM');
+        const joined = await until(async () => {
+          const cl = await clusterOf(c.port);
+          const pids = (cl.workers as Array<{ pid: number }>).map((w) => w.pid);
+          return cl.workers_connected === 2 && !pids.includes(other?.pid as number) && cl;
+        }, 90_000);
+        const epoch = ledgerIn(s.socketDir).epoch;
+        // Then the aggregator: a worker of the new deploy takes the role over from its hand-over ledger.
+        await killAggregator(c.port, joined, 'SIGTERM', 2, 90_000);
+        await s.expectClearedOnce(raised, c.port, epoch);
+      }, 400_000);
+    },
+  );
 });
