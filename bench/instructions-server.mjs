@@ -1,6 +1,8 @@
 // One server for bench/instructions.ts, plain JavaScript so that valgrind runs node alone (no tsx):
-// `node bench/instructions-server.mjs <express|fastify|koa> <bare|sysvitals> [distDir]`, sysvitals from
-// dist/ (or distDir: an older build, for a before/after count).
+// `node bench/instructions-server.mjs <express|fastify|koa> <bare|sysvitals|hook> [distDir]`, sysvitals from
+// dist/ (or distDir: an older build, for a before/after count). `hook` (diagnosis, `--only hook`): bare with one
+// empty middleware (Fastify: an empty callback-style onRequest hook), what the framework itself charges for the
+// one place sysvitals is mounted.
 // Prints `READY <port>`; exits on SIGTERM or when stdin closes. The sample timer is off (sampleIntervalMs 0):
 // under valgrind a request takes ~50× longer, so a timer would fire ~50× more often per request.
 
@@ -17,6 +19,7 @@ const sysvitals = (name) => require(`${dist}/adapters/${name}.cjs`).createMonito
 function express() {
   const app = require('express')();
   if (variant === 'sysvitals') app.use(sysvitals('express').middleware());
+  if (variant === 'hook') app.use((_req, _res, next) => next());
   app.get('/users/:id', (req, res) => {
     res.json({ ...BODY, id: req.params.id });
   });
@@ -26,6 +29,7 @@ function express() {
 async function fastify() {
   const app = require('fastify')();
   if (variant === 'sysvitals') await app.register(sysvitals('fastify').plugin());
+  if (variant === 'hook') app.addHook('onRequest', (_request, _reply, next) => next());
   app.get('/users/:id', async (req) => ({ ...BODY, id: req.params.id }));
   await app.ready();
   return app.server;
@@ -36,6 +40,7 @@ function koa() {
   const Router = require('@koa/router');
   const app = new Koa();
   if (variant === 'sysvitals') app.use(sysvitals('koa').middleware());
+  if (variant === 'hook') app.use((_ctx, next) => next());
   const router = new Router();
   router.get('/users/:id', (ctx) => {
     ctx.body = { ...BODY, id: ctx.params.id };
@@ -45,7 +50,7 @@ function koa() {
 }
 
 const builders = { express, fastify, koa };
-if (!builders[framework] || !['bare', 'sysvitals'].includes(variant)) {
+if (!builders[framework] || !['bare', 'sysvitals', 'hook'].includes(variant)) {
   process.stdout.write(`UNAVAILABLE unknown ${framework} ${variant}\n`);
   process.exit(3);
 }

@@ -6,7 +6,6 @@ import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
 import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
-import { newTicket, type RequestTicket } from '../requests/request-ticket.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
@@ -16,7 +15,7 @@ import {
 } from './common.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressRouteLabel } from './express-route.js';
-import { Flight, isTracked, trackFlight } from './response-end.js';
+import { isTracked, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -54,8 +53,7 @@ export function expressMiddleware(
   // A request's end (completed or cut off), with what was kept of it at its start (its ticket): on Express's
   // per-request hidden classes every read of a property of `req` or `res` is an inline-cache miss (issue 18), so
   // `res.req` and `req.socket` are not read again here. One function for every request: nothing allocated for it.
-  const onEnd = (flight: Flight<RequestTicket<Request>>, status: number): void => {
-    const ticket = flight.request;
+  const onEnd = (ticket: TrackedTicket<Request>, status: number): void => {
     const req = ticket.request;
     way.end(ticket, req.method, expressRouteLabel(req), status, performance.now() - ticket.start);
   };
@@ -66,11 +64,11 @@ export function expressMiddleware(
     // Re-dispatched by the application (`req.url = …; req.app.handle(req, res, next)`): its response is already
     // in flight with this middleware; it ends once, with the route that answered (read at its end).
     if (isTracked(res, socket, onEnd)) return true;
-    const ticket = newTicket<Request>(res, req, performance.now());
+    const ticket = newTrackedTicket<Request>(res, req, performance.now(), socket, onEnd);
     if (!way.begin(req, ticket)) return false; // shed: answered 503
     // Its end is told by Node's 'http.server.response.finish' channel, or its connection's 'close' when it was
     // cut off (response-end.ts): no listener is added to `res`, and nothing is keyed by it.
-    trackFlight(new Flight(res, socket, ticket.start, ticket, onEnd));
+    trackFlight(ticket);
     return true;
   };
   const entry: HoistedEntry = {

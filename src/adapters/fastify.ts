@@ -9,7 +9,6 @@ import { createAdminApi } from '../http/api.js';
 import { installContinueHold } from '../http/expect-continue.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
-import { newTicket, type RequestTicket } from '../requests/request-ticket.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
@@ -18,7 +17,7 @@ import {
   requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
-import { Flight, trackFlight } from './response-end.js';
+import { newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -51,34 +50,42 @@ export function fastifyPlugin(
 
   // A request's end (completed or cut off), told without a listener on the response (response-end.ts: Node's
   // 'http.server.response.finish' channel, or its connection's 'close'), with the ticket kept at its start.
-  const onEnd = (flight: Flight<RequestTicket<FastifyRequest>>, status: number): void => {
-    const ticket = flight.request;
+  const onEnd = (ticket: TrackedTicket<FastifyRequest>, status: number): void => {
     const request = ticket.request;
-    way.end(ticket, request.method, routeOf(request), status, performance.now() - ticket.start);
+    // `request.method` is a getter reading `request.raw.method`.
+    way.end(ticket, request.raw.method as string, routeOf(request), status, performance.now() - ticket.start);
   };
 
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
     // The only hook an application request passes (callback style: no promise per request).
     fastify.addHook('onRequest', (request, reply, next) => {
+      // The raw request read once: Fastify's `request.url` is a getter reading `request.raw.url` (4 and 5).
+      const req = request.raw;
       // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Fastify's request.
-      if (decideUpgrade(adminApi, request.raw, request)) {
+      if (decideUpgrade(adminApi, req, request)) {
         reply.hijack();
         return;
       }
-      if (adminApi.isAdminUrl(request.url)) {
+      const url = req.url as string;
+      if (adminApi.isAdminUrl(url)) {
         // The admin API (or a probe) answers on the raw objects; Fastify's lifecycle stops here, and the
         // request is not application traffic.
         reply.hijack();
-        void adminApi.handle(request.raw, reply.raw, { request, url: request.url });
+        void adminApi.handle(req, reply.raw, { request, url });
         return;
       }
-      const raw = reply.raw as ServerResponse;
-      const ticket = newTicket(raw, request, performance.now());
-      if (!way.begin(request.raw, ticket)) {
+      const ticket = newTrackedTicket(
+        reply.raw as ServerResponse,
+        request,
+        performance.now(),
+        req.socket,
+        onEnd,
+      );
+      if (!way.begin(req, ticket)) {
         reply.hijack(); // shed: answered 503 on the raw response; not recorded as application traffic
         return;
       }
-      trackFlight(new Flight(raw, request.raw.socket, ticket.start, ticket, onEnd));
+      trackFlight(ticket);
       // Only with database instrumentation on: queries in this request are attributed to its route.
       if (requestContextEnabled()) runInScope(scopeOf(request), next);
       else next();

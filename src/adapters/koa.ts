@@ -6,7 +6,6 @@ import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
 import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
-import { newTicket, type RequestTicket } from '../requests/request-ticket.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
@@ -15,7 +14,7 @@ import {
   requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
-import { Flight, trackFlight } from './response-end.js';
+import { newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -53,8 +52,7 @@ export function koaMiddleware(
   // Recorded when the response ends (response-end.ts: Node's 'http.server.response.finish' channel, or the
   // connection's 'close'), so a thrown error counts with the status Koa's error handler sends (500, or the
   // error's own status); a response cut off before it ended (the client gave up) is recorded as aborted, 499.
-  const onEnd = (flight: Flight<RequestTicket<Context>>, status: number): void => {
-    const ticket = flight.request;
+  const onEnd = (ticket: TrackedTicket<Context>, status: number): void => {
     // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler runs.
     const matched = (ticket.request as { _matchedRoute?: unknown })._matchedRoute;
     const route = matched === undefined ? UNMATCHED_ROUTE : String(matched);
@@ -74,13 +72,13 @@ export function koaMiddleware(
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself
       return adminApi.handle(ctx.req, ctx.res, { request: ctx, url }).then(ignore);
     }
-    const res = ctx.res;
-    const ticket = newTicket(res, ctx, performance.now());
-    if (!way.begin(ctx.req, ticket)) {
+    const req = ctx.req;
+    const ticket = newTrackedTicket(ctx.res, ctx, performance.now(), req.socket, onEnd);
+    if (!way.begin(req, ticket)) {
       ctx.respond = false; // shed: answered 503 on the raw response
       return undefined;
     }
-    trackFlight(new Flight(res, ctx.req.socket, ticket.start, ticket, onEnd));
+    trackFlight(ticket);
     // Only with database instrumentation on: queries in this request are attributed to its route.
     if (requestContextEnabled()) return runInScope(new KoaScope(ctx), next);
     return next();

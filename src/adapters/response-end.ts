@@ -9,36 +9,59 @@ import { subscribe } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { RequestTicket } from '../requests/request-ticket.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
-export type FlightEnd<T> = (flight: Flight<T>, status: number) => void;
+export type FlightEnd<F> = (flight: F, status: number) => void;
 
 /** A response in flight: what its end needs, read once at its start (from objects whose reads are slow). */
-export class Flight<T> {
-  /**
-   * The next response in flight on the same connection (pipelined requests), newest first. Assigned in the
-   * constructor, not a class field: a field initializer is a function of its own, defining the property with
-   * [[Define]] semantics (DefineNamedOwn), on an object made per request (issue 18).
-   */
-  declare next: Flight<unknown> | null;
+export interface Flight {
+  readonly res: ServerResponse;
+  /** The connection (`req.socket`); null for a request without one (then the response's 'close' alone tells). */
+  readonly socket: Socket | null;
+  /** Called once, at its end, with this flight (a method signature: each flight's own type, checked bivariantly). */
+  onEnd(flight: this, status: number): void;
+  /** The next response in flight on the same connection (pipelined requests), newest first. */
+  nextFlight: Flight | null;
+}
 
-  constructor(
-    readonly res: ServerResponse,
-    /** The connection (`req.socket`); null for a request without one (then the response's 'close' alone tells). */
-    readonly socket: Socket | null,
-    readonly start: number,
-    /** What the adapter keeps of the request (Express: its `req`). */
-    readonly request: T,
-    readonly onEnd: FlightEnd<T>,
-  ) {
-    this.next = null;
-  }
+/**
+ * An application request's ticket (requests/request-ticket.ts: admission, time in flight) that is also its
+ * flight: the adapters keep one object per request, not a ticket and a flight beside it (issue 18).
+ */
+export interface TrackedTicket<T> extends RequestTicket<T>, Flight {}
+
+/**
+ * A new ticket and flight, not tracked yet (trackFlight, once admitted). An object literal: cheaper to make than a
+ * class instance on this path (see InFlightEntry); every adapter makes it here, so it has one hidden class.
+ */
+export function newTrackedTicket<T>(
+  res: ServerResponse,
+  request: T,
+  start: number,
+  socket: Socket | null,
+  onEnd: FlightEnd<TrackedTicket<T>>,
+): TrackedTicket<T> {
+  return {
+    key: res,
+    prev: null,
+    next: null,
+    t: Number.NaN,
+    linked: false,
+    res,
+    request,
+    start,
+    excluded: false,
+    socket,
+    onEnd,
+    nextFlight: null,
+  };
 }
 
 const FLIGHTS = Symbol('sysvitals.flights');
 /** `null` once the connection has its 'close' listener and nothing in flight. */
-type Watched = Socket & { [FLIGHTS]?: Flight<unknown> | null };
+type Watched = Socket & { [FLIGHTS]?: Flight | null };
 
 /**
  * Whether Node publishes 'http.server.response.finish' for the responses tracked (Node >= 18.7 does for its
@@ -49,24 +72,24 @@ let channelWorks: boolean | undefined;
 let subscribed = false;
 const addListener = EventEmitter.prototype.on;
 /** Flights without a connection (a request object not from Node's server), by response. */
-const orphans = new Map<ServerResponse, Flight<unknown>>();
+const orphans = new Map<ServerResponse, Flight>();
 
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
-export function trackFlight<T>(flight: Flight<T>): void {
+export function trackFlight(flight: Flight): void {
   if (!subscribed) {
     subscribed = true;
     subscribe('http.server.response.finish', onResponseFinish);
   }
   const socket = flight.socket as Watched | null;
   if (!socket) {
-    orphans.set(flight.res, flight as Flight<unknown>);
+    orphans.set(flight.res, flight);
     addListener.call(flight.res, 'close', onResponseClose);
     return;
   }
   const head = socket[FLIGHTS];
   if (head === undefined) addListener.call(socket, 'close', onSocketClose);
-  flight.next = head ?? null;
-  socket[FLIGHTS] = flight as Flight<unknown>;
+  flight.nextFlight = head ?? null;
+  socket[FLIGHTS] = flight;
   if (channelWorks !== true) addListener.call(flight.res, 'close', onResponseClose);
 }
 
@@ -75,39 +98,39 @@ export function trackFlight<T>(flight: Flight<T>): void {
  * (`req.url = …; req.app.handle(req, res, next)`) passes the middleware again and must not be counted twice.
  * Reads the connection's list trackFlight keeps (usually empty or one flight): nothing added to `req` or `res`.
  */
-export function isTracked<T>(res: ServerResponse, socket: Socket | null, onEnd: FlightEnd<T>): boolean {
+export function isTracked(res: ServerResponse, socket: Socket | null, onEnd: FlightEnd<never>): boolean {
   if (!socket) return orphans.get(res)?.onEnd === onEnd;
-  for (let f = (socket as Watched)[FLIGHTS]; f; f = f.next)
+  for (let f = (socket as Watched)[FLIGHTS]; f; f = f.nextFlight)
     if (f.res === res && f.onEnd === onEnd) return true;
   return false;
 }
 
 /** Removes `flight` from its connection's list; false when it was no longer there (already ended). */
-function untrack(flight: Flight<unknown>): boolean {
+function untrack(flight: Flight): boolean {
   const socket = flight.socket as Watched | null;
   if (!socket) return orphans.delete(flight.res);
   let f = socket[FLIGHTS];
   if (f === flight) {
-    socket[FLIGHTS] = flight.next;
-    flight.next = null;
+    socket[FLIGHTS] = flight.nextFlight;
+    flight.nextFlight = null;
     return true;
   }
   while (f) {
-    if (f.next === flight) {
-      f.next = flight.next;
-      flight.next = null;
+    if (f.nextFlight === flight) {
+      f.nextFlight = flight.nextFlight;
+      flight.nextFlight = null;
       return true;
     }
-    f = f.next;
+    f = f.nextFlight;
   }
   return false;
 }
 
 /** Ends every flight of `res` on `socket` (one per sysvitals middleware the request passed: usually one). */
-function endFlights(socket: Watched, res: ServerResponse, status: (f: Flight<unknown>) => number): void {
+function endFlights(socket: Watched, res: ServerResponse, status: (f: Flight) => number): void {
   let f = socket[FLIGHTS];
   while (f) {
-    const next = f.next;
+    const next = f.nextFlight;
     if (f.res === res && untrack(f)) f.onEnd(f, status(f));
     f = next;
   }
@@ -128,12 +151,12 @@ function onResponseFinish(message: unknown): void {
  * closedStatus for a response known to have finished (so without reading `res.writableFinished`, a getter
  * found five prototypes up on Express's response).
  */
-function finishedStatus(f: Flight<unknown>): number {
+function finishedStatus(f: Flight): number {
   const socket = f.socket;
   return socket?.destroyed === true && !socket.writableFinished ? ABORTED_STATUS : f.res.statusCode;
 }
 
-function statusAtClose(f: Flight<unknown>): number {
+function statusAtClose(f: Flight): number {
   return closedStatus(f.res, f.socket);
 }
 
@@ -142,8 +165,8 @@ function onSocketClose(this: Watched): void {
   let f = this[FLIGHTS];
   this[FLIGHTS] = null;
   while (f) {
-    const next = f.next;
-    f.next = null;
+    const next = f.nextFlight;
+    f.nextFlight = null;
     f.onEnd(f, closedStatus(f.res, f.socket));
     f = next;
   }
@@ -163,7 +186,7 @@ function onResponseClose(this: ServerResponse): void {
   const socket = (this.req as IncomingMessage | undefined)?.socket as Watched | undefined;
   if (!socket?.[FLIGHTS]) return;
   let tracked = false;
-  for (let f: Flight<unknown> | null | undefined = socket[FLIGHTS]; f; f = f.next)
+  for (let f: Flight | null | undefined = socket[FLIGHTS]; f; f = f.nextFlight)
     if (f.res === this) tracked = true;
   if (!tracked) return;
   // Completed, and the channel did not report it at 'finish': it is not published here.

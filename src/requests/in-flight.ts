@@ -18,7 +18,7 @@ export interface InFlightReader {
  * A request in flight that its caller keeps until its end (track() and untrack()): linked in a list rather than
  * keyed in a Map, which costs a hash of the response, a table rehash every few requests and a shrink on each
  * delete (about 600 instructions per request under callgrind: issue 18). The adapters' tickets are entries.
- * A plain object (see request-ticket.ts newTicket): a class constructor here was called through V8's generic
+ * A plain object (see adapters/response-end.ts newTrackedTicket): a class constructor here was called through V8's generic
  * construct stub, about 400 instructions per request.
  */
 export interface InFlightEntry {

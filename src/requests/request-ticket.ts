@@ -7,7 +7,8 @@ import type { InFlightEntry } from './in-flight.js';
  * What an adapter keeps of one request from its start to its end: its response, the framework's request (`request`,
  * for the route label), its start (performance.now()), and its place among the requests in flight. One allocation
  * per request, in place of two Map entries (in flight, excluded) and the properties the adapters set on the response
- * (issue 18).
+ * (issue 18). The adapters make it with what tells them its end (adapters/response-end.ts newTrackedTicket): the same
+ * object.
  */
 export interface RequestTicket<T = unknown> extends InFlightEntry {
   readonly res: ServerResponse;
@@ -15,21 +16,6 @@ export interface RequestTicket<T = unknown> extends InFlightEntry {
   readonly start: number;
   /** Its path is excluded (`excludeRoutes`): nothing is recorded, and it is not in flight. */
   excluded: boolean;
-}
-
-/** A new ticket (an object literal: cheaper to make than a class instance on this path, see InFlightEntry). */
-export function newTicket<T>(res: ServerResponse, request: T, start: number): RequestTicket<T> {
-  return {
-    key: res,
-    prev: null,
-    next: null,
-    t: Number.NaN,
-    linked: false,
-    res,
-    request,
-    start,
-    excluded: false,
-  };
 }
 
 /** The monitor's parts a ticket goes through (monitor/parts.ts). */
