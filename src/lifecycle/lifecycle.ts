@@ -126,6 +126,7 @@ export class Lifecycle {
   /** ended() for a request admitted by admitEntry(). */
   endedEntry(entry: InFlightEntry): void {
     if (this.inFlight > 0) this.inFlight--;
+    this.endedTotal++;
     this.inFlightAges.untrack(entry);
   }
 

@@ -158,6 +158,8 @@ describe.each(FRAMEWORKS)('%s: one ticket per request, in two lists', (framework
     expect(m.requests.in_flight).toBe(0);
     expect(m.requests.total).toBe(4);
     expect(aborted(monitor)).toBe(2);
+    // Every end counted once where a cluster worker's farewell reads it (cluster/farewell.ts): 4 answered, 2 cut off.
+    expect(monitor.lifecycle.endedTotal).toBe(6);
     expect(m.errors).toMatchObject({ count_4xx: 1, count_5xx: 1, count_aborted: 2 });
     expect(m.routes.find((r) => r.route === ROUTE)).toMatchObject({
       method: 'GET',
