@@ -17,7 +17,7 @@ import {
 } from '../monitor/websocket-port.js';
 import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
-import { type RequestTicket, TicketPath } from '../requests/request-ticket.js';
+import { type RequestTicket, settleCutOff, TicketPath } from '../requests/request-ticket.js';
 import { ABORTED_STATUS } from '../requests/route-counters.js';
 
 // The core monitor's attachWebSocket (used by the cluster's own monitor too) serves through http/websocket.ts.
@@ -68,15 +68,21 @@ export interface RequestWay {
   end(ticket: RequestTicket, method: string, route: string, status: number, durationMs: number): void;
 }
 
-/** The core monitor's ticket path, or for another source its admitRequest() and recordRequest(). */
+/**
+ * The core monitor's ticket path, or for another source its admitRequest() and recordRequest(); either way a 499
+ * is settled first (settleCutOff: a failure's 500, an application's completed 499 as 498, an incomplete body's
+ * close as early).
+ */
 export function requestWay(source: AdapterSource): RequestWay {
   const tickets = (source as { tickets?: unknown }).tickets;
   if (tickets instanceof TicketPath) return tickets;
   const admit = typeof source.admitRequest === 'function' ? source.admitRequest.bind(source) : undefined;
   return {
     begin: (req, ticket) => admit === undefined || admit(req, ticket.res),
-    end: (ticket, method, route, status, durationMs) =>
-      source.recordRequest({ method, route, status, durationMs }, ticket.res),
+    end: (ticket, method, route, status, durationMs) => {
+      if (status === ABORTED_STATUS) [status, durationMs] = settleCutOff(ticket.res, durationMs);
+      source.recordRequest({ method, route, status, durationMs }, ticket.res);
+    },
   };
 }
 

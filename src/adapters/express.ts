@@ -13,6 +13,7 @@ import {
   decideUpgrade,
   requestWay,
 } from './common.js';
+import { watchLateErrors } from './express-errors.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressRouteLabel } from './express-route.js';
 import { isTracked, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
@@ -86,6 +87,7 @@ export function expressMiddleware(
     if (!hoistTried) {
       hoistTried = true;
       hoistFirstLayer(req, sysvitals, entry);
+      watchLateErrors(req);
     }
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Express's req.
     if (decideUpgrade(adminApi, req, req)) return;

@@ -1,7 +1,9 @@
 // An application request on its way through the monitor, from admission to its end: one object the adapter keeps.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bodyIncomplete, cutOffStatus } from './cut-off.js';
 import type { InFlightEntry } from './in-flight.js';
+import { ABORTED_STATUS } from './route-counters.js';
 
 /**
  * What an adapter keeps of one request from its start to its end: its response, the framework's request (`request`,
@@ -53,7 +55,20 @@ export class TicketPath {
     const parts = this.parts;
     parts.lifecycle.endedEntry(ticket);
     // An event stream open STREAM_CHECK_MS or longer ends in flight; nothing else is recorded (exclusion.ts).
-    if (!parts.exclusion.isLongStream(ticket.res, durationMs))
-      parts.requests.record(method, route, status, durationMs);
+    if (parts.exclusion.isLongStream(ticket.res, durationMs)) return;
+    if (status === ABORTED_STATUS) {
+      [status, durationMs] = settleCutOff(ticket.res, durationMs);
+    }
+    parts.requests.record(method, route, status, durationMs);
   }
+}
+
+/**
+ * For an adapter's response that ended with status 499: the status and duration to record (cut-off.ts). A close
+ * while the request's body was still arriving is recorded with duration 0, so an early close (not a failure)
+ * whatever its length, unless `abortedFailureMs` is 0 (every aborted request failed).
+ */
+export function settleCutOff(res: ServerResponse, durationMs: number): [number, number] {
+  const status = cutOffStatus(res);
+  return [status, status === ABORTED_STATUS && bodyIncomplete(res) ? 0 : durationMs];
 }

@@ -1,0 +1,52 @@
+// What an adapter's 499 stands for: a response cut off (the client gave up, or the server failed after it started),
+// or a response the application itself completed with status 499. Read only when the status is 499 (rare).
+
+import type { ServerResponse } from 'node:http';
+import { ABORTED_STATUS } from './route-counters.js';
+
+/**
+ * Recorded for a response the application completed with its own status 499: the same class (4xx), not the
+ * abort marker. RequestStats keeps status classes only, so nothing reads 498 as such.
+ */
+export const ANSWERED_499_STATUS = 498;
+
+/** Recorded for a response cut off because the application failed after it had started (as the frameworks' 500). */
+export const FAILED_STATUS = 500;
+
+/** Responses whose handler failed (an error the framework handed on) after the response had started. */
+const failed = new WeakSet<ServerResponse>();
+
+/** For the adapters: the framework reported an error for `res` (used only if the response is then cut off). */
+export function markFailed(res: ServerResponse): void {
+  failed.add(res);
+}
+
+/**
+ * The status to record for an adapter's response that ended with status 499 (closedStatus): ANSWERED_499_STATUS
+ * when it completed with the application's own 499; FAILED_STATUS when it was cut off after the application
+ * failed (an error the framework handed on, marked by markFailed, or the response destroyed by the server itself,
+ * `res.destroy()`: Fastify on a stream body's error, Koa's pipeline on a body stream's error; Node sets
+ * `res.errored`, null until then, only there); else ABORTED_STATUS (the client closed, or the server destroyed
+ * the connection itself, `socket.destroy()`). A client's close is seen at its connection's 'close', before any
+ * framework reacts to it, so a later error does not turn it into a failure.
+ */
+export function cutOffStatus(res: ServerResponse): number {
+  if (res.statusCode === ABORTED_STATUS && completed(res)) return ANSWERED_499_STATUS;
+  if (failed.has(res) || res.errored !== null) return FAILED_STATUS;
+  return ABORTED_STATUS;
+}
+
+/** As closedStatus (adapters/common.ts): finished, and its connection not destroyed before its writes finished. */
+function completed(res: ServerResponse): boolean {
+  if (!res.writableFinished) return false;
+  const socket = res.req?.socket;
+  return !(socket?.destroyed === true && !socket.writableFinished);
+}
+
+/**
+ * Whether the request's body was still arriving when its response was cut off (`req.complete` false): the server
+ * was waiting for the client, so the close is the client's, recorded as an early close whatever its duration.
+ */
+export function bodyIncomplete(res: ServerResponse): boolean {
+  return res.req?.complete === false;
+}
