@@ -8,7 +8,7 @@ import type { RouteStats } from './route-stats.js';
 type View = ReturnType<typeof createView>;
 
 /**
- * Each route with requests in the window: counts, latency summary and time, Apdex counts and T (the
+ * Each route with requests (or aborted ones only) in the window: counts, latency summary and time, Apdex counts and T (the
  * endpoints table, profiling/endpoints.ts). One pass; reads only. Counts cover the request sub-windows
  * `from` … `sub`, the ones the latency window `lat` covers: the same requests.
  */
@@ -28,7 +28,7 @@ export function endpointWindowRows(
       sub,
       from,
     );
-    if (count === 0) continue;
+    if (count === 0 && countAborted === 0) continue; // a route of early closes only keeps its row (red team F1)
     const view = e.latency.window(lat, scratch);
     const [satisfied, tolerating] = windowApdex(e.apdex, slots, sub, from);
     out.push({
@@ -50,7 +50,7 @@ export function endpointWindowRows(
 }
 
 /**
- * Rows of the routes with requests in the window (sub-windows `from` … `sub`, the latency window `lat`'s),
+ * Rows of the routes with requests (or aborted ones only) in the window (sub-windows `from` … `sub`, the latency window `lat`'s),
  * busiest first; their latency windows are also added to `all`.
  */
 export function routeRows(
@@ -68,7 +68,7 @@ export function routeRows(
     const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, slots, sub, from);
     const view = e.latency.window(lat, scratch);
     addView(all, view);
-    if (count === 0) continue;
+    if (count === 0 && countAborted === 0) continue;
     const l = summarizeView(view);
     out.push({
       method: e.method,

@@ -1,0 +1,91 @@
+// Regression (outside review 1, F1 and F10(a)): what the sample-time views show on a real Express server.
+// F1: a route whose requests were all closed early keeps its row in routes/, so the rows sum to the totals.
+// The monitor's clock is injected (ages exact); the oracle is what the clients did.
+
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMonitor } from '../../src/adapters/express.js';
+import { eventually, get } from './workload-apps.js';
+
+const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
+const BODY = '{"a":"xxxxxxxx"}'; // 16 bytes, as the reviewer's slow uploader
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function start() {
+  const clock = { t: T0, now: () => clock.t };
+  const monitor = createMonitor({ sampleIntervalMs: 0, clock });
+  const app = express();
+  app.use(monitor.middleware());
+  app.get('/ok', (_req, res) => res.send('ok'));
+  app.get('/destroy', (req) => req.socket.destroy());
+  app.get('/never', () => {});
+  app.post('/echo', express.json(), (req, res) => res.json(req.body));
+  app.post('/hold', express.json(), () => {}); // reads the whole body, then never answers
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const sockets: Socket[] = [];
+  cleanup.push(async () => {
+    for (const s of sockets) s.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await monitor.close();
+  });
+  /** A raw connection POSTing BODY to `path`: its head and the first `bytes` bytes of the body, the rest by send(). */
+  const upload = (path: string, bytes: number) => {
+    const s = connect(port, '127.0.0.1');
+    sockets.push(s);
+    let answer = '';
+    s.on('data', (d: Buffer) => {
+      answer += d.toString();
+    });
+    s.on('error', () => {});
+    s.write(
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY.slice(0, bytes)}`,
+    );
+    return { rest: () => s.write(BODY.slice(bytes)), answer: () => answer };
+  };
+  return { clock, monitor, url: `http://127.0.0.1:${port}`, upload };
+}
+
+describe('express: routes/ rows', () => {
+  it('keep a route whose requests were all closed early: the rows sum to the totals (red team 1 F1)', async () => {
+    const app = await start();
+    const OK = 5;
+    const DESTROYED = 3;
+    expect(await Promise.all(Array.from({ length: OK }, () => get(`${app.url}/ok`)))).toEqual(
+      Array(OK).fill(200),
+    );
+    // The handler destroys the socket at once: the client sees no answer (0), the request is an early abort.
+    expect(await Promise.all(Array.from({ length: DESTROYED }, () => get(`${app.url}/destroy`)))).toEqual(
+      Array(DESTROYED).fill(0),
+    );
+    const abortedTotal = () => app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0);
+    await eventually(async () => abortedTotal() >= DESTROYED);
+    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    expect(m.requests.total).toBe(OK);
+    expect(m.errors.count_aborted).toBe(DESTROYED);
+    expect(m.errors.count_aborted_early).toBe(DESTROYED);
+    const table = app.monitor.endpoints();
+    for (const rows of [table.routes, m.routes]) {
+      expect(rows.find((r) => r.route === '/destroy')).toMatchObject({
+        method: 'GET',
+        count: 0,
+        count_4xx: 0,
+        count_aborted: DESTROYED,
+      });
+      expect(rows.find((r) => r.route === '/ok')).toMatchObject({ count: OK, count_aborted: 0 });
+      expect(rows.reduce((n, r) => n + r.count, 0)).toBe(m.requests.total);
+      expect(rows.reduce((n, r) => n + r.count_aborted, 0)).toBe(m.errors.count_aborted);
+    }
+    expect(table.routes.find((r) => r.route === '/destroy')).toMatchObject({ error_percent: 0, apdex: 1 });
+    expect(table.apdex).toMatchObject({ satisfied: OK, frustrated: 0 });
+  });
+});
