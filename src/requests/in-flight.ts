@@ -111,20 +111,21 @@ export class InFlightAges implements InFlightReader {
 
   /**
    * Calls `visit` with the age (ms) of each request in flight for at least `minMs` at `now`; server-sent event
-   * streams are left out (open for as long as their client listens: their age is no latency). Returns how many.
+   * streams are left out (open for as long as their client listens: their age is no latency), and so are requests
+   * whose body is still arriving (isUploading: the time is the client's upload). Returns how many.
    */
   eachAtLeast(minMs: number, now: number, visit: (ageMs: number) => void): number {
     let n = 0;
     for (const [key, t] of this.started) {
       const age = now - t;
-      if (age >= minMs && !isEventStream(key)) {
+      if (age >= minMs && !isEventStream(key) && !isUploading(key)) {
         visit(age);
         n++;
       }
     }
     for (let e = this.head; e !== null; e = e.next) {
       const age = now - e.t;
-      if (age >= minMs && !isEventStream(e.key)) {
+      if (age >= minMs && !isEventStream(e.key) && !isUploading(e.key)) {
         visit(age);
         n++;
       }
@@ -147,4 +148,14 @@ export class InFlightAges implements InFlightReader {
       if (us >= 0) addToView(view, slotOf(us), us);
     });
   }
+}
+
+/**
+ * Whether the request of response `res` is still arriving: Node's parser has not read its body in full
+ * (IncomingMessage `complete` false, not ended). A slow upload (a client trickling its body) is not a request the
+ * application was handed yet, so its age is no server latency (red team 1 F10(a)); read at sample time only.
+ */
+function isUploading(res: object): boolean {
+  const req = (res as { req?: { complete?: unknown; readableEnded?: unknown } | null }).req;
+  return typeof req === 'object' && req !== null && req.complete === false && req.readableEnded !== true;
 }

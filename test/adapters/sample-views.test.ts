@@ -1,5 +1,6 @@
 // Regression (outside review 1, F1 and F10(a)): what the sample-time views show on a real Express server.
 // F1: a route whose requests were all closed early keeps its row in routes/, so the rows sum to the totals.
+// F10(a): a request whose body is still arriving (a slow upload) is not aged into latency while it arrives.
 // The monitor's clock is injected (ages exact); the oracle is what the clients did.
 
 import { createServer, type Server } from 'node:http';
@@ -7,7 +8,8 @@ import { type AddressInfo, connect, type Socket } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/adapters/express.js';
-import { eventually, get } from './workload-apps.js';
+import type { SystemMonitor } from '../../src/monitor.js';
+import { eventually, get, startGet } from './workload-apps.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const BODY = '{"a":"xxxxxxxx"}'; // 16 bytes, as the reviewer's slow uploader
@@ -89,3 +91,52 @@ describe('express: routes/ rows', () => {
     expect(table.apdex).toMatchObject({ satisfied: OK, frustrated: 0 });
   });
 });
+
+describe('express: a slow upload', () => {
+  it('is not aged into latency while its body arrives; a complete request is (red team 1 F10(a))', async () => {
+    const app = await start();
+    const OK = 4;
+    const UPLOADS = 3;
+    expect(await Promise.all(Array.from({ length: OK }, () => get(`${app.url}/ok`)))).toEqual(
+      Array(OK).fill(200),
+    );
+    // Three uploads with 1 byte of their body sent, the rest held back by the client.
+    const uploads = Array.from({ length: UPLOADS }, () => app.upload('/echo', 1));
+    await eventually(async () => app.monitor.lifecycle.inFlight >= UPLOADS);
+    app.clock.t += 12_000; // past the critical level (5 s): the uploads are 12 s old
+    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    expect(m.requests.in_flight).toBe(UPLOADS);
+    expect(m.latency.in_flight_counted).toBe(0);
+    expect(m.latency.status).toBe('healthy');
+    expect((await app.monitor.getHealth()).components.latency).toBe('healthy');
+
+    // Controls: a GET that hangs, and a POST whose body arrived in full but is never answered, are aged.
+    const hung = startGet(`${app.url}/never`);
+    const held = app.upload('/hold', BODY.length);
+    await eventually(async () => app.monitor.lifecycle.inFlight >= UPLOADS + 2);
+    // Their bodies are complete once Node's parser has read them (the GET has none): wait for that, not a time.
+    await eventually(async () => completeInFlight(app.monitor) >= 2);
+    app.clock.t += 6_000;
+    const during = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    expect(during.latency).toMatchObject({ in_flight_counted: 2, max_ms: 6_000, status: 'critical' });
+
+    // The uploads complete: each is answered and recorded once, its time counted from its start.
+    for (const u of uploads) u.rest();
+    await eventually(async () => uploads.every((u) => u.answer().startsWith('HTTP/1.1 200')));
+    await eventually(async () => app.monitor.requests.total >= OK + UPLOADS);
+    app.clock.t += 1_000;
+    const after = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    expect(after.requests.total).toBe(OK + UPLOADS);
+    expect(after.routes.find((r) => r.route === '/echo')).toMatchObject({ method: 'POST', count: UPLOADS });
+    expect(after.latency.in_flight_counted).toBe(2);
+    hung.abandon();
+    expect(held.answer()).toBe('');
+  });
+});
+
+/** Requests in flight whose request Node has read in full (IncomingMessage.complete): those the view would age. */
+function completeInFlight(monitor: SystemMonitor): number {
+  let n = 0;
+  monitor.lifecycle.inFlightAges.eachAtLeast(0, Number.POSITIVE_INFINITY, () => n++);
+  return n;
+}
