@@ -36,11 +36,12 @@ export interface EndpointRow {
   count_aborted: number;
   /** Failed share of the route's requests, percent: (5xx + aborted after `abortedFailureMs`) ÷ count, as the server-wide error rate. */
   error_percent: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  avg_ms: number;
-  max_ms: number;
+  /** Latency over the window; `null` when the window holds no request of the route (its aborted ones closed early: no reading, never 0). */
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  avg_ms: number | null;
+  max_ms: number | null;
   /** Sum of this route's durations, ms, and its share of all routes' time, percent. */
   time_ms: number;
   time_percent: number;
@@ -72,6 +73,7 @@ export function endpointRows(
   for (const w of windows) totalTime += w.time_ms;
   const rows = windows.map((w): EndpointRow => {
     const frustrated = w.count - w.satisfied - w.tolerating;
+    const timed = w.count > 0; // a row of early closes only has no latency reading
     return {
       method: w.method,
       route: w.route,
@@ -81,11 +83,11 @@ export function endpointRows(
       count_5xx: w.count_5xx,
       count_aborted: w.count_aborted,
       error_percent: failedPercent(w.count, w.count_5xx, w.count_aborted_failed ?? w.count_aborted),
-      p50_ms: w.latency.p50_ms,
-      p95_ms: w.latency.p95_ms,
-      p99_ms: w.latency.p99_ms,
-      avg_ms: w.latency.avg_ms,
-      max_ms: w.latency.max_ms,
+      p50_ms: timed ? w.latency.p50_ms : null,
+      p95_ms: timed ? w.latency.p95_ms : null,
+      p99_ms: timed ? w.latency.p99_ms : null,
+      avg_ms: timed ? w.latency.avg_ms : null,
+      max_ms: timed ? w.latency.max_ms : null,
       time_ms: w.time_ms,
       time_percent: totalTime > 0 ? Math.round((w.time_ms / totalTime) * 10_000) / 100 : 0,
       apdex: apdexScore(w.satisfied, w.tolerating, w.satisfied + w.tolerating + Math.max(0, frustrated)) ?? 1,
@@ -93,7 +95,7 @@ export function endpointRows(
     };
   });
   const key: Record<EndpointSort, (r: EndpointRow) => number> = {
-    p95: (r) => -r.p95_ms,
+    p95: (r) => -(r.p95_ms ?? Number.NEGATIVE_INFINITY),
     rate: (r) => -r.count,
     errors: (r) => -r.count_5xx - r.error_percent / 1000,
     time: (r) => -r.time_ms,

@@ -9,9 +9,10 @@ export interface RouteStats {
   count_5xx: number;
   /** Aborted requests (status 499: the response did not complete, client or server closed first), also counted in count_4xx. */
   count_aborted: number;
-  avg_ms: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  max_ms: number;
+  /** Latency over the window; `null` when the window holds no request of the route (its aborted ones closed early: no reading, never 0). */
+  avg_ms: number | null;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
 }

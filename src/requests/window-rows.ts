@@ -7,6 +7,9 @@ import type { RouteStats } from './route-stats.js';
 
 type View = ReturnType<typeof createView>;
 
+/** A row without any request (its aborted ones all closed early): no latency reading, never 0 ms. */
+const NO_LATENCY = { avg_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null } as const;
+
 /**
  * Each route with requests (or aborted ones only) in the window: counts, latency summary and time, Apdex counts and T (the
  * endpoints table, profiling/endpoints.ts). One pass; reads only. Counts cover the request sub-windows
@@ -69,7 +72,7 @@ export function routeRows(
     const view = e.latency.window(lat, scratch);
     addView(all, view);
     if (count === 0 && countAborted === 0) continue;
-    const l = summarizeView(view);
+    const l = count > 0 ? summarizeView(view) : NO_LATENCY;
     out.push({
       method: e.method,
       route: e.route,
