@@ -74,8 +74,9 @@ export interface MonitorOptions {
   maxRoutes?: number;
   /**
    * Request paths not monitored at all (README "Excluded routes"): neither counted, nor timed, nor in flight,
-   * nor shed. A string is a path, excluding it and everything under it (`'/events'`: `/events`, `/events/x`);
-   * a RegExp is tested on the path (`/^\/poll\//`). The query string is not matched.
+   * nor shed. A string is a path, excluding it and everything under it, in any letter case as Express and
+   * @koa/router route (`'/events'`: `/events`, `/events/x`, `/EVENTS`); a RegExp is tested on the path with its
+   * own flags (`/^\/poll\//i`). The query string is not matched.
    */
   excludeRoutes?: readonly (string | RegExp)[];
   /**

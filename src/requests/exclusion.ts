@@ -25,35 +25,48 @@ export type ExcludedRoute = string | RegExp;
 /**
  * The `excludeRoutes` option as a test on a request's URL (its path: the query string is not matched), or
  * undefined when nothing is excluded. Throws ERR_SYSVITALS_INVALID_OPTION on anything else than paths and RegExps.
+ * Paths match in any letter case, as Express (by default) and @koa/router route (outside review 1, F9: `/HANG/9`
+ * reached an excluded `/hang/:ms` and was counted): they become one case-insensitive RegExp, built here, anchored
+ * at the start and made of literals, so a request's test reads its URL once and allocates nothing. A RegExp entry
+ * is tested as given (its own flags: add `i` to match in any case).
  */
 export function parseExcludeRoutes(option: unknown): ((url: string) => boolean) | undefined {
   if (option === undefined) return undefined;
   if (!Array.isArray(option))
     throw invalidOption('sysvitals: `excludeRoutes` must be an array of paths and RegExps.');
-  const exact = new Set<string>();
-  const prefixes: string[] = [];
+  const paths: string[] = [];
   const patterns: RegExp[] = [];
   for (const e of option as unknown[]) {
     if (e instanceof RegExp) patterns.push(new RegExp(e.source, e.flags.replace(/[gy]/g, '')));
     else if (typeof e === 'string' && e.startsWith('/')) {
-      const path = e.length > 1 && e.endsWith('/') ? e.slice(0, -1) : e;
-      exact.add(path);
-      prefixes.push(path === '/' ? '/' : `${path}/`);
+      paths.push(e.length > 1 && e.endsWith('/') ? e.slice(0, -1) : e);
     } else {
       throw invalidOption(
         `sysvitals: \`excludeRoutes\` entries are paths starting with "/" or RegExps (got ${String(e)}).`,
       );
     }
   }
-  if (exact.size + patterns.length === 0) return undefined;
+  if (paths.length + patterns.length === 0) return undefined;
+  const byPath = pathsPattern(paths);
+  if (patterns.length === 0) return (url) => byPath?.test(url) === true;
   return (url) => {
+    if (byPath?.test(url) === true) return true;
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    if (exact.has(path)) return true;
-    for (const p of prefixes) if (path.startsWith(p)) return true;
     for (const re of patterns) if (re.test(path)) return true;
     return false;
   };
+}
+
+/**
+ * The paths as one RegExp on a URL: a path, in any letter case, followed by `/`, the query or the end (`'/'`
+ * matches every path). Undefined without paths.
+ */
+function pathsPattern(paths: readonly string[]): RegExp | undefined {
+  if (paths.length === 0) return undefined;
+  if (paths.includes('/')) return /^\//;
+  const escaped = paths.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^(?:${escaped.join('|')})(?:[/?]|$)`, 'i');
 }
 
 /** What the monitor's admitRequest and recordRequest ask before counting a request. */
