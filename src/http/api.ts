@@ -363,7 +363,11 @@ export function createAdminApi<R = IncomingMessage>(
     const misdirected = decision.ok ? guard.checkHost(req, ambient) : undefined;
     if (misdirected && ambient) warnHostOnce(misdirected.message);
     // Not counted: it guesses nothing, and the page runs in the local user's own browser, on their budget.
-    if (misdirected) return misdirected;
+    // Nor is another site's page (an <img> to the API: no Origin, Sec-Fetch-Site cross-site): refused unspent.
+    const refused =
+      misdirected ??
+      (decision.ok && (ambient || decision.via === 'loopback') ? guard.checkFetchSite(req) : undefined);
+    if (refused) return refused;
     if (decision.ok) return rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
     return rateLimitRefusal(refusedLimiter?.hit(key)) ?? decision;
   }

@@ -27,6 +27,12 @@ export interface OriginGuard {
   checkHost(req: IncomingMessage, ambient?: boolean): GuardRefusal | undefined;
   /** Refuses an upgrade whose `Origin` is another site's (not its own `Host`, not allowed). */
   checkOrigin(req: IncomingMessage): GuardRefusal | undefined;
+  /**
+   * Refuses what a browser marks as sent by another site's page (`Sec-Fetch-Site` cross-site or same-site)
+   * without an allowed `Origin`, unless it is a top-level navigation (a link followed): asked of requests let
+   * in by what a browser brings along, before they spend the served budget.
+   */
+  checkFetchSite(req: IncomingMessage): GuardRefusal | undefined;
 }
 
 const HOST_NAME = /^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/;
@@ -121,7 +127,27 @@ export function createOriginGuard(
     };
   }
 
-  return { checkHost, checkOrigin };
+  function checkFetchSite(req: IncomingMessage): GuardRefusal | undefined {
+    const site = req.headers['sec-fetch-site'];
+    if (site !== 'cross-site' && site !== 'same-site') return undefined;
+    // An allowed Origin (allowedOrigins, the own one) is served as checkOrigin serves it.
+    if (req.headers.origin !== undefined && checkOrigin(req) === undefined) return undefined;
+    // A link followed from a chat, a wiki or an alert: one request per click, seen by the user.
+    const h = req.headers;
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    if (get && h['sec-fetch-mode'] === 'navigate' && h['sec-fetch-dest'] === 'document') return undefined;
+    return {
+      ok: false,
+      status: 403,
+      code: 'origin_not_allowed',
+      message:
+        `another site's page sent this request (Sec-Fetch-Site: ${site}) without an allowed Origin: what the ` +
+        'browser brings along (a loopback address, cookies) does not serve it; open the URL itself, list the ' +
+        "page's origin in allowedOrigins, or send Authorization: Bearer",
+    };
+  }
+
+  return { checkHost, checkOrigin, checkFetchSite };
 }
 
 /** How many Host headers the request carried (node's `headers.host` keeps only the first). */
