@@ -30,7 +30,7 @@ export interface ExpressExample extends Started {
 }
 
 export async function start(options: StartOptions = {}): Promise<ExpressExample> {
-  const store = await exampleStore();
+  const store = await exampleStore('express');
   const adminToken = envAdminToken();
   const monitor = createMonitor({ adminToken, ...(store ? { store } : {}), ...options.monitor });
 

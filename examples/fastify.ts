@@ -28,7 +28,7 @@ export interface FastifyExample extends Started {
 }
 
 export async function start(options: StartOptions = {}): Promise<FastifyExample> {
-  const store = await exampleStore();
+  const store = await exampleStore('fastify');
   const adminToken = envAdminToken();
   const monitor = createMonitor({ adminToken, ...(store ? { store } : {}), ...options.monitor });
 

@@ -28,7 +28,7 @@ export interface KoaExample extends Started {
 }
 
 export async function start(options: StartOptions = {}): Promise<KoaExample> {
-  const store = await exampleStore();
+  const store = await exampleStore('koa');
   const adminToken = envAdminToken();
   const monitor = createMonitor({ adminToken, ...(store ? { store } : {}), ...options.monitor });
 

@@ -14,11 +14,21 @@ export function envAdminToken(): string | undefined {
   return process.env.SYSVITALS_ADMIN_TOKEN || undefined;
 }
 
-/** A RedisStore when a URL is given (REDIS_URL); undefined means the monitor's default MemoryStore. */
-export async function exampleStore(redisUrl = process.env.REDIS_URL): Promise<MetricsStore | undefined> {
+/**
+ * A RedisStore when a URL is given (REDIS_URL); undefined means the monitor's default MemoryStore. Its
+ * `instanceId` is stable (SYSVITALS_INSTANCE_ID, else `example-<name>`): the default, `hostname:pid`, would
+ * start a new series at every restart (empty history, charts, capacity and anomaly models).
+ */
+export async function exampleStore(
+  name: string,
+  redisUrl = process.env.REDIS_URL,
+): Promise<MetricsStore | undefined> {
   if (!redisUrl) return undefined;
   const { RedisStore } = await import('../src/stores/redis.js');
-  return new RedisStore({ url: redisUrl });
+  return new RedisStore({
+    url: redisUrl,
+    instanceId: process.env.SYSVITALS_INSTANCE_ID || `example-${name}`,
+  });
 }
 
 export function sleep(ms: number): Promise<void> {
