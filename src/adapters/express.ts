@@ -56,7 +56,25 @@ export function expressMiddleware(
   // `res.req` and `req.socket` are not read again here. One function for every request: nothing allocated for it.
   const onEnd = (ticket: TrackedTicket<Request>, status: number): void => {
     const req = ticket.request;
+    if (mountedBase !== undefined) noteMountedAdmin(req);
     way.end(ticket, req.method, expressRouteLabel(req), status, performance.now() - ticket.start);
+  };
+
+  // Mounted under a path (`parent.use('/v1', app)`): the base path is matched against the original URL, so the
+  // admin API is not at `/v1<basePath>` (outside review 1, F2). The first request there is told once, naming the
+  // basePath to set; until then a mounted app's requests compare one string (an unmounted one's nothing).
+  let mountedBase: string | undefined;
+  const noteMountedAdmin = (req: Request): void => {
+    const base = mountedBase as string;
+    const url = req.originalUrl ?? '';
+    const next = url.charCodeAt(base.length);
+    if (!url.startsWith(base) || !(Number.isNaN(next) || next === 47 || next === 63)) return;
+    mountedBase = undefined;
+    monitor.logger?.warn(
+      { path: base },
+      'sysvitals: the middleware runs in an app mounted under a path, and the admin API matches its basePath ' +
+        `against the full URL (originalUrl), so it does not answer at ${base}/; set basePath: '${base}' to serve it there`,
+    );
   };
 
   /** The middleware's own work at a request's start: false when it answered the request (admin, upgrade, shed). */
@@ -86,6 +104,9 @@ export function expressMiddleware(
     // Mounted first: from the next request on, Express's router no longer passes this layer (express-hoist.ts).
     if (!hoistTried) {
       hoistTried = true;
+      const mount = req.baseUrl;
+      if (typeof mount === 'string' && mount !== '' && !adminApi.basePath.startsWith(`${mount}/`))
+        mountedBase = `${mount}${adminApi.basePath}`;
       hoistFirstLayer(req, sysvitals, entry);
       watchLateErrors(req);
     }
