@@ -62,8 +62,11 @@ export interface AdapterSource extends AdminSource {
 
 /** How an adapter admits a request and records its end, with the ticket it keeps for it (requests/request-ticket.ts). */
 export interface RequestWay {
-  /** At the start: false when the request was shed (answered 503: the adapter stops). */
-  begin(req: IncomingMessage, ticket: RequestTicket): boolean;
+  /**
+   * At the start: false when the request was shed (answered 503: the adapter stops). `socket` is `req.socket`, when
+   * the adapter has read it already (on Express's per-request hidden classes each read is an inline-cache miss).
+   */
+  begin(req: IncomingMessage, ticket: RequestTicket, socket?: IncomingMessage['socket'] | null): boolean;
   /** At the end (completed or cut off). Never throws. */
   end(ticket: RequestTicket, method: string, route: string, status: number, durationMs: number): void;
 }

@@ -7,6 +7,7 @@ import { UNMATCHED_ROUTE } from './common.js';
 export const UNKNOWN_MOUNT = '/*';
 
 const LABEL = Symbol('sysvitals.routeLabel');
+const ROUTE = 'route';
 
 // Just enough of Express's router internals (express 4's and router 2.x's layers).
 interface Layer {
@@ -53,7 +54,8 @@ interface ExpressLikeRequest {
  * the patterns the application wrote) and cached on the route object; no allocation per request.
  */
 export function expressRouteLabel(req: ExpressLikeRequest): string {
-  const route = req.route as RouteObject | undefined;
+  // A keyed read: on Express's per-request hidden classes a named one misses to V8's runtime (express.ts, METHOD).
+  const route = req[ROUTE] as RouteObject | undefined;
   if (!route || typeof route !== 'object') return UNMATCHED_ROUTE;
   let cached = route[LABEL];
   if (cached === undefined || cached.proto === undefined || Object.getPrototypeOf(req) !== cached.proto) {

@@ -147,13 +147,16 @@ function onResponseFinish(message: unknown): void {
   endFlights(socket, m.response, finishedStatus);
 }
 
+const STATUS_CODE = 'statusCode';
+
 /**
  * closedStatus for a response known to have finished (so without reading `res.writableFinished`, a getter
- * found five prototypes up on Express's response).
+ * found five prototypes up on Express's response). `res[STATUS_CODE]`: a keyed read, answered by V8's generic
+ * keyed load on Express's per-request hidden classes, where a named one misses to the runtime (express.ts, METHOD).
  */
 function finishedStatus(f: Flight): number {
   const socket = f.socket;
-  return socket?.destroyed === true && !socket.writableFinished ? ABORTED_STATUS : f.res.statusCode;
+  return socket?.destroyed === true && !socket.writableFinished ? ABORTED_STATUS : f.res[STATUS_CODE];
 }
 
 function statusAtClose(f: Flight): number {

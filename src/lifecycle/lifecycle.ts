@@ -111,14 +111,23 @@ export class Lifecycle {
    * `Connection: close` so keep-alive clients reconnect elsewhere.
    */
   admit(req: IncomingMessage, res: ServerResponse): boolean {
-    if (!this.pass(req, res)) return false;
+    if (!this.pass(req.socket, res)) return false;
     this.inFlightAges.begin(res);
     return true;
   }
 
-  /** admit() with the request's age kept in `entry`, which the caller hands to endedEntry() (no Map: in-flight.ts). */
-  admitEntry(req: IncomingMessage, res: ServerResponse, entry: InFlightEntry): boolean {
-    if (!this.pass(req, res)) return false;
+  /**
+   * admit() with the request's age kept in `entry`, which the caller hands to endedEntry() (no Map: in-flight.ts).
+   * `socket` is `req.socket`, when the caller has it already (on Express's per-request hidden classes each read of
+   * a property of `req` costs an inline-cache miss: issue 18).
+   */
+  admitEntry(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: InFlightEntry,
+    socket: IncomingMessage['socket'] | null | undefined = req.socket,
+  ): boolean {
+    if (!this.pass(socket, res)) return false;
     this.inFlightAges.track(entry);
     return true;
   }
@@ -130,8 +139,8 @@ export class Lifecycle {
     this.inFlightAges.untrack(entry);
   }
 
-  /** admit() but its age: false when shed (answered 503), else counted in flight. */
-  private pass(req: IncomingMessage, res: ServerResponse): boolean {
+  /** admit() but its age: false when shed (answered 503), else counted in flight. `socket` is the request's. */
+  private pass(socket: IncomingMessage['socket'] | null | undefined, res: ServerResponse): boolean {
     if (this.shedReason !== undefined) {
       this.shedTotal++;
       res.statusCode = 503;
@@ -141,7 +150,7 @@ export class Lifecycle {
       return false;
     }
     this.inFlight++;
-    const server = (req.socket as { server?: unknown } | null)?.server;
+    const server = (socket as { server?: unknown } | null | undefined)?.server;
     if (server !== this.lastServer) this.learnServer(server);
     if (this.draining && !res.headersSent) res.setHeader('Connection', 'close');
     return true;

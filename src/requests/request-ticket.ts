@@ -27,7 +27,12 @@ export interface TicketParts {
     isLongStream(res: ServerResponse, durationMs: number): boolean;
   };
   lifecycle: {
-    admitEntry(req: IncomingMessage, res: ServerResponse, entry: InFlightEntry): boolean;
+    admitEntry(
+      req: IncomingMessage,
+      res: ServerResponse,
+      entry: InFlightEntry,
+      socket?: IncomingMessage['socket'] | null,
+    ): boolean;
     endedEntry(entry: InFlightEntry): void;
   };
   requests: { record(method: string, route: string, status: number, durationMs: number): void };
@@ -40,13 +45,16 @@ export interface TicketParts {
 export class TicketPath {
   constructor(private readonly parts: TicketParts) {}
 
-  /** At the start: false when the request was shed (answered 503: the adapter stops); else it goes on. */
-  begin(req: IncomingMessage, ticket: RequestTicket): boolean {
+  /**
+   * At the start: false when the request was shed (answered 503: the adapter stops); else it goes on. `socket` is
+   * `req.socket` when the adapter has read it already (else it is read here).
+   */
+  begin(req: IncomingMessage, ticket: RequestTicket, socket?: IncomingMessage['socket'] | null): boolean {
     if (this.parts.exclusion.matches(req)) {
       ticket.excluded = true;
       return true;
     }
-    return this.parts.lifecycle.admitEntry(req, ticket.res, ticket);
+    return this.parts.lifecycle.admitEntry(req, ticket.res, ticket, socket);
   }
 
   /** At the end (completed or cut off): ends its time in flight and records it, unless left out. Never throws. */
