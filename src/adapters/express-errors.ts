@@ -15,9 +15,23 @@ const WATCHED = new WeakSet<object>();
  * An error handler that marks the response failed (cut-off.ts) and hands the error on, unchanged: Express calls it
  * only for errors no handler of the app answered, so an app's own error handlers run first, as before.
  */
-function sysvitalsLateError(err: unknown, _req: Request, res: Response, next: NextFunction): void {
-  markFailed(res);
+function sysvitalsLateError(err: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (!clientWentAway(err, req)) markFailed(res);
   next(err);
+}
+
+/**
+ * Errors that report the client's close, not a failure of the application: `res.sendFile(path, next)` and
+ * `res.download` hand `ECONNABORTED` ("Request aborted") to their callback when the client closes mid-download,
+ * and a write to a closed connection fails with EPIPE or ECONNRESET (outside review 2, G4: clients closing
+ * downloads early read as 500s). A connection already destroyed when the error arrives was closed before it.
+ */
+const CLIENT_CLOSE_CODES = new Set(['ECONNABORTED', 'ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+function clientWentAway(err: unknown, req: Request): boolean {
+  const code = err !== null && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && CLIENT_CLOSE_CODES.has(code)) return true;
+  return req.socket?.destroyed === true;
 }
 
 /**
