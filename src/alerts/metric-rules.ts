@@ -9,7 +9,7 @@ import { SysvitalsError } from '../errors.js';
 import { didYouMean } from '../options/option-keys.js';
 import type { MetricsSnapshot } from '../types.js';
 import { parseMetricPath, resolveMetric } from './metric-path.js';
-import { type AlertObservation, type ObservationSource, windowLacksShare } from './observations.js';
+import type { AlertObservation, ObservationSource } from './observations.js';
 
 /** A threshold rule on any snapshot figure (`alerts.metricRules`), e.g. a custom metric. */
 export interface MetricRuleOptions {
@@ -295,28 +295,12 @@ function readsCounterRate(snapshot: MetricsSnapshot, segments: readonly string[]
   return m?.type === 'counter';
 }
 
-/** Groups whose every figure is of the last-minute window (a custom histogram's window fields: HISTOGRAM_WINDOW). */
-const WINDOW_GROUPS = new Set(['latency', 'errors', 'apdex', 'routes', 'functions', 'queries']);
-const HISTOGRAM_WINDOW = new Set(['count', 'sum', 'avg', 'min', 'max', 'p50', 'p90', 'p95', 'p99']);
-
-/** Whether a rule's metric is a figure of the request, query or custom histogram window (see windowLacksShare). */
-export function readsWindow(segments: readonly string[]): boolean {
-  const [group, name, field] = segments;
-  if (WINDOW_GROUPS.has(group as string)) return true;
-  if (group === 'requests') return name === 'per_second' || name === 'per_minute';
-  return group === 'custom' && HISTOGRAM_WINDOW.has(field as string);
-}
-
-/**
- * The engine's view of the rules: one observation per enabled rule whose metric has a value (none for a rule on a
- * windowed figure while a cluster's window lacks a share: its alert holds).
- */
+/** The engine's view of the rules: one observation per enabled rule whose metric has a value. */
 export function metricRuleSource(rules: readonly MetricRuleConfig[]): ObservationSource {
   return (snapshot: MetricsSnapshot): AlertObservation[] => {
     const out: AlertObservation[] = [];
-    const partial = windowLacksShare(snapshot);
     for (const r of rules) {
-      if (!r.enabled || (partial && readsWindow(r.segments))) continue;
+      if (!r.enabled) continue;
       const v = resolveMetric(snapshot, r.segments, r.labels);
       if (v === undefined) continue;
       const above = r.direction === 'above';

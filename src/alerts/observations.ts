@@ -25,8 +25,6 @@ export function observeSnapshot(
   const r = rules;
   const out: AlertObservation[] = [];
   const known = (group: { status?: string } | undefined): boolean => !!group && group.status !== 'unknown';
-  // A cluster window that lost a share (a new aggregator's first minute): its windowed figures are no reading.
-  const whole = !windowLacksShare(s);
 
   if (known(s.cpu)) level(out, r.cpu, 'cpu', '', s.cpu?.current_percent, (v) => `CPU usage ${v}`);
   if (known(s.memory)) {
@@ -40,10 +38,9 @@ export function observeSnapshot(
   if (known(s.database)) {
     level(out, r.db_latency, 'database', '', s.database?.response_time_ms, (v) => `Database latency ${v}`);
   }
-  // Latency, error rate and query p95 read the window: none while it lacks a share (see windowLacksShare).
-  if (whole && known(s.latency)) {
+  if (known(s.latency)) {
     level(out, r.api_response_time, 'latency', '', s.latency?.p95_ms, (v) => `API response time (p95) ${v}`);
-  } else if (whole && s.latency && s.latency.p95_ms === null && s.latency.error === undefined) {
+  } else if (s.latency && s.latency.p95_ms === null && s.latency.error === undefined) {
     // Nothing measured in the window (no request completed, none in flight past the critical level): the
     // rule runs suppressed (value 0), so an active alert clears rather than holding its last value.
     level(out, r.api_response_time, 'latency', '', 0, (v) => `API response time (p95) ${v}`, true);
@@ -58,7 +55,7 @@ export function observeSnapshot(
     (bound !== undefined || enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests));
   // Below the guard the errors status is `unknown` (not judged): the rule still runs, suppressed, so an
   // active error_rate alert clears rather than hanging on.
-  if (whole && (known(s.errors) || (s.errors && !enough)) && known(s.requests)) {
+  if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {
     const value = bound ?? s.errors?.error_rate_percent;
     level(out, r.error_rate, 'errors', '', value, (v) => `Error rate ${v}`, !enough);
   }
@@ -78,7 +75,7 @@ export function observeSnapshot(
   // A minute without queries (none answered, none in flight past the critical level) has no p95: no reading, so
   // the rule's pending time restarts and an active alert keeps its state (README "Rules on any metric"), rather
   // than clearing at 0 while a database hangs or a cluster aggregator hears nothing (outside review F19).
-  if (whole && s.queries && s.queries.count > 0) {
+  if (s.queries && s.queries.count > 0) {
     level(out, r.db_query_p95, 'queries', '', s.queries.p95_ms, (v) => `Database query time (p95) ${v}`);
   }
   if (r.job_stale.enabled && Array.isArray(s.jobs?.watched)) {
@@ -87,21 +84,6 @@ export function observeSnapshot(
   for (const source of sources) out.push(...source(snapshot));
   return out;
 }
-
-/**
- * True while a cluster's last-minute window is known to lack a share (`cluster.missing` has `aggregator-window`:
- * a new aggregator could not rebuild what only the dead one held, for a window's length). The rules on windowed
- * figures (api_response_time, error_rate, db_query_p95, rules on any metric that read the window) take it as
- * no reading: their pending time restarts and an active alert keeps its state, neither raised nor cleared on a
- * truncated window (outside review F8).
- */
-export function windowLacksShare(snapshot: Partial<MetricsSnapshot> | undefined): boolean {
-  const missing = snapshot?.cluster?.missing;
-  return Array.isArray(missing) && missing.includes(AGGREGATOR_WINDOW);
-}
-
-/** The `cluster.missing` entry of a window that lacks what only a previous aggregator held (aggregator.ts). */
-export const AGGREGATOR_WINDOW = 'aggregator-window';
 
 function level(
   out: AlertObservation[],
