@@ -5,11 +5,11 @@
 // client after the first bytes arrived, so each is an early close, and the only requests are the /ok ones.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { expressApp } from './framework-apps.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closedAfterEach, expressApp } from './framework-apps.js';
 import { eventually } from './workload-apps.js';
 
 const N = 12;
@@ -18,14 +18,7 @@ const FILE = join(dir, 'big.bin');
 writeFileSync(FILE, Buffer.alloc(8 * 1024 * 1024, 7));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const running: { server: Server; monitor: { close(): Promise<void> } }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.server.closeAllConnections();
-    await new Promise((done) => r.server.close(done));
-    await r.monitor.close();
-  }
-});
+const running = closedAfterEach();
 
 /** GET `path`, and close the connection once the first body bytes arrive (a client giving up a download). */
 function closeAfterFirstBytes(port: number, path: string): Promise<number> {

@@ -8,9 +8,9 @@
 import { request as httpRequest, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
-import { expressApp, fastifyApp, koaApp } from './framework-apps.js';
+import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
 import { eventually, FRAMEWORKS, type Framework } from './workload-apps.js';
 
 const N = 5;
@@ -85,14 +85,7 @@ async function start(framework: Framework, options: MonitorOptions) {
   return { monitor: made.monitor, port, received: () => received };
 }
 
-const running: { server: Server; monitor: { close(): Promise<void> } }[] = [];
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.server.closeAllConnections();
-    await new Promise((done) => r.server.close(done));
-    await r.monitor.close();
-  }
-});
+const running = closedAfterEach();
 
 /** GET on a new connection: its status and whether the body arrived whole (false: the connection was cut). */
 function fetchWhole(port: number, path: string): Promise<{ status: number; whole: boolean }> {

@@ -6,6 +6,7 @@ import type Router from '@koa/router';
 import type { Express } from 'express';
 import type { FastifyInstance } from 'fastify';
 import type Koa from 'koa';
+import { afterEach } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 
 export async function expressApp(options: MonitorOptions, routes: (app: Express) => void) {
@@ -42,4 +43,17 @@ export async function koaApp(options: MonitorOptions, routes: (router: Router) =
   app.use(router.routes());
   app.use(router.allowedMethods());
   return { monitor, server: createServer(app.callback()) };
+}
+
+/** Servers (and their monitors) a test started: closed after each test of the file that calls this once. */
+export function closedAfterEach(): { server: Server; monitor: { close(): Promise<void> } }[] {
+  const running: { server: Server; monitor: { close(): Promise<void> } }[] = [];
+  afterEach(async () => {
+    for (const r of running.splice(0)) {
+      r.server.closeAllConnections();
+      await new Promise((done) => r.server.close(done));
+      await r.monitor.close();
+    }
+  });
+  return running;
 }
