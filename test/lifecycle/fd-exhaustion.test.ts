@@ -18,7 +18,7 @@ function get(port: number): Promise<number> {
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
     req.on('error', reject);
-    req.setTimeout(2000, () => req.destroy(new Error('timeout')));
+    req.setTimeout(1000, () => req.destroy(new Error('timeout')));
     req.end();
   });
 }
@@ -69,16 +69,30 @@ describe('file descriptor exhaustion', () => {
       exited = `exit ${code} ${signal}`;
       for (const w of waiters.splice(0)) w();
     });
-    const until = (pred: () => boolean) =>
+    // Each phase has its own deadline, so that a failure names the phase that stalled (a CI run once
+    // timed out at 60 s with no sign of where).
+    const started = Date.now();
+    const until = (pred: () => boolean, phase: string, ms: number) =>
       new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(
+            new Error(
+              `${phase}: not within ${ms} ms (${Date.now() - started} ms in); lines ${JSON.stringify(lines)}; stderr ${stderr.slice(-600)}`,
+            ),
+          );
+        }, ms);
         const check = () => {
-          if (pred()) resolve();
-          else if (exited) reject(new Error(`the app died (${exited}): ${stderr.slice(-600)}`));
-          else waiters.push(check);
+          if (pred()) {
+            clearTimeout(timer);
+            resolve();
+          } else if (exited) {
+            clearTimeout(timer);
+            reject(new Error(`${phase}: the app died (${exited}): ${stderr.slice(-600)}`));
+          } else waiters.push(check);
         };
         check();
       });
-    await until(() => lines.some((l) => typeof l.port === 'number'));
+    await until(() => lines.some((l) => typeof l.port === 'number'), 'the app listening', 30_000);
     const port = lines.find((l) => typeof l.port === 'number')?.port as number;
     expect(await get(port)).toBe(200);
 
@@ -89,21 +103,32 @@ describe('file descriptor exhaustion', () => {
       sockets.push(s);
     }
     // The monitor's memory reading fails with EMFILE (told once), and the process lives on.
-    await until(() =>
-      lines.some(
-        (l) => typeof l.warn === 'string' && /memory reading is failing: EMFILE/.test(l.warn as string),
-      ),
+    await until(
+      () =>
+        lines.some(
+          (l) => typeof l.warn === 'string' && /memory reading is failing: EMFILE/.test(l.warn as string),
+        ),
+      'the EMFILE warning',
+      15_000,
     );
     for (const s of sockets) s.destroy();
     sockets.length = 0;
     // It serves again once the connections are gone (retried: the app frees them as it notices).
     let status = 0;
-    for (let attempt = 0; attempt < 50 && status !== 200; attempt++) {
+    const attempts: string[] = [];
+    const serveBy = Date.now() + 10_000;
+    while (status !== 200 && Date.now() < serveBy) {
       if (exited) throw new Error(`the app died (${exited}): ${stderr.slice(-600)}`);
-      status = await get(port).catch(() => 0);
+      status = await get(port).catch((e: Error) => {
+        attempts.push(e.message);
+        return 0;
+      });
       if (status !== 200) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(status).toBe(200);
+    expect(
+      status,
+      `serving again: ${attempts.length} failed attempts (${attempts.slice(-5).join('; ')})`,
+    ).toBe(200);
     expect(exited).toBeUndefined();
     const warnings = lines.filter(
       (l) => typeof l.warn === 'string' && /memory reading is failing/.test(l.warn as string),
