@@ -17,8 +17,9 @@ export interface AdminApiOptions<R = IncomingMessage> extends AuthOptions<R>, Or
   /** Where the admin API lives. @defaultValue '/api/core/admin/system' */
   basePath?: string;
   /**
-   * Per-client limit on admin requests; `false` disables it. Refused requests (wrong or missing credentials)
-   * and served ones are counted in separate budgets, so anonymous traffic never spends an admin's budget.
+   * Per-client limit on admin requests; `false` disables it. Refused requests (wrong credentials) and served
+   * ones are counted in separate budgets, so anonymous traffic never spends an admin's budget; a request
+   * that presents no credential (token mode: no bearer, no access token) is counted in neither.
    * @defaultValue { max: 300, windowMs: 60_000, maxClients: 10_000 }
    */
   rateLimit?: RateLimitOptions | false;

@@ -15,6 +15,7 @@ import {
   positiveInteger,
 } from './admin-api-options.js';
 import { type AdminRouteTable, adminRouteTable, cut } from './admin-routes-table.js';
+import { createAdmission } from './admission.js';
 import { createAuthenticator, DEFAULT_ACCESS_TOKEN_TTL_MS } from './auth.js';
 import { createOriginGuard } from './origin-guard.js';
 import { parseQuery } from './params.js';
@@ -29,7 +30,7 @@ import {
 } from './probes.js';
 import { parsePrometheusOptions } from './prometheus/options.js';
 import { clientKey, createRateLimiter } from './rate-limit.js';
-import { rateLimitRefusal, sendRefusal, sendRouteFailure } from './refusals.js';
+import { sendRefusal, sendRouteFailure } from './refusals.js';
 import { sendError } from './respond.js';
 import type { AdminContext, AdminRouteConfig, AdminSource } from './route.js';
 
@@ -74,8 +75,9 @@ export function createAdminApi<R = IncomingMessage>(
   ) {
     throw invalidOption('`rateLimit` must be an object `{ max, windowMs, maxClients }` or false.');
   }
-  // Two budgets: refused requests (guessing, scraping) and served ones, so that anonymous traffic,
+  // Two budgets: refused requests (wrong credentials: guessing) and served ones, so that anonymous traffic,
   // however many addresses it comes from, can never spend or share an authenticated client's budget.
+  // A request with no credential spends neither (admission.ts).
   const limiter = () =>
     options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
   const refusedLimiter = limiter();
@@ -87,6 +89,7 @@ export function createAdminApi<R = IncomingMessage>(
     sharedSecret: source.accessTokenSecret ? () => source.accessTokenSecret?.() : undefined,
   });
   const guard = createOriginGuard(options, auth.mode === 'loopback');
+  const decide = createAdmission<R>({ auth, guard, refusedLimiter, servedLimiter, logger, basePath });
   // The built-in route table, and with it the handlers (Prometheus rendering, the dashboard, silences, ...),
   // is loaded on the first admin request rather than at import (issue 18: import time).
   let table: AdminRouteTable | undefined = deps.routes ? adminRouteTable(deps.routes) : undefined;
@@ -326,58 +329,6 @@ export function createAdminApi<R = IncomingMessage>(
       else sendError(res, 500, 'internal_error', 'internal error in the admin API; see the server log');
     }
     return true;
-  }
-
-  /**
-   * The rate limit around the auth decision. A client that has spent its own budget of refusals is refused
-   * before any credential is looked at (guessing stays slow). A refusal is then counted on the client's
-   * refusal budget, or on the overflow budget new clients share once maxClients are tracked; that shared
-   * budget only turns refusals into 429s, so a right credential is still served. A served request is
-   * counted on the served budget, which only clients that got in can fill.
-   */
-  async function decide(
-    req: IncomingMessage,
-    request: R,
-    key: string,
-    accessToken: string | undefined,
-  ): Promise<AdminDecision> {
-    const spent = rateLimitRefusal(refusedLimiter?.spent(key));
-    if (spent) {
-      // Wrong guesses from this address have spent its refusal budget. An unguessable credential (a long
-      // adminToken, a signed access token) is still served: the budget slows guessing, and no guesser
-      // reaches such a credential at any rate, so whoever shares the address cannot lock the admin out.
-      // A short token or an authorize hook stays locked out (their strength is unknown).
-      const strong = await auth.checkUnguessable(req, request, accessToken);
-      if (!strong?.ok) return spent;
-      return (
-        guard.checkHost(req) ?? rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...strong, clientKey: key }
-      );
-    }
-    const decision = await auth.check(req, request, accessToken);
-    // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
-    // is a local client too, but it names its own host in Host. Token-bearing requests too: in this mode
-    // a token only adds to the loopback rule. An authorize hook is let in by what the admin's browser
-    // brings along (its address for an IP allow-list, a client certificate), which a rebound page has too:
-    // the same Host rule. A bearer or signed token is something the page cannot know: no Host rule.
-    const ambient = decision.ok && decision.via === 'authorize';
-    const misdirected = decision.ok ? guard.checkHost(req, ambient) : undefined;
-    if (misdirected && ambient) warnHostOnce(misdirected.message);
-    // Not counted: it guesses nothing, and the page runs in the local user's own browser, on their budget.
-    // Nor is another site's page (an <img> to the API: no Origin, Sec-Fetch-Site cross-site): refused unspent.
-    const refused =
-      misdirected ??
-      (decision.ok && (ambient || decision.via === 'loopback') ? guard.checkFetchSite(req) : undefined);
-    if (refused) return refused;
-    if (decision.ok) return rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
-    return rateLimitRefusal(refusedLimiter?.hit(key)) ?? decision;
-  }
-
-  let hostWarned = false;
-  /** Existing deployments with an authorize hook and a DNS name learn why their admins get 421, once. */
-  function warnHostOnce(message: string): void {
-    if (hostWarned) return;
-    hostWarned = true;
-    logger.warn({ basePath }, `sysvitals: refused with 421: ${message}`);
   }
 
   async function authenticate(req: IncomingMessage, request?: R): Promise<AdminDecision> {

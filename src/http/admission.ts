@@ -1,0 +1,109 @@
+// Who is let in, and what it costs them: the admin API's auth decision wrapped in its two rate-limit budgets
+// (refused and served requests) and the Host and Sec-Fetch-Site rules, in the order that keeps guessing slow
+// and lets nobody else spend an administrator's budget.
+
+import type { IncomingMessage } from 'node:http';
+import type { Logger } from '../types.js';
+import type { AdminDecision } from './admin-api-options.js';
+import { type Authenticator, bearerToken } from './auth.js';
+import type { OriginGuard } from './origin-guard.js';
+import type { RateLimiter } from './rate-limit.js';
+import { rateLimitRefusal } from './refusals.js';
+
+/**
+ * What a request presents for the authenticator to compare: `explicit`, a bearer token it compares with
+ * adminToken or a `?access_token=`; `ambient`, only what a browser brings along unasked (the address in
+ * loopback mode, the cookies or client certificate an authorize hook reads, whose strength is unknown);
+ * `none`, nothing at all (token mode without a bearer token or an access token: nothing is compared).
+ */
+type PresentedCredential = 'explicit' | 'ambient' | 'none';
+
+function presentedCredential<R>(
+  auth: Authenticator<R>,
+  req: IncomingMessage,
+  accessToken: string | undefined,
+): PresentedCredential {
+  if (accessToken !== undefined) return 'explicit';
+  const tokenMode = auth.mode === 'token' || auth.mode === 'token+authorize';
+  // Another scheme (Basic from a proxy's own sign-in) is compared with nothing: no credential of ours.
+  if (tokenMode && bearerToken(req) !== undefined) return 'explicit';
+  return auth.mode === 'token' ? 'none' : 'ambient';
+}
+
+export type Decide<R> = (
+  req: IncomingMessage,
+  request: R,
+  key: string,
+  accessToken: string | undefined,
+) => Promise<AdminDecision>;
+
+export function createAdmission<R>(deps: {
+  auth: Authenticator<R>;
+  guard: OriginGuard;
+  /** Undefined with `rateLimit: false`. */
+  refusedLimiter: RateLimiter | undefined;
+  servedLimiter: RateLimiter | undefined;
+  logger: Logger;
+  basePath: string;
+}): Decide<R> {
+  const { auth, guard, refusedLimiter, servedLimiter, logger, basePath } = deps;
+
+  let hostWarned = false;
+  /** Existing deployments with an authorize hook and a DNS name learn why their admins get 421, once. */
+  function warnHostOnce(message: string): void {
+    if (hostWarned) return;
+    hostWarned = true;
+    logger.warn({ basePath }, `sysvitals: refused with 421: ${message}`);
+  }
+
+  /**
+   * The rate limit around the auth decision. Another site's page (Sec-Fetch-Site) without a bearer or access
+   * token is refused first, before anything is compared or counted. A request that presents no credential
+   * guesses nothing: it is answered 401 and neither spends nor is refused by the refusal budget (outside
+   * review G3: a foreign page's <img> tags spent it and locked the admin out). A client that has spent its
+   * own budget of refusals is refused before any credential is looked at (guessing stays slow), unless it
+   * presents an unguessable one. A wrong credential is then counted on the client's refusal budget, or on the
+   * overflow budget new clients share once maxClients are tracked; that shared budget only turns refusals
+   * into 429s, so a right credential is still served. A served request is counted on the served budget,
+   * which only clients that got in can fill.
+   */
+  return async function decide(req, request, key, accessToken) {
+    const credential = presentedCredential(auth, req, accessToken);
+    // A browser marks what another site's page sends (an <img>, a form, a fetch): without a token it could
+    // only be let in by what the browser brings along, which does not serve other sites (checkFetchSite).
+    // Refused before the hook or the loopback rule runs, so it tells a guesser nothing and spends nothing.
+    const foreignPage = credential === 'explicit' ? undefined : guard.checkFetchSite(req);
+    if (foreignPage) return foreignPage;
+    const spent = credential === 'none' ? undefined : rateLimitRefusal(refusedLimiter?.spent(key));
+    if (spent) {
+      // Wrong guesses from this address have spent its refusal budget. An unguessable credential (a long
+      // adminToken, a signed access token) is still served: the budget slows guessing, and no guesser
+      // reaches such a credential at any rate, so whoever shares the address cannot lock the admin out.
+      // A short token or an authorize hook stays locked out (their strength is unknown).
+      const strong = await auth.checkUnguessable(req, request, accessToken);
+      if (!strong?.ok) return spent;
+      return (
+        guard.checkHost(req) ?? rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...strong, clientKey: key }
+      );
+    }
+    const decision = await auth.check(req, request, accessToken);
+    // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
+    // is a local client too, but it names its own host in Host. Token-bearing requests too: in this mode
+    // a token only adds to the loopback rule. An authorize hook is let in by what the admin's browser
+    // brings along (its address for an IP allow-list, a client certificate), which a rebound page has too:
+    // the same Host rule. A bearer or signed token is something the page cannot know: no Host rule.
+    const ambient = decision.ok && decision.via === 'authorize';
+    const misdirected = decision.ok ? guard.checkHost(req, ambient) : undefined;
+    if (misdirected && ambient) warnHostOnce(misdirected.message);
+    // Not counted: it guesses nothing, and the page runs in the local user's own browser, on their budget.
+    // Nor is another site's page let in by the hook with a wrong bearer token beside it: refused unspent.
+    const refused =
+      misdirected ??
+      (decision.ok && (ambient || decision.via === 'loopback') ? guard.checkFetchSite(req) : undefined);
+    if (refused) return refused;
+    if (decision.ok) return rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
+    // Nothing was compared: a 401 that asks for credentials, and no budget spent (none guessed).
+    if (credential === 'none') return decision;
+    return rateLimitRefusal(refusedLimiter?.hit(key)) ?? decision;
+  };
+}
