@@ -2,6 +2,7 @@
 // or a response the application itself completed with status 499. Read only when the status is 499 (rare).
 
 import type { ServerResponse } from 'node:http';
+import { bodyArriving } from './body-arrival.js';
 import { ABORTED_STATUS } from './route-counters.js';
 
 /**
@@ -44,9 +45,11 @@ function completed(res: ServerResponse): boolean {
 }
 
 /**
- * Whether the request's body was still arriving when its response was cut off (`req.complete` false): the server
- * was waiting for the client, so the close is the client's, recorded as an early close whatever its duration.
+ * Whether the request's body was still arriving when its response was cut off (`req.complete` false, and the server
+ * reading it as it came: body-arrival.ts): the server was waiting for the client, so the close is the client's,
+ * recorded as an early close whatever its duration. A body the server did not read (Node had stopped reading the
+ * connection for it) is not arriving: the client waited on the server (outside review 2, G1).
  */
 export function bodyIncomplete(res: ServerResponse): boolean {
-  return res.req?.complete === false;
+  return bodyArriving(res.req);
 }

@@ -3,6 +3,7 @@
 
 import { addToView, type CountsView, microsOf, slotOf } from '../latency/latency-ring.js';
 import type { Clock } from '../types.js';
+import { bodyArriving } from './body-arrival.js';
 import { isEventStream } from './exclusion.js';
 import { readClock, SteadyClock } from './steady-clock.js';
 
@@ -112,7 +113,8 @@ export class InFlightAges implements InFlightReader {
   /**
    * Calls `visit` with the age (ms) of each request in flight for at least `minMs` at `now`; server-sent event
    * streams are left out (open for as long as their client listens: their age is no latency), and so are requests
-   * whose body is still arriving (isUploading: the time is the client's upload). Returns how many.
+   * whose body is still arriving (isUploading: the time is the client's upload; a body the server does not read is
+   * not arriving, and is aged from the request's start). Returns how many.
    */
   eachAtLeast(minMs: number, now: number, visit: (ageMs: number) => void): number {
     let n = 0;
@@ -151,11 +153,11 @@ export class InFlightAges implements InFlightReader {
 }
 
 /**
- * Whether the request of response `res` is still arriving: Node's parser has not read its body in full
- * (IncomingMessage `complete` false, not ended). A slow upload (a client trickling its body) is not a request the
- * application was handed yet, so its age is no server latency (red team 1 F10(a)); read at sample time only.
+ * Whether the request of response `res` is still arriving from its client (body-arrival.ts): a slow upload (a client
+ * trickling its body) is not a request the application was handed yet, so its age is no server latency (red team 1
+ * F10(a)); a body the server does not read (Node stopped reading the connection for it) is the server's wait, and
+ * is aged (outside review 2, G1). Read at sample time only.
  */
 function isUploading(res: object): boolean {
-  const req = (res as { req?: { complete?: unknown; readableEnded?: unknown } | null }).req;
-  return typeof req === 'object' && req !== null && req.complete === false && req.readableEnded !== true;
+  return bodyArriving((res as { req?: unknown }).req);
 }
