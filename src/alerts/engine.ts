@@ -3,6 +3,7 @@
 import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, OutageLog } from '../logger.js';
 import type { Clock, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
+import { type ActiveAlert, changeSeverity, publicAlert } from './active-alert.js';
 import type { Alert, AlertEvent, AlertEventType, AlertRecord, AlertSeverity } from './alert.js';
 import {
   type AlertListener,
@@ -18,11 +19,10 @@ import { isPersistedAlert, type PersistedAlert, type RuleExists } from './restor
 import { type AlertRulesConfig, parseRules } from './rules.js';
 import { round } from './status.js';
 import { WebhookChannel } from './webhook.js';
+import { WindowHold } from './window-hold.js';
 
 /** close() waits at most this long for queued webhook deliveries, whatever the webhook's timeoutMs. */
 export const CLOSE_DRAIN_LIMIT_MS = 2000;
-
-type ActiveAlert = Alert & { raisedAt: number };
 
 export type { PersistedAlert } from './restored.js';
 
@@ -47,6 +47,8 @@ export class AlertSystem {
   private readonly history: AlertRecord[] = [];
   private readonly listeners = new Set<AlertListener>();
   private readonly sources: ObservationSource[] = [];
+  /** After a cluster takeover, the rules on windowed figures hold their state for a bounded time (window-hold.ts). */
+  private readonly hold = new WindowHold();
   private readonly onAlert: AlertListener | undefined;
   private recorder: AlertRecorder | undefined;
   private suppressor: AlertSuppressor | undefined;
@@ -82,7 +84,7 @@ export class AlertSystem {
     const events: Array<[AlertEventType, ActiveAlert]> = [];
     let observations: AlertObservation[] = [];
     try {
-      observations = observeSnapshot(snapshot, this.rules, this.sources);
+      observations = this.hold.filter(observeSnapshot(snapshot, this.rules, this.sources), now);
       this.outage.recovered('alert rules');
     } catch (err) {
       this.outage.failed('alert rules', err);
@@ -203,6 +205,14 @@ export class AlertSystem {
   /** Adds observations from outside the built-in rules (the analytics rules) to every evaluation. @internal */
   addObservationSource(source: ObservationSource): void {
     this.sources.push(source);
+  }
+
+  /**
+   * Holds the rules on windowed figures for `ms` from now, on this system's clock (a cluster aggregator that took
+   * over a window lacking its predecessor's share): no reading for them meanwhile (window-hold.ts). @internal
+   */
+  holdWindowedRules(ms: number): void {
+    this.hold.start(this.clock.now(), ms);
   }
 
   /** Sets (or with undefined removes) the function that persists each history entry. */
@@ -386,14 +396,4 @@ export class AlertSystem {
       this.outage.failed(key, err);
     }
   }
-}
-
-function changeSeverity(a: ActiveAlert, severity: AlertSeverity, threshold: number, message: string): void {
-  Object.assign(a, { severity, threshold, message });
-}
-
-function publicAlert(alert: ActiveAlert, now: number): Alert {
-  const end = alert.cleared_at === null ? now : Date.parse(alert.cleared_at);
-  const { raisedAt, ...rest } = alert;
-  return { ...rest, duration_seconds: Math.max(0, Math.floor((end - raisedAt) / 1000)) };
 }

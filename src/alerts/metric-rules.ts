@@ -295,8 +295,21 @@ function readsCounterRate(snapshot: MetricsSnapshot, segments: readonly string[]
   return m?.type === 'counter';
 }
 
+/** Groups whose every figure is of the last-minute window (a custom histogram's window fields: HISTOGRAM_WINDOW). */
+const WINDOW_GROUPS = new Set(['latency', 'errors', 'apdex', 'routes', 'functions', 'queries']);
+const HISTOGRAM_WINDOW = new Set(['count', 'sum', 'avg', 'min', 'max', 'p50', 'p90', 'p95', 'p99']);
+
+/** Whether a rule's metric is a figure of the request, query or custom histogram window (window-hold.ts). */
+export function readsWindow(segments: readonly string[]): boolean {
+  const [group, name, field] = segments;
+  if (WINDOW_GROUPS.has(group as string)) return true;
+  if (group === 'requests') return name === 'per_second' || name === 'per_minute';
+  return group === 'custom' && HISTOGRAM_WINDOW.has(field as string);
+}
+
 /** The engine's view of the rules: one observation per enabled rule whose metric has a value. */
 export function metricRuleSource(rules: readonly MetricRuleConfig[]): ObservationSource {
+  const windowed = new Set(rules.filter((r) => readsWindow(r.segments)));
   return (snapshot: MetricsSnapshot): AlertObservation[] => {
     const out: AlertObservation[] = [];
     for (const r of rules) {
@@ -320,6 +333,7 @@ export function metricRuleSource(rules: readonly MetricRuleConfig[]): Observatio
         criticalLevel: Number.isFinite(r.critical) ? r.critical : r.warning,
         message: (severity) =>
           `${r.name}: ${r.metric}${label} is ${v}${unit} (${severity} ${above ? 'at or above' : 'at or below'} ${severity === 'critical' ? r.critical : r.warning})`,
+        windowed: windowed.has(r),
       });
     }
     return out;

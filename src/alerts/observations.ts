@@ -13,7 +13,16 @@ export type ObservationSource = (snapshot: MetricsSnapshot) => AlertObservation[
 export interface AlertObservation extends AnalyticsObservation {
   rule: AlertRuleName;
   message: (severity: AlertSeverity) => string;
+  /** Reads a figure of the request, query or histogram window: held after a cluster takeover (window-hold.ts). */
+  windowed?: boolean;
 }
+
+/** The built-in level rules on windowed figures (latency p95, error rate, query p95 of the last minute). */
+const WINDOWED_RULES: ReadonlySet<AlertRuleName> = new Set([
+  'api_response_time',
+  'error_rate',
+  'db_query_p95',
+]);
 
 /** Reads the snapshot into one observation per enabled rule (and per disk partition); unknown inputs are skipped. */
 export function observeSnapshot(
@@ -108,6 +117,7 @@ function level(
     warningLevel: rule.warning,
     criticalLevel: rule.critical,
     message,
+    windowed: WINDOWED_RULES.has(rule.name),
   });
 }
 

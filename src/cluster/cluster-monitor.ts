@@ -36,6 +36,8 @@ export type ClusterMonitor = MonitorLike &
       /** Clears the restored alerts whose rule this monitor's options removed, renamed or disabled. */
       clearRemovedRules(): number;
       setFence(fence: (() => boolean) | undefined): void;
+      /** Holds the rules on windowed figures for `ms` (a takeover whose window lacks a share: window-hold.ts). */
+      holdWindowedRules(ms: number): void;
       /** Delivers the webhook's queue (bounded), then stops it: what it cut off stays in unaccepted(). */
       drainAndClose(): Promise<void>;
       /** The alert webhook: what it has not delivered is in the ledger (pending.ts). */

@@ -2,6 +2,7 @@
 // (totals since start, compared with what is known so nothing counts twice), windows rebuilt at a
 // takeover, and the ledger a new aggregator starts from.
 
+import { type WindowShape, windowHoldMs } from '../alerts/window-hold.js';
 import { DROPPED_SOURCES, type DroppedObservations } from '../collector/dropped.js';
 import { errorMessage } from '../logger.js';
 import { type RouteTotals, routeKey } from '../profiling/series-history.js';
@@ -263,11 +264,13 @@ export class Merger {
       const ledger = readLedger(ledgerPath);
       entries = ledger.workers;
       // A previous aggregator counted requests within the last window: what only it held is lost.
-      const windowMs =
-        (this.monitor.requests as { config?: { windowMs?: number } }).config?.windowMs ?? 60_000;
+      const shape = (this.monitor.requests as { config?: WindowShape }).config;
+      const windowMs = shape?.windowMs ?? 60_000;
       const now = this.deps.now();
       if (entries.length > 0 && now - ledger.savedAt < windowMs && !this.handedOver(ledger.handover)) {
         this.windowGapUntil = now + windowMs;
+        // Meanwhile the rules on windowed figures hold their state, bounded by time alone (window-hold.ts).
+        this.monitor.alertSystem.holdWindowedRules(windowHoldMs(shape));
       }
       this.monitor.notifications.silences.restore(ledger.silences);
       this.monitor.alertSystem.restoreActive(ledger.alerts);
