@@ -190,7 +190,7 @@ describe("node:cluster takeover: no false raise on the survivors' share within t
     expect(Date.now() - killedAt).toBeLessThan(HOLD_MS);
     // No page for a breach the cluster did not have (was: error_rate warning raised on the first snapshot).
     expect(alerts).toEqual([]);
-    expect(c.hooks.received.filter((e) => e.type === 'raised')).toEqual([]);
+    expect(c.hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toEqual([]);
   }, 180_000);
 });
 
@@ -222,7 +222,7 @@ describe("node:cluster takeover: no false clear on the survivors' share within t
     const held = await errorRateAlerts(c.port);
     expect(Date.now() - killedAt).toBeLessThan(HOLD_MS);
     expect(held.map((a: { id: string }) => a.id)).toEqual([id]);
-    expect(c.hooks.received.filter((e) => e.type === 'cleared')).toEqual([]);
+    expect(c.hooks.received.filter((e) => e.type === 'cleared' && e.alert.rule === 'error_rate')).toEqual([]);
 
     // Judged again once the hold is over (a guard, not a timing): cleared once, never before the hold's end.
     const cleared = await until(
@@ -230,7 +230,16 @@ describe("node:cluster takeover: no false clear on the survivors' share within t
       120_000,
     );
     expect(Date.parse(cleared.alert.cleared_at as string) - killedAt).toBeGreaterThanOrEqual(HOLD_MS);
-    expect(c.hooks.received.filter((e) => e.type === 'raised')).toHaveLength(1);
-    expect(c.hooks.received.filter((e) => e.type === 'cleared')).toHaveLength(1);
+    // One alert: raised by the dead aggregator (its successor may send that same event again: a webhook request on
+    // the wire at the kill is delivered at least once, README Failure modes), cleared once by the successor.
+    const seen = JSON.stringify(c.hooks.received.map((e) => [e.type, e.alert.rule, e.alert.id]));
+    const errorRate = c.hooks.received.filter((e) => e.alert.rule === 'error_rate');
+    expect(new Set(errorRate.filter((e) => e.type === 'raised').map((e) => e.alert.id)), seen).toEqual(
+      new Set([id]),
+    );
+    expect(
+      errorRate.filter((e) => e.type === 'cleared').map((e) => e.alert.id),
+      seen,
+    ).toEqual([id]);
   }, 240_000);
 });
