@@ -282,15 +282,15 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /**
-   * The endpoints table over the request window: one row per method + route template with rate,
-   * counts (4xx, 5xx, aborted), error %, p50/p95/p99/max, share of server time and Apdex, sorted by
-   * `sort` (`time`, `p95`, `rate`, `errors`, or `apdex` worst first), at most `limit` rows; with server Apdex.
+   * The endpoints table over the request window: one row per method + route template with rate, counts (4xx,
+   * 5xx, aborted), error %, p50/p95/p99/max, share of server time, Apdex and its requests in flight now, sorted
+   * by `sort` (`time`, `p95`, `rate`, `errors`, `in_flight`, or `apdex` worst first), at most `limit` rows.
    */
   endpoints(
     sort: EndpointSort = 'time',
     limit = 100,
   ): { window_seconds: number; apdex: ApdexGroup; routes: EndpointRow[] } {
-    return endpointsTable(this.requests, sort, limit);
+    return endpointsTable(this.requests, sort, limit, this.tickets.routesInFlight());
   }
 
   /** Records one finished job run (what `monitor.job` and `@timed({ job: true })` call). Never throws. */

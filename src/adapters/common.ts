@@ -17,6 +17,7 @@ import {
 } from '../monitor/websocket-port.js';
 import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
+import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import { type RequestTicket, settleCutOff, TicketPath } from '../requests/request-ticket.js';
 import { ABORTED_STATUS } from '../requests/route-counters.js';
 
@@ -69,6 +70,11 @@ export interface RequestWay {
   begin(req: IncomingMessage, ticket: RequestTicket, socket?: IncomingMessage['socket'] | null): boolean;
   /** At the end (completed or cut off). Never throws. */
   end(ticket: RequestTicket, method: string, route: string, status: number, durationMs: number): void;
+  /**
+   * Once, when the adapter is set up: how routes/ reads the route of the adapter's requests in flight (the core
+   * monitor's tickets; another source has none to walk).
+   */
+  readRoutes?(reader: InFlightRouteReader): void;
 }
 
 /**

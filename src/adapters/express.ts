@@ -12,11 +12,18 @@ import {
   createAdapterMonitor,
   decideUpgrade,
   requestWay,
+  UNMATCHED_ROUTE,
 } from './common.js';
 import { watchLateErrors } from './express-errors.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressRouteLabel } from './express-route.js';
-import { isTracked, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
+import {
+  flightRouteReader,
+  isTracked,
+  newTrackedTicket,
+  type TrackedTicket,
+  trackFlight,
+} from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -69,6 +76,14 @@ export function expressMiddleware(
     if (mountedBase !== undefined) noteMountedAdmin(req);
     way.end(ticket, req[METHOD], expressRouteLabel(req), status, performance.now() - ticket.start);
   };
+  // routes/ names the route of a request still in flight, read when it is read with the label its end will have:
+  // known once the router matched (`req.route`), not routed yet before (a middleware holding it).
+  way.readRoutes?.(
+    flightRouteReader(onEnd, (req: Request) => {
+      const route = expressRouteLabel(req);
+      return [req[METHOD], route === UNMATCHED_ROUTE ? null : route];
+    }),
+  );
 
   // Mounted under a path (`parent.use('/v1', app)`): the base path is matched against the original URL, so the
   // admin API is not at `/v1<basePath>` (outside review 1, F2). The first request there is told once, naming the

@@ -17,7 +17,7 @@ import {
   requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
-import { newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
+import { flightRouteReader, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -55,6 +55,11 @@ export function fastifyPlugin(
     // `request.method` is a getter reading `request.raw.method`.
     way.end(ticket, request.raw.method as string, routeOf(request), status, performance.now() - ticket.start);
   };
+  // routes/ names the route of a request still in flight, read when it is read as its end reads it: Fastify has
+  // routed a request before its onRequest hook (the 404 handler's are `unmatched` from the start).
+  way.readRoutes?.(
+    flightRouteReader(onEnd, (request: FastifyRequest) => [request.raw.method as string, routeOf(request)]),
+  );
 
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
     // The only hook an application request passes (callback style: no promise per request).

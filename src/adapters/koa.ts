@@ -14,7 +14,7 @@ import {
   requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
-import { newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
+import { flightRouteReader, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -58,6 +58,14 @@ export function koaMiddleware(
     const route = matched === undefined ? UNMATCHED_ROUTE : String(matched);
     way.end(ticket, ticket.request.req.method ?? 'GET', route, status, performance.now() - ticket.start);
   };
+  // routes/ names the route of a request still in flight, read when it is read as its end reads it: known once
+  // @koa/router matched (`_matchedRoute`), not routed yet before (a middleware holding it, or no @koa/router).
+  way.readRoutes?.(
+    flightRouteReader(onEnd, (ctx: Context) => {
+      const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+      return [ctx.req.method ?? 'GET', matched === undefined ? null : String(matched)];
+    }),
+  );
 
   // Not an async function: an application request returns next()'s own promise, so the middleware adds no
   // promise and no await of its own per request (koa-compose takes any return value).

@@ -9,6 +9,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 
@@ -56,6 +57,21 @@ export function newTrackedTicket<T>(
     socket,
     onEnd,
     nextFlight: null,
+  };
+}
+
+/**
+ * routes/' reader of the route an adapter's requests in flight have reached (requests/in-flight-routes.ts): a ticket
+ * is the adapter's when its end is `onEnd`, and `read` names its method and route (null: not routed yet) from the
+ * framework's request it holds, as its end will. Made once per adapter: nothing is added to a ticket or a request.
+ */
+export function flightRouteReader<T>(
+  onEnd: FlightEnd<TrackedTicket<T>>,
+  read: (request: T) => readonly [method: string, route: string | null],
+): InFlightRouteReader {
+  return (entry) => {
+    const ticket = entry as Partial<TrackedTicket<T>>;
+    return ticket.onEnd === onEnd ? read(ticket.request as T) : undefined;
   };
 }
 

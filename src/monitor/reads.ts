@@ -11,7 +11,17 @@ import type { HistoryResult } from '../history/point.js';
 import { queryHistory } from '../history/query.js';
 import { errorMessage } from '../logger.js';
 import type { AlertsReadOptions, HealthReadOptions, HistoryReadOptions } from '../options/read-options.js';
-import { type EndpointRow, type EndpointSort, endpointRows, overallApdex } from '../profiling/endpoints.js';
+import { type ApdexConfig, thresholdFor } from '../profiling/apdex.js';
+import {
+  type EndpointRow,
+  type EndpointSort,
+  type EndpointWindowLike,
+  endpointRows,
+  overallApdex,
+} from '../profiling/endpoints.js';
+import { routeKey } from '../profiling/series-history.js';
+import type { RouteInFlight } from '../requests/in-flight-routes.js';
+import type { EndpointWindow } from '../requests/request-figures.js';
 import type { RequestStats } from '../requests/requests.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { ApdexGroup, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
@@ -74,19 +84,66 @@ export function capacityHistory(
   return historyFor(store, { period: '7d' }, instanceId, Math.floor(now / step) * step - 1, resolutionMs);
 }
 
-/** The endpoints table over the request window, with the server-wide Apdex. */
+/**
+ * The endpoints table over the request window, with the server-wide Apdex; `inFlight` (TicketPath.routesInFlight())
+ * adds each route's requests in flight now to its row, or as a row of its own (counts 0, latency null).
+ */
 export function endpointsTable(
   requests: RequestStats,
   sort: EndpointSort,
   limit: number,
+  inFlight: ReadonlyMap<string, RouteInFlight> = new Map(),
 ): { window_seconds: number; apdex: ApdexGroup; routes: EndpointRow[] } {
   const windows = requests.endpointWindows();
   const spanMs = requests.windowSpanMs(); // less than the window's length in the first minute
   return {
     window_seconds: spanMs / 1000,
     apdex: overallApdex(windows, requests.config.apdex.thresholdUs / 1000),
-    routes: endpointRows(windows, spanMs, sort, limit),
+    routes: endpointRows(withInFlight(windows, inFlight, requests.config.apdex), spanMs, sort, limit),
   };
+}
+
+/**
+ * The window's rows with the requests in flight: on the row of their method and route, or on a row of their own
+ * when the window holds none of that route (with the route's Apdex T). A route folded into `* other` (past
+ * `maxRoutes`) is in flight under its own name: read now, nothing is kept.
+ */
+function withInFlight(
+  windows: EndpointWindow[],
+  inFlight: ReadonlyMap<string, RouteInFlight>,
+  apdex: ApdexConfig,
+): EndpointWindowLike[] {
+  if (inFlight.size === 0) return windows;
+  const rows: EndpointWindowLike[] = [];
+  const seen = new Set<string>();
+  for (const w of windows) {
+    const key = routeKey(w.method, w.route);
+    const f = inFlight.get(key);
+    if (f === undefined) rows.push(w);
+    else {
+      seen.add(key);
+      rows.push({ ...w, in_flight: f.count, oldest_in_flight_ms: f.oldestMs });
+    }
+  }
+  for (const [key, f] of inFlight) {
+    if (seen.has(key)) continue;
+    rows.push({
+      method: f.method,
+      route: f.route,
+      count: 0,
+      count_4xx: 0,
+      count_5xx: 0,
+      count_aborted: 0,
+      latency: { p50_ms: 0, p95_ms: 0, p99_ms: 0, avg_ms: 0, max_ms: 0 }, // not shown: count 0 reads null
+      time_ms: 0,
+      satisfied: 0,
+      tolerating: 0,
+      apdex_t_ms: thresholdFor(apdex, f.method, f.route) / 1000,
+      in_flight: f.count,
+      oldest_in_flight_ms: f.oldestMs,
+    });
+  }
+  return rows;
 }
 
 /** The health of `snapshot` (marked `cluster_mode` as it is); with `detailed`, the snapshot itself and the channels' status (when any) beside it. */

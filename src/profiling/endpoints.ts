@@ -21,6 +21,9 @@ export interface EndpointWindowLike {
   satisfied: number;
   tolerating: number;
   apdex_t_ms: number;
+  /** Requests of the route in flight now, and the age of the oldest (ms); absent or 0 when none. */
+  in_flight?: number;
+  oldest_in_flight_ms?: number;
 }
 
 /** One row of `GET routes/`. */
@@ -47,16 +50,25 @@ export interface EndpointRow {
   time_percent: number;
   apdex: number;
   apdex_t_ms: number;
+  /**
+   * Requests of the route in flight when the table was read (not in the counts above until they end), present
+   * only when there are some: a hang names its route. Event streams and bodies still arriving are left out, as
+   * from `latency`'s requests in flight.
+   */
+  in_flight?: number;
+  /** With `in_flight`: the age of the oldest of them so far, ms (a lower bound of its duration). */
+  oldest_in_flight_ms?: number;
 }
 
-/** How `GET routes/` orders its rows: by p95, request rate, errors, total time, or Apdex. */
-export type EndpointSort = 'p95' | 'rate' | 'errors' | 'time' | 'apdex';
+/** How `GET routes/` orders its rows: by p95, request rate, errors, total time, Apdex, or requests in flight. */
+export type EndpointSort = 'p95' | 'rate' | 'errors' | 'time' | 'apdex' | 'in_flight';
 export const ENDPOINT_SORTS: readonly EndpointSort[] = Object.freeze([
   'p95',
   'rate',
   'errors',
   'time',
   'apdex',
+  'in_flight',
 ]);
 
 /**
@@ -73,8 +85,8 @@ export function endpointRows(
   for (const w of windows) totalTime += w.time_ms;
   const rows = windows.map((w): EndpointRow => {
     const frustrated = w.count - w.satisfied - w.tolerating;
-    const timed = w.count > 0; // a row of early closes only has no latency reading
-    return {
+    const timed = w.count > 0; // a row of early closes (or of requests in flight) only has no latency reading
+    const row: EndpointRow = {
       method: w.method,
       route: w.route,
       rate_per_second: Math.round((w.count * 1000 * 1000) / spanMs) / 1000,
@@ -93,6 +105,11 @@ export function endpointRows(
       apdex: apdexScore(w.satisfied, w.tolerating, w.satisfied + w.tolerating + Math.max(0, frustrated)) ?? 1,
       apdex_t_ms: w.apdex_t_ms,
     };
+    if (w.in_flight !== undefined && w.in_flight > 0) {
+      row.in_flight = w.in_flight;
+      row.oldest_in_flight_ms = w.oldest_in_flight_ms ?? 0;
+    }
+    return row;
   });
   const key: Record<EndpointSort, (r: EndpointRow) => number> = {
     p95: (r) => -(r.p95_ms ?? Number.NEGATIVE_INFINITY),
@@ -100,10 +117,18 @@ export function endpointRows(
     errors: (r) => -r.count_5xx - r.error_percent / 1000,
     time: (r) => -r.time_ms,
     apdex: (r) => r.apdex, // worst first
+    in_flight: (r) => -(r.in_flight ?? 0),
   };
   const k = key[sort];
+  // By requests in flight, the oldest one breaks ties: the longest hang first.
+  const oldest = (r: EndpointRow) => (sort === 'in_flight' ? (r.oldest_in_flight_ms ?? 0) : 0);
   rows.sort(
-    (a, b) => k(a) - k(b) || b.count - a.count || compare(a.route, b.route) || compare(a.method, b.method),
+    (a, b) =>
+      k(a) - k(b) ||
+      oldest(b) - oldest(a) ||
+      b.count - a.count ||
+      compare(a.route, b.route) ||
+      compare(a.method, b.method),
   );
   return rows.slice(0, limit);
 }

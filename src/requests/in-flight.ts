@@ -120,19 +120,31 @@ export class InFlightAges implements InFlightReader {
     let n = 0;
     for (const [key, t] of this.started) {
       const age = now - t;
-      if (age >= minMs && !isEventStream(key) && !isUploading(key)) {
+      if (age >= minMs && aged(key)) {
         visit(age);
         n++;
       }
     }
     for (let e = this.head; e !== null; e = e.next) {
       const age = now - e.t;
-      if (age >= minMs && !isEventStream(e.key) && !isUploading(e.key)) {
+      if (age >= minMs && aged(e.key)) {
         visit(age);
         n++;
       }
     }
     return n;
+  }
+
+  /**
+   * Calls `visit` with each request kept as an entry (track(): the adapters' tickets) and its age now, oldest first,
+   * leaving out what eachAtLeast() leaves out (event streams, bodies still arriving). For reads (routes/ names the
+   * routes in flight: in-flight-routes.ts), never per request. Never throws (a throwing `visit` is the caller's).
+   */
+  eachEntry(visit: (entry: InFlightEntry, ageMs: number) => void): void {
+    if (this.linkedCount === 0) return;
+    const now = readClock(this.clock);
+    if (!Number.isFinite(now)) return;
+    for (let e = this.head; e !== null; e = e.next) if (aged(e.key)) visit(e, now - e.t);
   }
 
   /**
@@ -150,6 +162,11 @@ export class InFlightAges implements InFlightReader {
       if (us >= 0) addToView(view, slotOf(us), us);
     });
   }
+}
+
+/** Whether a request in flight counts at its age (eachAtLeast): not an event stream, its body not still arriving. */
+function aged(res: object): boolean {
+  return !isEventStream(res) && !isUploading(res);
 }
 
 /**

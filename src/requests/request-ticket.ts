@@ -2,7 +2,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bodyIncomplete, cutOffStatus } from './cut-off.js';
-import type { InFlightEntry } from './in-flight.js';
+import type { InFlightAges, InFlightEntry } from './in-flight.js';
+import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
 import { ABORTED_STATUS } from './route-counters.js';
 
 /**
@@ -34,6 +35,7 @@ export interface TicketParts {
       socket?: IncomingMessage['socket'] | null,
     ): boolean;
     endedEntry(entry: InFlightEntry): void;
+    readonly inFlightAges: InFlightAges;
   };
   requests: { record(method: string, route: string, status: number, durationMs: number): void };
 }
@@ -43,7 +45,20 @@ export interface TicketParts {
  * paths, load shedding, event streams), without looking the request up at its end.
  */
 export class TicketPath {
+  /** The adapters' readers of the route each of their tickets has reached (routes/, at the time it is read). */
+  private readonly routes = new InFlightRoutes();
+
   constructor(private readonly parts: TicketParts) {}
+
+  /** For an adapter, once when it is set up: how to read the route of its own requests in flight (in-flight-routes.ts). */
+  readRoutes(reader: InFlightRouteReader): void {
+    this.routes.add(reader);
+  }
+
+  /** The requests in flight by method and route now (InFlightRoutes.read): a walk of them, for reads only. */
+  routesInFlight(): Map<string, RouteInFlight> {
+    return this.routes.read(this.parts.lifecycle.inFlightAges);
+  }
 
   /**
    * At the start: false when the request was shed (answered 503: the adapter stops); else it goes on. `socket` is
