@@ -192,9 +192,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /**
-   * Hot path: O(1), never throws, never awaits. Called when a request ends, with the `res` given to admitRequest()
-   * (its time in flight ends; without it, the oldest request in flight is taken as ended). An excluded path's
-   * request, or an event stream open 1 s or more (requests/exclusion.ts), records nothing.
+   * Hot path: O(1), never throws, never awaits. With the `res` given to admitRequest(), its time in flight ends;
+   * without it, the oldest request admitRequest() admitted still in flight ends, if any: never an adapter's (README,
+   * Recording requests by hand). An excluded path's request, or an event stream open 1 s or more, records nothing.
    */
   recordRequest(r: RequestRecord, res?: ServerResponse): void {
     this.parts.exclusion.record(r, res, this.lifecycle, this.requests);

@@ -52,7 +52,10 @@ export function closedStatus(
 
 /** What an adapter needs from the monitor: record requests, and serve the admin API. */
 export interface AdapterSource extends AdminSource {
-  /** Records one finished application request (never throws); `res` is the response given to admitRequest. */
+  /**
+   * Records one finished application request (never throws); `res` is the response given to admitRequest (the
+   * adapters always pass it; SystemMonitor.recordRequest says what a call without it ends).
+   */
   recordRequest(r: RequestRecord, res?: ServerResponse): void;
   /**
    * Called at the start of each application request: counts it in flight, or answers it 503 while load

@@ -52,7 +52,10 @@ const SHED_BODY = 'Service Unavailable: the server is overloaded; retry later.\n
 export class Lifecycle {
   /** Application requests admitted and not yet ended. */
   inFlight = 0;
-  /** Admitted requests that ended since start (a closing cluster worker's last report checks none ended after it). */
+  /**
+   * Requests that ended since start: the adapters' admitted ones, and every recordRequest() (admitted by hand or not;
+   * a closing cluster worker's last report checks none ended after it).
+   */
   endedTotal = 0;
   /** When each request in flight was admitted (the latency window counts the old ones at their age). */
   readonly inFlightAges: InFlightAges;
@@ -156,11 +159,15 @@ export class Lifecycle {
     return true;
   }
 
-  /** An admitted request ended (finished or aborted); `res` is the response admit() was given, when known. */
+  /**
+   * A request was recorded (monitor.recordRequest()): the request admit() was given `res` for ends, or without `res`
+   * the oldest one admit() admitted that is still in flight. A response admit() was not given, or none left in
+   * flight, ends nothing: the adapters' requests (admitEntry()) end only by endedEntry(), so that work timed by hand
+   * never ends nor hides them (outside review 3, finding 4).
+   */
   ended(res?: object): void {
-    if (this.inFlight > 0) this.inFlight--;
     this.endedTotal++;
-    this.inFlightAges.end(res, this.inFlight);
+    if (this.inFlightAges.release(res) && this.inFlight > 0) this.inFlight--;
   }
 
   /** Adds a server to drain on shutdown (the adapters learn them from requests). */

@@ -86,28 +86,35 @@ export class InFlightAges implements InFlightReader {
     this.linkedCount--;
   }
 
-  /** A request was admitted. Never throws (a throwing or NaN clock leaves it untracked). */
+  /**
+   * A request was admitted by hand (monitor.admitRequest()), keyed by its response. Never throws: a throwing or NaN
+   * clock keeps it without an age (NaN, never aged), so that its end still finds it.
+   */
   begin(key: object): void {
+    let now = Number.NaN;
     try {
-      const now = this.clock.now();
-      if (Number.isFinite(now)) this.started.set(key, now);
+      now = this.clock.now();
     } catch {
       // monitoring never breaks the request
     }
+    this.started.set(key, Number.isFinite(now) ? now : Number.NaN);
   }
 
   /**
-   * A request ended; `remaining` is how many are still in flight. An end without its key (a caller of
-   * recordRequest() that does not pass the response) releases the oldest ones, so that no phantom request
-   * ages for ever: the tracked ages never outnumber the requests in flight.
+   * A request begun by begin() ended: the one of response `key`, or without it (a caller of recordRequest() that
+   * does not pass the response) the oldest begun one. Returns whether one ended: false for a response begin() was
+   * not given, or when none is left. The tracked entries (the adapters' requests) are never released here: they end
+   * at their own response's end (untrack()), so that work recorded by hand never ends nor hides them (outside
+   * review 3, finding 4).
    */
-  end(key: object | undefined, remaining: number): void {
-    if (key !== undefined && this.started.delete(key)) return;
+  release(key: object | undefined): boolean {
+    if (key !== undefined) return this.started.delete(key);
+    if (this.started.size === 0) return false;
     for (const k of this.started.keys()) {
-      if (this.size <= remaining) break;
-      this.started.delete(k);
+      this.started.delete(k); // Map order is admission order: the oldest
+      break;
     }
-    while (this.head !== null && this.size > remaining) this.untrack(this.head);
+    return true;
   }
 
   /**

@@ -1,5 +1,5 @@
 // Requests in flight kept as entries by their callers (track/untrack: the adapters' tickets, no Map) beside those
-// keyed by their response (begin/end): ages on an injected clock, oracle the admission times themselves.
+// keyed by their response (begin/release): ages on an injected clock, oracle the admission times themselves.
 
 import { describe, expect, it } from 'vitest';
 import { createView, summarizeView } from '../../src/latency/latency-ring.js';
@@ -55,22 +55,46 @@ describe('InFlightAges entries', () => {
     expect(seen(0)).toEqual([50, 950]);
   });
 
-  it('an end without its key releases the oldest, keyed first, until no more are tracked than are in flight', () => {
+  it('release() ends a begun (keyed) request, the oldest without its key, and never a tracked entry', () => {
     const { t, ages, seen } = setup();
     const a = entry();
-    const b = entry();
-    ages.begin({});
+    const k1 = {};
+    const k2 = {};
     ages.track(a);
     t.now += 10;
-    ages.track(b);
+    ages.begin(k1);
     t.now += 10;
-    ages.end(undefined, 2); // 3 tracked, 2 in flight: the keyed one goes
-    expect(seen(0)).toEqual([10, 20]);
-    ages.end(undefined, 1); // then the oldest entry, a
-    expect(seen(0)).toEqual([10]);
-    ages.untrack(a); // already released: nothing changes
-    expect(ages.size).toBe(1);
-    ages.untrack(b);
+    ages.begin(k2);
+    t.now += 10;
+    expect(seen(0)).toEqual([10, 20, 30]);
+    expect(ages.release({})).toBe(false); // a response never begun: nothing ends
+    expect(ages.release(undefined)).toBe(true); // the oldest keyed one, k1
+    expect(seen(0)).toEqual([10, 30]);
+    expect(ages.release(k2)).toBe(true);
+    expect(ages.release(k2)).toBe(false);
+    // No keyed request left: an end without its key ends nothing; the entry stays until untracked.
+    expect(ages.release(undefined)).toBe(false);
+    expect(seen(0)).toEqual([30]);
+    expect(a.linked).toBe(true);
+    ages.untrack(a);
+    expect(ages.size).toBe(0);
+  });
+
+  it('a request begun on a throwing or NaN clock is kept unaged, and its end finds it', () => {
+    let reading: () => number = () => Number.NaN;
+    const ages = new InFlightAges({ now: () => reading() });
+    const k1 = {};
+    const k2 = {};
+    ages.begin(k1);
+    reading = () => {
+      throw new Error('clock');
+    };
+    ages.begin(k2);
+    expect(ages.size).toBe(2);
+    const visited: number[] = [];
+    expect(ages.eachAtLeast(0, 1_000, (age) => visited.push(age))).toBe(0);
+    expect(ages.release(k2)).toBe(true);
+    expect(ages.release(undefined)).toBe(true);
     expect(ages.size).toBe(0);
   });
 
