@@ -9,7 +9,7 @@ import {
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
 import { booleanParam, enumParam, INVALID, identifierParam, integerParam, type Param } from './params.js';
 import { sendData, sendError, sendJson } from './respond.js';
-import { checkInstance, checkWorkerInstance, defineRoute } from './route.js';
+import { checkHistoryInstance, checkInstance, checkWorkerInstance, defineRoute } from './route.js';
 
 /** `{ instance }` for the source's reads, or nothing (the source's default). */
 const instanceOption = (instance: string | undefined) => (instance === undefined ? {} : { instance });
@@ -99,9 +99,13 @@ export const historyRoute = defineRoute({
     job: textParam('a job name'),
   },
   async handle({ res, source, query }) {
-    // Outside cluster mode `instance` may name any instance of the store (the fleet view): not checked here.
+    // Outside cluster mode `instance` may name any instance with history in the store (the fleet view): checked
+    // against what the store holds for the period (checkHistoryInstance), below.
     const cluster = (source as { supportsInstances?: boolean }).supportsInstances;
     if (cluster && query.instance !== undefined && !checkWorkerInstance(res, query.instance)) return;
+    // One process's route and job series are its own (in memory, not in the store): this instance or `all`.
+    const ownSeries = query.route !== undefined || query.job !== undefined;
+    if (!cluster && ownSeries && !checkInstance(res, source, query.instance)) return;
     // `method` narrows a route's history: alone it would silently return the host's (red-team F5).
     if (query.method !== undefined && query.route === undefined) {
       sendError(
@@ -165,7 +169,10 @@ export const historyRoute = defineRoute({
       sendData(res, { job: query.job, points: found });
       return;
     }
-    sendData(res, await source.getHistory({ period: query.period, ...instanceOption(query.instance) }));
+    const history = await source.getHistory({ period: query.period, ...instanceOption(query.instance) });
+    const points = (history as { points?: unknown[] } | null)?.points;
+    if (!cluster && !checkHistoryInstance(res, source, query.instance, query.period, points)) return;
+    sendData(res, history);
   },
 });
 

@@ -170,3 +170,27 @@ export function checkWorkerInstance(res: ServerResponse, instance: string): bool
   );
   return false;
 }
+
+/**
+ * history/ outside cluster mode: `instance=` names this process, `all`, or an instance with history in the store for
+ * the period (another host's in a shared Redis, one that has stopped); anything else (a typo) is a 400 as
+ * checkInstance answers it, not an empty series (outside review 3, finding 5). `points` is what the store holds of
+ * `instance` for the period. Returns false when it answered.
+ */
+export function checkHistoryInstance(
+  res: ServerResponse,
+  source: AdminSource,
+  instance: string | undefined,
+  period: string,
+  points: readonly unknown[] | undefined,
+): boolean {
+  if (instance === undefined || instance === 'all' || instance === source.instanceId) return true;
+  if ((points?.length ?? 0) > 0) return true;
+  sendError(
+    res,
+    400,
+    'invalid_parameter',
+    `invalid parameter "instance": ${JSON.stringify(instance)} is not this server's instance and has no history in the store for period ${period} (this server is not in cluster mode); use 'all' (its \`instances\` lists those with history), ${JSON.stringify(source.instanceId ?? '')} or an instance with history`,
+  );
+  return false;
+}
