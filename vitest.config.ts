@@ -27,6 +27,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/external/**', 'node_modules/**'],
+    // Fixed fast-check seeds in npm test and CI, random ones under npm run fuzz (test/helpers/fixed-seeds.ts).
+    setupFiles: ['test/helpers/fixed-seeds.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -16,7 +16,10 @@ function propertyFiles(dir: string): string[] {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...propertyFiles(path));
-    else if (name.endsWith('.test.ts') && readFileSync(path, 'utf8').includes('helpers/property.js'))
+    else if (
+      name.endsWith('.test.ts') &&
+      /helpers\/property\.js|from 'fast-check'/.test(readFileSync(path, 'utf8'))
+    )
       out.push(path);
   }
   return out;

@@ -26,7 +26,7 @@ interface KeptSeed {
 }
 
 /** FNV-1a of the test's name: each property has its own fixed seed, stable across runs and machines. */
-function fixedSeed(name: string): number {
+export function fixedSeed(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) {
     h ^= name.charCodeAt(i);
