@@ -76,6 +76,9 @@ export function fastifyPath(): AdapterPath {
     get: noop,
     decorateRequest: noop,
     decorateReply: noop,
+    // The plugin reads initialConfig.http2 to decide on the `Expect: 100-continue` hold, which needs a real
+    // `fastify.server`; this stand-in has none, so it answers as an HTTP/2 instance (no hold installed).
+    initialConfig: { http2: true },
   };
   (monitor.plugin() as unknown as (f: unknown, o: unknown, done: () => void) => void)(fake, {}, noop);
   const socket = { server: {} };
