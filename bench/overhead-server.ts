@@ -35,6 +35,11 @@ function loadPeer<T>(name: string): T {
 }
 
 const BODY = { hello: 'world' };
+// A token of 32+ characters, as the README asks: a shorter one makes createMonitor warn on stderr, and a
+// console.warn at start-up made Node 20's process.nextTick about ten times dearer for the life of the process
+// likelier (--cpu-prof: nextTick 3-10 % of samples against 0.2-0.9 %, in 4 of 12 bare Fastify start-ups with
+// only the warning; bench/RESULTS.md, nexttick 2026-12-03). Until then this bench partly measured that.
+const TOKEN = 'bench-token-0123456789abcdef0123456789';
 
 async function express(): Promise<Server> {
   const { default: express } = await import('express');
@@ -43,7 +48,7 @@ async function express(): Promise<Server> {
     const { createMonitor } = (await import(
       adapterUrl('express')
     )) as typeof import('../src/adapters/express.js');
-    app.use(createMonitor({ adminToken: 'bench-token' }).middleware());
+    app.use(createMonitor({ adminToken: TOKEN }).middleware());
   } else if (variant === 'express-prom-bundle') {
     const promBundle = local('express-prom-bundle');
     app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true }));
@@ -65,7 +70,7 @@ async function fastify(): Promise<Server> {
     const { createMonitor } = (await import(
       adapterUrl('fastify')
     )) as typeof import('../src/adapters/fastify.js');
-    await app.register(createMonitor({ adminToken: 'bench-token' }).plugin());
+    await app.register(createMonitor({ adminToken: TOKEN }).plugin());
   } else if (variant === 'fastify-metrics') {
     const { default: metrics } = await import('fastify-metrics');
     await app.register(metrics as never, { endpoint: '/metrics' });
@@ -81,7 +86,7 @@ async function koa(): Promise<Server> {
   const app = new Koa();
   if (variant === 'sysvitals') {
     const { createMonitor } = (await import(adapterUrl('koa'))) as typeof import('../src/adapters/koa.js');
-    app.use(createMonitor({ adminToken: 'bench-token' }).middleware());
+    app.use(createMonitor({ adminToken: TOKEN }).middleware());
   } else if (variant === 'prom-client') {
     // What a Koa user writes with prom-client: one labelled histogram observed per request.
     const client = await import('prom-client');
