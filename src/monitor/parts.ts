@@ -39,6 +39,7 @@ import { isClusterView } from './notification-state.js';
 import type { CheckedMonitorOptions } from './options.js';
 import { Sampler } from './sampler.js';
 import { workerGroups } from './shared-groups.js';
+import { pinTickShape } from './tick-shape.js';
 
 /**
  * The monitor being built: its settings, and itself as the recorder that adopts the default `@timed`
@@ -99,6 +100,7 @@ export function createParts(
   owner: PartsOwner,
   ctx: PartsContext,
 ): MonitorParts {
+  pinTickShape();
   const clustered = ctx.clustered;
   // `alerts.rules` (rules on any metric) is an array beside the built-in rules' object.
   const { rules: metricRulesOption, ...builtInRules } = (options.alerts ?? {}) as AlertRulesOptions & {
