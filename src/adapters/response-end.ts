@@ -9,6 +9,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { http2ClosedStatus } from '../requests/cut-off.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
@@ -19,8 +20,11 @@ export type FlightEnd<F> = (flight: F, status: number) => void;
 /** A response in flight: what its end needs, read once at its start (from objects whose reads are slow). */
 export interface Flight {
   readonly res: ServerResponse;
-  /** The connection (`req.socket`); null for a request without one (then the response's 'close' alone tells). */
-  readonly socket: Socket | null;
+  /**
+   * The connection (`req.socket`); null for a request without one, and set to null for an HTTP/2 stream (then the
+   * response's 'close' alone tells).
+   */
+  socket: Socket | null;
   /** Called once, at its end, with this flight (a method signature: each flight's own type, checked bivariantly). */
   onEnd(flight: this, status: number): void;
   /** The next response in flight on the same connection (pipelined requests), newest first. */
@@ -90,6 +94,18 @@ const addListener = EventEmitter.prototype.on;
 /** Flights without a connection (a request object not from Node's server), by response. */
 const orphans = new Map<ServerResponse, Flight>();
 
+/**
+ * The mark of an HTTP/2 session's socket (node:http2 compat API: `req.socket` is a proxy to it while the stream
+ * lives, to the stream itself once it has left its session). Its streams are tracked by their response, as
+ * orphans: the session's socket lives as long as the connection, and Node publishes no 'finish' for them.
+ */
+const HTTP2: Flight = {
+  res: null as unknown as ServerResponse,
+  socket: null,
+  onEnd() {},
+  nextFlight: null,
+};
+
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
 export function trackFlight(flight: Flight): void {
   if (!subscribed) {
@@ -102,11 +118,28 @@ export function trackFlight(flight: Flight): void {
     addListener.call(flight.res, 'close', onResponseClose);
     return;
   }
-  const head = socket[FLIGHTS];
-  if (head === undefined) addListener.call(socket, 'close', onSocketClose);
+  let head = socket[FLIGHTS];
+  // Decided once per connection: an HTTP/1 request costs the one comparison with HTTP2 below.
+  if (head === undefined) head = watch(socket, flight.res);
+  if (head === HTTP2) {
+    flight.socket = null;
+    orphans.set(flight.res, flight);
+    addListener.call(flight.res, 'close', onStreamClose);
+    return;
+  }
   flight.nextFlight = head ?? null;
   socket[FLIGHTS] = flight;
   if (channelWorks !== true) addListener.call(flight.res, 'close', onResponseClose);
+}
+
+/** The first flight on `socket`: an HTTP/2 session's is marked HTTP2, an HTTP/1 connection gets its 'close' listener. */
+function watch(socket: Watched, res: ServerResponse): Flight | undefined {
+  if ((res.req as IncomingMessage | undefined)?.httpVersionMajor === 2) {
+    socket[FLIGHTS] = HTTP2;
+    return HTTP2;
+  }
+  addListener.call(socket, 'close', onSocketClose);
+  return undefined;
 }
 
 /**
@@ -118,7 +151,7 @@ export function isTracked(res: ServerResponse, socket: Socket | null, onEnd: Fli
   if (!socket) return orphans.get(res)?.onEnd === onEnd;
   for (let f = (socket as Watched)[FLIGHTS]; f; f = f.nextFlight)
     if (f.res === res && f.onEnd === onEnd) return true;
-  return false;
+  return false; // (an HTTP/2 session's mark, HTTP2, matches no response: Express does not run on node:http2)
 }
 
 /** Removes `flight` from its connection's list; false when it was no longer there (already ended). */
@@ -189,6 +222,14 @@ function onSocketClose(this: Watched): void {
     f.onEnd(f, closedStatus(f.res, f.socket));
     f = next;
   }
+}
+
+/** An HTTP/2 stream's response closed (completed, reset by its client, or destroyed): its flight ends. */
+function onStreamClose(this: ServerResponse): void {
+  const flight = orphans.get(this);
+  if (flight === undefined) return;
+  orphans.delete(this);
+  flight.onEnd(flight, http2ClosedStatus(this));
 }
 
 /**

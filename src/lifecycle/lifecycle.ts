@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
 import { InFlightAges, type InFlightEntry } from '../requests/in-flight.js';
 import type { Clock, ComponentStatus, Logger } from '../types.js';
+import { Http2Sessions } from './http2-sessions.js';
 import { type LoadReader, type LoadReading, LoadWatch, processLoadReader } from './load-watch.js';
 import type { ProbeRulesConfig, ShedConfig } from './options.js';
 
@@ -69,6 +70,8 @@ export class Lifecycle {
   private sampled = false;
   private readyCalled = false;
   private readonly servers = new Set<Server>();
+  /** The HTTP/2 sessions of those servers (sent GOAWAY on shutdown). */
+  readonly sessions = new Http2Sessions();
   private lastServer: unknown;
   private readonly watch: LoadWatch;
   private readonly reader: LoadReader & { close?: () => void };
@@ -114,7 +117,7 @@ export class Lifecycle {
    * `Connection: close` so keep-alive clients reconnect elsewhere.
    */
   admit(req: IncomingMessage, res: ServerResponse): boolean {
-    if (!this.pass(req.socket, res)) return false;
+    if (!this.pass(req, req.socket, res)) return false;
     this.inFlightAges.begin(res);
     return true;
   }
@@ -130,7 +133,7 @@ export class Lifecycle {
     entry: InFlightEntry,
     socket: IncomingMessage['socket'] | null | undefined = req.socket,
   ): boolean {
-    if (!this.pass(socket, res)) return false;
+    if (!this.pass(req, socket, res)) return false;
     this.inFlightAges.track(entry);
     return true;
   }
@@ -143,7 +146,11 @@ export class Lifecycle {
   }
 
   /** admit() but its age: false when shed (answered 503), else counted in flight. `socket` is the request's. */
-  private pass(socket: IncomingMessage['socket'] | null | undefined, res: ServerResponse): boolean {
+  private pass(
+    req: IncomingMessage,
+    socket: IncomingMessage['socket'] | null | undefined,
+    res: ServerResponse,
+  ): boolean {
     if (this.shedReason !== undefined) {
       this.shedTotal++;
       res.statusCode = 503;
@@ -154,9 +161,22 @@ export class Lifecycle {
     }
     this.inFlight++;
     const server = (socket as { server?: unknown } | null | undefined)?.server;
-    if (server !== this.lastServer) this.learnServer(server);
-    if (this.draining && !res.headersSent) res.setHeader('Connection', 'close');
+    if (server !== this.lastServer) this.learnServer(server, req);
+    if (this.draining) this.drainConnection(req, res);
     return true;
+  }
+
+  /**
+   * While draining: HTTP/1 responses carry `Connection: close`; an HTTP/2 request's session (where that header is
+   * forbidden: RFC 9113 §8.2.2, Node drops it with an UnsupportedWarning) is sent GOAWAY, `session.close()`: its
+   * streams in progress finish, no new one starts, and the connection closes after the last.
+   */
+  private drainConnection(req: IncomingMessage, res: ServerResponse): void {
+    if (req.httpVersionMajor === 2) {
+      this.sessions.closeOf(req);
+      return;
+    }
+    if (!res.headersSent) res.setHeader('Connection', 'close');
   }
 
   /**
@@ -287,9 +307,12 @@ export class Lifecycle {
     };
   }
 
-  private learnServer(server: unknown): void {
+  private learnServer(server: unknown, req: IncomingMessage): void {
     this.lastServer = server;
-    if (server && typeof (server as Server).close === 'function') this.servers.add(server as Server);
+    if (server && typeof (server as Server).close === 'function') {
+      this.servers.add(server as Server);
+      this.sessions.watchServer(server, req);
+    }
   }
 
   private onReading(r: LoadReading): void {

@@ -1,6 +1,6 @@
 // Graceful shutdown: readiness fails at once, the server keeps accepting for a short delay (so the load
 // balancer notices), then stops accepting; in-flight requests get `drainMs` to finish; keep-alive
-// connections are closed as their responses end; then the monitor flushes history and queued alerts.
+// connections are closed as their responses end (HTTP/2 sessions get GOAWAY); then the monitor flushes history and queued alerts.
 
 import type { Server } from 'node:http';
 import type { Logger } from '../types.js';
@@ -53,6 +53,8 @@ export async function drainAndClose(deps: DrainDeps): Promise<ShutdownReport> {
         server.closeIdleConnections?.();
       }),
   );
+  // HTTP/2: server.close() leaves the open sessions; GOAWAY lets their streams finish and closes them.
+  lifecycle.sessions.closeAll();
   const deadline = now() + config.drainMs;
   while (lifecycle.inFlight > 0 && now() < deadline) {
     for (const server of servers) server.closeIdleConnections?.();
@@ -69,6 +71,7 @@ export async function drainAndClose(deps: DrainDeps): Promise<ShutdownReport> {
     server.closeIdleConnections?.();
     if (dropped > 0) server.closeAllConnections?.();
   }
+  if (dropped > 0) lifecycle.sessions.destroyAll();
   // Every connection is gone now: the servers' close callbacks fire.
   await Promise.race([Promise.all(closed), sleep(1000)]);
   const drainedInMs = now() - began;

@@ -33,12 +33,40 @@ export function markFailed(res: ServerResponse): void {
  */
 export function cutOffStatus(res: ServerResponse): number {
   if (res.statusCode === ABORTED_STATUS && completed(res)) return ANSWERED_499_STATUS;
-  if (failed.has(res) || res.errored !== null) return FAILED_STATUS;
+  // An HTTP/2 compat response has no `errored` of its own (undefined): its stream's (null until destroyed with an error).
+  const stream = streamOf(res);
+  const errored = stream === undefined ? res.errored : stream.errored;
+  if (failed.has(res) || errored !== null) return FAILED_STATUS;
   return ABORTED_STATUS;
+}
+
+/** What is read of an HTTP/2 compat response's stream (node:http2 Http2ServerResponse.stream). */
+interface StreamState {
+  rstCode?: number;
+  errored?: unknown;
+}
+
+function streamOf(res: ServerResponse): StreamState | undefined {
+  return (res as { stream?: StreamState }).stream;
+}
+
+/**
+ * closedStatus (adapters/common.ts) for an HTTP/2 compat response at its 'close': its own status when the server
+ * ended it and its stream closed without a reset (RST_STREAM code 0, NO_ERROR), else 499 (cut off: a client's
+ * RST_STREAM CANCEL, a session torn down, or the stream destroyed by the server). `writableFinished` tells nothing
+ * here: an Http2ServerResponse reads true once its stream is closed, reset or not.
+ */
+export function http2ClosedStatus(res: ServerResponse): number {
+  return http2Completed(res) ? res.statusCode : ABORTED_STATUS;
+}
+
+function http2Completed(res: ServerResponse): boolean {
+  return res.writableEnded && streamOf(res)?.rstCode === 0;
 }
 
 /** As closedStatus (adapters/common.ts): finished, and its connection not destroyed before its writes finished. */
 function completed(res: ServerResponse): boolean {
+  if (streamOf(res) !== undefined) return http2Completed(res);
   if (!res.writableFinished) return false;
   const socket = res.req?.socket;
   return !(socket?.destroyed === true && !socket.writableFinished);

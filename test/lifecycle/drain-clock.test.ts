@@ -18,6 +18,7 @@ function scene(inFlightAtStart: number) {
   const lifecycle = {
     beginDrain: () => at('drain'),
     knownServers: [],
+    sessions: { closeAll: () => {}, destroyAll: () => {} },
     get inFlight() {
       return state.inFlight;
     },

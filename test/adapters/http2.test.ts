@@ -1,0 +1,249 @@
+// Regression (outside review 3, findings 1-3): on HTTP/2 (Fastify `http2: true`, Koa on node:http2's compat API)
+// each request is recorded when its stream ends, not when the connection closes. Real servers on port 0 (h2c), a
+// node:http2 client keeping ONE session open; the oracle is what the client did and measured.
+
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
+import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
+import type { SystemMonitor } from '../../src/monitor.js';
+
+const TOKEN = 'h'.repeat(40);
+const BASE = '/api/core/admin/system';
+const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
+const quiet = { warn() {}, error() {}, info() {}, debug() {} };
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface H2App {
+  url: string;
+  monitor: SystemMonitor;
+  /** Requests a handler has started on. */
+  readonly received: number;
+  close(): Promise<void>;
+}
+
+type Clock = { t: number; now(): number };
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** `/ok` answers 200, `/fail` 500, `/hang` never (until the client gives up). */
+async function startFastify(clock: Clock): Promise<H2App> {
+  let received = 0;
+  const monitor = createFastifyMonitor({ adminToken: TOKEN, sampleIntervalMs: 0, clock, logger: quiet });
+  const app = Fastify({ http2: true });
+  await app.register(monitor.plugin());
+  app.get('/ok', async () => {
+    received++;
+    return { ok: 1 };
+  });
+  app.get('/fail', async (_req, reply) => {
+    received++;
+    return reply.code(500).send({ failed: 1 });
+  });
+  app.get('/hang', async () => {
+    received++;
+    await new Promise(() => {});
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    monitor,
+    get received() {
+      return received;
+    },
+    close: async () => {
+      await app.close();
+      await monitor.close();
+    },
+  };
+}
+
+async function startKoa(clock: Clock): Promise<H2App> {
+  let received = 0;
+  const monitor = createKoaMonitor({ adminToken: TOKEN, sampleIntervalMs: 0, clock, logger: quiet });
+  const app = new Koa();
+  app.silent = true;
+  const router = new Router();
+  router.get('/ok', (ctx) => {
+    received++;
+    ctx.body = { ok: 1 };
+  });
+  router.get('/fail', (ctx) => {
+    received++;
+    ctx.status = 500;
+    ctx.body = { failed: 1 };
+  });
+  router.get('/hang', async () => {
+    received++;
+    await new Promise(() => {});
+  });
+  app.use(monitor.middleware());
+  app.use(router.routes());
+  const server = http2.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    monitor,
+    get received() {
+      return received;
+    },
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        setTimeout(resolve, 500).unref();
+      });
+      await monitor.close();
+    },
+  };
+}
+
+const STARTERS = { fastify: startFastify, koa: startKoa } as const;
+
+function connect(url: string): http2.ClientHttp2Session {
+  const session = http2.connect(url);
+  session.on('error', () => {});
+  cleanups.push(() => {
+    session.destroy();
+  });
+  return session;
+}
+
+/** One request on `session`: its status, response headers and the time the client waited (ms). */
+function request(
+  session: http2.ClientHttp2Session,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const s = session.request({ ':path': path, ...headers });
+    let status = 0;
+    let head: http2.IncomingHttpHeaders = {};
+    let body = '';
+    s.setEncoding('utf8');
+    s.on('response', (h) => {
+      status = Number(h[':status']);
+      head = h;
+    });
+    s.on('data', (d: string) => {
+      body += d;
+    });
+    s.on('end', () => resolve({ status, headers: head, body, ms: performance.now() - t }));
+    s.on('error', reject);
+    s.end();
+  });
+}
+
+async function eventually(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !check(); i++) await sleep(10);
+}
+
+async function adminJson(url: string, path: string): Promise<Record<string, unknown>> {
+  const admin = connect(url);
+  const r = await request(admin, `${BASE}/${path}`, { authorization: `Bearer ${TOKEN}` });
+  admin.close();
+  expect(r.status).toBe(200);
+  return JSON.parse(r.body).data as Record<string, unknown>;
+}
+
+describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept open', (framework) => {
+  it('records each stream when it ends: totals, errors and durations exact while the session lives', async () => {
+    const clock = { t: T0, now: () => clock.t };
+    const app = await STARTERS[framework](clock);
+    cleanups.push(() => app.close());
+    const session = connect(app.url);
+
+    const answered = [];
+    for (let i = 0; i < 5; i++) answered.push(await request(session, '/ok'));
+    for (let i = 0; i < 2; i++) answered.push(await request(session, '/fail'));
+    expect(answered.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 500, 500]);
+    // A stream the client cancels (RST_STREAM CANCEL) while its handler is still working: the client's abort.
+    const hung = session.request({ ':path': '/hang' });
+    hung.on('error', () => {});
+    hung.end();
+    await eventually(() => app.received === 8);
+    expect(app.received).toBe(8);
+    hung.close(http2.constants.NGHTTP2_CANCEL);
+    await eventually(() => app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0) === 1);
+
+    expect(session.closed || session.destroyed).toBe(false);
+    clock.t += 1_000;
+    const m = (await adminJson(app.url, 'metrics/')) as {
+      requests: { total: number; in_flight: number };
+      errors: { count_5xx: number; count_aborted: number; count_aborted_early: number };
+    };
+    // The cancelled stream closed within abortedFailureMs: an early close, counted as aborted, not a request.
+    expect(m.requests.total).toBe(7);
+    expect(m.requests.in_flight).toBe(0);
+    expect(m.errors.count_5xx).toBe(2);
+    expect(m.errors.count_aborted).toBe(1);
+    expect(m.errors.count_aborted_early).toBe(1);
+    const routes = (await adminJson(app.url, 'routes/')).routes as { route: string; max_ms: number }[];
+    const row = (route: string) => routes.find((r) => r.route === route);
+    expect(row('/ok')).toMatchObject({ count: 5, count_5xx: 0, count_aborted: 0 });
+    expect(row('/fail')).toMatchObject({ count: 2, count_5xx: 2 });
+    // Each recorded duration is within what its client waited (nearest ms; the session is still open).
+    const okMax = Math.max(...answered.slice(0, 5).map((r) => r.ms));
+    const failMax = Math.max(...answered.slice(5).map((r) => r.ms));
+    expect(row('/ok')?.max_ms).toBeLessThanOrEqual(okMax);
+    expect(row('/fail')?.max_ms).toBeLessThanOrEqual(failMax);
+    expect(session.closed || session.destroyed).toBe(false);
+  });
+
+  it('a request answered on a session left open is not aged: no critical latency after the aging threshold', async () => {
+    const clock = { t: T0, now: () => clock.t };
+    const app = await STARTERS[framework](clock);
+    cleanups.push(() => app.close());
+    const session = connect(app.url);
+    expect((await request(session, '/ok')).status).toBe(200);
+
+    clock.t += 75_000; // the session stays open, idle
+    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    expect(m.requests.in_flight).toBe(0);
+    expect(m.latency.in_flight_counted).toBe(0);
+    expect(m.latency.status).not.toBe('critical');
+    expect((await app.monitor.getHealth()).components.latency).not.toBe('critical');
+    const alerts = (await app.monitor.getAlerts()) as { rule: string }[];
+    expect(alerts.filter((a) => a.rule === 'api_response_time')).toEqual([]);
+    expect(session.closed || session.destroyed).toBe(false);
+  });
+
+  it('graceful shutdown: answered streams are not dropped, no Connection header, the session gets GOAWAY', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    cleanups.push(() => {
+      process.off('warning', onWarning);
+    });
+    const clock = { t: T0, now: () => clock.t };
+    const app = await STARTERS[framework](clock);
+    cleanups.push(() => app.close());
+    const session = connect(app.url);
+    let goaway = false;
+    session.on('goaway', () => {
+      goaway = true;
+    });
+    expect((await request(session, '/ok')).status).toBe(200);
+
+    const report = app.monitor.shutdown({ delayMs: 1_000, drainMs: 20_000 });
+    // During the delay the server still answers, without the HTTP/1 `Connection: close` (forbidden on HTTP/2).
+    const during = await request(session, '/ok');
+    expect(during.status).toBe(200);
+    expect(during.headers.connection).toBeUndefined();
+    const r = await report;
+    expect(r.dropped).toBe(0);
+    expect(goaway).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings.filter((w) => w.startsWith('UnsupportedWarning'))).toEqual([]);
+    expect(app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0)).toBe(0);
+  });
+});
