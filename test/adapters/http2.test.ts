@@ -2,8 +2,11 @@
 // each request is recorded when its stream ends, not when the connection closes. Real servers on port 0 (h2c), a
 // node:http2 client keeping ONE session open; the oracle is what the client did and measured.
 
+import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
+import { Agent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import Fastify from 'fastify';
 import Koa from 'koa';
@@ -28,16 +31,22 @@ interface H2App {
 
 type Clock = { t: number; now(): number };
 
+const tlsFile = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url)));
+/** HTTPS serving HTTP/2 and HTTP/1.1 on one port (ALPN), with the fixture's localhost certificate. */
+const TLS = { key: tlsFile('localhost.key'), cert: tlsFile('localhost.crt'), allowHTTP1: true };
+
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
 /** `/ok` answers 200, `/fail` 500, `/hang` never (until the client gives up). */
-async function startFastify(clock: Clock): Promise<H2App> {
+async function startFastify(clock: Clock, secure = false): Promise<H2App> {
   let received = 0;
   const monitor = createFastifyMonitor({ adminToken: TOKEN, sampleIntervalMs: 0, clock, logger: quiet });
-  const app = Fastify({ http2: true });
+  // Typed as h2c's instance: the routes and hooks used here are the same on the secure one.
+  const app = Fastify({ http2: true, ...(secure ? { https: TLS } : {}) } as { http2: true });
   await app.register(monitor.plugin());
   app.get('/ok', async () => {
     received++;
@@ -54,7 +63,7 @@ async function startFastify(clock: Clock): Promise<H2App> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`,
     monitor,
     get received() {
       return received;
@@ -66,7 +75,7 @@ async function startFastify(clock: Clock): Promise<H2App> {
   };
 }
 
-async function startKoa(clock: Clock): Promise<H2App> {
+async function startKoa(clock: Clock, secure = false): Promise<H2App> {
   let received = 0;
   const monitor = createKoaMonitor({ adminToken: TOKEN, sampleIntervalMs: 0, clock, logger: quiet });
   const app = new Koa();
@@ -87,11 +96,11 @@ async function startKoa(clock: Clock): Promise<H2App> {
   });
   app.use(monitor.middleware());
   app.use(router.routes());
-  const server = http2.createServer(app.callback());
+  const server = secure ? http2.createSecureServer(TLS, app.callback()) : http2.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`,
     monitor,
     get received() {
       return received;
@@ -109,7 +118,7 @@ async function startKoa(clock: Clock): Promise<H2App> {
 const STARTERS = { fastify: startFastify, koa: startKoa } as const;
 
 function connect(url: string): http2.ClientHttp2Session {
-  const session = http2.connect(url);
+  const session = http2.connect(url, { ca: TLS.cert });
   session.on('error', () => {});
   cleanups.push(() => {
     session.destroy();
@@ -247,3 +256,67 @@ describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept
     expect(app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0)).toBe(0);
   });
 });
+
+/** An HTTP/1.1 GET over HTTPS on a keep-alive agent: its status and the time the client waited (ms). */
+function getHttp1(agent: Agent, url: string): Promise<{ status: number; version: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const req = httpsRequest(url, { agent, ca: TLS.cert }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, version: res.httpVersion, ms: performance.now() - t }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe.each(['fastify', 'koa'] as const)(
+  '%s on HTTPS with allowHTTP1: HTTP/2 and HTTP/1.1 on one server',
+  (framework) => {
+    it('counts both protocols exactly while an HTTP/2 session and an HTTP/1.1 keep-alive connection stay open', async () => {
+      const clock = { t: T0, now: () => clock.t };
+      const app = await STARTERS[framework](clock, true);
+      cleanups.push(() => app.close());
+      const session = connect(app.url);
+      const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: TLS.cert });
+      cleanups.push(() => agent.destroy());
+
+      const h2 = [];
+      const h1 = [];
+      for (let i = 0; i < 3; i++) {
+        h2.push(await request(session, '/ok'));
+        h1.push(await getHttp1(agent, `${app.url}/ok`));
+        h1.push(await getHttp1(agent, `${app.url}/fail`));
+      }
+      h2.push(await request(session, '/fail'));
+      expect(h2.map((r) => r.status)).toEqual([200, 200, 200, 500]);
+      expect(h1.map((r) => [r.status, r.version])).toEqual(
+        Array(3)
+          .fill([
+            [200, '1.1'],
+            [500, '1.1'],
+          ])
+          .flat(),
+      );
+
+      clock.t += 1_000;
+      const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      expect(m.requests.total).toBe(10);
+      expect(m.requests.in_flight).toBe(0);
+      expect(m.errors.count_5xx).toBe(4);
+      expect(m.errors.count_aborted).toBe(0);
+      const ok = m.routes.find((r) => r.route === '/ok');
+      expect(ok?.count).toBe(6);
+      const slowest = Math.max(...[...h2, ...h1].map((r) => r.ms));
+      expect(ok?.max_ms).toBeLessThanOrEqual(slowest);
+
+      clock.t += 75_000; // both connections stay open, idle: nothing answered is aged
+      const later = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      expect(later.requests.in_flight).toBe(0);
+      expect(later.latency.in_flight_counted).toBe(0);
+      expect(session.closed || session.destroyed).toBe(false);
+    });
+  },
+);
