@@ -72,7 +72,10 @@ export function createAdmission<R>(deps: {
     // A browser marks what another site's page sends (an <img>, a form, a fetch): without a token it could
     // only be let in by what the browser brings along, which does not serve other sites (checkFetchSite).
     // Refused before the hook or the loopback rule runs, so it tells a guesser nothing and spends nothing.
-    const foreignPage = credential === 'explicit' ? undefined : guard.checkFetchSite(req);
+    // Only a bearer token in the header exempts it (a page cannot attach one to an <img> or a form): any page can
+    // put `?access_token=` in a URL, which spent the budget and locked the admin out (outside review 4).
+    const header = credential === 'explicit' && accessToken === undefined;
+    const foreignPage = header ? undefined : guard.checkFetchSite(req);
     if (foreignPage) return foreignPage;
     const spent = credential === 'none' ? undefined : rateLimitRefusal(refusedLimiter?.spent(key));
     if (spent) {

@@ -4,6 +4,8 @@
 /** What is read of a request (Node's IncomingMessage, an HTTP/2 compat request: both Readable streams). */
 interface RequestBody {
   complete?: unknown;
+  /** An HTTP/2 compat request's stream: `endAfterHeaders` when its HEADERS frame ended it (no body at all). */
+  stream?: { endAfterHeaders?: unknown } | null;
   readableEnded?: unknown;
   readableFlowing?: unknown;
   readableLength?: unknown;
@@ -25,6 +27,10 @@ export function bodyArriving(req: unknown): boolean {
   const r = req as RequestBody;
   try {
     if (r.complete !== false || r.readableEnded === true) return false;
+    // HTTP/2: `complete` turns true only once the request stream is read to its end, which nobody does for a GET;
+    // a stream its client ended with its headers has no body to wait for (outside review 4: HTTP/2 hangs were
+    // never aged).
+    if (r.stream?.endAfterHeaders === true) return false;
     return !heldByServer(r);
   } catch {
     return true; // a request object whose stream state cannot be read: as before, its incomplete body is the client's

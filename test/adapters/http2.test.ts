@@ -226,6 +226,30 @@ describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept
     expect(session.closed || session.destroyed).toBe(false);
   });
 
+  // Outside review 4, finding 1: an HTTP/2 GET's request stream is never read, so `req.complete` stays false, and
+  // every hung stream read as an upload still arriving: never aged (latency unknown, health green, no alert).
+  it('a hang is aged on HTTP/2 as on HTTP/1.1: 3 hung GETs read critical at their age, named in routes/', async () => {
+    const clock = { t: T0, now: () => clock.t };
+    const app = await STARTERS[framework](clock);
+    cleanups.push(() => app.close());
+    const session = connect(app.url);
+    for (let i = 0; i < 3; i++) {
+      const s = session.request({ ':path': '/hang' });
+      s.on('error', () => {});
+      s.end();
+    }
+    await eventually(() => app.received === 3);
+    expect(app.received).toBe(3);
+    clock.t += 6_000; // past the api_response_time critical level (5 s)
+    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    expect(m.requests.in_flight).toBe(3);
+    expect(m.latency.in_flight_counted).toBe(3);
+    expect(m.latency.max_ms).toBe(6_000);
+    expect(m.latency.status).toBe('critical');
+    const rows = app.monitor.endpoints().routes;
+    expect(rows.find((r) => r.route === '/hang')?.in_flight).toBe(3);
+  });
+
   it('graceful shutdown: answered streams are not dropped, no Connection header, the session gets GOAWAY', async () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);

@@ -62,6 +62,21 @@ describe.each(harnesses)('$name: requests without a credential spend no refusal 
     expect(after.headers['retry-after']).toBeUndefined();
   });
 
+  // Outside review 4, finding 2: a query credential is something any page can put in a URL, so `?access_token=x`
+  // on another site's <img> counted as presented, skipped the Sec-Fetch-Site refusal and spent the budget: after
+  // rateLimit.max such images the admin's short token got 429 (review 1's F5 reopened).
+  it('another site’s <img> with ?access_token= is refused unspent: the short right token is still served', async () => {
+    const t = await start({ adminToken: TOKEN, rateLimit: { max: MAX } });
+    for (let i = 0; i < 3 * MAX; i++) {
+      const res = await get(t, IMAGE, `${BASE}/health/?access_token=x${i}`);
+      expect(res.status).toBe(403);
+      expect(body(res).error.code).toBe('origin_not_allowed');
+    }
+    expect((await get(t, bearer(TOKEN), `${BASE}/metrics/`)).status).toBe(200);
+    // A bearer token in the header (which another site's page cannot attach to an <img>) is still compared.
+    expect((await get(t, { ...IMAGE, ...bearer('wrong') })).status).toBe(403);
+  });
+
   it('wrong tokens still spend the budget: 429 after rateLimit.max, and then a short right token is refused too', async () => {
     const t = await start({ adminToken: TOKEN, rateLimit: { max: MAX } });
     for (let i = 0; i < MAX; i++) {
