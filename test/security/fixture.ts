@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 // A real monitor on each adapter's real server for the security tests, a snapshot of the monitor's state,
 // and the check every admin answer must pass (envelope, no 5xx, no stack trace, no redirect off the base).
@@ -274,4 +275,21 @@ export function useTargets(): {
       cleanups.push(cleanup);
     },
   };
+}
+
+/**
+ * In a test file: the targets and plain node:http servers (an attacker's page, a proxy) its tests start, closed
+ * after each test, the servers first (their connections too), then the targets.
+ */
+export function closedAfterEach(): { targets: Target[]; servers: Server[] } {
+  const targets: Target[] = [];
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
+    for (const t of targets.splice(0)) await t.close();
+  });
+  return { targets, servers };
 }

@@ -9,21 +9,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Koa from 'koa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expressMiddleware } from '../../src/adapters/express.js';
 import { koaMiddleware } from '../../src/adapters/koa.js';
 import { harnesses } from '../adapters/harness.js';
-import { BASE, startTarget, type Target } from './fixture.js';
+import { BASE, closedAfterEach, startTarget } from './fixture.js';
 
-const targets: Target[] = [];
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-  for (const t of targets.splice(0)) await t.close();
-});
+const { targets, servers } = closedAfterEach();
 
 async function listen(server: Server): Promise<string> {
   servers.push(server);

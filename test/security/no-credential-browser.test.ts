@@ -3,26 +3,18 @@
 // shorter than 32 characters, a refusal budget of 20). They spent the refusal budget, so the dashboard's
 // sign-in with the right token got 429; now they are refused without spending it and the sign-in goes live.
 
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { harnesses } from '../adapters/harness.js';
 import { launchChromium, skipBrowser } from './doors.js';
-import { BASE, startTarget, type Target, TOKEN } from './fixture.js';
+import { BASE, closedAfterEach, startTarget, TOKEN } from './fixture.js';
 
 if (skipBrowser)
   console.warn('test/security/no-credential-browser.test.ts: browser test skipped: install chromium');
 
 const IMAGES = 50;
-const targets: Target[] = [];
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-  for (const t of targets.splice(0)) await t.close();
-});
+const { targets, servers } = closedAfterEach();
 
 describe.skipIf(skipBrowser)('a page on another site firing images at the admin API (token mode)', () => {
   it('does not lock the dashboard sign-in out', async () => {
