@@ -117,6 +117,14 @@ async function startKoa(clock: Clock, secure = false): Promise<H2App> {
 
 const STARTERS = { fastify: startFastify, koa: startKoa } as const;
 
+/** A server of `framework` on an injected clock (closed after the test) and one client session kept open on it. */
+async function openSession(framework: keyof typeof STARTERS, secure = false) {
+  const clock = { t: T0, now: () => clock.t };
+  const app = await STARTERS[framework](clock, secure);
+  cleanups.push(() => app.close());
+  return { clock, app, session: connect(app.url) };
+}
+
 function connect(url: string): http2.ClientHttp2Session {
   const session = http2.connect(url, { ca: TLS.cert });
   session.on('error', () => {});
@@ -166,10 +174,7 @@ async function adminJson(url: string, path: string): Promise<Record<string, unkn
 
 describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept open', (framework) => {
   it('records each stream when it ends: totals, errors and durations exact while the session lives', async () => {
-    const clock = { t: T0, now: () => clock.t };
-    const app = await STARTERS[framework](clock);
-    cleanups.push(() => app.close());
-    const session = connect(app.url);
+    const { clock, app, session } = await openSession(framework);
 
     const answered = [];
     for (let i = 0; i < 5; i++) answered.push(await request(session, '/ok'));
@@ -209,10 +214,7 @@ describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept
   });
 
   it('a request answered on a session left open is not aged: no critical latency after the aging threshold', async () => {
-    const clock = { t: T0, now: () => clock.t };
-    const app = await STARTERS[framework](clock);
-    cleanups.push(() => app.close());
-    const session = connect(app.url);
+    const { clock, app, session } = await openSession(framework);
     expect((await request(session, '/ok')).status).toBe(200);
 
     clock.t += 75_000; // the session stays open, idle
@@ -229,10 +231,7 @@ describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept
   // Outside review 4, finding 1: an HTTP/2 GET's request stream is never read, so `req.complete` stays false, and
   // every hung stream read as an upload still arriving: never aged (latency unknown, health green, no alert).
   it('a hang is aged on HTTP/2 as on HTTP/1.1: 3 hung GETs read critical at their age, named in routes/', async () => {
-    const clock = { t: T0, now: () => clock.t };
-    const app = await STARTERS[framework](clock);
-    cleanups.push(() => app.close());
-    const session = connect(app.url);
+    const { clock, app, session } = await openSession(framework);
     for (let i = 0; i < 3; i++) {
       const s = session.request({ ':path': '/hang' });
       s.on('error', () => {});
@@ -257,10 +256,7 @@ describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept
     cleanups.push(() => {
       process.off('warning', onWarning);
     });
-    const clock = { t: T0, now: () => clock.t };
-    const app = await STARTERS[framework](clock);
-    cleanups.push(() => app.close());
-    const session = connect(app.url);
+    const { app, session } = await openSession(framework);
     let goaway = false;
     session.on('goaway', () => {
       goaway = true;
@@ -300,10 +296,7 @@ describe.each(['fastify', 'koa'] as const)(
   '%s on HTTPS with allowHTTP1: HTTP/2 and HTTP/1.1 on one server',
   (framework) => {
     it('counts both protocols exactly while an HTTP/2 session and an HTTP/1.1 keep-alive connection stay open', async () => {
-      const clock = { t: T0, now: () => clock.t };
-      const app = await STARTERS[framework](clock, true);
-      cleanups.push(() => app.close());
-      const session = connect(app.url);
+      const { clock, app, session } = await openSession(framework, true);
       const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: TLS.cert });
       cleanups.push(() => agent.destroy());
 
