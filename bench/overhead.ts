@@ -1,6 +1,10 @@
 // What does sysvitals cost a server, next to the bare framework and the peers users would pick instead?
 // `npx tsx bench/overhead.ts [--rounds 7] [--duration 10] [--warmup 3] [--connections 50]
-//   [--frameworks express,fastify,koa] [--variants sysvitals,fastify-metrics] [--source] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
+//   [--frameworks express,fastify,koa] [--variants sysvitals,fastify-metrics] [--source] [--paired] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
+// --paired: each round serves bare and the variant AT THE SAME TIME, both servers on CPU 0 (sharing it), each
+// loaded by its own autocannon (-c connections) on CPU 1: a change of the host's speed during the run (this VM's
+// neighbours: ±20 % between runs seconds apart on 2026-12-03) falls on both at once, where the sequential
+// rounds read it as a difference between variants. The ratio is of their CPU per request in the same seconds.
 // sysvitals is the built package (dist/, as users run it: `npm run build` first); --source measures src/ through tsx.
 // Method (shared/BENCHMARKING.md): server pinned to CPU 0, autocannon to CPU 1, loopback, interleaved
 // rounds (bare, sysvitals, peers; the order reversed every other round); each figure is the median over rounds of its ratio to the bare
@@ -31,6 +35,8 @@ const { values: flags } = parseArgs({
     /** Only these variants (bare is always measured: it is the baseline). */
     variants: { type: 'string', default: '' },
     source: { type: 'boolean', default: false },
+    /** Bare and the variant served at the same time, both on CPU 0, each by its own autocannon on CPU 1. */
+    paired: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -177,6 +183,37 @@ async function measure(framework: string, variant: string): Promise<Run> {
   }
 }
 
+/** Bare and `variant` at the same time on CPU 0 (--paired): the same seconds of the host for both. */
+async function measurePair(framework: string, variant: string): Promise<[bare: Run, other: Run]> {
+  const servers = await Promise.all([startServer(framework, 'bare'), startServer(framework, variant)]);
+  try {
+    const urls = servers.map(({ port }) => `http://127.0.0.1:${port}/users/42`);
+    if (warmup > 0) await Promise.all(urls.map((url) => autocannon(url, warmup)));
+    const before = servers.map(({ child }) => procCpuTicks(child.pid as number));
+    const results = await Promise.all(urls.map((url) => autocannon(url, duration)));
+    const runs = servers.map(({ child }, i): Run => {
+      const result = results[i] as Cannon;
+      const served = result.requests.total;
+      const ticks = procCpuTicks(child.pid as number) - (before[i] as number);
+      return {
+        rps: result.requests.average,
+        p99: result.latency.p99,
+        cpuUsPerReq: served > 0 ? (ticks * 1e6) / CLK_TCK / served : Number.NaN,
+        rssMb: procRssMb(child.pid as number),
+        errors: result.errors + result.timeouts + result.non2xx,
+      };
+    });
+    return runs as [Run, Run];
+  } finally {
+    for (const { child } of servers) child.kill('SIGTERM');
+    await Promise.all(
+      servers.map(
+        ({ child }) => new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined))),
+      ),
+    );
+  }
+}
+
 function median(xs: number[]): number {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return Number.NaN;
@@ -187,6 +224,8 @@ function median(xs: number[]): number {
 // ---- run ----
 const runs = new Map<string, Run[]>(); // key framework/variant, one entry per round
 const bareOf = new Map<string, Run[]>();
+/** --paired: each variant's own bare runs, served in the same seconds as its runs (same index). */
+const pairedBare = new Map<string, Run[]>();
 const unavailable = new Map<string, string>();
 console.log(
   `overhead: ${rounds} rounds × ${duration}s (+${warmup}s warm-up), -c ${connections}, ${pinned ? 'server on CPU 0, autocannon on CPU 1' : 'NOT pinned (needs 2 cores and taskset)'}`,
@@ -197,6 +236,29 @@ for (let round = 1; round <= rounds; round++) {
     // another one read cheaper or dearer by its place alone (RESULTS cluster, overhead 2026-12-03), and
     // with bare always first that bias fell on every ratio.
     const variants = VARIANTS[framework] as string[];
+    if (flags.paired) {
+      for (const variant of variants.filter((v) => v !== 'bare')) {
+        const key = `${framework}/${variant}`;
+        if (unavailable.has(key)) continue;
+        try {
+          const [bare, run] = await measurePair(framework, variant);
+          for (const [k, r] of [
+            [`${framework}/bare`, bare],
+            [key, run],
+          ] as const)
+            runs.set(k, [...(runs.get(k) ?? []), r]);
+          pairedBare.set(key, [...(pairedBare.get(key) ?? []), bare]);
+          console.log(
+            `round ${round} ${key.padEnd(30)} bare ${bare.cpuUsPerReq.toFixed(1)} µs/req ${bare.rps.toFixed(0)} req/s, ${variant} ${run.cpuUsPerReq.toFixed(1)} µs/req ${run.rps.toFixed(0)} req/s: ${(run.cpuUsPerReq / bare.cpuUsPerReq).toFixed(3)}`,
+          );
+        } catch (err) {
+          const e = err as Error & { unavailable?: boolean };
+          if (e.unavailable) unavailable.set(key, e.message);
+          console.log(`round ${round} ${key}: ${e.unavailable ? 'unavailable' : 'failed'}: ${e.message}`);
+        }
+      }
+      continue;
+    }
     for (const variant of round % 2 === 1 ? variants : [...variants].reverse()) {
       const key = `${framework}/${variant}`;
       if (unavailable.has(key)) continue;
@@ -236,10 +298,13 @@ interface Row {
 }
 const rows: Row[] = [];
 for (const framework of frameworks) {
-  const bare = bareOf.get(framework) ?? [];
   for (const variant of VARIANTS[framework] as string[]) {
     const list = runs.get(`${framework}/${variant}`);
     if (!list?.length) continue;
+    const bare =
+      (flags.paired && variant !== 'bare' ? pairedBare.get(`${framework}/${variant}`) : undefined) ??
+      bareOf.get(framework) ??
+      list;
     const ratios = (pick: (r: Run) => number) =>
       list.map((r, i) => (bare[i] ? pick(r) / pick(bare[i] as Run) : Number.NaN)).filter(Number.isFinite);
     const ratio = (pick: (r: Run) => number) => median(ratios(pick));
@@ -295,8 +360,11 @@ for (const r of failures)
 if (!flags['no-write']) {
   const section = [
     machineLine(),
-    `\`npx tsx bench/overhead.ts\`: GET /users/:id (JSON), autocannon -c ${connections}, ${rounds} interleaved rounds of ${duration} s after a ${warmup} s warm-up,`,
-    `${pinned ? 'server pinned to CPU 0 and autocannon to CPU 1' : 'not pinned'}; every server runs under \`node --import tsx\`, sysvitals ${flags.source ? 'from src/ (--source)' : 'from the build (dist/), as an application runs it'}.`,
+    `\`npx tsx bench/overhead.ts${flags.paired ? ' --paired' : ''}\`: GET /users/:id (JSON), autocannon -c ${connections}, ${rounds} ${flags.paired ? 'rounds' : 'interleaved rounds'} of ${duration} s after a ${warmup} s warm-up,`,
+    flags.paired
+      ? `bare and each variant served at the same time, both servers ${pinned ? 'pinned to CPU 0 (sharing it), each loaded by its own autocannon pinned to CPU 1' : 'not pinned'};`
+      : `${pinned ? 'server pinned to CPU 0 and autocannon to CPU 1' : 'not pinned'};`,
+    `every server runs under \`node --import tsx\`, sysvitals ${flags.source ? 'from src/ (--source)' : 'from the build (dist/), as an application runs it'}.`,
     'Ratios are the median of per-round ratios to the bare framework of the same round; absolute figures are medians.',
     '',
     table,
