@@ -7,6 +7,7 @@
 // Then the same mixes at 1000 and 10,000 events/s with reports paced to the default byte budget
 // (cluster.bytesPerSecond 2048, maxReportDelayMs 10,000: ReportPacer on an injected clock, as the agent drives
 // it): bytes per second per worker over a simulated minute, frames sent, and the span they cover (freshness).
+// Then the same with a hang storm (requests in flight by route beside the report, routes/: issue #13).
 //
 //   npx tsx bench/cluster-report.ts
 
@@ -16,11 +17,18 @@ import { deflateRawSync } from 'node:zlib';
 import { unpackRuns } from '../src/cluster/counts-wire.js';
 import { encodeFrame } from '../src/cluster/frames.js';
 import { Reporter } from '../src/cluster/report.js';
+import {
+  READ_ROUTES,
+  REPORTED_AFTER_MS,
+  REPORTED_ROUTES,
+  RoutesInFlightReporter,
+} from '../src/cluster/routes-in-flight.js';
 import { CustomMetrics } from '../src/custom/registry.js';
 import { FunctionTimings } from '../src/functions/function-stats.js';
 import { QueryStats } from '../src/profiling/query-stats.js';
+import type { RouteInFlight } from '../src/requests/in-flight-routes.js';
 import { RequestStats } from '../src/requests/requests.js';
-import { pacedRun } from '../test/helpers/cluster-load.js';
+import { pacedRun, WORST_CASE } from '../test/helpers/cluster-load.js';
 import { prng } from '../test/helpers/random.js';
 import { median } from './lib/stats.js';
 
@@ -205,3 +213,79 @@ console.log(
   '\nBytes per second per worker over a simulated minute (60 intervals of 1 s), unpaced and paced to 2048 B/s (maxReportDelayMs 10 s); frames sent in the minute and the span each covers:\n',
 );
 console.log(paced.join('\n'));
+
+// Requests in flight by route beside the report (routes/ in the cluster, issue #13): a hang storm, HANG_PER_S new
+// requests hanging every second on `routes` routes (none ends), so that the routes in flight change every interval:
+// the most they cost. Periodic frames carry those in flight for REPORTED_AFTER_MS (at most REPORTED_ROUTES routes),
+// the answer to a routes/ read's sync every request in flight (at most READ_ROUTES routes).
+const HANG_PER_S = 5;
+function hangStorm(routes: number) {
+  let start: number | undefined;
+  let now = 0;
+  const reporter = new RoutesInFlightReporter({
+    tickets: {
+      routesInFlight: (minMs = 0) => {
+        const out = new Map<string, RouteInFlight>();
+        const from = start ?? now;
+        const hung = Math.floor((now - from) / 1000) * HANG_PER_S;
+        for (let j = 0; j < hung; j++) {
+          const at = from + Math.floor(j / HANG_PER_S) * 1000;
+          if (now - at < minMs) continue;
+          const route = `/api/v1/resource-${j % routes}/:id`;
+          const row = out.get(route);
+          if (row === undefined)
+            out.set(route, { method: 'GET', route, count: 1, oldestMs: now - at, oldestAt: at });
+          else row.count++;
+        }
+        return out;
+      },
+    },
+  });
+  return {
+    reporter,
+    /** The frame's fields beside its report at `t` (WorkerReports.frame). */
+    extra: (t: number) => {
+      start ??= t;
+      now = t;
+      const ir = reporter.take(false);
+      return ir === undefined ? {} : { ir };
+    },
+  };
+}
+const storms = [
+  `| mix, rate | routes hung | unpaced B/s (no storm) | paced B/s (no storm) | frames/min | span s (mean, max) | periodic \`ir\` B (JSON, last) | read answer B (frame) |`,
+  '|---|---|---|---|---|---|---|---|',
+];
+for (const [mix, rate] of [
+  [MIXES[0] as Mix, 1000],
+  [WORST_CASE, 10_000],
+] as const) {
+  const plain = pacedRun(mix, rate, 60, { bytesPerSecond: 0, maxReportDelayMs: 10_000 });
+  const plainPaced = pacedRun(mix, rate, 60, { bytesPerSecond: 2048, maxReportDelayMs: 10_000 });
+  const perSecond = (frames: typeof plain.frames) => Math.round(frames.reduce((a, f) => a + f.bytes, 0) / 60);
+  for (const routes of [1, 10, 100]) {
+    const free = hangStorm(routes);
+    const unpaced = pacedRun(mix, rate, 60, { bytesPerSecond: 0, maxReportDelayMs: 10_000 }, free.extra);
+    const storm = hangStorm(routes);
+    const run = pacedRun(mix, rate, 60, { bytesPerSecond: 2048, maxReportDelayMs: 10_000 }, storm.extra);
+    const spans = run.frames.map((f) => f.span / 1000);
+    const mean = spans.reduce((a, b) => a + b, 0) / spans.length;
+    // The last periodic list (every route hung, those past REPORTED_AFTER_MS), then a read's: every request.
+    free.reporter.reset();
+    const periodic = JSON.stringify(free.reporter.take(false)).length;
+    free.reporter.reset();
+    const read = encodeFrame({
+      t: 'report',
+      report: { r: [], f: [] },
+      sync: 1,
+      ir: free.reporter.take(true),
+    });
+    storms.push(
+      `| ${mix.name}, ${rate}/s | ${routes} | ${perSecond(unpaced.frames)} (${perSecond(plain.frames)}) | **${perSecond(run.frames)}** (${perSecond(plainPaced.frames)}) | ${run.frames.length} | ${mean.toFixed(1)}, ${Math.max(...spans)} | ${periodic} | ${read.length} |`,
+    );
+  }
+}
+console.log(
+  `\nA hang storm beside the report (${HANG_PER_S} new requests hanging every second over 60 s, none ending): each frame's routes in flight for ${REPORTED_AFTER_MS} ms (at most ${REPORTED_ROUTES} routes, the rest counted), bytes per second per worker unpaced and paced to 2048 B/s, against the same load without the storm; the periodic list's JSON at the end, and the frame answering a routes/ read (every request in flight, at most ${READ_ROUTES} routes):\n`,
+);
+console.log(storms.join('\n'));

@@ -357,7 +357,7 @@ export class ClusterAgent {
         if (this.subscribed) peer.send({ t: 'sub' });
         return;
       case 'sync':
-        this.reports.send(peer, typeof msg.n === 'number' ? msg.n : 0);
+        this.reports.send(peer, typeof msg.n === 'number' ? msg.n : 0, msg.rf === true);
         return;
       case 'q': {
         const q = parseQuestion(msg.q);

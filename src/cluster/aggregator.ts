@@ -88,10 +88,9 @@ export class Aggregator {
     });
     this.view = { workers: this.workers, monitor: this.monitor, options };
     this.syncRound = new SyncRound(this.workers, options.syncTimeoutMs, () => this.selfReport());
-    // The cluster's latency counts the live workers' requests in flight past the critical level (a hang).
-    this.monitor.requests.inFlight = this.inFlight;
-    const self = options.self;
-    this.workers.set(newEntry(self.id, self.pid, self.startedAt, { self: true }));
+    // The cluster's latency counts the live workers' requests in flight past the critical level (a hang), routes/ all.
+    this.inFlight.wire(this.monitor, options.now);
+    this.workers.set(newEntry(options.self.id, options.self.pid, options.self.startedAt, { self: true }));
   }
 
   /**
@@ -179,13 +178,13 @@ export class Aggregator {
     if (instance !== undefined && instance !== 'all') return forward(this.view, q, instance);
     if (!this.tenure.holds()) throw notAggregator();
     await this.merger.settled(2 * this.options.syncTimeoutMs); // parts held for their minute, filed first
-    this.missing = await this.syncRound.run();
+    this.missing = await this.syncRound.run(q.op === 'endpoints');
     this.saveLedger();
     // Checked after the write: what is served was in the ledger before any successor read it.
     if (!this.tenure.holds()) throw notAggregator();
     // A question just after fresh reports must not be answered from a snapshot cached before them.
     const out = await answer(this.monitor, fresh(q));
-    if (q.op === 'health' || q.op === 'endpoints') return { ...(out as object), cluster: this.summary() };
+    if (q.op === 'health' || q.op === 'endpoints') return { ...(out as object), cluster: this.summary(q.op) };
     if (q.op === 'prometheus' && q.byWorker)
       return { ...(out as object), workers: workerSeries(this.workers.values()) };
     return out;
@@ -386,9 +385,10 @@ export class Aggregator {
     for (const peer of this.subscribers) peer.send(message);
   }
 
-  /** The cluster summary attached to cluster snapshots and health. */
-  summary(): ClusterSummary {
-    const missing = this.merger.windowGap() ? [...this.missing, 'aggregator-window'] : this.missing;
+  /** The cluster summary attached to cluster snapshots, health and routes/ (which marks routes in flight unsaid). */
+  summary(op?: Question['op']): ClusterSummary {
+    const given = this.merger.windowGap() ? [...this.missing, 'aggregator-window'] : this.missing;
+    const missing = op === 'endpoints' ? [...given, ...this.inFlight.routesUnsaid(given)] : given;
     return this.workers.summary(this.options.name, this.options.self.id, missing);
   }
 

@@ -10,6 +10,7 @@ import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
 import type { MonitorLike, Question } from './answers.js';
 import type { CustomRegistry } from './custom-merge.js';
 import type { ClusterEndpoint } from './endpoint.js';
+import type { InFlightTarget } from './in-flight-wire.js';
 import type { MinuteHook } from './minute-gate.js';
 import type { ReportTarget, ReportWire } from './report.js';
 import type { SilenceBook } from './silences.js';
@@ -18,7 +19,8 @@ import type { WindowTarget, WindowWire } from './window-wire.js';
 /** The cluster's own SystemMonitor, as the aggregator drives it. */
 export type ClusterMonitor = MonitorLike &
   ReportTarget &
-  WindowTarget & {
+  WindowTarget &
+  InFlightTarget & {
     decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void;
     /** Each history bucket waits for the workers' figures recorded in it (minute-gate.ts). */
     gateMinutes?(gate: MinuteHook): void;
@@ -75,7 +77,7 @@ export interface SelfWorker {
   pid: number;
   startedAt: number;
   /** Its report since the previous one; `full`: its totals since start (the reporter is reset first). */
-  take(full?: boolean): { report: ReportWire; cut?: unknown; at?: unknown };
+  take(full?: boolean): { report: ReportWire; cut?: unknown; at?: unknown; ir?: unknown };
   /** Its window as it stands (null: none to give), for a rebuild at takeover. */
   window?(): WindowWire | null;
   process(): ClusterProcess | null;

@@ -9,7 +9,10 @@ import {
   createView,
   type SparseCounts,
 } from '../latency/latency-ring.js';
+import type { InFlightReader } from '../requests/in-flight.js';
+import type { RouteInFlight } from '../requests/in-flight-routes.js';
 import { type CountsWire, decodeCounts, encodeCounts } from './counts-wire.js';
+import { mergeRoutesInFlight, type RoutesInFlightHolder, routesUnsaid } from './routes-in-flight.js';
 
 /** A worker's requests in flight as it reports them: a state (replacing the previous), not a delta. */
 export interface InFlightWire {
@@ -83,13 +86,35 @@ export function decodeInFlight(w: unknown): InFlightState | undefined {
   return { n: x.n, ages };
 }
 
+/** The cluster's monitor as ClusterInFlight.wire() sets it up. */
+export interface InFlightTarget {
+  readonly requests: { inFlight?: InFlightReader | null };
+  readonly tickets?: { readRoutesFrom(source: () => Map<string, RouteInFlight>): void };
+}
+
 /**
  * The cluster's requests in flight, for the cluster monitor's RequestStats (its `inFlight`): the live workers'
  * last reported states. Their ages are as of each worker's last report (a lower bound: reports come every
- * interval, and before every answer).
+ * interval, and before every answer). By route (routes/): routes-in-flight.ts.
  */
 export class ClusterInFlight {
-  constructor(private readonly live: () => Iterable<{ inFlight?: InFlightState | null }>) {}
+  constructor(
+    private readonly live: () => Iterable<{ inFlight?: InFlightState | null } & RoutesInFlightHolder>,
+  ) {}
+
+  /**
+   * Makes the cluster's monitor read the live workers' requests in flight: its latency counts those past the
+   * critical level at their ages, its routes/ table the routes of all of them (`now`: the aggregator's clock).
+   */
+  wire(monitor: InFlightTarget, now: () => number): void {
+    monitor.requests.inFlight = this;
+    monitor.tickets?.readRoutesFrom(() => mergeRoutesInFlight(this.live(), now()));
+  }
+
+  /** The live workers whose routes in flight routes/ lacks (routes-in-flight.ts routesUnsaid). */
+  routesUnsaid(missing: readonly string[]): string[] {
+    return routesUnsaid(this.live(), missing);
+  }
 
   /** Requests in flight in the live workers. */
   get size(): number {

@@ -17,6 +17,7 @@ import { type Handover, readLedger } from './ledger.js';
 import { gateMinutes, type MinuteGate } from './minute-gate.js';
 import { restorePendingOf } from './pending.js';
 import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
+import { noteRoutesInFlight } from './routes-in-flight.js';
 import { noteShed, shedOfCluster } from './shed-merge.js';
 import { applyWindow, decodeWindow, type WindowReport } from './window-wire.js';
 import { newEntry, type WorkerEntry, type WorkerTable } from './workers.js';
@@ -157,6 +158,7 @@ export class Merger {
     full = false,
     window?: unknown,
   ): void {
+    noteRoutesInFlight(entry, msg.ir, this.deps.now()); // its requests in flight by route, when they changed
     for (const part of frameParts(msg, this.deps.now())) {
       const merge = () => this.merge(entry, part.report, proc, full, window, part.span);
       // A delta goes into the history minute it was recorded in (minute-gate.ts); totals since start at once.

@@ -34,13 +34,15 @@ export function aggregatorOptions(w: LeadingWorker): AggregatorOptions {
       id: w.id,
       pid: process.pid,
       startedAt: w.startedAt,
-      // `full`: totals since start (a takeover's first report), uncut.
+      // `full`: totals since start (a takeover's first report), uncut. With every request in flight by route
+      // (in process: nothing crosses a socket), as a worker's frame carries them when they changed.
       take: (full) => {
         if (full) {
           reporter.reset();
           cuts.reset(false);
+          w.reports.routes.reset();
         }
-        return cuts.frame();
+        return { ...cuts.frame(), ir: w.reports.routes.take(true) };
       },
       window: () => takeWindow(w.own),
       process: () => w.reports.process,

@@ -5,6 +5,8 @@ import type { WorkerEntry, WorkerTable } from './workers.js';
 
 export class SyncRound {
   private syncing: Promise<string[]> | null = null;
+  /** The round under way asks for every request in flight by route (a routes/ read). */
+  private syncingRoutes = false;
   private seq = 0;
   private readonly waiting = new Map<string, () => void>();
 
@@ -20,15 +22,24 @@ export class SyncRound {
     this.waiting.get(entry.id)?.();
   }
 
-  /** Asks every connected worker for its pending interval; resolves to the ids that did not answer. */
-  run(): Promise<string[]> {
-    this.syncing ??= this.runNow().finally(() => {
-      this.syncing = null;
-    });
+  /**
+   * Asks every connected worker for its pending interval; resolves to the ids that did not answer. `routes`: and
+   * for every request it holds in flight by route (routes/: routes-in-flight.ts); a round under way that did not
+   * ask for them is waited for, then another asks.
+   */
+  run(routes = false): Promise<string[]> {
+    if (this.syncing !== null && routes && !this.syncingRoutes)
+      return this.syncing.then(() => this.run(true));
+    if (this.syncing === null) {
+      this.syncingRoutes = routes;
+      this.syncing = this.runNow(routes).finally(() => {
+        this.syncing = null;
+      });
+    }
     return this.syncing;
   }
 
-  private async runNow(): Promise<string[]> {
+  private async runNow(routes: boolean): Promise<string[]> {
     this.selfReport();
     const n = ++this.seq;
     const asked = this.workers.connected();
@@ -49,7 +60,7 @@ export class SyncRound {
             resolve();
           }
         });
-        w.peer?.send({ t: 'sync', n });
+        w.peer?.send(routes ? { t: 'sync', n, rf: true } : { t: 'sync', n });
       }
     });
     for (const w of asked) this.waiting.delete(w.id);

@@ -10,9 +10,12 @@ import type { ClusterConfig } from './options.js';
 import { ReportPacer } from './pacing.js';
 import type { Message, Peer } from './peer.js';
 import { Reporter, type ReportSources, type ReportWire } from './report.js';
+import { RoutesInFlightReporter, type RoutesInFlightSource } from './routes-in-flight.js';
 
 export class WorkerReports {
   readonly reporter: Reporter;
+  /** Its requests in flight by route (routes/ in the cluster), sent beside the report when they changed. */
+  readonly routes: RoutesInFlightReporter;
   /** Cuts the pending figures where this process's windows turn (cuts.ts). */
   readonly cuts: Cuts;
   /** Holds the deltas back (several intervals in one frame) when frames would exceed the byte budget. */
@@ -24,12 +27,13 @@ export class WorkerReports {
   private inFlightAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    own: ReportSources & TurningWindows,
+    own: ReportSources & TurningWindows & RoutesInFlightSource,
     private readonly config: ClusterConfig,
     private readonly now: () => number,
     outage: OutageLog,
   ) {
     this.reporter = new Reporter(own);
+    this.routes = new RoutesInFlightReporter(own);
     this.cuts = new Cuts(this.reporter, now, outage, own);
     this.pacer = new ReportPacer(config, now);
   }
@@ -50,6 +54,7 @@ export class WorkerReports {
   hello(peer: Peer, fields: Message): void {
     this.reporter.reset();
     this.cuts.reset();
+    this.routes.reset();
     const report: ReportWire = this.reporter.take();
     const before = peer.bytesOut;
     peer.send({ ...fields, report, p: this.process });
@@ -75,9 +80,12 @@ export class WorkerReports {
     this.inFlightAt = now;
   }
 
-  /** Sends what was recorded since the previous frame: each interval, when paced, or when asked (`sync`). */
-  send(peer: Peer, sync: number | undefined): void {
-    const { msg, empty } = this.frame();
+  /**
+   * Sends what was recorded since the previous frame: each interval, when paced, or when asked (`sync`; `routes`:
+   * a routes/ read, which takes every request in flight by route).
+   */
+  send(peer: Peer, sync: number | undefined, routes = false): void {
+    const { msg, empty } = this.frame(routes);
     if (sync === undefined && empty) {
       this.pacer.idle();
       return;
@@ -93,7 +101,7 @@ export class WorkerReports {
    * ledger (farewell.ts). `requests`: how many requests it carries.
    */
   bye(peer: Peer, timeoutMs: number, window?: () => unknown): { requests: number; acked: Promise<unknown> } {
-    const { msg } = this.frame();
+    const { msg } = this.frame(false);
     // `lw`: its last minute, which the aggregator hands to its successor (no live worker holds it).
     const lw = lastWindow(window);
     const before = peer.bytesOut;
@@ -103,11 +111,14 @@ export class WorkerReports {
   }
 
   /** What was recorded since the previous frame, as a `report` message; `empty`: nothing to say. */
-  private frame(): { msg: Message; empty: boolean } {
+  private frame(routes: boolean): { msg: Message; empty: boolean } {
     const { report, cut, at } = this.cuts.frame();
     const withProcess = !this.processSent && this.process !== null;
+    // Beside the report (an aggregator of an earlier release ignores it): only when they changed.
+    const ir = this.routes.take(routes);
     const empty =
       !withProcess &&
+      ir === undefined &&
       cut.length === 0 &&
       report.r.length === 0 &&
       report.f.length === 0 &&
@@ -123,6 +134,7 @@ export class WorkerReports {
     if (cut.length > 0) msg.cut = cut; // parts cut where its windows turned, the rest's sub-window (cuts.ts)
     if (at) msg.at = at;
     if (withProcess) msg.p = this.process;
+    if (ir !== undefined) msg.ir = ir;
     // Several intervals in one frame: the aggregator spreads its counts over the time they cover.
     const span = this.pacer.span();
     if (span > this.config.intervalMs * 1.5) msg.d = Math.round(span);

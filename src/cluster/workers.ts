@@ -6,6 +6,7 @@ import type { InFlightState } from './in-flight-wire.js';
 import { KnownTotals } from './known-totals.js';
 import type { LedgerEntry } from './ledger.js';
 import type { Peer } from './peer.js';
+import type { RoutesInFlightState } from './routes-in-flight.js';
 
 /** One worker as the aggregator knows it. */
 export interface WorkerEntry {
@@ -24,6 +25,8 @@ export interface WorkerEntry {
   gauges: Map<string, Map<string, number>>;
   /** Its requests in flight as last reported (counted while the worker is live). */
   inFlight: InFlightState | null;
+  /** Its requests in flight by route as last sent (routes-in-flight.ts); null: none since it connected. */
+  routesInFlight: RoutesInFlightState | null;
   /** Its last report was acknowledged as it closed (its disconnection is no loss). */
   left: boolean;
   /** The last minute it sent as it closed gracefully (`bye`), until it says hello again; null: none. */
@@ -67,6 +70,7 @@ export function newEntry(
     running: new Map(),
     gauges: new Map(),
     inFlight: null,
+    routesInFlight: null,
     left: false,
     farewell: null,
     shedding: null,
@@ -107,6 +111,7 @@ export class WorkerTable {
       entry.peer?.close();
       entry.peer = peer;
       entry.goneAt = null;
+      entry.routesInFlight = null; // as of its previous connection: it sends them again
       entry.left = false;
       entry.farewell = null;
     }

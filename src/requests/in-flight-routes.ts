@@ -25,6 +25,8 @@ export interface RouteInFlight {
   route: string;
   count: number;
   oldestMs: number;
+  /** When the oldest was admitted, on the request window's clock (absent: not known, a cluster's merged row). */
+  oldestAt?: number;
 }
 
 /** The adapters' readers of one monitor's tickets, and the walk that groups its requests in flight by route. */
@@ -40,13 +42,16 @@ export class InFlightRoutes {
    * The requests in flight by method (counted as the request table counts it: methods outside the standard seven
    * as OTHER) and route, keyed by routeKey() (`GET /users/:id`). The ones aging leaves out are left out (event streams, bodies still
    * arriving: InFlightAges.eachEntry), and so are excluded paths (never in flight), requests admitted without a
-   * ticket (monitor.admitRequest(): the route comes with recordRequest()) and those a reader fails on. Never throws.
+   * ticket (monitor.admitRequest(): the route comes with recordRequest()) and those a reader fails on. With `minMs`,
+   * only those in flight for at least that long (a cluster worker's periodic report: cluster/routes-in-flight.ts).
+   * Never throws.
    */
-  read(ages: InFlightAges): Map<string, RouteInFlight> {
+  read(ages: InFlightAges, minMs = 0): Map<string, RouteInFlight> {
     const out = new Map<string, RouteInFlight>();
     const readers = this.readers;
     if (readers.length === 0 || ages.size === 0) return out;
     ages.eachEntry((entry, ageMs) => {
+      if (ageMs < minMs) return;
       const named = nameOf(readers, entry);
       if (named === undefined) return;
       const i = methodIndex(named[0]);
@@ -54,10 +59,13 @@ export class InFlightRoutes {
       const route = typeof named[1] === 'string' ? named[1] : UNROUTED_ROUTE;
       const key = routeKey(method, route);
       const row = out.get(key);
-      if (row === undefined) out.set(key, { method, route, count: 1, oldestMs: ageMs });
+      if (row === undefined) out.set(key, { method, route, count: 1, oldestMs: ageMs, oldestAt: entry.t });
       else {
         row.count++;
-        if (ageMs > row.oldestMs) row.oldestMs = ageMs;
+        if (ageMs > row.oldestMs) {
+          row.oldestMs = ageMs;
+          row.oldestAt = entry.t;
+        }
       }
     });
     return out;

@@ -55,9 +55,21 @@ export class TicketPath {
     this.routes.add(reader);
   }
 
-  /** The requests in flight by method and route now (InFlightRoutes.read): a walk of them, for reads only. */
-  routesInFlight(): Map<string, RouteInFlight> {
-    return this.routes.read(this.parts.lifecycle.inFlightAges);
+  /** Where routesInFlight() reads instead (set by a cluster's aggregator on its monitor: the workers' reports). */
+  private source: (() => Map<string, RouteInFlight>) | null = null;
+
+  /**
+   * The requests in flight by method and route now (InFlightRoutes.read): a walk of them, for reads and a cluster
+   * worker's reports only; `minMs`: those in flight at least that long. A cluster's monitor: the workers' merged.
+   */
+  routesInFlight(minMs = 0): Map<string, RouteInFlight> {
+    if (this.source !== null) return this.source();
+    return this.routes.read(this.parts.lifecycle.inFlightAges, minMs);
+  }
+
+  /** Makes routesInFlight() read `source` (the aggregator's merge of its workers' reports). */
+  readRoutesFrom(source: () => Map<string, RouteInFlight>): void {
+    this.source = source;
   }
 
   /**

@@ -3,7 +3,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,9 +99,14 @@ export const CLUSTER_TEST_TOKEN = 'cluster-test-token-0123456789abcdef';
 
 /** One GET over a new connection (no keep-alive), so that consecutive requests reach different workers. */
 export function get(port: number, path: string): Promise<Reply> {
+  return getOn(false, port, path);
+}
+
+/** One GET through `agent` (false: a new connection). */
+function getOn(agent: Agent | false, port: number, path: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers = { authorization: `Bearer ${CLUSTER_TEST_TOKEN}` };
-    const req = request({ host: '127.0.0.1', port, path, agent: false, headers }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => {
@@ -352,6 +357,35 @@ export async function everyWorker<T extends { pid: number }>(
   await until(async () => {
     const w = JSON.parse((await get(port, path)).body) as T;
     seen.set(w.pid, w);
+    return pids.every((p) => seen.has(p));
+  }, 30_000);
+  return seen;
+}
+
+/**
+ * Reads `path` from every live worker, knowing which answered: each try opens one keep-alive connection (one worker
+ * holds it) and asks /whoami, then `path`, on it; until every pid answered. `read` gets each answer with the times
+ * (Date.now()) just before `path` was asked and just after its answer came.
+ */
+export async function fromEveryWorker<T>(
+  port: number,
+  pids: readonly number[],
+  path: string,
+  read: (body: Json, asked: number, answered: number) => T,
+): Promise<Map<number, T>> {
+  const seen = new Map<number, T>();
+  await until(async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const { pid } = JSON.parse((await getOn(agent, port, '/whoami')).body) as { pid: number };
+      if (!seen.has(pid)) {
+        const asked = Date.now();
+        const r = await getOn(agent, port, path);
+        seen.set(pid, read(JSON.parse(r.body), asked, Date.now()));
+      }
+    } finally {
+      agent.destroy();
+    }
     return pids.every((p) => seen.has(p));
   }, 30_000);
   return seen;

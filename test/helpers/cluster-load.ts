@@ -99,12 +99,14 @@ export function workerLoad(mix: LoadMix, seed = 17) {
 /**
  * Runs `seconds` of `rate` events/s in intervals of `intervalMs`, reporting as the agent does: each interval
  * when `bytesPerSecond` is 0, else when the pacer says so. Returns every frame sent, read back from its bytes.
+ * `extra`: fields a frame carries beside its report (WorkerReports.frame: `ir`), given the clock's time.
  */
 export function pacedRun(
   mix: LoadMix,
   rate: number,
   seconds: number,
   pacing: { bytesPerSecond: number; maxReportDelayMs: number; intervalMs?: number },
+  extra?: (now: number) => Record<string, unknown>,
 ) {
   const intervalMs = pacing.intervalMs ?? 1000;
   const load = workerLoad(mix);
@@ -116,7 +118,7 @@ export function pacedRun(
   const send = () => {
     const report: ReportWire = load.reporter.take();
     const span = pacer.span();
-    const msg: Record<string, unknown> = { t: 'report', report };
+    const msg: Record<string, unknown> = { t: 'report', report, ...extra?.(load.t.now) };
     if (span > intervalMs * 1.5) msg.d = span;
     const frame = encodeFrame(msg);
     pacer.sent(frame.length);

@@ -1,0 +1,217 @@
+// Issue #13: routes/ in cluster mode had no requests in flight by route (`instance=all`), so a request hanging in
+// another worker than the one asked was invisible. Each worker now sends its routes in flight beside its report
+// (when they changed) and the aggregator merges them: counts summed, the oldest age the largest, aged since it
+// arrived. Here the merge on an injected clock: three workers with real InFlightAges and InFlightRoutes, a seeded
+// sequence of requests starting and ending on five routes (one unrouted, one of a method outside the seven), reports
+// and reads at seeded times; the oracle is the list of requests the test holds in flight.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClusterInFlight } from '../../src/cluster/in-flight-wire.js';
+import {
+  mergeRoutesInFlight,
+  noteRoutesInFlight,
+  REPORTED_AFTER_MS,
+  REPORTED_ROUTES,
+  type RoutesInFlightHolder,
+  RoutesInFlightReporter,
+  routesUnsaid,
+} from '../../src/cluster/routes-in-flight.js';
+import { silentLogger } from '../../src/logger.js';
+import { SystemMonitor } from '../../src/monitor.js';
+import { routeKey } from '../../src/profiling/series-history.js';
+import type { InFlightEntry } from '../../src/requests/in-flight.js';
+import { InFlightAges } from '../../src/requests/in-flight.js';
+import { InFlightRoutes, type RouteInFlight } from '../../src/requests/in-flight-routes.js';
+import { prng } from '../helpers/random.js';
+
+const T0 = Date.UTC(2026, 11, 3, 12, 0, 0);
+/** [method, route] as the adapters' readers name them (null: not routed yet). */
+const ROUTES: Array<[string, string | null]> = [
+  ['GET', '/users/:id'],
+  ['POST', '/orders'],
+  ['GET', null],
+  ['PURGE', '/cache'],
+  ['GET', '/search'],
+];
+/** How the table names them: unrouted, and methods outside the standard seven as OTHER. */
+const keyOf = ([method, route]: [string, string | null]) =>
+  routeKey(method === 'PURGE' ? 'OTHER' : method, route ?? 'unrouted');
+
+interface Held {
+  entry: InFlightEntry;
+  route: [string, string | null];
+  start: number;
+}
+
+/** One worker: its requests in flight (real InFlightAges, InFlightRoutes with a reader) and its reporter. */
+function worker(id: string, t: { now: number }) {
+  const ages = new InFlightAges({ now: () => t.now });
+  const routes = new InFlightRoutes();
+  const held = new Map<InFlightEntry, Held>();
+  routes.add((e) => held.get(e)?.route);
+  const reporter = new RoutesInFlightReporter({
+    tickets: { routesInFlight: (minMs) => routes.read(ages, minMs) },
+  });
+  const holder: RoutesInFlightHolder & { id: string } = { id, routesInFlight: null };
+  return {
+    holder,
+    held,
+    start(route: [string, string | null]) {
+      const entry: InFlightEntry = { key: {}, prev: null, next: null, t: Number.NaN, linked: false };
+      ages.track(entry);
+      held.set(entry, { entry, route, start: t.now });
+    },
+    end(entry: InFlightEntry) {
+      ages.untrack(entry);
+      held.delete(entry);
+    },
+    /** A frame to the aggregator (through JSON, as on the socket), arriving at `t.now`; returns whether it carried them. */
+    report(read: boolean): boolean {
+      const wire = reporter.take(read);
+      if (wire !== undefined) noteRoutesInFlight(holder, JSON.parse(JSON.stringify(wire)), t.now);
+      return wire !== undefined;
+    },
+  };
+}
+
+/** The oracle: every request held in flight, by route: how many, and the age of the oldest at `now`. */
+function oracle(workers: ReturnType<typeof worker>[], now: number, minMs = 0): Map<string, [number, number]> {
+  const out = new Map<string, [number, number]>();
+  for (const w of workers)
+    for (const h of w.held.values()) {
+      if (now - h.start < minMs) continue;
+      const k = keyOf(h.route);
+      const [n, age] = out.get(k) ?? [0, 0];
+      out.set(k, [n + 1, Math.max(age, now - h.start)]);
+    }
+  return out;
+}
+
+const asPairs = (m: Map<string, RouteInFlight>) =>
+  new Map([...m].map(([k, r]) => [k, [r.count, r.oldestMs] as [number, number]]));
+
+describe('cluster routes in flight: the merge', () => {
+  it('a read (every worker answering its sync) equals the requests held in flight, counts summed and the oldest age, over 400 seeded steps', () => {
+    const t = { now: T0 };
+    const { u } = prng(13);
+    const workers = ['a', 'b', 'c'].map((id) => worker(id, t));
+    const holders = workers.map((w) => w.holder);
+    let reads = 0;
+    let unchanged = 0;
+    for (let step = 0; step < 400; step++) {
+      t.now += Math.floor(u() * 700);
+      const w = workers[Math.floor(u() * workers.length)]!;
+      const op = u();
+      if (op < 0.45) w.start(ROUTES[Math.floor(u() * ROUTES.length)]!);
+      else if (op < 0.7 && w.held.size > 0) {
+        const all = [...w.held.keys()];
+        w.end(all[Math.floor(u() * all.length)]!);
+      } else if (op < 0.9)
+        w.report(false); // a periodic report: only those in flight REPORTED_AFTER_MS
+      else {
+        // A read: every worker answers the sync with all its requests in flight (when they changed).
+        for (const x of workers) if (!x.report(true)) unchanged++;
+        // The aggregator answers a little later: the ages go on.
+        t.now += Math.floor(u() * 50);
+        expect(asPairs(mergeRoutesInFlight(holders, t.now))).toEqual(oracle(workers, t.now));
+        reads++;
+      }
+    }
+    // The sequence read often, and some workers had nothing new to send (their ages went on at the aggregator).
+    expect(reads).toBeGreaterThan(20);
+    expect(unchanged).toBeGreaterThan(5);
+  });
+
+  it('between reads, periodic reports name the requests in flight for REPORTED_AFTER_MS, aged since they arrived: a lower bound', () => {
+    const t = { now: T0 };
+    const [a, b] = [worker('a', t), worker('b', t)];
+    a.start(ROUTES[0]!);
+    t.now += 600;
+    b.start(ROUTES[0]!);
+    b.start(ROUTES[2]!);
+    t.now += 500; // a's request is 1,100 ms old, b's 500 ms
+    expect(a.report(false)).toBe(true);
+    expect(b.report(false)).toBe(true); // an empty list: said, nothing that old
+    expect(asPairs(mergeRoutesInFlight([a.holder, b.holder], t.now))).toEqual(
+      oracle([a, b], t.now, REPORTED_AFTER_MS),
+    );
+    // Nothing changed at a: not sent again, and its age goes on at the aggregator, exactly.
+    t.now += 4000;
+    expect(a.report(false)).toBe(false);
+    const merged = mergeRoutesInFlight([a.holder, b.holder], t.now);
+    expect(merged.get(keyOf(ROUTES[0]!))).toMatchObject({ count: 1, oldestMs: 5100 });
+    // b's requests crossed the level: its next report names them.
+    expect(b.report(false)).toBe(true);
+    expect(asPairs(mergeRoutesInFlight([a.holder, b.holder], t.now))).toEqual(oracle([a, b], t.now));
+    // A request that ended is gone from the next report (its route too).
+    a.end([...a.held.keys()][0]!);
+    expect(a.report(false)).toBe(true);
+    expect(mergeRoutesInFlight([a.holder, b.holder], t.now).get(keyOf(ROUTES[0]!))?.count).toBe(1);
+  });
+
+  it('a periodic report names at most REPORTED_ROUTES routes and counts the rest; a read names them all; routes/ marks what it lacks', () => {
+    const t = { now: T0 };
+    const a = worker('a', t);
+    const many = Array.from({ length: REPORTED_ROUTES + 3 }, (_, i): [string, string] => ['GET', `/r${i}`]);
+    for (const [i, r] of many.entries()) for (let k = 0; k <= i; k++) a.start(r); // route i: i + 1 requests
+    t.now += 2000;
+    a.report(false);
+    const state = a.holder.routesInFlight!;
+    expect(state.rows).toHaveLength(REPORTED_ROUTES);
+    // The busiest kept, the three quietest counted apart (1 + 2 + 3 requests).
+    expect(state.rows.map((r) => r.route)).toEqual(
+      many
+        .slice(3)
+        .reverse()
+        .map(([, r]) => r),
+    );
+    expect(state.left).toBe(6);
+    expect(routesUnsaid([a.holder], [])).toEqual(['routes-in-flight:a']);
+    a.report(true);
+    expect(a.holder.routesInFlight!.rows).toHaveLength(many.length);
+    expect(routesUnsaid([a.holder], [])).toEqual([]);
+    // A worker that never said (an older version, or just connected) is marked, unless missing already.
+    const older: RoutesInFlightHolder = { id: 'old', routesInFlight: null };
+    expect(routesUnsaid([a.holder, older], [])).toEqual(['routes-in-flight:old']);
+    expect(routesUnsaid([a.holder, older], ['old'])).toEqual([]);
+    // A malformed list is not guessed at: marked.
+    noteRoutesInFlight(a.holder, { r: [['GET', '/x', -1, 0]] }, t.now);
+    expect(a.holder.routesInFlight).toBeNull();
+  });
+});
+
+describe('cluster routes in flight: the cluster monitor’s routes/', () => {
+  const monitors: SystemMonitor[] = [];
+  afterEach(async () => {
+    for (const m of monitors.splice(0)) await m.close();
+  });
+
+  it('sort=in_flight orders the merged table (most first, the oldest breaking ties), unrouted merged too', () => {
+    const t = { now: T0 };
+    const monitor = new SystemMonitor({
+      sampleIntervalMs: 0,
+      logger: silentLogger,
+      clock: { now: () => t.now },
+    });
+    monitors.push(monitor);
+    const [a, b] = [worker('a', t), worker('b', t)];
+    new ClusterInFlight(() => [a.holder, b.holder]).wire(monitor, () => t.now);
+    a.start(ROUTES[0]!); // /users/:id: 1 in a, 1 in b
+    a.start(ROUTES[2]!); // unrouted: 1 in a, 2 in b
+    t.now += 300;
+    b.start(ROUTES[2]!);
+    b.start(ROUTES[2]!);
+    b.start(ROUTES[0]!);
+    b.start(ROUTES[1]!); // /orders: 1 in b, the youngest
+    t.now += 100;
+    a.report(true);
+    b.report(true);
+    t.now += 1000;
+    const rows = monitor.endpoints('in_flight', 10).routes;
+    expect(rows.map((r) => [r.method, r.route, r.in_flight, r.oldest_in_flight_ms, r.count])).toEqual([
+      ['GET', 'unrouted', 3, 1400, 0],
+      ['GET', '/users/:id', 2, 1400, 0],
+      ['POST', '/orders', 1, 1100, 0],
+    ]);
+  });
+});
