@@ -7,6 +7,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterInFlight } from '../../src/cluster/in-flight-wire.js';
+import type { Peer } from '../../src/cluster/peer.js';
 import {
   mergeRoutesInFlight,
   noteRoutesInFlight,
@@ -16,6 +17,8 @@ import {
   RoutesInFlightReporter,
   routesUnsaid,
 } from '../../src/cluster/routes-in-flight.js';
+import { SyncRound } from '../../src/cluster/sync.js';
+import { newEntry, WorkerTable } from '../../src/cluster/workers.js';
 import { silentLogger } from '../../src/logger.js';
 import { SystemMonitor } from '../../src/monitor.js';
 import { routeKey } from '../../src/profiling/series-history.js';
@@ -177,6 +180,36 @@ describe('cluster routes in flight: the merge', () => {
     // A malformed list is not guessed at: marked.
     noteRoutesInFlight(a.holder, { r: [['GET', '/x', -1, 0]] }, t.now);
     expect(a.holder.routesInFlight).toBeNull();
+  });
+});
+
+describe('cluster routes in flight: the sync round', () => {
+  it('a routes/ read asks for them (rf); one arriving during another read’s round waits for it, then asks its own', async () => {
+    const sent: unknown[] = [];
+    const table = new WorkerTable();
+    const w = newEntry('w', 1, 0, { peer: { send: (m: unknown) => void sent.push(m) } as unknown as Peer });
+    table.set(w);
+    const round = new SyncRound(table, 60_000, () => undefined);
+    const metrics = round.run(); // a metrics/ read's round
+    const routes = round.run(true); // a routes/ read meanwhile
+    const again = round.run(true);
+    expect(sent).toEqual([{ t: 'sync', n: 1 }]);
+    round.answered(w);
+    expect(await metrics).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([
+      { t: 'sync', n: 1 },
+      { t: 'sync', n: 2, rf: true },
+    ]); // one round for both routes/ reads
+    round.answered(w);
+    expect(await routes).toEqual([]);
+    expect(await again).toEqual([]);
+    // A read while a routes/ round is under way joins it.
+    const first = round.run(true);
+    const joined = round.run();
+    round.answered(w);
+    expect(await joined).toEqual(await first);
+    expect(sent).toHaveLength(3);
   });
 });
 
