@@ -78,6 +78,10 @@ export interface RequestWay {
    * monitor's tickets; another source has none to walk).
    */
   readRoutes?(reader: InFlightRouteReader): void;
+  /** An admin API request or a probe the adapter answers: its server (and HTTP/2 session) is drained on shutdown. */
+  adminRequest?(req: IncomingMessage): void;
+  /** A server the adapter knows before its first request (Fastify's): drained on shutdown, every HTTP/2 session of it. */
+  serves?(server: object): void;
 }
 
 /**

@@ -139,7 +139,9 @@ export function expressMiddleware(
     if (decideUpgrade(adminApi, req, req)) return;
     const url = req.originalUrl ?? req.url;
     if (adminApi.isAdminUrl(url)) {
-      // Admin requests and probes are answered here and never counted as application traffic.
+      // Admin requests and probes are answered here and never counted as application traffic (their server is
+      // drained on shutdown all the same).
+      way.adminRequest?.(req);
       void adminApi.handle(req, res, { request: req, url });
       return;
     }

@@ -62,6 +62,8 @@ export function fastifyPlugin(
   );
 
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
+    // Known before it listens: every HTTP/2 session of it gets GOAWAY on shutdown, whatever it carried.
+    way.serves?.(fastify.server);
     // The only hook an application request passes (callback style: no promise per request).
     fastify.addHook('onRequest', (request, reply, next) => {
       // The raw request read once: Fastify's `request.url` is a getter reading `request.raw.url` (4 and 5).
@@ -76,6 +78,7 @@ export function fastifyPlugin(
         // The admin API (or a probe) answers on the raw objects; Fastify's lifecycle stops here, and the
         // request is not application traffic.
         reply.hijack();
+        way.adminRequest?.(req);
         void adminApi.handle(req, reply.raw, { request, url });
         return;
       }

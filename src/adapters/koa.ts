@@ -78,6 +78,7 @@ export function koaMiddleware(
     const url = ctx.originalUrl ?? ctx.url;
     if (adminApi.isAdminUrl(url)) {
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself
+      way.adminRequest?.(ctx.req);
       return adminApi.handle(ctx.req, ctx.res, { request: ctx, url }).then(ignore);
     }
     const req = ctx.req;

@@ -20,19 +20,29 @@ interface SessionServer {
 
 export class Http2Sessions {
   private readonly open = new Set<Session>();
-  private readonly watched = new WeakSet<object>();
+  /** Each server seen, and whether sessions it opened before its watch may be unknown (watchServer's answer). */
+  private readonly watched = new WeakMap<object, boolean>();
 
   /**
-   * Once per server (the lifecycle learns servers from requests): an HTTP/2 server's sessions are watched from now
-   * on, with the session of `req` (opened before). Other sessions opened before the server's first application
-   * request are not known (one that carries a request while draining is closed by closeOf()).
+   * Once per server: an HTTP/2 server's sessions are watched from now on ('session'). Returns true when sessions it
+   * opened before may be unknown: an HTTP/2 server learnt from one of its requests (as the lifecycle learns servers),
+   * or already listening; those are then added as their requests come (addOf()). False for a server watched before
+   * it listened (the Fastify plugin's, at registration: every session is seen) and for a server that is not HTTP/2.
+   * The first answer is kept: later calls return it.
    */
-  watchServer(server: object, req: IncomingMessage): void {
-    if (this.watched.has(server)) return;
-    this.watched.add(server);
+  watchServer(server: object, fromRequest: boolean): boolean {
+    const known = this.watched.get(server);
+    if (known !== undefined) return known;
     // node:http2's servers (Http2Server, Http2SecureServer) have updateSettings(); node:http's do not.
-    if (typeof (server as { updateSettings?: unknown }).updateSettings !== 'function') return;
-    (server as SessionServer).on('session', (session) => this.add(session));
+    const h2 = typeof (server as { updateSettings?: unknown }).updateSettings === 'function';
+    const late = h2 && (fromRequest || (server as { listening?: boolean }).listening === true);
+    this.watched.set(server, late);
+    if (h2) (server as SessionServer).on('session', (session) => this.add(session));
+    return late;
+  }
+
+  /** The session of an HTTP/2 request (application or admin) on a server watched late: known from now on. */
+  addOf(req: IncomingMessage): void {
     const session = sessionOf(req);
     if (session !== undefined) this.add(session);
   }

@@ -73,6 +73,8 @@ export class Lifecycle {
   /** The HTTP/2 sessions of those servers (sent GOAWAY on shutdown). */
   readonly sessions = new Http2Sessions();
   private lastServer: unknown;
+  /** lastServer is an HTTP/2 server learnt late (Http2Sessions.watchServer): its requests' sessions are added. */
+  private lateSessions = false;
   private readonly watch: LoadWatch;
   private readonly reader: LoadReader & { close?: () => void };
   private readonly retryAfter: string;
@@ -151,6 +153,8 @@ export class Lifecycle {
     socket: IncomingMessage['socket'] | null | undefined,
     res: ServerResponse,
   ): boolean {
+    // First, so that a shed request's server and session are known too.
+    this.learnFrom(req, socket);
     if (this.shedReason !== undefined) {
       this.shedTotal++;
       res.statusCode = 503;
@@ -160,8 +164,6 @@ export class Lifecycle {
       return false;
     }
     this.inFlight++;
-    const server = (socket as { server?: unknown } | null | undefined)?.server;
-    if (server !== this.lastServer) this.learnServer(server, req);
     if (this.draining) this.drainConnection(req, res);
     return true;
   }
@@ -190,9 +192,24 @@ export class Lifecycle {
     if (this.inFlightAges.release(res) && this.inFlight > 0) this.inFlight--;
   }
 
-  /** Adds a server to drain on shutdown (the adapters learn them from requests). */
+  /**
+   * Adds a server to drain on shutdown (the adapters learn them from requests; the Fastify plugin knows its own at
+   * registration, before it listens, so that every HTTP/2 session of it is seen, one that carried no request too).
+   */
   addServer(server: Server): void {
     this.servers.add(server);
+    this.sessions.watchServer(server, false);
+  }
+
+  /**
+   * Where a request came from, an application request's (admitted) or an admin API request's or probe's (never
+   * admitted): its server is drained on shutdown, and its HTTP/2 session sent GOAWAY with the others (issue 13: a
+   * session that carried only admin traffic was not known, and was left open). `socket` is `req.socket`.
+   */
+  learnFrom(req: IncomingMessage, socket: IncomingMessage['socket'] | null | undefined = req.socket): void {
+    const server = (socket as { server?: unknown } | null | undefined)?.server;
+    if (server !== this.lastServer) this.learnServer(server);
+    if (this.lateSessions) this.sessions.addOf(req);
   }
 
   /**
@@ -307,11 +324,12 @@ export class Lifecycle {
     };
   }
 
-  private learnServer(server: unknown, req: IncomingMessage): void {
+  private learnServer(server: unknown): void {
     this.lastServer = server;
+    this.lateSessions = false;
     if (server && typeof (server as Server).close === 'function') {
       this.servers.add(server as Server);
-      this.sessions.watchServer(server, req);
+      this.lateSessions = this.sessions.watchServer(server, true);
     }
   }
 

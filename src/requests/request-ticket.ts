@@ -1,6 +1,6 @@
 // An application request on its way through the monitor, from admission to its end: one object the adapter keeps.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { bodyIncomplete, cutOffStatus } from './cut-off.js';
 import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
@@ -35,6 +35,8 @@ export interface TicketParts {
       socket?: IncomingMessage['socket'] | null,
     ): boolean;
     endedEntry(entry: InFlightEntry): void;
+    learnFrom(req: IncomingMessage, socket?: IncomingMessage['socket'] | null): void;
+    addServer(server: Server): void;
     readonly inFlightAges: InFlightAges;
   };
   requests: { record(method: string, route: string, status: number, durationMs: number): void };
@@ -79,9 +81,24 @@ export class TicketPath {
   begin(req: IncomingMessage, ticket: RequestTicket, socket?: IncomingMessage['socket'] | null): boolean {
     if (this.parts.exclusion.matches(req)) {
       ticket.excluded = true;
+      // Not counted, but served: its server and HTTP/2 session are drained on shutdown.
+      this.parts.lifecycle.learnFrom(req, socket ?? req.socket);
       return true;
     }
     return this.parts.lifecycle.admitEntry(req, ticket.res, ticket, socket);
+  }
+
+  /**
+   * An admin API request or a probe, answered by the adapter and never admitted: its server and HTTP/2 session are
+   * drained on shutdown as an application request's are (Lifecycle.learnFrom).
+   */
+  adminRequest(req: IncomingMessage): void {
+    this.parts.lifecycle.learnFrom(req);
+  }
+
+  /** The server an adapter knows before its first request (the Fastify plugin's): drained on shutdown. */
+  serves(server: object): void {
+    this.parts.lifecycle.addServer(server as Server);
   }
 
   /** At the end (completed or cut off): ends its time in flight and records it, unless left out. Never throws. */

@@ -277,6 +277,73 @@ describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept
   });
 });
 
+/** Resolves once the server's SETTINGS reached `session`: the server holds its side of it (a session of its own). */
+function settled(session: http2.ClientHttp2Session): Promise<void> {
+  return new Promise((resolve) => session.once('remoteSettings', () => resolve()));
+}
+
+/** Whether `session` has received GOAWAY so far (its 'goaway' event), read when asked. */
+function goawayOf(session: http2.ClientHttp2Session): () => boolean {
+  let received = false;
+  session.once('goaway', () => {
+    received = true;
+  });
+  return () => received;
+}
+
+// Issue 13 (outside review 4, finding 3): the monitor knew a server's sessions from its first application request
+// on, so a session that carried only admin traffic, or one opened before that request, got no GOAWAY at shutdown and
+// was left open. The oracle: the 'goaway' event each client session receives, and its connection closing.
+describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c): GOAWAY at shutdown', (framework) => {
+  it('a session that carried only admin API requests gets GOAWAY, and closes', async () => {
+    const { app, session } = await openSession(framework);
+    const goaway = goawayOf(session);
+    const r = await request(session, `${BASE}/metrics/`, { authorization: `Bearer ${TOKEN}` });
+    expect(r.status).toBe(200);
+    expect(app.received).toBe(0);
+
+    const report = await app.monitor.shutdown({ delayMs: 0, drainMs: 20_000 });
+    expect(report.dropped).toBe(0);
+    await eventually(goaway);
+    expect(goaway()).toBe(true);
+    await eventually(() => session.closed || session.destroyed);
+    expect(session.closed || session.destroyed).toBe(true);
+  });
+
+  it("a session opened before the server's first request gets GOAWAY with the others", async () => {
+    const { app, session: early } = await openSession(framework);
+    await settled(early);
+    const later = connect(app.url);
+    const goaways = [goawayOf(early), goawayOf(later)];
+    // The server's first request comes on the later session; the early one's come after it.
+    expect((await request(later, '/ok')).status).toBe(200);
+    expect((await request(early, '/ok')).status).toBe(200);
+    expect((await request(early, `${BASE}/routes/`, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+
+    const report = await app.monitor.shutdown({ delayMs: 0, drainMs: 20_000 });
+    expect(report.dropped).toBe(0);
+    await eventually(() => goaways.every((g) => g()));
+    expect(goaways.map((g) => g())).toEqual([true, true]);
+  });
+});
+
+describe('fastify on HTTP/2 (h2c): GOAWAY at shutdown, the plugin knows its server from registration', () => {
+  it('a session that carried no request at all gets GOAWAY, and so does an admin-only one', async () => {
+    const { app, session: idle } = await openSession('fastify');
+    await settled(idle);
+    const admin = connect(app.url);
+    const goaways = [goawayOf(idle), goawayOf(admin)];
+    expect((await request(admin, `${BASE}/metrics/`, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+
+    const report = await app.monitor.shutdown({ delayMs: 0, drainMs: 20_000 });
+    expect(report.dropped).toBe(0);
+    await eventually(() => goaways.every((g) => g()));
+    expect(goaways.map((g) => g())).toEqual([true, true]);
+    await eventually(() => [idle, admin].every((s) => s.closed || s.destroyed));
+    expect([idle, admin].map((s) => s.closed || s.destroyed)).toEqual([true, true]);
+  });
+});
+
 /** An HTTP/1.1 GET over HTTPS on a keep-alive agent: its status and the time the client waited (ms). */
 function getHttp1(agent: Agent, url: string): Promise<{ status: number; version: string; ms: number }> {
   return new Promise((resolve, reject) => {
