@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
+import { type ClientHttp2Session, connect as http2Connect } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,10 +129,68 @@ export async function getJson(port: number, path: string): Promise<{ status: num
   return { status: r.status, data: JSON.parse(r.body) };
 }
 
+/** A cluster of h2c servers (APP=fastify-h2): one session per call, a new connection, so calls spread over the workers. */
+export function openH2(port: number): ClientHttp2Session {
+  const session = http2Connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => {});
+  return session;
+}
+
+/** One GET on an HTTP/2 `session` (with the admin token), as get() makes on HTTP/1.1. */
+export function getOn(session: ClientHttp2Session, path: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':path': path, authorization: `Bearer ${CLUSTER_TEST_TOKEN}` });
+    let status = 0;
+    let headers: Reply['headers'] = {};
+    let body = '';
+    stream.setEncoding('utf8');
+    stream.on('response', (h) => {
+      status = Number(h[':status']);
+      headers = h;
+    });
+    stream.on('data', (c: string) => {
+      body += c;
+    });
+    stream.on('end', () => resolve({ status, body, headers }));
+    stream.on('error', reject);
+    // A session handed to a worker that was just killed may never be answered.
+    stream.setTimeout(5000, () => stream.destroy(new Error('timeout')));
+    stream.end();
+  });
+}
+
+/** get() on HTTP/2 (h2c): one GET on a session of its own, closed after. */
+export async function getH2(port: number, path: string): Promise<Reply> {
+  const session = openH2(port);
+  try {
+    return await getOn(session, path);
+  } finally {
+    session.close();
+  }
+}
+
+/** metricsOf() on HTTP/2 (h2c). */
+export const metricsOfH2 = (port: number, query = ''): Promise<Json> =>
+  getH2(port, `${BASE}/metrics${query}`).then((r) => JSON.parse(r.body).data);
+
 export interface LoadResult {
   sent: number;
   byStatus: Record<number, number>;
   failed: number;
+}
+
+/** `count` /work requests' delays (0-19 ms) and statuses, from a fixed pseudo-random sequence of `seed`. */
+export function workPlan(count: number, seed: number): Array<{ ms: number; status: number }> {
+  let x = seed;
+  const rand = () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+  const statuses = [200, 200, 200, 201, 404, 500];
+  return Array.from({ length: count }, () => ({
+    ms: Math.floor(rand() * 20),
+    status: statuses[Math.floor(rand() * statuses.length)] as number,
+  }));
 }
 
 /**
@@ -146,16 +205,7 @@ export async function load(
   seed = 1,
   stop: () => boolean = () => false,
 ): Promise<LoadResult> {
-  let x = seed;
-  const rand = () => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return x / 2147483648;
-  };
-  const statuses = [200, 200, 200, 201, 404, 500];
-  const plan = Array.from({ length: count }, () => ({
-    ms: Math.floor(rand() * 20),
-    status: statuses[Math.floor(rand() * statuses.length)] as number,
-  }));
+  const plan = workPlan(count, seed);
   const result: LoadResult = { sent: 0, byStatus: {}, failed: 0 };
   let next = 0;
   const run = async () => {
@@ -171,6 +221,32 @@ export async function load(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, run));
+  return result;
+}
+
+/**
+ * load() on HTTP/2 (h2c): `sessions` sessions at once (each a new connection, handed to the next worker), each
+ * carrying `streams` /work requests at once, of workPlan(sessions * streams, seed) in order; counted as load() does.
+ */
+export async function loadH2(port: number, sessions: number, streams: number, seed = 1): Promise<LoadResult> {
+  const plan = workPlan(sessions * streams, seed);
+  const result: LoadResult = { sent: 0, byStatus: {}, failed: 0 };
+  const one = async (s: number) => {
+    const session = openH2(port);
+    await Promise.all(
+      plan.slice(s * streams, (s + 1) * streams).map(async (p) => {
+        result.sent++;
+        try {
+          const r = await getOn(session, `/work?ms=${p.ms}&status=${p.status}`);
+          result.byStatus[r.status] = (result.byStatus[r.status] ?? 0) + 1;
+        } catch {
+          result.failed++;
+        }
+      }),
+    );
+    session.close();
+  };
+  await Promise.all(Array.from({ length: sessions }, (_, s) => one(s)));
   return result;
 }
 
@@ -262,10 +338,18 @@ export const metricsOf = (port: number, query = ''): Promise<Json> =>
 /** The `cluster` section of GET metrics/. */
 export const clusterOf = (port: number): Promise<Json> => metricsOf(port).then((m) => m.cluster);
 
-/** Waits (start-up guard, no timed assertion) until `workers` workers report to an aggregator; returns metrics/. */
-export function waitForAggregator(port: number, workers: number, timeoutMs = 60_000): Promise<Json> {
+/**
+ * Waits (start-up guard, no timed assertion) until `workers` workers report to an aggregator; returns metrics/, read
+ * by `read` (metricsOfH2 for a cluster of h2c servers).
+ */
+export function waitForAggregator(
+  port: number,
+  workers: number,
+  timeoutMs = 60_000,
+  read: (port: number) => Promise<Json> = metricsOf,
+): Promise<Json> {
   return until(async () => {
-    const m = await metricsOf(port);
+    const m = await read(port);
     return m.cluster?.complete && m.cluster.workers_connected === workers && m.cluster.aggregator !== '' && m;
   }, timeoutMs);
 }
@@ -275,10 +359,11 @@ export async function startReadyCluster(
   env: Record<string, string>,
   workers = 4,
   timeoutMs = 60_000,
+  read?: (port: number) => Promise<Json>,
 ): Promise<Started> {
   const c = await startNodeCluster(env, workers);
   try {
-    await waitForAggregator(c.port, workers, timeoutMs);
+    await waitForAggregator(c.port, workers, timeoutMs, read);
   } catch (err) {
     await c.stop();
     throw err;
@@ -476,7 +561,14 @@ export function useCluster<T = unknown>(
     readyMs = 60_000,
     setupMs = 120_000,
     refuse,
-  }: { readyMs?: number; setupMs?: number; refuse?: (body: T) => boolean } = {},
+    read,
+  }: {
+    readyMs?: number;
+    setupMs?: number;
+    refuse?: (body: T) => boolean;
+    /** How metrics/ is read while waiting for the aggregator (metricsOfH2 for APP=fastify-h2). */
+    read?: (port: number) => Promise<Json>;
+  } = {},
 ): ClusterFixture<T> {
   let started: Started | undefined;
   let hooks: Hooks<T> | undefined;
@@ -486,6 +578,7 @@ export function useCluster<T = unknown>(
       hooks ? (env as (u: string) => Record<string, string>)(hooks.url) : (env as Record<string, string>),
       workers,
       readyMs,
+      read,
     );
   }, setupMs);
   afterAll(async () => {
