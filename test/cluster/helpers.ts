@@ -137,7 +137,7 @@ export function openH2(port: number): ClientHttp2Session {
 }
 
 /** One GET on an HTTP/2 `session` (with the admin token), as get() makes on HTTP/1.1. */
-export function getOn(session: ClientHttp2Session, path: string): Promise<Reply> {
+export function getOnH2(session: ClientHttp2Session, path: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const stream = session.request({ ':path': path, authorization: `Bearer ${CLUSTER_TEST_TOKEN}` });
     let status = 0;
@@ -163,7 +163,7 @@ export function getOn(session: ClientHttp2Session, path: string): Promise<Reply>
 export async function getH2(port: number, path: string): Promise<Reply> {
   const session = openH2(port);
   try {
-    return await getOn(session, path);
+    return await getOnH2(session, path);
   } finally {
     session.close();
   }
@@ -237,7 +237,7 @@ export async function loadH2(port: number, sessions: number, streams: number, se
       plan.slice(s * streams, (s + 1) * streams).map(async (p) => {
         result.sent++;
         try {
-          const r = await getOn(session, `/work?ms=${p.ms}&status=${p.status}`);
+          const r = await getOnH2(session, `/work?ms=${p.ms}&status=${p.status}`);
           result.byStatus[r.status] = (result.byStatus[r.status] ?? 0) + 1;
         } catch {
           result.failed++;
