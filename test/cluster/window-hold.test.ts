@@ -25,6 +25,7 @@ import {
   HOST_RULES_OFF,
   killAggregator,
   type LoggedRequest,
+  ledgerOf,
   metricsOf as metrics,
   until,
   untilLogged,
@@ -198,18 +199,31 @@ describe("node:cluster takeover: no false clear on the survivors' share within t
   const c = useCluster<Hook>(env, 2);
 
   it("the errors were the dead aggregator's: its alert stays active through the hold, cleared once after it", async () => {
-    // The aggregator fails, the other worker does not: 40 % for the cluster, 0 % for the survivor.
+    // The aggregator fails, the other worker does not: about 40 % for the cluster, 0 % for the survivor. Under load
+    // node:cluster hands a busy worker fewer connections (29 % in 2 of 5 runs at load 20): more are sent, at most
+    // 120, until the rate the workers logged is 5 points over the warning.
     await send(c.port, '/work?ms=1&status=200', 20);
-    await send(c.port, '/role?agg=500&other=200', 80);
-    const logged = await untilLogged(c.logDir, 100);
+    let logged: LoggedRequest[] = [];
+    for (let n = 80; logged.length < 220 && !(rate(logged) >= WARNING + 5); n = 20) {
+      await send(c.port, '/role?agg=500&other=200', n);
+      logged = await untilLogged(c.logDir, logged.length === 0 ? 100 : logged.length + n);
+    }
+    // A read merges every worker's requests first: the alert on the cluster's rate is active from then on. While the
+    // reports were arriving, the rate read may have crossed the levels more than once (one worker's 500s merged before
+    // the other's 200s): an alert raised and cleared then is another alert, with its own id.
     const before = await metrics(c.port);
     const survivors = logged.filter((r) => r.pid !== aggregatorPid(before.cluster));
     expect(rate(logged)).toBeGreaterThanOrEqual(WARNING);
     expect(rate(survivors)).toBe(0);
-    const raised = await until(async () =>
-      c.hooks.received.find((e) => e.type === 'raised' && e.alert.rule === 'error_rate'),
-    );
-    const id = raised.alert.id;
+    const active = await errorRateAlerts(c.port);
+    expect(active).toHaveLength(1);
+    const id: string = active[0].id;
+    await until(async () => c.hooks.received.some((e) => e.type === 'raised' && e.alert.id === id));
+    // The kill comes once the aggregator has read the receiver's 200 too: its ledger owes no webhook event (a guard,
+    // not a timing). Killed before that, with the request or its answer on the wire, its successor sends the same
+    // event again (at least once: README Failure modes, test/cluster/webhook-takeover.test.ts): the second 'raised'
+    // (same id) this test saw, killing as soon as the receiver had the raise, which the read above can trigger.
+    await until(async () => ledgerOf(c.dir).pending?.webhook === undefined);
 
     const killedAt = Date.now();
     const after = await killAggregator(c.port, before.cluster, 'SIGKILL', 1, 30_000, (m) =>
@@ -222,7 +236,7 @@ describe("node:cluster takeover: no false clear on the survivors' share within t
     const held = await errorRateAlerts(c.port);
     expect(Date.now() - killedAt).toBeLessThan(HOLD_MS);
     expect(held.map((a: { id: string }) => a.id)).toEqual([id]);
-    expect(c.hooks.received.filter((e) => e.type === 'cleared' && e.alert.rule === 'error_rate')).toEqual([]);
+    expect(c.hooks.received.filter((e) => e.type === 'cleared' && e.alert.id === id)).toEqual([]);
 
     // Judged again once the hold is over (a guard, not a timing): cleared once, never before the hold's end.
     const cleared = await until(
@@ -230,16 +244,13 @@ describe("node:cluster takeover: no false clear on the survivors' share within t
       120_000,
     );
     expect(Date.parse(cleared.alert.cleared_at as string) - killedAt).toBeGreaterThanOrEqual(HOLD_MS);
-    // One alert: raised by the dead aggregator (its successor may send that same event again: a webhook request on
-    // the wire at the kill is delivered at least once, README Failure modes), cleared once by the successor.
+    // One 'raised' and one 'cleared' per alert: this one raised by the dead aggregator (its 200 read before the kill,
+    // so not sent again) and cleared by the successor; any other raised and cleared before the read above.
     const seen = JSON.stringify(c.hooks.received.map((e) => [e.type, e.alert.rule, e.alert.id]));
-    const errorRate = c.hooks.received.filter((e) => e.alert.rule === 'error_rate');
-    expect(new Set(errorRate.filter((e) => e.type === 'raised').map((e) => e.alert.id)), seen).toEqual(
-      new Set([id]),
-    );
-    expect(
-      errorRate.filter((e) => e.type === 'cleared').map((e) => e.alert.id),
-      seen,
-    ).toEqual([id]);
+    const events = new Map<string, string[]>();
+    for (const e of c.hooks.received.filter((e) => e.alert.rule === 'error_rate'))
+      events.set(e.alert.id, [...(events.get(e.alert.id) ?? []), e.type]);
+    expect(events.get(id), seen).toEqual(['raised', 'cleared']);
+    for (const types of events.values()) expect(types, seen).toEqual(['raised', 'cleared']);
   }, 240_000);
 });
