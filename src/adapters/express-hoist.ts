@@ -3,6 +3,7 @@
 // request under callgrind: reading and writing properties of a request whose hidden class is its own).
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { isExpress4App } from './express-route.js';
 
 /** Just enough of router 2.x (Express 5): its stack of layers and its handle(). */
 interface RouterLike {
@@ -34,9 +35,10 @@ const HOISTED = new WeakSet<object>();
  */
 export function hoistFirstLayer(req: Request, middleware: RequestHandler, entry: HoistedEntry): boolean {
   const app = (req as { app?: unknown }).app;
-  const router = (typeof app === 'function' ? (app as { router?: unknown }).router : undefined) as
-    | RouterLike
-    | undefined;
+  // Express 4: nothing to lift (its router passes Express's own query and expressInit layers first), and its
+  // `app.router` is a getter that throws (which failed the first request).
+  if (typeof app !== 'function' || isExpress4App(app)) return false;
+  const router = (app as { router?: unknown }).router as RouterLike | undefined;
   if (!router || HOISTED.has(router) || !Array.isArray(router.stack)) return false;
   const layer = router.stack[0];
   if (!layer || layer.handle !== middleware || layer.slash !== true) return false;

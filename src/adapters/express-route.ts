@@ -134,47 +134,72 @@ const MOUNTED = new WeakMap<object, unknown>();
 const PROBED = Symbol('sysvitals.probed');
 
 /**
- * The sub-app behind an Express 5 `app.use(path, subApp)` layer, whose handle is Express's `mounted_app`
- * closure (it keeps the sub-app to itself). It is called once with a probe request: the sub-app's `handle()`
- * sets the probe's prototype to the sub-app's request prototype (which holds the sub-app as `app`), and the
- * probe stops it there, before its router runs (nothing of the application runs; an Express 4 sub-app, which
- * reads the request before, is stopped at its first read). Undefined when unknown (the label then shows `/*`).
+ * The sub-app behind an `app.use(path, subApp)` layer, whose handle is Express's `mounted_app` closure (it keeps
+ * the sub-app to itself). It is called once with a probe request, and the sub-app sets the probe's prototype to
+ * its request prototype (which holds the sub-app as `app`): Express 5 in the sub-app's `handle()`, Express 4 in
+ * its router's second layer (expressInit, after Express's query parser). The probe stops it there, before the
+ * application's first layer: it answers only what Express's own code reads on the way (Express 4's router:
+ * the URL, method, base URL, params, query; `req.app` in mounted_app), and throws at any other read and at every
+ * read once the sub-app is known, so nothing of the application runs. Undefined when unknown (the label then
+ * shows `/*`).
  */
 function mountedApp(handle: unknown): unknown {
   if (typeof handle !== 'function' || handle.name !== 'mounted_app' || handle.length !== 3) return undefined;
   if (MOUNTED.has(handle)) return MOUNTED.get(handle);
   let app: unknown;
-  const probe = new Proxy(
-    {},
-    {
-      // mounted_app reads `req.app` first; anything else read before the prototype is set (an Express 4
-      // sub-app's router reading `req.url`) stops the probe there.
-      get(_target, key) {
-        if (key === 'app') return undefined;
-        throw PROBED;
-      },
-      setPrototypeOf(_target, proto: object | null) {
-        const own = proto ? Object.getOwnPropertyDescriptor(proto, 'app') : undefined;
-        const candidate: unknown = own && 'value' in own ? own.value : undefined;
-        if (typeof candidate === 'function') app = candidate;
-        throw PROBED;
-      },
+  let probing = true;
+  const fields: Record<PropertyKey, unknown> = {
+    url: '/',
+    method: 'GET',
+    baseUrl: '',
+    originalUrl: '/',
+    params: {},
+    // Set: Express 4's query parser leaves a request with a query as it is (the app's parser is not called).
+    query: {},
+    next: undefined,
+    _parsedUrl: undefined,
+  };
+  // mounted_app keeps `req.app` to restore its prototypes once the sub-app hands the request back, which an
+  // Express 4 sub-app with nothing after expressInit does later (its router's setImmediate): nulls, then.
+  const parent = { request: null, response: null };
+  const probe = new Proxy(fields, {
+    get(target, key) {
+      if (key === 'app') return parent;
+      if (probing && (app !== undefined || !Object.hasOwn(target, key))) throw PROBED;
+      return Reflect.get(target, key);
     },
-  );
+    setPrototypeOf(target, proto: object | null) {
+      if (!probing) return Reflect.setPrototypeOf(target, proto);
+      const own = proto ? Object.getOwnPropertyDescriptor(proto, 'app') : undefined;
+      const candidate: unknown = own && 'value' in own ? own.value : undefined;
+      if (typeof candidate === 'function') app = candidate;
+      throw PROBED;
+    },
+  });
   try {
     (handle as (req: unknown, res: unknown, next: () => void) => void)(probe, { setHeader() {} }, () => {});
   } catch {
     // PROBED (or anything an unexpected Express throws): the label falls back to UNKNOWN_MOUNT.
+  } finally {
+    probing = false;
   }
   MOUNTED.set(handle, app);
   return app;
 }
 
-/** The router of an app (express 5: `app.router`; express 4: `app._router`). */
+/**
+ * The router stack of an app (express 5: `app.router`; express 4: `app._router`, made at the app's first route or
+ * middleware, and `app.router` a getter that throws).
+ */
 function routerOf(app: unknown): unknown {
   if (typeof app !== 'function') return undefined;
   const a = app as unknown as { router?: { stack?: unknown }; _router?: { stack?: unknown } };
-  return (a._router ?? a.router)?.stack;
+  return (isExpress4App(app) ? a._router : a.router)?.stack;
+}
+
+/** Express 4's apps have `lazyrouter()` (gone in Express 5). */
+export function isExpress4App(app: unknown): boolean {
+  return typeof app === 'function' && typeof (app as { lazyrouter?: unknown }).lazyrouter === 'function';
 }
 
 /** For a sub-app (`app.use('/org/:org', subApp)`): its mount paths up to the root app, as written. */
@@ -197,9 +222,10 @@ function mountPattern(layer: Layer): string {
 }
 
 /**
- * Express 4 keeps only the compiled regexp of a mount path (path-to-regexp 0.1: `/org/:org` becomes
- * `^\/org\/(?:([^\/]+?))\/?(?=\/|$)`); plain segments and named parameters are read back, anything
- * else stands as UNKNOWN_MOUNT.
+ * Express 4 keeps only the compiled regexp of a mount path: path-to-regexp 0.1.7 (Express 4.18, 4.19) makes
+ * `/org/:org` `^\/org\/(?:([^\/]+?))\/?(?=\/|$)`, 0.1.13 (Express 4.22)
+ * `^\/org(?:\/([^\/]+?))\/?(?=\/|$)`.
+ * Plain segments and named parameters are read back from either, anything else stands as UNKNOWN_MOUNT.
  */
 export function express4Pattern(
   regexp: RegExp,
@@ -209,7 +235,10 @@ export function express4Pattern(
   if (!src.startsWith('^')) return undefined;
   src = src.slice(1).replace(/\\\/\?\(\?=\\\/\|\$\)$/, '');
   let k = 0;
-  src = src.replace(/\(\?:\(\[\^\\?\/\]\+\?\)\)/g, () => `:${String(keys[k++]?.name ?? k)}`);
+  src = src.replace(
+    /\(\?:(\\\/)?\(\[\^\\?\/\]\+\?\)\)/g,
+    (_m, slash?: string) => `${slash ?? ''}:${String(keys[k++]?.name ?? k)}`,
+  );
   src = src.replace(/\\([/.-])/g, '$1');
   if (/[\\^$*+?()[\]{}|]/.test(src) || k !== keys.length) return undefined;
   return trimSlash(src);

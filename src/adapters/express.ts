@@ -132,7 +132,11 @@ export function expressMiddleware(
       const mount = req.baseUrl;
       if (typeof mount === 'string' && mount !== '' && !adminApi.basePath.startsWith(`${mount}/`))
         mountedBase = `${mount}${adminApi.basePath}`;
-      hoistFirstLayer(req, sysvitals, entry);
+      try {
+        hoistFirstLayer(req, sysvitals, entry);
+      } catch {
+        // an Express whose router we do not know: the middleware stays an ordinary layer
+      }
       watchLateErrors(req);
     }
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Express's req.

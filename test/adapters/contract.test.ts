@@ -1,9 +1,17 @@
-// One contract suite, run against the Express, Fastify and Koa adapters on real servers on port 0.
+// One contract suite, run against the Express, Fastify and Koa adapters on real servers on port 0, on the majors
+// in devDependencies (Express 5, Fastify 5, Koa 3) and on the older majors of the peer ranges (4, 4, 2).
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { getJson, nonLoopbackAddress } from '../http/admin-fixture.js';
-import { harnesses, type RecordingSource, type Running, recordingSource } from './harness.js';
+import { olderMajors } from './framework-modules.js';
+import {
+  frameworkHarnesses,
+  harnesses,
+  type RecordingSource,
+  type Running,
+  recordingSource,
+} from './harness.js';
 
 const BASE = '/api/core/admin/system';
 const remoteAddress = await nonLoopbackAddress();
@@ -35,7 +43,7 @@ async function recorded(source: RecordingSource, n: number) {
   return source.records;
 }
 
-describe.each(harnesses)('$name adapter', (harness) => {
+describe.each([...harnesses, ...frameworkHarnesses(olderMajors())])('$name $major adapter', (harness) => {
   async function start(api: AdminApiOptions<never> = {}, host?: string, source = recordingSource()) {
     const r = await harness.start({ source, api: { rateLimit: false, ...api } }, host);
     running.push(r);

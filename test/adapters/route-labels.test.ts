@@ -1,18 +1,19 @@
 // Issue 12, door 4, from outside: the route a request is recorded under is the pattern the application
 // wrote (mount paths included), never a value from the URL, so URLs cannot fill the route table.
-// Real Express, Koa and Fastify servers; Express is where mount paths used to leak values.
+// Real Express, Koa and Fastify servers, on the majors in devDependencies and on the older majors of the peer
+// ranges (Express 4, Fastify 4, Koa 2); Express is where mount paths used to leak values.
 
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
-import express from 'express';
-import Fastify from 'fastify';
-import Koa from 'koa';
+import type { Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createMonitor as createExpressMonitor, expressMiddleware } from '../../src/adapters/express.js';
 import { express4Pattern, expressRouteLabel } from '../../src/adapters/express-route.js';
 import { fastifyPlugin } from '../../src/adapters/fastify.js';
 import { koaMiddleware } from '../../src/adapters/koa.js';
+import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
 import { type RecordingSource, recordingSource } from './harness.js';
 
 beforeAll(() => {
@@ -51,7 +52,11 @@ async function routesOf(source: RecordingSource, url: string, paths: string[]): 
 
 const values = Array.from({ length: 100 }, (_, i) => `tenant-${i}`);
 
-describe('express', () => {
+/** The majors in devDependencies and the older majors of the peer ranges, one entry each per framework. */
+const MAJORS = [CURRENT_MAJORS, olderMajors()];
+const expressMajors = MAJORS.map((m) => ({ major: m.majors.express, express: m.express }));
+
+describe.each(expressMajors)('express $major', ({ express }) => {
   function app(source: RecordingSource) {
     const a = express();
     a.use(expressMiddleware(source, { rateLimit: false }));
@@ -141,7 +146,9 @@ describe('express', () => {
 
   it('caches the label on the route: the same string object each time, no work per request', () => {
     const a = app(recordingSource());
-    const layer = (a.router.stack as { route?: { path: string } }[]).find(
+    // Express 4's router is `_router` (its `router` a getter that throws), Express 5's `router`.
+    const router = (a as unknown as { _router?: { stack: unknown } })._router ?? a.router;
+    const layer = (router.stack as { route?: { path: string } }[]).find(
       (l) => l.route?.path === '/users/:id',
     );
     const req = { route: layer?.route, app: a, baseUrl: '' };
@@ -150,7 +157,9 @@ describe('express', () => {
     expect(expressRouteLabel(req)).toBe(first);
     expect(Object.getOwnPropertySymbols(layer?.route).length).toBe(1);
   });
+});
 
+describe('express 4 mount patterns', () => {
   it('reads express 4 mount regexps back into patterns, and never guesses', () => {
     // path-to-regexp 0.1 (Express 4) output for use('/org/:org') and use('/shop').
     // Built from text, as Express 4 builds it (`[^\/]`), so no formatter rewrites the escape.
@@ -159,9 +168,31 @@ describe('express', () => {
     expect(express4Pattern(/^\/shop\/?(?=\/|$)/i, [])).toBe('/shop');
     expect(express4Pattern(/^\/files\/(.*)\/?(?=\/|$)/i, [{ name: 0 }])).toBeUndefined();
   });
+
+  it("reads back the mount regexps of the installed Express 4's own Layer (path-to-regexp 0.1.10 and later)", () => {
+    // The Layer app.use(path, router) makes: Express 4.20 on writes `/org(?:\/([^\/]+?))`, not `/org\/(?:…)`.
+    const Layer = createRequire(import.meta.url)('express4/lib/router/layer.js') as new (
+      path: string,
+      options: object,
+      fn: () => void,
+    ) => { regexp: RegExp; keys: { name: string | number }[] };
+    const patterns: [string, string | undefined][] = [
+      ['/org/:org', '/org/:org'],
+      ['/shop', '/shop'],
+      ['/v1.2/teams/:team/members/:member', '/v1.2/teams/:team/members/:member'],
+      ['/a-b/:id', '/a-b/:id'],
+      ['/files/*', undefined],
+      ['/:a-:b', undefined],
+      ['/user/:id?', undefined],
+    ];
+    for (const [path, label] of patterns) {
+      const layer = new Layer(path, { end: false, strict: false, sensitive: false }, () => {});
+      expect(express4Pattern(layer.regexp, layer.keys), path).toBe(label);
+    }
+  });
 });
 
-describe('koa', () => {
+describe.each(MAJORS.map((m) => ({ major: m.majors.koa, Koa: m.koa })))('koa $major', ({ Koa }) => {
   it('records the router pattern with its prefix, never the values or case variants', async () => {
     const source = recordingSource();
     const app = new Koa();
@@ -198,98 +229,107 @@ describe('koa', () => {
   });
 });
 
-describe('fastify', () => {
-  it('records the route template with its prefix, never the values; case variants are unmatched', async () => {
-    const source = recordingSource();
-    const app = Fastify({ logger: false });
-    await app.register(fastifyPlugin(source, { rateLimit: false }));
-    await app.register(
-      async (child) => {
-        child.get('/items', async () => 'ok');
-      },
-      { prefix: '/org/:org' },
-    );
-    await app.register(
-      async (child) => {
-        child.get('/items', async () => 'ok');
-      },
-      { prefix: '/shop' },
-    );
-    await app.ready();
-    cleanups.push(() => app.close());
-    const url = await listen(app.server);
-    const paths = [...values.map((v) => `/org/${v}/items`), '/shop/items', '/SHOP/items'];
-    expect(await routesOf(source, url, paths)).toEqual(['/org/:org/items', '/shop/items', 'unmatched']);
-  });
-});
+describe.each(MAJORS.map((m) => ({ major: m.majors.fastify, Fastify: m.fastify })))(
+  'fastify $major',
+  ({ Fastify }) => {
+    it('records the route template with its prefix, never the values; case variants are unmatched', async () => {
+      const source = recordingSource();
+      const app = Fastify({ logger: false });
+      await app.register(fastifyPlugin(source, { rateLimit: false }));
+      await app.register(
+        async (child) => {
+          child.get('/items', async () => 'ok');
+        },
+        { prefix: '/org/:org' },
+      );
+      await app.register(
+        async (child) => {
+          child.get('/items', async () => 'ok');
+        },
+        { prefix: '/shop' },
+      );
+      await app.ready();
+      cleanups.push(() => app.close());
+      const url = await listen(app.server);
+      const paths = [...values.map((v) => `/org/${v}/items`), '/shop/items', '/SHOP/items'];
+      expect(await routesOf(source, url, paths)).toEqual(['/org/:org/items', '/shop/items', 'unmatched']);
+    });
+  },
+);
 
-describe('express 5: errors out of a sub-app keep its mount path (review 2, F1)', () => {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  let passes = 0; // the sub-apps' own middleware: the label's work must run none of the application
-  function subApp() {
-    const sub = express();
-    sub.use((_req, _res, next) => {
-      passes++;
-      next();
-    });
-    sub.get('/items', (_req, res) => void res.send('ok'));
-    sub.get('/sync', () => {
-      throw new Error('sync');
-    });
-    sub.get('/next', (_req, _res, next) => next(new Error('next')));
-    sub.get('/async', async () => {
-      await sleep(2);
-      throw new Error('async');
-    });
-    sub.get('/status', (_req, _res, next) => next(Object.assign(new Error('status'), { status: 409 })));
-    return sub;
-  }
-  const routes = ['/sync', '/next', '/async', '/status', '/items']; // failing first: no label worked out before
-  const statuses = [500, 500, 500, 409, 200];
-  for (const [mount, sample] of [
-    ['/v1', '/v1'],
-    ['/org/:org', '/org/acme'],
-  ] as const)
-    for (const layer of [false, true])
-      for (const handler of [false, true])
-        it(`mount ${mount}, ${layer ? 'after another middleware' : 'first'}, ${handler ? 'with' : 'without'} an error handler`, async () => {
-          const source = recordingSource();
-          const a = express();
-          if (layer) a.use((_req, _res, next) => next());
-          a.use(expressMiddleware(source, { rateLimit: false }));
-          a.use(mount, subApp());
-          if (handler)
-            a.use((err: { status?: number }, _req: unknown, res: express.Response, _next: unknown) => {
-              res.status(err.status ?? 500).send('handled');
-            });
-          const url = await listen(createServer(a));
-          await routesOf(
-            source,
-            url,
-            routes.map((r) => sample + r),
-          );
-          expect(source.records.map((r) => [r.route, r.status])).toEqual(
-            routes.map((r, i) => [mount + r, statuses[i]]),
-          );
-        });
+describe.each(expressMajors)(
+  'express $major: errors out of a sub-app keep its mount path (review 2, F1)',
+  ({ major, express }) => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let passes = 0; // the sub-apps' own middleware: the label's work must run none of the application
+    function subApp() {
+      const sub = express();
+      sub.use((_req, _res, next) => {
+        passes++;
+        next();
+      });
+      sub.get('/items', (_req, res) => void res.send('ok'));
+      sub.get('/sync', () => {
+        throw new Error('sync');
+      });
+      sub.get('/next', (_req, _res, next) => next(new Error('next')));
+      const failLater = async (): Promise<never> => {
+        await sleep(2);
+        throw new Error('async');
+      };
+      // Express 5 passes a rejected handler's error on; on Express 4 the handler hands it to next() itself.
+      if (major >= 5) sub.get('/async', failLater);
+      else sub.get('/async', (_req, _res, next) => void failLater().catch(next));
+      sub.get('/status', (_req, _res, next) => next(Object.assign(new Error('status'), { status: 409 })));
+      return sub;
+    }
+    const routes = ['/sync', '/next', '/async', '/status', '/items']; // failing first: no label worked out before
+    const statuses = [500, 500, 500, 409, 200];
+    for (const [mount, sample] of [
+      ['/v1', '/v1'],
+      ['/org/:org', '/org/acme'],
+    ] as const)
+      for (const layer of [false, true])
+        for (const handler of [false, true])
+          it(`mount ${mount}, ${layer ? 'after another middleware' : 'first'}, ${handler ? 'with' : 'without'} an error handler`, async () => {
+            const source = recordingSource();
+            const a = express();
+            if (layer) a.use((_req, _res, next) => next());
+            a.use(expressMiddleware(source, { rateLimit: false }));
+            a.use(mount, subApp());
+            if (handler)
+              a.use((err: { status?: number }, _req: unknown, res: Response, _next: unknown) => {
+                res.status(err.status ?? 500).send('handled');
+              });
+            const url = await listen(createServer(a));
+            await routesOf(
+              source,
+              url,
+              routes.map((r) => sample + r),
+            );
+            expect(source.records.map((r) => [r.route, r.status])).toEqual(
+              routes.map((r, i) => [mount + r, statuses[i]]),
+            );
+          });
 
-  it('nested sub-apps: /out/in/<route> for failures and successes', async () => {
-    passes = 0;
-    const source = recordingSource();
-    const a = express();
-    a.use(expressMiddleware(source, { rateLimit: false }));
-    const outer = express();
-    outer.use('/in', subApp());
-    a.use('/out', outer);
-    const url = await listen(createServer(a));
-    await routesOf(
-      source,
-      url,
-      routes.map((r) => `/out/in${r}`),
-    );
-    expect(source.records.map((r) => [r.route, r.status])).toEqual(
-      routes.map((r, i) => [`/out/in${r}`, statuses[i]]),
-    );
-    expect(passes).toBe(routes.length);
-  });
-});
+    it('nested sub-apps: /out/in/<route> for failures and successes', async () => {
+      passes = 0;
+      const source = recordingSource();
+      const a = express();
+      a.use(expressMiddleware(source, { rateLimit: false }));
+      const outer = express();
+      outer.use('/in', subApp());
+      a.use('/out', outer);
+      const url = await listen(createServer(a));
+      await routesOf(
+        source,
+        url,
+        routes.map((r) => `/out/in${r}`),
+      );
+      expect(source.records.map((r) => [r.route, r.status])).toEqual(
+        routes.map((r, i) => [`/out/in${r}`, statuses[i]]),
+      );
+      expect(passes).toBe(routes.length);
+    });
+  },
+);

@@ -6,15 +6,13 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import Router from '@koa/router';
-import express from 'express';
-import Fastify from 'fastify';
-import Koa from 'koa';
 import { afterEach } from 'vitest';
 import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
 import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import type { SystemMonitor } from '../../src/monitor.js';
+import { CURRENT_MAJORS, type FrameworkModules } from './framework-modules.js';
 
 export type Framework = 'express' | 'fastify' | 'koa';
 export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa'];
@@ -67,16 +65,17 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** `?kill=1` makes the server destroy the connection after `ms` instead of answering. Starts the app with a fresh monitor (admin API on loopback, as the defaults are). */
+/** `?kill=1` makes the server destroy the connection after `ms` instead of answering. Starts the app with a fresh monitor (admin API on loopback, as the defaults are), on `modules` (the majors in devDependencies by default). */
 export async function startWorkloadApp(
   framework: Framework,
   options: MonitorOptions = {},
+  modules: FrameworkModules = CURRENT_MAJORS,
 ): Promise<WorkloadApp> {
   const opts = { sampleIntervalMs: 0, ...options };
   const counter = { received: 0 };
   if (framework === 'express') {
     const monitor = createExpressMonitor(opts);
-    const app = express();
+    const app = modules.express();
     app.use(monitor.middleware());
     app.get(WORK_ROUTE, async (req, res) => {
       counter.received++;
@@ -104,7 +103,7 @@ export async function startWorkloadApp(
   }
   if (framework === 'fastify') {
     const monitor = createFastifyMonitor(opts);
-    const app = Fastify({ logger: false });
+    const app = modules.fastify({ logger: false });
     await app.register(monitor.plugin());
     app.get<{ Querystring: Record<string, string> }>(WORK_ROUTE, async (req, reply) => {
       counter.received++;
@@ -139,7 +138,7 @@ export async function startWorkloadApp(
     });
   }
   const monitor = createKoaMonitor(opts);
-  const app = new Koa();
+  const app = new modules.koa();
   app.silent = true;
   app.use(monitor.middleware());
   const router = new Router();

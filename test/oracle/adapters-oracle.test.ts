@@ -1,10 +1,12 @@
 // The same oracle through each adapter on a real server: random workloads of statuses, latencies and aborted
-// requests sent over HTTP to Express, Fastify and Koa; every count the monitor reports equals the count of
+// requests sent over HTTP to Express, Fastify and Koa (the majors in devDependencies, 5, 5 and 3, and the older
+// majors of the peer ranges, 4, 4 and 2); every count the monitor reports equals the count of
 // what the clients did (an early close is aborted, not a request), and every recorded duration covers the
 // handler's own delay.
 
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CURRENT_MAJORS, olderMajors } from '../adapters/framework-modules.js';
 import {
   eventually,
   FRAMEWORKS,
@@ -28,10 +30,14 @@ const sentArb: fc.Arbitrary<Sent> = fc.record({
   abandon: fc.boolean(),
 });
 
-describe.each(FRAMEWORKS)('%s: replayed workloads', (framework) => {
+const cases = [CURRENT_MAJORS, olderMajors()].flatMap((modules) =>
+  FRAMEWORKS.map((framework) => ({ framework, major: modules.majors[framework], modules })),
+);
+
+describe.each(cases)('$framework $major: replayed workloads', ({ framework, modules }) => {
   let app: WorkloadApp;
   beforeAll(async () => {
-    app = await startWorkloadApp(framework);
+    app = await startWorkloadApp(framework, {}, modules);
   });
   afterAll(async () => {
     await app.close();
