@@ -2,7 +2,7 @@
 // answered by destroying the connection (finalhandler), which would otherwise read as the client's close.
 
 import type { NextFunction, Request, Response } from 'express';
-import { markFailed } from '../requests/cut-off.js';
+import { isClientCloseError, markFailed } from '../requests/cut-off.js';
 
 /** Just enough of an Express router (5: `app.router`; 4: `app._router`): its stack, use() and route(). */
 interface RouterLike {
@@ -25,16 +25,12 @@ function sysvitalsLateError(err: unknown, req: Request, res: Response, next: Nex
 }
 
 /**
- * Errors that report the client's close, not a failure of the application: `res.sendFile(path, next)` and
- * `res.download` hand `ECONNABORTED` ("Request aborted") to their callback when the client closes mid-download,
- * and a write to a closed connection fails with EPIPE or ECONNRESET (outside review 2, G4: clients closing
- * downloads early read as 500s). A connection already destroyed when the error arrives was closed before it.
+ * Errors that report the client's close, not a failure of the application (CLIENT_CLOSE_CODES: outside review 2,
+ * G4: clients closing downloads early read as 500s). A connection already destroyed when the error arrives was
+ * closed before it.
  */
-const CLIENT_CLOSE_CODES = new Set(['ECONNABORTED', 'ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
-
 function clientWentAway(err: unknown, req: Request): boolean {
-  const code = err !== null && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
-  if (typeof code === 'string' && CLIENT_CLOSE_CODES.has(code)) return true;
+  if (isClientCloseError(err)) return true;
   return req.socket?.destroyed === true;
 }
 

@@ -6,7 +6,9 @@ import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
 import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
+import { isClientCloseError, markFailed } from '../requests/cut-off.js';
 import {
+  ABORTED_STATUS,
   type AdapterMonitorOptions,
   type AdapterSource,
   createAdapterMonitor,
@@ -53,6 +55,7 @@ export function koaMiddleware(
   // connection's 'close'), so a thrown error counts with the status Koa's error handler sends (500, or the
   // error's own status); a response cut off before it ended (the client gave up) is recorded as aborted, 499.
   const onEnd = (ticket: TrackedTicket<Context>, status: number): void => {
+    if (status === ABORTED_STATUS) noteFailedBody(ticket.request);
     // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler runs.
     const matched = (ticket.request as { _matchedRoute?: unknown })._matchedRoute;
     const route = matched === undefined ? UNMATCHED_ROUTE : String(matched);
@@ -95,6 +98,18 @@ export function koaMiddleware(
 }
 
 function ignore(): void {}
+
+/**
+ * Koa 2 pipes a stream body (`body.pipe(res)`) and leaves the response open when the stream fails after the head
+ * went out (Koa 3's pipeline destroys the response, which cutOffStatus reads), so the request ends at its client's
+ * close: a body stream that failed with an error of its own, not a client's close, marks it failed (500). Read only
+ * for a response that did not complete (499).
+ */
+function noteFailedBody(ctx: Context): void {
+  const body = ctx.body as { errored?: unknown } | null | undefined;
+  const err = body !== null && typeof body === 'object' ? body.errored : undefined;
+  if (err !== null && err !== undefined && !isClientCloseError(err)) markFailed(ctx.res);
+}
 
 /** The request's route for a query issued while it is handled (@koa/router has matched by then). */
 class KoaScope implements RequestScope {

@@ -14,6 +14,24 @@ export const ANSWERED_499_STATUS = 498;
 /** Recorded for a response cut off because the application failed after it had started (as the frameworks' 500). */
 export const FAILED_STATUS = 500;
 
+/**
+ * Error codes that report the client's close, not a failure of the application: `res.sendFile(path, next)` and
+ * `res.download` hand `ECONNABORTED` ("Request aborted") to their callback when the client closes mid-download,
+ * a write to a closed connection fails with EPIPE or ECONNRESET, a stream piped to it with a premature close.
+ */
+export const CLIENT_CLOSE_CODES: ReadonlySet<string> = new Set([
+  'ECONNABORTED',
+  'ECONNRESET',
+  'EPIPE',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+/** Whether `err` reports the client's close (CLIENT_CLOSE_CODES). */
+export function isClientCloseError(err: unknown): boolean {
+  const code = err !== null && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && CLIENT_CLOSE_CODES.has(code);
+}
+
 /** Responses whose handler failed (an error the framework handed on) after the response had started. */
 const failed = new WeakSet<ServerResponse>();
 

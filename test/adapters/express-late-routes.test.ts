@@ -2,12 +2,14 @@
 // request (express-errors.ts) to see the errors the application leaves to Express's final handler, which cuts off a
 // response already started. Routes the application added after that request came after the handler, so their
 // errors passed to next() never reached it and their cut-off responses read as the client's close (499) instead of
-// failed requests (500). Real Express server on port 0; the oracle is what the clients saw.
+// failed requests (500). Real Express server on port 0, Express 5 and Express 4 (whose first request used to fail
+// before the handler was appended: it never was); the oracle is what the clients saw.
 
 import { request as httpRequest } from 'node:http';
 import type { Express, Response } from 'express';
 import { describe, expect, it } from 'vitest';
 import { closedAfterEach, expressApp } from './framework-apps.js';
+import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
 import { eventually } from './workload-apps.js';
 
 const N = 3;
@@ -31,13 +33,19 @@ function fetchWhole(port: number, path: string): Promise<{ status: number; body:
   });
 }
 
-describe('express: routes added after the first request', () => {
+const majors = [CURRENT_MAJORS, olderMajors()].map((modules) => ({ major: modules.majors.express, modules }));
+
+describe.each(majors)('express $major: routes added after the first request', ({ modules }) => {
   it(`${N} responses cut off by an error passed to next() are failed requests (500), not aborted`, async () => {
     let app!: Express;
-    const made = await expressApp({ sampleIntervalMs: 0 }, (a) => {
-      app = a;
-      app.get('/ok', (_req, res) => void res.send('ok'));
-    });
+    const made = await expressApp(
+      { sampleIntervalMs: 0 },
+      (a) => {
+        app = a;
+        app.get('/ok', (_req, res) => void res.send('ok'));
+      },
+      modules,
+    );
     const { monitor, server } = made;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     running.push({ server, monitor });
@@ -65,7 +73,9 @@ describe('express: routes added after the first request', () => {
     expect([m.requests.total, m.errors.count_5xx, m.errors.count_aborted]).toEqual([1 + N + 1, N + 1, 0]);
     expect(m.routes.find((r) => r.route === '/late-fail')).toMatchObject({ count: N, count_5xx: N });
     // The handler is last again: the application's error handler runs first, as before.
-    expect(app.router.stack.map((l: { handle: { name: string } }) => l.handle.name).at(-1)).toBe(
+    // Express 4's router is `_router` (its `router` a getter that throws), Express 5's `router`.
+    const router = (app as unknown as { _router?: typeof app.router })._router ?? app.router;
+    expect(router.stack.map((l: { handle: { name: string } }) => l.handle.name).at(-1)).toBe(
       'sysvitalsLateError',
     );
   }, 30_000);
