@@ -66,11 +66,16 @@ async function express(): Promise<Server> {
 async function fastify(): Promise<Server> {
   const { default: Fastify } = await import('fastify');
   const app = Fastify();
-  if (variant === 'sysvitals') {
+  if (variant === 'sysvitals' || variant === 'sysvitals-nosample') {
     const { createMonitor } = (await import(
       adapterUrl('fastify')
     )) as typeof import('../src/adapters/fastify.js');
-    await app.register(createMonitor({ adminToken: TOKEN }).plugin());
+    // sysvitals-nosample (diagnosis, bench/native-gap.ts): without the sample timer, as bench/instructions.ts runs it.
+    const sampling = variant === 'sysvitals-nosample' ? { sampleIntervalMs: 0 } : {};
+    await app.register(createMonitor({ adminToken: TOKEN, ...sampling }).plugin());
+  } else if (variant === 'hook') {
+    // Diagnosis (bench/native-gap.ts): one empty callback-style onRequest hook, Fastify's own cost of a hook.
+    app.addHook('onRequest', (_request, _reply, next) => next());
   } else if (variant === 'fastify-metrics') {
     const { default: metrics } = await import('fastify-metrics');
     await app.register(metrics as never, { endpoint: '/metrics' });
