@@ -101,7 +101,7 @@ export class HistoryWriter {
     // minute up (its reads are bounded by the store's own timeout).
     if (!this.stateLoaded && !m.closing()) void this.loadSavedState();
     // Before the bucket closes: each route's window is then the minute just ended.
-    m.series.addMinute(start, m.requests.endpointWindows(), this.routeTotals(), m.jobs.totalCounts());
+    m.series.addMinute(start, end, m.requests.endpointWindows(), this.routeTotals(), m.jobs.totalCounts());
     // No await from the gate's sync to here: no worker's part comes in between the series and the bucket.
     const bucket = m.requests.takeBucket();
     const custom = m.custom.takeBucket(now);

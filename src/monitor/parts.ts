@@ -171,7 +171,7 @@ export function createParts(
   if (Array.isArray(options.collectors)) {
     custom.reservePlugins(options.collectors.flatMap((c) => (typeof c?.name === 'string' ? [c.name] : [])));
   }
-  const series = new SeriesHistory(options.routeHistory);
+  const series = new SeriesHistory(options.routeHistory, owner.resolutionMs);
   const store: MetricsStore =
     (clustered ? undefined : options.store) ??
     new MemoryStore({

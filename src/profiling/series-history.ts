@@ -7,6 +7,17 @@ import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 import { OTHER_METHOD, OTHER_ROUTE, UNMATCHED_ROUTE } from '../requests/route-counters.js';
 import { apdexScore } from './apdex.js';
 import type { EndpointWindowLike } from './endpoints.js';
+import {
+  appendPoint,
+  joinSeries,
+  type KeptRoutePoint,
+  mergeJobPoints,
+  mergeRoutePoints,
+  servedRoutePoint,
+} from './route-point-merge.js';
+import type { JobPoint, RoutePoint } from './route-points.js';
+
+export type { JobPoint, RoutePoint } from './route-points.js';
 
 /** The `routeHistory` option: how many routes get one-minute points, and how many minutes are kept. */
 export interface SeriesHistoryOptions {
@@ -14,36 +25,6 @@ export interface SeriesHistoryOptions {
   routes?: number;
   /** Points kept per route and job (one a minute). @defaultValue 60 */
   minutes?: number;
-}
-
-/**
- * One minute of one route. `count`, `count_5xx` and `count_aborted` are exact for the minute (differences
- * of the totals since start); percentiles and Apdex are the route's sliding window at the minute boundary
- * (the last 45–60 s for latency, 60 s for Apdex).
- */
-export interface RoutePoint {
-  /** Start of the minute, ISO 8601. */
-  timestamp: string;
-  count: number;
-  count_5xx: number;
-  count_aborted: number;
-  error_percent: number;
-  /**
-   * null when the route's latency window held none of its requests at the minute boundary (requests only
-   * in the minute's first seconds fall out of the 45-60 s latency window): unknown, not 0 ms.
-   */
-  p50_ms: number | null;
-  p95_ms: number | null;
-  p99_ms: number | null;
-  max_ms: number | null;
-  apdex: number | null;
-}
-
-/** One minute of one job: runs and failures that finished in it. */
-export interface JobPoint {
-  timestamp: string;
-  runs: number;
-  failures: number;
 }
 
 /** A route's requests since start (RequestStats.routeTotals summed per route). */
@@ -92,25 +73,40 @@ const isJunk = (key: string): boolean => key.endsWith(` ${UNMATCHED_ROUTE}`) || 
 export class SeriesHistory {
   private readonly maxRoutes: number;
   private readonly minutes: number;
-  private readonly routes = new Map<string, RoutePoint[]>();
+  private readonly routes = new Map<string, KeptRoutePoint[]>();
   private readonly jobs = new Map<string, JobPoint[]>();
   private readonly jobSeen = new Map<string, { runs: number; failures: number }>();
   private routeSeen = new Map<string, RouteTotals>();
 
-  constructor(options?: SeriesHistoryOptions) {
+  /**
+   * `stepMs`: the length of a point (the store's resolution). Two points of one route or job in the same step
+   * (two lives of one instance sharing a RedisStore, restarted inside the minute; a flush inside the minute)
+   * are merged into one (route-point-merge.ts): one point per step, whoever wrote its parts.
+   */
+  constructor(
+    options?: SeriesHistoryOptions,
+    private readonly stepMs = 60_000,
+  ) {
     const o = parseSeriesHistoryOptions(options);
     this.maxRoutes = o.routes;
     this.minutes = o.minutes;
   }
 
-  /** Adds the minute starting at `startMs`: the busiest routes' windows, and the jobs' runs since last time. */
+  /**
+   * Adds the bucket [startMs, endMs) (a minute, or the part of one a flush or close closed): the busiest routes'
+   * windows, and the jobs' runs since last time. Its points' timestamp is the start of the step holding the
+   * bucket's middle (as history points' `t`: a bucket closed a little late or early keeps its minute); a
+   * series whose last point has that step gets this part merged into it.
+   */
   addMinute(
     startMs: number,
+    endMs: number,
     windows: readonly EndpointWindowLike[],
     totals: ReadonlyMap<string, RouteTotals>,
     jobs: Iterable<JobTotals> = [],
   ): void {
-    const timestamp = new Date(startMs).toISOString();
+    const middle = startMs + Math.max(0, endMs - startMs) / 2;
+    const timestamp = new Date(middle - (middle % this.stepMs)).toISOString();
     // The minute's requests per route: totals now minus totals a minute ago.
     const minute = new Map<string, RouteTotals>();
     for (const [key, t] of totals) {
@@ -144,18 +140,21 @@ export class SeriesHistory {
         series = [];
         this.routes.set(key, series);
       }
-      push(series, this.minutes, {
+      const failed = m.count_aborted_failed ?? m.count_aborted;
+      const point: KeptRoutePoint = {
         timestamp,
         count: m.count,
         count_5xx: m.count_5xx,
         count_aborted: m.count_aborted,
-        error_percent: failedPercent(m.count, m.count_5xx, m.count_aborted_failed ?? m.count_aborted),
+        error_percent: failedPercent(m.count, m.count_5xx, failed),
         p50_ms: timed ? w.latency.p50_ms : null,
         p95_ms: timed ? w.latency.p95_ms : null,
         p99_ms: timed ? w.latency.p99_ms : null,
         max_ms: timed ? w.latency.max_ms : null,
         apdex: w ? apdexScore(w.satisfied, w.tolerating, w.count) : null,
-      });
+        count_aborted_failed: failed,
+      };
+      appendPoint(series, point, this.minutes, this.stepMs, mergeRoutePoints);
     }
     for (const j of jobs) {
       const seen = this.jobSeen.get(j.name) ?? { runs: 0, failures: 0 };
@@ -169,7 +168,8 @@ export class SeriesHistory {
         series = [];
         this.jobs.set(j.name, series);
       }
-      push(series, this.minutes, { timestamp, runs: Math.max(0, runs), failures: Math.max(0, failures) });
+      const point = { timestamp, runs: Math.max(0, runs), failures: Math.max(0, failures) };
+      appendPoint(series, point, this.minutes, this.stepMs, mergeJobPoints);
     }
   }
 
@@ -206,12 +206,12 @@ export class SeriesHistory {
   route(route: string, method?: string): { method: string; route: string; points: RoutePoint[] } | null {
     if (method !== undefined) {
       const points = this.routes.get(routeKey(method, route));
-      return points ? { method, route, points: points.map((p) => ({ ...p })) } : null;
+      return points ? { method, route, points: points.map(servedRoutePoint) } : null;
     }
     for (const [key, points] of this.routes) {
       const space = key.indexOf(' ');
       if (key.slice(space + 1) === route)
-        return { method: key.slice(0, space), route, points: points.map((p) => ({ ...p })) };
+        return { method: key.slice(0, space), route, points: points.map(servedRoutePoint) };
     }
     return null;
   }
@@ -232,22 +232,30 @@ export class SeriesHistory {
     return JSON.stringify({ v: 1, routes: [...this.routes], jobs: [...this.jobs] });
   }
 
-  /** Restores what export() wrote (bounded again on the way in); bad input is ignored. */
+  /**
+   * Restores what export() wrote (bounded again on the way in); bad input is ignored. Points this life has
+   * already written (a read that came late: the store did not answer at start-up) are kept after the saved
+   * ones, and a step written by both lives is one point.
+   */
   import(text: string): void {
     try {
       const data = JSON.parse(text) as {
         v?: number;
-        routes?: [string, RoutePoint[]][];
+        routes?: [string, KeptRoutePoint[]][];
         jobs?: [string, JobPoint[]][];
       };
       if (data?.v !== 1) return;
       for (const [key, points] of (data.routes ?? []).slice(0, this.maxRoutes)) {
-        if (typeof key === 'string' && Array.isArray(points))
-          this.routes.set(key, points.slice(-this.minutes));
+        if (typeof key !== 'string' || !Array.isArray(points)) continue;
+        const own = this.routes.get(key);
+        if (own === undefined && this.routes.size >= this.maxRoutes) continue;
+        this.routes.set(key, joinSeries(points, own ?? [], this.minutes, this.stepMs, mergeRoutePoints));
       }
       for (const [name, points] of (data.jobs ?? []).slice(0, 200)) {
-        if (typeof name === 'string' && Array.isArray(points))
-          this.jobs.set(name, points.slice(-this.minutes));
+        if (typeof name !== 'string' || !Array.isArray(points)) continue;
+        const own = this.jobs.get(name);
+        if (own === undefined && this.jobs.size >= 200) continue;
+        this.jobs.set(name, joinSeries(points, own ?? [], this.minutes, this.stepMs, mergeJobPoints));
       }
     } catch {
       // a corrupt blob: start fresh
@@ -277,9 +285,4 @@ export class SeriesHistory {
     }
     return victim;
   }
-}
-
-function push<T>(series: T[], limit: number, point: T): void {
-  series.push(point);
-  if (series.length > limit) series.splice(0, series.length - limit);
 }
