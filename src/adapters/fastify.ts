@@ -1,6 +1,6 @@
 // sysvitals/fastify: `await app.register(monitor.plugin())` records every route's requests and serves the admin API.
 
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
@@ -17,6 +17,7 @@ import {
   requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
+import { unwatchRouterAnswers, watchRouterAnswers } from './fastify-router.js';
 import { flightRouteReader, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
@@ -61,9 +62,38 @@ export function fastifyPlugin(
     flightRouteReader(onEnd, (request: FastifyRequest) => [request.raw.method as string, routeOf(request)]),
   );
 
+  // A request Fastify's router answers itself (malformed %-encoding, a parameter over maxParamLength on Fastify 5),
+  // before any route hook: `unmatched`, from when the router gave up on its path (fastify-router.ts).
+  const onRouterEnd = (ticket: TrackedTicket<IncomingMessage>, status: number): void => {
+    way.end(
+      ticket,
+      ticket.request.method as string,
+      UNMATCHED_ROUTE,
+      status,
+      performance.now() - ticket.start,
+    );
+  };
+  way.readRoutes?.(
+    flightRouteReader(onRouterEnd, (req: IncomingMessage) => [req.method as string, UNMATCHED_ROUTE]),
+  );
+  const routerAnswered = (req: IncomingMessage, res: ServerResponse, start: number): boolean => {
+    // An admin path's is not application traffic (the admin API never saw it): Fastify answers it, unrecorded.
+    if (adminApi.isAdminUrl(req.url as string)) return true;
+    const ticket = newTrackedTicket(res, req, start, req.socket, onRouterEnd);
+    if (!way.begin(req, ticket)) return false; // shed: answered 503, as every request is while shedding
+    trackFlight(ticket);
+    return true;
+  };
+
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
     // Known before it listens: every HTTP/2 session of it gets GOAWAY on shutdown, whatever it carried.
     way.serves?.(fastify.server);
+    if (watchRouterAnswers(fastify, routerAnswered)) {
+      fastify.addHook('onClose', (_instance, next) => {
+        unwatchRouterAnswers(fastify);
+        next();
+      });
+    }
     // The only hook an application request passes (callback style: no promise per request).
     fastify.addHook('onRequest', (request, reply, next) => {
       // The raw request read once: Fastify's `request.url` is a getter reading `request.raw.url` (4 and 5).
