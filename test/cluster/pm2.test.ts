@@ -73,6 +73,12 @@ function usePm2(name: string, instances: number) {
             autorestart: true,
             // The README's advice: room for the last report and the hand-over before PM2's SIGKILL.
             kill_timeout: 15_000,
+            // `pm2 reload` stops an old worker when its replacement listens, or after listen_timeout (3 s by
+            // default) if it does not listen by then. A worker starting on a loaded machine (tsx compiling the
+            // fixture) takes longer: the old workers were stopped with no replacement listening yet, and the
+            // client's connections were refused (705 failed requests in CI at load average 17). The wait is on
+            // the 'listening' event; this bound is only PM2's backstop.
+            listen_timeout: 60_000,
             env: appEnv,
           },
         ],
