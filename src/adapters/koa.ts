@@ -14,8 +14,8 @@ import {
   createAdapterMonitor,
   decideUpgrade,
   requestWay,
-  UNMATCHED_ROUTE,
 } from './common.js';
+import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
 import { flightRouteReader, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
@@ -56,17 +56,16 @@ export function koaMiddleware(
   // error's own status); a response cut off before it ended (the client gave up) is recorded as aborted, 499.
   const onEnd = (ticket: TrackedTicket<Context>, status: number): void => {
     if (status === ABORTED_STATUS) noteFailedBody(ticket.request);
-    // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler runs.
-    const matched = (ticket.request as { _matchedRoute?: unknown })._matchedRoute;
-    const route = matched === undefined ? UNMATCHED_ROUTE : String(matched);
+    // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler
+    // runs; inside a koa-mount sub-app the mount path goes before it (koa-mount.ts).
+    const route = koaRouteLabel(ticket.request);
     way.end(ticket, ticket.request.req.method ?? 'GET', route, status, performance.now() - ticket.start);
   };
   // routes/ names the route of a request still in flight, read when it is read as its end reads it: known once
   // @koa/router matched (`_matchedRoute`), not routed yet before (a middleware holding it, or no @koa/router).
   way.readRoutes?.(
     flightRouteReader(onEnd, (ctx: Context) => {
-      const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
-      return [ctx.req.method ?? 'GET', matched === undefined ? null : String(matched)];
+      return [ctx.req.method ?? 'GET', koaRouteOf(ctx) ?? null];
     }),
   );
 
@@ -84,6 +83,7 @@ export function koaMiddleware(
       way.adminRequest?.(ctx.req);
       return adminApi.handle(ctx.req, ctx.res, { request: ctx, url }).then(ignore);
     }
+    watchKoaMounts(ctx); // once per app: koa-mount's prefixes in the label
     const req = ctx.req;
     const ticket = newTrackedTicket(ctx.res, ctx, performance.now(), req.socket, onEnd);
     if (!way.begin(req, ticket)) {
@@ -120,7 +120,6 @@ class KoaScope implements RequestScope {
   }
 
   route(): string {
-    const matched = (this.ctx as { _matchedRoute?: unknown })._matchedRoute;
-    return matched === undefined ? UNMATCHED_ROUTE : String(matched);
+    return koaRouteLabel(this.ctx);
   }
 }
