@@ -6,6 +6,7 @@ import { nodeCrypto, nodeNet } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { AuthOptions } from '../monitor/websocket-port.js';
 import type { Logger } from '../types.js';
+import { isForwarded, isHttp10 } from './proxy-signals.js';
 
 export type { AuthOptions } from '../monitor/websocket-port.js';
 
@@ -227,6 +228,18 @@ export function createAuthenticator<R>(
           : 'request came through a proxy; set trustProxy, adminToken or authorize to serve it',
       );
     }
+    // A proxy that adds no header (nginx's default proxy_pass) still speaks HTTP/1.0 upstream: refused when
+    // the socket alone would decide (proxy-signals.ts); a trusted X-Forwarded-For chain is judged below.
+    // Without a Host header (nginx always sends one) the Host rule refuses it after this one (400).
+    if (
+      isHttp10(req) &&
+      req.headers.host !== undefined &&
+      !(readsForwardedFor && req.headers['x-forwarded-for'] !== undefined)
+    ) {
+      return refusedRemote(
+        'HTTP/1.0 request, as a same-host proxy sends by default (nginx proxy_pass); set adminToken or authorize to serve requests through a proxy',
+      );
+    }
     // The client and every proxy between it and this server must be on this machine: with trustProxy
     // true the left-most entry is whatever the client wrote, so it alone proves nothing.
     if (forwardingChain(req, trustProxy).every(isLoopback)) return { ok: true, via: 'loopback' };
@@ -269,18 +282,6 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   if (typeof header !== 'string') return undefined;
   const match = /^Bearer +(\S+) *$/i.exec(header);
   return match ? match[1] : undefined;
-}
-
-function isForwarded(req: IncomingMessage): boolean {
-  const h = req.headers;
-  // Via (RFC 9110, added by nginx/Varnish/Squid/CDNs) and X-Client-IP name a proxy hop as surely as the rest.
-  return (
-    h['x-forwarded-for'] !== undefined ||
-    h.forwarded !== undefined ||
-    h['x-real-ip'] !== undefined ||
-    h.via !== undefined ||
-    h['x-client-ip'] !== undefined
-  );
 }
 
 /**
