@@ -1,7 +1,7 @@
 // AlertSystem: evaluates the rules against each snapshot; raises, escalates and clears alerts; keeps the history; notifies.
 
 import { nodeCrypto } from '../builtins.js';
-import { consoleLogger, OutageLog } from '../logger.js';
+import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import type { Clock, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 import { type ActiveAlert, changeSeverity, publicAlert } from './active-alert.js';
 import type { Alert, AlertEvent, AlertEventType, AlertRecord, AlertSeverity } from './alert.js';
@@ -103,7 +103,7 @@ export class AlertSystem {
       }
     }
     this.clearVanishedPartitions(snapshot, now, events);
-    for (const [type, alert] of events) this.emit(type, alert, now);
+    this.emit(events, now);
     return this.getActiveAlerts();
   }
 
@@ -168,7 +168,7 @@ export class AlertSystem {
       this.clear(state, now, events);
       this.states.delete(id);
     }
-    for (const [type, alert] of events) this.emit(type, alert, now);
+    this.emit(events, now);
     return events.length;
   }
 
@@ -354,17 +354,30 @@ export class AlertSystem {
     }
   }
 
-  private emit(type: AlertEventType, alert: ActiveAlert, now: number): void {
-    const snapshot = Object.freeze(publicAlert(alert, now));
-    const record: AlertRecord = Object.freeze({ ...snapshot, event: type, ...this.suppressionOf(snapshot) });
-    this.history.push(record);
-    if (this.history.length > this.historyLimit)
-      this.history.splice(0, this.history.length - this.historyLimit);
-    const event: AlertEvent = Object.freeze({ type, alert: snapshot });
-    if (this.onAlert) this.safeCall('onAlert callback', this.onAlert, event);
-    for (const listener of this.listeners) this.safeCall("'alert' listener", listener, event);
-    if (this.recorder) this.safeCall('alert recorder', this.recorder, record);
-    if (!this.closed) this.webhook?.send(event);
+  /**
+   * Records and notifies an evaluation's events. The webhook queues them all first: a listener that reads what it
+   * owes (a cluster aggregator writing its ledger with the active alerts) finds every event of the evaluation.
+   */
+  private emit(events: ReadonlyArray<[AlertEventType, ActiveAlert]>, now: number): void {
+    const out = events.map(([type, alert]) => {
+      const snapshot = Object.freeze(publicAlert(alert, now));
+      const record: AlertRecord = Object.freeze({
+        ...snapshot,
+        event: type,
+        ...this.suppressionOf(snapshot),
+      });
+      const event: AlertEvent = Object.freeze({ type, alert: snapshot });
+      return { record, event };
+    });
+    if (!this.closed) this.webhook?.sendAll(out.map((o) => o.event));
+    for (const { record, event } of out) {
+      this.history.push(record);
+      if (this.history.length > this.historyLimit)
+        this.history.splice(0, this.history.length - this.historyLimit);
+      if (this.onAlert) guarded(this.outage, 'onAlert callback', this.onAlert)(event);
+      for (const listener of this.listeners) guarded(this.outage, "'alert' listener", listener)(event);
+      if (this.recorder) guarded(this.outage, 'alert recorder', this.recorder)(record);
+    }
   }
 
   /** The suppressor's verdict; a throwing suppressor is logged once per outage and counts as none. */
@@ -377,23 +390,6 @@ export class AlertSystem {
     } catch (err) {
       this.outage.failed('alert suppressor', err);
       return null;
-    }
-  }
-
-  /** Runs a user callback: a throw or a rejected promise is logged once per outage and never reaches the caller. */
-  private safeCall<T>(key: string, fn: (arg: T) => unknown, arg: T): void {
-    try {
-      const result = fn(arg);
-      if (result && typeof (result as PromiseLike<unknown>).then === 'function') {
-        (result as PromiseLike<unknown>).then(
-          () => this.outage.recovered(key),
-          (err: unknown) => this.outage.failed(key, err),
-        );
-      } else {
-        this.outage.recovered(key);
-      }
-    } catch (err) {
-      this.outage.failed(key, err);
     }
   }
 }

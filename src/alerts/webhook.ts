@@ -181,25 +181,34 @@ export class WebhookChannel {
 
   /** Queues a predecessor's undelivered events (a cluster aggregator's ledger); malformed ones are skipped. @internal */
   restore(events: unknown): void {
-    for (const e of Array.isArray(events) ? (events as AlertEvent[]) : []) {
-      if (typeof e?.type === 'string' && typeof e.alert?.id === 'string') this.send(e);
-    }
+    const list = Array.isArray(events) ? (events as AlertEvent[]) : [];
+    this.sendAll(list.filter((e) => typeof e?.type === 'string' && typeof e.alert?.id === 'string'));
   }
 
   send(event: AlertEvent): void {
-    if (this.closed) return;
-    if (this.queue.length >= this.config.maxQueue) {
-      this.queue.shift();
-      this.dropped++;
-      if (!this.overflowing) {
-        this.overflowing = true;
-        this.config.logger.warn(
-          { component: this.key, maxQueue: this.config.maxQueue },
-          `sysvitals: ${this.key} queue full (${this.config.maxQueue}); dropping the oldest alert events`,
-        );
+    this.sendAll([event]);
+  }
+
+  /**
+   * Queues the events, in order, then runs onChange once: what it reads (unaccepted()) has them all (a cluster
+   * aggregator's ledger never holds an evaluation's alerts without the events it owes of them). @internal
+   */
+  sendAll(events: readonly AlertEvent[]): void {
+    if (this.closed || events.length === 0) return;
+    for (const event of events) {
+      if (this.queue.length >= this.config.maxQueue) {
+        this.queue.shift();
+        this.dropped++;
+        if (!this.overflowing) {
+          this.overflowing = true;
+          this.config.logger.warn(
+            { component: this.key, maxQueue: this.config.maxQueue },
+            `sysvitals: ${this.key} queue full (${this.config.maxQueue}); dropping the oldest alert events`,
+          );
+        }
       }
+      this.queue.push(event);
     }
-    this.queue.push(event);
     if (!this.running) void this.run();
     this.changed();
   }

@@ -6,8 +6,10 @@
 // aggregators on one injected clock (the second replaces the first as a hung one, seize.ts: everything the first
 // does afterwards is fenced, as if it had been killed), real sockets and ledger in a private directory, a real
 // HTTP receiver whose answers the test holds or gives. The oracle: the bodies the receiver got.
+// And a kill right after the first ledger write of an evaluation: that ledger owes each event of the evaluation
+// (the engine once ran its listeners, so that write, before it queued the webhook's events: a lost `raised`).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -107,9 +109,9 @@ function inProcess(
 }
 
 const alertSystem = (agg: Aggregator) => (agg.monitor as unknown as SystemMonitor).alertSystem;
-/** A cluster snapshot of `agg` with the error rate at `percent` (the default warning is 5 %). */
-const snapshot = (agg: Aggregator, percent: number): MetricsSnapshot => ({
-  ...makeSnapshot({ errors: { error_rate_percent: percent } }),
+/** A cluster snapshot of `agg` with the error rate at `percent` (the default warning is 5 %), and the memory used. */
+const snapshot = (agg: Aggregator, percent: number, memoryPercent = 25): MetricsSnapshot => ({
+  ...makeSnapshot({ errors: { error_rate_percent: percent }, memory: { used_percent: memoryPercent } }),
   cluster: agg.summary(),
 });
 
@@ -144,8 +146,8 @@ async function start(name: string, hold: (n: number) => boolean = () => false) {
   const clock = testClock();
   const ep = clusterEndpoint(`${name}-${process.pid}`, join(root, 'sock'));
   const r = await receiver(ep.ledgerPath, hold);
-  const lead = async (id: string, hungIno?: number) => {
-    const agg = (await Aggregator.lead(inProcess(ep, clock, id, monitors, r.url), hungIno)) as Aggregator;
+  const lead = async (id: string, hungIno?: number, url = r.url) => {
+    const agg = (await Aggregator.lead(inProcess(ep, clock, id, monitors, url), hungIno)) as Aggregator;
     expect(agg).not.toBeNull();
     aggregators.push(agg);
     return agg;
@@ -218,5 +220,95 @@ describe('the alert webhook across a takeover: what the receiver accepted is not
     expect(r.bodies[1]).toBe(r.bodies[0]);
     expect(owed(ep.ledgerPath)).toEqual([]);
     expect(readLedger(ep.ledgerPath).alerts.map((a) => a.alert.id)).toEqual([id]);
+  });
+});
+
+/**
+ * Runs `work` on `agg` and kills the aggregator right after the first ledger write `work` makes, as a SIGKILL
+ * there would: the role is lost at once (fenced), so nothing more is written, evaluated or sent. Returns the
+ * ledger that write left, which is what a successor reads.
+ */
+function killAfterFirstWrite(agg: Aggregator, ledgerPath: string, work: () => void): string {
+  const before = readFileSync(ledgerPath, 'utf8');
+  const save = agg.saveLedger.bind(agg);
+  let left: string | undefined;
+  agg.saveLedger = (handover) => {
+    save(handover);
+    const text = readFileSync(ledgerPath, 'utf8');
+    if (left === undefined && text !== before) {
+      left = text;
+      agg.tenure.depose();
+    }
+  };
+  work();
+  expect(left, 'the evaluation wrote the ledger').toBeDefined();
+  expect(readFileSync(ledgerPath, 'utf8'), 'nothing written after the kill').toBe(left);
+  return left as string;
+}
+
+describe('the alert webhook across a kill right after the first ledger write of an evaluation', () => {
+  // The dead aggregator posts to `dead`, its successor to `r`: what `r` gets is what the successor sent.
+  it('two alerts raised in one evaluation: the ledger that write left owes both `raised`, and the successor sends them, then one `cleared` each', async () => {
+    const { clock, ep, r, lead } = await start('raise');
+    const dead = await receiver(ep.ledgerPath, () => false);
+    const old = await lead('old', undefined, dead.url);
+    let raised: string[] = [];
+    const left = killAfterFirstWrite(old, ep.ledgerPath, () => {
+      raised = alertSystem(old)
+        .checkThresholds(snapshot(old, 7.5, 90))
+        .map((a) => a.id);
+    });
+    expect(raised).toHaveLength(2);
+    const ledger = JSON.parse(left) as { alerts: Array<{ alert: { id: string } }> };
+    expect(ledger.alerts.map((a) => a.alert.id).sort()).toEqual([...raised].sort());
+
+    clock.advance(5000);
+    const next = await lead('next', old.tenure.lockIno);
+    const takeover = clock.now();
+    const system = alertSystem(next);
+    expect(system.getActiveAlerts().map((a) => a.id)).toEqual(raised);
+    for (const ms of [0, HOLD_MS, HOLD_MS + 5000]) {
+      clock.set(takeover + ms);
+      expect(system.checkThresholds(snapshot(next, 7.5, 90)).map((a) => a.id)).toEqual(raised);
+    }
+    await system.flush();
+    // Each alert active in the ledger was raised to the receiver once (never by the dead aggregator: killed).
+    expect(r.events().sort()).toEqual(raised.map((id) => ['raised', id]).sort());
+    clock.advance(1000);
+    expect(system.checkThresholds(snapshot(next, 0, 25))).toEqual([]);
+    await system.flush();
+    const events = r.events();
+    for (const id of raised) {
+      expect(
+        events.filter(([, a]) => a === id).map(([type]) => type),
+        id,
+      ).toEqual(['raised', 'cleared']);
+    }
+    expect(owed(ep.ledgerPath)).toEqual([]);
+  });
+
+  it('an accepted alert cleared: the ledger that write left owes its `cleared`, and the successor sends it', async () => {
+    const { clock, ep, r, lead } = await start('clear');
+    const dead = await receiver(ep.ledgerPath, () => false);
+    const old = await lead('old', undefined, dead.url);
+    const [alert] = alertSystem(old).checkThresholds(snapshot(old, 7.5));
+    const id = (alert as { id: string }).id;
+    await alertSystem(old).flush();
+    expect(dead.events()).toEqual([['raised', id]]);
+    expect(owed(ep.ledgerPath)).toEqual([]);
+
+    clock.advance(1000);
+    killAfterFirstWrite(old, ep.ledgerPath, () => {
+      expect(alertSystem(old).checkThresholds(snapshot(old, 0))).toEqual([]);
+    });
+    clock.advance(5000);
+    const next = await lead('next', old.tenure.lockIno);
+    const system = alertSystem(next);
+    expect(system.getActiveAlerts()).toEqual([]);
+    clock.advance(1000);
+    expect(system.checkThresholds(snapshot(next, 0))).toEqual([]);
+    await system.flush();
+    expect(r.events()).toEqual([['cleared', id]]);
+    expect(owed(ep.ledgerPath)).toEqual([]);
   });
 });
