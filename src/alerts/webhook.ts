@@ -139,6 +139,8 @@ export class WebhookChannel {
   private dropped = 0;
   /** Aborts the request in flight on close(); per attempt, since AbortSignal.any() leaks with a long-lived source (nodejs/node#55351). */
   private inFlight: AbortController | undefined;
+  /** The answers whose bodies are still being read (close() cuts them off). */
+  private readonly draining = new Set<AbortController>();
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -235,6 +237,7 @@ export class WebhookChannel {
     this.closed = true;
     this.queue.length = 0;
     this.inFlight?.abort();
+    for (const drain of this.draining) drain.abort();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.wakeRetry?.();
   }
@@ -305,8 +308,9 @@ export class WebhookChannel {
         body,
         signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.config.timeoutMs)]),
       });
-      // Read the body so the connection can be reused; its content is not needed.
-      await res.arrayBuffer().catch(() => undefined);
+      // The status is the answer: accepted on a 2xx without waiting for the body (a kill meanwhile would have the
+      // event sent again). The body is read in the background, so that the connection can be reused.
+      this.drain(res, controller);
       if (res.ok) return 'ok';
       return {
         error: `HTTP ${res.status}`,
@@ -322,6 +326,15 @@ export class WebhookChannel {
     } finally {
       this.inFlight = undefined;
     }
+  }
+
+  /** Reads and discards the body of `res` (bounded by the attempt's timeout; close() aborts it). */
+  private drain(res: Response, controller: AbortController): void {
+    this.draining.add(controller);
+    void res
+      .arrayBuffer()
+      .catch(() => undefined)
+      .finally(() => this.draining.delete(controller));
   }
 
   private delay(ms: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { parseWebhookOptions, WebhookChannel, type WebhookOptions } from '../../src/alerts/webhook.js';
@@ -329,5 +329,70 @@ describe('AlertSystem with a webhook', () => {
     system.checkThresholds(makeSnapshot({ cpu: { current_percent: 88 } }));
     await system.flush();
     expect(server.received).toHaveLength(2);
+  });
+});
+
+describe('WebhookChannel: an event is accepted on its 2xx status, not once the body is read', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  /** Stubs fetch: each answer has `status` and a body that ends when end() is called; keeps the signals it got. */
+  function heldBodies(status: number) {
+    const ends: Array<() => void> = [];
+    const signals: AbortSignal[] = [];
+    const responses: Response[] = [];
+    vi.stubGlobal('fetch', async (_url: unknown, init: RequestInit) => {
+      signals.push(init.signal as AbortSignal);
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('o'));
+          ends.push(() => controller.close());
+        },
+      });
+      const res = new Response(body, { status });
+      responses.push(res);
+      return res;
+    });
+    const end = () => {
+      for (const e of ends) e();
+    };
+    return { signals, responses, end };
+  }
+  /** Every promise chain started so far has run (the stubbed fetch answers at once). */
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('a 2xx whose body is still coming: no longer owed (a ledger written then owes nothing); the body is read', async () => {
+    const f = heldBodies(200);
+    const c = channel({ url: 'http://127.0.0.1:9/hook', retries: 0 });
+    const owedAtChange: number[] = [];
+    c.onChange = () => owedAtChange.push(c.unaccepted().length);
+    c.send(event(1));
+    await settle();
+    // Queued (owed), then accepted with the body still open.
+    expect(owedAtChange).toEqual([1, 0]);
+    expect(c.unaccepted()).toEqual([]);
+    expect(f.responses[0]?.bodyUsed).toBe(true);
+    f.end();
+    await c.flush();
+    expect(owedAtChange).toEqual([1, 0]);
+  });
+
+  it('a 5xx whose body is still coming is given up on (retries: 0), not accepted; close() cuts the body off', async () => {
+    const f = heldBodies(503);
+    const { logger, lines } = logs();
+    const c = channel({ url: 'http://127.0.0.1:9/hook', retries: 0, logger });
+    const owedAtChange: number[] = [];
+    c.onChange = () => owedAtChange.push(c.unaccepted().length);
+    c.send(event(1));
+    await settle();
+    // Queued, never accepted; the failure is logged without waiting for the body.
+    expect(owedAtChange).toEqual([1]);
+    expect(lines.filter((l) => l.includes('HTTP 503'))).toHaveLength(1);
+    expect(f.responses[0]?.bodyUsed).toBe(true);
+    expect(f.signals[0]?.aborted).toBe(false);
+    c.close();
+    expect(f.signals[0]?.aborted).toBe(true);
+    f.end();
   });
 });
