@@ -47,8 +47,13 @@ const connections = Number(flags.connections);
 const frameworks = flags.frameworks.split(',').filter((f) => f in VARIANTS);
 const only = new Set(flags.variants.split(',').filter(Boolean));
 if (only.size > 0) {
+  // A variant named in --variants that the list lacks (the diagnosis-only `hook`, `sysvitals-nosample` of
+  // overhead-server.ts) is measured too, after the listed ones.
   for (const f of Object.keys(VARIANTS))
-    VARIANTS[f] = (VARIANTS[f] as string[]).filter((v) => v === 'bare' || only.has(v));
+    VARIANTS[f] = [
+      ...(VARIANTS[f] as string[]).filter((v) => v === 'bare' || only.has(v)),
+      ...[...only].filter((v) => !(VARIANTS[f] as string[]).includes(v)),
+    ];
 }
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
