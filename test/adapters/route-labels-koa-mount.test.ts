@@ -4,13 +4,13 @@
 // Real servers, Koa 3 and Koa 2 (the `koa2` alias), @koa/router, koa-mount 4; counts per label exact.
 
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import { afterEach, describe, expect, it } from 'vitest';
 import { koaMiddleware } from '../../src/adapters/koa.js';
 import { joinMount } from '../../src/adapters/koa-mount.js';
+import { listen as listenOnLoopback } from '../http/stream-helpers.js';
 import { type RecordingSource, recordingSource } from './harness.js';
 
 let cleanups: (() => Promise<void>)[] = [];
@@ -19,16 +19,11 @@ afterEach(async () => {
   cleanups = [];
 });
 
+/** Listens on a loopback port (stream-helpers' listen) and closes the server after the test. */
 async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = await listenOnLoopback(server);
+  cleanups.push(served.close);
+  return served.url;
 }
 
 /** Sends each path in turn; returns the statuses the client got and, once all are recorded, the rows. */

@@ -5,7 +5,6 @@
 
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import type { Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -13,6 +12,7 @@ import { createMonitor as createExpressMonitor, expressMiddleware } from '../../
 import { express4Pattern, expressRouteLabel } from '../../src/adapters/express-route.js';
 import { fastifyPlugin } from '../../src/adapters/fastify.js';
 import { koaMiddleware } from '../../src/adapters/koa.js';
+import { listen as listenOnLoopback } from '../http/stream-helpers.js';
 import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
 import { type RecordingSource, recordingSource } from './harness.js';
 
@@ -29,16 +29,11 @@ afterEach(async () => {
   cleanups = [];
 });
 
+/** Listens on a loopback port (stream-helpers' listen) and closes the server after the test. */
 async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = await listenOnLoopback(server);
+  cleanups.push(served.close);
+  return served.url;
 }
 
 async function routesOf(source: RecordingSource, url: string, paths: string[]): Promise<string[]> {

@@ -3,7 +3,6 @@
 // admin request, so a hook written for the framework works there too. Real servers, real ws clients.
 
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
@@ -12,6 +11,7 @@ import { createMonitor as expressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as fastifyMonitor } from '../../src/adapters/fastify.js';
 import { createMonitor as koaMonitor } from '../../src/adapters/koa.js';
 import type { SystemMonitor } from '../../src/monitor.js';
+import { listen as listenOnLoopback } from '../http/stream-helpers.js';
 import { upgrade } from './doors.js';
 import { BASE } from './fixture.js';
 
@@ -32,16 +32,11 @@ interface App {
   seen: string[];
 }
 
+/** Listens on a loopback port (stream-helpers' listen) and closes the server after the test. */
 async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const served = await listenOnLoopback(server);
+  cleanups.push(served.close);
+  return served.url.replace('http:', 'ws:');
 }
 
 const apps: { name: string; start(): Promise<App & { ws: string }> }[] = [
