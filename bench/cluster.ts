@@ -13,15 +13,42 @@
 // --ipc <rates>: no CPU comparison; the cluster-mode variant alone (default pacing, 2048 B/s), `rounds` runs of
 // `seconds` at each request rate (comma-separated req/s; 0 idle, `full` autocannon -c 20): the bytes per second
 // the worker that is not the aggregator wrote to its socket, with the cluster's CPU per request and the load.
+// `--rounds N` and `--duration S` may stand for the positionals.
+//
+//   npx tsx bench/cluster.ts --paired [--rounds 10] [--duration 8] [--warmup 5] [--connections 20] [--control]
+//     [--source] [--no-write]
+//
+// --paired: each round starts a bare cluster and a cluster-mode cluster (primary + 2 workers each) and serves them
+// AT THE SAME TIME: every process of both pinned to CPU 0 (workers inherit the primary's affinity), each cluster
+// loaded by its own autocannon (-c connections, default 20) on CPU 1, warmed `--warmup` s, then measured over the
+// same `--duration` s (bench/lib/paired.ts, shared with bench/overhead.ts --paired). This host's speed drifts ±20 %
+// within seconds (RESULTS cluster-abba): sequential runs read that drift as a difference between variants; here it
+// falls on both clusters at once. CPU = utime + stime of the primary and both workers of each cluster from /proc
+// over those seconds; the figure is the per-round ratio of CPU per request (cluster mode / bare), its mean with a
+// 95 % t-interval over rounds, met only when the whole interval is at or under 1.05. The cluster-mode cluster's
+// non-aggregator worker's IPC bytes/s is read over each measured window. --control adds, in each round, a second
+// pair: sysvitals without cluster mode against cluster mode in the same seconds (the aggregation's own cost, apart
+// from the per-process middleware's); the two pairs' order alternates by round. Fresh clusters every pair, like
+// bench/overhead.ts --paired. Writes section `cluster-paired` of RESULTS.md unless --no-write.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import {
+  CLK_TCK,
+  exited,
+  type Loaded,
+  loadTogether,
+  pin,
+  pinned,
+  procCpuTicks,
+  SERVER_CPU,
+} from './lib/paired.js';
 import { loadLine, machineLine, today, writeSection } from './lib/results.js';
 import { formatInterval, meanInterval, median, verdictBelow } from './lib/stats.js';
 
@@ -39,10 +66,19 @@ const { values: flags, positionals } = parseArgs({
     source: { type: 'boolean', default: false },
     profile: { type: 'string' },
     ipc: { type: 'string' },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    /** --paired: the bare and cluster-mode clusters served at the same time on CPU 0, each loaded from CPU 1. */
+    paired: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '20' },
+    /** --paired: also sysvitals without cluster mode against cluster mode, in the same seconds. */
+    control: { type: 'boolean', default: false },
+    'no-write': { type: 'boolean', default: false },
   },
 });
-const ROUNDS = Number(positionals[0] ?? 6);
-const SECONDS = Number(positionals[1] ?? 5);
+const ROUNDS = Number(flags.rounds ?? positionals[0] ?? (flags.paired ? 10 : 6));
+const SECONDS = Number(flags.duration ?? positionals[1] ?? (flags.paired ? 8 : 5));
 const SERVER = join(import.meta.dirname, 'cluster-server.ts');
 if (!flags.source && !existsSync(join(import.meta.dirname, '..', 'dist', 'adapters', 'express.cjs'))) {
   console.error('bench/cluster.ts measures the build: run `npm run build` first (or pass --source)');
@@ -56,15 +92,23 @@ interface Cluster {
   pids: number[];
 }
 
-function start(variant: '0' | '1' | '2' | '3', profileDir?: string): Promise<Cluster> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', SERVER], {
+type Variant = '0' | '1' | '2' | '3';
+let clusterCount = 0;
+
+/** One cluster of `variant`; with `onServerCpu`, its primary (and so its workers) pinned to SERVER_CPU. */
+function start(variant: Variant, profileDir?: string, onServerCpu = false): Promise<Cluster> {
+  const [cmd, args] = onServerCpu
+    ? pin(SERVER_CPU, process.execPath, ['--import', 'tsx', SERVER])
+    : [process.execPath, ['--import', 'tsx', SERVER]];
+  const proc = spawn(cmd, args, {
     env: {
       ...process.env,
       SYSVITALS: variant,
       SOURCE: flags.source ? '1' : '0',
       ...(profileDir ? { PROFILE_DIR: profileDir } : {}),
       SOCKET_DIR: join(dir, 'sock'),
-      CLUSTER_NAME: `bench-${process.pid}`,
+      // A name per cluster started: no cluster finds another's socket or ledger.
+      CLUSTER_NAME: `bench-${process.pid}-${clusterCount++}`,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -76,15 +120,11 @@ function start(variant: '0' | '1' | '2' | '3', profileDir?: string): Promise<Clu
   });
 }
 
-// utime + stime of the workers and the primary, in ms (clock ticks of 10 ms).
+// utime + stime of the workers and the primary, in ms.
 function cpuMs(c: Cluster): number {
   let ticks = 0;
-  for (const pid of [...c.pids, c.proc.pid as number]) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks * 10;
+  for (const pid of [...c.pids, c.proc.pid as number]) ticks += procCpuTicks(pid);
+  return (ticks * 1000) / CLK_TCK;
 }
 
 async function run(c: Cluster, seconds: number, rate?: number): Promise<{ requests: number; cpuMs: number }> {
@@ -204,6 +244,127 @@ if (flags.ipc) {
   sv.proc.kill('SIGTERM');
   await exited;
   rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
+
+if (flags.paired) {
+  const WARMUP = Number(flags.warmup);
+  const CONNECTIONS = Number(flags.connections);
+  const loadAtStart = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  const clock = () => new Date().toISOString().slice(11, 16);
+  const from = clock();
+  const t0 = Date.now();
+  console.log(
+    `cluster --paired: ${ROUNDS} rounds × ${SECONDS} s (+${WARMUP} s warm-up), autocannon -c ${CONNECTIONS} per cluster, ${pinned ? 'both clusters on CPU 0, their autocannons on CPU 1' : 'NOT pinned (needs 2 cores and taskset)'}${flags.control ? ', with the per-process control pair' : ''}`,
+  );
+
+  /** Each cluster's load and CPU; `ipc`: bytes/s of each cluster-mode worker that is not the aggregator. */
+  type PairRun = { a: Loaded; b: Loaded; ipc: number[] };
+  /** Clusters `a` and `b` (b: cluster mode) started afresh, both pinned to SERVER_CPU, loaded in the same seconds. */
+  async function pair(a: Variant, b: '1', swap: boolean): Promise<PairRun> {
+    const clusters = await Promise.all([start(a, undefined, true), start(b, undefined, true)]);
+    try {
+      await new Promise((r) => setTimeout(r, 1500)); // the workers elect their aggregator
+      const targets = clusters.map((c) => ({
+        url: `http://127.0.0.1:${c.port}/hello`,
+        pids: [c.proc.pid as number, ...c.pids],
+      }));
+      // Which autocannon is spawned first alternates by round.
+      const ordered = swap ? [...targets].reverse() : targets;
+      if (WARMUP > 0) await loadTogether(ordered, WARMUP, CONNECTIONS);
+      const sv = clusters[1] as Cluster;
+      const ipcBefore = await ipc(sv);
+      const tA = Date.now();
+      const loaded = await loadTogether(ordered, SECONDS, CONNECTIONS);
+      const ipcAfter = await ipc(sv);
+      const elapsed = (Date.now() - tA) / 1000;
+      // Bytes/s written by each worker that is not the aggregator, over the measured seconds.
+      const bytes: number[] = [];
+      for (const [pid, after] of ipcAfter) {
+        const before = ipcBefore.get(pid);
+        if (after.role === 'worker' && before) bytes.push((after.bytes - before.bytes) / elapsed);
+      }
+      const [first, second] = (swap ? [...loaded].reverse() : loaded) as [Loaded, Loaded];
+      return { a: first, b: second, ipc: bytes };
+    } finally {
+      for (const c of clusters) c.proc.kill('SIGTERM');
+      await Promise.all(clusters.map((c) => exited(c.proc)));
+    }
+  }
+
+  const ratios: number[] = [];
+  const aggRatios: number[] = [];
+  const ipcRates: number[] = [];
+  const rows: string[] = [];
+  let errors = 0;
+  try {
+    for (let i = 0; i < ROUNDS; i++) {
+      const tRound = Date.now();
+      const swap = i % 2 === 1;
+      let control: PairRun | undefined;
+      // With --control, the two pairs' order alternates by round.
+      if (flags.control && swap) control = await pair('2', '1', swap);
+      const main = await pair('0', '1', swap);
+      if (flags.control && !swap) control = await pair('2', '1', swap);
+      const ratio = main.b.cpuUsPerReq / main.a.cpuUsPerReq;
+      ratios.push(ratio);
+      ipcRates.push(...main.ipc, ...(control?.ipc ?? []));
+      errors += main.a.errors + main.b.errors + (control ? control.a.errors + control.b.errors : 0);
+      const cells = [
+        i + 1,
+        main.a.cpuUsPerReq.toFixed(1),
+        main.a.cannon.requests.average.toFixed(0),
+        main.b.cpuUsPerReq.toFixed(1),
+        main.b.cannon.requests.average.toFixed(0),
+        ratio.toFixed(3),
+      ];
+      if (control) {
+        const agg = control.b.cpuUsPerReq / control.a.cpuUsPerReq;
+        aggRatios.push(agg);
+        cells.push(control.a.cpuUsPerReq.toFixed(1), control.b.cpuUsPerReq.toFixed(1), agg.toFixed(3));
+      }
+      cells.push(main.ipc.map((b) => b.toFixed(0)).join(', ') || '–');
+      rows.push(`| ${cells.join(' | ')} |`);
+      console.log(`${rows[rows.length - 1]} (${((Date.now() - tRound) / 1000).toFixed(1)} s)`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const took = (Date.now() - t0) / 1000;
+  const interval = meanInterval(ratios);
+  const md = [
+    machineLine(),
+    `${from}–${clock()} UTC (${took.toFixed(0)} s). Load average at the start: ${loadAtStart}. ${loadLine()}`,
+    `\`npx tsx bench/cluster.ts --paired --rounds ${ROUNDS} --duration ${SECONDS} --warmup ${WARMUP} --connections ${CONNECTIONS}${flags.control ? ' --control' : ''}${flags.source ? ' --source' : ''}\`:`,
+    `each round starts a bare 2-worker node:cluster Express 5 app and the same app with sysvitals in cluster mode, every process of both (primary and 2 workers each) ${pinned ? `pinned to CPU 0 (sharing it), each cluster loaded by its own autocannon -c ${CONNECTIONS} on CPU 1` : 'NOT pinned (needs 2 cores and taskset)'} on /hello,`,
+    `warmed ${WARMUP} s, then measured over the same ${SECONDS} s: a change of the host's speed falls on both. CPU = utime + stime from /proc of the primary and both workers of each cluster over those seconds;`,
+    `sysvitals ${flags.source ? 'from src/ through tsx (--source)' : 'from the built dist/ (what ships)'}. Absolute µs/req are higher than a cluster alone on the machine (six processes switching on one core).`,
+    flags.control
+      ? "With --control each round also serves sysvitals without cluster mode (per process) and cluster mode in the same seconds: the aggregation's own cost. The two pairs' order alternates by round."
+      : '',
+    '',
+    `| round | bare CPU µs/req | bare req/s | cluster mode CPU µs/req | cluster mode req/s | cluster / bare |${flags.control ? ' per process CPU µs/req | cluster mode CPU µs/req (its pair) | cluster / per process |' : ''} IPC B/s per worker |`,
+    `|---|---|---|---|---|---|${flags.control ? '---|---|---|' : ''}---|`,
+    ...rows,
+    '',
+    `CPU per request, sysvitals cluster mode / bare, served in the same seconds: **${formatInterval(interval, 3)}** (mean, 95% t-interval over ${ROUNDS} rounds; median ${median(ratios).toFixed(3)}); target ≤ 1.05: ${verdictBelow(interval, 1.05)}.`,
+    aggRatios.length > 0
+      ? `The aggregation alone (cluster mode / the same sysvitals without cluster mode, in the same seconds): **${formatInterval(meanInterval(aggRatios), 3)}** (median ${median(aggRatios).toFixed(3)}); ≤ 1.05: ${verdictBelow(meanInterval(aggRatios), 1.05)}.`
+      : '',
+    ipcRates.length > 0
+      ? `IPC bytes/s written by a worker that is not the aggregator, over each measured window at full load: median ${median(ipcRates).toFixed(0)}, ${Math.min(...ipcRates).toFixed(0)}–${Math.max(...ipcRates).toFixed(0)} over rounds; target under 2048 (\`--ipc\` for other rates).`
+      : '',
+    errors > 0 ? `**${errors} failed or non-2xx responses** in the run.` : '',
+    ROUNDS < 7 || SECONDS < 8
+      ? '**Short run** (fewer than 7 rounds or under 8 s): a check that the benchmark works, not figures to quote.'
+      : '',
+  ]
+    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+    .join('\n');
+  console.log(`\n${md}\n`);
+  if (!flags['no-write']) writeSection('cluster-paired', md);
   process.exit(0);
 }
 

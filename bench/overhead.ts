@@ -10,11 +10,23 @@
 // rounds (bare, sysvitals, peers; the order reversed every other round); each figure is the median over rounds of its ratio to the bare
 // framework in the same round. Server CPU per request comes from /proc/PID/stat, RSS from /proc/PID/status.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  type Cannon,
+  CLK_TCK,
+  autocannon as cannonAt,
+  exited,
+  type Loaded,
+  loadTogether,
+  pin,
+  pinned,
+  procCpuTicks,
+  procRssMb,
+  SERVER_CPU,
+} from './lib/paired.js';
 import { machineLine, writeSection } from './lib/results.js';
 import { formatInterval, meanInterval, verdictBelow } from './lib/stats.js';
 
@@ -58,9 +70,6 @@ if (only.size > 0) {
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SERVER = here('./overhead-server.ts');
-const AUTOCANNON = here('../node_modules/autocannon/autocannon.js');
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-const pinned = availableParallelism() >= 2 && existsSync('/usr/bin/taskset');
 if (!flags.source && !existsSync(here('../dist/index.cjs'))) {
   console.error('bench/overhead.ts measures the build: run `npm run build` first (or pass --source)');
   process.exit(1);
@@ -74,28 +83,11 @@ interface Run {
   errors: number;
 }
 
-function pin(cpu: number, command: string, args: string[]): [string, string[]] {
-  return pinned ? ['taskset', ['-c', String(cpu), command, ...args]] : [command, args];
-}
-
-function procCpuTicks(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-function procRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
-  return kb / 1024;
-}
-
 async function startServer(
   framework: string,
   variant: string,
 ): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, args] = pin(0, process.execPath, [
+  const [cmd, args] = pin(SERVER_CPU, process.execPath, [
     '--import',
     'tsx',
     SERVER,
@@ -129,39 +121,8 @@ async function startServer(
   });
 }
 
-interface Cannon {
-  requests: { average: number; total: number };
-  latency: { p99: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-
 function autocannon(url: string, seconds: number): Promise<Cannon> {
-  const [cmd, args] = pin(1, process.execPath, [
-    AUTOCANNON,
-    '-c',
-    String(connections),
-    '-d',
-    String(seconds),
-    '-j',
-    '-n',
-    url,
-  ]);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.once('exit', (code) => {
-      try {
-        resolve(JSON.parse(out) as Cannon);
-      } catch {
-        reject(new Error(`autocannon exited with ${code}: ${out.slice(0, 200)}`));
-      }
-    });
-  });
+  return cannonAt(url, seconds, connections);
 }
 
 async function measure(framework: string, variant: string): Promise<Run> {
@@ -184,7 +145,7 @@ async function measure(framework: string, variant: string): Promise<Run> {
     };
   } finally {
     child.kill('SIGTERM');
-    await new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined)));
+    await exited(child);
   }
 }
 
@@ -192,30 +153,26 @@ async function measure(framework: string, variant: string): Promise<Run> {
 async function measurePair(framework: string, variant: string): Promise<[bare: Run, other: Run]> {
   const servers = await Promise.all([startServer(framework, 'bare'), startServer(framework, variant)]);
   try {
-    const urls = servers.map(({ port }) => `http://127.0.0.1:${port}/users/42`);
-    if (warmup > 0) await Promise.all(urls.map((url) => autocannon(url, warmup)));
-    const before = servers.map(({ child }) => procCpuTicks(child.pid as number));
-    const results = await Promise.all(urls.map((url) => autocannon(url, duration)));
+    const targets = servers.map(({ child, port }) => ({
+      url: `http://127.0.0.1:${port}/users/42`,
+      pids: [child.pid as number],
+    }));
+    if (warmup > 0) await loadTogether(targets, warmup, connections);
+    const loaded = await loadTogether(targets, duration, connections);
     const runs = servers.map(({ child }, i): Run => {
-      const result = results[i] as Cannon;
-      const served = result.requests.total;
-      const ticks = procCpuTicks(child.pid as number) - (before[i] as number);
+      const { cannon, cpuUsPerReq, errors } = loaded[i] as Loaded;
       return {
-        rps: result.requests.average,
-        p99: result.latency.p99,
-        cpuUsPerReq: served > 0 ? (ticks * 1e6) / CLK_TCK / served : Number.NaN,
+        rps: cannon.requests.average,
+        p99: cannon.latency.p99,
+        cpuUsPerReq,
         rssMb: procRssMb(child.pid as number),
-        errors: result.errors + result.timeouts + result.non2xx,
+        errors,
       };
     });
     return runs as [Run, Run];
   } finally {
     for (const { child } of servers) child.kill('SIGTERM');
-    await Promise.all(
-      servers.map(
-        ({ child }) => new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(undefined))),
-      ),
-    );
+    await Promise.all(servers.map(({ child }) => exited(child)));
   }
 }
 
