@@ -26,7 +26,9 @@
 // falls on both clusters at once. CPU = utime + stime of the primary and both workers of each cluster from /proc
 // over those seconds; the figure is the per-round ratio of CPU per request (cluster mode / bare), its mean with a
 // 95 % t-interval over rounds, met only when the whole interval is at or under 1.05. The cluster-mode cluster's
-// non-aggregator worker's IPC bytes/s is read over each measured window. --control adds, in each round, a second
+// non-aggregator worker's IPC bytes/s is read over each measured window, and each cluster's idle CPU per second
+// over 3 s after it (a per-second cost weighs more per request the fewer requests a second a cluster serves, and
+// two clusters sharing a core serve about half as many each as one alone). --control adds, in each round, a second
 // pair: sysvitals without cluster mode against cluster mode in the same seconds (the aggregation's own cost, apart
 // from the per-process middleware's); the two pairs' order alternates by round. Fresh clusters every pair, like
 // bench/overhead.ts --paired. Writes section `cluster-paired` of RESULTS.md unless --no-write.
@@ -260,8 +262,13 @@ if (flags.paired) {
     `cluster --paired: ${ROUNDS} rounds × ${SECONDS} s (+${WARMUP} s warm-up), autocannon -c ${CONNECTIONS} per cluster, ${pinned ? 'both clusters on CPU 0, their autocannons on CPU 1' : 'NOT pinned (needs 2 cores and taskset)'}${flags.control ? ', with the per-process control pair' : ''}`,
   );
 
-  /** Each cluster's load and CPU; `ipc`: bytes/s of each cluster-mode worker that is not the aggregator. */
-  type PairRun = { a: Loaded; b: Loaded; ipc: number[] };
+  /**
+   * Each cluster's load and CPU; `ipc`: bytes/s of each cluster-mode worker that is not the aggregator; `idle`:
+   * each cluster's CPU in ms per second over IDLE_S s with no load right after (its timers: what weighs more per
+   * request the fewer requests a second it serves).
+   */
+  type PairRun = { a: Loaded; b: Loaded; ipc: number[]; idle: [number, number] };
+  const IDLE_S = 3;
   /** Clusters `a` and `b` (b: cluster mode) started afresh, both pinned to SERVER_CPU, loaded in the same seconds. */
   async function pair(a: Variant, b: '1', swap: boolean): Promise<PairRun> {
     const clusters = await Promise.all([start(a, undefined, true), start(b, undefined, true)]);
@@ -287,7 +294,13 @@ if (flags.paired) {
         if (after.role === 'worker' && before) bytes.push((after.bytes - before.bytes) / elapsed);
       }
       const [first, second] = (swap ? [...loaded].reverse() : loaded) as [Loaded, Loaded];
-      return { a: first, b: second, ipc: bytes };
+      const idleBefore = clusters.map(cpuMs);
+      await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+      const idle = clusters.map((c, i) => (cpuMs(c) - (idleBefore[i] as number)) / IDLE_S) as [
+        number,
+        number,
+      ];
+      return { a: first, b: second, ipc: bytes, idle };
     } finally {
       for (const c of clusters) c.proc.kill('SIGTERM');
       await Promise.all(clusters.map((c) => exited(c.proc)));
@@ -298,6 +311,10 @@ if (flags.paired) {
   const aggRatios: number[] = [];
   const ipcRates: number[] = [];
   const rows: string[] = [];
+  /** Idle ms/s of bare and cluster mode (their pair), of per process (its pair); req/s of bare and cluster mode. */
+  const idle = { bare: [] as number[], cluster: [] as number[], perProcess: [] as number[] };
+  const rates: number[] = [];
+  const bareUs: number[] = [];
   let errors = 0;
   try {
     for (let i = 0; i < ROUNDS; i++) {
@@ -310,6 +327,11 @@ if (flags.paired) {
       if (flags.control && !swap) control = await pair('2', '1', swap);
       const ratio = main.b.cpuUsPerReq / main.a.cpuUsPerReq;
       ratios.push(ratio);
+      bareUs.push(main.a.cpuUsPerReq);
+      idle.bare.push(main.idle[0]);
+      idle.cluster.push(main.idle[1]);
+      if (control) idle.perProcess.push(control.idle[0]);
+      rates.push(main.a.cannon.requests.average, main.b.cannon.requests.average);
       ipcRates.push(...main.ipc, ...(control?.ipc ?? []));
       errors += main.a.errors + main.b.errors + (control ? control.a.errors + control.b.errors : 0);
       const cells = [
@@ -333,6 +355,7 @@ if (flags.paired) {
     rmSync(dir, { recursive: true, force: true });
   }
   const took = (Date.now() - t0) / 1000;
+  const idleUs = ((median(idle.cluster) - median(idle.bare)) * 1000) / median(rates);
   const interval = meanInterval(ratios);
   const md = [
     machineLine(),
@@ -356,6 +379,8 @@ if (flags.paired) {
     ipcRates.length > 0
       ? `IPC bytes/s written by a worker that is not the aggregator, over each measured window at full load: median ${median(ipcRates).toFixed(0)}, ${Math.min(...ipcRates).toFixed(0)}–${Math.max(...ipcRates).toFixed(0)} over rounds; target under 2048 (\`--ipc\` for other rates).`
       : '',
+    `Idle CPU right after each pair's load (${IDLE_S} s, ms of CPU per second, primary and 2 workers; median over rounds): bare ${median(idle.bare).toFixed(1)}, cluster mode ${median(idle.cluster).toFixed(1)}${idle.perProcess.length > 0 ? `, per process ${median(idle.perProcess).toFixed(1)}` : ''}.`,
+    `At this run's median ${median(rates).toFixed(0)} req/s per cluster, that idle difference alone is ${idleUs.toFixed(1)} µs per request, ${((100 * idleUs) / median(bareUs)).toFixed(1)} % of bare's median ${median(bareUs).toFixed(1)} µs: a cost per second, whose share of a request's CPU falls as the request rate rises (two clusters on one core each serve fewer requests a second than one alone would).`,
     errors > 0 ? `**${errors} failed or non-2xx responses** in the run.` : '',
     ROUNDS < 7 || SECONDS < 8
       ? '**Short run** (fewer than 7 rounds or under 8 s): a check that the benchmark works, not figures to quote.'
