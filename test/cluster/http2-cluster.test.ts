@@ -1,5 +1,5 @@
 // node:cluster with 2 real worker processes, each a Fastify app on HTTP/2 without TLS (h2c, `http2: true`) in cluster
-// mode (fixtures/fastify-h2.ts): requests on several sessions at once (node:cluster hands each connection to the
+// mode (fixtures/frameworks.ts): requests on several sessions at once (node:cluster hands each connection to the
 // next worker), several streams per session. Any worker's admin API, read over HTTP/2, answers for the cluster
 // exactly: against the client's counts per status class, and one histogram of every duration the workers logged.
 
