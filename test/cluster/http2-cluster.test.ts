@@ -2,7 +2,10 @@
 // mode (fixtures/frameworks.ts): requests on several sessions at once (node:cluster hands each connection to the
 // next worker), several streams per session. Any worker's admin API, read over HTTP/2, answers for the cluster
 // exactly: against the client's counts per status class, and one histogram of every duration the workers logged.
+// A worker's graceful shutdown (monitor.shutdown(), as examples/cluster.ts stops a worker) sends GOAWAY to every
+// HTTP/2 session it holds, on Fastify and on Koa (node:http2's compatibility API), as one process's does.
 
+import type { ClientHttp2Session } from 'node:http2';
 import { describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
@@ -10,11 +13,16 @@ import {
   BASE,
   CLUSTER_TEST_TOKEN,
   getH2,
+  getOnH2,
   loadH2,
   metricsOfH2,
+  openH2,
   promValue,
+  startNodeCluster,
+  until,
   untilLogged,
   useCluster,
+  waitForAggregator,
   workPlan,
 } from './helpers.js';
 
@@ -98,4 +106,60 @@ describe('node:cluster, 2 workers, Fastify on HTTP/2 (h2c)', () => {
       expect(promValue(text, 'sysvitals_http_request_duration_seconds_sum')).toBeCloseTo(sumUs / 1e6, 5);
     }
   });
+});
+
+/** An h2c session to the cluster, once a worker holds it (its SETTINGS came), with what it received: GOAWAY, close. */
+async function watchedSession(port: number) {
+  const session = openH2(port);
+  const seen = { session, goaway: null as number | null, goawayBeforeClose: false, closed: false };
+  session.on('goaway', (code: number) => {
+    seen.goaway = code;
+  });
+  session.on('close', () => {
+    seen.goawayBeforeClose = seen.goaway !== null;
+    seen.closed = true;
+  });
+  await new Promise((resolve) => session.once('remoteSettings', resolve));
+  return seen;
+}
+
+describe.each([
+  ['fastify-h2', 'Fastify'],
+  ['koa-h2', 'Koa (node:http2 compatibility API)'],
+] as const)('node:cluster, 2 workers, %s: graceful shutdown of a worker', (app, name) => {
+  it(`${name}: every HTTP/2 session gets GOAWAY (admin-only, opened before the first request, carrying a stream in progress, which ends)`, async () => {
+    const c = await startNodeCluster({ APP: app, ADMIN_TOKEN: CLUSTER_TEST_TOKEN }, 2);
+    try {
+      // Opened before any worker served a request (the Koa middleware learns its server from its first request).
+      const idle = await Promise.all([0, 1, 2, 3].map(() => watchedSession(c.port)));
+      const early = await Promise.all([0, 1, 2, 3].map(() => watchedSession(c.port)));
+      await waitForAggregator(c.port, 2, 30_000, metricsOfH2);
+      const adminOnly = await Promise.all([0, 1, 2, 3].map(() => watchedSession(c.port)));
+      const busy = await Promise.all([0, 1, 2, 3].map(() => watchedSession(c.port)));
+      const admin = (s: { session: ClientHttp2Session }) =>
+        getOnH2(s.session, `${BASE}/metrics?instance=all`);
+      for (const r of await Promise.all([...early, ...adminOnly].map(admin))) expect(r.status).toBe(200);
+      // A stream in progress on each busy session when the workers are told to stop: 1.5 s of work.
+      const inProgress = busy.map((s) => getOnH2(s.session, '/work?ms=1500&status=200'));
+      await until(async () => (await metricsOfH2(c.port)).requests.in_flight === busy.length, 10_000);
+      for (const pid of c.pids) process.kill(pid, 'SIGTERM');
+      // Each worker's shutdown ran to its end (drain, monitor closed) and exited 0.
+      await until(async () => c.pids.every((pid) => c.events.some((e) => e.exited === pid)), 30_000);
+      for (const pid of c.pids) expect(c.events.find((e) => e.exited === pid)).toMatchObject({ code: 0 });
+      // The streams in progress finished: GOAWAY lets them end, no new one starts.
+      for (const r of await Promise.all(inProgress)) expect(r.status).toBe(200);
+      // On Koa a session that never carried a request, opened before the first, is not known (README: HTTP/2).
+      const expected = { early, adminOnly, busy, ...(app === 'fastify-h2' ? { idle } : {}) };
+      for (const [kind, sessions] of Object.entries(expected)) {
+        await until(async () => sessions.every((s) => s.closed), 10_000);
+        expect({ kind, goaway: sessions.map((s) => [s.goaway, s.goawayBeforeClose]) }).toEqual({
+          kind,
+          // NO_ERROR (0), received before the session closed.
+          goaway: sessions.map(() => [0, true]),
+        });
+      }
+    } finally {
+      await c.stop();
+    }
+  }, 60_000);
 });
