@@ -27,12 +27,16 @@ function startWorker(): void {
     console.log(`worker ${process.pid} (${monitor.cluster?.role ?? 'electing'}) on :${listenPort()}`);
   });
   // SIGTERM (node:cluster, systemd, Kubernetes) and SIGINT (what `pm2 reload`/`pm2 stop` send, and Ctrl-C):
-  // a handler for SIGTERM alone lets PM2 kill the worker without its last report.
+  // a handler for SIGTERM alone lets PM2 kill the worker without its last report. The order matters: stop
+  // accepting, let the requests in flight finish, and only then close the monitor, which sends this worker's
+  // last interval (or, on the aggregator, writes the ledger and hands over). shutdown() does the three in that
+  // order: delayMs 0, since the node:cluster or PM2 primary stops handing this worker connections once its server
+  // closes (behind a load balancer that must first take the process out, Kubernetes, keep the 5 s default);
+  // drainMs, how long the requests in flight may take. Closing the monitor first sent the last interval while
+  // requests were still running, and the exit that followed cut off those that outlived close()'s wait for them.
+  // Under PM2 give kill_timeout more than drainMs + cluster.closeTimeoutMs + routing.closeTimeoutMs (README).
   const stop = () => {
-    server.close();
-    // Sends this worker's last interval to the aggregator (or, on the aggregator, writes the ledger and hands
-    // over); settles within the bound documented in the README (Failure modes), then the process exits.
-    void monitor.close().then(() => process.exit(0));
+    void monitor.shutdown({ server, delayMs: 0, drainMs: 5000 }).then(() => process.exit(0));
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -43,7 +43,7 @@ function freePort(): Promise<number> {
  * In a describe: a PM2 daemon of its own (PM2_HOME in a scratch folder) running the fixture app `name` in cluster
  * mode with `instances` workers, started in beforeAll (until they all report to an aggregator), killed in afterAll.
  */
-function usePm2(name: string, instances: number) {
+function usePm2(name: string, instances: number, extraEnv: Record<string, string> = {}) {
   const s = scratch();
   const home = join(s.dir, 'pm2');
   const env = { ...process.env, PM2_HOME: home };
@@ -59,7 +59,13 @@ function usePm2(name: string, instances: number) {
   beforeAll(async () => {
     app.port = await freePort();
     const ecosystem = join(s.dir, 'ecosystem.config.json');
-    const appEnv = { MODE: 'pm2', PORT: String(app.port), SOCKET_DIR: s.socketDir, LOG_DIR: s.logDir };
+    const appEnv = {
+      MODE: 'pm2',
+      PORT: String(app.port),
+      SOCKET_DIR: s.socketDir,
+      LOG_DIR: s.logDir,
+      ...extraEnv,
+    };
     writeFileSync(
       ecosystem,
       JSON.stringify({
@@ -71,8 +77,8 @@ function usePm2(name: string, instances: number) {
             exec_mode: 'cluster',
             instances,
             autorestart: true,
-            // The README's advice: room for the last report and the hand-over before PM2's SIGKILL.
-            kill_timeout: 15_000,
+            // The README's advice: room for the drain, the last report and the hand-over before PM2's SIGKILL.
+            kill_timeout: 20_000,
             // `pm2 reload` stops an old worker when its replacement listens, or after listen_timeout (3 s by
             // default) if it does not listen by then. A worker starting on a loaded machine (tsx compiling the
             // fixture) takes longer: the old workers were stopped with no replacement listening yet, and the
@@ -150,7 +156,8 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
 });
 
 describe.skipIf(missing)('PM2 reload under load (pm2 reload, 3 instances)', () => {
-  const app = usePm2('sv-reload', 3);
+  // STOP=drain: each worker stops as examples/cluster.ts does (monitor.shutdown(): stop accepting, drain, then close).
+  const app = usePm2('sv-reload', 3, { STOP: 'drain' });
 
   it("after `pm2 reload` the cluster's totals equal the client's completed responses; no Prometheus counter went back meanwhile", async () => {
     const before = (await app.metrics()).cluster.workers.map((w: { pid: number }) => w.pid) as number[];
