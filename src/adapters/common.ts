@@ -68,9 +68,20 @@ export interface AdapterSource extends AdminSource {
 export interface RequestWay {
   /**
    * At the start: false when the request was shed (answered 503: the adapter stops). `socket` is `req.socket`, when
-   * the adapter has read it already (on Express's per-request hidden classes each read is an inline-cache miss).
+   * the adapter has read it already (on Express's per-request hidden classes each read is an inline-cache miss);
+   * `route` is the matched route's template, given only when testsRoutes.
    */
-  begin(req: IncomingMessage, ticket: RequestTicket, socket?: IncomingMessage['socket'] | null): boolean;
+  begin(
+    req: IncomingMessage,
+    ticket: RequestTicket,
+    socket?: IncomingMessage['socket'] | null,
+    route?: string,
+  ): boolean;
+  /**
+   * Whether begin() tests a route template given to it (`excludeRoutes` is set, the core monitor's tickets): an
+   * adapter that knows the matched route at the start (Fastify) passes it then, and only then.
+   */
+  readonly testsRoutes?: boolean;
   /** At the end (completed or cut off). Never throws. */
   end(ticket: RequestTicket, method: string, route: string, status: number, durationMs: number): void;
   /**

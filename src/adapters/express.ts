@@ -132,12 +132,16 @@ export function expressMiddleware(
       const mount = req.baseUrl;
       if (typeof mount === 'string' && mount !== '' && !adminApi.basePath.startsWith(`${mount}/`))
         mountedBase = `${mount}${adminApi.basePath}`;
+      // The error handler first: appended to the stack this request goes through. Lifting the layer then replaces
+      // the router's stack by a copy (with the handler), which only later requests use; appended after that, the
+      // handler was not in this first request's stack, so its failure after a partial write read as the client's
+      // close on Express 5 (outside review 6, F6).
+      watchLateErrors(req);
       try {
         hoistFirstLayer(req, sysvitals, entry);
       } catch {
         // an Express whose router we do not know: the middleware stays an ordinary layer
       }
-      watchLateErrors(req);
     }
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Express's req.
     if (decideUpgrade(adminApi, req, req)) return;

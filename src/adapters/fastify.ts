@@ -48,6 +48,7 @@ export function fastifyPlugin(
   const adminApi = 'handle' in api ? api : createAdminApi<FastifyRequest>(monitor, api);
 
   const way = requestWay(monitor);
+  const testsRoutes = way.testsRoutes === true;
 
   // A request's end (completed or cut off), told without a listener on the response (response-end.ts: Node's
   // 'http.server.response.finish' channel, or its connection's 'close'), with the ticket kept at its start.
@@ -119,7 +120,10 @@ export function fastifyPlugin(
         req.socket,
         onEnd,
       );
-      if (!way.begin(req, ticket)) {
+      // With `excludeRoutes`: the matched route's template too, so that every spelling of a URL Fastify routes to
+      // an excluded route is excluded (%-escapes, `//` with ignoreDuplicateSlashes, `;`: outside review 6, F3).
+      const route = testsRoutes ? routeOf(request) : undefined;
+      if (!way.begin(req, ticket, undefined, route)) {
         reply.hijack(); // shed: answered 503 on the raw response; not recorded as application traffic
         return;
       }

@@ -2,6 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
+import { type ExcludedRouteTest, excludedRouteTest } from './exclusion-path.js';
 
 /**
  * An event stream lasting at least this long is left out when it ends: the check reads a header, so ordinary
@@ -27,10 +28,12 @@ export type ExcludedRoute = string | RegExp;
  * undefined when nothing is excluded. Throws ERR_SYSVITALS_INVALID_OPTION on anything else than paths and RegExps.
  * Paths match in any letter case, as Express (by default) and @koa/router route (outside review 1, F9: `/HANG/9`
  * reached an excluded `/hang/:ms` and was counted): they become one case-insensitive RegExp, built here, anchored
- * at the start and made of literals, so a request's test reads its URL once and allocates nothing. A RegExp entry
- * is tested as given (its own flags: add `i` to match in any case).
+ * at the start and made of literals. A URL a router may route as another spelling of its path (absolute-form,
+ * %-escapes, `\`, `//`: outside review 6, F3) is also tested in those forms (exclusion-path.ts); an ordinary one
+ * costs that one RegExp and allocates nothing. A RegExp entry is tested as given (its own flags: add `i` to match
+ * in any case). `route` tests a route template by the path entries.
  */
-export function parseExcludeRoutes(option: unknown): ((url: string) => boolean) | undefined {
+export function parseExcludeRoutes(option: unknown): ExcludedRouteTest | undefined {
   if (option === undefined) return undefined;
   if (!Array.isArray(option))
     throw invalidOption('sysvitals: `excludeRoutes` must be an array of paths and RegExps.');
@@ -47,27 +50,11 @@ export function parseExcludeRoutes(option: unknown): ((url: string) => boolean) 
     }
   }
   if (paths.length + patterns.length === 0) return undefined;
-  const byPath = pathsPattern(paths);
-  if (patterns.length === 0) return (url) => byPath?.test(url) === true;
-  return (url) => {
-    if (byPath?.test(url) === true) return true;
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    for (const re of patterns) if (re.test(path)) return true;
-    return false;
-  };
+  return excludedRouteTest(paths, patterns);
 }
 
-/**
- * The paths as one RegExp on a URL: a path, in any letter case, followed by `/`, the query or the end (`'/'`
- * matches every path). Undefined without paths.
- */
-function pathsPattern(paths: readonly string[]): RegExp | undefined {
-  if (paths.length === 0) return undefined;
-  if (paths.includes('/')) return /^\//;
-  const escaped = paths.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^(?:${escaped.join('|')})(?:[/?]|$)`, 'i');
-}
+/** A test of a request's URL, and optionally of a route template (parseExcludeRoutes' ExcludedRouteTest). */
+export type ExcludedUrlTest = ((url: string) => boolean) & { route?(template: string): boolean };
 
 /** What the monitor's admitRequest and recordRequest ask before counting a request. */
 export class RequestExclusion {
@@ -78,7 +65,12 @@ export class RequestExclusion {
    */
   private readonly marked = new WeakSet<ServerResponse>();
 
-  constructor(private readonly excluded: ((url: string) => boolean) | undefined) {}
+  /** Whether matches() tests a route template given to it (`excludeRoutes` has path entries or RegExps). */
+  readonly testsRoutes: boolean;
+
+  constructor(private readonly excluded: ExcludedUrlTest | undefined) {
+    this.testsRoutes = typeof excluded?.route === 'function';
+  }
 
   /** At admission: true when the request's path is excluded (it is marked, and neither counted nor in flight). */
   excludes(req: IncomingMessage, res: ServerResponse): boolean {
@@ -87,11 +79,17 @@ export class RequestExclusion {
     return true;
   }
 
-  /** Whether the request's path is excluded, without marking it (the caller keeps that: requests/request-ticket.ts). */
-  matches(req: IncomingMessage): boolean {
-    if (this.excluded === undefined) return false;
+  /**
+   * Whether the request's path is excluded, without marking it (the caller keeps that: requests/request-ticket.ts);
+   * `route`: the template of the route the framework matched, when known at the start (Fastify's), excluded when
+   * it is an excluded path or under one, whatever the URL's spelling.
+   */
+  matches(req: IncomingMessage, route?: string): boolean {
+    const excluded = this.excluded;
+    if (excluded === undefined) return false;
     const r = req as IncomingMessage & { originalUrl?: string };
-    return this.excluded(r.originalUrl ?? r.url ?? '');
+    if (excluded(r.originalUrl ?? r.url ?? '')) return true;
+    return route !== undefined && excluded.route?.(route) === true;
   }
 
   /**

@@ -24,7 +24,8 @@ export interface RequestTicket<T = unknown> extends InFlightEntry {
 /** The monitor's parts a ticket goes through (monitor/parts.ts). */
 export interface TicketParts {
   exclusion: {
-    matches(req: IncomingMessage): boolean;
+    matches(req: IncomingMessage, route?: string): boolean;
+    readonly testsRoutes: boolean;
     isLongStream(res: ServerResponse, durationMs: number): boolean;
   };
   lifecycle: {
@@ -50,7 +51,12 @@ export class TicketPath {
   /** The adapters' readers of the route each of their tickets has reached (routes/, at the time it is read). */
   private readonly routes = new InFlightRoutes();
 
-  constructor(private readonly parts: TicketParts) {}
+  /** Whether begin() tests a route template given to it (`excludeRoutes` is set): RequestWay.testsRoutes. */
+  readonly testsRoutes: boolean;
+
+  constructor(private readonly parts: TicketParts) {
+    this.testsRoutes = parts.exclusion.testsRoutes;
+  }
 
   /** For an adapter, once when it is set up: how to read the route of its own requests in flight (in-flight-routes.ts). */
   readRoutes(reader: InFlightRouteReader): void {
@@ -76,10 +82,16 @@ export class TicketPath {
 
   /**
    * At the start: false when the request was shed (answered 503: the adapter stops); else it goes on. `socket` is
-   * `req.socket` when the adapter has read it already (else it is read here).
+   * `req.socket` when the adapter has read it already (else it is read here); `route`: the matched route's template,
+   * from an adapter that knows it at the start (only when testsRoutes), excluded as an excluded path is.
    */
-  begin(req: IncomingMessage, ticket: RequestTicket, socket?: IncomingMessage['socket'] | null): boolean {
-    if (this.parts.exclusion.matches(req)) {
+  begin(
+    req: IncomingMessage,
+    ticket: RequestTicket,
+    socket?: IncomingMessage['socket'] | null,
+    route?: string,
+  ): boolean {
+    if (this.parts.exclusion.matches(req, route)) {
       ticket.excluded = true;
       // Not counted, but served: its server and HTTP/2 session are drained on shutdown.
       this.parts.lifecycle.learnFrom(req, socket ?? req.socket);

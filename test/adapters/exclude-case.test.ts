@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseExcludeRoutes } from '../../src/requests/exclusion.js';
+import { routedPaths } from '../../src/requests/exclusion-path.js';
 import { eventually, get, startGet, useWorkloadApps } from './workload-apps.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -70,5 +71,93 @@ describe('parseExcludeRoutes', () => {
   it('special characters in a path are literal', () => {
     const match = parseExcludeRoutes(['/a.b(c)+$']);
     expect([match?.('/a.b(c)+$/x'), match?.('/aXb(c)+$'), match?.('/A.B(C)+$')]).toEqual([true, false, true]);
+  });
+});
+
+// Outside review 6, F3: the spellings of a path routers route as that path (exclude-spellings.test.ts has them
+// on real servers). Each expectation is what a router does with the URL: Express and Koa route on Node's
+// url.parse (absolute-form, `#`, `\\` before a `#`), Fastify's find-my-way decodes as decodeURI does (reserved
+// characters stay encoded) and, by option, collapses `//` and ends the path at `;`.
+describe('parseExcludeRoutes: other spellings of an excluded path', () => {
+  const cases: [string, boolean][] = [
+    ['/%70oll/1', true],
+    ['/P%4fLL', true],
+    ['/p%6F%6c%6C?x', true],
+    ['//poll/3', true],
+    ['/poll//3', true],
+    ['/poll;jsessionid=1', true],
+    ['/poll#frag', true],
+    ['/poll\\1#x', true],
+    ['http://x/poll/1', true],
+    ['HTTPS://x:8443/POLL', true],
+    ['http://u:p@x/poll?a', true],
+    ['http://x?/poll/1', true], // Fastify 4 reads the path from the first `/`
+    ['http://x/%70oll', true],
+    ['http://x//poll', true],
+    ['http://x', false],
+    ['http://x/pollx', false],
+    ['*', false],
+    ['/poll%2F1', false], // `%2F` is not a `/` to any router
+    ['/%2Fpoll', false],
+    ['/poll%3F', false],
+    ['/%2570oll', false], // decoded once: `%25` is a `%`, never a second escape
+    ['/x/../poll', false], // no router resolves dot segments
+    ['/%2e%2e/poll', false],
+    ['/poll%zz', false], // an invalid escape stays as it is
+    ['/%zz/poll', false],
+    ['/%70oll%zz', false],
+    ['/%C3%28/poll', false], // not UTF-8: left as it is
+    ['/pollx%41', false],
+    ['/ok?r=/poll', false],
+    ['/ok?r=%70oll', false],
+    ['/ok#/poll', false],
+  ];
+  it.each(cases)('%s excluded: %s', (url, excluded) => {
+    expect(parseExcludeRoutes(['/poll'])?.(url)).toBe(excluded);
+  });
+
+  it('RegExp entries are tested on the same forms of the path', () => {
+    const match = parseExcludeRoutes([/^\/feed\/\d+$/]);
+    const urls = [
+      '/feed/1',
+      '/f%65ed/2',
+      'http://x/feed/3?q',
+      '//feed/4',
+      '/feed/5;x',
+      '/feed/6#x',
+      '/feed/x',
+    ];
+    expect(urls.map((u) => match?.(u))).toEqual([true, true, true, true, true, true, false]);
+  });
+
+  it("'/' excludes every path, in every form", () => {
+    const match = parseExcludeRoutes(['/']);
+    expect(['/a', 'http://x/b', 'http://x', '%2F', '*'].map((u) => match?.(u))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+
+  it('non-ASCII entries match their %-encoded UTF-8', () => {
+    const match = parseExcludeRoutes(['/café']);
+    expect(['/caf%C3%A9/1', '/CAF%C3%A9', '/caf%C3%A8'].map((u) => match?.(u))).toEqual([true, true, false]);
+  });
+
+  it('route() tests a route template by the path entries only', () => {
+    const match = parseExcludeRoutes(['/poll', /^\/feed\/\d+$/]);
+    const templates = ['/poll/:id', '/POLL', '/poll/*', '/polls/:id', '/feed/:id', 'unmatched', '/:x/:y'];
+    expect(templates.map((t) => match?.route(t))).toEqual([true, true, true, false, false, false, false]);
+  });
+
+  it('routedPaths: the forms an odd URL is tested in', () => {
+    expect(routedPaths('http://x?/poll/1')).toEqual(['/', '/poll/1']);
+    // Fastify 4 reads the path from the first `/`.
+    expect(routedPaths('http://x\\p%6Fll/1')).toEqual(['/poll/1', '/1']);
+    expect(routedPaths('/a//b%2F%2fc%41\\d?e//f')).toEqual(['/a/b%2F%2fcA/d']);
+    expect(routedPaths('*')).toEqual([]);
+    expect(routedPaths('1http://x/poll')).toEqual([]);
   });
 });

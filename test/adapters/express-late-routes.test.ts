@@ -80,3 +80,49 @@ describe.each(majors)('express $major: routes added after the first request', ({
     );
   }, 30_000);
 });
+
+// Regression (outside review 6, F6): on Express 5 the handler was appended after the middleware's layer was lifted
+// out of the router (express-hoist.ts), onto the new stack, so the very first request of the app, which goes through
+// the old one, never passed it: its failure after a partial write read as an early client close (not counted) while
+// every later one was a 500. Express 4 (nothing lifted) was right. Each case is a new app whose first request fails.
+describe.each(majors)(
+  'express $major: the first request of the app fails after a partial write',
+  ({ modules }) => {
+    it.each(['throw', 'next(err)'] as const)(
+      '%s: a failed request (500), not an early close',
+      async (how) => {
+        const made = await expressApp(
+          { sampleIntervalMs: 0 },
+          (app) => {
+            app.get('/org/:org/w/:id', (_req, res, next) => {
+              res.write('partial');
+              if (how === 'throw') throw new Error('mid-response');
+              next(new Error('mid-response'));
+            });
+          },
+          modules,
+        );
+        const { monitor, server } = made;
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+        running.push({ server, monitor });
+        const address = server.address();
+        const port = typeof address === 'object' && address ? address.port : 0;
+        expect(await fetchWhole(port, '/org/acme/w/1')).toEqual({
+          status: 200,
+          body: 'partial',
+          whole: false,
+        });
+        const aborted = () => monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0);
+        await eventually(async () => monitor.requests.total + aborted() >= 1);
+        const m = await monitor.getMetrics({ maxAgeMs: 0 });
+        expect([
+          m.requests.total,
+          m.errors.count_5xx,
+          m.errors.count_aborted,
+          m.errors.count_aborted_early,
+        ]).toEqual([1, 1, 0, 0]);
+        expect(m.routes.find((r) => r.route === '/org/:org/w/:id')).toMatchObject({ count: 1, count_5xx: 1 });
+      },
+    );
+  },
+);
