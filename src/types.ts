@@ -182,9 +182,29 @@ export interface ErrorMetrics extends Component {
   count_aborted: number;
   /** Of count_aborted, the early closes (before `abortedFailureMs`): not requests (no rate, error rate, latency). */
   count_aborted_early?: number;
-  /** Failed requests over the window, percent: (count_5xx + aborted after `abortedFailureMs`) ÷ requests. */
+  /**
+   * Failed requests over the window, percent: (count_5xx + aborted after `abortedFailureMs`) ÷ `count_judged`, the
+   * judged requests (`unmatched` ones answered 4xx left out). 100 with `unanswered`.
+   */
   error_rate_percent: number;
   threshold: number;
+  /**
+   * The requests the error rate, its `minRequests` guard and its bound are over: the window's requests (early closes
+   * are not requests) but the `count_unmatched_4xx`.
+   */
+  count_judged?: number;
+  /**
+   * Requests over the window that no route of the app matched (route `unmatched`) answered 4xx (404, 405, ...; not
+   * their 5xx, not their aborted requests after `abortedFailureMs`): in `requests`, count_4xx, `routes` and
+   * Prometheus, left out of `count_judged`, the server-wide latency and Apdex, as anonymous made-up URLs would
+   * dilute them.
+   */
+  count_unmatched_4xx?: number;
+  /**
+   * Present (true), with `status` critical, `error_rate_percent` 100 and a `reason`, when no judged request
+   * completed in the window and at least `minRequests` were closed early: every request failed unanswered.
+   */
+  unanswered?: boolean;
   /**
    * Present when the window holds at least one request but fewer than `minRequests`: the lower end of the 95 %
    * Wilson score interval of failed ÷ requests, percent, two decimals. Below `minRequests` the status is judged on
@@ -192,7 +212,10 @@ export interface ErrorMetrics extends Component {
    * otherwise `unknown`.
    */
   error_rate_lower_percent?: number;
-  /** Present when `status` is `unknown` because the error rate is not judged (too few requests or failures). */
+  /**
+   * Present when `status` is `unknown` because the error rate is not judged (too few requests or failures), and with
+   * `unanswered`: why it is critical.
+   */
   reason?: string;
 }
 
@@ -331,6 +354,12 @@ export interface ApdexGroup {
   satisfied: number;
   tolerating: number;
   frustrated: number;
+  /**
+   * `unmatched` requests answered 4xx in the window, left out of the score and its counts (as from the error rate's
+   * `count_judged`); from a route row that also holds judged requests, counted out of satisfied first, then
+   * tolerating (the score is then a lower bound).
+   */
+  count_unmatched_4xx?: number;
 }
 
 /** One collector plugin's group: what its collect() returned, with a status (and the error when it failed). */

@@ -3,7 +3,7 @@
 import type { Clock, ComponentStatus, HealthColor, HealthStatus, MetricsSnapshot } from '../types.js';
 import type { Alert } from './alert.js';
 import { DEFAULT_MIN_REQUESTS } from './rules.js';
-import { bandStatus, enoughRequests, judgedOnBound, worstStatus } from './status.js';
+import { bandStatus, enoughRequests, judgedInWindow, worstStatus } from './status.js';
 
 /**
  * Score penalties (documented in the README): start at 100, subtract per component in warning or
@@ -67,12 +67,12 @@ export function componentStatuses(
 
   // The request statistics decide `errors.status` with errorRateVerdict() (src/alerts/status.ts): below the guard,
   // critical or warning only on the 95 % Wilson bound with 5 failures, else `unknown` (not judged, no penalty),
-  // never `healthy`. The guard is applied again here on per_minute for snapshots from elsewhere (no bound), so one
+  // never `healthy`; critical when every request of the window was closed unanswered. The guard is applied again here on per_minute for snapshots from elsewhere (no bound), so one
   // failed request out of one never turns health red.
   let errors = reported(s.errors);
   if (
     errors !== 'unknown' &&
-    !judgedOnBound(s.errors) &&
+    !judgedInWindow(s.errors) &&
     !enoughRequests(s.requests?.per_minute ?? 0, minRequests)
   )
     errors = 'unknown';

@@ -4,7 +4,7 @@ import type { AnalyticsObservation } from '../analytics/predict-observations.js'
 import type { MetricsSnapshot } from '../types.js';
 import type { AlertSeverity } from './alert.js';
 import type { AlertRuleName, AlertRulesConfig, AvailabilityRuleConfig, LevelRuleConfig } from './rules.js';
-import { enoughRequests, judgedOnBound } from './status.js';
+import { enoughRequests, judgedInWindow, judgedOnBound } from './status.js';
 
 /** Gives extra observations per snapshot (the monitor's analytics rules); must not throw. */
 export type ObservationSource = (snapshot: MetricsSnapshot) => AlertObservation[];
@@ -59,9 +59,10 @@ export function observeSnapshot(
   // guard on the 95 % Wilson bound (errorRateVerdict): the rule reads that bound, as the errors status did.
   const notJudged = s.errors?.status === 'unknown' && typeof s.errors.reason === 'string';
   const bound = judgedOnBound(s.errors) ? s.errors.error_rate_lower_percent : undefined;
+  // Judged in the window too when every request of it was closed unanswered (`unanswered`, critical at 100 %).
   const enough =
     !notJudged &&
-    (bound !== undefined || enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests));
+    (judgedInWindow(s.errors) || enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests));
   // Below the guard the errors status is `unknown` (not judged): the rule still runs, suppressed, so an
   // active error_rate alert clears rather than hanging on.
   if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {

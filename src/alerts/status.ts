@@ -61,8 +61,10 @@ export interface ErrorRateVerdict {
   status: ComponentStatus;
   /** Below minRequests (with requests): wilsonLowerPercent(), what the status is judged on. */
   lowerPercent?: number;
-  /** When `status` is `unknown`: why the error rate is not judged. */
+  /** When `status` is `unknown`: why the error rate is not judged; with `unanswered`, why it is critical. */
   reason?: string;
+  /** No judged request completed and at least minRequests were closed early: critical (request-groups.ts unanswered). */
+  unanswered?: true;
 }
 
 /**
@@ -133,6 +135,18 @@ export function notJudgedReason(
       ? `${failed} failed, fewer than ${MIN_FAILED_BELOW_GUARD}`
       : `${failed} failed, the 95 % lower bound of the error rate (${lowerPercent} %) is below the warning level`;
   return `${head}, and ${why}: the error rate is not judged`;
+}
+
+/**
+ * Whether the request window itself judged the errors group, so that health and the error_rate rule keep its status
+ * rather than re-apply the guard to `requests.per_minute`: below minRequests on the Wilson bound (judgedOnBound), or
+ * critical because every request of the window was closed unanswered (`unanswered`: per_minute is 0 there). The
+ * value judged: the bound, else `error_rate_percent` (100 for `unanswered`).
+ */
+export function judgedInWindow(
+  errors: { status?: ComponentStatus; error_rate_lower_percent?: number; unanswered?: boolean } | undefined,
+): boolean {
+  return judgedOnBound(errors) || (errors?.status === 'critical' && errors.unanswered === true);
 }
 
 const RANK: Record<ComponentStatus, number> = { unknown: 0, healthy: 1, warning: 2, critical: 3 };

@@ -181,3 +181,44 @@ export function addView(into: CountsView & { counts: Float64Array }, from: Count
   into.errors += from.errors;
   if (from.max > into.max) into.max = from.max;
 }
+
+/**
+ * addView() without the `skip` lowest values of `from` (a route row's requests that are not judged, whose values
+ * the counts cannot tell apart from the others': leaving out the fastest makes the rest an upper bound of the
+ * judged requests' latency, exact when `skip` is 0 or all of them). The sum loses each skipped value's slot value.
+ */
+export function addViewTrimmed(
+  into: CountsView & { counts: Float64Array },
+  from: CountsView,
+  skip: number,
+): void {
+  if (!(skip > 0)) {
+    addView(into, from);
+    return;
+  }
+  if (skip >= from.n) return;
+  const target = into.counts;
+  let left = skip;
+  let skippedSum = 0;
+  let lo = -1;
+  for (let i = from.lo; i <= from.hi; i++) {
+    let c = from.counts[i] as number;
+    if (c === 0) continue;
+    if (left > 0) {
+      const cut = Math.min(left, c);
+      left -= cut;
+      skippedSum += cut * slotValue(i);
+      c -= cut;
+      if (c === 0) continue;
+    }
+    if (lo < 0) lo = i;
+    target[i] = (target[i] as number) + c;
+  }
+  if (lo < 0) return;
+  if (lo < into.lo) into.lo = lo;
+  if (from.hi > into.hi) into.hi = from.hi;
+  into.n += from.n - skip;
+  into.sum += Math.max(0, from.sum - skippedSum);
+  into.errors += from.errors;
+  if (from.max > into.max) into.max = from.max;
+}

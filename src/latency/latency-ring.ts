@@ -15,6 +15,7 @@ import { COUNTS_LENGTH } from './slots.js';
 export {
   addToView,
   addView,
+  addViewTrimmed,
   type CountsView,
   clearView,
   createView,

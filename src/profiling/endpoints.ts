@@ -2,6 +2,7 @@
 // counts, error %, latency percentiles, share of server time and Apdex; sortable, limited.
 
 import { failedPercent } from '../alerts/status.js';
+import { unjudgedOf } from '../requests/route-counters.js';
 import type { ApdexGroup } from '../types.js';
 import { apdexScore, TOLERATING_FACTOR } from './apdex.js';
 
@@ -137,15 +138,25 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The server-wide Apdex over all routes in the window (each route judged against its own T). */
+/**
+ * The server-wide Apdex over the judged requests in the window (each route judged against its own T): an `unmatched`
+ * row's requests answered 4xx are left out (unjudgedOf), out of its satisfied first, then tolerating, then frustrated,
+ * since the counts do not tell which they were (exact when the row holds nothing else).
+ */
 export function overallApdex(windows: readonly EndpointWindowLike[], defaultTMs: number): ApdexGroup {
   let satisfied = 0;
   let tolerating = 0;
   let total = 0;
+  let unjudged = 0;
   for (const w of windows) {
-    satisfied += w.satisfied;
-    tolerating += w.tolerating;
-    total += w.count;
+    const failed = w.count_aborted_failed ?? w.count_aborted;
+    const out = unjudgedOf(w.route, [w.count, w.count_4xx, w.count_5xx, w.count_aborted, failed]);
+    const s = Math.min(w.satisfied, out);
+    const t = Math.min(w.tolerating, out - s);
+    satisfied += w.satisfied - s;
+    tolerating += w.tolerating - t;
+    total += w.count - out;
+    unjudged += out;
   }
   return {
     score: apdexScore(satisfied, tolerating, total),
@@ -153,6 +164,7 @@ export function overallApdex(windows: readonly EndpointWindowLike[], defaultTMs:
     satisfied,
     tolerating,
     frustrated: total - satisfied - tolerating,
+    count_unmatched_4xx: unjudged,
   };
 }
 

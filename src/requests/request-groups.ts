@@ -1,6 +1,12 @@
 // The snapshot's requests, errors and latency groups from the request window's figures, with their statuses.
 
-import { errorRateVerdict, failedPercent, levelStatus, round } from '../alerts/status.js';
+import {
+  type ErrorRateVerdict,
+  errorRateVerdict,
+  failedPercent,
+  levelStatus,
+  round,
+} from '../alerts/status.js';
 import type { LatencySummary } from '../latency/histogram.js';
 import type { RequestGroups } from '../types.js';
 import type { RequestStatsConfig } from './request-options.js';
@@ -8,8 +14,11 @@ import type { RouteStats } from './route-stats.js';
 
 /** The request window's figures, as RequestStats.groups() reads them in one pass. */
 export interface WindowFigures {
-  /** Requests, 4xx, 5xx, aborted and failed aborted over the window. */
-  readonly counts: readonly [number, number, number, number, number];
+  /**
+   * Requests, 4xx, 5xx, aborted and failed aborted over the window, then the requests not judged (`unmatched` ones
+   * answered 4xx: window-rows.ts unjudgedOf).
+   */
+  readonly counts: readonly [number, number, number, number, number, number];
   /** Requests per second (rates.ts perSecond). */
   readonly perSecond: number;
   /** Requests per minute over the window (rates.ts perMinute). */
@@ -28,14 +37,20 @@ export const NOTHING_MEASURED = `no request completed in the window and none is 
 
 /** The snapshot groups RequestStats owns; `functions` comes from the `functions` option. */
 export function requestGroups(config: RequestStatsConfig, figures: WindowFigures): RequestGroups {
-  const [count, count4xx, count5xx, countAborted, failedAborted] = figures.counts;
+  const [count, count4xx, count5xx, countAborted, failedAborted, unjudged] = figures.counts;
   const latency = figures.latency;
   const { error_rate: er, api_response_time: api } = config.levels;
-  // Failed = 5xx + the aborted requests whose client waited at least abortedFailureMs (route-counters.ts);
-  // the early closes are not in `count` (not requests: countAborted).
-  const errorRate = failedPercent(count, count5xx, failedAborted);
-  // The guard counts the requests in the window (not per_minute, scaled from 45–60 s to a minute).
-  const verdict = errorRateVerdict(count, count5xx + failedAborted, er, config.minRequests);
+  // Judged: the window's requests but the `unmatched` ones answered 4xx (made-up URLs: anonymous clients send them
+  // at will, and 2,000 of them diluted a 50 % outage to 0.98 %), as the early closes are not in `count` (not
+  // requests: countAborted). Failed = 5xx + the aborted requests whose client waited at least abortedFailureMs
+  // (route-counters.ts), unmatched ones included.
+  const judged = count - unjudged;
+  const early = countAborted - failedAborted;
+  const errorRate = failedPercent(judged, count5xx, failedAborted);
+  // The guard counts the judged requests in the window (not per_minute, scaled from 45–60 s to a minute).
+  const verdict =
+    unanswered(judged, early, config.minRequests) ??
+    errorRateVerdict(judged, count5xx + failedAborted, er, config.minRequests);
   const perMinute = round(figures.perMinute, 2);
   return {
     requests: {
@@ -49,9 +64,12 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       count_4xx: count4xx,
       count_5xx: count5xx,
       count_aborted: countAborted,
-      count_aborted_early: countAborted - failedAborted,
-      error_rate_percent: errorRate,
+      count_aborted_early: early,
+      error_rate_percent: verdict.unanswered ? 100 : errorRate,
       threshold: er.warning,
+      count_judged: judged,
+      count_unmatched_4xx: unjudged,
+      ...(verdict.unanswered ? { unanswered: true } : {}),
       ...(verdict.lowerPercent === undefined ? {} : { error_rate_lower_percent: verdict.lowerPercent }),
       ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
     },
@@ -81,5 +99,21 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
           },
     routes: figures.routes,
     functions: config.functions?.snapshot() ?? {},
+  };
+}
+
+/**
+ * A window in which requests arrived and none was answered is an outage, not "no traffic": no judged request
+ * completed, and at least `minRequests` (at least 1) early closes, every one closed by its client unanswered
+ * (clients with a deadline under `abortedFailureMs`: service-to-service calls, meshes). Critical, as a 100 % error
+ * rate. An early close costs an anonymous client nothing, so the rule never applies while any judged request
+ * completes in the window: then the error rate of those decides, as always. Undefined when it does not apply.
+ */
+export function unanswered(judged: number, early: number, minRequests: number): ErrorRateVerdict | undefined {
+  if (judged > 0 || early < Math.max(1, minRequests)) return undefined;
+  return {
+    status: 'critical',
+    unanswered: true,
+    reason: `no request completed in the window and ${early} were closed by their clients unanswered (before abortedFailureMs, at least minRequests: ${minRequests}): every request failed`,
   };
 }

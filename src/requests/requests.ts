@@ -50,11 +50,10 @@ import {
   routeTotalsOf,
   STRIDE,
   type WindowAt,
-  windowCounts,
 } from './route-counters.js';
 import { RouteTable } from './route-table.js';
 import { SteadyClock } from './steady-clock.js';
-import { endpointWindowRows, routeRows } from './window-rows.js';
+import { endpointWindowRows, routeRows, windowTotals } from './window-rows.js';
 
 /**
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and never awaits;
@@ -185,14 +184,10 @@ export class RequestStats {
   /** The snapshot groups this module owns; `functions` comes from the `functions` option. */
   groups(): RequestGroups {
     this.tick();
-    const counts: [number, number, number, number, number] = [0, 0, 0, 0, 0];
     // Counts over the sub-windows the latency window covers: the same requests as the percentiles.
     const at = this.at();
     const from = windowFrom(at);
-    for (const e of this.allEntries()) {
-      const window = windowCounts(e.counters, this.slots, this.sub, from);
-      for (let i = 0; i < 5; i++) counts[i]! += window[i] as number;
-    }
+    const counts = windowTotals(this.allEntries(), this.slots, this.sub, from);
     // One pass over the routes gives their rows and, summed, the server-wide latency.
     const routes = routeRows(
       this.allEntries(),

@@ -226,6 +226,16 @@ export function windowCounts(
   return [n + c4 + c5, c4, c5, aborted, failedAborted];
 }
 
+/**
+ * Of a row's window counts (windowCounts), the requests kept out of the judged figures: on an `unmatched` row, those
+ * answered 4xx (404, 405: no route of the app's matched them; anonymous clients make them at will), not its 5xx
+ * nor its aborted requests that waited (`abortedFailureMs`: failed). 0 on every other row. Read from the counts, so
+ * the request path does nothing for it.
+ */
+export function unjudgedOf(route: string, counts: readonly number[]): number {
+  return route === UNMATCHED_ROUTE ? (counts[1] as number) - (counts[4] as number) : 0;
+}
+
 // The standard methods by a switch (interned strings compare by pointer); any other name is OTHER_INDEX;
 // -1 (not a string) folds the request into `other`.
 export function methodIndex(method: string): number {

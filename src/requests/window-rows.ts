@@ -1,8 +1,8 @@
 // The request window read per route: the snapshot's route rows and the endpoints table's windows, one pass each.
 
-import { addView, clearView, type createView, summarizeView } from '../latency/latency-ring.js';
+import { addViewTrimmed, clearView, type createView, summarizeView } from '../latency/latency-ring.js';
 import type { EndpointWindow } from './request-figures.js';
-import { type RouteEntry, windowApdex, windowCounts } from './route-counters.js';
+import { type RouteEntry, unjudgedOf, windowApdex, windowCounts } from './route-counters.js';
 import type { RouteStats } from './route-stats.js';
 
 type View = ReturnType<typeof createView>;
@@ -53,8 +53,28 @@ export function endpointWindowRows(
 }
 
 /**
+ * The window's counts over every route (windowCounts summed): requests, 4xx, 5xx, aborted, failed aborted, then the
+ * requests kept out of the judged figures (unjudgedOf).
+ */
+export function windowTotals(
+  entries: Iterable<RouteEntry>,
+  slots: number,
+  sub: number,
+  from: number,
+): [number, number, number, number, number, number] {
+  const out: [number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0];
+  for (const e of entries) {
+    const window = windowCounts(e.counters, slots, sub, from);
+    for (let i = 0; i < 5; i++) out[i]! += window[i] as number;
+    out[5] += unjudgedOf(e.route, window);
+  }
+  return out;
+}
+
+/**
  * Rows of the routes with requests (or aborted ones only) in the window (sub-windows `from` … `sub`, the latency window `lat`'s),
- * busiest first; their latency windows are also added to `all`.
+ * busiest first; their latency windows are also added to `all`, the judged server-wide latency: an `unmatched` row's
+ * without as many of its fastest values as it has requests not judged (unjudgedOf; addViewTrimmed).
  */
 export function routeRows(
   entries: Iterable<RouteEntry>,
@@ -68,9 +88,10 @@ export function routeRows(
   clearView(all);
   const out: RouteStats[] = [];
   for (const e of entries) {
-    const [count, count4xx, count5xx, countAborted] = windowCounts(e.counters, slots, sub, from);
+    const counts = windowCounts(e.counters, slots, sub, from);
+    const [count, count4xx, count5xx, countAborted] = counts;
     const view = e.latency.window(lat, scratch);
-    addView(all, view);
+    addViewTrimmed(all, view, unjudgedOf(e.route, counts));
     if (count === 0 && countAborted === 0) continue;
     const l = count > 0 ? summarizeView(view) : NO_LATENCY;
     out.push({

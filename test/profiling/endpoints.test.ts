@@ -112,6 +112,7 @@ describe('endpoints table', () => {
       satisfied: ex.satisfied,
       tolerating: ex.tolerating,
       frustrated: ex.total - ex.satisfied - ex.tolerating,
+      count_unmatched_4xx: 0,
     });
   });
 

@@ -182,6 +182,8 @@ describe('RequestStats latency and errors', () => {
       // (6 × 503 + 3 aborted after 1 s) ÷ 103 requests
       error_rate_percent: 8.74,
       threshold: 5,
+      count_judged: 103,
+      count_unmatched_4xx: 0,
     });
   });
 
