@@ -33,7 +33,7 @@ export interface WindowFigures {
 }
 
 /** Why `latency.status` is `unknown`: no figure to judge. */
-export const NOTHING_MEASURED = `no request completed in the window and none is in flight for the critical level or longer: nothing to measure`;
+export const NOTHING_MEASURED = `no request completed in the window (unmatched 4xx aside: not judged) and none is in flight for the critical level or longer: nothing to measure`;
 
 /** The snapshot groups RequestStats owns; `functions` comes from the `functions` option. */
 export function requestGroups(config: RequestStatsConfig, figures: WindowFigures): RequestGroups {
