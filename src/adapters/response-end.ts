@@ -202,10 +202,16 @@ const STATUS_CODE = 'statusCode';
  * closedStatus for a response known to have finished (so without reading `res.writableFinished`, a getter
  * found five prototypes up on Express's response). `res[STATUS_CODE]`: a keyed read, answered by V8's generic
  * keyed load on Express's per-request hidden classes, where a named one misses to the runtime (express.ts, METHOD).
+ * A write that failed runs its callback, and so 'finish', before the socket is destroyed: when Node had stopped
+ * reading the connection (requests pipelined behind an unread response), the client's reset is seen by that write
+ * alone, and only the socket's `errored` tells (outside review 6, F1b: recorded as a 200 at the client's close).
  */
 function finishedStatus(f: Flight): number {
   const socket = f.socket;
-  return socket?.destroyed === true && !socket.writableFinished ? ABORTED_STATUS : f.res[STATUS_CODE];
+  if (socket === null) return f.res[STATUS_CODE];
+  return (socket.destroyed && !socket.writableFinished) || socket.errored
+    ? ABORTED_STATUS
+    : f.res[STATUS_CODE];
 }
 
 function statusAtClose(f: Flight): number {

@@ -1,5 +1,6 @@
-// Whether a request in flight waits on its client (its body still arriving: a slow upload) or on the server (a body
-// nobody reads). Read when the requests in flight are aged and when a response is cut off, never per request.
+// Whether a request in flight waits on its client (its body still arriving: a slow upload; or its response ended by
+// the application and not yet taken: a slow reader) or on the server (a body nobody reads, a response not ended). Read
+// when the requests in flight are aged and when a response is cut off, never per request.
 
 /** What is read of a request (Node's IncomingMessage, an HTTP/2 compat request: both Readable streams). */
 interface RequestBody {
@@ -48,4 +49,21 @@ function heldByServer(r: RequestBody): boolean {
     length > 0 &&
     length >= mark
   );
+}
+
+/**
+ * Whether the application had ended the response `res` (`res.end()`, Express's `res.send()`, a Buffer Fastify sends,
+ * Koa's `ctx.body` written: Node's `writableEnded`), so that what is left is the client's to take: a large body its
+ * client does not read (Node holds what the socket's buffers cannot), or a response queued on a pipelined connection
+ * behind an earlier one the client does not read. The server's work is done; the wait is the client's (outside
+ * review 6, F1, F1b, F1c), as a body still arriving is (bodyArriving). A response streamed by the application (a
+ * pipe, `res.write`) is not ended until its last chunk is written. Never throws.
+ */
+export function responseEnded(res: unknown): boolean {
+  if (typeof res !== 'object' || res === null) return false;
+  try {
+    return (res as { writableEnded?: unknown }).writableEnded === true;
+  } catch {
+    return false; // a response object whose state cannot be read: as before, not the client's wait
+  }
 }

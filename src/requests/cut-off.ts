@@ -2,7 +2,7 @@
 // or a response the application itself completed with status 499. Read only when the status is 499 (rare).
 
 import type { ServerResponse } from 'node:http';
-import { bodyArriving } from './body-arrival.js';
+import { bodyArriving, responseEnded } from './body-arrival.js';
 import { ABORTED_STATUS } from './route-counters.js';
 
 /**
@@ -91,11 +91,14 @@ function completed(res: ServerResponse): boolean {
 }
 
 /**
- * Whether the request's body was still arriving when its response was cut off (`req.complete` false, and the server
- * reading it as it came: body-arrival.ts): the server was waiting for the client, so the close is the client's,
- * recorded as an early close whatever its duration. A body the server did not read (Node had stopped reading the
- * connection for it) is not arriving: the client waited on the server (outside review 2, G1).
+ * Whether the response was cut off while the server waited for its client, on the way in or on the way out: the
+ * request's body still arriving (bodyArriving: `req.complete` false, and the server reading it as it comes), or the
+ * response already ended by the application and not taken by its client (responseEnded: a large body the client
+ * does not read, a response queued behind an earlier one on a pipelined connection). Either is recorded as an early
+ * close whatever its duration (settleCutOff). A body the server did not read (Node had stopped reading the
+ * connection for it) is not arriving: the client waited on the server (outside review 2, G1); nor is a response the
+ * application had not ended (a hang, a stream still being written). Read once, at a cut-off.
  */
-export function bodyIncomplete(res: ServerResponse): boolean {
-  return bodyArriving(res.req);
+export function clientsWait(res: ServerResponse): boolean {
+  return responseEnded(res) || bodyArriving(res.req);
 }

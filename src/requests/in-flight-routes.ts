@@ -40,9 +40,10 @@ export class InFlightRoutes {
 
   /**
    * The requests in flight by method (counted as the request table counts it: methods outside the standard seven
-   * as OTHER) and route, keyed by routeKey() (`GET /users/:id`). The ones aging leaves out are left out (event streams, bodies still
-   * arriving: InFlightAges.eachEntry), and so are excluded paths (never in flight), requests admitted without a
-   * ticket (monitor.admitRequest(): the route comes with recordRequest()) and those a reader fails on. With `minMs`,
+   * as OTHER) and route, keyed by routeKey() (`GET /users/:id`). The ones aging leaves out are left out (event
+   * streams, bodies still arriving, responses the application has ended: InFlightAges.eachEntry), and so are excluded
+   * paths (never in flight), requests admitted without a ticket (monitor.admitRequest(): the route comes with
+   * recordRequest()) and those a reader fails on. With `minMs`,
    * only those in flight for at least that long (a cluster worker's periodic report: cluster/routes-in-flight.ts).
    * Never throws.
    */

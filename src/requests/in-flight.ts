@@ -3,7 +3,7 @@
 
 import { addToView, type CountsView, microsOf, slotOf } from '../latency/latency-ring.js';
 import type { Clock } from '../types.js';
-import { bodyArriving } from './body-arrival.js';
+import { bodyArriving, responseEnded } from './body-arrival.js';
 import { isEventStream } from './exclusion.js';
 import { readClock, SteadyClock } from './steady-clock.js';
 
@@ -121,7 +121,8 @@ export class InFlightAges implements InFlightReader {
    * Calls `visit` with the age (ms) of each request in flight for at least `minMs` at `now`; server-sent event
    * streams are left out (open for as long as their client listens: their age is no latency), and so are requests
    * whose body is still arriving (isUploading: the time is the client's upload; a body the server does not read is
-   * not arriving, and is aged from the request's start). Returns how many.
+   * not arriving, and is aged from the request's start) or whose response the application has ended (only its
+   * client's reading is left: responseEnded). Returns how many.
    */
   eachAtLeast(minMs: number, now: number, visit: (ageMs: number) => void): number {
     let n = 0;
@@ -144,7 +145,7 @@ export class InFlightAges implements InFlightReader {
 
   /**
    * Calls `visit` with each request kept as an entry (track(): the adapters' tickets) and its age now, oldest first,
-   * leaving out what eachAtLeast() leaves out (event streams, bodies still arriving). For reads (routes/ names the
+   * leaving out what eachAtLeast() leaves out (event streams, bodies still arriving, responses ended). For reads (routes/ names the
    * routes in flight: in-flight-routes.ts), never per request. Never throws (a throwing `visit` is the caller's).
    */
   eachEntry(visit: (entry: InFlightEntry, ageMs: number) => void): void {
@@ -171,9 +172,13 @@ export class InFlightAges implements InFlightReader {
   }
 }
 
-/** Whether a request in flight counts at its age (eachAtLeast): not an event stream, its body not still arriving. */
+/**
+ * Whether a request in flight counts at its age (eachAtLeast): not an event stream, its body not still arriving, its
+ * response not already ended by the application (responseEnded: only its client's reading is left, a slow reader's
+ * wait, not the server's; outside review 6, F1c).
+ */
 function aged(res: object): boolean {
-  return !isEventStream(res) && !isUploading(res);
+  return !isEventStream(res) && !responseEnded(res) && !isUploading(res);
 }
 
 /**

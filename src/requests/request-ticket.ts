@@ -1,7 +1,7 @@
 // An application request on its way through the monitor, from admission to its end: one object the adapter keeps.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { bodyIncomplete, cutOffStatus } from './cut-off.js';
+import { clientsWait, cutOffStatus } from './cut-off.js';
 import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
 import { ABORTED_STATUS } from './route-counters.js';
@@ -129,10 +129,12 @@ export class TicketPath {
 
 /**
  * For an adapter's response that ended with status 499: the status and duration to record (cut-off.ts). A close
- * while the request's body was still arriving is recorded with duration 0, so an early close (not a failure)
- * whatever its length, unless `abortedFailureMs` is 0 (every aborted request failed).
+ * while the server waited for its client (clientsWait: the request's body still arriving, or the response already
+ * ended by the application and not taken by its client) is recorded with duration 0, so an early close (not a
+ * failure, not a request, no latency) whatever its length, unless `abortedFailureMs` is 0 (every aborted request
+ * failed). An application failure (cutOffStatus: 500) is judged first, so it stays a failed request.
  */
 export function settleCutOff(res: ServerResponse, durationMs: number): [number, number] {
   const status = cutOffStatus(res);
-  return [status, status === ABORTED_STATUS && bodyIncomplete(res) ? 0 : durationMs];
+  return [status, status === ABORTED_STATUS && clientsWait(res) ? 0 : durationMs];
 }

@@ -26,6 +26,8 @@ interface H2App {
   monitor: SystemMonitor;
   /** Requests a handler has started on. */
   readonly received: number;
+  /** The responses of `/big` (BIG, sent in one call), as the server holds them. */
+  readonly big: { writableEnded: boolean; writableFinished: boolean }[];
   close(): Promise<void>;
 }
 
@@ -41,10 +43,24 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** `/ok` answers 200, `/fail` 500, `/hang` never (until the client gives up). */
-async function startFastify(clock: Clock, secure = false): Promise<H2App> {
+/**
+ * Sent by `/big` in one call: 60 KiB, under Fastify 5's HTTP/2 chunk size (64 KiB: a larger body Fastify writes in
+ * chunks as its client reads, so the response is not ended), far beyond the flow-control window of a client that
+ * allows 1 KiB and does not read.
+ */
+const BIG = Buffer.alloc(60 * 1024, 97);
+
+/** `/ok` answers 200, `/fail` 500, `/hang` never (until the client gives up), `/big` BIG. */
+async function startFastify(clock: Clock, secure = false, abortedFailureMs?: number): Promise<H2App> {
   let received = 0;
-  const monitor = createFastifyMonitor({ adminToken: TOKEN, sampleIntervalMs: 0, clock, logger: quiet });
+  const big: H2App['big'] = [];
+  const monitor = createFastifyMonitor({
+    adminToken: TOKEN,
+    sampleIntervalMs: 0,
+    clock,
+    logger: quiet,
+    abortedFailureMs,
+  });
   // Typed as h2c's instance: the routes and hooks used here are the same on the secure one.
   const app = Fastify({ http2: true, ...(secure ? { https: TLS } : {}) } as { http2: true });
   await app.register(monitor.plugin());
@@ -60,6 +76,11 @@ async function startFastify(clock: Clock, secure = false): Promise<H2App> {
     received++;
     await new Promise(() => {});
   });
+  app.get('/big', async (_req, reply) => {
+    received++;
+    big.push(reply.raw);
+    return reply.type('application/octet-stream').send(BIG);
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   return {
@@ -68,6 +89,7 @@ async function startFastify(clock: Clock, secure = false): Promise<H2App> {
     get received() {
       return received;
     },
+    big,
     close: async () => {
       await app.close();
       await monitor.close();
@@ -75,9 +97,16 @@ async function startFastify(clock: Clock, secure = false): Promise<H2App> {
   };
 }
 
-async function startKoa(clock: Clock, secure = false): Promise<H2App> {
+async function startKoa(clock: Clock, secure = false, abortedFailureMs?: number): Promise<H2App> {
   let received = 0;
-  const monitor = createKoaMonitor({ adminToken: TOKEN, sampleIntervalMs: 0, clock, logger: quiet });
+  const big: H2App['big'] = [];
+  const monitor = createKoaMonitor({
+    adminToken: TOKEN,
+    sampleIntervalMs: 0,
+    clock,
+    logger: quiet,
+    abortedFailureMs,
+  });
   const app = new Koa();
   app.silent = true;
   const router = new Router();
@@ -94,6 +123,11 @@ async function startKoa(clock: Clock, secure = false): Promise<H2App> {
     received++;
     await new Promise(() => {});
   });
+  router.get('/big', (ctx) => {
+    received++;
+    big.push(ctx.res);
+    ctx.body = BIG;
+  });
   app.use(monitor.middleware());
   app.use(router.routes());
   const server = secure ? http2.createSecureServer(TLS, app.callback()) : http2.createServer(app.callback());
@@ -105,6 +139,7 @@ async function startKoa(clock: Clock, secure = false): Promise<H2App> {
     get received() {
       return received;
     },
+    big,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -118,9 +153,9 @@ async function startKoa(clock: Clock, secure = false): Promise<H2App> {
 const STARTERS = { fastify: startFastify, koa: startKoa } as const;
 
 /** A server of `framework` on an injected clock (closed after the test) and one client session kept open on it. */
-async function openSession(framework: keyof typeof STARTERS, secure = false) {
+async function openSession(framework: keyof typeof STARTERS, secure = false, abortedFailureMs?: number) {
   const clock = { t: T0, now: () => clock.t };
-  const app = await STARTERS[framework](clock, secure);
+  const app = await STARTERS[framework](clock, secure, abortedFailureMs);
   cleanups.push(() => app.close());
   return { clock, app, session: connect(app.url) };
 }
@@ -247,6 +282,52 @@ describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept
     expect(m.latency.status).toBe('critical');
     const rows = app.monitor.endpoints().routes;
     expect(rows.find((r) => r.route === '/hang')?.in_flight).toBe(3);
+  });
+
+  // Outside review 6, F1/F1c on HTTP/2: a body the application ended that its client does not read (its stream's
+  // flow-control window closed) is the client's wait: not aged while held, an early close when the client cancels
+  // it after abortedFailureMs (1 ms here), not a failed request. A hung handler beside it is aged, as above.
+  it('a response ended by the app and not read by its client is not aged, and its cancel is an early close', async () => {
+    const { clock, app, session } = await openSession(framework, false, 1);
+    // Its own session, with a 1 KiB window (the unread body closes the session's window too).
+    const reader = http2.connect(app.url, { settings: { initialWindowSize: 1024 } });
+    reader.on('error', () => {});
+    cleanups.push(() => {
+      reader.destroy();
+    });
+    const unread = reader.request({ ':path': '/big' });
+    unread.on('error', () => {});
+    unread.pause(); // never read
+    unread.end();
+    const hung = session.request({ ':path': '/hang' });
+    hung.on('error', () => {});
+    hung.end();
+    await eventually(() => app.received === 2 && app.big[0]?.writableEnded === true);
+    // The oracle: the app ended it, and its stream still holds part of it (the client took not all).
+    expect(app.big.map((r) => [r.writableEnded, r.writableFinished])).toEqual([[true, false]]);
+    clock.t += 6_000;
+    const held = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    expect(held.requests.in_flight).toBe(2);
+    expect([held.latency.in_flight_counted, held.latency.max_ms]).toEqual([1, 6_000]);
+    expect(
+      app.monitor
+        .endpoints()
+        .routes.filter((r) => r.in_flight !== undefined)
+        .map((r) => [r.route, r.in_flight]),
+    ).toEqual([['/hang', 1]]);
+
+    await sleep(20); // both well past abortedFailureMs (1 ms)
+    unread.close(http2.constants.NGHTTP2_CANCEL);
+    hung.close(http2.constants.NGHTTP2_CANCEL);
+    await eventually(() => app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0) === 2);
+    clock.t += 1_000;
+    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    // The hung one waited on its handler: a failed request. The unread one: an early close, not a request.
+    expect(m.requests.total).toBe(1);
+    expect([m.errors.count_aborted, m.errors.count_aborted_early, m.errors.count_4xx]).toEqual([2, 1, 1]);
+    const byRoute = Object.fromEntries(app.monitor.requests.abortedTotals().map((t) => [t.route, t]));
+    expect(byRoute['/big']).toMatchObject({ count: 1, failed: 0 });
+    expect(byRoute['/hang']).toMatchObject({ count: 1, failed: 1 });
   });
 
   it('graceful shutdown: answered streams are not dropped, no Connection header, the session gets GOAWAY', async () => {

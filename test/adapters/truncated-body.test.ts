@@ -29,9 +29,9 @@ describe.each(FRAMEWORKS)('%s: a body cut off by the client', (framework) => {
     expect(seen.received).toBeLessThan(BODY_BYTES);
     const aborted = () => app.monitor.requests.abortedTotals();
     await eventually(async () => aborted().length > 0);
-    // Closed within abortedFailureMs (1 s) it is an early close, aborted and not a request; later (a loaded
-    // machine), a failed request: the oracle reads which.
-    const late = aborted()[0]?.failed ?? 0;
+    // The application had ended the response (one call): what was left was the client's to take, so its close is
+    // an early close, aborted and not a request, whenever it came (outside review 6, F1; before, a close after
+    // abortedFailureMs on a loaded machine was a failed request).
     const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
     expect([
       m.requests.total,
@@ -39,8 +39,8 @@ describe.each(FRAMEWORKS)('%s: a body cut off by the client', (framework) => {
       m.errors.count_aborted_early,
       m.errors.count_4xx,
       m.errors.count_5xx,
-    ]).toEqual([late, 1, 1 - late, late, 0]);
-    expect(aborted()).toEqual([{ method: 'GET', route: WORK_ROUTE, count: 1, failed: late }]);
+    ]).toEqual([0, 1, 1, 0, 0]);
+    expect(aborted()).toEqual([{ method: 'GET', route: WORK_ROUTE, count: 1, failed: 0 }]);
     const families = parseExposition(
       await fetch(`${app.url}/api/core/admin/system/metrics/prometheus`).then((r) => r.text()),
     );
