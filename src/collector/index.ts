@@ -25,6 +25,7 @@ import { failedNetwork, NetworkCollector, procNetworkSource } from './network.js
 import { PluginRunner } from './plugins.js';
 import {
   checkLevelsAgainstProbe,
+  logAbandoned,
   type Probe,
   type ProbeName,
   type ProbeOutcome,
@@ -91,7 +92,8 @@ export class MetricsCollector {
     this.probeNow = () => config.latencyClock.now();
     for (const name of ['database', 'redis'] as const) {
       const probe = config.probes[name];
-      if (probe) this.runners[name] = new ProbeRunner(probe, this.probeNow);
+      if (probe)
+        this.runners[name] = new ProbeRunner(probe, this.probeNow, logAbandoned(config.logger, name));
     }
     this.pluginRunners = config.plugins.map(
       (p) => new PluginRunner(p, p.timeoutMs ?? config.groupTimeoutMs, config.logger),
@@ -120,7 +122,7 @@ export class MetricsCollector {
         probe: `setProbe('database', probe)`,
       });
     }
-    this.runners[name] = new ProbeRunner(valid, this.probeNow);
+    this.runners[name] = new ProbeRunner(valid, this.probeNow, logAbandoned(this.config.logger, name));
   }
 
   /** One snapshot. Never throws; concurrent callers share the collection under way. */

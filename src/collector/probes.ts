@@ -4,6 +4,7 @@
 import { round } from '../alerts/status.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { errorMessage } from '../logger.js';
+import type { Logger } from '../types.js';
 
 /** A connection pool's connection counts, shown in the `database` group. */
 export interface PoolSize {
@@ -79,12 +80,38 @@ export function checkLevelsAgainstProbe(
   }
 }
 
+/** The longest backoff before a check still pending past its timeout is abandoned. */
+export const ABANDON_BACKOFF_CAP_MS = 60_000;
+
 /**
- * A check still pending after this long is forgotten and a new one may start, so that a driver
- * promise that never settles cannot pin the probe at `critical` after the dependency recovers.
+ * How long after its start a check still pending past its timeout is abandoned, so that a new one may
+ * start: its timeout plus a backoff of the timeout doubled for each check abandoned in a row before it
+ * (`abandonedBefore`), at most ABANDON_BACKOFF_CAP_MS. A single lost promise costs twice the timeout; a
+ * dependency that keeps swallowing checks gets one new check per timeout + 60 s at most, so the promises
+ * left unsettled grow by about one a minute, and a recovery shows within timeout + 60 s + a sample.
  */
-export function abandonAfterMs(timeoutMs: number): number {
-  return Math.max(60_000, 10 * timeoutMs);
+export function abandonAfterMs(timeoutMs: number, abandonedBefore = 0): number {
+  const backoff = Math.min(timeoutMs * 2 ** Math.min(abandonedBefore, 32), ABANDON_BACKOFF_CAP_MS);
+  return timeoutMs + backoff;
+}
+
+/** What a runner tells when it abandons a check still pending (once per outage). */
+export interface AbandonedCheck {
+  pendingMs: number;
+  timeoutMs: number;
+  /** The backoff before the next abandonment, should the new check hang too. */
+  nextAbandonAfterMs: number;
+}
+
+/** The collector's report of an abandoned check: one warning per outage, saying what happens next. */
+export function logAbandoned(logger: Logger, name: string): (info: AbandonedCheck) => void {
+  return ({ pendingMs, timeoutMs, nextAbandonAfterMs }) =>
+    logger.warn(
+      { component: name, pending_ms: pendingMs, timeout_ms: timeoutMs },
+      `sysvitals: ${name} probe: a check still pending ${pendingMs} ms after it started (timeout ${timeoutMs} ms) ` +
+        'was abandoned and a new one started; while checks keep hanging, each is abandoned after a backoff ' +
+        `that doubles (next: ${nextAbandonAfterMs} ms after its start, at most timeout + 60 s)`,
+    );
 }
 
 interface InFlight {
@@ -94,14 +121,22 @@ interface InFlight {
   timedOut: boolean;
 }
 
-/** Runs one probe: times it, bounds it, and never starts a check while the previous one is pending. */
+/**
+ * Runs one probe: times it, bounds it, and never starts a check while the previous one is pending,
+ * unless that one has been pending past abandonAfterMs(): then it is abandoned and a new one starts.
+ */
 export class ProbeRunner {
   readonly timeoutMs: number;
   private inflight: InFlight | undefined;
+  /** Checks abandoned since the last one that answered (a failure does not reset it). */
+  private abandoned = 0;
+  /** An abandonment was reported since the last check that answered (logged once per outage). */
+  private reported = false;
 
   constructor(
     readonly probe: Probe,
     private readonly now: () => number = () => performance.now(),
+    private readonly onAbandon: (info: AbandonedCheck) => void = () => {},
   ) {
     this.timeoutMs = probe.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   }
@@ -111,16 +146,36 @@ export class ProbeRunner {
     if (current) {
       const pendingFor = this.now() - current.startedAt;
       if (!current.timedOut) return current.outcome; // share the check under way
-      if (pendingFor < abandonAfterMs(this.timeoutMs)) {
+      const abandonAt = abandonAfterMs(this.timeoutMs, this.abandoned);
+      if (pendingFor < abandonAt) {
         return Promise.resolve({
           ok: false,
           latencyMs: null,
-          error: `previous check still pending after ${Math.round(pendingFor)} ms (timeout ${this.timeoutMs} ms)`,
+          error:
+            `previous check still pending after ${Math.round(pendingFor)} ms (timeout ${this.timeoutMs} ms; ` +
+            `abandoned at ${Math.round(abandonAt)} ms)`,
         });
       }
       this.inflight = undefined;
+      this.abandoned++;
+      if (!this.reported) {
+        this.reported = true;
+        this.report(pendingFor);
+      }
     }
     return this.start();
+  }
+
+  private report(pendingFor: number): void {
+    try {
+      this.onAbandon({
+        pendingMs: Math.round(pendingFor),
+        timeoutMs: this.timeoutMs,
+        nextAbandonAfterMs: abandonAfterMs(this.timeoutMs, this.abandoned),
+      });
+    } catch {
+      // A logger that throws must not fail the probe.
+    }
   }
 
   private start(): Promise<ProbeOutcome> {
@@ -145,9 +200,13 @@ export class ProbeRunner {
         error: errorMessage(err) || 'check failed',
       }),
     );
-    settled.then(() => {
+    settled.then((outcome) => {
       clearTimeout(timer);
-      if (this.inflight === flight) this.inflight = undefined;
+      if (this.inflight !== flight) return; // an abandoned check settling late changes nothing
+      this.inflight = undefined;
+      if (!outcome.ok) return;
+      this.abandoned = 0;
+      this.reported = false;
     });
     const timeout = new Promise<ProbeOutcome>((resolve) => {
       timer = setTimeout(() => {

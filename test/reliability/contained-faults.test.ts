@@ -73,7 +73,7 @@ function listen(server: Server): Promise<string> {
 }
 
 describe('contained faults: samples go on, requests succeed', () => {
-  it('a probe that never resolves costs one sample its timeout, then samples go on without waiting', async () => {
+  it('a probe that never resolves costs a sample its timeout, then samples go on without waiting', async () => {
     let checks = 0;
     const app = await startApp({
       // Levels below the probe's timeout, or the setup is refused (a level the probe can never report).
@@ -91,14 +91,15 @@ describe('contained faults: samples go on, requests succeed', () => {
       groupTimeoutMs: FOREVER_MS,
     });
     const run = await underLoad(app);
-    // The first sample waited the timeout; every later one saw the check still pending and did not wait again.
+    // A sample that starts a check waits its timeout; the others see it still pending and do not wait. A
+    // check is abandoned (and a new one started) only after a backoff (test/collector/probe-abandon.test.ts).
     const errors = run.snapshots.map((s) => s.database.error ?? '');
-    const firstTimeout = errors.findIndex((e) => /timed out/.test(e));
-    expect(firstTimeout).toBeGreaterThan(-1);
-    expect(errors.slice(firstTimeout + 1).length).toBeGreaterThan(0);
-    for (const e of errors.slice(firstTimeout + 1)) expect(e).toMatch(/still pending/);
+    const timeouts = errors.filter((e) => /timed out/.test(e)).length;
+    expect(timeouts).toBeGreaterThan(0);
+    expect(errors.filter((e) => /still pending/.test(e)).length).toBeGreaterThan(0);
+    for (const e of errors) expect(e).toMatch(/^$|timed out|still pending/);
     expect(run.last.database).toMatchObject({ status: 'critical', response_time_ms: null });
-    expect(checks).toBe(1); // a pending check is never stacked on
+    expect(checks).toBeLessThanOrEqual(timeouts); // each check was waited on by a sample; none stacked on one pending
     expect(run.last.cpu.status).not.toBe('unknown');
   });
 
