@@ -80,18 +80,8 @@ export function createOriginGuard(
 
   function checkHost(req: IncomingMessage, ambient = false): GuardRefusal | undefined {
     if (!loopbackMode && !ambient) return undefined;
-    const header = req.headers.host;
-    // The rule judges one Host: none (a hand-written HTTP/1.0 request) or two (node keeps the first, a proxy
-    // may forward the second) leave nothing certain to judge, so both are refused (RFC 9112 §3.2: 400).
-    const count = hostHeaderCount(req);
-    if (header === undefined || count !== 1) {
-      return {
-        ok: false,
-        status: 400,
-        code: 'invalid_host',
-        message: `exactly one Host header is required (got ${count})`,
-      };
-    }
+    const header = requestAuthority(req);
+    if (typeof header !== 'string') return header;
     const name = hostName(header);
     // An IP address cannot be rebound: only a DNS name can be made to point at 127.0.0.1 by its owner.
     if (name !== undefined && (isLoopbackName(name) || isAddress(name) || hosts.has(name))) return undefined;
@@ -113,7 +103,8 @@ export function createOriginGuard(
     if (origin === undefined) return undefined;
     if (origins.has(origin.toLowerCase())) return undefined;
     const scheme = requestScheme(req, trustProxy);
-    const same = sameOrigin(origin, scheme, req.headers.host);
+    const authority = requestAuthority(req);
+    const same = sameOrigin(origin, scheme, typeof authority === 'string' ? authority : undefined);
     if (same === true) return undefined;
     const hint =
       same === 'other-scheme'
@@ -148,6 +139,41 @@ export function createOriginGuard(
   }
 
   return { checkHost, checkOrigin, checkFetchSite };
+}
+
+/**
+ * The one authority (host[:port]) the request was sent to, or why there is none certain to judge. HTTP/1
+ * carries it in `Host`: none (a hand-written HTTP/1.0 request) or two (node keeps the first, a proxy may
+ * forward the second) leave nothing certain, so both are refused (RFC 9112 §3.2: 400). HTTP/2 carries it in
+ * `:authority` (node's compat API: `req.headers[':authority']`) and sends no `Host`; a `Host` beside it must
+ * say the same (RFC 9113 §8.3.1), or which one the app and a proxy read is uncertain: refused as well.
+ */
+function requestAuthority(req: IncomingMessage): string | GuardRefusal {
+  const count = hostHeaderCount(req);
+  const host = req.headers.host;
+  const authority = req.httpVersionMajor === 2 ? req.headers[':authority'] : undefined;
+  if (typeof authority === 'string' && authority !== '') {
+    if (count === 0) return authority;
+    if (count === 1 && host?.trim().toLowerCase() === authority.trim().toLowerCase()) return authority;
+    return {
+      ok: false,
+      status: 400,
+      code: 'invalid_host',
+      message:
+        count === 1
+          ? `an HTTP/2 request's Host header must repeat its :authority (got :authority ${JSON.stringify(cut(authority))}, Host ${JSON.stringify(cut(host ?? ''))})`
+          : `an HTTP/2 request may carry at most one Host header, the same as its :authority (got ${count})`,
+    };
+  }
+  if (host === undefined || count !== 1) {
+    return {
+      ok: false,
+      status: 400,
+      code: 'invalid_host',
+      message: `exactly one Host header is required (got ${count})`,
+    };
+  }
+  return host;
 }
 
 /** How many Host headers the request carried (node's `headers.host` keeps only the first). */
