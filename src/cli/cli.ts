@@ -63,7 +63,15 @@ const COMMANDS: Record<string, Command> = {
         if (sampleMs > 0) await new Promise((resolve) => setTimeout(resolve, sampleMs));
         const snapshot = await collector.collect();
         process.stdout.write(`${JSON.stringify(snapshot, null, values.pretty ? 2 : undefined)}\n`);
-        return 0;
+        // Some groups failing is a snapshot with gaps (each `unknown` with its `error`): exit 0. All of the
+        // host's failing is no snapshot of the host at all (a wrong --proc-root): the command failed.
+        const host = ['cpu', 'memory', 'disk', 'network'] as const;
+        if (host.some((g) => snapshot[g].error === undefined)) return 0;
+        process.stderr.write(
+          `sysvitals collect: every host metric group failed (${host.join(', ')})` +
+            `${typeof procRoot === 'string' ? `: is ${procRoot} a procfs?` : ''}\n`,
+        );
+        return 1;
       } finally {
         collector.close();
       }

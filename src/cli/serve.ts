@@ -3,6 +3,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { invalidOption } from '../errors.js';
 import type { AdminApi } from '../http/admin-api-options.js';
@@ -11,26 +12,19 @@ import { sendError } from '../http/respond.js';
 import { consoleLogger } from '../logger.js';
 import type { SystemMonitor } from '../monitor.js';
 import type { MetricsStore } from '../stores/store.js';
-import type { Logger } from '../types.js';
+import {
+  DEFAULT_STANDALONE_HOST,
+  DEFAULT_STANDALONE_PORT,
+  SERVE_FLAGS,
+  type ServeFlagValues,
+  ServeUsageError,
+  type StandaloneOptions,
+  standaloneOptionsFromFlags,
+} from './serve-flags.js';
 
 // The monitor and the API are imported when the server starts, so that the CLI's other commands
 // (and `serve --help`) do not load them.
 const BASE_PATH = '/api/core/admin/system';
-
-export interface StandaloneOptions {
-  /** TCP port; 0 picks a free one (see `url`). @defaultValue 9100 */
-  port?: number;
-  /** Interface to listen on. @defaultValue '127.0.0.1' */
-  host?: string;
-  /** Bearer token the admin API requires. Without it only loopback clients are served. */
-  token?: string;
-  /** History and alert history in Redis (`redis://…`); in memory when absent. */
-  redisUrl?: string;
-  /** How often host metrics are sampled. @defaultValue 5000 */
-  intervalMs?: number;
-  /** @defaultValue warnings and errors to stderr */
-  logger?: Logger;
-}
 
 export interface Standalone {
   readonly server: Server;
@@ -43,9 +37,6 @@ export interface Standalone {
   close(): Promise<void>;
 }
 
-export const DEFAULT_STANDALONE_PORT = 9100;
-export const DEFAULT_STANDALONE_HOST = '127.0.0.1';
-
 /** Starts the standalone server; resolves once it listens. Bad options throw a SysvitalsError. */
 export async function startStandalone(options: StandaloneOptions = {}): Promise<Standalone> {
   const port = options.port ?? DEFAULT_STANDALONE_PORT;
@@ -57,16 +48,27 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
   const logger = options.logger ?? consoleLogger;
 
   let store: MetricsStore | undefined;
+  let instanceId = options.instanceId;
   if (options.redisUrl !== undefined) {
     // Loaded only when asked for: ioredis is an optional peer dependency.
     const { RedisStore } = await import('../stores/redis.js');
-    store = new RedisStore({ url: options.redisUrl });
+    if (instanceId === undefined) {
+      // The monitor's own warning would say createMonitor({ instanceId }): the advice here is the CLI's.
+      instanceId = `${hostname()}:${process.pid}`;
+      logger.warn(
+        { instanceId },
+        `sysvitals serve: --redis without --instance-id: this run's history is kept under ${JSON.stringify(instanceId)} ` +
+          '(host:pid), so the next run starts a new, empty series and per-process keys pile up in Redis; ' +
+          'name this host once and for all: --instance-id web-1 (or SYSVITALS_INSTANCE_ID=web-1)',
+      );
+    }
+    store = new RedisStore({ url: options.redisUrl, instanceId });
   }
   const [{ createMonitor }, { createAdminApi }] = await Promise.all([
     import('../monitor.js'),
     import('../http/api.js'),
   ]);
-  const monitor = createMonitor({ sampleIntervalMs: options.intervalMs, store, logger });
+  const monitor = createMonitor({ sampleIntervalMs: options.intervalMs, store, logger, instanceId });
   let api: AdminApi;
   try {
     api = createAdminApi(monitor, { adminToken: options.token });
@@ -145,78 +147,6 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
       })();
       return closing;
     },
-  };
-}
-
-/** The flags of `sysvitals serve`, in the CLI's command-table form (each documented in --help). */
-export const SERVE_FLAGS = {
-  port: {
-    type: 'string',
-    short: 'p',
-    valueName: 'port',
-    description: `TCP port to listen on; 0 picks a free one (default ${DEFAULT_STANDALONE_PORT})`,
-  },
-  host: {
-    type: 'string',
-    valueName: 'address',
-    description: `Interface to listen on, e.g. 0.0.0.0 for all (default ${DEFAULT_STANDALONE_HOST})`,
-  },
-  token: {
-    type: 'string',
-    valueName: 'token',
-    description:
-      'Bearer token the API, dashboard and Prometheus endpoint require (or set SYSVITALS_ADMIN_TOKEN). ' +
-      'Without one, only loopback clients are served',
-  },
-  redis: {
-    type: 'string',
-    valueName: 'url',
-    description: 'Keep the 7-day history in Redis (redis://host:6379/0); in memory without it',
-  },
-  interval: {
-    type: 'string',
-    valueName: 'ms',
-    description: 'How often host metrics are sampled, in milliseconds (default 5000)',
-  },
-} as const;
-
-/** Values as parsed from the command line (node:util parseArgs). */
-export type ServeFlagValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
-
-/** A bad flag value: the message names the flag and what it accepts. */
-export class ServeUsageError extends Error {}
-
-/** Turns flag values into StandaloneOptions; throws ServeUsageError for a bad value. */
-export function standaloneOptionsFromFlags(
-  values: ServeFlagValues,
-  env: NodeJS.ProcessEnv = process.env,
-): StandaloneOptions {
-  const text = (name: string): string | undefined => {
-    const v = values[name];
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v === '') throw new ServeUsageError(`--${name} needs a value`);
-    return v;
-  };
-  const int = (name: string, min: number, max: number): number | undefined => {
-    const raw = text(name);
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || !Number.isInteger(n) || n < min || n > max) {
-      throw new ServeUsageError(`--${name} must be a whole number from ${min} to ${max} (got '${raw}')`);
-    }
-    return n;
-  };
-  const redisUrl = text('redis');
-  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
-    throw new ServeUsageError(`--redis must be a redis:// or rediss:// URL (got '${redisUrl}')`);
-  }
-  const envToken = env.SYSVITALS_ADMIN_TOKEN;
-  return {
-    port: int('port', 0, 65_535) ?? DEFAULT_STANDALONE_PORT,
-    host: text('host') ?? DEFAULT_STANDALONE_HOST,
-    token: text('token') ?? (envToken ? envToken : undefined),
-    redisUrl,
-    intervalMs: int('interval', 100, 3_600_000) ?? 5_000,
   };
 }
 
@@ -321,7 +251,7 @@ function serveHelp(): string {
   const width = Math.max(...rows.map(([left]) => (left as string).length));
   return `sysvitals serve: dashboard, admin API and Prometheus endpoint for this host
 
-Usage: sysvitals serve [--port 9100] [--host 127.0.0.1] [--token T] [--redis URL] [--interval ms]
+Usage: sysvitals serve [--port 9100] [--host 127.0.0.1] [--token T] [--redis URL] [--instance-id ID] [--interval ms]
 
 Flags:
 ${rows.map(([left, text]) => `  ${(left as string).padEnd(width)}  ${text}`).join('\n')}

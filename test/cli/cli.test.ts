@@ -1,7 +1,9 @@
 // The CLI as users run it: a child process, checked by exit code, stdout and stderr.
 
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -56,6 +58,35 @@ describe('sysvitals CLI', () => {
     expect(Object.keys(s)).toEqual(expect.arrayContaining(['timestamp', 'cpu', 'memory', 'disk', 'network']));
     expect(s.memory.total_gb).toBe(23.59); // MemTotal 24731708 kB in the captured meminfo
     expect(s.cpu.core_count).toBe(2);
+  });
+
+  it('collect exits 1 when every host group failed (a wrong --proc-root), still printing the snapshot', async () => {
+    const r = await cli('collect', '--sample-ms', '0', '--proc-root', '/nonexistent');
+    expect(r.code).toBe(1);
+    const s = JSON.parse(r.stdout);
+    for (const group of ['cpu', 'memory', 'disk', 'network']) {
+      expect(s[group].status, group).toBe('unknown');
+      expect(s[group].error, group).toMatch(/^ENOENT: no such file or directory, open '\/nonexistent\//);
+    }
+    expect(r.stderr).toContain(
+      'sysvitals collect: every host metric group failed (cpu, memory, disk, network): is /nonexistent a procfs?',
+    );
+  });
+
+  it('collect exits 0 when only some host groups failed: the gaps are in the snapshot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvitals-proc-'));
+    try {
+      copyFileSync(join(HOST_FIXTURE, 'meminfo'), join(dir, 'meminfo')); // memory only
+      const r = await cli('collect', '--sample-ms', '0', '--proc-root', dir);
+      expect(r.code).toBe(0);
+      const s = JSON.parse(r.stdout);
+      expect(s.memory.total_gb).toBe(23.59);
+      expect(s.memory.error).toBeUndefined();
+      for (const group of ['cpu', 'disk', 'network']) expect(s[group].error, group).toMatch(/^ENOENT/);
+      expect(r.stderr).not.toContain('every host metric group failed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('collect --pretty indents it', async () => {

@@ -2,17 +2,17 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ServeUsageError,
-  type Standalone,
-  standaloneOptionsFromFlags,
-  startStandalone,
-} from '../../src/cli/serve.js';
+import { type Standalone, startStandalone } from '../../src/cli/serve.js';
+import { ServeUsageError, standaloneOptionsFromFlags } from '../../src/cli/serve-flags.js';
 import { SysvitalsError } from '../../src/errors.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../../src/http/prometheus/options.js';
 import { silentLogger } from '../../src/logger.js';
+import { requireRedis, startRedis } from '../helpers/redis-server.js';
 import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
+
+const haveRedis = requireRedis();
 
 const TOKEN = 'serve-test-token';
 const BASE = '/api/core/admin/system';
@@ -52,9 +52,37 @@ describe('standaloneOptionsFromFlags', () => {
     [{ interval: '10' }, /--interval must be a whole number from 100/],
     [{ redis: 'localhost:6379' }, /--redis must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ token: '' }, /--token needs a value/],
+    [
+      { 'instance-id': 'web 1' },
+      /--instance-id must be 1 to 128 letters, digits or \. _ - : @ \(got "web 1"\)/,
+    ],
+    [{ 'instance-id': 'a'.repeat(129) }, /--instance-id must be 1 to 128/],
+    [{ 'instance-id': 'web/1' }, /--instance-id must be/],
+    [{ 'instance-id': 'all' }, /--instance-id cannot be 'all'/],
+    [{ 'instance-id': '' }, /--instance-id needs a value/],
   ])('refuses %j with a message naming the flag', (flags, message) => {
     expect(() => standaloneOptionsFromFlags(flags, {})).toThrow(ServeUsageError);
     expect(() => standaloneOptionsFromFlags(flags, {})).toThrow(message);
+  });
+});
+
+describe('standaloneOptionsFromFlags: --instance-id and SYSVITALS_INSTANCE_ID', () => {
+  it('takes the flag, else the variable (an empty one is unset), the flag first', () => {
+    expect(standaloneOptionsFromFlags({ 'instance-id': 'web-1' }, {}).instanceId).toBe('web-1');
+    expect(standaloneOptionsFromFlags({}, { SYSVITALS_INSTANCE_ID: 'host.example:api@2' }).instanceId).toBe(
+      'host.example:api@2',
+    );
+    expect(standaloneOptionsFromFlags({}, { SYSVITALS_INSTANCE_ID: '' }).instanceId).toBeUndefined();
+    expect(
+      standaloneOptionsFromFlags({ 'instance-id': 'flag' }, { SYSVITALS_INSTANCE_ID: 'env' }).instanceId,
+    ).toBe('flag');
+    expect(standaloneOptionsFromFlags({ 'instance-id': 'a'.repeat(128) }, {}).instanceId).toHaveLength(128);
+  });
+
+  it('refuses a bad variable naming the variable', () => {
+    expect(() => standaloneOptionsFromFlags({}, { SYSVITALS_INSTANCE_ID: 'web 1' })).toThrow(
+      /^SYSVITALS_INSTANCE_ID must be 1 to 128 letters/,
+    );
   });
 });
 
@@ -236,7 +264,7 @@ describe('sysvitals serve (CLI)', () => {
   it('documents every flag in --help and exits 0', async () => {
     const run = runCli(['serve', '--help']);
     expect(await within(run.exit, 15_000, 'help')).toBe(0);
-    for (const flag of ['--port', '--host', '--token', '--redis', '--interval', '--help']) {
+    for (const flag of ['--port', '--host', '--token', '--redis', '--instance-id', '--interval', '--help']) {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toMatch(/loopback/);
@@ -246,6 +274,7 @@ describe('sysvitals serve (CLI)', () => {
     [['--prot', '9100'], /unknown flag '--prot'.*--port/s],
     [['--port', 'abc'], /--port must be a whole number/],
     [['--redis', 'nope'], /--redis must be a redis:\/\//],
+    [['--instance-id', 'web 1'], /--instance-id must be 1 to 128 letters/],
     [['extra'], /unexpected argument 'extra'/],
   ])('refuses %j with a clear message and exit code 2', async (args, message) => {
     const run = runCli(['serve', ...args]);
@@ -253,6 +282,60 @@ describe('sysvitals serve (CLI)', () => {
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toContain('sysvitals serve --help');
   });
+
+  /** Waits until the server has taken its first sample (`/startupz` answers 200 from then on). */
+  async function sampled(url: string): Promise<void> {
+    await within(
+      (async () => {
+        while ((await fetch(`${url}/startupz`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+      })(),
+      15_000,
+      'first sample',
+    );
+  }
+
+  async function history(url: string) {
+    const res = await fetch(`${url}${BASE}/history/?period=1h`);
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { data: { instance: string; points: { t: string }[] } }).data;
+  }
+
+  it.skipIf(!haveRedis)(
+    '--redis keeps the history across a restart under --instance-id or SYSVITALS_INSTANCE_ID; without one it warns with CLI advice',
+    async () => {
+      const redis = await startRedis();
+      try {
+        const args = ['--redis', redis.url, '--interval', '100'];
+        const life1 = await started([...args, '--instance-id', 'web-1']);
+        await sampled(life1.url);
+        life1.child.kill('SIGTERM');
+        expect(await within(life1.exit, 10_000, 'life 1 stops')).toBe(0); // its last minute is written on close
+        expect(life1.run.stderr).not.toMatch(/instanceId|instance-id/);
+
+        const life2 = await started(args, { SYSVITALS_INSTANCE_ID: 'web-1' });
+        const kept = await history(life2.url);
+        expect(kept.instance).toBe('web-1');
+        expect(kept.points.length).toBeGreaterThan(0); // life 1's minute, read back by the next life
+        life2.child.kill('SIGTERM');
+        expect(await within(life2.exit, 10_000, 'life 2 stops')).toBe(0);
+
+        // The control: no id, a series of its own (host:pid), empty, and advice a CLI user can follow.
+        const life3 = await started(args);
+        const fresh = await history(life3.url);
+        expect(fresh.instance).toBe(`${hostname()}:${life3.child.pid}`);
+        expect(fresh.points).toEqual([]);
+        expect(life3.run.stderr).toContain(
+          `sysvitals serve: --redis without --instance-id: this run's history is kept under "${fresh.instance}"`,
+        );
+        expect(life3.run.stderr).toContain('--instance-id web-1 (or SYSVITALS_INSTANCE_ID=web-1)');
+        expect(life3.run.stderr).not.toContain('createMonitor');
+        life3.child.kill('SIGTERM');
+        expect(await within(life3.exit, 10_000, 'life 3 stops')).toBe(0);
+      } finally {
+        await redis.stop();
+      }
+    },
+  );
 
   it('exits 1 with the reason when the port is taken', async () => {
     const blocker = createServer();
