@@ -240,9 +240,11 @@ export function createAuthenticator<R>(
         'HTTP/1.0 request, as a same-host proxy sends by default (nginx proxy_pass); set adminToken or authorize to serve requests through a proxy',
       );
     }
-    // The client and every proxy between it and this server must be on this machine: with trustProxy
-    // true the left-most entry is whatever the client wrote, so it alone proves nothing.
-    if (forwardingChain(req, trustProxy).every(isLoopback)) return { ok: true, via: 'loopback' };
+    // The client and every proxy between it and this server must be on this machine: every entry of
+    // X-Forwarded-For, not only the last `trustProxy` ones (outside review 6, F9): an internet-facing agent on
+    // this host (a tunnel: cloudflared, ngrok, ssh -R) names its internet client in the header and reaches a
+    // local proxy that appends 127.0.0.1, so with the one proxy counted the internet client read as local.
+    if (forwardingChain(req, readsForwardedFor).every(isLoopback)) return { ok: true, via: 'loopback' };
     return refusedRemote(
       'the admin API serves loopback clients only until adminToken or authorize is configured',
     );

@@ -105,6 +105,21 @@ describe.each(harnesses)('$name adapter, loopback-only mode', (harness) => {
     expect(statusOf(await rawExchange(t.url, nginxDefault(port, `${BASE}/metrics/`)))).toBe(403);
   });
 
+  it('a tunnel agent naming its internet client before the local nginx (trustProxy 1): every read refused (review 6, F9)', async () => {
+    const { t, port } = await target({ trustProxy: 1 });
+    // cloudflared/ngrok on the host sets X-Forwarded-For: <internet client>; nginx appends 127.0.0.1.
+    const tunnel = (path: string) =>
+      nginxDefault(port, BASE + path, '1.1', 'X-Forwarded-For: 8.8.8.8, 127.0.0.1\r\n');
+    for (const path of READS) {
+      const answer = await rawExchange(t.url, tunnel(path));
+      expect(statusOf(answer), `${path}: ${answer.slice(0, 300)}`).toBe(403); // was 200
+      expect(answer).not.toContain('"components"');
+    }
+    // The same path from a local client through the same nginx: served.
+    const local = nginxDefault(port, `${BASE}/metrics/`, '1.1', 'X-Forwarded-For: 127.0.0.1, 127.0.0.1\r\n');
+    expect(statusOf(await rawExchange(t.url, local))).toBe(200);
+  });
+
   it('with adminToken, HTTP/1.0 with the bearer is served (the HTTP/1.0 rule is loopback mode’s only)', async () => {
     const { t, port } = await target({ adminToken: TOKEN });
     const answer = await rawExchange(

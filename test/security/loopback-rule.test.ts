@@ -1,5 +1,6 @@
 // The loopback rule's decision with forged proxy headers: a request is served without credentials only when
-// the client and every proxy it passed through are on this machine.
+// the client and every proxy it passed through are on this machine: every X-Forwarded-For entry, whatever
+// trustProxy counts (outside review 6, F9).
 
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +27,13 @@ describe('loopback rule', () => {
     [1, '192.0.2.2', '127.0.0.1'],
     [2, '127.0.0.1', '127.0.0.1, 203.0.113.7'],
     [2, '127.0.0.1', '::1, 198.51.100.1, 127.0.0.1'], // the first proxy is remote
+    // Outside review 6, F9: an internet-facing tunnel agent on the host (cloudflared, ngrok, ssh -R) names its
+    // internet client, a local nginx appends 127.0.0.1, the operator counts the one proxy. Every entry counts,
+    // not only the last trustProxy ones (these three were served).
+    [1, '127.0.0.1', '8.8.8.8, 127.0.0.1'],
+    [1, '::ffff:127.0.0.1', '203.0.113.7, ::1'],
+    [2, '127.0.0.1', '8.8.8.8, 127.0.0.1, 127.0.0.1'],
+    [1, '127.0.0.1', ', 127.0.0.1'], // an empty entry names no local client
   ])('trustProxy %j, socket %s, X-Forwarded-For %j: refused', async (trustProxy, socket, xff) => {
     expect(await decide(trustProxy, socket, { 'x-forwarded-for': xff })).toMatchObject({
       ok: false,
@@ -36,8 +44,8 @@ describe('loopback rule', () => {
   it.each([
     [true, '127.0.0.1', '127.0.0.1'],
     [1, '127.0.0.1', '127.0.0.1'],
-    [1, '::ffff:127.0.0.1', '203.0.113.7, ::1'], // what the client wrote before the trusted hop is not read
     [2, '::1', '127.0.0.1, 127.0.0.2'],
+    [1, '127.0.0.1', '127.0.0.1, [::1]:8080, ::ffff:127.0.0.9'], // more local hops than counted: all local
   ])(
     'trustProxy %j, socket %s, X-Forwarded-For %j: a local client through local proxies is served',
     async (trustProxy, socket, xff) => {
