@@ -230,6 +230,11 @@ function authenticateThroughApp(server: Server, req: IncomingMessage): Promise<U
   });
 }
 
+/** True when `req` is an upgrade handed over by attachWebSocket and not yet decided (decideUpgrade decides it). */
+export function isPendingUpgrade(req: IncomingMessage): boolean {
+  return pendingUpgrades.size !== 0 && pendingUpgrades.has(req);
+}
+
 /**
  * For the adapters: when `req` is an upgrade on its way through the application, decides it with the
  * framework's request and returns true (the adapter then stops: nothing is written, nothing recorded).

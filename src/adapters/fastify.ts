@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
 import { createAdminApi } from '../http/api.js';
 import { installContinueHold } from '../http/expect-continue.js';
@@ -14,9 +14,11 @@ import {
   type AdapterSource,
   createAdapterMonitor,
   decideUpgrade,
+  isPendingUpgrade,
   requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
+import { putRecordingFirst } from './fastify-hook-order.js';
 import { unwatchRouterAnswers, watchRouterAnswers } from './fastify-router.js';
 import { flightRouteReader, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
@@ -95,8 +97,37 @@ export function fastifyPlugin(
         next();
       });
     }
-    // The only hook an application request passes (callback style: no promise per request).
-    fastify.addHook('onRequest', (request, reply, next) => {
+    // Starts the recording of an application request; false when it was shed (answered 503 on the raw response,
+    // not recorded as application traffic), and Fastify's lifecycle stops there.
+    const begin = (request: FastifyRequest, reply: FastifyReply, req: IncomingMessage): boolean => {
+      const ticket = newTrackedTicket(
+        reply.raw as ServerResponse,
+        request,
+        performance.now(),
+        req.socket,
+        onEnd,
+      );
+      // With `excludeRoutes`: the matched route's template too, so that every spelling of a URL Fastify routes to
+      // an excluded route is excluded (%-escapes, `//` with ignoreDuplicateSlashes, `;`: outside review 6, F3).
+      const route = testsRoutes ? routeOf(request) : undefined;
+      if (!way.begin(req, ticket, undefined, route)) {
+        reply.hijack();
+        return false;
+      }
+      trackFlight(ticket);
+      return true;
+    };
+    // Only with database instrumentation on: queries in this request are attributed to its route.
+    const proceed = (request: FastifyRequest, next: HookDone): void => {
+      if (requestContextEnabled()) runInScope(scopeOf(request), next);
+      else next();
+    };
+    // True once an application hook was found before `onRequest` (fastify-hook-order.ts): `recordFirst`, put at
+    // the head of the hook lists, then records application requests, and `onRequest` only the admin API's.
+    let recordsFirst = false;
+    // The only hook an application request passes when the plugin is registered before any other onRequest hook
+    // (callback style: no promise per request).
+    const onRequest = (request: FastifyRequest, reply: FastifyReply, next: HookDone): void => {
       // The raw request read once: Fastify's `request.url` is a getter reading `request.raw.url` (4 and 5).
       const req = request.raw;
       // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Fastify's request.
@@ -113,24 +144,28 @@ export function fastifyPlugin(
         void adminApi.handle(req, reply.raw, { request, url });
         return;
       }
-      const ticket = newTrackedTicket(
-        reply.raw as ServerResponse,
-        request,
-        performance.now(),
-        req.socket,
-        onEnd,
-      );
-      // With `excludeRoutes`: the matched route's template too, so that every spelling of a URL Fastify routes to
-      // an excluded route is excluded (%-escapes, `//` with ignoreDuplicateSlashes, `;`: outside review 6, F3).
-      const route = testsRoutes ? routeOf(request) : undefined;
-      if (!way.begin(req, ticket, undefined, route)) {
-        reply.hijack(); // shed: answered 503 on the raw response; not recorded as application traffic
-        return;
+      if (recordsFirst)
+        next(); // recorded from the head of the list
+      else if (begin(request, reply, req)) proceed(request, next);
+    };
+    // First of all onRequest hooks when the application added some before the plugin: the admin API and upgrades
+    // pass on to `onRequest`, where the plugin was registered (after the application's hooks, as before).
+    const recordFirst = (request: FastifyRequest, reply: FastifyReply, next: HookDone): void => {
+      const req = request.raw;
+      if (isPendingUpgrade(req) || adminApi.isAdminUrl(req.url as string)) next();
+      else if (begin(request, reply, req)) proceed(request, next);
+    };
+    fastify.addHook('onRequest', onRequest);
+    // Once Fastify has added it (an `after`: addHook is deferred until then), before any route copies the lists.
+    afterLoaded(fastify, () => {
+      const order = putRecordingFirst(fastify, onRequest, recordFirst);
+      recordsFirst = order === 'moved';
+      if (order === 'unknown') {
+        monitor.logger?.warn(
+          "sysvitals: cannot check the order of this Fastify's onRequest hooks: register monitor.plugin() before " +
+            'any other onRequest hook (auth, rate limit), or the requests those answer or hold are not recorded',
+        );
       }
-      trackFlight(ticket);
-      // Only with database instrumentation on: queries in this request are attributed to its route.
-      if (requestContextEnabled()) runInScope(scopeOf(request), next);
-      else next();
     });
     // Body parsing resumes on the socket's events, outside the scope: with database instrumentation on
     // when the plugin is registered, the scope is entered again before the handler. (Without it, an
@@ -152,6 +187,34 @@ export function fastifyPlugin(
     done();
   };
   return markAsFastifyPlugin(plugin);
+}
+
+type HookDone = (err?: Error) => void;
+
+/** Runs `then` once what the plugin queued so far is loaded (its hooks added), passing any error on. */
+function afterLoaded(fastify: FastifyInstance, then: () => void): void {
+  // The (err, done) form, as Fastify's own addHook uses: the one-argument form would swallow an earlier error.
+  const after = fastify.after as unknown as
+    | ((
+        this: FastifyInstance,
+        fn: (err: Error | null, done: (err?: Error | null) => void) => void,
+      ) => unknown)
+    | undefined;
+  if (typeof after !== 'function') {
+    then(); // not a Fastify instance (a stand-in): its lists are not found, and the plugin says so
+    return;
+  }
+  after.call(fastify, (err, done) => {
+    if (err == null) {
+      try {
+        then();
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+    }
+    done(err);
+  });
 }
 
 const SCOPE = Symbol('sysvitals.scope');

@@ -160,5 +160,8 @@ export function worstStatus(statuses: Iterable<ComponentStatus>): ComponentStatu
 
 export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
-  return Math.round(value * f) / f;
+  const scaled = value * f;
+  // A finite value so large that scaling overflows (a counter's rate near 1e308) has no fraction to round.
+  if (scaled === Number.POSITIVE_INFINITY || scaled === Number.NEGATIVE_INFINITY) return value;
+  return Math.round(scaled) / f;
 }

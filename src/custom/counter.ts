@@ -1,7 +1,10 @@
 // A custom counter: monotonic totals per label set, an increase per second between snapshots (from the
 // counter's creation for the first), and the increase per history bucket. inc() is O(1) and never throws: an
 // amount that is not a number (a string, a bigint, null), negative or infinite is ignored and counted in
-// `dropped` (OpenTelemetry's SDK ignores a non-number too; prom-client throws, which we never do).
+// `dropped` (OpenTelemetry's SDK ignores a non-number too; prom-client throws, which we never do), and so is a
+// finite amount that would take the counter's total over all its label sets past the largest double (to
+// Infinity, which JSON cannot carry and Prometheus would show as `+Inf` for ever): every series and their sum
+// stay finite (outside review 6, F12).
 
 import { round } from '../alerts/status.js';
 import { SteadyTime } from '../requests/steady-clock.js';
@@ -12,6 +15,11 @@ import type { CounterSnapshot } from './types.js';
 /** Options of `monitor.counter(name, options)`: help text, label names, label-set bound. */
 export type CounterOptions = MetricOptionsBase;
 
+/** The counter's total over all its label sets, shared by its cells: what an increment must keep finite. */
+interface CounterSum {
+  total: number;
+}
+
 class CounterCell {
   total = 0;
   /** The total at the counter's last rate base (0 for a label set created since: it started from 0). */
@@ -19,19 +27,28 @@ class CounterCell {
   /** Increase per second over the last interval; null until one interval has passed. */
   rate: number | null = null;
   bucketBase = 0;
-  /** Amounts ignored: not a number, negative, NaN or infinite. */
+  /** Amounts ignored: not a number, negative, NaN or infinite, or one that would make the counter's sum infinite. */
   dropped = 0;
 
+  constructor(private readonly sum: CounterSum) {}
+
   inc(n: unknown = 1): void {
-    // typeof first: `total += '100'` would turn the total into a string, and a bigint would throw.
-    if (typeof n === 'number' && n >= 0 && n !== Number.POSITIVE_INFINITY) this.total += n;
-    else this.dropped++;
+    // typeof first: `total += '100'` would turn the total into a string, and a bigint would throw. NaN fails
+    // `n >= 0`; an infinite amount, or a finite one past what the sum can hold, makes the sum Infinity. Each
+    // series is at most the sum, so it stays finite too.
+    if (typeof n === 'number' && n >= 0 && this.sum.total + n !== Number.POSITIVE_INFINITY) {
+      this.total += n;
+      this.sum.total += n;
+    } else this.dropped++;
   }
 }
 
 /** A counter bound to one label set (from `counter.labels({...})`): the cheapest way to record. */
 export interface BoundCounter {
-  /** Adds `n` (default 1); an amount that is not a number, or is negative or non-finite, is ignored (counted). */
+  /**
+   * Adds `n` (default 1); an amount that is not a number, or is negative or non-finite, or would make the counter's
+   * total over its label sets non-finite, is ignored (counted).
+   */
   inc(n?: number): void;
 }
 
@@ -49,13 +66,15 @@ export class Counter {
   private readonly time = new SteadyTime();
   /** Calls whose label values could not be read (a getter or toString that throws): ignored, counted. */
   private failed = 0;
+  /** The total over all label sets (kept finite: CounterCell.inc). */
+  private readonly sum: CounterSum = { total: 0 };
 
   /** `startedAt`: when the counter was created (epoch ms), the start of its first rate interval. */
   constructor(name: string, options?: CounterOptions, startedAt = Number.NaN) {
     this.name = checkMetricName(name, 'counter');
     this.config = parseBase(name, 'counter', options);
     this.baseAt = Number.isFinite(startedAt) ? this.time.view(startedAt) : Number.NaN;
-    this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new CounterCell());
+    this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new CounterCell(this.sum));
   }
 
   /**
@@ -102,10 +121,8 @@ export class Counter {
       if (!Number.isNaN(this.baseAt)) this.timed = true;
       this.baseAt = steady;
     }
-    let value = 0;
     let rate = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
-      value += c.total;
       // A label set created during the interval since has no rate yet; it was 0 over the last one.
       rate += c.rate ?? 0;
       return {
@@ -118,7 +135,8 @@ export class Counter {
       type: 'counter',
       help: this.config.help,
       labels: [...this.config.labels],
-      value,
+      // The sum the increments kept finite (summing the series again, in another order, could round past it).
+      value: this.sum.total,
       rate_per_second: this.timed ? round(rate, 3) : null,
       series,
     };
@@ -139,9 +157,12 @@ export class Counter {
    * @internal
    */
   absorb(values: LabelValues, n: number, window: boolean): void {
-    if (!(n > 0) || n === Number.POSITIVE_INFINITY) return;
+    // As inc(): an increase that would make the cluster's sum infinite is not added (nor counted: each process's
+    // dropped count is its own, and the process that sent it accepted it).
+    if (!(n > 0) || this.sum.total + n === Number.POSITIVE_INFINITY) return;
     const c = this.sets.get(values);
     c.total += n;
+    this.sum.total += n;
     if (!window) {
       c.bucketBase += n;
       c.lastTotal += n;

@@ -1,7 +1,8 @@
 // A custom gauge: set/inc/dec per label set, or a callback read at each snapshot. The callback runs
 // inside the collection, so it must be synchronous and cheap; a throw is caught and shown as the
 // gauge's `error` (the last values are kept), never passed on. set/inc/dec never throw: an amount that is not a
-// finite number (a string, a bigint, null, NaN) is ignored and counted in `dropped`.
+// finite number (a string, a bigint, null, NaN), or an inc/dec that would take the value past the largest double,
+// is ignored and counted in `dropped`.
 
 import { errorMessage } from '../logger.js';
 import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
@@ -32,12 +33,14 @@ class GaugeCell {
     if (Number.isFinite(v)) this.value = v as number;
     else this.dropped++;
   }
+  // An amount that would take the value past the largest double (to ±Infinity: `null` in JSON) is ignored too.
+  // (Number.isFinite(n) first: a bigint amount would throw in the addition.)
   inc(n: unknown = 1): void {
-    if (Number.isFinite(n)) this.value += n as number;
+    if (Number.isFinite(n) && Number.isFinite(this.value + (n as number))) this.value += n as number;
     else this.dropped++;
   }
   dec(n: unknown = 1): void {
-    if (Number.isFinite(n)) this.value -= n as number;
+    if (Number.isFinite(n) && Number.isFinite(this.value - (n as number))) this.value -= n as number;
     else this.dropped++;
   }
 }
@@ -46,9 +49,9 @@ class GaugeCell {
 export interface BoundGauge {
   /** Sets the value; non-finite values are ignored. */
   set(value: number): void;
-  /** Adds `n` (default 1); non-finite amounts are ignored. */
+  /** Adds `n` (default 1); non-finite amounts, and one that would make the value non-finite, are ignored. */
   inc(n?: number): void;
-  /** Subtracts `n` (default 1); non-finite amounts are ignored. */
+  /** Subtracts `n` (default 1); non-finite amounts, and one that would make the value non-finite, are ignored. */
   dec(n?: number): void;
 }
 
