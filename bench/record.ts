@@ -358,7 +358,7 @@ if (!values['no-write']) writeSection('record', section);
   const { formatInterval, meanInterval, verdictBelow } = await import('./lib/stats.js');
   const N = Math.max(20_000, Math.round(CALLS / 10));
   const rows = ['| adapter path | added ns/request, mean (95% CI) | ≤ 1,000 ns |', '|---|---|---|'];
-  for (const make of [expressPath, fastifyPath, koaPath]) {
+  for (const make of [expressPath, () => fastifyPath(), () => fastifyPath(true), koaPath]) {
     const path = make();
     await path.loop(N);
     await path.baseline(N);

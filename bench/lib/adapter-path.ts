@@ -64,11 +64,26 @@ export function expressPath(): AdapterPath {
   };
 }
 
-export function fastifyPath(): AdapterPath {
+/**
+ * `afterAppHook`: the plugin registered after an application onRequest hook (an empty one, which the baseline runs
+ * too): the stand-in keeps Fastify's hook lists under the same symbol descriptions, so the plugin puts its
+ * recording hook at their head (src/adapters/fastify-hook-order.ts), and the loop runs the list in its order.
+ */
+export function fastifyPath(afterAppHook = false): AdapterPath {
   const monitor = fastifyMonitor({ sampleIntervalMs: 0, logger: quiet, probePaths: false });
-  const hooks: Record<string, (req: FastifyRequest, reply: FastifyReply, next: () => void) => void> = {};
+  type Hook = (req: FastifyRequest, reply: FastifyReply, next: () => void) => void;
+  const hooks: Record<string, Hook> = {};
+  const appHook: Hook = (_r, _p, next) => next();
+  const onRequest: Hook[] = afterAppHook ? [appHook] : [];
   const fake = {
-    addHook: (name: string, fn: (typeof hooks)[string]) => {
+    [Symbol('fastify.hooks')]: { onRequest },
+    [Symbol('fastify.children')]: [],
+    after: (fn: (err: null, done: () => void) => void) => fn(null, noop),
+    // The plugin tells the lifecycle of its server at registration: a plain object is a node:http server's
+    // stand-in (not HTTP/2: nothing is watched).
+    server: {},
+    addHook: (name: string, fn: Hook) => {
+      if (name === 'onRequest') onRequest.push(fn);
       hooks[name] = fn;
     },
     route: noop,
@@ -91,17 +106,24 @@ export function fastifyPath(): AdapterPath {
   });
   const names = Object.keys(hooks);
   const empty = (_r: unknown, _p: unknown, next: () => void) => next();
-  const run = (real: boolean, n: number) => {
+  // The hooks as Fastify would call them: the onRequest list in its order (the app's hook, when there is one, in
+  // the baseline too), then the others.
+  const real: Hook[] = [...onRequest, ...names.filter((n) => n !== 'onRequest').map((n) => hooks[n] as Hook)];
+  const bare: Hook[] = afterAppHook ? [appHook, ...names.slice(1).map(() => empty)] : names.map(() => empty);
+  const run = (mine: boolean, n: number) => {
+    const list = mine ? real : bare;
     for (let i = 0; i < n; i++) {
       const [request, reply] = pairs[i % 20] as [FastifyRequest, FastifyReply];
-      for (const name of names) (real ? (hooks[name] as typeof empty) : empty)(request, reply, noop);
+      for (const hook of list) hook(request, reply, noop);
       const raw = reply.raw as unknown as EventEmitter;
       raw.emit('close');
       raw.removeAllListeners('close');
     }
   };
   return {
-    name: `Fastify hooks (${names.join(' + ')})`,
+    name: afterAppHook
+      ? `Fastify hooks after an app onRequest hook (${real.length - 1} sysvitals + the app's)`
+      : `Fastify hooks (${names.join(' + ')})`,
     loop: (n) => run(true, n),
     baseline: (n) => run(false, n),
     close: () => monitor.close(),
