@@ -183,6 +183,11 @@ export interface ErrorMetrics extends Component {
   /** Of count_aborted, the early closes (before `abortedFailureMs`): not requests (no rate, error rate, latency). */
   count_aborted_early?: number;
   /**
+   * Of count_aborted_early, the closes of responses the application had already ended (a large body its client did
+   * not read, a response queued behind it on a pipelined connection): answered, so not toward `unanswered`.
+   */
+  count_aborted_answered?: number;
+  /**
    * Failed requests over the window, percent: (count_5xx + aborted after `abortedFailureMs`) ÷ `count_judged`, the
    * judged requests (`unmatched` ones answered 4xx left out). 100 with `unanswered`.
    */

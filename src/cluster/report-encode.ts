@@ -13,7 +13,7 @@ export function encodeReport(report: Report): ReportWire {
         r.latency && r.latency.n > 0
           ? { m: r.method, r: r.route, k: r.classes, l: encodeCounts(r.latency) }
           : { m: r.method, r: r.route, k: r.classes };
-      if (r.extra?.some((v) => v > 0)) w.x = r.extra.slice();
+      if (r.extra?.some((v) => v > 0)) w.x = r.extra.slice(0, r.extra[4] ? 5 : 4); // no answered closes: as before
       return w;
     }),
     f: report.functions.map((f) => ({ f: f.name, l: encodeCounts(f.latency) })),

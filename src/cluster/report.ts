@@ -211,7 +211,7 @@ export class Reporter {
       const key = `${s.method}${ROUTE_SEP}${s.route}`;
       let sent = this.routes.get(key);
       if (sent === undefined) {
-        sent = { classes: new Float64Array(5), extra: new Float64Array(4), latency: new SentCounts() };
+        sent = { classes: new Float64Array(5), extra: new Float64Array(5), latency: new SentCounts() };
         this.routes.set(key, sent);
       }
       const k = [0, 0, 0, 0, 0];
@@ -224,10 +224,10 @@ export class Reporter {
           sent.classes[c] = s.classes[c] as number;
         }
       }
-      // Aborted, Apdex satisfied, tolerating, failed aborted.
-      const x = [0, 0, 0, 0];
+      // Aborted, Apdex satisfied, tolerating, failed aborted, answered closes (sent only when some: older aggregators).
+      const x = [0, 0, 0, 0, 0];
       let anyX = false;
-      for (let c = 0; c < 4; c++) {
+      for (let c = 0; c < 5; c++) {
         const d = ((s.extra?.[c] as number) || 0) - (sent.extra[c] as number);
         if (d > 0) {
           x[c] = d;
@@ -238,7 +238,7 @@ export class Reporter {
       const l = s.latency ? sent.latency.take(s.latency, slotHighest) : null;
       if (!any && !anyX && l === null) continue;
       const wire: RouteWire = l === null ? { m: s.method, r: s.route, k } : { m: s.method, r: s.route, k, l };
-      if (anyX) wire.x = x;
+      if (anyX) wire.x = x[4] === 0 ? x.slice(0, 4) : x;
       r.push(wire);
     }
     const f: FunctionWire[] = [];
@@ -315,7 +315,8 @@ export function decodeReport(w: ReportWire): Report {
     if (
       x.x !== undefined &&
       (!Array.isArray(x.x) ||
-        (x.x.length !== 3 && x.x.length !== 4) ||
+        x.x.length < 3 ||
+        x.x.length > 5 ||
         !x.x.every((v) => Number.isInteger(v) && v >= 0))
     ) {
       throw new Error('bad extra');

@@ -18,7 +18,7 @@ type SubWire = Array<[number, CountsWire]>;
 export interface WindowWire {
   /** Sub-window lengths, ms: requests, request latency, functions (a receiver with others ignores the window). */
   ms: [number, number, number];
-  /** Per route: rows [stamp, 1xx … 5xx, aborted, Apdex satisfied, tolerating], latency sub-windows. */
+  /** Per route: rows [stamp, 1xx … 5xx, aborted, Apdex satisfied, tolerating(, failed aborted(, answered closes))], latency sub-windows. */
   r: Array<{ m: string; r: string; k: number[][]; l: SubWire }>;
   f: Array<{ f: string; l: SubWire }>;
   /** The database queries' last minute (`window_count`, `window_p95_ms`): sub-window length, sub-windows. */
@@ -134,7 +134,7 @@ export function decodeWindow(w: unknown): WindowReport {
     if (!Array.isArray(r.k) || r.k.length > 3600) throw new Error('bad window');
     const rows = r.k.map((row) => {
       // [stamp, 1xx … 5xx, aborted, satisfied, tolerating] and, from this version on, failed aborted.
-      if (!Array.isArray(row) || (row.length !== 9 && row.length !== 10) || !row.every(count))
+      if (!Array.isArray(row) || row.length < 9 || row.length > 11 || !row.every(count))
         throw new Error('bad window row');
       return row.slice();
     });

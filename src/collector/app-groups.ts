@@ -20,6 +20,7 @@ export function emptyRequestGroups(
       count_5xx: 0,
       count_aborted: 0,
       count_aborted_early: 0,
+      count_aborted_answered: 0,
       error_rate_percent: 0,
       status,
       threshold: levels.error_rate.warning,

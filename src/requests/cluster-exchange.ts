@@ -6,6 +6,7 @@ import type { RouteState } from './request-figures.js';
 import {
   ABORTED_COLUMN,
   ABORTED_FAILED_COLUMN,
+  ANSWERED_CLOSE_COLUMN,
   APDEX_STRIDE,
   entryTotals,
   openCounters,
@@ -16,8 +17,9 @@ import {
 
 /**
  * The window as it stands, sub-window by sub-window. `rows`: [stamp, 1xx … 5xx, aborted, Apdex satisfied,
- * tolerating, failed aborted] per request sub-window holding any (a row without the last, from an older
- * version, counts every aborted request as failed); `latency`: the latency sub-windows with their stamp.
+ * tolerating, failed aborted, answered closes] per request sub-window holding any (a row without failed aborted, from
+ * an older version, counts every aborted request as failed; the answered closes are sent only when there are some:
+ * an older receiver takes the row as before); `latency`: the latency sub-windows with their stamp.
  * `ms`: the request and latency sub-window lengths (stamps are absolute: floor(epoch ms / length)).
  */
 export interface WindowStates {
@@ -46,6 +48,7 @@ export function* routeStatesOf(entries: Iterable<RouteEntry>, slots: number): Ge
         e.apdexTotal[0] as number,
         e.apdexTotal[1] as number,
         classes[ABORTED_FAILED_COLUMN - 1] as number,
+        classes[ANSWERED_CLOSE_COLUMN - 1] as number,
       ],
     };
   }
@@ -71,6 +74,8 @@ export function windowStatesOf(
       const own = e.apdex[ab] === stamp;
       row.push(own ? (e.apdex[ab + 1] as number) : 0, own ? (e.apdex[ab + 2] as number) : 0);
       row.push(e.counters[b + ABORTED_FAILED_COLUMN] as number);
+      const answered = e.counters[b + ANSWERED_CLOSE_COLUMN] as number;
+      if (answered > 0) row.push(answered);
       if (row.some((v, i) => i > 0 && v > 0)) rows.push(row);
     }
     const latency = [...e.latency.subWindows(at.lat)];
@@ -133,6 +138,9 @@ export function absorbWindowRows(
       // Window only: the totals already hold these (the worker's totals come in apart).
       counters[at.totalsOffset + c - 1]! -= n;
     }
+    const answered = (row[ABORTED_COLUMN + 4] as number) || 0; // absent: none, or an older sender
+    counters[b + ANSWERED_CLOSE_COLUMN]! += answered;
+    counters[at.totalsOffset + ANSWERED_CLOSE_COLUMN - 1]! -= answered;
     const a = entry.apdex;
     const ab = pos * APDEX_STRIDE;
     if (a[ab] !== stamp) {
@@ -200,7 +208,7 @@ export function absorbLatency(
  * Adds request counts recorded elsewhere to one entry: into the current sub-window (`window`), or into the
  * totals since start only, and then also into `takenTotals`, so that the next history bucket does not count
  * them again. `extra`: aborted (among the 4xx already), Apdex satisfied, tolerating, failed aborted (absent
- * from older versions: every aborted request failed). `span` (with `window`): when they were recorded (a paced
+ * from older versions: every aborted request failed), answered closes (of the early closes; absent: none). `span` (with `window`): when they were recorded (a paced
  * cluster worker's frame of several intervals, or a part cut at a latency sub-window's turn): they are spread
  * over the request sub-windows of that span (see spreadCounts) rather than all put in the current one; a span
  * in a sub-window that has left the window goes to the totals and the history bucket only.
@@ -219,6 +227,7 @@ export function absorbCounts(
   const satisfied = (extra?.[1] as number) || 0;
   const tolerating = (extra?.[2] as number) || 0;
   const failedAborted = extra !== undefined && extra.length > 3 ? (extra[3] as number) || 0 : aborted;
+  const answered = (extra?.[4] as number) || 0;
   const range = window && span !== undefined ? spanRange(at, span) : undefined;
   // Left the window: totals only, and (not marked taken) in the history bucket.
   if (range === null) {
@@ -226,7 +235,8 @@ export function absorbCounts(
     return;
   }
   if (range !== undefined && range.first < range.last) {
-    spreadCounts(entry, at, classes, [aborted, satisfied, tolerating, failedAborted], range, takenTotals);
+    const x = [aborted, satisfied, tolerating, failedAborted, answered];
+    spreadCounts(entry, at, classes, x, range, takenTotals);
     return;
   }
   if (range !== undefined && range.last !== at.sub)
@@ -239,6 +249,7 @@ export function absorbCounts(
     for (let c = 0; c < 5; c++) counters[b + 1 + c]! += (classes[c] as number) || 0;
     counters[b + ABORTED_COLUMN]! += aborted;
     counters[b + ABORTED_FAILED_COLUMN]! += failedAborted;
+    counters[b + ANSWERED_CLOSE_COLUMN]! += answered;
     const a = entry.apdex;
     const ab = at.pos * APDEX_STRIDE;
     if (a[ab] !== at.sub) {
@@ -259,6 +270,8 @@ export function absorbCounts(
     takenTotals[ABORTED_COLUMN - 1]! += aborted;
     counters[at.totalsOffset + ABORTED_FAILED_COLUMN - 1]! += failedAborted;
     takenTotals[ABORTED_FAILED_COLUMN - 1]! += failedAborted;
+    counters[at.totalsOffset + ANSWERED_CLOSE_COLUMN - 1]! += answered;
+    takenTotals[ANSWERED_CLOSE_COLUMN - 1]! += answered;
   }
 }
 

@@ -18,9 +18,10 @@ export interface RouteState {
   latency: Readonly<CountsView> | null;
   /**
    * Since start: aborted requests (also among the 4xx), Apdex satisfied and tolerating, then the aborted
-   * requests that count as failed (their client waited at least `abortedFailureMs`).
+   * requests that count as failed (their client waited at least `abortedFailureMs`), then the early closes of
+   * responses the application had ended (answered closes).
    */
-  extra: [aborted: number, satisfied: number, tolerating: number, failedAborted: number];
+  extra: [aborted: number, satisfied: number, tolerating: number, failedAborted: number, answered: number];
 }
 
 /** What was recorded since the previous takeBucket() (one history point's request figures). */

@@ -16,9 +16,9 @@ import type { RouteStats } from './route-stats.js';
 export interface WindowFigures {
   /**
    * Requests, 4xx, 5xx, aborted and failed aborted over the window, then the requests not judged (`unmatched` ones
-   * answered 4xx: window-rows.ts unjudgedOf).
+   * answered 4xx: window-rows.ts unjudgedOf), then the early closes of responses the application had ended.
    */
-  readonly counts: readonly [number, number, number, number, number, number];
+  readonly counts: readonly [number, number, number, number, number, number, number];
   /** Requests per second (rates.ts perSecond). */
   readonly perSecond: number;
   /** Requests per minute over the window (rates.ts perMinute). */
@@ -37,7 +37,7 @@ export const NOTHING_MEASURED = `no request completed in the window (unmatched 4
 
 /** The snapshot groups RequestStats owns; `functions` comes from the `functions` option. */
 export function requestGroups(config: RequestStatsConfig, figures: WindowFigures): RequestGroups {
-  const [count, count4xx, count5xx, countAborted, failedAborted, unjudged] = figures.counts;
+  const [count, count4xx, count5xx, countAborted, failedAborted, unjudged, answered] = figures.counts;
   const latency = figures.latency;
   const { error_rate: er, api_response_time: api } = config.levels;
   // Judged: the window's requests but the `unmatched` ones answered 4xx (made-up URLs: anonymous clients send them
@@ -48,8 +48,9 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
   const early = countAborted - failedAborted;
   const errorRate = failedPercent(judged, count5xx, failedAborted);
   // The guard counts the judged requests in the window (not per_minute, scaled from 45–60 s to a minute).
+  // The early closes of responses the application had ended (a slow reader's large body) were answered: not an outage.
   const verdict =
-    unanswered(judged, early, config.minRequests) ??
+    unanswered(judged, early - answered, config.minRequests) ??
     errorRateVerdict(judged, count5xx + failedAborted, er, config.minRequests);
   const perMinute = round(figures.perMinute, 2);
   return {
@@ -65,6 +66,7 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       count_5xx: count5xx,
       count_aborted: countAborted,
       count_aborted_early: early,
+      count_aborted_answered: answered,
       error_rate_percent: verdict.unanswered ? 100 : errorRate,
       threshold: er.warning,
       count_judged: judged,
@@ -105,7 +107,8 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
 /**
  * A window in which requests arrived and none was answered is an outage, not "no traffic": no judged request
  * completed, and at least `minRequests` (at least 1) early closes, every one closed by its client unanswered
- * (clients with a deadline under `abortedFailureMs`: service-to-service calls, meshes). Critical, as a 100 % error
+ * (clients with a deadline under `abortedFailureMs`: service-to-service calls, meshes). `early`: the early closes
+ * but those of responses the application had ended (`count_aborted_answered`: answered, the client did not read). Critical, as a 100 % error
  * rate. An early close costs an anonymous client nothing, so the rule never applies while any judged request
  * completes in the window: then the error rate of those decides, as always. Undefined when it does not apply.
  */

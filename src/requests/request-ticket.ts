@@ -1,6 +1,7 @@
 // An application request on its way through the monitor, from admission to its end: one object the adapter keeps.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { responseEnded } from './body-arrival.js';
 import { clientsWait, cutOffStatus } from './cut-off.js';
 import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
@@ -40,7 +41,10 @@ export interface TicketParts {
     addServer(server: Server): void;
     readonly inFlightAges: InFlightAges;
   };
-  requests: { record(method: string, route: string, status: number, durationMs: number): void };
+  requests: {
+    record(method: string, route: string, status: number, durationMs: number): void;
+    recordAnsweredClose(method: string, route: string): void;
+  };
 }
 
 /**
@@ -121,7 +125,12 @@ export class TicketPath {
     // An event stream open STREAM_CHECK_MS or longer ends in flight; nothing else is recorded (exclusion.ts).
     if (parts.exclusion.isLongStream(ticket.res, durationMs)) return;
     if (status === ABORTED_STATUS) {
-      [status, durationMs] = settleCutOff(ticket.res, durationMs);
+      let answered: boolean;
+      [status, durationMs, answered] = settleCutOff(ticket.res, durationMs);
+      if (answered) {
+        parts.requests.recordAnsweredClose(method, route);
+        return;
+      }
     }
     parts.requests.record(method, route, status, durationMs);
   }
@@ -132,9 +141,13 @@ export class TicketPath {
  * while the server waited for its client (clientsWait: the request's body still arriving, or the response already
  * ended by the application and not taken by its client) is recorded with duration 0, so an early close (not a
  * failure, not a request, no latency) whatever its length, unless `abortedFailureMs` is 0 (every aborted request
- * failed). An application failure (cutOffStatus: 500) is judged first, so it stays a failed request.
+ * failed). An application failure (cutOffStatus: 500) is judged first, so it stays a failed request. Third: whether
+ * the application had ended the response (responseEnded): an answered close, not toward the `unanswered` verdict
+ * (RequestStats.recordAnsweredClose; a recordRequest() caller cannot say so: its closes are early closes only).
  */
-export function settleCutOff(res: ServerResponse, durationMs: number): [number, number] {
+export function settleCutOff(res: ServerResponse, durationMs: number): [number, number, boolean] {
   const status = cutOffStatus(res);
-  return [status, status === ABORTED_STATUS && clientsWait(res) ? 0 : durationMs];
+  if (status !== ABORTED_STATUS) return [status, durationMs, false];
+  if (responseEnded(res)) return [status, 0, true];
+  return [status, clientsWait(res) ? 0 : durationMs, false];
 }

@@ -6,7 +6,6 @@ import type { Histogram } from '../latency/histogram.js';
 import {
   type CountsView,
   CumulativeCounts,
-  clearView,
   createView,
   microsOf,
   type SparseCounts,
@@ -43,6 +42,7 @@ import {
   abortedTotalsOf,
   COLUMNS,
   countAborted,
+  countAnsweredClose,
   entryTotals,
   openCounters,
   type RouteEntry,
@@ -53,7 +53,7 @@ import {
 } from './route-counters.js';
 import { RouteTable } from './route-table.js';
 import { SteadyClock } from './steady-clock.js';
-import { endpointWindowRows, routeRows, windowTotals } from './window-rows.js';
+import { endpointWindowRows, routeRows, windowLatency, windowTotals } from './window-rows.js';
 
 /**
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and never awaits;
@@ -181,6 +181,18 @@ export class RequestStats {
     }
   }
 
+  /** A client's close of a response the app had ended (settleCutOff): an answered early close (countAnsweredClose). */
+  recordAnsweredClose(method: string, route: string): void {
+    try {
+      this.tick();
+      const c = this.routes.entryFor(method, route).counters;
+      if (this.abortedFailureUs > 0) countAnsweredClose(c, this.pos, this.sub, this.totalsOffset);
+      else this.record(method, route, ABORTED_STATUS, 0); // abortedFailureMs 0: every aborted request failed
+    } catch {
+      this.droppedCount++; // a throwing injected clock, as in record()
+    }
+  }
+
   /** The snapshot groups this module owns; `functions` comes from the `functions` option. */
   groups(): RequestGroups {
     this.tick();
@@ -222,7 +234,7 @@ export class RequestStats {
   /** Latency over the window (all routes), a new histogram in microseconds. */
   windowHistogram(): Histogram {
     this.tick();
-    return toHistogram(this.windowView());
+    return toHistogram(windowLatency(this.allEntries(), this.lat, this.scratch));
   }
 
   /** Latency of every request since start, a new histogram in microseconds (Prometheus). */
@@ -370,14 +382,6 @@ export class RequestStats {
   private at(): WindowAt {
     const { slots, latencySlots, sub, pos, lat, totalsOffset, subWindowMs, startedAt } = this;
     return { slots, latencySlots, sub, pos, lat, totalsOffset, subWindowMs, startedAt };
-  }
-
-  // Server-wide latency over the window, merged from the routes (into the scratch view).
-  private windowView(): CountsView {
-    const view = this.scratch;
-    clearView(view);
-    for (const e of this.allEntries()) e.latency.addWindow(this.lat, view);
-    return view;
   }
 
   /** The time the request window covers now, ms (rates.ts windowSpan: from its oldest sub-window's start, or since start). */

@@ -54,13 +54,14 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export const METHODS = 8;
 const OTHER_INDEX = 7;
 
-// Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx, aborted, failed aborted],
-// then totals (the five status classes, aborted, failed aborted) folded in from reused sub-windows. One
+// Request counters of one route: per sub-window [stamp, 1xx, 2xx, 3xx, 4xx, 5xx, aborted, failed aborted, answered
+// closes], then totals (the five status classes, aborted, failed aborted, answered closes) folded in from reused
+// sub-windows. One
 // Float64Array and one increment per request (an aborted one: aborted, then failed and 4xx, or nothing more
 // for an early close, which is not a request); totals since start are the folded ones plus the live sub-windows.
-export const STRIDE = 8;
-/** Columns after the stamp: 5 status classes, aborted, failed aborted. */
-export const COLUMNS = 7;
+export const STRIDE = 9;
+/** Columns after the stamp: 5 status classes, aborted, failed aborted, answered closes. */
+export const COLUMNS = 8;
 /** Column of aborted requests (after the stamp and the five classes). */
 export const ABORTED_COLUMN = 6;
 /**
@@ -70,6 +71,12 @@ export const ABORTED_COLUMN = 6;
  * proxies give up after seconds) is.
  */
 export const ABORTED_FAILED_COLUMN = 7;
+/**
+ * Column of the early closes of responses the application had already ended (responseEnded: a large body its client
+ * did not read, a response queued behind it on a pipelined connection): early closes everywhere, but answered, so
+ * not counted toward the `unanswered` verdict (request-groups.ts). Counted at the close only (countAnsweredClose).
+ */
+export const ANSWERED_CLOSE_COLUMN = 8;
 
 /** Apdex counters per sub-window: stamp, satisfied, tolerating. */
 export const APDEX_STRIDE = 3;
@@ -176,6 +183,22 @@ export function countAborted(counters: Float64Array, b: number, failed: boolean)
   return failed;
 }
 
+/**
+ * Counts an early close of a response the application had ended (ANSWERED_CLOSE_COLUMN) in sub-window `sub` at ring
+ * position `pos`: aborted, not failed, answered. At the close only, never on the request path.
+ */
+export function countAnsweredClose(
+  counters: Float64Array,
+  pos: number,
+  sub: number,
+  totalsOffset: number,
+): void {
+  const b = pos * STRIDE;
+  if (counters[b] !== sub) openCounters(counters, b, sub, totalsOffset);
+  countAborted(counters, b, false);
+  counters[b + ANSWERED_CLOSE_COLUMN]!++;
+}
+
 // The first request of a newer sub-window `sub` at this position: fold the old counts into the totals.
 export function openCounters(counters: Float64Array, b: number, sub: number, totalsOffset: number): void {
   for (let c = 1; c <= COLUMNS; c++) {
@@ -200,19 +223,20 @@ export function entryTotals(
   return into;
 }
 
-// [requests, 4xx, 5xx, aborted, failed aborted] in the sub-windows `from` … `sub` (by default the whole ring ending at the
+// [requests, 4xx, 5xx, aborted, failed aborted, answered closes] in the sub-windows `from` … `sub` (by default the whole ring ending at the
 // current one; see windowApdex).
 export function windowCounts(
   counters: Float64Array,
   slots: number,
   sub: number,
   from = sub - slots + 1,
-): [number, number, number, number, number] {
+): [number, number, number, number, number, number] {
   let n = 0;
   let c4 = 0;
   let c5 = 0;
   let aborted = 0;
   let failedAborted = 0;
+  let answered = 0;
   for (let pos = 0; pos < slots; pos++) {
     const b = pos * STRIDE;
     const stamp = counters[b] as number;
@@ -221,9 +245,10 @@ export function windowCounts(
     c5 += counters[b + 5] as number;
     aborted += counters[b + ABORTED_COLUMN] as number;
     failedAborted += counters[b + ABORTED_FAILED_COLUMN] as number;
+    answered += counters[b + ANSWERED_CLOSE_COLUMN] as number;
     n += (counters[b + 1] as number) + (counters[b + 2] as number) + (counters[b + 3] as number);
   }
-  return [n + c4 + c5, c4, c5, aborted, failedAborted];
+  return [n + c4 + c5, c4, c5, aborted, failedAborted, answered];
 }
 
 /**

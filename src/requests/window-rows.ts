@@ -52,21 +52,29 @@ export function endpointWindowRows(
   return out;
 }
 
+/** Server-wide latency over the window `lat`, merged from the routes into `view` (cleared first). */
+export function windowLatency(entries: Iterable<RouteEntry>, lat: number, view: View): View {
+  clearView(view);
+  for (const e of entries) e.latency.addWindow(lat, view);
+  return view;
+}
+
 /**
  * The window's counts over every route (windowCounts summed): requests, 4xx, 5xx, aborted, failed aborted, then the
- * requests kept out of the judged figures (unjudgedOf).
+ * requests kept out of the judged figures (unjudgedOf), then the answered closes (ANSWERED_CLOSE_COLUMN).
  */
 export function windowTotals(
   entries: Iterable<RouteEntry>,
   slots: number,
   sub: number,
   from: number,
-): [number, number, number, number, number, number] {
-  const out: [number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0];
+): [number, number, number, number, number, number, number] {
+  const out: [number, number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0, 0];
   for (const e of entries) {
     const window = windowCounts(e.counters, slots, sub, from);
     for (let i = 0; i < 5; i++) out[i]! += window[i] as number;
     out[5] += unjudgedOf(e.route, window);
+    out[6] += window[5];
   }
   return out;
 }

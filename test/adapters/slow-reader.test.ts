@@ -12,6 +12,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../src/alerts/alert.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
@@ -149,6 +150,59 @@ describe.each(cases)(
       expect(byRoute['/big']).toMatchObject({ count: READERS, failed: 0 });
       expect(byRoute['/hung']).toMatchObject({ count: 1, failed: 1 });
       expect(m.routes.find((r) => r.route === '/big')?.count ?? 0).toBe(0);
+    }, 60_000);
+
+    it(`F1 × F10: an idle service, minRequests (${READERS}) slow readers of /big closed: not unanswered, no alert; with ${READERS} clients closing on a hung handler, unanswered`, async () => {
+      // minRequests READERS: the closes below are a window of early closes only; abortedFailureMs 60 s: every one early.
+      const options = {
+        abortedFailureMs: 60_000,
+        alerts: { error_rate: { minRequests: READERS } },
+        logger: quiet,
+      };
+      const app = await start(framework, options, modules);
+      const events: AlertEvent[] = [];
+      app.monitor.on('alert', (e: AlertEvent) => events.push(e));
+      const errorRateEvents = () => events.filter((e) => e.alert.rule === 'error_rate').map((e) => e.type);
+      const readers = Array.from({ length: READERS }, () => neverReads(app.port, GET('/big')));
+      await eventually(async () => app.seen.length === READERS && app.seen.every((s) => s.res.writableEnded));
+      // The oracle: the app answered each (ended), and its client had not taken it all (not finished).
+      expect(app.seen.map((s) => [s.res.writableEnded, s.res.writableFinished])).toEqual(
+        Array(READERS).fill([true, false]),
+      );
+      await Promise.all(readers.map((c) => c.close()));
+      await eventually(async () => abortedCount(app.monitor) >= READERS);
+      const idle = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      expect(idle.requests.total).toBe(0);
+      expect(idle.errors.unanswered).toBeUndefined();
+      // As before F10 for a window of early closes only: no judged request, not judged (unknown).
+      expect(idle.errors).toMatchObject({
+        status: 'unknown',
+        count_aborted: READERS,
+        count_aborted_early: READERS,
+        count_aborted_answered: READERS,
+        count_judged: 0,
+        error_rate_percent: 0,
+      });
+      expect(errorRateEvents()).toEqual([]);
+
+      // The F10 outage beside them: READERS clients close on a handler that never answers.
+      const hung = Array.from({ length: READERS }, () => neverReads(app.port, GET('/hung')));
+      await eventually(async () => app.seen.length === 2 * READERS);
+      expect(app.seen.slice(READERS).every((s) => !s.res.writableEnded)).toBe(true);
+      await Promise.all(hung.map((c) => c.close()));
+      await eventually(async () => abortedCount(app.monitor) >= 2 * READERS);
+      const outage = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      expect(outage.errors).toMatchObject({
+        status: 'critical',
+        unanswered: true,
+        error_rate_percent: 100,
+        count_aborted_early: 2 * READERS,
+        count_aborted_answered: READERS,
+      });
+      expect(outage.errors.reason).toMatch(
+        new RegExp(`^no request completed in the window and ${READERS} were closed`),
+      );
+      expect(errorRateEvents()).toEqual(['raised']);
     }, 60_000);
 
     it(`F1b: ${PIPELINED} pipelined GET /ok behind an unread GET /big, closed after abortedFailureMs, are not failed nor timed`, async () => {
