@@ -2,12 +2,19 @@
 // Prints `READY <port>` once listening, or `UNAVAILABLE <reason>` and exits 3 when a peer is not installed.
 // sysvitals comes from the build (dist/, what ships; `npm run build` first) unless the third argument is `source`.
 
+import { executionAsyncResource } from 'node:async_hooks';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 
 const [framework, variant, from = 'dist'] = process.argv.slice(2) as [string, string, string?];
+// Every variant, bare included, keeps one nextTick queue entry alive from its start, as createMonitor does
+// (src/monitor/tick-shape.ts): Node 20's nextTick is otherwise left about ten times dearer, by chance, in some
+// start-ups (bench/RESULTS.md nexttick), and a bare server that drew it read sysvitals cheaper than it is
+// (window profiles, 2026-12-04: nextTick 13.5 samples per 1,000 requests in one bare server of four).
+const keptTick: object[] = [];
+process.nextTick(() => keptTick.push(executionAsyncResource()));
 /** The adapter entry as the package ships it (dist/adapters/<name>.cjs), or its source with `source`. */
 function adapterUrl(name: 'express' | 'fastify' | 'koa'): string {
   return new URL(
@@ -73,6 +80,29 @@ async function fastify(): Promise<Server> {
     // sysvitals-nosample (diagnosis, bench/native-gap.ts): without the sample timer, as bench/instructions.ts runs it.
     const sampling = variant === 'sysvitals-nosample' ? { sampleIntervalMs: 0 } : {};
     await app.register(createMonitor({ adminToken: TOKEN, ...sampling }).plugin());
+  } else if (variant === 'monitor-idle') {
+    // Diagnosis: the monitor created (its timers, sampler and process watches running) but not registered:
+    // what the monitor costs a loaded server beside its request path.
+    const { createMonitor } = (await import(
+      adapterUrl('fastify')
+    )) as typeof import('../src/adapters/fastify.js');
+    createMonitor({ adminToken: TOKEN });
+  } else if (variant === 'hook-clock') {
+    // Diagnosis: an empty onRequest hook that reads the clock, and the end told by Node's finish channel (the
+    // shape of sysvitals' path without its bookkeeping).
+    const { subscribe } = await import('node:diagnostics_channel');
+    const { performance } = await import('node:perf_hooks');
+    const START = Symbol('start');
+    let sum = 0;
+    subscribe('http.server.response.finish', (m) => {
+      const res = (m as { response: Record<symbol, number> }).response;
+      sum += performance.now() - (res[START] ?? 0);
+    });
+    app.addHook('onRequest', (_request, reply, next) => {
+      (reply.raw as unknown as Record<symbol, number>)[START] = performance.now();
+      next();
+    });
+    process.on('exit', () => sum);
   } else if (variant === 'hook') {
     // Diagnosis (bench/native-gap.ts): one empty callback-style onRequest hook, Fastify's own cost of a hook.
     app.addHook('onRequest', (_request, _reply, next) => next());
@@ -128,3 +158,29 @@ server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`READY ${(server.address() as AddressInfo).port}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));
+// Diagnosis (issue 18): with PROFILE_DIR set, SIGUSR2 starts a CPU profile of the main thread and SIGHUP writes it
+// there, so a profile covers the loaded window only (no start-up, no warm-up).
+if (process.env.PROFILE_DIR) {
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, params ?? {}, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  process.on('SIGUSR2', () => {
+    void post('Profiler.enable')
+      .then(() => post('Profiler.setSamplingInterval', { interval: 250 }))
+      .then(() => post('Profiler.start'));
+  });
+  process.on('SIGHUP', () => {
+    void post('Profiler.stop').then((r) => {
+      writeFileSync(
+        `${process.env.PROFILE_DIR}/${variant}-${process.pid}.cpuprofile`,
+        JSON.stringify((r as { profile: unknown }).profile),
+      );
+      process.stdout.write('PROFILED\n');
+    });
+  });
+}
