@@ -10,11 +10,12 @@
 // server, a start-up accident: bench/RESULTS.md nexttick). One sample per 1,000 requests is 0.25 µs per request.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { autocannon, exited, loadTogether, pin, SERVER_CPU } from './lib/paired.js';
 import { formatInterval, meanInterval } from './lib/stats.js';
 
 const { values: flags } = parseArgs({
@@ -30,7 +31,6 @@ const { values: flags } = parseArgs({
 });
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const SERVER = here('./overhead-server.ts');
-const AUTOCANNON = here('../node_modules/autocannon/autocannon.js');
 const SAMPLE_US = 250;
 
 interface Node {
@@ -55,11 +55,18 @@ function samplesByFunction(file: string): Map<string, number> {
 }
 
 function start(variant: string, dir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    'taskset',
-    ['-c', '0', process.execPath, '--import', 'tsx', SERVER, flags.framework, variant, 'dist'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PROFILE_DIR: dir } },
-  );
+  const [cmd, args] = pin(SERVER_CPU, process.execPath, [
+    '--import',
+    'tsx',
+    SERVER,
+    flags.framework,
+    variant,
+    'dist',
+  ]);
+  const child = spawn(cmd, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PROFILE_DIR: dir },
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
@@ -70,33 +77,6 @@ function start(variant: string, dir: string): Promise<{ child: ChildProcess; por
     });
     child.once('exit', (code) => reject(new Error(`${variant}: exited with ${code} before READY`)));
   });
-}
-
-function load(port: number, seconds: number): Promise<number> {
-  const child = spawn(
-    'taskset',
-    [
-      '-c',
-      '1',
-      process.execPath,
-      AUTOCANNON,
-      '-c',
-      '50',
-      '-d',
-      String(seconds),
-      '-j',
-      '-n',
-      `http://127.0.0.1:${port}/users/42`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  return new Promise((resolve) =>
-    child.once('exit', () => resolve((JSON.parse(out) as { requests: { total: number } }).requests.total)),
-  );
 }
 
 const signal = (child: ChildProcess, sig: NodeJS.Signals) => child.kill(sig);
@@ -120,12 +100,20 @@ for (let pair = 0; pair < pairs; pair++) {
     ? join(flags.keep, `pair-${pair + 1}`)
     : mkdtempSync(join(tmpdir(), 'window-profile-'));
   if (flags.keep) rmSync(dir, { recursive: true, force: true });
-  await import('node:fs').then((fs) => fs.mkdirSync(dir, { recursive: true }));
+  mkdirSync(dir, { recursive: true });
   const servers = await Promise.all(variants.map((v) => start(v, dir)));
   try {
-    await Promise.all(servers.map((s) => load(s.port, Number(flags.warmup))));
+    await Promise.all(
+      servers.map((s) => autocannon(`http://127.0.0.1:${s.port}/users/42`, Number(flags.warmup), 50)),
+    );
     for (const s of servers) signal(s.child, 'SIGUSR2');
-    const served = await Promise.all(servers.map((s) => load(s.port, Number(flags.duration))));
+    const served = (
+      await loadTogether(
+        servers.map((s) => ({ url: `http://127.0.0.1:${s.port}/users/42`, pids: [s.child.pid as number] })),
+        Number(flags.duration),
+        50,
+      )
+    ).map((r) => r.cannon.requests.total);
     const written = servers.map((s) => waitFor(s.child, 'PROFILED'));
     for (const s of servers) signal(s.child, 'SIGHUP');
     await Promise.all(written);
@@ -150,6 +138,7 @@ for (let pair = 0; pair < pairs; pair++) {
     }
   } finally {
     for (const s of servers) signal(s.child, 'SIGTERM');
+    await Promise.all(servers.map((s) => exited(s.child)));
     if (!flags.keep) rmSync(dir, { recursive: true, force: true });
   }
 }
