@@ -7,11 +7,11 @@
 // worker's restart included.
 
 import { describe, expect, it } from 'vitest';
-import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
 import { CURRENT_MAJORS, olderMajors } from '../adapters/framework-modules.js';
 import {
   BASE,
+  expectPercentilesOf,
   get,
   type LoggedRequest,
   load,
@@ -34,21 +34,6 @@ const CASES = [
   ['fastify', 'older', older.fastify],
   ['koa', 'older', older.koa],
 ] as const;
-
-/** metrics/' p50/p95/p99 equal those of one HDR histogram of every logged duration (its slot: 2 significant digits). */
-function expectPercentilesOf(latency: Record<string, number>, logged: readonly LoggedRequest[]): void {
-  const oracle = createHistogram();
-  for (const r of logged) oracle.recordValue(microsOf(r.ms));
-  for (const [p, key] of [
-    [50, 'p50_ms'],
-    [95, 'p95_ms'],
-    [99, 'p99_ms'],
-  ] as const) {
-    const expected = oracle.getValueAtPercentile(p) / 1000;
-    expect(Math.abs((latency[key] as number) - expected)).toBeLessThanOrEqual(expected * 0.01 + 0.001);
-  }
-  expect(latency.max_ms).toBeGreaterThanOrEqual(Math.round(oracle.maxValue) / 1000 - 0.001);
-}
 
 describe.each(CASES)('node:cluster, %s (%s major, %s), 3 workers', (app, majors) => {
   // CLUSTER_BYTES=0: reports unpaced, one per interval (the documented loss bound is then the last interval);

@@ -9,8 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { readLedger } from '../../src/cluster/ledger.js';
+import { createHistogram } from '../../src/latency/histogram.js';
+import { microsOf } from '../../src/latency/latency-ring.js';
 
 export const FIXTURE = join(import.meta.dirname, 'fixtures', 'app.ts');
 export const BASE = '/api/core/admin/system';
@@ -283,6 +285,28 @@ export function loggedRequests(logDir: string): LoggedRequest[] {
 }
 
 /** The value of one sample line of a Prometheus exposition (summed over matching label sets). */
+/**
+ * The oracle of a cluster's merged percentiles: p50/p95/p99 equal those of one HDR histogram of every logged duration
+ * (the same slot: 2 significant digits), and, unless `max` is false, max_ms at least the longest logged.
+ */
+export function expectPercentilesOf(
+  latency: Record<string, number | null>,
+  logged: readonly { ms: number }[],
+  { max = true } = {},
+): void {
+  const oracle = createHistogram();
+  for (const r of logged) oracle.recordValue(microsOf(r.ms));
+  for (const [p, key] of [
+    [50, 'p50_ms'],
+    [95, 'p95_ms'],
+    [99, 'p99_ms'],
+  ] as const) {
+    const expected = oracle.getValueAtPercentile(p) / 1000;
+    expect(Math.abs((latency[key] as number) - expected)).toBeLessThanOrEqual(expected * 0.01 + 0.001);
+  }
+  if (max) expect(latency.max_ms).toBeGreaterThanOrEqual(Math.round(oracle.maxValue) / 1000 - 0.001);
+}
+
 export function promValue(text: string, name: string, labelFilter = ''): number {
   let sum = 0;
   for (const line of text.split('\n')) {
