@@ -59,7 +59,8 @@ import { endpointWindowRows, routeRows, windowLatency, windowTotals } from './wi
  * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and never awaits;
  * records and reads rotate the windows lazily from `clock.now()`. Without an injected clock that is the coarse
  * clock (src/latency/coarse-clock.ts): a cached time refreshed every 50 ms by one shared unref'd timer, since
- * Date.now() alone would cost a third of the recording budget.
+ * Date.now() alone would cost a third of the recording budget; the timer sleeps while nothing reads the clock
+ * (an idle process) and the first read after that is Date.now() itself.
  *
  * A request updates its route's counters, its route's latency ring and one server-wide cumulative counts array:
  * windowed server-wide latency is merged from the routes on read (every few seconds), while latency since start
