@@ -54,8 +54,8 @@ export interface EndpointRow {
   /**
    * Requests of the route in flight when the table was read (not in the counts above until they end), present
    * only when there are some: a hang names its route. Event streams, bodies still arriving and responses the
-   * application has ended (waiting for their client to read them) are left out, as from `latency`'s requests in
-   * flight.
+   * application has ended or is writing while blocked on its client (waiting for their client to read them) are
+   * left out, as from `latency`'s requests in flight.
    */
   in_flight?: number;
   /** With `in_flight`: the age of the oldest of them so far, ms (a lower bound of its duration). */

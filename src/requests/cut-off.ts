@@ -2,7 +2,8 @@
 // or a response the application itself completed with status 499. Read only when the status is 499 (rare).
 
 import type { ServerResponse } from 'node:http';
-import { bodyArriving, responseEnded } from './body-arrival.js';
+import { bodyArriving } from './body-arrival.js';
+import { clientsToTake } from './client-backlog.js';
 import { ABORTED_STATUS } from './route-counters.js';
 
 /**
@@ -94,11 +95,13 @@ function completed(res: ServerResponse): boolean {
  * Whether the response was cut off while the server waited for its client, on the way in or on the way out: the
  * request's body still arriving (bodyArriving: `req.complete` false, and the server reading it as it comes), or the
  * response already ended by the application and not taken by its client (responseEnded: a large body the client
- * does not read, a response queued behind an earlier one on a pipelined connection). Either is recorded as an early
- * close whatever its duration (settleCutOff). A body the server did not read (Node had stopped reading the
- * connection for it) is not arriving: the client waited on the server (outside review 2, G1); nor is a response the
- * application had not ended (a hang, a stream still being written). Read once, at a cut-off.
+ * does not read, a response queued behind an earlier one on a pipelined connection), or a response the application
+ * is still writing whose client does not take what it wrote (blockedOnClient: a streamed download it does not read).
+ * Either is recorded as an early close whatever its duration (settleCutOff). A body the server did not read (Node
+ * had stopped reading the connection for it) is not arriving: the client waited on the server (outside review 2,
+ * G1); nor is a response the application had not ended and is not blocked on its client (a hang, a slow producer,
+ * nothing pending). Read once, at a cut-off.
  */
 export function clientsWait(res: ServerResponse): boolean {
-  return responseEnded(res) || bodyArriving(res.req);
+  return clientsToTake(res) || bodyArriving(res.req);
 }

@@ -3,7 +3,8 @@
 
 import { addToView, type CountsView, microsOf, slotOf } from '../latency/latency-ring.js';
 import type { Clock } from '../types.js';
-import { bodyArriving, responseEnded } from './body-arrival.js';
+import { bodyArriving } from './body-arrival.js';
+import { clientsToTake } from './client-backlog.js';
 import { isEventStream } from './exclusion.js';
 import { readClock, SteadyClock } from './steady-clock.js';
 
@@ -121,8 +122,8 @@ export class InFlightAges implements InFlightReader {
    * Calls `visit` with the age (ms) of each request in flight for at least `minMs` at `now`; server-sent event
    * streams are left out (open for as long as their client listens: their age is no latency), and so are requests
    * whose body is still arriving (isUploading: the time is the client's upload; a body the server does not read is
-   * not arriving, and is aged from the request's start) or whose response the application has ended (only its
-   * client's reading is left: responseEnded). Returns how many.
+   * not arriving, and is aged from the request's start) or whose response the application has ended or is
+   * blocked on its client (only its client's reading is left: clientsToTake). Returns how many.
    */
   eachAtLeast(minMs: number, now: number, visit: (ageMs: number) => void): number {
     let n = 0;
@@ -174,11 +175,11 @@ export class InFlightAges implements InFlightReader {
 
 /**
  * Whether a request in flight counts at its age (eachAtLeast): not an event stream, its body not still arriving, its
- * response not already ended by the application (responseEnded: only its client's reading is left, a slow reader's
- * wait, not the server's; outside review 6, F1c).
+ * response not already ended by the application nor blocked on its client (clientsToTake: only its client's reading
+ * is left, a slow reader's wait, not the server's; outside review 6, F1c, and streamed downloads).
  */
 function aged(res: object): boolean {
-  return !isEventStream(res) && !responseEnded(res) && !isUploading(res);
+  return !isEventStream(res) && !clientsToTake(res) && !isUploading(res);
 }
 
 /**

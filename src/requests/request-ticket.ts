@@ -1,7 +1,7 @@
 // An application request on its way through the monitor, from admission to its end: one object the adapter keeps.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { responseEnded } from './body-arrival.js';
+import { clientsToTake } from './client-backlog.js';
 import { clientsWait, cutOffStatus } from './cut-off.js';
 import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
@@ -139,15 +139,16 @@ export class TicketPath {
 /**
  * For an adapter's response that ended with status 499: the status and duration to record (cut-off.ts). A close
  * while the server waited for its client (clientsWait: the request's body still arriving, or the response already
- * ended by the application and not taken by its client) is recorded with duration 0, so an early close (not a
- * failure, not a request, no latency) whatever its length, unless `abortedFailureMs` is 0 (every aborted request
- * failed). An application failure (cutOffStatus: 500) is judged first, so it stays a failed request. Third: whether
- * the application had ended the response (responseEnded): an answered close, not toward the `unanswered` verdict
+ * ended by the application, or still written by it and blocked on its client, and not taken by its client) is
+ * recorded with duration 0, so an early close (not a failure, not a request, no latency) whatever its length, unless
+ * `abortedFailureMs` is 0 (every aborted request failed). An application failure (cutOffStatus: 500) is judged first,
+ * so it stays a failed request. Third: whether the application had ended the response or was blocked on its client
+ * (clientsToTake: client-backlog.ts): an answered close, not toward the `unanswered` verdict
  * (RequestStats.recordAnsweredClose; a recordRequest() caller cannot say so: its closes are early closes only).
  */
 export function settleCutOff(res: ServerResponse, durationMs: number): [number, number, boolean] {
   const status = cutOffStatus(res);
   if (status !== ABORTED_STATUS) return [status, durationMs, false];
-  if (responseEnded(res)) return [status, 0, true];
+  if (clientsToTake(res)) return [status, 0, true];
   return [status, clientsWait(res) ? 0 : durationMs, false];
 }

@@ -182,7 +182,7 @@ export class RequestStats {
     }
   }
 
-  /** A client's close of a response the app had ended (settleCutOff): an answered early close (countAnsweredClose). */
+  /** A client's close of a response the app had ended or blocked on it (settleCutOff): an answered early close. */
   recordAnsweredClose(method: string, route: string): void {
     try {
       this.tick();

@@ -72,8 +72,9 @@ export const ABORTED_COLUMN = 6;
  */
 export const ABORTED_FAILED_COLUMN = 7;
 /**
- * Column of the early closes of responses the application had already ended (responseEnded: a large body its client
- * did not read, a response queued behind it on a pipelined connection): early closes everywhere, but answered, so
+ * Column of the early closes of responses the application had already ended, or was writing while blocked on its
+ * client (clientsToTake: a large body or a streamed download its client did not read, a response queued behind it
+ * on a pipelined connection): early closes everywhere, but answered, so
  * not counted toward the `unanswered` verdict (request-groups.ts). Counted at the close only (countAnsweredClose).
  */
 export const ANSWERED_CLOSE_COLUMN = 8;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Router from '@koa/router';
 import Fastify from 'fastify';
@@ -28,10 +29,15 @@ interface H2App {
   readonly received: number;
   /** The responses of `/big` (BIG, sent in one call), as the server holds them. */
   readonly big: { writableEnded: boolean; writableFinished: boolean }[];
+  /** The responses of `/stream` (HUGE, written by the app in chunks as its client reads), as the server holds them. */
+  readonly streamed: StreamedResponse[];
   close(): Promise<void>;
 }
 
 type Clock = { t: number; now(): number };
+
+/** What the oracle reads of a `/stream` response: ended by the app or not, and what its HTTP/2 stream holds. */
+type StreamedResponse = { writableEnded: boolean; stream: { writableLength: number } };
 
 const tlsFile = (name: string) =>
   readFileSync(fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url)));
@@ -50,10 +56,18 @@ afterEach(async () => {
  */
 const BIG = Buffer.alloc(60 * 1024, 97);
 
+/**
+ * Sent by `/stream`: 4 MB, which Fastify 5 writes in 64 KiB chunks as its client reads, and Koa pipes from a stream
+ * body (`ctx.body = stream`) that stays open: neither is ended while its client does not read (outside review 6, F1
+ * family).
+ */
+const HUGE = Buffer.alloc(4 * 1024 * 1024, 98);
+
 /** `/ok` answers 200, `/fail` 500, `/hang` never (until the client gives up), `/big` BIG. */
 async function startFastify(clock: Clock, secure = false, abortedFailureMs?: number): Promise<H2App> {
   let received = 0;
   const big: H2App['big'] = [];
+  const streamed: StreamedResponse[] = [];
   const monitor = createFastifyMonitor({
     adminToken: TOKEN,
     sampleIntervalMs: 0,
@@ -81,6 +95,11 @@ async function startFastify(clock: Clock, secure = false, abortedFailureMs?: num
     big.push(reply.raw);
     return reply.type('application/octet-stream').send(BIG);
   });
+  app.get('/stream', async (_req, reply) => {
+    received++;
+    streamed.push(reply.raw as unknown as StreamedResponse);
+    return reply.type('application/octet-stream').send(HUGE);
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   return {
@@ -90,6 +109,7 @@ async function startFastify(clock: Clock, secure = false, abortedFailureMs?: num
       return received;
     },
     big,
+    streamed,
     close: async () => {
       await app.close();
       await monitor.close();
@@ -100,6 +120,7 @@ async function startFastify(clock: Clock, secure = false, abortedFailureMs?: num
 async function startKoa(clock: Clock, secure = false, abortedFailureMs?: number): Promise<H2App> {
   let received = 0;
   const big: H2App['big'] = [];
+  const streamed: StreamedResponse[] = [];
   const monitor = createKoaMonitor({
     adminToken: TOKEN,
     sampleIntervalMs: 0,
@@ -128,6 +149,15 @@ async function startKoa(clock: Clock, secure = false, abortedFailureMs?: number)
     big.push(ctx.res);
     ctx.body = BIG;
   });
+  router.get('/stream', (ctx) => {
+    received++;
+    streamed.push(ctx.res as unknown as StreamedResponse);
+    ctx.type = 'application/octet-stream';
+    // A stream the app is still writing (a live feed: HUGE, then more to come), so not ended.
+    const body = new Readable({ read() {} });
+    body.push(HUGE);
+    ctx.body = body;
+  });
   app.use(monitor.middleware());
   app.use(router.routes());
   const server = secure ? http2.createSecureServer(TLS, app.callback()) : http2.createServer(app.callback());
@@ -140,6 +170,7 @@ async function startKoa(clock: Clock, secure = false, abortedFailureMs?: number)
       return received;
     },
     big,
+    streamed,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -327,6 +358,58 @@ describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept
     expect([m.errors.count_aborted, m.errors.count_aborted_early, m.errors.count_4xx]).toEqual([2, 1, 1]);
     const byRoute = Object.fromEntries(app.monitor.requests.abortedTotals().map((t) => [t.route, t]));
     expect(byRoute['/big']).toMatchObject({ count: 1, failed: 0 });
+    expect(byRoute['/hang']).toMatchObject({ count: 1, failed: 1 });
+  });
+
+  // The F1 family on HTTP/2: a body the application is still writing (Fastify 5 writing a 4 MB Buffer in chunks, Koa
+  // piping a stream body) that its client does not read is blocked on its client (its stream's flow-control window
+  // closed, what the app wrote pending in the stream): not aged while held, an early close (answered) when the client
+  // cancels it after abortedFailureMs (1 ms here), not a failed request. A hung handler beside it is aged and failed.
+  it('a response the app is still writing, blocked on a client that does not read, is not aged, and its cancel is an early close', async () => {
+    const { clock, app, session } = await openSession(framework, false, 1);
+    const reader = http2.connect(app.url, { settings: { initialWindowSize: 1024 } });
+    reader.on('error', () => {});
+    cleanups.push(() => {
+      reader.destroy();
+    });
+    const unread = reader.request({ ':path': '/stream' });
+    unread.on('error', () => {});
+    unread.pause(); // never read
+    unread.end();
+    const hung = session.request({ ':path': '/hang' });
+    hung.on('error', () => {});
+    hung.end();
+    const blocked = (r: StreamedResponse | undefined) =>
+      r !== undefined && !r.writableEnded && r.stream.writableLength > 0;
+    await eventually(() => app.received === 2 && blocked(app.streamed[0]));
+    // The oracle: the app has not ended it, and its stream holds what the app wrote and the client did not take.
+    expect(app.streamed.map((r) => [r.writableEnded, r.stream.writableLength > 0])).toEqual([[false, true]]);
+    clock.t += 6_000;
+    const held = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    expect(held.requests.in_flight).toBe(2);
+    expect([held.latency.in_flight_counted, held.latency.max_ms]).toEqual([1, 6_000]);
+    expect(
+      app.monitor
+        .endpoints()
+        .routes.filter((r) => r.in_flight !== undefined)
+        .map((r) => [r.route, r.in_flight]),
+    ).toEqual([['/hang', 1]]);
+
+    await sleep(20); // both well past abortedFailureMs (1 ms)
+    unread.close(http2.constants.NGHTTP2_CANCEL);
+    hung.close(http2.constants.NGHTTP2_CANCEL);
+    await eventually(() => app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0) === 2);
+    clock.t += 1_000;
+    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    expect(m.requests.total).toBe(1);
+    expect([
+      m.errors.count_aborted,
+      m.errors.count_aborted_early,
+      m.errors.count_aborted_answered,
+      m.errors.count_4xx,
+    ]).toEqual([2, 1, 1, 1]);
+    const byRoute = Object.fromEntries(app.monitor.requests.abortedTotals().map((t) => [t.route, t]));
+    expect(byRoute['/stream']).toMatchObject({ count: 1, failed: 0 });
     expect(byRoute['/hang']).toMatchObject({ count: 1, failed: 1 });
   });
 
