@@ -10,12 +10,12 @@
 // objects say (ended by the app, not finished: Node still held part of the body when the client closed).
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+import { abortedCount, GET, getStatus, neverReads } from './raw-clients.js';
 import { eventually, FRAMEWORKS, type Framework } from './workload-apps.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -74,40 +74,7 @@ async function start(framework: Framework, options: MonitorOptions, modules: Fra
   return { monitor: made.monitor, port, seen };
 }
 
-/** GET on a new connection, read in full; its status. */
-function get(port: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () =>
-      socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
-    );
-    let head = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      if (head.length < 16) head += d;
-    });
-    socket.on('end', () => resolve(Number(head.slice(9, 12))));
-    socket.on('error', reject);
-  });
-}
-
-/** A client that writes `requests` and never reads (its socket paused); close() destroys the connection. */
-function neverReads(port: number, requests: string): { close(): Promise<void> } {
-  const socket: Socket = connect(port, '127.0.0.1', () => socket.write(requests));
-  socket.pause();
-  socket.on('error', () => {});
-  return {
-    close: () =>
-      new Promise<void>((r) => {
-        socket.on('close', () => r());
-        socket.destroy();
-      }),
-  };
-}
-
-const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const abortedCount = (m: { requests: { abortedTotals(): { count: number }[] } }) =>
-  m.requests.abortedTotals().reduce((n, t) => n + t.count, 0);
 
 const cases = [CURRENT_MAJORS, olderMajors()].flatMap((modules) =>
   FRAMEWORKS.map((framework) => ({ framework, major: modules.majors[framework], modules })),
@@ -119,7 +86,7 @@ describe.each(cases)(
     it(`F1: ${READERS} slow readers of a 64 MB body closed after abortedFailureMs are early closes; a handler that never answered stays failed`, async () => {
       // abortedFailureMs 1: every close below comes after it, so only the response's state tells them apart.
       const app = await start(framework, { abortedFailureMs: 1, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await get(app.port, '/ok')).toBe(200);
+      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
       const readers = Array.from({ length: READERS }, () => neverReads(app.port, GET('/big')));
       const hung = neverReads(app.port, GET('/hung'));
       await eventually(
@@ -207,7 +174,7 @@ describe.each(cases)(
 
     it(`F1b: ${PIPELINED} pipelined GET /ok behind an unread GET /big, closed after abortedFailureMs, are not failed nor timed`, async () => {
       const app = await start(framework, { abortedFailureMs: 1, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await get(app.port, '/ok')).toBe(200);
+      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
       const client = neverReads(app.port, GET('/big') + GET('/ok').repeat(PIPELINED));
       await eventually(
         async () => app.seen.length === OK + 1 + PIPELINED && app.seen.every((s) => s.res.writableEnded),
@@ -238,7 +205,7 @@ describe.each(cases)(
     it('F1c: held open, they are in flight but not aged (no critical latency, no api_response_time alert, not in routes/ in flight); a hung handler still is', async () => {
       const clock = { t: T0, now: () => clock.t };
       const app = await start(framework, { clock, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await get(app.port, '/ok')).toBe(200);
+      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
       neverReads(app.port, GET('/big') + GET('/ok').repeat(PIPELINED));
       await eventually(
         async () => app.seen.length === OK + 1 + PIPELINED && app.seen.every((s) => s.res.writableEnded),

@@ -11,7 +11,7 @@
 
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+import { abortedCount, GET, getStatus, neverReads } from './raw-clients.js';
 import { eventually, FRAMEWORKS, type Framework } from './workload-apps.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
@@ -141,40 +142,6 @@ async function start(framework: Framework, options: MonitorOptions, modules: Fra
   return { monitor: made.monitor, port, seen, sent, failingBodies };
 }
 
-/** GET on a new connection, read in full; its status. */
-function get(port: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () =>
-      socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
-    );
-    let head = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => {
-      if (head.length < 16) head += d;
-    });
-    socket.on('end', () => resolve(Number(head.slice(9, 12))));
-    socket.on('error', reject);
-  });
-}
-
-/** A client that writes `request` and never reads (its socket paused); close() destroys the connection. */
-function neverReads(port: number, request: string): { close(): Promise<void> } {
-  const socket: Socket = connect(port, '127.0.0.1', () => socket.write(request));
-  socket.pause();
-  socket.on('error', () => {});
-  return {
-    close: () =>
-      new Promise<void>((r) => {
-        if (socket.destroyed) return r();
-        socket.on('close', () => r());
-        socket.destroy();
-      }),
-  };
-}
-
-const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
-const abortedCount = (m: { requests: { abortedTotals(): { count: number }[] } }) =>
-  m.requests.abortedTotals().reduce((n, t) => n + t.count, 0);
 type Seen = { res: ServerResponse; socket: Socket };
 /** The app has written (its head sent), not ended, and bytes it wrote are pending in the connection. */
 const blocked = (s: Seen) => s.res.headersSent && !s.res.writableEnded && s.socket.writableLength > 0;
@@ -193,7 +160,7 @@ describe.each(cases)(
     it(`${READERS} clients of a streamed 64 MB file that stop reading and close after abortedFailureMs are answered early closes, not failures`, async () => {
       // abortedFailureMs 1: every close below comes after it, so only the response's state tells them apart.
       const app = await start(framework, { abortedFailureMs: 1, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await get(app.port, '/ok')).toBe(200);
+      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
       const readers = Array.from({ length: READERS }, () => neverReads(app.port, GET('/file')));
       const files = () => app.seen.filter((s) => s.url === '/file');
       await eventually(async () => files().length === READERS && files().every(blocked));
@@ -221,7 +188,7 @@ describe.each(cases)(
     it('held open, a streamed file its client does not read is in flight but not aged; a slow producer is', async () => {
       const clock = { t: T0, now: () => clock.t };
       const app = await start(framework, { clock, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await get(app.port, '/ok')).toBe(200);
+      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
       neverReads(app.port, GET('/file'));
       const file = () => app.seen.find((s) => s.url === '/file');
       await eventually(async () => file() !== undefined && blocked(file() as Seen));
@@ -254,7 +221,7 @@ describe.each(cases)(
 
     it('a slow producer (1 byte a second) whose client does not read and closes after abortedFailureMs is still a failed request', async () => {
       const app = await start(framework, { abortedFailureMs: 1, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await get(app.port, '/ok')).toBe(200);
+      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
       const client = neverReads(app.port, GET('/drip'));
       const dripping = () => app.seen.find((s) => s.url === '/drip');
       // Two bytes produced (a second apart), every one taken by the connection: nothing pending.
@@ -283,7 +250,7 @@ describe.each(cases)(
 
     it('a stream that fails mid-way while its client is not reading is the application failure, 500', async () => {
       const app = await start(framework, { abortedFailureMs: 1, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await get(app.port, '/ok')).toBe(200);
+      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
       const client = neverReads(app.port, GET('/fail-stream'));
       const streaming = () => app.seen.find((s) => s.url === '/fail-stream');
       // Blocked on its client first (what it wrote is pending), then its body fails.

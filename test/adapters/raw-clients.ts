@@ -1,0 +1,42 @@
+// Raw-socket clients for the cut-off tests (slow-reader, streamed-reader): a GET read in full, and a client that
+// writes its requests and never reads what it is sent.
+
+import { connect, type Socket } from 'node:net';
+
+/** A GET request line for a raw socket (keep-alive: pipelined requests follow it). */
+export const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+
+/** GET on a new connection, read in full; its status. */
+export function getStatus(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+    );
+    let head = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      if (head.length < 16) head += d;
+    });
+    socket.on('end', () => resolve(Number(head.slice(9, 12))));
+    socket.on('error', reject);
+  });
+}
+
+/** A client that writes `requests` and never reads (its socket paused); close() destroys the connection. */
+export function neverReads(port: number, requests: string): { close(): Promise<void> } {
+  const socket: Socket = connect(port, '127.0.0.1', () => socket.write(requests));
+  socket.pause();
+  socket.on('error', () => {});
+  return {
+    close: () =>
+      new Promise<void>((r) => {
+        if (socket.destroyed) return r();
+        socket.on('close', () => r());
+        socket.destroy();
+      }),
+  };
+}
+
+/** The aborted requests (early closes included) a monitor's request stats hold. */
+export const abortedCount = (m: { requests: { abortedTotals(): { count: number }[] } }) =>
+  m.requests.abortedTotals().reduce((n, t) => n + t.count, 0);
