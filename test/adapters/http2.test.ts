@@ -8,6 +8,7 @@ import { Agent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import Router from '@koa/router';
 import Fastify from 'fastify';
 import Koa from 'koa';
@@ -318,100 +319,73 @@ describe.each(['fastify', 'koa'] as const)('%s on HTTP/2 (h2c), one session kept
   // Outside review 6, F1/F1c on HTTP/2: a body the application ended that its client does not read (its stream's
   // flow-control window closed) is the client's wait: not aged while held, an early close when the client cancels
   // it after abortedFailureMs (1 ms here), not a failed request. A hung handler beside it is aged, as above.
-  it('a response ended by the app and not read by its client is not aged, and its cancel is an early close', async () => {
-    const { clock, app, session } = await openSession(framework, false, 1);
-    // Its own session, with a 1 KiB window (the unread body closes the session's window too).
-    const reader = http2.connect(app.url, { settings: { initialWindowSize: 1024 } });
-    reader.on('error', () => {});
-    cleanups.push(() => {
-      reader.destroy();
-    });
-    const unread = reader.request({ ':path': '/big' });
-    unread.on('error', () => {});
-    unread.pause(); // never read
-    unread.end();
-    const hung = session.request({ ':path': '/hang' });
-    hung.on('error', () => {});
-    hung.end();
-    await eventually(() => app.received === 2 && app.big[0]?.writableEnded === true);
-    // The oracle: the app ended it, and its stream still holds part of it (the client took not all).
-    expect(app.big.map((r) => [r.writableEnded, r.writableFinished])).toEqual([[true, false]]);
-    clock.t += 6_000;
-    const held = await app.monitor.getMetrics({ maxAgeMs: 0 });
-    expect(held.requests.in_flight).toBe(2);
-    expect([held.latency.in_flight_counted, held.latency.max_ms]).toEqual([1, 6_000]);
-    expect(
-      app.monitor
-        .endpoints()
-        .routes.filter((r) => r.in_flight !== undefined)
-        .map((r) => [r.route, r.in_flight]),
-    ).toEqual([['/hang', 1]]);
-
-    await sleep(20); // both well past abortedFailureMs (1 ms)
-    unread.close(http2.constants.NGHTTP2_CANCEL);
-    hung.close(http2.constants.NGHTTP2_CANCEL);
-    await eventually(() => app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0) === 2);
-    clock.t += 1_000;
-    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
-    // The hung one waited on its handler: a failed request. The unread one: an early close, not a request.
-    expect(m.requests.total).toBe(1);
-    expect([m.errors.count_aborted, m.errors.count_aborted_early, m.errors.count_4xx]).toEqual([2, 1, 1]);
-    const byRoute = Object.fromEntries(app.monitor.requests.abortedTotals().map((t) => [t.route, t]));
-    expect(byRoute['/big']).toMatchObject({ count: 1, failed: 0 });
-    expect(byRoute['/hang']).toMatchObject({ count: 1, failed: 1 });
-  });
-
   // The F1 family on HTTP/2: a body the application is still writing (Fastify 5 writing a 4 MB Buffer in chunks, Koa
   // piping a stream body) that its client does not read is blocked on its client (its stream's flow-control window
   // closed, what the app wrote pending in the stream): not aged while held, an early close (answered) when the client
   // cancels it after abortedFailureMs (1 ms here), not a failed request. A hung handler beside it is aged and failed.
-  it('a response the app is still writing, blocked on a client that does not read, is not aged, and its cancel is an early close', async () => {
-    const { clock, app, session } = await openSession(framework, false, 1);
-    const reader = http2.connect(app.url, { settings: { initialWindowSize: 1024 } });
-    reader.on('error', () => {});
-    cleanups.push(() => {
-      reader.destroy();
-    });
-    const unread = reader.request({ ':path': '/stream' });
-    unread.on('error', () => {});
-    unread.pause(); // never read
-    unread.end();
-    const hung = session.request({ ':path': '/hang' });
-    hung.on('error', () => {});
-    hung.end();
-    const blocked = (r: StreamedResponse | undefined) =>
-      r !== undefined && !r.writableEnded && r.stream.writableLength > 0;
-    await eventually(() => app.received === 2 && blocked(app.streamed[0]));
-    // The oracle: the app has not ended it, and its stream holds what the app wrote and the client did not take.
-    expect(app.streamed.map((r) => [r.writableEnded, r.stream.writableLength > 0])).toEqual([[false, true]]);
-    clock.t += 6_000;
-    const held = await app.monitor.getMetrics({ maxAgeMs: 0 });
-    expect(held.requests.in_flight).toBe(2);
-    expect([held.latency.in_flight_counted, held.latency.max_ms]).toEqual([1, 6_000]);
-    expect(
-      app.monitor
-        .endpoints()
-        .routes.filter((r) => r.in_flight !== undefined)
-        .map((r) => [r.route, r.in_flight]),
-    ).toEqual([['/hang', 1]]);
+  const unreadCases = [
+    {
+      title:
+        'a response ended by the app and not read by its client is not aged, and its cancel is an early close',
+      path: '/big',
+      // The oracle: the app ended it, and its stream still holds part of it (the client took not all).
+      state: (app: H2App) => app.big.map((r) => [r.writableEnded, r.writableFinished]),
+      unreadState: [[true, false]],
+      errors: { count_aborted: 2, count_aborted_early: 1, count_4xx: 1 },
+    },
+    {
+      title:
+        'a response the app is still writing, blocked on a client that does not read, is not aged, and its cancel is an early close',
+      path: '/stream',
+      // The oracle: the app has not ended it, and its stream holds what the app wrote and the client did not take.
+      state: (app: H2App) => app.streamed.map((r) => [r.writableEnded, r.stream.writableLength > 0]),
+      unreadState: [[false, true]],
+      errors: { count_aborted: 2, count_aborted_early: 1, count_aborted_answered: 1, count_4xx: 1 },
+    },
+  ];
+  for (const { title, path, state, unreadState, errors } of unreadCases) {
+    it(title, async () => {
+      const { clock, app, session } = await openSession(framework, false, 1);
+      // Its own session, with a 1 KiB window (the unread body closes the session's window too).
+      const reader = http2.connect(app.url, { settings: { initialWindowSize: 1024 } });
+      reader.on('error', () => {});
+      cleanups.push(() => {
+        reader.destroy();
+      });
+      const unread = reader.request({ ':path': path });
+      unread.on('error', () => {});
+      unread.pause(); // never read
+      unread.end();
+      const hung = session.request({ ':path': '/hang' });
+      hung.on('error', () => {});
+      hung.end();
+      await eventually(() => app.received === 2 && isDeepStrictEqual(state(app), unreadState));
+      expect(state(app)).toEqual(unreadState);
+      clock.t += 6_000;
+      const held = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      expect(held.requests.in_flight).toBe(2);
+      expect([held.latency.in_flight_counted, held.latency.max_ms]).toEqual([1, 6_000]);
+      expect(
+        app.monitor
+          .endpoints()
+          .routes.filter((r) => r.in_flight !== undefined)
+          .map((r) => [r.route, r.in_flight]),
+      ).toEqual([['/hang', 1]]);
 
-    await sleep(20); // both well past abortedFailureMs (1 ms)
-    unread.close(http2.constants.NGHTTP2_CANCEL);
-    hung.close(http2.constants.NGHTTP2_CANCEL);
-    await eventually(() => app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0) === 2);
-    clock.t += 1_000;
-    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
-    expect(m.requests.total).toBe(1);
-    expect([
-      m.errors.count_aborted,
-      m.errors.count_aborted_early,
-      m.errors.count_aborted_answered,
-      m.errors.count_4xx,
-    ]).toEqual([2, 1, 1, 1]);
-    const byRoute = Object.fromEntries(app.monitor.requests.abortedTotals().map((t) => [t.route, t]));
-    expect(byRoute['/stream']).toMatchObject({ count: 1, failed: 0 });
-    expect(byRoute['/hang']).toMatchObject({ count: 1, failed: 1 });
-  });
+      await sleep(20); // both well past abortedFailureMs (1 ms)
+      unread.close(http2.constants.NGHTTP2_CANCEL);
+      hung.close(http2.constants.NGHTTP2_CANCEL);
+      await eventually(() => app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0) === 2);
+      clock.t += 1_000;
+      const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      // The hung one waited on its handler: a failed request. The unread one: an early close, not a request.
+      expect(m.requests.total).toBe(1);
+      expect(m.errors).toMatchObject(errors);
+      const byRoute = Object.fromEntries(app.monitor.requests.abortedTotals().map((t) => [t.route, t]));
+      expect(byRoute[path]).toMatchObject({ count: 1, failed: 0 });
+      expect(byRoute['/hang']).toMatchObject({ count: 1, failed: 1 });
+    });
+  }
 
   it('graceful shutdown: answered streams are not dropped, no Connection header, the session gets GOAWAY', async () => {
     const warnings: string[] = [];
