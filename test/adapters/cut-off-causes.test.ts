@@ -6,14 +6,14 @@
 // On the majors in devDependencies and on the older majors of the peer ranges (Express 4, Fastify 4, Koa 2).
 // The oracle is what the clients did and saw.
 
-import { request as httpRequest, type Server } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
-import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
-import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
-import { eventually, FRAMEWORKS, type Framework } from './workload-apps.js';
+import { cutOffApps, type FrameworkRoutes, MAJOR_CASES } from './cut-off-apps.js';
+import type { FrameworkModules } from './framework-modules.js';
+import { eventually, type Framework } from './workload-apps.js';
 
 const N = 5;
 
@@ -35,71 +35,49 @@ async function readBody(req: AsyncIterable<unknown>): Promise<boolean> {
   }
 }
 
-async function start(framework: Framework, options: MonitorOptions, modules: FrameworkModules) {
-  const made =
-    framework === 'express'
-      ? await expressApp(
-          options,
-          (app) => {
-            app.get('/ok', (_req, res) => void res.send('ok'));
-            app.get('/s499', (_req, res) => void res.status(499).send('s'));
-            app.get('/fail-mid', (_req, res) => {
-              res.write('partial');
-              throw new Error('after the headers');
-            });
-            app.post('/upload', (req, res) => {
-              void readBody(req).then((whole) => whole && res.send('u'));
-            });
-            app.get('/slow', (_req, res) => void setTimeout(() => res.send('s'), 5_000).unref());
-          },
-          modules,
-        )
-      : framework === 'fastify'
-        ? await fastifyApp(
-            options,
-            (app) => {
-              app.get('/ok', async () => 'ok');
-              app.get('/s499', async (_req, reply) => reply.code(499).send('s'));
-              app.get('/fail-mid', (_req, reply) => void reply.send(failingBody()));
-              app.post('/upload', async () => 'u');
-              app.get('/slow', (_req, reply) => void setTimeout(() => reply.send('s'), 5_000).unref());
-            },
-            modules,
-          )
-        : await koaApp(
-            options,
-            (router) => {
-              router.get('/ok', (ctx) => {
-                ctx.body = 'ok';
-              });
-              router.get('/s499', (ctx) => {
-                ctx.status = 499;
-                ctx.body = 's';
-              });
-              router.get('/fail-mid', (ctx) => {
-                ctx.body = failingBody();
-              });
-              router.post('/upload', async (ctx) => {
-                if (await readBody(ctx.req)) ctx.body = 'u';
-              });
-              router.get('/slow', async (ctx) => {
-                await new Promise((r) => setTimeout(r, 5_000).unref());
-                ctx.body = 's';
-              });
-            },
-            modules,
-          );
-  const server: Server = made.server;
-  let received = 0;
-  server.on('request', () => received++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  running.push({ server, monitor: made.monitor });
-  return { monitor: made.monitor, port, received: () => received };
-}
+/**
+ * `/s499` answers 499, `/fail-mid` fails after its response started, `/upload` answers once it has read its body,
+ * `/slow` after 5 s.
+ */
+const ROUTES: FrameworkRoutes = {
+  express: (app) => {
+    app.get('/s499', (_req, res) => void res.status(499).send('s'));
+    app.get('/fail-mid', (_req, res) => {
+      res.write('partial');
+      throw new Error('after the headers');
+    });
+    app.post('/upload', (req, res) => {
+      void readBody(req).then((whole) => whole && res.send('u'));
+    });
+    app.get('/slow', (_req, res) => void setTimeout(() => res.send('s'), 5_000).unref());
+  },
+  fastify: (app) => {
+    app.get('/s499', async (_req, reply) => reply.code(499).send('s'));
+    app.get('/fail-mid', (_req, reply) => void reply.send(failingBody()));
+    app.post('/upload', async () => 'u');
+    app.get('/slow', (_req, reply) => void setTimeout(() => reply.send('s'), 5_000).unref());
+  },
+  koa: (router) => {
+    router.get('/s499', (ctx) => {
+      ctx.status = 499;
+      ctx.body = 's';
+    });
+    router.get('/fail-mid', (ctx) => {
+      ctx.body = failingBody();
+    });
+    router.post('/upload', async (ctx) => {
+      if (await readBody(ctx.req)) ctx.body = 'u';
+    });
+    router.get('/slow', async (ctx) => {
+      await new Promise((r) => setTimeout(r, 5_000).unref());
+      ctx.body = 's';
+    });
+  },
+};
 
-const running = closedAfterEach();
+const listen = cutOffApps();
+const start = (framework: Framework, options: MonitorOptions, modules: FrameworkModules) =>
+  listen(framework, options, modules, ROUTES);
 
 /**
  * GET on a new connection: its status and whether the body arrived whole (false: the connection was cut, or the
@@ -151,11 +129,7 @@ function ended(monitor: {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const cases = [CURRENT_MAJORS, olderMajors()].flatMap((modules) =>
-  FRAMEWORKS.map((framework) => ({ framework, major: modules.majors[framework], modules })),
-);
-
-describe.each(cases)(
+describe.each(MAJOR_CASES)(
   '$framework $major: what a response that did not complete normally counts as',
   ({ framework, modules }) => {
     it(`F6: ${N} responses cut off by an application failure after they started are failed requests (500) on their route`, async () => {
@@ -210,7 +184,7 @@ describe.each(cases)(
         ),
       );
       const waiting = rawClose(app.port, 'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
-      await eventually(async () => app.received() >= N + 1);
+      await eventually(async () => app.seen.length >= N + 1);
       await sleep(100);
       await Promise.all([...uploads, waiting].map((c) => c.close()));
       await eventually(

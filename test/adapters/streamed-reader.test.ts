@@ -10,17 +10,23 @@
 // connections say (not ended by the app; bytes written and pending in the connection, or none pending).
 
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
-import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
-import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+import type { MetricsSnapshot } from '../../src/types.js';
+import {
+  cutOffApps,
+  expectHeldNotAged,
+  inFlightRoutes,
+  MAJOR_CASES,
+  responseTimeAlerts,
+  type Seen,
+} from './cut-off-apps.js';
+import type { FrameworkModules } from './framework-modules.js';
 import { abortedCount, GET, getStatus, neverReads } from './raw-clients.js';
-import { eventually, FRAMEWORKS, type Framework } from './workload-apps.js';
+import { eventually, type Framework } from './workload-apps.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 /** Far more than loopback's socket buffers take from a client that does not read (4 MB send, up to 32 MB receive). */
@@ -40,7 +46,7 @@ afterAll(() => {
 });
 
 const quiet = { warn() {}, error() {}, info() {}, debug() {} };
-const running = closedAfterEach();
+const listen = cutOffApps();
 
 /** A slow producer: one byte now, then one a second, until destroyed; counts what it produced in `sent`. */
 function drip(sent: { bytes: number }): Readable {
@@ -70,91 +76,83 @@ function failing(bodies: Readable[]): Readable {
   return body;
 }
 
+/**
+ * `/file` streams a 64 MB file, `/drip` is a slow producer, `/fail-stream` sends 64 MB, then fails when the test
+ * destroys its body (in `failingBodies`).
+ */
 async function start(framework: Framework, options: MonitorOptions, modules: FrameworkModules) {
   const sent = { bytes: 0 };
   const failingBodies: Readable[] = [];
-  const made =
-    framework === 'express'
-      ? await expressApp(
-          options,
-          (app) => {
-            app.get('/ok', (_req, res) => void res.send('ok'));
-            app.get('/file', (_req, res) => res.sendFile(FILE));
-            app.get('/drip', (_req, res) => {
-              const body = drip(sent);
-              res.on('close', () => body.destroy());
-              body.pipe(res);
-            });
-            app.get('/fail-stream', (_req, res, next) => {
-              const body = failing(failingBodies);
-              body.on('error', next);
-              body.pipe(res);
-            });
-          },
-          modules,
-        )
-      : framework === 'fastify'
-        ? await fastifyApp(
-            options,
-            (app) => {
-              app.get('/ok', async () => 'ok');
-              app.get('/file', (_req, reply) =>
-                reply.type('application/octet-stream').send(createReadStream(FILE)),
-              );
-              app.get('/drip', (_req, reply) => reply.type('text/plain').send(drip(sent)));
-              app.get('/fail-stream', (_req, reply) =>
-                reply.type('application/octet-stream').send(failing(failingBodies)),
-              );
-            },
-            modules,
-          )
-        : await koaApp(
-            options,
-            (router) => {
-              router.get('/ok', (ctx) => {
-                ctx.body = 'ok';
-              });
-              router.get('/file', (ctx) => {
-                ctx.type = 'application/octet-stream';
-                ctx.body = createReadStream(FILE);
-              });
-              router.get('/drip', (ctx) => {
-                ctx.type = 'text/plain';
-                ctx.body = drip(sent);
-              });
-              router.get('/fail-stream', (ctx) => {
-                ctx.type = 'application/octet-stream';
-                ctx.body = failing(failingBodies);
-              });
-            },
-            modules,
-          );
-  const server: Server = made.server;
-  // What the server holds of each request: its response object (the oracle reads its state and its connection's).
-  const seen: { url: string; res: ServerResponse; socket: Socket }[] = [];
-  server.on('request', (req: IncomingMessage, res: ServerResponse) =>
-    seen.push({ url: req.url ?? '', res, socket: req.socket }),
-  );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  running.push({ server, monitor: made.monitor });
-  return { monitor: made.monitor, port, seen, sent, failingBodies };
+  const served = await listen(framework, options, modules, {
+    express: (app) => {
+      app.get('/file', (_req, res) => res.sendFile(FILE));
+      app.get('/drip', (_req, res) => {
+        const body = drip(sent);
+        res.on('close', () => body.destroy());
+        body.pipe(res);
+      });
+      app.get('/fail-stream', (_req, res, next) => {
+        const body = failing(failingBodies);
+        body.on('error', next);
+        body.pipe(res);
+      });
+    },
+    fastify: (app) => {
+      app.get('/file', (_req, reply) => reply.type('application/octet-stream').send(createReadStream(FILE)));
+      app.get('/drip', (_req, reply) => reply.type('text/plain').send(drip(sent)));
+      app.get('/fail-stream', (_req, reply) =>
+        reply.type('application/octet-stream').send(failing(failingBodies)),
+      );
+    },
+    koa: (router) => {
+      router.get('/file', (ctx) => {
+        ctx.type = 'application/octet-stream';
+        ctx.body = createReadStream(FILE);
+      });
+      router.get('/drip', (ctx) => {
+        ctx.type = 'text/plain';
+        ctx.body = drip(sent);
+      });
+      router.get('/fail-stream', (ctx) => {
+        ctx.type = 'application/octet-stream';
+        ctx.body = failing(failingBodies);
+      });
+    },
+  });
+  return { ...served, sent, failingBodies };
 }
 
-type Seen = { res: ServerResponse; socket: Socket };
 /** The app has written (its head sent), not ended, and bytes it wrote are pending in the connection. */
 const blocked = (s: Seen) => s.res.headersSent && !s.res.writableEnded && s.socket.writableLength > 0;
 /** The app has written, not ended, and nothing is pending: every byte written was taken. */
 const drained = (s: Seen) => s.res.headersSent && !s.res.writableEnded && s.socket.writableLength === 0;
-const inFlight = (rows: { route: string; in_flight?: number }[]) =>
-  rows.filter((r) => r.in_flight !== undefined).map((r) => [r.route, r.in_flight]);
+/** The six error figures of a cut-off: aborted, early, answered, 4xx, 5xx, error rate. */
+const cutOffErrors = ({ errors: e }: { errors: MetricsSnapshot['errors'] }) => [
+  e.count_aborted,
+  e.count_aborted_early,
+  e.count_aborted_answered,
+  e.count_4xx,
+  e.count_5xx,
+  e.error_rate_percent,
+];
 
-const cases = [CURRENT_MAJORS, olderMajors()].flatMap((modules) =>
-  FRAMEWORKS.map((framework) => ({ framework, major: modules.majors[framework], modules })),
-);
+/**
+ * An app that has answered OK real requests, then a client of `path` that never reads: the app, that client, and
+ * what the server holds of its request (once it came).
+ */
+async function unreadOn(
+  framework: Framework,
+  options: MonitorOptions,
+  modules: FrameworkModules,
+  path: string,
+) {
+  const app = await start(framework, options, modules);
+  for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
+  const client = neverReads(app.port, GET(path));
+  return { app, client, seen: () => app.seen.find((s) => s.url === path) };
+}
 
-describe.each(cases)(
+describe.each(MAJOR_CASES)(
   '$framework $major: a response the application streams, not taken by its client',
   ({ framework, modules }) => {
     it(`${READERS} clients of a streamed 64 MB file that stop reading and close after abortedFailureMs are answered early closes, not failures`, async () => {
@@ -172,14 +170,7 @@ describe.each(cases)(
       await eventually(async () => abortedCount(app.monitor) >= READERS);
       const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
       expect(m.requests.total).toBe(OK);
-      expect([
-        m.errors.count_aborted,
-        m.errors.count_aborted_early,
-        m.errors.count_aborted_answered,
-        m.errors.count_4xx,
-        m.errors.count_5xx,
-        m.errors.error_rate_percent,
-      ]).toEqual([READERS, READERS, READERS, 0, 0, 0]);
+      expect(cutOffErrors(m)).toEqual([READERS, READERS, READERS, 0, 0, 0]);
       const byRoute = Object.fromEntries(app.monitor.requests.abortedTotals().map((t) => [t.route, t]));
       expect(byRoute['/file']).toMatchObject({ count: READERS, failed: 0 });
       expect(m.routes.find((r) => r.route === '/file')?.count ?? 0).toBe(0);
@@ -187,22 +178,10 @@ describe.each(cases)(
 
     it('held open, a streamed file its client does not read is in flight but not aged; a slow producer is', async () => {
       const clock = { t: T0, now: () => clock.t };
-      const app = await start(framework, { clock, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
-      neverReads(app.port, GET('/file'));
-      const file = () => app.seen.find((s) => s.url === '/file');
+      const { app, seen: file } = await unreadOn(framework, { clock, logger: quiet }, modules, '/file');
       await eventually(async () => file() !== undefined && blocked(file() as Seen));
       clock.t += 75_000;
-      const held = await app.monitor.getMetrics({ maxAgeMs: 0 });
-      expect(held.requests.in_flight).toBe(1);
-      expect(held.latency.in_flight_counted).toBe(0);
-      expect(held.latency.status).not.toBe('critical');
-      expect(inFlight(app.monitor.endpoints('in_flight', 100).routes)).toEqual([]);
-      const alerts = async () =>
-        ((await app.monitor.getAlerts()) as { rule: string; severity: string }[])
-          .filter((a) => a.rule === 'api_response_time')
-          .map((a) => a.severity);
-      expect(await alerts()).toEqual([]);
+      await expectHeldNotAged(app.monitor, 1);
 
       // The control: a slow producer (1 byte a second), its client not reading either: nothing is pending, the
       // wait is the server's, and it is aged from its start.
@@ -215,15 +194,13 @@ describe.each(cases)(
       expect(hang.requests.in_flight).toBe(2);
       expect(drained(dripping() as Seen)).toBe(true);
       expect(hang.latency).toMatchObject({ status: 'critical', in_flight_counted: 1, max_ms: 75_000 });
-      expect(inFlight(app.monitor.endpoints('in_flight', 100).routes)).toEqual([['/drip', 1]]);
-      expect(await alerts()).toEqual(['critical']);
+      expect(inFlightRoutes(app.monitor)).toEqual([['/drip', 1]]);
+      expect(await responseTimeAlerts(app.monitor)).toEqual(['critical']);
     }, 60_000);
 
     it('a slow producer (1 byte a second) whose client does not read and closes after abortedFailureMs is still a failed request', async () => {
-      const app = await start(framework, { abortedFailureMs: 1, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
-      const client = neverReads(app.port, GET('/drip'));
-      const dripping = () => app.seen.find((s) => s.url === '/drip');
+      const options = { abortedFailureMs: 1, logger: quiet };
+      const { app, client, seen: dripping } = await unreadOn(framework, options, modules, '/drip');
       // Two bytes produced (a second apart), every one taken by the connection: nothing pending.
       await eventually(
         async () => app.sent.bytes >= 2 && dripping() !== undefined && drained(dripping() as Seen),
@@ -236,23 +213,14 @@ describe.each(cases)(
       // pipeline destroys the response with ERR_STREAM_PREMATURE_CLOSE before its close, and cutOffStatus reads that
       // as the application's failure (500). A failure either way; the misclassification is reported, not fixed here.
       const koa3 = framework === 'koa' && modules.majors.koa >= 3;
-      expect([
-        m.errors.count_aborted,
-        m.errors.count_aborted_early,
-        m.errors.count_aborted_answered,
-        m.errors.count_4xx,
-        m.errors.count_5xx,
-        m.errors.error_rate_percent,
-      ]).toEqual(koa3 ? [0, 0, 0, 0, 1, 20] : [1, 0, 0, 1, 0, 20]);
+      expect(cutOffErrors(m)).toEqual(koa3 ? [0, 0, 0, 0, 1, 20] : [1, 0, 0, 1, 0, 20]);
       const byRoute = Object.fromEntries(app.monitor.requests.abortedTotals().map((t) => [t.route, t]));
       expect(byRoute['/drip']).toEqual(koa3 ? undefined : expect.objectContaining({ count: 1, failed: 1 }));
     }, 60_000);
 
     it('a stream that fails mid-way while its client is not reading is the application failure, 500', async () => {
-      const app = await start(framework, { abortedFailureMs: 1, logger: quiet }, modules);
-      for (let i = 0; i < OK; i++) expect(await getStatus(app.port, '/ok')).toBe(200);
-      const client = neverReads(app.port, GET('/fail-stream'));
-      const streaming = () => app.seen.find((s) => s.url === '/fail-stream');
+      const options = { abortedFailureMs: 1, logger: quiet };
+      const { app, client, seen: streaming } = await unreadOn(framework, options, modules, '/fail-stream');
       // Blocked on its client first (what it wrote is pending), then its body fails.
       await eventually(
         async () =>
