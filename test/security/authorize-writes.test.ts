@@ -5,10 +5,10 @@
 // writing: the Origin rule for writes, JSON bodies only, the Sec-Fetch-Site refusal. This pins that behaviour
 // (it held before the documents changed). Real servers on each adapter, real HTTP requests with exact headers.
 
-import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harnesses } from '../adapters/harness.js';
 import { startTarget, type Target } from './fixture.js';
+import { send } from './send.js';
 
 const targets: Target[] = [];
 afterEach(async () => {
@@ -21,39 +21,6 @@ const JSON_BODY = { 'content-type': 'application/json' };
 
 /** The application's own authentication: a session cookie (Express req, Fastify request, Koa ctx all carry headers). */
 const authorize = (r: { headers?: Record<string, unknown> }) => r.headers?.cookie === 'sess=admin';
-
-interface Answer {
-  status: number;
-  code?: string;
-  body: string;
-}
-
-function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const all = {
-      ...headers,
-      ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
-    };
-    const req = request(url, { method, headers: all, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        text += c;
-      });
-      res.on('end', () => {
-        let code: string | undefined;
-        try {
-          code = JSON.parse(text).error?.code;
-        } catch {
-          code = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, code, body: text });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 describe.each(harnesses)('$name adapter, authorize hook (cookie), no adminToken', (harness) => {
   it('the hook alone lets a write in, from its own origin or no Origin; another site cannot write', async () => {

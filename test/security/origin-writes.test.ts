@@ -6,8 +6,7 @@
 // (plain HTTP) and a node:https server with a self-signed certificate; real HTTP requests.
 
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import { createAdminApi } from '../../src/http/api.js';
 import { silentLogger } from '../../src/logger.js';
 import { harnesses } from '../adapters/harness.js';
 import { BASE, startTarget, type Target, TOKEN } from './fixture.js';
+import { send } from './send.js';
 
 const tls = (name: string) =>
   readFileSync(fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url)));
@@ -27,41 +27,6 @@ afterEach(async () => {
 });
 
 const SILENCE = JSON.stringify({ rule: 'error_rate', duration_ms: 3_600_000, comment: 'origin test' });
-
-interface Answer {
-  status: number;
-  code?: string;
-  body: string;
-}
-
-/** One request over http: or https: (self-signed accepted) with the exact headers given. */
-function send(url: string, method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const go = url.startsWith('https:') ? httpsRequest : request;
-    const all = {
-      ...headers,
-      ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
-    };
-    const req = go(url, { method, headers: all, rejectUnauthorized: false, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        text += c;
-      });
-      res.on('end', () => {
-        let code: string | undefined;
-        try {
-          code = JSON.parse(text).error?.code;
-        } catch {
-          code = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, code, body: text });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const write = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 
