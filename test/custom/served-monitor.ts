@@ -1,0 +1,37 @@
+// One real monitor (no sampling timer, a clock the test moves) behind a real HTTP server answering its admin API,
+// for the custom-metrics tests that read it through every surface; and promtool's verdict on a scrape.
+
+import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
+import { createMonitor } from '../../src/monitor.js';
+import { BASE, body, open, serveAdmin } from '../http/stream-helpers.js';
+
+const promtoolMissing = spawnSync('promtool', ['--version']).error !== undefined;
+if (promtoolMissing && process.env.CI !== 'true')
+  console.warn('promtool check skipped: apt-get install prometheus');
+
+/** The monitor at 2026-01-01 12:00:05 UTC, served; `base` is its admin API's URL. */
+export async function serveMonitor() {
+  const clock = { t: Date.UTC(2026, 0, 1, 12, 0, 5), now: () => clock.t };
+  const monitor = createMonitor({ sampleIntervalMs: 0, clock, logger: { warn() {}, error() {} } });
+  const served = await serveAdmin(monitor);
+  const base = `${served.url}${BASE}`;
+  return {
+    monitor,
+    clock,
+    base,
+    /** The parsed JSON answer of `path` (below the admin API's base). */
+    getJson: async (path: string) => JSON.parse(await body(await open(`${base}/${path}`))),
+    close: async () => {
+      await served.close();
+      await monitor.close();
+    },
+  };
+}
+
+/** promtool accepts the scrape (no output): fails in CI when promtool is missing, skips with a message elsewhere. */
+export function expectPromtoolAccepts(text: string): void {
+  if (promtoolMissing && process.env.CI !== 'true') return;
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  expect({ status: r.status, output: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, output: '' });
+}
