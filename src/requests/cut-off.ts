@@ -48,15 +48,31 @@ export function markFailed(res: ServerResponse): void {
  * `res.destroy()`: Fastify on a stream body's error, Koa's pipeline on a body stream's error; Node sets
  * `res.errored`, null until then, only there); else ABORTED_STATUS (the client closed, or the server destroyed
  * the connection itself, `socket.destroy()`). A client's close is seen at its connection's 'close', before any
- * framework reacts to it, so a later error does not turn it into a failure.
+ * framework reacts to it, so a later error does not turn it into a failure; nor does a response the server
+ * destroyed after its client's reset had failed the connection (closedFirst).
  */
 export function cutOffStatus(res: ServerResponse): number {
   if (res.statusCode === ABORTED_STATUS && completed(res)) return ANSWERED_499_STATUS;
+  if (failed.has(res)) return FAILED_STATUS;
   // An HTTP/2 compat response has no `errored` of its own (undefined): its stream's (null until destroyed with an error).
   const stream = streamOf(res);
-  const errored = stream === undefined ? res.errored : stream.errored;
-  if (failed.has(res) || errored !== null) return FAILED_STATUS;
-  return ABORTED_STATUS;
+  if (stream !== undefined) return stream.errored !== null ? FAILED_STATUS : ABORTED_STATUS;
+  const errored = res.errored;
+  return errored !== null && !closedFirst(res, errored) ? FAILED_STATUS : ABORTED_STATUS;
+}
+
+/**
+ * Whether the connection of `res` had failed of its own before the server destroyed `res` with `errored`: a client's
+ * reset (ECONNRESET on a read, EPIPE on a write) fails the connection at once, its 'close' comes later, and in between
+ * Koa 3 destroys the response: on-finished destroys the body stream at the connection's 'error', its pipeline then
+ * reports a premature close and destroys the response with it (`res.errored`). `res.destroy(err)` destroys the
+ * connection with the same error, so a connection that errored with another one had failed first: the client's
+ * close. A body stream's own error (Koa 3, Fastify) reaches the connection through `res.destroy()`: the same error
+ * (or none, Fastify's `res.destroy()`), a failure.
+ */
+function closedFirst(res: ServerResponse, errored: unknown): boolean {
+  const connectionError = res.req?.socket?.errored;
+  return connectionError !== null && connectionError !== undefined && connectionError !== errored;
 }
 
 /** What is read of an HTTP/2 compat response's stream (node:http2 Http2ServerResponse.stream). */

@@ -22,19 +22,24 @@ export function getStatus(port: number, path: string): Promise<number> {
   });
 }
 
-/** A client that writes `requests` and never reads (its socket paused); close() destroys the connection. */
-export function neverReads(port: number, requests: string): { close(): Promise<void> } {
+/**
+ * A client that writes `requests` and never reads (its socket paused); close() destroys the connection, reset()
+ * resets it (TCP RST: `socket.resetAndDestroy()`, what a killed client or a proxy's abort sends).
+ */
+export function neverReads(
+  port: number,
+  requests: string,
+): { close(): Promise<void>; reset(): Promise<void> } {
   const socket: Socket = connect(port, '127.0.0.1', () => socket.write(requests));
   socket.pause();
   socket.on('error', () => {});
-  return {
-    close: () =>
-      new Promise<void>((r) => {
-        if (socket.destroyed) return r();
-        socket.on('close', () => r());
-        socket.destroy();
-      }),
-  };
+  const end = (how: 'destroy' | 'resetAndDestroy') =>
+    new Promise<void>((r) => {
+      if (socket.destroyed) return r();
+      socket.on('close', () => r());
+      socket[how]();
+    });
+  return { close: () => end('destroy'), reset: () => end('resetAndDestroy') };
 }
 
 /** The aborted requests (early closes included) a monitor's request stats hold. */
