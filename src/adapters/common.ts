@@ -98,7 +98,7 @@ export interface RequestWay {
 /**
  * The core monitor's ticket path, or for another source its admitRequest() and recordRequest(); either way a 499
  * is settled first (settleCutOff: a failure's 500, an application's completed 499 as 498, an incomplete body's
- * close as early).
+ * close as early, a close of an answered response as `answered`).
  */
 export function requestWay(source: AdapterSource): RequestWay {
   const tickets = (source as { tickets?: unknown }).tickets;
@@ -107,8 +107,12 @@ export function requestWay(source: AdapterSource): RequestWay {
   return {
     begin: (req, ticket) => admit === undefined || admit(req, ticket.res),
     end: (ticket, method, route, status, durationMs) => {
-      if (status === ABORTED_STATUS) [status, durationMs] = settleCutOff(ticket.res, durationMs);
-      source.recordRequest({ method, route, status, durationMs }, ticket.res);
+      let answered = false;
+      if (status === ABORTED_STATUS) [status, durationMs, answered] = settleCutOff(ticket.res, durationMs);
+      const r = answered
+        ? { method, route, status, durationMs, answered }
+        : { method, route, status, durationMs };
+      source.recordRequest(r, ticket.res);
     },
   };
 }

@@ -29,6 +29,14 @@ export interface RequestRecord {
   route: string;
   status: number;
   durationMs: number;
+  /**
+   * With status 499 (the client closed before the response completed): true when the application had already ended
+   * its response (`res.writableEnded` at the close), as the adapters tell. It is then an answered early close, counted
+   * in `errors.count_aborted`, `count_aborted_early` and `count_aborted_answered` only: not a request, not a failure,
+   * no latency, not toward `unanswered` (README, Recording requests by hand). Ignored with any other status.
+   * @defaultValue false
+   */
+  answered?: boolean;
 }
 
 /** Options of createMonitor(): sampling, history, store, alerts, probes, custom metrics, cluster, … */

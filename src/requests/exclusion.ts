@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
 import { type ExcludedRouteTest, excludedRouteTest } from './exclusion-path.js';
+import { ABORTED_STATUS } from './route-counters.js';
 
 /**
  * An event stream lasting at least this long is left out when it ends: the check reads a header, so ordinary
@@ -106,15 +107,23 @@ export class RequestExclusion {
     return durationMs >= STREAM_CHECK_MS && isEventStream(res);
   }
 
-  /** Ends the request's time in flight and records it, unless it is left out (see left()). Never throws. */
+  /**
+   * Ends the request's time in flight and records it, unless it is left out (see left()): a 499 marked `answered`
+   * as the adapters record an answered close (request-ticket.ts), `answered` read only then. Never throws.
+   */
   record(
-    r: { method: string; route: string; status: number; durationMs: number },
+    r: { method: string; route: string; status: number; durationMs: number; answered?: boolean },
     res: ServerResponse | undefined,
     lifecycle: { ended(res?: object): void },
-    requests: { record(method: string, route: string, status: number, durationMs: number): void },
+    requests: {
+      record(method: string, route: string, status: number, durationMs: number): void;
+      recordAnsweredClose(method: string, route: string): void;
+    },
   ): void {
     const left = res === undefined ? null : this.left(res, r.durationMs);
     if (left !== 'excluded') lifecycle.ended(res);
-    if (left === null) requests.record(r.method, r.route, r.status, r.durationMs);
+    if (left !== null) return;
+    if (r.status === ABORTED_STATUS && r.answered === true) requests.recordAnsweredClose(r.method, r.route);
+    else requests.record(r.method, r.route, r.status, r.durationMs);
   }
 }

@@ -144,7 +144,7 @@ export class TicketPath {
  * `abortedFailureMs` is 0 (every aborted request failed). An application failure (cutOffStatus: 500) is judged first,
  * so it stays a failed request. Third: whether the application had ended the response or was blocked on its client
  * (clientsToTake: client-backlog.ts): an answered close, not toward the `unanswered` verdict
- * (RequestStats.recordAnsweredClose; a recordRequest() caller cannot say so: its closes are early closes only).
+ * (RequestStats.recordAnsweredClose; a recordRequest() caller says so with `answered: true` on its 499).
  */
 export function settleCutOff(res: ServerResponse, durationMs: number): [number, number, boolean] {
   const status = cutOffStatus(res);
