@@ -1,8 +1,7 @@
 // SystemMonitor: wires collector, request stats, alerts, history and store; owns the timers; emits events.
 
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { availableParallelism } from 'node:os';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Alert, AlertRecord } from './alerts/alert.js';
 import type { AlertSystem } from './alerts/engine.js';
 import type { Analytics } from './analytics/analytics.js';
@@ -41,14 +40,7 @@ import {
   type RequestRecord,
 } from './monitor/options.js';
 import { createParts, type MonitorParts } from './monitor/parts.js';
-import {
-  capacityHistory,
-  capacityReport,
-  endpointsTable,
-  healthWithDetails,
-  historyFor,
-  readAlerts,
-} from './monitor/reads.js';
+import { capacityNow, endpointsTable, healthWithDetails, historyFor, readAlerts } from './monitor/reads.js';
 import { sampleEvery } from './monitor/sampler.js';
 import {
   type UpgradeServer,
@@ -208,6 +200,15 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     return this.parts.exclusion.excludes(req, res) || this.lifecycle.admit(req, res);
   }
 
+  /**
+   * A server this monitor serves, known before its first request: drained on shutdown, and on node:http2 each session
+   * it opens from now on is sent GOAWAY then, one that carried no request too (the Koa adapter learns its server from
+   * its first request, too late for those). Call it before `listen()`. README, Graceful shutdown.
+   */
+  serves(server: import('node:net').Server): void {
+    this.lifecycle.addServer(server as Server);
+  }
+
   /** Tells the startup probe the application is ready (needed when `probeRules.waitForReady` is set). */
   ready(): void {
     this.lifecycle.markReady();
@@ -329,9 +330,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * warning levels, busiest hour and weekday, requests per core; each with its confidence, or "too little data".
    */
   async capacity(): Promise<CapacityReport> {
-    const now = this.parts.history.readNow(this.clock.now());
-    const history = await capacityHistory(this.store, this.instanceId, now, this.resolutionMs);
-    return capacityReport(history, this.parts.sampler.latest, this.alertSystem, now, availableParallelism());
+    return capacityNow(this, this.parts.history.readNow(this.clock.now()), this.parts.sampler.latest);
   }
 
   /**

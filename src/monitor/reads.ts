@@ -1,6 +1,7 @@
 // The monitor's composite reads: health with its details, alerts (active, or the stored history), history,
 // capacity planning, the endpoints table.
 
+import { availableParallelism } from 'node:os';
 import type { Alert, AlertRecord } from '../alerts/alert.js';
 import type { AlertSystem } from '../alerts/engine.js';
 import { DEFAULT_HISTORY_READ_LIMIT } from '../alerts/engine-options.js';
@@ -82,6 +83,16 @@ export function capacityHistory(
 ): Promise<HistoryResult> {
   const step = historyStepMs('7d', resolutionMs);
   return historyFor(store, { period: '7d' }, instanceId, Math.floor(now / step) * step - 1, resolutionMs);
+}
+
+/** monitor.capacity(): the stored week of history at `now`, the latest snapshot and this machine's cores. */
+export async function capacityNow(
+  monitor: { store: MetricsStore; instanceId: string; resolutionMs: number; alertSystem: AlertSystem },
+  now: number,
+  latest: MetricsSnapshot | undefined,
+): Promise<CapacityReport> {
+  const history = await capacityHistory(monitor.store, monitor.instanceId, now, monitor.resolutionMs);
+  return capacityReport(history, latest, monitor.alertSystem, now, availableParallelism());
 }
 
 /**
