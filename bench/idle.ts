@@ -10,7 +10,8 @@
 // from /proc at the window's two ends (its own two timers' wake-ups fall outside the count: bare reads 0).
 // Variants: `bare` (node and a ref'd timer that never fires), `this` (this worktree's dist/), `baseline` (the
 // `--baseline` dist/, e.g. main built into a temp dir); with --components also one JS `setInterval` of 20 ms and
-// one `monitorEventLoopDelay` of 20 ms resolution, alone, to price a JS timer's wake-up against a native one's.
+// one `monitorEventLoopDelay` of 20 ms and one of 50 ms resolution, alone, to price a JS timer's wake-up against a
+// native one's.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ const WARMUP_MS = Number(values.warmup) * 1000;
 const CHILD = `
 const { readFileSync } = require('node:fs');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
-const [kind, dist, warmMs, measureMs] = process.argv.slice(2);
+const [kind, dist, warmMs, measureMs, resolution] = process.argv.slice(2);
 const wakes = () => {
   try {
     const s = readFileSync('/proc/self/task/' + process.pid + '/status', 'utf8');
@@ -50,7 +51,7 @@ const wakes = () => {
 };
 if (kind === 'monitor') require(dist + '/index.cjs').createMonitor();
 else if (kind === 'js-timer') setInterval(() => {}, 20).unref();
-else if (kind === 'eld') monitorEventLoopDelay({ resolution: 20 }).enable();
+else if (kind === 'eld') monitorEventLoopDelay({ resolution: Number(resolution) }).enable();
 setInterval(() => {}, 2 ** 30); // keeps the process alive; never fires in the run
 setTimeout(() => {
   const c0 = process.cpuUsage();
@@ -70,6 +71,8 @@ interface Variant {
   name: string;
   kind: 'bare' | 'monitor' | 'js-timer' | 'eld';
   dist: string;
+  /** The `eld` variant's resolution, ms. */
+  resolution?: number;
   cpu: number[];
   wakes: number[];
 }
@@ -87,14 +90,23 @@ if (values.baseline) {
 }
 if (values.components) {
   variants.push({ name: 'one JS setInterval, 20 ms', kind: 'js-timer', dist: '', cpu: [], wakes: [] });
-  variants.push({ name: 'one monitorEventLoopDelay, 20 ms', kind: 'eld', dist: '', cpu: [], wakes: [] });
+  for (const resolution of [20, 50]) {
+    variants.push({
+      name: `one monitorEventLoopDelay, ${resolution} ms`,
+      kind: 'eld',
+      dist: '',
+      resolution,
+      cpu: [],
+      wakes: [],
+    });
+  }
 }
 
 function run(v: Variant): Promise<{ cpuMsPerS: number; wakesPerS: number }> {
   return new Promise((done, fail) => {
     const child = spawn(
       process.execPath,
-      [childFile, v.kind, v.dist, String(WARMUP_MS), String(DURATION_MS)],
+      [childFile, v.kind, v.dist, String(WARMUP_MS), String(DURATION_MS), String(v.resolution ?? 20)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let out = '';

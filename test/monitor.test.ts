@@ -46,6 +46,19 @@ describe('SystemMonitor', () => {
     );
   });
 
+  it('passes eventLoopResolutionMs to the delay histogram (default 50 ms; the old 20 ms reachable), whole ms only', () => {
+    expect(make().collector.config.eventLoopResolutionMs).toBe(50);
+    expect(make({ eventLoopResolutionMs: 20 }).collector.config.eventLoopResolutionMs).toBe(20);
+    for (const bad of [0, -5, 12.5, '20', 60_001]) {
+      expect(() => createMonitor({ eventLoopResolutionMs: bad as never })).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SYSVITALS_INVALID_OPTION',
+          message: expect.stringContaining('eventLoopResolutionMs'),
+        }),
+      );
+    }
+  });
+
   it('accepts a clock function as README says (default Date.now), and keeps the coded error for other types (outside review F5)', async () => {
     let now = 1_000_000;
     const monitor = make({ clock: () => now });

@@ -14,6 +14,7 @@ import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Clock, Logger, RequestGroups } from '../types.js';
 import { type CollectorPlugin, validatePlugins } from './plugins.js';
 import { checkLevelsAgainstProbe, type Probe, type ProbeName, validateProbe } from './probes.js';
+import { DEFAULT_EVENT_LOOP_RESOLUTION_MS } from './process.js';
 
 /** Where a MetricsCollector reads the figures it does not measure itself (requests, WebSockets, …). */
 export interface CollectorSources {
@@ -52,7 +53,7 @@ export interface CollectorOptions {
   logger?: Logger;
   /** Figures owned by other parts of sysvitals (or by you). */
   sources?: CollectorSources;
-  /** Event-loop delay sampling resolution; coarser is cheaper. @defaultValue 20 */
+  /** Event-loop delay sampling resolution, whole ms; coarser is cheaper (README "Runtime signals"). @defaultValue 50 */
   eventLoopResolutionMs?: number;
   /** Collector plugins: groups of your own under `plugins.<name>` (see CollectorPlugin). */
   plugins?: readonly CollectorPlugin[];
@@ -89,7 +90,7 @@ export interface CollectorConfig {
 export const DEFAULT_COLLECTOR_OPTIONS = Object.freeze({
   procRoot: '/proc',
   groupTimeoutMs: 1000,
-  eventLoopResolutionMs: 20,
+  eventLoopResolutionMs: DEFAULT_EVENT_LOOP_RESOLUTION_MS,
 });
 
 const OPTION_NAMES: readonly (keyof CollectorOptions)[] = [
@@ -148,7 +149,15 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
   if (hostMetrics !== undefined && typeof hostMetrics !== 'boolean') {
     throw invalidOption(`\`hostMetrics\` must be true or false (got ${String(hostMetrics)})`);
   }
-  positive(eventLoopResolutionMs, 'eventLoopResolutionMs');
+  // monitorEventLoopDelay takes whole milliseconds (a fraction throws a RangeError there, uncoded).
+  if (
+    eventLoopResolutionMs !== undefined &&
+    !(Number.isInteger(eventLoopResolutionMs) && (eventLoopResolutionMs as number) >= 1)
+  ) {
+    throw invalidOption(
+      `\`eventLoopResolutionMs\` must be a whole number of milliseconds, at least 1 (got ${String(eventLoopResolutionMs)})`,
+    );
+  }
   if (logger !== undefined && (typeof logger?.warn !== 'function' || typeof logger?.error !== 'function')) {
     throw invalidOption('`logger` must be pino-compatible: an object with warn() and error()');
   }

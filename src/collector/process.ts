@@ -1,9 +1,10 @@
 // The Node process itself: event-loop delay and utilisation, GC pauses, heap spaces, external and
 // array-buffer memory, active resources, open file descriptors, RSS and uptime. Every interval figure
 // covers the time since the previous sample, never the last scrape (prom-client#561). The delay
-// monitor samples on a coarse timer (20 ms by default) because a fine one is what makes event-loop
-// monitors cost up to 10 % of a core (prometheus/client_js #523); delays shorter than the resolution
-// are not what anyone alerts on. No native add-on: perf_hooks, v8 and process only.
+// monitor samples on a coarse timer (50 ms by default) because a fine one is what makes event-loop
+// monitors cost up to 10 % of a core (prometheus/client_js #523), and each of its ticks wakes an idle
+// process (issue 18); delays shorter than the resolution are not what anyone alerts on. No native
+// add-on: perf_hooks, v8 and process only.
 
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,8 +36,11 @@ export interface LoopTimes {
   active: number;
 }
 
+/** The delay histogram's default resolution, ms (README "Runtime signals" states what it sees). */
+export const DEFAULT_EVENT_LOOP_RESOLUTION_MS = 50;
+
 export interface ProcessCollectorOptions {
-  /** monitorEventLoopDelay resolution. @defaultValue 20 */
+  /** monitorEventLoopDelay resolution. @defaultValue 50 */
   resolutionMs?: number;
   /** Where procfs is mounted (open file descriptors are counted in `<procRoot>/self/fd`); undefined: not counted. */
   procRoot?: string;
@@ -63,7 +67,7 @@ export class ProcessCollector {
 
   constructor(options: ProcessCollectorOptions | number = {}) {
     const opts = typeof options === 'number' ? { resolutionMs: options } : options;
-    this.resolutionMs = opts.resolutionMs ?? 20;
+    this.resolutionMs = opts.resolutionMs ?? DEFAULT_EVENT_LOOP_RESOLUTION_MS;
     this.levels = opts.levels ?? DEFAULT_LEVELS.event_loop_delay;
     this.fdDir = opts.procRoot === undefined ? undefined : join(opts.procRoot, 'self', 'fd');
     const histogram = opts.delayHistogram ?? ((resolution) => monitorEventLoopDelay({ resolution }));

@@ -11,7 +11,9 @@ export interface LoadReading {
   eventLoopDelayMs: number;
   /** Event-loop utilisation over the last interval, 0–1. */
   eventLoopUtilization: number;
+  /** process.memoryUsage() heapUsed, read only for a shedding limit on memory (0 otherwise). */
   heapUsedBytes: number;
+  /** process.memoryUsage() rss, read only for a shedding limit on memory (0 otherwise). */
   rssBytes: number;
 }
 
@@ -19,15 +21,29 @@ export interface LoadReading {
 export type LoadReader = () => LoadReading;
 
 /**
+ * A reader with nothing to read (a cluster's own monitor: its lifecycle answers no probe and sheds nothing). A
+ * Lifecycle given it runs no load-watch timer: its readings would all be these zeros, which `load` holds anyway.
+ */
+export const IDLE_LOAD_READER: LoadReader = () => ({
+  eventLoopDelayMs: 0,
+  eventLoopUtilization: 0,
+  heapUsedBytes: 0,
+  rssBytes: 0,
+});
+
+/**
  * Reads the real process: the longest event-loop lag since the last reading (from a JS timer every
  * `lagResolutionMs`, which sees a blocked loop as its own lateness; libuv's delay histogram misses
  * blocks that end between its ticks), ELU deltas, memory. A lag timer every 100 ms serves the
  * liveness limit of seconds; shedding on delay uses 20 ms; 0 leaves lag to the watch's own tick drift.
  * `onMemoryRead` hears each memory read's failure (the error) or success (undefined), to log an outage once.
+ * With `readMemory` false, memory is not read (the reading's heap and RSS stay 0): only a shedding limit on
+ * memory needs them, and process.memoryUsage() costs about 0.2 ms here, twice a second (bench/RESULTS.md `idle`).
  */
 export function processLoadReader(
   lagResolutionMs = 20,
   onMemoryRead: (err: unknown) => void = () => {},
+  readMemory = true,
 ): LoadReader & { close(): void } {
   let maxLag = 0;
   let heapUsed = 0;
@@ -52,8 +68,17 @@ export function processLoadReader(
     const now = performance.eventLoopUtilization();
     const delta = performance.eventLoopUtilization(now, elu);
     elu = now;
-    // process.memoryUsage() reads /proc and throws EMFILE when the process is out of file descriptors:
-    // the watch keeps the last memory figures and goes on reading the loop (an fd squeeze is not fatal).
+    if (readMemory) readMemoryNow();
+    return {
+      eventLoopDelayMs: delay,
+      eventLoopUtilization: Number.isFinite(delta.utilization) ? delta.utilization : 0,
+      heapUsedBytes: heapUsed,
+      rssBytes: rss,
+    };
+  };
+  // process.memoryUsage() reads /proc and throws EMFILE when the process is out of file descriptors:
+  // the watch keeps the last memory figures and goes on reading the loop (an fd squeeze is not fatal).
+  const readMemoryNow = () => {
     try {
       const mem = process.memoryUsage();
       heapUsed = mem.heapUsed;
@@ -62,12 +87,6 @@ export function processLoadReader(
     } catch (err) {
       onMemoryRead(err);
     }
-    return {
-      eventLoopDelayMs: delay,
-      eventLoopUtilization: Number.isFinite(delta.utilization) ? delta.utilization : 0,
-      heapUsedBytes: heapUsed,
-      rssBytes: rss,
-    };
   };
   return Object.assign(read, { close: () => clearInterval(lagTimer) });
 }

@@ -95,6 +95,12 @@ export interface MonitorOptions {
   abortedFailureMs?: number;
   /** Longest wait for one metric group or probe. @defaultValue 1000 */
   groupTimeoutMs?: number;
+  /**
+   * The event-loop delay histogram's resolution (`monitorEventLoopDelay`), ms: a stall at least this long is
+   * always seen, a shorter one with a probability of its length over this (README "Runtime signals"). Finer
+   * costs more: one native wake-up per resolution. @defaultValue 50
+   */
+  eventLoopResolutionMs?: number;
   /** pino-compatible. @defaultValue warnings and errors to stderr */
   logger?: Logger;
   /** The time source: an object with `now()` or a function (such as `Date.now`) returning ms since the epoch. @defaultValue Date.now */
@@ -159,6 +165,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'excludeRoutes',
   'abortedFailureMs',
   'groupTimeoutMs',
+  'eventLoopResolutionMs',
   'logger',
   'clock',
   'procRoot',
@@ -240,6 +247,7 @@ export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOpti
   checkInteger(options.sampleIntervalMs, 'sampleIntervalMs', 0, DAY_MS);
   checkInteger(options.resolutionMs, 'resolutionMs', 1000, DAY_MS);
   checkInteger(options.retentionMs, 'retentionMs', 60_000, 366 * DAY_MS);
+  checkInteger(options.eventLoopResolutionMs, 'eventLoopResolutionMs', 1, 60_000);
   if (
     options.instanceId !== undefined &&
     (typeof options.instanceId !== 'string' || options.instanceId === '')

@@ -195,6 +195,7 @@ export function createParts(
     levels,
     probes: groups.probes,
     groupTimeoutMs: options.groupTimeoutMs,
+    eventLoopResolutionMs: options.eventLoopResolutionMs,
     procRoot: options.procRoot,
     sysRoot: options.sysRoot,
     plugins: groups.plugins,

@@ -508,6 +508,8 @@ describe('MetricsCollector options', () => {
       [{ probes: { postgres: { check: async () => 1 } } as never }, /Unknown probe `postgres`/],
       [{ sources: { requests: 5 } as never }, /sources.requests/],
       [{ eventLoopResolutionMs: -1 }, /eventLoopResolutionMs/],
+      // monitorEventLoopDelay takes whole milliseconds: a fraction is refused here, with a coded error.
+      [{ eventLoopResolutionMs: 12.5 }, /eventLoopResolutionMs.*whole number/],
       [{ hostMetrics: 'no' as never }, /hostMetrics/],
     ];
     for (const [options, message] of bad) {
@@ -537,7 +539,7 @@ describe('MetricsCollector options', () => {
     collectors.push(c);
     expect(c.config.procRoot).toBe('/proc');
     expect(c.config.groupTimeoutMs).toBe(1000);
-    expect(c.config.eventLoopResolutionMs).toBe(20);
+    expect(c.config.eventLoopResolutionMs).toBe(50);
     expect(c.config.levels).toEqual(DEFAULT_LEVELS);
     expect(Object.isFrozen(c.config)).toBe(true);
   });

@@ -1,9 +1,9 @@
 // The lifecycle's state machine on an injected load reader: shedding episodes reported once per sample
 // interval, reasons that say what was exceeded, startup only after a periodic sample.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Lifecycle, shedReason } from '../../src/lifecycle/lifecycle.js';
-import type { LoadReading } from '../../src/lifecycle/load-watch.js';
+import { IDLE_LOAD_READER, type LoadReading } from '../../src/lifecycle/load-watch.js';
 import { parseProbeRules, parseShed } from '../../src/lifecycle/options.js';
 
 const quiet: LoadReading = {
@@ -13,7 +13,10 @@ const quiet: LoadReading = {
   rssBytes: 5e7,
 };
 let lifecycle: Lifecycle | undefined;
-afterEach(() => lifecycle?.close());
+afterEach(() => {
+  lifecycle?.close();
+  vi.restoreAllMocks();
+});
 
 function make(
   reading: { current: LoadReading },
@@ -81,5 +84,77 @@ describe('lifecycle', () => {
     expect(res.headers['Retry-After']).toBe('10');
     expect(l.shedTotal).toBe(1);
     expect(l.inFlight).toBe(0);
+  });
+
+  it('the real load reader reads memory only for a shedding limit on it (issue 18: 0.2 ms a read, twice a second)', async () => {
+    // The oracle: process.memoryUsage() itself, stubbed to known figures, and how often it was asked.
+    const memory = vi.spyOn(process, 'memoryUsage').mockReturnValue({
+      rss: 90 * 1024 * 1024,
+      heapUsed: 30 * 1024 * 1024,
+      heapTotal: 40 * 1024 * 1024,
+      external: 0,
+      arrayBuffers: 0,
+    });
+    const build = (shed: Parameters<typeof parseShed>[0]) => {
+      lifecycle?.close();
+      lifecycle = new Lifecycle({
+        rules: parseProbeRules({}, []),
+        shed: shed && { ...parseShed(shed)!, sampleIntervalMs: 3_600_000 },
+        dependencyStatus: () => undefined,
+      });
+      return lifecycle;
+    };
+    for (const shed of [undefined, { maxEventLoopDelayMs: 100 }, { maxEventLoopUtilization: 0.9 }]) {
+      const l = build(shed);
+      const r = l.readLoad();
+      expect([r.heapUsedBytes, r.rssBytes], JSON.stringify(shed)).toEqual([0, 0]);
+      await expect(l.live()).resolves.toMatchObject({ ok: true }); // liveness reads the delay only
+    }
+    expect(memory).not.toHaveBeenCalled();
+    for (const shed of [{ maxRssBytes: 64 * 1024 * 1024 }, { maxHeapUsedBytes: 20 * 1024 * 1024 }]) {
+      const l = build(shed);
+      const calls = memory.mock.calls.length;
+      const r = l.readLoad();
+      expect(memory.mock.calls.length).toBe(calls + 1);
+      expect([r.heapUsedBytes, r.rssBytes]).toEqual([30 * 1024 * 1024, 90 * 1024 * 1024]);
+      expect(l.shedReason).toBe(shed.maxRssBytes ? 'RSS 90 MB > 64 MB' : 'heap used 30 MB > 20 MB');
+    }
+  });
+
+  it("a cluster monitor's lifecycle (the idle reader) arms no load-watch timer; readings stay zeros", () => {
+    vi.useFakeTimers();
+    try {
+      const reads: number[] = [];
+      const build = (reader: () => LoadReading) =>
+        new Lifecycle({
+          rules: parseProbeRules({}, []),
+          shed: undefined,
+          dependencyStatus: () => undefined,
+          reader,
+        });
+      // The oracle: the fake clock's own count of armed timers, and the reader's calls.
+      const counting = build(() => {
+        reads.push(1);
+        return { ...quiet };
+      });
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(1000);
+      expect(reads.length).toBe(2); // every 500 ms
+      counting.close();
+      expect(vi.getTimerCount()).toBe(0);
+      const idle = build(IDLE_LOAD_READER);
+      expect(vi.getTimerCount()).toBe(0);
+      vi.advanceTimersByTime(60_000);
+      expect(idle.load).toEqual({
+        eventLoopDelayMs: 0,
+        eventLoopUtilization: 0,
+        heapUsedBytes: 0,
+        rssBytes: 0,
+      });
+      expect(idle.readLoad()).toEqual(idle.load); // an on-demand reading still works
+      idle.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
