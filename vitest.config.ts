@@ -29,6 +29,9 @@ export default defineConfig({
     exclude: ['test/external/**', 'node_modules/**'],
     // Fixed fast-check seeds in npm test and CI, random ones under npm run fuzz (test/helpers/fixed-seeds.ts).
     setupFiles: ['test/helpers/fixed-seeds.ts'],
+    // The child-process fixtures (cluster app, worker threads, lifecycle apps, the CLI) bundled once per run, started
+    // with plain node: under tsx each process compiled src/ again (test/helpers/bundle-fixtures.ts).
+    globalSetup: ['test/helpers/bundle-fixtures.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -1,4 +1,5 @@
-// The CLI as users run it: a child process, checked by exit code, stdout and stderr.
+// The CLI as users run it: a child process (src/cli/cli.ts bundled, as the published bin is), checked by exit code,
+// stdout and stderr.
 
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -6,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { bundled } from '../helpers/bundled.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HOST_FIXTURE = fileURLToPath(new URL('../fixtures/proc/host', import.meta.url));
@@ -17,7 +19,7 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/cli.ts', ...args],
+      [bundled('cli'), ...args],
       { cwd: ROOT, timeout: 30_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;

@@ -9,6 +9,7 @@ import { ServeUsageError, standaloneOptionsFromFlags } from '../../src/cli/serve
 import { SysvitalsError } from '../../src/errors.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../../src/http/prometheus/options.js';
 import { silentLogger } from '../../src/logger.js';
+import { bundled } from '../helpers/bundled.js';
 import { requireRedis, startRedis } from '../helpers/redis-server.js';
 import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
 
@@ -16,7 +17,6 @@ const haveRedis = requireRedis();
 
 const TOKEN = 'serve-test-token';
 const BASE = '/api/core/admin/system';
-const CLI = new URL('../../src/cli/cli.ts', import.meta.url).pathname;
 const auth = { authorization: `Bearer ${TOKEN}` };
 
 describe('standaloneOptionsFromFlags', () => {
@@ -172,9 +172,10 @@ describe('startStandalone', () => {
   });
 });
 
-// The CLI as users run it. `node --import tsx` rather than `npx tsx`, so that signals reach the CLI itself.
+// The CLI as users run it: src/cli/cli.ts bundled (as the published bin is), started by node itself, so that signals
+// reach the CLI.
 function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, [bundled('cli'), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

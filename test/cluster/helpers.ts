@@ -13,8 +13,10 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { readLedger } from '../../src/cluster/ledger.js';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
+import { bundled } from '../helpers/bundled.js';
 
-export const FIXTURE = join(import.meta.dirname, 'fixtures', 'app.ts');
+/** The fixture app (fixtures/app.ts) bundled for this run: node:cluster primary, its workers and PM2's run it. */
+export const clusterApp = (): string => bundled('cluster-app');
 export const BASE = '/api/core/admin/system';
 
 export interface Started {
@@ -41,7 +43,7 @@ export function scratch(): { dir: string; socketDir: string; logDir: string; cle
 /** Starts the fixture app as a node:cluster primary with `workers` workers; resolves on its ready line. */
 export async function startNodeCluster(env: Record<string, string>, workers = 4): Promise<Started> {
   const s = scratch();
-  const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
+  const proc = spawn(process.execPath, [clusterApp()], {
     env: {
       ...process.env,
       MODE: 'cluster',

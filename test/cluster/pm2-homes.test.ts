@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE, FIXTURE, getJson, load, scratch, until } from './helpers.js';
+import { BASE, clusterApp, getJson, load, scratch, until } from './helpers.js';
 
 const PM2 = join(process.cwd(), 'node_modules', 'pm2', 'bin', 'pm2');
 const INSTALL = 'run npm install (pm2 is a dev dependency) to run the PM2 test';
@@ -49,7 +49,7 @@ describe.skipIf(missing)('two PM2 daemons, apps of one name', () => {
           apps: [
             {
               name: 'shop',
-              script: join(dirname(FIXTURE), 'app-pm2.mjs'),
+              script: clusterApp(),
               cwd: process.cwd(),
               exec_mode: 'cluster',
               instances: 2,

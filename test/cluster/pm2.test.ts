@@ -5,15 +5,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHistogram } from '../../src/latency/histogram.js';
 import { microsOf } from '../../src/latency/latency-ring.js';
 import {
   afterTakeover,
   BASE,
+  clusterApp,
   counterSamples,
-  FIXTURE,
   get,
   getJson,
   load,
@@ -72,7 +72,7 @@ function usePm2(name: string, instances: number, extraEnv: Record<string, string
         apps: [
           {
             name,
-            script: join(dirname(FIXTURE), 'app-pm2.mjs'),
+            script: clusterApp(),
             cwd: process.cwd(),
             exec_mode: 'cluster',
             instances,
@@ -80,8 +80,8 @@ function usePm2(name: string, instances: number, extraEnv: Record<string, string
             // The README's advice: room for the drain, the last report and the hand-over before PM2's SIGKILL.
             kill_timeout: 20_000,
             // `pm2 reload` stops an old worker when its replacement listens, or after listen_timeout (3 s by
-            // default) if it does not listen by then. A worker starting on a loaded machine (tsx compiling the
-            // fixture) takes longer: the old workers were stopped with no replacement listening yet, and the
+            // default) if it does not listen by then. A worker starting on a loaded machine takes
+            // longer: the old workers were stopped with no replacement listening yet, and the
             // client's connections were refused (705 failed requests in CI at load average 17). The wait is on
             // the 'listening' event; this bound is only PM2's backstop.
             listen_timeout: 60_000,

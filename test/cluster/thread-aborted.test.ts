@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/monitor.js';
 import type { Logger } from '../../src/types.js';
-import { runAbortedThread } from './fixtures/thread-aborted.js';
+import { runAbortedThread } from './thread-fixtures.js';
 
 function logger() {
   const warnings: string[] = [];

@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
-import { runEndingThread } from './fixtures/thread-ending.js';
-import { startPool } from './fixtures/thread-pool.js';
+import { runEndingThread, startPool } from './thread-fixtures.js';
 
 describe('worker_threads pool', () => {
   it("every thread's @timed calls and errors reach the owning process's monitor", async () => {

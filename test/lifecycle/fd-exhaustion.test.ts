@@ -4,12 +4,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LoadWatch, processLoadReader } from '../../src/lifecycle/load-watch.js';
 import { OutageLog } from '../../src/logger.js';
-
-const fixture = fileURLToPath(new URL('./fixtures/fd-app.ts', import.meta.url));
+import { bundled } from '../helpers/bundled.js';
 
 function get(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -34,13 +32,9 @@ describe('file descriptor exhaustion', () => {
   });
 
   it('an app under a small ulimit -n survives connections past the limit and serves again', async () => {
-    const proc = spawn(
-      'bash',
-      ['-c', `ulimit -n 200 && exec "${process.execPath}" --import tsx "${fixture}"`],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const proc = spawn('bash', ['-c', `ulimit -n 200 && exec "${process.execPath}" "${bundled('fd-app')}"`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child = proc;
     let exited: string | undefined;
     let stderr = '';

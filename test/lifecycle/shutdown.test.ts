@@ -8,8 +8,8 @@ import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { bundled } from '../helpers/bundled.js';
 
-const fixture = fileURLToPath(new URL('./fixtures/drain-app.ts', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // The delay only has to hold two loopback requests made right after SIGTERM is handled; the drain, slow
 // requests that started before it. Both generous for a loaded machine: nothing below is timed.
@@ -47,7 +47,7 @@ afterEach(() => {
 });
 
 function start(adapter: string, drainMs = DRAIN_MS, delayMs = DELAY_MS) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', fixture], {
+  const proc = spawn(process.execPath, [bundled('drain-app')], {
     cwd: root,
     env: {
       ...process.env,

@@ -7,10 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parsePoint } from '../../src/history/point-codec.js';
+import { bundled } from '../helpers/bundled.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 
 const haveRedis = requireRedis();
-const fixture = fileURLToPath(new URL('./fixtures/close-exits.ts', import.meta.url));
 const root = fileURLToPath(new URL('../..', import.meta.url));
 /** A guard against a hung child, not a speed claim: the test reads what holds the loop, not the time. */
 const HANG_GUARD_MS = 20_000;
@@ -76,7 +76,7 @@ async function runChild(
   fault?: 'SIGKILL' | 'SIGSTOP',
 ): Promise<ChildRun> {
   const commandTimeoutMs = fault ? FAULT_TIMEOUT_MS : HEALTHY_TIMEOUT_MS;
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+  const child = spawn(process.execPath, [bundled('close-exits')], {
     cwd: root,
     env: {
       ...process.env,
