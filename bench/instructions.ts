@@ -3,14 +3,21 @@
 // One framework per run; its two servers (bench/instructions-server.mjs, bare and sysvitals, sysvitals
 // from dist/: `npm run build` first) run side by side under callgrind. Each is sent W warm-up requests
 // over a real keep-alive socket from this process (not counted), its counts are dumped away, then phases
-// of N requests are counted one by one until the last two agree within the tolerance (V8 is still
-// compiling after a few hundred requests: the first run of this bench, with 400, did not converge).
-// --boundary-warmup makes the warm-up span a minute boundary (diagnosis: RESULTS instructions-phases);
-// phases holding a minute boundary (the flush, a timer) are neither compared nor quoted; the boundary's
-// work is counted on its own after the phases.
-//   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--max-phases 5]
-//     [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write] [--perf-prof] [--node-flag=F]
-//     [--boundary-warmup] [--connections C]
+// of N requests are counted one by one until the count is settled: at least --min-phases phases (3) and the
+// last two agree within the tolerance (V8 is still compiling after a few hundred requests: the first run of
+// this bench, with 400, did not converge; with two phases allowed, a run "converged" on Fastify's warm-up tail
+// and read 1.276×, issue 18). A run that does not settle says so on stderr and in its RESULTS section, and
+// gives no verdict. Phases holding a minute boundary (the flush, a timer) are neither compared nor quoted; the
+// boundary's work is counted on its own after the phases.
+// The warm-up (--warmup-boundary): `traffic` (default) sends W requests, goes on sending until a minute
+// boundary has passed under traffic (the first history flush, whose zlib streams deoptimise Node's stream code
+// on the request path and leave thousands of requests of recompiles behind: RESULTS instructions-jump), then
+// sends W more; `idle` waits idle across the boundary instead (the old --boundary-warmup: RESULTS
+// instructions-phases, it left Fastify and Koa in a dearer state under callgrind); `none`: W requests only.
+// The warm-up's own instructions are reported (start-up cost, not quoted per request).
+//   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--min-phases 3]
+//     [--max-phases 8] [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write] [--section NAME]
+//     [--perf-prof] [--node-flag=F] [--warmup-boundary traffic|idle|none] [--connections C]
 // --connections C sends over C concurrent keep-alive sockets (default 1: one request at a time), nearer to a
 // server under load (bench/overhead.ts uses autocannon -c 50).
 // --keep-dumps keeps every phase's dump and the minute-boundary window's for `callgrind_annotate
@@ -31,7 +38,8 @@ const { values } = parseArgs({
     framework: { type: 'string', default: 'express' },
     warmup: { type: 'string', default: '3000' },
     requests: { type: 'string', default: '1000' },
-    'max-phases': { type: 'string', default: '5' },
+    'min-phases': { type: 'string', default: '3' },
+    'max-phases': { type: 'string', default: '8' },
     tolerance: { type: 'string', default: '0.03' },
     dist: { type: 'string', default: 'dist' },
     'keep-dumps': { type: 'string' },
@@ -41,6 +49,8 @@ const { values } = parseArgs({
     'perf-prof': { type: 'boolean', default: false },
     'node-flag': { type: 'string', multiple: true, default: [] },
     'boundary-warmup': { type: 'boolean', default: false },
+    'warmup-boundary': { type: 'string', default: 'traffic' },
+    section: { type: 'string' },
     only: { type: 'string' },
     connections: { type: 'string', default: '1' },
   },
@@ -53,7 +63,16 @@ const WARMUP = Number(values.warmup);
 /** Concurrent keep-alive connections (--connections, default 1: sequential requests, as before). */
 const CONNECTIONS = Math.max(1, Number(values.connections));
 const N = Number(values.requests);
-const MAX_PHASES = Math.max(2, Number(values['max-phases']));
+/** A count is settled only after this many phases (at least 3) and with its last two clean phases agreeing. */
+const MIN_PHASES = Math.max(3, Number(values['min-phases']));
+const MAX_PHASES = Math.max(MIN_PHASES, Number(values['max-phases']));
+/** How the warm-up meets the first minute boundary (the first history flush): see the header. */
+const WARMUP_BOUNDARY = values['boundary-warmup'] ? 'idle' : (values['warmup-boundary'] as string);
+if (!['traffic', 'idle', 'none'].includes(WARMUP_BOUNDARY)) {
+  throw new Error(`--warmup-boundary must be traffic, idle or none (got ${WARMUP_BOUNDARY})`);
+}
+/** The RESULTS section written (not `instructions-<framework>`: those hold diagnoses of their own). */
+const SECTION = values.section ?? `instructions-run-${FRAMEWORK}`;
 const TOLERANCE = Number(values.tolerance);
 const DIST = resolve(values.dist);
 /** An earlier build (a copy of its dist/ inside the repository, so that it resolves its dependencies): a third server. */
@@ -165,7 +184,21 @@ async function dump(pid: number, out: string, index: number, keepAs?: string): P
   throw new Error(`no dump ${file}`);
 }
 
+interface WarmupStep {
+  label: string;
+  requests: number;
+  /** Instructions of the step (start-up included in the first). */
+  instructions: number;
+}
+
 interface Measured {
+  /** The warm-up's steps and their counts (not quoted per request). */
+  warmup: WarmupStep[];
+  /** At least MIN_PHASES phases and the last two clean ones within the tolerance (= converged). */
+  settled: boolean;
+  phaseCount: number;
+  /** The lowest clean raw phase before the pair, when it is below the pair by more than the tolerance. */
+  below: number | undefined;
   /** Instructions per request in each measured phase, idle timers subtracted. */
   phases: number[];
   /** Whether each phase's wall time held a minute boundary (sysvitals' history flush runs then, on a timer). */
@@ -191,6 +224,7 @@ interface Measured {
   perRequest: number;
   /** |last - previous| / their mean, of the raw counts. */
   spread: number;
+  /** The same as settled (the older name, kept for the table code). */
   converged: boolean;
 }
 
@@ -217,19 +251,53 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
   ]);
   const pid = server.child.pid as number;
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  let index = 1;
+  // The warm-up's own counts, dumped and reported (start-up cost), never quoted per request.
+  const warmup: WarmupStep[] = [];
+  const warmStart = Date.now();
   await drive(server.port, WARMUP, agent);
-  if (values['boundary-warmup']) {
+  warmup.push({
+    label: 'start-up and warm-up',
+    requests: WARMUP,
+    instructions: await dump(pid, out, index++),
+  });
+  if (WARMUP_BOUNDARY === 'idle') {
     // The warm-up spans the first minute boundary: the first history flush compiles its path (~190M
     // instructions under callgrind) and leaves RequestStats.record to be deoptimized and recompiled a few
     // times over the next requests (--trace-deopt; natively too). That is start-up, not a request's cost:
     // idle to 2 s past the boundary (the minute had the warm-up's requests), then the warm-up again.
-    // Opt-in: after it Fastify and Koa settled far higher under callgrind (Fastify 1.53×, V8's runtime
+    // After it Fastify and Koa settled far higher under callgrind (Fastify 1.53×, V8's runtime
     // property-add path) with no such change natively (bench/RESULTS.md instructions-phases).
     await sleep(Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS + 2000 - Date.now());
     await drive(server.port, WARMUP, agent);
+    warmup.push({
+      label: 'idle across a boundary, warm-up again',
+      requests: WARMUP,
+      instructions: await dump(pid, out, index++),
+    });
+  } else if (WARMUP_BOUNDARY === 'traffic') {
+    // Requests go on until a minute boundary has passed since the warm-up began (the first history flush,
+    // with requests in its minute, and the recompiles of Node's stream code after it: instructions-jump),
+    // then the warm-up again, so that the phases measure the steady state and not that one-off churn.
+    let sent = 0;
+    while (Math.floor(Date.now() / MINUTE_MS) === Math.floor(warmStart / MINUTE_MS)) {
+      await drive(server.port, 200, agent);
+      sent += 200;
+    }
+    await drive(server.port, 400, agent); // the flush is a timer: it runs late under callgrind
+    sent += 400;
+    warmup.push({
+      label: 'on until past the first minute boundary',
+      requests: sent,
+      instructions: await dump(pid, out, index++),
+    });
+    await drive(server.port, WARMUP, agent);
+    warmup.push({
+      label: 'warm-up after the boundary',
+      requests: WARMUP,
+      instructions: await dump(pid, out, index++),
+    });
   }
-  let index = 1;
-  await dump(pid, out, index++);
   const raw: number[] = [];
   const wall: number[] = [];
   const phases: number[] = [];
@@ -237,6 +305,7 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
   // The two phases compared (and quoted): the last two without a minute boundary in them. A phase with one
   // also holds the history flush (a timer, once a minute), charged to its requests at callgrind's pace.
   let pair: [number, number] | undefined;
+  let settled = false;
   while (phases.length < MAX_PHASES) {
     const t0 = performance.now();
     const startMs = Date.now();
@@ -244,17 +313,21 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     await drive(server.port, N, agent);
     crossed.push(Math.floor(Date.now() / MINUTE_MS) !== Math.floor(startMs / MINUTE_MS));
     wall.push((performance.now() - t0) / 1000);
-    process.stderr.write(
-      `${name} phase ${raw.length + 1}: ${start} .. ${new Date().toISOString()} (${wall.at(-1)?.toFixed(1)} s)${crossed.at(-1) ? ' minute boundary' : ''}\n`,
-    );
     const keepAs =
       KEEP === undefined ? undefined : join(KEEP, `${FRAMEWORK}-${name}.phase${raw.length + 1}.out`);
     raw.push((await dump(pid, out, index++, keepAs)) / N);
+    process.stderr.write(
+      `${name} phase ${raw.length}: ${start} .. ${new Date().toISOString()} (${wall.at(-1)?.toFixed(1)} s) ${fmt(raw.at(-1) as number)} raw instr/req${crossed.at(-1) ? ' † minute boundary' : ''}\n`,
+    );
     phases.push(0); // filled in below, once the idle rate is known
     const clean = crossed.flatMap((c, i) => (c ? [] : [i]));
     if (clean.length >= 2) {
       pair = [clean.at(-2) as number, clean.at(-1) as number];
-      if (spreadOf(raw[pair[0]] as number, raw[pair[1]] as number) <= TOLERANCE) break;
+      // Settled: at least MIN_PHASES phases, and the last two clean ones agree (two phases alone have
+      // "agreed" on a warm-up tail).
+      settled =
+        phases.length >= MIN_PHASES && spreadOf(raw[pair[0]] as number, raw[pair[1]] as number) <= TOLERANCE;
+      if (settled) break;
     }
   }
   // Fewer than two phases without a boundary (phases near a minute long): the last two, as before.
@@ -293,7 +366,20 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     phases[i] = (raw[i] as number) - (idlePerSecond * (wall[i] as number)) / N;
   // Convergence is judged on the counts themselves (raw), before the timer correction.
   const spread = spreadOf(raw[p] as number, raw[q] as number);
+  const rawPerRequest = ((raw[p] as number) + (raw[q] as number)) / 2;
+  // A clean phase before the pair lower than it by more than the tolerance: the pair may sit on a step (a
+  // recompile after a deopt) rather than on the floor. Told, not decided.
+  const lowest = Math.min(...raw.filter((_, i) => i < p && !crossed[i]));
+  if (!settled) {
+    process.stderr.write(
+      `\n*** ${name}: NOT SETTLED after ${raw.length} phases (last two clean phases differ by ${pct(spread)}, tolerance ${pct(TOLERANCE)}${raw.length < MIN_PHASES ? `, fewer than ${MIN_PHASES} phases` : ''}): no verdict ***\n\n`,
+    );
+  }
   return {
+    warmup,
+    settled,
+    phaseCount: raw.length,
+    below: lowest < rawPerRequest * (1 - TOLERANCE) ? lowest : undefined,
     phases,
     crossed,
     minuteWork: minuteWindow - idlePerSecond * minuteSeconds,
@@ -301,9 +387,9 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     idlePerSecond,
     idleRates,
     perRequest: ((phases[p] as number) + (phases[q] as number)) / 2,
-    rawPerRequest: ((raw[p] as number) + (raw[q] as number)) / 2,
+    rawPerRequest,
     spread,
-    converged: spread <= TOLERANCE,
+    converged: settled,
   };
 }
 
@@ -365,24 +451,56 @@ const added = sv.perRequest - bare.perRequest;
 const addedRaw = sv.rawPerRequest - bare.rawPerRequest;
 const addedNs = added / perNs;
 const ratio = sv.perRequest / bare.perRequest;
-const converged = bare.converged && sv.converged;
-const verdict = (ok: boolean): string => (!converged ? 'no verdict (not converged)' : ok ? 'met' : 'not met');
+const converged = bare.converged && sv.converged && (before === undefined || before.converged);
+const verdict = (ok: boolean): string => (!converged ? 'no verdict (NOT SETTLED)' : ok ? 'met' : 'not met');
+const status = (m: Measured): string =>
+  m.settled
+    ? `settled after ${m.phaseCount} phases, last two ${pct(m.spread)} apart`
+    : `**NOT SETTLED** after ${m.phaseCount} phases, last two ${pct(m.spread)} apart`;
 const row = (name: string, m: Measured): string =>
-  `| ${name} | ${marked(m, m.phases)} | ${fmt(m.perRequest)} | ${pct(m.spread)} ${m.converged ? '(converged)' : '(NOT converged)'} | ${marked(m, m.raw)} | ${fmt(m.rawPerRequest)} | ${m.idleRates.map(fmt).join(' · ')} | ${fmt(m.minuteWork)} |`;
+  `| ${name} | ${marked(m, m.phases)} | ${fmt(m.perRequest)} | ${status(m)} | ${marked(m, m.raw)} | ${fmt(m.rawPerRequest)} | ${m.idleRates.map(fmt).join(' · ')} | ${fmt(m.minuteWork)} |`;
+const warmRow = (name: string, m: Measured): string =>
+  `| ${name} | ${m.warmup.map((w) => `${w.label}: ${fmt(w.requests)} requests, ${fmt(w.instructions / 1e6)}M (${fmt(w.instructions / w.requests)} per request)`).join('; ')} |`;
+const notes = [bare, sv, ...(before === undefined ? [] : [before])]
+  .map((m, i) =>
+    m.below === undefined
+      ? ''
+      : `\nNote: ${['bare', 'sysvitals', 'sysvitals before'][i]}'s pair sits above an earlier clean phase (${fmt(m.below)} raw): it may be a step (a recompile after a deopt), not the floor.`,
+  )
+  .join('');
 const minuteAdded = sv.minuteWork - bare.minuteWork;
 const saturated = 1e9 / ns;
-const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}`;
-const text = `${machineLine()} \`${command}\`.
+const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N} --min-phases ${MIN_PHASES} --max-phases ${MAX_PHASES} --tolerance ${TOLERANCE} --warmup-boundary ${WARMUP_BOUNDARY}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}`;
+const warmupText =
+  WARMUP_BOUNDARY === 'traffic'
+    ? `, then requests went on until a minute boundary had passed (the first history flush with requests in its minute, and the recompiles of Node's stream code after it: instructions-jump), then ${fmt(WARMUP)} more`
+    : WARMUP_BOUNDARY === 'idle'
+      ? ', left idle until 2 s past the next minute boundary (the first history flush, and the recompiles of the request path after it, are start-up) and sent the warm-up again'
+      : '';
+const text = `${
+  converged
+    ? ''
+    : `**NOT SETTLED — no verdict.** ${[
+        ['bare', bare],
+        ['sysvitals', sv],
+      ]
+        .filter(([, m]) => !(m as Measured).settled)
+        .map(([n, m]) => `${n as string}: ${status(m as Measured)}`)
+        .join('; ')} (tolerance ${pct(TOLERANCE)}). The ratio below is not a figure of record.
+
+`
+}${machineLine()} \`${command}\`.
 
 Both servers (\`bench/instructions-server.mjs\`: \`GET /users/:id\` answering JSON, sysvitals from \`dist/\`, its
 sample timer off) run side by side under \`valgrind --tool=callgrind\` with \`node ${NODE_FLAGS.join(' ')}\`. Each is
-sent ${fmt(WARMUP)} warm-up requests${!values['boundary-warmup'] ? '' : ', left idle until 2 s past the next minute boundary (the first history flush, and the recompiles of the request path after it, are start-up) and sent the warm-up again'}, then phases of ${fmt(N)} measured ones until two in a row agree within
-${pct(TOLERANCE)} (at most ${MAX_PHASES}), ${CONNECTIONS > 1 ? `over ${CONNECTIONS} concurrent keep-alive sockets` : 'sequentially over one keep-alive socket'} from the bench process (not counted).
-\`callgrind_control -d\` dumps and zeroes the counts after the warm-up and after each phase. The count is
+sent ${fmt(WARMUP)} warm-up requests${warmupText}, then phases of ${fmt(N)} measured ones until the count is settled: at
+least ${MIN_PHASES} phases and the last two without a minute boundary within ${pct(TOLERANCE)} of each other (at most ${MAX_PHASES} phases;
+a server that does not settle gives no verdict), ${CONNECTIONS > 1 ? `over ${CONNECTIONS} concurrent keep-alive sockets` : 'sequentially over one keep-alive socket'} from the bench process (not counted).
+\`callgrind_control -d\` dumps and zeroes the counts after each warm-up step and after each phase. The count is
 everything the server process executes per request: the framework, Node's HTTP parser and socket writes,
 sysvitals, and the garbage collection of what a request allocates. Timers fire per wall second, far more
 often per request under callgrind than natively: each server's idle instructions per second (the lower of two
-${IDLE_MS / 1000} s idle dumps at the end) × each phase's wall time are subtracted. Convergence is judged on the raw
+${IDLE_MS / 1000} s idle dumps at the end) × each phase's wall time are subtracted. Settling is judged on the raw
 counts; raw figures are in the table too, and the added cost is also given from them (an upper bound: they
 include sysvitals' timers at callgrind's pace). Phases marked † held a minute boundary: sysvitals' history
 writer flushes the minute's point then (a timer, once a minute whatever the traffic), and under callgrind a
@@ -391,16 +509,21 @@ are not compared or quoted (the last two phases without one are). The once-a-min
 own: a ${IDLE_MS / 1000} s window from 1 s before the next boundary after the phases (that minute had requests), less the
 idle rate × its length (last column; the bare server is the control).
 
-| ${FRAMEWORK} | instr/req per phase | instr/req (last two) | last two (raw) differ by | raw instr/req per phase | raw (last two) | idle instr/s (two windows) | minute boundary (instr) |
+| ${FRAMEWORK} | instr/req per phase | instr/req (last two) | settled? | raw instr/req per phase | raw (last two) | idle instr/s (two windows) | minute boundary (instr) |
 |---|---|---|---|---|---|---|---|
 ${row('bare', bare)}
 ${row('sysvitals', sv)}${before === undefined ? '' : `\n${row(`sysvitals before (\`${values.before}\`)`, before)}`}
 
+| warm-up (not quoted) | steps |
+|---|---|
+${warmRow('bare', bare)}
+${warmRow('sysvitals', sv)}${before === undefined ? '' : `\n${warmRow('sysvitals before', before)}`}
+${notes}
 **Added by sysvitals: ${fmt(added)} instructions per request, ${ratio.toFixed(3)}× bare** (≤ 1.03×: ${verdict(ratio <= 1.03)});
 from the raw counts (timers included) ${fmt(addedRaw)}, ${(sv.rawPerRequest / bare.rawPerRequest).toFixed(3)}× bare.${
   before === undefined
     ? ''
-    : `\nThe earlier build in the same run: ${fmt(before.perRequest - bare.perRequest)} added, ${(before.perRequest / bare.perRequest).toFixed(3)}× bare (raw ${fmt(before.rawPerRequest - bare.rawPerRequest)}, ${(before.rawPerRequest / bare.rawPerRequest).toFixed(3)}×); ${before.converged ? 'converged' : 'NOT converged'}.`
+    : `\nThe earlier build in the same run: ${fmt(before.perRequest - bare.perRequest)} added, ${(before.perRequest / bare.perRequest).toFixed(3)}× bare (raw ${fmt(before.rawPerRequest - bare.rawPerRequest)}, ${(before.rawPerRequest / bare.rawPerRequest).toFixed(3)}×); ${before.converged ? 'settled' : 'NOT SETTLED'}.`
 }
 At the bare server's native rate (${fmt(ns)} ns per request, ${perNs.toFixed(2)} instructions per ns: median of
 ${values['native-rounds']} native runs of ${fmt(NATIVE_REQUESTS)} requests after 2,000 warm-up, CPU time from
@@ -411,4 +534,8 @@ ${fmt(minuteAdded / perNs / 1e6)} ms of CPU a minute natively: per request ${fmt
 core's full load of this bare server (${fmt(saturated)} requests/s), ${fmt(minuteAdded / 6000)} at 100 requests/s.
 ${loadLine()}`;
 console.log(text);
-if (!values['no-write']) writeSection(`instructions-${FRAMEWORK}`, text);
+if (!values['no-write']) writeSection(SECTION, text);
+if (!converged) {
+  process.stderr.write(`\n*** ${FRAMEWORK}: NOT SETTLED: no verdict (see the table above) ***\n`);
+  process.exitCode = 2;
+}
