@@ -354,7 +354,7 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
       // Settled: at least MIN_PHASES phases, and the last two clean ones agree (two phases alone have
       // "agreed" on a warm-up tail).
       // Nor on a step: an earlier clean phase below the pair by more than the tolerance means the pair is not the
-      // floor (phases of 200 Express requests, one holding a major GC, settled bare above sysvitals: 0.927×).
+      // floor (phases of 200 Express requests settled bare on two above an earlier one, and read 0.927×).
       const a = raw[pair[0]] as number;
       const b = raw[pair[1]] as number;
       const floor = Math.min(...raw.filter((_, i) => i < (pair as [number, number])[0] && !crossed[i]));
