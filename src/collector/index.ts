@@ -44,7 +44,8 @@ export class MetricsCollector {
   private readonly memory: MemorySource;
   private readonly disk: DiskCollector;
   private readonly network: NetworkCollector;
-  private readonly proc: ProcessCollector;
+  /** @internal */
+  readonly proc: ProcessCollector;
   private readonly container: ContainerCollector | undefined;
   private readonly pluginRunners: PluginRunner[];
   private readonly runners: Partial<Record<ProbeName, ProbeRunner>> = {};

@@ -6,6 +6,7 @@ import type { NotificationRouter } from '../channels/router.js';
 import { ClusterAgent } from '../cluster/agent.js';
 import type { ClusterConfig } from '../cluster/options.js';
 import { ClusterSource } from '../cluster/source.js';
+import type { ProcessCollector } from '../collector/process.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import { IDLE_LOAD_READER } from '../lifecycle/load-watch.js';
 import type { RequestStats } from '../requests/requests.js';
@@ -22,6 +23,7 @@ export type ClusterWorkerMonitor = ConstructorParameters<typeof ClusterAgent>[0]
     readonly requests: RequestStats;
     readonly logger: Logger;
     readonly clock: Clock;
+    readonly collector: { readonly proc: ProcessCollector };
     readonly notifications: NotificationRouter;
     /** Its requests in flight and ended (a closing worker's last report waits for them). */
     readonly lifecycle: { readonly inFlight: number; readonly endedTotal: number };
@@ -36,7 +38,9 @@ export function startClusterMode(
   own: ClusterWorkerMonitor,
   options: MonitorOptions,
   config: ClusterConfig,
-  createClusterMonitor: (options: MonitorOptions) => ReturnType<AgentDeps['createClusterMonitor']>,
+  createClusterMonitor: (options: MonitorOptions) => ReturnType<AgentDeps['createClusterMonitor']> & {
+    readonly collector: { readonly proc: ProcessCollector };
+  },
 ): { cluster: ClusterAgent; clusterSource: ClusterSource } {
   own.requests.trackRouteLatency();
   const clusterInstance = options.instanceId ?? `${hostname()}:${config.name}`;
@@ -55,7 +59,13 @@ export function startClusterMode(
   const agent = new ClusterAgent(own, config, {
     logger: own.logger,
     now: () => own.clock.now(),
-    createClusterMonitor: () => createClusterMonitor(clusterOptions),
+    createClusterMonitor: () => {
+      const monitor = createClusterMonitor(clusterOptions);
+      // One delay histogram per process: the cluster's monitor reports this process's (the workers' figures
+      // replace it once one reported: process-figures.ts).
+      monitor.collector.proc.followDelay(own.collector.proc);
+      return monitor;
+    },
     afterClose: () => closeWorkerPlugins(options.collectors, own.logger),
     requests: () => ({ inFlight: own.lifecycle.inFlight, ended: own.lifecycle.endedTotal }),
   });

@@ -54,7 +54,7 @@ export class TakenTotals {
       count_5xx: (totals[4] as number) - (tt[4] as number),
       count_aborted: (totals[5] as number) - (tt[5] as number),
       count_aborted_failed: (totals[6] as number) - (tt[6] as number),
-      histogram: toHistogram(view),
+      histogram: view.n > 0 ? toHistogram(view) : undefined,
       latency: summarizeView(view),
     };
     tt.set(totals);

@@ -163,4 +163,31 @@ describe('ProcessCollector', () => {
       expect(proc.collect().status).toBe(status);
     }
   });
+
+  it("followDelay: a cluster monitor's collector reports its owner's delay figures and stops its own histogram (issue 13)", () => {
+    const ownH = new FakeHistogram();
+    const secondH = new FakeHistogram();
+    const owner = new ProcessCollector({ resolutionMs: 10, delayHistogram: () => ownH });
+    proc = new ProcessCollector({ resolutionMs: 10, delayHistogram: () => secondH });
+    proc.followDelay(owner);
+    try {
+      expect([ownH.enabled, secondH.enabled]).toEqual([true, false]); // one histogram left in the process
+      // Before the owner's first sample: its zeros, and the follower resets nothing of the owner's.
+      ownH.ticksMs = [10, 10, 10, 210, 11];
+      expect(proc.collect().event_loop_delay_max_ms).toBe(0);
+      expect(ownH.resets).toBe(0);
+      // The oracle: the owner's own figures of the same ticks (its sample resets its histogram, once).
+      const o = owner.collect();
+      const f = proc.collect();
+      expect([o.event_loop_delay_p50_ms, o.event_loop_delay_p99_ms, o.event_loop_delay_max_ms]).toEqual([
+        0, 200, 200,
+      ]);
+      expect([f.event_loop_delay_p50_ms, f.event_loop_delay_p99_ms, f.event_loop_delay_max_ms]).toEqual([
+        0, 200, 200,
+      ]);
+      expect([f.status, ownH.resets, secondH.resets]).toEqual([o.status, 1, 0]);
+    } finally {
+      owner.close();
+    }
+  });
 });
