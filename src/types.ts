@@ -187,24 +187,20 @@ export interface ErrorMetrics extends Component {
    * client (a large body or streamed download it did not read, a response queued behind it): not toward `unanswered`.
    */
   count_aborted_answered?: number;
-  /**
-   * Failed requests over the window, percent: (count_5xx + aborted after `abortedFailureMs`) ÷ `count_judged`, the
-   * judged requests (`unmatched` ones answered 4xx left out). 100 with `unanswered`.
-   */
+  /** Failed requests in the window, percent: (count_5xx + aborted after abortedFailureMs) ÷ count_judged; 100 if unanswered. */
   error_rate_percent: number;
   threshold: number;
-  /**
-   * The requests the error rate, its `minRequests` guard and its bound are over: the window's requests (early closes
-   * are not requests) but the `count_unmatched_4xx`.
-   */
+  /** The requests the error rate, its guard and bound are over: but count_unmatched_4xx and _options. */
   count_judged?: number;
   /**
    * Requests over the window that no route of the app matched (route `unmatched`) answered 4xx (404, 405, ...; not
    * their 5xx, not their aborted requests after `abortedFailureMs`): in `requests`, count_4xx, `routes` and
    * Prometheus, left out of `count_judged`, the server-wide latency and Apdex, as anonymous made-up URLs would
-   * dilute them.
+   * dilute them. Not OPTIONS ones: `count_unmatched_options`.
    */
   count_unmatched_4xx?: number;
+  /** OPTIONS no route matched answered below 500 (the router's `Allow` reply, a cors preflight): as the above. */
+  count_unmatched_options?: number;
   /**
    * Present (true), with `status` critical, `error_rate_percent` 100 and a `reason`, when no judged request
    * completed in the window and at least `minRequests` were closed early: every request failed unanswered.
@@ -362,9 +358,11 @@ export interface ApdexGroup {
   /**
    * `unmatched` requests answered 4xx in the window, left out of the score and its counts (as from the error rate's
    * `count_judged`); from a route row that also holds judged requests, counted out of satisfied first, then
-   * tolerating (the score is then a lower bound).
+   * tolerating (the score is then a lower bound). OPTIONS ones are in `count_unmatched_options`, left out alike.
    */
   count_unmatched_4xx?: number;
+  /** `unmatched` OPTIONS answered below 500 in the window (errors.count_unmatched_options), left out alike. */
+  count_unmatched_options?: number;
 }
 
 /** One collector plugin's group: what its collect() returned, with a status (and the error when it failed). */

@@ -141,7 +141,7 @@ function compare(a: string, b: string): number {
 
 /**
  * The server-wide Apdex over the judged requests in the window (each route judged against its own T): an `unmatched`
- * row's requests answered 4xx are left out (unjudgedOf), out of its satisfied first, then tolerating, then frustrated,
+ * row's requests answered 4xx, and the `unmatched` OPTIONS row's answered below 500, are left out (unjudgedOf), out of its satisfied first, then tolerating, then frustrated,
  * since the counts do not tell which they were (exact when the row holds nothing else).
  */
 export function overallApdex(windows: readonly EndpointWindowLike[], defaultTMs: number): ApdexGroup {
@@ -149,15 +149,17 @@ export function overallApdex(windows: readonly EndpointWindowLike[], defaultTMs:
   let tolerating = 0;
   let total = 0;
   let unjudged = 0;
+  let options = 0;
   for (const w of windows) {
     const failed = w.count_aborted_failed ?? w.count_aborted;
-    const out = unjudgedOf(w.route, [w.count, w.count_4xx, w.count_5xx, w.count_aborted, failed]);
+    const out = unjudgedOf(w.method, w.route, [w.count, w.count_4xx, w.count_5xx, w.count_aborted, failed]);
     const s = Math.min(w.satisfied, out);
     const t = Math.min(w.tolerating, out - s);
     satisfied += w.satisfied - s;
     tolerating += w.tolerating - t;
     total += w.count - out;
-    unjudged += out;
+    if (w.method === 'OPTIONS') options += out;
+    else unjudged += out;
   }
   return {
     score: apdexScore(satisfied, tolerating, total),
@@ -166,6 +168,7 @@ export function overallApdex(windows: readonly EndpointWindowLike[], defaultTMs:
     tolerating,
     frustrated: total - satisfied - tolerating,
     count_unmatched_4xx: unjudged,
+    count_unmatched_options: options,
   };
 }
 

@@ -16,9 +16,10 @@ import type { RouteStats } from './route-stats.js';
 export interface WindowFigures {
   /**
    * Requests, 4xx, 5xx, aborted and failed aborted over the window, then the requests not judged (`unmatched` ones
-   * answered 4xx: window-rows.ts unjudgedOf), then the early closes of responses the application had ended.
+   * answered 4xx, `unmatched` OPTIONS answered below 500: window-rows.ts unjudgedOf), then the early closes of
+   * responses the application had ended, then of the requests not judged the OPTIONS ones.
    */
-  readonly counts: readonly [number, number, number, number, number, number, number];
+  readonly counts: readonly [number, number, number, number, number, number, number, number];
   /** Requests per second (rates.ts perSecond). */
   readonly perSecond: number;
   /** Requests per minute over the window (rates.ts perMinute). */
@@ -37,11 +38,13 @@ export const NOTHING_MEASURED = `no request completed in the window (unmatched 4
 
 /** The snapshot groups RequestStats owns; `functions` comes from the `functions` option. */
 export function requestGroups(config: RequestStatsConfig, figures: WindowFigures): RequestGroups {
-  const [count, count4xx, count5xx, countAborted, failedAborted, unjudged, answered] = figures.counts;
+  const [count, count4xx, count5xx, countAborted, failedAborted, unjudged, answered, options] =
+    figures.counts;
   const latency = figures.latency;
   const { error_rate: er, api_response_time: api } = config.levels;
   // Judged: the window's requests but the `unmatched` ones answered 4xx (made-up URLs: anonymous clients send them
-  // at will, and 2,000 of them diluted a 50 % outage to 0.98 %), as the early closes are not in `count` (not
+  // at will, and 2,000 of them diluted a 50 % outage to 0.98 %) and the `unmatched` OPTIONS answered below 500 (the
+  // router's own 200 to OPTIONS did the same, and one of them cleared `unanswered`: outside review 7, F4), as the early closes are not in `count` (not
   // requests: countAborted). Failed = 5xx + the aborted requests whose client waited at least abortedFailureMs
   // (route-counters.ts), unmatched ones included.
   const judged = count - unjudged;
@@ -70,7 +73,8 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       error_rate_percent: verdict.unanswered ? 100 : errorRate,
       threshold: er.warning,
       count_judged: judged,
-      count_unmatched_4xx: unjudged,
+      count_unmatched_4xx: unjudged - options,
+      count_unmatched_options: options,
       ...(verdict.unanswered ? { unanswered: true } : {}),
       ...(verdict.lowerPercent === undefined ? {} : { error_rate_lower_percent: verdict.lowerPercent }),
       ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),

@@ -61,20 +61,23 @@ export function windowLatency(entries: Iterable<RouteEntry>, lat: number, view: 
 
 /**
  * The window's counts over every route (windowCounts summed): requests, 4xx, 5xx, aborted, failed aborted, then the
- * requests kept out of the judged figures (unjudgedOf), then the answered closes (ANSWERED_CLOSE_COLUMN).
+ * requests kept out of the judged figures (unjudgedOf), then the answered closes (ANSWERED_CLOSE_COLUMN), then of the
+ * requests not judged those of the `unmatched` OPTIONS row.
  */
 export function windowTotals(
   entries: Iterable<RouteEntry>,
   slots: number,
   sub: number,
   from: number,
-): [number, number, number, number, number, number, number] {
-  const out: [number, number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0, 0];
+): [number, number, number, number, number, number, number, number] {
+  const out: [number, number, number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0, 0, 0];
   for (const e of entries) {
     const window = windowCounts(e.counters, slots, sub, from);
     for (let i = 0; i < 5; i++) out[i]! += window[i] as number;
-    out[5] += unjudgedOf(e.route, window);
+    const unjudged = unjudgedOf(e.method, e.route, window);
+    out[5] += unjudged;
     out[6] += window[5];
+    if (e.method === 'OPTIONS') out[7] += unjudged;
   }
   return out;
 }
@@ -99,7 +102,7 @@ export function routeRows(
     const counts = windowCounts(e.counters, slots, sub, from);
     const [count, count4xx, count5xx, countAborted] = counts;
     const view = e.latency.window(lat, scratch);
-    addViewTrimmed(all, view, unjudgedOf(e.route, counts));
+    addViewTrimmed(all, view, unjudgedOf(e.method, e.route, counts));
     if (count === 0 && countAborted === 0) continue;
     const l = count > 0 ? summarizeView(view) : NO_LATENCY;
     out.push({

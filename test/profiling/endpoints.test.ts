@@ -113,6 +113,7 @@ describe('endpoints table', () => {
       tolerating: ex.tolerating,
       frustrated: ex.total - ex.satisfied - ex.tolerating,
       count_unmatched_4xx: 0,
+      count_unmatched_options: 0,
     });
   });
 

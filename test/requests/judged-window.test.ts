@@ -97,6 +97,7 @@ describe('F7: unmatched 4xx are counted, not judged', () => {
       tolerating: 0,
       frustrated: 30,
       count_unmatched_4xx: 2_000,
+      count_unmatched_options: 0,
     });
   });
 

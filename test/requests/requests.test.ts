@@ -185,6 +185,7 @@ describe('RequestStats latency and errors', () => {
       threshold: 5,
       count_judged: 103,
       count_unmatched_4xx: 0,
+      count_unmatched_options: 0,
     });
   });
 
