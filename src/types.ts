@@ -187,6 +187,8 @@ export interface ErrorMetrics extends Component {
    * client (a large body or streamed download it did not read, a response queued behind it): not toward `unanswered`.
    */
   count_aborted_answered?: number;
+  /** Of count_aborted_early, the closes while the request's body was still arriving: not toward `unanswered`. */
+  count_aborted_body?: number;
   /** Failed requests in the window, percent: (count_5xx + aborted after abortedFailureMs) ÷ count_judged; 100 if unanswered. */
   error_rate_percent: number;
   threshold: number;

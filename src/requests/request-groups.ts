@@ -17,9 +17,10 @@ export interface WindowFigures {
   /**
    * Requests, 4xx, 5xx, aborted and failed aborted over the window, then the requests not judged (`unmatched` ones
    * answered 4xx, `unmatched` OPTIONS answered below 500: window-rows.ts unjudgedOf), then the early closes of
-   * responses the application had ended, then of the requests not judged the OPTIONS ones.
+   * responses the application had ended, then of the requests not judged the OPTIONS ones, then the early closes
+   * while the request's body was still arriving.
    */
-  readonly counts: readonly [number, number, number, number, number, number, number, number];
+  readonly counts: readonly [number, number, number, number, number, number, number, number, number];
   /** Requests per second (rates.ts perSecond). */
   readonly perSecond: number;
   /** Requests per minute over the window (rates.ts perMinute). */
@@ -38,7 +39,7 @@ export const NOTHING_MEASURED = `no request completed in the window (unmatched 4
 
 /** The snapshot groups RequestStats owns; `functions` comes from the `functions` option. */
 export function requestGroups(config: RequestStatsConfig, figures: WindowFigures): RequestGroups {
-  const [count, count4xx, count5xx, countAborted, failedAborted, unjudged, answered, options] =
+  const [count, count4xx, count5xx, countAborted, failedAborted, unjudged, answered, options, body] =
     figures.counts;
   const latency = figures.latency;
   const { error_rate: er, api_response_time: api } = config.levels;
@@ -51,9 +52,11 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
   const early = countAborted - failedAborted;
   const errorRate = failedPercent(judged, count5xx, failedAborted);
   // The guard counts the judged requests in the window (not per_minute, scaled from 45–60 s to a minute).
-  // The early closes of responses the application had ended (a slow reader's large body) were answered: not an outage.
+  // The early closes of responses the application had ended (a slow reader's large body) were answered: not an outage;
+  // nor those while the request's body was still arriving (the server waited for its client: 20 half-sent POSTs,
+  // headers and no body, paged an idle service, even on URLs no route matched: outside review 7, F2).
   const verdict =
-    unanswered(judged, early - answered, config.minRequests) ??
+    unanswered(judged, early - answered - body, config.minRequests) ??
     errorRateVerdict(judged, count5xx + failedAborted, er, config.minRequests);
   const perMinute = round(figures.perMinute, 2);
   return {
@@ -70,6 +73,7 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       count_aborted: countAborted,
       count_aborted_early: early,
       count_aborted_answered: answered,
+      count_aborted_body: body,
       error_rate_percent: verdict.unanswered ? 100 : errorRate,
       threshold: er.warning,
       count_judged: judged,

@@ -5,7 +5,7 @@ import { clientsToTake } from './client-backlog.js';
 import { clientsWait, cutOffStatus } from './cut-off.js';
 import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
-import { ABORTED_STATUS } from './route-counters.js';
+import { ABORTED_STATUS, ANSWERED_CLOSE_COLUMN, BODY_CLOSE_COLUMN } from './route-counters.js';
 
 /**
  * What an adapter keeps of one request from its start to its end: its response, the framework's request (`request`,
@@ -43,7 +43,7 @@ export interface TicketParts {
   };
   requests: {
     record(method: string, route: string, status: number, durationMs: number): void;
-    recordAnsweredClose(method: string, route: string): void;
+    recordAnsweredClose(method: string, route: string, column?: number): void;
   };
 }
 
@@ -125,10 +125,10 @@ export class TicketPath {
     // An event stream open STREAM_CHECK_MS or longer ends in flight; nothing else is recorded (exclusion.ts).
     if (parts.exclusion.isLongStream(ticket.res, durationMs)) return;
     if (status === ABORTED_STATUS) {
-      let answered: boolean;
-      [status, durationMs, answered] = settleCutOff(ticket.res, durationMs);
-      if (answered) {
-        parts.requests.recordAnsweredClose(method, route);
+      let column: number;
+      [status, durationMs, column] = settleCutOff(ticket.res, durationMs);
+      if (column !== 0) {
+        parts.requests.recordAnsweredClose(method, route, column);
         return;
       }
     }
@@ -142,13 +142,16 @@ export class TicketPath {
  * ended by the application, or still written by it and blocked on its client, and not taken by its client) is
  * recorded with duration 0, so an early close (not a failure, not a request, no latency) whatever its length, unless
  * `abortedFailureMs` is 0 (every aborted request failed). An application failure (cutOffStatus: 500) is judged first,
- * so it stays a failed request. Third: whether the application had ended the response or was blocked on its client
- * (clientsToTake: client-backlog.ts): an answered close, not toward the `unanswered` verdict
- * (RequestStats.recordAnsweredClose; a recordRequest() caller says so with `answered: true` on its 499).
+ * so it stays a failed request. Third: the counter column of an early close not toward the `unanswered` verdict, or 0:
+ * ANSWERED_CLOSE_COLUMN when the application had ended the response or was blocked on its client (clientsToTake:
+ * client-backlog.ts), BODY_CLOSE_COLUMN when the request's body was still arriving (bodyArriving: the server waited
+ * for its client, outside review 7, F2) (RequestStats.recordAnsweredClose; a recordRequest() caller says an answered
+ * close with `answered: true` on its 499).
  */
-export function settleCutOff(res: ServerResponse, durationMs: number): [number, number, boolean] {
+export function settleCutOff(res: ServerResponse, durationMs: number): [number, number, number] {
   const status = cutOffStatus(res);
-  if (status !== ABORTED_STATUS) return [status, durationMs, false];
-  if (clientsToTake(res)) return [status, 0, true];
-  return [status, clientsWait(res) ? 0 : durationMs, false];
+  if (status !== ABORTED_STATUS) return [status, durationMs, 0];
+  if (clientsToTake(res)) return [status, 0, ANSWERED_CLOSE_COLUMN];
+  if (clientsWait(res)) return [status, 0, BODY_CLOSE_COLUMN]; // not to take: its body was arriving
+  return [status, durationMs, 0];
 }

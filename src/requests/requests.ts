@@ -182,12 +182,12 @@ export class RequestStats {
     }
   }
 
-  /** A client's close of a response the app had ended or blocked on it (settleCutOff): an answered early close. */
-  recordAnsweredClose(method: string, route: string): void {
+  /** A client's close the server waited on it for (settleCutOff: answered, or body arriving, by `column`): early. */
+  recordAnsweredClose(method: string, route: string, column?: number): void {
     try {
       this.tick();
       const c = this.routes.entryFor(method, route).counters;
-      if (this.abortedFailureUs > 0) countAnsweredClose(c, this.pos, this.sub, this.totalsOffset);
+      if (this.abortedFailureUs > 0) countAnsweredClose(c, this.pos, this.sub, this.totalsOffset, column);
       else this.record(method, route, ABORTED_STATUS, 0); // abortedFailureMs 0: every aborted request failed
     } catch {
       this.droppedCount++; // a throwing injected clock, as in record()
