@@ -265,15 +265,23 @@ export function windowCounts(
 }
 
 /**
+ * A route template that is a wildcard alone, without a literal segment: a catch-all (Express `*`, `/*splat`,
+ * `/{*splat}`, koa-router `(.*)`, `/{*rest}`, `/:path*`, Fastify `*`, `/*`), which any made-up URL matches. Its 4xx
+ * (a JSON 404 catch-all) are anonymous clients' to make at will as an `unmatched` 4xx is (outside review 7, F1).
+ */
+const CATCH_ALL = /^\/?(?:\*\w*|\{\/?\*\w*\}|\(\.\*\)|:\w+(?:\(\.\*\))?[*+])$/;
+
+/**
  * Of a row's window counts (windowCounts), the requests kept out of the judged figures: on an `unmatched` row, those
  * answered 4xx (404, 405: no route of the app's matched them; anonymous clients make them at will), not its 5xx
- * nor its aborted requests that waited (`abortedFailureMs`: failed); on the `unmatched` OPTIONS row, every request
+ * nor its aborted requests that waited (`abortedFailureMs`: failed), and so on a catch-all route's row (CATCH_ALL);
+ * on the `unmatched` (or catch-all) OPTIONS row, every request
  * but those (the router's own answer, Express's automatic `Allow` reply, koa-router's allowedMethods(), a cors
  * preflight, is a 2xx anyone can ask for: 2,000 of them read a 100 % outage "healthy", outside review 7, F4).
  * 0 on every other row. Read from the counts, so the request path does nothing for it.
  */
 export function unjudgedOf(method: string, route: string, counts: readonly number[]): number {
-  if (route !== UNMATCHED_ROUTE) return 0;
+  if (route !== UNMATCHED_ROUTE && !CATCH_ALL.test(route)) return 0;
   const failedAborted = counts[4] as number;
   return method === 'OPTIONS'
     ? (counts[0] as number) - (counts[2] as number) - failedAborted

@@ -1,0 +1,121 @@
+// Regression (outside review 7, F1) on real Express 5/4, Koa 3/2 and Fastify 5/4 servers on port 0, raw clients.
+// A catch-all route answering 404 (Express `app.all('/*splat')` or `'*'`, koa-router `/{*rest}`, Fastify
+// `app.all('*')`: the usual JSON 404) is a matched route, so its 404s were judged and brought back the review-6
+// dilution: made-up URLs turned a 100 % outage "healthy". A route whose template is a wildcard alone is now judged
+// as `unmatched`: its 4xx are counted (`count_unmatched_4xx`, its row) and not judged. The oracle is what the
+// clients sent and the handlers answered.
+
+import type { Server } from 'node:http';
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import type { MonitorOptions } from '../../src/monitor/options.js';
+import type { SystemMonitor } from '../../src/monitor.js';
+import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
+import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+
+const running = closedAfterEach();
+const FAILED = 20;
+const JUNK = 200;
+const OPTIONS: MonitorOptions = { sampleIntervalMs: 0 };
+
+interface Case {
+  name: string;
+  /** The catch-all's template, as recorded. */
+  template: string;
+  start(): Promise<{ monitor: SystemMonitor; server: Server }>;
+}
+
+function cases(modules: FrameworkModules): Case[] {
+  const v = modules.versions;
+  const expressTemplate = modules.majors.express >= 5 ? '/*splat' : '*';
+  return [
+    {
+      name: `Express ${v.express}`,
+      template: expressTemplate,
+      start: () =>
+        expressApp(
+          OPTIONS,
+          (app) => {
+            app.get('/fail', (_req, res) => void res.status(500).send('down'));
+            app.all(expressTemplate, (_req, res) => void res.status(404).json({ error: 'not found' }));
+          },
+          modules,
+        ),
+    },
+    {
+      name: `Koa ${v.koa}`,
+      template: '/{*rest}',
+      start: () =>
+        koaApp(
+          OPTIONS,
+          (router) => {
+            router.get('/fail', (ctx) => {
+              ctx.status = 500;
+              ctx.body = 'down';
+            });
+            router.all('/{*rest}', (ctx) => {
+              ctx.status = 404;
+              ctx.body = { error: 'not found' };
+            });
+          },
+          modules,
+        ),
+    },
+    {
+      name: `Fastify ${v.fastify}`,
+      template: '*',
+      start: () =>
+        fastifyApp(
+          OPTIONS,
+          (app) => {
+            app.get('/fail', async (_request, reply) => reply.code(500).send('down'));
+            app.all('*', async (_request, reply) => reply.code(404).send({ error: 'not found' }));
+          },
+          modules,
+        ),
+    },
+  ];
+}
+
+/** One GET on its own connection; resolves with the status line's code. */
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let head = '';
+    socket.on('error', reject);
+    socket.on('data', (d) => {
+      head += d.toString('latin1');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+      if (m && head.includes('\r\n\r\n')) {
+        socket.destroy();
+        resolve(Number(m[1]));
+      }
+    });
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name, c] as const))(
+  '%s: a catch-all 404 route is judged as unmatched (outside review 7, F1)',
+  (_name, c) => {
+    it(`${JUNK} made-up URLs answered 404 by the catch-all beside a 100 % outage: still 100 %, critical`, async () => {
+      const started = await c.start();
+      running.push(started);
+      await new Promise<void>((done) => started.server.listen(0, '127.0.0.1', done));
+      const port = (started.server.address() as { port: number }).port;
+      for (let i = 0; i < FAILED; i++) expect(await get(port, '/fail')).toBe(500);
+      for (let i = 0; i < JUNK; i++) expect(await get(port, `/x${i.toString(36)}/made-up`)).toBe(404);
+      const m = await started.monitor.getMetrics({ maxAgeMs: 0 });
+      expect(m.requests.total).toBe(FAILED + JUNK);
+      expect(m.routes.find((r) => r.route === c.template)).toMatchObject({ count: JUNK, count_4xx: JUNK });
+      expect(m.errors).toMatchObject({
+        status: 'critical',
+        count_5xx: FAILED,
+        count_judged: FAILED,
+        count_unmatched_4xx: JUNK,
+        error_rate_percent: 100,
+      });
+      expect(m.apdex).toMatchObject({ score: 0, frustrated: FAILED, count_unmatched_4xx: JUNK });
+    });
+  },
+);
