@@ -56,7 +56,10 @@ export function cutOffStatus(res: ServerResponse): number {
   if (failed.has(res)) return FAILED_STATUS;
   // An HTTP/2 compat response has no `errored` of its own (undefined): its stream's (null until destroyed with an error).
   const stream = streamOf(res);
-  if (stream !== undefined) return stream.errored !== null ? FAILED_STATUS : ABORTED_STATUS;
+  if (stream !== undefined) {
+    const e = stream.errored;
+    return e !== null && !resetByPeer(stream, e) ? FAILED_STATUS : ABORTED_STATUS;
+  }
   const errored = res.errored;
   return errored !== null && !closedFirst(res, errored) ? FAILED_STATUS : ABORTED_STATUS;
 }
@@ -73,6 +76,21 @@ export function cutOffStatus(res: ServerResponse): number {
 function closedFirst(res: ServerResponse, errored: unknown): boolean {
   const connectionError = res.req?.socket?.errored;
   return connectionError !== null && connectionError !== undefined && connectionError !== errored;
+}
+
+/** nghttp2's INTERNAL_ERROR: what Node resets a stream with when the server destroys it (or closes it so). */
+const NGHTTP2_INTERNAL_ERROR = 2;
+
+/**
+ * Whether an HTTP/2 stream's error only reports its reset by the client or for the client's protocol error: Node
+ * gives a stream closed with any RST_STREAM code but NO_ERROR and CANCEL the error ERR_HTTP2_STREAM_ERROR (a client
+ * that declares `content-length: 100`, sends no body and cancels: nghttp2 resets the stream PROTOCOL_ERROR, as the
+ * body ended short; outside review 7, F8: those read as 500s). A stream the server destroys with an error keeps
+ * that error (Koa's failing body stream, Fastify's), and one it closes with INTERNAL_ERROR is the server's: failed.
+ */
+function resetByPeer(stream: StreamState | undefined, errored: unknown): boolean {
+  if (stream === undefined || stream.rstCode === NGHTTP2_INTERNAL_ERROR) return false;
+  return (errored as { code?: unknown } | undefined)?.code === 'ERR_HTTP2_STREAM_ERROR';
 }
 
 /** What is read of an HTTP/2 compat response's stream (node:http2 Http2ServerResponse.stream). */

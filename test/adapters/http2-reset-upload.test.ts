@@ -1,0 +1,129 @@
+// Regression (outside review 7, F8) on real Fastify 5/4 (`http2: true`) and Koa 3/2 (node:http2's compat API) servers
+// on port 0 (h2c), with node:http2 client sessions. A POST stream whose client declares `content-length: 100`, sends
+// no body and resets it (RST_STREAM CANCEL) was recorded as a 500: nghttp2 resets such a stream PROTOCOL_ERROR (its
+// body ended short) and Node gives it the error ERR_HTTP2_STREAM_ERROR, which read as the server's failure; 5-8 of
+// them paged. It is the client's abort (499, an early close here). The oracle is what the clients did.
+
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SystemMonitor } from '../../src/monitor.js';
+import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+import { eventually } from './workload-apps.js';
+
+const STREAMS = 8;
+/** Every close here is early whatever the machine's load. */
+const OPTIONS = { sampleIntervalMs: 0, abortedFailureMs: 3_600_000 };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function drain(req: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of req);
+}
+
+interface Case {
+  name: string;
+  start(): Promise<{ monitor: SystemMonitor; port: number }>;
+}
+
+function cases(modules: FrameworkModules): Case[] {
+  const v = modules.versions;
+  return [
+    {
+      name: `Fastify ${v.fastify} (http2: true)`,
+      start: async () => {
+        const { createMonitor } = await import('../../src/adapters/fastify.js');
+        const monitor = createMonitor(OPTIONS);
+        const app = modules.fastify({ http2: true });
+        await app.register(monitor.plugin());
+        app.post('/echo', async (request: { body: unknown }) => request.body); // Fastify's JSON parser reads the body
+        await app.listen({ port: 0, host: '127.0.0.1' });
+        cleanups.push(async () => {
+          await app.close();
+          await monitor.close();
+        });
+        return { monitor, port: (app.server.address() as AddressInfo).port };
+      },
+    },
+    {
+      name: `Koa ${v.koa} (node:http2)`,
+      start: async () => {
+        const { default: KoaRouter } = await import('@koa/router');
+        const { createMonitor } = await import('../../src/adapters/koa.js');
+        const monitor = createMonitor(OPTIONS);
+        const app = new modules.koa();
+        app.silent = true;
+        const router = new KoaRouter();
+        router.post('/echo', async (ctx) => {
+          await drain(ctx.req);
+          ctx.body = { ok: true };
+        });
+        app.use(monitor.middleware());
+        app.use(router.routes());
+        const server = http2.createServer(app.callback());
+        await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+        cleanups.push(async () => {
+          await monitor.close();
+          await new Promise((done) => server.close(done));
+        });
+        return { monitor, port: (server.address() as AddressInfo).port };
+      },
+    },
+  ];
+}
+
+describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name, c] as const))(
+  '%s: a POST stream its client resets before its body is the client abort (outside review 7, F8)',
+  (_name, c) => {
+    it(`${STREAMS} sessions, each resetting (CANCEL) a POST stream that declared a body it never sent: no 5xx`, async () => {
+      const { monitor, port } = await c.start();
+      const sessions = Array.from({ length: STREAMS }, () => {
+        const session = http2.connect(`http://127.0.0.1:${port}`);
+        session.on('error', () => {});
+        cleanups.push(() => void session.destroy());
+        return session;
+      });
+      const streams = sessions.map((session) => {
+        const stream = session.request(
+          {
+            ':method': 'POST',
+            ':path': '/echo',
+            'content-type': 'application/json',
+            'content-length': '100',
+          },
+          { endStream: false },
+        );
+        stream.on('error', () => {});
+        return stream;
+      });
+      // Reset once the server has them all in flight, 300 ms after the request as the review's probe did (reset at
+      // once, Node reads it as the client's CANCEL, without an error); the sessions stay open (no GOAWAY). The figures
+      // must be the same either way: the wait only reproduces the reported case.
+      await eventually(
+        async () => (await monitor.getMetrics({ maxAgeMs: 0 })).requests.in_flight === STREAMS,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const s of streams) s.close(http2.constants.NGHTTP2_CANCEL);
+      await eventually(async () => {
+        const e = (await monitor.getMetrics({ maxAgeMs: 0 })).errors;
+        return e.count_aborted + e.count_5xx === STREAMS;
+      });
+      const m = await monitor.getMetrics({ maxAgeMs: 0 });
+      expect(m.errors).toMatchObject({
+        count_5xx: 0,
+        count_aborted: STREAMS,
+        count_aborted_early: STREAMS,
+        count_judged: 0,
+        error_rate_percent: 0,
+      });
+      expect(m.errors.status).not.toBe('critical');
+      expect(m.routes.find((r) => r.route === '/echo')).toMatchObject({
+        count: 0,
+        count_5xx: 0,
+        count_aborted: STREAMS,
+      });
+    });
+  },
+);
