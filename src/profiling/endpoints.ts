@@ -49,7 +49,8 @@ export interface EndpointRow {
   /** Sum of this route's durations, ms, and its share of all routes' time, percent. */
   time_ms: number;
   time_percent: number;
-  apdex: number;
+  /** `null` when the window holds no request of the route (as its latency): no reading, sorted last. */
+  apdex: number | null;
   apdex_t_ms: number;
   /**
    * Requests of the route in flight when the table was read (not in the counts above until they end), present
@@ -104,7 +105,8 @@ export function endpointRows(
       max_ms: timed ? w.latency.max_ms : null,
       time_ms: w.time_ms,
       time_percent: totalTime > 0 ? Math.round((w.time_ms / totalTime) * 10_000) / 100 : 0,
-      apdex: apdexScore(w.satisfied, w.tolerating, w.satisfied + w.tolerating + Math.max(0, frustrated)) ?? 1,
+      // Over zero requests no reading (a row of early closes: a hang), as its latency: null, never a perfect 1.
+      apdex: apdexScore(w.satisfied, w.tolerating, w.satisfied + w.tolerating + Math.max(0, frustrated)),
       apdex_t_ms: w.apdex_t_ms,
     };
     if (w.in_flight !== undefined && w.in_flight > 0) {
@@ -118,7 +120,7 @@ export function endpointRows(
     rate: (r) => -r.count,
     errors: (r) => -r.count_5xx - r.error_percent / 1000,
     time: (r) => -r.time_ms,
-    apdex: (r) => r.apdex, // worst first
+    apdex: (r) => r.apdex ?? Number.POSITIVE_INFINITY, // worst first; no reading last, as a null p95
     in_flight: (r) => -(r.in_flight ?? 0),
   };
   const k = key[sort];

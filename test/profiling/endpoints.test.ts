@@ -100,7 +100,7 @@ describe('endpoints table', () => {
     }
     expect(rows.map((r) => r.route)).toEqual(['/search', '/users/:id', '/orders']); // by time
     expect(endpointRows(windows, 60_000, 'apdex').map((r) => r.apdex)).toEqual(
-      rows.map((r) => r.apdex).sort((a, b) => a - b),
+      rows.map((r) => r.apdex as number).sort((a, b) => a - b),
     );
     expect(endpointRows(windows, 60_000, 'rate', 1).map((r) => r.route)).toEqual(['/users/:id']);
     expect(endpointRows(windows, 60_000, 'errors', 1).map((r) => r.route)).toEqual(['/users/:id']);
@@ -148,6 +148,19 @@ describe('endpoints table', () => {
       }),
       { seed: 1515, numRuns: 200 },
     );
+  });
+
+  it('a row with no request in the window (early closes only: a hang) has Apdex null, sorted last (outside review 7, F9)', () => {
+    const { rs } = stats({ apdex: { thresholdMs: 500 } });
+    for (let i = 0; i < 10; i++) rs.record('GET', '/hang', 499, 300); // clients gave up before abortedFailureMs
+    for (let i = 0; i < 5; i++) rs.record('GET', '/ok', 200, 5);
+    for (let i = 0; i < 5; i++) rs.record('GET', '/meh', 200, 700); // tolerating: 0.5
+    const rows = endpointRows(rs.endpointWindows(), 60_000, 'apdex');
+    expect(rows.map((r) => [r.route, r.count, r.count_aborted, r.apdex, r.p95_ms])).toEqual([
+      ['/meh', 5, 0, 0.5, expect.any(Number)],
+      ['/ok', 5, 0, 1, expect.any(Number)],
+      ['/hang', 0, 10, null, null],
+    ]);
   });
 
   it('only the window counts: a minute later the rows are gone', () => {

@@ -118,7 +118,9 @@ async function loadRoutes(): Promise<void> {
       cell(fmtNumber(r.p99_ms ?? Number.NaN, 1)),
       cell(fmtNumber(r.max_ms ?? Number.NaN, 1)),
       cell(fmtNumber(r.time_percent, 1)),
-      cell(r.apdex.toFixed(2), r.apdex < 0.7 ? 'bad' : r.apdex < 0.94 ? 'meh' : 'good'),
+      r.apdex === null
+        ? cell('—')
+        : cell(r.apdex.toFixed(2), r.apdex < 0.7 ? 'bad' : r.apdex < 0.94 ? 'meh' : 'good'),
       spark,
     );
     tr.addEventListener('click', () => {
