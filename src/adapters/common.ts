@@ -19,7 +19,7 @@ import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monit
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import { type RequestTicket, settleCutOff, TicketPath } from '../requests/request-ticket.js';
-import { ABORTED_STATUS } from '../requests/route-counters.js';
+import { ABORTED_STATUS, ANSWERED_CLOSE_COLUMN } from '../requests/route-counters.js';
 
 // The core monitor's attachWebSocket (used by the cluster's own monitor too) serves through http/websocket.ts.
 provideWebSocket(attachWebSocket);
@@ -107,8 +107,10 @@ export function requestWay(source: AdapterSource): RequestWay {
   return {
     begin: (req, ticket) => admit === undefined || admit(req, ticket.res),
     end: (ticket, method, route, status, durationMs) => {
-      let answered = false;
-      if (status === ABORTED_STATUS) [status, durationMs, answered] = settleCutOff(ticket.res, durationMs);
+      let column = 0;
+      if (status === ABORTED_STATUS) [status, durationMs, column] = settleCutOff(ticket.res, durationMs);
+      // recordRequest() tells an answered close (`answered: true`); a close while the body arrived is an early close.
+      const answered = column === ANSWERED_CLOSE_COLUMN;
       const r = answered
         ? { method, route, status, durationMs, answered }
         : { method, route, status, durationMs };
