@@ -12,6 +12,7 @@ type Cluster = typeof import('node:cluster');
 type WorkerThreads = typeof import('node:worker_threads');
 type Net = typeof import('node:net');
 type Http = typeof import('node:http');
+type Http2 = typeof import('node:http2');
 type V8 = typeof import('node:v8');
 type FsPromises = typeof import('node:fs/promises');
 
@@ -35,6 +36,7 @@ let cluster: Cluster | undefined;
 let workerThreads: WorkerThreads | undefined;
 let net: Net | undefined;
 let http: Http | undefined;
+let http2: Http2 | undefined;
 let v8: V8 | undefined;
 let fsPromises: FsPromises | undefined;
 
@@ -75,6 +77,12 @@ export function nodeNet(): Net {
 export function nodeHttp(): Http {
   http ??= load('node:http') as Http;
   return http;
+}
+
+/** node:http2, loaded on first use (the first HTTP/2 response an adapter tracks: its end() is timed). */
+export function nodeHttp2(): Http2 {
+  http2 ??= load('node:http2') as Http2;
+  return http2;
 }
 
 /** node:v8, loaded on first use (the heap figures of a sample). */

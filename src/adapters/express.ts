@@ -18,6 +18,7 @@ import { watchLateErrors } from './express-errors.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressRouteLabel } from './express-route.js';
 import {
+  flightDuration,
   flightRouteReader,
   isTracked,
   newTrackedTicket,
@@ -74,7 +75,7 @@ export function expressMiddleware(
   const onEnd = (ticket: TrackedTicket<Request>, status: number): void => {
     const req = ticket.request;
     if (mountedBase !== undefined) noteMountedAdmin(req);
-    way.end(ticket, req[METHOD], expressRouteLabel(req), status, performance.now() - ticket.start);
+    way.end(ticket, req[METHOD], expressRouteLabel(req), status, flightDuration(ticket, status));
   };
   // routes/ names the route of a request still in flight, read when it is read with the label its end will have:
   // known once the router matched (`req.route`), not routed yet before (a middleware holding it).

@@ -20,7 +20,13 @@ import {
 } from './common.js';
 import { putRecordingFirst } from './fastify-hook-order.js';
 import { unwatchRouterAnswers, watchRouterAnswers } from './fastify-router.js';
-import { flightRouteReader, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
+import {
+  flightDuration,
+  flightRouteReader,
+  newTrackedTicket,
+  type TrackedTicket,
+  trackFlight,
+} from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -57,7 +63,7 @@ export function fastifyPlugin(
   const onEnd = (ticket: TrackedTicket<FastifyRequest>, status: number): void => {
     const request = ticket.request;
     // `request.method` is a getter reading `request.raw.method`.
-    way.end(ticket, request.raw.method as string, routeOf(request), status, performance.now() - ticket.start);
+    way.end(ticket, request.raw.method as string, routeOf(request), status, flightDuration(ticket, status));
   };
   // routes/ names the route of a request still in flight, read when it is read as its end reads it: Fastify has
   // routed a request before its onRequest hook (the 404 handler's are `unmatched` from the start).
@@ -68,13 +74,7 @@ export function fastifyPlugin(
   // A request Fastify's router answers itself (malformed %-encoding, a parameter over maxParamLength on Fastify 5),
   // before any route hook: `unmatched`, from when the router gave up on its path (fastify-router.ts).
   const onRouterEnd = (ticket: TrackedTicket<IncomingMessage>, status: number): void => {
-    way.end(
-      ticket,
-      ticket.request.method as string,
-      UNMATCHED_ROUTE,
-      status,
-      performance.now() - ticket.start,
-    );
+    way.end(ticket, ticket.request.method as string, UNMATCHED_ROUTE, status, flightDuration(ticket, status));
   };
   way.readRoutes?.(
     flightRouteReader(onRouterEnd, (req: IncomingMessage) => [req.method as string, UNMATCHED_ROUTE]),

@@ -16,7 +16,13 @@ import {
   requestWay,
 } from './common.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
-import { flightRouteReader, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
+import {
+  flightDuration,
+  flightRouteReader,
+  newTrackedTicket,
+  type TrackedTicket,
+  trackFlight,
+} from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 
@@ -59,7 +65,7 @@ export function koaMiddleware(
     // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler
     // runs; inside a koa-mount sub-app the mount path goes before it (koa-mount.ts).
     const route = koaRouteLabel(ticket.request);
-    way.end(ticket, ticket.request.req.method ?? 'GET', route, status, performance.now() - ticket.start);
+    way.end(ticket, ticket.request.req.method ?? 'GET', route, status, flightDuration(ticket, status));
   };
   // routes/ names the route of a request still in flight, read when it is read as its end reads it: known once
   // @koa/router matched (`_matchedRoute`), not routed yet before (a middleware holding it, or no @koa/router).

@@ -3,12 +3,15 @@
 // connection for those cut off (aborted). On Express every response has a hidden class of its own, where
 // adding a 'close' listener reads `_events` and reads and writes `_eventsCount` with an inline-cache miss
 // each: about 12,000 instructions per request under callgrind (the write alone about 8,000), against none
-// here (the channel's message and the socket keep stable hidden classes).
+// here (the channel's message and the socket keep stable hidden classes). When the application ended the response
+// (its end() call) is told by one wrapper of the response classes' end(), shared by every response (timeEnds).
 
 import { subscribe } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { http2ClosedStatus } from '../requests/cut-off.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
@@ -29,6 +32,8 @@ export interface Flight {
   onEnd(flight: this, status: number): void;
   /** The next response in flight on the same connection (pipelined requests), newest first. */
   nextFlight: Flight | null;
+  /** performance.now() when the application's end() of its response returned (timeEnds); NaN before. */
+  endedAt: number;
 }
 
 /**
@@ -61,7 +66,22 @@ export function newTrackedTicket<T>(
     socket,
     onEnd,
     nextFlight: null,
+    endedAt: Number.NaN,
   };
+}
+
+/**
+ * A request's duration at its end, from its start (performance.now()): to when the application ended its response
+ * (its end() returned: the server's work done) for a response that completed, as nginx's `$upstream_response_time`
+ * ends, not when its client took the last byte ('finish', which Node emits once the socket's buffer drained: a
+ * client that reads a large body late was timed as the server's latency, outside review 7, F7); to now for a
+ * response cut off (499: up to the close) or one whose end() was not seen (a response object not from Node's
+ * classes, an end() the application called through a copy of Node's own taken before sysvitals started).
+ */
+export function flightDuration(flight: TrackedTicket<unknown>, status: number): number {
+  const ended = flight.endedAt;
+  // biome-ignore lint/suspicious/noSelfCompare: NaN check without a call on the request path
+  return (status !== ABORTED_STATUS && ended === ended ? ended : performance.now()) - flight.start;
 }
 
 /**
@@ -104,6 +124,7 @@ const HTTP2: Flight = {
   socket: null,
   onEnd() {},
   nextFlight: null,
+  endedAt: Number.NaN,
 };
 
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
@@ -111,6 +132,7 @@ export function trackFlight(flight: Flight): void {
   if (!subscribed) {
     subscribed = true;
     subscribe('http.server.response.finish', onResponseFinish);
+    timeEnds(nodeHttp().ServerResponse.prototype, stampEnd);
   }
   const socket = flight.socket as Watched | null;
   if (!socket) {
@@ -135,6 +157,10 @@ export function trackFlight(flight: Flight): void {
 /** The first flight on `socket`: an HTTP/2 session's is marked HTTP2, an HTTP/1 connection gets its 'close' listener. */
 function watch(socket: Watched, res: ServerResponse): Flight | undefined {
   if ((res.req as IncomingMessage | undefined)?.httpVersionMajor === 2) {
+    if (!http2Timed) {
+      http2Timed = true;
+      timeEnds(nodeHttp2().Http2ServerResponse.prototype, stampStreamEnd);
+    }
     socket[FLIGHTS] = HTTP2;
     return HTTP2;
   }
@@ -258,4 +284,61 @@ function onResponseClose(this: ServerResponse): void {
   // Completed, and the channel did not report it at 'finish': it is not published here.
   if (this.writableFinished && channelWorks === undefined) channelWorks = false;
   endFlights(socket, this, statusAtClose);
+}
+
+/** Whether Http2ServerResponse's end() is timed (the first HTTP/2 response tracked). */
+let http2Timed = false;
+
+// Keyed reads of `res.req` and `req.socket` (see express.ts, METHOD): Express's responses and requests each have a
+// hidden class of their own, where a named read misses V8's caches on every request.
+const REQ = 'req';
+const SOCKET = 'socket';
+
+type End = (this: unknown, chunk?: unknown, encoding?: unknown, callback?: unknown) => unknown;
+
+/**
+ * Makes `proto.end` note, once it returned, when the application ended each tracked response: one function shared
+ * by every response (no listener, closure or property added per response: issue 18), installed once per class by
+ * this copy of sysvitals. When end() returns, the whole response is Node's (written to the connection, or queued
+ * behind a pipelined response still being sent): the server's work is done. end() calls that throw note nothing.
+ */
+function timeEnds(proto: object, stamp: (res: ServerResponse) => void): void {
+  const end = (proto as { end?: unknown }).end;
+  if (typeof end !== 'function') return;
+  const timed = function end(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown) {
+    const result = (original as End).call(this, chunk, encoding, callback);
+    stamp(this);
+    return result;
+  };
+  const original = end;
+  const own = Object.getOwnPropertyDescriptor(proto, 'end');
+  Object.defineProperty(proto, 'end', {
+    value: timed,
+    writable: true,
+    configurable: true,
+    enumerable: own?.enumerable ?? true,
+  });
+}
+
+/** An HTTP/1 response's end() returned: its flights (by its connection's list, or as an orphan) are stamped. */
+function stampEnd(res: ServerResponse): void {
+  const req = (res as unknown as Record<string, IncomingMessage | undefined>)[REQ];
+  const socket = (req as unknown as Record<string, Watched | null | undefined> | undefined)?.[SOCKET];
+  let f: Flight | null | undefined = socket?.[FLIGHTS];
+  if (f == null) f = orphans.size === 0 ? undefined : orphans.get(res);
+  let now = Number.NaN;
+  for (; f; f = f.nextFlight) {
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first end() only)
+    if (f.res !== res || f.endedAt === f.endedAt) continue;
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check
+    if (now !== now) now = performance.now();
+    f.endedAt = now;
+  }
+}
+
+/** An HTTP/2 response's end() returned: its flight (tracked by its response, as an orphan) is stamped. */
+function stampStreamEnd(res: ServerResponse): void {
+  const f = orphans.get(res);
+  // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first end() only)
+  if (f !== undefined && f.endedAt !== f.endedAt) f.endedAt = performance.now();
 }
