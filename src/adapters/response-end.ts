@@ -34,6 +34,8 @@ export interface Flight {
   nextFlight: Flight | null;
   /** performance.now() when the application's end() of its response returned (timeEnds); NaN before. */
   endedAt: number;
+  /** performance.now() when Node had its request's body in full (timeBodies); NaN before, Infinity if it held it back. */
+  bodyAt: number;
 }
 
 /**
@@ -67,6 +69,7 @@ export function newTrackedTicket<T>(
     onEnd,
     nextFlight: null,
     endedAt: Number.NaN,
+    bodyAt: Number.NaN,
   };
 }
 
@@ -76,12 +79,17 @@ export function newTrackedTicket<T>(
  * ends, not when its client took the last byte ('finish', which Node emits once the socket's buffer drained: a
  * client that reads a large body late was timed as the server's latency, outside review 7, F7); to now for a
  * response cut off (499: up to the close) or one whose end() was not seen (a response object not from Node's
- * classes, an end() the application called through a copy of Node's own taken before sysvitals started).
+ * classes, an end() the application called through a copy of Node's own taken before sysvitals started). A
+ * completed one's time starts when its body was in, when its client alone paced it (timeBodies: F6).
  */
 export function flightDuration(flight: TrackedTicket<unknown>, status: number): number {
+  if (status === ABORTED_STATUS) return performance.now() - flight.start;
   const ended = flight.endedAt;
   // biome-ignore lint/suspicious/noSelfCompare: NaN check without a call on the request path
-  return (status !== ABORTED_STATUS && ended === ended ? ended : performance.now()) - flight.start;
+  const end = ended === ended ? ended : performance.now();
+  // From its body's arrival when its client alone paced it (timeBodies; NaN and Infinity compare false).
+  const body = flight.bodyAt;
+  return end - (body < end ? body : flight.start);
 }
 
 /**
@@ -125,6 +133,7 @@ const HTTP2: Flight = {
   onEnd() {},
   nextFlight: null,
   endedAt: Number.NaN,
+  bodyAt: Number.NaN,
 };
 
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
@@ -133,6 +142,7 @@ export function trackFlight(flight: Flight): void {
     subscribed = true;
     subscribe('http.server.response.finish', onResponseFinish);
     timeEnds(nodeHttp().ServerResponse.prototype, stampEnd);
+    timeBodies(nodeHttp().IncomingMessage.prototype);
   }
   const socket = flight.socket as Watched | null;
   if (!socket) {
@@ -341,4 +351,49 @@ function stampStreamEnd(res: ServerResponse): void {
   const f = orphans.get(res);
   // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first end() only)
   if (f !== undefined && f.endedAt !== f.endedAt) f.endedAt = performance.now();
+}
+
+const READABLE_STATE = '_readableState';
+type ReadableState = { length: number; dataEmitted?: boolean };
+
+/**
+ * Makes Node's HTTP/1 parser's pushes of a request's body note when the body was in (outside review 7, F6): its end
+ * (`push(null)`, after a body) stamps its flights' bodyAt, unless a push of it returned false before (Node then
+ * stopped reading the connection until the application took what it held: the arrival was paced by the server, and
+ * stays in the request's time). One function shared by every request; a request without a body costs a read of its
+ * stream's state at its end. Responses of Node's HTTP client are IncomingMessages too: nothing is tracked for them.
+ */
+function timeBodies(proto: object): void {
+  const push = (proto as { push?: unknown }).push;
+  if (typeof push !== 'function') return;
+  const original = push as (this: IncomingMessage, chunk: unknown, encoding?: unknown) => boolean;
+  Object.defineProperty(proto, 'push', {
+    value: function push(this: IncomingMessage, chunk: unknown, encoding?: unknown): boolean {
+      if (chunk === null) {
+        const state = (this as unknown as Record<string, ReadableState>)[READABLE_STATE] as ReadableState;
+        if (state.length > 0 || state.dataEmitted === true) stampBody(this, false);
+        return original.call(this, chunk, encoding);
+      }
+      const more = original.call(this, chunk, encoding);
+      if (!more) stampBody(this, true);
+      return more;
+    },
+    writable: true,
+    configurable: true,
+    enumerable: true,
+  });
+}
+
+/** `req`'s flights: its body is in (held: Node had stopped reading for it before, Infinity, kept). */
+function stampBody(req: IncomingMessage, held: boolean): void {
+  const socket = (req as unknown as Record<string, Watched | null | undefined>)[SOCKET];
+  let now = Number.NaN;
+  for (let f = socket?.[FLIGHTS]; f; f = f.nextFlight) {
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first stamp only)
+    if (f.bodyAt === f.bodyAt || (f.res as unknown as Record<string, unknown> | null)?.[REQ] !== req)
+      continue;
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check
+    if (!held && now !== now) now = performance.now();
+    f.bodyAt = held ? Number.POSITIVE_INFINITY : now;
+  }
 }
