@@ -16,6 +16,7 @@ import { http2ClosedStatus } from '../requests/cut-off.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
+import { timeBodies, timeEnds } from './prototype-timing.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
 export type FlightEnd<F> = (flight: F, status: number) => void;
@@ -142,7 +143,7 @@ export function trackFlight(flight: Flight): void {
     subscribed = true;
     subscribe('http.server.response.finish', onResponseFinish);
     timeEnds(nodeHttp().ServerResponse.prototype, stampEnd);
-    timeBodies(nodeHttp().IncomingMessage.prototype);
+    timeBodies(nodeHttp().IncomingMessage.prototype, stampBody);
   }
   const socket = flight.socket as Watched | null;
   if (!socket) {
@@ -304,32 +305,6 @@ let http2Timed = false;
 const REQ = 'req';
 const SOCKET = 'socket';
 
-type End = (this: unknown, chunk?: unknown, encoding?: unknown, callback?: unknown) => unknown;
-
-/**
- * Makes `proto.end` note, once it returned, when the application ended each tracked response: one function shared
- * by every response (no listener, closure or property added per response: issue 18), installed once per class by
- * this copy of sysvitals. When end() returns, the whole response is Node's (written to the connection, or queued
- * behind a pipelined response still being sent): the server's work is done. end() calls that throw note nothing.
- */
-function timeEnds(proto: object, stamp: (res: ServerResponse) => void): void {
-  const end = (proto as { end?: unknown }).end;
-  if (typeof end !== 'function') return;
-  const timed = function end(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown) {
-    const result = (original as End).call(this, chunk, encoding, callback);
-    stamp(this);
-    return result;
-  };
-  const original = end;
-  const own = Object.getOwnPropertyDescriptor(proto, 'end');
-  Object.defineProperty(proto, 'end', {
-    value: timed,
-    writable: true,
-    configurable: true,
-    enumerable: own?.enumerable ?? true,
-  });
-}
-
 /** An HTTP/1 response's end() returned: its flights (by its connection's list, or as an orphan) are stamped. */
 function stampEnd(res: ServerResponse): void {
   const req = (res as unknown as Record<string, IncomingMessage | undefined>)[REQ];
@@ -351,37 +326,6 @@ function stampStreamEnd(res: ServerResponse): void {
   const f = orphans.get(res);
   // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first end() only)
   if (f !== undefined && f.endedAt !== f.endedAt) f.endedAt = performance.now();
-}
-
-const READABLE_STATE = '_readableState';
-type ReadableState = { length: number; dataEmitted?: boolean };
-
-/**
- * Makes Node's HTTP/1 parser's pushes of a request's body note when the body was in (outside review 7, F6): its end
- * (`push(null)`, after a body) stamps its flights' bodyAt, unless a push of it returned false before (Node then
- * stopped reading the connection until the application took what it held: the arrival was paced by the server, and
- * stays in the request's time). One function shared by every request; a request without a body costs a read of its
- * stream's state at its end. Responses of Node's HTTP client are IncomingMessages too: nothing is tracked for them.
- */
-function timeBodies(proto: object): void {
-  const push = (proto as { push?: unknown }).push;
-  if (typeof push !== 'function') return;
-  const original = push as (this: IncomingMessage, chunk: unknown, encoding?: unknown) => boolean;
-  Object.defineProperty(proto, 'push', {
-    value: function push(this: IncomingMessage, chunk: unknown, encoding?: unknown): boolean {
-      if (chunk === null) {
-        const state = (this as unknown as Record<string, ReadableState>)[READABLE_STATE] as ReadableState;
-        if (state.length > 0 || state.dataEmitted === true) stampBody(this, false);
-        return original.call(this, chunk, encoding);
-      }
-      const more = original.call(this, chunk, encoding);
-      if (!more) stampBody(this, true);
-      return more;
-    },
-    writable: true,
-    configurable: true,
-    enumerable: true,
-  });
 }
 
 /** `req`'s flights: its body is in (held: Node had stopped reading for it before, Infinity, kept). */
