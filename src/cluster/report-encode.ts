@@ -14,6 +14,7 @@ export function encodeReport(report: Report): ReportWire {
           ? { m: r.method, r: r.route, k: r.classes, l: encodeCounts(r.latency) }
           : { m: r.method, r: r.route, k: r.classes };
       if (r.extra?.some((v) => v > 0)) w.x = r.extra.slice(0, r.extra[4] ? 5 : 4); // no answered closes: as before
+      if (r.extra?.[5]) w.b = r.extra[5]; // body closes: a key of their own (RouteWire.b)
       return w;
     }),
     f: report.functions.map((f) => ({ f: f.name, l: encodeCounts(f.latency) })),

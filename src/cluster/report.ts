@@ -42,8 +42,17 @@ export interface RouteWire {
   r: string;
   k: number[];
   l?: CountsWire;
-  /** Aborted (among the 4xx), Apdex satisfied, Apdex tolerating; absent when all are 0. */
+  /**
+   * Aborted (among the 4xx), Apdex satisfied, Apdex tolerating, failed aborted(, answered closes: only when some);
+   * absent when all are 0.
+   */
   x?: number[];
+  /**
+   * Of the aborted, the early closes while the request's body was still arriving (absent when none). A key of its
+   * own, not a sixth `x` figure: an older aggregator, whose decoder takes 3 to 5, ignores it and counts those closes
+   * as plain early closes, as before (a sixth figure would drop the whole report there).
+   */
+  b?: number;
 }
 
 /** One `@timed` name's calls (errors in `l.e`). */
@@ -92,7 +101,7 @@ export interface Report {
     route: string;
     classes: number[];
     latency: SparseCounts | null;
-    /** Aborted, Apdex satisfied, Apdex tolerating (absent: zeros). */
+    /** Aborted, Apdex satisfied, Apdex tolerating, failed aborted, answered closes, body closes (absent: zeros). */
     extra?: number[];
   }>;
   functions: Array<{ name: string; latency: SparseCounts }>;
@@ -211,7 +220,7 @@ export class Reporter {
       const key = `${s.method}${ROUTE_SEP}${s.route}`;
       let sent = this.routes.get(key);
       if (sent === undefined) {
-        sent = { classes: new Float64Array(5), extra: new Float64Array(5), latency: new SentCounts() };
+        sent = { classes: new Float64Array(5), extra: new Float64Array(6), latency: new SentCounts() };
         this.routes.set(key, sent);
       }
       const k = [0, 0, 0, 0, 0];
@@ -224,10 +233,11 @@ export class Reporter {
           sent.classes[c] = s.classes[c] as number;
         }
       }
-      // Aborted, Apdex satisfied, tolerating, failed aborted, answered closes (sent only when some: older aggregators).
-      const x = [0, 0, 0, 0, 0];
+      // Aborted, Apdex satisfied, tolerating, failed aborted, answered closes (sent only when some: older
+      // aggregators), body closes (in `b`, only when some).
+      const x = [0, 0, 0, 0, 0, 0];
       let anyX = false;
-      for (let c = 0; c < 5; c++) {
+      for (let c = 0; c < 6; c++) {
         const d = ((s.extra?.[c] as number) || 0) - (sent.extra[c] as number);
         if (d > 0) {
           x[c] = d;
@@ -238,7 +248,8 @@ export class Reporter {
       const l = s.latency ? sent.latency.take(s.latency, slotHighest) : null;
       if (!any && !anyX && l === null) continue;
       const wire: RouteWire = l === null ? { m: s.method, r: s.route, k } : { m: s.method, r: s.route, k, l };
-      if (anyX) wire.x = x[4] === 0 ? x.slice(0, 4) : x;
+      if (anyX) wire.x = x.slice(0, x[4] === 0 ? 4 : 5);
+      if (x[5]! > 0) wire.b = x[5]!;
       r.push(wire);
     }
     const f: FunctionWire[] = [];
@@ -321,13 +332,17 @@ export function decodeReport(w: ReportWire): Report {
     ) {
       throw new Error('bad extra');
     }
+    if (x.b !== undefined && !(Number.isInteger(x.b) && x.b >= 0)) throw new Error('bad body closes');
+    const extra =
+      x.x === undefined ? [0, 0, 0, 0] : x.x.length === 3 ? [...x.x, x.x[0] as number] : x.x.slice();
+    if (x.b) extra.push(...[0, 0, 0, 0, 0].slice(extra.length), x.b);
     return {
       method: text(x.m, 64),
       route: text(x.r, 1024),
       classes: x.k.slice(),
       latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
       // Three figures from an older worker: every aborted request counted as failed then.
-      extra: x.x === undefined ? [0, 0, 0, 0] : x.x.length === 3 ? [...x.x, x.x[0] as number] : x.x.slice(),
+      extra,
     };
   });
   const functions = w.f.map((x) => ({ name: text(x.f, 1024), latency: decodeCounts(x.l, maxSlot) }));

@@ -18,8 +18,13 @@ type SubWire = Array<[number, CountsWire]>;
 export interface WindowWire {
   /** Sub-window lengths, ms: requests, request latency, functions (a receiver with others ignores the window). */
   ms: [number, number, number];
-  /** Per route: rows [stamp, 1xx … 5xx, aborted, Apdex satisfied, tolerating(, failed aborted(, answered closes))], latency sub-windows. */
-  r: Array<{ m: string; r: string; k: number[][]; l: SubWire }>;
+  /**
+   * Per route: rows [stamp, 1xx … 5xx, aborted, Apdex satisfied, tolerating(, failed aborted(, answered closes))],
+   * latency sub-windows, and `b` [stamp, body closes] for the rows holding closes while the request's body was still
+   * arriving (absent when none: a key of its own, which an older aggregator ignores; a 12th row figure would make it
+   * drop the whole window).
+   */
+  r: Array<{ m: string; r: string; k: number[][]; l: SubWire; b?: Array<[number, number]> }>;
   f: Array<{ f: string; l: SubWire }>;
   /** The database queries' last minute (`window_count`, `window_p95_ms`): sub-window length, sub-windows. */
   q?: { ms: number; l: SubWire };
@@ -81,6 +86,17 @@ export interface WindowReport {
   startedAt?: number;
 }
 
+/** A route's window for the wire: each row's body closes (its 12th figure, cluster-exchange.ts) in `b`. */
+function routeWire(m: string, r: string, rows: number[][], l: SubWire): WindowWire['r'][number] {
+  const b: Array<[number, number]> = [];
+  const k = rows.map((row) => {
+    if (row.length <= 11) return row;
+    if ((row[11] as number) > 0) b.push([row[0] as number, row[11] as number]);
+    return row.slice(0, row[10] ? 11 : 10);
+  });
+  return b.length > 0 ? { m, r, k, l, b } : { m, r, k, l };
+}
+
 const subWire = (s: Sub): SubWire => s.map((x) => [x.abs, encodeCounts(x.counts)]);
 
 /** The worker's window for the wire; null when its monitor cannot give one. */
@@ -90,7 +106,7 @@ export function takeWindow(sources: WindowSources): WindowWire | null {
   if (!req || !fn) return null;
   const out: WindowWire = {
     ms: [req.ms[0], req.ms[1], fn.ms],
-    r: req.routes.map((x) => ({ m: x.method, r: x.route, k: x.rows, l: subWire(x.latency) })),
+    r: req.routes.map((x) => routeWire(x.method, x.route, x.rows, subWire(x.latency))),
     f: fn.functions.map((x) => ({ f: x.name, l: subWire(x.latency) })),
   };
   if (typeof req.startedAt === 'number' && Number.isFinite(req.startedAt)) out.s = req.startedAt;
@@ -138,6 +154,17 @@ export function decodeWindow(w: unknown): WindowReport {
         throw new Error('bad window row');
       return row.slice();
     });
+    if (r.b !== undefined) {
+      if (!Array.isArray(r.b) || r.b.length > 3600) throw new Error('bad window');
+      for (const x of r.b) {
+        if (!Array.isArray(x) || x.length !== 2 || !count(x[0]) || !count(x[1]))
+          throw new Error('bad window');
+        const row = rows.find((v) => v[0] === x[0]);
+        if (row === undefined) throw new Error('bad window row');
+        while (row.length < 11) row.push(0); // failed aborted and answered closes are there from this version on
+        row[11] = x[1];
+      }
+    }
     return { method: text(r.m, 64), route: text(r.r, 1024), rows, latency: readSub(r.l) };
   });
   const functions = x.f.map((f) => ({ name: text(f.f, 1024), latency: readSub(f.l) }));

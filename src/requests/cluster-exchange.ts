@@ -8,6 +8,7 @@ import {
   ABORTED_FAILED_COLUMN,
   ANSWERED_CLOSE_COLUMN,
   APDEX_STRIDE,
+  BODY_CLOSE_COLUMN,
   entryTotals,
   openCounters,
   type RouteEntry,
@@ -17,9 +18,9 @@ import {
 
 /**
  * The window as it stands, sub-window by sub-window. `rows`: [stamp, 1xx … 5xx, aborted, Apdex satisfied,
- * tolerating, failed aborted, answered closes] per request sub-window holding any (a row without failed aborted, from
- * an older version, counts every aborted request as failed; the answered closes are sent only when there are some:
- * an older receiver takes the row as before); `latency`: the latency sub-windows with their stamp.
+ * tolerating, failed aborted, answered closes, body closes] per request sub-window holding any (a row without failed
+ * aborted, from an older version, counts every aborted request as failed; the answered closes are there only when
+ * there are answered or body closes, the body closes only when some: an older receiver takes the row as before); `latency`: the latency sub-windows with their stamp.
  * `ms`: the request and latency sub-window lengths (stamps are absolute: floor(epoch ms / length)).
  */
 export interface WindowStates {
@@ -49,6 +50,7 @@ export function* routeStatesOf(entries: Iterable<RouteEntry>, slots: number): Ge
         e.apdexTotal[1] as number,
         classes[ABORTED_FAILED_COLUMN - 1] as number,
         classes[ANSWERED_CLOSE_COLUMN - 1] as number,
+        classes[BODY_CLOSE_COLUMN - 1] as number,
       ],
     };
   }
@@ -75,7 +77,9 @@ export function windowStatesOf(
       row.push(own ? (e.apdex[ab + 1] as number) : 0, own ? (e.apdex[ab + 2] as number) : 0);
       row.push(e.counters[b + ABORTED_FAILED_COLUMN] as number);
       const answered = e.counters[b + ANSWERED_CLOSE_COLUMN] as number;
-      if (answered > 0) row.push(answered);
+      const body = e.counters[b + BODY_CLOSE_COLUMN] as number;
+      if (answered > 0 || body > 0) row.push(answered);
+      if (body > 0) row.push(body); // the wire carries it apart (window-wire.ts takeWindow)
       if (row.some((v, i) => i > 0 && v > 0)) rows.push(row);
     }
     const latency = [...e.latency.subWindows(at.lat)];
@@ -141,6 +145,9 @@ export function absorbWindowRows(
     const answered = (row[ABORTED_COLUMN + 4] as number) || 0; // absent: none, or an older sender
     counters[b + ANSWERED_CLOSE_COLUMN]! += answered;
     counters[at.totalsOffset + ANSWERED_CLOSE_COLUMN - 1]! -= answered;
+    const body = (row[ABORTED_COLUMN + 5] as number) || 0; // absent: none, or an older sender
+    counters[b + BODY_CLOSE_COLUMN]! += body;
+    counters[at.totalsOffset + BODY_CLOSE_COLUMN - 1]! -= body;
     const a = entry.apdex;
     const ab = pos * APDEX_STRIDE;
     if (a[ab] !== stamp) {
@@ -208,7 +215,8 @@ export function absorbLatency(
  * Adds request counts recorded elsewhere to one entry: into the current sub-window (`window`), or into the
  * totals since start only, and then also into `takenTotals`, so that the next history bucket does not count
  * them again. `extra`: aborted (among the 4xx already), Apdex satisfied, tolerating, failed aborted (absent
- * from older versions: every aborted request failed), answered closes (of the early closes; absent: none). `span` (with `window`): when they were recorded (a paced
+ * from older versions: every aborted request failed), answered closes and body closes (of the early closes; absent:
+ * none). `span` (with `window`): when they were recorded (a paced
  * cluster worker's frame of several intervals, or a part cut at a latency sub-window's turn): they are spread
  * over the request sub-windows of that span (see spreadCounts) rather than all put in the current one; a span
  * in a sub-window that has left the window goes to the totals and the history bucket only.
@@ -228,6 +236,7 @@ export function absorbCounts(
   const tolerating = (extra?.[2] as number) || 0;
   const failedAborted = extra !== undefined && extra.length > 3 ? (extra[3] as number) || 0 : aborted;
   const answered = (extra?.[4] as number) || 0;
+  const body = (extra?.[5] as number) || 0;
   const range = window && span !== undefined ? spanRange(at, span) : undefined;
   // Left the window: totals only, and (not marked taken) in the history bucket.
   if (range === null) {
@@ -235,7 +244,7 @@ export function absorbCounts(
     return;
   }
   if (range !== undefined && range.first < range.last) {
-    const x = [aborted, satisfied, tolerating, failedAborted, answered];
+    const x = [aborted, satisfied, tolerating, failedAborted, answered, body];
     spreadCounts(entry, at, classes, x, range, takenTotals);
     return;
   }
@@ -250,6 +259,7 @@ export function absorbCounts(
     counters[b + ABORTED_COLUMN]! += aborted;
     counters[b + ABORTED_FAILED_COLUMN]! += failedAborted;
     counters[b + ANSWERED_CLOSE_COLUMN]! += answered;
+    counters[b + BODY_CLOSE_COLUMN]! += body;
     const a = entry.apdex;
     const ab = at.pos * APDEX_STRIDE;
     if (a[ab] !== at.sub) {
@@ -272,6 +282,8 @@ export function absorbCounts(
     takenTotals[ABORTED_FAILED_COLUMN - 1]! += failedAborted;
     counters[at.totalsOffset + ANSWERED_CLOSE_COLUMN - 1]! += answered;
     takenTotals[ANSWERED_CLOSE_COLUMN - 1]! += answered;
+    counters[at.totalsOffset + BODY_CLOSE_COLUMN - 1]! += body;
+    takenTotals[BODY_CLOSE_COLUMN - 1]! += body;
   }
 }
 

@@ -19,9 +19,16 @@ export interface RouteState {
   /**
    * Since start: aborted requests (also among the 4xx), Apdex satisfied and tolerating, then the aborted
    * requests that count as failed (their client waited at least `abortedFailureMs`), then the early closes of
-   * responses the application had ended (answered closes).
+   * responses the application had ended (answered closes), then those while the request's body was still arriving.
    */
-  extra: [aborted: number, satisfied: number, tolerating: number, failedAborted: number, answered: number];
+  extra: [
+    aborted: number,
+    satisfied: number,
+    tolerating: number,
+    failedAborted: number,
+    answered: number,
+    body: number,
+  ];
 }
 
 /** What was recorded since the previous takeBucket() (one history point's request figures). */

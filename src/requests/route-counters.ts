@@ -83,7 +83,8 @@ export const ANSWERED_CLOSE_COLUMN = 8;
  * Column of the early closes while the request's body was still arriving from its client (bodyArriving: headers
  * sent, body not in full, the server reading it as it comes): the server was waiting for the client, so, as answered
  * closes, not counted toward the `unanswered` verdict (outside review 7, F2: 20 half-sent POSTs paged an idle
- * service). Counted at the close only (countAnsweredClose with this column). Not carried across processes yet.
+ * service). Counted at the close only (countAnsweredClose with this column). Carried across processes beside the
+ * answered closes, under a wire key of its own (cluster-exchange.ts, src/cluster/report.ts).
  */
 export const BODY_CLOSE_COLUMN = 9;
 
