@@ -16,7 +16,7 @@ import { http2ClosedStatus } from '../requests/cut-off.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
-import { timeBodies, timeEnds } from './prototype-timing.js';
+import { timeEnds } from './prototype-timing.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
 export type FlightEnd<F> = (flight: F, status: number) => void;
@@ -35,8 +35,6 @@ export interface Flight {
   nextFlight: Flight | null;
   /** performance.now() when the application's end() of its response returned (timeEnds); NaN before. */
   endedAt: number;
-  /** performance.now() when Node had its request's body in full (timeBodies); NaN before, Infinity if it held it back. */
-  bodyAt: number;
 }
 
 /**
@@ -70,7 +68,6 @@ export function newTrackedTicket<T>(
     onEnd,
     nextFlight: null,
     endedAt: Number.NaN,
-    bodyAt: Number.NaN,
   };
 }
 
@@ -80,17 +77,14 @@ export function newTrackedTicket<T>(
  * ends, not when its client took the last byte ('finish', which Node emits once the socket's buffer drained: a
  * client that reads a large body late was timed as the server's latency, outside review 7, F7); to now for a
  * response cut off (499: up to the close) or one whose end() was not seen (a response object not from Node's
- * classes, an end() the application called through a copy of Node's own taken before sysvitals started). A
- * completed one's time starts when its body was in, when its client alone paced it (timeBodies: F6).
+ * classes, an end() the application called through a copy of Node's own taken before sysvitals started). It starts
+ * at the hand-over, a request's upload included: the server cannot tell a body its client paced from one its own
+ * work delayed (outside review 8, F1: the rule that tried, F6's, hid 400 ms of synchronous work before the body).
  */
 export function flightDuration(flight: TrackedTicket<unknown>, status: number): number {
-  if (status === ABORTED_STATUS) return performance.now() - flight.start;
   const ended = flight.endedAt;
   // biome-ignore lint/suspicious/noSelfCompare: NaN check without a call on the request path
-  const end = ended === ended ? ended : performance.now();
-  // From its body's arrival when its client alone paced it (timeBodies; NaN and Infinity compare false).
-  const body = flight.bodyAt;
-  return end - (body < end ? body : flight.start);
+  return (status !== ABORTED_STATUS && ended === ended ? ended : performance.now()) - flight.start;
 }
 
 /**
@@ -134,7 +128,6 @@ const HTTP2: Flight = {
   onEnd() {},
   nextFlight: null,
   endedAt: Number.NaN,
-  bodyAt: Number.NaN,
 };
 
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
@@ -143,7 +136,6 @@ export function trackFlight(flight: Flight): void {
     subscribed = true;
     subscribe('http.server.response.finish', onResponseFinish);
     timeEnds(nodeHttp().ServerResponse.prototype, stampEnd);
-    timeBodies(nodeHttp().IncomingMessage.prototype, stampBody);
   }
   const socket = flight.socket as Watched | null;
   if (!socket) {
@@ -326,18 +318,4 @@ function stampStreamEnd(res: ServerResponse): void {
   const f = orphans.get(res);
   // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first end() only)
   if (f !== undefined && f.endedAt !== f.endedAt) f.endedAt = performance.now();
-}
-
-/** `req`'s flights: its body is in (held: Node had stopped reading for it before, Infinity, kept). */
-function stampBody(req: IncomingMessage, held: boolean): void {
-  const socket = (req as unknown as Record<string, Watched | null | undefined>)[SOCKET];
-  let now = Number.NaN;
-  for (let f = socket?.[FLIGHTS]; f; f = f.nextFlight) {
-    // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first stamp only)
-    if (f.bodyAt === f.bodyAt || (f.res as unknown as Record<string, unknown> | null)?.[REQ] !== req)
-      continue;
-    // biome-ignore lint/suspicious/noSelfCompare: NaN check
-    if (!held && now !== now) now = performance.now();
-    f.bodyAt = held ? Number.POSITIVE_INFINITY : now;
-  }
 }
