@@ -270,7 +270,34 @@ export function windowCounts(
  * `/{*splat}`, koa-router `(.*)`, `/{*rest}`, `/:path*`, Fastify `*`, `/*`), which any made-up URL matches. Its 4xx
  * (a JSON 404 catch-all) are anonymous clients' to make at will as an `unmatched` 4xx is (outside review 7, F1).
  */
-const CATCH_ALL = /^\/?(?:\*\w*|\{\/?\*\w*\}|\(\.\*\)|:\w+(?:\(\.\*\))?[*+])$/;
+const CATCH_ALL = /^\/?(?:\*\w*|\{\/?\*\w*\}|\(\.\*\)|:\w+(?:\(\.\*\))?[*+]|:\w+\((?:\.\*|\*)\)[*+?]?)$/;
+
+/** Made-up paths a catch-all RegExp route matches all of (outside review 8, F4: `app.all(/.*\/, ...)`). */
+const MADE_UP = ['/', '/q7x-k2', '/q7x-k2/p9z.json'];
+const catchAlls = new Map<string, boolean>();
+
+/**
+ * Whether a route template matches any made-up URL: a wildcard alone (CATCH_ALL, Express 4's `/:path(*)` included),
+ * or a RegExp route (labelled by its spelling, `/.*\/`, `/^\/(.*)$/`) that matches every path of MADE_UP. Worked out
+ * once per route.
+ */
+function isCatchAll(route: string): boolean {
+  let known = catchAlls.get(route);
+  if (known === undefined) {
+    known = CATCH_ALL.test(route);
+    const literal = known ? null : /^\/(.+)\/([dgimsuvy]*)$/.exec(route);
+    if (literal !== null) {
+      try {
+        const re = new RegExp(literal[1] as string, (literal[2] as string).replace(/[gy]/g, ''));
+        known = MADE_UP.every((path) => re.test(path));
+      } catch {
+        known = false; // not a RegExp's spelling after all
+      }
+    }
+    if (catchAlls.size < 10_000) catchAlls.set(route, known);
+  }
+  return known;
+}
 
 /**
  * Of a row's window counts (windowCounts), the requests kept out of the judged figures: on an `unmatched` row, those
@@ -282,7 +309,7 @@ const CATCH_ALL = /^\/?(?:\*\w*|\{\/?\*\w*\}|\(\.\*\)|:\w+(?:\(\.\*\))?[*+])$/;
  * 0 on every other row. Read from the counts, so the request path does nothing for it.
  */
 export function unjudgedOf(method: string, route: string, counts: readonly number[]): number {
-  if (route !== UNMATCHED_ROUTE && !CATCH_ALL.test(route)) return 0;
+  if (route !== UNMATCHED_ROUTE && !isCatchAll(route)) return 0;
   const failedAborted = counts[4] as number;
   return method === 'OPTIONS'
     ? (counts[0] as number) - (counts[2] as number) - failedAborted

@@ -2,8 +2,9 @@
 // A catch-all route answering 404 (Express `app.all('/*splat')` or `'*'`, koa-router `/{*rest}`, Fastify
 // `app.all('*')`: the usual JSON 404) is a matched route, so its 404s were judged and brought back the review-6
 // dilution: made-up URLs turned a 100 % outage "healthy". A route whose template is a wildcard alone is now judged
-// as `unmatched`: its 4xx are counted (`count_unmatched_4xx`, its row) and not judged. The oracle is what the
-// clients sent and the handlers answered.
+// as `unmatched`: its 4xx are counted (`count_unmatched_4xx`, its row) and not judged; so is a RegExp route that
+// matches every path (`/.*/`) and Express 4's `/:path(*)` (outside review 8, F4). The oracle is what the clients sent
+// and the handlers answered.
 
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
@@ -70,6 +71,60 @@ function cases(modules: FrameworkModules): Case[] {
           (app) => {
             app.get('/fail', async (_request, reply) => reply.code(500).send('down'));
             app.all('*', async (_request, reply) => reply.code(404).send({ error: 'not found' }));
+          },
+          modules,
+        ),
+    },
+    // Outside review 8, F4: a RegExp route that matches every path, and Express 4's named wildcard parameter.
+    {
+      name: `Express ${v.express} RegExp`,
+      template: '/.*/',
+      start: () =>
+        expressApp(
+          OPTIONS,
+          (app) => {
+            app.get('/fail', (_req, res) => void res.status(500).send('down'));
+            app.all(/.*/, (_req, res) => void res.status(404).json({ error: 'not found' }));
+          },
+          modules,
+        ),
+    },
+    ...(modules.majors.express >= 5
+      ? []
+      : [
+          {
+            name: `Express ${v.express} /:path(*)`,
+            template: '/:path(*)',
+            start: () =>
+              expressApp(
+                OPTIONS,
+                (app) => {
+                  app.get('/fail', (_req, res) => void res.status(500).send('down'));
+                  app.all('/:path(*)', (_req, res) => void res.status(404).json({ error: 'not found' }));
+                },
+                modules,
+              ),
+          },
+        ]),
+    {
+      name: `Koa ${v.koa} RegExp`,
+      template: '/.*/',
+      start: () =>
+        koaApp(
+          OPTIONS,
+          (router) => {
+            router.get('/fail', (ctx) => {
+              ctx.status = 500;
+              ctx.body = 'down';
+            });
+            (
+              router as unknown as {
+                all(path: RegExp, h: (ctx: { status: number; body: unknown }) => void): void;
+              }
+            ).all(/.*/, (ctx) => {
+              ctx.status = 404;
+              ctx.body = { error: 'not found' };
+            });
           },
           modules,
         ),
