@@ -78,19 +78,20 @@ function closedFirst(res: ServerResponse, errored: unknown): boolean {
   return connectionError !== null && connectionError !== undefined && connectionError !== errored;
 }
 
-/** nghttp2's INTERNAL_ERROR: what Node resets a stream with when the server destroys it (or closes it so). */
-const NGHTTP2_INTERNAL_ERROR = 2;
-
 /**
- * Whether an HTTP/2 stream's error only reports its reset by the client or for the client's protocol error: Node
- * gives a stream closed with any RST_STREAM code but NO_ERROR and CANCEL the error ERR_HTTP2_STREAM_ERROR (a client
- * that declares `content-length: 100`, sends no body and cancels: nghttp2 resets the stream PROTOCOL_ERROR, as the
- * body ended short; outside review 7, F8: those read as 500s). A stream the server destroys with an error keeps
- * that error (Koa's failing body stream, Fastify's), and one it closes with INTERNAL_ERROR is the server's: failed.
+ * Whether an HTTP/2 stream's error only reports what its client did: Node gives a stream closed by the peer's
+ * RST_STREAM with any code but NO_ERROR and CANCEL the error ERR_HTTP2_STREAM_ERROR (also nghttp2's own reset for the
+ * client's protocol error: a declared `content-length: 100` with no body, then a cancel, outside review 7, F8), and a
+ * stream of a session the peer ended with a GOAWAY carrying an error code ERR_HTTP2_SESSION_ERROR. The code is the
+ * client's free choice (one byte of its frame), so it tells nothing of who failed: a client resetting INTERNAL_ERROR,
+ * or sending GOAWAY PROTOCOL_ERROR, was read as the server's 500 (outside review 8, F3). A stream the server destroys
+ * with an error keeps that error (Koa's failing body stream, Fastify's): failed. An application that closes a stream
+ * itself with an error code (`stream.close(NGHTTP2_INTERNAL_ERROR)`) reads as the client's abort.
  */
 function resetByPeer(stream: StreamState | undefined, errored: unknown): boolean {
-  if (stream === undefined || stream.rstCode === NGHTTP2_INTERNAL_ERROR) return false;
-  return (errored as { code?: unknown } | undefined)?.code === 'ERR_HTTP2_STREAM_ERROR';
+  if (stream === undefined) return false;
+  const code = (errored as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_SESSION_ERROR';
 }
 
 /** What is read of an HTTP/2 compat response's stream (node:http2 Http2ServerResponse.stream). */

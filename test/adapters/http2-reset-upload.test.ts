@@ -2,7 +2,8 @@
 // on port 0 (h2c), with node:http2 client sessions. A POST stream whose client declares `content-length: 100`, sends
 // no body and resets it (RST_STREAM CANCEL) was recorded as a 500: nghttp2 resets such a stream PROTOCOL_ERROR (its
 // body ended short) and Node gives it the error ERR_HTTP2_STREAM_ERROR, which read as the server's failure; 5-8 of
-// them paged. It is the client's abort (499, an early close here). The oracle is what the clients did.
+// them paged. It is the client's abort (499, an early close here), whatever code the client resets its stream or
+// ends its session with (outside review 8, F3). The oracle is what the clients did.
 
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +40,7 @@ function cases(modules: FrameworkModules): Case[] {
         const app = modules.fastify({ http2: true });
         await app.register(monitor.plugin());
         app.post('/echo', async (request: { body: unknown }) => request.body); // Fastify's JSON parser reads the body
+        app.get('/slow', async () => new Promise((done) => setTimeout(() => done('late'), 2_000)));
         await app.listen({ port: 0, host: '127.0.0.1' });
         cleanups.push(async () => {
           await app.close();
@@ -60,6 +62,10 @@ function cases(modules: FrameworkModules): Case[] {
           await drain(ctx.req);
           ctx.body = { ok: true };
         });
+        router.get('/slow', async (ctx) => {
+          await new Promise((done) => setTimeout(done, 2_000));
+          ctx.body = 'late';
+        });
         app.use(monitor.middleware());
         app.use(router.routes());
         const server = http2.createServer(app.callback());
@@ -77,53 +83,94 @@ function cases(modules: FrameworkModules): Case[] {
 describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name, c] as const))(
   '%s: a POST stream its client resets before its body is the client abort (outside review 7, F8)',
   (_name, c) => {
-    it(`${STREAMS} sessions, each resetting (CANCEL) a POST stream that declared a body it never sent: no 5xx`, async () => {
-      const { monitor, port } = await c.start();
-      const sessions = Array.from({ length: STREAMS }, () => {
-        const session = http2.connect(`http://127.0.0.1:${port}`);
-        session.on('error', () => {});
-        cleanups.push(() => void session.destroy());
-        return session;
-      });
-      const streams = sessions.map((session) => {
-        const stream = session.request(
-          {
-            ':method': 'POST',
-            ':path': '/echo',
-            'content-type': 'application/json',
-            'content-length': '100',
-          },
-          { endStream: false },
+    // The client picks the code (outside review 8, F3: INTERNAL_ERROR on its stream, or a GOAWAY with an error code,
+    // read as the server's 500s): whatever it sends, its reset is its abort.
+    const how = [
+      ['resetting (CANCEL)', 'stream', http2.constants.NGHTTP2_CANCEL],
+      ['resetting (INTERNAL_ERROR)', 'stream', http2.constants.NGHTTP2_INTERNAL_ERROR],
+      ['ending its session with GOAWAY (PROTOCOL_ERROR)', 'session', http2.constants.NGHTTP2_PROTOCOL_ERROR],
+    ] as const;
+    it.each(how)(
+      `${STREAMS} sessions, each %s a GET stream to a slow route: no 5xx`,
+      async (_what, by, code) => {
+        const { monitor, port } = await c.start();
+        const sessions = Array.from({ length: STREAMS }, () => {
+          const session = http2.connect(`http://127.0.0.1:${port}`);
+          session.on('error', () => {});
+          cleanups.push(() => void session.destroy());
+          return session;
+        });
+        const streams = sessions.map((session) => {
+          const stream = session.request({ ':method': 'GET', ':path': '/slow' });
+          stream.on('error', () => {});
+          return stream;
+        });
+        await eventually(
+          async () => (await monitor.getMetrics({ maxAgeMs: 0 })).requests.in_flight === STREAMS,
         );
-        stream.on('error', () => {});
-        return stream;
-      });
-      // Reset once the server has them all in flight, 300 ms after the request as the review's probe did (reset at
-      // once, Node reads it as the client's CANCEL, without an error); the sessions stay open (no GOAWAY). The figures
-      // must be the same either way: the wait only reproduces the reported case.
-      await eventually(
-        async () => (await monitor.getMetrics({ maxAgeMs: 0 })).requests.in_flight === STREAMS,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      for (const s of streams) s.close(http2.constants.NGHTTP2_CANCEL);
-      await eventually(async () => {
-        const e = (await monitor.getMetrics({ maxAgeMs: 0 })).errors;
-        return e.count_aborted + e.count_5xx === STREAMS;
-      });
-      const m = await monitor.getMetrics({ maxAgeMs: 0 });
-      expect(m.errors).toMatchObject({
-        count_5xx: 0,
-        count_aborted: STREAMS,
-        count_aborted_early: STREAMS,
-        count_judged: 0,
-        error_rate_percent: 0,
-      });
-      expect(m.errors.status).not.toBe('critical');
-      expect(m.routes.find((r) => r.route === '/echo')).toMatchObject({
-        count: 0,
-        count_5xx: 0,
-        count_aborted: STREAMS,
-      });
-    });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        if (by === 'stream') for (const s of streams) s.close(code);
+        else for (const session of sessions) session.destroy(undefined, code);
+        await eventually(async () => {
+          const e = (await monitor.getMetrics({ maxAgeMs: 0 })).errors;
+          return e.count_aborted + e.count_5xx === STREAMS;
+        });
+        const m = await monitor.getMetrics({ maxAgeMs: 0 });
+        expect(m.errors).toMatchObject({ count_5xx: 0, count_aborted: STREAMS, count_judged: 0 });
+        expect(m.routes.find((r) => r.route === '/slow')).toMatchObject({ count: 0, count_5xx: 0 });
+      },
+    );
+    it.each(how)(
+      `${STREAMS} sessions, each %s a POST stream that declared a body it never sent: no 5xx`,
+      async (_what, by, code) => {
+        const { monitor, port } = await c.start();
+        const sessions = Array.from({ length: STREAMS }, () => {
+          const session = http2.connect(`http://127.0.0.1:${port}`);
+          session.on('error', () => {});
+          cleanups.push(() => void session.destroy());
+          return session;
+        });
+        const streams = sessions.map((session) => {
+          const stream = session.request(
+            {
+              ':method': 'POST',
+              ':path': '/echo',
+              'content-type': 'application/json',
+              'content-length': '100',
+            },
+            { endStream: false },
+          );
+          stream.on('error', () => {});
+          return stream;
+        });
+        // Reset once the server has them all in flight, 300 ms after the request as the review's probe did (reset at
+        // once, Node reads it as the client's CANCEL, without an error); the sessions stay open (no GOAWAY). The figures
+        // must be the same either way: the wait only reproduces the reported case.
+        await eventually(
+          async () => (await monitor.getMetrics({ maxAgeMs: 0 })).requests.in_flight === STREAMS,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        if (by === 'stream') for (const s of streams) s.close(code);
+        else for (const session of sessions) session.destroy(undefined, code);
+        await eventually(async () => {
+          const e = (await monitor.getMetrics({ maxAgeMs: 0 })).errors;
+          return e.count_aborted + e.count_5xx === STREAMS;
+        });
+        const m = await monitor.getMetrics({ maxAgeMs: 0 });
+        expect(m.errors).toMatchObject({
+          count_5xx: 0,
+          count_aborted: STREAMS,
+          count_aborted_early: STREAMS,
+          count_judged: 0,
+          error_rate_percent: 0,
+        });
+        expect(m.errors.status).not.toBe('critical');
+        expect(m.routes.find((r) => r.route === '/echo')).toMatchObject({
+          count: 0,
+          count_5xx: 0,
+          count_aborted: STREAMS,
+        });
+      },
+    );
   },
 );
