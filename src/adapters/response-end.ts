@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
-import { http2ClosedStatus } from '../requests/cut-off.js';
+import { http2ClosedStatus, watchStreamEnds } from '../requests/cut-off.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
@@ -163,6 +163,7 @@ function watch(socket: Watched, res: ServerResponse): Flight | undefined {
     if (!http2Timed) {
       http2Timed = true;
       timeEnds(nodeHttp2().Http2ServerResponse.prototype, stampStreamEnd);
+      watchStreamEnds((res as { stream?: unknown }).stream);
     }
     socket[FLIGHTS] = HTTP2;
     return HTTP2;

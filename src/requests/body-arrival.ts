@@ -5,9 +5,21 @@
 /** What is read of a request (Node's IncomingMessage, an HTTP/2 compat request: both Readable streams). */
 interface RequestBody {
   complete?: unknown;
-  /** An HTTP/2 compat request's stream: `endAfterHeaders` when its HEADERS frame ended it (no body at all). */
-  stream?: { endAfterHeaders?: unknown } | null;
+  /** An HTTP/2 compat request's stream (Http2Stream): its own readable side ends with the client's END_STREAM. */
+  stream?: StreamBody | null;
   readableEnded?: unknown;
+  readableFlowing?: unknown;
+  readableLength?: unknown;
+  readableHighWaterMark?: unknown;
+}
+
+/** What is read of an HTTP/2 compat request's Http2Stream. */
+interface StreamBody {
+  /** When its HEADERS frame ended it (no body at all: a GET). */
+  endAfterHeaders?: unknown;
+  /** Node's readable state: `ended` once Node pushed the stream's end (its client's END_STREAM), read or not. */
+  _readableState?: { ended?: unknown } | null;
+  destroyed?: unknown;
   readableFlowing?: unknown;
   readableLength?: unknown;
   readableHighWaterMark?: unknown;
@@ -27,19 +39,64 @@ export function bodyArriving(req: unknown): boolean {
   if (typeof req !== 'object' || req === null) return false;
   const r = req as RequestBody;
   try {
+    const stream = r.stream;
+    if (typeof stream === 'object' && stream !== null) return streamArriving(r, stream);
     if (r.complete !== false || r.readableEnded === true) return false;
-    // HTTP/2: `complete` turns true only once the request stream is read to its end, which nobody does for a GET;
-    // a stream its client ended with its headers has no body to wait for (outside review 4: HTTP/2 hangs were
-    // never aged).
-    if (r.stream?.endAfterHeaders === true) return false;
     return !heldByServer(r);
   } catch {
     return true; // a request object whose stream state cannot be read: as before, its incomplete body is the client's
   }
 }
 
+/**
+ * bodyArriving for an HTTP/2 compat request: read on its stream, whose readable side Node ends when its client's
+ * END_STREAM arrives (with its HEADERS: a GET; or with its last DATA frame), whether the application read the body or
+ * not. The request's own `complete` and end tell nothing at a close: Node reads `complete` true once the stream is
+ * closed and pushes the request's end then, and a closed stream's own end is pushed by its destroy(), cancelled
+ * upload or not; watchStreamEnds notes the streams destroyed before their END_STREAM (outside review 7, F2 over
+ * HTTP/2: 24 half-sent POST streams, cancelled, paged `unanswered`). Before the close, `complete` turns true only once
+ * the request is read to its end, which nobody does for a GET (outside review 4: HTTP/2 hangs were never aged).
+ */
+function streamArriving(r: RequestBody, stream: StreamBody): boolean {
+  if (stream.endAfterHeaders === true) return false;
+  if (stream.destroyed === true) return endedShort.has(stream) && !heldByServer(r) && !heldByServer(stream);
+  const state = stream._readableState;
+  if (typeof state !== 'object' || state === null || typeof state.ended !== 'boolean') {
+    return r.complete === false && r.readableEnded !== true && !heldByServer(r); // not node:http2's: as before
+  }
+  return !state.ended && !heldByServer(r) && !heldByServer(stream);
+}
+
+/** Http2Streams destroyed before their client's END_STREAM had arrived: their request body was cut short. */
+const endedShort = new WeakSet<object>();
+let streamEndsWatched = false;
+
+/**
+ * Makes node:http2's Http2Stream destroy() note, before Node pushes the stream's end itself, whether its client had
+ * ended it (endedShort): one function shared by every stream, installed once with the first HTTP/2 response's stream;
+ * nothing is added per stream but to the streams cut short. Never throws.
+ */
+export function watchStreamEnds(stream: unknown): void {
+  if (streamEndsWatched || typeof stream !== 'object' || stream === null) return;
+  streamEndsWatched = true;
+  try {
+    let proto: object | null = Object.getPrototypeOf(stream) as object | null;
+    while (proto !== null && !Object.hasOwn(proto, '_destroy'))
+      proto = Object.getPrototypeOf(proto) as object | null;
+    const owner = proto as { _destroy?: unknown } | null;
+    const destroy = owner?._destroy;
+    if (owner === null || typeof destroy !== 'function') return;
+    owner._destroy = function destroyNotingEnd(this: StreamBody, ...args: unknown[]): unknown {
+      if (this._readableState?.ended === false) endedShort.add(this);
+      return (destroy as (...a: unknown[]) => unknown).apply(this, args);
+    };
+  } catch {
+    // A stream class that cannot be wrapped: its cancelled uploads count as aborts, as before.
+  }
+}
+
 /** Not read while its buffer is full: Node has stopped reading the connection for it. */
-function heldByServer(r: RequestBody): boolean {
+function heldByServer(r: RequestBody | StreamBody): boolean {
   const length = r.readableLength;
   const mark = r.readableHighWaterMark;
   return (

@@ -6,6 +6,8 @@ import { bodyArriving } from './body-arrival.js';
 import { clientsToTake } from './client-backlog.js';
 import { ABORTED_STATUS } from './route-counters.js';
 
+export { watchStreamEnds } from './body-arrival.js';
+
 /**
  * Recorded for a response the application completed with its own status 499: the same class (4xx), not the
  * abort marker. RequestStats keeps status classes only, so nothing reads 498 as such.

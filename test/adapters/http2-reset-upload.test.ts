@@ -4,6 +4,9 @@
 // body ended short) and Node gives it the error ERR_HTTP2_STREAM_ERROR, which read as the server's failure; 5-8 of
 // them paged. It is the client's abort (499, an early close here), whatever code the client resets its stream or
 // ends its session with (outside review 8, F3). The oracle is what the clients did.
+// Also (outside review 7, F2 over HTTP/2): 24 such streams (minRequests 20) paged `unanswered`, as Node pushes a closed
+// stream's end whether its client ended it or not; they are early closes of arriving bodies (`count_aborted_body`) now,
+// while 24 streams whose whole body the server read, cancelled on a route that hangs, still page.
 
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +16,13 @@ import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-
 import { eventually } from './workload-apps.js';
 
 const STREAMS = 8;
+/** Half-sent uploads: PER_SESSION streams on each of STREAMS sessions, more than minRequests (20). */
+const PER_SESSION = 3;
+const UPLOADS = STREAMS * PER_SESSION;
+const BODY = JSON.stringify({ pad: 'x'.repeat(90) }); // 100 bytes
+const never = () => new Promise<never>(() => {});
+/** Bodies /read-hang has read in full (every app's, in turn: one test at a time). */
+let bodiesRead = 0;
 /** Every close here is early whatever the machine's load. */
 const OPTIONS = { sampleIntervalMs: 0, abortedFailureMs: 3_600_000 };
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -41,6 +51,10 @@ function cases(modules: FrameworkModules): Case[] {
         await app.register(monitor.plugin());
         app.post('/echo', async (request: { body: unknown }) => request.body); // Fastify's JSON parser reads the body
         app.get('/slow', async () => new Promise((done) => setTimeout(() => done('late'), 2_000)));
+        app.post('/read-hang', async () => {
+          bodiesRead++;
+          await never();
+        });
         await app.listen({ port: 0, host: '127.0.0.1' });
         cleanups.push(async () => {
           await app.close();
@@ -65,6 +79,11 @@ function cases(modules: FrameworkModules): Case[] {
         router.get('/slow', async (ctx) => {
           await new Promise((done) => setTimeout(done, 2_000));
           ctx.body = 'late';
+        });
+        router.post('/read-hang', async (ctx) => {
+          await drain(ctx.req);
+          bodiesRead++;
+          await never();
         });
         app.use(monitor.middleware());
         app.use(router.routes());
@@ -172,5 +191,66 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
         });
       },
     );
+  },
+);
+
+/** UPLOADS POST streams (PER_SESSION on each of STREAMS sessions) to `path`, each sent `body` then cancelled. */
+async function cancelUploads(monitor: SystemMonitor, port: number, path: string, body: string, read = 0) {
+  bodiesRead = 0;
+  const streams = Array.from({ length: STREAMS }, () => {
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on('error', () => {});
+    cleanups.push(() => void session.destroy());
+    return Array.from({ length: PER_SESSION }, () => {
+      const stream = session.request(
+        { ':method': 'POST', ':path': path, 'content-type': 'application/json', 'content-length': '100' },
+        { endStream: body === '' ? false : undefined },
+      );
+      stream.on('error', () => {});
+      if (body !== '') stream.end(body);
+      return stream;
+    });
+  }).flat();
+  await eventually(
+    async () =>
+      (await monitor.getMetrics({ maxAgeMs: 0 })).requests.in_flight === UPLOADS && bodiesRead === read,
+  );
+  for (const s of streams) s.close(http2.constants.NGHTTP2_CANCEL);
+  await eventually(async () => (await monitor.getMetrics({ maxAgeMs: 0 })).errors.count_aborted === UPLOADS);
+  return monitor.getMetrics({ maxAgeMs: 0 });
+}
+
+describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name, c] as const))(
+  '%s: cancelled half-sent upload streams do not page (outside review 7, F2 over HTTP/2)',
+  (_name, c) => {
+    it(`${UPLOADS} POST streams that declared a body and sent none, cancelled: early closes of arriving bodies`, async () => {
+      const { monitor, port } = await c.start();
+      const m = await cancelUploads(monitor, port, '/echo', '');
+      expect(m.requests.total).toBe(0);
+      expect(m.errors).toMatchObject({
+        status: 'unknown',
+        count_5xx: 0,
+        count_aborted: UPLOADS,
+        count_aborted_early: UPLOADS,
+        count_aborted_body: UPLOADS,
+        count_judged: 0,
+        error_rate_percent: 0,
+      });
+      expect(m.errors.unanswered).toBeUndefined();
+    });
+
+    it(`${UPLOADS} POST streams whose whole body was read, cancelled on a hung route: critical, unanswered`, async () => {
+      const { monitor, port } = await c.start();
+      const m = await cancelUploads(monitor, port, '/read-hang', BODY, UPLOADS);
+      expect(m.errors).toMatchObject({
+        status: 'critical',
+        unanswered: true,
+        count_5xx: 0,
+        count_aborted_early: UPLOADS,
+        count_aborted_body: 0,
+        count_aborted_answered: 0,
+        error_rate_percent: 100,
+      });
+    });
   },
 );
