@@ -109,32 +109,39 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
       ['resetting (INTERNAL_ERROR)', 'stream', http2.constants.NGHTTP2_INTERNAL_ERROR],
       ['ending its session with GOAWAY (PROTOCOL_ERROR)', 'session', http2.constants.NGHTTP2_PROTOCOL_ERROR],
     ] as const;
+    /** STREAMS sessions of one stream each, sent `headers`; each closed `by` with `code`; the window's figures. */
+    async function resetAll(headers: http2.OutgoingHttpHeaders, by: 'stream' | 'session', code: number) {
+      const { monitor, port } = await c.start();
+      const sessions = Array.from({ length: STREAMS }, () => {
+        const session = http2.connect(`http://127.0.0.1:${port}`);
+        session.on('error', () => {});
+        cleanups.push(() => void session.destroy());
+        return session;
+      });
+      const streams = sessions.map((session) => {
+        const stream = session.request(headers, { endStream: headers[':method'] === 'GET' });
+        stream.on('error', () => {});
+        return stream;
+      });
+      // Reset once the server has them all in flight, 300 ms after the request as the review's probe did (reset at
+      // once, Node reads it as the client's CANCEL, without an error); with `by` stream the sessions stay open (no
+      // GOAWAY). The figures must be the same either way: the wait only reproduces the reported case.
+      await eventually(
+        async () => (await monitor.getMetrics({ maxAgeMs: 0 })).requests.in_flight === STREAMS,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (by === 'stream') for (const s of streams) s.close(code);
+      else for (const session of sessions) session.destroy(undefined, code);
+      await eventually(async () => {
+        const e = (await monitor.getMetrics({ maxAgeMs: 0 })).errors;
+        return e.count_aborted + e.count_5xx === STREAMS;
+      });
+      return monitor.getMetrics({ maxAgeMs: 0 });
+    }
     it.each(how)(
       `${STREAMS} sessions, each %s a GET stream to a slow route: no 5xx`,
       async (_what, by, code) => {
-        const { monitor, port } = await c.start();
-        const sessions = Array.from({ length: STREAMS }, () => {
-          const session = http2.connect(`http://127.0.0.1:${port}`);
-          session.on('error', () => {});
-          cleanups.push(() => void session.destroy());
-          return session;
-        });
-        const streams = sessions.map((session) => {
-          const stream = session.request({ ':method': 'GET', ':path': '/slow' });
-          stream.on('error', () => {});
-          return stream;
-        });
-        await eventually(
-          async () => (await monitor.getMetrics({ maxAgeMs: 0 })).requests.in_flight === STREAMS,
-        );
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        if (by === 'stream') for (const s of streams) s.close(code);
-        else for (const session of sessions) session.destroy(undefined, code);
-        await eventually(async () => {
-          const e = (await monitor.getMetrics({ maxAgeMs: 0 })).errors;
-          return e.count_aborted + e.count_5xx === STREAMS;
-        });
-        const m = await monitor.getMetrics({ maxAgeMs: 0 });
+        const m = await resetAll({ ':method': 'GET', ':path': '/slow' }, by, code);
         expect(m.errors).toMatchObject({ count_5xx: 0, count_aborted: STREAMS, count_judged: 0 });
         expect(m.routes.find((r) => r.route === '/slow')).toMatchObject({ count: 0, count_5xx: 0 });
       },
@@ -142,40 +149,16 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
     it.each(how)(
       `${STREAMS} sessions, each %s a POST stream that declared a body it never sent: no 5xx`,
       async (_what, by, code) => {
-        const { monitor, port } = await c.start();
-        const sessions = Array.from({ length: STREAMS }, () => {
-          const session = http2.connect(`http://127.0.0.1:${port}`);
-          session.on('error', () => {});
-          cleanups.push(() => void session.destroy());
-          return session;
-        });
-        const streams = sessions.map((session) => {
-          const stream = session.request(
-            {
-              ':method': 'POST',
-              ':path': '/echo',
-              'content-type': 'application/json',
-              'content-length': '100',
-            },
-            { endStream: false },
-          );
-          stream.on('error', () => {});
-          return stream;
-        });
-        // Reset once the server has them all in flight, 300 ms after the request as the review's probe did (reset at
-        // once, Node reads it as the client's CANCEL, without an error); the sessions stay open (no GOAWAY). The figures
-        // must be the same either way: the wait only reproduces the reported case.
-        await eventually(
-          async () => (await monitor.getMetrics({ maxAgeMs: 0 })).requests.in_flight === STREAMS,
+        const m = await resetAll(
+          {
+            ':method': 'POST',
+            ':path': '/echo',
+            'content-type': 'application/json',
+            'content-length': '100',
+          },
+          by,
+          code,
         );
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        if (by === 'stream') for (const s of streams) s.close(code);
-        else for (const session of sessions) session.destroy(undefined, code);
-        await eventually(async () => {
-          const e = (await monitor.getMetrics({ maxAgeMs: 0 })).errors;
-          return e.count_aborted + e.count_5xx === STREAMS;
-        });
-        const m = await monitor.getMetrics({ maxAgeMs: 0 });
         expect(m.errors).toMatchObject({
           count_5xx: 0,
           count_aborted: STREAMS,
