@@ -7,12 +7,12 @@
 // and the handlers answered.
 
 import type { Server } from 'node:http';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import type { SystemMonitor } from '../../src/monitor.js';
 import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+import { getStatus } from './raw-clients.js';
 
 const running = closedAfterEach();
 const FAILED = 20;
@@ -132,24 +132,6 @@ function cases(modules: FrameworkModules): Case[] {
   ];
 }
 
-/** One GET on its own connection; resolves with the status line's code. */
-function get(port: number, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let head = '';
-    socket.on('error', reject);
-    socket.on('data', (d) => {
-      head += d.toString('latin1');
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
-      if (m && head.includes('\r\n\r\n')) {
-        socket.destroy();
-        resolve(Number(m[1]));
-      }
-    });
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-  });
-}
-
 describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name, c] as const))(
   '%s: a catch-all 404 route is judged as unmatched (outside review 7, F1)',
   (_name, c) => {
@@ -158,8 +140,8 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
       running.push(started);
       await new Promise<void>((done) => started.server.listen(0, '127.0.0.1', done));
       const port = (started.server.address() as { port: number }).port;
-      for (let i = 0; i < FAILED; i++) expect(await get(port, '/fail')).toBe(500);
-      for (let i = 0; i < JUNK; i++) expect(await get(port, `/x${i.toString(36)}/made-up`)).toBe(404);
+      for (let i = 0; i < FAILED; i++) expect(await getStatus(port, '/fail')).toBe(500);
+      for (let i = 0; i < JUNK; i++) expect(await getStatus(port, `/x${i.toString(36)}/made-up`)).toBe(404);
       const m = await started.monitor.getMetrics({ maxAgeMs: 0 });
       expect(m.requests.total).toBe(FAILED + JUNK);
       expect(m.routes.find((r) => r.route === c.template)).toMatchObject({ count: JUNK, count_4xx: JUNK });
