@@ -16,8 +16,9 @@ type End = (this: unknown, chunk?: unknown, encoding?: unknown, callback?: unkno
 export function timeEnds(proto: object, stamp: (res: ServerResponse) => void): void {
   const end = (proto as { end?: unknown }).end;
   if (typeof end !== 'function') return;
+  const original = end as End; // inside `timed`, `end` names `timed` itself
   const timed = function end(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown) {
-    const result = (original as End).call(this, chunk, encoding, callback);
+    const result = original.call(this, chunk, encoding, callback);
     try {
       stamp(this);
     } catch {
@@ -25,7 +26,6 @@ export function timeEnds(proto: object, stamp: (res: ServerResponse) => void): v
     }
     return result;
   };
-  const original = end;
   const own = Object.getOwnPropertyDescriptor(proto, 'end');
   Object.defineProperty(proto, 'end', {
     value: timed,

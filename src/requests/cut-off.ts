@@ -60,7 +60,7 @@ export function cutOffStatus(res: ServerResponse): number {
   const stream = streamOf(res);
   if (stream !== undefined) {
     const e = stream.errored;
-    return e !== null && !resetByPeer(stream, e) ? FAILED_STATUS : ABORTED_STATUS;
+    return e !== null && !resetByPeer(e) ? FAILED_STATUS : ABORTED_STATUS;
   }
   const errored = res.errored;
   return errored !== null && !closedFirst(res, errored) ? FAILED_STATUS : ABORTED_STATUS;
@@ -90,8 +90,7 @@ function closedFirst(res: ServerResponse, errored: unknown): boolean {
  * with an error keeps that error (Koa's failing body stream, Fastify's): failed. An application that closes a stream
  * itself with an error code (`stream.close(NGHTTP2_INTERNAL_ERROR)`) reads as the client's abort.
  */
-function resetByPeer(stream: StreamState | undefined, errored: unknown): boolean {
-  if (stream === undefined) return false;
+function resetByPeer(errored: unknown): boolean {
   const code = (errored as { code?: unknown } | undefined)?.code;
   return code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_SESSION_ERROR';
 }

@@ -26,44 +26,59 @@ interface Case {
   start(): Promise<{ monitor: SystemMonitor; server: Server }>;
 }
 
-function cases(modules: FrameworkModules): Case[] {
-  const v = modules.versions;
-  const expressTemplate = modules.majors.express >= 5 ? '/*splat' : '*';
-  return [
-    {
-      name: `Express ${v.express}`,
-      template: expressTemplate,
-      start: () =>
-        expressApp(
-          OPTIONS,
-          (app) => {
-            app.get('/fail', (_req, res) => void res.status(500).send('down'));
-            app.all(expressTemplate, (_req, res) => void res.status(404).json({ error: 'not found' }));
-          },
-          modules,
-        ),
-    },
-    {
-      name: `Koa ${v.koa}`,
-      template: '/{*rest}',
-      start: () =>
-        koaApp(
-          OPTIONS,
-          (router) => {
-            router.get('/fail', (ctx) => {
-              ctx.status = 500;
-              ctx.body = 'down';
-            });
-            router.all('/{*rest}', (ctx) => {
+/** An Express app: GET /fail answers 500, and `path` (a string template or a RegExp) answers every method 404. */
+function expressCase(modules: FrameworkModules, name: string, template: string, path: string | RegExp): Case {
+  return {
+    name: `Express ${modules.versions.express}${name}`,
+    template,
+    start: () =>
+      expressApp(
+        OPTIONS,
+        (app) => {
+          app.get('/fail', (_req, res) => void res.status(500).send('down'));
+          app.all(path, (_req, res) => void res.status(404).json({ error: 'not found' }));
+        },
+        modules,
+      ),
+  };
+}
+
+/** A Koa app: GET /fail answers 500, and `path` (a string template or a RegExp) answers every method 404. */
+function koaCase(modules: FrameworkModules, name: string, template: string, path: string | RegExp): Case {
+  return {
+    name: `Koa ${modules.versions.koa}${name}`,
+    template,
+    start: () =>
+      koaApp(
+        OPTIONS,
+        (router) => {
+          router.get('/fail', (ctx) => {
+            ctx.status = 500;
+            ctx.body = 'down';
+          });
+          // @koa/router takes a RegExp path too; its types name strings only.
+          (router as unknown as { all(path: string | RegExp, h: (ctx: KoaCtx) => void): void }).all(
+            path,
+            (ctx) => {
               ctx.status = 404;
               ctx.body = { error: 'not found' };
-            });
-          },
-          modules,
-        ),
-    },
+            },
+          );
+        },
+        modules,
+      ),
+  };
+}
+
+type KoaCtx = { status: number; body: unknown };
+
+function cases(modules: FrameworkModules): Case[] {
+  const expressTemplate = modules.majors.express >= 5 ? '/*splat' : '*';
+  return [
+    expressCase(modules, '', expressTemplate, expressTemplate),
+    koaCase(modules, '', '/{*rest}', '/{*rest}'),
     {
-      name: `Fastify ${v.fastify}`,
+      name: `Fastify ${modules.versions.fastify}`,
       template: '*',
       start: () =>
         fastifyApp(
@@ -76,59 +91,9 @@ function cases(modules: FrameworkModules): Case[] {
         ),
     },
     // Outside review 8, F4: a RegExp route that matches every path, and Express 4's named wildcard parameter.
-    {
-      name: `Express ${v.express} RegExp`,
-      template: '/.*/',
-      start: () =>
-        expressApp(
-          OPTIONS,
-          (app) => {
-            app.get('/fail', (_req, res) => void res.status(500).send('down'));
-            app.all(/.*/, (_req, res) => void res.status(404).json({ error: 'not found' }));
-          },
-          modules,
-        ),
-    },
-    ...(modules.majors.express >= 5
-      ? []
-      : [
-          {
-            name: `Express ${v.express} /:path(*)`,
-            template: '/:path(*)',
-            start: () =>
-              expressApp(
-                OPTIONS,
-                (app) => {
-                  app.get('/fail', (_req, res) => void res.status(500).send('down'));
-                  app.all('/:path(*)', (_req, res) => void res.status(404).json({ error: 'not found' }));
-                },
-                modules,
-              ),
-          },
-        ]),
-    {
-      name: `Koa ${v.koa} RegExp`,
-      template: '/.*/',
-      start: () =>
-        koaApp(
-          OPTIONS,
-          (router) => {
-            router.get('/fail', (ctx) => {
-              ctx.status = 500;
-              ctx.body = 'down';
-            });
-            (
-              router as unknown as {
-                all(path: RegExp, h: (ctx: { status: number; body: unknown }) => void): void;
-              }
-            ).all(/.*/, (ctx) => {
-              ctx.status = 404;
-              ctx.body = { error: 'not found' };
-            });
-          },
-          modules,
-        ),
-    },
+    expressCase(modules, ' RegExp', '/.*/', /.*/),
+    ...(modules.majors.express >= 5 ? [] : [expressCase(modules, ' /:path(*)', '/:path(*)', '/:path(*)')]),
+    koaCase(modules, ' RegExp', '/.*/', /.*/),
   ];
 }
 
