@@ -133,6 +133,11 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
         for (let i = 0; i < FAILED; i++) expect(await request(port, 'GET', '/fail')).toBe(500);
         for (let i = 0; i < OPTIONS_SENT; i++)
           expect(await request(port, 'OPTIONS', '/fail')).toBe(c.status[variant]);
+        // The client can have the last answer before the server's 'finish', where the request is recorded.
+        await eventually(
+          async () =>
+            (await started.monitor.getMetrics({ maxAgeMs: 0 })).requests.total === FAILED + OPTIONS_SENT,
+        );
         const m = await started.monitor.getMetrics({ maxAgeMs: 0 });
         expect(m.requests.total).toBe(FAILED + OPTIONS_SENT);
         expect(m.errors).toMatchObject({
@@ -177,6 +182,10 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
           async () => (await started.monitor.getMetrics({ maxAgeMs: 0 })).errors.count_aborted === n,
         );
         expect(await request(port, 'OPTIONS', '/hang')).toBe(c.status[variant]);
+        // The client can have the answer before the server's 'finish', where the request is recorded.
+        await eventually(
+          async () => (await started.monitor.getMetrics({ maxAgeMs: 0 })).requests.total === 1,
+        );
         const m = await started.monitor.getMetrics({ maxAgeMs: 0 });
         expect(m.errors).toMatchObject({
           status: 'critical',
