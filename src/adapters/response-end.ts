@@ -35,6 +35,11 @@ export interface Flight {
   nextFlight: Flight | null;
   /** performance.now() when the application's end() of its response returned (timeEnds); NaN before. */
   endedAt: number;
+  /**
+   * Whether, when that end() returned, the whole response was in the operating system's hands (handedOver): then it
+   * completed with its own status, whoever closes the connection afterwards (outside review 7, F5).
+   */
+  handedOver: boolean;
 }
 
 /**
@@ -68,6 +73,7 @@ export function newTrackedTicket<T>(
     onEnd,
     nextFlight: null,
     endedAt: Number.NaN,
+    handedOver: false,
   };
 }
 
@@ -128,6 +134,7 @@ const HTTP2: Flight = {
   onEnd() {},
   nextFlight: null,
   endedAt: Number.NaN,
+  handedOver: false,
 };
 
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
@@ -235,17 +242,21 @@ const STATUS_CODE = 'statusCode';
  * A write that failed runs its callback, and so 'finish', before the socket is destroyed: when Node had stopped
  * reading the connection (requests pipelined behind an unread response), the client's reset is seen by that write
  * alone, and only the socket's `errored` tells (outside review 6, F1b: recorded as a 200 at the client's close).
+ * A response handed over whole when the application ended it (handedOver) completed, whoever destroyed the
+ * connection afterwards: its 'finish' comes a tick after end(), so a `res.destroy()` or `socket.destroy()` in the
+ * same tick is seen destroyed here, its bytes already the operating system's (outside review 7, F5).
  */
 function finishedStatus(f: Flight): number {
   const socket = f.socket;
-  if (socket === null) return f.res[STATUS_CODE];
+  if (socket === null || f.handedOver) return f.res[STATUS_CODE];
   return (socket.destroyed && !socket.writableFinished) || socket.errored
     ? ABORTED_STATUS
     : f.res[STATUS_CODE];
 }
 
+/** closedStatus at a close, but for a response handed over whole when the application ended it (handedOver). */
 function statusAtClose(f: Flight): number {
-  return closedStatus(f.res, f.socket);
+  return f.handedOver ? f.res[STATUS_CODE] : closedStatus(f.res, f.socket);
 }
 
 /** The connection closed: what is still in flight on it was cut off (or completed in the same tick). */
@@ -255,7 +266,7 @@ function onSocketClose(this: Watched): void {
   while (f) {
     const next = f.nextFlight;
     f.nextFlight = null;
-    f.onEnd(f, closedStatus(f.res, f.socket));
+    f.onEnd(f, statusAtClose(f));
     f = next;
   }
 }
@@ -297,6 +308,7 @@ let http2Timed = false;
 // hidden class of their own, where a named read misses V8's caches on every request.
 const REQ = 'req';
 const SOCKET = 'socket';
+const OUTPUT_SIZE = 'outputSize';
 
 /** An HTTP/1 response's end() returned: its flights (by its connection's list, or as an orphan) are stamped. */
 function stampEnd(res: ServerResponse): void {
@@ -305,13 +317,38 @@ function stampEnd(res: ServerResponse): void {
   let f: Flight | null | undefined = socket?.[FLIGHTS];
   if (f == null) f = orphans.size === 0 ? undefined : orphans.get(res);
   let now = Number.NaN;
+  let whole = false;
   for (; f; f = f.nextFlight) {
     // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first end() only)
     if (f.res !== res || f.endedAt === f.endedAt) continue;
     // biome-ignore lint/suspicious/noSelfCompare: NaN check
-    if (now !== now) now = performance.now();
+    if (now !== now) {
+      now = performance.now();
+      whole = handedOver(res, socket);
+    }
     f.endedAt = now;
+    f.handedOver = whole;
   }
+}
+
+/**
+ * Whether the response `res`, its end() just returned, is whole in the operating system's hands (outside review 7,
+ * F5): nothing of it held by the response (`outputSize` 0: a response queued behind a pipelined one keeps its bytes
+ * there) or by its connection (`writableLength` 0: Node's write queue, and a write the kernel did not take whole,
+ * which libuv keeps and whose length Node counts until it completes), the connection neither destroyed (Node drops
+ * what is written to a destroyed socket) nor failed (a write the kernel refused). Node hands the kernel what it can
+ * at once, in end() itself, and a destroy() after that does not take it back: the kernel sends it, then the FIN
+ * (not when the server has left request bytes unread: Linux then resets the connection, and what it had not sent
+ * yet is lost, unseen here). A connection that is not a Node socket (`writableLength` not a number): false.
+ */
+function handedOver(res: ServerResponse, socket: Watched | null | undefined): boolean {
+  if (socket == null) return false;
+  return (
+    (res as unknown as Record<string, unknown>)[OUTPUT_SIZE] === 0 &&
+    socket.writableLength === 0 &&
+    !socket.destroyed &&
+    socket.errored === null
+  );
 }
 
 /** An HTTP/2 response's end() returned: its flight (tracked by its response, as an orphan) is stamped. */

@@ -51,7 +51,10 @@ export function markFailed(res: ServerResponse): void {
  * `res.errored`, null until then, only there); else ABORTED_STATUS (the client closed, or the server destroyed
  * the connection itself, `socket.destroy()`). A client's close is seen at its connection's 'close', before any
  * framework reacts to it, so a later error does not turn it into a failure; nor does a response the server
- * destroyed after its client's reset had failed the connection (closedFirst).
+ * destroyed after its client's reset had failed the connection (closedFirst). A response the application had
+ * handed to the operating system whole when its end() returned, destroyed afterwards (`res.send('ok');
+ * res.destroy()`), is not cut off and never comes here: the adapters record its own status (adapters/response-end.ts,
+ * handedOver; outside review 7, F5). So `res.destroy()` here is the application cutting a response Node still held.
  */
 export function cutOffStatus(res: ServerResponse): number {
   if (res.statusCode === ABORTED_STATUS && completed(res)) return ANSWERED_499_STATUS;
