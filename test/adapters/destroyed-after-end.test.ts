@@ -7,10 +7,19 @@
 // application in the same tick, reaches its client cut short: `res.destroy()` is the application cutting its own
 // response (500), `socket.destroy()` an answered early close (as before: indistinguishable from a server's timeout
 // on a client that does not read). Real Express, Fastify and Koa servers (port 0, both majors each); the oracle is
-// what each raw client received: the status line and the whole body, or not.
+// what each raw client received: the status line and the whole body, or not. HTTP/2 (Fastify 5 `http2: true`, Koa 3
+// on node:http2; unchanged, README): a 503 shed with `session.destroy()` and a 200 whose stream the application
+// closes (NO_ERROR) after end() are recorded with their status, as the node:http2 client received them.
 
+import http2 from 'node:http2';
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import Router from '@koa/router';
+import Fastify from 'fastify';
+import Koa from 'koa';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
+import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { cutOffApps, type FrameworkRoutes, MAJOR_CASES } from './cut-off-apps.js';
 import { GET, getStatus } from './raw-clients.js';
 import { eventually } from './workload-apps.js';
@@ -192,6 +201,104 @@ describe.each(MAJOR_CASES)(
       expect([m.errors.count_aborted, m.errors.count_aborted_early, m.errors.count_aborted_answered]).toEqual(
         [BIG_N, BIG_N, BIG_N],
       );
+    }, 60_000);
+  },
+);
+
+/** Over HTTP/2 (README, documented): `/shed` answers 503 then destroys its session, `/closed` 'ok' then closes its stream. */
+async function startHttp2(framework: 'fastify' | 'koa'): Promise<{ monitor: SystemMonitor; url: string }> {
+  const quiet = { warn() {}, error() {}, info() {}, debug() {} };
+  let server: http2.Http2Server;
+  let monitor: SystemMonitor;
+  if (framework === 'fastify') {
+    const m = createFastifyMonitor({ logger: quiet });
+    const app = Fastify({ http2: true } as { http2: true });
+    await app.register(m.plugin());
+    app.get('/shed', (req, reply) => {
+      reply.code(503).send();
+      req.raw.stream.session?.destroy();
+    });
+    app.get('/closed', (req, reply) => {
+      reply.send('ok');
+      req.raw.stream.close();
+    });
+    await app.ready();
+    server = app.server as unknown as http2.Http2Server;
+    monitor = m;
+  } else {
+    const m = createKoaMonitor({ logger: quiet });
+    const app = new Koa();
+    const router = new Router();
+    router.get('/shed', (ctx) => {
+      ctx.respond = false;
+      const res = ctx.res as unknown as http2.Http2ServerResponse;
+      res.writeHead(503);
+      res.end();
+      res.stream.session?.destroy();
+    });
+    router.get('/closed', (ctx) => {
+      ctx.respond = false;
+      const res = ctx.res as unknown as http2.Http2ServerResponse;
+      res.statusCode = 200;
+      res.end('ok');
+      res.stream.close();
+    });
+    app.use(m.middleware());
+    app.use(router.routes());
+    server = http2.createServer(app.callback());
+    monitor = m;
+  }
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  h2Cleanups.push(async () => {
+    await new Promise((r) => server.close(r));
+    await monitor.close();
+  });
+  return { monitor, url: `http://127.0.0.1:${port}` };
+}
+
+const h2Cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of h2Cleanups.splice(0)) await c();
+});
+
+/** GET `path` on a session of its own: the status and the body's bytes the client received. */
+function h2Get(url: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const session = http2.connect(url);
+    session.on('error', () => {});
+    const stream = session.request({ ':path': path });
+    let status = 0;
+    let body = '';
+    stream.setEncoding('latin1');
+    stream.on('response', (h) => {
+      status = Number(h[':status']);
+    });
+    stream.on('data', (d: string) => {
+      body += d;
+    });
+    stream.on('error', () => {});
+    stream.on('close', () => {
+      session.destroy();
+      resolve({ status, body });
+    });
+  });
+}
+
+describe.each(['fastify', 'koa'] as const)(
+  '%s on HTTP/2: a response closed by the application right after it ended it',
+  (framework) => {
+    it(`${N} 503s shed with session.destroy() and ${N} 200s with stream.close() are recorded with their status`, async () => {
+      const app = await startHttp2(framework);
+      const shed = await Promise.all(Array.from({ length: N }, () => h2Get(app.url, '/shed')));
+      const closed = await Promise.all(Array.from({ length: N }, () => h2Get(app.url, '/closed')));
+      expect(shed).toEqual(Array(N).fill({ status: 503, body: '' }));
+      expect(closed).toEqual(Array(N).fill({ status: 200, body: 'ok' }));
+      await eventually(async () => ended(app.monitor) >= 2 * N);
+      const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      expect([m.requests.total, m.errors.count_5xx, m.errors.count_aborted]).toEqual([2 * N, N, 0]);
+      expect(m.errors.error_rate_percent).toBe(50);
     }, 60_000);
   },
 );
