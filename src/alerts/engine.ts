@@ -107,6 +107,11 @@ export class AlertSystem {
     return this.getActiveAlerts();
   }
 
+  /** The key of the active alert with this id (a disk mount; '' for most rules): inhibition's scope. @internal */
+  keyOf(id: string): string | undefined {
+    for (const [key, s] of this.states) if (s.alert?.id === id) return key.slice(key.indexOf('\u0000') + 1);
+    return undefined;
+  }
   /** Active alerts, critical first, then longest-running first; duration_seconds as of now. */
   getActiveAlerts(): Alert[] {
     const now = this.clock.now();

@@ -144,7 +144,7 @@ export function createParts(
     host: hostname(),
     instance: owner.instanceId,
     rules: [...ALERT_RULE_NAMES, ...metricRules.map((r) => r.name)],
-    inhibitScope: inhibitScopes(metricRules),
+    inhibitScope: inhibitScopes(metricRules, (id) => alertSystem.keyOf(id)),
   });
   // Without an injected clock the @timed statistics keep the coarse clock (see RequestStats).
   const adopted = adoptDefaultFunctionStats(owner, options.clock);
@@ -310,8 +310,20 @@ export function createParts(
   };
 }
 
-/** A rule on any metric inhibits within its own metric's thing (metric-rules.ts); a built-in one within its component. */
-function inhibitScopes(rules: readonly MetricRuleConfig[]): (alert: Alert) => string {
+/**
+ * A rule on any metric inhibits within its own metric's thing (metric-rules.ts); a built-in one within its component,
+ * and a disk alert within its partition (`disk`, `disk_full_in`, a disk rule's prediction: keyed by mount), since a
+ * full /boot says nothing of the data disk (outside review 9b, F11: it muted every other partition's warnings).
+ */
+export function inhibitScopes(
+  rules: readonly MetricRuleConfig[],
+  keyOf: (id: string) => string | undefined,
+): (alert: Alert) => string {
   const scopes = new Map(rules.map((r) => [r.name, r.inhibitScope]));
-  return (alert) => scopes.get(alert.rule) ?? alert.component;
+  return (alert) => {
+    const scope = scopes.get(alert.rule) ?? alert.component;
+    if (scope !== 'disk') return scope;
+    const key = keyOf(alert.id) ?? '';
+    return `disk\u0000${key.startsWith('predict:') ? key.slice(8) : key}`;
+  };
 }
