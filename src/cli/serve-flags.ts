@@ -1,6 +1,6 @@
 // `sysvitals serve`'s options and flags: what the standalone server takes, and how the command line and the
-// environment (SYSVITALS_ADMIN_TOKEN, SYSVITALS_INSTANCE_ID) become those options, with a usage error naming
-// the flag for a bad value.
+// environment (SYSVITALS_ADMIN_TOKEN, SYSVITALS_REDIS_URL, SYSVITALS_INSTANCE_ID) become those options, with a usage
+// error naming the flag for a bad value.
 
 import type { Logger } from '../types.js';
 
@@ -50,7 +50,9 @@ export const SERVE_FLAGS = {
   redis: {
     type: 'string',
     valueName: 'url',
-    description: 'Keep the 7-day history in Redis (redis://host:6379/0); in memory without it',
+    description:
+      'Keep the 7-day history in Redis (redis://host:6379/0; or set SYSVITALS_REDIS_URL, which keeps a password ' +
+      'out of ps); in memory without it',
   },
   'instance-id': {
     type: 'string',
@@ -92,9 +94,14 @@ export function standaloneOptionsFromFlags(
     }
     return n;
   };
-  const redisUrl = text('redis');
+  // The URL may carry a password: SYSVITALS_REDIS_URL keeps it out of `ps` (outside review 9b, F7), and a usage error
+  // shows it with its credentials masked.
+  const flagRedis = text('redis');
+  const redisUrl = flagRedis ?? (env.SYSVITALS_REDIS_URL ? env.SYSVITALS_REDIS_URL : undefined);
   if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
-    throw new ServeUsageError(`--redis must be a redis:// or rediss:// URL (got '${redisUrl}')`);
+    const where = flagRedis !== undefined ? '--redis' : 'SYSVITALS_REDIS_URL';
+    const shown = redisUrl.replace(/^([^:/]*:\/\/)?[^@/]*@/, (_, scheme = '') => `${scheme}***@`);
+    throw new ServeUsageError(`${where} must be a redis:// or rediss:// URL (got '${shown}')`);
   }
   const envToken = env.SYSVITALS_ADMIN_TOKEN;
   const envId = env.SYSVITALS_INSTANCE_ID;

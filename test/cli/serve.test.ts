@@ -1,6 +1,7 @@
 // `sysvitals serve`: the standalone server in-process, and the CLI as a child process (signals, exit codes).
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,6 +64,26 @@ describe('standaloneOptionsFromFlags', () => {
   ])('refuses %j with a message naming the flag', (flags, message) => {
     expect(() => standaloneOptionsFromFlags(flags, {})).toThrow(ServeUsageError);
     expect(() => standaloneOptionsFromFlags(flags, {})).toThrow(message);
+  });
+});
+
+describe('standaloneOptionsFromFlags: --redis and SYSVITALS_REDIS_URL', () => {
+  // Outside review 9b, F7: the Redis URL, password included, could only be a flag, shown by `ps` to every local user.
+  it('takes the URL from SYSVITALS_REDIS_URL when no --redis is given, the flag first', () => {
+    const url = 'redis://default:s3cret@127.0.0.1:6380/2';
+    expect(standaloneOptionsFromFlags({}, { SYSVITALS_REDIS_URL: url }).redisUrl).toBe(url);
+    expect(standaloneOptionsFromFlags({}, { SYSVITALS_REDIS_URL: '' }).redisUrl).toBeUndefined();
+    expect(
+      standaloneOptionsFromFlags({ redis: 'redis://flag:6379' }, { SYSVITALS_REDIS_URL: url }).redisUrl,
+    ).toBe('redis://flag:6379');
+  });
+
+  it('names where a bad URL came from and masks its credentials', () => {
+    const bad = () => standaloneOptionsFromFlags({}, { SYSVITALS_REDIS_URL: 'http://user:s3cret@cache:6379' });
+    expect(bad).toThrow("SYSVITALS_REDIS_URL must be a redis:// or rediss:// URL (got 'http://***@cache:6379')");
+    expect(() => standaloneOptionsFromFlags({ redis: 'user:s3cret@cache:6379' }, {})).toThrow(
+      "--redis must be a redis:// or rediss:// URL (got '***@cache:6379')",
+    );
   });
 });
 
@@ -313,7 +334,12 @@ describe('sysvitals serve (CLI)', () => {
         expect(await within(life1.exit, 10_000, 'life 1 stops')).toBe(0); // its last minute is written on close
         expect(life1.run.stderr).not.toMatch(/instanceId|instance-id/);
 
-        const life2 = await started(args, { SYSVITALS_INSTANCE_ID: 'web-1' });
+        // The URL from SYSVITALS_REDIS_URL this time: the same Redis, and not on the command line `ps` shows.
+        const life2 = await started(['--interval', '100'], {
+          SYSVITALS_INSTANCE_ID: 'web-1',
+          SYSVITALS_REDIS_URL: redis.url,
+        });
+        expect(readFileSync(`/proc/${life2.child.pid}/cmdline`, 'utf8')).not.toContain(redis.url);
         const kept = await history(life2.url);
         expect(kept.instance).toBe('web-1');
         expect(kept.points.length).toBeGreaterThan(0); // life 1's minute, read back by the next life
