@@ -79,8 +79,11 @@ describe('standaloneOptionsFromFlags: --redis and SYSVITALS_REDIS_URL', () => {
   });
 
   it('names where a bad URL came from and masks its credentials', () => {
-    const bad = () => standaloneOptionsFromFlags({}, { SYSVITALS_REDIS_URL: 'http://user:s3cret@cache:6379' });
-    expect(bad).toThrow("SYSVITALS_REDIS_URL must be a redis:// or rediss:// URL (got 'http://***@cache:6379')");
+    const bad = () =>
+      standaloneOptionsFromFlags({}, { SYSVITALS_REDIS_URL: 'http://user:s3cret@cache:6379' });
+    expect(bad).toThrow(
+      "SYSVITALS_REDIS_URL must be a redis:// or rediss:// URL (got 'http://***@cache:6379')",
+    );
     expect(() => standaloneOptionsFromFlags({ redis: 'user:s3cret@cache:6379' }, {})).toThrow(
       "--redis must be a redis:// or rediss:// URL (got '***@cache:6379')",
     );
