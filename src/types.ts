@@ -182,13 +182,13 @@ export interface ErrorMetrics extends Component {
   count_aborted: number;
   /** Of count_aborted, the early closes (before `abortedFailureMs`): not requests (no rate, error rate, latency). */
   count_aborted_early?: number;
-  /**
-   * Of count_aborted_early, the closes of responses the application had ended or was writing while blocked on their
-   * client (a large body or streamed download it did not read, a response queued behind it): not toward `unanswered`.
-   */
+  /** Of count_aborted_early, the closes of responses the application had ended or was writing while blocked on their
+   * client (a large body or streamed download it did not read, a response queued behind it): not toward `unanswered`. */
   count_aborted_answered?: number;
   /** Of count_aborted_early, the closes while the request's body was still arriving: not toward `unanswered`. */
   count_aborted_body?: number;
+  /** Of count_aborted_early, the other closes before `unansweredMinWaitMs` (100 ms): not toward `unanswered`. */
+  count_aborted_quick?: number;
   /** Failed requests in the window, percent: (count_5xx + aborted after abortedFailureMs) ÷ count_judged; 100 if unanswered. */
   error_rate_percent: number;
   threshold: number;

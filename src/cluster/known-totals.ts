@@ -34,7 +34,7 @@ export class KnownTotals {
     for (const r of report.routes) {
       const e = this.route(r.method, r.route);
       for (let c = 0; c < 5; c++) e.classes[c]! += r.classes[c] as number;
-      for (let c = 0; c < 6; c++) e.extra[c]! += (r.extra?.[c] as number) || 0;
+      for (let c = 0; c < 7; c++) e.extra[c]! += (r.extra?.[c] as number) || 0;
       if (r.latency) addSparse(e.latency, r.latency);
     }
     for (const f of report.functions) {
@@ -70,7 +70,7 @@ export class KnownTotals {
       const extra = full.map((v, c) => Math.max(0, v - (e.extra[c] as number)));
       const latency = r.latency ? subtractSparse(r.latency, e.latency) : null;
       for (let c = 0; c < 5; c++) e.classes[c] = Math.max(e.classes[c] as number, r.classes[c] as number);
-      for (let c = 0; c < 6; c++) e.extra[c] = Math.max(e.extra[c] as number, (full[c] as number) || 0);
+      for (let c = 0; c < 7; c++) e.extra[c] = Math.max(e.extra[c] as number, (full[c] as number) || 0);
       if (latency) addSparse(e.latency, latency);
       if (classes.some((v) => v > 0) || extra.some((v) => v > 0) || (latency && latency.n > 0)) {
         routes.push({ method: r.method, route: r.route, classes, latency, extra });
@@ -169,7 +169,7 @@ export class KnownTotals {
     const key = `${method}${ROUTE_SEP}${route}`;
     let e = this.routes.get(key);
     if (e === undefined) {
-      e = { method, route, classes: [0, 0, 0, 0, 0], extra: [0, 0, 0, 0, 0, 0], latency: emptySparse() };
+      e = { method, route, classes: [0, 0, 0, 0, 0], extra: [0, 0, 0, 0, 0, 0, 0], latency: emptySparse() };
       this.routes.set(key, e);
     }
     return e;

@@ -15,6 +15,7 @@ export function encodeReport(report: Report): ReportWire {
           : { m: r.method, r: r.route, k: r.classes };
       if (r.extra?.some((v) => v > 0)) w.x = r.extra.slice(0, r.extra[4] ? 5 : 4); // no answered closes: as before
       if (r.extra?.[5]) w.b = r.extra[5]; // body closes: a key of their own (RouteWire.b)
+      if (r.extra?.[6]) w.q = r.extra[6]; // quick closes: so too (RouteWire.q)
       return w;
     }),
     f: report.functions.map((f) => ({ f: f.name, l: encodeCounts(f.latency) })),

@@ -53,6 +53,11 @@ export interface RouteWire {
    * as plain early closes, as before (a sixth figure would drop the whole report there).
    */
   b?: number;
+  /**
+   * Of the aborted, the early closes before `unansweredMinWaitMs` (absent when none): a key of its own, as `b`, so
+   * that an older aggregator ignores it (and counts them as plain early closes, as before).
+   */
+  q?: number;
 }
 
 /** One `@timed` name's calls (errors in `l.e`). */
@@ -101,7 +106,7 @@ export interface Report {
     route: string;
     classes: number[];
     latency: SparseCounts | null;
-    /** Aborted, Apdex satisfied, Apdex tolerating, failed aborted, answered closes, body closes (absent: zeros). */
+    /** Aborted, Apdex satisfied, Apdex tolerating, failed aborted, answered, body, quick closes (absent: zeros). */
     extra?: number[];
   }>;
   functions: Array<{ name: string; latency: SparseCounts }>;
@@ -220,7 +225,7 @@ export class Reporter {
       const key = `${s.method}${ROUTE_SEP}${s.route}`;
       let sent = this.routes.get(key);
       if (sent === undefined) {
-        sent = { classes: new Float64Array(5), extra: new Float64Array(6), latency: new SentCounts() };
+        sent = { classes: new Float64Array(5), extra: new Float64Array(7), latency: new SentCounts() };
         this.routes.set(key, sent);
       }
       const k = [0, 0, 0, 0, 0];
@@ -234,10 +239,10 @@ export class Reporter {
         }
       }
       // Aborted, Apdex satisfied, tolerating, failed aborted, answered closes (sent only when some: older
-      // aggregators), body closes (in `b`, only when some).
-      const x = [0, 0, 0, 0, 0, 0];
+      // aggregators), body closes (in `b`, only when some), quick closes (in `q`, only when some).
+      const x = [0, 0, 0, 0, 0, 0, 0];
       let anyX = false;
-      for (let c = 0; c < 6; c++) {
+      for (let c = 0; c < 7; c++) {
         const d = ((s.extra?.[c] as number) || 0) - (sent.extra[c] as number);
         if (d > 0) {
           x[c] = d;
@@ -250,6 +255,7 @@ export class Reporter {
       const wire: RouteWire = l === null ? { m: s.method, r: s.route, k } : { m: s.method, r: s.route, k, l };
       if (anyX) wire.x = x.slice(0, x[4] === 0 ? 4 : 5);
       if (x[5]! > 0) wire.b = x[5]!;
+      if (x[6]! > 0) wire.q = x[6]!;
       r.push(wire);
     }
     const f: FunctionWire[] = [];
@@ -333,9 +339,11 @@ export function decodeReport(w: ReportWire): Report {
       throw new Error('bad extra');
     }
     if (x.b !== undefined && !(Number.isInteger(x.b) && x.b >= 0)) throw new Error('bad body closes');
+    if (x.q !== undefined && !(Number.isInteger(x.q) && x.q >= 0)) throw new Error('bad quick closes');
     const extra =
       x.x === undefined ? [0, 0, 0, 0] : x.x.length === 3 ? [...x.x, x.x[0] as number] : x.x.slice();
     if (x.b) extra.push(...[0, 0, 0, 0, 0].slice(extra.length), x.b);
+    if (x.q) extra.push(...[0, 0, 0, 0, 0, 0].slice(extra.length), x.q);
     return {
       method: text(x.m, 64),
       route: text(x.r, 1024),

@@ -22,9 +22,16 @@ export interface WindowWire {
    * Per route: rows [stamp, 1xx … 5xx, aborted, Apdex satisfied, tolerating(, failed aborted(, answered closes))],
    * latency sub-windows, and `b` [stamp, body closes] for the rows holding closes while the request's body was still
    * arriving (absent when none: a key of its own, which an older aggregator ignores; a 12th row figure would make it
-   * drop the whole window).
+   * drop the whole window), and so `q` [stamp, quick closes] for the rows holding closes before `unansweredMinWaitMs`.
    */
-  r: Array<{ m: string; r: string; k: number[][]; l: SubWire; b?: Array<[number, number]> }>;
+  r: Array<{
+    m: string;
+    r: string;
+    k: number[][];
+    l: SubWire;
+    b?: Array<[number, number]>;
+    q?: Array<[number, number]>;
+  }>;
   f: Array<{ f: string; l: SubWire }>;
   /** The database queries' last minute (`window_count`, `window_p95_ms`): sub-window length, sub-windows. */
   q?: { ms: number; l: SubWire };
@@ -86,15 +93,22 @@ export interface WindowReport {
   startedAt?: number;
 }
 
-/** A route's window for the wire: each row's body closes (its 12th figure, cluster-exchange.ts) in `b`. */
+/**
+ * A route's window for the wire: each row's body closes (its 12th figure, cluster-exchange.ts) in `b`, its quick
+ * closes (its 13th) in `q`.
+ */
 function routeWire(m: string, r: string, rows: number[][], l: SubWire): WindowWire['r'][number] {
   const b: Array<[number, number]> = [];
+  const q: Array<[number, number]> = [];
   const k = rows.map((row) => {
     if (row.length <= 11) return row;
     if ((row[11] as number) > 0) b.push([row[0] as number, row[11] as number]);
+    if ((row[12] as number) > 0) q.push([row[0] as number, row[12] as number]);
     return row.slice(0, row[10] ? 11 : 10);
   });
-  return b.length > 0 ? { m, r, k, l, b } : { m, r, k, l };
+  const out: WindowWire['r'][number] = b.length > 0 ? { m, r, k, l, b } : { m, r, k, l };
+  if (q.length > 0) out.q = q;
+  return out;
 }
 
 const subWire = (s: Sub): SubWire => s.map((x) => [x.abs, encodeCounts(x.counts)]);
@@ -154,15 +168,20 @@ export function decodeWindow(w: unknown): WindowReport {
         throw new Error('bad window row');
       return row.slice();
     });
-    if (r.b !== undefined) {
-      if (!Array.isArray(r.b) || r.b.length > 3600) throw new Error('bad window');
-      for (const x of r.b) {
+    // Body closes (`b`) at a row's 12th figure, quick closes (`q`) at its 13th.
+    for (const [pairs, at] of [
+      [r.b, 11],
+      [r.q, 12],
+    ] as const) {
+      if (pairs === undefined) continue;
+      if (!Array.isArray(pairs) || pairs.length > 3600) throw new Error('bad window');
+      for (const x of pairs) {
         if (!Array.isArray(x) || x.length !== 2 || !count(x[0]) || !count(x[1]))
           throw new Error('bad window');
         const row = rows.find((v) => v[0] === x[0]);
         if (row === undefined) throw new Error('bad window row');
-        while (row.length < 11) row.push(0); // failed aborted and answered closes are there from this version on
-        row[11] = x[1];
+        while (row.length < at) row.push(0); // failed aborted and the closes before are there from this version on
+        row[at] = x[1];
       }
     }
     return { method: text(r.m, 64), route: text(r.r, 1024), rows, latency: readSub(r.l) };

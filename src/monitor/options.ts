@@ -93,6 +93,14 @@ export interface MonitorOptions {
    * request is still counted (`count_aborted`, Prometheus). 0 counts them all as failed. @defaultValue 1000
    */
   abortedFailureMs?: number;
+  /**
+   * The `unanswered` verdict (no judged request completed in the window, at least `minRequests` early closes:
+   * `errors` critical, error_rate alert, health 503) counts only the early closes whose client waited at least this
+   * long. Quicker ones (a connection that sent `GET /<random>` and closed before the server could write even the
+   * 404) are counted in `errors.count_aborted_quick` and not toward it. 0 counts every early close. Above
+   * `abortedFailureMs` it acts as `abortedFailureMs`. @defaultValue 100
+   */
+  unansweredMinWaitMs?: number;
   /** Longest wait for one metric group or probe. @defaultValue 1000 */
   groupTimeoutMs?: number;
   /**
@@ -164,6 +172,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'maxRoutes',
   'excludeRoutes',
   'abortedFailureMs',
+  'unansweredMinWaitMs',
   'groupTimeoutMs',
   'eventLoopResolutionMs',
   'logger',
@@ -248,6 +257,9 @@ export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOpti
   checkInteger(options.resolutionMs, 'resolutionMs', 1000, DAY_MS);
   checkInteger(options.retentionMs, 'retentionMs', 60_000, 366 * DAY_MS);
   checkInteger(options.eventLoopResolutionMs, 'eventLoopResolutionMs', 1, 60_000);
+  // Before anything is built (RequestStats checks them again, for its own callers).
+  checkInteger(options.abortedFailureMs, 'abortedFailureMs', 0, 3_600_000);
+  checkInteger(options.unansweredMinWaitMs, 'unansweredMinWaitMs', 0, 3_600_000);
   if (
     options.instanceId !== undefined &&
     (typeof options.instanceId !== 'string' || options.instanceId === '')

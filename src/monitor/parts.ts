@@ -155,6 +155,7 @@ export function createParts(
     windowMs: options.requestWindowMs,
     maxRoutes: options.maxRoutes,
     abortedFailureMs: options.abortedFailureMs,
+    unansweredMinWaitMs: options.unansweredMinWaitMs,
     levels,
     minRequests: rules.error_rate.minRequests,
     functions,

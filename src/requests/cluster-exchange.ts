@@ -11,6 +11,7 @@ import {
   BODY_CLOSE_COLUMN,
   entryTotals,
   openCounters,
+  QUICK_CLOSE_COLUMN,
   type RouteEntry,
   STRIDE,
   type WindowAt,
@@ -18,9 +19,10 @@ import {
 
 /**
  * The window as it stands, sub-window by sub-window. `rows`: [stamp, 1xx … 5xx, aborted, Apdex satisfied,
- * tolerating, failed aborted, answered closes, body closes] per request sub-window holding any (a row without failed
- * aborted, from an older version, counts every aborted request as failed; the answered closes are there only when
- * there are answered or body closes, the body closes only when some: an older receiver takes the row as before); `latency`: the latency sub-windows with their stamp.
+ * tolerating, failed aborted, answered closes, body closes, quick closes] per request sub-window holding any (a row
+ * without failed aborted, from an older version, counts every aborted request as failed; each close figure is there
+ * only when it or a later one is not 0: an older receiver takes the row as before); `latency`: the latency
+ * sub-windows with their stamp.
  * `ms`: the request and latency sub-window lengths (stamps are absolute: floor(epoch ms / length)).
  */
 export interface WindowStates {
@@ -51,6 +53,7 @@ export function* routeStatesOf(entries: Iterable<RouteEntry>, slots: number): Ge
         classes[ABORTED_FAILED_COLUMN - 1] as number,
         classes[ANSWERED_CLOSE_COLUMN - 1] as number,
         classes[BODY_CLOSE_COLUMN - 1] as number,
+        classes[QUICK_CLOSE_COLUMN - 1] as number,
       ],
     };
   }
@@ -78,8 +81,10 @@ export function windowStatesOf(
       row.push(e.counters[b + ABORTED_FAILED_COLUMN] as number);
       const answered = e.counters[b + ANSWERED_CLOSE_COLUMN] as number;
       const body = e.counters[b + BODY_CLOSE_COLUMN] as number;
-      if (answered > 0 || body > 0) row.push(answered);
-      if (body > 0) row.push(body); // the wire carries it apart (window-wire.ts takeWindow)
+      const quick = e.counters[b + QUICK_CLOSE_COLUMN] as number;
+      if (answered > 0 || body > 0 || quick > 0) row.push(answered);
+      if (body > 0 || quick > 0) row.push(body); // the wire carries it apart (window-wire.ts takeWindow)
+      if (quick > 0) row.push(quick); // so too
       if (row.some((v, i) => i > 0 && v > 0)) rows.push(row);
     }
     const latency = [...e.latency.subWindows(at.lat)];
@@ -148,6 +153,9 @@ export function absorbWindowRows(
     const body = (row[ABORTED_COLUMN + 5] as number) || 0; // absent: none, or an older sender
     counters[b + BODY_CLOSE_COLUMN]! += body;
     counters[at.totalsOffset + BODY_CLOSE_COLUMN - 1]! -= body;
+    const quick = (row[ABORTED_COLUMN + 6] as number) || 0; // absent: none, or an older sender
+    counters[b + QUICK_CLOSE_COLUMN]! += quick;
+    counters[at.totalsOffset + QUICK_CLOSE_COLUMN - 1]! -= quick;
     const a = entry.apdex;
     const ab = pos * APDEX_STRIDE;
     if (a[ab] !== stamp) {
@@ -215,8 +223,8 @@ export function absorbLatency(
  * Adds request counts recorded elsewhere to one entry: into the current sub-window (`window`), or into the
  * totals since start only, and then also into `takenTotals`, so that the next history bucket does not count
  * them again. `extra`: aborted (among the 4xx already), Apdex satisfied, tolerating, failed aborted (absent
- * from older versions: every aborted request failed), answered closes and body closes (of the early closes; absent:
- * none). `span` (with `window`): when they were recorded (a paced
+ * from older versions: every aborted request failed), answered, body and quick closes (of the early closes;
+ * absent: none). `span` (with `window`): when they were recorded (a paced
  * cluster worker's frame of several intervals, or a part cut at a latency sub-window's turn): they are spread
  * over the request sub-windows of that span (see spreadCounts) rather than all put in the current one; a span
  * in a sub-window that has left the window goes to the totals and the history bucket only.
@@ -237,6 +245,7 @@ export function absorbCounts(
   const failedAborted = extra !== undefined && extra.length > 3 ? (extra[3] as number) || 0 : aborted;
   const answered = (extra?.[4] as number) || 0;
   const body = (extra?.[5] as number) || 0;
+  const quick = (extra?.[6] as number) || 0;
   const range = window && span !== undefined ? spanRange(at, span) : undefined;
   // Left the window: totals only, and (not marked taken) in the history bucket.
   if (range === null) {
@@ -244,7 +253,7 @@ export function absorbCounts(
     return;
   }
   if (range !== undefined && range.first < range.last) {
-    const x = [aborted, satisfied, tolerating, failedAborted, answered, body];
+    const x = [aborted, satisfied, tolerating, failedAborted, answered, body, quick];
     spreadCounts(entry, at, classes, x, range, takenTotals);
     return;
   }
@@ -260,6 +269,7 @@ export function absorbCounts(
     counters[b + ABORTED_FAILED_COLUMN]! += failedAborted;
     counters[b + ANSWERED_CLOSE_COLUMN]! += answered;
     counters[b + BODY_CLOSE_COLUMN]! += body;
+    counters[b + QUICK_CLOSE_COLUMN]! += quick;
     const a = entry.apdex;
     const ab = at.pos * APDEX_STRIDE;
     if (a[ab] !== at.sub) {
@@ -284,6 +294,8 @@ export function absorbCounts(
     takenTotals[ANSWERED_CLOSE_COLUMN - 1]! += answered;
     counters[at.totalsOffset + BODY_CLOSE_COLUMN - 1]! += body;
     takenTotals[BODY_CLOSE_COLUMN - 1]! += body;
+    counters[at.totalsOffset + QUICK_CLOSE_COLUMN - 1]! += quick;
+    takenTotals[QUICK_CLOSE_COLUMN - 1]! += quick;
   }
 }
 

@@ -117,13 +117,13 @@ export class RequestExclusion {
     lifecycle: { ended(res?: object): void },
     requests: {
       record(method: string, route: string, status: number, durationMs: number): void;
-      recordAnsweredClose(method: string, route: string): void;
+      recordWaitedClose(method: string, route: string): void;
     },
   ): void {
     const left = res === undefined ? null : this.left(res, r.durationMs);
     if (left !== 'excluded') lifecycle.ended(res);
     if (left !== null) return;
-    if (r.status === ABORTED_STATUS && r.answered === true) requests.recordAnsweredClose(r.method, r.route);
+    if (r.status === ABORTED_STATUS && r.answered === true) requests.recordWaitedClose(r.method, r.route);
     else requests.record(r.method, r.route, r.status, r.durationMs);
   }
 }

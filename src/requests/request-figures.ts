@@ -19,7 +19,8 @@ export interface RouteState {
   /**
    * Since start: aborted requests (also among the 4xx), Apdex satisfied and tolerating, then the aborted
    * requests that count as failed (their client waited at least `abortedFailureMs`), then the early closes of
-   * responses the application had ended (answered closes), then those while the request's body was still arriving.
+   * responses the application had ended (answered closes), then those while the request's body was still arriving,
+   * then those before `unansweredMinWaitMs` (quick closes).
    */
   extra: [
     aborted: number,
@@ -28,6 +29,7 @@ export interface RouteState {
     failedAborted: number,
     answered: number,
     body: number,
+    quick: number,
   ];
 }
 

@@ -18,9 +18,9 @@ export interface WindowFigures {
    * Requests, 4xx, 5xx, aborted and failed aborted over the window, then the requests not judged (`unmatched` ones
    * answered 4xx, `unmatched` OPTIONS answered below 500: window-rows.ts unjudgedOf), then the early closes of
    * responses the application had ended, then of the requests not judged the OPTIONS ones, then the early closes
-   * while the request's body was still arriving.
+   * while the request's body was still arriving, then the quick closes (before `unansweredMinWaitMs`).
    */
-  readonly counts: readonly [number, number, number, number, number, number, number, number, number];
+  readonly counts: readonly [number, number, number, number, number, number, number, number, number, number];
   /** Requests per second (rates.ts perSecond). */
   readonly perSecond: number;
   /** Requests per minute over the window (rates.ts perMinute). */
@@ -39,7 +39,7 @@ export const NOTHING_MEASURED = `no request completed in the window (unmatched 4
 
 /** The snapshot groups RequestStats owns; `functions` comes from the `functions` option. */
 export function requestGroups(config: RequestStatsConfig, figures: WindowFigures): RequestGroups {
-  const [count, count4xx, count5xx, countAborted, failedAborted, unjudged, answered, options, body] =
+  const [count, count4xx, count5xx, countAborted, failedAborted, unjudged, answered, options, body, quick] =
     figures.counts;
   const latency = figures.latency;
   const { error_rate: er, api_response_time: api } = config.levels;
@@ -54,9 +54,11 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
   // The guard counts the judged requests in the window (not per_minute, scaled from 45–60 s to a minute).
   // The early closes of responses the application had ended (a slow reader's large body) were answered: not an outage;
   // nor those while the request's body was still arriving (the server waited for its client: 20 half-sent POSTs,
-  // headers and no body, paged an idle service, even on URLs no route matched: outside review 7, F2).
+  // headers and no body, paged an idle service, even on URLs no route matched: outside review 7, F2); nor those
+  // closed before `unansweredMinWaitMs` (30 connections that sent `GET /<random>` and closed at once, before the
+  // server could write even the 404, paged an idle service: outside review 8, F6).
   const verdict =
-    unanswered(judged, early - answered - body, config.minRequests) ??
+    unanswered(judged, early - answered - body - quick, config.minRequests) ??
     errorRateVerdict(judged, count5xx + failedAborted, er, config.minRequests);
   const perMinute = round(figures.perMinute, 2);
   return {
@@ -74,6 +76,7 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       count_aborted_early: early,
       count_aborted_answered: answered,
       count_aborted_body: body,
+      count_aborted_quick: quick,
       error_rate_percent: verdict.unanswered ? 100 : errorRate,
       threshold: er.warning,
       count_judged: judged,
@@ -116,7 +119,9 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
  * A window in which requests arrived and none was answered is an outage, not "no traffic": no judged request
  * completed, and at least `minRequests` (at least 1) early closes, every one closed by its client unanswered
  * (clients with a deadline under `abortedFailureMs`: service-to-service calls, meshes). `early`: the early closes
- * but those of responses the application had ended (`count_aborted_answered`: answered, the client did not read). Critical, as a 100 % error
+ * but those of responses the application had ended (`count_aborted_answered`: answered, the client did not read),
+ * those while the body arrived (`count_aborted_body`) and the quick ones (`count_aborted_quick`: closed before
+ * `unansweredMinWaitMs`). Critical, as a 100 % error
  * rate. An early close costs an anonymous client nothing, so the rule never applies while any judged request
  * completes in the window: then the error rate of those decides, as always. Undefined when it does not apply.
  */
@@ -125,6 +130,6 @@ export function unanswered(judged: number, early: number, minRequests: number): 
   return {
     status: 'critical',
     unanswered: true,
-    reason: `no request completed in the window and ${early} were closed by their clients unanswered (before abortedFailureMs, at least minRequests: ${minRequests}): every request failed`,
+    reason: `no request completed in the window and ${early} were closed by their clients unanswered (after unansweredMinWaitMs, before abortedFailureMs, at least minRequests: ${minRequests}): every request failed`,
   };
 }

@@ -16,6 +16,9 @@ import { type ApdexConfig, type ApdexOptions, parseApdexOptions } from '../profi
 import type { Clock } from '../types.js';
 import { DEFAULT_ABORTED_FAILURE_MS } from './route-counters.js';
 
+/** How long a client must have waited for its early close to count toward `unanswered`, by default (ms). */
+export const DEFAULT_UNANSWERED_MIN_WAIT_MS = 100;
+
 /** Anything that can report `@timed` statistics (a FunctionTimings from src/functions/function-stats.ts). */
 export interface FunctionStatsSource {
   snapshot(): Record<string, FunctionStats>;
@@ -59,6 +62,15 @@ export interface RequestStatsOptions {
    * @defaultValue 1000
    */
   abortedFailureMs?: number;
+  /**
+   * The `unanswered` verdict (no judged request completed, at least `minRequests` early closes: critical) counts
+   * only the early closes whose client waited at least this long; quicker ones are counted apart
+   * (`count_aborted_quick`): a client that closes before the server could have answered is no evidence of an
+   * outage. 0 counts every early close. Above `abortedFailureMs` it acts as `abortedFailureMs` (a close that waited
+   * that long is a failed request, not an early close).
+   * @defaultValue 100
+   */
+  unansweredMinWaitMs?: number;
 }
 
 export interface RequestStatsConfig {
@@ -72,6 +84,8 @@ export interface RequestStatsConfig {
   readonly functions: FunctionStatsSource | null;
   readonly apdex: ApdexConfig;
   readonly abortedFailureMs: number;
+  /** `unansweredMinWaitMs` as it applies: never above abortedFailureMs. */
+  readonly unansweredMinWaitMs: number;
 }
 
 export const REQUEST_STATS_DEFAULTS = Object.freeze({
@@ -92,6 +106,7 @@ const KNOWN_OPTIONS = [
   'functions',
   'apdex',
   'abortedFailureMs',
+  'unansweredMinWaitMs',
 ];
 
 export function parseRequestStatsOptions(options: RequestStatsOptions = {}): RequestStatsConfig {
@@ -125,6 +140,8 @@ export function parseRequestStatsOptions(options: RequestStatsOptions = {}): Req
   const apdex = parseApdexOptions(options.apdex);
   const abortedFailureMs = options.abortedFailureMs ?? DEFAULT_ABORTED_FAILURE_MS;
   checkInteger(abortedFailureMs, 'abortedFailureMs', 0, 3_600_000);
+  const minWaitMs = options.unansweredMinWaitMs ?? DEFAULT_UNANSWERED_MIN_WAIT_MS;
+  checkInteger(minWaitMs, 'unansweredMinWaitMs', 0, 3_600_000);
   return Object.freeze({
     clock,
     windowMs,
@@ -136,6 +153,7 @@ export function parseRequestStatsOptions(options: RequestStatsOptions = {}): Req
     functions,
     apdex,
     abortedFailureMs,
+    unansweredMinWaitMs: Math.min(minWaitMs, abortedFailureMs),
   });
 }
 

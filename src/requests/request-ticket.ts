@@ -43,7 +43,7 @@ export interface TicketParts {
   };
   requests: {
     record(method: string, route: string, status: number, durationMs: number): void;
-    recordAnsweredClose(method: string, route: string, column?: number): void;
+    recordWaitedClose(method: string, route: string, column?: number): void;
   };
 }
 
@@ -128,7 +128,7 @@ export class TicketPath {
       let column: number;
       [status, durationMs, column] = settleCutOff(ticket.res, durationMs);
       if (column !== 0) {
-        parts.requests.recordAnsweredClose(method, route, column);
+        parts.requests.recordWaitedClose(method, route, column);
         return;
       }
     }
@@ -145,7 +145,7 @@ export class TicketPath {
  * so it stays a failed request. Third: the counter column of an early close not toward the `unanswered` verdict, or 0:
  * ANSWERED_CLOSE_COLUMN when the application had ended the response or was blocked on its client (clientsToTake:
  * client-backlog.ts), BODY_CLOSE_COLUMN when the request's body was still arriving (bodyArriving: the server waited
- * for its client, outside review 7, F2) (RequestStats.recordAnsweredClose; a recordRequest() caller says an answered
+ * for its client, outside review 7, F2) (RequestStats.recordWaitedClose; a recordRequest() caller says an answered
  * close with `answered: true` on its 499).
  */
 export function settleCutOff(res: ServerResponse, durationMs: number): [number, number, number] {

@@ -42,7 +42,7 @@ import {
   abortedTotalsOf,
   COLUMNS,
   countAborted,
-  countAnsweredClose,
+  countWaitedClose,
   entryTotals,
   openCounters,
   type RouteEntry,
@@ -79,6 +79,7 @@ export class RequestStats {
   private readonly windowLengths: [number, number]; // request and latency sub-window lengths, ms
   private readonly totalsOffset: number;
   private readonly abortedFailureUs: number; // an aborted request this long (µs) is failed
+  private readonly quickUs: number; // an early close shorter than this (µs) is quick: not toward `unanswered`
   private readonly routes: RouteTable;
   // Current sub-windows, recomputed only when the clock passes `nextBoundary`.
   private sub = 0;
@@ -111,6 +112,7 @@ export class RequestStats {
     this.windowLengths = [this.subWindowMs, this.subWindowMs * this.perLatencySlot];
     this.totalsOffset = config.slots * STRIDE;
     this.abortedFailureUs = config.abortedFailureMs * 1000;
+    this.quickUs = config.unansweredMinWaitMs * 1000; // never above abortedFailureUs (request-options.ts)
     this.routes = new RouteTable(config.slots, config.latencySlots, config.maxRoutes, config.apdex);
     if (this.clock === coarseClock) acquireCoarseClock();
     let started = Number.NaN;
@@ -153,7 +155,8 @@ export class RequestStats {
       const b = this.pos * STRIDE;
       if (counters[b] !== this.sub) openCounters(counters, b, this.sub, this.totalsOffset);
       const failedAfterUs = this.abortedFailureUs; // read always: a first read on a late branch deopts (record-deopt)
-      if (status === ABORTED_STATUS && !countAborted(counters, b, us >= failedAfterUs)) return;
+      const quickUs = this.quickUs;
+      if (status === ABORTED_STATUS && !countAborted(counters, b, us >= failedAfterUs, us < quickUs)) return;
       counters[b + cls]!++;
       // Apdex: successful requests by their time against the route's T; failed ones are frustrated.
       const a = entry.apdex;
@@ -183,11 +186,11 @@ export class RequestStats {
   }
 
   /** A client's close the server waited on it for (settleCutOff: answered, or body arriving, by `column`): early. */
-  recordAnsweredClose(method: string, route: string, column?: number): void {
+  recordWaitedClose(method: string, route: string, column?: number): void {
     try {
       this.tick();
       const c = this.routes.entryFor(method, route).counters;
-      if (this.abortedFailureUs > 0) countAnsweredClose(c, this.pos, this.sub, this.totalsOffset, column);
+      if (this.abortedFailureUs > 0) countWaitedClose(c, this.pos, this.sub, this.totalsOffset, column);
       else this.record(method, route, ABORTED_STATUS, 0); // abortedFailureMs 0: every aborted request failed
     } catch {
       this.droppedCount++; // a throwing injected clock, as in record()
@@ -333,7 +336,6 @@ export class RequestStats {
   get dropped(): number {
     return this.droppedCount;
   }
-
   addDropped(n: number): void {
     this.droppedCount += n;
   }
@@ -378,8 +380,6 @@ export class RequestStats {
   private allEntries(): Generator<RouteEntry> {
     return this.routes.all();
   }
-
-  // Where the window stands, for the functions over it (cluster-exchange.ts, rates.ts).
   private at(): WindowAt {
     const { slots, latencySlots, sub, pos, lat, totalsOffset, subWindowMs, startedAt } = this;
     return { slots, latencySlots, sub, pos, lat, totalsOffset, subWindowMs, startedAt };

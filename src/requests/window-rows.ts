@@ -62,16 +62,17 @@ export function windowLatency(entries: Iterable<RouteEntry>, lat: number, view: 
 /**
  * The window's counts over every route (windowCounts summed): requests, 4xx, 5xx, aborted, failed aborted, then the
  * requests kept out of the judged figures (unjudgedOf), then the answered closes (ANSWERED_CLOSE_COLUMN), then of the
- * requests not judged those of the `unmatched` OPTIONS row, then the closes while a body arrived (BODY_CLOSE_COLUMN).
+ * requests not judged those of the `unmatched` OPTIONS row, then the closes while a body arrived (BODY_CLOSE_COLUMN),
+ * then the quick closes (QUICK_CLOSE_COLUMN).
  */
 export function windowTotals(
   entries: Iterable<RouteEntry>,
   slots: number,
   sub: number,
   from: number,
-): [number, number, number, number, number, number, number, number, number] {
-  const out: [number, number, number, number, number, number, number, number, number] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 0,
+): [number, number, number, number, number, number, number, number, number, number] {
+  const out: [number, number, number, number, number, number, number, number, number, number] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   ];
   for (const e of entries) {
     const window = windowCounts(e.counters, slots, sub, from);
@@ -81,6 +82,7 @@ export function windowTotals(
     out[6] += window[5];
     if (e.method === 'OPTIONS') out[7] += unjudged;
     out[8] += window[6];
+    out[9] += window[7];
   }
   return out;
 }

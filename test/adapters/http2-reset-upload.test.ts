@@ -24,7 +24,8 @@ const never = () => new Promise<never>(() => {});
 /** Bodies /read-hang has read in full (every app's, in turn: one test at a time). */
 let bodiesRead = 0;
 /** Every close here is early whatever the machine's load. */
-const OPTIONS = { sampleIntervalMs: 0, abortedFailureMs: 3_600_000 };
+// unansweredMinWaitMs 0: every early close toward `unanswered` (the rule under test is the body closes', not the floor).
+const OPTIONS = { sampleIntervalMs: 0, abortedFailureMs: 3_600_000, unansweredMinWaitMs: 0 };
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

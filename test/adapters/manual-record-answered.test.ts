@@ -107,7 +107,7 @@ describe('recordRequest by hand: a close after the application ended its respons
     monitors.push(answered, unmarked);
     for (let i = 0; i < MIN; i++) {
       answered.recordRequest({ method: 'GET', route: '/big', status: 499, durationMs: 1500, answered: true });
-      unmarked.recordRequest({ method: 'GET', route: '/big', status: 499, durationMs: 0 });
+      unmarked.recordRequest({ method: 'GET', route: '/big', status: 499, durationMs: 500 }); // past the 100 ms floor
     }
     const a = await answered.getMetrics({ maxAgeMs: 0 });
     const u = await unmarked.getMetrics({ maxAgeMs: 0 });

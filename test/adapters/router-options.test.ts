@@ -18,7 +18,8 @@ const running = closedAfterEach();
 const OPTIONS_SENT = 200;
 const FAILED = 20;
 /** Every close in these tests is early: no machine load can make a client's close a failed request. */
-const OPTIONS: MonitorOptions = { sampleIntervalMs: 0, abortedFailureMs: 3_600_000 };
+// unansweredMinWaitMs 0: the closes below count toward `unanswered` however soon they come (quick-closes.test.ts).
+const OPTIONS: MonitorOptions = { sampleIntervalMs: 0, abortedFailureMs: 3_600_000, unansweredMinWaitMs: 0 };
 const hang = () => new Promise<never>(() => {});
 
 type Variant = 'router' | 'preflight';

@@ -100,6 +100,7 @@ describe.each(MAJOR_CASES)(
       // minRequests READERS: the closes below are a window of early closes only; abortedFailureMs 60 s: every one early.
       const options = {
         abortedFailureMs: 60_000,
+        unansweredMinWaitMs: 0, // the hung handler's closes count however soon (the floor: quick-closes.test.ts)
         alerts: { error_rate: { minRequests: READERS } },
         logger: quiet,
       };

@@ -2,14 +2,25 @@
 // (`errors.count_aborted_body`) and not toward the `unanswered` rule, but the worker reports did not carry that
 // column: on the merged window 20 anonymous half-sent POSTs (headers, `Content-Length: 100`, no body, closed after
 // ~200 ms) still paged an idle cluster "critical: unanswered" and `count_aborted_body` read 0. Real node:cluster
-// workers (Express, `express.json()`); the oracle is what the clients sent and the closes each worker logged.
+// workers (Express, `express.json()`); the oracle is what the clients sent and the closes each worker logged. So too
+// the quick closes (outside review 8, F6: `count_aborted_quick`, under the report key `q`).
 
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BODY_CLOSE_COLUMN } from '../../src/requests/route-counters.js';
-import { BASE, getJson, HOST_RULES_OFF, logLines, metricsOf, until, useCluster } from './helpers.js';
+import {
+  BASE,
+  getJson,
+  HOST_RULES_OFF,
+  loggedRequests,
+  logLines,
+  metricsOf,
+  until,
+  useCluster,
+} from './helpers.js';
 
 const N = 20; // minRequests
+const QUICK = 30; // connections that send GET /<random> and close at once
 const BODY = JSON.stringify({ pad: 'x'.repeat(90) }); // 100 bytes
 
 /** `N` raw clients, each on its own connection (spread over the workers), POSTing `body` under Content-Length 100. */
@@ -37,7 +48,7 @@ describe('node:cluster: closes while the body is still arriving (F2)', () => {
     2,
   );
 
-  it('20 half-sent POSTs over 2 workers: merged count_aborted_body 20, errors not unanswered; 20 give-ups on a route that read the body still page', async () => {
+  it('20 half-sent POSTs over 2 workers: merged count_aborted_body 20, errors not unanswered; 30 quick closes (F6) neither; 20 give-ups on a route that read the body still page', async () => {
     const idle = await metricsOf(c.port);
     expect(idle.errors.unanswered).toBeUndefined();
     const half = clients(c.port, '/echo', '');
@@ -77,13 +88,37 @@ describe('node:cluster: closes while the body is still arriving (F2)', () => {
     const alerts = (await getJson(c.port, `${BASE}/alerts`)).data.data.alerts as Array<{ rule: string }>;
     expect(alerts.filter((a) => a.rule === 'error_rate')).toHaveLength(0);
 
+    // Quick closes (outside review 8, F6): 30 connections that send GET /<random> and close at once. The oracle: what
+    // the workers recorded (a 404, or a 499 with its duration: quick under unansweredMinWaitMs, 100 ms).
+    for (let i = 0; i < QUICK; i++) {
+      const s: Socket = connect(c.port, '127.0.0.1', () => {
+        s.write(`GET /rq${(i * 7919).toString(36)}x HTTP/1.1\r\nHost: x\r\n\r\n`);
+        s.resetAndDestroy(); // the fixture's /rq… step waits for this close: it comes before the 404
+      });
+      s.on('error', () => {});
+    }
+    const made = await until(async () => {
+      const l = loggedRequests(c.logDir).filter((r) => r.route === 'unmatched' && r.method === 'GET');
+      return l.length >= QUICK && l;
+    }, 30_000);
+    const early = made.filter((r) => r.status === 499);
+    expect(early).toHaveLength(QUICK); // every close before the answer: early closes of the application's (column 0)
+    const quick = early.filter((r) => r.ms < 100).length;
+    const q = await until(async () => {
+      const x = await metricsOf(c.port);
+      return x.cluster.complete && x.errors.count_aborted_early === N + early.length && x;
+    }, 30_000);
+    expect(q.errors.count_aborted_quick).toBe(quick); // was absent
+    expect(q.errors.unanswered).toBe(early.length - quick >= N ? true : undefined);
+
     // Control: 20 clients send the whole body to a route that reads it and never answers, then give up.
     const full = clients(c.port, '/read-hang', BODY);
     await until(async () => logLines(c.logDir, 'readhang', String).length >= N && true, 30_000);
+    await new Promise((r) => setTimeout(r, 250)); // they wait past unansweredMinWaitMs (100 ms): not quick closes
     closeAll(full);
     const paged = await until(async () => {
       const x = await metricsOf(c.port);
-      return x.cluster.complete && x.errors.count_aborted_early === 2 * N && x;
+      return x.cluster.complete && x.errors.count_aborted_early === 2 * N + early.length && x;
     }, 30_000);
     expect(paged.errors.count_aborted_body).toBe(N);
     expect(paged.errors.unanswered).toBe(true);

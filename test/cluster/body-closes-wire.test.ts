@@ -26,10 +26,10 @@ const node = () => {
 };
 /** `n` half-sent POSTs closed by their clients (request-ticket.ts settleCutOff: BODY_CLOSE_COLUMN). */
 const bodyCloses = (stats: RequestStats, n: number, route = '/echo') => {
-  for (let i = 0; i < n; i++) stats.recordAnsweredClose('POST', route, BODY_CLOSE_COLUMN);
+  for (let i = 0; i < n; i++) stats.recordWaitedClose('POST', route, BODY_CLOSE_COLUMN);
 };
 const answeredCloses = (stats: RequestStats, n: number) => {
-  for (let i = 0; i < n; i++) stats.recordAnsweredClose('GET', '/big', ANSWERED_CLOSE_COLUMN);
+  for (let i = 0; i < n; i++) stats.recordWaitedClose('GET', '/big', ANSWERED_CLOSE_COLUMN);
 };
 /** Every route figure an older aggregator's decodeReport accepts: `x` of 3 to 5 figures. */
 const olderReadable = (w: ReportWire) => w.r.every((r) => r.x === undefined || r.x.length <= 5);
@@ -102,7 +102,7 @@ describe('cluster wire: closes while the body was arriving', () => {
     reporter.reset();
     const missed = known.replace(decodeReport(json(reporter.take())));
     expect(missed.routes).toEqual([expect.objectContaining({ route: '/echo', extra: [7, 0, 0, 0, 0, 7] })]);
-    expect(known.toReport().routes[0]?.extra).toEqual([12, 0, 0, 0, 0, 12]);
+    expect(known.toReport().routes[0]?.extra).toEqual([12, 0, 0, 0, 0, 12, 0]);
     // The ledger's copy through the wire keeps them.
     expect(decodeReport(json(encodeReport(known.toReport()))).routes[0]?.extra).toEqual([12, 0, 0, 0, 0, 12]);
   });

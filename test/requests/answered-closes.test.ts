@@ -35,7 +35,7 @@ function setup(options: RequestStatsOptions = {}) {
 
 /** `n` slow readers closing a response the application had ended (request-ticket.ts settleCutOff). */
 const answered = (stats: RequestStats, n: number, route = '/big') => {
-  for (let i = 0; i < n; i++) stats.recordAnsweredClose('GET', route);
+  for (let i = 0; i < n; i++) stats.recordWaitedClose('GET', route);
 };
 /** `n` clients closing before abortedFailureMs on a handler that never answered (the F10 outage). */
 const unanswered = (stats: RequestStats, n: number, route = '/hang') => {

@@ -181,6 +181,7 @@ describe('RequestStats latency and errors', () => {
       count_aborted_early: 0,
       count_aborted_answered: 0,
       count_aborted_body: 0,
+      count_aborted_quick: 0,
       // (6 × 503 + 3 aborted after 1 s) ÷ 103 requests
       error_rate_percent: 8.74,
       threshold: 5,
