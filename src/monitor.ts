@@ -76,7 +76,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   readonly notifications: NotificationRouter;
   /** Cluster mode: this worker's side of the cluster (role, id); null otherwise. */
   readonly cluster: ClusterAgent | null = null;
-  /** Cluster mode: what the admin API reads (the cluster by default, `instance=` for one worker); null otherwise. */
+  /** Cluster mode: what the admin API reads, the cluster's figures (the monitor's own reads: this process); else null. */
   readonly clusterSource: ClusterSource | null = null;
   /** `cluster` was set but cluster mode is off in this process (no private directory: see `reason`); else null. */
   readonly clusterModeOff: ClusterModeOff | null;

@@ -10,7 +10,10 @@ export interface MetricsReadOptions {
    * @defaultValue 1000
    */
   maxAgeMs?: number;
-  /** With `cluster: true`: one worker's figures (its instance id) instead of the cluster's. */
+  /**
+   * On `monitor.clusterSource` (`cluster: true`): one worker's figures (its instance id) instead of the cluster's.
+   * The monitor's own reads answer for this process alone and ignore it.
+   */
   instance?: string;
 }
 
@@ -18,7 +21,10 @@ export interface MetricsReadOptions {
 export interface HealthReadOptions {
   /** Add the snapshot the status was derived from (`metrics`) and the alert channels' states. @defaultValue false */
   detailed?: boolean;
-  /** With `cluster: true`: one worker's figures (its instance id) instead of the cluster's. */
+  /**
+   * On `monitor.clusterSource` (`cluster: true`): one worker's figures (its instance id) instead of the cluster's.
+   * The monitor's own reads answer for this process alone and ignore it.
+   */
   instance?: string;
 }
 
@@ -28,7 +34,10 @@ export interface AlertsReadOptions {
   history?: boolean;
   /** At most this many alerts. @defaultValue 100 */
   limit?: number;
-  /** With `cluster: true`: one worker's figures (its instance id) instead of the cluster's. */
+  /**
+   * On `monitor.clusterSource` (`cluster: true`): one worker's figures (its instance id) instead of the cluster's.
+   * The monitor's own reads answer for this process alone and ignore it.
+   */
   instance?: string;
 }
 

@@ -71,6 +71,12 @@ describe('node:cluster, 4 workers', () => {
       const row = one.routes.find((r: { route: string }) => r.route === '/work');
       expect(row.count).toBe(logged.filter((r) => r.pid === pid).length);
     }
+    // In code: monitor.getMetrics() reads the worker that calls it, monitor.clusterSource the cluster (README, In code).
+    for (let i = 0; i < 6; i++) {
+      const reads = (await getJson(c.port, '/ctl/reads')).data;
+      expect(reads.cluster).toBe(400);
+      expect(reads.own).toBe(logged.filter((r) => r.pid === reads.pid).length);
+    }
     const unknown = await getJson(c.port, `${BASE}/metrics?instance=999999999`);
     expect(unknown.status).toBe(404);
     expect(unknown.data.error.code).toBe('not_found');
