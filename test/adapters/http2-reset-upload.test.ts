@@ -9,9 +9,9 @@
 // while 24 streams whose whole body the server read, cancelled on a route that hangs, still page.
 
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SystemMonitor } from '../../src/monitor.js';
+import { type FrameworkRoutes, frameworkServer } from '../helpers/framework-servers.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
 import { eventually } from './workload-apps.js';
 
@@ -40,63 +40,43 @@ interface Case {
   start(): Promise<{ monitor: SystemMonitor; port: number }>;
 }
 
+/** POST /echo (reads its body), GET /slow (answers after 2 s), POST /read-hang (reads its body, never answers). */
+const ROUTES: FrameworkRoutes = {
+  fastify: (app) => {
+    app.post('/echo', async (request) => request.body); // Fastify's JSON parser reads the body
+    app.get('/slow', async () => new Promise((done) => setTimeout(() => done('late'), 2_000)));
+    app.post('/read-hang', async () => {
+      bodiesRead++;
+      await never();
+    });
+  },
+  koa: (router) => {
+    router.post('/echo', async (ctx) => {
+      await drain(ctx.req);
+      ctx.body = { ok: true };
+    });
+    router.get('/slow', async (ctx) => {
+      await new Promise((done) => setTimeout(done, 2_000));
+      ctx.body = 'late';
+    });
+    router.post('/read-hang', async (ctx) => {
+      await drain(ctx.req);
+      bodiesRead++;
+      await never();
+    });
+  },
+};
+
 function cases(modules: FrameworkModules): Case[] {
   const v = modules.versions;
+  const h2c = (framework: 'fastify' | 'koa') => async () => {
+    const server = await frameworkServer(framework, 'h2c', OPTIONS, ROUTES, modules);
+    cleanups.push(server.close);
+    return server;
+  };
   return [
-    {
-      name: `Fastify ${v.fastify} (http2: true)`,
-      start: async () => {
-        const { createMonitor } = await import('../../src/adapters/fastify.js');
-        const monitor = createMonitor(OPTIONS);
-        const app = modules.fastify({ http2: true });
-        await app.register(monitor.plugin());
-        app.post('/echo', async (request: { body: unknown }) => request.body); // Fastify's JSON parser reads the body
-        app.get('/slow', async () => new Promise((done) => setTimeout(() => done('late'), 2_000)));
-        app.post('/read-hang', async () => {
-          bodiesRead++;
-          await never();
-        });
-        await app.listen({ port: 0, host: '127.0.0.1' });
-        cleanups.push(async () => {
-          await app.close();
-          await monitor.close();
-        });
-        return { monitor, port: (app.server.address() as AddressInfo).port };
-      },
-    },
-    {
-      name: `Koa ${v.koa} (node:http2)`,
-      start: async () => {
-        const { default: KoaRouter } = await import('@koa/router');
-        const { createMonitor } = await import('../../src/adapters/koa.js');
-        const monitor = createMonitor(OPTIONS);
-        const app = new modules.koa();
-        app.silent = true;
-        const router = new KoaRouter();
-        router.post('/echo', async (ctx) => {
-          await drain(ctx.req);
-          ctx.body = { ok: true };
-        });
-        router.get('/slow', async (ctx) => {
-          await new Promise((done) => setTimeout(done, 2_000));
-          ctx.body = 'late';
-        });
-        router.post('/read-hang', async (ctx) => {
-          await drain(ctx.req);
-          bodiesRead++;
-          await never();
-        });
-        app.use(monitor.middleware());
-        app.use(router.routes());
-        const server = http2.createServer(app.callback());
-        await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-        cleanups.push(async () => {
-          await monitor.close();
-          await new Promise((done) => server.close(done));
-        });
-        return { monitor, port: (server.address() as AddressInfo).port };
-      },
-    },
+    { name: `Fastify ${v.fastify} (http2: true)`, start: h2c('fastify') },
+    { name: `Koa ${v.koa} (node:http2)`, start: h2c('koa') },
   ];
 }
 

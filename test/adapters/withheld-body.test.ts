@@ -5,16 +5,20 @@
 // waiting for the body). They are early closes in `errors.count_aborted_body` now, not toward `unanswered`; the same
 // 20 clients sending the whole body to a route that then hangs still page. The oracle is what the clients sent.
 
-import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import type { SystemMonitor } from '../../src/monitor.js';
-import { closedAfterEach, expressApp, fastifyApp } from './framework-apps.js';
+import {
+  type FrameworkRoutes,
+  type FrameworkServer,
+  frameworkServer,
+  listening,
+} from '../helpers/framework-servers.js';
+import { expressApp } from './framework-apps.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
 import { eventually } from './workload-apps.js';
 
-const running = closedAfterEach();
 const N = 20; // minRequests
 /**
  * Every close here is early whatever the machine's load, and counts toward `unanswered` however soon (floor 0): the
@@ -32,83 +36,74 @@ interface Case {
   name: string;
   /** Whether the app reads the body of a URL no route matches (Koa answers it 404 at once: nothing to close on). */
   readsUnmatched: boolean;
-  start(): Promise<{ monitor: SystemMonitor; server: Server }>;
+  start(): Promise<FrameworkServer>;
 }
 
 /** Bodies /read-hang has read in full (every app's, in turn: one test at a time). */
 let bodiesRead = 0;
 
-/** Routes: POST /echo (JSON, answered at once), POST /read-hang (reads its body, never answers); JSON read app-wide where the framework does. */
+/** Fastify's and Koa's routes: POST /echo (JSON, answered at once), POST /read-hang (reads its body, never answers). */
+const ROUTES: FrameworkRoutes = {
+  fastify: (app) => {
+    app.post('/echo', async (request) => request.body);
+    app.post('/read-hang', async () => {
+      bodiesRead++;
+      return never();
+    });
+  },
+  koa: (router) => {
+    router.post('/echo', async (ctx) => {
+      await drain(ctx.req);
+      ctx.body = { ok: true };
+    });
+    router.post('/read-hang', async (ctx) => {
+      await drain(ctx.req);
+      bodiesRead++;
+      return never();
+    });
+  },
+};
+
+/** The same routes on Express, JSON read app-wide as usual. */
 function cases(modules: FrameworkModules): Case[] {
   const v = modules.versions;
+  const http1 = (framework: 'fastify' | 'koa') => () =>
+    frameworkServer(framework, 'http1', OPTIONS, ROUTES, modules);
   return [
     {
       name: `Express ${v.express}`,
       readsUnmatched: true,
-      start: () =>
-        expressApp(
-          OPTIONS,
-          (app, express) => {
-            app.use(express.json()); // app-wide, as usual: it reads the body of any URL before routing
-            app.post('/echo', (req, res) => void res.json(req.body));
-            app.post('/read-hang', () => void bodiesRead++);
-            // An error handler that only logs (raw-body's 'aborted' error; one that answers makes these closes
-            // answered ones, count_aborted_answered, not toward `unanswered` either).
-            app.use((_err: unknown, _req: unknown, _res: unknown, _next: unknown) => {});
-          },
-          modules,
+      start: async () =>
+        listening(
+          await expressApp(
+            OPTIONS,
+            (app, express) => {
+              app.use(express.json()); // app-wide, as usual: it reads the body of any URL before routing
+              app.post('/echo', (req, res) => void res.json(req.body));
+              app.post('/read-hang', () => void bodiesRead++);
+              // An error handler that only logs (raw-body's 'aborted' error; one that answers makes these closes
+              // answered ones, count_aborted_answered, not toward `unanswered` either).
+              app.use((_err: unknown, _req: unknown, _res: unknown, _next: unknown) => {});
+            },
+            modules,
+          ),
         ),
     },
-    {
-      name: `Koa ${v.koa}`,
-      readsUnmatched: false,
-      start: async () => {
-        const { default: KoaRouter } = await import('@koa/router');
-        const { createMonitor } = await import('../../src/adapters/koa.js');
-        const monitor = createMonitor(OPTIONS);
-        const app = new modules.koa();
-        app.silent = true;
-        const router = new KoaRouter();
-        router.post('/echo', async (ctx) => {
-          await drain(ctx.req);
-          ctx.body = { ok: true };
-        });
-        router.post('/read-hang', async (ctx) => {
-          await drain(ctx.req);
-          bodiesRead++;
-          return never();
-        });
-        app.use(monitor.middleware());
-        app.use(router.routes());
-        app.use(router.allowedMethods());
-        return { monitor, server: createServer(app.callback()) };
-      },
-    },
-    {
-      name: `Fastify ${v.fastify}`,
-      readsUnmatched: true, // its 404 handler waits for the declared body
-      start: () =>
-        fastifyApp(
-          OPTIONS,
-          (app) => {
-            app.post('/echo', async (request) => request.body);
-            app.post('/read-hang', async () => {
-              bodiesRead++;
-              return never();
-            });
-          },
-          modules,
-        ),
-    },
+    { name: `Koa ${v.koa}`, readsUnmatched: false, start: http1('koa') },
+    // Fastify's 404 handler waits for the declared body.
+    { name: `Fastify ${v.fastify}`, readsUnmatched: true, start: http1('fastify') },
   ];
 }
 
-const portOf = (server: Server) => (server.address() as { port: number }).port;
+const running: FrameworkServer[] = [];
+afterEach(async () => {
+  for (const r of running.splice(0)) await r.close();
+});
 
-async function listening(started: { monitor: SystemMonitor; server: Server }) {
-  running.push(started);
-  await new Promise<void>((done) => started.server.listen(0, '127.0.0.1', done));
-  return portOf(started.server);
+async function started(c: Case): Promise<FrameworkServer> {
+  const server = await c.start();
+  running.push(server);
+  return server;
 }
 
 /** `N` raw clients POSTing JSON to `paths[i % paths.length]` with Content-Length 100 and `body` (none: headers only). */
@@ -140,9 +135,8 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
       paths['URLs no route matches'] = Array.from({ length: N }, (_, i) => `/random-${i}`);
     for (const [what, targets] of Object.entries(paths)) {
       it(`${N} half-sent POSTs to ${what}, closed: early closes of arriving bodies, not unanswered`, async () => {
-        const started = await c.start();
-        const port = await listening(started);
-        const m = await closeAll(started.monitor, clients(port, targets, ''));
+        const { monitor, port } = await started(c);
+        const m = await closeAll(monitor, clients(port, targets, ''));
         expect(m.requests.total).toBe(0);
         expect(m.errors).toMatchObject({
           status: 'unknown',
@@ -157,10 +151,9 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
     }
 
     it(`${N} POSTs whose whole body arrived, closed on a hung route: critical, unanswered`, async () => {
-      const started = await c.start();
-      const port = await listening(started);
+      const { monitor, port } = await started(c);
       bodiesRead = 0;
-      const m = await closeAll(started.monitor, clients(port, ['/read-hang'], BODY), N);
+      const m = await closeAll(monitor, clients(port, ['/read-hang'], BODY), N);
       expect(m.errors).toMatchObject({
         status: 'critical',
         unanswered: true,
