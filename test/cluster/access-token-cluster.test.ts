@@ -13,7 +13,7 @@ describe('node:cluster: access tokens work on every worker', () => {
   beforeAll(async () => {
     c = await startNodeCluster({ ADMIN_TOKEN: CLUSTER_TEST_TOKEN }, 3);
   }, 120_000);
-  afterAll(() => c?.stop());
+  afterAll(() => c?.kill()); // teardown: killed, not closed (Started.kill)
 
   it('a token minted by one worker opens metrics/ and stream/ on all of them; a forged one on none', async () => {
     const minted = await get(c.port, `${BASE}/token/`);

@@ -81,7 +81,7 @@ describe('node:cluster: capacity/ for the whole cluster', () => {
       return cl.complete && cl.workers_connected === 3;
     }, 60_000);
   }, 120_000);
-  afterAll(() => c?.stop());
+  afterAll(() => c?.kill()); // teardown: killed, not closed (Started.kill)
 
   it('every worker answers the capacity of the cluster history (too little data on a fresh cluster)', async () => {
     expect((await load(c.port, 60, 6, 3)).failed).toBe(0);
@@ -148,7 +148,7 @@ describe.skipIf(!haveRedis)('node:cluster with a RedisStore: capacity/ over days
     }, 60_000);
   }, 120_000);
   afterAll(async () => {
-    await c?.stop();
+    await c?.kill(); // teardown: killed, not closed (Started.kill)
     await server?.stop();
   });
 

@@ -26,7 +26,7 @@ describe.skipIf(skipBrowser)('dashboard in Chromium, node:cluster with 2 workers
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
-    await c?.stop();
+    await c?.kill(); // teardown: killed, not closed (Started.kill)
   });
 
   it("loads with no failed request: capacity shown, each route's cluster history asked", async () => {

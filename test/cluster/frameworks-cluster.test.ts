@@ -85,9 +85,11 @@ describe.each(CASES)('node:cluster, %s (%s major, %s), 3 workers', (app, majors)
     const victim = before.cluster.workers.find(
       (w: { aggregator: boolean; connected: boolean }) => !w.aggregator && w.connected,
     ).pid as number;
-    const scrapes = watchScrapes(c.port);
+    // A connection the primary handed to the victim as it died is never answered: a request is given up after 1 s and
+    // a scrape after 2 s, not the default 5 s (the oracles are what the workers logged and what the scrapes served).
+    const scrapes = watchScrapes(c.port, 2000);
     try {
-      const running = load(c.port, 240, 6, 11);
+      const running = load(c.port, 240, 6, 11, () => false, 1000);
       await until(async () => loggedRequests(c.logDir).length >= before.requests.total + 80, 30_000);
       process.kill(victim, 'SIGKILL');
       const result = await running;

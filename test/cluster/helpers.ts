@@ -27,6 +27,12 @@ export interface Started {
   logDir: string;
   events: Array<Record<string, unknown>>;
   stop(): Promise<void>;
+  /**
+   * Teardown when nothing is read after it: SIGKILLs the primary (its workers exit as their IPC channel closes).
+   * stop()'s SIGTERM closes the whole cluster at once: the aggregator goes first and each other worker waits for a
+   * successor to acknowledge its last report up to closeTimeoutMs (5 s), so the primary's own 3 s bound ended it.
+   */
+  kill(): Promise<void>;
 }
 
 /** A scratch directory with a private (0700) socket dir and a log dir. */
@@ -90,6 +96,28 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
       }
       s.cleanup();
     },
+    kill: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      // node:cluster workers exit on their own once the primary's IPC channel is gone (no signal sent to a pid
+      // that may have been reused): waited for, a bounded moment. Exited is gone or a zombie (Linux's /proc; the
+      // orphans are reaped by whatever adopts them, in its own time).
+      const workers = new Set(events.flatMap((e) => (typeof e.listening === 'number' ? [e.listening] : [])));
+      for (const e of events) if (typeof e.exited === 'number') workers.delete(e.exited);
+      const alive = (pid: number) => {
+        try {
+          return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+        } catch {
+          return false;
+        }
+      };
+      for (const end = Date.now() + 2000; Date.now() < end && [...workers].some(alive); )
+        await new Promise((r) => setTimeout(r, 20));
+      s.cleanup();
+    },
   };
 }
 
@@ -107,8 +135,8 @@ export function get(port: number, path: string): Promise<Reply> {
   return getOn(false, port, path);
 }
 
-/** One GET through `agent` (false: a new connection). */
-function getOn(agent: Agent | false, port: number, path: string): Promise<Reply> {
+/** One GET through `agent` (false: a new connection), given up after `timeoutMs` without an answer. */
+function getOn(agent: Agent | false, port: number, path: string, timeoutMs = 5000): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers = { authorization: `Bearer ${CLUSTER_TEST_TOKEN}` };
     const req = request({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
@@ -121,7 +149,7 @@ function getOn(agent: Agent | false, port: number, path: string): Promise<Reply>
     });
     req.on('error', reject);
     // A connection handed to a worker that was just killed may never be answered.
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error('timeout')));
     req.end();
   });
 }
@@ -200,7 +228,9 @@ export function workPlan(count: number, seed: number): Array<{ ms: number; statu
 /**
  * `count` requests to /work with the given concurrency, statuses and delays from a fixed pseudo-random
  * sequence; counts what came back by status (a request that failed at the socket is counted apart).
- * With `stop`, no request is started once it returns true (those under way are awaited).
+ * With `stop`, no request is started once it returns true (those under way are awaited). A request unanswered for
+ * `timeoutMs` is given up (failed): a connection node:cluster's primary handed to a worker SIGKILLed meanwhile is
+ * never answered.
  */
 export async function load(
   port: number,
@@ -208,6 +238,7 @@ export async function load(
   concurrency = 8,
   seed = 1,
   stop: () => boolean = () => false,
+  timeoutMs = 5000,
 ): Promise<LoadResult> {
   const plan = workPlan(count, seed);
   const result: LoadResult = { sent: 0, byStatus: {}, failed: 0 };
@@ -217,7 +248,7 @@ export async function load(
       const p = plan[next++]!;
       result.sent++;
       try {
-        const r = await get(port, `/work?ms=${p.ms}&status=${p.status}`);
+        const r = await getOn(false, port, `/work?ms=${p.ms}&status=${p.status}`, timeoutMs);
         result.byStatus[r.status] = (result.byStatus[r.status] ?? 0) + 1;
       } catch {
         result.failed++;
@@ -607,8 +638,9 @@ export function useCluster<T = unknown>(
       read,
     );
   }, setupMs);
+  // Nothing is read after the describe's tests: killed, not closed (see Started.kill).
   afterAll(async () => {
-    await started?.stop();
+    await started?.kill();
     hooks?.close();
   });
   const c = (): Started => {
@@ -635,6 +667,7 @@ export function useCluster<T = unknown>(
       return c().events;
     },
     stop: () => c().stop(),
+    kill: () => c().kill(),
     get hooks() {
       if (!hooks) throw new Error('no webhook receiver: pass env as a function of its url');
       return hooks;
@@ -645,8 +678,9 @@ export function useCluster<T = unknown>(
 /**
  * Scrapes the cluster's Prometheus endpoint in a loop until stop(): answers counted by status (`socket` when the
  * request failed), the last body served, and every counter series that went below the highest value served before.
+ * A scrape unanswered for `timeoutMs` counts as `socket` (see load()).
  */
-export function watchScrapes(port: number) {
+export function watchScrapes(port: number, timeoutMs = 5000) {
   const w = {
     highest: new Map<string, number>(),
     drops: [] as string[],
@@ -662,7 +696,7 @@ export function watchScrapes(port: number) {
   let scraping = true;
   const run = async () => {
     while (scraping) {
-      const r = await get(port, `${BASE}/metrics/prometheus`).catch(() => undefined);
+      const r = await getOn(false, port, `${BASE}/metrics/prometheus`, timeoutMs).catch(() => undefined);
       const key = r ? String(r.status) : 'socket';
       w.statuses[key] = (w.statuses[key] ?? 0) + 1;
       if (r?.status !== 200) continue;

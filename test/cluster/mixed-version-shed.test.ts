@@ -27,7 +27,7 @@ describe('node:cluster: a worker of an older version (no shed fields in its repo
   beforeAll(async () => {
     c = await startNodeCluster({ SHED: '1', OLD_FIRST: '1', ALERTS: JSON.stringify(HOST_RULES_OFF) }, 3);
   }, 120_000);
-  afterAll(() => c?.stop());
+  afterAll(() => c?.kill()); // teardown: killed, not closed (Started.kill)
 
   it('the cluster sums what is reported, has no NaN, and marks the old worker’s shed figures as missing', async () => {
     // Start-up guard only, no timed assertion: every worker answers for itself, then to an aggregator.

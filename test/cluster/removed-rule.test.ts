@@ -189,7 +189,7 @@ function useScenario(storeEnv: () => Promise<Record<string, string>>) {
     },
   };
   afterAll(async () => {
-    for (const r of runs) await r.stop();
+    for (const r of runs) await r.kill(); // teardown: killed, not closed (Started.kill)
     s.notices?.close();
     s.events?.close();
     rmSync(dir, { recursive: true, force: true });
