@@ -165,17 +165,32 @@ describe("node:cluster takeover: no false raise on the survivors' share within t
 
   it("the survivor's errors alone breach; the cluster's window did not: nothing raised while the hold lasts", async () => {
     // 200s first, then a route that fails on the worker that is not the aggregator only (the rate only grows: the
-    // cluster's never reaches the warning before the kill).
+    // cluster's never reaches the warning before the kill). node:cluster may hand the survivor more of the 200s than
+    // half (28.6 % for it in 1 of 4 runs at load 1): more /role requests are sent, 10 at a time, until its rate is 5
+    // points over the warning while the cluster's is 10 under it (10 more 500s keep it under; at most 60 more).
     await send(c.port, '/work?ms=1&status=200', 60);
     await send(c.port, '/role?agg=200&other=500', 40);
-    const logged = await untilLogged(c.logDir, 100);
+    let logged = await untilLogged(c.logDir, 100);
+    const aggPid = aggregatorPid((await metrics(c.port)).cluster);
+    const survivorsOf = (rs: LoggedRequest[]) => rs.filter((r) => r.pid !== aggPid);
+    while (logged.length < 160 && rate(survivorsOf(logged)) < WARNING + 5 && rate(logged) < WARNING - 10) {
+      await send(c.port, '/role?agg=200&other=500', 10);
+      logged = await untilLogged(c.logDir, logged.length + 10);
+    }
     const before = await metrics(c.port);
-    const survivors = logged.filter((r) => r.pid !== aggregatorPid(before.cluster));
+    expect(aggregatorPid(before.cluster)).toBe(aggPid);
+    const survivors = survivorsOf(logged);
     // The premise, from the oracle: the cluster's rate under the warning, the survivor's share over it.
     expect(rate(logged)).toBeLessThan(WARNING);
     expect(rate(survivors)).toBeGreaterThanOrEqual(WARNING);
     expect(before.errors.error_rate_percent).toBeCloseTo(rate(logged), 1);
     expect(await errorRateAlerts(c.port)).toEqual([]);
+    // While the reports were arriving, the aggregator may have judged a partial merge (the survivor's report merged
+    // before its own requests: 32.8 %, raised then cleared, in 1 of 4 runs at load 19): its alert, not the takeover's.
+    // The kill comes once its ledger owes the receiver no webhook event (a guard), so that every event sent before
+    // it has arrived; an alert raised after it has another id.
+    await until(async () => ledgerOf(c.dir).pending?.webhook === undefined);
+    const beforeKill = new Set(c.hooks.received.map((e) => e.alert.id));
 
     const killedAt = Date.now();
     const after = await killAggregator(c.port, before.cluster, 'SIGKILL', 1, 30_000, (m) =>
@@ -191,7 +206,8 @@ describe("node:cluster takeover: no false raise on the survivors' share within t
     expect(Date.now() - killedAt).toBeLessThan(HOLD_MS);
     // No page for a breach the cluster did not have (was: error_rate warning raised on the first snapshot).
     expect(alerts).toEqual([]);
-    expect(c.hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate')).toEqual([]);
+    const raised = c.hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'error_rate');
+    expect(raised.filter((e) => !beforeKill.has(e.alert.id))).toEqual([]);
   }, 180_000);
 });
 
