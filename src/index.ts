@@ -50,19 +50,19 @@ export {
   type ThreadConnectionOptions,
 } from './cluster/thread.js';
 export type { CollectorOptions, CollectorSources, LevelsOption } from './collector/config.js';
+export type { MysqlProbeTarget, PgProbeTarget } from './collector/db-probes.js';
+export { mysqlProbe, pgProbe } from './collector/db-probes.js';
 export type { DroppedObservations } from './collector/dropped.js';
 export { MetricsCollector } from './collector/index.js';
 export type { CollectorPlugin, PluginContext } from './collector/plugins.js';
 export type {
-  MysqlProbeTarget,
-  PgProbeTarget,
   PoolSize,
   Probe,
   ProbeName,
   ReadyProbeOptions,
   RedisProbeTarget,
 } from './collector/probes.js';
-export { mysqlProbe, pgProbe, redisProbe } from './collector/probes.js';
+export { redisProbe } from './collector/probes.js';
 export type { TrackedServer } from './collector/websockets.js';
 export * from './custom/index.js';
 export type { SysvitalsErrorCode } from './errors.js';

@@ -136,12 +136,13 @@ export interface InterfaceTotals {
   dropped_out: number;
 }
 
-/** The snapshot's `database` group: probe round trip in ms and pool counts; null where not measured. */
+/** The snapshot's `database` group: probe round trip in ms and pool counts; null where not measured. `pool_exhausted`: the probe waited past its timeout for a pool connection, all busy (status warning, not down); absent without a probe. */
 export interface DatabaseMetrics extends Component {
   response_time_ms: number | null;
   pool_size: number | null;
   pool_idle: number | null;
   pool_waiting: number | null;
+  pool_exhausted?: boolean;
   threshold: number;
 }
 
@@ -215,10 +216,7 @@ export interface ErrorMetrics extends Component {
    * otherwise `unknown`.
    */
   error_rate_lower_percent?: number;
-  /**
-   * Present when `status` is `unknown` because the error rate is not judged (too few requests or failures), and with
-   * `unanswered`: why it is critical.
-   */
+  /** Present when `status` is `unknown` because the error rate is not judged (too few requests or failures), and with `unanswered`: why it is critical. */
   reason?: string;
 }
 

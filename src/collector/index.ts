@@ -26,6 +26,7 @@ import { PluginRunner } from './plugins.js';
 import {
   checkLevelsAgainstProbe,
   logAbandoned,
+  logOutcome,
   type Probe,
   type ProbeName,
   type ProbeOutcome,
@@ -294,9 +295,8 @@ export class MetricsCollector {
   }
 
   /**
-   * Runs a probe, bounded by its own timeoutMs rather than groupTimeoutMs: the db_latency levels
-   * (warning 1000 ms) must stay reachable, and a check cut off at groupTimeoutMs could never show
-   * them. ProbeRunner.run() always settles by then. Undefined without a probe.
+   * Runs a probe, bounded by its own timeoutMs rather than groupTimeoutMs: the db_latency levels (warning 1000 ms)
+   * must stay reachable, and a check cut off at groupTimeoutMs could never show them. Undefined without a probe.
    */
   private async probe(name: ProbeName): Promise<ProbeOutcome | undefined> {
     const runner = this.runners[name];
@@ -304,8 +304,7 @@ export class MetricsCollector {
     const outcome = await runner
       .run()
       .catch((err: unknown): ProbeOutcome => ({ ok: false, latencyMs: null, error: errorMessage(err) }));
-    if (outcome.ok) this.outages.recovered(name);
-    else this.outages.failed(name, outcome.error);
+    logOutcome(this.outages, name, outcome);
     return outcome;
   }
 
@@ -319,6 +318,7 @@ export class MetricsCollector {
       pool_size: pool.total,
       pool_idle: pool.idle,
       pool_waiting: pool.waiting,
+      ...(outcome && { pool_exhausted: outcome.poolExhausted !== undefined }),
       ...probeStatus(outcome, warning, critical),
       threshold: warning,
     };
@@ -393,6 +393,8 @@ function probeStatus(
   critical: number,
 ): Pick<DatabaseMetrics, 'status' | 'error'> {
   if (!outcome) return { status: 'unknown' };
+  // Not the database's failure: every pool connection is busy with the application's statements.
+  if (outcome.poolExhausted !== undefined) return { status: 'warning', error: outcome.poolExhausted };
   if (!outcome.ok) return { status: 'critical', error: outcome.error ?? 'check failed' };
   return { status: levelStatus(outcome.latencyMs ?? 0, warning, critical) };
 }

@@ -3,7 +3,7 @@
 
 import { round } from '../alerts/status.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
-import { errorMessage } from '../logger.js';
+import { errorMessage, type OutageLog } from '../logger.js';
 import type { Logger } from '../types.js';
 
 /** A connection pool's connection counts, shown in the `database` group. */
@@ -33,6 +33,41 @@ export interface ProbeOutcome {
   /** How long the check took; null when it failed or timed out. */
   latencyMs: number | null;
   error?: string;
+  /**
+   * Set when the check could not run because the application holds every pool connection (it waited for one
+   * past its timeout): why, in words. The dependency is not known to be down; `ok` is false.
+   */
+  poolExhausted?: string;
+}
+
+/**
+ * What a ready-made probe's check resolves with when the time that counts is not the whole check's: pgProbe and
+ * mysqlProbe on a pool time the statement on the connection, not the wait for a free one.
+ */
+export class ProbeTiming {
+  constructor(readonly latencyMs: number) {}
+}
+
+/** Ready-made probes on a pool: while their check waits for a free connection, why (else undefined). */
+const heldUp = new WeakMap<Probe, () => string | undefined>();
+
+/** Registers how `probe` tells that its pending check waits for a pool connection (see ProbeOutcome.poolExhausted). */
+export function setHeldUp(probe: Probe, reason: () => string | undefined): Probe {
+  heldUp.set(probe, reason);
+  return probe;
+}
+
+/** The outcome of a check still waiting for a pool connection; undefined when it is not. Never throws. */
+function poolExhausted(probe: Probe): ProbeOutcome | undefined {
+  let reason: string | undefined;
+  try {
+    reason = heldUp.get(probe)?.();
+  } catch {
+    return undefined;
+  }
+  return reason === undefined
+    ? undefined
+    : { ok: false, latencyMs: null, error: reason, poolExhausted: reason };
 }
 
 /** Throws a SysvitalsError unless `probe` has the generic probe's shape. */
@@ -146,6 +181,9 @@ export class ProbeRunner {
     if (current) {
       const pendingFor = this.now() - current.startedAt;
       if (!current.timedOut) return current.outcome; // share the check under way
+      // Still waiting for a pool connection: say so, and keep that one wait rather than queue another.
+      const exhausted = poolExhausted(this.probe);
+      if (exhausted) return Promise.resolve(exhausted);
       const abandonAt = abandonAfterMs(this.timeoutMs, this.abandoned);
       if (pendingFor < abandonAt) {
         return Promise.resolve({
@@ -193,7 +231,10 @@ export class ProbeRunner {
       timedOut: false,
     };
     const settled = check.then(
-      (): ProbeOutcome => ({ ok: true, latencyMs: round(this.now() - startedAt, 2) }),
+      (value: unknown): ProbeOutcome => ({
+        ok: true,
+        latencyMs: round(value instanceof ProbeTiming ? value.latencyMs : this.now() - startedAt, 2),
+      }),
       (err: unknown): ProbeOutcome => ({
         ok: false,
         latencyMs: null,
@@ -211,13 +252,27 @@ export class ProbeRunner {
     const timeout = new Promise<ProbeOutcome>((resolve) => {
       timer = setTimeout(() => {
         flight.timedOut = true;
-        resolve({ ok: false, latencyMs: null, error: `timed out after ${this.timeoutMs} ms` });
+        resolve(
+          poolExhausted(this.probe) ?? {
+            ok: false,
+            latencyMs: null,
+            error: `timed out after ${this.timeoutMs} ms`,
+          },
+        );
       }, this.timeoutMs);
     });
     flight.outcome = Promise.race([settled, timeout]);
     this.inflight = flight;
     return flight.outcome;
   }
+}
+
+/** Logs a probe's outage start and end; a pool the application holds entirely is logged under its own key. */
+export function logOutcome(outages: OutageLog, name: string, outcome: ProbeOutcome): void {
+  if (outcome.poolExhausted !== undefined) outages.failed(`${name}_pool`, outcome.poolExhausted);
+  else outages.recovered(`${name}_pool`);
+  if (outcome.ok || outcome.poolExhausted !== undefined) outages.recovered(name);
+  else outages.failed(name, outcome.error);
 }
 
 /** Reads a probe's pool figures; a throwing or odd poolSize() gives nulls, never an error. */
@@ -244,94 +299,6 @@ export function readPoolSize(probe: Probe | undefined): {
 export interface ReadyProbeOptions {
   /** @defaultValue 2000 */
   timeoutMs?: number;
-}
-
-/** What `pgProbe` takes: a node-postgres Pool or Client (pool size is read when the counts are there). */
-export interface PgProbeTarget {
-  /** Runs `SELECT 1`. */
-  query(sql: string): Promise<unknown>;
-  totalCount?: number;
-  idleCount?: number;
-  waitingCount?: number;
-}
-
-/** node-postgres Pool (or Client): times `SELECT 1`; pool size from totalCount/idleCount/waitingCount. */
-export function pgProbe(pool: PgProbeTarget, options: ReadyProbeOptions = {}): Probe {
-  if (typeof pool !== 'object' || pool === null || typeof pool.query !== 'function') {
-    throw invalidOption('pgProbe(pool) expects a node-postgres Pool or Client (an object with query())');
-  }
-  return validateProbe(
-    {
-      check: () => pool.query('SELECT 1'),
-      timeoutMs: options.timeoutMs,
-      poolSize: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    },
-    'pgProbe',
-  );
-}
-
-interface MysqlCallbackPoolLike {
-  query(sql: string, callback: (err: unknown) => void): unknown;
-  promise(): unknown;
-}
-
-interface MysqlPromisePoolLike {
-  query(sql: string): Promise<unknown>;
-  /** mysql2's promise pool wraps the callback pool here. */
-  pool?: unknown;
-}
-
-/** What `mysqlProbe` takes: a mysql2 pool or connection, callback or promise flavour. */
-export type MysqlProbeTarget =
-  | {
-      /** Runs `SELECT 1` (callback flavour). */
-      query(sql: string, callback: (err: unknown) => void): unknown;
-      /** mysql2's callback pools have it; it tells the flavours apart. */
-      promise(): unknown;
-    }
-  | {
-      /** Runs `SELECT 1` (promise flavour). */
-      query(sql: string): Promise<unknown>;
-      /** mysql2's promise pool wraps the callback pool here. */
-      pool?: unknown;
-    };
-
-interface MysqlPoolInternals {
-  _allConnections?: { length: number };
-  _freeConnections?: { length: number };
-  _connectionQueue?: { length: number };
-}
-
-/**
- * mysql2 pool or connection, promise or callback flavour: times `SELECT 1`. Pool size comes from
- * mysql2's internal queues when present (best effort: they are not public API).
- */
-export function mysqlProbe(pool: MysqlProbeTarget, options: ReadyProbeOptions = {}): Probe {
-  if (typeof pool !== 'object' || pool === null || typeof pool.query !== 'function') {
-    throw invalidOption('mysqlProbe(pool) expects a mysql2 pool or connection (an object with query())');
-  }
-  // Only the callback flavour has promise(); calling its query() without a callback would emit
-  // an unhandled 'error' event on failure, so it gets one.
-  const callbackStyle = typeof (pool as MysqlCallbackPoolLike).promise === 'function';
-  const check = callbackStyle
-    ? () =>
-        new Promise<void>((resolve, reject) => {
-          (pool as MysqlCallbackPoolLike).query('SELECT 1', (err) => (err ? reject(err) : resolve()));
-        })
-    : () => (pool as MysqlPromisePoolLike).query('SELECT 1');
-  const core = (callbackStyle ? pool : ((pool as MysqlPromisePoolLike).pool ?? pool)) as MysqlPoolInternals;
-  return validateProbe(
-    {
-      check,
-      timeoutMs: options.timeoutMs,
-      poolSize: () => ({
-        total: core._allConnections?.length,
-        idle: core._freeConnections?.length,
-        waiting: core._connectionQueue?.length,
-      }),
-    },
-    'mysqlProbe',
-  );
 }
 
 /** What `redisProbe` takes: an ioredis or node-redis client. */

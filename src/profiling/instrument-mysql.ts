@@ -3,6 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { FingerprintCache } from './fingerprint.js';
+import { PROBE_SQL } from './probe-sql.js';
 import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
 import { bindToScope, currentScope } from './request-context.js';
 
@@ -19,7 +20,17 @@ const cache = new FingerprintCache('mysql');
 interface CoreConnection {
   query: Fn;
   execute?: Fn;
+  /** mysql2's command queue: the command the connection is running (null when idle) and how it adds one. */
+  _command?: unknown;
+  addCommand?: Fn;
 }
+
+/**
+ * The first command mysql2 adds to a connection during a wrapped query()/execute() (for execute, its prepare
+ * step): while `capturing`, the patched addCommand keeps it here. Calls are synchronous, so one slot serves all.
+ */
+let capturing = false;
+let firstAdded: unknown;
 
 interface CorePool {
   getConnection: Fn;
@@ -87,6 +98,33 @@ function patchConnection(conn: CoreConnection, sink: QuerySink): void {
   marked[INSTRUMENTED] = true;
   conn.query = wrap(conn.query, sink);
   if (typeof conn.execute === 'function') conn.execute = wrap(conn.execute, sink);
+  const addCommand = conn.addCommand;
+  if (typeof addCommand === 'function' && '_command' in conn) {
+    conn.addCommand = function capture(this: unknown, cmd: unknown) {
+      if (capturing && firstAdded === undefined) firstAdded = cmd;
+      // biome-ignore lint/complexity/noArguments: the driver's own arguments
+      return addCommand.apply(this, arguments as unknown as unknown[]);
+    };
+  }
+}
+
+/**
+ * After a wrapped call on a connection that was busy (running another command, or still connecting): the call's
+ * first command waits in mysql2's queue, so `sent` runs when the connection starts it (mysql2 runs a command's
+ * `start` as it dequeues it). True when so; false when the command cannot be found (the clock then stays at the
+ * call).
+ */
+function onStart(command: unknown, sent: () => void): boolean {
+  if (command === null || typeof command !== 'object') return false;
+  const cmd = command as { start?: unknown };
+  const start = cmd.start;
+  if (typeof start !== 'function') return false;
+  cmd.start = function timedStart(this: unknown) {
+    sent();
+    // biome-ignore lint/complexity/noArguments: the driver's own arguments
+    return start.apply(this, arguments as unknown as unknown[]);
+  };
+  return true;
 }
 
 function wrap(original: Fn, sink: QuerySink): Fn {
@@ -99,16 +137,24 @@ function wrap(original: Fn, sink: QuerySink): Fn {
           : undefined;
     // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
     if (typeof text !== 'string') return original.apply(this, arguments as unknown as unknown[]);
+    // The probe's own SELECT 1 is not an application query.
+    // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
+    if (text === PROBE_SQL) return original.apply(this, arguments as unknown as unknown[]);
     const fingerprint = cache.get(text);
     const scope = currentScope();
-    const ticket = begin(sink);
-    const start = performance.now();
+    // The clock runs while the statement is on the connection: one queued behind others (Promise.all on a
+    // shared connection) starts it when mysql2 starts the command (outside review 9b, F1).
+    const busy = (this as CoreConnection | null)?._command != null;
+    let start = performance.now();
+    let ticket: unknown;
     let settled = false;
     let failed = false;
     const done = (f: boolean) => {
       if (settled) return;
       settled = true;
-      finish(sink, 'mysql', fingerprint, start, performance.now(), f, scope, ticket);
+      const end = performance.now();
+      // NaN: the command never left the queue (the connection failed or closed first): no time on it.
+      finish(sink, 'mysql', fingerprint, Number.isNaN(start) ? end : start, end, f, scope, ticket);
     };
     // biome-ignore lint/complexity/noArguments: same arity as the caller's call
     const args = Array.prototype.slice.call(arguments) as unknown[];
@@ -138,12 +184,31 @@ function wrap(original: Fn, sink: QuerySink): Fn {
       }
     }
     let result: unknown;
+    if (busy) {
+      capturing = true;
+      firstAdded = undefined;
+    }
     try {
       result = original.apply(this, args);
     } catch (err) {
       done(true);
       throw err;
+    } finally {
+      capturing = false;
     }
+    if (
+      busy &&
+      !settled &&
+      onStart(firstAdded, () => {
+        start = performance.now();
+        ticket = begin(sink);
+      })
+    ) {
+      start = Number.NaN;
+    } else if (!settled) {
+      ticket = begin(sink);
+    }
+    firstAdded = undefined;
     if (!callbackMode && result !== null && typeof result === 'object') {
       // Event-emitter mode: watch the command's own events without adding an 'error' listener,
       // which would change what an unhandled error does.

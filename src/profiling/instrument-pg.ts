@@ -3,6 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { FingerprintCache } from './fingerprint.js';
+import { PROBE_SQL } from './probe-sql.js';
 import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
 import { bindToScope, currentScope } from './request-context.js';
 
@@ -93,59 +94,131 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     if (typeof text !== 'string') {
       // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
       if (!isPgQuery(config)) return original.apply(this, arguments as unknown as unknown[]);
-      watchSubmittable(config, sink);
+      const mark = queueMark(this);
+      const sent = watchSubmittable(config, sink);
       // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
-      return original.apply(this, arguments as unknown as unknown[]);
+      const result = original.apply(this, arguments as unknown as unknown[]);
+      if (sent) {
+        const queued = queuedQuery(this, mark);
+        if (queued === config) onSubmit(queued, sent);
+        sent(queued === config);
+      }
+      return result;
     }
+    // The probe's own SELECT 1 is not an application query.
+    // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
+    if (text === PROBE_SQL) return original.apply(this, arguments as unknown as unknown[]);
     const fingerprint = cache.get(text);
     const scope = currentScope();
-    const ticket = begin(sink);
-    const start = performance.now();
-    if (typeof values === 'function' || typeof callback === 'function') {
-      // A driver calling back twice must not count the query twice.
-      let settled = false;
-      const cb = (typeof values === 'function' ? values : callback) as Callback;
-      const wrapped: Callback = (err, result) => {
-        if (!settled) {
-          settled = true;
-          finish(sink, 'postgresql', fingerprint, start, performance.now(), err != null, scope, ticket);
-        }
-        return cb(err, result);
-      };
-      try {
-        return typeof values === 'function'
-          ? original.call(this, config, wrapped)
-          : original.call(this, config, values, wrapped);
-      } catch (err) {
-        if (!settled) {
-          settled = true;
-          finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope, ticket);
-        }
-        throw err;
-      }
-    }
+    // The clock runs while the statement is on the connection: a query the client queues behind others
+    // (Promise.all on one Client) starts it when pg sends it (outside review 9b, F1).
+    const mark = queueMark(this);
+    let start = performance.now();
+    let ticket: unknown;
+    // A driver calling back twice must not count the query twice (a promise settles once: no guard needed).
+    let settled = false;
     let result: unknown;
     try {
-      // biome-ignore lint/complexity/noArguments: same arity as the caller's call
-      result = original.apply(this, arguments as unknown as unknown[]);
+      if (typeof values === 'function' || typeof callback === 'function') {
+        const cb = (typeof values === 'function' ? values : callback) as Callback;
+        const wrapped: Callback = (err, res) => {
+          if (!settled) {
+            settled = true;
+            settle(sink, fingerprint, start, err != null, scope, ticket);
+          }
+          return cb(err, res);
+        };
+        result =
+          typeof values === 'function'
+            ? original.call(this, config, wrapped)
+            : original.call(this, config, values, wrapped);
+      } else {
+        // biome-ignore lint/complexity/noArguments: same arity as the caller's call
+        result = original.apply(this, arguments as unknown as unknown[]);
+        // The promise path (the common one) allocates two small closures per query (two more when the query
+        // is queued).
+        if (
+          result !== null &&
+          typeof result === 'object' &&
+          typeof (result as Promise<unknown>).then === 'function'
+        ) {
+          (result as Promise<unknown>).then(
+            () => settle(sink, fingerprint, start, false, scope, ticket),
+            () => settle(sink, fingerprint, start, true, scope, ticket),
+          );
+        }
+      }
     } catch (err) {
-      finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope, ticket);
+      if (!settled) {
+        settled = true;
+        settle(sink, fingerprint, start, true, scope, ticket);
+      }
       throw err;
     }
-    // The promise path (the common one) allocates two small closures and nothing else per query: a
-    // promise settles once, so it needs no guard.
-    if (
-      result !== null &&
-      typeof result === 'object' &&
-      typeof (result as Promise<unknown>).then === 'function'
-    ) {
-      (result as Promise<unknown>).then(
-        () => finish(sink, 'postgresql', fingerprint, start, performance.now(), false, scope, ticket),
-        () => finish(sink, 'postgresql', fingerprint, start, performance.now(), true, scope, ticket),
-      );
+    const queued = queuedQuery(this, mark);
+    if (queued === undefined) ticket = begin(sink);
+    else {
+      start = Number.NaN; // until pg submits it
+      onSubmit(queued, () => {
+        start = performance.now();
+        ticket = begin(sink);
+      });
     }
     return result;
   } as PgClientLike['query'];
+}
+
+/** pg's Client internals the timing reads: the queries waiting for the connection (pg 7 to 8). */
+interface PgClientInternals {
+  _queryQueue?: unknown;
+}
+
+/** queueMark() of a client whose queue is empty, or which has none. */
+const EMPTY: unique symbol = Symbol('empty');
+
+/** The last query in the client's queue before a call (EMPTY when none): onSubmit() tells whether the call's was queued. */
+function queueMark(client: unknown): unknown {
+  const queue = (client as PgClientInternals | null)?._queryQueue;
+  return Array.isArray(queue) && queue.length > 0 ? queue[queue.length - 1] : EMPTY;
+}
+
+/**
+ * After client.query(): the call's query when pg left it in its queue (the connection is busy with another, or
+ * still connecting); undefined when pg sent it during the call (or refused it): the clock started at the call is
+ * then the statement's.
+ */
+function queuedQuery(client: unknown, mark: unknown): { submit: unknown } | undefined {
+  const queue = (client as PgClientInternals | null)?._queryQueue;
+  if (!Array.isArray(queue) || queue.length === 0) return undefined;
+  const query = queue[queue.length - 1] as { submit?: unknown } | null;
+  if (query === mark || query === null || typeof query !== 'object') return undefined;
+  return typeof query.submit === 'function' ? (query as { submit: unknown }) : undefined;
+}
+
+/** Runs `sent` when pg submits `query` to the connection (its own submit, wrapped on the instance). */
+function onSubmit(query: { submit: unknown }, sent: () => void): void {
+  const submit = query.submit as (...args: unknown[]) => unknown;
+  query.submit = function timedSubmit(this: unknown) {
+    sent();
+    // biome-ignore lint/complexity/noArguments: the driver's own arguments
+    return submit.apply(this, arguments as unknown as unknown[]);
+  };
+}
+
+/**
+ * Records a query that settled. `start` is NaN for a query that never left the client's queue (the connection
+ * failed or closed first, a query_timeout in the queue): a failure with no time on the connection.
+ */
+function settle(
+  sink: QuerySink,
+  fingerprint: string,
+  start: number,
+  failed: boolean,
+  scope: ReturnType<typeof currentScope>,
+  ticket: unknown,
+): void {
+  const end = performance.now();
+  finish(sink, 'postgresql', fingerprint, Number.isNaN(start) ? end : start, end, failed, scope, ticket);
 }
 
 /** pg's own Query class, the submittable pg answers through handleReadyForQuery / handleError. */
@@ -173,20 +246,27 @@ function isPgQuery(config: unknown): config is PgQuerySubmittable {
   );
 }
 
-/** Times a pg.Query through its own hooks (it has no promise, and its callback is optional). */
-function watchSubmittable(query: PgQuerySubmittable, sink: QuerySink): void {
+/**
+ * Times a pg.Query through its own hooks (it has no promise, and its callback is optional). Returns what to call
+ * once client.query() returned: with true when the query was queued (the clock then starts at its submission,
+ * through a second call with no argument), false when it was sent at once; undefined when already watched.
+ */
+function watchSubmittable(
+  query: PgQuerySubmittable,
+  sink: QuerySink,
+): ((queued?: boolean) => void) | undefined {
   const marked = query as unknown as Record<symbol, unknown>;
-  if (marked[INSTRUMENTED]) return;
+  if (marked[INSTRUMENTED]) return undefined;
   marked[INSTRUMENTED] = true;
   const fingerprint = cache.get(query.text);
   const scope = currentScope();
-  const ticket = begin(sink);
-  const start = performance.now();
+  let start = performance.now();
+  let ticket: unknown;
   let settled = false;
   const done = (failed: boolean) => {
     if (settled) return;
     settled = true;
-    finish(sink, 'postgresql', fingerprint, start, performance.now(), failed, scope, ticket);
+    settle(sink, fingerprint, start, failed, scope, ticket);
   };
   const { handleReadyForQuery, handleError } = query;
   query.handleError = function timedError(this: unknown) {
@@ -199,5 +279,13 @@ function watchSubmittable(query: PgQuerySubmittable, sink: QuerySink): void {
     if (!this._canceledDueToError) done(false);
     // biome-ignore lint/complexity/noArguments: the driver's own arguments
     return handleReadyForQuery.apply(this, arguments as unknown as unknown[]);
+  };
+  return (queued?: boolean) => {
+    if (queued === true) {
+      start = Number.NaN; // until submitted
+    } else {
+      if (queued === undefined) start = performance.now(); // submitted now
+      ticket = begin(sink);
+    }
   };
 }

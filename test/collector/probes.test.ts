@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
+import { mysqlProbe, pgProbe } from '../../src/collector/db-probes.js';
 import {
   abandonAfterMs,
-  mysqlProbe,
   ProbeRunner,
-  pgProbe,
   readPoolSize,
   redisProbe,
   validateProbe,
 } from '../../src/collector/probes.js';
 import { SysvitalsError } from '../../src/errors.js';
+import { PROBE_SQL } from '../../src/profiling/probe-sql.js';
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -116,7 +116,7 @@ describe('ready-made probes (duck-typed)', () => {
     const pool = { query: vi.fn(async () => ({ rows: [] })), totalCount: 3, idleCount: 1, waitingCount: 2 };
     const probe = pgProbe(pool, { timeoutMs: 500 });
     await probe.check();
-    expect(pool.query).toHaveBeenCalledWith('SELECT 1');
+    expect(pool.query).toHaveBeenCalledWith(PROBE_SQL);
     expect(probe.timeoutMs).toBe(500);
     expect(readPoolSize(probe)).toEqual({ total: 3, idle: 1, waiting: 2 });
     expect(() => pgProbe({} as never)).toThrow(/pgProbe\(pool\) expects a node-postgres Pool/);
@@ -139,7 +139,7 @@ describe('ready-made probes (duck-typed)', () => {
     const pool = { query: vi.fn(async () => [[{ 1: 1 }]]), pool: { _allConnections: { length: 2 } } };
     const probe = mysqlProbe(pool);
     await probe.check();
-    expect(pool.query).toHaveBeenCalledWith('SELECT 1');
+    expect(pool.query).toHaveBeenCalledWith(PROBE_SQL);
     expect(readPoolSize(probe).total).toBe(2);
   });
 

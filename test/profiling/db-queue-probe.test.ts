@@ -1,0 +1,255 @@
+// Outside review 9b, F1/F4/F5, against the machine's PostgreSQL and MariaDB (`test` databases):
+// - F1: statements queued behind others on ONE connection (pg Client, mysql2 connection, Promise.all) are timed
+//   from when the driver sends them: each reads its server-side sleep, not its place in the queue;
+// - F4: pgProbe/mysqlProbe on a pool the application holds entirely read `pool_exhausted` (warning), not the
+//   database as down, while a pool pointed at a closed port still reads critical;
+// - F5: the probe's own SELECT 1 is not counted as an application query.
+// Oracles: the statement's server-side duration (pg_sleep / SLEEP) and the count of queries the test issued.
+
+import mysql from 'mysql2';
+import mysqlPromise from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mysqlProbe, pgProbe } from '../../src/collector/db-probes.js';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
+import { instrumentPg } from '../../src/profiling/instrument-pg.js';
+import { canConnect, closedPort } from '../collector/helpers/tcp-proxy.js';
+
+const CI = process.env.CI === 'true';
+function missing(available: boolean, what: string): boolean {
+  if (available || CI) return false;
+  console.warn(`[sysvitals tests] skipping: ${what}`);
+  return true;
+}
+const pgMissing = missing(
+  await canConnect(5432),
+  'PostgreSQL is not listening on 127.0.0.1:5432 (apt-get install postgresql; database "test", trust auth)',
+);
+const mysqlMissing = missing(
+  await canConnect(3306),
+  'MariaDB is not listening on 127.0.0.1:3306 (apt-get install mariadb-server; database "test", root without password)',
+);
+
+const pgUser = process.env.PGUSER ?? 'postgres';
+const pgConfig = { host: '127.0.0.1', port: 5432, user: pgUser, database: 'test' };
+const myConfig = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
+
+/** Each statement sleeps this long on the server; N of them on one connection are serialised by the driver. */
+const SLEEP_S = 0.3;
+const N = 4;
+/**
+ * A queued statement timed from the application's call reads at least its place in the queue × SLEEP_S
+ * (the second ≥ 600 ms); timed on its connection, SLEEP_S plus the round trip. The bound lies between.
+ */
+const BELOW_MS = 2 * SLEEP_S * 1000 - 10;
+
+const monitors: SystemMonitor[] = [];
+function monitor(options: Parameters<typeof createMonitor>[0] = {}): SystemMonitor {
+  const m = createMonitor({
+    sampleIntervalMs: 0,
+    queries: { slowThresholdMs: 0, slowLogSize: 100 },
+    logger: { warn() {}, error() {} },
+    ...options,
+  });
+  monitors.push(m);
+  return m;
+}
+const closers: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const close of closers.splice(0)) await close().catch(() => {});
+  for (const m of monitors.splice(0)) await m.close();
+});
+
+/** Every recorded duration of `fingerprint` (the slow log, threshold 0, keeps each query). */
+function durations(m: SystemMonitor, fingerprint: string): number[] {
+  return m.queries
+    .slowQueries()
+    .filter((s) => s.fingerprint === fingerprint)
+    .map((s) => s.duration_ms);
+}
+
+function expectStatementTimes(m: SystemMonitor, fingerprint: string, count: number): void {
+  const row = m.queries.rows().find((r) => r.fingerprint === fingerprint);
+  expect(row?.count).toBe(count);
+  const each = durations(m, fingerprint);
+  expect(each).toHaveLength(count);
+  for (const d of each) {
+    expect(d).toBeGreaterThanOrEqual(SLEEP_S * 1000 - 1);
+    expect(d).toBeLessThan(BELOW_MS);
+  }
+}
+
+describe.skipIf(pgMissing)('instrumentPg: statements queued on one Client (F1)', () => {
+  it('times each from when pg sends it: promise, callback and pg.Query forms', async () => {
+    const m = monitor();
+    const client = instrumentPg(new pg.Client(pgConfig), m);
+    closers.push(() => client.end());
+    // Issued before connect() resolves: queued behind the connection's start-up too.
+    const connecting = client.connect();
+    const sleeps = Array.from({ length: N }, () => client.query(`SELECT pg_sleep(${SLEEP_S})`));
+    await connecting;
+    await Promise.all(sleeps);
+    expectStatementTimes(m, 'SELECT pg_sleep(?)', N);
+
+    const viaCallback = Array.from(
+      { length: N },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          client.query(`SELECT pg_sleep(${SLEEP_S}), 'cb'`, (err: Error | null) =>
+            err ? reject(err) : resolve(),
+          );
+        }),
+    );
+    await Promise.all(viaCallback);
+    expectStatementTimes(m, 'SELECT pg_sleep(?), ?', N);
+
+    const submittables = Array.from({ length: N }, () => {
+      const q = new pg.Query(`SELECT pg_sleep(${SLEEP_S}), 1 AS q`);
+      client.query(q);
+      return new Promise<void>((resolve, reject) => {
+        q.on('end', () => resolve());
+        q.on('error', reject);
+      });
+    });
+    await Promise.all(submittables);
+    expectStatementTimes(m, 'SELECT pg_sleep(?), ? AS q', N);
+  });
+
+  it('a queued statement that fails is counted once as failed', async () => {
+    const m = monitor();
+    const client = instrumentPg(new pg.Client(pgConfig), m);
+    closers.push(() => client.end());
+    await client.connect();
+    const results = await Promise.allSettled([
+      client.query(`SELECT pg_sleep(${SLEEP_S})`),
+      client.query('SELECT * FROM sv9b_no_such_table'),
+      client.query(`SELECT pg_sleep(${SLEEP_S})`),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(m.queries.rows().find((r) => r.fingerprint === 'SELECT * FROM sv9b_no_such_table')?.errors).toBe(
+      1,
+    );
+    expectStatementTimes(m, 'SELECT pg_sleep(?)', 2);
+  });
+});
+
+describe.skipIf(mysqlMissing)('instrumentMysql: statements queued on one connection (F1)', () => {
+  it('times each from when mysql2 starts it: query and execute, promise and callback API', async () => {
+    const m = monitor();
+    const conn = instrumentMysql(await mysqlPromise.createConnection(myConfig), m);
+    closers.push(() => conn.end());
+    await Promise.all(Array.from({ length: N }, () => conn.query(`SELECT SLEEP(${SLEEP_S})`)));
+    expectStatementTimes(m, 'SELECT SLEEP(?)', N);
+    // execute: its prepare step is queued too (the first one of the statement on this connection).
+    await Promise.all(Array.from({ length: N }, () => conn.execute(`SELECT SLEEP(${SLEEP_S}), ?`, [1])));
+    expectStatementTimes(m, 'SELECT SLEEP(?), ?', N);
+
+    const raw = instrumentMysql(mysql.createConnection(myConfig), m);
+    closers.push(() => new Promise((resolve) => raw.end(() => resolve(undefined))));
+    await Promise.all(
+      Array.from(
+        { length: N },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            raw.query(`SELECT SLEEP(${SLEEP_S}), 'cb'`, (err) => (err ? reject(err) : resolve()));
+          }),
+      ),
+    );
+    expectStatementTimes(m, 'SELECT SLEEP(?), ?', 2 * N);
+  });
+});
+
+describe.skipIf(pgMissing)('pgProbe on an instrumented pool (F4, F5)', () => {
+  it("does not count its own SELECT 1 among the application's queries", async () => {
+    const m = monitor();
+    const pool = instrumentPg(new pg.Pool({ ...pgConfig, max: 2 }), m);
+    closers.push(() => pool.end());
+    m.collector.setProbe('database', pgProbe(pool));
+    for (let i = 0; i < 5; i++) {
+      const s = await m.sample();
+      expect(s.database.status).toBe('healthy');
+    }
+    expect(m.queries.rows()).toEqual([]);
+    await pool.query('SELECT 2 AS app');
+    expect(m.queries.rows().map((r) => [r.fingerprint, r.count])).toEqual([['SELECT ? AS app', 1]]);
+  });
+
+  it('a pool the application holds entirely reads pool_exhausted (warning), not the database as down', async () => {
+    const m = monitor({ alerts: { db_latency: { warning: 300, critical: 400 } } });
+    const pool = instrumentPg(new pg.Pool({ ...pgConfig, max: 2 }), m);
+    pool.on('error', () => {});
+    closers.push(() => pool.end());
+    m.collector.setProbe('database', pgProbe(pool, { timeoutMs: 500 }));
+    const hold = [pool.query('SELECT pg_sleep(2.5)'), pool.query('SELECT pg_sleep(2.5)')];
+    for (let i = 0; i < 2; i++) {
+      // The second sample finds the first check still waiting for a connection.
+      const s = await m.sample();
+      expect(s.database).toMatchObject({
+        status: 'warning',
+        pool_exhausted: true,
+        response_time_ms: null,
+        pool_size: 2,
+        pool_idle: 0,
+      });
+      expect(s.database.error).toMatch(
+        /^pool exhausted: 1 waiting \(this check included\), all 2 connections busy$/,
+      );
+      const alerts = await m.getAlerts();
+      expect(alerts.filter((a) => a.rule === 'database')).toEqual([]);
+    }
+    await Promise.all(hold);
+    const after = await m.sample();
+    expect(after.database).toMatchObject({ status: 'healthy', pool_exhausted: false });
+    expect(after.database.response_time_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a database that refuses connections still reads critical, with the availability alert', async () => {
+    const m = monitor();
+    const pool = new pg.Pool({ ...pgConfig, port: await closedPort(), max: 1 });
+    pool.on('error', () => {});
+    closers.push(() => pool.end());
+    m.collector.setProbe('database', pgProbe(pool));
+    const s = await m.sample();
+    expect(s.database).toMatchObject({ status: 'critical', pool_exhausted: false, response_time_ms: null });
+    expect(s.database.error).toMatch(/ECONNREFUSED/);
+    const alerts = await m.getAlerts();
+    expect(alerts.find((a) => a.rule === 'database')?.message).toMatch(
+      /^Database unavailable: .*ECONNREFUSED/,
+    );
+  });
+});
+
+describe.skipIf(mysqlMissing)('mysqlProbe on an instrumented pool (F4, F5)', () => {
+  it('does not count its own SELECT 1; a pool held entirely reads pool_exhausted', async () => {
+    const m = monitor({ alerts: { db_latency: { warning: 300, critical: 400 } } });
+    const pool = instrumentMysql(mysqlPromise.createPool({ ...myConfig, connectionLimit: 2 }), m);
+    closers.push(() => pool.end());
+    m.collector.setProbe('database', mysqlProbe(pool, { timeoutMs: 500 }));
+    for (let i = 0; i < 3; i++) expect((await m.sample()).database.status).toBe('healthy');
+    expect(m.queries.rows()).toEqual([]);
+
+    const hold = [pool.query('SELECT SLEEP(2.5)'), pool.query('SELECT SLEEP(2.5)')];
+    const s = await m.sample();
+    expect(s.database).toMatchObject({ status: 'warning', pool_exhausted: true, response_time_ms: null });
+    expect(s.database.error).toMatch(
+      /^pool exhausted: 1 waiting \(this check included\), all 2 connections busy$/,
+    );
+    expect((await m.getAlerts()).filter((a) => a.rule === 'database')).toEqual([]);
+    await Promise.all(hold);
+    expect((await m.sample()).database).toMatchObject({ status: 'healthy', pool_exhausted: false });
+    expect(m.queries.rows().map((r) => [r.fingerprint, r.count])).toEqual([['SELECT SLEEP(?)', 2]]);
+  });
+
+  it('a database that refuses connections still reads critical', async () => {
+    const m = monitor();
+    const pool = mysql.createPool({ ...myConfig, port: await closedPort(), connectionLimit: 1 });
+    closers.push(() => new Promise((resolve) => pool.end(() => resolve(undefined))));
+    m.collector.setProbe('database', mysqlProbe(pool));
+    const s = await m.sample();
+    expect(s.database).toMatchObject({ status: 'critical', pool_exhausted: false, response_time_ms: null });
+    expect((await m.getAlerts()).find((a) => a.rule === 'database')?.message).toMatch(
+      /^Database unavailable: /,
+    );
+  });
+});
