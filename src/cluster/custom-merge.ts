@@ -167,7 +167,10 @@ export interface GaugeHolder {
 
 /** Merges workers' custom deltas into the cluster's registry. */
 export class CustomMerger {
-  /** Every series ever seen of each gauge (label values by key): a dead worker's series falls to 0. */
+  /**
+   * Every series seen of each gauge (label values by key): a dead worker's series falls to 0; one every live
+   * worker reported removed (its collect() no longer returns it) is dropped.
+   */
   private readonly gaugeSeries = new Map<string, Map<string, Record<string, string>>>();
   private readonly refused = new Set<string>();
 
@@ -199,6 +202,14 @@ export class CustomMerger {
           if (mine === undefined) {
             mine = new Map();
             holder.gauges.set(d.name, mine);
+          }
+          if (x.removed) {
+            // The worker's collect() no longer returns this set: gone from the cluster's gauge too, unless a
+            // live worker still has it.
+            mine.delete(key);
+            if (![...this.live()].some((w) => w.gauges.get(d.name)?.has(key)))
+              this.gaugeSeries.get(d.name)?.delete(key);
+            continue;
           }
           mine.set(key, x.gauge);
           this.gaugeSeries.get(d.name)?.set(key, labelsOf(x.values));

@@ -2,8 +2,7 @@
 // with its window in its hello, so that a new aggregator rebuilds the cluster's window percentiles from the live
 // workers instead of reading an empty window until new reports arrive (issue #13).
 
-import type * as hdr from 'hdr-histogram-js';
-import type { HdrIndexed, HistogramDelta } from '../custom/histogram-delta.js';
+import type { HistogramCounts, HistogramDelta } from '../custom/histogram-delta.js';
 import type { CustomMetric } from '../custom/registry.js';
 import { packRuns } from './counts-wire.js';
 import { type HistWire, readHistogram } from './custom-wire.js';
@@ -23,8 +22,8 @@ export interface CustomWindow {
 }
 
 /** A whole HDR histogram for the wire (thousandths by index, its exact extremes), no Prometheus buckets. */
-function histogramWire(h: hdr.Histogram, sum: number): HistWire {
-  const x = h as unknown as HdrIndexed;
+function histogramWire(h: HistogramCounts, sum: number): HistWire {
+  const x = h;
   const c: number[] = [];
   if (h.totalCount > 0) {
     const top = x.countsArrayIndex(h.maxValue);

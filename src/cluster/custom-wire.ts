@@ -3,8 +3,8 @@
 // that changed, series by series (only the changed ones); a metric's definition rides with its first
 // report to an aggregator.
 
-import type { HdrIndexed } from '../custom/histogram-delta.js';
 import type { CustomMetric } from '../custom/registry.js';
+import { SlotCounts } from '../custom/slot-counts.js';
 import { packRuns, unpackRuns } from './counts-wire.js';
 
 /** Label values in the order of the metric's labels. */
@@ -29,7 +29,7 @@ export interface CustomWire {
   /** Definition: help, labels, label-set bound, buckets (histograms). Sent first to each aggregator. */
   d?: { h: string; l: string[]; k: number; b?: number[] };
   /** Series: label values and a counter's increase, a gauge's value or a histogram's new values. */
-  s: Array<{ v: Values; c?: number; g?: number; h?: HistWire }>;
+  s: Array<{ v: Values; c?: number; g?: number; r?: 1; h?: HistWire }>;
 }
 
 /** A metric's definition, read back. */
@@ -46,6 +46,11 @@ export interface CustomSeries {
   values: Values;
   counter?: number;
   gauge?: number;
+  /**
+   * A gauge's label set the worker no longer has (its collect() stopped returning it): sent as `g: 0, r: 1`, so an
+   * aggregator that does not know `r` reads 0 for it, one that does drops the series.
+   */
+  removed?: true;
   histogram?: {
     slots: number[];
     counts: number[];
@@ -72,7 +77,8 @@ const MAX_INDEX = 1 << 17;
 const SEP = '\u0000';
 
 interface SentHistogram {
-  counts: Float64Array;
+  /** What was sent, by HDR slot (pages as values landed: not a dense array up to the largest slot). */
+  counts: SlotCounts;
   n: number;
   sum: number;
   le: Float64Array;
@@ -126,12 +132,20 @@ export class CustomReporter {
         out.push({ v, c: d });
       }
     } else if (m.type === 'gauge') {
+      const live = new Set<string>();
       for (const s of m.values()) {
         const v = valuesOf(s.labels);
         const key = v.join(SEP);
+        live.add(key);
         if (sent.get(key) === s.value) continue;
         sent.set(key, s.value);
         out.push({ v, g: s.value });
+      }
+      // Label sets sent before and gone since (a collect() reading that no longer returns them).
+      for (const key of sent.keys()) {
+        if (live.has(key)) continue;
+        sent.delete(key);
+        out.push({ v: key.split(SEP), g: 0, r: 1 });
       }
     } else {
       for (const s of m.takeStates(now)) {
@@ -139,31 +153,24 @@ export class CustomReporter {
         const key = v.join(SEP);
         let prev = sent.get(key) as SentHistogram | undefined;
         if (prev === undefined) {
-          prev = { counts: new Float64Array(0), n: 0, sum: 0, le: new Float64Array(s.buckets.length) };
+          prev = { counts: new SlotCounts(), n: 0, sum: 0, le: new Float64Array(s.buckets.length) };
           sent.set(key, prev);
         }
         const h = s.histogram;
         if (!(h.totalCount > prev.n)) continue;
         // A first report holds totals since start: their extremes are the histogram's own.
         const full = prev.n === 0;
-        const x = h as unknown as HdrIndexed;
-        const top = x.countsArrayIndex(h.maxValue);
-        if (prev.counts.length <= top) {
-          const grown = new Float64Array(Math.max(top + 1, prev.counts.length * 2, 64));
-          grown.set(prev.counts);
-          prev.counts = grown;
-        }
         const c: number[] = [];
         let at = 0;
-        for (let i = 0; i <= top; i++) {
-          const now = x.getCountAtIndex(i);
-          const d = now - (prev.counts[i] as number);
-          if (d <= 0) continue;
+        const counts = prev.counts;
+        h.forEach((i, now) => {
+          const d = now - counts.getCountAtIndex(i);
+          if (d <= 0) return;
           if (i > at) c.push(at - i);
           c.push(d);
           at = i + 1;
-          prev.counts[i] = now;
-        }
+          counts.addAtIndex(i, d);
+        });
         const b: number[] = [];
         for (let i = 0; i < s.buckets.length; i++) {
           b.push((s.buckets[i] as number) - (prev.le[i] as number));
@@ -272,6 +279,7 @@ export function decodeCustom(w: unknown): CustomDelta[] {
       } else if (type === 'gauge') {
         if (!finite(s.g)) throw new Error('bad gauge');
         out.gauge = s.g;
+        if (s.r === 1) out.removed = true;
       } else {
         out.histogram = readHistogram(s.h as HistWire, nb);
       }
@@ -291,7 +299,8 @@ export function encodeCustom(deltas: readonly CustomDelta[]): CustomWire[] {
     }
     for (const s of x.series) {
       if (s.counter !== undefined) w.s.push({ v: s.values, c: s.counter });
-      else if (s.gauge !== undefined) w.s.push({ v: s.values, g: s.gauge });
+      else if (s.gauge !== undefined)
+        w.s.push(s.removed ? { v: s.values, g: s.gauge, r: 1 } : { v: s.values, g: s.gauge });
       else if (s.histogram) {
         const h = s.histogram;
         const c: number[] = [];

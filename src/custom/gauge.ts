@@ -1,6 +1,7 @@
 // A custom gauge: set/inc/dec per label set, or a callback read at each snapshot. The callback runs
 // inside the collection, so it must be synchronous and cheap; a throw is caught and shown as the
-// gauge's `error` (the last values are kept), never passed on. set/inc/dec never throw: an amount that is not a
+// gauge's `error` (the last values are kept), never passed on. Each reading is the gauge's whole state: a label set
+// the callback no longer returns is dropped and its place freed. set/inc/dec never throw: an amount that is not a
 // finite number (a string, a bigint, null, NaN), or an inc/dec that would take the value past the largest double,
 // is ignored and counted in `dropped`.
 
@@ -66,6 +67,8 @@ export class Gauge {
   private error: string | undefined;
   /** Calls whose label values could not be read (a getter or toString that throws): ignored, counted. */
   private failed = 0;
+  /** What label sets since dropped by a reading had ignored (their `dropped`), still counted. */
+  private goneDropped = 0;
 
   constructor(name: string, options?: GaugeOptions) {
     this.name = checkMetricName(name, 'gauge');
@@ -114,7 +117,7 @@ export class Gauge {
 
   /** Recordings ignored since start: bad amounts, and label values that threw when read (`dropped_observations`). */
   get dropped(): number {
-    return this.failed + this.sets.dropped();
+    return this.failed + this.goneDropped + this.sets.dropped();
   }
 
   /** The gauge of one label set, looked up once. */
@@ -146,20 +149,32 @@ export class Gauge {
     return this.sets.slots.map(({ labels, value: c }) => ({ labels, value: c.value }));
   }
 
+  /**
+   * One reading is the gauge's whole state (as prom-client's collect() that resets, then sets): a label set it
+   * no longer returns is dropped (from the sum, the series and every surface) and its place under maxLabelSets
+   * freed before the new sets take theirs. A set returned with a value that is not a finite number keeps its last
+   * value (shown as `error`), as a callback that throws or returns no reading keeps every last value.
+   */
   private read(fn: () => GaugeReading): void {
     try {
       const r = fn();
       if (typeof r === 'number' && Number.isFinite(r)) {
+        this.prune(new Set([this.sets.find(undefined)]));
         this.sets.get(undefined).set(r);
       } else if (Array.isArray(r)) {
+        const items = r.map((item) => {
+          const entry = item !== null && typeof item === 'object';
+          return { entry, labels: entry ? item.labels : undefined, value: item?.value as unknown };
+        });
+        // The sets this reading returns that exist: every other one goes, then the values are set.
+        this.prune(new Set(items.map((x) => (x.entry ? this.sets.find(x.labels) : undefined))));
         let bad: unknown;
         let badSeen = false;
-        for (const item of r) {
-          if (typeof item?.value === 'number' && Number.isFinite(item.value))
-            this.sets.get(item.labels).set(item.value);
+        for (const { labels, value } of items) {
+          if (typeof value === 'number' && Number.isFinite(value)) this.sets.get(labels).set(value);
           else if (!badSeen) {
             badSeen = true;
-            bad = item?.value;
+            bad = value;
           }
         }
         // The good readings are kept; a skipped one is not silent.
@@ -171,6 +186,16 @@ export class Gauge {
     } catch (err) {
       this.error = errorMessage(err);
     }
+  }
+
+  /** Drops the label sets not in `keep` (an unlabelled gauge's one series reads 0 instead). */
+  private prune(keep: ReadonlySet<GaugeCell | undefined>): void {
+    if (this.config.labels.length === 0) {
+      const only = this.sets.get(undefined);
+      if (!keep.has(only)) only.value = 0;
+      return;
+    }
+    for (const gone of this.sets.retain(keep)) this.goneDropped += gone.dropped;
   }
 }
 

@@ -1,9 +1,14 @@
-// One label set of a custom histogram: the staged observe() path (HDR slot by integer math), the sliding
-// window (two slots of windowMs), the since-start totals, the history bucket and the Prometheus buckets.
+// One label set of a custom histogram: the observe() path (HDR slot by integer math), the sliding window (two
+// slots of windowMs), the since-start totals, the history bucket and the Prometheus buckets. Counts are kept as
+// SlotCounts (pages of HDR slots allocated as values land, freed when a window slot, a bucket or the staged values
+// are done with): a label set with a handful of values costs a few KB, not ~0.5 MB of dense HDR arrays.
 
 import type * as hdr from 'hdr-histogram-js';
 import { hdrLibrary } from '../latency/histogram.js';
 import { type HistogramDelta, recordDelta } from './histogram-delta.js';
+import { hdrSlot, SlotCounts, stageSlot } from './slot-counts.js';
+
+export { stageSlot } from './slot-counts.js';
 
 /** Values are kept in thousandths: 0.001 is the smallest step told apart. */
 export const HISTOGRAM_SCALE = 1000;
@@ -17,67 +22,29 @@ const BUILD: hdr.BuildRequest = {
   useWebAssembly: false,
 };
 
+/** A dense hdr-histogram-js histogram of the same slots (figures, history points: built when read, not kept per set). */
 export function createCustomHistogram(): hdr.Histogram {
   return hdrLibrary().build(BUILD);
 }
 
-/**
- * `h` emptied for reuse, or a new histogram when a huge value made it grow (autoResize): hdr-histogram-js
- * adds a histogram of another size slot by slot at each slot's lowest value, so a grown histogram, reset
- * and reused, turned the next exact value into its slot's lowest (1234.567 read 1233.92, and in another
- * metric too, through the shared scratch histogram).
- */
-export function renewed(h: hdr.Histogram): hdr.Histogram {
-  if (h.highestTrackableValue !== BUILD.highestTrackableValue) return createCustomHistogram();
-  h.reset();
-  return h;
-}
-
-/**
- * Values below 2^30 thousandths (about 1,073,741.8) are staged by their HDR slot, computed with integer math
- * (hdr-histogram-js computes it with Math.log2, floor and pow: most of the ~200 ns observe() cost):
- * for BUILD (3 significant digits, unit 1) the slot of v is `(b << 10) + (v >>> b)` with b the bucket,
- * `max(0, floor(log2 v) - 10)`, exactly as hdr-histogram-js's countsArrayIndex. Larger values take the
- * library's own (autoResize) path.
- */
+/** Below it, a value's slot is computed with 32-bit integer math (stageSlot). */
 const STAGE_LIMIT = 2 ** 30;
-/** Slots below STAGE_LIMIT: 20 buckets of 1024 plus the lower half of bucket 0 (hdr's countsArrayLength). */
-const STAGE_LENGTH = 21 * 1024;
-
-/** The HDR slot of an integer 0 <= v < STAGE_LIMIT. */
-export function stageSlot(v: number): number {
-  const b = Math.max(0, 21 - Math.clz32(v));
-  return (b << 10) + (v >>> b);
-}
-
-/** The lowest value of a slot, as hdr-histogram-js's valueFromIndex. */
-function slotLowest(slot: number): number {
-  const b = Math.max(0, (slot >> 10) - 1);
-  return (slot - (b << 10)) * 2 ** b;
-}
 
 export class HistogramCell {
   /** Since start, values per Prometheus bucket (`le` exact on the value, not on its HDR slot); +Inf last. */
   readonly le: Float64Array;
-  /** What observe() wrote since the last drain, by HDR slot (allocated on the first value). */
-  private stage: Uint32Array | undefined;
-  private stageLo = STAGE_LENGTH;
-  private stageHi = -1;
-  /** Exact extremes of the staged values (thousandths), so that the drained histogram's min and max are exact. */
-  private stageMin = Number.POSITIVE_INFINITY;
-  private stageMax = -1;
-  /** Staged values above STAGE_LIMIT go straight into it; drain() moves the stage in, then it into the rest. */
-  recent = createCustomHistogram();
+  /** What observe() (and absorb() without a time) recorded since the last drain; drain() moves it into the rest. */
+  recent = new SlotCounts();
   recentSum = 0;
-  /** The sliding window: two slots of windowMs, the older dropped as a new one starts. */
-  current = createCustomHistogram();
-  previous = createCustomHistogram();
+  /** The sliding window: two slots of windowMs, the older dropped (its pages freed) as a new one starts. */
+  current = new SlotCounts();
+  previous = new SlotCounts();
   currentSum = 0;
   previousSum = 0;
   currentStart = Number.NaN;
-  readonly total = createCustomHistogram();
+  readonly total = new SlotCounts();
   totalSum = 0;
-  bucket = createCustomHistogram();
+  bucket = new SlotCounts();
   bucketSum = 0;
   /** Exact extremes (thousandths) of what was drained since the last cluster take (takeExtremes). */
   takeMin = Number.POSITIVE_INFINITY;
@@ -101,21 +68,7 @@ export class HistogramCell {
       this.dropped++;
       return;
     }
-    if (x < STAGE_LIMIT) {
-      const slot = stageSlot(x);
-      let stage = this.stage;
-      if (stage === undefined) {
-        stage = new Uint32Array(STAGE_LENGTH);
-        this.stage = stage;
-      }
-      stage[slot]!++;
-      if (slot < this.stageLo) this.stageLo = slot;
-      if (slot > this.stageHi) this.stageHi = slot;
-      if (x > this.stageMax) this.stageMax = x;
-      if (x < this.stageMin && x > 0) this.stageMin = x;
-    } else {
-      this.recent.recordValue(x);
-    }
+    this.recent.increment(x < STAGE_LIMIT ? stageSlot(x) : hdrSlot(x), x);
     this.recentSum += v;
     const b = this.bounds;
     const n = b.length;
@@ -125,64 +78,39 @@ export class HistogramCell {
   }
 
   /**
-   * Moves the staged counts into `recent`: each slot's count at a value of that slot, so that every HDR
-   * index gets the count it would have had from recordValue(); the slots of the exact min and max are
-   * recorded at those values, so that minNonZeroValue and maxValue are exact too.
-   */
-  private unstage(): void {
-    const stage = this.stage;
-    if (stage === undefined || this.stageHi < 0) return;
-    const h = this.recent;
-    const minSlot = this.stageMin === Number.POSITIVE_INFINITY ? -1 : stageSlot(this.stageMin);
-    const maxSlot = stageSlot(this.stageMax);
-    for (let slot = this.stageLo; slot <= this.stageHi; slot++) {
-      const c = stage[slot]!;
-      if (c === 0) continue;
-      stage[slot] = 0;
-      if (slot === maxSlot) {
-        if (slot === minSlot && c > 1) h.recordValueWithCount(this.stageMin, c - 1);
-        h.recordValueWithCount(this.stageMax, slot === minSlot && c > 1 ? 1 : c);
-      } else if (slot === minSlot) h.recordValueWithCount(this.stageMin, c);
-      else h.recordValueWithCount(slotLowest(slot), c);
-    }
-    this.stageLo = STAGE_LENGTH;
-    this.stageHi = -1;
-    this.stageMin = Number.POSITIVE_INFINITY;
-    this.stageMax = -1;
-  }
-
-  /**
    * Moves what was recorded into the window, the bucket and the totals; rotates the window. `aligned` (a cluster
    * aggregator's histogram, whose values come with the time they were recorded: place()): the slots are the
    * clock's multiples of windowMs, so that a value goes into the slot of its recording, whenever it arrives.
    */
   drain(now: number, windowMs: number, aligned = false): void {
-    this.unstage();
     if (aligned) now -= now % windowMs;
     if (Number.isNaN(this.currentStart)) this.currentStart = now;
     if (now - this.currentStart >= windowMs) {
       const old = this.previous;
       this.previous = this.current;
       this.previousSum = this.currentSum;
-      this.current = renewed(old);
+      old.reset();
+      this.current = old;
       this.currentSum = 0;
       // Two windows gone by without a snapshot: the older slot is stale too.
       if (now - this.currentStart >= 2 * windowMs) {
-        this.previous = renewed(this.previous);
+        this.previous.reset();
         this.previousSum = 0;
       }
       this.currentStart = now;
     }
-    if (this.recent.totalCount === 0) return;
-    if (this.recent.maxValue > this.takeMax) this.takeMax = this.recent.maxValue;
-    if (this.recent.minNonZeroValue < this.takeMin) this.takeMin = this.recent.minNonZeroValue;
-    this.current.add(this.recent);
-    this.total.add(this.recent);
-    this.bucket.add(this.recent);
+    const r = this.recent;
+    if (r.totalCount === 0) return;
+    if (r.maxValue > this.takeMax) this.takeMax = r.maxValue;
+    if (r.minNonZeroValue < this.takeMin) this.takeMin = r.minNonZeroValue;
+    this.current.add(r);
+    this.total.add(r);
+    this.bucket.add(r);
     this.currentSum += this.recentSum;
     this.totalSum += this.recentSum;
     this.bucketSum += this.recentSum;
-    this.recent = renewed(this.recent);
+    // Zeroed, kept: observe() fills it again until the next sample (its size: one sample interval's spread).
+    r.reset(false);
     this.recentSum = 0;
   }
 

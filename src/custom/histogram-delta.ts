@@ -1,12 +1,38 @@
 // Values another process recorded into a custom histogram, as HDR indices and counts, and how they are added to one.
 
-import type * as hdr from 'hdr-histogram-js';
-
-/** A histogram's JS internals the cluster reads and writes by HDR index. */
+/** A histogram's JS internals the cluster reads and writes by HDR index (hdr-histogram-js's, or SlotCounts). */
 export interface HdrIndexed {
   countsArrayIndex(value: number): number;
   getCountAtIndex(index: number): number;
   valueFromIndex(index: number): number;
+}
+
+/**
+ * A custom histogram label set's HDR counts (3 significant digits, thousandths), as `totals()` gives them: the
+ * count, exact max and least value above 0, percentiles as hdr-histogram-js reads them, and the counts by HDR index.
+ */
+export interface HistogramCounts {
+  /** Values counted. */
+  readonly totalCount: number;
+  /** The largest value counted, exact (thousandths; 0 when none). */
+  readonly maxValue: number;
+  /** Number.MAX_SAFE_INTEGER while no value above 0 was recorded (as hdr-histogram-js). */
+  readonly minNonZeroValue: number;
+  /** The value (thousandths) at a percentile (0–100), as hdr-histogram-js's getValueAtPercentile on these counts. */
+  getValueAtPercentile(percentile: number): number;
+  /** The HDR index of a value (thousandths). */
+  countsArrayIndex(value: number): number;
+  /** The count at an HDR index. */
+  getCountAtIndex(index: number): number;
+  /** The lowest value (thousandths) of an HDR index. */
+  valueFromIndex(index: number): number;
+}
+
+/** What a delta is recorded into (an hdr-histogram-js histogram, or SlotCounts). */
+export interface DeltaTarget {
+  countsArrayIndex(value: number): number;
+  valueFromIndex(index: number): number;
+  recordValueWithCount(value: number, count: number): void;
 }
 
 /** Values recorded by another process, by HDR index (thousandths), with their exact extremes. */
@@ -25,8 +51,8 @@ export interface HistogramDelta {
  * Records `d` into `h` index by index: each count at a value of its slot (so every index gets the
  * count recordValue() would have given it), the slots of the exact min and max at those values.
  */
-export function recordDelta(h: hdr.Histogram, d: HistogramDelta): void {
-  const x = h as unknown as HdrIndexed;
+export function recordDelta(h: DeltaTarget, d: HistogramDelta): void {
+  const x = h;
   const minSlot = Number.isFinite(d.min) && d.min > 0 ? x.countsArrayIndex(d.min) : -1;
   const maxSlot = d.max >= 0 ? x.countsArrayIndex(d.max) : -1;
   for (let i = 0; i < d.slots.length; i++) {

@@ -1,13 +1,13 @@
-// A custom histogram: values recorded into an HDR histogram (3 significant digits, 0.001 resolution),
-// percentiles read from HDR (never averaged) over a sliding window, since-start totals for Prometheus,
-// and one histogram per history bucket. observe() is O(1) and never throws; a value that is not a number (a
+// A custom histogram: values counted by HDR slot (3 significant digits, 0.001 resolution; pages of slots
+// allocated as values land: slot-counts.ts), percentiles read from HDR (never averaged) over a sliding window,
+// since-start totals for Prometheus, and one histogram per history bucket. observe() is O(1) and never throws; a value that is not a number (a
 // string, a bigint), negative or non-finite is ignored (counted in `dropped`).
 
 import type * as hdr from 'hdr-histogram-js';
 import { round } from '../alerts/status.js';
 import { SteadyTime } from '../requests/steady-clock.js';
-import { createCustomHistogram, HISTOGRAM_SCALE, HistogramCell, renewed } from './histogram-cell.js';
-import { type HistogramDelta, recordDelta } from './histogram-delta.js';
+import { createCustomHistogram, HISTOGRAM_SCALE, HistogramCell } from './histogram-cell.js';
+import { type HistogramCounts, type HistogramDelta, recordDelta } from './histogram-delta.js';
 import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
 import {
   checkMetricName,
@@ -16,6 +16,7 @@ import {
   type ParsedBase,
   parseBase,
 } from './names.js';
+import { SlotCounts } from './slot-counts.js';
 import type { HistogramFigures, HistogramSnapshot } from './types.js';
 
 export { createCustomHistogram, HISTOGRAM_SCALE, stageSlot } from './histogram-cell.js';
@@ -36,11 +37,16 @@ export interface BoundHistogram {
   observe(value: number): void;
 }
 
-/** Built on first use, so importing sysvitals does not load hdr-histogram-js. */
-let scratchHistogram: hdr.Histogram | undefined;
+/** What figures are read from: an hdr-histogram-js histogram, or a label set's SlotCounts. */
+export interface PercentileSource {
+  readonly totalCount: number;
+  readonly maxValue: number;
+  readonly minNonZeroValue: number;
+  getValueAtPercentile(p: number): number;
+}
 
 export function figuresOf(
-  h: hdr.Histogram,
+  h: PercentileSource,
   sum: number,
   countTotal: number,
   sumTotal: number,
@@ -132,14 +138,15 @@ export class CustomHistogram {
   /** Window figures per label set and over all of them (percentiles from the merged HDR histogram). */
   snapshot(now: number): HistogramSnapshot {
     const steady = this.time.view(now);
-    const all = createCustomHistogram();
+    // Read from SlotCounts merged by slot (no dense histogram built): the same HDR counts, the same figures.
+    const all = new SlotCounts();
+    const scratch = new SlotCounts();
     let sum = 0;
     let countTotal = 0;
     let sumTotal = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
       c.drain(steady, this.windowMs, this.aligned);
-      scratchHistogram = scratchHistogram ? renewed(scratchHistogram) : createCustomHistogram();
-      const scratch = scratchHistogram;
+      scratch.reset(false);
       scratch.add(c.current);
       scratch.add(c.previous);
       all.add(scratch);
@@ -165,9 +172,9 @@ export class CustomHistogram {
     let sum = 0;
     for (const { value: c } of this.sets.slots) {
       c.drain(steady, this.windowMs, this.aligned);
-      out.add(c.bucket);
+      c.bucket.addTo(out);
       sum += c.bucketSum;
-      c.bucket = renewed(c.bucket);
+      c.bucket.reset();
       c.bucketSum = 0;
     }
     return { histogram: out, sum };
@@ -180,7 +187,7 @@ export class CustomHistogram {
    */
   takeStates(now: number): {
     labels: Record<string, string>;
-    histogram: hdr.Histogram;
+    histogram: SlotCounts;
     sum: number;
     buckets: Float64Array;
     min: number;
@@ -239,7 +246,7 @@ export class CustomHistogram {
     series: Array<{
       labels: Record<string, string>;
       ageMs: number;
-      slots: [{ histogram: hdr.Histogram; sum: number }, { histogram: hdr.Histogram; sum: number }];
+      slots: [{ histogram: HistogramCounts; sum: number }, { histogram: HistogramCounts; sum: number }];
     }>;
   } {
     const steady = this.time.view(now);
@@ -251,7 +258,7 @@ export class CustomHistogram {
         slots: [
           { histogram: c.current, sum: c.currentSum },
           { histogram: c.previous, sum: c.previousSum },
-        ] as [{ histogram: hdr.Histogram; sum: number }, { histogram: hdr.Histogram; sum: number }],
+        ] as [{ histogram: HistogramCounts; sum: number }, { histogram: HistogramCounts; sum: number }],
       };
     });
     return { windowMs: this.windowMs, series };
@@ -287,7 +294,7 @@ export class CustomHistogram {
   /** Since-start histograms per label set (Prometheus); drains first so nothing recorded is missed. */
   totals(now: number): {
     labels: Record<string, string>;
-    histogram: hdr.Histogram;
+    histogram: HistogramCounts;
     sum: number;
     /** Values per bucket (not cumulative), +Inf last: exact against each bound. */
     buckets: Float64Array;

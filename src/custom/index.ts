@@ -6,6 +6,7 @@ export type { BoundGauge, GaugeOptions, GaugeReading } from './gauge.js';
 export { Gauge } from './gauge.js';
 export type { BoundHistogram, HistogramOptions } from './histogram.js';
 export { CustomHistogram, DEFAULT_CUSTOM_BUCKETS } from './histogram.js';
+export type { HistogramCounts } from './histogram-delta.js';
 export type { LabelValues } from './label-sets.js';
 export type { MetricOptionsBase } from './names.js';
 export { type CustomBucketEntry, type CustomMetric, CustomMetrics } from './registry.js';

@@ -72,6 +72,46 @@ export class LabelSets<T> {
     return this.at(found === undefined ? this.add(values) : (found as number));
   }
 
+  /** The slot of these label values if it exists (never created, never `other` for an unfiled set). */
+  find(values: LabelValues | undefined): T | undefined {
+    const names = this.names;
+    if (names.length === 0) return this.at(0);
+    let level: Level | number | undefined = this.tree;
+    for (const name of names) {
+      if (typeof level !== 'object') return undefined;
+      level = level.get(keyOf(values?.[name]));
+    }
+    return typeof level === 'number' ? this.at(level) : undefined;
+  }
+
+  /**
+   * Keeps only the slots whose cell is in `keep`, in their order, and frees the others' places under the bound
+   * (a `collect()` reading is the gauge's whole state: a set it no longer returns is gone). Returns the cells
+   * removed. A metric without labels keeps its one series.
+   */
+  retain(keep: ReadonlySet<T | undefined>): T[] {
+    if (this.names.length === 0) return [];
+    const removed: T[] = [];
+    const kept: { labels: Record<string, string>; value: T }[] = [];
+    for (const s of this.slots) {
+      if (keep.has(s.value)) kept.push(s);
+      else removed.push(s.value);
+    }
+    if (removed.length === 0) return removed;
+    this.slots.length = 0;
+    this.tree.clear();
+    this.sets = 0;
+    this.other = -1;
+    for (const s of kept) {
+      const keys = this.names.map((n) => s.labels[n] as string);
+      const i = this.slots.push(s) - 1;
+      this.file(keys, i);
+      this.sets++;
+      if (keys.every((k) => k === OTHER_LABEL_VALUE)) this.other = i;
+    }
+    return removed;
+  }
+
   private at(i: number): T {
     return (this.slots[i] as { value: T }).value;
   }

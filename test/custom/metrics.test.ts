@@ -4,7 +4,6 @@ import { Counter } from '../../src/custom/counter.js';
 import { Gauge } from '../../src/custom/gauge.js';
 import { CustomHistogram as Histogram } from '../../src/custom/histogram.js';
 import { CustomMetrics } from '../../src/custom/registry.js';
-import { cumulativeBuckets } from '../../src/http/prometheus/buckets.js';
 import { renderCustom } from '../../src/http/prometheus/custom.js';
 import { escapeLabelValue, formatValue } from '../../src/http/prometheus/render.js';
 
@@ -315,7 +314,7 @@ describe('histogram', () => {
     const values = [1000.1, 1000.3, 999.9, 1000, 5.001, 4.9999, 5];
     for (const v of values) h.observe(v);
     const out: string[] = [];
-    renderCustom(out, r.all(), 'x_', 0, { cumulativeBuckets, escapeLabelValue, formatValue });
+    renderCustom(out, r.all(), 'x_', 0, { escapeLabelValue, formatValue });
     // Exact: le 5 -> 4.9999, 5; le 1000 -> + 999.9, 1000, 5.001; le 2000 -> + 1000.1, 1000.3.
     const le = (b: number) => values.filter((v) => v <= b).length;
     expect([le(5), le(1000), le(2000)]).toEqual([2, 5, 7]);

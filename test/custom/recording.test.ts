@@ -8,6 +8,7 @@ import {
   HISTOGRAM_SCALE,
   stageSlot,
 } from '../../src/custom/histogram.js';
+import { hdrSlot, SlotCounts } from '../../src/custom/slot-counts.js';
 
 interface Counts {
   countsArrayLength: number;
@@ -15,10 +16,23 @@ interface Counts {
 }
 /** Every non-zero count by HDR index (the encoding would also compare the range each histogram grew to). */
 function countsOf(h: unknown): Map<number, number> {
-  const c = h as Counts;
   const out = new Map<number, number>();
+  if (h instanceof SlotCounts) {
+    h.forEach((slot, n) => {
+      out.set(slot, n);
+    });
+    return out;
+  }
+  const c = h as Counts;
   for (let i = 0; i < c.countsArrayLength; i++)
     if (c.getCountAtIndex(i) > 0) out.set(i, c.getCountAtIndex(i));
+  return out;
+}
+
+/** A label set's counts as the dense hdr-histogram-js histogram the figures are read from. */
+function dense(h: unknown): ReturnType<typeof createCustomHistogram> {
+  const out = createCustomHistogram();
+  (h as SlotCounts).addTo(out);
   return out;
 }
 
@@ -48,6 +62,21 @@ describe('custom histogram staging', () => {
     for (let k = 1; k < 30; k++) probes.push(2 ** k - 1, 2 ** k, 2 ** k + 1);
     for (let i = 0; i < 20_000; i++) probes.push(Math.floor(random() * 2 ** (1 + Math.floor(random() * 29))));
     for (const v of probes) expect(stageSlot(v), `value ${v}`).toBe(h.countsArrayIndex(v));
+    // Beyond the stage's 32-bit math, up to 2^53 thousandths (the largest value counted).
+    const big = [
+      2 ** 30,
+      2 ** 30 + 1,
+      2 ** 53,
+      2 ** 53 - 1,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 + 5,
+      1e12,
+      999_999_999_999,
+    ];
+    for (let k = 30; k < 53; k++) big.push(2 ** k - 1, 2 ** k, 2 ** k + 1, 2 ** k + 2 ** (k - 1));
+    for (let i = 0; i < 20_000; i++) big.push(Math.floor(random() * 2 ** (30 + Math.floor(random() * 23))));
+    for (const v of [...probes, ...big]) expect(hdrSlot(v), `value ${v}`).toBe(h.countsArrayIndex(v));
   });
 
   for (const [seed, below] of [
@@ -72,9 +101,21 @@ describe('custom histogram staging', () => {
         expect(histogram.totalCount).toBe(want.totalCount);
         expect(histogram.maxValue).toBe(want.maxValue);
         expect(histogram.minNonZeroValue).toBe(want.minNonZeroValue);
+        const read = dense(histogram);
+        expect([read.totalCount, read.maxValue, read.minNonZeroValue]).toEqual([
+          want.totalCount,
+          want.maxValue,
+          want.minNonZeroValue,
+        ]);
         for (let p = 0; p <= 100; p += 0.5) {
-          expect(histogram.getValueAtPercentile(p), `p${p}`).toBe(want.getValueAtPercentile(p));
+          expect(read.getValueAtPercentile(p), `p${p}`).toBe(want.getValueAtPercentile(p));
+          // Read from the slot counts themselves (snapshot figures), as the library reads them.
+          expect(histogram.getValueAtPercentile(p), `p${p} (slots)`).toBe(want.getValueAtPercentile(p));
         }
+        for (const p of [0.1, 33.3, 66.7, 99.9, 99.99, 100]) {
+          expect(histogram.getValueAtPercentile(p), `p${p} (slots)`).toBe(want.getValueAtPercentile(p));
+        }
+        expect(countsOf(read)).toEqual(countsOf(want));
         expect(countsOf(histogram)).toEqual(countsOf(want));
       }
     });

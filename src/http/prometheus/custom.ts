@@ -6,14 +6,9 @@ import type { CustomMetric } from '../../custom/registry.js';
 
 /** The text-format helpers of prometheus.ts, passed in so that this file does not import it back. */
 export interface TextHelpers {
-  cumulativeBuckets(h: CustomMetricHistogram, bounds: readonly number[], out: number[]): number;
   escapeLabelValue(value: string): string;
   formatValue(value: number): string;
 }
-
-type CustomMetricHistogram = ReturnType<
-  Extract<CustomMetric, { type: 'histogram' }>['totals']
->[number]['histogram'];
 
 function labelText(
   escapeLabelValue: (v: string) => string,

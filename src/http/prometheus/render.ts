@@ -279,7 +279,6 @@ export function renderPrometheus(
   renderPlugins(out, s.plugins, config.prefix, escapeLabelValue, formatValue);
   if (data.custom) {
     renderCustom(out, data.custom, config.prefix, data.now ?? Date.now(), {
-      cumulativeBuckets,
       escapeLabelValue,
       formatValue,
     });
