@@ -450,6 +450,7 @@ describe('MetricsCollector sources and probes', () => {
       pool_size: 10,
       pool_idle: 7,
       pool_waiting: 1,
+      pool_exhausted: false,
       status: 'healthy',
       threshold: 100,
     });
