@@ -1,11 +1,22 @@
-// The prototype wrapper that times a request's server side (outside review 7, F7): Node's response classes' end()
-// (when the application ended its response). One function shared by every response, installed once per class by
-// response-end.ts; the stamp it calls is response-end.ts's, and a stamp that throws never reaches the application's
-// end().
+// The prototype wrappers that time a request's server side (outside reviews 7, F7, and 9, F2): Node's response
+// classes' end() (when the application ended its response) and write() (when a write found its client's buffers
+// full: backpressure). One function of each shared by every response, installed once per class by response-end.ts;
+// the stamps they call are response-end.ts's, and a stamp that throws never reaches the application's call.
 
 import type { ServerResponse } from 'node:http';
 
-type End = (this: unknown, chunk?: unknown, encoding?: unknown, callback?: unknown) => unknown;
+type Call = (this: unknown, chunk?: unknown, encoding?: unknown, callback?: unknown) => unknown;
+
+/** Replaces `proto[name]` with `timed`, keeping the original's enumerability. */
+function install(proto: object, name: 'end' | 'write', timed: unknown): void {
+  const own = Object.getOwnPropertyDescriptor(proto, name);
+  Object.defineProperty(proto, name, {
+    value: timed,
+    writable: true,
+    configurable: true,
+    enumerable: own?.enumerable ?? true,
+  });
+}
 
 /**
  * Makes `proto.end` note, once it returned, when the application ended each tracked response: one function shared
@@ -16,7 +27,7 @@ type End = (this: unknown, chunk?: unknown, encoding?: unknown, callback?: unkno
 export function timeEnds(proto: object, stamp: (res: ServerResponse) => void): void {
   const end = (proto as { end?: unknown }).end;
   if (typeof end !== 'function') return;
-  const original = end as End; // inside `timed`, `end` names `timed` itself
+  const original = end as Call; // inside `timed`, `end` names `timed` itself
   const timed = function end(this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown) {
     const result = original.call(this, chunk, encoding, callback);
     try {
@@ -26,11 +37,37 @@ export function timeEnds(proto: object, stamp: (res: ServerResponse) => void): v
     }
     return result;
   };
-  const own = Object.getOwnPropertyDescriptor(proto, 'end');
-  Object.defineProperty(proto, 'end', {
-    value: timed,
-    writable: true,
-    configurable: true,
-    enumerable: own?.enumerable ?? true,
-  });
+  install(proto, 'end', timed);
+}
+
+/**
+ * Makes `proto.write` call `blocked` when a write returned false: the response's transport (its connection, or its
+ * HTTP/2 stream) holds more than its high-water mark, so its producer is asked to wait for 'drain' (backpressure).
+ * One function shared by every response, as timeEnds; a write that returned anything else costs one comparison
+ * (nothing allocated, no clock read). Writes that throw note nothing; a `blocked` that throws is swallowed.
+ */
+export function timeWrites(proto: object, blocked: (res: ServerResponse) => void): void {
+  const write = (proto as { write?: unknown }).write;
+  if (typeof write !== 'function') return;
+  const original = write as Call; // inside `timed`, `write` names `timed` itself
+  const timed = function write(
+    this: ServerResponse,
+    chunk?: unknown,
+    encoding?: unknown,
+    callback?: unknown,
+  ) {
+    const result = original.call(this, chunk, encoding, callback);
+    if (result === false) noteBlocked(blocked, this);
+    return result;
+  };
+  install(proto, 'write', timed);
+}
+
+/** The slow path of a write that returned false (kept apart: the wrapper's fast path holds no try). */
+function noteBlocked(blocked: (res: ServerResponse) => void, res: ServerResponse): void {
+  try {
+    blocked(res);
+  } catch {
+    // As for end(): the application's write() is never broken by sysvitals' note.
+  }
 }

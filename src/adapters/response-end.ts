@@ -15,14 +15,15 @@ import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { http2ClosedStatus, watchStreamEnds } from '../requests/cut-off.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
+import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
-import { timeEnds } from './prototype-timing.js';
+import { timeEnds, timeWrites } from './prototype-timing.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
 export type FlightEnd<F> = (flight: F, status: number) => void;
 
-/** A response in flight: what its end needs, read once at its start (from objects whose reads are slow). */
-export interface Flight {
+/** A response in flight: what its end needs, read once at its start (slow reads), and its blocked time. */
+export interface Flight extends BlockedFlight {
   readonly res: ServerResponse;
   /**
    * The connection (`req.socket`); null for a request without one, and set to null for an HTTP/2 stream (then the
@@ -74,6 +75,9 @@ export function newTrackedTicket<T>(
     nextFlight: null,
     endedAt: Number.NaN,
     handedOver: false,
+    blockedAt: Number.NaN,
+    blockedMs: 0,
+    drainHeard: false,
   };
 }
 
@@ -86,11 +90,14 @@ export function newTrackedTicket<T>(
  * classes, an end() the application called through a copy of Node's own taken before sysvitals started). It starts
  * at the hand-over, a request's upload included: the server cannot tell a body its client paced from one its own
  * work delayed (outside review 8, F1: the rule that tried, F6's, hid 400 ms of synchronous work before the body).
+ * A response that completed has the time its producer waited on its client taken out (blockedMs, client-blocked.ts:
+ * a compression middleware, a pipe, paused on backpressure; outside review 9, F2); one cut off keeps it.
  */
 export function flightDuration(flight: TrackedTicket<unknown>, status: number): number {
+  if (status === ABORTED_STATUS) return performance.now() - flight.start;
   const ended = flight.endedAt;
   // biome-ignore lint/suspicious/noSelfCompare: NaN check without a call on the request path
-  return (status !== ABORTED_STATUS && ended === ended ? ended : performance.now()) - flight.start;
+  return (ended === ended ? ended : performance.now()) - flight.start - flight.blockedMs;
 }
 
 /**
@@ -135,6 +142,9 @@ const HTTP2: Flight = {
   nextFlight: null,
   endedAt: Number.NaN,
   handedOver: false,
+  blockedAt: Number.NaN,
+  blockedMs: 0,
+  drainHeard: false,
 };
 
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
@@ -142,7 +152,9 @@ export function trackFlight(flight: Flight): void {
   if (!subscribed) {
     subscribed = true;
     subscribe('http.server.response.finish', onResponseFinish);
-    timeEnds(nodeHttp().ServerResponse.prototype, stampEnd);
+    const proto = nodeHttp().ServerResponse.prototype;
+    timeEnds(proto, stampEnd);
+    timeWrites(proto, stampBlocked);
   }
   const socket = flight.socket as Watched | null;
   if (!socket) {
@@ -169,7 +181,9 @@ function watch(socket: Watched, res: ServerResponse): Flight | undefined {
   if ((res.req as IncomingMessage | undefined)?.httpVersionMajor === 2) {
     if (!http2Timed) {
       http2Timed = true;
-      timeEnds(nodeHttp2().Http2ServerResponse.prototype, stampStreamEnd);
+      const proto = nodeHttp2().Http2ServerResponse.prototype;
+      timeEnds(proto, stampStreamEnd);
+      timeWrites(proto, stampBlocked);
       watchStreamEnds((res as { stream?: unknown }).stream);
     }
     socket[FLIGHTS] = HTTP2;
@@ -310,12 +324,37 @@ const REQ = 'req';
 const SOCKET = 'socket';
 const OUTPUT_SIZE = 'outputSize';
 
+/** The connection of `res` (`res.req.socket`; for HTTP/2 a proxy to its session's). */
+function socketOf(res: ServerResponse): Watched | null | undefined {
+  const req = (res as unknown as Record<string, IncomingMessage | undefined>)[REQ];
+  return (req as unknown as Record<string, Watched | null | undefined> | undefined)?.[SOCKET];
+}
+
+/** The list holding the flights of `res` (they are those whose `res` it is): its connection's, or its orphan. */
+function flightsOf(res: ServerResponse, socket: Watched | null | undefined): Flight | null | undefined {
+  const f = socket?.[FLIGHTS];
+  if (f != null && f !== HTTP2) return f;
+  return orphans.size === 0 ? undefined : orphans.get(res);
+}
+
+/** A write to `res` returned false: its flights not ended are blocked on their client (client-blocked.ts). */
+function stampBlocked(res: ServerResponse): void {
+  writeBlocked(flightsOf(res, socketOf(res)), res, onDrain);
+}
+
+/** sysvitals' 'drain' listener of a response a write found blocked (once per response, on that slow path only). */
+function onDrain(this: ServerResponse): void {
+  try {
+    drained(flightsOf(this, socketOf(this)), this);
+  } catch {
+    // Never thrown into Node's 'drain' emit (the connection's, which would fail the process).
+  }
+}
+
 /** An HTTP/1 response's end() returned: its flights (by its connection's list, or as an orphan) are stamped. */
 function stampEnd(res: ServerResponse): void {
-  const req = (res as unknown as Record<string, IncomingMessage | undefined>)[REQ];
-  const socket = (req as unknown as Record<string, Watched | null | undefined> | undefined)?.[SOCKET];
-  let f: Flight | null | undefined = socket?.[FLIGHTS];
-  if (f == null) f = orphans.size === 0 ? undefined : orphans.get(res);
+  const socket = socketOf(res);
+  let f = flightsOf(res, socket);
   let now = Number.NaN;
   let whole = false;
   for (; f; f = f.nextFlight) {

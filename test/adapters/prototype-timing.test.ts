@@ -3,7 +3,7 @@
 // unchanged.
 
 import { describe, expect, it } from 'vitest';
-import { timeEnds } from '../../src/adapters/prototype-timing.js';
+import { timeEnds, timeWrites } from '../../src/adapters/prototype-timing.js';
 
 const throwing = () => {
   throw new Error('a response object this copy cannot read');
@@ -33,5 +33,37 @@ describe('prototype timing wrapper', () => {
     }
     timeEnds(Other.prototype, throwing);
     expect(new Other().end()).toBe(42);
+  });
+
+  it("write(): the original's arguments and result pass through, the note comes only for false, and a throwing one is swallowed", () => {
+    const calls: unknown[][] = [];
+    class Response {
+      full = false;
+      write(...args: unknown[]) {
+        calls.push(args);
+        return !this.full;
+      }
+    }
+    const blocked: unknown[] = [];
+    timeWrites(Response.prototype, (res) => blocked.push(res));
+    const res = new Response();
+    const cb = () => {};
+    expect(res.write('a', 'utf8', cb)).toBe(true);
+    expect(blocked).toEqual([]);
+    res.full = true;
+    expect(res.write('b')).toBe(false);
+    expect(calls).toEqual([
+      ['a', 'utf8', cb],
+      ['b', undefined, undefined],
+    ]);
+    expect(blocked).toEqual([res]);
+
+    class Other {
+      write() {
+        return false;
+      }
+    }
+    timeWrites(Other.prototype, throwing);
+    expect(new Other().write()).toBe(false);
   });
 });

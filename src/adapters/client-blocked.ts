@@ -1,0 +1,86 @@
+// The time a response was blocked on its client (outside review 9, F2): behind a compression middleware (`compression`,
+// `koa-compress`, `@fastify/compress`), a body the application sent in one call is written by zlib, which pauses on
+// backpressure and calls the real end() only once it has written everything: 6 clients that read nothing for 5.5 s
+// were timed at 6–7 s and paged `api_response_time`, for ~1 s of the server's work. A pipe (`stream.pipe(res)`,
+// `res.sendFile`, Koa's and Fastify's stream bodies) and Fastify 5's chunked HTTP/2 payloads wait the same way.
+//
+// The rule: a span opens when a write to the response returns false (its transport holds more than its high-water
+// mark) and closes at the response's 'drain'; it is the client's, and taken out of the duration, when something
+// waited for that 'drain' (a listener besides sysvitals' own: the middleware's, the pipe's, Fastify's, an
+// application's `once(res, 'drain')`), so the producer was paused on its client. Not the client's, and kept: a span
+// nothing waited on (an application that writes on without waiting: its own work goes on meanwhile), a span a new
+// write or the application's end() came into before the drain (the producer did not wait), and spans after end()
+// (the duration ends there). Node's own 'drain' on a response comes only through its transport's (HTTP/1's
+// connection, HTTP/2's stream), once every byte written is taken, so a span is the time the client's buffers were
+// full. A fast client drains them at once: its spans are the microseconds of the write the kernel takes.
+
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+/** What of a tracked response's flight (response-end.ts, Flight) the spans need, and keep. */
+export interface BlockedFlight {
+  readonly res: ServerResponse;
+  /** performance.now() when the application's end() of its response returned; NaN before. */
+  readonly endedAt: number;
+  readonly nextFlight: BlockedFlight | null;
+  /** performance.now() when a write to its response returned false and it has not drained since; NaN if not. */
+  blockedAt: number;
+  /** The time (ms) its producer waited on its client before the application ended it: not the server's. */
+  blockedMs: number;
+  /** Whether its response has sysvitals' 'drain' listener (added at its first write that returned false). */
+  drainHeard: boolean;
+}
+
+const prependListener = EventEmitter.prototype.prependListener;
+const listenerCount = EventEmitter.prototype.listenerCount;
+
+/**
+ * A write to `res` returned false: each of its flights (from `first` on its list) not ended yet opens a span now (a
+ * span already open restarts: the producer wrote without waiting for the drain). `onDrain` (which calls drained) is
+ * prepended to the response's 'drain' listeners once per response, so it runs before the producer's own: a
+ * producer that writes again from its 'drain' listener finds the span closed.
+ */
+export function writeBlocked(
+  first: BlockedFlight | null | undefined,
+  res: ServerResponse,
+  onDrain: (this: ServerResponse) => void,
+): void {
+  let now = Number.NaN;
+  let listen = false;
+  for (let f = first; f; f = f.nextFlight) {
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check (not ended)
+    if (f.res !== res || f.endedAt === f.endedAt) continue;
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check (the clock read once)
+    if (now !== now) now = performance.now();
+    f.blockedAt = now;
+    if (!f.drainHeard) {
+      f.drainHeard = true;
+      listen = true;
+    }
+  }
+  if (listen) prependListener.call(res, 'drain', onDrain);
+}
+
+/**
+ * `res` drained: each of its flights' open span closes, and is added to its blocked time when something besides
+ * sysvitals waited for this 'drain' and the application had not ended the response.
+ */
+export function drained(first: BlockedFlight | null | undefined, res: ServerResponse): void {
+  let now = Number.NaN;
+  let waited: boolean | undefined;
+  for (let f = first; f; f = f.nextFlight) {
+    const at = f.blockedAt;
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check (a span open)
+    if (f.res !== res || at !== at) continue;
+    f.blockedAt = Number.NaN;
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check (not ended)
+    if (f.endedAt === f.endedAt) continue;
+    // Read once, at the first open span: this listener and the producer's (emit runs a copy of the list).
+    if (waited === undefined) waited = listenerCount.call(res, 'drain') > 1;
+    if (!waited) continue;
+    // biome-ignore lint/suspicious/noSelfCompare: NaN check (the clock read once)
+    if (now !== now) now = performance.now();
+    f.blockedMs += now - at;
+  }
+}
