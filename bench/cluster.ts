@@ -315,6 +315,12 @@ if (flags.paired) {
   const idle = { bare: [] as number[], cluster: [] as number[], perProcess: [] as number[] };
   const rates: number[] = [];
   const bareUs: number[] = [];
+  const split = {
+    user: [] as number[],
+    sys: [] as number[],
+    aggUser: [] as number[],
+    aggSys: [] as number[],
+  };
   let errors = 0;
   try {
     for (let i = 0; i < ROUNDS; i++) {
@@ -349,6 +355,16 @@ if (flags.paired) {
       }
       cells.push(main.ipc.map((b) => b.toFixed(0)).join(', ') || '–');
       rows.push(`| ${cells.join(' | ')} |`);
+      // The user/kernel split (issues 18, 13): added µs per request in user mode and in the kernel.
+      split.user.push(main.b.userUsPerReq - main.a.userUsPerReq);
+      split.sys.push(main.b.sysUsPerReq - main.a.sysUsPerReq);
+      if (control) {
+        split.aggUser.push(control.b.userUsPerReq - control.a.userUsPerReq);
+        split.aggSys.push(control.b.sysUsPerReq - control.a.sysUsPerReq);
+      }
+      console.log(
+        `  user/sys µs/req: bare ${main.a.userUsPerReq.toFixed(1)}/${main.a.sysUsPerReq.toFixed(1)}, cluster mode ${main.b.userUsPerReq.toFixed(1)}/${main.b.sysUsPerReq.toFixed(1)}${control ? `; per process ${control.a.userUsPerReq.toFixed(1)}/${control.a.sysUsPerReq.toFixed(1)}, cluster mode ${control.b.userUsPerReq.toFixed(1)}/${control.b.sysUsPerReq.toFixed(1)}` : ''}`,
+      );
       console.log(`${rows[rows.length - 1]} (${((Date.now() - tRound) / 1000).toFixed(1)} s)`);
     }
   } finally {
@@ -376,6 +392,7 @@ if (flags.paired) {
     aggRatios.length > 0
       ? `The aggregation alone (cluster mode / the same sysvitals without cluster mode, in the same seconds): **${formatInterval(meanInterval(aggRatios), 3)}** (median ${median(aggRatios).toFixed(3)}); ≤ 1.05: ${verdictBelow(meanInterval(aggRatios), 1.05)}.`
       : '',
+    `Where the added CPU goes (utime and stime over the same seconds, µs per request, mean and 95% t-interval): cluster mode − bare: user ${formatInterval(meanInterval(split.user), 2)}, kernel ${formatInterval(meanInterval(split.sys), 2)}${split.aggUser.length > 0 ? `; cluster mode − per process: user ${formatInterval(meanInterval(split.aggUser), 2)}, kernel ${formatInterval(meanInterval(split.aggSys), 2)}` : ''}.`,
     ipcRates.length > 0
       ? `IPC bytes/s written by a worker that is not the aggregator, over each measured window at full load: median ${median(ipcRates).toFixed(0)}, ${Math.min(...ipcRates).toFixed(0)}–${Math.max(...ipcRates).toFixed(0)} over rounds; target under 2048 (\`--ipc\` for other rates).`
       : '',

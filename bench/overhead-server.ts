@@ -42,6 +42,51 @@ function loadPeer<T>(name: string): T {
 }
 
 const BODY = { hello: 'world' };
+// Diagnosis only (bench/under-load.ts, issues 18 and 13): SV_ABLATE=a+b switches pieces of sysvitals off in the
+// sysvitals variant: `idle` creates the monitor without installing its middleware (its timers, sampler and
+// observers run, no request is recorded); `nosample` runs it without the sample cycle (sampleIntervalMs 0).
+const ablate = new Set((process.env.SV_ABLATE ?? '').split('+').filter(Boolean));
+// `nogc` keeps any 'gc' PerformanceObserver from observing and `noeld` hands out a monitorEventLoopDelay that never
+// runs (both patched into node:perf_hooks before sysvitals loads); `addgc` gives any variant (bare too) one 'gc'
+// observer of its own, as sysvitals' collector has.
+if (ablate.has('nogc') || ablate.has('noeld') || ablate.has('addgc')) {
+  const perf = local('node:perf_hooks') as typeof import('node:perf_hooks');
+  if (ablate.has('nogc')) {
+    const observe = perf.PerformanceObserver.prototype.observe;
+    perf.PerformanceObserver.prototype.observe = function (this: PerformanceObserverT, o: object) {
+      const types = (o as { entryTypes?: string[]; type?: string }).entryTypes ?? [
+        (o as { type: string }).type,
+      ];
+      if (!types.includes('gc')) observe.call(this, o as never);
+    };
+  }
+  if (ablate.has('noeld')) {
+    (perf as { monitorEventLoopDelay: unknown }).monitorEventLoopDelay = () => ({
+      enable: () => true,
+      disable: () => true,
+      reset: () => {},
+      percentile: () => 0,
+      percentiles: new Map(),
+      count: 0,
+      max: 0,
+      min: 0,
+      mean: 0,
+      stddev: 0,
+      exceeds: 0,
+    });
+  }
+  if (ablate.has('addgc')) new perf.PerformanceObserver(() => {}).observe({ entryTypes: ['gc'] });
+}
+type PerformanceObserverT = import('node:perf_hooks').PerformanceObserver;
+// `ballast` keeps ~2 MB of small live objects (what a default monitor holds beside a bare app, v8 heap statistics
+// after gc(): 8.0 against 5.9 MB used) for the life of the process: the heap size alone, without sysvitals.
+const ballast: unknown[] = [];
+if (ablate.has('ballast'))
+  for (let i = 0; i < 20_000; i++) ballast.push({ i, s: `k${i}`, a: [i, i + 1, i + 2], o: { x: i } });
+process.on('exit', () => ballast.length);
+function ablatedOptions(): { sampleIntervalMs?: number } {
+  return ablate.has('nosample') ? { sampleIntervalMs: 0 } : {};
+}
 // A token of 32+ characters, as the README asks: a shorter one makes createMonitor warn on stderr, and a
 // console.warn at start-up made Node 20's process.nextTick about ten times dearer for the life of the process
 // likelier (--cpu-prof: nextTick 3-10 % of samples against 0.2-0.9 %, in 4 of 12 bare Fastify start-ups with
@@ -55,7 +100,8 @@ async function express(): Promise<Server> {
     const { createMonitor } = (await import(
       adapterUrl('express')
     )) as typeof import('../src/adapters/express.js');
-    app.use(createMonitor({ adminToken: TOKEN }).middleware());
+    const monitor = createMonitor({ adminToken: TOKEN, ...ablatedOptions() });
+    if (!ablate.has('idle')) app.use(monitor.middleware());
   } else if (variant === 'express-prom-bundle') {
     const promBundle = local('express-prom-bundle');
     app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true }));

@@ -77,6 +77,9 @@ if (!flags.source && !existsSync(here('../dist/index.cjs'))) {
 
 interface Run {
   rps: number;
+  /** User and kernel parts of cpuUsPerReq (--paired only; NaN otherwise). */
+  userUs: number;
+  sysUs: number;
   p99: number;
   cpuUsPerReq: number;
   rssMb: number;
@@ -141,6 +144,8 @@ async function measure(framework: string, variant: string): Promise<Run> {
       p99: result.latency.p99,
       cpuUsPerReq: served > 0 ? ((after - before) * 1e6) / CLK_TCK / served : Number.NaN,
       rssMb,
+      userUs: Number.NaN,
+      sysUs: Number.NaN,
       errors: result.errors + result.timeouts + result.non2xx,
     };
   } finally {
@@ -160,9 +165,11 @@ async function measurePair(framework: string, variant: string): Promise<[bare: R
     if (warmup > 0) await loadTogether(targets, warmup, connections);
     const loaded = await loadTogether(targets, duration, connections);
     const runs = servers.map(({ child }, i): Run => {
-      const { cannon, cpuUsPerReq, errors } = loaded[i] as Loaded;
+      const { cannon, cpuUsPerReq, userUsPerReq, sysUsPerReq, errors } = loaded[i] as Loaded;
       return {
         rps: cannon.requests.average,
+        userUs: userUsPerReq,
+        sysUs: sysUsPerReq,
         p99: cannon.latency.p99,
         cpuUsPerReq,
         rssMb: procRssMb(child.pid as number),
@@ -211,7 +218,7 @@ for (let round = 1; round <= rounds; round++) {
             runs.set(k, [...(runs.get(k) ?? []), r]);
           pairedBare.set(key, [...(pairedBare.get(key) ?? []), bare]);
           console.log(
-            `round ${round} ${key.padEnd(30)} bare ${bare.cpuUsPerReq.toFixed(1)} µs/req ${bare.rps.toFixed(0)} req/s, ${variant} ${run.cpuUsPerReq.toFixed(1)} µs/req ${run.rps.toFixed(0)} req/s: ${(run.cpuUsPerReq / bare.cpuUsPerReq).toFixed(3)}`,
+            `round ${round} ${key.padEnd(30)} bare ${bare.cpuUsPerReq.toFixed(1)} µs/req (user ${bare.userUs.toFixed(1)}, sys ${bare.sysUs.toFixed(1)}) ${bare.rps.toFixed(0)} req/s, ${variant} ${run.cpuUsPerReq.toFixed(1)} µs/req (user ${run.userUs.toFixed(1)}, sys ${run.sysUs.toFixed(1)}) ${run.rps.toFixed(0)} req/s: ${(run.cpuUsPerReq / bare.cpuUsPerReq).toFixed(3)}`,
           );
         } catch (err) {
           const e = err as Error & { unavailable?: boolean };
@@ -257,6 +264,9 @@ interface Row {
   /** 95% t-intervals of the per-round ratios. */
   rpsCi: { mean: number; low: number; high: number };
   cpuCi: { mean: number; low: number; high: number };
+  /** --paired: the variant's user and kernel µs per request minus bare's in the same seconds, 95% t-intervals. */
+  userDiff: { mean: number; low: number; high: number };
+  sysDiff: { mean: number; low: number; high: number };
 }
 const rows: Row[] = [];
 for (const framework of frameworks) {
@@ -270,6 +280,8 @@ for (const framework of frameworks) {
     const ratios = (pick: (r: Run) => number) =>
       list.map((r, i) => (bare[i] ? pick(r) / pick(bare[i] as Run) : Number.NaN)).filter(Number.isFinite);
     const ratio = (pick: (r: Run) => number) => median(ratios(pick));
+    const diffs = (pick: (r: Run) => number) =>
+      list.map((r, i) => (bare[i] ? pick(r) - pick(bare[i] as Run) : Number.NaN)).filter(Number.isFinite);
     rows.push({
       framework,
       variant,
@@ -284,6 +296,8 @@ for (const framework of frameworks) {
       errors: list.reduce((n, r) => n + r.errors, 0),
       rpsCi: meanInterval(ratios((r) => r.rps)),
       cpuCi: meanInterval(ratios((r) => r.cpuUsPerReq)),
+      userDiff: meanInterval(diffs((r) => r.userUs)),
+      sysDiff: meanInterval(diffs((r) => r.sysUs)),
     });
   }
 }
@@ -313,7 +327,20 @@ const targets = [
       return `| ${r.framework} | ${PEER_LABEL[r.variant] ?? r.variant} | ${formatInterval(r.rpsCi, 3)} | ${above} | ${formatInterval(r.cpuCi, 3)} | ${verdictBelow(r.cpuCi, 1.03)} |`;
     }),
 ].join('\n');
-console.log(`\n${table}\n\n${targets}\n`);
+// Where the added CPU goes (--paired, issues 18 and 13): user mode against the kernel (faults, syscalls).
+const split = flags.paired
+  ? [
+      '| framework | variant | added user µs/req, mean (95% CI) | added kernel µs/req, mean (95% CI) |',
+      '|---|---|---|---|',
+      ...rows
+        .filter((r) => r.variant !== 'bare' && Number.isFinite(r.userDiff.mean))
+        .map(
+          (r) =>
+            `| ${r.framework} | ${PEER_LABEL[r.variant] ?? r.variant} | ${formatInterval(r.userDiff, 2)} | ${formatInterval(r.sysDiff, 2)} |`,
+        ),
+    ].join('\n')
+  : '';
+console.log(`\n${table}\n\n${targets}\n${split ? `\n${split}\n` : ''}`);
 for (const [key, reason] of unavailable) console.log(`not measured: ${key}: ${reason}`);
 const failures = rows.filter((r) => r.errors > 0);
 for (const r of failures)
@@ -335,6 +362,7 @@ if (!flags['no-write']) {
     '',
     targets,
     '',
+    ...(split ? ['utime and stime over the same seconds, the variant minus bare:', '', split, ''] : []),
     ...[...unavailable].map(([key, reason]) => `Not measured: ${key}: ${reason}`),
     rounds < 7 || duration < 10
       ? '**Short run** (fewer than 7 rounds or under 10 s): a check that the benchmark works, not figures to quote.'

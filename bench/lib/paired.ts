@@ -28,10 +28,16 @@ export function pin(cpu: number, command: string, args: string[]): [string, stri
 
 /** utime + stime of a process, in clock ticks (CLK_TCK per second). */
 export function procCpuTicks(pid: number): number {
+  const [user, sys] = procCpuSplit(pid);
+  return user + sys;
+}
+
+/** utime and stime of a process (user and kernel time, every thread), in clock ticks. */
+export function procCpuSplit(pid: number): [user: number, sys: number] {
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  return [Number(fields[11]), Number(fields[12])];
 }
 
 export function procRssMb(pid: number): number {
@@ -49,14 +55,23 @@ export interface Cannon {
   non2xx: number;
 }
 
-/** autocannon -c `connections` -d `seconds` on `url`, as a child process pinned to LOAD_CPU. */
-export function autocannon(url: string, seconds: number, connections: number): Promise<Cannon> {
+/**
+ * autocannon -c `connections` -d `seconds` on `url`, as a child process pinned to LOAD_CPU; with `rate`, at most
+ * that many requests a second in all (`-R`).
+ */
+export function autocannon(
+  url: string,
+  seconds: number,
+  connections: number,
+  rate?: number,
+): Promise<Cannon> {
   const [cmd, args] = pin(LOAD_CPU, process.execPath, [
     AUTOCANNON,
     '-c',
     String(connections),
     '-d',
     String(seconds),
+    ...(rate ? ['-R', String(rate)] : []),
     '-j',
     '-n',
     url,
@@ -96,6 +111,9 @@ export interface Loaded {
   ticks: number;
   /** That CPU per request served, in µs (NaN when none was served). */
   cpuUsPerReq: number;
+  /** Its user-mode and kernel-mode parts (utime, stime), in µs per request (issues 18, 13: the split). */
+  userUsPerReq: number;
+  sysUsPerReq: number;
   /** Failed, timed-out and non-2xx responses. */
   errors: number;
 }
@@ -110,18 +128,31 @@ export async function loadTogether(
   seconds: number,
   connections: number,
 ): Promise<Loaded[]> {
-  const cpu = (t: Target) => t.pids.reduce((n, pid) => n + procCpuTicks(pid), 0);
+  const cpu = (t: Target): [number, number] =>
+    t.pids.reduce<[number, number]>(
+      (n, pid) => {
+        const [user, sys] = procCpuSplit(pid);
+        return [n[0] + user, n[1] + sys];
+      },
+      [0, 0],
+    );
   const before = targets.map(cpu);
   const results = await Promise.all(targets.map((t) => autocannon(t.url, seconds, connections)));
   const after = targets.map(cpu);
   return targets.map((_, i) => {
     const cannon = results[i] as Cannon;
-    const ticks = (after[i] as number) - (before[i] as number);
+    const [userAfter, sysAfter] = after[i] as [number, number];
+    const [userBefore, sysBefore] = before[i] as [number, number];
+    const user = userAfter - userBefore;
+    const sys = sysAfter - sysBefore;
     const served = cannon.requests.total;
+    const perReq = (t: number) => (served > 0 ? (t * 1e6) / CLK_TCK / served : Number.NaN);
     return {
       cannon,
-      ticks,
-      cpuUsPerReq: served > 0 ? (ticks * 1e6) / CLK_TCK / served : Number.NaN,
+      ticks: user + sys,
+      cpuUsPerReq: perReq(user + sys),
+      userUsPerReq: perReq(user),
+      sysUsPerReq: perReq(sys),
       errors: cannon.errors + cannon.timeouts + cannon.non2xx,
     };
   });
