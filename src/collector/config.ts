@@ -22,8 +22,11 @@ export interface CollectorSources {
   requests?: () => RequestGroups;
   /** Open WebSocket / live-stream connections. @defaultValue 0 */
   websocketConnections?: () => number;
-  /** Custom metrics' `custom` group. @defaultValue none */
-  custom?: () => Record<string, CustomMetricSnapshot>;
+  /**
+   * Custom metrics' `custom` group; `close` is true for a sample (collect(), which ends the counters' rate
+   * interval) and false for a read (peek(), which must not). @defaultValue none
+   */
+  custom?: (close: boolean) => Record<string, CustomMetricSnapshot>;
 }
 
 /** Warning and critical levels by rule name (percent, or ms for latency rules), used for the snapshot's statuses. */

@@ -96,7 +96,8 @@ export class ContainerCollector {
     this.machineMemory = options.machineMemory ?? os.totalmem();
   }
 
-  read(): ContainerReading {
+  /** Limits and usage; the CPU share since the previous reading, which `close` false (a read) keeps as the base. */
+  read(close = true): ContainerReading {
     const now = this.options.now();
     if (now - this.limitsAt >= LIMITS_REFRESH_MS) {
       this.limitsAt = now;
@@ -123,7 +124,7 @@ export class ContainerCollector {
         if (prev && now > prev.at && usec >= prev.usec) {
           cpuPercent = ((usec - prev.usec) / 1000 / (now - prev.at) / this.cpuLimit) * 100;
         }
-        this.lastUsage = { usec, at: now };
+        if (close || !prev) this.lastUsage = { usec, at: now };
       }
     }
     return {

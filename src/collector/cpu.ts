@@ -179,15 +179,19 @@ export class CpuCollector {
     }
   }
 
-  async collect(): Promise<CpuMetrics> {
+  /**
+   * CPU use since the previous sample and the 5/15-minute averages. `close` false (a read): the share since the
+   * previous sample without making this reading the next one's base (the last figure while too short a span).
+   */
+  async collect(close = true): Promise<CpuMetrics> {
     let times = this.source.times();
-    let current = this.sample(times);
+    let current = close ? this.sample(times) : this.peek(times, false);
     if (current === undefined) {
       // Nothing measured yet (the first collection, or counters that went backwards): measure a short
       // window now rather than report the share since boot, which can be anything on a long-running host.
       await this.wait(Math.max(0, this.firstWindowMs - (this.now() - this.previousAt)));
       times = this.source.times();
-      current = this.sample(times) ?? this.shortSpan(times);
+      current = close ? (this.sample(times) ?? this.shortSpan(times)) : this.peek(times, true);
     }
     const at = this.now();
     if (at - this.factsAt >= FACTS_REFRESH_MS) {
@@ -259,6 +263,22 @@ export class CpuCollector {
       if (this.checkpoints.length > CHECKPOINT_CAPACITY) this.checkpoints.shift();
     }
     return percent;
+  }
+
+  /**
+   * A read: the share busy since the base, which stays; with too short a span, the last figure (or, `short`,
+   * whatever ticks passed). Undefined with no base, counters that went backwards or did not move.
+   */
+  private peek(times: CpuTimes, short: boolean): number | undefined {
+    const prev = this.previous;
+    if (!prev) {
+      this.setBaseline(times, this.now()); // no interval yet: a first base closes nothing
+      return undefined;
+    }
+    if (times.total <= prev.total) return short ? undefined : this.lastPercent;
+    const span = times.total - prev.total;
+    if (!short && span < this.source.ticksPerSecond * times.cores * MIN_SPAN_SECONDS) return this.lastPercent;
+    return percentBusy(times.busy - prev.busy, span);
   }
 
   private setBaseline(times: CpuTimes, at: number): void {

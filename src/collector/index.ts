@@ -2,7 +2,6 @@
 // comes back `unknown` with an error, a failing dependency `critical`), so collect() never throws and
 // returns within groupTimeoutMs, or a probe's own timeoutMs when that is longer.
 
-import { levelStatus } from '../alerts/status.js';
 import type { CustomMetricSnapshot } from '../custom/types.js';
 import { invalidOption } from '../errors.js';
 import { errorMessage, OutageLog } from '../logger.js';
@@ -14,6 +13,7 @@ import { CpuCollector, FIRST_WINDOW_MS, failedCpu, osCpuSource, procCpuSource } 
 import { SharedDeadline } from './deadline.js';
 import { DiskCollector, failedDisk, nodeStatFs, procMountSource } from './disk.js';
 import { siCpuMhz, siMountSource, siNetworkSource, siSwap } from './fallbacks.js';
+import { notCollectedHost, probeStatus } from './host-groups.js';
 import {
   failedMemory,
   type MemorySource,
@@ -52,6 +52,7 @@ export class MetricsCollector {
   private readonly runners: Partial<Record<ProbeName, ProbeRunner>> = {};
   private readonly probeNow: () => number;
   private inflight: Promise<MetricsSnapshot> | undefined;
+  private peeking: Promise<MetricsSnapshot> | undefined;
   private closed = false;
 
   constructor(options: CollectorOptions = {}) {
@@ -127,12 +128,29 @@ export class MetricsCollector {
     this.runners[name] = new ProbeRunner(valid, this.probeNow, logAbandoned(this.config.logger, name));
   }
 
-  /** One snapshot. Never throws; concurrent callers share the collection under way. */
+  /**
+   * One snapshot: a sample, which ends the interval of every figure measured since the previous one (CPU and
+   * network use, event-loop delay and utilisation, GC pauses, counter rates). Never throws; concurrent callers
+   * share the collection under way.
+   */
   collect(): Promise<MetricsSnapshot> {
-    this.inflight ??= this.collectNow().finally(() => {
+    this.inflight ??= this.collectNow(true).finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
+  }
+
+  /**
+   * One snapshot for a read: the same groups, the interval figures over the interval under way (counter rates:
+   * the last one collect() ended), which it neither ends nor restarts, so what collect() reports next does not
+   * depend on reads. Never throws; shares a collection under way.
+   */
+  peek(): Promise<MetricsSnapshot> {
+    if (this.inflight) return this.inflight;
+    this.peeking ??= this.collectNow(false).finally(() => {
+      this.peeking = undefined;
+    });
+    return this.peeking;
   }
 
   /** Calls every plugin's close() once (errors are logged, never thrown). */
@@ -156,8 +174,8 @@ export class MetricsCollector {
     this.proc.close();
   }
 
-  private async collectNow(): Promise<MetricsSnapshot> {
-    if (!this.config.hostMetrics) return this.collectWithoutHost();
+  private async collectNow(close: boolean): Promise<MetricsSnapshot> {
+    if (!this.config.hostMetrics) return this.collectWithoutHost(close);
     const { levels, groupTimeoutMs } = this.config;
     const timestamp = new Date(this.config.clock.now()).toISOString();
     const deadline = new SharedDeadline(groupTimeoutMs, `no answer within ${groupTimeoutMs} ms`);
@@ -167,7 +185,7 @@ export class MetricsCollector {
         this.group(
           deadline,
           'cpu',
-          () => this.cpu.collect(),
+          () => this.cpu.collect(close),
           (e) => failedCpu(e, levels.cpu.warning),
         ),
         this.group(
@@ -182,19 +200,19 @@ export class MetricsCollector {
           () => this.disk.collect(),
           (e) => failedDisk(e, levels.disk.warning),
         ),
-        this.group(deadline, 'network', () => this.network.collect(), failedNetwork),
+        this.group(deadline, 'network', () => this.network.collect(close), failedNetwork),
         this.database(),
         this.redis(),
-        this.group(deadline, 'process', () => this.proc.collect(), failedProcess),
+        this.group(deadline, 'process', () => this.proc.collect(close), failedProcess),
       ]);
-      const container = this.readContainer();
+      const container = this.readContainer(close);
       return {
         timestamp,
         cpu: container ? cpuInContainer(cpu, container) : cpu,
         memory: container ? memoryInContainer(memory, container) : memory,
         disk,
         network,
-        ...(await this.appGroups(database, redis, process, plugins)),
+        ...(await this.appGroups(close, database, redis, process, plugins)),
       };
     } finally {
       deadline.clear();
@@ -205,7 +223,7 @@ export class MetricsCollector {
    * `hostMetrics: false` (a cluster worker's own monitor): no host group is read; they come back
    * not measured here (zero, `unknown`, no error), the app and process groups as usual.
    */
-  private async collectWithoutHost(): Promise<MetricsSnapshot> {
+  private async collectWithoutHost(close: boolean): Promise<MetricsSnapshot> {
     const { levels, groupTimeoutMs } = this.config;
     const timestamp = new Date(this.config.clock.now()).toISOString();
     const deadline = new SharedDeadline(groupTimeoutMs, `no answer within ${groupTimeoutMs} ms`);
@@ -214,12 +232,12 @@ export class MetricsCollector {
       const [database, redis, process] = await Promise.all([
         this.database(),
         this.redis(),
-        this.group(deadline, 'process', () => this.proc.collect(), failedProcess),
+        this.group(deadline, 'process', () => this.proc.collect(close), failedProcess),
       ]);
       return {
         timestamp,
         ...notCollectedHost(levels),
-        ...(await this.appGroups(database, redis, process, plugins)),
+        ...(await this.appGroups(close, database, redis, process, plugins)),
       };
     } finally {
       deadline.clear();
@@ -228,6 +246,7 @@ export class MetricsCollector {
 
   /** The groups every snapshot has, with or without host metrics: dependencies, the app's, process, custom, plugins. */
   private async appGroups(
+    close: boolean,
     database: MetricsSnapshot['database'],
     redis: MetricsSnapshot['redis'],
     process: MetricsSnapshot['process'],
@@ -244,7 +263,7 @@ export class MetricsCollector {
       process,
       functions: app.functions,
       routes: app.routes,
-      custom: this.customGroup(),
+      custom: this.customGroup(close),
       plugins: await plugins,
     };
   }
@@ -266,10 +285,10 @@ export class MetricsCollector {
   }
 
   /** The container's limits and usage; undefined without a container reader or when it fails. */
-  private readContainer() {
+  private readContainer(close = true) {
     if (!this.container) return undefined;
     try {
-      const reading = this.container.read();
+      const reading = this.container.read(close);
       this.outages.recovered('container');
       return reading;
     } catch (err) {
@@ -349,11 +368,11 @@ export class MetricsCollector {
     }
   }
 
-  private customGroup(): Record<string, CustomMetricSnapshot> {
+  private customGroup(close: boolean): Record<string, CustomMetricSnapshot> {
     const source = this.config.sources.custom;
     if (!source) return {};
     try {
-      const custom = source();
+      const custom = source(close);
       this.outages.recovered('custom');
       return custom;
     } catch (err) {
@@ -374,27 +393,4 @@ export class MetricsCollector {
       return emptyRequestGroups(levels, 'unknown', errorMessage(err));
     }
   }
-}
-
-/** The host groups of a collector with `hostMetrics: false`: zero, `unknown`, and no error (not a failure). */
-function notCollectedHost(
-  levels: CollectorConfig['levels'],
-): Pick<MetricsSnapshot, 'cpu' | 'memory' | 'disk' | 'network'> {
-  const { error: _cpu, ...cpu } = failedCpu('', levels.cpu.warning);
-  const { error: _memory, ...memory } = failedMemory('', levels.memory.warning);
-  const { error: _disk, ...disk } = failedDisk('', levels.disk.warning);
-  const { error: _network, ...network } = failedNetwork('');
-  return { cpu, memory, disk, network };
-}
-
-function probeStatus(
-  outcome: ProbeOutcome | undefined,
-  warning: number,
-  critical: number,
-): Pick<DatabaseMetrics, 'status' | 'error'> {
-  if (!outcome) return { status: 'unknown' };
-  // Not the database's failure: every pool connection is busy with the application's statements.
-  if (outcome.poolExhausted !== undefined) return { status: 'warning', error: outcome.poolExhausted };
-  if (!outcome.ok) return { status: 'critical', error: outcome.error ?? 'check failed' };
-  return { status: levelStatus(outcome.latencyMs ?? 0, warning, critical) };
 }

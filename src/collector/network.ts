@@ -100,7 +100,8 @@ export class NetworkCollector {
     }
   }
 
-  async collect(): Promise<NetworkMetrics> {
+  /** Totals and rates since the previous sample; `close` false (a read) keeps that sample as the rates' base. */
+  async collect(close = true): Promise<NetworkMetrics> {
     const counters = withoutLoopback(await this.source());
     const at = this.now();
     const totals = zero();
@@ -126,7 +127,7 @@ export class NetworkCollector {
       // when there are some, and keep the older baseline so the next sample covers a longer span (as
       // CPU does). A new collector asked at once (a new cluster aggregator) keeps its baseline too.
       rates = this.lastRates ?? rates;
-    } else {
+    } else if (close) {
       this.previous = { at, counters };
       if (seconds > 0) this.lastRates = rates;
     }

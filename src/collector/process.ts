@@ -90,26 +90,33 @@ export class ProcessCollector {
     this.delayOf = owner;
   }
 
-  collect(): ProcessMetrics {
+  /**
+   * The process group. The interval figures (delay, utilisation, GC) cover the time since the previous sample;
+   * `close` (a sample) ends that interval. A read (`close` false) sees the interval under way and resets
+   * nothing, so the next sample still has all of it (a stall a read saw included).
+   */
+  collect(close = true): ProcessMetrics {
     const h = this.delay;
-    if (this.delayOf !== undefined) this.lastDelay = this.delayOf.lastDelay;
+    let figures = this.lastDelay;
+    if (this.delayOf !== undefined) figures = this.delayOf.lastDelay;
     else if (h !== undefined && h.count > 0) {
       // The histogram records the time between timer ticks, resolution included: subtract it.
       const delay = (ns: number) => round(Math.max(0, ns / NS_PER_MS - this.resolutionMs), 2);
-      this.lastDelay = { p50: delay(h.percentile(50)), p99: delay(h.percentile(99)), max: delay(h.max) };
-      h.reset();
+      figures = { p50: delay(h.percentile(50)), p99: delay(h.percentile(99)), max: delay(h.max) };
+      if (close) h.reset();
     }
+    if (close) this.lastDelay = figures;
     // Busy time over wall time since the previous sample (what eventLoopUtilization(now, last) computes).
     const loop = this.loopTimes();
     const active = loop.active - this.lastLoop.active;
     const total = active + (loop.idle - this.lastLoop.idle);
-    this.lastLoop = loop;
+    if (close) this.lastLoop = loop;
     const mem = process.memoryUsage();
     return {
       pid: process.pid,
-      event_loop_delay_p50_ms: this.lastDelay.p50,
-      event_loop_delay_p99_ms: this.lastDelay.p99,
-      event_loop_delay_max_ms: this.lastDelay.max,
+      event_loop_delay_p50_ms: figures.p50,
+      event_loop_delay_p99_ms: figures.p99,
+      event_loop_delay_max_ms: figures.max,
       event_loop_utilization_percent: total > 0 ? round((100 * active) / total, 2) : 0,
       heap_used_mb: round(mem.heapUsed / BYTES_PER_MB),
       heap_total_mb: round(mem.heapTotal / BYTES_PER_MB),
@@ -122,13 +129,13 @@ export class ProcessCollector {
       array_buffers_bytes: mem.arrayBuffers,
       rss_bytes: mem.rss,
       heap_spaces: heapSpaces(),
-      gc: this.gc.take(),
+      gc: this.gc.take(close),
       active_resources: activeResources(),
       open_fds: this.openFds(),
       uptime_seconds: Math.round(process.uptime()),
       // A blocked loop delays every request before its handler runs, which request durations do not see:
       // the delay's p99 over the interval is the process's status (README "Runtime signals").
-      status: levelStatus(this.lastDelay.p99, this.levels.warning, this.levels.critical),
+      status: levelStatus(figures.p99, this.levels.warning, this.levels.critical),
       threshold: this.levels.warning,
     };
   }

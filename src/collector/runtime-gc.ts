@@ -47,8 +47,8 @@ export class GcObserver {
     this.observer.observe({ entryTypes: ['gc'] });
   }
 
-  /** The pauses since the previous take(), by kind; starts a new interval. */
-  take(): Record<GcKind, GcKindStats> {
+  /** The pauses since the previous take(), by kind; starts a new interval unless `close` is false (a read). */
+  take(close = true): Record<GcKind, GcKindStats> {
     const out = emptyGcStats();
     for (let i = 0; i < GC_KINDS.length; i++) {
       const stats = out[GC_KINDS[i] as GcKind];
@@ -56,6 +56,7 @@ export class GcObserver {
       stats.total_ms = round(this.total[i] as number, 3);
       stats.max_ms = round(this.max[i] as number, 3);
     }
+    if (!close) return out;
     this.count.fill(0);
     this.total.fill(0);
     this.max.fill(0);

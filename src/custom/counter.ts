@@ -105,31 +105,32 @@ export class Counter {
    * the first from the counter's creation. Every label set's rate covers the same interval: one created
    * during it counted from 0, and one created after it has a null rate until the next update (it adds 0
    * to the sum). `rate_per_second` is null while no interval is known (a counter built without
-   * `startedAt`, before its second snapshot).
+   * `startedAt`, before its second snapshot). Only a sample (`close`, the default) updates the rates: a read
+   * (`close` false) shows the last interval a sample ended and changes nothing, or, before the first, the
+   * increase since the counter's creation (once a second has passed), so rates never depend on who reads.
    */
-  snapshot(now: number): CounterSnapshot {
+  snapshot(now: number, close = true): CounterSnapshot {
     // The clock read as a monotonic view: a step back is not an interval of negative or shortened length.
     const steady = this.time.view(now);
     const dt = (steady - this.baseAt) / 1000;
     const update = Number.isNaN(this.baseAt) || dt >= 1;
-    for (const { value: c } of this.sets.slots) {
-      if (!update) continue;
-      if (!Number.isNaN(this.baseAt)) c.rate = (c.total - c.lastTotal) / dt;
-      c.lastTotal = c.total;
-    }
-    if (update) {
+    // A read before any interval ended: the open one, computed without being ended.
+    const open = !close && !this.timed && update && !Number.isNaN(this.baseAt);
+    let rate = 0;
+    const rateOf = (c: CounterCell): number | null => (open ? (c.total - c.lastTotal) / dt : c.rate);
+    if (close && update) {
+      for (const { value: c } of this.sets.slots) {
+        if (!Number.isNaN(this.baseAt)) c.rate = (c.total - c.lastTotal) / dt;
+        c.lastTotal = c.total;
+      }
       if (!Number.isNaN(this.baseAt)) this.timed = true;
       this.baseAt = steady;
     }
-    let rate = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
       // A label set created during the interval since has no rate yet; it was 0 over the last one.
-      rate += c.rate ?? 0;
-      return {
-        labels: { ...labels },
-        value: c.total,
-        rate_per_second: c.rate === null ? null : round(c.rate, 3),
-      };
+      const r = rateOf(c);
+      rate += r ?? 0;
+      return { labels: { ...labels }, value: c.total, rate_per_second: r === null ? null : round(r, 3) };
     });
     return {
       type: 'counter',
@@ -137,7 +138,7 @@ export class Counter {
       labels: [...this.config.labels],
       // The sum the increments kept finite (summing the series again, in another order, could round past it).
       value: this.sum.total,
-      rate_per_second: this.timed ? round(rate, 3) : null,
+      rate_per_second: this.timed || open ? round(rate, 3) : null,
       series,
     };
   }

@@ -73,11 +73,15 @@ export class CustomMetrics {
     return this.metrics.get(name);
   }
 
-  /** The `custom` group: every metric by name, in creation order. */
-  snapshot(now: number): Record<string, CustomMetricSnapshot> {
+  /**
+   * The `custom` group: every metric by name, in creation order. `close` false (a read): counters' rates stay
+   * those of the interval the last sample ended (Counter.snapshot).
+   */
+  snapshot(now: number, close = true): Record<string, CustomMetricSnapshot> {
     const out: Record<string, CustomMetricSnapshot> = {};
     for (const [name, m] of this.metrics) {
-      out[name] = m.type === 'gauge' ? m.snapshot() : m.snapshot(now);
+      if (m.type === 'counter') out[name] = m.snapshot(now, close);
+      else out[name] = m.type === 'gauge' ? m.snapshot() : m.snapshot(now);
     }
     return out;
   }

@@ -225,12 +225,12 @@ export class Lifecycle {
   }
 
   /**
-   * A snapshot was taken (a sample or an on-demand read): returns the shedding reason to report for the
-   * interval it closes (shedding now, or an episode that started since the previous snapshot), or null.
+   * A snapshot was taken: returns the shedding reason to report for the sample interval (shedding now, or an
+   * episode that started since the previous sample), or null; only a sample (`close`) ends the interval.
    */
-  takeShedding(): string | null {
+  takeShedding(close = true): string | null {
     const reason = this.shedReason ?? this.shedSinceSample ?? null;
-    this.shedSinceSample = undefined;
+    if (close) this.shedSinceSample = undefined; // a read (close false) leaves the episode to the next sample
     return reason;
   }
 

@@ -203,7 +203,7 @@ export function createParts(
     // Cluster mode: host metrics are collected once per host, by the aggregator's cluster monitor.
     hostMetrics: !clustered,
     sources: {
-      custom: () => custom.snapshot(owner.clock.now()),
+      custom: (close) => custom.snapshot(owner.clock.now(), close),
       requests: () => requests.groups(),
       websocketConnections: ctx.websocketConnections,
     },

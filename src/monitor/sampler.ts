@@ -1,5 +1,6 @@
 // The monitor's sampler: one collection at a time, completed with the request, query, job and analytics
-// figures, evaluated by the alert engine, kept as the latest snapshot.
+// figures, kept as the latest snapshot. Only a sample ends the interval of the figures measured since the
+// previous one and is evaluated by the alert engine; a read changes neither (README "Reads change nothing").
 
 import type { AlertSystem } from '../alerts/engine.js';
 import type { Analytics } from '../analytics/analytics.js';
@@ -61,7 +62,10 @@ export class Sampler {
     return this.sampling;
   }
 
-  /** The latest snapshot, collected on demand when older than `maxAgeMs` (default 1000). */
+  /**
+   * The latest snapshot, collected on demand when older than `maxAgeMs` (default 1000). A read: its interval
+   * figures are the interval under way's (counter rates the last sample's), nothing is reset or evaluated.
+   */
   getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
     const maxAgeMs = options.maxAgeMs ?? 1000;
     // A snapshot from the future (the clock stepped back since) is not young: collected again.
@@ -69,8 +73,8 @@ export class Sampler {
     if (this.latest && age >= 0 && age <= maxAgeMs) return Promise.resolve(this.latest);
     if (this.sampling) return this.sampling;
     this.refreshing ??= this.m.collector
-      .collect()
-      .then((snapshot) => this.accept(snapshot))
+      .peek()
+      .then((snapshot) => this.accept(snapshot, false))
       .finally(() => {
         this.refreshing = undefined;
       });
@@ -78,13 +82,14 @@ export class Sampler {
   }
 
   private async sampleNow(): Promise<MetricsSnapshot> {
-    const snapshot = this.accept(await this.m.collector.collect());
+    const snapshot = this.accept(await this.m.collector.collect(), true);
     this.m.lifecycle.markSampled();
     this.m.sampled(snapshot);
     return snapshot;
   }
 
-  private accept(collected: MetricsSnapshot): MetricsSnapshot {
+  /** Completes a collection; a sample (`sample`) ends the shedding interval, feeds analytics and is evaluated. */
+  private accept(collected: MetricsSnapshot, sample: boolean): MetricsSnapshot {
     const m = this.m;
     let snapshot = collected;
     if (this.decorator) {
@@ -94,7 +99,7 @@ export class Sampler {
         m.logger.error({ err: errorMessage(err) }, 'sysvitals: cluster snapshot decoration failed');
       }
     }
-    const shedding = m.lifecycle.takeShedding();
+    const shedding = m.lifecycle.takeShedding(sample);
     const requests = snapshot.requests;
     if (requests) {
       // A cluster aggregator's decorator set the live workers' sum; a process counts its own.
@@ -117,12 +122,13 @@ export class Sampler {
       custom_histograms: m.custom.droppedValues(),
     };
     try {
-      m.analytics.sample(snapshot, m.clock.now());
+      if (sample) m.analytics.sample(snapshot, m.clock.now());
       snapshot.anomaly = { ...m.analytics.getScores(), threshold: m.analytics.config.anomaly.warning };
     } catch (err) {
       m.logger.warn({ err: errorMessage(err) }, 'sysvitals: analytics failed on a sample');
     }
-    m.alertSystem.checkThresholds(snapshot);
+    // The alert state must not depend on how often anyone reads: rules are evaluated on samples only.
+    if (sample) m.alertSystem.checkThresholds(snapshot);
     this.latest = snapshot;
     this.latestAt = m.clock.now();
     return snapshot;

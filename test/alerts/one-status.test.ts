@@ -73,7 +73,7 @@ describe('the errors status is the same everywhere', () => {
             monitor.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 1 });
           for (let i = 0; i < failed; i++)
             monitor.recordRequest({ method: 'GET', route: '/a', status: 503, durationMs: 1 });
-          const metrics = await monitor.getMetrics({ maxAgeMs: 0 });
+          const metrics = await monitor.sample();
           const health = await monitor.getHealth();
           const expected = expectedStatus(ok + failed, failed, minRequests);
           expect(metrics.errors.status).toBe(expected);
@@ -88,13 +88,14 @@ describe('the errors status is the same everywhere', () => {
   });
 });
 
+// The alert is evaluated by samples only (outside review 9b F14): a read raises nothing.
 describe('below the minimum the status never claims health (red team figures F8, outside review F7)', () => {
   it('4 requests, all 500: not judged (unknown, with the reason), no alert; 15 of 15: critical on the Wilson bound, an alert; it clears when the window is no longer judged', async () => {
     let now = 1_700_000_000_000;
     const monitor = make({ clock: { now: () => now } });
     for (let i = 0; i < 4; i++)
       monitor.recordRequest({ method: 'GET', route: '/s', status: 500, durationMs: 2 });
-    const few = await monitor.getMetrics({ maxAgeMs: 0 });
+    const few = await monitor.sample();
     expect(few.errors).toMatchObject({ count_5xx: 4, error_rate_percent: 100, status: 'unknown' });
     expect(few.errors.reason).toBe(
       '4 requests in the window, fewer than minRequests (20), and 4 failed, fewer than 5: the error rate is not judged',
@@ -104,8 +105,8 @@ describe('below the minimum the status never claims health (red team figures F8,
     // 11 more: 15 of 15 failed, bound 15 / (15 + 1.96²) = 79.6 % ≥ 10 %: critical and an alert on the bound.
     for (let i = 0; i < 11; i++)
       monitor.recordRequest({ method: 'GET', route: '/s', status: 500, durationMs: 2 });
-    now += 1; // a new snapshot (one taken at the same instant is reused)
-    const m = await monitor.getMetrics({ maxAgeMs: 0 });
+    now += 1;
+    const m = await monitor.sample();
     expect(m.errors).toMatchObject({
       count_5xx: 15,
       error_rate_percent: 100,
@@ -122,7 +123,7 @@ describe('below the minimum the status never claims health (red team figures F8,
     now += 61_000;
     for (let i = 0; i < 3; i++)
       monitor.recordRequest({ method: 'GET', route: '/s', status: 500, durationMs: 2 });
-    const later = await monitor.getMetrics({ maxAgeMs: 0 });
+    const later = await monitor.sample();
     expect([later.errors.count_5xx, later.errors.status]).toEqual([3, 'unknown']);
     expect(later.requests.per_minute).toBeLessThan(20); // 3 over the 51 s the window covers: 3.53
     expect(monitor.alertSystem.getActiveAlerts().filter((a) => a.rule === 'error_rate')).toEqual([]);
