@@ -175,7 +175,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /** @internal Cluster mode: the aggregator rewrites the cluster's snapshots (process sums, worker list). */
-  decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void {
+  decorateSnapshots(fn: (snapshot: MetricsSnapshot, sample: boolean) => MetricsSnapshot): void {
     this.parts.sampler.decorate(fn);
   }
   /** @internal Cluster mode: each history bucket waits for the workers' figures recorded in it. */

@@ -113,7 +113,8 @@ describe('SystemMonitor', () => {
   it('getMetrics() serves from cache within maxAge and shares one collection between concurrent callers', async () => {
     let now = 1_000_000;
     const monitor = make({ clock: { now: () => now } });
-    const collect = vi.spyOn(monitor.collector, 'collect');
+    // A read collects with peek(), which ends no interval (outside review 9b F14).
+    const collect = vi.spyOn(monitor.collector, 'peek');
     const [a, b] = await Promise.all([
       monitor.getMetrics({ maxAgeMs: 1000 }),
       monitor.getMetrics({ maxAgeMs: 1000 }),

@@ -21,7 +21,7 @@ export type ClusterMonitor = MonitorLike &
   ReportTarget &
   WindowTarget &
   InFlightTarget & {
-    decorateSnapshots(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void;
+    decorateSnapshots(fn: (snapshot: MetricsSnapshot, sample: boolean) => MetricsSnapshot): void;
     /** Each history bucket waits for the workers' figures recorded in it (minute-gate.ts). */
     gateMinutes?(gate: MinuteHook): void;
     /** Width of one history bucket (ms). */

@@ -50,9 +50,9 @@ export class Merger {
   ) {
     if (deps.sync) this.gate = gateMinutes(monitor, deps, deps.sync, deps.logger);
     this.custom = new CustomMerger(monitor.custom, () => workers.live(), deps.logger);
-    monitor.decorateSnapshots((s) => {
+    monitor.decorateSnapshots((s, sample) => {
       s.dropped_observations = this.dropped();
-      shedOfCluster(s.requests, workers);
+      shedOfCluster(s.requests, workers, sample);
       return s;
     });
   }

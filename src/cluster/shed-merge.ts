@@ -19,11 +19,13 @@ export function noteShed(entry: WorkerEntry, report: Report, counted: boolean): 
 /**
  * Sets the snapshot's `requests.shed_total` (the sum of every worker's totals as known: live, gone, retired
  * and the ledger's) and `requests.shedding` (why a live worker sheds now or shed since the previous snapshot,
- * prefixed with its id; else null), then forgets the interval's, as a process's lifecycle does at each snapshot.
+ * prefixed with its id; else null), then, on a sample (`close`), forgets the interval's, as a process's lifecycle
+ * does at each sample; a read (`close` false) leaves the episode to the next sample.
  */
 export function shedOfCluster(
   requests: { shed_total?: number; shedding?: string | null } | undefined,
   workers: WorkerTable,
+  close = true,
 ): void {
   let total = 0;
   for (const w of workers.values()) total += w.known.shed;
@@ -31,7 +33,7 @@ export function shedOfCluster(
   const now = live.find((w) => w.shedNow !== null);
   const shed = now ?? live.find((w) => w.shedding !== null);
   const reason = shed ? `${shed.id}: ${now ? now.shedNow : shed.shedding}` : null;
-  for (const w of workers.values()) w.shedding = null;
+  if (close) for (const w of workers.values()) w.shedding = null;
   if (!requests) return;
   requests.shed_total = total;
   requests.shedding = reason;

@@ -15,6 +15,9 @@ import type { QueryStats } from '../profiling/query-stats.js';
 import type { RequestStats } from '../requests/requests.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 
+/** Rewrites a snapshot (cluster mode); `sample` is false for a read, which must end no interval. */
+export type SnapshotDecorator = (snapshot: MetricsSnapshot, sample: boolean) => MetricsSnapshot;
+
 /** What the sampler reads from the monitor that owns it. */
 export interface SamplerParts {
   readonly collector: MetricsCollector;
@@ -41,7 +44,7 @@ export class Sampler {
   private refreshing: Promise<MetricsSnapshot> | undefined;
   /** The periodic sample under way, if any. */
   sampling: Promise<MetricsSnapshot> | undefined;
-  private decorator: ((snapshot: MetricsSnapshot) => MetricsSnapshot) | null = null;
+  private decorator: SnapshotDecorator | null = null;
 
   constructor(private readonly m: SamplerParts) {}
 
@@ -49,9 +52,9 @@ export class Sampler {
    * Cluster mode: the aggregator rewrites the cluster's snapshots (process sums, worker list, dropped
    * observations); each decorator applies after those set before it.
    */
-  decorate(fn: (snapshot: MetricsSnapshot) => MetricsSnapshot): void {
+  decorate(fn: SnapshotDecorator): void {
     const before = this.decorator;
-    this.decorator = before ? (s) => fn(before(s)) : fn;
+    this.decorator = before ? (s, sample) => fn(before(s, sample), sample) : fn;
   }
 
   /** One sample cycle now: collect, evaluate alerts, then `sampled` (history and the `metrics` event). */
@@ -94,7 +97,7 @@ export class Sampler {
     let snapshot = collected;
     if (this.decorator) {
       try {
-        snapshot = this.decorator(collected);
+        snapshot = this.decorator(collected, sample);
       } catch (err) {
         m.logger.error({ err: errorMessage(err) }, 'sysvitals: cluster snapshot decoration failed');
       }

@@ -27,7 +27,7 @@ describe.each(FRAMEWORKS)('%s: a hang', (framework) => {
     expect(app.received).toBe(ANSWERED + HUNG);
 
     clock.t += HANG_MS;
-    const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    const m = await app.monitor.sample();
     expect(m.requests.in_flight).toBe(HUNG);
     expect(m.requests.total).toBe(ANSWERED);
     // The 3 answered requests left the window; the 6 hung ones count at their age, exactly 75 s.
@@ -56,7 +56,7 @@ describe.each(FRAMEWORKS)('%s: a hang', (framework) => {
       async () => app.monitor.requests.abortedTotals().reduce((n, t) => n + t.count, 0) >= HUNG,
     );
     clock.t += 1_000; // a new snapshot (the last one is younger than maxAgeMs on the injected clock)
-    const after = await app.monitor.getMetrics({ maxAgeMs: 0 });
+    const after = await app.monitor.sample();
     expect(after.requests.in_flight).toBe(0);
     expect(after.errors.count_aborted).toBe(HUNG);
     expect(after.latency.in_flight_counted).toBe(0);

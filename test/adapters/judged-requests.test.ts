@@ -23,7 +23,7 @@ const requestEvents = (events: AlertEvent[]) =>
 
 async function read(app: WorkloadApp) {
   const base = `${app.url}/api/core/admin/system`;
-  const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+  const m = await app.monitor.sample();
   const health = await fetch(`${base}/health/`);
   const h = ((await health.json()) as { data: { status: string; components: Record<string, string> } }).data;
   const families = parseExposition(await fetch(`${base}/metrics/prometheus`).then((r) => r.text()));
@@ -42,7 +42,7 @@ describe.each(FRAMEWORKS)('%s: requests judged over a window (outside review 6 F
     for (let i = 0; i < 10; i++) real.push(get(`${app.url}/w/slow?ms=${SLOW_MS}`));
     for (let i = 0; i < 10; i++) real.push(get(`${app.url}/w/ok`));
     expect((await Promise.all(real)).filter((s) => s === 503)).toHaveLength(20);
-    await app.monitor.getMetrics({ maxAgeMs: 0 }); // raises both alerts
+    await app.monitor.sample(); // the sample raises both alerts
     for (let i = 0; i < JUNK; i++) expect(await get(`${app.url}/x${i.toString(36)}/made-up`)).toBe(404);
     const { m, healthStatus, h, families, component } = await read(app);
     // Facts: every request.

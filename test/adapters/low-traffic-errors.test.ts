@@ -50,7 +50,7 @@ describe.each(FRAMEWORKS)('%s: a low-traffic service below minRequests (outside 
     const bound = wilsonLower(n, n); // 83.18
     expect(bound).toBeGreaterThanOrEqual(critical);
     // Several evaluations of the same window: the alert is raised once and stays.
-    for (let i = 0; i < 3; i++) await app.monitor.getMetrics({ maxAgeMs: 0 });
+    for (let i = 0; i < 3; i++) await app.monitor.sample();
     const { errors, healthStatus, health, families } = await read(app);
     expect(errors).toMatchObject({
       status: 'critical',
@@ -88,7 +88,7 @@ describe.each(FRAMEWORKS)('%s: a low-traffic service below minRequests (outside 
       sampleValue(families, 'sysvitals_component_status', { component: 'errors', status: 'unknown' }),
     ).toBe(1);
     await send(app, 0, 3); // 4 failed of 5
-    await app.monitor.getMetrics({ maxAgeMs: 0 });
+    await app.monitor.sample();
     ({ errors, health } = await read(app));
     expect(errors).toMatchObject({ status: 'unknown', error_rate_lower_percent: wilsonLower(4, 5) });
     expect(health.components.errors).toBe('unknown');

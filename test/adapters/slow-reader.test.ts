@@ -80,7 +80,7 @@ describe.each(MAJOR_CASES)(
       expect(app.seen.find((s) => s.url === '/hung')?.res.writableEnded).toBe(false);
       await Promise.all([...readers, hung].map((c) => c.close()));
       await eventually(async () => abortedCount(app.monitor) >= READERS + 1);
-      const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      const m = await app.monitor.sample();
       // Requests: the OK real ones and the one that waited on a handler that never answered (a failed 4xx).
       expect(m.requests.total).toBe(OK + 1);
       expect([
@@ -116,7 +116,7 @@ describe.each(MAJOR_CASES)(
       );
       await Promise.all(readers.map((c) => c.close()));
       await eventually(async () => abortedCount(app.monitor) >= READERS);
-      const idle = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      const idle = await app.monitor.sample();
       expect(idle.requests.total).toBe(0);
       expect(idle.errors.unanswered).toBeUndefined();
       // As before F10 for a window of early closes only: no judged request, not judged (unknown).
@@ -136,7 +136,7 @@ describe.each(MAJOR_CASES)(
       expect(app.seen.slice(READERS).every((s) => !s.res.writableEnded)).toBe(true);
       await Promise.all(hung.map((c) => c.close()));
       await eventually(async () => abortedCount(app.monitor) >= 2 * READERS);
-      const outage = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      const outage = await app.monitor.sample();
       expect(outage.errors).toMatchObject({
         status: 'critical',
         unanswered: true,
@@ -165,7 +165,7 @@ describe.each(MAJOR_CASES)(
       await eventually(
         async () => app.monitor.requests.total + abortedCount(app.monitor) >= OK + 1 + PIPELINED,
       );
-      const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      const m = await app.monitor.sample();
       expect(m.requests.total).toBe(OK);
       expect([
         m.errors.count_aborted,
@@ -195,7 +195,7 @@ describe.each(MAJOR_CASES)(
       neverReads(app.port, GET('/hung'));
       await eventually(async () => app.seen.length === OK + 2 + PIPELINED);
       clock.t += 75_000;
-      const hang = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      const hang = await app.monitor.sample();
       expect(hang.requests.in_flight).toBe(2 + PIPELINED);
       expect(hang.latency).toMatchObject({ status: 'critical', in_flight_counted: 1, max_ms: 75_000 });
       expect(inFlightRoutes(app.monitor)).toEqual([['/hung', 1]]);

@@ -107,4 +107,25 @@ describe('load shedding in reports', () => {
     shedOfCluster(r, table);
     expect(r).toEqual({ shed_total: 6, shedding: null });
   });
+
+  it('a read of the cluster view leaves an ended episode to the next sample (outside review 9b F14)', () => {
+    const table = new WorkerTable();
+    const b = newEntry('b', 2, 0, { self: true });
+    table.set(b);
+    const report = { routes: [], functions: [], shed: 2 };
+    b.known.add(report);
+    noteShed(b, report, true);
+    const req = () => ({}) as { shed_total?: number; shedding?: string | null };
+    for (let i = 0; i < 3; i++) {
+      const read = req();
+      shedOfCluster(read, table, false); // a scrape or a dashboard poll
+      expect(read.shedding).toBe('b: requests shed');
+    }
+    const sample = req();
+    shedOfCluster(sample, table);
+    expect(sample).toEqual({ shed_total: 2, shedding: 'b: requests shed' });
+    const next = req();
+    shedOfCluster(next, table);
+    expect(next.shedding).toBeNull();
+  });
 });

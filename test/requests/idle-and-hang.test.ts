@@ -38,7 +38,7 @@ const NULL_FIGURES = { p50_ms: null, p95_ms: null, p99_ms: null, avg_ms: null, m
 describe('latency when nothing was measured', () => {
   it('is unknown with null figures before any request and after the window empties', async () => {
     const { clock, monitor } = start();
-    let m = await monitor.getMetrics({ maxAgeMs: 0 });
+    let m = await monitor.sample();
     expect(m.latency).toMatchObject({ status: 'unknown', ...NULL_FIGURES });
     expect(m.latency.reason).toMatch(/no request/);
     expect((await monitor.getHealth()).components.latency).toBe('unknown');
@@ -47,7 +47,7 @@ describe('latency when nothing was measured', () => {
     for (let i = 1; i <= 100; i++) {
       monitor.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: i });
     }
-    m = await monitor.getMetrics({ maxAgeMs: 0 });
+    m = await monitor.sample();
     // Oracle: durations 1 … 100 ms; max and avg are exact.
     expect(m.latency.status).toBe('healthy');
     expect(m.latency.max_ms).toBe(100);
@@ -55,7 +55,7 @@ describe('latency when nothing was measured', () => {
 
     // 62 s later nothing is in the window any more: unknown again, never "healthy, 0 ms".
     clock.t += 62_000;
-    m = await monitor.getMetrics({ maxAgeMs: 0 });
+    m = await monitor.sample();
     expect(m.latency).toMatchObject({ status: 'unknown', ...NULL_FIGURES });
     expect((await monitor.getHealth()).components.latency).toBe('unknown');
     const prom = await renderMonitorPrometheus(monitor);
@@ -76,13 +76,13 @@ describe('latency during a hang', () => {
 
     // 4 s in: in flight for less than the critical level (5000 ms) — not counted; the 30 are in the window.
     clock.t += 4_000;
-    let m = await monitor.getMetrics({ maxAgeMs: 0 });
+    let m = await monitor.sample();
     expect(m.requests.in_flight).toBe(40);
     expect(m.latency).toMatchObject({ status: 'healthy', p95_ms: 10, max_ms: 10, in_flight_counted: 0 });
 
     // 75 s in: the 30 have left the window; the 40 are counted at their age, exactly 75 s.
     clock.t += 71_000;
-    m = await monitor.getMetrics({ maxAgeMs: 0 });
+    m = await monitor.sample();
     expect(m.requests.in_flight).toBe(40);
     expect(m.latency).toMatchObject({
       status: 'critical',
@@ -105,7 +105,7 @@ describe('latency during a hang', () => {
     for (const res of hung) {
       monitor.recordRequest({ method: 'GET', route: '/a', status: 499, durationMs: 80_000 }, res);
     }
-    m = await monitor.getMetrics({ maxAgeMs: 0 });
+    m = await monitor.sample();
     expect(m.requests.in_flight).toBe(0);
     expect(m.latency).toMatchObject({
       status: 'critical',
@@ -117,7 +117,7 @@ describe('latency during a hang', () => {
 
     // A minute later the window is empty: unknown, and the alert clears.
     clock.t += 61_000;
-    m = await monitor.getMetrics({ maxAgeMs: 0 });
+    m = await monitor.sample();
     expect(m.latency).toMatchObject({ status: 'unknown', ...NULL_FIGURES });
     expect(await requestAlerts(monitor)).toEqual([]);
   });
@@ -130,12 +130,12 @@ describe('latency during a hang', () => {
     // recordRequest without the response (a caller of the public method): one fewer in flight, the oldest goes.
     monitor.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 1_000 });
     clock.t += 9_000;
-    const m = await monitor.getMetrics({ maxAgeMs: 0 });
+    const m = await monitor.sample();
     expect(m.requests.in_flight).toBe(1);
     expect(m.latency).toMatchObject({ in_flight_counted: 1, max_ms: 9_000 });
     monitor.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 9_000 });
     clock.t += 61_000;
-    expect((await monitor.getMetrics({ maxAgeMs: 0 })).latency).toMatchObject({
+    expect((await monitor.sample()).latency).toMatchObject({
       status: 'unknown',
       in_flight_counted: 0,
     });
