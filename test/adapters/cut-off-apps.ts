@@ -115,7 +115,7 @@ export const responseTimeAlerts = async (monitor: SystemMonitor) =>
  * named in routes/ as in flight, no api_response_time alert.
  */
 export async function expectHeldNotAged(monitor: SystemMonitor, inFlight: number): Promise<void> {
-  const held = await monitor.getMetrics({ maxAgeMs: 0 });
+  const held = await monitor.sample();
   expect(held.requests.in_flight).toBe(inFlight);
   expect(held.latency.in_flight_counted).toBe(0);
   expect(held.latency.status).not.toBe('critical');

@@ -33,7 +33,7 @@ function abortedOf(app: WorkloadApp): { count: number; failed: number } {
 }
 
 async function figures(app: WorkloadApp) {
-  const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+  const m = await app.monitor.sample();
   const health = await app.monitor.getHealth();
   const alert = app.monitor.alertSystem.getActiveAlerts().find((a) => a.rule === 'error_rate');
   const body = await fetch(`${app.url}/api/core/admin/system/routes/`).then(
