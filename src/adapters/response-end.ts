@@ -17,6 +17,7 @@ import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
+import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { timeEnds, timeWrites } from './prototype-timing.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
@@ -147,6 +148,9 @@ const HTTP2: Flight = {
   drainHeard: false,
 };
 
+/** The mark watch() returns for a connection not a Node server's (detached-flights.ts); never set on it. */
+const DETACHED: Flight = { ...HTTP2 };
+
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
 export function trackFlight(flight: Flight): void {
   if (!subscribed) {
@@ -164,7 +168,13 @@ export function trackFlight(flight: Flight): void {
   }
   let head = socket[FLIGHTS];
   // Decided once per connection: an HTTP/1 request costs the one comparison with HTTP2 below.
-  if (head === undefined) head = watch(socket, flight.res);
+  if (head === undefined) {
+    head = watch(socket, flight.res);
+    if (head === DETACHED) {
+      trackDetached(flight, orphans); // never marked: each of its requests comes here
+      return;
+    }
+  }
   if (head === HTTP2) {
     flight.socket = null;
     orphans.set(flight.res, flight);
@@ -189,6 +199,7 @@ function watch(socket: Watched, res: ServerResponse): Flight | undefined {
     socket[FLIGHTS] = HTTP2;
     return HTTP2;
   }
+  if (isDetached(socket)) return DETACHED; // light-my-request's inject(): no 'finish' published, no close
   addListener.call(socket, 'close', onSocketClose);
   return undefined;
 }
@@ -200,9 +211,11 @@ function watch(socket: Watched, res: ServerResponse): Flight | undefined {
  */
 export function isTracked(res: ServerResponse, socket: Socket | null, onEnd: FlightEnd<never>): boolean {
   if (!socket) return orphans.get(res)?.onEnd === onEnd;
-  for (let f = (socket as Watched)[FLIGHTS]; f; f = f.nextFlight)
-    if (f.res === res && f.onEnd === onEnd) return true;
-  return false; // (an HTTP/2 session's mark, HTTP2, matches no response: Express does not run on node:http2)
+  const head = (socket as Watched)[FLIGHTS];
+  for (let f = head; f; f = f.nextFlight) if (f.res === res && f.onEnd === onEnd) return true;
+  // (an HTTP/2 session's mark, HTTP2, matches no response: Express does not run on node:http2). A connection never
+  // marked: its first request, or a detached one's (detached-flights.ts), tracked by its response.
+  return head === undefined && orphans.size !== 0 && isTrackedDetached(orphans, res, onEnd);
 }
 
 /** Removes `flight` from its connection's list; false when it was no longer there (already ended). */
