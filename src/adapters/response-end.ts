@@ -1,10 +1,10 @@
 // When an application response ends, without a listener on the response (issue 18): Node's
-// 'http.server.response.finish' diagnostics channel for completed responses, one 'close' listener per
-// connection for those cut off (aborted). On Express every response has a hidden class of its own, where
-// adding a 'close' listener reads `_events` and reads and writes `_eventsCount` with an inline-cache miss
-// each: about 12,000 instructions per request under callgrind (the write alone about 8,000), against none
-// here (the channel's message and the socket keep stable hidden classes). When the application ended the response
-// (its end() call) is told by one wrapper of the response classes' end(), shared by every response (timeEnds).
+// 'http.server.response.finish' diagnostics channel for completed responses, one 'close' listener per connection for
+// those cut off (aborted). On Express every response has a hidden class of its own, where adding a 'close' listener
+// reads `_events` and reads and writes `_eventsCount` with an inline-cache miss each: about 12,000 instructions per
+// request under callgrind (the write alone about 8,000), against none here (the channel's message and the socket keep
+// stable hidden classes). When the application ended the response (its end() call) is told by one wrapper of the
+// response classes' end(), shared by every response (timeEnds).
 
 import { subscribe } from 'node:diagnostics_channel';
 import { EventEmitter } from 'node:events';
@@ -18,6 +18,7 @@ import type { RequestTicket } from '../requests/request-ticket.js';
 import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
+import { handedOver } from './handed-over.js';
 import { timeEnds, timeWrites } from './prototype-timing.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
@@ -168,12 +169,11 @@ export function trackFlight(flight: Flight): void {
   }
   let head = socket[FLIGHTS];
   // Decided once per connection: an HTTP/1 request costs the one comparison with HTTP2 below.
-  if (head === undefined) {
-    head = watch(socket, flight.res);
-    if (head === DETACHED) {
-      trackDetached(flight, orphans); // never marked: each of its requests comes here
-      return;
-    }
+  if (head === undefined) head = watch(socket, flight.res);
+  // Never marked: each of a detached connection's requests comes here.
+  if (head === DETACHED) {
+    trackDetached(flight, orphans);
+    return;
   }
   if (head === HTTP2) {
     flight.socket = null;
@@ -335,7 +335,6 @@ let http2Timed = false;
 // hidden class of their own, where a named read misses V8's caches on every request.
 const REQ = 'req';
 const SOCKET = 'socket';
-const OUTPUT_SIZE = 'outputSize';
 
 /** The connection of `res` (`res.req.socket`; for HTTP/2 a proxy to its session's). */
 function socketOf(res: ServerResponse): Watched | null | undefined {
@@ -381,26 +380,6 @@ function stampEnd(res: ServerResponse): void {
     f.endedAt = now;
     f.handedOver = whole;
   }
-}
-
-/**
- * Whether the response `res`, its end() just returned, is whole in the operating system's hands (outside review 7,
- * F5): nothing of it held by the response (`outputSize` 0: a response queued behind a pipelined one keeps its bytes
- * there) or by its connection (`writableLength` 0: Node's write queue, and a write the kernel did not take whole,
- * which libuv keeps and whose length Node counts until it completes), the connection neither destroyed (Node drops
- * what is written to a destroyed socket) nor failed (a write the kernel refused). Node hands the kernel what it can
- * at once, in end() itself, and a destroy() after that does not take it back: the kernel sends it, then the FIN
- * (not when the server has left request bytes unread: Linux then resets the connection, and what it had not sent
- * yet is lost, unseen here). A connection that is not a Node socket (`writableLength` not a number): false.
- */
-function handedOver(res: ServerResponse, socket: Watched | null | undefined): boolean {
-  if (socket == null) return false;
-  return (
-    (res as unknown as Record<string, unknown>)[OUTPUT_SIZE] === 0 &&
-    socket.writableLength === 0 &&
-    !socket.destroyed &&
-    socket.errored === null
-  );
 }
 
 /** An HTTP/2 response's end() returned: its flight (tracked by its response, as an orphan) is stamped. */
