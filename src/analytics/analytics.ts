@@ -256,6 +256,9 @@ export class Analytics {
       const f = forecast(b, 100, 'up', { minPoints: 10, minSpanMs: Math.min(r.window / 2, 3_600_000) });
       if (!f) continue;
       const eta = f.trusted ? f.etaMs : Number.POSITIVE_INFINITY;
+      // "% used" is the last reading: a sawtooth's envelope (its peaks) is not what the disk holds now.
+      const { values } = b.read();
+      const used = values[values.length - 1] as number;
       // No time to full has no number (NaN): a clearing alert keeps the last hours to full it read (was -1).
       const hours = Number.isFinite(eta) ? round(eta / 3_600_000) : Number.NaN;
       out.push({
@@ -272,7 +275,7 @@ export class Analytics {
         warningLevel: round(r.warning / 3_600_000),
         criticalLevel: round(r.critical / 3_600_000),
         message: () =>
-          `Disk ${mount} full in ${formatSpan(eta)} (${round(f.level)} % used, +${round(f.perHour)} points/h)`,
+          `Disk ${mount} full in ${formatSpan(eta)} (${round(used)} % used, +${round(f.perHour)} points/h)`,
       });
     }
   }

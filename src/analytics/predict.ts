@@ -1,6 +1,7 @@
 // Forecasts from a robust trend: when a series will reach a level, and whether that forecast is
 // solid enough to alert on (enough points, enough time span, a slope significantly non-zero).
 
+import { MIN_TURNS, windowShape } from './envelope.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import { isSignificantToward, type Trend, theilSen, timeToReach } from './trend.js';
 
@@ -35,7 +36,9 @@ export interface Forecast {
 
 /**
  * Forecasts when the points in `buffer` reach `limit` (`up`: from below). Null when there is too
- * little data for a trend.
+ * little data for a trend. The fit follows the window's shape (envelope.ts): every point of a plain
+ * series; of a series cut by one or two jumps, the points since the last one; of a cycle (three or more
+ * turns), the envelope on the level's side (going up the peaks), its line carried to the last point.
  */
 export function forecast(
   buffer: SeriesBuffer,
@@ -43,8 +46,11 @@ export function forecast(
   direction: 'up' | 'down' = 'up',
   guards: ForecastGuards = DEFAULT_FORECAST_GUARDS,
 ): Forecast | null {
-  const trend = trendOf(buffer);
-  if (!trend) return null;
+  const plain = trendOf(buffer);
+  if (!plain) return null;
+  const fit = shapedFits(buffer, direction, guards.minPoints);
+  const trend = fit.whole;
+  if (!trend) return untrusted(plain);
   const slow = direction === 'up' ? trend.slopeLow : trend.slopeHigh;
   return {
     etaMs: timeToReach(trend, limit, direction),
@@ -52,11 +58,18 @@ export function forecast(
     perHour: trend.slope * 3_600_000,
     level: trend.level,
     trusted:
-      trend.points >= guards.minPoints &&
-      trend.spanMs >= guards.minSpanMs &&
-      isSignificantToward(trend, direction),
+      fit.points >= guards.minPoints &&
+      fit.spanMs >= guards.minSpanMs &&
+      isSignificantToward(trend, direction) &&
+      (!fit.plain || isSignificantToward(fit.plain.whole, direction)),
     trend,
   };
+}
+
+/** A forecast that never alerts (the current stretch is too short for a trend of its own). */
+function untrusted(trend: Trend): Forecast {
+  const never = Number.POSITIVE_INFINITY;
+  return { etaMs: never, etaLateMs: never, perHour: 0, level: trend.level, trusted: false, trend };
 }
 
 const fits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
@@ -85,6 +98,9 @@ export interface RegimeForecast extends Forecast {
  * the two), so a rise that has stopped is not extrapolated past what was read. Before, the whole
  * window's robust fit, more than half of it on the old line, kept forecasting a stopped rise: "now
  * 1972, reach 2000 in 1 min" while every reading for 15 min was 1700.
+ * A window cut by a jump is judged on the stretch since it; a cycle on its envelope (going down the
+ * troughs), whose recent part spans at least three turns, with its line carried to the last point (a
+ * sawtooth's reading is off its envelope most of the time, so it does not cap the level).
  */
 export function forecastRegime(
   buffer: SeriesBuffer,
@@ -92,12 +108,15 @@ export function forecastRegime(
   direction: 'up' | 'down' = 'up',
   guards: ForecastGuards = DEFAULT_FORECAST_GUARDS,
 ): RegimeForecast | null {
-  const whole = trendOf(buffer);
-  const recent = recentTrendOf(buffer, guards.minPoints);
-  if (!whole || !recent) return null;
+  const plain = trendOf(buffer);
+  if (!plain) return null;
   const { values } = buffer.read();
   const last = values[values.length - 1] as number;
-  const level = direction === 'up' ? Math.min(recent.level, last) : Math.max(recent.level, last);
+  const fit = shapedFits(buffer, direction, guards.minPoints);
+  const { whole, recent } = fit;
+  if (!whole || !recent) return { ...untrusted(plain), last };
+  const capped = direction === 'up' ? Math.min(recent.level, last) : Math.max(recent.level, last);
+  const level = fit.envelope ? recent.level : capped;
   const trend: Trend = { ...recent, level };
   const slow = direction === 'up' ? recent.slopeLow : recent.slopeHigh;
   return {
@@ -107,26 +126,86 @@ export function forecastRegime(
     level,
     last,
     trusted:
-      whole.points >= guards.minPoints &&
-      whole.spanMs >= guards.minSpanMs &&
-      recent.points >= guards.minPoints &&
+      fit.points >= guards.minPoints &&
+      fit.spanMs >= guards.minSpanMs &&
+      (fit.envelope || recent.points >= guards.minPoints) &&
+      (!fit.plain ||
+        (isSignificantToward(fit.plain.whole, direction) &&
+          isSignificantToward(fit.plain.recent, direction))) &&
       isSignificantToward(whole, direction) &&
       isSignificantToward(recent, direction),
     trend,
   };
 }
 
-const recentFits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
+/** The fits of a window by its shape, and the points and span the guards judge. */
+interface ShapedFits {
+  readonly whole: Trend | null;
+  readonly recent: Trend | null;
+  readonly envelope: boolean;
+  /**
+   * A segment's fits of the whole window, which must agree: a jump only withholds a forecast, never
+   * makes one (a jump in a noisy series would otherwise start a short, spurious stretch).
+   */
+  readonly plain: { readonly whole: Trend; readonly recent: Trend } | null;
+  readonly points: number;
+  readonly spanMs: number;
+}
 
-/** Theil–Sen fit of the buffer's last quarter (at least `minPoints` points), cached per version. */
-export function recentTrendOf(buffer: SeriesBuffer, minPoints: number): Trend | null {
-  const cached = recentFits.get(buffer);
-  if (cached && cached.version === buffer.version) return cached.trend;
+const shaped = new WeakMap<SeriesBuffer, { version: number; key: string; fits: ShapedFits }>();
+
+/** The whole and recent fits of the buffer by its shape toward `direction`, cached per version. */
+function shapedFits(buffer: SeriesBuffer, direction: 'up' | 'down', minPoints: number): ShapedFits {
+  const key = `${direction}:${minPoints}`;
+  const cached = shaped.get(buffer);
+  if (cached && cached.version === buffer.version && cached.key === key) return cached.fits;
   const { times, values } = buffer.read();
-  const k = Math.min(times.length, Math.max(minPoints, Math.ceil(times.length / 4)));
-  const trend = theilSen(times.slice(-k), values.slice(-k));
-  recentFits.set(buffer, { version: buffer.version, trend });
-  return trend;
+  const shape = windowShape(values, direction);
+  let fits: ShapedFits;
+  if (shape.kind === 'envelope') {
+    const t = shape.turns.map((i) => times[i] as number);
+    const v = shape.turns.map((i) => values[i] as number);
+    const end = times[times.length - 1] as number;
+    const start = times[0] as number;
+    const quarter = end - (end - start) / 4;
+    let k = t.findIndex((x) => x >= quarter);
+    k = Math.min(k < 0 ? t.length : k, t.length - MIN_TURNS);
+    fits = {
+      whole: carry(theilSen(t, v), end),
+      recent: carry(theilSen(t.slice(k), v.slice(k)), end),
+      envelope: true,
+      plain: null,
+      points: times.length,
+      spanMs: end - start,
+    };
+  } else {
+    const from = shape.kind === 'segment' ? shape.from : 0;
+    const t = times.slice(from);
+    const v = values.slice(from);
+    const k = Math.min(t.length, Math.max(minPoints, Math.ceil(t.length / 4)));
+    const plainWhole = trendOf(buffer);
+    const q = Math.min(times.length, Math.max(minPoints, Math.ceil(times.length / 4)));
+    const plainRecent = shape.kind === 'segment' ? theilSen(times.slice(-q), values.slice(-q)) : null;
+    fits = {
+      whole: shape.kind === 'plain' ? plainWhole : theilSen(t, v),
+      recent: theilSen(t.slice(-k), v.slice(-k)),
+      envelope: false,
+      plain:
+        shape.kind === 'segment' && plainWhole && plainRecent
+          ? { whole: plainWhole, recent: plainRecent }
+          : null,
+      points: t.length,
+      spanMs: t.length > 0 ? (t[t.length - 1] as number) - (t[0] as number) : 0,
+    };
+  }
+  shaped.set(buffer, { version: buffer.version, key, fits });
+  return fits;
+}
+
+/** The trend with its fitted line carried to `at` (an envelope's last turn is behind the last point). */
+function carry(trend: Trend | null, at: number): Trend | null {
+  if (!trend) return null;
+  return { ...trend, level: trend.level + trend.slope * (at - trend.at), at };
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
