@@ -133,3 +133,12 @@ describe('disk_full_in on a retention sawtooth', () => {
     expect(e.alert.message).toContain(`(${used(min)} % used,`); // the reading, not the peak line
   });
 });
+
+describe('what is not a cycle', () => {
+  it('a one-point spike on a steady fill keeps its alert: no clear, no second raise (a spike is not a jump)', () => {
+    // 20 % + 15 points/h with a −10 point dip at minute 70 and a +10 spike at 90
+    const used = (m: number) => 20 + m / 4 + (m === 70 ? -10 : m === 90 ? 10 : 0);
+    const types = diskEvents(used, 120).map(({ min, e }) => `${min} ${e.type}`);
+    expect(types).toEqual(['60 raised', '81 escalated']); // 4 h to full at minute 81: (100 − 40.25) / 15 < 4
+  });
+});
