@@ -1,6 +1,8 @@
 // Query fingerprints: the statement with every literal replaced by `?`, comments dropped, whitespace
 // collapsed and IN-lists folded, so that queries group by shape and no value is ever kept.
 
+import { isUntimedSql } from './untimed-sql.js';
+
 /** SQL dialects the fingerprinter knows: in MySQL a double-quoted token is a string (a literal). */
 export type SqlDialect = 'postgres' | 'mysql';
 
@@ -232,9 +234,10 @@ export function fingerprintRedis(command: string): string {
 /**
  * A bounded cache of fingerprints by statement text: the same parameterised statement is seen again and
  * again, and a Map lookup costs far less than a scan. When full it starts over (simple, and bounded).
+ * A statement left out of the query figures (isUntimedSql: a lock wait, the untimed marker) is kept as null.
  */
 export class FingerprintCache {
-  private readonly map = new Map<string, string>();
+  private readonly map = new Map<string, string | null>();
   private readonly limit: number;
   private readonly dialect: SqlDialect;
 
@@ -243,15 +246,17 @@ export class FingerprintCache {
     this.limit = limit;
   }
 
-  get(sql: string): string {
-    let fp = this.map.get(sql);
-    if (fp !== undefined) return fp;
-    fp = fingerprintSql(sql, this.dialect);
+  /** The statement's fingerprint, or null when it is not timed (a lock wait, or marked untimed). */
+  timed(sql: string): string | null {
+    const known = this.map.get(sql);
+    if (known !== undefined) return known;
+    const fp = fingerprintSql(sql, this.dialect);
+    const entry = isUntimedSql(sql, fp, this.dialect) ? null : fp;
     // Very long statements are not kept as keys: they are usually built with inlined values.
     if (sql.length <= 4096) {
       if (this.map.size >= this.limit) this.map.clear();
-      this.map.set(sql, fp);
+      this.map.set(sql, entry);
     }
-    return fp;
+    return entry;
   }
 }

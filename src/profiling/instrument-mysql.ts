@@ -43,7 +43,8 @@ interface CorePool {
  * each connection it opens is instrumented, so `pool.query`, `pool.execute`, `getConnection()` and
  * transactions are all covered, each statement once) or connection. Statements are reduced to
  * fingerprints: the values mysql2 formats into the SQL are never kept. The time is the statement's on
- * its connection (a wait for a free pool connection is not included). Returns the same object.
+ * its connection (a wait for a free pool connection is not included). Lock waits (a whole `SELECT GET_LOCK(…)`)
+ * and statements marked with the comment `sysvitals:untimed` are passed through untimed. Returns the same object.
  */
 export function instrumentMysql<T extends MysqlLike>(target: T, monitor: QuerySink): T {
   const sink = checkSink(monitor, 'instrumentMysql');
@@ -137,10 +138,11 @@ function wrap(original: Fn, sink: QuerySink): Fn {
           : undefined;
     // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
     if (typeof text !== 'string') return original.apply(this, arguments as unknown as unknown[]);
-    // The probe's own SELECT 1 is not an application query.
+    // The probe's own SELECT 1 is not an application query; a lock wait (GET_LOCK) or a statement marked
+    // untimed is not timed (outside review 9b, F12).
+    const fingerprint = text === PROBE_SQL ? null : cache.timed(text);
     // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
-    if (text === PROBE_SQL) return original.apply(this, arguments as unknown as unknown[]);
-    const fingerprint = cache.get(text);
+    if (fingerprint === null) return original.apply(this, arguments as unknown as unknown[]);
     const scope = currentScope();
     // The clock runs while the statement is on the connection: one queued behind others (Promise.all on a
     // shared connection) starts it when mysql2 starts the command (outside review 9b, F1).

@@ -31,7 +31,9 @@ const cache = new FingerprintCache('postgres');
  * transactions are all covered, each query once) or Client. The statement is reduced to its
  * fingerprint; parameters and literal values are never kept. Queries issued while a request is handled
  * by the sysvitals middleware are attributed to its route. Returns the same object. `new pg.Query(…)` is
- * timed like a query; cursors and query streams (`client.query(new Cursor(…))`) are passed through untimed.
+ * timed like a query; cursors and query streams (`client.query(new Cursor(…))`) are passed through untimed, as are
+ * lock waits (a whole `SELECT pg_advisory_lock(…)`, `_shared`, `_xact_`) and statements marked with the comment
+ * `sysvitals:untimed` (see the README).
  */
 export function instrumentPg<T extends PgPoolLike | PgClientLike>(target: T, monitor: QuerySink): T {
   const sink = checkSink(monitor, 'instrumentPg');
@@ -105,10 +107,11 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
       }
       return result;
     }
-    // The probe's own SELECT 1 is not an application query.
+    // The probe's own SELECT 1 is not an application query; a lock wait (pg_advisory_lock) or a statement
+    // marked untimed is not timed (outside review 9b, F12).
+    const fingerprint = text === PROBE_SQL ? null : cache.timed(text);
     // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
-    if (text === PROBE_SQL) return original.apply(this, arguments as unknown as unknown[]);
-    const fingerprint = cache.get(text);
+    if (fingerprint === null) return original.apply(this, arguments as unknown as unknown[]);
     const scope = currentScope();
     // The clock runs while the statement is on the connection: a query the client queues behind others
     // (Promise.all on one Client) starts it when pg sends it (outside review 9b, F1).
@@ -258,7 +261,8 @@ function watchSubmittable(
   const marked = query as unknown as Record<symbol, unknown>;
   if (marked[INSTRUMENTED]) return undefined;
   marked[INSTRUMENTED] = true;
-  const fingerprint = cache.get(query.text);
+  const fingerprint = cache.timed(query.text);
+  if (fingerprint === null) return undefined; // a lock wait or marked untimed: passed through
   const scope = currentScope();
   let start = performance.now();
   let ticket: unknown;
