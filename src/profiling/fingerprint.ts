@@ -37,7 +37,8 @@ function isHexDigit(c: number): boolean {
 /**
  * The fingerprint of an SQL statement: string, number, hex, bit and dollar-quoted literals become `?`;
  * comments go; runs of whitespace become one space; `IN (?, ?, …)` and `IN ($1, $2, …)` become
- * `IN (...)`; a multi-row `VALUES (…), (…)` keeps its first row followed by `, ...`. Placeholders
+ * `IN (...)` (also with casts, `IN ($1::int, …)`, and rows, `IN ((?, ?), …)`), `ARRAY[?, ?, …]` becomes
+ * `ARRAY[...]`; a multi-row `VALUES (…), (…)` keeps its first row only (as one row reads). Placeholders
  * (`$1`, `?`, `:name`) and identifiers stay. Never throws; a non-string gives `?`.
  */
 export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): string {
@@ -183,14 +184,21 @@ function skipQuoted(sql: string, start: number, quote: number, backslash: boolea
   return n;
 }
 
-// IN (?, ?, ?) / IN ($1, $2) -> IN (...); VALUES (?, ?), (?, ?) -> VALUES (?, ?), ...
-const IN_LIST = /\b(in|IN|In|iN) \((?:\?|\$\d+)(?:, ?(?:\?|\$\d+))*\)/g;
+// One list item as the scan leaves it: `?` or `$n`, with an optional cast (`::int`, `::varchar(?)`, `::text[]`).
+const ITEM = String.raw`(?:\?|\$\d+)(?: ?:: ?[A-Za-z_][\w.]*(?:\(\?(?:, ?\?)*\))?(?:\[\])*)?`;
+// A row of items: (?, ?) in `(a, b) IN ((?, ?), (?, ?))`.
+const ROW = String.raw`\(${ITEM}(?:, ?${ITEM})*\)`;
+const LIST_ITEM = `(?:${ITEM}|${ROW})`;
+// IN (?, ?) / IN ($1::int, $2::int) / IN ((?, ?), (?, ?)) -> IN (...); ARRAY[?, ?] -> ARRAY[...];
+// VALUES (?, ?), (?, ?) -> VALUES (?, ?): one fingerprint whatever the list's length (outside review 9b, F9).
+const IN_LIST = new RegExp(String.raw`\b(in) \(${LIST_ITEM}(?:, ?${LIST_ITEM})*\)`, 'gi');
+const ARRAY_LIST = new RegExp(String.raw`\b(array) ?\[${LIST_ITEM}(?:, ?${LIST_ITEM})*\]`, 'gi');
 const VALUES_ROWS =
   /\b(values|VALUES|Values) (\((?:[^()']|\([^()]*\))*\))(?:, ?\((?:[^()']|\([^()]*\))*\))+/g;
 
 function collapseLists(s: string): string {
-  if (s.indexOf('(') === -1) return s;
-  return s.replace(IN_LIST, '$1 (...)').replace(VALUES_ROWS, '$1 $2, ...');
+  if (s.indexOf('(') === -1 && s.indexOf('[') === -1) return s;
+  return s.replace(IN_LIST, '$1 (...)').replace(ARRAY_LIST, '$1[...]').replace(VALUES_ROWS, '$1 $2');
 }
 
 function cut(s: string): string {

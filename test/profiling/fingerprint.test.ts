@@ -20,7 +20,7 @@ describe('fingerprintSql', () => {
     ['SELECT * FROM t WHERE id IN (1, 2, 3, 4)', 'SELECT * FROM t WHERE id IN (...)'],
     ['SELECT * FROM t WHERE id in ($1,$2, $3)', 'SELECT * FROM t WHERE id in (...)'],
     ["SELECT * FROM t WHERE id IN ('a','b')", 'SELECT * FROM t WHERE id IN (...)'],
-    ["INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z')", 'INSERT INTO t (a, b) VALUES (?, ?), ...'],
+    ["INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y'), (3, 'z')", 'INSERT INTO t (a, b) VALUES (?, ?)'],
     ['INSERT INTO t (a) VALUES ($1)', 'INSERT INTO t (a) VALUES ($1)'],
     ['SELECT 1 -- trailing comment\n', 'SELECT ?'],
     ['SELECT /* hint */ a FROM t', 'SELECT a FROM t'],
@@ -30,6 +30,64 @@ describe('fingerprintSql', () => {
     ["SELECT 'x'::text, now() - interval '1 day'", 'SELECT ?::text, now() - interval ?'],
   ])('%s', (sql, expected) => {
     expect(fingerprintSql(sql)).toBe(expected);
+  });
+
+  it('folds lists that are not plain IN (...) to one fingerprint whatever their length (outside review 9b, F9)', () => {
+    const list = (n: number, item: (i: number) => string) =>
+      Array.from({ length: n }, (_, i) => item(i)).join(', ');
+    const shapes: Array<[string, (n: number) => string, string]> = [
+      [
+        'IN ($n::int)',
+        (n) => `SELECT * FROM t WHERE id IN (${list(n, (i) => `$${i + 1}::int`)})`,
+        'SELECT * FROM t WHERE id IN (...)',
+      ],
+      [
+        '= ANY(ARRAY[n])',
+        (n) => `SELECT * FROM t WHERE id = ANY(ARRAY[${list(n, (i) => String(i))}])`,
+        'SELECT * FROM t WHERE id = ANY(ARRAY[...])',
+      ],
+      [
+        '(a, b) IN ((n, n))',
+        (n) => `SELECT * FROM t WHERE (a, b) IN (${list(n, (i) => `(${i}, ${i})`)})`,
+        'SELECT * FROM t WHERE (a, b) IN (...)',
+      ],
+      [
+        'VALUES (n, n), …',
+        (n) => `INSERT INTO t (a, b) VALUES ${list(n, (i) => `(${i}, 'v${i}')`)}`,
+        'INSERT INTO t (a, b) VALUES (?, ?)',
+      ],
+      [
+        'IN ($n)',
+        (n) => `SELECT * FROM t WHERE id IN (${list(n, (i) => `$${i + 1}`)})`,
+        'SELECT * FROM t WHERE id IN (...)',
+      ],
+    ];
+    for (const [name, build, expected] of shapes) {
+      const seen = new Set<string>();
+      for (let n = 1; n <= 120; n++) seen.add(fingerprintSql(build(n)));
+      expect([name, [...seen]]).toEqual([name, [expected]]);
+    }
+    // Cast spellings, spacing, case, ARRAY of placeholders with an outer cast, and MySQL's row lists.
+    for (const [sql, expected] of [
+      [
+        "SELECT 1 FROM t WHERE c in ('a'::varchar(10), 'b' :: varchar(10))",
+        'SELECT ? FROM t WHERE c in (...)',
+      ],
+      ['SELECT 1 FROM t WHERE c IN ($1::text[], $2::text[])', 'SELECT ? FROM t WHERE c IN (...)'],
+      ['SELECT unnest(array [$1::int, $2::int])', 'SELECT unnest(array[...])'],
+      [
+        'SELECT * FROM t WHERE id = ANY(ARRAY[$1, $2]::bigint[])',
+        'SELECT * FROM t WHERE id = ANY(ARRAY[...]::bigint[])',
+      ],
+      [
+        'SELECT * FROM t WHERE (a, b) IN (($1, $2), ($3, $4)) AND c IN (SELECT c FROM u)',
+        'SELECT * FROM t WHERE (a, b) IN (...) AND c IN (SELECT c FROM u)',
+      ],
+    ])
+      expect(fingerprintSql(sql as string)).toBe(expected);
+    expect(fingerprintSql('SELECT * FROM t WHERE (a, b) IN ((1, \'x\'), (2, "y"))', 'mysql')).toBe(
+      'SELECT * FROM t WHERE (a, b) IN (...)',
+    );
   });
 
   it('drops a nested PostgreSQL comment whole, and a MySQL comment at its first close (outside review)', () => {
@@ -77,6 +135,9 @@ describe('fingerprintSql', () => {
       (v: string) => `INSERT INTO t (a) VALUES ('${v.replaceAll("'", "''")}'), ('x')`,
       (v: string) =>
         `SELECT * FROM t WHERE a IN ('${v.replaceAll("'", "''")}', 'b') -- ${v.replaceAll('\n', '')}`,
+      (v: string) => `SELECT * FROM t WHERE a = ANY(ARRAY['${v.replaceAll("'", "''")}'::text, 'b'])`,
+      (v: string) => `SELECT * FROM t WHERE (a, b) IN ((1, '${v.replaceAll("'", "''")}'), (2, 'b'))`,
+      (v: string) => `INSERT INTO t (a) VALUES ('x'), ('${v.replaceAll("'", "''")}')`,
     );
     fc.assert(
       fc.property(secret, template, (raw, build) => {

@@ -1,0 +1,104 @@
+// Outside review 9b, F9: lists that are not plain `IN ($1, $2, …)` (casts on the items, ARRAY[…] literals, row-value
+// lists, multi-row VALUES) made one fingerprint per length, pushing real queries into `other`. Issued against the
+// machine's PostgreSQL and MariaDB (`test` databases, temporary tables) at three lengths each, every shape reads one
+// row whose count is the number the test issued. Oracles: the expected folded text and the test's tally; no value
+// issued in a list reaches a fingerprint.
+
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
+import { instrumentPg } from '../../src/profiling/instrument-pg.js';
+import { canConnect } from '../collector/helpers/tcp-proxy.js';
+
+const CI = process.env.CI === 'true';
+function missing(available: boolean, what: string): boolean {
+  if (available || CI) return false;
+  console.warn(`[sysvitals tests] skipping: ${what}`);
+  return true;
+}
+const pgMissing = missing(
+  await canConnect(5432),
+  'PostgreSQL is not listening on 127.0.0.1:5432 (apt-get install postgresql; database "test", trust auth)',
+);
+const mysqlMissing = missing(
+  await canConnect(3306),
+  'MariaDB is not listening on 127.0.0.1:3306 (apt-get install mariadb-server; database "test", root without password)',
+);
+const pgConfig = { host: '127.0.0.1', port: 5432, user: process.env.PGUSER ?? 'postgres', database: 'test' };
+const myConfig = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => {});
+});
+function monitor(): SystemMonitor {
+  const m = createMonitor({ sampleIntervalMs: 0, logger: { warn() {}, error() {} } });
+  cleanups.push(() => m.close());
+  return m;
+}
+
+const LENGTHS = [1, 3, 40];
+/** Values no fingerprint may hold: 7000001… (a literal that leaked would show its digits). */
+const BASE = 7_000_001;
+const list = (n: number, item: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => item(i)).join(', ');
+const counts = (m: SystemMonitor) =>
+  Object.fromEntries(m.queries.rows().map((r) => [r.fingerprint, r.count]));
+
+describe.skipIf(pgMissing)('PostgreSQL: list shapes fold to one fingerprint', () => {
+  it('IN ($n::int), = ANY(ARRAY[…]), (a, b) IN ((…)), multi-row VALUES', async () => {
+    const m = monitor();
+    const client = new pg.Client(pgConfig);
+    await client.connect();
+    cleanups.push(() => client.end());
+    await client.query('CREATE TEMP TABLE sv_fp_lists (id int, b int)');
+    instrumentPg(client, m);
+    let next = BASE;
+    for (const n of LENGTHS) {
+      const ids = Array.from({ length: n }, () => next++);
+      await client.query(
+        `INSERT INTO sv_fp_lists (id, b) VALUES ${list(n, (i) => `(${ids[i]}, ${ids[i]})`)}`,
+      );
+      await client.query(`SELECT id FROM sv_fp_lists WHERE id IN (${list(n, (i) => `$${i + 1}::int`)})`, ids);
+      await client.query(
+        `SELECT id FROM sv_fp_lists WHERE id = ANY(ARRAY[${list(n, (i) => String(ids[i]))}])`,
+      );
+      await client.query(
+        `SELECT id FROM sv_fp_lists WHERE (id, b) IN (${list(n, (i) => `(${ids[i]}, ${ids[i]})`)})`,
+      );
+    }
+    const issued = LENGTHS.length;
+    expect(counts(m)).toEqual({
+      'INSERT INTO sv_fp_lists (id, b) VALUES (?, ?)': issued,
+      'SELECT id FROM sv_fp_lists WHERE id IN (...)': issued,
+      'SELECT id FROM sv_fp_lists WHERE id = ANY(ARRAY[...])': issued,
+      'SELECT id FROM sv_fp_lists WHERE (id, b) IN (...)': issued,
+    });
+    expect(JSON.stringify(m.queries.rows())).not.toMatch(/700\d{4}/);
+  });
+});
+
+describe.skipIf(mysqlMissing)('MariaDB: list shapes fold to one fingerprint', () => {
+  it('(a, b) IN ((…)) and multi-row VALUES', async () => {
+    const m = monitor();
+    const conn = await mysql.createConnection(myConfig);
+    cleanups.push(() => conn.end());
+    await conn.query('CREATE TEMPORARY TABLE sv_fp_lists (id int, b int)');
+    instrumentMysql(conn, m);
+    let next = BASE;
+    for (const n of LENGTHS) {
+      const ids = Array.from({ length: n }, () => next++);
+      await conn.query(`INSERT INTO sv_fp_lists (id, b) VALUES ${list(n, (i) => `(${ids[i]}, ${ids[i]})`)}`);
+      await conn.query(
+        `SELECT id FROM sv_fp_lists WHERE (id, b) IN (${list(n, (i) => `(${ids[i]}, ${ids[i]})`)})`,
+      );
+    }
+    expect(counts(m)).toEqual({
+      'INSERT INTO sv_fp_lists (id, b) VALUES (?, ?)': LENGTHS.length,
+      'SELECT id FROM sv_fp_lists WHERE (id, b) IN (...)': LENGTHS.length,
+    });
+    expect(JSON.stringify(m.queries.rows())).not.toMatch(/700\d{4}/);
+  });
+});
