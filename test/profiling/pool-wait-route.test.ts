@@ -105,7 +105,8 @@ describe.skipIf(pgMissing)('pg.Pool({ max: 1 }): a query waiting for the connect
           form === 'promise'
             ? pool.query(text).then(() => undefined)
             : new Promise((ok, fail) => pool.query(text, (err) => (err ? fail(err) : ok()))),
-        blocked: `SELECT pg_advisory_xact_lock(${key}) AS from_a`,
+        // A lock wait inside a larger statement: still timed (a statement that is only the lock call is not: lock-wait).
+        blocked: `SELECT pg_advisory_xact_lock(${key}), 1 AS from_a`,
         lock: () => holder.query(`SELECT pg_advisory_lock(${key})`).then(() => undefined),
         unlock: () => holder.query(`SELECT pg_advisory_unlock(${key})`).then(() => undefined),
       });
@@ -131,7 +132,7 @@ describe.skipIf(mysqlMissing)('mysql2 pool (connectionLimit 1): a query waiting 
           form === 'promise'
             ? pool.query(text).then(() => undefined)
             : new Promise((ok, fail) => pool.pool.query(text, (err) => (err ? fail(err) : ok()))),
-        blocked: `SELECT GET_LOCK('${name}', 60) AS from_a`,
+        blocked: `SELECT GET_LOCK('${name}', 60), 1 AS from_a`,
         lock: () => holder.query(`SELECT GET_LOCK('${name}', 60)`).then(() => undefined),
         unlock: () => holder.query(`SELECT RELEASE_LOCK('${name}')`).then(() => undefined),
       });
