@@ -287,18 +287,16 @@ export class Aggregator {
       () => {
         this.peers.delete(peer);
         if (entry && entry.peer === peer) {
+          // Without its goodbye: what it last reported in flight is counted failed once it is gone (lost.ts).
           entry.peer = null;
+          const counts = () => !this.closed && !this.handedOver;
+          if (!entry.left && counts()) this.merger.watchLost(entry, counts);
           entry.inFlight = null;
           entry.goneAt = this.options.now();
           // Its runs in progress end with it.
           this.merger.refreshRunning(entry.running.keys());
           // Its final totals, now: they are known nowhere else once this aggregator dies too.
           this.saveLedger();
-          if (!entry.left)
-            this.options.logger.warn(
-              { worker: entry.id },
-              'sysvitals: cluster worker disconnected; its totals stay counted, its unsent interval is lost',
-            );
         }
         this.subscribers.delete(peer);
         if (entry) this.syncRound.answered(entry);

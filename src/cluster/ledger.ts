@@ -17,6 +17,8 @@ export interface LedgerEntry {
   pid: number;
   started_at: number;
   totals: Report;
+  /** Requests it held in flight when it died without a goodbye, counted as failed (lost.ts; absent: none). */
+  lost?: number;
 }
 
 interface LedgerFile {
@@ -27,7 +29,7 @@ interface LedgerFile {
    */
   epoch?: number;
   saved_at: number;
-  workers: Array<{ id: string; pid: number; started_at: number; totals: ReportWire }>;
+  workers: Array<{ id: string; pid: number; started_at: number; totals: ReportWire; lost?: number }>;
   /** The cluster's silences (absent in ledgers written before silences were cluster-wide). */
   silences?: Silence[];
   /** The cluster's active alerts (absent in older ledgers), so that a new aggregator clears or keeps them. */
@@ -133,6 +135,7 @@ export function writeLedger(
       pid: e.pid,
       started_at: e.started_at,
       totals: encodeReport(e.totals),
+      ...(e.lost ? { lost: e.lost } : {}),
     })),
     silences: silences.slice(),
     alerts: alerts.slice(),
@@ -168,7 +171,8 @@ export function readLedger(path: string): Ledger {
     if (typeof w.id !== 'string' || !Number.isInteger(w.pid) || typeof w.started_at !== 'number') {
       throw new Error('bad ledger entry');
     }
-    return { id: w.id, pid: w.pid, started_at: w.started_at, totals: decodeReport(w.totals) };
+    const lost = Number.isSafeInteger(w.lost) && (w.lost as number) > 0 ? { lost: w.lost as number } : {};
+    return { id: w.id, pid: w.pid, started_at: w.started_at, totals: decodeReport(w.totals), ...lost };
   });
   return {
     workers,

@@ -14,6 +14,8 @@ import { applyCustomWindows, type CustomWindow } from './custom-window.js';
 import { frameParts } from './cuts.js';
 import { KnownTotals } from './known-totals.js';
 import { type Handover, readLedger } from './ledger.js';
+import { alive } from './leftovers.js';
+import { lostReport, requestsOf, watchLost } from './lost.js';
 import { gateMinutes, type MinuteGate } from './minute-gate.js';
 import { restorePendingOf } from './pending.js';
 import { applyReport, decodeReport, type Report, type ReportWire } from './report.js';
@@ -192,6 +194,32 @@ export class Merger {
     }
   }
 
+  /**
+   * A worker's connection dropped without its goodbye (a crash, SIGKILL: lost.ts): the requests it last reported
+   * in flight are counted as failed (5xx, on their routes as said) once its process is gone; `active`: this
+   * aggregator still counts. Logged either way (what it recorded after its last report is lost).
+   */
+  watchLost(entry: WorkerEntry, active: () => boolean): void {
+    const report = lostReport(entry.inFlight, entry.routesInFlight);
+    const n = report === null ? 0 : requestsOf(report);
+    this.deps.logger.warn(
+      { worker: entry.id, requestsInFlight: n },
+      `sysvitals: cluster worker disconnected; its totals stay counted, its unsent interval is lost${n > 0 ? `, and the ${n} request(s) it last reported in flight are counted as failed (5xx) once its process is gone` : ''}`,
+    );
+    if (report === null) return;
+    watchLost(entry, report, {
+      active,
+      alive,
+      now: this.deps.now,
+      count: (r) => {
+        entry.known.add(r);
+        entry.lost += n;
+        this.apply(entry, r, true);
+        this.deps.changed();
+      },
+    });
+  }
+
   /** Resolves once no part waits for its minute, or after `limitMs` (then they are filed now): reads are exact. */
   settled(limitMs: number): Promise<void> {
     return this.gate?.settled(limitMs) ?? Promise.resolve();
@@ -299,6 +327,7 @@ export class Merger {
         ? (this.workers.get(e.id) as WorkerEntry)
         : newEntry(e.id, e.pid, e.started_at, { known, goneAt: now });
       if (self) entry.known = known;
+      entry.lost = e.lost ?? 0;
       this.workers.set(entry);
       // Already counted and served by the previous aggregator: totals only.
       this.apply(null, e.totals, false);

@@ -293,6 +293,7 @@ export class ClusterSource extends EventEmitter<{
       complete: false,
       missing: ['aggregator'],
       workers_connected: 0,
+      requests_lost: 0,
       workers: [],
     };
     if (q.op === 'metrics' || q.op === 'health' || q.op === 'endpoints')

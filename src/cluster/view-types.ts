@@ -10,8 +10,13 @@ export interface ClusterWorker {
   aggregator: boolean;
   /** Connected to the aggregator now; a worker that died keeps its totals in the cluster's counters. */
   connected: boolean;
-  /** Requests this worker reported since it started. */
+  /** Requests this worker reported since it started (those it held when it died included: `requests_lost`). */
   requests_total: number;
+  /**
+   * Requests it last reported in flight when its connection dropped without a goodbye (a crash, SIGKILL), its
+   * process gone: their clients got a reset, counted as failed (in the 5xx class, on their route when said).
+   */
+  requests_lost: number;
   last_report_at: string | null;
   /** Its latest process figures (sampled by its own monitor), null before its first sample. */
   process: ClusterProcess | null;
@@ -68,5 +73,7 @@ export interface ClusterSummary {
    */
   missing: string[];
   workers_connected: number;
+  /** Requests cut by a worker's death, counted as failed (5xx), since the cluster started: every worker's `requests_lost`, the retired ones' too. */
+  requests_lost: number;
   workers: ClusterWorker[];
 }

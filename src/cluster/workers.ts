@@ -27,6 +27,8 @@ export interface WorkerEntry {
   inFlight: InFlightState | null;
   /** Its requests in flight by route as last sent (routes-in-flight.ts); null: none since it connected. */
   routesInFlight: RoutesInFlightState | null;
+  /** Requests it held in flight when it died without a goodbye, counted as failed (lost.ts). */
+  lost: number;
   /** Its last report was acknowledged as it closed (its disconnection is no loss). */
   left: boolean;
   /** The last minute it sent as it closed gracefully (`bye`), until it says hello again; null: none. */
@@ -71,6 +73,7 @@ export function newEntry(
     gauges: new Map(),
     inFlight: null,
     routesInFlight: null,
+    lost: 0,
     left: false,
     farewell: null,
     shedding: null,
@@ -162,6 +165,7 @@ export class WorkerTable {
         this.entries.set(RETIRED, retired);
       }
       retired.known.add(w.known.toReport());
+      retired.lost += w.lost;
       this.entries.delete(w.id);
       any = true;
     }
@@ -190,6 +194,7 @@ export class WorkerTable {
       pid: w.pid,
       started_at: w.startedAt,
       totals: w.known.toReport(),
+      ...(w.lost > 0 ? { lost: w.lost } : {}),
     }));
   }
 
@@ -201,7 +206,9 @@ export class WorkerTable {
     const missing = [...given];
     for (const w of this.live()) if (!w.shedSaid) missing.push(`shed:${w.id}`);
     const workers: ClusterWorker[] = [];
+    let lost = 0;
     for (const w of this.entries.values()) {
+      lost += w.lost;
       if (w.id === RETIRED) continue;
       workers.push({
         id: w.id,
@@ -210,6 +217,7 @@ export class WorkerTable {
         aggregator: w.self,
         connected: w.self || w.peer !== null,
         requests_total: w.known.requests,
+        requests_lost: w.lost,
         last_report_at: w.lastReportAt === null ? null : new Date(w.lastReportAt).toISOString(),
         process: w.process,
       });
@@ -220,6 +228,7 @@ export class WorkerTable {
       complete: missing.length === 0,
       missing,
       workers_connected: workers.filter((w) => w.connected).length,
+      requests_lost: lost,
       workers,
     };
   }

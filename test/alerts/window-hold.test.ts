@@ -26,6 +26,7 @@ function cluster(missing: string[]): ClusterSummary {
     complete: missing.length === 0,
     missing,
     workers_connected: 1,
+    requests_lost: 0,
     workers: [],
   };
 }

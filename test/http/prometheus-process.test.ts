@@ -69,6 +69,7 @@ function worker(id: string, proc: ProcessMetrics): ClusterWorker {
     aggregator: false,
     connected: true,
     requests_total: 0,
+    requests_lost: 0,
     last_report_at: null,
     process: clusterProcess(proc),
   };
@@ -110,6 +111,7 @@ describe('Prometheus process byte gauges', () => {
       complete: true,
       missing: [],
       workers_connected: 2,
+      requests_lost: 0,
       workers: [worker('a', a), worker('b', b)],
     };
     const merged = withClusterProcess({ ...snapshotFixture(), process: self }, summary);
@@ -136,6 +138,7 @@ describe('Prometheus process byte gauges', () => {
       complete: true,
       missing: [],
       workers_connected: 2,
+      requests_lost: 0,
       workers: [worker('a', a), worker('b', b)],
     };
     const merged = withClusterProcess({ ...snapshotFixture(), process: self }, summary);
@@ -175,6 +178,7 @@ describe('Prometheus process byte gauges', () => {
       complete: true,
       missing: [],
       workers_connected: 2,
+      requests_lost: 0,
       workers: [a, b],
     };
     const merged = withClusterProcess({ ...snapshotFixture(), process: collectWith(memA) }, summary);

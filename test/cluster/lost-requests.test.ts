@@ -1,0 +1,146 @@
+// Outside review 9, F3: the requests a worker held in flight when it died (SIGKILL, an uncaught exception) were counted
+// nowhere: their clients got a reset, the cluster read 0 5xx and an error rate of 0 %. Real node:cluster processes (2
+// workers, replacements forked), one cluster for every case. Each case holds N slow requests open over new connections
+// (spread over both workers), waits until the cluster's routes/ names all N in flight (its sync makes every worker
+// report every request in flight, by route: the victim's last report holds them), then kills the non-aggregator
+// worker. Oracle: the client's count of requests cut by a reset (none can have come after the last report: no other
+// traffic). A graceful close (SIGTERM, drained) counts nothing lost.
+
+import { request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { BASE, get, metricsOf, promValue, until, useCluster, watchScrapes } from './helpers.js';
+
+const N = 12;
+/** How long each slow request is held (the kill comes once the cluster names them all in flight). */
+const HOLD_MS = 6000;
+
+interface Outcome {
+  status?: number;
+  error?: string;
+}
+
+/** One GET over a new connection; a reset (or any socket error) is the outcome's `error`. */
+function slow(port: number, ms: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: `/work?ms=${ms}`, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode }));
+      res.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+    });
+    req.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
+    req.end();
+  });
+}
+
+/** The figures a case compares: Prometheus totals (5xx of GET /work, all requests), the cluster's requests_lost. */
+async function figures(port: number) {
+  const text = (await get(port, `${BASE}/metrics/prometheus`)).body;
+  const m = await metricsOf(port);
+  return {
+    m,
+    total: promValue(text, 'sysvitals_http_requests_total'),
+    work5xx: promValue(text, 'sysvitals_http_requests_total', 'route="/work",status_class="5xx"'),
+    all5xx: promValue(text, 'sysvitals_http_requests_total', 'status_class="5xx"'),
+    lost: m.cluster.requests_lost as number,
+  };
+}
+
+describe('node:cluster: requests in flight on a worker that dies are counted as failed', () => {
+  // CLUSTER_BYTES=0: a report every interval; CRASH_SIGNAL=1: SIGUSR2 throws an uncaught exception in a worker.
+  const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', CRASH_SIGNAL: '1' }, 2);
+
+  /**
+   * Holds N slow requests (`ms` each), waits until routes/ names all N in flight, then `stop`s the non-aggregator
+   * worker; returns the client's outcomes, the figures before and once settled (the replacement reporting), the victim.
+   */
+  async function holdThen(stop: (pid: number) => void, ms = HOLD_MS) {
+    const ready = await until(async () => {
+      const m = await metricsOf(c.port);
+      return m.cluster.complete && m.cluster.workers_connected === 2 && m.requests.in_flight === 0 && m;
+    }, 60_000);
+    const victim = ready.cluster.workers.find(
+      (w: { aggregator: boolean; connected: boolean }) => !w.aggregator && w.connected,
+    ) as { pid: number; id: string };
+    const before = await figures(c.port);
+    const outcomes = Array.from({ length: N }, () => slow(c.port, ms));
+    // Guard (no timing): the cluster names all N in flight on GET /work (every worker answered the read's sync).
+    await until(async () => {
+      const r = JSON.parse((await get(c.port, `${BASE}/routes?sort=in_flight`)).body).data;
+      const row = (r.routes as Array<{ method: string; route: string; in_flight?: number }>).find(
+        (x) => x.method === 'GET' && x.route === '/work',
+      );
+      return r.cluster.complete && row?.in_flight === N;
+    }, 30_000);
+    stop(victim.pid);
+    const seen = await Promise.all(outcomes);
+    // Settled: the victim is gone from the live workers, its replacement reports, the survivor's answers counted.
+    const answered = seen.filter((o) => o.status !== undefined).length;
+    const after = await until(async () => {
+      const f = await figures(c.port);
+      const gone = f.m.cluster.workers.some(
+        (w: { id: string; connected: boolean }) => w.id === victim.id && !w.connected,
+      );
+      return (
+        gone &&
+        f.m.cluster.complete &&
+        f.m.cluster.workers_connected === 2 &&
+        f.total - before.total >= answered &&
+        f
+      );
+    }, 60_000);
+    return { seen, before, after, victim };
+  }
+
+  /** The client's count of requests cut (a socket error instead of an answer). */
+  const cut = (seen: Outcome[]) => seen.filter((o) => o.error !== undefined).length;
+
+  /** The counts once the dead worker's lost requests are in (they are counted once its process is gone). */
+  async function counted(before: Awaited<ReturnType<typeof figures>>, expected: number) {
+    // Guard: wait for the count to move (it follows the process's exit by up to a poll); asserted exactly below.
+    await until(async () => (await figures(c.port)).lost - before.lost >= expected, 15_000).catch(() => {});
+    return figures(c.port);
+  }
+
+  it('SIGKILL, then an uncaught exception: the requests the worker held count as failed (5xx on their route), exactly the resets the clients got; error rate and status reflect them; counters never go back', async () => {
+    const scrapes = watchScrapes(c.port);
+    try {
+      for (const stop of [
+        (pid: number) => process.kill(pid, 'SIGKILL'),
+        (pid: number) => process.kill(pid, 'SIGUSR2'),
+      ]) {
+        const { seen, before, victim } = await holdThen(stop);
+        const resets = cut(seen);
+        // The victim held some (round-robin over two workers), and every request either answered 200 or was cut.
+        expect(resets).toBeGreaterThan(0);
+        expect(seen.filter((o) => o.status === 200).length).toBe(N - resets);
+        const after = await counted(before, resets);
+        expect(after.lost - before.lost).toBe(resets);
+        const dead = after.m.cluster.workers.find((w: { id: string }) => w.id === victim.id);
+        expect(dead.requests_lost).toBe(resets);
+        // Every request of the case counted once: the survivor's 200s and the victim's cut ones, these as 5xx of GET /work.
+        expect(after.total - before.total).toBe(N);
+        expect(after.all5xx - before.all5xx).toBe(resets);
+        expect(after.work5xx - before.work5xx).toBe(resets);
+        // The window's error figures count them (5xx are failed requests).
+        expect(after.m.errors.count_5xx).toBeGreaterThanOrEqual(resets);
+        expect(after.m.errors.error_rate_percent).toBeGreaterThan(0);
+        if (resets >= 5) expect(after.m.errors.status).not.toBe('healthy');
+      }
+      expect(scrapes.served('200')).toBeGreaterThan(0);
+    } finally {
+      await scrapes.stop();
+    }
+    expect(scrapes.drops).toEqual([]);
+  }, 240_000);
+
+  it('a graceful close (SIGTERM: the worker drains its requests, says goodbye) counts nothing lost', async () => {
+    // Requests short enough for the close's drain (half of closeTimeoutMs, 5 s by default).
+    const { seen, before } = await holdThen((pid) => process.kill(pid, 'SIGTERM'), 1500);
+    expect(cut(seen)).toBe(0);
+    expect(seen.every((o) => o.status === 200)).toBe(true);
+    const after = await figures(c.port);
+    expect(after.lost - before.lost).toBe(0);
+    expect(after.all5xx - before.all5xx).toBe(0);
+    expect(after.total - before.total).toBe(N);
+  }, 120_000);
+});
