@@ -12,6 +12,7 @@ import type { ClusterMonitor } from './cluster-monitor.js';
 import { CustomMerger } from './custom-merge.js';
 import { applyCustomWindows, type CustomWindow } from './custom-window.js';
 import { frameParts } from './cuts.js';
+import { decodeInFlight } from './in-flight-wire.js';
 import { KnownTotals } from './known-totals.js';
 import { type Handover, readLedger } from './ledger.js';
 import { alive } from './leftovers.js';
@@ -103,7 +104,8 @@ export class Merger {
       return;
     }
     if (proc && typeof proc === 'object') entry.process = proc;
-    if (report.inFlight !== undefined) entry.inFlight = report.inFlight;
+    // A frame's is taken as it arrives (mergeFrame); a hello's here.
+    if (full && report.inFlight !== undefined) entry.inFlight = report.inFlight;
     if (report.jobs && report.jobs.length > 0) {
       for (const j of report.jobs) entry.running.set(j.name, j.meta.running ?? 0);
       this.refreshRunning(report.jobs.map((j) => j.name));
@@ -161,6 +163,9 @@ export class Merger {
     window?: unknown,
   ): void {
     noteRoutesInFlight(entry, msg.ir, this.deps.now()); // its requests in flight by route, when they changed
+    // Its requests in flight (a state, not a delta): as it arrives, though its part waits for its minute (the gate
+    // below), so that what a dead worker held (lost.ts) and the cluster's in_flight are its latest report's.
+    noteInFlight(entry, (msg.report as { i?: unknown } | null | undefined)?.i);
     for (const part of frameParts(msg, this.deps.now())) {
       const merge = () => this.merge(entry, part.report, proc, full, window, part.span);
       // A delta goes into the history minute it was recorded in (minute-gate.ts); totals since start at once.
@@ -338,6 +343,16 @@ export class Merger {
     // deploy, a cluster restarted with new rules): nothing would evaluate them again. Cleared now, once, after
     // the channels got their deliveries back (above): a `cleared` event, resolved notices where delivered.
     this.monitor.alertSystem.clearRemovedRules();
+  }
+}
+
+/** Keeps a frame's requests in flight (absent: unchanged; malformed: left as they were, the report is dropped). */
+function noteInFlight(entry: WorkerEntry, wire: unknown): void {
+  try {
+    const state = decodeInFlight(wire);
+    if (state !== undefined) entry.inFlight = state;
+  } catch {
+    // merge() drops the report and logs it
   }
 }
 

@@ -8,7 +8,7 @@
 
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { BASE, get, metricsOf, promValue, until, useCluster, watchScrapes } from './helpers.js';
+import { BASE, get, logLines, metricsOf, promValue, until, useCluster, watchScrapes } from './helpers.js';
 
 const N = 12;
 /** How long each slow request is held (the kill comes once the cluster names them all in flight). */
@@ -47,7 +47,12 @@ async function figures(port: number) {
 
 describe('node:cluster: requests in flight on a worker that dies are counted as failed', () => {
   // CLUSTER_BYTES=0: a report every interval; CRASH_SIGNAL=1: SIGUSR2 throws an uncaught exception in a worker.
-  const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', CRASH_SIGNAL: '1' }, 2);
+  // WARN_LOG=1: warnings to <pid>.warn (what the aggregator logged of a disconnection, shown when a case fails).
+  const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', CRASH_SIGNAL: '1', WARN_LOG: '1' }, 2);
+  const disconnections = () =>
+    logLines<{ obj: unknown; msg: string }>(c.logDir, 'warn')
+      .filter((l) => l.v.msg.includes('disconnected'))
+      .map((l) => JSON.stringify(l.v.obj));
 
   /**
    * Holds N slow requests (`ms` each), waits until routes/ names all N in flight, then `stop`s the non-aggregator
@@ -104,17 +109,20 @@ describe('node:cluster: requests in flight on a worker that dies are counted as 
   it('SIGKILL, then an uncaught exception: the requests the worker held count as failed (5xx on their route), exactly the resets the clients got; error rate and status reflect them; counters never go back', async () => {
     const scrapes = watchScrapes(c.port);
     try {
-      for (const stop of [
-        (pid: number) => process.kill(pid, 'SIGKILL'),
-        (pid: number) => process.kill(pid, 'SIGUSR2'),
-      ]) {
+      for (const [how, stop] of [
+        ['SIGKILL', (pid: number) => process.kill(pid, 'SIGKILL')],
+        ['uncaught exception', (pid: number) => process.kill(pid, 'SIGUSR2')],
+      ] as const) {
         const { seen, before, victim } = await holdThen(stop);
         const resets = cut(seen);
         // The victim held some (round-robin over two workers), and every request either answered 200 or was cut.
         expect(resets).toBeGreaterThan(0);
         expect(seen.filter((o) => o.status === 200).length).toBe(N - resets);
         const after = await counted(before, resets);
-        expect(after.lost - before.lost).toBe(resets);
+        expect(
+          after.lost - before.lost,
+          `case ${how}; victim ${victim.id}\n${disconnections().join('\n')}`,
+        ).toBe(resets);
         const dead = after.m.cluster.workers.find((w: { id: string }) => w.id === victim.id);
         expect(dead.requests_lost).toBe(resets);
         // Every request of the case counted once: the survivor's 200s and the victim's cut ones, these as 5xx of GET /work.
