@@ -15,23 +15,9 @@ import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
 import { instrumentPg } from '../../src/profiling/instrument-pg.js';
 import { instrumentRedis } from '../../src/profiling/instrument-redis.js';
 import type { QueryRow } from '../../src/profiling/query-stats.js';
-import { canConnect } from '../collector/helpers/tcp-proxy.js';
+import { mysqlMissing, pgMissing } from '../helpers/databases.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 
-const CI = process.env.CI === 'true';
-function missing(available: boolean, what: string): boolean {
-  if (available || CI) return false;
-  console.warn(`[sysvitals tests] skipping: ${what}`);
-  return true;
-}
-const pgMissing = missing(
-  await canConnect(5432),
-  'PostgreSQL is not listening on 127.0.0.1:5432 (apt-get install postgresql; database "test", trust auth)',
-);
-const mysqlMissing = missing(
-  await canConnect(3306),
-  'MariaDB is not listening on 127.0.0.1:3306 (apt-get install mariadb-server; database "test", root without password)',
-);
 const redisMissing = !requireRedis();
 
 const SECRET = `s3cr3t-${process.pid}-${Date.now().toString(36)}`;

@@ -10,24 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
 import { instrumentPg } from '../../src/profiling/instrument-pg.js';
-import { canConnect } from '../collector/helpers/tcp-proxy.js';
-
-const CI = process.env.CI === 'true';
-function missing(available: boolean, what: string): boolean {
-  if (available || CI) return false;
-  console.warn(`[sysvitals tests] skipping: ${what}`);
-  return true;
-}
-const pgMissing = missing(
-  await canConnect(5432),
-  'PostgreSQL is not listening on 127.0.0.1:5432 (apt-get install postgresql; database "test", trust auth)',
-);
-const mysqlMissing = missing(
-  await canConnect(3306),
-  'MariaDB is not listening on 127.0.0.1:3306 (apt-get install mariadb-server; database "test", root without password)',
-);
-const pgConfig = { host: '127.0.0.1', port: 5432, user: process.env.PGUSER ?? 'postgres', database: 'test' };
-const myConfig = { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'test' };
+import { myConfig, mysqlMissing, pgConfig, pgMissing } from '../helpers/databases.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

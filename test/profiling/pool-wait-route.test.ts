@@ -11,16 +11,7 @@ import type { ExpressMonitor } from '../../src/adapters/express.js';
 import { createMonitor } from '../../src/adapters/express.js';
 import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
 import { instrumentPg } from '../../src/profiling/instrument-pg.js';
-import { canConnect } from '../collector/helpers/tcp-proxy.js';
-
-const CI = process.env.CI === 'true';
-function missing(available: boolean, what: string): boolean {
-  if (available || CI) return false;
-  console.warn(`[sysvitals tests] skipping: ${what}`);
-  return true;
-}
-const pgMissing = missing(await canConnect(5432), 'PostgreSQL is not listening on 127.0.0.1:5432');
-const mysqlMissing = missing(await canConnect(3306), 'MariaDB is not listening on 127.0.0.1:3306');
+import { mysqlMissing, pgMissing } from '../helpers/databases.js';
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 2));
