@@ -224,14 +224,18 @@ describe("node:cluster takeover: no false clear on the survivors' share within t
       await send(c.port, '/role?agg=500&other=200', n);
       logged = await untilLogged(c.logDir, logged.length === 0 ? 100 : logged.length + n);
     }
-    // A read merges every worker's requests first: the alert on the cluster's rate is active from then on. While the
-    // reports were arriving, the rate read may have crossed the levels more than once (one worker's 500s merged before
-    // the other's 200s): an alert raised and cleared then is another alert, with its own id.
+    // A read merges every worker's requests first; the next sample (every 500 ms here: reads evaluate no rule) raises
+    // the alert on the cluster's rate. While the reports were arriving, the rate may have crossed the levels more than
+    // once (one worker's 500s merged before the other's 200s): an alert raised and cleared then is another alert, with
+    // its own id.
     const before = await metrics(c.port);
     const survivors = logged.filter((r) => r.pid !== aggregatorPid(before.cluster));
     expect(rate(logged)).toBeGreaterThanOrEqual(WARNING);
     expect(rate(survivors)).toBe(0);
-    const active = await errorRateAlerts(c.port);
+    const active = await until(async () => {
+      const a = await errorRateAlerts(c.port);
+      return a.length > 0 && a;
+    });
     expect(active).toHaveLength(1);
     const id: string = active[0].id;
     await until(async () => c.hooks.received.some((e) => e.type === 'raised' && e.alert.id === id));
