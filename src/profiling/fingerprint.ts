@@ -9,6 +9,12 @@ export type SqlDialect = 'postgres' | 'mysql';
 /** Fingerprints longer than this are cut (with `…`): bounds memory when a query is built by concatenation. */
 export const MAX_FINGERPRINT_LENGTH = 1000;
 
+/**
+ * Statement text read for a fingerprint, literals and comments not counted (they are passed over, once):
+ * the rest of a longer statement is not read, and its fingerprint ends in `…`. Bounds the scan's work and memory.
+ */
+export const MAX_SQL_SCAN = 64 * 1024;
+
 const SPACE = 32;
 const QUOTE = 39; // '
 const DQUOTE = 34; // "
@@ -39,7 +45,10 @@ function isHexDigit(c: number): boolean {
  * comments go; runs of whitespace become one space; `IN (?, ?, …)` and `IN ($1, $2, …)` become
  * `IN (...)` (also with casts, `IN ($1::int, …)`, and rows, `IN ((?, ?), …)`), `ARRAY[?, ?, …]` becomes
  * `ARRAY[...]`; a multi-row `VALUES (…), (…)` keeps its first row only (as one row reads). Placeholders
- * (`$1`, `?`, `:name`) and identifiers stay. Never throws; a non-string gives `?`.
+ * (`$1`, `?`, `:name`) and identifiers stay. Lists fold as the scan goes, so a long list reads as short.
+ * Past MAX_FINGERPRINT_LENGTH the fingerprint is cut and ends in ` #<hash of the cut part>…` (the
+ * normalised text, literals already `?`): statements that differ only after the cut stay apart.
+ * Never throws; a non-string gives `?`.
  */
 export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): string {
   if (typeof sql !== 'string') return '?';
@@ -48,13 +57,36 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
   let i = 0;
   // Whether the last thing written was a space (or nothing yet): collapses whitespace.
   let pendingSpace = false;
+  // Characters of literals and comments passed over: MAX_SQL_SCAN counts the rest (the text that is kept).
+  let skipped = 0;
   const emit = (s: string) => {
     if (pendingSpace && out.length > 0) out += ' ';
     pendingSpace = false;
     out += s;
   };
+  // Where each open ( and [ sits in `out`, and the end of a multi-row VALUES' first row (-1: none).
+  const opens: number[] = [];
+  let valuesEnd = -1;
+  // On a close: fold the list it ends (IN (…), ARRAY[…], a VALUES row after the first) where it ends.
+  const close = (open: number | undefined) => {
+    if (open === undefined) return;
+    if (valuesEnd > open) valuesEnd = -1;
+    const before = out.slice(Math.max(0, open - 8), open);
+    if (out.charCodeAt(open) === 91) {
+      if (ARRAY_BEFORE.test(before) && ARRAY_SEG.test(out.slice(open))) {
+        out = `${out.slice(0, out.charCodeAt(open - 1) === SPACE ? open - 1 : open)}[...]`;
+      }
+    } else if (IN_BEFORE.test(before)) {
+      if (IN_SEG.test(out.slice(open))) out = `${out.slice(0, open)}(...)`;
+    } else if (VALUES_BEFORE.test(before)) {
+      if (ROW_SEG.test(out.slice(open))) valuesEnd = out.length;
+    } else if (valuesEnd >= 0 && (before.endsWith(', ') || before.endsWith(','))) {
+      const sep = out.slice(valuesEnd, open);
+      if ((sep === ', ' || sep === ',') && ROW_SEG.test(out.slice(open))) out = out.slice(0, valuesEnd);
+    }
+  };
   while (i < n) {
-    if (out.length > MAX_FINGERPRINT_LENGTH * 2) break;
+    if (i - skipped >= MAX_SQL_SCAN) break;
     const c = sql.charCodeAt(i);
     if (isSpace(c)) {
       pendingSpace = true;
@@ -63,18 +95,24 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
     }
     // -- and # (MySQL) line comments, /* */ block comments: dropped, they may hold anything.
     if ((c === DASH && sql.charCodeAt(i + 1) === DASH) || (c === HASH && dialect === 'mysql')) {
+      const from = i;
       while (i < n && sql.charCodeAt(i) !== 10) i++;
+      skipped += i - from;
       pendingSpace = true;
       continue;
     }
     if (c === SLASH && sql.charCodeAt(i + 1) === STAR) {
-      i = blockCommentEnd(sql, i, dialect === 'postgres');
+      const end = blockCommentEnd(sql, i, dialect === 'postgres');
+      skipped += end - i;
+      i = end;
       pendingSpace = true;
       continue;
     }
     // 'string' with '' (and in MySQL \') escapes; also E'…', N'…', X'…', B'…' prefixes below.
     if (c === QUOTE || (c === DQUOTE && dialect === 'mysql')) {
-      i = skipQuoted(sql, i, c, dialect === 'mysql' || isEscapePrefixed(sql, i));
+      const end = skipQuoted(sql, i, c, dialect === 'mysql' || isEscapePrefixed(sql, i));
+      skipped += end - i;
+      i = end;
       emit('?');
       continue;
     }
@@ -99,6 +137,7 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
       if (sql.charCodeAt(j) === DOLLAR) {
         const tag = sql.slice(i, j + 1);
         const end = sql.indexOf(tag, j + 1);
+        skipped += (end === -1 ? n : end + tag.length) - i;
         i = end === -1 ? n : end + tag.length;
         emit('?');
         continue;
@@ -132,7 +171,9 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;
       // A prefixed string (E'…', N'…', X'…', B'…', U&'…' is rare and left to the quote rule).
       if (j - i === 1 && sql.charCodeAt(j) === QUOTE && /[eEnNxXbB]/.test(sql[i] as string)) {
-        i = skipQuoted(sql, j, QUOTE, (c | 32) === 101 || dialect === 'mysql');
+        const end = skipQuoted(sql, j, QUOTE, (c | 32) === 101 || dialect === 'mysql');
+        skipped += end - i;
+        i = end;
         emit('?');
         continue;
       }
@@ -146,15 +187,21 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
       pendingSpace = false;
       out += ch;
       if (ch === ',') pendingSpace = true;
+      else close(opens.pop());
     } else if (ch === '(') {
       emit(ch);
+      opens.push(out.length - 1);
       pendingSpace = false;
+    } else if (ch === '[' || ch === ']') {
+      emit(ch);
+      if (ch === '[') opens.push(out.length - 1);
+      else close(opens.pop());
     } else {
       emit(ch);
     }
     i++;
   }
-  return cut(collapseLists(out));
+  return cut(out, i < n);
 }
 
 function isEscapePrefixed(sql: string, quoteAt: number): boolean {
@@ -191,18 +238,24 @@ const ROW = String.raw`\(${ITEM}(?:, ?${ITEM})*\)`;
 const LIST_ITEM = `(?:${ITEM}|${ROW})`;
 // IN (?, ?) / IN ($1::int, $2::int) / IN ((?, ?), (?, ?)) -> IN (...); ARRAY[?, ?] -> ARRAY[...];
 // VALUES (?, ?), (?, ?) -> VALUES (?, ?): one fingerprint whatever the list's length (outside review 9b, F9).
-const IN_LIST = new RegExp(String.raw`\b(in) \(${LIST_ITEM}(?:, ?${LIST_ITEM})*\)`, 'gi');
-const ARRAY_LIST = new RegExp(String.raw`\b(array) ?\[${LIST_ITEM}(?:, ?${LIST_ITEM})*\]`, 'gi');
-const VALUES_ROWS =
-  /\b(values|VALUES|Values) (\((?:[^()']|\([^()]*\))*\))(?:, ?\((?:[^()']|\([^()]*\))*\))+/g;
+// Tested on the text a close ends (from its open) and on the few characters before the open: the scan folds
+// each list as it closes, so the length limits apply to the folded text (outside review 10, F3).
+const IN_SEG = new RegExp(String.raw`^\(${LIST_ITEM}(?:, ?${LIST_ITEM})*\)$`);
+const ARRAY_SEG = new RegExp(String.raw`^\[${LIST_ITEM}(?:, ?${LIST_ITEM})*\]$`);
+const ROW_SEG = /^\((?:[^()']|\([^()]*\))*\)$/;
+const IN_BEFORE = /(?:^|\W)in $/i;
+const ARRAY_BEFORE = /(?:^|\W)array ?$/i;
+const VALUES_BEFORE = /(?:^|\W)(?:values|VALUES|Values) $/;
 
-function collapseLists(s: string): string {
-  if (s.indexOf('(') === -1 && s.indexOf('[') === -1) return s;
-  return s.replace(IN_LIST, '$1 (...)').replace(ARRAY_LIST, '$1[...]').replace(VALUES_ROWS, '$1 $2');
-}
-
-function cut(s: string): string {
-  return s.length > MAX_FINGERPRINT_LENGTH ? `${s.slice(0, MAX_FINGERPRINT_LENGTH - 1)}…` : s;
+// Cut to MAX_FINGERPRINT_LENGTH: ` #<8 hex>…` stands for the part cut off (its FNV-1a hash), so two statements
+// that differ only there stay two fingerprints; `…` alone ends a short one whose text was not all read.
+function cut(s: string, unread: boolean): string {
+  if (s.length <= MAX_FINGERPRINT_LENGTH && !unread) return s;
+  if (s.length < MAX_FINGERPRINT_LENGTH) return `${s}…`;
+  const keep = MAX_FINGERPRINT_LENGTH - 11;
+  let h = 0x811c9dc5;
+  for (let k = keep; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
+  return `${s.slice(0, keep)} #${(h >>> 0).toString(16).padStart(8, '0')}…`;
 }
 
 /**

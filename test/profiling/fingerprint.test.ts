@@ -8,6 +8,7 @@ import {
   fingerprintRedis,
   fingerprintSql,
   MAX_FINGERPRINT_LENGTH,
+  MAX_SQL_SCAN,
 } from '../../src/profiling/fingerprint.js';
 
 describe('fingerprintSql', () => {
@@ -122,6 +123,47 @@ describe('fingerprintSql', () => {
     const fp = fingerprintSql(long);
     expect(fp.length).toBe(MAX_FINGERPRINT_LENGTH);
     expect(fp.endsWith('…')).toBe(true);
+  });
+
+  // Outside review 10, F3: past ~2,000 characters the lists were not folded and the fingerprint was the first
+  // 1,000 characters, so one statement split by list length and statements differing after the cut merged.
+  it('folds lists of any length before the cut; statements differing after the cut stay apart', () => {
+    const ids = (n: number, cast = '') => Array.from({ length: n }, (_, i) => `$${i + 1}${cast}`).join(', ');
+    const A = (n: number) => `SELECT id, name FROM users WHERE id IN (${ids(n)}) AND deleted_at IS NULL`;
+    const B = (n: number) =>
+      `SELECT id, name FROM users WHERE id IN (${ids(n)}) ORDER BY created_at FOR UPDATE`;
+    const a = fingerprintSql(A(300));
+    expect(a).toBe('SELECT id, name FROM users WHERE id IN (...) AND deleted_at IS NULL');
+    expect([A(500), A(1000), A(5000)].map((q) => fingerprintSql(q))).toEqual([a, a, a]);
+    expect(fingerprintSql(B(500))).toBe(
+      'SELECT id, name FROM users WHERE id IN (...) ORDER BY created_at FOR UPDATE',
+    );
+    const casts = (n: number) => fingerprintSql(`SELECT * FROM t WHERE id IN (${ids(n, '::int')})`);
+    expect(casts(1000)).toBe(casts(3));
+    const rows = (n: number) =>
+      `INSERT INTO t (a, b) VALUES ${Array.from({ length: n }, (_, i) => `($${2 * i + 1}, $${2 * i + 2})`).join(', ')}`;
+    const bulk = fingerprintSql(rows(100));
+    expect(bulk).toBe('INSERT INTO t (a, b) VALUES ($1, $2)');
+    expect([rows(300), rows(1000)].map((q) => fingerprintSql(q))).toEqual([bulk, bulk]);
+    const lit = (n: number) =>
+      `INSERT INTO t VALUES ${Array.from({ length: n }, (_, i) => `(${i}, 'v${i}')`).join(',')}`;
+    expect(fingerprintSql(lit(2000))).toBe(fingerprintSql(lit(2)));
+  });
+
+  it('a cut fingerprint ends in a hash of the cut part, so a different tail is a different fingerprint', () => {
+    const cols = Array.from({ length: 400 }, (_, i) => `c${i}`).join(', ');
+    const x = fingerprintSql(`SELECT ${cols} FROM t WHERE a = 1 ORDER BY b`);
+    const y = fingerprintSql(`SELECT ${cols} FROM t WHERE a = 1 FOR UPDATE`);
+    expect(x.length).toBe(MAX_FINGERPRINT_LENGTH);
+    expect(y.length).toBe(MAX_FINGERPRINT_LENGTH);
+    expect(x).not.toBe(y);
+    expect(x).toMatch(/ #[0-9a-f]{8}…$/);
+    // The hash is of the normalised text: other literal values read the same fingerprint.
+    expect(fingerprintSql(`SELECT ${cols} FROM t WHERE a = 987654 ORDER BY b`)).toBe(x);
+    // Text past MAX_SQL_SCAN is not read (the scan stays linear); such a fingerprint ends in `…`.
+    const huge = `SELECT ${'x, '.repeat(MAX_SQL_SCAN)}y FROM t`;
+    expect(fingerprintSql(huge).endsWith('…')).toBe(true);
+    expect(fingerprintSql(`SELECT 1 /* ${'z'.repeat(MAX_SQL_SCAN)} */ FROM t`)).toBe('SELECT ? FROM t');
   });
 
   it('never keeps a string or number literal, whatever surrounds it (fixed seeds)', () => {
