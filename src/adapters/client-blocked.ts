@@ -13,6 +13,13 @@
 // (the duration ends there). Node's own 'drain' on a response comes only through its transport's (HTTP/1's
 // connection, HTTP/2's stream), once every byte written is taken, so a span is the time the client's buffers were
 // full. A fast client drains them at once: its spans are the microseconds of the write the kernel takes.
+//
+// Only the event loop's idle time in a span is taken out (outside review 10, F1): a 'drain' cannot be delivered while
+// JavaScript holds the loop, so a handler's own synchronous work after a write that returned false (`ok =
+// res.write(chunk); renderNext(); if (!ok) await drain`), another request's, or a GC pause fell inside the span and was
+// subtracted: 3 s of a generator's CPU with a fast reader were timed at 1.2 ms. A span takes the loop's idle total
+// (performance.eventLoopUtilization().idle: the time libuv waited in its poll, updated as the poll returns, before
+// the 'drain' callback runs) at its start; at the drain min(span, idle since) is the client's, the rest the server's.
 
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
@@ -26,6 +33,8 @@ export interface BlockedFlight {
   readonly nextFlight: BlockedFlight | null;
   /** performance.now() when a write to its response returned false and it has not drained since; NaN if not. */
   blockedAt: number;
+  /** The event loop's idle total (ms, eventLoopUtilization().idle) when its open span started; meaningless if none. */
+  blockedIdle: number;
   /** The time (ms) its producer waited on its client before the application ended it: not the server's. */
   blockedMs: number;
   /** Whether its response has sysvitals' 'drain' listener (added at its first write that returned false). */
@@ -47,13 +56,18 @@ export function writeBlocked(
   onDrain: (this: ServerResponse) => void,
 ): void {
   let now = Number.NaN;
+  let idle = 0;
   let listen = false;
   for (let f = first; f; f = f.nextFlight) {
     // biome-ignore lint/suspicious/noSelfCompare: NaN check (not ended)
     if (f.res !== res || f.endedAt === f.endedAt) continue;
     // biome-ignore lint/suspicious/noSelfCompare: NaN check (the clock read once)
-    if (now !== now) now = performance.now();
+    if (now !== now) {
+      now = performance.now();
+      idle = performance.eventLoopUtilization().idle;
+    }
     f.blockedAt = now;
+    f.blockedIdle = idle;
     if (!f.drainHeard) {
       f.drainHeard = true;
       listen = true;
@@ -63,11 +77,13 @@ export function writeBlocked(
 }
 
 /**
- * `res` drained: each of its flights' open span closes, and is added to its blocked time when something besides
- * sysvitals waited for this 'drain' and the application had not ended the response.
+ * `res` drained: each of its flights' open span closes, and the loop's idle time in it (at most the span) is added to
+ * its blocked time when something besides sysvitals waited for this 'drain' and the application had not ended the
+ * response. The loop busy (any JavaScript, a GC pause) in the span stays the server's.
  */
 export function drained(first: BlockedFlight | null | undefined, res: ServerResponse): void {
   let now = Number.NaN;
+  let idle = 0;
   let waited: boolean | undefined;
   for (let f = first; f; f = f.nextFlight) {
     const at = f.blockedAt;
@@ -80,7 +96,10 @@ export function drained(first: BlockedFlight | null | undefined, res: ServerResp
     if (waited === undefined) waited = listenerCount.call(res, 'drain') > 1;
     if (!waited) continue;
     // biome-ignore lint/suspicious/noSelfCompare: NaN check (the clock read once)
-    if (now !== now) now = performance.now();
-    f.blockedMs += now - at;
+    if (now !== now) {
+      now = performance.now();
+      idle = performance.eventLoopUtilization().idle;
+    }
+    f.blockedMs += Math.min(now - at, Math.max(0, idle - f.blockedIdle));
   }
 }

@@ -78,6 +78,7 @@ export function newTrackedTicket<T>(
     endedAt: Number.NaN,
     handedOver: false,
     blockedAt: Number.NaN,
+    blockedIdle: 0,
     blockedMs: 0,
     drainHeard: false,
   };
@@ -93,7 +94,8 @@ export function newTrackedTicket<T>(
  * at the hand-over, a request's upload included: the server cannot tell a body its client paced from one its own
  * work delayed (outside review 8, F1: the rule that tried, F6's, hid 400 ms of synchronous work before the body).
  * A response that completed has the time its producer waited on its client taken out (blockedMs, client-blocked.ts:
- * a compression middleware, a pipe, paused on backpressure; outside review 9, F2); one cut off keeps it.
+ * a compression middleware, a pipe, paused on backpressure; outside review 9, F2), only the loop's idle time in it
+ * (outside review 10, F1: the server's own work while a drain waited is kept); one cut off keeps it.
  */
 export function flightDuration(flight: TrackedTicket<unknown>, status: number): number {
   if (status === ABORTED_STATUS) return performance.now() - flight.start;
@@ -145,6 +147,7 @@ const HTTP2: Flight = {
   endedAt: Number.NaN,
   handedOver: false,
   blockedAt: Number.NaN,
+  blockedIdle: 0,
   blockedMs: 0,
   drainHeard: false,
 };

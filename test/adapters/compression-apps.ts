@@ -8,6 +8,7 @@
 // And the oracle: per request, server-side stamps around what sysvitals times (instrument()).
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import type { NextFunction, Request, Response } from 'express';
@@ -15,6 +16,8 @@ import type { FastifyInstance } from 'fastify';
 import type Koa from 'koa';
 
 const now = () => performance.now();
+/** The event loop's idle total (ms): the time libuv waited in its poll (outside review 10, F1). */
+const idleNow = () => performance.eventLoopUtilization().idle;
 
 /** One write that returned false, and the 'drain' that followed it (NaN until then). */
 export interface Span {
@@ -24,6 +27,8 @@ export interface Span {
   /** In a 'drain' listener prepended before sysvitals' own (early) and in one appended after it (late). */
   early: number;
   late: number;
+  /** The event loop's idle total at each of those four stamps. */
+  idle: { pre: number; post: number; early: number; late: number };
 }
 
 /** What the server did for one request, stamped by the test. */
@@ -43,15 +48,17 @@ export interface Stamps {
 }
 
 /**
- * The oracle's bounds of the request's server-side duration, the time its producer waited on its client taken out:
- * `hi` from the earliest start and the latest end, less the spans' shortest reading (after the write, to the early
- * drain listener); `lo` from the latest start and the earliest end, less their longest reading (before the write, to
- * the late drain listener). sysvitals' own stamps lie within each pair, so its duration lies in [lo, hi].
+ * The oracle's bounds of the request's server-side duration, the time its producer waited on its client taken out
+ * (of each span, only the event loop's idle time in it: min(span, idle)): `hi` from the earliest start and the
+ * latest end, less the spans' shortest reading (after the write, to the early drain listener); `lo` from the latest
+ * start and the earliest end, less their longest reading (before the write, to the late drain listener). sysvitals'
+ * own stamps lie within each pair, so its duration lies in [lo, hi]. `waited`: the spans' shortest time, idle or not.
  */
 export function bounds(s: Stamps): { lo: number; hi: number; waited: number } {
   const waited = s.spans.reduce((n, x) => n + (x.early - x.post), 0);
-  const longest = s.spans.reduce((n, x) => n + (x.late - x.pre), 0);
-  return { hi: s.endPost - s.t0 - waited, lo: s.endPre - s.handler - longest, waited };
+  const shortest = s.spans.reduce((n, x) => n + Math.min(x.early - x.post, x.idle.early - x.idle.post), 0);
+  const longest = s.spans.reduce((n, x) => n + Math.min(x.late - x.pre, x.idle.late - x.idle.pre), 0);
+  return { hi: s.endPost - s.t0 - shortest, lo: s.endPre - s.handler - longest, waited };
 }
 
 /** Stamps every request `server` receives (before the framework sees it) into `seen`, in arrival order. */
@@ -82,15 +89,20 @@ export function instrument(s: Stamps): void {
   const end = res.end;
   res.write = function (this: unknown, ...args: unknown[]) {
     const pre = now();
+    const preIdle = idleNow();
     const ok = write.apply(this, args);
     const post = now();
     if (ok === false && Number.isNaN(s.endPre)) {
-      if (s.open) s.open.post = post;
-      else {
-        const span: Span = { pre, post, early: Number.NaN, late: Number.NaN };
+      if (s.open) {
+        s.open.post = post;
+        s.open.idle.post = idleNow();
+      } else {
+        const idle = { pre: preIdle, post: idleNow(), early: Number.NaN, late: Number.NaN };
+        const span: Span = { pre, post, early: Number.NaN, late: Number.NaN, idle };
         s.open = span;
         res.prependOnceListener('drain', () => {
           span.early = now();
+          idle.early = idleNow();
         });
       }
     }
@@ -100,6 +112,7 @@ export function instrument(s: Stamps): void {
     const span = s.open;
     if (!span || !Number.isNaN(s.endPre)) return;
     span.late = now();
+    span.idle.late = idleNow();
     s.spans.push(span);
     s.open = null;
   });

@@ -8,8 +8,11 @@
 // Real servers on port 0 (Express, Fastify, Koa, both majors each), raw clients that hold reading; the oracle is the
 // server's own stamps (compression-apps.ts, bounds()): the request's start and the real end() bracketed, and each
 // span from a write that returned false to its 'drain', read on either side of sysvitals' own listener.
+// Outside review 10, F1: only the event loop's idle time in a span is taken out; a generator's own synchronous work
+// between its writes (a 'drain' cannot come while it holds the loop) stays in the duration, a fast reader or not.
 
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +40,9 @@ const BIG = Buffer.alloc(16 * 1024 * 1024, 97);
 const READERS = 3;
 const HOLD_MS = 1_500; // how long each slow client holds reading once the server is blocked on it
 const SLEEP_MS = 500; // the sleeping handler's own wait between its writes
+const CHUNK = Buffer.alloc(1024 * 1024, 97);
+const GEN_CHUNKS = 6;
+const GEN_WORK_MS = 60; // the generator's synchronous work after each write (rendering the next chunk)
 
 const quiet = { warn() {}, error() {}, info() {}, debug() {} };
 const options: MonitorOptions = { sampleIntervalMs: 0, logger: quiet };
@@ -54,6 +60,29 @@ interface Sleeper {
   endPre: number;
 }
 
+/** What the generator saw: its writes that returned false, and its own synchronous work (ms, its clock). */
+interface Generator {
+  blocked: number;
+  work: number;
+}
+
+/** The reviewer's loop: write a chunk, render the next (sync CPU), then wait for the drain if the write said so. */
+async function generate(
+  res: { write(b: Buffer): boolean; end(): unknown } & NodeJS.EventEmitter,
+  g: Generator,
+) {
+  for (let i = 0; i < GEN_CHUNKS; i++) {
+    const ok = res.write(CHUNK);
+    const drain = ok ? null : once(res, 'drain');
+    if (!ok) g.blocked++;
+    const t = performance.now();
+    while (performance.now() - t < GEN_WORK_MS);
+    g.work += performance.now() - t;
+    if (drain) await drain;
+  }
+  res.end();
+}
+
 async function sleepyWrites(res: { write(b: Buffer | string): boolean; end(): unknown }, s: Sleeper) {
   s.firstWrite = res.write(BIG);
   const t = performance.now();
@@ -67,6 +96,7 @@ async function sleepyWrites(res: { write(b: Buffer | string): boolean; end(): un
 /** GET /export: BODY in one call behind the framework's compression; GET /sleepy: sleepyWrites, no compression. */
 async function start(framework: Framework, modules: FrameworkModules) {
   const sleeper: Sleeper = { firstWrite: undefined, slept: Number.NaN, endPre: Number.NaN };
+  const gen: Generator = { blocked: 0, work: 0 };
   const seen: Stamps[] = [];
   let made: { monitor: SystemMonitor; server: Server };
   if (framework === 'express') {
@@ -80,6 +110,10 @@ async function start(framework: Framework, modules: FrameworkModules) {
         app.get('/sleepy', (_req, res) => {
           handlerStarts(seen, res);
           void sleepyWrites(res, sleeper);
+        });
+        app.get('/gen', (_req, res) => {
+          handlerStarts(seen, res);
+          void generate(res, gen);
         });
       },
       modules,
@@ -98,6 +132,11 @@ async function start(framework: Framework, modules: FrameworkModules) {
           handlerStarts(seen, reply.raw);
           reply.hijack();
           void sleepyWrites(reply.raw, sleeper);
+        });
+        app.get('/gen', (_req, reply) => {
+          handlerStarts(seen, reply.raw);
+          reply.hijack();
+          void generate(reply.raw, gen);
         });
       },
       modules,
@@ -119,6 +158,11 @@ async function start(framework: Framework, modules: FrameworkModules) {
       ctx.respond = false;
       void sleepyWrites(ctx.res, sleeper);
     });
+    router.get('/gen', (ctx) => {
+      handlerStarts(seen, ctx.res);
+      ctx.respond = false;
+      void generate(ctx.res, gen);
+    });
     app.use(monitor.middleware());
     koaCompression(app, seen, '/export');
     app.use(router.routes());
@@ -127,7 +171,7 @@ async function start(framework: Framework, modules: FrameworkModules) {
   watchRequests(made.server, seen);
   await new Promise<void>((r) => made.server.listen(0, '127.0.0.1', () => r()));
   running.push(made);
-  return { ...made, port: (made.server.address() as AddressInfo).port, seen, sleeper };
+  return { ...made, port: (made.server.address() as AddressInfo).port, seen, sleeper, gen };
 }
 
 /** A client that sends GET `path` (gzip accepted), holds reading until resume(); done: the bytes it read. */
@@ -200,5 +244,18 @@ describe.each(MAJOR_CASES)('$framework $major behind a compression middleware', 
     const handled = app.sleeper.endPre - s.handler;
     expect(handled).toBeGreaterThanOrEqual(app.sleeper.slept);
     expect(row?.avg_ms).toBeGreaterThanOrEqual(hdrLo(handled));
+  }, 60_000);
+
+  it(`a generator that renders ${GEN_WORK_MS} ms synchronously after each write, a client that reads at once: its work stays in its duration`, async () => {
+    const app = await start(framework, modules);
+    const c = client(app.port, '/gen');
+    c.resume();
+    expect(await c.done).toBeGreaterThan(GEN_CHUNKS * CHUNK.length);
+    const row = await recorded(app.monitor, 1, '/gen');
+    // The premise: writes found the response blocked, and the generator waited for their drains.
+    expect(app.gen.blocked).toBeGreaterThan(0);
+    expect(app.gen.work).toBeGreaterThanOrEqual(GEN_CHUNKS * GEN_WORK_MS);
+    // Before the fix, the work after each write that returned false was taken out (timed at a few ms).
+    expect(row?.avg_ms).toBeGreaterThanOrEqual(hdrLo(app.gen.work));
   }, 60_000);
 });
