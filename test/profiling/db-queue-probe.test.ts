@@ -15,7 +15,7 @@ import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
 import { instrumentPg } from '../../src/profiling/instrument-pg.js';
 import { closedPort } from '../collector/helpers/tcp-proxy.js';
-import { myConfig, mysqlMissing, pgConfig, pgMissing, pgUser } from '../helpers/databases.js';
+import { myConfig, mysqlMissing, pgConfig, pgMissing } from '../helpers/databases.js';
 
 /** Each statement sleeps this long on the server; N of them on one connection are serialised by the driver. */
 const SLEEP_S = 0.3;
