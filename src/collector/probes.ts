@@ -51,6 +51,27 @@ export class ProbeTiming {
 /** Ready-made probes on a pool: while their check waits for a free connection, why (else undefined). */
 const heldUp = new WeakMap<Probe, () => string | undefined>();
 
+/**
+ * How long a check may wait for a pool connection before the pool reads stuck: the check waits first in the pool's
+ * queue, so a pool the application keeps busy frees it a connection within its statements' time; one that frees
+ * none for this long is stuck, whatever holds it (a database that hangs holds every connection and answers nothing:
+ * outside review 10, F6, read "pool exhausted", warning, with no alert).
+ */
+export function poolStuckAfterMs(timeoutMs: number): number {
+  return Math.max(30_000, 10 * timeoutMs);
+}
+
+/** A pool-exhausted outcome, or past poolStuckAfterMs() the check's failure (critical: the dependency is down). */
+function stuckPool(exhausted: ProbeOutcome, pendingFor: number, timeoutMs: number): ProbeOutcome {
+  if (pendingFor < poolStuckAfterMs(timeoutMs)) return exhausted;
+  const s = Math.round(pendingFor / 1000);
+  return {
+    ok: false,
+    latencyMs: null,
+    error: `${exhausted.error}; no connection freed for ${s} s: the database, or every statement on it, is stuck`,
+  };
+}
+
 /** Registers how `probe` tells that its pending check waits for a pool connection (see ProbeOutcome.poolExhausted). */
 export function setHeldUp(probe: Probe, reason: () => string | undefined): Probe {
   heldUp.set(probe, reason);
@@ -183,7 +204,7 @@ export class ProbeRunner {
       if (!current.timedOut) return current.outcome; // share the check under way
       // Still waiting for a pool connection: say so, and keep that one wait rather than queue another.
       const exhausted = poolExhausted(this.probe);
-      if (exhausted) return Promise.resolve(exhausted);
+      if (exhausted) return Promise.resolve(stuckPool(exhausted, pendingFor, this.timeoutMs));
       const abandonAt = abandonAfterMs(this.timeoutMs, this.abandoned);
       if (pendingFor < abandonAt) {
         return Promise.resolve({
