@@ -216,12 +216,13 @@ export class ClusterAgent {
   }
 
   private tick(): void {
-    if (this.aggregator) {
-      this.aggregator.tick();
-      return;
-    }
-    const peer = this.peer;
-    if (peer && this.welcomed) this.reports.tick(peer);
+    if (this.aggregator) this.aggregator.tick();
+    else if (this.peer && this.welcomed) this.reports.tick(this.peer);
+  }
+
+  /** A served server closed (its requests ended): a report now, before an exit in its close callback. @internal */
+  reportNow(): void {
+    if (!this.closed && this.role === 'worker') this.reports.send(this.peer as Peer, undefined);
   }
 
   private schedule(): void {
@@ -393,8 +394,7 @@ export class ClusterAgent {
 
   private listenLocal(on: boolean): void {
     const m = this.aggregator?.monitor;
-    const how = on ? 'on' : 'off';
-    m?.[how]('metrics', this.localMetrics as (p: never) => void);
-    m?.[how]('alert', this.localAlert as (p: never) => void);
+    m?.[on ? 'on' : 'off']('metrics', this.localMetrics as (p: never) => void);
+    m?.[on ? 'on' : 'off']('alert', this.localAlert as (p: never) => void);
   }
 }

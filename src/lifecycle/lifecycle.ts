@@ -76,6 +76,8 @@ export class Lifecycle {
   private sampled = false;
   private readyCalled = false;
   private readonly servers = new Set<Server>();
+  /** Called when a known server emits 'close' (its connections all ended), before listeners added after it learnt it. */
+  onServerClose: (() => void) | null = null;
   /** The HTTP/2 sessions of those servers (sent GOAWAY on shutdown). */
   readonly sessions = new Http2Sessions();
   private lastServer: unknown;
@@ -186,11 +188,8 @@ export class Lifecycle {
    * streams in progress finish, no new one starts, and the connection closes after the last.
    */
   private drainConnection(req: IncomingMessage, res: ServerResponse): void {
-    if (req.httpVersionMajor === 2) {
-      this.sessions.closeOf(req);
-      return;
-    }
-    if (!res.headersSent) res.setHeader('Connection', 'close');
+    if (req.httpVersionMajor === 2) this.sessions.closeOf(req);
+    else if (!res.headersSent) res.setHeader('Connection', 'close');
   }
 
   /**
@@ -209,7 +208,7 @@ export class Lifecycle {
    * registration, before it listens, so that every HTTP/2 session of it is seen, one that carried no request too).
    */
   addServer(server: Server): void {
-    this.servers.add(server);
+    this.add(server);
     this.sessions.watchServer(server, false);
   }
 
@@ -340,9 +339,14 @@ export class Lifecycle {
     this.lastServer = server;
     this.lateSessions = false;
     if (server && typeof (server as Server).close === 'function') {
-      this.servers.add(server as Server);
+      this.add(server as Server);
       this.lateSessions = this.sessions.watchServer(server, true);
     }
+  }
+
+  private add(server: Server): void {
+    if (!this.servers.has(server)) server.once?.('close', () => this.onServerClose?.());
+    this.servers.add(server);
   }
 
   private onReading(r: LoadReading): void {

@@ -26,7 +26,11 @@ export type ClusterWorkerMonitor = ConstructorParameters<typeof ClusterAgent>[0]
     readonly collector: { readonly proc: ProcessCollector };
     readonly notifications: NotificationRouter;
     /** Its requests in flight and ended (a closing worker's last report waits for them). */
-    readonly lifecycle: { readonly inFlight: number; readonly endedTotal: number };
+    readonly lifecycle: {
+      readonly inFlight: number;
+      readonly endedTotal: number;
+      onServerClose: (() => void) | null;
+    };
     probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
   };
 
@@ -69,6 +73,8 @@ export function startClusterMode(
     afterClose: () => closeWorkerPlugins(options.collectors, own.logger),
     requests: () => ({ inFlight: own.lifecycle.inFlight, ended: own.lifecycle.endedTotal }),
   });
+  // A graceful exit without monitor.close() (`server.close(() => process.exit(0))`): the report goes first.
+  own.lifecycle.onServerClose = () => agent.reportNow();
   const clusterSource = new ClusterSource(agent, own, {
     logger: own.logger,
     clock: own.clock,

@@ -40,9 +40,52 @@ async function figures(port: number) {
     m,
     total: promValue(text, 'sysvitals_http_requests_total'),
     work5xx: promValue(text, 'sysvitals_http_requests_total', 'route="/work",status_class="5xx"'),
+    work2xx: promValue(text, 'sysvitals_http_requests_total', 'route="/work",status_class="2xx"'),
     all5xx: promValue(text, 'sysvitals_http_requests_total', 'status_class="5xx"'),
     lost: m.cluster.requests_lost as number,
   };
+}
+
+/**
+ * Holds N slow requests (`ms` each), waits until routes/ names all N in flight, then `stop`s the non-aggregator
+ * worker; returns the client's outcomes, the figures before and once settled (the replacement reporting), the victim.
+ */
+async function holdThen(c: { port: number }, stop: (pid: number) => void, ms = HOLD_MS) {
+  const ready = await until(async () => {
+    const m = await metricsOf(c.port);
+    return m.cluster.complete && m.cluster.workers_connected === 2 && m.requests.in_flight === 0 && m;
+  }, 60_000);
+  const victim = ready.cluster.workers.find(
+    (w: { aggregator: boolean; connected: boolean }) => !w.aggregator && w.connected,
+  ) as { pid: number; id: string };
+  const before = await figures(c.port);
+  const outcomes = Array.from({ length: N }, () => slow(c.port, ms));
+  // Guard (no timing): the cluster names all N in flight on GET /work (every worker answered the read's sync).
+  await until(async () => {
+    const r = JSON.parse((await get(c.port, `${BASE}/routes?sort=in_flight`)).body).data;
+    const row = (r.routes as Array<{ method: string; route: string; in_flight?: number }>).find(
+      (x) => x.method === 'GET' && x.route === '/work',
+    );
+    return r.cluster.complete && row?.in_flight === N;
+  }, 30_000);
+  stop(victim.pid);
+  const seen = await Promise.all(outcomes);
+  // Settled: the victim is gone from the live workers, its replacement reports, the survivor's answers counted.
+  const answered = seen.filter((o) => o.status !== undefined).length;
+  const after = await until(async () => {
+    const f = await figures(c.port);
+    const gone = f.m.cluster.workers.some(
+      (w: { id: string; connected: boolean }) => w.id === victim.id && !w.connected,
+    );
+    return (
+      gone &&
+      f.m.cluster.complete &&
+      f.m.cluster.workers_connected === 2 &&
+      f.total - before.total >= answered &&
+      f
+    );
+  }, 60_000);
+  return { seen, before, after, victim };
 }
 
 describe('node:cluster: requests in flight on a worker that dies are counted as failed', () => {
@@ -53,48 +96,6 @@ describe('node:cluster: requests in flight on a worker that dies are counted as 
     logLines<{ obj: unknown; msg: string }>(c.logDir, 'warn')
       .filter((l) => l.v.msg.includes('disconnected'))
       .map((l) => JSON.stringify(l.v.obj));
-
-  /**
-   * Holds N slow requests (`ms` each), waits until routes/ names all N in flight, then `stop`s the non-aggregator
-   * worker; returns the client's outcomes, the figures before and once settled (the replacement reporting), the victim.
-   */
-  async function holdThen(stop: (pid: number) => void, ms = HOLD_MS) {
-    const ready = await until(async () => {
-      const m = await metricsOf(c.port);
-      return m.cluster.complete && m.cluster.workers_connected === 2 && m.requests.in_flight === 0 && m;
-    }, 60_000);
-    const victim = ready.cluster.workers.find(
-      (w: { aggregator: boolean; connected: boolean }) => !w.aggregator && w.connected,
-    ) as { pid: number; id: string };
-    const before = await figures(c.port);
-    const outcomes = Array.from({ length: N }, () => slow(c.port, ms));
-    // Guard (no timing): the cluster names all N in flight on GET /work (every worker answered the read's sync).
-    await until(async () => {
-      const r = JSON.parse((await get(c.port, `${BASE}/routes?sort=in_flight`)).body).data;
-      const row = (r.routes as Array<{ method: string; route: string; in_flight?: number }>).find(
-        (x) => x.method === 'GET' && x.route === '/work',
-      );
-      return r.cluster.complete && row?.in_flight === N;
-    }, 30_000);
-    stop(victim.pid);
-    const seen = await Promise.all(outcomes);
-    // Settled: the victim is gone from the live workers, its replacement reports, the survivor's answers counted.
-    const answered = seen.filter((o) => o.status !== undefined).length;
-    const after = await until(async () => {
-      const f = await figures(c.port);
-      const gone = f.m.cluster.workers.some(
-        (w: { id: string; connected: boolean }) => w.id === victim.id && !w.connected,
-      );
-      return (
-        gone &&
-        f.m.cluster.complete &&
-        f.m.cluster.workers_connected === 2 &&
-        f.total - before.total >= answered &&
-        f
-      );
-    }, 60_000);
-    return { seen, before, after, victim };
-  }
 
   /** The client's count of requests cut (a socket error instead of an answer). */
   const cut = (seen: Outcome[]) => seen.filter((o) => o.error !== undefined).length;
@@ -113,7 +114,7 @@ describe('node:cluster: requests in flight on a worker that dies are counted as 
         ['SIGKILL', (pid: number) => process.kill(pid, 'SIGKILL')],
         ['uncaught exception', (pid: number) => process.kill(pid, 'SIGUSR2')],
       ] as const) {
-        const { seen, before, victim } = await holdThen(stop);
+        const { seen, before, victim } = await holdThen(c, stop);
         const resets = cut(seen);
         // The victim held some (round-robin over two workers), and every request either answered 200 or was cut.
         expect(resets).toBeGreaterThan(0);
@@ -143,12 +144,38 @@ describe('node:cluster: requests in flight on a worker that dies are counted as 
 
   it('a graceful close (SIGTERM: the worker drains its requests, says goodbye) counts nothing lost', async () => {
     // Requests short enough for the close's drain (half of closeTimeoutMs, 5 s by default).
-    const { seen, before } = await holdThen((pid) => process.kill(pid, 'SIGTERM'), 1500);
+    const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), 1500);
     expect(cut(seen)).toBe(0);
     expect(seen.every((o) => o.status === 200)).toBe(true);
     const after = await figures(c.port);
     expect(after.lost - before.lost).toBe(0);
     expect(after.all5xx - before.all5xx).toBe(0);
     expect(after.total - before.total).toBe(N);
+  }, 120_000);
+});
+
+// Outside review 10, F2: a graceful restart with the everyday handler `server.close(() => process.exit(0))` (no
+// monitor.close(): no goodbye) drained and answered every request, yet the requests the worker had last reported in flight
+// were counted as lost 5xx. The server's 'close' (every connection ended) makes the agent report at once, before the
+// handler's exit: in flight 0, the requests by their status.
+describe('node:cluster: a worker restarted by server.close(() => process.exit(0)) loses nothing', () => {
+  const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', STOP: 'close' }, 2);
+
+  it('SIGTERM with requests in flight: every client gets 200, none counted lost or 5xx, each counted by its status', async () => {
+    const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), 1500);
+    // Oracle: the clients' tally.
+    expect(seen.filter((o) => o.error !== undefined)).toEqual([]);
+    const ok = seen.filter((o) => o.status === 200).length;
+    expect(ok).toBe(N);
+    // Guard (no timing): every request of the case counted, by its status or as lost (the lost count follows the exit).
+    const after = await until(async () => {
+      const f = await figures(c.port);
+      return f.total - before.total >= N && f;
+    }, 30_000);
+    expect(after.lost - before.lost).toBe(0);
+    expect(after.all5xx - before.all5xx).toBe(0);
+    expect(after.m.errors.count_5xx).toBe(before.m.errors.count_5xx);
+    expect(after.total - before.total).toBe(N);
+    expect(after.work2xx - before.work2xx).toBe(ok);
   }, 120_000);
 });
