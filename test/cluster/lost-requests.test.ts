@@ -126,10 +126,12 @@ describe('node:cluster: requests in flight on a worker that dies are counted as 
         ).toBe(resets);
         const dead = after.m.cluster.workers.find((w: { id: string }) => w.id === victim.id);
         expect(dead.requests_lost).toBe(resets);
-        // Every request of the case counted once: the survivor's 200s and the victim's cut ones, these as 5xx of GET /work.
+        // Every request of the case counted once: the survivor's 200s and the victim's cut ones as 5xx, on GET /work
+        // when the worker's last report named them, else on `* other` (README: a report names requests in flight
+        // for 1 s or more; which report was the last one is a race with the kill, 1 run in 3 here).
         expect(after.total - before.total).toBe(N);
         expect(after.all5xx - before.all5xx).toBe(resets);
-        expect(after.work5xx - before.work5xx).toBe(resets);
+        expect(after.work5xx - before.work5xx).toBeLessThanOrEqual(resets);
         // The window's error figures count them (5xx are failed requests).
         expect(after.m.errors.count_5xx).toBeGreaterThanOrEqual(resets);
         expect(after.m.errors.error_rate_percent).toBeGreaterThan(0);
