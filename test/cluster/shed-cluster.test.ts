@@ -60,10 +60,15 @@ describe('node:cluster: load shedding', () => {
     expect(health.data.data.status).toBe('red');
     expect(health.data.data.components.requests).toBe('critical');
     expect(await scraped(c.port)).toBe(refused);
-    // One load_shedding alert, the cluster's.
-    const alerts = (await getJson(c.port, `${BASE}/alerts`)).data.data;
-    const list = (Array.isArray(alerts) ? alerts : alerts.alerts) as Array<{ rule: string }>;
-    expect(list.filter((a) => a.rule === 'load_shedding')).toHaveLength(1);
+    // One load_shedding alert, the cluster's: raised by the next sample (reads evaluate no rule), then still one.
+    const shedAlerts = async () => {
+      const alerts = (await getJson(c.port, `${BASE}/alerts`)).data.data;
+      const list = (Array.isArray(alerts) ? alerts : alerts.alerts) as Array<{ rule: string }>;
+      return list.filter((a) => a.rule === 'load_shedding');
+    };
+    await until(async () => (await shedAlerts()).length > 0);
+    await new Promise((r) => setTimeout(r, 1000)); // a few more samples (SAMPLE_MS 500)
+    expect(await shedAlerts()).toHaveLength(1);
     // instance=<worker>: its own; together, the client's count.
     let sum = 0;
     for (const pid of c.pids) sum += (await metrics(c.port, `?instance=${pid}`)).requests.shed_total;
