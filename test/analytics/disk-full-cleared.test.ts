@@ -5,22 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
-import { predictRules } from '../../src/alerts/predict-rules.js';
 import { parseRules } from '../../src/alerts/rules.js';
-import { Analytics } from '../../src/analytics/analytics.js';
 import { makeSnapshot, partition, testClock } from '../alerts/snapshot.js';
+import { analyticsOf } from './analytics-of.js';
 
 const MIN = 60_000;
 
 describe('disk_full_in cleared', () => {
   it('keeps the last hours to full as its value when the disk stops filling (was -1)', () => {
     const rules = parseRules({ memory_leak: { enabled: false } });
-    const a = new Analytics({
-      anomaly: rules.anomaly,
-      diskFull: rules.disk_full_in,
-      memoryLeak: rules.memory_leak,
-      predict: predictRules(rules),
-    });
+    const a = analyticsOf(rules);
     const clock = testClock();
     const events: AlertEvent[] = [];
     const alerts = new AlertSystem({ clock, rules, onAlert: (e) => void events.push(structuredClone(e)) });

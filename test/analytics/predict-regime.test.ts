@@ -6,10 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
-import { predictRules } from '../../src/alerts/predict-rules.js';
 import { parseRules } from '../../src/alerts/rules.js';
-import { Analytics } from '../../src/analytics/analytics.js';
 import { makeSnapshot, testClock } from '../alerts/snapshot.js';
+import { analyticsOf } from './analytics-of.js';
 
 const MIN = 60_000;
 
@@ -19,12 +18,7 @@ function run(p95: (m: number) => number, minutes: number) {
     api_response_time: { warning: 2000, critical: 5000, predict: '30m' },
     memory_leak: { enabled: false },
   });
-  const a = new Analytics({
-    anomaly: rules.anomaly,
-    diskFull: rules.disk_full_in,
-    memoryLeak: rules.memory_leak,
-    predict: predictRules(rules),
-  });
+  const a = analyticsOf(rules);
   const clock = testClock();
   const events: Array<{ m: number; e: AlertEvent }> = [];
   let minute = 0;

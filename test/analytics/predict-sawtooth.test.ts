@@ -11,11 +11,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
-import { predictRules } from '../../src/alerts/predict-rules.js';
 import { parseRules } from '../../src/alerts/rules.js';
-import { Analytics } from '../../src/analytics/analytics.js';
 import { createMonitor } from '../../src/monitor.js';
 import { makeSnapshot, partition, testClock } from '../alerts/snapshot.js';
+import { analyticsOf } from './analytics-of.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 1);
@@ -80,12 +79,7 @@ describe("predict: '30m' on a declining sawtooth (below 100)", () => {
 /** disk_full_in events on /data over `minutes`, with the first raise's hours to full. */
 function diskEvents(used: (m: number) => number, minutes: number) {
   const rules = parseRules({ memory_leak: { enabled: false } });
-  const a = new Analytics({
-    anomaly: rules.anomaly,
-    diskFull: rules.disk_full_in,
-    memoryLeak: rules.memory_leak,
-    predict: predictRules(rules),
-  });
+  const a = analyticsOf(rules);
   const clock = testClock();
   const events: Array<{ min: number; e: AlertEvent }> = [];
   let min = 0;

@@ -3,23 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
-import { predictRules } from '../../src/alerts/predict-rules.js';
 import { parseRules } from '../../src/alerts/rules.js';
-import { Analytics } from '../../src/analytics/analytics.js';
 import { SysvitalsError } from '../../src/errors.js';
 import type { MetricsSnapshot } from '../../src/types.js';
 import { makeSnapshot, partition, testClock } from '../alerts/snapshot.js';
+import { analyticsOf } from './analytics-of.js';
 
 const MIN = 60_000;
 
 function setup(alertRules: Parameters<typeof parseRules>[0]) {
   const rules = parseRules(alertRules);
-  const a = new Analytics({
-    anomaly: rules.anomaly,
-    diskFull: rules.disk_full_in,
-    memoryLeak: rules.memory_leak,
-    predict: predictRules(rules),
-  });
+  const a = analyticsOf(rules);
   const clock = testClock();
   const events: AlertEvent[] = [];
   const alerts = new AlertSystem({ clock, rules, onAlert: (e) => void events.push(e) });

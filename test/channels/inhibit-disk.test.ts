@@ -7,14 +7,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
-import { predictRules } from '../../src/alerts/predict-rules.js';
 import { parseRules } from '../../src/alerts/rules.js';
-import { Analytics } from '../../src/analytics/analytics.js';
 import { NotificationRouter } from '../../src/channels/router.js';
 import type { Notification } from '../../src/channels/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { inhibitScopes } from '../../src/monitor/parts.js';
 import { makeSnapshot, partition, testClock } from '../alerts/snapshot.js';
+import { analyticsOf } from '../analytics/analytics-of.js';
 import { startReceiver } from './receiver.js';
 
 const MIN = 60_000;
@@ -32,12 +31,7 @@ async function setup() {
     cpu: { enabled: false },
     memory: { enabled: false },
   });
-  const analytics = new Analytics({
-    anomaly: rules.anomaly,
-    diskFull: rules.disk_full_in,
-    memoryLeak: rules.memory_leak,
-    predict: predictRules(rules),
-  });
+  const analytics = analyticsOf(rules);
   const alerts = new AlertSystem({ clock, rules, logger: silentLogger });
   alerts.addObservationSource((s) => analytics.observations(s) as never);
   const router = new NotificationRouter({
