@@ -48,7 +48,16 @@ if (cluster.isPrimary) {
       ? null
       : createMonitor({
           ...(variant === '1'
-            ? { cluster: { name: process.env.CLUSTER_NAME, socketDir: process.env.SOCKET_DIR } }
+            ? {
+                cluster: {
+                  name: process.env.CLUSTER_NAME,
+                  socketDir: process.env.SOCKET_DIR,
+                  // Diagnosis of the report cadence's cost (issue 13): CLUSTER_INTERVAL_MS=5000 npx tsx bench/cluster.ts …
+                  ...(process.env.CLUSTER_INTERVAL_MS
+                    ? { intervalMs: Number(process.env.CLUSTER_INTERVAL_MS) }
+                    : {}),
+                },
+              }
             : {}),
           logger: silentLogger,
           rateLimit: false,
