@@ -32,6 +32,25 @@
 // pair: sysvitals without cluster mode against cluster mode in the same seconds (the aggregation's own cost, apart
 // from the per-process middleware's); the two pairs' order alternates by round. Fresh clusters every pair, like
 // bench/overhead.ts --paired. Writes section `cluster-paired` of RESULTS.md unless --no-write.
+//
+//   npx tsx bench/cluster.ts --split [--rate 3000[,6000]] [--rounds 8] [--duration 20] [--warmup 5] [--connections 10]
+//     [--load-cpu cross|free] [--pacer even|autocannon] [--no-align] [--source] [--no-write]
+//
+// --split: each round starts a bare cluster and a cluster-mode cluster (primary + 2 workers each) and serves them in
+// the same seconds, EACH CLUSTER ON ITS OWN CORE: every process of the bare cluster pinned to CPU 0 and every process
+// of the cluster-mode cluster to CPU 1 in odd rounds, swapped in even ones (taskset on the primary; node:cluster
+// workers inherit its affinity), so a core's asymmetry cancels and neither cluster shares its core with the other
+// (the cold-cache cost of --paired, RESULTS `under-load-gap`). Each cluster gets the same fixed request rate, well
+// below saturation, from its own evenly paced generator (bench/lib/paced-load.ts; autocannon -R sends each second's
+// quota as one burst) pinned to the OTHER cluster's core (`cross`: each core holds one cluster and one generator at
+// the same rate; a generator woken by its own cluster's answer never preempts that cluster). CPU = utime + stime
+// from /proc/<pid>/stat of the primary and both workers of each cluster over the measured seconds, per 2xx answer
+// (non-2xx and errors must be 0); the figure is the per-round ratio cluster mode / bare, its median and the mean's
+// 95 % t-interval over rounds, met only when the whole interval is at or under 1.05. The non-aggregator workers'
+// IPC bytes/s are read over each measured window, as in --paired. Several rates (a sweep) are each reported, and
+// split the added cost into per request and per second (bench/lib/split.ts, shared with bench/overhead.ts --split).
+// Rounds start 10 s before a minute boundary and warm up until 3 s past it (the first history flush, a one-off, falls
+// in the warm-up; --no-align for smoke runs). Writes section `cluster-split` unless --no-write.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -52,6 +71,18 @@ import {
   SERVER_CPU,
 } from './lib/paired.js';
 import { loadLine, machineLine, today, writeSection } from './lib/results.js';
+import {
+  alignRound,
+  SPLIT_OPTIONS,
+  type SplitConfig,
+  type SplitWindow,
+  splitConfig,
+  splitCpus,
+  splitMethod,
+  splitReport,
+  splitRound,
+  windowLine,
+} from './lib/split.js';
 import { formatInterval, meanInterval, median, verdictBelow } from './lib/stats.js';
 
 // autocannon ships no types: the part used here.
@@ -73,14 +104,31 @@ const { values: flags, positionals } = parseArgs({
     /** --paired: the bare and cluster-mode clusters served at the same time on CPU 0, each loaded from CPU 1. */
     paired: { type: 'boolean', default: false },
     warmup: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '20' },
+    // --paired: 20; --split: 10 (per generator).
+    connections: { type: 'string' },
     /** --paired: also sysvitals without cluster mode against cluster mode, in the same seconds. */
     control: { type: 'boolean', default: false },
+    ...SPLIT_OPTIONS,
     'no-write': { type: 'boolean', default: false },
   },
 });
-const ROUNDS = Number(flags.rounds ?? positionals[0] ?? (flags.paired ? 10 : 6));
-const SECONDS = Number(flags.duration ?? positionals[1] ?? (flags.paired ? 8 : 5));
+const ROUNDS = Number(flags.rounds ?? positionals[0] ?? (flags.paired ? 10 : flags.split ? 8 : 6));
+const SECONDS = Number(flags.duration ?? positionals[1] ?? (flags.paired ? 8 : flags.split ? 20 : 5));
+let split: SplitConfig | undefined;
+try {
+  if (flags.split && flags.paired) throw new Error('--split and --paired are two modes; pass one');
+  split = flags.split
+    ? splitConfig({
+        ...flags,
+        duration: SECONDS,
+        warmup: Number(flags.warmup),
+        connections: Number(flags.connections ?? 10),
+      })
+    : undefined;
+} catch (err) {
+  console.error(`bench/cluster.ts: ${(err as Error).message}`);
+  process.exit(1);
+}
 const SERVER = join(import.meta.dirname, 'cluster-server.ts');
 if (!flags.source && !existsSync(join(import.meta.dirname, '..', 'dist', 'adapters', 'express.cjs'))) {
   console.error('bench/cluster.ts measures the build: run `npm run build` first (or pass --source)');
@@ -97,11 +145,12 @@ interface Cluster {
 type Variant = '0' | '1' | '2' | '3';
 let clusterCount = 0;
 
-/** One cluster of `variant`; with `onServerCpu`, its primary (and so its workers) pinned to SERVER_CPU. */
-function start(variant: Variant, profileDir?: string, onServerCpu = false): Promise<Cluster> {
-  const [cmd, args] = onServerCpu
-    ? pin(SERVER_CPU, process.execPath, ['--import', 'tsx', SERVER])
-    : [process.execPath, ['--import', 'tsx', SERVER]];
+/** One cluster of `variant`; with `cpu`, its primary (and so its workers) pinned to that core. */
+function start(variant: Variant, profileDir?: string, cpu?: number): Promise<Cluster> {
+  const [cmd, args] =
+    cpu !== undefined
+      ? pin(cpu, process.execPath, ['--import', 'tsx', SERVER])
+      : [process.execPath, ['--import', 'tsx', SERVER]];
   const proc = spawn(cmd, args, {
     env: {
       ...process.env,
@@ -249,9 +298,108 @@ if (flags.ipc) {
   process.exit(0);
 }
 
+if (split) {
+  const cfg = split;
+  const loadAtStart = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  const clock = () => new Date().toISOString().slice(11, 16);
+  const from = clock();
+  const t0 = Date.now();
+  console.log(
+    `cluster --split: ${ROUNDS} rounds × ${cfg.rates.length} rate(s) (${cfg.rates.join(', ')} req/s per cluster) × ${SECONDS} s (+${cfg.warmup} s warm-up), ${cfg.pacer} pacer -c ${cfg.connections}, generators ${cfg.placement === 'cross' ? "on the other cluster's core" : 'not pinned'}`,
+  );
+  const rounds: SplitWindow[][] = [];
+  /** IPC bytes/s of each non-aggregator worker, per rate (index of cfg.rates). */
+  const ipcByRate: number[][] = cfg.rates.map(() => []);
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      const boundary = await alignRound(cfg);
+      const tRound = Date.now();
+      const cpus = splitCpus(round);
+      const clusters = await Promise.all([
+        start('0', undefined, cpus.bare),
+        start('1', undefined, cpus.other),
+      ]);
+      try {
+        await new Promise((r) => setTimeout(r, 1500)); // the workers elect their aggregator
+        const [bare, sv] = clusters as [Cluster, Cluster];
+        let ipcBefore = new Map<number, { role: string; bytes: number }>();
+        let tA = 0;
+        const windows = await splitRound(
+          round,
+          {
+            url: `http://127.0.0.1:${bare.port}/hello`,
+            cpu: cpus.bare,
+            pids: [bare.proc.pid as number, ...bare.pids],
+          },
+          {
+            url: `http://127.0.0.1:${sv.port}/hello`,
+            cpu: cpus.other,
+            pids: [sv.proc.pid as number, ...sv.pids],
+          },
+          cfg,
+          {
+            before: async () => {
+              ipcBefore = await ipc(sv);
+              tA = Date.now();
+            },
+            after: async (rate) => {
+              const ipcAfter = await ipc(sv);
+              const elapsed = (Date.now() - tA) / 1000;
+              for (const [pid, after] of ipcAfter) {
+                const before = ipcBefore.get(pid);
+                if (after.role === 'worker' && before)
+                  ipcByRate[cfg.rates.indexOf(rate)]?.push((after.bytes - before.bytes) / elapsed);
+              }
+            },
+          },
+          boundary,
+        );
+        rounds.push(windows);
+        for (const w of windows) console.log(windowLine('cluster', round, w, 'cluster mode'));
+        console.log(`  (${((Date.now() - tRound) / 1000).toFixed(1)} s)`);
+      } finally {
+        for (const c of clusters) c.proc.kill('SIGTERM');
+        await Promise.all(clusters.map((c) => exited(c.proc)));
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const report = splitReport(rounds, cfg, 'cluster mode', 1.05);
+  const md = [
+    machineLine(),
+    `${from}–${clock()} UTC (${((Date.now() - t0) / 1000).toFixed(0)} s). Load average at the start: ${loadAtStart}. ${loadLine()}`,
+    `\`npx tsx bench/cluster.ts --split --rate ${cfg.rates.join(',')} --rounds ${ROUNDS} --duration ${SECONDS} --warmup ${cfg.warmup} --connections ${cfg.connections}${cfg.placement !== 'cross' ? ` --load-cpu ${cfg.placement}` : ''}${cfg.pacer !== 'even' ? ` --pacer ${cfg.pacer}` : ''}${cfg.align ? '' : ' --no-align'}${flags.source ? ' --source' : ''}\`:`,
+    splitMethod(
+      cfg,
+      'a bare 2-worker node:cluster Express 5 app and the same app with sysvitals in cluster mode (`cluster: true`), on /hello, fresh every round; taskset on each primary, the workers inheriting its core',
+    ),
+    `sysvitals ${flags.source ? 'from src/ through tsx (--source)' : 'from the built dist/ (what ships)'}.`,
+    '',
+    ...report.markdown,
+    ...cfg.rates.map((rate, k) => {
+      const b = ipcByRate[k] ?? [];
+      return b.length > 0
+        ? `IPC bytes/s written by a worker that is not the aggregator at ${rate} req/s: median ${median(b).toFixed(0)}, ${Math.min(...b).toFixed(0)}–${Math.max(...b).toFixed(0)} over rounds; target under 2048.`
+        : '';
+    }),
+    ROUNDS < 8 || SECONDS < 15
+      ? '**Short run** (fewer than 8 rounds or under 15 s): a check that the benchmark works, not figures to quote.'
+      : '',
+  ]
+    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+    .join('\n');
+  console.log(`\n${report.verdicts.join('\n')}\n`);
+  if (!flags['no-write']) writeSection('cluster-split', md);
+  else console.log(md);
+  process.exit(0);
+}
+
 if (flags.paired) {
   const WARMUP = Number(flags.warmup);
-  const CONNECTIONS = Number(flags.connections);
+  const CONNECTIONS = Number(flags.connections ?? 20);
   const loadAtStart = loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
@@ -271,7 +419,7 @@ if (flags.paired) {
   const IDLE_S = 3;
   /** Clusters `a` and `b` (b: cluster mode) started afresh, both pinned to SERVER_CPU, loaded in the same seconds. */
   async function pair(a: Variant, b: '1', swap: boolean): Promise<PairRun> {
-    const clusters = await Promise.all([start(a, undefined, true), start(b, undefined, true)]);
+    const clusters = await Promise.all([start(a, undefined, SERVER_CPU), start(b, undefined, SERVER_CPU)]);
     try {
       await new Promise((r) => setTimeout(r, 1500)); // the workers elect their aggregator
       const targets = clusters.map((c) => ({

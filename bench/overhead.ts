@@ -5,6 +5,23 @@
 // loaded by its own autocannon (-c connections) on CPU 1: a change of the host's speed during the run (this VM's
 // neighbours: ±20 % between runs seconds apart on 2026-12-03) falls on both at once, where the sequential
 // rounds read it as a difference between variants. The ratio is of their CPU per request in the same seconds.
+// --split [--rate 3000[,6000]] [--load-cpu cross|free] [--pacer even|autocannon] [--no-align]: each round serves
+// bare and the variant in the same seconds, EACH ON ITS OWN CORE (bare on CPU 0 and the variant on CPU 1 in odd
+// rounds, swapped in even ones, so a core's asymmetry cancels), each at the same fixed request rate well below
+// saturation from its own evenly paced generator (bench/lib/paced-load.ts; autocannon -R sends each second's quota
+// as one burst), the generator pinned to the OTHER server's core (`cross`: each core holds one server and one
+// generator at the same rate, and a generator woken by its own server's answer never preempts that server). Neither
+// server shares its core with the other server (the cold-cache cost of --paired, RESULTS `under-load-gap`), and the
+// host's drift falls on both. CPU per request per server = utime + stime from /proc/<pid>/stat over the measured
+// seconds / its 2xx answers (non-2xx and errors must be 0); the ratio per round, its median and 95 % t-interval over
+// rounds, met only when the whole interval is at or under 1.03. Several rates (a sweep) also split the added cost
+// into per request and per second (a per-second cost weighs more per request at low rates). Defaults under --split:
+// -c 10 per generator, 20 s per rate, 5 s warm-up at the highest rate; fresh servers every round, started 10 s
+// before a minute boundary and warmed until 3 s past it (the monitor's first history flush, a one-off ~200 ms,
+// falls in the warm-up; one or two windows of up to 25 s then fit before the next boundary: a round takes a minute;
+// --no-align for smoke runs); writes `overhead-split` (`overhead-split-<frameworks>` when --frameworks names fewer
+// than all three, so that frameworks run at different rates keep their own sections).
+// The method in full: bench/lib/split.ts.
 // sysvitals is the built package (dist/, as users run it: `npm run build` first); --source measures src/ through tsx.
 // Method (shared/BENCHMARKING.md): server pinned to CPU 0, autocannon to CPU 1, loopback, interleaved
 // rounds (bare, sysvitals, peers; the order reversed every other round); each figure is the median over rounds of its ratio to the bare
@@ -27,7 +44,19 @@ import {
   procRssMb,
   SERVER_CPU,
 } from './lib/paired.js';
-import { machineLine, writeSection } from './lib/results.js';
+import { loadLine, machineLine, writeSection } from './lib/results.js';
+import {
+  alignRound,
+  SPLIT_OPTIONS,
+  type SplitTarget,
+  type SplitWindow,
+  splitConfig,
+  splitCpus,
+  splitMethod,
+  splitReport,
+  splitRound,
+  windowLine,
+} from './lib/split.js';
 import { formatInterval, meanInterval, verdictBelow } from './lib/stats.js';
 
 const VARIANTS: Record<string, string[]> = {
@@ -40,22 +69,35 @@ const PEER_LABEL: Record<string, string> = { 'prom-client': 'prom-client histogr
 const { values: flags } = parseArgs({
   options: {
     rounds: { type: 'string', default: process.env.OVERHEAD_ROUNDS ?? '7' },
-    duration: { type: 'string', default: process.env.OVERHEAD_DURATION ?? '10' },
-    warmup: { type: 'string', default: process.env.OVERHEAD_WARMUP ?? '3' },
-    connections: { type: 'string', default: '50' },
+    // Defaults depend on the mode (--split: 20 s, 5 s, -c 10).
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
     frameworks: { type: 'string', default: Object.keys(VARIANTS).join(',') },
     /** Only these variants (bare is always measured: it is the baseline). */
     variants: { type: 'string', default: '' },
     source: { type: 'boolean', default: false },
     /** Bare and the variant served at the same time, both on CPU 0, each by its own autocannon on CPU 1. */
     paired: { type: 'boolean', default: false },
+    ...SPLIT_OPTIONS,
     'no-write': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(flags.rounds);
-const duration = Number(flags.duration);
-const warmup = Number(flags.warmup);
-const connections = Number(flags.connections);
+const duration = Number(flags.duration ?? process.env.OVERHEAD_DURATION ?? (flags.split ? 20 : 10));
+const warmup = Number(flags.warmup ?? process.env.OVERHEAD_WARMUP ?? (flags.split ? 5 : 3));
+const connections = Number(flags.connections ?? (flags.split ? 10 : 50));
+if (flags.split && flags.paired) {
+  console.error('bench/overhead.ts: --split and --paired are two modes; pass one');
+  process.exit(1);
+}
+let splitCfg: ReturnType<typeof splitConfig> | undefined;
+try {
+  splitCfg = flags.split ? splitConfig({ ...flags, duration, warmup, connections }) : undefined;
+} catch (err) {
+  console.error(`bench/overhead.ts: ${(err as Error).message}`);
+  process.exit(1);
+}
 const frameworks = flags.frameworks.split(',').filter((f) => f in VARIANTS);
 const only = new Set(flags.variants.split(',').filter(Boolean));
 if (only.size > 0) {
@@ -89,8 +131,9 @@ interface Run {
 async function startServer(
   framework: string,
   variant: string,
+  cpu = SERVER_CPU,
 ): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, args] = pin(SERVER_CPU, process.execPath, [
+  const [cmd, args] = pin(cpu, process.execPath, [
     '--import',
     'tsx',
     SERVER,
@@ -183,6 +226,35 @@ async function measurePair(framework: string, variant: string): Promise<[bare: R
   }
 }
 
+/**
+ * --split: bare and `variant` started afresh, each pinned to its own core (swapped every other round), loaded at the
+ * same fixed rates in the same seconds (bench/lib/split.ts); one window per rate.
+ */
+async function measureSplit(framework: string, variant: string, round: number): Promise<SplitWindow[]> {
+  const cpus = splitCpus(round);
+  const cfg = splitCfg as NonNullable<typeof splitCfg>;
+  const boundary = await alignRound(cfg);
+  const started = await Promise.allSettled([
+    startServer(framework, 'bare', cpus.bare),
+    startServer(framework, variant, cpus.other),
+  ]);
+  const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  try {
+    if (failed) throw failed.reason;
+    const target = (i: number, cpu: number): SplitTarget => {
+      const { child, port } = servers[i] as { child: ChildProcess; port: number };
+      return { url: `http://127.0.0.1:${port}/users/42`, cpu, pids: [child.pid as number] };
+    };
+    const bare = target(0, cpus.bare);
+    const other = target(1, cpus.other);
+    return await splitRound(round, bare, other, cfg, {}, boundary);
+  } finally {
+    for (const { child } of servers) child.kill('SIGTERM');
+    await Promise.all(servers.map(({ child }) => exited(child)));
+  }
+}
+
 function median(xs: number[]): number {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return Number.NaN;
@@ -196,8 +268,12 @@ const bareOf = new Map<string, Run[]>();
 /** --paired: each variant's own bare runs, served in the same seconds as its runs (same index). */
 const pairedBare = new Map<string, Run[]>();
 const unavailable = new Map<string, string>();
+const splitRounds = new Map<string, SplitWindow[][]>(); // --split: key framework/variant, one entry per round
+const startedAt = new Date().toISOString().slice(11, 16);
 console.log(
-  `overhead: ${rounds} rounds × ${duration}s (+${warmup}s warm-up), -c ${connections}, ${pinned ? 'server on CPU 0, autocannon on CPU 1' : 'NOT pinned (needs 2 cores and taskset)'}`,
+  splitCfg
+    ? `overhead --split: ${rounds} rounds × ${splitCfg.rates.length} rate(s) (${splitCfg.rates.join(', ')} req/s per server) × ${duration}s (+${warmup}s warm-up), ${splitCfg.pacer} pacer -c ${connections}, generators ${splitCfg.placement === 'cross' ? "on the other server's core" : 'not pinned'}`
+    : `overhead: ${rounds} rounds × ${duration}s (+${warmup}s warm-up), -c ${connections}, ${pinned ? 'server on CPU 0, autocannon on CPU 1' : 'NOT pinned (needs 2 cores and taskset)'}`,
 );
 for (let round = 1; round <= rounds; round++) {
   for (const framework of frameworks) {
@@ -205,6 +281,22 @@ for (let round = 1; round <= rounds; round++) {
     // another one read cheaper or dearer by its place alone (RESULTS cluster, overhead 2026-12-03), and
     // with bare always first that bias fell on every ratio.
     const variants = VARIANTS[framework] as string[];
+    if (splitCfg) {
+      for (const variant of variants.filter((v) => v !== 'bare')) {
+        const key = `${framework}/${variant}`;
+        if (unavailable.has(key)) continue;
+        try {
+          const windows = await measureSplit(framework, variant, round);
+          splitRounds.set(key, [...(splitRounds.get(key) ?? []), windows]);
+          for (const w of windows) console.log(windowLine(key.padEnd(20), round, w, variant));
+        } catch (err) {
+          const e = err as Error & { unavailable?: boolean };
+          if (e.unavailable) unavailable.set(key, e.message);
+          console.log(`round ${round} ${key}: ${e.unavailable ? 'unavailable' : 'failed'}: ${e.message}`);
+        }
+      }
+      continue;
+    }
     if (flags.paired) {
       for (const variant of variants.filter((v) => v !== 'bare')) {
         const key = `${framework}/${variant}`;
@@ -247,6 +339,37 @@ for (let round = 1; round <= rounds; round++) {
       }
     }
   }
+}
+
+if (splitCfg) {
+  const md = [
+    machineLine(),
+    `${startedAt}–${new Date().toISOString().slice(11, 16)} UTC. ${loadLine()}`,
+    `\`npx tsx bench/overhead.ts --split --rate ${splitCfg.rates.join(',')} --rounds ${rounds} --duration ${duration} --warmup ${warmup} --connections ${connections} --frameworks ${frameworks.join(',')}${only.size ? ` --variants ${[...only].join(',')}` : ''}${splitCfg.placement !== 'cross' ? ` --load-cpu ${splitCfg.placement}` : ''}${splitCfg.pacer !== 'even' ? ` --pacer ${splitCfg.pacer}` : ''}${splitCfg.align ? '' : ' --no-align'}${flags.source ? ' --source' : ''}\`:`,
+    splitMethod(splitCfg, 'GET /users/:id (JSON), one server process each, fresh every round'),
+    `sysvitals ${flags.source ? 'from src/ (--source)' : 'from the build (dist/), as an application runs it'}; every server under \`node --import tsx\`.`,
+    '',
+  ];
+  const verdicts: string[] = [];
+  for (const [key, list] of splitRounds) {
+    const variant = key.slice(key.indexOf('/') + 1);
+    const report = splitReport(list, splitCfg, variant, 1.03);
+    md.push(`### ${key}`, '', ...report.markdown);
+    verdicts.push(...report.verdicts.map((v) => `${key}: ${v}`));
+  }
+  md.push(...[...unavailable].map(([key, reason]) => `Not measured: ${key}: ${reason}`));
+  if (rounds < 8 || duration < 15)
+    md.push(
+      '**Short run** (fewer than 8 rounds or under 15 s): a check that the benchmark works, not figures to quote.',
+    );
+  const text = md.filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n');
+  console.log(`\n${verdicts.join('\n')}\n`);
+  // A run of some frameworks (each at its own --rate) writes a section of its own: `overhead-split-express`, ….
+  const all = frameworks.length === Object.keys(VARIANTS).length;
+  if (!flags['no-write'])
+    writeSection(all ? 'overhead-split' : `overhead-split-${frameworks.join('-')}`, text);
+  else console.log(text);
+  process.exit(0);
 }
 
 interface Row {

@@ -53,19 +53,25 @@ export interface Cannon {
   errors: number;
   timeouts: number;
   non2xx: number;
+  /** Responses with a 2xx status (autocannon's `2xx`; bench/lib/paced-load.ts writes it too). */
+  '2xx'?: number;
+  /** bench/lib/paced-load.ts only: the most requests that were due but waited for a free socket. */
+  behind?: number;
 }
 
 /**
- * autocannon -c `connections` -d `seconds` on `url`, as a child process pinned to LOAD_CPU; with `rate`, at most
- * that many requests a second in all (`-R`).
+ * autocannon -c `connections` -d `seconds` on `url`, as a child process pinned to `cpu` (LOAD_CPU unless given;
+ * null: not pinned); with `rate`, at most that many requests a second in all (`-R`: a burst at the start of each
+ * second, see bench/lib/paced-load.ts).
  */
 export function autocannon(
   url: string,
   seconds: number,
   connections: number,
   rate?: number,
+  cpu: number | null = LOAD_CPU,
 ): Promise<Cannon> {
-  const [cmd, args] = pin(LOAD_CPU, process.execPath, [
+  const argv = [
     AUTOCANNON,
     '-c',
     String(connections),
@@ -75,7 +81,13 @@ export function autocannon(
     '-j',
     '-n',
     url,
-  ]);
+  ];
+  const [cmd, args] = cpu === null ? [process.execPath, argv] : pin(cpu, process.execPath, argv);
+  return jsonChild(cmd, args);
+}
+
+/** Runs `cmd args` and parses the JSON its stdout ends with. */
+export function jsonChild<T = Cannon>(cmd: string, args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -84,9 +96,9 @@ export function autocannon(
     });
     child.once('exit', (code) => {
       try {
-        resolve(JSON.parse(out) as Cannon);
+        resolve(JSON.parse(out) as T);
       } catch {
-        reject(new Error(`autocannon exited with ${code}: ${out.slice(0, 200)}`));
+        reject(new Error(`${args.join(' ').slice(-120)} exited with ${code}: ${out.slice(0, 200)}`));
       }
     });
   });
