@@ -362,7 +362,7 @@ export function splitReport(
     );
     const verdict =
       `${other} / bare CPU per request at ${rate} req/s: median ${median(ratios).toFixed(3)}, mean **${formatInterval(ci, 3)}** ` +
-      `(95 % t-interval over ${ratios.length} rounds); target ≤ ${target}: **${verdictBelow(ci, target)}**. ` +
+      `(95 % t-interval over ${ratios.length} rounds); target ≤ ${target}: **${ratios.length < 2 ? 'not judged (one round)' : verdictBelow(ci, target)}**. ` +
       `Added µs per request ${formatInterval(added, 2)} (user ${formatInterval(addedUser, 2)}, kernel ${formatInterval(addedSys, 2)}) ` +
       `on bare's median ${median(ws.map((w) => w.bare.cpuUsPerReq)).toFixed(1)} µs. ` +
       `By core (what the swap cancels): ratio median ${byCore(0)} with bare on CPU 0, ${byCore(1)} with bare on CPU 1.` +
@@ -395,7 +395,7 @@ export function splitReport(
     const line =
       `Over the rates (${cfg.rates.join(', ')} req/s), a line through each server's CPU per second against its ` +
       `request rate, per round: ${other} / bare per-request slope ${formatInterval(s, 3)} (target ≤ ${target}: ` +
-      `${verdictBelow(s, target)}); added per-second CPU (intercept) ${formatInterval(meanInterval(intercepts), 2)} ms/s.`;
+      `${slopes.length < 2 ? 'not judged (one round)' : verdictBelow(s, target)}); added per-second CPU (intercept) ${formatInterval(meanInterval(intercepts), 2)} ms/s.`;
     markdown.push(line, '');
     verdicts.push(line);
   }
