@@ -33,7 +33,7 @@
 // from the per-process middleware's); the two pairs' order alternates by round. Fresh clusters every pair, like
 // bench/overhead.ts --paired. Writes section `cluster-paired` of RESULTS.md unless --no-write.
 //
-//   npx tsx bench/cluster.ts --split [--rate 3000[,6000]] [--rounds 8] [--duration 20] [--warmup 5] [--connections 10]
+//   npx tsx bench/cluster.ts --split [--rate 3000 | 2000,5000] [--rounds 8] [--duration 20] [--warmup 5] [--connections 10]
 //     [--load-cpu cross|free] [--pacer even|autocannon] [--no-align] [--source] [--no-write]
 //
 // --split: each round starts a bare cluster and a cluster-mode cluster (primary + 2 workers each) and serves them in
@@ -49,7 +49,7 @@
 // 95 % t-interval over rounds, met only when the whole interval is at or under 1.05. The non-aggregator workers'
 // IPC bytes/s are read over each measured window, as in --paired. Several rates (a sweep) are each reported, and
 // split the added cost into per request and per second (bench/lib/split.ts, shared with bench/overhead.ts --split).
-// Rounds start 10 s before a minute boundary and warm up until 3 s past it (the first history flush, a one-off, falls
+// Rounds start 15 s before a minute boundary and warm up until 3 s past it (the first history flush, a one-off, falls
 // in the warm-up; --no-align for smoke runs). Writes section `cluster-split` unless --no-write.
 
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -5,7 +5,7 @@
 // loaded by its own autocannon (-c connections) on CPU 1: a change of the host's speed during the run (this VM's
 // neighbours: ±20 % between runs seconds apart on 2026-12-03) falls on both at once, where the sequential
 // rounds read it as a difference between variants. The ratio is of their CPU per request in the same seconds.
-// --split [--rate 3000[,6000]] [--load-cpu cross|free] [--pacer even|autocannon] [--no-align]: each round serves
+// --split [--rate 3000 | 2000,5000] [--load-cpu cross|free] [--pacer even|autocannon] [--no-align]: each round serves
 // bare and the variant in the same seconds, EACH ON ITS OWN CORE (bare on CPU 0 and the variant on CPU 1 in odd
 // rounds, swapped in even ones, so a core's asymmetry cancels), each at the same fixed request rate well below
 // saturation from its own evenly paced generator (bench/lib/paced-load.ts; autocannon -R sends each second's quota
@@ -16,7 +16,7 @@
 // seconds / its 2xx answers (non-2xx and errors must be 0); the ratio per round, its median and 95 % t-interval over
 // rounds, met only when the whole interval is at or under 1.03. Several rates (a sweep) also split the added cost
 // into per request and per second (a per-second cost weighs more per request at low rates). Defaults under --split:
-// -c 10 per generator, 20 s per rate, 5 s warm-up at the highest rate; fresh servers every round, started 10 s
+// -c 10 per generator, 20 s per rate, 5 s warm-up at the highest rate; fresh servers every round, started 15 s
 // before a minute boundary and warmed until 3 s past it (the monitor's first history flush, a one-off ~200 ms,
 // falls in the warm-up; one or two windows of up to 25 s then fit before the next boundary: a round takes a minute;
 // --no-align for smoke runs); writes `overhead-split` (`overhead-split-<frameworks>` when --frameworks names fewer

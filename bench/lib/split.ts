@@ -64,7 +64,7 @@ export const SPLIT_OPTIONS = {
   'load-cpu': { type: 'string', default: 'cross' },
   /** --split: `even` (bench/lib/paced-load.ts) or `autocannon` (-R, a burst each second). */
   pacer: { type: 'string', default: 'even' },
-  /** --split: start each round when it comes, not 10 s before a minute boundary (smoke runs). */
+  /** --split: start each round when it comes, not 15 s before a minute boundary (smoke runs). */
   'no-align': { type: 'boolean', default: false },
 } as const;
 
@@ -107,13 +107,13 @@ export function splitConfig(flags: {
 
 const MINUTE_MS = 60_000;
 /** How long before a minute boundary a round's servers start. */
-const LEAD_MS = 10_000;
+const LEAD_MS = 15_000;
 
 /**
  * Waits until LEAD_MS before the next minute boundary at least that far away, and returns the boundary (epoch ms).
  * Why: the monitor flushes its history at every epoch-aligned minute (src/monitor/history-writer.ts), and its
  * first flush is a start-up cost (it loads the HDR codec: ~200 ms of CPU once, RESULTS `idle`) that a window would
- * read as ~3 µs a request at 3000 req/s for 20 s. Servers started 10 s before the boundary flush for the first time
+ * read as ~3 µs a request at 3000 req/s for 20 s. Servers started 15 s before the boundary flush for the first time
  * during the warm-up (splitRound warms up until 3 s past it), and two windows of up to 25 s then end before the next
  * boundary: every window of a round of one or two rates holds no flush at all (the steady flush, 7–29 ms a minute
  * after the first, is left out; the report marks any window that holds a boundary). Without `align`, at once.
@@ -407,7 +407,7 @@ export function splitMethod(cfg: SplitConfig, servers: string): string {
   return [
     `${servers}: bare and sysvitals served in the same seconds, each on its own core (bare on CPU 0 and sysvitals on CPU 1 in odd rounds, swapped in even ones),`,
     `each loaded at the same fixed rate (${cfg.rates.join(', ')} req/s) by ${cfg.pacer === 'even' ? `bench/lib/paced-load.ts (evenly paced, ${cfg.connections} keep-alive connections)` : `autocannon -R (-c ${cfg.connections}; a burst each second)`}`,
-    `${cfg.placement === 'cross' ? "pinned to the other server's core" : 'not pinned'}, warmed ${cfg.align ? `at the highest rate from 10 s before a minute boundary until at least ${cfg.warmup} s and 3 s past it (the monitor's first history flush, a start-up cost, falls there)` : `${cfg.warmup} s at the highest rate (--no-align: a window may hold the monitor's first history flush, marked)`}, then measured over ${cfg.seconds} s per rate.`,
+    `${cfg.placement === 'cross' ? "pinned to the other server's core" : 'not pinned'}, warmed ${cfg.align ? `at the highest rate from 15 s before a minute boundary until at least ${cfg.warmup} s and 3 s past it (the monitor's first history flush, a start-up cost, falls there)` : `${cfg.warmup} s at the highest rate (--no-align: a window may hold the monitor's first history flush, marked)`}, then measured over ${cfg.seconds} s per rate.`,
     `CPU = utime + stime from /proc/<pid>/stat of each server's processes over the same seconds, per 2xx answer; the ratio is per round (bench/lib/split.ts).`,
   ].join('\n');
 }
