@@ -33,8 +33,8 @@
 // from the per-process middleware's); the two pairs' order alternates by round. Fresh clusters every pair, like
 // bench/overhead.ts --paired. Writes section `cluster-paired` of RESULTS.md unless --no-write.
 //
-//   npx tsx bench/cluster.ts --split [--rate 3000 | 2000,5000] [--rounds 8] [--duration 20] [--warmup 5] [--connections 10]
-//     [--load-cpu cross|free] [--pacer even|autocannon] [--no-align] [--source] [--no-write]
+//   npx tsx bench/cluster.ts --split [--rate 3000 | 2000,5000] [--rounds 8] [--duration 20] [--warmup 5]
+//     [--connections 10] [--load-cpu cross|free] [--pacer even|autocannon] [--no-align] [--source] [--no-write]
 //
 // --split: each round starts a bare cluster and a cluster-mode cluster (primary + 2 workers each) and serves them in
 // the same seconds, EACH CLUSTER ON ITS OWN CORE: every process of the bare cluster pinned to CPU 0 and every process

@@ -5,8 +5,8 @@
 // loaded by its own autocannon (-c connections) on CPU 1: a change of the host's speed during the run (this VM's
 // neighbours: ±20 % between runs seconds apart on 2026-12-03) falls on both at once, where the sequential
 // rounds read it as a difference between variants. The ratio is of their CPU per request in the same seconds.
-// --split [--rate 3000 | 2000,5000] [--load-cpu cross|free] [--pacer even|autocannon] [--no-align]: each round serves
-// bare and the variant in the same seconds, EACH ON ITS OWN CORE (bare on CPU 0 and the variant on CPU 1 in odd
+// --split [--rate 3000 | 2000,5000] [--load-cpu cross|free] [--pacer even|autocannon] [--no-align]: each round
+// serves bare and the variant in the same seconds, EACH ON ITS OWN CORE (bare on CPU 0 and the variant on CPU 1 in odd
 // rounds, swapped in even ones, so a core's asymmetry cancels), each at the same fixed request rate well below
 // saturation from its own evenly paced generator (bench/lib/paced-load.ts; autocannon -R sends each second's quota
 // as one burst), the generator pinned to the OTHER server's core (`cross`: each core holds one server and one
