@@ -31,6 +31,9 @@
 //   the same two servers (the rates' order reversed every other round) and reported on its own, and a line through
 //   each server's CPU per second against its request rate splits the added cost into per request (slope) and per
 //   second (intercept).
+// - Rounds start 15 s before a minute boundary and warm up until 3 s past it (alignRound: the monitor's first history
+//   flush, a one-off, falls in the warm-up). Windows that hold a minute boundary, miss the rate, or whose generator
+//   fell more than 10 ms behind are flagged in the report.
 
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
