@@ -138,6 +138,7 @@ export {
 } from './profiling/query-stats.js';
 export type { RouteHistory } from './profiling/route-history-read.js';
 export type { JobPoint, RoutePoint, SeriesHistoryOptions } from './profiling/series-history.js';
+export type { ErrorHorizonMetrics } from './requests/horizon-metrics.js';
 export type { RouteStats } from './requests/route-stats.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { RedisStore } from './stores/redis.js';

@@ -5,6 +5,7 @@ import type { ClusterModeOff, ClusterSummary } from './cluster/view-types.js';
 import type { DroppedObservations } from './collector/dropped.js';
 import type { CustomMetricSnapshot } from './custom/types.js';
 import type { FunctionStats } from './functions/function-row.js';
+import type { ErrorHorizonMetrics } from './requests/horizon-metrics.js';
 import type { RouteStats } from './requests/route-stats.js';
 
 export type { ClusterModeOff, ClusterProcess, ClusterSummary, ClusterWorker } from './cluster/view-types.js';
@@ -210,13 +211,14 @@ export interface ErrorMetrics extends Component {
    */
   unanswered?: boolean;
   /**
-   * Present when the window holds at least one request but fewer than `minRequests`: the lower end of the 95 %
-   * Wilson score interval of failed ÷ requests, percent, two decimals. Below `minRequests` the status is judged on
-   * it against the error_rate levels, with at least 5 failed requests (19 of 19 failed: 83.18 %, critical);
-   * otherwise `unknown`.
+   * Present when the window holds at least one request but fewer than `minRequests`: the lower end of the 95 % Wilson
+   * score interval of failed ÷ requests, percent, two decimals. Below `minRequests` the status is judged on it against
+   * the error_rate levels, with at least 5 failed requests (19 of 19: 83.18 %, critical); else on `horizon`.
    */
   error_rate_lower_percent?: number;
-  /** Present when `status` is `unknown` because the error rate is not judged (too few requests or failures), and with `unanswered`: why it is critical. */
+  /** When the window could not judge, the error horizon (the last 15 min by default) that did, or did not either. */
+  horizon?: ErrorHorizonMetrics;
+  /** Why `status` is `unknown` (not judged), critical with `unanswered`, or judged on `horizon`. */
   reason?: string;
 }
 

@@ -4,7 +4,7 @@ import type { AnalyticsObservation } from '../analytics/predict-observations.js'
 import type { MetricsSnapshot } from '../types.js';
 import type { AlertSeverity } from './alert.js';
 import type { AlertRuleName, AlertRulesConfig, AvailabilityRuleConfig, LevelRuleConfig } from './rules.js';
-import { enoughRequests, judgedInWindow, judgedOnBound } from './status.js';
+import { enoughRequests, judgedInWindow, judgedOnBound, judgedOnHorizon } from './status.js';
 
 /** Gives extra observations per snapshot (the monitor's analytics rules); must not throw. */
 export type ObservationSource = (snapshot: MetricsSnapshot) => AlertObservation[];
@@ -56,9 +56,14 @@ export function observeSnapshot(
   }
   // Not judged when the request window said so (errors unknown with a reason: too few requests in it, and too few
   // failures or a low bound), or, for snapshots from elsewhere, below the guard on per_minute. Judged below the
-  // guard on the 95 % Wilson bound (errorRateVerdict): the rule reads that bound, as the errors status did.
+  // guard on the 95 % Wilson bound (errorRateVerdict): the rule reads that bound, as the errors status did; judged on
+  // the error horizon (the window could not judge: `errors.horizon`), the horizon's bound.
   const notJudged = s.errors?.status === 'unknown' && typeof s.errors.reason === 'string';
-  const bound = judgedOnBound(s.errors) ? s.errors.error_rate_lower_percent : undefined;
+  const bound = judgedOnHorizon(s.errors)
+    ? s.errors.horizon.error_rate_lower_percent
+    : judgedOnBound(s.errors)
+      ? s.errors.error_rate_lower_percent
+      : undefined;
   // Judged in the window too when every request of it was closed unanswered (`unanswered`, critical at 100 %).
   const enough =
     !notJudged &&

@@ -17,8 +17,10 @@ import {
 import { SysvitalsError } from '../errors.js';
 import { didYouMean, rejectUnknownKeys, type SuggestOptions } from '../options/option-keys.js';
 import {
+  DEFAULT_ERROR_HORIZON_MS,
   DEFAULT_LEVELS,
   DEFAULT_MIN_REQUESTS,
+  MAX_ERROR_HORIZON_MS,
   PERCENT_RULES,
   RULE_NAMES,
   type RuleLevels,
@@ -82,6 +84,13 @@ export interface LevelRuleOptions {
 export interface ErrorRateRuleOptions extends LevelRuleOptions {
   /** Requests (requests.per_minute) needed in the window before the rule can fire. @defaultValue 20 */
   minRequests?: number;
+  /**
+   * The error horizon, ms: when the request window cannot judge the error rate (fewer than `minRequests` judged
+   * requests, and fewer than 5 failed), it is judged on the judged requests of this longer time, on the same 95 %
+   * Wilson bound with at least 5 failures (`errors.horizon`). A whole number of seconds, longer than the request
+   * window (`requestWindowMs`), at most a day; 0 turns it off. @defaultValue 900000 (15 minutes)
+   */
+  horizonMs?: number;
 }
 
 /** Options of an availability rule (database, redis, load_shedding, job_stale). */
@@ -127,6 +136,8 @@ export interface LevelRuleConfig {
 /** The error_rate rule after validation. */
 export interface ErrorRateRuleConfig extends LevelRuleConfig {
   readonly minRequests: number;
+  /** The error horizon, ms (0: off). */
+  readonly horizonMs: number;
 }
 
 /** An availability rule after validation. */
@@ -151,7 +162,7 @@ export type AlertRulesConfig = {
 };
 
 const LEVEL_KEYS = ['warning', 'critical', 'clear', 'for', 'enabled', 'predict'] as const;
-const ERROR_RATE_KEYS = [...LEVEL_KEYS, 'minRequests'] as const;
+const ERROR_RATE_KEYS = [...LEVEL_KEYS, 'minRequests', 'horizonMs'] as const;
 const AVAILABILITY_KEYS = ['for', 'enabled'] as const;
 
 /** The clear level used when none is given: a hysteresis band below the warning level. */
@@ -259,7 +270,19 @@ function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRa
   if (typeof min !== 'number' || !Number.isInteger(min) || min < 0) {
     throw invalidRule(`\`rules.error_rate.minRequests\` must be an integer ≥ 0, got ${describe(min)}.`);
   }
-  return Object.freeze({ ...config, minRequests: min });
+  const horizonMs = opts.horizonMs ?? DEFAULT_ERROR_HORIZON_MS;
+  if (
+    typeof horizonMs !== 'number' ||
+    !Number.isInteger(horizonMs) ||
+    horizonMs < 0 ||
+    horizonMs > MAX_ERROR_HORIZON_MS ||
+    horizonMs % 1000 !== 0
+  ) {
+    throw invalidRule(
+      `\`rules.error_rate.horizonMs\` must be 0 (off) or a whole number of seconds in ms up to ${MAX_ERROR_HORIZON_MS} (a day), got ${describe(horizonMs)}; e.g. 900000 for 15 minutes.`,
+    );
+  }
+  return Object.freeze({ ...config, minRequests: min, horizonMs });
 }
 
 function parseAvailabilityRule(name: AvailabilityRuleName, raw: unknown): AvailabilityRuleConfig {

@@ -128,25 +128,70 @@ export function notJudgedReason(
   failed?: number,
   lowerPercent?: number,
 ): string {
+  return `${windowShortfall(requests, minRequests, failed, lowerPercent)}: the error rate is not judged`;
+}
+
+/** Why the window alone cannot judge the error rate (notJudgedReason without its conclusion). */
+export function windowShortfall(
+  requests: number,
+  minRequests: number,
+  failed?: number,
+  lowerPercent?: number,
+): string {
   const head = `${requests} requests in the window, fewer than minRequests (${minRequests})`;
-  if (failed === undefined || lowerPercent === undefined) return `${head}: the error rate is not judged`;
-  const why =
-    failed < MIN_FAILED_BELOW_GUARD
-      ? `${failed} failed, fewer than ${MIN_FAILED_BELOW_GUARD}`
-      : `${failed} failed, the 95 % lower bound of the error rate (${lowerPercent} %) is below the warning level`;
-  return `${head}, and ${why}: the error rate is not judged`;
+  if (failed === undefined || lowerPercent === undefined) return head;
+  return `${head}, and ${failedShortfall(failed, lowerPercent)}`;
+}
+
+/** Why `failed` requests with this lower bound are not judged: too few failures, or a bound under the warning level. */
+export function failedShortfall(failed: number, lowerPercent: number): string {
+  return failed < MIN_FAILED_BELOW_GUARD
+    ? `${failed} failed, fewer than ${MIN_FAILED_BELOW_GUARD}`
+    : `${failed} failed, the 95 % lower bound of the error rate (${lowerPercent} %) is below the warning level`;
 }
 
 /**
  * Whether the request window itself judged the errors group, so that health and the error_rate rule keep its status
- * rather than re-apply the guard to `requests.per_minute`: below minRequests on the Wilson bound (judgedOnBound), or
- * critical because every request of the window was closed unanswered (`unanswered`: per_minute is 0 there). The
- * value judged: the bound, else `error_rate_percent` (100 for `unanswered`).
+ * rather than re-apply the guard to `requests.per_minute`: below minRequests on the Wilson bound (judgedOnBound),
+ * critical because every request of the window was closed unanswered (`unanswered`: per_minute is 0 there), or on
+ * the error horizon when the window could not judge (judgedOnHorizon). The value judged: the horizon's bound, else
+ * the window's bound, else `error_rate_percent` (100 for `unanswered`).
  */
 export function judgedInWindow(
-  errors: { status?: ComponentStatus; error_rate_lower_percent?: number; unanswered?: boolean } | undefined,
+  errors:
+    | {
+        status?: ComponentStatus;
+        error_rate_lower_percent?: number;
+        unanswered?: boolean;
+        horizon?: { status?: string; error_rate_lower_percent?: number };
+      }
+    | undefined,
 ): boolean {
-  return judgedOnBound(errors) || (errors?.status === 'critical' && errors.unanswered === true);
+  return (
+    judgedOnHorizon(errors) ||
+    judgedOnBound(errors) ||
+    (errors?.status === 'critical' && errors.unanswered === true)
+  );
+}
+
+/**
+ * Whether the errors status was decided on the error horizon (`errors.horizon`, src/requests/error-horizon.ts): the
+ * window could not judge, the horizon's bound did (its status is the group's). The error_rate rule reads that bound.
+ */
+export function judgedOnHorizon(
+  errors:
+    | { status?: ComponentStatus; horizon?: { status?: string; error_rate_lower_percent?: number } }
+    | undefined,
+): errors is { status: ComponentStatus; horizon: { status: string; error_rate_lower_percent: number } } {
+  const h = errors?.horizon;
+  return (
+    h !== undefined &&
+    h !== null &&
+    typeof h === 'object' &&
+    (h.status === 'critical' || h.status === 'warning') &&
+    h.status === errors?.status &&
+    typeof h.error_rate_lower_percent === 'number'
+  );
 }
 
 const RANK: Record<ComponentStatus, number> = { unknown: 0, healthy: 1, warning: 2, critical: 3 };

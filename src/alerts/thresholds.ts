@@ -56,3 +56,9 @@ export const DEFAULT_LEVELS: Readonly<Record<RuleName, Readonly<RuleLevels>>> = 
 export const DEFAULT_MIN_REQUESTS = 20;
 
 export const PERCENT_RULES: ReadonlySet<RuleName> = new Set(['cpu', 'memory', 'disk', 'error_rate']);
+
+/** The error_rate rule's `horizonMs` by default: 15 minutes (src/requests/error-horizon.ts). */
+export const DEFAULT_ERROR_HORIZON_MS = 900_000;
+
+/** The longest `horizonMs`: a day. */
+export const MAX_ERROR_HORIZON_MS = 86_400_000;

@@ -29,6 +29,7 @@ import { parseProbeRules, parseShed, parseShutdown, type ShutdownConfig } from '
 import { JobStats } from '../profiling/jobs.js';
 import { QueryStats } from '../profiling/query-stats.js';
 import { SeriesHistory } from '../profiling/series-history.js';
+import { checkHorizon } from '../requests/error-horizon.js';
 import { parseExcludeRoutes, RequestExclusion } from '../requests/exclusion.js';
 import { RequestStats } from '../requests/requests.js';
 import { MemoryStore } from '../stores/memory.js';
@@ -158,9 +159,11 @@ export function createParts(
     unansweredMinWaitMs: options.unansweredMinWaitMs,
     levels,
     minRequests: rules.error_rate.minRequests,
+    errorHorizonMs: rules.error_rate.horizonMs,
     functions,
     apdex: options.apdex,
   });
+  checkHorizon(builtInRules.error_rate?.horizonMs, requests.config);
   const queries = new QueryStats(options.queries, options.clock);
   // Queries in flight past the critical level count in the query window at their age (a hung database reads slow).
   queries.inFlightMinMs = rules.db_query_p95.critical;

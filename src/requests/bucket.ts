@@ -10,7 +10,14 @@ import {
   toHistogram,
 } from '../latency/latency-ring.js';
 import type { RequestBucket } from './request-figures.js';
-import { COLUMNS } from './route-counters.js';
+import { COLUMNS, entryTotals, type RouteEntry } from './route-counters.js';
+
+/** Requests since start of the whole server by status class, then the other COLUMNS (aborted, ...). */
+export function serverTotals(entries: Iterable<RouteEntry>, slots: number): Float64Array {
+  const into = new Float64Array(COLUMNS);
+  for (const e of entries) entryTotals(e.counters, slots, into);
+  return into;
+}
 
 /** The totals since start at the last take: latency, then requests by status class and aborted. */
 export class TakenTotals {

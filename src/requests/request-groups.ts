@@ -9,6 +9,7 @@ import {
 } from '../alerts/status.js';
 import type { LatencySummary } from '../latency/histogram.js';
 import type { RequestGroups } from '../types.js';
+import { horizonDecides, onHorizon } from './error-horizon.js';
 import type { RequestStatsConfig } from './request-options.js';
 import type { RouteStats } from './route-stats.js';
 
@@ -32,6 +33,8 @@ export interface WindowFigures {
   /** Requests in flight counted in `latency` at their age. */
   readonly inFlightCounted: number;
   readonly routes: RouteStats[];
+  /** Judged and failed requests of the error horizon before the window (ErrorHorizon.totals()), or null when off. */
+  readonly horizon?: readonly [number, number] | null;
 }
 
 /** Why `latency.status` is `unknown`: no figure to judge. */
@@ -57,9 +60,15 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
   // headers and no body, paged an idle service, even on URLs no route matched: outside review 7, F2); nor those
   // closed before `unansweredMinWaitMs` (30 connections that sent `GET /<random>` and closed at once, before the
   // server could write even the 404, paged an idle service: outside review 8, F6).
-  const verdict =
+  const failed = count5xx + failedAborted;
+  const inWindow =
     unanswered(judged, early - answered - body - quick, config.minRequests) ??
-    errorRateVerdict(judged, count5xx + failedAborted, er, config.minRequests);
+    errorRateVerdict(judged, failed, er, config.minRequests);
+  // Not judged in the window (too few requests, too few failures or a low bound): the error horizon's judged requests,
+  // the window's and those banked before it, on the same bound (outside review 9, F4).
+  const horizon = inWindow.status === 'unknown' ? onHorizon(config, figures.horizon, judged, failed) : null;
+  const verdict =
+    horizon === null ? inWindow : horizonDecides(inWindow, horizon, config.minRequests, judged, failed);
   const perMinute = round(figures.perMinute, 2);
   return {
     requests: {
@@ -85,6 +94,7 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       ...(verdict.unanswered ? { unanswered: true } : {}),
       ...(verdict.lowerPercent === undefined ? {} : { error_rate_lower_percent: verdict.lowerPercent }),
       ...(verdict.reason === undefined ? {} : { reason: verdict.reason }),
+      ...(horizon === null ? {} : { horizon }),
     },
     latency:
       latency.count > 0

@@ -1,8 +1,10 @@
 // RequestStats options: what a user may pass, and their parsing into a frozen config (coded errors, did-you-mean).
 
 import {
+  DEFAULT_ERROR_HORIZON_MS,
   DEFAULT_LEVELS,
   DEFAULT_MIN_REQUESTS,
+  MAX_ERROR_HORIZON_MS,
   PERCENT_RULES,
   RULE_NAMES,
   type RuleLevels,
@@ -71,6 +73,12 @@ export interface RequestStatsOptions {
    * @defaultValue 100
    */
   unansweredMinWaitMs?: number;
+  /**
+   * The error horizon (the error_rate rule's `horizonMs`): when the window cannot judge the error rate, it is judged
+   * on the judged requests of this longer time (error-horizon.ts). 0, or no longer than `windowMs`: off.
+   * @defaultValue 900_000
+   */
+  errorHorizonMs?: number;
 }
 
 export interface RequestStatsConfig {
@@ -86,6 +94,7 @@ export interface RequestStatsConfig {
   readonly abortedFailureMs: number;
   /** `unansweredMinWaitMs` as it applies: never above abortedFailureMs. */
   readonly unansweredMinWaitMs: number;
+  readonly errorHorizonMs: number;
 }
 
 export const REQUEST_STATS_DEFAULTS = Object.freeze({
@@ -107,6 +116,7 @@ const KNOWN_OPTIONS = [
   'apdex',
   'abortedFailureMs',
   'unansweredMinWaitMs',
+  'errorHorizonMs',
 ];
 
 export function parseRequestStatsOptions(options: RequestStatsOptions = {}): RequestStatsConfig {
@@ -142,6 +152,8 @@ export function parseRequestStatsOptions(options: RequestStatsOptions = {}): Req
   checkInteger(abortedFailureMs, 'abortedFailureMs', 0, 3_600_000);
   const minWaitMs = options.unansweredMinWaitMs ?? DEFAULT_UNANSWERED_MIN_WAIT_MS;
   checkInteger(minWaitMs, 'unansweredMinWaitMs', 0, 3_600_000);
+  const errorHorizonMs = options.errorHorizonMs ?? DEFAULT_ERROR_HORIZON_MS;
+  checkInteger(errorHorizonMs, 'errorHorizonMs', 0, MAX_ERROR_HORIZON_MS);
   return Object.freeze({
     clock,
     windowMs,
@@ -154,6 +166,7 @@ export function parseRequestStatsOptions(options: RequestStatsOptions = {}): Req
     apdex,
     abortedFailureMs,
     unansweredMinWaitMs: Math.min(minWaitMs, abortedFailureMs),
+    errorHorizonMs,
   });
 }
 

@@ -14,7 +14,7 @@ import {
   toHistogram,
 } from '../latency/latency-ring.js';
 import type { Clock, RequestGroups } from '../types.js';
-import { TakenTotals } from './bucket.js';
+import { serverTotals, TakenTotals } from './bucket.js';
 import {
   type AbsorbSpan,
   absorbCounts,
@@ -26,6 +26,7 @@ import {
   type WindowStates,
   windowStatesOf,
 } from './cluster-exchange.js';
+import { ErrorHorizon } from './error-horizon.js';
 import type { InFlightReader } from './in-flight.js';
 import { perMinute, perSecond, windowFrom, windowSpan } from './rates.js';
 import type { EndpointWindow, RequestBucket, RouteState } from './request-figures.js';
@@ -40,10 +41,8 @@ import {
   type AbortedTotal,
   APDEX_STRIDE,
   abortedTotalsOf,
-  COLUMNS,
   countAborted,
   countWaitedClose,
-  entryTotals,
   openCounters,
   type RouteEntry,
   type RouteTotal,
@@ -81,6 +80,7 @@ export class RequestStats {
   private readonly abortedFailureUs: number; // an aborted request this long (µs) is failed
   private readonly quickUs: number; // an early close shorter than this (µs) is quick: not toward `unanswered`
   private readonly routes: RouteTable;
+  private readonly horizon: ErrorHorizon; // judged and failed requests banked as they leave the window
   // Current sub-windows, recomputed only when the clock passes `nextBoundary`.
   private sub = 0;
   private pos = 0;
@@ -114,6 +114,7 @@ export class RequestStats {
     this.abortedFailureUs = config.abortedFailureMs * 1000;
     this.quickUs = config.unansweredMinWaitMs * 1000; // never above abortedFailureUs (request-options.ts)
     this.routes = new RouteTable(config.slots, config.latencySlots, config.maxRoutes, config.apdex);
+    this.horizon = new ErrorHorizon(config, this.windowLengths[1]);
     if (this.clock === coarseClock) acquireCoarseClock();
     let started = Number.NaN;
     try {
@@ -225,6 +226,7 @@ export class RequestStats {
       total: this.total,
       latency,
       routes,
+      horizon: this.horizon.totals(this.lat),
     });
   }
 
@@ -232,7 +234,7 @@ export class RequestStats {
   takeBucket(): RequestBucket {
     const max = this.bucketMax[0] as number;
     this.bucketMax[0] = 0;
-    return this.taken.take(this.cumulative, max, this.classTotals(), this.scratch);
+    return this.taken.take(this.cumulative, max, serverTotals(this.allEntries(), this.slots), this.scratch);
   }
 
   /** Latency over the window (all routes), a new histogram in microseconds. */
@@ -326,7 +328,7 @@ export class RequestStats {
 
   /** Requests recorded since start. */
   get total(): number {
-    const totals = this.classTotals();
+    const totals = serverTotals(this.allEntries(), this.slots);
     let n = 0;
     for (let c = 0; c < 5; c++) n += totals[c] as number;
     return n;
@@ -361,6 +363,9 @@ export class RequestStats {
     const sub = Math.max(0, Math.floor(now / this.subWindowMs));
     if (!Number.isFinite(sub) || (sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY)) return;
     const turned = Math.floor(sub / this.perLatencySlot) !== this.lat;
+    const horizon = this.horizon; // read at every boundary, as onTurn below
+    // Before anything is recorded in the new sub-window: what left the window is still whole (error-horizon.ts).
+    if (turned) horizon.bank(this.routes, this.lat, Math.floor(sub / this.perLatencySlot));
     this.sub = sub;
     this.pos = sub % this.slots;
     this.lat = Math.floor(sub / this.perLatencySlot);
@@ -368,13 +373,6 @@ export class RequestStats {
     this.nextBoundary = (sub + 1) * this.subWindowMs;
     const onTurn = this.onTurn; // read at every boundary, not only at a turn (see record())
     if (turned && onTurn !== null) onTurn(this.lat, this.windowLengths[1] as number);
-  }
-
-  // Requests since start of the whole server by status class, then aborted.
-  private classTotals(): Float64Array {
-    const into = new Float64Array(COLUMNS);
-    for (const e of this.allEntries()) entryTotals(e.counters, this.slots, into);
-    return into;
   }
 
   private allEntries(): Generator<RouteEntry> {

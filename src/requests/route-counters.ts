@@ -315,7 +315,7 @@ function isCatchAll(route: string): boolean {
  * preflight, is a 2xx anyone can ask for: 2,000 of them read a 100 % outage "healthy", outside review 7, F4).
  * 0 on every other row. Read from the counts, so the request path does nothing for it.
  */
-export function unjudgedOf(method: string, route: string, counts: readonly number[]): number {
+export function unjudgedOf(method: string, route: string, counts: ArrayLike<number>): number {
   if (route !== UNMATCHED_ROUTE && !isCatchAll(route)) return 0;
   const failedAborted = counts[4] as number;
   return method === 'OPTIONS'

@@ -90,7 +90,7 @@ describe('the errors status is the same everywhere', () => {
 
 // The alert is evaluated by samples only (outside review 9b F14): a read raises nothing.
 describe('below the minimum the status never claims health (red team figures F8, outside review F7)', () => {
-  it('4 requests, all 500: not judged (unknown, with the reason), no alert; 15 of 15: critical on the Wilson bound, an alert; it clears when the window is no longer judged', async () => {
+  it('4 requests, all 500: not judged (unknown, with the reason), no alert; 15 of 15: critical on the Wilson bound, an alert; the horizon holds it, it clears when the failures leave it', async () => {
     let now = 1_700_000_000_000;
     const monitor = make({ clock: { now: () => now } });
     for (let i = 0; i < 4; i++)
@@ -119,13 +119,30 @@ describe('below the minimum the status never claims health (red team figures F8,
       severity: 'critical',
       value: wilson(15, 15),
     });
-    // A minute later 3 requests, all failed (below the guard, fewer than 5 failures): not judged, cleared.
+    // A minute later 3 requests, all failed: the window alone cannot judge them (below the guard, fewer than 5
+    // failures), the error horizon does (outside review 9, F4): 18 of 18 in the last 15 min, critical on its bound.
     now += 61_000;
     for (let i = 0; i < 3; i++)
       monitor.recordRequest({ method: 'GET', route: '/s', status: 500, durationMs: 2 });
     const later = await monitor.sample();
-    expect([later.errors.count_5xx, later.errors.status]).toEqual([3, 'unknown']);
+    expect([later.errors.count_5xx, later.errors.status]).toEqual([3, 'critical']);
+    expect(later.errors.horizon).toEqual({
+      ms: 900_000,
+      count_judged: 18,
+      count_failed: 18,
+      error_rate_lower_percent: wilson(18, 18),
+      status: 'critical',
+    });
     expect(later.requests.per_minute).toBeLessThan(20); // 3 over the 51 s the window covers: 3.53
+    expect(monitor.alertSystem.getActiveAlerts().find((a) => a.rule === 'error_rate')).toMatchObject({
+      severity: 'critical',
+      value: wilson(18, 18),
+    });
+    // 900 s after the first 15 (their 15 s sub-window has left the last 60), the 3 alone are fewer than 5 failures:
+    // not judged, cleared.
+    now = 1_700_000_000_000 + 900_000;
+    const aged = await monitor.sample();
+    expect([aged.errors.status, aged.errors.horizon?.count_failed]).toEqual(['unknown', 3]);
     expect(monitor.alertSystem.getActiveAlerts().filter((a) => a.rule === 'error_rate')).toEqual([]);
   });
 });

@@ -1,0 +1,87 @@
+// node:cluster with 2 real workers (outside review 9, F4): the aggregator judges the cluster's merged requests on the
+// error horizon when its window cannot. A 4 s request window (REQUEST_WINDOW_MS) and a 30 s horizon stand for the
+// defaults' 60 s and 15 min: one 503 every 2 s over fresh connections (the primary spreads them over both workers),
+// so the window never holds 5; the 5th failure makes the horizon 5 of 5, critical on its 95 % Wilson lower bound
+// (5 / (5 + 1.96²) = 56.55 %), one error_rate alert for the cluster with that value; 80 successes clear it and the
+// horizon (5 of 85) stays under the warning level. The oracle is what the client sent, and the closed formula.
+
+import { describe, expect, it } from 'vitest';
+import { BASE, get, getJson, HOST_RULES_OFF, until, useCluster } from './helpers.js';
+
+const wilson = (failed: number, n: number): number => {
+  const z = 1.96;
+  const p = failed / n;
+  const lower =
+    (p + (z * z) / (2 * n) - z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  return Math.round(lower * 10_000) / 100;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('node:cluster, 2 workers: a quiet outage is judged on the cluster error horizon', () => {
+  const c = useCluster<{ type: string; alert: { rule: string; severity: string; value: number } }>(
+    (url) => ({
+      WEBHOOK: url,
+      SAMPLE_MS: '300',
+      REQUEST_WINDOW_MS: '4000',
+      ALERTS: JSON.stringify({ error_rate: { horizonMs: 30_000 }, ...HOST_RULES_OFF }),
+    }),
+    2,
+    { readyMs: 20_000, setupMs: 60_000 },
+  );
+  const metrics = async () => (await getJson(c.port, `${BASE}/metrics`)).data.data;
+
+  it('one 503 every 2 s: unknown at 4, critical at the 5th on the horizon (5 of 5), one alert; 80 successes clear it', async () => {
+    for (let i = 1; i <= 4; i++) {
+      expect((await get(c.port, '/work?ms=1&status=503')).status).toBe(503);
+      await sleep(2_000);
+    }
+    const four = await until(async () => {
+      const m = await metrics();
+      return m.requests.total === 4 && m;
+    }, 10_000);
+    expect(four.errors.status).toBe('unknown'); // 4 failures: not judged, in the window or over the horizon
+    expect(c.hooks.received.filter((e) => e.alert.rule === 'error_rate')).toEqual([]);
+
+    expect((await get(c.port, '/work?ms=1&status=503')).status).toBe(503);
+    const five = await until(async () => {
+      const m = await metrics();
+      return m.requests.total === 5 && m.errors.status === 'critical' && m;
+    }, 10_000);
+    expect(five.errors.count_judged).toBeLessThan(5); // the window alone: 2 s apart, at most 2 or 3 of them
+    expect(five.errors.horizon).toEqual({
+      ms: 30_000,
+      count_judged: 5,
+      count_failed: 5,
+      error_rate_lower_percent: wilson(5, 5),
+      status: 'critical',
+    });
+    expect(five.errors.reason).toMatch(/^judged on the last 30 s \(horizonMs\): 5 of 5 requests failed/);
+    expect((await getJson(c.port, `${BASE}/health`)).data.data.components.errors).toBe('critical');
+    await until(async () => c.hooks.received.some((e) => e.alert.rule === 'error_rate'), 10_000);
+    const raised = c.hooks.received.filter((e) => e.alert.rule === 'error_rate');
+    expect(raised.map((e) => [e.type, e.alert.severity, e.alert.value])).toEqual([
+      ['raised', 'critical', wilson(5, 5)],
+    ]);
+
+    // 80 successes: the window judges them (1 of 81 at most failed), healthy, cleared; once they leave the 4 s
+    // window the horizon holds 5 of 85: bound 2.53 % < 5 %, not judged, no new alert.
+    await Promise.all(Array.from({ length: 80 }, () => get(c.port, '/work?ms=1')));
+    await until(
+      async () => c.hooks.received.some((e) => e.alert.rule === 'error_rate' && e.type === 'cleared'),
+      10_000,
+    );
+    const later = await until(async () => {
+      const m = await metrics();
+      return m.requests.total === 85 && m.errors.horizon?.count_judged === 85 && m;
+    }, 15_000);
+    expect(later.errors).toMatchObject({ status: 'unknown' });
+    expect(later.errors.horizon).toMatchObject({ count_failed: 5, error_rate_lower_percent: wilson(5, 85) });
+    await sleep(1_000);
+    const events = c.hooks.received.filter((e) => e.alert.rule === 'error_rate');
+    expect(events.map((e) => e.type).filter((t) => t === 'raised' || t === 'cleared')).toEqual([
+      'raised',
+      'cleared',
+    ]);
+  }, 60_000);
+});
