@@ -16,6 +16,7 @@ import {
 import type { ClusterMonitor } from './cluster-monitor.js';
 import type { TurningWindows } from './cuts.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
+import { onProcessExit, sendExitFrame } from './exit-frame.js';
 import { endConnection, type FarewellLink, farewell, type Requests, settleInFlight } from './farewell.js';
 import type { ClusterConfig } from './options.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -76,6 +77,8 @@ export class ClusterAgent {
   private readonly outage: OutageLog;
   private readonly localMetrics: (s: unknown) => void;
   private readonly localAlert: (a: unknown) => void;
+  /** Its process 'exit' hook (atExit), removed by close(). */
+  private readonly unhookExit = onProcessExit(() => this.atExit());
 
   /** @internal */
   constructor(
@@ -92,12 +95,8 @@ export class ClusterAgent {
     this.reports = new WorkerReports(own, config, deps.now, outage);
     this.localMetrics = guarded(outage, 'cluster live events', (s: unknown) => this.onEvent?.('metrics', s));
     this.localAlert = guarded(outage, 'cluster live events', (a: unknown) => this.onEvent?.('alert', a));
-    own.on(
-      'metrics',
-      guarded(outage, 'cluster process figures', (s: MetricsSnapshot) =>
-        this.reports.setProcess(clusterProcess(s.process)),
-      ),
-    );
+    const setProcess = (s: MetricsSnapshot) => this.reports.setProcess(clusterProcess(s.process));
+    own.on('metrics', guarded(outage, 'cluster process figures', setProcess));
     this.timer = setInterval(
       guarded(outage, 'cluster report', () => this.tick()),
       config.intervalMs,
@@ -194,7 +193,13 @@ export class ClusterAgent {
       this.peer = null;
       await endConnection(peer);
     }
+    this.unhookExit();
     await this.deps.afterClose?.();
+  }
+
+  /** The process exits without close() (exit-frame.ts): a worker writes its last frame. */
+  private atExit(): void {
+    if (!this.aggregator && this.peer && this.welcomed) sendExitFrame(this.peer, this.reports.exitFrame());
   }
 
   private leading(): LeadingWorker {
@@ -331,14 +336,8 @@ export class ClusterAgent {
       guarded(this.outage, 'cluster connection', () => {
         try {
           // Its totals since start, and its last minute as it stands (a new aggregator rebuilds the window).
-          const w = takeWindow(this.own);
-          this.reports.hello(peer, {
-            t: 'hello',
-            id: this.id,
-            pid: process.pid,
-            started_at: this.startedAt,
-            w,
-          });
+          const hello = { t: 'hello', id: this.id, pid: process.pid, started_at: this.startedAt };
+          this.reports.hello(peer, { ...hello, w: takeWindow(this.own) });
         } catch (err) {
           // A hello that cannot be built closes the connection: the retry elects or joins again.
           peer.close();
@@ -362,12 +361,8 @@ export class ClusterAgent {
         return;
       case 'q': {
         const q = parseQuestion(msg.q);
-        peer.reply(
-          msg.n,
-          q === null
-            ? Promise.reject(new RemoteError('bad_request', 'malformed'))
-            : answer(this.own, fresh(q)),
-        );
+        const malformed = () => Promise.reject(new RemoteError('bad_request', 'malformed'));
+        peer.reply(msg.n, q === null ? malformed() : answer(this.own, fresh(q)));
         return;
       }
       case 'ev':

@@ -1,9 +1,10 @@
 // Requests cut by a worker's death (outside review 9, F3): a worker whose connection to the aggregator drops
-// without its goodbye (a crash, SIGKILL, an uncaught exception; not a close, which drains and says `bye`) took
+// without its goodbye (a crash, SIGKILL, an uncaught exception, an exit; not a close, which drains and says `bye`) took
 // the requests it held with it, and their clients got a reset: a server failure. The aggregator holds what it
 // last reported in flight (how many: in-flight-wire.ts; by route those in flight for a second or more:
 // routes-in-flight.ts); once the process is gone, those requests are counted as failed, in the 5xx class, on
-// their route when it was said, else on `* other`. Requests that came after its last report are unknowable.
+// their route when it was said, else on `* other`. Requests that came after its last report are unknowable, unless
+// its process ran its 'exit' event: its exit frame (exit-frame.ts) then says every request in flight as it exited.
 
 import { OTHER_METHOD, OTHER_ROUTE } from '../requests/route-counters.js';
 import type { InFlightState } from './in-flight-wire.js';

@@ -166,6 +166,7 @@ export class Merger {
     // Its requests in flight (a state, not a delta): as it arrives, though its part waits for its minute (the gate
     // below), so that what a dead worker held (lost.ts) and the cluster's in_flight are its latest report's.
     noteInFlight(entry, (msg.report as { i?: unknown } | null | undefined)?.i);
+    if (msg.x === 1) entry.exited = true; // written as its process exited (exit-frame.ts)
     for (const part of frameParts(msg, this.deps.now())) {
       const merge = () => this.merge(entry, part.report, proc, full, window, part.span);
       // A delta goes into the history minute it was recorded in (minute-gate.ts); totals since start at once.
@@ -207,22 +208,23 @@ export class Merger {
   watchLost(entry: WorkerEntry, active: () => boolean): void {
     const report = lostReport(entry.inFlight, entry.routesInFlight);
     const n = report === null ? 0 : requestsOf(report);
+    const [what, held] = entry.exited
+      ? ['exited without closing its monitor; it reported as it exited', 'held in flight as it exited']
+      : ['disconnected; its totals stay counted, its unsent interval is lost', 'last reported in flight'];
     this.deps.logger.warn(
       { worker: entry.id, requestsInFlight: n },
-      `sysvitals: cluster worker disconnected; its totals stay counted, its unsent interval is lost${n > 0 ? `, and the ${n} request(s) it last reported in flight are counted as failed (5xx) once its process is gone` : ''}`,
+      `sysvitals: cluster worker ${what}${n > 0 ? `, and the ${n} request(s) it ${held} are counted as failed (5xx) once its process is gone` : ''}`,
     );
-    if (report === null) return;
-    watchLost(entry, report, {
-      active,
-      alive,
-      now: this.deps.now,
-      count: (r) => {
-        entry.known.add(r);
-        entry.lost += n;
-        this.apply(entry, r, true);
-        this.deps.changed();
-      },
-    });
+    const count = (r: Report) => this.countLost(entry, r);
+    if (report !== null) watchLost(entry, report, { active, alive, now: this.deps.now, count });
+  }
+
+  /** Counts `report` (lostReport) as `entry`'s lost requests: failed, in its totals, the window and `lost`. */
+  countLost(entry: WorkerEntry, report: Report): void {
+    entry.known.add(report);
+    entry.lost += requestsOf(report);
+    this.apply(entry, report, true);
+    this.deps.changed();
   }
 
   /** Resolves once no part waits for its minute, or after `limitMs` (then they are filed now): reads are exact. */

@@ -110,6 +110,16 @@ export class WorkerReports {
     return { requests: requestsIn(msg.report as ReportWire, msg.cut as CutWire[] | undefined), acked };
   }
 
+  /**
+   * The frame a worker writes as its process exits without a goodbye (exit-frame.ts): what it recorded since its
+   * previous frame, and every request in flight, by route (`x`: the aggregator counts only those as lost).
+   */
+  exitFrame(): Message {
+    const { msg } = this.frame(true);
+    msg.x = 1;
+    return msg;
+  }
+
   /** What was recorded since the previous frame, as a `report` message; `empty`: nothing to say. */
   private frame(routes: boolean): { msg: Message; empty: boolean } {
     const { report, cut, at } = this.cuts.frame();

@@ -31,6 +31,8 @@ export interface WorkerEntry {
   lost: number;
   /** Its last report was acknowledged as it closed (its disconnection is no loss). */
   left: boolean;
+  /** It wrote its frame as its process exited (exit-frame.ts): in flight as it exited, nothing unsent. */
+  exited: boolean;
   /** The last minute it sent as it closed gracefully (`bye`), until it says hello again; null: none. */
   farewell: unknown;
   /** Why it shed requests since the cluster's previous snapshot (shed-merge.ts); null: it did not. */
@@ -75,6 +77,7 @@ export function newEntry(
     routesInFlight: null,
     lost: 0,
     left: false,
+    exited: false,
     farewell: null,
     shedding: null,
     shedNow: null,
@@ -116,6 +119,7 @@ export class WorkerTable {
       entry.goneAt = null;
       entry.routesInFlight = null; // as of its previous connection: it sends them again
       entry.left = false;
+      entry.exited = false;
       entry.farewell = null;
     }
     return entry;

@@ -8,7 +8,17 @@
 
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { BASE, get, logLines, metricsOf, promValue, until, useCluster, watchScrapes } from './helpers.js';
+import {
+  afterTakeover,
+  BASE,
+  get,
+  logLines,
+  metricsOf,
+  promValue,
+  until,
+  useCluster,
+  watchScrapes,
+} from './helpers.js';
 
 const N = 12;
 /** How long each slow request is held (the kill comes once the cluster names them all in flight). */
@@ -47,19 +57,26 @@ async function figures(port: number) {
 }
 
 /**
- * Holds N slow requests (`ms` each), waits until routes/ names all N in flight, then `stop`s the non-aggregator
- * worker; returns the client's outcomes, the figures before and once settled (the replacement reporting), the victim.
+ * Holds N slow requests (`ms` each, or `ms(i)` for the i-th), waits until routes/ names all N in flight, then `stop`s
+ * the non-aggregator worker (or the aggregator); returns the client's outcomes, the figures before and once settled
+ * (the replacement reporting; after the aggregator's exit, only its window may be missing), the victim.
  */
-async function holdThen(c: { port: number }, stop: (pid: number) => void, ms = HOLD_MS) {
+async function holdThen(
+  c: { port: number },
+  stop: (pid: number) => void,
+  ms: number | ((i: number) => number) = HOLD_MS,
+  role: 'worker' | 'aggregator' = 'worker',
+) {
   const ready = await until(async () => {
     const m = await metricsOf(c.port);
     return m.cluster.complete && m.cluster.workers_connected === 2 && m.requests.in_flight === 0 && m;
   }, 60_000);
   const victim = ready.cluster.workers.find(
-    (w: { aggregator: boolean; connected: boolean }) => !w.aggregator && w.connected,
+    (w: { aggregator: boolean; connected: boolean }) =>
+      w.aggregator === (role === 'aggregator') && w.connected,
   ) as { pid: number; id: string };
   const before = await figures(c.port);
-  const outcomes = Array.from({ length: N }, () => slow(c.port, ms));
+  const outcomes = Array.from({ length: N }, (_, i) => slow(c.port, typeof ms === 'number' ? ms : ms(i)));
   // Guard (no timing): the cluster names all N in flight on GET /work (every worker answered the read's sync).
   await until(async () => {
     const r = JSON.parse((await get(c.port, `${BASE}/routes?sort=in_flight`)).body).data;
@@ -79,7 +96,7 @@ async function holdThen(c: { port: number }, stop: (pid: number) => void, ms = H
     );
     return (
       gone &&
-      f.m.cluster.complete &&
+      (f.m.cluster.complete || afterTakeover(f.m.cluster)) &&
       f.m.cluster.workers_connected === 2 &&
       f.total - before.total >= answered &&
       f
@@ -88,24 +105,28 @@ async function holdThen(c: { port: number }, stop: (pid: number) => void, ms = H
   return { seen, before, after, victim };
 }
 
+type Figures = Awaited<ReturnType<typeof figures>>;
+
+/** The client's count of requests cut (a socket error instead of an answer). */
+const cut = (seen: Outcome[]) => seen.filter((o) => o.error !== undefined).length;
+
+/** The counts once the dead worker's lost requests are in (they are counted once its process is gone). */
+async function countedAt(port: number, before: Figures, expected: number) {
+  // Guard: wait for the count to move (it follows the process's exit by up to a poll); asserted exactly below.
+  await until(async () => (await figures(port)).lost - before.lost >= expected, 15_000).catch(() => {});
+  return figures(port);
+}
+
 describe('node:cluster: requests in flight on a worker that dies are counted as failed', () => {
   // CLUSTER_BYTES=0: a report every interval; CRASH_SIGNAL=1: SIGUSR2 throws an uncaught exception in a worker.
   // WARN_LOG=1: warnings to <pid>.warn (what the aggregator logged of a disconnection, shown when a case fails).
   const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', CRASH_SIGNAL: '1', WARN_LOG: '1' }, 2);
   const disconnections = () =>
     logLines<{ obj: unknown; msg: string }>(c.logDir, 'warn')
-      .filter((l) => l.v.msg.includes('disconnected'))
+      .filter((l) => l.v.msg.includes('disconnected') || l.v.msg.includes('exited'))
       .map((l) => JSON.stringify(l.v.obj));
 
-  /** The client's count of requests cut (a socket error instead of an answer). */
-  const cut = (seen: Outcome[]) => seen.filter((o) => o.error !== undefined).length;
-
-  /** The counts once the dead worker's lost requests are in (they are counted once its process is gone). */
-  async function counted(before: Awaited<ReturnType<typeof figures>>, expected: number) {
-    // Guard: wait for the count to move (it follows the process's exit by up to a poll); asserted exactly below.
-    await until(async () => (await figures(c.port)).lost - before.lost >= expected, 15_000).catch(() => {});
-    return figures(c.port);
-  }
+  const counted = (before: Figures, expected: number) => countedAt(c.port, before, expected);
 
   it('SIGKILL, then an uncaught exception: the requests the worker held count as failed (5xx on their route), exactly the resets the clients got; error rate and status reflect them; counters never go back', async () => {
     const scrapes = watchScrapes(c.port);
@@ -179,5 +200,47 @@ describe('node:cluster: a worker restarted by server.close(() => process.exit(0)
     expect(after.m.errors.count_5xx).toBe(before.m.errors.count_5xx);
     expect(after.total - before.total).toBe(N);
     expect(after.work2xx - before.work2xx).toBe(ok);
+  }, 120_000);
+});
+
+// Documented before, not fixed: a worker that exits without waiting for its server's 'close' (process.exit() straight
+// from its SIGTERM handler after its own drain, an uncaught exception) had what it last reported in flight counted as
+// lost 5xx, and what it completed since then counted nowhere. On process 'exit' it now writes its last frame with a
+// synchronous write on its socket (src/cluster/exit-frame.ts): what it completed, by status, and as lost only the
+// requests in flight as it exited, by route. The requests are staggered 200 ms apart: no two of a worker's end in one
+// turn of its loop, so "in flight as it exited" is exactly "not answered". Oracle: the clients' outcomes.
+describe('node:cluster: a worker that process.exit()s from its signal handler counts exactly the requests it cut', () => {
+  // STOP=exit: SIGTERM drains (the app's own count of /work requests) then exits; SIGINT exits as the next one ends.
+  const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', STOP: 'exit', WARN_LOG: '1' }, 2);
+  const staggered = (i: number) => 1500 + 200 * i;
+
+  it('SIGTERM, its own drain, then process.exit(0) as its last request ends: every client 200, none lost or 5xx', async () => {
+    const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), staggered);
+    expect(seen.filter((o) => o.error !== undefined)).toEqual([]);
+    expect(seen.filter((o) => o.status === 200).length).toBe(N);
+    // holdThen waited for the replacement to report: a loss would have been counted by then (at the exit, + a poll).
+    const after = await figures(c.port);
+    expect(after.lost - before.lost).toBe(0);
+    expect(after.all5xx - before.all5xx).toBe(0);
+    expect(after.total - before.total).toBe(N);
+    expect(after.work2xx - before.work2xx).toBe(N);
+  }, 120_000);
+
+  it('SIGINT: process.exit(0) as its first request ends, others in flight: exactly the clients cut count as lost, on their route', async () => {
+    const { seen, before, victim } = await holdThen(c, (pid) => process.kill(pid, 'SIGINT'), staggered);
+    const resets = cut(seen);
+    // It held more than one (round-robin over two workers): one answered as it exited, the rest cut.
+    expect(resets).toBeGreaterThan(0);
+    expect(seen.filter((o) => o.status === 200).length).toBe(N - resets);
+    const after = await countedAt(c.port, before, resets);
+    expect(after.lost - before.lost).toBe(resets);
+    expect(after.m.cluster.workers.find((w: { id: string }) => w.id === victim.id).requests_lost).toBe(
+      resets,
+    );
+    expect(after.all5xx - before.all5xx).toBe(resets);
+    // Its exit frame names every request in flight by route.
+    expect(after.work5xx - before.work5xx).toBe(resets);
+    expect(after.work2xx - before.work2xx).toBe(N - resets);
+    expect(after.total - before.total).toBe(N);
   }, 120_000);
 });
