@@ -197,9 +197,10 @@ export class ClusterAgent {
     await this.deps.afterClose?.();
   }
 
-  /** The process exits without close() (exit-frame.ts): a worker writes its last frame. */
+  /** The process exits without close() (exit-frame.ts): a worker writes its last frame, an aggregator its ledger. */
   private atExit(): void {
-    if (!this.aggregator && this.peer && this.welcomed) sendExitFrame(this.peer, this.reports.exitFrame());
+    if (this.aggregator) this.aggregator.atExit();
+    else if (this.peer && this.welcomed) sendExitFrame(this.peer, this.reports.exitFrame());
   }
 
   private leading(): LeadingWorker {

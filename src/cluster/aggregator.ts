@@ -33,6 +33,7 @@ import { newEntry, type WorkerEntry, WorkerTable } from './workers.js';
 
 /** The ledger is written at least this often while totals change (and before any figure is served). */
 export const LEDGER_EVERY_MS = 5000;
+const malformed = () => Promise.reject(new RemoteError('bad_request', 'malformed question'));
 
 export class Aggregator {
   readonly monitor: ClusterMonitor;
@@ -233,6 +234,15 @@ export class Aggregator {
     await this.leave();
   }
 
+  /** Exit without close() (exit-frame.ts): its last figures and, as lost, its requests in flight, into the ledger. */
+  atExit(): void {
+    if (this.closed || !this.tenure.holds()) return;
+    this.merger.ungate();
+    this.selfReport();
+    this.merger.countInFlightLost(this.workers.get(this.options.self.id));
+    this.saveChanged();
+  }
+
   /**
    * Closes every connection, welcomed or not (a closing worker whose last report was not acknowledged takes it
    * to the successor, elected once the lock is released), its sockets and lock, and its monitor.
@@ -334,22 +344,12 @@ export class Aggregator {
       case 'q': {
         if ((msg.q as { op?: unknown } | null)?.op === 'silences') {
           const sq = parseSilenceQuestion(msg.q);
-          peer.reply(
-            msg.n,
-            sq === null
-              ? Promise.reject(new RemoteError('bad_request', 'malformed question'))
-              : new Promise((resolve) => resolve(this.silence(sq))),
-          );
+          peer.reply(msg.n, sq === null ? malformed() : new Promise((resolve) => resolve(this.silence(sq))));
           return;
         }
         const q = parseQuestion(msg.q);
         const instance = typeof msg.instance === 'string' ? msg.instance : undefined;
-        peer.reply(
-          msg.n,
-          q === null
-            ? Promise.reject(new RemoteError('bad_request', 'malformed question'))
-            : this.ask(q, instance),
-        );
+        peer.reply(msg.n, q === null ? malformed() : this.ask(q, instance));
         return;
       }
       case 'ping':

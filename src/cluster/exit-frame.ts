@@ -1,10 +1,10 @@
 // A process that exits without monitor.close() (process.exit() in a signal handler after its own drain, an uncaught
-// exception: anything that emits process 'exit') says no goodbye; its connection's drop read as a crash: what
-// it last reported in flight counted as lost, what it recorded since unsent. On process 'exit' only synchronous code
+// exception: anything that emits process 'exit') says no goodbye; its connection's drop read as a crash: what it
+// last reported in flight counted as lost, what it recorded since unsent. On process 'exit' only synchronous code
 // runs: a worker writes its last frame there with write(2) on its socket's descriptor (the aggregator's local socket:
 // a Unix socket, whose bytes the kernel delivers before the end of the connection, after the process is gone), so
 // the aggregator counts what it completed since its last report by status and, as lost, only the requests in flight
-// at its exit (by route). Not possible: SIGKILL,
+// at its exit (by route); an aggregator counts its own into its ledger (Aggregator.atExit). Not possible: SIGKILL,
 // the OOM killer, a fatal native error (no 'exit' event); a frame the socket cannot take at once (an earlier write
 // still queued, a full socket buffer past EXIT_WRITE_SPIN_MS); Windows (a named pipe has no descriptor: the
 // stream's own write is tried, and what it queues goes nowhere).

@@ -219,6 +219,17 @@ export class Merger {
     if (report !== null) watchLost(entry, report, { active, alive, now: this.deps.now, count });
   }
 
+  /** Counts what `entry` holds in flight as lost now: an aggregator's own, as its process exits (Aggregator.atExit). */
+  countInFlightLost(entry: WorkerEntry | undefined): void {
+    const report = entry ? lostReport(entry.inFlight, entry.routesInFlight) : null;
+    if (!entry || report === null) return;
+    this.deps.logger.warn(
+      { worker: entry.id, requestsInFlight: requestsOf(report) },
+      `sysvitals: cluster aggregator exiting without closing its monitor: the ${requestsOf(report)} request(s) it holds in flight are counted as failed (5xx)`,
+    );
+    this.countLost(entry, report);
+  }
+
   /** Counts `report` (lostReport) as `entry`'s lost requests: failed, in its totals, the window and `lost`. */
   countLost(entry: WorkerEntry, report: Report): void {
     entry.known.add(report);
