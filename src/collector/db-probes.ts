@@ -4,7 +4,14 @@
 
 import { invalidOption } from '../errors.js';
 import { PROBE_SQL } from '../profiling/probe-sql.js';
-import { type Probe, ProbeTiming, type ReadyProbeOptions, setHeldUp, validateProbe } from './probes.js';
+import {
+  PoolSaturated,
+  type Probe,
+  ProbeTiming,
+  type ReadyProbeOptions,
+  setHeldUp,
+  validateProbe,
+} from './probes.js';
 
 /** What `pgProbe` takes: a node-postgres Pool or Client (pool size is read when the counts are there). */
 export interface PgProbeTarget {
@@ -122,7 +129,7 @@ interface MysqlPoolInternals {
   _allConnections?: { length: number };
   _freeConnections?: { length: number };
   _connectionQueue?: { length: number };
-  config?: { connectionLimit?: unknown };
+  config?: { connectionLimit?: unknown; queueLimit?: unknown };
   getConnection?: (cb: (err: unknown, conn?: MysqlPoolConnection) => void) => unknown;
 }
 
@@ -132,9 +139,29 @@ interface MysqlPoolConnection {
 }
 
 /**
+ * mysql2's own refusal of a check because every connection is busy and it may not wait (its `queueLimit` reached:
+ * `Queue limit reached.`; `waitForConnections: false`: `No connections available.`), as a PoolSaturated (pool
+ * exhaustion, not the database down); undefined for any other error.
+ */
+function refusedBy(core: MysqlPoolInternals, err: unknown): PoolSaturated | undefined {
+  const message = err instanceof Error ? err.message : undefined;
+  const why =
+    message === 'Queue limit reached.'
+      ? `queue limit reached (${core._connectionQueue?.length ?? core.config?.queueLimit} waiting)`
+      : message === 'No connections available.'
+        ? 'no waiting allowed (waitForConnections false)'
+        : undefined;
+  if (why === undefined) return undefined;
+  const total = core._allConnections?.length;
+  return new PoolSaturated(
+    `pool exhausted: ${why}, all ${total ?? core.config?.connectionLimit} connections busy; this check was refused`,
+  );
+}
+
+/**
  * mysql2 pool or connection, promise or callback flavour: times `SELECT 1` on a connection. On a pool the wait
  * for a free connection is not included, and a pool the application holds entirely reads `pool_exhausted`
- * (as pgProbe). Pool size comes from mysql2's internal queues when present (best effort: not public API).
+ * (as pgProbe), as does a check the pool refuses because it holds every connection and its queue is full. Pool size comes from mysql2's internal queues when present (best effort: not public API).
  */
 export function mysqlProbe(pool: MysqlProbeTarget, options: ReadyProbeOptions = {}): Probe {
   if (typeof pool !== 'object' || pool === null || typeof pool.query !== 'function') {
@@ -152,7 +179,7 @@ export function mysqlProbe(pool: MysqlProbeTarget, options: ReadyProbeOptions = 
           waitingChecks++;
           (core.getConnection as NonNullable<MysqlPoolInternals['getConnection']>).call(core, (err, conn) => {
             waitingChecks--;
-            if (err || !conn) return reject(err ?? new Error('no connection'));
+            if (err || !conn) return reject(refusedBy(core, err) ?? err ?? new Error('no connection'));
             const start = performance.now();
             conn.query(PROBE_SQL, (qerr) => {
               conn.release();

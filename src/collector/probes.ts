@@ -48,6 +48,18 @@ export class ProbeTiming {
   constructor(readonly latencyMs: number) {}
 }
 
+/**
+ * A ready-made probe's check refused by its pool at once because every connection is busy and it may not wait
+ * (mysql2's `queueLimit` reached, or `waitForConnections: false`): the pool is saturated, the database not known to
+ * be down. Read as pool exhaustion (warning), and past poolStuckAfterMs() of refusals in a row as the failure.
+ */
+export class PoolSaturated extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PoolSaturated';
+  }
+}
+
 /** Ready-made probes on a pool: while their check waits for a free connection, why (else undefined). */
 const heldUp = new WeakMap<Probe, () => string | undefined>();
 
@@ -62,13 +74,18 @@ export function poolStuckAfterMs(timeoutMs: number): number {
 }
 
 /** A pool-exhausted outcome, or past poolStuckAfterMs() the check's failure (critical: the dependency is down). */
-function stuckPool(exhausted: ProbeOutcome, pendingFor: number, timeoutMs: number): ProbeOutcome {
+function stuckPool(
+  exhausted: ProbeOutcome,
+  pendingFor: number,
+  timeoutMs: number,
+  what = 'no connection freed',
+): ProbeOutcome {
   if (pendingFor < poolStuckAfterMs(timeoutMs)) return exhausted;
   const s = Math.round(pendingFor / 1000);
   return {
     ok: false,
     latencyMs: null,
-    error: `${exhausted.error}; no connection freed for ${s} s: the database, or every statement on it, is stuck`,
+    error: `${exhausted.error}; ${what} for ${s} s: the database, or every statement on it, is stuck`,
   };
 }
 
@@ -188,6 +205,8 @@ export class ProbeRunner {
   private abandoned = 0;
   /** An abandonment was reported since the last check that answered (logged once per outage). */
   private reported = false;
+  /** When the first of the checks its pool refused in a row (PoolSaturated) started; undefined: the last was not. */
+  private refusedSince: number | undefined;
 
   constructor(
     readonly probe: Probe,
@@ -252,15 +271,23 @@ export class ProbeRunner {
       timedOut: false,
     };
     const settled = check.then(
-      (value: unknown): ProbeOutcome => ({
-        ok: true,
-        latencyMs: round(value instanceof ProbeTiming ? value.latencyMs : this.now() - startedAt, 2),
-      }),
-      (err: unknown): ProbeOutcome => ({
-        ok: false,
-        latencyMs: null,
-        error: errorMessage(err) || 'check failed',
-      }),
+      (value: unknown): ProbeOutcome => {
+        this.refusedSince = undefined;
+        return {
+          ok: true,
+          latencyMs: round(value instanceof ProbeTiming ? value.latencyMs : this.now() - startedAt, 2),
+        };
+      },
+      (err: unknown): ProbeOutcome => {
+        if (err instanceof PoolSaturated) {
+          // Refused by a saturated pool: exhaustion, as a check waiting for a connection reads, bounded the same way.
+          this.refusedSince ??= startedAt;
+          const exhausted = { ok: false, latencyMs: null, error: err.message, poolExhausted: err.message };
+          return stuckPool(exhausted, this.now() - this.refusedSince, this.timeoutMs, 'every check refused');
+        }
+        this.refusedSince = undefined;
+        return { ok: false, latencyMs: null, error: errorMessage(err) || 'check failed' };
+      },
     );
     settled.then((outcome) => {
       clearTimeout(timer);

@@ -5,7 +5,13 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { probeStatus } from '../../src/collector/host-groups.js';
-import { type ProbeOutcome, ProbeRunner, poolStuckAfterMs, setHeldUp } from '../../src/collector/probes.js';
+import {
+  PoolSaturated,
+  type ProbeOutcome,
+  ProbeRunner,
+  poolStuckAfterMs,
+  setHeldUp,
+} from '../../src/collector/probes.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -45,5 +51,44 @@ describe('a probe waiting for a pool connection', () => {
   it('waits ten timeouts when that is longer than 30 s', () => {
     expect(poolStuckAfterMs(5_000)).toBe(50_000);
     expect(poolStuckAfterMs(100)).toBe(30_000);
+  });
+});
+
+// mysql2's pool refuses a check at once when every connection is busy and its queue is full (`queueLimit`): read as
+// pool exhaustion (mysqlProbe's PoolSaturated), bounded as a wait is: refused in a row for poolStuckAfterMs, critical.
+describe('a probe its pool refuses at once (queue full)', () => {
+  it('reads pool exhausted (warning) until refused for poolStuckAfterMs, then critical; a check that gets a connection resets it', async () => {
+    let t = 0;
+    let refuse = true;
+    const reason =
+      'pool exhausted: queue limit reached (5 waiting), all 10 connections busy; this check was refused';
+    const probe = {
+      check: async () => {
+        if (refuse) throw new PoolSaturated(reason);
+      },
+      timeoutMs: 2_000,
+    };
+    const runner = new ProbeRunner(probe, () => t);
+    const at = (when: number) => {
+      t = when;
+      return runner.run();
+    };
+    const first = await at(0);
+    expect(first).toEqual({ ok: false, latencyMs: null, error: reason, poolExhausted: reason });
+    expect(probeStatus(first, 100, 500).status).toBe('warning');
+    expect((await at(29_999)).poolExhausted).toBe(reason);
+    const stuck = await at(30_000);
+    expect(stuck.poolExhausted).toBeUndefined();
+    expect(stuck.error).toBe(
+      `${reason}; every check refused for 30 s: the database, or every statement on it, is stuck`,
+    );
+    expect(probeStatus(stuck, 100, 500).status).toBe('critical');
+    // A check that got a connection: the next refusal starts a new run of them.
+    refuse = false;
+    expect((await at(31_000)).ok).toBe(true);
+    refuse = true;
+    expect((await at(32_000)).poolExhausted).toBe(reason);
+    expect((await at(61_999)).poolExhausted).toBe(reason);
+    expect((await at(62_000)).poolExhausted).toBeUndefined();
   });
 });

@@ -2,7 +2,8 @@
 // - F1: statements queued behind others on ONE connection (pg Client, mysql2 connection, Promise.all) are timed
 //   from when the driver sends them: each reads its server-side sleep, not its place in the queue;
 // - F4: pgProbe/mysqlProbe on a pool the application holds entirely read `pool_exhausted` (warning), not the
-//   database as down, while a pool pointed at a closed port still reads critical;
+//   database as down (a pool whose queueLimit is reached refuses the check at once: the same), while a pool pointed
+//   at a closed port still reads critical;
 // - F5: the probe's own SELECT 1 is not counted as an application query.
 // Oracles: the statement's server-side duration (pg_sleep / SLEEP) and the count of queries the test issued.
 
@@ -221,6 +222,37 @@ describe.skipIf(mysqlMissing)('mysqlProbe on an instrumented pool (F4, F5)', () 
     await Promise.all(hold);
     expect((await m.sample()).database).toMatchObject({ status: 'healthy', pool_exhausted: false });
     expect(m.queries.rows().map((r) => [r.fingerprint, r.count])).toEqual([['SELECT SLEEP(?)', 2]]);
+  });
+
+  // Documented before, not fixed: mysql2 refuses at once (`Queue limit reached.`) a check on a pool whose queue is full,
+  // and the probe read that as the database down (critical, "Database unavailable").
+  it('a pool whose queueLimit is reached refuses the check: pool_exhausted (warning), not the database as down', async () => {
+    const m = monitor({ alerts: { db_latency: { warning: 300, critical: 400 } } });
+    const pool = instrumentMysql(
+      mysqlPromise.createPool({ ...myConfig, connectionLimit: 1, queueLimit: 1 }),
+      m,
+    );
+    closers.push(() => pool.end());
+    m.collector.setProbe('database', mysqlProbe(pool, { timeoutMs: 500 }));
+    expect((await m.sample()).database.status).toBe('healthy');
+    // The application holds the one connection, and its next query fills the queue.
+    const hold = [pool.query('SELECT SLEEP(1.5)'), pool.query('SELECT SLEEP(0.1)')];
+    // Oracle: the real pool refuses anything more at once, the application's own query as well.
+    await expect(pool.query('SELECT 3')).rejects.toThrow('Queue limit reached.');
+    const s = await m.sample();
+    expect(s.database).toMatchObject({
+      status: 'warning',
+      pool_exhausted: true,
+      response_time_ms: null,
+      pool_size: 1,
+      pool_idle: 0,
+    });
+    expect(s.database.error).toBe(
+      'pool exhausted: queue limit reached (1 waiting), all 1 connections busy; this check was refused',
+    );
+    expect((await m.getAlerts()).filter((a) => a.rule === 'database')).toEqual([]);
+    await Promise.all(hold);
+    expect((await m.sample()).database).toMatchObject({ status: 'healthy', pool_exhausted: false });
   });
 
   it('a database that refuses connections still reads critical', async () => {
