@@ -4,6 +4,7 @@
 import { round } from '../alerts/status.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { errorMessage, type OutageLog } from '../logger.js';
+import { PROBE_PING } from '../profiling/probe-sql.js';
 import type { Logger } from '../types.js';
 
 /** A connection pool's connection counts, shown in the `database` group. */
@@ -351,7 +352,7 @@ export interface ReadyProbeOptions {
 
 /** What `redisProbe` takes: an ioredis or node-redis client. */
 export interface RedisProbeTarget {
-  /** Sends PING. */
+  /** Sends PING (given the message `sysvitals probe`: ioredis and node-redis send `PING "sysvitals probe"`). */
   ping(): Promise<unknown>;
   /** ioredis: 'wait' | 'connecting' | 'connect' | 'ready' | 'reconnecting' | 'close' | 'end'. */
   status?: string;
@@ -362,7 +363,10 @@ export interface RedisProbeTarget {
 /** States in which a PING would only queue (or fail late): report them at once. */
 const REDIS_DOWN_STATES = new Set(['reconnecting', 'close', 'end']);
 
-/** ioredis (or node-redis) client: times PING; a client that is not connected fails at once. */
+/**
+ * ioredis (or node-redis) client: times `PING "sysvitals probe"` (the message tells instrumentRedis that the command
+ * is the probe's, not the application's); a client that is not connected fails at once.
+ */
 export function redisProbe(client: RedisProbeTarget, options: ReadyProbeOptions = {}): Probe {
   if (typeof client !== 'object' || client === null || typeof client.ping !== 'function') {
     throw invalidOption(
@@ -378,7 +382,8 @@ export function redisProbe(client: RedisProbeTarget, options: ReadyProbeOptions 
         if (client.isReady === false && client.status === undefined) {
           throw new Error('redis client is not ready');
         }
-        return client.ping();
+        // The message marks the probe's PING (instrumentRedis leaves it out); a ping() that takes none ignores it.
+        return (client.ping as (message: string) => Promise<unknown>).call(client, PROBE_PING);
       },
       timeoutMs: options.timeoutMs,
     },

@@ -3,6 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { fingerprintRedis } from './fingerprint.js';
+import { PROBE_PING } from './probe-sql.js';
 import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
 import { currentScope } from './request-context.js';
 
@@ -46,10 +47,15 @@ const BLOCK_OPTION = new Set(['xread', 'xreadgroup']);
 /** What ioredis sends on connect before `ready` (its HANDSHAKE_COMMANDS): the driver's, not the application's. */
 const HANDSHAKE = new Set(['auth', 'hello', 'select', 'client', 'readonly', 'info']);
 
-/** Whether a command is a blocking wait, or the driver's own handshake on `client` (status `connect`). */
+/**
+ * Whether a command is a blocking wait, redisProbe's own PING (its PROBE_PING message: a check, not the application's
+ * command), or the driver's own handshake on `client` (status `connect`).
+ */
 function untimed(client: unknown, name: string, args: unknown): boolean {
   const lower = name.toLowerCase();
   if (BLOCKING.has(lower)) return true;
+  if (lower === 'ping' && Array.isArray(args) && args.length === 1 && String(args[0]) === PROBE_PING)
+    return true;
   if (BLOCK_OPTION.has(lower) && Array.isArray(args)) {
     for (const a of args) if (String(a).toUpperCase() === 'BLOCK') return true;
   }
@@ -59,8 +65,8 @@ function untimed(client: unknown, name: string, args: unknown): boolean {
 /**
  * Times every command an ioredis client sends (pipelines and transactions included: each command
  * until its reply) under its name, `GET`, `HSET`…; keys and values are never kept. Blocking waits (BLPOP,
- * XREAD BLOCK, WAIT, SUBSCRIBE…) and the driver's connection handshake (AUTH, SELECT, INFO, CLIENT while
- * connecting) are not counted. Returns the client.
+ * XREAD BLOCK, WAIT, SUBSCRIBE…), the driver's connection handshake (AUTH, SELECT, INFO, CLIENT while
+ * connecting) and redisProbe's own PING are not counted. Returns the client.
  */
 export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySink): T {
   const sink = checkSink(monitor, 'instrumentRedis');

@@ -1,9 +1,11 @@
 // instrumentRedis and what is not a query (outside review F15): a queue worker's blocking waits (BLPOP, XREAD
-// BLOCK…) are idleness, and ioredis's connection handshake (AUTH, SELECT, CLIENT SETINFO, INFO) is the driver's.
+// BLOCK…) are idleness, and ioredis's connection handshake (AUTH, SELECT, CLIENT SETINFO, INFO) is the driver's;
+// redisProbe's own PING on the same client is the probe's check.
 // A private redis-server with a password and a database number, real ioredis clients.
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisProbe } from '../../src/collector/probes.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { instrumentRedis } from '../../src/profiling/instrument-redis.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
@@ -67,5 +69,36 @@ describe.skipIf(!requireRedis())('instrumentRedis: blocking commands and the han
     await app.rpush('jobs', 'job-1');
     expect(await worker.blpop('jobs', 1)).toEqual(['jobs', 'job-1']);
     expect(m.queries.rows().find((r) => r.fingerprint === 'BLPOP')).toBeUndefined();
+  });
+});
+
+// Documented before, not fixed: the Redis probe's PING, on a client also given to instrumentRedis, was counted as an
+// application command (a PING row growing by one per sample), while the database probe's SELECT 1 was not.
+describe.skipIf(!requireRedis())('instrumentRedis: the Redis probe on the same client', () => {
+  let server: RedisServer;
+  let m: SystemMonitor;
+  let client: Redis;
+  beforeAll(async () => {
+    server = await startRedis();
+    m = createMonitor({ sampleIntervalMs: 0, logger: { warn() {}, error() {} } });
+    client = instrumentRedis(new Redis(server.port, '127.0.0.1'), m);
+    await client.get('warm'); // connected and ready before the probe runs (its connect is not counted)
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await m?.close();
+    await server?.stop();
+  });
+
+  it("does not count the probe's PING; the application's own PING and commands are counted", async () => {
+    m.collector.setProbe('redis', redisProbe(client));
+    for (let i = 0; i < 5; i++) expect((await m.sample()).redis.status).toBe('healthy');
+    // Oracle: the commands the test sent, one GET; the five PINGs were the probe's.
+    const counts = () => Object.fromEntries(m.queries.rows().map((r) => [r.fingerprint, r.count]));
+    expect(counts()).toEqual({ GET: 1 });
+    expect(await client.ping()).toBe('PONG');
+    await client.set('k', 'v');
+    await m.sample();
+    expect(counts()).toEqual({ GET: 1, PING: 1, SET: 1 });
   });
 });
