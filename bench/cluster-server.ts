@@ -8,19 +8,28 @@ import express from 'express';
 // 0: bare; 1: sysvitals in cluster mode; 2: sysvitals per process, no cluster mode (isolates aggregation);
 // 3: bare with one no-op middleware (what any Express middleware costs: the floor of an adapter).
 const variant = process.env.SYSVITALS ?? '0';
-// The built package (dist/, what ships) unless SOURCE=1 (src/ through tsx).
-const entry = new URL(
-  process.env.SOURCE === '1' ? '../src/adapters/express.js' : '../dist/adapters/express.cjs',
-  import.meta.url,
-);
+// The built package (dist/, what ships) unless SOURCE=1 (src/ through tsx); SV_DIST=<dir> loads another build's
+// dist/ (a before/after comparison in the same seconds: bench/cluster-gap.ts --alt-dist).
+const entry = process.env.SV_DIST
+  ? new URL(`file://${process.env.SV_DIST}/adapters/express.cjs`)
+  : new URL(
+      process.env.SOURCE === '1' ? '../src/adapters/express.js' : '../dist/adapters/express.cjs',
+      import.meta.url,
+    );
 const { createMonitor } = (await import(entry.href)) as typeof import('../src/adapters/express.js');
 const silentLogger = { warn() {}, error() {}, info() {} };
 
 if (cluster.isPrimary) {
   // PROFILE_DIR: each worker writes a V8 CPU profile there when it exits (bench/cluster.ts --profile).
-  if (process.env.PROFILE_DIR) {
+  // WORKER_FLAGS: more node flags for the workers only (diagnosis: `--trace-gc`, bench/cluster-gap.ts).
+  const workerFlags = (process.env.WORKER_FLAGS ?? '').split(' ').filter(Boolean);
+  if (process.env.PROFILE_DIR || workerFlags.length > 0) {
     cluster.setupPrimary({
-      execArgv: [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`],
+      execArgv: [
+        ...process.execArgv,
+        ...workerFlags,
+        ...(process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []),
+      ],
     });
   }
   const pids: number[] = [];
