@@ -11,9 +11,13 @@ import {
   type LoadReader,
   type LoadReading,
   LoadWatch,
+  type ProcessLoadReader,
   processLoadReader,
+  shedReason,
 } from './load-watch.js';
 import type { ProbeRulesConfig, ShedConfig } from './options.js';
+
+export { shedReason } from './load-watch.js';
 
 /** One check in a probe's verdict (the IETF health+json `checks` entry, flattened). */
 export interface ProbeCheck {
@@ -84,7 +88,7 @@ export class Lifecycle {
   /** lastServer is an HTTP/2 server learnt late (Http2Sessions.watchServer): its requests' sessions are added. */
   private lateSessions = false;
   private readonly watch: LoadWatch;
-  private readonly reader: LoadReader & { close?: () => void };
+  private readonly reader: LoadReader & Partial<ProcessLoadReader>;
   private readonly retryAfter: string;
 
   constructor(private readonly options: LifecycleOptions) {
@@ -194,9 +198,9 @@ export class Lifecycle {
 
   /**
    * A request was recorded (monitor.recordRequest()): the request admit() was given `res` for ends, or without `res`
-   * the oldest one admit() admitted that is still in flight. A response admit() was not given, or none left in
-   * flight, ends nothing: the adapters' requests (admitEntry()) end only by endedEntry(), so that work timed by hand
-   * never ends nor hides them (outside review 3, finding 4).
+   * the oldest one admit() admitted still in flight. A response admit() was not given, or none left in flight, ends
+   * nothing: the adapters' requests (admitEntry()) end only by endedEntry(): work timed by hand never ends nor hides
+   * them (outside review 3, finding 4).
    */
   ended(res?: object): void {
     this.endedTotal++;
@@ -254,6 +258,11 @@ export class Lifecycle {
   /** Takes a reading now (tests; the timer does it every interval). */
   readLoad(): LoadReading {
     return this.watch.tick();
+  }
+
+  /** How long a closed request's client is known to have waited (loop-stamps.ts); the measured wait without stamps. */
+  closeWait(start: number, measuredMs: number): number {
+    return this.reader.waited?.(start, measuredMs) ?? measuredMs;
   }
 
   /** Liveness: fails only when the process cannot serve (a blocked loop, or the user's check). Never on a dependency. */
@@ -358,24 +367,6 @@ export class Lifecycle {
     if (!was && reason !== undefined) this.shedSinceSample ??= reason;
     if (was !== (reason !== undefined)) this.options.onShedChange?.(reason);
   }
-}
-
-/** Why the reading exceeds a shedding limit, or undefined. */
-export function shedReason(shed: ShedConfig, r: LoadReading): string | undefined {
-  const mb = (b: number) => (b >= 10 * 1024 * 1024 ? `${Math.round(b / 1024 / 1024)} MB` : `${b} bytes`);
-  if (shed.maxEventLoopDelayMs !== undefined && r.eventLoopDelayMs > shed.maxEventLoopDelayMs) {
-    return `event loop delay ${Math.round(r.eventLoopDelayMs)} ms > ${shed.maxEventLoopDelayMs} ms`;
-  }
-  if (shed.maxEventLoopUtilization !== undefined && r.eventLoopUtilization > shed.maxEventLoopUtilization) {
-    return `event loop utilization ${r.eventLoopUtilization.toFixed(2)} > ${shed.maxEventLoopUtilization}`;
-  }
-  if (shed.maxHeapUsedBytes !== undefined && r.heapUsedBytes > shed.maxHeapUsedBytes) {
-    return `heap used ${mb(r.heapUsedBytes)} > ${mb(shed.maxHeapUsedBytes)}`;
-  }
-  if (shed.maxRssBytes !== undefined && r.rssBytes > shed.maxRssBytes) {
-    return `RSS ${mb(r.rssBytes)} > ${mb(shed.maxRssBytes)}`;
-  }
-  return undefined;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -4,6 +4,8 @@
 
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { consoleLogger, guarded, OutageLog } from '../logger.js';
+import { LoopStamps } from './loop-stamps.js';
+import type { ShedConfig } from './options.js';
 
 /** One reading of the load watch. */
 export interface LoadReading {
@@ -19,6 +21,15 @@ export interface LoadReading {
 
 /** Reads the process's load; injectable for tests. */
 export type LoadReader = () => LoadReading;
+
+/**
+ * A reader of the real process, which also tells how long a closed connection's client is known to have waited
+ * (LoopStamps.waited, from its lag timer's stamps; the measured wait without one).
+ */
+export type ProcessLoadReader = LoadReader & {
+  close(): void;
+  waited(start: number, measuredMs: number): number;
+};
 
 /**
  * A reader with nothing to read (a cluster's own monitor: its lifecycle answers no probe and sheds nothing). A
@@ -44,11 +55,13 @@ export function processLoadReader(
   lagResolutionMs = 20,
   onMemoryRead: (err: unknown) => void = () => {},
   readMemory = true,
-): LoadReader & { close(): void } {
+): ProcessLoadReader {
   let maxLag = 0;
   let heapUsed = 0;
   let rss = 0;
   let last = performance.now();
+  // Its stamps tell a close's wait (loop-stamps.ts): one idle read per firing, nothing on the request path.
+  const stamps = new LoopStamps();
   const lagTimer =
     lagResolutionMs > 0
       ? setInterval(() => {
@@ -56,6 +69,7 @@ export function processLoadReader(
           const lag = now - last - lagResolutionMs;
           if (lag > maxLag) maxLag = lag;
           last = now;
+          stamps.stamp(now);
         }, lagResolutionMs)
       : undefined;
   lagTimer?.unref();
@@ -88,7 +102,10 @@ export function processLoadReader(
       onMemoryRead(err);
     }
   };
-  return Object.assign(read, { close: () => clearInterval(lagTimer) });
+  return Object.assign(read, {
+    close: () => clearInterval(lagTimer),
+    waited: (start: number, measuredMs: number) => stamps.waited(start, measuredMs),
+  });
 }
 
 /** Calls `onReading` every `intervalMs` with a reading; the timer is unref'd and never keeps the process alive. */
@@ -139,4 +156,22 @@ export class LoadWatch {
     clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** Why the reading exceeds a shedding limit, or undefined. */
+export function shedReason(shed: ShedConfig, r: LoadReading): string | undefined {
+  const mb = (b: number) => (b >= 10 * 1024 * 1024 ? `${Math.round(b / 1024 / 1024)} MB` : `${b} bytes`);
+  if (shed.maxEventLoopDelayMs !== undefined && r.eventLoopDelayMs > shed.maxEventLoopDelayMs) {
+    return `event loop delay ${Math.round(r.eventLoopDelayMs)} ms > ${shed.maxEventLoopDelayMs} ms`;
+  }
+  if (shed.maxEventLoopUtilization !== undefined && r.eventLoopUtilization > shed.maxEventLoopUtilization) {
+    return `event loop utilization ${r.eventLoopUtilization.toFixed(2)} > ${shed.maxEventLoopUtilization}`;
+  }
+  if (shed.maxHeapUsedBytes !== undefined && r.heapUsedBytes > shed.maxHeapUsedBytes) {
+    return `heap used ${mb(r.heapUsedBytes)} > ${mb(shed.maxHeapUsedBytes)}`;
+  }
+  if (shed.maxRssBytes !== undefined && r.rssBytes > shed.maxRssBytes) {
+    return `RSS ${mb(r.rssBytes)} > ${mb(shed.maxRssBytes)}`;
+  }
+  return undefined;
 }

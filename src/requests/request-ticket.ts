@@ -5,7 +5,12 @@ import { clientsToTake } from './client-backlog.js';
 import { clientsWait, cutOffStatus } from './cut-off.js';
 import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
-import { ABORTED_STATUS, ANSWERED_CLOSE_COLUMN, BODY_CLOSE_COLUMN } from './route-counters.js';
+import {
+  ABORTED_STATUS,
+  ANSWERED_CLOSE_COLUMN,
+  BODY_CLOSE_COLUMN,
+  QUICK_CLOSE_COLUMN,
+} from './route-counters.js';
 
 /**
  * What an adapter keeps of one request from its start to its end: its response, the framework's request (`request`,
@@ -40,10 +45,13 @@ export interface TicketParts {
     learnFrom(req: IncomingMessage, socket?: IncomingMessage['socket'] | null): void;
     addServer(server: Server): void;
     readonly inFlightAges: InFlightAges;
+    /** How long the client of a request started at `start` and closed `measuredMs` later is known to have waited. */
+    closeWait(start: number, measuredMs: number): number;
   };
   requests: {
     record(method: string, route: string, status: number, durationMs: number): void;
     recordWaitedClose(method: string, route: string, column?: number): void;
+    readonly config: { readonly unansweredMinWaitMs: number; readonly abortedFailureMs: number };
   };
 }
 
@@ -127,12 +135,27 @@ export class TicketPath {
     if (status === ABORTED_STATUS) {
       let column: number;
       [status, durationMs, column] = settleCutOff(ticket.res, durationMs);
+      if (column === 0 && status === ABORTED_STATUS) column = this.quickColumn(ticket, durationMs);
       if (column !== 0) {
         parts.requests.recordWaitedClose(method, route, column);
         return;
       }
     }
     parts.requests.record(method, route, status, durationMs);
+  }
+
+  /**
+   * For an unanswered close `durationMs` after its request's start (the server's notice): QUICK_CLOSE_COLUMN when
+   * that measured wait alone would count it toward `unanswered` (at least `unansweredMinWaitMs`, less than
+   * `abortedFailureMs`) but what is known of its client's wait (Lifecycle.closeWait: the event loop's idle time since
+   * the start, or a poll it made; lifecycle/loop-stamps.ts) is under the floor: the loop was busy, so the client may
+   * have closed at once (outside review 10, F5). Else 0: the close is recorded by its duration, as before. On the
+   * close path only; a close at or past `abortedFailureMs` stays a failed request, its duration the server's.
+   */
+  private quickColumn(ticket: RequestTicket, durationMs: number): number {
+    const { unansweredMinWaitMs: floor, abortedFailureMs } = this.parts.requests.config;
+    if (!(durationMs >= floor && durationMs < abortedFailureMs)) return 0;
+    return this.parts.lifecycle.closeWait(ticket.start, durationMs) < floor ? QUICK_CLOSE_COLUMN : 0;
   }
 }
 

@@ -1,0 +1,140 @@
+// Regression (outside review 10, F5) on real Express 5/4, Fastify 5/4 and Koa 3/2 servers on port 0, raw TCP clients.
+// An early close counts toward `unanswered` only when its client waited `unansweredMinWaitMs` (100 ms); the wait was
+// measured up to when the server noticed the close, and a route's synchronous work delays that notice: clients that
+// reset their connection at once to a route that runs 150 ms of synchronous work were read as 150 ms waits, and
+// `minRequests` of them paged an idle, healthy service (errors critical, `unanswered`). Now the wait known is the event
+// loop's idle time since the request's start (or a poll it made since), which a busy loop does not add to: those
+// closes are quick. Clients that wait 400 ms on the same route (150 ms of work, then it hangs) and then close still
+// page. The oracle is the clients' own timing: each records when it sent its request and when it closed.
+
+import type { Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import type { MonitorOptions } from '../../src/monitor/options.js';
+import type { SystemMonitor } from '../../src/monitor.js';
+import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
+import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+import { GET } from './raw-clients.js';
+import { eventually } from './workload-apps.js';
+
+const running = closedAfterEach();
+const N = 5; // minRequests
+const FLOOR = 100; // unansweredMinWaitMs, the default
+const WORK = 150; // ms of synchronous work the route runs before it waits
+const WAIT = 400; // ms a client of the second case waits before it closes
+/** Every close is early whatever the machine's load (an hour): the rule under test is the `unanswered` one. */
+const OPTIONS: MonitorOptions = {
+  sampleIntervalMs: 0,
+  abortedFailureMs: 3_600_000,
+  alerts: { error_rate: { minRequests: N } },
+};
+const never = () => new Promise<never>(() => {});
+
+/** `ms` of synchronous work (a hash, a render): the event loop is held throughout. */
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin
+  }
+}
+
+interface Case {
+  name: string;
+  /** GET /cpu: WORK ms of synchronous work, then it waits (a call that never answers). */
+  start(): Promise<{ monitor: SystemMonitor; server: Server }>;
+}
+
+function cases(modules: FrameworkModules): Case[] {
+  const v = modules.versions;
+  const cpu = async () => {
+    busy(WORK);
+    await never();
+  };
+  return [
+    {
+      name: `Express ${v.express}`,
+      start: () => expressApp(OPTIONS, (app) => app.get('/cpu', () => void cpu()), modules),
+    },
+    {
+      name: `Fastify ${v.fastify}`,
+      start: () => fastifyApp(OPTIONS, (app) => app.get('/cpu', cpu), modules),
+    },
+    {
+      name: `Koa ${v.koa}`,
+      start: () => koaApp(OPTIONS, (router) => router.get('/cpu', cpu), modules),
+    },
+  ];
+}
+
+async function listening(c: Case) {
+  const started = await c.start();
+  running.push(started);
+  await new Promise<void>((done) => started.server.listen(0, '127.0.0.1', done));
+  return { ...started, port: (started.server.address() as { port: number }).port };
+}
+
+/**
+ * One client: connects, sends GET /cpu, and `waitMs` later closes: at once with a reset (RST, what a health checker
+ * or a load balancer that gives up sends), else with destroy(). Resolves with the client's own wait, from the write
+ * to the close, once its socket closed.
+ */
+function client(port: number, waitMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let waited = 0;
+    const s: Socket = connect(port, '127.0.0.1', () => {
+      s.write(GET('/cpu'));
+      sent = performance.now();
+      const close = () => {
+        waited = performance.now() - sent;
+        if (waitMs === 0) s.resetAndDestroy();
+        else s.destroy();
+      };
+      if (waitMs === 0) close();
+      else setTimeout(close, waitMs);
+    });
+    s.on('error', () => {});
+    s.on('close', () => resolve(waited));
+  });
+}
+
+const earlyCloses = async (m: SystemMonitor) =>
+  (await m.getMetrics({ maxAgeMs: 0 })).errors.count_aborted_early;
+
+describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name, c] as const))(
+  '%s: a close the server noticed late because its loop was busy is no evidence of a wait (outside review 10, F5)',
+  (_name, c) => {
+    it(`${N} clients that reset at once a route of ${WORK} ms of synchronous work: quick closes, not unanswered`, async () => {
+      const app = await listening(c);
+      // As the review's: all within a few ms.
+      const waits = await Promise.all(Array.from({ length: N }, () => client(app.port, 0)));
+      expect(waits.every((w) => w < FLOOR)).toBe(true); // the oracle: no client waited the floor
+      await eventually(async () => (await earlyCloses(app.monitor)) === N);
+      const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      expect(m.errors.count_aborted_early).toBe(N);
+      expect(m.errors.count_aborted_quick).toBe(N); // was 0: each noticed after the work, past the floor
+      expect(m.errors.unanswered).toBeUndefined(); // was true, errors critical
+      expect(m.errors.status).not.toBe('critical');
+    });
+
+    it(`${N} clients that wait ${WAIT} ms on the same route, one after another, then close: still unanswered`, async () => {
+      const app = await listening(c);
+      const waits: number[] = [];
+      for (let i = 0; i < N; i++) {
+        waits.push(await client(app.port, WAIT));
+        await eventually(async () => (await earlyCloses(app.monitor)) === i + 1);
+      }
+      // The oracle: each client waited its 400 ms, past the floor (a timer may fire up to 1 ms early on this clock).
+      expect(waits.every((w) => w >= WAIT - 2)).toBe(true);
+      const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
+      expect(m.errors).toMatchObject({
+        status: 'critical',
+        unanswered: true,
+        count_aborted_early: N,
+        count_aborted_quick: 0,
+        error_rate_percent: 100,
+      });
+    });
+  },
+);
