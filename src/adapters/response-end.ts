@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
-import { http2ClosedStatus, watchStreamEnds } from '../requests/cut-off.js';
+import { http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
@@ -379,6 +379,8 @@ function stampEnd(res: ServerResponse): void {
     if (now !== now) {
       now = performance.now();
       whole = handedOver(res, socket);
+      // Not whole: was its connection already failed (the client's reset found by end()'s write)? Rare path only.
+      if (!whole && socket != null && (socket.destroyed || socket.errored != null)) markEndedLate(res);
     }
     f.endedAt = now;
     f.handedOver = whole;

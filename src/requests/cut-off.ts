@@ -44,6 +44,23 @@ export function markFailed(res: ServerResponse): void {
 }
 
 /**
+ * Responses the application ended on a connection that had already failed (outside review 10, F4): the write in its
+ * end() found the client's reset (a route whose synchronous work outlasted its client's deadline), or the connection
+ * was destroyed before. Nothing of it reached the client, which had left first: not an answered close.
+ */
+const endedLate = new WeakSet<ServerResponse>();
+
+/** For the adapters, when an end() returned with its connection already failed (never on a response handed over). */
+export function markEndedLate(res: ServerResponse): void {
+  endedLate.add(res);
+}
+
+/** Whether the application ended `res` only after its connection had failed (markEndedLate). */
+export function wasEndedLate(res: ServerResponse): boolean {
+  return endedLate.has(res);
+}
+
+/**
  * The status to record for an adapter's response that ended with status 499 (closedStatus): ANSWERED_499_STATUS
  * when it completed with the application's own 499; FAILED_STATUS when it was cut off after the application
  * failed (an error the framework handed on, marked by markFailed, or the response destroyed by the server itself,

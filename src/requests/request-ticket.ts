@@ -2,7 +2,7 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { clientsToTake } from './client-backlog.js';
-import { clientsWait, cutOffStatus } from './cut-off.js';
+import { clientsWait, cutOffStatus, wasEndedLate } from './cut-off.js';
 import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
 import {
@@ -167,13 +167,16 @@ export class TicketPath {
  * `abortedFailureMs` is 0 (every aborted request failed). An application failure (cutOffStatus: 500) is judged first,
  * so it stays a failed request. Third: the counter column of an early close not toward the `unanswered` verdict, or 0:
  * ANSWERED_CLOSE_COLUMN when the application had ended the response or was blocked on its client (clientsToTake:
- * client-backlog.ts), BODY_CLOSE_COLUMN when the request's body was still arriving (bodyArriving: the server waited
- * for its client, outside review 7, F2) (RequestStats.recordWaitedClose; a recordRequest() caller says an answered
- * close with `answered: true` on its 499).
+ * client-backlog.ts), unless it ended it only after its connection had failed (wasEndedLate: the client left
+ * first, outside review 10, F4), BODY_CLOSE_COLUMN when the request's body was still arriving (bodyArriving: the
+ * server waited for its client, outside review 7, F2) (RequestStats.recordWaitedClose; a recordRequest() caller says
+ * an answered close with `answered: true` on its 499).
  */
 export function settleCutOff(res: ServerResponse, durationMs: number): [number, number, number] {
   const status = cutOffStatus(res);
   if (status !== ABORTED_STATUS) return [status, durationMs, 0];
+  // Ended after its client had left (the write in end() found the reset): unanswered, timed to the close.
+  if (wasEndedLate(res)) return [status, durationMs, 0];
   if (clientsToTake(res)) return [status, 0, ANSWERED_CLOSE_COLUMN];
   if (clientsWait(res)) return [status, 0, BODY_CLOSE_COLUMN]; // not to take: its body was arriving
   return [status, durationMs, 0];

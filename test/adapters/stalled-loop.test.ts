@@ -1,0 +1,159 @@
+// What the figures say of a stalled event loop whose clients leave before it answers (outside review 10, F4), on real
+// Express 5, Fastify 5 and Koa 3 servers, raw TCP clients. A route runs 1.2 s of synchronous work, then answers 200;
+// its clients give up after 300 ms, before any byte comes. The server cannot see them leave while its loop is held:
+// a client's FIN waits unread in the kernel, so the response is written after it and the kernel takes it (the
+// client's kernel answers it with a reset): recorded as the 200 the server sent, its duration the stall (in latency
+// and `api_response_time`), nothing subtracted (no write blocked on the client). A client that resets instead makes
+// the late write fail: a 499, failed (it came after `abortedFailureMs`), the stall as its duration. Regression: that
+// one was an answered early close (the response ended, so "the client's to take"): no request, no latency. A request sent
+// during the stall to a route that answers at once is read after it and timed from its hand-over: its handler's time,
+// not its wait in the kernel (the limit README names). The oracles: the handler's own timing of its work (a lower
+// bound of each recorded duration), and the clients' own bytes (none: they left first).
+
+import type { Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import type { MonitorOptions } from '../../src/monitor/options.js';
+import type { SystemMonitor } from '../../src/monitor.js';
+import { closedAfterEach, expressApp, fastifyApp, koaApp } from './framework-apps.js';
+import { CURRENT_MAJORS } from './framework-modules.js';
+import { eventually } from './workload-apps.js';
+
+const running = closedAfterEach();
+const STALL = 1200; // ms of synchronous work
+const GIVE_UP = 300; // ms a client waits
+const OPTIONS: MonitorOptions = { sampleIntervalMs: 0 }; // abortedFailureMs: 1000, the default
+
+/** The handler's own timing of its work: start and end, performance.now(). */
+const worked: Array<[number, number]> = [];
+
+function stall(): string {
+  const start = performance.now();
+  while (performance.now() - start < STALL) {
+    // spin: the loop is held
+  }
+  worked.push([start, performance.now()]);
+  return 'ok';
+}
+
+interface Case {
+  name: string;
+  /** GET /fin and GET /rst: STALL ms of synchronous work, then 200 `ok`; GET /ok: 200 `ok` at once. */
+  start(): Promise<{ monitor: SystemMonitor; server: Server }>;
+}
+
+const v = CURRENT_MAJORS.versions;
+const CASES: Case[] = [
+  {
+    name: `Express ${v.express}`,
+    start: () =>
+      expressApp(OPTIONS, (app) => {
+        for (const p of ['/fin', '/rst']) app.get(p, (_req, res) => void res.send(stall()));
+        app.get('/ok', (_req, res) => void res.send('ok'));
+      }),
+  },
+  {
+    name: `Fastify ${v.fastify}`,
+    start: () =>
+      fastifyApp(OPTIONS, (app) => {
+        for (const p of ['/fin', '/rst']) app.get(p, async () => stall());
+        app.get('/ok', async () => 'ok');
+      }),
+  },
+  {
+    name: `Koa ${v.koa}`,
+    start: () =>
+      koaApp(OPTIONS, (router) => {
+        for (const p of ['/fin', '/rst'])
+          router.get(p, (ctx) => {
+            ctx.body = stall();
+          });
+        router.get('/ok', (ctx) => {
+          ctx.body = 'ok';
+        });
+      }),
+  },
+];
+
+/**
+ * Clients in a worker thread, whose event loop the server's stall does not hold (a client in the server's own thread
+ * could not give up during it): each sends GET `path` `at` ms after the first, and gives up GIVE_UP ms after its
+ * write (FIN: destroy(); or a reset). Resolves with the bytes each got, once all closed.
+ */
+const CLIENTS = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { connect } = require('node:net');
+const { port, clients, giveUpMs } = workerData;
+const bytes = clients.map(() => 0);
+let open = clients.length;
+clients.forEach((c, i) => setTimeout(() => {
+  const s = connect(port, '127.0.0.1', () => {
+    s.write('GET ' + c.path + ' HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n');
+    setTimeout(() => (c.reset ? s.resetAndDestroy() : s.destroy()), giveUpMs);
+  });
+  s.on('data', (d) => { bytes[i] += d.length; });
+  s.on('error', () => {});
+  s.on('close', () => { if (--open === 0) parentPort.postMessage(bytes); });
+}, c.at));
+`;
+
+function clients(port: number, list: Array<{ path: string; at: number; reset: boolean }>): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(CLIENTS, { eval: true, workerData: { port, clients: list, giveUpMs: GIVE_UP } });
+    w.once('message', (bytes: number[]) => {
+      resolve(bytes);
+      void w.terminate();
+    });
+    w.once('error', reject);
+  });
+}
+
+describe.each(CASES.map((c) => [c.name, c] as const))(
+  '%s: a stall its clients left during (outside review 10, F4)',
+  (_name, c) => {
+    it(`clients that leave after ${GIVE_UP} ms of a ${STALL} ms stall: the stall is the recorded duration`, async () => {
+      worked.length = 0;
+      const started = await c.start();
+      running.push(started);
+      const { monitor, server } = started;
+      const recorded: Array<{ route: string; status: number; durationMs: number }> = [];
+      const record = monitor.requests.record.bind(monitor.requests);
+      monitor.requests.record = (method: string, route: string, status: number, durationMs: number) => {
+        recorded.push({ route, status, durationMs });
+        record(method, route, status, durationMs);
+      };
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      const port = (server.address() as { port: number }).port;
+      // /ok is sent 50 ms into /fin's stall and given up 300 ms later too; /rst after both, on an idle loop. No
+      // client got a byte: each left first.
+      const fin = { path: '/fin', at: 0, reset: false };
+      expect(await clients(port, [fin, { path: '/ok', at: 50, reset: false }])).toEqual([0, 0]);
+      expect(await clients(port, [{ path: '/rst', at: 0, reset: true }])).toEqual([0]);
+      // Everything recorded: the requests, and any early close (the /rst one was an answered close before the fix).
+      const early = async () => (await monitor.getMetrics({ maxAgeMs: 0 })).errors.count_aborted_early ?? 0;
+      await eventually(async () => recorded.length + (await early()) === 3);
+      expect(worked).toHaveLength(2);
+      const of = (route: string) => recorded.find((r) => r.route === route);
+      const work = (i: number) => (worked[i] as [number, number])[1] - (worked[i] as [number, number])[0];
+      // FIN: the 200 the server sent, timed over the stall (not shortened: nothing was blocked on the client).
+      expect(of('/fin')).toMatchObject({ status: 200 });
+      expect(of('/fin')?.durationMs).toBeGreaterThanOrEqual(work(0));
+      expect(of('/fin')?.durationMs).toBeLessThan(work(0) + 100);
+      // Queued behind the stall, read after it: timed from its hand-over, its handler's time (the limit README names).
+      expect(of('/ok')).toMatchObject({ status: 200 });
+      expect(of('/ok')?.durationMs).toBeLessThan(100);
+      // Reset: the late write failed, a 499 after abortedFailureMs: a failed request, timed over the stall (was an
+      // answered early close: not a request, no latency, though nothing of the response reached the client).
+      expect(of('/rst')).toMatchObject({ status: 499 });
+      expect(of('/rst')?.durationMs).toBeGreaterThanOrEqual(work(1));
+      const m = await monitor.getMetrics({ maxAgeMs: 0 });
+      expect(m.requests.total).toBe(3);
+      expect(m.errors.count_aborted).toBe(1);
+      expect(m.errors.count_aborted_early).toBe(0);
+      expect(m.errors.count_4xx).toBe(1);
+      // Latency sees the stall: two of the three requests at 1.2 s or more.
+      expect(m.latency.p95_ms).toBeGreaterThanOrEqual(STALL * 0.99);
+    });
+  },
+);
