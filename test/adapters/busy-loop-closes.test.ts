@@ -4,7 +4,7 @@
 // reset their connection at once to a route that runs 150 ms of synchronous work were read as 150 ms waits, and
 // `minRequests` of them paged an idle, healthy service (errors critical, `unanswered`). Now the wait known is the event
 // loop's idle time since the request's start (or a poll it made since), which a busy loop does not add to: those
-// closes are quick. Clients that wait 400 ms on the same route (150 ms of work, then it hangs) and then close still
+// closes are quick. Clients that wait 600 ms on the same route (150 ms of work, then it hangs) and then close still
 // page. The oracle is the clients' own timing: each records when it sent its request and when it closed.
 
 import type { Server } from 'node:http';
@@ -22,7 +22,13 @@ const running = closedAfterEach();
 const N = 5; // minRequests
 const FLOOR = 100; // unansweredMinWaitMs, the default
 const WORK = 150; // ms of synchronous work the route runs before it waits
-const WAIT = 400; // ms a client of the second case waits before it closes
+/**
+ * ms a client of the second case waits before it closes. What the server knows of it counts from the request's start,
+ * less its 150 ms of work: 400 ms leaves 250 ms known, and a machine so loaded that the server reads a request more
+ * than 150 ms after it was sent leaves less than the floor (sound, but a flaky test: seen once at load 21 on 2 cores);
+ * 600 ms keeps a margin of 350 ms for that.
+ */
+const WAIT = 600;
 /** Every close is early whatever the machine's load (an hour): the rule under test is the `unanswered` one. */
 const OPTIONS: MonitorOptions = {
   sampleIntervalMs: 0,
@@ -113,7 +119,7 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
       await eventually(async () => (await earlyCloses(app.monitor)) === N);
       const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
       expect(m.errors.count_aborted_early).toBe(N);
-      expect(m.errors.count_aborted_quick).toBe(N); // was 0: each noticed after the work, past the floor
+      expect(m.errors.count_aborted_quick, `the clients' waits: ${waits.join(', ')} ms`).toBe(N); // was 0
       expect(m.errors.unanswered).toBeUndefined(); // was true, errors critical
       expect(m.errors.status).not.toBe('critical');
     });
@@ -125,10 +131,12 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
         waits.push(await client(app.port, WAIT));
         await eventually(async () => (await earlyCloses(app.monitor)) === i + 1);
       }
-      // The oracle: each client waited its 400 ms, past the floor (a timer may fire up to 1 ms early on this clock).
-      expect(waits.every((w) => w >= WAIT - 2)).toBe(true);
+      // The oracle: each client waited its 600 ms, well past the floor (a timer counts from the loop's cached time, so
+      // on a loaded machine it may fire a few ms early on this clock).
+      const said = `the clients' waits: ${waits.map((w) => w.toFixed(1)).join(', ')} ms`;
+      expect(waits.every((w) => w >= WAIT - 20)).toBe(true);
       const m = await app.monitor.getMetrics({ maxAgeMs: 0 });
-      expect(m.errors).toMatchObject({
+      expect(m.errors, said).toMatchObject({
         status: 'critical',
         unanswered: true,
         count_aborted_early: N,
