@@ -293,6 +293,8 @@ export interface ProcessMetrics extends Component {
 /** One collection of every metric group: what getMetrics(), the HTTP API and the dashboard return. */
 export interface MetricsSnapshot {
   timestamp: string;
+  /** The monitor's last sample's `timestamp`, null before the first (README "Reads change nothing"). */
+  sampled_at?: string | null;
   cpu: CpuMetrics;
   memory: MemoryMetrics;
   disk: DiskMetrics;

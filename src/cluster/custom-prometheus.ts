@@ -25,14 +25,14 @@ export type CustomPromWire =
       series: Array<{ labels: Record<string, string>; sum: number; count: number; le: number[] }>;
     };
 
-/** A registry's metrics as plain data (gauges read as a snapshot reads them). */
+/** A registry's metrics as plain data (gauges as last set or collected: a read runs no collect()). */
 export function customToWire(metrics: Iterable<CustomMetric>, now: number): CustomPromWire[] {
   const out: CustomPromWire[] = [];
   for (const m of metrics) {
     if (m.type === 'counter')
       out.push({ t: 'counter', name: m.name, help: m.config.help, series: m.totals() });
     else if (m.type === 'gauge') {
-      const series = m.snapshot().series.map((s) => ({ labels: s.labels, value: s.value }));
+      const series = m.values().map((s) => ({ labels: { ...s.labels }, value: s.value }));
       out.push({ t: 'gauge', name: m.name, help: m.config.help, series });
     } else {
       out.push({

@@ -2,6 +2,7 @@
 // sources that other parts of sysvitals feed, zero-valued until something feeds them.
 
 import type { RuleLevels, RuleName } from '../alerts/thresholds.js';
+import { errorMessage, type OutageLog } from '../logger.js';
 import { NOTHING_MEASURED } from '../requests/request-groups.js';
 import type { ComponentStatus, RequestGroups, WebSocketMetrics } from '../types.js';
 
@@ -47,4 +48,18 @@ export function websocketMetrics(count: number): WebSocketMetrics {
     return { active_connections: 0, status: 'unknown', error: `websocket source returned ${String(count)}` };
   }
   return { active_connections: Math.round(count), status: 'healthy' };
+}
+
+/** The `websocket` group from its source (0 without one); a source that fails makes it `unknown`, logged once. */
+export function readWebsocket(source: (() => number) | undefined, outages: OutageLog): WebSocketMetrics {
+  if (!source) return websocketMetrics(0);
+  try {
+    const metrics = websocketMetrics(source());
+    if (metrics.error) outages.failed('websocket', metrics.error);
+    else outages.recovered('websocket');
+    return metrics;
+  } catch (err) {
+    outages.failed('websocket', err);
+    return { active_connections: 0, status: 'unknown' as const, error: errorMessage(err) };
+  }
 }

@@ -24,9 +24,10 @@ export interface CollectorSources {
   websocketConnections?: () => number;
   /**
    * Custom metrics' `custom` group; `close` is true for a sample (collect(), which ends the counters' rate
-   * interval) and false for a read (peek(), which must not). @defaultValue none
+   * interval) and false for a read (peek(), which must not); `collect` is true when gauges' collect() callbacks
+   * are to run (a sample, or a read of a monitor without periodic samples). @defaultValue none
    */
-  custom?: (close: boolean) => Record<string, CustomMetricSnapshot>;
+  custom?: (close: boolean, collect: boolean) => Record<string, CustomMetricSnapshot>;
 }
 
 /** Warning and critical levels by rule name (percent, or ms for latency rules), used for the snapshot's statuses. */

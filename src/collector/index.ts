@@ -6,7 +6,7 @@ import type { CustomMetricSnapshot } from '../custom/types.js';
 import { invalidOption } from '../errors.js';
 import { errorMessage, OutageLog } from '../logger.js';
 import type { DatabaseMetrics, MetricsSnapshot, PluginGroup, RedisMetrics, RequestGroups } from '../types.js';
-import { emptyRequestGroups, websocketMetrics } from './app-groups.js';
+import { emptyRequestGroups, readWebsocket } from './app-groups.js';
 import { type CollectorConfig, type CollectorOptions, parseCollectorOptions } from './config.js';
 import { ContainerCollector, cpuInContainer, memoryInContainer } from './container.js';
 import { CpuCollector, FIRST_WINDOW_MS, failedCpu, osCpuSource, procCpuSource } from './cpu.js';
@@ -14,6 +14,7 @@ import { SharedDeadline } from './deadline.js';
 import { DiskCollector, failedDisk, nodeStatFs, procMountSource } from './disk.js';
 import { siCpuMhz, siMountSource, siNetworkSource, siSwap } from './fallbacks.js';
 import { notCollectedHost, probeStatus } from './host-groups.js';
+import { type CallbackGroups, LastSampled } from './last-sampled.js';
 import {
   failedMemory,
   type MemorySource,
@@ -53,6 +54,7 @@ export class MetricsCollector {
   private readonly probeNow: () => number;
   private inflight: Promise<MetricsSnapshot> | undefined;
   private peeking: Promise<MetricsSnapshot> | undefined;
+  private readonly lastSampled = new LastSampled();
   private closed = false;
 
   constructor(options: CollectorOptions = {}) {
@@ -143,11 +145,12 @@ export class MetricsCollector {
   /**
    * One snapshot for a read: the same groups, the interval figures over the interval under way (counter rates:
    * the last one collect() ended), which it neither ends nor restarts, so what collect() reports next does not
-   * depend on reads. Never throws; shares a collection under way.
+   * depend on reads. The application's callbacks (probes, plugins, gauges' collect()) run only with `callbacks`
+   * (no periodic samples); else their groups are the last collect()'s. Never throws; shares a collection under way.
    */
-  peek(): Promise<MetricsSnapshot> {
+  peek(callbacks = false): Promise<MetricsSnapshot> {
     if (this.inflight) return this.inflight;
-    this.peeking ??= this.collectNow(false).finally(() => {
+    this.peeking ??= this.collectNow(false, callbacks).finally(() => {
       this.peeking = undefined;
     });
     return this.peeking;
@@ -174,12 +177,12 @@ export class MetricsCollector {
     this.proc.close();
   }
 
-  private async collectNow(close: boolean): Promise<MetricsSnapshot> {
-    if (!this.config.hostMetrics) return this.collectWithoutHost(close);
+  private async collectNow(close: boolean, callbacks = close): Promise<MetricsSnapshot> {
+    if (!this.config.hostMetrics) return this.collectWithoutHost(close, callbacks);
     const { levels, groupTimeoutMs } = this.config;
     const timestamp = new Date(this.config.clock.now()).toISOString();
     const deadline = new SharedDeadline(groupTimeoutMs, `no answer within ${groupTimeoutMs} ms`);
-    const plugins = this.runPlugins();
+    const deps = this.dependencies(callbacks);
     try {
       const [cpu, memory, disk, network, database, redis, process] = await Promise.all([
         this.group(
@@ -201,8 +204,8 @@ export class MetricsCollector {
           (e) => failedDisk(e, levels.disk.warning),
         ),
         this.group(deadline, 'network', () => this.network.collect(close), failedNetwork),
-        this.database(),
-        this.redis(),
+        deps.database,
+        deps.redis,
         this.group(deadline, 'process', () => this.proc.collect(close), failedProcess),
       ]);
       const container = this.readContainer(close);
@@ -212,7 +215,7 @@ export class MetricsCollector {
         memory: container ? memoryInContainer(memory, container) : memory,
         disk,
         network,
-        ...(await this.appGroups(close, database, redis, process, plugins)),
+        ...(await this.appGroups(close, callbacks, database, redis, process, deps.plugins)),
       };
     } finally {
       deadline.clear();
@@ -223,21 +226,21 @@ export class MetricsCollector {
    * `hostMetrics: false` (a cluster worker's own monitor): no host group is read; they come back
    * not measured here (zero, `unknown`, no error), the app and process groups as usual.
    */
-  private async collectWithoutHost(close: boolean): Promise<MetricsSnapshot> {
+  private async collectWithoutHost(close: boolean, callbacks: boolean): Promise<MetricsSnapshot> {
     const { levels, groupTimeoutMs } = this.config;
     const timestamp = new Date(this.config.clock.now()).toISOString();
     const deadline = new SharedDeadline(groupTimeoutMs, `no answer within ${groupTimeoutMs} ms`);
-    const plugins = this.runPlugins();
+    const deps = this.dependencies(callbacks);
     try {
       const [database, redis, process] = await Promise.all([
-        this.database(),
-        this.redis(),
+        deps.database,
+        deps.redis,
         this.group(deadline, 'process', () => this.proc.collect(close), failedProcess),
       ]);
       return {
         timestamp,
         ...notCollectedHost(levels),
-        ...(await this.appGroups(close, database, redis, process, plugins)),
+        ...(await this.appGroups(close, callbacks, database, redis, process, deps.plugins)),
       };
     } finally {
       deadline.clear();
@@ -247,24 +250,39 @@ export class MetricsCollector {
   /** The groups every snapshot has, with or without host metrics: dependencies, the app's, process, custom, plugins. */
   private async appGroups(
     close: boolean,
+    callbacks: boolean,
     database: MetricsSnapshot['database'],
     redis: MetricsSnapshot['redis'],
     process: MetricsSnapshot['process'],
-    plugins: Promise<MetricsSnapshot['plugins']>,
+    plugins: Promise<Record<string, PluginGroup>>,
   ) {
     const app = this.requestGroups();
+    const pluginGroups = await plugins;
+    if (close) this.lastSampled.keep({ database, redis, plugins: pluginGroups });
     return {
       database,
       redis,
-      websocket: this.websocket(),
+      websocket: readWebsocket(this.config.sources.websocketConnections, this.outages),
       requests: app.requests,
       errors: app.errors,
       latency: app.latency,
       process,
       functions: app.functions,
       routes: app.routes,
-      custom: this.customGroup(close),
-      plugins: await plugins,
+      custom: this.customGroup(close, callbacks),
+      plugins: pluginGroups,
+    };
+  }
+
+  /** The probes' and plugins' groups: run now (`callbacks`), else the last sample's. */
+  private dependencies(callbacks: boolean): { [K in keyof CallbackGroups]: Promise<CallbackGroups[K]> } {
+    if (callbacks) return { database: this.database(), redis: this.redis(), plugins: this.runPlugins() };
+    const names = this.pluginRunners.map((r) => r.plugin.name);
+    const last = this.lastSampled.read(names, this.config.levels.db_latency.warning);
+    return {
+      database: Promise.resolve(last.database),
+      redis: Promise.resolve(last.redis),
+      plugins: Promise.resolve(last.plugins),
     };
   }
 
@@ -354,25 +372,11 @@ export class MetricsCollector {
     };
   }
 
-  private websocket() {
-    const source = this.config.sources.websocketConnections;
-    if (!source) return websocketMetrics(0);
-    try {
-      const metrics = websocketMetrics(source());
-      if (metrics.error) this.outages.failed('websocket', metrics.error);
-      else this.outages.recovered('websocket');
-      return metrics;
-    } catch (err) {
-      this.outages.failed('websocket', err);
-      return { active_connections: 0, status: 'unknown' as const, error: errorMessage(err) };
-    }
-  }
-
-  private customGroup(close: boolean): Record<string, CustomMetricSnapshot> {
+  private customGroup(close: boolean, callbacks: boolean): Record<string, CustomMetricSnapshot> {
     const source = this.config.sources.custom;
     if (!source) return {};
     try {
-      const custom = source(close);
+      const custom = source(close, callbacks);
       this.outages.recovered('custom');
       return custom;
     } catch (err) {

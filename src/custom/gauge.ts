@@ -125,9 +125,12 @@ export class Gauge {
     return this.sets.get(values);
   }
 
-  /** Current values per label set and their sum; runs the `collect` callback first if there is one. */
-  snapshot(): GaugeSnapshot {
-    if (this.collectFn) this.read(this.collectFn);
+  /**
+   * Current values per label set and their sum; with `collect` (a sample's), runs the `collect` callback first if
+   * there is one, else the values are those it last returned (a read calls no application code).
+   */
+  snapshot(collect = true): GaugeSnapshot {
+    if (collect && this.collectFn) this.read(this.collectFn);
     let value = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
       value += c.value;

@@ -75,13 +75,14 @@ export class CustomMetrics {
 
   /**
    * The `custom` group: every metric by name, in creation order. `close` false (a read): counters' rates stay
-   * those of the interval the last sample ended (Counter.snapshot).
+   * those of the interval the last sample ended (Counter.snapshot). `collect` false: gauges' collect() callbacks
+   * are not run, their values are those last collected (a read with sampling on).
    */
-  snapshot(now: number, close = true): Record<string, CustomMetricSnapshot> {
+  snapshot(now: number, close = true, collect = close): Record<string, CustomMetricSnapshot> {
     const out: Record<string, CustomMetricSnapshot> = {};
     for (const [name, m] of this.metrics) {
       if (m.type === 'counter') out[name] = m.snapshot(now, close);
-      else out[name] = m.type === 'gauge' ? m.snapshot() : m.snapshot(now);
+      else out[name] = m.type === 'gauge' ? m.snapshot(collect) : m.snapshot(now);
     }
     return out;
   }

@@ -206,7 +206,7 @@ export function createParts(
     // Cluster mode: host metrics are collected once per host, by the aggregator's cluster monitor.
     hostMetrics: !clustered,
     sources: {
-      custom: (close) => custom.snapshot(owner.clock.now(), close),
+      custom: (close, collect) => custom.snapshot(owner.clock.now(), close, collect),
       requests: () => requests.groups(),
       websocketConnections: ctx.websocketConnections,
     },
@@ -286,6 +286,8 @@ export function createParts(
   const sampler = new Sampler({
     ...ctx,
     ...parts,
+    // Without periodic samples a read has nothing sampled to show: it runs the callbacks itself.
+    readsCollect: options.sampleIntervalMs === 0,
     sampled: (snapshot) => {
       history.add(snapshot);
       ctx.sampled(snapshot);

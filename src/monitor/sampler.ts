@@ -1,6 +1,7 @@
 // The monitor's sampler: one collection at a time, completed with the request, query, job and analytics
 // figures, kept as the latest snapshot. Only a sample ends the interval of the figures measured since the
-// previous one and is evaluated by the alert engine; a read changes neither (README "Reads change nothing").
+// previous one and is evaluated by the alert engine; a read changes neither, and with sampling on calls none of
+// the application's callbacks (probes, plugins, gauges' collect()): README "Reads change nothing".
 
 import type { AlertSystem } from '../alerts/engine.js';
 import type { Analytics } from '../analytics/analytics.js';
@@ -32,6 +33,11 @@ export interface SamplerParts {
   readonly functions: { readonly dropped: number };
   readonly clock: Clock;
   readonly logger: Logger;
+  /**
+   * True without periodic samples (`sampleIntervalMs: 0`): a read then runs probes, plugins and gauges' collect()
+   * itself; false: a read shows what the last sample collected of them.
+   */
+  readonly readsCollect: boolean;
   /** A periodic sample's snapshot, for the history bucket and the `metrics` event. */
   readonly sampled: (snapshot: MetricsSnapshot) => void;
 }
@@ -41,6 +47,7 @@ export class Sampler {
   /** The last snapshot collected (sampled or read on demand); undefined before the first. */
   latest: MetricsSnapshot | undefined;
   private latestAt = 0;
+  private sampledAt: string | null = null;
   private refreshing: Promise<MetricsSnapshot> | undefined;
   /** The periodic sample under way, if any. */
   sampling: Promise<MetricsSnapshot> | undefined;
@@ -67,7 +74,8 @@ export class Sampler {
 
   /**
    * The latest snapshot, collected on demand when older than `maxAgeMs` (default 1000). A read: its interval
-   * figures are the interval under way's (counter rates the last sample's), nothing is reset or evaluated.
+   * figures are the interval under way's (counter rates the last sample's), nothing is reset or evaluated, and
+   * (unless `readsCollect`) the probes', plugins' and callback gauges' figures are the last sample's.
    */
   getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
     const maxAgeMs = options.maxAgeMs ?? 1000;
@@ -76,7 +84,7 @@ export class Sampler {
     if (this.latest && age >= 0 && age <= maxAgeMs) return Promise.resolve(this.latest);
     if (this.sampling) return this.sampling;
     this.refreshing ??= this.m.collector
-      .peek()
+      .peek(this.m.readsCollect)
       .then((snapshot) => this.accept(snapshot, false))
       .finally(() => {
         this.refreshing = undefined;
@@ -132,6 +140,8 @@ export class Sampler {
     }
     // The alert state must not depend on how often anyone reads: rules are evaluated on samples only.
     if (sample) m.alertSystem.checkThresholds(snapshot);
+    if (sample) this.sampledAt = snapshot.timestamp;
+    snapshot.sampled_at = this.sampledAt;
     this.latest = snapshot;
     this.latestAt = m.clock.now();
     return snapshot;

@@ -43,7 +43,7 @@ export function renderCustom(
     } else if (m.type === 'gauge') {
       const name = `${prefix}${m.name}`;
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-      for (const s of m.snapshot().series) out.push(`${name}${labels(s.labels)} ${formatValue(s.value)}`);
+      for (const s of m.values()) out.push(`${name}${labels(s.labels)} ${formatValue(s.value)}`);
     } else {
       const name = `${prefix}${m.name}`;
       const le = [...m.config.buckets.map((b) => `le="${formatValue(b)}"`), 'le="+Inf"'];
