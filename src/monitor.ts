@@ -304,7 +304,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     return this.parts.sampler.sample();
   }
 
-  /** The latest snapshot, collected on demand when older than `maxAgeMs` (callers share one collection); not in history. */
+  /** The latest snapshot, collected when older than `maxAgeMs`; with sampling on, probes/plugins/gauges as sampled. */
   getMetrics(options: MetricsReadOptions = {}): Promise<MetricsSnapshot> {
     return this.parts.sampler.getMetrics(options);
   }

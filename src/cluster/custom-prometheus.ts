@@ -54,7 +54,7 @@ export function customToWire(metrics: Iterable<CustomMetric>, now: number): Cust
 
 /**
  * The figures read back as what the serializer reads of a metric (type, name, help, buckets, and
- * totals() or snapshot().series), nothing more: they are not metrics one can record into.
+ * totals() or values()), nothing more: they are not metrics one can record into.
  */
 export function customFromWire(wire: readonly CustomPromWire[]): CustomMetric[] {
   return wire.map((w) => {
@@ -65,7 +65,7 @@ export function customFromWire(wire: readonly CustomPromWire[]): CustomMetric[] 
         type: 'gauge',
         name: w.name,
         config: { help: w.help },
-        snapshot: () => ({ series: w.series }),
+        values: () => w.series,
       };
     return {
       type: 'histogram',

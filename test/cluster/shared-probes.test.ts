@@ -9,6 +9,7 @@ import {
   aggregatorPid,
   BASE,
   everyWorker,
+  get,
   getJson,
   metricsOf as metrics,
   until,
@@ -26,6 +27,30 @@ interface Whoami {
 describe('node:cluster: probes and plugins once per cluster', () => {
   // Start-up guard only, no timed assertion.
   const c = useCluster({ PROBE: '1', SAMPLE_MS: '300' }, 3);
+
+  it('reads run no probe: a burst of cluster and per-worker reads adds only the samples of its span (review 11, F6)', async () => {
+    const first = await metrics(c.port);
+    const aggPid = aggregatorPid(first.cluster);
+    const other = c.pids.find((p) => p !== aggPid) as number;
+    const t0 = performance.now();
+    const p0 = (await everyWorker<Whoami>(c.port, c.pids)).get(aggPid) as Whoami;
+    for (let i = 0; i < 20; i++) {
+      await getJson(c.port, `${BASE}/metrics`);
+      await getJson(c.port, `${BASE}/metrics?instance=${other}`);
+      await getJson(c.port, `${BASE}/health?detailed=true`);
+      const scrape = await get(c.port, `${BASE}/metrics/prometheus`);
+      expect(scrape.status, scrape.body).toBe(200);
+    }
+    const workers = await everyWorker<Whoami>(c.port, c.pids);
+    const span = performance.now() - t0;
+    const p1 = workers.get(aggPid) as Whoami;
+    // Oracle: the aggregator samples every 300 ms (SAMPLE_MS), one probe check and at most one plugin run each;
+    // before, each of the 80 reads (fresh, maxAgeMs 0 in cluster mode) ran the probe again.
+    const samples = Math.floor(span / 300) + 1;
+    expect(p1.probeCalls - p0.probeCalls).toBeLessThanOrEqual(samples);
+    expect(p1.pluginCalls - p0.pluginCalls).toBeLessThanOrEqual(samples);
+    for (const [pid, w] of workers) if (pid !== aggPid) expect([w.probeCalls, w.pluginCalls]).toEqual([0, 0]);
+  }, 60_000);
 
   it("only the aggregator calls the probe and the plugin; after its SIGKILL only the new one's calls grow", async () => {
     const before = await metrics(c.port);
