@@ -230,7 +230,10 @@ export class CustomMerger {
       if (d.type === 'histogram') return this.registry.histogram(d.name, { ...base, buckets: d.def.buckets });
       const series = new Map<string, Record<string, string>>();
       this.gaugeSeries.set(d.name, series);
-      return this.registry.gauge(d.name, { ...base, collect: () => this.gaugeSums(d.name, series) });
+      const gauge = this.registry.gauge(d.name, { ...base, collect: () => this.gaugeSums(d.name, series) });
+      // Our own sum of what the workers reported (a read syncs them first): computed on reads too.
+      gauge.derived = true;
+      return gauge;
     } catch (err) {
       return this.refuse(d.name, errorMessage(err));
     }

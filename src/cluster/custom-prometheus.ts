@@ -25,14 +25,14 @@ export type CustomPromWire =
       series: Array<{ labels: Record<string, string>; sum: number; count: number; le: number[] }>;
     };
 
-/** A registry's metrics as plain data (gauges as last set or collected: a read runs no collect()). */
+/** A registry's metrics as plain data (a gauge as last set or sampled: no collect() of yours). */
 export function customToWire(metrics: Iterable<CustomMetric>, now: number): CustomPromWire[] {
   const out: CustomPromWire[] = [];
   for (const m of metrics) {
     if (m.type === 'counter')
       out.push({ t: 'counter', name: m.name, help: m.config.help, series: m.totals() });
     else if (m.type === 'gauge') {
-      const series = m.values().map((s) => ({ labels: { ...s.labels }, value: s.value }));
+      const series = m.snapshot(false).series.map((s) => ({ labels: s.labels, value: s.value }));
       out.push({ t: 'gauge', name: m.name, help: m.config.help, series });
     } else {
       out.push({
@@ -54,7 +54,7 @@ export function customToWire(metrics: Iterable<CustomMetric>, now: number): Cust
 
 /**
  * The figures read back as what the serializer reads of a metric (type, name, help, buckets, and
- * totals() or values()), nothing more: they are not metrics one can record into.
+ * totals() or snapshot().series), nothing more: they are not metrics one can record into.
  */
 export function customFromWire(wire: readonly CustomPromWire[]): CustomMetric[] {
   return wire.map((w) => {
@@ -65,7 +65,7 @@ export function customFromWire(wire: readonly CustomPromWire[]): CustomMetric[] 
         type: 'gauge',
         name: w.name,
         config: { help: w.help },
-        values: () => w.series,
+        snapshot: () => ({ series: w.series }),
       };
     return {
       type: 'histogram',

@@ -63,6 +63,11 @@ export class Gauge {
   /** @internal */
   readonly config: ParsedBase;
   private readonly collectFn: (() => GaugeReading) | undefined;
+  /**
+   * The callback is sysvitals' own pure derivation (a cluster aggregator's sum of its workers' reported values), run
+   * by reads too; a user's collect() runs at samples only. @internal
+   */
+  derived = false;
   private readonly sets: LabelSets<GaugeCell>;
   private error: string | undefined;
   /** Calls whose label values could not be read (a getter or toString that throws): ignored, counted. */
@@ -130,7 +135,7 @@ export class Gauge {
    * there is one, else the values are those it last returned (a read calls no application code).
    */
   snapshot(collect = true): GaugeSnapshot {
-    if (collect && this.collectFn) this.read(this.collectFn);
+    if ((collect || this.derived) && this.collectFn) this.read(this.collectFn);
     let value = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
       value += c.value;

@@ -43,7 +43,9 @@ export function renderCustom(
     } else if (m.type === 'gauge') {
       const name = `${prefix}${m.name}`;
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
-      for (const s of m.values()) out.push(`${name}${labels(s.labels)} ${formatValue(s.value)}`);
+      // As last set or sampled: a scrape is a read, it runs no collect() of yours (README "Reads change nothing").
+      for (const s of m.snapshot(false).series)
+        out.push(`${name}${labels(s.labels)} ${formatValue(s.value)}`);
     } else {
       const name = `${prefix}${m.name}`;
       const le = [...m.config.buckets.map((b) => `le="${formatValue(b)}"`), 'le="+Inf"'];
