@@ -7,8 +7,10 @@ import type { CustomMetricSnapshot } from './custom/types.js';
 import type { FunctionStats } from './functions/function-row.js';
 import type { ErrorHorizonMetrics } from './requests/horizon-metrics.js';
 import type { RouteStats } from './requests/route-stats.js';
+import type { ApdexGroup, JobsSnapshotGroup } from './monitor/snapshot-groups.js';
 
 export type { ClusterModeOff, ClusterProcess, ClusterSummary, ClusterWorker } from './cluster/view-types.js';
+export type { ApdexGroup, JobsSnapshotGroup } from './monitor/snapshot-groups.js';
 
 /** Status of one snapshot group or health component; `unknown` when it could not be measured. */
 export type ComponentStatus = 'healthy' | 'warning' | 'critical' | 'unknown';
@@ -322,9 +324,9 @@ export interface MetricsSnapshot {
    * not); a score at or above it breaches the rule, and the dashboard shades from it. Set by the monitor.
    */
   anomaly?: { scored_at: string | null; scores: Record<string, number>; threshold: number };
-  /** Cluster mode only: which workers these figures cover, and whether any is missing. */
   /** Cluster mode, `instance=<worker>`: the aggregator whose host groups (cpu, memory, disk, network) it shows. */
   host_from?: string;
+  /** Cluster mode only: which workers these figures cover, and whether any is missing. */
   cluster?: ClusterSummary;
   /** Cluster mode asked for but off in this process (its figures are per process), and why. */
   cluster_mode?: ClusterModeOff;
@@ -342,31 +344,6 @@ export interface QueriesGroup {
   count: number;
   /** p95 of those (ms); `null` when there were none (no reading, never 0), as `queries/`' `window_p95_ms`. */
   p95_ms: number | null;
-}
-
-/** Background jobs in a snapshot: the stale ones and the ones watched with `expectEvery`. */
-export interface JobsSnapshotGroup {
-  count: number;
-  stale: string[];
-  watched: Array<{ name: string; since_success_seconds: number; limit_seconds: number; stale: boolean }>;
-}
-
-/** Apdex = (satisfied + tolerating / 2) / total, over the request window; `score` null without requests. */
-export interface ApdexGroup {
-  score: number | null;
-  /** The server-wide target T in ms (routes may have their own). */
-  t_ms: number;
-  satisfied: number;
-  tolerating: number;
-  frustrated: number;
-  /**
-   * `unmatched` requests answered 4xx in the window, left out of the score and its counts (as from the error rate's
-   * `count_judged`); from a route row that also holds judged requests, counted out of satisfied first, then
-   * tolerating (the score is then a lower bound). OPTIONS ones are in `count_unmatched_options`, left out alike.
-   */
-  count_unmatched_4xx?: number;
-  /** `unmatched` OPTIONS answered below 500 in the window (errors.count_unmatched_options), left out alike. */
-  count_unmatched_options?: number;
 }
 
 /** One collector plugin's group: what its collect() returned, with a status (and the error when it failed). */
