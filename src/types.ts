@@ -5,9 +5,9 @@ import type { ClusterModeOff, ClusterSummary } from './cluster/view-types.js';
 import type { DroppedObservations } from './collector/dropped.js';
 import type { CustomMetricSnapshot } from './custom/types.js';
 import type { FunctionStats } from './functions/function-row.js';
+import type { ApdexGroup, JobsSnapshotGroup } from './monitor/snapshot-groups.js';
 import type { ErrorHorizonMetrics } from './requests/horizon-metrics.js';
 import type { RouteStats } from './requests/route-stats.js';
-import type { ApdexGroup, JobsSnapshotGroup } from './monitor/snapshot-groups.js';
 
 export type { ClusterModeOff, ClusterProcess, ClusterSummary, ClusterWorker } from './cluster/view-types.js';
 export type { ApdexGroup, JobsSnapshotGroup } from './monitor/snapshot-groups.js';
