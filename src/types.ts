@@ -5,12 +5,14 @@ import type { ClusterModeOff, ClusterSummary } from './cluster/view-types.js';
 import type { DroppedObservations } from './collector/dropped.js';
 import type { CustomMetricSnapshot } from './custom/types.js';
 import type { FunctionStats } from './functions/function-row.js';
-import type { ApdexGroup, JobsSnapshotGroup } from './monitor/snapshot-groups.js';
+import type { JobsSnapshotGroup } from './profiling/jobs-group.js';
+import type { ApdexGroup } from './requests/apdex-group.js';
 import type { ErrorHorizonMetrics } from './requests/horizon-metrics.js';
 import type { RouteStats } from './requests/route-stats.js';
 
 export type { ClusterModeOff, ClusterProcess, ClusterSummary, ClusterWorker } from './cluster/view-types.js';
-export type { ApdexGroup, JobsSnapshotGroup } from './monitor/snapshot-groups.js';
+export type { JobsSnapshotGroup } from './profiling/jobs-group.js';
+export type { ApdexGroup } from './requests/apdex-group.js';
 
 /** Status of one snapshot group or health component; `unknown` when it could not be measured. */
 export type ComponentStatus = 'healthy' | 'warning' | 'critical' | 'unknown';

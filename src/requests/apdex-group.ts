@@ -1,11 +1,4 @@
-// Two groups of a metrics snapshot (src/types.ts's MetricsSnapshot): background jobs and the server-wide Apdex.
-
-/** Background jobs in a snapshot: the stale ones and the ones watched with `expectEvery`. */
-export interface JobsSnapshotGroup {
-  count: number;
-  stale: string[];
-  watched: Array<{ name: string; since_success_seconds: number; limit_seconds: number; stale: boolean }>;
-}
+// The server-wide Apdex group of a metrics snapshot (src/types.ts's MetricsSnapshot.apdex).
 
 /** Apdex = (satisfied + tolerating / 2) / total, over the request window; `score` null without requests. */
 export interface ApdexGroup {
