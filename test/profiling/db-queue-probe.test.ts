@@ -27,9 +27,6 @@ const N = 4;
  */
 const BELOW_MS = 2 * SLEEP_S * 1000 - 10;
 
-// Every test below opens its own connections, pool and monitor: the four describes and their tests run at the
-// same time (describe.concurrent), the server-side sleeps of PostgreSQL and MariaDB overlapping instead of adding up.
-// Each bound is on one statement's own time, as the server slept it (the statements of a test share one connection).
 const monitors: SystemMonitor[] = [];
 function monitor(options: Parameters<typeof createMonitor>[0] = {}): SystemMonitor {
   const m = createMonitor({
@@ -66,7 +63,7 @@ function expectStatementTimes(m: SystemMonitor, fingerprint: string, count: numb
   }
 }
 
-describe.skipIf(pgMissing).concurrent('instrumentPg: statements queued on one Client (F1)', () => {
+describe.skipIf(pgMissing)('instrumentPg: statements queued on one Client (F1)', () => {
   it('times each from when pg sends it: promise, callback and pg.Query forms', async () => {
     const m = monitor();
     const client = instrumentPg(new pg.Client(pgConfig), m);
@@ -120,7 +117,7 @@ describe.skipIf(pgMissing).concurrent('instrumentPg: statements queued on one Cl
   });
 });
 
-describe.skipIf(mysqlMissing).concurrent('instrumentMysql: statements queued on one connection (F1)', () => {
+describe.skipIf(mysqlMissing)('instrumentMysql: statements queued on one connection (F1)', () => {
   it('times each from when mysql2 starts it: query and execute, promise and callback API', async () => {
     const m = monitor();
     const conn = instrumentMysql(await mysqlPromise.createConnection(myConfig), m);
@@ -146,7 +143,7 @@ describe.skipIf(mysqlMissing).concurrent('instrumentMysql: statements queued on 
   });
 });
 
-describe.skipIf(pgMissing).concurrent('pgProbe on an instrumented pool (F4, F5)', () => {
+describe.skipIf(pgMissing)('pgProbe on an instrumented pool (F4, F5)', () => {
   it("does not count its own SELECT 1 among the application's queries", async () => {
     const m = monitor();
     const pool = instrumentPg(new pg.Pool({ ...pgConfig, max: 2 }), m);
@@ -206,7 +203,7 @@ describe.skipIf(pgMissing).concurrent('pgProbe on an instrumented pool (F4, F5)'
   });
 });
 
-describe.skipIf(mysqlMissing).concurrent('mysqlProbe on an instrumented pool (F4, F5)', () => {
+describe.skipIf(mysqlMissing)('mysqlProbe on an instrumented pool (F4, F5)', () => {
   it('does not count its own SELECT 1; a pool held entirely reads pool_exhausted', async () => {
     const m = monitor({ alerts: { db_latency: { warning: 300, critical: 400 } } });
     const pool = instrumentMysql(mysqlPromise.createPool({ ...myConfig, connectionLimit: 2 }), m);
