@@ -44,8 +44,8 @@ export const SERVE_FLAGS = {
     type: 'string',
     valueName: 'token',
     description:
-      'Bearer token the API, dashboard and Prometheus endpoint require (or set SYSVITALS_ADMIN_TOKEN). ' +
-      'Without one, only loopback clients are served',
+      'Bearer token the API, dashboard and Prometheus endpoint require (or set SYSVITALS_ADMIN_TOKEN, which keeps ' +
+      'it out of ps). Without one, only loopback clients are served',
   },
   redis: {
     type: 'string',

@@ -196,6 +196,13 @@ export async function serveFromFlags(values: ServeFlagValues, io: ServeIo = proc
       '',
     ].join('\n'),
   );
+  // A token on the command line is in `ps` for every local user for the life of the process (outside review 11, F9).
+  if (typeof values.token === 'string') {
+    io.stderr.write(
+      'sysvitals serve: --token is visible to other users of this machine (ps) while it runs; ' +
+        'set SYSVITALS_ADMIN_TOKEN instead to keep it out of the process list\n',
+    );
+  }
   if (!options.token && !isLoopbackHost(options.host ?? DEFAULT_STANDALONE_HOST)) {
     io.stderr.write(
       `sysvitals serve: listening on ${options.host} without --token: other hosts will get 403; set --token to serve them\n`,

@@ -1,6 +1,6 @@
 // `sysvitals serve`: the standalone server in-process, and the CLI as a child process (signals, exit codes).
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
@@ -224,6 +224,11 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   };
 }
 
+/** The process's command line as `ps` shows it to any local user. */
+function psArgs(pid: number): string {
+  return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+}
+
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -282,8 +287,23 @@ describe('sysvitals serve (CLI)', () => {
     const s = await started([], { SYSVITALS_ADMIN_TOKEN: TOKEN });
     expect((await fetch(`${s.url}/metrics`, { headers: auth })).status).toBe(200);
     expect((await fetch(`${s.url}/metrics`)).status).toBe(401);
+    // The oracle is ps itself: the variable keeps the token out of the process list, and nothing is warned.
+    expect(psArgs(s.child.pid as number)).not.toContain(TOKEN);
     s.child.kill('SIGINT');
     expect(await within(s.exit, 10_000, 'exit')).toBe(0);
+    expect(s.run.stderr).not.toMatch(/visible to other users/);
+  });
+
+  it('warns once on stderr that --token is in ps, naming SYSVITALS_ADMIN_TOKEN (outside review 11, F9)', async () => {
+    const s = await started(['--token', TOKEN, '--interval', '60000']);
+    // What the warning is about, seen by ps: the token is in the process's arguments.
+    expect(psArgs(s.child.pid as number)).toContain(TOKEN);
+    s.child.kill('SIGINT');
+    expect(await within(s.exit, 10_000, 'exit')).toBe(0);
+    const warnings = s.run.stderr.match(/--token is visible to other users of this machine \(ps\)/g) ?? [];
+    expect(warnings).toHaveLength(1);
+    expect(s.run.stderr).toContain('set SYSVITALS_ADMIN_TOKEN instead');
+    expect(s.run.stderr).not.toContain(TOKEN);
   });
 
   it('documents every flag in --help and exits 0', async () => {
