@@ -74,19 +74,23 @@ export function poolStuckAfterMs(timeoutMs: number): number {
   return Math.max(30_000, 10 * timeoutMs);
 }
 
-/** A pool-exhausted outcome, or past poolStuckAfterMs() the check's failure (critical: the dependency is down). */
+/**
+ * A pool-exhausted outcome, or past poolStuckAfterMs() the check's failure (critical: the dependency is out of reach).
+ * The message says what was seen, not who is to blame: one legitimate long statement (a report, COPY, a migration)
+ * holds a small pool while the database answers others at once (outside review 11, F3).
+ */
 function stuckPool(
   exhausted: ProbeOutcome,
   pendingFor: number,
   timeoutMs: number,
-  what = 'no connection freed',
+  what = 'the pool freed no connection',
 ): ProbeOutcome {
   if (pendingFor < poolStuckAfterMs(timeoutMs)) return exhausted;
   const s = Math.round(pendingFor / 1000);
   return {
     ok: false,
     latencyMs: null,
-    error: `${exhausted.error}; ${what} for ${s} s: the database, or every statement on it, is stuck`,
+    error: `${exhausted.error}; ${what} for ${s} s (the database may be answering: long statements hold the pool)`,
   };
 }
 

@@ -42,9 +42,12 @@ describe('a probe waiting for a pool connection', () => {
     const after = await at(30_000);
     expect(after.poolExhausted).toBeUndefined();
     expect(after.ok).toBe(false);
+    // What was seen, not a verdict on the database: a long statement holds a pool as a hung database does
+    // (outside review 11, F3).
     expect(after.error).toMatch(
-      /no connection freed for 30 s: the database, or every statement on it, is stuck$/,
+      /; the pool freed no connection for 30 s \(the database may be answering: long statements hold the pool\)$/,
     );
+    expect(after.error).not.toMatch(/stuck/);
     expect(probeStatus(after, 100, 500).status).toBe('critical');
   });
 
@@ -80,7 +83,7 @@ describe('a probe its pool refuses at once (queue full)', () => {
     const stuck = await at(30_000);
     expect(stuck.poolExhausted).toBeUndefined();
     expect(stuck.error).toBe(
-      `${reason}; every check refused for 30 s: the database, or every statement on it, is stuck`,
+      `${reason}; every check refused for 30 s (the database may be answering: long statements hold the pool)`,
     );
     expect(probeStatus(stuck, 100, 500).status).toBe('critical');
     // A check that got a connection: the next refusal starts a new run of them.
