@@ -57,17 +57,33 @@ export function figuresOf(
   // capped at the (exact) max so that no figure is outside [min, max]. A recorded 0 is the min.
   const max = h.maxValue;
   const at = (p: number) => v(Math.min(h.getValueAtPercentile(p), max));
-  const hasZero = n > 0 && h.getValueAtPercentile(0) === 0;
+  // No value in the window: no reading, not 0 (as every other figure of nothing measured: outside review 11, F7).
+  if (n === 0) {
+    return {
+      count: 0,
+      sum: round(sum, 6),
+      avg: null,
+      min: null,
+      max: null,
+      p50: null,
+      p90: null,
+      p95: null,
+      p99: null,
+      count_total: countTotal,
+      sum_total: round(sumTotal, 6),
+    };
+  }
+  const hasZero = h.getValueAtPercentile(0) === 0;
   return {
     count: n,
     sum: round(sum, 6),
-    avg: n === 0 ? 0 : round(sum / n, 6),
-    min: n === 0 || hasZero ? 0 : v(h.minNonZeroValue <= max ? h.minNonZeroValue : 0),
-    max: n === 0 ? 0 : v(max),
-    p50: n === 0 ? 0 : at(50),
-    p90: n === 0 ? 0 : at(90),
-    p95: n === 0 ? 0 : at(95),
-    p99: n === 0 ? 0 : at(99),
+    avg: round(sum / n, 6),
+    min: hasZero ? 0 : v(h.minNonZeroValue <= max ? h.minNonZeroValue : 0),
+    max: v(max),
+    p50: at(50),
+    p90: at(90),
+    p95: at(95),
+    p99: at(99),
     count_total: countTotal,
     sum_total: round(sumTotal, 6),
   };

@@ -45,17 +45,20 @@ export interface GaugeSnapshot {
   error?: string;
 }
 
-/** Figures of recorded values over the window (`count_total`/`sum_total` since start). */
+/**
+ * Figures of recorded values over the window (`count_total`/`sum_total` since start). With no value in the window
+ * (`count` 0) avg, min, max and the percentiles are null: no reading, not 0.
+ */
 export interface HistogramFigures {
   count: number;
   sum: number;
-  avg: number;
-  min: number;
-  max: number;
-  p50: number;
-  p90: number;
-  p95: number;
-  p99: number;
+  avg: number | null;
+  min: number | null;
+  max: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
   count_total: number;
   sum_total: number;
 }

@@ -132,16 +132,16 @@ export class SeriesAccumulator {
 }
 
 function histogramPoint(h: hdr.Histogram, sum: number): HistogramSeriesPoint {
+  // No value observed in the bucket: figuresOf reads its percentiles null (unknown, not 0).
   const f = figuresOf(h, sum, h.totalCount, sum);
-  const seen = f.count > 0; // no value observed in the bucket: its percentiles are unknown, not 0
   return {
     kind: 'histogram',
     count: f.count,
     sum: f.sum,
-    p50: seen ? f.p50 : null,
-    p95: seen ? f.p95 : null,
-    p99: seen ? f.p99 : null,
-    max: seen ? f.max : null,
+    p50: f.p50,
+    p95: f.p95,
+    p99: f.p99,
+    max: f.max,
     h: h.totalCount > 0 ? hdrLibrary().encodeIntoCompressedBase64(h) : '',
   };
 }

@@ -15,7 +15,14 @@ const T0 = 1_700_000_003_700; // not on a sub-window's edge
 const W = 60_000; // the registry's default window slot
 const HELP = { help: 'Job time.', buckets: [1, 10, 100] };
 
-const figures = (s: { count: number; sum: number; p50: number; p95: number; p99: number; max: number }) => ({
+const figures = (s: {
+  count: number;
+  sum: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}) => ({
   count: s.count,
   sum: s.sum,
   p50: s.p50,

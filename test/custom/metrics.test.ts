@@ -249,7 +249,7 @@ describe('histogram', () => {
           );
           for (const p of [50, 90, 95, 99] as const) {
             const want = exact(sorted, p);
-            const got = s[`p${p}`];
+            const got = s[`p${p}`] as number;
             // 3 significant digits, values kept in thousandths.
             expect(Math.abs(got - want)).toBeLessThanOrEqual(want * 1e-3 + 1e-3);
           }

@@ -13,8 +13,9 @@ const MAX_ROWS = 12;
 const history = new Map<string, Array<{ t: number; v: number }>>();
 let sampleTime = 0;
 
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return '–';
+/** A figure as shown; no reading (null: an empty histogram window) and NaN read '–'. */
+function fmt(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return '–';
   const abs = Math.abs(v);
   if (abs >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
   if (abs >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
@@ -103,7 +104,7 @@ const labelText = (labels: Record<string, string>) =>
 
 function customPanel(name: string, m: CustomMetricSnapshot): HTMLElement {
   if (m.type === 'histogram') {
-    const card = panel(`custom.${name}`, name, `${m.help} · histogram`, `p95 ${fmt(m.p95)}`, m.p95);
+    const card = panel(`custom.${name}`, name, `${m.help} · histogram`, `p95 ${fmt(m.p95)}`, m.p95 ?? 0);
     rows(card, [
       ['count', fmt(m.count)],
       ['p50 / p99', `${fmt(m.p50)} / ${fmt(m.p99)}`],
