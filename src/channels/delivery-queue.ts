@@ -4,6 +4,7 @@ import { errorMessage, type OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
 import type { ChannelStatus } from './channel-status.js';
 import { DeliveryError } from './http-send.js';
+import { redactor } from './redact.js';
 import type { ChannelSender, ChannelType, Notification } from './types.js';
 
 /** The longest wait between two attempts. */
@@ -31,6 +32,8 @@ export class DeliveryQueue {
   private readonly queue: Notification[] = [];
   /** The notification being delivered (attempts and the waits between them), until accepted or given up on. */
   private current: Notification | undefined;
+  /** Replaces the channel's secrets, as written or encoded, by `[redacted]` (built on first use). */
+  private redactSecrets: ((text: string) => string) | undefined;
   private running = false;
   private closing = false;
   private overflowing = false;
@@ -222,11 +225,8 @@ export class DeliveryQueue {
   }
 
   private redact(text: string): string {
-    let out = text;
-    // Longest first, so that a secret containing another is replaced whole.
-    const secrets = [...this.config.secrets].sort((a, b) => b.length - a.length);
-    for (const secret of secrets) if (secret) out = out.split(secret).join('[redacted]');
-    return out;
+    this.redactSecrets ??= redactor(this.config.secrets);
+    return this.redactSecrets(text);
   }
 
   private delay(ms: number): Promise<void> {

@@ -121,9 +121,13 @@ function networkMessage(err: unknown, signal: AbortSignal): string {
   return cause ? `network error: ${cause}` : `network error: ${e?.message ?? String(err)}`;
 }
 
-/** A short excerpt of an error answer (receivers explain refusals there: Slack `invalid_payload`). */
+/**
+ * An excerpt of an error answer (receivers explain refusals there: Slack `invalid_payload`). Long enough to hold a
+ * secret it echoes whole: the channel's queue redacts it, then cuts what it shows (redact.ts, MAX_SHOWN), so a cut
+ * here never leaves part of a secret for redaction to miss.
+ */
 function detail(text: string): string {
   const t = text.trim().replace(/\s+/g, ' ');
   if (t === '') return '';
-  return `: ${t.length > 200 ? `${t.slice(0, 200)}…` : t}`;
+  return `: ${t.length > 4000 ? `${t.slice(0, 4000)}…` : t}`;
 }

@@ -370,4 +370,75 @@ describe('channel status and secrets', () => {
     expect(everything).not.toContain(Buffer.from(`AC${'a'.repeat(32)}:${secrets.twilio}`).toString('base64'));
     expect(everything).toContain('[redacted]');
   });
+
+  it('redacts a secret the receiver echoes encoded: percent (either hex case, encodeURI), JSON, base64, base64url (outside review 11, F8)', async () => {
+    // Every request is answered 400 with its target echoed in each encoding (a gateway's or proxy's error page).
+    const rx = await startReceiver((r, res) => {
+      const href = `${rx.origin}${r.url}`;
+      const b64 = (s: string) => Buffer.from(s).toString('base64');
+      const b64url = (s: string) => Buffer.from(s).toString('base64url');
+      const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+      const forms = [
+        encodeURIComponent(r.url),
+        lowerHex(encodeURIComponent(r.url)),
+        encodeURI(href),
+        encodeURIComponent(href),
+        r.url.replace(/\//g, '\\/'),
+        b64(r.url),
+        b64url(r.url),
+        b64(href),
+        b64url(href),
+        b64(`x${r.url}`),
+        b64url(`xy${href}`),
+      ];
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`bad request ${forms.join(' ')}`);
+      return true;
+    });
+    cleanups.push(() => rx.close());
+    const common = { retries: 0 };
+    const { call, monitor, logger } = await serve({
+      alerts: { cpu: { for: 0 } },
+      routing: { groupWaitMs: 0 },
+      channels: [
+        { type: 'slack', webhookUrl: `${rx.origin}/services/T000/B000/slackSecretPath42`, ...common },
+        // A token with a percent-encoded character: encodeURI's form differs from it (%2F → %252F).
+        { type: 'webhook', url: `${rx.origin}/hook?token=query%2FSecretToken42`, ...common },
+      ],
+    });
+    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+    await monitor.notifications.idle();
+    expect(rx.received).toHaveLength(2);
+    const outputs = [
+      JSON.stringify((await call('channels/')).body),
+      JSON.stringify((await call('health/?detailed=true')).body),
+      ...logger.lines,
+    ];
+    const errors = ((await call('channels/')).body.data.channels as Array<{ last_error: string }>).map(
+      (c) => c.last_error,
+    );
+    for (const e of errors) expect(e).toMatch(/^HTTP 400: bad request .*\[redacted\]/);
+    // The oracle decodes what was shown every way the receiver encoded it, and looks for the secrets.
+    for (const text of outputs) {
+      for (const decoded of decodings(text)) {
+        expect(decoded).not.toMatch(/slackSecretPath42|SecretToken42/i);
+      }
+    }
+  });
 });
+
+/** `text` as written, percent-decoded (once and twice), JSON-unescaped, and each base64-looking run decoded. */
+function decodings(text: string): string[] {
+  const pct = (s: string) =>
+    Buffer.from(
+      s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8');
+  const out = [text, pct(text), pct(pct(text)), text.replace(/\\\//g, '/')];
+  for (const run of text.match(/[A-Za-z0-9+/_-]{8,}/g) ?? []) {
+    for (let o = 0; o < 4; o++) {
+      out.push(Buffer.from(run.slice(o), 'base64').toString('latin1'));
+      out.push(Buffer.from(run.slice(o), 'base64url').toString('latin1'));
+    }
+  }
+  return out;
+}
