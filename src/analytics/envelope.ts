@@ -1,5 +1,6 @@
 // The shape of a trend window for a forecast toward a level: a plain series, one cut by a jump (a
-// cleanup, a batch), or a cycle (a sawtooth), and for a cycle the envelope that reaches the level first.
+// cleanup, a batch), a cycle (a sawtooth), or a staircase (batches that only add), and for a cycle the
+// envelope that reaches the level first, for a staircase its landings.
 
 /**
  * How a window is fitted toward a level (outside review 9b, F6 and F10: a fit over a span that is not a
@@ -9,11 +10,17 @@
  * - `envelope`: three or more cycles; only the turns on the level's side: going up the peaks (the
  *   maxima next to a jump), going down the troughs. A retention sawtooth's peaks are flat (no fill);
  *   a declining sawtooth's troughs decline.
+ * - `stairs`: three or more risers (jumps toward the level), none back and the stretches between them
+ *   not giving back (flat, or moving toward the level): a staircase, such as a disk filled by hourly
+ *   backups (outside review 11, F4). Only the landings (the first point of each new step, its side
+ *   toward the level): their line is that of the staircase's average rate. Before, its jumps were taken
+ *   for a sawtooth's, the stretch since the last one was flat, and nothing was forecast until the crossing.
  */
 export type TrendShape =
   | { readonly kind: 'plain' }
   | { readonly kind: 'segment'; readonly from: number }
-  | { readonly kind: 'envelope'; readonly turns: readonly number[] };
+  | { readonly kind: 'envelope'; readonly turns: readonly number[] }
+  | { readonly kind: 'stairs'; readonly turns: readonly number[] };
 
 /** Fewest turns for an envelope fit: three cycles (fewer: the stretch since the last jump). */
 export const MIN_TURNS = 3;
@@ -42,6 +49,8 @@ export function windowShape(values: readonly number[], direction: 'up' | 'down')
     }
   }
   if (steps.length === 0) return { kind: 'plain' };
+  const stairs = staircase(values, s, hi - lo);
+  if (stairs) return { kind: 'stairs', turns: stairs };
   steps.sort((a, b) => a - b);
   const meaningful = Math.max(5 * (steps[steps.length >> 1] as number), (hi - lo) / 10);
   // A jump to the last point of a plain window is a spike or a step only once the next point says which:
@@ -76,4 +85,74 @@ export function windowShape(values: readonly number[], direction: 'up' | 'down')
   if (jumps === 0) return { kind: 'plain' };
   if (turns.length >= MIN_TURNS) return { kind: 'envelope', turns };
   return { kind: 'segment', from: lastJump };
+}
+
+/** Fewest risers for a staircase: three steps, as for a cycle (fewer: a jump, judged as before). */
+export const MIN_RISERS = 3;
+
+/**
+ * The landings of a staircase toward `s` (1: up, −1: down), or null when `values` is not one. A riser
+ * is a one-step move toward the level larger than 5× the median step (zeros counted: a staircase is flat
+ * between its steps) and than 1/25 of the window's range (a staircase with up to a dozen steps in the
+ * window; finer ones are fitted well as a plain series). A staircase has at least MIN_RISERS risers, no
+ * step of that size away from the level (a drop back: a sawtooth or a cleanup), and its other steps do
+ * not give back more than a quarter of what the risers gained (a declining sawtooth's ramps give back
+ * two thirds). Risers back to back are one (a ramp is not a staircase); a one-point spike is no riser;
+ * a riser to the last point counts only when it is the size of the others (the next point shows
+ * whether it is a spike). A staircase with no step for over twice its typical spacing has stopped.
+ */
+function staircase(values: readonly number[], s: 1 | -1, range: number): number[] | null {
+  const n = values.length;
+  const d: number[] = [];
+  for (let i = 1; i < n; i++) d.push(s * ((values[i] as number) - (values[i - 1] as number)));
+  const abs = d.map(Math.abs).sort((a, b) => a - b);
+  const riser = Math.max(5 * (abs[abs.length >> 1] as number), range / 25);
+  if (!(riser > 0)) return null;
+  const landings: number[] = [];
+  const risers: number[] = [];
+  let pending = 0;
+  let rest = 0;
+  for (let i = 1; i < n; i++) {
+    const step = d[i - 1] as number;
+    if (spikeAt(d, i, riser) || spikeAt(d, i - 1, riser)) continue;
+    if (step < -riser) return null;
+    if (step <= riser) {
+      rest += step;
+      continue;
+    }
+    const run = landings.length > 0 && landings[landings.length - 1] === i - 1;
+    if (i === n - 1) {
+      if (!run) pending = step;
+    } else if (run) {
+      // Risers back to back are one step (a batch written across a sample) or a ramp: one landing.
+      landings[landings.length - 1] = i;
+      risers[risers.length - 1] = (risers[risers.length - 1] as number) + step;
+    } else {
+      landings.push(i);
+      risers.push(step);
+    }
+  }
+  const typical = [...risers].sort((a, b) => a - b)[risers.length >> 1] ?? 0;
+  // A riser to the last point the size of the others (within half to twice their median) is taken as
+  // a landing at once: else, with a period of a third of the window, the minute the oldest riser leaves
+  // the window, before the new one is confirmed, read as no staircase and cleared the alert for a minute.
+  if (pending >= typical / 2 && pending > 0 && pending <= typical * 2) {
+    landings.push(n - 1);
+    risers.push(pending);
+  }
+  const gained = risers.reduce((a, b) => a + b, 0);
+  if (landings.length < MIN_RISERS || rest < -gained / 4) return null;
+  // A staircase that has stopped (no step for over twice its typical spacing) is no longer one.
+  const gaps = landings.slice(1).map((x, k) => x - (landings[k] as number));
+  const spacing = gaps.sort((a, b) => a - b)[gaps.length >> 1] as number;
+  if (n - 1 - (landings[landings.length - 1] as number) > 2 * spacing) return null;
+  return landings;
+}
+
+/** Point `j` is a one-point spike: the steps into and out of it (d[j − 1], d[j]) both over `size`, opposite. */
+function spikeAt(d: readonly number[], j: number, size: number): boolean {
+  if (j <= 0 || j >= d.length) return false;
+  const a = d[j - 1] as number;
+  const b = d[j] as number;
+  return Math.abs(a) > size && Math.abs(b) > size && a * b < 0;
 }

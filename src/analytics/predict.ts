@@ -38,7 +38,8 @@ export interface Forecast {
  * Forecasts when the points in `buffer` reach `limit` (`up`: from below). Null when there is too
  * little data for a trend. The fit follows the window's shape (envelope.ts): every point of a plain
  * series; of a series cut by one or two jumps, the points since the last one; of a cycle (three or more
- * turns), the envelope on the level's side (going up the peaks), its line carried to the last point.
+ * turns), the envelope on the level's side (going up the peaks), its line carried to the last point; of a
+ * staircase (three or more steps toward the level, none back), its landings, carried the same way.
  */
 export function forecast(
   buffer: SeriesBuffer,
@@ -162,7 +163,7 @@ function shapedFits(buffer: SeriesBuffer, direction: 'up' | 'down', minPoints: n
   const { times, values } = buffer.read();
   const shape = windowShape(values, direction);
   let fits: ShapedFits;
-  if (shape.kind === 'envelope') {
+  if (shape.kind === 'envelope' || shape.kind === 'stairs') {
     const t = shape.turns.map((i) => times[i] as number);
     const v = shape.turns.map((i) => values[i] as number);
     const end = times[times.length - 1] as number;
