@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { parseRules } from '../../src/alerts/rules.js';
+import { windowShape } from '../../src/analytics/envelope.js';
 import { createMonitor } from '../../src/monitor.js';
 import { makeSnapshot, partition, testClock } from '../alerts/snapshot.js';
 import { analyticsOf } from './analytics-of.js';
@@ -149,5 +150,45 @@ describe('disk_full_in on a disk filled by hourly backups', () => {
     // oracle: the average-rate line 20 + 4 points/h reaches 100 at hour 20
     const oracle = 20 - at / 60;
     expect(Math.abs(e.alert.value - oracle) / oracle).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('what is not a staircase', () => {
+  // Fixed-seed noise: 300 windows of 360 points each way. A noise step past 5× the median one is followed
+  // by steps back (the flat series gives back what it gained), so it never makes a staircase.
+  let seed = 12345;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const kinds: Array<[string, () => number[]]> = [
+    ['Gaussian noise on a flat level', () => Array.from({ length: 360 }, () => 50 + gauss())],
+    ['integer noise', () => Array.from({ length: 360 }, () => Math.round(50 + 2 * gauss()))],
+    [
+      'a random walk',
+      () => {
+        let v = 50;
+        return Array.from({ length: 360 }, () => (v += gauss()));
+      },
+    ],
+    ['a noisy line', () => Array.from({ length: 360 }, (_, m) => 20 + m / 10 + gauss())],
+  ];
+  for (const [name, series] of kinds) {
+    it(`${name} is never a staircase, either way`, () => {
+      for (let r = 0; r < 300; r++) {
+        const v = series();
+        expect(windowShape(v, 'up').kind).not.toBe('stairs');
+        expect(windowShape(v, 'down').kind).not.toBe('stairs');
+      }
+    });
+  }
+
+  it('a batch written across two samples (+3 then +2 each hour) is one step: its landing is the second', () => {
+    const v = Array.from(
+      { length: 360 },
+      (_, m) => 40 + 5 * Math.floor(m / 60) - (m % 60 === 0 && m > 0 ? 2 : 0),
+    );
+    expect(windowShape(v, 'up')).toEqual({ kind: 'stairs', turns: [61, 121, 181, 241, 301] });
   });
 });
