@@ -1,6 +1,7 @@
 // Query fingerprints: the statement with every literal replaced by `?`, comments dropped, whitespace
 // collapsed and IN-lists folded, so that queries group by shape and no value is ever kept.
 
+import { blockCommentEnd, isEscapePrefixed, skipQuoted, tailSignature } from './fingerprint-tail.js';
 import { isUntimedSql } from './untimed-sql.js';
 
 /** SQL dialects the fingerprinter knows: in MySQL a double-quoted token is a string (a literal). */
@@ -10,17 +11,23 @@ export type SqlDialect = 'postgres' | 'mysql';
 export const MAX_FINGERPRINT_LENGTH = 1000;
 
 /**
- * Statement text read for a fingerprint, literals and comments not counted (they are passed over, once):
- * the rest of a longer statement is not read, and its fingerprint ends in `…`. Bounds the scan's work and memory.
+ * Folded text a fingerprint's scan keeps: past it (outside a list being read) the rest of the statement is not
+ * read, and the fingerprint reads `<read part> … <tail>` (tailSignature). A list being read does not count: it
+ * folds at its close.
  */
 export const MAX_SQL_SCAN = 64 * 1024;
+
+/**
+ * Statement text read, literals and comments not counted (they are passed over with indexOf): the ceiling on the
+ * scan's work whatever folds. 1 MiB holds any list PostgreSQL can take as parameters (65,535 `$n`).
+ */
+export const MAX_SQL_INPUT = 1024 * 1024;
 
 const SPACE = 32;
 const QUOTE = 39; // '
 const DQUOTE = 34; // "
 const BACKTICK = 96; // `
 const DOLLAR = 36; // $
-const BACKSLASH = 92;
 const DASH = 45;
 const SLASH = 47;
 const STAR = 42;
@@ -45,48 +52,125 @@ function isHexDigit(c: number): boolean {
  * comments go; runs of whitespace become one space; `IN (?, ?, …)` and `IN ($1, $2, …)` become
  * `IN (...)` (also with casts, `IN ($1::int, …)`, and rows, `IN ((?, ?), …)`), `ARRAY[?, ?, …]` becomes
  * `ARRAY[...]`; a multi-row `VALUES (…), (…)` keeps its first row only (as one row reads). Placeholders
- * (`$1`, `?`, `:name`) and identifiers stay. Lists fold as the scan goes, so a long list reads as short.
+ * (`$1`, `?`, `:name`) and identifiers stay. Lists fold as the scan goes, so a long list reads as short:
+ * MAX_SQL_SCAN bounds the folded text, MAX_SQL_INPUT the text read. A statement not read to its end reads
+ * `<read part> … <its normalised end, list items dropped>` (tailSignature).
  * Past MAX_FINGERPRINT_LENGTH the fingerprint is cut and ends in ` #<hash of the cut part>…` (the
  * normalised text, literals already `?`): statements that differ only after the cut stay apart.
  * Never throws; a non-string gives `?`.
  */
 export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): string {
   if (typeof sql !== 'string') return '?';
+  const r = scanSql(sql, 0, dialect);
+  if (r.stop >= sql.length) return cut(r.text);
+  // Not all read: the normalised end of the statement stands for the rest (tailSignature).
+  const tail = tailSignature(sql, r.stop, dialect, (from) => scanSql(sql, from, dialect).text);
+  return cut(tail === '' ? `${r.text} …` : `${r.text} … ${tail}`);
+}
+
+// A bracket open in the scan: its part index, what it may fold as, and what it holds (to skip hopeless tests).
+interface Frame {
+  at: number;
+  kind: number; // 0 other, 1 IN (, 2 ARRAY[, 3 VALUES' first row, 4 a later VALUES row
+  words: boolean; // a word that cannot be in a list item (not a cast's type name)
+  depth: number; // brackets nested inside, plus one
+  valuesEnd: number;
+}
+const OTHER = 0;
+const IN_LIST = 1;
+const ARRAY_LIST = 2;
+const FIRST_ROW = 3;
+const NEXT_ROW = 4;
+
+/** The normalised, folded text of `sql` from `from`, and where the scan stopped (sql.length: all read). */
+export function scanSql(sql: string, from: number, dialect: SqlDialect): { text: string; stop: number } {
   const n = sql.length;
-  let out = '';
-  let i = 0;
+  // The output as parts (never one growing string, which V8 copies whole at each look back), and its length.
+  const parts: string[] = [];
+  let outLen = 0;
+  let i = from;
   // Whether the last thing written was a space (or nothing yet): collapses whitespace.
   let pendingSpace = false;
-  // Characters of literals and comments passed over: MAX_SQL_SCAN counts the rest (the text that is kept).
+  // Characters of literals and comments passed over: MAX_SQL_INPUT counts the rest.
   let skipped = 0;
-  const emit = (s: string) => {
-    if (pendingSpace && out.length > 0) out += ' ';
-    pendingSpace = false;
-    out += s;
+  const push = (s: string) => {
+    parts.push(s);
+    outLen += s.length;
   };
-  // Where each open ( and [ sits in `out`, and the end of a multi-row VALUES' first row (-1: none).
-  const opens: number[] = [];
+  const truncate = (at: number) => {
+    while (parts.length > at) outLen -= (parts.pop() as string).length;
+  };
+  const emit = (s: string) => {
+    if (pendingSpace && outLen > 0) push(' ');
+    pendingSpace = false;
+    push(s);
+  };
+  const frames: Frame[] = [];
+  // Open brackets that may fold: while one is open, the folded-text bound waits for its close.
+  let lists = 0;
   let valuesEnd = -1;
+  const before = (at: number) => {
+    let b = '';
+    for (let p = at - 1; p >= 0 && b.length < 8; p--) b = parts[p] + b;
+    return b.slice(-8);
+  };
+  const open = (square: boolean) => {
+    const at = parts.length - 1;
+    const b = before(at);
+    let kind = OTHER;
+    if (square) {
+      if (ARRAY_BEFORE.test(b)) kind = ARRAY_LIST;
+    } else if (IN_BEFORE.test(b)) kind = IN_LIST;
+    else if (VALUES_BEFORE.test(b)) kind = FIRST_ROW;
+    else if (valuesEnd >= 0 && (b.endsWith(', ') || b.endsWith(','))) {
+      const sep = parts.slice(valuesEnd, at).join('');
+      if (sep === ', ' || sep === ',') kind = NEXT_ROW;
+    }
+    if (kind !== OTHER) lists++;
+    frames.push({ at, kind, words: false, depth: 1, valuesEnd });
+  };
+  // A word inside a bracket: only a cast's type name (after `::` or a `.`) can be part of a list item.
+  const word = () => {
+    const f = frames[frames.length - 1];
+    if (f === undefined || f.words) return;
+    let p = parts.length - 2;
+    if (parts[p] === ' ') p--;
+    if (parts[p] !== ':' && parts[p] !== '.') f.words = true;
+  };
   // On a close: fold the list it ends (IN (…), ARRAY[…], a VALUES row after the first) where it ends.
-  const close = (open: number | undefined) => {
-    if (open === undefined) return;
-    if (valuesEnd > open) valuesEnd = -1;
-    const before = out.slice(Math.max(0, open - 8), open);
-    if (out.charCodeAt(open) === 91) {
-      if (ARRAY_BEFORE.test(before) && ARRAY_SEG.test(out.slice(open))) {
-        out = `${out.slice(0, out.charCodeAt(open - 1) === SPACE ? open - 1 : open)}[...]`;
+  const close = () => {
+    const f = frames.pop();
+    if (f === undefined) return;
+    const parent = frames[frames.length - 1];
+    if (parent !== undefined) {
+      parent.words ||= f.words;
+      parent.depth = Math.max(parent.depth, f.depth + 1);
+    }
+    if (valuesEnd > f.at) valuesEnd = -1;
+    if (f.kind === OTHER) return;
+    lists--;
+    if (f.kind === FIRST_ROW || f.kind === NEXT_ROW) {
+      if (f.depth > 2 || (f.kind === NEXT_ROW && valuesEnd !== f.valuesEnd)) return;
+      if (!ROW_SEG.test(parts.slice(f.at).join(''))) return;
+      if (f.kind === FIRST_ROW) valuesEnd = parts.length;
+      else truncate(valuesEnd);
+      return;
+    }
+    if (f.words || f.depth > 3) return;
+    const seg = parts.slice(f.at).join('');
+    if (f.kind === ARRAY_LIST) {
+      if (ARRAY_SEG.test(seg)) {
+        truncate(parts[f.at - 1] === ' ' ? f.at - 1 : f.at);
+        push('[...]');
       }
-    } else if (IN_BEFORE.test(before)) {
-      if (IN_SEG.test(out.slice(open))) out = `${out.slice(0, open)}(...)`;
-    } else if (VALUES_BEFORE.test(before)) {
-      if (ROW_SEG.test(out.slice(open))) valuesEnd = out.length;
-    } else if (valuesEnd >= 0 && (before.endsWith(', ') || before.endsWith(','))) {
-      const sep = out.slice(valuesEnd, open);
-      if ((sep === ', ' || sep === ',') && ROW_SEG.test(out.slice(open))) out = out.slice(0, valuesEnd);
+    } else if (IN_SEG.test(seg)) {
+      truncate(f.at);
+      push('(...)');
     }
   };
   while (i < n) {
-    if (i - skipped >= MAX_SQL_SCAN) break;
+    // Bounds: the folded text (a list being read waits for its close) and the text read, literals aside.
+    if ((outLen >= MAX_SQL_SCAN && lists === 0) || i - from - skipped >= MAX_SQL_INPUT) break;
     const c = sql.charCodeAt(i);
     if (isSpace(c)) {
       pendingSpace = true;
@@ -120,6 +204,7 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
     if (c === DQUOTE || c === BACKTICK) {
       const end = skipQuoted(sql, i, c, false);
       emit(sql.slice(i, end));
+      word();
       i = end;
       continue;
     }
@@ -178,6 +263,7 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
         continue;
       }
       emit(sql.slice(i, j));
+      word();
       i = j;
       continue;
     }
@@ -185,50 +271,28 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
     const ch = sql[i] as string;
     if (ch === ',' || ch === ')') {
       pendingSpace = false;
-      out += ch;
+      push(ch);
       if (ch === ',') pendingSpace = true;
-      else close(opens.pop());
+      else close();
     } else if (ch === '(') {
       emit(ch);
-      opens.push(out.length - 1);
+      open(false);
       pendingSpace = false;
     } else if (ch === '[' || ch === ']') {
       emit(ch);
-      if (ch === '[') opens.push(out.length - 1);
-      else close(opens.pop());
+      if (ch === '[') open(true);
+      else close();
     } else {
       emit(ch);
     }
     i++;
   }
-  return cut(out, i < n);
-}
-
-function isEscapePrefixed(sql: string, quoteAt: number): boolean {
-  const p = sql.charCodeAt(quoteAt - 1) | 32;
-  return p === 101 && (quoteAt < 2 || !isWordChar(sql.charCodeAt(quoteAt - 2)));
-}
-
-// The index just past the closing quote (a doubled quote is an escaped one; with `backslash`, so is \x).
-function skipQuoted(sql: string, start: number, quote: number, backslash: boolean): number {
-  const n = sql.length;
-  let i = start + 1;
-  while (i < n) {
-    const c = sql.charCodeAt(i);
-    if (backslash && c === BACKSLASH) {
-      i += 2;
-      continue;
-    }
-    if (c === quote) {
-      if (sql.charCodeAt(i + 1) === quote) {
-        i += 2;
-        continue;
-      }
-      return i + 1;
-    }
-    i++;
+  // Stopped inside a list: keep it up to its bracket (or VALUES to its first row), whatever length was read.
+  if (i < n) {
+    const f = frames.find((x) => x.kind !== OTHER);
+    if (f !== undefined) truncate(f.kind === NEXT_ROW && f.valuesEnd >= 0 ? f.valuesEnd : f.at + 1);
   }
-  return n;
+  return { text: parts.join(''), stop: i };
 }
 
 // One list item as the scan leaves it: `?` or `$n`, with an optional cast (`::int`, `::varchar(?)`, `::text[]`).
@@ -248,41 +312,13 @@ const ARRAY_BEFORE = /(?:^|\W)array ?$/i;
 const VALUES_BEFORE = /(?:^|\W)(?:values|VALUES|Values) $/;
 
 // Cut to MAX_FINGERPRINT_LENGTH: ` #<8 hex>…` stands for the part cut off (its FNV-1a hash), so two statements
-// that differ only there stay two fingerprints; `…` alone ends a short one whose text was not all read.
-function cut(s: string, unread: boolean): string {
-  if (s.length <= MAX_FINGERPRINT_LENGTH && !unread) return s;
-  if (s.length < MAX_FINGERPRINT_LENGTH) return `${s}…`;
+// that differ only there stay two fingerprints.
+function cut(s: string): string {
+  if (s.length <= MAX_FINGERPRINT_LENGTH) return s;
   const keep = MAX_FINGERPRINT_LENGTH - 11;
   let h = 0x811c9dc5;
   for (let k = keep; k < s.length; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193);
   return `${s.slice(0, keep)} #${(h >>> 0).toString(16).padStart(8, '0')}…`;
-}
-
-/**
- * Index just past the block comment opening at `start`. PostgreSQL nests block comments (an inner
- * opening needs its own close), MySQL does not: without nesting, the text after the inner close (which
- * may hold anything, a literal included) was kept in a PostgreSQL fingerprint.
- */
-function blockCommentEnd(sql: string, start: number, nests: boolean): number {
-  if (!nests) {
-    const end = sql.indexOf('*/', start + 2);
-    return end === -1 ? sql.length : end + 2;
-  }
-  let depth = 1;
-  let i = start + 2;
-  while (i < sql.length) {
-    const c = sql.charCodeAt(i);
-    if (c === SLASH && sql.charCodeAt(i + 1) === STAR) {
-      depth++;
-      i += 2;
-    } else if (c === STAR && sql.charCodeAt(i + 1) === SLASH) {
-      i += 2;
-      if (--depth === 0) return i;
-    } else {
-      i++;
-    }
-  }
-  return sql.length;
 }
 
 /** The fingerprint of a Redis command: its name in upper case, never its keys or arguments. */
@@ -292,6 +328,9 @@ export function fingerprintRedis(command: string): string {
   return /^[A-Za-z][A-Za-z0-9_.|-]*$/.test(name) ? name.toUpperCase() : '?';
 }
 
+const LONG_KEY = 256 * 1024;
+const LONG_ENTRIES = 4;
+
 /**
  * A bounded cache of fingerprints by statement text: the same parameterised statement is seen again and
  * again, and a Map lookup costs far less than a scan. When full it starts over (simple, and bounded).
@@ -299,6 +338,7 @@ export function fingerprintRedis(command: string): string {
  */
 export class FingerprintCache {
   private readonly map = new Map<string, string | null>();
+  private readonly long = new Map<string, string | null>();
   private readonly limit: number;
   private readonly dialect: SqlDialect;
 
@@ -309,14 +349,18 @@ export class FingerprintCache {
 
   /** The statement's fingerprint, or null when it is not timed (a lock wait, or marked untimed). */
   timed(sql: string): string | null {
-    const known = this.map.get(sql);
+    const known = sql.length <= 4096 ? this.map.get(sql) : this.long.get(sql);
     if (known !== undefined) return known;
     const fp = fingerprintSql(sql, this.dialect);
     const entry = isUntimedSql(sql, fp, this.dialect) ? null : fp;
-    // Very long statements are not kept as keys: they are usually built with inlined values.
+    // Very long statements are usually built with inlined values: a few (up to 256 KiB, an ORM's chunk of
+    // 10,000 `$n` is ~70 KB) are kept apart, so a repeated one is not scanned again.
     if (sql.length <= 4096) {
       if (this.map.size >= this.limit) this.map.clear();
       this.map.set(sql, entry);
+    } else if (sql.length <= LONG_KEY) {
+      if (this.long.size >= LONG_ENTRIES) this.long.clear();
+      this.long.set(sql, entry);
     }
     return entry;
   }

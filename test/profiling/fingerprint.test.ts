@@ -160,7 +160,7 @@ describe('fingerprintSql', () => {
     expect(x).toMatch(/ #[0-9a-f]{8}…$/);
     // The hash is of the normalised text: other literal values read the same fingerprint.
     expect(fingerprintSql(`SELECT ${cols} FROM t WHERE a = 987654 ORDER BY b`)).toBe(x);
-    // Text past MAX_SQL_SCAN is not read (the scan stays linear); such a fingerprint ends in `…`.
+    // Past MAX_SQL_SCAN of folded text the rest is not read (only its last 4 KiB): here cut at 1,000, ending in `…`.
     const huge = `SELECT ${'x, '.repeat(MAX_SQL_SCAN)}y FROM t`;
     expect(fingerprintSql(huge).endsWith('…')).toBe(true);
     expect(fingerprintSql(`SELECT 1 /* ${'z'.repeat(MAX_SQL_SCAN)} */ FROM t`)).toBe('SELECT ? FROM t');

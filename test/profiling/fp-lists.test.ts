@@ -85,3 +85,28 @@ describe.skipIf(mysqlMissing)('MariaDB: list shapes fold to one fingerprint', ()
     expect(JSON.stringify(m.queries.rows())).not.toMatch(/700\d{4}/);
   });
 });
+
+// Outside review 11, F1: with 10,000 `$n` (an ORM's common chunk) the list was cut at 64 KiB, and a cheap statement
+// and a slow one (the same list, then a sub-select sleeping) read one row, the slow one's time under the cheap text.
+// Oracle: the two statements this test issues, 3 and 1 times, and pg_sleep's own floor for the slow one.
+describe.skipIf(pgMissing)('PostgreSQL: a 10,000-parameter list keeps statements apart', () => {
+  it('IN ($1 … $10000) cheap ×3 and … AND (SELECT pg_sleep(0.3)) ×1 read two rows', async () => {
+    const m = monitor();
+    const pool = new pg.Pool({ ...pgConfig, max: 2 });
+    cleanups.push(() => pool.end());
+    instrumentPg(pool, m);
+    const ids = Array.from({ length: 10_000 }, (_, i) => i + 1);
+    const inList = ids.map((i) => `$${i}`).join(', ');
+    const cheap = `SELECT count(*) FROM generate_series(1, 10) g WHERE g IN (${inList})`;
+    const slow = `${cheap} AND (SELECT pg_sleep(0.3)) IS NOT NULL`;
+    for (let k = 0; k < 3; k++) await pool.query(cheap, ids);
+    await pool.query(slow, ids);
+    const rows = m.queries.rows();
+    expect(Object.fromEntries(rows.map((r) => [r.fingerprint, r.count]))).toEqual({
+      'SELECT count(*) FROM generate_series(?, ?) g WHERE g IN (...)': 3,
+      'SELECT count(*) FROM generate_series(?, ?) g WHERE g IN (...) AND (SELECT pg_sleep(?)) IS NOT NULL': 1,
+    });
+    const slowRow = rows.find((r) => r.fingerprint.includes('pg_sleep'));
+    expect(slowRow?.max_ms).toBeGreaterThanOrEqual(300);
+  });
+});

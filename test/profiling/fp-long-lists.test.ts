@@ -1,0 +1,97 @@
+// Outside review 11, F1: the scan stopped at 64 KiB of text read, lists included, so `IN ($1 … $10000)`, a
+// `VALUES ($1, $2, $3), …` of 3,000 rows or a literal VALUES of 5,000 rows was cut inside the list, and a cheap
+// and a slow statement sharing the list (differing after it) read one fingerprint. Oracle: the statement texts
+// built here: the same shape with other values or another length must read alike (up to the input ceiling),
+// statements whose tails differ must not.
+
+import { describe, expect, it } from 'vitest';
+import { FingerprintCache, fingerprintSql, MAX_SQL_INPUT } from '../../src/profiling/fingerprint.js';
+
+const SIZES = [5_000, 10_000, 20_000, 100_000];
+const TAILS = ['', ' AND (SELECT pg_sleep(0.8)) IS NOT NULL', ' FOR UPDATE', ' ORDER BY id DESC LIMIT 10'];
+const ROW_TAILS = [
+  '',
+  ' ON CONFLICT DO NOTHING',
+  ' ON CONFLICT (a) DO UPDATE SET b = EXCLUDED.b',
+  ' RETURNING id',
+];
+const join = (n: number, item: (i: number) => string) =>
+  Array.from({ length: n }, (_, i) => item(i)).join(', ');
+
+// Each shape: a statement of n items (values from `seed`) followed by `tail`.
+const SHAPES: Record<string, { build: (n: number, tail: string, seed: number) => string; tails: string[] }> =
+  {
+    'IN literals': {
+      build: (n, tail, seed) =>
+        `SELECT id FROM t WHERE id IN (${join(n, (i) => String(seed + i * 7))})${tail}`,
+      tails: TAILS,
+    },
+    'IN placeholders': {
+      build: (n, tail) => `SELECT id FROM t WHERE id IN (${join(n, (i) => `$${i + 1}`)})${tail}`,
+      tails: TAILS,
+    },
+    'IN string literals': {
+      build: (n, tail, seed) =>
+        `SELECT id FROM t WHERE name IN (${join(n, (i) => `'n${seed}-${i}'`)})${tail}`,
+      tails: TAILS,
+    },
+    'VALUES placeholders': {
+      build: (n, tail) =>
+        `INSERT INTO t (a, b, c) VALUES ${join(n, (i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`)}${tail}`,
+      tails: ROW_TAILS,
+    },
+    'VALUES literals': {
+      build: (n, tail, seed) =>
+        `INSERT INTO t (a, b, c) VALUES ${join(n, (i) => `(${seed + i}, 'name ${seed * i}', ${i}.5)`)}${tail}`,
+      tails: ROW_TAILS,
+    },
+  };
+
+describe('long lists: fingerprints by shape, whatever the length (outside review 11, F1)', () => {
+  for (const [name, { build, tails }] of Object.entries(SHAPES)) {
+    for (const n of SIZES) {
+      it(`${name}, ${n.toLocaleString('en')} items`, () => {
+        const fps = tails.map((tail) => fingerprintSql(build(n, tail, 1000)));
+        // Statements whose tails differ: as many fingerprints as tails, each showing its tail.
+        expect(new Set(fps).size).toBe(tails.length);
+        tails.forEach((tail, k) => {
+          expect(fps[k]?.endsWith(tail.trim().replace(/\b\d+(?:\.\d+)?\b/g, '?'))).toBe(true);
+        });
+        // The same statement with other values (and a slightly different length) reads alike.
+        tails.forEach((tail, k) => {
+          expect(fingerprintSql(build(n, tail, 900_001))).toBe(fps[k]);
+          expect(fingerprintSql(build(n + 7, tail, 1000))).toBe(fps[k]);
+        });
+        // Read whole (under the input ceiling): the same fingerprint as the 3-item (1-row) form.
+        if (build(n, '', 1000).length < MAX_SQL_INPUT) {
+          const short = name.startsWith('VALUES') ? 1 : 3;
+          tails.forEach((tail, k) => {
+            expect(fps[k]).toBe(fingerprintSql(build(short, tail, 1000)));
+          });
+        }
+        // No value reaches a fingerprint.
+        for (const fp of fps) expect(fp).not.toMatch(/n1000-|n900001-|name \d|\b1\d{3}\b|9000\d\d/);
+      });
+    }
+  }
+
+  it('past the input ceiling, a statement reads `<read part> … <its end>`, the end normalised', () => {
+    const q = SHAPES['VALUES literals']?.build(100_000, ' ON CONFLICT DO NOTHING', 1000) as string;
+    expect(q.length).toBeGreaterThan(MAX_SQL_INPUT);
+    expect(fingerprintSql(q)).toBe('INSERT INTO t (a, b, c) VALUES (?, ?, ?) … ON CONFLICT DO NOTHING');
+    // A tail that starts inside a literal is read from its end: its words are no part of the fingerprint.
+    // Its value is not: the same statement with another value in it reads alike; another table does not.
+    const lit = (v: string, table: string) =>
+      `SELECT '${'x'.repeat(10)}', ${'1, '.repeat(MAX_SQL_INPUT / 2)}'${v} ${'y '.repeat(3000)}' FROM ${table}`;
+    const a = fingerprintSql(lit('abc def', 't'));
+    expect(fingerprintSql(lit('other words', 't'))).toBe(a);
+    expect(fingerprintSql(lit('abc def', 'u'))).not.toBe(a);
+  });
+
+  it('a repeated long statement (10,000 `$n`) is kept by the cache and reads the same', () => {
+    const q = SHAPES['IN placeholders']?.build(10_000, ' FOR UPDATE', 0) as string;
+    const cache = new FingerprintCache('postgres');
+    expect(cache.timed(q)).toBe('SELECT id FROM t WHERE id IN (...) FOR UPDATE');
+    expect(cache.timed(q)).toBe('SELECT id FROM t WHERE id IN (...) FOR UPDATE');
+  });
+});
