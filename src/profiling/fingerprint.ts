@@ -291,6 +291,8 @@ export function scanSql(sql: string, from: number, dialect: SqlDialect): { text:
   if (i < n) {
     const f = frames.find((x) => x.kind !== OTHER);
     if (f !== undefined) truncate(f.kind === NEXT_ROW && f.valuesEnd >= 0 ? f.valuesEnd : f.at + 1);
+    else if (valuesEnd >= 0 && parts.slice(valuesEnd).every((p) => p === ',' || p === ' '))
+      truncate(valuesEnd);
   }
   return { text: parts.join(''), stop: i };
 }

@@ -80,6 +80,13 @@ describe('long lists: fingerprints by shape, whatever the length (outside review
     expect(q.length).toBeGreaterThan(MAX_SQL_INPUT);
     expect(fingerprintSql(q)).toBe('INSERT INTO t (a, b, c) VALUES (?, ?, ?) … ON CONFLICT DO NOTHING');
     // A tail that starts inside a literal is read from its end: its words are no part of the fingerprint.
+    // Wherever the ceiling falls (inside a row, between rows), the same statement reads alike: padding moves it.
+    const rows = (pad: number, tail: string) =>
+      `INSERT INTO t${' '.repeat(pad)}(a, b, c) VALUES ${join(60_000, (i) => `($${3 * i + 1}, $${3 * i + 2}, $${3 * i + 3})`)}${tail}`;
+    for (const tail of [' RETURNING id']) {
+      const fps = new Set(Array.from({ length: 30 }, (_, pad) => fingerprintSql(rows(pad + 1, tail))));
+      expect([...fps]).toEqual([`INSERT INTO t (a, b, c) VALUES ($1, $2, $3) …${tail}`]);
+    }
     // Its value is not: the same statement with another value in it reads alike; another table does not.
     const lit = (v: string, table: string) =>
       `SELECT '${'x'.repeat(10)}', ${'1, '.repeat(MAX_SQL_INPUT / 2)}'${v} ${'y '.repeat(3000)}' FROM ${table}`;
