@@ -317,6 +317,16 @@ export function loggedRequests(logDir: string): LoggedRequest[] {
   return out;
 }
 
+/**
+ * Whether a logged request is a request in the totals (README "An early close is not a request"): every one but an
+ * aborted one (499) whose server-side duration was under `abortedFailureMs` (README: 1000 by default; the fixture sets it with ABORTED_MS only),
+ * at the microsecond requests.ts's record() compares. Such a close is logged (record() is called with it) yet counted
+ * only in `count_aborted_early`: a client that gives up first (the load's timeout) on a loaded machine makes one.
+ */
+export function countedAsRequest(r: LoggedRequest, abortedFailureMs = 1000): boolean {
+  return !(r.status === 499 && microsOf(r.ms) < abortedFailureMs * 1000);
+}
+
 /** The value of one sample line of a Prometheus exposition (summed over matching label sets). */
 /**
  * The oracle of a cluster's merged percentiles: p50/p95/p99 equal those of one HDR histogram of every logged duration
@@ -362,8 +372,15 @@ export function ledgerIn(socketDir: string) {
 /** The cluster's ledger, in the socket directory startNodeCluster made under the cluster's scratch directory. */
 export const ledgerOf = (dir: string) => ledgerIn(join(dir, 'sock'));
 
-/** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function until<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+/**
+ * Polls `fn` until it returns a truthy value (or throws after `timeoutMs`); `explain`: what the last attempt saw, in the
+ * error, so that a failure says why.
+ */
+export async function until<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+  explain?: () => string,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
@@ -375,7 +392,10 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, timeout
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+  const why = explain?.();
+  throw new Error(
+    `condition not met in ${timeoutMs} ms${last ? `: ${String(last)}` : ''}${why ? ` (last seen: ${why})` : ''}`,
+  );
 }
 
 /**
