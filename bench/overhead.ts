@@ -199,8 +199,13 @@ async function measure(framework: string, variant: string): Promise<Run> {
 
 /** Bare and `variant` at the same time on CPU 0 (--paired): the same seconds of the host for both. */
 async function measurePair(framework: string, variant: string): Promise<[bare: Run, other: Run]> {
-  const servers = await Promise.all([startServer(framework, 'bare'), startServer(framework, variant)]);
+  // allSettled, not all: a peer that is not installed rejects while its bare partner is already up, and that
+  // partner must be stopped too (with Promise.all it was left running, idle, until the machine's next restart).
+  const started = await Promise.allSettled([startServer(framework, 'bare'), startServer(framework, variant)]);
+  const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
   try {
+    if (failed) throw failed.reason;
     const targets = servers.map(({ child, port }) => ({
       url: `http://127.0.0.1:${port}/users/42`,
       pids: [child.pid as number],
