@@ -10,11 +10,8 @@
 
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
-import { AlertSystem } from '../../src/alerts/engine.js';
-import { parseRules } from '../../src/alerts/rules.js';
 import { createMonitor } from '../../src/monitor.js';
-import { makeSnapshot, partition, testClock } from '../alerts/snapshot.js';
-import { analyticsOf } from './analytics-of.js';
+import { diskEvents } from './analytics-of.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 1);
@@ -75,28 +72,6 @@ describe("predict: '30m' on a declining sawtooth (below 100)", () => {
     });
   }
 });
-
-/** disk_full_in events on /data over `minutes`, with the first raise's hours to full. */
-function diskEvents(used: (m: number) => number, minutes: number) {
-  const rules = parseRules({ memory_leak: { enabled: false } });
-  const a = analyticsOf(rules);
-  const clock = testClock();
-  const events: Array<{ min: number; e: AlertEvent }> = [];
-  let min = 0;
-  const alerts = new AlertSystem({
-    clock,
-    rules,
-    onAlert: (e) => void events.push({ min, e: structuredClone(e) }),
-  });
-  alerts.addObservationSource((s) => a.observations(s) as never);
-  for (min = 0; min <= minutes; min++) {
-    const s = makeSnapshot({ disk: { partitions: [partition('/data', used(min))] } });
-    a.sample(s, clock.now());
-    alerts.checkThresholds(s);
-    clock.advance(MIN);
-  }
-  return events.filter(({ e }) => e.alert.rule === 'disk_full_in');
-}
 
 describe('disk_full_in on a retention sawtooth', () => {
   it('a disk oscillating 18.7–36.6 % (deletes every 30 min, no net trend) never alerts over 7 h', () => {

@@ -12,12 +12,9 @@
 
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
-import { AlertSystem } from '../../src/alerts/engine.js';
-import { parseRules } from '../../src/alerts/rules.js';
 import { windowShape } from '../../src/analytics/envelope.js';
 import { createMonitor } from '../../src/monitor.js';
-import { makeSnapshot, partition, testClock } from '../alerts/snapshot.js';
-import { analyticsOf } from './analytics-of.js';
+import { diskEvents } from './analytics-of.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 11, 1);
@@ -124,25 +121,8 @@ describe("predict: '3h' on a staircase falling to 5 from 60 (below 5)", () => {
 describe('disk_full_in on a disk filled by hourly backups', () => {
   it('+4 points every hour (a little noise): raised at the third step, full in the average-rate line hours (5 %), never cleared', () => {
     const used = (m: number) => 20 + 4 * Math.floor(m / 60) + Math.sin(m * 7.3) * 0.02;
-    const rules = parseRules({ memory_leak: { enabled: false } });
-    const a = analyticsOf(rules);
-    const clock = testClock();
-    const events: Array<{ min: number; e: AlertEvent }> = [];
-    let min = 0;
-    const alerts = new AlertSystem({
-      clock,
-      rules,
-      onAlert: (e) => void events.push({ min, e: structuredClone(e) }),
-    });
-    alerts.addObservationSource((s) => a.observations(s) as never);
-    for (min = 0; min <= 480; min++) {
-      const s = makeSnapshot({ disk: { partitions: [partition('/data', used(min))] } });
-      a.sample(s, clock.now());
-      alerts.checkThresholds(s);
-      clock.advance(MIN);
-    }
     // Before: raised only the minute a step landed (the window read plain) and cleared the next.
-    const disk = events.filter(({ e }) => e.alert.rule === 'disk_full_in');
+    const disk = diskEvents(used, 480);
     expect(disk.map(({ e }) => e.type)).toEqual(['raised']);
     const { min: at, e } = disk[0] as { min: number; e: AlertEvent };
     // a staircase is recognised at its third step (minute 180); the line says full within 24 h throughout
