@@ -56,6 +56,8 @@ async function figures(port: number) {
   };
 }
 
+type Figures = Awaited<ReturnType<typeof figures>>;
+
 /**
  * Holds N slow requests (`ms` each, or `ms(i)` for the i-th), waits until routes/ names all N in flight, then `stop`s
  * the non-aggregator worker (or the aggregator); returns the client's outcomes, the figures before and once settled
@@ -75,16 +77,29 @@ async function holdThen(
     (w: { aggregator: boolean; connected: boolean }) =>
       w.aggregator === (role === 'aggregator') && w.connected,
   ) as { pid: number; id: string };
-  const before = await figures(c.port);
-  const outcomes = Array.from({ length: N }, (_, i) => slow(c.port, typeof ms === 'number' ? ms : ms(i)));
-  // Guard (no timing): the cluster names all N in flight on GET /work (every worker answered the read's sync).
-  await until(async () => {
-    const r = JSON.parse((await get(c.port, `${BASE}/routes?sort=in_flight`)).body).data;
-    const row = (r.routes as Array<{ method: string; route: string; in_flight?: number }>).find(
-      (x) => x.method === 'GET' && x.route === '/work',
-    );
-    return r.cluster.complete && row?.in_flight === N;
-  }, 30_000);
+  let before: Figures;
+  let outcomes: Promise<Outcome>[];
+  // Precondition, not an assertion: the victim holds at least 2 of the N. node:cluster's primary hands a burst of
+  // connections to whichever worker is free, not strictly in turn: under load one worker took 11 of the 12 (CI run of
+  // stop 32), and a victim holding 1 has nothing cut when it exits as its first request ends. Such a try is let run
+  // out (every client answered) and the case holds N again, up to 4 tries.
+  for (let attempt = 1; ; attempt++) {
+    before = await figures(c.port);
+    outcomes = Array.from({ length: N }, (_, i) => slow(c.port, typeof ms === 'number' ? ms : ms(i)));
+    // Guard (no timing): the cluster names all N in flight on GET /work (every worker answered the read's sync).
+    await until(async () => {
+      const r = JSON.parse((await get(c.port, `${BASE}/routes?sort=in_flight`)).body).data;
+      const row = (r.routes as Array<{ method: string; route: string; in_flight?: number }>).find(
+        (x) => x.method === 'GET' && x.route === '/work',
+      );
+      return r.cluster.complete && row?.in_flight === N;
+    }, 30_000);
+    const held = (await metricsOf(c.port, `?instance=${victim.pid}`)).requests.in_flight as number;
+    if (held >= 2) break;
+    if (attempt === 4) throw new Error(`the victim held ${held} of ${N} requests in 4 tries`);
+    expect((await Promise.all(outcomes)).every((o) => o.status === 200)).toBe(true);
+    await until(async () => (await metricsOf(c.port)).requests.in_flight === 0, 30_000);
+  }
   stop(victim.pid);
   const seen = await Promise.all(outcomes);
   // Settled: the victim is gone from the live workers, its replacement reports, the survivor's answers counted.
@@ -104,8 +119,6 @@ async function holdThen(
   }, 60_000);
   return { seen, before, after, victim };
 }
-
-type Figures = Awaited<ReturnType<typeof figures>>;
 
 /** The client's count of requests cut (a socket error instead of an answer). */
 const cut = (seen: Outcome[]) => seen.filter((o) => o.error !== undefined).length;
