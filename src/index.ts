@@ -60,9 +60,8 @@ export type {
   Probe,
   ProbeName,
   ReadyProbeOptions,
-  RedisProbeTarget,
 } from './collector/probes.js';
-export { redisProbe } from './collector/probes.js';
+export { type RedisProbeTarget, redisProbe } from './collector/redis-probe.js';
 export type { TrackedServer } from './collector/websockets.js';
 export * from './custom/index.js';
 export type { SysvitalsErrorCode } from './errors.js';

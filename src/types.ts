@@ -141,13 +141,19 @@ export interface InterfaceTotals {
   dropped_out: number;
 }
 
-/** The snapshot's `database` group: probe round trip in ms and pool counts; null where not measured. `pool_exhausted`: the probe waited past its timeout for a pool connection, all busy (status warning, not down); absent without a probe. */
+/**
+ * The snapshot's `database` group: probe round trip in ms and pool counts; null where not measured. `pool_exhausted`:
+ * the probe waited past its timeout for a pool connection, all busy (status warning, not down); `pool_stuck`: the
+ * pool freed the probe no connection (or refused every check) for 30 s or ten timeouts (status critical, the
+ * availability alert reads `Database pool: …`, not `Database unavailable`); both absent without a probe.
+ */
 export interface DatabaseMetrics extends Component {
   response_time_ms: number | null;
   pool_size: number | null;
   pool_idle: number | null;
   pool_waiting: number | null;
   pool_exhausted?: boolean;
+  pool_stuck?: boolean;
   threshold: number;
 }
 

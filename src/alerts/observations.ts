@@ -177,17 +177,22 @@ function staleJob(
 /**
  * A dependency is down when its probe reports `critical` with an error or no response time (a
  * failed or timed-out probe), as opposed to a slow answer, which is the db_latency rule's business.
- * Value 1 = answering, 0 = not (like Prometheus `up`); the threshold is 1.
+ * Value 1 = answering, 0 = not (like Prometheus `up`); the threshold is 1. A pool that freed the probe no
+ * connection for 30 s (`pool_stuck`) fires the same rule, its message naming the pool, not the database
+ * (`Database pool: no connection freed for 35 s; …`): long statements hold a pool too (outside review 11, F3).
  */
 function availability(
   out: AlertObservation[],
   rule: AvailabilityRuleConfig,
   label: string,
-  group: { status?: string; error?: string; response_time_ms?: number | null } | undefined,
+  group:
+    | { status?: string; error?: string; response_time_ms?: number | null; pool_stuck?: boolean }
+    | undefined,
 ): void {
   if (!rule.enabled || !group || group.status === 'unknown' || group.status === undefined) return;
   const down = group.status === 'critical' && (group.error !== undefined || group.response_time_ms == null);
   const reason = group.error ?? 'no answer';
+  const what = group.pool_stuck === true ? `${label} pool` : `${label} unavailable`;
   out.push({
     rule: rule.name,
     key: '',
@@ -200,6 +205,6 @@ function availability(
     deescalate: false,
     warningLevel: 1,
     criticalLevel: 1,
-    message: () => `${label} unavailable: ${reason}`,
+    message: () => `${what}: ${reason}`,
   });
 }

@@ -23,13 +23,16 @@ export function colorOf(n: Notification): string {
   return n.alerts.some((a) => a.severity === 'critical') ? COLORS.critical : COLORS.warning;
 }
 
-/** `97.2%`, `850 ms`, `down`. */
+/**
+ * `97.2%`, `850 ms`, `not answering`: an availability rule's value is whether the probe was answered, not a verdict
+ * on the dependency (a pool held by long statements reads 0 too; its message says so: outside review 11, F3).
+ */
 export function valueText(a: NotifiedAlert): string {
-  if (AVAILABILITY.has(a.rule)) return a.value === 0 ? 'down' : 'up';
+  if (AVAILABILITY.has(a.rule)) return a.value === 0 ? 'not answering' : 'answering';
   return `${a.value}${UNITS[a.rule] ?? ''}`;
 }
 
-/** `≥ 90%`, or `answering` for availability rules. */
+/** `≥ 90%`, or `must answer` for availability rules. */
 export function thresholdText(a: NotifiedAlert): string {
   if (AVAILABILITY.has(a.rule)) return 'must answer';
   return `${a.threshold}${UNITS[a.rule] ?? ''}`;

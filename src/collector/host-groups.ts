@@ -32,3 +32,11 @@ export function probeStatus(
   if (!outcome.ok) return { status: 'critical', error: outcome.error ?? 'check failed' };
   return { status: levelStatus(outcome.latencyMs ?? 0, warning, critical) };
 }
+
+/** The database group's pool flags: absent without a probe (README "Dependency probes"). */
+export function poolState(
+  outcome: ProbeOutcome | undefined,
+): Pick<DatabaseMetrics, 'pool_exhausted' | 'pool_stuck'> {
+  if (!outcome) return {};
+  return { pool_exhausted: outcome.poolExhausted !== undefined, pool_stuck: outcome.poolStuck === true };
+}

@@ -13,7 +13,7 @@ import { CpuCollector, FIRST_WINDOW_MS, failedCpu, osCpuSource, procCpuSource } 
 import { SharedDeadline } from './deadline.js';
 import { DiskCollector, failedDisk, nodeStatFs, procMountSource } from './disk.js';
 import { siCpuMhz, siMountSource, siNetworkSource, siSwap } from './fallbacks.js';
-import { notCollectedHost, probeStatus } from './host-groups.js';
+import { notCollectedHost, poolState, probeStatus } from './host-groups.js';
 import { type CallbackGroups, LastSampled } from './last-sampled.js';
 import {
   failedMemory,
@@ -355,7 +355,7 @@ export class MetricsCollector {
       pool_size: pool.total,
       pool_idle: pool.idle,
       pool_waiting: pool.waiting,
-      ...(outcome && { pool_exhausted: outcome.poolExhausted !== undefined }),
+      ...poolState(outcome),
       ...probeStatus(outcome, warning, critical),
       threshold: warning,
     };

@@ -4,7 +4,6 @@
 import { round } from '../alerts/status.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { errorMessage, type OutageLog } from '../logger.js';
-import { PROBE_PING } from '../profiling/probe-sql.js';
 import type { Logger } from '../types.js';
 
 /** A connection pool's connection counts, shown in the `database` group. */
@@ -39,6 +38,12 @@ export interface ProbeOutcome {
    * past its timeout): why, in words. The dependency is not known to be down; `ok` is false.
    */
   poolExhausted?: string;
+  /**
+   * Set when the pool has freed the check no connection (or refused every check) for poolStuckAfterMs(): critical,
+   * as a failed check, but what was seen is a pool out of reach of this process, not the database failing
+   * (`error` says so). Never set with poolExhausted.
+   */
+  poolStuck?: true;
 }
 
 /**
@@ -83,14 +88,17 @@ function stuckPool(
   exhausted: ProbeOutcome,
   pendingFor: number,
   timeoutMs: number,
-  what = 'the pool freed no connection',
+  what = 'no connection freed',
 ): ProbeOutcome {
   if (pendingFor < poolStuckAfterMs(timeoutMs)) return exhausted;
   const s = Math.round(pendingFor / 1000);
   return {
     ok: false,
     latencyMs: null,
-    error: `${exhausted.error}; ${what} for ${s} s (the database may be answering: long statements hold the pool)`,
+    // What was measured first (the alert reads `Database pool: <this>`), then the pool's state, then why it is not
+    // a verdict on the database.
+    error: `${what} for ${s} s; ${exhausted.error} (the database may be answering: long statements hold the pool)`,
+    poolStuck: true,
   };
 }
 
@@ -320,11 +328,15 @@ export class ProbeRunner {
   }
 }
 
-/** Logs a probe's outage start and end; a pool the application holds entirely is logged under its own key. */
+/**
+ * Logs a probe's outage start and end; a pool the application holds entirely, or that freed no connection for
+ * poolStuckAfterMs(), is logged under its own key (`database_pool`), never as the dependency failing.
+ */
 export function logOutcome(outages: OutageLog, name: string, outcome: ProbeOutcome): void {
-  if (outcome.poolExhausted !== undefined) outages.failed(`${name}_pool`, outcome.poolExhausted);
+  const pool = outcome.poolExhausted ?? (outcome.poolStuck ? outcome.error : undefined);
+  if (pool !== undefined) outages.failed(`${name}_pool`, pool);
   else outages.recovered(`${name}_pool`);
-  if (outcome.ok || outcome.poolExhausted !== undefined) outages.recovered(name);
+  if (outcome.ok || pool !== undefined) outages.recovered(name);
   else outages.failed(name, outcome.error);
 }
 
@@ -352,45 +364,4 @@ export function readPoolSize(probe: Probe | undefined): {
 export interface ReadyProbeOptions {
   /** @defaultValue 2000 */
   timeoutMs?: number;
-}
-
-/** What `redisProbe` takes: an ioredis or node-redis client. */
-export interface RedisProbeTarget {
-  /** Sends PING (given the message `sysvitals probe`: ioredis and node-redis send `PING "sysvitals probe"`). */
-  ping(): Promise<unknown>;
-  /** ioredis: 'wait' | 'connecting' | 'connect' | 'ready' | 'reconnecting' | 'close' | 'end'. */
-  status?: string;
-  /** node-redis v4+. */
-  isReady?: boolean;
-}
-
-/** States in which a PING would only queue (or fail late): report them at once. */
-const REDIS_DOWN_STATES = new Set(['reconnecting', 'close', 'end']);
-
-/**
- * ioredis (or node-redis) client: times `PING "sysvitals probe"` (the message tells instrumentRedis that the command
- * is the probe's, not the application's); a client that is not connected fails at once.
- */
-export function redisProbe(client: RedisProbeTarget, options: ReadyProbeOptions = {}): Probe {
-  if (typeof client !== 'object' || client === null || typeof client.ping !== 'function') {
-    throw invalidOption(
-      'redisProbe(client) expects an ioredis (or node-redis) client (an object with ping())',
-    );
-  }
-  return validateProbe(
-    {
-      check: async () => {
-        if (typeof client.status === 'string' && REDIS_DOWN_STATES.has(client.status)) {
-          throw new Error(`redis connection is ${client.status}`);
-        }
-        if (client.isReady === false && client.status === undefined) {
-          throw new Error('redis client is not ready');
-        }
-        // The message marks the probe's PING (instrumentRedis leaves it out); a ping() that takes none ignores it.
-        return (client.ping as (message: string) => Promise<unknown>).call(client, PROBE_PING);
-      },
-      timeoutMs: options.timeoutMs,
-    },
-    'redisProbe',
-  );
 }

@@ -451,6 +451,7 @@ describe('MetricsCollector sources and probes', () => {
       pool_idle: 7,
       pool_waiting: 1,
       pool_exhausted: false,
+      pool_stuck: false,
       status: 'healthy',
       threshold: 100,
     });

@@ -44,9 +44,12 @@ describe('a probe waiting for a pool connection', () => {
     expect(after.ok).toBe(false);
     // What was seen, not a verdict on the database: a long statement holds a pool as a hung database does
     // (outside review 11, F3).
-    expect(after.error).toMatch(
-      /; the pool freed no connection for 30 s \(the database may be answering: long statements hold the pool\)$/,
+    // What was measured first: the availability alert reads `Database pool: <error>` (test/profiling/db-pool-held.test.ts).
+    expect(after.error).toBe(
+      'no connection freed for 30 s; pool exhausted: 1 waiting (this check included), all 10 connections busy ' +
+        '(the database may be answering: long statements hold the pool)',
     );
+    expect(after.poolStuck).toBe(true);
     expect(after.error).not.toMatch(/stuck/);
     expect(probeStatus(after, 100, 500).status).toBe('critical');
   });
@@ -83,8 +86,9 @@ describe('a probe its pool refuses at once (queue full)', () => {
     const stuck = await at(30_000);
     expect(stuck.poolExhausted).toBeUndefined();
     expect(stuck.error).toBe(
-      `${reason}; every check refused for 30 s (the database may be answering: long statements hold the pool)`,
+      `every check refused for 30 s; ${reason} (the database may be answering: long statements hold the pool)`,
     );
+    expect(stuck.poolStuck).toBe(true);
     expect(probeStatus(stuck, 100, 500).status).toBe('critical');
     // A check that got a connection: the next refusal starts a new run of them.
     refuse = false;

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mysqlProbe, pgProbe } from '../../src/collector/db-probes.js';
 import { MetricsCollector } from '../../src/collector/index.js';
-import { redisProbe } from '../../src/collector/probes.js';
+import { redisProbe } from '../../src/collector/redis-probe.js';
 import type { Logger } from '../../src/types.js';
 import { hasRedisServer, type PrivateRedis, privateRedis } from './helpers/redis-server.js';
 import { canConnect, closedPort, startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';

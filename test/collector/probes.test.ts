@@ -1,12 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { mysqlProbe, pgProbe } from '../../src/collector/db-probes.js';
-import {
-  abandonAfterMs,
-  ProbeRunner,
-  readPoolSize,
-  redisProbe,
-  validateProbe,
-} from '../../src/collector/probes.js';
+import { abandonAfterMs, ProbeRunner, readPoolSize, validateProbe } from '../../src/collector/probes.js';
+import { redisProbe } from '../../src/collector/redis-probe.js';
 import { SysvitalsError } from '../../src/errors.js';
 import { PROBE_SQL } from '../../src/profiling/probe-sql.js';
 

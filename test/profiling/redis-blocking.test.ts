@@ -5,7 +5,7 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisProbe } from '../../src/collector/probes.js';
+import { redisProbe } from '../../src/collector/redis-probe.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { instrumentRedis } from '../../src/profiling/instrument-redis.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';

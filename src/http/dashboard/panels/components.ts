@@ -12,12 +12,17 @@ export interface ComponentRow {
   title?: string;
 }
 
+/** A probe's figure: its round trip; without one, what was seen (the pool, not the database, when it was the pool). */
 export function probeValue(group: {
   response_time_ms: number | null;
   status: ComponentStatus;
   error?: string;
+  pool_exhausted?: boolean;
+  pool_stuck?: boolean;
 }): string {
   if (group.response_time_ms != null) return fmtMs(group.response_time_ms);
+  if (group.pool_stuck) return 'pool held';
+  if (group.pool_exhausted) return 'pool exhausted';
   if (group.error) return 'down';
   return 'not configured';
 }
