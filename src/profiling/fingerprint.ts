@@ -1,6 +1,28 @@
 // Query fingerprints: the statement with every literal replaced by `?`, comments dropped, whitespace
 // collapsed and IN-lists folded, so that queries group by shape and no value is ever kept.
 
+import {
+  ARRAY_BEFORE,
+  ARRAY_SEG,
+  BACKTICK,
+  DASH,
+  DOLLAR,
+  DOT,
+  DQUOTE,
+  HASH,
+  IN_BEFORE,
+  IN_SEG,
+  isDigit,
+  isHexDigit,
+  isSpace,
+  isWordChar,
+  QUOTE,
+  ROW_SEG,
+  SLASH,
+  STAR,
+  VALUES_BEFORE,
+} from './fingerprint-lex.js';
+import { SHORT_SQL, scanShort } from './fingerprint-short.js';
 import { blockCommentEnd, isEscapePrefixed, skipQuoted, tailSignature } from './fingerprint-tail.js';
 import { isUntimedSql } from './untimed-sql.js';
 
@@ -23,30 +45,6 @@ export const MAX_SQL_SCAN = 64 * 1024;
  */
 export const MAX_SQL_INPUT = 1024 * 1024;
 
-const SPACE = 32;
-const QUOTE = 39; // '
-const DQUOTE = 34; // "
-const BACKTICK = 96; // `
-const DOLLAR = 36; // $
-const DASH = 45;
-const SLASH = 47;
-const STAR = 42;
-const HASH = 35;
-const DOT = 46;
-
-function isSpace(c: number): boolean {
-  return c === SPACE || (c >= 9 && c <= 13);
-}
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-function isWordChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || isDigit(c) || c === 95 || c === DOLLAR || c >= 128;
-}
-function isHexDigit(c: number): boolean {
-  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
-
 /**
  * The fingerprint of an SQL statement: string, number, hex, bit and dollar-quoted literals become `?`;
  * comments go; runs of whitespace become one space; `IN (?, ?, …)` and `IN ($1, $2, …)` become
@@ -61,6 +59,13 @@ function isHexDigit(c: number): boolean {
  */
 export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): string {
   if (typeof sql !== 'string') return '?';
+  // Most statements are short: one string, no bound reached, no tail (fingerprint-short.ts; the same text).
+  if (sql.length <= SHORT_SQL) return cut(scanShort(sql, dialect === 'mysql'));
+  return fingerprintLong(sql, dialect);
+}
+
+/** fingerprintSql's general path, whatever the statement's length: scanSql, and the tail of one not read to its end. */
+export function fingerprintLong(sql: string, dialect: SqlDialect): string {
   const r = scanSql(sql, 0, dialect);
   if (r.stop >= sql.length) return cut(r.text);
   // Not all read: the normalised end of the statement stands for the rest (tailSignature).
@@ -296,22 +301,6 @@ export function scanSql(sql: string, from: number, dialect: SqlDialect): { text:
   }
   return { text: parts.join(''), stop: i };
 }
-
-// One list item as the scan leaves it: `?` or `$n`, with an optional cast (`::int`, `::varchar(?)`, `::text[]`).
-const ITEM = String.raw`(?:\?|\$\d+)(?: ?:: ?[A-Za-z_][\w.]*(?:\(\?(?:, ?\?)*\))?(?:\[\])*)?`;
-// A row of items: (?, ?) in `(a, b) IN ((?, ?), (?, ?))`.
-const ROW = String.raw`\(${ITEM}(?:, ?${ITEM})*\)`;
-const LIST_ITEM = `(?:${ITEM}|${ROW})`;
-// IN (?, ?) / IN ($1::int, $2::int) / IN ((?, ?), (?, ?)) -> IN (...); ARRAY[?, ?] -> ARRAY[...];
-// VALUES (?, ?), (?, ?) -> VALUES (?, ?): one fingerprint whatever the list's length (outside review 9b, F9).
-// Tested on the text a close ends (from its open) and on the few characters before the open: the scan folds
-// each list as it closes, so the length limits apply to the folded text (outside review 10, F3).
-const IN_SEG = new RegExp(String.raw`^\(${LIST_ITEM}(?:, ?${LIST_ITEM})*\)$`);
-const ARRAY_SEG = new RegExp(String.raw`^\[${LIST_ITEM}(?:, ?${LIST_ITEM})*\]$`);
-const ROW_SEG = /^\((?:[^()']|\([^()]*\))*\)$/;
-const IN_BEFORE = /(?:^|\W)in $/i;
-const ARRAY_BEFORE = /(?:^|\W)array ?$/i;
-const VALUES_BEFORE = /(?:^|\W)(?:values|VALUES|Values) $/;
 
 // Cut to MAX_FINGERPRINT_LENGTH: ` #<8 hex>…` stands for the part cut off (its FNV-1a hash), so two statements
 // that differ only there stay two fingerprints.
