@@ -13,6 +13,7 @@ import {
   LoadWatch,
   type ProcessLoadReader,
   processLoadReader,
+  servedLagSleep,
   shedReason,
 } from './load-watch.js';
 import type { ProbeRulesConfig, ShedConfig } from './options.js';
@@ -88,6 +89,7 @@ export class Lifecycle {
   /** lastServer is an HTTP/2 server learnt late (Http2Sessions.watchServer): its requests' sessions are added. */
   private lateSessions = false;
   private readonly watch: LoadWatch;
+  private lagAsleep = false; // the load watch's lag timer sleeps (no request served): the next admission wakes it
   private readonly reader: LoadReader & Partial<ProcessLoadReader>;
   private readonly retryAfter: string;
 
@@ -97,13 +99,20 @@ export class Lifecycle {
     this.inFlightAges = new InFlightAges(options.clock ?? Date);
     const memoryRead = (err: unknown) =>
       err === undefined ? outage.recovered('memory reading') : outage.failed('memory reading', err);
+    const shedOnDelay = options.shed?.maxEventLoopDelayMs !== undefined;
     this.reader =
       options.reader ??
       processLoadReader(
-        options.shed?.maxEventLoopDelayMs !== undefined ? 20 : 100,
+        shedOnDelay ? 20 : 100,
         memoryRead,
         // Memory is read only for a shedding limit on it (nothing else reads the reading's memory).
         options.shed?.maxHeapUsedBytes !== undefined || options.shed?.maxRssBytes !== undefined,
+        // The 100 ms lag timer sleeps while no request is served (issue 18); shedding on delay keeps its 20 ms one.
+        shedOnDelay
+          ? undefined
+          : servedLagSleep(this, (yes) => {
+              this.lagAsleep = yes;
+            }),
       );
     this.watch = new LoadWatch(
       options.shed?.sampleIntervalMs ?? 500,
@@ -182,6 +191,7 @@ export class Lifecycle {
       return false;
     }
     this.inFlight++;
+    if (this.lagAsleep) this.reader.wake?.();
     if (this.draining) this.drainConnection(req, res);
     return true;
   }

@@ -29,6 +29,8 @@ export type LoadReader = () => LoadReading;
 export type ProcessLoadReader = LoadReader & {
   close(): void;
   waited(start: number, measuredMs: number): number;
+  /** Re-arms a lag timer that slept (LagSleep), with a stamp now; nothing when it runs. */
+  wake(): void;
 };
 
 /**
@@ -43,6 +45,38 @@ export const IDLE_LOAD_READER: LoadReader = () => ({
 });
 
 /**
+ * When the lag timer may sleep (issue 18: its firings were a third of an idle monitor's wake-ups). At each firing it
+ * asks `quiet()`; on true it stops and calls `asleep(true)`, and it runs again only when wake() is called (with
+ * `asleep(false)`): the lifecycle wakes it at the next admitted request, so that every request's close has the
+ * stamps it had (loop-stamps.ts). Meanwhile the lag reads 0 and the watch's own tick lateness stands for it.
+ */
+export interface LagSleep {
+  /** No request in flight and none admitted since the previous firing. */
+  quiet(): boolean;
+  asleep(yes: boolean): void;
+}
+
+/**
+ * LagSleep for a lifecycle's requests: quiet at a firing with none in flight and none ended since the previous firing
+ * (so none admitted: a request is in flight from its admission to its end). The lifecycle wakes the timer at an
+ * admission.
+ */
+export function servedLagSleep(
+  requests: { readonly inFlight: number; readonly endedTotal: number },
+  asleep: (yes: boolean) => void,
+): LagSleep {
+  let ended = -1;
+  return {
+    quiet: () => {
+      const quiet = requests.inFlight === 0 && requests.endedTotal === ended;
+      ended = requests.endedTotal;
+      return quiet;
+    },
+    asleep,
+  };
+}
+
+/**
  * Reads the real process: the longest event-loop lag since the last reading (from a JS timer every
  * `lagResolutionMs`, which sees a blocked loop as its own lateness; libuv's delay histogram misses
  * blocks that end between its ticks), ELU deltas, memory. A lag timer every 100 ms serves the
@@ -50,11 +84,13 @@ export const IDLE_LOAD_READER: LoadReader = () => ({
  * `onMemoryRead` hears each memory read's failure (the error) or success (undefined), to log an outage once.
  * With `readMemory` false, memory is not read (the reading's heap and RSS stay 0): only a shedding limit on
  * memory needs them, and process.memoryUsage() costs about 0.2 ms here, twice a second (bench/RESULTS.md `idle`).
+ * With `sleep`, the lag timer stops while the process serves no request (LagSleep).
  */
 export function processLoadReader(
   lagResolutionMs = 20,
   onMemoryRead: (err: unknown) => void = () => {},
   readMemory = true,
+  sleep?: LagSleep,
 ): ProcessLoadReader {
   let maxLag = 0;
   let heapUsed = 0;
@@ -62,17 +98,24 @@ export function processLoadReader(
   let last = performance.now();
   // Its stamps tell a close's wait (loop-stamps.ts): one idle read per firing, nothing on the request path.
   const stamps = new LoopStamps();
-  const lagTimer =
-    lagResolutionMs > 0
-      ? setInterval(() => {
-          const now = performance.now();
-          const lag = now - last - lagResolutionMs;
-          if (lag > maxLag) maxLag = lag;
-          last = now;
-          stamps.stamp(now);
-        }, lagResolutionMs)
-      : undefined;
-  lagTimer?.unref();
+  const fire = () => {
+    const now = performance.now();
+    const lag = now - last - lagResolutionMs;
+    if (lag > maxLag) maxLag = lag;
+    last = now;
+    stamps.stamp(now);
+    if (sleep?.quiet()) {
+      clearInterval(lagTimer);
+      lagTimer = undefined;
+      sleep.asleep(true);
+    }
+  };
+  const arm = () => {
+    const timer = setInterval(fire, lagResolutionMs);
+    timer.unref();
+    return timer;
+  };
+  let lagTimer: NodeJS.Timeout | undefined = lagResolutionMs > 0 ? arm() : undefined;
   let elu: EventLoopUtilization = performance.eventLoopUtilization();
   const read = (): LoadReading => {
     // A loop blocked right now has not let the lag timer run: count the time since its last run too.
@@ -102,9 +145,23 @@ export function processLoadReader(
       onMemoryRead(err);
     }
   };
+  let closed = false;
   return Object.assign(read, {
-    close: () => clearInterval(lagTimer),
+    close: () => {
+      closed = true;
+      clearInterval(lagTimer);
+      lagTimer = undefined;
+    },
     waited: (start: number, measuredMs: number) => stamps.waited(start, measuredMs),
+    wake: () => {
+      if (lagTimer !== undefined || closed || lagResolutionMs <= 0) return;
+      // The time asleep is no lag; the stamp now bounds the idle time of the request that woke it (as the one
+      // taken when the timer was first set does).
+      last = performance.now();
+      stamps.mark(last);
+      lagTimer = arm();
+      sleep?.asleep(false);
+    },
   });
 }
 

@@ -43,6 +43,17 @@ export class LoopStamps {
     this.coarse = 1;
   }
 
+  /**
+   * A stamp for the idle bound only, as the constructor's: when a lag timer that slept is set again (at the admission
+   * of the request that woke it, so before its poll maybe). Kept among the older stamps; no request in flight is older
+   * than it (the timer sleeps only when none is).
+   */
+  mark(now = performance.now(), idle = performance.eventLoopUtilization().idle): void {
+    const j = FINE + (this.coarse++ % COARSE);
+    this.times[j] = now;
+    this.idles[j] = idle;
+  }
+
   /** A stamp now: called by the lag timer (once per loop turn at most), never on the request path. */
   stamp(now = performance.now(), idle = performance.eventLoopUtilization().idle): void {
     const i = this.fine % FINE;

@@ -157,4 +157,58 @@ describe('lifecycle', () => {
       vi.useRealTimers();
     }
   });
+
+  it('the real lag timer sleeps while no request is served and the next admission wakes it (issue 18); shedding on delay keeps it', () => {
+    // The oracle: the fake clock's own count of armed timers (the 500 ms reading's and the 100 ms lag timer's).
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const build = (shed?: Parameters<typeof parseShed>[0]) =>
+        new Lifecycle({
+          rules: parseProbeRules({}, []),
+          shed: shed && { ...parseShed(shed)!, sampleIntervalMs: 500 },
+          dependencyStatus: () => undefined,
+        });
+      const res = {};
+      const req = { socket: null } as never;
+      const l = build();
+      expect(vi.getTimerCount()).toBe(2);
+      vi.advanceTimersByTime(100); // the first firing has no earlier one to compare with: it runs on
+      expect(vi.getTimerCount()).toBe(2);
+      vi.advanceTimersByTime(100); // a whole interval without a request: asleep
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(10_000); // the reading's timer alone
+      expect(vi.getTimerCount()).toBe(1);
+      expect(l.admit(req, res as never)).toBe(true); // wakes it
+      expect(vi.getTimerCount()).toBe(2);
+      vi.advanceTimersByTime(2_000); // in flight: it runs
+      expect(vi.getTimerCount()).toBe(2);
+      l.ended(res);
+      vi.advanceTimersByTime(100); // a request ended in this interval: it runs on
+      expect(vi.getTimerCount()).toBe(2);
+      vi.advanceTimersByTime(100);
+      expect(vi.getTimerCount()).toBe(1);
+      // A request that came and went between two firings keeps it running for that interval.
+      expect(l.admit(req, res as never)).toBe(true);
+      l.ended(res);
+      vi.advanceTimersByTime(100);
+      expect(vi.getTimerCount()).toBe(2);
+      vi.advanceTimersByTime(100);
+      expect(vi.getTimerCount()).toBe(1);
+      l.close();
+      expect(vi.getTimerCount()).toBe(0);
+      // Shedding on delay: its 20 ms lag timer never sleeps (the first request after a stall is judged by it).
+      const shedding = build({ maxEventLoopDelayMs: 100 });
+      vi.advanceTimersByTime(10_000);
+      expect(vi.getTimerCount()).toBe(2);
+      shedding.close();
+      // Shedding on utilisation only: the 100 ms one sleeps.
+      const elu = build({ maxEventLoopUtilization: 0.9 });
+      vi.advanceTimersByTime(10_000);
+      expect(vi.getTimerCount()).toBe(1);
+      elu.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -15,6 +15,8 @@ function loop(busy: Array<[number, number]>) {
     fire: (...times: number[]) => {
       for (const t of times) stamps.stamp(t, idleAt(t));
     },
+    /** The lag timer set again after a sleep, at `t`. */
+    mark: (t: number) => stamps.mark(t, idleAt(t)),
     /** The figure for a request started at `start`, its close noticed at `notice`. */
     waited: (start: number, notice: number) => stamps.waited(start, notice - start, idleAt(notice)),
   };
@@ -70,6 +72,34 @@ describe('LoopStamps.waited', () => {
     m.fire(...ticks(0, 9000));
     // The 32 latest firings cover 5.9–9 s; the start at 2 s is found among the older stamps (1.6 s).
     expect(m.waited(2000, 9050)).toBe(7050);
+  });
+
+  it('a lag timer that slept (issue 18): the stamp at its wake bounds the idle time, the firings before its sleep no poll', () => {
+    // Firings to 1 s, then asleep (no request served) while a job held the loop from 2 to 3 s; a request admitted at
+    // 5000 wakes it (the stamp at 5000.5), and its route hangs: the loop idles but for 1 ms firings at 5100.5 and
+    // 5200.5, and the client's close at 5250 is noticed at once.
+    const busy: Array<[number, number]> = [
+      [2000, 3000],
+      [5000, 5000.5],
+      [5100.5, 5101.5],
+      [5200.5, 5201.5],
+    ];
+    const woke = loop(busy);
+    const unwoken = loop(busy);
+    for (const m of [woke, unwoken]) m.fire(...ticks(0, 1000));
+    woke.mark(5000.5);
+    for (const m of [woke, unwoken]) m.fire(5100.5, 5200.5);
+    // Known: all but the 2.5 ms busy after the start; without the wake's stamp only the idle time after the first
+    // firing (the stamp at 1000 is 4 s back, a second of it busy).
+    expect(woke.waited(5000, 5250)).toBeCloseTo(247.5, 6);
+    expect(unwoken.waited(5000, 5250)).toBeCloseTo(147.5, 6);
+    // The same wake, the route's synchronous work holding the loop from the start to the notice of a reset that
+    // came with the request, the timer firing late in that turn: 0 (the firing before the sleep is no poll after it).
+    const held = loop([[5000, 5150.8]]);
+    held.fire(...ticks(0, 1000));
+    held.mark(5000.5);
+    held.fire(5150.6);
+    expect(held.waited(5000, 5150.8)).toBeLessThan(0.001);
   });
 
   it('never more than the measured wait', () => {

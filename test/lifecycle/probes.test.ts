@@ -266,6 +266,8 @@ describe('liveness', () => {
     vi.advanceTimersByTime(1000);
     expect(monitor.lifecycle.load.eventLoopDelayMs).toBeLessThan(200);
     expect((await get(`${url}/livez`)).status).toBe(200);
+    // A request served: the lag timer runs (it sleeps while none is: the next test), and sees the whole block.
+    expect((await get(`${url}/`)).status).toBe(200);
     blockLoop(450);
     vi.advanceTimersByTime(500); // the reading that covers the block
     expect(monitor.lifecycle.load.eventLoopDelayMs).toBeGreaterThan(200);
@@ -274,6 +276,24 @@ describe('liveness', () => {
     vi.advanceTimersByTime(1000);
     expect((await get(`${url}/livez`)).status).toBe(200);
     expect((await get(`${url}/readyz`)).status).toBe(200); // readiness is not liveness's business
+  });
+
+  it("while no request is served (the lag timer asleep), the reading's own lateness sees a block past the limit plus its 500 ms", async () => {
+    const harness = harnesses[0]!;
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const { url, monitor } = await start(harness, { probeRules: { maxEventLoopBlockMs: 200 } });
+    await monitor.sample();
+    vi.advanceTimersByTime(1000); // the lag timer's firings with no request: it sleeps
+    expect(monitor.lifecycle.load.eventLoopDelayMs).toBeLessThan(200);
+    expect((await get(`${url}/livez`)).status).toBe(200); // a probe is not a request served: it wakes nothing
+    // The reading's timer was due 500 ms after its last firing (real time, before the probe): an 800 ms block makes
+    // it at least 300 ms late.
+    blockLoop(800);
+    vi.advanceTimersByTime(500);
+    expect(monitor.lifecycle.load.eventLoopDelayMs).toBeGreaterThan(200);
+    expect((await get(`${url}/livez`)).status).toBe(503);
+    vi.advanceTimersByTime(1000);
+    expect((await get(`${url}/livez`)).status).toBe(200);
   });
 });
 
