@@ -175,6 +175,8 @@ export interface ReportTarget {
 
 /** What an aggregator assumes of a worker that did not say: nothing in flight. */
 const NO_IN_FLIGHT = '{"n":0}';
+/** Nothing said yet (after a reset): the next take() says its requests in flight, 0 included. */
+const UNSAID = '';
 
 /** Separates method and route in a route's key. */
 export const ROUTE_SEP = '\u0000';
@@ -201,7 +203,9 @@ export class Reporter {
     this.jobs.clear();
     this.queries.reset();
     this.custom.reset();
-    this.inFlightSent = NO_IN_FLIGHT;
+    // Said again, 0 included: an aggregator that still holds what this process last said on an earlier connection
+    // (its end read after the hello) replaces it (an older one keeps it on a hello that says nothing).
+    this.inFlightSent = UNSAID;
     this.dropped.reset();
     this.shed.reset();
   }
@@ -213,7 +217,8 @@ export class Reporter {
   takeInFlightMove(moved: (now: InFlightWire, sent: InFlightWire) => boolean): InFlightWire | null {
     const i = takeInFlight(this.sources.requests, this.inFlightView);
     const json = JSON.stringify(i);
-    if (json === this.inFlightSent || !moved(i, JSON.parse(this.inFlightSent) as InFlightWire)) return null;
+    if (json === this.inFlightSent) return null;
+    if (this.inFlightSent !== UNSAID && !moved(i, JSON.parse(this.inFlightSent) as InFlightWire)) return null;
     this.inFlightSent = json;
     return i;
   }

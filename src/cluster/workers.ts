@@ -117,7 +117,10 @@ export class WorkerTable {
       entry.peer?.close();
       entry.peer = peer;
       entry.goneAt = null;
-      entry.routesInFlight = null; // as of its previous connection: it sends them again
+      // As of its previous connection, whose end may come after this hello: its hello says them again (in flight
+      // 0 included: Reporter.reset), an older worker's says nothing of 0 (null: none).
+      entry.inFlight = null;
+      entry.routesInFlight = null;
       entry.left = false;
       entry.exited = false;
       entry.farewell = null;
