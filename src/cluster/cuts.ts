@@ -47,6 +47,11 @@ export class Cuts {
   private ms = 0;
   private from: number;
   private taking = false;
+  /**
+   * The requests in flight a cut part took (a state, not a figure of its sub-window): carried by the frame's report
+   * unless it takes a newer one, since an aggregator reads them there only. Undefined: none taken since the frame.
+   */
+  private inFlight: ReportWire['i'];
   /** Cut only while the aggregator reads the parts (it said so when it welcomed this worker) or is this one. */
   enabled = false;
 
@@ -64,7 +69,11 @@ export class Cuts {
   /** The frame's figures: the parts cut since the last one, then what is pending, with its span (drain()). */
   frame(): { report: ReportWire; cut: CutWire[]; at: [number, number, number] | undefined } {
     const { cut, at } = this.drain();
-    return { report: this.takeAll(), cut, at };
+    const report = this.takeAll();
+    // The last request of a drain can end at a turn: the frame then says the 0 its cut took (outside review 11, F10).
+    if (report.i === undefined && this.inFlight !== undefined) report.i = this.inFlight;
+    this.inFlight = undefined;
+    return { report, cut, at };
   }
 
   /** What is pending, as one part (a turn while it is being taken is not heard). */
@@ -88,6 +97,10 @@ export class Cuts {
       if (!this.enabled || before === null) return;
       const t = this.now();
       const report = this.takeAll();
+      if (report.i !== undefined) {
+        this.inFlight = report.i;
+        delete report.i;
+      }
       if (!isEmpty(report)) this.parts.push({ s: before, ms, f: this.from, t, report });
       this.from = t;
     } catch (err) {
@@ -108,6 +121,7 @@ export class Cuts {
   /** Forgets the parts (a hello sends totals since start instead); `enabled`: see the field. */
   reset(enabled = this.enabled): void {
     this.parts = [];
+    this.inFlight = undefined;
     this.from = this.now();
     this.enabled = enabled;
   }
