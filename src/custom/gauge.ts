@@ -74,6 +74,8 @@ export class Gauge {
   private failed = 0;
   /** What label sets since dropped by a reading had ignored (their `dropped`), still counted. */
   private goneDropped = 0;
+  /** A collect() gauge's callback returned a reading (until then it reads `null`: nothing was read, not 0). */
+  private hasReading = false;
 
   constructor(name: string, options?: GaugeOptions) {
     this.name = checkMetricName(name, 'gauge');
@@ -137,15 +139,17 @@ export class Gauge {
   snapshot(collect = true): GaugeSnapshot {
     if ((collect || this.derived) && this.collectFn) this.read(this.collectFn);
     let value = 0;
-    const series = this.sets.slots.map(({ labels, value: c }) => {
-      value += c.value;
-      return { labels: { ...labels }, value: c.value };
-    });
+    const series = this.unread
+      ? []
+      : this.sets.slots.map(({ labels, value: c }) => {
+          value += c.value;
+          return { labels: { ...labels }, value: c.value };
+        });
     const out: GaugeSnapshot = {
       type: 'gauge',
       help: this.config.help,
       labels: [...this.config.labels],
-      value,
+      value: this.unread ? null : value,
       series,
     };
     if (this.error !== undefined) out.error = this.error;
@@ -154,7 +158,13 @@ export class Gauge {
 
   /** Current values per label set as last set or collected, without running `collect` (cluster reports). */
   values(): { labels: Record<string, string>; value: number }[] {
+    if (this.unread) return [];
     return this.sets.slots.map(({ labels, value: c }) => ({ labels, value: c.value }));
+  }
+
+  /** A collect() gauge whose callback has not returned a reading yet (before the first sample, or it threw). */
+  private get unread(): boolean {
+    return this.collectFn !== undefined && !this.hasReading;
   }
 
   /**
@@ -167,9 +177,11 @@ export class Gauge {
     try {
       const r = fn();
       if (typeof r === 'number' && Number.isFinite(r)) {
+        this.hasReading = true;
         this.prune(new Set([this.sets.find(undefined)]));
         this.sets.get(undefined).set(r);
       } else if (Array.isArray(r)) {
+        this.hasReading = true;
         const items = r.map((item) => {
           const entry = item !== null && typeof item === 'object';
           return { entry, labels: entry ? item.labels : undefined, value: item?.value as unknown };

@@ -38,8 +38,12 @@ export interface GaugeSnapshot {
   type: 'gauge';
   help: string;
   labels: string[];
-  /** The value (with labels: the sum over label sets). */
-  value: number;
+  /**
+   * The value (with labels: the sum over label sets); `null` for a `collect()` gauge whose callback has returned no
+   * reading yet (a read before the first sample, or every call so far threw): nothing was read, not 0.
+   */
+  value: number | null;
+  /** Per label set (none while `value` is `null`). */
   series: GaugeSeries[];
   /** Set when the gauge's callback threw or returned something other than a number. */
   error?: string;

@@ -116,7 +116,13 @@ function customPanel(name: string, m: CustomMetricSnapshot): HTMLElement {
     return card;
   }
   const extra = m.type === 'counter' ? ` · ${fmt(m.rate_per_second ?? Number.NaN)}/s` : '';
-  const card = panel(`custom.${name}`, name, `${m.help} · ${m.type}`, `${fmt(m.value)}${extra}`, m.value);
+  const card = panel(
+    `custom.${name}`,
+    name,
+    `${m.help} · ${m.type}`,
+    `${fmt(m.value)}${extra}`,
+    m.value ?? 0,
+  );
   if (m.type === 'gauge' && m.error) card.append(h('p', 'metric-error', m.error));
   if (m.labels.length > 0)
     rows(
