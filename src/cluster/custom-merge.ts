@@ -3,7 +3,7 @@
 // counters summed, histograms from the merged HDR counts, gauges summed over live workers.
 
 import type { Counter } from '../custom/counter.js';
-import type { Gauge, GaugeOptions } from '../custom/gauge.js';
+import type { Gauge, GaugeOptions, GaugeReading } from '../custom/gauge.js';
 import type { CustomHistogram, HistogramOptions } from '../custom/histogram.js';
 import type { MetricOptionsBase } from '../custom/names.js';
 import type { CustomMetric } from '../custom/registry.js';
@@ -230,7 +230,9 @@ export class CustomMerger {
       if (d.type === 'histogram') return this.registry.histogram(d.name, { ...base, buckets: d.def.buckets });
       const series = new Map<string, Record<string, string>>();
       this.gaugeSeries.set(d.name, series);
-      const gauge = this.registry.gauge(d.name, { ...base, collect: () => this.gaugeSums(d.name, series) });
+      const unlabelled = base.labels === undefined || base.labels.length === 0;
+      const collect = () => this.gaugeSums(d.name, series, unlabelled) as GaugeReading;
+      const gauge = this.registry.gauge(d.name, { ...base, collect });
       // Our own sum of what the workers reported (a read syncs them first): computed on reads too.
       gauge.derived = true;
       return gauge;
@@ -245,8 +247,12 @@ export class CustomMerger {
     return null;
   }
 
-  /** Each series of a gauge: the sum of the live workers' last values. */
-  private gaugeSums(name: string, series: Map<string, Record<string, string>>) {
+  /**
+   * Each series of a gauge: the sum of the live workers' last values. Null (no reading: the gauge reads null) for an
+   * unlabelled gauge no worker has reported a value of yet (its definition comes before its first collect()).
+   */
+  private gaugeSums(name: string, series: Map<string, Record<string, string>>, unlabelled: boolean) {
+    if (unlabelled && series.size === 0) return null;
     const out: Array<{ labels: Record<string, string>; value: number }> = [];
     const live = [...this.live()];
     for (const [key, labels] of series) {

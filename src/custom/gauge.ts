@@ -176,6 +176,12 @@ export class Gauge {
   private read(fn: () => GaugeReading): void {
     try {
       const r = fn();
+      // A cluster's sum of its workers' values when none was reported yet (custom-merge.ts): nothing read.
+      if ((r as unknown) === null && this.derived) {
+        this.hasReading = false;
+        this.error = undefined;
+        return;
+      }
       if (typeof r === 'number' && Number.isFinite(r)) {
         this.hasReading = true;
         this.prune(new Set([this.sets.find(undefined)]));

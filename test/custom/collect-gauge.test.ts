@@ -103,6 +103,41 @@ describe('collect() gauge: a reading is the whole state', () => {
     expect(u.snapshot().series).toEqual([{ labels: {}, value: 0 }]);
   });
 
+  // Outside review 11, F10: a worker reports a gauge's definition before its first sample ran collect(); the cluster
+  // summed no worker's value as 0 (`sysvitals_one 0` in its scrape). Oracle: the worker's own callback, not called yet.
+  it('in cluster mode an unlabelled collect() gauge no worker has read yet reads null, then the sum of the readings', () => {
+    const t = { now: 1_000_000 };
+    const clock = { now: () => t.now };
+    const cluster = new CustomMetrics();
+    const holder: GaugeHolder = { gauges: new Map() };
+    const merger = new CustomMerger(cluster, () => [holder], silentLogger);
+    const custom = new CustomMetrics();
+    let calls = 0;
+    custom.gauge('one', {
+      help: 'One.',
+      collect: () => {
+        calls++;
+        return 4;
+      },
+    });
+    const reporter = new Reporter({
+      requests: new RequestStats({ clock }),
+      functions: new FunctionTimings({ clock }),
+      custom,
+      clock,
+    });
+    const report = () => {
+      const r = decodeReport(JSON.parse(JSON.stringify(reporter.take())));
+      merger.apply(holder, r.custom ?? [], true);
+      const g = cluster.snapshot(t.now).one as unknown as { value: number | null; series: unknown[] };
+      return { value: g.value, series: g.series };
+    };
+    expect(report()).toEqual({ value: null, series: [] });
+    expect(calls).toBe(0);
+    custom.snapshot(t.now); // the worker's first sample runs collect()
+    expect(report()).toEqual({ value: 4, series: [{ labels: {}, value: 4 }] });
+  });
+
   it('in cluster mode the worker reports the removal and the aggregator drops the set', () => {
     const t = { now: 1_000_000 };
     const clock = { now: () => t.now };
