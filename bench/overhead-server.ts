@@ -1,11 +1,13 @@
 // One server for bench/overhead.ts: `node --import tsx bench/overhead-server.ts <framework> <variant> [dist|source]`.
 // Prints `READY <port>` once listening, or `UNAVAILABLE <reason>` and exits 3 when a peer is not installed.
-// sysvitals comes from the build (dist/, what ships; `npm run build` first) unless the third argument is `source`.
+// sysvitals comes from the build (dist/, what ships; `npm run build` first) unless the third argument is `source`
+// (src/ through tsx) or the directory of another build (a copy of dist/ built from other code).
 
 import { executionAsyncResource } from 'node:async_hooks';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import type { RequestHandler } from 'express';
 
 const [framework, variant, from = 'dist'] = process.argv.slice(2) as [string, string, string?];
@@ -16,7 +18,9 @@ const [framework, variant, from = 'dist'] = process.argv.slice(2) as [string, st
 const keptTick: object[] = [];
 process.nextTick(() => keptTick.push(executionAsyncResource()));
 /** The adapter entry as the package ships it (dist/adapters/<name>.cjs), or its source with `source`. */
+// A third argument other than `dist` or `source` is the directory of another build (overhead.ts --against).
 function adapterUrl(name: 'express' | 'fastify' | 'koa'): string {
+  if (from !== 'dist' && from !== 'source') return pathToFileURL(`${from}/adapters/${name}.cjs`).href;
   return new URL(
     from === 'source' ? `../src/adapters/${name}.js` : `../dist/adapters/${name}.cjs`,
     import.meta.url,

@@ -1,6 +1,7 @@
 // What does sysvitals cost a server, next to the bare framework and the peers users would pick instead?
 // `npx tsx bench/overhead.ts [--rounds 7] [--duration 10] [--warmup 3] [--connections 50]
-//   [--frameworks express,fastify,koa] [--variants sysvitals,fastify-metrics] [--source] [--paired] [--no-write]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
+//   [--frameworks express,fastify,koa] [--variants sysvitals,fastify-metrics] [--source] [--paired] [--no-write]
+//   [--split --against DIR]` (or OVERHEAD_ROUNDS, OVERHEAD_DURATION, OVERHEAD_WARMUP).
 // --paired: each round serves bare and the variant AT THE SAME TIME, both servers on CPU 0 (sharing it), each
 // loaded by its own autocannon (-c connections) on CPU 1: a change of the host's speed during the run (this VM's
 // neighbours: ±20 % between runs seconds apart on 2026-12-03) falls on both at once, where the sequential
@@ -80,6 +81,8 @@ const { values: flags } = parseArgs({
     /** Bare and the variant served at the same time, both on CPU 0, each by its own autocannon on CPU 1. */
     paired: { type: 'boolean', default: false },
     ...SPLIT_OPTIONS,
+    /** --split only: the baseline is sysvitals from this directory (another build's dist/), not the bare framework. */
+    against: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -87,6 +90,14 @@ const rounds = Number(flags.rounds);
 const duration = Number(flags.duration ?? process.env.OVERHEAD_DURATION ?? (flags.split ? 20 : 10));
 const warmup = Number(flags.warmup ?? process.env.OVERHEAD_WARMUP ?? (flags.split ? 5 : 3));
 const connections = Number(flags.connections ?? (flags.split ? 10 : 50));
+if (flags.against !== undefined && !flags.split) {
+  console.error('bench/overhead.ts: --against compares two builds under --split only');
+  process.exit(1);
+}
+if (flags.against !== undefined && !existsSync(`${flags.against}/adapters/fastify.cjs`)) {
+  console.error(`bench/overhead.ts: --against ${flags.against}: not a build (no adapters/fastify.cjs there)`);
+  process.exit(1);
+}
 if (flags.split && flags.paired) {
   console.error('bench/overhead.ts: --split and --paired are two modes; pass one');
   process.exit(1);
@@ -132,15 +143,9 @@ async function startServer(
   framework: string,
   variant: string,
   cpu = SERVER_CPU,
+  from: string = flags.source ? 'source' : 'dist',
 ): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, args] = pin(cpu, process.execPath, [
-    '--import',
-    'tsx',
-    SERVER,
-    framework,
-    variant,
-    flags.source ? 'source' : 'dist',
-  ]);
+  const [cmd, args] = pin(cpu, process.execPath, ['--import', 'tsx', SERVER, framework, variant, from]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
@@ -240,7 +245,10 @@ async function measureSplit(framework: string, variant: string, round: number): 
   const cfg = splitCfg as NonNullable<typeof splitCfg>;
   const boundary = await alignRound(cfg);
   const started = await Promise.allSettled([
-    startServer(framework, 'bare', cpus.bare),
+    // --against: the baseline slot serves sysvitals from the other build (what `bare` reads below is that build).
+    flags.against !== undefined
+      ? startServer(framework, 'sysvitals', cpus.bare, flags.against)
+      : startServer(framework, 'bare', cpus.bare),
     startServer(framework, variant, cpus.other),
   ]);
   const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -350,9 +358,14 @@ if (splitCfg) {
   const md = [
     machineLine(),
     `${startedAt}–${new Date().toISOString().slice(11, 16)} UTC. ${loadLine()}`,
-    `\`npx tsx bench/overhead.ts --split --rate ${splitCfg.rates.join(',')} --rounds ${rounds} --duration ${duration} --warmup ${warmup} --connections ${connections} --frameworks ${frameworks.join(',')}${only.size ? ` --variants ${[...only].join(',')}` : ''}${splitCfg.placement !== 'cross' ? ` --load-cpu ${splitCfg.placement}` : ''}${splitCfg.pacer !== 'even' ? ` --pacer ${splitCfg.pacer}` : ''}${splitCfg.align ? '' : ' --no-align'}${flags.source ? ' --source' : ''}\`:`,
+    `\`npx tsx bench/overhead.ts --split --rate ${splitCfg.rates.join(',')} --rounds ${rounds} --duration ${duration} --warmup ${warmup} --connections ${connections} --frameworks ${frameworks.join(',')}${only.size ? ` --variants ${[...only].join(',')}` : ''}${splitCfg.placement !== 'cross' ? ` --load-cpu ${splitCfg.placement}` : ''}${splitCfg.pacer !== 'even' ? ` --pacer ${splitCfg.pacer}` : ''}${splitCfg.align ? '' : ' --no-align'}${flags.source ? ' --source' : ''}${flags.against !== undefined ? ` --against ${flags.against}` : ''}\`:`,
     splitMethod(splitCfg, 'GET /users/:id (JSON), one server process each, fresh every round'),
     `sysvitals ${flags.source ? 'from src/ (--source)' : 'from the build (dist/), as an application runs it'}; every server under \`node --import tsx\`.`,
+    ...(flags.against !== undefined
+      ? [
+          `**--against ${flags.against}**: the baseline ("bare" below) is sysvitals from that build, not the bare framework: the ratios are this build / that build.`,
+        ]
+      : []),
     '',
   ];
   const verdicts: string[] = [];
