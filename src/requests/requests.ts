@@ -9,6 +9,7 @@ import {
   createView,
   microsOf,
   type SparseCounts,
+  slotOf,
   summarizeView,
   toHistogram,
 } from '../latency/latency-ring.js';
@@ -27,7 +28,6 @@ import {
 } from './cluster-exchange.js';
 import { ErrorHorizon } from './error-horizon.js';
 import type { InFlightReader } from './in-flight.js';
-import { foldPending, PendingRequests } from './pending-requests.js';
 import { perMinute, perSecond, windowFrom, windowSpan } from './rates.js';
 import type { EndpointWindow, RequestBucket, RouteState } from './request-figures.js';
 import { requestGroups } from './request-groups.js';
@@ -39,8 +39,11 @@ import {
 import {
   ABORTED_STATUS,
   type AbortedTotal,
+  APDEX_STRIDE,
   abortedTotalsOf,
+  countAborted,
   countWaitedClose,
+  openCounters,
   type RouteEntry,
   type RouteTotal,
   routeTotalsOf,
@@ -82,12 +85,12 @@ export class RequestStats {
   private sub = 0;
   private pos = 0;
   private lat = 0;
+  private latPos = 0;
   private nextBoundary = Number.NEGATIVE_INFINITY;
   private readonly time: SteadyClock; // the clock read as a monotonic view (steps back not taken back)
   private droppedCount = 0;
   private closed = false;
   private readonly cumulative = new CumulativeCounts(); // every request's latency since start (record())
-  private readonly pending = new PendingRequests(); // taken by record(), not yet counted (fold())
   private readonly taken = new TakenTotals(); // cumulative latency and status totals at the last takeBucket()
   private readonly bucketMax = new Float64Array(1); // the largest µs since takeBucket(): a double from the start
   private readonly scratch = createView();
@@ -144,23 +147,43 @@ export class RequestStats {
         this.droppedCount++;
         return;
       }
-      // Held in the ring (pending-requests.ts) and counted in a batch: at the window's next boundary, when the ring
-      // is full, and before every read (sync(), tick()), so that every figure read is exact.
-      const time = this.time;
-      time.advance();
-      const pending = this.pending;
-      if (!(time.current < this.nextBoundary) || pending.full) this.settle();
-      pending.push(method, route, status, us);
+      // 501 (method not implemented) and 505 (HTTP version) answer what the client asked for, not a server
+      // fault: counted with the 4xx, so that anonymous unusual-method traffic cannot raise the error rate.
+      const cls = status === 501 || status === 505 ? 4 : (status / 100) | 0;
+      this.tick();
+      const entry = this.routes.entryFor(method, route);
+      const counters = entry.counters;
+      const b = this.pos * STRIDE;
+      if (counters[b] !== this.sub) openCounters(counters, b, this.sub, this.totalsOffset);
+      const failedAfterUs = this.abortedFailureUs; // read always: a first read on a late branch deopts (record-deopt)
+      const quickUs = this.quickUs;
+      if (status === ABORTED_STATUS && !countAborted(counters, b, us >= failedAfterUs, us < quickUs)) return;
+      counters[b + cls]!++;
+      // Apdex: successful requests by their time against the route's T; failed ones are frustrated.
+      const a = entry.apdex;
+      const ab = this.pos * APDEX_STRIDE;
+      if (a[ab] !== this.sub) {
+        a[ab] = this.sub;
+        a[ab + 1] = 0;
+        a[ab + 2] = 0;
+      }
+      const limits = entry.apdexLimits; // [T, 4T]
+      if (cls < 5 && status !== ABORTED_STATUS && us <= (limits[1] as number)) {
+        const k = us <= (limits[0] as number) ? 1 : 2;
+        a[ab + k]!++;
+        entry.apdexTotal[k - 1]!++;
+      }
+      const slot = slotOf(us);
+      entry.latency.record(this.lat, this.latPos, slot, us, false);
+      this.cumulative.add(slot, us, false);
+      const total = entry.total;
+      if (total !== null) total.add(slot, us, false);
+      const bucketMax = this.bucketMax; // written on every call (see CumulativeCounts.add)
+      bucketMax[0] = Math.max(us, bucketMax[0] as number);
     } catch {
       // Only a throwing injected clock can get here; monitoring must not break the request.
       this.droppedCount++;
     }
-  }
-
-  /** Counts the requests held (all of the current sub-windows), in the order they came. */
-  private fold(): void {
-    const { abortedFailureUs, quickUs, cumulative, bucketMax } = this;
-    foldPending(this.pending, this.routes, this.at(), { abortedFailureUs, quickUs, cumulative, bucketMax });
   }
 
   /** A client's close the server waited on it for (settleCutOff: answered, or body arriving, by `column`): early. */
@@ -209,7 +232,6 @@ export class RequestStats {
 
   /** Requests, 4xx and 5xx since the previous call, with their latency; starts a new bucket. */
   takeBucket(): RequestBucket {
-    this.sync();
     const max = this.bucketMax[0] as number;
     this.bucketMax[0] = 0;
     return this.taken.take(this.cumulative, max, serverTotals(this.allEntries(), this.slots), this.scratch);
@@ -223,7 +245,6 @@ export class RequestStats {
 
   /** Latency of every request since start, a new histogram in microseconds (Prometheus). */
   cumulativeHistogram(): Histogram {
-    this.sync();
     return toHistogram(this.cumulative);
   }
 
@@ -232,19 +253,16 @@ export class RequestStats {
    * cumulative counts, read-only to the caller, moving with every record(); read it synchronously (in one pass).
    */
   cumulativeCounts(): Readonly<CountsView> {
-    this.sync();
     return this.cumulative;
   }
 
   /** Keeps each route's latency since start too (routeStates() reports it: cluster, threads). Idempotent. */
   trackRouteLatency(): void {
-    this.sync();
     this.routes.trackRouteLatency();
   }
 
   /** Every route's figures since start (live views: read them synchronously), `other` last. */
   routeStates(): Generator<RouteState> {
-    this.sync();
     return routeStatesOf(this.allEntries(), this.slots);
   }
 
@@ -300,19 +318,16 @@ export class RequestStats {
 
   /** Requests since start per method, route and status class (non-zero ones), `other` last. */
   routeTotals(): RouteTotal[] {
-    this.sync();
     return routeTotalsOf(this.allEntries(), this.slots);
   }
 
   /** Aborted requests (the client closed the connection first) since start per method and route (non-zero ones). */
   abortedTotals(): AbortedTotal[] {
-    this.sync();
     return abortedTotalsOf(this.allEntries(), this.slots);
   }
 
   /** Requests recorded since start. */
   get total(): number {
-    this.sync();
     const totals = serverTotals(this.allEntries(), this.slots);
     let n = 0;
     for (let c = 0; c < 5; c++) n += totals[c] as number;
@@ -329,13 +344,11 @@ export class RequestStats {
 
   /** Distinct method + route pairs tracked (at most maxRoutes matched ones plus 8 `unmatched`; `other` not included). */
   get routeCount(): number {
-    this.sync();
     return this.routes.entries.length;
   }
 
   /** Bytes held in typed arrays (counters and histograms), for sizing. */
   get bytes(): number {
-    this.sync();
     let bytes = this.taken.bytes + this.cumulative.bytes;
     bytes += this.scratch.counts.byteLength + this.routeScratch.counts.byteLength;
     for (const e of this.allEntries()) bytes += e.bytes;
@@ -345,12 +358,6 @@ export class RequestStats {
   // Moves to the current sub-windows: one comparison until the next boundary; never back (NaN ignored).
   private tick(): void {
     this.time.advance();
-    this.settle();
-  }
-
-  /** Folds the requests held, then moves to the sub-windows of the clock's last reading (tick()). */
-  private settle(): void {
-    if (this.pending.n !== 0) this.fold();
     const now = this.time.current;
     if (now < this.nextBoundary) return;
     const sub = Math.max(0, Math.floor(now / this.subWindowMs));
@@ -362,14 +369,10 @@ export class RequestStats {
     this.sub = sub;
     this.pos = sub % this.slots;
     this.lat = Math.floor(sub / this.perLatencySlot);
+    this.latPos = this.lat % this.latencySlots;
     this.nextBoundary = (sub + 1) * this.subWindowMs;
     const onTurn = this.onTurn; // read at every boundary, not only at a turn (see record())
     if (turned && onTurn !== null) onTurn(this.lat, this.windowLengths[1] as number);
-  }
-
-  /** Counts what record() holds, for a read that does not move the window (tick() folds too). */
-  private sync(): void {
-    if (this.pending.n !== 0) this.fold();
   }
 
   private allEntries(): Generator<RouteEntry> {
