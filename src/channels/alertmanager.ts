@@ -3,8 +3,9 @@
 import type { Clock } from '../types.js';
 import { thresholdText, valueText } from './format.js';
 import { postJson } from './http-send.js';
+import { headerSecrets, urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification, NotifiedAlert } from './types.js';
-import { httpUrl, stringRecord, urlSecrets } from './validate.js';
+import { httpUrl, stringRecord } from './validate.js';
 
 /**
  * `{ type: 'alertmanager', url: 'http://alertmanager:9093' }`. Alertmanager expects clients to re-send
@@ -82,5 +83,5 @@ export function alertmanagerSender(
       }
     },
   };
-  return { sender, secrets: [...urlSecrets(base), ...Object.values(headers)] };
+  return { sender, secrets: [...urlSecrets(base), ...headerSecrets(headers)] };
 }

@@ -2,8 +2,9 @@
 
 import { colorOf, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { postJson } from './http-send.js';
+import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
-import { httpUrl, optionalString, urlSecrets } from './validate.js';
+import { httpUrl, optionalString } from './validate.js';
 
 /** `{ type: 'discord', webhookUrl }`: `https://discord.com/api/webhooks/{id}/{token}` (a secret). */
 export interface DiscordChannelOptions extends CommonChannelOptions {

@@ -2,9 +2,10 @@
 
 import type { Clock } from '../types.js';
 import { httpSend } from './http-send.js';
+import { headerSecrets, urlSecrets } from './secret-parts.js';
 import { signatureHeaders } from './signature.js';
 import type { ChannelSender, CommonChannelOptions } from './types.js';
-import { httpUrl, optionalString, stringRecord, urlSecrets } from './validate.js';
+import { httpUrl, optionalString, stringRecord } from './validate.js';
 
 /** `{ type: 'webhook', url, secret? }`: the body is the Notification (status, alerts, host, …) as JSON. */
 export interface WebhookChannelOptions extends CommonChannelOptions {
@@ -32,5 +33,5 @@ export function webhookSender(opts: WebhookChannelOptions, where: string, clock:
       );
     },
   };
-  return { sender, secrets: [...urlSecrets(url), secret ?? '', ...Object.values(headers)] };
+  return { sender, secrets: [...urlSecrets(url), secret ?? '', ...headerSecrets(headers)] };
 }

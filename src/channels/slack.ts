@@ -3,8 +3,9 @@
 import { invalidOption } from '../errors.js';
 import { colorOf, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { DeliveryError, postJson } from './http-send.js';
+import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification, NotifiedAlert } from './types.js';
-import { httpUrl, optionalString, urlSecrets } from './validate.js';
+import { httpUrl, optionalString } from './validate.js';
 
 /**
  * `{ type: 'slack', webhookUrl }` posts to an incoming webhook. Incoming webhooks cannot reply in a

@@ -4,16 +4,9 @@ import { invalidOption } from '../errors.js';
 import { valueText } from './format.js';
 import { fitSms } from './gsm7.js';
 import { httpSend } from './http-send.js';
+import { headerSecrets, urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification, SendContext } from './types.js';
-import {
-  httpUrl,
-  integer,
-  nonEmptyString,
-  optionalString,
-  stringList,
-  stringRecord,
-  urlSecrets,
-} from './validate.js';
+import { httpUrl, integer, nonEmptyString, optionalString, stringList, stringRecord } from './validate.js';
 
 /** `{ type: 'twilio', accountSid, authToken, from, to }`: POST …/Accounts/{sid}/Messages.json per recipient. */
 export interface TwilioChannelOptions extends CommonChannelOptions {
@@ -191,5 +184,5 @@ export function smsGatewaySender(opts: SmsGatewayChannelOptions, where: string) 
   const urlParts = to.flatMap((recipient) =>
     urlSecrets(fill(urlTemplate, { to: recipient, text: '' }, ESCAPES.form!)),
   );
-  return { sender, secrets: [...urlParts, ...Object.values(headers)] };
+  return { sender, secrets: [...urlParts, ...headerSecrets(headers)] };
 }

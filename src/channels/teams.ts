@@ -2,8 +2,9 @@
 
 import { colorOf, stateText, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { postJson } from './http-send.js';
+import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
-import { httpUrl, urlSecrets } from './validate.js';
+import { httpUrl } from './validate.js';
 
 /**
  * `{ type: 'teams', webhookUrl }`: the URL of a Workflows flow built from the template "Post to a

@@ -76,23 +76,6 @@ export function stringRecord(v: unknown, name: string): Record<string, string> {
   return { ...(v as Record<string, string>) };
 }
 
-/**
- * The parts of a URL that may carry its secret (webhook tokens sit in the path or the query), for
- * redaction: a receiver's error answer may echo the path without the origin.
- */
-export function urlSecrets(href: string): string[] {
-  const url = new URL(href);
-  const out = [href, `${url.pathname}${url.search}`];
-  if (url.pathname.length > 1) out.push(url.pathname);
-  if (url.search.length > 1) out.push(url.search.slice(1));
-  if (url.password !== '') {
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
-    out.push(url.password, pass, Buffer.from(`${user}:${pass}`).toString('base64'));
-  }
-  return out;
-}
-
 /** RFC 3339 date-time: a time zone (`Z` or ±hh:mm) is required. */
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;

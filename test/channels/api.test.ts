@@ -1,67 +1,10 @@
 // The notification admin routes on a real monitor and HTTP server: silences (the only writes) and channel status;
 // secrets never appear in a response or a log line.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createAdminApi } from '../../src/http/api.js';
-import type { MonitorOptions } from '../../src/monitor/options.js';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import type { Logger } from '../../src/types.js';
-import { makeSnapshot, testClock } from '../alerts/snapshot.js';
+import { describe, expect, it } from 'vitest';
+import { makeSnapshot } from '../alerts/snapshot.js';
+import { cleanups, serve } from './admin-server.js';
 import { startReceiver } from './receiver.js';
-
-const TOKEN = 'admin-token-for-tests';
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function capture(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (obj: unknown, msg?: string) => lines.push(`${msg ?? ''} ${JSON.stringify(obj)}`);
-  return { lines, warn: log, error: log, info: log };
-}
-
-async function serve(options: MonitorOptions) {
-  const clock = testClock();
-  const logger = capture();
-  const monitor: SystemMonitor = createMonitor({ sampleIntervalMs: 0, clock, logger, ...options });
-  const api = createAdminApi(monitor, { adminToken: TOKEN, rateLimit: false });
-  const server: Server = createServer((req, res) => {
-    void api.handle(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    await monitor.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/core/admin/system/`;
-  const bodies: string[] = [];
-  const call = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${TOKEN}`,
-      ...(init.headers as Record<string, string>),
-    };
-    let body = init.body;
-    if (init.json !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      body = JSON.stringify(init.json);
-    }
-    const res = await fetch(base + path, { ...init, headers, body });
-    const text = await res.text();
-    bodies.push(text);
-    return {
-      status: res.status,
-      // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary response fields
-      body: JSON.parse(text) as { success: boolean; data: any; error?: { code: string; message: string } },
-    };
-  };
-  return { monitor, clock, logger, call, bodies, base };
-}
 
 describe('silences/', () => {
   it('creates, lists, gets and expires silences; bad input is a 400 that changes nothing', async () => {

@@ -1,0 +1,205 @@
+// A channel secret that is part of its URL or a header value (a `?token=` value, Slack's and Discord's secret path
+// segment, a Bearer token, an API key as the URL's user name) is redacted when a receiver echoes it alone, in the
+// forms receivers use (outside review 12, F1); the ordinary words of an error answer stay readable.
+
+import { describe, expect, it } from 'vitest';
+import type { ChannelOptions } from '../../src/channels/index.js';
+import { looksLikeCredential } from '../../src/channels/secret-parts.js';
+import { makeSnapshot } from '../alerts/snapshot.js';
+import { rng } from '../helpers/random.js';
+import { cleanups, serve } from './admin-server.js';
+import { type Received, startReceiver } from './receiver.js';
+
+const QUERY_TOKEN = 'Zq8kR2vLp9XwT4mN';
+const SLACK = 'xQ3bN7mK1pR8sT2vW5yZ9aC4';
+const DISCORD = 'dS5gH8jK2lP9qW4e-R7tY1uI0oA3sD6fG_h';
+const TEAMS_FLOW = 'a3f29c0b7e1d45f68a2b9c3d4e5f6071';
+/** Base64 with `/`, `+` and `=` inside: punctuation within the secret, encoded every way the answer encodes it. */
+const TEAMS_SIG = 'k3J9sLq0/Wm2Xb7+Yc5Zd1Ve8=';
+const BEARER = 'hT9vK2mQ7xR4pL8wZ3nB';
+const USER_KEY = 'skLiveA1b2C3d4E5f6G7';
+const AM_PASSWORD = 'pW9xY8zV7uT6sR5q';
+const SMS_KEY = 'k7Hx2Lm9Pq4Rt8Vw';
+const SECRETS = [QUERY_TOKEN, SLACK, DISCORD, TEAMS_FLOW, TEAMS_SIG, BEARER, USER_KEY, AM_PASSWORD, SMS_KEY];
+/** How the Basic headers carrying them read (`user:` when the key is the user name). */
+const BASIC = [`${USER_KEY}:`, `svc-monitor:${AM_PASSWORD}`].map((s) => Buffer.from(s).toString('base64'));
+
+/** One channel of each kind whose URL or header holds a secret part, all sending to `o`. */
+function channelsAt(o: string): ChannelOptions[] {
+  const common = { retries: 0 };
+  const teams = `${o}/workflows/${TEAMS_FLOW}/triggers/manual/paths/invoke`;
+  return [
+    { type: 'webhook', name: 'query', url: `${o}/hook?token=${QUERY_TOKEN}&format=json`, ...common },
+    { type: 'slack', webhookUrl: `${o}/services/T000/B000/${SLACK}`, ...common },
+    { type: 'discord', webhookUrl: `${o}/api/webhooks/123456789012345678/${DISCORD}`, ...common },
+    {
+      type: 'teams',
+      webhookUrl: `${teams}?api-version=2016-06-01&sv=1.0&sig=${encodeURIComponent(TEAMS_SIG)}`,
+      ...common,
+    },
+    {
+      type: 'webhook',
+      name: 'bearer',
+      url: `${o}/notify`,
+      headers: { authorization: `Bearer ${BEARER}` },
+      ...common,
+    },
+    // An API key as the user name (Stripe, Mailgun): sent as `Authorization: Basic base64("<key>:")`.
+    {
+      type: 'webhook',
+      name: 'user',
+      url: `${o.replace('//', `//${USER_KEY}@`)}/hooks/IncomingWebhook`,
+      ...common,
+    },
+    { type: 'alertmanager', url: o, headers: { authorization: `Basic ${BASIC[1]}` }, ...common },
+    {
+      type: 'sms-gateway',
+      url: `${o}/sms/send?api_key=${SMS_KEY}`,
+      to: '+15551230001',
+      body: '{"to":"{{to}}"}',
+      ...common,
+    },
+  ];
+}
+
+/** What the receiver got, part by part: query values, path segments, the Authorization token and Basic's user/pass. */
+function partsOf(r: Received): string[] {
+  const url = new URL(r.url, 'http://x');
+  const parts = [...url.pathname.split('/').map(decodeURIComponent), ...url.searchParams.values()];
+  const [scheme, token] = String(r.headers.authorization ?? '').split(' ');
+  if (scheme === 'Bearer' && token) parts.push(token);
+  if (scheme === 'Basic' && token) parts.push(...Buffer.from(token, 'base64').toString().split(':'));
+  return parts.filter((p) => p !== '');
+}
+
+const html = (s: string) => s.replace(/[^A-Za-z0-9]/g, (c) => `&#x${c.charCodeAt(0).toString(16)};`);
+/** Each form is how a receiver's error answer echoes what it got; each ends with END (so it was shown whole). */
+const FORMS: Record<string, (r: Received) => string> = {
+  'JSON field': (r) => JSON.stringify({ error: 'invalid_token', got: partsOf(r), end: 'END' }),
+  'plain text': (r) => `Not Found: ${partsOf(r).join(' ')} END`,
+  'HTML entities': (r) => `invalid_token ${html(`${r.url} ${r.headers.authorization ?? ''}`)} END`,
+  'double percent-encoding': (r) =>
+    `invalid_token ${encodeURIComponent(encodeURIComponent(`${r.url} ${r.headers.authorization ?? ''}`))} END`,
+  'Authorization header': (r) => `invalid_token auth was ${r.headers.authorization ?? 'none'} END`,
+  'upper case': (r) => `invalid_token ${partsOf(r).join(' ').toUpperCase()} END`,
+  hex: (r) =>
+    `invalid_token ${partsOf(r)
+      .map((p) => Buffer.from(p).toString('hex'))
+      .join(' ')} END`,
+};
+
+/** `text`, and `text` with HTML entities, percent-encoding (once, twice, thrice) and hex runs decoded. */
+function decodings(text: string): string[] {
+  const hex = text.replace(/\b(?:[0-9a-f]{2}){4,}\b/gi, (run) => Buffer.from(run, 'hex').toString('latin1'));
+  const entities = text.replace(/&#x([0-9a-f]+);/gi, (_, h: string) =>
+    String.fromCharCode(Number.parseInt(h, 16)),
+  );
+  const pct = (s: string) =>
+    s.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+  return [text, entities, pct(entities), pct(text), pct(pct(text)), pct(pct(pct(text))), hex];
+}
+
+describe.each(Object.entries(FORMS))('a receiver echoing the secret parts (%s)', (_form, answer) => {
+  it('shows none of them in channels/, health/ or the log, and leaves the rest readable', async () => {
+    const rx = await startReceiver((r, res) => {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(answer(r));
+      return true;
+    });
+    cleanups.push(() => rx.close());
+    const { call, monitor, logger } = await serve({
+      alerts: { cpu: { for: 0 } },
+      routing: { groupWaitMs: 0 },
+      channels: channelsAt(rx.origin),
+    });
+    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+    await monitor.notifications.idle();
+    expect(rx.received).toHaveLength(8);
+    const channels = (await call('channels/')).body.data.channels as Array<{
+      name: string;
+      last_error: string;
+    }>;
+    const outputs = [
+      JSON.stringify(channels),
+      JSON.stringify((await call('health/?detailed=true')).body),
+      ...logger.lines,
+    ];
+    expect(logger.lines.filter((l) => l.includes('is failing'))).toHaveLength(8);
+    for (const c of channels) {
+      // Shown whole (not cut before a secret), its ordinary words readable.
+      expect(c.last_error, c.name).toMatch(
+        /^HTTP 403: (Not Found|invalid_token|\{"error":"invalid_token").*END/,
+      );
+    }
+    for (const text of outputs) {
+      for (const decoded of decodings(text)) {
+        for (const secret of [...SECRETS, ...BASIC])
+          expect(decoded.toUpperCase()).not.toContain(secret.toUpperCase());
+      }
+    }
+  });
+});
+
+describe('redaction of the parts of a URL', () => {
+  it('replaces exactly the secret parts: the words, ids, dates and versions around them stay', async () => {
+    const rx = await startReceiver((r, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(FORMS['plain text']!(r));
+      return true;
+    });
+    cleanups.push(() => rx.close());
+    const { call, monitor } = await serve({
+      alerts: { cpu: { for: 0 } },
+      routing: { groupWaitMs: 0 },
+      channels: channelsAt(rx.origin),
+    });
+    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+    await monitor.notifications.idle();
+    const channels = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    // The oracle: the receiver's own answer with each configured secret (and only those) replaced.
+    expect(channels.map((c) => c.last_error)).toEqual([
+      'HTTP 404: Not Found: hook [redacted] json END',
+      'HTTP 404: Not Found: services T000 B000 [redacted] END',
+      'HTTP 404: Not Found: api webhooks 123456789012345678 [redacted] END',
+      'HTTP 404: Not Found: workflows [redacted] triggers manual paths invoke 2016-06-01 1.0 [redacted] END',
+      'HTTP 404: Not Found: notify [redacted] END',
+      'HTTP 404: Not Found: hooks IncomingWebhook [redacted] END',
+      'HTTP 404: Not Found: api v2 alerts svc-monitor [redacted] END',
+      'HTTP 404: Not Found: sms send [redacted] END',
+    ]);
+  });
+});
+
+describe('looksLikeCredential (which path segments and header words are secrets by their shape)', () => {
+  it('takes generated tokens for credentials: Slack and Discord secrets, hex keys, UUIDs', () => {
+    const u = rng(20261205);
+    const draw = (alphabet: string, n: number) =>
+      Array.from({ length: n }, () => alphabet[Math.floor(u() * alphabet.length)]).join('');
+    const base62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const hex = '0123456789abcdef';
+    for (let i = 0; i < 500; i++) {
+      const uuid = [8, 4, 4, 4, 12].map((n) => draw(hex, n)).join('-');
+      for (const token of [draw(base62, 24), draw(`${base62}-_`, 68), draw(hex, 32), uuid]) {
+        expect(looksLikeCredential(token), token).toBe(true);
+      }
+    }
+  });
+
+  it('leaves words, numeric ids, dates and versions alone', () => {
+    const ordinary = [
+      'services',
+      'webhooks',
+      'IncomingWebhook',
+      'XMLHttpRequest',
+      'invalid_token',
+      'Not Found',
+      'oauth2callback',
+      'webhookb2',
+      'base64url',
+      'application/json',
+      '123456789012345678',
+      '2016-06-01',
+      'T000',
+      'api',
+    ];
+    expect(ordinary.filter(looksLikeCredential)).toEqual([]);
+  });
+});
