@@ -7,7 +7,7 @@
 const MIN_PART = 4;
 /** A path segment or a word shorter than this is never taken for a credential by its shape. */
 const MIN_CREDENTIAL = 8;
-/** A query parameter with one of these in its name holds a secret whatever its value looks like. */
+/** A query parameter or header with one of these in its name holds a secret whatever its value looks like. */
 const SECRET_NAME = /token|key|secret|sig|pass|pwd|auth|code|credential|session|jwt|hmac/i;
 
 function charClass(c: string): number {
@@ -82,17 +82,18 @@ export function urlSecrets(href: string): string[] {
 }
 
 /**
- * The secrets of header values (each is one): the value whole, the token of `<scheme> <token>` (`Bearer …`,
- * `Token …`), with Basic's decoded `user:password`, its password and its user name (as for a URL's user info), and
- * any other word or `name=value` value of the header that looks like a credential.
+ * The secrets of header values (each is one): the value whole; in an authorization header (or one whose name says
+ * token, key, secret…) the token of `<scheme> <token>` (`Bearer …`, `Token …`), with Basic's decoded
+ * `user:password`, its password and its user name (as for a URL's user info); and any word or `name=value` value of
+ * any header that looks like a credential.
  */
 export function headerSecrets(headers: Record<string, string>): string[] {
   const out: string[] = [];
-  for (const value of Object.values(headers)) {
+  for (const [name, value] of Object.entries(headers)) {
     out.push(value);
     const v = value.trim();
     const scheme = /^([A-Za-z][\w.-]*)\s+(\S+)$/.exec(v);
-    if (scheme) {
+    if (scheme && SECRET_NAME.test(name)) {
       const token = scheme[2] as string;
       if (token.length >= MIN_PART) out.push(token);
       if (scheme[1]?.toLowerCase() === 'basic') out.push(...basicParts(token));

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ChannelOptions } from '../../src/channels/index.js';
-import { looksLikeCredential } from '../../src/channels/secret-parts.js';
+import { headerSecrets, looksLikeCredential } from '../../src/channels/secret-parts.js';
 import { makeSnapshot } from '../alerts/snapshot.js';
 import { rng } from '../helpers/random.js';
 import { cleanups, serve } from './admin-server.js';
@@ -168,7 +168,7 @@ describe('redaction of the parts of a URL', () => {
   });
 });
 
-describe('looksLikeCredential (which path segments and header words are secrets by their shape)', () => {
+describe('the rules: which path segments, header words and tokens are secrets', () => {
   it('takes generated tokens for credentials: Slack and Discord secrets, hex keys, UUIDs', () => {
     const u = rng(20261205);
     const draw = (alphabet: string, n: number) =>
@@ -201,5 +201,12 @@ describe('looksLikeCredential (which path segments and header words are secrets 
       'api',
     ];
     expect(ordinary.filter(looksLikeCredential)).toEqual([]);
+  });
+
+  it("takes a scheme's token from authorization headers only; other headers' words stay", () => {
+    expect(headerSecrets({ authorization: `Bearer ${BEARER}` })).toContain(BEARER);
+    expect(headerSecrets({ 'x-api-key': 'Token abcd1234' })).toContain('abcd1234');
+    expect(headerSecrets({ 'x-team': 'platform oncall' })).toEqual(['platform oncall']);
+    expect(headerSecrets({ 'x-trace': `build ${USER_KEY}` })).toEqual([`build ${USER_KEY}`, USER_KEY]);
   });
 });
