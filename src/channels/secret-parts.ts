@@ -116,7 +116,7 @@ function basicParts(token: string): string[] {
   const user = text.slice(0, colon);
   const pass = text.slice(colon + 1);
   const out = [text];
-  if (pass.length >= MIN_PART) out.push(pass);
+  if (pass !== '') out.push(pass);
   if ((pass === '' && user.length >= MIN_PART) || looksLikeCredential(user)) out.push(user);
   return out;
 }
