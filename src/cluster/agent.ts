@@ -16,7 +16,7 @@ import {
 import type { ClusterMonitor } from './cluster-monitor.js';
 import type { TurningWindows } from './cuts.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
-import { onProcessExit, sendExitFrame } from './exit-frame.js';
+import { holdOpen, onProcessExit, sendExitFrame } from './exit-frame.js';
 import { endConnection, type FarewellLink, farewell, type Requests, settleInFlight } from './farewell.js';
 import type { ClusterConfig } from './options.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -179,6 +179,7 @@ export class ClusterAgent {
     this.watch?.stop();
     const [now, bound] = [this.deps.now, this.config.closeTimeoutMs];
     const start = now();
+    const release = holdOpen(bound + 1000); // its connections are unref'd (peer.ts)
     const requests = this.deps.requests ?? (() => ({ inFlight: 0, ended: 0 }));
     await settleInFlight(requests, now, start + bound / 2);
     await this.election;
@@ -195,6 +196,7 @@ export class ClusterAgent {
     }
     this.unhookExit();
     await this.deps.afterClose?.();
+    release();
   }
 
   /** The process exits without close() (exit-frame.ts): a worker writes its last frame, an aggregator its ledger. */

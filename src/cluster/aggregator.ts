@@ -99,7 +99,8 @@ export class Aggregator {
    * from the holder of that lock inode, which stopped answering (seize.ts); null when another worker did first.
    */
   static async lead(options: AggregatorOptions, hungIno?: number): Promise<Aggregator | null> {
-    const server = nodeNet().createServer();
+    // Unref'd, as its connections are (peer.ts): the role never keeps its process alive (outside review 12, F6).
+    const server = nodeNet().createServer().unref();
     const leadership =
       hungIno === undefined
         ? await tryLead(options.endpoint, server)

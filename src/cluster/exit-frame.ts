@@ -71,3 +71,13 @@ export function onProcessExit(hook: () => void): () => void {
     if (hooks.delete(hook) && hooks.size === 0) process.off('exit', runHooks);
   };
 }
+
+/**
+ * Holds the process open for at most `ms` (a ref'd timer); returns its release. The cluster's sockets are unref'd
+ * (peer.ts: a monitor never keeps a process alive, outside review 12, F6), so an awaited close() holds the process
+ * itself until it ends, as a ref'd socket did.
+ */
+export function holdOpen(ms: number): () => void {
+  const timer = setTimeout(() => undefined, ms);
+  return () => clearTimeout(timer);
+}

@@ -41,6 +41,10 @@ export class Peer {
     onClose: (peer: Peer) => void,
     private readonly outage: OutageLog = new OutageLog(consoleLogger),
   ) {
+    // Never what keeps the process alive (outside review 12, F6: node:cluster's worker.disconnect(), a handler that
+    // only closes its server): a write still under way does, being libuv's request, and a connection's last frame
+    // goes as the process exits (exit-frame.ts).
+    socket.unref();
     const reader = new FrameReader((m) => {
       const msg = m as Message;
       if (msg === null || typeof msg !== 'object' || typeof msg.t !== 'string')
