@@ -7,6 +7,7 @@ import type { Logger, MetricsSnapshot } from '../types.js';
 import { Aggregator } from './aggregator.js';
 import {
   answer,
+  collectGauges,
   fresh,
   type MonitorLike,
   parseQuestion,
@@ -360,6 +361,7 @@ export class ClusterAgent {
         if (this.subscribed) peer.send({ t: 'sub' });
         return;
       case 'sync':
+        if (msg.cg === true) collectGauges(this.own); // a cluster read's collection (sampleIntervalMs 0)
         this.reports.send(peer, typeof msg.n === 'number' ? msg.n : 0, msg.rf === true);
         return;
       case 'q': {

@@ -88,7 +88,7 @@ export class Aggregator {
       },
     });
     this.view = { workers: this.workers, monitor: this.monitor, options };
-    this.syncRound = new SyncRound(this.workers, options.syncTimeoutMs, () => this.selfReport());
+    this.syncRound = new SyncRound(this.workers, options.syncTimeoutMs, (g) => this.selfReport(false, g));
     // The cluster's latency counts the live workers' requests in flight past the critical level (a hang), routes/ all.
     this.inFlight.wire(this.monitor, options.now);
     this.workers.set(newEntry(options.self.id, options.self.pid, options.self.startedAt, { self: true }));
@@ -99,8 +99,7 @@ export class Aggregator {
    * from the holder of that lock inode, which stopped answering (seize.ts); null when another worker did first.
    */
   static async lead(options: AggregatorOptions, hungIno?: number): Promise<Aggregator | null> {
-    // Unref'd, as its connections are (peer.ts): the role never keeps its process alive (outside review 12, F6).
-    const server = nodeNet().createServer().unref();
+    const server = nodeNet().createServer().unref(); // as its connections (peer.ts): never holds the process
     const leadership =
       hungIno === undefined
         ? await tryLead(options.endpoint, server)
@@ -129,11 +128,12 @@ export class Aggregator {
     return agg;
   }
 
-  /** Merges the aggregator's own report (each interval and before answering). */
-  selfReport(full = false): void {
+  /** Merges the aggregator's own report (each interval and before answering; `gauges`: their collect() first). */
+  selfReport(full = false, gauges = false): void {
     const entry = this.workers.get(this.options.self.id);
     if (!entry) return;
     const self = this.options.self;
+    if (gauges) self.collectGauges?.();
     this.merger.mergeFrame(entry, self.take(full), self.process(), full, full ? self.window?.() : undefined);
   }
 
@@ -173,19 +173,20 @@ export class Aggregator {
   /**
    * Answers a question for the cluster (no instance, or `all`) or for one worker. Before cluster figures are read,
    * every connected worker is asked for its pending interval and the ledger is written, so that what is served is
-   * exact and never more than a new aggregator would start from.
+   * exact and never more than a new aggregator would start from. With `sampleIntervalMs: 0` it collects (every
+   * worker's gauges, its own probes and plugins: sync.ts due()) at most once per `maxAgeMs`; else a transfer.
    */
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
     if (q.op === 'history') return clusterHistory(this.view, q, instance);
     if (instance !== undefined && instance !== 'all') return forward(this.view, q, instance);
     if (!this.tenure.holds()) throw notAggregator();
     await this.merger.settled(2 * this.options.syncTimeoutMs); // parts held for their minute, filed first
-    this.missing = await this.syncRound.run(q.op === 'endpoints');
+    const age = this.syncRound.due(q, this.monitor.sampleIntervalMs === 0, this.options.now());
+    this.missing = await this.syncRound.run(q.op === 'endpoints', age < Number.POSITIVE_INFINITY);
     this.saveLedger();
-    // Checked after the write: what is served was in the ledger before any successor read it.
+    // After the write: what is served was in the ledger before any successor read it (never a snapshot cached).
     if (!this.tenure.holds()) throw notAggregator();
-    // A question just after fresh reports must not be answered from a snapshot cached before them.
-    const out = await answer(this.monitor, fresh(q));
+    const out = await answer(this.monitor, fresh(q, age));
     if (q.op === 'health' || q.op === 'endpoints') return { ...(out as object), cluster: this.summary(q.op) };
     if (q.op === 'prometheus' && q.byWorker)
       return { ...(out as object), workers: workerSeries(this.workers.values()) };

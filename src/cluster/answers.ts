@@ -71,13 +71,14 @@ export interface MonitorLike {
 }
 
 export type Question =
-  | { op: 'metrics'; maxAgeMs: number }
+  /** `callbacksMaxAgeMs`: set where it is answered (fresh()), never sent. */
+  | { op: 'metrics'; maxAgeMs: number; callbacksMaxAgeMs?: number }
   | { op: 'health'; detailed: boolean }
   | { op: 'alerts'; history: boolean; limit: number }
   | { op: 'history'; period: HistoryPeriod; instance?: string }
   /** Capacity planning over the cluster's stored history, or one worker's own. */
   | { op: 'capacity' }
-  | { op: 'prometheus'; maxAgeMs: number; byWorker?: boolean }
+  | { op: 'prometheus'; maxAgeMs: number; byWorker?: boolean; callbacksMaxAgeMs?: number }
   | { op: 'endpoints'; sort: EndpointSort; limit: number }
   /** A route's one-minute points (history/?route=): the cluster's, or one worker's; null for a route never recorded. */
   | { op: 'route-history'; route: string; method?: string }
@@ -131,17 +132,24 @@ const wire = (view: Readonly<CountsView>) => new SentCounts().take(view, slotHig
 
 /**
  * The question without snapshot caching: a cluster or per-worker figure read across processes must
- * include everything recorded until the question (a cached snapshot can be a sample interval old).
+ * include everything recorded until the question (a cached snapshot can be a sample interval old). It runs none of
+ * the application's callbacks (a transfer: README "That sync is a transfer"), unless `callbacksMaxAgeMs` says when
+ * (the aggregator's cluster read with `sampleIntervalMs: 0`, at most once per its `maxAgeMs`: outside review 12, F4).
  */
-export function fresh(q: Question): Question {
-  return q.op === 'metrics' || q.op === 'prometheus' ? { ...q, maxAgeMs: 0 } : q;
+export function fresh(q: Question, callbacksMaxAgeMs = Number.POSITIVE_INFINITY): Question {
+  return q.op === 'metrics' || q.op === 'prometheus' ? { ...q, maxAgeMs: 0, callbacksMaxAgeMs } : q;
+}
+
+/** Runs this process's gauges' collect() (a cluster read's collection with `sampleIntervalMs: 0`: sync.ts). */
+export function collectGauges(monitor: Pick<MonitorLike, 'custom'>): void {
+  for (const m of monitor.custom.all()) if (m.type === 'gauge') m.snapshot(true);
 }
 
 /** Answers one question from one monitor. */
 export async function answer(monitor: MonitorLike, q: Question): Promise<unknown> {
   switch (q.op) {
     case 'metrics':
-      return monitor.getMetrics({ maxAgeMs: q.maxAgeMs });
+      return monitor.getMetrics({ maxAgeMs: q.maxAgeMs, callbacksMaxAgeMs: q.callbacksMaxAgeMs });
     case 'health':
       return monitor.getHealth({ detailed: q.detailed });
     case 'alerts':
@@ -163,7 +171,10 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
         q.instance === undefined ? { period: q.period } : { period: q.period, instance: q.instance },
       );
     case 'prometheus': {
-      const snapshot = await monitor.getMetrics({ maxAgeMs: q.maxAgeMs });
+      const snapshot = await monitor.getMetrics({
+        maxAgeMs: q.maxAgeMs,
+        callbacksMaxAgeMs: q.callbacksMaxAgeMs,
+      });
       const out: PrometheusWire = {
         snapshot,
         health: monitor.alertSystem.getHealthStatus(snapshot),

@@ -26,6 +26,8 @@ export type ClusterMonitor = MonitorLike &
     gateMinutes?(gate: MinuteHook): void;
     /** Width of one history bucket (ms). */
     readonly resolutionMs?: number;
+    /** 0: no periodic sample, a cluster read collects (Aggregator.ask). */
+    readonly sampleIntervalMs?: number;
     on(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     off(event: 'metrics' | 'alert', listener: (payload: never) => void): unknown;
     close(): Promise<void>;
@@ -83,6 +85,8 @@ export interface SelfWorker {
   process(): ClusterProcess | null;
   /** Answers a question about this worker alone. */
   answerSelf(q: Question): Promise<unknown>;
+  /** Runs its gauges' collect() (a cluster read's collection with `sampleIntervalMs: 0`). */
+  collectGauges?(): void;
 }
 
 export interface AggregatorOptions {

@@ -35,7 +35,8 @@ export async function forward(view: ClusterView, q: Question, instance: string):
  */
 async function withHost(view: ClusterView, q: Question, out: unknown): Promise<unknown> {
   if (q.op !== 'metrics' || out === null || typeof out !== 'object') return out;
-  const host = (await answer(view.monitor, { op: 'metrics', maxAgeMs: 60_000 })) as MetricsSnapshot;
+  const question = { op: 'metrics', maxAgeMs: 60_000, callbacksMaxAgeMs: Number.POSITIVE_INFINITY } as const;
+  const host = (await answer(view.monitor, question)) as MetricsSnapshot;
   const shown = { ...(out as MetricsSnapshot), host_from: view.options.self.id };
   for (const g of ['cpu', 'memory', 'disk', 'network', 'plugins'] as const) {
     if (host?.[g]) (shown as Record<string, unknown>)[g] = host[g];

@@ -1,21 +1,39 @@
 // The aggregator's sync round: before cluster figures are read, every connected worker is asked for
 // its pending interval, and the answer waits (at most syncTimeoutMs) for their reports.
 
+import type { Question } from './answers.js';
 import type { WorkerEntry, WorkerTable } from './workers.js';
 
 export class SyncRound {
   private syncing: Promise<string[]> | null = null;
   /** The round under way asks for every request in flight by route (a routes/ read). */
   private syncingRoutes = false;
+  /** The round under way asks the workers to run their gauges' collect() first (`cg`). */
+  private syncingGauges = false;
+  /** When a cluster read last ran the callbacks (due()). */
+  private collectedAt = Number.NEGATIVE_INFINITY;
   private seq = 0;
   private readonly waiting = new Map<string, () => void>();
 
   constructor(
     private readonly workers: WorkerTable,
     private readonly timeoutMs: number,
-    /** Merges the aggregator's own pending interval first. */
-    private readonly selfReport: () => void,
+    /** Merges the aggregator's own pending interval first (`gauges`: after running its gauges' collect()). */
+    private readonly selfReport: (gauges: boolean) => void,
   ) {}
+
+  /**
+   * `readsCollect` (`sampleIntervalMs: 0`): whether cluster read `q` (metrics/, a scrape) collects, at most once per its
+   * `maxAgeMs` whoever reads (outside review 12, F4): that `maxAgeMs` (the round then asks for the workers' gauges, and
+   * the aggregator's own probes and plugins may run that old), else Infinity (a transfer: nothing runs).
+   */
+  due(q: Question, readsCollect: boolean, now: number): number {
+    if (!readsCollect || !('maxAgeMs' in q)) return Number.POSITIVE_INFINITY;
+    const since = now - this.collectedAt;
+    if (since >= 0 && since <= q.maxAgeMs) return Number.POSITIVE_INFINITY;
+    this.collectedAt = now;
+    return q.maxAgeMs;
+  }
 
   /** A report (with a sync number) or a disconnection of this worker ends its wait. */
   answered(entry: WorkerEntry): void {
@@ -24,23 +42,24 @@ export class SyncRound {
 
   /**
    * Asks every connected worker for its pending interval; resolves to the ids that did not answer. `routes`: and
-   * for every request it holds in flight by route (routes/: routes-in-flight.ts); a round under way that did not
-   * ask for them is waited for, then another asks.
+   * for every request it holds in flight by route (routes/: routes-in-flight.ts); `gauges`: each runs its gauges'
+   * collect() first (due()). A round under way that did not ask for what this one asks is waited for, then another asks.
    */
-  run(routes = false): Promise<string[]> {
-    if (this.syncing !== null && routes && !this.syncingRoutes)
-      return this.syncing.then(() => this.run(true));
+  run(routes = false, gauges = false): Promise<string[]> {
+    const more = (routes && !this.syncingRoutes) || (gauges && !this.syncingGauges);
+    if (this.syncing !== null && more) return this.syncing.then(() => this.run(routes, gauges));
     if (this.syncing === null) {
       this.syncingRoutes = routes;
-      this.syncing = this.runNow(routes).finally(() => {
+      this.syncingGauges = gauges;
+      this.syncing = this.runNow(routes, gauges).finally(() => {
         this.syncing = null;
       });
     }
     return this.syncing;
   }
 
-  private async runNow(routes: boolean): Promise<string[]> {
-    this.selfReport();
+  private async runNow(routes: boolean, gauges: boolean): Promise<string[]> {
+    this.selfReport(gauges);
     const n = ++this.seq;
     const asked = this.workers.connected();
     const answered = new Set<string>();
@@ -60,7 +79,7 @@ export class SyncRound {
             resolve();
           }
         });
-        w.peer?.send(routes ? { t: 'sync', n, rf: true } : { t: 'sync', n });
+        w.peer?.send({ t: 'sync', n, ...(routes ? { rf: true } : {}), ...(gauges ? { cg: true } : {}) });
       }
     });
     for (const w of asked) this.waiting.delete(w.id);

@@ -258,7 +258,7 @@ export class MetricsCollector {
   ) {
     const app = this.requestGroups();
     const pluginGroups = await plugins;
-    if (close) this.lastSampled.keep({ database, redis, plugins: pluginGroups });
+    if (callbacks) this.lastSampled.keep({ database, redis, plugins: pluginGroups });
     return {
       database,
       redis,

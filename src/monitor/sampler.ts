@@ -47,6 +47,8 @@ export class Sampler {
   /** The last snapshot collected (sampled or read on demand); undefined before the first. */
   latest: MetricsSnapshot | undefined;
   private latestAt = 0;
+  /** When the application's callbacks last ran (a sample's, or a read's with `readsCollect`). */
+  private callbacksAt = Number.NEGATIVE_INFINITY;
   private sampledAt: string | null = null;
   private refreshing: Promise<MetricsSnapshot> | undefined;
   /** The periodic sample under way, if any. */
@@ -83,16 +85,24 @@ export class Sampler {
     const age = this.m.clock.now() - this.latestAt;
     if (this.latest && age >= 0 && age <= maxAgeMs) return Promise.resolve(this.latest);
     if (this.sampling) return this.sampling;
-    this.refreshing ??= this.m.collector
-      .peek(this.m.readsCollect)
-      .then((snapshot) => this.accept(snapshot, false))
-      .finally(() => {
-        this.refreshing = undefined;
-      });
+    // readsCollect: the callbacks at most once per `callbacksMaxAgeMs` (maxAgeMs); a read under way is shared.
+    if (!this.refreshing) {
+      const since = this.m.clock.now() - this.callbacksAt;
+      const callbacks =
+        this.m.readsCollect && !(since >= 0 && since <= (options.callbacksMaxAgeMs ?? maxAgeMs));
+      if (callbacks) this.callbacksAt = this.m.clock.now();
+      this.refreshing = this.m.collector
+        .peek(callbacks)
+        .then((snapshot) => this.accept(snapshot, false))
+        .finally(() => {
+          this.refreshing = undefined;
+        });
+    }
     return this.refreshing;
   }
 
   private async sampleNow(): Promise<MetricsSnapshot> {
+    this.callbacksAt = this.m.clock.now();
     const snapshot = this.accept(await this.m.collector.collect(), true);
     this.m.lifecycle.markSampled();
     this.m.sampled(snapshot);

@@ -11,6 +11,12 @@ export interface MetricsReadOptions {
    */
   maxAgeMs?: number;
   /**
+   * With `sampleIntervalMs: 0`: the probes, plugins and gauges' collect() run when they last ran longer ago than this
+   * (default `maxAgeMs`); `Infinity`: not at all (a cluster transfer, outside review 12, F4).
+   * @internal
+   */
+  callbacksMaxAgeMs?: number;
+  /**
    * On `monitor.clusterSource` (`cluster: true`): one worker's figures (its instance id) instead of the cluster's.
    * The monitor's own reads answer for this process alone and ignore it.
    */
