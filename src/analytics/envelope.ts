@@ -13,7 +13,8 @@
  * - `stairs`: three or more risers (jumps toward the level), none back and the stretches between them
  *   not giving back (flat, or moving toward the level): a staircase, such as a disk filled by hourly
  *   backups (outside review 11, F4). Only the landings (the first point of each new step, its side
- *   toward the level): their line is that of the staircase's average rate. Before, its jumps were taken
+ *   toward the level; of a step landing over several samples, its last): their line is that of the
+ *   staircase's average rate. Before, its jumps were taken
  *   for a sawtooth's, the stretch since the last one was flat, and nothing was forecast until the crossing.
  */
 export type TrendShape =
@@ -91,52 +92,60 @@ export function windowShape(values: readonly number[], direction: 'up' | 'down')
 export const MIN_RISERS = 3;
 
 /**
- * The landings of a staircase toward `s` (1: up, −1: down), or null when `values` is not one. A riser
- * is a one-step move toward the level larger than 5× the median step (zeros counted: a staircase is flat
- * between its steps) and than 1/25 of the window's range (a staircase with up to a dozen steps in the
- * window; finer ones are fitted well as a plain series). A staircase has at least MIN_RISERS risers, no
- * step of that size away from the level (a drop back: a sawtooth or a cleanup), and its other steps do
- * not give back more than a quarter of what the risers gained (a declining sawtooth's ramps give back
- * two thirds). Risers back to back are one (a ramp is not a staircase); a one-point spike is no riser;
- * a riser to the last point counts only when it is the size of the others (the next point shows
- * whether it is a spike). A staircase with no step for over twice its typical spacing has stopped.
+ * The landings of a staircase toward `s` (1: up, −1: down), or null when `values` is not one. A step may
+ * land over several samples (a backup written over five minutes): a **run** of consecutive moves the same
+ * way, each over 5× the median move (zeros counted: a staircase is flat between its steps, so with exact
+ * flats any move), is one move, its landing the run's last point. A riser is a run toward the level whose
+ * total is larger than 5× the median move and than 1/25 of the window's range (a staircase with up to a
+ * dozen steps in the window; finer ones are fitted well as a plain series). A staircase has at least
+ * MIN_RISERS risers, no run of that size away from the level (a drop back: a sawtooth or a cleanup), and
+ * its other moves do not give back more than a quarter of what the risers gained (a declining sawtooth's
+ * ramps give back two thirds). A one-point spike is no riser. A run still moving at the last point counts
+ * as a landing there only when the staircase has fewer than MIN_RISERS without it and its total so far is
+ * the size of the other risers (within half to twice their median): the next point shows whether it is a
+ * spike, and where the step lands. A staircase with no step for over twice its typical spacing has
+ * stopped. (Before, a riser was one move: a step written over 2–5 samples, each move under 1/25 of the
+ * range, read as no staircase most minutes and its alert was raised and cleared every hour; outside
+ * review 12, F2.)
  */
 function staircase(values: readonly number[], s: 1 | -1, range: number): number[] | null {
   const n = values.length;
   const d: number[] = [];
   for (let i = 1; i < n; i++) d.push(s * ((values[i] as number) - (values[i - 1] as number)));
   const abs = d.map(Math.abs).sort((a, b) => a - b);
-  const riser = Math.max(5 * (abs[abs.length >> 1] as number), range / 25);
+  const piece = 5 * (abs[abs.length >> 1] as number);
+  const riser = Math.max(piece, range / 25);
   if (!(riser > 0)) return null;
+  // Move d[k] (into point k + 1) is part of a run: over `piece`, and not into or out of a one-point spike.
+  const moves = (k: number) =>
+    Math.abs(d[k] as number) > piece && !spikeAt(d, k + 1, riser) && !spikeAt(d, k, riser);
   const landings: number[] = [];
   const risers: number[] = [];
   let pending = 0;
   let rest = 0;
-  for (let i = 1; i < n; i++) {
-    const step = d[i - 1] as number;
-    if (spikeAt(d, i, riser) || spikeAt(d, i - 1, riser)) continue;
-    if (step < -riser) return null;
-    if (step <= riser) {
-      rest += step;
-      continue;
+  for (let k = 0; k < n - 1; k++) {
+    if (spikeAt(d, k + 1, riser) || spikeAt(d, k, riser)) continue;
+    let total = d[k] as number;
+    if (moves(k)) {
+      const way = Math.sign(total);
+      while (k + 1 < n - 1 && moves(k + 1) && Math.sign(d[k + 1] as number) === way)
+        total += d[++k] as number;
     }
-    const run = landings.length > 0 && landings[landings.length - 1] === i - 1;
-    if (i === n - 1) {
-      if (!run) pending = step;
-    } else if (run) {
-      // Risers back to back are one step (a batch written across a sample) or a ramp: one landing.
-      landings[landings.length - 1] = i;
-      risers[risers.length - 1] = (risers[risers.length - 1] as number) + step;
-    } else {
-      landings.push(i);
-      risers.push(step);
-    }
+    // The run ends at point k + 1.
+    if (total < -riser) return null;
+    if (k + 1 === n - 1 && total > riser) pending = total;
+    else if (total > riser) {
+      landings.push(k + 1);
+      risers.push(total);
+    } else rest += total;
   }
   const typical = [...risers].sort((a, b) => a - b)[risers.length >> 1] ?? 0;
-  // A riser to the last point the size of the others (within half to twice their median) is taken as
-  // a landing at once: else, with a period of a third of the window, the minute the oldest riser leaves
-  // the window, before the new one is confirmed, read as no staircase and cleared the alert for a minute.
-  if (pending >= typical / 2 && pending > 0 && pending <= typical * 2) {
+  // A run to the last point the size of the others (within half to twice their median) is taken as a
+  // landing when the staircase needs it: else, with a period of a third of the window, the minute the
+  // oldest riser leaves the window, before the new one is confirmed, read as no staircase and cleared the
+  // alert for a minute. Only then: a step still landing is not yet at its level (a 2-minute step half
+  // way read 2.5 under the line, and the forecast moved past the horizon's 10 % for a minute).
+  if (landings.length < MIN_RISERS && pending >= typical / 2 && pending > 0 && pending <= typical * 2) {
     landings.push(n - 1);
     risers.push(pending);
   }
