@@ -47,8 +47,8 @@ export class AlertSystem {
   private readonly history: AlertRecord[] = [];
   private readonly listeners = new Set<AlertListener>();
   private readonly sources: ObservationSource[] = [];
-  /** After a cluster takeover, the rules on windowed figures hold their state for a bounded time (window-hold.ts). */
-  private readonly hold = new WindowHold();
+  /** The holds (window-hold.ts): of windowed rules after a takeover, of an error_rate alert paged on few requests. */
+  private readonly hold = new WindowHold(this.states, () => this.rules.error_rate.horizonMs);
   private readonly onAlert: AlertListener | undefined;
   private recorder: AlertRecorder | undefined;
   private suppressor: AlertSuppressor | undefined;

@@ -15,6 +15,8 @@ export interface AlertObservation extends AnalyticsObservation {
   message: (severity: AlertSeverity) => string;
   /** Reads a figure of the request, query or histogram window: held after a cluster takeover (window-hold.ts). */
   windowed?: boolean;
+  /** error_rate: judged on a Wilson bound (few requests: the window's or the horizon's) or on the rate (horizon-hold.ts). */
+  judged?: 'bound' | 'rate';
 }
 
 /** The built-in level rules on windowed figures (latency p95, error rate, query p95 of the last minute). */
@@ -73,6 +75,8 @@ export function observeSnapshot(
   if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {
     const value = bound ?? s.errors?.error_rate_percent;
     level(out, r.error_rate, 'errors', '', value, (v) => `Error rate ${v}`, !enough);
+    const obs = out[out.length - 1];
+    if (enough && obs?.rule === 'error_rate') obs.judged = bound === undefined ? 'rate' : 'bound';
   }
   if (known(s.process)) {
     level(

@@ -7,6 +7,14 @@
 // by time alone, on the engine's clock, never by the marker, and ends while any breach that began within it is
 // still in the window: holding as long as the marker (a window, 1782085, reverted in 44f22df) let a breach sent
 // right after a hung aggregator's replacement age out of the window before the hold ended, never raised.
+//
+// The horizon hold (outside review 12, F3): one ended outage, one page. An error_rate alert last breached on few
+// requests (the window's Wilson bound or the error horizon's) is not cleared by a busy window alone while those
+// failures are still in the horizon: it clears when the horizon no longer shows it (a quiet minute's reading
+// under the warning level), or once `horizonMs` has passed since that breach (its failures have left the horizon).
+// Before, on a bursty low-traffic service, a busy minute (≥ minRequests judged, 0 %) cleared it, the next quiet
+// minute was judged on the horizon again, still holding the same failures, and raised a new alert (a new id, a new
+// page on every channel): three pages for one outage of 8 failed requests.
 
 import type { AlertObservation } from './observations.js';
 
@@ -32,6 +40,14 @@ export function windowHoldMs(shape: WindowShape | undefined): number {
 export class WindowHold {
   private from = Number.NaN;
   private until = Number.NaN;
+  /** Until when the failures of the last error_rate breach judged on a bound are in the horizon (epoch ms). */
+  private paged = Number.NEGATIVE_INFINITY;
+
+  /** `alerts`: the engine's rule states by key; `horizonMs`: the error_rate rule's horizon (0: no horizon hold). */
+  constructor(
+    private readonly alerts: ReadonlyMap<string, { alert: unknown }> = new Map(),
+    private readonly horizonMs: () => number = () => 0,
+  ) {}
 
   /** Holds from `now` for `ms`; a later call replaces the earlier hold (never extends it past its own bound). */
   start(now: number, ms: number): void {
@@ -44,8 +60,25 @@ export class WindowHold {
     return now >= this.from && now < this.until;
   }
 
-  /** The observations without those of windowed figures while the hold lasts; all of them otherwise. */
+  /**
+   * The observations without those of windowed figures while the hold lasts, and without a busy window's clear
+   * (error_rate judged on its rate, under the clear level) of an active error_rate alert whose last breach on a
+   * bound was less than `horizonMs` ago; all of them otherwise.
+   */
   filter(observations: AlertObservation[], now: number): AlertObservation[] {
-    return this.holds(now) ? observations.filter((o) => o.windowed !== true) : observations;
+    const out = this.holds(now) ? observations.filter((o) => o.windowed !== true) : observations;
+    const o = out.find((x) => x.rule === 'error_rate');
+    const ms = this.horizonMs();
+    if (!o || !(ms > 0)) return out;
+    if (o.judged === 'bound' && o.breachWarning) this.paged = now + ms;
+    if (
+      o.judged !== 'rate' ||
+      !o.clear ||
+      now >= this.paged ||
+      !this.alerts.get(`error_rate\u0000${o.key}`)?.alert
+    ) {
+      return out;
+    }
+    return out.filter((x) => x !== o);
   }
 }

@@ -232,6 +232,58 @@ describe('a quiet service that fails every request is judged on the error horizo
   });
 });
 
+describe('one ended outage, one page (outside review 12, F3)', () => {
+  // A bursty low-traffic service: 8 failed requests over 2 minutes (4 a minute), then recovered: every third minute
+  // a batch sends 28 successful requests (7 every 15 s), the other minutes 2. Before, the busy minute (28 judged,
+  // 0 %) cleared the alert, the next quiet minute was judged on the horizon, still holding the 8 failures, and
+  // raised a new one: raised 1.25 min, cleared 2.75, raised 3.25, cleared 5.75, raised 6.25, cleared 8.5.
+  const outage = every(15_000, 5_000, 125_000, '/api', 503);
+  const recovered: Sent[] = [];
+  for (let min = 0; min < 20; min++) {
+    const base = 120_000 + min * 60_000;
+    if (min % 3 === 0) recovered.push(...every(15_000, base + 5_000, base + 60_000, '/api', 200, 7));
+    else recovered.push(...every(60_000, base + 5_000, base + 6_000, '/api', 200, 2));
+  }
+  const sent = [...outage, ...recovered];
+  const steps = (minutes: number) =>
+    Array.from({ length: (minutes * 60_000) / STEP + 1 }, (_, k) => k * STEP);
+
+  it('raised once, cleared once: when the horizon no longer shows the failures, never by a busy minute', async () => {
+    const { events } = await replay(sent, 14);
+    const raised = events.filter((e) => e.type === 'raised');
+    const cleared = events.filter((e) => e.type === 'cleared');
+    expect(raised).toHaveLength(1);
+    expect(cleared).toHaveLength(1);
+    expect(new Set(events.map((e) => e.alert.id)).size).toBe(1);
+    // The oracle: raised at its first judged step, cleared at the first later step where neither the window nor the
+    // horizon judges (the horizon's bound under 5 %), past busy minutes the window judged healthy (0 %).
+    const judgedAt = (t: number) => oracle(sent, T0 + t).status;
+    const first = steps(14).find((t) => judgedAt(t) === 'critical') as number;
+    const clear = steps(14).find((t) => t > first && judgedAt(t) === 'unknown') as number;
+    expect((raised[0] as { t: number }).t - T0).toBe(first);
+    expect((cleared[0] as { t: number }).t - T0).toBe(clear);
+    expect(
+      steps(14).filter((t) => t > first && t < clear && judgedAt(t) === 'healthy').length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('busy minutes alone clear it once horizonMs has passed since its last breach on a bound (its failures left)', async () => {
+    // From 3:05, after the failures left the window, 28 successes a minute: the window judges (0 %) from 3:35 on.
+    const busy = every(15_000, 185_000, 1_260_000, '/api', 200, 7);
+    const { events } = await replay([...outage, ...busy], 20);
+    const judgedAt = (t: number) => oracle([...outage, ...busy], T0 + t);
+    // The last step judged on a bound (the horizon's), then the window's 0 % at every step.
+    const last = steps(20)
+      .filter((t) => judgedAt(t).horizon?.status === 'critical')
+      .pop() as number;
+    expect(steps(20).filter((t) => t > last && judgedAt(t).status !== 'healthy')).toEqual([]);
+    expect(events.map((e) => [e.type, e.t - T0])).toEqual([
+      ['raised', 65_000],
+      ['cleared', last + 900_000],
+    ]);
+  });
+});
+
 describe('reads change nothing', () => {
   it('the errors group read at every step or only once a minute is the same', async () => {
     const sent = every(15_000, 5_000, 300_000, '/api', 503);
