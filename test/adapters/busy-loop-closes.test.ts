@@ -29,6 +29,15 @@ const WORK = 150; // ms of synchronous work the route runs before it waits
  * 600 ms keeps a margin of 350 ms for that.
  */
 const WAIT = 600;
+/**
+ * The loop's idle time after the route's work ended that a waiting client (second case) lets pass before it closes,
+ * as well as its WAIT ms: what the server can know of the wait (the idle time since the request's start, from the lag
+ * timer's stamps: lifecycle/loop-stamps.ts) is then past the floor however late the server read the request. Its
+ * WAIT ms alone did not ensure it: at load 25 a server read one request (or ended its work) so late that the client's
+ * 600 ms ended before the loop had idled the floor since, and the close read as quick (sound: the server could not
+ * know), one run in many.
+ */
+const KNOWN_IDLE = 2 * FLOOR;
 /** Every close is early whatever the machine's load (an hour): the rule under test is the `unanswered` one. */
 const OPTIONS: MonitorOptions = {
   sampleIntervalMs: 0,
@@ -36,6 +45,8 @@ const OPTIONS: MonitorOptions = {
   alerts: { error_rate: { minRequests: N } },
 };
 const never = () => new Promise<never>(() => {});
+/** The loop's idle total (eventLoopUtilization().idle, ms) when the latest GET /cpu's synchronous work ended. */
+let workEnded: number | undefined;
 
 /** `ms` of synchronous work (a hash, a render): the event loop is held throughout. */
 function busy(ms: number): void {
@@ -55,6 +66,7 @@ function cases(modules: FrameworkModules): Case[] {
   const v = modules.versions;
   const cpu = async () => {
     busy(WORK);
+    workEnded = performance.eventLoopUtilization().idle;
     await never();
   };
   return [
@@ -82,13 +94,15 @@ async function listening(c: Case) {
 
 /**
  * One client: connects, sends GET /cpu, and `waitMs` later closes: at once with a reset (RST, what a health checker
- * or a load balancer that gives up sends), else with destroy(). Resolves with the client's own wait, from the write
- * to the close, once its socket closed.
+ * or a load balancer that gives up sends), else with destroy(), once the route's work ended and the loop idled
+ * KNOWN_IDLE ms since (the premise that the server can know the wait; the client, in the server's process, reads the
+ * same loop). Resolves with the client's own wait, from the write to the close, once its socket closed.
  */
 function client(port: number, waitMs: number): Promise<number> {
   return new Promise((resolve) => {
     let sent = 0;
     let waited = 0;
+    workEnded = undefined;
     const s: Socket = connect(port, '127.0.0.1', () => {
       s.write(GET('/cpu'));
       sent = performance.now();
@@ -97,8 +111,11 @@ function client(port: number, waitMs: number): Promise<number> {
         if (waitMs === 0) s.resetAndDestroy();
         else s.destroy();
       };
+      const knowable = () =>
+        workEnded !== undefined && performance.eventLoopUtilization().idle - workEnded >= KNOWN_IDLE;
+      const closeWhenKnowable = () => (knowable() ? close() : setTimeout(closeWhenKnowable, 10));
       if (waitMs === 0) close();
-      else setTimeout(close, waitMs);
+      else setTimeout(closeWhenKnowable, waitMs);
     });
     s.on('error', () => {});
     s.on('close', () => resolve(waited));
