@@ -27,12 +27,20 @@ const OPTIONS: MonitorOptions = { sampleIntervalMs: 0 }; // abortedFailureMs: 10
 
 /** The handler's own timing of its work: start and end, performance.now(). */
 const worked: Array<[number, number]> = [];
+/**
+ * Whether a stall is under way (1) or over (2), shared with the clients' thread (the server's is held): a client
+ * sent `during` a stall waits for it to start. Sent at a fixed offset instead, /ok was read and answered before
+ * /fin's stall began at load 25 (the clients' thread late: both sent at once), one run in many.
+ */
+const stalling = new Int32Array(new SharedArrayBuffer(4));
 
 function stall(): string {
   const start = performance.now();
+  Atomics.store(stalling, 0, 1);
   while (performance.now() - start < STALL) {
     // spin: the loop is held
   }
+  Atomics.store(stalling, 0, 2);
   worked.push([start, performance.now()]);
   return 'ok';
 }
@@ -78,16 +86,18 @@ const CASES: Case[] = [
 
 /**
  * Clients in a worker thread, whose event loop the server's stall does not hold (a client in the server's own thread
- * could not give up during it): each sends GET `path` `at` ms after the first, and gives up GIVE_UP ms after its
- * write (FIN: destroy(); or a reset). Resolves with the bytes each got, once all closed.
+ * could not give up during it): each sends GET `path` `at` ms after the first (and, if `during`, once the stall has
+ * started), and gives up GIVE_UP ms after its write (FIN: destroy(); or a reset). Resolves with the bytes each got,
+ * once all closed.
  */
 const CLIENTS = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { connect } = require('node:net');
-const { port, clients, giveUpMs } = workerData;
+const { port, clients, giveUpMs, stalling } = workerData;
 const bytes = clients.map(() => 0);
 let open = clients.length;
-clients.forEach((c, i) => setTimeout(() => {
+const send = (c, i) => {
+  if (c.during && Atomics.load(stalling, 0) === 0) return void setTimeout(() => send(c, i), 2);
   const s = connect(port, '127.0.0.1', () => {
     s.write('GET ' + c.path + ' HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n');
     setTimeout(() => (c.reset ? s.resetAndDestroy() : s.destroy()), giveUpMs);
@@ -95,12 +105,20 @@ clients.forEach((c, i) => setTimeout(() => {
   s.on('data', (d) => { bytes[i] += d.length; });
   s.on('error', () => {});
   s.on('close', () => { if (--open === 0) parentPort.postMessage(bytes); });
-}, c.at));
+};
+clients.forEach((c, i) => setTimeout(() => send(c, i), c.at));
 `;
 
-function clients(port: number, list: Array<{ path: string; at: number; reset: boolean }>): Promise<number[]> {
+function clients(
+  port: number,
+  list: Array<{ path: string; at: number; reset: boolean; during?: boolean }>,
+): Promise<number[]> {
+  Atomics.store(stalling, 0, 0);
   return new Promise((resolve, reject) => {
-    const w = new Worker(CLIENTS, { eval: true, workerData: { port, clients: list, giveUpMs: GIVE_UP } });
+    const w = new Worker(CLIENTS, {
+      eval: true,
+      workerData: { port, clients: list, giveUpMs: GIVE_UP, stalling },
+    });
     w.once('message', (bytes: number[]) => {
       resolve(bytes);
       void w.terminate();
@@ -125,10 +143,11 @@ describe.each(CASES.map((c) => [c.name, c] as const))(
       };
       await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
       const port = (server.address() as { port: number }).port;
-      // /ok is sent 50 ms into /fin's stall and given up 300 ms later too; /rst after both, on an idle loop. No
-      // client got a byte: each left first.
+      // /ok is sent during /fin's stall (50 ms after /fin, once the stall started) and given up 300 ms later too;
+      // /rst after both, on an idle loop. No client got a byte: each left first.
       const fin = { path: '/fin', at: 0, reset: false };
-      expect(await clients(port, [fin, { path: '/ok', at: 50, reset: false }])).toEqual([0, 0]);
+      const ok = { path: '/ok', at: 50, reset: false, during: true };
+      expect(await clients(port, [fin, ok])).toEqual([0, 0]);
       expect(await clients(port, [{ path: '/rst', at: 0, reset: true }])).toEqual([0]);
       // Everything recorded: the requests, and any early close (the /rst one was an answered close before the fix).
       const early = async () => (await monitor.getMetrics({ maxAgeMs: 0 })).errors.count_aborted_early ?? 0;
