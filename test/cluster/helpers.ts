@@ -570,16 +570,27 @@ export const ERROR_RATE_ALERTS = JSON.stringify({
   ...HOST_RULES_OFF,
 });
 
+/**
+ * How long breach() and clearBreach() wait for an answer: a hang guard. No worker is killed while they run, so no
+ * connection is handed to a dead one (what get()'s 5 s give-up is for); with 5 s, one of breach()'s 60 concurrent
+ * requests to a cluster just started went unanswered that long at load 25 and failed the test (undelivered-alert).
+ */
+const BREACH_GIVE_UP_MS = 60_000;
+
 /** 60 concurrent /work requests, one in three a 500: a 33 % error rate. */
 export const breach = (port: number): Promise<Reply[]> =>
   Promise.all(
-    Array.from({ length: 60 }, (_, i) => get(port, `/work?ms=1&status=${i % 3 === 1 ? 500 : 200}`)),
+    Array.from({ length: 60 }, (_, i) =>
+      getOn(false, port, `/work?ms=1&status=${i % 3 === 1 ? 500 : 200}`, BREACH_GIVE_UP_MS),
+    ),
   );
 
 /** The breach ends: 400 successful /work requests bring breach()'s error rate under its clear level. */
 export async function clearBreach(port: number): Promise<void> {
   for (let i = 0; i < 400; i += 20) {
-    await Promise.all(Array.from({ length: 20 }, () => get(port, '/work?ms=1&status=200')));
+    await Promise.all(
+      Array.from({ length: 20 }, () => getOn(false, port, '/work?ms=1&status=200', BREACH_GIVE_UP_MS)),
+    );
   }
 }
 
