@@ -69,10 +69,26 @@ async function holdThen(
   ms: number | ((i: number) => number) = HOLD_MS,
   role: 'worker' | 'aggregator' = 'worker',
 ) {
-  const ready = await until(async () => {
-    const m = await metricsOf(c.port);
-    return m.cluster.complete && m.cluster.workers_connected === 2 && m.requests.in_flight === 0 && m;
-  }, 60_000);
+  let lastReady = '';
+  const ready = await until(
+    async () => {
+      const m = await metricsOf(c.port);
+      lastReady = JSON.stringify({
+        complete: m.cluster.complete,
+        missing: m.cluster.missing,
+        connected: m.cluster.workers_connected,
+        in_flight: m.requests.in_flight,
+        workers: m.cluster.workers.map((w: { pid: number; connected: boolean; aggregator: boolean }) => [
+          w.pid,
+          w.connected,
+          w.aggregator,
+        ]),
+      });
+      return m.cluster.complete && m.cluster.workers_connected === 2 && m.requests.in_flight === 0 && m;
+    },
+    60_000,
+    () => lastReady,
+  );
   const victim = ready.cluster.workers.find(
     (w: { aggregator: boolean; connected: boolean }) =>
       w.aggregator === (role === 'aggregator') && w.connected,
