@@ -65,11 +65,16 @@ describe('node:cluster, 3 workers: history/?job= for the whole cluster', () => {
     expect(byPid.size).toBeGreaterThan(1);
     const points = await pointsWith(c.port, total.runs);
     expect(sums(points)).toEqual(total);
-    // The same answer from every worker (fresh connections: the primary spreads them), instance=all too.
+    // The same answer from every worker (fresh connections: the primary spreads them), instance=all too. Compared
+    // on the points that hold runs: each 2 s period that passes adds an empty point at the end of the list (a read
+    // across a period's boundary had one more: a flake at load 20), and those must stay empty.
+    const held = (p: JobPoint[]) => p.filter((x) => x.runs > 0);
     for (let i = 0; i < 6; i++) {
       const r = await getJson(c.port, jobPath('flaky', i % 2 === 0 ? undefined : 'all'));
       expect(r.status).toBe(200);
-      expect(r.data.data).toEqual({ job: 'flaky', points });
+      expect(r.data.data.job).toBe('flaky');
+      expect(held(r.data.data.points)).toEqual(held(points));
+      expect(sums(r.data.data.points)).toEqual(total);
     }
     // instance=<worker>: its own minutes, whichever worker is asked.
     const cl = await clusterOf(c.port);
