@@ -67,8 +67,13 @@ describe.each(FRAMEWORKS)('%s: requests judged over a window (outside review 6 F
     });
     expect(m.latency.p95_ms as number).toBeGreaterThanOrEqual(SLOW_MS);
     expect(m.latency.status).toBe('critical');
-    // Apdex of the 40 (T 500 ms): 20 satisfied (the slow ones take 300 ms), 20 frustrated (503).
-    expect(m.apdex).toMatchObject({ score: 0.5, satisfied: 20, frustrated: 20, count_unmatched_4xx: JUNK });
+    // Apdex of the 40 (T 500 ms): 20 frustrated (503); the 20 others satisfied, or tolerating for a slow one a
+    // loaded machine held past 500 ms (seen at load 25: 0.488); the score from those counts, the junk left out.
+    const a = m.apdex as { satisfied: number; tolerating: number; score: number };
+    expect(m.apdex).toMatchObject({ frustrated: 20, count_unmatched_4xx: JUNK });
+    expect(a.satisfied + a.tolerating).toBe(20);
+    // The score is rounded to 3 decimals (19.5 / 40 reads 0.488).
+    expect(a.score).toBeCloseTo((a.satisfied + a.tolerating / 2) / 40, 2);
     expect([healthStatus, h.status, h.components.errors, h.components.latency]).toEqual([
       503,
       'red',
