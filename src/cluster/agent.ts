@@ -17,7 +17,7 @@ import {
 import type { ClusterMonitor } from './cluster-monitor.js';
 import type { TurningWindows } from './cuts.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
-import { holdOpen, onProcessExit, sendExitFrame } from './exit-frame.js';
+import { holdOpen, onProcessExit } from './exit-frame.js';
 import { endConnection, type FarewellLink, farewell, type Requests, settleInFlight } from './farewell.js';
 import type { ClusterConfig } from './options.js';
 import { type Message, Peer, RemoteError } from './peer.js';
@@ -93,7 +93,7 @@ export class ClusterAgent {
     this.endpoint = clusterEndpoint(config.name, config.socketDir);
     const outage = new OutageLog(deps.logger);
     this.outage = outage;
-    this.reports = new WorkerReports(own, config, deps.now, outage);
+    this.reports = new WorkerReports(own, config, deps.now, outage, this);
     this.localMetrics = guarded(outage, 'cluster live events', (s: unknown) => this.onEvent?.('metrics', s));
     this.localAlert = guarded(outage, 'cluster live events', (a: unknown) => this.onEvent?.('alert', a));
     const setProcess = (s: MetricsSnapshot) => this.reports.setProcess(clusterProcess(s.process));
@@ -190,7 +190,8 @@ export class ClusterAgent {
       this.aggregator = null;
     } else {
       const log = { logger: this.deps.logger, worker: this.id, closeTimeoutMs: bound };
-      await farewell({ ...this.farewellLink(), requests }, now, start + bound, log);
+      const acked = await farewell({ ...this.farewellLink(), requests }, now, start + bound, log);
+      if (!acked) this.reports.sayLastWords(false); // its last words, for the next aggregator
       const peer = this.peer;
       this.peer = null;
       await endConnection(peer);
@@ -200,10 +201,9 @@ export class ClusterAgent {
     release();
   }
 
-  /** The process exits without close() (exit-frame.ts): a worker writes its last frame, an aggregator its ledger. */
+  /** Exit without close() (exit-frame.ts): an aggregator writes its ledger, a worker its last frame and last words. */
   private atExit(): void {
-    if (this.aggregator) this.aggregator.atExit();
-    else if (this.peer && this.welcomed) sendExitFrame(this.peer, this.reports.exitFrame());
+    if (!this.aggregator?.atExit()) this.reports.exit(this.peer && this.welcomed ? this.peer : null);
   }
 
   private leading(): LeadingWorker {

@@ -5,22 +5,16 @@ import type { Socket } from 'node:net';
 import { nodeNet } from '../builtins.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { ClusterProcess, ClusterSummary, MetricsSnapshot } from '../types.js';
-import {
-  answer,
-  fresh,
-  parseQuestion,
-  parseSilenceQuestion,
-  type Question,
-  type SilenceQuestion,
-} from './answers.js';
+import { answer, answerQuestion, fresh, type Question, type SilenceQuestion } from './answers.js';
 import type { AggregatorOptions, ClusterMonitor } from './cluster-monitor.js';
 import { tryLead } from './endpoint.js';
 import { type ClusterView, clusterHistory, forward } from './forward.js';
 import { ClusterInFlight } from './in-flight-wire.js';
+import { LastWordsApplier } from './last-words-apply.js';
 import { type Handover, ledgerEpoch, StaleLedgerWrite, writeLedger } from './ledger.js';
 import { ledgerOwner, pruneLeftovers } from './leftovers.js';
 import { Merger } from './merger.js';
-import { type Message, Peer, RemoteError } from './peer.js';
+import { type Message, Peer } from './peer.js';
 import { onPendingChange, pendingOf } from './pending.js';
 import { withClusterProcess } from './process-figures.js';
 import type { ReportWire } from './report.js';
@@ -33,7 +27,6 @@ import { newEntry, type WorkerEntry, WorkerTable } from './workers.js';
 
 /** The ledger is written at least this often while totals change (and before any figure is served). */
 export const LEDGER_EVERY_MS = 5000;
-const malformed = () => Promise.reject(new RemoteError('bad_request', 'malformed question'));
 
 export class Aggregator {
   readonly monitor: ClusterMonitor;
@@ -42,6 +35,7 @@ export class Aggregator {
   private readonly merger: Merger;
   private readonly syncRound: SyncRound;
   private readonly inFlight = new ClusterInFlight(() => this.workers.live());
+  private readonly lastWords: LastWordsApplier; // dead workers' last words (last-words.ts), applied once
   private missing: string[] = [];
   /** A total changed since the ledger was last written. */
   private dirty = true;
@@ -88,6 +82,8 @@ export class Aggregator {
       },
     });
     this.view = { workers: this.workers, monitor: this.monitor, options };
+    const host = { holds: () => tenure.holds(), save: () => this.saveChanged() };
+    this.lastWords = new LastWordsApplier(options, this.workers, this.merger, host);
     this.syncRound = new SyncRound(this.workers, options.syncTimeoutMs, (g) => this.selfReport(false, g));
     // The cluster's latency counts the live workers' requests in flight past the critical level (a hang), routes/ all.
     this.inFlight.wire(this.monitor, options.now);
@@ -125,6 +121,7 @@ export class Aggregator {
     agg.selfReport(true);
     // The new epoch in the ledger at once: a predecessor that resumes finds its writes refused.
     agg.saveLedger();
+    agg.lastWords.apply();
     return agg;
   }
 
@@ -164,10 +161,11 @@ export class Aggregator {
     }
   }
 
-  /** Something the ledger holds changed: written now. */
-  private saveChanged(): void {
+  /** Something the ledger holds changed: written now (true: it holds every total). */
+  private saveChanged(): boolean {
     this.dirty = true;
     this.saveLedger();
+    return !this.dirty;
   }
 
   /**
@@ -205,7 +203,9 @@ export class Aggregator {
   tick(): void {
     if (!this.tenure.holds()) return;
     this.selfReport();
-    if (this.workers.retire(this.options.now(), this.options.retireAfterMs)) this.dirty = true;
+    if (this.options.now() - this.savedAt >= LEDGER_EVERY_MS) this.lastWords.apply();
+    const keep = this.lastWords; // a worker whose last words are unapplied is not retired
+    if (this.workers.retire(this.options.now(), this.options.retireAfterMs, keep)) this.dirty = true;
     if (this.options.now() - this.savedAt >= LEDGER_EVERY_MS) this.saveLedger();
   }
 
@@ -236,13 +236,13 @@ export class Aggregator {
     await this.leave();
   }
 
-  /** Exit without close() (exit-frame.ts): its last figures and, as lost, its requests in flight, into the ledger. */
-  atExit(): void {
-    if (this.closed || !this.tenure.holds()) return;
+  /** Exit without close() (exit-frame.ts): its last figures and, as lost, its requests in flight, into the ledger (true: written). */
+  atExit(): boolean {
+    if (this.closed || !this.tenure.holds()) return false; // then it leaves last words, as a worker does
     this.merger.ungate();
     this.selfReport();
     this.merger.countInFlightLost(this.workers.get(this.options.self.id));
-    this.saveChanged();
+    return this.saveChanged() && this.tenure.holds();
   }
 
   /**
@@ -302,7 +302,7 @@ export class Aggregator {
           // Without its goodbye: what it last reported in flight is counted failed once it is gone (lost.ts).
           entry.peer = null;
           const counts = () => !this.closed && !this.handedOver;
-          if (!entry.left && counts()) this.merger.watchLost(entry, counts);
+          if (!entry.left && counts()) this.merger.watchLost(entry, counts, (id) => this.lastWords.spoke(id));
           entry.inFlight = null;
           entry.goneAt = this.options.now();
           // Its runs in progress end with it.
@@ -343,17 +343,16 @@ export class Aggregator {
         if (msg.sync !== undefined) this.syncRound.answered(entry);
         if (msg.bye === true) this.acknowledge(entry, peer, msg);
         return;
-      case 'q': {
-        if ((msg.q as { op?: unknown } | null)?.op === 'silences') {
-          const sq = parseSilenceQuestion(msg.q);
-          peer.reply(msg.n, sq === null ? malformed() : new Promise((resolve) => resolve(this.silence(sq))));
-          return;
-        }
-        const q = parseQuestion(msg.q);
-        const instance = typeof msg.instance === 'string' ? msg.instance : undefined;
-        peer.reply(msg.n, q === null ? malformed() : this.ask(q, instance));
+      case 'q':
+        peer.reply(
+          msg.n,
+          answerQuestion(
+            msg,
+            (q, i) => this.ask(q, i),
+            (sq) => this.silence(sq),
+          ),
+        );
         return;
-      }
       case 'ping':
         // A deposed aggregator does not answer: its workers go to its successor.
         if (this.tenure.holds()) peer.send({ t: 'a', n: msg.n, ok: true, data: null });
@@ -387,7 +386,8 @@ export class Aggregator {
 
   /** The cluster summary attached to cluster snapshots, health and routes/ (which marks routes in flight unsaid). */
   summary(op?: Question['op']): ClusterSummary {
-    const given = this.merger.windowGap() ? [...this.missing, 'aggregator-window'] : this.missing;
+    const words = [...this.missing, ...this.lastWords.missing()];
+    const given = this.merger.windowGap() ? [...words, 'aggregator-window'] : words;
     const missing = op === 'endpoints' ? [...given, ...this.inFlight.routesUnsaid(given)] : given;
     return this.workers.summary(this.options.name, this.options.self.id, missing);
   }

@@ -19,6 +19,7 @@ import type { JobPoint } from '../profiling/series-history.js';
 import type { HealthStatus, MetricsSnapshot } from '../types.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import { type CustomPromWire, customToWire } from './custom-prometheus.js';
+import { RemoteError } from './peer.js';
 
 /** The part of a SystemMonitor the cluster code reads and feeds (no import of the monitor: it sits above). */
 export interface MonitorLike {
@@ -291,4 +292,23 @@ export function parseSilenceQuestion(q: unknown): SilenceQuestion | null {
     return { op: 'silences', action: o.action, id: o.id };
   }
   return null;
+}
+
+/**
+ * A worker's question to the aggregator (`q`: a figure read, or its silences): the answer, or a `bad_request`
+ * rejection for a malformed one.
+ */
+export function answerQuestion(
+  msg: { readonly [key: string]: unknown },
+  ask: (q: Question, instance: string | undefined) => Promise<unknown>,
+  silence: (q: SilenceQuestion) => unknown,
+): Promise<unknown> {
+  const malformed = () => Promise.reject(new RemoteError('bad_request', 'malformed question'));
+  if ((msg.q as { op?: unknown } | null)?.op === 'silences') {
+    const sq = parseSilenceQuestion(msg.q);
+    return sq === null ? malformed() : new Promise((resolve) => resolve(silence(sq)));
+  }
+  const q = parseQuestion(msg.q);
+  const instance = typeof msg.instance === 'string' ? msg.instance : undefined;
+  return q === null ? malformed() : ask(q, instance);
 }

@@ -80,6 +80,9 @@ export async function pruneStale(
       if (!(await answers(lock))) await unlink(lock).catch(() => {});
       // Its access-token key (token-key.ts).
       await unlink(join(dir, `${f.slice(0, -'.ledger.json'.length)}.key`)).catch(() => {});
+      // Its workers' last words (last-words.ts): no aggregator of that cluster reads them again.
+      const words = `${f.slice(0, -'.ledger.json'.length)}.exit.`;
+      for (const w of files) if (w.startsWith(words)) await unlink(join(dir, w)).catch(() => {});
       await unlink(ledger);
       removed.push(ledger);
     } catch {

@@ -205,7 +205,7 @@ export class Merger {
    * in flight are counted as failed (5xx, on their routes as said) once its process is gone; `active`: this
    * aggregator still counts. Logged either way (what it recorded after its last report is lost).
    */
-  watchLost(entry: WorkerEntry, active: () => boolean): void {
+  watchLost(entry: WorkerEntry, active: () => boolean, spoke?: (id: string) => boolean): void {
     const report = lostReport(entry.inFlight, entry.routesInFlight);
     const n = report === null ? 0 : requestsOf(report);
     const [what, held] = entry.exited
@@ -215,8 +215,20 @@ export class Merger {
       { worker: entry.id, requestsInFlight: n },
       `sysvitals: cluster worker ${what}${n > 0 ? `, and the ${n} request(s) it ${held} are counted as failed (5xx) once its process is gone` : ''}`,
     );
-    const count = (r: Report) => this.countLost(entry, r);
+    // Its last words, when it left some (last-words-apply.ts), count what it cut: not its last report.
+    const count = (r: Report) => {
+      if (!spoke?.(entry.id)) this.countLost(entry, r);
+    };
     if (report !== null) watchLost(entry, report, { active, alive, now: this.deps.now, count });
+  }
+
+  /** A dead worker's last words (last-words.ts): what its totals since start hold beyond its entry's is added. */
+  credit(entry: WorkerEntry, full: Report): void {
+    const seen = entry.known.requests > 0;
+    const difference = entry.known.replace(full);
+    noteShed(entry, difference, seen);
+    this.apply(entry, difference, seen);
+    this.deps.changed();
   }
 
   /** Counts what `entry` holds in flight as lost now: an aggregator's own, as its process exits (Aggregator.atExit). */

@@ -4,13 +4,19 @@
 import type { OutageLog } from '../logger.js';
 import type { ClusterProcess } from '../types.js';
 import { Cuts, type CutWire, type TurningWindows } from './cuts.js';
+import { sendExitFrame } from './exit-frame.js';
 import { requestsIn } from './farewell.js';
 import { IN_FLIGHT_GAP_MS, inFlightMoved } from './in-flight-wire.js';
+import { writeLastWords } from './last-words.js';
 import type { ClusterConfig } from './options.js';
 import { ReportPacer } from './pacing.js';
 import type { Message, Peer } from './peer.js';
 import { Reporter, type ReportSources, type ReportWire } from './report.js';
-import { RoutesInFlightReporter, type RoutesInFlightSource } from './routes-in-flight.js';
+import {
+  RoutesInFlightReporter,
+  type RoutesInFlightSource,
+  type RoutesInFlightWire,
+} from './routes-in-flight.js';
 
 export class WorkerReports {
   readonly reporter: Reporter;
@@ -31,6 +37,8 @@ export class WorkerReports {
     private readonly config: ClusterConfig,
     private readonly now: () => number,
     outage: OutageLog,
+    /** Who it is and where its last words go (the agent: its id, its cluster's ledger path). */
+    private readonly self?: { readonly id: string; readonly endpoint: { readonly ledgerPath: string } },
   ) {
     this.reporter = new Reporter(own);
     this.routes = new RoutesInFlightReporter(own);
@@ -118,6 +126,43 @@ export class WorkerReports {
     const { msg } = this.frame(true);
     msg.x = 1;
     return msg;
+  }
+
+  /**
+   * Its last words (last-words.ts), after its last frame: its totals since start and, when they are `cut` (its
+   * process exits), its requests in flight (`i`) and every one by route. Resets what was sent: only a dying process asks.
+   */
+  lastWords(cut: boolean): { report: ReportWire; ir?: RoutesInFlightWire } {
+    this.reporter.reset();
+    this.routes.reset();
+    const report = this.reporter.take();
+    if (!cut) {
+      delete report.i;
+      return { report };
+    }
+    const ir = this.routes.take(true);
+    return ir === undefined ? { report } : { report, ir };
+  }
+
+  /**
+   * Writes its last words (last-words.ts) beside its cluster's ledger, for whatever aggregator comes next;
+   * `cut`: its requests in flight die with it (process 'exit'), not after a close (they go on, uncounted).
+   */
+  sayLastWords(cut: boolean): void {
+    if (this.self === undefined) return;
+    try {
+      // Its start as its id says (`<pid>@<start ms>`: the agent's performance.timeOrigin).
+      const who = { id: this.self.id, pid: process.pid, started_at: Math.round(performance.timeOrigin) };
+      writeLastWords(this.self.endpoint.ledgerPath, { ...who, ...this.lastWords(cut) });
+    } catch {
+      // Never thrown at the host's exit: its figures are then as its exit frame left them.
+    }
+  }
+
+  /** Its process exits without close(): its last frame on `peer` (exit-frame.ts; none: not connected), its last words. */
+  exit(peer: Peer | null): void {
+    if (peer !== null) sendExitFrame(peer, this.exitFrame());
+    this.sayLastWords(true);
   }
 
   /** What was recorded since the previous frame, as a `report` message; `empty`: nothing to say. */

@@ -158,14 +158,14 @@ export class WorkerTable {
     return [...this.entries.values()].filter((w) => w.self || w.peer !== null).map((w) => w.id);
   }
 
-  /** Folds workers gone for `retireAfterMs` whose process is dead into the retired entry; true if any. */
-  retire(now: number, retireAfterMs: number): boolean {
+  /** Folds workers gone for `retireAfterMs` whose process is dead (no last words `keep` pending) into the retired entry; true if any. */
+  retire(now: number, retireAfterMs: number, keep?: { pending(id: string): boolean }): boolean {
     let any = false;
     for (const w of this.entries.values()) {
       if (w.self || w.peer !== null || w.id === RETIRED || w.goneAt === null) continue;
       // Its last minute is out of the window: no successor needs it (a live process may stay unretired).
       if (now - w.goneAt >= retireAfterMs) w.farewell = null;
-      if (now - w.goneAt < retireAfterMs || isAlive(w.pid)) continue;
+      if (now - w.goneAt < retireAfterMs || isAlive(w.pid) || keep?.pending(w.id)) continue;
       let retired = this.entries.get(RETIRED);
       if (!retired) {
         retired = newEntry(RETIRED, 0, 0, { goneAt: now });
