@@ -130,12 +130,15 @@ for (const w of [3, 5]) {
 }
 
 describe("predict: '3h' on a staircase whose steps take minutes to land", () => {
-  const cadences: Array<[string, number, number]> = [
-    ['a sample a minute', MIN, 0],
-    ['a sample every 5 s, 2.5 s past the minute', 5000, 2500],
+  // Every case a sample a minute; at 5 s (12 times the samples: most of the file's time) the shortest and longest
+  // ramps from the hour and the longest landing on it, both ways.
+  const at5s = new Set([2, 3, 8, 9, 12, 13]);
+  const cadences: Array<[string, number, number, typeof cases]> = [
+    ['a sample a minute', MIN, 0, cases],
+    ['a sample every 5 s, 2.5 s past the minute', 5000, 2500, cases.filter((_, i) => at5s.has(i))],
   ];
-  for (const [cadence, everyMs, offsetMs] of cadences) {
-    for (const [name, used, below] of cases) {
+  for (const [cadence, everyMs, offsetMs, some] of cadences) {
+    for (const [name, used, below] of some) {
       it(`${name}, ${cadence}: one alert, raised within ${TOLERANCE} min of its due minute, never cleared`, () => {
         const cross = crossing(used, below ? 45 : 95, below);
         const events = engineEvents(used, cross + 60, below, everyMs, offsetMs);
