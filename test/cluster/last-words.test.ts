@@ -6,38 +6,9 @@
 // (3 workers, replacements forked), one cluster for both cases; STOP=exit: SIGHUP exits at once. Oracle: the
 // clients' outcomes (every request answered or cut: total; cut: lost, 5xx on GET /work).
 
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { afterTakeover, BASE, get, ledgerOf, metricsOf, promValue, until, useCluster } from './helpers.js';
-
-interface Outcome {
-  status?: number;
-  error?: string;
-}
-
-/** One GET /work over a new connection (node:cluster's primary hands it to a worker); a reset is `error`. */
-function work(port: number, ms: number): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: `/work?ms=${ms}`, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode }));
-      res.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
-    });
-    req.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
-    req.end();
-  });
-}
-
-async function figures(port: number) {
-  const text = (await get(port, `${BASE}/metrics/prometheus`)).body;
-  const m = await metricsOf(port);
-  return {
-    m,
-    total: promValue(text, 'sysvitals_http_requests_total'),
-    work5xx: promValue(text, 'sysvitals_http_requests_total', 'route="/work",status_class="5xx"'),
-    lost: m.cluster.requests_lost as number,
-  };
-}
+import { afterTakeover, BASE, get, ledgerOf, metricsOf, until, useCluster } from './helpers.js';
+import { figures, slow as work } from './work-requests.js';
 
 type Worker = { id: string; pid: number; aggregator: boolean; connected: boolean };
 const gone = (pid: number) => {

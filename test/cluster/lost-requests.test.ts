@@ -6,57 +6,13 @@
 // worker. Oracle: the client's count of requests cut by a reset (none can have come after the last report: no other
 // traffic). A graceful close (SIGTERM, drained) counts nothing lost.
 
-import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import {
-  afterTakeover,
-  BASE,
-  get,
-  logLines,
-  metricsOf,
-  promValue,
-  until,
-  useCluster,
-  watchScrapes,
-} from './helpers.js';
+import { afterTakeover, BASE, get, logLines, metricsOf, until, useCluster, watchScrapes } from './helpers.js';
+import { cut, type Figures, figures, type Outcome, slow } from './work-requests.js';
 
 const N = 12;
 /** How long each slow request is held (the kill comes once the cluster names them all in flight). */
 const HOLD_MS = 6000;
-
-interface Outcome {
-  status?: number;
-  error?: string;
-}
-
-/** One GET over a new connection; a reset (or any socket error) is the outcome's `error`. */
-function slow(port: number, ms: number): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: `/work?ms=${ms}`, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode }));
-      res.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
-    });
-    req.on('error', (e) => resolve({ error: (e as NodeJS.ErrnoException).code ?? e.message }));
-    req.end();
-  });
-}
-
-/** The figures a case compares: Prometheus totals (5xx of GET /work, all requests), the cluster's requests_lost. */
-async function figures(port: number) {
-  const text = (await get(port, `${BASE}/metrics/prometheus`)).body;
-  const m = await metricsOf(port);
-  return {
-    m,
-    total: promValue(text, 'sysvitals_http_requests_total'),
-    work5xx: promValue(text, 'sysvitals_http_requests_total', 'route="/work",status_class="5xx"'),
-    work2xx: promValue(text, 'sysvitals_http_requests_total', 'route="/work",status_class="2xx"'),
-    all5xx: promValue(text, 'sysvitals_http_requests_total', 'status_class="5xx"'),
-    lost: m.cluster.requests_lost as number,
-  };
-}
-
-type Figures = Awaited<ReturnType<typeof figures>>;
 
 /**
  * Holds N slow requests (`ms` each, or `ms(i)` for the i-th), waits until routes/ names all N in flight, then `stop`s
@@ -148,9 +104,6 @@ async function holdThen(
   }, 60_000);
   return { seen, before, after, victim };
 }
-
-/** The client's count of requests cut (a socket error instead of an answer). */
-const cut = (seen: Outcome[]) => seen.filter((o) => o.error !== undefined).length;
 
 /** The counts once the dead worker's lost requests are in (they are counted once its process is gone). */
 async function countedAt(port: number, before: Figures, expected: number) {
