@@ -42,7 +42,9 @@ export function scratch(): { dir: string; socketDir: string; logDir: string; cle
     dir,
     socketDir: join(dir, 'sock'),
     logDir: dir,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    // Retried: a worker still exiting after its primary may write its last words or ledger into the directory while
+    // it is removed (ENOTEMPTY seen in a clean-clone CI run on rolling-close).
+    cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }),
   };
 }
 
@@ -94,6 +96,17 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (proc.exitCode === null) proc.kill('SIGKILL');
       }
+      // The workers outlive their primary by their own exit (its 'exit' hooks write files): up to 5 s for them.
+      const alive = () =>
+        pids.some((pid) => {
+          try {
+            process.kill(pid, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+      for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
       s.cleanup();
     },
     kill: async () => {
