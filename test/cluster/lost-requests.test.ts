@@ -149,7 +149,7 @@ describe('node:cluster: requests in flight on a worker that dies are counted as 
         expect(after.all5xx - before.all5xx).toBe(resets);
         expect(after.work5xx - before.work5xx).toBeLessThanOrEqual(resets);
         // The window's error figures count them (5xx are failed requests).
-        expect(after.m.errors.count_5xx).toBeGreaterThanOrEqual(resets);
+        expect(after.m.errors.count_5xx, `case ${how}`).toBeGreaterThanOrEqual(resets);
         expect(after.m.errors.error_rate_percent).toBeGreaterThan(0);
         if (resets >= 5) expect(after.m.errors.status).not.toBe('healthy');
       }
