@@ -105,6 +105,16 @@ async function holdThen(
   return { seen, before, after, victim };
 }
 
+/** Every client answered 200, and the cluster counted each by its status: none lost, no 5xx, the total N. */
+function expectNoneLost(seen: Outcome[], before: Figures, after: Figures): void {
+  expect(seen.filter((o) => o.error !== undefined)).toEqual([]);
+  expect(seen.filter((o) => o.status === 200).length).toBe(N);
+  expect(after.lost - before.lost).toBe(0);
+  expect(after.all5xx - before.all5xx).toBe(0);
+  expect(after.total - before.total).toBe(N);
+  expect(after.work2xx - before.work2xx).toBe(N);
+}
+
 /** The counts once the dead worker's lost requests are in (they are counted once its process is gone). */
 async function countedAt(port: number, before: Figures, expected: number) {
   // Guard: wait for the count to move (it follows the process's exit by up to a poll); asserted exactly below.
@@ -210,14 +220,8 @@ describe('node:cluster: a worker restarted by server.close(() => process.exit(0)
       (pid) => process.kill(pid, 'SIGTERM'),
       (i) => 1500 + 400 * i,
     );
-    expect(seen.filter((o) => o.error !== undefined)).toEqual([]);
-    expect(seen.filter((o) => o.status === 200).length).toBe(N);
     // holdThen waited for the replacement to report: a loss would have been counted by then (at the exit, + a poll).
-    const after = await figures(c.port);
-    expect(after.lost - before.lost).toBe(0);
-    expect(after.all5xx - before.all5xx).toBe(0);
-    expect(after.total - before.total).toBe(N);
-    expect(after.work2xx - before.work2xx).toBe(N);
+    expectNoneLost(seen, before, await figures(c.port));
   }, 120_000);
 
   // The same under continuous load: 8 client loops, a new connection per request (0 to 150 ms each, a fixed sequence),
@@ -276,15 +280,9 @@ describe('node:cluster: a worker restarted by server.close(() => process.exit(0)
       'aggregator',
     );
     // Oracle: the clients' tally.
-    expect(seen.filter((o) => o.error !== undefined)).toEqual([]);
-    const ok = seen.filter((o) => o.status === 200).length;
-    expect(ok).toBe(N);
     const after = await figures(c.port);
     expect(after.m.cluster.aggregator).not.toBe(victim.id);
-    expect(after.lost - before.lost).toBe(0);
-    expect(after.all5xx - before.all5xx).toBe(0);
-    expect(after.total - before.total).toBe(N);
-    expect(after.work2xx - before.work2xx).toBe(ok);
+    expectNoneLost(seen, before, after);
   }, 120_000);
 });
 
@@ -301,14 +299,8 @@ describe('node:cluster: a worker that process.exit()s from its signal handler co
 
   it('SIGTERM, its own drain, then process.exit(0) as its last request ends: every client 200, none lost or 5xx', async () => {
     const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), staggered);
-    expect(seen.filter((o) => o.error !== undefined)).toEqual([]);
-    expect(seen.filter((o) => o.status === 200).length).toBe(N);
     // holdThen waited for the replacement to report: a loss would have been counted by then (at the exit, + a poll).
-    const after = await figures(c.port);
-    expect(after.lost - before.lost).toBe(0);
-    expect(after.all5xx - before.all5xx).toBe(0);
-    expect(after.total - before.total).toBe(N);
-    expect(after.work2xx - before.work2xx).toBe(N);
+    expectNoneLost(seen, before, await figures(c.port));
   }, 120_000);
 
   it('SIGINT: process.exit(0) as its first request ends, others in flight: exactly the clients cut count as lost, on their route', async () => {
