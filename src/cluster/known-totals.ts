@@ -28,9 +28,16 @@ export class KnownTotals {
   readonly dropped = [0, 0, 0, 0, 0];
   /** Requests refused by load shedding (`requests.shed_total`; absent from older workers' reports: 0). */
   shed = 0;
+  /**
+   * A report of the worker was taken (a hello, a frame, the ledger's totals): what it reports beyond these totals
+   * from then on happened while this aggregator knew it, recently, even while they hold no request (a worker
+   * whose first requests were all cut by its death).
+   */
+  taken = false;
 
   /** Adds a delta report. */
   add(report: Report): void {
+    this.taken = true;
     for (const r of report.routes) {
       const e = this.route(r.method, r.route);
       for (let c = 0; c < 5; c++) e.classes[c]! += r.classes[c] as number;
@@ -62,6 +69,7 @@ export class KnownTotals {
    * it. Figures below what is known (cannot happen for one worker's monotonic totals) are ignored.
    */
   replace(full: Report): Report {
+    this.taken = true;
     const routes: Report['routes'] = [];
     for (const r of full.routes) {
       const e = this.route(r.method, r.route);

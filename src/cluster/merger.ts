@@ -124,7 +124,7 @@ export class Merger {
     if (full) {
       // Known from the ledger or an earlier connection: the difference happened while unreported,
       // recently, so it counts in the windows too. A first sight counts in totals only.
-      const seen = entry.known.requests > 0;
+      const seen = entry.known.taken;
       const difference = entry.known.replace(report);
       // Shed while unreported, recently (a reconnection); a first sight's are old news.
       noteShed(entry, difference, seen);
@@ -224,7 +224,8 @@ export class Merger {
 
   /** A dead worker's last words (last-words.ts): what its totals since start hold beyond its entry's is added. */
   credit(entry: WorkerEntry, full: Report): void {
-    const seen = entry.known.requests > 0;
+    // Known since a hello (not an entry its last words created): its cut requests are this minute's.
+    const seen = entry.known.taken;
     const difference = entry.known.replace(full);
     noteShed(entry, difference, seen);
     this.apply(entry, difference, seen);
