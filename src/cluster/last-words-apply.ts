@@ -14,6 +14,7 @@ import {
   lastWordsPath,
   listLastWords,
   lostOf,
+  pruneLastWordsTemps,
   readLastWords,
   removeLastWords,
   withLost,
@@ -99,6 +100,7 @@ export class LastWordsApplier {
   /** Applies the files of processes that are gone; removes each once the ledger holds what it credited. */
   apply(): void {
     if (!this.host.holds()) return;
+    pruneLastWordsTemps(this.ledgerPath, this.alive);
     const paths = new Set([...this.ahead.keys(), ...listLastWords(this.ledgerPath)]);
     const done: LastWords[] = [];
     for (const path of paths) {

@@ -72,6 +72,34 @@ export function listLastWords(ledgerPath: string): string[] {
   }
 }
 
+/**
+ * Removes the temporary files (`<file>.<pid>.tmp`) of writers that are gone: a worker killed between its write and its
+ * rename (SIGKILL, a full disk) leaves one, which nothing would read. Returns how many were removed; never throws.
+ */
+export function pruneLastWordsTemps(ledgerPath: string, alive: (pid: number) => boolean): number {
+  const dir = dirname(ledgerPath);
+  const prefix = stem(ledgerPath);
+  const temp = /\.json\.(\d+)\.tmp$/;
+  let removed = 0;
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const f of files) {
+    const pid = f.startsWith(prefix) ? Number(temp.exec(f)?.[1]) : 0;
+    if (!(pid > 0) || alive(pid)) continue;
+    try {
+      unlinkSync(join(dir, f));
+      removed++;
+    } catch {
+      // Removed by another aggregator meanwhile.
+    }
+  }
+  return removed;
+}
+
 /** Reads one file; null when it is gone (applied and removed by another aggregator); throws when malformed. */
 export function readLastWords(path: string, now: number): LastWords | null {
   let text: string;

@@ -103,4 +103,22 @@ describe('last words', () => {
     expect(a.missing()).toEqual(['last-words:x.exit.1-1.json']);
     expect(existsSync(lastWordsPath(ledgerPath, `${process.pid}@1`))).toBe(true);
   });
+
+  it("a temporary file left by a writer killed before its rename is removed once its process is gone; a live writer's stays", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvitals-lw-'));
+    dirs.push(dir);
+    const ledgerPath = join(dir, 'x.ledger.json');
+    const dead = deadPid();
+    const deadTemp = `${lastWordsPath(ledgerPath, `${dead}@1`)}.${dead}.tmp`;
+    const liveTemp = `${lastWordsPath(ledgerPath, `${process.pid}@1`)}.${process.pid}.tmp`;
+    // Another cluster's (another ledger beside it) and a file that is no temp of last words: not ours to remove.
+    const otherTemp = `${lastWordsPath(join(dir, 'y.ledger.json'), `${dead}@1`)}.${dead}.tmp`;
+    const unrelated = join(dir, `x.exit.notes.${dead}.tmp`);
+    for (const f of [deadTemp, liveTemp, otherTemp, unrelated]) writeFileSync(f, '{"v":1');
+    const { a, credited } = applier(ledgerPath, new WorkerTable(), true);
+    a.apply();
+    expect(credited.n).toBe(0);
+    expect(a.missing()).toEqual([]);
+    expect([deadTemp, liveTemp, otherTemp, unrelated].map(existsSync)).toEqual([false, true, true, true]);
+  });
 });
