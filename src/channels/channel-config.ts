@@ -146,7 +146,11 @@ function parseChannel(opts: unknown, i: number, clock: Clock, defaultRepeatMs: n
     type === 'alertmanager' ? 60_000 : defaultRepeatMs,
   );
   const o = opts as never;
-  const built: { sender: ChannelSender; secrets: string[] } =
+  const built: {
+    sender: ChannelSender;
+    secrets: string[];
+    masked?: ReadonlyArray<readonly [string, string]>;
+  } =
     type === 'webhook'
       ? webhookSender(o, where, clock)
       : type === 'slack'
@@ -178,6 +182,7 @@ function parseChannel(opts: unknown, i: number, clock: Clock, defaultRepeatMs: n
       retryDelayMs: integer(opts.retryDelayMs, `${where}.retryDelayMs`, 0, 600_000, 1000),
       maxQueue: integer(opts.maxQueue, `${where}.maxQueue`, 1, 10_000, 100),
       secrets: Object.freeze(built.secrets.filter((s) => s.length > 0)),
+      masked: Object.freeze(built.masked ?? []),
     },
   };
 }

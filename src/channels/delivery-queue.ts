@@ -21,6 +21,8 @@ export interface DeliveryQueueConfig {
   readonly maxQueue: number;
   /** Strings never to show in logs or status (URLs with tokens, passwords); replaced by `[redacted]`. */
   readonly secrets: readonly string[];
+  /** Personal data (an SMS recipient's number) and the masked form shown instead (`+44…89`). */
+  readonly masked: ReadonlyArray<readonly [value: string, shown: string]>;
 }
 
 /**
@@ -32,7 +34,7 @@ export class DeliveryQueue {
   private readonly queue: Notification[] = [];
   /** The notification being delivered (attempts and the waits between them), until accepted or given up on. */
   private current: Notification | undefined;
-  /** Replaces the channel's secrets, as written or encoded, by `[redacted]` (built on first use). */
+  /** Replaces the channel's secrets, as written or encoded, by `[redacted]`, and masks (built on first use). */
   private redactSecrets: ((text: string) => string) | undefined;
   private running = false;
   private closing = false;
@@ -225,7 +227,7 @@ export class DeliveryQueue {
   }
 
   private redact(text: string): string {
-    this.redactSecrets ??= redactor(this.config.secrets);
+    this.redactSecrets ??= redactor(this.config.secrets, this.config.masked);
     return this.redactSecrets(text);
   }
 

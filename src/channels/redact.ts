@@ -3,10 +3,20 @@
 // mix, either case of hex, `+` for a space), JSON with `\/`, and base64 or base64url wherever the secret sits in the
 // encoded text; each character also percent-encoded twice, as an HTML entity or `\u00XX`, and a secret of 8
 // characters or more in any letter case and in hex (outside review 12, F1). The secrets are the parts
-// secret-parts.ts takes from URLs and header values, and the standalone ones (tokens, passwords).
+// secret-parts.ts takes from URLs and header values, the literals of an SMS gateway's templates
+// (template-secrets.ts), and the standalone ones (tokens, passwords). A secret under 6 characters is replaced as
+// a whole word only (outside review 13, F2), and personal data (an SMS recipient's number) by a masked form
+// instead of `[redacted]` (outside review 13, F5).
 
 /** Base64 runs shorter than this are not redacted: a short secret's few characters would match ordinary words. */
 const MIN_BASE64 = 8;
+/**
+ * A secret shorter than this is replaced as a whole word only: not where a letter or digit stands right before or
+ * after it (so a 2-letter password `ab` leaves `about` alone). An escape (`%3D`, `\u0022`) before it is a boundary.
+ */
+export const MIN_FREE_TEXT = 6;
+/** What stands for a secret. */
+const REDACTED = '[redacted]';
 /** What an error shows at most, after redaction (so that a cut never leaves part of a secret behind). */
 export const MAX_SHOWN = 240;
 
@@ -52,7 +62,7 @@ function charPattern(ch: string): string {
   const named = NAMED_ENTITIES[ch];
   if (named !== undefined) alts.push(`&(?:${named});`);
   if (code < 0x10000) alts.push(`\\\\u${hex(code.toString(16).padStart(4, '0'))}`);
-  if (ch === '/') alts.push('\\\\/');
+  if (ch === '/' || ch === '"' || ch === '\\') alts.push(`\\\\${escapeRegExp(ch)}`);
   if (ch === ' ') alts.push('\\+');
   return `(?:${alts.join('|')})`;
 }
@@ -75,23 +85,57 @@ function base64Forms(secret: string): string[] {
   return out;
 }
 
-/** A function that replaces every secret, as written or encoded, by `[redacted]`, and cuts to MAX_SHOWN. */
-export function redactor(secrets: readonly string[]): (text: string) => string {
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+/** Not right after a letter or digit, unless it ends an escape (`%3D`, `\u0022`: a boundary all the same). */
+const WORD_START = '(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4}))';
+const WORD_END = '(?![\\p{L}\\p{N}])';
+
+/** `pattern` (of `secret`) as a whole word: where the secret begins or ends with a letter or digit, none beside it. */
+function wholeWord(secret: string, pattern: string): string {
+  const chars = [...secret];
+  const before = WORD_CHAR.test(chars[0] ?? '') ? WORD_START : '';
+  const after = WORD_CHAR.test(chars.at(-1) ?? '') ? WORD_END : '';
+  return `${before}${pattern}${after}`;
+}
+
+/**
+ * A function that replaces every secret, as written or encoded, by `[redacted]`, each `masked` value (personal data
+ * such as a phone number) by its shown form, and cuts to MAX_SHOWN.
+ */
+export function redactor(
+  secrets: readonly string[],
+  masked: ReadonlyArray<readonly [value: string, shown: string]> = [],
+): (text: string) => string {
+  const shownFor = new Map<string, string>();
+  for (const [value, shown] of masked) if (value !== '') shownFor.set(value, shown);
+  for (const s of secrets) if (s !== '') shownFor.set(s, REDACTED);
   // Longest first, so that a secret containing another is replaced whole.
-  const sorted = [...new Set(secrets.filter((s) => s !== ''))].sort((a, b) => b.length - a.length);
-  // A long secret in any letter case (an answer that upper-cases what it echoes); a short one only as written.
-  const patterns = sorted.map(
-    (s) => new RegExp([...s].map(charPattern).join(''), s.length >= MIN_BASE64 ? 'gi' : 'g'),
-  );
+  const sorted = [...shownFor.keys()].sort((a, b) => b.length - a.length);
+  // A long secret in any letter case (an answer that upper-cases what it echoes); a short one only as written, and
+  // under MIN_FREE_TEXT characters only as a whole word.
+  const patterns = sorted.map((s): [RegExp, string] => {
+    const chars = [...s].map(charPattern).join('');
+    const re =
+      [...s].length < MIN_FREE_TEXT
+        ? new RegExp(wholeWord(s, chars), 'gu')
+        : new RegExp(chars, s.length >= MIN_BASE64 ? 'gi' : 'g');
+    return [re, shownFor.get(s) as string];
+  });
   const hex = sorted
     .filter((s) => Buffer.byteLength(s) >= MIN_BASE64)
-    .map((s) => new RegExp(Buffer.from(s, 'utf8').toString('hex'), 'gi'));
-  const base64 = [...new Set(sorted.flatMap(base64Forms))].sort((a, b) => b.length - a.length);
+    .map((s): [RegExp, string] => [
+      new RegExp(Buffer.from(s, 'utf8').toString('hex'), 'gi'),
+      shownFor.get(s) as string,
+    ]);
+  const base64 = new Map<string, string>();
+  for (const s of sorted)
+    for (const form of base64Forms(s)) if (!base64.has(form)) base64.set(form, shownFor.get(s) as string);
+  const base64Sorted = [...base64].sort((a, b) => b[0].length - a[0].length);
   return (text) => {
     let out = text;
-    for (const p of patterns) out = out.replace(p, '[redacted]');
-    for (const h of hex) out = out.replace(h, '[redacted]');
-    for (const b of base64) out = out.split(b).join('[redacted]');
+    for (const [p, shown] of patterns) out = out.replace(p, () => shown);
+    for (const [h, shown] of hex) out = out.replace(h, () => shown);
+    for (const [b, shown] of base64Sorted) out = out.split(b).join(shown);
     return out.length > MAX_SHOWN ? `${out.slice(0, MAX_SHOWN)}…` : out;
   };
 }

@@ -1,14 +1,18 @@
 // The secrets a channel's URL and header values hold, whole and part by part, for redaction (redact.ts): a receiver's
 // error answer may echo the whole URL, its path or query, or one part alone: a `?token=` value, Slack's or Discord's
 // secret path segment, the token of `Authorization: Bearer …`, an API key given as the URL's user name (outside
-// review 12, F1). Parts are chosen conservatively, so that the ordinary words of an error answer stay readable.
+// review 12, F1), or a part of a path segment: Telegram's `bot<id>:<token>`, `KEYID:SECRET`, a `;jsessionid=`
+// value, a JWT's parts, a random run inside a word (outside review 13, F1). Parts are chosen conservatively, so that
+// the ordinary words of an error answer stay readable.
 
 /** A part shorter than this is never redacted alone: it would match ordinary text ("1", "abc"). */
 const MIN_PART = 4;
 /** A path segment or a word shorter than this is never taken for a credential by its shape. */
 const MIN_CREDENTIAL = 8;
+/** A run of letters and digits inside a segment this long or longer is taken alone when it looks like a credential. */
+const MIN_RUN = 12;
 /** A query parameter or header with one of these in its name holds a secret whatever its value looks like. */
-const SECRET_NAME = /token|key|secret|sig|pass|pwd|auth|code|credential|session|jwt|hmac/i;
+export const SECRET_NAME = /token|key|secret|sig|pass|pwd|pw\b|auth|code|credential|session|jwt|hmac/i;
 
 function charClass(c: string): number {
   if (c >= 'a' && c <= 'z') return 1;
@@ -45,6 +49,64 @@ function ordinaryValue(v: string): boolean {
   return (/^[A-Za-z][a-z]*$/.test(v) && v.length < 16) || /^[\d.,:+\-/ ]+$/.test(v);
 }
 
+/** A word (`sendMessage`, `batchUpdate`, `Messages`), or a number, date or time: not a secret by its shape. */
+function ordinaryPart(v: string): boolean {
+  return /^[A-Za-z][a-z]*(?:[A-Z][a-z]+)*$/.test(v) || /^[\d.,:+\-/ TZ]+$/.test(v);
+}
+
+/**
+ * The credential-like parts of a token-like string (a path segment, a query value, a header's token):
+ * - a JWT (`eyJ….….…`): each of its three parts of 4 characters or more;
+ * - with a `:` (`KEYID:SECRET`, Telegram's `bot<id>:<token>`): what follows the first `:` unless a word, number or
+ *   time (`doc123:batchUpdate`, `12:30:00` stay), with the whole and the whole without a letter prefix before
+ *   digits (`bot` of `bot123456:…`); what precedes it only when it looks like a credential;
+ * - each run of 12 or more letters and digits that looks like a credential (looksLikeCredential).
+ */
+export function tokenParts(t: string): string[] {
+  const out: string[] = [];
+  const jwt = /^(eyJ[\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(t);
+  if (jwt) out.push(...jwt.slice(1).filter((p) => p.length >= MIN_PART));
+  const colon = t.indexOf(':');
+  if (colon > 0) {
+    const after = t.slice(colon + 1);
+    if (after.length >= MIN_PART && !ordinaryPart(after)) {
+      const prefix = /^[A-Za-z]{1,8}(?=\d+:)/.exec(t)?.[0] ?? '';
+      out.push(t, t.slice(prefix.length), after);
+    }
+    const before = t.slice(0, colon);
+    if (looksLikeCredential(before)) out.push(before);
+  }
+  for (const run of t.match(new RegExp(`[A-Za-z0-9]{${MIN_RUN},}`, 'g')) ?? []) {
+    if (run !== t && looksLikeCredential(run)) out.push(run);
+  }
+  return out;
+}
+
+/**
+ * The secrets of one path segment: the segment when it looks like a credential, the value of each `;name=value`
+ * path parameter (as a query value is taken: queryValueSecret), and the tokenParts of what precedes them.
+ */
+function segmentSecrets(raw: string): string[] {
+  const s = decoded(raw);
+  const [base = '', ...params] = s.split(';');
+  const out = looksLikeCredential(s) ? [s] : [];
+  for (const param of params) {
+    const eq = param.indexOf('=');
+    const value = param.slice(eq + 1);
+    if (queryValueSecret(eq < 0 ? '' : param.slice(0, eq), value)) out.push(value, ...tokenParts(value));
+  }
+  if (params.length > 0 && looksLikeCredential(base)) out.push(base);
+  out.push(...tokenParts(base));
+  // Whole too, when a part of it is a secret (`bot123456:…` echoed as it stands in the path).
+  if (out.length > 0 && !out.includes(s)) out.push(s);
+  return out;
+}
+
+/** Whether a query value (or a path parameter's) is a secret: see urlSecrets. */
+function queryValueSecret(name: string, value: string): boolean {
+  return value.length >= MIN_PART && (SECRET_NAME.test(name) || !ordinaryValue(value));
+}
+
 function decoded(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -55,9 +117,10 @@ function decoded(s: string): string {
 
 /**
  * The parts of a URL that may carry its secret: the whole URL, its path and query (whole and together), each query
- * value (unless a plain word, number or date under a name that does not say secret, or under 4 characters), each
- * path segment that looks like a credential, and its user info: the password, the user name when there is no
- * password (an API key as the user name) or when it looks like a credential, and the Basic header they make.
+ * value (unless a plain word, number or date under a name that does not say secret, or under 4 characters) with its
+ * tokenParts, the secrets of each path segment (segmentSecrets), and its user info: the password, the user name
+ * when there is no password (an API key as the user name) or when it looks like a credential, and the Basic header
+ * they make.
  */
 export function urlSecrets(href: string): string[] {
   const url = new URL(href);
@@ -65,12 +128,9 @@ export function urlSecrets(href: string): string[] {
   if (url.pathname.length > 1) out.push(url.pathname);
   if (url.search.length > 1) out.push(url.search.slice(1));
   for (const [name, value] of url.searchParams) {
-    if (value.length >= MIN_PART && (SECRET_NAME.test(name) || !ordinaryValue(value))) out.push(value);
+    if (queryValueSecret(name, value)) out.push(value, ...tokenParts(value));
   }
-  for (const segment of url.pathname.split('/')) {
-    const s = decoded(segment);
-    if (looksLikeCredential(s)) out.push(s);
-  }
+  for (const segment of url.pathname.split('/')) out.push(...segmentSecrets(segment));
   if (url.username !== '' || url.password !== '') {
     const user = decoded(url.username);
     const pass = decoded(url.password);
@@ -95,7 +155,7 @@ export function headerSecrets(headers: Record<string, string>): string[] {
     const scheme = /^([A-Za-z][\w.-]*)\s+(\S+)$/.exec(v);
     if (scheme && SECRET_NAME.test(name)) {
       const token = scheme[2] as string;
-      if (token.length >= MIN_PART) out.push(token);
+      if (token.length >= MIN_PART) out.push(token, ...tokenParts(token));
       if (scheme[1]?.toLowerCase() === 'basic') out.push(...basicParts(token));
     }
     for (const word of v.split(/[\s,;]+/)) {

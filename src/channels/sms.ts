@@ -5,6 +5,7 @@ import { valueText } from './format.js';
 import { fitSms } from './gsm7.js';
 import { httpSend } from './http-send.js';
 import { headerSecrets, urlSecrets } from './secret-parts.js';
+import { PLACEHOLDER, queryTemplateSecrets, recipientMasks, templateSecrets } from './template-secrets.js';
 import type { ChannelSender, CommonChannelOptions, Notification, SendContext } from './types.js';
 import { httpUrl, integer, nonEmptyString, optionalString, stringList, stringRecord } from './validate.js';
 
@@ -30,7 +31,8 @@ export interface TwilioChannelOptions extends CommonChannelOptions {
 /**
  * `{ type: 'sms-gateway', url, to, body }`: one request per recipient to any HTTP SMS API. `{{to}}`
  * and `{{text}}` in `url` and `body` are replaced, escaped for where they stand (URL-encoded in the
- * URL and in form bodies, JSON-escaped in JSON bodies).
+ * URL and in form bodies, JSON-escaped in JSON bodies). Every other value written in `body` and in the URL's
+ * query is treated as a secret, and the recipients' numbers are shown masked (`+44…89`) in errors and logs.
  */
 export interface SmsGatewayChannelOptions extends CommonChannelOptions {
   type: 'sms-gateway';
@@ -133,7 +135,8 @@ export function twilioSender(opts: TwilioChannelOptions, where: string) {
       ctx,
     );
   });
-  return { sender, secrets: [token, authorization.slice('Basic '.length)] };
+  // A recipient's number is personal data: shown masked (`+15…01`) where an error answer echoes it.
+  return { sender, secrets: [token, authorization.slice('Basic '.length)], masked: recipientMasks(to) };
 }
 
 type Escape = (value: string) => string;
@@ -144,12 +147,12 @@ const ESCAPES: Record<string, Escape> = {
 };
 
 function fill(template: string, values: Record<string, string>, esc: Escape): string {
-  return template.replace(/\{\{\s*(to|text)\s*\}\}/g, (_m, key: string) => esc(values[key] ?? ''));
+  return template.replace(PLACEHOLDER, (_m, key: string) => esc(values[key] ?? ''));
 }
 
 export function smsGatewaySender(opts: SmsGatewayChannelOptions, where: string) {
   const urlTemplate = nonEmptyString(opts.url, `${where}.url`);
-  httpUrl(urlTemplate.replace(/\{\{\s*(to|text)\s*\}\}/g, 'x'), `${where}.url`);
+  httpUrl(urlTemplate.replace(PLACEHOLDER, 'x'), `${where}.url`);
   const to = stringList(opts.to, `${where}.to`);
   const method = opts.method ?? 'POST';
   if (!['POST', 'PUT', 'GET'].includes(method)) {
@@ -184,5 +187,11 @@ export function smsGatewaySender(opts: SmsGatewayChannelOptions, where: string) 
   const urlParts = to.flatMap((recipient) =>
     urlSecrets(fill(urlTemplate, { to: recipient, text: '' }, ESCAPES.form!)),
   );
-  return { sender, secrets: [...urlParts, ...headerSecrets(headers)] };
+  // Every literal of the body template and of the URL's query (a gateway echoes the request it refuses).
+  const literals = [...templateSecrets(template), ...queryTemplateSecrets(urlTemplate)];
+  return {
+    sender,
+    secrets: [...urlParts, ...literals, ...headerSecrets(headers)],
+    masked: recipientMasks(to),
+  };
 }

@@ -1,0 +1,125 @@
+// The secrets an SMS gateway channel writes in its templates (outside review 13, F5): a gateway that refuses a request
+// often echoes it back, body and URL, and the error is shown in `last_error` and the failure log. Every literal value
+// of the body template and of the URL's query is a secret (the `{{to}}` and `{{text}}` values are not literals), and
+// each recipient's number is personal data, shown masked (`+44…89`).
+
+import { SECRET_NAME, tokenParts } from './secret-parts.js';
+
+/** `{{to}}`, `{{ text }}`: what the channel fills in. */
+export const PLACEHOLDER = /\{\{\s*(to|text)\s*\}\}/g;
+/** A literal under a name that does not say secret is a secret from this many characters. */
+const MIN_LITERAL = 4;
+/** A stand-in for the placeholders while the template is parsed: a word no template holds. */
+const HOLE = 'SYSVITALS0PLACEHOLDER0';
+
+const hasHole = (v: string) => v.includes(HOLE);
+
+function formDecoded(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * Whether a literal value is a secret: any value under a name that says secret (token, key, pass, pw, auth…), and
+ * any other of 4 characters or more. So `api_key=…`, `"password":"…"`, `<login>acme</login>` and a sender name are;
+ * `"unicode":"1"` and `type=sms` are not.
+ */
+function literalSecret(name: string, value: string): boolean {
+  if (value === '' || hasHole(value)) return false;
+  return SECRET_NAME.test(name) || value.length >= MIN_LITERAL;
+}
+
+/** One literal of a template: its name, its value, and the value as the template writes it (encoded or escaped). */
+type Literal = [name: string, value: string, written: string];
+
+function jsonLiterals(t: string): Literal[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  const out: Literal[] = [];
+  const walk = (name: string, v: unknown) => {
+    if (typeof v === 'string') out.push([name, v, JSON.stringify(v).slice(1, -1)]);
+    else if (typeof v === 'number') out.push([name, String(v), String(v)]);
+    else if (Array.isArray(v)) for (const x of v) walk(name, x);
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(k, x);
+  };
+  walk('', parsed);
+  return out;
+}
+
+/** Each literal of a template: JSON leaves, form fields, or the pairs a text or XML template shows. */
+function literals(template: string): Literal[] {
+  const t = template.replace(PLACEHOLDER, HOLE);
+  const json = jsonLiterals(t);
+  if (json !== undefined) return json;
+  if (/^[^=&\s]+=[^&\s]*(?:&[^=&\s]+=[^&\s]*)*$/.test(t)) {
+    return t.split('&').map((field) => {
+      const eq = field.indexOf('=');
+      const raw = field.slice(eq + 1);
+      return [formDecoded(field.slice(0, eq)), formDecoded(raw), raw];
+    });
+  }
+  const out: Literal[] = [];
+  const patterns = [
+    /<([\w:.-]+)[^>]*>([^<]*)<\/\1\s*>/g, // <password>…</password>
+    /([\w.-]+)\s*=\s*"([^"]*)"/g, // name="…"
+    /([\w.-]+)\s*=\s*'([^']*)'/g, // name='…'
+    /"([^"]+)"\s*:\s*"((?:[^"\\]|\\.)*)"/g, // "name": "…"
+    /([\w.-]+)=([^&\s"'<>;,]+)/g, // name=value
+    /^[ \t]*([\w.-]+)[ \t]*:[ \t]*(\S.*?)[ \t]*$/gm, // name: value
+  ];
+  for (const p of patterns) {
+    for (const m of t.matchAll(p)) {
+      const raw = (m[2] as string).trim();
+      out.push([m[1] as string, raw, raw]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The literal values of an SMS gateway's body template that are secrets (literalSecret), as meant and as written
+ * (form-encoded, JSON-escaped), with the credential-like parts of each (`KEYID:SECRET`, a JWT's parts).
+ */
+export function templateSecrets(template: string): string[] {
+  const out: string[] = [];
+  for (const [name, value, written] of literals(template)) {
+    if (literalSecret(name, value)) out.push(value, written, ...tokenParts(value));
+  }
+  return [...new Set(out)];
+}
+
+/** The literal query values of an SMS gateway's URL template that are secrets (literalSecret). */
+export function queryTemplateSecrets(urlTemplate: string): string[] {
+  const out: string[] = [];
+  const url = new URL(urlTemplate.replace(PLACEHOLDER, HOLE));
+  for (const [name, value] of url.searchParams) {
+    if (literalSecret(name, value)) out.push(value, ...tokenParts(value));
+  }
+  return out;
+}
+
+/** How a recipient is shown: its first 3 and last 2 characters (`+44…89`), `[recipient]` when under 8 characters. */
+export function maskedRecipient(to: string): string {
+  return to.length >= 8 ? `${to.slice(0, 3)}…${to.slice(-2)}` : '[recipient]';
+}
+
+/**
+ * Each recipient, and a number's digits without its `+` (a form decoder turns an unencoded `+` into a space), with
+ * the masked form that stands for it in what the channel shows.
+ */
+export function recipientMasks(to: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const r of to) {
+    const shown = maskedRecipient(r);
+    out.push([r, shown]);
+    if (/^\+\d{6,}$/.test(r)) out.push([r.slice(1), shown]);
+  }
+  return out;
+}

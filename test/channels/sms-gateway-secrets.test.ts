@@ -1,0 +1,214 @@
+// An SMS gateway that echoes the request it refused (many do) must not put the credentials written in the
+// channel's body template or URL query, nor the recipient's number, into `last_error` (channels/, health/) or the
+// failure log (outside review 13, F5): every literal value of the template is a secret, and a recipient is shown
+// masked (`+44…89`).
+
+import { describe, expect, it } from 'vitest';
+import type { ChannelOptions } from '../../src/channels/index.js';
+import { makeSnapshot } from '../alerts/snapshot.js';
+import { cleanups, serve } from './admin-server.js';
+import { type Received, startReceiver } from './receiver.js';
+
+const FORM_KEY = 'Gw7kP2xQ9mZ4vR8t';
+/** A plain word as password, under a name (`pw`) that does not say secret. */
+const FORM_PW = 'sunshine';
+const JSON_USER = 'acme-alerts';
+/** Punctuation a JSON body escapes (`"`, `\`) or a URL encodes (`/`, `&`, `!`). */
+const JSON_PASSWORD = 'pa55/Word&x!"q\\z';
+const XML_LOGIN = 'acmecorp';
+/** Under 6 characters: redacted as a whole word only. */
+const XML_PIN = '90210';
+const URL_USER = 'gwuser42';
+const URL_PW = 'moonlight';
+const SECRETS = [FORM_KEY, FORM_PW, JSON_USER, JSON_PASSWORD, XML_LOGIN, XML_PIN, URL_USER, URL_PW];
+const NUMBERS = ['+447700900189', '+15551230001', '+4915112345678', '+33612345678'];
+
+function channelsAt(o: string): ChannelOptions[] {
+  const common = { type: 'sms-gateway', retries: 0 } as const;
+  return [
+    {
+      ...common,
+      name: 'form',
+      url: `${o}/form`,
+      to: NUMBERS[0]!,
+      contentType: 'application/x-www-form-urlencoded',
+      body: `api_key=${FORM_KEY}&pw=${FORM_PW}&to={{to}}&text={{text}}`,
+    },
+    {
+      ...common,
+      name: 'json',
+      url: `${o}/json`,
+      to: NUMBERS[1]!,
+      body: `{"auth":{"username":"${JSON_USER}","password":${JSON.stringify(JSON_PASSWORD)}},"to":"{{to}}","text":"{{text}}"}`,
+    },
+    {
+      ...common,
+      name: 'xml',
+      url: `${o}/xml`,
+      to: NUMBERS[2]!,
+      contentType: 'application/xml',
+      body: `<sms><login>${XML_LOGIN}</login><pin>${XML_PIN}</pin><to>{{to}}</to><msg>{{text}}</msg></sms>`,
+    },
+    {
+      ...common,
+      name: 'get',
+      url: `${o}/get?user=${URL_USER}&pw=${URL_PW}&to={{to}}&text={{text}}`,
+      method: 'GET',
+      to: NUMBERS[3]!,
+    },
+  ];
+}
+
+/** The values the gateway read from the request (query, then form, JSON leaves or XML element texts). */
+function fieldsOf(r: Received): string[] {
+  const out = [...new URL(r.url, 'http://x').searchParams.values()];
+  const leaves = (v: unknown): string[] =>
+    typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(leaves) : [];
+  if (r.json !== undefined) out.push(...leaves(r.json));
+  else if (r.raw.startsWith('<')) out.push(...[...r.raw.matchAll(/>([^<]+)</g)].map((m) => m[1]!));
+  else out.push(...new URLSearchParams(r.raw).values());
+  return out;
+}
+
+const html = (s: string) => s.replace(/[^A-Za-z0-9]/g, (c) => `&#x${c.charCodeAt(0).toString(16)};`);
+/** How a gateway's error answer echoes the request it refused. */
+const FORMS: Record<string, (r: Received) => string> = {
+  'raw request': (r) => `invalid request ${r.url} ${r.raw}`,
+  'JSON error': (r) => JSON.stringify({ error: 'invalid request', url: r.url, body: r.raw }),
+  'decoded fields': (r) => `invalid fields ${fieldsOf(r).join(' ')}`,
+  'percent-encoded': (r) => `invalid request ${encodeURIComponent(`${r.url} ${r.raw}`)}`,
+  'HTML entities': (r) => `invalid request ${html(`${r.url} ${r.raw}`)}`,
+  'upper case': (r) => `INVALID REQUEST ${fieldsOf(r).join(' ').toUpperCase()}`,
+};
+
+/** `text` with JSON escapes, HTML entities and percent-encoding undone, in any order, up to three steps. */
+function decodings(text: string): string[] {
+  const json = (s: string) =>
+    s.replace(
+      /\\u([0-9a-f]{4})|\\(["\\/])/gi,
+      (_, u: string, c: string | undefined) => c ?? String.fromCharCode(Number.parseInt(u, 16)),
+    );
+  const entities = (s: string) =>
+    s.replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+  const pct = (s: string) =>
+    s.replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+  let all = new Set([text]);
+  for (let step = 0; step < 3; step++) {
+    all = new Set([...all].flatMap((s) => [s, json(s), entities(s), pct(s)]));
+  }
+  return [...all];
+}
+
+/** Whether `secret` shows in `text`: anywhere (any case) from 8 characters, as a whole word when shorter. */
+function shows(text: string, secret: string): boolean {
+  if (secret.length >= 8) return text.toUpperCase().includes(secret.toUpperCase());
+  return new RegExp(`(?<![A-Za-z0-9])${secret}(?![A-Za-z0-9])`).test(text);
+}
+
+describe.each(Object.entries(FORMS))(
+  'an SMS gateway echoing the request it refused (%s)',
+  (_form, answer) => {
+    it('shows no credential of the template and no recipient number in channels/, health/ or the log', async () => {
+      let n = 0;
+      const rx = await startReceiver((r, res) => {
+        // A 4xx and a 5xx, in turn.
+        res.writeHead(n++ % 2 === 0 ? 400 : 502, { 'content-type': 'text/plain' }).end(answer(r));
+        return true;
+      });
+      cleanups.push(() => rx.close());
+      const { call, monitor, logger } = await serve({
+        alerts: { cpu: { for: 0 } },
+        routing: { groupWaitMs: 0 },
+        channels: channelsAt(rx.origin),
+      });
+      monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+      await monitor.notifications.idle();
+      expect(rx.received).toHaveLength(4);
+      // The gateway did get them (the oracle's premise): each secret and number is in what it echoed.
+      const echoed = rx.received.map((r) => decodings(answer(r)).join('\n')).join('\n');
+      for (const s of [...SECRETS, ...NUMBERS]) expect(shows(echoed, s), s).toBe(true);
+      const channels = (await call('channels/')).body.data.channels as Array<{
+        name: string;
+        last_error: string;
+      }>;
+      const health = (await call('health/?detailed=true')).body.data.channels as Array<{
+        last_error: string;
+      }>;
+      const failing = logger.lines.filter((l) => l.includes('is failing'));
+      expect(failing).toHaveLength(4);
+      for (const c of channels)
+        expect(c.last_error, c.name).toMatch(/^HTTP (400|502): (invalid|\{"error"|INVALID)/i);
+      const outputs = [...channels.map((c) => c.last_error), ...health.map((c) => c.last_error), ...failing];
+      for (const text of outputs) {
+        for (const decoded of decodings(text)) {
+          for (const s of SECRETS) expect(shows(decoded, s), `${s} in ${decoded}`).toBe(false);
+          for (const number of NUMBERS) {
+            expect(decoded, number).not.toContain(number);
+            expect(decoded, number).not.toContain(number.slice(1));
+          }
+        }
+      }
+    });
+  },
+);
+
+describe('what an SMS gateway channel shows of the request it echoes', () => {
+  it('replaces the credentials by [redacted] and the recipient by its masked form, the rest readable', async () => {
+    const rx = await startReceiver((r, res) => {
+      res
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end(`invalid fields ${fieldsOf(r).slice(0, -1).join(' ')} END`);
+      return true;
+    });
+    cleanups.push(() => rx.close());
+    const { call, monitor } = await serve({
+      alerts: { cpu: { for: 0 } },
+      routing: { groupWaitMs: 0 },
+      channels: channelsAt(rx.origin),
+    });
+    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+    await monitor.notifications.idle();
+    const channels = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    // The oracle: the gateway's own answer (every field but the text) with each secret and number replaced.
+    expect(channels.map((c) => c.last_error)).toEqual([
+      'HTTP 400: invalid fields [redacted] [redacted] +44…89 END',
+      'HTTP 400: invalid fields [redacted] [redacted] +15…01 END',
+      'HTTP 400: invalid fields [redacted] [redacted] +49…78 END',
+      'HTTP 400: invalid fields [redacted] [redacted] +33…78 END',
+    ]);
+  });
+});
+
+describe("a Twilio channel's recipient", () => {
+  it('is shown masked when Twilio names it in its refusal', async () => {
+    const rx = await startReceiver((r, res) => {
+      const to = new URLSearchParams(r.raw).get('To');
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ code: 21211, message: `The 'To' number ${to} is not a valid phone number.` }));
+      return true;
+    });
+    cleanups.push(() => rx.close());
+    const { call, monitor, logger } = await serve({
+      alerts: { cpu: { for: 0 } },
+      routing: { groupWaitMs: 0 },
+      channels: [
+        {
+          type: 'twilio',
+          accountSid: `AC${'a'.repeat(32)}`,
+          authToken: 'tw-auth-token-0123456789',
+          from: '+15005550006',
+          to: NUMBERS[0]!,
+          apiUrl: rx.origin,
+          retries: 0,
+        },
+      ],
+    });
+    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+    await monitor.notifications.idle();
+    const [status] = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    const shown = `HTTP 400: {"code":21211,"message":"The 'To' number +44…89 is not a valid phone number."}`;
+    expect(status?.last_error).toBe(shown);
+    expect(logger.lines.filter((l) => l.includes('is failing'))[0]).toContain(shown);
+  });
+});
