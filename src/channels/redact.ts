@@ -14,7 +14,7 @@ const MIN_BASE64 = 8;
  * A secret shorter than this is replaced as a whole word only: not where a letter or digit stands right before or
  * after it (so a 2-letter password `ab` leaves `about` alone). An escape (`%3D`, `\u0022`) before it is a boundary.
  */
-export const MIN_FREE_TEXT = 6;
+const MIN_FREE_TEXT = 6;
 /** What stands for a secret. */
 const REDACTED = '[redacted]';
 /** What an error shows at most, after redaction (so that a cut never leaves part of a secret behind). */

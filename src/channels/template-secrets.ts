@@ -3,7 +3,7 @@
 // of the body template and of the URL's query is a secret (the `{{to}}` and `{{text}}` values are not literals), and
 // each recipient's number is personal data, shown masked (`+44…89`).
 
-import { SECRET_NAME, tokenParts } from './secret-parts.js';
+import { looksLikeCredential, tokenParts } from './secret-parts.js';
 
 /** `{{to}}`, `{{ text }}`: what the channel fills in. */
 export const PLACEHOLDER = /\{\{\s*(to|text)\s*\}\}/g;
@@ -22,14 +22,28 @@ function formDecoded(s: string): string {
   }
 }
 
+/** A word of a field's name that begins with one of these says that the field holds a secret. */
+const SECRET_WORD = /^(?:token|key|apikey|secret|sig|pass|pwd|pw|pin|auth|credential|session|jwt|hmac)/;
+
 /**
- * Whether a literal value is a secret: any value under a name that says secret (token, key, pass, pw, auth…), and
- * any other of 4 characters or more. So `api_key=…`, `"password":"…"`, `<login>acme</login>` and a sender name are;
- * `"unicode":"1"` and `type=sms` are not.
+ * Whether a field's name says secret: one of its words (split at `_`, `-`, `.` and camel case) begins with token,
+ * key, apikey, secret, sig, pass, pwd, pw, pin, auth, credential, session, jwt or hmac. So `api_key`, `apiKey`,
+ * `password`, `authToken` and `pw` do; `unicode`, `user` and `to` do not.
+ */
+function secretName(name: string): boolean {
+  return name
+    .split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/)
+    .some((word) => SECRET_WORD.test(word.toLowerCase()));
+}
+
+/**
+ * Whether a literal value is a secret: any value of 2 characters or more under a name that says secret
+ * (secretName), and any other of 4 characters or more. So `api_key=…`, `"password":"…"`, `<login>acme</login>`
+ * and a sender name are; `"unicode":"1"` and `type=sms` are not.
  */
 function literalSecret(name: string, value: string): boolean {
-  if (value === '' || hasHole(value)) return false;
-  return SECRET_NAME.test(name) || value.length >= MIN_LITERAL;
+  if (hasHole(value)) return false;
+  return value.length >= MIN_LITERAL || (value.length >= 2 && secretName(name));
 }
 
 /** One literal of a template: its name, its value, and the value as the template writes it (encoded or escaped). */
@@ -85,12 +99,17 @@ function literals(template: string): Literal[] {
 
 /**
  * The literal values of an SMS gateway's body template that are secrets (literalSecret), as meant and as written
- * (form-encoded, JSON-escaped), with the credential-like parts of each (`KEYID:SECRET`, a JWT's parts).
+ * (form-encoded, JSON-escaped), with the credential-like parts of each (`KEYID:SECRET`, a JWT's parts), and every
+ * word of the template that looks like a credential (looksLikeCredential).
  */
 export function templateSecrets(template: string): string[] {
   const out: string[] = [];
   for (const [name, value, written] of literals(template)) {
     if (literalSecret(name, value)) out.push(value, written, ...tokenParts(value));
+  }
+  // And any word of it that looks like a credential, wherever it stands (`KEY…  {{to}} {{text}}`).
+  for (const word of template.replace(PLACEHOLDER, ' ').split(/[\s&=;,:<>"'{}()[\]]+/)) {
+    if (looksLikeCredential(word)) out.push(word);
   }
   return [...new Set(out)];
 }

@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ChannelOptions } from '../../src/channels/index.js';
+import { templateSecrets } from '../../src/channels/template-secrets.js';
 import { makeSnapshot } from '../alerts/snapshot.js';
 import { cleanups, serve } from './admin-server.js';
 import { type Received, startReceiver } from './receiver.js';
@@ -210,5 +211,25 @@ describe("a Twilio channel's recipient", () => {
     const shown = `HTTP 400: {"code":21211,"message":"The 'To' number +44…89 is not a valid phone number."}`;
     expect(status?.last_error).toBe(shown);
     expect(logger.lines.filter((l) => l.includes('is failing'))[0]).toContain(shown);
+  });
+});
+
+describe('which literals of a body template are secrets (the rule, case by case)', () => {
+  it.each([
+    ['form fields', 'api_key=k3y&user=acme&unicode=1&to={{to}}&text={{text}}', ['k3y', 'acme']],
+    ['form-encoded value', 'pw=p%40ss+word&to={{to}}', ['p@ss word', 'p%40ss+word']],
+    [
+      'JSON leaves',
+      '{"auth":{"token":"t1","login":"acme"},"flags":{"unicode":"1","n":2},"to":"{{to}}"}',
+      ['t1', 'acme'],
+    ],
+    ['JSON escapes', '{"password":"a\\"b\\\\c","to":"{{to}}"}', ['a"b\\c', 'a\\"b\\\\c']],
+    ['JSON number', '{"pin":1234,"flash":0,"to":"{{to}}"}', ['1234']],
+    ['a value around a placeholder', '{"text":"ALERT {{text}}","to":"{{to}}"}', []],
+    ['XML', '<sms><user>acme</user><pass>x1</pass><to>{{to}}</to></sms>', ['acme', 'x1']],
+    ['a text body', 'Kx9vR2mQ7pL4wZ8n {{to}} {{text}}', ['Kx9vR2mQ7pL4wZ8n']],
+    ['the default template', '{"to":"{{to}}","text":"{{text}}"}', []],
+  ])('%s', (_name, template, secrets) => {
+    expect(templateSecrets(template).sort()).toEqual([...secrets].sort());
   });
 });
