@@ -12,7 +12,7 @@ const MIN_CREDENTIAL = 8;
 /** A run of letters and digits inside a segment this long or longer is taken alone when it looks like a credential. */
 const MIN_RUN = 12;
 /** A query parameter or header with one of these in its name holds a secret whatever its value looks like. */
-export const SECRET_NAME = /token|key|secret|sig|pass|pwd|pw\b|auth|code|credential|session|jwt|hmac/i;
+const SECRET_NAME = /token|key|secret|sig|pass|pwd|pw\b|auth|code|credential|session|jwt|hmac/i;
 
 function charClass(c: string): number {
   if (c >= 'a' && c <= 'z') return 1;
