@@ -133,7 +133,9 @@ describe('close()', () => {
       host: 'h',
       instance: 'i',
       logger: silentLogger,
-      routing: { groupWaitMs: 60_000, closeTimeoutMs: 300 },
+      // Long enough for the good receiver's answer on a loaded machine (300 ms was not, at load 20+): the hanging
+      // one is still cut off by it.
+      routing: { groupWaitMs: 60_000, closeTimeoutMs: 2000 },
       channels: [
         { type: 'webhook', name: 'good', url: good.origin },
         { type: 'webhook', name: 'hang', url: hang.origin, timeoutMs: 60_000 },
