@@ -33,6 +33,9 @@ export default defineConfig({
     // with plain node: under tsx each process compiled src/ again (test/helpers/bundle-fixtures.ts).
     globalSetup: ['test/helpers/bundle-fixtures.ts'],
     testTimeout: 60_000,
+    // expect.poll() waits on a condition (a page's state, a figure reaching its count): its 1 s default gave up under
+    // load (a Chromium dashboard read 'reconnecting' at load 25, the page still connecting). A guard, not a bound.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 120_000,
     pool: 'forks',
     // Four test files at a time on the 2-core CI machine. Most files wait (child processes, clusters' elections
