@@ -45,6 +45,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Growth needs 36 h: 24 h for the first daily mean, then 12 more hourly daily means to fit. */
 export const MIN_GROWTH_SPAN_MS = 36 * HOUR;
+/** Sen's 90 % interval has ends from 5 independent observations: whole days, for the growth figures. */
+const MIN_INTERVAL_DAYS = 5;
 
 /** Computes the capacity report from history points (pure; the caller reads the store). */
 export function computeCapacity(input: CapacityInput): CapacityReport {
@@ -70,6 +72,11 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   const memoryTrend = dailyTrend(pts, step, (w) => mean(w.map((p) => p.memory_avg_percent).filter(known)));
   const cpuPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.cpu_avg_percent));
   const memoryPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.memory_avg_percent));
+  // The peak hour as observed: the last 24 hours' UTC clock hour with the highest mean reading. Headroom
+  // counts from it, not from the fitted line, which past a step (a busier last day) overshoots what was
+  // ever read (outside review 14: "already at or above 80 % (80.31 %)", no reading over 79 %).
+  const lastDay = last === undefined ? [] : pts.filter((p) => p.t >= last + step - DAY);
+  const days = Math.floor(spanMs / DAY);
 
   // No request (or no CPU, no memory reading) in the whole window: the figures derived from it are
   // unknown, not 0 or a weekday, and say so rather than asking for more hours of history.
@@ -99,15 +106,31 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
     },
     too_little_data: false,
     growth_per_day: {
-      request_rate: request(() => growthFigure(requestTrend, 'req/s per day')),
+      request_rate: request(() => growthFigure(requestTrend, 'req/s per day', days)),
       cpu_per_request: request(() =>
-        cpu(() => growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day')),
+        cpu(() => growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day', days)),
       ),
-      memory: memory(() => growthFigure(memoryTrend, 'memory percentage points per day')),
+      memory: memory(() => growthFigure(memoryTrend, 'memory percentage points per day', days)),
     },
     headroom: {
-      cpu: cpu(() => headroomFigure(cpuPeakTrend, input.cpuWarning, 'CPU')),
-      memory: memory(() => headroomFigure(memoryPeakTrend, input.memoryWarning, 'memory')),
+      cpu: cpu(() =>
+        headroomFigure(
+          cpuPeakTrend,
+          peakHourly(lastDay, (p) => p.cpu_avg_percent),
+          input.cpuWarning,
+          'CPU',
+          days,
+        ),
+      ),
+      memory: memory(() =>
+        headroomFigure(
+          memoryPeakTrend,
+          peakHourly(lastDay, (p) => p.memory_avg_percent),
+          input.memoryWarning,
+          'memory',
+          days,
+        ),
+      ),
     },
     busiest: {
       hour_of_day: request(() => busiestHour(pts, step, rate)),
@@ -166,53 +189,75 @@ function dailyTrend(
   }
   if (times.length < 12) return null;
   // Trailing days taken every hour share 23 hours of data with their neighbours: the interval is Sen's
-  // for the number of days the history covers, the independent observations it holds.
+  // for the number of days the history covers, the independent observations it holds (none before 5).
   return theilSen(times, values, { independent: Math.floor((end - first) / DAY) });
 }
 
-function growthFigure(trend: Trend | null, unit: string): CapacityFigure {
+/** Whether Sen's interval has ends: not before 5 whole days (see `TheilSenOptions.independent`). */
+const bounded = (trend: Trend) => Number.isFinite(trend.slopeLow) && Number.isFinite(trend.slopeHigh);
+
+/** The note's clause for a trend whose interval has no ends. */
+const noInterval = (days: number) =>
+  `; no 90 % interval before ${MIN_INTERVAL_DAYS} whole days (the history covers ${days})`;
+
+function growthFigure(trend: Trend | null, unit: string, days: number): CapacityFigure {
   if (!trend) return tooLittle(unit, 'needs 36 h of history with no more than 20 % of any day missing');
   const perDay = trend.slope * DAY;
+  const ends = bounded(trend);
   return {
     value: round(perDay, 6),
     unit,
-    low: round(trend.slopeLow * DAY, 6),
-    high: round(trend.slopeHigh * DAY, 6),
+    low: ends ? round(trend.slopeLow * DAY, 6) : undefined,
+    high: ends ? round(trend.slopeHigh * DAY, 6) : undefined,
     confidence: slopeConfidence(trend),
-    note: `Theil–Sen slope of the trailing 24 h ${unit.includes('req/s') ? 'mean' : 'figure'} over ${round(trend.spanMs / HOUR, 1)} h; current ${round(trend.level, 4)}`,
+    note: `Theil–Sen slope of the trailing 24 h ${unit.includes('req/s') ? 'mean' : 'figure'} over ${round(trend.spanMs / HOUR, 1)} h; current ${round(trend.level, 4)}${ends ? '' : noInterval(days)}`,
   };
 }
 
-function headroomFigure(trend: Trend | null, warning: number, what: string): CapacityFigure {
+/**
+ * Days until the peak hour reaches `warning`, counted from `peak` (the last 24 hours' busiest clock hour,
+ * as observed) at the slope of the trailing-day peaks: 0 only when `peak` is at or above it.
+ */
+function headroomFigure(
+  trend: Trend | null,
+  peak: number,
+  warning: number,
+  what: string,
+  days: number,
+): CapacityFigure {
   const unit = 'days';
   if (!trend) return tooLittle(unit, 'needs 36 h of history with no more than 20 % of any day missing');
+  if (!Number.isFinite(peak)) return tooLittle(unit, `no ${what} readings in the last 24 hours`);
+  const slope = round(trend.slope * DAY, 3);
   // At or above the warning already: no headroom left, whichever way the peak hour is heading.
-  if (trend.level >= warning) {
+  if (peak >= warning) {
     return {
       value: 0,
       unit,
       confidence: 'high',
-      note: `${what} peak hour is already at or above ${warning} % (${round(trend.level, 2)} %, ${signed(round(trend.slope * DAY, 3))} points a day)`,
+      note: `${what} peak hour is already at or above ${warning} % (${round(peak, 2)} %, ${signed(slope)} points a day)`,
     };
   }
-  const eta = timeToReach(trend, warning, 'up');
-  const late = timeToReach(trend, warning, 'up', trend.slopeLow);
-  const early = timeToReach(trend, warning, 'up', trend.slopeHigh);
+  const observed: Trend = { ...trend, level: peak };
+  const eta = timeToReach(observed, warning, 'up');
   if (!Number.isFinite(eta)) {
     return {
       value: null,
       unit,
       confidence: slopeConfidence(trend),
-      note: `${what} is not growing (peak hour ${round(trend.level, 2)} %, warning ${warning} %)`,
+      note: `${what} is not growing (peak hour ${round(peak, 2)} %, warning ${warning} %)`,
     };
   }
+  const ends = bounded(trend);
+  const late = timeToReach(observed, warning, 'up', trend.slopeLow);
+  const early = timeToReach(observed, warning, 'up', trend.slopeHigh);
   return {
     value: round(eta / DAY, 3),
     unit,
-    low: round(early / DAY, 3),
-    high: Number.isFinite(late) ? round(late / DAY, 3) : undefined,
+    low: ends ? round(early / DAY, 3) : undefined,
+    high: ends && Number.isFinite(late) ? round(late / DAY, 3) : undefined,
     confidence: slopeConfidence(trend),
-    note: `${what} peak hour ${round(trend.level, 2)} % growing ${round(trend.slope * DAY, 3)} points a day reaches the ${warning} % warning`,
+    note: `${what} peak hour ${round(peak, 2)} % growing ${slope} points a day reaches the ${warning} % warning${ends ? '' : noInterval(days)}`,
   };
 }
 

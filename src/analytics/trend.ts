@@ -28,9 +28,12 @@ export interface TheilSenOptions {
   /**
    * How many independent observations the points stand for, when fewer than the points (each point a
    * trailing mean over windows that overlap its neighbours', say). Sen's interval is then taken at the
-   * same quantiles of the pairwise slopes as for that many independent points: with fewer than 5 it
-   * spans every slope (Sen's interval cannot exclude zero below 5 points at 90 %). Without it, 40 hours
-   * of flat memory, fitted through hourly trailing-day means, claimed a growth in over half the runs.
+   * same quantiles of the pairwise slopes as for that many independent points. With fewer than 5 the
+   * interval is unbounded (slopeLow −Infinity, slopeHigh +Infinity): Sen's lower rank (N − C) / 2 is
+   * below 1 at 90 %, so no slope is an end. (It used to span every slope, which on overlapping means is
+   * no interval at all: two days of history, one busier than the other, gave a growth of 30 "between 30
+   * and 30".) Without the option, 40 hours of flat memory, fitted through hourly trailing-day means,
+   * claimed a growth in over half the runs.
    */
   readonly independent?: number;
 }
@@ -83,6 +86,17 @@ export function theilSen(
   if (m === 0) return null;
   const sorted = slopes.subarray(0, m).sort();
   const slope = median(sorted);
+  const residuals = v.map((y, i) => y - slope * ((t[i] as number) - last));
+  residuals.sort((a, b) => a - b);
+  const withInterval = (slopeLow: number, slopeHigh: number): Trend => ({
+    slope,
+    slopeLow,
+    slopeHigh,
+    level: median(residuals),
+    at: last,
+    points: n,
+    spanMs: last - first,
+  });
   // Sen (1968): the interval's ends are order statistics of the slopes around the median.
   let lo: number;
   let hi: number;
@@ -91,26 +105,18 @@ export function theilSen(
     // Sen's ranks for k independent points, as quantiles of their k(k-1)/2 pairs, applied to ours.
     const pairs = (k * (k - 1)) / 2;
     const ck = k >= 2 ? Z90 * Math.sqrt((k * (k - 1) * (2 * k + 5)) / 18) : Number.POSITIVE_INFINITY;
-    const qLo = pairs > 0 ? Math.floor((pairs - ck) / 2) / pairs : 0;
-    const qHi = pairs > 0 ? Math.ceil((pairs + ck) / 2) / pairs : 1;
-    lo = qLo <= 0 ? 0 : Math.max(0, Math.floor(qLo * (m - 1)));
+    const rank = Math.floor((pairs - ck) / 2);
+    if (!(rank >= 1)) return withInterval(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const qLo = rank / pairs;
+    const qHi = Math.ceil((pairs + ck) / 2) / pairs;
+    lo = Math.max(0, Math.floor(qLo * (m - 1)));
     hi = qHi >= 1 ? m - 1 : Math.min(m - 1, Math.ceil(qHi * (m - 1)));
   } else {
     const c = Z90 * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
     lo = Math.max(0, Math.floor((m - c) / 2));
     hi = Math.min(m - 1, Math.ceil((m + c) / 2));
   }
-  const residuals = v.map((y, i) => y - slope * ((t[i] as number) - last));
-  residuals.sort((a, b) => a - b);
-  return {
-    slope,
-    slopeLow: sorted[lo] as number,
-    slopeHigh: sorted[hi] as number,
-    level: median(residuals),
-    at: last,
-    points: n,
-    spanMs: last - first,
-  };
+  return withInterval(sorted[lo] as number, sorted[hi] as number);
 }
 
 /**

@@ -45,7 +45,9 @@ describe('GET capacity/', () => {
     expect(data.too_little_data).toBe(false);
     expect(data.window.step_seconds).toBe(1800);
     expect(data.growth_per_day.request_rate.value).toBeCloseTo(10, 3);
-    expect(data.growth_per_day.request_rate.confidence).toBe('high');
+    // Three whole days: Sen's interval has no ends before five (README), so the exact growth is low.
+    expect(data.growth_per_day.request_rate.confidence).toBe('low');
+    expect(data.growth_per_day.request_rate.note).toMatch(/no 90 % interval before 5 whole days/);
     expect(data.growth_per_day.memory.value).toBeCloseTo(0, 6);
     expect(data.headroom.memory.value).toBeNull(); // flat: never reaches the warning
     expect(data.busiest.hour_of_day.value).toBe(6); // sin peaks at 06:00 UTC
