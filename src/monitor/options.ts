@@ -15,6 +15,7 @@ import type { Probe } from '../collector/probes.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import type { LoadReader } from '../lifecycle/load-watch.js';
 import type { ProbeRulesOptions, ShedOptions, ShutdownOptions } from '../lifecycle/options.js';
+import { clockOption } from '../options/clock.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 import type { ApdexOptions } from '../profiling/apdex.js';
 import type { QueryStatsOptions } from '../profiling/query-options.js';
@@ -269,17 +270,8 @@ export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOpti
   if (options.instanceId === 'all') {
     throw invalidOption('sysvitals: `instanceId` cannot be "all": it names the fleet view.');
   }
-  const clock: unknown = options.clock;
-  if (typeof clock === 'function') {
-    const now = clock as () => number;
-    return { ...options, clock: { now: () => now() } };
-  }
-  if (clock !== undefined && (clock === null || typeof (clock as Partial<Clock>).now !== 'function')) {
-    throw invalidOption(
-      'sysvitals: `clock` must be a function returning milliseconds (such as Date.now) or an object with a now() method.',
-    );
-  }
-  return options as CheckedMonitorOptions;
+  const clock = clockOption('sysvitals', options.clock);
+  return clock === undefined ? (options as CheckedMonitorOptions) : { ...options, clock };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   rollupSteps,
 } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
+import { clockOption } from '../options/clock.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock } from '../types.js';
 import { positive } from './options.js';
@@ -22,7 +23,8 @@ export interface MemoryStoreOptions {
   resolutionMs?: number;
   /** Alert history bound. @defaultValue 1000 */
   alertLimit?: number;
-  clock?: Clock;
+  /** The time source (trims to the retention): a function returning ms, such as `() => t`, or an object with `now()`. @defaultValue Date.now */
+  clock?: Clock | (() => number);
 }
 
 const KNOWN = ['retentionMs', 'resolutionMs', 'alertLimit', 'clock'] as const;
@@ -110,7 +112,7 @@ export class MemoryStore implements MetricsStore {
     this.retentionMs = positive('MemoryStore', 'retentionMs', options.retentionMs, DEFAULT_RETENTION_MS);
     this.resolutionMs = positive('MemoryStore', 'resolutionMs', options.resolutionMs, DEFAULT_RESOLUTION_MS);
     this.alertLimit = positive('MemoryStore', 'alertLimit', options.alertLimit, 1000, true);
-    this.clock = options.clock ?? { now: () => Date.now() };
+    this.clock = clockOption('MemoryStore', options.clock) ?? { now: () => Date.now() };
     this.maxPoints = Math.ceil(this.retentionMs / this.resolutionMs);
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
   }

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { invalidOption } from '../errors.js';
 import { DEFAULT_RESOLUTION_MS, DEFAULT_RETENTION_MS } from '../history/periods.js';
+import { clockOption } from '../options/clock.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
 import { positive } from './options.js';
@@ -42,7 +43,8 @@ export interface RedisStoreOptions {
   bufferLimit?: number;
   /** A command (or a pipeline) that has not answered by then counts as failed. @defaultValue 1000 */
   commandTimeoutMs?: number;
-  clock?: Clock;
+  /** The time source (trims to the retention): a function returning ms, such as `() => t`, or an object with `now()`. @defaultValue Date.now */
+  clock?: Clock | (() => number);
   logger?: Logger;
 }
 
@@ -69,6 +71,8 @@ export interface RedisStoreConfig {
   readonly alertLimit: number;
   readonly bufferLimit: number;
   readonly commandTimeoutMs: number;
+  /** The `clock` option as a Clock (a function wrapped), Date.now when not given. */
+  readonly clock: Clock;
 }
 
 /** Checks RedisStore options and applies the defaults; throws ERR_SYSVITALS_* errors at construction. */
@@ -109,5 +113,6 @@ export function parseRedisStoreOptions(options: RedisStoreOptions): RedisStoreCo
     true,
   );
   const commandTimeoutMs = positive(owner, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
-  return { prefix, instanceId, retentionMs, resolutionMs, alertLimit, bufferLimit, commandTimeoutMs };
+  const clock = clockOption(owner, options.clock) ?? { now: () => Date.now() };
+  return { prefix, instanceId, retentionMs, resolutionMs, alertLimit, bufferLimit, commandTimeoutMs, clock };
 }

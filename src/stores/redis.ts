@@ -56,7 +56,7 @@ export class RedisStore implements MetricsStore {
     this.alertLimit = config.alertLimit;
     this.bufferLimit = config.bufferLimit;
     this.commandTimeoutMs = config.commandTimeoutMs;
-    this.clock = options.clock ?? { now: () => Date.now() };
+    this.clock = config.clock;
     this.logger = options.logger ?? consoleLogger;
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));

@@ -40,5 +40,28 @@ describe('MemoryStore', () => {
     expect(() => new MemoryStore({ retention: 1 } as never)).toThrow(/Did you mean `retentionMs`/);
     expect(() => new MemoryStore({ alertLimit: 0 })).toThrow(/alertLimit/);
     expect(() => new MemoryStore({ resolutionMs: Number.NaN })).toThrow(/resolutionMs/);
+    // A clock that is neither a function nor has now(): refused at construction, not at the first append.
+    for (const clock of [5, null, {}, { now: 5 }, 'Date.now']) {
+      expect(() => new MemoryStore({ clock } as never)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_SYSVITALS_INVALID_OPTION',
+          message: expect.stringMatching(/^MemoryStore: `clock` must be a function returning milliseconds/),
+        }),
+      );
+    }
+  });
+
+  it('takes a clock function as the monitor does (`() => t`): it trims to the retention by it', async () => {
+    // Outside review 14: `clock: () => t` was accepted and the first appendPoint threw
+    // "this.clock.now is not a function".
+    let now = 0;
+    const store = new MemoryStore({ clock: () => now, retentionMs: 60_000 });
+    await store.appendPoint('gone', makePoint({ t: 0 }));
+    now = 120_000;
+    await store.appendPoint('live', makePoint({ t: 110_000 }));
+    expect([...(await store.readAllInstances(0, Number.MAX_SAFE_INTEGER)).keys()]).toEqual(['live']);
+    const withDateNow = new MemoryStore({ clock: Date.now });
+    await withDateNow.appendPoint('a', makePoint({ t: Date.now() }));
+    expect(await withDateNow.readPoints('a', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(1);
   });
 });

@@ -78,6 +78,34 @@ describe.skipIf(!haveRedis)('RedisStore', () => {
       /Did you mean `retentionMs`/,
     );
     expect(() => new RedisStore({ url: server.url, bufferLimit: 1.5 })).toThrow(/bufferLimit/);
+    expect(() => new RedisStore({ url: server.url, clock: { now: 5 } } as never)).toThrow(
+      expect.objectContaining({
+        code: 'ERR_SYSVITALS_INVALID_OPTION',
+        message: expect.stringMatching(/^RedisStore: `clock` must be a function returning milliseconds/),
+      }),
+    );
+  });
+
+  it('takes a clock function as the monitor does (`() => t`): writes, and trims to the retention by it', async () => {
+    // Outside review 14: with `clock: () => t` every write threw "this.clock.now is not a function" inside
+    // the pipeline and the store went down (critical) with Redis up.
+    const prefix = nextPrefix();
+    let now = T0;
+    const store = new RedisStore({
+      url: server.url,
+      prefix,
+      retentionMs: 10 * MIN,
+      clock: () => now,
+      logger: quiet,
+    });
+    await store.init();
+    for (let i = 0; i < 20; i++) {
+      now = T0 + i * MIN + MIN;
+      await store.appendPoint('web-1', makePoint({ t: T0 + i * MIN, latencies: [i + 1] }));
+    }
+    expect(store.health().status).toBe('healthy');
+    expect(await admin.zcard(`{${prefix}}:points:web-1`)).toBe(10); // t >= now − retention: the last 10 minutes
+    await store.close();
   });
 
   it('hash-tags every key and gives every key the retention as TTL; trims old members on write', async () => {
