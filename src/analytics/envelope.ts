@@ -94,8 +94,8 @@ export const MIN_RISERS = 3;
 /**
  * The landings of a staircase toward `s` (1: up, −1: down), or null when `values` is not one. A step may
  * land over several samples (a backup written over five minutes): a **run** of consecutive moves the same
- * way, each over 5× the median move (zeros counted: a staircase is flat between its steps, so with exact
- * flats any move), is one move, its landing the run's last point. A riser is a run toward the level whose
+ * way, each over the median move and at least one over 5× it (zeros counted: a staircase is flat between its
+ * steps, so with exact flats any move), is one move, its landing the run's last point. A riser is a run toward the level whose
  * total is larger than 5× the median move and than 1/25 of the window's range (a staircase with up to a
  * dozen steps in the window; finer ones are fitted well as a plain series). A staircase has at least
  * MIN_RISERS risers, no run of that size away from the level (a drop back: a sawtooth or a cleanup), and
@@ -106,19 +106,23 @@ export const MIN_RISERS = 3;
  * spike, and where the step lands. A staircase with no step for over twice its typical spacing has
  * stopped. (Before, a riser was one move: a step written over 2–5 samples, each move under 1/25 of the
  * range, read as no staircase most minutes and its alert was raised and cleared every hour; outside
- * review 12, F2.)
+ * review 12, F2. Then each move of a run had to be over 5× the median: a step written over 20 minutes with a
+ * jitter on every reading, whose moves are near that size, broke into pieces under the riser size; outside
+ * review 13, F3.)
  */
 function staircase(values: readonly number[], s: 1 | -1, range: number): number[] | null {
   const n = values.length;
   const d: number[] = [];
   for (let i = 1; i < n; i++) d.push(s * ((values[i] as number) - (values[i - 1] as number)));
   const abs = d.map(Math.abs).sort((a, b) => a - b);
-  const piece = 5 * (abs[abs.length >> 1] as number);
+  const typicalMove = abs[abs.length >> 1] as number;
+  const piece = 5 * typicalMove;
   const riser = Math.max(piece, range / 25);
   if (!(riser > 0)) return null;
-  // Move d[k] (into point k + 1) is part of a run: over `piece`, and not into or out of a one-point spike.
+  // Move d[k] (into point k + 1) may be part of a run: over the median move, and not into or out of a
+  // one-point spike. A run is a stretch of such moves the same way with at least one over `piece`.
   const moves = (k: number) =>
-    Math.abs(d[k] as number) > piece && !spikeAt(d, k + 1, riser) && !spikeAt(d, k, riser);
+    Math.abs(d[k] as number) > typicalMove && !spikeAt(d, k + 1, riser) && !spikeAt(d, k, riser);
   const landings: number[] = [];
   const risers: number[] = [];
   let pending = 0;
@@ -128,8 +132,16 @@ function staircase(values: readonly number[], s: 1 | -1, range: number): number[
     let total = d[k] as number;
     if (moves(k)) {
       const way = Math.sign(total);
-      while (k + 1 < n - 1 && moves(k + 1) && Math.sign(d[k + 1] as number) === way)
+      let big = Math.abs(total) > piece;
+      while (k + 1 < n - 1 && moves(k + 1) && Math.sign(d[k + 1] as number) === way) {
         total += d[++k] as number;
+        if (Math.abs(d[k] as number) > piece) big = true;
+      }
+      // Moves the same way with none over `piece` are no step (a noisy or curving stretch): the rest.
+      if (!big) {
+        rest += total;
+        continue;
+      }
     }
     // The run ends at point k + 1.
     if (total < -riser) return null;
