@@ -4,7 +4,7 @@ import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, guarded, OutageLog } from '../logger.js';
 import type { Clock, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 import { type ActiveAlert, changeSeverity, publicAlert } from './active-alert.js';
-import type { Alert, AlertEvent, AlertEventType, AlertRecord, AlertSeverity } from './alert.js';
+import type { Alert, AlertEvent, AlertEventType, AlertRecord } from './alert.js';
 import {
   type AlertListener,
   type AlertRecorder,
@@ -16,6 +16,7 @@ import {
 import { getHealthStatus } from './health.js';
 import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
 import { isPersistedAlert, type PersistedAlert, type RuleExists } from './restored.js';
+import { firingSeverity, type RuleState, resetTimes, ruleState, severityChange } from './rule-state.js';
 import { type AlertRulesConfig, parseRules } from './rules.js';
 import { round } from './status.js';
 import { WebhookChannel } from './webhook.js';
@@ -25,13 +26,6 @@ import { WindowHold } from './window-hold.js';
 export const CLOSE_DRAIN_LIMIT_MS = 2000;
 
 export type { PersistedAlert } from './restored.js';
-
-/** Per rule and key (a disk mount; '' for the others): how long each level has been breached, and the alert. */
-interface RuleState {
-  warnSince: number | null;
-  critSince: number | null;
-  alert: ActiveAlert | null;
-}
 
 /** Evaluates the alert rules on each snapshot: active alerts, history, listeners and the webhook. */
 export class AlertSystem {
@@ -96,12 +90,7 @@ export class AlertSystem {
       this.step(id, obs, now, events);
     }
     // A gap in the data restarts pending time: a breach must be seen continuously for `for` ms.
-    for (const [id, state] of this.states) {
-      if (!observed.has(id)) {
-        state.warnSince = null;
-        state.critSince = null;
-      }
-    }
+    for (const [id, state] of this.states) if (!observed.has(id)) resetTimes(state);
     this.clearVanishedPartitions(snapshot, now, events);
     this.emit(events, now);
     return this.getActiveAlerts();
@@ -147,12 +136,7 @@ export class AlertSystem {
     for (const e of Array.isArray(entries) ? entries : []) {
       if (!isPersistedAlert(e) || this.states.get(e.key)?.alert || this.retired.has(e.alert.id)) continue;
       const alert = { ...e.alert, state: 'active', cleared_at: null } as ActiveAlert;
-      this.states.set(e.key, {
-        // Breached since it was raised (its level at least): a continued breach keeps it, no new pending.
-        warnSince: alert.raisedAt,
-        critSince: alert.severity === 'critical' ? alert.raisedAt : null,
-        alert,
-      });
+      this.states.set(e.key, ruleState(alert));
       n++;
     }
     return n;
@@ -284,17 +268,12 @@ export class AlertSystem {
   ): void {
     let state = this.states.get(id);
     if (!state) {
-      state = { warnSince: null, critSince: null, alert: null };
+      state = ruleState();
       this.states.set(id, state);
     }
     state.warnSince = obs.breachWarning ? (state.warnSince ?? now) : null;
     state.critSince = obs.breachCritical ? (state.critSince ?? now) : null;
-    const firing: AlertSeverity | null =
-      state.critSince !== null && now - state.critSince >= obs.pendingMs
-        ? 'critical'
-        : state.warnSince !== null && now - state.warnSince >= obs.pendingMs
-          ? 'warning'
-          : null;
+    const firing = firingSeverity(state, obs, now);
     const alert = state.alert;
     if (!alert) {
       if (!firing) return;
@@ -323,19 +302,19 @@ export class AlertSystem {
     if (!obs.clear) alert.message = obs.message(alert.severity);
     if (obs.clear) {
       this.clear(state, now, events);
-    } else if (alert.severity === 'warning' && firing === 'critical') {
-      changeSeverity(alert, 'critical', obs.criticalLevel, obs.message('critical'));
-      events.push(['escalated', alert]);
-    } else if (alert.severity === 'critical' && obs.deescalate) {
-      changeSeverity(alert, 'warning', obs.warningLevel, obs.message('warning'));
-      events.push(['deescalated', alert]);
+      return;
     }
+    // A critical alert falls back, and one that fell back escalates again, only after a hold (rule-state.ts).
+    const change = severityChange(state, obs, now);
+    if (change === 'escalated') changeSeverity(alert, 'critical', obs.criticalLevel, obs.message('critical'));
+    if (change === 'deescalated') changeSeverity(alert, 'warning', obs.warningLevel, obs.message('warning'));
+    if (change) events.push([change, alert]);
   }
 
   private clear(state: RuleState, now: number, events: Array<[AlertEventType, ActiveAlert]>): void {
     const alert = state.alert;
-    state.warnSince = null;
-    state.critSince = null;
+    resetTimes(state);
+    state.fellBack = false;
     if (!alert) return;
     state.alert = null;
     alert.state = 'cleared';

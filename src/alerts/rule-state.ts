@@ -1,0 +1,78 @@
+// The state the engine keeps per rule and key between evaluations (how long each level has been breached, how
+// long a critical alert's readings have been under its de-escalation level, the alert), and the severity changes
+// an evaluation makes to an active alert.
+//
+// The severity hold (outside review 13, F4): an error_rate alert's readings move between the window's rate and
+// the Wilson bounds (the window's, the horizon's) as traffic comes and goes, and a window sliding off an outage
+// sweeps its rate through the bands. Its severity changed at every such reading: after an outage, a busy window
+// read 4.76 % (de-escalated to warning) and the next quiet one the horizon's 40.53 % (escalated to critical), twice
+// in 20 s, each change one more entry in the alerts API, the stream and the history. With a hold (`severityHoldMs`
+// on the observation), a critical alert falls back to warning only once every reading for the hold was under its
+// de-escalation level, and one that fell back escalates again only once every reading for the hold was critical.
+
+import type { ActiveAlert } from './active-alert.js';
+import type { AlertSeverity } from './alert.js';
+import type { AlertObservation } from './observations.js';
+
+/** Per rule and key (a disk mount; '' for the others): how long each level has been breached, and the alert. */
+export interface RuleState {
+  warnSince: number | null;
+  critSince: number | null;
+  /** Since when an active critical alert's readings have been under its de-escalation level (epoch ms). */
+  fallSince: number | null;
+  /** The alert fell back from critical to warning: escalating again takes the hold too. */
+  fellBack: boolean;
+  alert: ActiveAlert | null;
+}
+
+/** A rule state with nothing breached and no alert (or `alert`, breached since it was raised). */
+export function ruleState(alert: ActiveAlert | null = null): RuleState {
+  return {
+    // Breached since it was raised (its level at least): a continued breach keeps it, no new pending.
+    warnSince: alert ? alert.raisedAt : null,
+    critSince: alert?.severity === 'critical' ? alert.raisedAt : null,
+    fallSince: null,
+    fellBack: false,
+    alert,
+  };
+}
+
+/** No reading (a gap, a clear): pending and hold times start again. */
+export function resetTimes(state: RuleState): void {
+  state.warnSince = null;
+  state.critSince = null;
+  state.fallSince = null;
+}
+
+/** The severity the observation's breaches fire at, once breached for its pending time (null: none). */
+export function firingSeverity(state: RuleState, obs: AlertObservation, now: number): AlertSeverity | null {
+  if (state.critSince !== null && now - state.critSince >= obs.pendingMs) return 'critical';
+  if (state.warnSince !== null && now - state.warnSince >= obs.pendingMs) return 'warning';
+  return null;
+}
+
+/**
+ * The severity change this (not clearing) observation makes to the state's active alert: a critical alert falls
+ * back once its readings have been under the de-escalation level for the observation's `severityHoldMs` (0: at
+ * once); a warning alert escalates once critical for its pending time, or, if it fell back before, for the hold
+ * too. Updates the state's hold time; null when the severity stays.
+ */
+export function severityChange(
+  state: RuleState,
+  obs: AlertObservation,
+  now: number,
+): 'escalated' | 'deescalated' | null {
+  const alert = state.alert;
+  if (!alert) return null;
+  const hold = obs.severityHoldMs ?? 0;
+  if (alert.severity === 'critical') {
+    state.fallSince = obs.deescalate ? (state.fallSince ?? now) : null;
+    if (state.fallSince === null || now - state.fallSince < hold) return null;
+    state.fallSince = null;
+    state.fellBack = true;
+    return 'deescalated';
+  }
+  state.fallSince = null;
+  const pending = state.fellBack ? Math.max(obs.pendingMs, hold) : obs.pendingMs;
+  return state.critSince !== null && now - state.critSince >= pending ? 'escalated' : null;
+}
