@@ -3,9 +3,11 @@
 // gauge's `error` (the last values are kept), never passed on. Each reading is the gauge's whole state: a label set
 // the callback no longer returns is dropped and its place freed. set/inc/dec never throw: an amount that is not a
 // finite number (a string, a bigint, null, NaN), or an inc/dec that would take the value past the largest double,
-// is ignored and counted in `dropped`.
+// is ignored and counted in `dropped`. Sets past maxLabelSets fold into the all-`other` set, which reads the sum of
+// what folded (gauge-fold.ts); two entries of one reading that name one label set are summed as well.
 
 import { errorMessage } from '../logger.js';
+import { FoldCell, GaugeCell } from './gauge-fold.js';
 import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
 import {
   checkMetricName,
@@ -23,27 +25,6 @@ export type GaugeReading = number | ReadonlyArray<{ labels: LabelValues; value: 
 export interface GaugeOptions extends MetricOptionsBase {
   /** Read at each snapshot instead of set/inc/dec. Synchronous. */
   collect?: () => GaugeReading;
-}
-
-class GaugeCell {
-  value = 0;
-  /** Amounts ignored: not a finite number. */
-  dropped = 0;
-  // Number.isFinite is false for anything but a finite number: no string concatenation, no bigint throw.
-  set(v: unknown): void {
-    if (Number.isFinite(v)) this.value = v as number;
-    else this.dropped++;
-  }
-  // An amount that would take the value past the largest double (to ±Infinity: `null` in JSON) is ignored too.
-  // (Number.isFinite(n) first: a bigint amount would throw in the addition.)
-  inc(n: unknown = 1): void {
-    if (Number.isFinite(n) && Number.isFinite(this.value + (n as number))) this.value += n as number;
-    else this.dropped++;
-  }
-  dec(n: unknown = 1): void {
-    if (Number.isFinite(n) && Number.isFinite(this.value - (n as number))) this.value -= n as number;
-    else this.dropped++;
-  }
 }
 
 /** A gauge bound to one label set (from `gauge.labels({...})`). */
@@ -89,14 +70,23 @@ export class Gauge {
       labels: parsed.labels,
       maxLabelSets: parsed.maxLabelSets,
     });
-    this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new GaugeCell());
+    this.sets = new LabelSets<GaugeCell>(
+      this.config.labels,
+      this.config.maxLabelSets,
+      () => new GaugeCell(),
+      () => new FoldCell(),
+    );
   }
 
   /** Sets the value: `set(3)` or `set({ queue: 'email' }, 3)`; non-finite values are ignored (counted). */
   set(labelsOrValue: LabelValues | number, value?: number): void {
     try {
-      if (isLabelSet(labelsOrValue)) this.sets.get(labelsOrValue).set(value);
-      else this.sets.get(undefined).set(labelsOrValue);
+      if (!isLabelSet(labelsOrValue)) this.sets.get(undefined).set(labelsOrValue);
+      else {
+        const c = this.sets.get(labelsOrValue);
+        if (c.fold) (c as FoldCell).setMember(this.sets.memberKey(labelsOrValue), value);
+        else c.set(value);
+      }
     } catch {
       this.failed++;
     }
@@ -105,8 +95,12 @@ export class Gauge {
   /** Adds `n` (default 1): `inc()`, `inc(5)`, `inc({ queue: 'email' })`, `inc({ queue: 'email' }, 5)`. */
   inc(labelsOrN?: LabelValues | number, n?: number): void {
     try {
-      if (isLabelSet(labelsOrN)) this.sets.get(labelsOrN).inc(n);
-      else this.sets.get(undefined).inc(labelsOrN);
+      if (!isLabelSet(labelsOrN)) this.sets.get(undefined).inc(labelsOrN);
+      else {
+        const c = this.sets.get(labelsOrN);
+        if (c.fold) (c as FoldCell).addMember(this.sets.memberKey(labelsOrN), 1, n);
+        else c.inc(n);
+      }
     } catch {
       this.failed++;
     }
@@ -115,8 +109,12 @@ export class Gauge {
   /** Subtracts `n` (default 1), same forms as `inc`. */
   dec(labelsOrN?: LabelValues | number, n?: number): void {
     try {
-      if (isLabelSet(labelsOrN)) this.sets.get(labelsOrN).dec(n);
-      else this.sets.get(undefined).dec(labelsOrN);
+      if (!isLabelSet(labelsOrN)) this.sets.get(undefined).dec(labelsOrN);
+      else {
+        const c = this.sets.get(labelsOrN);
+        if (c.fold) (c as FoldCell).addMember(this.sets.memberKey(labelsOrN), -1, n);
+        else c.dec(n);
+      }
     } catch {
       this.failed++;
     }
@@ -127,9 +125,10 @@ export class Gauge {
     return this.failed + this.goneDropped + this.sets.dropped();
   }
 
-  /** The gauge of one label set, looked up once. */
+  /** The gauge of one label set, looked up once (a set that folded records as its own member of `other`). */
   labels(values: LabelValues): BoundGauge {
-    return this.sets.get(values);
+    const c = this.sets.get(values);
+    return c.fold ? (c as FoldCell).member(this.sets.memberKey(values)) : c;
   }
 
   /**
@@ -142,8 +141,9 @@ export class Gauge {
     const series = this.unread
       ? []
       : this.sets.slots.map(({ labels, value: c }) => {
-          value += c.value;
-          return { labels: { ...labels }, value: c.value };
+          const v = c.read();
+          value += v;
+          return { labels: { ...labels }, value: v };
         });
     const out: GaugeSnapshot = {
       type: 'gauge',
@@ -159,7 +159,7 @@ export class Gauge {
   /** Current values per label set as last set or collected, without running `collect` (cluster reports). */
   values(): { labels: Record<string, string>; value: number }[] {
     if (this.unread) return [];
-    return this.sets.slots.map(({ labels, value: c }) => ({ labels, value: c.value }));
+    return this.sets.slots.map(({ labels, value: c }) => ({ labels, value: c.read() }));
   }
 
   /** A collect() gauge whose callback has not returned a reading yet (before the first sample, or it threw). */
@@ -170,8 +170,9 @@ export class Gauge {
   /**
    * One reading is the gauge's whole state (as prom-client's collect() that resets, then sets): a label set it
    * no longer returns is dropped (from the sum, the series and every surface) and its place under maxLabelSets
-   * freed before the new sets take theirs. A set returned with a value that is not a finite number keeps its last
-   * value (shown as `error`), as a callback that throws or returns no reading keeps every last value.
+   * freed before the new sets take theirs. Entries that land in one set (folded into `other`, or naming one set
+   * twice) are summed. A set returned with a value that is not a finite number keeps its last value (shown as
+   * `error`), as a callback that throws or returns no reading keeps every last value.
    */
   private read(fn: () => GaugeReading): void {
     try {
@@ -193,18 +194,35 @@ export class Gauge {
           return { entry, labels: entry ? item.labels : undefined, value: item?.value as unknown };
         });
         // The sets this reading returns that exist: every other one goes, then the values are set.
-        this.prune(new Set(items.map((x) => (x.entry ? this.sets.find(x.labels) : undefined))));
+        const found = items.map((x) => (x.entry ? this.sets.find(x.labels) : undefined));
+        this.prune(new Set(found));
+        // Entries that land in one set (folded into `other`, or naming one set twice) are summed; a set named by a
+        // bad value keeps its last value, as does one whose sum is not finite.
+        const sums = new Map<GaugeCell, number>();
+        const spoiled = new Set<GaugeCell | undefined>();
         let bad: unknown;
         let badSeen = false;
-        for (const { labels, value } of items) {
-          if (typeof value === 'number' && Number.isFinite(value)) this.sets.get(labels).set(value);
-          else if (!badSeen) {
-            badSeen = true;
-            bad = value;
+        items.forEach(({ labels, value }, i) => {
+          if (typeof value === 'number' && Number.isFinite(value)) {
+            const c = this.sets.get(labels);
+            sums.set(c, (sums.get(c) ?? 0) + value);
+          } else {
+            spoiled.add(found[i]);
+            if (!badSeen) {
+              badSeen = true;
+              bad = value;
+            }
           }
+        });
+        let overflow = false;
+        for (const [c, v] of sums) {
+          if (spoiled.has(c)) continue;
+          if (Number.isFinite(v)) c.reading(v);
+          else overflow = true;
         }
         // The good readings are kept; a skipped one is not silent.
         if (badSeen) throw new Error(`collect() returned a value of ${describe(bad)}, not a finite number`);
+        if (overflow) throw new Error('collect() returned values whose sum for one label set is not finite');
       } else {
         throw new Error(`collect() returned ${describe(r)}, not a finite number`);
       }

@@ -45,6 +45,8 @@ export class LabelSets<T> {
     private readonly names: readonly string[],
     private readonly max: number,
     private readonly create: () => T,
+    /** The all-`other` set's cell, when it differs (a gauge's sums what folds into it). */
+    private readonly createOther: () => T = create,
   ) {
     // A metric without labels has its one series from the start: it reads 0 before anything is recorded.
     if (names.length === 0) this.slots.push({ labels: {}, value: create() });
@@ -82,6 +84,21 @@ export class LabelSets<T> {
       level = level.get(keyOf(values?.[name]));
     }
     return typeof level === 'number' ? this.at(level) : undefined;
+  }
+
+  /**
+   * These label values as one string, each value's length before it (no two sets share a key): what names a set
+   * that folded into `other` among the others that did.
+   */
+  memberKey(values: LabelValues | undefined): string {
+    // Joined, not concatenated: `+=` makes a rope of the parts, several times the size of the flat string a key
+    // that is kept needs.
+    const parts: string[] = [];
+    for (const n of this.names) {
+      const k = keyOf(values?.[n]);
+      parts.push(String(k.length), ':', k);
+    }
+    return parts.join('');
   }
 
   /**
@@ -143,7 +160,7 @@ export class LabelSets<T> {
       if (this.other < 0) {
         const labels: Record<string, string> = {};
         for (const n of this.names) labels[n] = OTHER_LABEL_VALUE;
-        this.other = this.slots.push({ labels, value: this.create() }) - 1;
+        this.other = this.slots.push({ labels, value: this.createOther() }) - 1;
         this.file(
           this.names.map(() => OTHER_LABEL_VALUE),
           this.other,
