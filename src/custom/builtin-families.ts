@@ -151,9 +151,16 @@ export const BUILTIN_NAMES: ReadonlyMap<string, string> = (() => {
   return out;
 })();
 
-/** A plugin group key as a metric name part: characters outside `[a-zA-Z0-9_]` become `_`. */
+/**
+ * A plugin group key as a metric name part: other ASCII characters (`-`, `.`, a space) become `_`; a character
+ * beyond ASCII becomes `_u<hex code point>_` (`é` → `_u00e9_`), so that two keys in another script stay two names
+ * instead of both reading `_`. A leading digit gets a `_` before it.
+ */
 export function sanitizeNamePart(part: string): string {
-  const s = part.replace(/[^a-zA-Z0-9_]/g, '_');
+  const s = part.replace(/[^a-zA-Z0-9_]/gu, (c) => {
+    const cp = c.codePointAt(0) as number;
+    return cp < 0x80 ? '_' : `_u${cp.toString(16).padStart(4, '0')}_`;
+  });
   return /^[0-9]/.test(s) ? `_${s}` : s;
 }
 

@@ -10,10 +10,15 @@ const promtoolMissing = spawnSync('promtool', ['--version']).error !== undefined
 if (promtoolMissing && process.env.CI !== 'true')
   console.warn('promtool check skipped: apt-get install prometheus');
 
-/** The monitor at 2026-01-01 12:00:05 UTC, served; `base` is its admin API's URL. */
-export async function serveMonitor() {
+/** The monitor at 2026-01-01 12:00:05 UTC, served; `base` is its admin API's URL. `options` add to the monitor's. */
+export async function serveMonitor(options: Parameters<typeof createMonitor>[0] = {}) {
   const clock = { t: Date.UTC(2026, 0, 1, 12, 0, 5), now: () => clock.t };
-  const monitor = createMonitor({ sampleIntervalMs: 0, clock, logger: { warn() {}, error() {} } });
+  const monitor = createMonitor({
+    sampleIntervalMs: 0,
+    clock,
+    logger: { warn() {}, error() {} },
+    ...options,
+  });
   const served = await serveAdmin(monitor);
   const base = `${served.url}${BASE}`;
   return {

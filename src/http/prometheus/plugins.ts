@@ -1,6 +1,7 @@
 // Prometheus families of collector plugins: every numeric (or boolean) figure of `plugins.<name>` as a
 // gauge `<prefix>plugin_<name>_<path>`, where an object whose values are all objects (a record such as
-// `queues: { jobs: {…} }`) turns its keys into `key`, `key2`… labels; plus `<prefix>plugin_up`.
+// `queues: { jobs: {…} }`) turns its keys into `key`, `key2`… labels; plus `<prefix>plugin_up`. Keys that sanitise
+// to one name give that series once (the first key's), within a plugin as across plugins.
 
 import {
   BUILTIN_FAMILIES as F,
@@ -17,21 +18,28 @@ interface Sample {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Numeric leaves of a group by metric-name suffix, each with its record keys. */
-function collectSamples(
-  v: unknown,
-  name: string,
-  labels: string[],
-  out: Map<string, Sample[]>,
-  depth: number,
-): void {
-  if (depth > 5 || out.size > 200) return;
+/** A group's samples by metric-name suffix; `taken` names each series once (suffix and record keys). */
+interface Families {
+  bySuffix: Map<string, Sample[]>;
+  taken: Set<string>;
+}
+
+/**
+ * Numeric leaves of a group by metric-name suffix, each with its record keys. Keys that sanitise alike (`a-b` and
+ * `a_b`) would give one series twice, which a scrape must not hold: the first in the group's key order is kept.
+ */
+function collectSamples(v: unknown, name: string, labels: string[], out: Families, depth: number): void {
+  if (depth > 5 || out.bySuffix.size > 200) return;
   if (typeof v === 'boolean') v = v ? 1 : 0;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return;
-    const list = out.get(name) ?? [];
+    // The suffix is `[a-zA-Z0-9_]*`: the separator cannot occur in it.
+    const series = `${name}\u0000${JSON.stringify(labels)}`;
+    if (out.taken.has(series)) return;
+    out.taken.add(series);
+    const list = out.bySuffix.get(name) ?? [];
     list.push({ labels, value: v });
-    out.set(name, list);
+    out.bySuffix.set(name, list);
     return;
   }
   if (!isRecord(v)) return;
@@ -69,9 +77,9 @@ export function renderPlugins(
     out.push(`${up}{plugin="${escapeLabelValue(name)}"} ${g.status === 'unknown' ? 0 : 1}`);
   for (const [name, group] of entries) {
     if (group.status === 'unknown') continue;
-    const families = new Map<string, Sample[]>();
+    const families: Families = { bySuffix: new Map(), taken: new Set() };
     collectSamples(group, '', [], families, 0);
-    for (const [suffix, samples] of families) {
+    for (const [suffix, samples] of families.bySuffix) {
       const family = `${prefix}${pluginFamilyPrefix(name)}${suffix}`;
       if (seen.has(family)) continue;
       seen.add(family);
