@@ -1,9 +1,10 @@
 // Outside review 14, F5: a collector plugin's figure keys that sanitise to one Prometheus name (`a-b` and `a_b`,
-// nested `m-1` and `m_1` (here `hits-ok`, `in-flight`: promtool's lint reads `b` and `m` as abbreviated units), any two keys beyond ASCII, which all read `_`) gave one series twice in a scrape:
-// Prometheus keeps one and counts a duplicate-sample error, stricter parsers refuse the scrape. Now a character
-// beyond ASCII is spelled by its code point (`é` → `_u00e9_`), and keys that still meet are exposed once, the
-// first's in the group's key order, as two plugins that meet are. Oracles: promtool on a real scrape, and every
-// sample line's name and labels read from that scrape, none twice.
+// nested `m-1` and `m_1`, any two keys beyond ASCII, which all read `_`) gave one series twice in a scrape:
+// Prometheus 2.42 keeps the first sample and drops the others silently, a strict parser refuses the scrape. Now a
+// character beyond ASCII is spelled by its code point (`é` → `_u00e9_`), and keys that still meet are exposed once,
+// the first's in the group's key order, as two plugins that meet are. Oracles: promtool on a real scrape, and every
+// sample line's name and labels read from that scrape, none twice. (Keys here are `hits-ok` and `in-flight`:
+// promtool's lint reads `b` and `m` in a name as abbreviated units.)
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sanitizeNamePart } from '../../src/custom/builtin-families.js';
