@@ -2,6 +2,7 @@
 // disk and memory trends fed with the samples, and the alert observations they give.
 
 import { nodeV8 } from '../builtins.js';
+import { wellFormed } from '../custom/well-formed.js';
 import { errorRateOf, type HistoryPoint } from '../history/point.js';
 import type { MetricsSnapshot } from '../types.js';
 import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS } from './anomaly-detector.js';
@@ -103,6 +104,12 @@ export class Analytics {
     if (typeof series !== 'string' || series === '' || !Number.isFinite(value)) return;
     let acc = this.custom.get(series);
     if (!acc) {
+      // Series are filed well-formed (a lone surrogate as U+FFFD: the scrape's UTF-8 has one spelling for both).
+      const filed = wellFormed(series);
+      if (filed !== series) {
+        this.observe(filed, value);
+        return;
+      }
       if (POINT_SERIES[series] || this.custom.size >= MAX_CUSTOM_SERIES) return;
       acc = { sum: 0, n: 0 };
       this.custom.set(series, acc);
@@ -202,7 +209,9 @@ export class Analytics {
   /** Restores what exportState wrote; anything unreadable is ignored (the detectors start fresh). */
   importState(json: string): number {
     let restored = 0;
-    for (const [name, state] of decodeDetectorStates(json)) {
+    for (const [saved, state] of decodeDetectorStates(json)) {
+      // Saved before names were filed well-formed: its series is its well-formed name's now (observe()).
+      const name = wellFormed(saved);
       if (!POINT_SERIES[name]) {
         if (this.custom.size >= MAX_CUSTOM_SERIES) continue;
         this.custom.set(name, { sum: 0, n: 0 });

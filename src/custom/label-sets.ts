@@ -1,8 +1,11 @@
 // Bounded label sets of one custom metric: each distinct combination of label values gets a slot,
 // up to maxLabelSets; later combinations, and any with a value over MAX_LABEL_VALUE_LENGTH characters,
 // fold into the set whose values are all `other`, as routes fold into `other`. Only the declared labels are read; a missing value is ''.
+// A value that is not well-formed UTF-16 (a lone surrogate) names the set of its well-formed spelling (U+FFFD in
+// its place), the one its UTF-8 bytes in the scrape name: every key filed is well-formed.
 
 import { MAX_LABEL_VALUE_LENGTH, OTHER_LABEL_VALUE } from './names.js';
+import { wellFormed } from './well-formed.js';
 
 /** Label values by label name; numbers and booleans are turned into strings, undefined into ''. */
 export type LabelValues = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -26,6 +29,9 @@ function keyOf(v: unknown): string {
   }
 }
 const UNREADABLE = '\u0000'.repeat(MAX_LABEL_VALUE_LENGTH + 1);
+
+/** A label value as the key it is filed under: keyOf() made well-formed (label-sets.ts, the header). */
+const filedKeyOf = (v: unknown): string => wellFormed(keyOf(v));
 
 /** One level per label: values of the first label, then of the second, …; the last level holds slot indexes. */
 type Level = Map<string, Level | number>;
@@ -80,10 +86,12 @@ export class LabelSets<T> {
     if (names.length === 0) return this.at(0);
     let level: Level | number | undefined = this.tree;
     for (const name of names) {
-      if (typeof level !== 'object') return undefined;
+      if (typeof level !== 'object') break;
       level = level.get(keyOf(values?.[name]));
     }
-    return typeof level === 'number' ? this.at(level) : undefined;
+    // Not found as given: a value that is not well-formed is filed under its well-formed spelling.
+    const i = typeof level === 'number' ? level : this.lookup(names.map((n) => filedKeyOf(values?.[n])));
+    return i === undefined ? undefined : this.at(i);
   }
 
   /**
@@ -95,7 +103,7 @@ export class LabelSets<T> {
     // that is kept needs.
     const parts: string[] = [];
     for (const n of this.names) {
-      const k = keyOf(values?.[n]);
+      const k = filedKeyOf(values?.[n]);
       parts.push(String(k.length), ':', k);
     }
     return parts.join('');
@@ -133,6 +141,16 @@ export class LabelSets<T> {
     return (this.slots[i] as { value: T }).value;
   }
 
+  /** The slot filed under these (well-formed) keys, if any. */
+  private lookup(keys: readonly string[]): number | undefined {
+    let level: Level | number | undefined = this.tree;
+    for (const key of keys) {
+      if (typeof level !== 'object') return undefined;
+      level = level.get(key);
+    }
+    return typeof level === 'number' ? level : undefined;
+  }
+
   /** Files slot `index` under these label values. */
   private file(keys: readonly string[], index: number): void {
     let level = this.tree;
@@ -149,7 +167,11 @@ export class LabelSets<T> {
   }
 
   private add(values: LabelValues | undefined): number {
-    const keys = this.names.map((n) => keyOf(values?.[n]));
+    // get() missed the values as given; one that is not well-formed may name a set filed under its well-formed
+    // spelling, which it is then (before the bound is asked: it is no new set).
+    const keys = this.names.map((n) => filedKeyOf(values?.[n]));
+    const filed = this.lookup(keys);
+    if (filed !== undefined) return filed;
     // A set spelled all `other` is the fold set itself: two series with one label set would be invalid.
     // A value over MAX_LABEL_VALUE_LENGTH folds too (never filed: each such call comes back here).
     if (

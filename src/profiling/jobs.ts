@@ -10,14 +10,16 @@ import {
   slotOf,
   summarizeView,
 } from '../latency/latency-ring.js';
-import { parseDurationOption } from '../options/duration.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 import { SteadyTime } from '../requests/steady-clock.js';
 import type { Clock } from '../types.js';
 import { errorText } from './job-error.js';
+import { type JobOptions, parseJobOptions } from './job-options.js';
 
 export { errorText, MAX_ERROR_LENGTH } from './job-error.js';
+export type { JobOptions } from './job-options.js';
 
+import { wellFormed } from '../custom/well-formed.js';
 import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
 
 /** A job's last outcomes and watch, as another process reports them (cluster mode). */
@@ -30,16 +32,6 @@ export interface JobMeta {
   watchedSince: number;
   /** Runs started and not finished in that process (absent in older reports). */
   running?: number;
-}
-
-/** Options of one job (`monitor.job(name, fn, options)`, `@timed({ job: true, expectEvery })`). */
-export interface JobOptions {
-  /**
-   * How often the job is expected to succeed (`'5m'`, or ms). When no run has succeeded for twice
-   * that (counted from the first registration before any success), the `job_stale` alert fires; the
-   * next success clears it.
-   */
-  expectEvery?: string | number;
 }
 
 /** One job's figures since start (a row of `GET jobs/`). */
@@ -97,23 +89,6 @@ interface Entry {
   watchedSince: number;
   /** lastSuccess (else watchedSince) on the steady view: what elapsed figures count from. */
   steadySince: number;
-}
-
-/** Parses the options of one job at setup. */
-export function parseJobOptions(
-  options: JobOptions | undefined,
-  owner: string,
-): { expectEveryMs: number | null } {
-  if (options === undefined) return { expectEveryMs: null };
-  if (options === null || typeof options !== 'object')
-    throw invalidOption(`${owner}: options must be an object.`);
-  rejectUnknownOptions(options, ['expectEvery'], owner);
-  return {
-    expectEveryMs:
-      options.expectEvery === undefined
-        ? null
-        : parseDurationOption(options.expectEvery, `${owner}: expectEvery`),
-  };
 }
 
 /** Statistics per job name. record() is O(1) and never throws. */
@@ -320,6 +295,9 @@ export class JobStats {
   private entryFor(name: string): Entry {
     const found = this.byName.get(name);
     if (found !== undefined) return found;
+    // Names are filed well-formed (a lone surrogate as U+FFFD: the scrape's UTF-8 has one spelling for both).
+    const filed = wellFormed(name);
+    if (filed !== name) return this.entryFor(filed);
     if (typeof name === 'string' && this.byName.size < this.maxJobs) {
       const created = createEntry(name, this.clock.now(), this.steady);
       this.byName.set(name, created);

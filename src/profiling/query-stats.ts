@@ -1,6 +1,7 @@
 // Database query statistics per fingerprint: counts, errors and latency since start (bounded to a
 // number of fingerprints, the rest folded into `other`), the routes issuing each, and a slow-query log.
 
+import { wellFormed } from '../custom/well-formed.js';
 import { FunctionTimings } from '../functions/function-stats.js';
 import {
   type CountsView,
@@ -365,6 +366,8 @@ export class QueryStats {
     let bySql = this.bySystem.get(system);
     const entry = bySql?.get(fingerprint);
     if (entry !== undefined) return entry;
+    const filed = wellFormed(fingerprint); // filed well-formed: a lone surrogate as U+FFFD, as UTF-8 writes it
+    if (filed !== fingerprint) return this.entryFor(system, filed);
     if (this.count < this.config.maxFingerprints) {
       if (bySql === undefined) {
         bySql = new Map();

@@ -1,5 +1,7 @@
 // The routes RequestStats tracks: method + route to its counters, at most maxRoutes matched ones (plus the `unmatched` rows), the rest folded into `other`.
+// A route that is not well-formed UTF-16 (a lone surrogate) is its well-formed spelling's (custom/well-formed.ts).
 
+import { wellFormed } from '../custom/well-formed.js';
 import { CumulativeCounts, LatencyRing } from '../latency/latency-ring.js';
 import { type ApdexConfig, thresholdFor } from '../profiling/apdex.js';
 import {
@@ -44,6 +46,12 @@ export class RouteTable {
       if (byMethod !== undefined && m >= 0) {
         const entry = byMethod[m];
         if (entry !== undefined) return entry;
+      }
+      if (byMethod === undefined) {
+        // Routes are filed well-formed (a lone surrogate as U+FFFD, as the scrape's UTF-8 spells it: one series):
+        // only a miss asks, so the hot path is one lookup as before.
+        const filed = wellFormed(route);
+        if (filed !== route) return this.entryFor(method, filed);
       }
       const unmatched = route === UNMATCHED_ROUTE;
       if (m >= 0 && (unmatched || this.matched < this.maxRoutes)) {

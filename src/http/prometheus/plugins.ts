@@ -1,13 +1,15 @@
 // Prometheus families of collector plugins: every numeric (or boolean) figure of `plugins.<name>` as a
 // gauge `<prefix>plugin_<name>_<path>`, where an object whose values are all objects (a record such as
 // `queues: { jobs: {…} }`) turns its keys into `key`, `key2`… labels; plus `<prefix>plugin_up`. Keys that sanitise
-// to one name give that series once (the first key's), within a plugin as across plugins.
+// to one name give that series once (the first key's), within a plugin as across plugins; so do keys that are one
+// label value in UTF-8 (a lone surrogate and U+FFFD).
 
 import {
   BUILTIN_FAMILIES as F,
   pluginFamilyPrefix,
   sanitizeNamePart,
 } from '../../custom/builtin-families.js';
+import { wellFormed } from '../../custom/well-formed.js';
 import type { PluginGroup } from '../../types.js';
 
 interface Sample {
@@ -46,7 +48,9 @@ function collectSamples(v: unknown, name: string, labels: string[], out: Familie
   const entries = Object.entries(v).filter(([k]) => depth > 0 || (k !== 'status' && k !== 'error'));
   const record = depth > 0 && entries.length > 0 && entries.every(([, child]) => isRecord(child));
   for (const [k, child] of entries) {
-    if (record) collectSamples(child, name, [...labels, k], out, depth + 1);
+    // A key that is not well-formed UTF-16 is the label value of its well-formed spelling (U+FFFD for a lone
+    // surrogate), which the scrape's UTF-8 writes alike: `jobs\ud800` and `jobs\ufffd` are one series, the first's.
+    if (record) collectSamples(child, name, [...labels, wellFormed(k)], out, depth + 1);
     else
       collectSamples(
         child,
