@@ -90,7 +90,7 @@ export class LabelSets<T> {
       level = level.get(keyOf(values?.[name]));
     }
     // Not found as given: a value that is not well-formed is filed under its well-formed spelling.
-    const i = typeof level === 'number' ? level : this.lookup(names.map((n) => filedKeyOf(values?.[n])));
+    const i = typeof level === 'number' ? level : this.respelled(values);
     return i === undefined ? undefined : this.at(i);
   }
 
@@ -141,14 +141,20 @@ export class LabelSets<T> {
     return (this.slots[i] as { value: T }).value;
   }
 
-  /** The slot filed under these (well-formed) keys, if any. */
-  private lookup(keys: readonly string[]): number | undefined {
+  /**
+   * The slot of values that a lookup as given missed, filed under their well-formed spelling; undefined when they
+   * are all well-formed (nothing else to look up: the common case, one check of each value) or it has no slot.
+   */
+  private respelled(values: LabelValues | undefined): number | undefined {
     let level: Level | number | undefined = this.tree;
-    for (const key of keys) {
-      if (typeof level !== 'object') return undefined;
-      level = level.get(key);
+    let differs = false;
+    for (const n of this.names) {
+      const given = keyOf(values?.[n]);
+      const key = wellFormed(given);
+      if (key !== given) differs = true;
+      level = typeof level === 'object' ? level.get(key) : undefined;
     }
-    return typeof level === 'number' ? level : undefined;
+    return differs && typeof level === 'number' ? level : undefined;
   }
 
   /** Files slot `index` under these label values. */
@@ -169,9 +175,9 @@ export class LabelSets<T> {
   private add(values: LabelValues | undefined): number {
     // get() missed the values as given; one that is not well-formed may name a set filed under its well-formed
     // spelling, which it is then (before the bound is asked: it is no new set).
-    const keys = this.names.map((n) => filedKeyOf(values?.[n]));
-    const filed = this.lookup(keys);
+    const filed = this.respelled(values);
     if (filed !== undefined) return filed;
+    const keys = this.names.map((n) => filedKeyOf(values?.[n]));
     // A set spelled all `other` is the fold set itself: two series with one label set would be invalid.
     // A value over MAX_LABEL_VALUE_LENGTH folds too (never filed: each such call comes back here).
     if (
