@@ -59,7 +59,8 @@ function ordinaryPart(v: string): boolean {
  * - a JWT (`eyJ….….…`): each of its three parts of 4 characters or more;
  * - with a `:` (`KEYID:SECRET`, Telegram's `bot<id>:<token>`): what follows the first `:` unless a word, number or
  *   time (`doc123:batchUpdate`, `12:30:00` stay), with the whole and the whole without a letter prefix before
- *   digits (`bot` of `bot123456:…`); what precedes it only when it looks like a credential;
+ *   digits (`bot` of `bot123456:…`); what follows each later `:` on the same terms (`acct:eu:<secret>`); what
+ *   precedes the first only when it looks like a credential;
  * - each run of 12 or more letters and digits that looks like a credential (looksLikeCredential).
  */
 export function tokenParts(t: string): string[] {
@@ -75,6 +76,11 @@ export function tokenParts(t: string): string[] {
     }
     const before = t.slice(0, colon);
     if (looksLikeCredential(before)) out.push(before);
+    // What follows each later `:` too (`KEYID:REGION:SECRET`: the secret alone; outside review 15, N1).
+    for (let at = t.indexOf(':', colon + 1); at > 0; at = t.indexOf(':', at + 1)) {
+      const rest = t.slice(at + 1);
+      if (rest.length >= MIN_PART && !ordinaryPart(rest)) out.push(rest);
+    }
   }
   for (const run of t.match(new RegExp(`[A-Za-z0-9]{${MIN_RUN},}`, 'g')) ?? []) {
     if (run !== t && looksLikeCredential(run)) out.push(run);

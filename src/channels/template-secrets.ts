@@ -1,7 +1,8 @@
 // The secrets an SMS gateway channel writes in its templates (outside review 13, F5): a gateway that refuses a request
 // often echoes it back, body and URL, and the error is shown in `last_error` and the failure log. Every literal value
 // of the body template and of the URL's query is a secret (the `{{to}}` and `{{text}}` values are not literals), and
-// each recipient's number is personal data, shown masked (`+44…89`).
+// each recipient's number is personal data, shown masked (`+44…89`). An XML body's literal is a secret also with its
+// character references resolved, and a number also in the forms a gateway normalises it to (outside review 15).
 
 import { looksLikeCredential, tokenParts } from './secret-parts.js';
 
@@ -20,6 +21,52 @@ function formDecoded(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** The named character references an XML or HTML body may use in a value (XML's five and HTML's punctuation). */
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  sol: '/',
+  colon: ':',
+  equals: '=',
+  quest: '?',
+  period: '.',
+  percnt: '%',
+  plus: '+',
+  commat: '@',
+  num: '#',
+  hyphen: '-',
+  dash: '-',
+  lowbar: '_',
+  comma: ',',
+  semi: ';',
+  excl: '!',
+  dollar: '$',
+  ast: '*',
+  lpar: '(',
+  rpar: ')',
+  bsol: '\\',
+  verbar: '|',
+  tilde: '~',
+};
+
+/**
+ * `value` with XML and HTML character references resolved (`&amp;`, `&quot;`, `&#50;`, `&#x32;`), as the gateway's
+ * parser reads it (outside review 15, F1); an unknown name or a code point out of range is left as written.
+ */
+export function entityDecoded(value: string): string {
+  return value.replace(/&(?:#(\d+)|#[xX]([0-9A-Fa-f]+)|([A-Za-z]+));/g, (ref, dec, hex, name) => {
+    if (name !== undefined) return ENTITIES[name as string] ?? ref;
+    const code = Number.parseInt((dec ?? hex) as string, dec !== undefined ? 10 : 16);
+    return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
+      ? String.fromCodePoint(code)
+      : ref;
+  });
 }
 
 /** A word of a field's name that begins with one of these says that the field holds a secret. */
@@ -79,7 +126,10 @@ function literals(template: string): Literal[] {
       return [formDecoded(field.slice(0, eq)), formDecoded(raw), raw];
     });
   }
-  const out: Literal[] = [];
+  // CDATA is taken as written (no reference in it is resolved): `<pass><![CDATA[…]]></pass>`.
+  const out: Literal[] = [...t.matchAll(/<([\w:.-]+)[^>]*>\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*<\/\1\s*>/g)].map(
+    (m): Literal => [m[1] as string, m[2] as string, m[2] as string],
+  );
   const patterns = [
     /<([\w:.-]+)[^>]*>([^<]*)<\/\1\s*>/g, // <password>…</password>
     /([\w.-]+)\s*=\s*"([^"]*)"/g, // name="…"
@@ -91,7 +141,8 @@ function literals(template: string): Literal[] {
   for (const p of patterns) {
     for (const m of t.matchAll(p)) {
       const raw = (m[2] as string).trim();
-      out.push([m[1] as string, raw, raw]);
+      // An XML or HTML body writes `&`, `<` and `"` as references; the gateway reads (and echoes) them resolved.
+      out.push([m[1] as string, entityDecoded(raw), raw]);
     }
   }
   return out;
@@ -99,7 +150,7 @@ function literals(template: string): Literal[] {
 
 /**
  * The literal values of an SMS gateway's body template that are secrets (literalSecret), as meant and as written
- * (form-encoded, JSON-escaped), with the credential-like parts of each (`KEYID:SECRET`, a JWT's parts), and every
+ * (form-encoded, JSON-escaped, with XML or HTML character references), with the credential-like parts of each (`KEYID:SECRET`, a JWT's parts), and every
  * word of the template that looks like a credential (looksLikeCredential).
  */
 export function templateSecrets(template: string): string[] {
@@ -129,16 +180,35 @@ export function maskedRecipient(to: string): string {
   return to.length >= 8 ? `${to.slice(0, 3)}…${to.slice(-2)}` : '[recipient]';
 }
 
+/** What may stand between a phone number's digits as written: spaces, `-`, `.`, `/`, parentheses. */
+const NUMBER_SEPARATORS = /[\s\-./()]/g;
+
 /**
- * Each recipient, and a number's digits without its `+` (a form decoder turns an unencoded `+` into a space), with
- * the masked form that stands for it in what the channel shows.
+ * The forms in which a gateway may echo a recipient's number (outside review 15, F2): as written, and when it is a
+ * phone number (an optional `+` or `00`, then 6 digits or more, with spaces, `-`, `.`, `/` or parentheses between
+ * them) its digits alone and, when written international (`+` or `00`), `+digits` and `00digits`. So
+ * `'+44 7911 123489'` and `'00447911123489'` also give `+447911123489`, `00447911123489` and `447911123489`. A
+ * national form (`07911123489`) is not derived: where the country code ends cannot be told from the digits.
+ */
+export function recipientForms(to: string): string[] {
+  const compact = to.trim().replace(NUMBER_SEPARATORS, '');
+  const number = /^(\+|00)?(\d{6,})$/.exec(compact);
+  if (!number) return [to];
+  const digits = number[2] as string;
+  const international = number[1] !== undefined ? [`+${digits}`, `00${digits}`] : [];
+  return [...new Set([to, ...international, digits])];
+}
+
+/**
+ * Each recipient in each of the forms a gateway may echo it (recipientForms: as written, `+digits`, `00digits`, its
+ * digits without the `+`, a form decoder turning an unencoded `+` into a space), with the masked form of the number
+ * as written that stands for it in what the channel shows.
  */
 export function recipientMasks(to: readonly string[]): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const r of to) {
     const shown = maskedRecipient(r);
-    out.push([r, shown]);
-    if (/^\+\d{6,}$/.test(r)) out.push([r.slice(1), shown]);
+    for (const form of recipientForms(r)) out.push([form, shown]);
   }
   return out;
 }

@@ -47,6 +47,12 @@ const LEAKS: Record<string, Case> = {
     shown: 'bad signature for [redacted] (key AKIDEXAMPLE) at notify',
     parts: ['AKIDEXAMPLE:hunter2-horse-battery', 'hunter2-horse-battery'],
   },
+  'KEYID:REGION:SECRET segment, the secret echoed alone (outside review 15, N1)': {
+    path: '/x/acct:eu:Zk29Qm7x/notify',
+    echo: 'secret Zk29Qm7x for acct eu notify',
+    shown: 'secret [redacted] for acct eu notify',
+    parts: ['acct:eu:Zk29Qm7x', 'eu:Zk29Qm7x', 'Zk29Qm7x'],
+  },
   ';jsessionid= path parameter': {
     path: '/app/notify;jsessionid=node0abc123xyz',
     echo: 'session node0abc123xyz expired at notify',
@@ -88,6 +94,11 @@ const ORDINARY: Record<string, Case> = {
     shown: '',
   },
   'a time after a colon': { path: '/at/12:30:00/report', echo: 'at 12:30:00 report', shown: '' },
+  'a time with seconds after a colon': {
+    path: '/at/t:12:30:45/report',
+    echo: 't 12 30 45 report',
+    shown: '',
+  },
 };
 for (const c of Object.values(ORDINARY)) c.shown = c.echo;
 const CASES = { ...LEAKS, ...ORDINARY };

@@ -227,9 +227,142 @@ describe('which literals of a body template are secrets (the rule, case by case)
     ['JSON number', '{"pin":1234,"flash":0,"to":"{{to}}"}', ['1234']],
     ['a value around a placeholder', '{"text":"ALERT {{text}}","to":"{{to}}"}', []],
     ['XML', '<sms><user>acme</user><pass>x1</pass><to>{{to}}</to></sms>', ['acme', 'x1']],
+    [
+      'XML references',
+      '<sms><pass>p&amp;w&#33;</pass><key id="k&#x3d;&quot;1&quot;"/><to>{{to}}</to></sms>',
+      ['p&w!', 'p&amp;w&#33;', 'k="1"', 'k&#x3d;&quot;1&quot;'],
+    ],
+    ['XML CDATA', '<sms><pass><![CDATA[a&amp;b]]></pass><to>{{to}}</to></sms>', ['a&amp;b']],
     ['a text body', 'Kx9vR2mQ7pL4wZ8n {{to}} {{text}}', ['Kx9vR2mQ7pL4wZ8n']],
     ['the default template', '{"to":"{{to}}","text":"{{text}}"}', []],
   ])('%s', (_name, template, secrets) => {
     expect(templateSecrets(template).sort()).toEqual([...secrets].sort());
+  });
+});
+
+/** XML 1.0's references (its five named entities, decimal and hex character references): how a gateway reads a value. */
+const xmlDecoded = (s: string) =>
+  s.replace(/&(?:#[xX]([0-9A-Fa-f]+)|#(\d+)|(amp|lt|gt|quot|apos));/g, (_, hex, dec, name) =>
+    name !== undefined
+      ? ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[name as string]!
+      : String.fromCodePoint(Number.parseInt((hex ?? dec) as string, hex !== undefined ? 16 : 10)),
+  );
+
+/** What an XML gateway reads of a request: its attribute values and element texts resolved, CDATA as it stands. */
+function xmlValues(raw: string): string[] {
+  return [...raw.matchAll(/<!\[CDATA\[([\s\S]*?)\]\]>|="([^"]*)"|>([^<]+)</g)].map(
+    (m) => m[1] ?? xmlDecoded((m[2] ?? m[3]) as string),
+  );
+}
+
+describe('an XML body whose literals are written with references (outside review 15, F1)', () => {
+  // Each literal, as the template writes it and as the gateway reads it (the oracle: xmlDecoded).
+  const XML: Array<[name: string, body: string, read: string[]]> = [
+    ['named', '<r><password>p&amp;ssw0rd</password>', ['p&ssw0rd']],
+    ['attribute', '<r><auth user="acme" password="s3cr&quot;t99"/>', ['acme', 's3cr"t99']],
+    ['decimal', '<r><apikey>Zk&#50;9Qm7x</apikey>', ['Zk29Qm7x']],
+    ['hex', '<r><secret>k&#x3C;9&#x3e;mQ2vX</secret>', ['k<9>mQ2vX']],
+    ['CDATA', '<r><pass><![CDATA[sunshine&amp;rain]]></pass>', ['sunshine&amp;rain']],
+  ];
+  const ANSWERS: Record<string, (values: string[]) => string> = {
+    'decoded fields': (values) => `invalid fields ${values.join(' ')} END`,
+    'JSON error': (values) => JSON.stringify({ error: 'invalid', fields: values }),
+  };
+
+  it.each(Object.entries(ANSWERS))(
+    'shows none of them as the gateway echoes them read (%s)',
+    async (_form, answer) => {
+      const rx = await startReceiver((r, res) => {
+        // Every value it read but the text: the literal(s), then the recipient.
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(answer(xmlValues(r.raw).slice(0, -1)));
+        return true;
+      });
+      cleanups.push(() => rx.close());
+      const { call, monitor, logger } = await serve({
+        alerts: { cpu: { for: 0 } },
+        routing: { groupWaitMs: 0 },
+        channels: XML.map(([name, body]) => ({
+          type: 'sms-gateway' as const,
+          name,
+          retries: 0,
+          url: `${rx.origin}/${name}`,
+          to: NUMBERS[2]!,
+          contentType: 'application/xml',
+          body: `${body}<to>{{to}}</to><text>{{text}}</text></r>`,
+        })),
+      });
+      monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+      await monitor.notifications.idle();
+      // The oracle's premise: the gateway read each literal resolved and echoed it.
+      const read = rx.received.map((r) => xmlValues(r.raw).slice(0, -2));
+      expect(read).toEqual(XML.map(([, , values]) => values));
+      const channels = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+      const health = (await call('health/?detailed=true')).body.data.channels as Array<{
+        last_error: string;
+      }>;
+      const failing = logger.lines.filter((l) => l.includes('is failing'));
+      expect(failing).toHaveLength(XML.length);
+      // Exactly the gateway's answer with each literal replaced and the number masked.
+      expect(channels.map((c) => c.last_error)).toEqual(
+        XML.map(([, , values]) => `HTTP 400: ${answer([...values.map(() => '[redacted]'), '+49…78'])}`),
+      );
+      const secrets = XML.flatMap(([, , values]) => values);
+      for (const text of [...channels, ...health].map((c) => c.last_error).concat(failing)) {
+        for (const decoded of decodings(text)) {
+          for (const s of secrets) expect(shows(decoded, s), `${s} in ${decoded}`).toBe(false);
+        }
+      }
+    },
+  );
+});
+
+describe('a recipient written with separators or 00 (outside review 15, F2)', () => {
+  /** Each recipient as written, and its number in E.164 as a gateway normalises it. */
+  const WRITTEN: Array<[to: string, e164: string, shown: string]> = [
+    ['+44 7911 123489', '+447911123489', '+44…89'],
+    ['00447911123489', '+447911123489', '004…89'],
+    ['+1 (555) 123-0001', '+15551230001', '+1 …01'],
+    ['+49.151.1234.5678', '+4915112345678', '+49…78'],
+  ];
+
+  it('is shown masked when the gateway echoes it normalised, with or without the +', async () => {
+    const rx = await startReceiver((r, res) => {
+      // The gateway normalises what it got (the JSON body's `to`, as written) to E.164 and echoes it three ways.
+      const to = (r.json as { to: string }).to;
+      const e164 = `+${to.replace(/^\s*00/, '').replace(/\D/g, '')}`;
+      res
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end(`bad number ${e164} (${e164.slice(1)}, 00${e164.slice(1)}) from ${to} END`);
+      return true;
+    });
+    cleanups.push(() => rx.close());
+    const { call, monitor, logger } = await serve({
+      alerts: { cpu: { for: 0 } },
+      routing: { groupWaitMs: 0 },
+      channels: WRITTEN.map(([to], i) => ({
+        type: 'sms-gateway' as const,
+        name: `sms${i}`,
+        retries: 0,
+        url: `${rx.origin}/send`,
+        to,
+      })),
+    });
+    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+    await monitor.notifications.idle();
+    expect(rx.received.map((r) => (r.json as { to: string }).to)).toEqual(WRITTEN.map(([to]) => to));
+    const channels = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    const health = (await call('health/?detailed=true')).body.data.channels as Array<{ last_error: string }>;
+    const failing = logger.lines.filter((l) => l.includes('is failing'));
+    expect(failing).toHaveLength(WRITTEN.length);
+    expect(channels.map((c) => c.last_error)).toEqual(
+      WRITTEN.map(([, , m]) => `HTTP 400: bad number ${m} (${m}, ${m}) from ${m} END`),
+    );
+    for (const text of [...channels, ...health].map((c) => c.last_error).concat(failing)) {
+      for (const decoded of decodings(text)) {
+        for (const [to, e164] of WRITTEN) {
+          for (const form of [to, e164, e164.slice(1)]) expect(decoded, form).not.toContain(form);
+        }
+      }
+    }
   });
 });
