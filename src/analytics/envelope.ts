@@ -92,66 +92,83 @@ export function windowShape(values: readonly number[], direction: 'up' | 'down')
 export const MIN_RISERS = 3;
 
 /**
+ * A move is judged by the slope over it and SPAN moves either side (five minutes of one-a-minute points):
+ * a jitter of ±J moves that slope by at most 2J/5, while a ramp's rise a minute is the slope itself.
+ */
+const SPAN = 2;
+
+/**
  * The landings of a staircase toward `s` (1: up, −1: down), or null when `values` is not one. A step may
- * land over several samples (a backup written over five minutes): a **run** of consecutive moves the same
- * way, each over the median move and at least one over 5× it (zeros counted: a staircase is flat between its
- * steps, so with exact flats any move), is one move, its landing the run's last point. A riser is a run toward the level whose
- * total is larger than 5× the median move and than 1/25 of the window's range (a staircase with up to a
- * dozen steps in the window; finer ones are fitted well as a plain series). A staircase has at least
- * MIN_RISERS risers, no run of that size away from the level (a drop back: a sawtooth or a cleanup), and
- * its other moves do not give back more than a quarter of what the risers gained (a declining sawtooth's
- * ramps give back two thirds). A one-point spike is no riser. A run still moving at the last point counts
- * as a landing there only when the staircase has fewer than MIN_RISERS without it and its total so far is
- * the size of the other risers (within half to twice their median): the next point shows whether it is a
- * spike, and where the step lands. A staircase with no step for over twice its typical spacing has
- * stopped. (Before, a riser was one move: a step written over 2–5 samples, each move under 1/25 of the
- * range, read as no staircase most minutes and its alert was raised and cleared every hour; outside
- * review 12, F2. Then each move of a run had to be over 5× the median: a step written over 20 minutes with a
- * jitter on every reading, whose moves are near that size, broke into pieces under the riser size; outside
- * review 13, F3.)
+ * land over several samples (a backup written over 20 minutes, a reading jittered each minute): each move is
+ * judged by its **slope**, the mean move over it and SPAN moves either side, and a **run** of consecutive
+ * moves whose slopes are over the median slope the same way, at least one over 5× it, is one move, its
+ * landing the run's first point within twice the median move of the level it reached (zeros counted: with
+ * exact flats any move, and the landing is the step's first point at its new level). A riser is a run
+ * toward the level whose total is larger than 5× the median move and than 1/25 of the window's range (a
+ * staircase with up to a dozen steps in the window; finer ones are fitted well as a plain series). A
+ * staircase has at least MIN_RISERS risers, no run of that size away from the level (a drop back: a sawtooth
+ * or a cleanup), and its other moves do not give back more than a quarter of what the risers gained (a
+ * declining sawtooth's ramps give back two thirds). A one-point spike is read as the reading before it. A
+ * run still moving at the last point counts as a landing there only when the staircase has fewer than
+ * MIN_RISERS without it and its total so far is the size of the other risers (within half to twice their
+ * median). A staircase with no step for over twice its typical spacing has stopped. (Before, a riser was
+ * one move (outside review 12, F2); then a run of moves each over 5× the median (review 13, F3); then each
+ * move over the median, one over 5× it: a ±0.12 jitter on 16–20-minute steps still broke them into pieces,
+ * and the alert was raised late, cleared and raised again; outside review 15, F4. The slope over five moves
+ * moves by at most 2/5 of the jitter's peak-to-peak, while a ramp's rise a minute is the slope itself.)
  */
 function staircase(values: readonly number[], s: 1 | -1, range: number): number[] | null {
   const n = values.length;
-  const d: number[] = [];
-  for (let i = 1; i < n; i++) d.push(s * ((values[i] as number) - (values[i - 1] as number)));
-  const abs = d.map(Math.abs).sort((a, b) => a - b);
-  const typicalMove = abs[abs.length >> 1] as number;
-  const piece = 5 * typicalMove;
-  const riser = Math.max(piece, range / 25);
+  const raw: number[] = [];
+  for (let i = 1; i < n; i++) raw.push(s * ((values[i] as number) - (values[i - 1] as number)));
+  const typicalMove = median(raw.map(Math.abs));
+  const riser = Math.max(5 * typicalMove, range / 25);
   if (!(riser > 0)) return null;
-  // Move d[k] (into point k + 1) may be part of a run: over the median move, and not into or out of a
-  // one-point spike. A run is a stretch of such moves the same way with at least one over `piece`.
-  const moves = (k: number) =>
-    Math.abs(d[k] as number) > typicalMove && !spikeAt(d, k + 1, riser) && !spikeAt(d, k, riser);
+  // The readings toward the level, a one-point spike (a move over the riser size into it and out) read as
+  // the reading before it: it is neither a step nor a drop back.
+  const c: number[] = [];
+  for (let i = 0; i < n; i++)
+    c.push(spikeAt(raw, i, riser) ? (c[i - 1] as number) : s * (values[i] as number));
+  const d = c.slice(1).map((x, k) => x - (c[k] as number));
+  // The slope at move k: the mean move over the 2·SPAN + 1 moves around it (fewer at the window's ends).
+  const slope = d.map((_, k) => {
+    const a = Math.max(0, k - SPAN);
+    const b = Math.min(n - 1, k + 1 + SPAN);
+    return ((c[b] as number) - (c[a] as number)) / (b - a);
+  });
+  const typicalSlope = median(slope.map(Math.abs));
+  const moves = (k: number) => Math.abs(slope[k] as number) > typicalSlope;
   const landings: number[] = [];
   const risers: number[] = [];
   let pending = 0;
   let rest = 0;
   for (let k = 0; k < n - 1; k++) {
-    if (spikeAt(d, k + 1, riser) || spikeAt(d, k, riser)) continue;
     let total = d[k] as number;
-    if (moves(k)) {
-      const way = Math.sign(total);
-      let big = Math.abs(total) > piece;
-      while (k + 1 < n - 1 && moves(k + 1) && Math.sign(d[k + 1] as number) === way) {
-        total += d[++k] as number;
-        if (Math.abs(d[k] as number) > piece) big = true;
-      }
-      // Moves the same way with none over `piece` are no step (a noisy or curving stretch): the rest.
-      if (!big) {
-        rest += total;
-        continue;
-      }
+    if (!moves(k)) {
+      rest += total;
+      continue;
+    }
+    const first = k;
+    const way = Math.sign(slope[k] as number);
+    let big = Math.abs(slope[k] as number) > 5 * typicalSlope;
+    while (k + 1 < n - 1 && moves(k + 1) && Math.sign(slope[k + 1] as number) === way) {
+      total += d[++k] as number;
+      if (Math.abs(slope[k] as number) > 5 * typicalSlope) big = true;
+    }
+    // A run with no slope over 5× the median one is no step (a noisy or curving stretch): the rest.
+    if (!big) {
+      rest += total;
+      continue;
     }
     // The run ends at point k + 1.
     if (total < -riser) return null;
     if (k + 1 === n - 1 && total > riser) pending = total;
     else if (total > riser) {
-      landings.push(k + 1);
+      landings.push(landing(c, first, k + 1, 2 * typicalMove));
       risers.push(total);
     } else rest += total;
   }
-  const typical = [...risers].sort((a, b) => a - b)[risers.length >> 1] ?? 0;
+  const typical = median(risers);
   // A run to the last point the size of the others (within half to twice their median) is taken as a
   // landing when the staircase needs it: else, with a period of a third of the window, the minute the
   // oldest riser leaves the window, before the new one is confirmed, read as no staircase and cleared the
@@ -168,6 +185,22 @@ function staircase(values: readonly number[], s: 1 | -1, range: number): number[
   const spacing = gaps.sort((a, b) => a - b)[gaps.length >> 1] as number;
   if (n - 1 - (landings[landings.length - 1] as number) > 2 * spacing) return null;
   return landings;
+}
+
+/**
+ * Where a run of moves from point `from` to point `to` lands: its first point within `tol` (twice the
+ * median move: the jitter's) of the level it reached (the median of its last SPAN + 1 points). The run
+ * takes in up to SPAN flat moves on either side of its step, read by their slope.
+ */
+function landing(c: readonly number[], from: number, to: number, tol: number): number {
+  const level = median(c.slice(Math.max(from, to - SPAN), to + 1));
+  for (let i = from + 1; i < to; i++) if ((c[i] as number) >= level - tol) return i;
+  return to;
+}
+
+/** The median of `xs` (the upper one of an even count; 0 when empty). */
+function median(xs: readonly number[]): number {
+  return ([...xs].sort((a, b) => a - b)[xs.length >> 1] as number | undefined) ?? 0;
 }
 
 /** Point `j` is a one-point spike: the steps into and out of it (d[j − 1], d[j]) both over `size`, opposite. */
