@@ -254,16 +254,18 @@ describe("predict: '3h' on a staircase whose steps take 8–20 minutes to land, 
 
   // Symmetric jitter (outside review 15, F4): ±0.12 on every reading, 16- and 20-minute steps, both ways. Before,
   // each move was judged alone and a ramp broke into pieces: raised 5–53 min late, cleared and raised again.
-  // The oracle is the jittered readings' own crossings, as above.
+  // The oracle is the crossings of the readings without their jitter: the level is a step's level, which
+  // readings jittered both ways first reach at a random minute of its flat (up to 6 minutes after it lands).
   for (const w of [16, 20]) {
     for (const sign of [1, -1] as const) {
       const start = sign > 0 ? 0 : 140;
       it(`${sign > 0 ? '+5' : '−5'} an hour from ${start} written over ${w} min from the hour, jittered ±${SYMMETRIC}, a sample a minute: from the third step one alert, within ${TOLERANCE} min, never cleared`, () => {
-        const used: Used = (m) =>
-          from(fromHour(w, sign), start, sign)(m) + (symmetric[Math.floor(m)] as number);
+        const steps = from(fromHour(w, sign), start, sign);
+        const used: Used = (m) => steps(m) + (symmetric[Math.floor(m)] as number);
         const below = sign < 0;
-        const cross = crossing(used, below ? 45 : 95, below);
-        const third = crossing(used, start + sign * 15, below);
+        // the readings without their jitter: a step lands on the level, which jittered readings cross at random
+        const cross = crossing(steps, below ? 45 : 95, below);
+        const third = crossing(steps, start + sign * 15, below);
         const events = engineEvents(used, cross + 60, below, MIN, 0);
         const late = events.filter((e) => e.min >= third);
         expect(late.map((e) => e.type)).toEqual(['raised']);
