@@ -3,6 +3,9 @@
 // aggregator sums the counts and takes the oldest age, aged since it arrived. Periodic reports carry the routes of
 // requests in flight for at least REPORTED_AFTER_MS (hangs, not the ordinary traffic: a few bytes, never per
 // request); the answer to a routes/ read's sync carries every request in flight, so the table is exact at the read.
+// Periodic reports go on naming the requests that answer named until they end: each frame replaces what the
+// aggregator holds, and one that left them out (not that old yet) arriving before the read was answered made it
+// miss requests still in flight (a periodic frame batched behind its sync answer: 3 of 5 /hang read at load 25).
 
 import { routeKey } from '../profiling/series-history.js';
 import type { RouteInFlight } from '../requests/in-flight-routes.js';
@@ -29,33 +32,49 @@ export const READ_ROUTES = 100;
 
 /** Where a worker reads its requests in flight by route (its monitor's TicketPath; threads have none). */
 export interface RoutesInFlightSource {
-  readonly tickets?: { routesInFlight(minMs?: number): ReadonlyMap<string, RouteInFlight> };
+  readonly tickets?: {
+    routesInFlight(minMs?: number, keptUpTo?: number): ReadonlyMap<string, RouteInFlight>;
+  };
 }
 
 /** A worker's side: its routes in flight, to be sent when they changed since those last sent. */
 export class RoutesInFlightReporter {
   /** What was last sent (routes, counts, when each oldest was admitted); null: nothing yet (sent at the next take). */
   private sent: string | null = null;
+  /** When the newest request the last read's answer named was admitted (the request window's clock). */
+  private readUpTo = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly source: RoutesInFlightSource) {}
 
   /** Forgets what was sent (a new aggregator, or a hello): the next take() sends. */
   reset(): void {
     this.sent = null;
+    this.readUpTo = Number.NEGATIVE_INFINITY;
   }
 
   /**
    * The routes in flight now: every request in flight (`read`: a routes/ read's sync), else those in flight for
-   * REPORTED_AFTER_MS; undefined when the same as last sent (their ages go on at the aggregator) or unreadable.
+   * REPORTED_AFTER_MS and those the last read's answer named (until they end: the aggregator holds only this
+   * worker's last frame); undefined when the same as last sent (their ages go on at the aggregator) or unreadable.
    */
   take(read: boolean): RoutesInFlightWire | undefined {
     const tickets = this.source.tickets;
     if (tickets === undefined) return undefined;
     let rows: RouteInFlight[];
     try {
-      rows = [...tickets.routesInFlight(read ? 0 : REPORTED_AFTER_MS).values()];
+      rows = [
+        ...(read
+          ? tickets.routesInFlight(0)
+          : tickets.routesInFlight(REPORTED_AFTER_MS, this.readUpTo)
+        ).values(),
+      ];
     } catch {
       return undefined; // never breaks a report
+    }
+    if (read) {
+      this.readUpTo = Number.NEGATIVE_INFINITY;
+      for (const x of rows)
+        if (x.newestAt !== undefined && x.newestAt > this.readUpTo) this.readUpTo = x.newestAt;
     }
     rows.sort((a, b) => b.count - a.count || b.oldestMs - a.oldestMs);
     const max = read ? READ_ROUTES : REPORTED_ROUTES;

@@ -27,6 +27,8 @@ export interface RouteInFlight {
   oldestMs: number;
   /** When the oldest was admitted, on the request window's clock (absent: not known, a cluster's merged row). */
   oldestAt?: number;
+  /** When the newest was admitted, on the same clock (absent: not known, a cluster's merged row). */
+  newestAt?: number;
 }
 
 /** The adapters' readers of one monitor's tickets, and the walk that groups its requests in flight by route. */
@@ -44,15 +46,16 @@ export class InFlightRoutes {
    * streams, bodies still arriving, responses the application has ended: InFlightAges.eachEntry), and so are excluded
    * paths (never in flight), requests admitted without a ticket (monitor.admitRequest(): the route comes with
    * recordRequest()) and those a reader fails on. With `minMs`,
-   * only those in flight for at least that long (a cluster worker's periodic report: cluster/routes-in-flight.ts).
-   * Never throws.
+   * only those in flight for at least that long, and those admitted at or before `keptUpTo` (the request window's
+   * clock): a cluster worker's periodic report, which keeps naming the requests its last routes/ read named
+   * (cluster/routes-in-flight.ts). Never throws.
    */
-  read(ages: InFlightAges, minMs = 0): Map<string, RouteInFlight> {
+  read(ages: InFlightAges, minMs = 0, keptUpTo = Number.NEGATIVE_INFINITY): Map<string, RouteInFlight> {
     const out = new Map<string, RouteInFlight>();
     const readers = this.readers;
     if (readers.length === 0 || ages.size === 0) return out;
     ages.eachEntry((entry, ageMs) => {
-      if (ageMs < minMs) return;
+      if (ageMs < minMs && !(entry.t <= keptUpTo)) return;
       const named = nameOf(readers, entry);
       if (named === undefined) return;
       const i = methodIndex(named[0]);
@@ -60,9 +63,11 @@ export class InFlightRoutes {
       const route = typeof named[1] === 'string' ? named[1] : UNROUTED_ROUTE;
       const key = routeKey(method, route);
       const row = out.get(key);
-      if (row === undefined) out.set(key, { method, route, count: 1, oldestMs: ageMs, oldestAt: entry.t });
+      if (row === undefined)
+        out.set(key, { method, route, count: 1, oldestMs: ageMs, oldestAt: entry.t, newestAt: entry.t });
       else {
         row.count++;
+        row.newestAt = Math.max(row.newestAt ?? entry.t, entry.t);
         if (ageMs > row.oldestMs) {
           row.oldestMs = ageMs;
           row.oldestAt = entry.t;

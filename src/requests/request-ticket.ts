@@ -80,11 +80,12 @@ export class TicketPath {
 
   /**
    * The requests in flight by method and route now (InFlightRoutes.read): a walk of them, for reads and a cluster
-   * worker's reports only; `minMs`: those in flight at least that long. A cluster's monitor: the workers' merged.
+   * worker's reports only; `minMs`: those in flight at least that long, and those admitted at or before `keptUpTo`.
+   * A cluster's monitor: the workers' merged.
    */
-  routesInFlight(minMs = 0): Map<string, RouteInFlight> {
+  routesInFlight(minMs = 0, keptUpTo = Number.NEGATIVE_INFINITY): Map<string, RouteInFlight> {
     if (this.source !== null) return this.source();
-    return this.routes.read(this.parts.lifecycle.inFlightAges, minMs);
+    return this.routes.read(this.parts.lifecycle.inFlightAges, minMs, keptUpTo);
   }
 
   /** Makes routesInFlight() read `source` (the aggregator's merge of its workers' reports). */
