@@ -340,7 +340,7 @@ export class Aggregator {
         // After the hand-over ledger nothing is merged: a closing worker takes its report to the successor.
         if (!this.handedOver)
           this.merger.mergeFrame(entry, msg, (msg.p as ClusterProcess | undefined) ?? null);
-        if (msg.sync !== undefined) this.syncRound.answered(entry);
+        if (msg.sync !== undefined) this.syncRound.answered(entry, msg.sync);
         if (msg.bye === true) this.acknowledge(entry, peer, msg);
         return;
       case 'q':

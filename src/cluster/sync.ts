@@ -13,7 +13,8 @@ export class SyncRound {
   /** When a cluster read last ran the callbacks (due()). */
   private collectedAt = Number.NEGATIVE_INFINITY;
   private seq = 0;
-  private readonly waiting = new Map<string, () => void>();
+  /** The workers the round under way waits for: its number (their answer's `sync`), and what ends the wait. */
+  private readonly waiting = new Map<string, { n: number; done: () => void }>();
 
   constructor(
     private readonly workers: WorkerTable,
@@ -35,9 +36,14 @@ export class SyncRound {
     return q.maxAgeMs;
   }
 
-  /** A report (with a sync number) or a disconnection of this worker ends its wait. */
-  answered(entry: WorkerEntry): void {
-    this.waiting.get(entry.id)?.();
+  /**
+   * A report answering the round under way (its sync number `n`) or a disconnection of this worker (no `n`) ends its
+   * wait. A late answer to an earlier round (one that timed out, under load) does not: it carries what the worker
+   * recorded before this round asked, so the read would be served without the rest and marked complete.
+   */
+  answered(entry: WorkerEntry, n?: unknown): void {
+    const w = this.waiting.get(entry.id);
+    if (w !== undefined && (n === undefined || n === w.n)) w.done();
   }
 
   /**
@@ -71,13 +77,16 @@ export class SyncRound {
       const timer = setTimeout(resolve, this.timeoutMs);
       timer.unref();
       for (const w of asked) {
-        this.waiting.set(w.id, () => {
-          answered.add(w.id);
-          this.waiting.delete(w.id);
-          if (answered.size === asked.length) {
-            clearTimeout(timer);
-            resolve();
-          }
+        this.waiting.set(w.id, {
+          n,
+          done: () => {
+            answered.add(w.id);
+            this.waiting.delete(w.id);
+            if (answered.size === asked.length) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
         });
         w.peer?.send({ t: 'sync', n, ...(routes ? { rf: true } : {}), ...(gauges ? { cg: true } : {}) });
       }
