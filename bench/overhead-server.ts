@@ -169,9 +169,41 @@ async function koa(): Promise<Server> {
   const { default: Koa } = await import('koa');
   const { default: Router } = await import('@koa/router');
   const app = new Koa();
-  if (variant === 'sysvitals') {
+  if (variant === 'sysvitals' || variant === 'monitor-idle') {
     const { createMonitor } = (await import(adapterUrl('koa'))) as typeof import('../src/adapters/koa.js');
-    app.use(createMonitor({ adminToken: TOKEN }).middleware());
+    const monitor = createMonitor({ adminToken: TOKEN, ...ablatedOptions() });
+    // monitor-idle (diagnosis): the monitor running, its middleware not installed (as SV_ABLATE=idle).
+    if (variant === 'sysvitals' && !ablate.has('idle')) app.use(monitor.middleware());
+  } else if (variant === 'hook') {
+    // Diagnosis (issue 18): one empty middleware returning next()'s promise, what any Koa middleware costs.
+    app.use((_ctx, next) => next());
+  } else if (variant === 'hook-clock') {
+    // Diagnosis: an empty middleware that reads the clock, and the end told by Node's finish channel (the shape of
+    // sysvitals' path without its bookkeeping), as Fastify's hook-clock.
+    const { subscribe } = await import('node:diagnostics_channel');
+    const { performance } = await import('node:perf_hooks');
+    const START = Symbol('start');
+    let sum = 0;
+    subscribe('http.server.response.finish', (m) => {
+      const res = (m as { response: Record<symbol, number> }).response;
+      sum += performance.now() - (res[START] ?? 0);
+    });
+    app.use((ctx, next) => {
+      (ctx.res as unknown as Record<symbol, number>)[START] = performance.now();
+      return next();
+    });
+    process.on('exit', () => sum);
+  } else if (variant === 'spin') {
+    // Diagnosis (issue 18): bare slowed by user-mode work alone, SV_SPIN_US µs of it per request (default 4, a busy
+    // wait on the clock: no allocation, no syscall, no listener). What being slower costs a server in this bench by
+    // itself (its kernel time per request, its load generator's wake-ups), to set beside sysvitals' figures.
+    const { performance } = await import('node:perf_hooks');
+    const spinMs = Number(process.env.SV_SPIN_US ?? '4') / 1000;
+    app.use((_ctx, next) => {
+      const until = performance.now() + spinMs;
+      while (performance.now() < until);
+      return next();
+    });
   } else if (variant === 'prom-client') {
     // What a Koa user writes with prom-client: one labelled histogram observed per request.
     const client = await import('prom-client');

@@ -6,6 +6,12 @@
 // loaded by its own autocannon (-c connections) on CPU 1: a change of the host's speed during the run (this VM's
 // neighbours: ±20 % between runs seconds apart on 2026-12-03) falls on both at once, where the sequential
 // rounds read it as a difference between variants. The ratio is of their CPU per request in the same seconds.
+// --paired --settled: each round starts its two servers 25 s before a minute boundary, measures the window above
+// (3 s after the start: what --paired alone reads), loads them on until 3 s past the boundary (the monitor's first
+// history flush, its first samples, and the first close of a whole set of connections, after which V8 re-optimizes
+// Node's HTTP code in both servers, all fall there), then measures a second window of --duration s on the same
+// servers: the steady state. Both windows are reported, the settled one as its own table (issue 18: in the early
+// window the sysvitals process was still compiling far more than bare, a start-up cost, not one per request).
 // --split [--rate 3000 | 2000,5000] [--load-cpu cross|free] [--pacer even|autocannon] [--no-align]: each round
 // serves bare and the variant in the same seconds, EACH ON ITS OWN CORE (bare on CPU 0 and the variant on CPU 1 in odd
 // rounds, swapped in even ones, so a core's asymmetry cancels), each at the same fixed request rate well below
@@ -80,6 +86,11 @@ const { values: flags } = parseArgs({
     source: { type: 'boolean', default: false },
     /** Bare and the variant served at the same time, both on CPU 0, each by its own autocannon on CPU 1. */
     paired: { type: 'boolean', default: false },
+    /**
+     * --paired only: each round also measures a second window on the same two servers once they are settled (past
+     * their first minute boundary, its history flush and a whole connection cycle): see SETTLE_LEAD_MS.
+     */
+    settled: { type: 'boolean', default: false },
     ...SPLIT_OPTIONS,
     /** --split only: the baseline is sysvitals from this directory (another build's dist/), not the bare framework. */
     against: { type: 'string' },
@@ -96,6 +107,10 @@ if (flags.against !== undefined && !flags.split) {
 }
 if (flags.against !== undefined && !existsSync(`${flags.against}/adapters/fastify.cjs`)) {
   console.error(`bench/overhead.ts: --against ${flags.against}: not a build (no adapters/fastify.cjs there)`);
+  process.exit(1);
+}
+if (flags.settled && !flags.paired) {
+  console.error('bench/overhead.ts: --settled adds a window to --paired rounds; pass --paired too');
   process.exit(1);
 }
 if (flags.split && flags.paired) {
@@ -202,8 +217,40 @@ async function measure(framework: string, variant: string): Promise<Run> {
   }
 }
 
-/** Bare and `variant` at the same time on CPU 0 (--paired): the same seconds of the host for both. */
-async function measurePair(framework: string, variant: string): Promise<[bare: Run, other: Run]> {
+/** --settled: how long before a minute boundary a round's servers start (the early window ends well before it). */
+const SETTLE_LEAD_MS = 25_000;
+
+/** The runs of a loaded window of two servers (loadTogether's figures and each server's RSS). */
+function pairRuns(servers: { child: ChildProcess }[], loaded: Loaded[]): [Run, Run] {
+  return servers.map(({ child }, i): Run => {
+    const { cannon, cpuUsPerReq, userUsPerReq, sysUsPerReq, errors } = loaded[i] as Loaded;
+    return {
+      rps: cannon.requests.average,
+      userUs: userUsPerReq,
+      sysUs: sysUsPerReq,
+      p99: cannon.latency.p99,
+      cpuUsPerReq,
+      rssMb: procRssMb(child.pid as number),
+      errors,
+    };
+  }) as [Run, Run];
+}
+
+/**
+ * Bare and `variant` at the same time on CPU 0 (--paired): the same seconds of the host for both. With --settled,
+ * also a second window on the same servers once settled (`settled`); without, `settled` is undefined.
+ */
+async function measurePair(
+  framework: string,
+  variant: string,
+): Promise<{ early: [bare: Run, other: Run]; settled?: [bare: Run, other: Run] }> {
+  let boundary: number | undefined;
+  if (flags.settled) {
+    const now = Date.now();
+    boundary = Math.ceil(now / 60_000) * 60_000;
+    if (boundary - now < SETTLE_LEAD_MS) boundary += 60_000;
+    await new Promise((r) => setTimeout(r, (boundary as number) - SETTLE_LEAD_MS - now));
+  }
   // allSettled, not all: a peer that is not installed rejects while its bare partner is already up, and that
   // partner must be stopped too (with Promise.all it was left running, idle, until the machine's next restart).
   const started = await Promise.allSettled([startServer(framework, 'bare'), startServer(framework, variant)]);
@@ -216,20 +263,17 @@ async function measurePair(framework: string, variant: string): Promise<[bare: R
       pids: [child.pid as number],
     }));
     if (warmup > 0) await loadTogether(targets, warmup, connections);
-    const loaded = await loadTogether(targets, duration, connections);
-    const runs = servers.map(({ child }, i): Run => {
-      const { cannon, cpuUsPerReq, userUsPerReq, sysUsPerReq, errors } = loaded[i] as Loaded;
-      return {
-        rps: cannon.requests.average,
-        userUs: userUsPerReq,
-        sysUs: sysUsPerReq,
-        p99: cannon.latency.p99,
-        cpuUsPerReq,
-        rssMb: procRssMb(child.pid as number),
-        errors,
-      };
-    });
-    return runs as [Run, Run];
+    const early = pairRuns(servers, await loadTogether(targets, duration, connections));
+    if (boundary === undefined) return { early };
+    // On until 3 s past the boundary (at least 5 s: a new set of connections, closed at its end), then measured.
+    const until = Math.max(5, Math.ceil((boundary + 3000 - Date.now()) / 1000));
+    if (Date.now() > boundary - 1000)
+      console.log(
+        `${framework}/${variant}: the early window ended ${((Date.now() - boundary) / 1000).toFixed(1)} s past the minute boundary: the settled window still follows the flush`,
+      );
+    await loadTogether(targets, until, connections);
+    const settled = pairRuns(servers, await loadTogether(targets, duration, connections));
+    return { early, settled };
   } finally {
     for (const { child } of servers) child.kill('SIGTERM');
     await Promise.all(servers.map(({ child }) => exited(child)));
@@ -280,6 +324,8 @@ const runs = new Map<string, Run[]>(); // key framework/variant, one entry per r
 const bareOf = new Map<string, Run[]>();
 /** --paired: each variant's own bare runs, served in the same seconds as its runs (same index). */
 const pairedBare = new Map<string, Run[]>();
+/** --paired --settled: the settled window's runs, bare and the variant, by framework/variant (one pair per round). */
+const settledPairs = new Map<string, [bare: Run, other: Run][]>();
 const unavailable = new Map<string, string>();
 const splitRounds = new Map<string, SplitWindow[][]>(); // --split: key framework/variant, one entry per round
 const startedAt = new Date().toISOString().slice(11, 16);
@@ -315,16 +361,21 @@ for (let round = 1; round <= rounds; round++) {
         const key = `${framework}/${variant}`;
         if (unavailable.has(key)) continue;
         try {
-          const [bare, run] = await measurePair(framework, variant);
+          const { early, settled } = await measurePair(framework, variant);
+          const [bare, run] = early;
           for (const [k, r] of [
             [`${framework}/bare`, bare],
             [key, run],
           ] as const)
             runs.set(k, [...(runs.get(k) ?? []), r]);
           pairedBare.set(key, [...(pairedBare.get(key) ?? []), bare]);
-          console.log(
-            `round ${round} ${key.padEnd(30)} bare ${bare.cpuUsPerReq.toFixed(1)} µs/req (user ${bare.userUs.toFixed(1)}, sys ${bare.sysUs.toFixed(1)}) ${bare.rps.toFixed(0)} req/s, ${variant} ${run.cpuUsPerReq.toFixed(1)} µs/req (user ${run.userUs.toFixed(1)}, sys ${run.sysUs.toFixed(1)}) ${run.rps.toFixed(0)} req/s: ${(run.cpuUsPerReq / bare.cpuUsPerReq).toFixed(3)}`,
-          );
+          const line = (label: string, [b, r]: [Run, Run]) =>
+            `round ${round} ${label.padEnd(30)} bare ${b.cpuUsPerReq.toFixed(1)} µs/req (user ${b.userUs.toFixed(1)}, sys ${b.sysUs.toFixed(1)}) ${b.rps.toFixed(0)} req/s, ${variant} ${r.cpuUsPerReq.toFixed(1)} µs/req (user ${r.userUs.toFixed(1)}, sys ${r.sysUs.toFixed(1)}) ${r.rps.toFixed(0)} req/s: ${(r.cpuUsPerReq / b.cpuUsPerReq).toFixed(3)}`;
+          console.log(line(settled ? `${key} early` : key, early));
+          if (settled) {
+            settledPairs.set(key, [...(settledPairs.get(key) ?? []), settled]);
+            console.log(line(`${key} settled`, settled));
+          }
         } catch (err) {
           const e = err as Error & { unavailable?: boolean };
           if (e.unavailable) unavailable.set(key, e.message);
@@ -481,7 +532,28 @@ const split = flags.paired
         ),
     ].join('\n')
   : '';
-console.log(`\n${table}\n\n${targets}\n${split ? `\n${split}\n` : ''}`);
+// --settled: the second window of each round (the same servers past their first minute boundary), and how it
+// compares with the early window of the same round (early / settled ratio, per round).
+const settledTable =
+  settledPairs.size === 0
+    ? ''
+    : [
+        '| framework | variant | settled window: CPU/request ratio, mean (95% CI) | ≤ 1.03 | added user µs/req | added kernel µs/req | early window of the same rounds: ratio | early / settled |',
+        '|---|---|---|---|---|---|---|---|',
+        ...[...settledPairs].map(([key, pairs]) => {
+          const [framework, variant] = key.split('/') as [string, string];
+          const ratio = (p: [Run, Run]) => p[1].cpuUsPerReq / p[0].cpuUsPerReq;
+          const settledRatios = pairs.map(ratio);
+          const earlyRuns = runs.get(key) ?? [];
+          const earlyBare = pairedBare.get(key) ?? [];
+          const earlyRatios = earlyRuns.map((r, i) => r.cpuUsPerReq / (earlyBare[i] as Run).cpuUsPerReq);
+          const ci = meanInterval(settledRatios);
+          return `| ${framework} | ${PEER_LABEL[variant] ?? variant} | ${formatInterval(ci, 3)} | ${verdictBelow(ci, 1.03)} | ${formatInterval(meanInterval(pairs.map((p) => p[1].userUs - p[0].userUs)), 2)} | ${formatInterval(meanInterval(pairs.map((p) => p[1].sysUs - p[0].sysUs)), 2)} | ${formatInterval(meanInterval(earlyRatios), 3)} | ${formatInterval(meanInterval(earlyRatios.map((e, i) => e / (settledRatios[i] as number))), 3)} |`;
+        }),
+      ].join('\n');
+console.log(
+  `\n${table}\n\n${targets}\n${split ? `\n${split}\n` : ''}${settledTable ? `\n${settledTable}\n` : ''}`,
+);
 for (const [key, reason] of unavailable) console.log(`not measured: ${key}: ${reason}`);
 const failures = rows.filter((r) => r.errors > 0);
 for (const r of failures)
@@ -490,7 +562,7 @@ for (const r of failures)
 if (!flags['no-write']) {
   const section = [
     machineLine(),
-    `\`npx tsx bench/overhead.ts${flags.paired ? ' --paired' : ''}\`: GET /users/:id (JSON), autocannon -c ${connections}, ${rounds} ${flags.paired ? 'rounds' : 'interleaved rounds'} of ${duration} s after a ${warmup} s warm-up,`,
+    `\`npx tsx bench/overhead.ts${flags.paired ? ' --paired' : ''}${flags.settled ? ' --settled' : ''}\`: GET /users/:id (JSON), autocannon -c ${connections}, ${rounds} ${flags.paired ? 'rounds' : 'interleaved rounds'} of ${duration} s after a ${warmup} s warm-up,`,
     flags.paired
       ? `bare and each variant served at the same time, both servers ${pinned ? 'pinned to CPU 0 (sharing it), each loaded by its own autocannon pinned to CPU 1' : 'not pinned'};`
       : `${pinned ? 'server pinned to CPU 0 and autocannon to CPU 1' : 'not pinned'};`,
@@ -504,6 +576,14 @@ if (!flags['no-write']) {
     targets,
     '',
     ...(split ? ['utime and stime over the same seconds, the variant minus bare:', '', split, ''] : []),
+    ...(settledTable
+      ? [
+          `--settled: each round's servers started ${SETTLE_LEAD_MS / 1000} s before a minute boundary; the tables above are their early window (as --paired alone); this one is a second window of ${duration} s on the same servers from 3 s past the boundary (past their first history flush and a whole connection cycle):`,
+          '',
+          settledTable,
+          '',
+        ]
+      : []),
     ...[...unavailable].map(([key, reason]) => `Not measured: ${key}: ${reason}`),
     rounds < 7 || duration < 10
       ? '**Short run** (fewer than 7 rounds or under 10 s): a check that the benchmark works, not figures to quote.'
