@@ -18,7 +18,8 @@ export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly numbe
   for (let i = 0; i <= n; i++) out[i] = 0;
   if (isCountsView(h)) return viewBuckets(h, boundsUs, out);
   if (h.totalCount === 0) return 0;
-  // Histograms built by src/latency/histogram.ts are JS ones; anything else (WASM) is converted once.
+  // Histograms built by src/latency/histogram.ts are JS ones (the only kind sysvitals builds); anything else goes
+  // through encodeHistogram, which refuses it.
   const js =
     h instanceof hdrLibrary().JsHistogram ? h : (decodeHistogram(encodeHistogram(h)) as Hdr.JsHistogram);
   // Walk only the slots between the smallest and largest recorded values.
