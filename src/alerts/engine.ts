@@ -298,8 +298,8 @@ export class AlertSystem {
     // A value that is no reading (disk_full_in's "no time to full", NaN) leaves the last one read.
     if (Number.isFinite(obs.value)) alert.value = round(obs.value);
     // The message follows the value while the alert is active ("not succeeded for 900 s", not the 600 s of
-    // when it fired); a clearing reading leaves the last active message.
-    if (!obs.clear) alert.message = obs.message(alert.severity);
+    // when it fired); a clearing reading leaves the last active message, unless it has one of its own.
+    alert.message = obs.clear ? (obs.clearMessage?.() ?? alert.message) : obs.message(alert.severity);
     if (obs.clear) {
       this.clear(state, now, events);
       return;

@@ -6,6 +6,7 @@ import { wellFormed } from '../custom/well-formed.js';
 import { errorRateOf, type HistoryPoint } from '../history/point.js';
 import type { MetricsSnapshot } from '../types.js';
 import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS } from './anomaly-detector.js';
+import { CountModel } from './count-model.js';
 import { LeakDetector } from './memory-leak.js';
 import { forecast, formatSpan } from './predict.js';
 import {
@@ -21,7 +22,7 @@ import {
   type DiskFullRuleConfig,
   type MemoryLeakRuleConfig,
 } from './rule-options.js';
-import { decodeDetectorStates, encodeDetectorStates } from './saved-state.js';
+import { decodeCountStates, decodeDetectorStates, encodeDetectorStates } from './saved-state.js';
 import { SeriesBuffer } from './series-buffer.js';
 
 export type { AnalyticsObservation, PredictRule };
@@ -79,6 +80,10 @@ export class Analytics {
   private readonly detectors = new Map<string, AnomalyDetector>();
   private readonly custom = new Map<string, { sum: number; n: number }>();
   private scores: AnomalyScores = { scored_at: null, scores: {} };
+  /** The count evidence of the two count series (count-model.ts). */
+  private readonly counts = newCountModels();
+  /** The series whose last episode was just accepted (its level taken as the usual one). */
+  private readonly accepted = new Set<string>();
   private readonly disks = new Map<string, SeriesBuffer>();
   private readonly leaks = { heap: new LeakDetector(), rss: new LeakDetector() };
   private readonly predictBuffers = new Map<string, SeriesBuffer>();
@@ -128,14 +133,22 @@ export class Analytics {
   /** Scores a closed 1-minute point: returns the scores (also kept for the snapshot). */
   scorePoint(point: HistoryPoint): Record<string, number> {
     const out: Record<string, number> = {};
-    const score = (name: string, det: AnomalyDetector, v: number) => {
-      const value = round(Math.max(det.update(v), det.episodeScore));
+    this.accepted.clear();
+    const score = (name: string, det: AnomalyDetector, v: number, count?: CountModel, countScore = 0) => {
+      det.update(v, count?.returning, this.config.anomaly.warning);
+      const value = round(Math.max(det.monitorScore, countScore));
+      if (det.accepted || count?.accepted) this.accepted.add(name);
       if (det.count > ANOMALY_LEARNING_POINTS) out[name] = value;
     };
     for (const [name, read] of Object.entries(POINT_SERIES)) {
       const v = read(point);
       const det = this.detectors.get(name);
-      if (det && Number.isFinite(v)) score(name, det, v);
+      if (!det || !Number.isFinite(v)) continue;
+      // The count series' exact evidence, read before the detector learns the minute (its resolution).
+      const count = name === 'request_rate' || name === 'error_rate' ? this.counts[name] : undefined;
+      const failed = (point.errors_5xx ?? 0) + (point.errors_aborted_failed ?? 0);
+      const counted = name === 'request_rate' ? point.requests : failed;
+      score(name, det, v, count, count?.update(counted, point.requests, det.resolution / 100));
     }
     for (const [name, acc] of this.custom) {
       if (acc.n === 0) continue;
@@ -203,7 +216,10 @@ export class Analytics {
   exportState(): string {
     const states: Array<[string, Float64Array]> = [];
     for (const [name, det] of this.detectors) if (det.count > 0) states.push([name, det.state]);
-    return encodeDetectorStates(states);
+    return encodeDetectorStates(
+      states,
+      Object.entries(this.counts).map(([name, c]) => [name, c.state]),
+    );
   }
 
   /** Restores what exportState wrote; anything unreadable is ignored (the detectors start fresh). */
@@ -218,6 +234,12 @@ export class Analytics {
       }
       this.detectors.set(name, new AnomalyDetector(DEFAULT_DETECTOR_PARAMS, state));
       restored++;
+    }
+    // The count models (a state saved before them has none: they start fresh).
+    const p = DEFAULT_DETECTOR_PARAMS;
+    for (const [name, state] of decodeCountStates(json)) {
+      if (name === 'request_rate' || name === 'error_rate')
+        this.counts[name] = new CountModel(this.counts[name].kind, p.episodeMax, p.holdOff, state);
     }
     return restored;
   }
@@ -239,6 +261,7 @@ export class Analytics {
     if (!r.enabled) return;
     // An onset is reported once by the detector, then held off: the scores keep the onset's for the
     // episode, so that the pending time can pass and the alert clears when the episode ends.
+    const accepted = this.accepted;
     for (const [series, score] of Object.entries(this.scores.scores)) {
       if (r.series && !r.series.includes(series)) continue;
       out.push({
@@ -254,6 +277,11 @@ export class Analytics {
         warningLevel: r.warning,
         criticalLevel: r.critical,
         message: () => `Anomaly on ${series}: score ${score.toFixed(3)}`,
+        // An episode that lasted episodeMax points ends without a return: the notice says so.
+        ...(accepted.has(series) && {
+          clearMessage: () =>
+            `Anomaly on ${series}: the level of the last ${EPISODE_HOURS} h is taken as its usual level (not a return: no longer alerted)`,
+        }),
       });
     }
   }
@@ -327,6 +355,18 @@ export class Analytics {
       });
     }
   }
+}
+
+/** The episode's longest hold, in hours of 1-minute points (the clearing notice names it). */
+const EPISODE_HOURS = DEFAULT_DETECTOR_PARAMS.episodeMax / 60;
+
+/** The count models of request_rate (a drop) and error_rate (a rise). */
+function newCountModels(): Record<'request_rate' | 'error_rate', CountModel> {
+  const p = DEFAULT_DETECTOR_PARAMS;
+  return {
+    request_rate: new CountModel('drop', p.episodeMax, p.holdOff),
+    error_rate: new CountModel('rise', p.episodeMax, p.holdOff),
+  };
 }
 
 function round(v: number): number {

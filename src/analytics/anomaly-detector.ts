@@ -15,12 +15,20 @@
 
 import type { StateSegment } from './detector-codec.js';
 import { DEFAULT_DETECTOR_PARAMS, type DetectorParams } from './detector-params.js';
+import {
+  EPISODE,
+  episodeAccepted,
+  episodeRunning,
+  LONG_HOLD,
+  ONSET,
+  ONSET_SCORE,
+  stepEpisode,
+} from './episode.js';
 import { phasePeriod, phaseStateLayout, phaseStateSize, phaseUpdate } from './phase-model.js';
 
 export { DEFAULT_DETECTOR_PARAMS, type DetectorParams } from './detector-params.js';
+export { LONG_HOLD, ONSET_SCORE, RETURN_SCORE } from './episode.js';
 
-/** The score of an onset: a feature `onsetRatio` times its record. */
-export const ONSET_SCORE = 0.99;
 /** The highest score below a value outside the seen range (which scores 1). */
 const MAX_RECORD_SCORE = 0.999;
 /** Scores during the hold-off after an onset stay at or below this. */
@@ -37,20 +45,13 @@ const SHORT = 6;
 const LONG_STEP = 7;
 const SHORT_STEP = 8;
 const HOLD = 9;
-const ONSET = 10;
-/** At the onset: the baseline and the value's signed distance from it (the episode's reference). */
-const ONSET_MEAN = 11;
-const ONSET_DIST = 12;
-/** Whether the last value still stood at least half the onset's distance from the onset's baseline. */
-const PERSISTS = 13;
+// Slots 10 to 13 and 27 are the monitor's episode's (episode.ts).
 const DRIFT_MEAN = 14;
 const DRIFT_VAR = 15;
 /** The context model: the smoothed share of unseen contexts and its decayed record. */
 const CTX_NOVEL = 16;
 const CTX_RECORD = 17;
 const RECORDS = 18;
-/** Points left in the monitor's episode (its own count: a second onset inside a hold-off restarts it). */
-const EPISODE = RECORDS + 9;
 /**
  * Features: above/below the slow baseline, step, short mean above/below the slow baseline, noise
  * flattening, noise agitation, above/below the drift baseline.
@@ -130,6 +131,8 @@ export class AnomalyDetector {
   private readonly phaseAt: number;
   /** The slot of the decayed share of readings that were exactly 0. */
   private readonly zerosAt: number;
+  /** The monitor's score of the last value (monitorScore). */
+  private lastMonitorScore = 0;
 
   constructor(params: DetectorParams = DEFAULT_DETECTOR_PARAMS, state?: Float64Array) {
     this.params = params;
@@ -155,18 +158,45 @@ export class AnomalyDetector {
   }
 
   /**
-   * The onset's score while its episode lasts, 0 otherwise: what an alert rule reads. An episode
-   * lasts through the hold-off while each value stays on the onset's side of the baseline the onset
-   * was measured against, at least half as far from it (a level shift, not a blip).
+   * The onset's score while its episode lasts, 0 otherwise. An episode lasts while the values stay on the
+   * onset's side of the baseline the onset was measured against, at least half as far from it (a level
+   * shift, not a blip): for the hold-off, or up to `episodeMax` points for a level shift (episode.ts).
    */
   get episodeScore(): number {
-    return (this.state[EPISODE] as number) > 0 && this.state[PERSISTS] === 1
-      ? (this.state[ONSET] as number)
-      : 0;
+    return episodeRunning(this.state) ? (this.state[ONSET] as number) : 0;
   }
 
-  /** Scores `value` against the past, then learns it. A non-finite value scores 0 and is skipped. */
-  update(value: number): number {
+  /**
+   * What the monitor reads for the last value: the episode's score while it lasts, else the detector's,
+   * at most RETURN_SCORE for a return to the usual level in the hold-off after an episode (0 before any
+   * value; not saved: the next value sets it).
+   */
+  get monitorScore(): number {
+    return this.lastMonitorScore;
+  }
+
+  /** Whether the last episode ended by lasting `episodeMax` points (its level taken as the usual one), in the hold-off after. */
+  get accepted(): boolean {
+    return episodeAccepted(this.state);
+  }
+
+  /** The series' resolution as the values so far give it: the smallest change that counts. */
+  get resolution(): number {
+    const s = this.state;
+    return s[N] === 0
+      ? 0
+      : resolutionOf(this.params, s[LO] as number, s[HI] as number, s[this.zerosAt] as number);
+  }
+
+  /**
+   * Scores `value` against the past, then learns it. A non-finite value scores 0 and is skipped.
+   * `returning`: the caller knows the value is a return from a shift the detector may not have seen (the
+   * count models': count-model.ts), so no episode starts on it and the monitor reads at most RETURN_SCORE
+   * for it; `longHold`: an episode of a level shift whose onset scored at least this lasts while its shift
+   * does (up to `episodeMax` points), another the hold-off at most (the monitor passes its rule's warning).
+   * The score returned (NAB's output) is the same whatever the two.
+   */
+  update(value: number, returning = false, longHold = LONG_HOLD): number {
     if (!Number.isFinite(value)) return 0;
     const s = this.state;
     const p = this.params;
@@ -232,6 +262,7 @@ export class AnomalyDetector {
     }
 
     let score = 0;
+    let monitor = 0;
     if (n >= p.warmup) {
       score = Math.max(ratioScore(ratio, p.onsetRatio), contextScore);
       // Beyond the range by its tolerance, and by at least the resolution (a range of 0, or one far
@@ -248,30 +279,10 @@ export class AnomalyDetector {
       } else if (score >= ONSET_SCORE) {
         s[HOLD] = p.holdOff;
       }
-      // The monitor's episode: while the series stays on the onset's side of the baseline at least
-      // half as far, it keeps the onset's score. A second onset inside it (the first one over, or a
-      // stronger one) starts a new episode, so that a real incident minutes after a noise onset is
-      // carried through the alert's pending time instead of being capped with the held output.
-      // A value back within half the onset's distance of the baseline the onset left is a return to the
-      // usual level: its jump and the noise it stirs are the blip's, and it starts no episode.
-      const left = s[EPISODE] as number;
-      let start = left <= 0 && raw >= ONSET_SCORE;
-      if (left > 0) {
-        s[EPISODE] = left - 1;
-        const dist = s[ONSET_DIST] as number;
-        const d = value - (s[ONSET_MEAN] as number);
-        if (s[PERSISTS] === 1 && !(dist > 0 ? d >= dist / 2 : d <= dist / 2)) s[PERSISTS] = 0;
-        const back = p.returnGuard > 0 && Math.abs(d) < Math.abs(dist) / 2;
-        start = raw >= ONSET_SCORE && !back && (s[PERSISTS] === 0 || raw > (s[ONSET] as number));
-      }
-      if (start) {
-        s[EPISODE] = p.holdOff;
-        s[ONSET] = raw;
-        s[ONSET_MEAN] = mean;
-        s[ONSET_DIST] = value - mean;
-        s[PERSISTS] = 1;
-      }
+      const distance = Math.abs(value - mean) / sd;
+      monitor = stepEpisode(s, p, { value, mean, raw, score, distance, returning, longHold });
     }
+    this.lastMonitorScore = monitor;
 
     // Learn: baseline, short means, range.
     const a = Math.max(p.slowAlpha, 1 / (n + 1));

@@ -52,6 +52,11 @@ export interface DetectorParams extends PhaseParams {
   readonly recordFloor: number;
   /** 1: inside an episode, a value back near the baseline the onset left starts no new episode. */
   readonly returnGuard: number;
+  /**
+   * The monitor's episode lasts at most this many points while its shift persists (the NAB output is not
+   * concerned): then the level is taken as the series' usual level and the episode ends.
+   */
+  readonly episodeMax: number;
 }
 
 /** The one parameter set every series uses. */
@@ -76,6 +81,7 @@ export const DEFAULT_DETECTOR_PARAMS: DetectorParams = Object.freeze({
   resolutionFloor: 0.05,
   recordFloor: 1,
   returnGuard: 1,
+  episodeMax: 360,
   phaseBlock: 8,
   phaseRing: 512,
   phaseAcfMin: 0.5,

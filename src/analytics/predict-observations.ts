@@ -24,6 +24,8 @@ export interface AnalyticsObservation {
   warningLevel: number;
   criticalLevel: number;
   message: (severity: 'warning' | 'critical') => string;
+  /** The message of the clearing notice, when it is not the last active one (an anomaly accepted as the new level). */
+  clearMessage?: () => string;
 }
 
 /** A level rule that predicts: alert when its value will cross `level` within `horizonMs`. */

@@ -7,6 +7,7 @@ import {
   detectorStateSize,
   upgradeDetectorState,
 } from './anomaly-detector.js';
+import { COUNT_STATE_SIZE } from './count-model.js';
 import { packState, unpackState } from './detector-codec.js';
 
 /**
@@ -14,7 +15,10 @@ import { packState, unpackState } from './detector-codec.js';
  * base64 (`v` 4; `v` 3, the same without the share of zero readings, and `v` 2, the raw Float64Array of
  * that state, are still read).
  */
-export function encodeDetectorStates(states: Iterable<[name: string, state: Float64Array]>): string {
+export function encodeDetectorStates(
+  states: Iterable<[name: string, state: Float64Array]>,
+  counts: Iterable<[name: string, state: Float64Array]> = [],
+): string {
   const layout = detectorStateLayout(DEFAULT_DETECTOR_PARAMS);
   const series: Record<string, string> = {};
   for (const [name, state] of states) {
@@ -23,7 +27,33 @@ export function encodeDetectorStates(states: Iterable<[name: string, state: Floa
     if (packed)
       series[name] = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength).toString('base64');
   }
-  return JSON.stringify({ v: 4, size: detectorStateSize(DEFAULT_DETECTOR_PARAMS), series });
+  // The count models' states (count-model.ts), as JSON numbers: a few slots each, exact.
+  const countStates: Record<string, number[]> = {};
+  for (const [name, state] of counts) countStates[name] = Array.from(state);
+  return JSON.stringify({
+    v: 4,
+    size: detectorStateSize(DEFAULT_DETECTOR_PARAMS),
+    series,
+    counts: countStates,
+  });
+}
+
+/** The count models' states `encodeDetectorStates` saved (none in a state saved before them). */
+export function decodeCountStates(json: string): Array<[name: string, state: Float64Array]> {
+  let o: { counts?: Record<string, unknown> };
+  try {
+    o = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (typeof o?.counts !== 'object' || o.counts === null) return [];
+  const out: Array<[string, Float64Array]> = [];
+  for (const [name, slots] of Object.entries(o.counts)) {
+    if (!Array.isArray(slots) || slots.length !== COUNT_STATE_SIZE) continue;
+    if (slots.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      out.push([name, Float64Array.from(slots)]);
+  }
+  return out;
 }
 
 /** The states `encodeDetectorStates` (or an earlier version) saved; a series that does not read is left out. */
