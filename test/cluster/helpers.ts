@@ -540,13 +540,14 @@ export async function everyWorker<T extends { pid: number }>(
 /**
  * Reads `path` from every live worker, knowing which answered: each try opens one keep-alive connection (one worker
  * holds it) and asks /whoami, then `path`, on it; until every pid answered. `read` gets each answer with the times
- * (Date.now()) just before `path` was asked and just after its answer came.
+ * (Date.now()) just before `path` was asked and just after its answer came; it returns undefined for an answer to
+ * ask that worker again (one not to judge, such as a cluster read some worker did not answer the sync of in time).
  */
 export async function fromEveryWorker<T>(
   port: number,
   pids: readonly number[],
   path: string,
-  read: (body: Json, asked: number, answered: number) => T,
+  read: (body: Json, asked: number, answered: number) => T | undefined,
 ): Promise<Map<number, T>> {
   const seen = new Map<number, T>();
   await until(async () => {
@@ -556,7 +557,8 @@ export async function fromEveryWorker<T>(
       if (!seen.has(pid)) {
         const asked = Date.now();
         const r = await getOn(agent, port, path);
-        seen.set(pid, read(JSON.parse(r.body), asked, Date.now()));
+        const v = read(JSON.parse(r.body), asked, Date.now());
+        if (v !== undefined) seen.set(pid, v);
       }
     } finally {
       agent.destroy();
