@@ -67,11 +67,11 @@ describe('InFlightRoutes', () => {
 
     const read = [...routes.read(ages).values()];
     expect(read.sort((x, y) => (x.method + x.route < y.method + y.route ? -1 : 1))).toEqual([
-      // oldestAt: when the oldest was admitted, on the same clock (the cluster report carries it).
-      { method: 'GET', route: '/a/:id', count: 2, oldestMs: 1_300, oldestAt: 5_000 },
-      { method: 'GET', route: UNROUTED_ROUTE, count: 1, oldestMs: 1_000, oldestAt: 5_300 },
-      { method: 'OTHER', route: '/a/:id', count: 1, oldestMs: 1_000, oldestAt: 5_300 },
-      { method: 'POST', route: '/a/:id', count: 1, oldestMs: 1_000, oldestAt: 5_300 },
+      // oldestAt / newestAt: when the oldest / newest was admitted, on the same clock (the cluster report carries them).
+      { method: 'GET', route: '/a/:id', count: 2, oldestMs: 1_300, oldestAt: 5_000, newestAt: 5_300 },
+      { method: 'GET', route: UNROUTED_ROUTE, count: 1, oldestMs: 1_000, oldestAt: 5_300, newestAt: 5_300 },
+      { method: 'OTHER', route: '/a/:id', count: 1, oldestMs: 1_000, oldestAt: 5_300, newestAt: 5_300 },
+      { method: 'POST', route: '/a/:id', count: 1, oldestMs: 1_000, oldestAt: 5_300, newestAt: 5_300 },
     ]);
     ages.untrack(a1);
     expect(routes.read(ages).get('GET /a/:id')).toEqual({
@@ -80,6 +80,7 @@ describe('InFlightRoutes', () => {
       count: 1,
       oldestMs: 1_000,
       oldestAt: 5_300, // a2's admission: a1, the older, has ended
+      newestAt: 5_300,
     });
   });
 
