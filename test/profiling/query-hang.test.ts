@@ -168,7 +168,20 @@ describe.skipIf(!pgUp && !CI)('db_query_p95 with PostgreSQL queries in flight', 
       expect(queriesAlert(m)[0]?.value).toBeGreaterThanOrEqual(clock.t - sentAt);
     }
     expect(m.queries.windowSummary()).toEqual({ count: 1, p95_ms: expect.any(Number) });
-    // Release it: cancel the backend; the query fails once and counts once, no longer in flight.
+    // Release it: cancel the backend; the query fails once and counts once, no longer in flight. First wait (a guard:
+    // the steps above run on the injected clock, in ms) until the server has the statement: in a clean-clone CI run
+    // the cancel came before it did, and cancelled nothing.
+    await expect
+      .poll(
+        async () =>
+          (
+            await admin.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%${marker}%' AND state = 'active' AND pid <> pg_backend_pid()`,
+            )
+          ).rows[0]?.n,
+        { timeout: 30_000, interval: 50 },
+      )
+      .toBe(1);
     const cancelled = await admin.query(
       `SELECT pg_cancel_backend(pid) AS ok FROM pg_stat_activity WHERE query LIKE '%${marker}%' AND pid <> pg_backend_pid()`,
     );
