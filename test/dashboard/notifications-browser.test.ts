@@ -13,6 +13,8 @@ import { type Receiver, startReceiver } from '../channels/receiver.js';
 import { BASE, type Served, serveAdmin } from '../http/stream-helpers.js';
 import { type Browser, DEFAULT_VIEWPORT, launch, MISSING, openPage, skipBrowser } from './browser-helpers.js';
 
+const WINDOW_CRON = `0 3 * * ${(new Date().getUTCDay() + 3) % 7}`;
+
 if (skipBrowser) console.warn(`notifications browser test skipped: ${MISSING}`);
 
 const TOKEN = 'notifications-browser-token';
@@ -45,7 +47,9 @@ describe.skipIf(skipBrowser)('dashboard notifications panel in Chromium', () => 
       },
       routing: { groupWaitMs: 0 },
       channels: [{ type: 'webhook', name: 'ops-hook', url: `${rx.origin}/hook` }],
-      maintenance: [{ name: 'sunday-backup', cron: '0 3 * * 0', durationMs: 7_200_000 }],
+      // A weekly window on a day three days from today (real clock): never open while the test runs (at '0 3 * * 0'
+      // a Sunday run from 03:00 UTC found it open, and the alert it expects to be sent was held).
+      maintenance: [{ name: 'sunday-backup', cron: WINDOW_CRON, durationMs: 7_200_000 }],
     });
     served = await serveAdmin(monitor, { adminToken: TOKEN });
     base = `${served.url}${BASE}/`;
@@ -85,7 +89,7 @@ describe.skipIf(skipBrowser)('dashboard notifications panel in Chromium', () => 
     await row.waitFor();
     expect(await row.textContent()).toContain('rule=app_cpu');
     expect(await row.locator('.badge').textContent()).toBe('active');
-    expect(await page.locator('#windows [data-window="sunday-backup"]').textContent()).toContain('0 3 * * 0');
+    expect(await page.locator('#windows [data-window="sunday-backup"]').textContent()).toContain(WINDOW_CRON);
     await page.locator('#alert-history-box summary').click();
     await page.locator('#alert-history [data-rule="app_cpu"][data-suppressed="silenced"]').waitFor();
 
