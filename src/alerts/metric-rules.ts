@@ -10,6 +10,7 @@ import { didYouMean } from '../options/option-keys.js';
 import type { MetricsSnapshot } from '../types.js';
 import { parseMetricPath, resolveMetric } from './metric-path.js';
 import type { AlertObservation, ObservationSource } from './observations.js';
+import { DEFAULT_SEVERITY_HOLD_MS, MAX_SEVERITY_HOLD_MS } from './thresholds.js';
 
 /** A threshold rule on any snapshot figure (`alerts.metricRules`), e.g. a custom metric. */
 export interface MetricRuleOptions {
@@ -26,6 +27,12 @@ export interface MetricRuleOptions {
   clear?: number;
   /** Pending time in ms. @defaultValue 0 */
   for?: number;
+  /**
+   * The severity hold, ms: a critical alert falls back to warning only once every reading for this long was past
+   * its de-escalation level, and one that fell back escalates again only once every reading for this long was
+   * critical (as the built-in level rules' `severityHoldMs`). 0 turns it off; at most a day. @defaultValue 60000
+   */
+  severityHoldMs?: number;
   /** A custom metric's label set to read (instead of the sum over label sets). */
   labels?: Record<string, string>;
   /** 'below' raises when the value falls to the level or under it. @defaultValue 'above' */
@@ -53,6 +60,8 @@ export interface MetricRuleConfig {
   readonly clear: number;
   readonly deescalate: number;
   readonly for: number;
+  /** The severity hold, ms (0: off). */
+  readonly severityHoldMs: number;
   readonly labels: Readonly<Record<string, string>> | undefined;
   readonly enabled: boolean;
   readonly component: string;
@@ -81,6 +90,7 @@ const KEYS = [
   'critical',
   'clear',
   'for',
+  'severityHoldMs',
   'labels',
   'direction',
   'enabled',
@@ -212,6 +222,12 @@ function parseThreshold(o: Record<string, unknown>, name: string, shape: Snapsho
   const pending = o.for ?? 0;
   if (typeof pending !== 'number' || !Number.isFinite(pending) || pending < 0)
     throw invalid(`rule \`${name}\`: \`for\` is milliseconds ≥ 0.`);
+  const hold = o.severityHoldMs ?? DEFAULT_SEVERITY_HOLD_MS;
+  if (typeof hold !== 'number' || !Number.isFinite(hold) || hold < 0 || hold > MAX_SEVERITY_HOLD_MS) {
+    throw invalid(
+      `rule \`${name}\`: \`severityHoldMs\` is milliseconds from 0 (off) to ${MAX_SEVERITY_HOLD_MS} (a day), got ${JSON.stringify(hold) ?? String(hold)}.`,
+    );
+  }
   let labels: Record<string, string> | undefined;
   if (o.labels !== undefined) {
     if (segments[0] !== 'custom')
@@ -244,6 +260,7 @@ function parseThreshold(o: Record<string, unknown>, name: string, shape: Snapsho
     clear,
     deescalate: above ? critical - gap : critical + gap,
     for: pending,
+    severityHoldMs: hold,
     labels,
     enabled: o.enabled ?? true,
     component: segments[0] === 'plugins' ? `plugins.${segments[1]}` : (segments[0] as string),
@@ -331,6 +348,7 @@ export function metricRuleSource(rules: readonly MetricRuleConfig[]): Observatio
         deescalate: above ? v < r.deescalate : v > r.deescalate,
         warningLevel: r.warning,
         criticalLevel: Number.isFinite(r.critical) ? r.critical : r.warning,
+        severityHoldMs: r.severityHoldMs,
         message: (severity) =>
           `${r.name}: ${r.metric}${label} is ${v}${unit} (${severity} ${above ? 'at or above' : 'at or below'} ${severity === 'critical' ? r.critical : r.warning})`,
         windowed: windowed.has(r),

@@ -19,13 +19,11 @@ export interface AlertObservation extends AnalyticsObservation {
   judged?: 'bound' | 'rate';
   /**
    * How long a critical alert's readings must be under its de-escalation level before it falls back to warning,
-   * and, once it fell back, critical before it escalates again, ms (rule-state.ts; none: at once).
+   * and, once it fell back, critical before it escalates again, ms (rule-state.ts; the level rules' and the rules on
+   * any metric's `severityHoldMs`; none: at once).
    */
   severityHoldMs?: number;
 }
-
-/** error_rate's severity hold: a minute of readings in the new band (rule-state.ts; outside review 13, F4). */
-export const ERROR_RATE_SEVERITY_HOLD_MS = 60_000;
 
 /** The built-in level rules on windowed figures (latency p95, error rate, query p95 of the last minute). */
 const WINDOWED_RULES: ReadonlySet<AlertRuleName> = new Set([
@@ -84,7 +82,6 @@ export function observeSnapshot(
     const value = bound ?? s.errors?.error_rate_percent;
     level(out, r.error_rate, 'errors', '', value, (v) => `Error rate ${v}`, !enough);
     const obs = out[out.length - 1];
-    if (obs?.rule === 'error_rate') obs.severityHoldMs = ERROR_RATE_SEVERITY_HOLD_MS;
     if (enough && obs?.rule === 'error_rate') obs.judged = bound === undefined ? 'rate' : 'bound';
   }
   if (known(s.process)) {
@@ -135,6 +132,7 @@ function level(
     deescalate: value < rule.deescalate,
     warningLevel: rule.warning,
     criticalLevel: rule.critical,
+    severityHoldMs: rule.severityHoldMs,
     message,
     windowed: WINDOWED_RULES.has(rule.name),
   });

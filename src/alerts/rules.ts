@@ -20,7 +20,9 @@ import {
   DEFAULT_ERROR_HORIZON_MS,
   DEFAULT_LEVELS,
   DEFAULT_MIN_REQUESTS,
+  DEFAULT_SEVERITY_HOLD_MS,
   MAX_ERROR_HORIZON_MS,
+  MAX_SEVERITY_HOLD_MS,
   PERCENT_RULES,
   RULE_NAMES,
   type RuleLevels,
@@ -70,6 +72,14 @@ export interface LevelRuleOptions {
   clear?: number;
   /** Pending time in ms: a level must be breached continuously this long before it fires. @defaultValue 0 */
   for?: number;
+  /**
+   * The severity hold, ms: an active critical alert falls back to warning only once every reading for this long
+   * was under its de-escalation level, and one that fell back escalates again only once every reading for this
+   * long (or for `for`, if longer) was critical, so a value wobbling around the critical level does not notify
+   * critical, warning, critical at every sample. A first raise, a warning alert's first escalation and every clear
+   * are not held. 0 turns it off; at most a day. @defaultValue 60000 (a minute)
+   */
+  severityHoldMs?: number;
   /** @defaultValue true */
   enabled?: boolean;
   /**
@@ -129,6 +139,8 @@ export interface LevelRuleConfig {
   /** A critical alert falls back to warning below this level (critical − (warning − clear)). */
   readonly deescalate: number;
   readonly for: number;
+  /** The severity hold, ms (0: off): see LevelRuleOptions.severityHoldMs. */
+  readonly severityHoldMs: number;
   /** Prediction horizon in ms, or null. */
   readonly predict: number | null;
 }
@@ -161,7 +173,7 @@ export type AlertRulesConfig = {
   readonly memory_leak: MemoryLeakRuleConfig;
 };
 
-const LEVEL_KEYS = ['warning', 'critical', 'clear', 'for', 'enabled', 'predict'] as const;
+const LEVEL_KEYS = ['warning', 'critical', 'clear', 'for', 'severityHoldMs', 'enabled', 'predict'] as const;
 const ERROR_RATE_KEYS = [...LEVEL_KEYS, 'minRequests', 'horizonMs'] as const;
 const AVAILABILITY_KEYS = ['for', 'enabled'] as const;
 
@@ -263,6 +275,7 @@ function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRa
     clear,
     deescalate: roundLevel(critical - (warning - clear)),
     for: pendingOf(name, opts.for),
+    severityHoldMs: severityHoldOf(`rules.${name}`, opts.severityHoldMs),
     predict: parsePredict(name, opts.predict),
   };
   if (name !== 'error_rate') return Object.freeze(config);
@@ -326,6 +339,17 @@ function pendingOf(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     throw invalidRule(
       `\`rules.${name}.for\` is a pending time in milliseconds and must be ≥ 0, got ${describe(v)}.`,
+    );
+  }
+  return v;
+}
+
+/** A rule's `severityHoldMs`: ms from 0 (off) to a day; DEFAULT_SEVERITY_HOLD_MS when left out. */
+function severityHoldOf(where: string, v: unknown): number {
+  if (v === undefined) return DEFAULT_SEVERITY_HOLD_MS;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_SEVERITY_HOLD_MS) {
+    throw invalidRule(
+      `\`${where}.severityHoldMs\` is how long a new severity must hold before the alert changes to it, in ms from 0 (off) to ${MAX_SEVERITY_HOLD_MS} (a day), got ${describe(v)}; e.g. 60000 for a minute.`,
     );
   }
   return v;

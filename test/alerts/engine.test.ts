@@ -232,8 +232,8 @@ describe('AlertSystem lifecycle', () => {
     expect(system.checkThresholds(makeSnapshot({ cpu: { current_percent: 90 } }))).toHaveLength(1);
   });
 
-  it('escalates warning to critical and de-escalates back, keeping the alert id', () => {
-    const { system, events } = setup();
+  it('escalates warning to critical and de-escalates back after the severity hold, keeping the alert id', () => {
+    const { system, events, clock } = setup();
     const cpu = (v: number) => system.checkThresholds(makeSnapshot({ cpu: { current_percent: v } }));
     const [raised] = cpu(85);
     expect(raised).toMatchObject({ severity: 'warning', threshold: 80, message: 'CPU usage warning' });
@@ -247,6 +247,11 @@ describe('AlertSystem lifecycle', () => {
     // Between the de-escalation level (95 − 5 = 90) and critical: stays critical, no flapping.
     expect(cpu(92)[0]).toMatchObject({ severity: 'critical', value: 92 });
     expect(cpu(96)[0]).toMatchObject({ severity: 'critical' });
+    // Under it: still critical until every reading for the hold (a minute by default) was under it.
+    expect(cpu(89)[0]).toMatchObject({ severity: 'critical', value: 89 });
+    clock.advance(59_999);
+    expect(cpu(89)[0]).toMatchObject({ severity: 'critical' });
+    clock.advance(1);
     const [deescalated] = cpu(89);
     expect(deescalated).toMatchObject({
       id: raised!.id,

@@ -153,7 +153,9 @@ describe('alert rules on any metric: raising and clearing on an injected clock',
     await step(600);
     await step(600); // critical held 10 s
     expect(events.at(-1)?.type).toBe('escalated');
-    await step(90); // below critical − (warning − clear) = 480: back to warning, not cleared (≥ 80)
+    await step(90); // below critical − (warning − clear) = 480, not cleared (≥ 80): held critical
+    expect(events.at(-1)?.type).toBe('escalated');
+    await step(90, 60_000); // under it for the severity hold (a minute): back to warning
     expect(events.at(-1)?.type).toBe('deescalated');
     await step(85);
     expect(events.at(-1)?.type).toBe('deescalated');
@@ -390,7 +392,10 @@ describe('direction below on a disk figure (AlertSystem, injected clock)', () =>
     free(1.5);
     free(1.5); // critical held 60 s
     expect(seen().at(-1)).toEqual(['escalated', 'critical']);
-    free(5); // above critical + the 1 GB gap: back to warning
+    free(5); // above critical + the 1 GB gap: held critical for the severity hold (a minute)
+    free(5);
+    expect(seen().at(-1)).toEqual(['escalated', 'critical']);
+    free(5); // 60 s above it: back to warning
     expect(seen().at(-1)).toEqual(['deescalated', 'warning']);
     free(10.5); // above warning, under clear (11): still active
     expect(seen()).toHaveLength(3);
