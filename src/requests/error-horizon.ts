@@ -11,6 +11,7 @@ import {
   windowShortfall,
 } from '../alerts/status.js';
 import { SysvitalsError } from '../errors.js';
+import { type AbsorbSpan, spanStamp } from './cluster-exchange.js';
 import type { ErrorHorizonMetrics } from './horizon-metrics.js';
 import {
   ABORTED_COLUMN,
@@ -44,6 +45,8 @@ export class ErrorHorizon {
 
   private readonly slots: number;
   private readonly latencySlots: number;
+  /** One latency sub-window's length, ms. */
+  private readonly latencyMs: number;
   private readonly scratch = new Float64Array(5);
 
   /** `slots`, `latencySlots`: the request window's rings; `latencyMs`: one latency sub-window's length. */
@@ -51,6 +54,7 @@ export class ErrorHorizon {
     const { errorHorizonMs: horizonMs, slots, latencySlots } = config;
     this.slots = slots;
     this.latencySlots = latencySlots;
+    this.latencyMs = latencyMs;
     this.perLat = slots / latencySlots;
     const spans = horizonMs > 0 ? Math.ceil(horizonMs / latencyMs) : 0;
     this.spans = spans > latencySlots ? spans : 0;
@@ -80,14 +84,54 @@ export class ErrorHorizon {
         judged += n - unjudgedOf(e.method, e.route, c);
         failed += (c[2] as number) + (c[4] as number);
       }
-      if (judged === 0 && failed === 0) continue;
-      const bank = Math.floor(l / this.per);
-      const i = (bank % this.banks) * 3;
-      if (this.ring[i] !== bank) this.ring.set([bank, 0, 0], i);
-      this.ring[i + 1]! += judged;
-      this.ring[i + 2]! += failed;
+      this.add(l, judged, failed);
     }
     if (left > this.banked) this.banked = left;
+  }
+
+  /**
+   * Banks requests recorded elsewhere in the latency sub-window `span` names (cuts.ts: a worker's part cut at its
+   * turn) when they reach this process only after that sub-window left the window (a cluster aggregator stalled,
+   * SIGSTOPped or its event loop blocked, longer than the window): absorbCounts puts them in totals only, and bank()
+   * banked that sub-window without them. Into its bank, when within the horizon at `lat` (the current latency
+   * sub-window, whose turn banked everything up to `lat − latencySlots` already); anything else is left alone.
+   * `classes`: 1xx … 5xx (aborted among the 4xx); `extra`: aborted, Apdex satisfied, tolerating, failed aborted
+   * (absent: every aborted request failed), as RequestStats.absorb() takes them; judged and failed as bank() counts.
+   */
+  bankLate(
+    route: { readonly method: string; readonly route: string },
+    span: AbsorbSpan | undefined,
+    lat: number,
+    classes: ArrayLike<number>,
+    extra: ArrayLike<number> | undefined,
+  ): void {
+    if (this.spans === 0 || spanStamp(span, this.latencyMs, lat, this.latencySlots) !== null) return;
+    const l = span?.s as number; // spanStamp() is null only for a span naming a sub-window that left the window
+    if (!(l > lat - this.spans && l <= this.banked)) return;
+    const c = this.scratch.fill(0);
+    for (let k = 0; k < 5; k++) c[0]! += (classes[k] as number) || 0;
+    c[1] = (classes[3] as number) || 0;
+    c[2] = (classes[4] as number) || 0;
+    c[3] = (extra?.[0] as number) || 0;
+    c[4] = extra !== undefined && extra.length > 3 ? (extra[3] as number) || 0 : c[3];
+    if (c[0] === 0) return;
+    this.add(
+      l,
+      (c[0] as number) - unjudgedOf(route.method, route.route, c),
+      (c[2] as number) + (c[4] as number),
+    );
+  }
+
+  /** Adds judged and failed requests to the bank of latency sub-window `l` (one of the horizon's: see callers). */
+  private add(l: number, judged: number, failed: number): void {
+    if (judged === 0 && failed === 0) return;
+    const bank = Math.floor(l / this.per);
+    const i = (bank % this.banks) * 3;
+    const held = this.ring[i] as number;
+    if (held > bank) return; // a later bank (never within the horizon at once with this one)
+    if (held !== bank) this.ring.set([bank, 0, 0], i);
+    this.ring[i + 1]! += judged;
+    this.ring[i + 2]! += failed;
   }
 
   /**

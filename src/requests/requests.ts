@@ -271,6 +271,7 @@ export class RequestStats {
    * by status class 1xx … 5xx, `latency` their durations, `extra` aborted (among the 4xx), Apdex satisfied and
    * tolerating, `span` when they were recorded (absorbCounts). With `window` false they count in totals since start
    * only (not in rates, windows or the next history bucket): figures a new aggregator rebuilds, reported before.
+   * Those of a latency sub-window that has left the window count in totals and in the error horizon (bankLate).
    */
   absorb(
     method: string,
@@ -284,6 +285,7 @@ export class RequestStats {
     this.tick();
     const entry = this.routes.entryFor(method, route);
     absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span);
+    if (window) this.horizon.bankLate(entry, span, this.lat, classes, extra); // late: error-horizon.ts
     if (latency === null || !(latency.n > 0)) return;
     absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken, span);
     if (window && latency.max > (this.bucketMax[0] as number)) this.bucketMax[0] = latency.max;

@@ -10,6 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { componentStatuses } from '../../src/alerts/health.js';
+import { Cuts, frameParts } from '../../src/cluster/cuts.js';
 import { applyReport, decodeReport, Reporter } from '../../src/cluster/report.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { silentLogger } from '../../src/logger.js';
@@ -364,5 +365,69 @@ describe('the cluster aggregator judges the merged requests on the horizon (unit
       expect(componentStatuses(snapshot).errors, at).toBe(want.status);
       if (t === T0 + 65_000) expect(want.status).toBe('critical');
     }
+  });
+
+  it('an aggregator stalled 100 s (SIGSTOP, a blocked event loop): the frames it then reads late go into the horizon at the time their figures were recorded', () => {
+    // Two workers cut their figures where their windows turn (cuts.ts) and send a frame every second; the
+    // aggregator reads none from 60 s to 160 s, then every frame queued meanwhile, in order. Those of 60–105 s are
+    // of latency sub-windows that left its window (105–165 s at 160 s): before, they went to totals only, and the
+    // horizon missed the 3 failures of 65, 80 and 95 s and the 404s of 60–100 s stayed unjudged (8 of 12 failed at
+    // 160 s instead of 11 of 15).
+    const clock = { t: T0, now: () => clock.t };
+    const cluster = node(clock);
+    const failOnce = {
+      failed: (_k: string, err: unknown) => {
+        throw err;
+      },
+    };
+    const workers = [node(clock), node(clock)].map((own) => {
+      const cuts = new Cuts(new Reporter(own), clock.now, failOnce, own);
+      cuts.reset(true); // the aggregator merges cut parts (it says so in its welcome)
+      return { own, cuts };
+    });
+    // 4 failures a minute on /api (never 5 in the window), a success on /api every 10 s from 2 min, and unmatched
+    // 404s (not judged) every 5 s: from 5 s to 160 s.
+    const sent = [
+      ...every(15_000, 5_000, 160_000, '/api', 503),
+      ...every(10_000, 120_000, 160_000, '/api', 200),
+      ...every(5_000, 0, 160_000, UNMATCHED_ROUTE, 404),
+    ];
+    const stalled = (t: number) => t >= T0 + 60_000 && t < T0 + 160_000;
+    const queued: string[] = []; // the frames in the aggregator's socket, as JSON
+    const readQueued = () => {
+      for (const frame of queued.splice(0)) {
+        const msg = JSON.parse(frame) as { [key: string]: unknown };
+        for (const part of frameParts(msg, clock.t))
+          applyReport(cluster, decodeReport(part.report), true, part.span);
+      }
+    };
+    let late = 0;
+    for (let t = T0; t <= T0 + 20 * 60_000; t += 1_000) {
+      clock.t = t;
+      sent.forEach((r, i) => {
+        if (r.at === t) workers[i % 2]?.own.requests.record('GET', r.route, r.status, 2);
+      });
+      for (const w of workers) {
+        const { report, cut, at } = w.cuts.frame();
+        queued.push(JSON.stringify({ report, ...(cut.length > 0 ? { cut } : {}), ...(at ? { at } : {}) }));
+      }
+      if (stalled(t)) continue;
+      if (t === T0 + 160_000) late = queued.length;
+      readQueued();
+      if ((t - T0) % STEP !== 0) continue;
+      const groups = cluster.requests.groups();
+      const want = oracle(sent, t); // from what was sent, when
+      const at = `${(t - T0) / 1000} s`;
+      expect(groups.errors.status, at).toBe(want.status);
+      expect(groups.errors.horizon, at).toEqual(want.horizon && { ms: 900_000, ...want.horizon });
+      if (t === T0 + 160_000) {
+        // The failures of 5 … 155 s: 11, all in the horizon; the window (105–160 s) holds 4 of them.
+        expect(want).toMatchObject({ status: 'critical', horizon: { count_judged: 15, count_failed: 11 } });
+        expect(groups.errors.count_judged).toBe(8);
+      }
+    }
+    expect(late).toBe(2 * 101); // 100 s of frames from each worker, and those of 160 s itself
+    // Totals since start hold everything sent, as before.
+    expect(cluster.requests.total).toBe(sent.length);
   });
 });
