@@ -143,9 +143,13 @@ export interface Reply {
 /** The admin token of a cluster started with `ADMIN_TOKEN: CLUSTER_TEST_TOKEN` (loopback mode ignores it). */
 export const CLUSTER_TEST_TOKEN = 'cluster-test-token-0123456789abcdef';
 
-/** One GET over a new connection (no keep-alive), so that consecutive requests reach different workers. */
-export function get(port: number, path: string): Promise<Reply> {
-  return getOn(false, port, path);
+/**
+ * One GET over a new connection (no keep-alive), so that consecutive requests reach different workers; given up
+ * after `timeoutMs` without an answer (5 s: a connection handed to a worker that was just killed; HANG_GUARD_MS
+ * where no worker is killed and a slow answer is no failure).
+ */
+export function get(port: number, path: string, timeoutMs?: number): Promise<Reply> {
+  return getOn(false, port, path, timeoutMs);
 }
 
 /** One GET through `agent` (false: a new connection), given up after `timeoutMs` without an answer. */
@@ -168,9 +172,13 @@ function getOn(agent: Agent | false, port: number, path: string, timeoutMs = 500
 }
 
 /** get(), with the body parsed as JSON. */
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON documents.
-export async function getJson(port: number, path: string): Promise<{ status: number; data: any }> {
-  const r = await get(port, path);
+export async function getJson(
+  port: number,
+  path: string,
+  timeoutMs?: number,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON documents.
+): Promise<{ status: number; data: any }> {
+  const r = await get(port, path, timeoutMs);
   return { status: r.status, data: JSON.parse(r.body) };
 }
 
@@ -586,17 +594,19 @@ export const ERROR_RATE_ALERTS = JSON.stringify({
 });
 
 /**
- * How long breach() and clearBreach() wait for an answer: a hang guard. No worker is killed while they run, so no
- * connection is handed to a dead one (what get()'s 5 s give-up is for); with 5 s, one of breach()'s 60 concurrent
- * requests to a cluster just started went unanswered that long at load 25 and failed the test (undelivered-alert).
+ * How long a test waits for what must come where no worker is killed (breach() and clearBreach()'s answers, a
+ * condition polled with until()): a hang guard, not a timed assertion. No connection is handed to a dead worker
+ * there (what get()'s 5 s give-up is for); with 5 s, one of breach()'s 60 concurrent requests to a cluster just
+ * started went unanswered that long at load 25 and failed the test (undelivered-alert), and a request handed to an
+ * aggregator stalled 7 s (SIGSTOP) failed error-horizon-cluster.
  */
-const BREACH_GIVE_UP_MS = 60_000;
+export const HANG_GUARD_MS = 60_000;
 
 /** 60 concurrent /work requests, one in three a 500: a 33 % error rate. */
 export const breach = (port: number): Promise<Reply[]> =>
   Promise.all(
     Array.from({ length: 60 }, (_, i) =>
-      getOn(false, port, `/work?ms=1&status=${i % 3 === 1 ? 500 : 200}`, BREACH_GIVE_UP_MS),
+      getOn(false, port, `/work?ms=1&status=${i % 3 === 1 ? 500 : 200}`, HANG_GUARD_MS),
     ),
   );
 
@@ -604,7 +614,7 @@ export const breach = (port: number): Promise<Reply[]> =>
 export async function clearBreach(port: number): Promise<void> {
   for (let i = 0; i < 400; i += 20) {
     await Promise.all(
-      Array.from({ length: 20 }, () => getOn(false, port, '/work?ms=1&status=200', BREACH_GIVE_UP_MS)),
+      Array.from({ length: 20 }, () => getOn(false, port, '/work?ms=1&status=200', HANG_GUARD_MS)),
     );
   }
 }
