@@ -8,6 +8,8 @@
 // a whole word only (outside review 13, F2), and personal data (an SMS recipient's number) by a masked form
 // instead of `[redacted]` (outside review 13, F5).
 
+import { HTML_ENTITY_NAMES } from './html-entities.js';
+
 /** Base64 runs shorter than this are not redacted: a short secret's few characters would match ordinary words. */
 const MIN_BASE64 = 8;
 /**
@@ -22,35 +24,13 @@ export const MAX_SHOWN = 240;
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** HTML's named entities for the punctuation of URLs and tokens (numeric ones are matched for any character). */
-const NAMED_ENTITIES: Record<string, string> = {
-  '&': 'amp',
-  '"': 'quot',
-  "'": 'apos',
-  '<': 'lt',
-  '>': 'gt',
-  '/': 'sol',
-  ':': 'colon',
-  '=': 'equals',
-  '?': 'quest',
-  '.': 'period',
-  '%': 'percnt',
-  '+': 'plus',
-  '@': 'commat',
-  '#': 'num',
-  '-': 'hyphen|dash',
-  _: 'lowbar',
-  ',': 'comma',
-  ';': 'semi',
-};
-
 /** `[Aa]` for a hex digit: either case. */
 const hexChar = (c: string) =>
   c.toUpperCase() === c.toLowerCase() ? c : `[${c.toUpperCase()}${c.toLowerCase()}]`;
 
 /**
  * One character as written or percent-encoded (its UTF-8 bytes, hex in either case), percent-encoded twice (`%252F`),
- * as an HTML entity (`&#x2f;`, `&#47;`, `&sol;`) or JSON-escaped (`\u002f`, and `\/`): the forms in which an
+ * as an HTML entity (`&#x2f;`, `&#47;`, or a name of html-entities.ts: `&sol;`) or JSON-escaped (`\u002f`, and `\/`): the forms in which an
  * answer may encode the secret or the punctuation around and inside it.
  */
 function charPattern(ch: string): string {
@@ -59,8 +39,8 @@ function charPattern(ch: string): string {
   const pct = (prefix: string) => bytes.map((h) => `${prefix}${hex(h)}`).join('');
   const code = ch.codePointAt(0) ?? 0;
   const alts = [escapeRegExp(ch), pct('%'), pct('%25'), `&#[Xx]0*${hex(code.toString(16))};`, `&#0*${code};`];
-  const named = NAMED_ENTITIES[ch];
-  if (named !== undefined) alts.push(`&(?:${named});`);
+  const named = HTML_ENTITY_NAMES.get(ch);
+  if (named !== undefined) alts.push(`&(?:${named.join('|')});`);
   if (code < 0x10000) alts.push(`\\\\u${hex(code.toString(16).padStart(4, '0'))}`);
   if (ch === '/' || ch === '"' || ch === '\\') alts.push(`\\\\${escapeRegExp(ch)}`);
   if (ch === ' ') alts.push('\\+');

@@ -4,6 +4,7 @@
 // each recipient's number is personal data, shown masked (`+44…89`). An XML body's literal is a secret also with its
 // character references resolved, and a number also in the forms a gateway normalises it to (outside review 15).
 
+import { HTML_ENTITIES } from './html-entities.js';
 import { looksLikeCredential, tokenParts } from './secret-parts.js';
 
 /** `{{to}}`, `{{ text }}`: what the channel fills in. */
@@ -23,45 +24,14 @@ function formDecoded(s: string): string {
   }
 }
 
-/** The named character references an XML or HTML body may use in a value (XML's five and HTML's punctuation). */
-const ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: '\u00a0',
-  sol: '/',
-  colon: ':',
-  equals: '=',
-  quest: '?',
-  period: '.',
-  percnt: '%',
-  plus: '+',
-  commat: '@',
-  num: '#',
-  hyphen: '-',
-  dash: '-',
-  lowbar: '_',
-  comma: ',',
-  semi: ';',
-  excl: '!',
-  dollar: '$',
-  ast: '*',
-  lpar: '(',
-  rpar: ')',
-  bsol: '\\',
-  verbar: '|',
-  tilde: '~',
-};
-
 /**
  * `value` with XML and HTML character references resolved (`&amp;`, `&quot;`, `&#50;`, `&#x32;`), as the gateway's
  * parser reads it (outside review 15, F1); an unknown name or a code point out of range is left as written.
  */
 export function entityDecoded(value: string): string {
   return value.replace(/&(?:#(\d+)|#[xX]([0-9A-Fa-f]+)|([A-Za-z]+));/g, (ref, dec, hex, name) => {
-    if (name !== undefined) return ENTITIES[name as string] ?? ref;
+    if (name !== undefined)
+      return Object.hasOwn(HTML_ENTITIES, name as string) ? (HTML_ENTITIES[name as string] as string) : ref;
     const code = Number.parseInt((dec ?? hex) as string, dec !== undefined ? 10 : 16);
     return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
       ? String.fromCodePoint(code)

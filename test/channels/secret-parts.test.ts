@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { ChannelOptions } from '../../src/channels/index.js';
+import { redactor } from '../../src/channels/redact.js';
 import { headerSecrets, looksLikeCredential } from '../../src/channels/secret-parts.js';
 import { makeSnapshot } from '../alerts/snapshot.js';
 import { rng } from '../helpers/random.js';
@@ -165,6 +166,30 @@ describe('redaction of the parts of a URL', () => {
       'HTTP 404: Not Found: api v2 alerts svc-monitor [redacted] END',
       'HTTP 404: Not Found: sms send [redacted] END',
     ]);
+  });
+});
+
+describe("a secret echoed with HTML's named references", () => {
+  // Each name as the WHATWG list gives it (html.spec.whatwg.org, named character references): `!` excl, `$` dollar,
+  // `*` ast or midast, `(` lpar, `)` rpar, `\\` bsol, `|` verbar, vert or VerticalLine, U+00A0 nbsp or
+  // NonBreakingSpace, `[` lsqb or lbrack, `]` rsqb or rbrack, `{` lcub or lbrace, `}` rcub or rbrace, `^` Hat,
+  // `_` lowbar or UnderBar, `` ` `` grave or DiacriticalGrave; U+2010 HYPHEN hyphen or dash.
+  const SECRET = 'Zk!9$Qm*7(x)\\p|w\u00a0q[1]{2}^_`';
+  it.each([
+    'Zk&excl;9&dollar;Qm&ast;7&lpar;x&rpar;&bsol;p&verbar;w&nbsp;q&lsqb;1&rsqb;&lcub;2&rcub;&Hat;&lowbar;&grave;',
+    'Zk&excl;9&dollar;Qm&midast;7&lpar;x&rpar;&bsol;p&vert;w&NonBreakingSpace;q&lbrack;1&rbrack;&lbrace;2&rbrace;&Hat;&UnderBar;&DiacriticalGrave;',
+    'Zk!9$Qm*7(x)\\p&VerticalLine;w\u00a0q[1]{2}^_`',
+  ])('is masked written %s', (written) => {
+    expect(redactor([SECRET])(`invalid key ${written} END`)).toBe('invalid key [redacted] END');
+  });
+
+  it('is masked with &hyphen; or &dash; for U+2010, which is not `-`', () => {
+    expect(redactor(['pass\u2010word99'])('bad pass&hyphen;word99 pass&dash;word99 END')).toBe(
+      'bad [redacted] [redacted] END',
+    );
+    expect(redactor(['pass-word99'])('bad pass&hyphen;word99 pass-word99 END')).toBe(
+      'bad pass&hyphen;word99 [redacted] END',
+    );
   });
 });
 

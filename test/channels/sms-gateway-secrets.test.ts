@@ -233,6 +233,14 @@ describe('which literals of a body template are secrets (the rule, case by case)
       ['p&w!', 'p&amp;w&#33;', 'k="1"', 'k&#x3d;&quot;1&quot;'],
     ],
     ['XML CDATA', '<sms><pass><![CDATA[a&amp;b]]></pass><to>{{to}}</to></sms>', ['a&amp;b']],
+    // As the WHATWG list reads them: `&hyphen;` and `&dash;` are U+2010 HYPHEN and `&tilde;` U+02DC SMALL TILDE
+    // (neither `-` nor `~`), `&vert;` is `|`; a name that is not an entity (`&constructor;`) stays as written.
+    [
+      'HTML names (WHATWG)',
+      '<sms><pass>a&hyphen;b&dash;c&tilde;d&vert;e</pass><to>{{to}}</to></sms>',
+      ['a\u2010b\u2010c\u02dcd|e', 'a&hyphen;b&dash;c&tilde;d&vert;e'],
+    ],
+    ['not an entity name', '<sms><pass>ab&constructor;cd</pass><to>{{to}}</to></sms>', ['ab&constructor;cd']],
     ['a text body', 'Kx9vR2mQ7pL4wZ8n {{to}} {{text}}', ['Kx9vR2mQ7pL4wZ8n']],
     ['the default template', '{"to":"{{to}}","text":"{{text}}"}', []],
   ])('%s', (_name, template, secrets) => {
