@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { lostReport, requestsOf } from './lost.js';
 import { decodeReport, type Report, type ReportWire } from './report.js';
 import { decodeRoutesInFlight, type RoutesInFlightWire } from './routes-in-flight.js';
+import { deadPidTemps } from './stale-temps.js';
 
 /** What a worker writes as it dies. */
 export interface LastWordsFile {
@@ -77,21 +78,17 @@ export function listLastWords(ledgerPath: string): string[] {
  * rename (SIGKILL, a full disk) leaves one, which nothing would read. Returns how many were removed; never throws.
  */
 export function pruneLastWordsTemps(ledgerPath: string, alive: (pid: number) => boolean): number {
-  const dir = dirname(ledgerPath);
   const prefix = stem(ledgerPath);
   const temp = /\.json\.(\d+)\.tmp$/;
+  const temps = deadPidTemps(
+    dirname(ledgerPath),
+    (f) => (f.startsWith(prefix) ? Number(temp.exec(f)?.[1]) : 0),
+    (pid) => !alive(pid),
+  );
   let removed = 0;
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const f of files) {
-    const pid = f.startsWith(prefix) ? Number(temp.exec(f)?.[1]) : 0;
-    if (!(pid > 0) || alive(pid)) continue;
+  for (const path of temps) {
     try {
-      unlinkSync(join(dir, f));
+      unlinkSync(path);
       removed++;
     } catch {
       // Removed by another aggregator meanwhile.

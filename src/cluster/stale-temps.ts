@@ -1,4 +1,6 @@
-// A candidate's temporary socket names (`<lock or socket path>.<pid>-<hex>.tmp`): removed when their process died.
+// Temporary files whose writer died before moving them into place: a candidate's temporary socket names
+// (`<lock or socket path>.<pid>-<hex>.tmp`, removed here) and a worker's last-words temp (last-words.ts) are found by
+// the one scan below, the pid read from the name.
 
 import { lstatSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,29 @@ function dead(pid: number): boolean {
 }
 
 /**
+ * The temporary files in `dir` whose writer is gone: `pidOf` reads the writer's pid from a file's name (anything but
+ * a positive number: not such a file), `isDead` says whether that process is gone. [] when `dir` cannot be read.
+ */
+export function deadPidTemps(
+  dir: string,
+  pidOf: (name: string) => number,
+  isDead: (pid: number) => boolean,
+): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return files
+    .filter((f) => {
+      const pid = pidOf(f);
+      return pid > 0 && isDead(pid);
+    })
+    .map((f) => join(dir, f));
+}
+
+/**
  * Removes the temporary names in `dir` whose process is gone (a candidate SIGKILLed during an election) and
  * that refuse connections: their owner cannot link or rename them any more. `answers` says whether a path is
  * served (a live candidate's temporary lock listens from its bind on). Returns the removed paths; never throws.
@@ -27,16 +52,12 @@ export async function removeDeadTemps(
   isDead: (pid: number) => boolean = dead,
 ): Promise<string[]> {
   const removed: string[] = [];
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const f of files) {
-    const pid = Number(LOCK_TEMP.exec(f)?.[2]);
-    if (!(pid > 0) || pid === process.pid || !isDead(pid)) continue;
-    const path = join(dir, f);
+  const temps = deadPidTemps(
+    dir,
+    (f) => Number(LOCK_TEMP.exec(f)?.[2]),
+    (pid) => pid !== process.pid && isDead(pid),
+  );
+  for (const path of temps) {
     try {
       if (!lstatSync(path).isSocket() || (await answers(path))) continue;
       unlinkSync(path);
