@@ -3,11 +3,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
+import type { ChannelOptions } from '../../src/channels/index.js';
 import { createAdminApi } from '../../src/http/api.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import type { Logger } from '../../src/types.js';
-import { testClock } from '../alerts/snapshot.js';
+import { makeSnapshot, testClock } from '../alerts/snapshot.js';
+import { type Received, startReceiver } from './receiver.js';
 
 const TOKEN = 'admin-token-for-tests';
 /** Run after each test, last first (the test file's receivers, then the monitor and server). */
@@ -60,4 +62,43 @@ export async function serve(options: MonitorOptions) {
     };
   };
   return { monitor, clock, logger, call, bodies, base };
+}
+
+/** A channel as `channels/` lists it (the fields the tests read). */
+export type ChannelRow = { name: string; last_error: string } & Record<string, unknown>;
+
+/**
+ * serve() with `channels`, the cpu alert raised (at 99 %, sent at once: no `for`, no group wait) and every delivery
+ * done; `readChannels` reads `channels/` (through `call`, so it joins `bodies`).
+ */
+export async function serveAlerted(channels: ChannelOptions[], options: MonitorOptions = {}) {
+  const served = await serve({
+    alerts: { cpu: { for: 0 } },
+    routing: { groupWaitMs: 0 },
+    ...options,
+    channels,
+  });
+  served.monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+  await served.monitor.notifications.idle();
+  const readChannels = async () => (await served.call('channels/')).body.data.channels as ChannelRow[];
+  return { ...served, readChannels };
+}
+
+/**
+ * A receiver that answers every request with `status` (or `status(n)` for the n-th, from 1) and the text `answer`
+ * makes of it (a refusal that echoes the request), closed after the test.
+ */
+export async function answeringReceiver(
+  status: number | ((n: number) => number),
+  answer: (r: Received) => string,
+  contentType = 'text/plain',
+) {
+  const rx = await startReceiver((r, res, n) => {
+    res
+      .writeHead(typeof status === 'number' ? status : status(n), { 'content-type': contentType })
+      .end(answer(r));
+    return true;
+  });
+  cleanups.push(() => rx.close());
+  return rx;
 }

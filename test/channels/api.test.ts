@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { makeSnapshot } from '../alerts/snapshot.js';
-import { cleanups, serve } from './admin-server.js';
+import { answeringReceiver, cleanups, serve, serveAlerted } from './admin-server.js';
 import { startReceiver } from './receiver.js';
 
 describe('silences/', () => {
@@ -213,13 +213,7 @@ describe('silences/', () => {
 describe('channel status and secrets', () => {
   it('shows sent/failed/last error per channel and never returns or logs a secret', async () => {
     // Every receiver refuses with 500 and echoes what it got, the worst case for leaking.
-    const rx = await startReceiver((r, res) => {
-      res
-        .writeHead(500, { 'content-type': 'text/plain' })
-        .end(`refused ${r.url} ${JSON.stringify(r.headers)} ${r.raw}`);
-      return true;
-    });
-    cleanups.push(() => rx.close());
+    const rx = await answeringReceiver(500, (r) => `refused ${r.url} ${JSON.stringify(r.headers)} ${r.raw}`);
     const secrets = {
       slack: 'T000SLACK/B000/slacksecretpath',
       bot: 'xoxb-bot-token-secret',
@@ -233,51 +227,45 @@ describe('channel status and secrets', () => {
       smtp: 'smtp-password-secret',
     };
     const common = { retries: 1, retryDelayMs: 0 };
-    const { call, monitor, logger, bodies } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: [
-        { type: 'slack', webhookUrl: `${rx.origin}/services/${secrets.slack}`, ...common },
-        { type: 'slack', botToken: secrets.bot, channel: 'C1', apiUrl: rx.origin, ...common },
-        { type: 'teams', webhookUrl: `${rx.origin}/teams?sig=${secrets.teams}`, ...common },
-        { type: 'discord', webhookUrl: `${rx.origin}/api/webhooks/1/${secrets.discord}`, ...common },
-        { type: 'pagerduty', routingKey: secrets.pd, url: `${rx.origin}/pd`, ...common },
-        {
-          type: 'twilio',
-          accountSid: `AC${'a'.repeat(32)}`,
-          authToken: secrets.twilio,
-          from: '+15005550006',
-          to: '+15551230001',
-          apiUrl: rx.origin,
-          ...common,
-        },
-        {
-          type: 'sms-gateway',
-          url: `${rx.origin}/sms`,
-          to: '+15551230001',
-          headers: { 'x-api-key': secrets.gateway },
-          ...common,
-        },
-        {
-          type: 'webhook',
-          url: `${rx.origin}/hook`,
-          secret: secrets.hmac,
-          headers: { authorization: secrets.header },
-          ...common,
-        },
-        // An SMTP server that is not there: the failure must not show the password either.
-        {
-          type: 'email',
-          smtp: { host: '127.0.0.1', port: 1, auth: { user: 'u', pass: secrets.smtp } },
-          from: 'a@example.com',
-          to: 'b@example.com',
-          ...common,
-          timeoutMs: 2000,
-        },
-      ],
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
+    const { call, logger, bodies, monitor } = await serveAlerted([
+      { type: 'slack', webhookUrl: `${rx.origin}/services/${secrets.slack}`, ...common },
+      { type: 'slack', botToken: secrets.bot, channel: 'C1', apiUrl: rx.origin, ...common },
+      { type: 'teams', webhookUrl: `${rx.origin}/teams?sig=${secrets.teams}`, ...common },
+      { type: 'discord', webhookUrl: `${rx.origin}/api/webhooks/1/${secrets.discord}`, ...common },
+      { type: 'pagerduty', routingKey: secrets.pd, url: `${rx.origin}/pd`, ...common },
+      {
+        type: 'twilio',
+        accountSid: `AC${'a'.repeat(32)}`,
+        authToken: secrets.twilio,
+        from: '+15005550006',
+        to: '+15551230001',
+        apiUrl: rx.origin,
+        ...common,
+      },
+      {
+        type: 'sms-gateway',
+        url: `${rx.origin}/sms`,
+        to: '+15551230001',
+        headers: { 'x-api-key': secrets.gateway },
+        ...common,
+      },
+      {
+        type: 'webhook',
+        url: `${rx.origin}/hook`,
+        secret: secrets.hmac,
+        headers: { authorization: secrets.header },
+        ...common,
+      },
+      // An SMTP server that is not there: the failure must not show the password either.
+      {
+        type: 'email',
+        smtp: { host: '127.0.0.1', port: 1, auth: { user: 'u', pass: secrets.smtp } },
+        from: 'a@example.com',
+        to: 'b@example.com',
+        ...common,
+        timeoutMs: 2000,
+      },
+    ]);
     const health = await call('health/?detailed=true');
     const channels = health.body.data.channels as Array<Record<string, unknown>>;
     expect(channels).toHaveLength(9);
@@ -339,26 +327,18 @@ describe('channel status and secrets', () => {
     });
     cleanups.push(() => rx.close());
     const common = { retries: 0 };
-    const { call, monitor, logger } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: [
-        { type: 'slack', webhookUrl: `${rx.origin}/services/T000/B000/slackSecretPath42`, ...common },
-        // A token with a percent-encoded character: encodeURI's form differs from it (%2F → %252F).
-        { type: 'webhook', url: `${rx.origin}/hook?token=query%2FSecretToken42`, ...common },
-      ],
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
+    const { call, logger, readChannels } = await serveAlerted([
+      { type: 'slack', webhookUrl: `${rx.origin}/services/T000/B000/slackSecretPath42`, ...common },
+      // A token with a percent-encoded character: encodeURI's form differs from it (%2F → %252F).
+      { type: 'webhook', url: `${rx.origin}/hook?token=query%2FSecretToken42`, ...common },
+    ]);
     expect(rx.received).toHaveLength(2);
     const outputs = [
       JSON.stringify((await call('channels/')).body),
       JSON.stringify((await call('health/?detailed=true')).body),
       ...logger.lines,
     ];
-    const errors = ((await call('channels/')).body.data.channels as Array<{ last_error: string }>).map(
-      (c) => c.last_error,
-    );
+    const errors = (await readChannels()).map((c) => c.last_error);
     for (const e of errors) expect(e).toMatch(/^HTTP 400: bad request .*\[redacted\]/);
     // The oracle decodes what was shown every way the receiver encoded it, and looks for the secrets.
     for (const text of outputs) {

@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { redactor } from '../../src/channels/redact.js';
 import { urlSecrets } from '../../src/channels/secret-parts.js';
-import { makeSnapshot } from '../alerts/snapshot.js';
-import { cleanups, serve } from './admin-server.js';
+import { answeringReceiver, cleanups, serveAlerted } from './admin-server.js';
 import { startReceiver } from './receiver.js';
 
 const TELEGRAM = 'AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
@@ -124,20 +123,16 @@ describe('a receiver echoing a part of a path segment', () => {
       return true;
     });
     cleanups.push(() => rx.close());
-    const { call, monitor, logger } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: entries.map(([, c], i) => ({
+    const { logger, readChannels } = await serveAlerted(
+      entries.map(([, c], i) => ({
         type: 'webhook' as const,
         name: `case-${i}`,
         url: `${rx.origin}${c.path}`,
         retries: 0,
       })),
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
+    );
     expect(rx.received).toHaveLength(entries.length);
-    const channels = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    const channels = await readChannels();
     // The oracle: the receiver's own answer with exactly the configured secret parts replaced.
     expect(channels.map((c) => c.last_error)).toEqual(
       entries.map(([, c]) => `HTTP 404: Not Found: ${c.shown} END`),
@@ -159,22 +154,12 @@ describe('a short secret (under 6 characters)', () => {
   it('is redacted as a whole word only: the letters of a 2-letter URL password stay inside other words', async () => {
     const answer =
       'about the password ab: abandoned (ab), "ab", pass%3Dab%26, \\u0022ab\\u0022, &#x3d;ab&amp;';
-    const rx = await startReceiver((_r, res) => {
-      res.writeHead(401, { 'content-type': 'text/plain' }).end(answer);
-      return true;
-    });
-    cleanups.push(() => rx.close());
+    const rx = await answeringReceiver(401, () => answer);
     const url = new URL(`${rx.origin}/hook`);
     url.username = 'user';
     url.password = 'ab';
-    const { call, monitor, logger } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: [{ type: 'webhook', url: url.href, retries: 0 }],
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
-    const [status] = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    const { logger, readChannels } = await serveAlerted([{ type: 'webhook', url: url.href, retries: 0 }]);
+    const [status] = await readChannels();
     const shown =
       'HTTP 401: about the password [redacted]: abandoned ([redacted]), "[redacted]", pass%3D[redacted]%26, ' +
       '\\u0022[redacted]\\u0022, &#x3d;[redacted]&amp;';

@@ -6,10 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelOptions } from '../../src/channels/index.js';
 import { redactor } from '../../src/channels/redact.js';
 import { headerSecrets, looksLikeCredential } from '../../src/channels/secret-parts.js';
-import { makeSnapshot } from '../alerts/snapshot.js';
 import { rng } from '../helpers/random.js';
-import { cleanups, serve } from './admin-server.js';
-import { type Received, startReceiver } from './receiver.js';
+import { answeringReceiver, serveAlerted } from './admin-server.js';
+import type { Received } from './receiver.js';
 
 const QUERY_TOKEN = 'Zq8kR2vLp9XwT4mN';
 const SLACK = 'xQ3bN7mK1pR8sT2vW5yZ9aC4';
@@ -102,23 +101,10 @@ function decodings(text: string): string[] {
 
 describe.each(Object.entries(FORMS))('a receiver echoing the secret parts (%s)', (_form, answer) => {
   it('shows none of them in channels/, health/ or the log, and leaves the rest readable', async () => {
-    const rx = await startReceiver((r, res) => {
-      res.writeHead(403, { 'content-type': 'text/plain' }).end(answer(r));
-      return true;
-    });
-    cleanups.push(() => rx.close());
-    const { call, monitor, logger } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: channelsAt(rx.origin),
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
+    const rx = await answeringReceiver(403, answer);
+    const { call, logger, readChannels } = await serveAlerted(channelsAt(rx.origin));
     expect(rx.received).toHaveLength(8);
-    const channels = (await call('channels/')).body.data.channels as Array<{
-      name: string;
-      last_error: string;
-    }>;
+    const channels = await readChannels();
     const outputs = [
       JSON.stringify(channels),
       JSON.stringify((await call('health/?detailed=true')).body),
@@ -142,19 +128,9 @@ describe.each(Object.entries(FORMS))('a receiver echoing the secret parts (%s)',
 
 describe('redaction of the parts of a URL', () => {
   it('replaces exactly the secret parts: the words, ids, dates and versions around them stay', async () => {
-    const rx = await startReceiver((r, res) => {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(FORMS['plain text']!(r));
-      return true;
-    });
-    cleanups.push(() => rx.close());
-    const { call, monitor } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: channelsAt(rx.origin),
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
-    const channels = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    const rx = await answeringReceiver(404, (r) => FORMS['plain text']!(r));
+    const { readChannels } = await serveAlerted(channelsAt(rx.origin));
+    const channels = await readChannels();
     // The oracle: the receiver's own answer with each configured secret (and only those) replaced.
     expect(channels.map((c) => c.last_error)).toEqual([
       'HTTP 404: Not Found: hook [redacted] json END',

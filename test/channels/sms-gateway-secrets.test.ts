@@ -6,9 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelOptions } from '../../src/channels/index.js';
 import { templateSecrets } from '../../src/channels/template-secrets.js';
-import { makeSnapshot } from '../alerts/snapshot.js';
-import { cleanups, serve } from './admin-server.js';
-import { type Received, startReceiver } from './receiver.js';
+import { answeringReceiver, serveAlerted } from './admin-server.js';
+import type { Received } from './receiver.js';
 
 const FORM_KEY = 'Gw7kP2xQ9mZ4vR8t';
 /** A plain word as password, under a name (`pw`) that does not say secret. */
@@ -110,28 +109,14 @@ describe.each(Object.entries(FORMS))(
   'an SMS gateway echoing the request it refused (%s)',
   (_form, answer) => {
     it('shows no credential of the template and no recipient number in channels/, health/ or the log', async () => {
-      let n = 0;
-      const rx = await startReceiver((r, res) => {
-        // A 4xx and a 5xx, in turn.
-        res.writeHead(n++ % 2 === 0 ? 400 : 502, { 'content-type': 'text/plain' }).end(answer(r));
-        return true;
-      });
-      cleanups.push(() => rx.close());
-      const { call, monitor, logger } = await serve({
-        alerts: { cpu: { for: 0 } },
-        routing: { groupWaitMs: 0 },
-        channels: channelsAt(rx.origin),
-      });
-      monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-      await monitor.notifications.idle();
+      // A 4xx and a 5xx, in turn.
+      const rx = await answeringReceiver((n) => (n % 2 === 1 ? 400 : 502), answer);
+      const { call, logger, readChannels } = await serveAlerted(channelsAt(rx.origin));
       expect(rx.received).toHaveLength(4);
       // The gateway did get them (the oracle's premise): each secret and number is in what it echoed.
       const echoed = rx.received.map((r) => decodings(answer(r)).join('\n')).join('\n');
       for (const s of [...SECRETS, ...NUMBERS]) expect(shows(echoed, s), s).toBe(true);
-      const channels = (await call('channels/')).body.data.channels as Array<{
-        name: string;
-        last_error: string;
-      }>;
+      const channels = await readChannels();
       const health = (await call('health/?detailed=true')).body.data.channels as Array<{
         last_error: string;
       }>;
@@ -155,21 +140,12 @@ describe.each(Object.entries(FORMS))(
 
 describe('what an SMS gateway channel shows of the request it echoes', () => {
   it('replaces the credentials by [redacted] and the recipient by its masked form, the rest readable', async () => {
-    const rx = await startReceiver((r, res) => {
-      res
-        .writeHead(400, { 'content-type': 'text/plain' })
-        .end(`invalid fields ${fieldsOf(r).slice(0, -1).join(' ')} END`);
-      return true;
-    });
-    cleanups.push(() => rx.close());
-    const { call, monitor } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: channelsAt(rx.origin),
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
-    const channels = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    const rx = await answeringReceiver(
+      400,
+      (r) => `invalid fields ${fieldsOf(r).slice(0, -1).join(' ')} END`,
+    );
+    const { readChannels } = await serveAlerted(channelsAt(rx.origin));
+    const channels = await readChannels();
     // The oracle: the gateway's own answer (every field but the text) with each secret and number replaced.
     expect(channels.map((c) => c.last_error)).toEqual([
       'HTTP 400: invalid fields [redacted] [redacted] +44…89 END',
@@ -182,32 +158,26 @@ describe('what an SMS gateway channel shows of the request it echoes', () => {
 
 describe("a Twilio channel's recipient", () => {
   it('is shown masked when Twilio names it in its refusal', async () => {
-    const rx = await startReceiver((r, res) => {
-      const to = new URLSearchParams(r.raw).get('To');
-      res
-        .writeHead(400, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ code: 21211, message: `The 'To' number ${to} is not a valid phone number.` }));
-      return true;
-    });
-    cleanups.push(() => rx.close());
-    const { call, monitor, logger } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: [
-        {
-          type: 'twilio',
-          accountSid: `AC${'a'.repeat(32)}`,
-          authToken: 'tw-auth-token-0123456789',
-          from: '+15005550006',
-          to: NUMBERS[0]!,
-          apiUrl: rx.origin,
-          retries: 0,
-        },
-      ],
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
-    const [status] = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    const rx = await answeringReceiver(
+      400,
+      (r) => {
+        const to = new URLSearchParams(r.raw).get('To');
+        return JSON.stringify({ code: 21211, message: `The 'To' number ${to} is not a valid phone number.` });
+      },
+      'application/json',
+    );
+    const { logger, readChannels } = await serveAlerted([
+      {
+        type: 'twilio',
+        accountSid: `AC${'a'.repeat(32)}`,
+        authToken: 'tw-auth-token-0123456789',
+        from: '+15005550006',
+        to: NUMBERS[0]!,
+        apiUrl: rx.origin,
+        retries: 0,
+      },
+    ]);
+    const [status] = await readChannels();
     const shown = `HTTP 400: {"code":21211,"message":"The 'To' number +44…89 is not a valid phone number."}`;
     expect(status?.last_error).toBe(shown);
     expect(logger.lines.filter((l) => l.includes('is failing'))[0]).toContain(shown);
@@ -280,16 +250,10 @@ describe('an XML body whose literals are written with references (outside review
   it.each(Object.entries(ANSWERS))(
     'shows none of them as the gateway echoes them read (%s)',
     async (_form, answer) => {
-      const rx = await startReceiver((r, res) => {
-        // Every value it read but the text: the literal(s), then the recipient.
-        res.writeHead(400, { 'content-type': 'text/plain' }).end(answer(xmlValues(r.raw).slice(0, -1)));
-        return true;
-      });
-      cleanups.push(() => rx.close());
-      const { call, monitor, logger } = await serve({
-        alerts: { cpu: { for: 0 } },
-        routing: { groupWaitMs: 0 },
-        channels: XML.map(([name, body]) => ({
+      // Every value it read but the text: the literal(s), then the recipient.
+      const rx = await answeringReceiver(400, (r) => answer(xmlValues(r.raw).slice(0, -1)));
+      const { call, logger, readChannels } = await serveAlerted(
+        XML.map(([name, body]) => ({
           type: 'sms-gateway' as const,
           name,
           retries: 0,
@@ -298,13 +262,11 @@ describe('an XML body whose literals are written with references (outside review
           contentType: 'application/xml',
           body: `${body}<to>{{to}}</to><text>{{text}}</text></r>`,
         })),
-      });
-      monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-      await monitor.notifications.idle();
+      );
       // The oracle's premise: the gateway read each literal resolved and echoed it.
       const read = rx.received.map((r) => xmlValues(r.raw).slice(0, -2));
       expect(read).toEqual(XML.map(([, , values]) => values));
-      const channels = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+      const channels = await readChannels();
       const health = (await call('health/?detailed=true')).body.data.channels as Array<{
         last_error: string;
       }>;
@@ -334,31 +296,23 @@ describe('a recipient written with separators or 00 (outside review 15, F2)', ()
   ];
 
   it('is shown masked when the gateway echoes it normalised, with or without the +', async () => {
-    const rx = await startReceiver((r, res) => {
+    const rx = await answeringReceiver(400, (r) => {
       // The gateway normalises what it got (the JSON body's `to`, as written) to E.164 and echoes it three ways.
       const to = (r.json as { to: string }).to;
       const e164 = `+${to.replace(/^\s*00/, '').replace(/\D/g, '')}`;
-      res
-        .writeHead(400, { 'content-type': 'text/plain' })
-        .end(`bad number ${e164} (${e164.slice(1)}, 00${e164.slice(1)}) from ${to} END`);
-      return true;
+      return `bad number ${e164} (${e164.slice(1)}, 00${e164.slice(1)}) from ${to} END`;
     });
-    cleanups.push(() => rx.close());
-    const { call, monitor, logger } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: WRITTEN.map(([to], i) => ({
+    const { call, logger, readChannels } = await serveAlerted(
+      WRITTEN.map(([to], i) => ({
         type: 'sms-gateway' as const,
         name: `sms${i}`,
         retries: 0,
         url: `${rx.origin}/send`,
         to,
       })),
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
+    );
     expect(rx.received.map((r) => (r.json as { to: string }).to)).toEqual(WRITTEN.map(([to]) => to));
-    const channels = (await call('channels/')).body.data.channels as Array<{ last_error: string }>;
+    const channels = await readChannels();
     const health = (await call('health/?detailed=true')).body.data.channels as Array<{ last_error: string }>;
     const failing = logger.lines.filter((l) => l.includes('is failing'));
     expect(failing).toHaveLength(WRITTEN.length);
