@@ -77,8 +77,10 @@ function worker(id: string, t: { now: number }) {
   };
 }
 
+type Worker = ReturnType<typeof worker>;
+
 /** The oracle: every request held in flight, by route: how many, and the age of the oldest at `now`. */
-function oracle(workers: ReturnType<typeof worker>[], now: number, minMs = 0): Map<string, [number, number]> {
+function oracle(workers: Worker[], now: number, minMs = 0): Map<string, [number, number]> {
   const out = new Map<string, [number, number]>();
   for (const w of workers)
     for (const h of w.held.values()) {
@@ -93,33 +95,58 @@ function oracle(workers: ReturnType<typeof worker>[], now: number, minMs = 0): M
 const asPairs = (m: Map<string, RouteInFlight>) =>
   new Map([...m].map(([k, r]) => [k, [r.count, r.oldestMs] as [number, number]]));
 
+/** The merge of `workers`' routes in flight at `now` is the oracle's: exactly the requests they hold (`minMs` old). */
+function expectExact(workers: Worker[], now: number, minMs = 0): void {
+  expect(
+    asPairs(
+      mergeRoutesInFlight(
+        workers.map((w) => w.holder),
+        now,
+      ),
+    ),
+  ).toEqual(oracle(workers, now, minMs));
+}
+
+/**
+ * 400 seeded steps on three workers: a request starts on a seeded route, one ends, a worker sends its periodic
+ * report, or a read: `answer` plays the workers' answers to the sync (drawing from `u`), the aggregator answers a
+ * little later (the ages go on) and the merge must be exact. Returns how many reads there were.
+ */
+function seededReads(
+  seed: number,
+  answer: (workers: Worker[], u: () => number, t: { now: number }) => void,
+): number {
+  const t = { now: T0 };
+  const { u } = prng(seed);
+  const workers = ['a', 'b', 'c'].map((id) => worker(id, t));
+  let reads = 0;
+  for (let step = 0; step < 400; step++) {
+    t.now += Math.floor(u() * 700);
+    const w = workers[Math.floor(u() * workers.length)]!;
+    const op = u();
+    if (op < 0.45) w.start(ROUTES[Math.floor(u() * ROUTES.length)]!);
+    else if (op < 0.7 && w.held.size > 0) {
+      const all = [...w.held.keys()];
+      w.end(all[Math.floor(u() * all.length)]!);
+    } else if (op < 0.9)
+      w.report(false); // a periodic report: only those in flight REPORTED_AFTER_MS
+    else {
+      answer(workers, u, t);
+      t.now += Math.floor(u() * 50);
+      expectExact(workers, t.now);
+      reads++;
+    }
+  }
+  return reads;
+}
+
 describe('cluster routes in flight: the merge', () => {
   it('a read (every worker answering its sync) equals the requests held in flight, counts summed and the oldest age, over 400 seeded steps', () => {
-    const t = { now: T0 };
-    const { u } = prng(13);
-    const workers = ['a', 'b', 'c'].map((id) => worker(id, t));
-    const holders = workers.map((w) => w.holder);
-    let reads = 0;
     let unchanged = 0;
-    for (let step = 0; step < 400; step++) {
-      t.now += Math.floor(u() * 700);
-      const w = workers[Math.floor(u() * workers.length)]!;
-      const op = u();
-      if (op < 0.45) w.start(ROUTES[Math.floor(u() * ROUTES.length)]!);
-      else if (op < 0.7 && w.held.size > 0) {
-        const all = [...w.held.keys()];
-        w.end(all[Math.floor(u() * all.length)]!);
-      } else if (op < 0.9)
-        w.report(false); // a periodic report: only those in flight REPORTED_AFTER_MS
-      else {
-        // A read: every worker answers the sync with all its requests in flight (when they changed).
-        for (const x of workers) if (!x.report(true)) unchanged++;
-        // The aggregator answers a little later: the ages go on.
-        t.now += Math.floor(u() * 50);
-        expect(asPairs(mergeRoutesInFlight(holders, t.now))).toEqual(oracle(workers, t.now));
-        reads++;
-      }
-    }
+    const reads = seededReads(13, (workers) => {
+      // A read: every worker answers the sync with all its requests in flight (when they changed).
+      for (const x of workers) if (!x.report(true)) unchanged++;
+    });
     // The sequence read often, and some workers had nothing new to send (their ages went on at the aggregator).
     expect(reads).toBeGreaterThan(20);
     expect(unchanged).toBeGreaterThan(5);
@@ -140,7 +167,7 @@ describe('cluster routes in flight: the merge', () => {
     b.report(true);
     a.report(false); // its interval ticked while the round waited
     t.now += 5;
-    expect(asPairs(mergeRoutesInFlight([a.holder, b.holder], t.now))).toEqual(oracle([a, b], t.now));
+    expectExact([a, b], t.now);
     // A request the read named that ends is gone with the next periodic report; one admitted after the read
     // waits, as between reads, until it is REPORTED_AFTER_MS old.
     a.end([...a.held.keys()][2]!);
@@ -151,45 +178,27 @@ describe('cluster routes in flight: the merge', () => {
     );
     t.now += REPORTED_AFTER_MS;
     expect(a.report(false)).toBe(true);
-    expect(asPairs(mergeRoutesInFlight([a.holder], t.now))).toEqual(oracle([a], t.now));
+    expectExact([a], t.now);
   });
 
   it('a read stays exact when workers that answered send periodic reports (and requests end) before the last answer, over 400 seeded steps', () => {
-    const t = { now: T0 };
-    const { u } = prng(31);
-    const workers = ['a', 'b', 'c'].map((id) => worker(id, t));
-    const holders = workers.map((w) => w.holder);
-    let reads = 0;
     let between = 0;
-    for (let step = 0; step < 400; step++) {
-      t.now += Math.floor(u() * 700);
-      const w = workers[Math.floor(u() * workers.length)]!;
-      const op = u();
-      if (op < 0.45) w.start(ROUTES[Math.floor(u() * ROUTES.length)]!);
-      else if (op < 0.7 && w.held.size > 0) {
-        const all = [...w.held.keys()];
-        w.end(all[Math.floor(u() * all.length)]!);
-      } else if (op < 0.9) w.report(false);
-      else {
-        // A read: the workers answer one after the other; meanwhile the intervals of those that answered tick
-        // (periodic reports, some after one of their requests ended), up to 300 ms (the round's timeout).
-        const answered: typeof workers = [];
-        for (const x of workers) {
-          x.report(true);
-          answered.push(x);
-          while (u() < 0.5) {
-            t.now += Math.floor(u() * 100);
-            const y = answered[Math.floor(u() * answered.length)]!;
-            if (u() < 0.3 && y.held.size > 0) y.end([...y.held.keys()][Math.floor(u() * y.held.size)]!);
-            y.report(false);
-            between++;
-          }
+    const reads = seededReads(31, (workers, u, t) => {
+      // A read: the workers answer one after the other; meanwhile the intervals of those that answered tick
+      // (periodic reports, some after one of their requests ended), up to 300 ms (the round's timeout).
+      const answered: Worker[] = [];
+      for (const x of workers) {
+        x.report(true);
+        answered.push(x);
+        while (u() < 0.5) {
+          t.now += Math.floor(u() * 100);
+          const y = answered[Math.floor(u() * answered.length)]!;
+          if (u() < 0.3 && y.held.size > 0) y.end([...y.held.keys()][Math.floor(u() * y.held.size)]!);
+          y.report(false);
+          between++;
         }
-        t.now += Math.floor(u() * 50);
-        expect(asPairs(mergeRoutesInFlight(holders, t.now))).toEqual(oracle(workers, t.now));
-        reads++;
       }
-    }
+    });
     expect(reads).toBeGreaterThan(20);
     expect(between).toBeGreaterThan(20);
   });
@@ -204,9 +213,7 @@ describe('cluster routes in flight: the merge', () => {
     t.now += 500; // a's request is 1,100 ms old, b's 500 ms
     expect(a.report(false)).toBe(true);
     expect(b.report(false)).toBe(true); // an empty list: said, nothing that old
-    expect(asPairs(mergeRoutesInFlight([a.holder, b.holder], t.now))).toEqual(
-      oracle([a, b], t.now, REPORTED_AFTER_MS),
-    );
+    expectExact([a, b], t.now, REPORTED_AFTER_MS);
     // Nothing changed at a: not sent again, and its age goes on at the aggregator, exactly.
     t.now += 4000;
     expect(a.report(false)).toBe(false);
@@ -214,7 +221,7 @@ describe('cluster routes in flight: the merge', () => {
     expect(merged.get(keyOf(ROUTES[0]!))).toMatchObject({ count: 1, oldestMs: 5100 });
     // b's requests crossed the level: its next report names them.
     expect(b.report(false)).toBe(true);
-    expect(asPairs(mergeRoutesInFlight([a.holder, b.holder], t.now))).toEqual(oracle([a, b], t.now));
+    expectExact([a, b], t.now);
     // A request that ended is gone from the next report (its route too).
     a.end([...a.held.keys()][0]!);
     expect(a.report(false)).toBe(true);
