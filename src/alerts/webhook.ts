@@ -1,5 +1,6 @@
 // Webhook channel: POSTs each alert event as JSON, in order, from a bounded queue, with a timeout and retries.
 
+import { abortAfter } from '../channels/attempt-timeout.js';
 import { withUrlCredentials } from '../channels/http-send.js';
 import { signatureHeaders } from '../channels/signature.js';
 import { invalidOption } from '../errors.js';
@@ -137,7 +138,7 @@ export class WebhookChannel {
   private closed = false;
   private overflowing = false;
   private dropped = 0;
-  /** Aborts the request in flight on close(); per attempt, since AbortSignal.any() leaks with a long-lived source (nodejs/node#55351). */
+  /** Aborts the request in flight on close(); per attempt, with its own timeout (abortAfter). */
   private inFlight: AbortController | undefined;
   /** The answers whose bodies are still being read (close() cuts them off). */
   private readonly draining = new Set<AbortController>();
@@ -296,6 +297,9 @@ export class WebhookChannel {
   private async attempt(body: string): Promise<'ok' | { error: string; retry: boolean }> {
     const controller = new AbortController();
     this.inFlight = controller;
+    // Bounds the request and the background read of its body (drain); cleared when the read ends.
+    const stopTimer = abortAfter(controller, this.config.timeoutMs);
+    let draining = false;
     try {
       const { url, headers } = withUrlCredentials(this.config.url, {
         'content-type': 'application/json',
@@ -306,11 +310,12 @@ export class WebhookChannel {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.any([controller.signal, AbortSignal.timeout(this.config.timeoutMs)]),
+        signal: controller.signal,
       });
       // The status is the answer: accepted on a 2xx without waiting for the body (a kill meanwhile would have the
       // event sent again). The body is read in the background, so that the connection can be reused.
-      this.drain(res, controller);
+      this.drain(res, controller, stopTimer);
+      draining = true;
       if (res.ok) return 'ok';
       return {
         error: `HTTP ${res.status}`,
@@ -324,17 +329,21 @@ export class WebhookChannel {
         retry: true,
       };
     } finally {
+      if (!draining) stopTimer();
       this.inFlight = undefined;
     }
   }
 
   /** Reads and discards the body of `res` (bounded by the attempt's timeout; close() aborts it). */
-  private drain(res: Response, controller: AbortController): void {
+  private drain(res: Response, controller: AbortController, stopTimer: () => void): void {
     this.draining.add(controller);
     void res
       .arrayBuffer()
       .catch(() => undefined)
-      .finally(() => this.draining.delete(controller));
+      .finally(() => {
+        stopTimer();
+        this.draining.delete(controller);
+      });
   }
 
   private delay(ms: number): Promise<void> {

@@ -2,6 +2,7 @@
 
 import { errorMessage, type OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
+import { abortAfter } from './attempt-timeout.js';
 import type { ChannelStatus } from './channel-status.js';
 import { DeliveryError } from './http-send.js';
 import { redactor } from './redact.js';
@@ -40,7 +41,7 @@ export class DeliveryQueue {
   private closing = false;
   private overflowing = false;
   private aborted = false;
-  /** The attempt in flight; per attempt, since AbortSignal.any() leaks with a long-lived source (nodejs/node#55351). */
+  /** The attempt in flight, aborted by close() or by its timeout (abortAfter). */
   private inFlight: AbortController | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
@@ -190,7 +191,8 @@ export class DeliveryQueue {
       }
       const controller = new AbortController();
       this.inFlight = controller;
-      const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(this.config.timeoutMs)]);
+      const { signal } = controller;
+      const stopTimer = abortAfter(controller, this.config.timeoutMs);
       try {
         await untilAborted(this.sender.send(notification, { signal }), signal);
         this.sent++;
@@ -211,6 +213,7 @@ export class DeliveryQueue {
         if (!retry) break;
         asked = err instanceof DeliveryError ? (err.retryAfterMs ?? 0) : 0;
       } finally {
+        stopTimer();
         this.inFlight = undefined;
       }
     }
