@@ -6,7 +6,10 @@
 // secret-parts.ts takes from URLs and header values, the literals of an SMS gateway's templates
 // (template-secrets.ts), and the standalone ones (tokens, passwords). A secret under 6 characters is replaced as
 // a whole word only (outside review 13, F2), and personal data (an SMS recipient's number) by a masked form
-// instead of `[redacted]` (outside review 13, F5).
+// instead of `[redacted]` (outside review 13, F5), in every written form of its digits: other separators, a national
+// form with its trunk `0`, a trunk `(0)` after the country code (numberPattern).
+
+import { phoneNumber } from './template-secrets.js';
 
 import { HTML_ENTITY_NAMES } from './html-entities.js';
 
@@ -70,6 +73,41 @@ const WORD_CHAR = /[\p{L}\p{N}]/u;
 const WORD_START = '(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4}))';
 const WORD_END = '(?![\\p{L}\\p{N}])';
 
+/** Not right after a digit, unless it ends an escape (`%20`, `\u0020`). */
+const NUMBER_START = '(?:(?<![0-9])|(?<=%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4}))';
+/** What may stand between two digits of a written number, as written or encoded: spaces, `.`, `-`, `/`, `(`, `)`. */
+const NUMBER_GAP = `(?:${[' ', '.', '-', '/', '(', ')', '\u00a0'].map(charPattern).join('|')}){0,4}`;
+/** An international number's national part shorter than this is matched only after its country code. */
+const MIN_NATIONAL = 6;
+
+/**
+ * Every written form of a phone number `value` (phoneNumber; undefined when it is not one): its digits with any
+ * spaces, `.`, `-`, `/` or parentheses between them (these and a `+` as written or encoded: charPattern), not inside a
+ * longer run of digits, and
+ * - international (`+44 20 7946 0958`): with or without `+` or `00` before the country code, a trunk `0` or `(0)`
+ *   after it (`+44 (0)20 7946 0958`), and the national number alone or after a trunk `0` (`(020) 7946 0958`; NANP's
+ *   `415.555.0132` for `+14155550132`);
+ * - national (`020 7946 0958`): with or without its trunk `0`, and after any country code with or without `+` or
+ *   `00` (`+44 20 7946 0958`, `442079460958`: as a gateway normalises it);
+ * - digits alone (`447911123489`): with or without `+` or `00` before them.
+ */
+export function numberPattern(value: string): string | undefined {
+  const n = phoneNumber(value);
+  if (!n) return undefined;
+  // Digits as written: no encoder an answer uses (percent, JSON, HTML) encodes a digit.
+  const seq = (digits: string) => [...digits].join(NUMBER_GAP);
+  const prefix = `(?:${charPattern('+')}|0${NUMBER_GAP}0)${NUMBER_GAP}`;
+  const trunk = `(?:0${NUMBER_GAP})?`;
+  const body =
+    n.kind === 'international'
+      ? `(?:(?:${prefix})?${seq(n.cc)}${NUMBER_GAP}${trunk}${n.nsn.length >= MIN_NATIONAL ? `|${trunk}` : ''})${seq(n.nsn)}`
+      : n.kind === 'national'
+        ? `(?:(?:${prefix})?[0-9]{1,3}${NUMBER_GAP}${trunk}|${trunk})${seq(n.nsn)}`
+        : `(?:${prefix})?${seq(n.digits)}`;
+  // Only where a digit, a `+` or an escape starts (a cheap test first, at each position of the text).
+  return `(?=[0-9+%&\\\\])${NUMBER_START}${body}(?![0-9])`;
+}
+
 /** `pattern` (of `secret`) as a whole word: where the secret begins or ends with a letter or digit, none beside it. */
 function wholeWord(secret: string, pattern: string): string {
   const chars = [...secret];
@@ -111,9 +149,20 @@ export function redactor(
   for (const s of sorted)
     for (const form of base64Forms(s)) if (!base64.has(form)) base64.set(form, shownFor.get(s) as string);
   const base64Sorted = [...base64].sort((a, b) => b[0].length - a[0].length);
+  // A masked phone number in every written form (after the secrets, so that one holding the number goes whole).
+  const numbers = new Map<string, string>();
+  for (const [value, shown] of masked) {
+    const source = numberPattern(value);
+    if (source !== undefined && !numbers.has(source)) numbers.set(source, shown);
+  }
+  const numberPatterns = [...numbers].map(([source, shown]): [RegExp, string] => [
+    new RegExp(source, 'g'),
+    shown,
+  ]);
   return (text) => {
     let out = text;
     for (const [p, shown] of patterns) out = out.replace(p, () => shown);
+    for (const [p, shown] of numberPatterns) out = out.replace(p, () => shown);
     for (const [h, shown] of hex) out = out.replace(h, () => shown);
     for (const [b, shown] of base64Sorted) out = out.split(b).join(shown);
     return out.length > MAX_SHOWN ? `${out.slice(0, MAX_SHOWN)}…` : out;

@@ -154,19 +154,65 @@ export function maskedRecipient(to: string): string {
 const NUMBER_SEPARATORS = /[\s\-./()]/g;
 
 /**
- * The forms in which a gateway may echo a recipient's number (outside review 15, F2): as written, and when it is a
- * phone number (an optional `+` or `00`, then 6 digits or more, with spaces, `-`, `.`, `/` or parentheses between
- * them) its digits alone and, when written international (`+` or `00`), `+digits` and `00digits`. So
- * `'+44 7911 123489'` and `'00447911123489'` also give `+447911123489`, `00447911123489` and `447911123489`. A
- * national form (`07911123489`) is not derived: where the country code ends cannot be told from the digits.
+ * The two-digit country calling codes of ITU-T E.164's list; `1` (NANP) and `7` are the one-digit codes and every
+ * other code has three digits. The codes are prefix-free, so where a country code ends is told by its digits.
  */
-export function recipientForms(to: string): string[] {
+const TWO_DIGIT_CODES = new Set(
+  '20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98'.split(
+    ' ',
+  ),
+);
+
+/** The country calling code that begins the digits of an international number (`44` of `447911123489`). */
+export function callingCode(digits: string): string {
+  if (digits[0] === '1' || digits[0] === '7') return digits.slice(0, 1);
+  return TWO_DIGIT_CODES.has(digits.slice(0, 2)) ? digits.slice(0, 2) : digits.slice(0, 3);
+}
+
+/**
+ * A recipient read as a phone number: an optional `+` or `00`, then 6 digits or more, with spaces, `-`, `.`, `/`
+ * or parentheses between them.
+ * - `international` (written with `+` or `00`): its country code (callingCode) and its national number (`nsn`), a
+ *   national trunk `(0)` written after the country code left out (`+44 (0)20 7946 0958`: `44`, `2079460958`);
+ * - `national` (a single leading `0`, `07911 123489`): `nsn` is what follows the trunk `0`;
+ * - `digits` (neither: `447911123489` may be either, so nothing is derived).
+ */
+export type PhoneNumber =
+  | { kind: 'international'; digits: string; cc: string; nsn: string }
+  | { kind: 'national'; digits: string; nsn: string }
+  | { kind: 'digits'; digits: string };
+
+export function phoneNumber(to: string): PhoneNumber | undefined {
   const compact = to.trim().replace(NUMBER_SEPARATORS, '');
   const number = /^(\+|00)?(\d{6,})$/.exec(compact);
-  if (!number) return [to];
+  if (!number) return undefined;
   const digits = number[2] as string;
-  const international = number[1] !== undefined ? [`+${digits}`, `00${digits}`] : [];
-  return [...new Set([to, ...international, digits])];
+  if (number[1] !== undefined) {
+    const cc = callingCode(digits);
+    // `+44 (0)20 …`: a `(0)` right after the country code is the trunk prefix, not a digit of the number.
+    const body = to.trim().replace(/^[\s\-./()]*(?:\+|0[\s\-./()]*0)/, '');
+    let at = 0;
+    for (let seen = 0; seen < cc.length && at < body.length; at++) if (/\d/.test(body[at] as string)) seen++;
+    const trunk = /^[\s\-./]*\(\s*0\s*\)/.test(body.slice(at));
+    const nsn = digits.slice(cc.length + (trunk ? 1 : 0));
+    return { kind: 'international', digits: `${cc}${nsn}`, cc, nsn };
+  }
+  if (/^0[1-9]/.test(digits)) return { kind: 'national', digits, nsn: digits.slice(1) };
+  return { kind: 'digits', digits };
+}
+
+/**
+ * The forms in which a gateway may echo a recipient's number literally (outside review 15, F2): as written, and when
+ * it is a phone number (phoneNumber) its digits alone and, when written international (`+` or `00`), `+digits` and
+ * `00digits`. So `'+44 7911 123489'` and `'00447911123489'` also give `+447911123489`, `00447911123489` and
+ * `447911123489`. Every other written form (other separators, a national form, a trunk `(0)`) is matched by the
+ * number's pattern (redact.ts, numberPattern).
+ */
+export function recipientForms(to: string): string[] {
+  const n = phoneNumber(to);
+  if (!n) return [to];
+  const international = n.kind === 'international' ? [`+${n.digits}`, `00${n.digits}`] : [];
+  return [...new Set([to, ...international, n.digits])];
 }
 
 /**

@@ -328,3 +328,117 @@ describe('a recipient written with separators or 00 (outside review 15, F2)', ()
     }
   });
 });
+
+describe('a recipient echoed in a national or grouped form', () => {
+  /**
+   * Each recipient as configured, how it is shown (first 3 and last 2 characters as written), the digit strings it
+   * is known by (international without `+`, national with its trunk 0), and the forms a gateway echoes it in.
+   */
+  const ECHOED: Array<[to: string, shown: string, digits: string[], echoed: string[]]> = [
+    [
+      '+447700900123',
+      '+44…23',
+      ['447700900123', '07700900123'],
+      ['07700 900123', '07700-900-123', '(07700) 900123', '+44 (0)7700 900123', '0044 7700 900 123'],
+    ],
+    [
+      '+442079460958',
+      '+44…58',
+      ['442079460958', '02079460958'],
+      [
+        '(020) 7946 0958',
+        '+44 (0)20 7946 0958',
+        '020-7946-0958',
+        '+44 20 7946 0958',
+        '20 7946 0958',
+        encodeURIComponent('+44 (0)20 7946 0958'),
+        '+44&#x20;20&#x20;7946&#x20;0958',
+      ],
+    ],
+    [
+      '+1 (415) 555-0132',
+      '+1 …32',
+      ['14155550132'],
+      [
+        '+1 (415) 555-0132',
+        '415.555.0132',
+        '(415) 555-0132',
+        '1-415-555-0132',
+        '+1.415.555.0132',
+        '4155550132',
+      ],
+    ],
+    [
+      '07700 900123',
+      '077…23',
+      ['07700900123', '447700900123'],
+      ['07700900123', '07700 900 123', '+44 7700 900123', '+44 (0)7700 900123', '447700900123'],
+    ],
+    [
+      '+33 6 12 34 56 78',
+      '+33…78',
+      ['33612345678', '0612345678'],
+      ['06 12 34 56 78', '06.12.34.56.78', '+33 (0)6 12 34 56 78', '0033 612345678'],
+    ],
+  ];
+  const CASES = ECHOED.flatMap(([to, shown, digits, echoed]) =>
+    echoed.map((e) => ({ to, shown, digits, e })),
+  );
+
+  /** The recipient's runs of 3 digits or more in `section` once `shown` is taken out (separators ignored). */
+  function runsLeft(section: string, shown: string, digits: string[]): string[] {
+    const left = section.split(shown).join('').replace(/\D/g, '');
+    const runs = new Set<string>();
+    for (const d of digits) for (let i = 0; i + 3 <= d.length; i++) runs.add(d.slice(i, i + 3));
+    return [...runs].filter((r) => left.includes(r));
+  }
+
+  it('shows none of its digits but the masked form, in channels/, health/ and the log', async () => {
+    const rx = await startReceiver((r, res) => {
+      const i = Number(r.url.split('/').at(-1));
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`no route to ${CASES[i]?.e} END`);
+      return true;
+    });
+    cleanups.push(() => rx.close());
+    const { call, monitor, logger } = await serve({
+      alerts: { cpu: { for: 0 } },
+      routing: { groupWaitMs: 0 },
+      channels: CASES.map(({ to }, i) => ({
+        type: 'sms-gateway' as const,
+        name: `sms-${'abcdefghijklmnopqrstuvwxyz'[i]}`,
+        retries: 0,
+        url: `${rx.origin}/send/${i}`,
+        to,
+      })),
+    });
+    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
+    await monitor.notifications.idle();
+    expect(rx.received).toHaveLength(CASES.length);
+    const channels = (await call('channels/')).body.data.channels as Array<{
+      name: string;
+      last_error: string;
+    }>;
+    const health = (await call('health/?detailed=true')).body.data.channels as Array<{
+      name: string;
+      last_error: string;
+    }>;
+    const failing = logger.lines.filter((l) => l.includes('is failing'));
+    expect(failing).toHaveLength(CASES.length);
+    const byName = (name: string) => [
+      ...[...channels, ...health].filter((c) => c.name === name).map((c) => c.last_error),
+      ...failing.filter((l) => l.includes(`"${name}"`) || l.includes(` ${name} `) || l.includes(`'${name}'`)),
+    ];
+    CASES.forEach(({ shown, digits, e }, i) => {
+      const texts = byName(`sms-${'abcdefghijklmnopqrstuvwxyz'[i]}`);
+      expect(texts.length, e).toBeGreaterThanOrEqual(3);
+      for (const text of texts) {
+        for (const decoded of decodings(text)) {
+          const section = /no route to (.*) END/.exec(decoded)?.[1];
+          expect(section, `${e}: ${decoded}`).toBeDefined();
+          expect(section, e).toContain(shown);
+          expect(runsLeft(section as string, shown, digits), `${e}: ${decoded}`).toEqual([]);
+        }
+      }
+    });
+  });
+});
