@@ -8,7 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { afterTakeover, BASE, get, ledgerOf, metricsOf, until, useCluster } from './helpers.js';
-import { figures, slow as work } from './work-requests.js';
+import { figures, type Outcome, slow as work } from './work-requests.js';
 
 type Worker = { id: string; pid: number; aggregator: boolean; connected: boolean };
 const gone = (pid: number) => {
@@ -63,7 +63,13 @@ describe('node:cluster: a worker exiting where no aggregator reads its exit fram
     const epoch = ledgerOf(c.dir).epoch;
     process.kill(agg.pid, 'SIGSTOP');
     try {
-      // Served during the hang (those handed to the hung aggregator wait for SIGCONT): only frames to it say them.
+      // Served during the hang: only frames to the hung aggregator say them. The primary hands a connection to one
+      // worker at a time and the next only once it acknowledged the last (node:cluster's round-robin), so exactly one
+      // waits in the hung aggregator's channel for SIGCONT and every other one is answered before the victim exits.
+      // Not before: a connection on its way to the victim as it exits never reaches its HTTP server, so no monitor
+      // can count it: one acknowledged was reset uncounted (lost 3 of 4 resets), one not yet acknowledged stayed
+      // open in the primary (Node closes that handle only on an acknowledgement) and the test timed out at 120 s
+      // (6 of 12 runs at load 20-36 did one or the other with `answered >= 2`: 4 miscounts, 2 timeouts).
       let answered = 0;
       const quick = Array.from({ length: N }, () =>
         work(c.port, 0).then((o) => {
@@ -71,11 +77,27 @@ describe('node:cluster: a worker exiting where no aggregator reads its exit fram
           return o;
         }),
       );
-      await until(async () => answered >= 2, 30_000);
+      await until(
+        async () => answered >= N - 1,
+        30_000,
+        () => `${answered} of ${N} answered`,
+      );
       process.kill(victim.pid, 'SIGHUP');
       await until(async () => gone(victim.pid) && ledgerOf(c.dir).epoch > epoch, 30_000);
       process.kill(agg.pid, 'SIGCONT');
-      const seen = await Promise.all([...slow, ...quick]);
+      // Guarded: a client never answered nor reset fails here, saying which, not at the test's timeout.
+      const outcomes: Array<Outcome | undefined> = [];
+      for (const [i, p] of [...slow, ...quick].entries())
+        void p.then((o) => {
+          outcomes[i] = o;
+        });
+      await until(
+        async () => outcomes.filter(Boolean).length === 2 * N,
+        60_000,
+        () =>
+          `pending: ${[...Array(2 * N).keys()].filter((i) => !outcomes[i]).map((i) => (i < N ? `slow${i}` : `quick${i - N}`))}`,
+      );
+      const seen = outcomes as Outcome[];
       const resets = seen.filter((o) => o.error !== undefined).length;
       expect(resets).toBeGreaterThan(0); // the victim held some of the slow ones
       expect(seen.filter((o) => o.status === 200).length).toBe(2 * N - resets);
