@@ -116,7 +116,8 @@ export class KnownCustom {
           });
         }
       }
-      if (series.length > 0 || d.def) out.push({ ...d, series });
+      // A gauge's delta also says whether the worker has a reading of it (`unread`), even with no series.
+      if (series.length > 0 || d.def || d.type === 'gauge') out.push({ ...d, series });
     }
     return out;
   }
@@ -185,6 +186,9 @@ export class CustomMerger {
     for (const d of deltas) {
       const m = this.metric(d);
       if (m === null) continue;
+      // The worker has a reading of this gauge (possibly of no label set): the cluster's reads 0 from now, not null.
+      if (m.type === 'gauge' && holder && !d.unread && !holder.gauges.has(d.name))
+        holder.gauges.set(d.name, new Map());
       const labelsOf = (values: string[]) => {
         const out: Record<string, string> = {};
         m.config.labels.forEach((l, i) => {
@@ -230,8 +234,7 @@ export class CustomMerger {
       if (d.type === 'histogram') return this.registry.histogram(d.name, { ...base, buckets: d.def.buckets });
       const series = new Map<string, Record<string, string>>();
       this.gaugeSeries.set(d.name, series);
-      const unlabelled = base.labels === undefined || base.labels.length === 0;
-      const collect = () => this.gaugeSums(d.name, series, unlabelled) as GaugeReading;
+      const collect = () => this.gaugeSums(d.name, series) as GaugeReading;
       const gauge = this.registry.gauge(d.name, { ...base, collect });
       // Our own sum of what the workers reported (a read syncs them first): computed on reads too.
       gauge.derived = true;
@@ -248,13 +251,15 @@ export class CustomMerger {
   }
 
   /**
-   * Each series of a gauge: the sum of the live workers' last values. Null (no reading: the gauge reads null) for an
-   * unlabelled gauge no worker has reported a value of yet (its definition comes before its first collect()).
+   * Each series of a gauge: the sum of the live workers' last values. Null (no reading: the gauge reads null, as a
+   * collect() gauge of one process before its first reading) while no series is known and no live worker has a
+   * reading of it: its definition comes before its first collect(), labelled or not. A worker's reading of no
+   * label set (a set() gauge with none yet, a reading that returned none) reads 0, as in one process.
    */
-  private gaugeSums(name: string, series: Map<string, Record<string, string>>, unlabelled: boolean) {
-    if (unlabelled && series.size === 0) return null;
-    const out: Array<{ labels: Record<string, string>; value: number }> = [];
+  private gaugeSums(name: string, series: Map<string, Record<string, string>>) {
     const live = [...this.live()];
+    if (series.size === 0 && !live.some((w) => w.gauges.has(name))) return null;
+    const out: Array<{ labels: Record<string, string>; value: number }> = [];
     for (const [key, labels] of series) {
       let value = 0;
       for (const w of live) value += w.gauges.get(name)?.get(key) ?? 0;

@@ -30,6 +30,11 @@ export interface CustomWire {
   d?: { h: string; l: string[]; k: number; b?: number[] };
   /** Series: label values and a counter's increase, a gauge's value or a histogram's new values. */
   s: Array<{ v: Values; c?: number; g?: number; r?: 1; h?: HistWire }>;
+  /**
+   * A gauge with no reading yet (a collect() gauge before its callback returned one): sent while so, and its absence
+   * once it has one, so that the cluster's gauge reads null, not 0, while no live worker's has a reading.
+   */
+  u?: 1;
 }
 
 /** A metric's definition, read back. */
@@ -68,6 +73,8 @@ export interface CustomDelta {
   type: CustomDefinition['type'];
   def?: CustomDefinition;
   series: CustomSeries[];
+  /** A gauge the worker has no reading of yet (CustomWire's `u`). */
+  unread?: true;
 }
 
 const TYPES = { c: 'counter', g: 'gauge', h: 'histogram' } as const;
@@ -92,9 +99,12 @@ export interface CustomSource {
 /** Turns a registry's live figures into per-interval deltas; what was taken is not sent again. */
 export class CustomReporter {
   private sent = new Map<string, Map<string, number | SentHistogram>>();
+  /** Whether each gauge had no reading yet as last sent. */
+  private sentUnread = new Map<string, boolean>();
 
   reset(): void {
     this.sent.clear();
+    this.sentUnread.clear();
   }
 
   take(source: CustomSource, now: number): CustomWire[] | undefined {
@@ -107,8 +117,13 @@ export class CustomReporter {
         this.sent.set(m.name, sent);
       }
       const series = this.series(m, sent, now);
-      if (series.length === 0 && !first) continue;
+      // A gauge's first reading is news even when it holds no label set (0 from then on, not null).
+      const unread = m.type === 'gauge' && m.readless;
+      const turned = m.type === 'gauge' && !first && this.sentUnread.get(m.name) !== unread;
+      if (m.type === 'gauge') this.sentUnread.set(m.name, unread);
+      if (series.length === 0 && !first && !turned) continue;
       const w: CustomWire = { n: m.name, t: CODES[m.type], s: series };
+      if (unread) w.u = 1;
       if (first) {
         w.d = { h: m.config.help, l: [...m.config.labels], k: m.config.maxLabelSets };
         if (m.type === 'histogram') w.d.b = [...m.config.buckets];
@@ -285,7 +300,9 @@ export function decodeCustom(w: unknown): CustomDelta[] {
       }
       return out;
     });
-    return def === undefined ? { name, type, series } : { name, type, def, series };
+    const out: CustomDelta = def === undefined ? { name, type, series } : { name, type, def, series };
+    if (type === 'gauge' && x.u === 1) out.unread = true;
+    return out;
   });
 }
 
@@ -293,6 +310,7 @@ export function decodeCustom(w: unknown): CustomDelta[] {
 export function encodeCustom(deltas: readonly CustomDelta[]): CustomWire[] {
   return deltas.map((x) => {
     const w: CustomWire = { n: x.name, t: CODES[x.type], s: [] };
+    if (x.unread) w.u = 1;
     if (x.def) {
       w.d = { h: x.def.help, l: x.def.labels.slice(), k: x.def.maxLabelSets };
       if (x.def.buckets) w.d.b = x.def.buckets.slice();

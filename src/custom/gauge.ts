@@ -162,6 +162,14 @@ export class Gauge {
     return this.sets.slots.map(({ labels, value: c }) => ({ labels, value: c.read() }));
   }
 
+  /**
+   * A collect() gauge whose callback has not returned a reading yet: cluster reports say so, and the cluster's gauge
+   * reads null while no live worker's has one. @internal
+   */
+  get readless(): boolean {
+    return this.unread;
+  }
+
   /** A collect() gauge whose callback has not returned a reading yet (before the first sample, or it threw). */
   private get unread(): boolean {
     return this.collectFn !== undefined && !this.hasReading;

@@ -3,11 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { CustomMerger, type GaugeHolder } from '../../src/cluster/custom-merge.js';
+import { customFromWire, customToWire } from '../../src/cluster/custom-prometheus.js';
 import { KnownTotals } from '../../src/cluster/known-totals.js';
 import { decodeReport, Reporter } from '../../src/cluster/report.js';
 import { encodeReport } from '../../src/cluster/report-encode.js';
 import { CustomMetrics } from '../../src/custom/registry.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
+import { renderCustom } from '../../src/http/prometheus/custom.js';
 import { silentLogger } from '../../src/logger.js';
 import { RequestStats } from '../../src/requests/requests.js';
 import { rng } from '../helpers/random.js';
@@ -148,5 +150,76 @@ describe('custom metrics across workers', () => {
     expect(c[0]?.s).toEqual([{ v: ['b'], c: 1 }]);
     expect(c[0]?.d).toBeUndefined();
     expect(w.reporter.take().c).toBeUndefined();
+  });
+
+  it("a gauge's cluster view reads as one process's: null before a callback's first reading, labelled or not", () => {
+    // Callbacks that read nothing until `ready`, then `sets` label sets (0: a reading of none); set() gauges, one
+    // labelled with no set yet, one with a bound set never set. The oracle: one process's registry, same calls.
+    let ready = false;
+    let sets = 0;
+    const declareGauges = (c: CustomMetrics) => {
+      const reading = () => {
+        if (!ready) throw new Error('not yet');
+        return Array.from({ length: sets }, (_, i) => ({ labels: { queue: `q${i}` }, value: i + 1 }));
+      };
+      c.gauge('cb_labelled', { help: 'Labelled callback.', labels: ['queue'], collect: reading });
+      c.gauge('cb_one', {
+        help: 'Unlabelled callback.',
+        collect: () => {
+          if (!ready) throw new Error('not yet');
+          return 7;
+        },
+      });
+      c.gauge('set_labelled', { help: 'Labelled, never set.', labels: ['queue'] });
+      c.gauge('set_bound', { help: 'A bound set, never set.', labels: ['queue'] }).labels({ queue: 'x' });
+    };
+    const one = new CustomMetrics();
+    declareGauges(one);
+    const w = worker();
+    declareGauges(w.custom);
+    const cluster = new CustomMetrics();
+    const merger = new CustomMerger(cluster, () => [w.holder], silentLogger);
+    const names = ['cb_labelled', 'cb_one', 'set_labelled', 'set_bound'];
+    const view = (c: CustomMetrics) => {
+      const snap = c.snapshot(t.now, true, false);
+      // A callback's `error` is its own process's (the cluster's gauge has none of its own to show).
+      const json = Object.fromEntries(
+        names.map((n) => {
+          const { error: _e, ...rest } = snap[n] as { error?: string };
+          return [n, rest];
+        }),
+      );
+      const prom: string[] = [];
+      const text = { escapeLabelValue: (v: string) => v, formatValue: (v: number) => String(v) };
+      const all = [...c.all()].filter((m) => names.includes(m.name));
+      renderCustom(prom, all, 'sysvitals_', t.now, text);
+      // And as a scrape reads it on another worker (the figures cross the socket).
+      const crossed: string[] = [];
+      renderCustom(crossed, customFromWire(customToWire(all, t.now)), 'sysvitals_', t.now, text);
+      return { json, prom, crossed };
+    };
+    const step = (why: string) => {
+      // Each process samples (its callbacks run), reports, and the aggregator merges; then both are read.
+      w.custom.snapshot(t.now, true, true);
+      one.snapshot(t.now, true, true);
+      const r = roundTrip(w.reporter.take());
+      merger.apply(w.holder, r.custom ?? [], true);
+      const got = view(cluster);
+      const want = view(one);
+      expect(got.json, why).toEqual(want.json);
+      expect(got.prom, why).toEqual(want.prom);
+      expect(got.crossed, why).toEqual(want.prom);
+      return got;
+    };
+    const before = step('before any reading');
+    expect((before.json.cb_labelled as { value: unknown }).value).toBeNull();
+    step('still no reading');
+    ready = true;
+    const empty = step('a reading of no label set');
+    expect((empty.json.cb_labelled as { value: unknown }).value).toBe(0);
+    sets = 2;
+    step('a reading of two label sets');
+    sets = 0;
+    step('a reading of none again');
   });
 });

@@ -1,0 +1,38 @@
+// A callback gauge with no reading yet reads `value: null` with no series and no Prometheus sample line in one
+// process (README, "Reads change nothing"). The cluster's labelled one read `value: 0` instead (its sum over the
+// workers had nothing to tell "no reading" from "a reading of no label set"); each worker now reports that it has
+// none. Real node:cluster processes (2 workers, fixture GAUGE_UNREAD=1: callbacks that only throw); the oracle is
+// each worker's own view (`instance=<worker>`: the process's registry, as in single-process mode).
+
+import { describe, expect, it } from 'vitest';
+import { BASE, get, getJson, metricsOf, until, useCluster } from './helpers.js';
+
+const NAMES = ['unread_labelled', 'unread_one'];
+
+/** The Prometheus lines of the gauges (HELP, TYPE and any sample). */
+const promLines = (text: string) =>
+  text.split('\n').filter((l) => NAMES.some((n) => l.includes(`sysvitals_${n}`)));
+
+describe('node:cluster: a callback gauge no worker has a reading of', () => {
+  const c = useCluster({ GAUGE_UNREAD: '1', CLUSTER_BYTES: '0' }, 2);
+
+  it('reads null with no series and no sample line, labelled or not, as each worker reads its own', async () => {
+    // Guard: both workers reported (their definitions reached the cluster) and sampled.
+    const m = await until(async () => {
+      const r = await metricsOf(c.port);
+      return r.cluster.workers_connected === 2 && NAMES.every((n) => r.custom[n]) && r;
+    }, 30_000);
+    for (const pid of c.pids) {
+      const one = (await getJson(c.port, `${BASE}/metrics?instance=${pid}`)).data.data;
+      for (const n of NAMES) {
+        expect(one.custom[n].value, `${n} on ${pid}`).toBeNull();
+        expect(m.custom[n].value, `${n} on the cluster`).toBe(one.custom[n].value);
+        expect(m.custom[n].series, n).toEqual(one.custom[n].series);
+      }
+    }
+    const scrape = promLines((await get(c.port, `${BASE}/metrics/prometheus`)).body);
+    expect(scrape).toEqual(
+      NAMES.flatMap((n) => [`# HELP sysvitals_${n} No reading yet.`, `# TYPE sysvitals_${n} gauge`]),
+    );
+  }, 60_000);
+});
