@@ -16,12 +16,15 @@ interface Session {
 
 interface SessionServer {
   on(event: 'session', listener: (session: Session) => void): unknown;
+  off(event: 'session', listener: (session: Session) => void): unknown;
 }
 
 export class Http2Sessions {
   private readonly open = new Set<Session>();
   /** Each server seen, and whether sessions it opened before its watch may be unknown (watchServer's answer). */
   private readonly watched = new WeakMap<object, boolean>();
+  /** The 'session' listener added to each HTTP/2 server watched, removed by detach(). */
+  private readonly listening: Array<[SessionServer, (session: Session) => void]> = [];
 
   /**
    * Once per server: an HTTP/2 server's sessions are watched from now on ('session'). Returns true when sessions it
@@ -37,8 +40,17 @@ export class Http2Sessions {
     const h2 = typeof (server as { updateSettings?: unknown }).updateSettings === 'function';
     const late = h2 && (fromRequest || (server as { listening?: boolean }).listening === true);
     this.watched.set(server, late);
-    if (h2) (server as SessionServer).on('session', (session) => this.add(session));
+    if (h2) {
+      const listener = (session: Session) => this.add(session);
+      (server as SessionServer).on('session', listener);
+      this.listening.push([server as SessionServer, listener]);
+    }
     return late;
+  }
+
+  /** Removes the listeners added to servers (the monitor closed): the sessions already known stay known. */
+  detach(): void {
+    for (const [server, listener] of this.listening.splice(0)) server.off('session', listener);
   }
 
   /** The session of an HTTP/2 request (application or admin) on a server watched late: known from now on. */

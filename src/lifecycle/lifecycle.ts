@@ -17,6 +17,7 @@ import {
   shedReason,
 } from './load-watch.js';
 import type { ProbeRulesConfig, ShedConfig } from './options.js';
+import { ServerWatch } from './server-watch.js';
 
 export { shedReason } from './load-watch.js';
 
@@ -80,7 +81,7 @@ export class Lifecycle {
   private draining = false;
   private sampled = false;
   private readyCalled = false;
-  private readonly servers = new Set<Server>();
+  private readonly servers = new ServerWatch(() => this.onServerClose?.());
   /** Called when a known server emits 'close' (its connections all ended), before listeners added after it learnt it. */
   onServerClose: (() => void) | null = null;
   /** The HTTP/2 sessions of those servers (sent GOAWAY on shutdown). */
@@ -137,7 +138,7 @@ export class Lifecycle {
 
   /** The servers seen serving application requests (drained on shutdown). */
   get knownServers(): ReadonlySet<Server> {
-    return this.servers;
+    return this.servers.servers;
   }
 
   /**
@@ -222,7 +223,7 @@ export class Lifecycle {
    * registration, before it listens, so that every HTTP/2 session of it is seen, one that carried no request too).
    */
   addServer(server: Server): void {
-    this.add(server);
+    this.servers.add(server);
     this.sessions.watchServer(server, false);
   }
 
@@ -338,6 +339,8 @@ export class Lifecycle {
   close(): void {
     this.watch.stop();
     this.reader.close?.();
+    this.servers.detach();
+    this.sessions.detach();
   }
 
   private startupCheck(): ProbeCheck {
@@ -358,14 +361,9 @@ export class Lifecycle {
     this.lastServer = server;
     this.lateSessions = false;
     if (server && typeof (server as Server).close === 'function') {
-      this.add(server as Server);
+      this.servers.add(server as Server);
       this.lateSessions = this.sessions.watchServer(server, true);
     }
-  }
-
-  private add(server: Server): void {
-    if (!this.servers.has(server)) server.once?.('close', () => this.onServerClose?.());
-    this.servers.add(server);
   }
 
   private onReading(r: LoadReading): void {
