@@ -15,14 +15,13 @@ import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { Clock } from '../types.js';
 import { QueriesInFlight } from './queries-in-flight.js';
 import { parseQueryStatsOptions, type QueryStatsConfig, type QueryStatsOptions } from './query-options.js';
+import { countRoute } from './query-routes.js';
 
 /** The database a query went to (the `system` of a row, a Prometheus label). */
 export type QuerySystem = 'postgresql' | 'mysql' | 'redis';
 
 /** The fingerprint that queries beyond `maxFingerprints` are counted under. */
 export const OTHER_FINGERPRINT = 'other';
-/** Routes kept per fingerprint; the rest are summed under `other`. */
-export const ROUTES_PER_FINGERPRINT = 5;
 
 /** One fingerprint's figures since start (a row of `GET queries/`). */
 export interface QueryRow {
@@ -140,12 +139,7 @@ export class QueryStats {
       // The window first: a turn it hears cuts a cluster worker's pending figures before this query counts.
       this.window.record(WINDOW_NAME, durationMs, failed === true);
       entry.total.add(slotOf(us), us, failed === true);
-      if (route !== undefined) {
-        const seen = entry.routes.get(route);
-        if (seen !== undefined) entry.routes.set(route, seen + 1);
-        else if (entry.routes.size < ROUTES_PER_FINGERPRINT) entry.routes.set(route, 1);
-        else entry.otherRoutes++;
-      }
+      const filedRoute = route === undefined ? undefined : countRoute(entry, route, 1);
       if (durationMs >= this.config.slowThresholdMs && this.config.slowLogSize > 0) {
         this.logSlow({
           system,
@@ -153,7 +147,7 @@ export class QueryStats {
           duration_ms: Math.round(durationMs * 1000) / 1000,
           timestamp: new Date(this.config.clock.now()).toISOString(),
           failed: failed === true,
-          route: route ?? null,
+          route: filedRoute ?? null,
         });
       }
     } catch {
@@ -299,11 +293,8 @@ export class QueryStats {
       entry.total.addSparse(latency);
       if (window) this.window.absorb(WINDOW_NAME, latency, true, span);
       for (const [route, count] of routes) {
-        const seen = entry.routes.get(route);
-        if (seen !== undefined) entry.routes.set(route, seen + count);
-        else if (route !== OTHER_FINGERPRINT && entry.routes.size < ROUTES_PER_FINGERPRINT)
-          entry.routes.set(route, count);
-        else entry.otherRoutes += count;
+        if (route === OTHER_FINGERPRINT) entry.otherRoutes += count;
+        else countRoute(entry, route, count);
       }
     } catch {
       // never breaks the aggregator

@@ -60,6 +60,7 @@ beforeAll(async () => {
     monitor.recordFunction(`fn_${queue}`, i + 1, false);
     monitor.recordJob(`job_${queue}`, i + 1, false);
     monitor.recordQuery('postgresql', `SELECT * FROM "${queue}"`, i + 1, false);
+    monitor.recordQuery('postgresql', 'SELECT routed', i + 1, false, `/q/${queue}`);
   });
   await monitor.sample();
   const raw = await bytes(await open(`${served.base}/metrics/prometheus`));
@@ -132,7 +133,17 @@ describe('label values that are not well-formed UTF-16 (outside review 15, F3)',
       {},
       'sysvitals_db_query_duration_seconds_count',
     );
-    expect(queries.map((s) => [s.labels.fingerprint, s.value])).toEqual([[`SELECT * FROM "${FILED}"`, 3]]);
+    expect(queries.map((s) => [s.labels.fingerprint, s.value])).toEqual([
+      [`SELECT * FROM "${FILED}"`, 3],
+      ['SELECT routed', 3],
+    ]);
+  });
+
+  it("a query's routes: one route, the route row's, every query counted (outside review 16, F9)", () => {
+    const row = served.monitor.queries.rows().find((r) => r.fingerprint === 'SELECT routed');
+    expect(row?.routes).toEqual([{ route: `/q/${FILED}`, count: 3 }]);
+    const routes = served.monitor.endpoints().routes.map((r) => r.route);
+    expect(routes).toContain(row?.routes[0]?.route);
   });
 
   it("a plugin's record keys: one series, the first key's (as keys that sanitise alike); the JSON keeps them all", async () => {
