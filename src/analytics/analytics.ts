@@ -4,6 +4,7 @@
 import { nodeV8 } from '../builtins.js';
 import { wellFormed } from '../custom/well-formed.js';
 import { errorRateOf, type HistoryPoint } from '../history/point.js';
+import { LatencyCounts } from '../latency/latency-counts.js';
 import type { MetricsSnapshot } from '../types.js';
 import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS } from './anomaly-detector.js';
 import { CountModel } from './count-model.js';
@@ -80,8 +81,10 @@ export class Analytics {
   private readonly detectors = new Map<string, AnomalyDetector>();
   private readonly custom = new Map<string, { sum: number; n: number }>();
   private scores: AnomalyScores = { scored_at: null, scores: {} };
-  /** The count evidence of the two count series (count-model.ts). */
+  /** The count evidence of the two count series and of latency_p95's requests over its usual p95 (count-model.ts). */
   private readonly counts = newCountModels();
+  /** The minute's latency histogram, read for the requests over latency_p95's threshold. */
+  private readonly latency = new LatencyCounts();
   /** The series whose last episode was just accepted (its level taken as the usual one). */
   private readonly accepted = new Set<string>();
   private readonly disks = new Map<string, SeriesBuffer>();
@@ -144,6 +147,11 @@ export class Analytics {
       const v = read(point);
       const det = this.detectors.get(name);
       if (!det || !Number.isFinite(v)) continue;
+      if (name === 'latency_p95') {
+        const tail = this.tailScore(point);
+        score(name, det, v, tail === undefined ? undefined : this.counts.latency_p95, tail);
+        continue;
+      }
       // The count series' exact evidence, read before the detector learns the minute (its resolution).
       const count = name === 'request_rate' || name === 'error_rate' ? this.counts[name] : undefined;
       const failed = (point.errors_5xx ?? 0) + (point.errors_aborted_failed ?? 0);
@@ -159,6 +167,20 @@ export class Analytics {
     }
     this.scores = { scored_at: new Date(point.t).toISOString(), scores: out };
     return out;
+  }
+
+  /**
+   * The tail model's score of the minute (count-model.ts): its requests over the usual p95 among those its
+   * histogram holds; undefined for a point without a histogram (written by hand, or by an old version).
+   */
+  private tailScore(point: HistoryPoint): number | undefined {
+    const lat = this.latency;
+    lat.reset();
+    lat.addEncoded(point.histogram);
+    if (lat.total === 0) return undefined;
+    const tail = this.counts.latency_p95;
+    const p95 = lat.percentilesMs([95])[0] as number;
+    return tail.update(lat.countAboveMs(tail.threshold || p95), lat.total, 0, p95);
   }
 
   /** The last minute's scores. */
@@ -238,7 +260,7 @@ export class Analytics {
     // The count models (a state saved before them has none: they start fresh).
     const p = DEFAULT_DETECTOR_PARAMS;
     for (const [name, state] of decodeCountStates(json)) {
-      if (name === 'request_rate' || name === 'error_rate')
+      if (name === 'request_rate' || name === 'error_rate' || name === 'latency_p95')
         this.counts[name] = new CountModel(this.counts[name].kind, p.episodeMax, p.holdOff, state);
     }
     return restored;
@@ -361,11 +383,12 @@ export class Analytics {
 const EPISODE_HOURS = DEFAULT_DETECTOR_PARAMS.episodeMax / 60;
 
 /** The count models of request_rate (a drop) and error_rate (a rise). */
-function newCountModels(): Record<'request_rate' | 'error_rate', CountModel> {
+function newCountModels(): Record<'request_rate' | 'error_rate' | 'latency_p95', CountModel> {
   const p = DEFAULT_DETECTOR_PARAMS;
   return {
     request_rate: new CountModel('drop', p.episodeMax, p.holdOff),
     error_rate: new CountModel('rise', p.episodeMax, p.holdOff),
+    latency_p95: new CountModel('tail', p.episodeMax, p.holdOff),
   };
 }
 

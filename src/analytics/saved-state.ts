@@ -7,7 +7,7 @@ import {
   detectorStateSize,
   upgradeDetectorState,
 } from './anomaly-detector.js';
-import { COUNT_STATE_SIZE } from './count-model.js';
+import { COUNT_STATE_SIZE, COUNT_STATE_SIZE_V1 } from './count-model.js';
 import { packState, unpackState } from './detector-codec.js';
 
 /**
@@ -49,9 +49,14 @@ export function decodeCountStates(json: string): Array<[name: string, state: Flo
   if (typeof o?.counts !== 'object' || o.counts === null) return [];
   const out: Array<[string, Float64Array]> = [];
   for (const [name, slots] of Object.entries(o.counts)) {
-    if (!Array.isArray(slots) || slots.length !== COUNT_STATE_SIZE) continue;
-    if (slots.every((v) => typeof v === 'number' && Number.isFinite(v)))
-      out.push([name, Float64Array.from(slots)]);
+    // A state saved before the tail model has two slots fewer (only the tail model reads them: 0).
+    if (!Array.isArray(slots) || (slots.length !== COUNT_STATE_SIZE && slots.length !== COUNT_STATE_SIZE_V1))
+      continue;
+    if (slots.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      const state = new Float64Array(COUNT_STATE_SIZE);
+      state.set(slots);
+      out.push([name, state]);
+    }
   }
   return out;
 }

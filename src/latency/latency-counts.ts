@@ -139,6 +139,21 @@ export class LatencyCounts {
     return out;
   }
 
+  /**
+   * How many values lie above `ms`: the counts of the slots whose lowest value is above it (a value in the
+   * slot that holds `ms` itself, within HDR's 1 %, is not counted).
+   */
+  countAboveMs(ms: number): number {
+    if (this.total === 0 || !(ms >= 0)) return 0;
+    const us = ms * 1000;
+    let above = 0;
+    for (let i = this.top; i >= 0; i--) {
+      if (!(layout().valueFromIndex(i) > us)) break;
+      above += this.counts[i]!;
+    }
+    return above;
+  }
+
   toHistogram(): Histogram {
     const h = createHistogram();
     for (let i = 0; i <= this.top; i++) {

@@ -7,6 +7,7 @@
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import type { HistoryPoint } from '../../src/history/point.js';
+import { createHistogram, encodeHistogram, type Histogram, recordMs } from '../../src/latency/histogram.js';
 import type { MetricsSnapshot } from '../../src/types.js';
 import { anomalyAnalytics } from './anomaly-minutes.js';
 
@@ -29,6 +30,9 @@ export interface Request {
   status: number;
   durationMs: number;
 }
+
+/** The histogram each point's requests are recorded in (reset per point). */
+let hist: Histogram | undefined;
 
 /** The probe's generator: a Park-Miller sequence, Poisson counts, Box-Muller normals. */
 export class Traffic {
@@ -85,9 +89,15 @@ export class Traffic {
     return out;
   }
 
-  /** The history point of the minute starting at `t` (only the request figures: nothing sampled). */
+  /**
+   * The history point of the minute starting at `t` (only the request figures and the latency histogram,
+   * encoded as the monitor's bucket points are: nothing sampled).
+   */
   point(t: number, incident: Incident = {}): HistoryPoint {
     const reqs = this.minute(t, incident);
+    hist ??= createHistogram();
+    hist.reset();
+    for (const r of reqs) recordMs(hist, r.durationMs);
     const sorted = reqs.map((r) => r.durationMs).sort((a, b) => a - b);
     const p95 = sorted.length > 0 ? (sorted[Math.ceil(0.95 * sorted.length) - 1] as number) : null;
     return {
@@ -114,7 +124,7 @@ export class Traffic {
       latency_p99_ms: null,
       latency_avg_ms: null,
       latency_max_ms: null,
-      histogram: '',
+      histogram: reqs.length > 0 ? encodeHistogram(hist) : '',
     } as unknown as HistoryPoint;
   }
 }

@@ -169,6 +169,25 @@ describe('LatencyCounts', () => {
     });
   });
 
+  it('counts the values above a latency exactly, away from the threshold slot (the tail model reads this)', () => {
+    const rand = rng(11);
+    const values = latencies(rand, 400, 40, 0.5);
+    const counts = new LatencyCounts();
+    counts.addEncoded(makePoint({ t: 0, latencies: values }).histogram);
+    // Thresholds whose HDR slot (1 % wide) holds none of the values: the count is exact.
+    let checked = 0;
+    for (let ms = 5; ms < 1000; ms *= 1.1) {
+      const slot = values.filter((v) => Math.abs(v - ms) <= ms * 0.01);
+      if (slot.length > 0) continue;
+      expect(counts.countAboveMs(ms)).toBe(values.filter((v) => v > ms).length);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(30);
+    expect(counts.countAboveMs(0)).toBe(values.length);
+    expect(counts.countAboveMs(1e9)).toBe(0);
+    expect(new LatencyCounts().countAboveMs(50)).toBe(0);
+  });
+
   it('ignores a corrupt histogram instead of throwing', () => {
     const counts = new LatencyCounts();
     counts.addEncoded('AAAA');
