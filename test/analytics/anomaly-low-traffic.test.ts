@@ -249,50 +249,69 @@ describe('the traffic limits README states', () => {
   });
 });
 
+/**
+ * The models learned above, saved where the monitor reads them at start-up, then 09:00 to 11:30 minute by
+ * minute through the monitor's own request window and history point (its histogram included), with
+ * `incident` from 10:00 to 11:00. Returns the anomaly alert events: [minute, type, series].
+ */
+async function throughMonitor(incident: Incident): Promise<Array<[number, string, string]>> {
+  const store = new MemoryStore();
+  await store.saveState('anom', 'anomaly', learned30.state);
+  let now = learned30.t;
+  const monitor = createMonitor({
+    store,
+    clock: () => now,
+    sampleIntervalMs: 0,
+    instanceId: 'anom',
+    logger: { warn: () => {}, error: () => {} },
+    alerts: {
+      cpu: { enabled: false },
+      memory: { enabled: false },
+      disk: { enabled: false },
+      event_loop_delay: { enabled: false },
+      anomaly: { enabled: true, series: ['latency_p95', 'request_rate', 'error_rate'] },
+    },
+  });
+  const events: Array<[number, string, string]> = [];
+  let minute = 0;
+  monitor.on('alert', (e) => {
+    if (e.alert.rule === 'anomaly') events.push([minute, e.type, e.alert.component]);
+  });
+  const traffic = learned30.traffic.clone();
+  try {
+    for (; minute < 150; minute++) {
+      const at = now;
+      for (const r of traffic.minute(at, minute >= AT && minute < AT + 60 ? incident : {}))
+        monitor.recordRequest({ method: 'GET', route: '/api', ...r });
+      now = at + MIN;
+      await monitor.flush();
+      await monitor.sample();
+    }
+  } finally {
+    await monitor.close();
+  }
+  return events;
+}
+
 describe('through the monitor (recordRequest, flush, sample each minute)', () => {
   it('no request from 10:00 to 11:00 at about 20 a minute: raised within 6 minutes, cleared within 5 of the return', async () => {
-    // The models learned above, saved where the monitor reads them at start-up, then 09:00 to 11:30
-    // minute by minute through the monitor's own request window and history point.
-    const store = new MemoryStore();
-    await store.saveState('anom', 'anomaly', learned30.state);
-    let now = learned30.t;
-    const monitor = createMonitor({
-      store,
-      clock: () => now,
-      sampleIntervalMs: 0,
-      instanceId: 'anom',
-      logger: { warn: () => {}, error: () => {} },
-      alerts: {
-        cpu: { enabled: false },
-        memory: { enabled: false },
-        disk: { enabled: false },
-        event_loop_delay: { enabled: false },
-        anomaly: { enabled: true, series: ['latency_p95', 'request_rate', 'error_rate'] },
-      },
-    });
-    const events: Array<[number, string, string]> = [];
-    let minute = 0;
-    monitor.on('alert', (e) => {
-      if (e.alert.rule === 'anomaly') events.push([minute, e.type, e.alert.component]);
-    });
-    const traffic = learned30.traffic.clone();
-    try {
-      for (; minute < 150; minute++) {
-        const at = now;
-        for (const r of traffic.minute(at, minute >= AT && minute < AT + 60 ? { rate: 0 } : {}))
-          monitor.recordRequest({ method: 'GET', route: '/api', ...r });
-        now = at + MIN;
-        await monitor.flush();
-        await monitor.sample();
-      }
-    } finally {
-      await monitor.close();
-    }
+    const events = await throughMonitor({ rate: 0 });
     const raised = events.filter(([, type]) => type === 'raised');
     expect(raised.map(([, , series]) => series)).toEqual(['request_rate']);
     expect((raised[0]?.[0] as number) - AT).toBeLessThanOrEqual(6);
     const cleared = events.find(([, type, series]) => type === 'cleared' && series === 'request_rate');
     expect(cleared?.[0]).toBeGreaterThanOrEqual(AT + 60);
     expect((cleared?.[0] as number) - (AT + 60)).toBeLessThanOrEqual(5);
+  }, 60_000);
+
+  it('latency x4 from 10:00 to 11:00 at about 20 a minute: raised within 4 minutes, cleared within 2 of the return', async () => {
+    // The tail model reads the minute's histogram as the monitor's bucket point encodes it.
+    const events = await throughMonitor({ latency: 4 });
+    const raised = events.filter(([, type]) => type === 'raised');
+    expect(raised.map(([, , series]) => series)).toEqual(['latency_p95']);
+    expect((raised[0]?.[0] as number) - AT).toBeLessThanOrEqual(4);
+    const cleared = events.find(([, type, series]) => type === 'cleared' && series === 'latency_p95');
+    expect(cleared?.[0]).toBeGreaterThanOrEqual(AT + 60);
+    expect((cleared?.[0] as number) - (AT + 60)).toBeLessThanOrEqual(2);
   }, 60_000);
 });
