@@ -94,6 +94,22 @@ describe('a latency step at about 20 requests a minute (the tail model)', () => 
   it('a normal week after the learned one raises nothing', () => {
     expect(runAfter(learned30, 7 * 1440, () => ({}))).toEqual([]);
   });
+
+  it('a deploy that quadruples latency for good: held 6 h, cleared as the new usual level, not raised again for a day', () => {
+    // The tail model's excursion is accepted after episodeMax minutes: its threshold takes the recent p95.
+    const events = runAfter(learned30, AT + 360 + 1440, (m) => (m >= AT ? { latency: 4 } : {}));
+    const raised = of(events, 'latency_p95', 'raised');
+    expect(raised).toHaveLength(1);
+    expect((raised[0]?.minute as number) - AT).toBeLessThanOrEqual(4);
+    const cleared = of(events, 'latency_p95', 'cleared');
+    expect(cleared).toHaveLength(1);
+    expect(cleared[0]?.minute).toBeGreaterThanOrEqual(AT + 360);
+    expect((cleared[0]?.minute as number) - AT).toBeLessThanOrEqual(366);
+    expect(cleared[0]?.message).toBe(
+      'Anomaly on latency_p95: the level of the last 6 h is taken as its usual level (not a return: no longer alerted)',
+    );
+    expect(events.filter((e) => e.type === 'raised')).toHaveLength(1);
+  });
 });
 
 describe('what the count evidence learns', () => {
