@@ -72,7 +72,9 @@ for (const cycle of values.cycle ? [false, true] : [false]) {
         `${cycle ? 'cycle ' : ''}peak ${base}/min seed ${seed}: ${raised.length} ${raised.join(' ')}`,
       );
     }
-    rows.push(`| ${base} | ${cycle ? `x${1 + AMPLITUDE} with the traffic` : 'flat'} | ${counts.join(', ')} |`);
+    rows.push(
+      `| ${base} | ${cycle ? `x${1 + AMPLITUDE} with the traffic` : 'flat'} | ${counts.join(', ')} |`,
+    );
   }
 }
 const series = [...bySeries].map(([s, n]) => `${s} ${n}`).join(', ') || 'none';
