@@ -5,12 +5,12 @@
 // says how it reads its metric: 'threshold' today; other kinds register a parser in RULE_TYPES.
 
 import { readDuration } from '../analytics/predict.js';
+import { parseSeverityHold } from '../analytics/rule-options.js';
 import { SysvitalsError } from '../errors.js';
 import { didYouMean } from '../options/option-keys.js';
 import type { MetricsSnapshot } from '../types.js';
 import { parseMetricPath, resolveMetric } from './metric-path.js';
 import type { AlertObservation, ObservationSource } from './observations.js';
-import { DEFAULT_SEVERITY_HOLD_MS, MAX_SEVERITY_HOLD_MS } from './thresholds.js';
 
 /** A threshold rule on any snapshot figure (`alerts.metricRules`), e.g. a custom metric. */
 export interface MetricRuleOptions {
@@ -222,12 +222,7 @@ function parseThreshold(o: Record<string, unknown>, name: string, shape: Snapsho
   const pending = o.for ?? 0;
   if (typeof pending !== 'number' || !Number.isFinite(pending) || pending < 0)
     throw invalid(`rule \`${name}\`: \`for\` is milliseconds ≥ 0.`);
-  const hold = o.severityHoldMs ?? DEFAULT_SEVERITY_HOLD_MS;
-  if (typeof hold !== 'number' || !Number.isFinite(hold) || hold < 0 || hold > MAX_SEVERITY_HOLD_MS) {
-    throw invalid(
-      `rule \`${name}\`: \`severityHoldMs\` is milliseconds from 0 (off) to ${MAX_SEVERITY_HOLD_MS} (a day), got ${JSON.stringify(hold) ?? String(hold)}.`,
-    );
-  }
+  const hold = parseSeverityHold(`rule \`${name}\`: \`severityHoldMs\``, o.severityHoldMs);
   let labels: Record<string, string> | undefined;
   if (o.labels !== undefined) {
     if (segments[0] !== 'custom')

@@ -17,12 +17,6 @@ export interface AlertObservation extends AnalyticsObservation {
   windowed?: boolean;
   /** error_rate: judged on a Wilson bound (few requests: the window's or the horizon's) or on the rate (horizon-hold.ts). */
   judged?: 'bound' | 'rate';
-  /**
-   * How long a critical alert's readings must be under its de-escalation level before it falls back to warning,
-   * and, once it fell back, critical before it escalates again, ms (rule-state.ts; the level rules' and the rules on
-   * any metric's `severityHoldMs`; none: at once).
-   */
-  severityHoldMs?: number;
 }
 
 /** The built-in level rules on windowed figures (latency p95, error rate, query p95 of the last minute). */

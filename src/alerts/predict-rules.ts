@@ -40,7 +40,14 @@ export function predictRules(rules: AlertRulesConfig): PredictRule[] {
   const out: PredictRule[] = [];
   for (const [name, [component, label, read]] of Object.entries(READERS)) {
     const r = rules[name as keyof typeof READERS & keyof AlertRulesConfig] as
-      | { enabled: boolean; predict: number | null; warning: number; critical: number; for: number }
+      | {
+          enabled: boolean;
+          predict: number | null;
+          warning: number;
+          critical: number;
+          for: number;
+          severityHoldMs: number;
+        }
       | undefined;
     if (!r?.enabled || r.predict === null || r.predict === undefined) continue;
     out.push({
@@ -51,6 +58,7 @@ export function predictRules(rules: AlertRulesConfig): PredictRule[] {
       critical: r.critical,
       horizonMs: r.predict,
       pendingMs: r.for,
+      severityHoldMs: r.severityHoldMs,
       read,
     });
   }
@@ -70,6 +78,7 @@ export function metricPredictRules(rules: readonly MetricRuleConfig[]): PredictR
       critical: r.critical,
       horizonMs: r.predict,
       pendingMs: r.for,
+      severityHoldMs: r.severityHoldMs,
       direction: r.direction,
       read: (s) => {
         const v = resolveMetric(s, r.segments, r.labels);

@@ -13,8 +13,9 @@
 // Every level rule holds (the built-in ones and the rules on any metric, `severityHoldMs`, a minute by default):
 // without it, a p95 latency or a CPU reading wobbling across the de-escalation level and back above critical
 // changed the alert's severity at every sample, each change a notification on every channel (critical, warning,
-// critical, …), where Alertmanager users expect a severity change to page once it holds. The analytics rules and
-// the predictions give no hold (at once), as before.
+// critical, …), where Alertmanager users expect a severity change to page once it holds. The predictions hold for
+// their rule's `severityHoldMs` (their 1.1× horizon band did not stop a jittered trend's ping-pong), and the
+// analytics rules (anomaly, disk_full_in, memory_leak) for their own (analytics/rule-observations.ts).
 
 import type { ActiveAlert } from './active-alert.js';
 import type { AlertSeverity } from './alert.js';

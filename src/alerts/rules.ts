@@ -13,6 +13,7 @@ import {
   parseDiskFullRule,
   parseMemoryLeakRule,
   parsePredict,
+  parseSeverityHold,
 } from '../analytics/rule-options.js';
 import { SysvitalsError } from '../errors.js';
 import { didYouMean, rejectUnknownKeys, type SuggestOptions } from '../options/option-keys.js';
@@ -20,9 +21,7 @@ import {
   DEFAULT_ERROR_HORIZON_MS,
   DEFAULT_LEVELS,
   DEFAULT_MIN_REQUESTS,
-  DEFAULT_SEVERITY_HOLD_MS,
   MAX_ERROR_HORIZON_MS,
-  MAX_SEVERITY_HOLD_MS,
   PERCENT_RULES,
   RULE_NAMES,
   type RuleLevels,
@@ -275,7 +274,7 @@ function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRa
     clear,
     deescalate: roundLevel(critical - (warning - clear)),
     for: pendingOf(name, opts.for),
-    severityHoldMs: severityHoldOf(`rules.${name}`, opts.severityHoldMs),
+    severityHoldMs: parseSeverityHold(`\`rules.${name}.severityHoldMs\``, opts.severityHoldMs),
     predict: parsePredict(name, opts.predict),
   };
   if (name !== 'error_rate') return Object.freeze(config);
@@ -339,17 +338,6 @@ function pendingOf(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     throw invalidRule(
       `\`rules.${name}.for\` is a pending time in milliseconds and must be ≥ 0, got ${describe(v)}.`,
-    );
-  }
-  return v;
-}
-
-/** A rule's `severityHoldMs`: ms from 0 (off) to a day; DEFAULT_SEVERITY_HOLD_MS when left out. */
-function severityHoldOf(where: string, v: unknown): number {
-  if (v === undefined) return DEFAULT_SEVERITY_HOLD_MS;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_SEVERITY_HOLD_MS) {
-    throw invalidRule(
-      `\`${where}.severityHoldMs\` is how long a new severity must hold before the alert changes to it, in ms from 0 (off) to ${MAX_SEVERITY_HOLD_MS} (a day), got ${describe(v)}; e.g. 60000 for a minute.`,
     );
   }
   return v;

@@ -62,12 +62,3 @@ export const DEFAULT_ERROR_HORIZON_MS = 900_000;
 
 /** The longest `horizonMs`: a day. */
 export const MAX_ERROR_HORIZON_MS = 86_400_000;
-
-/**
- * A level rule's `severityHoldMs` by default: a critical alert falls back to warning, and one that fell back
- * escalates again, only after a minute of readings in the new band (src/alerts/rule-state.ts).
- */
-export const DEFAULT_SEVERITY_HOLD_MS = 60_000;
-
-/** The longest `severityHoldMs`: a day. */
-export const MAX_SEVERITY_HOLD_MS = 86_400_000;

@@ -9,7 +9,7 @@ import type { MetricsSnapshot } from '../types.js';
 import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS } from './anomaly-detector.js';
 import { CountModel } from './count-model.js';
 import { LeakDetector } from './memory-leak.js';
-import { forecast, formatSpan } from './predict.js';
+import { forecast } from './predict.js';
 import {
   type AnalyticsObservation,
   type PredictRule,
@@ -17,6 +17,7 @@ import {
   predictWindow,
   safeRead,
 } from './predict-observations.js';
+import { anomalyObservation, diskFullObservation, leakObservation } from './rule-observations.js';
 import {
   type AnomalyRuleConfig,
   DEFAULT_ANOMALY_SERIES,
@@ -283,28 +284,9 @@ export class Analytics {
     if (!r.enabled) return;
     // An onset is reported once by the detector, then held off: the scores keep the onset's for the
     // episode, so that the pending time can pass and the alert clears when the episode ends.
-    const accepted = this.accepted;
     for (const [series, score] of Object.entries(this.scores.scores)) {
       if (r.series && !r.series.includes(series)) continue;
-      out.push({
-        rule: 'anomaly',
-        key: series,
-        component: series,
-        pendingMs: r.for,
-        value: score,
-        breachWarning: score >= r.warning,
-        breachCritical: score >= r.critical,
-        clear: score < r.clear,
-        deescalate: score < r.warning,
-        warningLevel: r.warning,
-        criticalLevel: r.critical,
-        message: () => `Anomaly on ${series}: score ${score.toFixed(3)}`,
-        // An episode that lasted episodeMax points ends without a return: the notice says so.
-        ...(accepted.has(series) && {
-          clearMessage: () =>
-            `Anomaly on ${series}: the level of the last ${EPISODE_HOURS} h is taken as its usual level (not a return: no longer alerted)`,
-        }),
-      });
+      out.push(anomalyObservation(r, series, score, this.accepted.has(series) ? EPISODE_HOURS : undefined));
     }
   }
 
@@ -317,25 +299,7 @@ export class Analytics {
       const eta = f.trusted ? f.etaMs : Number.POSITIVE_INFINITY;
       // "% used" is the last reading: a sawtooth's envelope (its peaks) is not what the disk holds now.
       const { values } = b.read();
-      const used = values[values.length - 1] as number;
-      // No time to full has no number (NaN): a clearing alert keeps the last hours to full it read (was -1).
-      const hours = Number.isFinite(eta) ? round(eta / 3_600_000) : Number.NaN;
-      out.push({
-        rule: 'disk_full_in',
-        key: mount,
-        component: 'disk',
-        pendingMs: r.for,
-        value: hours,
-        breachWarning: eta < r.warning,
-        breachCritical: eta < r.critical,
-        // Hysteresis: clears only when the forecast moves 10 % beyond the warning horizon.
-        clear: eta >= r.warning * 1.1,
-        deescalate: eta >= r.critical * 1.1,
-        warningLevel: round(r.warning / 3_600_000),
-        criticalLevel: round(r.critical / 3_600_000),
-        message: () =>
-          `Disk ${mount} full in ${formatSpan(eta)} (${round(used)} % used, +${round(f.perHour)} points/h)`,
-      });
+      out.push(diskFullObservation(r, mount, eta, values[values.length - 1] as number, f.perHour));
     }
   }
 
@@ -355,26 +319,9 @@ export class Analytics {
       // Hysteresis: raised at the full growth threshold, held while the floor grows at half of it.
       const leak = this.leaks[kind].check(limits[kind]);
       const held = leak ?? this.leaks[kind].check(limits[kind], 0.5);
-      const critical = leak !== null && leak.hours_to_limit * 3_600_000 < r.critical;
       const label =
         kind === 'heap' ? 'heap' : typeof s.memory?.limit_gb === 'number' ? 'RSS (container limit)' : 'RSS';
-      out.push({
-        rule: 'memory_leak',
-        key: kind,
-        component: 'process',
-        pendingMs: r.for,
-        value: leak ? round(leak.mb_per_hour) : 0,
-        breachWarning: leak !== null,
-        breachCritical: critical,
-        clear: held === null,
-        deescalate: !critical,
-        warningLevel: round(r.minGrowthPerHour * 100),
-        criticalLevel: round(r.critical / 3_600_000),
-        message: () =>
-          leak
-            ? `Memory leak suspected in ${label}: +${round(leak.mb_per_hour)} MB/h ${leak.gc_recoveries >= 3 ? `in the post-GC floor (${leak.gc_recoveries} GC recoveries)` : 'with no GC recovery'}, ${round(leak.current_mb)} MB now, ${Number.isFinite(leak.limit_mb) ? `limit ${round(leak.limit_mb)} MB in ${formatSpan(leak.hours_to_limit * 3_600_000)}` : 'no known limit'}`
-            : `Memory leak suspected in ${label}`,
-      });
+      out.push(leakObservation(r, kind, label, leak, held));
     }
   }
 }

@@ -26,6 +26,12 @@ export interface AnalyticsObservation {
   message: (severity: 'warning' | 'critical') => string;
   /** The message of the clearing notice, when it is not the last active one (an anomaly accepted as the new level). */
   clearMessage?: () => string;
+  /**
+   * How long a critical alert's readings must be in its de-escalation band before it falls back to warning, and,
+   * once it fell back, critical before it escalates again, ms (alerts/rule-state.ts; every rule's `severityHoldMs`:
+   * the level rules', their predictions', the rules on any metric's and the analytics rules'; none: at once).
+   */
+  severityHoldMs?: number;
 }
 
 /** A level rule that predicts: alert when its value will cross `level` within `horizonMs`. */
@@ -37,6 +43,8 @@ export interface PredictRule {
   readonly critical: number;
   readonly horizonMs: number;
   readonly pendingMs: number;
+  /** The rule's severity hold, ms (its `severityHoldMs`; 0 or absent: off): the prediction's alert holds it too. */
+  readonly severityHoldMs?: number;
   /**
    * Which way the rule's alarm lies: 'above' (the built-in rules: cpu, memory, …) alerts when the value
    * rises to the level, 'below' when it falls to it (critical ≤ warning). @defaultValue 'above'
@@ -72,6 +80,7 @@ export function predictObservations(
         key: key ? `predict:${key}` : 'predict',
         component: rule.component,
         pendingMs: rule.pendingMs,
+        severityHoldMs: rule.severityHoldMs,
         value: round(warn.last),
         breachWarning: inWarn <= rule.horizonMs,
         breachCritical: inCrit <= rule.horizonMs,

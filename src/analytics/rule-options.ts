@@ -33,6 +33,12 @@ export interface AnomalyRuleOptions {
   clear?: number;
   /** Pending time, ms or '3m'. @defaultValue 180000 (3 scored minutes) */
   for?: number | string;
+  /**
+   * The severity hold, ms: a critical alert falls back to warning only once every score for this long was under
+   * `warning`, and one that fell back escalates again only once every score for this long was critical (as the
+   * level rules' `severityHoldMs`). 0 turns it off; at most a day. @defaultValue 60000
+   */
+  severityHoldMs?: number;
 }
 
 /** Options of the disk_full_in rule: alerts when a partition's trend fills it within `warning` (or `critical`). */
@@ -47,6 +53,12 @@ export interface DiskFullRuleOptions {
   window?: number | string;
   /** Pending time. @defaultValue 0 */
   for?: number | string;
+  /**
+   * The severity hold, ms: a critical alert falls back to warning only once every reading for this long gave a
+   * time to full at least 10 % longer than `critical`, and one that fell back escalates again only once every reading for this
+   * long was critical (as the level rules' `severityHoldMs`). 0 turns it off; at most a day. @defaultValue 60000
+   */
+  severityHoldMs?: number;
 }
 
 /** Options of the memory_leak rule: alerts on steady memory growth over `window`. */
@@ -61,6 +73,12 @@ export interface MemoryLeakRuleOptions {
   critical?: number | string;
   /** Pending time. @defaultValue 0 */
   for?: number | string;
+  /**
+   * The severity hold, ms: a critical alert falls back to warning only once every reading for this long put the
+   * limit `critical` away or further, and one that fell back escalates again only once every reading for this long
+   * was critical (as the level rules' `severityHoldMs`). 0 turns it off; at most a day. @defaultValue 60000
+   */
+  severityHoldMs?: number;
 }
 
 /** The validated `anomaly` rule (`AlertSystem.rules.anomaly`): levels as scores 0–1, durations in ms. */
@@ -73,6 +91,8 @@ export interface AnomalyRuleConfig {
   readonly critical: number;
   readonly clear: number;
   readonly for: number;
+  /** The severity hold, ms (0: off). */
+  readonly severityHoldMs: number;
 }
 
 /** The validated `disk_full_in` rule: levels and window in ms. */
@@ -84,6 +104,8 @@ export interface DiskFullRuleConfig {
   readonly critical: number;
   readonly window: number;
   readonly for: number;
+  /** The severity hold, ms (0: off). */
+  readonly severityHoldMs: number;
 }
 
 /** The validated `memory_leak` rule: window in ms, growth in bytes per hour. */
@@ -95,6 +117,8 @@ export interface MemoryLeakRuleConfig {
   readonly minGrowthPerHour: number;
   readonly critical: number;
   readonly for: number;
+  /** The severity hold, ms (0: off). */
+  readonly severityHoldMs: number;
 }
 
 /** Names of the analytics alert rules (anomaly score, disk full forecast, memory leak). */
@@ -107,8 +131,39 @@ export const ANALYTICS_RULE_NAMES: readonly AnalyticsRuleName[] = Object.freeze(
 
 const HOUR = 3_600_000;
 
+/**
+ * A rule's `severityHoldMs` by default: a critical alert falls back to warning, and one that fell back escalates
+ * again, only after a minute of readings in the new band (src/alerts/rule-state.ts).
+ */
+export const DEFAULT_SEVERITY_HOLD_MS = 60_000;
+
+/** The longest `severityHoldMs`: a day. */
+export const MAX_SEVERITY_HOLD_MS = 86_400_000;
+
+/**
+ * A rule's `severityHoldMs` (every level rule, rule on any metric and analytics rule): ms from 0 (off) to a day;
+ * DEFAULT_SEVERITY_HOLD_MS when left out. `where` names the option in the error, e.g. '`rules.cpu.severityHoldMs`'.
+ */
+export function parseSeverityHold(where: string, v: unknown): number {
+  if (v === undefined) return DEFAULT_SEVERITY_HOLD_MS;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_SEVERITY_HOLD_MS) {
+    throw invalid(
+      `${where} is how long a new severity must hold before the alert changes to it, in ms from 0 (off) to ${MAX_SEVERITY_HOLD_MS} (a day), got ${describe(v)}; e.g. 60000 for a minute.`,
+    );
+  }
+  return v;
+}
+
 export function parseAnomalyRule(raw: unknown): AnomalyRuleConfig {
-  const o = ruleObject('anomaly', raw, ['enabled', 'series', 'warning', 'critical', 'clear', 'for']);
+  const o = ruleObject('anomaly', raw, [
+    'enabled',
+    'series',
+    'warning',
+    'critical',
+    'clear',
+    'for',
+    'severityHoldMs',
+  ]);
   const score = (key: string, fallback: number): number => {
     const v = o[key];
     if (v === undefined) return fallback;
@@ -140,11 +195,19 @@ export function parseAnomalyRule(raw: unknown): AnomalyRuleConfig {
     critical,
     clear,
     for: duration('anomaly', 'for', o.for, 180_000),
+    severityHoldMs: parseSeverityHold('`rules.anomaly.severityHoldMs`', o.severityHoldMs),
   });
 }
 
 export function parseDiskFullRule(raw: unknown): DiskFullRuleConfig {
-  const o = ruleObject('disk_full_in', raw, ['enabled', 'warning', 'critical', 'window', 'for']);
+  const o = ruleObject('disk_full_in', raw, [
+    'enabled',
+    'warning',
+    'critical',
+    'window',
+    'for',
+    'severityHoldMs',
+  ]);
   const warning = duration('disk_full_in', 'warning', o.warning, 24 * HOUR);
   const critical = duration('disk_full_in', 'critical', o.critical, 4 * HOUR);
   if (critical > warning) {
@@ -160,11 +223,19 @@ export function parseDiskFullRule(raw: unknown): DiskFullRuleConfig {
     critical,
     window: duration('disk_full_in', 'window', o.window, 6 * HOUR, 10 * 60_000),
     for: duration('disk_full_in', 'for', o.for, 0),
+    severityHoldMs: parseSeverityHold('`rules.disk_full_in.severityHoldMs`', o.severityHoldMs),
   });
 }
 
 export function parseMemoryLeakRule(raw: unknown): MemoryLeakRuleConfig {
-  const o = ruleObject('memory_leak', raw, ['enabled', 'window', 'minGrowthPerHour', 'critical', 'for']);
+  const o = ruleObject('memory_leak', raw, [
+    'enabled',
+    'window',
+    'minGrowthPerHour',
+    'critical',
+    'for',
+    'severityHoldMs',
+  ]);
   const g = o.minGrowthPerHour ?? 0.02;
   if (typeof g !== 'number' || !(g > 0 && g < 10)) {
     throw invalid(
@@ -179,6 +250,7 @@ export function parseMemoryLeakRule(raw: unknown): MemoryLeakRuleConfig {
     minGrowthPerHour: g,
     critical: duration('memory_leak', 'critical', o.critical, 4 * HOUR),
     for: duration('memory_leak', 'for', o.for, 0),
+    severityHoldMs: parseSeverityHold('`rules.memory_leak.severityHoldMs`', o.severityHoldMs),
   });
 }
 
