@@ -394,25 +394,19 @@ describe('a recipient echoed in a national or grouped form', () => {
   }
 
   it('shows none of its digits but the masked form, in channels/, health/ and the log', async () => {
-    const rx = await startReceiver((r, res) => {
-      const i = Number(r.url.split('/').at(-1));
-      res.writeHead(400, { 'content-type': 'text/plain' }).end(`no route to ${CASES[i]?.e} END`);
-      return true;
-    });
-    cleanups.push(() => rx.close());
-    const { call, monitor, logger } = await serve({
-      alerts: { cpu: { for: 0 } },
-      routing: { groupWaitMs: 0 },
-      channels: CASES.map(({ to }, i) => ({
+    const rx = await answeringReceiver(
+      400,
+      (r) => `no route to ${CASES[Number(r.url.split('/').at(-1))]?.e} END`,
+    );
+    const { call, logger } = await serveAlerted(
+      CASES.map(({ to }, i) => ({
         type: 'sms-gateway' as const,
         name: `sms-${'abcdefghijklmnopqrstuvwxyz'[i]}`,
         retries: 0,
         url: `${rx.origin}/send/${i}`,
         to,
       })),
-    });
-    monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
-    await monitor.notifications.idle();
+    );
     expect(rx.received).toHaveLength(CASES.length);
     const channels = (await call('channels/')).body.data.channels as Array<{
       name: string;
