@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forecast, formatSpan, readDuration } from '../../src/analytics/predict.js';
 import { SeriesBuffer } from '../../src/analytics/series-buffer.js';
-import { isSignificant, theilSen, timeToReach } from '../../src/analytics/trend.js';
+import { isSignificant, selectRanks, theilSen, timeToReach } from '../../src/analytics/trend.js';
 
 /** Oracle: the median of all pairwise slopes, computed the slow obvious way. */
 function medianSlope(t: number[], v: number[]): number {
@@ -28,6 +28,57 @@ describe('theilSen', () => {
         },
       ),
       { seed: 17, numRuns: 200 },
+    );
+  });
+
+  // The slopes are selected, not sorted (the sort was most of a predict rule's evaluation). Oracle: the sorted
+  // pairwise slopes at Sen's ranks, computed here from the formula, over up to 120 points (the fit's ceiling).
+  it("the interval's ends are the sorted pairwise slopes at Sen's ranks (random series with ties, fixed seed)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 3, maxLength: 120 }),
+        fc.integer({ min: 1, max: 3 }),
+        (vals, gap) => {
+          const t = vals.map((_, i) => i * gap * 60_000);
+          const s: number[] = [];
+          for (let i = 0; i < t.length; i++)
+            for (let j = i + 1; j < t.length; j++) s.push((vals[j]! - vals[i]!) / (t[j]! - t[i]!));
+          s.sort((a, b) => a - b);
+          const n = t.length;
+          const m = s.length;
+          const c = 1.645 * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
+          const fit = theilSen(t, vals)!;
+          expect(fit.slope).toBe(m % 2 ? s[m >> 1]! : (s[(m >> 1) - 1]! + s[m >> 1]!) / 2);
+          expect(fit.slopeLow).toBe(s[Math.max(0, Math.floor((m - c) / 2))]!);
+          expect(fit.slopeHigh).toBe(s[Math.min(m - 1, Math.ceil((m + c) / 2))]!);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('selectRanks puts at each asked rank what a numeric sort puts there, the rest on its sides (fixed seed)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 3000 }),
+          fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3000 }),
+          fc.integer({ min: 1, max: 3000 }).map((n) => Array.from({ length: n }, (_, i) => n - i)),
+        ),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 5 }),
+        (values, picks) => {
+          const sorted = Float64Array.from(values).sort();
+          const a = Float64Array.from(values);
+          const ranks = picks.map((p) => p % a.length);
+          selectRanks(a, ranks);
+          expect(a.slice().sort()).toEqual(sorted);
+          for (const r of ranks) {
+            expect(a[r]).toBe(sorted[r]);
+            expect(a.findIndex((x, i) => (i < r ? x > a[r]! : x < a[r]!))).toBe(-1);
+          }
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 
