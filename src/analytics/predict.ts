@@ -111,8 +111,7 @@ export function forecastRegime(
 ): RegimeForecast | null {
   const plain = trendOf(buffer);
   if (!plain) return null;
-  const { values } = buffer.read();
-  const last = values[values.length - 1] as number;
+  const last = buffer.last();
   const fit = shapedFits(buffer, direction, guards.minPoints);
   const { whole, recent } = fit;
   if (!whole || !recent) return { ...untrusted(plain), last };

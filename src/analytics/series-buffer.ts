@@ -48,6 +48,11 @@ export class SeriesBuffer {
     return this.size;
   }
 
+  /** The newest point's value (NaN when empty): what a reading of the series says now, without copying it. */
+  last(): number {
+    return this.size > 0 ? (this.v[(this.start + this.size - 1) % this.capacity] as number) : Number.NaN;
+  }
+
   /** Copies of the times and values, oldest first. */
   read(): { times: number[]; values: number[] } {
     const times: number[] = [];

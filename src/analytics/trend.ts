@@ -23,6 +23,9 @@ export const MAX_TREND_POINTS = 120;
 
 const Z90 = 1.645;
 
+/** The pairwise slopes of the fit in progress: room for those of MAX_TREND_POINTS points. */
+const SLOPES = new Float64Array((MAX_TREND_POINTS * (MAX_TREND_POINTS - 1)) / 2);
+
 /** Options of `theilSen`. */
 export interface TheilSenOptions {
   /**
@@ -74,7 +77,8 @@ export function theilSen(
   const first = t[0] as number;
   const last = t[n - 1] as number;
   if (!(last > first)) return null;
-  const slopes = new Float64Array((n * (n - 1)) / 2);
+  // One buffer for every fit (the fit is synchronous): a new 57 KB array per fit kept the collector busy.
+  const slopes = SLOPES;
   let m = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {

@@ -136,6 +136,18 @@ describe('forecast', () => {
     expect(b.read().times[0]).toBe(20 * 60_000);
     expect(b.length).toBe(11);
   });
+
+  it("last() is the newest point's value read() ends with, across the ring's wrap; NaN when empty", () => {
+    const b = new SeriesBuffer(60 * 60_000, 8);
+    expect(b.last()).toBeNaN();
+    for (let m = 0; m <= 20; m++) {
+      b.push(m * 60_000, m * 1.5);
+      expect(b.last()).toBe(b.read().values.at(-1));
+      expect(b.last()).toBe(m * 1.5);
+    }
+    b.clear();
+    expect(b.last()).toBeNaN();
+  });
 });
 
 describe('readDuration / formatSpan', () => {
