@@ -298,27 +298,7 @@ export class Analytics {
       if (!f) continue;
       const eta = f.trusted ? f.etaMs : Number.POSITIVE_INFINITY;
       // "% used" is the last reading: a sawtooth's envelope (its peaks) is not what the disk holds now.
-      const { values } = b.read();
-      out.push(diskFullObservation(r, mount, eta, values[values.length - 1] as number, f.perHour));
-      const used = b.last();
-      // No time to full has no number (NaN): a clearing alert keeps the last hours to full it read (was -1).
-      const hours = Number.isFinite(eta) ? round(eta / 3_600_000) : Number.NaN;
-      out.push({
-        rule: 'disk_full_in',
-        key: mount,
-        component: 'disk',
-        pendingMs: r.for,
-        value: hours,
-        breachWarning: eta < r.warning,
-        breachCritical: eta < r.critical,
-        // Hysteresis: clears only when the forecast moves 10 % beyond the warning horizon.
-        clear: eta >= r.warning * 1.1,
-        deescalate: eta >= r.critical * 1.1,
-        warningLevel: round(r.warning / 3_600_000),
-        criticalLevel: round(r.critical / 3_600_000),
-        message: () =>
-          `Disk ${mount} full in ${formatSpan(eta)} (${round(used)} % used, +${round(f.perHour)} points/h)`,
-      });
+      out.push(diskFullObservation(r, mount, eta, b.last(), f.perHour));
     }
   }
 

@@ -9,9 +9,8 @@
 // instead of `[redacted]` (outside review 13, F5), in every written form of its digits: other separators, a national
 // form with its trunk `0`, a trunk `(0)` after the country code (numberPattern).
 
-import { phoneNumber } from './template-secrets.js';
-
 import { HTML_ENTITY_NAMES } from './html-entities.js';
+import { phoneNumber } from './template-secrets.js';
 
 /** Base64 runs shorter than this are not redacted: a short secret's few characters would match ordinary words. */
 const MIN_BASE64 = 8;
