@@ -155,9 +155,11 @@ export class PointMerger {
     this.aborted += aborted;
     // Points of earlier versions carry no failed count: every aborted request was failed then.
     this.abortedFailed += Math.min(aborted, p.errors_aborted_failed ?? aborted);
+    const timed = !!p.histogram && p.requests > 0;
     // A point without requests has no latency (null, or 0 in points stored before 0.x): it adds nothing
-    // to the step's latency figures rather than a 0.
-    if (p.requests > 0 && measured(p.latency_avg_ms)) {
+    // to the step's latency figures rather than a 0. One with a histogram weighs its average by the durations in it
+    // (timed()): a cluster's requests lost with a dead worker count in `requests` with none (outside review 16, F8).
+    if (!timed && p.requests > 0 && measured(p.latency_avg_ms)) {
       this.latSum += p.latency_avg_ms * p.requests;
       this.latRequests += p.requests;
     }
@@ -168,15 +170,26 @@ export class PointMerger {
       for (const [k, v] of Object.entries(p.anomaly))
         if (!(v <= (this.anomaly[k] ?? -1))) this.anomaly[k] = v;
     }
-    if (!p.histogram || !(p.requests > 0)) return;
+    if (!timed) return;
     this.histograms++;
     if (this.histograms === 1) {
       this.histSource = p;
       return;
     }
-    if (this.histSource) this.counts.addEncoded(this.histSource.histogram);
+    if (this.histSource) this.timed(this.histSource);
     this.histSource = null;
+    this.timed(p);
+  }
+
+  /** Decodes `p`'s histogram into the step's; its average counts once per duration the histogram holds. */
+  private timed(p: HistoryPoint): void {
+    const before = this.counts.total;
     this.counts.addEncoded(p.histogram);
+    const n = this.counts.total - before;
+    if (n > 0 && measured(p.latency_avg_ms)) {
+      this.latSum += p.latency_avg_ms * n;
+      this.latRequests += n;
+    }
   }
 
   /**
@@ -222,7 +235,7 @@ export class PointMerger {
       latency_p50_ms: p50,
       latency_p95_ms: p95,
       latency_p99_ms: p99,
-      latency_avg_ms: this.latRequests > 0 ? round(this.latSum / this.latRequests, 3) : null,
+      latency_avg_ms: this.averageMs(src),
       latency_max_ms: this.latRequests > 0 || this.histograms > 0 ? this.latMax : null,
       histogram: withHistogram ? histogram : '',
     };
@@ -231,6 +244,21 @@ export class PointMerger {
     if (series) point.series = series;
     if (this.missing) point.missing = [...this.missing];
     return point;
+  }
+
+  /**
+   * The step's average: the durations' mean. A single histogram is not decoded: its point's average, weighted by its
+   * requests beside points of earlier versions that carry none.
+   */
+  private averageMs(src: HistoryPoint | null): number | null {
+    let sum = this.latSum;
+    let n = this.latRequests;
+    if (src && measured(src.latency_avg_ms)) {
+      if (n === 0) return src.latency_avg_ms;
+      sum += src.latency_avg_ms * src.requests;
+      n += src.requests;
+    }
+    return n > 0 ? round(sum / n, 3) : null;
   }
 
   toView(t: number): HistoryPointView {

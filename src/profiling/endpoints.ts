@@ -88,7 +88,8 @@ export function endpointRows(
   for (const w of windows) totalTime += w.time_ms;
   const rows = windows.map((w): EndpointRow => {
     const frustrated = w.count - w.satisfied - w.tolerating;
-    const timed = w.count > 0; // a row of early closes (or of requests in flight) only has no latency reading
+    // A row of early closes (or of requests in flight, or of a dead cluster worker's lost requests) only has no latency reading.
+    const timed = w.count > 0 && (w.latency.count ?? 1) > 0;
     const row: EndpointRow = {
       method: w.method,
       route: w.route,

@@ -7,7 +7,10 @@ import type { RouteStats } from './route-stats.js';
 
 type View = ReturnType<typeof createView>;
 
-/** A row without any request (its aborted ones all closed early): no latency reading, never 0 ms. */
+/**
+ * A row without any duration (its aborted ones all closed early, or its requests all lost with a dead cluster worker):
+ * no latency reading, never 0 ms.
+ */
 const NO_LATENCY = { avg_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null } as const;
 
 /**
@@ -109,7 +112,9 @@ export function routeRows(
     const view = e.latency.window(lat, scratch);
     addViewTrimmed(all, view, unjudgedOf(e.method, e.route, counts));
     if (count === 0 && countAborted === 0) continue;
-    const l = count > 0 ? summarizeView(view) : NO_LATENCY;
+    // Over the durations it holds: none when its requests were all lost with a dead cluster worker (src/cluster/lost.ts,
+    // no latency: they never ended), a reading of no value, not 0 ms (outside review 16, F1).
+    const l = view.n > 0 ? summarizeView(view) : NO_LATENCY;
     out.push({
       method: e.method,
       route: e.route,
