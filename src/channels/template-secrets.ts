@@ -89,7 +89,9 @@ function literals(template: string): Literal[] {
   const t = template.replace(PLACEHOLDER, HOLE);
   const json = jsonLiterals(t);
   if (json !== undefined) return json;
-  if (/^[^=&\s]+=[^&\s]*(?:&[^=&\s]+=[^&\s]*)*$/.test(t)) {
+  // A form body: `&`-separated fields. One whose pairs are also separated by `;` (`user=acme;pass=…`) is read as
+  // the pairs of a text body below, each value to the next `;` (outside review 16, F6).
+  if (/^[^=&;\s]+=[^&;\s]*(?:&[^=&;\s]+=[^&;\s]*)*$/.test(t)) {
     return t.split('&').map((field) => {
       const eq = field.indexOf('=');
       const raw = field.slice(eq + 1);
@@ -141,8 +143,13 @@ export function queryTemplateSecrets(urlTemplate: string): string[] {
   const url = new URL(urlTemplate.replace(PLACEHOLDER, HOLE));
   for (const [name, value] of url.searchParams) {
     if (literalSecret(name, value)) out.push(value, ...tokenParts(value));
+    // `?login=acme;pass=…`: each `;`-separated pair of a value as well (outside review 16, F6).
+    if (!value.includes(';')) continue;
+    for (const [, inner = '', v = ''] of value.matchAll(/(?:^|;)([^;=]*)=([^;]*)/g)) {
+      if (literalSecret(inner, v)) out.push(v, ...tokenParts(v));
+    }
   }
-  return out;
+  return [...new Set(out)];
 }
 
 /** How a recipient is shown: its first 3 and last 2 characters (`+44…89`), `[recipient]` when under 8 characters. */

@@ -212,6 +212,14 @@ describe('which literals of a body template are secrets (the rule, case by case)
     ],
     ['not an entity name', '<sms><pass>ab&constructor;cd</pass><to>{{to}}</to></sms>', ['ab&constructor;cd']],
     ['a text body', 'Kx9vR2mQ7pL4wZ8n {{to}} {{text}}', ['Kx9vR2mQ7pL4wZ8n']],
+    // Pairs separated by `;` or by line ends, not only by `&` (outside review 16, F6).
+    ['pairs split by ;', 'user=acme;pass=hunter2hunter;to={{to}};msg={{text}}', ['acme', 'hunter2hunter']],
+    [
+      'pairs split by & and ;',
+      'user=acme&pass=hunter2hunter;to={{to}}&msg={{text}}',
+      ['acme', 'hunter2hunter'],
+    ],
+    ['pairs on lines', 'user=acme\npass=hunter2hunter\nto={{to}}\nmsg={{text}}', ['acme', 'hunter2hunter']],
     ['the default template', '{"to":"{{to}}","text":"{{text}}"}', []],
   ])('%s', (_name, template, secrets) => {
     expect(templateSecrets(template).sort()).toEqual([...secrets].sort());
@@ -434,5 +442,45 @@ describe('a recipient echoed in a national or grouped form', () => {
         }
       }
     });
+  });
+});
+
+describe('a text body or URL query whose pairs are separated by `;` (outside review 16, F6)', () => {
+  const USER = 'acme';
+  const PASS = 'hunter2hunter';
+  const QUERY_PASS = 'qpass7seven';
+  const BODIES = [
+    `user=${USER};pass=${PASS};to={{to}};msg={{text}}`,
+    `user=${USER}&pass=${PASS};to={{to}}&msg={{text}}`,
+    `user=${USER}\npass=${PASS}\nto={{to}}\nmsg={{text}}`,
+  ];
+
+  it('shows neither the user nor the password when the gateway echoes the body and URL it got', async () => {
+    const rx = await answeringReceiver(400, (r) => `rejected request ${r.url} body: ${r.raw}`);
+    const { call, logger, readChannels, bodies } = await serveAlerted(
+      BODIES.map((body, i) => ({
+        type: 'sms-gateway' as const,
+        name: `sms${i}`,
+        retries: 0,
+        url: `${rx.origin}/send?login=${USER};pw=${QUERY_PASS}`,
+        to: NUMBERS[2]!,
+        contentType: 'text/plain',
+        body,
+      })),
+    );
+    // The oracle's premise: the gateway got (and echoed) the password in the body and in the query.
+    expect(rx.received.map((r) => r.raw.includes(PASS) && r.url.includes(QUERY_PASS))).toEqual(
+      BODIES.map(() => true),
+    );
+    const channels = await readChannels();
+    await call('health/?detailed=true');
+    const failing = logger.lines.filter((l) => l.includes('is failing'));
+    expect(failing).toHaveLength(BODIES.length);
+    for (const c of channels) expect(c.last_error, c.name).toMatch(/^HTTP 400: rejected request /);
+    for (const text of [...bodies, ...logger.lines]) {
+      for (const decoded of decodings(text)) {
+        for (const s of [PASS, QUERY_PASS, USER]) expect(shows(decoded, s), `${s} in ${decoded}`).toBe(false);
+      }
+    }
   });
 });
