@@ -7,9 +7,12 @@
 // (template-secrets.ts), and the standalone ones (tokens, passwords). A secret under 6 characters is replaced as
 // a whole word only (outside review 13, F2), and personal data (an SMS recipient's number) by a masked form
 // instead of `[redacted]` (outside review 13, F5), in every written form of its digits: other separators, a national
-// form with its trunk `0`, a trunk `(0)` after the country code (numberPattern).
+// form with its trunk `0`, a trunk `(0)` after the country code (numberPattern). A run of MIN_RUN characters or more
+// of a secret (not a URL, path, media type or value with a space) is replaced wherever it stands: an answer that
+// echoes a part of a secret (the first 24 of a token's 32 characters, its last 12) shows no part that long (outside
+// review 16, F2).
 
-import { HTML_ENTITY_NAMES } from './html-entities.js';
+import { HTML_ENTITIES, HTML_ENTITY_NAMES } from './html-entities.js';
 import { phoneNumber } from './template-secrets.js';
 
 /** Base64 runs shorter than this are not redacted: a short secret's few characters would match ordinary words. */
@@ -19,6 +22,12 @@ const MIN_BASE64 = 8;
  * after it (so a 2-letter password `ab` leaves `about` alone). An escape (`%3D`, `\u0022`) before it is a boundary.
  */
 const MIN_FREE_TEXT = 6;
+/**
+ * A run of this many characters or more of a secret (partialSecret) is redacted wherever it stands in an answer, in any
+ * letter case, as written or escaped (decodedUnits), and so is such a run of its base64 or hex form. Shorter runs
+ * stay: an ordinary word a secret holds (`hunter` of `hunter2hunter`) is not masked.
+ */
+const MIN_RUN = 8;
 /** What stands for a secret. */
 const REDACTED = '[redacted]';
 /** What an error shows at most, after redaction (so that a cut never leaves part of a secret behind). */
@@ -116,8 +125,140 @@ function wholeWord(secret: string, pattern: string): string {
 }
 
 /**
- * A function that replaces every secret, as written or encoded, by `[redacted]`, each `masked` value (personal data
- * such as a phone number) by its shown form, and cuts to MAX_SHOWN.
+ * Whether a secret's runs are redacted (MIN_RUN): one longer than MIN_RUN characters that is not a URL (`://`), a
+ * path (`/…`), a media type (`application/json`, a header's value) or a text with a space (`Bearer <token>`: its token
+ * is a secret of its own). These hold ordinary words and host names (`hooks.slack.com`, `application/`) that an
+ * answer names for other reasons; their secret parts are secrets of their own (secret-parts.ts).
+ */
+function partialSecret(s: string): boolean {
+  return (
+    [...s].length > MIN_RUN &&
+    !/\s/.test(s) &&
+    !s.includes('://') &&
+    !s.startsWith('/') &&
+    !/^[a-z]+\/[a-z0-9.+-]+$/i.test(s)
+  );
+}
+
+/** One character of an answer as its escape means it (lower case), and where the escape stands. */
+type Unit = { ch: string; start: number; end: number };
+
+/** `%3D`, `%253D` (ASCII), `&#x3d;`, `&#61;`, `&equals;`, `\u003d`, `\/`, `\"`, `\\` at the position it is run from. */
+const ESCAPE =
+  /%25([0-7][0-9A-Fa-f])|%([0-7][0-9A-Fa-f])|&#[xX]([0-9A-Fa-f]{1,6});|&#(\d{1,7});|&([A-Za-z]+);|\\u([0-9A-Fa-f]{4})|\\([/"\\])/y;
+
+function unescaped(m: RegExpExecArray): string | undefined {
+  const [, pct2, pct, hex, dec, name, u, json] = m;
+  if (name !== undefined) return Object.hasOwn(HTML_ENTITIES, name) ? HTML_ENTITIES[name] : undefined;
+  if (json !== undefined) return json;
+  const code =
+    hex !== undefined || dec !== undefined
+      ? Number.parseInt((hex ?? dec) as string, hex !== undefined ? 16 : 10)
+      : Number.parseInt((pct2 ?? pct ?? u) as string, 16);
+  return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
+    ? String.fromCodePoint(code)
+    : undefined;
+}
+
+/** `text` character by character, each escape (ESCAPE) read as the character it stands for, in lower case. */
+function decodedUnits(text: string): Unit[] {
+  const units: Unit[] = [];
+  let i = 0;
+  while (i < text.length) {
+    ESCAPE.lastIndex = i;
+    const m = ESCAPE.exec(text);
+    const ch = m ? unescaped(m) : undefined;
+    if (m && ch !== undefined) {
+      units.push({ ch: ch.toLowerCase(), start: i, end: ESCAPE.lastIndex });
+      i = ESCAPE.lastIndex;
+      continue;
+    }
+    const cp = String.fromCodePoint(text.codePointAt(i) as number);
+    units.push({ ch: cp.toLowerCase(), start: i, end: i + cp.length });
+    i += cp.length;
+  }
+  return units;
+}
+
+const ALNUM = /[\p{L}\p{N}]/u;
+
+/** Whether `part` stands in `s` between non-letters-or-digits (or an end): `KEYID:<part>`, `a=1&sig=<part>`. */
+function holdsWord(s: string, part: string): boolean {
+  for (let at = s.indexOf(part); at >= 0; at = s.indexOf(part, at + 1)) {
+    const before = s[at - 1];
+    const after = s[at + part.length];
+    if ((before === undefined || !ALNUM.test(before)) && (after === undefined || !ALNUM.test(after)))
+      return true;
+  }
+  return false;
+}
+
+function uriDecoded(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/**
+ * The secrets whose runs are redacted: each partialSecret that holds no other secret of 4 characters or more as a
+ * word (a query `api-version=2016-06-01&sig=<sig>`, `KEYID:<secret>`, Basic's `user:<password>`): such a composite
+ * is matched in part through the parts it holds, so that its ordinary words (`2016-06-01`, the key id, the user
+ * name) stay readable.
+ */
+function partialSecrets(secrets: readonly string[]): string[] {
+  const parts = [...new Set(secrets)].filter((t) => t.length >= 4);
+  return secrets.filter((s) => {
+    if (!partialSecret(s)) return false;
+    const forms = [...new Set([s, uriDecoded(s)])];
+    return !parts.some((t) => t !== s && forms.some((f) => f !== t && holdsWord(f, t)));
+  });
+}
+
+/** Every run of MIN_RUN characters (lower case) of each of partialSecrets, of its base64 forms and of its hex. */
+function runsOf(secrets: readonly string[]): Set<string> {
+  const runs = new Set<string>();
+  for (const s of partialSecrets(secrets)) {
+    const forms = [[...s], ...base64Forms(s).map((f) => [...f]), [...Buffer.from(s, 'utf8').toString('hex')]];
+    for (const chars of forms) {
+      const lower = chars.map((c) => c.toLowerCase());
+      for (let i = 0; i + MIN_RUN <= lower.length; i++) runs.add(lower.slice(i, i + MIN_RUN).join(''));
+    }
+  }
+  return runs;
+}
+
+/** `text` with every stretch made of runs of `runs` (as decodedUnits reads it) replaced by `[redacted]`. */
+function redactRuns(text: string, runs: ReadonlySet<string>): string {
+  if (runs.size === 0 || text.length < MIN_RUN) return text;
+  const units = decodedUnits(text);
+  const hit = new Uint8Array(units.length);
+  let any = false;
+  for (let i = 0; i + MIN_RUN <= units.length; i++) {
+    let key = '';
+    for (let k = i; k < i + MIN_RUN; k++) key += (units[k] as Unit).ch;
+    if (!runs.has(key)) continue;
+    hit.fill(1, i, i + MIN_RUN);
+    any = true;
+  }
+  if (!any) return text;
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < units.length; i++) {
+    if (hit[i] !== 1 || (i > 0 && hit[i - 1] === 1)) continue;
+    let j = i;
+    while (j + 1 < units.length && hit[j + 1] === 1) j++;
+    out += `${text.slice(at, (units[i] as Unit).start)}${REDACTED}`;
+    at = (units[j] as Unit).end;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * A function that replaces every secret, as written or encoded, by `[redacted]`, each run of MIN_RUN characters of a
+ * secret (redactRuns) too, each `masked` value (personal data such as a phone number) by its shown form, and cuts to
+ * MAX_SHOWN.
  */
 export function redactor(
   secrets: readonly string[],
@@ -158,12 +299,15 @@ export function redactor(
     new RegExp(source, 'g'),
     shown,
   ]);
+  // Runs of the secrets alone (not of the masked values: those are shown masked when whole).
+  const runs = runsOf(secrets.filter((s) => s !== ''));
   return (text) => {
     let out = text;
     for (const [p, shown] of patterns) out = out.replace(p, () => shown);
     for (const [p, shown] of numberPatterns) out = out.replace(p, () => shown);
     for (const [h, shown] of hex) out = out.replace(h, () => shown);
     for (const [b, shown] of base64Sorted) out = out.split(b).join(shown);
+    out = redactRuns(out, runs);
     return out.length > MAX_SHOWN ? `${out.slice(0, MAX_SHOWN)}…` : out;
   };
 }
