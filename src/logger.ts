@@ -1,5 +1,6 @@
 // The default logger and the "tell once per outage" helper every fallible part uses.
 
+import { redactCredentials } from './channels/credentials.js';
 import type { Logger } from './types.js';
 
 /** Quiet by default: warnings and errors to stderr, one readable line each, nothing else. */
@@ -74,9 +75,12 @@ export class OutageLog {
   }
 }
 
+/**
+ * The text of a thrown value (its message, or the value as a string) with connection-string passwords redacted
+ * (redactCredentials): what sysvitals stores, shows, sends and logs of an error (outside review 16, F5).
+ */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return redactCredentials(err instanceof Error ? err.message : String(err));
 }
 
 /**

@@ -1,9 +1,11 @@
-// A job's last error message as kept for `last_failure`: the thrown value's message, cut.
+// A job's last error message as kept for `last_failure`: the thrown value's message, credentials redacted, cut.
+
+import { redactCredentials } from '../channels/credentials.js';
 
 /** Longest error message kept for `last_failure` (the rest is cut). */
 export const MAX_ERROR_LENGTH = 200;
 
-/** The message of a thrown value, cut to MAX_ERROR_LENGTH. */
+/** The message of a thrown value, connection-string passwords redacted (redactCredentials), cut to MAX_ERROR_LENGTH. */
 export function errorText(error: unknown): string {
   let text: string;
   try {
@@ -16,5 +18,6 @@ export function errorText(error: unknown): string {
   } catch {
     text = 'unknown error';
   }
+  text = redactCredentials(text);
   return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
 }
