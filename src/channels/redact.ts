@@ -165,8 +165,9 @@ function decodedUnits(text: string): Unit[] {
   const units: Unit[] = [];
   let i = 0;
   while (i < text.length) {
+    const c = text[i];
     ESCAPE.lastIndex = i;
-    const m = ESCAPE.exec(text);
+    const m = c === '%' || c === '&' || c === '\\' ? ESCAPE.exec(text) : null;
     const ch = m ? unescaped(m) : undefined;
     if (m && ch !== undefined) {
       units.push({ ch: ch.toLowerCase(), start: i, end: ESCAPE.lastIndex });
@@ -235,9 +236,13 @@ function redactRuns(text: string, runs: ReadonlySet<string>): string {
   const units = decodedUnits(text);
   const hit = new Uint8Array(units.length);
   let any = false;
+  // One UTF-16 unit per character (the usual case): each window is a slice of one string.
+  const flat = units.map((u) => u.ch).join('');
+  const oneEach = flat.length === units.length;
   for (let i = 0; i + MIN_RUN <= units.length; i++) {
     let key = '';
-    for (let k = i; k < i + MIN_RUN; k++) key += (units[k] as Unit).ch;
+    if (oneEach) key = flat.slice(i, i + MIN_RUN);
+    else for (let k = i; k < i + MIN_RUN; k++) key += (units[k] as Unit).ch;
     if (!runs.has(key)) continue;
     hit.fill(1, i, i + MIN_RUN);
     any = true;

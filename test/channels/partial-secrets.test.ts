@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { redactor } from '../../src/channels/redact.js';
 import { answeringReceiver, cleanups, serveAlerted } from './admin-server.js';
 import type { Received } from './receiver.js';
 
@@ -163,5 +164,21 @@ describe('an SMTP server echoing a part of the password', () => {
     for (const text of [...bodies, ...logger.lines]) {
       for (const d of decodings(text)) expect(longestRun(d, SMTP_PASSWORD), d).toBeLessThan(8);
     }
+  });
+});
+
+describe('the rule, case by case (redactor)', () => {
+  const SIG = 'Ab3dE6gH9jK2mN5p';
+  const redact = redactor([TOKEN, `api-version=2016-06-01&sig=${SIG}`, SIG, 'application/json']);
+  it.each([
+    // A character outside the BMP before the run (two UTF-16 units): the run is still found.
+    [`\u{1F600} token ${TOKEN.slice(0, 20)} end`, '\u{1F600} token [redacted] end'],
+    [`${TOKEN.slice(0, 7)} and ${TOKEN.slice(-7)}`, `${TOKEN.slice(0, 7)} and ${TOKEN.slice(-7)}`],
+    [`sig ${SIG.slice(3, 11)}!`, 'sig [redacted]!'],
+    // The ordinary words of a composite, a media type: readable.
+    ['api-version=2016-06-01 is retired', 'api-version=2016-06-01 is retired'],
+    ['expected application/xml', 'expected application/xml'],
+  ])('%s', (text, shown) => {
+    expect(redact(text)).toBe(shown);
   });
 });
