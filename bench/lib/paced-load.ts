@@ -120,7 +120,7 @@ function finish(elapsedS: number): void {
   process.stdout.write(
     `${JSON.stringify({
       requests: { average: ok / elapsedS, total: ok + non2xx, sent },
-      latency: { p99 },
+      latency: { p99, max: latencies.length ? latencies[latencies.length - 1] : Number.NaN },
       errors,
       timeouts: 0,
       non2xx,
