@@ -3,6 +3,8 @@
 
 import { createRequire } from 'node:module';
 import type * as Hdr from 'hdr-histogram-js';
+import { nodeZlib } from '../builtins.js';
+import { encodeV2 } from './v2-encoding.js';
 
 export type Histogram = Hdr.Histogram;
 
@@ -15,6 +17,14 @@ export interface HdrLibrary {
 }
 
 let lib: HdrLibrary | undefined;
+let codec: Codec | undefined;
+
+interface Codec {
+  /** Inflates a compressed V2 payload (zlib). */
+  decompress(data: Uint8Array): Uint8Array;
+  decode(data: Uint8Array, bitBucketSize: number, minBar: number): Histogram;
+  toByteArray(s: string): Uint8Array;
+}
 
 /** hdr-histogram-js's BuildRequest defaults (HistogramBuilder.ts), which build() completes a request with. */
 const BUILD_DEFAULTS = {
@@ -27,33 +37,55 @@ const BUILD_DEFAULTS = {
 
 type HistogramClass = new (lowest: number, highest: number, digits: number) => Histogram;
 
+const DIST = 'hdr-histogram-js/dist/';
+let hdrRequire: NodeJS.Require | undefined;
+/** require() from this module: CJS build: __filename; ESM (and vitest/tsx): import.meta.url. A bare `require` would be esbuild's throwing shim in the ESM build. */
+function loadHdr(id: string): unknown {
+  hdrRequire ??= createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  return hdrRequire(id);
+}
+
+/**
+ * The modules a histogram's build needs (JsHistogram.js, JsHistogramFactory.js and what they require), leaves
+ * first, so that requiring them one at a time (warmHistogramSteps) compiles one small file per step; a name a
+ * later version of the library lacks fails its step alone (the last steps load whatever is left).
+ */
+const CORE_MODULES = [
+  'HistogramIterationValue',
+  'JsHistogramIterator',
+  'RecordedValuesIterator',
+  'PercentileIterator',
+  'formatters',
+  'ulp',
+  'Histogram',
+  'JsHistogram',
+  'packedarray/PackedArrayContext',
+  'packedarray/PackedArray',
+  'PackedHistogram',
+  'TypedArrayHistogram',
+  'Int8Histogram',
+  'Int16Histogram',
+  'Int32Histogram',
+  'Float64Histogram',
+  'JsHistogramFactory',
+];
+
 /**
  * hdr-histogram-js, loaded on first use: loading it costs ~20 ms that the request path never needs
  * (requests are recorded in plain count arrays; see latency-ring.ts), so importing sysvitals does not pay it.
  * Only its JavaScript modules are loaded, not its index: the index also loads its WebAssembly build, whose
  * loader (@assemblyscript/loader) assigns `Object.hasOwn` as it loads, and that store deoptimizes the host
  * application's optimized code that uses `Object` (Koa's createContext and handleRequest, measured: issue 18),
- * at the monitor's first history flush. build, encode and decode are the index's own for JavaScript histograms
- * (HistogramBuilder's build, encoding.ts's decodeFromCompressedBase64 with useWebAssembly false).
+ * at the monitor's first history flush. build is the index's own for JavaScript histograms (HistogramBuilder's
+ * build). Encoding is sysvitals' own (v2-encoding.ts: the same bytes), so a history point is written without
+ * the library's encoding module and the pako it loads; decoding loads them, on first use (hdrCodec).
  */
 export function hdrLibrary(): HdrLibrary {
   if (!lib) {
-    // CJS build: __filename; ESM (and vitest/tsx): import.meta.url. A bare `require` would be esbuild's
-    // throwing shim in the ESM build.
-    const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-    const dist = 'hdr-histogram-js/dist/';
-    const { JsHistogram } = load(`${dist}JsHistogram`) as typeof Hdr;
-    // Sets JsHistogram.decode and JsHistogram.prototype.encodeIntoCompressedBase64 (deflate: node:zlib).
-    const encoding = load(`${dist}JsHistogram.encoding`) as { decompress(data: Uint8Array): Uint8Array };
-    const { constructorFromBucketSize } = load(`${dist}JsHistogramFactory`) as {
+    const { JsHistogram } = loadHdr(`${DIST}JsHistogram`) as typeof Hdr;
+    const { constructorFromBucketSize } = loadHdr(`${DIST}JsHistogramFactory`) as {
       constructorFromBucketSize(bits: Hdr.BitBucketSize): HistogramClass;
     };
-    // The library's own base64 decoder (its dependency, resolved from it): the same errors on a bad string.
-    const base64 = createRequire(load.resolve('hdr-histogram-js'))('base64-js') as {
-      toByteArray(s: string): Uint8Array;
-    };
-    const decode = (JsHistogram as unknown as { decode(d: Uint8Array, bits: number, min: number): Histogram })
-      .decode;
     lib = {
       JsHistogram,
       build(request) {
@@ -68,13 +100,70 @@ export function hdrLibrary(): HdrLibrary {
       },
       encodeIntoCompressedBase64: (h) => {
         if (!(h instanceof JsHistogram)) throw new Error('Unsupported Histogram implementation');
-        return (h as unknown as { encodeIntoCompressedBase64(): string }).encodeIntoCompressedBase64();
+        const self = h as unknown as JsHistogramInternals;
+        return encodeV2((i) => self.getCountAtIndex(i), self.countsArrayIndex(self.maxValue) + 1, self, true);
       },
-      decodeFromCompressedBase64: (encoded, bitBucketSize) =>
-        decode(encoding.decompress(base64.toByteArray(encoded.trim())), bitBucketSize, 0),
+      decodeFromCompressedBase64: (encoded, bitBucketSize) => {
+        const c = hdrCodec();
+        return c.decode(c.decompress(c.toByteArray(encoded.trim())), bitBucketSize, 0);
+      },
     };
   }
   return lib;
+}
+
+/** What encodeV2 reads of a JsHistogram (its own encoder reads the same). */
+interface JsHistogramInternals {
+  numberOfSignificantValueDigits: number;
+  lowestDiscernibleValue: number;
+  highestTrackableValue: number;
+  maxValue: number;
+  countsArrayIndex(value: number): number;
+  getCountAtIndex(index: number): number;
+}
+
+/** The library's decoding (JsHistogram.encoding.js, with the zlib it picks) and its base64 decoder: the same errors on a bad string. */
+function hdrCodec(): Codec {
+  if (!codec) {
+    const { JsHistogram } = loadHdr(`${DIST}JsHistogram`) as typeof Hdr;
+    // Sets JsHistogram.decode (and JsHistogram.prototype.encodeIntoCompressedBase64, unused).
+    const encoding = loadHdr(`${DIST}JsHistogram.encoding`) as { decompress(data: Uint8Array): Uint8Array };
+    // The library's own base64 decoder (its dependency, resolved from it).
+    const base64 = createRequire((hdrRequire as NodeJS.Require).resolve('hdr-histogram-js'))('base64-js') as {
+      toByteArray(s: string): Uint8Array;
+    };
+    const decode = (JsHistogram as unknown as Pick<Codec, 'decode'>).decode;
+    codec = { decompress: encoding.decompress, decode, toByteArray: base64.toByteArray };
+  }
+  return codec;
+}
+
+/** True once hdr-histogram-js's modules that a history point needs are loaded. */
+export function hdrLoaded(): boolean {
+  return lib !== undefined;
+}
+
+/**
+ * What the first history point with requests would load and compile, as steps of about a millisecond each
+ * (one small module, or one call), to run one per loop turn before it (src/monitor/history-warm.ts): the
+ * library's modules one by one, node:zlib, then a histogram built, encoded and read back once, so that the
+ * flush finds them compiled. Each step's failure is its own: what is not loaded then loads at the flush.
+ */
+export function warmHistogramSteps(): Array<() => void> {
+  const steps: Array<() => void> = CORE_MODULES.map((name) => () => {
+    loadHdr(`${DIST}${name}`);
+  });
+  steps.push(
+    () => hdrLibrary(),
+    () => nodeZlib(),
+    () => {
+      const h = createHistogram();
+      recordMs(h, 1);
+      summarize(h);
+      encodeHistogram(h);
+    },
+  );
+  return steps;
 }
 
 /** Values are recorded in microseconds: 1 µs resolution, 2 significant digits (≤ 1% error). */

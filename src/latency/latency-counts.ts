@@ -3,6 +3,7 @@
 
 import { nodeZlib } from '../builtins.js';
 import { createHistogram, decodeHistogram, type Histogram } from './histogram.js';
+import { encodeV2, V2_COMPRESSED_COOKIE, V2_COMPRESSED_COOKIE_OUT, V2_COOKIE } from './v2-encoding.js';
 
 // Why not hdr-histogram-js's decode + add: ~60 µs a point (a fresh 13 KB counts array each time).
 // Reading the V2 encoding straight into one shared counts array costs ~25 µs compressed (nearly all
@@ -26,11 +27,6 @@ function layout(): JsHistogramInternals {
   template ??= createHistogram() as unknown as JsHistogramInternals;
   return template;
 }
-const V2_COMPRESSED_COOKIE = 0x1c849304;
-const V2_COOKIE = 0x1c849303;
-/** The cookies hdr-histogram-js writes (the 0x10 bit marks the LEB128 word size). */
-const V2_COMPRESSED_COOKIE_OUT = V2_COMPRESSED_COOKIE | 0x10;
-const V2_COOKIE_OUT = V2_COOKIE | 0x10;
 const ulp = (x: number) => 2 ** (Math.floor(Math.log2(x)) - 52);
 
 /** Counts by HDR index, merged from encoded histograms; percentiles as hdr-histogram-js computes them. */
@@ -172,53 +168,21 @@ export class LatencyCounts {
    */
   encode(compressed = true): string {
     if (this.total === 0) return '';
-    const limit = this.top + 1;
-    const raw = Buffer.allocUnsafe(40 + limit * 9);
-    let pos = 40;
-    const put = (value: number) => {
-      let v = value >= 0 ? value * 2 : -value * 2 - 1;
-      while (v >= 128) {
-        raw[pos++] = (v % 128) | 0x80;
-        v = Math.floor(v / 128);
-      }
-      raw[pos++] = v;
-    };
-    const counts = this.counts;
-    for (let i = 0; i < limit; ) {
-      const c = counts[i++]!;
-      if (c !== 0) {
-        put(c);
-        continue;
-      }
-      let zeros = 1;
-      while (i < limit && counts[i] === 0) {
-        zeros++;
-        i++;
-      }
-      put(zeros > 1 ? -zeros : 0);
-    }
     const highest =
       this.top < layout().countsArrayLength
         ? layout().highestTrackableValue
         : layout().highestEquivalentValue(layout().valueFromIndex(this.top));
-    const int64 = (value: number, at: number) => {
-      raw.writeUInt32BE(Math.floor(value / 2 ** 32) >>> 0, at);
-      raw.writeUInt32BE(value >>> 0, at + 4);
-    };
-    raw.writeInt32BE(V2_COOKIE_OUT, 0);
-    raw.writeInt32BE(pos - 40, 4);
-    raw.writeInt32BE(1, 8);
-    raw.writeInt32BE(layout().numberOfSignificantValueDigits, 12);
-    int64(layout().lowestDiscernibleValue, 16);
-    int64(highest, 24);
-    int64(1, 32);
-    if (!compressed) return raw.toString('base64', 0, pos);
-    const deflated = nodeZlib().deflateSync(raw.subarray(0, pos));
-    const out = Buffer.allocUnsafe(8 + deflated.length);
-    out.writeInt32BE(V2_COMPRESSED_COOKIE_OUT, 0);
-    out.writeInt32BE(deflated.length, 4);
-    deflated.copy(out, 8);
-    return out.toString('base64');
+    const counts = this.counts;
+    return encodeV2(
+      (i) => counts[i]!,
+      this.top + 1,
+      {
+        numberOfSignificantValueDigits: layout().numberOfSignificantValueDigits,
+        lowestDiscernibleValue: layout().lowestDiscernibleValue,
+        highestTrackableValue: highest,
+      },
+      compressed,
+    );
   }
 }
 
