@@ -88,15 +88,15 @@ export class HistoryWriter {
   }
 
   /**
-   * At the first sample of a bucket holding requests (whose point will hold a latency histogram) while the
+   * At the first sample after the first request (a point will hold a latency histogram) while the
    * histogram code is not loaded yet: loads and compiles it one small step per loop turn (setImmediate), so
    * that the flush finds it ready (issue 18: the first point with requests loaded and compiled it inside the
    * flush, one stall of the host's loop, 140-185 ms at load 20 on 2 cores). What the steps did not load by the
    * flush (a boundary too near, a failed step) loads there as before; the point is the same either way. A
-   * minute without requests still loads nothing (no timer of its own: the sample cycle's turn).
+   * monitor that served no request still loads nothing (no timer of its own: the sample cycle's turn).
    */
   private warmUp(): void {
-    if (this.warmStop !== undefined || hdrLoaded() || this.m.requests.bucketLatencyCount === 0) return;
+    if (this.warmStop !== undefined || hdrLoaded() || this.m.requests.total === 0) return;
     if (this.m.closing()) return;
     this.warmStop = runInSlices([...warmHistogramSteps(), readEncodedOnce]);
   }

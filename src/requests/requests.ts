@@ -237,11 +237,6 @@ export class RequestStats {
     return this.taken.take(this.cumulative, max, serverTotals(this.allEntries(), this.slots), this.scratch);
   }
 
-  /** Requests with a latency recorded since the last takeBucket(): those the next history point's histogram holds. */
-  get bucketLatencyCount(): number {
-    return this.cumulative.n - this.taken.latency.n;
-  }
-
   /** Latency over the window (all routes), a new histogram in microseconds. */
   windowHistogram(): Histogram {
     this.tick();
