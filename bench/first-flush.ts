@@ -26,6 +26,10 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '8' },
     lead: { type: 'string', default: '20000' },
     rate: { type: 'string', default: '200' },
+    // The control window, ms relative to the boundary (default [−8 s, −3 s)); e.g. --control-start=−11500
+    // --control-end=−6000 with --lead 15000 hold the first sample (~5 s after start) and what it starts.
+    'control-start': { type: 'string', default: '-8000' },
+    'control-end': { type: 'string', default: '-3000' },
     'node-flag': { type: 'string', multiple: true, default: [] },
     'no-write': { type: 'boolean', default: false },
   },
@@ -33,6 +37,8 @@ const { values } = parseArgs({
 const ROUNDS = Number(values.rounds);
 const LEAD = Number(values.lead);
 const RATE = Number(values.rate);
+const CONTROL_START = Number(values['control-start']);
+const CONTROL_END = Number(values['control-end']);
 const here = new URL('.', import.meta.url).pathname;
 
 interface Variant {
@@ -120,9 +126,9 @@ async function runOnce(v: Variant): Promise<void> {
     out += d.toString();
   });
   const loadDone = new Promise((resolve) => load.on('exit', resolve));
-  await sleepUntil(boundary - 8000);
+  await sleepUntil(boundary + CONTROL_START);
   await server.ask('RESET');
-  await sleepUntil(boundary - 3000);
+  await sleepUntil(boundary + CONTROL_END);
   const [, control, controlCpu] = (await server.ask('READ')).split(' ').map(Number) as [
     number,
     number,
@@ -170,7 +176,7 @@ Paired by round, this build against the baseline: CPU of the longest turn in the
 }
 const text = `${machineLine()}
 Load average at the start: ${startLoad.replace('Load average during the run: ', '')}
-\`npx tsx bench/first-flush.ts${values.against ? ` --against ${values.against}` : ''} --rounds ${ROUNDS} --lead ${LEAD} --rate ${RATE}\`: an Express app with a default monitor (MemoryStore) on CPU 0, ${RATE} req/s evenly paced over 10 connections from CPU 1; the monitor's clock puts its first minute boundary ${LEAD / 1000} s after start. Two windows of each process: [boundary − 2 s, boundary + 3 s) holds the first flush, the control window [boundary − 8 s, boundary − 3 s) the same load without it. In each: the CPU time of the longest loop turn (process.cpuUsage() between consecutive firings of a 1 ms timer: the stall's own work plus at most ~1 ms, not inflated when the machine's load deschedules the process) and the worst event-loop delay (monitorEventLoopDelay, 1 ms: wall time, which is). Each build in a fresh process per round, the order alternated.
+\`npx tsx bench/first-flush.ts${values.against ? ` --against ${values.against}` : ''} --rounds ${ROUNDS} --lead ${LEAD} --rate ${RATE} --control-start=${CONTROL_START} --control-end=${CONTROL_END}\`: an Express app with a default monitor (MemoryStore) on CPU 0, ${RATE} req/s evenly paced over 10 connections from CPU 1; the monitor's clock puts its first minute boundary ${LEAD / 1000} s after start. Two windows of each process: [boundary − 2 s, boundary + 3 s) holds the first flush, the control window [boundary ${CONTROL_START < 0 ? '−' : '+'} ${Math.abs(CONTROL_START) / 1000} s, boundary ${CONTROL_END < 0 ? '−' : '+'} ${Math.abs(CONTROL_END) / 1000} s) the same load without it. In each: the main thread's CPU time in its longest loop turn (/proc/self/task/<pid>/schedstat between consecutive firings of a 1 ms timer: the stall's own work plus at most ~1 ms, not inflated when the machine's load deschedules the process) and the worst event-loop delay (monitorEventLoopDelay, 1 ms: wall time, which is). Each build in a fresh process per round, the order alternated.
 
 | build | CPU of the longest loop turn, first-flush window, ms (mean, 95% CI) | median | the same, control window | flush − control, paired | worst event-loop delay, first-flush window (wall, ms) | worst delay, control window | slowest request of the run, ms |
 |---|---|---|---|---|---|---|---|
