@@ -66,9 +66,10 @@ export function wasEndedLate(res: ServerResponse): boolean {
  * failed (an error the framework handed on, marked by markFailed, or the response destroyed by the server itself,
  * `res.destroy()`: Fastify on a stream body's error, Koa's pipeline on a body stream's error; Node sets
  * `res.errored`, null until then, only there); else ABORTED_STATUS (the client closed, or the server destroyed
- * the connection itself, `socket.destroy()`). A client's close is seen at its connection's 'close', before any
- * framework reacts to it, so a later error does not turn it into a failure; nor does a response the server
- * destroyed after its client's reset had failed the connection (closedFirst). A response the application had
+ * the connection itself, `socket.destroy()`: settleCutOff then tells the server's own close, cutByServer). A
+ * client's close is seen at its connection's 'close', before any framework reacts to it, so a later error does not
+ * turn it into a failure; nor does a response the server destroyed after its client's reset had failed the
+ * connection (closedFirst). A response the application had
  * handed to the operating system whole when its end() returned, destroyed afterwards (`res.send('ok');
  * res.destroy()`), is not cut off and never comes here: the adapters record its own status (adapters/response-end.ts,
  * handedOver; outside review 7, F5). So `res.destroy()` here is the application cutting a response Node still held.
@@ -84,6 +85,35 @@ export function cutOffStatus(res: ServerResponse): number {
   }
   const errored = res.errored;
   return errored !== null && !closedFirst(res, errored) ? FAILED_STATUS : ABORTED_STATUS;
+}
+
+/**
+ * Whether the server itself closed the connection of `res` (outside review 16, F4): Node's own socket timeout
+ * (`server.setTimeout()`, `server.timeout`, Fastify's `connectionTimeout`: Node destroys the socket at its 'timeout'
+ * when nobody answers it), or the application's `req.destroy()` or `req.socket.destroy()` (a handler that gives up on
+ * an upstream). A client's close comes from its side: its FIN ends the connection's readable side ('end', so
+ * `readableEnded`) before the close, its reset fails the connection with ECONNRESET (EPIPE on a write); a connection
+ * destroyed here has neither: its readable side not ended, and no error or only one the server gave it. An HTTP/1
+ * connection only (an HTTP/2 stream is judged by its own state); one that is not a Node socket (no
+ * `readableEnded`) is not judged. Read at a cut-off only, when the connection has closed: nothing per request.
+ */
+export function cutByServer(res: ServerResponse): boolean {
+  if (streamOf(res) !== undefined) return false;
+  const socket = res.req?.socket;
+  if (socket == null || socket.destroyed !== true || socket.readableEnded !== false) return false;
+  const errored = socket.errored;
+  return errored === null || errored === undefined || !isPeerError(errored);
+}
+
+/**
+ * Whether a connection's error reports its peer or the network on its side: a client's reset or a write to a closed
+ * connection (CLIENT_CLOSE_CODES), a connection timed out by TCP itself (ETIMEDOUT: the peer vanished), or bytes of
+ * the client's that Node's parser refused (`HPE_…`).
+ */
+function isPeerError(err: unknown): boolean {
+  if (isClientCloseError(err)) return true;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code === 'ETIMEDOUT' || code.startsWith('HPE_'));
 }
 
 /**

@@ -127,19 +127,21 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
 
 /**
  * A window in which requests arrived and none was answered is an outage, not "no traffic": no judged request
- * completed, and at least `minRequests` (at least 1) early closes, every one closed by its client unanswered
- * (clients with a deadline under `abortedFailureMs`: service-to-service calls, meshes). `early`: the early closes
- * but those of responses the application had ended (`count_aborted_answered`: answered, the client did not read),
- * those while the body arrived (`count_aborted_body`) and the quick ones (`count_aborted_quick`: closed before
- * `unansweredMinWaitMs`). Critical, as a 100 % error
- * rate. An early close costs an anonymous client nothing, so the rule never applies while any judged request
- * completes in the window: then the error rate of those decides, as always. Undefined when it does not apply.
+ * completed, and at least `minRequests` (at least 1) early closes, every one closed unanswered (by clients with
+ * a deadline under `abortedFailureMs`: service-to-service calls, meshes; a connection the server closes itself is a
+ * failed request, not an early close, cut-off.ts cutByServer, but not every close tells who closed: an HTTP/2
+ * stream, a recordRequest() 499, so the reason does not say). `early`: the early closes but those of responses
+ * the application had ended (`count_aborted_answered`: answered, the client did not read), those while the body
+ * arrived (`count_aborted_body`) and the quick ones (`count_aborted_quick`: closed before `unansweredMinWaitMs`).
+ * Critical, as a 100 % error rate. An early close costs an anonymous client nothing, so the rule never applies
+ * while any judged request completes in the window: then the error rate of those decides, as always. Undefined
+ * when it does not apply.
  */
 export function unanswered(judged: number, early: number, minRequests: number): ErrorRateVerdict | undefined {
   if (judged > 0 || early < Math.max(1, minRequests)) return undefined;
   return {
     status: 'critical',
     unanswered: true,
-    reason: `no request completed in the window and ${early} were closed by their clients unanswered (after unansweredMinWaitMs, before abortedFailureMs, at least minRequests: ${minRequests}): every request failed`,
+    reason: `no request completed in the window and ${early} were closed unanswered (after unansweredMinWaitMs, before abortedFailureMs, at least minRequests: ${minRequests}): every request failed`,
   };
 }

@@ -2,7 +2,7 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { clientsToTake } from './client-backlog.js';
-import { clientsWait, cutOffStatus, wasEndedLate } from './cut-off.js';
+import { clientsWait, cutByServer, cutOffStatus, FAILED_STATUS, wasEndedLate } from './cut-off.js';
 import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
 import {
@@ -171,14 +171,19 @@ export class TicketPath {
  * client-backlog.ts), unless it ended it only after its connection had failed (wasEndedLate: the client left
  * first, outside review 10, F4), BODY_CLOSE_COLUMN when the request's body was still arriving (bodyArriving: the
  * server waited for its client, outside review 7, F2) (RequestStats.recordWaitedClose; a recordRequest() caller says
- * an answered close with `answered: true` on its 499).
+ * an answered close with `answered: true` on its 499). A connection the server closed itself (cutByServer: its
+ * socket timeout, the application's `req.destroy()` or `req.socket.destroy()`) while its client waited on it, or after
+ * which the application ended its response, is a failed request, FAILED_STATUS, with its duration, as `res.destroy()`
+ * is (outside review 16, F4): judged at the close only, after the client's waits above (a server's idle timeout on a
+ * client that does not send its body or take its response reacts to that client), so nothing is read per request.
  */
 export function settleCutOff(res: ServerResponse, durationMs: number): [number, number, number] {
   const status = cutOffStatus(res);
   if (status !== ABORTED_STATUS) return [status, durationMs, 0];
-  // Ended after its client had left (the write in end() found the reset): unanswered, timed to the close.
-  if (wasEndedLate(res)) return [status, durationMs, 0];
+  // Ended after its connection had failed (the write in end() found the client's reset, or the server had cut it).
+  if (wasEndedLate(res)) return [cutByServer(res) ? FAILED_STATUS : status, durationMs, 0];
   if (clientsToTake(res)) return [status, 0, ANSWERED_CLOSE_COLUMN];
   if (clientsWait(res)) return [status, 0, BODY_CLOSE_COLUMN]; // not to take: its body was arriving
-  return [status, durationMs, 0];
+  // The server closed the connection itself while its client waited for it: a failed request (outside review 16, F4).
+  return [cutByServer(res) ? FAILED_STATUS : status, durationMs, 0];
 }

@@ -115,7 +115,7 @@ describe('answered closes are early closes that do not make a window unanswered'
       count_aborted_answered: 100,
     });
     // The reason counts the unanswered closes only.
-    expect(errors.reason).toMatch(/^no request completed in the window and 20 were closed by their clients/);
+    expect(errors.reason).toMatch(/^no request completed in the window and 20 were closed unanswered \(/);
   });
 
   it('they leave the window with it (61 s), and abortedFailureMs 0 keeps every close a failed request', () => {
