@@ -25,6 +25,8 @@ export class Http2Sessions {
   private readonly watched = new WeakMap<object, boolean>();
   /** The 'session' listener added to each HTTP/2 server watched, removed by detach(). */
   private readonly listening: Array<[SessionServer, (session: Session) => void]> = [];
+  /** detach() was called: no 'session' listener is added from then on. */
+  private detached = false;
 
   /**
    * Once per server: an HTTP/2 server's sessions are watched from now on ('session'). Returns true when sessions it
@@ -40,7 +42,7 @@ export class Http2Sessions {
     const h2 = typeof (server as { updateSettings?: unknown }).updateSettings === 'function';
     const late = h2 && (fromRequest || (server as { listening?: boolean }).listening === true);
     this.watched.set(server, late);
-    if (h2) {
+    if (h2 && !this.detached) {
       const listener = (session: Session) => this.add(session);
       (server as SessionServer).on('session', listener);
       this.listening.push([server as SessionServer, listener]);
@@ -50,6 +52,7 @@ export class Http2Sessions {
 
   /** Removes the listeners added to servers (the monitor closed): the sessions already known stay known. */
   detach(): void {
+    this.detached = true;
     for (const [server, listener] of this.listening.splice(0)) server.off('session', listener);
   }
 

@@ -6,6 +6,8 @@ import type { Server } from 'node:http';
 
 export class ServerWatch {
   private readonly listeners = new Map<Server, () => void>();
+  /** detach() was called (the monitor closed): no server is watched from then on, one learnt later neither. */
+  private detached = false;
 
   /** `onClose` is called when a watched server emits 'close'. */
   constructor(private readonly onClose: () => void) {}
@@ -19,9 +21,12 @@ export class ServerWatch {
     return this.listeners.has(server);
   }
 
-  /** Watches `server` (once; later calls do nothing). */
+  /**
+   * Watches `server` (once; later calls do nothing, and so do calls after detach(): a closed monitor whose
+   * middleware is still mounted, or given a server by serves(), attaches nothing again; outside review 17, F1).
+   */
   add(server: Server): void {
-    if (this.listeners.has(server)) return;
+    if (this.detached || this.listeners.has(server)) return;
     const listener = () => this.onClose();
     this.listeners.set(server, listener);
     server.once?.('close', listener);
@@ -29,6 +34,7 @@ export class ServerWatch {
 
   /** Removes every listener added; the servers stay known (a shutdown's drain still reads them). */
   detach(): void {
+    this.detached = true;
     for (const [server, listener] of this.listeners) server.off?.('close', listener);
   }
 }

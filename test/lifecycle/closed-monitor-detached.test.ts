@@ -76,6 +76,35 @@ describe('a closed monitor leaves nothing on the server', () => {
     expect(alive().filter((i) => i < MONITORS - 1)).toEqual([]);
   });
 
+  it('express: 15 monitors mounted together and closed: a later request through their middleware attaches nothing', async () => {
+    // Outside review 17, F1: the closed monitors' middleware stays mounted (a hot reload that swaps the monitor, a test
+    // suite); the next request re-attached each of them to the server.
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    cleanups.push(() => void process.off('warning', onWarning));
+    const app = express();
+    const monitors = Array.from({ length: MONITORS }, () =>
+      createMonitor({ sampleIntervalMs: 0, logger: silentLogger }),
+    );
+    for (const m of monitors) app.use(m.middleware());
+    app.get('/x', (_req, res) => void res.end('ok'));
+    const server = await new Promise<import('node:http').Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as AddressInfo).port;
+    const before = server.listenerCount('close');
+    for (const m of monitors) await m.close();
+    expect(await get(port)).toBe(200);
+    expect(await get(port)).toBe(200);
+    expect(server.listenerCount('close')).toBe(before);
+    // serves() after close() attaches nothing either.
+    monitors[0]?.serves(server);
+    expect(server.listenerCount('close')).toBe(before);
+    expect(warnings.filter((w) => w === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
   it('node:http2: monitor.serves(server), then closed: no close or session listener left', async () => {
     const server = http2.createServer((_req, res) => res.end('ok'));
     const before = { close: server.listenerCount('close'), session: server.listenerCount('session') };
