@@ -12,7 +12,22 @@ function rule(basePath: string, probes: readonly string[], url: string): boolean
 }
 
 function urlsFor(paths: readonly string[]): string[] {
-  const urls = new Set(['', '/', '//', '/?', '/?x', '/users/1', '/a', '/_', '/Livez', '/l', '/r/x']);
+  const urls = new Set([
+    '',
+    '/',
+    '//',
+    '/?',
+    '/?x',
+    '/users/1',
+    '/a',
+    '/_',
+    '/Livez',
+    '/l',
+    '/r/x',
+    '/é',
+    '/€x',
+    '/\u007f',
+  ]);
   for (const p of paths) {
     for (let i = 1; i <= p.length; i++) {
       for (const tail of ['', '/', '?a=1', 'x', '/x', 'z?']) urls.add(p.slice(0, i) + tail);
@@ -27,6 +42,8 @@ describe('adminUrlTest', () => {
     ['no probes', '/admin', false],
     ['a probe at the root', '/_sysvitals', { live: '/', ready: '/ready', startup: false }],
     ['probes sharing the base path second character', '/health-admin', { live: '/healthz', ready: '/h' }],
+    // A second character past ASCII (the prefilter's table holds ASCII only: the others take its loop).
+    ['a non-ASCII base path', '/état', { live: '/livez', ready: '/ready', startup: '/startupz' }],
   ];
   for (const [name, basePath, options] of cases) {
     it(`answers as the rule does (${name})`, () => {
