@@ -65,8 +65,10 @@ export function watchKoaMounts(ctx: Context): void {
 export function koaRouteOf(ctx: Context): string | undefined {
   const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute;
   if (matched === undefined) return undefined;
+  // A string as it is: String() of one is a builtin call per request (~40 instructions under callgrind, issue 18).
+  const route = typeof matched === 'string' ? matched : String(matched);
   const prefix = (ctx as MountSlots)[MATCHED_PREFIX];
-  return prefix === undefined ? String(matched) : joinMount(prefix, String(matched));
+  return prefix === undefined ? route : joinMount(prefix, route);
 }
 
 /** koaRouteOf, or `unmatched`. */
