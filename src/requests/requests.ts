@@ -362,6 +362,15 @@ export class RequestStats {
     this.time.advance();
     const now = this.time.current;
     if (now < this.nextBoundary) return;
+    this.turn(now);
+  }
+
+  /**
+   * tick() at or past the next boundary (or with a NaN reading): a function of its own, so that tick()'s comparison
+   * alone is inlined into record() (issue 18: V8's inlining budget left the whole tick() out of line, ~150
+   * instructions per request under callgrind).
+   */
+  private turn(now: number): void {
     const sub = Math.max(0, Math.floor(now / this.subWindowMs));
     if (!Number.isFinite(sub) || (sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY)) return;
     const turned = Math.floor(sub / this.perLatencySlot) !== this.lat;
