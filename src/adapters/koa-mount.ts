@@ -42,7 +42,12 @@ interface MountSlots {
 
 /** Hooks the app's context prototype once (a symbol lookup per request after that). */
 export function watchKoaMounts(ctx: Context): void {
-  if ((ctx as MountSlots)[HOOKED] === true) return;
+  // The lookup alone is inlined into the middleware (issue 18: V8's inlining budget, see response-end.ts trackFlight).
+  if ((ctx as MountSlots)[HOOKED] !== true) hookKoaMounts(ctx);
+}
+
+/** watchKoaMounts() for a context whose app is not hooked yet. */
+function hookKoaMounts(ctx: Context): void {
   const proto = (ctx.app as { context?: object } | undefined)?.context ?? Object.getPrototypeOf(ctx);
   if (proto === null || typeof proto !== 'object' || Object.hasOwn(proto, HOOKED)) return;
   Object.defineProperty(proto, HOOKED, { value: true });
