@@ -17,9 +17,9 @@ import {
 import { watchLateErrors } from './express-errors.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressRouteLabel } from './express-route.js';
+import { flightRouteReader } from './flight-routes.js';
 import {
   flightDuration,
-  flightRouteReader,
   isTracked,
   newTrackedTicket,
   type TrackedTicket,

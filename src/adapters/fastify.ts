@@ -20,13 +20,8 @@ import {
 } from './common.js';
 import { putRecordingFirst } from './fastify-hook-order.js';
 import { unwatchRouterAnswers, watchRouterAnswers } from './fastify-router.js';
-import {
-  flightDuration,
-  flightRouteReader,
-  newTrackedTicket,
-  type TrackedTicket,
-  trackFlight,
-} from './response-end.js';
+import { flightRouteReader } from './flight-routes.js';
+import { flightDuration, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 

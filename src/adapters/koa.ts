@@ -15,14 +15,9 @@ import {
   decideUpgrade,
   requestWay,
 } from './common.js';
+import { flightRouteReader } from './flight-routes.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
-import {
-  flightDuration,
-  flightRouteReader,
-  newTrackedTicket,
-  type TrackedTicket,
-  trackFlight,
-} from './response-end.js';
+import { flightDuration, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 

@@ -13,7 +13,6 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
-import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
@@ -104,21 +103,6 @@ export function flightDuration(flight: TrackedTicket<unknown>, status: number): 
   return (ended === ended ? ended : performance.now()) - flight.start - flight.blockedMs;
 }
 
-/**
- * routes/' reader of the route an adapter's requests in flight have reached (requests/in-flight-routes.ts): a ticket
- * is the adapter's when its end is `onEnd`, and `read` names its method and route (null: not routed yet) from the
- * framework's request it holds, as its end will. Made once per adapter: nothing is added to a ticket or a request.
- */
-export function flightRouteReader<T>(
-  onEnd: FlightEnd<TrackedTicket<T>>,
-  read: (request: T) => readonly [method: string, route: string | null],
-): InFlightRouteReader {
-  return (entry) => {
-    const ticket = entry as Partial<TrackedTicket<T>>;
-    return ticket.onEnd === onEnd ? read(ticket.request as T) : undefined;
-  };
-}
-
 const FLIGHTS = Symbol('sysvitals.flights');
 /** `null` once the connection has its 'close' listener and nothing in flight. */
 type Watched = Socket & { [FLIGHTS]?: Flight | null };
@@ -157,10 +141,8 @@ const DETACHED: Flight = { ...HTTP2 };
 
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
 export function trackFlight(flight: Flight): void {
-  // The usual case first, small enough to be inlined into the adapters' request functions whole: an HTTP/1
-  // connection already watched, the channel known to work. The rest is trackAny's (issue 18: V8's inlining budget
-  // spent on this function's rare paths left performance.now()'s own check out of line in the Koa middleware, ~200
-  // instructions per request under callgrind).
+  // The usual case (an HTTP/1 connection watched, the channel known to work), small enough for V8 to inline whole
+  // into the adapters; the rest is trackAny's (issue 18: inlining budget, bench/RESULTS.md `perf`).
   const socket = flight.socket as Watched | null;
   const head = channelWorks === true && socket ? socket[FLIGHTS] : undefined;
   if (head === undefined || head === DETACHED || head === HTTP2) {

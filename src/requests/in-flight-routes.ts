@@ -12,7 +12,7 @@ import { methodIndex, methodLabel, OTHER_HTTP_METHOD } from './route-counters.js
 export const UNROUTED_ROUTE = 'unrouted';
 
 /**
- * An adapter's reading of one of its own requests in flight (adapters/response-end.ts flightRouteReader): its method
+ * An adapter's reading of one of its own requests in flight (adapters/flight-routes.ts flightRouteReader): its method
  * and route (null: not routed yet), read from the objects its end reads them from; undefined for another's entry.
  */
 export type InFlightRouteReader = (

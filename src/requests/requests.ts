@@ -132,10 +132,8 @@ export class RequestStats {
     if (this.clock === coarseClock) releaseCoarseClock();
   }
 
-  /**
-   * Records one request. Bad input (a status outside 100–599, a duration that is negative, NaN or not a
-   * number) is dropped and counted in `dropped`. An early close is counted as aborted only (countAborted).
-   */
+  /** Records one request; bad input (a status outside 100–599, a duration negative, NaN or not a number) is dropped and
+   * counted in `dropped`. An early close is counted as aborted only (countAborted). */
   record(method: string, route: string, status: number, durationMs: number): void {
     try {
       if (typeof status !== 'number' || !(status >= 100 && status < 600) || typeof durationMs !== 'number') {
@@ -357,19 +355,14 @@ export class RequestStats {
     return bytes;
   }
 
-  // Moves to the current sub-windows: one comparison until the next boundary; never back (NaN ignored).
+  // Moves to the current sub-windows: one comparison until the next boundary (turn(), apart: record() inlines tick(),
+  // issue 18); never back (NaN ignored).
   private tick(): void {
     this.time.advance();
     const now = this.time.current;
     if (now < this.nextBoundary) return;
     this.turn(now);
   }
-
-  /**
-   * tick() at or past the next boundary (or with a NaN reading): a function of its own, so that tick()'s comparison
-   * alone is inlined into record() (issue 18: V8's inlining budget left the whole tick() out of line, ~150
-   * instructions per request under callgrind).
-   */
   private turn(now: number): void {
     const sub = Math.max(0, Math.floor(now / this.subWindowMs));
     if (!Number.isFinite(sub) || (sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY)) return;
