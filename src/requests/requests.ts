@@ -132,8 +132,7 @@ export class RequestStats {
     if (this.clock === coarseClock) releaseCoarseClock();
   }
 
-  /** Records one request; bad input (a status outside 100–599, a duration negative, NaN or not a number) is dropped and
-   * counted in `dropped`. An early close is counted as aborted only (countAborted). */
+  /** Records one request; bad input (status outside 100–599, duration not a number ≥ 0) is dropped, in `dropped`. */
   record(method: string, route: string, status: number, durationMs: number): void {
     try {
       if (typeof status !== 'number' || !(status >= 100 && status < 600) || typeof durationMs !== 'number') {
@@ -355,8 +354,7 @@ export class RequestStats {
     return bytes;
   }
 
-  // Moves to the current sub-windows: one comparison until the next boundary (turn(), apart: record() inlines tick(),
-  // issue 18); never back (NaN ignored).
+  // To the current sub-windows: one comparison to the next boundary, never back (NaN ignored); turn() does the rest.
   private tick(): void {
     this.time.advance();
     const now = this.time.current;
