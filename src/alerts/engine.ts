@@ -16,7 +16,14 @@ import {
 import { getHealthStatus } from './health.js';
 import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
 import { isPersistedAlert, type PersistedAlert, type RuleExists } from './restored.js';
-import { firingSeverity, type RuleState, resetTimes, ruleState, severityChange } from './rule-state.js';
+import {
+  firingSeverity,
+  type RuleState,
+  resetTimes,
+  ruleState,
+  severityChange,
+  unsureClear,
+} from './rule-state.js';
 import { type AlertRulesConfig, parseRules } from './rules.js';
 import { round } from './status.js';
 import { WebhookChannel } from './webhook.js';
@@ -299,8 +306,10 @@ export class AlertSystem {
     if (Number.isFinite(obs.value)) alert.value = round(obs.value);
     // The message follows the value while the alert is active ("not succeeded for 900 s", not the 600 s of
     // when it fired); a clearing reading leaves the last active message, unless it has one of its own.
-    alert.message = obs.clear ? (obs.clearMessage?.() ?? alert.message) : obs.message(alert.severity);
-    if (obs.clear) {
+    // A prediction's clear on hold (its trend not significant at this reading) clears once held (rule-state.ts).
+    const clearing = obs.clear || unsureClear(state, obs, now);
+    alert.message = clearing ? (obs.clearMessage?.() ?? alert.message) : obs.message(alert.severity);
+    if (clearing) {
       this.clear(state, now, events);
       return;
     }

@@ -16,6 +16,11 @@
 // critical, …), where Alertmanager users expect a severity change to page once it holds. The predictions hold for
 // their rule's `severityHoldMs` (their 1.1× horizon band did not stop a jittered trend's ping-pong), and the
 // analytics rules (anomaly, disk_full_in, memory_leak) for their own (analytics/rule-observations.ts).
+//
+// A prediction whose trend is not significant at a reading (`clearOnHold`) clears only once that held for its
+// rule's `severityHoldMs` too: a CPU ramp of +0.5 % a minute with a ±2 % jitter was judged not significant every
+// other minute, and its warning prediction was raised and cleared every minute for 30 minutes (a page pair a
+// minute). One confidently beyond its 1.1× horizon band (`clear`) still clears at once.
 
 import type { ActiveAlert } from './active-alert.js';
 import type { AlertSeverity } from './alert.js';
@@ -27,6 +32,8 @@ export interface RuleState {
   critSince: number | null;
   /** Since when an active critical alert's readings have been under its de-escalation level (epoch ms). */
   fallSince: number | null;
+  /** Since when an active alert's readings would clear only on a hold (`clearOnHold`: a trend not significant). */
+  unsureSince: number | null;
   /** The alert fell back from critical to warning: escalating again takes the hold too. */
   fellBack: boolean;
   alert: ActiveAlert | null;
@@ -39,6 +46,7 @@ export function ruleState(alert: ActiveAlert | null = null): RuleState {
     warnSince: alert ? alert.raisedAt : null,
     critSince: alert?.severity === 'critical' ? alert.raisedAt : null,
     fallSince: null,
+    unsureSince: null,
     fellBack: false,
     alert,
   };
@@ -49,6 +57,21 @@ export function resetTimes(state: RuleState): void {
   state.warnSince = null;
   state.critSince = null;
   state.fallSince = null;
+  state.unsureSince = null;
+}
+
+/**
+ * Whether this (not at once clearing) observation clears the state's active alert: one whose readings have been
+ * `clearOnHold` (a prediction's trend not significant) for the observation's `severityHoldMs` (0: at once).
+ * Updates the state's time; false for any other reading, which starts the hold again.
+ */
+export function unsureClear(state: RuleState, obs: AlertObservation, now: number): boolean {
+  if (!obs.clearOnHold) {
+    state.unsureSince = null;
+    return false;
+  }
+  state.unsureSince ??= now;
+  return now - state.unsureSince >= (obs.severityHoldMs ?? 0);
 }
 
 /** The severity the observation's breaches fire at, once breached for its pending time (null: none). */

@@ -4,6 +4,7 @@
 import type { MetricsSnapshot } from '../types.js';
 import { forecastRegime, formatSpan } from './predict.js';
 import type { SeriesBuffer } from './series-buffer.js';
+import { isSignificantToward } from './trend.js';
 
 /**
  * What an alert rule reads from one evaluation: the alert engine's observation shape (alerts/observations.ts
@@ -19,6 +20,12 @@ export interface AnalyticsObservation {
   breachCritical: boolean;
   /** An active alert clears (the value is below the clear level, the dependency answers, or too few requests). */
   clear: boolean;
+  /**
+   * The reading would clear only because the trend it reads is not significant (a prediction): an active alert
+   * clears once every reading for its `severityHoldMs` was so or clearing (alerts/rule-state.ts `unsureClear`), not
+   * at once, so a jittered trend judged not significant on alternate readings does not raise and clear each time.
+   */
+  clearOnHold?: boolean;
   /** An active critical alert falls back to warning. */
   deescalate: boolean;
   warningLevel: number;
@@ -75,6 +82,12 @@ export function predictObservations(
       if (!warn || !crit) continue;
       const inWarn = warn.trusted ? warn.etaMs : Number.POSITIVE_INFINITY;
       const inCrit = hasCrit && crit.trusted ? crit.etaMs : Number.POSITIVE_INFINITY;
+      // Clears at once when confidently beyond the 1.1× band: a trusted forecast past it, or a trend significantly
+      // away from the level (a falling CPU); a trend merely not significant at this reading (a jittered ramp's
+      // every other minute) clears only once that held for the rule's severityHoldMs (alerts/rule-state.ts).
+      const confidentlyBeyond =
+        inWarn > rule.horizonMs * 1.1 &&
+        (warn.trusted || isSignificantToward(warn.trend, up ? 'down' : 'up'));
       out.push({
         rule: rule.rule,
         key: key ? `predict:${key}` : 'predict',
@@ -84,7 +97,8 @@ export function predictObservations(
         value: round(warn.last),
         breachWarning: inWarn <= rule.horizonMs,
         breachCritical: inCrit <= rule.horizonMs,
-        clear: inWarn > rule.horizonMs * 1.1,
+        clear: confidentlyBeyond,
+        clearOnHold: inWarn > rule.horizonMs * 1.1 && !confidentlyBeyond,
         deescalate: inCrit > rule.horizonMs * 1.1,
         warningLevel: rule.warning,
         criticalLevel: hasCrit ? rule.critical : rule.warning,
@@ -93,6 +107,10 @@ export function predictObservations(
           const level = sev === 'critical' ? rule.critical : rule.warning;
           const what = `${rule.label}${key ? ` on ${key}` : ''}`;
           const now = `(now ${round(warn.last)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`;
+          // No trend toward the level at this reading (a raised alert whose clear is on hold)
+          if (!Number.isFinite(eta)) {
+            return `${what}: no significant trend toward ${level} at the moment ${now}`;
+          }
           if (eta === 0) {
             return `${what} is already at or ${up ? 'above' : 'below'} ${level} and still ${up ? 'rising' : 'falling'} ${now}`;
           }

@@ -35,13 +35,14 @@ const MIN = 60_000;
 const HOUR = 3_600_000;
 
 /** One reading's flags (null: no reading, a gap). */
-type Flags = { warn: boolean; crit: boolean; clear: boolean; down: boolean } | null;
+type Flags = { warn: boolean; crit: boolean; clear: boolean; down: boolean; unsure?: boolean } | null;
 
 /**
  * The calls (`seconds type severity`) the README's rules give on one reading's flags every STEP: raise at once
  * (critical if critical) once breached for `pending`; clear at once; a critical alert falls back once every reading
  * for `hold` was in its de-escalation band; a warning alert escalates once critical for `pending`, or, having
- * fallen back, for max(pending, hold); a gap starts the pending and hold times again.
+ * fallen back, for max(pending, hold); a prediction whose trend is not significant (`unsure`) clears once every
+ * reading for `hold` was so; a gap starts the pending and hold times again.
  */
 function expectedCalls(readings: readonly Flags[], hold: number, pending: number): string[] {
   const out: string[] = [];
@@ -50,11 +51,12 @@ function expectedCalls(readings: readonly Flags[], hold: number, pending: number
   let critSince: number | null = null;
   let fallSince: number | null = null;
   let fellBack = false;
+  let unsureSince: number | null = null;
   readings.forEach((f, i) => {
     const t = i * STEP;
     const call = (type: string) => out.push(`${t / 1000} ${type} ${severity}`);
     if (f === null) {
-      warnSince = critSince = fallSince = null;
+      warnSince = critSince = fallSince = unsureSince = null;
       return;
     }
     warnSince = f.warn ? (warnSince ?? t) : null;
@@ -65,11 +67,12 @@ function expectedCalls(readings: readonly Flags[], hold: number, pending: number
       if (severity) call('raised');
       return;
     }
-    if (f.clear) {
+    unsureSince = f.unsure ? (unsureSince ?? t) : null;
+    if (f.clear || (unsureSince !== null && t - unsureSince >= hold)) {
       call('cleared');
       severity = null;
       fellBack = false;
-      fallSince = null;
+      fallSince = unsureSince = null;
       return;
     }
     if (severity === 'critical') {
@@ -300,7 +303,15 @@ describe('predictions hold their severity (the rule\u2019s severityHoldMs)', () 
       const out = a.observations(s);
       const p = out.find((o) => o.rule === 'cpu' && o.key === 'predict');
       flags.push(
-        p ? { warn: p.breachWarning, crit: p.breachCritical, clear: p.clear, down: p.deescalate } : null,
+        p
+          ? {
+              warn: p.breachWarning,
+              crit: p.breachCritical,
+              clear: p.clear,
+              down: p.deescalate,
+              unsure: p.clearOnHold,
+            }
+          : null,
       );
       return out as AlertObservation[];
     });
@@ -351,6 +362,59 @@ describe('predictions hold their severity (the rule\u2019s severityHoldMs)', () 
         const r = predictRun(cpu, 70, { severityHoldMs: hold });
         expect(r.calls, `seed ${seed} hold ${hold}`).toEqual(expectedCalls(r.flags, hold, 0));
       }
+    }
+  });
+
+  // +0.5 % a minute from 60 % with a ±2 % jitter from the start: the trend is judged not significant every other
+  // minute (`clearOnHold`). Such a reading clears a raised prediction only once every reading for the rule's
+  // severityHoldMs was so; before, it cleared at once, and the warning prediction was raised and cleared every
+  // minute from minute 10 to 40.
+  const jitter2 = (m: number) => (m % 2 ? -2 : 2);
+  const ramp2 = (m: number) => 60 + 0.5 * m + jitter2(m);
+  const minuteOf = (call: string) => Number(call.split(' ')[0]) / 60;
+
+  it('a ramp with a ±2 % jitter from the start: one raise, no clear while it rises, the raise not delayed', () => {
+    const held = predictRun(ramp2, 50);
+    // the scenario: the trend is not significant on alternate minutes while the ramp rises
+    const unsure = (m: number) => held.flags[(m * MIN) / STEP]?.unsure === true;
+    expect([11, 13, 15, 37, 39].map(unsure)).toEqual([true, true, true, true, true]);
+    expect([10, 12, 14, 36, 38].map(unsure)).toEqual([false, false, false, false, false]);
+    // README rules: raised at the first reading whose forecast reaches warning within 30 min, escalated at the
+    // first critical one (pending 0), never cleared; the first raise as early as without any hold
+    const first = (k: 'warn' | 'crit') => (held.flags.findIndex((f) => f?.[k]) * STEP) / 1000;
+    expect(held.calls).toEqual([`${first('warn')} raised warning`, `${first('crit')} escalated critical`]);
+    expect(held.calls).toEqual(['600 raised warning', '2400 escalated critical']);
+    expect(held.calls).toEqual(expectedCalls(held.flags, 60_000, 0));
+    // severityHoldMs: 0 clears at once (what every prediction did before): a raise and a clear every minute
+    const free = predictRun(ramp2, 50, { severityHoldMs: 0 });
+    expect(free.calls.slice(0, 4)).toEqual([
+      '600 raised warning',
+      '660 cleared warning',
+      '720 raised warning',
+      '780 cleared warning',
+    ]);
+    expect(free.calls.filter((c) => c.includes('cleared'))).toHaveLength(15);
+    expect(free.calls).toEqual(expectedCalls(free.flags, 0, 0));
+  });
+
+  it('the ramp stops: cleared once its trend was not significant for the hold (60 s, 120 s)', () => {
+    // the jittered ramp to minute 30 (75 %), then flat at 75 % with the same jitter
+    const stops = (m: number) => (m < 30 ? ramp2(m) : 75 + jitter2(m));
+    for (const hold of [60_000, 120_000]) {
+      const r = predictRun(stops, 70, { severityHoldMs: hold });
+      expect(r.calls, `hold ${hold}`).toEqual(expectedCalls(r.flags, hold, 0));
+      expect(
+        r.calls.map((c) => c.split(' ').slice(1).join(' ')),
+        `hold ${hold}`,
+      ).toEqual(['raised warning', 'cleared warning']);
+      // cleared after the ramp stopped, `hold` after the first reading of the not-significant run it ends
+      const at = minuteOf(r.calls[1] as string);
+      expect(at).toBeGreaterThan(30);
+      const run = r.flags.slice((at * MIN - hold) / STEP, (at * MIN) / STEP + 1);
+      expect(run.every((f) => f?.unsure === true)).toBe(true);
+      expect(r.flags[(at * MIN - hold) / STEP - 1]?.unsure).toBe(false);
+      // the trend is not significant from minute 33 on (the window's last quarter mostly flat)
+      expect(r.calls[1]).toBe(`${33 * 60 + hold / 1000} cleared warning`);
     }
   });
 
