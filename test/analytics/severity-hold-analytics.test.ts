@@ -290,6 +290,7 @@ describe('predictions hold their severity (the rule\u2019s severityHoldMs)', () 
     const byId = new Map<string, boolean>();
     const calls: string[] = [];
     const flags: Flags[] = [];
+    const messages: Array<string | null> = [];
     const system = new AlertSystem({
       clock,
       logger: silentLogger,
@@ -318,10 +319,11 @@ describe('predictions hold their severity (the rule\u2019s severityHoldMs)', () 
     for (let t = 0; t < mins * MIN; t += STEP) {
       const s = makeSnapshot({ cpu: { current_percent: cpu(Math.floor(t / MIN)) } });
       a.sample(s, clock.now());
-      system.checkThresholds(s);
+      const active = system.checkThresholds(s).find((x) => byId.get(x.id));
+      messages.push(active?.message ?? null);
       clock.advance(STEP);
     }
-    return { calls, flags, hold: rules.cpu.severityHoldMs };
+    return { calls, flags, messages, hold: rules.cpu.severityHoldMs };
   }
 
   // +0.5 % a minute from 60 %; from minute 38 a ±3 % jitter, minute by minute: the time to 95 % swings by 12 min
@@ -385,6 +387,13 @@ describe('predictions hold their severity (the rule\u2019s severityHoldMs)', () 
     expect(held.calls).toEqual([`${first('warn')} raised warning`, `${first('crit')} escalated critical`]);
     expect(held.calls).toEqual(['600 raised warning', '2400 escalated critical']);
     expect(held.calls).toEqual(expectedCalls(held.flags, 60_000, 0));
+    // a held reading's message says there is no trend (minute 11 reads 60 + 5.5 − 2), the next one forecasts again
+    expect(held.messages[(11 * MIN) / STEP]).toMatch(
+      /^CPU usage: no significant trend toward 80 at the moment \(now 63\.5, /,
+    );
+    expect(held.messages[(12 * MIN) / STEP]).toMatch(
+      /^CPU usage predicted to reach 80 in \d+ min \(now 68, /,
+    );
     // severityHoldMs: 0 clears at once (what every prediction did before): a raise and a clear every minute
     const free = predictRun(ramp2, 50, { severityHoldMs: 0 });
     expect(free.calls.slice(0, 4)).toEqual([
