@@ -169,8 +169,9 @@ export interface GaugeHolder {
 /** Merges workers' custom deltas into the cluster's registry. */
 export class CustomMerger {
   /**
-   * Every series seen of each gauge (label values by key): a dead worker's series falls to 0; one every live
-   * worker reported removed (its collect() no longer returns it) is dropped.
+   * Every series seen of each gauge (label values by key). A read shows only those a live worker holds: one only a
+   * dead worker held is absent (not 0), and comes back if that worker reconnects; one every live worker reported
+   * removed (its collect() no longer returns it) is dropped.
    */
   private readonly gaugeSeries = new Map<string, Map<string, Record<string, string>>>();
   private readonly refused = new Set<string>();
@@ -251,19 +252,27 @@ export class CustomMerger {
   }
 
   /**
-   * Each series of a gauge: the sum of the live workers' last values. Null (no reading: the gauge reads null, as a
-   * collect() gauge of one process before its first reading) while no series is known and no live worker has a
-   * reading of it: its definition comes before its first collect(), labelled or not. A worker's reading of no
-   * label set (a set() gauge with none yet, a reading that returned none) reads 0, as in one process.
+   * Each series of a gauge a live worker holds: the sum of the live workers' last values of it. A gauge is a current
+   * reading: a series only dead workers held is absent, not 0 (nobody alive measures it) nor their last value.
+   * Null (no reading: the gauge reads null, as a collect() gauge of one process before its first reading) while no
+   * live worker holds a series or has a reading of it: before its first collect(), labelled or not, or once the
+   * only workers that read it are gone. A live worker's reading of no label set (a set() gauge with none yet, a
+   * reading that returned none) reads 0, as in one process.
    */
   private gaugeSums(name: string, series: Map<string, Record<string, string>>) {
-    const live = [...this.live()];
-    if (series.size === 0 && !live.some((w) => w.gauges.has(name))) return null;
+    const mine = [...this.live()].map((w) => w.gauges.get(name)).filter((g) => g !== undefined);
+    if (mine.length === 0) return null;
     const out: Array<{ labels: Record<string, string>; value: number }> = [];
     for (const [key, labels] of series) {
       let value = 0;
-      for (const w of live) value += w.gauges.get(name)?.get(key) ?? 0;
-      out.push({ labels, value });
+      let held = false;
+      for (const g of mine) {
+        const v = g.get(key);
+        if (v === undefined) continue;
+        value += v;
+        held = true;
+      }
+      if (held) out.push({ labels, value });
     }
     return out;
   }

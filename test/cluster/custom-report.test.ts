@@ -7,6 +7,7 @@ import { customFromWire, customToWire } from '../../src/cluster/custom-prometheu
 import { KnownTotals } from '../../src/cluster/known-totals.js';
 import { decodeReport, Reporter } from '../../src/cluster/report.js';
 import { encodeReport } from '../../src/cluster/report-encode.js';
+import type { Gauge } from '../../src/custom/gauge.js';
 import { CustomMetrics } from '../../src/custom/registry.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { renderCustom } from '../../src/http/prometheus/custom.js';
@@ -35,6 +36,26 @@ function worker() {
 }
 
 const roundTrip = (w: ReturnType<Reporter['take']>) => decodeReport(JSON.parse(JSON.stringify(w)));
+
+/** Gauges as read: JSON (without a callback's own `error`), Prometheus, and a scrape across the socket. */
+function gaugeView(c: CustomMetrics, names: string[]) {
+  const snap = c.snapshot(t.now, true, false);
+  // A callback's `error` is its own process's (the cluster's gauge has none of its own to show).
+  const json = Object.fromEntries(
+    names.map((n) => {
+      const { error: _e, ...rest } = snap[n] as { error?: string };
+      return [n, rest];
+    }),
+  );
+  const prom: string[] = [];
+  const text = { escapeLabelValue: (v: string) => v, formatValue: (v: number) => String(v) };
+  const all = [...c.all()].filter((m) => names.includes(m.name));
+  renderCustom(prom, all, 'sysvitals_', t.now, text);
+  // And as a scrape reads it on another worker (the figures cross the socket).
+  const crossed: string[] = [];
+  renderCustom(crossed, customFromWire(customToWire(all, t.now)), 'sysvitals_', t.now, text);
+  return { json, prom, crossed };
+}
 
 describe('custom metrics across workers', () => {
   it('counters summed, histograms from the merged HDR counts, gauges summed: equal to one registry of everything', () => {
@@ -180,24 +201,7 @@ describe('custom metrics across workers', () => {
     const cluster = new CustomMetrics();
     const merger = new CustomMerger(cluster, () => [w.holder], silentLogger);
     const names = ['cb_labelled', 'cb_one', 'set_labelled', 'set_bound'];
-    const view = (c: CustomMetrics) => {
-      const snap = c.snapshot(t.now, true, false);
-      // A callback's `error` is its own process's (the cluster's gauge has none of its own to show).
-      const json = Object.fromEntries(
-        names.map((n) => {
-          const { error: _e, ...rest } = snap[n] as { error?: string };
-          return [n, rest];
-        }),
-      );
-      const prom: string[] = [];
-      const text = { escapeLabelValue: (v: string) => v, formatValue: (v: number) => String(v) };
-      const all = [...c.all()].filter((m) => names.includes(m.name));
-      renderCustom(prom, all, 'sysvitals_', t.now, text);
-      // And as a scrape reads it on another worker (the figures cross the socket).
-      const crossed: string[] = [];
-      renderCustom(crossed, customFromWire(customToWire(all, t.now)), 'sysvitals_', t.now, text);
-      return { json, prom, crossed };
-    };
+    const view = (c: CustomMetrics) => gaugeView(c, names);
     const step = (why: string) => {
       // Each process samples (its callbacks run), reports, and the aggregator merges; then both are read.
       w.custom.snapshot(t.now, true, true);
@@ -221,5 +225,65 @@ describe('custom metrics across workers', () => {
     step('a reading of two label sets');
     sets = 0;
     step('a reading of none again');
+  });
+
+  it("a gauge series only a dead worker read is absent from the cluster's view (null with none left), as the survivors read", () => {
+    // Worker B's callbacks read; A's throw until `aReads`, then read one set of B's. B dies (leaves the live list).
+    // The oracle: what the surviving worker reads of its own registry (its `instance=` view).
+    let aReads = false;
+    const declareGauges = (c: CustomMetrics, reads: () => boolean, sets: Array<[string, number]>) => {
+      const reading = () => {
+        if (!reads()) throw new Error('not yet');
+        return sets.map(([queue, value]) => ({ labels: { queue }, value }));
+      };
+      c.gauge('cb_labelled', { help: 'Labelled callback.', labels: ['queue'], collect: reading });
+      c.gauge('cb_one', {
+        help: 'Unlabelled callback.',
+        collect: () => {
+          if (!reads()) throw new Error('not yet');
+          return sets.length;
+        },
+      });
+      c.gauge('set_labelled', { help: 'Labelled set().', labels: ['queue'] });
+    };
+    const a = worker();
+    const b = worker();
+    declareGauges(a.custom, () => aReads, [['q1', 10]]);
+    declareGauges(b.custom, () => true, [
+      ['q0', 1],
+      ['q1', 2],
+    ]);
+    // A set() gauge: B sets one label set, A another (a set() gauge's series is its worker's too).
+    (b.custom.get('set_labelled') as Gauge).labels({ queue: 'b' }).set(4);
+    const cluster = new CustomMetrics();
+    let live = [a, b];
+    const merger = new CustomMerger(cluster, () => live.map((w) => w.holder), silentLogger);
+    const names = ['cb_labelled', 'cb_one', 'set_labelled'];
+    const round = () => {
+      for (const w of live) {
+        w.custom.snapshot(t.now, true, true);
+        merger.apply(w.holder, roundTrip(w.reporter.take()).custom ?? [], true);
+      }
+    };
+    round();
+    const both = gaugeView(cluster, names).json;
+    expect(both.cb_labelled, 'B alone reads').toEqual(gaugeView(b.custom, names).json.cb_labelled);
+    expect((both.set_labelled as { value: unknown }).value).toBe(4);
+    // B is SIGKILLed: no last words, it just leaves the live list.
+    live = [a];
+    const want = gaugeView(a.custom, names);
+    expect((want.json.cb_labelled as { value: unknown }).value, 'oracle').toBeNull();
+    const got = gaugeView(cluster, names);
+    expect(got.json, 'B dead, A has no reading').toEqual(want.json);
+    expect(got.prom, 'B dead, A has no reading').toEqual(want.prom);
+    expect(got.crossed, 'B dead, A has no reading').toEqual(want.prom);
+    // A reads one of the sets B read: that set only, at A's value.
+    aReads = true;
+    round();
+    const now = gaugeView(a.custom, names);
+    const after = gaugeView(cluster, names);
+    expect(after.json, 'A reads q1').toEqual(now.json);
+    expect(after.prom, 'A reads q1').toEqual(now.prom);
+    expect(after.crossed, 'A reads q1').toEqual(now.prom);
   });
 });
