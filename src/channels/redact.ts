@@ -12,7 +12,13 @@
 // echoes a part of a secret (the first 24 of a token's 32 characters, its last 12) shows no part that long (outside
 // review 16, F2).
 
-import { HTML_ENTITIES, HTML_ENTITY_NAMES } from './html-entities.js';
+import {
+  HTML_C1_REPLACEMENTS,
+  HTML_ENTITIES,
+  HTML_ENTITY_NAMES,
+  HTML_LEGACY_NAMES,
+  htmlCodePoint,
+} from './html-entities.js';
 import { phoneNumber } from './template-secrets.js';
 
 /** Base64 runs shorter than this are not redacted: a short secret's few characters would match ordinary words. */
@@ -49,13 +55,42 @@ function charPattern(ch: string): string {
   const hex = (h: string) => [...h].map(hexChar).join('');
   const pct = (prefix: string) => bytes.map((h) => `${prefix}${hex(h)}`).join('');
   const code = ch.codePointAt(0) ?? 0;
-  const alts = [escapeRegExp(ch), pct('%'), pct('%25'), `&#[Xx]0*${hex(code.toString(16))};`, `&#0*${code};`];
+  const alts = [escapeRegExp(ch), pct('%'), pct('%25'), ...numericReferences(ch)];
   const named = HTML_ENTITY_NAMES.get(ch);
-  if (named !== undefined) alts.push(`&(?:${named.join('|')});`);
+  if (named !== undefined)
+    alts.push(`&(?:${named.map((n) => (HTML_LEGACY_NAMES.includes(n) ? `${n};?` : `${n};`)).join('|')})`);
   if (code < 0x10000) alts.push(`\\\\u${hex(code.toString(16).padStart(4, '0'))}`);
   if (ch === '/' || ch === '"' || ch === '\\') alts.push(`\\\\${escapeRegExp(ch)}`);
   if (ch === ' ') alts.push('\\+');
   return `(?:${alts.join('|')})`;
+}
+
+/** A numeric reference's end: its `;`, or (HTML reads one without it) no further digit. */
+const HEX_END = '(?:;|(?![0-9A-Fa-f]))';
+const DEC_END = '(?:;|(?![0-9]))';
+/** The hex and decimal code points HTML reads as U+FFFD (htmlCodePoint): 0, a surrogate, one past U+10FFFF. */
+const FFFD_HEX =
+  '(?:0|[Dd][89A-Fa-f][0-9A-Fa-f]{2}|(?:1[1-9A-Fa-f]|[2-9A-Fa-f][0-9A-Fa-f])[0-9A-Fa-f]{4}|[1-9A-Fa-f][0-9A-Fa-f]{6,})';
+const FFFD_DEC =
+  '(?:0|5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]|111411[2-9]|11141[2-9][0-9]|1114[2-9][0-9]{2}|111[5-9][0-9]{3}|11[2-9][0-9]{4}|1[2-9][0-9]{5}|[2-9][0-9]{6}|[1-9][0-9]{7,})';
+
+/**
+ * The numeric character references that read as `ch` (outside review 17, F2 and F5): hex (`&#x22;`, `&#X0022;`) and
+ * decimal (`&#34;`), each also without its `;` (`&#34K`), of its code point and of every other one HTML reads as it
+ * (htmlCodePoint): `&#128;` for `€`, `&#0;`, `&#xD800;` and `&#x110000;` for U+FFFD.
+ */
+function numericReferences(ch: string): string[] {
+  const hex = (h: string) => [...h].map(hexChar).join('');
+  const code = ch.codePointAt(0) ?? 0;
+  const codes = [code];
+  for (const [from, to] of HTML_C1_REPLACEMENTS) if (to === ch) codes.push(from);
+  const hexes = codes.map((c) => hex(c.toString(16)));
+  const decs = codes.map(String);
+  if (ch === '\ufffd') {
+    hexes.push(FFFD_HEX);
+    decs.push(FFFD_DEC);
+  }
+  return [`&#[Xx]0*(?:${hexes.join('|')})${HEX_END}`, `&#0*(?:${decs.join('|')})${DEC_END}`];
 }
 
 /**
@@ -145,16 +180,18 @@ type Unit = { ch: string; start: number; end: number };
 
 /** `%3D`, `%253D` (ASCII), `&#x3d;`, `&#61;`, `&equals;`, `\u003d`, `\/`, `\"`, `\\` at the position it is run from. */
 const ESCAPE =
-  /%25([0-7][0-9A-Fa-f])|%([0-7][0-9A-Fa-f])|&#[xX]([0-9A-Fa-f]{1,6});|&#(\d{1,7});|&([A-Za-z]+);|\\u([0-9A-Fa-f]{4})|\\([/"\\])/y;
+  /%25([0-7][0-9A-Fa-f])|%([0-7][0-9A-Fa-f])|&#[xX]([0-9A-Fa-f]+);?|&#(\d+);?|&([A-Za-z][A-Za-z0-9]*);|\\u([0-9A-Fa-f]{4})|\\([/"\\])/y;
+/** A legacy name (HTML_LEGACY_NAMES) without its `;`, as HTML reads it (`&quotK`, `&ampx;`): outside review 17, F2. */
+const LEGACY = new RegExp(`&(${[...HTML_LEGACY_NAMES].sort((a, b) => b.length - a.length).join('|')})`, 'y');
 
 function unescaped(m: RegExpExecArray): string | undefined {
   const [, pct2, pct, hex, dec, name, u, json] = m;
   if (name !== undefined) return Object.hasOwn(HTML_ENTITIES, name) ? HTML_ENTITIES[name] : undefined;
   if (json !== undefined) return json;
-  const code =
-    hex !== undefined || dec !== undefined
-      ? Number.parseInt((hex ?? dec) as string, hex !== undefined ? 16 : 10)
-      : Number.parseInt((pct2 ?? pct ?? u) as string, 16);
+  // A numeric reference, with or without its `;`, as HTML reads it (htmlCodePoint: `&#128;` is `€`).
+  if (hex !== undefined || dec !== undefined)
+    return htmlCodePoint(Number.parseInt((hex ?? dec) as string, hex !== undefined ? 16 : 10));
+  const code = Number.parseInt((pct2 ?? pct ?? u) as string, 16);
   return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
     ? String.fromCodePoint(code)
     : undefined;
@@ -172,6 +209,17 @@ function decodedUnits(text: string): Unit[] {
     if (m && ch !== undefined) {
       units.push({ ch: ch.toLowerCase(), start: i, end: ESCAPE.lastIndex });
       i = ESCAPE.lastIndex;
+      continue;
+    }
+    LEGACY.lastIndex = i;
+    const legacy = c === '&' ? LEGACY.exec(text) : null;
+    if (legacy) {
+      units.push({
+        ch: (HTML_ENTITIES[legacy[1] as string] as string).toLowerCase(),
+        start: i,
+        end: LEGACY.lastIndex,
+      });
+      i = LEGACY.lastIndex;
       continue;
     }
     const cp = String.fromCodePoint(text.codePointAt(i) as number);

@@ -8,6 +8,7 @@ import { redactor } from '../../src/channels/redact.js';
 import { headerSecrets, looksLikeCredential } from '../../src/channels/secret-parts.js';
 import { rng } from '../helpers/random.js';
 import { answeringReceiver, serveAlerted } from './admin-server.js';
+import { htmlDecoded } from './html-decode.js';
 import type { Received } from './receiver.js';
 
 const QUERY_TOKEN = 'Zq8kR2vLp9XwT4mN';
@@ -166,6 +167,90 @@ describe("a secret echoed with HTML's named references", () => {
     expect(redactor(['pass-word99'])('bad pass&hyphen;word99 pass-word99 END')).toBe(
       'bad pass&hyphen;word99 [redacted] END',
     );
+  });
+});
+
+describe('a secret echoed with references HTML reads without their `;` (outside review 17, F2)', () => {
+  const SECRET = 'Zq8v"K2m<P9x&R4t>L7w$N3b!Q';
+  /** How a receiver's hand-rolled escaper writes the header value it refuses; HTML reads each back as SECRET. */
+  const ESCAPERS: Record<string, (s: string) => string> = {
+    'legacy names': (s) =>
+      s.replace(/&/g, '&amp').replace(/"/g, '&quot').replace(/</g, '&lt').replace(/>/g, '&gt'),
+    'legacy names, upper case': (s) =>
+      s.replace(/&/g, '&AMP').replace(/"/g, '&QUOT').replace(/</g, '&LT').replace(/>/g, '&GT'),
+    'decimal without ;': (s) => s.replace(/[^A-Za-z0-9]/g, (c) => `&#${c.charCodeAt(0)}`),
+    'hex without ;': (s) => s.replace(/[^A-Za-z0-9]/g, (c) => `&#x${c.charCodeAt(0).toString(16)}`),
+    'hex with zeros, without ;': (s) =>
+      s.replace(/[^A-Za-z0-9]/g, (c) => `&#X00${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    'every character decimal, without ;': (s) => s.replace(/./g, (c) => `&#${c.charCodeAt(0)}`),
+  };
+
+  it.each(Object.entries(ESCAPERS))(
+    'is shown redacted in channels/, health/ and the log (%s)',
+    async (_form, escaper) => {
+      const rx = await answeringReceiver(
+        401,
+        (r) => `<p>bad key ${escaper(String(r.headers['x-api-key']))} end</p>`,
+        'text/html',
+      );
+      const { call, logger, readChannels } = await serveAlerted([
+        { type: 'webhook', url: `${rx.origin}/h`, headers: { 'x-api-key': SECRET }, retries: 0 },
+      ]);
+      // The oracle's premise: the receiver got the secret and its answer reads as it in HTML.
+      expect(rx.received).toHaveLength(1);
+      expect(htmlDecoded(escaper(SECRET))).toBe(SECRET);
+      const channels = await readChannels();
+      expect(channels.map((c) => c.last_error)).toEqual(['HTTP 401: <p>bad key [redacted] end</p>']);
+      const outputs = [
+        JSON.stringify(channels),
+        JSON.stringify((await call('health/?detailed=true')).body),
+        ...logger.lines,
+      ];
+      for (const text of outputs) {
+        for (const decoded of [text, htmlDecoded(text), htmlDecoded(htmlDecoded(text))])
+          expect(decoded).not.toContain(SECRET);
+      }
+    },
+  );
+
+  it('is masked in each spelling of a name HTML reads without `;` (`&nbsp`, `&ampx;`)', () => {
+    const secret = 'pa\u00a0ss&x;word"9';
+    for (const written of [
+      'pa&nbspss&ampx;word&quot9',
+      'pa&nbsp;ss&amp;x;word&quot;9',
+      'pa&#160ss&#38x;word&#x22;9',
+    ]) {
+      expect(htmlDecoded(written)).toBe(secret);
+      expect(redactor([secret])(`bad ${written} END`)).toBe('bad [redacted] END');
+    }
+    // A numeric reference without `;` ends at its last digit: `&#349` is U+015D, not `"` and a 9.
+    expect(redactor(['word"9'])('bad word&#349 END')).toBe('bad word&#349 END');
+  });
+});
+
+describe('a secret whose characters HTML reads from other code points (outside review 17, F5)', () => {
+  it.each([
+    ['Zk\u20ac9Qm7xW', ['Zk&#128;9Qm7xW', 'Zk&#x80;9Qm7xW', 'Zk&#X0080;9Qm7xW']],
+    ['Zk\u20acQm7xW', ['Zk&#128Qm7xW', 'Zk&#x80Qm7xW']],
+    ['Zk\u21229Qm7xW', ['Zk&#x99;9Qm7xW', 'Zk&#153;9Qm7xW']],
+    ['Zk\u20189Qm7xW', ['Zk&#145;9Qm7xW', 'Zk&#x91;9Qm7xW']],
+    [
+      'Zk\ufffd9Qm7xW',
+      [
+        'Zk&#0;9Qm7xW',
+        'Zk&#x0000;9Qm7xW',
+        'Zk&#xD800;9Qm7xW',
+        'Zk&#57343;9Qm7xW',
+        'Zk&#x110000;9Qm7xW',
+        'Zk&#1114112;9Qm7xW',
+        'Zk&#xFFFD;9Qm7xW',
+      ],
+    ],
+  ])('%s is masked in each reference HTML reads as it', (secret, forms) => {
+    for (const written of forms) {
+      expect(htmlDecoded(written), written).toBe(secret);
+      expect(redactor([secret])(`bad ${written} END`), written).toBe('bad [redacted] END');
+    }
   });
 });
 

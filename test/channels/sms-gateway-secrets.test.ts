@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelOptions } from '../../src/channels/index.js';
 import { templateSecrets } from '../../src/channels/template-secrets.js';
 import { answeringReceiver, serveAlerted } from './admin-server.js';
+import { htmlDecoded } from './html-decode.js';
 import type { Received } from './receiver.js';
 
 const FORM_KEY = 'Gw7kP2xQ9mZ4vR8t';
@@ -480,6 +481,52 @@ describe('a text body or URL query whose pairs are separated by `;` (outside rev
     for (const text of [...bodies, ...logger.lines]) {
       for (const decoded of decodings(text)) {
         for (const s of [PASS, QUERY_PASS, USER]) expect(shows(decoded, s), `${s} in ${decoded}`).toBe(false);
+      }
+    }
+  });
+});
+
+describe('a literal whose references HTML reads specially (outside review 17, F2 and F5)', () => {
+  // Each literal as the template writes it; a gateway that reads its body as HTML echoes htmlDecoded of it.
+  const LITERALS: Array<[name: string, written: string, read: string]> = [
+    ['c1-euro', 'Zk&#128;9Qm7xW', 'Zk\u20ac9Qm7xW'],
+    ['c1-trade-mark', 'Zk&#x99;9Qm7xW', 'Zk\u21229Qm7xW'],
+    ['zero', 'Zk&#0;9Qm7xW', 'Zk\ufffd9Qm7xW'],
+    ['surrogate', 'Zk&#xD800;9Qm7xW', 'Zk\ufffd9Qm7xW'],
+    ['past-10ffff', 'Zk&#x110000;9Qm7xW', 'Zk\ufffd9Qm7xW'],
+    ['legacy-name', 'Zk&quotQm7&ampxW', 'Zk"Qm7&xW'],
+    ['numeric-no-semicolon', 'Zk&#36Qm7&#x21xW', 'Zk$Qm7!xW'],
+  ];
+
+  it('shows none of them as the gateway echoes them read', async () => {
+    const rx = await answeringReceiver(400, (r) => {
+      const key = /<apikey>([^<]*)<\/apikey>/.exec(r.raw)?.[1] ?? '';
+      return `bad apikey ${htmlDecoded(key)} END`;
+    });
+    const { call, logger, readChannels } = await serveAlerted(
+      LITERALS.map(([name, written]) => ({
+        type: 'sms-gateway' as const,
+        name,
+        retries: 0,
+        url: `${rx.origin}/${name}`,
+        to: NUMBERS[2]!,
+        contentType: 'application/xml',
+        body: `<r><apikey>${written}</apikey><to>{{to}}</to><text>{{text}}</text></r>`,
+      })),
+    );
+    // The oracle's premise: HTML reads each literal as `read`, and the gateway echoed that.
+    expect(LITERALS.map(([, written]) => htmlDecoded(written))).toEqual(LITERALS.map(([, , read]) => read));
+    expect(rx.received).toHaveLength(LITERALS.length);
+    const channels = await readChannels();
+    expect(channels.map((c) => c.last_error)).toEqual(
+      LITERALS.map(() => 'HTTP 400: bad apikey [redacted] END'),
+    );
+    const health = (await call('health/?detailed=true')).body.data.channels as Array<{ last_error: string }>;
+    const failing = logger.lines.filter((l) => l.includes('is failing'));
+    expect(failing).toHaveLength(LITERALS.length);
+    for (const text of [...channels, ...health].map((c) => c.last_error).concat(failing)) {
+      for (const decoded of [...decodings(text), htmlDecoded(text)]) {
+        for (const [, , read] of LITERALS) expect(shows(decoded, read), `${read} in ${decoded}`).toBe(false);
       }
     }
   });
