@@ -112,8 +112,11 @@ function base64Forms(secret: string): string[] {
 }
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
-/** Not right after a letter or digit, unless it ends an escape (`%3D`, `\u0022`: a boundary all the same). */
-const WORD_START = '(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4}))';
+/**
+ * Not right after a letter or digit, unless it ends an escape (`%3D`, `\u0022`: a boundary all the same), a decimal
+ * reference or a legacy name without `;` (`&#34ab`, `&quotab`: HTML reads `"ab`).
+ */
+const WORD_START = `(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4}|&#[0-9]+|&(?:${HTML_LEGACY_NAMES.join('|')})))`;
 const WORD_END = '(?![\\p{L}\\p{N}])';
 
 /** Not right after a digit, unless it ends an escape (`%20`, `\u0020`). */

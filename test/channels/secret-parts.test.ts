@@ -223,6 +223,12 @@ describe('a secret echoed with references HTML reads without their `;` (outside 
       expect(htmlDecoded(written)).toBe(secret);
       expect(redactor([secret])(`bad ${written} END`)).toBe('bad [redacted] END');
     }
+    // A short secret (whole words only) after a reference without `;`: HTML reads `"ab"`, `<ab>`.
+    const short = 'bad &#34ab&#34 &ltab&gt &quotab&quot about END';
+    expect(htmlDecoded(short)).toBe('bad "ab" <ab> "ab" about END');
+    expect(redactor(['ab'])(short)).toBe(
+      'bad &#34[redacted]&#34 &lt[redacted]&gt &quot[redacted]&quot about END',
+    );
     // A numeric reference without `;` ends at its last digit: `&#349` is U+015D, not `"` and a 9.
     expect(redactor(['word"9'])('bad word&#349 END')).toBe('bad word&#349 END');
   });
