@@ -114,9 +114,10 @@ function base64Forms(secret: string): string[] {
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 /**
  * Not right after a letter or digit, unless it ends an escape (`%3D`, `\u0022`: a boundary all the same), a decimal
- * reference or a legacy name without `;` (`&#34ab`, `&quotab`: HTML reads `"ab`).
+ * reference (of up to 10 digits: a bounded look-behind) or a legacy name without `;` (`&#34ab`, `&quotab`: HTML
+ * reads `"ab`).
  */
-const WORD_START = `(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4}|&#[0-9]+|&(?:${HTML_LEGACY_NAMES.join('|')})))`;
+const WORD_START = `(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4}|&#[0-9]{1,10}|&(?:${HTML_LEGACY_NAMES.join('|')})))`;
 const WORD_END = '(?![\\p{L}\\p{N}])';
 
 /** Not right after a digit, unless it ends an escape (`%20`, `\u0020`). */
