@@ -36,21 +36,32 @@ function get(port: number): Promise<number> {
   });
 }
 
+/** The names of the process warnings emitted until the test ends. */
+function processWarnings(): string[] {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  cleanups.push(() => void process.off('warning', onWarning));
+  return warnings;
+}
+
+/** `app` with a GET /x answering ok, listening on an ephemeral port, closed after the test. */
+async function listen(app: express.Express): Promise<{ server: import('node:http').Server; port: number }> {
+  app.get('/x', (_req, res) => void res.end('ok'));
+  const server = await new Promise<import('node:http').Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
 describe('a closed monitor leaves nothing on the server', () => {
   it('express: 15 monitors, each learning the server from a request, then closed', async () => {
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.name);
-    process.on('warning', onWarning);
-    cleanups.push(() => void process.off('warning', onWarning));
+    const warnings = processWarnings();
     let middleware: express.RequestHandler = (_req, _res, next) => next();
     const app = express();
     app.use((req, res, next) => middleware(req, res, next));
-    app.get('/x', (_req, res) => void res.end('ok'));
-    const server = await new Promise<import('node:http').Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.address() as AddressInfo).port;
+    const { server, port } = await listen(app);
     const before = server.listenerCount('close');
     const refs: WeakRef<object>[] = [];
     for (let i = 0; i < MONITORS; i++) {
@@ -79,21 +90,13 @@ describe('a closed monitor leaves nothing on the server', () => {
   it('express: 15 monitors mounted together and closed: a later request through their middleware attaches nothing', async () => {
     // Outside review 17, F1: the closed monitors' middleware stays mounted (a hot reload that swaps the monitor, a test
     // suite); the next request re-attached each of them to the server.
-    const warnings: string[] = [];
-    const onWarning = (w: Error) => warnings.push(w.name);
-    process.on('warning', onWarning);
-    cleanups.push(() => void process.off('warning', onWarning));
+    const warnings = processWarnings();
     const app = express();
     const monitors = Array.from({ length: MONITORS }, () =>
       createMonitor({ sampleIntervalMs: 0, logger: silentLogger }),
     );
     for (const m of monitors) app.use(m.middleware());
-    app.get('/x', (_req, res) => void res.end('ok'));
-    const server = await new Promise<import('node:http').Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.address() as AddressInfo).port;
+    const { server, port } = await listen(app);
     const before = server.listenerCount('close');
     for (const m of monitors) await m.close();
     expect(await get(port)).toBe(200);
