@@ -440,9 +440,12 @@ describe('severityHoldMs is validated at setup', () => {
       expect(c, String(bad)).toBe('ERR_SYSVITALS_INVALID_RULE');
       expect(message).toContain('rules.api_response_time.severityHoldMs');
     }
-    expect(code(() => parseRules({ cpu: { severityHold: 1 } as never }))?.[1]).toContain(
-      'Did you mean `severityHoldMs`?',
-    );
+    // A misspelling is reported as every unknown rule key is (README, CHANGELOG): UNKNOWN_OPTION with a did-you-mean.
+    for (const key of ['severityHold', 'severityholdms', 'severityHoldMS']) {
+      const [c, message] = code(() => parseRules({ cpu: { [key]: 1 } as never })) ?? [];
+      expect(c, key).toBe('ERR_SYSVITALS_UNKNOWN_OPTION');
+      expect(message).toContain('Did you mean `severityHoldMs`?');
+    }
   });
 
   it('a rule on any metric, and through createMonitor', () => {
@@ -450,7 +453,8 @@ describe('severityHoldMs is validated at setup', () => {
     const rule = { name: 'r', metric: 'cpu.current_percent', warning: 50 };
     expect(parseMetricRules([rule], shape)[0]?.severityHoldMs).toBe(60_000);
     expect(parseMetricRules([{ ...rule, severityHoldMs: 5_000 }], shape)[0]?.severityHoldMs).toBe(5_000);
-    for (const bad of [-5, Number.NaN, 1e12, '1m']) {
+    // null is refused here as on the built-in rules (not taken as the default).
+    for (const bad of [-5, Number.NaN, 1e12, '1m', null]) {
       const [c, message] = code(() => parseMetricRules([{ ...rule, severityHoldMs: bad }], shape)) ?? [];
       expect(c, String(bad)).toBe('ERR_SYSVITALS_INVALID_RULE');
       expect(message).toContain('severityHoldMs');
