@@ -62,6 +62,16 @@ export const SMALL_FAILURES = 5;
 export const TAIL_SHARE = 0.05;
 /** The threshold's step gain (log ms per unit of share off TAIL_SHARE, per minute): a day or so of memory. */
 const TAIL_GAIN = 0.004;
+/**
+ * tail: the evidence (nats) that ends an excursion at the onset by its return: a CUSUM of the minutes' exact
+ * log-likelihood ratio for the baseline share (frozen at the onset) against the shift's (the odds RISE_ODDS
+ * times the baseline's, or the recent share where higher), kept from the onset. The minutes since the return
+ * are judged together, so that at a few requests a minute the evidence for the shift, capped at CAP_RATIO times
+ * a record that grows with a recurring pattern, need not drain request by request (outside review 17, F4: held
+ * 1-2 h after a nightly slow hour at 1-4 requests a minute, re-raised by one ordinary request over the usual
+ * p95). A few ordinary requests end it after a shift of most requests over the threshold; about 400:1 against ending one while it lasts.
+ */
+const RETURN_NATS = 6;
 
 // The state's slots.
 const N = 0;
@@ -93,9 +103,13 @@ const FROZEN = 16;
 /** tail: the log of the threshold (ms), and the recent level of the minutes' log p95 (about 20 minutes). */
 const LEVEL = 17;
 const RECENT_LEVEL = 18;
+/** tail: the CUSUM of the evidence for a return (RETURN_NATS), kept while an excursion is at the onset. */
+const RETURN = 19;
 
 /** Float64 slots of a count model's state. */
-export const COUNT_STATE_SIZE = 19;
+export const COUNT_STATE_SIZE = 20;
+/** Float64 slots of a count model's state saved before the return CUSUM (its last slot 0). */
+export const COUNT_STATE_SIZE_V2 = 19;
 /** Float64 slots of a count model's state saved before the tail model (its last two slots 0). */
 export const COUNT_STATE_SIZE_V1 = 17;
 
@@ -175,9 +189,8 @@ export class CountModel {
             ((s[BASE] as number) / Math.max(1e-300, s[BASE_N] as number) + resolution);
       const small =
         expected <= (this.kind === 'drop' ? SMALL_COUNTS : SMALL_FAILURES) || (s[AGE] as number) > 0;
-      score = this.judge(
-        small ? this.llr(count, requests, resolution) / dispersion : Number.NEGATIVE_INFINITY,
-      );
+      const llr = small ? this.llr(count, requests, resolution) / dispersion : Number.NEGATIVE_INFINITY;
+      score = this.judge(llr, this.returned(llr));
     }
     if ((s[ACCEPTED] as number) > 0) s[ACCEPTED] = (s[ACCEPTED] as number) - 1;
     this.learn(count, requests, n, level);
@@ -211,11 +224,23 @@ export class CountModel {
     return count * Math.log(p1 / p0) + (requests - count) * Math.log((1 - p1) / (1 - p0));
   }
 
-  /** Steps the CUSUM with `llr` and scores it against the record of past excursions. */
-  private judge(llr: number): number {
+  /**
+   * tail: steps the return CUSUM with this minute (`llr` its evidence for the shift, as judged) and tells
+   * whether the excursion at the onset has ended by it (RETURN_NATS).
+   */
+  private returned(llr: number): boolean {
+    const s = this.state;
+    if (this.kind !== 'tail' || !((s[AGE] as number) > 0) || !Number.isFinite(llr)) return false;
+    const r = Math.max(0, (s[RETURN] as number) - llr);
+    s[RETURN] = r;
+    return r >= RETURN_NATS;
+  }
+
+  /** Steps the CUSUM with `llr` (`ended`: the excursion is over whatever its evidence) and scores it against the record of past excursions. */
+  private judge(llr: number, ended = false): number {
     const s = this.state;
     const against = Math.max(s[RECORD] as number, EVIDENCE_FLOOR);
-    const c = Math.min(CAP_RATIO * against, Math.max(0, (s[CUSUM] as number) + llr));
+    const c = ended ? 0 : Math.min(CAP_RATIO * against, Math.max(0, (s[CUSUM] as number) + llr));
     s[CUSUM] = c;
     if (c > (s[PEAK] as number)) s[PEAK] = c;
     const full = Math.max(0, (s[FULL] as number) + llr);
@@ -234,7 +259,7 @@ export class CountModel {
     const wasAt = (s[AGE] as number) > 0;
     const age = c / against >= ONSET_RATIO ? (s[AGE] as number) + 1 : 0;
     s[AGE] = age;
-    if (wasAt && llr <= 0) this.lastReturning = true;
+    if (wasAt && (llr <= 0 || ended)) this.lastReturning = true;
     if (wasAt && age === 0) s[GUARD] = this.holdOff;
     if (age > this.episodeMax) {
       // Lasted episodeMax points: the level is the series' usual one now (the baseline takes the recent level).
@@ -288,6 +313,8 @@ export class CountModel {
       if (level > 0)
         s[RECENT_LEVEL] =
           (s[RECENT_LEVEL] as number) + recent * (Math.log(level) - (s[RECENT_LEVEL] as number));
+      // The return CUSUM starts at each onset.
+      if ((s[AGE] as number) === 0) s[RETURN] = 0;
     }
     s[PREV] = count;
     s[N] = n + 1;

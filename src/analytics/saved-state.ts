@@ -7,7 +7,7 @@ import {
   detectorStateSize,
   upgradeDetectorState,
 } from './anomaly-detector.js';
-import { COUNT_STATE_SIZE, COUNT_STATE_SIZE_V1 } from './count-model.js';
+import { COUNT_STATE_SIZE, COUNT_STATE_SIZE_V1, COUNT_STATE_SIZE_V2 } from './count-model.js';
 import { packState, unpackState } from './detector-codec.js';
 
 /**
@@ -49,8 +49,14 @@ export function decodeCountStates(json: string): Array<[name: string, state: Flo
   if (typeof o?.counts !== 'object' || o.counts === null) return [];
   const out: Array<[string, Float64Array]> = [];
   for (const [name, slots] of Object.entries(o.counts)) {
-    // A state saved before the tail model has two slots fewer (only the tail model reads them: 0).
-    if (!Array.isArray(slots) || (slots.length !== COUNT_STATE_SIZE && slots.length !== COUNT_STATE_SIZE_V1))
+    // A state saved before the tail model has three slots fewer, one saved before its return CUSUM one (only the
+    // tail model reads them: 0).
+    if (
+      !Array.isArray(slots) ||
+      (slots.length !== COUNT_STATE_SIZE &&
+        slots.length !== COUNT_STATE_SIZE_V1 &&
+        slots.length !== COUNT_STATE_SIZE_V2)
+    )
       continue;
     if (slots.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       const state = new Float64Array(COUNT_STATE_SIZE);
