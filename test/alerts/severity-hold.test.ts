@@ -464,5 +464,17 @@ describe('severityHoldMs is validated at setup', () => {
         createMonitor({ sampleIntervalMs: 0, logger: silentLogger, alerts: { cpu: { severityHoldMs: -1 } } }),
       )?.[0],
     ).toBe('ERR_SYSVITALS_INVALID_RULE');
+    // Through the monitor the built-in rules are `alerts.<rule>`, and its errors say so (review 17, F6).
+    for (const [alerts, text] of [
+      [{ cpu: { severityHoldMs: null } }, '`alerts.cpu.severityHoldMs`'],
+      [{ error_rate: { severityHold: 1 } }, '`alerts.error_rate` has an unsupported property'],
+      [{ anomaly: { severityHoldMs: -1 } }, '`alerts.anomaly.severityHoldMs`'],
+    ] as const) {
+      const [, message] =
+        code(() => createMonitor({ sampleIntervalMs: 0, logger: silentLogger, alerts: alerts as never })) ??
+        [];
+      expect(message).toContain(text);
+      expect(message).not.toContain('`rules.');
+    }
   });
 });
