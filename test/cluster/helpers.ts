@@ -96,9 +96,15 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (proc.exitCode === null) proc.kill('SIGKILL');
       }
-      // The workers outlive their primary by their own exit (its 'exit' hooks write files): up to 5 s for them.
+      // The workers outlive their primary by their own exit (its 'exit' hooks write files): up to 5 s for them, the
+      // first ones and every worker forked since (a rolling close's replacements: ENOTEMPTY in a clean-clone CI run
+      // when only the first ones were waited for).
+      const every = new Set([
+        ...pids,
+        ...events.flatMap((e) => (typeof e.listening === 'number' ? [e.listening] : [])),
+      ]);
       const alive = () =>
-        pids.some((pid) => {
+        [...every].some((pid) => {
           try {
             process.kill(pid, 0);
             return true;
