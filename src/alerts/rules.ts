@@ -126,7 +126,7 @@ export type AlertRulesOptions = {
   memory_leak?: MemoryLeakRuleOptions;
 };
 
-/** A level rule after validation, every default filled in (`alerts.rules.<name>`). */
+/** A level rule after validation, every default filled in (the monitor's `alerts.<name>`, an AlertSystem's `rules.<name>`). */
 export interface LevelRuleConfig {
   readonly kind: 'level';
   readonly name: RuleName;
@@ -191,14 +191,19 @@ const PARSED = new WeakSet<object>();
 /**
  * Validates alert rule options and returns the complete, frozen rule set (a config it returned
  * before is accepted as is, so the monitor can parse once and share). Throws SysvitalsError.
+ * `at` is the option path of the rules object as the user wrote it, which every error names:
+ * 'rules' for an AlertSystem (`rules.cpu.warning`), 'alerts' for the monitor (`alerts.cpu.warning`).
  */
-export function parseRules(options: AlertRulesOptions | AlertRulesConfig = {}): AlertRulesConfig {
+export function parseRules(
+  options: AlertRulesOptions | AlertRulesConfig = {},
+  at = 'rules',
+): AlertRulesConfig {
   if (typeof options === 'object' && options !== null && PARSED.has(options))
     return options as AlertRulesConfig;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new SysvitalsError(
       'ERR_SYSVITALS_INVALID_RULE',
-      `sysvitals: \`rules\` must be an object such as { cpu: { warning: 80 } }, got ${describe(options)}.`,
+      `sysvitals: \`${at}\` must be an object such as { cpu: { warning: 80 } }, got ${describe(options)}.`,
     );
   }
   const given = options as Record<string, unknown>;
@@ -207,15 +212,16 @@ export function parseRules(options: AlertRulesOptions | AlertRulesConfig = {}): 
     ALERT_RULE_NAMES,
     'ERR_SYSVITALS_UNKNOWN_RULE',
     (name) =>
-      `sysvitals: unknown alert rule \`${name}\`.${didYouMean(name, ALERT_RULE_NAMES, ALERT_HINTS)} ` +
+      `sysvitals: unknown alert rule \`${name}\` in \`${at}\`.${didYouMean(name, ALERT_RULE_NAMES, ALERT_HINTS)} ` +
       `Known rules: ${ALERT_RULE_NAMES.join(', ')}.`,
   );
   const out: Record<string, unknown> = {};
-  for (const name of RULE_NAMES) out[name] = parseLevelRule(name, given[name]);
-  for (const name of AVAILABILITY_RULE_NAMES) out[name] = parseAvailabilityRule(name, given[name]);
-  out.anomaly = parseAnomalyRule(given.anomaly);
-  out.disk_full_in = parseDiskFullRule(given.disk_full_in);
-  out.memory_leak = parseMemoryLeakRule(given.memory_leak);
+  for (const name of RULE_NAMES) out[name] = parseLevelRule(name, given[name], `${at}.${name}`);
+  for (const name of AVAILABILITY_RULE_NAMES)
+    out[name] = parseAvailabilityRule(name, given[name], `${at}.${name}`);
+  out.anomaly = parseAnomalyRule(given.anomaly, at);
+  out.disk_full_in = parseDiskFullRule(given.disk_full_in, at);
+  out.memory_leak = parseMemoryLeakRule(given.memory_leak, at);
   const config = Object.freeze(out) as AlertRulesConfig;
   PARSED.add(config);
   return config;
@@ -229,21 +235,22 @@ export function levelsOf(rules: AlertRulesConfig): Readonly<Record<RuleName, Rea
   return Object.freeze(out as Record<RuleName, Readonly<RuleLevels>>);
 }
 
-function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRateRuleConfig {
-  const opts = ruleObject(name, raw, name === 'error_rate' ? ERROR_RATE_KEYS : LEVEL_KEYS);
+/** `path`: the rule's option path as the user wrote it (`alerts.cpu`), named by every error. */
+function parseLevelRule(name: RuleName, raw: unknown, path: string): LevelRuleConfig | ErrorRateRuleConfig {
+  const opts = ruleObject(path, raw, name === 'error_rate' ? ERROR_RATE_KEYS : LEVEL_KEYS);
   const percent = PERCENT_RULES.has(name);
   const unit = percent ? '%' : ' ms';
   const level = (key: 'warning' | 'critical' | 'clear', fallback: number): number => {
     const v = opts[key];
     if (v === undefined) return fallback;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw invalidRule(`\`rules.${name}.${key}\` must be a finite number, got ${describe(v)}.`);
+      throw invalidRule(`\`${path}.${key}\` must be a finite number, got ${describe(v)}.`);
     }
     if (percent && (v < 0 || v > 100)) {
-      throw invalidRule(`\`rules.${name}.${key}\` is a percentage and must be between 0 and 100, got ${v}.`);
+      throw invalidRule(`\`${path}.${key}\` is a percentage and must be between 0 and 100, got ${v}.`);
     }
     if (!percent && v < 0) {
-      throw invalidRule(`\`rules.${name}.${key}\` is in milliseconds and must be ≥ 0, got ${v}.`);
+      throw invalidRule(`\`${path}.${key}\` is in milliseconds and must be ≥ 0, got ${v}.`);
     }
     return v;
   };
@@ -253,14 +260,14 @@ function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRa
   if (warning > critical) {
     const origin = opts.critical === undefined ? ', the default' : '';
     throw invalidRule(
-      `\`rules.${name}.warning\` (${warning}${unit}) is above \`rules.${name}.critical\` ` +
+      `\`${path}.warning\` (${warning}${unit}) is above \`${path}.critical\` ` +
         `(${critical}${unit}${origin}); set critical to a value ≥ warning.`,
     );
   }
   const clear = level('clear', defaultClearLevel(name, warning));
   if (clear > warning) {
     throw invalidRule(
-      `\`rules.${name}.clear\` (${clear}${unit}) is above \`rules.${name}.warning\` (${warning}${unit}); ` +
+      `\`${path}.clear\` (${clear}${unit}) is above \`${path}.warning\` (${warning}${unit}); ` +
         'an alert clears below the clear level, so it must be ≤ warning.',
     );
   }
@@ -268,19 +275,19 @@ function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRa
     kind: 'level',
     name,
     unit: percent ? 'percent' : 'ms',
-    enabled: enabledOf(name, opts.enabled),
+    enabled: enabledOf(path, opts.enabled),
     warning,
     critical,
     clear,
     deescalate: roundLevel(critical - (warning - clear)),
-    for: pendingOf(name, opts.for),
-    severityHoldMs: parseSeverityHold(`\`rules.${name}.severityHoldMs\``, opts.severityHoldMs),
-    predict: parsePredict(name, opts.predict),
+    for: pendingOf(path, opts.for),
+    severityHoldMs: parseSeverityHold(`\`${path}.severityHoldMs\``, opts.severityHoldMs),
+    predict: parsePredict(path, opts.predict),
   };
   if (name !== 'error_rate') return Object.freeze(config);
   const min = opts.minRequests ?? DEFAULT_MIN_REQUESTS;
   if (typeof min !== 'number' || !Number.isInteger(min) || min < 0) {
-    throw invalidRule(`\`rules.error_rate.minRequests\` must be an integer ≥ 0, got ${describe(min)}.`);
+    throw invalidRule(`\`${path}.minRequests\` must be an integer ≥ 0, got ${describe(min)}.`);
   }
   const horizonMs = opts.horizonMs ?? DEFAULT_ERROR_HORIZON_MS;
   if (
@@ -291,28 +298,30 @@ function parseLevelRule(name: RuleName, raw: unknown): LevelRuleConfig | ErrorRa
     horizonMs % 1000 !== 0
   ) {
     throw invalidRule(
-      `\`rules.error_rate.horizonMs\` must be 0 (off) or a whole number of seconds in ms up to ${MAX_ERROR_HORIZON_MS} (a day), got ${describe(horizonMs)}; e.g. 900000 for 15 minutes.`,
+      `\`${path}.horizonMs\` must be 0 (off) or a whole number of seconds in ms up to ${MAX_ERROR_HORIZON_MS} (a day), got ${describe(horizonMs)}; e.g. 900000 for 15 minutes.`,
     );
   }
   return Object.freeze({ ...config, minRequests: min, horizonMs });
 }
 
-function parseAvailabilityRule(name: AvailabilityRuleName, raw: unknown): AvailabilityRuleConfig {
-  const opts = ruleObject(name, raw, AVAILABILITY_KEYS);
+function parseAvailabilityRule(
+  name: AvailabilityRuleName,
+  raw: unknown,
+  path: string,
+): AvailabilityRuleConfig {
+  const opts = ruleObject(path, raw, AVAILABILITY_KEYS);
   return Object.freeze({
     kind: 'availability',
     name,
-    enabled: enabledOf(name, opts.enabled),
-    for: pendingOf(name, opts.for),
+    enabled: enabledOf(path, opts.enabled),
+    for: pendingOf(path, opts.for),
   });
 }
 
-function ruleObject(name: string, raw: unknown, known: readonly string[]): Record<string, unknown> {
+function ruleObject(path: string, raw: unknown, known: readonly string[]): Record<string, unknown> {
   if (raw === undefined) return {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw invalidRule(
-      `\`rules.${name}\` must be an object such as { enabled: false }, got ${describe(raw)}.`,
-    );
+    throw invalidRule(`\`${path}\` must be an object such as { enabled: false }, got ${describe(raw)}.`);
   }
   const opts = raw as Record<string, unknown>;
   rejectUnknownKeys(
@@ -320,24 +329,24 @@ function ruleObject(name: string, raw: unknown, known: readonly string[]): Recor
     known,
     'ERR_SYSVITALS_UNKNOWN_OPTION',
     (key) =>
-      `sysvitals: \`rules.${name}\` has an unsupported property, \`${key}\`.${didYouMean(key, known, ALERT_HINTS)} ` +
+      `sysvitals: \`${path}\` has an unsupported property, \`${key}\`.${didYouMean(key, known, ALERT_HINTS)} ` +
       `Supported: ${known.join(', ')}.`,
   );
   return opts;
 }
 
-function enabledOf(name: string, v: unknown): boolean {
+function enabledOf(path: string, v: unknown): boolean {
   if (v === undefined) return true;
   if (typeof v !== 'boolean')
-    throw invalidRule(`\`rules.${name}.enabled\` must be true or false, got ${describe(v)}.`);
+    throw invalidRule(`\`${path}.enabled\` must be true or false, got ${describe(v)}.`);
   return v;
 }
 
-function pendingOf(name: string, v: unknown): number {
+function pendingOf(path: string, v: unknown): number {
   if (v === undefined) return 0;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
     throw invalidRule(
-      `\`rules.${name}.for\` is a pending time in milliseconds and must be ≥ 0, got ${describe(v)}.`,
+      `\`${path}.for\` is a pending time in milliseconds and must be ≥ 0, got ${describe(v)}.`,
     );
   }
   return v;

@@ -142,7 +142,8 @@ export const MAX_SEVERITY_HOLD_MS = 86_400_000;
 
 /**
  * A rule's `severityHoldMs` (every level rule, rule on any metric and analytics rule): ms from 0 (off) to a day;
- * DEFAULT_SEVERITY_HOLD_MS when left out. `where` names the option in the error, e.g. '`rules.cpu.severityHoldMs`'.
+ * DEFAULT_SEVERITY_HOLD_MS when left out. `where` names the option in the error as the user wrote it, e.g.
+ * '`alerts.cpu.severityHoldMs`'.
  */
 export function parseSeverityHold(where: string, v: unknown): number {
   if (v === undefined) return DEFAULT_SEVERITY_HOLD_MS;
@@ -154,8 +155,14 @@ export function parseSeverityHold(where: string, v: unknown): number {
   return v;
 }
 
-export function parseAnomalyRule(raw: unknown): AnomalyRuleConfig {
-  const o = ruleObject('anomaly', raw, [
+/**
+ * The parsers of the analytics rules take `at`, the option path of the rules object holding them as the user wrote
+ * it ('rules' for an AlertSystem, 'alerts' for the monitor), and every error names the option from it
+ * (`alerts.anomaly.warning`).
+ */
+export function parseAnomalyRule(raw: unknown, at = 'rules'): AnomalyRuleConfig {
+  const path = `${at}.anomaly`;
+  const o = ruleObject(path, raw, [
     'enabled',
     'series',
     'warning',
@@ -168,20 +175,20 @@ export function parseAnomalyRule(raw: unknown): AnomalyRuleConfig {
     const v = o[key];
     if (v === undefined) return fallback;
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-      throw invalid(`\`rules.anomaly.${key}\` is a score between 0 and 1, got ${describe(v)}.`);
+      throw invalid(`\`${path}.${key}\` is a score between 0 and 1, got ${describe(v)}.`);
     }
     return v;
   };
   const warning = score('warning', 0.995);
   const critical = score('critical', 1);
   const clear = score('clear', Math.min(0.9, warning));
-  if (warning > critical) throw invalid('`rules.anomaly.warning` must be ≤ `rules.anomaly.critical`.');
-  if (clear > warning) throw invalid('`rules.anomaly.clear` must be ≤ `rules.anomaly.warning`.');
+  if (warning > critical) throw invalid(`\`${path}.warning\` must be ≤ \`${path}.critical\`.`);
+  if (clear > warning) throw invalid(`\`${path}.clear\` must be ≤ \`${path}.warning\`.`);
   let series: string[] | null = null;
   if (o.series !== undefined) {
     if (!Array.isArray(o.series) || o.series.some((s) => typeof s !== 'string' || s === '')) {
       throw invalid(
-        `\`rules.anomaly.series\` must be an array of series names such as ['latency_p95'], got ${describe(o.series)}.`,
+        `\`${path}.series\` must be an array of series names such as ['latency_p95'], got ${describe(o.series)}.`,
       );
     }
     series = [...o.series];
@@ -189,46 +196,39 @@ export function parseAnomalyRule(raw: unknown): AnomalyRuleConfig {
   return Object.freeze({
     kind: 'anomaly',
     name: 'anomaly',
-    enabled: bool('anomaly', o.enabled, false),
+    enabled: bool(path, o.enabled, false),
     series: series && Object.freeze(series),
     warning,
     critical,
     clear,
-    for: duration('anomaly', 'for', o.for, 180_000),
-    severityHoldMs: parseSeverityHold('`rules.anomaly.severityHoldMs`', o.severityHoldMs),
+    for: duration(path, 'for', o.for, 180_000),
+    severityHoldMs: parseSeverityHold(`\`${path}.severityHoldMs\``, o.severityHoldMs),
   });
 }
 
-export function parseDiskFullRule(raw: unknown): DiskFullRuleConfig {
-  const o = ruleObject('disk_full_in', raw, [
-    'enabled',
-    'warning',
-    'critical',
-    'window',
-    'for',
-    'severityHoldMs',
-  ]);
-  const warning = duration('disk_full_in', 'warning', o.warning, 24 * HOUR);
-  const critical = duration('disk_full_in', 'critical', o.critical, 4 * HOUR);
+export function parseDiskFullRule(raw: unknown, at = 'rules'): DiskFullRuleConfig {
+  const path = `${at}.disk_full_in`;
+  const o = ruleObject(path, raw, ['enabled', 'warning', 'critical', 'window', 'for', 'severityHoldMs']);
+  const warning = duration(path, 'warning', o.warning, 24 * HOUR);
+  const critical = duration(path, 'critical', o.critical, 4 * HOUR);
   if (critical > warning) {
-    throw invalid(
-      '`rules.disk_full_in.critical` is a shorter time to full than `warning`: it must be ≤ warning.',
-    );
+    throw invalid(`\`${path}.critical\` is a shorter time to full than \`warning\`: it must be ≤ warning.`);
   }
   return Object.freeze({
     kind: 'disk_full_in',
     name: 'disk_full_in',
-    enabled: bool('disk_full_in', o.enabled, true),
+    enabled: bool(path, o.enabled, true),
     warning,
     critical,
-    window: duration('disk_full_in', 'window', o.window, 6 * HOUR, 10 * 60_000),
-    for: duration('disk_full_in', 'for', o.for, 0),
-    severityHoldMs: parseSeverityHold('`rules.disk_full_in.severityHoldMs`', o.severityHoldMs),
+    window: duration(path, 'window', o.window, 6 * HOUR, 10 * 60_000),
+    for: duration(path, 'for', o.for, 0),
+    severityHoldMs: parseSeverityHold(`\`${path}.severityHoldMs\``, o.severityHoldMs),
   });
 }
 
-export function parseMemoryLeakRule(raw: unknown): MemoryLeakRuleConfig {
-  const o = ruleObject('memory_leak', raw, [
+export function parseMemoryLeakRule(raw: unknown, at = 'rules'): MemoryLeakRuleConfig {
+  const path = `${at}.memory_leak`;
+  const o = ruleObject(path, raw, [
     'enabled',
     'window',
     'minGrowthPerHour',
@@ -238,56 +238,53 @@ export function parseMemoryLeakRule(raw: unknown): MemoryLeakRuleConfig {
   ]);
   const g = o.minGrowthPerHour ?? 0.02;
   if (typeof g !== 'number' || !(g > 0 && g < 10)) {
-    throw invalid(
-      `\`rules.memory_leak.minGrowthPerHour\` is a fraction per hour such as 0.02, got ${describe(g)}.`,
-    );
+    throw invalid(`\`${path}.minGrowthPerHour\` is a fraction per hour such as 0.02, got ${describe(g)}.`);
   }
   return Object.freeze({
     kind: 'memory_leak',
     name: 'memory_leak',
-    enabled: bool('memory_leak', o.enabled, true),
-    window: duration('memory_leak', 'window', o.window, 2 * HOUR, 10 * 60_000),
+    enabled: bool(path, o.enabled, true),
+    window: duration(path, 'window', o.window, 2 * HOUR, 10 * 60_000),
     minGrowthPerHour: g,
-    critical: duration('memory_leak', 'critical', o.critical, 4 * HOUR),
-    for: duration('memory_leak', 'for', o.for, 0),
-    severityHoldMs: parseSeverityHold('`rules.memory_leak.severityHoldMs`', o.severityHoldMs),
+    critical: duration(path, 'critical', o.critical, 4 * HOUR),
+    for: duration(path, 'for', o.for, 0),
+    severityHoldMs: parseSeverityHold(`\`${path}.severityHoldMs\``, o.severityHoldMs),
   });
 }
 
-/** A level rule's `predict` horizon in ms (null when absent). */
-export function parsePredict(rule: string, v: unknown): number | null {
+/** A level rule's `predict` horizon in ms (null when absent); `path` is the rule's option path (`alerts.cpu`). */
+export function parsePredict(path: string, v: unknown): number | null {
   if (v === undefined) return null;
   const ms = readDuration(v);
   if (ms === null || ms <= 0 || ms > 7 * 24 * HOUR) {
     throw invalid(
-      `\`rules.${rule}.predict\` is how far ahead to predict, such as '30m' or 1800000 (up to 7 days), got ${describe(v)}.`,
+      `\`${path}.predict\` is how far ahead to predict, such as '30m' or 1800000 (up to 7 days), got ${describe(v)}.`,
     );
   }
   return ms;
 }
 
-function duration(rule: string, key: string, v: unknown, fallback: number, min = 0): number {
+function duration(path: string, key: string, v: unknown, fallback: number, min = 0): number {
   if (v === undefined) return fallback;
   const ms = readDuration(v);
   if (ms === null || ms < min) {
     throw invalid(
-      `\`rules.${rule}.${key}\` is a duration such as '30m', '4h' or milliseconds${min ? ` (at least ${min / 60_000} min)` : ''}, got ${describe(v)}.`,
+      `\`${path}.${key}\` is a duration such as '30m', '4h' or milliseconds${min ? ` (at least ${min / 60_000} min)` : ''}, got ${describe(v)}.`,
     );
   }
   return ms;
 }
 
-function bool(rule: string, v: unknown, fallback: boolean): boolean {
+function bool(path: string, v: unknown, fallback: boolean): boolean {
   if (v === undefined) return fallback;
-  if (typeof v !== 'boolean')
-    throw invalid(`\`rules.${rule}.enabled\` must be true or false, got ${describe(v)}.`);
+  if (typeof v !== 'boolean') throw invalid(`\`${path}.enabled\` must be true or false, got ${describe(v)}.`);
   return v;
 }
 
-function ruleObject(name: string, raw: unknown, known: readonly string[]): Record<string, unknown> {
+function ruleObject(path: string, raw: unknown, known: readonly string[]): Record<string, unknown> {
   if (raw === undefined) return {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw invalid(`\`rules.${name}\` must be an object such as { enabled: true }, got ${describe(raw)}.`);
+    throw invalid(`\`${path}\` must be an object such as { enabled: true }, got ${describe(raw)}.`);
   }
   const o = raw as Record<string, unknown>;
   rejectUnknownKeys(
@@ -295,7 +292,7 @@ function ruleObject(name: string, raw: unknown, known: readonly string[]): Recor
     known,
     'ERR_SYSVITALS_UNKNOWN_OPTION',
     (key) =>
-      `sysvitals: \`rules.${name}\` has an unsupported property, \`${key}\`.${didYouMean(key, known)} Supported: ${known.join(', ')}.`,
+      `sysvitals: \`${path}\` has an unsupported property, \`${key}\`.${didYouMean(key, known)} Supported: ${known.join(', ')}.`,
   );
   return o;
 }

@@ -21,7 +21,7 @@ import { NotificationRouter } from '../channels/router.js';
 import { MetricsCollector } from '../collector/index.js';
 import { checkLevelsAgainstProbe } from '../collector/probes.js';
 import { CustomMetrics } from '../custom/index.js';
-import { invalidOption, SysvitalsError } from '../errors.js';
+import { invalidOption } from '../errors.js';
 import { FunctionTimings } from '../functions/function-stats.js';
 import { adoptDefaultFunctionStats, type FunctionRecorder } from '../functions/timing.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
@@ -104,10 +104,13 @@ export function createParts(
   pinTickShape();
   const clustered = ctx.clustered;
   // `alerts.rules` (rules on any metric) is an array beside the built-in rules' object.
-  const { rules: metricRulesOption, ...builtInRules } = (options.alerts ?? {}) as AlertRulesOptions & {
-    rules?: unknown;
-  };
-  const rules = asAlertsOption(() => parseRules(builtInRules));
+  const alerts: unknown = options.alerts ?? {};
+  // Not an object: parseRules refuses it, naming `alerts` (a spread would have read a string's characters as rules).
+  if (typeof alerts !== 'object' || alerts === null || Array.isArray(alerts))
+    parseRules(alerts as never, 'alerts');
+  const { rules: metricRulesOption, ...builtInRules } = alerts as AlertRulesOptions & { rules?: unknown };
+  // The monitor's built-in rules are written `alerts.<rule>`: every setup error names them so.
+  const rules = parseRules(builtInRules, 'alerts');
   const metricRules = parseMetricRules(
     metricRulesOption,
     snapshotShape(
@@ -332,20 +335,4 @@ export function inhibitScopes(
     const key = keyOf(alert.id) ?? '';
     return `disk\u0000${key.startsWith('predict:') ? key.slice(8) : key}`;
   };
-}
-
-/**
- * Runs a parser of the built-in rules for the monitor: they are written `alerts.<rule>` in its options (to an
- * AlertSystem, `rules.<rule>`), so its errors name the option as the user wrote it (outside review 17, F6).
- */
-function asAlertsOption<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (!(err instanceof SysvitalsError)) throw err;
-    throw new SysvitalsError(
-      err.code,
-      err.message.replaceAll('`rules.', '`alerts.').replaceAll('`rules`', '`alerts`'),
-    );
-  }
 }
