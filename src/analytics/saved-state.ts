@@ -49,8 +49,8 @@ export function decodeCountStates(json: string): Array<[name: string, state: Flo
   if (typeof o?.counts !== 'object' || o.counts === null) return [];
   const out: Array<[string, Float64Array]> = [];
   for (const [name, slots] of Object.entries(o.counts)) {
-    // A state saved before the tail model has three slots fewer, one saved before its return CUSUM one (only the
-    // tail model reads them: 0).
+    // A state saved before the tail model has three slots fewer, one saved before its return CUSUM one (0: the
+    // tail model's slots start, and a return CUSUM, the failure model's too, restarts from no evidence).
     if (
       !Array.isArray(slots) ||
       (slots.length !== COUNT_STATE_SIZE &&
