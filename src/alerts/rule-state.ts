@@ -20,7 +20,11 @@
 // A prediction whose trend is not significant at a reading (`clearOnHold`) clears only once that held for its
 // rule's `severityHoldMs` too: a CPU ramp of +0.5 % a minute with a ±2 % jitter was judged not significant every
 // other minute, and its warning prediction was raised and cleared every minute for 30 minutes (a page pair a
-// minute). One confidently beyond its 1.1× horizon band (`clear`) still clears at once.
+// minute). One confidently beyond its 1.1× horizon band (`clear`) still clears at once. Such a reading does not
+// lower a critical alert to warning either (it forecasts neither level): a critical prediction whose trend went
+// from a warning forecast to not significant fell back to warning at the first not significant reading a hold
+// after the warning one, then cleared a minute later (two notifications for one end); it now stays critical until
+// its held clear, and falls back only at a reading that forecasts warning once the hold is over.
 
 import type { ActiveAlert } from './active-alert.js';
 import type { AlertSeverity } from './alert.js';
@@ -84,7 +88,7 @@ export function firingSeverity(state: RuleState, obs: AlertObservation, now: num
 /**
  * The severity change this (not clearing) observation makes to the state's active alert: a critical alert falls
  * back once its readings have been under the de-escalation level for the observation's `severityHoldMs` (0: at
- * once); a warning alert escalates once critical for its pending time, or, if it fell back before, for the hold
+ * once), at a reading that is not `clearOnHold` (one is held to its clear, not lowered); a warning alert escalates once critical for its pending time, or, if it fell back before, for the hold
  * too. Updates the state's hold time; null when the severity stays.
  */
 export function severityChange(
@@ -97,7 +101,8 @@ export function severityChange(
   const hold = obs.severityHoldMs ?? 0;
   if (alert.severity === 'critical') {
     state.fallSince = obs.deescalate ? (state.fallSince ?? now) : null;
-    if (state.fallSince === null || now - state.fallSince < hold) return null;
+    // A reading that clears on hold reads no warning either: the alert stays critical until its held clear.
+    if (state.fallSince === null || now - state.fallSince < hold || obs.clearOnHold) return null;
     state.fallSince = null;
     state.fellBack = true;
     return 'deescalated';

@@ -40,8 +40,8 @@ type Flags = { warn: boolean; crit: boolean; clear: boolean; down: boolean; unsu
 /**
  * The calls (`seconds type severity`) the README's rules give on one reading's flags every STEP: raise at once
  * (critical if critical) once breached for `pending`; clear at once; a critical alert falls back once every reading
- * for `hold` was in its de-escalation band; a warning alert escalates once critical for `pending`, or, having
- * fallen back, for max(pending, hold); a prediction whose trend is not significant (`unsure`) clears once every
+ * for `hold` was in its de-escalation band, at a reading that is not `unsure`; a warning alert escalates once
+ * critical for `pending`, or, having fallen back, for max(pending, hold); a prediction whose trend is not significant (`unsure`) clears once every
  * reading for `hold` was so; a gap starts the pending and hold times again.
  */
 function expectedCalls(readings: readonly Flags[], hold: number, pending: number): string[] {
@@ -77,7 +77,7 @@ function expectedCalls(readings: readonly Flags[], hold: number, pending: number
     }
     if (severity === 'critical') {
       fallSince = f.down ? (fallSince ?? t) : null;
-      if (fallSince !== null && t - fallSince >= hold) {
+      if (fallSince !== null && t - fallSince >= hold && !f.unsure) {
         severity = 'warning';
         fellBack = true;
         fallSince = null;

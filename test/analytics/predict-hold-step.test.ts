@@ -1,0 +1,178 @@
+// A critical prediction whose trend goes from a warning-only forecast to not significant: its held clear
+// (`clearOnHold`, a hold of the rule's severityHoldMs) came one minute after its fall back to warning. The fall
+// back's hold started at the warning-only reading, the clear's at the first not significant one a minute later,
+// so the alert stepped down to warning at the first not significant reading a hold on, then cleared: two
+// notifications for one end, the warning one backed by a single minute of warning forecasts. A reading that
+// clears on hold forecasts neither level: the alert now stays critical until its held clear (README "No
+// flapping": the severity is not lowered before the hold is over, and only on a reading that reads the lower one).
+//
+// Real Analytics and AlertSystem on an injected clock, a CPU reading every 10 s (`cpu: { warning: 80,
+// critical: 95, predict: '30m' }`); the oracle is each reading's flags (asserted, so that the scenario is the one
+// described) and the README's rules, the calls written out by hand. Then crafted observations through the real
+// AlertSystem for the rules themselves, the legitimate fall backs included.
+
+import { describe, expect, it } from 'vitest';
+import type { AlertEvent } from '../../src/alerts/alert.js';
+import { AlertSystem } from '../../src/alerts/engine.js';
+import type { AlertObservation } from '../../src/alerts/observations.js';
+import { parseRules } from '../../src/alerts/rules.js';
+import { silentLogger } from '../../src/logger.js';
+import { makeSnapshot, testClock } from '../alerts/snapshot.js';
+import { analyticsOf } from './analytics-of.js';
+
+const STEP = 10_000;
+const MIN = 60_000;
+
+/** One reading's flags: W breach warning, C breach critical, X clear, D de-escalate, U clear on hold. */
+const flagsOf = (o: AlertObservation) =>
+  `${o.breachWarning ? 'W' : '-'}${o.breachCritical ? 'C' : '-'}${o.clear ? 'X' : '-'}${o.deescalate ? 'D' : '-'}${o.clearOnHold ? 'U' : '-'}`;
+
+/** CPU `cpu(m)` in minute m, read every STEP for `mins` minutes: the prediction's calls and each minute's flags. */
+function predictRun(cpu: (m: number) => number, mins: number, hold?: number) {
+  const rules = parseRules({
+    cpu: { warning: 80, critical: 95, predict: '30m', ...(hold !== undefined && { severityHoldMs: hold }) },
+  });
+  const a = analyticsOf(rules);
+  const clock = testClock();
+  const t0 = clock.now();
+  const predicted = new Set<string>();
+  const calls: string[] = [];
+  const flags: string[] = [];
+  const system = new AlertSystem({
+    clock,
+    logger: silentLogger,
+    rules,
+    onAlert: (e: AlertEvent) => {
+      if (e.type === 'raised' && /predicted|already at/.test(e.alert.message)) predicted.add(e.alert.id);
+      if (predicted.has(e.alert.id)) calls.push(`${(clock.now() - t0) / 1000} ${e.type} ${e.alert.severity}`);
+    },
+  });
+  system.addObservationSource((s) => {
+    const out = a.observations(s) as AlertObservation[];
+    const p = out.find((o) => o.rule === 'cpu' && o.key === 'predict');
+    flags.push(p ? flagsOf(p) : 'none');
+    return out;
+  });
+  for (let t = 0; t < mins * MIN; t += STEP) {
+    const s = makeSnapshot({ cpu: { current_percent: cpu(Math.floor(t / MIN)) } });
+    a.sample(s, clock.now());
+    system.checkThresholds(s);
+    clock.advance(STEP);
+  }
+  system.close();
+  /** The flags of minute m's readings (the analytics change once a minute). */
+  const minute = (m: number) => [...new Set(flags.slice((m * MIN) / STEP, ((m + 1) * MIN) / STEP))];
+  return { calls, minute };
+}
+
+describe('a held critical prediction clears from critical, not via warning a reading before', () => {
+  // +0.5 % a minute from 60 % with a ±2 % jitter to minute 45 (82.5 %), then flat at 82.5 % with the same jitter
+  const stops = (m: number) => (m < 45 ? 60 + 0.5 * m : 82.5) + (m % 2 ? -2 : 2);
+
+  it('a jittered ramp that stops: critical at 2400 s, cleared from critical a hold after its trend went not significant', () => {
+    const r = predictRun(stops, 80);
+    // The scenario: critical forecasts to minute 48, a warning-only forecast in minute 49 (95 % beyond the band,
+    // 80 % reached), no significant trend from minute 50 on.
+    expect(r.minute(48)).toEqual(['WC---']);
+    expect(r.minute(49)).toEqual(['W--D-']);
+    for (let m = 50; m < 60; m++) expect(r.minute(m), `minute ${m}`).toEqual(['---DU']);
+    // README: the clear is held 60 s from the first not significant reading (minute 50, 3000 s); the fall back's
+    // hold from minute 49 ends at 3000 s on a reading that forecasts no warning: not lowered. Was 3000 s
+    // deescalated warning, 3060 s cleared warning.
+    expect(r.calls).toEqual(['600 raised warning', '2400 escalated critical', '3060 cleared critical']);
+  });
+
+  it('the same with holds of 120 s and 180 s: cleared critical a hold after minute 50; 0 follows each reading as before', () => {
+    expect(predictRun(stops, 80, 120_000).calls).toEqual([
+      '600 raised warning',
+      '2400 escalated critical',
+      '3120 cleared critical',
+    ]);
+    expect(predictRun(stops, 80, 180_000).calls).toEqual([
+      '600 raised warning',
+      '2400 escalated critical',
+      '3180 cleared critical',
+    ]);
+    // no hold: the warning-only minute 49 lowers it at once, minute 50 clears it at once (unchanged)
+    expect(predictRun(stops, 80, 0).calls.slice(-3)).toEqual([
+      '2400 raised critical',
+      '2940 deescalated warning',
+      '3000 cleared warning',
+    ]);
+  });
+
+  it('a steady ramp that turns to a slow fall: cleared from critical (was lowered at 3540 s, cleared at 3600 s)', () => {
+    // +0.5 % a minute from 60 % to minute 52 (86 %), then −0.2 % a minute
+    const r = predictRun((m) => (m < 52 ? 60 + 0.5 * m : 86 - 0.2 * (m - 52)), 80);
+    expect(r.minute(57)).toEqual(['WC---']);
+    expect(r.minute(58)).toEqual(['W--D-']);
+    for (let m = 59; m < 61; m++) expect(r.minute(m), `minute ${m}`).toEqual(['---DU']);
+    expect(r.calls).toEqual(['600 raised warning', '2400 escalated critical', '3600 cleared critical']);
+  });
+});
+
+describe('the README rules on crafted prediction readings (real AlertSystem, hold 60 s, a reading every 10 s)', () => {
+  type Reading = 'C' | 'W' | 'U';
+  /** C: critical forecast; W: warning only (de-escalation band); U: no significant trend (clears on hold). */
+  const observation = (r: Reading): AlertObservation => ({
+    rule: 'cpu',
+    key: 'predict',
+    component: 'cpu',
+    pendingMs: 0,
+    value: 85,
+    breachWarning: r !== 'U',
+    breachCritical: r === 'C',
+    clear: false,
+    clearOnHold: r === 'U',
+    deescalate: r !== 'C',
+    warningLevel: 80,
+    criticalLevel: 95,
+    severityHoldMs: 60_000,
+    message: (sev) => `CPU usage predicted to reach ${sev === 'critical' ? 95 : 80}`,
+  });
+
+  /** The calls (`seconds type severity`) of `readings`, one every STEP from 0. */
+  function drive(readings: string): string[] {
+    const clock = testClock();
+    const t0 = clock.now();
+    const calls: string[] = [];
+    const system = new AlertSystem({
+      clock,
+      logger: silentLogger,
+      rules: parseRules({ cpu: { enabled: false } }),
+      onAlert: (e) => void calls.push(`${(clock.now() - t0) / 1000} ${e.type} ${e.alert.severity}`),
+    });
+    let i = 0;
+    system.addObservationSource(() => [observation(readings[i] as Reading)]);
+    for (i = 0; i < readings.length; i++) {
+      system.checkThresholds(makeSnapshot());
+      clock.advance(STEP);
+    }
+    system.close();
+    return calls;
+  }
+
+  it('one warning reading, then no trend: cleared from critical a hold after the first no-trend reading', () => {
+    // C at 0; W at 10 s (the fall back's hold from 10 s); U from 20 s (the clear's hold from 20 s)
+    expect(drive(`CW${'U'.repeat(10)}`)).toEqual(['0 raised critical', '80 cleared critical']);
+  });
+
+  it('a hold of warning readings still falls back (at the reading that ends it), then clears a hold after', () => {
+    expect(drive(`C${'W'.repeat(7)}${'U'.repeat(8)}`)).toEqual([
+      '0 raised critical',
+      '70 deescalated warning',
+      '140 cleared warning',
+    ]);
+  });
+
+  it('no trend, then a warning reading once the hold is over: falls back at that reading (its hold held)', () => {
+    // U from 10 to 50 s (5 readings: not yet a hold), W at 60 s and 70 s: every reading since 10 s under the
+    // de-escalation level, the hold over at 70 s, on a reading that forecasts warning
+    expect(drive(`C${'U'.repeat(5)}WW`)).toEqual(['0 raised critical', '70 deescalated warning']);
+  });
+
+  it('a critical reading in between starts both holds again', () => {
+    // C again at 40 s: the clear's hold from 50 s
+    expect(drive(`CWUUCUUUUUUUU`)).toEqual(['0 raised critical', '110 cleared critical']);
+  });
+});
