@@ -152,6 +152,10 @@ export function parseSeverityHold(where: string, v: unknown): number {
       `${where} is how long a new severity must hold before the alert changes to it, in ms from 0 (off) to ${MAX_SEVERITY_HOLD_MS} (a day), got ${describe(v)}; e.g. 60000 for a minute.`,
     );
   }
+  // Whole ms, as the monitor's other ms options (sampleIntervalMs, retentionMs, error_rate.horizonMs, …).
+  if (!Number.isInteger(v)) {
+    throw invalid(`${where} is a whole number of ms, got ${describe(v)}; e.g. ${Math.round(v)}.`);
+  }
   return v;
 }
 
