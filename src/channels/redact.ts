@@ -12,13 +12,7 @@
 // echoes a part of a secret (the first 24 of a token's 32 characters, its last 12) shows no part that long (outside
 // review 16, F2).
 
-import {
-  HTML_C1_REPLACEMENTS,
-  HTML_ENTITIES,
-  HTML_ENTITY_NAMES,
-  HTML_LEGACY_NAMES,
-  htmlCodePoint,
-} from './html-entities.js';
+import { type HtmlContext, htmlView, referenceAt } from './html-references.js';
 import { phoneNumber } from './template-secrets.js';
 
 /** Base64 runs shorter than this are not redacted: a short secret's few characters would match ordinary words. */
@@ -46,51 +40,50 @@ const hexChar = (c: string) =>
   c.toUpperCase() === c.toLowerCase() ? c : `[${c.toUpperCase()}${c.toLowerCase()}]`;
 
 /**
- * One character as written or percent-encoded (its UTF-8 bytes, hex in either case), percent-encoded twice (`%252F`),
- * as an HTML entity (`&#x2f;`, `&#47;`, or a name of html-entities.ts: `&sol;`) or JSON-escaped (`\u002f`, and `\/`): the forms in which an
- * answer may encode the secret or the punctuation around and inside it.
+ * One character as written or percent-encoded (its UTF-8 bytes, hex in either case), percent-encoded twice (`%252F`)
+ * or JSON-escaped (`\u002f`, and `\/`): the forms in which an answer may encode the secret or the punctuation around
+ * and inside it. HTML's character references (`&#x2f;`, `&#47;`, `&sol;`) are read before a pattern is matched
+ * (replaced), as a browser reads them.
  */
 function charPattern(ch: string): string {
   const bytes = [...Buffer.from(ch, 'utf8')].map((b) => b.toString(16).padStart(2, '0'));
   const hex = (h: string) => [...h].map(hexChar).join('');
   const pct = (prefix: string) => bytes.map((h) => `${prefix}${hex(h)}`).join('');
   const code = ch.codePointAt(0) ?? 0;
-  const alts = [escapeRegExp(ch), pct('%'), pct('%25'), ...numericReferences(ch)];
-  const named = HTML_ENTITY_NAMES.get(ch);
-  if (named !== undefined)
-    alts.push(`&(?:${named.map((n) => (HTML_LEGACY_NAMES.includes(n) ? `${n};?` : `${n};`)).join('|')})`);
+  const alts = [escapeRegExp(ch), pct('%'), pct('%25')];
   if (code < 0x10000) alts.push(`\\\\u${hex(code.toString(16).padStart(4, '0'))}`);
   if (ch === '/' || ch === '"' || ch === '\\') alts.push(`\\\\${escapeRegExp(ch)}`);
   if (ch === ' ') alts.push('\\+');
   return `(?:${alts.join('|')})`;
 }
 
-/** A numeric reference's end: its `;`, or (HTML reads one without it) no further digit. */
-const HEX_END = '(?:;|(?![0-9A-Fa-f]))';
-const DEC_END = '(?:;|(?![0-9]))';
-/** The hex and decimal code points HTML reads as U+FFFD (htmlCodePoint): 0, a surrogate, one past U+10FFFF. */
-const FFFD_HEX =
-  '(?:0|[Dd][89A-Fa-f][0-9A-Fa-f]{2}|(?:1[1-9A-Fa-f]|[2-9A-Fa-f][0-9A-Fa-f])[0-9A-Fa-f]{4}|[1-9A-Fa-f][0-9A-Fa-f]{6,})';
-const FFFD_DEC =
-  '(?:0|5529[6-9]|55[3-9][0-9]{2}|56[0-9]{3}|57[0-2][0-9]{2}|573[0-3][0-9]|5734[0-3]|111411[2-9]|11141[2-9][0-9]|1114[2-9][0-9]{2}|111[5-9][0-9]{3}|11[2-9][0-9]{4}|1[2-9][0-9]{5}|[2-9][0-9]{6}|[1-9][0-9]{7,})';
+/** The two ways HTML reads character references: in an element's text and in an attribute's value. */
+const CONTEXTS: readonly HtmlContext[] = ['text', 'attribute'];
 
 /**
- * The numeric character references that read as `ch` (outside review 17, F2 and F5): hex (`&#x22;`, `&#X0022;`) and
- * decimal (`&#34;`), each also without its `;` (`&#34K`), of its code point and of every other one HTML reads as it
- * (htmlCodePoint): `&#128;` for `€`, `&#0;`, `&#xD800;` and `&#x110000;` for U+FFFD.
+ * `text` with every match of `re` (global) replaced by `shown`: as written, then in `text` as HTML reads its
+ * character references, in an element's text and in an attribute (htmlView: any of the WHATWG list's names, those
+ * read without `;`, numeric references with HTML's windows-1252 and U+FFFD rules), where a match replaces the
+ * references it was read from (outside review 17, F2, F5; `&copy;`, `&fjlig;` and every name outside a table of
+ * 48 were not read before).
  */
-function numericReferences(ch: string): string[] {
-  const hex = (h: string) => [...h].map(hexChar).join('');
-  const code = ch.codePointAt(0) ?? 0;
-  const codes = [code];
-  for (const [from, to] of HTML_C1_REPLACEMENTS) if (to === ch) codes.push(from);
-  const hexes = codes.map((c) => hex(c.toString(16)));
-  const decs = codes.map(String);
-  if (ch === '\ufffd') {
-    hexes.push(FFFD_HEX);
-    decs.push(FFFD_DEC);
+function replaced(text: string, re: RegExp, shown: string): string {
+  let out = text.replace(re, () => shown);
+  for (const context of CONTEXTS) {
+    const read = htmlView(out, context);
+    if (read === undefined) continue;
+    let next = '';
+    let at = 0;
+    for (const m of read.view.matchAll(re)) {
+      if (m[0] === '') continue;
+      const start = read.starts[m.index] as number;
+      if (start < at) continue;
+      next += `${out.slice(at, start)}${shown}`;
+      at = read.ends[m.index + m[0].length - 1] as number;
+    }
+    if (at > 0) out = next + out.slice(at);
   }
-  return [`&#[Xx]0*(?:${hexes.join('|')})${HEX_END}`, `&#0*(?:${decs.join('|')})${DEC_END}`];
+  return out;
 }
 
 /**
@@ -113,11 +106,10 @@ function base64Forms(secret: string): string[] {
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 /**
- * Not right after a letter or digit, unless it ends an escape (`%3D`, `\u0022`: a boundary all the same), a decimal
- * reference (of up to 10 digits: a bounded look-behind) or a legacy name without `;` (`&#34ab`, `&quotab`: HTML
- * reads `"ab`).
+ * Not right after a letter or digit, unless it ends an escape (`%3D`, `\u0022`: a boundary all the same). After a
+ * character reference (`&#34ab`, `&quotab`: HTML reads `"ab`) it is matched where HTML has read it (replaced).
  */
-const WORD_START = `(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4}|&#[0-9]{1,10}|&(?:${HTML_LEGACY_NAMES.join('|')})))`;
+const WORD_START = '(?:(?<![\\p{L}\\p{N}])|(?<=%[0-9A-Fa-f]{2}|\\\\u[0-9A-Fa-f]{4}))';
 const WORD_END = '(?![\\p{L}\\p{N}])';
 
 /** Not right after a digit, unless it ends an escape (`%20`, `\u0020`). */
@@ -182,48 +174,40 @@ function partialSecret(s: string): boolean {
 /** One character of an answer as its escape means it (lower case), and where the escape stands. */
 type Unit = { ch: string; start: number; end: number };
 
-/** `%3D`, `%253D` (ASCII), `&#x3d;`, `&#61;`, `&equals;`, `\u003d`, `\/`, `\"`, `\\` at the position it is run from. */
-const ESCAPE =
-  /%25([0-7][0-9A-Fa-f])|%([0-7][0-9A-Fa-f])|&#[xX]([0-9A-Fa-f]+);?|&#(\d+);?|&([A-Za-z][A-Za-z0-9]*);|\\u([0-9A-Fa-f]{4})|\\([/"\\])/y;
-/** A legacy name (HTML_LEGACY_NAMES) without its `;`, as HTML reads it (`&quotK`, `&ampx;`): outside review 17, F2. */
-const LEGACY = new RegExp(`&(${[...HTML_LEGACY_NAMES].sort((a, b) => b.length - a.length).join('|')})`, 'y');
+/** `%3D`, `%253D` (ASCII), `\u003d`, `\/`, `\"`, `\\` at the position it is run from. */
+const ESCAPE = /%25([0-7][0-9A-Fa-f])|%([0-7][0-9A-Fa-f])|\\u([0-9A-Fa-f]{4})|\\([/"\\])/y;
 
 function unescaped(m: RegExpExecArray): string | undefined {
-  const [, pct2, pct, hex, dec, name, u, json] = m;
-  if (name !== undefined) return Object.hasOwn(HTML_ENTITIES, name) ? HTML_ENTITIES[name] : undefined;
+  const [, pct2, pct, u, json] = m;
   if (json !== undefined) return json;
-  // A numeric reference, with or without its `;`, as HTML reads it (htmlCodePoint: `&#128;` is `€`).
-  if (hex !== undefined || dec !== undefined)
-    return htmlCodePoint(Number.parseInt((hex ?? dec) as string, hex !== undefined ? 16 : 10));
   const code = Number.parseInt((pct2 ?? pct ?? u) as string, 16);
   return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
     ? String.fromCodePoint(code)
     : undefined;
 }
 
-/** `text` character by character, each escape (ESCAPE) read as the character it stands for, in lower case. */
-function decodedUnits(text: string): Unit[] {
+/**
+ * `text` character by character, each escape (ESCAPE) and each character reference (as HTML reads it in `context`:
+ * referenceAt) read as the character it stands for, in lower case; a reference that stands for two (`&fjlig;`)
+ * gives two units, both spanning it.
+ */
+function decodedUnits(text: string, context: HtmlContext): Unit[] {
   const units: Unit[] = [];
   let i = 0;
   while (i < text.length) {
     const c = text[i];
     ESCAPE.lastIndex = i;
-    const m = c === '%' || c === '&' || c === '\\' ? ESCAPE.exec(text) : null;
+    const m = c === '%' || c === '\\' ? ESCAPE.exec(text) : null;
     const ch = m ? unescaped(m) : undefined;
     if (m && ch !== undefined) {
       units.push({ ch: ch.toLowerCase(), start: i, end: ESCAPE.lastIndex });
       i = ESCAPE.lastIndex;
       continue;
     }
-    LEGACY.lastIndex = i;
-    const legacy = c === '&' ? LEGACY.exec(text) : null;
-    if (legacy) {
-      units.push({
-        ch: (HTML_ENTITIES[legacy[1] as string] as string).toLowerCase(),
-        start: i,
-        end: LEGACY.lastIndex,
-      });
-      i = LEGACY.lastIndex;
+    const ref = c === '&' ? referenceAt(text, i, context) : undefined;
+    if (ref !== undefined) {
+      for (const r of ref.value) units.push({ ch: r.toLowerCase(), start: i, end: ref.end });
+      i = ref.end;
       continue;
     }
     const cp = String.fromCodePoint(text.codePointAt(i) as number);
@@ -282,10 +266,14 @@ function runsOf(secrets: readonly string[]): Set<string> {
   return runs;
 }
 
-/** `text` with every stretch made of runs of `runs` (as decodedUnits reads it) replaced by `[redacted]`. */
-function redactRuns(text: string, runs: ReadonlySet<string>): string {
-  if (runs.size === 0 || text.length < MIN_RUN) return text;
-  const units = decodedUnits(text);
+/**
+ * `text` with every stretch made of runs of `runs` (as decodedUnits reads it, with HTML's references read in
+ * `context`) replaced by `[redacted]`.
+ */
+function redactRuns(text: string, runs: ReadonlySet<string>, context: HtmlContext): string {
+  if (runs.size === 0 || text.length < MIN_RUN || (context === 'attribute' && !text.includes('&')))
+    return text;
+  const units = decodedUnits(text, context);
   const hit = new Uint8Array(units.length);
   let any = false;
   // One UTF-16 unit per character (the usual case): each window is a slice of one string.
@@ -345,7 +333,9 @@ export function redactor(
   const base64 = new Map<string, string>();
   for (const s of sorted)
     for (const form of base64Forms(s)) if (!base64.has(form)) base64.set(form, shownFor.get(s) as string);
-  const base64Sorted = [...base64].sort((a, b) => b[0].length - a[0].length);
+  const base64Sorted = [...base64]
+    .sort((a, b) => b[0].length - a[0].length)
+    .map(([form, shown]): [RegExp, string] => [new RegExp(escapeRegExp(form), 'g'), shown]);
   // A masked phone number in every written form (after the secrets, so that one holding the number goes whole).
   const numbers = new Map<string, string>();
   for (const [value, shown] of masked) {
@@ -360,11 +350,9 @@ export function redactor(
   const runs = runsOf(secrets.filter((s) => s !== ''));
   return (text) => {
     let out = text;
-    for (const [p, shown] of patterns) out = out.replace(p, () => shown);
-    for (const [p, shown] of numberPatterns) out = out.replace(p, () => shown);
-    for (const [h, shown] of hex) out = out.replace(h, () => shown);
-    for (const [b, shown] of base64Sorted) out = out.split(b).join(shown);
-    out = redactRuns(out, runs);
+    for (const [p, shown] of [...patterns, ...numberPatterns, ...hex, ...base64Sorted])
+      out = replaced(out, p, shown);
+    for (const context of CONTEXTS) out = redactRuns(out, runs, context);
     return out.length > MAX_SHOWN ? `${out.slice(0, MAX_SHOWN)}…` : out;
   };
 }

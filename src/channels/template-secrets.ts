@@ -4,7 +4,7 @@
 // each recipient's number is personal data, shown masked (`+44…89`). An XML body's literal is a secret also with its
 // character references resolved, and a number also in the forms a gateway normalises it to (outside review 15).
 
-import { HTML_ENTITIES, HTML_LEGACY_NAMES, htmlCodePoint } from './html-entities.js';
+import { htmlDecoded, namedReference } from './html-references.js';
 import { looksLikeCredential, tokenParts } from './secret-parts.js';
 
 /** `{{to}}`, `{{ text }}`: what the channel fills in. */
@@ -24,43 +24,25 @@ function formDecoded(s: string): string {
   }
 }
 
-/** A legacy name (HTML_LEGACY_NAMES) at the start of a reference's name, the longest first. */
-const LEGACY_PREFIX = new RegExp(
-  `^(?:${[...HTML_LEGACY_NAMES].sort((a, b) => b.length - a.length).join('|')})`,
-);
-
 /**
  * `value` with XML and HTML character references resolved (`&amp;`, `&quot;`, `&#50;`, `&#x32;`), as the gateway's
  * parser reads it (outside review 15, F1); an unknown name is left as written. `html` (the default) reads them as
- * HTML does (outside review 17, F2 and F5): a numeric reference also without its `;` (`&#34K` is `"K`), its code
- * point as htmlCodePoint gives it (`&#128;` is `€`; `&#0;`, `&#xD800;`, `&#x110000;` are U+FFFD), and a legacy name
- * also without its `;` (`&quotK`, `&ampx;`: `"K`, `&x;`). Otherwise as XML does: each reference ends with `;` and a
- * code point is itself (one out of range, 0 or a surrogate is left as written).
+ * HTML does in an element's text (htmlDecoded, the `entities` package: outside review 17, F2 and F5): any name of
+ * the WHATWG list (`&copy;`, `&fjlig;`), a numeric reference also without its `;` (`&#34K` is `"K`), its code point
+ * as HTML maps it (`&#128;` is `€`; `&#0;`, `&#xD800;`, `&#x110000;` are U+FFFD), and a name the list also gives
+ * without `;` also so (`&quotK`, `&ampx;`, `&copy2`: `"K`, `&x;`, `©2`). Otherwise as XML does: each reference ends
+ * with `;`, a name is one of the list's, and a code point is itself (one out of range, 0 or a surrogate is left as
+ * written).
  */
 export function entityDecoded(value: string, html = true): string {
-  if (!html) {
-    return value.replace(/&(?:#(\d+)|#[xX]([0-9A-Fa-f]+)|([A-Za-z]+));/g, (ref, dec, hex, name) => {
-      if (name !== undefined)
-        return Object.hasOwn(HTML_ENTITIES, name as string) ? (HTML_ENTITIES[name as string] as string) : ref;
-      const code = Number.parseInt((dec ?? hex) as string, dec !== undefined ? 10 : 16);
-      return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
-        ? String.fromCodePoint(code)
-        : ref;
-    });
-  }
-  return value.replace(
-    /&(?:#(\d+);?|#[xX]([0-9A-Fa-f]+);?|([A-Za-z][A-Za-z0-9]*)(;?))/g,
-    (ref, dec, hex, name, semi) => {
-      if (name === undefined)
-        return htmlCodePoint(Number.parseInt((dec ?? hex) as string, dec !== undefined ? 10 : 16));
-      const n = name as string;
-      if (semi === ';' && Object.hasOwn(HTML_ENTITIES, n)) return HTML_ENTITIES[n] as string;
-      const legacy = LEGACY_PREFIX.exec(n)?.[0];
-      return legacy === undefined
-        ? ref
-        : `${HTML_ENTITIES[legacy] as string}${n.slice(legacy.length)}${semi as string}`;
-    },
-  );
+  if (html) return htmlDecoded(value);
+  return value.replace(/&(?:#(\d+)|#[xX]([0-9A-Fa-f]+)|([A-Za-z][A-Za-z0-9]*));/g, (ref, dec, hex, name) => {
+    if (name !== undefined) return namedReference(ref) ?? ref;
+    const code = Number.parseInt((dec ?? hex) as string, dec !== undefined ? 10 : 16);
+    return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
+      ? String.fromCodePoint(code)
+      : ref;
+  });
 }
 
 /** A word of a field's name that begins with one of these says that the field holds a secret. */

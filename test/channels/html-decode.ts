@@ -1,48 +1,73 @@
-// A test oracle: how an HTML parser reads character references in text (WHATWG HTML, tokenization: "character
-// reference state", "named character reference state", "numeric character reference end state"), written from the
-// spec's tables, independently of src/. Only the names the tests use are listed.
+// A test oracle: how an HTML parser reads character references (WHATWG HTML, tokenization: "character reference
+// state", "named character reference state", "numeric character reference end state"), written from the spec's
+// text, independently of src/ and of the `entities` package src/ uses. The named references are the WHATWG list
+// (https://html.spec.whatwg.org/entities.json) as character-entities and character-entities-legacy (wooorm) ship
+// it: every name with its `;`, and the legacy ones also without.
 
-/** Named references the tests use, each as the WHATWG list (entities.json) gives it. */
-const NAMES: Record<string, string> = {
-  quot: '"',
-  QUOT: '"',
-  amp: '&',
-  AMP: '&',
-  lt: '<',
-  LT: '<',
-  gt: '>',
-  GT: '>',
-  nbsp: '\u00a0',
-  dollar: '$',
-  excl: '!',
-};
-/** Those of NAMES the WHATWG list also gives without `;` (its legacy entries). */
-const LEGACY = new Set(['quot', 'QUOT', 'amp', 'AMP', 'lt', 'LT', 'gt', 'GT', 'nbsp']);
+import { characterEntities } from 'character-entities';
+import { characterEntitiesLegacy } from 'character-entities-legacy';
+
+/** The spec's identifiers (`copy;`, `copy`, `fjlig;`…) and the characters each stands for. */
+export const IDENTIFIERS: ReadonlyMap<string, string> = new Map([
+  ...Object.entries(characterEntities).map(([name, value]): [string, string] => [`${name};`, value]),
+  ...characterEntitiesLegacy.map((name): [string, string] => [name, characterEntities[name] as string]),
+]);
+const LONGEST = Math.max(...[...IDENTIFIERS.keys()].map((id) => id.length));
+
+/** A numeric reference: `&#x` and hex digits or `&#` and decimal ones, then an optional `;`. */
+const NUMERIC = /&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));?/y;
+
 /** The spec's replacement table for code points 0x80 to 0x9F, in order (a code point it does not name is kept). */
-const C1 = [
+export const C1 = [
   0x20ac, 0x81, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8d,
   0x017d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a,
   0x0153, 0x9d, 0x017e, 0x0178,
 ];
 
-/** `text` as an HTML parser reads its character references (in text content, where `&quotK` reads `"K`). */
-export function htmlDecoded(text: string): string {
-  return text.replace(
-    /&(?:#[xX]([0-9A-Fa-f]+);?|#([0-9]+);?|([A-Za-z][A-Za-z0-9]*;?))/g,
-    (ref, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
-      if (name === undefined) {
-        const c = Number.parseInt((hex ?? dec) as string, hex !== undefined ? 16 : 10);
-        if (c === 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return '\ufffd';
-        return String.fromCodePoint(c >= 0x80 && c <= 0x9f ? (C1[c - 0x80] as number) : c);
+/**
+ * `text` as an HTML parser reads its character references: in an element's `text` (the default, where `&quotK`
+ * reads `"K`) or in an `attribute` value (where a name read without `;` before a letter, a digit or `=` is left as
+ * written).
+ */
+export function htmlDecoded(text: string, context: 'text' | 'attribute' = 'text'): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] !== '&') {
+      out += text[i];
+      i++;
+      continue;
+    }
+    NUMERIC.lastIndex = i;
+    const numeric = NUMERIC.exec(text);
+    if (numeric !== null) {
+      const [ref, hex, dec] = numeric;
+      const c = Number.parseInt((hex ?? dec) as string, hex !== undefined ? 16 : 10);
+      if (c === 0 || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) out += '\ufffd';
+      else out += String.fromCodePoint(c >= 0x80 && c <= 0x9f ? (C1[c - 0x80] as number) : c);
+      i += ref.length;
+      continue;
+    }
+    // "Consume the maximum number of characters possible, where the consumed characters are one of the
+    // identifiers in the named character references table."
+    let id: string | undefined;
+    for (let k = Math.min(LONGEST, text.length - i - 1); k > 0; k--) {
+      if (IDENTIFIERS.has(text.slice(i + 1, i + 1 + k))) {
+        id = text.slice(i + 1, i + 1 + k);
+        break;
       }
-      // The longest name that the text begins with: any name with its `;`, a legacy one without.
-      for (let k = name.length; k > 0; k--) {
-        const p = name.slice(0, k);
-        const bare = p.endsWith(';') ? p.slice(0, -1) : p;
-        if (Object.hasOwn(NAMES, bare) && (p.endsWith(';') || LEGACY.has(p)))
-          return `${NAMES[bare] as string}${name.slice(k)}`;
-      }
-      return ref;
-    },
-  );
+    }
+    const next = id === undefined ? undefined : text[i + 1 + id.length];
+    if (
+      id === undefined ||
+      (context === 'attribute' && !id.endsWith(';') && next !== undefined && /[=A-Za-z0-9]/.test(next))
+    ) {
+      out += '&';
+      i++;
+      continue;
+    }
+    out += IDENTIFIERS.get(id) as string;
+    i += 1 + id.length;
+  }
+  return out;
 }
