@@ -42,6 +42,10 @@ export function namedReference(ref: string): string | undefined {
 /** What a reference may span: `&#x…;`, `&#…;` or `&name;` (each `;` optional), and the character after it. */
 const EXTENT = /&(?:#[xX][0-9A-Fa-f]*;?|#[0-9]*;?|[A-Za-z][A-Za-z0-9]*;?)[\s\S]?/y;
 
+/** referenceAt's reading of each extent lately met (error pages repeat `&amp;`, `&nbsp;`, `&quot;`), bounded. */
+const READ = new Map<string, { value: string; taken: number } | null>();
+const READ_MAX = 512;
+
 /**
  * The character reference at `text[at]` (a `&`) as HTML reads it in `context`: the characters it stands for
  * (two for some names: `&fjlig;` is `fj`) and where it ends (`&notit;` ends after `&not` in text); undefined where
@@ -55,44 +59,73 @@ export function referenceAt(
   EXTENT.lastIndex = at;
   const extent = EXTENT.exec(text)?.[0];
   if (extent === undefined) return undefined;
+  const key = `${context === 'text' ? 't' : 'a'}${extent}`;
+  let read = READ.get(key);
+  if (read === undefined) {
+    read = readExtent(extent, context);
+    if (READ.size >= READ_MAX) READ.clear();
+    READ.set(key, read);
+  }
+  return read === null ? undefined : { value: read.value, end: at + read.taken };
+}
+
+/**
+ * What HTML reads of `extent` (EXTENT) in `context`: the value of the reference it begins with and how many of
+ * its characters that reference takes; null where the `&` is read as itself.
+ */
+function readExtent(extent: string, context: HtmlContext): { value: string; taken: number } | null {
   const read = htmlDecoded(extent, context);
-  if (read === extent) return undefined;
+  if (read === extent) return null;
   // `read` is the value and then what the reference did not take of `extent` (its tail): the longest such tail
   // that leaves a value (the values of the names read without `;` are no letter, digit or `;`, so it is unique).
   for (let taken = 2; taken <= extent.length; taken++) {
     const tail = extent.slice(taken);
     if (read.length > tail.length && read.endsWith(tail)) {
-      return { value: read.slice(0, read.length - tail.length), end: at + taken };
+      return { value: read.slice(0, read.length - tail.length), taken };
     }
   }
-  return undefined;
+  return null;
 }
 
 /**
  * `text` as HTML reads it in `context` (htmlDecoded), with, for each of its UTF-16 units, where the text it was read
  * from begins and ends in `text` (a reference's characters all span the whole reference); undefined when HTML
- * reads `text` as it is.
+ * reads `text` as it is. The view is never longer than `text` (no reference is shorter than what it stands for).
  */
 export function htmlView(
   text: string,
   context: HtmlContext,
-): { view: string; starts: number[]; ends: number[] } | undefined {
-  if (!text.includes('&')) return undefined;
-  let view = '';
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let changed = false;
-  for (let i = 0; i < text.length; ) {
-    const ref = text[i] === '&' ? referenceAt(text, i, context) : undefined;
-    const end = ref === undefined ? i + 1 : ref.end;
-    const value = ref === undefined ? (text[i] as string) : ref.value;
-    changed ||= ref !== undefined;
-    view += value;
-    for (let k = 0; k < value.length; k++) {
-      starts.push(i);
-      ends.push(end);
+): { view: string; starts: Int32Array; ends: Int32Array } | undefined {
+  let amp = text.indexOf('&');
+  if (amp < 0) return undefined;
+  const starts = new Int32Array(text.length);
+  const ends = new Int32Array(text.length);
+  const parts: string[] = [];
+  let n = 0;
+  let from = 0;
+  const span = (to: number) => {
+    parts.push(text.slice(from, to));
+    for (let k = from; k < to; k++, n++) {
+      starts[n] = k;
+      ends[n] = k + 1;
     }
-    i = end;
+  };
+  while (amp >= 0) {
+    const ref = referenceAt(text, amp, context);
+    if (ref === undefined) {
+      amp = text.indexOf('&', amp + 1);
+      continue;
+    }
+    span(amp);
+    parts.push(ref.value);
+    for (let k = 0; k < ref.value.length; k++, n++) {
+      starts[n] = amp;
+      ends[n] = ref.end;
+    }
+    from = ref.end;
+    amp = text.indexOf('&', from);
   }
-  return changed ? { view, starts, ends } : undefined;
+  if (from === 0) return undefined;
+  span(text.length);
+  return { view: parts.join(''), starts, ends };
 }

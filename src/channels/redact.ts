@@ -1,10 +1,11 @@
 // Redaction of a channel's secrets in what it shows (last_error, logs): the secret as written, and as a receiver's
 // error answer may echo it encoded (outside review 11, F8): percent-encoded (encodeURIComponent, encodeURI, any
 // mix, either case of hex, `+` for a space), JSON with `\/`, and base64 or base64url wherever the secret sits in the
-// encoded text; each character also percent-encoded twice, as an HTML entity or `\u00XX`, and a secret of 8
-// characters or more in any letter case and in hex (outside review 12, F1). The secrets are the parts
-// secret-parts.ts takes from URLs and header values, the literals of an SMS gateway's templates
-// (template-secrets.ts), and the standalone ones (tokens, passwords). A secret under 6 characters is replaced as
+// encoded text; each character also percent-encoded twice or as `\u00XX`, and a secret of 8 characters or more in
+// any letter case and in hex (outside review 12, F1); and in the text as HTML reads its character references, in an
+// element's text and in an attribute (html-references.ts: the WHATWG list's every name, numeric references). The
+// secrets are the parts secret-parts.ts takes from URLs and header values, the literals of an SMS gateway's
+// templates (template-secrets.ts), and the standalone ones (tokens, passwords). A secret under 6 characters is replaced as
 // a whole word only (outside review 13, F2), and personal data (an SMS recipient's number) by a masked form
 // instead of `[redacted]` (outside review 13, F5), in every written form of its digits: other separators, a national
 // form with its trunk `0`, a trunk `(0)` after the country code (numberPattern). A run of MIN_RUN characters or more
@@ -60,6 +61,23 @@ function charPattern(ch: string): string {
 /** The two ways HTML reads character references: in an element's text and in an attribute's value. */
 const CONTEXTS: readonly HtmlContext[] = ['text', 'attribute'];
 
+type View = ReturnType<typeof htmlView>;
+
+/**
+ * htmlView of the text last asked for in each context: the patterns of one redaction are matched one after another
+ * in the same text, which changes only where one of them matched.
+ */
+function viewCache(): (text: string, context: HtmlContext) => View {
+  const last = new Map<HtmlContext, { text: string; view: View }>();
+  return (text, context) => {
+    const hit = last.get(context);
+    if (hit !== undefined && hit.text === text) return hit.view;
+    const view = htmlView(text, context);
+    last.set(context, { text, view });
+    return view;
+  };
+}
+
 /**
  * `text` with every match of `re` (global) replaced by `shown`: as written, then in `text` as HTML reads its
  * character references, in an element's text and in an attribute (htmlView: any of the WHATWG list's names, those
@@ -67,10 +85,15 @@ const CONTEXTS: readonly HtmlContext[] = ['text', 'attribute'];
  * references it was read from (outside review 17, F2, F5; `&copy;`, `&fjlig;` and every name outside a table of
  * 48 were not read before).
  */
-function replaced(text: string, re: RegExp, shown: string): string {
+function replaced(
+  text: string,
+  re: RegExp,
+  shown: string,
+  views: (text: string, context: HtmlContext) => View,
+): string {
   let out = text.replace(re, () => shown);
   for (const context of CONTEXTS) {
-    const read = htmlView(out, context);
+    const read = views(out, context);
     if (read === undefined) continue;
     let next = '';
     let at = 0;
@@ -348,10 +371,11 @@ export function redactor(
   ]);
   // Runs of the secrets alone (not of the masked values: those are shown masked when whole).
   const runs = runsOf(secrets.filter((s) => s !== ''));
+  const all = [...patterns, ...numberPatterns, ...hex, ...base64Sorted];
   return (text) => {
     let out = text;
-    for (const [p, shown] of [...patterns, ...numberPatterns, ...hex, ...base64Sorted])
-      out = replaced(out, p, shown);
+    const views = viewCache();
+    for (const [p, shown] of all) out = replaced(out, p, shown, views);
     for (const context of CONTEXTS) out = redactRuns(out, runs, context);
     return out.length > MAX_SHOWN ? `${out.slice(0, MAX_SHOWN)}…` : out;
   };
