@@ -3,6 +3,10 @@
 // references (with HTML's windows-1252 and U+FFFD rules). Oracle: test/channels/html-decode.ts, the spec's
 // tokenizer over the list as character-entities ships it (not the `entities` package src/ reads them with).
 
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redactor } from '../../src/channels/redact.js';
@@ -128,5 +132,57 @@ describe('a secret written with HTML character references', () => {
     // The secret is what HTML reads in an element's text; in an attribute, where it is not read, nothing is hidden.
     expect(htmlDecoded(text, 'attribute')).toBe(text);
     expect(redactor(['Zk9Qm\u00a97xW'])(text)).toBe(text);
+  });
+});
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * The node_modules packages a fresh process has loaded with require() (the CommonJS cache) after running `code` (ESM,
+ * tsx), from the repository. An ES module import is not in that cache: the test below also reads the sources.
+ */
+function loadedAfter(code: string): string[] {
+  const script = `${code}
+const { createRequire } = await import('node:module');
+const Module = createRequire(import.meta.url)('node:module');
+const loaded = new Set();
+for (const file of Object.keys(Module._cache)) {
+  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(file);
+  if (m) loaded.add(m[1]);
+}
+console.log(JSON.stringify([...loaded]));
+process.exit(0);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '[]') as string[];
+}
+
+describe('the entities package', () => {
+  it('is not loaded by a monitor with channels until one needs it (import time, issue 18)', () => {
+    const monitor = `const { createMonitor } = await import('./src/adapters/express.ts');
+const m = createMonitor({ sampleIntervalMs: 0, channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook?token=Zk9Qm7xWq2' }] });`;
+    expect(loadedAfter(monitor)).not.toContain('entities');
+    // An SMS gateway channel's setup reads its template's references.
+    const sms = `const { createMonitor } = await import('./src/adapters/express.ts');
+const m = createMonitor({ sampleIntervalMs: 0, channels: [{ type: 'sms-gateway', url: 'http://127.0.0.1:9/send', to: '+4915112345678', body: '<password>p&copy;ssw0rd</password><to>{{to}}</to><text>{{text}}</text>', contentType: 'text/plain' }] });`;
+    expect(loadedAfter(sms)).toContain('entities');
+  });
+
+  it('is imported by no module of src/ (only required, on first use, by html-references.ts)', () => {
+    const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
+    const importers = files.filter((f) =>
+      /^\s*(?:import|export)\s(?!type\b)[^;]*?from\s+'entities(?:\/[^']*)?'|^\s*import\s+'entities/m.test(
+        readFileSync(join(ROOT, 'src', f), 'utf8'),
+      ),
+    );
+    expect(importers).toEqual([]);
+    const requirers = files.filter((f) => readFileSync(join(ROOT, 'src', f), 'utf8').includes("'entities'"));
+    expect(requirers).toEqual([join('channels', 'html-references.ts')]);
   });
 });
