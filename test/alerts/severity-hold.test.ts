@@ -21,6 +21,7 @@ import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
 import type { MetricsSnapshot } from '../../src/types.js';
 import { type Receiver, startReceiver } from '../channels/receiver.js';
+import { alternate, code, holdCalls, lcg, repeat, expectedCalls as walk } from '../helpers/severity-walk.js';
 import { makeSnapshot, partition, testClock } from './snapshot.js';
 
 const STEP = 5_000;
@@ -29,62 +30,26 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-interface Levels {
-  warning: number;
-  critical: number;
-  clear: number;
-  deescalate: number;
-  for: number;
-  hold: number;
-}
+/** A level rule's levels, pending time (`for`) and hold, as parseRules gives them. */
+type Levels = Pick<
+  ReturnType<typeof parseRules>['cpu'],
+  'warning' | 'critical' | 'clear' | 'deescalate' | 'for' | 'severityHoldMs'
+>;
 
 /**
  * The webhook calls (`seconds type severity`, seconds from the first reading) the README's rules give on `values`,
- * one reading every 5 s, for a rule alerting above its levels.
+ * one reading every 5 s, for a rule alerting above its levels (the walk: helpers/severity-walk.ts).
  */
-function expectedCalls(values: readonly number[], l: Levels): string[] {
-  const out: string[] = [];
-  let severity: 'warning' | 'critical' | null = null;
-  let warnSince: number | null = null;
-  let critSince: number | null = null;
-  let fallSince: number | null = null;
-  let fellBack = false;
-  values.forEach((v, i) => {
-    const t = i * STEP;
-    const call = (type: string) => out.push(`${t / 1000} ${type} ${severity}`);
-    warnSince = v >= l.warning ? (warnSince ?? t) : null;
-    critSince = v >= l.critical ? (critSince ?? t) : null;
-    if (severity === null) {
-      if (critSince !== null && t - critSince >= l.for) severity = 'critical';
-      else if (warnSince !== null && t - warnSince >= l.for) severity = 'warning';
-      if (severity) call('raised');
-      return;
-    }
-    if (v < l.clear) {
-      call('cleared');
-      severity = null;
-      fellBack = false;
-      fallSince = null;
-      return;
-    }
-    if (severity === 'critical') {
-      fallSince = v < l.deescalate ? (fallSince ?? t) : null;
-      if (fallSince !== null && t - fallSince >= l.hold) {
-        severity = 'warning';
-        fellBack = true;
-        fallSince = null;
-        call('deescalated');
-      }
-      return;
-    }
-    const pending = fellBack ? Math.max(l.for, l.hold) : l.for;
-    if (critSince !== null && t - critSince >= pending) {
-      severity = 'critical';
-      call('escalated');
-    }
-  });
-  return out;
-}
+const expectedCalls = (values: readonly number[], l: Levels): string[] =>
+  walk(
+    values.map((v) => ({
+      warn: v >= l.warning,
+      crit: v >= l.critical,
+      clear: v < l.clear,
+      down: v < l.deescalate,
+    })),
+    { step: STEP, hold: l.severityHoldMs, pending: l.for },
+  );
 
 /** Where each built-in level rule reads its value in a snapshot. */
 const SNAPSHOT: Record<Exclude<RuleName, 'error_rate'>, (v: number) => MetricsSnapshot> = {
@@ -136,21 +101,11 @@ async function drive(
   return out;
 }
 
-const levelsOf = (rule: RuleName, rules: Record<string, unknown> = {}): Levels => {
-  const r = parseRules(rules as never)[rule];
-  return {
-    warning: r.warning,
-    critical: r.critical,
-    clear: r.clear,
-    deescalate: r.deescalate,
-    for: r.for,
-    hold: r.severityHoldMs,
-  };
-};
+const levelsOf = (rule: RuleName, rules: Record<string, unknown> = {}): Levels =>
+  parseRules(rules as never)[rule];
 
 /** `n` readings alternating a, b, a, b, … */
-const wobble = (a: number, b: number, n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? b : a));
-const repeat = (v: number, n: number) => Array.from({ length: n }, () => v);
+const wobble = alternate;
 
 // cpu: warning 80, critical 95, clear 75, de-escalation 90. api_response_time: 2000, 5000, 1800 and 4800 ms.
 const CASES = [
@@ -161,81 +116,69 @@ const CASES = [
 describe('every level rule holds its severity (severityHoldMs, a minute by default)', () => {
   for (const c of CASES) {
     describe(c.rule, () => {
-      it('a value wobbling around critical from the first reading: one critical call, no ping-pong', async () => {
-        // 3 minutes of readings alternating over critical and under the de-escalation level.
-        const values = wobble(c.crit, c.under, 36);
-        const got = await drive(c.rule, values);
-        expect(got).toEqual(expectedCalls(values, levelsOf(c.rule)));
-        expect(got).toEqual(['0 raised critical']);
-      });
-
-      it('a warning, then a wobble around critical: the first escalation at once, then nothing', async () => {
-        const values = [...repeat(c.warn, 3), ...wobble(c.crit, c.under, 36)];
-        const got = await drive(c.rule, values);
-        expect(got).toEqual(expectedCalls(values, levelsOf(c.rule)));
-        expect(got).toEqual(['0 raised warning', '15 escalated critical']);
-      });
-
-      it('a sustained fall back is reported once the hold has passed; a clear is at once', async () => {
-        // Critical for 30 s, in the warning band for 2 minutes, then under the clear level.
-        const values = [...repeat(c.crit, 6), ...repeat(c.warn, 24), c.clear];
-        const got = await drive(c.rule, values);
-        expect(got).toEqual(expectedCalls(values, levelsOf(c.rule)));
-        // First reading under the de-escalation level at 30 s: every reading for 60 s under it at 90 s.
-        expect(got).toEqual(['0 raised critical', '90 deescalated warning', '150 cleared warning']);
-      });
-
-      it('having fallen back, a critical spell under the hold does not escalate it; one of the hold does', async () => {
-        const values = [
-          ...repeat(c.crit, 2),
-          ...repeat(c.warn, 14), // fell back at 70 s
-          ...repeat(c.crit, 6), // 80–105 s: 30 s critical
-          ...repeat(c.warn, 4),
-          ...repeat(c.crit, 14), // from 130 s: escalated at 190 s
-        ];
-        const got = await drive(c.rule, values);
-        expect(got).toEqual(expectedCalls(values, levelsOf(c.rule)));
-        expect(got).toEqual(['0 raised critical', '70 deescalated warning', '190 escalated critical']);
-      });
-
-      it('a critical alert cleared, then critical again: raised at once (a new breach pages at once)', async () => {
-        const values = [c.crit, c.under, c.clear, c.crit, c.crit];
-        const got = await drive(c.rule, values);
-        expect(got).toEqual(['0 raised critical', '10 cleared critical', '15 raised critical']);
-      });
-
-      it('severityHoldMs: 0 changes the severity at once, as before', async () => {
-        const rules = { [c.rule]: { severityHoldMs: 0 } };
-        const values = wobble(c.crit, c.under, 6);
+      // Each case: its readings, the calls written out by hand, and its severityHoldMs (the default unless given).
+      const held: Array<[name: string, values: number[], want: string[], hold?: number]> = [
+        [
+          'a value wobbling around critical from the first reading: one critical call, no ping-pong',
+          // 3 minutes of readings alternating over critical and under the de-escalation level.
+          wobble(c.crit, c.under, 36),
+          ['0 raised critical'],
+        ],
+        [
+          'a warning, then a wobble around critical: the first escalation at once, then nothing',
+          [...repeat(c.warn, 3), ...wobble(c.crit, c.under, 36)],
+          ['0 raised warning', '15 escalated critical'],
+        ],
+        [
+          'a sustained fall back is reported once the hold has passed; a clear is at once',
+          // Critical for 30 s, in the warning band for 2 minutes, then under the clear level.
+          [...repeat(c.crit, 6), ...repeat(c.warn, 24), c.clear],
+          // First reading under the de-escalation level at 30 s: every reading for 60 s under it at 90 s.
+          ['0 raised critical', '90 deescalated warning', '150 cleared warning'],
+        ],
+        [
+          'having fallen back, a critical spell under the hold does not escalate it; one of the hold does',
+          [
+            ...repeat(c.crit, 2),
+            ...repeat(c.warn, 14), // fell back at 70 s
+            ...repeat(c.crit, 6), // 80–105 s: 30 s critical
+            ...repeat(c.warn, 4),
+            ...repeat(c.crit, 14), // from 130 s: escalated at 190 s
+          ],
+          ['0 raised critical', '70 deescalated warning', '190 escalated critical'],
+        ],
+        [
+          'a critical alert cleared, then critical again: raised at once (a new breach pages at once)',
+          [c.crit, c.under, c.clear, c.crit, c.crit],
+          ['0 raised critical', '10 cleared critical', '15 raised critical'],
+        ],
+        [
+          'severityHoldMs: 0 changes the severity at once, as before',
+          wobble(c.crit, c.under, 6),
+          [
+            '0 raised critical',
+            '5 deescalated warning',
+            '10 escalated critical',
+            '15 deescalated warning',
+            '20 escalated critical',
+            '25 deescalated warning',
+          ],
+          0,
+        ],
+        [
+          'severityHoldMs: 20000 holds 20 s',
+          [...repeat(c.crit, 2), ...repeat(c.under, 6)],
+          ['0 raised critical', '30 deescalated warning'],
+          20_000,
+        ],
+      ];
+      it.each(held)('%s', async (_name, values, want, hold) => {
+        const rules = hold === undefined ? {} : { [c.rule]: { severityHoldMs: hold } };
         const got = await drive(c.rule, values, rules);
         expect(got).toEqual(expectedCalls(values, levelsOf(c.rule, rules)));
-        expect(got).toEqual([
-          '0 raised critical',
-          '5 deescalated warning',
-          '10 escalated critical',
-          '15 deescalated warning',
-          '20 escalated critical',
-          '25 deescalated warning',
-        ]);
-      });
-
-      it('severityHoldMs: 20000 holds 20 s', async () => {
-        const rules = { [c.rule]: { severityHoldMs: 20_000 } };
-        const values = [...repeat(c.crit, 2), ...repeat(c.under, 6)];
-        const got = await drive(c.rule, values, rules);
-        expect(got).toEqual(expectedCalls(values, levelsOf(c.rule, rules)));
-        expect(got).toEqual(['0 raised critical', '30 deescalated warning']);
+        expect(got).toEqual(want);
       });
     });
-  }
-
-  /** Fixed-seed generator (the same LCG as the other seeded tests). */
-  function lcg(seed: number) {
-    let s = seed;
-    return () => {
-      s = (s * 1103515245 + 12345) % 2147483648;
-      return s / 2147483648;
-    };
   }
 
   // Every built-in level rule on generated values around its critical level (a random walk that crosses the
@@ -324,47 +267,27 @@ describe('the health score while the severity holds', () => {
 describe('rules on any metric hold their severity too', () => {
   it('a custom metric rule (direction above and below) through AlertSystem: the calls of the rules', async () => {
     for (const direction of ['above', 'below'] as const) {
-      const clock = testClock();
-      const clock0 = clock.now();
-      const events: string[] = [];
-      const system = new AlertSystem({
-        clock,
-        logger: silentLogger,
-        rules: { cpu: { enabled: false }, disk: { enabled: false } },
-        onAlert: (e) => void events.push(`${(clock.now() - clock0) / 1000} ${e.type} ${e.alert.severity}`),
-      });
       const above = direction === 'above';
-      const rule = above
-        ? { name: 'r', metric: 'cpu.current_percent', warning: 50, critical: 90, clear: 40 }
-        : {
-            name: 'r',
-            metric: 'cpu.current_percent',
-            warning: 50,
-            critical: 10,
-            clear: 60,
-            direction: 'below' as const,
-          };
-      system.addObservationSource(
-        metricRuleSource(
-          parseMetricRules([rule], { template: makeSnapshot() as never, plugins: [], reserved: [] }),
-        ),
+      const levels = above
+        ? { critical: 90, clear: 40 }
+        : { critical: 10, clear: 60, direction: 'below' as const };
+      const rule = { name: 'r', metric: 'cpu.current_percent', warning: 50, ...levels };
+      const source = metricRuleSource(
+        parseMetricRules([rule], { template: makeSnapshot() as never, plugins: [], reserved: [] }),
       );
       // above: de-escalation at 90 − 10 = 80; below: at 10 + 10 = 20. Mirror the values for 'below' (v → 100 − v).
       // The wobble's last reading (75, at 115 s) is the first of a minute under it: back to warning at 175 s.
       const raw = [...wobble(95, 75, 24), ...repeat(70, 14), 30];
-      for (const v of raw) {
-        system.checkThresholds(makeSnapshot({ cpu: { current_percent: above ? v : 100 - v } }));
-        clock.advance(STEP);
-      }
-      const want = expectedCalls(raw, {
-        warning: 50,
-        critical: 90,
-        clear: 40,
-        deescalate: 80,
-        for: 0,
-        hold: 60_000,
+      const events = holdCalls({
+        rules: { cpu: { enabled: false }, disk: { enabled: false } },
+        n: raw.length,
+        step: STEP,
+        snapshot: (i) => makeSnapshot({ cpu: { current_percent: above ? raw[i]! : 100 - raw[i]! } }),
+        observe: (_, s) => source(s),
       });
-      expect(events, direction).toEqual(want);
+      // The oracle reads the values as written, against the levels of 'above'.
+      const up = { warning: 50, critical: 90, clear: 40, deescalate: 80, for: 0, severityHoldMs: 60_000 };
+      expect(events, direction).toEqual(expectedCalls(raw, up));
       expect(events, direction).toEqual([
         '0 raised critical',
         '175 deescalated warning',
@@ -421,14 +344,6 @@ describe('rules on any metric hold their severity too', () => {
 });
 
 describe('severityHoldMs is validated at setup', () => {
-  const code = (f: () => unknown) => {
-    try {
-      f();
-    } catch (err) {
-      return [(err as { code?: string }).code, (err as Error).message];
-    }
-    return undefined;
-  };
   it('a level rule: ms from 0 to a day, else ERR_SYSVITALS_INVALID_RULE', () => {
     expect(parseRules({}).cpu.severityHoldMs).toBe(60_000);
     expect(parseRules({}).error_rate.severityHoldMs).toBe(60_000);

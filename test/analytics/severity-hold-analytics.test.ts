@@ -12,7 +12,6 @@
 // — by an independent walk (expectedCalls), and for the wobbles the exact call list written out by hand.
 
 import { describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { parseMetricRules } from '../../src/alerts/metric-rules.js';
 import type { AlertObservation } from '../../src/alerts/observations.js';
@@ -28,97 +27,40 @@ import {
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
 import { makeSnapshot, testClock } from '../alerts/snapshot.js';
+import {
+  alternate,
+  code,
+  type Flags,
+  holdCalls,
+  lcg,
+  repeat,
+  expectedCalls as walk,
+} from '../helpers/severity-walk.js';
 import { analyticsOf } from './analytics-of.js';
 
 const STEP = 10_000;
 const MIN = 60_000;
 const HOUR = 3_600_000;
 
-/** One reading's flags (null: no reading, a gap). */
-type Flags = { warn: boolean; crit: boolean; clear: boolean; down: boolean; unsure?: boolean } | null;
+/** The calls the README's rules give on one reading's flags every STEP (the walk: helpers/severity-walk.ts). */
+const expectedCalls = (readings: readonly Flags[], hold: number, pending: number): string[] =>
+  walk(readings, { step: STEP, hold, pending });
 
-/**
- * The calls (`seconds type severity`) the README's rules give on one reading's flags every STEP: raise at once
- * (critical if critical) once breached for `pending`; clear at once; a critical alert falls back once every reading
- * for `hold` was in its de-escalation band, at a reading that is not `unsure`; a warning alert escalates once
- * critical for `pending`, or, having fallen back, for max(pending, hold); a prediction whose trend is not significant (`unsure`) clears once every
- * reading for `hold` was so; a gap starts the pending and hold times again.
- */
-function expectedCalls(readings: readonly Flags[], hold: number, pending: number): string[] {
-  const out: string[] = [];
-  let severity: 'warning' | 'critical' | null = null;
-  let warnSince: number | null = null;
-  let critSince: number | null = null;
-  let fallSince: number | null = null;
-  let fellBack = false;
-  let unsureSince: number | null = null;
-  readings.forEach((f, i) => {
-    const t = i * STEP;
-    const call = (type: string) => out.push(`${t / 1000} ${type} ${severity}`);
-    if (f === null) {
-      warnSince = critSince = fallSince = unsureSince = null;
-      return;
-    }
-    warnSince = f.warn ? (warnSince ?? t) : null;
-    critSince = f.crit ? (critSince ?? t) : null;
-    if (severity === null) {
-      if (critSince !== null && t - critSince >= pending) severity = 'critical';
-      else if (warnSince !== null && t - warnSince >= pending) severity = 'warning';
-      if (severity) call('raised');
-      return;
-    }
-    unsureSince = f.unsure ? (unsureSince ?? t) : null;
-    if (f.clear || (unsureSince !== null && t - unsureSince >= hold)) {
-      call('cleared');
-      severity = null;
-      fellBack = false;
-      fallSince = unsureSince = null;
-      return;
-    }
-    if (severity === 'critical') {
-      fallSince = f.down ? (fallSince ?? t) : null;
-      if (fallSince !== null && t - fallSince >= hold && !f.unsure) {
-        severity = 'warning';
-        fellBack = true;
-        fallSince = null;
-        call('deescalated');
-      }
-      return;
-    }
-    if (critSince !== null && t - critSince >= (fellBack ? Math.max(pending, hold) : pending)) {
-      severity = 'critical';
-      call('escalated');
-    }
-  });
-  return out;
-}
-
-/** Runs `readings` observations (one every STEP; null: none) of one rule through a real AlertSystem. */
+/** Runs `n` observations (one every STEP; null: none) of one rule through a real AlertSystem: its calls. */
 function drive(
   rules: Record<string, unknown>,
   observe: (i: number) => AnalyticsObservation | null,
   n: number,
 ): string[] {
-  const clock = testClock();
-  const t0 = clock.now();
-  const calls: string[] = [];
-  const system = new AlertSystem({
-    clock,
-    logger: silentLogger,
-    rules: rules as never,
-    onAlert: (e: AlertEvent) => void calls.push(`${(clock.now() - t0) / 1000} ${e.type} ${e.alert.severity}`),
+  return holdCalls({
+    rules,
+    n,
+    step: STEP,
+    observe: (i) => {
+      const o = observe(i);
+      return o ? [o as AlertObservation] : [];
+    },
   });
-  let i = 0;
-  system.addObservationSource(() => {
-    const o = observe(i);
-    return o ? [o as AlertObservation] : [];
-  });
-  for (i = 0; i < n; i++) {
-    system.checkThresholds(makeSnapshot());
-    clock.advance(STEP);
-  }
-  system.close();
-  return calls;
 }
 
 /** A finding per minute (`perMinute[m]`), read at each STEP of that minute (the analytics change once a minute). */
@@ -126,18 +68,7 @@ const minutes =
   <T>(perMinute: readonly T[]) =>
   (i: number) =>
     perMinute[Math.floor((i * STEP) / MIN)] as T;
-const alternate = <T>(a: T, b: T, n: number) => Array.from({ length: n }, (_, i) => (i % 2 ? b : a));
-const repeat = <T>(v: T, n: number) => Array.from({ length: n }, () => v);
 const READS = (perMinute: readonly unknown[]) => (perMinute.length * MIN) / STEP;
-
-/** A seeded LCG in [0, 1). */
-function prng(seed: number) {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
 
 // The analytics rules, each: how its finding reads per README, and its observation from the real rule layer.
 interface Kind {
@@ -255,7 +186,7 @@ describe('the analytics rules hold their severity (severityHoldMs, a minute by d
 
       it('matches the README rules on seeded findings (holds 0, 20 s, 60 s, 150 s)', () => {
         for (const seed of [1, 2, 3]) {
-          const rand = prng(seed);
+          const rand = lcg(seed);
           const pick = () => {
             const u = rand();
             return u < 0.45 ? k.crit : u < 0.93 ? k.band : k.clear;
@@ -357,7 +288,7 @@ describe('predictions hold their severity (the rule\u2019s severityHoldMs)', () 
 
   it('matches the README rules on seeded jitter (holds 0, 60 s, 120 s)', () => {
     for (const seed of [7, 8]) {
-      const rand = prng(seed);
+      const rand = lcg(seed);
       const noise = Array.from({ length: 70 }, () => (rand() - 0.5) * 8);
       const cpu = (m: number) => 60 + 0.5 * m + (m < 30 ? 0 : (noise[m] as number));
       for (const hold of [0, 60_000, 120_000]) {
@@ -442,14 +373,6 @@ describe('predictions hold their severity (the rule\u2019s severityHoldMs)', () 
 });
 
 describe('the analytics rules\u2019 severityHoldMs is validated at setup', () => {
-  const code = (f: () => unknown) => {
-    try {
-      f();
-    } catch (err) {
-      return [(err as { code?: string }).code, (err as Error).message];
-    }
-    return undefined;
-  };
   for (const rule of ['anomaly', 'disk_full_in', 'memory_leak'] as const) {
     it(`${rule}: ms from 0 to a day (60000 by default), else ERR_SYSVITALS_INVALID_RULE`, () => {
       expect(parseRules({})[rule].severityHoldMs).toBe(60_000);
