@@ -14,35 +14,10 @@
 // within TOLERANCE of the due minute, never cleared for an hour past the crossing.
 // (Its 5 s cadence, the symmetric jitter, the limit and the monitor's run: predict-stairs-ramps-limits.test.ts.)
 
-import { describe, expect, it } from 'vitest';
-import {
-  crossing,
-  engineEvents,
-  from,
-  HORIZON,
-  jittered,
-  type Long,
-  long,
-  MIN,
-  TOLERANCE,
-} from './stairs-ramps.js';
+import { describe } from 'vitest';
+import { itJitteredRamps, long, MIN } from './stairs-ramps.js';
 
 describe("predict: '3h' on a staircase whose steps take 8–20 minutes to land, readings jittered", () => {
   // A sample a minute here; at 5 s (four of these ramps) in predict-stairs-ramps-limits.test.ts.
-  const cadences: Array<[string, number, number, Long[]]> = [['a sample a minute', MIN, 0, long]];
-  for (const [cadence, everyMs, offsetMs, some] of cadences) {
-    for (const [name, steps, sign, start] of some) {
-      it(`${name}, ${cadence}: from the third step one alert, raised within ${TOLERANCE} min of the due minute, never cleared`, () => {
-        const used = jittered(from(steps, start, sign), sign);
-        const below = sign < 0;
-        const cross = crossing(used, below ? 45 : 95, below);
-        const third = crossing(used, start + sign * 15, below);
-        const events = engineEvents(used, cross + 60, below, everyMs, offsetMs);
-        const late = events.filter((e) => e.min >= third);
-        expect(late.map((e) => e.type)).toEqual(['raised']);
-        expect(Math.abs((late[0] as { min: number }).min - (cross - HORIZON))).toBeLessThanOrEqual(TOLERANCE);
-        expect(events.filter((e) => e.min < third).length % 2).toBe(0);
-      });
-    }
-  }
+  itJitteredRamps('a sample a minute', MIN, 0, long);
 });

@@ -8,12 +8,13 @@ import { windowShape } from '../../src/analytics/envelope.js';
 import {
   crossing,
   engineEvents,
+  expectFromThirdStep,
+  expectRaisedWhenDue,
   from,
   fromHour,
-  HORIZON,
+  itJitteredRamps,
   jitter,
   jittered,
-  type Long,
   long,
   MIN,
   monitorEvents,
@@ -26,24 +27,12 @@ import {
 describe("predict: '3h' on a staircase whose steps take 8–20 minutes to land, readings jittered", () => {
   // At 5 s, four of the ramps (a sample a minute, all of them: predict-stairs-ramps-jittered.test.ts).
   const at5s = new Set([0, 3, 12, 15]);
-  const cadences: Array<[string, number, number, Long[]]> = [
-    ['a sample every 5 s, 2.5 s past the minute', 5000, 2500, long.filter((_, i) => at5s.has(i))],
-  ];
-  for (const [cadence, everyMs, offsetMs, some] of cadences) {
-    for (const [name, steps, sign, start] of some) {
-      it(`${name}, ${cadence}: from the third step one alert, raised within ${TOLERANCE} min of the due minute, never cleared`, () => {
-        const used = jittered(from(steps, start, sign), sign);
-        const below = sign < 0;
-        const cross = crossing(used, below ? 45 : 95, below);
-        const third = crossing(used, start + sign * 15, below);
-        const events = engineEvents(used, cross + 60, below, everyMs, offsetMs);
-        const late = events.filter((e) => e.min >= third);
-        expect(late.map((e) => e.type)).toEqual(['raised']);
-        expect(Math.abs((late[0] as { min: number }).min - (cross - HORIZON))).toBeLessThanOrEqual(TOLERANCE);
-        expect(events.filter((e) => e.min < third).length % 2).toBe(0);
-      });
-    }
-  }
+  itJitteredRamps(
+    'a sample every 5 s, 2.5 s past the minute',
+    5000,
+    2500,
+    long.filter((_, i) => at5s.has(i)),
+  );
 
   // Symmetric jitter (outside review 15, F4): ±0.12 on every reading, 16- and 20-minute steps, both ways. Before,
   // each move was judged alone and a ramp broke into pieces: raised 5–53 min late, cleared and raised again.
@@ -59,11 +48,7 @@ describe("predict: '3h' on a staircase whose steps take 8–20 minutes to land, 
         // the readings without their jitter: a step lands on the level, which jittered readings cross at random
         const cross = crossing(steps, below ? 45 : 95, below);
         const third = crossing(steps, start + sign * 15, below);
-        const events = engineEvents(used, cross + 60, below, MIN, 0);
-        const late = events.filter((e) => e.min >= third);
-        expect(late.map((e) => e.type)).toEqual(['raised']);
-        expect(Math.abs((late[0] as { min: number }).min - (cross - HORIZON))).toBeLessThanOrEqual(TOLERANCE);
-        expect(events.filter((e) => e.min < third).length % 2).toBe(0);
+        expectFromThirdStep(engineEvents(used, cross + 60, below, MIN, 0), third, cross);
       });
     }
   }
@@ -97,9 +82,10 @@ describe("predict: '3h' on a staircase whose steps take 8–20 minutes to land, 
     const used = jittered(from(fromHour(20, 1), 0, 1), 1);
     const cross = crossing(used, 95, false);
     const third = crossing(used, 15, false);
-    const events = (await monitorEvents(used, cross + 60, false)).filter((e) => e.min >= third);
-    expect(events.map((e) => e.type)).toEqual(['raised']);
-    expect(Math.abs((events[0] as { min: number }).min - (cross - HORIZON))).toBeLessThanOrEqual(TOLERANCE);
+    expectRaisedWhenDue(
+      (await monitorEvents(used, cross + 60, false)).filter((e) => e.min >= third),
+      cross,
+    );
   });
 });
 

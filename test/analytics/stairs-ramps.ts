@@ -1,7 +1,9 @@
 // Test helper: the staircases with ramped steps of predict-stairs-ramps*.test.ts (one file each describe's share,
-// so that the CPU-bound cases run two files at a time), the oracle's crossings, and the runs through the analytics
-// and alert engine (engineEvents) or through a monitor (monitorEvents). Their cases and oracles: the test files.
+// so that the CPU-bound cases run two files at a time), the oracle's crossings, the runs through the analytics
+// and alert engine (engineEvents) or through a monitor (monitorEvents), the expectations the files share, and the
+// jittered long ramps' case (its oracle: predict-stairs-ramps-jittered.test.ts). The other cases: the test files.
 
+import { expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { metricRuleSource, parseMetricRules } from '../../src/alerts/metric-rules.js';
@@ -19,6 +21,8 @@ export const TOLERANCE = 2;
 const PREDICT = /predicted to|already at or/;
 
 export type Used = (m: number) => number;
+/** A predict alert's event: the minute (from the first reading), its type and the alert's id. */
+export type PredictEvent = { min: number; type: string; id: string };
 
 /** +5 an hour from 40 (or −5 from 100), each step written over `w` minutes from the hour (m may be fractional). */
 export const fromHour =
@@ -41,7 +45,7 @@ export function crossing(f: Used, level: number, below: boolean): number {
 /** The predict alert's events (minute, type, id) through a monitor sampled once a minute. */
 export async function monitorEvents(used: Used, minutes: number, below: boolean) {
   const clock = { t: T0, now: () => clock.t };
-  const events: Array<{ min: number; type: string; id: string }> = [];
+  const events: PredictEvent[] = [];
   const monitor = createMonitor({
     sampleIntervalMs: 0,
     clock,
@@ -73,7 +77,7 @@ export function engineEvents(used: Used, minutes: number, below: boolean, everyM
   const analytics = new Analytics({ ...parseRulesOff(off), predict: metricPredictRules(rules) });
   const clock = testClock();
   const start = clock.now();
-  const events: Array<{ min: number; type: string; id: string }> = [];
+  const events: PredictEvent[] = [];
   const alerts = new AlertSystem({
     clock,
     rules: parseRules(off),
@@ -92,6 +96,21 @@ export function engineEvents(used: Used, minutes: number, below: boolean, everyM
     clock.advance(everyMs);
   }
   return events;
+}
+
+/** One alert, raised within TOLERANCE minutes of its due minute (HORIZON before `cross`), never cleared. */
+export function expectRaisedWhenDue(events: readonly PredictEvent[], cross: number): void {
+  expect(events.map((e) => e.type)).toEqual(['raised']);
+  expect(Math.abs((events[0] as PredictEvent).min - (cross - HORIZON))).toBeLessThanOrEqual(TOLERANCE);
+}
+
+/** From minute `third` (the third step) expectRaisedWhenDue; before it, every alert raised was cleared. */
+export function expectFromThirdStep(events: readonly PredictEvent[], third: number, cross: number): void {
+  expectRaisedWhenDue(
+    events.filter((e) => e.min >= third),
+    cross,
+  );
+  expect(events.filter((e) => e.min < third).length % 2).toBe(0);
 }
 
 function parseRulesOff(off: Record<string, unknown>) {
@@ -161,5 +180,21 @@ for (const w of [8, 12, 16, 20]) {
       sign,
       start,
     ]);
+  }
+}
+
+/**
+ * The jittered long ramps `some` at a cadence (a sample every `everyMs` from `offsetMs` past minute 0), a test
+ * each: the readings jittered toward the level, from the third step one alert at its due minute, never cleared.
+ */
+export function itJitteredRamps(cadence: string, everyMs: number, offsetMs: number, some: readonly Long[]) {
+  for (const [name, steps, sign, start] of some) {
+    it(`${name}, ${cadence}: from the third step one alert, raised within ${TOLERANCE} min of the due minute, never cleared`, () => {
+      const used = jittered(from(steps, start, sign), sign);
+      const below = sign < 0;
+      const cross = crossing(used, below ? 45 : 95, below);
+      const third = crossing(used, start + sign * 15, below);
+      expectFromThirdStep(engineEvents(used, cross + 60, below, everyMs, offsetMs), third, cross);
+    });
   }
 }
