@@ -8,18 +8,10 @@
 // times and the README's delays (raised within 6 minutes, cleared within 5 of the return).
 
 import { describe, expect, it } from 'vitest';
-import { type Event, type Incident, learn, runAfter } from '../helpers/poisson-traffic.js';
+import { type Event, type Incident, runAfter } from '../helpers/poisson-traffic.js';
+import { AT, anHourOf, between, expectDeployTakenAsUsual, learnedTo9, of } from './anomaly-incident.js';
 
-/** The run starts at 09:00 of day 8: the incident at 10:00 is minute 60. */
-const AT = 60;
-const learned = learn(300, 7 * 1440 + 9 * 60);
-
-/** `incident` from minute `from` to `to` (exclusive), nothing else. */
-const between = (from: number, to: number, incident: Incident) => (m: number) =>
-  m >= from && m < to ? incident : {};
-
-const of = (events: Event[], series: string, type: Event['type']) =>
-  events.filter((e) => e.series === series && e.type === type);
+const learned = learnedTo9(300);
 
 /** An alert on `series` raised within 6 minutes of AT, cleared within 5 minutes of `end` and not before. */
 function heldUntilReturn(events: Event[], series: string, end: number): void {
@@ -36,19 +28,20 @@ function heldUntilReturn(events: Event[], series: string, end: number): void {
 }
 
 describe('an anomaly alert stays while the shift lasts (review 14, F2)', () => {
-  it('no request from 10:00 to 11:00: raised within 6 minutes, cleared only once traffic returns', () => {
-    const events = runAfter(learned, 150, between(AT, AT + 60, { rate: 0 }));
-    heldUntilReturn(events, 'request_rate', AT + 60);
-  });
-
-  it('30 % of requests failing from 10:00 to 11:00: cleared only once the failures stop', () => {
-    const events = runAfter(learned, 150, between(AT, AT + 60, { failing: 0.3 }));
-    heldUntilReturn(events, 'error_rate', AT + 60);
-  });
-
-  it('latency x4 from 10:00 to 11:00: cleared only once latency is back', () => {
-    const events = runAfter(learned, 150, between(AT, AT + 60, { latency: 4 }));
-    heldUntilReturn(events, 'latency_p95', AT + 60);
+  it.each([
+    [
+      'no request from 10:00 to 11:00: raised within 6 minutes, cleared only once traffic returns',
+      { rate: 0 },
+      'request_rate',
+    ],
+    [
+      '30 % of requests failing from 10:00 to 11:00: cleared only once the failures stop',
+      { failing: 0.3 },
+      'error_rate',
+    ],
+    ['latency x4 from 10:00 to 11:00: cleared only once latency is back', { latency: 4 }, 'latency_p95'],
+  ] as Array<[string, Incident, string]>)('%s', (_name, incident, series) => {
+    heldUntilReturn(anHourOf(learned, 150, incident, series).events, series, AT + 60);
   });
 
   it('a three-hour outage: cleared at the return (traffic back at 13:00 is above the 10:00 baseline), nothing raised for it', () => {
@@ -59,18 +52,6 @@ describe('an anomaly alert stays while the shift lasts (review 14, F2)', () => {
   });
 
   it('a deploy that quadruples latency for good: held 6 h, then cleared as the new usual level, and not raised again for a day', () => {
-    const events = runAfter(learned, AT + 360 + 1440, (m) => (m >= AT ? { latency: 4 } : {}));
-    const raised = of(events, 'latency_p95', 'raised');
-    expect(raised).toHaveLength(1);
-    expect((raised[0]?.minute as number) - AT).toBeLessThanOrEqual(6);
-    const cleared = of(events, 'latency_p95', 'cleared');
-    expect(cleared).toHaveLength(1);
-    // episodeMax 360 points after the onset (raised 3 minutes after it, the pending time).
-    expect(cleared[0]?.minute).toBeGreaterThanOrEqual(AT + 360);
-    expect((cleared[0]?.minute as number) - AT).toBeLessThanOrEqual(366);
-    expect(cleared[0]?.message).toBe(
-      'Anomaly on latency_p95: the level of the last 6 h is taken as its usual level (not a return: no longer alerted)',
-    );
-    expect(events.filter((e) => e.type === 'raised')).toHaveLength(1);
+    expectDeployTakenAsUsual(learned, 6);
   });
 });

@@ -7,59 +7,76 @@
 // incident's times and the delays README states for each traffic level, its limits included.
 
 import { describe, expect, it } from 'vitest';
+import type { HistoryPoint } from '../../src/history/point.js';
 import { createMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { anomalyAnalytics } from '../helpers/anomaly-minutes.js';
-import { type Event, type Incident, learn, MIN, runAfter } from '../helpers/poisson-traffic.js';
+import { type Event, type Incident, type Learned, learn, MIN, runAfter } from '../helpers/poisson-traffic.js';
+import {
+  AT,
+  anHourOf,
+  between,
+  expectAlerted,
+  expectDeployTakenAsUsual,
+  learnedTo9,
+  lifecycle,
+} from './anomaly-incident.js';
 
-/** The run starts at 09:00 of day 8: the incident at 10:00 is minute 60. */
-const AT = 60;
 /** The probe's low-traffic service: 30 a minute at the peak, about 20 at 10:00, 3 at 03:00. */
-const learned30 = learn(30, 7 * 1440 + 9 * 60);
+const learned30 = learnedTo9(30);
 
-const between = (from: number, to: number, incident: Incident) => (m: number) =>
-  m >= from && m < to ? incident : {};
-
-const of = (events: Event[], series: string, type: Event['type']) =>
-  events.filter((e) => e.series === series && e.type === type);
-
-/** The minutes after AT the alert on `series` was raised and after `end` it was cleared (undefined: never). */
-function lifecycle(events: Event[], series: string, end: number): { raised?: number; cleared?: number } {
-  const raised = of(events, series, 'raised')[0]?.minute;
-  const cleared = of(events, series, 'cleared')[0]?.minute;
-  return {
-    ...(raised !== undefined && { raised: raised - AT }),
-    ...(cleared !== undefined && { cleared: cleared - end }),
-  };
+/** The history points of the `minutes` minutes after `l`, `incident(m)` changing minute m. */
+function pointsAfter(l: Learned, minutes: number, incident: (m: number) => Incident): HistoryPoint[] {
+  const traffic = l.traffic.clone();
+  return Array.from({ length: minutes }, (_, m) => traffic.point(l.t + m * MIN, incident(m)));
 }
 
+/**
+ * An hour of incident from 10:00 after learned30, a test each: [name, incident, series, raised within (minutes after
+ * 10:00), cleared within (after 11:00), and whether it is the only alert raised].
+ */
+type Hour = [
+  name: string,
+  incident: Incident,
+  series: string,
+  raised: number,
+  cleared: number,
+  only?: boolean,
+];
+const itAlertsAnHour = (hours: Hour[]) =>
+  it.each(hours)('%s', (_name, incident, series, raised, cleared, only) => {
+    const hour = anHourOf(learned30, 150, incident, series);
+    expectAlerted(hour, raised, cleared);
+    if (only) expect(hour.events.filter((e) => e.type === 'raised')).toHaveLength(1);
+  });
+
 describe('anomalies at about 20 requests a minute (review 14, F4)', () => {
-  it('no request from 10:00 to 11:00: raised within 6 minutes, cleared within 5 of the return, nothing else', () => {
-    const events = runAfter(learned30, 150, between(AT, AT + 60, { rate: 0 }));
+  itAlertsAnHour([
     // Was never raised (request_rate peaked at 0.991).
-    const { raised, cleared } = lifecycle(events, 'request_rate', AT + 60);
-    expect(raised).toBeLessThanOrEqual(6);
-    expect(cleared).toBeGreaterThanOrEqual(0);
-    expect(cleared).toBeLessThanOrEqual(5);
-    expect(events.filter((e) => e.type === 'raised')).toHaveLength(1);
-  });
-
-  it('30 % of requests failing from 10:00 to 11:00: raised within 6 minutes, cleared within 5 of the end', () => {
-    const events = runAfter(learned30, 150, between(AT, AT + 60, { failing: 0.3 }));
+    [
+      'no request from 10:00 to 11:00: raised within 6 minutes, cleared within 5 of the return, nothing else',
+      { rate: 0 },
+      'request_rate',
+      6,
+      5,
+      true,
+    ],
     // Was never raised (0.995 at 10:35-10:37 only, so the 3-minute pending time never passed).
-    const { raised, cleared } = lifecycle(events, 'error_rate', AT + 60);
-    expect(raised).toBeLessThanOrEqual(6);
-    expect(cleared).toBeGreaterThanOrEqual(0);
-    expect(cleared).toBeLessThanOrEqual(5);
-  });
-
-  it('10 % of requests failing (2 of the 20 a minute) for an hour: raised within 15 minutes, cleared within 10 of the end', () => {
-    const events = runAfter(learned30, 150, between(AT, AT + 60, { failing: 0.1 }));
-    const { raised, cleared } = lifecycle(events, 'error_rate', AT + 60);
-    expect(raised).toBeLessThanOrEqual(15);
-    expect(cleared).toBeGreaterThanOrEqual(0);
-    expect(cleared).toBeLessThanOrEqual(10);
-  });
+    [
+      '30 % of requests failing from 10:00 to 11:00: raised within 6 minutes, cleared within 5 of the end',
+      { failing: 0.3 },
+      'error_rate',
+      6,
+      5,
+    ],
+    [
+      '10 % of requests failing (2 of the 20 a minute) for an hour: raised within 15 minutes, cleared within 10 of the end',
+      { failing: 0.1 },
+      'error_rate',
+      15,
+      10,
+    ],
+  ]);
 
   it('a normal day after the learned week raises nothing', () => {
     expect(runAfter(learned30, 1440, () => ({}))).toEqual([]);
@@ -72,24 +89,23 @@ describe('a latency step at about 20 requests a minute (the tail model)', () => 
   // first minute, then 0.5 (the episode's reference was that minute's extreme p95, and the next minutes'
   // read as a return to it), and was never raised. The tail model counts the requests over the usual p95
   // (exact binomial evidence from each minute's histogram): 17 of 20 over it, where 1 is usual.
-  const step = (factor: number) => between(AT, AT + 60, { latency: factor });
-
-  it('latency x4 from 10:00 to 11:00: raised within 4 minutes, cleared within 2 of the return, nothing else', () => {
-    const events = runAfter(learned30, 150, step(4));
-    const { raised, cleared } = lifecycle(events, 'latency_p95', AT + 60);
-    expect(raised).toBeLessThanOrEqual(4);
-    expect(cleared).toBeGreaterThanOrEqual(0);
-    expect(cleared).toBeLessThanOrEqual(2);
-    expect(events.filter((e) => e.type === 'raised')).toHaveLength(1);
-  });
-
-  it('latency x2 from 10:00 to 11:00: raised within 6 minutes, cleared within 5 of the return', () => {
-    const events = runAfter(learned30, 150, step(2));
-    const { raised, cleared } = lifecycle(events, 'latency_p95', AT + 60);
-    expect(raised).toBeLessThanOrEqual(6);
-    expect(cleared).toBeGreaterThanOrEqual(0);
-    expect(cleared).toBeLessThanOrEqual(5);
-  });
+  itAlertsAnHour([
+    [
+      'latency x4 from 10:00 to 11:00: raised within 4 minutes, cleared within 2 of the return, nothing else',
+      { latency: 4 },
+      'latency_p95',
+      4,
+      2,
+      true,
+    ],
+    [
+      'latency x2 from 10:00 to 11:00: raised within 6 minutes, cleared within 5 of the return',
+      { latency: 2 },
+      'latency_p95',
+      6,
+      5,
+    ],
+  ]);
 
   it('a normal week after the learned one raises nothing', () => {
     expect(runAfter(learned30, 7 * 1440, () => ({}))).toEqual([]);
@@ -97,18 +113,7 @@ describe('a latency step at about 20 requests a minute (the tail model)', () => 
 
   it('a deploy that quadruples latency for good: held 6 h, cleared as the new usual level, not raised again for a day', () => {
     // The tail model's excursion is accepted after episodeMax minutes: its threshold takes the recent p95.
-    const events = runAfter(learned30, AT + 360 + 1440, (m) => (m >= AT ? { latency: 4 } : {}));
-    const raised = of(events, 'latency_p95', 'raised');
-    expect(raised).toHaveLength(1);
-    expect((raised[0]?.minute as number) - AT).toBeLessThanOrEqual(4);
-    const cleared = of(events, 'latency_p95', 'cleared');
-    expect(cleared).toHaveLength(1);
-    expect(cleared[0]?.minute).toBeGreaterThanOrEqual(AT + 360);
-    expect((cleared[0]?.minute as number) - AT).toBeLessThanOrEqual(366);
-    expect(cleared[0]?.message).toBe(
-      'Anomaly on latency_p95: the level of the last 6 h is taken as its usual level (not a return: no longer alerted)',
-    );
-    expect(events.filter((e) => e.type === 'raised')).toHaveLength(1);
+    expectDeployTakenAsUsual(learned30, 4);
   });
 });
 
@@ -181,16 +186,12 @@ describe('a recurring nightly slow hour at a few requests a minute (outside revi
 
 describe('the count evidence is saved with the models', () => {
   it('restored 20 minutes into the outage, the next hour scores exactly as without the restart', () => {
-    const incident = between(AT, AT + 60, { rate: 0 });
     const reference = anomalyAnalytics();
     reference.importState(learned30.state);
-    const traffic = learned30.traffic.clone();
-    let t = learned30.t;
     let restored = anomalyAnalytics();
     const expected: Array<Record<string, number>> = [];
     const got: Array<Record<string, number>> = [];
-    for (let m = 0; m < AT + 80; m++, t += MIN) {
-      const point = traffic.point(t, incident(m));
+    for (const [m, point] of pointsAfter(learned30, AT + 80, between(AT, AT + 60, { rate: 0 })).entries()) {
       if (m === AT + 20) {
         restored = anomalyAnalytics();
         restored.importState(reference.exportState());
@@ -221,16 +222,14 @@ describe('a state saved before the tail model', () => {
     // The three slots the tail model added are 0 in the request and failure models.
     expect(saved.counts.request_rate.slice(17)).toEqual([0, 0, 0]);
     expect(saved.counts.error_rate.slice(17)).toEqual([0, 0, 0]);
-    const incident = between(AT, AT + 60, { rate: 0 });
+    const points = pointsAfter(learned30, AT + 80, between(AT, AT + 60, { rate: 0 }));
     const run = (state: string) => {
       const a = anomalyAnalytics();
       a.importState(state);
-      const traffic = learned30.traffic.clone();
-      const out: Array<[number | undefined, number | undefined]> = [];
-      for (let m = 0, t = learned30.t; m < AT + 80; m++, t += MIN) {
-        const s = a.scorePoint(traffic.point(t, incident(m)));
-        out.push([s.request_rate, s.error_rate]);
-      }
+      const out = points.map((point) => {
+        const s = a.scorePoint(point);
+        return [s.request_rate, s.error_rate];
+      });
       return { out, counts: JSON.parse(a.exportState()).counts };
     };
     const now = run(learned30.state);
@@ -244,66 +243,31 @@ describe('a state saved before the tail model', () => {
 
 describe('the traffic limits README states', () => {
   it('about 2 requests a minute at 10:00 (peak 3): an hour without requests is raised within 20 minutes, 30 % failing within 35', () => {
-    const learned3 = learn(3, 7 * 1440 + 9 * 60);
-    const outage = lifecycle(
-      runAfter(learned3, 150, between(AT, AT + 60, { rate: 0 })),
-      'request_rate',
-      AT + 60,
-    );
-    expect(outage.raised).toBeLessThanOrEqual(20);
-    expect(outage.cleared).toBeGreaterThanOrEqual(0);
-    const errors = lifecycle(
-      runAfter(learned3, 180, between(AT, AT + 60, { failing: 0.3 })),
-      'error_rate',
-      AT + 60,
-    );
-    expect(errors.raised).toBeLessThanOrEqual(35);
-    expect(errors.cleared).toBeGreaterThanOrEqual(0);
+    expectAlerted(anHourOf(learnedTo9(3), 150, { rate: 0 }, 'request_rate'), 20);
+    expectAlerted(anHourOf(learnedTo9(3), 180, { failing: 0.3 }, 'error_rate'), 35);
   });
 
   it('latency at about 2 requests a minute (peak 3): x4 for an hour raised within 15 minutes, x2 within 45', () => {
-    const learned3 = learn(3, 7 * 1440 + 9 * 60);
-    const x4 = lifecycle(
-      runAfter(learned3, 180, between(AT, AT + 60, { latency: 4 })),
-      'latency_p95',
-      AT + 60,
-    );
-    expect(x4.raised).toBeLessThanOrEqual(15);
-    expect(x4.cleared).toBeGreaterThanOrEqual(0);
-    const x2 = lifecycle(
-      runAfter(learned3, 180, between(AT, AT + 60, { latency: 2 })),
-      'latency_p95',
-      AT + 60,
-    );
-    expect(x2.raised).toBeLessThanOrEqual(45);
-    expect(x2.cleared).toBeGreaterThanOrEqual(0);
+    expectAlerted(anHourOf(learnedTo9(3), 180, { latency: 4 }, 'latency_p95'), 15);
+    expectAlerted(anHourOf(learnedTo9(3), 180, { latency: 2 }, 'latency_p95'), 45);
   });
 
   it('latency under 1 request a minute (peak 1): x4 for an hour raised within 40 minutes, x2 not detected', () => {
-    const learned1 = learn(1, 7 * 1440 + 9 * 60);
-    const x4 = lifecycle(
-      runAfter(learned1, 180, between(AT, AT + 60, { latency: 4 })),
-      'latency_p95',
-      AT + 60,
-    );
-    expect(x4.raised).toBeLessThanOrEqual(40);
-    expect(x4.cleared).toBeGreaterThanOrEqual(0);
-    expect(runAfter(learned1, 180, between(AT, AT + 60, { latency: 2 }))).toEqual([]);
+    expectAlerted(anHourOf(learnedTo9(1), 180, { latency: 4 }, 'latency_p95'), 40);
+    expect(anHourOf(learnedTo9(1), 180, { latency: 2 }, 'latency_p95').events).toEqual([]);
   });
 
   it('under 1 request a minute (peak 1): an hour without requests is not detected', () => {
-    const learned1 = learn(1, 7 * 1440 + 9 * 60);
-    const events = runAfter(learned1, 150, between(AT, AT + 60, { rate: 0 }));
-    expect(events).toEqual([]);
+    expect(anHourOf(learnedTo9(1), 150, { rate: 0 }, 'request_rate').events).toEqual([]);
   });
 });
 
 /**
  * The models learned above, saved where the monitor reads them at start-up, then 09:00 to 11:30 minute by
  * minute through the monitor's own request window and history point (its histogram included), with
- * `incident` from 10:00 to 11:00. Returns the anomaly alert events: [minute, type, series].
+ * `incident` from 10:00 to 11:00. Returns the anomaly alert events.
  */
-async function throughMonitor(incident: Incident): Promise<Array<[number, string, string]>> {
+async function throughMonitor(incident: Incident): Promise<Event[]> {
   const store = new MemoryStore();
   await store.saveState('anom', 'anomaly', learned30.state);
   let now = learned30.t;
@@ -321,10 +285,11 @@ async function throughMonitor(incident: Incident): Promise<Array<[number, string
       anomaly: { enabled: true, series: ['latency_p95', 'request_rate', 'error_rate'] },
     },
   });
-  const events: Array<[number, string, string]> = [];
+  const events: Event[] = [];
   let minute = 0;
   monitor.on('alert', (e) => {
-    if (e.alert.rule === 'anomaly') events.push([minute, e.type, e.alert.component]);
+    if (e.alert.rule === 'anomaly')
+      events.push({ minute, type: e.type, series: e.alert.component, message: e.alert.message });
   });
   const traffic = learned30.traffic.clone();
   try {
@@ -343,24 +308,30 @@ async function throughMonitor(incident: Incident): Promise<Array<[number, string
 }
 
 describe('through the monitor (recordRequest, flush, sample each minute)', () => {
-  it('no request from 10:00 to 11:00 at about 20 a minute: raised within 6 minutes, cleared within 5 of the return', async () => {
-    const events = await throughMonitor({ rate: 0 });
-    const raised = events.filter(([, type]) => type === 'raised');
-    expect(raised.map(([, , series]) => series)).toEqual(['request_rate']);
-    expect((raised[0]?.[0] as number) - AT).toBeLessThanOrEqual(6);
-    const cleared = events.find(([, type, series]) => type === 'cleared' && series === 'request_rate');
-    expect(cleared?.[0]).toBeGreaterThanOrEqual(AT + 60);
-    expect((cleared?.[0] as number) - (AT + 60)).toBeLessThanOrEqual(5);
-  }, 60_000);
-
-  it('latency x4 from 10:00 to 11:00 at about 20 a minute: raised within 4 minutes, cleared within 2 of the return', async () => {
+  // Each: [name, incident, the series alerted (no other), raised within (after 10:00), cleared within (after 11:00)].
+  it.each([
+    [
+      'no request from 10:00 to 11:00 at about 20 a minute: raised within 6 minutes, cleared within 5 of the return',
+      { rate: 0 },
+      'request_rate',
+      6,
+      5,
+    ],
     // The tail model reads the minute's histogram as the monitor's bucket point encodes it.
-    const events = await throughMonitor({ latency: 4 });
-    const raised = events.filter(([, type]) => type === 'raised');
-    expect(raised.map(([, , series]) => series)).toEqual(['latency_p95']);
-    expect((raised[0]?.[0] as number) - AT).toBeLessThanOrEqual(4);
-    const cleared = events.find(([, type, series]) => type === 'cleared' && series === 'latency_p95');
-    expect(cleared?.[0]).toBeGreaterThanOrEqual(AT + 60);
-    expect((cleared?.[0] as number) - (AT + 60)).toBeLessThanOrEqual(2);
-  }, 60_000);
+    [
+      'latency x4 from 10:00 to 11:00 at about 20 a minute: raised within 4 minutes, cleared within 2 of the return',
+      { latency: 4 },
+      'latency_p95',
+      4,
+      2,
+    ],
+  ] as Array<[string, Incident, string, number, number]>)(
+    '%s',
+    async (_name, incident, series, raised, cleared) => {
+      const events = await throughMonitor(incident);
+      expect(events.filter((e) => e.type === 'raised').map((e) => e.series)).toEqual([series]);
+      expectAlerted(lifecycle(events, series, AT + 60), raised, cleared);
+    },
+    60_000,
+  );
 });
