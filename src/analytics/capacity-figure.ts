@@ -9,6 +9,8 @@ export interface CapacityPoint {
   readonly memory_avg_percent: number | null;
   /** Requests in the step. */
   readonly requests: number;
+  /** Seconds of the step the history covers (`HistoryPoint.covered_seconds`); absent: the whole step. */
+  readonly covered_seconds?: number;
 }
 
 /** How far a capacity figure can be trusted, from the data behind it. */

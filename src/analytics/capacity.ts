@@ -56,8 +56,12 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   const last = pts.at(-1)?.t;
   const spanMs = first === undefined || last === undefined ? 0 : last + step - first;
   const cores = input.cores > 0 ? input.cores : 1;
-  const rate = (p: CapacityPoint) => p.requests / (step / 1000);
-  const coreSec = (p: CapacityPoint) => ((p.cpu_avg_percent ?? Number.NaN) / 100) * cores * (step / 1000);
+  // Over the seconds each step covers: a step recorded only in part (the first after a start, one around an
+  // outage) is not read as less traffic, nor as less CPU per request.
+  const seconds = (p: CapacityPoint) =>
+    typeof p.covered_seconds === 'number' && p.covered_seconds > 0 ? p.covered_seconds : step / 1000;
+  const rate = (p: CapacityPoint) => p.requests / seconds(p);
+  const coreSec = (p: CapacityPoint) => ((p.cpu_avg_percent ?? Number.NaN) / 100) * cores * seconds(p);
   const known = (v: number | null): v is number => v !== null && Number.isFinite(v);
 
   const requestTrend = dailyTrend(pts, step, (w) => mean(w.map(rate)));

@@ -92,10 +92,12 @@ export class BucketAggregator {
     this.series.add(s);
   }
 
+  /** `coveredMs`: how long the monitor recorded the bucket (HistoryPoint.covered_seconds); omitted when unknown. */
   close(
     bucketStartMs: number,
     requests?: RequestBucket,
     custom?: ReadonlyMap<string, CustomBucketEntry>,
+    coveredMs?: number,
   ): HistoryPoint {
     const h = requests?.histogram;
     // The request statistics' own summary when given (exact avg and max, percentiles capped at the max);
@@ -107,6 +109,7 @@ export class BucketAggregator {
       t: bucketStartMs,
       timestamp: new Date(bucketStartMs).toISOString(),
       samples: this.count,
+      ...(finite(coveredMs) && coveredMs > 0 ? { covered_seconds: round(coveredMs / 1000, 3) } : {}),
       // null, not 0, where every sample of the bucket failed: nothing was measured.
       cpu_avg_percent: this.cpu.nullable(),
       cpu_max_percent: this.cpuMax.value(),

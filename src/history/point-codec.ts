@@ -45,11 +45,15 @@ export function serializePoint(p: HistoryPoint): string {
   const failed = Math.min(aborted, Math.max(0, p.errors_aborted_failed ?? aborted));
   // ... then the workers missing from a cluster's minute (absent: complete).
   const missing = p.missing && p.missing.length > 0 ? p.missing : undefined;
-  if (p.anomaly || series || aborted || missing) fields.push(p.anomaly ?? null);
-  if (series || aborted || missing) fields.push(series ?? null);
-  if (aborted || missing) fields.push(aborted);
-  if (failed < aborted || missing) fields.push(failed);
-  if (missing) fields.push(missing);
+  // ... then the seconds the point covers (absent: unknown, as in points of earlier versions).
+  const covered = finite(p.covered_seconds) && p.covered_seconds > 0 ? p.covered_seconds : undefined;
+  const more = missing !== undefined || covered !== undefined;
+  if (p.anomaly || series || aborted || more) fields.push(p.anomaly ?? null);
+  if (series || aborted || more) fields.push(series ?? null);
+  if (aborted || more) fields.push(aborted);
+  if (failed < aborted || more) fields.push(failed);
+  if (more) fields.push(missing ?? null);
+  if (covered !== undefined) fields.push(covered);
   return JSON.stringify(fields);
 }
 
@@ -65,7 +69,7 @@ export function parsePoint(s: string): HistoryPoint | null {
     !Array.isArray(a) ||
     a[0] !== POINT_FORMAT ||
     a.length < POINT_FIELDS ||
-    a.length > POINT_FIELDS + 5 ||
+    a.length > POINT_FIELDS + 6 ||
     !finite(a[1])
   )
     return null;
@@ -75,6 +79,9 @@ export function parsePoint(s: string): HistoryPoint | null {
     t: a[1],
     timestamp: new Date(a[1]).toISOString(),
     samples: a[2],
+    ...(finite(a[POINT_FIELDS + 5]) && a[POINT_FIELDS + 5] > 0
+      ? { covered_seconds: a[POINT_FIELDS + 5] }
+      : {}),
     cpu_avg_percent: a[3],
     cpu_max_percent: a[4],
     memory_avg_percent: a[5],

@@ -27,6 +27,8 @@ const measured = (v: unknown): v is number => typeof v === 'number' && Number.is
 class HostMerge {
   weight = 0;
   wsMax = 0;
+  /** Seconds its points cover (an instance's buckets never overlap); NaN once a point did not say. */
+  covered = 0;
   readonly sums = new Float64Array(AVERAGED.length);
   readonly weights = new Float64Array(AVERAGED.length);
   readonly maxima: Array<number | null> = MAXIMA.map(() => null);
@@ -34,6 +36,7 @@ class HostMerge {
   add(p: HistoryPoint): void {
     const w = Number.isFinite(p.samples) ? Math.max(p.samples, 0) : 0;
     this.weight += w;
+    this.covered += measured(p.covered_seconds) && p.covered_seconds > 0 ? p.covered_seconds : Number.NaN;
     for (let i = 0; i < AVERAGED.length; i++) {
       const v = p[AVERAGED[i] as (typeof AVERAGED)[number]];
       if (!measured(v) || w === 0) continue;
@@ -51,22 +54,29 @@ class HostMerge {
 
 type HostFields = Pick<
   HistoryPoint,
-  'samples' | (typeof AVERAGED)[number] | (typeof MAXIMA)[number] | 'websocket_connections'
+  | 'samples'
+  | 'covered_seconds'
+  | (typeof AVERAGED)[number]
+  | (typeof MAXIMA)[number]
+  | 'websocket_connections'
 >;
 
 /**
  * Host fields from per-instance merges: each instance's weighted averages, then the plain mean across
  * the instances that measured the field (each instance counts once, whatever its sample rate); max of
  * maxima; null where no instance measured it; samples and WebSocket connections summed (connections
- * are a count across the fleet, like requests).
+ * are a count across the fleet, like requests); the seconds covered: the longest any instance covered (the
+ * union of their coverage when, as usual, the instances ran side by side), unknown if any instance's is.
  */
 function hostFields(parts: HostMerge[]): HostFields {
   const out: Record<string, number | null> = {};
   let samples = 0;
   let ws = 0;
+  let covered = 0;
   for (const h of parts) {
     samples += h.weight;
     ws += h.wsMax;
+    covered = Math.max(covered, h.covered);
   }
   for (let i = 0; i < AVERAGED.length; i++) {
     let sum = 0;
@@ -88,8 +98,9 @@ function hostFields(parts: HostMerge[]): HostFields {
     out[MAXIMA[i] as string] = max;
   }
   return {
-    ...(out as Omit<HostFields, 'samples' | 'websocket_connections'>),
+    ...(out as Omit<HostFields, 'samples' | 'covered_seconds' | 'websocket_connections'>),
     samples,
+    ...(covered > 0 ? { covered_seconds: round(covered, 3) } : {}),
     websocket_connections: ws,
   };
 }

@@ -12,6 +12,15 @@ export interface HistoryPoint {
   timestamp: string;
   /** Host samples taken in the bucket; the weight of the host averages when points are merged. */
   samples: number;
+  /**
+   * Seconds of the bucket the monitor was recording (up, and the bucket closed): the resolution for a full
+   * bucket, less for the first one after a start (from the start on) or the last before a close. In a merged
+   * step, the sum of its buckets' (an instance) and the longest of its instances' (the fleet view): gaps
+   * (the monitor down, minutes not yet closed) are not counted. Requests ÷ covered_seconds is the step's
+   * request rate; ÷ step_seconds reads low for a partly covered step. Absent when unknown (points of
+   * earlier versions, a bucket closed on a clock that stepped back): read the step as fully covered.
+   */
+  covered_seconds?: number;
   cpu_avg_percent: number | null;
   cpu_max_percent: number | null;
   memory_avg_percent: number | null;

@@ -30,7 +30,7 @@ function entries(series: Series): [string, readonly HistoryPoint[]][] {
  * Merged steps remembered between queries. A finished step's points no longer change, and decoding
  * their histograms is nearly all the cost of a query (the fleet 7d view decodes 336 × instances), so a
  * dashboard that polls pays only for the steps that changed. A step is reused only when the same
- * points (instance, t, samples, requests, histogram length, cpu) make it up.
+ * points (instance, t, samples, seconds covered, requests, histogram length, cpu) make it up.
  */
 export class StepCache {
   private readonly scopes = new Map<string, Map<number, { fp: string; view: HistoryPointView }>>();
@@ -51,7 +51,7 @@ export class StepCache {
 function fingerprint(bucket: [string, HistoryPoint][]): string {
   const parts = bucket.map(
     ([id, p]) =>
-      `${id}\u0001${p.t}\u0001${p.samples}\u0001${p.requests}\u0001${p.histogram.length}\u0001${p.cpu_avg_percent}`,
+      `${id}\u0001${p.t}\u0001${p.samples}\u0001${p.covered_seconds}\u0001${p.requests}\u0001${p.histogram.length}\u0001${p.cpu_avg_percent}`,
   );
   return parts.sort().join('\u0002');
 }

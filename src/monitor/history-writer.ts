@@ -53,6 +53,8 @@ export interface HistoryWriterParts {
 export class HistoryWriter {
   private readonly aggregator = new BucketAggregator();
   private bucketStart: number;
+  /** When the writer started recording: its first bucket covers only the time from here on. */
+  private readonly since: number;
   /** `t` of the last point written (-Infinity before the first). */
   private lastLabel = Number.NEGATIVE_INFINITY;
   private bucketTimer: NodeJS.Timeout | undefined;
@@ -69,7 +71,8 @@ export class HistoryWriter {
 
   constructor(private readonly m: HistoryWriterParts) {
     this.outage = new OutageLog(m.logger);
-    this.bucketStart = this.alignedBucketStart(m.clock.now());
+    this.since = m.clock.now();
+    this.bucketStart = this.alignedBucketStart(this.since);
   }
 
   /**
@@ -141,7 +144,10 @@ export class HistoryWriter {
     )
       return;
     this.lastLabel = label;
-    const point = this.aggregator.close(label, bucket, custom);
+    // The time the bucket recorded: from the later of its start and the writer's (a first bucket begins at
+    // the start of its minute, the monitor later), to now; unknown (left out) on a clock that did not advance.
+    const from = Math.max(start, this.since);
+    const point = this.aggregator.close(label, bucket, custom, now > from ? now - from : undefined);
     if (missing.length > 0) point.missing = missing;
     try {
       const scores = m.analytics.scorePoint(point);

@@ -94,6 +94,14 @@ describe('dashboard charts from history points', () => {
     expect(historyOf('process_memory', view())).toEqual([50, null, null]);
   });
 
+  it('plots the request rate over the seconds a step covers, or the whole step for points that do not say', () => {
+    const rate = (p: HistoryPointView, step: number) => chart('requests').series[0]?.history(p, step);
+    // 1 200 requests in a 5-minute step recorded for 2 minutes (red-team 18, F3): 10 req/s, not 4.
+    expect(rate(view({ requests: 1200, covered_seconds: 120 }), 300)).toBe(10);
+    expect(rate(view({ requests: 1200 }), 300)).toBe(4); // earlier versions' points: the whole step
+    expect(rate(view({ requests: 0, covered_seconds: 1800 }), 1800)).toBe(0);
+  });
+
   it('shades the charts of the default anomaly series', () => {
     expect(Object.fromEntries(CHARTS.filter((c) => c.anomaly).map((c) => [c.id, c.anomaly]))).toEqual({
       cpu: 'cpu',

@@ -11,6 +11,18 @@ function gauge(p: HistoryPointView, path: string, field: 'avg' | 'max' = 'avg'):
   return s?.kind === 'gauge' ? s[field] : null;
 }
 
+/**
+ * A count of a history step per second: over the seconds the step's data covers (`covered_seconds`: a step
+ * only partly recorded, such as the one holding now, the first after a start or one around an outage, is not
+ * diluted over the whole step), or over the whole step for points that do not say (earlier versions).
+ */
+export function coveredRate(count: number, p: HistoryPointView, stepSeconds: number): number | null {
+  const covered = p.covered_seconds;
+  const seconds =
+    typeof covered === 'number' && Number.isFinite(covered) && covered > 0 ? covered : stepSeconds;
+  return seconds > 0 ? count / seconds : null;
+}
+
 /** A point field that may be null (older points carry 0 for a minute without requests). */
 const orNull = (v: number | null | undefined): number | null => (typeof v === 'number' ? v : null);
 
@@ -56,7 +68,11 @@ export const CHARTS: ChartDef[] = [
     unit: 'rate',
     anomaly: 'request_rate',
     series: [
-      { label: 'Requests', live: (s) => s.requests.per_second, history: (p, step) => p.requests / step },
+      {
+        label: 'Requests',
+        live: (s) => s.requests.per_second,
+        history: (p, step) => coveredRate(p.requests, p, step),
+      },
     ],
   },
   {
