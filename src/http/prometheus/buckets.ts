@@ -2,16 +2,17 @@
 
 import type * as Hdr from 'hdr-histogram-js';
 import { decodeHistogram, encodeHistogram, hdrLibrary } from '../../latency/histogram.js';
-import { type CountsView, MAX_MICROS, slotHighest, slotOf } from '../../latency/latency-ring.js';
+import { type CountsView, MAX_MICROS, slotOf } from '../../latency/latency-ring.js';
 import type { PrometheusLatency } from './data.js';
 
 /**
- * Derives cumulative Prometheus buckets from an HDR histogram (microseconds). A recorded value
- * counts under `le` when its whole HDR slot is at or below the bound: the slot's highest equivalent
- * value, which is what the JSON percentiles report. So `p95_ms <= 1000` in `metrics/` exactly when at
- * least 95 % of the requests are under `le="1"`; a value within HDR's precision (under 1 %) above a
- * bound's slot start counts above it, as it does in the percentiles. Fills `out` (length buckets+1,
- * `+Inf` last) and returns the sum in seconds.
+ * Derives cumulative Prometheus buckets from an HDR histogram (microseconds). A recorded value counts
+ * under `le` when its HDR slot is at or below the slot the bound itself would be recorded in (bounds in
+ * whole µs, as boundToMicros): every value at or below the bound counts (recording is monotonic, so its slot
+ * is at or below the bound's), every value in a higher slot does not. The one ambiguity HDR's precision leaves
+ * is the bound's own slot: a value above the bound in it (at most 2⁻⁷ of the bound above it, e.g. 1000.001 to
+ * 1003.519 ms for le="1") counts under it. Fills `out` (length buckets+1, `+Inf` last) and returns the sum in
+ * seconds.
  */
 export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly number[], out: number[]): number {
   const n = boundsUs.length;
@@ -42,8 +43,8 @@ export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly numbe
     const count = js.getCountAtIndex(i);
     if (count !== 0) {
       const lowest = sub * width;
-      const highest = lowest + width - 1;
-      while (b < n && highest > (boundsUs[b] as number)) b++;
+      // The slot is at or below the bound's own slot exactly when it starts at or below the bound.
+      while (b < n && lowest > (boundsUs[b] as number)) b++;
       out[b] = (out[b] as number) + count;
       sumUs += count * (lowest + Math.floor(width / 2));
     }
@@ -61,9 +62,9 @@ function isCountsView(h: PrometheusLatency): h is CountsView {
   return (h as CountsView).counts !== undefined && typeof (h as CountsView).lo === 'number';
 }
 
-// Same placement as the HDR path (a slot counts under a bound when its highest value is at or below
-// it), by walking the counts once and cutting below the slot that holds each bound unless that slot ends
-// at the bound; the sum is the view's own, exact.
+// Same placement as the HDR path (a slot counts under a bound when it is at or below the bound's own slot),
+// by walking the counts once and cutting after the slot that holds each bound; the sum is the view's own, exact.
+// A bound above the one-hour ceiling holds the ceiling's slot, where longer values are counted (slots.ts).
 function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]): number {
   if (v.n <= 0) return 0;
   const n = boundsUs.length;
@@ -72,11 +73,7 @@ function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]):
   let i = Math.max(0, v.lo);
   for (let b = 0; b < n; b++) {
     const bound = boundsUs[b] as number;
-    let last = -1;
-    if (bound >= 1) {
-      const s = slotOf(Math.min(bound, MAX_MICROS));
-      last = Math.min(slotHighest(s) <= bound ? s : s - 1, v.hi);
-    }
+    const last = Math.min(slotOf(Math.min(Math.max(bound, 1), MAX_MICROS)), v.hi);
     for (; i <= last; i++) acc += counts[i] as number;
     out[b] = acc;
   }
@@ -86,9 +83,10 @@ function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]):
 }
 
 /**
- * A bound in seconds as the largest whole number of microseconds within it (values are recorded in
- * whole µs), robust to float error: 0.0005 * 1e6 is 499.99999999999994, and 500 µs must count under it.
+ * A bound in seconds as the microseconds it would be recorded as (a duration is recorded as its nearest
+ * whole µs, at least 1: slots.ts microsOf), robust to float error (0.0005 * 1e6 is 499.99999999999994: 500
+ * µs). Rounding as the values are rounded keeps every value at or below the bound at or below it in µs.
  */
 export function boundToMicros(seconds: number): number {
-  return Math.floor(seconds * 1e6 + 1e-6);
+  return Math.max(1, Math.round(seconds * 1e6));
 }
