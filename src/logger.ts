@@ -76,7 +76,7 @@ export class OutageLog {
 }
 
 /**
- * The text of a thrown value (its message, or the value as a string) with connection-string passwords redacted
+ * The text of a thrown value (its message, or the value as a string) with credentials redacted
  * (redactCredentials): what sysvitals stores, shows, sends and logs of an error (outside review 16, F5).
  */
 export function errorMessage(err: unknown): string {

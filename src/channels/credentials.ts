@@ -2,7 +2,10 @@
 // connection string it failed on (`connect ECONNREFUSED` for `postgres://app:<password>@db/app`, fetch's refusal of a
 // URL with credentials, a driver's `password=… host=…` DSN), and that text goes to metrics/, health/, alerts/, the
 // channels and the logs. redactCredentials replaces the password parts by `[redacted]` where the text is captured
-// (errorMessage, errorText), so every consumer gets the redacted text.
+// (errorMessage, errorText), so every consumer gets the redacted text. The credentials of HTTP requests
+// (headers, tokens, signed URLs) are redacted by credentials-http.ts.
+
+import { redactHttpCredentials } from './credentials-http.js';
 
 /** What stands for a password. */
 const REDACTED = '[redacted]';
@@ -11,12 +14,15 @@ const REDACTED = '[redacted]';
  * A URL's user info with a password: `scheme://user:password@`. The password runs to the last `@` before the host
  * (a `@` written unencoded in it is kept in the password), never across a space, `/`, `?` or `#`.
  */
-const URL_PASSWORD = /(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#]+)@/g;
+const URL_PASSWORD = /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#]+)@/g;
 
 /** A name that says password or secret: `password`, `PGPASSWORD`, `db_pass`, `pwd`, `client_secret`, `api_key`, `token`. */
 const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|access[_-]?key)`;
-/** A value: quoted (`'…'`, `"…"`, escapes kept) or up to a space, `;`, `&`, `,` or a quote. */
-const VALUE = String.raw`(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s;&,'"]+)`;
+/**
+ * A value: quoted (`'…'`, `"…"`, escapes kept; one left open runs to the end of the text, so that a failed search
+ * for its closing quote is never repeated from a later start) or up to a space, `;`, `&`, `,` or a quote.
+ */
+const VALUE = String.raw`(?:'(?:[^'\\]|\\[^])*'?|"(?:[^"\\]|\\[^])*"?|[^\s;&,'"]+)`;
 /** `password=…`, `Pwd = …`, `?user=u&password=…`, `Password=…;` (libpq, ODBC/ADO.NET, JDBC, query strings). */
 const PAIR = new RegExp(String.raw`(?<![\w.-])(${SECRET_NAME})(\s*=\s*)(${VALUE})`, 'gi');
 /** `"password":"…"`, `'secret': '…'` (a JSON or JS object in a message). */
@@ -35,11 +41,12 @@ function redactedValue(value: string): string {
  * (`postgres://app:[redacted]@db:5432/app`, `redis://:[redacted]@cache`, `amqp://guest:[redacted]@mq`; the user name
  * stays), and the value of each `name=value` or `"name":"value"` pair whose name ends in password, passwd,
  * passphrase, pass, pwd, secret, token, api_key or access_key in any letter case (`password=[redacted]`,
- * `Pwd=[redacted];`, `PGPASSWORD='[redacted]'`, `"client_secret":"[redacted]"`).
+ * `Pwd=[redacted];`, `PGPASSWORD='[redacted]'`, `"client_secret":"[redacted]"`); and first the credentials of HTTP
+ * requests (redactHttpCredentials: authorization and API-key headers, cookies, JWTs, prefixed tokens, signed-URL
+ * query parameters, webhook URL paths). Linear in the text's length.
  */
 export function redactCredentials(text: string): string {
-  if (!text.includes('@') && !text.includes('=') && !text.includes(':')) return text;
-  return text
+  return redactHttpCredentials(text)
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
     .replace(PAIR, (_, name: string, eq: string, value: string) => `${name}${eq}${redactedValue(value)}`)
     .replace(

@@ -5,7 +5,7 @@ import { redactCredentials } from '../channels/credentials.js';
 /** Longest error message kept for `last_failure` (the rest is cut). */
 export const MAX_ERROR_LENGTH = 200;
 
-/** The message of a thrown value, connection-string passwords redacted (redactCredentials), cut to MAX_ERROR_LENGTH. */
+/** The message of a thrown value, credentials redacted (redactCredentials), cut to MAX_ERROR_LENGTH. */
 export function errorText(error: unknown): string {
   let text: string;
   try {

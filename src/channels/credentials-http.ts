@@ -1,0 +1,129 @@
+// Credentials of HTTP clients in error texts (outside review 18, F7): an HTTP client's error names the request it
+// failed on, with its headers (`Authorization: Bearer …`, `x-api-key: …`, `cookie: …`, as a raw header, a JSON
+// field or Node's inspect of a headers object) or its signed URL (`?X-Amz-Signature=…`, Azure's `&sig=…`, Google's
+// `?key=…`, a Slack webhook's path), and a token can be named alone (a JWT, `ghp_…`, `sk_live_…`, `xoxb-…`).
+// redactHttpCredentials replaces the secret parts by `[redacted]`; redactCredentials (credentials.ts) calls it.
+//
+// Every pattern is linear in the text: it starts only where a name, a prefix or a literal host starts (a
+// lookbehind refuses the middle of a word), its repeated parts are told apart by their first character (no
+// nested quantifier can split a run two ways), and a failed attempt scans at most the run that follows its start.
+
+/** What stands for a secret. */
+const REDACTED = '[redacted]';
+
+/**
+ * Authentication schemes (IANA's HTTP Authentication Scheme Registry, RFC 7235 §5.1, plus GitHub's `token`, AWS's
+ * `AWS4-HMAC-SHA256` and the common `ApiKey`): the scheme stays readable, its credentials are redacted.
+ */
+const SCHEME =
+  '(?:basic|bearer|digest|dpop|hoba|mutual|negotiate|ntlm|oauth|privatetoken|scram-sha-1|scram-sha-256|vapid|token|apikey|aws4-hmac-sha256)';
+/** The space after a scheme, as written, URL-encoded or form-encoded. */
+const SCHEME_SPACE = String.raw`(?:[ \t]+|%20|\+)`;
+/** RFC 7230's token (an auth-param's name). */
+const TOKEN = String.raw`[\w!#$%*+.^|~-]+`;
+/**
+ * A quoted value (a JSON string, a JS string, an auth-param's quoted-string), escapes kept; one left open runs to the
+ * end of the line (so a failed search for its closing quote is never repeated from a later start).
+ */
+const QUOTED = String.raw`"(?:[^"\\\r\n]|\\[^\r\n])*"?|'(?:[^'\\\r\n]|\\[^\r\n])*'?`;
+/** An auth-param's value: a quoted-string or a token (`,` ends it). */
+const PARAM_VALUE = String.raw`(?:${QUOTED}|[^\s,"']+)`;
+/** RFC 7235's credentials after the scheme: a list of auth-params (Digest, AWS4) or a token68 (Basic, Bearer). */
+const CREDENTIALS = String.raw`(?:${TOKEN}[ \t]*=[ \t]*${PARAM_VALUE}(?:[ \t]*,[ \t]*${TOKEN}[ \t]*=[ \t]*${PARAM_VALUE})*|[^\s,;"'&]+)`;
+/** RFC 6265's cookie-pairs (`a=1; b=2`, names are RFC 7230 tokens) and a Set-Cookie's attributes (`; Path=/`). */
+const COOKIES = String.raw`${TOKEN}=[^\s;,"']*(?:;[ \t]*${TOKEN}(?:=[^\s;,"']*)?)*`;
+
+/**
+ * `Authorization: Bearer …`, `proxy-authorization=Basic …`, `"Authorization":"Digest …"`,
+ * `{ authorization: 'token …' }`: the name (quoted or not), `:` or `=`, then a quoted value or, unquoted, a
+ * scheme and its credentials, or one token (a value without a known scheme).
+ */
+const AUTHORIZATION = new RegExp(
+  String.raw`(?<![\w-])((["']?)(?:proxy-)?authorization\2[ \t]*[:=][ \t]*)(?:(${QUOTED})|(${SCHEME}${SCHEME_SPACE})?(${CREDENTIALS}))`,
+  'gi',
+);
+/** A quoted authorization value's scheme, kept readable. */
+const QUOTED_SCHEME = new RegExp(`^(["'])(${SCHEME}${SCHEME_SPACE})`, 'i');
+
+/** Header fields whose whole value is a secret: API keys and tokens. */
+const KEY_HEADER =
+  '(?:x-api-key|api-key|x-auth-token|x-access-token|x-goog-api-key|x-amz-security-token|ocp-apim-subscription-key|private-token)';
+/** `x-api-key: …`, `"x-api-key":"…"`, `{ 'api-key': '…' }`. */
+const KEY_FIELD = new RegExp(
+  String.raw`(?<![\w-])((["']?)${KEY_HEADER}\2[ \t]*[:=][ \t]*)(${QUOTED}|[^\s,;"'&]+)`,
+  'gi',
+);
+/** `cookie: sid=…; theme=…`, `Set-Cookie: sid=…; Path=/`, `"cookie":"sid=…"`. */
+const COOKIE_FIELD = new RegExp(
+  String.raw`(?<![\w-])((["']?)(?:set-cookie|cookie)\2[ \t]*[:=][ \t]*)(${QUOTED}|${COOKIES})`,
+  'gi',
+);
+
+/**
+ * A JWT (RFC 7519 on JWS/JWE compact serialisation, RFC 7515 §7.1): base64url parts joined by `.`, the first a
+ * JSON object (so it starts `eyJ`, `{"` encoded), three parts (the last empty for `alg: none`) or five (JWE).
+ */
+const JWT = /(?<![\w-])eyJ[\w-]+\.[\w-]+\.[\w-]*(?:\.[\w-]*\.[\w-]*)?/g;
+
+/**
+ * Tokens whose prefix says what they are: GitHub's (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` and 36 base62
+ * characters; `github_pat_` fine-grained), Stripe's secret and restricted keys and webhook secrets (`sk_live_`,
+ * `sk_test_`, `rk_live_`, `rk_test_`, `whsec_`), Slack's (`xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`, `xoxs-`, `xapp-`),
+ * npm's (`npm_`) and GitLab's personal access tokens (`glpat-`). An AWS access key id (`AKIA…`) is not a secret by
+ * itself and stays.
+ */
+const PREFIXED_TOKEN =
+  /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]+|whsec_[A-Za-z0-9+/=]+|xox[abprs]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|npm_[A-Za-z0-9]{20,}|glpat-[\w-]{20,})/g;
+
+/**
+ * Query parameters that carry a signature, a key or a session in a URL (after `?`, `&`, or an OAuth fragment's
+ * `#`): AWS SigV4's `X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`, Google Cloud Storage's
+ * `X-Goog-Signature`/`X-Goog-Credential`, Azure SAS's `sig`, `signature`, Google's `key`, Firebase's `auth`,
+ * OAuth's `code`, `access_token`, `refresh_token`, `id_token`, `client_secret`, and `session`, `jwt`. Only in a
+ * query: `code=200` or `key=value` in a sentence stays.
+ */
+const QUERY_PARAM =
+  /([?&#](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|sig|signature|key|auth|code|session|sessionid|session_id|jwt|access_token|refresh_token|id_token|client_secret)=)([^&#\s"'<>]+)/gi;
+
+/**
+ * Webhook URLs whose path is the secret: Slack's (`hooks.slack.com/services/T…/B…/…`, workflows, triggers; the path
+ * after the kind is redacted), Discord's (`discord.com/api/webhooks/<id>/<token>`, the id stays) and Microsoft
+ * Teams' (`….webhook.office.com/webhookb2/…`).
+ */
+const WEBHOOK_PATH =
+  /((?<![\w.-])hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/|(?<![\w.-])(?:[\w-]+\.)?discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d+\/|\.webhook\.office\.com\/webhookb2\/)([^\s?#"'<>]+)/gi;
+
+/** A quoted value as `"[redacted]"` (its quotes kept, an authorization scheme kept), else `[redacted]`. */
+function redactedQuoted(value: string, keepScheme: boolean): string {
+  const q = value[0];
+  if (q !== '"' && q !== "'") return REDACTED;
+  const close = value.length >= 2 && value.endsWith(q) ? q : '';
+  const scheme = keepScheme ? QUOTED_SCHEME.exec(value) : null;
+  return `${q}${scheme ? scheme[2] : ''}${REDACTED}${close}`;
+}
+
+/**
+ * `text` with the credentials of HTTP requests replaced by `[redacted]`: authorization header values (the scheme
+ * stays: `Authorization: Bearer [redacted]`), API-key headers and cookies, JWTs, prefixed tokens, signed-URL and
+ * OAuth query parameters and webhook URL paths (see the patterns above).
+ */
+export function redactHttpCredentials(text: string): string {
+  return text
+    .replace(
+      AUTHORIZATION,
+      (_, head: string, _q: string, quoted: string | undefined, scheme: string | undefined) =>
+        quoted !== undefined ? `${head}${redactedQuoted(quoted, true)}` : `${head}${scheme ?? ''}${REDACTED}`,
+    )
+    .replace(
+      KEY_FIELD,
+      (_, head: string, _q: string, value: string) => `${head}${redactedQuoted(value, false)}`,
+    )
+    .replace(
+      COOKIE_FIELD,
+      (_, head: string, _q: string, value: string) => `${head}${redactedQuoted(value, false)}`,
+    )
+    .replace(JWT, REDACTED)
+    .replace(PREFIXED_TOKEN, REDACTED)
+    .replace(QUERY_PARAM, (_, head: string) => `${head}${REDACTED}`)
+    .replace(WEBHOOK_PATH, (_, head: string) => `${head}${REDACTED}`);
+}
