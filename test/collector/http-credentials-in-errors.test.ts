@@ -178,9 +178,12 @@ describe('redactCredentials on adversarial text', () => {
     ['schemes', fill('Bearer ')],
     ['user info', fill('a://:@')],
     ['webhook hosts', fill('a-')],
-  ])('%s: 100 KB in under 2 s', (_, text) => {
-    const start = process.hrtime.bigint();
+  ])('%s: 100 KB in under 5 s of CPU', (_, text) => {
+    // CPU time, not wall (a loaded CI machine waits, it does not compute more): linear patterns take 2-70 ms, the
+    // backtracking URL-password pattern before took 9-12 s; the bound only has to tell the two apart.
+    const start = process.cpuUsage();
     redactCredentials(text);
-    expect(Number(process.hrtime.bigint() - start) / 1e6).toBeLessThan(2000);
+    const used = process.cpuUsage(start);
+    expect((used.user + used.system) / 1000).toBeLessThan(5000);
   });
 });
