@@ -22,11 +22,16 @@ const bin = (name: string) => join(root, 'node_modules/.bin', name);
 let work: string;
 let tarball: string;
 let project: string;
+/** npm's own account of the tarball (`npm pack --json`): its files and their sizes, as a user downloads them. */
+let packed: { size: number; unpackedSize: number; files: Array<{ path: string; size: number }> };
+/** Issue 18: the installed package (what `npm install sysvitals` writes to disk) is at most 1.5 MB. */
+const UNPACKED_LIMIT_BYTES = 1_500_000;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'sysvitals-pkg-'));
   await run('npm', ['run', 'build'], { cwd: root });
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: root });
+  packed = JSON.parse(stdout)[0];
   tarball = join(work, JSON.parse(stdout)[0].filename);
   project = join(work, 'project');
   await mkdir(project);
@@ -76,6 +81,42 @@ describe('packed tarball', () => {
     expect(files.sort()).toEqual(expect.arrayContaining(['dist', 'package.json', 'README.md']));
     expect(files).not.toContain('src');
     expect(files).not.toContain('test');
+    // The changelog (0.4 MB and growing) stays in the repository; README links to it there.
+    expect(files).not.toContain('CHANGELOG.md');
+  });
+
+  it('unpacks to at most 1.5 MB (issue 18)', () => {
+    // npm's own figure for the tarball installed above; it grew unnoticed from 1.21 MB to 2.23 MB in four days.
+    const largest = [...packed.files]
+      .sort((a, b) => b.size - a.size)
+      .slice(0, 6)
+      .map((f) => `${f.path} ${f.size}`);
+    expect(packed.unpackedSize, `largest files: ${largest.join(', ')}`).toBeLessThanOrEqual(
+      UNPACKED_LIMIT_BYTES,
+    );
+    // The figure is the sum of the files npm lists (so no file escapes the count).
+    expect(packed.unpackedSize).toBe(packed.files.reduce((sum, f) => sum + f.size, 0));
+  });
+
+  it("names sysvitals' own functions in a stack trace from the minified build", async () => {
+    // The shipped JavaScript is minified for whitespace and syntax only (tsup.config.ts): identifiers keep their
+    // names, so an error thrown inside the library still says where. A bad option throws from the options check.
+    await writeFile(
+      join(project, 'stack.cjs'),
+      `const { createMonitor } = require('sysvitals/express');
+try { createMonitor({ sampleIntervalMs: -5 }); } catch (err) { console.log(JSON.stringify({ code: err.code, stack: err.stack })); }
+`,
+    );
+    const { stdout } = await run('node', ['stack.cjs'], { cwd: project });
+    const { code, stack } = JSON.parse(stdout) as { code: string; stack: string };
+    expect(code).toBe('ERR_SYSVITALS_INVALID_OPTION');
+    const frames = stack
+      .split('\n')
+      .filter((l) => l.includes('node_modules/sysvitals/dist/'))
+      .map((l) => l.trim().replace(/ \(.*$/, ''));
+    expect(frames).toEqual(
+      expect.arrayContaining(['at invalidOption', 'at checkMonitorOptions', 'at Object.createMonitor']),
+    );
   });
 
   it('works from plain ESM', async () => {
