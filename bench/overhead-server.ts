@@ -106,6 +106,11 @@ async function express(): Promise<Server> {
     )) as typeof import('../src/adapters/express.js');
     const monitor = createMonitor({ adminToken: TOKEN, ...ablatedOptions() });
     if (!ablate.has('idle')) app.use(monitor.middleware());
+  } else if (variant === 'floor' || variant === 'floor-dc') {
+    // The floor of a timing middleware (bench/floor.ts, bench/lib/floor-middleware.ts).
+    app.use(
+      (await import('./lib/floor-middleware.js')).expressFloor(variant === 'floor' ? 'listener' : 'channel'),
+    );
   } else if (variant === 'express-prom-bundle') {
     const promBundle = local('express-prom-bundle');
     app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true }));
@@ -137,6 +142,11 @@ async function fastify(): Promise<Server> {
       adapterUrl('fastify')
     )) as typeof import('../src/adapters/fastify.js');
     createMonitor({ adminToken: TOKEN });
+  } else if (variant === 'floor' || variant === 'floor-dc') {
+    (await import('./lib/floor-middleware.js')).fastifyFloor(
+      app,
+      variant === 'floor' ? 'listener' : 'channel',
+    );
   } else if (variant === 'hook-clock') {
     // Diagnosis: an empty onRequest hook that reads the clock, and the end told by Node's finish channel (the
     // shape of sysvitals' path without its bookkeeping).
@@ -174,6 +184,10 @@ async function koa(): Promise<Server> {
     const monitor = createMonitor({ adminToken: TOKEN, ...ablatedOptions() });
     // monitor-idle (diagnosis): the monitor running, its middleware not installed (as SV_ABLATE=idle).
     if (variant === 'sysvitals' && !ablate.has('idle')) app.use(monitor.middleware());
+  } else if (variant === 'floor' || variant === 'floor-dc') {
+    app.use(
+      (await import('./lib/floor-middleware.js')).koaFloor(variant === 'floor' ? 'listener' : 'channel'),
+    );
   } else if (variant === 'hook') {
     // Diagnosis (issue 18): one empty middleware returning next()'s promise, what any Koa middleware costs.
     app.use((_ctx, next) => next());
