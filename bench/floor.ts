@@ -174,29 +174,38 @@ function windowLine(key: string, w: Window): string {
   return `round ${w.round} ${w.at} ${key.padEnd(28)} ${one(a, w.a)}, ${one(b, w.b)}: ${w.ratio.toFixed(3)}  load ${w.load.map((l) => l.toFixed(2)).join(' ')}`;
 }
 
+/** How long the last pair without sysvitals took (start to stop), to plan the next minute boundary's pair. */
+let plainPairMs = 30_000;
+
+/**
+ * Which pending pair to run next (waiting first when that is the plan): one with sysvitals when the next minute
+ * boundary is 10–25 s away (its warm-up then holds the first history flush without waiting long); otherwise one
+ * without, if it ends before that span closes (or the boundary is under 10 s away); else wait for the span.
+ */
+async function nextIndex(pending: { p: [string, string] }[]): Promise<number> {
+  const withSv = (x: { p: [string, string] }) => x.p.includes('sysvitals');
+  const sv = pending.findIndex(withSv);
+  const plain = pending.findIndex((x) => !withSv(x));
+  if (sv < 0) return 0;
+  const t = toBoundary();
+  if (t >= 10_000 && t <= 25_000) return sv;
+  if (plain >= 0 && (t < 10_000 || t - plainPairMs >= 10_000)) return plain;
+  await sleep(t > 25_000 ? t - 25_000 : t + 35_000);
+  return sv;
+}
+
 for (let round = 1; round <= rounds; round++) {
   // This round's pairs, rotated by round so that no pair always runs first.
   const all = frameworks.flatMap((f) => pairs.map((p) => ({ f, p })));
   const pending = all.map((_, i) => all[(i + round - 1) % all.length] as { f: string; p: [string, string] });
   while (pending.length > 0) {
-    const withSv = (x: { p: [string, string] }) => x.p.includes('sysvitals');
-    let i = 0;
-    if (!flags['no-align']) {
-      // A pair with sysvitals when the boundary is 10–25 s away; one without it otherwise; wait if only those with it remain.
-      const near = toBoundary() >= 10_000 && toBoundary() <= 25_000;
-      i = pending.findIndex((x) => withSv(x) === near);
-      if (i < 0) {
-        if (pending.every(withSv)) {
-          const d = toBoundary() - 25_000;
-          await sleep(d < -15_000 ? d + 60_000 : Math.max(0, d));
-        }
-        i = 0;
-      }
-    }
+    const i = flags['no-align'] ? 0 : await nextIndex(pending);
     const [{ f, p }] = pending.splice(i, 1) as [{ f: string; p: [string, string] }];
     const key = `${f} ${p.join(':')}`;
+    const began = Date.now();
     try {
       const w = await measure(f, p, round);
+      if (!p.includes('sysvitals')) plainPairMs = Date.now() - began;
       results.set(key, [...(results.get(key) ?? []), w]);
       console.log(windowLine(key, w));
     } catch (err) {
