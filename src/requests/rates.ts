@@ -2,6 +2,7 @@
 
 import { MIN_RATE_SPAN_MS, RATE_WINDOW_MS } from './request-figures.js';
 import { type RouteEntry, requestsBetween, type WindowAt } from './route-counters.js';
+import type { SecondRing } from './second-ring.js';
 
 /**
  * The window's first request sub-window: the first one the latency window covers. Latency is kept in
@@ -25,32 +26,44 @@ export function windowSpan(at: WindowAt, now: number): number {
 }
 
 /**
- * Requests a minute from the window's `count`: while the window still covers everything since start (a
- * process's first window) the count scaled from the window's length, as before it is full (the count since
- * start with the default 60 s); after that the count over the time the window covers (45–60 s by default),
- * scaled to 60 s.
+ * Requests a minute from the window's `count` over the time it covers, scaled to 60 s; while the window still
+ * covers everything since start (a process's first window), over at least 60 s: the count since start in the first
+ * minute, at any window length (a 2-minute window read half of it, dividing by its own length: red team 18, F8).
  */
 export function perMinute(at: WindowAt, count: number, now: number): number {
-  if (windowFrom(at) * at.subWindowMs <= at.startedAt) return (count * 60_000) / (at.slots * at.subWindowMs);
-  return (count * 60_000) / windowSpan(at, now);
+  const span = windowSpan(at, now);
+  const young = windowFrom(at) * at.subWindowMs <= at.startedAt;
+  return (count * 60_000) / (young ? Math.max(span, 60_000) : span);
 }
 
 /**
- * Average over the last complete sub-windows covering RATE_WINDOW_MS (the current one is partial); with a
- * single sub-window, or while recording is younger than those sub-windows, `windowCount` over the window's
- * covered time (`spanMs()`, since start), as routes/ computes its rates.
+ * Requests a second over the last 5 complete seconds (RATE_WINDOW_MS); while those began before recording did (the
+ * first 5 s), the average since start: the window's `windowCount` over its covered time (`spanMs()`) while it holds
+ * everything since start, else the seconds held in `seconds`. From the request sub-windows when they are whole
+ * divisions of a second (the default 1 s, 500 ms at 30 s), so figures absorbed from other processes count where they
+ * were put; else (2 s at 120 s) from `seconds`, the requests of each whole second (second-ring.ts), `local` being
+ * recorded here as they are.
  */
 export function perSecond(
   entries: Iterable<RouteEntry>,
   at: WindowAt,
   windowCount: number,
   spanMs: () => number,
+  seconds: SecondRing,
+  now: number,
 ): number {
-  const span = Math.min(Math.max(1, Math.round(RATE_WINDOW_MS / at.subWindowMs)), at.slots - 1);
-  if (at.slots === 1 || (at.sub - span) * at.subWindowMs < at.startedAt) {
-    return (windowCount * 1000) / spanMs();
+  const second = Math.floor(now / 1000);
+  const back = RATE_WINDOW_MS / 1000;
+  if ((second - back) * 1000 < at.startedAt) {
+    if (windowFrom(at) * at.subWindowMs <= at.startedAt) return (windowCount * 1000) / spanMs();
+    const n = seconds.between(Math.floor(at.startedAt / 1000), second) + seconds.current();
+    return (n * 1000) / Math.max(now - at.startedAt, MIN_RATE_SPAN_MS);
   }
-  let n = 0;
-  for (const e of entries) n += requestsBetween(e.counters, at.slots, at.sub - span, at.sub);
-  return (n * 1000) / (span * at.subWindowMs);
+  const per = 1000 / at.subWindowMs;
+  if (Number.isInteger(at.subWindowMs) && Number.isInteger(per) && (back + 1) * per <= at.slots) {
+    let n = 0;
+    for (const e of entries) n += requestsBetween(e.counters, at.slots, (second - back) * per, second * per);
+    return n / back;
+  }
+  return seconds.between(second - back, second) / back;
 }

@@ -51,20 +51,20 @@ import {
   type WindowAt,
 } from './route-counters.js';
 import { RouteTable } from './route-table.js';
+import { requestsOf, SecondRing } from './second-ring.js';
 import { SteadyClock } from './steady-clock.js';
 import { endpointWindowRows, routeRows, windowLatency, windowTotals } from './window-rows.js';
 
 /**
- * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and never awaits;
- * records and reads rotate the windows lazily from `clock.now()`. Without an injected clock that is the coarse
- * clock (src/latency/coarse-clock.ts): a cached time refreshed every 50 ms by one shared unref'd timer, since
- * Date.now() alone would cost a third of the recording budget; the timer sleeps while nothing reads the clock
- * (an idle process) and the first read after that is Date.now() itself.
+ * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and never awaits; records
+ * and reads rotate the windows lazily from `clock.now()`. Without an injected clock that is the coarse clock
+ * (src/latency/coarse-clock.ts): a cached time refreshed every 50 ms by one shared unref'd timer, since Date.now()
+ * alone would cost a third of the recording budget; the timer sleeps while nothing reads the clock (an idle
+ * process) and the first read after that is Date.now() itself.
  *
- * A request updates its route's counters, its route's latency ring and one server-wide cumulative counts array:
- * windowed server-wide latency is merged from the routes on read (every few seconds), while latency since start
- * (Prometheus, history buckets) is kept as it is recorded, so reading it is a hand-over rather than a merge of
- * every route's sub-windows. The history bucket is the difference of those totals between two takeBucket() calls.
+ * A request updates its route's counters and latency ring and the server-wide cumulative counts: windowed latency is
+ * merged from the routes on read, latency since start (Prometheus, history buckets) kept as recorded, the history
+ * bucket being the difference of those totals between two takeBucket() calls.
  */
 export class RequestStats {
   readonly config: RequestStatsConfig;
@@ -91,6 +91,7 @@ export class RequestStats {
   private droppedCount = 0;
   private closed = false;
   private readonly cumulative = new CumulativeCounts(); // every request's latency since start (record())
+  private readonly seconds = new SecondRing(this.cumulative); // requests per whole second (rates.ts)
   private readonly taken = new TakenTotals(); // cumulative latency and status totals at the last takeBucket()
   private readonly bucketMax = new Float64Array(1); // the largest µs since takeBucket(): a double from the start
   private readonly scratch = createView();
@@ -218,7 +219,7 @@ export class RequestStats {
     return requestGroups(this.config, {
       inFlightCounted,
       counts,
-      perSecond: perSecond(this.allEntries(), at, counts[0], () => this.windowSpanMs()),
+      perSecond: perSecond(this.allEntries(), at, counts[0], () => this.windowSpanMs(), this.seconds, this.time.current),
       perMinute: perMinute(at, counts[0], this.time.now()),
       total: this.total,
       latency,
@@ -244,11 +245,7 @@ export class RequestStats {
   cumulativeHistogram(): Histogram {
     return toHistogram(this.cumulative);
   }
-
-  /**
-   * cumulativeHistogram() as a counts view, without building an HDR histogram (Prometheus scrapes). O(1): the live
-   * cumulative counts, read-only to the caller, moving with every record(); read it synchronously (in one pass).
-   */
+  /** cumulativeHistogram() as the live counts view, no HDR histogram (Prometheus): O(1), read-only, read at once. */
   cumulativeCounts(): Readonly<CountsView> {
     return this.cumulative;
   }
@@ -283,8 +280,10 @@ export class RequestStats {
     const entry = this.routes.entryFor(method, route);
     absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span);
     if (window) this.horizon.bankLate(entry, span, this.lat, classes, extra); // late: error-horizon.ts
+    if (window) this.seconds.absorb(requestsOf(classes), span ? (span.to - span.from) / 1000 : 1);
     if (latency === null || !(latency.n > 0)) return;
     absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken, span);
+    this.seconds.skip(latency.n); // in the count since start (cumulative), not a request recorded here
     if (window && latency.max > (this.bucketMax[0] as number)) this.bucketMax[0] = latency.max;
   }
 
@@ -308,6 +307,7 @@ export class RequestStats {
     this.tick();
     if (!sameLengths(ms, this.windowLengths)) return;
     absorbWindowRows(this.routes.entryFor(method, route), this.at(), rows, latency);
+    for (const r of rows) this.seconds.absorbAt(requestsOf(r.slice(1)), r[0]! * ms[0]!, (r[0]! + 1) * ms[0]!);
   }
 
   /** An absorbed window covers the time since `since` too: rates divide by it (cluster-exchange.ts coveredSince). */
@@ -327,10 +327,7 @@ export class RequestStats {
 
   /** Requests recorded since start. */
   get total(): number {
-    const totals = serverTotals(this.allEntries(), this.slots);
-    let n = 0;
-    for (let c = 0; c < 5; c++) n += totals[c] as number;
-    return n;
+    return requestsOf(serverTotals(this.allEntries(), this.slots));
   }
 
   /** Calls ignored because of bad input, this process's worker threads' included (addDropped: cluster/thread.ts). */
@@ -345,7 +342,6 @@ export class RequestStats {
   get routeCount(): number {
     return this.routes.entries.length;
   }
-
   /** Bytes held in typed arrays (counters and histograms), for sizing. */
   get bytes(): number {
     let bytes = this.taken.bytes + this.cumulative.bytes;
@@ -362,8 +358,12 @@ export class RequestStats {
     this.turn(now);
   }
   private turn(now: number): void {
+    const second = Math.floor(now / 1000);
+    this.seconds.turn(second); // a new second ends the last one's requests (second-ring.ts): not a request's work
     const sub = Math.max(0, Math.floor(now / this.subWindowMs));
-    if (!Number.isFinite(sub) || (sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY)) return;
+    const held = sub <= this.sub && this.nextBoundary !== Number.NEGATIVE_INFINITY; // the first turn opens one
+    this.nextBoundary = Math.min((this.sub + 1) * this.subWindowMs, (second + 1) * 1000); // or a second's end
+    if (!Number.isFinite(sub) || held) return;
     const turned = Math.floor(sub / this.perLatencySlot) !== this.lat;
     const horizon = this.horizon; // read at every boundary, as onTurn below
     // Before anything is recorded in the new sub-window: what left the window is still whole (error-horizon.ts).
@@ -372,7 +372,7 @@ export class RequestStats {
     this.pos = sub % this.slots;
     this.lat = Math.floor(sub / this.perLatencySlot);
     this.latPos = this.lat % this.latencySlots;
-    this.nextBoundary = (sub + 1) * this.subWindowMs;
+    this.nextBoundary = Math.min((sub + 1) * this.subWindowMs, (second + 1) * 1000);
     const onTurn = this.onTurn; // read at every boundary, not only at a turn (see record())
     if (turned && onTurn !== null) onTurn(this.lat, this.windowLengths[1] as number);
   }

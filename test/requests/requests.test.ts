@@ -107,8 +107,14 @@ describe('RequestStats windows', () => {
   });
 
   it('scales per_minute to a window of another length', () => {
-    const { stats } = setup({ windowMs: 30_000, slots: 30, latencySlots: 3 });
+    const { clock, stats } = setup({ windowMs: 30_000, slots: 30, latencySlots: 3 });
     for (let i = 0; i < 45; i++) stats.record('GET', '/a', 200, 1);
+    // In the first minute the count since start, whatever the window's length (it read 90: red team 18, F8).
+    expect(stats.groups().requests.per_minute).toBe(45);
+    // Then the window (three 10 s sub-windows: 20–40 s at 40 s) over the time it covers, scaled to a minute.
+    clock.t = ALIGNED + 35_000;
+    for (let i = 0; i < 30; i++) stats.record('GET', '/a', 200, 1);
+    clock.t = ALIGNED + 40_000;
     expect(stats.groups().requests.per_minute).toBe(90);
   });
 

@@ -1,0 +1,91 @@
+// Requests per whole second over the last few seconds, for `per_second` when the request sub-windows are not whole
+// seconds (a `requestWindowMs` other than 60 s: 2 s sub-windows at 120 s, red team 18 F8). No work per request: the
+// count since start is read when the clock enters a new second (RequestStats.turn), and its difference from the
+// previous reading is the previous second's requests.
+
+/** Seconds held: the last 5 complete ones, the current one and the time since start in the first 5 s. */
+const SECONDS = 8;
+
+export class SecondRing {
+  /** `local`: the count since start it reads (RequestStats' cumulative latency: a value per request recorded). */
+  constructor(private readonly local: { readonly n: number }) {}
+
+  private readonly counts = new Float64Array(SECONDS);
+  private readonly stamps = new Float64Array(SECONDS).fill(Number.NaN);
+  /** The second the clock is in (epoch s), and the local count since start when it entered it. */
+  private second = Number.NEGATIVE_INFINITY;
+  private mark = 0;
+
+  /**
+   * The clock entered `second`: every request recorded since the previous turn was recorded in the previous second
+   * (a record in any second between would have turned it).
+   */
+  turn(second: number): void {
+    if (!Number.isFinite(second) || !(second > this.second)) return;
+    const local = this.local.n;
+    if (Number.isFinite(this.second)) this.add(this.second, local - this.mark);
+    this.second = second;
+    this.mark = local;
+  }
+
+  /** Requests counted in the local count that are not this process's own (absorbed latency): not its records. */
+  skip(n: number): void {
+    this.mark += n;
+  }
+
+  /** Adds `n` requests spread evenly over the `seconds` last seconds up to the current one, the remainder in the latest. */
+  absorb(n: number, seconds: number): void {
+    if (!(n > 0) || !Number.isFinite(this.second)) return;
+    const k = Math.min(SECONDS, Math.max(1, Math.ceil(seconds)));
+    for (let i = 0; i < k; i++) {
+      const share = Math.floor((n * (i + 1)) / k) - Math.floor((n * i) / k);
+      if (share > 0) this.add(this.second - k + 1 + i, share);
+    }
+  }
+
+  /** Adds `n` requests recorded elsewhere from `from` to `to` (epoch ms), spread evenly over those seconds. */
+  absorbAt(n: number, from: number, to: number): void {
+    if (!(n > 0)) return;
+    const first = Math.floor(from / 1000);
+    const last = Math.max(first, Math.floor((to - 1) / 1000));
+    const k = last - first + 1;
+    for (let i = 0; i < k; i++) {
+      const s = first + i;
+      const share = Math.floor((n * (i + 1)) / k) - Math.floor((n * i) / k);
+      if (share > 0 && s <= this.second && s > this.second - SECONDS) this.add(s, share);
+    }
+  }
+
+  /** Requests in the seconds `from` up to, not including, `to` (epoch s) that are still held. */
+  between(from: number, to: number): number {
+    let n = 0;
+    for (let i = 0; i < SECONDS; i++) {
+      const s = this.stamps[i] as number;
+      if (s >= from && s < to) n += this.counts[i] as number;
+    }
+    return n;
+  }
+
+  /** Requests in the current second so far: absorbed ones, and those recorded here since it began. */
+  current(): number {
+    return this.between(this.second, this.second + 1) + this.local.n - this.mark;
+  }
+
+  private add(second: number, n: number): void {
+    if (!(second > this.second - SECONDS)) return; // left the ring
+    const i = ((second % SECONDS) + SECONDS) % SECONDS;
+    if (this.stamps[i] !== second) {
+      if ((this.stamps[i] as number) > second) return; // left the ring
+      this.stamps[i] = second;
+      this.counts[i] = 0;
+    }
+    this.counts[i]! += n;
+  }
+}
+
+/** Requests (1xx … 5xx) among figures by status class. */
+export function requestsOf(classes: ArrayLike<number>): number {
+  let n = 0;
+  for (let c = 0; c < 5; c++) n += (classes[c] as number) || 0;
+  return n;
+}
