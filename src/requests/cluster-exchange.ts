@@ -16,6 +16,7 @@ import {
   STRIDE,
   type WindowAt,
 } from './route-counters.js';
+import type { SecondRing } from './second-ring.js';
 
 /**
  * The window as it stands, sub-window by sub-window. `rows`: [stamp, 1xx … 5xx, aborted, Apdex satisfied,
@@ -317,6 +318,29 @@ function spanRange(at: WindowAt, span: AbsorbSpan): { first: number; last: numbe
   }
   first = Math.max(first, at.sub - at.slots + 1, Math.floor(at.startedAt / at.subWindowMs));
   return { first: Math.min(first, last), last };
+}
+
+/**
+ * Request counts absorbed into the window (`classes`: by status class 1xx … 5xx), into the whole seconds `seconds` holds (per_second when the
+ * request sub-windows are not whole seconds, rates.ts) where absorbCounts puts them in the sub-windows: a part of a
+ * latency sub-window that has turned since over its own `from`…`to` within it (nowhere once it left the window); a
+ * frame of several intervals over as many seconds up to now; anything else in the current second.
+ */
+export function absorbSeconds(
+  seconds: SecondRing,
+  classes: ArrayLike<number>,
+  at: WindowAt,
+  span?: AbsorbSpan,
+): void {
+  const latencyMs = at.subWindowMs * (at.slots / at.latencySlots);
+  const lat = span === undefined ? at.lat : spanStamp(span, latencyMs, at.lat, at.latencySlots);
+  if (lat === null) return;
+  if (span === undefined || lat === at.lat) {
+    seconds.absorbRecent(classes, span ? span.to - span.from : 0, at.startedAt);
+  } else {
+    const from = Math.max(span.from, lat * latencyMs, at.startedAt);
+    seconds.absorb(classes, from, Math.min(span.to, (lat + 1) * latencyMs));
+  }
 }
 
 /**

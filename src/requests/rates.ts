@@ -38,7 +38,7 @@ export function perMinute(at: WindowAt, count: number, now: number): number {
 
 /**
  * Requests a second over the last 5 complete seconds (RATE_WINDOW_MS); while those began before recording did (the
- * first 5 s), the average since start: the window's `windowCount` over its covered time (`spanMs()`) while it holds
+ * first 5 s), the average since start: the window's `windowCount` over its covered time (windowSpan) while it holds
  * everything since start, else the seconds held in `seconds`. From the request sub-windows when they are whole
  * divisions of a second (the default 1 s, 500 ms at 30 s), so figures absorbed from other processes count where they
  * were put; else (2 s at 120 s) from `seconds`, the requests of each whole second (second-ring.ts), `local` being
@@ -48,14 +48,13 @@ export function perSecond(
   entries: Iterable<RouteEntry>,
   at: WindowAt,
   windowCount: number,
-  spanMs: () => number,
   seconds: SecondRing,
   now: number,
 ): number {
   const second = Math.floor(now / 1000);
   const back = RATE_WINDOW_MS / 1000;
   if ((second - back) * 1000 < at.startedAt) {
-    if (windowFrom(at) * at.subWindowMs <= at.startedAt) return (windowCount * 1000) / spanMs();
+    if (windowFrom(at) * at.subWindowMs <= at.startedAt) return (windowCount * 1000) / windowSpan(at, now);
     const n = seconds.between(Math.floor(at.startedAt / 1000), second) + seconds.current();
     return (n * 1000) / Math.max(now - at.startedAt, MIN_RATE_SPAN_MS);
   }

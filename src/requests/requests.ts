@@ -19,6 +19,7 @@ import {
   type AbsorbSpan,
   absorbCounts,
   absorbLatency,
+  absorbSeconds,
   absorbWindowRows,
   coveredSince,
   routeStatesOf,
@@ -219,7 +220,7 @@ export class RequestStats {
     return requestGroups(this.config, {
       inFlightCounted,
       counts,
-      perSecond: perSecond(this.allEntries(), at, counts[0], () => this.windowSpanMs(), this.seconds, this.time.current),
+      perSecond: perSecond(this.allEntries(), at, counts[0], this.seconds, this.time.current),
       perMinute: perMinute(at, counts[0], this.time.now()),
       total: this.total,
       latency,
@@ -280,7 +281,7 @@ export class RequestStats {
     const entry = this.routes.entryFor(method, route);
     absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span);
     if (window) this.horizon.bankLate(entry, span, this.lat, classes, extra); // late: error-horizon.ts
-    if (window) this.seconds.absorb(requestsOf(classes), span ? (span.to - span.from) / 1000 : 1);
+    if (window) absorbSeconds(this.seconds, classes, this.at(), span); // per_second's seconds
     if (latency === null || !(latency.n > 0)) return;
     absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken, span);
     this.seconds.skip(latency.n); // in the count since start (cumulative), not a request recorded here
@@ -307,7 +308,7 @@ export class RequestStats {
     this.tick();
     if (!sameLengths(ms, this.windowLengths)) return;
     absorbWindowRows(this.routes.entryFor(method, route), this.at(), rows, latency);
-    for (const r of rows) this.seconds.absorbAt(requestsOf(r.slice(1)), r[0]! * ms[0]!, (r[0]! + 1) * ms[0]!);
+    for (const r of rows) this.seconds.absorb(r.slice(1), r[0]! * ms[0]!, (r[0]! + 1) * ms[0]!);
   }
 
   /** An absorbed window covers the time since `since` too: rates divide by it (cluster-exchange.ts coveredSince). */
@@ -324,7 +325,6 @@ export class RequestStats {
   abortedTotals(): AbortedTotal[] {
     return abortedTotalsOf(this.allEntries(), this.slots);
   }
-
   /** Requests recorded since start. */
   get total(): number {
     return requestsOf(serverTotals(this.allEntries(), this.slots));

@@ -33,27 +33,31 @@ export class SecondRing {
     this.mark += n;
   }
 
-  /** Adds `n` requests spread evenly over the `seconds` last seconds up to the current one, the remainder in the latest. */
-  absorb(n: number, seconds: number): void {
-    if (!(n > 0) || !Number.isFinite(this.second)) return;
-    const k = Math.min(SECONDS, Math.max(1, Math.ceil(seconds)));
-    for (let i = 0; i < k; i++) {
-      const share = Math.floor((n * (i + 1)) / k) - Math.floor((n * i) / k);
-      if (share > 0) this.add(this.second - k + 1 + i, share);
+  /**
+   * Adds requests recorded elsewhere (src/cluster/), `classes` by status class 1xx … 5xx, from `from` to `to` (epoch
+   * ms), each class spread evenly over those seconds in whole requests, the remainder in the latest ones (as the
+   * request sub-windows take them: spreadCounts in cluster-exchange.ts); a second not come yet is the current one.
+   */
+  absorb(classes: ArrayLike<number>, from: number, to: number): void {
+    if (!(requestsOf(classes) > 0) || !Number.isFinite(this.second)) return;
+    const last = Number.isFinite(to) ? Math.min(Math.ceil(to / 1000) - 1, this.second) : this.second;
+    const first = Number.isFinite(from) ? Math.min(Math.floor(from / 1000), last) : last;
+    const k = last - first + 1;
+    // Only the seconds still held get a share (the ring holds SECONDS): a long span costs no more.
+    for (let i = Math.max(0, k - SECONDS); i < k; i++) {
+      let share = 0;
+      for (let c = 0; c < 5; c++) {
+        const n = (classes[c] as number) || 0;
+        share += Math.floor((n * (i + 1)) / k) - Math.floor((n * i) / k);
+      }
+      if (share > 0) this.add(first + i, share);
     }
   }
 
-  /** Adds `n` requests recorded elsewhere from `from` to `to` (epoch ms), spread evenly over those seconds. */
-  absorbAt(n: number, from: number, to: number): void {
-    if (!(n > 0)) return;
-    const first = Math.floor(from / 1000);
-    const last = Math.max(first, Math.floor((to - 1) / 1000));
-    const k = last - first + 1;
-    for (let i = 0; i < k; i++) {
-      const s = first + i;
-      const share = Math.floor((n * (i + 1)) / k) - Math.floor((n * i) / k);
-      if (share > 0 && s <= this.second && s > this.second - SECONDS) this.add(s, share);
-    }
+  /** absorb() over the last `ms` up to now, in whole seconds (at least the current one), not before `startedAt`. */
+  absorbRecent(classes: ArrayLike<number>, ms: number, startedAt: number): void {
+    const k = ms > 1000 ? Math.ceil(ms / 1000) : 1;
+    this.absorb(classes, Math.max((this.second - k + 1) * 1000, startedAt), (this.second + 1) * 1000);
   }
 
   /** Requests in the seconds `from` up to, not including, `to` (epoch s) that are still held. */

@@ -26,7 +26,8 @@ function exact(times: readonly number[], now: number, windowMs: number) {
   const windowStart = (Math.floor(now / quarter) - 3) * quarter;
   const from = Math.max(START, windowStart);
   const covered = Math.max(now - from, 1000);
-  const perMinute = (count(from, now + 1) * 60_000) / (windowStart <= START ? Math.max(covered, 60_000) : covered);
+  const perMinute =
+    (count(from, now + 1) * 60_000) / (windowStart <= START ? Math.max(covered, 60_000) : covered);
   return { perSecond, perMinute };
 }
 
@@ -88,6 +89,34 @@ describe('request rates at any request window', () => {
       const seconds = Math.min(720, Math.max(240, (3 * windowMs) / 1000));
       const misses = run(windowMs, seconds, seed);
       expect(misses.slice(0, 8), `${misses.length} wrong reads`).toEqual([]);
+    });
+  }
+});
+
+// A cluster aggregator (src/cluster/report.ts) absorbs its workers' counts with the span they were recorded in and
+// spreads them over the seconds of that span: per_second reads them there at any window, as the default 60 s
+// window's 1 s sub-windows do (the reference: README, Cluster mode, "spread evenly over the seconds it covers").
+describe('absorbed request counts', () => {
+  for (const windowMs of [10_000, 120_000, 300_000]) {
+    it(`read in per_second at a ${windowMs / 1000} s window as at 60 s`, () => {
+      const clock = { t: START, now: () => clock.t };
+      const reference = new RequestStats({ clock });
+      const stats = new RequestStats({ clock, windowMs });
+      const random = rng(windowMs);
+      const misses: string[] = [];
+      for (let s = 1; s < 200; s++) {
+        clock.t = START - 370 + s * 1000 + 1 + Math.floor(random() * 997);
+        if (clock.t % (windowMs / 60) === 0) clock.t++;
+        const span = { from: clock.t - 1000 * (1 + Math.floor(random() * 3)), to: clock.t };
+        const classes = [0, Math.floor(random() * 30), 0, Math.floor(random() * 3), Math.floor(random() * 3)];
+        if (s % 23 > 3)
+          for (const r of [reference, stats]) r.absorb('GET', '/a', classes, null, true, [], span);
+        for (const r of [reference, stats]) r.record('GET', '/b', 200, 5);
+        const want = reference.groups().requests.per_second;
+        const got = stats.groups().requests.per_second;
+        if (got !== want) misses.push(`t=${s}: ${got}, at 60 s ${want}`);
+      }
+      expect(misses.slice(0, 8), `${misses.length} differ`).toEqual([]);
     });
   }
 });
