@@ -1,4 +1,4 @@
-// Request rates: the time the request window covers now, and requests per second over its last complete sub-windows.
+// Request rates: the time the request window covers now, requests a minute over it, requests a second over the last whole seconds.
 
 import { MIN_RATE_SPAN_MS, RATE_WINDOW_MS } from './request-figures.js';
 import { type RouteEntry, requestsBetween, type WindowAt } from './route-counters.js';

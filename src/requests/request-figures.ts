@@ -3,7 +3,7 @@
 import type { Histogram, LatencySummary } from '../latency/histogram.js';
 import type { CountsView } from '../latency/latency-ring.js';
 
-/** `per_second` is the average over the last complete counter sub-windows spanning this long. */
+/** `per_second` is the average over the last complete seconds spanning this long (rates.ts perSecond). */
 export const RATE_WINDOW_MS = 5_000;
 /** Rates are never taken over less time than this (3 requests in the first 10 ms are not 300/s). */
 export const MIN_RATE_SPAN_MS = 1_000;

@@ -52,7 +52,7 @@ import {
   type WindowAt,
 } from './route-counters.js';
 import { RouteTable } from './route-table.js';
-import { requestsOf, SecondRing } from './second-ring.js';
+import { classRequests, SecondRing } from './second-ring.js';
 import { SteadyClock } from './steady-clock.js';
 import { endpointWindowRows, routeRows, windowLatency, windowTotals } from './window-rows.js';
 
@@ -327,7 +327,7 @@ export class RequestStats {
   }
   /** Requests recorded since start. */
   get total(): number {
-    return requestsOf(serverTotals(this.allEntries(), this.slots));
+    return classRequests(serverTotals(this.allEntries(), this.slots));
   }
 
   /** Calls ignored because of bad input, this process's worker threads' included (addDropped: cluster/thread.ts). */

@@ -39,7 +39,7 @@ export class SecondRing {
    * request sub-windows take them: spreadCounts in cluster-exchange.ts); a second not come yet is the current one.
    */
   absorb(classes: ArrayLike<number>, from: number, to: number): void {
-    if (!(requestsOf(classes) > 0) || !Number.isFinite(this.second)) return;
+    if (!(classRequests(classes) > 0) || !Number.isFinite(this.second)) return;
     const last = Number.isFinite(to) ? Math.min(Math.ceil(to / 1000) - 1, this.second) : this.second;
     const first = Number.isFinite(from) ? Math.min(Math.floor(from / 1000), last) : last;
     const k = last - first + 1;
@@ -88,7 +88,7 @@ export class SecondRing {
 }
 
 /** Requests (1xx … 5xx) among figures by status class. */
-export function requestsOf(classes: ArrayLike<number>): number {
+export function classRequests(classes: ArrayLike<number>): number {
   let n = 0;
   for (let c = 0; c < 5; c++) n += (classes[c] as number) || 0;
   return n;
