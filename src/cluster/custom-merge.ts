@@ -24,7 +24,8 @@ const SEP = '\u0000';
 interface KnownSeries {
   values: string[];
   counter: number;
-  hist: { counts: SparseCounts; min: number; le: number[] } | null;
+  /** lo/hi: the exact extremes (NaN once a delta came without them). */
+  hist: { counts: SparseCounts; min: number; lo: number; hi: number; le: number[] } | null;
 }
 
 const asSparse = (h: NonNullable<CustomSeries['histogram']>): SparseCounts => ({
@@ -35,6 +36,11 @@ const asSparse = (h: NonNullable<CustomSeries['histogram']>): SparseCounts => ({
   max: h.max,
   errors: 0,
 });
+
+/** Exact extremes to pass on, when known (finite, in order). */
+function extremes(lo: number | undefined, hi: number | undefined): { lo?: number; hi?: number } {
+  return lo !== undefined && hi !== undefined && lo <= hi && Number.isFinite(hi) ? { lo, hi } : {};
+}
 
 /** One worker's custom counter and histogram totals since start as an aggregator knows them. */
 export class KnownCustom {
@@ -72,9 +78,17 @@ export class KnownCustom {
         const s = this.series(m, x.values);
         if (x.counter !== undefined) s.counter += x.counter;
         if (x.histogram) {
-          s.hist ??= { counts: emptySparse(), min: Number.POSITIVE_INFINITY, le: [] };
+          s.hist ??= {
+            counts: emptySparse(),
+            min: Number.POSITIVE_INFINITY,
+            lo: Number.POSITIVE_INFINITY,
+            hi: Number.NEGATIVE_INFINITY,
+            le: [],
+          };
           addSparse(s.hist.counts, asSparse(x.histogram));
           s.hist.min = Math.min(s.hist.min, x.histogram.min);
+          s.hist.lo = Math.min(s.hist.lo, x.histogram.lo ?? Number.NaN);
+          s.hist.hi = Math.max(s.hist.hi, x.histogram.hi ?? Number.NaN);
           x.histogram.le.forEach((v, i) => {
             s.hist!.le[i] = (s.hist!.le[i] ?? 0) + v;
           });
@@ -103,16 +117,30 @@ export class KnownCustom {
           }
         }
         if (x.histogram) {
-          s.hist ??= { counts: emptySparse(), min: Number.POSITIVE_INFINITY, le: [] };
+          s.hist ??= {
+            counts: emptySparse(),
+            min: Number.POSITIVE_INFINITY,
+            lo: Number.POSITIVE_INFINITY,
+            hi: Number.NEGATIVE_INFINITY,
+            le: [],
+          };
           const diff = subtractSparse(asSparse(x.histogram), s.hist.counts);
           if (diff.n === 0) continue;
           addSparse(s.hist.counts, diff);
           s.hist.min = Math.min(s.hist.min, x.histogram.min);
+          s.hist.lo = Math.min(s.hist.lo, x.histogram.lo ?? Number.NaN);
+          s.hist.hi = Math.max(s.hist.hi, x.histogram.hi ?? Number.NaN);
           const le = x.histogram.le.map((v, i) => Math.max(0, v - (s.hist!.le[i] ?? 0)));
           s.hist.le = x.histogram.le.slice();
           series.push({
             values: x.values,
-            histogram: { ...diff, min: x.histogram.min, max: x.histogram.max, le },
+            histogram: {
+              ...diff,
+              min: x.histogram.min,
+              max: x.histogram.max,
+              ...extremes(x.histogram.lo, x.histogram.hi),
+              le,
+            },
           });
         }
       }
@@ -141,6 +169,7 @@ export class KnownCustom {
               sum: c.sum,
               max: c.max,
               min: s.hist.min,
+              ...extremes(s.hist.lo, s.hist.hi),
               le: s.hist.le.slice(),
             },
           });

@@ -21,7 +21,7 @@ export interface CustomWindow {
   series: Array<{ values: string[]; ageMs: number; slots: [HistogramDelta, HistogramDelta] }>;
 }
 
-/** A whole HDR histogram for the wire (thousandths by index, its exact extremes), no Prometheus buckets. */
+/** A whole HDR histogram for the wire (encoded values by index, its extremes), no Prometheus buckets. */
 function histogramWire(h: HistogramCounts, sum: number): HistWire {
   const x = h;
   const c: number[] = [];
@@ -38,7 +38,13 @@ function histogramWire(h: HistogramCounts, sum: number): HistWire {
   }
   const n = h.totalCount;
   const min = n > 0 && h.minNonZeroValue <= h.maxValue ? h.minNonZeroValue : null;
-  return { n, s: sum, m: min, x: n > 0 ? h.maxValue : 0, c: packRuns(c), b: [] };
+  const w: HistWire = { n, s: sum, m: min, x: n > 0 ? h.maxValue : 0, c: packRuns(c), b: [] };
+  const e = h as { lo?: number; hi?: number; extremesKnown?: boolean };
+  if (n > 0 && e.extremesKnown && e.lo !== undefined && e.hi !== undefined && e.lo <= e.hi) {
+    w.a = e.lo;
+    w.z = e.hi;
+  }
+  return w;
 }
 
 /** The windows of a registry's histograms (label sets with values in them only); undefined when none. */

@@ -12,11 +12,14 @@ type Values = string[];
 
 /** A histogram series' new values: HDR index counts run-length coded as CountsWire's `c`. */
 export interface HistWire {
-  /** Count, sum, exact min above 0 (null: none) and max (thousandths), index counts, bucket counts. */
+  /** Count, sum, min above 0 (null: none) and max (encoded: custom/precision.ts), index counts, bucket counts. */
   n: number;
   s: number;
   m: number | null;
   x: number;
+  /** The exact least and largest values, in the metric's unit (absent from senders that kept none). */
+  a?: number;
+  z?: number;
   /** Packed (packRuns), or the array form. */
   c: number[] | string;
   b: number[];
@@ -63,6 +66,8 @@ export interface CustomSeries {
     sum: number;
     min: number;
     max: number;
+    lo?: number;
+    hi?: number;
     le: number[];
   };
 }
@@ -79,7 +84,7 @@ export interface CustomDelta {
 
 const TYPES = { c: 'counter', g: 'gauge', h: 'histogram' } as const;
 const CODES = { counter: 'c', gauge: 'g', histogram: 'h' } as const;
-/** Beyond every HDR index a value below 2^53 thousandths takes. */
+/** Beyond every HDR index an encoded value below 2^53 takes. */
 const MAX_INDEX = 1 << 17;
 const SEP = '\u0000';
 
@@ -196,17 +201,21 @@ export class CustomReporter {
             ? h.minNonZeroValue
             : null
           : s.min;
-        out.push({
-          v,
-          h: {
-            n: h.totalCount - prev.n,
-            s: s.sum - prev.sum,
-            m: min === null || !Number.isFinite(min) ? null : min,
-            x: full ? h.maxValue : Math.max(0, s.max),
-            c: packRuns(c),
-            b,
-          },
-        });
+        const lo = full ? (h.extremesKnown ? h.lo : Number.NaN) : s.lo;
+        const hi = full ? (h.extremesKnown ? h.hi : Number.NaN) : s.hi;
+        const w: HistWire = {
+          n: h.totalCount - prev.n,
+          s: s.sum - prev.sum,
+          m: min === null || !Number.isFinite(min) ? null : min,
+          x: full ? h.maxValue : Math.max(0, s.max),
+          c: packRuns(c),
+          b,
+        };
+        if (lo <= hi && Number.isFinite(lo) && Number.isFinite(hi)) {
+          w.a = lo;
+          w.z = hi;
+        }
+        out.push({ v, h: w });
         prev.n = h.totalCount;
         prev.sum = s.sum;
       }
@@ -251,7 +260,7 @@ export function readHistogram(
     !w.b.every((x) => Number.isInteger(x) && x >= 0)
   )
     throw new Error('bad buckets');
-  return {
+  const out: NonNullable<CustomSeries['histogram']> = {
     slots,
     counts,
     n: total,
@@ -260,6 +269,12 @@ export function readHistogram(
     max: w.x,
     le: w.b.slice(),
   };
+  // Exact extremes: kept when well formed (finite, 0 ≤ a ≤ z), else read from the encoded ones.
+  if (finite(w.a) && finite(w.z) && w.a >= 0 && w.a <= w.z) {
+    out.lo = w.a;
+    out.hi = w.z;
+  }
+  return out;
 }
 
 /** Reads custom deltas from the wire; throws on anything malformed (the report is dropped whole). */
@@ -330,7 +345,12 @@ export function encodeCustom(deltas: readonly CustomDelta[]): CustomWire[] {
           at = slot + 1;
         }
         const m = Number.isFinite(h.min) ? h.min : null;
-        w.s.push({ v: s.values, h: { n: h.n, s: h.sum, m, x: h.max, c: packRuns(c), b: h.le.slice() } });
+        const hw: HistWire = { n: h.n, s: h.sum, m, x: h.max, c: packRuns(c), b: h.le.slice() };
+        if (h.lo !== undefined && h.hi !== undefined) {
+          hw.a = h.lo;
+          hw.z = h.hi;
+        }
+        w.s.push({ v: s.values, h: hw });
       }
     }
     return w;

@@ -6,10 +6,10 @@
 // Infinity, which JSON cannot carry and Prometheus would show as `+Inf` for ever): every series and their sum
 // stay finite (outside review 6, F12).
 
-import { round } from '../alerts/status.js';
 import { SteadyTime } from '../requests/steady-clock.js';
 import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
 import { checkMetricName, type MetricOptionsBase, type ParsedBase, parseBase } from './names.js';
+import { roundSig } from './precision.js';
 import type { CounterSnapshot } from './types.js';
 
 /** Options of `monitor.counter(name, options)`: help text, label names, label-set bound. */
@@ -130,7 +130,7 @@ export class Counter {
       // A label set created during the interval since has no rate yet; it was 0 over the last one.
       const r = rateOf(c);
       rate += r ?? 0;
-      return { labels: { ...labels }, value: c.total, rate_per_second: r === null ? null : round(r, 3) };
+      return { labels: { ...labels }, value: c.total, rate_per_second: r === null ? null : roundSig(r) };
     });
     return {
       type: 'counter',
@@ -138,7 +138,8 @@ export class Counter {
       labels: [...this.config.labels],
       // The sum the increments kept finite (summing the series again, in another order, could round past it).
       value: this.sum.total,
-      rate_per_second: this.timed || open ? round(rate, 3) : null,
+      // Relative precision (6 significant digits): 0.00028/s is not 0 (outside review 18, F5).
+      rate_per_second: this.timed || open ? roundSig(rate) : null,
       series,
     };
   }

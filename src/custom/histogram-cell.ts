@@ -6,12 +6,10 @@
 import type * as hdr from 'hdr-histogram-js';
 import { hdrLibrary } from '../latency/histogram.js';
 import { type HistogramDelta, recordDelta } from './histogram-delta.js';
+import { encodeValue } from './precision.js';
 import { hdrSlot, SlotCounts, stageSlot } from './slot-counts.js';
 
 export { stageSlot } from './slot-counts.js';
-
-/** Values are kept in thousandths: 0.001 is the smallest step told apart. */
-export const HISTOGRAM_SCALE = 1000;
 
 const BUILD: hdr.BuildRequest = {
   bitBucketSize: 32,
@@ -46,9 +44,11 @@ export class HistogramCell {
   totalSum = 0;
   bucket = new SlotCounts();
   bucketSum = 0;
-  /** Exact extremes (thousandths) of what was drained since the last cluster take (takeExtremes). */
+  /** Extremes (encoded, and exact: takeLo/takeHi) of what was drained since the last cluster take (takeStates). */
   takeMin = Number.POSITIVE_INFINITY;
   takeMax = -1;
+  takeLo = Number.POSITIVE_INFINITY;
+  takeHi = Number.NEGATIVE_INFINITY;
 
   dropped = 0; // values ignored (NaN, negative, infinite, too large)
 
@@ -62,13 +62,13 @@ export class HistogramCell {
       this.dropped++;
       return;
     }
-    // Above 2^53 thousandths (~9.007e12) HDR cannot count a value (the sum would keep it): ignored, like NaN.
-    const x = Math.round(v * HISTOGRAM_SCALE);
+    // Encoded above 2^53 (a value above 2^60, ~1.15e18) HDR cannot count it (the sum would keep it): ignored, like NaN.
+    const x = encodeValue(v);
     if (!(v >= 0) || v === Number.POSITIVE_INFINITY || x > Number.MAX_SAFE_INTEGER) {
       this.dropped++;
       return;
     }
-    this.recent.increment(x < STAGE_LIMIT ? stageSlot(x) : hdrSlot(x), x);
+    this.recent.increment(x < STAGE_LIMIT ? stageSlot(x) : hdrSlot(x), x, v);
     this.recentSum += v;
     const b = this.bounds;
     const n = b.length;
@@ -103,6 +103,8 @@ export class HistogramCell {
     if (r.totalCount === 0) return;
     if (r.maxValue > this.takeMax) this.takeMax = r.maxValue;
     if (r.minNonZeroValue < this.takeMin) this.takeMin = r.minNonZeroValue;
+    if (r.lo < this.takeLo) this.takeLo = r.lo;
+    if (r.hi > this.takeHi) this.takeHi = r.hi;
     this.current.add(r);
     this.total.add(r);
     this.bucket.add(r);
@@ -135,5 +137,9 @@ export class HistogramCell {
     this.bucketSum += d.sum;
     if (d.max > this.takeMax) this.takeMax = d.max;
     if (Number.isFinite(d.min) && d.min > 0 && d.min < this.takeMin) this.takeMin = d.min;
+    if (d.slots.length > 0 && typeof d.lo === 'number' && typeof d.hi === 'number') {
+      if (d.lo < this.takeLo) this.takeLo = d.lo;
+      if (d.hi > this.takeHi) this.takeHi = d.hi;
+    }
   }
 }

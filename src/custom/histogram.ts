@@ -1,12 +1,11 @@
-// A custom histogram: values counted by HDR slot (3 significant digits, 0.001 resolution; pages of slots
+// A custom histogram: values counted by HDR slot (of their square roots: precision.ts, within 0.1 %; pages of slots
 // allocated as values land: slot-counts.ts), percentiles read from HDR (never averaged) over a sliding window,
 // since-start totals for Prometheus, and one histogram per history bucket. observe() is O(1) and never throws; a value that is not a number (a
 // string, a bigint), negative or non-finite is ignored (counted in `dropped`).
 
 import type * as hdr from 'hdr-histogram-js';
-import { round } from '../alerts/status.js';
 import { SteadyTime } from '../requests/steady-clock.js';
-import { createCustomHistogram, HISTOGRAM_SCALE, HistogramCell } from './histogram-cell.js';
+import { createCustomHistogram, HistogramCell } from './histogram-cell.js';
 import { type HistogramCounts, type HistogramDelta, recordDelta } from './histogram-delta.js';
 import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
 import {
@@ -16,10 +15,11 @@ import {
   type ParsedBase,
   parseBase,
 } from './names.js';
-import { SlotCounts } from './slot-counts.js';
+import { decodeValue, roundSig } from './precision.js';
+import { hdrSlot, SlotCounts, slotLowest } from './slot-counts.js';
 import type { HistogramFigures, HistogramSnapshot } from './types.js';
 
-export { createCustomHistogram, HISTOGRAM_SCALE, stageSlot } from './histogram-cell.js';
+export { createCustomHistogram, stageSlot } from './histogram-cell.js';
 
 /** Options of `monitor.histogram(name, options)`: `buckets` plus the common metric options. */
 export interface HistogramOptions extends MetricOptionsBase {
@@ -33,7 +33,7 @@ export const DEFAULT_CUSTOM_BUCKETS: readonly number[] = Object.freeze([
 ]);
 /** A histogram bound to one label set (from `histogram.labels({...})`). */
 export interface BoundHistogram {
-  /** Records one value (in the metric's unit; 0.001 is the smallest step told apart). */
+  /** Records one value (in the metric's unit; figures within 0.1 % of it, whatever its magnitude). */
   observe(value: number): void;
 }
 
@@ -43,6 +43,29 @@ export interface PercentileSource {
   readonly maxValue: number;
   readonly minNonZeroValue: number;
   getValueAtPercentile(p: number): number;
+  /** SlotCounts' exact extremes (in the metric's unit) and whether they cover every count. */
+  readonly lo?: number;
+  readonly hi?: number;
+  readonly extremesKnown?: boolean;
+}
+
+/** Exact least and largest values, in the metric's unit. */
+export interface Extremes {
+  lo: number;
+  hi: number;
+}
+
+/** The exact extremes of `h` (its own, or `given`), else those its encoded ones stand for. */
+function extremesOf(h: PercentileSource, given: Extremes | undefined): Extremes {
+  if (given && given.lo <= given.hi) return given;
+  if (h.extremesKnown && h.lo !== undefined && h.hi !== undefined && h.lo <= h.hi)
+    return { lo: h.lo, hi: h.hi };
+  const max = h.maxValue;
+  const hasZero = h.getValueAtPercentile(0) === 0;
+  return {
+    lo: hasZero || h.minNonZeroValue > max ? 0 : decodeValue(h.minNonZeroValue),
+    hi: decodeValue(max),
+  };
 }
 
 export function figuresOf(
@@ -50,18 +73,14 @@ export function figuresOf(
   sum: number,
   countTotal: number,
   sumTotal: number,
+  extremes?: Extremes,
 ): HistogramFigures {
   const n = h.totalCount;
-  const v = (x: number) => x / HISTOGRAM_SCALE;
-  // A percentile is its slot's highest equivalent value, which can lie above every value recorded:
-  // capped at the (exact) max so that no figure is outside [min, max]. A recorded 0 is the min.
-  const max = h.maxValue;
-  const at = (p: number) => v(Math.min(h.getValueAtPercentile(p), max));
   // No value in the window: no reading, not 0 (as every other figure of nothing measured: outside review 11, F7).
   if (n === 0) {
     return {
       count: 0,
-      sum: round(sum, 6),
+      sum: roundSig(sum, 12),
       avg: null,
       min: null,
       max: null,
@@ -70,22 +89,29 @@ export function figuresOf(
       p95: null,
       p99: null,
       count_total: countTotal,
-      sum_total: round(sumTotal, 6),
+      sum_total: roundSig(sumTotal, 12),
     };
   }
-  const hasZero = h.getValueAtPercentile(0) === 0;
+  const { lo, hi } = extremesOf(h, extremes);
+  // A percentile is read at its slot's middle (within 0.0978 % of every value the slot holds), to 6 significant
+  // digits, then held inside the exact [min, max]: no figure lies outside the values recorded.
+  const at = (p: number) => {
+    const top = h.getValueAtPercentile(p);
+    const mid = (slotLowest(hdrSlot(top)) + top) / 2;
+    return Math.min(hi, Math.max(lo, roundSig(decodeValue(mid))));
+  };
   return {
     count: n,
-    sum: round(sum, 6),
-    avg: round(sum / n, 6),
-    min: hasZero ? 0 : v(h.minNonZeroValue <= max ? h.minNonZeroValue : 0),
-    max: v(max),
+    sum: roundSig(sum, 12),
+    avg: Math.min(hi, Math.max(lo, roundSig(sum / n))),
+    min: lo,
+    max: hi,
     p50: at(50),
     p90: at(90),
     p95: at(95),
     p99: at(99),
     count_total: countTotal,
-    sum_total: round(sumTotal, 6),
+    sum_total: roundSig(sumTotal, 12),
   };
 }
 
@@ -129,7 +155,7 @@ export class CustomHistogram {
   }
 
   /**
-   * Values ignored since start: not a number, NaN, negative, infinite, or beyond 2^53 thousandths, and calls
+   * Values ignored since start: not a number, NaN, negative, infinite, or beyond ~1.15e18 (2^60), and calls
    * whose label values threw when read (`dropped_observations`).
    */
   get dropped(): number {
@@ -182,18 +208,27 @@ export class CustomHistogram {
   }
 
   /** The values recorded since the previous call, merged over label sets (one history bucket). */
-  takeBucket(now: number): { histogram: hdr.Histogram; sum: number } {
+  takeBucket(now: number): { histogram: hdr.Histogram; sum: number; lo: number; hi: number } {
     const steady = this.time.view(now);
     const out = createCustomHistogram();
     let sum = 0;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    let known = true;
     for (const { value: c } of this.sets.slots) {
       c.drain(steady, this.windowMs, this.aligned);
       c.bucket.addTo(out);
+      if (c.bucket.totalCount > 0) {
+        known &&= c.bucket.extremesKnown;
+        lo = Math.min(lo, c.bucket.lo);
+        hi = Math.max(hi, c.bucket.hi);
+      }
       sum += c.bucketSum;
       c.bucket.reset();
       c.bucketSum = 0;
     }
-    return { histogram: out, sum };
+    // Extremes not known for every count: none (the encoded ones are read instead).
+    return known ? { histogram: out, sum, lo, hi } : { histogram: out, sum, lo: Number.NaN, hi: Number.NaN };
   }
 
   /**
@@ -208,6 +243,8 @@ export class CustomHistogram {
     buckets: Float64Array;
     min: number;
     max: number;
+    lo: number;
+    hi: number;
   }[] {
     const steady = this.time.view(now);
     return this.sets.slots.map(({ labels, value: c }) => {
@@ -219,9 +256,13 @@ export class CustomHistogram {
         buckets: c.le,
         min: c.takeMin,
         max: c.takeMax,
+        lo: c.takeLo,
+        hi: c.takeHi,
       };
       c.takeMin = Number.POSITIVE_INFINITY;
       c.takeMax = -1;
+      c.takeLo = Number.POSITIVE_INFINITY;
+      c.takeHi = Number.NEGATIVE_INFINITY;
       return out;
     });
   }

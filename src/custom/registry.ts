@@ -18,7 +18,7 @@ export const DEFAULT_MAX_CUSTOM_METRICS = 100;
 /** One metric's contribution to a history bucket. */
 export type CustomBucketEntry =
   | { type: 'counter'; increase: number }
-  | { type: 'histogram'; histogram: hdr.Histogram; sum: number };
+  | { type: 'histogram'; histogram: hdr.Histogram; sum: number; lo?: number; hi?: number };
 
 /** The registry of a monitor's custom metrics (at most 100 unless configured): one kind per name. */
 export class CustomMetrics {
@@ -97,7 +97,7 @@ export class CustomMetrics {
         out.set(name, { type: 'counter', increase });
       } else if (m.type === 'histogram') {
         const b = m.takeBucket(now);
-        out.set(name, { type: 'histogram', histogram: b.histogram, sum: b.sum });
+        out.set(name, { type: 'histogram', histogram: b.histogram, sum: b.sum, lo: b.lo, hi: b.hi });
       }
     }
     return out;

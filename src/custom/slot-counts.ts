@@ -1,7 +1,7 @@
 // The counts of one custom-histogram label set by HDR slot (3 significant digits, unit 1: hdr-histogram-js's own
 // indices, so that percentiles stay those of the merged HDR counts), stored in pages of 32 slots given a place when
 // a value first lands in one and freed at reset(): memory follows what was recorded, not the value range. A dense
-// hdr-histogram-js histogram (~86 KB from 1 to 1e9 thousandths, ~21 K slots of 32 bits) per window slot, total,
+// hdr-histogram-js histogram (~86 KB from 1 to 1e9, ~21 K slots of 32 bits) per window slot, total,
 // history bucket and staging area cost ~0.5 MB per label set whatever it held (outside review 9b, F3).
 
 import type * as hdr from 'hdr-histogram-js';
@@ -40,7 +40,7 @@ export function slotLowest(slot: number): number {
  * histogram as the cluster code reads (totalCount, maxValue, minNonZeroValue, countsArrayIndex, getCountAtIndex,
  * valueFromIndex, recordValueWithCount). Two typed arrays, whatever the number of pages: the pages' counts one
  * after the other in order of first use (`counts`), and where each page is (`table`, by page number: its position
- * + 1, 0 when absent), as long as the highest page used (≤ 2.8 KB at 2^53 thousandths, 1.3 KB below 2^30).
+ * + 1, 0 when absent), as long as the highest page used (≤ 2.8 KB at 2^53, 1.3 KB below 2^30).
  */
 export class SlotCounts {
   private table: Uint16Array = NO_PAGES;
@@ -50,9 +50,18 @@ export class SlotCounts {
   maxValue = 0;
   /** As hdr-histogram-js's: Number.MAX_SAFE_INTEGER until a value above 0 is recorded. */
   minNonZeroValue = Number.MAX_SAFE_INTEGER;
+  /**
+   * The exact least and largest values counted (in the metric's unit, not encoded): +/-Infinity while none, or
+   * while some counts came without them (`extremesKnown` false: figures then read the encoded ones).
+   */
+  lo = Number.POSITIVE_INFINITY;
+  hi = Number.NEGATIVE_INFINITY;
+  extremesKnown = true;
 
-  /** Counts the value `v` (an integer, thousandths) of slot `slot` once: the observe() path. */
-  increment(slot: number, v: number): void {
+  /** Counts the value `real` (encoded as the integer `v`) of slot `slot` once: the observe() path. */
+  increment(slot: number, v: number, real: number): void {
+    if (real < this.lo) this.lo = real;
+    if (real > this.hi) this.hi = real;
     const p = slot >>> PAGE_BITS;
     const at = p < this.table.length ? (this.table[p] as number) : 0;
     const base = at === 0 ? this.place(p) : (at - 1) << PAGE_BITS;
@@ -74,6 +83,16 @@ export class SlotCounts {
     const p = slot >>> PAGE_BITS;
     const at = p < this.table.length ? (this.table[p] as number) : 0;
     return at === 0 ? 0 : (this.counts[((at - 1) << PAGE_BITS) + (slot & (PAGE - 1))] as number);
+  }
+
+  /** Widens the exact extremes (values counted by recordValueWithCount or addAtIndex come without theirs). */
+  widen(lo: number, hi: number): void {
+    if (!(lo <= hi)) {
+      this.extremesKnown = false;
+      return;
+    }
+    if (lo < this.lo) this.lo = lo;
+    if (hi > this.hi) this.hi = hi;
   }
 
   recordValueWithCount(v: number, count: number): void {
@@ -104,6 +123,9 @@ export class SlotCounts {
     this.totalCount = 0;
     this.maxValue = 0;
     this.minNonZeroValue = Number.MAX_SAFE_INTEGER;
+    this.lo = Number.POSITIVE_INFINITY;
+    this.hi = Number.NEGATIVE_INFINITY;
+    this.extremesKnown = true;
   }
 
   /** Calls `fn` for each slot with a count, in increasing slot order. */
@@ -156,6 +178,9 @@ export class SlotCounts {
     });
     if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
     if (other.minNonZeroValue < this.minNonZeroValue) this.minNonZeroValue = other.minNonZeroValue;
+    if (other.lo < this.lo) this.lo = other.lo;
+    if (other.hi > this.hi) this.hi = other.hi;
+    if (!other.extremesKnown) this.extremesKnown = false;
   }
 
   /**

@@ -4,8 +4,8 @@
 // histograms, never from averaged percentiles).
 
 import type * as hdr from 'hdr-histogram-js';
-import { round } from '../alerts/status.js';
-import { createCustomHistogram, figuresOf } from '../custom/histogram.js';
+import { createCustomHistogram, type Extremes, figuresOf } from '../custom/histogram.js';
+import { encodeValue, roundSig } from '../custom/precision.js';
 import type { CustomBucketEntry } from '../custom/registry.js';
 import { hdrLibrary } from '../latency/histogram.js';
 import type { MetricsSnapshot } from '../types.js';
@@ -37,6 +37,11 @@ export interface HistogramSeriesPoint {
   max: number | null;
   /** The HDR histogram, compressed base64 ('' in API views). */
   h: string;
+  /**
+   * How `h` counts values: 1, square roots in units of 2^-23 (custom/precision.ts); absent (points stored by
+   * earlier versions), thousandths. Not in API views.
+   */
+  e?: 1;
 }
 
 /** One extra history series' value in a point (`HistoryPoint.series`), by the metric's kind. */
@@ -118,22 +123,26 @@ export class SeriesAccumulator {
     const out: Record<string, SeriesPoint> = {};
     let any = false;
     for (const [path, g] of this.gauges) {
-      out[path] = { kind: 'gauge', avg: round(g.sum / g.n, 3), max: round(g.max, 3), n: g.n };
+      // Relative precision (6 significant digits), the max as read: a ratio of 0.9316 is not 0.932.
+      out[path] = { kind: 'gauge', avg: roundSig(g.sum / g.n), max: g.max, n: g.n };
       any = true;
     }
     for (const [name, e] of custom ?? []) {
       any = true;
       if (e.type === 'counter') out[`custom.${name}`] = { kind: 'counter', increase: e.increase };
-      else out[`custom.${name}`] = histogramPoint(e.histogram, e.sum);
+      else {
+        const x = e.lo !== undefined && e.hi !== undefined ? { lo: e.lo, hi: e.hi } : undefined;
+        out[`custom.${name}`] = histogramPoint(e.histogram, e.sum, x);
+      }
     }
     this.gauges = new Map();
     return any ? out : undefined;
   }
 }
 
-function histogramPoint(h: hdr.Histogram, sum: number): HistogramSeriesPoint {
+function histogramPoint(h: hdr.Histogram, sum: number, extremes?: Extremes): HistogramSeriesPoint {
   // No value observed in the bucket: figuresOf reads its percentiles null (unknown, not 0).
-  const f = figuresOf(h, sum, h.totalCount, sum);
+  const f = figuresOf(h, sum, h.totalCount, sum, extremes);
   return {
     kind: 'histogram',
     count: f.count,
@@ -143,7 +152,29 @@ function histogramPoint(h: hdr.Histogram, sum: number): HistogramSeriesPoint {
     p99: f.p99,
     max: f.max,
     h: h.totalCount > 0 ? hdrLibrary().encodeIntoCompressedBase64(h) : '',
+    e: 1,
   };
+}
+
+/** A stored point's histogram, decoded, in the current encoding (one in thousandths is counted again). */
+function decodePointHistogram(p: HistogramSeriesPoint): hdr.Histogram {
+  const old = hdrLibrary().decodeFromCompressedBase64(p.h, 32, false);
+  if (p.e === 1) return old;
+  const h = createCustomHistogram();
+  const x = old as unknown as {
+    countsArrayLength: number;
+    getCountAtIndex(i: number): number;
+    valueFromIndex(i: number): number;
+    highestEquivalentValue(v: number): number;
+  };
+  for (let i = 0; i < x.countsArrayLength; i++) {
+    const c = x.getCountAtIndex(i);
+    if (c === 0) continue;
+    const low = x.valueFromIndex(i);
+    // The slot's middle, in thousandths: within 0.05 % of its values (0.001 below 1, as the point was kept).
+    h.recordValueWithCount(encodeValue((low + x.highestEquivalentValue(low)) / 2 / 1000), c);
+  }
+  return h;
 }
 
 /** Merges the series of several points (one step; one or many instances). */
@@ -176,7 +207,7 @@ export class SeriesMerger {
     if (this.gauges.size + this.counters.size + this.histograms.size === 0) return undefined;
     const out: Record<string, SeriesPoint> = {};
     for (const [path, g] of this.gauges) {
-      out[path] = { kind: 'gauge', avg: g.n > 0 ? round(g.sum / g.n, 3) : 0, max: round(g.max, 3), n: g.n };
+      out[path] = { kind: 'gauge', avg: g.n > 0 ? roundSig(g.sum / g.n) : 0, max: g.max, n: g.n };
     }
     for (const [path, inc] of this.counters) out[path] = { kind: 'counter', increase: inc };
     for (const [path, { points }] of this.histograms) {
@@ -186,16 +217,15 @@ export class SeriesMerger {
         const h = createCustomHistogram();
         let sum = 0;
         for (const p of points) {
-          if (p.h) h.add(hdrLibrary().decodeFromCompressedBase64(p.h, 32, false));
+          if (p.h) h.add(decodePointHistogram(p));
           sum += p.sum;
         }
         // A decoded histogram's max is its top slot's edge, above the values recorded: the points'
         // maxima are exact, so the step's max is theirs and no percentile lies above it.
         let max = 0;
         for (const p of points) if (p.count > 0 && p.max !== null) max = Math.max(max, p.max);
-        const m = histogramPoint(h, sum);
-        const cap = (v: number | null) => (v === null ? null : Math.min(v, max));
-        merged = { ...m, p50: cap(m.p50), p95: cap(m.p95), p99: cap(m.p99), max: cap(m.max) };
+        // The least value is not kept in points: only the top is held (by figuresOf, at the exact max).
+        merged = histogramPoint(h, sum, { lo: 0, hi: max });
       }
       out[path] = withHistograms ? merged : { ...merged, h: '' };
     }
@@ -210,10 +240,14 @@ export function viewSeries(
   if (!series) return undefined;
   const out: Record<string, SeriesPoint> = {};
   for (const [path, p] of Object.entries(series)) {
-    if (p.kind !== 'histogram') out[path] = p;
+    if (p.kind !== 'histogram') {
+      out[path] = p;
+      continue;
+    }
+    const { e: _encoding, ...q } = p;
     // Points stored by earlier versions carry 0 where no value was observed: unknown, shown as null.
-    else if (p.count > 0) out[path] = { ...p, h: '' };
-    else out[path] = { ...p, h: '', p50: null, p95: null, p99: null, max: null };
+    if (q.count > 0) out[path] = { ...q, h: '' };
+    else out[path] = { ...q, h: '', p50: null, p95: null, p99: null, max: null };
   }
   return out;
 }

@@ -2,12 +2,8 @@
 // hdr-histogram-js at drain) against the oracle, the same values recorded one by one with hdr-histogram-js's
 // own recordValue; label sets looked up level by level (no joined key), folded into `other` past the bound.
 import { describe, expect, it } from 'vitest';
-import {
-  CustomHistogram,
-  createCustomHistogram,
-  HISTOGRAM_SCALE,
-  stageSlot,
-} from '../../src/custom/histogram.js';
+import { CustomHistogram, createCustomHistogram, stageSlot } from '../../src/custom/histogram.js';
+import { decodeValue, encodeValue } from '../../src/custom/precision.js';
 import { hdrSlot, SlotCounts } from '../../src/custom/slot-counts.js';
 
 interface Counts {
@@ -49,7 +45,7 @@ function lcg(seed: number): () => number {
 function values(seed: number, n: number): number[] {
   const random = lcg(seed);
   const out = [0, 0.001, 0.0004, 1, 2.047, 2.048, 1073741.823, 1073741.824, 5e6, 0.5, 0.5];
-  for (let k = 1; k < 31; k++) out.push((2 ** k - 1) / HISTOGRAM_SCALE, 2 ** k / HISTOGRAM_SCALE);
+  for (let k = 1; k < 31; k++) out.push(decodeValue(2 ** k - 1), decodeValue(2 ** k));
   for (let i = 0; i < n; i++) out.push(10 ** (random() * 12 - 4) * (random() < 0.99 ? 1 : 100));
   return out;
 }
@@ -62,7 +58,7 @@ describe('custom histogram staging', () => {
     for (let k = 1; k < 30; k++) probes.push(2 ** k - 1, 2 ** k, 2 ** k + 1);
     for (let i = 0; i < 20_000; i++) probes.push(Math.floor(random() * 2 ** (1 + Math.floor(random() * 29))));
     for (const v of probes) expect(stageSlot(v), `value ${v}`).toBe(h.countsArrayIndex(v));
-    // Beyond the stage's 32-bit math, up to 2^53 thousandths (the largest value counted).
+    // Beyond the stage's 32-bit math, up to 2^53 (the largest encoded value counted).
     const big = [
       2 ** 30,
       2 ** 30 + 1,
@@ -89,10 +85,10 @@ describe('custom histogram staging', () => {
       const metric = new CustomHistogram('h', { labels: ['q'] }, 60_000);
       const oracle = { a: createCustomHistogram(), b: createCustomHistogram() };
       // `below`: no value above the stage, so that min and max both come from the stage.
-      const vs = values(seed, 5000).filter((v) => !below || (v > 50 && v < 1e6));
+      const vs = values(seed, 5000).filter((v) => !below || (v > 50 && v < 16_000));
       vs.forEach((v, i) => {
         metric.observe({ q: i % 2 ? 'a' : 'b' }, v);
-        oracle[i % 2 ? 'a' : 'b'].recordValue(Math.round(v * HISTOGRAM_SCALE));
+        oracle[i % 2 ? 'a' : 'b'].recordValue(encodeValue(v));
       });
       const totals = metric.totals(0);
       expect(totals.map((t) => t.labels.q)).toEqual(['b', 'a']);
@@ -127,7 +123,7 @@ describe('custom histogram staging', () => {
     for (const batch of [values(4, 300), values(5, 300)]) {
       for (const v of batch) {
         metric.observe(v);
-        oracle.recordValue(Math.round(v * HISTOGRAM_SCALE));
+        oracle.recordValue(encodeValue(v));
       }
       const [t] = metric.totals(0);
       expect(t?.histogram.totalCount).toBe(oracle.totalCount);

@@ -19,7 +19,9 @@ function fmt(v: number | null): string {
   const abs = Math.abs(v);
   if (abs >= 1e6) return `${(v / 1e6).toFixed(2)}M`;
   if (abs >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
-  return Number.isInteger(v) ? String(v) : v.toFixed(abs < 1 ? 3 : 2);
+  if (Number.isInteger(v)) return String(v);
+  // Below 1, significant digits (0.000236, not 0.000): a metric in seconds or a ratio keeps its figures.
+  return abs < 1 ? String(Number(v.toPrecision(3))) : v.toFixed(2);
 }
 
 /**
