@@ -93,12 +93,18 @@ export function figuresOf(
     };
   }
   const { lo, hi } = extremesOf(h, extremes);
-  // A percentile is read at its slot's middle (within 0.0978 % of every value the slot holds), to 6 significant
-  // digits, then held inside the exact [min, max]: no figure lies outside the values recorded.
+  // A percentile is read at the middle of what its slot can hold (the values whose encoding falls in it, within
+  // the exact [min, max]: within 0.0978 % of each), to 6 significant digits, and held inside [min, max]: no figure
+  // lies outside the values recorded, and one value, or a percentile at the top value alone, reads exactly.
   const at = (p: number) => {
+    // Nearest rank: the first or the last value is the exact min or max.
+    const rank = Math.max(1, Math.ceil((p / 100) * n));
+    if (rank >= n) return hi;
+    if (rank === 1) return lo;
     const top = h.getValueAtPercentile(p);
-    const mid = (slotLowest(hdrSlot(top)) + top) / 2;
-    return Math.min(hi, Math.max(lo, roundSig(decodeValue(mid))));
+    const a = Math.max(lo, decodeValue(Math.max(0, slotLowest(hdrSlot(top)) - 0.5)));
+    const b = Math.min(hi, decodeValue(top + 0.5));
+    return Math.min(hi, Math.max(lo, roundSig(a >= b ? Math.min(a, b) : (a + b) / 2)));
   };
   return {
     count: n,
