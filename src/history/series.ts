@@ -227,7 +227,11 @@ export class SeriesMerger {
         // The least value is not kept in points: only the top is held (by figuresOf, at the exact max).
         merged = histogramPoint(h, sum, { lo: 0, hi: max });
       }
-      out[path] = withHistograms ? merged : { ...merged, h: '' };
+      if (withHistograms) out[path] = merged;
+      else {
+        const { e: _encoding, ...view } = merged;
+        out[path] = { ...view, h: '' };
+      }
     }
     return out;
   }
