@@ -94,7 +94,7 @@ export function figuresOf(
   }
   const { lo, hi } = extremesOf(h, extremes);
   // A percentile is read at the middle of what its slot can hold (the values whose encoding falls in it, within
-  // the exact [min, max]: within 0.0978 % of each), to 6 significant digits, and held inside [min, max]: no figure
+  // the exact [min, max]: within 0.098 % of each), to 6 significant digits, and held inside [min, max]: no figure
   // lies outside the values recorded, and one value, or a percentile at the top value alone, reads exactly.
   const at = (p: number) => {
     // Nearest rank: the first or the last value is the exact min or max.

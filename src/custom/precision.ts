@@ -2,7 +2,7 @@
 // fixed 0.001 read every sub-millisecond value of a histogram in seconds as 0 and a counter rate of 0.00028/s as 0).
 // A histogram counts each value by the HDR slot (3 significant digits, unit 1) of the square root of the value in
 // units of 2^-23: the square root halves the range of magnitudes HDR must span (1e-13 … 1e18 fit in 2^53), and
-// reading a slot's middle keeps every percentile within 0.0978 % of a value recorded (within 1.5e-11 below 1e-8).
+// reading a slot's middle keeps every percentile within 0.098 % of a value recorded (within 1.5e-11 below 1.5e-8).
 
 /** Square roots are counted in units of 2^-23 (a power of two: the product is exact). */
 const ROOT_SCALE = 2 ** 23;
