@@ -41,7 +41,7 @@ describe('observations dropped for bad input', () => {
       m.recordRequest({ method: 'GET', route: '/a', status, durationMs: 5 });
       expected.requests++;
     }
-    h.observe(2 ** 53); // beyond what the histogram can count (2^53 thousandths)
+    h.observe(2 ** 61); // beyond what the histogram can count (encoded above 2^53: above 2^60)
     expected.custom_histograms++;
     // The good ones still count.
     m.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 5 });

@@ -4,6 +4,7 @@
 // totals and the history bucket. README "Custom metrics" states the bounds checked here.
 import { describe, expect, it } from 'vitest';
 import { CustomHistogram } from '../../src/custom/histogram.js';
+import { decodeValue } from '../../src/custom/precision.js';
 
 /** Bytes of the typed arrays reachable from `root` through own properties, arrays, Maps and Sets. */
 function bufferBytes(root: unknown): number {
@@ -60,13 +61,13 @@ describe('custom histogram memory per label set', () => {
     expect(bufferBytes(h) / 100).toBeLessThanOrEqual(40 * KB);
   });
 
-  it('a full label set (every HDR slot below 2^30 thousandths hit) is bounded: 5 stores of 21,504 slots', () => {
+  it('a full label set (every HDR slot below 2^30 hit) is bounded: 5 stores of 21,504 slots', () => {
     const h = new CustomHistogram('payload', undefined, 60_000);
-    // One value in each slot: the lowest value of every slot, in thousandths.
+    // One value in each slot: the value the lowest encoded value of every slot stands for (precision.ts).
     const values: number[] = [];
     for (let slot = 0; slot < 21 * 1024; slot++) {
       const b = Math.max(0, (slot >> 10) - 1);
-      if (slot >= 1024 || b === 0) values.push(((slot - b * 1024) * 2 ** b) / 1000);
+      if (slot >= 1024 || b === 0) values.push(decodeValue((slot - b * 1024) * 2 ** b));
     }
     for (const v of values) h.observe(v);
     h.snapshot(0);
@@ -76,5 +77,11 @@ describe('custom histogram memory per label set', () => {
     expect(bufferBytes(h)).toBeLessThanOrEqual(bound);
     const [t] = h.totals(0);
     expect(t?.histogram.totalCount).toBe(2 * values.length);
+    // Every slot was hit (the bound is for a full set, not a sparse one).
+    let slots = 0;
+    (t?.histogram as unknown as { forEach(fn: () => void): void }).forEach(() => {
+      slots++;
+    });
+    expect(slots).toBe(values.length);
   });
 });

@@ -6,6 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { CustomMerger } from '../../src/cluster/custom-merge.js';
+import {
+  applyCustomWindows,
+  decodeCustomWindows,
+  takeCustomWindows,
+} from '../../src/cluster/custom-window.js';
 import { CustomReporter, decodeCustom } from '../../src/cluster/custom-wire.js';
 import { CustomMetrics } from '../../src/custom/registry.js';
 import type { HistogramFigures } from '../../src/custom/types.js';
@@ -154,6 +159,20 @@ describe('custom histograms: figures within 0.1 % of the values, inside the exac
       const snap = merged.snapshot(now);
       expect(checkFigures(snap, values), `seed ${seed}`).toEqual([]);
     }
+  });
+  it('cluster: a window handed to a new aggregator keeps exact extremes and relative percentiles', () => {
+    const worker = new CustomMetrics();
+    const h = worker.histogram('span_seconds', { help: 'Spans.' });
+    const values = valuesFor(21, 1200);
+    for (const v of values) h.observe(v);
+    const now = Date.UTC(2026, 0, 1, 10, 0, 0);
+    const wire = JSON.parse(JSON.stringify(takeCustomWindows(worker, now)));
+    const cluster = new CustomMetrics();
+    cluster.histogram('span_seconds', { help: 'Spans.' });
+    applyCustomWindows(cluster, decodeCustomWindows(wire), now);
+    const merged = cluster.get('span_seconds');
+    if (merged?.type !== 'histogram') throw new Error('no merged histogram');
+    expect(checkFigures(merged.snapshot(now), values)).toEqual([]);
   });
 });
 
