@@ -22,11 +22,15 @@ export function stageSlot(v: number): number {
   return (b << 10) + (v >>> b);
 }
 
+/** 2^-b for the buckets hdrSlot computes (b ≤ 63). */
+const INVERSE_POWERS = Float64Array.from({ length: 64 }, (_, b) => 2 ** -b);
+
 /** The HDR slot of any integer 0 <= v <= 2^53 (stageSlot's formula with the bucket read from the high bits). */
 export function hdrSlot(v: number): number {
   if (v < 1_073_741_824) return stageSlot(v);
-  const b = 51 - Math.clz32(Math.floor(v / 1_073_741_824));
-  return b * 1024 + Math.floor(v / 2 ** b);
+  const b = 51 - Math.clz32(v * 2 ** -30);
+  // A multiplication by 2^-b (exact: a power of two), read from a table, not a division by `2 ** b`.
+  return b * 1024 + Math.floor(v * (INVERSE_POWERS[b] as number));
 }
 
 /** The lowest value of a slot, as hdr-histogram-js's valueFromIndex. */
