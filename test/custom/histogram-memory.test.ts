@@ -79,7 +79,8 @@ describe('custom histogram memory per label set', () => {
     expect(t?.histogram.totalCount).toBe(2 * values.length);
     // Every slot was hit (the bound is for a full set, not a sparse one).
     let slots = 0;
-    (t?.histogram as unknown as { forEach(fn: () => void): void }).forEach(() => {
+    if (!t) throw new Error('no totals');
+    (t.histogram as unknown as { forEach(fn: () => void): void }).forEach(() => {
       slots++;
     });
     expect(slots).toBe(values.length);
