@@ -200,6 +200,42 @@ describe('counter rates and gauge history averages: relative precision (F5)', ()
     }
   });
 
+  it('rules on a small rate: a `below: 0` rule does not fire while it counts, an `above` rule does', async () => {
+    const clock = { t: Date.UTC(2026, 0, 1, 6, 0, 0) };
+    const events: AlertEvent[] = [];
+    const m = createMonitor({
+      sampleIntervalMs: 0,
+      clock: { now: () => clock.t },
+      logger: silent,
+      alerts: {
+        rules: [
+          {
+            name: 'stopped',
+            metric: 'custom.cost_dollars.rate_per_second',
+            warning: 0,
+            direction: 'below',
+            for: 0,
+          },
+          { name: 'spend', metric: 'custom.cost_dollars.rate_per_second', warning: 0.0002, for: 0 },
+        ],
+      },
+      onAlert: (e) => {
+        // Only this test's rules: a busy machine's real CPU may alert meanwhile.
+        if (e.type === 'raised' && ['stopped', 'spend'].includes(e.alert.rule)) events.push(e);
+      },
+    });
+    const c = m.counter('cost_dollars', { help: 'Cost.' });
+    const t0 = clock.t;
+    for (let s = 1; s <= 30; s++) {
+      clock.t = t0 + s * 1000 - 500;
+      for (let i = 0; i < 7; i++) c.inc(0.00004); // 0.00028 a second
+      clock.t = t0 + s * 1000;
+      if (s % 5 === 0) await m.sample();
+    }
+    expect([...new Set(events.map((e) => e.alert.rule))]).toEqual(['spend']);
+    await m.close();
+  });
+
   it('a gauge of ratios: the history point`s avg within 0.1 % of the samples` mean, its max the largest sample', async () => {
     const clock = { t: Date.UTC(2026, 0, 1, 6, 0, 0) };
     const m = createMonitor({ sampleIntervalMs: 0, clock: { now: () => clock.t }, logger: silent });
