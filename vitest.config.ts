@@ -1,3 +1,6 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 import { defineConfig, type Plugin } from 'vitest/config';
 
@@ -22,22 +25,59 @@ function lowerDecorators(): Plugin {
   };
 }
 
+// The `shared` project: folders whose files run one after another in the same fork with their modules kept
+// (`isolate: false`), so src/ is imported once per fork, not once per file (about a third of the suite's CPU went to
+// those imports). Their files clean up what they change of the process (fake timers, spies, stubbed globals, process
+// listeners, servers, monitors: test/helpers/shared-fork.ts fails a file that does not) and pass in any order
+// (CONTRIBUTING, Test time). Every other file gets a fresh fork (the `isolated` project): the folders that start
+// clusters, child processes and browsers, set process-wide defaults (`@timed`'s recorder, the cluster leftovers'
+// one prune per process), time a module's loading or mock modules; and test/adapters, where an Express app's
+// cut-off requests went uncounted after injected ones in the same process (injected-requests.test.ts, then
+// failed-requests.test.ts).
+const SHARED_FOLDERS = [
+  'test/alerts',
+  'test/analytics',
+  'test/channels',
+  'test/collector',
+  'test/custom',
+  'test/history',
+  'test/http',
+  'test/oracle',
+  'test/profiling',
+  'test/requests',
+  'test/security',
+  'test/stores',
+];
+// Files of those folders that keep a fresh fork: one mocks a module (vi.mock), one's oracle is what Node's module
+// cache holds (the histogram code loaded one module per loop turn: another file has loaded it all).
+const ISOLATED_FILES = ['test/http/websocket-missing-peer.test.ts', 'test/history/first-flush-warm.test.ts'];
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const SHARED_FILES = SHARED_FOLDERS.flatMap((folder) =>
+  readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.test.ts'))
+    .map((name) => `${folder}/${name}`),
+).filter((file) => !ISOLATED_FILES.includes(file));
+
+const common = {
+  // Fixed fast-check seeds in npm test and CI, random ones under npm run fuzz (test/helpers/fixed-seeds.ts).
+  setupFiles: ['test/helpers/fixed-seeds.ts'],
+  testTimeout: 60_000,
+  // expect.poll() waits on a condition (a page's state, a figure reaching its count): its 1 s default gave up under
+  // load (a Chromium dashboard read 'reconnecting' at load 25, the page still connecting). A guard, not a bound.
+  expect: { poll: { timeout: 15_000 } },
+  hookTimeout: 120_000,
+  pool: 'forks',
+} as const;
+
+const EXCLUDE = ['test/external/**', 'node_modules/**'];
+
 export default defineConfig({
   plugins: [lowerDecorators()],
   test: {
-    include: ['test/**/*.test.ts'],
-    exclude: ['test/external/**', 'node_modules/**'],
-    // Fixed fast-check seeds in npm test and CI, random ones under npm run fuzz (test/helpers/fixed-seeds.ts).
-    setupFiles: ['test/helpers/fixed-seeds.ts'],
     // The child-process fixtures (cluster app, worker threads, lifecycle apps, the CLI) bundled once per run, started
-    // with plain node: under tsx each process compiled src/ again (test/helpers/bundle-fixtures.ts).
+    // with plain node: under tsx each process compiled src/ again (test/helpers/bundle-fixtures.ts). Run once, for
+    // both projects: they do not extend this config (`extends: true` would run it again for each).
     globalSetup: ['test/helpers/bundle-fixtures.ts'],
-    testTimeout: 60_000,
-    // expect.poll() waits on a condition (a page's state, a figure reaching its count): its 1 s default gave up under
-    // load (a Chromium dashboard read 'reconnecting' at load 25, the page still connecting). A guard, not a bound.
-    expect: { poll: { timeout: 15_000 } },
-    hookTimeout: 120_000,
-    pool: 'forks',
     // Four test files at a time on the 2-core CI machine. Most files wait (child processes, clusters' elections
     // and holds, servers, Chromium, databases, timers) far longer than they compute: the suite's CPU, children
     // included, is about 370 s while two at a time took ~470 s of wall on the quiet machine, so the cores sat
@@ -45,5 +85,27 @@ export default defineConfig({
     // wall by about a third, four overlap more of the waiting. Every wait is a generous guard, and the suite
     // passes at load 20-35 (CONTRIBUTING, Test time), far more contention than four files on two cores.
     maxWorkers: 4,
+    projects: [
+      {
+        plugins: [lowerDecorators()],
+        test: {
+          ...common,
+          name: 'isolated',
+          include: ['test/**/*.test.ts'],
+          exclude: [...EXCLUDE, ...SHARED_FILES],
+        },
+      },
+      {
+        plugins: [lowerDecorators()],
+        test: {
+          ...common,
+          name: 'shared',
+          setupFiles: [...common.setupFiles, 'test/helpers/shared-fork.ts'],
+          include: SHARED_FILES,
+          exclude: EXCLUDE,
+          isolate: false,
+        },
+      },
+    ],
   },
 });

@@ -2,7 +2,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import type { ChannelOptions } from '../../src/channels/index.js';
 import { createAdminApi } from '../../src/http/api.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
@@ -12,11 +12,23 @@ import { makeSnapshot, testClock } from '../alerts/snapshot.js';
 import { type Received, startReceiver } from './receiver.js';
 
 const TOKEN = 'admin-token-for-tests';
-/** Run after each test, last first (the test file's receivers, then the monitor and server). */
-export const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const pending: Array<() => Promise<void>> = [];
+
+/**
+ * Run when the test that added them finishes, last first (the test's receivers, then the monitor and server).
+ * Registered per test (onTestFinished), not as a module-level afterEach: where files share a fork (vitest.config.ts,
+ * isolate: false) this module is loaded once per fork, and such a hook belonged to the first file that loaded it.
+ */
+export const cleanups = {
+  push(cleanup: () => Promise<void>): void {
+    if (pending.length === 0) {
+      onTestFinished(async () => {
+        for (const c of pending.splice(0).reverse()) await c();
+      });
+    }
+    pending.push(cleanup);
+  },
+};
 
 export function capture(): Logger & { lines: string[] } {
   const lines: string[] = [];
