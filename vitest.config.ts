@@ -33,8 +33,8 @@ function lowerDecorators(): Plugin {
 // process-wide defaults (`@timed`'s recorder, the cluster leftovers' one prune per process), time a module's loading
 // or mock modules; test/adapters (an Express app's cut-off requests went uncounted after injected ones in the same
 // process); test/channels and test/alerts (their receivers got fewer of the channels' attempts than sent, in shared
-// forks: `fetch` keeps its connections per process); test/collector and test/http (one failure each in shared forks,
-// not understood).
+// forks; they send with `fetch`, whose connection pool is per process: not shown to be the cause); test/collector
+// and test/http (one failure each in shared forks, not understood).
 const SHARED_FOLDERS = [
   'test/analytics',
   'test/custom',
