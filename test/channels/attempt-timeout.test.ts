@@ -47,7 +47,7 @@ describe('a per-attempt timeout survives garbage collection', () => {
         // Attempts counted where fetch makes them: under load an attempt can be cut before this process's receiver
         // has read it (a clean-clone run at load 30 saw 1 received of 2).
         const attempts = countFetchAttempts(receiver.origin);
-        cleanups.push(() => attempts.stop());
+        cleanups.push(async () => attempts.stop());
         const monitor = createMonitor({
           sampleIntervalMs: 0,
           logger: silentLogger,
@@ -84,7 +84,7 @@ describe('a per-attempt timeout survives garbage collection', () => {
     const receiver = await startReceiver(() => false);
     cleanups.push(() => receiver.close());
     const attempts = countFetchAttempts(receiver.origin);
-    cleanups.push(() => attempts.stop());
+    cleanups.push(async () => attempts.stop());
     const monitor = createMonitor({
       sampleIntervalMs: 0,
       logger: silentLogger,
