@@ -102,6 +102,9 @@ export function predictObservations(
         deescalate: inCrit > rule.horizonMs * 1.1,
         warningLevel: rule.warning,
         criticalLevel: hasCrit ? rule.critical : rule.warning,
+        // The clear's notice says what cleared, not the raise's last forecast (review 19, F10).
+        clearMessage: () =>
+          `${rule.label}${key ? ` on ${key}` : ''} no longer predicted to ${up ? 'reach' : 'fall to'} ${rule.warning} within ${formatSpan(rule.horizonMs)} (now ${round(warn.last)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`,
         message: (sev) => {
           const eta = sev === 'critical' ? inCrit : inWarn;
           const level = sev === 'critical' ? rule.critical : rule.warning;
