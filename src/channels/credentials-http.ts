@@ -8,8 +8,13 @@
 // lookbehind refuses the middle of a word), its repeated parts are told apart by their first character (no
 // nested quantifier can split a run two ways), and a failed attempt scans at most the run that follows its start.
 
+import { redactHeaderSpellings } from './credentials-spellings.js';
+
 /** What stands for a secret. */
 const REDACTED = '[redacted]';
+
+/** Credential-shaped: a digit or a base64/token68 symbol in it (or `[redacted]` already), or 20 letters or more (not an English word). */
+const SHAPED = /[\d+/=_.~[-]|^[^\s]{20,}$/;
 
 /**
  * Authentication schemes (IANA's HTTP Authentication Scheme Registry, RFC 7235 §5.1, plus GitHub's `token`, AWS's
@@ -39,9 +44,11 @@ const COOKIES = String.raw`${TOKEN}=[^\s;,"']*(?:;[ \t]*${TOKEN}(?:=[^\s;,"']*)?
  * scheme and its credentials, or one token (a value without a known scheme).
  */
 const AUTHORIZATION = new RegExp(
-  String.raw`(?<![\w-])((["']?)(?:proxy-)?authorization\2[ \t]*[:=][ \t]*)(?:(${QUOTED})|(${SCHEME}${SCHEME_SPACE})?(${CREDENTIALS}))`,
+  String.raw`(?<![\w-])((["']?)(?:proxy-)?authorization\2[ \t]*(?::|=(?!>))[ \t]*)(?:(${QUOTED})|(${SCHEME}${SCHEME_SPACE})?(${CREDENTIALS}))`,
   'gi',
 );
+/** A scheme word alone (its credentials on a folded line, redacted there): no credential itself. */
+const LONE_SCHEME = new RegExp(`^${SCHEME}$`, 'i');
 /** A quoted authorization value's scheme, kept readable. */
 const QUOTED_SCHEME = new RegExp(`^(["'])(${SCHEME}${SCHEME_SPACE})`, 'i');
 
@@ -50,12 +57,12 @@ const KEY_HEADER =
   '(?:x-api-key|api-key|x-auth-token|x-access-token|x-goog-api-key|x-amz-security-token|ocp-apim-subscription-key|private-token)';
 /** `x-api-key: …`, `"x-api-key":"…"`, `{ 'api-key': '…' }`. */
 const KEY_FIELD = new RegExp(
-  String.raw`(?<![\w-])((["']?)${KEY_HEADER}\2[ \t]*[:=][ \t]*)(${QUOTED}|[^\s,;"'&]+)`,
+  String.raw`(?<![\w-])((["']?)${KEY_HEADER}\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|[^\s,;"'&]+)`,
   'gi',
 );
 /** `cookie: sid=…; theme=…`, `Set-Cookie: sid=…; Path=/`, `"cookie":"sid=…"`. */
 const COOKIE_FIELD = new RegExp(
-  String.raw`(?<![\w-])((["']?)(?:set-cookie|cookie)\2[ \t]*[:=][ \t]*)(${QUOTED}|${COOKIES})`,
+  String.raw`(?<![\w-])((["']?)(?:set-cookie|cookie)\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|${COOKIES})`,
   'gi',
 );
 
@@ -73,7 +80,7 @@ const JWT = /(?<![\w-])eyJ[\w-]+\.[\w-]+\.[\w-]*(?:\.[\w-]*\.[\w-]*)?/g;
  * itself and stays.
  */
 const PREFIXED_TOKEN =
-  /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]+|whsec_[A-Za-z0-9+/=]+|xox[abprs]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|npm_[A-Za-z0-9]{20,}|glpat-[\w-]{20,})/g;
+  /(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|[sr]k_(?:live|test)_[A-Za-z0-9]{24,}|whsec_[A-Za-z0-9+/=]+|xox[abprs]-\d+-[A-Za-z0-9-]+|xapp-\d+-[A-Za-z0-9-]+|npm_[A-Za-z0-9]{20,}|glpat-[\w-]{20,})/g;
 
 /**
  * Query parameters that carry a signature, a key or a session in a URL (after `?`, `&`, or an OAuth fragment's
@@ -85,13 +92,17 @@ const PREFIXED_TOKEN =
 const QUERY_PARAM =
   /([?&#](?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|sig|signature|key|auth|code|session|sessionid|session_id|jwt|access_token|refresh_token|id_token|client_secret)=)([^&#\s"'<>]+)/gi;
 
+/** The same parameters in an inspected URLSearchParams (a URL object's `searchParams`): `'sig' => '…'`. */
+const QUERY_ENTRY =
+  /((["'])(?:x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential|sig|signature|key|auth|code|session|sessionid|session_id|jwt|access_token|refresh_token|id_token|client_secret)\2 => )(?:'(?:[^'\\\r\n]|\\[^\r\n])*'?|"(?:[^"\\\r\n]|\\[^\r\n])*"?)/gi;
+
 /**
  * Webhook URLs whose path is the secret: Slack's (`hooks.slack.com/services/T…/B…/…`, workflows, triggers; the path
  * after the kind is redacted), Discord's (`discord.com/api/webhooks/<id>/<token>`, the id stays) and Microsoft
  * Teams' (`….webhook.office.com/webhookb2/…`).
  */
 const WEBHOOK_PATH =
-  /((?<![\w.-])hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/|(?<![\w.-])(?:[\w-]+\.)?discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d+\/|\.webhook\.office\.com\/webhookb2\/)([^\s?#"'<>]+)/gi;
+  /((?<![\w.-])hooks\.slack(?:-gov)?\.com(?::\d+)?\/+(?:services|workflows|triggers)\/|(?<![\w.-])(?:[\w-]+\.)?discord(?:app)?\.com(?::\d+)?\/+api\/(?:v\d+\/)?webhooks\/\d+\/|\.webhook\.office\.com(?::\d+)?\/+webhookb2\/|(?<![\w.-])outlook\.office(?:365)?\.com(?::\d+)?\/+webhook\/)([^\s?#"'<>]+)/gi;
 
 /** A quoted value as `"[redacted]"` (its quotes kept, an authorization scheme kept), else `[redacted]`. */
 function redactedQuoted(value: string, keepScheme: boolean): string {
@@ -103,17 +114,31 @@ function redactedQuoted(value: string, keepScheme: boolean): string {
 }
 
 /**
+ * One AUTHORIZATION match, its credentials redacted: a quoted value (its scheme kept), a scheme and a
+ * credential-shaped token (`Basic or Bearer` stays), or a token alone (a lone scheme word, its credentials folded
+ * onto the next line, stays).
+ */
+function redactAuthorization(
+  all: string,
+  head: string,
+  _q: string,
+  quoted: string | undefined,
+  scheme: string | undefined,
+  credentials: string,
+): string {
+  if (quoted !== undefined) return `${head}${redactedQuoted(quoted, true)}`;
+  if (scheme !== undefined) return SHAPED.test(credentials) ? `${head}${scheme}${REDACTED}` : all;
+  return LONE_SCHEME.test(credentials) ? all : `${head}${REDACTED}`;
+}
+
+/**
  * `text` with the credentials of HTTP requests replaced by `[redacted]`: authorization header values (the scheme
  * stays: `Authorization: Bearer [redacted]`), API-key headers and cookies, JWTs, prefixed tokens, signed-URL and
  * OAuth query parameters and webhook URL paths (see the patterns above).
  */
 export function redactHttpCredentials(text: string): string {
-  return text
-    .replace(
-      AUTHORIZATION,
-      (_, head: string, _q: string, quoted: string | undefined, scheme: string | undefined) =>
-        quoted !== undefined ? `${head}${redactedQuoted(quoted, true)}` : `${head}${scheme ?? ''}${REDACTED}`,
-    )
+  return redactHeaderSpellings(text)
+    .replace(AUTHORIZATION, redactAuthorization)
     .replace(
       KEY_FIELD,
       (_, head: string, _q: string, value: string) => `${head}${redactedQuoted(value, false)}`,
@@ -125,5 +150,6 @@ export function redactHttpCredentials(text: string): string {
     .replace(JWT, REDACTED)
     .replace(PREFIXED_TOKEN, REDACTED)
     .replace(QUERY_PARAM, (_, head: string) => `${head}${REDACTED}`)
+    .replace(QUERY_ENTRY, (_, head: string, q: string) => `${head}${q}${REDACTED}${q}`)
     .replace(WEBHOOK_PATH, (_, head: string) => `${head}${REDACTED}`);
 }

@@ -23,10 +23,23 @@ const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|se
  * for its closing quote is never repeated from a later start) or up to a space, `;`, `&`, `,` or a quote.
  */
 const VALUE = String.raw`(?:'(?:[^'\\]|\\[^])*'?|"(?:[^"\\]|\\[^])*"?|[^\s;&,'"]+)`;
-/** `password=…`, `Pwd = …`, `?user=u&password=…`, `Password=…;` (libpq, ODBC/ADO.NET, JDBC, query strings). */
-const PAIR = new RegExp(String.raw`(?<![\w.-])(${SECRET_NAME})(\s*=\s*)(${VALUE})`, 'gi');
-/** `"password":"…"`, `'secret': '…'` (a JSON or JS object in a message). */
-const QUOTED_PAIR = new RegExp(String.raw`(["'])(${SECRET_NAME})\1(\s*:\s*)(${VALUE})`, 'gi');
+/**
+ * `password=…`, `Pwd = …`, `?user=u&password=…`, `Password=…;` (libpq, ODBC/ADO.NET, JDBC, query strings), and an
+ * inspected Map's `password => '…'`. A `=` written right after the name takes its value right after it (`the
+ * token= parameter` stays), an `=>` only a quoted one (`token => expired` stays).
+ */
+const PAIR = new RegExp(
+  String.raw`(?<![\w.-])(${SECRET_NAME})(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))(${VALUE})`,
+  'gi',
+);
+/**
+ * `"password":"…"`, `'secret': '…'` (a JSON or JS object in a message), `'access_token' => '…'` (an inspected Map
+ * or URLSearchParams), and an inspected object's `password: '…'` (a URL object's own property).
+ */
+const QUOTED_PAIR = new RegExp(
+  String.raw`(["']?)(?<![\w.-])(${SECRET_NAME})\1(\s*(?::|=>)\s*)(${VALUE})`,
+  'gi',
+);
 
 /** `value` as `[redacted]`, in the quotes it was written in. */
 function redactedValue(value: string): string {
@@ -51,7 +64,10 @@ export function redactCredentials(text: string): string {
     .replace(PAIR, (_, name: string, eq: string, value: string) => `${name}${eq}${redactedValue(value)}`)
     .replace(
       QUOTED_PAIR,
-      (_, q: string, name: string, colon: string, value: string) =>
-        `${q}${name}${q}${colon}${redactedValue(value)}`,
+      (all: string, q: string, name: string, colon: string, value: string) =>
+        // A bare name (an inspected object's property) only with a quoted value: `invalid token: missing` stays.
+        q === '' && value[0] !== "'" && value[0] !== '"'
+          ? all
+          : `${q}${name}${q}${colon}${redactedValue(value)}`,
     );
 }

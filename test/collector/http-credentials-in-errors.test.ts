@@ -31,7 +31,7 @@ const CASES: Array<[string, string]> = [
   [`cookie: sid=${S}; theme=dark`, 'cookie: [redacted]'],
   [`JWT ${JWT} expired`, 'JWT [redacted] expired'],
   [`GitHub token ${GHP} rejected`, 'GitHub token [redacted] rejected'],
-  [`Invalid API Key provided: sk_live_${S}`, 'Invalid API Key provided: [redacted]'],
+  [`Invalid API Key provided: sk_live_${S}0123456789abcdef`, 'Invalid API Key provided: [redacted]'],
   [`slack: xoxb-1234-5678-${S} invalid_auth`, 'slack: [redacted] invalid_auth'],
   [
     `GET https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Signature=${S} 403`,
@@ -122,7 +122,7 @@ describe('redactCredentials on HTTP credentials', () => {
     ['token eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. bad', 'token [redacted] bad'],
     ['jwe eyJhbGciOiJSU0EifQ.a1.b2.c3.d4 bad', 'jwe [redacted] bad'],
     [`pat github_pat_11ABCDEFG0123456789_${S}abc bad`, 'pat [redacted] bad'],
-    [`stripe rk_test_${S} / whsec_${S}`, 'stripe [redacted] / [redacted]'],
+    [`stripe rk_test_${S}0123456789abcdef / whsec_${S}`, 'stripe [redacted] / [redacted]'],
     [
       `https://x.s3.amazonaws.com/k?X-Amz-Security-Token=${S}&X-Amz-Date=20260101T000000Z`,
       'https://x.s3.amazonaws.com/k?X-Amz-Security-Token=[redacted]&X-Amz-Date=20260101T000000Z',
