@@ -66,7 +66,7 @@ function credentialShaped(token: string): boolean {
 
 /** A quoted value with its body redacted: the quotes and a leading scheme kept. */
 function redactQuoted(value: string): string {
-  const open = value.startsWith('\\u0022') ? '\\u0022' : value.startsWith('\\"') ? '\\"' : value[0];
+  const open = value.startsWith('\\u0022') ? '\\u0022' : value.startsWith('\\"') ? '\\"' : value.charAt(0);
   const body = value.slice(open.length);
   const closed = body.length >= open.length && body.endsWith(open) && !body.endsWith(`\\${open}`);
   const inner = closed ? body.slice(0, body.length - open.length) : body;
@@ -85,23 +85,23 @@ export function redactHeaderSpellings(text: string): string {
 
 /** One match of a spelling pattern, its value redacted (or left as written, see redactHeaderSpellings). */
 function redactMatch(
-      all: string,
-      q: string,
-      name: string,
-      sep: string,
-      bracket: string | undefined,
-      quoted: string | undefined,
-      scheme: string | undefined,
+  all: string,
+  q: string,
+  name: string,
+  sep: string,
+  bracket: string | undefined,
+  quoted: string | undefined,
+  scheme: string | undefined,
   bare: string | undefined,
 ): string {
-      const head = `${q}${name}${q}${sep}`;
-      if (quoted !== undefined) {
-        // A quoted name needs a quoted value; a bare name followed by a quote is ordinary text unless `:`/`=` join them.
-        if (q === '' && !/[:=]/.test(sep)) return all;
-        return `${head}${bracket ?? ''}${redactQuoted(quoted)}`;
-      }
-      // Already redacted (a text redacted twice keeps `Bearer%20[redacted]`), or not a credential.
+  const head = `${q}${name}${q}${sep}`;
+  if (quoted !== undefined) {
+    // A quoted name needs a quoted value; a bare name followed by a quote is ordinary text unless `:`/`=` join them.
+    if (q === '' && !/[:=]/.test(sep)) return all;
+    return `${head}${bracket ?? ''}${redactQuoted(quoted)}`;
+  }
+  // Already redacted (a text redacted twice keeps `Bearer%20[redacted]`), or not a credential.
   if (bare === undefined || bare.includes('[redacted') || !credentialShaped(bare)) return all;
-      if (scheme === undefined && !/[:=]/.test(sep)) return all;
-      return `${head}${scheme ?? ''}${REDACTED}`;
+  if (scheme === undefined && !/[:=]/.test(sep)) return all;
+  return `${head}${scheme ?? ''}${REDACTED}`;
 }

@@ -62,12 +62,10 @@ export function redactCredentials(text: string): string {
   return redactHttpCredentials(text)
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
     .replace(PAIR, (_, name: string, eq: string, value: string) => `${name}${eq}${redactedValue(value)}`)
-    .replace(
-      QUOTED_PAIR,
-      (all: string, q: string, name: string, colon: string, value: string) =>
-        // A bare name (an inspected object's property) only with a quoted value: `invalid token: missing` stays.
-        q === '' && value[0] !== "'" && value[0] !== '"'
-          ? all
-          : `${q}${name}${q}${colon}${redactedValue(value)}`,
+    .replace(QUOTED_PAIR, (all: string, q: string, name: string, colon: string, value: string) =>
+      // A bare name (an inspected object's property) only with a quoted value: `invalid token: missing` stays.
+      q === '' && value[0] !== "'" && value[0] !== '"'
+        ? all
+        : `${q}${name}${q}${colon}${redactedValue(value)}`,
     );
 }
