@@ -109,7 +109,7 @@ export class BucketAggregator {
       t: bucketStartMs,
       timestamp: new Date(bucketStartMs).toISOString(),
       samples: this.count,
-      ...(finite(coveredMs) && coveredMs > 0 ? { covered_seconds: round(coveredMs / 1000, 3) } : {}),
+      ...(finite(coveredMs) && coveredMs >= 0 ? { covered_seconds: round(coveredMs / 1000, 3) } : {}),
       // null, not 0, where every sample of the bucket failed: nothing was measured.
       cpu_avg_percent: this.cpu.nullable(),
       cpu_max_percent: this.cpuMax.value(),

@@ -46,7 +46,7 @@ export function serializePoint(p: HistoryPoint): string {
   // ... then the workers missing from a cluster's minute (absent: complete).
   const missing = p.missing && p.missing.length > 0 ? p.missing : undefined;
   // ... then the seconds the point covers (absent: unknown, as in points of earlier versions).
-  const covered = finite(p.covered_seconds) && p.covered_seconds > 0 ? p.covered_seconds : undefined;
+  const covered = finite(p.covered_seconds) && p.covered_seconds >= 0 ? p.covered_seconds : undefined;
   const more = missing !== undefined || covered !== undefined;
   if (p.anomaly || series || aborted || more) fields.push(p.anomaly ?? null);
   if (series || aborted || more) fields.push(series ?? null);
@@ -79,7 +79,7 @@ export function parsePoint(s: string): HistoryPoint | null {
     t: a[1],
     timestamp: new Date(a[1]).toISOString(),
     samples: a[2],
-    ...(finite(a[POINT_FIELDS + 5]) && a[POINT_FIELDS + 5] > 0
+    ...(finite(a[POINT_FIELDS + 5]) && a[POINT_FIELDS + 5] >= 0
       ? { covered_seconds: a[POINT_FIELDS + 5] }
       : {}),
     cpu_avg_percent: a[3],

@@ -27,8 +27,12 @@ const measured = (v: unknown): v is number => typeof v === 'number' && Number.is
 class HostMerge {
   weight = 0;
   wsMax = 0;
-  /** Seconds its points cover (an instance's buckets never overlap); NaN once a point did not say. */
-  covered = 0;
+  /**
+   * Seconds its points cover, per point start `t`: the points of one process never overlap, but two processes of
+   * one instanceId (a rolling deploy: the new one starts before the old one closes) both write the minute they
+   * share. NaN once a point did not say.
+   */
+  readonly covered = new Map<number, number>();
   readonly sums = new Float64Array(AVERAGED.length);
   readonly weights = new Float64Array(AVERAGED.length);
   readonly maxima: Array<number | null> = MAXIMA.map(() => null);
@@ -36,7 +40,8 @@ class HostMerge {
   add(p: HistoryPoint): void {
     const w = Number.isFinite(p.samples) ? Math.max(p.samples, 0) : 0;
     this.weight += w;
-    this.covered += measured(p.covered_seconds) && p.covered_seconds > 0 ? p.covered_seconds : Number.NaN;
+    const secs = measured(p.covered_seconds) && p.covered_seconds >= 0 ? p.covered_seconds : Number.NaN;
+    this.covered.set(p.t, (this.covered.get(p.t) ?? 0) + secs);
     for (let i = 0; i < AVERAGED.length; i++) {
       const v = p[AVERAGED[i] as (typeof AVERAGED)[number]];
       if (!measured(v) || w === 0) continue;
@@ -49,6 +54,23 @@ class HostMerge {
       if (measured(v) && (max === null || max === undefined || v > max)) this.maxima[i] = v;
     }
     if (p.websocket_connections > this.wsMax) this.wsMax = p.websocket_connections;
+  }
+
+  /**
+   * The seconds covered up to `endMs` (the step's end; Infinity: not known): the points of each start summed,
+   * at most the time to the next start (or the end). Processes of one instanceId that overlapped are so
+   * counted once (their union, when the older one ran from before the shared minute and the newer one on
+   * to its end, as in a rolling deploy), and never more than the step.
+   */
+  coveredSeconds(endMs: number): number {
+    const starts = [...this.covered.keys()].sort((a, b) => a - b);
+    let total = 0;
+    for (let i = 0; i < starts.length; i++) {
+      const t = starts[i] as number;
+      const next = i + 1 < starts.length ? (starts[i + 1] as number) : endMs;
+      total += Math.min(this.covered.get(t) as number, Math.max(0, next - t) / 1000);
+    }
+    return total;
   }
 }
 
@@ -68,7 +90,7 @@ type HostFields = Pick<
  * are a count across the fleet, like requests); the seconds covered: the longest any instance covered (the
  * union of their coverage when, as usual, the instances ran side by side), unknown if any instance's is.
  */
-function hostFields(parts: HostMerge[]): HostFields {
+function hostFields(parts: HostMerge[], endMs: number): HostFields {
   const out: Record<string, number | null> = {};
   let samples = 0;
   let ws = 0;
@@ -76,7 +98,7 @@ function hostFields(parts: HostMerge[]): HostFields {
   for (const h of parts) {
     samples += h.weight;
     ws += h.wsMax;
-    covered = Math.max(covered, h.covered);
+    covered = Math.max(covered, h.coveredSeconds(endMs));
   }
   for (let i = 0; i < AVERAGED.length; i++) {
     let sum = 0;
@@ -100,7 +122,7 @@ function hostFields(parts: HostMerge[]): HostFields {
   return {
     ...(out as Omit<HostFields, 'samples' | 'covered_seconds' | 'websocket_connections'>),
     samples,
-    ...(covered > 0 ? { covered_seconds: round(covered, 3) } : {}),
+    ...(covered >= 0 ? { covered_seconds: round(covered, 3) } : {}),
     websocket_connections: ws,
   };
 }
@@ -207,7 +229,11 @@ export class PointMerger {
    * The merged point with `t` (and its timestamp) set to the step start. `encoding` is that of a
    * newly merged histogram ('none' leaves the field empty); a single contributing histogram is kept as is.
    */
-  toPoint(t: number, encoding: 'compressed' | 'uncompressed' | 'none' = 'compressed'): HistoryPoint {
+  toPoint(
+    t: number,
+    encoding: 'compressed' | 'uncompressed' | 'none' = 'compressed',
+    stepMs = Number.POSITIVE_INFINITY,
+  ): HistoryPoint {
     const withHistogram = encoding !== 'none';
     const src = this.histSource;
     let p50: number | null;
@@ -236,7 +262,7 @@ export class PointMerger {
     const point: HistoryPoint = {
       t,
       timestamp: new Date(t).toISOString(),
-      ...hostFields([...this.hosts.values()]),
+      ...hostFields([...this.hosts.values()], t + stepMs),
       requests: this.requests,
       errors_4xx: this.e4,
       errors_5xx: this.e5,
@@ -272,7 +298,8 @@ export class PointMerger {
     return n > 0 ? round(sum / n, 3) : null;
   }
 
-  toView(t: number): HistoryPointView {
-    return stripHistogram(this.toPoint(t, 'none'));
+  /** `stepMs`: the step's length (what it may cover at most); absent: not known. */
+  toView(t: number, stepMs?: number): HistoryPointView {
+    return stripHistogram(this.toPoint(t, 'none', stepMs));
   }
 }

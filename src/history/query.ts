@@ -92,7 +92,7 @@ function merge(
     }
     const m = new PointMerger(counts);
     for (const [id, p] of bucket) m.add(p, id);
-    const view = m.toView(t);
+    const view = m.toView(t, w.stepMs);
     if (fp !== undefined) scope?.set(t, { fp, view: { ...view } });
     points.push(view);
   }

@@ -34,6 +34,11 @@ export interface HistoryWriterParts {
   readonly store: MetricsStore;
   readonly instanceId: string;
   readonly clock: Clock;
+  /**
+   * A monotonic clock (ms) that times how long each bucket was recorded (`covered_seconds`), so that a wall clock
+   * stepped forward does not count the seconds it skipped; absent: the wall clock's own differences.
+   */
+  readonly coverageClock?: Clock;
   readonly logger: Logger;
   readonly resolutionMs: number;
   readonly requests: RequestStats;
@@ -53,8 +58,10 @@ export interface HistoryWriterParts {
 export class HistoryWriter {
   private readonly aggregator = new BucketAggregator();
   private bucketStart: number;
-  /** When the writer started recording: its first bucket covers only the time from here on. */
-  private readonly since: number;
+  /** The wall clock's reading when the current bucket opened (the writer's start, then each flush's). */
+  private openedWall: number;
+  /** The coverage clock's reading then (NaN without one). */
+  private openedMono: number;
   /** `t` of the last point written (-Infinity before the first). */
   private lastLabel = Number.NEGATIVE_INFINITY;
   private bucketTimer: NodeJS.Timeout | undefined;
@@ -71,8 +78,9 @@ export class HistoryWriter {
 
   constructor(private readonly m: HistoryWriterParts) {
     this.outage = new OutageLog(m.logger);
-    this.since = m.clock.now();
-    this.bucketStart = this.alignedBucketStart(this.since);
+    this.openedWall = m.clock.now();
+    this.openedMono = this.monotonic();
+    this.bucketStart = this.alignedBucketStart(this.openedWall);
   }
 
   /**
@@ -119,6 +127,7 @@ export class HistoryWriter {
     const now = m.clock.now();
     const end = now > start ? now : start + 1;
     this.bucketStart = end;
+    const coveredMs = this.coveredMs(now);
     const label = this.bucketLabel(start, end);
     // A start-up read that failed is retried; not awaited, so that a store that hangs cannot hold the
     // minute up (its reads are bounded by the store's own timeout).
@@ -144,10 +153,7 @@ export class HistoryWriter {
     )
       return;
     this.lastLabel = label;
-    // The time the bucket recorded: from the later of its start and the writer's (a first bucket begins at
-    // the start of its minute, the monitor later), to now; unknown (left out) on a clock that did not advance.
-    const from = Math.max(start, this.since);
-    const point = this.aggregator.close(label, bucket, custom, now > from ? now - from : undefined);
+    const point = this.aggregator.close(label, bucket, custom, coveredMs);
     if (missing.length > 0) point.missing = missing;
     try {
       const scores = m.analytics.scorePoint(point);
@@ -315,6 +321,33 @@ export class HistoryWriter {
   private bucketLabel(start: number, end: number): number {
     const minute = this.alignedBucketStart(start + (end - start) / 2);
     return minute > this.lastLabel ? minute : start;
+  }
+
+  private monotonic(): number {
+    const c = this.m.coverageClock;
+    if (c === undefined) return Number.NaN;
+    try {
+      const v = c.now();
+      return Number.isFinite(v) ? v : Number.NaN;
+    } catch {
+      return Number.NaN;
+    }
+  }
+
+  /**
+   * How long the bucket closing now was recorded: from when it opened (the writer's start or the last flush) to
+   * `now`, on the wall clock, at most the coverage clock's elapsed time (a forward step of the wall clock is not
+   * time recorded). 0 for a bucket closed in the millisecond it opened; unknown (undefined) when the wall clock
+   * stepped back meanwhile. Opens the next bucket.
+   */
+  private coveredMs(now: number): number | undefined {
+    const wall = now - this.openedWall;
+    const mono = this.monotonic();
+    const elapsed = mono - this.openedMono;
+    this.openedWall = now;
+    this.openedMono = mono;
+    if (!(wall >= 0)) return undefined;
+    return Number.isFinite(elapsed) ? Math.min(wall, Math.max(0, elapsed)) : wall;
   }
 
   private alignedBucketStart(now: number): number {

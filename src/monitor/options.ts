@@ -114,6 +114,12 @@ export interface MonitorOptions {
   logger?: Logger;
   /** The time source: an object with `now()` or a function (such as `Date.now`) returning ms since the epoch. @defaultValue Date.now */
   clock?: Clock | (() => number);
+  /**
+   * A monotonic time source in ms (an object with `now()` or a function), which times how long each history bucket
+   * was recorded (`covered_seconds`), so that a wall clock stepped forward does not count the seconds it skipped.
+   * @defaultValue performance.now when `clock` is not given; with an injected `clock` and none here, that clock's differences
+   */
+  monotonicClock?: Clock | (() => number);
   /** Where procfs is mounted (tests). @defaultValue '/proc' */
   procRoot?: string;
   /** Collector plugins: groups of your own under `plugins.<name>` (see README "Collector plugins"). */
@@ -178,6 +184,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
   'eventLoopResolutionMs',
   'logger',
   'clock',
+  'monotonicClock',
   'procRoot',
   'sysRoot',
   'collectors',
@@ -246,7 +253,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * where it belongs), no unknown name, the intervals in range, a usable `instanceId`.
  */
 /** The options once checked: `clock`, when given, is a Clock (a function was wrapped). */
-export type CheckedMonitorOptions = MonitorOptions & { clock?: Clock };
+export type CheckedMonitorOptions = MonitorOptions & { clock?: Clock; monotonicClock?: Clock };
 
 /** Checks the options (a coded SysvitalsError when bad); returns them with a `clock` function wrapped as a Clock. */
 export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOptions {
@@ -271,7 +278,13 @@ export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOpti
     throw invalidOption('sysvitals: `instanceId` cannot be "all": it names the fleet view.');
   }
   const clock = clockOption('sysvitals', options.clock);
-  return clock === undefined ? (options as CheckedMonitorOptions) : { ...options, clock };
+  const monotonicClock = clockOption('sysvitals (monotonicClock)', options.monotonicClock);
+  if (clock === undefined && monotonicClock === undefined) return options as CheckedMonitorOptions;
+  return {
+    ...options,
+    ...(clock === undefined ? {} : { clock }),
+    ...(monotonicClock === undefined ? {} : { monotonicClock }),
+  } as CheckedMonitorOptions;
 }
 
 /**

@@ -95,6 +95,8 @@ export interface MonitorParts {
   readonly sampler: Sampler;
 }
 
+const MONOTONIC = { now: () => performance.now() };
+
 /** Builds the parts in dependency order; options are checked as each part is built. */
 export function createParts(
   options: CheckedMonitorOptions,
@@ -278,6 +280,9 @@ export function createParts(
   const history = new HistoryWriter({
     ...ctx,
     ...parts,
+    // How long each bucket was recorded: monotonic (a wall clock's forward step is not recorded time); an injected
+    // wall clock alone is its own (tests step it as they like).
+    coverageClock: options.monotonicClock ?? (options.clock === undefined ? MONOTONIC : undefined),
     ...(carry ? { notificationState: { notifications, alertSystem } } : {}),
   });
   const save = () => history.saveActiveAlerts();

@@ -38,14 +38,14 @@ export class RollupTracker {
       const cur = this.open.get(key);
       if (cur && cur.stepStart === stepStart) {
         cur.merger.add(p);
-        const point = cur.merger.toPoint(stepStart, 'uncompressed');
+        const point = cur.merger.toPoint(stepStart, 'uncompressed', stepMs);
         writes.push({ stepMs, replaces: cur.point, point });
         cur.point = point;
         continue;
       }
       const merger = new PointMerger();
       merger.add(p);
-      const point = merger.toPoint(stepStart, 'uncompressed');
+      const point = merger.toPoint(stepStart, 'uncompressed', stepMs);
       writes.push({ stepMs, replaces: null, point });
       if (!cur || stepStart > cur.stepStart) this.open.set(key, { stepStart, merger, point });
     }
