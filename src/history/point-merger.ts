@@ -33,6 +33,8 @@ class HostMerge {
    * share. NaN once a point did not say.
    */
   readonly covered = new Map<number, number>();
+  /** How many points share each start (more than one: processes of one instanceId that overlapped). */
+  private readonly sharing = new Map<number, number>();
   readonly sums = new Float64Array(AVERAGED.length);
   readonly weights = new Float64Array(AVERAGED.length);
   readonly maxima: Array<number | null> = MAXIMA.map(() => null);
@@ -42,6 +44,7 @@ class HostMerge {
     this.weight += w;
     const secs = measured(p.covered_seconds) && p.covered_seconds >= 0 ? p.covered_seconds : Number.NaN;
     this.covered.set(p.t, (this.covered.get(p.t) ?? 0) + secs);
+    this.sharing.set(p.t, (this.sharing.get(p.t) ?? 0) + 1);
     for (let i = 0; i < AVERAGED.length; i++) {
       const v = p[AVERAGED[i] as (typeof AVERAGED)[number]];
       if (!measured(v) || w === 0) continue;
@@ -58,9 +61,10 @@ class HostMerge {
 
   /**
    * The seconds covered up to `endMs` (the step's end; Infinity: not known): the points of each start summed,
-   * at most the time to the next start (or the end). Processes of one instanceId that overlapped are so
-   * counted once (their union, when the older one ran from before the shared minute and the newer one on
-   * to its end, as in a rolling deploy), and never more than the step.
+   * those of a start that several points share (processes of one instanceId that overlapped) at most the time to
+   * the next start (or the end): the union of their seconds when the older one ran from before the shared minute
+   * and the newer one on to its end, as in a rolling deploy. A single point's own seconds are kept as they are (a
+   * bucket that spans a wall clock's forward step covers its recorded seconds, which can exceed its minute).
    */
   coveredSeconds(endMs: number): number {
     const starts = [...this.covered.keys()].sort((a, b) => a - b);
@@ -68,7 +72,8 @@ class HostMerge {
     for (let i = 0; i < starts.length; i++) {
       const t = starts[i] as number;
       const next = i + 1 < starts.length ? (starts[i + 1] as number) : endMs;
-      total += Math.min(this.covered.get(t) as number, Math.max(0, next - t) / 1000);
+      const secs = this.covered.get(t) as number;
+      total += (this.sharing.get(t) ?? 0) > 1 ? Math.min(secs, Math.max(0, next - t) / 1000) : secs;
     }
     return total;
   }
