@@ -17,8 +17,10 @@ export interface HistoryPoint {
    * bucket, less for the first one after a start (from the start on) or the last before a close. In a merged
    * step, the sum of its buckets' (an instance) and the longest of its instances' (the fleet view): gaps
    * (the monitor down, minutes not yet closed) are not counted. Requests ÷ covered_seconds is the step's
-   * request rate; ÷ step_seconds reads low for a partly covered step. Absent when unknown (points of
-   * earlier versions, a bucket closed on a clock that stepped back): read the step as fully covered.
+   * request rate; ÷ step_seconds reads low for a partly covered step. Timed on the monotonic clock (a wall clock's
+   * forward step is not covered time); processes of one instanceId that overlapped count their shared seconds
+   * once; 0 for a bucket closed in the millisecond it opened. Absent when unknown (points of earlier versions, a
+   * bucket closed on a wall clock that stepped back): read the step as fully covered.
    */
   covered_seconds?: number;
   cpu_avg_percent: number | null;

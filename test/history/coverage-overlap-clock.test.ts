@@ -102,7 +102,13 @@ async function rollingDeploy(open: Open, monitors: SystemMonitor[]) {
   now = READ;
   monitors.push(...live.values());
   const covered = new Map<string, [number, number][]>([
-    ['a', [[runs[0]!.from, runs[0]!.to], [runs[1]!.from, LAST_FLUSH]]],
+    [
+      'a',
+      [
+        [runs[0]!.from, runs[0]!.to],
+        [runs[1]!.from, LAST_FLUSH],
+      ],
+    ],
     ['b', [[runs[2]!.from, LAST_FLUSH]]],
   ]);
   return { reader: live.get(1)!, sent, covered };
@@ -119,7 +125,10 @@ function expectUnionRates(
   for (const p of result.points) {
     // Per instance the union of its processes' seconds; the fleet: the longest instance's (README).
     const seconds = Math.max(...ids.map((id) => unionWithin(tl.covered.get(id)!, p.t, p.t + step))) / 1000;
-    const count = ids.reduce((n, id) => n + tl.sent.get(id)!.filter((t) => t >= p.t && t < p.t + step).length, 0);
+    const count = ids.reduce(
+      (n, id) => n + tl.sent.get(id)!.filter((t) => t >= p.t && t < p.t + step).length,
+      0,
+    );
     got.push([p.timestamp, p.requests, p.covered_seconds, requestRate.history(p, result.step_seconds)]);
     want.push([p.timestamp, count, seconds, count / seconds]);
   }
@@ -138,7 +147,9 @@ async function checkRolling(open: Open) {
   // together served all 60 s of it, 10 req/s; the fleet's 900 requests in 60 s, 15 req/s (plotted 10).
   const own = (await reader.getHistory({ period: '1h' })).points.find((p) => p.t === at(10, 20))!;
   expect([own.requests, own.covered_seconds, requestRate.history(own, 60)]).toEqual([600, 60, 10]);
-  const fleet = (await reader.getHistory({ period: '1h', instance: 'all' })).points.find((p) => p.t === at(10, 20))!;
+  const fleet = (await reader.getHistory({ period: '1h', instance: 'all' })).points.find(
+    (p) => p.t === at(10, 20),
+  )!;
   expect([fleet.requests, fleet.covered_seconds, requestRate.history(fleet, 60)]).toEqual([900, 60, 15]);
   await Promise.all(monitors.map((m) => m.close()));
 }
@@ -190,8 +201,20 @@ async function forwardStep(open: Open) {
       expected.set(s, { ms: e.ms + b.ms, count: e.count + b.count });
     }
     const h = await m.getHistory({ period });
-    expect(h.points.map((p) => [p.timestamp, p.requests, p.covered_seconds, requestRate.history(p, stepMs / 1000)])).toEqual(
-      [...expected].map(([s, e]) => [new Date(s).toISOString(), e.count, e.ms / 1000, e.count / (e.ms / 1000)]),
+    expect(
+      h.points.map((p) => [
+        p.timestamp,
+        p.requests,
+        p.covered_seconds,
+        requestRate.history(p, stepMs / 1000),
+      ]),
+    ).toEqual(
+      [...expected].map(([s, e]) => [
+        new Date(s).toISOString(),
+        e.count,
+        e.ms / 1000,
+        e.count / (e.ms / 1000),
+      ]),
     );
   };
   await step('1h', MIN);
@@ -260,7 +283,13 @@ describe('covered_seconds: rolling deploy, forward clock step, zero-length bucke
     const redis =
       (prefix: string): Open =>
       (instanceId, clock) =>
-        new RedisStore({ client, prefix: `${prefix}-${process.pid}`, instanceId, logger: silentLogger, clock });
+        new RedisStore({
+          client,
+          prefix: `${prefix}-${process.pid}`,
+          instanceId,
+          logger: silentLogger,
+          clock,
+        });
 
     it('a rolling deploy (F8)', async () => {
       await checkRolling(redis('sv-cov-roll'));
