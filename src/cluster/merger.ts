@@ -153,7 +153,7 @@ export class Merger {
 
   /**
    * Merges a frame (a worker's message, or the aggregator's own take()): the parts its worker cut where its
-   * windows turned, each into its own sub-window, then its report (a paced frame's spread over its span: cuts.ts).
+   * windows turned, each into its own sub-window, then its report (request counts in the seconds `ps` names: report-apply.ts).
    */
   mergeFrame(
     entry: WorkerEntry,

@@ -6,6 +6,7 @@ import type { JobMeta } from '../profiling/jobs.js';
 import type { SlowQuery } from '../profiling/query-stats.js';
 import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { InFlightReader } from '../requests/in-flight.js';
+import { decodeSubCounts, type SubCounts } from '../requests/sub-split.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import {
   type CustomDelta,
@@ -34,6 +35,8 @@ import {
   type QueryTarget,
   type QueryWire,
 } from './query-wire.js';
+import { absorbRoutes, type RequestsTarget } from './report-apply.js';
+import { SecondsReporter, type SecondsSource } from './seconds-wire.js';
 import { decodeShed, ShedReporter, type ShedSource } from './shed-wire.js';
 
 /** One route's requests by status class (1xx … 5xx) and their latency. */
@@ -97,6 +100,8 @@ export interface ReportWire {
   h?: number;
   /** Why the worker sheds now, '' once it stopped: sent when that changed (shed-wire.ts). */
   hr?: string;
+  /** Its requests per request sub-window (clock second) they were recorded in (seconds-wire.ts; absent: spread). */
+  ps?: number[];
 }
 
 /** A report read back: the same figures as sparse counts, checked. */
@@ -121,6 +126,8 @@ export interface Report {
   /** Requests refused by load shedding (absent: none); whether it sheds now (absent: as before; '': not). */
   shed?: number;
   shedState?: string;
+  /** Its requests per sub-window (seconds-wire.ts; absent: spread over the report's span). */
+  subs?: SubCounts;
 }
 
 /** Where a reporter reads totals since start (RequestStats with trackRouteLatency(), FunctionTimings). */
@@ -133,7 +140,8 @@ export interface ReportSources {
       latency: Readonly<CountsView> | null;
       extra?: ArrayLike<number>;
     }>;
-  } & DroppedSource;
+  } & DroppedSource &
+    SecondsSource;
   functions: {
     totalCounts(): Iterable<{ name: string; histogram: Readonly<CountsView> }>;
   } & DroppedSource;
@@ -152,18 +160,9 @@ export interface ReportSources {
 
 /** Where a report is merged (a SystemMonitor's RequestStats and FunctionTimings). */
 export interface ReportTarget {
-  requests: {
+  requests: RequestsTarget & {
     /** The requests in flight its latency window counts (an aggregator sets the cluster's). */
     inFlight?: InFlightReader | null;
-    absorb(
-      method: string,
-      route: string,
-      classes: ArrayLike<number>,
-      latency: SparseCounts | null,
-      window: boolean,
-      extra?: ArrayLike<number>,
-      span?: AbsorbSpan,
-    ): void;
   };
   functions: { absorb(name: string, latency: SparseCounts, window: boolean, span?: AbsorbSpan): void };
   jobs?: {
@@ -193,6 +192,7 @@ export class Reporter {
   private readonly inFlightView = inFlightScratch();
   private readonly dropped = new DroppedReporter();
   private readonly shed = new ShedReporter();
+  private readonly seconds = new SecondsReporter();
 
   constructor(private readonly sources: ReportSources) {}
 
@@ -208,6 +208,7 @@ export class Reporter {
     this.inFlightSent = UNSAID;
     this.dropped.reset();
     this.shed.reset();
+    this.seconds.reset();
   }
 
   /**
@@ -225,6 +226,7 @@ export class Reporter {
 
   /** The figures recorded since the previous take(); empty arrays when nothing happened. */
   take(): ReportWire {
+    const ps = this.seconds.take(this.sources.requests);
     const r: RouteWire[] = [];
     for (const s of this.sources.requests.routeStates()) {
       const key = `${s.method}${ROUTE_SEP}${s.route}`;
@@ -273,7 +275,7 @@ export class Reporter {
       const l = sent.take(t.histogram, slotHighest);
       if (l !== null) f.push({ f: t.name, l });
     }
-    const out: ReportWire = { r, f };
+    const out: ReportWire = ps === undefined ? { r, f } : { r, f, ps };
     for (const t of this.sources.jobs?.totalCounts() ?? []) {
       let sent = this.jobs.get(t.name);
       if (sent === undefined) {
@@ -377,17 +379,18 @@ export function decodeReport(w: ReportWire): Report {
   const dropped = decodeDropped(w.d);
   if (dropped) out.dropped = dropped;
   Object.assign(out, decodeShed(w.h, w.hr));
+  const subs = decodeSubCounts(w.ps); // malformed: ignored (spread over its span, as from an older worker)
+  if (subs) out.subs = subs;
   return out;
 }
 
 /**
  * Merges a report into a monitor's statistics (see RequestStats.absorb for `window`); `span`: when its figures
- * were recorded (a paced frame's span, over which request counts are spread in the window; a part cut where the
- * worker's windows turned, which goes into that sub-window: absorbCounts, cuts.ts).
+ * were recorded (a paced frame's span; a part cut where the worker's windows turned: absorbCounts, cuts.ts).
+ * Request counts go into the seconds their worker counted them in (report-apply.ts; an older worker's: spread).
  */
 export function applyReport(target: ReportTarget, report: Report, window: boolean, span?: AbsorbSpan): void {
-  for (const r of report.routes)
-    target.requests.absorb(r.method, r.route, r.classes, r.latency, window, r.extra, span);
+  absorbRoutes(target.requests, report.routes, report.subs, window, span);
   for (const f of report.functions) target.functions.absorb(f.name, f.latency, window, span);
   for (const j of report.jobs ?? []) target.jobs?.absorb(j.name, j.latency, j.meta);
   if (target.queries) {

@@ -190,7 +190,7 @@ export class WorkerReports {
     if (at) msg.at = at;
     if (withProcess) msg.p = this.process;
     if (ir !== undefined) msg.ir = ir;
-    // Several intervals in one frame: the aggregator spreads its counts over the time they cover.
+    // Several intervals in one frame: its span (an older worker's counts, without `ps`, are spread over it).
     const span = this.pacer.span();
     if (span > this.config.intervalMs * 1.5) msg.d = Math.round(span);
     return { msg, empty };

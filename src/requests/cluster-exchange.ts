@@ -16,7 +16,7 @@ import {
   STRIDE,
   type WindowAt,
 } from './route-counters.js';
-import type { SecondRing } from './second-ring.js';
+import { placeSplit, type SubCounts } from './sub-split.js';
 
 /**
  * The window as it stands, sub-window by sub-window. `rows`: [stamp, 1xx … 5xx, aborted, Apdex satisfied,
@@ -228,7 +228,9 @@ export function absorbLatency(
  * absent: none). `span` (with `window`): when they were recorded (a paced
  * cluster worker's frame of several intervals, or a part cut at a latency sub-window's turn): they are spread
  * over the request sub-windows of that span (see spreadCounts) rather than all put in the current one; a span
- * in a sub-window that has left the window goes to the totals and the history bucket only.
+ * in a sub-window that has left the window goes to the totals and the history bucket only. `split`: the requests
+ * per request sub-window the worker counted (sub-split.ts): they go into those, within the span's (splitRange).
+ * True when they did (else spread or put as above).
  */
 export function absorbCounts(
   entry: RouteEntry,
@@ -238,7 +240,8 @@ export function absorbCounts(
   window: boolean,
   takenTotals: Float64Array,
   span?: AbsorbSpan,
-): void {
+  split?: SubCounts,
+): boolean {
   const counters = entry.counters;
   const aborted = (extra?.[0] as number) || 0;
   const satisfied = (extra?.[1] as number) || 0;
@@ -251,12 +254,27 @@ export function absorbCounts(
   // Left the window: totals only, and (not marked taken) in the history bucket.
   if (range === null) {
     absorbCounts(entry, at, classes, extra, false, new Float64Array(takenTotals.length));
-    return;
+    return false;
+  }
+  const x = [aborted, satisfied, tolerating, failedAborted, answered, body, quick];
+  // Counted per sub-window by the worker (sub-split.ts): each into its own, within the part's sub-windows.
+  if (window && split !== undefined) {
+    const sub = splitRange(at, span);
+    const values = [0, 1, 2, 3, 4].map((c) => (classes[c] as number) || 0).concat(x);
+    const put = (s: number, share: number[]) =>
+      absorbCounts(
+        entry,
+        { ...at, sub: s, pos: s % at.slots },
+        share.slice(0, 5),
+        share.slice(5),
+        true,
+        takenTotals,
+      );
+    if (sub !== null && placeSplit(split, values, sub, at, counters, put)) return true;
   }
   if (range !== undefined && range.first < range.last) {
-    const x = [aborted, satisfied, tolerating, failedAborted, answered, body, quick];
     spreadCounts(entry, at, classes, x, range, takenTotals);
-    return;
+    return false;
   }
   if (range !== undefined && range.last !== at.sub)
     at = { ...at, sub: range.last, pos: range.last % at.slots };
@@ -298,6 +316,7 @@ export function absorbCounts(
     counters[at.totalsOffset + QUICK_CLOSE_COLUMN - 1]! += quick;
     takenTotals[QUICK_CLOSE_COLUMN - 1]! += quick;
   }
+  return false;
 }
 
 /**
@@ -321,26 +340,18 @@ function spanRange(at: WindowAt, span: AbsorbSpan): { first: number; last: numbe
 }
 
 /**
- * Request counts absorbed into the window (`classes`: by status class 1xx … 5xx), into the whole seconds `seconds` holds (per_second when the
- * request sub-windows are not whole seconds, rates.ts) where absorbCounts puts them in the sub-windows: a part of a
- * latency sub-window that has turned since over its own `from`…`to` within it (nowhere once it left the window); a
- * frame of several intervals over as many seconds up to now; anything else in the current second.
+ * The request sub-windows a part counted per sub-window may fill: those of the latency sub-window it names when that
+ * has turned since (spanStamp), else up to the current one; within the window and not before recording started.
+ * null: a latency sub-window that has left the window (the counts then go to the totals: absorbCounts).
  */
-export function absorbSeconds(
-  seconds: SecondRing,
-  classes: ArrayLike<number>,
-  at: WindowAt,
-  span?: AbsorbSpan,
-): void {
-  const latencyMs = at.subWindowMs * (at.slots / at.latencySlots);
-  const lat = span === undefined ? at.lat : spanStamp(span, latencyMs, at.lat, at.latencySlots);
-  if (lat === null) return;
-  if (span === undefined || lat === at.lat) {
-    seconds.absorbRecent(classes, span ? span.to - span.from : 0, at.startedAt);
-  } else {
-    const from = Math.max(span.from, lat * latencyMs, at.startedAt);
-    seconds.absorb(classes, from, Math.min(span.to, (lat + 1) * latencyMs));
-  }
+function splitRange(at: WindowAt, span: AbsorbSpan | undefined): { lo: number; hi: number } | null {
+  const perLat = at.slots / at.latencySlots;
+  const lat = spanStamp(span, at.subWindowMs * perLat, at.lat, at.latencySlots);
+  if (lat === null) return null;
+  const hi = lat === at.lat ? at.sub : lat * perLat + perLat - 1;
+  const floor = span?.s === undefined ? at.sub - at.slots + 1 : lat * perLat;
+  const lo = Math.max(floor, at.sub - at.slots + 1, Math.floor(at.startedAt / at.subWindowMs));
+  return { lo: Math.min(lo, hi), hi };
 }
 
 /**

@@ -14,12 +14,12 @@ import {
   toHistogram,
 } from '../latency/latency-ring.js';
 import type { Clock, RequestGroups } from '../types.js';
+import { absorbSeconds } from './absorb-seconds.js';
 import { serverTotals, TakenTotals } from './bucket.js';
 import {
   type AbsorbSpan,
   absorbCounts,
   absorbLatency,
-  absorbSeconds,
   absorbWindowRows,
   coveredSince,
   routeStatesOf,
@@ -53,7 +53,8 @@ import {
 } from './route-counters.js';
 import { RouteTable } from './route-table.js';
 import { classRequests, SecondRing } from './second-ring.js';
-import { SteadyClock } from './steady-clock.js';
+import { readClock, SteadyClock } from './steady-clock.js';
+import { requestsBySub, type SubCounts } from './sub-split.js';
 import { endpointWindowRows, routeRows, windowLatency, windowTotals } from './window-rows.js';
 
 /**
@@ -118,12 +119,7 @@ export class RequestStats {
     this.routes = new RouteTable(config.slots, config.latencySlots, config.maxRoutes, config.apdex);
     this.horizon = new ErrorHorizon(config, this.windowLengths[1]);
     if (this.clock === coarseClock) acquireCoarseClock();
-    let started = Number.NaN;
-    try {
-      started = this.time.now();
-    } catch {
-      // a throwing injected clock: records are dropped anyway
-    }
+    const started = this.time.view(readClock(this.clock)); // NaN: a throwing clock (records are dropped)
     this.startedAt = Number.isFinite(started) ? started : Number.NEGATIVE_INFINITY;
   }
 
@@ -250,15 +246,18 @@ export class RequestStats {
   cumulativeCounts(): Readonly<CountsView> {
     return this.cumulative;
   }
-
   /** Keeps each route's latency since start too (routeStates() reports it: cluster, threads). Idempotent. */
   trackRouteLatency(): void {
     this.routes.trackRouteLatency();
   }
-
   /** Every route's figures since start (live views: read them synchronously), `other` last. */
   routeStates(): Generator<RouteState> {
     return routeStatesOf(this.allEntries(), this.slots);
+  }
+  /** Requests per sub-window (per second when those do not divide one) from `from` to now (no tick: none since). */
+  subWindowRequests(from: number | null): SubCounts {
+    if (!Number.isInteger(1000 / this.subWindowMs)) return this.seconds.bySecond(from); // 2 s at 120 s: exact seconds
+    return requestsBySub(this.allEntries(), this.at(), from ?? this.sub);
   }
 
   /**
@@ -276,12 +275,13 @@ export class RequestStats {
     window: boolean,
     extra?: ArrayLike<number>,
     span?: AbsorbSpan,
+    split?: SubCounts,
   ): void {
     this.tick();
     const entry = this.routes.entryFor(method, route);
-    absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span);
+    const placed = absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span, split);
     if (window) this.horizon.bankLate(entry, span, this.lat, classes, extra); // late: error-horizon.ts
-    if (window) absorbSeconds(this.seconds, classes, this.at(), span); // per_second's seconds
+    if (window) absorbSeconds(this.seconds, classes, this.at(), span, split, placed); // per_second's seconds
     if (latency === null || !(latency.n > 0)) return;
     absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken, span);
     this.seconds.skip(latency.n); // in the count since start (cumulative), not a request recorded here

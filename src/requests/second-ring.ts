@@ -3,6 +3,8 @@
 // count since start is read when the clock enters a new second (RequestStats.turn), and its difference from the
 // previous reading is the previous second's requests.
 
+import type { SubCounts } from './sub-split.js';
+
 /** Seconds held: the last 5 complete ones, the current one and the time since start in the first 5 s. */
 const SECONDS = 8;
 
@@ -73,6 +75,19 @@ export class SecondRing {
   /** Requests in the current second so far: absorbed ones, and those recorded here since it began. */
   current(): number {
     return this.between(this.second, this.second + 1) + this.local.n - this.mark;
+  }
+
+  /**
+   * Requests per second (`ps`: sub-split.ts) from `from` (clamped to the seconds held) to the current one so far;
+   * a second no longer held reads nothing (a cluster report's counts then fall short of its routes': spread).
+   */
+  bySecond(from: number | null): SubCounts {
+    if (!Number.isFinite(this.second)) return { ms: 1000, first: 0, counts: [0] };
+    const first = Math.min(Math.max(from ?? this.second, this.second - SECONDS + 1), this.second);
+    const counts: number[] = [];
+    for (let s = first; s < this.second; s++) counts.push(this.between(s, s + 1));
+    counts.push(this.current());
+    return { ms: 1000, first, counts };
   }
 
   private add(second: number, n: number): void {
