@@ -25,13 +25,14 @@ export const throwing = {
  * `n` workers paced to 256 B/s (frames of several seconds) and the aggregator's monitor and Merger. `send(w)`
  * merges the worker's frame; `spans` false drops the sub-windows its parts name (an aggregator filing by arrival).
  */
-export function pacedWorkers(clock: { now(): number }, n: number, store?: MetricsStore) {
+export function pacedWorkers(clock: { now(): number }, n: number, store?: MetricsStore, windowMs?: number) {
   const monitor = new SystemMonitor({
     clock,
     store,
     sampleIntervalMs: 0,
     logger: silentLogger,
     instanceId: 'c',
+    ...(windowMs === undefined ? {} : { requestWindowMs: windowMs }),
   });
   const table = new WorkerTable();
   const merger = new Merger(monitor as unknown as ClusterMonitor, table, {
@@ -40,7 +41,7 @@ export function pacedWorkers(clock: { now(): number }, n: number, store?: Metric
     changed: () => {},
   });
   const workers = Array.from({ length: n }, (_, i) => {
-    const requests = new RequestStats({ clock });
+    const requests = new RequestStats({ clock, windowMs });
     requests.trackRouteLatency();
     const own = { requests, functions: new FunctionTimings({ clock }), custom: new CustomMetrics(), clock };
     const cuts = new Cuts(new Reporter(own), clock.now, throwing, own);

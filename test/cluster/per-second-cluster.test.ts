@@ -64,11 +64,15 @@ function exact(shots: readonly Shot[], now: number): number {
  * every second at its own offset (`paced`: when its pacer allows, frames of several seconds) and, every `readEvery`
  * ms, a read: every worker's frame first (the read's sync), then the aggregator's per_second beside the exact figure.
  */
-function run(shots: readonly Shot[], ms: number, o: { paced: boolean; readEvery: number; old?: number }) {
-  const { paced, readEvery, old = -1 } = o;
+function run(
+  shots: readonly Shot[],
+  ms: number,
+  o: { paced: boolean; readEvery: number; old?: number; windowMs?: number },
+) {
+  const { paced, readEvery, old = -1, windowMs } = o;
   const t = { now: T0 };
   const clock = { now: () => t.now };
-  const { monitor, workers, send } = pacedWorkers(clock, 2);
+  const { monitor, workers, send } = pacedWorkers(clock, 2, undefined, windowMs);
   const sendAs = (i: number) => {
     const w = workers[i]!;
     if (i !== old) return send(w);
@@ -125,6 +129,21 @@ describe('cluster per_second: each report counted in the seconds its requests we
       const { reads } = run(shots, ms, { paced: true, readEvery });
       expect(reads.filter((r) => r.want === 0 && r.at > start).length).toBeGreaterThan(1);
       expect(reads.filter((r) => r.got !== r.want)).toEqual([]);
+    }
+  });
+
+  it('reads the exact per_second at 120 s and 300 s windows (2 s and 5 s sub-windows: `ps` per clock second)', () => {
+    for (const windowMs of [120_000, 300_000]) {
+      for (const [paced, readEvery] of [
+        [false, 250],
+        [false, 1000],
+        [true, 2000],
+      ] as const) {
+        const { reads } = run(shots, ms, { paced, readEvery, windowMs });
+        expect(reads.filter((r) => r.want > 0).length).toBeGreaterThan(8_000 / readEvery);
+        expect(reads.filter((r) => r.want === 0 && r.at > start).length).toBeGreaterThan(1);
+        expect(reads.filter((r) => r.got !== r.want)).toEqual([]);
+      }
     }
   });
 
