@@ -30,6 +30,10 @@ export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly numbe
   // Slot i covers [sub * width, (sub + 1) * width): HdrHistogram's valueFromIndex, inlined because the
   // library's per-slot helpers (pow, clz32 per call) cost ~150 ns a slot, 7 ms for a 20-function scrape.
   const half = js.subBucketHalfCount;
+  // Durations over the ceiling were counted in the ceiling's slot (slots.ts): once the max shows there are
+  // some, that slot counts only under bounds at or above the ceiling (and +Inf), never under a lower bound.
+  const ceilingSlot = js.maxValue > MAX_MICROS ? js.countsArrayIndex(MAX_MICROS) : -1;
+  const firstAtCeiling = firstBoundAtCeiling(boundsUs);
   let sumUs = 0;
   let b = 0;
   let bucket = Math.floor(first / half) - 1;
@@ -45,7 +49,8 @@ export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly numbe
       const lowest = sub * width;
       // The slot is at or below the bound's own slot exactly when it starts at or below the bound.
       while (b < n && lowest > (boundsUs[b] as number)) b++;
-      out[b] = (out[b] as number) + count;
+      const at = i === ceilingSlot ? Math.max(b, firstAtCeiling) : b;
+      out[at] = (out[at] as number) + count;
       sumUs += count * (lowest + Math.floor(width / 2));
     }
     if (++sub === 2 * half) {
@@ -65,15 +70,19 @@ function isCountsView(h: PrometheusLatency): h is CountsView {
 // Same placement as the HDR path (a slot counts under a bound when it is at or below the bound's own slot),
 // by walking the counts once and cutting after the slot that holds each bound; the sum is the view's own, exact.
 // A bound above the one-hour ceiling holds the ceiling's slot, where longer values are counted (slots.ts).
+// When the max shows durations over the ceiling, the ceiling's slot counts only under bounds at or above it.
 function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]): number {
   if (v.n <= 0) return 0;
   const n = boundsUs.length;
   const counts = v.counts;
+  const ceilingSlot = v.max > MAX_MICROS ? slotOf(MAX_MICROS) : -1;
   let acc = 0;
   let i = Math.max(0, v.lo);
   for (let b = 0; b < n; b++) {
     const bound = boundsUs[b] as number;
-    const last = Math.min(slotOf(Math.min(Math.max(bound, 1), MAX_MICROS)), v.hi);
+    // A bound under 1 µs holds slot 0 (the value 0, never recorded: durations are at least 1 µs).
+    let last = Math.min(slotOf(Math.min(Math.max(bound, 0), MAX_MICROS)), v.hi);
+    if (last === ceilingSlot && bound < MAX_MICROS) last--;
     for (; i <= last; i++) acc += counts[i] as number;
     out[b] = acc;
   }
@@ -82,11 +91,22 @@ function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]):
   return v.sum / 1e6;
 }
 
+// Index of the first bound at or above the ceiling (n when none is): where the ceiling's slot counts once
+// durations over the ceiling were recorded.
+function firstBoundAtCeiling(boundsUs: readonly number[]): number {
+  let b = 0;
+  while (b < boundsUs.length && (boundsUs[b] as number) < MAX_MICROS) b++;
+  return b;
+}
+
 /**
- * A bound in seconds as the microseconds it would be recorded as (a duration is recorded as its nearest
- * whole µs, at least 1: slots.ts microsOf), robust to float error (0.0005 * 1e6 is 499.99999999999994: 500
- * µs). Rounding as the values are rounded keeps every value at or below the bound at or below it in µs.
+ * A bound in seconds as the whole microseconds at or below it (durations are recorded as whole µs: slots.ts
+ * microsOf), so a bound between two µs values (1.5 µs) counts only the values up to the lower one (1 µs),
+ * never the next one above the bound. Robust to float error: a bound within 1e-9 (relative) of a whole µs is
+ * that µs (0.0005 * 1e6 is 499.99999999999994: 500 µs, and a duration of exactly 500 µs still counts).
  */
 export function boundToMicros(seconds: number): number {
-  return Math.max(1, Math.round(seconds * 1e6));
+  const us = seconds * 1e6;
+  const nearest = Math.round(us);
+  return Math.abs(us - nearest) <= 1e-9 * Math.max(1, Math.abs(us)) ? nearest : Math.floor(us);
 }
