@@ -3,6 +3,7 @@
 
 import { nodeV8 } from '../builtins.js';
 import { wellFormed } from '../custom/well-formed.js';
+import { invalidOption } from '../errors.js';
 import { errorRateOf, type HistoryPoint } from '../history/point.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
 import type { MetricsSnapshot } from '../types.js';
@@ -93,8 +94,21 @@ export class Analytics {
   private readonly predictBuffers = new Map<string, SeriesBuffer>();
   private lastPush = new Map<string, number>();
 
-  /** @internal */
+  /**
+   * Built by the monitor (read it as `monitor.analytics`); constructed by hand with no parsed config it throws
+   * ERR_SYSVITALS_INVALID_OPTION naming what is missing. @internal
+   */
   constructor(config: AnalyticsConfig) {
+    const missing = ['anomaly', 'diskFull', 'memoryLeak', 'predict'].filter(
+      (k) =>
+        typeof config !== 'object' ||
+        config === null ||
+        (config as unknown as Record<string, unknown>)[k] == null,
+    );
+    if (missing.length > 0)
+      throw invalidOption(
+        `new Analytics() needs the monitor's parsed analytics config (missing: ${missing.join(', ')}); use \`monitor.analytics\`, which createMonitor builds.`,
+      );
     this.config = config;
     const leak = {
       windowMs: config.memoryLeak.window,
