@@ -122,7 +122,7 @@ function unknownMetric(message: string): SysvitalsError {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Throws ERR_SYSVITALS_UNKNOWN_METRIC when the path cannot exist in a snapshot. */
+/** Throws ERR_SYSVITALS_UNKNOWN_METRIC when the path cannot exist in a snapshot; `rule` names the option in it. */
 export function checkMetricPath(
   rule: string,
   metric: string,
@@ -133,7 +133,7 @@ export function checkMetricPath(
     const seg = segments[at] as string;
     const where = segments.slice(0, at).join('.') || 'the snapshot';
     throw unknownMetric(
-      `rule \`${rule}\`: \`${metric}\` has no \`${seg}\` in ${where}.${didYouMean(seg, known, { scaled: true, prefixes: true })} ` +
+      `${rule}: \`${metric}\` has no \`${seg}\` in ${where}.${didYouMean(seg, known, { scaled: true, prefixes: true })} ` +
         `Known: ${known.slice(0, 30).join(', ')}.`,
     );
   };
@@ -142,12 +142,12 @@ export function checkMetricPath(
   if (!groups.includes(group as string)) fail(0, groups);
   if (group === 'custom') {
     if (segments.length < 2 || segments.length > 3)
-      throw unknownMetric(`rule \`${rule}\`: use \`custom.<name>\` or \`custom.<name>.p99\`.`);
+      throw unknownMetric(`${rule}: use \`custom.<name>\` or \`custom.<name>.p99\`.`);
     if (segments.length === 3 && !CUSTOM_FIELDS.includes(segments[2] as string)) fail(2, CUSTOM_FIELDS);
     return;
   }
   if (group === 'plugins') {
-    if (segments.length < 3) throw unknownMetric(`rule \`${rule}\`: use \`plugins.<name>.<field>\`.`);
+    if (segments.length < 3) throw unknownMetric(`${rule}: use \`plugins.<name>.<field>\`.`);
     if (!shape.plugins.includes(segments[1] as string)) fail(1, shape.plugins);
     return; // a plugin's fields are its own
   }
@@ -173,73 +173,78 @@ export function checkMetricPath(
   if (!(typeof node === 'number' || node === null || typeof node === 'boolean')) {
     const keys = isObject(node) ? Object.keys(node) : [];
     throw unknownMetric(
-      `rule \`${rule}\`: \`${metric}\` is not a number.${keys.length ? ` Pick a field: ${keys.join(', ')}.` : ''}`,
+      `${rule}: \`${metric}\` is not a number.${keys.length ? ` Pick a field: ${keys.join(', ')}.` : ''}`,
     );
   }
 }
 
-function num(rule: string, key: string, v: unknown): number {
+function num(at: string, rule: string, key: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isFinite(v))
-    throw invalid(`rule \`${rule}\`: \`${key}\` must be a finite number, got ${String(v)}.`);
+    throw invalid(`\`${at}.${key}\` (rule \`${rule}\`) must be a finite number, got ${String(v)}.`);
   return v;
 }
 
 /** Parsers by rule `type`: add a kind by adding a parser that returns its config. */
 const RULE_TYPES: Record<
   string,
-  (o: Record<string, unknown>, name: string, shape: SnapshotShape) => MetricRuleConfig
+  (o: Record<string, unknown>, name: string, shape: SnapshotShape, at: string) => MetricRuleConfig
 > = {
   threshold: parseThreshold,
 };
 
-function parseThreshold(o: Record<string, unknown>, name: string, shape: SnapshotShape): MetricRuleConfig {
+function parseThreshold(
+  o: Record<string, unknown>,
+  name: string,
+  shape: SnapshotShape,
+  at: string,
+): MetricRuleConfig {
+  // Errors name the option as written (`alerts.rules[2].warning`) and the rule's name.
+  const opt = (key: string) => `\`${at}.${key}\` (rule \`${name}\`)`;
   if (typeof o.metric !== 'string')
-    throw invalid(`rule \`${name}\`: \`metric\` must be a path such as "custom.queue_depth".`);
+    throw invalid(`${opt('metric')} must be a path such as "custom.queue_depth".`);
   const segments = parseMetricPath(o.metric);
   if (typeof segments === 'string')
-    throw unknownMetric(`rule \`${name}\`: \`${o.metric}\` is not a metric path: ${segments}.`);
-  checkMetricPath(name, o.metric, segments, shape);
+    throw unknownMetric(`${opt('metric')}: \`${o.metric}\` is not a metric path: ${segments}.`);
+  checkMetricPath(opt('metric'), o.metric, segments, shape);
   const direction = o.direction ?? 'above';
   if (direction !== 'above' && direction !== 'below')
-    throw invalid(`rule \`${name}\`: \`direction\` is 'above' or 'below'.`);
+    throw invalid(`${opt('direction')} is 'above' or 'below'.`);
   const above = direction === 'above';
-  const warning = num(name, 'warning', o.warning);
+  const warning = num(at, name, 'warning', o.warning);
   const critical =
-    o.critical === undefined ? (above ? Infinity : -Infinity) : num(name, 'critical', o.critical);
+    o.critical === undefined ? (above ? Infinity : -Infinity) : num(at, name, 'critical', o.critical);
   if (above ? warning > critical : warning < critical) {
     throw invalid(
-      `rule \`${name}\`: with direction '${direction}', critical (${critical}) must be ${above ? '≥' : '≤'} warning (${warning}).`,
+      `${opt('critical')}: with direction '${direction}', critical (${critical}) must be ${above ? '≥' : '≤'} warning (${warning}).`,
     );
   }
   const band = Math.abs(warning) * 0.1;
   const clear =
-    o.clear === undefined ? (above ? warning - band : warning + band) : num(name, 'clear', o.clear);
+    o.clear === undefined ? (above ? warning - band : warning + band) : num(at, name, 'clear', o.clear);
   if (above ? clear > warning : clear < warning) {
-    throw invalid(
-      `rule \`${name}\`: \`clear\` (${clear}) must be ${above ? '≤' : '≥'} warning (${warning}).`,
-    );
+    throw invalid(`${opt('clear')} (${clear}) must be ${above ? '≤' : '≥'} warning (${warning}).`);
   }
   const pending = o.for ?? 0;
-  if (typeof pending !== 'number' || !Number.isFinite(pending) || pending < 0)
-    throw invalid(`rule \`${name}\`: \`for\` is milliseconds ≥ 0.`);
-  const hold = parseSeverityHold(`rule \`${name}\`: \`severityHoldMs\``, o.severityHoldMs);
+  if (typeof pending !== 'number' || !Number.isFinite(pending) || pending < 0 || !Number.isInteger(pending))
+    throw invalid(`${opt('for')} is a whole number of milliseconds ≥ 0, got ${String(pending)}.`);
+  const hold = parseSeverityHold(opt('severityHoldMs'), o.severityHoldMs);
   let labels: Record<string, string> | undefined;
   if (o.labels !== undefined) {
     if (segments[0] !== 'custom')
-      throw invalid(`rule \`${name}\`: \`labels\` selects a label set of a custom metric only.`);
+      throw invalid(`${opt('labels')} selects a label set of a custom metric only.`);
     if (!isObject(o.labels) || Object.values(o.labels).some((v) => typeof v !== 'string')) {
-      throw invalid(`rule \`${name}\`: \`labels\` must map label names to string values.`);
+      throw invalid(`${opt('labels')} must map label names to string values.`);
     }
     labels = Object.freeze({ ...(o.labels as Record<string, string>) });
   }
   if (o.enabled !== undefined && typeof o.enabled !== 'boolean')
-    throw invalid(`rule \`${name}\`: \`enabled\` is true or false.`);
+    throw invalid(`${opt('enabled')} is true or false.`);
   let predict: number | null = null;
   if (o.predict !== undefined) {
     const ms = readDuration(o.predict);
-    if (ms === null || ms <= 0 || ms > 7 * 24 * 3_600_000)
+    if (ms === null || ms <= 0 || ms > 7 * 24 * 3_600_000 || !Number.isInteger(ms))
       throw invalid(
-        `rule \`${name}\`: \`predict\` is how far ahead to predict, such as '30m' or 1800000 (up to 7 days), got ${JSON.stringify(o.predict) ?? String(o.predict)}.`,
+        `${opt('predict')} is how far ahead to predict, such as '30m' or 1800000 (whole ms, up to 7 days), got ${JSON.stringify(o.predict) ?? String(o.predict)}.`,
       );
     predict = ms;
   }
@@ -274,17 +279,17 @@ export function parseMetricRules(raw: unknown, shape: SnapshotShape): readonly M
     throw invalid('`alerts.rules` must be an array of { name, metric, warning, critical }.');
   const names = new Set<string>();
   const out = raw.map((r, i) => {
-    if (!isObject(r)) throw invalid(`alerts.rules[${i}] must be an object.`);
+    if (!isObject(r)) throw invalid(`\`alerts.rules[${i}]\` must be an object.`);
     const unknown = Object.keys(r).find((k) => !KEYS.includes(k));
     if (unknown !== undefined) {
       throw new SysvitalsError(
         'ERR_SYSVITALS_UNKNOWN_OPTION',
-        `sysvitals: alerts.rules[${i}] has an unsupported property, \`${unknown}\`.${didYouMean(unknown, KEYS, { prefixes: true })} Supported: ${KEYS.join(', ')}.`,
+        `sysvitals: \`alerts.rules[${i}]\` has an unsupported property, \`${unknown}\`.${didYouMean(unknown, KEYS, { prefixes: true })} Supported: ${KEYS.join(', ')}.`,
       );
     }
     const name = r.name;
     if (typeof name !== 'string' || !/^[a-zA-Z_][a-zA-Z0-9_.-]*$/.test(name)) {
-      throw invalid(`alerts.rules[${i}].name must be a name such as "queue_backlog".`);
+      throw invalid(`\`alerts.rules[${i}].name\` must be a name such as "queue_backlog".`);
     }
     if (names.has(name) || shape.reserved.includes(name))
       throw invalid(`alerts.rules: the name \`${name}\` is taken.`);
@@ -293,9 +298,9 @@ export function parseMetricRules(raw: unknown, shape: SnapshotShape): readonly M
     const parse = RULE_TYPES[type];
     if (!parse)
       throw invalid(
-        `rule \`${name}\`: unknown type \`${type}\`. Types: ${Object.keys(RULE_TYPES).join(', ')}.`,
+        `\`alerts.rules[${i}].type\` (rule \`${name}\`): unknown type \`${type}\`. Types: ${Object.keys(RULE_TYPES).join(', ')}.`,
       );
-    return parse(r, name, shape);
+    return parse(r, name, shape, `alerts.rules[${i}]`);
   });
   return Object.freeze(out);
 }

@@ -207,13 +207,15 @@ export function parseRules(
     );
   }
   const given = options as Record<string, unknown>;
+  // The monitor's `alerts` also holds `rules` (rules on any metric, taken out before this): offered as known.
+  const known: readonly string[] = at === 'alerts' ? [...ALERT_RULE_NAMES, 'rules'] : ALERT_RULE_NAMES;
   rejectUnknownKeys(
     given,
-    ALERT_RULE_NAMES,
+    known,
     'ERR_SYSVITALS_UNKNOWN_RULE',
     (name) =>
-      `sysvitals: unknown alert rule \`${name}\` in \`${at}\`.${didYouMean(name, ALERT_RULE_NAMES, ALERT_HINTS)} ` +
-      `Known rules: ${ALERT_RULE_NAMES.join(', ')}.`,
+      `sysvitals: unknown alert rule \`${name}\` in \`${at}\`.${didYouMean(name, known, ALERT_HINTS)} ` +
+      `Known rules: ${known.join(', ')}.`,
   );
   const out: Record<string, unknown> = {};
   for (const name of RULE_NAMES) out[name] = parseLevelRule(name, given[name], `${at}.${name}`);
@@ -344,9 +346,9 @@ function enabledOf(path: string, v: unknown): boolean {
 
 function pendingOf(path: string, v: unknown): number {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || !Number.isInteger(v)) {
     throw invalidRule(
-      `\`${path}.for\` is a pending time in milliseconds and must be ≥ 0, got ${describe(v)}.`,
+      `\`${path}.for\` is a pending time in whole milliseconds and must be ≥ 0, got ${describe(v)}.`,
     );
   }
   return v;

@@ -154,7 +154,9 @@ export function parseSeverityHold(where: string, v: unknown): number {
   }
   // Whole ms, as the monitor's other ms options (sampleIntervalMs, retentionMs, error_rate.horizonMs, …).
   if (!Number.isInteger(v)) {
-    throw invalid(`${where} is a whole number of ms, got ${describe(v)}; e.g. ${Math.round(v)}.`);
+    throw invalid(
+      `${where} is a whole number of ms (0 turns the hold off), got ${describe(v)}; e.g. ${Math.max(1, Math.round(v))}.`,
+    );
   }
   return v;
 }
@@ -260,9 +262,9 @@ export function parseMemoryLeakRule(raw: unknown, at = 'rules'): MemoryLeakRuleC
 export function parsePredict(path: string, v: unknown): number | null {
   if (v === undefined) return null;
   const ms = readDuration(v);
-  if (ms === null || ms <= 0 || ms > 7 * 24 * HOUR) {
+  if (ms === null || ms <= 0 || ms > 7 * 24 * HOUR || !Number.isInteger(ms)) {
     throw invalid(
-      `\`${path}.predict\` is how far ahead to predict, such as '30m' or 1800000 (up to 7 days), got ${describe(v)}.`,
+      `\`${path}.predict\` is how far ahead to predict, such as '30m' or 1800000 (whole ms, up to 7 days), got ${describe(v)}.`,
     );
   }
   return ms;
@@ -271,9 +273,9 @@ export function parsePredict(path: string, v: unknown): number | null {
 function duration(path: string, key: string, v: unknown, fallback: number, min = 0): number {
   if (v === undefined) return fallback;
   const ms = readDuration(v);
-  if (ms === null || ms < min) {
+  if (ms === null || ms < min || !Number.isInteger(ms)) {
     throw invalid(
-      `\`${path}.${key}\` is a duration such as '30m', '4h' or milliseconds${min ? ` (at least ${min / 60_000} min)` : ''}, got ${describe(v)}.`,
+      `\`${path}.${key}\` is a duration such as '30m', '4h' or whole milliseconds${min ? ` (at least ${min / 60_000} min)` : ''}, got ${describe(v)}.`,
     );
   }
   return ms;
