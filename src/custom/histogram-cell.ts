@@ -7,7 +7,9 @@ import type * as hdr from 'hdr-histogram-js';
 import { hdrLibrary } from '../latency/histogram.js';
 import { type HistogramDelta, recordDelta } from './histogram-delta.js';
 import { encodeValue } from './precision.js';
+import { MergedWindow } from './merged-window.js';
 import { hdrSlot, SlotCounts, stageSlot } from './slot-counts.js';
+import type { HistogramFigures } from './types.js';
 
 export { stageSlot } from './slot-counts.js';
 
@@ -35,8 +37,8 @@ export class HistogramCell {
   recent = new SlotCounts();
   recentSum = 0;
   /** The sliding window: two slots of windowMs, the older dropped (its pages freed) as a new one starts. */
-  current = new SlotCounts();
-  previous = new SlotCounts();
+  current = new SlotCounts(true);
+  previous = new SlotCounts(true);
   currentSum = 0;
   previousSum = 0;
   currentStart = Number.NaN;
@@ -44,6 +46,11 @@ export class HistogramCell {
   totalSum = 0;
   bucket = new SlotCounts();
   bucketSum = 0;
+  /** Bumped whenever the window's counts change (its figures are read again only then). */
+  version = 0;
+  /** The window's figures at `figuresVersion` (CustomHistogram.snapshot). */
+  figures: HistogramFigures | undefined;
+  figuresVersion = -1;
   /** Extremes (encoded, and exact: takeLo/takeHi) of what was drained since the last cluster take (takeStates). */
   takeMin = Number.POSITIVE_INFINITY;
   takeMax = -1;
@@ -52,7 +59,11 @@ export class HistogramCell {
 
   dropped = 0; // values ignored (NaN, negative, infinite, too large)
 
-  constructor(private readonly bounds: Float64Array) {
+  /** `merged`: the histogram's window over every label set, kept equal to the sum of each one's two slots. */
+  constructor(
+    private readonly bounds: Float64Array,
+    private readonly merged: MergedWindow = new MergedWindow(),
+  ) {
     this.le = new Float64Array(bounds.length + 1);
   }
 
@@ -89,15 +100,16 @@ export class HistogramCell {
       const old = this.previous;
       this.previous = this.current;
       this.previousSum = this.currentSum;
-      old.reset();
+      this.drop(old);
       this.current = old;
       this.currentSum = 0;
       // Two windows gone by without a snapshot: the older slot is stale too.
       if (now - this.currentStart >= 2 * windowMs) {
-        this.previous.reset();
+        this.drop(this.previous);
         this.previousSum = 0;
       }
       this.currentStart = now;
+      this.version++;
     }
     const r = this.recent;
     if (r.totalCount === 0) return;
@@ -105,13 +117,24 @@ export class HistogramCell {
     if (r.minNonZeroValue < this.takeMin) this.takeMin = r.minNonZeroValue;
     if (r.lo < this.takeLo) this.takeLo = r.lo;
     if (r.hi > this.takeHi) this.takeHi = r.hi;
-    this.current.add(r);
-    this.total.add(r);
-    this.bucket.add(r);
+    // One walk of the slots counted since the last drain (not of every page): each added to the window, the
+    // totals, the history bucket and the histogram's merged window.
+    const { current, total, bucket, merged } = this;
+    r.forEachCounted((slot, c) => {
+      current.addAtIndex(slot, c);
+      total.addAtIndex(slot, c);
+      bucket.addAtIndex(slot, c);
+      merged.add(slot, c);
+    });
+    widen(current, r);
+    widen(total, r);
+    widen(bucket, r);
+    this.version++;
     this.currentSum += this.recentSum;
     this.totalSum += this.recentSum;
     this.bucketSum += this.recentSum;
-    // Zeroed, kept: observe() fills it again until the next sample (its size: one sample interval's spread).
+    // Zeroed (the slots it counted), kept: observe() fills it again until the next sample (its size: one sample
+    // interval's spread).
     r.reset(false);
     this.recentSum = 0;
   }
@@ -125,10 +148,10 @@ export class HistogramCell {
     const h =
       slot >= this.currentStart ? 'current' : slot >= this.currentStart - windowMs ? 'previous' : null;
     if (h === 'current') {
-      recordDelta(this.current, d);
+      this.addToWindow(this.current, d);
       this.currentSum += d.sum;
     } else if (h === 'previous') {
-      recordDelta(this.previous, d);
+      this.addToWindow(this.previous, d);
       this.previousSum += d.sum;
     }
     recordDelta(this.total, d);
@@ -142,4 +165,26 @@ export class HistogramCell {
       if (d.hi > this.takeHi) this.takeHi = d.hi;
     }
   }
+
+  /** Adds another process's values to one of the window's slots (and to the merged window). */
+  addToWindow(slot: SlotCounts, d: HistogramDelta): void {
+    recordDelta(slot, d);
+    recordDelta(this.merged, d);
+    this.version++;
+  }
+
+  /** Empties a window slot that leaves the window, taking its counts off the merged window (once per value). */
+  private drop(slot: SlotCounts): void {
+    this.merged.remove(slot);
+    slot.reset();
+  }
+}
+
+/** Takes in another's extremes, encoded and exact (as SlotCounts.add does). */
+function widen(h: SlotCounts, r: SlotCounts): void {
+  if (r.maxValue > h.maxValue) h.maxValue = r.maxValue;
+  if (r.minNonZeroValue < h.minNonZeroValue) h.minNonZeroValue = r.minNonZeroValue;
+  if (r.lo < h.lo) h.lo = r.lo;
+  if (r.hi > h.hi) h.hi = r.hi;
+  if (!r.extremesKnown) h.extremesKnown = false;
 }

@@ -8,6 +8,7 @@ import { SteadyTime } from '../requests/steady-clock.js';
 import { createCustomHistogram, HistogramCell } from './histogram-cell.js';
 import { type HistogramCounts, type HistogramDelta, recordDelta } from './histogram-delta.js';
 import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
+import { MergedWindow } from './merged-window.js';
 import {
   checkMetricName,
   invalidMetric,
@@ -16,7 +17,7 @@ import {
   parseBase,
 } from './names.js';
 import { decodeValue, roundSig } from './precision.js';
-import { hdrSlot, SlotCounts, slotLowest } from './slot-counts.js';
+import { hdrSlot, type SlotCounts, slotLowest, valueAtPercentile } from './slot-counts.js';
 import type { HistogramFigures, HistogramSnapshot } from './types.js';
 
 export { createCustomHistogram, stageSlot } from './histogram-cell.js';
@@ -134,6 +135,11 @@ export class CustomHistogram {
   private failed = 0;
   /** A cluster aggregator's, once values came with their recording time: slots on the clock's multiples (place()). */
   private aligned = false;
+  /** The window merged over label sets, kept as each one's changes (HistogramCell.drain, addToWindow). */
+  private readonly merged = new MergedWindow();
+  /** The merged window's percentiles read so far, and the label sets' window versions they were read at. */
+  private readonly mergedAtCache = new Map<number, number>();
+  private mergedKey = '';
 
   constructor(
     name: string,
@@ -157,7 +163,11 @@ export class CustomHistogram {
       buckets: Object.freeze([...(buckets as number[])]),
     });
     const bounds = Float64Array.from(this.config.buckets);
-    this.sets = new LabelSets(this.config.labels, this.config.maxLabelSets, () => new HistogramCell(bounds));
+    this.sets = new LabelSets(
+      this.config.labels,
+      this.config.maxLabelSets,
+      () => new HistogramCell(bounds, this.merged),
+    );
   }
 
   /**
@@ -183,27 +193,46 @@ export class CustomHistogram {
     return this.sets.get(values);
   }
 
-  /** Window figures per label set and over all of them (percentiles from the merged HDR histogram). */
+  /**
+   * Window figures per label set and over all of them (percentiles from the merged HDR counts). Its work follows
+   * what changed since the previous call: a label set whose window did not change keeps its figures; one that did
+   * has them searched by bucket, page and slot sums (no slot scan, no merge: outside review 18, F2).
+   */
   snapshot(now: number): HistogramSnapshot {
     const steady = this.time.view(now);
-    // Read from SlotCounts merged by slot (no dense histogram built): the same HDR counts, the same figures.
-    const all = new SlotCounts();
-    const scratch = new SlotCounts();
+    const all = new WindowView(0, (p) => this.mergedAt(p));
     let sum = 0;
     let countTotal = 0;
     let sumTotal = 0;
+    let versions = 0;
     const series = this.sets.slots.map(({ labels, value: c }) => {
       c.drain(steady, this.windowMs, this.aligned);
-      scratch.reset(false);
-      scratch.add(c.current);
-      scratch.add(c.previous);
-      all.add(scratch);
       const s = c.currentSum + c.previousSum;
       sum += s;
       countTotal += c.total.totalCount;
       sumTotal += c.totalSum;
-      return { labels: { ...labels }, ...figuresOf(scratch, s, c.total.totalCount, c.totalSum) };
+      versions += c.version;
+      all.widen(c.current);
+      all.widen(c.previous);
+      if (c.figures === undefined || c.figuresVersion !== c.version) {
+        const parts = [c.current, c.previous];
+        const n = c.current.totalCount + c.previous.totalCount;
+        const view = new WindowView(n, (p) => valueAtPercentile(parts, n, p));
+        view.widen(c.current);
+        view.widen(c.previous);
+        c.figures = figuresOf(view, s, 0, 0);
+        c.figuresVersion = c.version;
+      }
+      const total = c.total.totalCount;
+      return { labels: { ...labels }, ...c.figures, count_total: total, sum_total: roundSig(c.totalSum, 12) };
     });
+    // Counted once every label set is drained; percentiles read again only when a window changed.
+    all.totalCount = this.merged.totalCount;
+    const key = `${versions}/${series.length}`;
+    if (this.mergedKey !== key) {
+      this.mergedKey = key;
+      this.mergedAtCache.clear();
+    }
     return {
       type: 'histogram',
       help: this.config.help,
@@ -211,6 +240,20 @@ export class CustomHistogram {
       ...figuresOf(all, sum, countTotal, sumTotal),
       series,
     };
+  }
+
+  /** A percentile of the merged window (figures of the histogram), read once per change of any window. */
+  private mergedAt(p: number): number {
+    const known = this.mergedAtCache.get(p);
+    if (known !== undefined) return known;
+    const parts: SlotCounts[] = [];
+    for (const { value: c } of this.sets.slots) {
+      if (c.current.totalCount > 0) parts.push(c.current);
+      if (c.previous.totalCount > 0) parts.push(c.previous);
+    }
+    const v = this.merged.valueAtPercentile(parts, p);
+    this.mergedAtCache.set(p, v);
+    return v;
   }
 
   /** The values recorded since the previous call, merged over label sets (one history bucket). */
@@ -347,9 +390,9 @@ export class CustomHistogram {
     c.drain(steady, this.windowMs, this.aligned);
     if (c.current.totalCount === 0 && c.previous.totalCount === 0 && ageMs < windowMs)
       c.currentStart = steady - ageMs;
-    recordDelta(c.current, slots[0]);
+    c.addToWindow(c.current, slots[0]);
     c.currentSum += slots[0].sum;
-    recordDelta(c.previous, slots[1]);
+    c.addToWindow(c.previous, slots[1]);
     c.previousSum += slots[1].sum;
     return true;
   }
@@ -367,5 +410,36 @@ export class CustomHistogram {
       c.drain(steady, this.windowMs, this.aligned);
       return { labels, histogram: c.total, sum: c.totalSum, buckets: c.le };
     });
+  }
+}
+
+/**
+ * The window of a label set (its two slots) or of the histogram (the merged window) as figuresOf reads it: the
+ * count, extremes (encoded and exact) of the parts that hold values (as SlotCounts.add merges them), percentiles searched over the parts.
+ */
+class WindowView implements PercentileSource {
+  maxValue = 0;
+  minNonZeroValue = Number.MAX_SAFE_INTEGER;
+  lo = Number.POSITIVE_INFINITY;
+  hi = Number.NEGATIVE_INFINITY;
+  extremesKnown = true;
+
+  constructor(
+    public totalCount: number,
+    private readonly at: (p: number) => number,
+  ) {}
+
+  /** Takes in the extremes of `p` when it holds values. */
+  widen(p: SlotCounts): void {
+    if (p.totalCount === 0) return;
+    if (p.maxValue > this.maxValue) this.maxValue = p.maxValue;
+    if (p.minNonZeroValue < this.minNonZeroValue) this.minNonZeroValue = p.minNonZeroValue;
+    if (p.lo < this.lo) this.lo = p.lo;
+    if (p.hi > this.hi) this.hi = p.hi;
+    if (!p.extremesKnown) this.extremesKnown = false;
+  }
+
+  getValueAtPercentile(p: number): number {
+    return this.at(p);
   }
 }

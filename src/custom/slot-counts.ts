@@ -9,8 +9,22 @@ import type * as hdr from 'hdr-histogram-js';
 /** Slots per page (a page is 128 bytes of 32-bit counts, as the hdr-histogram-js histograms they replace). */
 const PAGE_BITS = 5;
 const PAGE = 1 << PAGE_BITS;
+/** Slots per page. */
+export const PAGE_SLOTS = PAGE;
 const NO_PAGES = new Uint16Array(0);
 const NO_COUNTS = new Uint32Array(0);
+const NO_SUMS = new Float64Array(0);
+/** HDR buckets (1,024 slots, 32 pages each) up to 2^53 (encoded values: precision.ts): slot 45,056 is in bucket 44. */
+export const SLOT_BUCKETS = 45;
+/** Slot bits of a bucket. */
+export const BUCKET_BITS = 10;
+
+/**
+ * Work done on counts outside observe(): slots, pages and buckets visited or added to, summed (read by
+ * test/custom/sample-cost.test.ts, which bounds a sample's work by what was observed since the previous one).
+ * @internal
+ */
+export const slotWork = { visits: 0 };
 
 /**
  * The HDR slot of an integer 0 <= v < 2^30: `(b << 10) + (v >>> b)` with b the bucket, `max(0, floor(log2 v) - 10)`,
@@ -49,7 +63,12 @@ export function slotLowest(slot: number): number {
 export class SlotCounts {
   private table: Uint16Array = NO_PAGES;
   private counts: Uint32Array = NO_COUNTS;
+  /** The sum of each page's counts, by position (as `counts`), and of each HDR bucket's: percentiles search them. */
+  private pageSums: Float64Array = NO_SUMS;
+  private bucketSums: Float64Array = NO_SUMS;
   private pages = 0;
+  /** The page number at each position (what a walk of the counts in place order reads). */
+  private pageAt: Uint16Array = NO_PAGES;
   totalCount = 0;
   maxValue = 0;
   /** As hdr-histogram-js's: Number.MAX_SAFE_INTEGER until a value above 0 is recorded. */
@@ -62,6 +81,9 @@ export class SlotCounts {
   hi = Number.NEGATIVE_INFINITY;
   extremesKnown = true;
 
+  /** `searchable`: keeps the page and bucket sums percentiles search (a window slot). */
+  constructor(private readonly searchable = false) {}
+
   /** Counts the value `real` (encoded as the integer `v`) of slot `slot` once: the observe() path. */
   increment(slot: number, v: number, real: number): void {
     if (real < this.lo) this.lo = real;
@@ -69,7 +91,12 @@ export class SlotCounts {
     const p = slot >>> PAGE_BITS;
     const at = p < this.table.length ? (this.table[p] as number) : 0;
     const base = at === 0 ? this.place(p) : (at - 1) << PAGE_BITS;
-    this.counts[base + (slot & (PAGE - 1))]!++;
+    const i = base + (slot & (PAGE - 1));
+    this.counts[i]! += 1;
+    if (this.searchable) {
+      this.pageSums[base >>> PAGE_BITS]!++;
+      this.bucketSums[slot >>> BUCKET_BITS]!++;
+    }
     this.totalCount++;
     if (v > this.maxValue) this.maxValue = v;
     if (v < this.minNonZeroValue && v > 0) this.minNonZeroValue = v;
@@ -107,11 +134,62 @@ export class SlotCounts {
 
   /** Adds `count` at `slot` (counts only: the extremes are not known by slot). */
   addAtIndex(slot: number, count: number): void {
+    slotWork.visits++;
     const p = slot >>> PAGE_BITS;
     const at = p < this.table.length ? (this.table[p] as number) : 0;
     const base = at === 0 ? this.place(p) : (at - 1) << PAGE_BITS;
-    this.counts[base + (slot & (PAGE - 1))]! += count;
+    const i = base + (slot & (PAGE - 1));
+    this.counts[i]! += count;
+    if (this.searchable) {
+      this.pageSums[base >>> PAGE_BITS]! += count;
+      this.bucketSums[slot >>> BUCKET_BITS]! += count;
+    }
     this.totalCount += count;
+  }
+
+  /**
+   * Calls `fn` for each slot with a count, pages in the order they were given a place: one pass over the counts as
+   * they lie in memory, whatever the slots' spread (a drain, a history bucket).
+   */
+  forEachCounted(fn: (slot: number, count: number) => void): void {
+    const counts = this.counts;
+    const pageAt = this.pageAt;
+    slotWork.visits += this.pages * PAGE;
+    for (let at = 0; at < this.pages; at++) {
+      const base = at << PAGE_BITS;
+      const first = (pageAt[at] as number) << PAGE_BITS;
+      for (let i = 0; i < PAGE; i++) {
+        const c = counts[base + i] as number;
+        if (c !== 0) fn(first + i, c);
+      }
+    }
+  }
+
+  /** Calls `fn` with each page's number and count (a searchable one). */
+  forEachPage(fn: (page: number, count: number) => void): void {
+    slotWork.visits += this.pages;
+    for (let at = 0; at < this.pages; at++) fn(this.pageAt[at] as number, this.pageSums[at] as number);
+  }
+
+  /** Adds the 32 counts of page `page` to `into` (nothing when absent). */
+  addPage(page: number, into: Float64Array): void {
+    const at = page < this.table.length ? (this.table[page] as number) : 0;
+    slotWork.visits++;
+    if (at === 0) return;
+    const base = (at - 1) << PAGE_BITS;
+    slotWork.visits += PAGE;
+    for (let i = 0; i < PAGE; i++) into[i]! += this.counts[base + i] as number;
+  }
+
+  /** The count of page `page` (0 when absent). */
+  pageSum(page: number): number {
+    const at = page < this.table.length ? (this.table[page] as number) : 0;
+    return at === 0 ? 0 : (this.pageSums[at - 1] as number);
+  }
+
+  /** The count of HDR bucket `b` (slots b × 1024 …). */
+  bucketSum(b: number): number {
+    return b < this.bucketSums.length ? (this.bucketSums[b] as number) : 0;
   }
 
   /** Empties it; `release`: frees its arrays (a window slot, a bucket done with), else zeroes them for reuse. */
@@ -119,9 +197,16 @@ export class SlotCounts {
     if (release) {
       this.table = NO_PAGES;
       this.counts = NO_COUNTS;
+      this.pageSums = NO_SUMS;
+      this.bucketSums = NO_SUMS;
+      this.pageAt = NO_PAGES;
     } else {
-      this.table.fill(0);
+      // Its arrays kept; only the pages it gave a place are zeroed (the work of what was counted).
+      slotWork.visits += this.pages;
+      for (let at = 0; at < this.pages; at++) this.table[this.pageAt[at] as number] = 0;
       this.counts.fill(0, 0, this.pages << PAGE_BITS);
+      this.pageSums.fill(0, 0, this.pages);
+      this.bucketSums.fill(0);
     }
     this.pages = 0;
     this.totalCount = 0;
@@ -140,6 +225,7 @@ export class SlotCounts {
       const at = table[p] as number;
       if (at === 0) continue;
       const base = (at - 1) << PAGE_BITS;
+      slotWork.visits += PAGE;
       for (let i = 0; i < PAGE; i++) {
         const c = counts[base + i] as number;
         if (c !== 0) fn((p << PAGE_BITS) + i, c);
@@ -153,8 +239,8 @@ export class SlotCounts {
    * equivalent value (its lowest for p = 0).
    */
   getValueAtPercentile(p: number): number {
-    const fp = (Math.min(p, 100) / 100) * this.totalCount;
-    const target = Math.max(Math.ceil(fp - 2 ** (Math.floor(Math.log2(fp)) - 52)), 1);
+    if (this.searchable) return valueAtPercentile([this], this.totalCount, p);
+    const target = percentileTarget(p, this.totalCount);
     const table = this.table;
     const counts = this.counts;
     let running = 0;
@@ -162,12 +248,11 @@ export class SlotCounts {
       const at = table[page] as number;
       if (at === 0) continue;
       const base = (at - 1) << PAGE_BITS;
+      slotWork.visits += PAGE;
       for (let i = 0; i < PAGE; i++) {
         running += counts[base + i] as number;
         if (running < target) continue;
-        const slot = (page << PAGE_BITS) + i;
-        const lowest = slotLowest(slot);
-        return p === 0 ? lowest : lowest + 2 ** Math.max(0, (slot >> 10) - 1) - 1;
+        return valueAt((page << PAGE_BITS) + i, p);
       }
     }
     return 0;
@@ -177,7 +262,7 @@ export class SlotCounts {
   add(other: SlotCounts): void {
     if (other.totalCount === 0) return;
     // addAtIndex counts them into totalCount.
-    other.forEach((slot, c) => {
+    other.forEachCounted((slot, c) => {
       this.addAtIndex(slot, c);
     });
     if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
@@ -198,7 +283,7 @@ export class SlotCounts {
     const max = this.maxValue;
     const minSlot = min <= max ? hdrSlot(min) : -1;
     const maxSlot = hdrSlot(max);
-    this.forEach((slot, c) => {
+    this.forEachCounted((slot, c) => {
       if (slot === maxSlot) {
         if (slot === minSlot && c > 1) h.recordValueWithCount(min, c - 1);
         h.recordValueWithCount(max, slot === minSlot && c > 1 ? 1 : c);
@@ -220,8 +305,71 @@ export class SlotCounts {
       const counts = new Uint32Array(pages << PAGE_BITS);
       counts.set(this.counts);
       this.counts = counts;
+      if (this.searchable) {
+        const sums = new Float64Array(pages);
+        sums.set(this.pageSums);
+        this.pageSums = sums;
+      }
+      const pageAt = new Uint16Array(pages);
+      pageAt.set(this.pageAt);
+      this.pageAt = pageAt;
     }
+    this.pageAt[this.pages] = p;
+    if (this.searchable && this.bucketSums.length === 0) this.bucketSums = new Float64Array(SLOT_BUCKETS);
     this.table[p] = ++this.pages;
     return base;
   }
+}
+
+/** What a percentile reads at `slot`: its highest equivalent value (its lowest for p = 0), as hdr-histogram-js. */
+export function valueAt(slot: number, p: number): number {
+  const lowest = slotLowest(slot);
+  return p === 0 ? lowest : lowest + 2 ** Math.max(0, (slot >> 10) - 1) - 1;
+}
+
+/** The target count of percentile `p` of `total` values, as hdr-histogram-js's (less one ulp of slack). */
+export function percentileTarget(p: number, total: number): number {
+  const fp = (Math.min(p, 100) / 100) * total;
+  return Math.max(Math.ceil(fp - 2 ** (Math.floor(Math.log2(fp)) - 52)), 1);
+}
+
+/**
+ * The value at percentile `p` of the counts of `parts` added slot by slot (`total`: their count), as
+ * hdr-histogram-js's getValueAtPercentile on the merged counts: the first slot whose running count reaches
+ * ceil(p% of the count) (less one ulp of slack, as the library), read as its highest equivalent value (its lowest
+ * for p = 0). Searched bucket, then page, then slot, by their sums: at most 45 + 32 + 32 steps per part, whatever
+ * the number of slots counted (a scan of every slot cost each label set its whole window per percentile per sample:
+ * outside review 18, F2).
+ */
+export function valueAtPercentile(parts: readonly SlotCounts[], total: number, p: number): number {
+  const target = percentileTarget(p, total);
+  const n = parts.length;
+  let running = 0;
+  for (let b = 0; b < SLOT_BUCKETS; b++) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += (parts[k] as SlotCounts).bucketSum(b);
+    slotWork.visits += n;
+    if (running + s < target) {
+      running += s;
+      continue;
+    }
+    const firstPage = b << (BUCKET_BITS - PAGE_BITS);
+    for (let page = firstPage; page < firstPage + (1 << (BUCKET_BITS - PAGE_BITS)); page++) {
+      let ps = 0;
+      for (let k = 0; k < n; k++) ps += (parts[k] as SlotCounts).pageSum(page);
+      slotWork.visits += n;
+      if (running + ps < target) {
+        running += ps;
+        continue;
+      }
+      for (let i = 0; i < PAGE; i++) {
+        const slot = (page << PAGE_BITS) + i;
+        for (let k = 0; k < n; k++) running += (parts[k] as SlotCounts).getCountAtIndex(slot);
+        slotWork.visits += n;
+        if (running < target) continue;
+        return valueAt(slot, p);
+      }
+    }
+  }
+  return 0;
 }

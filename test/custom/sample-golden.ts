@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { HistogramDelta } from '../../src/custom/histogram-delta.js';
 import { CustomMetrics } from '../../src/custom/registry.js';
-import { escapeLabelValue, formatValue } from '../../src/http/prometheus/render.js';
 import { renderCustom } from '../../src/http/prometheus/custom.js';
+import { escapeLabelValue, formatValue } from '../../src/http/prometheus/render.js';
 import { hdrLibrary } from '../../src/latency/histogram.js';
 
 /** Counts of a since-start histogram by slot, as the cluster reads them. */
@@ -18,7 +18,9 @@ function slots(h: {
   minNonZeroValue: number;
 }) {
   const out: number[] = [];
-  h.forEach?.((s, c) => out.push(s, c));
+  h.forEach?.((s, c) => {
+    out.push(s, c);
+  });
   return { n: h.totalCount, max: h.maxValue, min: h.minNonZeroValue, slots: out };
 }
 
