@@ -117,15 +117,7 @@ export class HistogramCell {
     if (r.minNonZeroValue < this.takeMin) this.takeMin = r.minNonZeroValue;
     if (r.lo < this.takeLo) this.takeLo = r.lo;
     if (r.hi > this.takeHi) this.takeHi = r.hi;
-    // One walk of the slots counted since the last drain (not of every page): each added to the window, the
-    // totals, the history bucket and the histogram's merged window.
-    const { current, total, bucket, merged } = this;
-    r.forEachCounted((slot, c) => {
-      current.addAtIndex(slot, c);
-      total.addAtIndex(slot, c);
-      bucket.addAtIndex(slot, c);
-      merged.add(slot, c);
-    });
+    const { current, total, bucket } = this;
     widen(current, r);
     widen(total, r);
     widen(bucket, r);
@@ -133,9 +125,9 @@ export class HistogramCell {
     this.currentSum += this.recentSum;
     this.totalSum += this.recentSum;
     this.bucketSum += this.recentSum;
-    // Zeroed (the slots it counted), kept: observe() fills it again until the next sample (its size: one sample
-    // interval's spread).
-    r.reset(false);
+    // One walk of the pages counted since the last drain (not of every page): each count added to the window, the
+    // totals, the history bucket and the histogram's merged window; then zeroed, kept.
+    r.moveInto(current, total, bucket, this.merged);
     this.recentSum = 0;
   }
 
@@ -176,7 +168,8 @@ export class HistogramCell {
   /** Empties a window slot that leaves the window, taking its counts off the merged window (once per value). */
   private drop(slot: SlotCounts): void {
     this.merged.remove(slot);
-    slot.reset();
+    // Its arrays kept while it was in use (the next slot fills as much), freed once a slot went by empty.
+    slot.reset(slot.totalCount === 0);
   }
 }
 

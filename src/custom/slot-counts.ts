@@ -165,6 +165,46 @@ export class SlotCounts {
     }
   }
 
+  /**
+   * Adds every count to `a`, `b` and `c` and to `also` (the drain: the window, totals, history bucket and merged
+   * window), walking the placed pages in memory order, then empties it, its arrays kept (observe() fills it again
+   * until the next sample: its size is one sample interval's spread). Extremes (encoded and exact) are not moved:
+   * the caller widens the targets first.
+   */
+  moveInto(
+    a: SlotCounts,
+    b: SlotCounts,
+    c: SlotCounts,
+    also: { add(slot: number, count: number): void },
+  ): void {
+    const counts = this.counts;
+    const pageAt = this.pageAt;
+    const table = this.table;
+    slotWork.visits += this.pages * (PAGE + 1);
+    for (let at = 0; at < this.pages; at++) {
+      const base = at << PAGE_BITS;
+      const page = pageAt[at] as number;
+      const first = page << PAGE_BITS;
+      for (let i = 0; i < PAGE; i++) {
+        const n = counts[base + i] as number;
+        if (n === 0) continue;
+        a.addAtIndex(first + i, n);
+        b.addAtIndex(first + i, n);
+        c.addAtIndex(first + i, n);
+        also.add(first + i, n);
+      }
+      table[page] = 0;
+    }
+    counts.fill(0, 0, this.pages << PAGE_BITS);
+    this.pages = 0;
+    this.totalCount = 0;
+    this.maxValue = 0;
+    this.minNonZeroValue = Number.MAX_SAFE_INTEGER;
+    this.lo = Number.POSITIVE_INFINITY;
+    this.hi = Number.NEGATIVE_INFINITY;
+    this.extremesKnown = true;
+  }
+
   /** Calls `fn` with each page's number and count (a searchable one). */
   forEachPage(fn: (page: number, count: number) => void): void {
     slotWork.visits += this.pages;
