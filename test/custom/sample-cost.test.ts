@@ -2,14 +2,14 @@
 // (outside review 18, F2: every sample re-merged each label set's window slot by slot and scanned it once per
 // percentile, 176–265 ms of CPU for 5 histograms × 100 label sets of spread values). The work is counted (slots,
 // pages and buckets visited or added to: slotWork), not timed. The figures are checked against oracles: the exact
-// sorted values (within HDR's 3 significant digits), hdr-histogram-js fed the raw values, and a golden of every
-// reader written by the code before the change (sample-golden.ts).
+// sorted values (exact min and max, nearest-rank percentiles within the documented 0.1 %), and a golden of every
+// reader written by main's code before the change (sample-golden.ts: regenerated from main once custom figures
+// kept relative precision, as main's outputs changed then).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CustomHistogram } from '../../src/custom/histogram.js';
 import { slotWork } from '../../src/custom/slot-counts.js';
 import type { HistogramFigures } from '../../src/custom/types.js';
-import { hdrLibrary } from '../../src/latency/histogram.js';
 import { goldenRun } from './sample-golden.js';
 
 function random(seed: number) {
@@ -100,26 +100,17 @@ class WindowOracle {
 function checkFigures(f: Omit<HistogramFigures, 'count_total' | 'sum_total'>, values: number[]): void {
   expect(f.count).toBe(values.length);
   if (values.length === 0) return void expect(f.p50).toBeNull();
-  const sorted = values.map((v) => Math.round(v * 1000)).sort((a, b) => a - b);
-  // hdr-histogram-js (the real component) fed the raw values: the same figures exactly.
-  const dense = hdrLibrary().build({
-    bitBucketSize: 32,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 1_000_000_000,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
-  for (const x of sorted) dense.recordValue(x);
-  const max = sorted[sorted.length - 1] as number;
-  expect(f.max).toBe(max / 1000);
-  expect(f.min).toBe((sorted[0] as number) / 1000);
+  const sorted = [...values].sort((a, b) => a - b);
+  // The exact extremes are the values recorded.
+  expect(f.min).toBe(sorted[0]);
+  expect(f.max).toBe(sorted[sorted.length - 1]);
   for (const p of [50, 90, 95, 99] as const) {
     const got = f[`p${p}`] as number;
-    expect(got).toBe(Math.min(dense.getValueAtPercentile(p), max) / 1000);
-    // The exact nearest-rank value, within 3 significant digits (HDR's slot width, 1/1024 of the value).
-    const exact = (sorted[Math.ceil((p / 100) * sorted.length) - 1] as number) / 1000;
-    expect(Math.abs(got - exact)).toBeLessThanOrEqual(exact / 1024 + 0.001);
+    // The exact nearest-rank value, within the documented 0.1 % (README "Custom metrics", precision.ts).
+    const exact = sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1] as number;
+    expect(Math.abs(got - exact)).toBeLessThanOrEqual(exact * 0.001);
+    expect(got).toBeGreaterThanOrEqual(sorted[0] as number);
+    expect(got).toBeLessThanOrEqual(sorted[sorted.length - 1] as number);
   }
 }
 

@@ -1,7 +1,7 @@
 // A fixed, seeded run of custom histograms through every reader (the `custom` snapshot, Prometheus text, the history
 // bucket as history encodes it, the cluster's takeStates/windowStates), with an injected clock that crosses window
 // rotations, a gap of more than two windows, label sets created late, cluster absorbs (timed, untimed, totals only)
-// and absorbWindow. Its output was written to test/fixtures/custom-sample-golden.json by the code before the
+// and absorbWindow. Its output was written to test/fixtures/custom-sample-golden.json by main's code before the
 // incremental sample (outside review 18, F2); sample-cost.test.ts checks that it is unchanged.
 import { createHash } from 'node:crypto';
 import type { HistogramDelta } from '../../src/custom/histogram-delta.js';
