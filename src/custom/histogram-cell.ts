@@ -6,8 +6,8 @@
 import type * as hdr from 'hdr-histogram-js';
 import { hdrLibrary } from '../latency/histogram.js';
 import { type HistogramDelta, recordDelta } from './histogram-delta.js';
-import { encodeValue } from './precision.js';
 import { MergedWindow } from './merged-window.js';
+import { encodeValue } from './precision.js';
 import { hdrSlot, SlotCounts, stageSlot } from './slot-counts.js';
 import type { HistogramFigures } from './types.js';
 
