@@ -17,7 +17,10 @@ function errorOf(alerts: unknown): { code?: string; message: string } {
 }
 
 const rule = (extra: Record<string, unknown>) => ({
-  rules: [{ name: 'q', metric: 'custom.x', warning: 1 }, { name: 'r', metric: 'custom.x', warning: 1, ...extra }],
+  rules: [
+    { name: 'q', metric: 'custom.x', warning: 1 },
+    { name: 'r', metric: 'custom.x', warning: 1, ...extra },
+  ],
 });
 
 describe('alerts setup messages', () => {
