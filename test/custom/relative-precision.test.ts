@@ -17,20 +17,10 @@ import type { HistogramFigures } from '../../src/custom/types.js';
 import { type HistogramSeriesPoint, SeriesAccumulator, SeriesMerger } from '../../src/history/series.js';
 import { hdrLibrary } from '../../src/latency/histogram.js';
 import { createMonitor } from '../../src/monitor.js';
+import { rng } from '../helpers/random.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 const REL = 0.001; // the documented 0.1 %
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Values log-uniform over 1e-7 … 1e6, or clustered around one random magnitude of that span. */
 function valuesFor(seed: number, n: number): number[] {

@@ -18,6 +18,7 @@ import { HISTOGRAM_CONFIG } from '../../src/latency/histogram.js';
 import { COUNTS_LENGTH, CumulativeCounts, slotHighest } from '../../src/latency/latency-ring.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
+import { rng } from '../helpers/random.js';
 import { parseExposition } from './prometheus-parse.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
@@ -31,24 +32,13 @@ function promtool(text: string): void {
   expect(r.status).toBe(0);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The default bounds in ms, exactly (their decimal texts shifted by three places: 0.005 s is 5 ms). */
 const BOUNDS_MS = DEFAULT_PROMETHEUS_BUCKETS.map((s) => Number((s * 1000).toPrecision(12)));
 const NEAR = [0, 0.0004, 0.0006, 0.001, 0.01, 0.1, 0.5, 1, 3];
 
 /** Durations (ms): a third on a bound or a hair from it, the rest random whole and fractional ms. */
 function durations(seed: number, n: number): number[] {
-  const rand = mulberry32(seed);
+  const rand = rng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)] as T;
   return Array.from({ length: n }, () => {
     const r = rand();
