@@ -8,8 +8,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
-import { cleanups, serve } from '../channels/admin-server.js';
-import { startReceiver } from '../channels/receiver.js';
+import { errorSurfaces } from './error-surfaces.js';
 
 const S = 'S3CRETVALUE';
 const JWT = `eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTM0NSRVRWQUxVRSJ9.${S}sig`;
@@ -68,35 +67,13 @@ const CASES: Array<[string, string]> = [
 describe('an HTTP credential in a job, probe or alert error', () => {
   // One monitor per text: its database probe fails with it (health/, the alert sent to a webhook), and so does a job.
   it.each(CASES)('%s', async (text, shown) => {
-    const rx = await startReceiver();
-    cleanups.push(() => rx.close());
-    const { monitor, call, bodies } = await serve({
-      probes: {
-        database: {
-          check: () => {
-            throw new Error(text);
-          },
-        },
-      },
-      channels: [{ type: 'webhook', url: `${rx.origin}/hook`, retries: 0 }],
-      routing: { groupWaitMs: 0 },
-    });
-    monitor.recordJob('nightly', 5, true, new Error(text));
-    await monitor.sample();
-    await monitor.sample();
-    await monitor.notifications.idle();
-    const jobs = await call('jobs/');
-    expect(jobs.body.data.jobs.find((r: { name: string }) => r.name === 'nightly').last_failure.error).toBe(
-      shown,
-    );
-    await call('health/?detailed=true');
-    const health = bodies[bodies.length - 1] ?? '';
-    const sent = rx.received.map((r) => r.raw).join('\n');
+    const { jobError, health, sent, bodies } = await errorSurfaces(text);
+    expect(jobError).toBe(shown);
     // The texts hold no character JSON escapes but `"`.
     const json = JSON.stringify(shown).slice(1, -1);
     expect(health).toContain(json);
-    expect(sent).toContain(json);
-    for (const body of [...bodies, sent]) {
+    expect(sent.join('\n')).toContain(json);
+    for (const body of [...bodies, ...sent]) {
       for (const secret of [S, BASIC, 'eyJzdWIi', 'xoxb-']) expect(body, secret).not.toContain(secret);
     }
   });

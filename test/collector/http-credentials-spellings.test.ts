@@ -5,8 +5,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
-import { cleanups, serve } from '../channels/admin-server.js';
-import { startReceiver } from '../channels/receiver.js';
+import { errorSurfaces } from './error-surfaces.js';
 
 const T = 'Zq8vK2mP9xR4tLw7Yb3N';
 const B = `Bearer ${T}`;
@@ -51,30 +50,11 @@ const LEAKS: Array<[string, string]> = [
 
 describe('a credential header in a Node or JSON spelling, through jobs/, health/ and a webhook', () => {
   it.each(LEAKS)('%s', async (_, text) => {
-    const rx = await startReceiver();
-    cleanups.push(() => rx.close());
-    const { monitor, call, bodies } = await serve({
-      probes: {
-        database: {
-          check: () => {
-            throw new Error(text);
-          },
-        },
-      },
-      channels: [{ type: 'webhook', url: `${rx.origin}/hook`, retries: 0 }],
-      routing: { groupWaitMs: 0 },
-    });
-    monitor.recordJob('nightly', 5, true, new Error(text));
-    await monitor.sample();
-    await monitor.sample();
-    await monitor.notifications.idle();
-    const jobs = await call('jobs/');
-    const error = jobs.body.data.jobs.find((r: { name: string }) => r.name === 'nightly').last_failure.error;
-    expect(error).not.toContain(T);
-    expect(error).toContain('[redacted]');
-    await call('health/?detailed=true');
-    expect(rx.received.length).toBeGreaterThan(0);
-    for (const body of [...bodies, ...rx.received.map((r) => r.raw)]) expect(body).not.toContain(T);
+    const { jobError, sent, bodies } = await errorSurfaces(text);
+    expect(jobError).not.toContain(T);
+    expect(jobError).toContain('[redacted]');
+    expect(sent.length).toBeGreaterThan(0);
+    for (const body of [...bodies, ...sent]) expect(body).not.toContain(T);
   });
 });
 

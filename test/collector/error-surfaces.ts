@@ -1,0 +1,39 @@
+// One error text through every surface that shows a captured error: a job that failed with it (jobs/), a database
+// probe that throws it (health/), and the alert that probe raises, sent to a real webhook receiver. Shared by the
+// credential redaction tests, whose oracle is what each surface shows of the text.
+
+import { cleanups, serve } from '../channels/admin-server.js';
+import { startReceiver } from '../channels/receiver.js';
+
+/** What each surface showed: the job's last_failure.error, the health/ body, what the webhook got, every body read. */
+export interface ErrorSurfaces {
+  jobError: string;
+  health: string;
+  sent: string[];
+  bodies: string[];
+}
+
+/** Runs `text` through jobs/, health/ and a webhook on a fresh monitor (closed by the admin server's cleanups). */
+export async function errorSurfaces(text: string): Promise<ErrorSurfaces> {
+  const rx = await startReceiver();
+  cleanups.push(() => rx.close());
+  const { monitor, call, bodies } = await serve({
+    probes: {
+      database: {
+        check: () => {
+          throw new Error(text);
+        },
+      },
+    },
+    channels: [{ type: 'webhook', url: `${rx.origin}/hook`, retries: 0 }],
+    routing: { groupWaitMs: 0 },
+  });
+  monitor.recordJob('nightly', 5, true, new Error(text));
+  await monitor.sample();
+  await monitor.sample();
+  await monitor.notifications.idle();
+  const jobs = await call('jobs/');
+  const jobError = jobs.body.data.jobs.find((r: { name: string }) => r.name === 'nightly').last_failure.error;
+  await call('health/?detailed=true');
+  return { jobError, health: bodies[bodies.length - 1] ?? '', sent: rx.received.map((r) => r.raw), bodies };
+}
