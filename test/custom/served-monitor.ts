@@ -1,14 +1,8 @@
 // One real monitor (no sampling timer, a clock the test moves) behind a real HTTP server answering its admin API,
 // for the custom-metrics tests that read it through every surface; and promtool's verdict on a scrape.
 
-import { spawnSync } from 'node:child_process';
-import { expect } from 'vitest';
 import { createMonitor } from '../../src/monitor.js';
 import { BASE, body, open, serveAdmin } from '../http/stream-helpers.js';
-
-const promtoolMissing = spawnSync('promtool', ['--version']).error !== undefined;
-if (promtoolMissing && process.env.CI !== 'true')
-  console.warn('promtool check skipped: apt-get install prometheus');
 
 /** The monitor at 2026-01-01 12:00:05 UTC, served; `base` is its admin API's URL. `options` add to the monitor's. */
 export async function serveMonitor(options: Parameters<typeof createMonitor>[0] = {}) {
@@ -34,9 +28,4 @@ export async function serveMonitor(options: Parameters<typeof createMonitor>[0] 
   };
 }
 
-/** promtool accepts the scrape (no output): fails in CI when promtool is missing, skips with a message elsewhere. */
-export function expectPromtoolAccepts(text: string): void {
-  if (promtoolMissing && process.env.CI !== 'true') return;
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  expect({ status: r.status, output: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, output: '' });
-}
+export { expectPromtoolAccepts } from '../helpers/promtool.js';

@@ -5,7 +5,6 @@
 // requests were outside le="0.5"). The one allowance is the documented HDR ambiguity, taken from
 // hdr-histogram-js itself: a value above a bound in the bound's own slot (none for a value on the bound).
 
-import { spawnSync } from 'node:child_process';
 import * as hdr from 'hdr-histogram-js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { answer, type PrometheusWire, viewOf } from '../../src/cluster/answers.js';
@@ -18,19 +17,9 @@ import { HISTOGRAM_CONFIG } from '../../src/latency/histogram.js';
 import { COUNTS_LENGTH, CumulativeCounts, slotHighest } from '../../src/latency/latency-ring.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
+import { expectPromtoolAccepts } from '../helpers/promtool.js';
 import { rng } from '../helpers/random.js';
 import { parseExposition } from './prometheus-parse.js';
-
-const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
-if (!PROMTOOL && process.env.CI === 'true')
-  throw new Error('promtool is missing: apt-get install prometheus');
-
-function promtool(text: string): void {
-  if (!PROMTOOL) return;
-  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 15_000 });
-  expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
-  expect(r.status).toBe(0);
-}
 
 /** The default bounds in ms, exactly (their decimal texts shifted by three places: 0.005 s is 5 ms). */
 const BOUNDS_MS = DEFAULT_PROMETHEUS_BUCKETS.map((s) => Number((s * 1000).toPrecision(12)));
@@ -149,7 +138,7 @@ describe('duration buckets hold exactly the observations <= le (Prometheus histo
         }
         for (const d of queries) m.recordQuery('postgresql', `SELECT * FROM t${seed}`, d, false);
         const text = renderPrometheus(await collectPrometheusData(m));
-        promtool(text);
+        expectPromtoolAccepts(text);
         const p = 'sysvitals_';
         let ambiguous = expectBuckets(
           bucketsOf(text, `${p}http_request_duration_seconds`),
@@ -207,7 +196,7 @@ describe('duration buckets hold exactly the observations <= le (Prometheus histo
       // The scrape serves the merged counts, through their wire form again (answers.ts, source.ts prometheusData).
       const sent = JSON.parse(JSON.stringify(new SentCounts().take(merged, slotHighest))) as CountsWire;
       const text = renderPrometheus({ ...(await collectPrometheusData(workers[0]!)), latency: viewOf(sent) });
-      promtool(text);
+      expectPromtoolAccepts(text);
       expectBuckets(bucketsOf(text, 'sysvitals_http_request_duration_seconds'), parts.flat(), 'cluster');
     } finally {
       for (const w of workers) await w.close();
