@@ -83,6 +83,7 @@ describe('packed tarball', () => {
     expect(files).not.toContain('test');
     // The changelog (0.4 MB and growing) stays in the repository; README links to it there.
     expect(files).not.toContain('CHANGELOG.md');
+    expect(files).not.toContain('SECURITY.md');
   });
 
   it('unpacks to at most 1.5 MB (issue 18)', () => {
