@@ -94,7 +94,7 @@ describe('predict on alerts.rules', () => {
         err = e as typeof err;
       }
       expect(err.code, String(predict)).toBe('ERR_SYSVITALS_INVALID_RULE');
-      expect(err.message).toContain('`predict`');
+      expect(err.message).toContain('`alerts.rules[0].predict` (rule `q_rule`)');
     }
   });
 });
