@@ -32,7 +32,8 @@ function lowerDecorators(): Plugin {
 // a fresh fork (the `isolated` project): the folders that start clusters, child processes and browsers, set
 // process-wide defaults (`@timed`'s recorder, the cluster leftovers' one prune per process), time a module's loading
 // or mock modules; test/adapters (an Express app's cut-off requests went uncounted after injected ones in the same
-// process); test/channels and test/alerts (their receivers got fewer of the channels' attempts than sent, in shared
+// process: light-my-request's `inject(app, …)` rewires Express's shared prototypes; injected-requests.test.ts now
+// puts them back); test/channels and test/alerts (their receivers got fewer of the channels' attempts than sent, in shared
 // forks; they send with `fetch`, whose connection pool is per process: not shown to be the cause); test/collector
 // and test/http (one failure each in shared forks, not understood).
 const SHARED_FOLDERS = [

@@ -128,6 +128,11 @@ const expressApp =
   async ({ express }, clock) => {
     const warnings: string[] = [];
     const monitor = createExpressMonitor(options(clock, warnings));
+    // What light-my-request's `inject(app, …)` rewires on this Express copy (every app's), put back at close: else
+    // Node's server throws in light-my-request's Request#destroy() at each real client's abort, in every later
+    // test file of the same process (failed-requests.test.ts with --no-isolate).
+    const shared = express as unknown as { request: object; response: object };
+    const under = [shared.request, shared.response].map((p) => [p, Object.getPrototypeOf(p)] as const);
     const app = express();
     app.set('env', 'test'); // Express prints a failure's stack elsewhere
     app.use(monitor.middleware());
@@ -159,6 +164,7 @@ const expressApp =
       close: async () => {
         await closeServer(server);
         await monitor.close();
+        for (const [proto, was] of under) Object.setPrototypeOf(proto, was);
       },
     };
   };
