@@ -172,13 +172,7 @@ export class SlotCounts {
       table[page] = 0;
     }
     counts.fill(0, 0, this.pages << PAGE_BITS);
-    this.pages = 0;
-    this.totalCount = 0;
-    this.maxValue = 0;
-    this.minNonZeroValue = Number.MAX_SAFE_INTEGER;
-    this.lo = Number.POSITIVE_INFINITY;
-    this.hi = Number.NEGATIVE_INFINITY;
-    this.extremesKnown = true;
+    this.emptied();
   }
 
   /** Calls `fn` with each page's number and count (a searchable one). */
@@ -224,6 +218,11 @@ export class SlotCounts {
       this.pageSums.fill(0, 0, this.pages);
       this.bucketSums.fill(0);
     }
+    this.emptied();
+  }
+
+  /** Its figures once its counts are zeroed or freed: no page, no count, no extremes. */
+  private emptied(): void {
     this.pages = 0;
     this.totalCount = 0;
     this.maxValue = 0;
