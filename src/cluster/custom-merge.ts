@@ -25,7 +25,7 @@ interface KnownSeries {
   values: string[];
   counter: number;
   /** lo/hi: the exact extremes (NaN once a delta came without them). */
-  hist: { counts: SparseCounts; min: number; lo: number; hi: number; le: number[] } | null;
+  hist: MergedHist | null;
 }
 
 const asSparse = (h: NonNullable<CustomSeries['histogram']>): SparseCounts => ({
@@ -78,13 +78,7 @@ export class KnownCustom {
         const s = this.series(m, x.values);
         if (x.counter !== undefined) s.counter += x.counter;
         if (x.histogram) {
-          s.hist ??= {
-            counts: emptySparse(),
-            min: Number.POSITIVE_INFINITY,
-            lo: Number.POSITIVE_INFINITY,
-            hi: Number.NEGATIVE_INFINITY,
-            le: [],
-          };
+          s.hist ??= emptyHist();
           addSparse(s.hist.counts, asSparse(x.histogram));
           s.hist.min = Math.min(s.hist.min, x.histogram.min);
           s.hist.lo = Math.min(s.hist.lo, x.histogram.lo ?? Number.NaN);
@@ -117,13 +111,7 @@ export class KnownCustom {
           }
         }
         if (x.histogram) {
-          s.hist ??= {
-            counts: emptySparse(),
-            min: Number.POSITIVE_INFINITY,
-            lo: Number.POSITIVE_INFINITY,
-            hi: Number.NEGATIVE_INFINITY,
-            le: [],
-          };
+          s.hist ??= emptyHist();
           const diff = subtractSparse(asSparse(x.histogram), s.hist.counts);
           if (diff.n === 0) continue;
           addSparse(s.hist.counts, diff);
@@ -305,4 +293,18 @@ export class CustomMerger {
     }
     return out;
   }
+}
+
+/** A series' merged histogram: slot counts, least values (stored and exact), largest exact value, bound counts. */
+type MergedHist = { counts: SparseCounts; min: number; lo: number; hi: number; le: number[] };
+
+/** A histogram with nothing merged yet. */
+function emptyHist(): MergedHist {
+  return {
+    counts: emptySparse(),
+    min: Number.POSITIVE_INFINITY,
+    lo: Number.POSITIVE_INFINITY,
+    hi: Number.NEGATIVE_INFINITY,
+    le: [],
+  };
 }
