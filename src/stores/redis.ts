@@ -1,5 +1,6 @@
 // RedisStore: history and alert history in Redis (ioredis, single node or Cluster), buffered through outages.
 
+import type { Socket } from 'node:net';
 import type { ChainableCommander } from 'ioredis';
 import { SysvitalsError } from '../errors.js';
 import { rollupKeepMs, rollupSteps } from '../history/periods.js';
@@ -379,6 +380,11 @@ export class RedisStore implements MetricsStore {
       this.client ?? (this.clientPromise ? await this.clientPromise.catch(() => undefined) : undefined);
     if (!client) return;
     client.off('ready', this.onReady);
-    if (this.owned) client.disconnect();
+    if (!this.owned) return;
+    client.disconnect();
+    // disconnect() only end()s a socket still connecting (a reconnect attempt while Redis is down), and its
+    // connect request then holds the process until it completes or ioredis' connectTimeout fires: destroy it.
+    const connecting = (client as unknown as { connector?: { stream?: Socket } }).connector?.stream;
+    if (connecting?.connecting) connecting.destroy();
   }
 }

@@ -19,8 +19,9 @@ const REQUESTS = 25;
 const FAULT_TIMEOUT_MS = 500;
 /** With Redis healthy: long enough that a loaded machine never reads as an outage. */
 const HEALTHY_TIMEOUT_MS = 10_000;
-/** What an ending TCP connection holds: its socket, its shutdown request, ioredis' destroy timer. */
-const TEARDOWN = new Set(['TCPSocketWrap', 'SimpleShutdownWrap', 'ShutdownWrap', 'Timeout']);
+/** What an ending TCP connection holds: its socket, its shutdown request, ioredis' destroy timer, and with Redis
+ *  down a reconnect attempt's connect request (its socket destroyed by close(): cancelled when the handle closes). */
+const TEARDOWN = new Set(['TCPSocketWrap', 'SimpleShutdownWrap', 'ShutdownWrap', 'Timeout', 'ConnectWrap']);
 /** Room for the child's start, its close() and the hang guard on a loaded machine. */
 const TEST_TIMEOUT_MS = 3 * HANG_GUARD_MS;
 
