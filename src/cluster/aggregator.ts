@@ -194,7 +194,7 @@ export class Aggregator {
   /** Reads or changes the cluster's silences (its router applies them); a change is in the ledger at once. */
   silence(q: SilenceQuestion): ReturnType<typeof answerSilence> {
     if (!this.tenure.holds()) throw notAggregator();
-    const out = answerSilence(this.monitor.notifications.silences, q);
+    const out = answerSilence(this.monitor.notifications, q);
     if (q.action === 'create' || (q.action === 'expire' && out !== null)) this.saveChanged();
     return out;
   }

@@ -88,9 +88,9 @@ export type Question =
   /** The query or job table: the cluster's (merged by the aggregator) or one worker's. */
   | { op: 'queries' | 'jobs' };
 
-/** A change or read of the cluster's silences (answered by the aggregator's router only). */
+/** A change or read of the cluster's silences, or a read of its channels' status (answered by the aggregator's router only). */
 export type SilenceQuestion =
-  | { op: 'silences'; action: 'list' }
+  | { op: 'silences'; action: 'list' | 'channels' }
   | { op: 'silences'; action: 'get' | 'expire'; id: string }
   | { op: 'silences'; action: 'create'; input: unknown };
 
@@ -286,7 +286,7 @@ export function parseSilenceQuestion(q: unknown): SilenceQuestion | null {
   if (q === null || typeof q !== 'object') return null;
   const o = q as Record<string, unknown>;
   if (o.op !== 'silences') return null;
-  if (o.action === 'list') return { op: 'silences', action: 'list' };
+  if (o.action === 'list' || o.action === 'channels') return { op: 'silences', action: o.action };
   if (o.action === 'create') return { op: 'silences', action: 'create', input: o.input };
   if ((o.action === 'get' || o.action === 'expire') && typeof o.id === 'string' && o.id.length <= 64) {
     return { op: 'silences', action: o.action, id: o.id };

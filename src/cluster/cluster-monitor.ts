@@ -13,7 +13,7 @@ import type { ClusterEndpoint } from './endpoint.js';
 import type { InFlightTarget } from './in-flight-wire.js';
 import type { MinuteHook } from './minute-gate.js';
 import type { ReportTarget, ReportWire } from './report.js';
-import type { SilenceBook } from './silences.js';
+import type { SilenceRouter } from './silences.js';
 import type { WindowTarget, WindowWire } from './window-wire.js';
 
 /** The cluster's own SystemMonitor, as the aggregator drives it. */
@@ -54,8 +54,7 @@ export type ClusterMonitor = MonitorLike &
       readonly rules: { readonly event_loop_delay: Readonly<RuleLevels> };
     };
     /** Its router applies the cluster's silences and delivers the cluster's alerts (deliveries in the ledger). */
-    readonly notifications: {
-      readonly silences: SilenceBook;
+    readonly notifications: SilenceRouter & {
       exportDeliveries(): AlertDelivery[];
       exportPending(): PendingNotifications;
       onChange(listener: (() => void) | undefined): void;

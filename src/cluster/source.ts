@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Alert, AlertEvent, AlertRecord } from '../alerts/alert.js';
 import type { CapacityReport } from '../analytics/capacity.js';
+import type { ChannelStatus } from '../channels/channel-status.js';
 import type { NotificationRouter } from '../channels/router.js';
 import { type Silence, SilenceInputError } from '../channels/silences.js';
 import { SysvitalsError } from '../errors.js';
@@ -92,8 +93,8 @@ export class ClusterSource extends EventEmitter<{
 
   /**
    * Silences are the cluster's, kept and applied by the aggregator (which delivers the cluster's
-   * alerts), whichever worker is asked; channel status and maintenance windows are the router's that
-   * delivers (the aggregator's when this worker is it, else this worker's own: the same configuration).
+   * alerts), whichever worker is asked, and so is the channels' status (a worker's own router has no channels
+   * in cluster mode); maintenance windows are this worker's router's (the same configuration on every worker).
    */
   readonly notifications = {
     silences: {
@@ -109,8 +110,8 @@ export class ClusterSource extends EventEmitter<{
       expire: (id: string) =>
         this.silence({ op: 'silences', action: 'expire', id }) as Promise<Silence | undefined>,
     },
-    /** Status of the notification channels of the delivering router. */
-    status: () => this.deps.notifications().status(),
+    /** Status of the notification channels of the delivering router (the aggregator's). */
+    status: () => this.silence({ op: 'silences', action: 'channels' }) as Promise<ChannelStatus[]>,
     /** Maintenance windows of the delivering router and whether one is active. */
     maintenanceStatus: () => this.deps.notifications().maintenanceStatus(),
   };
@@ -135,9 +136,14 @@ export class ClusterSource extends EventEmitter<{
     } catch (err) {
       if (!(err instanceof RemoteError)) throw err;
       if (err.code === 'invalid_silence') throw new SilenceInputError(err.message);
+      const what =
+        q.action === 'channels'
+          ? "the channels' status is the cluster's aggregator's, which did not answer"
+          : "silences are kept by the cluster's aggregator, which did not answer";
+      const changed = q.action === 'channels' ? '' : '; nothing was changed';
       throw new SysvitalsError(
         'ERR_SYSVITALS_UNAVAILABLE',
-        `silences are kept by the cluster's aggregator, which did not answer (${err.message}); nothing was changed, retry in a moment`,
+        `${what} (${err.message})${changed}, retry in a moment`,
       );
     }
   }

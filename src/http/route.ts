@@ -69,8 +69,8 @@ export interface NotificationsSource {
     /** Ends a silence now; undefined for an unknown id. */
     expire(id: string): Silence | undefined | Promise<Silence | undefined>;
   };
-  /** Each channel's delivery status (`GET channels/`). */
-  status(): ChannelStatus[];
+  /** Each channel's delivery status (`GET channels/`; in cluster mode the aggregator's, hence the promise). */
+  status(): ChannelStatus[] | Promise<ChannelStatus[]>;
   /** Each maintenance window and whether it is active now. */
   maintenanceStatus(): MaintenanceWindowStatus[];
 }

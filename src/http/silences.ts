@@ -131,9 +131,9 @@ export const silencesRoute = defineRoute({
 /** `GET channels/`: delivery status per notification channel (also in `health/?detailed=true`). */
 export const channelsRoute = defineRoute({
   path: 'channels',
-  handle(ctx) {
+  async handle(ctx) {
     const source = notifications(ctx);
-    const channels = source?.status() ?? [];
+    const channels = (await source?.status()) ?? [];
     sendData(ctx.res, { count: channels.length, channels, timestamp: new Date(ctx.now()).toISOString() });
   },
 });

@@ -1,7 +1,8 @@
 // Silences in cluster mode on 4 real node:cluster workers: a silence created through whichever worker
 // answers is the cluster's (listed by every worker, applied by the aggregator that delivers the
 // alerts), survives a SIGKILLed aggregator with its id, and is expired cluster-wide; the alert it held
-// back, still firing, is then sent by the new aggregator.
+// back, still firing, is then sent by the new aggregator. The channels' delivery status (`channels/`) is the
+// aggregator's router's, whichever worker answers.
 
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +52,22 @@ function post(port: number, path: string, body?: unknown): Promise<{ status: num
 
 describe('node:cluster silences', () => {
   const c = useCluster<Notified>((url) => webhookAlertsEnv(url, 0), 4, { readyMs: 20_000, setupMs: 60_000 });
+
+  it("channels/ through any worker: the cluster's channels, as its aggregator's router reports them", async () => {
+    // The oracle: the worker env's CHANNELS (one webhook) and health/?detailed=true, which the aggregator answers.
+    const health = await getJson(c.port, `${BASE}/health?detailed=true`);
+    const expected = health.data.data.channels as Array<{ name: string; type: string }>;
+    expect(expected.map((ch) => ch.type)).toEqual(['webhook']);
+    // Consecutive connections reach the workers in turn (outside review 20, F1: 3 of 4 read no channel).
+    for (let i = 0; i < 8; i++) {
+      const r = await getJson(c.port, `${BASE}/channels`);
+      expect(r.status).toBe(200);
+      expect(r.data.data.count).toBe(1);
+      expect(r.data.data.channels.map((ch: { name: string; type: string }) => [ch.name, ch.type])).toEqual(
+        expected.map((ch) => [ch.name, ch.type]),
+      );
+    }
+  });
 
   it('a silence made through any worker is listed by all, holds the cluster alert back, and survives a new aggregator', async () => {
     const created = await post(c.port, `${BASE}/silences`, {
