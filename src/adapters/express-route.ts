@@ -188,10 +188,10 @@ function mountedApp(handle: unknown): unknown {
 }
 
 /**
- * The router stack of an app (express 5: `app.router`; express 4: `app._router`, made at the app's first route or
+^ * The router stack of an app (express 5: `app.router`; express 4: `app._router`, made at the app's first route or
  * middleware, and `app.router` a getter that throws).
  */
-function routerOf(app: unknown): unknown {
+export function routerOf(app: unknown): unknown {
   if (typeof app !== 'function') return undefined;
   const a = app as unknown as { router?: { stack?: unknown }; _router?: { stack?: unknown } };
   return (isExpress4App(app) ? a._router : a.router)?.stack;

@@ -15,6 +15,7 @@ import {
   UNMATCHED_ROUTE,
 } from './common.js';
 import { watchLateErrors } from './express-errors.js';
+import { warnIfMountedLate } from './express-order.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressRouteLabel } from './express-route.js';
 import { flightRouteReader } from './flight-routes.js';
@@ -138,6 +139,7 @@ export function expressMiddleware(
       // handler was not in this first request's stack, so its failure after a partial write read as the client's
       // close on Express 5 (outside review 6, F6).
       watchLateErrors(req);
+      warnIfMountedLate(req, sysvitals, monitor.logger);
       try {
         hoistFirstLayer(req, sysvitals, entry);
       } catch {
