@@ -15,8 +15,8 @@ import {
   UNMATCHED_ROUTE,
 } from './common.js';
 import { watchLateErrors } from './express-errors.js';
-import { warnIfMountedLate } from './express-order.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
+import { warnIfMountedLate } from './express-order.js';
 import { expressRouteLabel } from './express-route.js';
 import { flightRouteReader } from './flight-routes.js';
 import {
