@@ -10,70 +10,24 @@
 // critical prediction clears from critical (one notification for one end); a flat series does not page.
 
 import { describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerts/alert.js';
-import { AlertSystem } from '../../src/alerts/engine.js';
-import type { AlertObservation } from '../../src/alerts/observations.js';
-import { parseRules } from '../../src/alerts/rules.js';
-import { silentLogger } from '../../src/logger.js';
-import { makeSnapshot, testClock } from '../alerts/snapshot.js';
-import { analyticsOf } from './analytics-of.js';
+import { predictRun } from './predict-run.js';
 
-const STEP = 10_000;
-const MIN = 60_000;
-const STOP_S = 45 * 60;
-
-interface Call {
-  s: number;
-  type: string;
-  severity: string;
-  message: string;
-}
-
-/** The reviewer's ramp (pred-min.cjs): 60 % + 0.5 %/min to minute 45, flat after, + a uniform ±2 % jitter a minute. */
-function run(seed: number, mins = 90): Call[] {
+/**
+ * The reviewer's ramp (pred-min.cjs): 60 % + 0.5 %/min to minute 45, flat after, + a uniform ±2 % jitter drawn
+ * once a minute from a fixed-seed LCG; `mins` minutes of readings (the last at minute `mins`).
+ */
+function run(seed: number, mins = 90) {
   let s = seed;
   const rnd = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
-  const rules = parseRules({ cpu: { warning: 80, critical: 95, predict: '30m' } });
-  const a = analyticsOf(rules);
-  const clock = testClock();
-  const t0 = clock.now();
-  const calls: Call[] = [];
-  const predicted = new Set<string>();
-  const system = new AlertSystem({
-    clock,
-    logger: silentLogger,
-    rules,
-    onAlert: (e: AlertEvent) => {
-      // The prediction's alert (raised with a forecast), not the plain cpu rule's own alert at 80 %.
-      if (e.type === 'raised' && /predicted|already at/.test(e.alert.message)) predicted.add(e.alert.id);
-      if (!predicted.has(e.alert.id)) return;
-      calls.push({
-        s: (clock.now() - t0) / 1000,
-        type: e.type,
-        severity: e.alert.severity,
-        message: e.alert.message,
-      });
-    },
-  });
-  system.addObservationSource((snap) => a.observations(snap) as AlertObservation[]);
-  let jit = 0;
-  for (let i = 0; i <= mins * 6; i++) {
-    const min = (i * STEP) / MIN;
-    if (i % 6 === 0) jit = (rnd() * 2 - 1) * 2;
-    const cpu = Math.min(99, 60 + 0.5 * Math.min(min, 45) + jit);
-    const snap = makeSnapshot({ cpu: { current_percent: cpu } });
-    a.sample(snap, clock.now());
-    system.checkThresholds(snap);
-    clock.advance(STEP);
-  }
-  system.close();
-  return calls;
+  const jitter = Array.from({ length: mins + 1 }, () => (rnd() * 2 - 1) * 2);
+  const cpu = (min: number) =>
+    Math.min(99, 60 + 0.5 * Math.min(min, 45) + (jitter[Math.floor(min)] as number));
+  return predictRun(cpu, mins * 6 + 1).calls;
 }
 
-const show = (c: Call[]) => c.map((x) => `${x.s} ${x.type} ${x.severity}`).join(' | ');
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
 describe('a prediction clear notice describes the clear (review 19, F10)', () => {

@@ -12,57 +12,17 @@
 // AlertSystem for the rules themselves, the legitimate fall backs included.
 
 import { describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import type { AlertObservation } from '../../src/alerts/observations.js';
 import { parseRules } from '../../src/alerts/rules.js';
 import { silentLogger } from '../../src/logger.js';
 import { makeSnapshot, testClock } from '../alerts/snapshot.js';
-import { analyticsOf } from './analytics-of.js';
-
-const STEP = 10_000;
-const MIN = 60_000;
-
-/** One reading's flags: W breach warning, C breach critical, X clear, D de-escalate, U clear on hold. */
-const flagsOf = (o: AlertObservation) =>
-  `${o.breachWarning ? 'W' : '-'}${o.breachCritical ? 'C' : '-'}${o.clear ? 'X' : '-'}${o.deescalate ? 'D' : '-'}${o.clearOnHold ? 'U' : '-'}`;
+import { predictRun, STEP, showCalls } from './predict-run.js';
 
 /** CPU `cpu(m)` in minute m, read every STEP for `mins` minutes: the prediction's calls and each minute's flags. */
-function predictRun(cpu: (m: number) => number, mins: number, hold?: number) {
-  const rules = parseRules({
-    cpu: { warning: 80, critical: 95, predict: '30m', ...(hold !== undefined && { severityHoldMs: hold }) },
-  });
-  const a = analyticsOf(rules);
-  const clock = testClock();
-  const t0 = clock.now();
-  const predicted = new Set<string>();
-  const calls: string[] = [];
-  const flags: string[] = [];
-  const system = new AlertSystem({
-    clock,
-    logger: silentLogger,
-    rules,
-    onAlert: (e: AlertEvent) => {
-      if (e.type === 'raised' && /predicted|already at/.test(e.alert.message)) predicted.add(e.alert.id);
-      if (predicted.has(e.alert.id)) calls.push(`${(clock.now() - t0) / 1000} ${e.type} ${e.alert.severity}`);
-    },
-  });
-  system.addObservationSource((s) => {
-    const out = a.observations(s) as AlertObservation[];
-    const p = out.find((o) => o.rule === 'cpu' && o.key === 'predict');
-    flags.push(p ? flagsOf(p) : 'none');
-    return out;
-  });
-  for (let t = 0; t < mins * MIN; t += STEP) {
-    const s = makeSnapshot({ cpu: { current_percent: cpu(Math.floor(t / MIN)) } });
-    a.sample(s, clock.now());
-    system.checkThresholds(s);
-    clock.advance(STEP);
-  }
-  system.close();
-  /** The flags of minute m's readings (the analytics change once a minute). */
-  const minute = (m: number) => [...new Set(flags.slice((m * MIN) / STEP, ((m + 1) * MIN) / STEP))];
-  return { calls, minute };
+function runMinutes(cpu: (m: number) => number, mins: number, hold?: number) {
+  const r = predictRun((min) => cpu(Math.floor(min)), mins * 6, hold);
+  return { calls: showCalls(r.calls), minute: r.minute };
 }
 
 describe('a held critical prediction clears from critical, not via warning a reading before', () => {
@@ -70,7 +30,7 @@ describe('a held critical prediction clears from critical, not via warning a rea
   const stops = (m: number) => (m < 45 ? 60 + 0.5 * m : 82.5) + (m % 2 ? -2 : 2);
 
   it('a jittered ramp that stops: critical at 2400 s, cleared from critical a hold after its trend went not significant', () => {
-    const r = predictRun(stops, 80);
+    const r = runMinutes(stops, 80);
     // The scenario: critical forecasts to minute 48, a warning-only forecast in minute 49 (95 % beyond the band,
     // 80 % reached), no significant trend from minute 50 on.
     expect(r.minute(48)).toEqual(['WC---']);
@@ -83,18 +43,18 @@ describe('a held critical prediction clears from critical, not via warning a rea
   });
 
   it('the same with holds of 120 s and 180 s: cleared critical a hold after minute 50; 0 follows each reading as before', () => {
-    expect(predictRun(stops, 80, 120_000).calls).toEqual([
+    expect(runMinutes(stops, 80, 120_000).calls).toEqual([
       '600 raised warning',
       '2400 escalated critical',
       '3120 cleared critical',
     ]);
-    expect(predictRun(stops, 80, 180_000).calls).toEqual([
+    expect(runMinutes(stops, 80, 180_000).calls).toEqual([
       '600 raised warning',
       '2400 escalated critical',
       '3180 cleared critical',
     ]);
     // no hold: the warning-only minute 49 lowers it at once, minute 50 clears it at once (unchanged)
-    expect(predictRun(stops, 80, 0).calls.slice(-3)).toEqual([
+    expect(runMinutes(stops, 80, 0).calls.slice(-3)).toEqual([
       '2400 raised critical',
       '2940 deescalated warning',
       '3000 cleared warning',
@@ -103,7 +63,7 @@ describe('a held critical prediction clears from critical, not via warning a rea
 
   it('a steady ramp that turns to a slow fall: cleared from critical (was lowered at 3540 s, cleared at 3600 s)', () => {
     // +0.5 % a minute from 60 % to minute 52 (86 %), then −0.2 % a minute
-    const r = predictRun((m) => (m < 52 ? 60 + 0.5 * m : 86 - 0.2 * (m - 52)), 80);
+    const r = runMinutes((m) => (m < 52 ? 60 + 0.5 * m : 86 - 0.2 * (m - 52)), 80);
     expect(r.minute(57)).toEqual(['WC---']);
     expect(r.minute(58)).toEqual(['W--D-']);
     for (let m = 59; m < 61; m++) expect(r.minute(m), `minute ${m}`).toEqual(['---DU']);
