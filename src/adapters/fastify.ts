@@ -95,17 +95,12 @@ export function fastifyPlugin(
     // Starts the recording of an application request; false when it was shed (answered 503 on the raw response,
     // not recorded as application traffic), and Fastify's lifecycle stops there.
     const begin = (request: FastifyRequest, reply: FastifyReply, req: IncomingMessage): boolean => {
-      const ticket = newTrackedTicket(
-        reply.raw as ServerResponse,
-        request,
-        performance.now(),
-        req.socket,
-        onEnd,
-      );
+      const socket = req.socket;
+      const ticket = newTrackedTicket(reply.raw as ServerResponse, request, performance.now(), socket, onEnd);
       // With `excludeRoutes`: the matched route's template too, so that every spelling of a URL Fastify routes to
       // an excluded route is excluded (%-escapes, `//` with ignoreDuplicateSlashes, `;`: outside review 6, F3).
-      const route = testsRoutes ? routeOf(request) : undefined;
-      if (!way.begin(req, ticket, undefined, route)) {
+      // The connection read above is passed on, not read again.
+      if (!way.begin(req, ticket, socket, testsRoutes ? routeOf(request) : undefined)) {
         reply.hijack();
         return false;
       }
@@ -117,6 +112,19 @@ export function fastifyPlugin(
       if (requestContextEnabled()) runInScope(scopeOf(request), next);
       else next();
     };
+    // A WebSocket upgrade handed over by monitor.attachWebSocket, decided with Fastify's request; else an admin URL:
+    // the admin API (or a probe) answers on the raw objects. Either way Fastify's lifecycle stops here, and the
+    // request is not application traffic.
+    const answerAside = (request: FastifyRequest, reply: FastifyReply, req: IncomingMessage): void => {
+      if (decideUpgrade(adminApi, req, request)) {
+        reply.hijack();
+        return;
+      }
+      const url = req.url as string;
+      reply.hijack();
+      way.adminRequest?.(req);
+      void adminApi.handle(req, reply.raw, { request, url });
+    };
     // True once an application hook was found before `onRequest` (fastify-hook-order.ts): `recordFirst`, put at
     // the head of the hook lists, then records application requests, and `onRequest` only the admin API's.
     let recordsFirst = false;
@@ -125,21 +133,11 @@ export function fastifyPlugin(
     const onRequest = (request: FastifyRequest, reply: FastifyReply, next: HookDone): void => {
       // The raw request read once: Fastify's `request.url` is a getter reading `request.raw.url` (4 and 5).
       const req = request.raw;
-      // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Fastify's request.
-      if (decideUpgrade(adminApi, req, request)) {
-        reply.hijack();
-        return;
-      }
-      const url = req.url as string;
-      if (adminApi.isAdminUrl(url)) {
-        // The admin API (or a probe) answers on the raw objects; Fastify's lifecycle stops here, and the
-        // request is not application traffic.
-        reply.hijack();
-        way.adminRequest?.(req);
-        void adminApi.handle(req, reply.raw, { request, url });
-        return;
-      }
-      if (recordsFirst)
+      // Upgrades and the admin API are answered by answerAside, out of line: this hook is inlined into Fastify's
+      // hook runner, within V8's inlining budget for it, so every byte of it here keeps a callee of `begin`
+      // (the ticket, the in-flight list, the clock) out of line (issue 18; bench/RESULTS.md `fastify-inline`).
+      if (isPendingUpgrade(req) || adminApi.isAdminUrl(req.url as string)) answerAside(request, reply, req);
+      else if (recordsFirst)
         next(); // recorded from the head of the list
       else if (begin(request, reply, req)) proceed(request, next);
     };
