@@ -3,6 +3,7 @@
 // process.cpuUsage() gives CPU per request. Reported: added µs per request and the ratio to bare,
 // each with a 95% t-interval over the rounds.
 //   npx tsx bench/adapter.ts [--requests 200000] [--rounds 40] [--no-write] [--dist DIR --before DIR]
+//     [--frameworks express,fastify,koa]
 // --dist DIR takes sysvitals from a build (DIR/adapters/<framework>.cjs) instead of src/; --before DIR adds that
 // earlier build as a third variant in the same rounds (order rotated each round): the table then gives each
 // build's added µs against bare and the new build's CPU per request against the earlier one's.
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     dist: { type: 'string' },
     before: { type: 'string' },
+    frameworks: { type: 'string', default: 'express,fastify,koa' },
   },
 });
 const requireBuild = createRequire(import.meta.url);
@@ -182,7 +184,9 @@ const rows =
         '| framework | bare µs/req | before µs/req | after µs/req | before: added µs/req (95% CI) | after: added µs/req (95% CI) | after − before µs/req (95% CI) | after: ≤ 1 µs added |',
         '|---|---|---|---|---|---|---|---|',
       ];
-for (const make of [expressVariant, fastifyVariant, koaVariant]) {
+const VARIANTS = { express: expressVariant, fastify: fastifyVariant, koa: koaVariant };
+const chosen = values.frameworks.split(',').filter((f): f is keyof typeof VARIANTS => f in VARIANTS);
+for (const make of chosen.map((f) => VARIANTS[f])) {
   const v = await make();
   // Warm-up: JIT, route caches, the monitor's first route slots.
   await cpuPerRequest(v.bare, 2000);
