@@ -1,7 +1,8 @@
 // Credentials of HTTP clients in error texts (outside review 18, F7): an HTTP client's error names the request it
 // failed on, with its headers (`Authorization: Bearer …`, `x-api-key: …`, `cookie: …`, as a raw header, a JSON
 // field or Node's inspect of a headers object) or its signed URL (`?X-Amz-Signature=…`, Azure's `&sig=…`, Google's
-// `?key=…`, a Slack webhook's path), and a token can be named alone (a JWT, `ghp_…`, `sk_live_…`, `xoxb-…`).
+// `?key=…`, a Slack webhook's path), and a token can be named alone (a JWT, `ghp_…`, `sk_live_…`, `xoxb-…`) or
+// after its scheme word alone (`invalid token: Bearer …`, review 20).
 // redactHttpCredentials replaces the secret parts by `[redacted]`; redactCredentials (credentials.ts) calls it.
 //
 // Every pattern is linear in the text: it starts only where a name, a prefix or a literal host starts (a
@@ -104,6 +105,41 @@ const QUERY_ENTRY =
 const WEBHOOK_PATH =
   /((?<![\w.-])hooks\.slack(?:-gov)?\.com(?::\d+)?\/+(?:services|workflows|triggers)\/|(?<![\w.-])(?:[\w-]+\.)?discord(?:app)?\.com(?::\d+)?\/+api\/(?:v\d+\/)?webhooks\/\d+\/|\.webhook\.office\.com(?::\d+)?\/+webhookb2\/|(?<![\w.-])outlook\.office(?:365)?\.com(?::\d+)?\/+webhook\/)([^\s?#"'<>]+)/gi;
 
+/**
+ * `Bearer …`, `Basic …`, `Token …` written without a header name (`invalid token: Bearer …`, a JSON parse error
+ * quoting a header value): RFC 6750's b64token after the scheme, taken whole at once (the lookahead's capture is
+ * atomic: no backtracking into it). Whether it is a credential is bareCredential's call.
+ */
+const BARE_SCHEME = /(?<![\w-])(bearer|basic|token)([ \t]+)(?=([\w.~+/-]+=*))\3/gi;
+
+/**
+ * A token after a bare scheme is a credential when it has 8 characters or more with a digit, a `+`, `/`, `=`, `_` or
+ * `~`, or a capital after a small letter (base64 and random tokens nearly always do), or 20 or more: English after
+ * "Bearer" or "Basic" (`bearer of`, `Bearer tokens`, `basic auth`, `token-based`) has none of those.
+ */
+function bareCredential(token: string): boolean {
+  return token.length >= 20 || (token.length >= 8 && /[\d+/=_~]|[a-z][A-Z]/.test(token));
+}
+
+/**
+ * One BARE_SCHEME match: the token redacted when it is a credential (its sentence's final dots kept); an
+ * auth-param's name (`Bearer realm="api"`, `Basic charset="UTF-8"`: a challenge, no credential) stays.
+ */
+function redactBareScheme(
+  all: string,
+  scheme: string,
+  space: string,
+  token: string,
+  offset: number,
+  text: string,
+): string {
+  const next = text[offset + all.length];
+  if ((next === '"' || next === "'") && /^[a-z_]+=$/.test(token)) return all;
+  const body = token.replace(/\.+$/, '');
+  if (!bareCredential(body)) return all;
+  return `${scheme}${space}${REDACTED}${token.slice(body.length)}`;
+}
+
 /** A quoted value as `"[redacted]"` (its quotes kept, an authorization scheme kept), else `[redacted]`. */
 function redactedQuoted(value: string, keepScheme: boolean): string {
   const q = value[0];
@@ -134,22 +170,26 @@ function redactAuthorization(
 /**
  * `text` with the credentials of HTTP requests replaced by `[redacted]`: authorization header values (the scheme
  * stays: `Authorization: Bearer [redacted]`), API-key headers and cookies, JWTs, prefixed tokens, signed-URL and
- * OAuth query parameters and webhook URL paths (see the patterns above).
+ * OAuth query parameters, webhook URL paths and a bare scheme's credentials (see the patterns above).
  */
 export function redactHttpCredentials(text: string): string {
-  return redactHeaderSpellings(text)
-    .replace(AUTHORIZATION, redactAuthorization)
-    .replace(
-      KEY_FIELD,
-      (_, head: string, _q: string, value: string) => `${head}${redactedQuoted(value, false)}`,
-    )
-    .replace(
-      COOKIE_FIELD,
-      (_, head: string, _q: string, value: string) => `${head}${redactedQuoted(value, false)}`,
-    )
-    .replace(JWT, REDACTED)
-    .replace(PREFIXED_TOKEN, REDACTED)
-    .replace(QUERY_PARAM, (_, head: string) => `${head}${REDACTED}`)
-    .replace(QUERY_ENTRY, (_, head: string, q: string) => `${head}${q}${REDACTED}${q}`)
-    .replace(WEBHOOK_PATH, (_, head: string) => `${head}${REDACTED}`);
+  return (
+    redactHeaderSpellings(text)
+      .replace(AUTHORIZATION, redactAuthorization)
+      .replace(
+        KEY_FIELD,
+        (_, head: string, _q: string, value: string) => `${head}${redactedQuoted(value, false)}`,
+      )
+      .replace(
+        COOKIE_FIELD,
+        (_, head: string, _q: string, value: string) => `${head}${redactedQuoted(value, false)}`,
+      )
+      .replace(JWT, REDACTED)
+      .replace(PREFIXED_TOKEN, REDACTED)
+      .replace(QUERY_PARAM, (_, head: string) => `${head}${REDACTED}`)
+      .replace(QUERY_ENTRY, (_, head: string, q: string) => `${head}${q}${REDACTED}${q}`)
+      .replace(WEBHOOK_PATH, (_, head: string) => `${head}${REDACTED}`)
+      // Last: a JWT or prefixed token after a bare scheme is already whole `[redacted]` (a JWT's final `.` with it).
+      .replace(BARE_SCHEME, redactBareScheme)
+  );
 }

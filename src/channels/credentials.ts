@@ -3,8 +3,9 @@
 // URL with credentials, a driver's `password=… host=…` DSN), and that text goes to metrics/, health/, alerts/, the
 // channels and the logs. redactCredentials replaces the password parts by `[redacted]` where the text is captured
 // (errorMessage, errorText), so every consumer gets the redacted text. The credentials of HTTP requests
-// (headers, tokens, signed URLs) are redacted by credentials-http.ts.
+// (headers, tokens, signed URLs) are redacted by credentials-http.ts, command-line options by credentials-cli.ts.
 
+import { redactCliCredentials } from './credentials-cli.js';
 import { redactHttpCredentials } from './credentials-http.js';
 
 /** What stands for a password. */
@@ -15,6 +16,14 @@ const REDACTED = '[redacted]';
  * (a `@` written unencoded in it is kept in the password), never across a space, `/`, `?` or `#`.
  */
 const URL_PASSWORD = /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#]+)@/g;
+
+/**
+ * `user:password@host` written without a scheme (MySQL Shell's `root:…@db:3306`, a proxy's `user:…@proxy:3128`):
+ * the user stays. Not a URL's (its `//` before the user refuses it: URL_PASSWORD's), not the `user@host` of
+ * mailto:, sip:, xmpp: or a package manager's alias (`npm:pkg@1.2.3`), not a Docker digest (`nginx:1.25@sha256:…`).
+ */
+const BARE_USER_INFO =
+  /(?<![\w.%+:/@\\-])(?!(?:mailto|sips?|xmpp|npm|jsr|workspace):)([\w.%+-]+):([^\s/?#@:'"<>]+)@(?=[\w[])(?!sha\d+:)/gi;
 
 /** A name that says password or secret: `password`, `PGPASSWORD`, `db_pass`, `pwd`, `client_secret`, `api_key`, `token`. */
 const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|access[_-]?key)`;
@@ -41,6 +50,13 @@ const QUOTED_PAIR = new RegExp(
   'gi',
 );
 
+/**
+ * A long command-line option that says password or secret, then its value after a space: `--password …`,
+ * `--token …`, `--client-secret '…'` (an option's `=` is a PAIR). A value starting with `-` (the next option), `<`
+ * or `` ` `` (a placeholder in a usage text) is none.
+ */
+const LONG_OPTION = new RegExp(String.raw`(?<![\w.-])(--${SECRET_NAME})([ \t]+)(?![-<\`])(${VALUE})`, 'gi');
+
 /** `value` as `[redacted]`, in the quotes it was written in. */
 function redactedValue(value: string): string {
   const q = value[0];
@@ -55,12 +71,19 @@ function redactedValue(value: string): string {
  * stays), and the value of each `name=value` or `"name":"value"` pair whose name ends in password, passwd,
  * passphrase, pass, pwd, secret, token, api_key or access_key in any letter case (`password=[redacted]`,
  * `Pwd=[redacted];`, `PGPASSWORD='[redacted]'`, `"client_secret":"[redacted]"`); and first the credentials of HTTP
- * requests (redactHttpCredentials: authorization and API-key headers, cookies, JWTs, prefixed tokens, signed-URL
- * query parameters, webhook URL paths). Linear in the text's length.
+ * requests (redactHttpCredentials: authorization and API-key headers, bare schemes, cookies, JWTs, prefixed tokens,
+ * signed-URL query parameters, webhook URL paths) and of command lines (redactCliCredentials: curl's `-u`, the
+ * MySQL clients' `-p…`, redis-cli's `-a`); then `user:password@host` without a scheme and `--password …`. Linear in
+ * the text's length.
  */
 export function redactCredentials(text: string): string {
-  return redactHttpCredentials(text)
+  return redactCliCredentials(redactHttpCredentials(text))
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(BARE_USER_INFO, (_, user: string) => `${user}:${REDACTED}@`)
+    .replace(
+      LONG_OPTION,
+      (_, name: string, space: string, value: string) => `${name}${space}${redactedValue(value)}`,
+    )
     .replace(PAIR, (_, name: string, eq: string, value: string) => `${name}${eq}${redactedValue(value)}`)
     .replace(QUOTED_PAIR, (all: string, q: string, name: string, colon: string, value: string) =>
       // A bare name (an inspected object's property) only with a quoted value: `invalid token: missing` stays.

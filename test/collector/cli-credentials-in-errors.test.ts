@@ -1,0 +1,176 @@
+// Credentials written without a header name or a URL scheme (outside review 20): a command line that child_process
+// names in `Command failed: …` (curl's `-u user:password`, the MySQL clients' `-pPASSWORD`, redis-cli's `-a`,
+// `PGPASSWORD=…`), a bare `Bearer …`/`Basic …`/`Token …`, and `user:password@host` without a scheme.
+// Oracles: the real clients' real messages (curl, mysql, redis-cli and psql run against a closed port, Node's own
+// `Command failed` text and JSON.parse's error: the expected text is that message with the secret replaced), and
+// error texts taken from the drivers and APIs as users reported them (each source named), written out by hand.
+
+import { exec } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { redactCredentials } from '../../src/channels/credentials.js';
+import { MAX_ERROR_LENGTH } from '../../src/profiling/job-error.js';
+import { errorSurfaces } from './error-surfaces.js';
+
+const S = 'Qx7vR2kLm9Tz';
+
+/** What `command` fails with: Node's `Command failed: <command>\n<stderr>` (a closed port: nothing listens on 1). */
+function failureOf(command: string): Promise<string> {
+  return new Promise((resolve) => {
+    exec(command, { timeout: 20_000 }, (error) => resolve(error?.message ?? 'no error'));
+  });
+}
+
+/** A job error as kept: cut to MAX_ERROR_LENGTH with `…`. */
+function cut(text: string): string {
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+}
+
+describe('a command line in a job or probe error', () => {
+  it.each([
+    `curl -sS -u app:${S} http://127.0.0.1:1/`,
+    `curl -sS --user app:${S} http://127.0.0.1:1/`,
+    `mysql -h 127.0.0.1 -P 1 -u root -p${S} -e 'select 1'`,
+    `redis-cli -h 127.0.0.1 -p 1 -a ${S} ping`,
+    `PGPASSWORD=${S} psql -h 127.0.0.1 -p 1 -U app -c 'select 1' app`,
+  ])('%s', async (command) => {
+    const message = await failureOf(command);
+    // The oracle's premise: the real message names the command, the password with it.
+    expect(message).toContain(command);
+    const { jobError, sent, bodies } = await errorSurfaces(message);
+    expect(jobError).toBe(cut(message.split(S).join('[redacted]')));
+    for (const body of [...bodies, ...sent]) expect(body).not.toContain(S);
+  });
+
+  it("JSON.parse's error quoting a bare Bearer header value", async () => {
+    let message = '';
+    try {
+      JSON.parse(`Bearer ${S}`);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`"Bearer ${S}"`);
+    const { jobError, bodies } = await errorSurfaces(message);
+    expect(jobError).toBe(message.replace(S, '[redacted]'));
+    for (const body of bodies) expect(body).not.toContain(S);
+  });
+});
+
+/** [error text, what is shown]: real messages, the secret parts first, then texts that must stay as written. */
+const CASES: Array<[string, string]> = [
+  // curl's -u in the spellings its manual gives, and Twilio's documented `curl … -u 'SID:token'` (an issue's report).
+  [
+    `Command failed: curl -fsS -u admin:${S} https://status.example.com/health\ncurl: (22) The requested URL returned error: 401`,
+    'Command failed: curl -fsS -u admin:[redacted] https://status.example.com/health\ncurl: (22) The requested URL returned error: 401',
+  ],
+  [
+    `curl "https://lookups.twilio.com/v1/PhoneNumbers/+19999999999?Type=carrier" -u 'AC0123456789abcdef:${S}'`,
+    `curl "https://lookups.twilio.com/v1/PhoneNumbers/+19999999999?Type=carrier" -u 'AC0123456789abcdef:[redacted]'`,
+  ],
+  [`curl -uapp:${S} -x proxy:3128 -U p:${S} x`, 'curl -uapp:[redacted] -x proxy:3128 -U p:[redacted] x'],
+  [`curl --user=app:${S} --proxy-user "p:${S}"`, 'curl --user=app:[redacted] --proxy-user "p:[redacted]"'],
+  // MySQL's manual: `mysql -u francis -pfrank db_name`; mysqldump's warning and error follow on their own lines.
+  [
+    `Command failed: mysqldump -h db -u root -p${S} app\nmysqldump: [Warning] Using a password on the command line interface can be insecure.\nmysqldump: Got error: 1045: Access denied for user 'root'@'10.0.0.7' (using password: YES) when trying to connect`,
+    "Command failed: mysqldump -h db -u root -p[redacted] app\nmysqldump: [Warning] Using a password on the command line interface can be insecure.\nmysqldump: Got error: 1045: Access denied for user 'root'@'10.0.0.7' (using password: YES) when trying to connect",
+  ],
+  [
+    `mariadb-dump -p'${S}' app; mysql --password=${S}`,
+    "mariadb-dump -p'[redacted]' app; mysql --password=[redacted]",
+  ],
+  [`redis-cli --no-auth-warning -a ${S} ping`, 'redis-cli --no-auth-warning -a [redacted] ping'],
+  [
+    `Command failed: PGPASSWORD=${S} pg_dump -h db -U app app\npg_dump: error: connection to server at "db" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "app"`,
+    'Command failed: PGPASSWORD=[redacted] pg_dump -h db -U app app\npg_dump: error: connection to server at "db" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "app"',
+  ],
+  [
+    `mongosh --username app --password ${S} --host db`,
+    'mongosh --username app --password [redacted] --host db',
+  ],
+  [`docker login --password '${S}' ghcr.io`, "docker login --password '[redacted]' ghcr.io"],
+  // Bare schemes: RFC 6750's b64token, RFC 7617's base64, Django REST framework's `Token <40 hex>`.
+  [`invalid token: Bearer ${S}`, 'invalid token: Bearer [redacted]'],
+  ['upstream said: basic dXNlcjpwYXNzd29yZA==.', 'upstream said: basic [redacted].'],
+  ['Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b rejected', 'Token [redacted] rejected'],
+  [`sent bearer ${S}abcdefgh_ijk-lmn~op to /api`, 'sent bearer [redacted] to /api'],
+  // user:password@host without a scheme: MySQL Shell's connection string, a proxy setting.
+  [`mysqlsh root:${S}@db:3306 failed`, 'mysqlsh root:[redacted]@db:3306 failed'],
+  [
+    `HTTPS_PROXY=ops:${S}@proxy.internal:3128 refused`,
+    'HTTPS_PROXY=ops:[redacted]@proxy.internal:3128 refused',
+  ],
+  // Nothing secret: real driver and API messages stay as written (node-postgres, mysql2, amqplib, ioredis,
+  // nodemailer with Gmail, Slack's and GitHub's API errors, Twilio's 20003 body, RFC 6750 §3's challenge).
+  ['password authentication failed for user "app"', 'password authentication failed for user "app"'],
+  [
+    'SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string',
+    'SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string',
+  ],
+  [
+    "Access denied for user 'root'@'172.17.0.1' (using password: YES)",
+    "Access denied for user 'root'@'172.17.0.1' (using password: YES)",
+  ],
+  [
+    'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile."',
+    'Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile."',
+  ],
+  [
+    'WRONGPASS invalid username-password pair or user is disabled.',
+    'WRONGPASS invalid username-password pair or user is disabled.',
+  ],
+  [
+    'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+    'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+  ],
+  [
+    'Invalid login: 535-5.7.8 Username and Password not accepted. Learn more at\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials s68sm6561971pjb.38 - gsmtp',
+    'Invalid login: 535-5.7.8 Username and Password not accepted. Learn more at\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials s68sm6561971pjb.38 - gsmtp',
+  ],
+  ['An API error occurred: invalid_auth', 'An API error occurred: invalid_auth'],
+  [
+    '{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}',
+    '{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest"}',
+  ],
+  [
+    '{"code": 20003, "detail": "Your AccountSid or AuthToken was incorrect.", "message": "Authentication Error - No credentials provided", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}',
+    '{"code": 20003, "detail": "Your AccountSid or AuthToken was incorrect.", "message": "Authentication Error - No credentials provided", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}',
+  ],
+  [
+    'WWW-Authenticate: Bearer realm="example", error="invalid_token", error_description="The access token expired"',
+    'WWW-Authenticate: Bearer realm="example", error="invalid_token", error_description="The access token expired"',
+  ],
+  ['www-authenticate: Basic realm="Twilio API"', 'www-authenticate: Basic realm="Twilio API"'],
+  [
+    "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.",
+    "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.",
+  ],
+  ['Unexpected token < in JSON at position 0', 'Unexpected token < in JSON at position 0'],
+  // Prose and options that only look like the spellings.
+  ['the bearer of bad news; Bearer tokens required', 'the bearer of bad news; Bearer tokens required'],
+  ['Basic auth or Bearer token-based login', 'Basic auth or Bearer token-based login'],
+  [
+    'mysql -u root -p app (prompted); ssh -p2222 host; mkdir -p /x',
+    'mysql -u root -p app (prompted); ssh -p2222 host; mkdir -p /x',
+  ],
+  ['ls -a /tmp && redis-cli -p 6379 ping', 'ls -a /tmp && redis-cli -p 6379 ping'],
+  ['curl -u admin https://x (prompted) --user=app', 'curl -u admin https://x (prompted) --user=app'],
+  [
+    'pass --password-file /run/secrets/db or --token <value>',
+    'pass --password-file /run/secrets/db or --token <value>',
+  ],
+  [
+    'mailto:ops@example.com and nginx:1.25@sha256:0a1b, npm:lodash@4.17.21',
+    'mailto:ops@example.com and nginx:1.25@sha256:0a1b, npm:lodash@4.17.21',
+  ],
+  [
+    'Error: ops@example.com at 12:30:00 on 127.0.0.1:5432',
+    'Error: ops@example.com at 12:30:00 on 127.0.0.1:5432',
+  ],
+];
+
+describe('redactCredentials on command lines, bare schemes and user info without a scheme', () => {
+  it.each(CASES)('%s', (text, shown) => {
+    expect(redactCredentials(text)).toBe(shown);
+    // Redacting twice changes nothing more (an error captured, then logged).
+    expect(redactCredentials(shown)).toBe(shown);
+  });
+});
