@@ -203,7 +203,8 @@ export function parseRules(
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new SysvitalsError(
       'ERR_SYSVITALS_INVALID_RULE',
-      `sysvitals: \`${at}\` must be an object such as { cpu: { warning: 80 } }, got ${describe(options)}.`,
+      `sysvitals: \`${at}\` must be an object such as { cpu: { warning: 80 } }, got ${describe(options)}. ` +
+        'Leave it out for the default rules; turn a rule off with { cpu: { enabled: false } }.',
     );
   }
   const given = options as Record<string, unknown>;

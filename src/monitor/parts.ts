@@ -106,7 +106,8 @@ export function createParts(
   pinTickShape();
   const clustered = ctx.clustered;
   // `alerts.rules` (rules on any metric) is an array beside the built-in rules' object.
-  const alerts: unknown = options.alerts ?? {};
+  // Only a missing `alerts` means the defaults: `null` is refused as AlertSystem's `rules: null` is (no "alerts off").
+  const alerts: unknown = options.alerts === undefined ? {} : options.alerts;
   // Not an object: parseRules refuses it, naming `alerts` (a spread would have read a string's characters as rules).
   if (typeof alerts !== 'object' || alerts === null || Array.isArray(alerts))
     parseRules(alerts as never, 'alerts');

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
+import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
+import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import { SysvitalsError } from '../../src/errors.js';
 import { createMonitor } from '../../src/monitor.js';
@@ -50,6 +52,16 @@ const ENTRIES: readonly Entry[] = [
     name: 'sysvitals/express createMonitor',
     at: 'alerts',
     setup: (alerts) => createExpressMonitor({ sampleIntervalMs: 0, logger: silent, alerts: alerts as never }),
+  },
+  {
+    name: 'sysvitals/fastify createMonitor',
+    at: 'alerts',
+    setup: (alerts) => createFastifyMonitor({ sampleIntervalMs: 0, logger: silent, alerts: alerts as never }),
+  },
+  {
+    name: 'sysvitals/koa createMonitor',
+    at: 'alerts',
+    setup: (alerts) => createKoaMonitor({ sampleIntervalMs: 0, logger: silent, alerts: alerts as never }),
   },
 ];
 
@@ -168,6 +180,17 @@ describe.each(ENTRIES)('$name: a rule error names the option as written', (entry
     const err = setupError(entry, 'cpu');
     expect(err.code).toBe('ERR_SYSVITALS_INVALID_RULE');
     expect(err.message).toContain(`\`${entry.at}\` must be an object`);
+  });
+
+  // `null` is no "alerts off" (README "Options": leave the option out for the defaults, `enabled: false` turns a
+  // rule off): refused like any other value that is not an object, as AlertSystem's `rules: null` always was.
+  it('rules that are null', () => {
+    const err = setupError(entry, null);
+    expect(err.code).toBe('ERR_SYSVITALS_INVALID_RULE');
+    expect(err.message).toBe(
+      `sysvitals: \`${entry.at}\` must be an object such as { cpu: { warning: 80 } }, got null. ` +
+        'Leave it out for the default rules; turn a rule off with { cpu: { enabled: false } }.',
+    );
   });
 
   // User text quoted in a message is the user's: a key or rule named "rules.…" is not rewritten to "alerts.…".
