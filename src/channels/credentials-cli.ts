@@ -1,7 +1,8 @@
 // Credentials on a command line in error texts (outside review 20, (a) and (c)): a job or probe that runs a
 // command fails with child_process' `Command failed: <the command line>`, and a client echoes its own arguments:
 // curl's `-u user:password` (also `--user`, glued `-uuser:password`, the proxy's `-U`/`--proxy-user`), the MySQL
-// clients' glued `-pPASSWORD` and redis-cli's `-a PASSWORD`. redactCliCredentials replaces the password by
+// clients' glued `-pPASSWORD`, the MongoDB tools', sshpass' and `docker login`'s `-p PASSWORD`, redis-cli's `-a
+// PASSWORD`, OpenSSL's `-passin pass:PASSWORD`. redactCliCredentials replaces the password by
 // `[redacted]`; redactCredentials (credentials.ts) calls it. (`--password=…` and `PGPASSWORD=…` are pairs,
 // redacted there; `--password …` there too.)
 //
@@ -10,8 +11,12 @@
 
 const REDACTED = '[redacted]';
 
-/** A value as written: quoted (left open: to the end of the line) or up to a space or quote. */
-const ARG = String.raw`(?:'[^'\r\n]*'?|"[^"\r\n]*"?|[^\s'"]+)`;
+/**
+ * A value as written: quoted (left open: to the end of the line) or up to a space, a quote or what ends a shell
+ * command or a sentence (`;`, `|`, `&`, a `.` before a space: unquoted, a password cannot hold the first three, and
+ * the scan must see where the command ends).
+ */
+const ARG = String.raw`(?:'[^'\r\n]*'?|"[^"\r\n]*"?|(?:[^\s'";|&.]|\.(?!\s|$))+)`;
 
 /**
  * curl's `-u user:password` / `-uuser:password` / `--user user:password` / `--user=user:password` and the proxy's
@@ -21,16 +26,33 @@ const ARG = String.raw`(?:'[^'\r\n]*'?|"[^"\r\n]*"?|[^\s'"]+)`;
 const USER_OPTION =
   /((?<![^\s'"=(`])(?:-[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=)))(?:'([^\s':]*):[^'\r\n]+|"([^\s":]*):[^"\r\n]+|([^\s:'"]*):[^\s'"]+)/g;
 
-/** A command that takes a glued password: the MySQL/MariaDB clients (`-pPASSWORD`) and redis-cli (`-a PASSWORD`). */
-const PASSWORD_COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|redis-cli)`;
+/**
+ * OpenSSL's pass phrase arguments (openssl-passphrase-options(1)): `-passin pass:…`, `-passout pass:…`, `-pass
+ * pass:…`, quoted or not. The other sources (`env:VAR`, `file:path`, `fd:n`, `stdin`) only say where it is and stay.
+ */
+const OPENSSL_PASS = /((?<![^\s'"])-pass(?:in|out)?[ \t]+)(?:(['"])pass:[^'"\r\n]*|pass:[^\s'"]+)/g;
 
 /**
- * One pass over a text's command lines: a command name, a password option of that command, or what ends a command
- * (a line break, `;`, `|`, `&`, a sentence's `. `). `-p` is a password only glued and only after a MySQL client (`ssh -p2222`, `mkdir
- * -p` stay; `mysql -p db` prompts and `db` is the database); `-a` only after redis-cli (`ls -a` stays).
+ * The commands whose short option is a password, and how they take it: the MySQL/MariaDB clients glued only
+ * (`-pPASSWORD`: `mysql -p db` prompts, `db` is the database), the MongoDB tools and sshpass glued or after a space
+ * (`-p PASSWORD`), `docker login` (podman's, nerdctl's) after a space, redis-cli's `-a PASSWORD`.
+ */
+const PASSWORD_OPTIONS: ReadonlyArray<readonly [RegExp, { glued?: string; spaced?: string }]> = [
+  [/^(?:mysql|mariadb)/, { glued: '-p' }],
+  [/^(?:mongo|sshpass)/, { glued: '-p', spaced: '-p' }],
+  [/login$/, { spaced: '-p' }],
+  [/^redis-cli$/, { spaced: '-a' }],
+];
+const PASSWORD_COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|mongo(?:sh|dump|restore|export|import|stat|top|files)?|sshpass|redis-cli|(?:docker|podman|nerdctl)[ \t]+login)`;
+
+/**
+ * One pass over a text's command lines: a command name, a short option glued to its value or a space before it,
+ * or what ends a command (a line break, `;`, `|`, `&`, a sentence's `. `). An option is a password only on the line
+ * of a command in PASSWORD_OPTIONS that takes it so: `ssh -p2222`, `mkdir -p`, `ls -a`, `docker run -p 80:80`,
+ * `redis-cli -p 6379` stay. A spaced value starting with `-` is the next option.
  */
 const COMMAND_LINE = new RegExp(
-  String.raw`(?<![\w.-])(${PASSWORD_COMMAND})(?![\w-])|(?<=[\s'"])(-p)(${ARG})|(?<=\s)(-a[ \t]+)(${ARG})|([\r\n;|&]|\.(?=\s))`,
+  String.raw`(?<![\w.-])(${PASSWORD_COMMAND})(?![\w-])|(?<=[\s'"])(-p)(${ARG})|(?<=\s)(-[pa])([ \t]+)(?!-)(${ARG})|([\r\n;|&]|\.(?=\s))`,
   'g',
 );
 
@@ -54,22 +76,36 @@ function redactUserOption(
   return `${option}${bare}:${REDACTED}`;
 }
 
-/** The passwords of the MySQL clients' `-p…` and redis-cli's `-a …` on a command line of theirs, redacted. */
+/** How the command named `command` takes its password, if it has a short option for it. */
+function passwordOption(command: string): { glued?: string; spaced?: string } | undefined {
+  return PASSWORD_OPTIONS.find(([name]) => name.test(command))?.[1];
+}
+
+/** The passwords given as a short option (PASSWORD_OPTIONS) on a command line of theirs, redacted. */
 function redactCommandPasswords(text: string): string {
   let command = '';
   return text.replace(
     COMMAND_LINE,
-    (all, name?: string, p?: string, pValue?: string, a?: string, aValue?: string) => {
+    (
+      all,
+      name?: string,
+      glued?: string,
+      gluedValue?: string,
+      spaced?: string,
+      space?: string,
+      value?: string,
+    ) => {
       if (name !== undefined) {
         command = name.toLowerCase();
         return all;
       }
-      if (p !== undefined && pValue !== undefined && /^(?:mysql|mariadb)/.test(command))
-        return `${p}${quotedRedacted(pValue)}`;
-      if (a !== undefined && aValue !== undefined && command === 'redis-cli')
-        return `${a}${quotedRedacted(aValue)}`;
-      // A line break, a command separator or a sentence's end ends the command; another command's option stays.
-      if (p === undefined && a === undefined) command = '';
+      const takes = passwordOption(command);
+      if (glued !== undefined && gluedValue !== undefined)
+        return takes?.glued === glued ? `${glued}${quotedRedacted(gluedValue)}` : all;
+      if (spaced !== undefined && value !== undefined)
+        return takes?.spaced === spaced ? `${spaced}${space}${quotedRedacted(value)}` : all;
+      // A line break, a command separator or a sentence's end ends the command.
+      command = '';
       return all;
     },
   );
@@ -77,5 +113,9 @@ function redactCommandPasswords(text: string): string {
 
 /** `text` with the passwords written as command-line options (see the patterns above) replaced by `[redacted]`. */
 export function redactCliCredentials(text: string): string {
-  return redactCommandPasswords(text.replace(USER_OPTION, redactUserOption));
+  return redactCommandPasswords(
+    text
+      .replace(USER_OPTION, redactUserOption)
+      .replace(OPENSSL_PASS, (_, head: string, q = '') => `${head}${q}pass:${REDACTED}`),
+  );
 }

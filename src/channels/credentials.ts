@@ -50,12 +50,20 @@ const QUOTED_PAIR = new RegExp(
   'gi',
 );
 
+/** Words that follow an option's name in prose, never its value. */
+const PROSE_AFTER_OPTION =
+  '(?:via|is|are|was|were|and|or|to|for|from|the|a|an|option|options|flag|argument|parameter|with|without|on|in|not|must|instead|only|when|if|of|as|can|cannot|may|should)';
+
 /**
  * A long command-line option that says password or secret, then its value after a space: `--password …`,
  * `--token …`, `--client-secret '…'` (an option's `=` is a PAIR). A value starting with `-` (the next option), `<`
- * or `` ` `` (a placeholder in a usage text) is none.
+ * or `` ` `` (a placeholder in a usage text) is none, nor a word of prose about the option (docker's "Using
+ * --password via the CLI is insecure", "--token is required", "--password or --password-stdin").
  */
-const LONG_OPTION = new RegExp(String.raw`(?<![\w.-])(--${SECRET_NAME})([ \t]+)(?![-<\`])(${VALUE})`, 'gi');
+const LONG_OPTION = new RegExp(
+  String.raw`(?<![\w.-])(--${SECRET_NAME})([ \t]+)(?![-<\`])(?!${PROSE_AFTER_OPTION}(?:\s|$))(${VALUE})`,
+  'gi',
+);
 
 /** `value` as `[redacted]`, in the quotes it was written in. */
 function redactedValue(value: string): string {

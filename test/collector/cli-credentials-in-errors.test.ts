@@ -1,6 +1,6 @@
 // Credentials written without a header name or a URL scheme (outside review 20): a command line that child_process
 // names in `Command failed: …` (curl's `-u user:password`, the MySQL clients' `-pPASSWORD`, redis-cli's `-a`,
-// `PGPASSWORD=…`), a bare `Bearer …`/`Basic …`/`Token …`, and `user:password@host` without a scheme.
+// `PGPASSWORD=…`, openssl's `-passin pass:…`), a bare `Bearer …`/`Basic …`/`Token …`, and `user:password@host` without a scheme.
 // Oracles: the real clients' real messages (curl, mysql, redis-cli and psql run against a closed port, Node's own
 // `Command failed` text and JSON.parse's error: the expected text is that message with the secret replaced), and
 // error texts taken from the drivers and APIs as users reported them (each source named), written out by hand.
@@ -32,6 +32,7 @@ describe('a command line in a job or probe error', () => {
     `mysql -h 127.0.0.1 -P 1 -u root -p${S} -e 'select 1'`,
     `redis-cli -h 127.0.0.1 -p 1 -a ${S} ping`,
     `PGPASSWORD=${S} psql -h 127.0.0.1 -p 1 -U app -c 'select 1' app`,
+    `openssl pkcs12 -in /nonexistent/a.p12 -passin pass:${S} -noout`,
   ])('%s', async (command) => {
     const message = await failureOf(command);
     // The oracle's premise: the real message names the command, the password with it.
@@ -78,6 +79,17 @@ const CASES: Array<[string, string]> = [
     "mariadb-dump -p'[redacted]' app; mysql --password=[redacted]",
   ],
   [`redis-cli --no-auth-warning -a ${S} ping`, 'redis-cli --no-auth-warning -a [redacted] ping'],
+  // The MongoDB shell's and sshpass' `-p PASSWORD`, `docker login -p` (and its own warning, which stays below).
+  [`mongosh --host db -u app -p ${S} admin`, 'mongosh --host db -u app -p [redacted] admin'],
+  [`sshpass -p '${S}' ssh ops@host uptime`, "sshpass -p '[redacted]' ssh ops@host uptime"],
+  [
+    `Command failed: docker login -u ci -p ${S} ghcr.io\nWARNING! Using --password via the CLI is insecure. Use --password-stdin.`,
+    'Command failed: docker login -u ci -p [redacted] ghcr.io\nWARNING! Using --password via the CLI is insecure. Use --password-stdin.',
+  ],
+  [
+    `openssl pkcs12 -export -passin pass:${S} -passout "pass:${S} x"`,
+    'openssl pkcs12 -export -passin pass:[redacted] -passout "pass:[redacted]"',
+  ],
   [
     `Command failed: PGPASSWORD=${S} pg_dump -h db -U app app\npg_dump: error: connection to server at "db" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "app"`,
     'Command failed: PGPASSWORD=[redacted] pg_dump -h db -U app app\npg_dump: error: connection to server at "db" (10.0.0.5), port 5432 failed: FATAL:  password authentication failed for user "app"',
@@ -152,6 +164,12 @@ const CASES: Array<[string, string]> = [
     'mysql -u root -p app (prompted); ssh -p2222 host; mkdir -p /x',
   ],
   ['ls -a /tmp && redis-cli -p 6379 ping', 'ls -a /tmp && redis-cli -p 6379 ping'],
+  ['docker run -p 8080:80 img; ssh -p 2222 h', 'docker run -p 8080:80 img; ssh -p 2222 h'],
+  ['openssl enc -pass env:PASS -passin file:/run/x', 'openssl enc -pass env:PASS -passin file:/run/x'],
+  [
+    '--token is required; use --password or --password-stdin',
+    '--token is required; use --password or --password-stdin',
+  ],
   ['curl -u admin https://x (prompted) --user=app', 'curl -u admin https://x (prompted) --user=app'],
   [
     'pass --password-file /run/secrets/db or --token <value>',

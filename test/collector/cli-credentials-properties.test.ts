@@ -38,6 +38,12 @@ const SPELLINGS: Array<(u: string, s: string) => string> = [
   (_, s) => `mysqldump -p'${s}' app`,
   (_, s) => `mariadb -p"${s}"`,
   (_, s) => `redis-cli -h cache -a ${s} ping`,
+  (u, s) => `mongosh -u ${u} -p ${s} admin`,
+  (_, s) => `mongodump -p${s}`,
+  (_, s) => `sshpass -p '${s}' ssh host`,
+  (u, s) => `docker login -u ${u} -p ${s} ghcr.io`,
+  (_, s) => `openssl pkcs12 -passin pass:${s}`,
+  (_, s) => `openssl enc -pass "pass:${s}"`,
   (_, s) => `PGPASSWORD=${s} psql -h db`,
   (_, s) => `MYSQL_PWD='${s}' mysql`,
   (_, s) => `mongosh --password ${s}`,
@@ -74,6 +80,12 @@ const PHRASES = [
   'mkdir -p /var/run/x',
   'ls -a /tmp',
   'redis-cli -p 6379 ping',
+  'docker run -p 8080:80 img',
+  'ssh -p 2222 host',
+  'mongosh -p -u app',
+  'openssl enc -pass env:PASS',
+  'WARNING! Using --password via the CLI is insecure. Use --password-stdin.',
+  '--token is required',
   'curl -u admin https://x',
   '--user=app',
   '--password-file /run/secrets/db',
@@ -159,12 +171,16 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
     ['user info, spaced', fill('a:b ')],
     ['long options', fill('--password ')],
     ['long option names', `--${fill('password-')}`],
-  ])('%s: 100 KB cost under 50 times as much as 100 KB of prose', (_, text) => {
-    // Linear patterns measure 1-8 times the prose's cost; one that rescans the rest of the text from every start
-    // (a lazy `mysql.*? -p` did) measures thousands of times. Both sides measured here, warmed up, least of 5.
+    ['spaced short options', fill('mongosh -p ')],
+    ['docker logins', fill('docker login ')],
+    ['OpenSSL pass phrases', fill(' -passin "pass')],
+    ['prose after options', fill('--password via ')],
+  ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {
+    // Linear patterns measure 0.9-2.2 times the prose's cost (2-core machine, load 27); one that rescans the rest
+    // of the text from every start (a lazy `mysql.*? -p` did) measures 65 times. Least of 5, both warmed up.
     cpuMicros(plain, 2);
     cpuMicros(text, 2);
     const ratio = cpuMicros(text, 5) / Math.max(cpuMicros(plain, 5), 1);
-    expect(ratio).toBeLessThan(50);
+    expect(ratio).toBeLessThan(20);
   });
 });
