@@ -9,6 +9,8 @@
 // Linear: each pattern starts only at an option's dash after a space, a quote or the start (never inside a word),
 // and its value is one run told apart by its first character; the command-line scan is one pass over the matches.
 
+import { redactedQuoted } from './credentials-http.js';
+
 const REDACTED = '[redacted]';
 
 /**
@@ -56,13 +58,6 @@ const COMMAND_LINE = new RegExp(
   'g',
 );
 
-/** `value` as `[redacted]` in the quotes it was written in. */
-function quotedRedacted(value: string): string {
-  const q = value[0];
-  if (q !== "'" && q !== '"') return REDACTED;
-  return `${q}${REDACTED}${value.length >= 2 && value.endsWith(q) ? q : ''}`;
-}
-
 /** One USER_OPTION match: the option and the user kept (in their quote), the password redacted. */
 function redactUserOption(
   _all: string,
@@ -101,9 +96,9 @@ function redactCommandPasswords(text: string): string {
       }
       const takes = passwordOption(command);
       if (glued !== undefined && gluedValue !== undefined)
-        return takes?.glued === glued ? `${glued}${quotedRedacted(gluedValue)}` : all;
+        return takes?.glued === glued ? `${glued}${redactedQuoted(gluedValue, false)}` : all;
       if (spaced !== undefined && value !== undefined)
-        return takes?.spaced === spaced ? `${spaced}${space}${quotedRedacted(value)}` : all;
+        return takes?.spaced === spaced ? `${spaced}${space}${redactedQuoted(value, false)}` : all;
       // A line break, a command separator or a sentence's end ends the command.
       command = '';
       return all;

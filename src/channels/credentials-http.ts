@@ -141,7 +141,7 @@ function redactBareScheme(
 }
 
 /** A quoted value as `"[redacted]"` (its quotes kept, an authorization scheme kept), else `[redacted]`. */
-function redactedQuoted(value: string, keepScheme: boolean): string {
+export function redactedQuoted(value: string, keepScheme: boolean): string {
   const q = value[0];
   if (q !== '"' && q !== "'") return REDACTED;
   const close = value.length >= 2 && value.endsWith(q) ? q : '';
