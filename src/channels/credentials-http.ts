@@ -123,7 +123,8 @@ function bareCredential(token: string): boolean {
 
 /**
  * One BARE_SCHEME match: the token redacted when it is a credential (its sentence's final dots kept); an
- * auth-param's name (`Bearer realm="api"`, `Basic charset="UTF-8"`: a challenge, no credential) stays.
+ * auth-param's name (`Bearer realm="api"`, `Basic charset="UTF-8"`, `Bearer error_description=expired`: a
+ * challenge, no credential) stays.
  */
 function redactBareScheme(
   all: string,
@@ -134,7 +135,7 @@ function redactBareScheme(
   text: string,
 ): string {
   const next = text[offset + all.length];
-  if ((next === '"' || next === "'") && /^[a-z_]+=$/.test(token)) return all;
+  if (next !== undefined && /[\w"']/.test(next) && /^[a-z_]+=$/.test(token)) return all;
   const body = token.replace(/\.+$/, '');
   if (!bareCredential(body)) return all;
   return `${scheme}${space}${REDACTED}${token.slice(body.length)}`;

@@ -152,6 +152,10 @@ const CASES: Array<[string, string]> = [
   ],
   ['www-authenticate: Basic realm="Twilio API"', 'www-authenticate: Basic realm="Twilio API"'],
   [
+    'WWW-Authenticate: Bearer error_description=expired, scope=read_write',
+    'WWW-Authenticate: Bearer error_description=expired, scope=read_write',
+  ],
+  [
     "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.",
     "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.",
   ],
