@@ -3,21 +3,14 @@
 
 import type { SparseCounts } from '../latency/latency-ring.js';
 import type { AbsorbSpan } from '../requests/cluster-exchange.js';
+import type { RequestStats } from '../requests/requests.js';
 import { type SubCounts, splitAmongRoutes } from '../requests/sub-split.js';
 
-/** Where a report's requests are merged (a SystemMonitor's RequestStats: absorb()). */
-export interface RequestsTarget {
-  absorb(
-    method: string,
-    route: string,
-    classes: ArrayLike<number>,
-    latency: SparseCounts | null,
-    window: boolean,
-    extra?: ArrayLike<number>,
-    span?: AbsorbSpan,
-    split?: SubCounts,
-  ): void;
-}
+/**
+ * Where a report's requests are merged: a SystemMonitor's RequestStats, whose absorb() is the one definition of the
+ * signature (a copy of it here drifted apart silently when either changed).
+ */
+export type RequestsTarget = Pick<RequestStats, 'absorb'>;
 
 /** A report's route as read back (report.ts Report). */
 interface RouteFigures {
