@@ -62,11 +62,9 @@ export function newTrackedTicket<T>(
   onEnd: FlightEnd<TrackedTicket<T>>,
 ): TrackedTicket<T> {
   return {
-    key: res,
     prev: null,
     next: null,
     t: Number.NaN,
-    linked: false,
     res,
     request,
     start,

@@ -47,7 +47,7 @@ describe('requests in flight taken at a window turn', () => {
       merger.mergeFrame(entry, JSON.parse(JSON.stringify(msg)), null);
     };
     const held: InFlightEntry[] = Array.from({ length: 4 }, () => {
-      const e: InFlightEntry = { key: {}, prev: null, next: null, t: Number.NaN, linked: false };
+      const e: InFlightEntry = { res: {}, prev: null, next: null, t: Number.NaN };
       ages.track(e);
       return e;
     });

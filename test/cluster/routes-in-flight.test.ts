@@ -60,7 +60,7 @@ function worker(id: string, t: { now: number }) {
     holder,
     held,
     start(route: [string, string | null]) {
-      const entry: InFlightEntry = { key: {}, prev: null, next: null, t: Number.NaN, linked: false };
+      const entry: InFlightEntry = { res: {}, prev: null, next: null, t: Number.NaN };
       ages.track(entry);
       held.set(entry, { entry, route, start: t.now });
     },

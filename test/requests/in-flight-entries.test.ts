@@ -6,11 +6,10 @@ import { createView, summarizeView } from '../../src/latency/latency-ring.js';
 import { InFlightAges, type InFlightEntry } from '../../src/requests/in-flight.js';
 
 const entry = (key: object = {}): InFlightEntry => ({
-  key,
+  res: key,
   prev: null,
   next: null,
   t: Number.NaN,
-  linked: false,
 });
 
 function setup() {
@@ -75,7 +74,7 @@ describe('InFlightAges entries', () => {
     // No keyed request left: an end without its key ends nothing; the entry stays until untracked.
     expect(ages.release(undefined)).toBe(false);
     expect(seen(0)).toEqual([30]);
-    expect(a.linked).toBe(true);
+    expect(a.t).toBe(1_000_000); // tracked: its admission time
     ages.untrack(a);
     expect(ages.size).toBe(0);
   });
@@ -109,7 +108,7 @@ describe('InFlightAges entries', () => {
     const b = entry();
     ages.track(b);
     expect(ages.size).toBe(0);
-    expect(a.linked || b.linked).toBe(false);
+    expect([a.t, b.t]).toEqual([Number.NaN, Number.NaN]); // untracked
   });
 
   it('adds entries at least minMs old to a latency view at their age', () => {
@@ -121,5 +120,31 @@ describe('InFlightAges entries', () => {
     const view = createView();
     expect(ages.addToView(view, 2000)).toBe(1);
     expect(summarizeView(view).max_ms).toBeCloseTo(4000, 0);
+  });
+
+  it('walks the tracked entries oldest first, whichever ended (the oldest, a middle one, the newest)', () => {
+    const { t, ages } = setup();
+    const all = Array.from({ length: 6 }, () => entry());
+    for (const e of all) {
+      ages.track(e);
+      t.now += 10;
+    }
+    const order = (): number[] => {
+      const out: number[] = [];
+      ages.eachEntry((e) => out.push(all.indexOf(e)));
+      return out;
+    };
+    expect(order()).toEqual([0, 1, 2, 3, 4, 5]); // the admission order, the oracle
+    ages.untrack(all[0] as InFlightEntry); // the oldest
+    ages.untrack(all[3] as InFlightEntry); // a middle one
+    ages.untrack(all[5] as InFlightEntry); // the newest
+    expect(order()).toEqual([1, 2, 4]);
+    ages.track(all[0] as InFlightEntry); // admitted again: now the newest
+    expect(order()).toEqual([1, 2, 4, 0]);
+    for (const i of [2, 4, 1, 0]) ages.untrack(all[i] as InFlightEntry);
+    expect(order()).toEqual([]);
+    expect(ages.size).toBe(0);
+    ages.track(all[4] as InFlightEntry); // the list starts again from empty
+    expect(order()).toEqual([4]);
   });
 });

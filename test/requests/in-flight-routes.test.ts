@@ -21,11 +21,10 @@ const response = (contentType?: string) => ({
 });
 
 const ticket = (owner: string, method: string, route: string | null, key: object = response()): Ticket => ({
-  key,
+  res: key,
   prev: null,
   next: null,
   t: Number.NaN,
-  linked: false,
   owner,
   method,
   route,
