@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
-import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
+import { type BlockedFlight, blockedMs, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
@@ -74,10 +74,7 @@ export function newTrackedTicket<T>(
     nextFlight: null,
     endedAt: Number.NaN,
     handedOver: false,
-    blockedAt: Number.NaN,
-    blockedIdle: 0,
-    blockedMs: 0,
-    drainHeard: false,
+    blocked: null,
   };
 }
 
@@ -98,7 +95,7 @@ export function flightDuration(flight: TrackedTicket<unknown>, status: number): 
   if (status === ABORTED_STATUS) return performance.now() - flight.start;
   const ended = flight.endedAt;
   // biome-ignore lint/suspicious/noSelfCompare: NaN check without a call on the request path
-  return (ended === ended ? ended : performance.now()) - flight.start - flight.blockedMs;
+  return (ended === ended ? ended : performance.now()) - flight.start - blockedMs(flight);
 }
 
 const FLIGHTS = Symbol('sysvitals.flights');
@@ -128,10 +125,7 @@ const HTTP2: Flight = {
   nextFlight: null,
   endedAt: Number.NaN,
   handedOver: false,
-  blockedAt: Number.NaN,
-  blockedIdle: 0,
-  blockedMs: 0,
-  drainHeard: false,
+  blocked: null,
 };
 
 /** The mark watch() returns for a connection not a Node server's (detached-flights.ts); never set on it. */
