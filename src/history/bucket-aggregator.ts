@@ -5,6 +5,7 @@ import type { CustomBucketEntry } from '../custom/registry.js';
 import { createHistogram, encodeHistogram, summarize } from '../latency/histogram.js';
 import type { RequestBucket } from '../requests/request-figures.js';
 import type { MetricsSnapshot } from '../types.js';
+import { bucketSpan } from './covered-spans.js';
 import { errorRateOf, type HistoryPoint } from './point.js';
 import { SeriesAccumulator } from './series.js';
 
@@ -92,13 +93,18 @@ export class BucketAggregator {
     this.series.add(s);
   }
 
-  /** `coveredMs`: how long the monitor recorded the bucket (HistoryPoint.covered_seconds); omitted when unknown. */
+  /**
+   * `coveredMs`: how long the monitor recorded the bucket (HistoryPoint.covered_seconds), up to its close at `endMs`
+   * on the wall clock (where those seconds lie: covered_spans); omitted when unknown.
+   */
   close(
     bucketStartMs: number,
     requests?: RequestBucket,
     custom?: ReadonlyMap<string, CustomBucketEntry>,
     coveredMs?: number,
+    endMs?: number,
   ): HistoryPoint {
+    const covered = finite(coveredMs) && coveredMs >= 0 ? round(coveredMs / 1000, 3) : undefined;
     const h = requests?.histogram;
     // The request statistics' own summary when given (exact avg and max, percentiles capped at the max);
     // else the histogram's (capped the same way): a stored point never lies outside [min, max].
@@ -109,7 +115,8 @@ export class BucketAggregator {
       t: bucketStartMs,
       timestamp: new Date(bucketStartMs).toISOString(),
       samples: this.count,
-      ...(finite(coveredMs) && coveredMs >= 0 ? { covered_seconds: round(coveredMs / 1000, 3) } : {}),
+      ...(covered !== undefined ? { covered_seconds: covered } : {}),
+      ...(covered !== undefined && finite(endMs) ? { covered_spans: bucketSpan(endMs, covered) } : {}),
       // null, not 0, where every sample of the bucket failed: nothing was measured.
       cpu_avg_percent: this.cpu.nullable(),
       cpu_max_percent: this.cpuMax.value(),

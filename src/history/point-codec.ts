@@ -1,5 +1,6 @@
 // The compact serialisation of a history point (what a store writes): a positional JSON array, version first.
 
+import { spansOf } from './covered-spans.js';
 import { errorRateOf, type HistoryPoint, type HistoryPointView } from './point.js';
 import { type SeriesPoint, viewSeries } from './series.js';
 
@@ -47,6 +48,8 @@ export function serializePoint(p: HistoryPoint): string {
   const missing = p.missing && p.missing.length > 0 ? p.missing : undefined;
   // ... then the seconds the point covers (absent: unknown, as in points of earlier versions).
   const covered = finite(p.covered_seconds) && p.covered_seconds >= 0 ? p.covered_seconds : undefined;
+  // ... then where those seconds lie (absent: not known).
+  const spans = covered !== undefined ? spansOf(p.covered_spans) : undefined;
   const more = missing !== undefined || covered !== undefined;
   if (p.anomaly || series || aborted || more) fields.push(p.anomaly ?? null);
   if (series || aborted || more) fields.push(series ?? null);
@@ -54,6 +57,7 @@ export function serializePoint(p: HistoryPoint): string {
   if (failed < aborted || more) fields.push(failed);
   if (more) fields.push(missing ?? null);
   if (covered !== undefined) fields.push(covered);
+  if (spans) fields.push(spans);
   return JSON.stringify(fields);
 }
 
@@ -69,7 +73,7 @@ export function parsePoint(s: string): HistoryPoint | null {
     !Array.isArray(a) ||
     a[0] !== POINT_FORMAT ||
     a.length < POINT_FIELDS ||
-    a.length > POINT_FIELDS + 6 ||
+    a.length > POINT_FIELDS + 7 ||
     !finite(a[1])
   )
     return null;
@@ -118,6 +122,8 @@ export function parsePoint(s: string): HistoryPoint | null {
   if (series && typeof series === 'object' && !Array.isArray(series)) {
     point.series = series as Record<string, SeriesPoint>;
   }
+  const spans = point.covered_seconds !== undefined ? spansOf(a[POINT_FIELDS + 6]) : undefined;
+  if (spans) point.covered_spans = spans as number[];
   const missing = a[POINT_FIELDS + 4];
   if (Array.isArray(missing) && missing.length > 0) point.missing = missing.map(String);
   return point;
@@ -129,7 +135,7 @@ function latencyOf(requests: unknown, v: unknown): number | null {
 }
 
 export function stripHistogram(p: HistoryPoint): HistoryPointView {
-  const { histogram: _omit, series, ...view } = p;
+  const { histogram: _omit, covered_spans: _where, series, ...view } = p;
   const s = viewSeries(series);
   return s ? { ...view, series: s } : view;
 }

@@ -2,6 +2,7 @@
 
 import { round } from '../alerts/status.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
+import { spansLength, spansOf, unionSpans } from './covered-spans.js';
 import { errorRateOf, type HistoryPoint, type HistoryPointView } from './point.js';
 import { stripHistogram } from './point-codec.js';
 import { SeriesMerger } from './series.js';
@@ -28,9 +29,14 @@ class HostMerge {
   weight = 0;
   wsMax = 0;
   /**
-   * Seconds its points cover, per point start `t`: the points of one process never overlap, but two processes of
-   * one instanceId (a rolling deploy: the new one starts before the old one closes) both write the minute they
-   * share. NaN once a point did not say.
+   * Where its points' covered seconds lie (HistoryPoint.covered_spans), all together: two processes of one
+   * instanceId (a rolling deploy, two short runs inside one minute) both write the minute they share, and the union
+   * of their spans counts each second once.
+   */
+  private readonly spans: number[] = [];
+  /**
+   * Seconds covered by points that do not say where (points of earlier versions), per point start `t`. NaN once a
+   * point did not say how many.
    */
   readonly covered = new Map<number, number>();
   /** How many points share each start (more than one: processes of one instanceId that overlapped). */
@@ -43,8 +49,12 @@ class HostMerge {
     const w = Number.isFinite(p.samples) ? Math.max(p.samples, 0) : 0;
     this.weight += w;
     const secs = measured(p.covered_seconds) && p.covered_seconds >= 0 ? p.covered_seconds : Number.NaN;
-    this.covered.set(p.t, (this.covered.get(p.t) ?? 0) + secs);
-    this.sharing.set(p.t, (this.sharing.get(p.t) ?? 0) + 1);
+    const spans = spansOf(p.covered_spans);
+    if (spans && !Number.isNaN(secs)) this.spans.push(...spans);
+    else {
+      this.covered.set(p.t, (this.covered.get(p.t) ?? 0) + secs);
+      this.sharing.set(p.t, (this.sharing.get(p.t) ?? 0) + 1);
+    }
     for (let i = 0; i < AVERAGED.length; i++) {
       const v = p[AVERAGED[i] as (typeof AVERAGED)[number]];
       if (!measured(v) || w === 0) continue;
@@ -59,16 +69,20 @@ class HostMerge {
     if (p.websocket_connections > this.wsMax) this.wsMax = p.websocket_connections;
   }
 
+  /** The union of its points' spans; undefined when a point did not say where its seconds lie. */
+  coveredSpans(): number[] | undefined {
+    return this.covered.size === 0 ? unionSpans(this.spans) : undefined;
+  }
+
   /**
-   * The seconds covered up to `endMs` (the step's end; Infinity: not known): the points of each start summed,
-   * those of a start that several points share (processes of one instanceId that overlapped) at most the time to
-   * the next start (or the end): the union of their seconds when the older one ran from before the shared minute
-   * and the newer one on to its end, as in a rolling deploy. A single point's own seconds are kept as they are (a
-   * bucket that spans a wall clock's forward step covers its recorded seconds, which can exceed its minute).
+   * The seconds covered up to `endMs` (the step's end; Infinity: not known): the exact union of the points' spans
+   * (a bucket that spans a wall clock's forward step keeps its recorded seconds, which can exceed its minute), plus,
+   * for points of earlier versions that carry no span, those of each start summed, those of a start that several
+   * such points share at most the time to the next start (or the end), as in a rolling deploy.
    */
   coveredSeconds(endMs: number): number {
     const starts = [...this.covered.keys()].sort((a, b) => a - b);
-    let total = 0;
+    let total = spansLength(unionSpans(this.spans)) / 1000;
     for (let i = 0; i < starts.length; i++) {
       const t = starts[i] as number;
       const next = i + 1 < starts.length ? (starts[i + 1] as number) : endMs;
@@ -83,6 +97,7 @@ type HostFields = Pick<
   HistoryPoint,
   | 'samples'
   | 'covered_seconds'
+  | 'covered_spans'
   | (typeof AVERAGED)[number]
   | (typeof MAXIMA)[number]
   | 'websocket_connections'
@@ -105,6 +120,8 @@ function hostFields(parts: HostMerge[], endMs: number): HostFields {
     ws += h.wsMax;
     covered = Math.max(covered, h.coveredSeconds(endMs));
   }
+  // Where the seconds lie, for a merge that is stored (a rollup: one instance); a fleet view needs none.
+  const spans = parts.length === 1 && covered >= 0 ? parts[0]?.coveredSpans() : undefined;
   for (let i = 0; i < AVERAGED.length; i++) {
     let sum = 0;
     let n = 0;
@@ -125,9 +142,10 @@ function hostFields(parts: HostMerge[], endMs: number): HostFields {
     out[MAXIMA[i] as string] = max;
   }
   return {
-    ...(out as Omit<HostFields, 'samples' | 'covered_seconds' | 'websocket_connections'>),
+    ...(out as Omit<HostFields, 'samples' | 'covered_seconds' | 'covered_spans' | 'websocket_connections'>),
     samples,
     ...(covered >= 0 ? { covered_seconds: round(covered, 3) } : {}),
+    ...(spans ? { covered_spans: spans } : {}),
     websocket_connections: ws,
   };
 }

@@ -23,6 +23,13 @@ export interface HistoryPoint {
    * bucket closed on a wall clock that stepped back): read the step as fully covered.
    */
   covered_seconds?: number;
+  /**
+   * Where the covered seconds lie: [start, end) pairs of wall-clock epoch ms, sorted and disjoint, as long as
+   * `covered_seconds` together (a bucket's: the one span ending at its close). Stored, not returned by the API: it
+   * lets merges count the seconds that processes of one instanceId both covered once. Absent when unknown (points
+   * of earlier versions).
+   */
+  covered_spans?: number[];
   cpu_avg_percent: number | null;
   cpu_max_percent: number | null;
   memory_avg_percent: number | null;
@@ -87,8 +94,8 @@ export interface HistoryPoint {
   missing?: string[];
 }
 
-/** A point as the API returns it: the encoded histogram is stripped. */
-export type HistoryPointView = Omit<HistoryPoint, 'histogram'>;
+/** A point as the API returns it: the encoded histogram and the covered spans are stripped. */
+export type HistoryPointView = Omit<HistoryPoint, 'histogram' | 'covered_spans'>;
 
 /** A history read (`getHistory()`, `history/`): one point per step over the period. */
 export interface HistoryResult {

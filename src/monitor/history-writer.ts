@@ -153,7 +153,7 @@ export class HistoryWriter {
     )
       return;
     this.lastLabel = label;
-    const point = this.aggregator.close(label, bucket, custom, coveredMs);
+    const point = this.aggregator.close(label, bucket, custom, coveredMs, now);
     if (missing.length > 0) point.missing = missing;
     try {
       const scores = m.analytics.scorePoint(point);

@@ -1,148 +1,52 @@
-// Red-team 19, F8, F4, F11: `covered_seconds` (what the rate chart and the capacity report divide by) for a rolling
-// deploy (two processes of one instanceId overlapping), a wall clock stepped forward 150 s, and a zero-length bucket
-// holding requests. Oracle: the seconds recorded and the requests sent, from each scenario's own timeline (wall and
-// monotonic clocks injected; flushes at each wall-clock minute boundary, as the bucket timer does).
+// Red-team 19, F8, F4, F11 and review 20: `covered_seconds` (what the rate chart and the capacity report divide by)
+// for processes of one instanceId that overlap (a rolling deploy; two that both start and stop inside one minute), a
+// wall clock stepped forward 150 s, and a zero-length bucket holding requests. Oracle: the seconds recorded and the
+// requests sent, from each scenario's own timeline (the exact union of the processes' intervals; wall and monotonic
+// clocks injected; flushes at each wall-clock minute boundary, as the bucket timer does).
 
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HistoryPeriod } from '../../src/history/periods.js';
-import type { HistoryResult } from '../../src/history/point.js';
-import { CHARTS } from '../../src/http/dashboard/panels/charts.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import { MemoryStore } from '../../src/stores/memory.js';
-import { RedisStore } from '../../src/stores/redis.js';
-import type { MetricsStore } from '../../src/stores/store.js';
-import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
+import {
+  at,
+  expectExactCoverage,
+  MIN,
+  type Open,
+  type Run,
+  realRedis,
+  requestRate,
+  sharedMemory,
+  simulate,
+} from '../helpers/coverage-timeline.js';
+import { rng } from '../helpers/random.js';
+import { requireRedis } from '../helpers/redis-server.js';
 
-const MIN = 60_000;
-const at = (h: number, m: number, s = 0) => Date.UTC(2026, 11, 6, h, m, s);
-const requestRate = CHARTS.find((c) => c.id === 'requests')!.series[0]!;
-type Open = (instance: string, clock: { now(): number }) => MetricsStore;
-
-/** One MemoryStore for every process: a monitor's close would clear it, so close is a no-op here. */
-function sharedMemory(): Open {
-  let store: MemoryStore | undefined;
-  return (_instance, clock) => {
-    store ??= new MemoryStore({ clock });
-    return new Proxy(store, {
-      get(target, key) {
-        if (key === 'close') return async () => {};
-        const v = Reflect.get(target, key, target);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
-  };
-}
-
-/** Measure of the union of `intervals` inside [s, e), ms. */
-function unionWithin(intervals: [number, number][], s: number, e: number): number {
-  const cut = intervals
-    .map(([a, b]) => [Math.max(a, s), Math.min(b, e)] as [number, number])
-    .filter(([a, b]) => b > a)
-    .sort((x, y) => x[0] - y[0]);
-  let total = 0;
-  let end = Number.NEGATIVE_INFINITY;
-  for (const [a, b] of cut) {
-    if (b <= end) continue;
-    total += b - Math.max(a, end);
-    end = b;
-  }
-  return total;
-}
-
+const PERIODS: HistoryPeriod[] = ['1h', '24h', '7d'];
 const READ = at(10, 40, 30);
-const LAST_FLUSH = at(10, 40);
+
+/** Every period's points, own (each instance) and fleet, against the timeline's exact union. */
+async function checkRuns(open: Open, runs: Run[], read = READ) {
+  const monitors: SystemMonitor[] = [];
+  const { reader, tl } = await simulate(open, runs, read, monitors);
+  const ids = [...new Set(runs.map((r) => r.id))];
+  for (const period of PERIODS) {
+    expectExactCoverage(await reader.getHistory({ period }), tl, [reader.instanceId]);
+    expectExactCoverage(await reader.getHistory({ period, instance: 'all' }), tl, ids);
+  }
+  return { reader, monitors };
+}
 
 /**
  * F8: a (old) 10 req/s from 10:03:20 until its close at 10:20:40; its replacement (same instanceId) from 10:20:10
  * (30 s of overlap) at 4 req/s, and b at 6 req/s from 10:20:10. Each process writes through its own store object.
  */
-async function rollingDeploy(open: Open, monitors: SystemMonitor[]) {
-  let now = at(10, 3, 20);
-  const clock = { now: () => now };
-  const make = (id: string) =>
-    createMonitor({
-      sampleIntervalMs: 0,
-      logger: silentLogger,
-      clock,
-      monotonicClock: clock,
-      store: open(id, clock),
-      instanceId: id,
-    });
-  const runs = [
-    { id: 'a', from: at(10, 3, 20), to: at(10, 20, 40), perSecond: 10 },
-    { id: 'a', from: at(10, 20, 10), to: READ, perSecond: 4 },
-    { id: 'b', from: at(10, 20, 10), to: READ, perSecond: 6 },
-  ];
-  const live = new Map<number, SystemMonitor>();
-  const sent = new Map<string, number[]>([
-    ['a', []],
-    ['b', []],
-  ]);
-  for (let ms = runs[0]!.from; ms < READ; ms += 1000) {
-    now = ms;
-    if (ms % MIN === 0) for (const m of live.values()) await m.flush();
-    for (const [i, r] of runs.entries()) {
-      if (ms === r.from) live.set(i, make(r.id));
-      const m = live.get(i);
-      if (m && ms === r.to) {
-        await m.close();
-        live.delete(i);
-      }
-    }
-    for (const [i, m] of live) {
-      const r = runs[i]!;
-      for (let k = 0; k < r.perSecond; k++) {
-        m.recordRequest({ method: 'GET', route: '/x', status: 200, durationMs: 5 });
-        if (ms < LAST_FLUSH) sent.get(r.id)!.push(ms);
-      }
-    }
-  }
-  now = READ;
-  monitors.push(...live.values());
-  const covered = new Map<string, [number, number][]>([
-    [
-      'a',
-      [
-        [runs[0]!.from, runs[0]!.to],
-        [runs[1]!.from, LAST_FLUSH],
-      ],
-    ],
-    ['b', [[runs[2]!.from, LAST_FLUSH]]],
-  ]);
-  return { reader: live.get(1)!, sent, covered };
-}
-
-function expectUnionRates(
-  result: HistoryResult,
-  tl: { sent: Map<string, number[]>; covered: Map<string, [number, number][]> },
-  ids: string[],
-) {
-  const step = result.step_seconds * 1000;
-  const got: unknown[] = [];
-  const want: unknown[] = [];
-  for (const p of result.points) {
-    // Per instance the union of its processes' seconds; the fleet: the longest instance's (README).
-    const seconds = Math.max(...ids.map((id) => unionWithin(tl.covered.get(id)!, p.t, p.t + step))) / 1000;
-    const count = ids.reduce(
-      (n, id) => n + tl.sent.get(id)!.filter((t) => t >= p.t && t < p.t + step).length,
-      0,
-    );
-    got.push([p.timestamp, p.requests, p.covered_seconds, requestRate.history(p, result.step_seconds)]);
-    want.push([p.timestamp, count, seconds, count / seconds]);
-  }
-  expect(got).toEqual(want);
-}
-
 async function checkRolling(open: Open) {
-  const monitors: SystemMonitor[] = [];
-  const { reader, sent, covered } = await rollingDeploy(open, monitors);
-  const periods: HistoryPeriod[] = ['1h', '24h'];
-  for (const period of periods) {
-    expectUnionRates(await reader.getHistory({ period }), { sent, covered }, ['a']);
-    expectUnionRates(await reader.getHistory({ period, instance: 'all' }), { sent, covered }, ['a', 'b']);
-  }
+  const { reader, monitors } = await checkRuns(open, [
+    { id: 'a', from: at(10, 3, 20), to: at(10, 20, 40), perSecond: 10 },
+    { id: 'a', from: at(10, 20, 10), to: Number.POSITIVE_INFINITY, perSecond: 4 },
+    { id: 'b', from: at(10, 20, 10), to: Number.POSITIVE_INFINITY, perSecond: 6 },
+  ]);
   // The figures red-team 19 saw: minute 10:20 of a was 600 requests over 90 s (6.67 req/s); both processes
   // together served all 60 s of it, 10 req/s; the fleet's 900 requests in 60 s, 15 req/s (plotted 10).
   const own = (await reader.getHistory({ period: '1h' })).points.find((p) => p.t === at(10, 20))!;
@@ -152,6 +56,41 @@ async function checkRolling(open: Open) {
   )!;
   expect([fleet.requests, fleet.covered_seconds, requestRate.history(fleet, 60)]).toEqual([900, 60, 15]);
   await Promise.all(monitors.map((m) => m.close()));
+}
+
+/**
+ * Review 20: two processes of a that both start and stop inside 10:20 (A 0-20 s, B 10-30 s: 30 s covered, not 40;
+ * A 0-10 s, B 40-50 s: 20 s), then seeded sets of up to four processes of a inside a few minutes (each run 1-59 s,
+ * at any second), each read in every period, the stores' rollups included.
+ */
+async function checkWithinMinute(fresh: (k: number) => Open) {
+  const run = (from: number, to: number): Run => ({
+    id: 'a',
+    from: at(10, 20, from),
+    to: at(10, 20, to),
+    perSecond: 5,
+  });
+  const cases: Run[][] = [
+    [run(0, 20), run(10, 30)],
+    [run(0, 10), run(40, 50)],
+  ];
+  const random = rng(20);
+  for (let k = 0; k < 6; k++) {
+    cases.push(
+      Array.from({ length: 2 + Math.floor(random() * 3) }, () => {
+        const from = Math.floor(random() * 150);
+        return run(from, from + 1 + Math.floor(random() * 59));
+      }),
+    );
+  }
+  const first = async (runs: Run[], k: number) => {
+    const { reader, monitors } = await checkRuns(fresh(k), runs, at(10, 30, 30));
+    const p = (await reader.getHistory({ period: '1h' })).points[0];
+    await Promise.all(monitors.map((m) => m.close()));
+    return p?.covered_seconds;
+  };
+  expect([await first(cases[0]!, 0), await first(cases[1]!, 1)]).toEqual([30, 20]);
+  for (const [k, runs] of cases.entries()) if (k > 1) await first(runs, k);
 }
 
 /**
@@ -257,9 +196,12 @@ async function zeroLength(open: Open) {
   await m.close();
 }
 
-describe('covered_seconds: rolling deploy, forward clock step, zero-length bucket (red-team 19)', () => {
+describe('covered_seconds: overlapping processes, forward clock step, zero-length bucket (red-team 19, review 20)', () => {
   it('MemoryStore: a rolling deploy counts the union of one instanceId`s processes (F8)', async () => {
     await checkRolling(sharedMemory());
+  }, 60_000);
+  it('MemoryStore: processes of one instanceId inside one minute count their exact union (review 20)', async () => {
+    await checkWithinMinute(() => sharedMemory());
   }, 60_000);
   it('MemoryStore: a forward clock step is not covered time (F4)', async () => {
     await forwardStep(sharedMemory());
@@ -269,30 +211,13 @@ describe('covered_seconds: rolling deploy, forward clock step, zero-length bucke
   });
 
   describe.skipIf(!requireRedis())('RedisStore', () => {
-    let server: RedisServer;
-    let client: Redis;
-    beforeAll(async () => {
-      server = await startRedis();
-      client = new Redis(server.url);
-      await client.ping();
-    });
-    afterAll(async () => {
-      client?.disconnect();
-      await server?.stop();
-    });
-    const redis =
-      (prefix: string): Open =>
-      (instanceId, clock) =>
-        new RedisStore({
-          client,
-          prefix: `${prefix}-${process.pid}`,
-          instanceId,
-          logger: silentLogger,
-          clock,
-        });
+    const redis = realRedis();
 
     it('a rolling deploy (F8)', async () => {
       await checkRolling(redis('sv-cov-roll'));
+    }, 60_000);
+    it('processes of one instanceId inside one minute (review 20)', async () => {
+      await checkWithinMinute((k) => redis(`sv-cov-minute-${k}`));
     }, 60_000);
     it('a forward clock step (F4)', async () => {
       await forwardStep(redis('sv-cov-fwd'));
