@@ -24,8 +24,8 @@ function bucketsToCover(value: number): number {
 /** Length of one counts array (3,328 slots for the shared config). */
 export const COUNTS_LENGTH: number = (bucketsToCover(HDR.highestTrackableValue) + 1) * HALF_COUNT;
 /**
- * The histogram's ceiling: a value above it is counted in the slot of this many microseconds (one hour;
- * the integer math below works on 32-bit values). Sums and maxima keep the exact value.
+ * The histogram's ceiling (one hour; the integer math below works on 32-bit values): a value above it is counted
+ * in OVER_CEILING_SLOT. Sums and maxima keep the exact value.
  */
 export const MAX_MICROS: number = Math.min(HDR.highestTrackableValue, 0xffffffff);
 
@@ -37,13 +37,27 @@ export function microsOf(ms: number): number {
   return Math.max(us, 1);
 }
 
-/** The counts-array slot of a value in microseconds (>= 1; above MAX_MICROS, its slot), as hdr-histogram-js computes it. */
-export function slotOf(value: number): number {
-  const us = value > MAX_MICROS ? MAX_MICROS : value;
+/** The counts-array slot of a value in microseconds (>= 1, at most MAX_MICROS), as hdr-histogram-js computes it. */
+function slotWithin(us: number): number {
   // bucket = max(0, floor(log2(us)) - halfMagnitude - unitMagnitude), without floating point.
   let bucket = 31 - Math.clz32(us) - HALF_MAGNITUDE - UNIT_MAGNITUDE;
   if (bucket < 0) bucket = 0;
   return ((bucket + 1) << HALF_MAGNITUDE) + (us >>> (bucket + UNIT_MAGNITUDE)) - HALF_COUNT;
+}
+
+/**
+ * Where every value over the ceiling is counted: the slot after the ceiling's own (which then holds only values up
+ * to the hour), so that a duration just under an hour is never mixed with longer ones (Prometheus buckets below the
+ * hour count it exactly, and none over the hour).
+ */
+export const OVER_CEILING_SLOT: number = slotWithin(MAX_MICROS) + 1;
+
+/**
+ * The counts-array slot of a value in microseconds (>= 1), as hdr-histogram-js computes it; above MAX_MICROS,
+ * OVER_CEILING_SLOT.
+ */
+export function slotOf(value: number): number {
+  return value > MAX_MICROS ? OVER_CEILING_SLOT : slotWithin(value);
 }
 
 /** Lowest value (µs) of a slot, as hdr-histogram-js `valueFromIndex`. */

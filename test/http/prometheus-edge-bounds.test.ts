@@ -1,8 +1,10 @@
 // Bounds at the edges of the duration histograms' grid (outside review 19), against the oracle: the exact count
 // of the raw durations <= le, through recordRequest and @timed (counts view and HDR histogram paths), promtool
 // accepting the scrape.
-// - F12: durations over the one-hour ceiling are counted in the ceiling's slot (3,590.3–3,607.1 s); they counted
-//   under a bound below an hour in that slot (le="3599.9" held 7,200 s).
+// - F12, review 20: durations over the one-hour ceiling shared the ceiling's slot (3,590.3–3,607.1 s) with those
+//   just under it: first they counted under a bound below an hour (le="3599.9" held 7,200 s), then, once any had
+//   been recorded, that slot's durations under an hour were left out of every bound below the hour (59 min 59 s
+//   not under le="3599.9").
 // - F3: a bound with a fraction of a µs (1.5 µs) counted the next whole µs (2 µs, 33 % above it).
 
 import { describe, expect, it } from 'vitest';
@@ -14,6 +16,36 @@ import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
 import { expectPromtoolAccepts } from '../helpers/promtool.js';
 import { parseExposition } from './prometheus-parse.js';
+
+const HOUR_US = 3_600_000_000;
+
+/**
+ * The first µs of the HDR slot (2 significant digits: 128 half-count sub-buckets, 1 µs unit) holding `us`, from the
+ * published layout (HdrHistogram's bucket / sub-bucket indexing), not from our slot code.
+ */
+function slotStart(us: number): number {
+  const width = 2 ** Math.max(0, Math.floor(Math.log2(us)) - 7);
+  return Math.floor(us / width) * width;
+}
+
+/**
+ * The oracle of one bucket (README Prometheus): the raw durations at or below `le`, counted exactly from the sorted
+ * values, plus only the documented allowances: a duration above the bound in the bound's own slot (both at most an
+ * hour), and, for a bound over the hour, every duration over the hour (their exact values are not kept).
+ */
+function expectedCount(durationsMs: readonly number[], le: number): number {
+  const sorted = [...durationsMs].sort((x, y) => x - y);
+  const leUs = Math.round(le * 1e6);
+  let n = 0;
+  for (const ms of sorted) {
+    const us = Math.round(ms * 1000);
+    const atOrBelow = us <= leUs;
+    const sameSlot = us <= HOUR_US && leUs <= HOUR_US && slotStart(us) === slotStart(leUs);
+    const overHour = us > HOUR_US && leUs > HOUR_US;
+    if (atOrBelow || sameSlot || overHour) n++;
+  }
+  return n;
+}
 
 function bucketsOf(text: string, family: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -41,30 +73,20 @@ async function scrape(values: readonly number[], buckets: number[]): Promise<Map
 }
 
 describe('duration buckets at the edges of the grid', () => {
-  it('F12: durations over the one-hour ceiling count only under bounds of an hour or more', async () => {
-    const values = [3_590_000, 3_599_000, 3_600_000, 3_600_001, 3_700_000, 7_200_000];
-    const buckets = [3500, 3590, 3599.9, 3600, 3650, 7200];
-    for (const b of await scrape(values, buckets)) {
-      // Under an hour: none over the ceiling. 3,599 s shares the ceiling's slot with them: with durations over
-      // the ceiling present the slot counts only from the first bound of an hour (README Prometheus).
-      expect(b.get('3500')).toBe(0);
-      expect(b.get('3590')).toBe(1);
-      expect(b.get('3599.9')).toBe(1);
-      expect(b.get('3599.9')).toBeLessThanOrEqual(values.filter((v) => v <= 3_599_900).length);
-      // An hour or more: every clamped duration (documented), so at least the exact count.
-      for (const le of ['3600', '3650', '7200']) {
-        expect(b.get(le)).toBeGreaterThanOrEqual(values.filter((v) => v <= Number(le) * 1000).length);
-        expect(b.get(le)).toBeLessThanOrEqual(6);
+  it('review 20: a duration just under an hour counts under its bounds while longer ones were recorded', async () => {
+    // 59 min 59 s, durations equal to bounds, just under and over the hour, and two hours.
+    const values = [
+      5, 5.001, 1000, 3_500_000, 3_590_000, 3_599_000, 3_599_900, 3_599_999, 3_600_000, 3_600_001, 3_600_500,
+      3_700_000, 7_200_000,
+    ];
+    const buckets = [0.005, 1, 3500, 3590, 3599, 3599.9, 3600, 3600.5, 3601, 3650, 7200, 10_000];
+    const cases = [values, values.filter((v) => v <= 3_600_000)];
+    for (const raw of cases) {
+      const want = buckets.map((le) => [String(le), expectedCount(raw, le)]);
+      for (const b of await scrape(raw, buckets)) {
+        expect(buckets.map((le) => [String(le), b.get(String(le))])).toEqual(want);
+        expect(b.get('+Inf')).toBe(raw.length);
       }
-      expect(b.get('+Inf')).toBe(6);
-    }
-  });
-
-  it('F12: without durations over the ceiling, the ceiling slot counts under its bounds as any slot', async () => {
-    const values = [3_590_000, 3_599_000, 3_600_000];
-    for (const b of await scrape(values, [3590, 3599.9, 3600])) {
-      // 3,600 s is in the slot of le="3599.9" (0.003 % above it): the documented same-slot allowance.
-      expect([b.get('3590'), b.get('3599.9'), b.get('3600'), b.get('+Inf')]).toEqual([1, 3, 3, 3]);
     }
   });
 

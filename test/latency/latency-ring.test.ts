@@ -55,9 +55,14 @@ describe('slot layout', () => {
     expect(microsOf(1.5)).toBe(1500);
     expect(microsOf(0)).toBe(1);
     expect(microsOf(0.0001)).toBe(1);
-    // Exact above the histogram's ceiling (sums and maxima keep it); only the slot is the ceiling's.
+    // Exact above the histogram's ceiling (sums and maxima keep it); only the slot is shared: the one after the
+    // ceiling's own, which keeps the durations up to the hour apart from longer ones (review 20).
     expect(microsOf(10 * 3_600_000)).toBe(36_000_000_000);
-    expect(slotOf(36_000_000_000)).toBe(slotOf(MAX_MICROS));
+    expect([slotOf(MAX_MICROS + 1), slotOf(36_000_000_000)]).toEqual([
+      slotOf(MAX_MICROS) + 1,
+      slotOf(MAX_MICROS) + 1,
+    ]);
+    expect(slotOf(MAX_MICROS) + 1).toBeLessThan(COUNTS_LENGTH);
     for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       expect(microsOf(bad)).toBe(-1);
     }

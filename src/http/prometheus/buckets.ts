@@ -30,10 +30,9 @@ export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly numbe
   // Slot i covers [sub * width, (sub + 1) * width): HdrHistogram's valueFromIndex, inlined because the
   // library's per-slot helpers (pow, clz32 per call) cost ~150 ns a slot, 7 ms for a 20-function scrape.
   const half = js.subBucketHalfCount;
-  // Durations over the ceiling were counted in the ceiling's slot (slots.ts): once the max shows there are
-  // some, that slot counts only under bounds at or above the ceiling (and +Inf), never under a lower bound.
-  const ceilingSlot = js.maxValue > MAX_MICROS ? js.countsArrayIndex(MAX_MICROS) : -1;
-  const firstAtCeiling = firstBoundAtCeiling(boundsUs);
+  // Durations over the ceiling are counted in slots wholly above it (slots.ts OVER_CEILING_SLOT): their exact values
+  // are not kept, so they count under every bound over the ceiling and under none up to it.
+  const firstOver = firstBoundOverCeiling(boundsUs);
   let sumUs = 0;
   let b = 0;
   let bucket = Math.floor(first / half) - 1;
@@ -49,7 +48,7 @@ export function cumulativeBuckets(h: PrometheusLatency, boundsUs: readonly numbe
       const lowest = sub * width;
       // The slot is at or below the bound's own slot exactly when it starts at or below the bound.
       while (b < n && lowest > (boundsUs[b] as number)) b++;
-      const at = i === ceilingSlot ? Math.max(b, firstAtCeiling) : b;
+      const at = lowest > MAX_MICROS ? firstOver : b;
       out[at] = (out[at] as number) + count;
       sumUs += count * (lowest + Math.floor(width / 2));
     }
@@ -69,20 +68,18 @@ function isCountsView(h: PrometheusLatency): h is CountsView {
 
 // Same placement as the HDR path (a slot counts under a bound when it is at or below the bound's own slot),
 // by walking the counts once and cutting after the slot that holds each bound; the sum is the view's own, exact.
-// A bound above the one-hour ceiling holds the ceiling's slot, where longer values are counted (slots.ts).
-// When the max shows durations over the ceiling, the ceiling's slot counts only under bounds at or above it.
+// A bound over the one-hour ceiling holds the slot where longer values are counted (slots.ts OVER_CEILING_SLOT);
+// a bound up to the ceiling never does, so the ceiling's own slot holds only durations up to the hour.
 function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]): number {
   if (v.n <= 0) return 0;
   const n = boundsUs.length;
   const counts = v.counts;
-  const ceilingSlot = v.max > MAX_MICROS ? slotOf(MAX_MICROS) : -1;
   let acc = 0;
   let i = Math.max(0, v.lo);
   for (let b = 0; b < n; b++) {
     const bound = boundsUs[b] as number;
     // A bound under 1 µs holds slot 0 (the value 0, never recorded: durations are at least 1 µs).
-    let last = Math.min(slotOf(Math.min(Math.max(bound, 0), MAX_MICROS)), v.hi);
-    if (last === ceilingSlot && bound < MAX_MICROS) last--;
+    const last = Math.min(slotOf(Math.max(bound, 0)), v.hi);
     for (; i <= last; i++) acc += counts[i] as number;
     out[b] = acc;
   }
@@ -91,11 +88,10 @@ function viewBuckets(v: CountsView, boundsUs: readonly number[], out: number[]):
   return v.sum / 1e6;
 }
 
-// Index of the first bound at or above the ceiling (n when none is): where the ceiling's slot counts once
-// durations over the ceiling were recorded.
-function firstBoundAtCeiling(boundsUs: readonly number[]): number {
+// Index of the first bound over the ceiling (n when none is: +Inf): where durations over the ceiling count.
+function firstBoundOverCeiling(boundsUs: readonly number[]): number {
   let b = 0;
-  while (b < boundsUs.length && (boundsUs[b] as number) < MAX_MICROS) b++;
+  while (b < boundsUs.length && (boundsUs[b] as number) <= MAX_MICROS) b++;
   return b;
 }
 
