@@ -8,6 +8,7 @@ import { errorRateOf, type HistoryPoint } from '../history/point.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
 import type { MetricsSnapshot } from '../types.js';
 import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS } from './anomaly-detector.js';
+import { PartialMinutes } from './anomaly-partial-minute.js';
 import { CountModel } from './count-model.js';
 import { LeakDetector } from './memory-leak.js';
 import { forecast } from './predict.js';
@@ -87,6 +88,8 @@ export class Analytics {
   private readonly counts = newCountModels();
   /** The minute's latency histogram, read for the requests over latency_p95's threshold. */
   private readonly latency = new LatencyCounts();
+  /** request_rate's partial minutes, held until the minute is whole or left behind. */
+  private readonly partial = new PartialMinutes();
   /** The series whose last episode was just accepted (its level taken as the usual one). */
   private readonly accepted = new Set<string>();
   private readonly disks = new Map<string, SeriesBuffer>();
@@ -168,10 +171,16 @@ export class Analytics {
         continue;
       }
       // The count series' exact evidence, read before the detector learns the minute (its resolution).
-      const count = name === 'request_rate' || name === 'error_rate' ? this.counts[name] : undefined;
+      if (name === 'request_rate') {
+        // A partial minute (after a restart: covered_seconds) is scored once whole, scaled to its covered time.
+        const count = this.counts.request_rate;
+        for (const n of this.partial.take(point))
+          score(name, det, n, count, count.update(n, n, det.resolution / 100));
+        continue;
+      }
       const failed = (point.errors_5xx ?? 0) + (point.errors_aborted_failed ?? 0);
-      const counted = name === 'request_rate' ? point.requests : failed;
-      score(name, det, v, count, count?.update(counted, point.requests, det.resolution / 100));
+      const count = name === 'error_rate' ? this.counts.error_rate : undefined;
+      score(name, det, v, count, count?.update(failed, point.requests, det.resolution / 100));
     }
     for (const [name, acc] of this.custom) {
       if (acc.n === 0) continue;

@@ -94,39 +94,47 @@ export class Traffic {
    * encoded as the monitor's bucket points are: nothing sampled).
    */
   point(t: number, incident: Incident = {}): HistoryPoint {
-    const reqs = this.minute(t, incident);
-    hist ??= createHistogram();
-    hist.reset();
-    for (const r of reqs) recordMs(hist, r.durationMs);
-    const sorted = reqs.map((r) => r.durationMs).sort((a, b) => a - b);
-    const p95 = sorted.length > 0 ? (sorted[Math.ceil(0.95 * sorted.length) - 1] as number) : null;
-    return {
-      t,
-      timestamp: new Date(t).toISOString(),
-      samples: 0,
-      cpu_avg_percent: null,
-      cpu_max_percent: null,
-      memory_avg_percent: null,
-      memory_max_percent: null,
-      disk_max_percent: null,
-      network_bytes_in_per_sec: null,
-      network_bytes_out_per_sec: null,
-      event_loop_p99_ms: null,
-      heap_used_mb: null,
-      db_response_time_ms: null,
-      redis_response_time_ms: null,
-      websocket_connections: 0,
-      requests: reqs.length,
-      errors_4xx: 0,
-      errors_5xx: reqs.filter((r) => r.status >= 500).length,
-      latency_p50_ms: null,
-      latency_p95_ms: p95,
-      latency_p99_ms: null,
-      latency_avg_ms: null,
-      latency_max_ms: null,
-      histogram: reqs.length > 0 ? encodeHistogram(hist) : '',
-    } as unknown as HistoryPoint;
+    return pointOf(t, this.minute(t, incident));
   }
+}
+
+/**
+ * The history point at `t` of `reqs` (only the request figures and the latency histogram, encoded as the monitor's
+ * bucket points are: nothing sampled); `covered_seconds` when given.
+ */
+export function pointOf(t: number, reqs: readonly Request[], coveredSeconds?: number): HistoryPoint {
+  hist ??= createHistogram();
+  hist.reset();
+  for (const r of reqs) recordMs(hist, r.durationMs);
+  const sorted = reqs.map((r) => r.durationMs).sort((a, b) => a - b);
+  const p95 = sorted.length > 0 ? (sorted[Math.ceil(0.95 * sorted.length) - 1] as number) : null;
+  return {
+    t,
+    timestamp: new Date(t).toISOString(),
+    samples: 0,
+    cpu_avg_percent: null,
+    cpu_max_percent: null,
+    memory_avg_percent: null,
+    memory_max_percent: null,
+    disk_max_percent: null,
+    network_bytes_in_per_sec: null,
+    network_bytes_out_per_sec: null,
+    event_loop_p99_ms: null,
+    heap_used_mb: null,
+    db_response_time_ms: null,
+    redis_response_time_ms: null,
+    websocket_connections: 0,
+    requests: reqs.length,
+    errors_4xx: 0,
+    errors_5xx: reqs.filter((r) => r.status >= 500).length,
+    latency_p50_ms: null,
+    latency_p95_ms: p95,
+    latency_p99_ms: null,
+    latency_avg_ms: null,
+    latency_max_ms: null,
+    histogram: reqs.length > 0 ? encodeHistogram(hist) : '',
+    ...(coveredSeconds === undefined ? {} : { covered_seconds: coveredSeconds }),
+  } as unknown as HistoryPoint;
 }
 
 /** A week (or `minutes`) of normal traffic learned by the analytics, and the generator where it stopped. */
