@@ -30,7 +30,7 @@ export const LEDGER_EVERY_MS = 5000;
 
 export class Aggregator {
   readonly monitor: ClusterMonitor;
-  private readonly workers = new WorkerTable();
+  private readonly workers = new WorkerTable(() => this.options.now());
   private readonly subscribers = new Set<Peer>();
   private readonly merger: Merger;
   private readonly syncRound: SyncRound;

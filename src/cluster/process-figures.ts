@@ -66,8 +66,16 @@ function sumSpaces(live: readonly ClusterProcess[]): ProcessMetrics['heap_spaces
 }
 
 /**
+ * The longest a connected worker has not answered a sync (`unanswered_ms`, 0 if none): a lower bound of its event
+ * loop's stall, which its own figures cannot show while it lasts (they come from that loop, after it ends).
+ */
+const longestUnanswered = (summary: ClusterSummary) =>
+  summary.workers.reduce((a, w) => (w.connected ? Math.max(a, w.unanswered_ms ?? 0) : a), 0);
+
+/**
  * The cluster's snapshot: `process` summed (memory, fds) or maxed (event loop, uptime) over live workers;
- * its status is the worst worker's event-loop delay p99 against the `event_loop_delay` levels.
+ * its status is the worst worker's event-loop delay p99 against the `event_loop_delay` levels, a worker that
+ * does not answer counted with at least the time since it was asked (longestUnanswered).
  */
 export function withClusterProcess(
   s: MetricsSnapshot,
@@ -85,11 +93,13 @@ export function withClusterProcess(
   ) =>
     live.every((p) => typeof p[k] === 'number') ? live.reduce((a, p) => a + (p[k] as number), 0) : undefined;
   const arrayBuffers = bytes('array_buffers_bytes');
+  const stalled = longestUnanswered(summary);
+  const p99 = Math.max(max('event_loop_delay_p99_ms'), stalled);
   const proc: ProcessMetrics = {
     ...s.process,
     event_loop_delay_p50_ms: max('event_loop_delay_p50_ms'),
-    event_loop_delay_p99_ms: max('event_loop_delay_p99_ms'),
-    event_loop_delay_max_ms: max('event_loop_delay_max_ms'),
+    event_loop_delay_p99_ms: p99,
+    event_loop_delay_max_ms: Math.max(max('event_loop_delay_max_ms'), stalled),
     event_loop_utilization_percent: max('event_loop_utilization_percent'),
     heap_used_mb: sum('heap_used_mb'),
     heap_total_mb: sum('heap_total_mb'),
@@ -105,7 +115,7 @@ export function withClusterProcess(
     heap_spaces: sumSpaces(live),
     open_fds: fds,
     uptime_seconds: max('uptime_seconds'),
-    status: levelStatus(max('event_loop_delay_p99_ms'), levels.warning, levels.critical),
+    status: levelStatus(p99, levels.warning, levels.critical),
     threshold: levels.warning,
   };
   return { ...s, process: proc, cluster: summary };

@@ -44,6 +44,10 @@ export class SyncRound {
   answered(entry: WorkerEntry, n?: unknown): void {
     const w = this.waiting.get(entry.id);
     if (w !== undefined && (n === undefined || n === w.n)) w.done();
+    // Any answer to its first unanswered sync or a later one shows its loop turned since; a disconnection is
+    // another case (its requests are lost: lost.ts), not a stall.
+    const u = entry.unanswered;
+    if (u !== null && (n === undefined || (typeof n === 'number' && n >= u.n))) entry.unanswered = null;
   }
 
   /**
@@ -69,6 +73,7 @@ export class SyncRound {
     const n = ++this.seq;
     const asked = this.workers.connected();
     const answered = new Set<string>();
+    const at = this.workers.now(); // when first asked, for each that has not answered since (workers.ts)
     await new Promise<void>((resolve) => {
       if (asked.length === 0) {
         resolve();
@@ -88,10 +93,13 @@ export class SyncRound {
             }
           },
         });
+        w.unanswered ??= { n, at, missed: false };
         w.peer?.send({ t: 'sync', n, ...(routes ? { rf: true } : {}), ...(gauges ? { cg: true } : {}) });
       }
     });
     for (const w of asked) this.waiting.delete(w.id);
-    return asked.filter((w) => !answered.has(w.id)).map((w) => w.id);
+    const missed = asked.filter((w) => !answered.has(w.id));
+    for (const w of missed) if (w.unanswered !== null) w.unanswered.missed = true;
+    return missed.map((w) => w.id);
   }
 }

@@ -20,6 +20,12 @@ export interface ClusterWorker {
   last_report_at: string | null;
   /** Its latest process figures (sampled by its own monitor), null before its first sample. */
   process: ClusterProcess | null;
+  /**
+   * Present while it is connected but let a sync round end without its answer (it is in `missing`) and has not
+   * answered since: milliseconds since that sync was sent. Its event loop has not turned for at least that long
+   * (a synchronous loop, a stop), so the cluster's event-loop delay and `process` status count it.
+   */
+  unanswered_ms?: number;
 }
 
 /** The process figures a worker reports with its deltas. */

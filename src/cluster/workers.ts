@@ -41,6 +41,11 @@ export interface WorkerEntry {
   shedNow: string | null;
   /** It said its shedding state (every report after a reset does); false: an older worker, its shed figures unknown. */
   shedSaid: boolean;
+  /**
+   * The first sync it has not answered since its last answer (its number `n`, sent `at`), and whether a round
+   * ended without its answer (`missed`): its event loop has not turned since then (stall.ts); null: it answered.
+   */
+  unanswered: { n: number; at: number; missed: boolean } | null;
 }
 
 /** The entry dead workers' totals are folded into (no worker answers to it). */
@@ -82,12 +87,26 @@ export function newEntry(
     shedding: null,
     shedNow: null,
     shedSaid: false,
+    unanswered: null,
     ...fields,
   };
 }
 
+/**
+ * `unanswered_ms` of a connected worker that let a sync round end without its answer and has not answered since:
+ * how long since that first unanswered sync was sent (a lower bound of its event loop's stall; README, cluster
+ * Failure modes). None for a disconnected worker (its requests are lost, lost.ts) or one that answers.
+ */
+function unansweredOf(w: WorkerEntry, now: number): { unanswered_ms?: number } {
+  if (w.self || w.peer === null || w.unanswered === null || !w.unanswered.missed) return {};
+  return { unanswered_ms: Math.max(0, now - w.unanswered.at) };
+}
+
 export class WorkerTable {
   private readonly entries = new Map<string, WorkerEntry>();
+
+  /** `now`: the aggregator's clock, for how long a connected worker has not answered a sync (sync.ts, summary()). */
+  constructor(readonly now: () => number = Date.now) {}
 
   get(id: string): WorkerEntry | undefined {
     return this.entries.get(id);
@@ -124,6 +143,7 @@ export class WorkerTable {
       entry.left = false;
       entry.exited = false;
       entry.farewell = null;
+      entry.unanswered = null;
     }
     return entry;
   }
@@ -227,6 +247,7 @@ export class WorkerTable {
         requests_lost: w.lost,
         last_report_at: w.lastReportAt === null ? null : new Date(w.lastReportAt).toISOString(),
         process: w.process,
+        ...unansweredOf(w, this.now()),
       });
     }
     return {
