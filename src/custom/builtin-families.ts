@@ -104,6 +104,18 @@ export const BUILTIN_FAMILIES = catalogue({
     'gauge',
     '1: cluster mode was asked for but is off in this process (no private directory for its socket; the reason is logged and in metrics/ cluster_mode), so every sample is this process alone.',
   ],
+  cluster_workers_connected: [
+    'gauge',
+    'Cluster mode: workers connected to the aggregator, the aggregator included (cluster.workers_connected).',
+  ],
+  cluster_workers_missing: [
+    'gauge',
+    'Cluster mode: workers whose figures this sample lacks (listed in cluster.missing: a connected worker that did not answer in time, a dead one whose last words are unread).',
+  ],
+  cluster_complete: [
+    'gauge',
+    'Cluster mode: 1 when the figures cover every worker (cluster.complete), 0 while something is missing (cluster.missing in metrics/).',
+  ],
   dropped_observations_total: [
     'counter',
     'Observations ignored for bad input (a NaN, negative or infinite duration or value, a status outside 100-599) since start, by source.',

@@ -1,9 +1,10 @@
 // Prometheus families for the lifecycle: requests in flight (OpenTelemetry's `http.server.active_requests`),
-// requests shed, whether load is being shed, the observations dropped for bad input, and cluster mode off.
+// requests shed, whether load is being shed, the observations dropped for bad input, cluster mode off, and
+// whether a cluster's figures are complete (outside review 20, F5: until then only the JSON said so).
 
 import { DROPPED_SOURCES } from '../../collector/dropped.js';
 import { BUILTIN_FAMILIES as F } from '../../custom/builtin-families.js';
-import type { MetricsSnapshot } from '../../types.js';
+import type { ClusterSummary, MetricsSnapshot } from '../../types.js';
 import { family } from './runtime.js';
 
 /**
@@ -14,6 +15,7 @@ export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: strin
   if (s.cluster_mode) {
     family(out, prefix, F.cluster_mode_off, [` 1`]);
   }
+  if (s.cluster) renderCluster(out, s.cluster, prefix);
   const dropped = s.dropped_observations;
   if (dropped) {
     family(
@@ -34,4 +36,16 @@ export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: strin
     family(out, prefix, F.requests_shed_total, [` ${total}`]);
     family(out, prefix, F.load_shedding, [` ${r.shedding ? 1 : 0}`]);
   }
+}
+
+/**
+ * A cluster's scrape (the aggregator's snapshot carries its summary): the workers connected, how many of its workers
+ * are missing from these figures, and whether they are complete, so that a Prometheus user can see and alert on what
+ * `cluster.complete`/`missing` say in JSON (a worker stopped, blocked or still unread).
+ */
+function renderCluster(out: string[], c: ClusterSummary, prefix: string): void {
+  const missing = new Set(c.missing);
+  family(out, prefix, F.cluster_workers_connected, [` ${c.workers_connected}`]);
+  family(out, prefix, F.cluster_workers_missing, [` ${c.workers.filter((w) => missing.has(w.id)).length}`]);
+  family(out, prefix, F.cluster_complete, [` ${c.complete ? 1 : 0}`]);
 }
