@@ -85,21 +85,26 @@ export function predictObservations(
       // Clears at once when confidently beyond the 1.1× band: a trusted forecast past it, or a trend significantly
       // away from the level (a falling CPU); a trend merely not significant at this reading (a jittered ramp's
       // every other minute) clears only once that held for the rule's severityHoldMs (alerts/rule-state.ts).
+      const band = rule.horizonMs * 1.1;
+      // Already past the warning level and forecasting no critical ("still rising"): a flat series past the level
+      // whose recent fit is significant by chance read so for a minute; such a raise now waits the rule's hold.
+      // A raise below the level and an escalation to critical are not delayed.
+      const past = up ? warn.last >= rule.warning : warn.last <= rule.warning;
+      const stillPast = past && !(inCrit <= rule.horizonMs);
       const confidentlyBeyond =
-        inWarn > rule.horizonMs * 1.1 &&
-        (warn.trusted || isSignificantToward(warn.trend, up ? 'down' : 'up'));
+        (warn.trusted && warn.etaEarlyMs > band) || isSignificantToward(warn.trend, up ? 'down' : 'up');
       out.push({
         rule: rule.rule,
         key: key ? `predict:${key}` : 'predict',
         component: rule.component,
-        pendingMs: rule.pendingMs,
+        pendingMs: stillPast ? Math.max(rule.pendingMs, rule.severityHoldMs ?? 0) : rule.pendingMs,
         severityHoldMs: rule.severityHoldMs,
         value: round(warn.last),
         breachWarning: inWarn <= rule.horizonMs,
         breachCritical: inCrit <= rule.horizonMs,
         clear: confidentlyBeyond,
-        clearOnHold: inWarn > rule.horizonMs * 1.1 && !confidentlyBeyond,
-        deescalate: inCrit > rule.horizonMs * 1.1,
+        clearOnHold: inWarn > band && !confidentlyBeyond && !warn.steady,
+        deescalate: !hasCrit || (crit.trusted ? crit.etaEarlyMs > band : !crit.steady),
         warningLevel: rule.warning,
         criticalLevel: hasCrit ? rule.critical : rule.warning,
         // The clear's notice says what cleared, not the raise's last forecast (review 19, F10).

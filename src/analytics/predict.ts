@@ -3,7 +3,7 @@
 
 import { MIN_TURNS, windowShape } from './envelope.js';
 import type { SeriesBuffer } from './series-buffer.js';
-import { isSignificantToward, type Trend, theilSen, timeToReach } from './trend.js';
+import { isSignificantToward, median, type Trend, theilSen, timeToReach } from './trend.js';
 
 /** What makes a trend trustworthy enough to alert on. */
 export interface ForecastGuards {
@@ -22,6 +22,11 @@ export interface Forecast {
   readonly etaMs: number;
   /** The same with the slow end of the slope's 90 % interval: the later, cautious estimate. */
   readonly etaLateMs: number;
+  /**
+   * The same with the fast end of the slope's 90 % interval: the earliest the level is plausibly reached. A raised
+   * prediction clears only when even this is past its band (src/analytics/predict-observations.ts).
+   */
+  readonly etaEarlyMs: number;
   /** Change per hour (Theil–Sen slope). */
   readonly perHour: number;
   /** The fitted current value. */
@@ -53,9 +58,11 @@ export function forecast(
   const trend = fit.whole;
   if (!trend) return untrusted(plain);
   const slow = direction === 'up' ? trend.slopeLow : trend.slopeHigh;
+  const fast = direction === 'up' ? trend.slopeHigh : trend.slopeLow;
   return {
     etaMs: timeToReach(trend, limit, direction),
     etaLateMs: timeToReach(trend, limit, direction, slow),
+    etaEarlyMs: timeToReach(trend, limit, direction, fast),
     perHour: trend.slope * 3_600_000,
     level: trend.level,
     trusted:
@@ -70,7 +77,15 @@ export function forecast(
 /** A forecast that never alerts (the current stretch is too short for a trend of its own). */
 function untrusted(trend: Trend): Forecast {
   const never = Number.POSITIVE_INFINITY;
-  return { etaMs: never, etaLateMs: never, perHour: 0, level: trend.level, trusted: false, trend };
+  return {
+    etaMs: never,
+    etaLateMs: never,
+    etaEarlyMs: never,
+    perHour: 0,
+    level: trend.level,
+    trusted: false,
+    trend,
+  };
 }
 
 const fits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
@@ -89,6 +104,11 @@ export function trendOf(buffer: SeriesBuffer): Trend | null {
 export interface RegimeForecast extends Forecast {
   /** The last point's value: what the series reads now. */
   readonly last: number;
+  /**
+   * The whole window's slope is significantly toward the level and lies inside the recent slope's interval: nothing
+   * says the trend changed. A raised prediction whose recent fit is merely not significant is kept while so.
+   */
+  readonly steady: boolean;
 }
 
 /**
@@ -114,14 +134,19 @@ export function forecastRegime(
   const last = buffer.last();
   const fit = shapedFits(buffer, direction, guards.minPoints);
   const { whole, recent } = fit;
-  if (!whole || !recent) return { ...untrusted(plain), last };
+  if (!whole || !recent) return { ...untrusted(plain), last, steady: false };
   const capped = direction === 'up' ? Math.min(recent.level, last) : Math.max(recent.level, last);
   const level = fit.envelope ? recent.level : capped;
   const trend: Trend = { ...recent, level };
   const slow = direction === 'up' ? recent.slopeLow : recent.slopeHigh;
+  const fast = direction === 'up' ? recent.slopeHigh : recent.slopeLow;
+  const gap = direction === 'up' ? whole.level - recent.level : recent.level - whole.level;
+  const steady = !fit.envelope && isSignificantToward(whole, direction) && gap <= DEPARTURE * fit.spread;
   return {
+    steady,
     etaMs: timeToReach(trend, limit, direction),
     etaLateMs: timeToReach(trend, limit, direction, slow),
+    etaEarlyMs: timeToReach(trend, limit, direction, fast),
     perHour: recent.slope * 3_600_000,
     level,
     last,
@@ -133,6 +158,7 @@ export function forecastRegime(
         (isSignificantToward(fit.plain.whole, direction) &&
           isSignificantToward(fit.plain.recent, direction))) &&
       isSignificantToward(whole, direction) &&
+      (fit.envelope || steady || (fit.late !== null && isSignificantToward(fit.late, direction))) &&
       isSignificantToward(recent, direction),
     trend,
   };
@@ -150,7 +176,17 @@ interface ShapedFits {
   readonly plain: { readonly whole: Trend; readonly recent: Trend } | null;
   readonly points: number;
   readonly spanMs: number;
+  /** The recent fit's jitter (`spreadAround`; 0 for an envelope). */
+  readonly spread: number;
+  /**
+   * The recent fit's later half: after a departure from the whole window's line (a rise that slowed or stopped) a
+   * forecast is trusted only while this new stretch is itself significant (a slowed rise still rising).
+   */
+  readonly late: Trend | null;
 }
+
+/** How many spreads the recent fit's level may lie behind the whole window's line before the trend has changed. */
+const DEPARTURE = 2;
 
 const shaped = new WeakMap<SeriesBuffer, { version: number; key: string; fits: ShapedFits }>();
 
@@ -180,6 +216,8 @@ function shapedFits(buffer: SeriesBuffer, direction: 'up' | 'down', minPoints: n
       plain: null,
       points: times.length,
       spanMs: end - start,
+      spread: 0,
+      late: null,
     };
   } else {
     const from = shape.kind === 'segment' ? shape.from : 0;
@@ -187,11 +225,13 @@ function shapedFits(buffer: SeriesBuffer, direction: 'up' | 'down', minPoints: n
     const v = values.slice(from);
     const k = Math.min(t.length, Math.max(minPoints, Math.ceil(t.length / 4)));
     const plainWhole = trendOf(buffer);
+    const whole = shape.kind === 'plain' ? plainWhole : theilSen(t, v);
+    const recent = theilSen(t.slice(-k), v.slice(-k));
     const q = Math.min(times.length, Math.max(minPoints, Math.ceil(times.length / 4)));
     const plainRecent = shape.kind === 'segment' ? theilSen(times.slice(-q), values.slice(-q)) : null;
     fits = {
-      whole: shape.kind === 'plain' ? plainWhole : theilSen(t, v),
-      recent: theilSen(t.slice(-k), v.slice(-k)),
+      whole,
+      recent,
       envelope: false,
       plain:
         shape.kind === 'segment' && plainWhole && plainRecent
@@ -199,10 +239,20 @@ function shapedFits(buffer: SeriesBuffer, direction: 'up' | 'down', minPoints: n
           : null,
       points: t.length,
       spanMs: t.length > 0 ? (t[t.length - 1] as number) - (t[0] as number) : 0,
+      spread: recent ? spreadAround(recent, t.slice(-k), v.slice(-k)) : 0,
+      late: theilSen(t.slice(-Math.ceil(k / 2)), v.slice(-Math.ceil(k / 2))),
     };
   }
   shaped.set(buffer, { version: buffer.version, key, fits });
   return fits;
+}
+
+/** The median distance of the points from the trend's line: the series' jitter around it. */
+function spreadAround(trend: Trend, times: readonly number[], values: readonly number[]): number {
+  const off = times.map((x, i) =>
+    Math.abs((values[i] as number) - trend.level - trend.slope * (x - trend.at)),
+  );
+  return median(off.sort((a, b) => a - b));
 }
 
 /**

@@ -43,3 +43,41 @@ describe('a prediction clear notice describes the clear (review 19, F10)', () =>
     }
   });
 });
+
+// The jittered ramp's faults, counted over 20 seeds of 120 minutes (README Predictive alerts, Limits). The stop's
+// minute comes from the noise-free series (its last rising minute + 1), each seed's facts from its calls.
+const STOP = (() => {
+  let m = 0;
+  while (Math.min(99, 60 + 0.5 * Math.min(m + 1, 45)) > Math.min(99, 60 + 0.5 * Math.min(m, 45))) m++;
+  return m;
+})();
+const SEEDS20 = Array.from({ length: 20 }, (_, i) => i + 1);
+const facts = SEEDS20.map((seed) => {
+  const calls = run(seed, 120);
+  const rising = calls.filter((c) => c.s < STOP * 60);
+  const after = calls.filter((c) => c.s >= STOP * 60);
+  const firstClear = after.find((c) => c.type === 'cleared');
+  return {
+    seed,
+    clearedRising: rising.some((c) => c.type === 'cleared'),
+    loweredRising: rising.some((c) => c.type === 'deescalated'),
+    loweredAtStop: after.some((c) => c.type === 'deescalated'),
+    clearMinAfterStop: firstClear ? firstClear.s / 60 - STOP : Number.POSITIVE_INFINITY,
+    pagedFlat: after.some((c) => c.type === 'raised'),
+  };
+});
+const count = (k: 'clearedRising' | 'loweredRising' | 'pagedFlat') => facts.filter((f) => f[k]).length;
+
+describe('the jittered ramp, seeds 1–20 over 120 min (README Limits: the measured rates)', () => {
+  it('never falls back from critical at the stop (was 15 of 20)', () => {
+    expect(facts.filter((f) => f.loweredAtStop).map((f) => f.seed)).toEqual([]);
+  });
+  it('clears within 15 min of the stop, every seed (was 2–17 min)', () => {
+    for (const f of facts) expect(f.clearMinAfterStop, `seed ${f.seed}`).toBeLessThanOrEqual(15);
+  });
+  it('at most 9 of 20 clear while it rises (was 12), 3 of 20 fall back (was 11), 3 of 20 page on the flat (was 15)', () => {
+    expect(count('clearedRising')).toBeLessThanOrEqual(9);
+    expect(count('loweredRising')).toBeLessThanOrEqual(3);
+    expect(count('pagedFlat')).toBeLessThanOrEqual(3);
+  });
+});

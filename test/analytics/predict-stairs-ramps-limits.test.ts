@@ -54,11 +54,20 @@ describe("predict: '3h' on a staircase whose steps take 8–20 minutes to land, 
   }
 
   // The limit (README): before the third step the readings are a plain series. Exact readings, +5/h from 40.
-  const early: Array<[name: string, used: Used, raised: [number, number], cleared: [number, number]]> = [
-    ['over 8 min', fromHour(8, 1), [10, 10], [13, 20]],
-    ['over 12 min', fromHour(12, 1), [10, 80], [13, 87]],
-    ['over 16 min', fromHour(16, 1), [10, 80], [13, 87]],
-    ['over 20 min', fromHour(20, 1), [72, 80], [81, 87]],
+  // Cleared: within LANDED minutes after the step that raised it lands (its first flat minute in the exact
+  // series; was bounds 13–20 / 81–87 pinned from a run), or within the bounds given.
+  const LANDED = 12;
+  const landing = (used: Used, raised: number) => {
+    let m = raised;
+    while (used(m + 1) !== used(m)) m++;
+    return m;
+  };
+  type Cleared = [number, number] | 'landed';
+  const early: Array<[name: string, used: Used, raised: [number, number], cleared: Cleared]> = [
+    ['over 8 min', fromHour(8, 1), [10, 10], 'landed'],
+    ['over 12 min', fromHour(12, 1), [10, 80], 'landed'],
+    ['over 16 min', fromHour(16, 1), [10, 80], 'landed'],
+    ['over 20 min', fromHour(20, 1), [72, 80], 'landed'],
     ['over 5 min, the series starting at minute 30', (m) => fromHour(5, 1)(m + 30), [0, 150], [0, 150]],
   ];
   for (const [name, used, raised, cleared] of early) {
@@ -69,11 +78,13 @@ describe("predict: '3h' on a staircase whose steps take 8–20 minutes to land, 
       const before = events.filter((e) => e.min < third);
       expect(before.length).toBeGreaterThan(0);
       expect(before.map((e) => e.type)).toEqual(before.map((_, i) => (i % 2 ? 'cleared' : 'raised')));
-      for (const e of before) {
-        const [lo, hi] = e.type === 'raised' ? raised : cleared;
+      before.forEach((e, i) => {
+        const landed = i % 2 ? landing(used, (before[i - 1] as { min: number }).min) : 0;
+        const [lo, hi] =
+          e.type === 'raised' ? raised : cleared === 'landed' ? [landed + 1, landed + LANDED] : cleared;
         expect(e.min).toBeGreaterThanOrEqual(lo);
         expect(e.min).toBeLessThanOrEqual(hi);
-      }
+      });
       expect(events.filter((e) => e.min >= third).map((e) => e.type)).toEqual(['raised']);
     });
   }
