@@ -64,11 +64,15 @@ export class SentCounts {
   n = 0;
   sum = 0;
   errors = 0;
+  /** The cumulative max when last reported: a larger one now was recorded since, so it is the delta's own. */
+  private max = 0;
 
   /**
    * The difference between `now` (a live cumulative view) and what was reported, then records `now`
-   * as reported. Null when nothing changed. `max` is the exact max when the highest changed slot holds
-   * it, else that slot's upper edge (the delta's own max is not kept: within the histogram's precision).
+   * as reported. Null when nothing changed. `max` is exact when a new maximum was recorded since the previous
+   * take (so a cluster's max, the max of its workers' maxima, is exact: above the one-hour ceiling too; outside
+   * review 20, F2); otherwise the delta's own max is not kept and the highest changed slot's upper edge bounds
+   * it (within the histogram's precision; in the ceiling slot, one hour).
    */
   take(now: Readonly<CountsView>, slotTop: (slot: number) => number): CountsWire | null {
     const n = now.n - this.n;
@@ -94,13 +98,14 @@ export class SentCounts {
     const out: CountsWire = {
       n,
       s: now.sum - this.sum,
-      x: top < 0 ? 0 : Math.min(now.max, slotTop(top)),
+      x: top < 0 ? 0 : now.max > this.max ? now.max : Math.min(now.max, slotTop(top)),
       e: now.errors - this.errors,
       c: packRuns(c),
     };
     this.n = now.n;
     this.sum = now.sum;
     this.errors = now.errors;
+    this.max = now.max;
     return out;
   }
 }
