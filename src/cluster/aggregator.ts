@@ -184,7 +184,7 @@ export class Aggregator {
     this.saveLedger();
     // After the write: what is served was in the ledger before any successor read it (never a snapshot cached).
     if (!this.tenure.holds()) throw notAggregator();
-    const out = await answer(this.monitor, fresh(q, age));
+    const out = this.merger.folded(q.op, await answer(this.monitor, fresh(q, age))); // routes/ rows marked
     if (q.op === 'health' || q.op === 'endpoints') return { ...(out as object), cluster: this.summary(q.op) };
     if (q.op === 'prometheus' && q.byWorker)
       return { ...(out as object), workers: workerSeries(this.workers.values()) };

@@ -3,6 +3,7 @@
 
 import type { SparseCounts } from '../latency/latency-ring.js';
 import type { JobMeta } from '../profiling/jobs.js';
+import { OTHER_METHOD, OTHER_ROUTE } from '../requests/route-counters.js';
 import { addSparse, emptySparse, subtractSparse } from './counts-wire.js';
 import { KnownCustom } from './custom-merge.js';
 import { KnownQueries } from './query-wire.js';
@@ -171,6 +172,19 @@ export class KnownTotals {
     let n = 0;
     for (const e of this.routes.values()) for (const c of e.classes) n += c;
     return n;
+  }
+
+  /**
+   * Whether this worker folded requests into `* other` (its `maxRoutes` slots were full) and has no row of
+   * `method` + `route`: some of that route's requests may then be in its fold (folded-routes.ts).
+   */
+  mayHaveFolded(method: string, route: string): boolean {
+    const other = this.routes.get(`${OTHER_METHOD}${ROUTE_SEP}${OTHER_ROUTE}`);
+    return (
+      other !== undefined &&
+      other.classes.some((n) => n > 0) &&
+      !this.routes.has(`${method}${ROUTE_SEP}${route}`)
+    );
   }
 
   private route(method: string, route: string) {

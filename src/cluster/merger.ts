@@ -12,6 +12,7 @@ import type { ClusterMonitor } from './cluster-monitor.js';
 import { CustomMerger } from './custom-merge.js';
 import { applyCustomWindows, type CustomWindow } from './custom-window.js';
 import { frameParts } from './cuts.js';
+import { type FoldableRow, markFolded } from './folded-routes.js';
 import { decodeInFlight } from './in-flight-wire.js';
 import { KnownTotals } from './known-totals.js';
 import { type Handover, readLedger } from './ledger.js';
@@ -56,6 +57,7 @@ export class Merger {
     monitor.decorateSnapshots((s, sample) => {
       s.dropped_observations = this.dropped();
       shedOfCluster(s.requests, workers, sample);
+      markFolded(s.routes, workers); // rows a worker's `* other` may hold requests of
       return s;
     });
   }
@@ -72,6 +74,12 @@ export class Merger {
     DROPPED_SOURCES.forEach((source, k) => {
       out[source] = sum[k] as number;
     });
+    return out;
+  }
+
+  /** routes/ (`op` endpoints): marks the rows a worker's `* other` may hold requests of (folded-routes.ts). */
+  folded(op: string, out: unknown): unknown {
+    if (op === 'endpoints') markFolded((out as { routes: FoldableRow[] }).routes, this.workers);
     return out;
   }
 

@@ -61,6 +61,11 @@ export interface EndpointRow {
   in_flight?: number;
   /** With `in_flight`: the age of the oldest of them so far, ms (a lower bound of its duration). */
   oldest_in_flight_ms?: number;
+  /**
+   * Cluster mode only, present when true: a worker may have folded some of this route's requests into its `* other`
+   * (its `maxRoutes` slots were full), so the row may lack them (they count in `* other`).
+   */
+  folded?: boolean;
 }
 
 /** How `GET routes/` orders its rows: by p95, request rate, errors, total time, Apdex, or requests in flight. */

@@ -15,4 +15,9 @@ export interface RouteStats {
   p95_ms: number | null;
   p99_ms: number | null;
   max_ms: number | null;
+  /**
+   * Cluster mode only, present when true: a worker may have folded some of this route's requests into its `* other`
+   * (its `maxRoutes` slots were full), so the row may lack them (they count in `* other`).
+   */
+  folded?: boolean;
 }
