@@ -16,7 +16,7 @@ import {
   type WebSocketOptions,
 } from '../monitor/websocket-port.js';
 import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
-import { rejectUnknownOptions } from '../options/option-keys.js';
+import { rejectNullOptions, rejectUnknownOptions } from '../options/option-keys.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import { type RequestTicket, settleCutOff, TicketPath } from '../requests/request-ticket.js';
 import { ABORTED_STATUS, ANSWERED_CLOSE_COLUMN } from '../requests/route-counters.js';
@@ -131,6 +131,8 @@ const ADAPTER_OPTION_KEYS: readonly string[] = [...MONITOR_OPTION_KEYS, ...ADMIN
 function splitOptions<R>(options: AdapterMonitorOptions<R>): [AdminApiOptions<R>, MonitorOptions] {
   if (options !== null && typeof options === 'object') {
     rejectUnknownOptions(options, ADAPTER_OPTION_KEYS, 'sysvitals: createMonitor');
+    // Before the monitor is built (the admin API's own check would come after it, and after its warnings).
+    rejectNullOptions(options, 'sysvitals: createMonitor', ['alerts']);
   }
   const admin: Record<string, unknown> = {};
   const core: Record<string, unknown> = {};

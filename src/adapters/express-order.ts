@@ -1,9 +1,10 @@
-// Express: tells once when the middleware is mounted after routes or routers of its app, whose requests it never
-// sees (outside review 20, F6: 100 requests, 50 of them 500, read `requests: healthy`, total 0, with nothing logged).
+// Express: tells once when the middleware is mounted after routes, routers or sub-apps of its app that answer
+// requests it never sees (outside review 20, F6: 100 requests, 50 of them 500, read `requests: healthy`, total 0,
+// with nothing logged; review 21, F7–F9: sub-apps, routers holding only middleware, a router-level mount).
 
 import type { Request } from 'express';
 import type { Logger } from '../types.js';
-import { routerOf } from './express-route.js';
+import { mountedApp, routerOf } from './express-route.js';
 
 /** A layer of Express's router stack as far as this check reads it. */
 interface LayerLike {
@@ -12,34 +13,78 @@ interface LayerLike {
   name?: unknown;
 }
 
-/** How many routes or routers it names in the warning; the rest are counted. */
+/** How many it names in the warning; the rest are counted. */
 const NAMED = 5;
+/** How deep routers and sub-apps are looked into (a guard against cycles and pathological nesting). */
+const DEPTH = 8;
+/** `app.all()` registers every method (Express 5: 35 of them; Express 4 also `_all`): named `ALL`. */
+const ALL_METHODS = 30;
 
-/** `GET /ok`, or `router` for a mounted router: a layer before the middleware that answers requests itself. */
-function answering(layer: LayerLike): string | undefined {
-  if (layer.route) {
-    const methods = Object.keys(layer.route.methods ?? {}).filter((m) => m !== '_all');
-    const verb = methods.length === 0 ? 'ALL' : methods.map((m) => m.toUpperCase()).join(',');
-    return `${verb} ${String(layer.route.path)}`;
+/** The stack inside a router or sub-app layer, or undefined for any other layer. */
+function innerStack(layer: LayerLike): LayerLike[] | undefined {
+  const handle = layer.handle as { stack?: unknown } | undefined;
+  if (layer.name === 'router' && Array.isArray(handle?.stack)) return handle.stack as LayerLike[];
+  if (layer.name === 'mounted_app') {
+    const stack = routerOf(mountedApp(layer.handle));
+    return Array.isArray(stack) ? (stack as LayerLike[]) : [];
   }
-  return layer.name === 'router' ? 'a router' : undefined;
+  return undefined;
+}
+
+/** `GET /ok`, `ALL /x`: a route layer. */
+function routeName(route: NonNullable<LayerLike['route']>): string {
+  const methods = Object.keys(route.methods ?? {}).filter((m) => m !== '_all');
+  const all = route.methods?._all === true || methods.length >= ALL_METHODS;
+  const verb = all || methods.length === 0 ? 'ALL' : methods.map((m) => m.toUpperCase()).join(',');
+  return `${verb} ${String(route.path)}`;
+}
+
+/** Whether a stack holds a route, at any depth of its routers and sub-apps. */
+function holdsRoutes(stack: LayerLike[], depth: number): boolean {
+  return stack.some((layer) => {
+    if (layer.route) return true;
+    const inner = depth < DEPTH ? innerStack(layer) : undefined;
+    return inner !== undefined && holdsRoutes(inner, depth + 1);
+  });
+}
+
+/** What a layer before the middleware answers by itself: a route, a router or sub-app holding routes. */
+function answering(layer: LayerLike, depth: number): string | undefined {
+  if (layer.route) return routeName(layer.route);
+  const inner = innerStack(layer);
+  if (inner === undefined || !holdsRoutes(inner, depth + 1)) return undefined;
+  return layer.name === 'router' ? 'a router' : 'a sub-app';
 }
 
 /**
- * Called at the middleware's first request: when routes or routers of the request's app come before its layer
- * in the app's stack, warns once, naming them (their requests are answered before it: not measured). Never throws.
+ * The layers answering requests before `middleware` in `stack` (routers and sub-apps searched for it, so a
+ * router-level mount counts the router's own routes before it and the app's before the router); undefined when
+ * `middleware` is not in it.
+ */
+function answeredBefore(stack: LayerLike[], middleware: unknown, depth: number): string[] | undefined {
+  const before: string[] = [];
+  for (const layer of stack) {
+    if (layer.handle === middleware) return before;
+    const inner = depth < DEPTH ? innerStack(layer) : undefined;
+    const found = inner === undefined ? undefined : answeredBefore(inner, middleware, depth + 1);
+    if (found !== undefined) return [...before, ...found];
+    const name = answering(layer, depth);
+    if (name !== undefined) before.push(name);
+  }
+  return undefined;
+}
+
+/**
+ * Called at the middleware's first request: when routes, or routers and sub-apps holding routes, come before its
+ * layer in the app's stack, warns once, naming them (their requests are answered before it: not measured). Never
+ * throws.
  */
 export function warnIfMountedLate(req: Request, middleware: unknown, logger: Logger | undefined): void {
   try {
     const stack = routerOf((req as { app?: unknown }).app) as LayerLike[] | undefined;
     if (!Array.isArray(stack)) return;
-    const at = stack.findIndex((layer) => layer.handle === middleware);
-    if (at <= 0) return;
-    const before = stack
-      .slice(0, at)
-      .map(answering)
-      .filter((x) => x !== undefined);
-    if (before.length === 0) return;
+    const before = answeredBefore(stack, middleware, 0);
+    if (before === undefined || before.length === 0) return;
     const named = before.slice(0, NAMED).join(', ');
     const more = before.length > NAMED ? ` and ${before.length - NAMED} more` : '';
     logger?.warn(

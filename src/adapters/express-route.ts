@@ -143,7 +143,7 @@ const PROBED = Symbol('sysvitals.probed');
  * read once the sub-app is known, so nothing of the application runs. Undefined when unknown (the label then
  * shows `/*`).
  */
-function mountedApp(handle: unknown): unknown {
+export function mountedApp(handle: unknown): unknown {
   if (typeof handle !== 'function' || handle.name !== 'mounted_app' || handle.length !== 3) return undefined;
   if (MOUNTED.has(handle)) return MOUNTED.get(handle);
   let app: unknown;

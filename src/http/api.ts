@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, OutageLog } from '../logger.js';
+import { rejectNullOptions } from '../options/option-keys.js';
 import {
   type AdminApi,
   type AdminApiDeps,
@@ -54,6 +55,8 @@ export function createAdminApi<R = IncomingMessage>(
   options: AdminApiOptions<R> = {},
   deps: AdminApiDeps = {},
 ): AdminApi<R> {
+  if (options !== null && typeof options === 'object')
+    rejectNullOptions(options, 'sysvitals: createAdminApi');
   const logger = source.logger ?? consoleLogger;
   const clock = source.clock ?? Date;
   const now = () => clock.now();

@@ -16,7 +16,7 @@ import { invalidOption, SysvitalsError } from '../errors.js';
 import type { LoadReader } from '../lifecycle/load-watch.js';
 import type { ProbeRulesOptions, ShedOptions, ShutdownOptions } from '../lifecycle/options.js';
 import { clockOption } from '../options/clock.js';
-import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
+import { checkInteger, rejectNullOptions, rejectUnknownOptions } from '../options/option-keys.js';
 import type { ApdexOptions } from '../profiling/apdex.js';
 import type { QueryStatsOptions } from '../profiling/query-options.js';
 import type { SeriesHistoryOptions } from '../profiling/series-history.js';
@@ -232,19 +232,6 @@ function rejectAdminOptions(options: object): void {
   );
 }
 
-/**
- * `null` is no monitor option's value: it was taken as left out by some (`routing`, `store`, `shutdown`, `jobs`,
- * `logger`, `maxRoutes`, `requestWindowMs`) and refused with a message about something else by others. Refused
- * alike, naming the way to the default. (`alerts: null` has its own message, with the rule-level way to turn one off.)
- */
-function rejectNullOptions(options: object): void {
-  const key = Object.keys(options).find(
-    (k) => k !== 'alerts' && (options as Record<string, unknown>)[k] === null,
-  );
-  if (key === undefined) return;
-  throw invalidOption(`sysvitals: createMonitor: \`${key}\` is null; leave it out for its default.`);
-}
-
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
   sampleIntervalMs: 5000,
   resolutionMs: 60_000,
@@ -274,7 +261,8 @@ export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOpti
     throw invalidOption('sysvitals: options must be an object.');
   rejectAdminOptions(options);
   rejectUnknownOptions(options, MONITOR_OPTION_KEYS, 'sysvitals: createMonitor');
-  rejectNullOptions(options);
+  // `alerts: null` has its own message, with the rule-level way to turn one off.
+  rejectNullOptions(options, 'sysvitals: createMonitor', ['alerts']);
   checkInteger(options.sampleIntervalMs, 'sampleIntervalMs', 0, DAY_MS);
   checkInteger(options.resolutionMs, 'resolutionMs', 1000, DAY_MS);
   checkInteger(options.retentionMs, 'retentionMs', 60_000, 366 * DAY_MS);

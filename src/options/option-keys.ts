@@ -28,6 +28,18 @@ export function rejectUnknownKeys(
   }
 }
 
+/**
+ * `null` is no option's value: some options took it as left out, others refused it with a message about something
+ * else. Throws ERR_SYSVITALS_INVALID_OPTION for the first key of `options` (outside `except`) given as null.
+ */
+export function rejectNullOptions(options: object, owner: string, except: readonly string[] = []): void {
+  const key = Object.keys(options).find(
+    (k) => !except.includes(k) && (options as Record<string, unknown>)[k] === null,
+  );
+  if (key === undefined) return;
+  throw invalidOption(`${owner}: \`${key}\` is null; leave it out for its default.`);
+}
+
 /** Throws ERR_SYSVITALS_INVALID_OPTION unless `value` is undefined or an integer in [min, max]. */
 export function checkInteger(value: unknown, name: string, min: number, max: number): void {
   if (value === undefined) return;

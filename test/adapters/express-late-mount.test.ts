@@ -63,6 +63,57 @@ describe.each([
     expect((await monitor.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(3);
   });
 
+  it('counts sub-apps and routers holding routes, at any depth, and names app.all() routes ALL', async () => {
+    const { url, warnings } = await serve(fw(), (app, monitor) => {
+      const sub = fw().express();
+      sub.get('/x', (_req, res) => void res.send('x'));
+      app.use('/v1', sub);
+      app.all('/any', (_req, res) => void res.send('any'));
+      const outer = fw().express.Router();
+      const inner = fw().express.Router();
+      inner.get('/deep', (_req, res) => void res.send('deep'));
+      outer.use('/in', inner);
+      app.use(outer);
+      app.use(monitor.middleware());
+      app.get('/after', (_req, res) => void res.send('after'));
+    });
+    expect((await fetch(`${url}/after`)).status).toBe(200);
+    const lines = lateWarnings(warnings);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('after 3 route(s) of this app (a sub-app, ALL /any, a router)');
+  });
+
+  it('mounted in a router after its routes: those routes and the app routes before the router', async () => {
+    const { url, warnings } = await serve(fw(), (app, monitor) => {
+      app.get('/first', (_req, res) => void res.send('first'));
+      const router = fw().express.Router();
+      router.get('/x', (_req, res) => void res.send('x'));
+      router.use(monitor.middleware());
+      router.get('/y', (_req, res) => void res.send('y'));
+      app.use(router);
+    });
+    expect((await fetch(`${url}/y`)).status).toBe(200);
+    const lines = lateWarnings(warnings);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('after 2 route(s) of this app (GET /first, GET /x)');
+  });
+
+  it('after a router or sub-app holding only middleware: no warning (every request still reaches it)', async () => {
+    const { url, warnings, monitor } = await serve(fw(), (app, monitor) => {
+      const router = fw().express.Router();
+      router.use(fw().express.json());
+      app.use(router);
+      const sub = fw().express();
+      sub.use((_req, _res, next) => next());
+      app.use('/v1', sub);
+      app.use(monitor.middleware());
+      app.get('/ok', (_req, res) => void res.send('ok'));
+    });
+    for (let i = 0; i < 3; i++) expect((await fetch(`${url}/ok`)).status).toBe(200);
+    expect(lateWarnings(warnings)).toEqual([]);
+    expect((await monitor.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(3);
+  });
+
   it('mounted first (or after plain middleware): no warning', async () => {
     const { url, warnings } = await serve(fw(), (app, monitor) => {
       app.use((_req, _res, next) => next());
