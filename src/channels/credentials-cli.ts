@@ -24,9 +24,12 @@ const ARG = String.raw`(?:'[^'\r\n]*'?|"[^"\r\n]*"?|(?:[^\s'";|&.]|\.(?!\s|$))+)
  * curl's `-u user:password` / `-uuser:password` / `--user user:password` / `--user=user:password` and the proxy's
  * `-U` / `--proxy-user`, the value quoted or not: the user stays, the part after its first `:` goes (RFC 7617: a
  * user-id has no `:`). A user alone (`-u root`, `--user=app`: curl or mysql prompts for the password) stays.
+ * Bundled with other short flags before it (`-su user:pw`, `-sSfu …`, `-kU …`, outside review 21, F1), the value
+ * after a space. A URI after `-u` (`redis-cli -u redis://:pw@host`: `//` after the `:`) is a URL's, redacted there
+ * with its host kept (review 21, F5).
  */
 const USER_OPTION =
-  /((?<![^\s'"=(`])(?:-[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=)))(?:'([^\s':]*):[^'\r\n]+|"([^\s":]*):[^"\r\n]+|([^\s:'"]*):[^\s'"]+)/g;
+  /((?<![^\s'"=(`])(?:-[uU][ \t]*|-[A-Za-z]+[uU][ \t]+|--(?:proxy-)?user(?:[ \t]+|=)))(?:'([^\s':]*):(?!\/\/)[^'\r\n]+|"([^\s":]*):(?!\/\/)[^"\r\n]+|([^\s:'"]*):(?!\/\/)[^\s'"]+)/g;
 
 /**
  * OpenSSL's pass phrase arguments (openssl-passphrase-options(1)): `-passin pass:…`, `-passout pass:…`, `-pass
@@ -37,25 +40,27 @@ const OPENSSL_PASS = /((?<![^\s'"])-pass(?:in|out)?[ \t]+)(?:(['"])pass:[^'"\r\n
 /**
  * The commands whose short option is a password, and how they take it: the MySQL/MariaDB clients glued only
  * (`-pPASSWORD`: `mysql -p db` prompts, `db` is the database), the MongoDB tools and sshpass glued or after a space
- * (`-p PASSWORD`), `docker login` (podman's, nerdctl's) after a space, redis-cli's `-a PASSWORD`.
+ * (`-p PASSWORD`), `docker login` (podman's, nerdctl's) after a space, redis-cli's (and its forks valkey-cli's and
+ * keydb-cli's) `-a PASSWORD`.
  */
 const PASSWORD_OPTIONS: ReadonlyArray<readonly [RegExp, { glued?: string; spaced?: string }]> = [
   [/^(?:mysql|mariadb)/, { glued: '-p' }],
   [/^(?:mongo|sshpass)/, { glued: '-p', spaced: '-p' }],
   [/login$/, { spaced: '-p' }],
-  [/^redis-cli$/, { spaced: '-a' }],
+  [/^(?:redis|valkey|keydb)-cli$/, { spaced: '-a' }],
 ];
-const PASSWORD_COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|mongo(?:sh|dump|restore|export|import|stat|top|files)?|sshpass|redis-cli|(?:docker|podman|nerdctl)[ \t]+login)`;
+const PASSWORD_COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|mongo(?:sh|dump|restore|export|import|stat|top|files)?|sshpass|(?:redis|valkey|keydb)-cli|(?:docker|podman|nerdctl)[ \t]+login)`;
 
 /**
  * One pass over a text's command lines: a command name, a short option glued to its value or a space before it,
  * or what ends a command (a line break, `;`, `|`, `&`, a sentence's `. `). An option is a password only on the line
  * of a command in PASSWORD_OPTIONS that takes it so: `ssh -p2222`, `mkdir -p`, `ls -a`, `docker run -p 80:80`,
- * `redis-cli -p 6379` stay. A spaced value starting with `-` is the next option.
+ * `redis-cli -p 6379` stay. A spaced value starting with `-` is the next option. A command's name in any letter case
+ * (`MYSQL.EXE`, review 21, F2); the option's letter exactly (`-P 3306` is MySQL's port).
  */
 const COMMAND_LINE = new RegExp(
   String.raw`(?<![\w.-])(${PASSWORD_COMMAND})(?![\w-])|(?<=[\s'"])(-p)(${ARG})|(?<=\s)(-[pa])([ \t]+)(?!-)(${ARG})|([\r\n;|&]|\.(?=\s))`,
-  'g',
+  'gi',
 );
 
 /** One USER_OPTION match: the option and the user kept (in their quote), the password redacted. */

@@ -69,6 +69,27 @@ const CASES: Array<[string, string]> = [
   ],
   [`curl -uapp:${S} -x proxy:3128 -U p:${S} x`, 'curl -uapp:[redacted] -x proxy:3128 -U p:[redacted] x'],
   [`curl --user=app:${S} --proxy-user "p:${S}"`, 'curl --user=app:[redacted] --proxy-user "p:[redacted]"'],
+  // Bundled short flags (outside review 21, F1): curl's manual lets `-s -u` be written `-su`.
+  [
+    `Command failed: curl -su admin:${S} https://db.internal/health`,
+    'Command failed: curl -su admin:[redacted] https://db.internal/health',
+  ],
+  [
+    `curl -sSfu admin:${S} https://x; curl -ku u:${S} -kU p:${S} x`,
+    'curl -sSfu admin:[redacted] https://x; curl -ku u:[redacted] -kU p:[redacted] x',
+  ],
+  // Command names in any letter case (review 21, F2), redis-cli's forks (F3).
+  [`Command failed: MYSQL.EXE -uroot -p${S}`, 'Command failed: MYSQL.EXE -uroot -p[redacted]'],
+  [`Mysql -p${S}; REDIS-CLI -a ${S}`, 'Mysql -p[redacted]; REDIS-CLI -a [redacted]'],
+  [
+    `valkey-cli -a ${S} ping; keydb-cli -a ${S} ping`,
+    'valkey-cli -a [redacted] ping; keydb-cli -a [redacted] ping',
+  ],
+  // A URI after redis-cli's `-u` keeps its host (review 21, F5).
+  [
+    `Command failed: redis-cli -u redis://:${S}@cache:6379 ping`,
+    'Command failed: redis-cli -u redis://:[redacted]@cache:6379 ping',
+  ],
   // MySQL's manual: `mysql -u francis -pfrank db_name`; mysqldump's warning and error follow on their own lines.
   [
     `Command failed: mysqldump -h db -u root -p${S} app\nmysqldump: [Warning] Using a password on the command line interface can be insecure.\nmysqldump: Got error: 1045: Access denied for user 'root'@'10.0.0.7' (using password: YES) when trying to connect`,
