@@ -55,10 +55,13 @@ const QUOTED_SCHEME = new RegExp(`^(["'])(${SCHEME}${SCHEME_SPACE})`, 'i');
 
 /** Header fields whose whole value is a secret: API keys and tokens. */
 const KEY_HEADER =
-  '(?:x-api-key|api-key|x-auth-token|x-access-token|x-goog-api-key|x-amz-security-token|ocp-apim-subscription-key|private-token)';
-/** `x-api-key: …`, `"x-api-key":"…"`, `{ 'api-key': '…' }`. */
+  '(?:x-api-key|api-key|x-auth-token|x-access-token|x-vault-token|x-goog-api-key|x-amz-security-token|ocp-apim-subscription-key|private-token)';
+/**
+ * `x-api-key: …`, `"x-api-key":"…"`, `{ 'api-key': '…' }`. Not a URL's user (`https://x-access-token:…@github.com`:
+ * URL_PASSWORD's, the host kept; outside review 21, F5).
+ */
 const KEY_FIELD = new RegExp(
-  String.raw`(?<![\w-])((["']?)${KEY_HEADER}\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|[^\s,;"'&]+)`,
+  String.raw`(?<![\w-]|:\/\/)((["']?)${KEY_HEADER}\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|[^\s,;"'&]+)`,
   'gi',
 );
 /** `cookie: sid=…; theme=…`, `Set-Cookie: sid=…; Path=/`, `"cookie":"sid=…"`. */
@@ -111,13 +114,28 @@ const WEBHOOK_PATH =
  * atomic: no backtracking into it). Whether it is a credential is bareCredential's call.
  */
 const BARE_SCHEME = /(?<![\w-])(bearer|basic|token)([ \t]+)(?=([\w.~+/-]+=*))\3/gi;
+/**
+ * The same with a colon after the word (`Token: …`, `Bearer: …`, outside review 21, F3), a pass of its own: in one
+ * pass with BARE_SCHEME, `invalid token: Bearer …` would take `Bearer` as token's value and skip its credential;
+ * a scheme word after it is the next match's start (`token: Bearer: …`).
+ */
+const BARE_SCHEME_COLON =
+  /(?<![\w-])(bearer|basic|token)(:[ \t]+)(?!(?:bearer|basic|token)\b)(?=([\w.~+/-]+=*))\3/gi;
+
+/**
+ * Shapes with a digit that name no secret (review 21, F4): a version (`v2.3.4-beta1`), a protocol's (`HTTP/1.1`), a
+ * date or the date of a timestamp (`2026-12-06T11`, its `:00:00Z` after it).
+ */
+const NOT_SECRET = /^(?:v?\d+(?:\.\d+)+(?:[-+][\w.]+)?|[A-Za-z]+\/\d+(?:\.\d+)*|\d{4}-\d\d-\d\d(?:T\d\d)?)$/;
 
 /**
  * A token after a bare scheme is a credential when it has 8 characters or more with a digit, a `+`, `/`, `=`, `_` or
  * `~`, or a capital after a small letter (base64 and random tokens nearly always do), or 20 or more: English after
- * "Bearer" or "Basic" (`bearer of`, `Bearer tokens`, `basic auth`, `token-based`) has none of those.
+ * "Bearer" or "Basic" (`bearer of`, `Bearer tokens`, `basic auth`, `token-based`) has none of those; a version, a
+ * protocol version or a date (NOT_SECRET) is none either.
  */
 function bareCredential(token: string): boolean {
+  if (NOT_SECRET.test(token)) return false;
   return token.length >= 20 || (token.length >= 8 && /[\d+/=_~]|[a-z][A-Z]/.test(token));
 }
 
@@ -192,5 +210,6 @@ export function redactHttpCredentials(text: string): string {
       .replace(WEBHOOK_PATH, (_, head: string) => `${head}${REDACTED}`)
       // Last: a JWT or prefixed token after a bare scheme is already whole `[redacted]` (a JWT's final `.` with it).
       .replace(BARE_SCHEME, redactBareScheme)
+      .replace(BARE_SCHEME_COLON, redactBareScheme)
   );
 }

@@ -13,7 +13,7 @@ const REDACTED = '[redacted]';
 
 /** Header names whose value is a credential: authorization and API-key headers, then cookies. */
 const AUTH_NAME =
-  '(?:(?:proxy-)?authorization|x-api-key|api-key|x-auth-token|x-access-token|x-goog-api-key|x-amz-security-token|ocp-apim-subscription-key|private-token)';
+  '(?:(?:proxy-)?authorization|x-api-key|api-key|x-auth-token|x-access-token|x-vault-token|x-goog-api-key|x-amz-security-token|ocp-apim-subscription-key|private-token)';
 const COOKIE_NAME = '(?:set-cookie|cookie)';
 /** A quote as written: `'`, `"`, JSON's escaped `\"` or `\u0022`. */
 const QUOTE = String.raw`(?:\\u0022|\\"|["'])`;
@@ -44,10 +44,13 @@ const AUTH_BARE = String.raw`${TOKEN}[ \t]*=[ \t]*${PARAM_VALUE}(?:[ \t]*,[ \t]*
 /** Unquoted cookie-pairs and Set-Cookie attributes (RFC 6265). */
 const COOKIE_BARE = String.raw`${TOKEN}=[^\s;,"'\\]*(?:;[ \t]*${TOKEN}(?:=[^\s;,"'\\]*)?)*`;
 
-/** A credential header's name (quoted as written or bare), a separator run, then a value. */
+/**
+ * A credential header's name (quoted as written or bare), a separator run, then a value; not a URL's user
+ * (`https://x-access-token:…@host`: its password is redacted as a URL's, the host kept).
+ */
 function spelling(name: string, bare: string): RegExp {
   return new RegExp(
-    String.raw`(?:(?<![\w-])|(?<=\\[rnt]))(${QUOTE}?)(${name})\1(${SEP_RUN})(?:(\[[ \t\r\n]*)?(${QUOTED})|(${SCHEME}${SCHEME_SPACE})?(${bare}))`,
+    String.raw`(?:(?<![\w-]|:\/\/)|(?<=\\[rnt]))(${QUOTE}?)(${name})\1(${SEP_RUN})(?:(\[[ \t\r\n]*)?(${QUOTED})|(${SCHEME}${SCHEME_SPACE})?(${bare}))`,
     'gi',
   );
 }

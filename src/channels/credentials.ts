@@ -25,8 +25,14 @@ const URL_PASSWORD = /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#
 const BARE_USER_INFO =
   /(?<![\w.%+:/@\\-])(?!(?:mailto|sips?|xmpp|npm|jsr|workspace):)([\w.%+-]+):([^\s/?#@:'"<>]+)@(?=[\w[])(?!sha\d+:)/gi;
 
-/** A name that says password or secret: `password`, `PGPASSWORD`, `db_pass`, `pwd`, `client_secret`, `api_key`, `token`. */
-const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|token|api[_-]?key|access[_-]?key)`;
+/** A version (`v1.2.3`, `4.5.6`): `app:v1.2.3@prod` names a release, no user's password (outside review 21, F4). */
+const VERSION = /^v?\d+(?:\.\d+)+$/;
+
+/**
+ * A name that says password or secret: `password`, `PGPASSWORD`, `db_pass`, `pwd`, `client_secret`, `secret_key`,
+ * `api_key`, `token`.
+ */
+const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key)`;
 /**
  * A value: quoted (`'…'`, `"…"`, escapes kept; one left open runs to the end of the text, so that a failed search
  * for its closing quote is never repeated from a later start) or up to a space, `;`, `&`, `,` or a quote.
@@ -52,16 +58,17 @@ const QUOTED_PAIR = new RegExp(
 
 /** Words that follow an option's name in prose, never its value. */
 const PROSE_AFTER_OPTION =
-  '(?:via|is|are|was|were|and|or|to|for|from|the|a|an|option|options|flag|argument|parameter|with|without|on|in|not|must|instead|only|when|if|of|as|can|cannot|may|should)';
+  '(?:via|is|are|was|were|and|or|to|for|from|the|a|an|option|options|flag|argument|parameter|with|without|on|in|not|must|instead|only|when|if|of|as|can|cannot|may|should|requires|required|expired|missing)';
 
 /**
  * A long command-line option that says password or secret, then its value after a space: `--password …`,
  * `--token …`, `--client-secret '…'` (an option's `=` is a PAIR). A value starting with `-` (the next option), `<`
  * or `` ` `` (a placeholder in a usage text) is none, nor a word of prose about the option (docker's "Using
- * --password via the CLI is insecure", "--token is required", "--password or --password-stdin").
+ * --password via the CLI is insecure", "--token is required", "--password or --password-stdin", "--token expired,"),
+ * nor a limit's number (`--max-token 4096`). curl's `--oauth2-bearer` too (outside review 21, F3/F4).
  */
 const LONG_OPTION = new RegExp(
-  String.raw`(?<![\w.-])(--${SECRET_NAME})([ \t]+)(?![-<\`])(?!${PROSE_AFTER_OPTION}(?:\s|$))(${VALUE})`,
+  String.raw`(?<![\w.-])(--(?!(?:max|min)[_-])(?:${SECRET_NAME}|oauth2-bearer))([ \t]+)(?![-<\`])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(${VALUE})`,
   'gi',
 );
 
@@ -87,7 +94,9 @@ function redactedValue(value: string): string {
 export function redactCredentials(text: string): string {
   return redactCliCredentials(redactHttpCredentials(text))
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
-    .replace(BARE_USER_INFO, (_, user: string) => `${user}:${REDACTED}@`)
+    .replace(BARE_USER_INFO, (all: string, user: string, password: string) =>
+      VERSION.test(password) ? all : `${user}:${REDACTED}@`,
+    )
     .replace(
       LONG_OPTION,
       (_, name: string, space: string, value: string) => `${name}${space}${redactedValue(value)}`,

@@ -90,6 +90,26 @@ const CASES: Array<[string, string]> = [
     `Command failed: redis-cli -u redis://:${S}@cache:6379 ping`,
     'Command failed: redis-cli -u redis://:[redacted]@cache:6379 ping',
   ],
+  // One step from the spellings above (review 21, F3): a scheme word with a colon, curl's own bearer option, a
+  // `--secret-key`, HashiCorp Vault's token header.
+  [
+    `Token: abcdef0123456789abcd; token: abcDEF123456; Bearer: ${S}`,
+    'Token: [redacted]; token: [redacted]; Bearer: [redacted]',
+  ],
+  [`invalid token: Bearer ${S}`, 'invalid token: Bearer [redacted]'],
+  [
+    `curl --oauth2-bearer ${S} https://x; some-tool --secret-key ${S}`,
+    'curl --oauth2-bearer [redacted] https://x; some-tool --secret-key [redacted]',
+  ],
+  [
+    `curl -H "X-Vault-Token: hvs.${S}" https://vault:8200`,
+    'curl -H "X-Vault-Token: [redacted]" https://vault:8200',
+  ],
+  // A token in a URL's user info keeps the host (review 21, F5: GitHub's documented `x-access-token` clone URL).
+  [
+    'Command failed: git push https://x-access-token:ghs_abcdefghijklmnopqrstuvwxyz1234@github.com/o/r',
+    'Command failed: git push https://x-access-token:[redacted]@github.com/o/r',
+  ],
   // MySQL's manual: `mysql -u francis -pfrank db_name`; mysqldump's warning and error follow on their own lines.
   [
     `Command failed: mysqldump -h db -u root -p${S} app\nmysqldump: [Warning] Using a password on the command line interface can be insecure.\nmysqldump: Got error: 1045: Access denied for user 'root'@'10.0.0.7' (using password: YES) when trying to connect`,
@@ -181,6 +201,20 @@ const CASES: Array<[string, string]> = [
     "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.",
   ],
   ['Unexpected token < in JSON at position 0', 'Unexpected token < in JSON at position 0'],
+  // Versions, a protocol version, a timestamp, option prose and limits (review 21, F4) stay.
+  [
+    'deploy app:v1.2.3@prod failed; upgrade from 1.2.3:4.5.6@latest failed',
+    'deploy app:v1.2.3@prod failed; upgrade from 1.2.3:4.5.6@latest failed',
+  ],
+  [
+    'Token 2026-12-06T11:00:00Z expired; token v2.3.4-beta1 unsupported; Basic HTTP/1.1 401',
+    'Token 2026-12-06T11:00:00Z expired; token v2.3.4-beta1 unsupported; Basic HTTP/1.1 401',
+  ],
+  [
+    'error: option --password requires a value\n--token expired, please log in again',
+    'error: option --password requires a value\n--token expired, please log in again',
+  ],
+  ['Command failed: tool --max-token 4096 run', 'Command failed: tool --max-token 4096 run'],
   // Prose and options that only look like the spellings.
   ['the bearer of bad news; Bearer tokens required', 'the bearer of bad news; Bearer tokens required'],
   ['Basic auth or Bearer token-based login', 'Basic auth or Bearer token-based login'],

@@ -58,6 +58,12 @@ const SPELLINGS: Array<(u: string, s: string) => string> = [
   (_, s) => `invalid token: Bearer ${s}`,
   (_, s) => `Basic ${s}`,
   (_, s) => `token ${s} rejected`,
+  (_, s) => `Token: ${s}`,
+  (_, s) => `invalid token: Bearer: ${s}`,
+  (_, s) => `curl --oauth2-bearer ${s} https://x`,
+  (_, s) => `tool --secret-key ${s}`,
+  (_, s) => `curl -H "X-Vault-Token: ${s}"`,
+  (u, s) => `git push https://${u}:${s}@github.com/o/r`,
   (u, s) => `${u}:${s}@db.internal:5432`,
   (u, s) => `mysqlsh ${u}:${s}@10.0.0.5:3306/app`,
 ];
@@ -102,6 +108,15 @@ const PHRASES = [
   'nginx:1.25@sha256:0a1b2c',
   'npm:lodash@4.17.21',
   'at 12:30:00 on 127.0.0.1:5432',
+  'deploy app:v1.2.3@prod failed',
+  'upgrade from 1.2.3:4.5.6@latest failed',
+  'Token 2026-12-06T11:00:00Z expired',
+  'token v2.3.4-beta1 unsupported',
+  'Basic HTTP/1.1 401',
+  'error: option --password requires a value',
+  '--token expired, please log in again',
+  'tool --max-token 4096 run',
+  'redis-cli -u redis://cache:6379 ping',
 ];
 /** What joins phrases: a line break or a command separator (a MySQL client's `-p…` is a password to its line's end). */
 const JOIN = ['\n', '; ', ' | ', ' && ', '. '];
@@ -174,6 +189,7 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
     ['sentence ends', fill('mysql. ')],
     ['bare schemes', fill('Token a.')],
     ['bare schemes without space', fill('basic ')],
+    ['bare schemes with a colon', fill('Token: a.')],
     ['bare scheme params', fill('Bearer realm="')],
     ['user info', fill('a:b@')],
     ['user info without host', fill('a.b:c')],
