@@ -84,7 +84,7 @@ function redactedValue(value: string): string {
  * `text` with the passwords of connection strings replaced by `[redacted]`: a URL's user-info password
  * (`postgres://app:[redacted]@db:5432/app`, `redis://:[redacted]@cache`, `amqp://guest:[redacted]@mq`; the user name
  * stays), and the value of each `name=value` or `"name":"value"` pair whose name ends in password, passwd,
- * passphrase, pass, pwd, secret, token, api_key or access_key in any letter case (`password=[redacted]`,
+ * passphrase, pass, pwd, secret, secret_key, token, api_key or access_key in any letter case (`password=[redacted]`,
  * `Pwd=[redacted];`, `PGPASSWORD='[redacted]'`, `"client_secret":"[redacted]"`); and first the credentials of HTTP
  * requests (redactHttpCredentials: authorization and API-key headers, bare schemes, cookies, JWTs, prefixed tokens,
  * signed-URL query parameters, webhook URL paths) and of command lines (redactCliCredentials: curl's `-u`, the
