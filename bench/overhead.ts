@@ -34,10 +34,11 @@
 // rounds (bare, sysvitals, peers; the order reversed every other round); each figure is the median over rounds of its ratio to the bare
 // framework in the same round. Server CPU per request comes from /proc/PID/stat, RSS from /proc/PID/status.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type Started, startServer as startPinnedServer } from './lib/overhead-servers.js';
 import {
   type Cannon,
   CLK_TCK,
@@ -45,7 +46,6 @@ import {
   exited,
   type Loaded,
   loadTogether,
-  pin,
   pinned,
   procCpuTicks,
   procRssMb,
@@ -137,7 +137,6 @@ if (only.size > 0) {
 }
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const SERVER = here('./overhead-server.ts');
 if (!flags.source && !existsSync(here('../dist/index.cjs'))) {
   console.error('bench/overhead.ts measures the build: run `npm run build` first (or pass --source)');
   process.exit(1);
@@ -154,37 +153,14 @@ interface Run {
   errors: number;
 }
 
-async function startServer(
+/** A server of bench/overhead-server.ts pinned to `cpu`, from the build or source (`from`; --source). */
+function startServer(
   framework: string,
   variant: string,
   cpu = SERVER_CPU,
   from: string = flags.source ? 'source' : 'dist',
-): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, args] = pin(cpu, process.execPath, ['--import', 'tsx', SERVER, framework, variant, from]);
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(
-      () => reject(new Error(`${framework}/${variant}: no READY within 60 s`)),
-      60_000,
-    );
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const ready = /READY (\d+)/.exec(out);
-      const unavailable = /UNAVAILABLE (.*)/.exec(out);
-      if (ready) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(ready[1]) });
-      } else if (unavailable) {
-        clearTimeout(timer);
-        reject(Object.assign(new Error(unavailable[1]), { unavailable: true }));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${framework}/${variant}: server exited with ${code} before READY`));
-    });
-  });
+): Promise<Started> {
+  return startPinnedServer(framework, variant, from, cpu);
 }
 
 function autocannon(url: string, seconds: number): Promise<Cannon> {

@@ -1,5 +1,5 @@
 // Starting one server of bench/overhead-server.ts as a child process, pinned, and waiting for its READY line
-// (the same start as bench/overhead.ts's own; used by bench/floor.ts).
+// (bench/overhead.ts and bench/floor.ts).
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
