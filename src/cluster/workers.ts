@@ -43,7 +43,7 @@ export interface WorkerEntry {
   shedSaid: boolean;
   /**
    * The first sync it has not answered since its last answer (its number `n`, sent `at`), and whether a round
-   * ended without its answer (`missed`): its event loop has not turned since then (stall.ts); null: it answered.
+   * ended without its answer (`missed`): its event loop has not turned since then (process-figures.ts); null: it answered.
    */
   unanswered: { n: number; at: number; missed: boolean } | null;
 }
