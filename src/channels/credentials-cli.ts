@@ -10,8 +10,7 @@
 // and its value is one run told apart by its first character; the command-line scan is one pass over the matches.
 
 import { redactedQuoted } from './credentials-http.js';
-
-const REDACTED = '[redacted]';
+import { REDACTED } from './credentials-spellings.js';
 
 /**
  * A value as written: quoted (left open: to the end of the line) or up to a space, a quote or what ends a shell

@@ -9,10 +9,7 @@
 // lookbehind refuses the middle of a word), its repeated parts are told apart by their first character (no
 // nested quantifier can split a run two ways), and a failed attempt scans at most the run that follows its start.
 
-import { redactHeaderSpellings } from './credentials-spellings.js';
-
-/** What stands for a secret. */
-const REDACTED = '[redacted]';
+import { REDACTED, redactHeaderSpellings } from './credentials-spellings.js';
 
 /** Credential-shaped: a digit or a base64/token68 symbol in it (or `[redacted]` already), or 20 letters or more (not an English word). */
 const SHAPED = /[\d+/=_.~[-]|^[^\s]{20,}$/;

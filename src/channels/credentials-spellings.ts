@@ -9,7 +9,8 @@
 // Linear: a match starts only at a name (a lookbehind refuses the middle of a word), the separator run is bounded,
 // a quoted value left open runs to the end of its line (so a failed search for its close is never repeated).
 
-const REDACTED = '[redacted]';
+/** What every redaction writes in place of a secret. */
+export const REDACTED = '[redacted]';
 
 /** Header names whose value is a credential: authorization and API-key headers, then cookies. */
 const AUTH_NAME =

@@ -7,9 +7,7 @@
 
 import { redactCliCredentials } from './credentials-cli.js';
 import { redactHttpCredentials } from './credentials-http.js';
-
-/** What stands for a password. */
-const REDACTED = '[redacted]';
+import { REDACTED } from './credentials-spellings.js';
 
 /**
  * A URL's user info with a password: `scheme://user:password@`. The password runs to the last `@` before the host

@@ -13,6 +13,7 @@
 // echoes a part of a secret (the first 24 of a token's 32 characters, its last 12) shows no part that long (outside
 // review 16, F2).
 
+import { REDACTED } from './credentials-spellings.js';
 import { type HtmlContext, htmlView, referenceAt } from './html-references.js';
 import { phoneNumber } from './template-secrets.js';
 
@@ -29,8 +30,6 @@ const MIN_FREE_TEXT = 6;
  * stay: an ordinary word a secret holds (`hunter` of `hunter2hunter`) is not masked.
  */
 const MIN_RUN = 8;
-/** What stands for a secret. */
-const REDACTED = '[redacted]';
 /** What an error shows at most, after redaction (so that a cut never leaves part of a secret behind). */
 export const MAX_SHOWN = 240;
 
