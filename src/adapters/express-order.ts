@@ -2,9 +2,11 @@
 // requests it never sees (outside review 20, F6: 100 requests, 50 of them 500, read `requests: healthy`, total 0,
 // with nothing logged; review 21, F7–F9: sub-apps, routers holding only middleware, a router-level mount).
 
+import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { Logger } from '../types.js';
 import { mountedApp, routerOf } from './express-route.js';
+import type { UnseenWatcher } from './unseen-requests.js';
 
 /** A layer of Express's router stack as far as this check reads it. */
 interface LayerLike {
@@ -95,4 +97,47 @@ export function warnIfMountedLate(req: Request, middleware: unknown, logger: Log
   } catch {
     // an Express whose router we do not know: no check
   }
+}
+
+/** The sysvitals middlewares made in this process, each with its count of missed requests (unseen-requests.ts). */
+const middlewares = new WeakMap<object, UnseenWatcher>();
+/** Per app: the watcher of the middleware its stack holds (null: none), found for a stack of that length. */
+const appWatchers = new WeakMap<object, { length: number; watcher: UnseenWatcher | null }>();
+
+/** A middleware to look for in the apps of responses it missed. */
+export function expressWatcherOf(middleware: object, watcher: UnseenWatcher): void {
+  middlewares.set(middleware, watcher);
+}
+
+/** The watcher of a middleware in `stack` or its routers and sub-apps. */
+function watcherIn(stack: LayerLike[], depth: number): UnseenWatcher | null {
+  for (const layer of stack) {
+    const w = typeof layer.handle === 'function' ? middlewares.get(layer.handle) : undefined;
+    if (w !== undefined) return w;
+    const inner = depth < DEPTH ? innerStack(layer) : undefined;
+    const found = inner === undefined ? null : watcherIn(inner, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
+ * For a response no middleware tracked on a server no middleware has learnt (a handler before the middleware
+ * answers every request): the middleware in the stack of the request's app, or of the apps it is mounted in
+ * (a sub-app that answered leaves `req.app` its own). Looked up again only when a stack's length changed.
+ */
+export function expressWatcherFor(request: IncomingMessage): UnseenWatcher | undefined {
+  let app = (request as { app?: unknown }).app;
+  for (let depth = 0; typeof app === 'function' && depth < DEPTH; depth++) {
+    const stack = routerOf(app) as LayerLike[] | undefined;
+    if (!Array.isArray(stack)) return undefined;
+    let known = appWatchers.get(app);
+    if (known === undefined || known.length !== stack.length) {
+      known = { length: stack.length, watcher: watcherIn(stack, 0) };
+      appWatchers.set(app, known);
+    }
+    if (known.watcher !== null) return known.watcher;
+    app = (app as { parent?: unknown }).parent;
+  }
+  return undefined;
 }

@@ -16,7 +16,7 @@ import {
 } from './common.js';
 import { watchLateErrors } from './express-errors.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
-import { warnIfMountedLate } from './express-order.js';
+import { expressWatcherFor, expressWatcherOf, warnIfMountedLate } from './express-order.js';
 import { expressRouteLabel } from './express-route.js';
 import { flightRouteReader } from './flight-routes.js';
 import {
@@ -25,9 +25,19 @@ import {
   newTrackedTicket,
   type TrackedTicket,
   trackFlight,
+  watchResponseEnds,
 } from './response-end.js';
+import {
+  addWatcherResolver,
+  answeredHere,
+  type UnseenRequests,
+  type UnseenWatcher,
+  unwatchUnseen,
+  watchUnseen,
+} from './unseen-requests.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
+export type { UnseenRequest, UnseenRequests } from './unseen-requests.js';
 
 // The method is read at a request's end with its name held in a variable (issue 18). By then Express's router has
 // written to `req`, and every Express request has a hidden class of its own: a named read (`req.method`) misses its
@@ -47,15 +57,21 @@ export interface ExpressMonitor extends SystemMonitor {
   middleware(): RequestHandler;
   /** The admin API the integration mounts (its `basePath`; `authenticate` for your own WebSocket checks). */
   readonly adminApi: AdminApi<Request>;
+  /**
+   * Requests its server answered that never reached the middleware (a handler mounted before it ended them):
+   * how many completed, and the first. The first is also logged once, as it happens.
+   */
+  getUnseenRequests(): UnseenRequests;
 }
 
 /** The core monitor plus `middleware()`; options are the monitor's and the admin API's together. */
 export function createMonitor(options: ExpressMonitorOptions = {}): ExpressMonitor {
   const { monitor, adminApi, live } = createAdapterMonitor<Request>(options);
-  const middleware = expressMiddleware(monitor, adminApi);
+  const [middleware, unseen] = makeMiddleware(monitor, adminApi);
   return Object.assign(monitor, {
     middleware: () => middleware,
     adminApi,
+    getUnseenRequests: () => unseen.read(),
     ...live,
   });
 }
@@ -65,6 +81,14 @@ export function expressMiddleware(
   monitor: AdapterSource,
   api: AdminApi<Request> | AdminApiOptions<Request> = {},
 ): RequestHandler {
+  return makeMiddleware(monitor, api)[0];
+}
+
+/** expressMiddleware(), with its count of the requests it missed. */
+function makeMiddleware(
+  monitor: AdapterSource,
+  api: AdminApi<Request> | AdminApiOptions<Request>,
+): [RequestHandler, UnseenWatcher] {
   const adminApi = 'handle' in api ? api : createAdminApi<Request>(monitor, api);
 
   const way = requestWay(monitor);
@@ -111,7 +135,10 @@ export function expressMiddleware(
     // in flight with this middleware; it ends once, with the route that answered (read at its end).
     if (isTracked(res, socket, onEnd)) return true;
     const ticket = newTrackedTicket<Request>(res, req, performance.now(), socket, onEnd);
-    if (!way.begin(req, ticket, socket)) return false; // shed: answered 503
+    if (!way.begin(req, ticket, socket)) {
+      answeredHere(res); // shed: answered 503
+      return false;
+    }
     // Its end is told by Node's 'http.server.response.finish' channel, or its connection's 'close' when it was
     // cut off (response-end.ts): no listener is added to `res`, and nothing is keyed by it.
     trackFlight(ticket);
@@ -127,7 +154,7 @@ export function expressMiddleware(
   };
   let hoistTried = false;
 
-  return function sysvitals(req: Request, res: Response, next: NextFunction): void {
+  const sysvitals = function sysvitals(req: Request, res: Response, next: NextFunction): void {
     // Mounted first: from the next request on, Express's router no longer passes this layer (express-hoist.ts).
     if (!hoistTried) {
       hoistTried = true;
@@ -153,6 +180,7 @@ export function expressMiddleware(
       // Admin requests and probes are answered here and never counted as application traffic (their server is
       // drained on shutdown all the same).
       way.adminRequest?.(req);
+      answeredHere(res);
       void adminApi.handle(req, res, { request: req, url });
       return;
     }
@@ -161,6 +189,23 @@ export function expressMiddleware(
     if (requestContextEnabled()) runInScope(new ExpressScope(req), next);
     else next();
   };
+  return [sysvitals, watchMissed(monitor, sysvitals, onEnd)];
+}
+
+/**
+ * Counts and tells the requests `middleware`'s server answers without it (unseen-requests.ts), from now on: Node's
+ * response ends are listened to from the start, and an app whose every request a handler before the middleware
+ * answers is found by its stack. Stops when the monitor closes.
+ */
+function watchMissed(monitor: AdapterSource, middleware: RequestHandler, onEnd: unknown): UnseenWatcher {
+  const unseen = watchUnseen(onEnd, monitor.logger);
+  expressWatcherOf(middleware, unseen);
+  addWatcherResolver(expressWatcherFor);
+  watchResponseEnds();
+  (monitor as { once?: (event: 'close', fn: () => void) => unknown }).once?.('close', () =>
+    unwatchUnseen(onEnd),
+  );
+  return unseen;
 }
 
 /** The request's route for a query issued while it is handled (resolved when asked: routing is done by then). */

@@ -17,9 +17,24 @@ import {
 } from './common.js';
 import { flightRouteReader } from './flight-routes.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
-import { flightDuration, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
+import { warnIfMountedLateKoa } from './koa-order.js';
+import {
+  flightDuration,
+  newTrackedTicket,
+  type TrackedTicket,
+  trackFlight,
+  watchResponseEnds,
+} from './response-end.js';
+import {
+  answeredHere,
+  type UnseenRequests,
+  type UnseenWatcher,
+  unwatchUnseen,
+  watchUnseen,
+} from './unseen-requests.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
+export type { UnseenRequest, UnseenRequests } from './unseen-requests.js';
 
 /** Options of the Koa createMonitor(): the monitor's options and the admin API's together. */
 export type KoaMonitorOptions = AdapterMonitorOptions<Context>;
@@ -30,15 +45,21 @@ export interface KoaMonitor extends SystemMonitor {
   middleware(): Middleware;
   /** The admin API the integration mounts (its `basePath`; `authenticate` for your own WebSocket checks). */
   readonly adminApi: AdminApi<Context>;
+  /**
+   * Requests its server answered that never reached the middleware (a middleware mounted before it ended them),
+   * from the first request it sees on that server: how many completed, and the first. The first is also logged once.
+   */
+  getUnseenRequests(): UnseenRequests;
 }
 
 /** The core monitor plus `middleware()`; options are the monitor's and the admin API's together. */
 export function createMonitor(options: KoaMonitorOptions = {}): KoaMonitor {
   const { monitor, adminApi, live } = createAdapterMonitor<Context>(options);
-  const middleware = koaMiddleware(monitor, adminApi);
+  const [middleware, unseen] = makeMiddleware(monitor, adminApi);
   return Object.assign(monitor, {
     middleware: () => middleware,
     adminApi,
+    getUnseenRequests: () => unseen.read(),
     ...live,
   });
 }
@@ -48,6 +69,14 @@ export function koaMiddleware(
   monitor: AdapterSource,
   api: AdminApi<Context> | AdminApiOptions<Context> = {},
 ): Middleware {
+  return makeMiddleware(monitor, api)[0];
+}
+
+/** koaMiddleware(), with its count of the requests it missed. */
+function makeMiddleware(
+  monitor: AdapterSource,
+  api: AdminApi<Context> | AdminApiOptions<Context>,
+): [Middleware, UnseenWatcher] {
   const adminApi = 'handle' in api ? api : createAdminApi<Context>(monitor, api);
 
   const way = requestWay(monitor);
@@ -70,9 +99,21 @@ export function koaMiddleware(
     }),
   );
 
+  // Requests its server answers without it (unseen-requests.ts): Node's response ends are listened to from now on.
+  const unseen = watchUnseen(onEnd, monitor.logger);
+  watchResponseEnds();
+  (monitor as { once?: (event: 'close', fn: () => void) => unknown }).once?.('close', () =>
+    unwatchUnseen(onEnd),
+  );
+  let checked = false;
+
   // Not an async function: an application request returns next()'s own promise, so the middleware adds no
   // promise and no await of its own per request (koa-compose takes any return value).
-  return function sysvitals(ctx: Context, next: Next): Promise<void> | undefined {
+  const sysvitals = function sysvitals(ctx: Context, next: Next): Promise<void> | undefined {
+    if (!checked) {
+      checked = true;
+      warnIfMountedLateKoa(ctx, sysvitals, monitor.logger);
+    }
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Koa's ctx.
     if (decideUpgrade(adminApi, ctx.req, ctx)) {
       ctx.respond = false;
@@ -82,6 +123,7 @@ export function koaMiddleware(
     if (adminApi.isAdminUrl(url)) {
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself
       way.adminRequest?.(ctx.req);
+      answeredHere(ctx.res);
       return adminApi.handle(ctx.req, ctx.res, { request: ctx, url }).then(ignore);
     }
     watchKoaMounts(ctx); // once per app: koa-mount's prefixes in the label
@@ -89,6 +131,7 @@ export function koaMiddleware(
     const ticket = newTrackedTicket(ctx.res, ctx, performance.now(), req.socket, onEnd);
     if (!way.begin(req, ticket)) {
       ctx.respond = false; // shed: answered 503 on the raw response
+      answeredHere(ctx.res);
       return undefined;
     }
     trackFlight(ticket);
@@ -96,6 +139,7 @@ export function koaMiddleware(
     if (requestContextEnabled()) return runInScope(new KoaScope(ctx), next);
     return next();
   };
+  return [sysvitals, unseen];
 }
 
 function ignore(): void {}

@@ -19,6 +19,7 @@ import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
 import { timeEnds, timeWrites } from './prototype-timing.js';
+import { noteServer, untrackedFinish } from './unseen-requests.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
 export type FlightEnd<F> = (flight: F, status: number) => void;
@@ -147,13 +148,7 @@ export function trackFlight(flight: Flight): void {
 
 /** trackFlight() in every case. */
 function trackAny(flight: Flight): void {
-  if (!subscribed) {
-    subscribed = true;
-    subscribe('http.server.response.finish', onResponseFinish);
-    const proto = nodeHttp().ServerResponse.prototype;
-    timeEnds(proto, stampEnd);
-    timeWrites(proto, stampBlocked);
-  }
+  watchResponseEnds();
   const socket = flight.socket as Watched | null;
   if (!socket) {
     orphans.set(flight.res, flight);
@@ -162,7 +157,7 @@ function trackAny(flight: Flight): void {
   }
   let head = socket[FLIGHTS];
   // Decided once per connection: an HTTP/1 request costs the one comparison with HTTP2 below.
-  if (head === undefined) head = watch(socket, flight.res);
+  if (head === undefined) head = watch(socket, flight);
   // Never marked: each of a detached connection's requests comes here.
   if (head === DETACHED) {
     trackDetached(flight, orphans);
@@ -179,21 +174,32 @@ function trackAny(flight: Flight): void {
   if (channelWorks !== true) addListener.call(flight.res, 'close', onResponseClose);
 }
 
+/** Listens to Node's response ends, once: at the first flight, or when a middleware is made (unseen-requests.ts). */
+export function watchResponseEnds(): void {
+  if (subscribed) return;
+  subscribed = true;
+  subscribe('http.server.response.finish', onResponseFinish);
+  const proto = nodeHttp().ServerResponse.prototype;
+  timeEnds(proto, stampEnd);
+  timeWrites(proto, stampBlocked);
+}
+
 /** The first flight on `socket`: an HTTP/2 session's is marked HTTP2, an HTTP/1 connection gets its 'close' listener. */
-function watch(socket: Watched, res: ServerResponse): Flight | undefined {
-  if ((res.req as IncomingMessage | undefined)?.httpVersionMajor === 2) {
+function watch(socket: Watched, flight: Flight): Flight | undefined {
+  if ((flight.res.req as IncomingMessage | undefined)?.httpVersionMajor === 2) {
     if (!http2Timed) {
       http2Timed = true;
       const proto = nodeHttp2().Http2ServerResponse.prototype;
       timeEnds(proto, stampStreamEnd);
       timeWrites(proto, stampBlocked);
-      watchStreamEnds((res as { stream?: unknown }).stream);
+      watchStreamEnds((flight.res as { stream?: unknown }).stream);
     }
     socket[FLIGHTS] = HTTP2;
     return HTTP2;
   }
   if (isDetached(socket)) return DETACHED; // light-my-request's inject(): no 'finish' published, no close
   addListener.call(socket, 'close', onSocketClose);
+  noteServer((socket as { server?: unknown }).server, flight.onEnd);
   return undefined;
 }
 
@@ -232,25 +238,32 @@ function untrack(flight: Flight): boolean {
   return false;
 }
 
-/** Ends every flight of `res` on `socket` (one per sysvitals middleware the request passed: usually one). */
-function endFlights(socket: Watched, res: ServerResponse, status: (f: Flight) => number): void {
+/** Ends every flight of `res` on `socket` (one per sysvitals middleware it passed: usually one); false if none. */
+function endFlights(socket: Watched, res: ServerResponse, status: (f: Flight) => number): boolean {
   let f = socket[FLIGHTS];
-  while (f) {
-    const next = f.nextFlight;
-    if (f.res === res && untrack(f)) f.onEnd(f, status(f));
-    f = next;
+  let ended = false;
+  for (let next: Flight | null; f; f = next) {
+    next = f.nextFlight;
+    if (f.res !== res || !untrack(f)) continue;
+    ended = true;
+    f.onEnd(f, status(f));
   }
+  return ended;
 }
 
 /** A completed response (Node publishes this at 'finish', a tick before the response's 'close'). */
 function onResponseFinish(message: unknown): void {
   const m = message as { response: ServerResponse; socket: Watched | null };
   const socket = m.socket;
-  if (!socket?.[FLIGHTS]) return;
+  // A response no sysvitals middleware tracked (one answered before it: unseen-requests.ts).
+  if (!socket?.[FLIGHTS]) {
+    untrackedFinish(message);
+    return;
+  }
   channelWorks = true;
   // 'finish' also comes for a body that was still pending when the client closed (Node runs the pending
   // write's callback when the socket fails): the socket, destroyed before its writes finished, tells.
-  endFlights(socket, m.response, finishedStatus);
+  if (!endFlights(socket, m.response, finishedStatus)) untrackedFinish(message);
 }
 
 const STATUS_CODE = 'statusCode';

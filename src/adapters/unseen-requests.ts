@@ -1,0 +1,174 @@
+// Requests a server answered that never passed the sysvitals middleware (mounted after a handler that ends them:
+// `app.use((req, res) => res.send('x'))`, a static server, a router or sub-app), counted exactly and told once.
+//
+// The oracle is Node's own: every response an HTTP/1 server completes is published on the
+// 'http.server.response.finish' channel, which response-end.ts already listens to for the responses the middleware
+// tracks. A completed response none of whose flights it ended is one the middleware did not see: response-end.ts
+// hands it here (untrackedFinish), so a request the middleware sees costs nothing more than before. Such a
+// response belongs to the middleware whose server it is: a server is learnt once per connection the middleware
+// tracks (noteServer), or, for an Express app the middleware never saw a request of, from the app's own stack
+// (a resolver the Express adapter gives). Until then its count is kept per server and taken over when a middleware
+// learns it. Responses sysvitals answers itself (admin API, probes, load shedding) are set apart (answeredHere).
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../types.js';
+
+/** The first request a middleware missed: method, path (no query string) and status. */
+export interface UnseenRequest {
+  /** As the client sent it (`GET`). */
+  method: string;
+  /** The URL's path (Express: `originalUrl`'s), without its query string; at most 200 characters. */
+  path: string;
+  /** The status the server answered with. */
+  status: number;
+}
+
+/** Requests the middleware missed since it was created: how many, and the first. */
+export interface UnseenRequests {
+  /** Completed responses of its server(s) whose requests never reached the middleware. */
+  total: number;
+  /** The first of them; null while there is none. */
+  first: UnseenRequest | null;
+}
+
+/** One middleware's count, and how it tells. */
+export class UnseenWatcher {
+  total = 0;
+  first: UnseenRequest | null = null;
+  closed = false;
+  private readonly logger: Logger | undefined;
+
+  constructor(logger: Logger | undefined) {
+    this.logger = logger;
+  }
+
+  /** What the adapters' getUnseenRequests() returns (a copy). */
+  read(): UnseenRequests {
+    return { total: this.total, first: this.first === null ? null : { ...this.first } };
+  }
+
+  /** Adds `count` missed requests, the first of them `first`; the first ever is told once. */
+  add(count: number, first: UnseenRequest): void {
+    this.total += count;
+    if (this.first !== null) return;
+    this.first = first;
+    const earlier = count > 1 ? ` (${count} requests so far, the first of them this one)` : '';
+    this.logger?.warn(
+      { method: first.method, path: first.path, status: first.status, unseen: count },
+      `sysvitals: ${first.method} ${first.path} was answered (${first.status}) by this server without passing ` +
+        `monitor.middleware()${earlier}: a handler mounted before the middleware (or outside the path it is mounted ` +
+        'on) ends such requests, and they are not measured (monitor.getUnseenRequests() counts them). Mount it ' +
+        'before them: app.use(monitor.middleware()) first',
+    );
+  }
+}
+
+/** A server's missed requests while no middleware has learnt it. */
+interface Pending {
+  total: number;
+  first: UnseenRequest;
+}
+
+/** Finds the watcher of a request's application (the Express adapter's: the app's stack holds its middleware). */
+export type WatcherResolver = (request: IncomingMessage) => UnseenWatcher | undefined;
+
+const byEnd = new Map<unknown, UnseenWatcher>();
+const servers = new WeakMap<object, UnseenWatcher>();
+const pending = new WeakMap<object, Pending>();
+const answered = new WeakSet<ServerResponse>();
+const resolvers: WatcherResolver[] = [];
+
+/** The watcher of the middleware whose flights end with `onEnd` (one per middleware). */
+export function watchUnseen(onEnd: unknown, logger: Logger | undefined): UnseenWatcher {
+  const watcher = new UnseenWatcher(logger);
+  byEnd.set(onEnd, watcher);
+  return watcher;
+}
+
+/** The middleware is done (its monitor closed): it learns and counts nothing more. */
+export function unwatchUnseen(onEnd: unknown): void {
+  const watcher = byEnd.get(onEnd);
+  if (watcher === undefined) return;
+  watcher.closed = true;
+  byEnd.delete(onEnd);
+}
+
+/** A resolver for servers no middleware has learnt yet (registered once per adapter module). */
+export function addWatcherResolver(resolver: WatcherResolver): void {
+  if (!resolvers.includes(resolver)) resolvers.push(resolver);
+}
+
+/** A response sysvitals answers itself (admin API, probe, shed): not a missed request. Off the hot path. */
+export function answeredHere(res: ServerResponse): void {
+  answered.add(res);
+}
+
+/**
+ * A connection the middleware whose flights end with `onEnd` tracks a request on (once per connection): its
+ * server is that middleware's, and what the server missed before is taken over.
+ */
+export function noteServer(server: unknown, onEnd: unknown): void {
+  if (server === null || typeof server !== 'object') return;
+  const known = servers.get(server);
+  if (known !== undefined && !known.closed) return;
+  const watcher = byEnd.get(onEnd);
+  if (watcher !== undefined) learn(server, watcher);
+}
+
+function learn(server: object, watcher: UnseenWatcher): void {
+  servers.set(server, watcher);
+  const before = pending.get(server);
+  if (before === undefined) return;
+  pending.delete(server);
+  watcher.add(before.total, before.first);
+}
+
+/** What 'http.server.response.finish' publishes. */
+interface FinishMessage {
+  request: IncomingMessage;
+  response: ServerResponse;
+  socket: { destroyed?: boolean; errored?: unknown } | null;
+  server?: unknown;
+}
+
+/** A completed response that ended none of the flights tracked on its connection. Never throws. */
+export function untrackedFinish(message: unknown): void {
+  try {
+    const m = message as FinishMessage;
+    const server = m.server;
+    if (server === null || typeof server !== 'object' || answered.has(m.response)) return;
+    // Cut off (its flight, if it had one, may have ended at the close already): only completed responses count.
+    if (m.socket?.destroyed === true || (m.socket?.errored ?? null) !== null) return;
+    let watcher = servers.get(server);
+    if (watcher === undefined) {
+      watcher = resolve(m.request);
+      if (watcher !== undefined) learn(server, watcher);
+    }
+    if (watcher !== undefined) {
+      if (!watcher.closed) watcher.add(1, describe(m));
+      return;
+    }
+    const before = pending.get(server);
+    if (before === undefined) pending.set(server, { total: 1, first: describe(m) });
+    else before.total++;
+  } catch {
+    // never thrown into Node's publish
+  }
+}
+
+function resolve(request: IncomingMessage): UnseenWatcher | undefined {
+  for (const r of resolvers) {
+    const w = r(request);
+    if (w !== undefined && !w.closed) return w;
+  }
+  return undefined;
+}
+
+/** Method, path without its query string (a token there stays out of the log), status. */
+function describe(m: FinishMessage): UnseenRequest {
+  const req = m.request as IncomingMessage & { originalUrl?: unknown };
+  const url = typeof req.originalUrl === 'string' ? req.originalUrl : (req.url ?? '');
+  const q = url.indexOf('?');
+  const path = (q === -1 ? url : url.slice(0, q)).slice(0, 200);
+  return { method: req.method ?? 'GET', path, status: m.response.statusCode };
+}

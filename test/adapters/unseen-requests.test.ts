@@ -1,0 +1,295 @@
+// Requests a server answers without passing the sysvitals middleware (a terminal handler mounted before it:
+// `app.use((req, res) => res.send('x'))`, express.static, a plain Koa middleware that sets a body, a koa-mount'ed
+// sub-app): before, nothing told, and a monitor that saw none read `requests: healthy` with a total of 0 while the
+// app served traffic. Now the first is logged once (method, path, status) and getUnseenRequests() counts them.
+// Real Express 5/4 and Koa 3/2 servers on port 0, real HTTP requests. Two oracles: the requests the test sends to
+// paths answered before the middleware, and the server's own count of the requests it served (a 'request'
+// listener of the test's): served = recorded + admin API requests + unseen.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Router from '@koa/router';
+import type Koa from 'koa';
+import mount from 'koa-mount';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMonitor as expressMonitor } from '../../src/adapters/express.js';
+import { createMonitor as koaMonitor } from '../../src/adapters/koa.js';
+import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+const unseenWarnings = (w: string[]) => w.filter((m) => m.includes('without passing monitor.middleware()'));
+const lateWarnings = (w: string[]) => w.filter((m) => m.includes('is mounted after'));
+
+interface Served {
+  get: (path: string) => Promise<number>;
+  /** Every response the server started has finished (its 'finish' came after Node published it). */
+  settled: () => Promise<void>;
+  served: () => number;
+  warnings: string[];
+}
+
+function logger(warnings: string[]) {
+  const push = (_o: unknown, m?: string) => void warnings.push(String(m));
+  return { warn: push, error: push, info() {} };
+}
+
+async function serve(
+  listener: RequestListener,
+  warnings: string[],
+  close: () => Promise<void>,
+): Promise<Served> {
+  const server: Server = createServer(listener);
+  const finishes: Promise<unknown>[] = [];
+  server.on('request', (_req, res) => void finishes.push(new Promise((r) => res.once('finish', r))));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    await close();
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    get: async (path) => {
+      const res = await fetch(url + path);
+      await res.arrayBuffer();
+      return res.status;
+    },
+    settled: async () => void (await Promise.all(finishes)),
+    served: () => finishes.length,
+    warnings,
+  };
+}
+
+const ADMIN = '/api/core/admin/system/health/';
+
+describe.each([
+  ['Express 5', () => CURRENT_MAJORS],
+  ['Express 4', olderMajors],
+])('%s: requests answered before the middleware', (_name, fw: () => FrameworkModules) => {
+  it('a catch-all handler before it (the monitor sees nothing): counted, the first told once', async () => {
+    const warnings: string[] = [];
+    const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+    const app = fw().express();
+    app.use((_req, res) => void res.send('caught'));
+    app.use(monitor.middleware());
+    app.get('/after', (_req, res) => void res.send('after'));
+    const s = await serve(app, warnings, () => monitor.close());
+    for (const path of ['/a?token=secret', '/b', '/after', '/a']) expect(await s.get(path)).toBe(200);
+    await s.settled();
+    const lines = unseenWarnings(warnings);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('GET /a was answered (200)');
+    expect(lines[0]).not.toContain('secret');
+    expect(monitor.getUnseenRequests()).toEqual({
+      total: 4,
+      first: { method: 'GET', path: '/a', status: 200 },
+    });
+    expect((await monitor.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(0);
+    expect(s.served()).toBe(4);
+  });
+
+  it('a path-mounted terminal handler and express.static before it: exactly the requests they answered', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvitals-unseen-'));
+    writeFileSync(join(dir, 'app.css'), 'body{}');
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const warnings: string[] = [];
+    const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+    const app = fw().express();
+    app.use('/healthz', (_req, res) => void res.status(204).end());
+    app.use('/static', fw().express.static(dir));
+    app.use(monitor.middleware());
+    app.get('/after', (_req, res) => void res.send('after'));
+    const s = await serve(app, warnings, () => monitor.close());
+    // Sent to paths answered before the middleware: 3 health checks, 2 files found.
+    const sent: [string, number, boolean][] = [
+      ['/after', 200, true],
+      ['/healthz', 204, false],
+      ['/static/app.css', 200, false],
+      ['/after', 200, true],
+      ['/healthz', 204, false],
+      ['/static/missing.css', 404, true], // not a file: static passes it on, the monitor sees it
+      ['/static/app.css', 200, false],
+      ['/healthz', 204, false],
+      [ADMIN, 0, true], // the admin API (loopback): answered by the middleware itself (its status not checked)
+    ];
+    for (const [path, status] of sent) {
+      const got = await s.get(path);
+      if (path !== ADMIN) expect(got).toBe(status);
+    }
+    await s.settled();
+    const unseen = sent.filter(([, , seen]) => !seen).length;
+    expect(monitor.getUnseenRequests().total).toBe(unseen);
+    expect(monitor.getUnseenRequests().first).toEqual({ method: 'GET', path: '/healthz', status: 204 });
+    const recorded = (await monitor.getMetrics({ maxAgeMs: 0 })).requests.total;
+    expect(recorded).toBe(3);
+    expect(s.served()).toBe(recorded + 1 + unseen); // the server's own count: recorded + admin + unseen
+    expect(unseenWarnings(warnings)).toHaveLength(1);
+    expect(unseenWarnings(warnings)[0]).toContain('GET /healthz was answered (204)');
+  });
+
+  it('mounted first: nothing unseen, nothing told (admin API requests and 404s included)', async () => {
+    const warnings: string[] = [];
+    const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+    const app = fw().express();
+    app.use(monitor.middleware());
+    app.get('/ok', (_req, res) => void res.send('ok'));
+    const s = await serve(app, warnings, () => monitor.close());
+    for (const path of ['/ok', '/nope', ADMIN, '/ok']) await s.get(path);
+    await s.settled();
+    expect(monitor.getUnseenRequests()).toEqual({ total: 0, first: null });
+    expect(unseenWarnings(warnings)).toEqual([]);
+    expect(s.served()).toBe(4);
+  });
+
+  it('after close(), the server answering requests before the middleware counts nothing more', async () => {
+    const warnings: string[] = [];
+    const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+    const app = fw().express();
+    app.use('/healthz', (_req, res) => void res.end());
+    app.use(monitor.middleware());
+    const s = await serve(app, warnings, async () => {});
+    await s.get('/healthz');
+    await s.settled();
+    expect(monitor.getUnseenRequests().total).toBe(1);
+    await monitor.close();
+    await s.get('/healthz');
+    await s.settled();
+    expect(monitor.getUnseenRequests().total).toBe(1);
+  });
+});
+
+type KoaClass = typeof Koa;
+
+describe.each([
+  ['Koa 3', () => CURRENT_MAJORS.koa],
+  ['Koa 2', () => olderMajors().koa],
+])('%s: the middleware mounted after what answers requests', (_name, koa: () => KoaClass) => {
+  async function koaApp(build: (app: Koa, mw: Koa.Middleware) => void) {
+    const warnings: string[] = [];
+    const monitor = koaMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+    const KoaApp = koa();
+    const app = new KoaApp();
+    build(app, monitor.middleware());
+    const s = await serve(app.callback(), warnings, () => monitor.close());
+    return { s, monitor, warnings };
+  }
+
+  it('after routers holding routes: warns once at its first request, naming their routes', async () => {
+    const { s, monitor, warnings } = await koaApp((app, mw) => {
+      const api = new Router({ prefix: '/api' });
+      api.get('/ok', (ctx) => {
+        ctx.body = 'ok';
+      });
+      api.post('/fail', (ctx) => {
+        ctx.status = 500;
+      });
+      const nested = new Router();
+      nested.get('/deep', (ctx) => {
+        ctx.body = 'deep';
+      });
+      api.use('/n', nested.routes());
+      app.use(api.routes());
+      app.use(api.allowedMethods());
+      const any = new Router();
+      any.all('/any', (ctx) => {
+        ctx.body = 'any';
+      });
+      any.use((_ctx, next) => next()); // router middleware: not a route
+      app.use(any.routes());
+      app.use(mw);
+      const after = new Router();
+      after.get('/after', (ctx) => {
+        ctx.body = 'after';
+      });
+      app.use(after.routes());
+    });
+    for (let i = 0; i < 2; i++) expect(await s.get('/api/ok')).toBe(200);
+    expect(await s.get('/after')).toBe(200);
+    expect(await s.get('/after')).toBe(200);
+    await s.settled();
+    const lines = lateWarnings(warnings);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(
+      'after 4 route(s) of this app (GET /api/ok, POST /api/fail, GET /api/n/deep, ALL /any)',
+    );
+    expect((await monitor.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(2);
+    // Answered before its first request: taken over when it saw one on that server.
+    expect(monitor.getUnseenRequests()).toEqual({
+      total: 2,
+      first: { method: 'GET', path: '/api/ok', status: 200 },
+    });
+    expect(unseenWarnings(warnings)).toHaveLength(1);
+    expect(unseenWarnings(warnings)[0]).toContain('(2 requests so far, the first of them this one)');
+  });
+
+  it('a plain middleware and a koa-mount sub-app that answer: counted exactly, the first told once', async () => {
+    const { s, monitor, warnings } = await koaApp((app, mw) => {
+      app.use((ctx, next) => {
+        if (ctx.path !== '/healthz') return next();
+        ctx.status = 204;
+        return undefined;
+      });
+      const sub = new (koa())();
+      const r = new Router();
+      r.get('/items/:id', (ctx) => {
+        ctx.body = { id: ctx.params.id };
+      });
+      sub.use(r.routes());
+      app.use(mount('/v1', sub));
+      app.use(mw);
+      const after = new Router();
+      after.get('/after', (ctx) => {
+        ctx.body = 'after';
+      });
+      app.use(after.routes());
+    });
+    const sent: [string, number, boolean][] = [
+      ['/healthz', 204, false],
+      ['/v1/items/1', 200, false],
+      ['/after', 200, true],
+      ['/healthz', 204, false],
+      ['/v1/nothing', 404, true], // the sub-app passes it on: the monitor sees it
+      ['/v1/items/2', 200, false],
+      [ADMIN, 0, true],
+      ['/after', 200, true],
+    ];
+    for (const [path, status] of sent) {
+      const got = await s.get(path);
+      if (path !== ADMIN) expect(got).toBe(status);
+    }
+    await s.settled();
+    const unseen = sent.filter(([, , seen]) => !seen).length;
+    expect(monitor.getUnseenRequests()).toEqual({
+      total: unseen,
+      first: { method: 'GET', path: '/healthz', status: 204 },
+    });
+    const recorded = (await monitor.getMetrics({ maxAgeMs: 0 })).requests.total;
+    expect(recorded).toBe(3);
+    expect(s.served()).toBe(recorded + 1 + unseen);
+    expect(unseenWarnings(warnings)).toHaveLength(1);
+    expect(lateWarnings(warnings)).toEqual([]); // nothing it can name: the runtime count tells
+  });
+
+  it('mounted first (or after plain middleware): no warning, nothing unseen', async () => {
+    const { s, monitor, warnings } = await koaApp((app, mw) => {
+      app.use((_ctx, next) => next());
+      app.use(mw);
+      const r = new Router();
+      r.get('/ok', (ctx) => {
+        ctx.body = 'ok';
+      });
+      app.use(r.routes());
+    });
+    for (const path of ['/ok', '/nope', ADMIN, '/ok']) await s.get(path);
+    await s.settled();
+    expect([...unseenWarnings(warnings), ...lateWarnings(warnings)]).toEqual([]);
+    expect(monitor.getUnseenRequests()).toEqual({ total: 0, first: null });
+  });
+});
