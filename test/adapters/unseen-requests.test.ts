@@ -7,7 +7,7 @@
 // listener of the test's): served = recorded + admin API requests + unseen.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type RequestListener, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,8 @@ const lateWarnings = (w: string[]) => w.filter((m) => m.includes('is mounted aft
 
 interface Served {
   get: (path: string) => Promise<number>;
+  /** A request on a connection of its own that the server closes after the response (`Connection: close`). */
+  getClosing: (path: string) => Promise<number>;
   /** Every response the server started has finished (its 'finish' came after Node published it). */
   settled: () => Promise<void>;
   served: () => number;
@@ -61,6 +63,17 @@ async function serve(
       await res.arrayBuffer();
       return res.status;
     },
+    getClosing: (path) =>
+      new Promise((resolve, reject) => {
+        const { port } = server.address() as AddressInfo;
+        const headers = { connection: 'close' };
+        request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+          .on('error', reject)
+          .end();
+      }),
     settled: async () => void (await Promise.all(finishes)),
     served: () => finishes.length,
     warnings,
@@ -132,6 +145,21 @@ describe.each([
     expect(s.served()).toBe(recorded + 1 + unseen); // the server's own count: recorded + admin + unseen
     expect(unseenWarnings(warnings)).toHaveLength(1);
     expect(unseenWarnings(warnings)[0]).toContain('GET /healthz was answered (204)');
+  });
+
+  it('a response on a connection the server closes after it (Connection: close) is counted', async () => {
+    const warnings: string[] = [];
+    const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+    const app = fw().express();
+    app.use('/healthz', (_req, res) => void res.end('ok'));
+    app.use(monitor.middleware());
+    app.get('/after', (_req, res) => void res.send('after'));
+    const s = await serve(app, warnings, () => monitor.close());
+    for (const path of ['/healthz', '/after', '/healthz', '/healthz'])
+      expect(await s.getClosing(path)).toBe(200);
+    await s.settled();
+    expect(monitor.getUnseenRequests().total).toBe(3);
+    expect((await monitor.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(1);
   });
 
   it('mounted first: nothing unseen, nothing told (admin API requests and 404s included)', async () => {
