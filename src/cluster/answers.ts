@@ -18,7 +18,7 @@ import { type RouteHistory, readRouteHistory } from '../profiling/route-history-
 import type { JobPoint } from '../profiling/series-history.js';
 import type { HealthStatus, MetricsSnapshot } from '../types.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
-import { type CustomPromWire, customToWire } from './custom-prometheus.js';
+import { type CustomPromWire, customFromWire, customToWire } from './custom-prometheus.js';
 import { RemoteError } from './peer.js';
 
 /** The part of a SystemMonitor the cluster code reads and feeds (no import of the monitor: it sits above). */
@@ -118,6 +118,8 @@ export interface PrometheusWire {
   custom?: CustomPromWire[];
   /** Query fingerprints since start, when `queries.prometheus` is on. */
   queries?: Array<{ system: string; fingerprint: string; histogram: CountsWire | null }>;
+  /** The pairs of `routes` whose counters may lack requests a worker folded (folded-routes.ts); absent: an older aggregator. */
+  folded?: Array<[method: string, route: string]>;
 }
 
 /** One worker's request and `@timed` totals since its start (the `worker` label's series). */
@@ -311,4 +313,32 @@ export function answerQuestion(
   const q = parseQuestion(msg.q);
   const instance = typeof msg.instance === 'string' ? msg.instance : undefined;
   return q === null ? malformed() : ask(q, instance);
+}
+
+/** A scrape's answer read back on the asking worker (ClusterSource.prometheusData) as the serializer's data. */
+export function prometheusFromWire(w: PrometheusWire, now: number) {
+  return {
+    snapshot: w.snapshot,
+    health: w.health,
+    alerts: w.alerts,
+    routes: w.routes,
+    // Absent from an older aggregator's answer: no family then.
+    foldedRoutes: Array.isArray(w.folded)
+      ? w.folded.map(([method, route]) => ({ method, route }))
+      : undefined,
+    aborted: w.aborted ?? [],
+    latency: viewOf(w.latency),
+    functions: w.functions.map((f) => ({ ...f, histogram: viewOf(f.histogram) })),
+    workers: w.workers?.map((s) => ({
+      worker: s.worker,
+      routes: s.routes,
+      aborted: s.aborted,
+      latency: viewOf(s.latency),
+      functions: s.functions.map((f) => ({ ...f, histogram: viewOf(f.histogram) })),
+    })),
+    jobs: w.jobs?.map((j) => ({ ...j, histogram: countsView(j.histogram) })),
+    queries: w.queries?.map((x) => ({ ...x, histogram: countsView(x.histogram) })),
+    custom: w.custom ? customFromWire(w.custom) : undefined,
+    now,
+  };
 }

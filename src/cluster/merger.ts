@@ -12,7 +12,7 @@ import type { ClusterMonitor } from './cluster-monitor.js';
 import { CustomMerger } from './custom-merge.js';
 import { applyCustomWindows, type CustomWindow } from './custom-window.js';
 import { frameParts } from './cuts.js';
-import { type FoldableRow, markFolded } from './folded-routes.js';
+import { admitWorkerRoutes, clusterSpilled, markAnswer, markFolded } from './folded-routes.js';
 import { decodeInFlight } from './in-flight-wire.js';
 import { KnownTotals } from './known-totals.js';
 import { type Handover, readLedger } from './ledger.js';
@@ -53,11 +53,12 @@ export class Merger {
     },
   ) {
     if (deps.sync) this.gate = gateMinutes(monitor, deps, deps.sync, deps.logger);
+    admitWorkerRoutes(monitor); // a row for every route a worker tracks (RT22-2)
     this.custom = new CustomMerger(monitor.custom, () => workers.live(), deps.logger);
     monitor.decorateSnapshots((s, sample) => {
       s.dropped_observations = this.dropped();
       shedOfCluster(s.requests, workers, sample);
-      markFolded(s.routes, workers); // rows a worker's `* other` may hold requests of
+      markFolded(s.routes, workers, clusterSpilled(monitor)); // rows a worker's `* other` may hold requests of
       return s;
     });
   }
@@ -77,10 +78,9 @@ export class Merger {
     return out;
   }
 
-  /** routes/ (`op` endpoints): marks the rows a worker's `* other` may hold requests of (folded-routes.ts). */
+  /** routes/ and Prometheus: marks the rows a worker's `* other` may hold requests of (folded-routes.ts). */
   folded(op: string, out: unknown): unknown {
-    if (op === 'endpoints') markFolded((out as { routes: FoldableRow[] }).routes, this.workers);
-    return out;
+    return markAnswer(op, out, this.workers, clusterSpilled(this.monitor));
   }
 
   /** True while the window lacks what only a previous aggregator held. */

@@ -22,14 +22,12 @@ import type { Clock, ClusterSummary, HealthStatus, Logger, MetricsSnapshot } fro
 import type { ClusterAgent } from './agent.js';
 import {
   answer,
-  countsView,
   type MonitorLike,
   type PrometheusWire,
+  prometheusFromWire,
   type Question,
   type SilenceQuestion,
-  viewOf,
 } from './answers.js';
-import { customFromWire } from './custom-prometheus.js';
 import { RemoteError } from './peer.js';
 import { sharedTokenKey } from './token-key.js';
 
@@ -226,26 +224,7 @@ export class ClusterSource extends EventEmitter<{
     // The worker label (cluster.workerLabel) on the cluster's scrape; one worker's own has none.
     const byWorker = this.agent.config.workerLabel && (instance === undefined || instance === 'all');
     const w = (await this.view({ op: 'prometheus', maxAgeMs, byWorker }, instance)) as PrometheusWire;
-    return {
-      snapshot: w.snapshot,
-      health: w.health,
-      alerts: w.alerts,
-      routes: w.routes,
-      aborted: w.aborted ?? [],
-      latency: viewOf(w.latency),
-      functions: w.functions.map((f) => ({ ...f, histogram: viewOf(f.histogram) })),
-      workers: w.workers?.map((s) => ({
-        worker: s.worker,
-        routes: s.routes,
-        aborted: s.aborted,
-        latency: viewOf(s.latency),
-        functions: s.functions.map((f) => ({ ...f, histogram: viewOf(f.histogram) })),
-      })),
-      jobs: w.jobs?.map((j) => ({ ...j, histogram: countsView(j.histogram) })),
-      queries: w.queries?.map((x) => ({ ...x, histogram: countsView(x.histogram) })),
-      custom: w.custom ? customFromWire(w.custom) : undefined,
-      now: this.clock.now(),
-    };
+    return prometheusFromWire(w, this.clock.now());
   }
 
   private async view(q: Question, instance: string | undefined): Promise<unknown> {

@@ -73,6 +73,10 @@ export const BUILTIN_FAMILIES = catalogue({
     'Aborted requests closed before abortedFailureMs: not counted as requests (not in http_requests_total), a subset of http_requests_aborted_total.',
   ],
   http_request_duration_seconds: ['histogram', 'HTTP request duration.'],
+  http_route_folded: [
+    'gauge',
+    'Cluster mode: 1 for a method and route whose http_requests_total may lack requests a worker folded into its * other (its maxRoutes slots were full); the series of * other holds them.',
+  ],
   function_calls_total: ['counter', 'Calls of each @timed function.'],
   function_errors_total: ['counter', 'Calls of each @timed function that threw or rejected.'],
   function_duration_seconds: ['histogram', 'Duration of each @timed function.'],

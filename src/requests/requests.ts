@@ -81,7 +81,7 @@ export class RequestStats {
   private readonly totalsOffset: number;
   private readonly abortedFailureUs: number; // an aborted request this long (µs) is failed
   private readonly quickUs: number; // an early close shorter than this (µs) is quick: not toward `unanswered`
-  private readonly routes: RouteTable;
+  readonly routes: RouteTable; // read by a cluster aggregator (folded-routes.ts): absorbed rows' ceiling
   private readonly horizon: ErrorHorizon; // judged and failed requests banked as they leave the window
   // Current sub-windows, recomputed only when the clock passes `nextBoundary`.
   private sub = 0;
@@ -278,7 +278,7 @@ export class RequestStats {
     split?: SubCounts,
   ): void {
     this.tick();
-    const entry = this.routes.entryFor(method, route);
+    const entry = this.routes.absorbed(method, route);
     const placed = absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span, split);
     if (window) this.horizon.bankLate(entry, span, this.lat, classes, extra); // late: error-horizon.ts
     if (window) absorbSeconds(this.seconds, classes, this.at(), span, split, placed); // per_second's seconds
@@ -307,7 +307,7 @@ export class RequestStats {
   ): void {
     this.tick();
     if (!sameLengths(ms, this.windowLengths)) return;
-    absorbWindowRows(this.routes.entryFor(method, route), this.at(), rows, latency);
+    absorbWindowRows(this.routes.absorbed(method, route), this.at(), rows, latency);
     for (const r of rows) this.seconds.absorb(r.slice(1), r[0]! * ms[0]!, (r[0]! + 1) * ms[0]!);
   }
 

@@ -30,6 +30,9 @@ export class RouteTable {
   /** The fold (listed once, after the entries). */
   private other: RouteEntry | null = null;
   private routeLatency = false;
+  /** admitAbsorbed()'s ceiling for absorbed routes (0: none, `maxRoutes` for them too), and whether one folded past it. */
+  private absorbCap = 0;
+  private spill = false;
   /**
    * The method and route of the last entryFor() that found (or made) a tracked entry, as given, and that entry: a
    * request of the same pair as the one before (a busy route's run) takes it after two string comparisons, without
@@ -42,9 +45,37 @@ export class RouteTable {
   constructor(
     private readonly slots: number,
     private readonly latencySlots: number,
-    private readonly maxRoutes: number,
+    private maxRoutes: number,
     private readonly apdex: ApdexConfig,
   ) {}
+
+  /**
+   * A cluster aggregator's table (src/cluster/folded-routes.ts): routes absorbed from other processes take rows up
+   * to `maxRoutes` x `factor`, since each is a route its process tracks (RT22-2: the cluster's own cap folded them
+   * into `* other` unmarked); recorded ones keep `maxRoutes`. Past that, spilled() says a tracked route folded.
+   */
+  admitAbsorbed(factor: number): void {
+    this.absorbCap = Math.max(this.absorbCap, this.maxRoutes * factor);
+  }
+
+  /** entryFor() for a row absorbed from another process: within admitAbsorbed()'s ceiling, a row of its own. */
+  absorbed(method: string, route: string): RouteEntry {
+    if (this.absorbCap <= this.maxRoutes) return this.entryFor(method, route);
+    const cap = this.maxRoutes;
+    this.maxRoutes = this.absorbCap;
+    try {
+      const entry = this.entryFor(method, route);
+      if (entry === this.other && !(method === OTHER_METHOD && route === OTHER_ROUTE)) this.spill = true;
+      return entry;
+    } finally {
+      this.maxRoutes = cap;
+    }
+  }
+
+  /** A route absorbed from another process (admitAbsorbed) folded into `* other`: past the ceiling. */
+  spilled(): boolean {
+    return this.spill;
+  }
 
   entryFor(method: string, route: string): RouteEntry {
     const last = this.lastEntry;

@@ -73,6 +73,11 @@ export interface PrometheusData {
    * label), in place of `routes`, `aborted`, `latency` and `functions`.
    */
   readonly workers?: Iterable<PrometheusWorkerSeries>;
+  /**
+   * Cluster mode: the method + route pairs of `routes` whose counts may lack requests a worker folded into its
+   * `* other` (cluster/folded-routes.ts), written as `http_route_folded` 1; absent outside cluster mode.
+   */
+  readonly foldedRoutes?: Iterable<{ readonly method: string; readonly route: string }>;
 }
 
 /** One worker's request and `@timed` totals since its start (cluster mode, `worker` label). */

@@ -98,6 +98,7 @@ function headers(prefix: string) {
     aborted: h(F.http_requests_aborted_total),
     abortedEarly: h(F.http_requests_aborted_early_total),
     duration: h(F.http_request_duration_seconds),
+    folded: h(F.http_route_folded),
     fnCalls: h(F.function_calls_total),
     fnErrors: h(F.function_errors_total),
     fnDuration: h(F.function_duration_seconds),

@@ -22,6 +22,7 @@ export interface RequestFamilies {
   readonly aborted: Family;
   readonly abortedEarly: Family;
   readonly duration: Family;
+  readonly folded: Family;
   readonly fnCalls: Family;
   readonly fnErrors: Family;
   readonly fnDuration: Family;
@@ -67,6 +68,12 @@ export function renderRequestFamilies(
         `${h.requests.name}{${w}${pair('method', r.method)},${pair('route', r.route)},${pair('status_class', r.status_class)}} ${num(r.count)}`,
       );
     }
+  }
+  // Cluster mode: the routes whose counters may lack requests a worker folded (per-worker series never do).
+  if (data.foldedRoutes && !data.workers) {
+    out.push(h.folded.head);
+    for (const r of data.foldedRoutes)
+      out.push(`${h.folded.name}{${pair('method', r.method)},${pair('route', r.route)}} 1`);
   }
   out.push(h.aborted.head);
   for (const g of groups) {
