@@ -6,6 +6,9 @@
 // `folded` (routes/, metrics/, and `http_route_folded` in Prometheus, checked by promtool). Fixture: real worker
 // monitors and their Reporter, the aggregator's real Merger into a real SystemMonitor, one injected clock.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   answer,
@@ -16,8 +19,10 @@ import {
 } from '../../src/cluster/answers.js';
 import type { ClusterMonitor } from '../../src/cluster/cluster-monitor.js';
 import { CLUSTER_ROUTES_FACTOR } from '../../src/cluster/folded-routes.js';
+import { writeLedger } from '../../src/cluster/ledger.js';
 import { Merger } from '../../src/cluster/merger.js';
 import { Reporter, type ReportSources } from '../../src/cluster/report.js';
+import { takeWindow } from '../../src/cluster/window-wire.js';
 import { newEntry, WorkerTable } from '../../src/cluster/workers.js';
 import { renderPrometheus } from '../../src/http/prometheus/render.js';
 import { silentLogger } from '../../src/logger.js';
@@ -36,13 +41,11 @@ type Row = { method: string; route: string; count: number; folded?: boolean };
 function cluster(n: number, maxRoutes: number) {
   const t = { now: T0 };
   const now = () => t.now;
-  const monitor = monitorAt(now, 'c', maxRoutes);
-  const table = new WorkerTable();
-  const merger = new Merger(monitor as unknown as ClusterMonitor, table, {
-    logger: silentLogger,
-    now,
-    changed: () => {},
-  });
+  let monitor = monitorAt(now, 'c', maxRoutes);
+  let table = new WorkerTable();
+  const mergerOf = (m: SystemMonitor, t: WorkerTable) =>
+    new Merger(m as unknown as ClusterMonitor, t, { logger: silentLogger, now, changed: () => {} });
+  let merger = mergerOf(monitor, table);
   const workers = Array.from({ length: n }, (_, i) => {
     const own = monitorAt(now, `w${i}`, maxRoutes);
     own.requests.trackRouteLatency();
@@ -77,6 +80,31 @@ function cluster(n: number, maxRoutes: number) {
   };
   return {
     oracle,
+    /**
+     * A new aggregator: it starts from the ledger this one writes (every worker's totals, in the order it knew
+     * them), then each worker says hello with its totals since start and its window, as after a crash.
+     */
+    takeover(dir: string) {
+      const path = join(dir, 'ledger.json');
+      const entries = [...table.values()].map((w) => ({
+        id: w.id,
+        pid: w.pid,
+        started_at: w.startedAt,
+        totals: w.known.toReport(),
+      }));
+      writeLedger(path, entries.reverse(), now()); // the last-known worker's routes first
+      t.now += 1000;
+      monitor = monitorAt(now, 'c2', maxRoutes);
+      table = new WorkerTable();
+      merger = mergerOf(monitor, table);
+      merger.loadLedger(path, 'c2');
+      for (const w of workers) {
+        w.entry = table.get(w.entry.id)!;
+        w.reporter.reset();
+        const full = JSON.parse(JSON.stringify(w.reporter.take()));
+        merger.merge(w.entry, full, null, true, JSON.parse(JSON.stringify(takeWindow(w.own))));
+      }
+    },
     record(i: number, route: string) {
       workers[i]!.own.recordRequest({ method: 'GET', route, status: 200, durationMs: 5 });
       const s = seen[i]!;
@@ -172,6 +200,29 @@ describe('the cluster route table against the requests sent', () => {
       }
       expect(marked).toBeGreaterThan(0); // the split case occurred, and was marked in Prometheus
       expect(c.oracle.routes().size).toBeGreaterThan(5); // more tracked routes than the cluster's old cap
+    }
+  });
+
+  it('after a takeover (a new aggregator from the ledger, then hellos) every row is still exact or marked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sysvitals-routes-'));
+    try {
+      const u = rng(7);
+      const c = cluster(3, 4);
+      const round = () => {
+        for (let k = 0; k < 30; k++) c.record(Math.floor(u() * 3), `/q${Math.floor(16 * u() * u())}`);
+        for (let i = 0; i < 3; i++) c.send(i);
+      };
+      for (let r = 0; r < 4; r++) round();
+      c.takeover(dir);
+      const after = await c.rows();
+      for (const rows of [after.endpoints, after.snapshot, after.prometheus])
+        expect(wrong(rows, c.oracle)).toEqual([]);
+      for (let r = 0; r < 4; r++) round();
+      const { endpoints, snapshot, prometheus } = await c.rows();
+      for (const rows of [endpoints, snapshot, prometheus]) expect(wrong(rows, c.oracle)).toEqual([]);
+      expect(c.oracle.routes().size).toBeGreaterThan(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
