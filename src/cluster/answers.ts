@@ -322,9 +322,11 @@ export function prometheusFromWire(w: PrometheusWire, now: number) {
     health: w.health,
     alerts: w.alerts,
     routes: w.routes,
-    // Absent from an older aggregator's answer: no family then.
+    // Absent from an older aggregator's answer: no family then. Pairs only (a later shape is skipped, not thrown on).
     foldedRoutes: Array.isArray(w.folded)
-      ? w.folded.map(([method, route]) => ({ method, route }))
+      ? w.folded
+          .filter((p) => Array.isArray(p) && typeof p[0] === 'string' && typeof p[1] === 'string')
+          .map(([method, route]) => ({ method, route }))
       : undefined,
     aborted: w.aborted ?? [],
     latency: viewOf(w.latency),

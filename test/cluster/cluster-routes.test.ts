@@ -119,7 +119,13 @@ function cluster(n: number, maxRoutes: number) {
       for (const route of s.unsent.splice(0)) s.count.set(route, (s.count.get(route) ?? 0) + 1);
     },
     /** routes/ rows, metrics/ routes and the Prometheus counters (summed over status classes) as served. */
-    async rows(): Promise<{ endpoints: Row[]; snapshot: Row[]; prometheus: Row[]; text: string }> {
+    async rows(): Promise<{
+      endpoints: Row[];
+      snapshot: Row[];
+      prometheus: Row[];
+      text: string;
+      wire: PrometheusWire;
+    }> {
       t.now += 1; // a snapshot of this ms is served from the cache, even at maxAgeMs 0
       const endpoints = merger.folded('endpoints', monitor.endpoints('time', 1000)) as ReturnType<
         SystemMonitor['endpoints']
@@ -141,7 +147,7 @@ function cluster(n: number, maxRoutes: number) {
         const m = /^sysvitals_http_route_folded\{method="([^"]*)",route="([^"]*)"\} 1$/.exec(line);
         if (m) sums.get(`${m[1]} ${m[2]}`)!.folded = true;
       }
-      return { endpoints: endpoints.routes, snapshot, prometheus: [...sums.values()], text };
+      return { endpoints: endpoints.routes, snapshot, prometheus: [...sums.values()], text, wire };
     },
   };
 }
@@ -239,20 +245,21 @@ describe('the cluster route table against the requests sent', () => {
     expectPromtoolAccepts(text);
   });
 
-  it("an older aggregator's answer (no `folded`) renders no folded family", () => {
-    const data = prometheusFromWire(
-      {
-        snapshot: { routes: [] } as never,
-        health: null as never,
-        alerts: [],
-        routes: [{ method: 'GET', route: '/a', status_class: '2xx', count: 1 }],
-        aborted: [],
-        latency: null,
-        functions: [],
-      },
-      T0,
-    );
+  it("an older aggregator's answer (no `folded`) renders no folded family; promtool accepts it", async () => {
+    const c = cluster(2, 1);
+    c.record(0, '/x');
+    c.record(1, '/y');
+    c.record(1, '/x'); // folded by worker 1: /x is marked
+    c.send(0);
+    c.send(1);
+    const { wire } = await c.rows();
+    expect(wire.folded).toEqual([['GET', '/x']]);
+    const { folded: _, ...older } = wire;
+    const data = prometheusFromWire(older, T0);
     expect(data.foldedRoutes).toBeUndefined();
+    const text = renderPrometheus(data);
+    expect(text).not.toContain('http_route_folded');
+    expectPromtoolAccepts(text);
   });
 
   it(`past ${CLUSTER_ROUTES_FACTOR} x maxRoutes tracked routes, the one that folds marks the cluster's * other`, async () => {
