@@ -69,9 +69,10 @@ function escapeNonAscii(code: string, file: string): string {
 }
 
 /**
- * The library is built once, as CommonJS, and `import` loads the same files as `require` (see
- * `scripts/bin-wrapper.ts`, run by `npm run build` after tsup, for why). The CLI is an entry of the same build,
- * so it shares the library's chunks instead of bundling its own copy (0.31 MB).
+ * The library is built once, as CommonJS, and `import` loads the same files as `require`, through a small ES
+ * module per entry (see `scripts/bin-wrapper.ts` and `scripts/esm-entries.ts`, run by `npm run build` after
+ * tsup). The CLI is an entry of the same build, so it shares the library's chunks instead of bundling its own
+ * copy (0.31 MB).
  */
 const ENTRIES = {
   index: 'src/index.ts',

@@ -1,12 +1,12 @@
 // Writes the bin of dist/ (run by `npm run build`): an ES module with the hashbang that runs the CommonJS CLI;
 // then checks the paths of the lazily loaded entries.
 //
-// The library is built once, as CommonJS, and `import` reaches the same files as `require` (package.json's
-// `exports` names one file per entry): Node gives an ES module the CommonJS exports as named exports (esbuild
-// marks them for Node's lexer), so `import` and `require` share one copy of the code and of its state (no
-// dual-package hazard) and the package ships that code once (issue 18). The `import` entries used to be
-// one-line ES module wrappers (`export * from './x.cjs'`); evaluating that extra ES module cost an
-// `import 'sysvitals/express'` about 5 ms of CPU (bench/install.ts), for the same exports.
+// The library is built once, as CommonJS, and `import` reaches the same code as `require`: one copy of the code
+// and of its state (no dual-package hazard), shipped once (issue 18). An ES module importer gets
+// dist/*.mjs (scripts/esm-entries.ts, run after this one), which `require`s the CommonJS entry and re-exports
+// its names. One-line ES module wrappers (`export * from './x.cjs'`) were tried before and removed: they still
+// ran Node's CommonJS lexer over the entry, and evaluating the extra module cost an `import 'sysvitals/express'`
+// about 5 ms of CPU (bench/install.ts).
 
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';

@@ -137,22 +137,84 @@ console.log(JSON.stringify({ cpu: typeof snapshot.cpu.current_percent, adapters:
     expect(JSON.parse(stdout)).toEqual({ cpu: 'number', adapters: ['function', 'function', 'function'] });
   });
 
-  it('gives `import` and `require` one copy of the library (`import` loads the CommonJS build)', async () => {
+  it('gives `import` and `require` one copy of the library, name for name (`import` loads the CommonJS build)', async () => {
+    // Node's `import` takes dist/*.mjs (scripts/esm-entries.ts), which `require`s the CommonJS entry and re-exports
+    // the names it had when built: every name `require` gives must be there, holding the very same value, and
+    // `default` is the whole module.exports, as Node gives it for a CommonJS file.
     await writeFile(
       join(project, 'both.mjs'),
       `import { createRequire } from 'node:module';
 import * as core from 'sysvitals';
-import * as express from 'sysvitals/express';
 const require = createRequire(import.meta.url);
-console.log(JSON.stringify({
-  core: core.createMonitor === require('sysvitals').createMonitor,
-  collector: core.MetricsCollector === require('sysvitals').MetricsCollector,
-  express: express.createMonitor === require('sysvitals/express').createMonitor,
-}));
+const out = {};
+for (const entry of ['sysvitals', 'sysvitals/express', 'sysvitals/fastify', 'sysvitals/koa']) {
+  const esm = await import(entry);
+  const cjs = require(entry);
+  const names = Object.keys(cjs).sort();
+  out[entry] = {
+    resolved: import.meta.resolve(entry).replace(/^.*\\/dist\\//, ''),
+    missing: names.filter((n) => !(n in esm)),
+    extra: Object.keys(esm).filter((n) => n !== 'default' && !names.includes(n)),
+    different: names.filter((n) => esm[n] !== cjs[n]),
+    default: esm.default === cjs,
+    names: names.length,
+  };
+}
+out.classes = core.MetricsCollector === require('sysvitals').MetricsCollector && core.SystemMonitor === require('sysvitals').SystemMonitor;
+console.log(JSON.stringify(out));
 `,
     );
     const { stdout } = await run('node', ['both.mjs'], { cwd: project });
-    expect(JSON.parse(stdout)).toEqual({ core: true, collector: true, express: true });
+    const out = JSON.parse(stdout);
+    expect(out.classes).toBe(true);
+    for (const [entry, file] of [
+      ['sysvitals', 'index.mjs'],
+      ['sysvitals/express', 'adapters/express.mjs'],
+      ['sysvitals/fastify', 'adapters/fastify.mjs'],
+      ['sysvitals/koa', 'adapters/koa.mjs'],
+    ] as const) {
+      expect(out[entry], entry).toEqual({
+        resolved: file,
+        missing: [],
+        extra: [],
+        different: [],
+        default: true,
+        names: expect.any(Number),
+      });
+      expect(out[entry].names, entry).toBeGreaterThan(0);
+    }
+  });
+
+  it('leaves bundlers and `node --no-addons` on the CommonJS files (the .mjs entries are for Node alone)', async () => {
+    // A bundler cannot follow the wrappers' createRequire(import.meta.url): esbuild kept `require('./index.cjs')`
+    // in its output, which failed at run time. package.json gives them to Node only, under `node-addons`.
+    await writeFile(
+      join(project, 'bundled.mjs'),
+      `import { createMonitor } from 'sysvitals';
+import { createMonitor as forExpress } from 'sysvitals/express';
+console.log(JSON.stringify([typeof createMonitor, typeof forExpress]));
+`,
+    );
+    await run(
+      bin('esbuild'),
+      [
+        'bundled.mjs',
+        '--bundle',
+        '--platform=node',
+        '--format=cjs',
+        '--outfile=out/bundled.cjs',
+        '--log-level=error',
+      ],
+      { cwd: project },
+    );
+    const bundled = await run('node', ['out/bundled.cjs'], { cwd: project });
+    expect(JSON.parse(bundled.stdout)).toEqual(['function', 'function']);
+    const noAddons = await run(
+      'node',
+      ['--no-addons', '--input-type=module', '-e', "console.log(import.meta.resolve('sysvitals'))"],
+      { cwd: project },
+    );
+    expect(noAddons.stdout.trim()).toMatch(/\/dist\/index\.cjs$/);
   });
 
   it('works from plain CJS', async () => {
@@ -219,7 +281,7 @@ wait();
     }
   });
 
-  it('type-checks from TypeScript (NodeNext) and runs the bin', async () => {
+  it('type-checks from TypeScript (NodeNext, ESM and CJS files) and runs the bin', async () => {
     await writeFile(
       join(project, 'index.ts'),
       `import {
@@ -253,6 +315,17 @@ void pct; void health;
 await monitor.close();
 `,
     );
+    // The same types from a CommonJS file of that project (`require` condition).
+    await writeFile(
+      join(project, 'required.cts'),
+      `import sysvitals = require('sysvitals');
+import express = require('sysvitals/express');
+const monitor: sysvitals.SystemMonitor = express.createMonitor({ adminToken: 'secret' });
+// @ts-expect-error: the snapshot has no such group
+const nothing: sysvitals.MetricsSnapshot['nonexistent'] = undefined;
+void monitor; void nothing;
+`,
+    );
     await writeFile(
       join(project, 'tsconfig.json'),
       JSON.stringify({
@@ -265,7 +338,7 @@ await monitor.close();
           skipLibCheck: false,
           types: ['node'],
         },
-        files: ['index.ts'],
+        files: ['index.ts', 'required.cts'],
       }),
     );
     await writeFile(
