@@ -2,7 +2,7 @@
 // scratch project. Import time of each entry point (ESM and CJS; wall and CPU, each in a fresh process),
 // the same after the framework is loaded (what an application adds), RSS added by an idle monitor, and
 // the package's unpacked size. Needs `npm run build` (npm pack packs dist/ as it is).
-//   npx tsx bench/install.ts [--rounds 15] [--baseline old.tgz] [--keep] [--no-write]
+//   npx tsx bench/install.ts [--rounds 15] [--baseline old.tgz] [--keep] [--no-write] [--section install]
 // --baseline: a tarball of an earlier build (`npm pack` on that commit), installed beside this one and
 // measured in the same rounds, alternating, so that the ratio new ÷ old comes with its own interval.
 
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
+    // The bench/RESULTS.md section written (`install` is the figure of record; another name keeps a comparison apart).
+    section: { type: 'string', default: 'install' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -259,8 +261,9 @@ not in it; the same clocks around nothing read ${formatInterval(of('empty cjs', 
 ${formatInterval(of('empty esm', 'wall'), 2)} ms (ESM). The frameworks are peers: the plain rows import sysvitals
 alone (it then loads the Node built-ins a framework would have loaded, such as http and crypto); the "after the
 framework" rows load the framework first, outside the timing, which is what an application adds. The ESM rows
-include Node's first use of its ES module loader for a CommonJS file (its lexer, an asynchronous read, the
-resolution), which an application that imported its framework has already paid: compare the rows after the framework.
+include Node's first use of its ES module loader (and, for a build without the dist/*.mjs entries, its lexer over
+the CommonJS entry), which an application that imported its framework has already paid: compare the rows after the
+framework.
 CPU is this process's user + system time over the same span: a loaded machine inflates wall time (waiting for a
 core), much less CPU time. RSS is the idle process with the monitor minus the same process without it, both after
 one GC, a second after the monitor was created (before its first sample, 5 s later). The "optimising compiler"
@@ -272,4 +275,4 @@ console.log(text);
 console.log(
   `\ninstall: import sysvitals/express (CJS) ${formatInterval(express)} ms wall, ${formatInterval(of('sysvitals/express cjs', 'cpu'))} ms CPU; idle RSS ${formatInterval(r)} MB (${formatInterval(warm)} with the optimising compiler warm); unpacked ${unpacked.toFixed(2)} MB; ${loadLine()}`,
 );
-if (!values['no-write']) writeSection('install', text);
+if (!values['no-write']) writeSection(values.section, text);

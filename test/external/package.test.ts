@@ -138,9 +138,10 @@ console.log(JSON.stringify({ cpu: typeof snapshot.cpu.current_percent, adapters:
   });
 
   it('gives `import` and `require` one copy of the library, name for name (`import` loads the CommonJS build)', async () => {
-    // Node's `import` takes dist/*.mjs (scripts/esm-entries.ts), which `require`s the CommonJS entry and re-exports
-    // the names it had when built: every name `require` gives must be there, holding the very same value, and
-    // `default` is the whole module.exports, as Node gives it for a CommonJS file.
+    // Node's `import 'sysvitals'` takes dist/index.mjs (scripts/esm-entries.ts), which `require`s the CommonJS entry
+    // and re-exports the names it had when built: every name `require` gives must be there, holding the very same
+    // value, and `default` is the whole module.exports, as Node gives it for a CommonJS file (as it does for the
+    // adapter entries, which `import` loads as CommonJS).
     await writeFile(
       join(project, 'both.mjs'),
       `import { createRequire } from 'node:module';
@@ -169,9 +170,9 @@ console.log(JSON.stringify(out));
     expect(out.classes).toBe(true);
     for (const [entry, file] of [
       ['sysvitals', 'index.mjs'],
-      ['sysvitals/express', 'adapters/express.mjs'],
-      ['sysvitals/fastify', 'adapters/fastify.mjs'],
-      ['sysvitals/koa', 'adapters/koa.mjs'],
+      ['sysvitals/express', 'adapters/express.cjs'],
+      ['sysvitals/fastify', 'adapters/fastify.cjs'],
+      ['sysvitals/koa', 'adapters/koa.cjs'],
     ] as const) {
       expect(out[entry], entry).toEqual({
         resolved: file,
@@ -185,9 +186,9 @@ console.log(JSON.stringify(out));
     }
   });
 
-  it('leaves bundlers and `node --no-addons` on the CommonJS files (the .mjs entries are for Node alone)', async () => {
+  it('leaves bundlers and `node --no-addons` on the CommonJS files (dist/index.mjs is for Node alone)', async () => {
     // A bundler cannot follow the wrappers' createRequire(import.meta.url): esbuild kept `require('./index.cjs')`
-    // in its output, which failed at run time. package.json gives them to Node only, under `node-addons`.
+    // in its output, which failed at run time. package.json gives it to Node only, under `node-addons`.
     await writeFile(
       join(project, 'bundled.mjs'),
       `import { createMonitor } from 'sysvitals';
