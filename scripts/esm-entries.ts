@@ -24,8 +24,9 @@ import { fileURLToPath } from 'node:url';
 /**
  * The entries that get one, as paths in dist/ without the extension: the root only. The adapter entries are
  * small (3 names), and wrappers for them saved nothing in bench/install.ts (an ES module's import took 1.01-1.05x
- * the CPU it took without them, 15 rounds) and added 0.3 MB to an idle monitor's RSS (1.03x, 1.01-1.05); Node's
- * lexer reads them as before.
+ * the CPU it took without them, 15 rounds, and an idle monitor's RSS 1.03x, within the 0.94-1.10x that identical
+ * files read in the next run: bench/RESULTS.md `install-esm`), so they would be files for nothing; Node's lexer
+ * reads them as before.
  */
 const ESM_ENTRIES = ['index'] as const;
 
