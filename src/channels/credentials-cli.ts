@@ -1,13 +1,15 @@
 // Credentials on a command line in error texts (outside review 20, (a) and (c)): a job or probe that runs a
 // command fails with child_process' `Command failed: <the command line>`, and a client echoes its own arguments:
-// curl's `-u user:password` (also `--user`, glued `-uuser:password`, the proxy's `-U`/`--proxy-user`), the MySQL
-// clients' glued `-pPASSWORD`, the MongoDB tools', sshpass' and `docker login`'s `-p PASSWORD`, redis-cli's `-a
-// PASSWORD`, OpenSSL's `-passin pass:PASSWORD`. redactCliCredentials replaces the password by
-// `[redacted]`; redactCredentials (credentials.ts) calls it. (`--password=…` and `PGPASSWORD=…` are pairs,
-// redacted there; `--password …` there too.)
+// curl's `-u user:password` (also `--user`, glued `-uuser:password`, the proxy's `-U`/`--proxy-user`) and its
+// `-b`/`--cookie` data, the MySQL clients' glued `-pPASSWORD`, the MongoDB tools', sshpass' and `docker login`'s `-p
+// PASSWORD`, redis-cli's `-a PASSWORD`, sqlcmd's `-P`, the OpenLDAP clients' `-w`, zip's `-P`, the Samba clients'
+// `-U user%PASSWORD`, lftp's `-u user,PASSWORD`, OpenSSL's `-passin pass:PASSWORD` and `-k`, an `.npmrc` key's
+// token. redactCliCredentials replaces the password by `[redacted]`; redactCredentials (credentials.ts) calls it.
+// (`--password=…` and `PGPASSWORD=…` are pairs, redacted there; `--password …` there too.)
 //
 // Linear: each pattern starts only at an option's dash after a space, a quote or the start (never inside a word),
-// and its value is one run told apart by its first character; the command-line scan is one pass over the matches.
+// and its value is one run told apart by its first character; the command-line scan is one pass over the text,
+// looking for options only on the line of a command it knows.
 
 import { redactedQuoted } from './credentials-http.js';
 import { REDACTED } from './credentials-spellings.js';
@@ -18,6 +20,10 @@ import { REDACTED } from './credentials-spellings.js';
  * the scan must see where the command ends).
  */
 const ARG = String.raw`(?:'[^'\r\n]*'?|"[^"\r\n]*"?|(?:[^\s'";|&.]|\.(?!\s|$))+)`;
+
+/** Words that follow an option's name in prose, never its value. */
+export const PROSE_AFTER_OPTION =
+  '(?:via|is|are|was|were|and|or|to|for|from|the|a|an|option|options|flag|argument|parameter|with|without|on|in|not|must|instead|only|when|if|of|as|can|cannot|may|should|requires|required|expired|missing)';
 
 /**
  * curl's `-u user:password` / `-uuser:password` / `--user user:password` / `--user=user:password` and the proxy's
@@ -32,33 +38,17 @@ const USER_OPTION =
 
 /**
  * OpenSSL's pass phrase arguments (openssl-passphrase-options(1)): `-passin pass:…`, `-passout pass:…`, `-pass
- * pass:…`, quoted or not. The other sources (`env:VAR`, `file:path`, `fd:n`, `stdin`) only say where it is and stay.
+ * pass:…`, quoted or not, also `-passin=…` and `--passin …` (its option parser takes both). The other sources (`env:VAR`, `file:path`, `fd:n`, `stdin`) only say where it is and stay.
  */
-const OPENSSL_PASS = /((?<![^\s'"])-pass(?:in|out)?[ \t]+)(?:(['"])pass:[^'"\r\n]*|pass:[^\s'"]+)/g;
+const OPENSSL_PASS = /((?<![^\s'"])--?pass(?:in|out)?(?:[ \t]+|=))(?:(['"])pass:[^'"\r\n]*|pass:[^\s'"]+)/g;
 
 /**
- * The commands whose short option is a password, and how they take it: the MySQL/MariaDB clients glued only
- * (`-pPASSWORD`: `mysql -p db` prompts, `db` is the database), the MongoDB tools and sshpass glued or after a space
- * (`-p PASSWORD`), `docker login` (podman's, nerdctl's) after a space, redis-cli's (and its forks valkey-cli's and
- * keydb-cli's) `-a PASSWORD`.
+ * An `.npmrc` key scoped to a registry, then a space and its value, as `npm config set` takes it:
+ * `//registry.npmjs.org/:_authToken …`, `//npm.pkg.github.com/:_auth …`, `…/:_password …` (with `=` it is a pair,
+ * redacted in credentials.ts). A word of prose after it stays, and so does a `${VAR}` reference.
  */
-const PASSWORD_OPTIONS: ReadonlyArray<readonly [RegExp, { glued?: string; spaced?: string }]> = [
-  [/^(?:mysql|mariadb)/, { glued: '-p' }],
-  [/^(?:mongo|sshpass)/, { glued: '-p', spaced: '-p' }],
-  [/login$/, { spaced: '-p' }],
-  [/^(?:redis|valkey|keydb)-cli$/, { spaced: '-a' }],
-];
-const PASSWORD_COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|mongo(?:sh|dump|restore|export|import|stat|top|files)?|sshpass|(?:redis|valkey|keydb)-cli|(?:docker|podman|nerdctl)[ \t]+login)`;
-
-/**
- * One pass over a text's command lines: a command name, a short option glued to its value or a space before it,
- * or what ends a command (a line break, `;`, `|`, `&`, a sentence's `. `). An option is a password only on the line
- * of a command in PASSWORD_OPTIONS that takes it so: `ssh -p2222`, `mkdir -p`, `ls -a`, `docker run -p 80:80`,
- * `redis-cli -p 6379` stay. A spaced value starting with `-` is the next option. A command's name in any letter case
- * (`MYSQL.EXE`, review 21, F2); the option's letter exactly (`-P 3306` is MySQL's port).
- */
-const COMMAND_LINE = new RegExp(
-  String.raw`(?<![\w.-])(${PASSWORD_COMMAND})(?![\w-])|(?<=[\s'"])(-p)(${ARG})|(?<=\s)(-[pa])([ \t]+)(?!-)(${ARG})|([\r\n;|&]|\.(?=\s))`,
+const NPMRC_KEY = new RegExp(
+  String.raw`((?<![^\s'"=])\/\/[^\s'"=]*:_(?:authToken|auth|password)[ \t]+)(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
   'gi',
 );
 
@@ -75,39 +65,164 @@ function redactUserOption(
   return `${option}${bare}:${REDACTED}`;
 }
 
-/** How the command named `command` takes its password, if it has a short option for it. */
-function passwordOption(command: string): { glued?: string; spaced?: string } | undefined {
-  return PASSWORD_OPTIONS.find(([name]) => name.test(command))?.[1];
+/** Which part of an option's value is the secret: all of it, what follows a user's separator, or cookie data. */
+type Part = 'all' | ':' | '%' | ',' | 'cookie';
+/** How a tool takes a secret option's value: glued to the letter (`-pX`), after a space (`-p X`), or both. */
+interface SecretOption {
+  readonly glued: boolean;
+  readonly spaced: boolean;
+  readonly part: Part;
+}
+interface Tool {
+  /** The command's name (lower case) as the scan found it. */
+  readonly name: RegExp;
+  /** Short options (the letter exactly: `-P 3306` is MySQL's port) whose value is a secret. */
+  readonly short: Readonly<Record<string, SecretOption>>;
+  /** Long options (`--cookie`) whose value is a secret, after a space or `=`. */
+  readonly long?: Readonly<Record<string, Part>>;
+  /** The short flags that take no value, which a bundle may hold before a secret option (`-sSfu…`). */
+  readonly flags?: string;
+}
+const GLUED: SecretOption = { glued: true, spaced: false, part: 'all' };
+const SPACED: SecretOption = { glued: false, spaced: true, part: 'all' };
+const BOTH: SecretOption = { glued: true, spaced: true, part: 'all' };
+const after = (part: Part): SecretOption => ({ glued: true, spaced: true, part });
+
+/**
+ * The commands whose options carry a password, as their manuals give them: the MySQL/MariaDB clients' `-p` glued
+ * only (`mysql -p db` prompts, `db` is the database); the MongoDB tools', sshpass' and `docker login`'s (podman's,
+ * nerdctl's: pflag) `-p` glued or spaced; redis-cli's (valkey-cli's, keydb-cli's) `-a` spaced, also in its own
+ * `Unrecognized option … for: '-a=…'`; sqlcmd's and bcp's `-P`; the OpenLDAP clients' `-w` (`-W` prompts),
+ * ldappasswd's `-a` old and `-s` new password too; zip's and unzip's `-P`; the Samba clients' `-U`/`--user`
+ * `user%password` (the user stays); lftp's `-u user,password`; OpenSSL's `-k` pass phrase and `-K` raw key (its
+ * parser takes `-k=…` too, `-kfile` names a file); curl's `-u`/`-U` `user:password` glued after bundled flags
+ * (`-sSfuadmin:…`) and its `-b`/`--cookie` data (curl(1): a value with `=` is cookie data, one without names a
+ * cookie file, which stays). Any option written `-X=value` has its `=` kept.
+ */
+const TOOLS: readonly Tool[] = [
+  { name: /^(?:mysql|mariadb)/, short: { p: GLUED } },
+  { name: /^(?:mongo|sshpass)|login$/, short: { p: BOTH } },
+  { name: /^(?:(?:redis|valkey|keydb)-cli$|unrecognized)/, short: { a: SPACED } },
+  { name: /^(?:sqlcmd|bcp)$/, short: { P: BOTH } },
+  { name: /^ldappasswd$/, short: { w: BOTH, a: BOTH, s: BOTH }, flags: 'AcCInNSvVWxZ' },
+  { name: /^ldap/, short: { w: BOTH }, flags: 'AcCILMnNQtuvVWxZ' },
+  { name: /^(?:un)?zip$/, short: { P: BOTH }, flags: '0123456789aABcCDefFgjJkKlLmMNoqrRSTuUvVwWXyYz' },
+  { name: /^(?:smb|rpc)/, short: { U: after('%') }, long: { '--user': '%' } },
+  { name: /^lftp$/, short: { u: after(',') } },
+  { name: /^openssl$/, short: { k: SPACED, K: SPACED } },
+  {
+    name: /^curl$/,
+    short: { u: after(':'), U: after(':'), b: after('cookie') },
+    long: { '--cookie': 'cookie' },
+    flags: '0123456aqfGgIikjlLMnNZ#pJORSsBvV',
+  },
+];
+const COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|mongo(?:sh|dump|restore|export|import|stat|top|files)?|sshpass|(?:redis|valkey|keydb)-cli|(?:docker|podman|nerdctl)[ \t]+login|Unrecognized option or bad number of args for:|sqlcmd|bcp|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|(?:un)?zip|smbclient|smbcacls|smbcquotas|smbget|smbtree|rpcclient|lftp|openssl|curl)`;
+const NAME = String.raw`(?<![\w.-])(${COMMAND})(?![\w-])`;
+
+/** Where the scan stands outside a command: a command's name only. */
+const COMMAND_NAME = new RegExp(NAME, 'gi');
+/**
+ * On a command's line: another command's name, a long option (`--cookie`, `--user=…`), a short option with what is
+ * glued to it (flags, a value), or what ends the command (a line break, `;`, `|`, `&`, a sentence's `. `).
+ */
+const ON_COMMAND = new RegExp(
+  String.raw`${NAME}|(?<=[\s'"])(?:(--[A-Za-z][\w-]*)(?:=(${ARG})?)?|-([A-Za-z0-9#]+)(${ARG})?)|([\r\n;|&]|\.(?=\s))`,
+  'gi',
+);
+/** A value after a space (one starting with `-` is the next option), matched where an option ends. */
+const SPACED_VALUE = new RegExp(String.raw`[ \t]+(?!-)(${ARG})`, 'y');
+const PROSE_WORD = new RegExp(`^${PROSE_AFTER_OPTION}$`, 'i');
+
+/** `value` (quoted or not) with its secret `part` redacted, or undefined when it holds none. */
+function redactedPart(value: string, part: Part): string | undefined {
+  const q = value[0] === "'" || value[0] === '"' ? value[0] : '';
+  const closed = q !== '' && value.length >= 2 && value.endsWith(q);
+  const inner = value.slice(q.length, closed ? -1 : undefined);
+  if (part === 'all') return inner === '' ? undefined : redactedQuoted(value, false);
+  if (part === 'cookie') return inner.includes('=') ? redactedQuoted(value, false) : undefined;
+  // A user alone (the tool prompts) or with an empty password stays; a URL after `:` is a URL's (redacted there).
+  const at = inner.indexOf(part);
+  if (at < 0 || at === inner.length - 1 || (part === ':' && inner.startsWith('//', at + 1))) return undefined;
+  return `${q}${inner.slice(0, at + 1)}${REDACTED}${closed ? q : ''}`;
 }
 
-/** The passwords given as a short option (PASSWORD_OPTIONS) on a command line of theirs, redacted. */
+/** One option on `tool`'s line: where its secret value is and what it is shown as, if it has one. */
+type Redaction = { start: number; end: number; shown: string };
+
+/**
+ * The secret of the short option `-letters…` (a bundle's flags first), `glued` the rest of its word after the
+ * letters, `end` where the word ends; a spaced value is looked for there.
+ */
+function shortOption(tool: Tool, text: string, at: number, letters: string, glued: string, end: number) {
+  let i = 0;
+  while (i < letters.length - 1 && tool.flags?.includes(letters[i] as string)) i++;
+  // One letter: no key of Object.prototype.
+  const option = tool.short[letters[i] as string];
+  if (option === undefined) return undefined;
+  const rest = `${letters.slice(i + 1)}${glued}`;
+  const start = at + 1 + i + 1;
+  if (rest.startsWith('=')) return valueAt(option.part, text, start + 1, end);
+  if (rest !== '') return option.glued ? valueAt(option.part, text, start, end) : undefined;
+  return option.spaced ? spacedValue(option.part, text, end) : undefined;
+}
+
+function valueAt(part: Part, text: string, start: number, end: number): Redaction | undefined {
+  const shown = redactedPart(text.slice(start, end), part);
+  return shown === undefined ? undefined : { start, end, shown };
+}
+
+/** The value after a space at `end`, unless it is the next option or a word of prose (`zip -P is insecure`). */
+function spacedValue(part: Part, text: string, end: number): Redaction | undefined {
+  SPACED_VALUE.lastIndex = end;
+  const m = SPACED_VALUE.exec(text);
+  if (m === null || PROSE_WORD.test(m[1] as string)) return undefined;
+  return valueAt(part, text, SPACED_VALUE.lastIndex - (m[1] as string).length, SPACED_VALUE.lastIndex);
+}
+
+/**
+ * The secrets given as options (TOOLS) on a command line of theirs, redacted: one pass, a command's name starting a
+ * command, what ends a command (see ON_COMMAND) ending it. `ssh -p2222`, `mkdir -p`, `curl -w '%{http_code}'`,
+ * `ldapsearch -b dc=example,dc=com`, `scp -P 2222`, `redis-cli -p 6379` stay. A command's name in any letter case
+ * (`MYSQL.EXE`, review 21, F2).
+ */
 function redactCommandPasswords(text: string): string {
-  let command = '';
-  return text.replace(
-    COMMAND_LINE,
-    (
-      all,
-      name?: string,
-      glued?: string,
-      gluedValue?: string,
-      spaced?: string,
-      space?: string,
-      value?: string,
-    ) => {
-      if (name !== undefined) {
-        command = name.toLowerCase();
-        return all;
-      }
-      const takes = passwordOption(command);
-      if (glued !== undefined && gluedValue !== undefined)
-        return takes?.glued === glued ? `${glued}${redactedQuoted(gluedValue, false)}` : all;
-      if (spaced !== undefined && value !== undefined)
-        return takes?.spaced === spaced ? `${spaced}${space}${redactedQuoted(value, false)}` : all;
-      // A line break, a command separator or a sentence's end ends the command.
-      command = '';
-      return all;
-    },
-  );
+  let tool: Tool | undefined;
+  let out = '';
+  let copied = 0;
+  let at = 0;
+  for (;;) {
+    const re = tool === undefined ? COMMAND_NAME : ON_COMMAND;
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (m === null) break;
+    at = re.lastIndex;
+    const [, name, long, longValue, letters, glued] = m;
+    if (name !== undefined) {
+      const lower = name.toLowerCase();
+      tool = TOOLS.find((t) => t.name.test(lower));
+      continue;
+    }
+    if (tool === undefined) continue;
+    let found: Redaction | undefined;
+    if (letters !== undefined) found = shortOption(tool, text, m.index, letters, glued ?? '', at);
+    else if (long !== undefined) {
+      // `--…`: no key of Object.prototype.
+      const part = tool.long?.[long.toLowerCase()];
+      if (part !== undefined)
+        found =
+          longValue !== undefined
+            ? valueAt(part, text, at - longValue.length, at)
+            : m[0].endsWith('=')
+              ? undefined
+              : spacedValue(part, text, at);
+    } else tool = undefined; // A line break, a command separator or a sentence's end ends the command.
+    if (found === undefined) continue;
+    out += `${text.slice(copied, found.start)}${found.shown}`;
+    copied = found.end;
+    at = Math.max(at, found.end);
+  }
+  return out + text.slice(copied);
 }
 
 /** `text` with the passwords written as command-line options (see the patterns above) replaced by `[redacted]`. */
@@ -115,6 +230,7 @@ export function redactCliCredentials(text: string): string {
   return redactCommandPasswords(
     text
       .replace(USER_OPTION, redactUserOption)
+      .replace(NPMRC_KEY, (_, key: string, value: string) => `${key}${redactedQuoted(value, false)}`)
       .replace(OPENSSL_PASS, (_, head: string, q = '') => `${head}${q}pass:${REDACTED}`),
   );
 }

@@ -5,7 +5,7 @@
 // (errorMessage, errorText), so every consumer gets the redacted text. The credentials of HTTP requests
 // (headers, tokens, signed URLs) are redacted by credentials-http.ts, command-line options by credentials-cli.ts.
 
-import { redactCliCredentials } from './credentials-cli.js';
+import { PROSE_AFTER_OPTION, redactCliCredentials } from './credentials-cli.js';
 import { redactHttpCredentials } from './credentials-http.js';
 import { REDACTED } from './credentials-spellings.js';
 
@@ -37,14 +37,17 @@ const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|se
  */
 const VALUE = String.raw`(?:'(?:[^'\\]|\\[^])*'?|"(?:[^"\\]|\\[^])*"?|[^\s;&,'"]+)`;
 /**
- * `password=…`, `Pwd = …`, `?user=u&password=…`, `Password=…;` (libpq, ODBC/ADO.NET, JDBC, query strings), and an
- * inspected Map's `password => '…'`. A `=` written right after the name takes its value right after it (`the
- * token= parameter` stays), an `=>` only a quoted one (`token => expired` stays).
+ * `password=…`, `Pwd = …`, `?user=u&password=…`, `Password=…;` (libpq, ODBC/ADO.NET, JDBC, query strings), an
+ * inspected Map's `password => '…'`, and npm's `.npmrc` `_auth=…` (base64 of `user:password`; `_authToken=…` and
+ * `_password=…` end as a secret's name does). A `=` written right after the name takes its value right after it
+ * (`the token= parameter` stays), an `=>` only a quoted one (`token => expired` stays).
  */
 const PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME})(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))(${VALUE})`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))(${VALUE})`,
   'gi',
 );
+/** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
+const ENV_REFERENCE = /^\$\{[A-Za-z_]\w*\}\.*$/;
 /**
  * `"password":"…"`, `'secret': '…'` (a JSON or JS object in a message), `'access_token' => '…'` (an inspected Map
  * or URLSearchParams), and an inspected object's `password: '…'` (a URL object's own property).
@@ -53,10 +56,6 @@ const QUOTED_PAIR = new RegExp(
   String.raw`(["']?)(?<![\w.-])(${SECRET_NAME})\1(\s*(?::|=>)\s*)(${VALUE})`,
   'gi',
 );
-
-/** Words that follow an option's name in prose, never its value. */
-const PROSE_AFTER_OPTION =
-  '(?:via|is|are|was|were|and|or|to|for|from|the|a|an|option|options|flag|argument|parameter|with|without|on|in|not|must|instead|only|when|if|of|as|can|cannot|may|should|requires|required|expired|missing)';
 
 /**
  * A long command-line option that says password or secret, then its value after a space: `--password …`,
@@ -99,7 +98,10 @@ export function redactCredentials(text: string): string {
       LONG_OPTION,
       (_, name: string, space: string, value: string) => `${name}${space}${redactedValue(value)}`,
     )
-    .replace(PAIR, (_, name: string, eq: string, value: string) => `${name}${eq}${redactedValue(value)}`)
+    .replace(PAIR, (all: string, name: string, eq: string, value: string) =>
+      // A reference to an environment variable (npm's documented `_authToken=${NPM_TOKEN}`) holds no secret.
+      ENV_REFERENCE.test(value) ? all : `${name}${eq}${redactedValue(value)}`,
+    )
     .replace(QUOTED_PAIR, (all: string, q: string, name: string, colon: string, value: string) =>
       // A bare name (an inspected object's property) only with a quoted value: `invalid token: missing` stays.
       q === '' && value[0] !== "'" && value[0] !== '"'

@@ -1,4 +1,5 @@
-// Properties of the redaction of command-line, bare-scheme and scheme-less credentials (outside review 20), fixed
+// Properties of the redaction of command-line, bare-scheme and scheme-less credentials (outside review 20; more
+// tools' options: cli-credentials-tools.test.ts), fixed
 // seeds (test/helpers/property.ts): a generated secret never survives in any of those spellings, whatever text is
 // around it; a text made of real secret-free error messages and look-alike prose comes out unchanged. And the new
 // patterns stay linear: 100 KB of adversarial text costs a bounded multiple of 100 KB of plain prose, measured in
@@ -66,6 +67,30 @@ const SPELLINGS: Array<(u: string, s: string) => string> = [
   (u, s) => `git push https://${u}:${s}@github.com/o/r`,
   (u, s) => `${u}:${s}@db.internal:5432`,
   (u, s) => `mysqlsh ${u}:${s}@10.0.0.5:3306/app`,
+  // More tools' options (README listed them as not covered).
+  (_, s) => `curl -b 'sid=${s}; theme=dark' https://x`,
+  (_, s) => `curl -sSb sid=${s} https://x`,
+  (_, s) => `curl --cookie "sid=${s}" https://x`,
+  (u, s) => `curl -sSfu${u}:${s} https://x`,
+  (u, s) => `sqlcmd -S db,1433 -U ${u} -P ${s} -Q "SELECT 1"`,
+  (_, s) => `SQLCMD -P'${s}'`,
+  (_, s) => `bcp t out f -P ${s}`,
+  (_, s) => `ldapsearch -x -D cn=admin -w ${s} -b dc=example,dc=org`,
+  (_, s) => `ldapwhoami -xw${s}`,
+  (_, s) => `ldappasswd -x -a ${s} -S`,
+  (_, s) => `zip -q -rP ${s} out.zip dir`,
+  (_, s) => `unzip -P${s} a.zip`,
+  (u, s) => `smbclient //fs/share -U ${u}%${s} -c ls`,
+  (u, s) => `smbclient --user="CORP\\${u}%${s}"`,
+  (u, s) => `lftp -u ${u},${s} sftp://nas`,
+  (_, s) => `openssl enc -aes-256-cbc -k ${s} -in a`,
+  (_, s) => `openssl enc -k=${s}`,
+  (_, s) => `openssl pkcs12 -passin=pass:${s}`,
+  (_, s) => `redis-cli -a=${s} ping`,
+  (_, s) => `docker login -p=${s} ghcr.io`,
+  (_, s) => `//registry.npmjs.org/:_authToken=${s}`,
+  (_, s) => `npm config set //npm.pkg.github.com/:_authToken ${s}`,
+  (_, s) => `_auth=${s}`,
 ];
 
 /** Real secret-free error messages, and prose and options that look like the spellings (none is a secret). */
@@ -117,6 +142,23 @@ const PHRASES = [
   '--token expired, please log in again',
   'tool --max-token 4096 run',
   'redis-cli -u redis://cache:6379 ping',
+  "curl -w '%{http_code}' -k -o /dev/null -K /etc/curl.cfg https://x",
+  'curl -b cookies.txt -c jar.txt https://x',
+  'ldapsearch -x -W -D cn=admin,dc=example,dc=org -b dc=example,dc=org -s sub',
+  'ping -w 5 host',
+  'wget -w 5 https://x',
+  'psql -U app -W',
+  'scp -P 2222 f host:/x',
+  'sqlcmd -S db,1433 -U sa',
+  'zip -r out.zip dir',
+  'use zip -P with care',
+  'smbclient -U ops //fs/share',
+  'lftp -u ops sftp://host',
+  'openssl enc -d -kfile /run/key -in a',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: npm's documented .npmrc spelling, no template
+  '//registry.npmjs.org/:_authToken=${NPM_TOKEN}',
+  '//r/:_authToken is missing',
+  'basic_auth=true',
 ];
 /** What joins phrases: a line break or a command separator (a MySQL client's `-p…` is a password to its line's end). */
 const JOIN = ['\n', '; ', ' | ', ' && ', '. '];
@@ -200,6 +242,20 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
     ['docker logins', fill('docker login ')],
     ['OpenSSL pass phrases', fill(' -passin "pass')],
     ['prose after options', fill('--password via ')],
+    ['curl options', `curl${fill(' -sSk')}`],
+    ['one long curl bundle', `curl -${fill('s')}`],
+    ['curl cookies', `curl${fill(' -b a')}`],
+    ['curl long options', `curl${fill(' --cookie ')}`],
+    ['curl command names', fill('curl ')],
+    ['LDAP passwords', `ldapsearch${fill(' -w ')}`],
+    ['Samba users', `smbclient${fill(' -U a%')}`],
+    ['lftp users', `lftp -u ${fill('a,')}`],
+    ['OpenSSL equals', `openssl${fill(' -k=')}`],
+    ['npmrc keys', fill(' //a:')],
+    ['npmrc keys after =', fill('=//a')],
+    ['npmrc spaced keys', fill(' //a:_auth ')],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a `${VAR}` reference, no template
+    ['npm auth pairs', fill('_auth=${A} ')],
   ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {
     // Linear patterns measure 0.9-2.2 times the prose's cost (2-core machine, load 27); one that rescans the rest
     // of the text from every start (a lazy `mysql.*? -p` did) measures 65 times. Least of 5, both warmed up.
