@@ -19,7 +19,8 @@ import { REDACTED } from './credentials-spellings.js';
  * command or a sentence (`;`, `|`, `&`, a `.` before a space: unquoted, a password cannot hold the first three, and
  * the scan must see where the command ends).
  */
-const ARG = String.raw`(?:'[^'\r\n]*'?|"[^"\r\n]*"?|(?:[^\s'";|&.]|\.(?!\s|$))+)`;
+const RUN = String.raw`(?:[^\s'";|&.]|\.(?!\s|$))+`;
+const ARG = String.raw`(?:'[^'\r\n]*'?|"[^"\r\n]*"?|${RUN})`;
 
 /** Words that follow an option's name in prose, never its value. */
 export const PROSE_AFTER_OPTION =
@@ -124,10 +125,12 @@ const NAME = String.raw`(?<![\w.-])(${COMMAND})(?![\w-])`;
 const COMMAND_NAME = new RegExp(NAME, 'gi');
 /**
  * On a command's line: another command's name, a long option (`--cookie`, `--user=…`), a short option with what is
- * glued to it (flags, a value), or what ends the command (a line break, `;`, `|`, `&`, a sentence's `. `).
+ * glued to it (flags, a value; quoted or not after a space, `-p'…'`; unquoted only after a quote, which closes it
+ * there: `[ 'mysql', '-p…', 'db' ]`, `["-p…","db"]`), or what ends the command (a line break, `;`, `|`, `&`, a
+ * sentence's `. `).
  */
 const ON_COMMAND = new RegExp(
-  String.raw`${NAME}|(?<=[\s'"])(?:(--[A-Za-z][\w-]*)(?:=(${ARG})?)?|-([A-Za-z0-9#]+)(${ARG})?)|([\r\n;|&]|\.(?=\s))`,
+  String.raw`${NAME}|(?<=[\s'"])(--[A-Za-z][\w-]*)(?:=(${ARG})?)?|(?<=\s)-([A-Za-z0-9#]+)(${ARG})?|(?<=['"])-([A-Za-z0-9#]+)(${RUN})?|([\r\n;|&]|\.(?=\s))`,
   'gi',
 );
 /** A value after a space (one starting with `-` is the next option), matched where an option ends. */
@@ -197,7 +200,9 @@ function redactCommandPasswords(text: string): string {
     const m = re.exec(text);
     if (m === null) break;
     at = re.lastIndex;
-    const [, name, long, longValue, letters, glued] = m;
+    const [, name, long, longValue, spacedLetters, spacedGlued, quotedLetters, quotedGlued] = m;
+    const letters = spacedLetters ?? quotedLetters;
+    const glued = spacedGlued ?? quotedGlued;
     if (name !== undefined) {
       const lower = name.toLowerCase();
       tool = TOOLS.find((t) => t.name.test(lower));

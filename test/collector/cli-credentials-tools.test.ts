@@ -137,6 +137,11 @@ const CASES: Array<[string, string]> = [
     `docker login -u ci -p=${S} ghcr.io; podman login -p${S} quay.io; mongosh -p=${S}; mysql -p=${S}`,
     'docker login -u ci -p=[redacted] ghcr.io; podman login -p[redacted] quay.io; mongosh -p=[redacted]; mysql -p=[redacted]',
   ],
+  // A glued value in an inspected or JSON argument list ends at its element's closing quote.
+  [
+    `spawnargs: [ 'mysql', '-h', 'db', '-p${S}', 'app' ]; ["zip","-P${S}","out.zip","f"]`,
+    `spawnargs: [ 'mysql', '-h', 'db', '-p[redacted]', 'app' ]; ["zip","-P[redacted]","out.zip","f"]`,
+  ],
   // npm: .npmrc lines (`_authToken`, legacy `_auth`, `_password`), and `npm config set` with a space.
   [
     `npm ERR! //registry.npmjs.org/:_authToken=${S}\nnpm ERR! //npm.pkg.github.com/:_auth=dXNlcjpwYXNzd29yZA==`,
