@@ -44,12 +44,13 @@ const USER_OPTION =
 const OPENSSL_PASS = /((?<![^\s'"])--?pass(?:in|out)?(?:[ \t]+|=))(?:(['"])pass:[^'"\r\n]*|pass:[^\s'"]+)/g;
 
 /**
- * An `.npmrc` key scoped to a registry, then a space and its value, as `npm config set` takes it:
- * `//registry.npmjs.org/:_authToken …`, `//npm.pkg.github.com/:_auth …`, `…/:_password …` (with `=` it is a pair,
- * redacted in credentials.ts). A word of prose after it stays, and so does a `${VAR}` reference.
+ * An `.npmrc` credential key (scoped to a registry or not) after `npm config set` (or `npm set`), then a space and
+ * its value: `npm config set //registry.npmjs.org/:_authToken …`, `…/:_auth …`, `…/:_password …` (with `=` it is a
+ * pair, redacted in credentials.ts). An option (`-g`), a word of prose or a `${VAR}` reference after it stays. The
+ * lookahead first: the lookbehind's run of spaces is read back only where a key starts, never from every space.
  */
 const NPMRC_KEY = new RegExp(
-  String.raw`((?<![^\s'"=])\/\/[^\s'"=]*:_(?:authToken|auth|password)[ \t]+)(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
+  String.raw`((?=[/_])(?<=\bset[ \t]+)(?:\/\/[^\s'"=]*:)?_(?:authToken|auth|password)[ \t]+)(?![-)])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
   'gi',
 );
 

@@ -90,6 +90,7 @@ const SPELLINGS: Array<(u: string, s: string) => string> = [
   (_, s) => `docker login -p=${s} ghcr.io`,
   (_, s) => `//registry.npmjs.org/:_authToken=${s}`,
   (_, s) => `npm config set //npm.pkg.github.com/:_authToken ${s}`,
+  (_, s) => `npm set _auth ${s}`,
   (_, s) => `_auth=${s}`,
 ];
 
@@ -254,6 +255,10 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
     ['npmrc keys', fill(' //a:')],
     ['npmrc keys after =', fill('=//a')],
     ['npmrc spaced keys', fill(' //a:_auth ')],
+    ['npm config set keys', fill('set //a:_auth -')],
+    // A lookbehind tried at every space would read the run back from each one (510 times the prose's cost).
+    ['npm set after spaces', `set${fill(' ')}//a:_auth x`],
+    ['npm set before keys', `set${fill(' _/')}`],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a `${VAR}` reference, no template
     ['npm auth pairs', fill('_auth=${A} ')],
   ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {

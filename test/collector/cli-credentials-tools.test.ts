@@ -152,8 +152,8 @@ const CASES: Array<[string, string]> = [
     '_auth=[redacted] //r.internal/:_password="[redacted]"',
   ],
   [
-    `Command failed: npm config set //registry.npmjs.org/:_authToken ${S}`,
-    'Command failed: npm config set //registry.npmjs.org/:_authToken [redacted]',
+    `Command failed: npm config set //registry.npmjs.org/:_authToken ${S}; npm set _auth dXNlcjpwYXNzd29yZA==`,
+    'Command failed: npm config set //registry.npmjs.org/:_authToken [redacted]; npm set _auth [redacted]',
   ],
   // Nothing secret. Each rule's options on other tools, and what the tools take that is no secret.
   [
@@ -192,6 +192,11 @@ const CASES: Array<[string, string]> = [
   [
     `//registry.npmjs.org/:_authToken=${NPM_REF} basic_auth=true no_auth=1; //r/:_authToken is missing`,
     `//registry.npmjs.org/:_authToken=${NPM_REF} basic_auth=true no_auth=1; //r/:_authToken is missing`,
+  ],
+  // A key named without `npm config set` before it is no command: what follows it is no value.
+  [
+    'npm ERR! missing //registry.npmjs.org/:_authToken -w ) in .npmrc; npm config get //r/:_authToken --json',
+    'npm ERR! missing //registry.npmjs.org/:_authToken -w ) in .npmrc; npm config get //r/:_authToken --json',
   ],
   [
     'Error: cannot open archive.zip -P; gzip -k -d a.gz; redis-cli -p 6379 ping',
