@@ -14,7 +14,7 @@ import {
   type Question,
   type SilenceQuestion,
 } from './answers.js';
-import type { ClusterMonitor } from './cluster-monitor.js';
+import type { AggregatorOptions, ClusterMonitor } from './cluster-monitor.js';
 import type { TurningWindows } from './cuts.js';
 import { type ClusterEndpoint, clusterEndpoint } from './endpoint.js';
 import { holdOpen, onProcessExit } from './exit-frame.js';
@@ -40,6 +40,7 @@ export interface AgentDeps {
   now(): number;
   /** Creates the cluster's monitor when this worker becomes the aggregator. */
   createClusterMonitor(): ClusterMonitor;
+  budgets?: AggregatorOptions['budgets']; // the admin APIs' cluster budgets (admin-guesses.ts)
   /** Called once by close(), after the aggregator (if this worker was it) handed over. */
   afterClose?(): Promise<void>;
   /** This process's requests in flight, and ended since start (close() waits for them: farewell.ts). */
@@ -67,8 +68,7 @@ export class ClusterAgent {
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private electing = false;
-  /** The election under way (close() lets it end first). */
-  private election: Promise<void> = Promise.resolve();
+  private election: Promise<void> = Promise.resolve(); // the one under way (close() lets it end first)
   /** The aggregator reported to acknowledges a closing worker's last report (its welcome said so). */
   private acks = false;
   private closed = false;

@@ -37,8 +37,7 @@ export class Aggregator {
   private readonly inFlight = new ClusterInFlight(() => this.workers.live());
   private readonly lastWords: LastWordsApplier; // dead workers' last words (last-words.ts), applied once
   private missing: string[] = [];
-  /** A total changed since the ledger was last written. */
-  private dirty = true;
+  private dirty = true; // a total changed since the ledger was last written
   private savedAt = Number.NEGATIVE_INFINITY;
   private closed = false;
   /** The hand-over ledger is written: nothing more is merged or acknowledged, no connection is taken. */
@@ -175,6 +174,7 @@ export class Aggregator {
    * worker's gauges, its own probes and plugins: sync.ts due()) at most once per `maxAgeMs`; else a transfer.
    */
   async ask(q: Question, instance: string | undefined): Promise<unknown> {
+    if (q.op === 'budget') return this.options.budgets?.answer(q, this.tenure.holds());
     if (q.op === 'history') return clusterHistory(this.view, q, instance);
     if (instance !== undefined && instance !== 'all') return forward(this.view, q, instance);
     if (!this.tenure.holds()) throw notAggregator();

@@ -17,6 +17,7 @@ import { ENDPOINT_SORTS } from '../profiling/endpoints.js';
 import { type RouteHistory, readRouteHistory } from '../profiling/route-history-read.js';
 import type { JobPoint } from '../profiling/series-history.js';
 import type { HealthStatus, MetricsSnapshot } from '../types.js';
+import { type BudgetQuestion, parseBudgetQuestion } from './admin-guesses.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import { type CustomPromWire, customFromWire, customToWire } from './custom-prometheus.js';
 import { RemoteError } from './peer.js';
@@ -86,7 +87,9 @@ export type Question =
   /** A job's one-minute points (history/?job=): the cluster's, or one worker's; null for a job without points. */
   | { op: 'job-history'; job: string }
   /** The query or job table: the cluster's (merged by the aggregator) or one worker's. */
-  | { op: 'queries' | 'jobs' };
+  | { op: 'queries' | 'jobs' }
+  /** The admin API's rate limit, counted for the cluster by the aggregator alone (admin-guesses.ts). */
+  | BudgetQuestion;
 
 /** A change or read of the cluster's silences, or a read of its channels' status (answered by the aggregator's router only). */
 export type SilenceQuestion =
@@ -151,6 +154,8 @@ export function collectGauges(monitor: Pick<MonitorLike, 'custom'>): void {
 /** Answers one question from one monitor. */
 export async function answer(monitor: MonitorLike, q: Question): Promise<unknown> {
   switch (q.op) {
+    case 'budget':
+      throw new RemoteError('bad_request', 'the admin rate limit is counted by the aggregator alone');
     case 'metrics':
       return monitor.getMetrics({ maxAgeMs: q.maxAgeMs, callbacksMaxAgeMs: q.callbacksMaxAgeMs });
     case 'health':
@@ -271,6 +276,8 @@ export function parseQuestion(q: unknown): Question | null {
         : { op: o.op, route: o.route as string, method: o.method as string };
     case 'job-history':
       return text(o.job) ? { op: o.op, job: o.job as string } : null;
+    case 'budget':
+      return parseBudgetQuestion(o);
     case 'endpoints':
       return (ENDPOINT_SORTS as readonly unknown[]).includes(o.sort) && int(o.limit, 1, 1000)
         ? { op: 'endpoints', sort: o.sort as EndpointSort, limit: o.limit as number }

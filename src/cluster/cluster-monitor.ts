@@ -7,6 +7,7 @@ import type { RuleLevels } from '../alerts/thresholds.js';
 import type { AlertDelivery, PendingNotifications } from '../channels/router.js';
 import type { RouteTotals } from '../profiling/series-history.js';
 import type { ClusterProcess, Logger, MetricsSnapshot } from '../types.js';
+import type { BudgetBook } from './admin-guesses.js';
 import type { MonitorLike, Question } from './answers.js';
 import type { CustomRegistry } from './custom-merge.js';
 import type { ClusterEndpoint } from './endpoint.js';
@@ -98,4 +99,6 @@ export interface AggregatorOptions {
   now(): number;
   self: SelfWorker;
   createMonitor(): ClusterMonitor;
+  /** This process's admin APIs' cluster budgets, counted while it is the aggregator (admin-guesses.ts). */
+  budgets?: BudgetBook;
 }

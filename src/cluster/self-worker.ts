@@ -17,7 +17,12 @@ export interface LeadingWorker {
   readonly config: ClusterConfig;
   readonly own: MonitorLike & WindowSources;
   readonly reports: WorkerReports;
-  readonly deps: { logger: Logger; now(): number; createClusterMonitor(): ClusterMonitor };
+  readonly deps: {
+    logger: Logger;
+    now(): number;
+    createClusterMonitor(): ClusterMonitor;
+    budgets?: AggregatorOptions['budgets'];
+  };
 }
 
 export function aggregatorOptions(w: LeadingWorker): AggregatorOptions {
@@ -30,6 +35,7 @@ export function aggregatorOptions(w: LeadingWorker): AggregatorOptions {
     logger: w.deps.logger,
     now: w.deps.now,
     createMonitor: w.deps.createClusterMonitor,
+    budgets: w.deps.budgets,
     self: {
       id: w.id,
       pid: process.pid,

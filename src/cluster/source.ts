@@ -19,6 +19,7 @@ import type { EndpointSort } from '../profiling/endpoints.js';
 import type { RouteHistory } from '../profiling/route-history-read.js';
 import type { JobPoint } from '../profiling/series-history.js';
 import type { Clock, ClusterSummary, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
+import { type BudgetBook, type BudgetName, type CountingBudget, SharedBudget } from './admin-guesses.js';
 import type { ClusterAgent } from './agent.js';
 import {
   answer,
@@ -61,6 +62,8 @@ export class ClusterSource extends EventEmitter<{
       probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
       /** The router that delivers the cluster's alerts (the aggregator's), else this worker's. */
       notifications(): NotificationRouter;
+      /** This process's admin APIs' cluster budgets, answered while it is the aggregator (admin-guesses.ts). */
+      budgets?: BudgetBook;
     },
   ) {
     super();
@@ -219,6 +222,26 @@ export class ClusterSource extends EventEmitter<{
     }
     return this.tokenSecret ?? undefined;
   }
+
+  /**
+   * The admin API's rate limit for the whole cluster (outside review 20, F4): `cluster`, a second limiter of the
+   * same settings, is counted while this process is the aggregator; `local`, this process's own, is the floor
+   * when the aggregator cannot be asked in time. `api` names the admin API alike on every worker. @internal
+   */
+  shareBudget(
+    api: string,
+    budget: BudgetName,
+    limiters: { local: CountingBudget; cluster: CountingBudget; maxClients: number },
+  ): SharedBudget {
+    this.deps.budgets?.register(api, budget, limiters.cluster);
+    const link = {
+      ask: (q: Question) => this.agent.ask(q, undefined),
+      timeoutMs: this.agent.config.syncTimeoutMs,
+      logger: this.logger,
+    };
+    return new SharedBudget(link, api, budget, limiters.local, () => this.clock.now(), limiters.maxClients);
+  }
+
   /** One scrape's data for the cluster or one worker (read by the Prometheus route when present). @internal */
   async prometheusData(maxAgeMs: number, instance?: string) {
     // The worker label (cluster.workerLabel) on the cluster's scrape; one worker's own has none.

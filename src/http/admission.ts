@@ -5,10 +5,44 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../types.js';
 import type { AdminDecision } from './admin-api-options.js';
-import { type Authenticator, bearerToken } from './auth.js';
+import { type AuthDecision, type Authenticator, bearerToken } from './auth.js';
 import type { OriginGuard } from './origin-guard.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { RateLimiter, RateLimitVerdict } from './rate-limit.js';
 import { rateLimitRefusal } from './refusals.js';
+import type { AdminSource } from './route.js';
+
+/**
+ * A budget as admission spends it: this process's limiter, or in cluster mode the cluster's, counted by the
+ * aggregator (cluster/admin-guesses.ts), whose answers are awaited.
+ */
+export interface AdmissionBudget {
+  hit(key: string): RateLimitVerdict | Promise<RateLimitVerdict>;
+  spent(key: string): RateLimitVerdict | Promise<RateLimitVerdict>;
+}
+
+/**
+ * The admin API's two budgets (undefined with `rateLimit: false`). In cluster mode (a source that shares them)
+ * each is the cluster's: the same settings, windows and client key, counted once for every worker (outside review
+ * 20, F4: N workers gave a client N budgets). The served budget's count is not waited for (cluster/admin-guesses.ts).
+ */
+export function admissionBudgets(
+  source: Pick<AdminSource, 'shareBudget'>,
+  basePath: string,
+  limiter: () => RateLimiter | undefined,
+): { refused: AdmissionBudget | undefined; served: AdmissionBudget | undefined } {
+  const budget = (name: 'refused' | 'served'): AdmissionBudget | undefined => {
+    const local = limiter();
+    const cluster = limiter();
+    if (!local || !cluster || !source.shareBudget) return local;
+    // Named alike on every worker: an admin API of other settings (a rolling deploy) counts apart.
+    const api = `${basePath}\n${JSON.stringify(local.config)}`;
+    const shared = source.shareBudget(api, name, { local, cluster, maxClients: local.config.maxClients });
+    return name === 'served'
+      ? { hit: (key) => shared.hitNow(key), spent: (key) => shared.spent(key) }
+      : shared;
+  };
+  return { refused: budget('refused'), served: budget('served') };
+}
 
 /**
  * What a request presents for the authenticator to compare: `explicit`, a bearer token it compares with
@@ -41,8 +75,8 @@ export function createAdmission<R>(deps: {
   auth: Authenticator<R>;
   guard: OriginGuard;
   /** Undefined with `rateLimit: false`. */
-  refusedLimiter: RateLimiter | undefined;
-  servedLimiter: RateLimiter | undefined;
+  refusedLimiter: AdmissionBudget | undefined;
+  servedLimiter: AdmissionBudget | undefined;
   logger: Logger;
   basePath: string;
 }): Decide<R> {
@@ -60,9 +94,10 @@ export function createAdmission<R>(deps: {
    * The rate limit around the auth decision. Another site's page (Sec-Fetch-Site) without a bearer or access
    * token is refused first, before anything is compared or counted. A request that presents no credential
    * guesses nothing: it is answered 401 and neither spends nor is refused by the refusal budget (outside
-   * review G3: a foreign page's <img> tags spent it and locked the admin out). A client that has spent its
-   * own budget of refusals is refused before any credential is looked at (guessing stays slow), unless it
-   * presents an unguessable one. A wrong credential is then counted on the client's refusal budget, or on the
+   * review G3: a foreign page's <img> tags spent it and locked the admin out). A right unguessable bearer token
+   * is served whatever the budget (so it is compared first, and never waits on a cluster's aggregator). A client
+   * that has spent its own budget of refusals is refused before any other credential is looked at (guessing
+   * stays slow), unless it presents an unguessable one. A wrong credential is then counted on the client's refusal budget, or on the
    * overflow budget new clients share once maxClients are tracked; that shared budget only turns refusals
    * into 429s, so a right credential is still served. A served request is counted on the served budget,
    * which only clients that got in can fill.
@@ -77,17 +112,21 @@ export function createAdmission<R>(deps: {
     const header = credential === 'explicit' && accessToken === undefined;
     const foreignPage = header ? undefined : guard.checkFetchSite(req);
     if (foreignPage) return foreignPage;
-    const spent = credential === 'none' ? undefined : rateLimitRefusal(refusedLimiter?.spent(key));
+    // A right unguessable bearer token (32+ characters) is served whether or not the budget is spent, so it is
+    // compared first: in cluster mode it then never waits for the aggregator's count (outside review 20, F4). The
+    // decision is the one the spent branch below gives it, and the one auth.check() gives while the budget lasts.
+    // Only a bearer token: an access token bound to the authorize hook would run the hook twice.
+    const strongBearer = header ? await auth.checkUnguessable(req, request, undefined) : undefined;
+    if (strongBearer?.ok) return serveUnguessable(req, key, strongBearer);
+    const spent = credential === 'none' ? undefined : rateLimitRefusal(await refusedLimiter?.spent(key));
     if (spent) {
       // Wrong guesses from this address have spent its refusal budget. An unguessable credential (a long
       // adminToken, a signed access token) is still served: the budget slows guessing, and no guesser
       // reaches such a credential at any rate, so whoever shares the address cannot lock the admin out.
       // A short token or an authorize hook stays locked out (their strength is unknown).
-      const strong = await auth.checkUnguessable(req, request, accessToken);
+      const strong = header ? undefined : await auth.checkUnguessable(req, request, accessToken);
       if (!strong?.ok) return spent;
-      return (
-        guard.checkHost(req) ?? rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...strong, clientKey: key }
-      );
+      return serveUnguessable(req, key, strong);
     }
     const decision = await auth.check(req, request, accessToken);
     // Loopback mode lets a local client in by its address; a page whose DNS name was rebound to 127.0.0.1
@@ -104,9 +143,21 @@ export function createAdmission<R>(deps: {
       misdirected ??
       (decision.ok && (ambient || decision.via === 'loopback') ? guard.checkFetchSite(req) : undefined);
     if (refused) return refused;
-    if (decision.ok) return rateLimitRefusal(servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
+    if (decision.ok)
+      return rateLimitRefusal(await servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
     // Nothing was compared: a 401 that asks for credentials, and no budget spent (none guessed).
     if (credential === 'none') return decision;
-    return rateLimitRefusal(refusedLimiter?.hit(key)) ?? decision;
+    return rateLimitRefusal(await refusedLimiter?.hit(key)) ?? decision;
   };
+
+  /** An unguessable credential: the Host rule and the served budget only. */
+  async function serveUnguessable(
+    req: IncomingMessage,
+    key: string,
+    strong: Extract<AuthDecision, { ok: true }>,
+  ): Promise<AdminDecision> {
+    return (
+      guard.checkHost(req) ?? rateLimitRefusal(await servedLimiter?.hit(key)) ?? { ...strong, clientKey: key }
+    );
+  }
 }

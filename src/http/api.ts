@@ -16,7 +16,7 @@ import {
   positiveInteger,
 } from './admin-api-options.js';
 import { type AdminRouteTable, adminRouteTable, cut } from './admin-routes-table.js';
-import { createAdmission } from './admission.js';
+import { admissionBudgets, createAdmission } from './admission.js';
 import { createAuthenticator, DEFAULT_ACCESS_TOKEN_TTL_MS } from './auth.js';
 import { createOriginGuard } from './origin-guard.js';
 import { parseQuery } from './params.js';
@@ -83,8 +83,7 @@ export function createAdminApi<R = IncomingMessage>(
   // A request with no credential spends neither (admission.ts).
   const limiter = () =>
     options.rateLimit === false ? undefined : createRateLimiter(options.rateLimit ?? {}, now);
-  const refusedLimiter = limiter();
-  const servedLimiter = limiter();
+  const { refused: refusedLimiter, served: servedLimiter } = admissionBudgets(source, basePath, limiter);
   const auth = createAuthenticator<R>(options, {
     logger,
     now,

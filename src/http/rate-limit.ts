@@ -22,7 +22,8 @@ export const DEFAULT_RATE_LIMIT: Readonly<Required<RateLimitOptions>> = Object.f
   maxClients: 10_000,
 });
 
-export type RateLimitVerdict = { ok: true } | { ok: false; retryAfterSeconds: number };
+/** `until`: when a client's own spent window ends (absent for the shared overflow budget). */
+export type RateLimitVerdict = { ok: true } | { ok: false; retryAfterSeconds: number; until?: number };
 
 export interface RateLimiter {
   /**
@@ -67,7 +68,10 @@ export function createRateLimiter(options: RateLimitOptions, now: () => number):
 
   function verdict(e: Entry, t: number, limit = config.max): RateLimitVerdict {
     if (e.count <= limit) return ALLOWED;
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((e.start + config.windowMs - t) / 1000)) };
+    const until = e.start + config.windowMs;
+    const retryAfterSeconds = Math.max(1, Math.ceil((until - t) / 1000));
+    // Cluster mode remembers a client's spent window until it ends (cluster/admin-guesses.ts); not the overflow's.
+    return e === overflow ? { ok: false, retryAfterSeconds } : { ok: false, retryAfterSeconds, until };
   }
 
   function sweep(t: number): void {

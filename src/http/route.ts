@@ -6,6 +6,7 @@ import type { Alert } from '../alerts/alert.js';
 import type { ChannelStatus } from '../channels/channel-status.js';
 import type { MaintenanceWindowStatus } from '../channels/maintenance.js';
 import type { Silence } from '../channels/silences.js';
+import type { BudgetName, SharedBudget } from '../cluster/admin-guesses.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type {
   AlertsReadOptions,
@@ -18,6 +19,7 @@ import type { AccessToken, AuthVia } from './auth.js';
 import type { ParsedQuery, QuerySpec } from './params.js';
 import type { ProbeKind } from './probes.js';
 import type { PrometheusConfig } from './prometheus/options.js';
+import type { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
 
 /**
@@ -51,6 +53,16 @@ export interface AdminSource {
    * @internal
    */
   accessTokenSecret?(): Buffer | undefined;
+  /**
+   * Cluster mode: one of the admin API's rate-limit budgets counted for the whole cluster by its aggregator,
+   * `local` (this process's own limiter) the floor when it cannot be asked (cluster/admin-guesses.ts).
+   * @internal
+   */
+  shareBudget?(
+    api: string,
+    budget: BudgetName,
+    limiters: { local: RateLimiter; cluster: RateLimiter; maxClients: number },
+  ): SharedBudget;
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import { hostname } from 'node:os';
 import type { NotificationRouter } from '../channels/router.js';
+import { BudgetBook } from '../cluster/admin-guesses.js';
 import { ClusterAgent } from '../cluster/agent.js';
 import type { ClusterConfig } from '../cluster/options.js';
 import { ClusterSource } from '../cluster/source.js';
@@ -60,7 +61,10 @@ export function startClusterMode(
   clusterOptions.loadReader = IDLE_LOAD_READER;
   // Its probes and plugins run there alone (shared-groups.ts); each worker closes its plugins once, itself.
   clusterOptions.collectors = withoutClose(options.collectors);
+  // The admin APIs' rate-limit budgets, counted for the cluster by whichever process is the aggregator.
+  const budgets = new BudgetBook();
   const agent = new ClusterAgent(own, config, {
+    budgets,
     logger: own.logger,
     now: () => own.clock.now(),
     createClusterMonitor: () => {
@@ -80,6 +84,7 @@ export function startClusterMode(
     clock: own.clock,
     instanceId: clusterInstance,
     probe: (kind) => own.probe(kind),
+    budgets,
     notifications: () =>
       (agent.clusterMonitor as { notifications?: NotificationRouter } | null)?.notifications ??
       own.notifications,

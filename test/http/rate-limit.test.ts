@@ -5,12 +5,13 @@ import { createRateLimiter } from '../../src/http/rate-limit.js';
 describe('createRateLimiter', () => {
   it('allows max requests per client per window, then says when to retry', () => {
     let t = 60_000 * 10 + 15_000; // 15 s into a clock minute: the client's window starts here all the same
+    const until = t + 60_000; // the end of a's window (cluster mode remembers it: cluster/admin-guesses.ts)
     const limiter = createRateLimiter({ max: 3, windowMs: 60_000 }, () => t);
     expect([1, 2, 3].map(() => limiter.hit('a').ok)).toEqual([true, true, true]);
-    expect(limiter.hit('a')).toEqual({ ok: false, retryAfterSeconds: 60 });
+    expect(limiter.hit('a')).toEqual({ ok: false, retryAfterSeconds: 60, until });
     expect(limiter.hit('b').ok).toBe(true);
     t += 59_500;
-    expect(limiter.hit('a')).toEqual({ ok: false, retryAfterSeconds: 1 });
+    expect(limiter.hit('a')).toEqual({ ok: false, retryAfterSeconds: 1, until });
     t += 500;
     expect(limiter.hit('a').ok).toBe(true);
   });
@@ -21,7 +22,7 @@ describe('createRateLimiter', () => {
     limiter.hit('b');
     expect(limiter.hit('c').ok).toBe(true);
     expect(limiter.hit('d').ok).toBe(true);
-    expect(limiter.hit('e').ok).toBe(false); // c, d, e share the overflow budget of 2
+    expect(limiter.hit('e')).toEqual({ ok: false, retryAfterSeconds: 60 }); // c, d, e share the overflow budget of 2; no window of e's own
     expect(limiter.hit('a').ok).toBe(true); // tracked clients keep their own
   });
 
