@@ -17,7 +17,10 @@ export interface ClusterOptions {
   name?: string;
   /** How often each worker reports what it recorded since its last report. @defaultValue 1000 */
   intervalMs?: number;
-  /** How long the aggregator waits for the workers' pending intervals before answering. @defaultValue 500 */
+  /**
+   * How long the aggregator waits for the workers' pending intervals before answering, and how long a worker waits
+   * for the aggregator's answer on the admin rate limit before its own budget decides. @defaultValue 500
+   */
   syncTimeoutMs?: number;
   /** Private directory (mode 0700) for the aggregator's socket and ledger. @defaultValue `<os.tmpdir()>/sysvitals-<uid>` */
   socketDir?: string;
