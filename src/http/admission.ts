@@ -97,10 +97,10 @@ export function createAdmission<R>(deps: {
    * review G3: a foreign page's <img> tags spent it and locked the admin out). A right unguessable bearer token
    * is served whatever the budget (so it is compared first, and never waits on a cluster's aggregator). A client
    * that has spent its own budget of refusals is refused before any other credential is looked at (guessing
-   * stays slow), unless it presents an unguessable one. A wrong credential is then counted on the client's refusal budget, or on the
-   * overflow budget new clients share once maxClients are tracked; that shared budget only turns refusals
-   * into 429s, so a right credential is still served. A served request is counted on the served budget,
-   * which only clients that got in can fill.
+   * stays slow), unless it presents an unguessable one. A wrong credential is then counted on the client's
+   * refusal budget, or on the overflow budget new clients share once maxClients are tracked; that shared budget
+   * only turns refusals into 429s, so a right credential is still served. A served request is counted on the
+   * served budget, which only clients that got in can fill.
    */
   return async function decide(req, request, key, accessToken) {
     const credential = presentedCredential(auth, req, accessToken);
