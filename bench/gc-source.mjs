@@ -9,6 +9,15 @@ import { constants, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 const VARIANTS = ['none', 'observer', 'profiler'];
+// More ways to observe, for the child only (`--child <variant>`, e.g. under callgrind: RESULTS `gc-observer`):
+// observer-type observe({ type: 'gc' }); observer-buffered the same with buffered: true; observer-empty a callback
+// that reads nothing (what any 'gc' observer costs before its callback looks at an entry).
+const OBSERVE = {
+  observer: { entryTypes: ['gc'] },
+  'observer-type': { type: 'gc' },
+  'observer-buffered': { type: 'gc', buffered: true },
+  'observer-empty': { entryTypes: ['gc'] },
+};
 
 function churn(sweeps) {
   // a small ring keeps the objects escaping (no scalar replacement) while almost all die young
@@ -25,11 +34,14 @@ async function child(variant, sweeps) {
   let seen = 0;
   let obs;
   let prof;
-  if (variant === 'observer') {
+  if (variant === 'observer-empty') {
+    obs = new PerformanceObserver(() => {});
+    obs.observe(OBSERVE[variant]);
+  } else if (OBSERVE[variant] !== undefined) {
     obs = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) if (e.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) seen++;
     });
-    obs.observe({ entryTypes: ['gc'] });
+    obs.observe(OBSERVE[variant]);
   } else if (variant === 'profiler') {
     prof = new v8.GCProfiler();
     prof.start();

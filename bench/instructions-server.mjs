@@ -2,12 +2,15 @@
 // `node bench/instructions-server.mjs <express|fastify|koa> <bare|sysvitals|hook> [distDir]`, sysvitals from
 // dist/ (or distDir: an older build, for a before/after count). `hook` (diagnosis, `--only hook`): bare with one
 // empty middleware (Fastify: an empty callback-style onRequest hook), what the framework itself charges for the
-// one place sysvitals is mounted.
+// one place sysvitals is mounted. `gc` (`--only gc`): bare with sysvitals' GC observer alone (the same
+// PerformanceObserver and callback as src/collector/runtime-gc.ts), what that observer costs per request.
 // Prints `READY <port>`; exits on SIGTERM or when stdin closes. The sample timer is off (sampleIntervalMs 0):
 // under valgrind a request takes ~50× longer, so a timer would fire ~50× more often per request.
 
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 const [framework, variant, distDir] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -49,14 +52,46 @@ function koa() {
   return createServer(app.callback());
 }
 
+/** A copy of src/collector/runtime-gc.ts's observer (the class is not exported by the package). */
+function gcObserver() {
+  const GC_KINDS = Object.freeze(['minor', 'major', 'incremental', 'weakcb']);
+  const KIND_OF = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+  };
+  const count = new Float64Array(4);
+  const total = new Float64Array(4);
+  const max = new Float64Array(4);
+  const add = (i, ms) => {
+    count[i] = count[i] + 1;
+    total[i] = total[i] + ms;
+    if (ms > max[i]) max[i] = ms;
+  };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const detail = entry.detail;
+      const kind = KIND_OF[detail?.kind ?? -1];
+      if (kind === undefined) continue;
+      add(GC_KINDS.indexOf(kind), entry.duration);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return { count, total, max, observer };
+}
+const gcState = variant === 'gc' ? gcObserver() : undefined;
+
 const builders = { express, fastify, koa };
-if (!builders[framework] || !['bare', 'sysvitals', 'hook'].includes(variant)) {
+if (!builders[framework] || !['bare', 'sysvitals', 'hook', 'gc'].includes(variant)) {
   process.stdout.write(`UNAVAILABLE unknown ${framework} ${variant}\n`);
   process.exit(3);
 }
 const server = await builders[framework]();
 server.keepAliveTimeout = 600_000;
 server.listen(0, '127.0.0.1', () => {
+  // the wall time V8's --trace-gc timestamps (ms since the isolate started) count from, near enough
+  process.stdout.write(`ORIGIN ${performance.timeOrigin}\n`);
   process.stdout.write(`READY ${server.address().port}\n`);
 });
 // `cpu` on stdin prints this process's CPU time so far in µs (for the native instructions-per-ns estimate).
@@ -66,6 +101,35 @@ process.stdin.on('data', (text) => {
     const u = process.cpuUsage();
     process.stdout.write(`CPU ${u.user + u.system}\n`);
   }
+  // `heap` prints V8's used heap size (for bytes allocated per request, with --trace-gc-nvp: bench/gc-observer.ts)
+  if (text.includes('heap')) process.stdout.write(`HEAP ${v8.getHeapStatistics().used_heap_size}\n`);
+  // `hstart` / `hstop FILE`: V8's sampling heap profiler over a window, objects that died young included
+  // (where the bytes per request are allocated; diagnosis only, inspector loaded on demand)
+  if (text.includes('hstart')) void heapSampling('start');
+  const stop = /hstop (\S+)/.exec(text);
+  if (stop) void heapSampling('stop', stop[1]);
+  if (text.includes('seen') && gcState) process.stdout.write(`SEEN ${gcState.count.join(' ')}\n`);
 });
+let session;
+async function heapSampling(what, file) {
+  const { Session } = await import('node:inspector');
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+  if (what === 'start') {
+    session = new Session();
+    session.connect();
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: 256,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    process.stdout.write('HSTARTED\n');
+  } else {
+    const { profile } = await post('HeapProfiler.stopSampling');
+    (await import('node:fs')).writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    process.stdout.write('HSTOPPED\n');
+  }
+}
 process.stdin.on('end', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
