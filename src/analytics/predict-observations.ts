@@ -100,8 +100,9 @@ export function predictObservations(
         pendingMs: stillPast ? Math.max(rule.pendingMs, rule.severityHoldMs ?? 0) : rule.pendingMs,
         severityHoldMs: rule.severityHoldMs,
         value: round(warn.last),
-        breachWarning: inWarn <= rule.horizonMs,
-        breachCritical: inCrit <= rule.horizonMs,
+        // A raise (or an escalation) needs the stricter confidence; keeping one, the 90 % (above).
+        breachWarning: warn.sure && inWarn <= rule.horizonMs,
+        breachCritical: hasCrit && crit.sure && inCrit <= rule.horizonMs,
         clear: confidentlyBeyond,
         clearOnHold: inWarn > band && !confidentlyBeyond && !warn.steady,
         deescalate: !hasCrit || (crit.trusted ? crit.etaEarlyMs > band : !crit.steady),

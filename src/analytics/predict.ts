@@ -1,9 +1,10 @@
 // Forecasts from a robust trend: when a series will reach a level, and whether that forecast is
 // solid enough to alert on (enough points, enough time span, a slope significantly non-zero).
 
+import { levelShift, MIN_PIECE, slopeChange } from './change-point.js';
 import { MIN_TURNS, windowShape } from './envelope.js';
 import type { SeriesBuffer } from './series-buffer.js';
-import { isSignificantToward, median, type Trend, theilSen, timeToReach } from './trend.js';
+import { isSignificantToward, type Trend, theilSen, timeToReach } from './trend.js';
 
 /** What makes a trend trustworthy enough to alert on. */
 export interface ForecastGuards {
@@ -104,24 +105,20 @@ export function trendOf(buffer: SeriesBuffer): Trend | null {
 export interface RegimeForecast extends Forecast {
   /** The last point's value: what the series reads now. */
   readonly last: number;
-  /**
-   * The whole window's slope is significantly toward the level and lies inside the recent slope's interval: nothing
-   * says the trend changed. A raised prediction whose recent fit is merely not significant is kept while so.
-   */
+  /** The regime's forecast is trusted (never for an envelope): a raised prediction is kept, not held to clear. */
   readonly steady: boolean;
+  /** Trusted at the raise's stricter confidence (the slope's 98 % interval toward the level): safe to raise on. */
+  readonly sure: boolean;
 }
 
 /**
- * Like `forecast`, but of the current regime: the slope is the Theil–Sen slope of the window's last
- * quarter (at least `guards.minPoints` points), and the forecast is trusted only when both the whole
- * window's slope and that recent slope are significantly toward `direction`. The time to the level is
- * measured from the recent fit's level, but never from beyond the last reading (going up: the lower of
- * the two), so a rise that has stopped is not extrapolated past what was read. Before, the whole
- * window's robust fit, more than half of it on the old line, kept forecasting a stopped rise: "now
- * 1972, reach 2000 in 1 min" while every reading for 15 min was 1700.
- * A window cut by a jump is judged on the stretch since it; a cycle on its envelope (going down the
- * troughs), whose recent part spans at least three turns, with its line carried to the last point (a
- * sawtooth's reading is off its envelope most of the time, so it does not cap the level).
+ * Like `forecast`, but of the current regime. A plain series (or the stretch since its last jump) is fitted over
+ * the points since its slope last changed (`regimeForecast`); before, over the window's last quarter, whose 10–15
+ * jittered points put the slope anywhere between a third and 1.5× the true one, and a rising ramp's alert cleared.
+ * The time to the level is never measured from beyond the last reading, so a stopped rise is not extrapolated
+ * past what was read. A cycle is judged on its envelope (going down the troughs), whose recent part spans at
+ * least three turns, with its line carried to the last point (a sawtooth's reading is off its envelope most of
+ * the time, so it does not cap the level).
  */
 export function forecastRegime(
   buffer: SeriesBuffer,
@@ -132,35 +129,81 @@ export function forecastRegime(
   const plain = trendOf(buffer);
   if (!plain) return null;
   const last = buffer.last();
-  const fit = shapedFits(buffer, direction, guards.minPoints);
+  const fit = shapedFits(buffer, direction, guards.minPoints, true);
   const { whole, recent } = fit;
-  if (!whole || !recent) return { ...untrusted(plain), last, steady: false };
-  const capped = direction === 'up' ? Math.min(recent.level, last) : Math.max(recent.level, last);
-  const level = fit.envelope ? recent.level : capped;
+  if (!fit.envelope) return regimeForecast(fit, limit, direction, guards, last, plain);
+  if (!whole || !recent) return { ...untrusted(plain), last, steady: false, sure: false };
+  const level = recent.level;
   const trend: Trend = { ...recent, level };
   const slow = direction === 'up' ? recent.slopeLow : recent.slopeHigh;
   const fast = direction === 'up' ? recent.slopeHigh : recent.slopeLow;
-  const gap = direction === 'up' ? whole.level - recent.level : recent.level - whole.level;
-  const steady = !fit.envelope && isSignificantToward(whole, direction) && gap <= DEPARTURE * fit.spread;
+  const trusted =
+    fit.points >= guards.minPoints &&
+    fit.spanMs >= guards.minSpanMs &&
+    isSignificantToward(whole, direction) &&
+    isSignificantToward(recent, direction);
   return {
-    steady,
+    steady: false,
+    sure: trusted,
     etaMs: timeToReach(trend, limit, direction),
     etaLateMs: timeToReach(trend, limit, direction, slow),
     etaEarlyMs: timeToReach(trend, limit, direction, fast),
     perHour: recent.slope * 3_600_000,
     level,
     last,
-    trusted:
-      fit.points >= guards.minPoints &&
-      fit.spanMs >= guards.minSpanMs &&
-      (fit.envelope || recent.points >= guards.minPoints) &&
-      (!fit.plain ||
-        (isSignificantToward(fit.plain.whole, direction) &&
-          isSignificantToward(fit.plain.recent, direction))) &&
-      isSignificantToward(whole, direction) &&
-      (fit.envelope || steady || (fit.late !== null && isSignificantToward(fit.late, direction))) &&
-      isSignificantToward(recent, direction),
+    trusted,
     trend,
+  };
+}
+
+/**
+ * The forecast of a plain series (or the stretch since its last jump) from its regime: every point since the
+ * slope last changed (change-point.ts), else every point. Trusted (kept raised) while that fit's 90 % interval lies
+ * toward the level; `sure` (raised) only when its 98 % one does. The time to the level is measured from the
+ * regime's fitted line at the last point.
+ */
+function regimeForecast(
+  fit: ShapedFits,
+  limit: number,
+  direction: 'up' | 'down',
+  guards: ForecastGuards,
+  last: number,
+  plain: Trend,
+): RegimeForecast {
+  const r = fit.regime;
+  if (!r) return { ...untrusted(plain), last, steady: false, sure: false };
+  const slow = direction === 'up' ? r.slopeLow : r.slopeHigh;
+  const fast = direction === 'up' ? r.slopeHigh : r.slopeLow;
+  // After a change of slope the regime is trusted from MIN_PIECE points: the guards are for a trend's first
+  // minutes, and a rise that slowed (to +0.1 % a minute, say) must not go unforecast for 10 minutes.
+  const enough =
+    (r.points >= guards.minPoints && r.spanMs >= guards.minSpanMs) || (fit.changed && r.points >= MIN_PIECE);
+  // A segment (a window cut by a jump) only withholds a forecast the whole window makes.
+  const whole = !fit.plain || isSignificantToward(fit.plain.whole, direction);
+  const trusted = enough && whole && isSignificantToward(r, direction);
+  // Measured from the fitted line, but never from beyond the last reading (going up: the lower of the two).
+  const capped = direction === 'up' ? Math.min(r.level, last) : Math.max(r.level, last);
+  const t: Trend = { ...r, level: capped };
+  // A raise needs more than keeping: the regime's slope significant at 98 %, and, once the regime has twice the
+  // guards' points, its last quarter's at 90 % (on a flat series one of them alone was significant by chance in
+  // 10–15 of 60 seeded windows, both in 4).
+  const sure =
+    trusted &&
+    fit.regimeSure !== null &&
+    isSignificantToward(fit.regimeSure, direction) &&
+    (r.points < 2 * guards.minPoints ||
+      (fit.regimeRecent !== null && isSignificantToward(fit.regimeRecent, direction)));
+  return {
+    steady: trusted,
+    sure,
+    etaMs: timeToReach(t, limit, direction),
+    etaLateMs: timeToReach(t, limit, direction, slow),
+    etaEarlyMs: timeToReach(t, limit, direction, fast),
+    perHour: r.slope * 3_600_000,
+    level: capped,
+    last,
+    trusted,
+    trend: r,
   };
 }
 
@@ -176,23 +219,31 @@ interface ShapedFits {
   readonly plain: { readonly whole: Trend; readonly recent: Trend } | null;
   readonly points: number;
   readonly spanMs: number;
-  /** The recent fit's jitter (`spreadAround`; 0 for an envelope). */
-  readonly spread: number;
   /**
-   * The recent fit's later half: after a departure from the whole window's line (a rise that slowed or stopped) a
-   * forecast is trusted only while this new stretch is itself significant (a slowed rise still rising).
+   * A plain series' (or segment's) fit of its regime: the points since its slope last changed (change-point.ts),
+   * else all of them (null for an envelope); `regimeSure` the same with the 98 % interval.
    */
-  readonly late: Trend | null;
+  readonly regime: Trend | null;
+  readonly regimeSure: Trend | null;
+  /** The regime's last quarter (at least `minPoints` points): a raise needs it significant too. */
+  readonly regimeRecent: Trend | null;
+  /** The regime starts at a change of slope (it is shorter than the stretch fitted). */
+  readonly changed: boolean;
 }
 
-/** How many spreads the recent fit's level may lie behind the whole window's line before the trend has changed. */
-const DEPARTURE = 2;
+/** The interval a raise needs toward the level: 98 % (each end 1 %), where keeping a raised alert needs 90 %. */
+const Z_RAISE = 2.326;
 
 const shaped = new WeakMap<SeriesBuffer, { version: number; key: string; fits: ShapedFits }>();
 
 /** The whole and recent fits of the buffer by its shape toward `direction`, cached per version. */
-function shapedFits(buffer: SeriesBuffer, direction: 'up' | 'down', minPoints: number): ShapedFits {
-  const key = `${direction}:${minPoints}`;
+function shapedFits(
+  buffer: SeriesBuffer,
+  direction: 'up' | 'down',
+  minPoints: number,
+  regime = false,
+): ShapedFits {
+  const key = `${direction}:${minPoints}:${regime}`;
   const cached = shaped.get(buffer);
   if (cached && cached.version === buffer.version && cached.key === key) return cached.fits;
   const { times, values } = buffer.read();
@@ -216,43 +267,81 @@ function shapedFits(buffer: SeriesBuffer, direction: 'up' | 'down', minPoints: n
       plain: null,
       points: times.length,
       spanMs: end - start,
-      spread: 0,
-      late: null,
+      regime: null,
+      regimeSure: null,
+      regimeRecent: null,
+      changed: false,
     };
   } else {
-    const from = shape.kind === 'segment' ? shape.from : 0;
+    // A jump that a line with a step there does not fit significantly better is jitter, not a cut.
+    // (`forecastRegime` only: `disk_full_in` keeps every jump a cut.)
+    const cut = shape.kind === 'segment' && (!regime || levelShift(times, values, shape.from));
+    const from = cut && shape.kind === 'segment' ? shape.from : 0;
     const t = times.slice(from);
     const v = values.slice(from);
     const k = Math.min(t.length, Math.max(minPoints, Math.ceil(t.length / 4)));
     const plainWhole = trendOf(buffer);
-    const whole = shape.kind === 'plain' ? plainWhole : theilSen(t, v);
+    const whole = cut ? theilSen(t, v) : plainWhole;
     const recent = theilSen(t.slice(-k), v.slice(-k));
     const q = Math.min(times.length, Math.max(minPoints, Math.ceil(times.length / 4)));
-    const plainRecent = shape.kind === 'segment' ? theilSen(times.slice(-q), values.slice(-q)) : null;
+    const plainRecent = cut ? theilSen(times.slice(-q), values.slice(-q)) : null;
+    const { times: rt, values: rv } = regimeOf(t, v, direction, minPoints);
+    const kr = Math.max(minPoints, Math.ceil(rt.length / 4));
     fits = {
       whole,
       recent,
       envelope: false,
-      plain:
-        shape.kind === 'segment' && plainWhole && plainRecent
-          ? { whole: plainWhole, recent: plainRecent }
-          : null,
+      plain: cut && plainWhole && plainRecent ? { whole: plainWhole, recent: plainRecent } : null,
       points: t.length,
       spanMs: t.length > 0 ? (t[t.length - 1] as number) - (t[0] as number) : 0,
-      spread: recent ? spreadAround(recent, t.slice(-k), v.slice(-k)) : 0,
-      late: theilSen(t.slice(-Math.ceil(k / 2)), v.slice(-Math.ceil(k / 2))),
+      regime: centred(theilSen(rt, rv), rt, rv),
+      regimeSure: theilSen(rt, rv, { z: Z_RAISE }),
+      regimeRecent: theilSen(rt.slice(-kr), rv.slice(-kr)),
+      changed: rt.length < t.length,
     };
   }
   shaped.set(buffer, { version: buffer.version, key, fits });
   return fits;
 }
 
-/** The median distance of the points from the trend's line: the series' jitter around it. */
-function spreadAround(trend: Trend, times: readonly number[], values: readonly number[]): number {
-  const off = times.map((x, i) =>
-    Math.abs((values[i] as number) - trend.level - trend.slope * (x - trend.at)),
-  );
-  return median(off.sort((a, b) => a - b));
+/**
+ * The points since the series' slope last changed (the latest of up to three changes found one inside the other);
+ * all of them when it did not. A change toward the level (a rise speeding up) is followed only once its regime
+ * has twice `minPoints`, so that a change back inside it can be found too (a step written over 5 minutes, then
+ * flat, is not a new rise): before that the longer fit forecasts it later, but forecasts it.
+ */
+function regimeOf(
+  times: readonly number[],
+  values: readonly number[],
+  direction: 'up' | 'down',
+  minPoints: number,
+): { times: readonly number[]; values: readonly number[] } {
+  let t = times;
+  let v = values;
+  for (let round = 0; round < 3; round++) {
+    const change = slopeChange(t, v);
+    if (!change) break;
+    const toward = direction === 'up' ? change.change > 0 : change.change < 0;
+    if (toward && t.length - change.index < 2 * minPoints) break;
+    t = t.slice(change.index);
+    v = v.slice(change.index);
+  }
+  return { times: t, values: v };
+}
+
+/**
+ * The trend with its level the mean of the middle half of the residuals rather than their median: a jitter that
+ * alternates ±2 put the median on one side or the other at each reading (the level jumped by 4 a minute, a CPU
+ * ramp's critical forecast came 4 minutes early); the middle half's mean sits on the line, and ignores outliers.
+ */
+function centred(trend: Trend | null, times: readonly number[], values: readonly number[]): Trend | null {
+  if (!trend) return null;
+  const res = values.map((y, i) => y - trend.slope * ((times[i] as number) - trend.at)).sort((a, b) => a - b);
+  const from = Math.floor(res.length / 4);
+  const to = res.length - from;
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += res[i] as number;
+  return { ...trend, level: sum / (to - from) };
 }
 
 /**

@@ -39,6 +39,11 @@ export interface TheilSenOptions {
    * claimed a growth in over half the runs.
    */
   readonly independent?: number;
+  /**
+   * The normal quantile of the interval: 1.645 (the default) for the ~90 % interval, whose ends are each exceeded
+   * 5 % of the time; 2.326 for a 98 % one, each end 1 %: a prediction raises on that stricter one (predict.ts).
+   */
+  readonly z?: number;
 }
 
 /**
@@ -91,10 +96,11 @@ export function theilSen(
   let lo = -1;
   let hi = -1;
   const k = options.independent;
+  const z = options.z ?? Z90;
   if (k !== undefined && k < n) {
     // Sen's ranks for k independent points, as quantiles of their k(k-1)/2 pairs, applied to ours.
     const pairs = (k * (k - 1)) / 2;
-    const ck = k >= 2 ? Z90 * Math.sqrt((k * (k - 1) * (2 * k + 5)) / 18) : Number.POSITIVE_INFINITY;
+    const ck = k >= 2 ? z * Math.sqrt((k * (k - 1) * (2 * k + 5)) / 18) : Number.POSITIVE_INFINITY;
     const rank = Math.floor((pairs - ck) / 2);
     if (rank >= 1) {
       const qLo = rank / pairs;
@@ -103,7 +109,7 @@ export function theilSen(
       hi = qHi >= 1 ? m - 1 : Math.min(m - 1, Math.ceil(qHi * (m - 1)));
     }
   } else {
-    const c = Z90 * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
+    const c = z * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
     lo = Math.max(0, Math.floor((m - c) / 2));
     hi = Math.min(m - 1, Math.ceil((m + c) / 2));
   }

@@ -44,19 +44,22 @@ describe('a prediction clear notice describes the clear (review 19, F10)', () =>
   });
 });
 
-// The jittered ramp's faults, counted over 20 seeds of 120 minutes (README Predictive alerts, Limits). The stop's
-// minute comes from the noise-free series (its last rising minute + 1), each seed's facts from its calls.
+// The jittered ramp's faults, counted over seeds 1–20 of 120 minutes (README Predictive alerts, Limits), and over
+// seeds 21–60, which were not looked at while the estimator was tuned. The oracle is the generator's noise-free
+// line: it rises to the minute STOP (45) and is flat after; 80 % is 30 min ahead from minute DUE_WARN (10), 95 %
+// from minute DUE_CRIT (40) while it rises, and never once it stopped.
 const STOP = (() => {
   let m = 0;
   while (Math.min(99, 60 + 0.5 * Math.min(m + 1, 45)) > Math.min(99, 60 + 0.5 * Math.min(m, 45))) m++;
   return m;
 })();
-const SEEDS20 = Array.from({ length: 20 }, (_, i) => i + 1);
-const facts = SEEDS20.map((seed) => {
+const DUE_CRIT = (95 - 30 * 0.5 - 60) / 0.5;
+const factsOf = (seed: number) => {
   const calls = run(seed, 120);
   const rising = calls.filter((c) => c.s < STOP * 60);
   const after = calls.filter((c) => c.s >= STOP * 60);
   const firstClear = after.find((c) => c.type === 'cleared');
+  const critical = calls.find((c) => c.severity === 'critical');
   return {
     seed,
     clearedRising: rising.some((c) => c.type === 'cleared'),
@@ -64,20 +67,47 @@ const facts = SEEDS20.map((seed) => {
     loweredAtStop: after.some((c) => c.type === 'deescalated'),
     clearMinAfterStop: firstClear ? firstClear.s / 60 - STOP : Number.POSITIVE_INFINITY,
     pagedFlat: after.some((c) => c.type === 'raised'),
+    criticalMin: critical ? critical.s / 60 : Number.POSITIVE_INFINITY,
   };
-});
-const count = (k: 'clearedRising' | 'loweredRising' | 'pagedFlat') => facts.filter((f) => f[k]).length;
+};
+type Facts = ReturnType<typeof factsOf>;
+const seeds = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => factsOf(from + i));
+const facts = seeds(1, 20);
+const fresh = seeds(21, 60);
+const which = (all: Facts[], k: 'clearedRising' | 'loweredRising' | 'loweredAtStop' | 'pagedFlat') =>
+  all.filter((f) => f[k]).map((f) => f.seed);
 
 describe('the jittered ramp, seeds 1–20 over 120 min (README Limits: the measured rates)', () => {
+  it('never clears while it rises (was 9 of 20) nor falls back from critical while it rises (was 3)', () => {
+    expect(which(facts, 'clearedRising')).toEqual([]);
+    expect(which(facts, 'loweredRising')).toEqual([]);
+  });
+  it('escalates to critical no more than 4 min before 95 % is 30 min ahead (was from minute 19)', () => {
+    for (const f of facts) expect(f.criticalMin, `seed ${f.seed}`).toBeGreaterThanOrEqual(DUE_CRIT - 4);
+  });
   it('never falls back from critical at the stop (was 15 of 20)', () => {
-    expect(facts.filter((f) => f.loweredAtStop).map((f) => f.seed)).toEqual([]);
+    expect(which(facts, 'loweredAtStop')).toEqual([]);
   });
-  it('clears within 15 min of the stop, every seed (was 2–17 min)', () => {
-    for (const f of facts) expect(f.clearMinAfterStop, `seed ${f.seed}`).toBeLessThanOrEqual(15);
+  it('clears within 10 min of the stop, every seed (was 2–17 min)', () => {
+    for (const f of facts) expect(f.clearMinAfterStop, `seed ${f.seed}`).toBeLessThanOrEqual(10);
   });
-  it('at most 9 of 20 clear while it rises (was 12), 3 of 20 fall back (was 11), 3 of 20 page on the flat (was 15)', () => {
-    expect(count('clearedRising')).toBeLessThanOrEqual(9);
-    expect(count('loweredRising')).toBeLessThanOrEqual(3);
-    expect(count('pagedFlat')).toBeLessThanOrEqual(3);
+  it('at most 3 of 20 page on the flat (was 15)', () => {
+    expect(which(facts, 'pagedFlat').length).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('the same on seeds 21–60 (not used in tuning)', () => {
+  it('never clears nor falls back while it rises (were 15 and 2 of 40)', () => {
+    expect(which(fresh, 'clearedRising')).toEqual([]);
+    expect(which(fresh, 'loweredRising')).toEqual([]);
+  });
+  it('escalates to critical no more than 4 min early (was from minute 22)', () => {
+    for (const f of fresh) expect(f.criticalMin, `seed ${f.seed}`).toBeGreaterThanOrEqual(DUE_CRIT - 4);
+  });
+  it('at most 3 of 40 page on the flat (were 15) or fall back at the stop (were 2); every seed clears within 18 min', () => {
+    expect(which(fresh, 'pagedFlat').length).toBeLessThanOrEqual(3);
+    expect(which(fresh, 'loweredAtStop').length).toBeLessThanOrEqual(3);
+    for (const f of fresh) expect(f.clearMinAfterStop, `seed ${f.seed}`).toBeLessThanOrEqual(18);
   });
 });

