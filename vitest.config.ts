@@ -31,13 +31,14 @@ function lowerDecorators(): Plugin {
 // shared-fork.ts fails a file that does not) and pass in any order (CONTRIBUTING, Test time). Every other file gets
 // a fresh fork (the `isolated` project): the folders that start clusters, child processes and browsers, set
 // process-wide defaults (`@timed`'s recorder, the cluster leftovers' one prune per process), time a module's loading
-// or mock modules; test/adapters (51 files: not run together in one shared fork yet, their run at load 30-36
-// outlasted its 20-minute guard) and test/channels (sms-gateway-recipients' receiver got 26 of 27 requests in one
-// of three shared runs). test/alerts, collector and http passed with their files together in one shared fork in
-// shuffled orders (alerts: close-delivers' race fixed first; CONTRIBUTING, Test time).
+// or mock modules. test/adapters, alerts, channels, collector and http passed with their files together in one shared
+// fork in shuffled orders (alerts: close-delivers' race fixed first; adapters: its 53 files take ~6 minutes in one
+// fork at load 15-19, which at load 30-36 outlasted a 20-minute guard: slow, not hung; CONTRIBUTING, Test time).
 const SHARED_FOLDERS = [
+  'test/adapters',
   'test/alerts',
   'test/analytics',
+  'test/channels',
   'test/collector',
   'test/custom',
   'test/history',
@@ -56,12 +57,52 @@ const ISOLATED_FILES = [
   'test/history/idle-flush-hdr.test.ts',
   'test/http/websocket-missing-peer.test.ts',
 ];
+// test/cluster files that start no process (no cluster, worker thread, redis-server or browser): reports, frames,
+// window wire, pacing and merges in one process, on an injected clock. The rest of the folder keeps a fresh fork.
+const SHARED_CLUSTER_FILES = [
+  'anomaly-scores',
+  'body-closes-wire',
+  'contained-faults',
+  'counts-wire',
+  'custom-report',
+  'custom-window-cuts',
+  'cut-in-flight',
+  'dropped-merge',
+  'exact-max',
+  'exit-frame',
+  'farewell',
+  'farewells',
+  'first-requests-window',
+  'folded-routes',
+  'frames',
+  'history-minutes',
+  'in-flight-pacing',
+  'lost',
+  'pacing',
+  'per-second-cluster',
+  'process-status',
+  'query-report',
+  'quick-closes-wire',
+  'reconnect-in-flight',
+  'report',
+  'route-history-source',
+  'routes-in-flight',
+  'shed-report',
+  'sync-round',
+  'unanswered-worker',
+  'webhook-takeover',
+  'window-cuts',
+  'window-rebuild',
+].map((name) => `test/cluster/${name}.test.ts`);
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
-const SHARED_FILES = SHARED_FOLDERS.flatMap((folder) =>
-  readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
-    .filter((name) => name.endsWith('.test.ts'))
-    .map((name) => `${folder}/${name}`),
-).filter((file) => !ISOLATED_FILES.includes(file));
+const SHARED_FILES = [
+  ...SHARED_FOLDERS.flatMap((folder) =>
+    readdirSync(join(ROOT, folder), { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.test.ts'))
+      .map((name) => `${folder}/${name}`),
+  ),
+  ...SHARED_CLUSTER_FILES,
+].filter((file) => !ISOLATED_FILES.includes(file));
 
 const common = {
   // Fixed fast-check seeds in npm test and CI, random ones under npm run fuzz (test/helpers/fixed-seeds.ts).
