@@ -80,15 +80,27 @@ export async function serve(options: MonitorOptions) {
 export type ChannelRow = { name: string; last_error: string } & Record<string, unknown>;
 
 /**
+ * A channel's per-attempt timeout in serveAlerted where the test sets none: the default 10 s is real time, and the
+ * attempts of one alert start together and share this process's event loop with the receiver and with the
+ * redaction of every refusal. sms-gateway-recipients' 27 channels: the receiver read the 27 requests 0.6-5.4 s
+ * after the alert at load 16-20, one at a time between the answers' processing; at load 30-44 the last one's
+ * attempt timed out before it was sent (26 of 27 received, `retries: 0`; with each refusal's log line held 450 ms,
+ * a starved loop, 20 of 27 with 10 s, 27 with this). These tests check what a refusal shows, not the timeout
+ * (attempt-timeout.test.ts does), so an attempt waits as long as the test may.
+ */
+const ATTEMPT_TIMEOUT_MS = 60_000;
+
+/**
  * serve() with `channels`, the cpu alert raised (at 99 %, sent at once: no `for`, no group wait) and every delivery
- * done; `readChannels` reads `channels/` (through `call`, so it joins `bodies`).
+ * done; `readChannels` reads `channels/` (through `call`, so it joins `bodies`). A channel without `timeoutMs` gets
+ * ATTEMPT_TIMEOUT_MS.
  */
 export async function serveAlerted(channels: ChannelOptions[], options: MonitorOptions = {}) {
   const served = await serve({
     alerts: { cpu: { for: 0 } },
     routing: { groupWaitMs: 0 },
     ...options,
-    channels,
+    channels: channels.map((c) => ({ timeoutMs: ATTEMPT_TIMEOUT_MS, ...c }) as ChannelOptions),
   });
   served.monitor.alertSystem.checkThresholds(makeSnapshot({ cpu: { current_percent: 99 } }));
   await served.monitor.notifications.idle();
