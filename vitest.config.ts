@@ -43,9 +43,11 @@ const SHARED_FOLDERS = [
   'test/custom',
   'test/history',
   'test/http',
+  'test/options',
   'test/oracle',
   'test/profiling',
   'test/requests',
+  'test/scripts',
   'test/security',
   'test/stores',
 ];
@@ -57,9 +59,10 @@ const ISOLATED_FILES = [
   'test/history/idle-flush-hdr.test.ts',
   'test/http/websocket-missing-peer.test.ts',
 ];
-// test/cluster files that start no process (no cluster, worker thread, redis-server or browser): reports, frames,
-// window wire, pacing and merges in one process, on an injected clock. The rest of the folder keeps a fresh fork.
-const SHARED_CLUSTER_FILES = [
+// Files of the other folders that share their forks too: the test/cluster files that start no process (no cluster,
+// worker thread, redis-server or browser: reports, frames, window wire, pacing and merges in one process, on an
+// injected clock), and three in-process files of test/ and test/monitor. The rest of those folders keeps a fresh fork.
+const SHARED_SINGLE_FILES = [
   'anomaly-scores',
   'body-closes-wire',
   'contained-faults',
@@ -93,7 +96,13 @@ const SHARED_CLUSTER_FILES = [
   'webhook-takeover',
   'window-cuts',
   'window-rebuild',
-].map((name) => `test/cluster/${name}.test.ts`);
+]
+  .map((name) => `test/cluster/${name}.test.ts`)
+  .concat([
+    'test/logger.test.ts',
+    'test/monitor-clock-step.test.ts',
+    'test/monitor/reads-side-effects.test.ts',
+  ]);
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const SHARED_FILES = [
   ...SHARED_FOLDERS.flatMap((folder) =>
@@ -101,7 +110,7 @@ const SHARED_FILES = [
       .filter((name) => name.endsWith('.test.ts'))
       .map((name) => `${folder}/${name}`),
   ),
-  ...SHARED_CLUSTER_FILES,
+  ...SHARED_SINGLE_FILES,
 ].filter((file) => !ISOLATED_FILES.includes(file));
 
 const common = {
