@@ -32,8 +32,10 @@ function lowerDecorators(): Plugin {
 // a fresh fork (the `isolated` project): the folders that start clusters, child processes and browsers, set
 // process-wide defaults (`@timed`'s recorder, the cluster leftovers' one prune per process), time a module's loading
 // or mock modules. test/adapters, alerts, channels, collector and http passed with their files together in one shared
-// fork in shuffled orders (alerts: close-delivers' race fixed first; adapters: its 53 files take ~6 minutes in one
-// fork at load 15-19, which at load 30-36 outlasted a 20-minute guard: slow, not hung; CONTRIBUTING, Test time).
+// fork in shuffled orders (alerts: close-delivers' race fixed first; channels: serveAlerted's attempt timeout, its
+// comment; adapters: injected-requests puts back what light-my-request changes of Express, and its 53 files take ~6
+// minutes in one fork at load 15-19, which at load 30-36 outlasted a 20-minute guard: slow, not hung; CONTRIBUTING,
+// Test time).
 const SHARED_FOLDERS = [
   'test/adapters',
   'test/alerts',
