@@ -98,8 +98,8 @@ export function createAdmission<R>(deps: {
    * is served whatever the budget (so it is compared first, and never waits on a cluster's aggregator). A client
    * that has spent its own budget of refusals is refused before any other credential is looked at (guessing
    * stays slow), unless it presents an unguessable one. A wrong credential is then counted on the client's
-   * refusal budget, or on the overflow budget new clients share once maxClients are tracked; that shared budget
-   * only turns refusals into 429s, so a right credential is still served. A served request is counted on the
+   * refusal budget, or on the overflow budget new clients share once maxClients are tracked; once that shared
+   * budget is spent, a new client is locked out as a spent one is (only an unguessable credential is served). A served request is counted on the
    * served budget, which only clients that got in can fill.
    */
   return async function decide(req, request, key, accessToken) {

@@ -31,7 +31,7 @@ export interface RateLimiter {
    * taken counts in the shared overflow budget, or, with `overflow: false`, is not counted and passes.
    */
   hit(client: string, options?: { overflow?: boolean }): RateLimitVerdict;
-  /** Whether `client`'s own budget is spent, without counting (the shared overflow budget is not looked at). */
+  /** Whether `client`'s budget is spent, without counting: its own, or the shared overflow budget when its next refusal would be counted there. */
   spent(client: string): RateLimitVerdict;
   readonly config: Readonly<Required<RateLimitOptions>>;
 }
@@ -111,7 +111,13 @@ export function createRateLimiter(options: RateLimitOptions, now: () => number):
     const e = entries.get(client);
     const t = now();
     // Spent once `max` are counted: the next one would be over.
-    return !e || expired(e, t) ? ALLOWED : verdict(e, t, config.max - 1);
+    if (e && !expired(e, t)) return verdict(e, t, config.max - 1);
+    // A client without a window of its own whose next refusal would go to the shared overflow budget (the table is
+    // full) is as spent as that budget: answering its right short token 200 and a wrong one 429 handed a guesser
+    // unlimited tries from any address once maxClients were tracked (outside review 23, RT23-4).
+    if (entries.size >= config.maxClients) sweep(t);
+    if (entries.size < config.maxClients || expired(overflow, t)) return ALLOWED;
+    return verdict(overflow, t, config.max - 1);
   }
 
   return { hit, spent, config };

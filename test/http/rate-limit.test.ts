@@ -26,6 +26,24 @@ describe('createRateLimiter', () => {
     expect(limiter.hit('a').ok).toBe(true); // tracked clients keep their own
   });
 
+  it('a new client past maxClients is spent while the shared overflow budget is (outside review 23, RT23-4)', () => {
+    let t = 0;
+    const limiter = createRateLimiter({ max: 2, maxClients: 2, windowMs: 60_000 }, () => t);
+    limiter.hit('a');
+    limiter.hit('b');
+    expect(limiter.spent('z').ok).toBe(true); // the table is full, the overflow budget untouched
+    limiter.hit('c');
+    expect(limiter.spent('z').ok).toBe(true); // 1 of the overflow's 2 counted
+    limiter.hit('d');
+    // 2 of 2: the next refusal of any new client would be over, so none of them is checked (a right short token
+    // answered 200 where a wrong one got 429 was an unlimited oracle).
+    expect(limiter.spent('z')).toEqual({ ok: false, retryAfterSeconds: 60 });
+    expect(limiter.spent('never-seen')).toEqual({ ok: false, retryAfterSeconds: 60 });
+    expect(limiter.spent('a').ok).toBe(true); // a tracked client keeps its own budget
+    t += 60_000; // every window over: a and b are swept, so a new client gets a window of its own again
+    expect(limiter.spent('z').ok).toBe(true);
+  });
+
   it('defaults to 300 a minute', () => {
     const limiter = createRateLimiter({}, () => 0);
     expect(limiter.config).toEqual({ max: 300, windowMs: 60_000, maxClients: 10_000 });

@@ -1,5 +1,6 @@
 // Issue 12, door 3, from outside: anonymous traffic cannot lock an administrator out. A flood from more
-// addresses than maxClients does not make a right credential wait; IPv6 clients are counted by /64;
+// addresses than maxClients does not lock out a 32+ character token (a short token and an authorize hook are locked out
+// while the shared budget is spent: serving them was a guessing oracle, RT23-4); IPv6 clients are counted by /64;
 // each client's window starts with its own first request (no instant when every budget resets).
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -34,14 +35,10 @@ describe.each(harnesses)('$name adapter', (harness) => {
       headers: { 'x-forwarded-for': xff, ...headers },
     });
 
-  it('a flood from more addresses than maxClients never makes a right token (or authorize) wait', async () => {
+  it('a flood from more addresses than maxClients never locks out a 32+ character token', async () => {
+    const long = `${TOKEN}-${'x'.repeat(16)}`; // 47 characters: unguessable, served from a spent address
     const target = await start({
-      api: {
-        adminToken: TOKEN,
-        authorize: (req: { headers: Record<string, unknown> }) => req.headers['x-session'] === 'admin',
-        trustProxy: true,
-        rateLimit: { max: 3, maxClients: 5 },
-      },
+      api: { adminToken: long, trustProxy: true, rateLimit: { max: 3, maxClients: 5 } },
     });
     // 40 forged addresses (trustProxy: true takes the left-most), each guessing until refused with 429.
     let limited = 0;
@@ -50,12 +47,34 @@ describe.each(harnesses)('$name adapter', (harness) => {
       expect([401, 403, 429]).toContain(res.status);
       if (res.status === 429) limited++;
     }
-    expect(limited).toBeGreaterThan(0); // the shared budget of the newcomers is spent
-    // An administrator arriving now from an address never seen: served, with the token or the hook.
-    expect((await send(target, '198.51.100.7', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
-    expect((await send(target, '198.51.100.8', { 'x-session': 'admin' })).status).toBe(200);
-    // A guess from a new address is still refused (429 once the newcomers' budget is spent).
+    expect(limited).toBe(40 - 5 - 3); // 5 tracked clients with their own budgets, 3 refusals of the shared one
+    // An administrator arriving now from an address never seen: served.
+    expect((await send(target, '198.51.100.7', { authorization: `Bearer ${long}` })).status).toBe(200);
     expect((await send(target, '198.51.100.9', { authorization: 'Bearer guess' })).status).toBe(429);
+  });
+
+  it('past maxClients, a spent shared budget locks out a short token and the authorize hook from any new address (outside review 23, RT23-4)', async () => {
+    const target = await start({
+      api: {
+        adminToken: TOKEN, // 30 characters: guessable, checked only while a budget lasts
+        authorize: (req: { headers: Record<string, unknown> }) => req.headers['x-session'] === 'admin',
+        trustProxy: true,
+        rateLimit: { max: 3, maxClients: 5 },
+      },
+    });
+    for (let i = 0; i < 5; i++)
+      expect((await send(target, `203.0.113.${i}`, { authorization: 'Bearer g' })).status).toBe(403);
+    // The table is full; the newcomers share 3 refusals, then 429.
+    for (let i = 5; i < 8; i++)
+      expect((await send(target, `203.0.113.${i}`, { authorization: 'Bearer g' })).status).toBe(403);
+    // Before: a wrong token 429, the right one 200, from any new address, without limit (an oracle).
+    for (const xff of ['203.0.113.8', '198.51.100.7']) {
+      expect((await send(target, xff, { authorization: 'Bearer wrong' })).status).toBe(429);
+      expect((await send(target, xff, { authorization: `Bearer ${TOKEN}` })).status).toBe(429);
+      expect((await send(target, xff, { 'x-session': 'admin' })).status).toBe(429);
+    }
+    // A tracked client with budget left is served as before.
+    expect((await send(target, '203.0.113.0', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
   });
 
   it('counts IPv6 clients by /64: rotating addresses within one /64 buys no fresh budget', async () => {
