@@ -164,11 +164,22 @@ function resolve(request: IncomingMessage): UnseenWatcher | undefined {
   return undefined;
 }
 
-/** Method, path without its query string (a token there stays out of the log), status. */
+/** An absolute-form target's scheme and authority (`http://user:pass@host:port`), dropped from the path. */
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/;
+
+/**
+ * Method, path and status. The path without its query string and fragment (a token there stays out of the log),
+ * and of an absolute-form target (`GET http://admin:pw@host/x`) only the path: its user, password and host stay
+ * out too (outside review 23, RT23-1). A target that is neither (not a path a router reads) is not shown.
+ */
 function describe(m: FinishMessage): UnseenRequest {
   const req = m.request as IncomingMessage & { originalUrl?: unknown };
-  const url = typeof req.originalUrl === 'string' ? req.originalUrl : (req.url ?? '');
-  const q = url.indexOf('?');
-  const path = (q === -1 ? url : url.slice(0, q)).slice(0, 200);
-  return { method: req.method ?? 'GET', path, status: m.response.statusCode };
+  let path = typeof req.originalUrl === 'string' ? req.originalUrl : (req.url ?? '');
+  const end = path.search(/[?#]/);
+  if (end !== -1) path = path.slice(0, end);
+  if (!path.startsWith('/') && path !== '*') {
+    const authority = ABSOLUTE_FORM.exec(path);
+    path = authority ? path.slice(authority[0].length) || '/' : '(not a path)';
+  }
+  return { method: req.method ?? 'GET', path: path.slice(0, 200), status: m.response.statusCode };
 }

@@ -8,7 +8,7 @@
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Router from '@koa/router';
@@ -34,6 +34,7 @@ interface Served {
   /** Every response the server started has finished (its 'finish' came after Node published it). */
   settled: () => Promise<void>;
   served: () => number;
+  url: string;
   warnings: string[];
 }
 
@@ -76,6 +77,7 @@ async function serve(
       }),
     settled: async () => void (await Promise.all(finishes)),
     served: () => finishes.length,
+    url,
     warnings,
   };
 }
@@ -106,6 +108,44 @@ describe.each([
     });
     expect((await monitor.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(0);
     expect(s.served()).toBe(4);
+  });
+
+  it('an absolute-form target: only its path is told, not its user, password, host or fragment (outside review 23, RT23-1)', async () => {
+    const warnings: string[] = [];
+    const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+    const app = fw().express();
+    app.use((_req, res) => void res.send('caught'));
+    app.use(monitor.middleware());
+    const s = await serve(app, warnings, () => monitor.close());
+    const { port } = new URL(s.url);
+    const targets = [
+      'http://admin:hunter2@example.com/healthz?token=abc',
+      'HTTP://admin:hunter2@example.com:8080',
+      '/frag#access_token=SECRET',
+    ];
+    for (const target of targets) {
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+        );
+        let text = '';
+        socket
+          .on('data', (d) => void (text += d))
+          .on('end', () => resolve(text))
+          .on('error', reject);
+      });
+      expect(raw.startsWith('HTTP/1.1 200')).toBe(true);
+    }
+    await s.settled();
+    const lines = unseenWarnings(warnings);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('GET /healthz was answered (200)');
+    for (const secret of ['hunter2', 'admin:', 'example.com', 'SECRET', 'abc'])
+      expect(lines[0]).not.toContain(secret);
+    expect(monitor.getUnseenRequests()).toEqual({
+      total: 3,
+      first: { method: 'GET', path: '/healthz', status: 200 },
+    });
   });
 
   it('a path-mounted terminal handler and express.static before it: exactly the requests they answered', async () => {
