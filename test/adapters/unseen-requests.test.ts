@@ -130,7 +130,9 @@ describe.each([
         );
         let text = '';
         socket
-          .on('data', (d) => void (text += d))
+          .on('data', (d) => {
+            text += d;
+          })
           .on('end', () => resolve(text))
           .on('error', reject);
       });
