@@ -308,7 +308,9 @@ export class AlertSystem {
     // when it fired); a clearing reading leaves the last active message, unless it has one of its own.
     // A prediction's clear on hold (its trend not significant at this reading) clears once held (rule-state.ts).
     const clearing = obs.clear || unsureClear(state, obs, now);
-    alert.message = clearing ? (obs.clearMessage?.() ?? alert.message) : obs.message(alert.severity);
+    alert.message = clearing
+      ? (obs.clearMessage?.(alert.severity) ?? alert.message)
+      : obs.message(alert.severity);
     if (clearing) {
       this.clear(state, now, events);
       return;

@@ -31,8 +31,11 @@ export interface AnalyticsObservation {
   warningLevel: number;
   criticalLevel: number;
   message: (severity: 'warning' | 'critical') => string;
-  /** The message of the clearing notice, when it is not the last active one (an anomaly accepted as the new level). */
-  clearMessage?: () => string;
+  /**
+   * The message of the clearing notice, when it is not the last active one (an anomaly accepted as the new level),
+   * given the severity of the alert that clears (a prediction names that severity's level).
+   */
+  clearMessage?: (severity: 'warning' | 'critical') => string;
   /**
    * How long a critical alert's readings must be in its de-escalation band before it falls back to warning, and,
    * once it fell back, critical before it escalates again, ms (alerts/rule-state.ts; every rule's `severityHoldMs`:
@@ -108,9 +111,10 @@ export function predictObservations(
         deescalate: !hasCrit || (crit.trusted ? crit.etaEarlyMs > band : !crit.steady),
         warningLevel: rule.warning,
         criticalLevel: hasCrit ? rule.critical : rule.warning,
-        // The clear's notice says what cleared, not the raise's last forecast (review 19, F10).
-        clearMessage: () =>
-          `${rule.label}${key ? ` on ${key}` : ''} no longer predicted to ${up ? 'reach' : 'fall to'} ${rule.warning} within ${formatSpan(rule.horizonMs)} (now ${round(warn.last)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`,
+        // The clear's notice says what cleared, not the raise's last forecast (review 19, F10): the level of the
+        // alert that clears, so a critical prediction's names the critical level (review 23, RT23-5).
+        clearMessage: (sev) =>
+          `${rule.label}${key ? ` on ${key}` : ''} no longer predicted to ${up ? 'reach' : 'fall to'} ${sev === 'critical' && hasCrit ? rule.critical : rule.warning} within ${formatSpan(rule.horizonMs)} (now ${round(warn.last)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`,
         message: (sev) => {
           const eta = sev === 'critical' ? inCrit : inWarn;
           const level = sev === 'critical' ? rule.critical : rule.warning;

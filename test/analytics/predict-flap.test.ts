@@ -30,6 +30,10 @@ function run(seed: number, mins = 90) {
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
+// The level a clear names is that of the alert that clears: the rule's critical 95 for a critical prediction (outside
+// review 23, RT23-5: it named the warning 80, "no longer predicted to reach 80 within 30 min (now 93.957, …)").
+const LEVEL = { warning: 80, critical: 95 } as const;
+
 describe('a prediction clear notice describes the clear (review 19, F10)', () => {
   it.each(SEEDS)('seed %i: every clear says the level is no longer forecast within the horizon', (seed) => {
     const cleared = run(seed).filter((c) => c.type === 'cleared');
@@ -37,8 +41,23 @@ describe('a prediction clear notice describes the clear (review 19, F10)', () =>
     for (const c of cleared) {
       // Was the raise's (or last active) forecast: "CPU usage predicted to reach 80 in 33 min (now 66.056, …)".
       expect(c.message).not.toMatch(/predicted to reach \d+ in|still rising|no significant trend/);
+      const level = LEVEL[c.severity as keyof typeof LEVEL];
       expect(c.message).toMatch(
-        /^CPU usage no longer predicted to reach 80 within 30 min \(now \d+(\.\d+)?, [+-]?\d+(\.\d+)?\/h\)$/,
+        new RegExp(
+          `^CPU usage no longer predicted to reach ${level} within 30 min \\(now \\d+(\\.\\d+)?, [+-]?\\d+(\\.\\d+)?/h\\)$`,
+        ),
+      );
+    }
+  });
+  it('a critical prediction that clears names the critical level, 95, not the warning 80 (review 23, RT23-5)', () => {
+    // Seeds 1–10 of the ramp stopped at 82.5 %: the prediction escalated to critical and clears from it.
+    const fromCritical = SEEDS.flatMap((seed) =>
+      run(seed).filter((c) => c.type === 'cleared' && c.severity === 'critical'),
+    );
+    expect(fromCritical.length).toBeGreaterThan(0);
+    for (const c of fromCritical) {
+      expect(c.message.startsWith('CPU usage no longer predicted to reach 95 within 30 min (now ')).toBe(
+        true,
       );
     }
   });
