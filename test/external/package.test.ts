@@ -210,6 +210,21 @@ console.log(JSON.stringify([typeof createMonitor, typeof forExpress]));
     );
     const bundled = await run('node', ['out/bundled.cjs'], { cwd: project });
     expect(JSON.parse(bundled.stdout)).toEqual(['function', 'function']);
+    // An ES module bundle with README's banner (outside review 23, RT23-3: without it, `__filename is not defined`).
+    const banner = [
+      "import { createRequire } from 'node:module';",
+      "import { fileURLToPath } from 'node:url';",
+      "import { dirname } from 'node:path';",
+      'const require = createRequire(import.meta.url);',
+      'const __filename = fileURLToPath(import.meta.url);',
+      'const __dirname = dirname(__filename);',
+    ].join(' ');
+    const esmArgs = ['bundled.mjs', '--bundle', '--platform=node', '--format=esm', '--log-level=error'];
+    await run(bin('esbuild'), [...esmArgs, '--outfile=out/bundled.mjs', `--banner:js=${banner}`], {
+      cwd: project,
+    });
+    const esm = await run('node', ['out/bundled.mjs'], { cwd: project });
+    expect(JSON.parse(esm.stdout)).toEqual(['function', 'function']);
     const noAddons = await run(
       'node',
       ['--no-addons', '--input-type=module', '-e', "console.log(import.meta.resolve('sysvitals'))"],
