@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { Logger } from '../types.js';
 import { mountedApp, routerOf } from './express-route.js';
+import { warnRoutesBefore } from './mount-warning.js';
 import type { UnseenWatcher } from './unseen-requests.js';
 
 /** A layer of Express's router stack as far as this check reads it. */
@@ -15,8 +16,6 @@ interface LayerLike {
   name?: unknown;
 }
 
-/** How many it names in the warning; the rest are counted. */
-const NAMED = 5;
 /** How deep routers and sub-apps are looked into (a guard against cycles and pathological nesting). */
 const DEPTH = 8;
 /** `app.all()` registers every method (Express 5: 35 of them; Express 4 also `_all`): named `ALL`. */
@@ -87,13 +86,7 @@ export function warnIfMountedLate(req: Request, middleware: unknown, logger: Log
     if (!Array.isArray(stack)) return;
     const before = answeredBefore(stack, middleware, 0);
     if (before === undefined || before.length === 0) return;
-    const named = before.slice(0, NAMED).join(', ');
-    const more = before.length > NAMED ? ` and ${before.length - NAMED} more` : '';
-    logger?.warn(
-      { routes: before.length },
-      `sysvitals: monitor.middleware() is mounted after ${before.length} route(s) of this app (${named}${more}): ` +
-        'the requests they answer are not measured. Mount it before them: app.use(monitor.middleware()) first',
-    );
+    warnRoutesBefore(before, logger);
   } catch {
     // an Express whose router we do not know: no check
   }

@@ -5,15 +5,13 @@
 
 import type { Context } from 'koa';
 import type { Logger } from '../types.js';
+import { warnRoutesBefore } from './mount-warning.js';
 
 /** A layer of @koa/router's stack as far as this check reads it (`methods` is empty for `router.use()`). */
 interface KoaLayerLike {
   methods?: unknown;
   path?: unknown;
 }
-
-/** How many it names in the warning; the rest are counted. */
-const NAMED = 5;
 
 /** `GET /ok` (its implied HEAD left out), `ALL /x` for `router.all()` (every method the router knows). */
 function routeName(layer: KoaLayerLike, known: number): string {
@@ -47,13 +45,7 @@ export function warnIfMountedLateKoa(ctx: Context, middleware: unknown, logger: 
     if (at <= 0) return;
     const before = list.slice(0, at).flatMap(routesOf);
     if (before.length === 0) return;
-    const named = before.slice(0, NAMED).join(', ');
-    const more = before.length > NAMED ? ` and ${before.length - NAMED} more` : '';
-    logger?.warn(
-      { routes: before.length },
-      `sysvitals: monitor.middleware() is mounted after ${before.length} route(s) of this app (${named}${more}): ` +
-        'the requests they answer are not measured. Mount it before them: app.use(monitor.middleware()) first',
-    );
+    warnRoutesBefore(before, logger);
   } catch {
     // a Koa or router whose shape we do not know: no check
   }
