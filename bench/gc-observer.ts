@@ -10,9 +10,10 @@
 //     [--warmup 5000] [--requests 30000] [--rounds 3] [--connections 1]
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { drive } from './lib/drive.js';
 import { formatInterval, meanInterval } from './lib/stats.js';
 
 const { values } = parseArgs({
@@ -27,7 +28,6 @@ const { values } = parseArgs({
   },
 });
 const SERVER = fileURLToPath(new URL('./instructions-server.mjs', import.meta.url));
-const URLS = ['/users/1', '/users/22', '/users/333', '/users/4444', '/users/55555'];
 const CONNECTIONS = Math.max(1, Number(values.connections));
 
 interface Server {
@@ -62,25 +62,6 @@ async function start(framework: string, variant: string): Promise<Server> {
   return { child, port, lines };
 }
 
-async function drive(port: number, count: number, agent: Agent): Promise<void> {
-  const one = async (offset: number, share: number): Promise<void> => {
-    for (let i = offset; i < offset + share; i++) {
-      await new Promise<void>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: URLS[i % URLS.length], agent }, (res) => {
-          if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-          res.resume();
-          res.on('end', resolve);
-        });
-        req.on('error', reject);
-        req.end();
-      });
-    }
-  };
-  const loops: Promise<void>[] = [];
-  for (let c = 0; c < CONNECTIONS; c++) loops.push(one(c, Math.floor(count / CONNECTIONS)));
-  await Promise.all(loops);
-}
-
 /** Sends `command` on the server's stdin; resolves with the line starting with `prefix` it prints back. */
 async function ask(s: Server, command: string, prefix: string): Promise<{ line: string; index: number }> {
   const seen = s.lines.length;
@@ -106,10 +87,10 @@ interface Window {
 async function measure(framework: string, variant: string, warmup: number, n: number): Promise<Window> {
   const s = await start(framework, variant);
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  await drive(s.port, warmup, agent);
+  await drive(s.port, warmup, agent, CONNECTIONS);
   const seen0 = variant === 'gc' ? (await ask(s, 'seen', 'SEEN ')).line : undefined;
   const a = await ask(s, 'heap', 'HEAP ');
-  await drive(s.port, n, agent);
+  await drive(s.port, n, agent, CONNECTIONS);
   const b = await ask(s, 'heap', 'HEAP ');
   // the observer's entries come an immediate or two after their GC: let them arrive
   await new Promise((r) => setTimeout(r, 50));

@@ -27,11 +27,12 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { drive } from './lib/drive.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
 import { median } from './lib/stats.js';
 
@@ -93,7 +94,6 @@ const NODE_FLAGS = [
 ];
 /** The history writer's resolution: it flushes the minute's point at each boundary, on a timer. */
 const MINUTE_MS = 60_000;
-const URLS = ['/users/1', '/users/22', '/users/333', '/users/4444', '/users/55555'];
 
 interface Server {
   child: ChildProcess;
@@ -132,33 +132,6 @@ async function start(cmd: string, args: string[]): Promise<Server> {
     void exited.then((err) => reject(new Error(`server exited before READY: ${err.slice(-2000)}`)));
   });
   return { child, port, lines, exited };
-}
-
-/**
- * `count` GETs over CONNECTIONS keep-alive connections (one by default: sequential), each connection sending its
- * share one after the other; rejects on a status other than 200.
- */
-async function drive(port: number, count: number, agent: Agent): Promise<void> {
-  const loops: Promise<void>[] = [];
-  for (let c = 0; c < CONNECTIONS; c++) {
-    const share = Math.floor(count / CONNECTIONS) + (c < count % CONNECTIONS ? 1 : 0);
-    loops.push(driveOne(port, share, agent, c));
-  }
-  await Promise.all(loops);
-}
-
-async function driveOne(port: number, count: number, agent: Agent, offset: number): Promise<void> {
-  for (let i = offset; i < count + offset; i++) {
-    await new Promise<void>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: URLS[i % URLS.length], agent }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-        res.resume();
-        res.on('end', resolve);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -259,7 +232,7 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
   // The warm-up's own counts, dumped and reported (start-up cost), never quoted per request.
   const warmup: WarmupStep[] = [];
   const warmStart = Date.now();
-  await drive(server.port, WARMUP, agent);
+  await drive(server.port, WARMUP, agent, CONNECTIONS);
   /** Wall ms per request of the last warm-up step or phase: when the next phase is expected to end. */
   let msPerRequest = (Date.now() - warmStart) / WARMUP;
   process.stderr.write(
@@ -278,7 +251,7 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     // After it Fastify and Koa settled far higher under callgrind (Fastify 1.53×, V8's runtime
     // property-add path) with no such change natively (bench/RESULTS.md instructions-phases).
     await sleep(Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS + 2000 - Date.now());
-    await drive(server.port, WARMUP, agent);
+    await drive(server.port, WARMUP, agent, CONNECTIONS);
     warmup.push({
       label: 'idle across a boundary, warm-up again',
       requests: WARMUP,
@@ -290,10 +263,10 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     // then the warm-up again, so that the phases measure the steady state and not that one-off churn.
     let sent = 0;
     while (Math.floor(Date.now() / MINUTE_MS) === Math.floor(warmStart / MINUTE_MS)) {
-      await drive(server.port, 200, agent);
+      await drive(server.port, 200, agent, CONNECTIONS);
       sent += 200;
     }
-    await drive(server.port, 400, agent); // the flush is a timer: it runs late under callgrind
+    await drive(server.port, 400, agent, CONNECTIONS); // the flush is a timer: it runs late under callgrind
     sent += 400;
     process.stderr.write(`${name} past the first boundary ${new Date().toISOString()}\n`);
     warmup.push({
@@ -302,7 +275,7 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
       instructions: await dump(pid, out, index++),
     });
     const t = Date.now();
-    await drive(server.port, WARMUP, agent);
+    await drive(server.port, WARMUP, agent, CONNECTIONS);
     msPerRequest = (Date.now() - t) / WARMUP;
     warmup.push({
       label: 'warm-up after the boundary',
@@ -327,17 +300,17 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     if (expected < MINUTE_MS * 0.8 && Math.ceil(Date.now() / MINUTE_MS) * MINUTE_MS - Date.now() < expected) {
       const minute = Math.floor(Date.now() / MINUTE_MS);
       while (Math.floor(Date.now() / MINUTE_MS) === minute) {
-        await drive(server.port, 50, agent);
+        await drive(server.port, 50, agent, CONNECTIONS);
         skipped += 50;
       }
-      await drive(server.port, 200, agent); // the flush is a timer: it runs late under callgrind
+      await drive(server.port, 200, agent, CONNECTIONS); // the flush is a timer: it runs late under callgrind
       skipped += 200;
       await dump(pid, out, index++);
     }
     const t0 = performance.now();
     const startMs = Date.now();
     const start = new Date(startMs).toISOString();
-    await drive(server.port, N, agent);
+    await drive(server.port, N, agent, CONNECTIONS);
     crossed.push(Math.floor(Date.now() / MINUTE_MS) !== Math.floor(startMs / MINUTE_MS));
     wall.push((performance.now() - t0) / 1000);
     msPerRequest = ((wall.at(-1) as number) * 1000) / N;
@@ -435,7 +408,7 @@ async function nativeNsPerRequest(framework: string): Promise<number> {
   for (let r = 0; r < Number(values['native-rounds']); r++) {
     const server = await start(process.execPath, [...NODE_FLAGS, SERVER, framework, 'bare', DIST]);
     const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-    await drive(server.port, 2000, agent);
+    await drive(server.port, 2000, agent, CONNECTIONS);
     const cpu = async (): Promise<number> => {
       const seen = server.lines.length;
       server.child.stdin?.write('cpu\n');
@@ -450,7 +423,7 @@ async function nativeNsPerRequest(framework: string): Promise<number> {
       );
     };
     const a = await cpu();
-    await drive(server.port, NATIVE_REQUESTS, agent);
+    await drive(server.port, NATIVE_REQUESTS, agent, CONNECTIONS);
     const b = await cpu();
     agent.destroy();
     server.child.stdin?.end();
