@@ -112,6 +112,12 @@ export interface DiskMetrics extends Component {
 /** The snapshot's `network` group: byte, packet, error and drop counts over the listed interfaces, and rates per second. */
 export interface NetworkMetrics extends Component {
   interfaces: string[];
+  /**
+   * The interfaces the totals and rates sum, each byte once: the physical ones when sysfs says which interfaces
+   * are virtual and some are not (a Docker or Kubernetes host's bridges and veths carry the same bytes as its
+   * uplink), else every interface but loopback (a container's own namespace). Absent when the group failed.
+   */
+  summed_interfaces?: string[];
   bytes_in: number;
   bytes_out: number;
   packets_in: number;

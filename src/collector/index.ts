@@ -1,6 +1,5 @@
-// MetricsCollector: one snapshot of every metric group, each group isolated (a failing or hanging one
-// comes back `unknown` with an error, a failing dependency `critical`), so collect() never throws and
-// returns within groupTimeoutMs, or a probe's own timeoutMs when that is longer.
+// MetricsCollector: one snapshot of every metric group, each group isolated (a failing or hanging one comes back
+// `unknown` with an error, a failing dependency `critical`): never throws; returns within groupTimeoutMs (or a longer probe timeoutMs).
 
 import type { CustomMetricSnapshot } from '../custom/types.js';
 import { invalidOption } from '../errors.js';
@@ -78,7 +77,8 @@ export class MetricsCollector {
       levels.disk.warning,
       Math.max(1, Math.floor(config.groupTimeoutMs / 2)),
     );
-    this.network = new NetworkCollector(useProcfs ? procNetworkSource(procRoot) : siNetworkSource, now);
+    const netSource = useProcfs ? procNetworkSource(procRoot) : siNetworkSource;
+    this.network = new NetworkCollector(netSource, now, config.sysRoot);
     this.proc = new ProcessCollector({
       resolutionMs: config.eventLoopResolutionMs,
       procRoot: useProcfs ? procRoot : undefined,

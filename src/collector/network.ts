@@ -1,7 +1,12 @@
-// Network I/O over all interfaces but loopback: totals since boot and per-second rates since the
-// previous sample (per interface, so a counter reset or an interface going away does not show as
-// a negative or huge rate).
+// Network I/O over the host's interfaces: totals since boot and per-second rates since the previous sample (per
+// interface, so a counter reset or an interface going away does not show as a negative or huge rate). The totals
+// count each byte once: on a host with physical interfaces only those are summed, because a container's bytes
+// cross its veth, the bridge and the uplink (outside review 24, RT24-6: a Docker host counted them 2-3 times);
+// every interface stays in `by_interface` and Prometheus. A host without one (a container's own namespace, whose
+// eth0 is itself a veth) sums every interface but loopback.
 
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { round } from '../alerts/status.js';
 import type { InterfaceTotals, NetworkMetrics } from '../types.js';
 import { readProcFile } from './proc.js';
@@ -69,6 +74,33 @@ export function procNetworkSource(procRoot: string): NetworkSource {
   return async () => parseNetDev(readProcFile(procRoot, 'net/dev'));
 }
 
+/** The interfaces the kernel lists as virtual (`<sysRoot>/devices/virtual/net`); null when it cannot be read. */
+export type VirtualInterfaces = () => ReadonlySet<string> | null;
+
+/** Reads `<sysRoot>/devices/virtual/net` (Linux sysfs: bridges, veths, tunnels, bonds, VLANs, loopback). */
+export function sysVirtualInterfaces(sysRoot: string | null): VirtualInterfaces {
+  if (sysRoot === null) return () => null;
+  const dir = join(sysRoot, 'devices', 'virtual', 'net');
+  return () => {
+    try {
+      return new Set(readdirSync(dir));
+    } catch {
+      return null;
+    }
+  };
+}
+
+/**
+ * The interfaces the totals and rates sum: the physical ones when the kernel says which are virtual and some are
+ * not, else all of them (loopback is already gone).
+ */
+function summedNames(names: Iterable<string>, virtual: ReadonlySet<string> | null): string[] {
+  const all = [...names];
+  if (!virtual) return all;
+  const physical = all.filter((n) => !virtual.has(n));
+  return physical.length > 0 ? physical : all;
+}
+
 /** A rate needs at least this much time behind it. */
 const MIN_RATE_SPAN_SECONDS = 0.25;
 
@@ -89,7 +121,13 @@ export class NetworkCollector {
   constructor(
     private readonly source: NetworkSource,
     private readonly now: () => number,
-  ) {}
+    /** Where sysfs says which interfaces are virtual (Linux); null: every interface but loopback is summed. */
+    sysRoot: string | null = null,
+  ) {
+    this.virtual = sysVirtualInterfaces(sysRoot);
+  }
+
+  private readonly virtual: VirtualInterfaces;
 
   /** Takes a baseline so that the first collect() already has rates. */
   async prime(): Promise<void> {
@@ -106,7 +144,9 @@ export class NetworkCollector {
     const at = this.now();
     const totals = zero();
     const deltas = zero();
-    for (const [name, c] of counters) {
+    const summed = summedNames(counters.keys(), this.virtual());
+    for (const name of summed) {
+      const c = counters.get(name) as InterfaceCounters;
       const before = this.previous?.counters.get(name);
       for (const k of COUNTER_KEYS) {
         totals[k] += c[k];
@@ -146,6 +186,7 @@ export class NetworkCollector {
     }
     return {
       interfaces: [...counters.keys()],
+      summed_interfaces: summed,
       bytes_in: totals.bytesIn,
       bytes_out: totals.bytesOut,
       packets_in: totals.packetsIn,
