@@ -3,8 +3,11 @@
 // curl's `-u user:password` (also `--user`, glued `-uuser:password`, the proxy's `-U`/`--proxy-user`) and its
 // `-b`/`--cookie` data, the MySQL clients' glued `-pPASSWORD`, the MongoDB tools', sshpass' and `docker login`'s `-p
 // PASSWORD`, redis-cli's `-a PASSWORD`, sqlcmd's `-P`, the OpenLDAP clients' `-w`, zip's `-P`, the Samba clients'
-// `-U user%PASSWORD`, lftp's `-u user,PASSWORD`, OpenSSL's `-passin pass:PASSWORD` and `-k`, an `.npmrc` key's
-// token. redactCliCredentials replaces the password by `[redacted]`; redactCredentials (credentials.ts) calls it.
+// `-U user%PASSWORD` (Samba's `net` too), lftp's `-u user,PASSWORD`, OpenSSL's `-passin pass:PASSWORD` and `-k`,
+// 7-Zip's and RAR's glued `-pPASSWORD` (RAR's `-hp` too), osql's `-P`, Windows `net use \\host\share PASSWORD` and
+// `net user name PASSWORD`, an `.npmrc` key's token; also where the value is its own element of an argument list
+// (`[ 'sshpass', '-p', 'PASSWORD' ]`, `["-P","PASSWORD"]`). redactCliCredentials replaces the password by
+// `[redacted]`; redactCredentials (credentials.ts) calls it.
 // (`--password=…` and `PGPASSWORD=…` are pairs, redacted there; `--password …` there too.)
 //
 // Linear: each pattern starts only at an option's dash after a space, a quote or the start (never inside a word),
@@ -68,7 +71,7 @@ function redactUserOption(
 }
 
 /** Which part of an option's value is the secret: all of it, what follows a user's separator, or cookie data. */
-type Part = 'all' | ':' | '%' | ',' | 'cookie';
+type Part = 'all' | 'not-dash' | ':' | '%' | ',' | 'cookie';
 /** How a tool takes a secret option's value: glued to the letter (`-pX`), after a space (`-p X`), or both. */
 interface SecretOption {
   readonly glued: boolean;
@@ -78,7 +81,10 @@ interface SecretOption {
 interface Tool {
   /** The command's name (lower case) as the scan found it. */
   readonly name: RegExp;
-  /** Short options (the letter exactly: `-P 3306` is MySQL's port) whose value is a secret. */
+  /**
+   * Short options (the letter exactly: `-P 3306` is MySQL's port) whose value is a secret; a two-letter key (RAR's
+   * `hp`) is read before its first letter's.
+   */
   readonly short: Readonly<Record<string, SecretOption>>;
   /** Long options (`--cookie`) whose value is a secret, after a space or `=`. */
   readonly long?: Readonly<Record<string, Part>>;
@@ -86,6 +92,8 @@ interface Tool {
   readonly flags?: string;
 }
 const GLUED: SecretOption = { glued: true, spaced: false, part: 'all' };
+/** RAR's `-p`/`-hp`: glued only, and `-p-` (rar(1): "do not query password") is none. */
+const GLUED_NOT_DASH: SecretOption = { glued: true, spaced: false, part: 'not-dash' };
 const SPACED: SecretOption = { glued: false, spaced: true, part: 'all' };
 const BOTH: SecretOption = { glued: true, spaced: true, part: 'all' };
 const after = (part: Part): SecretOption => ({ glued: true, spaced: true, part });
@@ -99,13 +107,20 @@ const after = (part: Part): SecretOption => ({ glued: true, spaced: true, part }
  * `user%password` (the user stays); lftp's `-u user,password`; OpenSSL's `-k` pass phrase and `-K` raw key (its
  * parser takes `-k=…` too, `-kfile` names a file); curl's `-u`/`-U` `user:password` glued after bundled flags
  * (`-sSfuadmin:…`) and its `-b`/`--cookie` data (curl(1): a value with `=` is cookie data, one without names a
- * cookie file, which stays). Any option written `-X=value` has its `=` kept.
+ * cookie file, which stays); 7-Zip's `-p{password}` glued (7-Zip's switch help: no space in a switch, names in any
+ * case, `-p` alone prompts), RAR's (unrar's, WinRAR's) `-p[pwd]` and `-hp[pwd]` glued (rar's manual; `-p-` does not
+ * ask), osql's `-P password` (also `-Ppassword`, Microsoft's osql page), Samba's `net` `-U`/`--user
+ * [DOMAIN/]USER%PASSWORD` (net(8)). Any option written `-X=value` has its `=` kept. Windows `net use`/`net user`
+ * take theirs as a positional argument (NET_ARGUMENTS).
  */
 const TOOLS: readonly Tool[] = [
   { name: /^(?:mysql|mariadb)/, short: { p: GLUED } },
   { name: /^(?:mongo|sshpass)|login$/, short: { p: BOTH } },
   { name: /^(?:(?:redis|valkey|keydb)-cli$|unrecognized)/, short: { a: SPACED } },
-  { name: /^(?:sqlcmd|bcp)$/, short: { P: BOTH } },
+  { name: /^(?:sqlcmd|bcp|osql)$/, short: { P: BOTH } },
+  { name: /^7z/, short: { p: GLUED, P: GLUED } },
+  { name: /^(?:un|win)?rar$/, short: { p: GLUED_NOT_DASH, hp: GLUED_NOT_DASH } },
+  { name: /^net$/, short: { U: after('%') }, long: { '--user': '%' } },
   { name: /^ldappasswd$/, short: { w: BOTH, a: BOTH, s: BOTH }, flags: 'AcCInNSvVWxZ' },
   { name: /^ldap/, short: { w: BOTH }, flags: 'AcCILMnNQtuvVWxZ' },
   { name: /^(?:un)?zip$/, short: { P: BOTH }, flags: '0123456789aABcCDefFgjJkKlLmMNoqrRSTuUvVwWXyYz' },
@@ -119,23 +134,48 @@ const TOOLS: readonly Tool[] = [
     flags: '0123456aqfGgIikjlLMnNZ#pJORSsBvV',
   },
 ];
-const COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|mongo(?:sh|dump|restore|export|import|stat|top|files)?|sshpass|(?:redis|valkey|keydb)-cli|(?:docker|podman|nerdctl)[ \t]+login|Unrecognized option or bad number of args for:|sqlcmd|bcp|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|(?:un)?zip|smbclient|smbcacls|smbcquotas|smbget|smbtree|rpcclient|lftp|openssl|curl)`;
+const COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|mongo(?:sh|dump|restore|export|import|stat|top|files)?|sshpass|(?:redis|valkey|keydb)-cli|(?:docker|podman|nerdctl)[ \t]+login|Unrecognized option or bad number of args for:|sqlcmd|bcp|osql|7z[arz]?|(?:un|win)?rar|net|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|(?:un)?zip|smbclient|smbcacls|smbcquotas|smbget|smbtree|rpcclient|lftp|openssl|curl)`;
 const NAME = String.raw`(?<![\w.-])(${COMMAND})(?![\w-])`;
 
 /** Where the scan stands outside a command: a command's name only. */
 const COMMAND_NAME = new RegExp(NAME, 'gi');
+/** A quoted element of an inspected or JSON argument list (a JSON string's escapes kept). */
+const ELEMENT = String.raw`(?:'[^'\r\n]*'|"(?:[^"\\\r\n]|\\.)*")`;
+/**
+ * A line break inside an inspected argument list: the next line holds only quoted elements (util.inspect prints an
+ * array of more than 6 strings one or a few to a line). The lookahead reads that one line once.
+ */
+const LIST_LINE = String.raw`(?![ \t]*(?:${ELEMENT}[ \t]*,[ \t]*)*${ELEMENT}[ \t]*,?[ \t]*(?:[\r\n]|$))`;
 /**
  * On a command's line: another command's name, a long option (`--cookie`, `--user=…`), a short option with what is
  * glued to it (flags, a value; quoted or not after a space, `-p'…'`; unquoted only after a quote, which closes it
- * there: `[ 'mysql', '-p…', 'db' ]`, `["-p…","db"]`), or what ends the command (a line break, `;`, `|`, `&`, a
- * sentence's `. `).
+ * there: `[ 'mysql', '-p…', 'db' ]`, `["-p…","db"]`), or what ends the command (a line break, but for one within an
+ * inspected argument list, `;`, `|`, `&`, a sentence's `. `, the `]` closing an argument list after its last quote).
  */
 const ON_COMMAND = new RegExp(
-  String.raw`${NAME}|(?<=[\s'"])(--[A-Za-z][\w-]*)(?:=(${ARG})?)?|(?<=\s)-([A-Za-z0-9#]+)(${ARG})?|(?<=['"])-([A-Za-z0-9#]+)(${RUN})?|([\r\n;|&]|\.(?=\s))`,
+  String.raw`${NAME}|(?<=[\s'"])(--[A-Za-z][\w-]*)(?:=(${ARG})?)?|(?<=\s)-([A-Za-z0-9#]+)(${ARG})?|(?<=['"])-([A-Za-z0-9#]+)(${RUN})?|((?:\r?\n|\r)${LIST_LINE}|[;|&]|\.(?=\s)|\](?<=['"][ \t]*\]))`,
   'gi',
 );
 /** A value after a space (one starting with `-` is the next option), matched where an option ends. */
 const SPACED_VALUE = new RegExp(String.raw`[ \t]+(?!-)(${ARG})`, 'y');
+/**
+ * The next element of an argument list, matched where a quoted option ends (before its closing quote): `', '…'`
+ * (util.inspect, also across a line break), `","…"` (JSON). Its text, inside its quotes, is the value; one starting
+ * with `-` is the next option.
+ */
+const ELEMENT_VALUE = /['"][ \t]*,\s*(?:'(?!-)([^'\r\n]*)'|"(?!-)((?:[^"\\\r\n]|\\.)*)")/y;
+/**
+ * Windows `net use [device | *] \\computer\share[\volume] [password | *] [/USER:[domain\]user] …` and `net user
+ * name [password | *] [options]` (Microsoft's net use / net user pages): the positional password after the share or
+ * the user's name, also after switches (`/user:…`, `/persistent:no`) written before it. `*` prompts and stays, as
+ * does a word of prose (`net user ops is disabled`); each word ends where a command or a sentence does (`net user
+ * ops /delete. password …` stays). Matched right after the name `net` (sticky): the share as written or JSON-escaped
+ * (`\\\\host\\share`).
+ */
+const NET_ARGUMENTS = new RegExp(
+  String.raw`[ \t]+(?:use[ \t]+(?:(?:[A-Za-z]:|LPT\d:|\*)[ \t]+)?(?:"\\\\[^"\r\n]*"|\\\\${RUN})|user[ \t]+(?:"[^"\r\n/]+"|(?![/*-])${RUN}))(?:[ \t]+\/(?:${RUN})?)*[ \t]+(?![/*])(${ARG})`,
+  'iy',
+);
 const PROSE_WORD = new RegExp(`^${PROSE_AFTER_OPTION}$`, 'i');
 
 /** `value` (quoted or not) with its secret `part` redacted, or undefined when it holds none. */
@@ -144,6 +184,7 @@ function redactedPart(value: string, part: Part): string | undefined {
   const closed = q !== '' && value.length >= 2 && value.endsWith(q);
   const inner = value.slice(q.length, closed ? -1 : undefined);
   if (part === 'all') return inner === '' ? undefined : redactedQuoted(value, false);
+  if (part === 'not-dash') return inner === '' || inner === '-' ? undefined : redactedQuoted(value, false);
   if (part === 'cookie') return inner.includes('=') ? redactedQuoted(value, false) : undefined;
   // A user alone (the tool prompts) or with an empty password stays; a URL after `:` is a URL's (redacted there).
   const at = inner.indexOf(part);
@@ -156,19 +197,32 @@ type Redaction = { start: number; end: number; shown: string };
 
 /**
  * The secret of the short option `-letters…` (a bundle's flags first), `glued` the rest of its word after the
- * letters, `end` where the word ends; a spaced value is looked for there.
+ * letters, `end` where the word ends; a spaced value is looked for there, or the next element of an argument list
+ * when the option is a quoted `element`.
  */
-function shortOption(tool: Tool, text: string, at: number, letters: string, glued: string, end: number) {
+function shortOption(
+  tool: Tool,
+  text: string,
+  at: number,
+  letters: string,
+  glued: string,
+  end: number,
+  element: boolean,
+) {
   let i = 0;
   while (i < letters.length - 1 && tool.flags?.includes(letters[i] as string)) i++;
-  // One letter: no key of Object.prototype.
-  const option = tool.short[letters[i] as string];
+  // One or two letters: no key of Object.prototype.
+  const two = letters.slice(i, i + 2);
+  const long = two.length === 2 && Object.hasOwn(tool.short, two);
+  const option = tool.short[long ? two : (letters[i] as string)];
   if (option === undefined) return undefined;
-  const rest = `${letters.slice(i + 1)}${glued}`;
-  const start = at + 1 + i + 1;
+  const length = long ? 2 : 1;
+  const rest = `${letters.slice(i + length)}${glued}`;
+  const start = at + 1 + i + length;
   if (rest.startsWith('=')) return valueAt(option.part, text, start + 1, end);
   if (rest !== '') return option.glued ? valueAt(option.part, text, start, end) : undefined;
-  return option.spaced ? spacedValue(option.part, text, end) : undefined;
+  if (!option.spaced) return undefined;
+  return element ? elementValue(option.part, text, end) : spacedValue(option.part, text, end);
 }
 
 function valueAt(part: Part, text: string, start: number, end: number): Redaction | undefined {
@@ -182,6 +236,24 @@ function spacedValue(part: Part, text: string, end: number): Redaction | undefin
   const m = SPACED_VALUE.exec(text);
   if (m === null || PROSE_WORD.test(m[1] as string)) return undefined;
   return valueAt(part, text, SPACED_VALUE.lastIndex - (m[1] as string).length, SPACED_VALUE.lastIndex);
+}
+
+/** The next element of an argument list after a quoted option ending at `end` (`'-p', '…'`, `"-P","…"`). */
+function elementValue(part: Part, text: string, end: number): Redaction | undefined {
+  ELEMENT_VALUE.lastIndex = end;
+  const m = ELEMENT_VALUE.exec(text);
+  if (m === null) return undefined;
+  const value = (m[1] ?? m[2]) as string;
+  // The value ends before its closing quote.
+  return valueAt(part, text, ELEMENT_VALUE.lastIndex - 1 - value.length, ELEMENT_VALUE.lastIndex - 1);
+}
+
+/** Windows `net use`/`net user`'s positional password after the name `net` ending at `end` (NET_ARGUMENTS). */
+function netArgument(text: string, end: number): Redaction | undefined {
+  NET_ARGUMENTS.lastIndex = end;
+  const m = NET_ARGUMENTS.exec(text);
+  if (m === null || PROSE_WORD.test(m[1] as string)) return undefined;
+  return valueAt('all', text, NET_ARGUMENTS.lastIndex - (m[1] as string).length, NET_ARGUMENTS.lastIndex);
 }
 
 /**
@@ -204,24 +276,29 @@ function redactCommandPasswords(text: string): string {
     const [, name, long, longValue, spacedLetters, spacedGlued, quotedLetters, quotedGlued] = m;
     const letters = spacedLetters ?? quotedLetters;
     const glued = spacedGlued ?? quotedGlued;
+    let found: Redaction | undefined;
     if (name !== undefined) {
       const lower = name.toLowerCase();
       tool = TOOLS.find((t) => t.name.test(lower));
-      continue;
-    }
-    if (tool === undefined) continue;
-    let found: Redaction | undefined;
-    if (letters !== undefined) found = shortOption(tool, text, m.index, letters, glued ?? '', at);
-    else if (long !== undefined) {
+      if (lower !== 'net') continue;
+      found = netArgument(text, at);
+    } else if (tool === undefined) continue;
+    else if (letters !== undefined) {
+      const element = quotedLetters !== undefined;
+      found = shortOption(tool, text, m.index, letters, glued ?? '', at, element);
+    } else if (long !== undefined) {
       // `--…`: no key of Object.prototype.
       const part = tool.long?.[long.toLowerCase()];
+      const element = text[m.index - 1] === "'" || text[m.index - 1] === '"';
       if (part !== undefined)
         found =
           longValue !== undefined
             ? valueAt(part, text, at - longValue.length, at)
             : m[0].endsWith('=')
               ? undefined
-              : spacedValue(part, text, at);
+              : element
+                ? elementValue(part, text, at)
+                : spacedValue(part, text, at);
     } else tool = undefined; // A line break, a command separator or a sentence's end ends the command.
     if (found === undefined) continue;
     out += `${text.slice(copied, found.start)}${found.shown}`;

@@ -92,6 +92,17 @@ const SPELLINGS: Array<(u: string, s: string) => string> = [
   (_, s) => `npm config set //npm.pkg.github.com/:_authToken ${s}`,
   (_, s) => `npm set _auth ${s}`,
   (_, s) => `_auth=${s}`,
+  // 7-Zip, RAR, osql, net, and a password as its own element of an argument list.
+  (_, s) => `7z a -p${s} -mhe=on a.7z f`,
+  (_, s) => `rar a -hp${s} a.rar f`,
+  (_, s) => `unrar x -p'${s}' a.rar`,
+  (u, s) => `osql -S db -U ${u} -P ${s}`,
+  (u, s) => `net use Z: \\\\fs01\\share ${s} /user:CORP\\${u}`,
+  (u, s) => `net user ${u} ${s} /add`,
+  (u, s) => `net ads join -U ${u}%${s}`,
+  (_, s) => `[ 'sshpass', '-p', '${s}', 'ssh', 'host' ]`,
+  (u, s) => `["sqlcmd","-U","${u}","-P","${s}"]`,
+  (_, s) => `spawn('mongodump', ['--password', '${s}'])`,
 ];
 
 /** Real secret-free error messages, and prose and options that look like the spellings (none is a secret). */
@@ -160,6 +171,16 @@ const PHRASES = [
   '//registry.npmjs.org/:_authToken=${NPM_TOKEN}',
   '//r/:_authToken is missing',
   'basic_auth=true',
+  '7z a -p -mhe=on a.7z f',
+  'rar a -p- a.rar f',
+  'osql -S db -E',
+  'net use Z: /delete',
+  'net use \\\\fs01\\share * /user:ops',
+  'net user ops /delete',
+  'net user ops is disabled',
+  "[ 'mkdir', '-p', '/var/run/x' ]",
+  '["mysql","-u","root","-p","app"]',
+  "[ 'ssh', '-p', '2222' ]",
 ];
 /** What joins phrases: a line break or a command separator (a MySQL client's `-p…` is a password to its line's end). */
 const JOIN = ['\n', '; ', ' | ', ' && ', '. '];
