@@ -143,9 +143,10 @@ const COMMAND_NAME = new RegExp(NAME, 'gi');
 const ELEMENT = String.raw`(?:'[^'\r\n]*'|"(?:[^"\\\r\n]|\\.)*")`;
 /**
  * A line break inside an inspected argument list: the next line holds only quoted elements (util.inspect prints an
- * array of more than 6 strings one or a few to a line). The lookahead reads that one line once.
+ * array of more than 6 strings one or a few to a line), or opens an inspected child_process error's `spawnargs: [`
+ * (its command is the `path: '…'` line before). The lookahead reads that one line once.
  */
-const LIST_LINE = String.raw`(?![ \t]*(?:${ELEMENT}[ \t]*,[ \t]*)*${ELEMENT}[ \t]*,?[ \t]*(?:[\r\n]|$))`;
+const LIST_LINE = String.raw`(?![ \t]*(?:spawnargs: \[|(?:${ELEMENT}[ \t]*,[ \t]*)*${ELEMENT}[ \t]*,?[ \t]*(?:[\r\n]|$)))`;
 /**
  * On a command's line: another command's name, a long option (`--cookie`, `--user=…`), a short option with what is
  * glued to it (flags, a value; quoted or not after a space, `-p'…'`; unquoted only after a quote, which closes it

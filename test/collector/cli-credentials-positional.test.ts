@@ -85,6 +85,15 @@ describe('a password as its own element of an argument list, as Node prints one'
     expect(redactCredentials(serialised)).toBe(serialised.replace(S, '[redacted]'));
   });
 
+  it('a real spawnSync ENOENT error inspected: spawnargs on the line after its path', () => {
+    for (const args of [['-p', S, 'ssh', 'host'], argv]) {
+      const { error } = spawnSync('sshpass', args);
+      const shown = inspect(error);
+      expect(shown).toContain("path: 'sshpass',\n  spawnargs: [");
+      expect(redactCredentials(shown)).toBe(shown.replace(S, '[redacted]'));
+    }
+  });
+
   it.each([
     [
       `spawn('sshpass', ['-p', '${S}', 'ssh', 'host'])`,
@@ -233,6 +242,7 @@ describe('the new patterns on adversarial text', () => {
     ['open JSON elements', `sshpass${fill('"-p","\\"')}`],
     ['list lines', `curl${fill("\n'a', 'a', 'a' x")}`],
     ['one long list line', `curl\n${fill("'a', ")}`],
+    ['spawnargs lines', `path: 'curl',${fill('\n  spawnargs: [')}`],
     // A lookbehind tried before its `]` read the run of spaces back from every space (about 1000 times the prose's
     // cost at 20 KB).
     ['spaces on a command line', `curl${fill(' ')}`],
