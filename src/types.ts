@@ -186,6 +186,11 @@ export interface RequestMetrics extends Component {
   shed_total?: number;
   /** Why load is being shed now, or null (a monitor's snapshots). */
   shedding?: string | null;
+  /**
+   * Requests the server answered without passing the Express or Koa middleware since start (a handler mounted
+   * before it ended them; `getUnseenRequests()`). Absent without such a middleware, and from a cluster's figures.
+   */
+  unseen_total?: number;
 }
 
 /** The snapshot's `errors` group: error counts over the window and the error rate in percent. */

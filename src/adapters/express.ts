@@ -32,6 +32,7 @@ import {
   answeredHere,
   type UnseenRequests,
   type UnseenWatcher,
+  unseenSink,
   unwatchUnseen,
   watchUnseen,
 } from './unseen-requests.js';
@@ -198,7 +199,7 @@ function makeMiddleware(
  * answers is found by its stack. Stops when the monitor closes.
  */
 function watchMissed(monitor: AdapterSource, middleware: RequestHandler, onEnd: unknown): UnseenWatcher {
-  const unseen = watchUnseen(onEnd, monitor.logger);
+  const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor));
   expressWatcherOf(middleware, unseen);
   addWatcherResolver(expressWatcherFor);
   watchResponseEnds();

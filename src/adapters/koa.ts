@@ -18,6 +18,7 @@ import {
 import { flightRouteReader } from './flight-routes.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
 import { warnIfMountedLateKoa } from './koa-order.js';
+import { addKoaWatcher, koaWatcherFor, removeKoaWatcher } from './koa-unseen.js';
 import {
   flightDuration,
   newTrackedTicket,
@@ -26,9 +27,11 @@ import {
   watchResponseEnds,
 } from './response-end.js';
 import {
+  addWatcherResolver,
   answeredHere,
   type UnseenRequests,
   type UnseenWatcher,
+  unseenSink,
   unwatchUnseen,
   watchUnseen,
 } from './unseen-requests.js';
@@ -46,8 +49,9 @@ export interface KoaMonitor extends SystemMonitor {
   /** The admin API the integration mounts (its `basePath`; `authenticate` for your own WebSocket checks). */
   readonly adminApi: AdminApi<Context>;
   /**
-   * Requests its server answered that never reached the middleware (a middleware mounted before it ended them),
-   * from the first request it sees on that server: how many completed, and the first. The first is also logged once.
+   * Requests its server answered that never reached the middleware (a middleware mounted before it ended them):
+   * how many completed, and the first. The first is also logged once. The server is the middleware's from the first
+   * request it sees there, or, while it is the only Koa middleware in the process that has seen none, any Koa app's.
    */
   getUnseenRequests(): UnseenRequests;
 }
@@ -100,11 +104,15 @@ function makeMiddleware(
   );
 
   // Requests its server answers without it (unseen-requests.ts): Node's response ends are listened to from now on.
-  const unseen = watchUnseen(onEnd, monitor.logger);
+  // A middleware that never sees a request may be given its Koa server (koa-unseen.ts).
+  const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor));
+  addKoaWatcher(unseen);
+  addWatcherResolver(koaWatcherFor);
   watchResponseEnds();
-  (monitor as { once?: (event: 'close', fn: () => void) => unknown }).once?.('close', () =>
-    unwatchUnseen(onEnd),
-  );
+  (monitor as { once?: (event: 'close', fn: () => void) => unknown }).once?.('close', () => {
+    unwatchUnseen(onEnd);
+    removeKoaWatcher(unseen);
+  });
   let checked = false;
 
   // Not an async function: an application request returns next()'s own promise, so the middleware adds no

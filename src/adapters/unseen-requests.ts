@@ -36,10 +36,15 @@ export class UnseenWatcher {
   total = 0;
   first: UnseenRequest | null = null;
   closed = false;
+  /** Servers learnt (a Koa middleware that learnt none may be given its app's server: koa-unseen.ts). */
+  learnt = 0;
   private readonly logger: Logger | undefined;
+  /** The monitor's lifecycle, whose `unseenTotal` (metrics/ and Prometheus) each middleware adds to. */
+  private readonly sink: UnseenSink | undefined;
 
-  constructor(logger: Logger | undefined) {
+  constructor(logger: Logger | undefined, sink?: UnseenSink) {
     this.logger = logger;
+    this.sink = sink;
   }
 
   /** What the adapters' getUnseenRequests() returns (a copy). */
@@ -50,6 +55,7 @@ export class UnseenWatcher {
   /** Adds `count` missed requests, the first of them `first`; the first ever is told once. */
   add(count: number, first: UnseenRequest): void {
     this.total += count;
+    if (this.sink !== undefined) this.sink.unseenTotal = (this.sink.unseenTotal ?? 0) + count;
     if (this.first !== null) return;
     this.first = first;
     const earlier = count > 1 ? ` (${count} requests so far, the first of them this one)` : '';
@@ -63,14 +69,30 @@ export class UnseenWatcher {
   }
 }
 
+/** Where a monitor's missed requests are summed (its Lifecycle: `requests.unseen_total` in metrics/). */
+export interface UnseenSink {
+  unseenTotal: number | undefined;
+}
+
+/** The monitor's sink, when `monitor` is a core monitor (undefined while none watches: the field is left out). */
+export function unseenSink(monitor: unknown): UnseenSink | undefined {
+  const lifecycle = (monitor as { lifecycle?: UnseenSink } | null)?.lifecycle;
+  if (lifecycle === undefined || lifecycle === null || typeof lifecycle !== 'object') return undefined;
+  lifecycle.unseenTotal ??= 0;
+  return lifecycle;
+}
+
 /** A server's missed requests while no middleware has learnt it. */
 interface Pending {
   total: number;
   first: UnseenRequest;
 }
 
-/** Finds the watcher of a request's application (the Express adapter's: the app's stack holds its middleware). */
-export type WatcherResolver = (request: IncomingMessage) => UnseenWatcher | undefined;
+/**
+ * Finds the watcher of a request's application (Express: the app's stack holds its middleware; Koa: the one Koa
+ * middleware that has learnt no server, for a Koa server's request).
+ */
+export type WatcherResolver = (request: IncomingMessage, server: object) => UnseenWatcher | undefined;
 
 const byEnd = new Map<unknown, UnseenWatcher>();
 const servers = new WeakMap<object, UnseenWatcher>();
@@ -79,8 +101,8 @@ const answered = new WeakSet<ServerResponse>();
 const resolvers: WatcherResolver[] = [];
 
 /** The watcher of the middleware whose flights end with `onEnd` (one per middleware). */
-export function watchUnseen(onEnd: unknown, logger: Logger | undefined): UnseenWatcher {
-  const watcher = new UnseenWatcher(logger);
+export function watchUnseen(onEnd: unknown, logger: Logger | undefined, sink?: UnseenSink): UnseenWatcher {
+  const watcher = new UnseenWatcher(logger, sink);
   byEnd.set(onEnd, watcher);
   return watcher;
 }
@@ -117,6 +139,7 @@ export function noteServer(server: unknown, onEnd: unknown): void {
 
 function learn(server: object, watcher: UnseenWatcher): void {
   servers.set(server, watcher);
+  watcher.learnt++;
   const before = pending.get(server);
   if (before === undefined) return;
   pending.delete(server);
@@ -141,7 +164,7 @@ export function untrackedFinish(message: unknown): void {
     if (m.socket?.destroyed === true || (m.socket?.errored ?? null) !== null) return;
     let watcher = servers.get(server);
     if (watcher === undefined) {
-      watcher = resolve(m.request);
+      watcher = resolve(m.request, server);
       if (watcher !== undefined) learn(server, watcher);
     }
     if (watcher !== undefined) {
@@ -156,9 +179,9 @@ export function untrackedFinish(message: unknown): void {
   }
 }
 
-function resolve(request: IncomingMessage): UnseenWatcher | undefined {
+function resolve(request: IncomingMessage, server: object): UnseenWatcher | undefined {
   for (const r of resolvers) {
-    const w = r(request);
+    const w = r(request, server);
     if (w !== undefined && !w.closed) return w;
   }
   return undefined;

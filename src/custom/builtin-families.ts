@@ -126,6 +126,10 @@ export const BUILTIN_FAMILIES = catalogue({
   ],
   http_server_active_requests: ['gauge', 'Application requests in flight (started, not yet ended).'],
   requests_shed_total: ['counter', 'Requests answered 503 by load shedding since start.'],
+  http_unseen_requests_total: [
+    'counter',
+    'Requests the server answered without passing the Express or Koa middleware since start (a handler mounted before it ended them).',
+  ],
   load_shedding: ['gauge', '1 while requests are being shed (in the last sample interval), else 0.'],
   db_query_errors_total: ['counter', 'Failed database queries per fingerprint.'],
   db_query_duration_seconds: ['histogram', 'Database query duration per fingerprint.'],

@@ -74,6 +74,8 @@ export class Lifecycle {
   readonly inFlightAges: InFlightAges;
   /** Requests answered 503 by load shedding since start. */
   shedTotal = 0;
+  /** Requests its Express or Koa middleware never saw (adapters/unseen-requests.ts); undefined while none watches. */
+  unseenTotal: number | undefined = undefined;
   /** Why requests are being shed now (e.g. `event_loop_delay 230 ms > 100 ms`); undefined when not shedding. */
   shedReason: string | undefined;
   /** The reason of a shedding episode that started since the last sample, so one between two samples still shows (and alerts). */

@@ -128,6 +128,8 @@ export class Sampler {
       // A cluster aggregator's decorator set the workers' (shed-merge.ts); a process counts its own.
       requests.shed_total ??= m.lifecycle.shedTotal;
       if (requests.shedding === undefined) requests.shedding = shedding;
+      // Only a process whose Express or Koa middleware watches (a cluster's view has none: each worker counts its own).
+      if (m.lifecycle.unseenTotal !== undefined) requests.unseen_total ??= m.lifecycle.unseenTotal;
       // Refusing clients is failing them: critical for the interval, as health/ and the load_shedding alert say.
       if (typeof requests.shedding === 'string') requests.status = 'critical';
     }

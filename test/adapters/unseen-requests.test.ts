@@ -17,6 +17,9 @@ import mount from 'koa-mount';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor as expressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as koaMonitor } from '../../src/adapters/koa.js';
+import { collectPrometheusData } from '../../src/http/prometheus/data.js';
+import { renderPrometheus } from '../../src/http/prometheus/render.js';
+import { expectPromtoolAccepts } from '../helpers/promtool.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -83,6 +86,29 @@ async function serve(
 }
 
 const ADMIN = '/api/core/admin/system/health/';
+const TOKEN = 'unseen-requests-test-token-0123456789abcdef';
+
+/** The admin API's metrics/ and metrics/prometheus as a client reads them (over HTTP, with the token). */
+async function adminReads(
+  url: string,
+): Promise<{ unseenJson: unknown; unseenProm: number | null; prom: string }> {
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  const json = (await (await fetch(`${url}/api/core/admin/system/metrics/`, { headers })).json()) as {
+    data: { requests: { unseen_total?: unknown } };
+  };
+  const prom = await (await fetch(`${url}/api/core/admin/system/metrics/prometheus`, { headers })).text();
+  const line = prom.split('\n').find((l) => l.startsWith('sysvitals_http_unseen_requests_total '));
+  return {
+    unseenJson: json.data.requests.unseen_total,
+    unseenProm: line === undefined ? null : Number(line.split(' ')[1]),
+    prom,
+  };
+}
+
+/** `n` requests at once, path i from `pick(i)`; their statuses. */
+async function concurrently(s: Served, n: number, pick: (i: number) => string): Promise<number[]> {
+  return Promise.all(Array.from({ length: n }, (_, i) => s.get(pick(i))));
+}
 
 describe.each([
   ['Express 5', () => CURRENT_MAJORS],
@@ -212,10 +238,38 @@ describe.each([
     app.get('/ok', (_req, res) => void res.send('ok'));
     const s = await serve(app, warnings, () => monitor.close());
     for (const path of ['/ok', '/nope', ADMIN, '/ok']) await s.get(path);
+    await concurrently(s, 100, (i) => (i % 2 ? '/ok' : '/nope'));
     await s.settled();
     expect(monitor.getUnseenRequests()).toEqual({ total: 0, first: null });
     expect(unseenWarnings(warnings)).toEqual([]);
-    expect(s.served()).toBe(4);
+    expect(s.served()).toBe(104);
+    expect((await monitor.getMetrics({ maxAgeMs: 0 })).requests.unseen_total).toBe(0);
+  });
+
+  it('100 concurrent requests: the count is exact, and is metrics/ requests.unseen_total and Prometheus http_unseen_requests_total', async () => {
+    const warnings: string[] = [];
+    const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings), adminToken: TOKEN });
+    const app = fw().express();
+    app.use('/healthz', (_req, res) => void res.status(204).end());
+    app.use(monitor.middleware());
+    app.get('/after', (_req, res) => void res.send('after'));
+    const s = await serve(app, warnings, () => monitor.close());
+    // 3 of every 5 to the handler before the middleware: 60 unseen, 40 seen.
+    const statuses = await concurrently(s, 100, (i) => (i % 5 < 3 ? '/healthz' : '/after'));
+    expect(statuses.filter((st) => st === 204)).toHaveLength(60);
+    await s.settled();
+    expect(monitor.getUnseenRequests().total).toBe(60);
+    const m = await monitor.getMetrics({ maxAgeMs: 0 });
+    expect(m.requests.total).toBe(40);
+    expect(m.requests.unseen_total).toBe(60);
+    const reads = await adminReads(s.url); // 2 admin requests: answered by the middleware, not unseen
+    expect(reads.unseenJson).toBe(60);
+    expect(reads.unseenProm).toBe(60);
+    expect(reads.prom).toContain('# TYPE sysvitals_http_unseen_requests_total counter');
+    expectPromtoolAccepts(reads.prom);
+    await s.settled();
+    expect(s.served()).toBe(40 + 2 + 60);
+    expect(monitor.getUnseenRequests().total).toBe(60);
   });
 
   it('after close(), the server answering requests before the middleware counts nothing more', async () => {
@@ -243,7 +297,7 @@ describe.each([
 ])('%s: the middleware mounted after what answers requests', (_name, koa: () => KoaClass) => {
   async function koaApp(build: (app: Koa, mw: Koa.Middleware) => void) {
     const warnings: string[] = [];
-    const monitor = koaMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+    const monitor = koaMonitor({ sampleIntervalMs: 0, logger: logger(warnings), adminToken: TOKEN });
     const KoaApp = koa();
     const app = new KoaApp();
     build(app, monitor.middleware());
@@ -290,13 +344,14 @@ describe.each([
       'after 4 route(s) of this app (GET /api/ok, POST /api/fail, GET /api/n/deep, ALL /any)',
     );
     expect((await monitor.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(2);
-    // Answered before its first request: taken over when it saw one on that server.
+    // Answered before its first request: counted as they came (the only Koa middleware of the process that had
+    // learnt no server is given its Koa server's), told at the first.
     expect(monitor.getUnseenRequests()).toEqual({
       total: 2,
       first: { method: 'GET', path: '/api/ok', status: 200 },
     });
     expect(unseenWarnings(warnings)).toHaveLength(1);
-    expect(unseenWarnings(warnings)[0]).toContain('(2 requests so far, the first of them this one)');
+    expect(unseenWarnings(warnings)[0]).not.toContain('requests so far');
   });
 
   it('a plain middleware and a koa-mount sub-app that answer: counted exactly, the first told once', async () => {
@@ -358,8 +413,79 @@ describe.each([
       app.use(r.routes());
     });
     for (const path of ['/ok', '/nope', ADMIN, '/ok']) await s.get(path);
+    await concurrently(s, 100, (i) => (i % 2 ? '/ok' : '/nope'));
     await s.settled();
     expect([...unseenWarnings(warnings), ...lateWarnings(warnings)]).toEqual([]);
     expect(monitor.getUnseenRequests()).toEqual({ total: 0, first: null });
+    const reads = await adminReads(s.url);
+    expect(reads.unseenJson).toBe(0);
+    expect(reads.unseenProm).toBe(0);
+    expectPromtoolAccepts(reads.prom);
+  });
+
+  it('a catch-all before it (the monitor sees no request at all): counted exactly, also 100 at once, in metrics/ and Prometheus', async () => {
+    const { s, monitor, warnings } = await koaApp((app, mw) => {
+      app.use((ctx) => {
+        ctx.body = 'caught';
+      });
+      app.use(mw);
+    });
+    expect(await s.get('/first?token=secret')).toBe(200);
+    const statuses = await concurrently(s, 100, (i) => `/c/${i}`);
+    expect(statuses.every((st) => st === 200)).toBe(true);
+    await s.settled();
+    expect(monitor.getUnseenRequests()).toEqual({
+      total: 101,
+      first: { method: 'GET', path: '/first', status: 200 },
+    });
+    const lines = unseenWarnings(warnings);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('GET /first was answered (200)');
+    const m = await monitor.getMetrics({ maxAgeMs: 0 });
+    expect(m.requests.total).toBe(0);
+    expect(m.requests.unseen_total).toBe(101);
+    expect(s.served()).toBe(101);
+    // Prometheus as the scrape renders it (the admin API is behind the catch-all too)
+    const text = renderPrometheus(await collectPrometheusData(monitor, 0));
+    expect(text).toMatch(/^sysvitals_http_unseen_requests_total 101$/m);
+    expectPromtoolAccepts(text);
+  });
+
+  it('two Koa monitors that saw no request: whose server is which cannot be told until one sees a request', async () => {
+    const a = await koaApp((app, mw) => {
+      app.use((ctx) => {
+        ctx.body = 'a';
+      });
+      app.use(mw);
+    });
+    const b = await koaApp((app, mw) => {
+      app.use((ctx, next) => {
+        if (ctx.path === '/seen') return next();
+        ctx.body = 'b';
+        return undefined;
+      });
+      app.use(mw);
+    });
+    for (const s of [a.s, b.s, a.s, b.s]) expect(await s.get('/x')).toBe(200);
+    await a.s.settled();
+    await b.s.settled();
+    expect(a.monitor.getUnseenRequests().total).toBe(0);
+    expect(b.monitor.getUnseenRequests().total).toBe(0);
+    // b sees a request: its server's 2 are taken over; a is then the only one without a server.
+    expect(await b.s.get('/seen')).toBe(404);
+    await b.s.settled();
+    expect(b.monitor.getUnseenRequests()).toEqual({
+      total: 2,
+      first: { method: 'GET', path: '/x', status: 200 },
+    });
+    expect(unseenWarnings(b.warnings)[0]).toContain('(2 requests so far, the first of them this one)');
+    expect(await a.s.get('/y')).toBe(200);
+    await a.s.settled();
+    expect(a.monitor.getUnseenRequests()).toEqual({
+      total: 3,
+      first: { method: 'GET', path: '/x', status: 200 },
+    });
+    expect(unseenWarnings(a.warnings)[0]).toContain('(2 requests so far, the first of them this one)');
+    expect(b.monitor.getUnseenRequests().total).toBe(2);
   });
 });

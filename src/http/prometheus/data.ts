@@ -68,6 +68,8 @@ export interface PrometheusData {
    * (the snapshot's `requests.shed_total` can be up to `maxAgeMs` old). @defaultValue the snapshot's
    */
   readonly shedTotal?: number;
+  /** Requests the Express or Koa middleware never saw, read at scrape time. @defaultValue the snapshot's */
+  readonly unseenTotal?: number;
   /**
    * Cluster mode with `cluster.workerLabel`: the request and `@timed` families per worker (a `worker`
    * label), in place of `routes`, `aborted`, `latency` and `functions`.
@@ -142,8 +144,11 @@ export interface PrometheusSource extends AdminSource {
   /** Custom metrics; read when present. */
   readonly custom?: { all(): Iterable<CustomMetric> };
   readonly clock?: { now(): number };
-  /** Load shedding's count of refused requests, read live for `requests_shed_total`; read when present. */
-  readonly lifecycle?: { readonly shedTotal: number };
+  /**
+   * Load shedding's count of refused requests and the unseen requests' count, read live for `requests_shed_total`
+   * and `http_unseen_requests_total`; read when present.
+   */
+  readonly lifecycle?: { readonly shedTotal: number; readonly unseenTotal?: number };
 }
 
 /** Gathers one scrape's data: the cached snapshot (collected when older than `maxAgeMs`) and the totals. */
@@ -180,5 +185,6 @@ export async function collectPrometheusData(
     custom: source.custom?.all(),
     now: source.clock?.now(),
     shedTotal: source.lifecycle?.shedTotal,
+    unseenTotal: source.lifecycle?.unseenTotal,
   };
 }

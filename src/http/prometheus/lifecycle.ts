@@ -8,10 +8,16 @@ import type { ClusterSummary, MetricsSnapshot } from '../../types.js';
 import { family } from './runtime.js';
 
 /**
- * Appends the in-flight and load-shedding families to `out` (a monitor's snapshots carry them); `shedTotal`,
- * when given, is the live count of shed requests (read at scrape time, like the request counters).
+ * Appends the in-flight, load-shedding and unseen-request families to `out` (a monitor's snapshots carry them);
+ * `shedTotal` and `unseenTotal`, when given, are the live counts (read at scrape time, like the request counters).
  */
-export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: string, shedTotal?: number): void {
+export function renderLifecycle(
+  out: string[],
+  s: MetricsSnapshot,
+  prefix: string,
+  shedTotal?: number,
+  unseenTotal?: number,
+): void {
   if (s.cluster_mode) {
     family(out, prefix, F.cluster_mode_off, [` 1`]);
   }
@@ -35,6 +41,10 @@ export function renderLifecycle(out: string[], s: MetricsSnapshot, prefix: strin
     const total = typeof shedTotal === 'number' ? Math.max(shedTotal, r.shed_total) : r.shed_total;
     family(out, prefix, F.requests_shed_total, [` ${total}`]);
     family(out, prefix, F.load_shedding, [` ${r.shedding ? 1 : 0}`]);
+  }
+  if (typeof r.unseen_total === 'number') {
+    const total = typeof unseenTotal === 'number' ? Math.max(unseenTotal, r.unseen_total) : r.unseen_total;
+    family(out, prefix, F.http_unseen_requests_total, [` ${total}`]);
   }
 }
 

@@ -234,7 +234,7 @@ export function renderPrometheus(
   }
   renderRuntime(out, s, config.prefix);
   renderAnalytics(out, s, config.prefix);
-  renderLifecycle(out, s, config.prefix, data.shedTotal);
+  renderLifecycle(out, s, config.prefix, data.shedTotal, data.unseenTotal);
 
   // Dependencies and WebSockets
   const db = s.database;
