@@ -29,6 +29,8 @@ export class KnownTotals {
   readonly dropped = [0, 0, 0, 0, 0];
   /** Requests refused by load shedding (`requests.shed_total`; absent from older workers' reports: 0). */
   shed = 0;
+  /** Requests its middleware never saw (`requests.unseen_total`); undefined: it never said (none, or an older worker). */
+  unseen: number | undefined;
   /**
    * A report of the worker was taken (a hello, a frame, the ledger's totals): what it reports beyond these totals
    * from then on happened while this aggregator knew it, recently, even while they hold no request (a worker
@@ -63,6 +65,7 @@ export class KnownTotals {
     this.slowSeen += report.slow?.length ?? 0;
     if (report.dropped) for (let k = 0; k < 5; k++) this.dropped[k]! += report.dropped[k] as number;
     this.shed += report.shed ?? 0;
+    if (report.unseen !== undefined) this.unseen = (this.unseen ?? 0) + report.unseen;
   }
 
   /**
@@ -112,9 +115,12 @@ export class KnownTotals {
     for (let k = 0; k < 5; k++) this.dropped[k]! += dropped[k] as number;
     const shed = Math.max(0, (full.shed ?? 0) - this.shed);
     this.shed += shed;
+    const unseen = full.unseen === undefined ? undefined : Math.max(0, full.unseen - (this.unseen ?? 0));
+    if (unseen !== undefined) this.unseen = (this.unseen ?? 0) + unseen;
     return {
       dropped,
       shed,
+      ...(unseen === undefined ? {} : { unseen }),
       ...(full.shedState === undefined ? {} : { shedState: full.shedState }),
       routes,
       functions,
@@ -164,6 +170,7 @@ export class KnownTotals {
       custom: this.custom.toReports(),
       dropped: this.dropped.slice(),
       shed: this.shed,
+      ...(this.unseen === undefined ? {} : { unseen: this.unseen }),
     };
   }
 

@@ -40,5 +40,6 @@ export function encodeReport(report: Report): ReportWire {
     c: encodeCustom(report.custom ?? []),
     ...(report.dropped?.some((v) => v > 0) ? { d: report.dropped.slice() } : {}),
     ...(report.shed ? { h: report.shed } : {}),
+    ...(report.unseen === undefined ? {} : { u: report.unseen }),
   };
 }

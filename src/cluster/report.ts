@@ -37,7 +37,7 @@ import {
 } from './query-wire.js';
 import { absorbRoutes, type RequestsTarget } from './report-apply.js';
 import { SecondsReporter, type SecondsSource } from './seconds-wire.js';
-import { decodeShed, ShedReporter, type ShedSource } from './shed-wire.js';
+import { decodeShed, type ShedFigures, ShedReporter, type ShedSource, type ShedWire } from './shed-wire.js';
 
 /** One route's requests by status class (1xx … 5xx) and their latency. */
 export interface RouteWire {
@@ -81,7 +81,7 @@ export interface JobWire {
 }
 
 /** A report: a delta since the previous one, or (after reset) totals since start. */
-export interface ReportWire {
+export interface ReportWire extends ShedWire {
   r: RouteWire[];
   f: FunctionWire[];
   /** Jobs (absent when none changed, and from threads). */
@@ -96,16 +96,12 @@ export interface ReportWire {
   i?: InFlightWire;
   /** Observations dropped for bad input, per DROPPED_SOURCES (absent when none since the previous report). */
   d?: number[];
-  /** Requests refused by load shedding since the previous report (absent when none, and from older workers). */
-  h?: number;
-  /** Why the worker sheds now, '' once it stopped: sent when that changed (shed-wire.ts). */
-  hr?: string;
   /** Its requests per request sub-window (clock second) they were recorded in (seconds-wire.ts; absent: spread). */
   ps?: number[];
 }
 
 /** A report read back: the same figures as sparse counts, checked. */
-export interface Report {
+export interface Report extends ShedFigures {
   routes: Array<{
     method: string;
     route: string;
@@ -123,9 +119,6 @@ export interface Report {
   inFlight?: InFlightState;
   /** Observations dropped for bad input, per DROPPED_SOURCES (absent: none). */
   dropped?: number[];
-  /** Requests refused by load shedding (absent: none); whether it sheds now (absent: as before; '': not). */
-  shed?: number;
-  shedState?: string;
   /** Its requests per sub-window (seconds-wire.ts; absent: spread over the report's span). */
   subs?: SubCounts;
 }
@@ -378,7 +371,7 @@ export function decodeReport(w: ReportWire): Report {
   };
   const dropped = decodeDropped(w.d);
   if (dropped) out.dropped = dropped;
-  Object.assign(out, decodeShed(w.h, w.hr));
+  Object.assign(out, decodeShed(w.h, w.hr, w.u));
   const subs = decodeSubCounts(w.ps); // malformed: ignored (spread over its span, as from an older worker)
   if (subs) out.subs = subs;
   return out;

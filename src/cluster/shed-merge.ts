@@ -20,10 +20,10 @@ export function noteShed(entry: WorkerEntry, report: Report, counted: boolean): 
  * Sets the snapshot's `requests.shed_total` (the sum of every worker's totals as known: live, gone, retired
  * and the ledger's) and `requests.shedding` (why a live worker sheds now or shed since the previous snapshot,
  * prefixed with its id; else null), then, on a sample (`close`), forgets the interval's, as a process's lifecycle
- * does at each sample; a read (`close` false) leaves the episode to the next sample.
+ * does at each sample; a read (`close` false) leaves the episode to the next sample. Also `requests.unseen_total`.
  */
 export function shedOfCluster(
-  requests: { shed_total?: number; shedding?: string | null } | undefined,
+  requests: { shed_total?: number; shedding?: string | null; unseen_total?: number } | undefined,
   workers: WorkerTable,
   close = true,
 ): void {
@@ -37,4 +37,16 @@ export function shedOfCluster(
   if (!requests) return;
   requests.shed_total = total;
   requests.shedding = reason;
+  unseenOfCluster(requests, workers);
+}
+
+/**
+ * Sets the snapshot's `requests.unseen_total`: the sum of every worker's requests its Express or Koa middleware never
+ * saw, as known (live, gone, retired and the ledger's, like shed_total: it never goes back). Left out when no worker
+ * said it counts them (Fastify workers, workers of an older version).
+ */
+export function unseenOfCluster(requests: { unseen_total?: number } | undefined, workers: WorkerTable): void {
+  let total: number | undefined;
+  for (const w of workers.values()) if (w.known.unseen !== undefined) total = (total ?? 0) + w.known.unseen;
+  if (requests && total !== undefined) requests.unseen_total = total;
 }
