@@ -34,7 +34,8 @@ const isEmpty = (r: ReportWire) =>
   r.c === undefined &&
   r.d === undefined &&
   r.h === undefined &&
-  r.hr === undefined;
+  r.hr === undefined &&
+  r.u === undefined;
 
 /**
  * Takes what is pending (`take`) each time one of the windows turns, before anything is recorded in the new

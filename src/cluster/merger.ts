@@ -126,7 +126,7 @@ export class Merger {
       (report.queries?.length ?? 0) > 0 ||
       (report.custom?.some((c) => c.type !== 'gauge' && c.series.length > 0) ?? false) ||
       (report.dropped?.some((v) => v > 0) ?? false) ||
-      (report.shed ?? 0) > 0
+      (report.shed ?? 0) + (report.unseen ?? 0) > 0
     )
       this.deps.changed();
     if (full) {

@@ -184,6 +184,7 @@ export class WorkerReports {
       report.d === undefined &&
       report.h === undefined &&
       report.hr === undefined &&
+      report.u === undefined &&
       report.i === undefined;
     const msg: Message = { t: 'report', report };
     if (cut.length > 0) msg.cut = cut; // parts cut where its windows turned, the rest's sub-window (cuts.ts)
