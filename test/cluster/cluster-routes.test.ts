@@ -17,42 +17,19 @@ import {
   type PrometheusWire,
   prometheusFromWire,
 } from '../../src/cluster/answers.js';
-import type { ClusterMonitor } from '../../src/cluster/cluster-monitor.js';
 import { CLUSTER_ROUTES_FACTOR } from '../../src/cluster/folded-routes.js';
 import { writeLedger } from '../../src/cluster/ledger.js';
-import { Merger } from '../../src/cluster/merger.js';
-import { Reporter, type ReportSources } from '../../src/cluster/report.js';
 import { takeWindow } from '../../src/cluster/window-wire.js';
-import { newEntry, WorkerTable } from '../../src/cluster/workers.js';
 import { renderPrometheus } from '../../src/http/prometheus/render.js';
-import { silentLogger } from '../../src/logger.js';
-import { SystemMonitor } from '../../src/monitor.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { expectPromtoolAccepts } from '../helpers/promtool.js';
 import { rng } from '../helpers/random.js';
-
-const T0 = 1_700_000_000_000;
-
-const monitorAt = (now: () => number, id: string, maxRoutes: number) =>
-  new SystemMonitor({ clock: { now }, sampleIntervalMs: 0, logger: silentLogger, instanceId: id, maxRoutes });
-
-type Row = { method: string; route: string; count: number; folded?: boolean };
+import { inProcessCluster, type Row, T0 } from './in-process-cluster.js';
 
 /** `n` workers and the aggregator, every one with `maxRoutes`; `record(i, route)` then `send(i)` a frame. */
 function cluster(n: number, maxRoutes: number) {
-  const t = { now: T0 };
-  const now = () => t.now;
-  let monitor = monitorAt(now, 'c', maxRoutes);
-  let table = new WorkerTable();
-  const mergerOf = (m: SystemMonitor, t: WorkerTable) =>
-    new Merger(m as unknown as ClusterMonitor, t, { logger: silentLogger, now, changed: () => {} });
-  let merger = mergerOf(monitor, table);
-  const workers = Array.from({ length: n }, (_, i) => {
-    const own = monitorAt(now, `w${i}`, maxRoutes);
-    own.requests.trackRouteLatency();
-    const entry = newEntry(`w${i}`, 100 + i, now());
-    table.set(entry);
-    return { own, entry, reporter: new Reporter(own as unknown as ReportSources) };
-  });
+  const c = inProcessCluster(n, maxRoutes);
+  const { t, now, workers } = c;
   /**
    * The oracle's own record: per worker, the routes in first-seen order (its slots are taken as it records), the
    * requests of each it sent in a frame, and those recorded since its last frame.
@@ -86,7 +63,7 @@ function cluster(n: number, maxRoutes: number) {
      */
     takeover(dir: string) {
       const path = join(dir, 'ledger.json');
-      const entries = [...table.values()].map((w) => ({
+      const entries = [...c.table.values()].map((w) => ({
         id: w.id,
         pid: w.pid,
         started_at: w.startedAt,
@@ -94,27 +71,23 @@ function cluster(n: number, maxRoutes: number) {
       }));
       writeLedger(path, entries.reverse(), now()); // the last-known worker's routes first
       t.now += 1000;
-      monitor = monitorAt(now, 'c2', maxRoutes);
-      table = new WorkerTable();
-      merger = mergerOf(monitor, table);
-      merger.loadLedger(path, 'c2');
+      c.replaceAggregator('c2');
+      c.merger.loadLedger(path, 'c2');
       for (const w of workers) {
-        w.entry = table.get(w.entry.id)!;
+        w.entry = c.table.get(w.entry.id)!;
         w.reporter.reset();
         const full = JSON.parse(JSON.stringify(w.reporter.take()));
-        merger.merge(w.entry, full, null, true, JSON.parse(JSON.stringify(takeWindow(w.own))));
+        c.merger.merge(w.entry, full, null, true, JSON.parse(JSON.stringify(takeWindow(w.own))));
       }
     },
     record(i: number, route: string) {
-      workers[i]!.own.recordRequest({ method: 'GET', route, status: 200, durationMs: 5 });
+      c.record(i, route);
       const s = seen[i]!;
       if (!s.order.includes(route)) s.order.push(route);
       s.unsent.push(route);
-      t.now += 10;
     },
     send(i: number) {
-      const w = workers[i]!;
-      merger.merge(w.entry, JSON.parse(JSON.stringify(w.reporter.take())), null, false);
+      c.send(i);
       const s = seen[i]!;
       for (const route of s.unsent.splice(0)) s.count.set(route, (s.count.get(route) ?? 0) + 1);
     },
@@ -127,13 +100,13 @@ function cluster(n: number, maxRoutes: number) {
       wire: PrometheusWire;
     }> {
       t.now += 1; // a snapshot of this ms is served from the cache, even at maxAgeMs 0
-      const endpoints = merger.folded('endpoints', monitor.endpoints('time', 1000)) as ReturnType<
+      const endpoints = c.merger.folded('endpoints', c.monitor.endpoints('time', 1000)) as ReturnType<
         SystemMonitor['endpoints']
       >;
-      const snapshot = (await monitor.getMetrics({ maxAgeMs: 0 })).routes;
+      const snapshot = (await c.monitor.getMetrics({ maxAgeMs: 0 })).routes;
       const q = fresh({ op: 'prometheus', maxAgeMs: 0 });
       const wire = JSON.parse(
-        JSON.stringify(merger.folded('prometheus', await answer(monitor as unknown as MonitorLike, q))),
+        JSON.stringify(c.merger.folded('prometheus', await answer(c.monitor as unknown as MonitorLike, q))),
       ) as PrometheusWire;
       const text = renderPrometheus(prometheusFromWire(wire, now()));
       const sums = new Map<string, Row>();

@@ -6,61 +6,31 @@
 // aggregator's real Merger into a real SystemMonitor, one injected clock.
 
 import { describe, expect, it } from 'vitest';
-import type { ClusterMonitor } from '../../src/cluster/cluster-monitor.js';
-import { Merger } from '../../src/cluster/merger.js';
-import { Reporter, type ReportSources } from '../../src/cluster/report.js';
-import { newEntry, WorkerTable } from '../../src/cluster/workers.js';
-import { silentLogger } from '../../src/logger.js';
-import { SystemMonitor } from '../../src/monitor.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { rng } from '../helpers/random.js';
-
-const T0 = 1_700_000_000_000;
-
-const monitorAt = (now: () => number, id: string, maxRoutes: number) =>
-  new SystemMonitor({ clock: { now }, sampleIntervalMs: 0, logger: silentLogger, instanceId: id, maxRoutes });
+import { inProcessCluster, type Row } from './in-process-cluster.js';
 
 /** `n` workers and the aggregator, every one with `maxRoutes`; `record(i, route)` then `send(i)` a frame. */
 function cluster(n: number, maxRoutes: number) {
-  const t = { now: T0 };
-  const now = () => t.now;
-  const monitor = monitorAt(now, 'c', maxRoutes);
-  const table = new WorkerTable();
-  const merger = new Merger(monitor as unknown as ClusterMonitor, table, {
-    logger: silentLogger,
-    now,
-    changed: () => {},
-  });
-  const workers = Array.from({ length: n }, (_, i) => {
-    const own = monitorAt(now, `w${i}`, maxRoutes);
-    own.requests.trackRouteLatency();
-    const entry = newEntry(`w${i}`, 100 + i, now());
-    table.set(entry);
-    return { own, entry, reporter: new Reporter(own as unknown as ReportSources) };
-  });
+  const c = inProcessCluster(n, maxRoutes);
   const sent: string[] = [];
   return {
     record(i: number, route: string) {
-      workers[i]!.own.recordRequest({ method: 'GET', route, status: 200, durationMs: 5 });
+      c.record(i, route);
       sent.push(route);
-      t.now += 10;
     },
-    send(i: number) {
-      const w = workers[i]!;
-      merger.merge(w.entry, JSON.parse(JSON.stringify(w.reporter.take())), null, false);
-    },
+    send: c.send,
     /** routes/ rows as the aggregator serves them, and metrics/ routes. */
     async rows() {
-      const endpoints = merger.folded('endpoints', monitor.endpoints('time', 1000)) as ReturnType<
+      const endpoints = c.merger.folded('endpoints', c.monitor.endpoints('time', 1000)) as ReturnType<
         SystemMonitor['endpoints']
       >;
-      return { endpoints: endpoints.routes, snapshot: (await monitor.getMetrics({ maxAgeMs: 0 })).routes };
+      return { endpoints: endpoints.routes, snapshot: (await c.monitor.getMetrics({ maxAgeMs: 0 })).routes };
     },
     /** The oracle: how many requests of `route` were recorded, on every worker. */
     exact: (route: string) => sent.filter((r) => r === route).length,
   };
 }
-
-type Row = { method: string; route: string; count: number; folded?: boolean };
 
 /** Rows of named routes whose count is not their requests' and that carry no mark; `* other` aside. */
 function unmarkedWrong(rows: readonly Row[], exact: (route: string) => number): string[] {
