@@ -11,6 +11,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { createMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 import { diskEvents } from './analytics-of.js';
 
 const MIN = 60_000;
@@ -31,6 +32,7 @@ async function predictEvents(q: (m: number) => number, minutes: number) {
     predict: '30m',
   };
   const monitor = createMonitor({
+    ...NO_HOST_FILES,
     sampleIntervalMs: 0,
     clock,
     logger: silent,

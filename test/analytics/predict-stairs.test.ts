@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { windowShape } from '../../src/analytics/envelope.js';
 import { createMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 import { diskEvents } from './analytics-of.js';
 
 const MIN = 60_000;
@@ -31,6 +32,7 @@ async function predictEvents(used: (m: number) => number, minutes: number, below
     ? { name: 'fill', metric: 'custom.used', warning: 5, direction: 'below', predict: '3h' }
     : { name: 'fill', metric: 'custom.used', warning: 95, predict: '3h' };
   const monitor = createMonitor({
+    ...NO_HOST_FILES,
     sampleIntervalMs: 0,
     clock,
     logger: silent,

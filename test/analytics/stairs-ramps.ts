@@ -13,6 +13,7 @@ import { snapshotShape } from '../../src/alerts/snapshot-shape.js';
 import { Analytics } from '../../src/analytics/analytics.js';
 import { createMonitor } from '../../src/monitor.js';
 import { makeSnapshot, testClock } from '../alerts/snapshot.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 
 export const MIN = 60_000;
 export const T0 = Date.UTC(2026, 11, 5);
@@ -47,6 +48,7 @@ export async function monitorEvents(used: Used, minutes: number, below: boolean)
   const clock = { t: T0, now: () => clock.t };
   const events: PredictEvent[] = [];
   const monitor = createMonitor({
+    ...NO_HOST_FILES,
     sampleIntervalMs: 0,
     clock,
     logger: { warn() {}, error() {} },
