@@ -63,10 +63,13 @@ const ISOLATED_FILES = [
 ];
 // Files of the other folders that share their forks too: the test/cluster files that start no process (no cluster,
 // worker thread, redis-server or browser: reports, frames, window wire, pacing and merges in one process, on an
-// injected clock), and three in-process files of test/ and test/monitor. The rest of those folders keeps a fresh fork.
+// injected clock; cluster-routes waits for one promtool check), and in-process files of test/, test/monitor,
+// dashboard, latency and lifecycle. The rest of those folders keeps a fresh fork.
 const SHARED_SINGLE_FILES = [
+  'admin-guesses.unit',
   'anomaly-scores',
   'body-closes-wire',
+  'cluster-routes',
   'contained-faults',
   'counts-wire',
   'custom-report',
@@ -104,6 +107,20 @@ const SHARED_SINGLE_FILES = [
     'test/logger.test.ts',
     'test/monitor-clock-step.test.ts',
     'test/monitor/reads-side-effects.test.ts',
+    // In-process files of the isolated folders (no child process, browser, module mock or process-wide default),
+    // passed in one shared fork in shuffled orders (CONTRIBUTING, Test time: 6 December, branch ttime). Not these:
+    // clock-step-windows and monitor.test (`@timed`'s process-wide recorder), coarse-clock (the process's one timer).
+    'test/dropped-observations.test.ts',
+    'test/dashboard/assets.test.ts',
+    'test/dashboard/charts.test.ts',
+    'test/dashboard/errors-title.test.ts',
+    'test/latency/hdr-library.test.ts',
+    'test/latency/latency-ring.test.ts',
+    'test/latency/long-durations.test.ts',
+    'test/lifecycle/admin-only-server.test.ts',
+    'test/lifecycle/drain-clock.test.ts',
+    'test/lifecycle/loop-stamps.test.ts',
+    'test/lifecycle/shed-verdict.test.ts',
   ]);
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const SHARED_FILES = [
