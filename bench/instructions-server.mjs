@@ -6,7 +6,13 @@
 // PerformanceObserver and callback as src/collector/runtime-gc.ts), what that observer costs per request.
 // Prints `READY <port>`; exits on SIGTERM or when stdin closes. The sample timer is off (sampleIntervalMs 0):
 // under valgrind a request takes ~50× longer, so a timer would fire ~50× more often per request.
+// `floor` (diagnosis, `--only floor`): bare with the timing floor of bench/lib/floor-middleware.ts's `floor-dc`
+// shape (a stamp on the response at the start, Node's 'http.server.response.finish' channel, a per-route count and
+// sum), copied as plain JavaScript: what sysvitals is compared with in bench/floor.ts, counted here.
+// `closelistener` (diagnosis): bare plus one 'close' listener on each connection, as sysvitals' response-end.ts
+// adds (what that listener alone costs Node's per-request listener handling on the socket).
 
+import { subscribe } from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { constants, PerformanceObserver, performance } from 'node:perf_hooks';
@@ -17,12 +23,56 @@ const require = createRequire(import.meta.url);
 const BODY = { hello: 'world' };
 const OPTIONS = { adminToken: 'bench-token', sampleIntervalMs: 0, logger: { warn() {}, error() {} } };
 const dist = distDir ?? new URL('../dist', import.meta.url).pathname;
+
+// The floor (variant `floor`): bench/lib/floor-middleware.ts's channel way, in plain JavaScript.
+const tallies = new Map();
+function tally(route, ms) {
+  let t = tallies.get(route);
+  if (t === undefined) {
+    t = { count: 0, sum: 0 };
+    tallies.set(route, t);
+  }
+  t.count++;
+  t.sum += ms;
+}
+const START = Symbol('floor.start');
+const CTX = Symbol('floor.ctx');
+function onFinish(fn) {
+  subscribe('http.server.response.finish', (m) => fn(m.request, m.response));
+}
+let contextKey;
+function fastifyRoute(request) {
+  if (contextKey === undefined) {
+    contextKey = null;
+    for (const key of Object.getOwnPropertySymbols(request))
+      if (key.description === 'fastify.context') contextKey = key;
+  }
+  const url = contextKey === null ? request.routeOptions?.url : request[contextKey]?.config?.url;
+  return typeof url === 'string' ? url : 'unmatched';
+}
+function expressRoute(req) {
+  const route = req.route;
+  if (route === undefined || typeof route.path !== 'string') return 'unmatched';
+  return req.baseUrl ? req.baseUrl + route.path : route.path;
+}
+const noop = () => {};
+
 const sysvitals = (name) => require(`${dist}/adapters/${name}.cjs`).createMonitor(OPTIONS);
 
 function express() {
   const app = require('express')();
   if (variant === 'sysvitals') app.use(sysvitals('express').middleware());
   if (variant === 'hook') app.use((_req, _res, next) => next());
+  if (variant === 'floor') {
+    onFinish((req, res) => {
+      const start = res[START];
+      if (typeof start === 'number') tally(expressRoute(req), performance.now() - start);
+    });
+    app.use((_req, res, next) => {
+      res[START] = performance.now();
+      next();
+    });
+  }
   app.get('/users/:id', (req, res) => {
     res.json({ ...BODY, id: req.params.id });
   });
@@ -33,6 +83,18 @@ async function fastify() {
   const app = require('fastify')();
   if (variant === 'sysvitals') await app.register(sysvitals('fastify').plugin());
   if (variant === 'hook') app.addHook('onRequest', (_request, _reply, next) => next());
+  if (variant === 'floor') {
+    onFinish((_req, res) => {
+      const request = res[CTX];
+      if (request !== undefined) tally(fastifyRoute(request), performance.now() - res[START]);
+    });
+    app.addHook('onRequest', (request, reply, done) => {
+      const res = reply.raw;
+      res[START] = performance.now();
+      res[CTX] = request;
+      done();
+    });
+  }
   app.get('/users/:id', async (req) => ({ ...BODY, id: req.params.id }));
   await app.ready();
   return app.server;
@@ -44,6 +106,21 @@ function koa() {
   const app = new Koa();
   if (variant === 'sysvitals') app.use(sysvitals('koa').middleware());
   if (variant === 'hook') app.use((_ctx, next) => next());
+  if (variant === 'floor') {
+    onFinish((_req, res) => {
+      const ctx = res[CTX];
+      if (ctx !== undefined) {
+        const matched = ctx._matchedRoute;
+        tally(typeof matched === 'string' ? matched : 'unmatched', performance.now() - res[START]);
+      }
+    });
+    app.use((ctx, next) => {
+      const res = ctx.res;
+      res[START] = performance.now();
+      res[CTX] = ctx;
+      return next();
+    });
+  }
   const router = new Router();
   router.get('/users/:id', (ctx) => {
     ctx.body = { ...BODY, id: ctx.params.id };
@@ -83,11 +160,15 @@ function gcObserver() {
 const gcState = variant === 'gc' ? gcObserver() : undefined;
 
 const builders = { express, fastify, koa };
-if (!builders[framework] || !['bare', 'sysvitals', 'hook', 'gc'].includes(variant)) {
+if (
+  !builders[framework] ||
+  !['bare', 'sysvitals', 'hook', 'gc', 'floor', 'closelistener'].includes(variant)
+) {
   process.stdout.write(`UNAVAILABLE unknown ${framework} ${variant}\n`);
   process.exit(3);
 }
 const server = await builders[framework]();
+if (variant === 'closelistener') server.on('connection', (socket) => socket.on('close', noop));
 server.keepAliveTimeout = 600_000;
 server.listen(0, '127.0.0.1', () => {
   // the wall time V8's --trace-gc timestamps (ms since the isolate started) count from, near enough
@@ -108,6 +189,8 @@ process.stdin.on('data', (text) => {
   if (text.includes('hstart')) void heapSampling('start');
   const stop = /hstop (\S+)/.exec(text);
   if (stop) void heapSampling('stop', stop[1]);
+  // `tally`: the floor's per-route counts and sums (variant `floor`), to check that it timed what it served.
+  if (text.includes('tally')) process.stdout.write(`TALLY ${JSON.stringify([...tallies])}\n`);
   if (text.includes('seen') && gcState) process.stdout.write(`SEEN ${gcState.count.join(' ')}\n`);
 });
 let session;

@@ -19,7 +19,9 @@
 // The warm-up's own instructions are reported (start-up cost, not quoted per request).
 //   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--min-phases 3]
 //     [--max-phases 8] [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write] [--section NAME]
-//     [--perf-prof] [--node-flag=F] [--warmup-boundary traffic|idle|none] [--connections C]
+//     [--perf-prof] [--node-flag=F] [--warmup-boundary traffic|idle|none] [--connections C] [--floor]
+// --floor also counts the timing floor (instructions-server.mjs variant `floor`: bench/floor.ts's `floor-dc`) in the
+// same run, a third server, and gives sysvitals against it (the ratio bench/floor.ts measures in CPU time).
 // --connections C sends over C concurrent keep-alive sockets (default 1: one request at a time), nearer to a
 // server under load (bench/overhead.ts uses autocannon -c 50).
 // --keep-dumps keeps every phase's dump and the minute-boundary window's for `callgrind_annotate
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     dist: { type: 'string', default: 'dist' },
     'keep-dumps': { type: 'string' },
     before: { type: 'string' },
+    floor: { type: 'boolean', default: false },
     'native-rounds': { type: 'string', default: '5' },
     'no-write': { type: 'boolean', default: false },
     'perf-prof': { type: 'boolean', default: false },
@@ -449,10 +452,11 @@ if (values.only !== undefined) {
   process.exit(0);
 }
 // Two servers at once (bare and sysvitals), one per core: counts do not depend on load.
-const [bare, sv, before] = await Promise.all([
+const [bare, sv, before, floor] = await Promise.all([
   measure('bare'),
   measure('sysvitals'),
   BEFORE === undefined ? undefined : measure('sysvitals', BEFORE, 'sysvitals-before'),
+  values.floor ? measure('floor') : undefined,
 ]);
 const ns = await nativeNsPerRequest(FRAMEWORK);
 const perNs = bare.perRequest / ns;
@@ -460,7 +464,11 @@ const added = sv.perRequest - bare.perRequest;
 const addedRaw = sv.rawPerRequest - bare.rawPerRequest;
 const addedNs = added / perNs;
 const ratio = sv.perRequest / bare.perRequest;
-const converged = bare.converged && sv.converged && (before === undefined || before.converged);
+const converged =
+  bare.converged &&
+  sv.converged &&
+  (before === undefined || before.converged) &&
+  (floor === undefined || floor.converged);
 const verdict = (ok: boolean): string => (!converged ? 'no verdict (NOT SETTLED)' : ok ? 'met' : 'not met');
 const status = (m: Measured): string =>
   m.settled
@@ -470,16 +478,22 @@ const row = (name: string, m: Measured): string =>
   `| ${name} | ${marked(m, m.phases)} | ${fmt(m.perRequest)} | ${status(m)} | ${marked(m, m.raw)} | ${fmt(m.rawPerRequest)} | ${m.idleRates.map(fmt).join(' · ')} | ${fmt(m.minuteWork)} |`;
 const warmRow = (name: string, m: Measured): string =>
   `| ${name} | ${m.warmup.map((w) => `${w.label}: ${fmt(w.requests)} requests, ${fmt(w.instructions / 1e6)}M (${fmt(w.instructions / w.requests)} per request)`).join('; ')}${m.skipped > 0 ? `; between phases, uncounted, so that a phase does not hold a minute boundary: ${fmt(m.skipped)} requests` : ''} |`;
-const notes = [bare, sv, ...(before === undefined ? [] : [before])]
-  .map((m, i) =>
+const named: [string, Measured][] = [
+  ['bare', bare],
+  ['sysvitals', sv],
+  ...(before === undefined ? [] : [['sysvitals before', before] as [string, Measured]]),
+  ...(floor === undefined ? [] : [['floor', floor] as [string, Measured]]),
+];
+const notes = named
+  .map(([name, m]) =>
     m.below === undefined
       ? ''
-      : `\nNote: ${['bare', 'sysvitals', 'sysvitals before'][i]}'s pair sits above an earlier clean phase (${fmt(m.below)} raw): it may be a step (a recompile after a deopt), not the floor.`,
+      : `\nNote: ${name}'s pair sits above an earlier clean phase (${fmt(m.below)} raw): it may be a step (a recompile after a deopt), not the floor.`,
   )
   .join('');
 const minuteAdded = sv.minuteWork - bare.minuteWork;
 const saturated = 1e9 / ns;
-const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N} --min-phases ${MIN_PHASES} --max-phases ${MAX_PHASES} --tolerance ${TOLERANCE} --warmup-boundary ${WARMUP_BOUNDARY}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}`;
+const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N} --min-phases ${MIN_PHASES} --max-phases ${MAX_PHASES} --tolerance ${TOLERANCE} --warmup-boundary ${WARMUP_BOUNDARY}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}${BEFORE === undefined ? '' : ` --before ${values.before}`}${values.floor ? ' --floor' : ''}`;
 const warmupText =
   WARMUP_BOUNDARY === 'traffic'
     ? `, then requests went on until a minute boundary had passed (the first history flush with requests in its minute, and the recompiles of Node's stream code after it: instructions-jump), then ${fmt(WARMUP)} more`
@@ -489,10 +503,7 @@ const warmupText =
 const text = `${
   converged
     ? ''
-    : `**NOT SETTLED — no verdict.** ${[
-        ['bare', bare],
-        ['sysvitals', sv],
-      ]
+    : `**NOT SETTLED — no verdict.** ${named
         .filter(([, m]) => !(m as Measured).settled)
         .map(([n, m]) => `${n as string}: ${status(m as Measured)}`)
         .join('; ')} (tolerance ${pct(TOLERANCE)}). The ratio below is not a figure of record.
@@ -522,18 +533,22 @@ idle rate × its length (last column; the bare server is the control).
 | ${FRAMEWORK} | instr/req per phase | instr/req (last two) | settled? | raw instr/req per phase | raw (last two) | idle instr/s (two windows) | minute boundary (instr) |
 |---|---|---|---|---|---|---|---|
 ${row('bare', bare)}
-${row('sysvitals', sv)}${before === undefined ? '' : `\n${row(`sysvitals before (\`${values.before}\`)`, before)}`}
+${row('sysvitals', sv)}${before === undefined ? '' : `\n${row(`sysvitals before (\`${values.before}\`)`, before)}`}${floor === undefined ? '' : `\n${row('floor (`floor-dc`)', floor)}`}
 
 | warm-up (not quoted) | steps |
 |---|---|
 ${warmRow('bare', bare)}
-${warmRow('sysvitals', sv)}${before === undefined ? '' : `\n${warmRow('sysvitals before', before)}`}
+${warmRow('sysvitals', sv)}${before === undefined ? '' : `\n${warmRow('sysvitals before', before)}`}${floor === undefined ? '' : `\n${warmRow('floor', floor)}`}
 ${notes}
 **Added by sysvitals: ${fmt(added)} instructions per request, ${ratio.toFixed(3)}× bare** (≤ 1.03×: ${verdict(ratio <= 1.03)});
 from the raw counts (timers included) ${fmt(addedRaw)}, ${(sv.rawPerRequest / bare.rawPerRequest).toFixed(3)}× bare.${
   before === undefined
     ? ''
     : `\nThe earlier build in the same run: ${fmt(before.perRequest - bare.perRequest)} added, ${(before.perRequest / bare.perRequest).toFixed(3)}× bare (raw ${fmt(before.rawPerRequest - bare.rawPerRequest)}, ${(before.rawPerRequest / bare.rawPerRequest).toFixed(3)}×); ${before.converged ? 'settled' : 'NOT SETTLED'}.`
+}${
+  floor === undefined
+    ? ''
+    : `\nThe timing floor in the same run: ${fmt(floor.perRequest - bare.perRequest)} over bare, ${(floor.perRequest / bare.perRequest).toFixed(3)}× bare; **sysvitals ${fmt(sv.perRequest - floor.perRequest)} over the floor, ${(sv.perRequest / floor.perRequest).toFixed(3)}× the floor**${before === undefined ? '' : ` (the earlier build ${fmt(before.perRequest - floor.perRequest)}, ${(before.perRequest / floor.perRequest).toFixed(3)}×)`}; ${floor.converged ? 'settled' : 'NOT SETTLED'}.`
 }
 At the bare server's native rate (${fmt(ns)} ns per request, ${perNs.toFixed(2)} instructions per ns: median of
 ${values['native-rounds']} native runs of ${fmt(NATIVE_REQUESTS)} requests after 2,000 warm-up, CPU time from
