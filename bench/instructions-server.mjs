@@ -9,6 +9,8 @@
 // `floor` (diagnosis, `--only floor`): bare with the timing floor of bench/lib/floor-middleware.ts's `floor-dc`
 // shape (a stamp on the response at the start, Node's 'http.server.response.finish' channel, a per-route count and
 // sum), copied as plain JavaScript: what sysvitals is compared with in bench/floor.ts, counted here.
+// `floorzlib` (diagnosis): `floor` plus one node:zlib deflateSync + inflateSync round trip after its first response,
+// as sysvitals' history warm-up and minute flush make (what those zlib streams cost Node's request path after).
 // `closelistener` (diagnosis): bare plus one 'close' listener on each connection, as sysvitals' response-end.ts
 // adds (what that listener alone costs Node's per-request listener handling on the socket).
 
@@ -38,7 +40,16 @@ function tally(route, ms) {
 const START = Symbol('floor.start');
 const CTX = Symbol('floor.ctx');
 function onFinish(fn) {
-  subscribe('http.server.response.finish', (m) => fn(m.request, m.response));
+  let zlibbed = variant !== 'floorzlib';
+  subscribe('http.server.response.finish', (m) => {
+    fn(m.request, m.response);
+    if (zlibbed) return;
+    zlibbed = true;
+    setImmediate(() => {
+      const zlib = require('node:zlib');
+      zlib.inflateSync(zlib.deflateSync(Buffer.alloc(2048, 1)));
+    });
+  });
 }
 let contextKey;
 function fastifyRoute(request) {
@@ -63,7 +74,7 @@ function express() {
   const app = require('express')();
   if (variant === 'sysvitals') app.use(sysvitals('express').middleware());
   if (variant === 'hook') app.use((_req, _res, next) => next());
-  if (variant === 'floor') {
+  if (variant === 'floor' || variant === 'floorzlib') {
     onFinish((req, res) => {
       const start = res[START];
       if (typeof start === 'number') tally(expressRoute(req), performance.now() - start);
@@ -83,7 +94,7 @@ async function fastify() {
   const app = require('fastify')();
   if (variant === 'sysvitals') await app.register(sysvitals('fastify').plugin());
   if (variant === 'hook') app.addHook('onRequest', (_request, _reply, next) => next());
-  if (variant === 'floor') {
+  if (variant === 'floor' || variant === 'floorzlib') {
     onFinish((_req, res) => {
       const request = res[CTX];
       if (request !== undefined) tally(fastifyRoute(request), performance.now() - res[START]);
@@ -106,7 +117,7 @@ function koa() {
   const app = new Koa();
   if (variant === 'sysvitals') app.use(sysvitals('koa').middleware());
   if (variant === 'hook') app.use((_ctx, next) => next());
-  if (variant === 'floor') {
+  if (variant === 'floor' || variant === 'floorzlib') {
     onFinish((_req, res) => {
       const ctx = res[CTX];
       if (ctx !== undefined) {
@@ -162,7 +173,7 @@ const gcState = variant === 'gc' ? gcObserver() : undefined;
 const builders = { express, fastify, koa };
 if (
   !builders[framework] ||
-  !['bare', 'sysvitals', 'hook', 'gc', 'floor', 'closelistener'].includes(variant)
+  !['bare', 'sysvitals', 'hook', 'gc', 'floor', 'floorzlib', 'closelistener'].includes(variant)
 ) {
   process.stdout.write(`UNAVAILABLE unknown ${framework} ${variant}\n`);
   process.exit(3);
