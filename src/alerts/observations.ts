@@ -53,8 +53,10 @@ export function observeSnapshot(
     level(out, r.api_response_time, 'latency', '', s.latency?.p95_ms, (v) => `API response time (p95) ${v}`);
   } else if (s.latency && s.latency.p95_ms === null && s.latency.error === undefined) {
     // Nothing measured in the window (no request completed, none in flight past the critical level): the
-    // rule runs suppressed (value 0), so an active alert clears rather than holding its last value.
-    level(out, r.api_response_time, 'latency', '', 0, (v) => `API response time (p95) ${v}`, true);
+    // rule runs suppressed with no reading, so an active alert clears rather than holding on; its value stays
+    // the last one read, never a 0 ms nobody measured (outside review 24, RT24-5), and the clear says why.
+    level(out, r.api_response_time, 'latency', '', NaN, (v) => `API response time (p95) ${v}`, true);
+    noReading(out, 'API response time (p95): no reading (no request completed in the window)');
   }
   // Not judged when the request window said so (errors unknown with a reason: too few requests in it, and too few
   // failures or a low bound), or, for snapshots from elsewhere, below the guard on per_minute. Judged below the
@@ -73,8 +75,11 @@ export function observeSnapshot(
   // Below the guard the errors status is `unknown` (not judged): the rule still runs, suppressed, so an
   // active error_rate alert clears rather than hanging on.
   if ((known(s.errors) || (s.errors && !enough)) && known(s.requests)) {
-    const value = bound ?? s.errors?.error_rate_percent;
+    // No judged request in the window: no reading (the 0 % of 0 requests is not one; RT24-5, as latency above).
+    const none = !enough && s.errors?.count_judged === 0;
+    const value = none ? NaN : (bound ?? s.errors?.error_rate_percent);
     level(out, r.error_rate, 'errors', '', value, (v) => `Error rate ${v}`, !enough);
+    if (none) noReading(out, 'Error rate: no reading (no judged request in the window)');
     const obs = out[out.length - 1];
     if (enough && obs?.rule === 'error_rate') obs.judged = bound === undefined ? 'rate' : 'bound';
   }
@@ -113,7 +118,13 @@ function level(
   message: (severity: AlertSeverity) => string,
   suppressed = false,
 ): void {
-  if (!rule.enabled || typeof value !== 'number' || !Number.isFinite(value)) return;
+  // NaN: no reading, allowed only suppressed (it clears; the engine keeps the alert's last value).
+  if (
+    !rule.enabled ||
+    typeof value !== 'number' ||
+    !(Number.isFinite(value) || (suppressed && Number.isNaN(value)))
+  )
+    return;
   out.push({
     rule: rule.name,
     key,
@@ -130,6 +141,12 @@ function level(
     message,
     windowed: WINDOWED_RULES.has(rule.name),
   });
+}
+
+/** The clear's notice of the observation just pushed, when it has no reading (level() with NaN). */
+function noReading(out: AlertObservation[], notice: string): void {
+  const obs = out[out.length - 1];
+  if (obs && Number.isNaN(obs.value)) obs.clearMessage = () => notice;
 }
 
 /** Load shedding (a monitor with `shed`): critical while requests are refused, saying why. Value 1 = shedding. */
