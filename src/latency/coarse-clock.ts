@@ -3,6 +3,8 @@
 // The timer sleeps when nothing read the clock since its last refresh (an idle process: no request, no
 // timed call), so an idle monitor does not wake the loop 20 times a second for it (issue 18); the first
 // read after that takes Date.now() itself and wakes the timer. A read costs one branch and one store.
+// The sample cycle's reads (readQuietly) are not the hot path's: they take Date.now() from a sleeping clock and
+// leave it asleep, so an idle monitor's 5 s sample does not wake the loop two or three more times for it (issue 18).
 
 import type { Clock } from '../types.js';
 
@@ -17,6 +19,8 @@ let timer: NodeJS.Timeout | undefined;
 let asleep = true;
 /** The clock was read since the last refresh. */
 let read = false;
+/** Depth of readQuietly() calls under way: their reads of a sleeping clock do not wake it. */
+let quiet = 0;
 
 function refresh(): void {
   if (!read) {
@@ -46,11 +50,26 @@ function wake(): number {
  */
 export const coarseClock: Clock = Object.freeze({
   now: (): number => {
-    if (asleep) return wake();
+    if (asleep) return quiet > 0 ? Date.now() : wake();
     read = true;
     return current;
   },
 });
+
+/**
+ * Runs `read` (synchronous) with reads of a sleeping clock that do not wake it: they are Date.now() itself, as any
+ * read of a sleeping clock is, but arm no timer. For reads off the hot path (the sample cycle's, a metrics read):
+ * the timer exists for the request path, and an idle process's samples would otherwise wake it for a resolution or
+ * two each (bench/RESULTS.md `idle (3)`). Reads of a running clock are unchanged.
+ */
+export function readQuietly<T>(read: () => T): T {
+  quiet++;
+  try {
+    return read();
+  } finally {
+    quiet--;
+  }
+}
 
 /** Holds the shared refresh timer (unref'd, so it never keeps a process alive) for one more user. */
 export function acquireCoarseClock(): Clock {

@@ -6,6 +6,7 @@ import type { Analytics } from '../analytics/analytics.js';
 import type { MinuteHook } from '../cluster/minute-gate.js';
 import type { CustomBucketEntry, CustomMetrics } from '../custom/index.js';
 import { BucketAggregator } from '../history/bucket-aggregator.js';
+import { readQuietly } from '../latency/coarse-clock.js';
 import { createHistogram, encodeHistogram, hdrLoaded, warmHistogramSteps } from '../latency/histogram.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
@@ -132,10 +133,12 @@ export class HistoryWriter {
     // A start-up read that failed is retried; not awaited, so that a store that hangs cannot hold the
     // minute up (its reads are bounded by the store's own timeout).
     if (!this.stateLoaded && !m.closing()) void this.loadSavedState();
-    // Before the bucket closes: each route's window is then the minute just ended.
-    m.series.addMinute(start, end, m.requests.endpointWindows(), this.routeTotals(), m.jobs.totalCounts());
+    // Before the bucket closes: each route's window is then the minute just ended. Its reads leave a sleeping
+    // coarse clock asleep (readQuietly: an idle minute's flush is not the hot path).
+    const windows = readQuietly(() => m.requests.endpointWindows());
+    m.series.addMinute(start, end, windows, this.routeTotals(), m.jobs.totalCounts());
     // No await from the gate's sync to here: no worker's part comes in between the series and the bucket.
-    const bucket = m.requests.takeBucket();
+    const bucket = readQuietly(() => m.requests.takeBucket());
     const custom = m.custom.takeBucket(now);
     this.gate?.after(end);
     // Checked before each write (a deposed cluster aggregator's closing flush writes nothing to a shared

@@ -24,6 +24,7 @@ import { CustomMetrics } from '../custom/index.js';
 import { invalidOption } from '../errors.js';
 import { FunctionTimings } from '../functions/function-stats.js';
 import { adoptDefaultFunctionStats, type FunctionRecorder } from '../functions/timing.js';
+import { readQuietly } from '../latency/coarse-clock.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
 import { parseProbeRules, parseShed, parseShutdown, type ShutdownConfig } from '../lifecycle/options.js';
 import { JobStats } from '../profiling/jobs.js';
@@ -213,7 +214,8 @@ export function createParts(
     hostMetrics: !clustered,
     sources: {
       custom: (close, collect) => custom.snapshot(owner.clock.now(), close, collect),
-      requests: () => requests.groups(),
+      // Not the hot path: its reads leave a sleeping coarse clock asleep (an idle sample wakes nothing for it).
+      requests: () => readQuietly(() => requests.groups()),
       websocketConnections: ctx.websocketConnections,
     },
   });

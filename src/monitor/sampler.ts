@@ -7,6 +7,7 @@ import type { AlertSystem } from '../alerts/engine.js';
 import type { Analytics } from '../analytics/analytics.js';
 import type { MetricsCollector } from '../collector/index.js';
 import type { CustomMetrics } from '../custom/registry.js';
+import { readQuietly } from '../latency/coarse-clock.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { MetricsReadOptions } from '../options/read-options.js';
@@ -109,8 +110,15 @@ export class Sampler {
     return snapshot;
   }
 
-  /** Completes a collection; a sample (`sample`) ends the shedding interval, feeds analytics and is evaluated. */
+  /**
+   * Completes a collection; a sample (`sample`) ends the shedding interval, feeds analytics and is evaluated. Its
+   * reads of the windows leave a sleeping coarse clock asleep (readQuietly: the sample cycle is not the hot path).
+   */
   private accept(collected: MetricsSnapshot, sample: boolean): MetricsSnapshot {
+    return readQuietly(() => this.acceptNow(collected, sample));
+  }
+
+  private acceptNow(collected: MetricsSnapshot, sample: boolean): MetricsSnapshot {
     const m = this.m;
     let snapshot = collected;
     if (this.decorator) {

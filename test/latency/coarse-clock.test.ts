@@ -4,6 +4,7 @@ import {
   acquireCoarseClock,
   COARSE_CLOCK_RESOLUTION_MS,
   coarseClock,
+  readQuietly,
   releaseCoarseClock,
 } from '../../src/latency/coarse-clock.js';
 import { silentLogger } from '../../src/logger.js';
@@ -67,6 +68,34 @@ describe('coarse clock', () => {
     vi.advanceTimersByTime(100); // +100: refreshed (the read at +50); +150: unread since, asleep
     expect(vi.getTimerCount()).toBe(before);
     expect(clock.now()).toBe(woke + 150); // Date.now() itself
+    expect(vi.getTimerCount()).toBe(before + 1);
+    releaseCoarseClock();
+    expect(vi.getTimerCount()).toBe(before);
+  });
+
+  it('readQuietly: a sleeping clock read off the hot path is Date.now() and stays asleep; a running one is unchanged', () => {
+    vi.useFakeTimers({ now: 3_000_000 });
+    const before = vi.getTimerCount();
+    const clock = acquireCoarseClock();
+    vi.advanceTimersByTime(2 * COARSE_CLOCK_RESOLUTION_MS); // unread: asleep
+    expect(vi.getTimerCount()).toBe(before);
+    vi.advanceTimersByTime(5_000 - 2 * COARSE_CLOCK_RESOLUTION_MS + 7); // an idle sample's time
+    // The sample cycle's reads: exact, and no timer armed (each woke it for a resolution or two before).
+    expect(readQuietly(() => [clock.now(), clock.now()])).toEqual([Date.now(), Date.now()]);
+    expect(vi.getTimerCount()).toBe(before);
+    // What it returns is passed on; what it throws too, and the next read is the hot path's again.
+    expect(() =>
+      readQuietly(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    const woke = Date.now();
+    expect(clock.now()).toBe(woke); // a request's read wakes it, as before
+    expect(vi.getTimerCount()).toBe(before + 1);
+    // Running: a quiet read is the cached value, as any read (30 ms stale here), and keeps it running as any read.
+    vi.advanceTimersByTime(30);
+    expect(readQuietly(() => clock.now())).toBe(woke);
+    vi.advanceTimersByTime(20);
     expect(vi.getTimerCount()).toBe(before + 1);
     releaseCoarseClock();
     expect(vi.getTimerCount()).toBe(before);

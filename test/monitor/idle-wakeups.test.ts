@@ -1,0 +1,100 @@
+// How often an idle default monitor's JavaScript timers fire past start-up (issue 18: each firing wakes an idle
+// process). The oracle is the documented list of an idle monitor's timers (README, "Idle (no request, no timed
+// call)"): the load watch's reading every 500 ms, the 5 s sample and the minute's history flush; the lag timer and
+// the coarse clock sleep while no request is served. The native delay histogram runs no JavaScript timer.
+
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor } from '../../src/monitor.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const MINUTE_MS = 60_000;
+
+/** Waits (real time, setImmediate is not faked) until `promise` settles or `realMs` pass. */
+async function settle(promise: unknown, realMs: number): Promise<void> {
+  let done = false;
+  const end = () => {
+    done = true;
+  };
+  Promise.resolve(promise).then(end, end);
+  const until = performance.now() + realMs;
+  while (!done && performance.now() < until) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Each JavaScript timer callback's run: when, and the timer's delay (which timer it is). */
+interface Firing {
+  at: number;
+  delayMs: number;
+}
+
+/**
+ * Fakes the timers and wraps setTimeout and setInterval so that every callback's run is recorded (fake timers
+ * fire timers due at the same instant in one step; in a real process they are apart: each run is counted).
+ */
+function countFirings(now: number): Firing[] {
+  vi.useFakeTimers({ now, toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'] });
+  const firings: Firing[] = [];
+  const fakeTimeout = globalThis.setTimeout;
+  const fakeInterval = globalThis.setInterval;
+  const wrap =
+    (fake: typeof setTimeout) =>
+    (fn: (...args: unknown[]) => void, delayMs?: number, ...args: unknown[]) =>
+      fake(
+        (...a: unknown[]) => {
+          firings.push({ at: Date.now(), delayMs: delayMs ?? 0 });
+          fn(...a);
+        },
+        delayMs,
+        ...args,
+      );
+  globalThis.setTimeout = wrap(fakeTimeout) as typeof setTimeout;
+  globalThis.setInterval = wrap(fakeInterval as typeof setTimeout) as unknown as typeof setInterval;
+  return firings;
+}
+
+/**
+ * Runs the fake timers until `until`. A sample the sample timer started is let finish (real time: its collection
+ * reads /proc) before the next timer fires, so its reads happen at the fake time they would in an idle process;
+ * one that waits on a timer (the first CPU window, at start-up) goes on as that timer fires.
+ */
+async function runUntil(sample: { mock: { results: { value: unknown }[] } }, until: number): Promise<void> {
+  let samples = sample.mock.results.length;
+  for (let i = 0; i < 10_000 && vi.getTimerCount() > 0; i++) {
+    vi.advanceTimersToNextTimer();
+    if (sample.mock.results.length > samples) {
+      samples = sample.mock.results.length;
+      await settle(sample.mock.results.at(-1)?.value, 2000);
+    }
+    if (Date.now() >= until) break;
+  }
+}
+
+describe('an idle monitor past start-up', () => {
+  it('runs only the documented timers: the 500 ms load reading, the 5 s sample and the minute flush', async () => {
+    const t0 = Date.UTC(2026, 11, 6, 12, 0, 0, 250);
+    const firings = countFirings(t0);
+    const monitor = createMonitor({ logger: silentLogger });
+    const sample = vi.spyOn(monitor, 'sample');
+    try {
+      await runUntil(sample, t0 + 70_000); // start-up: the first samples and the first minute's flush
+      const from = Date.now();
+      const before = firings.length;
+      await runUntil(sample, from + MINUTE_MS);
+      const minute = firings.slice(before).filter((f) => f.at > from && f.at <= from + MINUTE_MS);
+      const byDelay = new Map<number, number>();
+      for (const f of minute) byDelay.set(f.delayMs, (byDelay.get(f.delayMs) ?? 0) + 1);
+      // Per idle minute: 120 load readings, 12 samples and one flush (its delay: to the next minute). Before
+      // issue 18's last fix, each sample and flush read a sleeping coarse clock, which woke its 50 ms timer for
+      // one or two more runs: 20-some more a minute.
+      expect(byDelay.get(500)).toBe(MINUTE_MS / 500);
+      expect(byDelay.get(5000)).toBe(MINUTE_MS / 5000);
+      expect(byDelay.get(50)).toBeUndefined(); // the coarse clock's timer slept throughout
+      expect(minute.length).toBe(MINUTE_MS / 500 + MINUTE_MS / 5000 + 1);
+    } finally {
+      await monitor.close();
+    }
+  });
+});
