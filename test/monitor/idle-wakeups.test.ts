@@ -56,17 +56,21 @@ function countFirings(now: number): Firing[] {
 }
 
 /**
- * Runs the fake timers until `until`. A sample the sample timer started is let finish (real time: its collection
- * reads /proc) before the next timer fires, so its reads happen at the fake time they would in an idle process;
- * one that waits on a timer (the first CPU window, at start-up) goes on as that timer fires.
+ * Runs the fake timers until `until`. A sample the sample timer started is let finish (up to `settleMs` of real
+ * time: its collection reads /proc) before the next timer fires, so its reads happen at the fake time they would in
+ * an idle process; one that waits on a timer (the first CPU window, at start-up) goes on as that timer fires.
  */
-async function runUntil(sample: { mock: { results: { value: unknown }[] } }, until: number): Promise<void> {
+async function runUntil(
+  sample: { mock: { results: { value: unknown }[] } },
+  until: number,
+  settleMs: number,
+): Promise<void> {
   let samples = sample.mock.results.length;
   for (let i = 0; i < 10_000 && vi.getTimerCount() > 0; i++) {
     vi.advanceTimersToNextTimer();
     if (sample.mock.results.length > samples) {
       samples = sample.mock.results.length;
-      await settle(sample.mock.results.at(-1)?.value, 2000);
+      await settle(sample.mock.results.at(-1)?.value, settleMs);
     }
     if (Date.now() >= until) break;
   }
@@ -79,10 +83,12 @@ describe('an idle monitor past start-up', () => {
     const monitor = createMonitor({ logger: silentLogger });
     const sample = vi.spyOn(monitor, 'sample');
     try {
-      await runUntil(sample, t0 + 70_000); // start-up: the first samples and the first minute's flush
+      // Start-up: the first sample (its CPU window waits on a timer), the next ones and the first minute's flush.
+      await runUntil(sample, t0 + 6_000, 500);
+      await runUntil(sample, t0 + 70_000, 10_000);
       const from = Date.now();
       const before = firings.length;
-      await runUntil(sample, from + MINUTE_MS);
+      await runUntil(sample, from + MINUTE_MS, 10_000);
       const minute = firings.slice(before).filter((f) => f.at > from && f.at <= from + MINUTE_MS);
       const byDelay = new Map<number, number>();
       for (const f of minute) byDelay.set(f.delayMs, (byDelay.get(f.delayMs) ?? 0) + 1);
