@@ -42,7 +42,7 @@ export function slopeChange(
   if (!(line > 1e-9 * all.yy)) return null;
   let best = { sse: Number.POSITIVE_INFINITY, index: -1, change: 0 };
   // Suffix sums (i ≥ j) make each candidate hinge O(1): over i > j, (x − x[j])⁺ sums from x's and y's own sums.
-  const tail = { n: 0, x: 0, xx: 0, y: 0, xy: 0 };
+  const tail = emptySums();
   for (let j = n - 1; j >= MIN_PIECE - 1; j--) {
     const xj = x[j] as number;
     if (j <= n - MIN_PIECE) {
@@ -55,12 +55,7 @@ export function slopeChange(
       const r = extraSse(all, sh, sxh, shh, shy);
       if (r.sse < best.sse) best = { sse: r.sse, index: j, change: r.coefficient };
     }
-    const yj = y[j] as number;
-    tail.n += 1;
-    tail.x += xj;
-    tail.xx += xj * xj;
-    tail.y += yj;
-    tail.xy += xj * yj;
+    addPoint(tail, xj, y[j] as number);
   }
   if (best.index < 0) return null;
   const f = fStat(line, best.sse, n);
@@ -113,19 +108,24 @@ interface Sums {
   yy: number;
 }
 
+function emptySums(): Sums {
+  return { n: 0, x: 0, xx: 0, y: 0, xy: 0, yy: 0 };
+}
+
+/** Adds the point (x, y) to the running sums: the one accumulation of `sums` and `slopeChange`'s suffix scan. */
+function addPoint(s: Sums, x: number, y: number): void {
+  s.n += 1;
+  s.x += x;
+  s.xx += x * x;
+  s.y += y;
+  s.xy += x * y;
+  s.yy += y * y;
+}
+
 /** The sums of the points from index `from` on. */
 function sums(x: readonly number[], y: readonly number[], from: number): Sums {
-  const s: Sums = { n: 0, x: 0, xx: 0, y: 0, xy: 0, yy: 0 };
-  for (let i = from; i < x.length; i++) {
-    const xi = x[i] as number;
-    const yi = y[i] as number;
-    s.n += 1;
-    s.x += xi;
-    s.xx += xi * xi;
-    s.y += yi;
-    s.xy += xi * yi;
-    s.yy += yi * yi;
-  }
+  const s = emptySums();
+  for (let i = from; i < x.length; i++) addPoint(s, x[i] as number, y[i] as number);
   return s;
 }
 
