@@ -20,7 +20,9 @@
 // A prediction whose trend is not significant at a reading (`clearOnHold`) clears only once that held for its
 // rule's `severityHoldMs` too: a CPU ramp of +0.5 % a minute with a ±2 % jitter was judged not significant every
 // other minute, and its warning prediction was raised and cleared every minute for 30 minutes (a page pair a
-// minute). One confidently beyond its 1.1× horizon band (`clear`) still clears at once. Such a reading does not
+// minute). One whose trusted forecast is beyond its 1.1× horizon band clears once that held for the observation's
+// `clearHoldMs` (2 minutes at least: a single low reading of a jittered ramp put it there, outside review 24); one
+// whose trend goes significantly away from the level (`clear`) still clears at once. Such a reading does not
 // lower a critical alert to warning either (it forecasts neither level): a critical prediction whose trend went
 // from a warning forecast to not significant fell back to warning at the first not significant reading a hold
 // after the warning one, then cleared a minute later (two notifications for one end); it now stays critical until
@@ -66,7 +68,8 @@ export function resetTimes(state: RuleState): void {
 
 /**
  * Whether this (not at once clearing) observation clears the state's active alert: one whose readings have been
- * `clearOnHold` (a prediction's trend not significant) for the observation's `severityHoldMs` (0: at once).
+ * `clearOnHold` (a prediction's trend not significant, or its forecast beyond the band) for the observation's
+ * `clearHoldMs` (else its `severityHoldMs`; 0: at once).
  * Updates the state's time; false for any other reading, which starts the hold again.
  */
 export function unsureClear(state: RuleState, obs: AlertObservation, now: number): boolean {
@@ -75,7 +78,7 @@ export function unsureClear(state: RuleState, obs: AlertObservation, now: number
     return false;
   }
   state.unsureSince ??= now;
-  return now - state.unsureSince >= (obs.severityHoldMs ?? 0);
+  return now - state.unsureSince >= (obs.clearHoldMs ?? obs.severityHoldMs ?? 0);
 }
 
 /** The severity the observation's breaches fire at, once breached for its pending time (null: none). */

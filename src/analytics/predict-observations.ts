@@ -42,6 +42,8 @@ export interface AnalyticsObservation {
    * the level rules', their predictions', the rules on any metric's and the analytics rules'; none: at once).
    */
   severityHoldMs?: number;
+  /** How long `clearOnHold` readings must last before the alert clears, ms (`severityHoldMs` when absent). */
+  clearHoldMs?: number;
 }
 
 /** A level rule that predicts: alert when its value will cross `level` within `horizonMs`. */
@@ -85,29 +87,34 @@ export function predictObservations(
       if (!warn || !crit) continue;
       const inWarn = warn.trusted ? warn.etaMs : Number.POSITIVE_INFINITY;
       const inCrit = hasCrit && crit.trusted ? crit.etaMs : Number.POSITIVE_INFINITY;
-      // Clears at once when confidently beyond the 1.1× band: a trusted forecast past it, or a trend significantly
-      // away from the level (a falling CPU); a trend merely not significant at this reading (a jittered ramp's
-      // every other minute) clears only once that held for the rule's severityHoldMs (alerts/rule-state.ts).
+      // Clears at once on a trend significantly away from the level (a falling CPU). A trusted forecast beyond the
+      // 1.1× band clears once that held for BEYOND_HOLD_MS (or the rule's severityHoldMs, if longer): it cleared at
+      // once, and one low reading of a jittered ramp put it there (outside review 24). A trend merely not significant
+      // at this reading (a jittered ramp's every other minute) clears once that held for the rule's severityHoldMs
+      // (alerts/rule-state.ts).
       const band = rule.horizonMs * 1.1;
       // Already past the warning level and forecasting no critical ("still rising"): a flat series past the level
       // whose recent fit is significant by chance read so for a minute; such a raise now waits the rule's hold.
       // A raise below the level and an escalation to critical are not delayed.
       const past = up ? warn.last >= rule.warning : warn.last <= rule.warning;
       const stillPast = past && !(inCrit <= rule.horizonMs);
-      const confidentlyBeyond =
-        (warn.trusted && warn.etaEarlyMs > band) || isSignificantToward(warn.trend, up ? 'down' : 'up');
+      const away = isSignificantToward(warn.trend, up ? 'down' : 'up');
+      const beyond = !away && warn.trusted && warn.etaEarlyMs > band;
+      const held = !away && (beyond || (inWarn > band && !warn.steady));
+      const hold = rule.severityHoldMs ?? 0;
       out.push({
         rule: rule.rule,
         key: key ? `predict:${key}` : 'predict',
         component: rule.component,
-        pendingMs: stillPast ? Math.max(rule.pendingMs, rule.severityHoldMs ?? 0) : rule.pendingMs,
+        pendingMs: stillPast ? Math.max(rule.pendingMs, hold) : rule.pendingMs,
         severityHoldMs: rule.severityHoldMs,
+        clearHoldMs: beyond ? Math.max(hold, BEYOND_HOLD_MS) : hold,
         value: round(warn.last),
         // A raise (or an escalation) needs the stricter confidence; keeping one, the 90 % (above).
         breachWarning: warn.sure && inWarn <= rule.horizonMs,
         breachCritical: hasCrit && crit.sure && inCrit <= rule.horizonMs,
-        clear: confidentlyBeyond,
-        clearOnHold: inWarn > band && !confidentlyBeyond && !warn.steady,
+        clear: away,
+        clearOnHold: held,
         deescalate: !hasCrit || (crit.trusted ? crit.etaEarlyMs > band : !crit.steady),
         warningLevel: rule.warning,
         criticalLevel: hasCrit ? rule.critical : rule.warning,
@@ -148,6 +155,12 @@ export function safeRead(rule: PredictRule, s: MetricsSnapshot): Array<[string, 
 }
 
 const MINUTE = 60_000;
+/**
+ * How long a trusted forecast beyond the 1.1× band must last before a raised prediction clears: 2 minutes, three
+ * forecasts (one a minute). A clear on one forecast let one low reading of a jittered ramp clear it (the time to the
+ * level is measured from a level capped at the last reading).
+ */
+const BEYOND_HOLD_MS = 2 * MINUTE;
 
 function round(v: number): number {
   return Math.round(v * 1000) / 1000;

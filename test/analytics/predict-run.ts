@@ -30,12 +30,18 @@ export const showCalls = (calls: readonly PredictCall[]) =>
   calls.map((c) => `${c.s} ${c.type} ${c.severity}`);
 
 /**
- * Reads CPU `cpu(minute)` (minutes since the first reading, fractional) every STEP, `readings` times, with the rule's
+ * Reads CPU `cpu(minute)` (minutes since the first reading, fractional) every `step` ms (STEP, 10 s, unless given),
+ * `readings` times, with the rule's
  * `severityHoldMs` when given. Returns the calls of the prediction's alert (raised with a forecast, not the plain cpu
  * rule's own alert at 80 %) and `minute(m)`: the distinct flags of minute m's readings (the analytics change once a
  * minute).
  */
-export function predictRun(cpu: (minute: number) => number, readings: number, severityHoldMs?: number) {
+export function predictRun(
+  cpu: (minute: number) => number,
+  readings: number,
+  severityHoldMs?: number,
+  step = STEP,
+) {
   const rules = parseRules({
     cpu: {
       warning: 80,
@@ -68,12 +74,12 @@ export function predictRun(cpu: (minute: number) => number, readings: number, se
     return out;
   });
   for (let i = 0; i < readings; i++) {
-    const snap = makeSnapshot({ cpu: { current_percent: cpu((i * STEP) / MIN) } });
+    const snap = makeSnapshot({ cpu: { current_percent: cpu((i * step) / MIN) } });
     a.sample(snap, clock.now());
     system.checkThresholds(snap);
-    clock.advance(STEP);
+    clock.advance(step);
   }
   system.close();
-  const minute = (m: number) => [...new Set(flags.slice((m * MIN) / STEP, ((m + 1) * MIN) / STEP))];
+  const minute = (m: number) => [...new Set(flags.slice((m * MIN) / step, ((m + 1) * MIN) / step))];
   return { calls, minute };
 }

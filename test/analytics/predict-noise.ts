@@ -1,0 +1,74 @@
+// Test helper: seeded noisy series whose truth is known, through the real Analytics and AlertSystem (predict-run.ts,
+// one reading a minute, `cpu: { warning: 80, critical: 95, predict: '30m' }`), and what the prediction did on them.
+// A flat series never crosses a level; a ramp's noise-free line crosses 80 at an exactly computable minute, and is
+// due (80 within the 30-minute horizon) from the minute it reaches 80 − 30 × slope. The jitter is uniform, drawn once
+// a minute from a Park–Miller generator (16807 mod 2^31 − 1) with the given seed, as in outside review 24.
+
+import { MIN, predictRun } from './predict-run.js';
+
+/**
+ * `n` uniform draws in [−amp, amp] from a Park–Miller generator whose state starts at a hash of `seed` (seeded with
+ * the seed itself, consecutive seeds' k-th draws differ by the same constant mod 1: shifted copies, not independent
+ * series; and the first draw of every seed up to 60 is under 0.0005, a rise by construction).
+ */
+export function jitterOf(seed: number, n: number, amp: number): number[] {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  let s = ((h >>> 0) % 2147483646) + 1;
+  return Array.from({ length: n }, () => {
+    s = (s * 16807) % 2147483647;
+    return ((s / 2147483647) * 2 - 1) * amp;
+  });
+}
+
+/** What the prediction did on one series: each call as `minute type severity`. */
+export interface Calls {
+  readonly raised: number[];
+  readonly cleared: number[];
+  readonly events: ReadonlyArray<{ min: number; type: string; severity: string }>;
+}
+
+function callsOf(cpu: (m: number) => number, minutes: number): Calls {
+  const { calls } = predictRun(cpu, minutes + 1, undefined, MIN);
+  const events = calls.map((c) => ({ min: c.s / 60, type: c.type, severity: c.severity }));
+  return {
+    raised: events.filter((e) => e.type === 'raised').map((e) => e.min),
+    cleared: events.filter((e) => e.type === 'cleared').map((e) => e.min),
+    events,
+  };
+}
+
+/** A series flat at `level` with a ±`amp` jitter, `minutes` long (240 by default). */
+export function flatRun(level: number, amp: number, seed: number, minutes = 240): Calls {
+  const j = jitterOf(seed, minutes + 1, amp);
+  return callsOf((m) => level + (j[Math.floor(m)] as number), minutes);
+}
+
+/** A ramp from `start` rising `slope` a minute with a ±`amp` jitter, read until its line is just under 80. */
+export function rampRun(start: number, slope: number, amp: number, seed: number) {
+  const minutes = Math.min(240, Math.ceil((80 - start) / slope) - 1);
+  const j = jitterOf(seed, minutes + 1, amp);
+  const calls = callsOf((m) => start + slope * Math.floor(m) + (j[Math.floor(m)] as number), minutes);
+  // Due: the line is within the horizon's 30 minutes of 80 (at the earliest after the guards' 10 minutes).
+  const due = Math.max(10, Math.ceil((80 - 30 * slope - start) / slope));
+  const first = calls.raised[0];
+  return {
+    calls,
+    minutes,
+    due,
+    /** Raised, cleared and raised again. */
+    flapped: calls.cleared.some((c) => calls.raised.some((r) => r > c)),
+    /** Cleared at or after the due minute (the forecast was right and the alert went). */
+    clearedWhileDue: calls.cleared.some((c) => c >= due),
+    /** Minutes from due to the first raise at or after it, Infinity when none. */
+    late: (() => {
+      const r = calls.raised.find((x) => x >= due) ?? (first !== undefined && first < due ? due : undefined);
+      return r === undefined ? Number.POSITIVE_INFINITY : r - due;
+    })(),
+    /** Raised (and not cleared since) when the run ends, just before the line crosses 80. */
+    activeAtEnd: calls.events.length > 0 && calls.events[calls.events.length - 1]?.type !== 'cleared',
+    /** Raised before the due minute. */
+    early: first !== undefined && first < due,
+  };
+}
