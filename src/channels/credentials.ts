@@ -3,10 +3,12 @@
 // URL with credentials, a driver's `password=… host=…` DSN), and that text goes to metrics/, health/, alerts/, the
 // channels and the logs. redactCredentials replaces the password parts by `[redacted]` where the text is captured
 // (errorMessage, errorText), so every consumer gets the redacted text. The credentials of HTTP requests
-// (headers, tokens, signed URLs) are redacted by credentials-http.ts, command-line options by credentials-cli.ts.
+// (headers, tokens, signed URLs) are redacted by credentials-http.ts, command-line options by credentials-cli.ts,
+// connection strings' values to `;`, PEM private keys, provider API keys and Redis AUTH by credentials-keys.ts.
 
 import { PROSE_AFTER_OPTION, redactCliCredentials } from './credentials-cli.js';
 import { redactHttpCredentials } from './credentials-http.js';
+import { redactKeyCredentials } from './credentials-keys.js';
 import { REDACTED } from './credentials-spellings.js';
 
 /**
@@ -28,9 +30,9 @@ const VERSION = /^v?\d+(?:\.\d+)+$/;
 
 /**
  * A name that says password or secret: `password`, `PGPASSWORD`, `db_pass`, `pwd`, `client_secret`, `secret_key`,
- * `api_key`, `token`.
+ * `api_key`, `token`, Azure Storage's `AccountKey`, a GCP service account's `private_key`.
  */
-const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key)`;
+const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key|account[_-]?key|private[_-]?key)`;
 /**
  * A value: quoted (`'…'`, `"…"`, escapes kept; one left open runs to the end of the text, so that a failed search
  * for its closing quote is never repeated from a later start) or up to a space, `;`, `&`, `,` or a quote.
@@ -83,14 +85,15 @@ function redactedValue(value: string): string {
  * (`postgres://app:[redacted]@db:5432/app`, `redis://:[redacted]@cache`, `amqp://guest:[redacted]@mq`; the user name
  * stays), and the value of each `name=value` or `"name":"value"` pair whose name ends in password, passwd,
  * passphrase, pass, pwd, secret, secret_key, token, api_key or access_key in any letter case (`password=[redacted]`,
- * `Pwd=[redacted];`, `PGPASSWORD='[redacted]'`, `"client_secret":"[redacted]"`); and first the credentials of HTTP
+ * `Pwd=[redacted];`, `PGPASSWORD='[redacted]'`, `"client_secret":"[redacted]"`); and first the keys of
+ * redactKeyCredentials (connection strings, PEM private keys, provider API keys, Redis AUTH), the credentials of HTTP
  * requests (redactHttpCredentials: authorization and API-key headers, bare schemes, cookies, JWTs, prefixed tokens,
  * signed-URL query parameters, webhook URL paths) and of command lines (redactCliCredentials: curl's `-u`, the
  * MySQL clients' `-p…`, redis-cli's `-a`); then `user:password@host` without a scheme and `--password …`. Linear in
  * the text's length.
  */
 export function redactCredentials(text: string): string {
-  return redactCliCredentials(redactHttpCredentials(text))
+  return redactCliCredentials(redactHttpCredentials(redactKeyCredentials(text)))
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
     .replace(BARE_USER_INFO, (all: string, user: string, password: string) =>
       VERSION.test(password) ? all : `${user}:${REDACTED}@`,

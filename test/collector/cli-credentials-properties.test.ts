@@ -103,6 +103,17 @@ const SPELLINGS: Array<(u: string, s: string) => string> = [
   (_, s) => `[ 'sshpass', '-p', '${s}', 'ssh', 'host' ]`,
   (u, s) => `["sqlcmd","-U","${u}","-P","${s}"]`,
   (_, s) => `spawn('mongodump', ['--password', '${s}'])`,
+  // Outside review 24 (RT24-2): connection strings (the value to `;`, spaces and all), key files, Redis AUTH.
+  (u, s) => `Server=db;User Id=${u};Password=My ${s} Pass;Database=app`,
+  (u, s) => `Password=${s} two words;Server=db;User Id=${u}`,
+  (u, s) => `Driver={ODBC Driver 18};Server=db;UID=${u};PWD={${s};x}}y}`,
+  (u, s) => `Server=db; Pwd="${s}; x"; UID=${u}`,
+  (u, s) => `DefaultEndpointsProtocol=https;AccountName=${u};AccountKey=${s};EndpointSuffix=core.windows.net`,
+  (_, s) =>
+    `{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----\\n${s}\\n-----END PRIVATE KEY-----\\n"}`,
+  (u, s) => `MULTI; AUTH ${u} ${s}; PING`,
+  (_, s) => `client.call("AUTH ${s}")`,
+  (u, s) => `redis-cli AUTH ${u} '${s} two'`,
 ];
 
 /** Real secret-free error messages, and prose and options that look like the spellings (none is a secret). */
@@ -181,6 +192,19 @@ const PHRASES = [
   "[ 'mkdir', '-p', '/var/run/x' ]",
   '["mysql","-u","root","-p","app"]',
   "[ 'ssh', '-p', '2222' ]",
+  // Look-alikes of the review 24 shapes.
+  'Server=db;Database=app;Integrated Security=true',
+  'Server=db;Password=;Database=app',
+  'AUTH failed: WRONGPASS invalid username-password pair or user is disabled.',
+  'ERR AUTH <password> called without any password configured for the default user.',
+  'AUTH is disabled on this server',
+  'auth default user',
+  'sk-2024-release-notes-for-customers',
+  'hf_transformers_cache_directory_is_missing',
+  'SG.short.key',
+  '-----BEGIN CERTIFICATE----- is not a private key',
+  'private_key_id=a1b2c3',
+  'secret_access_key: see the docs',
 ];
 /** What joins phrases: a line break or a command separator (a MySQL client's `-p…` is a password to its line's end). */
 const JOIN = ['\n', '; ', ' | ', ' && ', '. '];
@@ -282,6 +306,29 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
     ['npm set before keys', `set${fill(' _/')}`],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a `${VAR}` reference, no template
     ['npm auth pairs', fill('_auth=${A} ')],
+    // Outside review 24 (RT24-2): connection strings, PEM keys, provider keys, AWS labels, Redis AUTH.
+    ['connection pairs after ;', fill(';Password=a b')],
+    ['connection pairs without ;', fill('password=a b ')],
+    ['connection keys after spaces', `;${fill(' ')}Password=a`],
+    ['spaces before connection keys', fill('; pwd')],
+    ['one long connection value', `;Password=${fill('a ')}`],
+    ['open braces', fill(';Pwd={a')],
+    ['open quotes', fill(';Pwd="a')],
+    ['PEM BEGIN lines', fill('-----BEGIN PRIVATE KEY-----')],
+    ['PEM BEGIN words', fill('-----BEGIN ')],
+    ['PEM labels', fill('-----BEGIN A PRIVATE KEY')],
+    ['one long PEM body of dashes', `-----BEGIN PRIVATE KEY-----${fill('-')}`],
+    ['OpenAI prefixes', fill(' sk-A1')],
+    ['OpenAI keys without digits', fill(' sk-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')],
+    ['one long OpenAI-like run', `sk-A1${fill('a')}`],
+    ['SendGrid prefixes', fill(' SG.abcdefghijklmnopqrstuv.')],
+    ['Google prefixes', fill(' AIza')],
+    ['Hugging Face prefixes', fill(' hf_a')],
+    ['AWS labels', fill('secret_access_key: ')],
+    ['Redis AUTH words', fill('AUTH ')],
+    ['Redis AUTH arguments', fill('AUTH a b ')],
+    ['Redis AUTH open quotes', fill('AUTH "a')],
+    ['one long Redis AUTH argument', `AUTH ${fill('a.')} x`],
   ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {
     // Linear patterns measure 0.6-2.5 times the prose's cost (2-core machine, load 20-30; the most: `curl ` names
     // repeated, `mysql -pa ` and curl's `-b a`); one that rescans the rest
