@@ -245,7 +245,8 @@ export class HistoryWriter {
       alerts = await m.store.loadState?.(m.instanceId, ALERTS_STATE);
       if (m.notificationState) notifications = await m.store.loadState?.(m.instanceId, NOTIFICATIONS_STATE);
     } catch (err) {
-      if (!this.stateLoadWarned) {
+      // A read cut short by the close (the store's connection ended under it) is not a store that failed.
+      if (!this.stateLoadWarned && !m.closing()) {
         this.stateLoadWarned = true;
         m.logger.warn(
           { err: errorMessage(err) },

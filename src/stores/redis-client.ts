@@ -47,3 +47,9 @@ export async function createRedisClient(url: string, commandTimeoutMs: number): 
   });
   return client;
 }
+
+/** True while the client is making a connection (not yet ready, not between retries after a failure). */
+export function isConnecting(client: IoRedisClient | undefined): boolean {
+  const status = client?.status;
+  return status === 'wait' || status === 'connecting' || status === 'connect';
+}

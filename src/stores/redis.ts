@@ -8,7 +8,7 @@ import type { HistoryPoint } from '../history/point.js';
 import { serializePoint } from '../history/point-codec.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
-import { createRedisClient, type IoRedisClient, withTimeout } from './redis-client.js';
+import { createRedisClient, type IoRedisClient, isConnecting, withTimeout } from './redis-client.js';
 import { parseAlertRecords, parsePoints, RedisKeys } from './redis-layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './redis-options.js';
 import { RollupTracker } from './rollup.js';
@@ -186,8 +186,9 @@ export class RedisStore implements MetricsStore {
       return null;
     }
     if (!client) {
-      // Reconnecting: keep the buffer; the 'ready' event starts the next round.
-      if (this.state.status !== 'critical') {
+      // Reconnecting: keep the buffer; the 'ready' event starts the next round. A connection still being made
+      // (the first one, seconds after start) is not a failing Redis: its 'error' event says so if it fails.
+      if (this.state.status !== 'critical' && !isConnecting(this.client)) {
         this.markDown(new Error(`redis connection is ${this.client?.status ?? 'not created'}`));
       }
       return null;
@@ -290,7 +291,8 @@ export class RedisStore implements MetricsStore {
       if (this.buffer.size === 0) this.markUp(performance.now() - started);
       return result;
     } catch (err) {
-      this.markDown(err);
+      // A command cut off by close() (its own client disconnected) is not a failing Redis.
+      if (!this.closed) this.markDown(err);
       throw err;
     }
   }
@@ -365,7 +367,15 @@ export class RedisStore implements MetricsStore {
   private async shutdown(): Promise<void> {
     this.closing = true;
     if (this.buffer.size > 0 && (this.client || this.clientPromise)) {
-      await withTimeout(this.buffer.flush(), this.commandTimeoutMs, 'final flush').catch(() => {});
+      // A connection still being made (a monitor closed within a second of its start) is waited for, within the
+      // same bound: the last write is not given up while a healthy Redis is answering the connect (outside
+      // review 24, RT24-1).
+      const lastWrite = async () => {
+        const client = await this.getClient();
+        if (isConnecting(client)) await this.whenReady(client);
+        await this.buffer.flush();
+      };
+      await withTimeout(lastWrite(), this.commandTimeoutMs, 'final flush').catch(() => {});
     }
     this.closed = true;
     const unwritten = this.buffer.points;
