@@ -4,7 +4,7 @@
 import { nodeV8 } from '../builtins.js';
 import { wellFormed } from '../custom/well-formed.js';
 import { invalidOption } from '../errors.js';
-import { errorRateOf, type HistoryPoint } from '../history/point.js';
+import { errorRateOf, type HistoryPoint, judgedOf } from '../history/point.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
 import type { MetricsSnapshot } from '../types.js';
 import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS } from './anomaly-detector.js';
@@ -59,9 +59,10 @@ const POINT_SERIES: Record<string, (p: HistoryPoint) => number> = {
   request_rate: (p) => p.requests,
   // Failed requests, as every error rate counts them: 5xx and aborted requests whose client waited (a timeout
   // storm is an outage without a 5xx); a point of an earlier version has no aborted count (0).
+  // Over the judged requests (count_judged): scanners' 404s do not wash an outage out (outside review 24, RT24-4).
   error_rate: (p) =>
-    p.requests > 0
-      ? (errorRateOf(p.requests, p.errors_5xx, p.errors_aborted_failed ?? 0) ?? Number.NaN)
+    judgedOf(p) > 0
+      ? (errorRateOf(judgedOf(p), p.errors_5xx, p.errors_aborted_failed ?? 0) ?? Number.NaN)
       : Number.NaN,
   latency_p95: (p) => (p.requests > 0 ? (p.latency_p95_ms ?? Number.NaN) : Number.NaN),
 };
@@ -180,7 +181,7 @@ export class Analytics {
       }
       const failed = (point.errors_5xx ?? 0) + (point.errors_aborted_failed ?? 0);
       const count = name === 'error_rate' ? this.counts.error_rate : undefined;
-      score(name, det, v, count, count?.update(failed, point.requests, det.resolution / 100));
+      score(name, det, v, count, count?.update(failed, judgedOf(point), det.resolution / 100));
     }
     for (const [name, acc] of this.custom) {
       if (acc.n === 0) continue;

@@ -111,6 +111,8 @@ export class BucketAggregator {
     const lat = requests?.latency ?? summarize(h ?? emptyHistogram());
     // No request in the bucket: its latency is unknown (null), not 0 ms.
     const served = (requests?.requests ?? 0) > 0 && lat.count > 0;
+    const total = requests?.requests ?? 0;
+    const judged = Math.min(total, requests?.count_judged ?? total);
     const point: HistoryPoint = {
       t: bucketStartMs,
       timestamp: new Date(bucketStartMs).toISOString(),
@@ -130,13 +132,14 @@ export class BucketAggregator {
       db_response_time_ms: this.db.nullable(),
       redis_response_time_ms: this.redis.nullable(),
       websocket_connections: this.ws.v ?? 0,
-      requests: requests?.requests ?? 0,
+      requests: total,
+      count_judged: judged,
       errors_4xx: requests?.count_4xx ?? 0,
       errors_5xx: requests?.count_5xx ?? 0,
       errors_aborted: requests?.count_aborted ?? 0,
       errors_aborted_failed: requests?.count_aborted_failed ?? requests?.count_aborted ?? 0,
       error_rate_percent: errorRateOf(
-        requests?.requests ?? 0,
+        judged,
         requests?.count_5xx ?? 0,
         requests?.count_aborted_failed ?? requests?.count_aborted ?? 0,
       ),

@@ -1,7 +1,7 @@
 // The compact serialisation of a history point (what a store writes): a positional JSON array, version first.
 
 import { spansOf } from './covered-spans.js';
-import { errorRateOf, type HistoryPoint, type HistoryPointView } from './point.js';
+import { errorRateOf, type HistoryPoint, type HistoryPointView, judgedOf } from './point.js';
 import { type SeriesPoint, viewSeries } from './series.js';
 
 // About 150 bytes plus the histogram, against ~700 for the same point as a JSON object.
@@ -50,14 +50,18 @@ export function serializePoint(p: HistoryPoint): string {
   const covered = finite(p.covered_seconds) && p.covered_seconds >= 0 ? p.covered_seconds : undefined;
   // ... then where those seconds lie (absent: not known).
   const spans = covered !== undefined ? spansOf(p.covered_spans) : undefined;
-  const more = missing !== undefined || covered !== undefined;
+  // ... then the judged requests, only when some were not (absent: all judged, as earlier versions read).
+  const judged = judgedOf(p);
+  const apart = judged < p.requests;
+  const more = missing !== undefined || covered !== undefined || apart;
   if (p.anomaly || series || aborted || more) fields.push(p.anomaly ?? null);
   if (series || aborted || more) fields.push(series ?? null);
   if (aborted || more) fields.push(aborted);
   if (failed < aborted || more) fields.push(failed);
   if (more) fields.push(missing ?? null);
-  if (covered !== undefined) fields.push(covered);
-  if (spans) fields.push(spans);
+  if (covered !== undefined || apart) fields.push(covered ?? null);
+  if (spans || apart) fields.push(spans ?? null);
+  if (apart) fields.push(judged);
   return JSON.stringify(fields);
 }
 
@@ -73,12 +77,13 @@ export function parsePoint(s: string): HistoryPoint | null {
     !Array.isArray(a) ||
     a[0] !== POINT_FORMAT ||
     a.length < POINT_FIELDS ||
-    a.length > POINT_FIELDS + 7 ||
+    a.length > POINT_FIELDS + 8 ||
     !finite(a[1])
   )
     return null;
   const aborted = finite(a[POINT_FIELDS + 2]) ? a[POINT_FIELDS + 2] : 0;
   const abortedFailed = finite(a[POINT_FIELDS + 3]) ? Math.min(aborted, a[POINT_FIELDS + 3]) : aborted;
+  const judged = judgedOf({ requests: a[15], count_judged: a[POINT_FIELDS + 7] });
   const point: HistoryPoint = {
     t: a[1],
     timestamp: new Date(a[1]).toISOString(),
@@ -99,11 +104,12 @@ export function parsePoint(s: string): HistoryPoint | null {
     redis_response_time_ms: a[13],
     websocket_connections: a[14],
     requests: a[15],
+    count_judged: judged,
     errors_4xx: a[16],
     errors_5xx: a[17],
     errors_aborted: aborted,
     errors_aborted_failed: abortedFailed,
-    error_rate_percent: errorRateOf(a[15], a[17], abortedFailed),
+    error_rate_percent: errorRateOf(judged, a[17], abortedFailed),
     // Points written before latency became null without requests carry 0 there: read as null.
     latency_p50_ms: latencyOf(a[15], a[18]),
     latency_p95_ms: latencyOf(a[15], a[19]),

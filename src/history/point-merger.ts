@@ -3,7 +3,7 @@
 import { round } from '../alerts/status.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
 import { spansLength, spansOf, unionSpans } from './covered-spans.js';
-import { errorRateOf, type HistoryPoint, type HistoryPointView } from './point.js';
+import { errorRateOf, type HistoryPoint, type HistoryPointView, judgedOf } from './point.js';
 import { stripHistogram } from './point-codec.js';
 import { SeriesMerger } from './series.js';
 
@@ -161,6 +161,8 @@ const PERCENTILES = [50, 95, 99] as const;
 export class PointMerger {
   private readonly hosts = new Map<string, HostMerge>();
   private requests = 0;
+  /** The judged requests (count_judged; points of earlier versions: all of theirs). */
+  private judged = 0;
   private e4 = 0;
   private e5 = 0;
   private aborted = 0;
@@ -205,6 +207,8 @@ export class PointMerger {
     host.add(p);
     this.count++;
     this.requests += p.requests;
+    const judged = judgedOf(p);
+    this.judged += judged;
     this.e4 += p.errors_4xx;
     this.e5 += p.errors_5xx;
     const aborted = p.errors_aborted ?? 0;
@@ -215,9 +219,9 @@ export class PointMerger {
     // A point without requests has no latency (null, or 0 in points stored before 0.x): it adds nothing
     // to the step's latency figures rather than a 0. One with a histogram weighs its average by the durations in it
     // (timed()): a cluster's requests lost with a dead worker count in `requests` with none (outside review 16, F8).
-    if (!timed && p.requests > 0 && measured(p.latency_avg_ms)) {
-      this.latSum += p.latency_avg_ms * p.requests;
-      this.latRequests += p.requests;
+    if (!timed && judged > 0 && measured(p.latency_avg_ms)) {
+      this.latSum += p.latency_avg_ms * judged;
+      this.latRequests += judged;
     }
     if (p.requests > 0 && measured(p.latency_max_ms) && p.latency_max_ms > this.latMax)
       this.latMax = p.latency_max_ms;
@@ -287,11 +291,12 @@ export class PointMerger {
       timestamp: new Date(t).toISOString(),
       ...hostFields([...this.hosts.values()], t + stepMs),
       requests: this.requests,
+      count_judged: this.judged,
       errors_4xx: this.e4,
       errors_5xx: this.e5,
       errors_aborted: this.aborted,
       errors_aborted_failed: this.abortedFailed,
-      error_rate_percent: errorRateOf(this.requests, this.e5, this.abortedFailed),
+      error_rate_percent: errorRateOf(this.judged, this.e5, this.abortedFailed),
       latency_p50_ms: p50,
       latency_p95_ms: p95,
       latency_p99_ms: p99,
@@ -315,8 +320,8 @@ export class PointMerger {
     let n = this.latRequests;
     if (src && measured(src.latency_avg_ms)) {
       if (n === 0) return src.latency_avg_ms;
-      sum += src.latency_avg_ms * src.requests;
-      n += src.requests;
+      sum += src.latency_avg_ms * judgedOf(src);
+      n += judgedOf(src);
     }
     return n > 0 ? round(sum / n, 3) : null;
   }

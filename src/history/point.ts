@@ -46,6 +46,12 @@ export interface HistoryPoint {
   /** Most open WebSocket connections seen in the bucket. */
   websocket_connections: number;
   requests: number;
+  /**
+   * The requests judged, as the live figures count them (README, Judged requests): all but an `unmatched` (or
+   * catch-all) row's 4xx, scanners' 404s. The error rate divides by it and the latency figures and histogram are
+   * theirs. Absent (points of earlier versions): every request.
+   */
+  count_judged?: number;
   errors_4xx: number;
   errors_5xx: number;
   /** Requests whose response did not complete (status 499: client or server closed first), also in errors_4xx. */
@@ -56,14 +62,15 @@ export interface HistoryPoint {
    */
   errors_aborted_failed?: number;
   /**
-   * Failed requests of the bucket, percent: (errors_5xx + errors_aborted_failed) ÷ requests, the rule of every error
-   * rate (metrics/ errors, routes/, the error_rate alert). null when the bucket served no request. Both fields
+   * Failed requests of the bucket, percent: (errors_5xx + errors_aborted_failed) ÷ count_judged, the rule of every
+   * error rate (metrics/ errors, routes/, the error_rate alert). null when the bucket judged no request. Both fields
    * are set on every point sysvitals writes, merges or reads back (optional only for points built by hand).
    */
   error_rate_percent?: number | null;
   /**
-   * The bucket's request latency, ms: percentiles within HDR's precision and never outside [min, max],
-   * avg exact, max exact. null when the bucket served no request (unknown, not 0 ms).
+   * The bucket's latency of its judged requests (count_judged: an `unmatched` row's fastest values, as many as it
+   * has not judged, left out, as the live figures do), ms: percentiles within HDR's precision and never outside
+   * [min, max], avg exact, max exact. null when the bucket judged no request (unknown, not 0 ms).
    */
   latency_p50_ms: number | null;
   latency_p95_ms: number | null;
@@ -113,7 +120,16 @@ export interface HistoryResult {
   points: HistoryPointView[];
 }
 
-/** A point's `error_rate_percent`: (5xx + failed aborted) ÷ requests, percent (src/alerts/status.ts failedPercent); null without requests. */
-export function errorRateOf(requests: number, count5xx: number, aborted: number): number | null {
-  return requests > 0 ? failedPercent(requests, count5xx, aborted) : null;
+/**
+ * A point's `error_rate_percent`: (5xx + failed aborted) ÷ the judged requests, percent (src/alerts/status.ts
+ * failedPercent); null without any.
+ */
+export function errorRateOf(judged: number, count5xx: number, aborted: number): number | null {
+  return judged > 0 ? failedPercent(judged, count5xx, aborted) : null;
+}
+
+/** A point's judged requests: `count_judged`, or (points of earlier versions) every request; never above them. */
+export function judgedOf(p: Pick<HistoryPoint, 'requests' | 'count_judged'>): number {
+  const j = p.count_judged;
+  return typeof j === 'number' && j >= 0 && j <= p.requests ? j : p.requests;
 }

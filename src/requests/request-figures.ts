@@ -38,6 +38,11 @@ export interface RequestBucket {
   requests: number;
   count_4xx: number;
   count_5xx: number;
+  /**
+   * The requests judged (the live figures' rule, route-counters.ts unjudgedOf): all but an `unmatched` row's 4xx. The
+   * histogram and latency below are theirs: an `unmatched` row's fastest values, as many as it has not judged, left out.
+   */
+  count_judged?: number;
   /** Responses that did not complete (status 499, also among count_4xx). */
   count_aborted?: number;
   /** Of those, the failed ones (the client waited at least `abortedFailureMs`): with the 5xx in error rates. */

@@ -227,9 +227,7 @@ export class RequestStats {
 
   /** Requests, 4xx and 5xx since the previous call, with their latency; starts a new bucket. */
   takeBucket(): RequestBucket {
-    const max = this.bucketMax[0] as number;
-    this.bucketMax[0] = 0;
-    return this.taken.take(this.cumulative, max, serverTotals(this.allEntries(), this.slots), this.scratch);
+    return this.taken.take(this.cumulative, this.bucketMax, this.scratch, this.routes, this.slots);
   }
 
   /** Latency over the window (all routes), a new histogram in microseconds. */
@@ -282,6 +280,7 @@ export class RequestStats {
     const placed = absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span, split);
     if (window) this.horizon.bankLate(entry, span, this.lat, classes, extra); // late: error-horizon.ts
     if (window) absorbSeconds(this.seconds, classes, this.at(), span, split, placed); // per_second's seconds
+    if (!window) this.taken.skipRow(entry, classes, extra, latency); // as taken.classes: bucket.ts
     if (latency === null || !(latency.n > 0)) return;
     absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken, span);
     this.seconds.skip(latency.n); // in the count since start (cumulative), not a request recorded here

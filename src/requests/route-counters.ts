@@ -284,11 +284,12 @@ const MADE_UP = ['/', '/q7x-k2', '/q7x-k2/p9z.json'];
 const catchAlls = new Map<string, boolean>();
 
 /**
- * Whether a route template matches any made-up URL: a wildcard alone (CATCH_ALL, Express 4's `/:path(*)` included),
- * or a RegExp route (labelled by its spelling, `/.*\/`, `/^\/(.*)$/`) that matches every path of MADE_UP. Worked out
- * once per route.
+ * Whether a row's requests may be kept out of the judged figures (unjudgedOf): `unmatched`, or a route template that
+ * matches any made-up URL: a wildcard alone (CATCH_ALL, Express 4's `/:path(*)` included), or a RegExp route
+ * (labelled by its spelling, `/.*\/`, `/^\/(.*)$/`) that matches every path of MADE_UP. Worked out once per route.
  */
-function isCatchAll(route: string): boolean {
+export function judgedApart(route: string): boolean {
+  if (route === UNMATCHED_ROUTE) return true;
   let known = catchAlls.get(route);
   if (known === undefined) {
     known = CATCH_ALL.test(route);
@@ -310,13 +311,12 @@ function isCatchAll(route: string): boolean {
  * Of a row's window counts (windowCounts), the requests kept out of the judged figures: on an `unmatched` row, those
  * answered 4xx (404, 405: no route of the app's matched them; anonymous clients make them at will), not its 5xx
  * nor its aborted requests that waited (`abortedFailureMs`: failed), and so on a catch-all route's row (CATCH_ALL);
- * on the `unmatched` (or catch-all) OPTIONS row, every request
- * but those (the router's own answer, Express's automatic `Allow` reply, koa-router's allowedMethods(), a cors
+ * on the `unmatched` (or catch-all) OPTIONS row, every request but those (the router's own answer, Express's automatic `Allow` reply, koa-router's allowedMethods(), a cors
  * preflight, is a 2xx anyone can ask for: 2,000 of them read a 100 % outage "healthy", outside review 7, F4).
  * 0 on every other row. Read from the counts, so the request path does nothing for it.
  */
 export function unjudgedOf(method: string, route: string, counts: ArrayLike<number>): number {
-  if (route !== UNMATCHED_ROUTE && !isCatchAll(route)) return 0;
+  if (!judgedApart(route)) return 0;
   const failedAborted = counts[4] as number;
   return method === 'OPTIONS'
     ? (counts[0] as number) - (counts[2] as number) - failedAborted

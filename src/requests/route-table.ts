@@ -5,6 +5,7 @@ import { wellFormed } from '../custom/well-formed.js';
 import { CumulativeCounts, LatencyRing } from '../latency/latency-ring.js';
 import { type ApdexConfig, thresholdFor } from '../profiling/apdex.js';
 import {
+  judgedApart,
   METHODS,
   methodIndex,
   methodLabel,
@@ -150,7 +151,9 @@ export class RouteTable {
     // Server-wide latency since start is kept by record() in `cumulative`; per route only when asked.
     const apdexUs = thresholdFor(this.apdex, method, route);
     const entry = new RouteEntry(method, route, this.slots, new LatencyRing(this.latencySlots), apdexUs);
-    if (this.routeLatency) entry.total = new CumulativeCounts();
+    // A row whose requests may be left out of the judged figures keeps its own too: the history bucket leaves them
+    // out of its latency as the live figures do (bucket.ts).
+    if (this.routeLatency || judgedApart(route)) entry.total = new CumulativeCounts();
     return entry;
   }
 }

@@ -84,12 +84,14 @@ export const CHARTS: ChartDef[] = [
       {
         label: 'Errors',
         live: (s) => s.errors.error_rate_percent,
-        // The same rule as metrics/ (5xx + aborted ÷ requests); no request in the step: a gap. Points
+        // The same rule as metrics/ (5xx + aborted ÷ judged requests); none judged in the step: a gap. Points
         // stored before the rule carry no aborted count and read as 5xx ÷ requests.
-        history: (p) =>
-          p.requests > 0
-            ? (p.error_rate_percent ?? ((p.errors_5xx + (p.errors_aborted ?? 0)) / p.requests) * 100)
-            : null,
+        history: (p) => {
+          const judged = p.count_judged ?? p.requests;
+          return judged > 0
+            ? (p.error_rate_percent ?? ((p.errors_5xx + (p.errors_aborted ?? 0)) / judged) * 100)
+            : null;
+        },
       },
     ],
   },
