@@ -108,6 +108,7 @@ export class RedisStore implements MetricsStore {
   }
 
   private markDown(err: unknown): void {
+    if (this.closed) return; // its own disconnect rejecting a pending connect() ("Connection is closed.")
     this.state = { status: 'critical', response_time_ms: null, working: false, error: errorMessage(err) };
     this.outage.failed(OUTAGE, err);
   }
@@ -291,8 +292,7 @@ export class RedisStore implements MetricsStore {
       if (this.buffer.size === 0) this.markUp(performance.now() - started);
       return result;
     } catch (err) {
-      // A command cut off by close() (its own client disconnected) is not a failing Redis.
-      if (!this.closed) this.markDown(err);
+      this.markDown(err); // not after close(): a command its own disconnect cut off is not a failing Redis
       throw err;
     }
   }
