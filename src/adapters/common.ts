@@ -20,6 +20,7 @@ import { rejectNullOptions, rejectUnknownOptions } from '../options/option-keys.
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import { type RequestTicket, settleCutOff, TicketPath } from '../requests/request-ticket.js';
 import { ABORTED_STATUS, ANSWERED_CLOSE_COLUMN } from '../requests/route-counters.js';
+import { sentStatus } from '../requests/sent-status.js';
 
 // The core monitor's attachWebSocket (used by the cluster's own monitor too) serves through http/websocket.ts.
 provideWebSocket(attachWebSocket);
@@ -32,8 +33,8 @@ provideWebSocket(attachWebSocket);
 export { ABORTED_STATUS, UNMATCHED_ROUTE } from '../requests/route-counters.js';
 
 /**
- * The status to record when an application response emits 'close': its own status when it reached the
- * client in full, else 499 (aborted). `writableFinished` alone is not proof: a body written in one call
+ * The status to record when an application response emits 'close': the status it sent (sentStatus) when it
+ * reached the client in full, else 499 (aborted). `writableFinished` alone is not proof: a body written in one call
  * (`res.end(buffer)`) that the socket could not take at once is still pending in Node when the client
  * closes, and Node then emits 'finish' all the same (the pending write's callback runs when the socket
  * fails). What tells them apart is the socket (`res.socket` is detached by then, `req.socket` is not):
@@ -47,7 +48,7 @@ export function closedStatus(
   socket: IncomingMessage['socket'] | null | undefined = res.req?.socket,
 ): number {
   if (!res.writableFinished) return ABORTED_STATUS;
-  return socket?.destroyed === true && !socket.writableFinished ? ABORTED_STATUS : res.statusCode;
+  return socket?.destroyed === true && !socket.writableFinished ? ABORTED_STATUS : sentStatus(res);
 }
 
 /** What an adapter needs from the monitor: record requests, and serve the admin API. */

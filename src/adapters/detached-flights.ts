@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { ABORTED_STATUS } from '../requests/route-counters.js';
+import { sentStatus } from '../requests/sent-status.js';
 
 /** What this file reads and writes of response-end.ts's Flight (the same fields: no import, no cycle). */
 export interface DetachedFlight {
@@ -72,7 +73,7 @@ function onDetachedEnd(this: ServerResponse): void {
   let f: DetachedFlight | null | undefined = byResponse?.get(this);
   if (f === undefined) return;
   byResponse?.delete(this);
-  const status = this.writableEnded ? this.statusCode : ABORTED_STATUS;
+  const status = this.writableEnded ? sentStatus(this) : ABORTED_STATUS;
   while (f) {
     const next: DetachedFlight | null = f.nextFlight;
     f.nextFlight = null;

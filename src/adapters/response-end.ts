@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
+import { sentStatus } from '../requests/sent-status.js';
 import { type BlockedFlight, blockedMs, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
@@ -266,12 +267,10 @@ function onResponseFinish(message: unknown): void {
   if (!endFlights(socket, m.response, finishedStatus)) untrackedFinish(message);
 }
 
-const STATUS_CODE = 'statusCode';
-
 /**
  * closedStatus for a response known to have finished (so without reading `res.writableFinished`, a getter
- * found five prototypes up on Express's response). `res[STATUS_CODE]`: a keyed read, answered by V8's generic
- * keyed load on Express's per-request hidden classes, where a named one misses to the runtime (express.ts, METHOD).
+ * found five prototypes up on Express's response). The status is the one its head sent (sentStatus: not
+ * `res.statusCode`, which the application may set after the head went out; outside review 24, RT24-3).
  * A write that failed runs its callback, and so 'finish', before the socket is destroyed: when Node had stopped
  * reading the connection (requests pipelined behind an unread response), the client's reset is seen by that write
  * alone, and only the socket's `errored` tells (outside review 6, F1b: recorded as a 200 at the client's close).
@@ -281,15 +280,15 @@ const STATUS_CODE = 'statusCode';
  */
 function finishedStatus(f: Flight): number {
   const socket = f.socket;
-  if (socket === null || f.handedOver) return f.res[STATUS_CODE];
+  if (socket === null || f.handedOver) return sentStatus(f.res);
   return (socket.destroyed && !socket.writableFinished) || socket.errored
     ? ABORTED_STATUS
-    : f.res[STATUS_CODE];
+    : sentStatus(f.res);
 }
 
 /** closedStatus at a close, but for a response handed over whole when the application ended it (handedOver). */
 function statusAtClose(f: Flight): number {
-  return f.handedOver ? f.res[STATUS_CODE] : closedStatus(f.res, f.socket);
+  return f.handedOver ? sentStatus(f.res) : closedStatus(f.res, f.socket);
 }
 
 /** The connection closed: what is still in flight on it was cut off (or completed in the same tick). */

@@ -11,6 +11,7 @@
 // learns it. Responses sysvitals answers itself (admin API, probes, load shedding) are set apart (answeredHere).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sentStatus } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
 
 /** The first request a middleware missed: method, path (no query string) and status. */
@@ -204,5 +205,5 @@ function describe(m: FinishMessage): UnseenRequest {
     const authority = ABSOLUTE_FORM.exec(path);
     path = authority ? path.slice(authority[0].length) || '/' : '(not a path)';
   }
-  return { method: req.method ?? 'GET', path: path.slice(0, 200), status: m.response.statusCode };
+  return { method: req.method ?? 'GET', path: path.slice(0, 200), status: sentStatus(m.response) };
 }

@@ -2,7 +2,7 @@
 
 /**
  * Observations ignored since start because their input was invalid: a duration that is NaN, negative or
- * infinite (or not a number), a request status outside 100–599, a custom metric amount that is not a
+ * infinite (or not a number), a request status outside 100–999, a custom metric amount that is not a
  * number, NaN, infinite, negative for a counter or histogram, or beyond what a histogram can count. Per process.
  */
 export interface DroppedObservations {

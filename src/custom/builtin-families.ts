@@ -122,7 +122,7 @@ export const BUILTIN_FAMILIES = catalogue({
   ],
   dropped_observations_total: [
     'counter',
-    'Observations ignored for bad input (a NaN, negative or infinite duration or value, a status outside 100-599) since start, by source.',
+    'Observations ignored for bad input (a NaN, negative or infinite duration or value, a status outside 100-999) since start, by source.',
   ],
   http_server_active_requests: ['gauge', 'Application requests in flight (started, not yet ended).'],
   requests_shed_total: ['counter', 'Requests answered 503 by load shedding since start.'],

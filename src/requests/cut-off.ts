@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { bodyArriving } from './body-arrival.js';
 import { clientsToTake } from './client-backlog.js';
 import { ABORTED_STATUS } from './route-counters.js';
+import { sentStatus } from './sent-status.js';
 
 export { watchStreamEnds } from './body-arrival.js';
 
@@ -75,7 +76,7 @@ export function wasEndedLate(res: ServerResponse): boolean {
  * handedOver; outside review 7, F5). So `res.destroy()` here is the application cutting a response Node still held.
  */
 export function cutOffStatus(res: ServerResponse): number {
-  if (res.statusCode === ABORTED_STATUS && completed(res)) return ANSWERED_499_STATUS;
+  if (sentStatus(res) === ABORTED_STATUS && completed(res)) return ANSWERED_499_STATUS;
   if (failed.has(res)) return FAILED_STATUS;
   // An HTTP/2 compat response has no `errored` of its own (undefined): its stream's (null until destroyed with an error).
   const stream = streamOf(res);
@@ -162,7 +163,7 @@ function streamOf(res: ServerResponse): StreamState | undefined {
  * here: an Http2ServerResponse reads true once its stream is closed, reset or not.
  */
 export function http2ClosedStatus(res: ServerResponse): number {
-  return http2Completed(res) ? res.statusCode : ABORTED_STATUS;
+  return http2Completed(res) ? sentStatus(res) : ABORTED_STATUS;
 }
 
 function http2Completed(res: ServerResponse): boolean {

@@ -53,6 +53,7 @@ import {
 } from './route-counters.js';
 import { RouteTable } from './route-table.js';
 import { classRequests, SecondRing } from './second-ring.js';
+import { statusClass } from './sent-status.js';
 import { readClock, SteadyClock } from './steady-clock.js';
 import { requestsBySub, type SubCounts } from './sub-split.js';
 import { endpointWindowRows, routeRows, windowLatency, windowTotals } from './window-rows.js';
@@ -130,10 +131,10 @@ export class RequestStats {
     if (this.clock === coarseClock) releaseCoarseClock();
   }
 
-  /** Records one request; bad input (status outside 100–599, duration not a number ≥ 0) is dropped, in `dropped`. */
+  /** Records one request; bad input (status outside 100–999, duration not a number ≥ 0) is dropped, in `dropped`. */
   record(method: string, route: string, status: number, durationMs: number): void {
     try {
-      if (typeof status !== 'number' || !(status >= 100 && status < 600) || typeof durationMs !== 'number') {
+      if (typeof status !== 'number' || !(status >= 100 && status < 1000) || typeof durationMs !== 'number') {
         this.droppedCount++;
         return;
       }
@@ -142,9 +143,7 @@ export class RequestStats {
         this.droppedCount++;
         return;
       }
-      // 501 (method not implemented) and 505 (HTTP version) answer what the client asked for, not a server
-      // fault: counted with the 4xx, so that anonymous unusual-method traffic cannot raise the error rate.
-      const cls = status === 501 || status === 505 ? 4 : (status / 100) | 0;
+      const cls = statusClass(status, route);
       this.tick();
       const entry = this.routes.entryFor(method, route);
       const counters = entry.counters;
