@@ -5,6 +5,8 @@
 // counted as a 4xx. Real Express 5 and 4, Fastify 5 and Koa 3 servers; the oracle is the status each client received
 // (its `statusCode`), turned into the expected counts by the README's rules, independently of the recorder.
 
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { collectPrometheusData } from '../../src/http/prometheus/data.js';
 import { renderPrometheus } from '../../src/http/prometheus/render.js';
@@ -146,5 +148,67 @@ describe.each([
     expect(byRoute('/d')).toEqual({ '1xx': 1 });
     expect(byRoute('/b')).toEqual({ '5xx': 1 });
     expect(byRoute('/a')).toEqual({ '2xx': 1 });
+  });
+});
+
+describe('koa 3 on node:http2 (compat API)', () => {
+  it("records the status its stream sent (sentHeaders[':status']), not a later statusCode", async () => {
+    const { default: Koa } = await import('koa');
+    const { default: KoaRouter } = await import('@koa/router');
+    const { createMonitor } = await import('../../src/adapters/koa.js');
+    const m = createMonitor(opts);
+    const app = new Koa();
+    const router = new KoaRouter();
+    for (const [path, answer] of ROUTES.slice(0, 2))
+      router.get(path, (ctx) => {
+        ctx.respond = false;
+        answer(ctx.res);
+      });
+    app.use(m.middleware());
+    app.use(router.routes());
+    const server = http2.createServer(app.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const session = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const got: [string, number][] = [];
+      for (const path of ['/b', '/a', '/b'])
+        got.push([
+          path,
+          await new Promise<number>((resolve, reject) => {
+            const req = session.request({ ':path': path });
+            let status = 0;
+            req.on('response', (h) => {
+              status = h[':status'] as number;
+            });
+            req.on('error', reject);
+            req.resume();
+            req.on('end', () => resolve(status));
+            req.end();
+          }),
+        ]);
+      expect(got).toEqual([
+        ['/b', 500],
+        ['/a', 200],
+        ['/b', 500],
+      ]);
+      const want = new Map<string, { count: number; c5: number }>();
+      for (const [path, status] of got) {
+        const row = want.get(path) ?? { count: 0, c5: 0 };
+        row.count++;
+        if (status >= 500) row.c5++;
+        want.set(path, row);
+      }
+      // A stream is recorded at its close: wait for the three.
+      for (let i = 0; i < 100 && (await m.getMetrics()).requests.total < got.length; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      const metrics = await m.getMetrics();
+      expect(new Map(metrics.routes.map((r) => [r.route, { count: r.count, c5: r.count_5xx }]))).toEqual(
+        want,
+      );
+    } finally {
+      session.close();
+      await new Promise((r) => server.close(r));
+      await m.close();
+    }
   });
 });
