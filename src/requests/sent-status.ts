@@ -21,7 +21,8 @@ const STREAM = 'stream';
 export function sentStatus(res: ServerResponse): number {
   const head = (res as unknown as Record<string, unknown>)[HEADER];
   if (typeof head === 'string') {
-    const at = head.indexOf(' ') + 1;
+    // Node writes "HTTP/1.1 " first: the digits at 9, else after the first space (another writer's head).
+    const at = head.charCodeAt(8) === 32 ? 9 : head.indexOf(' ') + 1;
     const a = head.charCodeAt(at) - 48;
     const b = head.charCodeAt(at + 1) - 48;
     const c = head.charCodeAt(at + 2) - 48;
