@@ -1,12 +1,14 @@
 // Keys and passwords in error texts beside the pairs, headers and command options (outside review 24, RT24-2): an
 // ADO.NET/ODBC connection string's password with spaces in it (`Password=My S3cret Pass;`), a PEM private key (also
 // inside a GCP service-account JSON, its line breaks written `\n`), provider API keys whose prefix says what they are
-// (OpenAI, Anthropic, SendGrid, Google, Hugging Face), a labelled AWS secret access key and a Redis `AUTH` command.
+// (OpenAI, Anthropic, SendGrid, Google, Hugging Face, HashiCorp Vault), a labelled AWS secret access key, a Redis
+// `AUTH` command, a Twilio SID:token pair, a quoted value right after a secret's word and SQL's passwords.
 // redactKeyCredentials replaces them by `[redacted]`; redactCredentials (credentials.ts) calls it first.
 //
 // Linear: each pattern starts at a fixed prefix (a key's name, `-----BEGIN`, a provider's prefix, `AUTH`), and its
 // value is one run told apart by its first character, ending at a character the run cannot hold.
 
+import { PROSE_AFTER_OPTION } from './credentials-cli.js';
 import { REDACTED } from './credentials-spellings.js';
 
 /**
@@ -36,10 +38,13 @@ const CONNECTION_PAIR = new RegExp(
  * give it): OpenAI's `sk-proj-…`, `sk-svcacct-…`, `sk-admin-…` and legacy `sk-…`, Anthropic's `sk-ant-api03-…`
  * (20 characters or more after the prefix, a digit and a capital among them: `sk-2024-release-notes-draft`
  * stays), SendGrid's
- * `SG.<22>.<43>`, Google's `AIza` and 35 more, Hugging Face's `hf_` and 30 letters or digits or more.
+ * `SG.<22>.<43>`, Google's `AIza` and 35 more, Hugging Face's `hf_` and 30 letters or digits or more, HashiCorp
+ * Vault's service, batch and recovery tokens (`hvs.…`, `hvb.…`, `hvr.…`, Vault's "Tokens" page; 20 or more after the
+ * prefix: the legacy `s.…` has no prefix one can tell from a word's and is redacted where labelled, `X-Vault-Token:`,
+ * `VAULT_TOKEN=`, `token=`).
  */
 const PROVIDER_KEY =
-  /(?<![\w.-])(?:sk-(?:ant-[a-z]+\d*-|proj-|svcacct-|admin-)?(?=[\w-]{0,200}\d)(?=[\w-]{0,200}[A-Z])[\w-]{20,}|SG\.[\w-]{22}\.[\w-]{43}|AIza[\w-]{35}|hf_[A-Za-z0-9]{30,})(?![\w-])/g;
+  /(?<![\w.-])(?:sk-(?:ant-[a-z]+\d*-|proj-|svcacct-|admin-)?(?=[\w-]{0,200}\d)(?=[\w-]{0,200}[A-Z])[\w-]{20,}|SG\.[\w-]{22}\.[\w-]{43}|AIza[\w-]{35}|hf_[A-Za-z0-9]{30,}|hv[sbr]\.[\w-]{20,})(?![\w-])/g;
 
 /**
  * An AWS secret access key (40 base64 characters) where it is labelled as one without quotes or `=`, as the AWS
@@ -68,6 +73,59 @@ const REDIS_AUTH = new RegExp(
   'gm',
 );
 
+/**
+ * A legacy Vault service token (`s.` and 24 letters or digits, before Vault 1.10) right after the word `vault`
+ * (`Vault-s.…`, `vault: s.…`); elsewhere `s.…` is no token one can tell from a word's and goes only where labelled
+ * (`X-Vault-Token:`, `VAULT_TOKEN=`, `token=`, redacted in credentials-http.ts and credentials.ts).
+ */
+const VAULT_LEGACY = /(?<![\w.])(vault[ \t:=_-]{0,3})s\.[A-Za-z0-9]{24}(?![\w.-])/gi;
+
+/**
+ * A Twilio account SID and auth token written `AC<32 hex>:<32 hex>` (the pair curl's `-u` and HTTP Basic take,
+ * Twilio's API reference): the token goes, the SID stays.
+ */
+const TWILIO_PAIR = /(?<![\w-])(AC[0-9a-fA-F]{32}):[0-9a-fA-F]{32}(?![\w-])/g;
+
+/**
+ * A quoted value right after a secret's word and a space or tab: `passphrase "correct horse battery staple"`,
+ * `password 'x y'`, PostgreSQL's `CREATE ROLE app WITH LOGIN PASSWORD '…'` (`ENCRYPTED PASSWORD '…'` too), in any
+ * letter case. Only when the quote follows the word directly: `wrong password for user "bob"` stays, and so does
+ * V8's `Unexpected token '…'` (a character of a JSON or script text). The value runs to its closing quote (escapes
+ * kept), or, left open, to the end of its line.
+ */
+const WORD_QUOTED =
+  /(?<![\w.-])(?<!unexpected[ \t]{1,8})((?:password|passphrase|passwd|secret|token)[ \t]+)("(?:[^"\\\r\n]|\\[^\r\n])*"?|'(?:[^'\\\r\n]|\\[^\r\n])*'?)/gi;
+
+/**
+ * MySQL's `IDENTIFIED BY '…'` (`CREATE USER`, `ALTER USER`, `GRANT`; also `IDENTIFIED WITH <plugin> BY '…'` and the
+ * old `BY PASSWORD '…'`) and `SET PASSWORD FOR <user> = '…'` (MySQL's manual): the quoted value goes.
+ * (`SET PASSWORD = '…'` and SQL Server's `WITH PASSWORD = '…'` are pairs, redacted in credentials.ts.)
+ */
+const SQL_QUOTED =
+  /(?<![\w.-])((?:identified[ \t]+(?:with[ \t]+[\w$]+[ \t]+)?by[ \t]+(?:password[ \t]+)?|set[ \t]+password[ \t]+for[ \t]+[^\s=;]+[ \t]*=[ \t]*(?:password\()?))("(?:[^"\\\r\n]|\\[^\r\n])*"?|'(?:[^'\\\r\n]|\\[^\r\n])*'?)/gi;
+
+/** Words after `PASSWORD` that are no password (SQL's `PASSWORD NULL`, prose). */
+const NOT_A_PASSWORD = `(?:${PROSE_AFTER_OPTION}|null|auth|authentication|policy|expire|expired|reset|change|changed|prompt)`;
+const NOT_A_PASSWORD_WORD = new RegExp(`^${NOT_A_PASSWORD}$`, 'i');
+/** An unquoted value: up to a space, a quote, `;`, `,`, `)` or a sentence's final dots. */
+const SQL_WORD = String.raw`(?![\s'"=])(?:[^\s'";,)]|\.(?![\s.]|$))+`;
+/**
+ * An unquoted password after `WITH … PASSWORD`: in a statement that creates or alters a role, user or login
+ * (`CREATE ROLE app WITH LOGIN PASSWORD hunter2`, any case; up to 8 options between `WITH` and `PASSWORD`), or
+ * anywhere `PASSWORD` is written in capitals right after `with` (`auth failed for user "app" with PASSWORD …`, as a
+ * client echoes SQL's keyword). Prose stays: `failed with password authentication`, `with PASSWORD NULL`.
+ */
+const SQL_UNQUOTED = new RegExp(
+  String.raw`(?<![\w.-])((?:(?:[Cc][Rr][Ee][Aa][Tt][Ee]|[Aa][Ll][Tt][Ee][Rr])[ \t]+(?:[Rr][Oo][Ll][Ee]|[Uu][Ss][Ee][Rr]|[Ll][Oo][Gg][Ii][Nn])[ \t]+(?:"[^"\r\n]*"|[^\s;'"]+)[ \t]+[Ww][Ii][Tt][Hh][ \t]+(?:[A-Za-z_]+[ \t]+){0,8}?(?=[Pp])[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]|[Ww][Ii][Tt][Hh][ \t]+PASSWORD)[ \t]+)(${SQL_WORD})`,
+  'g',
+);
+
+/** A quoted value redacted in its quotes (an open one keeps its opening quote only). */
+function quotedRedacted(value: string): string {
+  const q = value[0] as string;
+  return `${q}${REDACTED}${value.length > 1 && value.endsWith(q) && !value.endsWith(`\\${q}`) ? q : ''}`;
+}
+
 /** `text` with the keys above replaced by `[redacted]`. */
 export function redactKeyCredentials(text: string): string {
   return text
@@ -81,6 +139,15 @@ export function redactKeyCredentials(text: string): string {
         value.trim() === '' ? all : `${after ?? first}${REDACTED}${value.slice(value.trimEnd().length)}`,
     )
     .replace(PROVIDER_KEY, REDACTED)
+    .replace(VAULT_LEGACY, (_, label: string) => `${label}${REDACTED}`)
+    .replace(TWILIO_PAIR, (_, sid: string) => `${sid}:${REDACTED}`)
+    .replace(SQL_QUOTED, (_, head: string, value: string) => `${head}${quotedRedacted(value)}`)
+    .replace(WORD_QUOTED, (all: string, head: string, value: string) =>
+      value.length === 2 && value[1] === value[0] ? all : `${head}${quotedRedacted(value)}`,
+    )
+    .replace(SQL_UNQUOTED, (all: string, head: string, value: string) =>
+      NOT_A_PASSWORD_WORD.test(value) ? all : `${head}${REDACTED}`,
+    )
     .replace(AWS_SECRET_KEY, (_, head: string) => `${head}${REDACTED}`)
     .replace(REDIS_AUTH, (_, head: string, user: string | undefined, password: string) => {
       const q = password[0] === "'" || password[0] === '"' ? password[0] : '';

@@ -329,6 +329,18 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
     ['Redis AUTH arguments', fill('AUTH a b ')],
     ['Redis AUTH open quotes', fill('AUTH "a')],
     ['one long Redis AUTH argument', `AUTH ${fill('a.')} x`],
+    // RT24-2, second pass: Vault tokens, quoted values after a secret word, SQL passwords, Twilio pairs.
+    ['Vault prefixes', fill(' hvs.a')],
+    ['legacy Vault labels', fill('vault-s.a')],
+    ['secret words before quotes', fill('password "a')],
+    ['Unexpected before tokens', fill('unexpected token ')],
+    ['one open quoted value of backslashes', `password "${fill('\\')}`],
+    ['IDENTIFIED BY words', fill('identified by ')],
+    ['SET PASSWORD FOR users', `set password for ${fill('a')}`],
+    ['CREATE ROLE statements', fill('create role a with ')],
+    ['CREATE ROLE options', `create role a with ${fill('login ')}`],
+    ['with PASSWORD words', fill('with PASSWORD a.')],
+    ['Twilio SIDs', fill('AC0123456789abcdef0123456789abcdef:')],
   ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {
     // Linear patterns measure 0.6-2.5 times the prose's cost (2-core machine, load 20-30; the most: `curl ` names
     // repeated, `mysql -pa ` and curl's `-b a`); one that rescans the rest

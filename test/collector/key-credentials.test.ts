@@ -213,6 +213,141 @@ describe('through a database probe: metrics/ and the alert a channel sends', () 
   });
 });
 
+describe('Vault tokens, quoted values after a secret word, SQL passwords, Twilio pairs (RT24-2)', () => {
+  const HVS = 'hvs.CAESIJ1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvWxYz';
+  const SID = 'AC0123456789abcdef0123456789abcdef';
+  const AUTH_TOKEN = 'fedcba9876543210fedcba9876543210';
+  it.each([
+    // HashiCorp Vault's prefixed tokens (service, batch, recovery), anywhere.
+    [`vault: permission denied for token ${HVS}`, 'vault: permission denied for token [redacted]'],
+    ['batch hvb.AAAAAQJ1b2C3d4E5f6G7h8I9j0KlMnOp failed', 'batch [redacted] failed'],
+    ['recovery hvr.AbCdEfGhIjKlMnOpQrStUvWx used', 'recovery [redacted] used'],
+    // The legacy `s.` token where it is labelled.
+    ['X-Vault-Token: s.AbCdEfGhIjKlMnOpQrStUvWx', 'X-Vault-Token: [redacted]'],
+    ['VAULT_TOKEN=s.AbCdEfGhIjKlMnOpQrStUvWx vault read', 'VAULT_TOKEN=[redacted] vault read'],
+    ['vault login token=s.AbCdEfGhIjKlMnOpQrStUvWx', 'vault login token=[redacted]'],
+    // The review's j19: the legacy token right after the word `vault`.
+    [
+      'Error: ENOENT open /run/secrets/db_password (content: Vault-s.AbCdEfGhIjKlMnOpQrStUvWx)',
+      'Error: ENOENT open /run/secrets/db_password (content: Vault-[redacted])',
+    ],
+    // A quoted value right after a secret's word and a space.
+    [
+      'ssh: handshake failed, key passphrase "correct horse battery staple"',
+      'ssh: handshake failed, key passphrase "[redacted]"',
+    ],
+    ["password 'x y' rejected", "password '[redacted]' rejected"],
+    ['PASSWORD "a b c" rejected', 'PASSWORD "[redacted]" rejected'],
+    ['secret "s3 cr3t", token \'t0 k3n\'', 'secret "[redacted]", token \'[redacted]\''],
+    ["passwd 'it\\'s a b' rejected", "passwd '[redacted]' rejected"],
+    ['open passphrase "correct horse\nnext line', 'open passphrase "[redacted]\nnext line'],
+    // SQL: PostgreSQL's role options, MySQL's IDENTIFIED BY and SET PASSWORD FOR, SQL Server's WITH PASSWORD =.
+    ["CREATE ROLE app WITH LOGIN PASSWORD 'hunter2 x'", "CREATE ROLE app WITH LOGIN PASSWORD '[redacted]'"],
+    [
+      "ALTER USER app WITH ENCRYPTED PASSWORD 'md5abc'",
+      "ALTER USER app WITH ENCRYPTED PASSWORD '[redacted]'",
+    ],
+    ["ALTER USER 'app'@'%' IDENTIFIED BY 'hunter2 x';", "ALTER USER 'app'@'%' IDENTIFIED BY '[redacted]';"],
+    [
+      "CREATE USER app IDENTIFIED WITH caching_sha2_password BY 'hunter2 x'",
+      "CREATE USER app IDENTIFIED WITH caching_sha2_password BY '[redacted]'",
+    ],
+    ["SET PASSWORD FOR 'app'@'%' = 'hunter2 x'", "SET PASSWORD FOR 'app'@'%' = '[redacted]'"],
+    ["CREATE LOGIN app WITH PASSWORD = 'hunter2 x'", "CREATE LOGIN app WITH PASSWORD = '[redacted]'"],
+    // Unquoted after WITH … PASSWORD: in a role/user/login statement, or `with PASSWORD` in capitals.
+    [
+      'create role app with login password hunter2hunter2;',
+      'create role app with login password [redacted];',
+    ],
+    [
+      'auth failed for user "app" with PASSWORD hunter2hunter2',
+      'auth failed for user "app" with PASSWORD [redacted]',
+    ],
+    // Twilio's SID:token pair anywhere: the SID stays.
+    [`twilio ${SID}:${AUTH_TOKEN} failed`, `twilio ${SID}:[redacted] failed`],
+    // The review's j15.
+    [
+      'twilio: Authenticate AC0123456789abcdef0123456789abcdef:0123456789abcdef0123456789abcdef',
+      'twilio: Authenticate AC0123456789abcdef0123456789abcdef:[redacted]',
+    ],
+    [`{"auth":"${SID}:${AUTH_TOKEN}"}`, `{"auth":"${SID}:[redacted]"}`],
+  ])('%j', (text, shown) => {
+    expect(redactCredentials(text)).toBe(shown);
+  });
+
+  it.each([
+    // The quote follows other words, not the secret's word.
+    'wrong password for user "bob"',
+    'password authentication failed for user "app"',
+    // V8's and JSON.parse's token is a character of the text.
+    'Unexpected token \'o\', "not json" is not valid JSON',
+    "SyntaxError: Unexpected token 'export'",
+    'token "" is empty',
+    // Prose and SQL's NULL after WITH PASSWORD.
+    'connection failed with password authentication for user app',
+    'failed with PASSWORD authentication',
+    'ALTER ROLE app WITH PASSWORD NULL',
+    'the password field is empty',
+    // No Vault token: too short, or a word.
+    'hvs.short',
+    'see hvs.docs for details',
+    // A legacy-shaped `s.` word without the word vault, or not 24 long after it.
+    's.AbCdEfGhIjKlMnOpQrStUvWx alone',
+    'vault s.AbCdEfGhIjKl is short',
+    // A SID alone, a SID with a short or non-hex second part.
+    `${'AC0123456789abcdef0123456789abcdef'} is the account`,
+    'AC0123456789abcdef0123456789abcdef:notatoken',
+  ])('%j stays', (text) => {
+    expect(redactCredentials(text)).toBe(text);
+  });
+
+  it('never shows a generated secret of these shapes, whatever is around it', async () => {
+    const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
+    const words = fc
+      .array(fc.stringMatching(/^[A-Za-z0-9!#$%*+./:?@^_~-]{6,12}$/), { minLength: 1, maxLength: 4 })
+      .map((w) => w.join(' '));
+    const secret = fc.oneof(
+      fc
+        .tuple(fc.constantFrom('hvs.', 'hvb.', 'hvr.'), fc.stringMatching(/^[A-Za-z0-9_-]{20,90}$/))
+        .map(([p, s]) => ({ text: `${p}${s}`, secret: s })),
+      fc
+        .tuple(
+          fc.constantFrom('password', 'Passphrase', 'PASSWD', 'secret', 'token'),
+          fc.constantFrom('"', "'"),
+          words,
+        )
+        .map(([w, q, s]) => ({ text: `${w} ${q}${s}${q}`, secret: s })),
+      fc
+        .tuple(
+          fc.constantFrom("IDENTIFIED BY '", "identified by password '", "SET PASSWORD FOR app = '"),
+          words,
+        )
+        .map(([h, s]) => ({ text: `${h}${s}'`, secret: s })),
+      fc
+        .tuple(
+          fc.constantFrom('CREATE ROLE app WITH LOGIN PASSWORD ', 'with PASSWORD '),
+          fc.stringMatching(/^[A-Za-z0-9!#$%*+/:?@^_~-]{8,20}$/),
+        )
+        .map(([h, s]) => ({ text: `${h}${s}`, secret: s })),
+      fc.tuple(hex(32), hex(32)).map(([a, b]) => ({ text: `AC${a}:${b}`, secret: b })),
+      fc
+        .tuple(fc.constantFrom('Vault-', 'vault: ', 'VAULT '), fc.stringMatching(/^[A-Za-z0-9]{24}$/))
+        .map(([l, s]) => ({ text: `${l}s.${s}`, secret: s })),
+    );
+    await assertProperty(
+      fc.property(
+        secret,
+        fc.constantFrom('', 'error: ', '(', '{"e":"'),
+        fc.constantFrom('', ' failed', ')', ';', '\nnext'),
+        ({ text, secret: s }, before, after) => {
+          expect(redactCredentials(`${before}${text}${after}`)).not.toContain(s);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('generated keys', () => {
   const base64 = fc.stringMatching(/^[A-Za-z0-9+/]{16,120}={0,2}$/);
   const base62 = (min: number, max: number) => fc.stringMatching(new RegExp(`^[A-Za-z0-9]{${min},${max}}$`));
