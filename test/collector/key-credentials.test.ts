@@ -283,6 +283,8 @@ describe('Vault tokens, quoted values after a secret word, SQL passwords, Twilio
     'Unexpected token \'o\', "not json" is not valid JSON',
     "SyntaxError: Unexpected token 'export'",
     'token "" is empty',
+    // Kubernetes names a Secret object in the plural: `secrets "…"` is its name.
+    'Error from server (NotFound): secrets "db-creds" not found',
     // Prose and SQL's NULL after WITH PASSWORD.
     'connection failed with password authentication for user app',
     'failed with PASSWORD authentication',
