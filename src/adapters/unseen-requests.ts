@@ -11,6 +11,7 @@
 // learns it. Responses sysvitals answers itself (admin API, probes, load shedding) are set apart (answeredHere).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { redactCredentials } from '../channels/credentials.js';
 import { sentStatus } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
 
@@ -205,5 +206,28 @@ function describe(m: FinishMessage): UnseenRequest {
     const authority = ABSOLUTE_FORM.exec(path);
     path = authority ? path.slice(authority[0].length) || '/' : '(not a path)';
   }
-  return { method: req.method ?? 'GET', path: path.slice(0, 200), status: sentStatus(m.response) };
+  return { method: req.method ?? 'GET', path: safePath(path).slice(0, 200), status: sentStatus(m.response) };
+}
+
+/**
+ * A path as the log may show it (outside review 25, F1): decoded where it decodes; without `;` parameters
+ * (`;jsessionid=…`); a `user:password@` in any segment (a network-path `//admin:pw@host/x`, a URL pasted into a
+ * path) with its password masked; then the credentials rules every logged text goes through (`access_token=…`).
+ */
+function safePath(path: string): string {
+  let p = path;
+  try {
+    p = decodeURIComponent(p);
+  } catch {
+    // not percent-encoded text: as received
+  }
+  const segments = p.split('/').map((segment) => {
+    let seg = segment;
+    const param = seg.indexOf(';');
+    if (param !== -1) seg = seg.slice(0, param);
+    const at = seg.lastIndexOf('@');
+    const colon = seg.indexOf(':');
+    return colon !== -1 && colon < at ? `${seg.slice(0, colon)}:[redacted]${seg.slice(at)}` : seg;
+  });
+  return redactCredentials(segments.join('/'));
 }

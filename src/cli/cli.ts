@@ -51,12 +51,20 @@ const COMMANDS: Record<string, Command> = {
         valueName: 'dir',
         description: "Where procfs is mounted, e.g. /host/proc from a container (default '/proc')",
       },
+      'sys-root': {
+        type: 'string',
+        valueName: 'dir',
+        description:
+          "Where sysfs is mounted, e.g. /host/sys (which interfaces are virtual; default '/sys' without --proc-root)",
+      },
     },
     async run(values) {
       const sampleMs = intFlag(values, 'sample-ms', 0, 60_000, 500);
       const procRoot = values['proc-root'];
+      const sysRoot = values['sys-root'];
       const collector = new MetricsCollector({
         procRoot: typeof procRoot === 'string' ? procRoot : undefined,
+        sysRoot: typeof sysRoot === 'string' ? sysRoot : undefined,
       });
       try {
         // The collector took its baselines when constructed; wait so the rates cover a real span.

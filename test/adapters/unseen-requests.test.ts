@@ -176,6 +176,43 @@ describe.each([
     });
   });
 
+  it('a user:password in a path, `;` parameters and tokens in segments stay out of the warning (outside review 25, F1)', async () => {
+    // Each target the first request a fresh monitor missed (the one its warning and `first` name). The oracle:
+    // none of the secret parts appears; the path's other segments do.
+    const cases: [string, string][] = [
+      ['//admin:hunter2@example.com/healthz', '//admin:[redacted]@example.com/healthz'],
+      ['/x/http://admin:hunter2@evil/', '/x/http://admin:[redacted]@evil/'],
+      ['/%2F%2Fadmin:hunter2@example.com/x', '///admin:[redacted]@example.com/x'],
+      ['/healthz;jsessionid=SECRETSESSION123', '/healthz'],
+      ['/callback/access_token=SECRETTOKEN', '/callback/access_token=[redacted]'],
+      ['/users/42', '/users/42'],
+    ];
+    for (const [target, shown] of cases) {
+      const warnings: string[] = [];
+      const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+      const app = fw().express();
+      app.use((_req, res) => void res.send('caught'));
+      app.use(monitor.middleware());
+      const s = await serve(app, warnings, () => monitor.close());
+      const { port } = new URL(s.url);
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () =>
+          socket.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+        );
+        socket
+          .on('data', () => {})
+          .on('end', () => resolve())
+          .on('error', reject);
+      });
+      await s.settled();
+      const lines = unseenWarnings(warnings);
+      expect(lines, target).toHaveLength(1);
+      for (const secret of ['hunter2', 'SECRETSESSION123', 'SECRETTOKEN'])
+        expect(lines[0]).not.toContain(secret);
+      expect(monitor.getUnseenRequests().first?.path, target).toBe(shown);
+    }
+  });
+
   it('a path-mounted terminal handler and express.static before it: exactly the requests they answered', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sysvitals-unseen-'));
     writeFileSync(join(dir, 'app.css'), 'body{}');

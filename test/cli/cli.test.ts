@@ -2,7 +2,7 @@
 // stdout and stderr.
 
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,40 @@ describe('sysvitals CLI', () => {
       expect(r.stderr).not.toContain('every host metric group failed');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('collect --sys-root: a host’s network totals are its physical interfaces (outside review 25, F9)', async () => {
+    // A Docker host's /proc/net/dev: 5000 bytes in on eth0, the same bytes again on docker0 (lo never counts).
+    const proc = mkdtempSync(join(tmpdir(), 'sysvitals-proc-'));
+    const sys = mkdtempSync(join(tmpdir(), 'sysvitals-sys-'));
+    try {
+      cpSync(HOST_FIXTURE, proc, { recursive: true });
+      const row = (n: string, rx: number, tx: number) => `${n}: ${rx} 10 0 0 0 0 0 0 ${tx} 10 0 0 0 0 0 0`;
+      writeFileSync(
+        join(proc, 'net/dev'),
+        [
+          'Inter-|   Receive |  Transmit',
+          ' face |bytes packets|bytes packets',
+          row('lo', 99, 99),
+          row('eth0', 5000, 6000),
+          row('docker0', 2000, 2500),
+          '',
+        ].join('\n'),
+      );
+      for (const n of ['lo', 'docker0']) mkdirSync(join(sys, 'devices/virtual/net', n), { recursive: true });
+      const withSys = JSON.parse(
+        (await cli('collect', '--sample-ms', '0', '--proc-root', proc, '--sys-root', sys)).stdout,
+      );
+      expect(withSys.network.summed_interfaces).toEqual(['eth0']);
+      expect([withSys.network.bytes_in, withSys.network.bytes_out]).toEqual([5000, 6000]);
+      // Without it (an explicit --proc-root alone reads no sysfs): every interface but loopback, as documented.
+      const without = JSON.parse((await cli('collect', '--sample-ms', '0', '--proc-root', proc)).stdout);
+      expect(without.network.summed_interfaces).toEqual(['eth0', 'docker0']);
+      expect(without.network.bytes_in).toBe(7000);
+    } finally {
+      rmSync(proc, { recursive: true, force: true });
+      rmSync(sys, { recursive: true, force: true });
     }
   });
 
