@@ -11,14 +11,94 @@
 import { PROSE_AFTER_OPTION } from './credentials-cli.js';
 import { REDACTED } from './credentials-spellings.js';
 
+/** A PEM private key's BEGIN line (RFC 7468: `PRIVATE KEY`, also `RSA`, `EC`, `OPENSSH`, `ENCRYPTED`, OpenPGP's `PGP PRIVATE KEY BLOCK`). */
+const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/g;
+/** Its END line, right where the body stops (any label). */
+const PEM_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/y;
 /**
- * A PEM private key (RFC 7468: `-----BEGIN PRIVATE KEY-----`, also `RSA`, `EC`, `OPENSSH`, `ENCRYPTED`, OpenPGP's
- * `PGP PRIVATE KEY BLOCK`): the body (base64, line breaks or their `\n` escapes inside a JSON string, an encrypted
- * key's `Proc-Type:`/`DEK-Info:` headers) up to the END line, or, where the text was cut before it, to the first
- * character a body cannot hold (a JSON string's closing quote). The BEGIN and END lines stay.
+ * What separates two body lines: white space, a line break's escape (`\n`, `\r\n`, `\\n` in JSON inside JSON or
+ * inside util.inspect) and util.inspect's join of a long string's pieces (`' +` a line break and an indent `'`, its
+ * quote escaped too where that text sits in a JSON string).
  */
-const PEM_PRIVATE_KEY =
-  /(-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)(?:[A-Za-z0-9+/=\s:,.]|\\[nr]|-(?!----END ))+(-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?/g;
+const PEM_SEP = /(?:[ \t\r\n]|\\+[nrt]|\\*['"`][ \t]*\+(?:[ \t\r\n]|\\+[nrt])*\\*['"`])+/y;
+/** A separator holding a line break (real, escaped or an inspect join), not only spaces. */
+const PEM_LINE_BREAK = /[\r\n+]|\\[nr]/;
+/** A body line: base64 (a `/` escaped `\/` as some JSON encoders write it). */
+const PEM_BASE64 = /(?:[A-Za-z0-9+/=]|\\+\/)+/y;
+/** An encrypted key's or an OpenPGP block's header line (RFC 1421 `Proc-Type:`, `DEK-Info:`; RFC 4880 armor headers). */
+const PEM_HEADER =
+  /(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):(?:[^\r\n'"\\-]|-(?!----))*/y;
+/** A body line this long or longer is base64 even with no END line after it (a PEM line is 64, OpenSSH's 70). */
+const PEM_LONG_LINE = 16;
+
+/** Where `re` (sticky) matches at `at` ends, or `at` when it does not. */
+function stickyEnd(re: RegExp, text: string, at: number): number {
+  re.lastIndex = at;
+  return re.test(text) ? re.lastIndex : at;
+}
+
+/**
+ * PEM private keys' bodies replaced by `[redacted]`, the BEGIN and END lines kept. The body is a run of base64 lines
+ * (an encrypted key's `Proc-Type:`/`DEK-Info:` headers among them) joined by any line-break spelling: real, `\r\n`,
+ * JSON's `\n` escapes (also doubled, JSON in JSON or in util.inspect) and util.inspect's `'…\n' +` pieces. Up to the
+ * END line where one follows the run; where none does (a text cut before it), only the run's long base64 lines
+ * (and a short last one after them, ending its line or the text): a BEGIN line quoted in prose
+ * (`must start with -----BEGIN PRIVATE KEY----- or …`) keeps the prose after it.
+ *
+ * Linear: a body run holds no `-----`, so the runs after two BEGIN lines never overlap, and the search goes on
+ * after each run.
+ */
+function redactPemKeys(text: string): string {
+  if (!text.includes('-----BEGIN ')) return text;
+  let out = '';
+  let copied = 0;
+  PEM_BEGIN.lastIndex = 0;
+  for (let m = PEM_BEGIN.exec(text); m !== null; m = PEM_BEGIN.exec(text)) {
+    const bodyStart = m.index + m[0].length;
+    let at = stickyEnd(PEM_SEP, text, bodyStart);
+    let lastLine = -1;
+    let cutAt = bodyStart;
+    let cutting = true;
+    for (;;) {
+      let lineEnd = stickyEnd(PEM_HEADER, text, at);
+      const header = lineEnd > at;
+      if (!header) lineEnd = stickyEnd(PEM_BASE64, text, at);
+      if (lineEnd === at) break;
+      const next = stickyEnd(PEM_SEP, text, lineEnd);
+      if (cutting) {
+        if (header || lineEnd - at >= PEM_LONG_LINE) cutAt = lineEnd;
+        else {
+          cutting = false;
+          // A key's short last line: after its long lines, ending its line or the text; or the text cut in a
+          // line's start (right after the BEGIN line or a line break). Not a word of prose after the BEGIN line.
+          const ends = next === text.length;
+          const last =
+            lastLine >= 0
+              ? ends || PEM_LINE_BREAK.test(text.slice(lineEnd, next))
+              : ends && (at === bodyStart || PEM_LINE_BREAK.test(text.slice(bodyStart, at)));
+          if (last) cutAt = lineEnd;
+        }
+      }
+      lastLine = lineEnd;
+      at = next;
+      if (next === lineEnd) break;
+    }
+    if (lastLine < 0) continue;
+    const endLine = stickyEnd(PEM_END, text, at);
+    if (endLine > at) {
+      out += `${text.slice(copied, m.index)}${m[0]}${REDACTED}${text.slice(at, endLine)}`;
+      copied = endLine;
+      PEM_BEGIN.lastIndex = endLine;
+    } else {
+      if (cutAt > bodyStart) {
+        out += `${text.slice(copied, m.index)}${m[0]}${REDACTED}`;
+        copied = cutAt;
+      }
+      PEM_BEGIN.lastIndex = lastLine;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
 
 /**
  * A connection string's (ADO.NET, ODBC, Azure Storage/Service Bus) secret value (Microsoft's "Connection string
@@ -128,11 +208,7 @@ function quotedRedacted(value: string): string {
 
 /** `text` with the keys above replaced by `[redacted]`. */
 export function redactKeyCredentials(text: string): string {
-  return text
-    .replace(
-      PEM_PRIVATE_KEY,
-      (_, begin: string, end: string | undefined) => `${begin}${REDACTED}${end ?? ''}`,
-    )
+  return redactPemKeys(text)
     .replace(
       CONNECTION_PAIR,
       (all: string, after: string | undefined, first: string | undefined, value: string) =>
