@@ -28,6 +28,8 @@ const PEM_BASE64 = /(?:[A-Za-z0-9+/=]|\\+\/)+/y;
 /** An encrypted key's or an OpenPGP block's header line (RFC 1421 `Proc-Type:`, `DEK-Info:`; RFC 4880 armor headers). */
 const PEM_HEADER =
   /(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):(?:[^\r\n'"\\-]|-(?!----))*/y;
+/** What may follow a line the text was cut in: its end, a closing quote, an ellipsis (`…`, `...`). */
+const PEM_TEXT_END = /^['"`]?(?:…|\.\.\.)?['"`]?$/;
 /** A body line this long or longer is base64 even with no END line after it (a PEM line is 64, OpenSSH's 70). */
 const PEM_LONG_LINE = 16;
 
@@ -42,7 +44,7 @@ function stickyEnd(re: RegExp, text: string, at: number): number {
  * (an encrypted key's `Proc-Type:`/`DEK-Info:` headers among them) joined by any line-break spelling: real, `\r\n`,
  * JSON's `\n` escapes (also doubled, JSON in JSON or in util.inspect) and util.inspect's `'…\n' +` pieces. Up to the
  * END line where one follows the run; where none does (a text cut before it), only the run's long base64 lines
- * (and a short last one after them, ending its line or the text): a BEGIN line quoted in prose
+ * (and a short last one after them, ending its line or the text, an ellipsis after it): a BEGIN line quoted in prose
  * (`must start with -----BEGIN PRIVATE KEY----- or …`) keeps the prose after it.
  *
  * Linear: a body run holds no `-----`, so the runs after two BEGIN lines never overlap, and the search goes on
@@ -71,7 +73,7 @@ function redactPemKeys(text: string): string {
           cutting = false;
           // A key's short last line: after its long lines, ending its line or the text; or the text cut in a
           // line's start (right after the BEGIN line or a line break). Not a word of prose after the BEGIN line.
-          const ends = next === text.length;
+          const ends = text.length - next <= 5 && PEM_TEXT_END.test(text.slice(next));
           const last =
             lastLine >= 0
               ? ends || PEM_LINE_BREAK.test(text.slice(lineEnd, next))

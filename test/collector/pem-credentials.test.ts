@@ -120,6 +120,12 @@ describe('real PEM private keys in every printed spelling', () => {
     const inspected = inspect({ key }).slice(0, 400);
     const shown = redactCredentials(inspected);
     for (const line of lines) expect(shown).not.toContain(line.slice(0, 16));
+    // Cut a few characters into a line, an ellipsis after the cut (as jobs/ and log lines cut).
+    const head = inspect({ key });
+    const at = head.indexOf(lines[1] as string) + 7;
+    const cutShort = redactCredentials(`${head.slice(0, at)}…`);
+    expect(cutShort).not.toContain((lines[1] as string).slice(0, 7));
+    expect(cutShort).toMatch(/\[redacted\]…$/);
   });
 });
 
