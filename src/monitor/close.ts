@@ -87,6 +87,12 @@ export async function closeMonitor(parts: ClosingParts, hooks: ClosingHooks): Pr
   hooks.stopTimers();
   // A sample under way belongs to the last bucket: let it land (it cannot hang: groups have deadlines).
   await hooks.sampling()?.catch(() => undefined);
+  // From here the store's last writes (this flush, its own close) share one bound, not one each.
+  try {
+    parts.store.beginClose?.();
+  } catch (err) {
+    parts.logger.warn({ err: errorMessage(err) }, 'sysvitals: store did not close cleanly');
+  }
   await hooks.flush();
   // Queued notifications are delivered, side by side: the `webhook` option's queue (the last sample's
   // alerts included) bounded by its timeoutMs, the channels bounded by routing.closeTimeoutMs.

@@ -1,5 +1,6 @@
 // The ioredis client RedisStore creates from a URL (ioredis loaded on first use), and the timeout on its commands.
 
+import type { Socket } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { SysvitalsError } from '../errors.js';
 
@@ -52,4 +53,29 @@ export async function createRedisClient(url: string, commandTimeoutMs: number): 
 export function isConnecting(client: IoRedisClient | undefined): boolean {
   const status = client?.status;
   return status === 'wait' || status === 'connecting' || status === 'connect';
+}
+
+/** Disconnects now (not QUIT, which would wait on a frozen server), a connect attempt in progress included. */
+export function disconnectNow(client: IoRedisClient): void {
+  client.disconnect();
+  // disconnect() only end()s a socket still connecting (a reconnect attempt while Redis is down), and its
+  // connect request then holds the process until it completes or ioredis' connectTimeout fires: destroy it.
+  const connecting = (client as unknown as { connector?: { stream?: Socket } }).connector?.stream;
+  if (connecting?.connecting) connecting.destroy();
+}
+
+/** Resolves once `client` is ready (a lazy client is connected; its failure goes to onError); never rejects. */
+export function whenReady(
+  client: IoRedisClient,
+  timeoutMs: number,
+  onError: (err: unknown) => void,
+): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  if (client.status === 'wait') client.connect().catch(onError);
+  return new Promise((resolve) => {
+    const onReady = () => resolve();
+    client.once('ready', onReady);
+    // Do not keep a listener per failed init around.
+    setTimeout(() => client.off('ready', onReady), timeoutMs).unref();
+  });
 }

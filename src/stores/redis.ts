@@ -1,6 +1,5 @@
 // RedisStore: history and alert history in Redis (ioredis, single node or Cluster), buffered through outages.
 
-import type { Socket } from 'node:net';
 import type { ChainableCommander } from 'ioredis';
 import { SysvitalsError } from '../errors.js';
 import { rollupKeepMs, rollupSteps } from '../history/periods.js';
@@ -8,7 +7,15 @@ import type { HistoryPoint } from '../history/point.js';
 import { serializePoint } from '../history/point-codec.js';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
-import { createRedisClient, type IoRedisClient, isConnecting, withTimeout } from './redis-client.js';
+import { CloseBound } from './close-bound.js';
+import {
+  createRedisClient,
+  disconnectNow,
+  type IoRedisClient,
+  isConnecting,
+  whenReady,
+  withTimeout,
+} from './redis-client.js';
 import { parseAlertRecords, parsePoints, RedisKeys } from './redis-layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './redis-options.js';
 import { RollupTracker } from './rollup.js';
@@ -41,9 +48,11 @@ export class RedisStore implements MetricsStore {
   private closing = false;
   private closed = false;
   private closePromise: Promise<void> | undefined;
+  private readonly bound: CloseBound;
   private readonly onReady = () => {
     void this.buffer.flush();
   };
+  private readonly ready = (c: IoRedisClient) => whenReady(c, this.commandTimeoutMs, this.onError);
   private readonly onError = (err: unknown) => {
     if (!this.closed) this.markDown(err);
   };
@@ -57,6 +66,7 @@ export class RedisStore implements MetricsStore {
     this.alertLimit = config.alertLimit;
     this.bufferLimit = config.bufferLimit;
     this.commandTimeoutMs = config.commandTimeoutMs;
+    this.bound = new CloseBound(this.commandTimeoutMs);
     this.clock = config.clock;
     this.logger = options.logger ?? consoleLogger;
     this.outage = new OutageLog(this.logger, () => this.clock.now());
@@ -109,6 +119,7 @@ export class RedisStore implements MetricsStore {
 
   private markDown(err: unknown): void {
     if (this.closed) return; // its own disconnect rejecting a pending connect() ("Connection is closed.")
+    this.bound.failed(); // during close, the writes still to come are not sent
     this.state = { status: 'critical', response_time_ms: null, working: false, error: errorMessage(err) };
     this.outage.failed(OUTAGE, err);
   }
@@ -155,24 +166,13 @@ export class RedisStore implements MetricsStore {
     const client = await this.getClient();
     const started = performance.now();
     try {
-      await withTimeout(this.whenReady(client), this.commandTimeoutMs, 'connect');
+      await withTimeout(this.ready(client), this.commandTimeoutMs, 'connect');
       await withTimeout(client.ping(), this.commandTimeoutMs, 'PING');
       this.markUp(performance.now() - started);
     } catch (err) {
       this.markDown(err);
     }
     await this.buffer.flush();
-  }
-
-  private whenReady(client: IoRedisClient): Promise<void> {
-    if (client.status === 'ready') return Promise.resolve();
-    if (client.status === 'wait') client.connect().catch((err: unknown) => this.markDown(err));
-    return new Promise((resolve) => {
-      const onReady = () => resolve();
-      client.once('ready', onReady);
-      // Do not keep a listener per failed init around.
-      setTimeout(() => client.off('ready', onReady), this.commandTimeoutMs).unref();
-    });
   }
 
   // --- writes ----------------------------------------------------------------------------------
@@ -194,12 +194,14 @@ export class RedisStore implements MetricsStore {
       }
       return null;
     }
+    const budget = this.bound.budget();
+    if (budget <= 0) return null; // closing, and the close-time bound is spent: counted as not written
     const started = performance.now();
     try {
       const pipeline = client.pipeline();
       const now = this.clock.now();
       for (const op of batch) op.run(pipeline, now);
-      const results = await withTimeout(pipeline.exec(), this.commandTimeoutMs, 'pipeline');
+      const results = await withTimeout(pipeline.exec(), budget, 'pipeline');
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
     } catch (err) {
@@ -275,7 +277,7 @@ export class RedisStore implements MetricsStore {
     const client = await this.getClient();
     if (client.status !== 'ready') {
       try {
-        await withTimeout(this.whenReady(client), this.commandTimeoutMs, 'connect');
+        await withTimeout(this.ready(client), this.bound.budget(), 'connect');
       } catch {
         const err = new Error(`redis connection is ${client.status}`);
         this.markDown(err);
@@ -288,7 +290,7 @@ export class RedisStore implements MetricsStore {
   private async timed<T>(what: string, run: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      const result = await withTimeout(run(), this.commandTimeoutMs, what);
+      const result = await withTimeout(run(), this.bound.budget(), what);
       if (this.buffer.size === 0) this.markUp(performance.now() - started);
       return result;
     } catch (err) {
@@ -339,12 +341,14 @@ export class RedisStore implements MetricsStore {
   async saveState(instance: string, name: string, value: string): Promise<void> {
     if (this.closing) return;
     try {
+      if (this.bound.budget() <= 0) throw new Error('close-time bound spent');
       const client = await this.forRead();
       await this.timed('SET', () =>
         client.set(this.keys.state(name, instance), value, 'PX', this.retentionMs),
       );
     } catch {
-      // A cache: the next minute tries again, and the outage shows through the writes' own logging.
+      // A cache: the next minute tries again (at close, none: close() names it); the outage shows in the writes' logs.
+      this.bound.notSaved(name);
     }
   }
 
@@ -364,37 +368,33 @@ export class RedisStore implements MetricsStore {
     return this.closePromise;
   }
 
+  /** From here the monitor's last writes and close() share one commandTimeoutMs (CloseBound). Idempotent. */
+  beginClose(): void {
+    this.bound.begin();
+  }
+
   private async shutdown(): Promise<void> {
+    this.beginClose();
     this.closing = true;
-    if (this.buffer.size > 0 && (this.client || this.clientPromise)) {
+    if (this.buffer.size > 0 && this.bound.budget() > 0 && (this.client || this.clientPromise)) {
       // A connection still being made (a monitor closed within a second of its start) is waited for, within the
       // same bound: the last write is not given up while a healthy Redis is answering the connect (outside
       // review 24, RT24-1).
       const lastWrite = async () => {
         const client = await this.getClient();
-        if (isConnecting(client)) await this.whenReady(client);
+        if (isConnecting(client)) await this.ready(client);
         await this.buffer.flush();
       };
-      await withTimeout(lastWrite(), this.commandTimeoutMs, 'final flush').catch(() => {});
+      await withTimeout(lastWrite(), this.bound.budget(), 'final flush').catch(() => {});
     }
     this.closed = true;
-    const unwritten = this.buffer.points;
-    if (unwritten > 0) {
-      this.logger.warn(
-        { component: OUTAGE, points: unwritten },
-        `sysvitals: redis store closed with ${unwritten} history points not written`,
-      );
-    }
+    this.bound.report(this.logger, OUTAGE, this.buffer.points, this.buffer.size - this.buffer.points);
     this.buffer.clear();
     const client =
       this.client ?? (this.clientPromise ? await this.clientPromise.catch(() => undefined) : undefined);
     if (!client) return;
     client.off('ready', this.onReady);
     if (!this.owned) return;
-    client.disconnect();
-    // disconnect() only end()s a socket still connecting (a reconnect attempt while Redis is down), and its
-    // connect request then holds the process until it completes or ioredis' connectTimeout fires: destroy it.
-    const connecting = (client as unknown as { connector?: { stream?: Socket } }).connector?.stream;
-    if (connecting?.connecting) connecting.destroy();
+    disconnectNow(client);
   }
 }

@@ -61,6 +61,11 @@ export interface MetricsStore {
    * group: it fails while the backend does not answer, and retries buffered writes when it does.
    */
   probe?(): StoreProbe;
+  /**
+   * Optional: the monitor's close is starting its last writes; they and close() then share one bound
+   * (RedisStore: commandTimeoutMs). Idempotent.
+   */
+  beginClose?(): void;
   /** Writes what it still can within a bounded time, then releases resources. Idempotent. */
   close(): Promise<void>;
 }
