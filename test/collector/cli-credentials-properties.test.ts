@@ -341,6 +341,17 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
     ['CREATE ROLE options', `create role a with ${fill('login ')}`],
     ['with PASSWORD words', fill('with PASSWORD a.')],
     ['Twilio SIDs', fill('AC0123456789abcdef0123456789abcdef:')],
+    // Outside review 25 (F8): a connection key and a run of blanks with no `;` after it (fixed-width output) was
+    // quadratic: the blanks after `=` were given back one at a time, each rescanning the run for a `;` (100 KB: 9.7 s).
+    ['Pwd= and a run of spaces', `Pwd=${fill(' ')}`],
+    ['Password= and a run of spaces', `Password=${fill(' ')}`],
+    ['password = and a run of spaces', `password =${fill(' ')}`],
+    ['AccountKey= and a run of spaces', `AccountKey=${fill(' ')}`],
+    ['SharedAccessKey= and a run of spaces', `SharedAccessKey=${fill(' ')}`],
+    ['Pwd= and a run of tabs', `Pwd=${fill('\t')}`],
+    ['Pwd= and a run of spaces and tabs', `Pwd=${fill(' \t')}`],
+    ['Pwd= and a run of spaces, then a value', `ODBC error: Pwd=${fill(' ')}x`],
+    ['Pwd= after ; and a run of spaces', `x;Pwd=${fill(' ')}`],
   ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {
     // Linear patterns measure 0.6-2.5 times the prose's cost (2-core machine, load 20-30; the most: `curl ` names
     // repeated, `mysql -pa ` and curl's `-b a`); one that rescans the rest
