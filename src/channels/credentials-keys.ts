@@ -142,9 +142,14 @@ const PROVIDER_KEY =
 const AWS_SECRET_KEY =
   /((?<![\w-])(?:aws_?)?secret_?access_?key[ \t]*:[ \t]*)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/gi;
 
-/** Words that follow `AUTH` in prose, never a Redis command's argument (`AUTH failed`, `AUTH required`). */
-const AUTH_PROSE =
-  '(?:failed|failure|fails|error|errors|required|denied|rejected|refused|ok|called|timeout|timed|is|was|with|for|and|or|to|the|a|an|not|disabled|enabled|mechanism|method|command|plain|login)';
+/**
+ * Words that follow `AUTH` in prose, never a Redis command's argument (`AUTH failed`, `AUTH required`), in lower case
+ * or capitals (`(AUTH REQUIRED)`, outside review 25: a status in capitals is prose, a password of one of these words
+ * would be no secret).
+ */
+const AUTH_PROSE_WORDS =
+  'failed|failure|fails|error|errors|required|denied|rejected|refused|ok|called|timeout|timed|is|was|with|for|and|or|to|the|a|an|not|disabled|enabled|mechanism|method|command|plain|login|skipped|skipping|skip|needed|missing|pending|succeeded|success|successful';
+const AUTH_PROSE = `(?:${AUTH_PROSE_WORDS}|${AUTH_PROSE_WORDS.toUpperCase()})`;
 
 /** A Redis command's argument: quoted (closed, or open to the end of its line) or a word (its final dots end a sentence). */
 const AUTH_QUOTED = String.raw`(?:'[^'\r\n]*(?:'|$)|"[^"\r\n]*(?:"|$))`;

@@ -171,6 +171,10 @@ describe('Redis AUTH commands', () => {
       'ERR AUTH <password> called without any password configured for the default user.',
     ],
     ['AUTH is disabled on this server', 'AUTH is disabled on this server'],
+    // Outside review 25: a status in capitals, and `skipped`, are prose.
+    ['OAUTH token refresh failed (AUTH REQUIRED)', 'OAUTH token refresh failed (AUTH REQUIRED)'],
+    ['redis 10.0.0.5:6379; AUTH skipped', 'redis 10.0.0.5:6379; AUTH skipped'],
+    ['AUTH FAILED', 'AUTH FAILED'],
     ['oauth token refresh', 'oauth token refresh'],
     ['auth default pw', 'auth default pw'],
   ])('%s', (text, shown) => {
