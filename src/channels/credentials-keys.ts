@@ -29,7 +29,7 @@ const PEM_BASE64 = /(?:[A-Za-z0-9+/=]|\\+\/)+/y;
 const PEM_HEADER =
   /(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):(?:[^\r\n'"\\-]|-(?!----))*/y;
 /** What may follow a line the text was cut in: its end, a closing quote, an ellipsis (`…`, `...`). */
-const PEM_TEXT_END = /^['"`]?(?:…|\.\.\.)?['"`]?$/;
+const PEM_TEXT_END = /^['"`]?(?:\u2026|\.\.\.)?['"`]?$/;
 /** A body line this long or longer is base64 even with no END line after it (a PEM line is 64, OpenSSH's 70). */
 const PEM_LONG_LINE = 16;
 
