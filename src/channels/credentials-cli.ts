@@ -168,13 +168,15 @@ const ELEMENT_VALUE = /['"][ \t]*,\s*(?:'(?!-)([^'\r\n]*)'|"(?!-)((?:[^"\\\r\n]|
 /**
  * Windows `net use [device | *] \\computer\share[\volume] [password | *] [/USER:[domain\]user] …` and `net user
  * name [password | *] [options]` (Microsoft's net use / net user pages): the positional password after the share or
- * the user's name, also after switches (`/user:…`, `/persistent:no`) written before it. `*` prompts and stays, as
+ * the user's name, also after switches (`/user:…`, `/persistent:no`; net user's `/add`, `/domain` before the name
+ * too) written before it. The name as `net.exe` too, with its path (`C:\Windows\System32\net.exe`: the name's
+ * lookbehind takes `\`). `*` prompts and stays, as
  * does a word of prose (`net user ops is disabled`); each word ends where a command or a sentence does (`net user
  * ops /delete. password …` stays). Matched right after the name `net` (sticky): the share as written or JSON-escaped
  * (`\\\\host\\share`).
  */
 const NET_ARGUMENTS = new RegExp(
-  String.raw`[ \t]+(?:use[ \t]+(?:(?:[A-Za-z]:|LPT\d:|\*)[ \t]+)?(?:"\\\\[^"\r\n]*"|\\\\${RUN})|user[ \t]+(?:"[^"\r\n/]+"|(?![/*-])${RUN}))(?:[ \t]+\/(?:${RUN})?)*[ \t]+(?![/*])(${ARG})`,
+  String.raw`(?:\.exe)?[ \t]+(?:use[ \t]+(?:(?:[A-Za-z]:|LPT\d:|\*)[ \t]+)?(?:"\\\\[^"\r\n]*"|\\\\${RUN})|user[ \t]+(?:\/(?:${RUN})?[ \t]+)*(?:"[^"\r\n/]+"|(?![/*-])${RUN}))(?:[ \t]+\/(?:${RUN})?)*[ \t]+(?![/*])(${ARG})`,
   'iy',
 );
 const PROSE_WORD = new RegExp(`^${PROSE_AFTER_OPTION}$`, 'i');

@@ -146,6 +146,15 @@ const CASES: Array<[string, string]> = [
     `NET USE Z: "\\\\fs01\\my share" "${S}" /PERSISTENT:NO; net user "Backup Svc" ${S} /add /domain`,
     'NET USE Z: "\\\\fs01\\my share" "[redacted]" /PERSISTENT:NO; net user "Backup Svc" [redacted] /add /domain',
   ],
+  // Outside review 25 (F6): the name as `net.exe` (with its path too), net user's switches before the user's name.
+  [
+    `Command failed: net.exe use \\\\host\\share ${S} /user:u; C:\\Windows\\System32\\net.exe use \\\\host\\share ${S}`,
+    'Command failed: net.exe use \\\\host\\share [redacted] /user:u; C:\\Windows\\System32\\net.exe use \\\\host\\share [redacted]',
+  ],
+  [
+    `net user /add alice ${S}; net user /domain alice ${S}; NET.EXE USER /ADD alice ${S} /DOMAIN`,
+    'net user /add alice [redacted]; net user /domain alice [redacted]; NET.EXE USER /ADD alice [redacted] /DOMAIN',
+  ],
   // JSON-escaped (a logged JSON text) and in a job's error on the next line.
   [
     `{"error":"Command failed: net use \\\\\\\\fs01\\\\share ${S} /user:ops\\nSystem error 1326 has occurred."}`,
@@ -172,6 +181,10 @@ const CASES: Array<[string, string]> = [
   [
     'net user; net user ops; net user ops /delete; net user ops * /add; net user ops is disabled; net start w32time',
     'net user; net user ops; net user ops /delete; net user ops * /add; net user ops is disabled; net start w32time',
+  ],
+  [
+    'net user /domain; net user /domain alice; net user /add alice *; net.exe user /delete alice; net.exe use Z: /delete',
+    'net user /domain; net user /domain alice; net user /add alice *; net.exe user /delete alice; net.exe use Z: /delete',
   ],
   [
     'net -U ops rpc info; net stop spooler -U x; the net user count; .NET user secrets; dotnet user-secrets set a b',

@@ -352,6 +352,10 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
     ['Pwd= and a run of spaces and tabs', `Pwd=${fill(' \t')}`],
     ['Pwd= and a run of spaces, then a value', `ODBC error: Pwd=${fill(' ')}x`],
     ['Pwd= after ; and a run of spaces', `x;Pwd=${fill(' ')}`],
+    // Outside review 25 (F6): `net.exe`, net user's switches before the user's name.
+    ['net.exe names', fill('net.exe ')],
+    ['net user switches before the name', `net user${fill(' /b')}`],
+    ['net user switch commands', fill('net user /b ')],
   ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {
     // Linear patterns measure 0.6-2.5 times the prose's cost (2-core machine, load 20-30; the most: `curl ` names
     // repeated, `mysql -pa ` and curl's `-b a`); one that rescans the rest
