@@ -42,9 +42,12 @@ const USER_OPTION =
 
 /**
  * OpenSSL's pass phrase arguments (openssl-passphrase-options(1)): `-passin pass:…`, `-passout pass:…`, `-pass
- * pass:…`, quoted or not, also `-passin=…` and `--passin …` (its option parser takes both). The other sources (`env:VAR`, `file:path`, `fd:n`, `stdin`) only say where it is and stay.
+ * pass:…`, quoted or not, also `-passin=…` and `--passin …` (its option parser takes both), and as the next element
+ * of an argument list (`'-passin', 'pass:…'`, `"-passin","pass:…"`). The other sources (`env:VAR`, `file:path`,
+ * `fd:n`, `stdin`) only say where it is and stay.
  */
-const OPENSSL_PASS = /((?<![^\s'"])--?pass(?:in|out)?(?:[ \t]+|=))(?:(['"])pass:[^'"\r\n]*|pass:[^\s'"]+)/g;
+const OPENSSL_PASS =
+  /((?<![^\s'"])--?pass(?:in|out)?(?:[ \t]+|=|['"][ \t]*,\s*))(?:(['"])pass:[^'"\r\n]*|pass:[^\s'"]+)/g;
 
 /**
  * An `.npmrc` credential key (scoped to a registry or not) after `npm config set` (or `npm set`), then a space and
@@ -130,11 +133,16 @@ const TOOLS: readonly Tool[] = [
   {
     name: /^curl$/,
     short: { u: after(':'), U: after(':'), b: after('cookie') },
-    long: { '--cookie': 'cookie' },
+    long: { '--cookie': 'cookie', '--user': ':', '--proxy-user': ':' },
     flags: '0123456aqfGgIikjlLMnNZ#pJORSsBvV',
   },
 ];
-const COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|mongo(?:sh|dump|restore|export|import|stat|top|files)?|sshpass|(?:redis|valkey|keydb)-cli|(?:docker|podman|nerdctl)[ \t]+login|Unrecognized option or bad number of args for:|sqlcmd|bcp|osql|7z[arz]?|(?:un|win)?rar|net|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|(?:un)?zip|smbclient|smbcacls|smbcquotas|smbget|smbtree|rpcclient|lftp|openssl|curl)`;
+/**
+ * Between two elements of an argument list: `', '` (util.inspect, also one to a line), `","` (JSON), `', ['`
+ * (`spawn('docker', ['login', …])`), `',\n  spawnargs: [ '` (an inspected child_process error: `path: 'docker'`).
+ */
+const LIST_SEPARATOR = String.raw`['"][ \t]*,\s*(?:spawnargs: )?(?:\[\s*)?['"]`;
+const COMMAND = String.raw`(?:mysql[\w-]*|mariadb[\w-]*|mongo(?:sh|dump|restore|export|import|stat|top|files)?|sshpass|(?:redis|valkey|keydb)-cli|(?:docker|podman|nerdctl)(?:[ \t]+|${LIST_SEPARATOR})login|Unrecognized option or bad number of args for:|sqlcmd|bcp|osql|7z[arz]?|(?:un|win)?rar|net|ldap(?:search|modify|add|delete|whoami|passwd|compare|modrdn|exop)|(?:un)?zip|smbclient|smbcacls|smbcquotas|smbget|smbtree|rpcclient|lftp|openssl|curl)`;
 const NAME = String.raw`(?<![\w.-])(${COMMAND})(?![\w-])`;
 
 /** Where the scan stands outside a command: a command's name only. */

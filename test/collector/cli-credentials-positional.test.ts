@@ -196,6 +196,38 @@ const CASES: Array<[string, string]> = [
     `["mysql","-u","root","-p","app"] [ 'mkdir', '-p', '/var/run/x' ] ["sshpass","-p","-e"] [ 'ssh', '-p', '2222' ]`,
     `["mysql","-u","root","-p","app"] [ 'mkdir', '-p', '/var/run/x' ] ["sshpass","-p","-e"] [ 'ssh', '-p', '2222' ]`,
   ],
+  // Outside review 25 (F5): docker login's `-p`, OpenSSL's `-passin pass:…`, curl's `--user`/`--proxy-user` as
+  // their own elements, as util.inspect (one to a line too), JSON, a spawn call and an inspected error print them.
+  [
+    inspect(['docker', 'login', '-u', 'ops', '-p', S]),
+    "[ 'docker', 'login', '-u', 'ops', '-p', '[redacted]' ]",
+  ],
+  [
+    inspect(['docker', 'login', '-u', 'ops', '-p', S, '--tls', 'a', 'b', 'registry.example.com']),
+    "[\n  'docker',\n  'login',\n  '-u',\n  'ops',\n  '-p',\n  '[redacted]',\n  '--tls',\n  'a',\n  'b',\n  'registry.example.com'\n]",
+  ],
+  [
+    `${JSON.stringify(['podman', 'login', '-p', S])} ${JSON.stringify(['nerdctl', 'login', `-p${S}`], null, 2)}`,
+    '["podman","login","-p","[redacted]"] [\n  "nerdctl",\n  "login",\n  "-p[redacted]"\n]',
+  ],
+  [`spawn('docker', ['login', '-p', '${S}'])`, "spawn('docker', ['login', '-p', '[redacted]'])"],
+  [
+    `  path: 'docker',\n  spawnargs: [ 'login', '-u', 'ops', '-p', '${S}' ]\n}`,
+    "  path: 'docker',\n  spawnargs: [ 'login', '-u', 'ops', '-p', '[redacted]' ]\n}",
+  ],
+  [
+    `${inspect(['openssl', 'rsa', '-in', 'k.pem', '-passin', `pass:${S}`])} ${JSON.stringify(['openssl', 'enc', '-pass', `pass:${S}`])}`,
+    `[ 'openssl', 'rsa', '-in', 'k.pem', '-passin', 'pass:[redacted]' ] ["openssl","enc","-pass","pass:[redacted]"]`,
+  ],
+  [
+    `${inspect(['curl', '--user', `admin:${S}`])} ${JSON.stringify(['curl', '--proxy-user', `ops:${S}`])}`,
+    `[ 'curl', '--user', 'admin:[redacted]' ] ["curl","--proxy-user","ops:[redacted]"]`,
+  ],
+  // Nothing secret: docker login without `-p`, curl's `--user-agent`, a user alone, OpenSSL's `env:` source.
+  [
+    `[ 'docker', 'login', '-u', 'ops' ] [ 'curl', '--user-agent', 'x' ] [ 'curl', '--user', 'admin' ] [ 'openssl', 'rsa', '-passin', 'env:PW' ] [ 'docker', 'logs', '-p', 'x' ]`,
+    `[ 'docker', 'login', '-u', 'ops' ] [ 'curl', '--user-agent', 'x' ] [ 'curl', '--user', 'admin' ] [ 'openssl', 'rsa', '-passin', 'env:PW' ] [ 'docker', 'logs', '-p', 'x' ]`,
+  ],
   // A JSON document's lines are no argument list: the command ends at its line.
   [
     '{\n  "cmd": "zip",\n  "args": "-r out.zip dir"\n}\nunzip -P is insecure, zip -P -h',

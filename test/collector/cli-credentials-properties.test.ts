@@ -356,6 +356,13 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
     ['net.exe names', fill('net.exe ')],
     ['net user switches before the name', `net user${fill(' /b')}`],
     ['net user switch commands', fill('net user /b ')],
+    // Outside review 25 (F5): docker login, OpenSSL's pass phrase and curl's --user as list elements.
+    ['docker login list separators', fill("docker', ")],
+    ['docker login list blanks', `docker', ${fill(' ')}`],
+    ['docker spawn lists', fill("docker', [")],
+    ['OpenSSL pass phrase elements', fill("'-passin', ")],
+    ['OpenSSL pass phrase element blanks', `'-passin',${fill('\n')}`],
+    ['curl --user elements', `curl${fill(" '--user', '")}`],
   ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {
     // Linear patterns measure 0.6-2.5 times the prose's cost (2-core machine, load 20-30; the most: `curl ` names
     // repeated, `mysql -pa ` and curl's `-b a`); one that rescans the rest
