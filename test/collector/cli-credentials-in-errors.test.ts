@@ -5,25 +5,11 @@
 // `Command failed` text and JSON.parse's error: the expected text is that message with the secret replaced), and
 // error texts taken from the drivers and APIs as users reported them (each source named), written out by hand.
 
-import { exec } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
-import { MAX_ERROR_LENGTH } from '../../src/profiling/job-error.js';
-import { errorSurfaces } from './error-surfaces.js';
+import { cut, errorSurfaces, failureOf } from './error-surfaces.js';
 
 const S = 'Qx7vR2kLm9Tz';
-
-/** What `command` fails with: Node's `Command failed: <command>\n<stderr>` (a closed port: nothing listens on 1). */
-function failureOf(command: string): Promise<string> {
-  return new Promise((resolve) => {
-    exec(command, { timeout: 20_000 }, (error) => resolve(error?.message ?? 'no error'));
-  });
-}
-
-/** A job error as kept: cut to MAX_ERROR_LENGTH with `…`. */
-function cut(text: string): string {
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
-}
 
 describe('a command line in a job or probe error', () => {
   it.each([

@@ -18,27 +18,14 @@
 // - MySQL's client options page: with `-p` "there can be no space between the option and the password": in an
 //   argument list `'-p', 'x'` is the two words `-p x`, and `x` is the database (it stays, as on a command line).
 
-import { exec, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
-import { MAX_ERROR_LENGTH } from '../../src/profiling/job-error.js';
-import { errorSurfaces } from './error-surfaces.js';
+import { cut, errorSurfaces, failureOf } from './error-surfaces.js';
 import { costOverProse, fill } from './helpers/redaction-cost.js';
 
 const S = 'Qx7vR2kLm9Tz';
-
-/** What `command` fails with: Node's `Command failed: <command>\n<stderr>` (the tools are not installed here). */
-function failureOf(command: string): Promise<string> {
-  return new Promise((resolve) => {
-    exec(command, { timeout: 20_000 }, (error) => resolve(error?.message ?? 'no error'));
-  });
-}
-
-/** A job error as kept: cut to MAX_ERROR_LENGTH with `…`. */
-function cut(text: string): string {
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
-}
 
 describe("Node's Command failed message for each tool's documented spelling", () => {
   it.each([

@@ -9,28 +9,14 @@
 // prompts; zip(1) `-P password`; smbclient(1) `-U [DOMAIN\]user[%password]`; lftp(1) `-u user[,pass]`;
 // openssl-enc(1) `-k password`, `-kfile file`, `-K key`; npm's .npmrc docs `//registry/:_authToken=${NPM_TOKEN}`).
 
-import { exec } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
-import { MAX_ERROR_LENGTH } from '../../src/profiling/job-error.js';
-import { errorSurfaces } from './error-surfaces.js';
+import { cut, errorSurfaces, failureOf } from './error-surfaces.js';
 
 const S = 'Qx7vR2kLm9Tz';
 /** npm's documented `.npmrc` spelling: a reference to an environment variable, no secret. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the text as npm's docs write it, no template
 const NPM_REF = '${NPM_TOKEN}';
-
-/** What `command` fails with: Node's `Command failed: <command>\n<stderr>`. */
-function failureOf(command: string): Promise<string> {
-  return new Promise((resolve) => {
-    exec(command, { timeout: 20_000 }, (error) => resolve(error?.message ?? 'no error'));
-  });
-}
-
-/** A job error as kept: cut to MAX_ERROR_LENGTH with `…`. */
-function cut(text: string): string {
-  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
-}
 
 describe('the real tools failing with a secret option', () => {
   it.each([

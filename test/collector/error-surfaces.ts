@@ -2,6 +2,8 @@
 // probe that throws it (health/), and the alert that probe raises, sent to a real webhook receiver. Shared by the
 // credential redaction tests, whose oracle is what each surface shows of the text.
 
+import { exec } from 'node:child_process';
+import { MAX_ERROR_LENGTH } from '../../src/profiling/job-error.js';
 import { cleanups, serve } from '../channels/admin-server.js';
 import { startReceiver } from '../channels/receiver.js';
 
@@ -36,4 +38,16 @@ export async function errorSurfaces(text: string): Promise<ErrorSurfaces> {
   const jobError = jobs.body.data.jobs.find((r: { name: string }) => r.name === 'nightly').last_failure.error;
   await call('health/?detailed=true');
   return { jobError, health: bodies[bodies.length - 1] ?? '', sent: rx.received.map((r) => r.raw), bodies };
+}
+
+/** What `command` fails with: Node's `Command failed: <command>\n<stderr>` (the tools need not be installed). */
+export function failureOf(command: string): Promise<string> {
+  return new Promise((resolve) => {
+    exec(command, { timeout: 20_000 }, (error) => resolve(error?.message ?? 'no error'));
+  });
+}
+
+/** A job error as kept: cut to MAX_ERROR_LENGTH with `…`. */
+export function cut(text: string): string {
+  return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
 }
