@@ -55,11 +55,13 @@ const SHARED_FOLDERS = [
 ];
 // Files of those folders that keep a fresh fork: their oracle is what Node's module cache holds (whether the
 // histogram code is loaded, and when: another file in the fork has loaded it all), or a module they mock
-// (websocket-missing-peer's node:module: in a shared fork src/http/websocket.ts was loaded before the mock).
+// (websocket-missing-peer's node:module: in a shared fork src/http/websocket.ts was loaded before the mock;
+// redis-close-frozen's src/stores/redis-client.ts: another file of test/stores had loaded it, no timeout was seen).
 const ISOLATED_FILES = [
   'test/history/first-flush-warm.test.ts',
   'test/history/idle-flush-hdr.test.ts',
   'test/http/websocket-missing-peer.test.ts',
+  'test/stores/redis-close-frozen.test.ts',
 ];
 // Files of the other folders that share their forks too: the test/cluster files that start no process (no cluster,
 // worker thread, redis-server or browser: reports, frames, window wire, pacing and merges in one process, on an
