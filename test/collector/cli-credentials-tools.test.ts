@@ -11,7 +11,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
-import { cut, errorSurfaces, failureOf } from './error-surfaces.js';
+import { expectCommandRedacted } from './error-surfaces.js';
 
 const S = 'Qx7vR2kLm9Tz';
 /** npm's documented `.npmrc` spelling: a reference to an environment variable, no secret. */
@@ -30,11 +30,7 @@ describe('the real tools failing with a secret option', () => {
     // redis-cli refuses `-a=…` and quotes it in its own message, on the next line.
     [`redis-cli -h 127.0.0.1 -p 1 -a=${S} ping`, S],
   ])('%s', async (command, secret) => {
-    const message = await failureOf(command);
-    expect(message).toContain(command);
-    const { jobError, sent, bodies } = await errorSurfaces(message);
-    expect(jobError).toBe(cut(message.split(secret).join('[redacted]')));
-    for (const body of [...bodies, ...sent]) expect(body).not.toContain(S);
+    await expectCommandRedacted(command, secret, S);
   });
 });
 

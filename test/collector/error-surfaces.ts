@@ -3,6 +3,7 @@
 // credential redaction tests, whose oracle is what each surface shows of the text.
 
 import { exec } from 'node:child_process';
+import { expect } from 'vitest';
 import { MAX_ERROR_LENGTH } from '../../src/profiling/job-error.js';
 import { cleanups, serve } from '../channels/admin-server.js';
 import { startReceiver } from '../channels/receiver.js';
@@ -41,13 +42,26 @@ export async function errorSurfaces(text: string): Promise<ErrorSurfaces> {
 }
 
 /** What `command` fails with: Node's `Command failed: <command>\n<stderr>` (the tools need not be installed). */
-export function failureOf(command: string): Promise<string> {
+function failureOf(command: string): Promise<string> {
   return new Promise((resolve) => {
     exec(command, { timeout: 20_000 }, (error) => resolve(error?.message ?? 'no error'));
   });
 }
 
 /** A job error as kept: cut to MAX_ERROR_LENGTH with `…`. */
-export function cut(text: string): string {
+function cut(text: string): string {
   return text.length > MAX_ERROR_LENGTH ? `${text.slice(0, MAX_ERROR_LENGTH - 1)}…` : text;
+}
+
+/**
+ * A real exec of `command` fails (its message names the command line); every surface shows that message with
+ * `shown` as `[redacted]` (the job error cut as kept), and no surface holds `secret`.
+ */
+export async function expectCommandRedacted(command: string, shown: string, secret: string): Promise<void> {
+  const message = await failureOf(command);
+  // The oracle's premise: the real message names the command, the password with it.
+  expect(message).toContain(command);
+  const { jobError, sent, bodies } = await errorSurfaces(message);
+  expect(jobError).toBe(cut(message.split(shown).join('[redacted]')));
+  for (const body of [...bodies, ...sent]) expect(body).not.toContain(secret);
 }
