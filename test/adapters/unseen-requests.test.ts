@@ -85,6 +85,22 @@ async function serve(
   };
 }
 
+/** GET `target` written as is on the request line (an absolute-form or raw path no client library sends); the reply. */
+function rawGet(port: number, target: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
+    );
+    let text = '';
+    socket
+      .on('data', (d) => {
+        text += d;
+      })
+      .on('end', () => resolve(text))
+      .on('error', reject);
+  });
+}
+
 const ADMIN = '/api/core/admin/system/health/';
 const TOKEN = 'unseen-requests-test-token-0123456789abcdef';
 
@@ -150,18 +166,7 @@ describe.each([
       '/frag#access_token=SECRET',
     ];
     for (const target of targets) {
-      const raw = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () =>
-          socket.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
-        );
-        let text = '';
-        socket
-          .on('data', (d) => {
-            text += d;
-          })
-          .on('end', () => resolve(text))
-          .on('error', reject);
-      });
+      const raw = await rawGet(Number(port), target);
       expect(raw.startsWith('HTTP/1.1 200')).toBe(true);
     }
     await s.settled();
@@ -195,15 +200,7 @@ describe.each([
       app.use(monitor.middleware());
       const s = await serve(app, warnings, () => monitor.close());
       const { port } = new URL(s.url);
-      await new Promise<void>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () =>
-          socket.end(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`),
-        );
-        socket
-          .on('data', () => {})
-          .on('end', () => resolve())
-          .on('error', reject);
-      });
+      await rawGet(Number(port), target);
       await s.settled();
       const lines = unseenWarnings(warnings);
       expect(lines, target).toHaveLength(1);
