@@ -112,12 +112,14 @@ function redactPemKeys(text: string): string {
 const connectionKey = (afterEquals: string) =>
   String.raw`(?<![\w.-])((?:password|pwd|account[ _-]?key|shared[ _-]?access[ _-]?key)[ \t]*=${afterEquals}[ \t]*)`;
 /*
+ * A quoted value inside a JSON string is written `\"a;b\"` (`\\\"…` stringified twice): backslashes, a quote, then
+ * the value to the next quote, which ends it (outside review 26: `Password=\"a;b\"` showed all but the backslash).
  * The first pair's look for a `;` comes right after the `=`, before the blanks (outside review 25, F8): after them,
  * a run of blanks with no `;` (fixed-width output) was given back one blank at a time, each rescanning the run, which
  * made `Pwd=` and 100 KB of spaces cost 9.7 s. Read once from the `=`, the run is scanned once.
  */
 const CONNECTION_PAIR = new RegExp(
-  String.raw`(?:(?=pa|pw|ac|sh)(?<=;[ \t]*|["'][ \t]*)${connectionKey('')}|${connectionKey(String.raw`(?=[^;\r\n"'=]*;)`)})(\{(?:\}\}|[^}])*\}?|"(?:""|[^"])*"?|'(?:''|[^'])*'?|[^;"'\r\n{][^;"'\r\n]*)`,
+  String.raw`(?:(?=pa|pw|ac|sh)(?<=;[ \t]*|["'][ \t]*)${connectionKey('')}|${connectionKey(String.raw`(?=[^;\r\n"'=]*;)`)})(\{(?:\}\}|[^}])*\}?|"(?:""|[^"])*"?|'(?:''|[^'])*'?|\\+"[^"\r\n]*"?|[^;"'\r\n{][^;"'\r\n]*)`,
   'gi',
 );
 

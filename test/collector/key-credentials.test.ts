@@ -47,6 +47,16 @@ describe('connection strings (ADO.NET, ODBC, Azure)', () => {
       '{"connectionString":"Server=db;Password=[redacted]"}',
     ],
     ["'Password=My S3cret Pass' rejected", "'Password=[redacted]' rejected"],
+    // A quoted value (what .NET's builders write for a password holding `;`) inside a JSON string, once and twice
+    // stringified: `\"a;b\"` (outside review 26: all but the backslash was shown).
+    [
+      JSON.stringify({ cs: 'Server=db;Password="a;b";Uid=app' }),
+      JSON.stringify({ cs: 'Server=db;Password=[redacted];Uid=app' }),
+    ],
+    [
+      JSON.stringify(JSON.stringify({ cs: 'Server=db;Password="a;b";Uid=app' })),
+      JSON.stringify(JSON.stringify({ cs: 'Server=db;Password=[redacted];Uid=app' })),
+    ],
     // Azure Storage's AccountKey (base64, its `=` padding included), Service Bus' SharedAccessKey.
     [
       'DefaultEndpointsProtocol=https;AccountName=acct1;AccountKey=Zm9vYmFy+/YmF6cXV4MTIzNA==;EndpointSuffix=core.windows.net',
