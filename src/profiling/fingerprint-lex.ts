@@ -25,8 +25,15 @@ export function isHexDigit(c: number): boolean {
   return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
-// One list item as the scan leaves it: `?` or `$n`, with an optional cast (`::int`, `::varchar(?)`, `::text[]`).
-const ITEM = String.raw`(?:\?|\$\d+)(?: ?:: ?[A-Za-z_][\w.]*(?:\(\?(?:, ?\?)*\))?(?:\[\])*)?`;
+// Constants a list holds besides literals (outside review 27, RT27-7: `IN (NULL, 1)`, `IN (TRUE, FALSE)` and
+// `IN (DATE '…', DATE '…')` read one fingerprint per length), tested without regard to case.
+const LIST_WORD = 'null|true|false';
+const TYPED = '(?:date|time|timestamp|timestamptz|interval)';
+/** A word that can be part of a list item (scanSql's `words` test). */
+export const LIST_ITEM_WORD = new RegExp(`^(?:${LIST_WORD}|${TYPED.slice(3, -1)})$`, 'i');
+// One list item as the scan leaves it: `?` or `$n`, `NULL`, `TRUE`, `FALSE` or a typed literal (`DATE ?`), with an
+// optional cast (`::int`, `::varchar(?)`, `::text[]`); a number's sign is already part of its `?` (UNARY_SIGN).
+const ITEM = String.raw`(?:\?|\$\d+|${LIST_WORD}|${TYPED} \?)(?: ?:: ?[A-Za-z_][\w.]*(?:\(\?(?:, ?\?)*\))?(?:\[\])*)?`;
 // A row of items: (?, ?) in `(a, b) IN ((?, ?), (?, ?))`.
 const ROW = String.raw`\(${ITEM}(?:, ?${ITEM})*\)`;
 const LIST_ITEM = `(?:${ITEM}|${ROW})`;
@@ -34,9 +41,16 @@ const LIST_ITEM = `(?:${ITEM}|${ROW})`;
 // VALUES (?, ?), (?, ?) -> VALUES (?, ?): one fingerprint whatever the list's length (outside review 9b, F9).
 // Tested on the text a close ends (from its open) and on the few characters before the open: the scan folds
 // each list as it closes, so the length limits apply to the folded text (outside review 10, F3).
-export const IN_SEG = new RegExp(String.raw`^\(${LIST_ITEM}(?:, ?${LIST_ITEM})*\)$`);
-export const ARRAY_SEG = new RegExp(String.raw`^\[${LIST_ITEM}(?:, ?${LIST_ITEM})*\]$`);
+export const IN_SEG = new RegExp(String.raw`^\(${LIST_ITEM}(?:, ?${LIST_ITEM})*\)$`, 'i');
+export const ARRAY_SEG = new RegExp(String.raw`^\[${LIST_ITEM}(?:, ?${LIST_ITEM})*\]$`, 'i');
 export const ROW_SEG = /^\((?:[^()']|\([^()]*\))*\)$/;
 export const IN_BEFORE = /(?:^|\W)in $/i;
 export const ARRAY_BEFORE = /(?:^|\W)array ?$/i;
 export const VALUES_BEFORE = /(?:^|\W)(?:values|VALUES|Values) $/;
+
+// A sign before a number is part of its literal, as PostgreSQL reads `-1` (one constant: pg_stat_statements shows
+// `id = $1` for `id = -1`): unary after an operator, a bracket, a comma, the start or a keyword below; after an
+// operand (`a - 1`, `? - 1`, `) - 1`) it is an operator and stays (outside review 27, RT27-7). Tested on the last
+// characters of the text written before the number, which end with the sign.
+export const UNARY_SIGN =
+  /(?:^|[([,=<>!*/%+\-|&^~]|(?:^|[^\w$])(?:select|where|and|or|not|then|else|when|between|like|is|case|return|returning|limit|offset|by|on|having)) ?[-+]$/i;

@@ -24,6 +24,7 @@ import {
   SLASH,
   SPACE,
   STAR,
+  UNARY_SIGN,
   VALUES_BEFORE,
 } from './fingerprint-lex.js';
 import { blockCommentEnd, isEscapePrefixed, skipQuoted } from './fingerprint-tail.js';
@@ -32,6 +33,7 @@ import { blockCommentEnd, isEscapePrefixed, skipQuoted } from './fingerprint-tai
 export const SHORT_SQL = 4096;
 
 const COMMA = 44;
+const PLUS = 43;
 const OPEN = 40;
 const CLOSE = 41;
 const OPEN_SQUARE = 91;
@@ -151,6 +153,12 @@ export function scanShort(sql: string, mysql: boolean): string {
     } else if (isDigit(c) || (c === DOT && isDigit(sql.charCodeAt(i + 1)))) {
       i = numberEnd(sql, i);
       tok = '?';
+      // A unary sign is part of the literal: spaced as if it were not there (scanSql).
+      const sign = out.charCodeAt(out.length - 1);
+      if ((sign === DASH || sign === PLUS) && UNARY_SIGN.test(out.slice(-16))) {
+        out = out.slice(0, -1);
+        pendingSpace = false;
+      }
     } else if (isWordChar(c)) {
       let j = i + 1;
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;

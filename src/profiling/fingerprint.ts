@@ -16,10 +16,12 @@ import {
   isHexDigit,
   isSpace,
   isWordChar,
+  LIST_ITEM_WORD,
   QUOTE,
   ROW_SEG,
   SLASH,
   STAR,
+  UNARY_SIGN,
   VALUES_BEFORE,
 } from './fingerprint-lex.js';
 import { SHORT_SQL, scanShort } from './fingerprint-short.js';
@@ -114,6 +116,12 @@ export function scanSql(sql: string, from: number, dialect: SqlDialect): { text:
   // Open brackets that may fold: while one is open, the folded-text bound waits for its close.
   let lists = 0;
   let valuesEnd = -1;
+  // The last 16 characters written (the keywords UNARY_SIGN reads before a sign).
+  const tail = (at: number) => {
+    let b = '';
+    for (let p = at - 1; p >= 0 && b.length < 16; p--) b = parts[p] + b;
+    return b;
+  };
   const before = (at: number) => {
     let b = '';
     for (let p = at - 1; p >= 0 && b.length < 8; p--) b = parts[p] + b;
@@ -140,7 +148,8 @@ export function scanSql(sql: string, from: number, dialect: SqlDialect): { text:
     if (f === undefined || f.words) return;
     let p = parts.length - 2;
     if (parts[p] === ' ') p--;
-    if (parts[p] !== ':' && parts[p] !== '.') f.words = true;
+    if (parts[p] !== ':' && parts[p] !== '.' && !LIST_ITEM_WORD.test(parts[parts.length - 1] as string))
+      f.words = true;
   };
   // On a close: fold the list it ends (IN (…), ARRAY[…], a VALUES row after the first) where it ends.
   const close = () => {
@@ -252,6 +261,12 @@ export function scanSql(sql: string, from: number, dialect: SqlDialect): { text:
       }
       // Digits glued to letters (123abc) are a word in MySQL: swallow the rest as part of the literal.
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;
+      // A unary sign is part of the literal: spaced as if it were not there.
+      const sign = parts[parts.length - 1];
+      if ((sign === '-' || sign === '+') && UNARY_SIGN.test(tail(parts.length))) {
+        truncate(parts.length - 1);
+        pendingSpace = false;
+      }
       emit('?');
       i = j;
       continue;

@@ -17,6 +17,8 @@ const TOKENS = [
   ...tokens('ARRAY§array§Array§ANY§ROW§int§text§varchar§pg_catalog.int4§é§naïve§$a§a$b§E§N§X§B§e§U&'),
   // near misses of the keywords (a letter before or after): no list
   ...tokens('key§xarray§arrays§fin§ins§xvalues§valuess§dues'),
+  // list constants and the keywords after which a sign is unary (outside review 27, RT27-7)
+  ...tokens('NULL§null§TRUE§false§DATE§interval§BETWEEN§LIMIT§then§selects§-1§+2§- 3§-.5'),
   // literals
   ...tokens("1§42§1.5§.5§1e-3§2E+10§0x1F§0X§12abc§'s'§'it''s'§'a\\'b'§E'x\\'y'§N'n'§X'1F'§B'101'§e'q'§''"),
   ...tokens("'unterminated§$$dollar$$§$tag$ x $tag$§$$open"),
@@ -39,7 +41,7 @@ const statement = fc
 /** Statements shaped as lists: IN (…), ARRAY[…], multi-row VALUES, with casts and rows, short or long. */
 const item = fc.constantFrom(
   ...tokens(
-    "?§$1§$7§1§'v'§$2::int§?::text[]§$3::pg_catalog.int4§$4 :: x.y§(?, ?)§($1, 2)§(?::int, ?)§x§f(1)",
+    "?§$1§$7§1§'v'§$2::int§?::text[]§$3::pg_catalog.int4§$4 :: x.y§(?, ?)§($1, 2)§(?::int, ?)§x§f(1)§-1§+2§- 3§NULL§true§DATE '1'§-$1",
   ),
   ...tokens('key[1]§ARRAY[1, 2]'),
 );
