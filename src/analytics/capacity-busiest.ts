@@ -122,13 +122,17 @@ export function busiestDay(
     const peak = noPeak(unit, which, (index[top] as number) * mid, exact(index, tied));
     return { ...peak, note: `${peak.note}${removed}`, value: null };
   }
-  const margin = ((index[top] as number) - (index[order[1] as number] as number)) / (index[top] as number);
+  // How far the top is above the next day, relative to the next day (1.3 against 1.0: 30 % above; outside review
+  // 27, RT27-1: it was divided by the top, 23.1 %, and `high` took 11.1 %, not the documented 10 %).
+  const next = index[order[1] as number] as number;
+  const margin = next > 0 ? ((index[top] as number) - next) / next : Number.POSITIVE_INFINITY;
+  const nextNote = next > 0 ? `${round(margin * 100, 1)} % above the next day` : 'no request on the other days';
   const above = ((index[top] as number) - 1) * 100;
   return {
     value: WEEKDAYS[top] as string,
     unit,
     confidence: margin >= 0.1 ? 'high' : margin >= 0.03 ? 'medium' : 'low',
-    note: `mean ${round((total[top] as number) / (count[top] as number), 3)} req/s, ${round(above, 1)} % ${above < 0 ? 'below' : 'above'} the trend, ${round(margin * 100, 1)} % above the next day${removed}; one week of each weekday at most`,
+    note: `mean ${round((total[top] as number) / (count[top] as number), 3)} req/s, ${round(above, 1)} % ${above < 0 ? 'below' : 'above'} the trend, ${nextNote}${removed}; one week of each weekday at most`,
   };
 }
 
