@@ -126,7 +126,8 @@ export function busiestDay(
   // 27, RT27-1: it was divided by the top, 23.1 %, and `high` took 11.1 %, not the documented 10 %).
   const next = index[order[1] as number] as number;
   const margin = next > 0 ? ((index[top] as number) - next) / next : Number.POSITIVE_INFINITY;
-  const nextNote = next > 0 ? `${round(margin * 100, 1)} % above the next day` : 'no request on the other days';
+  const nextNote =
+    next > 0 ? `${round(margin * 100, 1)} % above the next day` : 'no request on the other days';
   const above = ((index[top] as number) - 1) * 100;
   return {
     value: WEEKDAYS[top] as string,
