@@ -12,6 +12,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactCredentials } from '../channels/credentials.js';
+import { escapeControls } from '../logger.js';
 import { sentStatus } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
 
@@ -63,7 +64,7 @@ export class UnseenWatcher {
     const earlier = count > 1 ? ` (${count} requests so far, the first of them this one)` : '';
     this.logger?.warn(
       { method: first.method, path: first.path, status: first.status, unseen: count },
-      `sysvitals: ${first.method} ${first.path} was answered (${first.status}) by this server without passing ` +
+      `sysvitals: ${escapeControls(first.method)} ${escapeControls(first.path)} was answered (${first.status}) by this server without passing ` +
         `monitor.middleware()${earlier}: a handler mounted before the middleware (or outside the path it is mounted ` +
         'on) ends such requests, and they are not measured (monitor.getUnseenRequests() counts them). Mount it ' +
         'before them: app.use(monitor.middleware()) first',

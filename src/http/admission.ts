@@ -3,6 +3,7 @@
 // and lets nobody else spend an administrator's budget.
 
 import type { IncomingMessage } from 'node:http';
+import { escapeControls } from '../logger.js';
 import type { Logger } from '../types.js';
 import type { AdminDecision } from './admin-api-options.js';
 import { type AuthDecision, type Authenticator, bearerToken } from './auth.js';
@@ -87,7 +88,7 @@ export function createAdmission<R>(deps: {
   function warnHostOnce(message: string): void {
     if (hostWarned) return;
     hostWarned = true;
-    logger.warn({ basePath }, `sysvitals: refused with 421: ${message}`);
+    logger.warn({ basePath }, `sysvitals: refused with 421: ${escapeControls(message)}`);
   }
 
   /**

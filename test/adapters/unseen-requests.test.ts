@@ -210,6 +210,27 @@ describe.each([
     }
   });
 
+  it('a decoded path cannot forge log lines or send escapes through a custom logger (outside review 27, RT27-9)', async () => {
+    // The reviewer's request: a newline, a fake sysvitals line, ESC[2J, a bidi override and a CR, percent-encoded.
+    // With a custom logger (`logger: console` prints the message as given) the message must hold none of them.
+    const warnings: string[] = [];
+    const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+    const app = fw().express();
+    app.use('/healthz', (_req, res) => void res.status(204).end());
+    app.use(monitor.middleware());
+    const s = await serve(app, warnings, () => monitor.close());
+    const { port } = new URL(s.url);
+    await rawGet(Number(port), '/healthz/%0aFAKE%20sysvitals:%20all%20good%1b[2J%e2%80%ae%0d%c2%9b');
+    await s.settled();
+    const lines = unseenWarnings(warnings);
+    expect(lines).toHaveLength(1);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters that forge log lines are the point
+    expect(lines[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(lines[0]).toContain(
+      'GET /healthz/\\u000aFAKE sysvitals: all good\\u001b[2J\\u202e\\u000d\\u009b was answered (204)',
+    );
+  });
+
   it('a path-mounted terminal handler and express.static before it: exactly the requests they answered', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sysvitals-unseen-'));
     writeFileSync(join(dir, 'app.css'), 'body{}');
