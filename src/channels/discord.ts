@@ -1,6 +1,6 @@
 // Discord channel: a webhook message with one embed per alert, coloured by severity.
 
-import { colorOf, thresholdText, titleOf, truncate, valueText } from './format.js';
+import { colorOf, resolvedText, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { postJson } from './http-send.js';
 import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
@@ -32,7 +32,7 @@ export function discordMessage(n: Notification, username = 'sysvitals'): Record<
     embeds: shown.map((a) => {
       const embed: Record<string, unknown> = {
         title: truncate(`${n.status === 'resolved' ? 'resolved' : a.severity} · ${a.rule}`, 256),
-        description: truncate(a.message, 4096),
+        description: truncate(n.status === 'resolved' ? resolvedText(a) : a.message, 4096),
         color,
         timestamp: a.timestamp,
         fields: [

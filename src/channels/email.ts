@@ -2,7 +2,7 @@
 
 import { createRequire } from 'node:module';
 import { invalidOption, SysvitalsError } from '../errors.js';
-import { colorOf, escapeHtml, plainText, thresholdText, titleOf, valueText } from './format.js';
+import { colorOf, escapeHtml, plainText, resolvedText, thresholdText, titleOf, valueText } from './format.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
 import { isObject, nonEmptyString, optionalString, stringList } from './validate.js';
 
@@ -48,7 +48,7 @@ export function emailHtml(n: Notification): string {
     .map(
       (a) =>
         `<tr><td>${escapeHtml(n.status === 'resolved' ? 'resolved' : a.severity)}</td><td>${escapeHtml(a.rule)}</td>` +
-        `<td>${escapeHtml(a.component)}</td><td>${escapeHtml(a.message)}</td><td>${escapeHtml(valueText(a))}</td>` +
+        `<td>${escapeHtml(a.component)}</td><td>${escapeHtml(n.status === 'resolved' ? resolvedText(a) : a.message)}</td><td>${escapeHtml(valueText(a))}</td>` +
         `<td>${escapeHtml(thresholdText(a))}</td><td>${escapeHtml(a.timestamp)}</td></tr>`,
     )
     .join('\n');

@@ -60,10 +60,19 @@ export function titleOf(n: Notification): string {
   return `[${stateText(n)}${count}] ${what} on ${n.host}`;
 }
 
-/** `critical cpu: CPU usage critical, 97.2% (threshold 90%)` or `resolved cpu: … after 120 s`. */
+/**
+ * A resolved alert's text: its value now, then the alert's last text, labelled as such. The message is what the
+ * alert said while it fired ("custom.g is 25 (critical at or above 20)"), or its clear's own notice; sent bare
+ * beside the value now, a resolved notice read "is 25, critical" (outside review 27, RT27-3).
+ */
+export function resolvedText(a: NotifiedAlert): string {
+  return `now ${valueText(a)}; last reported: ${a.message}`;
+}
+
+/** `critical cpu: CPU usage critical, 97.2% (threshold 90%)` or `resolved cpu after 120 s, now 40%; last reported: …`. */
 export function alertLine(a: NotifiedAlert, status: Notification['status']): string {
   if (status === 'resolved') {
-    return `resolved ${a.rule}: ${a.message}, was ${valueText(a)}, lasted ${a.duration_seconds} s`;
+    return `resolved ${a.rule} after ${a.duration_seconds} s, ${resolvedText(a)}`;
   }
   return `${a.severity} ${a.rule}: ${a.message}, ${valueText(a)} (threshold ${thresholdText(a)})`;
 }

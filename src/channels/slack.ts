@@ -1,7 +1,7 @@
 // Slack channel: Block Kit messages through an incoming webhook, or chat.postMessage with a bot token (threads resolved notices).
 
 import { invalidOption } from '../errors.js';
-import { colorOf, thresholdText, titleOf, truncate, valueText } from './format.js';
+import { colorOf, resolvedText, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { DeliveryError, postJson } from './http-send.js';
 import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification, NotifiedAlert } from './types.js';
@@ -47,13 +47,13 @@ function esc(text: string): string {
 function alertBlock(a: NotifiedAlert, n: Notification): Record<string, unknown> {
   const head =
     n.status === 'resolved'
-      ? `:white_check_mark: *${esc(a.rule)}* resolved: ${esc(a.message)}`
+      ? `:white_check_mark: *${esc(a.rule)}* resolved, ${esc(resolvedText(a))}`
       : `${a.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:'} *${esc(a.rule)}* ${a.severity}: ${esc(a.message)}`;
   return {
     type: 'section',
     text: { type: 'mrkdwn', text: truncate(head, 3000) },
     fields: [
-      { type: 'mrkdwn', text: `*Value*\n${esc(valueText(a))}` },
+      { type: 'mrkdwn', text: `*${n.status === 'resolved' ? 'Now' : 'Value'}*\n${esc(valueText(a))}` },
       { type: 'mrkdwn', text: `*Threshold*\n${esc(thresholdText(a))}` },
       { type: 'mrkdwn', text: `*Component*\n${esc(a.component)}` },
       {

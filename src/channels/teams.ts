@@ -1,6 +1,6 @@
 // Microsoft Teams channel: an Adaptive Card posted to a Teams Workflows ("When a Teams webhook request is received") URL.
 
-import { colorOf, stateText, thresholdText, titleOf, truncate, valueText } from './format.js';
+import { colorOf, resolvedText, stateText, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { postJson } from './http-send.js';
 import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
@@ -42,7 +42,12 @@ export function teamsMessage(n: Notification): Record<string, unknown> {
   ];
   for (const a of n.alerts.slice(0, MAX_ALERTS)) {
     body.push(
-      { type: 'TextBlock', text: `**${a.rule}**: ${a.message}`, wrap: true, separator: true },
+      {
+        type: 'TextBlock',
+        text: `**${a.rule}**: ${n.status === 'resolved' ? resolvedText(a) : a.message}`,
+        wrap: true,
+        separator: true,
+      },
       {
         type: 'FactSet',
         facts: [
