@@ -52,11 +52,13 @@ const OPENSSL_PASS =
 /**
  * An `.npmrc` credential key (scoped to a registry or not) after `npm config set` (or `npm set`), then a space and
  * its value: `npm config set //registry.npmjs.org/:_authToken …`, `…/:_auth …`, `…/:_password …` (with `=` it is a
- * pair, redacted in credentials.ts). An option (`-g`), a word of prose or a `${VAR}` reference after it stays. The
+ * pair, redacted in credentials.ts); also as an argument list's elements (`[ 'npm', 'config', 'set',
+ * '//registry.npmjs.org/:_authToken', '…' ]`, JSON's `"set","…:_authToken","…"`: outside review 26, as a failed
+ * spawn's `spawnargs` print it). An option (`-g`), a word of prose or a `${VAR}` reference after it stays. The
  * lookahead first: the lookbehind's run of spaces is read back only where a key starts, never from every space.
  */
 const NPMRC_KEY = new RegExp(
-  String.raw`((?=[/_])(?<=\bset[ \t]+)(?:\/\/[^\s'"=]*:)?_(?:authToken|auth|password)[ \t]+)(?![-)])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
+  String.raw`((?=[/_])(?<=\bset[ \t]+|\bset['"][ \t]*,\s*['"])(?:\/\/[^\s'"=]*:)?_(?:authToken|auth|password)(?:[ \t]+|['"][ \t]*,\s*['"]))(?![-)])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
   'gi',
 );
 

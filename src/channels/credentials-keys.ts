@@ -9,117 +9,51 @@
 // value is one run told apart by its first character, ending at a character the run cannot hold.
 
 import { PROSE_AFTER_OPTION } from './credentials-cli.js';
+import { redactPemKeys } from './credentials-pem.js';
 import { REDACTED } from './credentials-spellings.js';
-
-/** A PEM private key's BEGIN line (RFC 7468: `PRIVATE KEY`, also `RSA`, `EC`, `OPENSSH`, `ENCRYPTED`, OpenPGP's `PGP PRIVATE KEY BLOCK`). */
-const PEM_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/g;
-/** Its END line, right where the body stops (any label). */
-const PEM_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/y;
-/**
- * What separates two body lines: white space, a line break's escape (`\n`, `\r\n`, `\\n` in JSON inside JSON or
- * inside util.inspect) and util.inspect's join of a long string's pieces (`' +` a line break and an indent `'`, its
- * quote escaped too where that text sits in a JSON string).
- */
-const PEM_SEP = /(?:[ \t\r\n]|\\+[nrt]|\\*['"`][ \t]*\+(?:[ \t\r\n]|\\+[nrt])*\\*['"`])+/y;
-/** A separator holding a line break (real, escaped or an inspect join), not only spaces. */
-const PEM_LINE_BREAK = /[\r\n+]|\\[nr]/;
-/** A body line: base64 (a `/` escaped `\/` as some JSON encoders write it). */
-const PEM_BASE64 = /(?:[A-Za-z0-9+/=]|\\+\/)+/y;
-/** An encrypted key's or an OpenPGP block's header line (RFC 1421 `Proc-Type:`, `DEK-Info:`; RFC 4880 armor headers). */
-const PEM_HEADER =
-  /(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID):(?:[^\r\n'"\\-]|-(?!----))*/y;
-/** What may follow a line the text was cut in: its end, a closing quote, an ellipsis (`…`, `...`). */
-const PEM_TEXT_END = /^['"`]?(?:\u2026|\.\.\.)?['"`]?$/;
-/** A body line this long or longer is base64 even with no END line after it (a PEM line is 64, OpenSSH's 70). */
-const PEM_LONG_LINE = 16;
-
-/** Where `re` (sticky) matches at `at` ends, or `at` when it does not. */
-function stickyEnd(re: RegExp, text: string, at: number): number {
-  re.lastIndex = at;
-  return re.test(text) ? re.lastIndex : at;
-}
-
-/**
- * PEM private keys' bodies replaced by `[redacted]`, the BEGIN and END lines kept. The body is a run of base64 lines
- * (an encrypted key's `Proc-Type:`/`DEK-Info:` headers among them) joined by any line-break spelling: real, `\r\n`,
- * JSON's `\n` escapes (also doubled, JSON in JSON or in util.inspect) and util.inspect's `'…\n' +` pieces. Up to the
- * END line where one follows the run; where none does (a text cut before it), only the run's long base64 lines
- * (and a short last one after them, ending its line or the text, an ellipsis after it): a BEGIN line quoted in prose
- * (`must start with -----BEGIN PRIVATE KEY----- or …`) keeps the prose after it.
- *
- * Linear: a body run holds no `-----`, so the runs after two BEGIN lines never overlap, and the search goes on
- * after each run.
- */
-function redactPemKeys(text: string): string {
-  if (!text.includes('-----BEGIN ')) return text;
-  let out = '';
-  let copied = 0;
-  PEM_BEGIN.lastIndex = 0;
-  for (let m = PEM_BEGIN.exec(text); m !== null; m = PEM_BEGIN.exec(text)) {
-    const bodyStart = m.index + m[0].length;
-    let at = stickyEnd(PEM_SEP, text, bodyStart);
-    let lastLine = -1;
-    let cutAt = bodyStart;
-    let cutting = true;
-    for (;;) {
-      let lineEnd = stickyEnd(PEM_HEADER, text, at);
-      const header = lineEnd > at;
-      if (!header) lineEnd = stickyEnd(PEM_BASE64, text, at);
-      if (lineEnd === at) break;
-      const next = stickyEnd(PEM_SEP, text, lineEnd);
-      if (cutting) {
-        if (header || lineEnd - at >= PEM_LONG_LINE) cutAt = lineEnd;
-        else {
-          cutting = false;
-          // A key's short last line: after its long lines, ending its line or the text; or the text cut in a
-          // line's start (right after the BEGIN line or a line break). Not a word of prose after the BEGIN line.
-          const ends = text.length - next <= 5 && PEM_TEXT_END.test(text.slice(next));
-          const last =
-            lastLine >= 0
-              ? ends || PEM_LINE_BREAK.test(text.slice(lineEnd, next))
-              : ends && (at === bodyStart || PEM_LINE_BREAK.test(text.slice(bodyStart, at)));
-          if (last) cutAt = lineEnd;
-        }
-      }
-      lastLine = lineEnd;
-      at = next;
-      if (next === lineEnd) break;
-    }
-    if (lastLine < 0) continue;
-    const endLine = stickyEnd(PEM_END, text, at);
-    if (endLine > at) {
-      out += `${text.slice(copied, m.index)}${m[0]}${REDACTED}${text.slice(at, endLine)}`;
-      copied = endLine;
-      PEM_BEGIN.lastIndex = endLine;
-    } else {
-      if (cutAt > bodyStart) {
-        out += `${text.slice(copied, m.index)}${m[0]}${REDACTED}`;
-        copied = cutAt;
-      }
-      PEM_BEGIN.lastIndex = lastLine;
-    }
-  }
-  return copied === 0 ? text : out + text.slice(copied);
-}
 
 /**
  * A connection string's (ADO.NET, ODBC, Azure Storage/Service Bus) secret value (Microsoft's "Connection string
- * syntax": pairs separated by `;`, a value may hold spaces, a `{…}` (ODBC, `}}` escaping `}`) or quoted value may
- * hold `;`): the key `Password`, `Pwd`, `AccountKey` or `SharedAccessKey` (exactly: `PGPASSWORD=` is a shell's pair), after a
- * `;` or opening a quoted string, or followed by a `;` before any `=` (the first pair); the value runs to the next `;`,
- * the end of its line or a quote. A name preceded by neither stays a pair of credentials.ts (`password=x host=db`).
+ * syntax": pairs separated by `;`, a value may hold spaces, a `{…}` (ODBC, `}}` escaping `}`) or quoted value (`""`
+ * escaping `"`) may hold `;`): the key `Password`, `Pwd`, `AccountKey` or `SharedAccessKey` (exactly: `PGPASSWORD=`
+ * is a shell's pair). After a `;` or opening a quoted string, the value runs to the next `;`, the end of its line or
+ * a quote. Elsewhere (the first pair, or a lone `Password=…` with no `;`), an unquoted value runs to the next `;`,
+ * the end of its line or a quote, but stops before a blank or `&` followed by another `name=` (libpq's `password=x
+ * host=db`, a query's `&user=`), and the `=` takes its value right after it (`the Password= parameter` stays).
  */
-const connectionKey = (afterEquals: string) =>
-  String.raw`(?<![\w.-])((?:password|pwd|account[ _-]?key|shared[ _-]?access[ _-]?key)[ \t]*=${afterEquals}[ \t]*)`;
+const connectionKey = (eq: string) =>
+  String.raw`(?<![\w.-])((?:password|pwd|account[ _-]?key|shared[ _-]?access[ _-]?key)${eq})`;
+/**
+ * A quoted or braced value's closing quote or brace is one followed by a blank, `;`, a quote, `,`, `)`, `}`, `]`,
+ * `\` or the end: one followed by anything else (`Password=""a;b"""`, `{}a;b}`: malformed, the driver refuses
+ * them and echoes them) is part of the value, so that no part after it shows (outside review 26).
+ */
+const GOES_ON = String.raw`(?=[^\s;'"\`,)}\]\\])`;
 /*
- * A quoted value inside a JSON string is written `\"a;b\"` (`\\\"…` stringified twice): backslashes, a quote, then
- * the value to the next quote, which ends it (outside review 26: `Password=\"a;b\"` showed all but the backslash).
- * The first pair's look for a `;` comes right after the `=`, before the blanks (outside review 25, F8): after them,
- * a run of blanks with no `;` (fixed-width output) was given back one blank at a time, each rescanning the run, which
- * made `Pwd=` and 100 KB of spaces cost 9.7 s. Read once from the `=`, the run is scanned once.
+ * A quoted value inside a JSON string is written `\"a;b\"` (`\\\"…` stringified twice), a doubled quote `\"\"`:
+ * backslashes, a quote, then the value to the next quote that closes it (outside review 26: `Password=\"a;b\"`
+ * showed all but the backslash; `\"My \"\"q\"\" S3cret\"` what followed the first escape).
+ * Linear: a value's loop takes one character, escape or backslash run at a time, with no other way to split it.
+ */
+const BRACED = String.raw`\{(?:\}\}|\}${GOES_ON}|[^}])*\}?`;
+const DOUBLE_QUOTED = `"(?:""|"${GOES_ON}|[^"])*"?`;
+const SINGLE_QUOTED = `'(?:''|'${GOES_ON}|[^'])*'?`;
+const JSON_QUOTED = String.raw`\\+"(?:[^"\\\r\n]|\\+"\\+"|\\+"${GOES_ON}|\\+(?![\\"]))*(?:\\+")?`;
+/**
+ * The first pair's unquoted value: a password's runs over blanks and `&` where no `name=` follows them (a pass
+ * phrase: `Password=My S3cret Pass` to the line's end); an account key's (base64, no blank) ends at a blank
+ * (`account_key=… is invalid` keeps its prose).
+ */
+const FIRST_PHRASE = String.raw`[^;"'\r\n{ \t](?:[^;"'\r\n \t&]|[ \t]+(?![ \t]|[\w.-]+[ \t]*=)|&(?![\w.-]+=))*`;
+const FIRST_WORD = String.raw`[^;"'\s{]+`;
+/** The first pair's `=` takes its value right after it, or after blanks when blanks come before it too (`pwd = x`). */
+const FIRST_EQUALS = String.raw`(?:=|[ \t]+=[ \t]*)(?![ \t>])`;
+/*
+ * The first pair's look for a `;` is gone (outside review 25, F8 cut it to one scan from the `=`): its value ends
+ * where a pair's would, read once from the `=`, so a run of blanks is scanned once.
  */
 const CONNECTION_PAIR = new RegExp(
-  String.raw`(?:(?=pa|pw|ac|sh)(?<=;[ \t]*|["'][ \t]*)${connectionKey('')}|${connectionKey(String.raw`(?=[^;\r\n"'=]*;)`)})(\{(?:\}\}|[^}])*\}?|"(?:""|[^"])*"?|'(?:''|[^'])*'?|\\+"[^"\r\n]*"?|[^;"'\r\n{][^;"'\r\n]*)`,
+  String.raw`(?=pa|pw|ac|sh)(?<=;[ \t]*|["'][ \t]*)${connectionKey(String.raw`[ \t]*=[ \t]*`)}(${BRACED}|${DOUBLE_QUOTED}|${SINGLE_QUOTED}|${JSON_QUOTED}|[^;"'\r\n{][^;"'\r\n]*)|(?<![\w.-])((?:password|pwd)${FIRST_EQUALS})(${BRACED}|${DOUBLE_QUOTED}|${JSON_QUOTED}|${FIRST_PHRASE})|(?<![\w.-])((?:account[ _-]?key|shared[ _-]?access[ _-]?key)${FIRST_EQUALS})(${BRACED}|${DOUBLE_QUOTED}|${JSON_QUOTED}|${FIRST_WORD})`,
   'gi',
 );
 
@@ -174,6 +108,15 @@ const REDIS_AUTH = new RegExp(
  * (`X-Vault-Token:`, `VAULT_TOKEN=`, `token=`, redacted in credentials-http.ts and credentials.ts).
  */
 const VAULT_LEGACY = /(?<![\w.])(vault[ \t:=_-]{0,3})s\.[A-Za-z0-9]{24}(?![\w.-])/gi;
+/**
+ * A legacy Vault service token alone (outside review 26): `s.` and exactly 24 base62 characters (Vault's token
+ * format from 1.0 to 1.9, "Token Format Change" in its upgrade notes), not after a word, `.` or `$` and not before
+ * one, `.` or `-` (`this.s.length`, `s.someLongPropertyName`), with a digit, a capital and a small letter among the
+ * 24, as a random token has (all but 1 in 65; one without a digit goes only where labelled, as before): a property
+ * name of 24 letters stays.
+ */
+const VAULT_LEGACY_BARE =
+  /(?<![\w.$])s\.(?=[A-Za-z]{0,23}\d)(?=[a-z\d]{0,23}[A-Z])(?=[A-Z\d]{0,23}[a-z])[A-Za-z0-9]{24}(?![\w.$-])/g;
 
 /**
  * A Twilio account SID and auth token written `AC<32 hex>:<32 hex>` (the pair curl's `-u` and HTTP Basic take,
@@ -226,11 +169,30 @@ export function redactKeyCredentials(text: string): string {
   return redactPemKeys(text)
     .replace(
       CONNECTION_PAIR,
-      (all: string, after: string | undefined, first: string | undefined, value: string) =>
-        value.trim() === '' ? all : `${after ?? first}${REDACTED}${value.slice(value.trimEnd().length)}`,
+      (
+        all: string,
+        afterKey?: string,
+        afterValue?: string,
+        phraseKey?: string,
+        phrase?: string,
+        wordKey?: string,
+        word?: string,
+      ) => {
+        const firstKey = phraseKey ?? wordKey;
+        const firstValue = phrase ?? word;
+        if (firstValue !== undefined) {
+          // The first pair's closed quotes stay, as a pair's do (`password = "[redacted]"`).
+          const q = /^\\*"/.exec(firstValue)?.[0];
+          const closed = q !== undefined && firstValue.length > q.length && firstValue.endsWith(q);
+          return `${firstKey}${closed ? `${q}${REDACTED}${q}` : REDACTED}`;
+        }
+        const value = afterValue ?? '';
+        return value.trim() === '' ? all : `${afterKey}${REDACTED}${value.slice(value.trimEnd().length)}`;
+      },
     )
     .replace(PROVIDER_KEY, REDACTED)
     .replace(VAULT_LEGACY, (_, label: string) => `${label}${REDACTED}`)
+    .replace(VAULT_LEGACY_BARE, REDACTED)
     .replace(TWILIO_PAIR, (_, sid: string) => `${sid}:${REDACTED}`)
     .replace(SQL_QUOTED, (_, head: string, value: string) => `${head}${quotedRedacted(value)}`)
     .replace(WORD_QUOTED, (all: string, head: string, value: string) =>

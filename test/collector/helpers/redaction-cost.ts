@@ -6,9 +6,9 @@ import { redactCredentials } from '../../../src/channels/credentials.js';
 /** The size of each adversarial text. */
 export const ADVERSARIAL_SIZE = 100_000;
 
-/** `s` repeated to exactly ADVERSARIAL_SIZE characters. */
-export function fill(s: string): string {
-  return s.repeat(Math.ceil(ADVERSARIAL_SIZE / s.length)).slice(0, ADVERSARIAL_SIZE);
+/** `s` repeated to exactly `size` characters (ADVERSARIAL_SIZE by default). */
+export function fill(s: string, size = ADVERSARIAL_SIZE): string {
+  return s.repeat(Math.ceil(size / s.length)).slice(0, size);
 }
 
 /** The least CPU time (µs) of `runs` redactions of `text`: the least is the run the shared machine disturbed least. */
@@ -23,11 +23,15 @@ function cpuMicros(text: string, runs: number): number {
   return least;
 }
 
-const PROSE = fill('the quick brown fox jumps over the lazy dog ');
+/** Prose as long as `text`. */
+function proseFor(text: string): string {
+  return fill('the quick brown fox jumps over the lazy dog ', text.length);
+}
 
-/** Redacting `text` over redacting as much prose: least of 5 each, after two warm-up runs of both. */
+/** Redacting `text` over redacting as much prose (as many characters): least of 5 each, after two warm-up runs of both. */
 export function costOverProse(text: string): number {
-  cpuMicros(PROSE, 2);
+  const prose = proseFor(text);
+  cpuMicros(prose, 2);
   cpuMicros(text, 2);
-  return cpuMicros(text, 5) / Math.max(cpuMicros(PROSE, 5), 1);
+  return cpuMicros(text, 5) / Math.max(cpuMicros(prose, 5), 1);
 }
