@@ -9,8 +9,10 @@
 
 import { generateKeyPairSync } from 'node:crypto';
 import { inspect } from 'node:util';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
+import { assertProperty } from '../helpers/property.js';
 import { errorSurfaces } from './error-surfaces.js';
 import { costOverProse, fill } from './helpers/redaction-cost.js';
 
@@ -134,6 +136,48 @@ describe('through jobs/, health/ and a webhook: none of the secret parts shows',
   it.each(LEAKS)('%s: redacted twice, the same', (_, text) => {
     const once = redactCredentials(text);
     expect(redactCredentials(once)).toBe(once);
+  });
+});
+
+describe("generated connection-string passwords, quoted as Microsoft's syntax quotes them", () => {
+  const password = fc.stringMatching(/^[A-Za-z0-9 ;"{}=!#]{1,16}$/);
+  it('a quoted ("" for ") or braced (}} for }) value never shows, first or after a pair, raw or in JSON', async () => {
+    await assertProperty(
+      fc.property(
+        password,
+        fc.constantFrom('quoted', 'braced'),
+        fc.constantFrom('', 'Server=db;'),
+        fc.constantFrom('', ';Uid=app'),
+        fc.boolean(),
+        (pw, form, before, after, json) => {
+          const value = form === 'quoted' ? `"${pw.replaceAll('"', '""')}"` : `{${pw.replaceAll('}', '}}')}}`;
+          const cs = `${before}Password=${value}${after}`;
+          // The first pair keeps a closed quote as a pair does; in JSON the key opens a quoted string (after a quote).
+          const kept = before === '' && form === 'quoted' && !json ? `"${R}"` : R;
+          const shown = `${before}Password=${kept}${after}`;
+          if (json) expect(redactCredentials(JSON.stringify({ cs }))).toBe(JSON.stringify({ cs: shown }));
+          else expect(redactCredentials(`login failed: ${cs}`)).toBe(`login failed: ${shown}`);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+  it('a lone pass phrase with no ; never shows, to the end of its line', async () => {
+    const word = fc.stringMatching(/^[A-Za-z0-9!#$%*+./:?@^_~-][A-Za-z0-9!#$%*+./:?@^_~&-]{0,11}$/);
+    await assertProperty(
+      fc.property(
+        fc.array(word, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom('Password', 'PWD', 'pwd'),
+        fc.constantFrom('', '\n', '\r\n'),
+        (words, key, eol) => {
+          const text = `login failed: ${key}=${words.join(' ')}${eol}${eol === '' ? '' : 'retrying'}`;
+          expect(redactCredentials(text)).toBe(
+            `login failed: ${key}=${R}${eol}${eol === '' ? '' : 'retrying'}`,
+          );
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });
 
