@@ -1,11 +1,11 @@
 // Keys and passwords in error texts beside the pairs, headers and command options (outside review 24, RT24-2): an
-// ADO.NET/ODBC connection string's password with spaces in it (`Password=My S3cret Pass;`), a PEM private key (also
-// inside a GCP service-account JSON, its line breaks written `\n`), provider API keys whose prefix says what they are
+// ADO.NET/ODBC connection string's password with spaces in it (`Password=My S3cret Pass;`), a PEM private key (the
+// scan is credentials-pem.ts'), provider API keys whose prefix says what they are
 // (OpenAI, Anthropic, SendGrid, Google, Hugging Face, HashiCorp Vault), a labelled AWS secret access key, a Redis
 // `AUTH` command, a Twilio SID:token pair, a quoted value right after a secret's word and SQL's passwords.
 // redactKeyCredentials replaces them by `[redacted]`; redactCredentials (credentials.ts) calls it first.
 //
-// Linear: each pattern starts at a fixed prefix (a key's name, `-----BEGIN`, a provider's prefix, `AUTH`), and its
+// Linear: each pattern starts at a fixed prefix (a key's name, a provider's prefix, `AUTH`), and its
 // value is one run told apart by its first character, ending at a character the run cannot hold.
 
 import { PROSE_AFTER_OPTION } from './credentials-cli.js';
