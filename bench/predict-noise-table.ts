@@ -25,7 +25,9 @@ if (!only || only === 'flat')
   ] as const)
     for (const [name, seeds] of RANGES) {
       const paged = seeds.filter((s) => flatRun(level, amp, s).raised.length > 0);
-      console.log(`flat ${level}±${amp} 240min seeds ${name}: paged ${paged.length}/${seeds.length} [${paged.join(' ')}]`);
+      console.log(
+        `flat ${level}±${amp} 240min seeds ${name}: paged ${paged.length}/${seeds.length} [${paged.join(' ')}]`,
+      );
     }
 
 if (!only || only === 'ramp')
@@ -59,13 +61,18 @@ if (!only || only === 'stop') {
         return s / 2 ** 32;
       };
       const j = Array.from({ length: 121 }, () => (rnd() * 2 - 1) * 2);
-      const { calls } = predictRun((m) => Math.min(99, 60 + 0.5 * Math.min(m, 45) + (j[Math.floor(m)] as number)), 721);
+      const { calls } = predictRun(
+        (m) => Math.min(99, 60 + 0.5 * Math.min(m, 45) + (j[Math.floor(m)] as number)),
+        721,
+      );
       const a = calls.filter((c) => c.s >= 45 * 60);
       const c = a.find((x) => x.type === 'cleared');
       after.push(c ? c.s / 60 - 45 : Number.POSITIVE_INFINITY);
       if (a.some((x) => x.type === 'raised')) pagedFlat++;
       if (calls.some((x) => x.type === 'raised' && x.s < 45 * 60)) raisedRising++;
     }
-    console.log(`stop at 45 seeds ${name}: clear after stop ${q(after)}, raised while rising ${raisedRising}, paged on flat ${pagedFlat}`);
+    console.log(
+      `stop at 45 seeds ${name}: clear after stop ${q(after)}, raised while rising ${raisedRising}, paged on flat ${pagedFlat}`,
+    );
   }
 }

@@ -3,6 +3,7 @@
 
 import { levelShift, MIN_PIECE, slopeChange } from './change-point.js';
 import { MIN_TURNS, windowShape } from './envelope.js';
+import { centred, withinNoise, Z_FAMILY } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import { isSignificantToward, type Trend, theilSen, timeToReach } from './trend.js';
 
@@ -186,13 +187,16 @@ function regimeForecast(
   const t: Trend = { ...r, level: capped };
   // A raise needs more than keeping: the regime's slope significant at 98 %, and, once the regime has twice the
   // guards' points, its last quarter's at 90 % (on a flat series one of them alone was significant by chance in
-  // 10–15 of 60 seeded windows, both in 4).
+  // 10–15 of 60 seeded windows, both in 4); with the level within the noise band, at the family-wise level
+  // (raise-guard.ts: 78 ± 2 under 80 paged in 3 of 60 four-hour runs).
   const sure =
     trusted &&
     fit.regimeSure !== null &&
     isSignificantToward(fit.regimeSure, direction) &&
     (r.points < 2 * guards.minPoints ||
-      (fit.regimeRecent !== null && isSignificantToward(fit.regimeRecent, direction)));
+      (fit.regimeRecent !== null && isSignificantToward(fit.regimeRecent, direction))) &&
+    (!withinNoise(r.level, r.noise, r.points, limit, direction) ||
+      (fit.regimeFamily !== null && isSignificantToward(fit.regimeFamily, direction)));
   return {
     steady: trusted,
     sure,
@@ -223,8 +227,10 @@ interface ShapedFits {
    * A plain series' (or segment's) fit of its regime: the points since its slope last changed (change-point.ts),
    * else all of them (null for an envelope); `regimeSure` the same with the 98 % interval.
    */
-  readonly regime: Trend | null;
+  readonly regime: (Trend & { readonly noise: number }) | null;
   readonly regimeSure: Trend | null;
+  /** The same with the family-wise interval a raise needs when the level is within the noise (raise-guard.ts). */
+  readonly regimeFamily: Trend | null;
   /** The regime's last quarter (at least `minPoints` points): a raise needs it significant too. */
   readonly regimeRecent: Trend | null;
   /** The regime starts at a change of slope (it is shorter than the stretch fitted). */
@@ -269,6 +275,7 @@ function shapedFits(
       spanMs: end - start,
       regime: null,
       regimeSure: null,
+      regimeFamily: null,
       regimeRecent: null,
       changed: false,
     };
@@ -296,6 +303,7 @@ function shapedFits(
       spanMs: t.length > 0 ? (t[t.length - 1] as number) - (t[0] as number) : 0,
       regime: centred(theilSen(rt, rv), rt, rv),
       regimeSure: theilSen(rt, rv, { z: Z_RAISE }),
+      regimeFamily: theilSen(rt, rv, { z: Z_FAMILY }),
       regimeRecent: theilSen(rt.slice(-kr), rv.slice(-kr)),
       changed: rt.length < t.length,
     };
@@ -327,21 +335,6 @@ function regimeOf(
     v = v.slice(change.index);
   }
   return { times: t, values: v };
-}
-
-/**
- * The trend with its level the mean of the middle half of the residuals rather than their median: a jitter that
- * alternates ±2 put the median on one side or the other at each reading (the level jumped by 4 a minute, a CPU
- * ramp's critical forecast came 4 minutes early); the middle half's mean sits on the line, and ignores outliers.
- */
-function centred(trend: Trend | null, times: readonly number[], values: readonly number[]): Trend | null {
-  if (!trend) return null;
-  const res = values.map((y, i) => y - trend.slope * ((times[i] as number) - trend.at)).sort((a, b) => a - b);
-  const from = Math.floor(res.length / 4);
-  const to = res.length - from;
-  let sum = 0;
-  for (let i = from; i < to; i++) sum += res[i] as number;
-  return { ...trend, level: sum / (to - from) };
 }
 
 /**

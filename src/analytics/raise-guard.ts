@@ -1,0 +1,53 @@
+// What a prediction's raise needs beyond a significant slope when the level is within the series' own noise of
+// where it reads now. A flat series just under its level (78 ± 2 under 80) crosses no level, but its slope, tested
+// once a minute, is significant by chance now and then (at 98 %, each test 1 %: many tests a day), and with the
+// level that close any significant slope forecasts a crossing within the horizon. Further from the level, the time
+// to it is a second test (a chance slope must also be steep enough to reach the level in time); this close it is
+// none, so the raise then needs the slope significant at a family-wise level: the 1 % split over the window's
+// minutes (Bonferroni over up to 60 tests: each 1/6000, z 3.59).
+
+import type { Trend } from './trend.js';
+
+/** Normal quantile of the family-wise interval a raise needs when the level is within the noise band. */
+export const Z_FAMILY = 3.59;
+
+/** Normal quantile of the noise band above (going up) the fitted level: a reading's one-sided 90 % prediction bound. */
+const Z_BAND = 1.282;
+
+/**
+ * The trend with its level the mean of the middle half of the residuals rather than their median: a jitter that
+ * alternates ±2 put the median on one side or the other at each reading (the level jumped by 4 a minute, a CPU
+ * ramp's critical forecast came 4 minutes early); the middle half's mean sits on the line, and ignores outliers.
+ * `noise` is the residuals' standard deviation about that line (n − 2 degrees of freedom).
+ */
+export function centred(
+  trend: Trend | null,
+  times: readonly number[],
+  values: readonly number[],
+): (Trend & { readonly noise: number }) | null {
+  if (!trend) return null;
+  const res = values.map((y, i) => y - trend.slope * ((times[i] as number) - trend.at)).sort((a, b) => a - b);
+  const from = Math.floor(res.length / 4);
+  const to = res.length - from;
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += res[i] as number;
+  const level = sum / (to - from);
+  let ss = 0;
+  for (const r of res) ss += (r - level) ** 2;
+  return { ...trend, level, noise: Math.sqrt(ss / Math.max(1, res.length - 2)) };
+}
+
+/**
+ * Whether `limit` lies within the noise band of the fitted level: within a reading's one-sided 90 % prediction bound
+ * about the line now (the fitted level's own error counted, 1/n of the noise's variance), on the level's side.
+ */
+export function withinNoise(
+  level: number,
+  noise: number,
+  points: number,
+  limit: number,
+  direction: 'up' | 'down',
+): boolean {
+  const band = Z_BAND * noise * Math.sqrt(1 + 1 / Math.max(1, points));
+  return direction === 'up' ? level + band >= limit : level - band <= limit;
+}
