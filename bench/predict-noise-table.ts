@@ -2,8 +2,7 @@
 // (test/analytics/predict-noise.ts, predict-run.ts), fixed seeds, no timing. Run: npx tsx bench/predict-noise-table.ts
 // Prints, per case and seed range: flat series' pages; ramps' detection (raised and still raised when the line is
 // just under 80) and lead (minutes from the first raise at or after due to the crossing); a stopped ramp's clear.
-import { flatRun, rampRun } from '../test/analytics/predict-noise.js';
-import { predictRun } from '../test/analytics/predict-run.js';
+import { flatRun, rampRun, stopRun } from '../test/analytics/predict-noise.js';
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const RANGES: Array<[string, number[]]> = [
@@ -55,16 +54,7 @@ if (!only || only === 'stop') {
     let pagedFlat = 0;
     let raisedRising = 0;
     for (const seed of seeds) {
-      let s = seed;
-      const rnd = () => {
-        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-        return s / 2 ** 32;
-      };
-      const j = Array.from({ length: 121 }, () => (rnd() * 2 - 1) * 2);
-      const { calls } = predictRun(
-        (m) => Math.min(99, 60 + 0.5 * Math.min(m, 45) + (j[Math.floor(m)] as number)),
-        721,
-      );
+      const calls = stopRun(seed).map((c) => ({ ...c, s: c.min * 60 }));
       const a = calls.filter((c) => c.s >= 45 * 60);
       const c = a.find((x) => x.type === 'cleared');
       after.push(c ? c.s / 60 - 45 : Number.POSITIVE_INFINITY);

@@ -181,7 +181,11 @@ function regimeForecast(
     (r.points >= guards.minPoints && r.spanMs >= guards.minSpanMs) || (fit.changed && r.points >= MIN_PIECE);
   // A segment (a window cut by a jump) only withholds a forecast the whole window makes.
   const whole = !fit.plain || isSignificantToward(fit.plain.whole, direction);
-  const trusted = enough && whole && isSignificantToward(r, direction);
+  // Past the level ("still rising"), kept only at the family-wise level: a rise that stopped past it was kept by
+  // a regime significant by chance at 90 % for up to 40 minutes (raise-guard.ts).
+  const past = direction === 'up' ? r.level >= limit : r.level <= limit;
+  const family = fit.regimeFamily !== null && isSignificantToward(fit.regimeFamily, direction);
+  const trusted = enough && whole && isSignificantToward(r, direction) && (!past || family);
   // Measured from the fitted line, but never from beyond the last reading (going up: the lower of the two).
   const capped = direction === 'up' ? Math.min(r.level, last) : Math.max(r.level, last);
   const t: Trend = { ...r, level: capped };
@@ -195,8 +199,7 @@ function regimeForecast(
     isSignificantToward(fit.regimeSure, direction) &&
     (r.points < 2 * guards.minPoints ||
       (fit.regimeRecent !== null && isSignificantToward(fit.regimeRecent, direction))) &&
-    (!withinNoise(r.level, r.noise, r.points, limit, direction) ||
-      (fit.regimeFamily !== null && isSignificantToward(fit.regimeFamily, direction)));
+    (!withinNoise(r.level, r.noise, r.points, limit, direction) || family);
   return {
     steady: trusted,
     sure,

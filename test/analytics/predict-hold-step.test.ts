@@ -27,11 +27,13 @@ function runMinutes(cpu: (m: number) => number, mins: number, hold?: number) {
 
 /**
  * The clear's oracle from the README's hold semantics: a held prediction clears once every reading for the hold
- * was not significant (`---DU`), so at the start of the last such run (minute by minute) plus the hold.
+ * was not significant (`---DU`; `----U` when the warning forecast, past its level, is not significant at the
+ * family-wise level while the critical one still is at 90 %), so at the start of the last such run (minute by
+ * minute) plus the hold.
  */
 function heldClearAt(r: ReturnType<typeof runMinutes>, clearMin: number, holdMs: number) {
   let from = clearMin;
-  while (r.minute(from - 1).every((f) => f === '---DU')) from--;
+  while (r.minute(from - 1).every((f) => f === '---DU' || f === '----U')) from--;
   return from * 60 + holdMs / 1000;
 }
 

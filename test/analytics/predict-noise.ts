@@ -72,3 +72,20 @@ export function rampRun(start: number, slope: number, amp: number, seed: number)
     early: first !== undefined && first < due,
   };
 }
+
+/**
+ * The flap test's stopped ramp (outside review 19, F10; predict-flap.test.ts): 60 % + 0.5 % a minute to minute 45
+ * (82.5 %), flat after, a uniform ±2 % jitter drawn once a minute from a fixed-seed LCG, read every 10 s for
+ * `mins` minutes. Returns the prediction's calls with their minute.
+ */
+export function stopRun(seed: number, mins = 120) {
+  let s = seed;
+  const rnd = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const j = Array.from({ length: mins + 1 }, () => (rnd() * 2 - 1) * 2);
+  const cpu = (m: number) => Math.min(99, 60 + 0.5 * Math.min(m, 45) + (j[Math.floor(m)] as number));
+  const { calls } = predictRun(cpu, mins * 6 + 1);
+  return calls.map((c) => ({ min: c.s / 60, type: c.type, severity: c.severity }));
+}
