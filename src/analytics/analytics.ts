@@ -9,7 +9,7 @@ import { LatencyCounts } from '../latency/latency-counts.js';
 import type { MetricsSnapshot } from '../types.js';
 import { AnomalyDetector, DEFAULT_DETECTOR_PARAMS } from './anomaly-detector.js';
 import { PartialMinutes } from './anomaly-partial-minute.js';
-import { CountModel } from './count-model.js';
+import { CountModel, TAIL_MARGIN } from './count-model.js';
 import { LeakDetector } from './memory-leak.js';
 import { forecast } from './predict.js';
 import {
@@ -205,7 +205,9 @@ export class Analytics {
     if (lat.total === 0) return undefined;
     const tail = this.counts.latency_p95;
     const p95 = lat.percentilesMs([95])[0] as number;
-    return tail.update(lat.countAboveMs(tail.threshold || p95), lat.total, 0, p95);
+    const threshold = tail.threshold || p95;
+    const over = lat.countAboveMs(threshold * (1 + TAIL_MARGIN));
+    return tail.update(over, lat.total, 0, p95, lat.countAboveMs(threshold));
   }
 
   /** The last minute's scores. */

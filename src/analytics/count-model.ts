@@ -42,6 +42,15 @@ const HELD = 0.98;
 const RECORD_DECAY = 0.9999;
 /** Smoothing of the expected request count (as the detector's slow baseline). */
 const SLOW_ALPHA = 0.01;
+/**
+ * drop: the expected count learns a minute's count at most this many standard deviations of its noise (Poisson,
+ * times the dispersion) above it. A surge pulled it up (10 a minute, then 15 minutes at 200: 36.6), so that the
+ * return to 10 read as a drop to a quarter of it and was held as an outage for episodeMax, 6 h (outside review
+ * 27, RT27-2); a drop after the same surge cleared 3 minutes after the return. Capped, the surge moves it by
+ * 2.5, and a daily cycle's rise (a few requests a minute from one minute to the next) is learned as before; a
+ * lower expected count only makes the drop test less eager (the count must fall further).
+ */
+const SURGE_SIGMAS = 4;
 /** Smoothing of the recent level (as the detector's short mean). */
 const RECENT_ALPHA = 0.05;
 /** Smoothing of the baseline failure share: about 2 days (as the detector's drift baseline). */
@@ -62,6 +71,16 @@ export const SMALL_FAILURES = 5;
 export const TAIL_SHARE = 0.05;
 /** The threshold's step gain (log ms per unit of share off TAIL_SHARE, per minute): a day or so of memory. */
 const TAIL_GAIN = 0.004;
+/**
+ * tail: a request counts as over the usual p95 when it is over the threshold by more than this share (two of the
+ * latency histogram's 0.78 % buckets, and the threshold's own dither). Latencies often sit on a few values (whole
+ * ms, a cache's one answer time): the threshold then settles on the value the p95 is, dithering across it (no
+ * threshold has 5 % above it), and that value's requests (a third of them for 20/21/22 ms) were counted over it
+ * in the minutes it sat just below: at 200 requests a minute that made an excursion of a p95 that never moved, and
+ * the threshold, frozen below the value, kept it going for 6 h (outside review 27, RT27-2). The threshold itself
+ * still learns from the requests over it (`atThreshold`), as the p95's stochastic approximation.
+ */
+export const TAIL_MARGIN = 0.02;
 /**
  * tail and rise: the evidence (nats) that ends an excursion at the onset by its return: a CUSUM of the minutes'
  * exact log-likelihood ratio for the baseline share (frozen at the onset) against the shift's (the odds RISE_ODDS
@@ -155,9 +174,10 @@ export class CountModel {
    * Scores a minute, then learns it: `count` requests (drop), failed requests (rise) or requests over
    * `threshold` (tail) out of `requests`; `resolution` the failure share a rise must exceed the baseline by
    * to count at all (the error_rate series' resolution, as a share); `level` (tail) the minute's p95 (ms),
-   * which the threshold starts from. A minute with no requests is skipped by a rise or tail model (score 0).
+   * which the threshold starts from; `atThreshold` (tail) the requests over the threshold itself (`count`: over
+   * it by TAIL_MARGIN), which it learns from. A minute with no requests is skipped by a rise or tail model (score 0).
    */
-  update(count: number, requests: number, resolution = 0, level = Number.NaN): number {
+  update(count: number, requests: number, resolution = 0, level = Number.NaN, atThreshold = count): number {
     const s = this.state;
     const binomial = this.kind !== 'drop';
     if (!(Number.isFinite(count) && count >= 0) || (binomial && !(requests > 0))) return 0;
@@ -195,7 +215,8 @@ export class CountModel {
       score = this.judge(llr, this.returned(llr));
     }
     if ((s[ACCEPTED] as number) > 0) s[ACCEPTED] = (s[ACCEPTED] as number) - 1;
-    this.learn(count, requests, n, level);
+    const at = Number.isFinite(atThreshold) ? Math.min(Math.max(0, atThreshold), requests) : count;
+    this.learn(count, requests, n, level, at, dispersion);
     return score;
   }
 
@@ -287,11 +308,24 @@ export class CountModel {
   }
 
   /** Learns the minute: baselines, recent level, dispersion; tail: the threshold, unless an excursion is at the onset. */
-  private learn(count: number, requests: number, n: number, level: number): void {
+  private learn(
+    count: number,
+    requests: number,
+    n: number,
+    level: number,
+    atThreshold: number,
+    dispersion: number,
+  ): void {
     const s = this.state;
     const slow = Math.max(SLOW_ALPHA, 1 / (n + 1));
     if (this.kind === 'drop') {
-      s[BASE] = (s[BASE] as number) + slow * (count - (s[BASE] as number));
+      // A surge is not the usual level: the expected count learns a count at most SURGE_SIGMAS of its noise above it.
+      const base = s[BASE] as number;
+      const usual =
+        n >= WARMUP
+          ? Math.min(count, base + SURGE_SIGMAS * Math.sqrt(Math.max(1, base) * dispersion))
+          : count;
+      s[BASE] = base + slow * (usual - base);
     } else {
       const keep = 1 - Math.max(SHARE_ALPHA, 1 / (n + 1));
       s[BASE] = (s[BASE] as number) * keep + count;
@@ -311,7 +345,8 @@ export class CountModel {
       // minute's requests are over it, down when fewer; frozen while an excursion is at the onset, so that a
       // step that stays is not learned away while it lasts (accepted after episodeMax points: judge()).
       if ((s[AGE] as number) === 0)
-        s[LEVEL] = (s[LEVEL] as number) + Math.max(TAIL_GAIN, 2 / (n + 10)) * (count / requests - TAIL_SHARE);
+        s[LEVEL] =
+          (s[LEVEL] as number) + Math.max(TAIL_GAIN, 2 / (n + 10)) * (atThreshold / requests - TAIL_SHARE);
       if (level > 0)
         s[RECENT_LEVEL] =
           (s[RECENT_LEVEL] as number) + recent * (Math.log(level) - (s[RECENT_LEVEL] as number));
