@@ -210,7 +210,7 @@ export class AnomalyDetector {
     const binHi = binLo + Math.max(seenHi - binLo, p.contextBins * resolutionOf(p, binLo, seenHi, zeros));
     let contextScore = p.contextBins > 0 ? this.context(value, n, binLo, binHi) : 0;
     if (this.phaseAt >= 0) {
-      const ratio = phaseUpdate(s, this.phaseAt, p, value, binLo, binHi, n);
+      const ratio = phaseUpdate(s, this.phaseAt, p, value, binLo, binHi, n, seenHi);
       contextScore = Math.max(contextScore, ratioScore(ratio, p.contextOnset));
     }
     if (n === 0) {

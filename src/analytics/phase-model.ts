@@ -87,7 +87,7 @@ export function phasePeriod(s: Float64Array, o: number): number {
 const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
 
-/** A point of the estimation cycle, 0 to ESTIMATE_EVERY - 1, from the bits of a series' first value. */
+/** A point of the estimation cycle, 0 to ESTIMATE_EVERY - 1, from the bits of a number (scale-free: phaseUpdate). */
 function spread(value: number): number {
   bits[0] = value;
   let h = Math.imul((words[0] as number) ^ 0x9e3779b9, 0x85ebca6b) ^ (words[1] as number);
@@ -160,7 +160,7 @@ function estimate(s: Float64Array, o: number, p: PhaseParams): number {
 }
 
 /**
- * Learns `value` (the detector's point `n`, `lo`..`hi` the seen range with it) into the model at slot `o`
+ * Learns `value` (the detector's point `n`, `lo`..`hi` the bins' range with it, `seenHi` the range's top) into the model at slot `o`
  * of `s`, and returns its score: the share of rare (phase, value) cells against its record, 0 while the
  * period is unknown or still being learned.
  */
@@ -172,6 +172,7 @@ export function phaseUpdate(
   lo: number,
   hi: number,
   n: number,
+  seenHi = hi,
 ): number {
   const block = p.phaseBlock;
   s[o + SUM] = (s[o + SUM] as number) + value;
@@ -185,9 +186,17 @@ export function phaseUpdate(
   }
   const counts = o + RING + p.phaseRing;
   // The offset comes from the first value that differs from the first one (a series constant so far has no
-  // period to find), so that series that all start at 0 still estimate at different points.
+  // period to find), so that series that all start at 0 still estimate at different points. Scale-free: from
+  // the two values' relative difference, quantised (`seenHi`: the range's top, not widened to the bins' least
+  // width); the same series in s, ms and us estimated at different points, found different periods and
+  // scored up to 0.53 apart (outside review 27, RT27-6). A series that reads 0 (it has an absolute floor
+  // anyway) from the value's bits.
   if (n === 0) s[o + OFFSET] = -1;
-  else if (s[o + OFFSET] === -1 && lo < hi) s[o + OFFSET] = spread(value);
+  else if (s[o + OFFSET] === -1 && lo < seenHi) {
+    const q =
+      lo * seenHi > 0 ? Math.floor(((seenHi - lo) / (Math.abs(seenHi) + Math.abs(lo))) * 2 ** 30) : value;
+    s[o + OFFSET] = spread(q);
+  }
   const offset = s[o + OFFSET] as number;
   if (offset >= 0 && (n + 1 + offset) % ESTIMATE_EVERY === 0) {
     const period = estimate(s, o, p);

@@ -54,6 +54,25 @@ describe('the same series in another unit scores the same (F5)', () => {
     }
   });
 
+  it('a non-zero series with a daily cycle, noise and a jump scores the same in s, ms and us, minute by minute (RT27-6)', () => {
+    // Outside review 27's series: about 20 ms with a daily sine (x1.3 at its top), +-2.5 % seeded noise, x20
+    // for 20 minutes at minute 1700. The phase model estimated its period at a point hashed from a value's
+    // bits, so each unit estimated at another minute and found another period (0, 0 and 40 points): the
+    // scores were up to 0.533 apart. The oracle: the series is the same, only its unit differs.
+    const r = prng(27);
+    const dets = [new AnomalyDetector(), new AnomalyDetector(), new AnomalyDetector()];
+    let widest = 0;
+    for (let m = 0; m < 1800; m++) {
+      const daily = 1 + 0.3 * Math.sin((2 * Math.PI * (m % 1440)) / 1440);
+      const v = 0.02 * daily * (1 + 0.05 * (r.u() - 0.5)) * (m >= 1700 && m < 1720 ? 20 : 1);
+      for (const [i, unit] of [1, 1e3, 1e6].entries()) dets[i]?.update(v * unit);
+      const [s, ms, us] = dets.map((d) => d.monitorScore) as [number, number, number];
+      widest = Math.max(widest, Math.abs(s - ms), Math.abs(s - us), Math.abs(ms - us));
+    }
+    expect(widest).toBeLessThanOrEqual(1e-9);
+    expect(new Set(dets.map((d) => d.period)).size).toBe(1);
+  });
+
   it('a series that has only read 0 keeps the absolute floor: 0 -> 0.01 is no surprise, 0 -> 5 is', () => {
     const first = (v: number) => {
       const det = new AnomalyDetector();
