@@ -288,7 +288,7 @@ export class MetricsCollector {
 
   /** Every plugin's group, each settled within its own timeout (a failure is its group's `unknown`). */
   private async runPlugins(): Promise<Record<string, PluginGroup>> {
-    const out: Record<string, PluginGroup> = {};
+    const out: Record<string, PluginGroup> = Object.create(null); // no prototype: `toString` is a plugin name like any
     if (this.pluginRunners.length === 0) return out;
     const now = this.config.clock.now();
     const groups = await Promise.all(this.pluginRunners.map((r) => r.run(now)));

@@ -26,11 +26,11 @@ export class LastSampled {
    */
   read(plugins: readonly string[], threshold: number, g = this.groups): CallbackGroups {
     if (g) {
-      const copied: Record<string, PluginGroup> = {};
+      const copied: Record<string, PluginGroup> = Object.create(null);
       for (const [name, group] of Object.entries(g.plugins)) copied[name] = { ...group };
       return { database: { ...g.database }, redis: { ...g.redis }, plugins: copied };
     }
-    const none: Record<string, PluginGroup> = {};
+    const none: Record<string, PluginGroup> = Object.create(null);
     for (const name of plugins) none[name] = { status: 'unknown' };
     return {
       database: {

@@ -65,6 +65,9 @@ export function validatePlugins(plugins: unknown): readonly CollectorPlugin[] {
         `collectors[${i}].name ${JSON.stringify(name)} must be letters, digits and \`_\` (e.g. \`rabbitmq\`).`,
       );
     }
+    // `plugins.__proto__` is no key of an object literal a reader builds (JSON.parse aside): it would set the
+    // prototype. Other names (`constructor`, `toString`) are kept in objects without a prototype.
+    if (name === '__proto__') throw invalidPlugin(`collectors[${i}].name \`__proto__\` is reserved.`);
     if (names.has(name)) throw invalidPlugin(`two collectors are named \`${name}\`; names must be unique.`);
     names.add(name);
     if (typeof collect !== 'function')
