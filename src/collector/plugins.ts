@@ -6,6 +6,7 @@ import { SysvitalsError } from '../errors.js';
 import { errorMessage } from '../logger.js';
 import type { ComponentStatus, Logger, PluginGroup } from '../types.js';
 import { TimeoutError } from './deadline.js';
+import { boundRecords, DEFAULT_MAX_RECORD_KEYS } from './plugin-records.js';
 
 /** What a plugin's collect() receives. */
 export interface PluginContext {
@@ -31,12 +32,17 @@ export interface CollectorPlugin {
    * `plugins.<name>`. Without one the group is `healthy` whenever collect() succeeds.
    */
   status?(group: Record<string, unknown>): ComponentStatus;
+  /**
+   * Keys kept per record (an object of objects, such as `queues`), in its key order; the others are left out of
+   * the group and counted in its `dropped_keys` (one warning). @defaultValue 100
+   */
+  maxRecordKeys?: number;
   /** Called once by monitor.close(): release what the plugin opened itself. */
   close?(): void | Promise<void>;
 }
 
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const KEYS = ['name', 'collect', 'intervalMs', 'timeoutMs', 'status', 'close'];
+const KEYS = ['name', 'collect', 'intervalMs', 'timeoutMs', 'status', 'close', 'maxRecordKeys'];
 const STATUSES: readonly ComponentStatus[] = ['healthy', 'warning', 'critical', 'unknown'];
 
 function invalidPlugin(message: string): SysvitalsError {
@@ -59,7 +65,7 @@ export function validatePlugins(plugins: unknown): readonly CollectorPlugin[] {
         `sysvitals: collectors[${i}] has an unknown property \`${unknown}\`. Known: ${KEYS.join(', ')}.`,
       );
     }
-    const { name, collect, intervalMs, timeoutMs, status, close } = p as CollectorPlugin;
+    const { name, collect, intervalMs, timeoutMs, status, close, maxRecordKeys } = p as CollectorPlugin;
     if (typeof name !== 'string' || !NAME.test(name) || name.length > 64) {
       throw invalidPlugin(
         `collectors[${i}].name ${JSON.stringify(name)} must be letters, digits and \`_\` (e.g. \`rabbitmq\`).`,
@@ -87,6 +93,8 @@ export function validatePlugins(plugins: unknown): readonly CollectorPlugin[] {
     }
     if (close !== undefined && typeof close !== 'function')
       throw invalidPlugin(`collectors \`${name}\`: close must be a function.`);
+    if (maxRecordKeys !== undefined && !(Number.isSafeInteger(maxRecordKeys) && maxRecordKeys >= 1))
+      throw invalidPlugin(`collectors \`${name}\`: maxRecordKeys must be a whole number, at least 1.`);
   }
   return Object.freeze([...(plugins as CollectorPlugin[])]);
 }
@@ -103,6 +111,8 @@ export class PluginRunner {
   private running: Promise<PluginGroup> | undefined;
   /** When the collect() that has not settled yet was started (ctx.now); undefined when none is pending. */
   private pendingSince: number | undefined;
+  /** Record paths already warned about (one warning each). */
+  private readonly warned = new Set<string>();
 
   constructor(
     readonly plugin: CollectorPlugin,
@@ -164,6 +174,7 @@ export class PluginRunner {
     }
     const fields = { ...(result as Record<string, unknown>) };
     delete fields.error;
+    delete fields.dropped_keys;
     let status: ComponentStatus = 'healthy';
     const rule = this.plugin.status;
     if (rule) {
@@ -171,6 +182,22 @@ export class PluginRunner {
       if (!STATUSES.includes(s)) throw new Error(`status() returned ${JSON.stringify(s)}`);
       status = s;
     }
-    return { ...fields, status };
+    // The status rule sees every key; the group (JSON, history, Prometheus, rules) its bounded records.
+    const dropped = new Map<string, number>();
+    const max = this.plugin.maxRecordKeys ?? DEFAULT_MAX_RECORD_KEYS;
+    const group = boundRecords(fields, max, dropped);
+    if (dropped.size === 0) return { ...group, status };
+    for (const [path, n] of dropped) {
+      if (this.warned.has(path)) continue;
+      this.warned.add(path);
+      this.logger.warn(
+        { plugin: this.plugin.name, record: path, dropped_keys: n, max_record_keys: max },
+        `sysvitals: collector plugin ${this.plugin.name}: record ${path} has more than ${max} keys ` +
+          `(maxRecordKeys); kept the first ${max}, left out ${n}, counted in plugins.${this.plugin.name}.dropped_keys`,
+      );
+    }
+    const counts: Record<string, number> = Object.create(null);
+    for (const [path, n] of dropped) counts[path] = n;
+    return { ...group, dropped_keys: counts, status };
   }
 }

@@ -39,6 +39,7 @@ export function withoutClose(plugins: readonly CollectorPlugin[] | undefined): C
     const out: CollectorPlugin = { name: p.name, collect: (ctx) => p.collect(ctx) };
     if (p.intervalMs !== undefined) out.intervalMs = p.intervalMs;
     if (p.timeoutMs !== undefined) out.timeoutMs = p.timeoutMs;
+    if (p.maxRecordKeys !== undefined) out.maxRecordKeys = p.maxRecordKeys;
     if (p.status) out.status = (group) => (p.status as NonNullable<CollectorPlugin['status']>).call(p, group);
     return out;
   });

@@ -2,7 +2,8 @@
 // gauge `<prefix>plugin_<name>_<path>`, where an object whose values are all objects (a record such as
 // `queues: { jobs: {…} }`) turns its keys into `key`, `key2`… labels; plus `<prefix>plugin_up`. Keys that sanitise
 // to one name give that series once (the first key's), within a plugin as across plugins; so do keys that are one
-// label value in UTF-8 (a lone surrogate and U+FFFD).
+// label value in UTF-8 (a lone surrogate and U+FFFD). A record holds at most the plugin's maxRecordKeys keys
+// (src/collector/plugin-records.ts); the count left out is `<prefix>plugin_<name>_dropped_keys{key="<record path>"}`.
 
 import {
   BUILTIN_FAMILIES as F,
@@ -48,6 +49,12 @@ function collectSamples(v: unknown, name: string, labels: string[], out: Familie
   const entries = Object.entries(v).filter(([k]) => depth > 0 || (k !== 'status' && k !== 'error'));
   const record = depth > 0 && entries.length > 0 && entries.every(([, child]) => isRecord(child));
   for (const [k, child] of entries) {
+    // The record keys a plugin's bound left out, by record path: `plugin_<name>_dropped_keys{key="queues"}`.
+    if (depth === 0 && k === 'dropped_keys' && isRecord(child)) {
+      for (const [path, n] of Object.entries(child))
+        collectSamples(n, 'dropped_keys', [wellFormed(path)], out, 1);
+      continue;
+    }
     // A key that is not well-formed UTF-16 is the label value of its well-formed spelling (U+FFFD for a lone
     // surrogate), which the scrape's UTF-8 writes alike: `jobs\ud800` and `jobs\ufffd` are one series, the first's.
     if (record) collectSamples(child, name, [...labels, wellFormed(k)], out, depth + 1);
