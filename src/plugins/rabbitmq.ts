@@ -152,7 +152,7 @@ export function rabbitmqPlugin(options: RabbitmqPluginOptions): CollectorPlugin 
     intervalMs: options.intervalMs,
     timeoutMs: options.timeoutMs,
     async collect(ctx: PluginContext): Promise<RabbitmqGroup> {
-      const out: Record<string, RabbitmqQueueFigures> = {};
+      const out: Record<string, RabbitmqQueueFigures> = Object.create(null); // a queue may be `__proto__`
       let total = 0;
       let missing = 0;
       for (const q of queues) {

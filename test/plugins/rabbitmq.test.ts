@@ -91,6 +91,22 @@ describe.skipIf(skip)('rabbitmqPlugin against a real RabbitMQ', () => {
     expect((await ch.checkQueue(jobs)).messageCount).toBe(7); // the user's connection still works
   });
 
+  it('a watched queue named `__proto__` is an own key of `queues` (outside review 27, RT27-4 pattern)', async () => {
+    const monitor = createMonitor({
+      sampleIntervalMs: 0,
+      logger: silent,
+      collectors: [rabbitmqPlugin({ connection: conn, queues: ['__proto__', jobs], name: 'broker' })],
+    });
+    const g = (await monitor.sample()).plugins?.broker as unknown as RabbitmqGroup;
+    expect(Object.keys(g.queues)).toEqual(['__proto__', jobs]);
+    expect(JSON.parse(JSON.stringify(g.queues)).__proto__).toEqual({
+      messages: null,
+      consumers: null,
+      error: 'queue not found',
+    });
+    await monitor.close();
+  });
+
   it('a broker that cannot be reached is `unknown` with the error, within the timeout', async () => {
     const monitor = createMonitor({
       sampleIntervalMs: 0,
