@@ -1,13 +1,13 @@
 // What RequestStats hands to other processes and takes from them (src/cluster/): routes since start, window rows.
 
 import type { SparseCounts } from '../latency/latency-ring.js';
+import { APDEX_SATISFIED_COLUMN, APDEX_TOLERATING_COLUMN, apdexTotals } from './apdex-columns.js';
 import type { TakenTotals } from './bucket.js';
 import type { RouteState } from './request-figures.js';
 import {
   ABORTED_COLUMN,
   ABORTED_FAILED_COLUMN,
   ANSWERED_CLOSE_COLUMN,
-  APDEX_STRIDE,
   BODY_CLOSE_COLUMN,
   entryTotals,
   openCounters,
@@ -42,6 +42,7 @@ export interface WindowStates {
 export function* routeStatesOf(entries: Iterable<RouteEntry>, slots: number): Generator<RouteState> {
   for (const e of entries) {
     const classes = entryTotals(e.counters, slots);
+    const [satisfied, tolerating] = apdexTotals(e.counters, slots);
     yield {
       method: e.method,
       route: e.route,
@@ -49,8 +50,8 @@ export function* routeStatesOf(entries: Iterable<RouteEntry>, slots: number): Ge
       latency: e.total,
       extra: [
         classes[ABORTED_COLUMN - 1] as number,
-        e.apdexTotal[0] as number,
-        e.apdexTotal[1] as number,
+        satisfied,
+        tolerating,
         classes[ABORTED_FAILED_COLUMN - 1] as number,
         classes[ANSWERED_CLOSE_COLUMN - 1] as number,
         classes[BODY_CLOSE_COLUMN - 1] as number,
@@ -76,9 +77,10 @@ export function windowStatesOf(
       if (!(stamp > at.sub - at.slots && stamp <= at.sub)) continue;
       const row = [stamp];
       for (let c = 1; c <= ABORTED_COLUMN; c++) row.push(e.counters[b + c] as number);
-      const ab = pos * APDEX_STRIDE;
-      const own = e.apdex[ab] === stamp;
-      row.push(own ? (e.apdex[ab + 1] as number) : 0, own ? (e.apdex[ab + 2] as number) : 0);
+      row.push(
+        e.counters[b + APDEX_SATISFIED_COLUMN] as number,
+        e.counters[b + APDEX_TOLERATING_COLUMN] as number,
+      );
       row.push(e.counters[b + ABORTED_FAILED_COLUMN] as number);
       const answered = e.counters[b + ANSWERED_CLOSE_COLUMN] as number;
       const body = e.counters[b + BODY_CLOSE_COLUMN] as number;
@@ -157,16 +159,12 @@ export function absorbWindowRows(
     const quick = (row[ABORTED_COLUMN + 6] as number) || 0; // absent: none, or an older sender
     counters[b + QUICK_CLOSE_COLUMN]! += quick;
     counters[at.totalsOffset + QUICK_CLOSE_COLUMN - 1]! -= quick;
-    const a = entry.apdex;
-    const ab = pos * APDEX_STRIDE;
-    if (a[ab] !== stamp) {
-      if ((a[ab] as number) > stamp) continue;
-      a[ab] = stamp;
-      a[ab + 1] = 0;
-      a[ab + 2] = 0;
+    // Apdex, window only as the columns above.
+    for (let k = 1; k <= 2; k++) {
+      const n = (row[ABORTED_COLUMN + k] as number) || 0;
+      counters[b + APDEX_SATISFIED_COLUMN + k - 1]! += n;
+      counters[at.totalsOffset + APDEX_SATISFIED_COLUMN + k - 2]! -= n;
     }
-    a[ab + 1]! += (row[ABORTED_COLUMN + 1] as number) || 0;
-    a[ab + 2]! += (row[ABORTED_COLUMN + 2] as number) || 0;
   }
   for (const l of latency) {
     if (!(l.abs > at.lat - at.latencySlots && l.abs <= at.lat)) continue;
@@ -278,8 +276,6 @@ export function absorbCounts(
   }
   if (range !== undefined && range.last !== at.sub)
     at = { ...at, sub: range.last, pos: range.last % at.slots };
-  entry.apdexTotal[0]! += satisfied;
-  entry.apdexTotal[1]! += tolerating;
   if (window) {
     const b = at.pos * STRIDE;
     if (counters[b] !== at.sub) openCounters(counters, b, at.sub, at.totalsOffset);
@@ -289,15 +285,8 @@ export function absorbCounts(
     counters[b + ANSWERED_CLOSE_COLUMN]! += answered;
     counters[b + BODY_CLOSE_COLUMN]! += body;
     counters[b + QUICK_CLOSE_COLUMN]! += quick;
-    const a = entry.apdex;
-    const ab = at.pos * APDEX_STRIDE;
-    if (a[ab] !== at.sub) {
-      a[ab] = at.sub;
-      a[ab + 1] = 0;
-      a[ab + 2] = 0;
-    }
-    a[ab + 1]! += satisfied;
-    a[ab + 2]! += tolerating;
+    counters[b + APDEX_SATISFIED_COLUMN]! += satisfied; // since start: derived (apdexTotals)
+    counters[b + APDEX_TOLERATING_COLUMN]! += tolerating;
   } else {
     for (let c = 0; c < 5; c++) {
       const n = (classes[c] as number) || 0;
@@ -315,6 +304,8 @@ export function absorbCounts(
     takenTotals[BODY_CLOSE_COLUMN - 1]! += body;
     counters[at.totalsOffset + QUICK_CLOSE_COLUMN - 1]! += quick;
     takenTotals[QUICK_CLOSE_COLUMN - 1]! += quick;
+    counters[at.totalsOffset + APDEX_SATISFIED_COLUMN - 1]! += satisfied; // not in the history bucket: no mark
+    counters[at.totalsOffset + APDEX_TOLERATING_COLUMN - 1]! += tolerating;
   }
   return false;
 }

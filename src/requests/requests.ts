@@ -15,6 +15,7 @@ import {
 } from '../latency/latency-ring.js';
 import type { Clock, RequestGroups } from '../types.js';
 import { absorbSeconds } from './absorb-seconds.js';
+import { APDEX_SATISFIED_COLUMN, APDEX_TOLERATING_COLUMN } from './apdex-columns.js';
 import { serverTotals, TakenTotals } from './bucket.js';
 import {
   type AbsorbSpan,
@@ -40,7 +41,6 @@ import {
 import {
   ABORTED_STATUS,
   type AbortedTotal,
-  APDEX_STRIDE,
   abortedTotalsOf,
   countAborted,
   countWaitedClose,
@@ -153,20 +153,11 @@ export class RequestStats {
       const quickUs = this.quickUs;
       if (status === ABORTED_STATUS && !countAborted(counters, b, us >= failedAfterUs, us < quickUs)) return;
       counters[b + cls]!++;
-      // Apdex: successful requests by their time against the route's T; failed ones are frustrated.
-      const a = entry.apdex;
-      const ab = this.pos * APDEX_STRIDE;
-      if (a[ab] !== this.sub) {
-        a[ab] = this.sub;
-        a[ab + 1] = 0;
-        a[ab + 2] = 0;
-      }
+      // Apdex: successful requests by their time against the route's T, in the same sub-window's columns (since start:
+      // derived on read, apdexTotals); failed ones are frustrated.
       const limits = entry.apdexLimits; // [T, 4T]
-      if (cls < 5 && status !== ABORTED_STATUS && us <= (limits[1] as number)) {
-        const k = us <= (limits[0] as number) ? 1 : 2;
-        a[ab + k]!++;
-        entry.apdexTotal[k - 1]!++;
-      }
+      if (cls < 5 && status !== ABORTED_STATUS && us <= (limits[1] as number))
+        counters[b + (us <= (limits[0] as number) ? APDEX_SATISFIED_COLUMN : APDEX_TOLERATING_COLUMN)]!++;
       const slot = slotOf(us);
       entry.latency.record(this.lat, this.latPos, slot, us, false);
       this.cumulative.add(slot, us, false);

@@ -54,10 +54,11 @@ export const UNMATCHED_ROUTE = 'unmatched';
 export const METHODS = 8;
 const OTHER_INDEX = 7;
 
-// Request counters of one route: per sub-window [stamp, then the COLUMNS], then their totals folded in from reused
-// sub-windows. One Float64Array and one increment per request (an aborted one: aborted, then failed and 4xx, or quick
-// or nothing more for an early close, which is not a request); totals since start: folded plus live sub-windows.
-export const STRIDE = 11;
+// Request counters of one route: per sub-window [stamp, then the COLUMNS, then Apdex satisfied and tolerating], then
+// their totals folded in from reused sub-windows. One Float64Array and one stamp per sub-window, one increment per
+// request (an aborted one: aborted, then failed and 4xx, or quick or nothing more for an early close, which is not a
+// request), one more for Apdex; totals since start (Apdex's too): folded plus live sub-windows, derived on read.
+export const STRIDE = 13;
 /** Columns after the stamp: 5 status classes, aborted, failed aborted, answered closes, body closes, quick closes. */
 export const COLUMNS = 10;
 /** Column of aborted requests (after the stamp and the five classes). */
@@ -91,30 +92,8 @@ export const BODY_CLOSE_COLUMN = 9;
  */
 export const QUICK_CLOSE_COLUMN = 10;
 
-/** Apdex counters per sub-window: stamp, satisfied, tolerating. */
-export const APDEX_STRIDE = 3;
-
-/**
- * [satisfied, tolerating] in the sub-windows `from` … `sub` (by default the whole ring ending at `sub`;
- * RequestStats passes the first sub-window its latency window covers, so both count the same requests).
- */
-export function windowApdex(
-  apdex: Float64Array,
-  slots: number,
-  sub: number,
-  from = sub - slots + 1,
-): [number, number] {
-  let satisfied = 0;
-  let tolerating = 0;
-  for (let pos = 0; pos < slots; pos++) {
-    const b = pos * APDEX_STRIDE;
-    const stamp = apdex[b] as number;
-    if (!(stamp >= from && stamp > sub - slots && stamp <= sub)) continue;
-    satisfied += apdex[b + 1] as number;
-    tolerating += apdex[b + 2] as number;
-  }
-  return [satisfied, tolerating];
-}
+/** Columns after the stamp folded into the totals when a sub-window is reused: the COLUMNS and the two of Apdex. */
+const FOLDED = COLUMNS + 2;
 
 /** Where the window stands: the current request and latency sub-windows and the ring sizes. */
 export interface WindowAt {
@@ -132,7 +111,7 @@ export interface WindowAt {
 }
 
 export function createCounters(slots: number): Float64Array {
-  const counters = new Float64Array(slots * STRIDE + COLUMNS);
+  const counters = new Float64Array(slots * STRIDE + FOLDED);
   for (let pos = 0; pos < slots; pos++) counters[pos * STRIDE] = Number.NaN;
   return counters;
 }
@@ -145,10 +124,6 @@ export class RouteEntry {
   readonly latency: LatencyRing;
   /** Latency since start of this route alone: kept only once trackRouteLatency() was called (cluster mode). */
   total: CumulativeCounts | null = null;
-  /** Apdex per sub-window: [stamp, satisfied, tolerating] (successful requests only; see profiling/apdex.ts). */
-  readonly apdex: Float64Array;
-  /** Apdex since start: [satisfied, tolerating] (cluster mode reports them to the aggregator). */
-  readonly apdexTotal = new Float64Array(2);
   /**
    * This route's Apdex T and 4T in µs, in a Float64Array rather than number fields: a T that is not a whole number
    * of µs on one route would make its field a double, change RouteEntry's map and deoptimize record() for every
@@ -161,7 +136,6 @@ export class RouteEntry {
     this.route = route;
     this.counters = createCounters(slots);
     this.latency = latency;
-    this.apdex = new Float64Array(slots * APDEX_STRIDE).fill(Number.NaN);
     this.apdexLimits[0] = apdexUs;
     this.apdexLimits[1] = apdexUs * 4;
   }
@@ -177,7 +151,7 @@ export class RouteEntry {
   }
 
   get bytes(): number {
-    return this.counters.byteLength + this.apdex.byteLength + this.latency.bytes + (this.total?.bytes ?? 0);
+    return this.counters.byteLength + this.latency.bytes + (this.total?.bytes ?? 0);
   }
 }
 
@@ -218,7 +192,7 @@ export function countWaitedClose(
 
 // The first request of a newer sub-window `sub` at this position: fold the old counts into the totals.
 export function openCounters(counters: Float64Array, b: number, sub: number, totalsOffset: number): void {
-  for (let c = 1; c <= COLUMNS; c++) {
+  for (let c = 1; c <= FOLDED; c++) {
     counters[totalsOffset + c - 1]! += counters[b + c] as number;
     counters[b + c] = 0;
   }

@@ -1,8 +1,9 @@
 // The request window read per route: the snapshot's route rows and the endpoints table's windows, one pass each.
 
 import { addViewTrimmed, clearView, type createView, summarizeView } from '../latency/latency-ring.js';
+import { windowApdex } from './apdex-columns.js';
 import type { EndpointWindow } from './request-figures.js';
-import { type RouteEntry, unjudgedOf, windowApdex, windowCounts } from './route-counters.js';
+import { type RouteEntry, unjudgedOf, windowCounts } from './route-counters.js';
 import type { RouteStats } from './route-stats.js';
 
 type View = ReturnType<typeof createView>;
@@ -36,7 +37,7 @@ export function endpointWindowRows(
     );
     if (count === 0 && countAborted === 0) continue; // a route of early closes only keeps its row (red team F1)
     const view = e.latency.window(lat, scratch);
-    const [satisfied, tolerating] = windowApdex(e.apdex, slots, sub, from);
+    const [satisfied, tolerating] = windowApdex(e.counters, slots, sub, from);
     out.push({
       method: e.method,
       route: e.route,
