@@ -3,7 +3,9 @@
 
 import type { SparseCounts } from '../latency/latency-ring.js';
 import type { JobMeta } from '../profiling/jobs.js';
+import type { ApartFigures } from '../requests/apart.js';
 import { OTHER_METHOD, OTHER_ROUTE } from '../requests/route-counters.js';
+import { addApart, apartBeyond } from './apart-wire.js';
 import { addSparse, emptySparse, subtractSparse } from './counts-wire.js';
 import { KnownCustom } from './custom-merge.js';
 import { KnownQueries } from './query-wire.js';
@@ -17,7 +19,14 @@ import { type Report, ROUTE_SEP } from './report.js';
 export class KnownTotals {
   private readonly routes = new Map<
     string,
-    { method: string; route: string; classes: number[]; extra: number[]; latency: SparseCounts }
+    {
+      method: string;
+      route: string;
+      classes: number[];
+      extra: number[];
+      latency: SparseCounts;
+      apart: ApartFigures;
+    }
   >();
   private readonly functions = new Map<string, SparseCounts>();
   private readonly jobs = new Map<string, { latency: SparseCounts; meta: JobMeta }>();
@@ -46,6 +55,7 @@ export class KnownTotals {
       for (let c = 0; c < 5; c++) e.classes[c]! += r.classes[c] as number;
       for (let c = 0; c < 7; c++) e.extra[c]! += (r.extra?.[c] as number) || 0;
       if (r.latency) addSparse(e.latency, r.latency);
+      addApart(e.apart, r.apart);
     }
     for (const f of report.functions) {
       let e = this.functions.get(f.name);
@@ -84,8 +94,16 @@ export class KnownTotals {
       for (let c = 0; c < 5; c++) e.classes[c] = Math.max(e.classes[c] as number, r.classes[c] as number);
       for (let c = 0; c < 7; c++) e.extra[c] = Math.max(e.extra[c] as number, (full[c] as number) || 0);
       if (latency) addSparse(e.latency, latency);
+      const apart = apartBeyond(r.apart, e.apart);
       if (classes.some((v) => v > 0) || extra.some((v) => v > 0) || (latency && latency.n > 0)) {
-        routes.push({ method: r.method, route: r.route, classes, latency, extra });
+        routes.push({
+          method: r.method,
+          route: r.route,
+          classes,
+          latency,
+          extra,
+          ...(apart ? { apart } : {}),
+        });
       }
     }
     const functions: Report['functions'] = [];
@@ -159,6 +177,9 @@ export class KnownTotals {
         classes: e.classes.slice(),
         latency: e.latency.n > 0 ? e.latency : null,
         extra: e.extra.slice(),
+        ...(e.apart.latency === null && e.apart.satisfied + e.apart.tolerating === 0
+          ? {}
+          : { apart: e.apart }),
       })),
       functions: [...this.functions].map(([name, latency]) => ({ name, latency })),
       jobs: [...this.jobs].map(([name, e]) => ({
@@ -198,7 +219,15 @@ export class KnownTotals {
     const key = `${method}${ROUTE_SEP}${route}`;
     let e = this.routes.get(key);
     if (e === undefined) {
-      e = { method, route, classes: [0, 0, 0, 0, 0], extra: [0, 0, 0, 0, 0, 0, 0], latency: emptySparse() };
+      const apart = { latency: null, satisfied: 0, tolerating: 0 };
+      e = {
+        method,
+        route,
+        classes: [0, 0, 0, 0, 0],
+        extra: [0, 0, 0, 0, 0, 0, 0],
+        latency: emptySparse(),
+        apart,
+      };
       this.routes.set(key, e);
     }
     return e;

@@ -2,6 +2,7 @@
 // seconds) its worker counted them in (`ps`: seconds-wire.ts), split among the routes (sub-split.ts).
 
 import type { SparseCounts } from '../latency/latency-ring.js';
+import type { ApartFigures } from '../requests/apart.js';
 import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { RequestStats } from '../requests/requests.js';
 import { type SubCounts, splitAmongRoutes } from '../requests/sub-split.js';
@@ -19,6 +20,7 @@ interface RouteFigures {
   classes: number[];
   latency: SparseCounts | null;
   extra?: number[];
+  apart?: ApartFigures;
 }
 
 /**
@@ -37,6 +39,6 @@ export function absorbRoutes(
   const needs = routes.map((r) => r.classes.reduce((a, b) => a + b, 0));
   const split = window && subs ? splitAmongRoutes(subs, needs) : undefined;
   routes.forEach((r, i) => {
-    target.absorb(r.method, r.route, r.classes, r.latency, window, r.extra, span, split?.[i]);
+    target.absorb(r.method, r.route, r.classes, r.latency, window, r.extra, span, split?.[i], r.apart);
   });
 }

@@ -4,9 +4,11 @@
 import { COUNTS_LENGTH, type CountsView, type SparseCounts, slotHighest } from '../latency/latency-ring.js';
 import type { JobMeta } from '../profiling/jobs.js';
 import type { SlowQuery } from '../profiling/query-stats.js';
+import type { ApartFigures } from '../requests/apart.js';
 import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { InFlightReader } from '../requests/in-flight.js';
 import { decodeSubCounts, type SubCounts } from '../requests/sub-split.js';
+import { type ApartState, type ApartWire, decodeApart, SentApart } from './apart-wire.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import {
   type CustomDelta,
@@ -39,16 +41,13 @@ import { absorbRoutes, type RequestsTarget } from './report-apply.js';
 import { SecondsReporter, type SecondsSource } from './seconds-wire.js';
 import { decodeShed, type ShedFigures, ShedReporter, type ShedSource, type ShedWire } from './shed-wire.js';
 
-/** One route's requests by status class (1xx … 5xx) and their latency. */
-export interface RouteWire {
+/** One route's requests by status class (1xx … 5xx) and their latency; of them, those not judged (ApartWire). */
+export interface RouteWire extends ApartWire {
   m: string;
   r: string;
   k: number[];
   l?: CountsWire;
-  /**
-   * Aborted (among the 4xx), Apdex satisfied, Apdex tolerating, failed aborted(, answered closes: only when some);
-   * absent when all are 0.
-   */
+  /** Aborted (among the 4xx), Apdex satisfied, tolerating, failed aborted(, answered closes: when some); absent: 0s. */
   x?: number[];
   /**
    * Of the aborted, the early closes while the request's body was still arriving (absent when none). A key of its
@@ -56,10 +55,7 @@ export interface RouteWire {
    * as plain early closes, as before (a sixth figure would drop the whole report there).
    */
   b?: number;
-  /**
-   * Of the aborted, the early closes before `unansweredMinWaitMs` (absent when none): a key of its own, as `b`, so
-   * that an older aggregator ignores it (and counts them as plain early closes, as before).
-   */
+  /** Of the aborted, the early closes before `unansweredMinWaitMs` (absent when none): a key of its own, as `b`. */
   q?: number;
 }
 
@@ -109,6 +105,8 @@ export interface Report extends ShedFigures {
     latency: SparseCounts | null;
     /** Aborted, Apdex satisfied, Apdex tolerating, failed aborted, answered, body, quick closes (absent: zeros). */
     extra?: number[];
+    /** Of them, the requests not judged (apart-wire.ts; absent: none, or an older worker). */
+    apart?: ApartFigures;
   }>;
   functions: Array<{ name: string; latency: SparseCounts }>;
   jobs?: Array<{ name: string; latency: SparseCounts | null; meta: JobMeta }>;
@@ -132,6 +130,7 @@ export interface ReportSources {
       classes: ArrayLike<number>;
       latency: Readonly<CountsView> | null;
       extra?: ArrayLike<number>;
+      apart?: ApartState | null;
     }>;
   } & DroppedSource &
     SecondsSource;
@@ -175,7 +174,10 @@ export const ROUTE_SEP = '\u0000';
 
 /** Turns the live totals of one process or thread into deltas; what was taken is not sent again. */
 export class Reporter {
-  private routes = new Map<string, { classes: Float64Array; extra: Float64Array; latency: SentCounts }>();
+  private routes = new Map<
+    string,
+    { classes: Float64Array; extra: Float64Array; latency: SentCounts; apart: SentApart }
+  >();
   private functions = new Map<string, SentCounts>();
   private jobs = new Map<string, { counts: SentCounts; meta: string }>();
   private readonly queries = new QueryReporter();
@@ -225,7 +227,8 @@ export class Reporter {
       const key = `${s.method}${ROUTE_SEP}${s.route}`;
       let sent = this.routes.get(key);
       if (sent === undefined) {
-        sent = { classes: new Float64Array(5), extra: new Float64Array(7), latency: new SentCounts() };
+        const [classes, extra] = [new Float64Array(5), new Float64Array(7)];
+        sent = { classes, extra, latency: new SentCounts(), apart: new SentApart() };
         this.routes.set(key, sent);
       }
       const k = [0, 0, 0, 0, 0];
@@ -251,8 +254,9 @@ export class Reporter {
         }
       }
       const l = s.latency ? sent.latency.take(s.latency, slotHighest) : null;
-      if (!any && !anyX && l === null) continue;
-      const wire: RouteWire = l === null ? { m: s.method, r: s.route, k } : { m: s.method, r: s.route, k, l };
+      const apart = sent.apart.take(s.apart);
+      if (!any && !anyX && l === null && apart.n === undefined && apart.na === undefined) continue;
+      const wire: RouteWire = { m: s.method, r: s.route, k, ...(l === null ? {} : { l }), ...apart };
       if (anyX) wire.x = x.slice(0, x[4] === 0 ? 4 : 5);
       if (x[5]! > 0) wire.b = x[5]!;
       if (x[6]! > 0) wire.q = x[6]!;
@@ -351,6 +355,7 @@ export function decodeReport(w: ReportWire): Report {
       latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
       // Three figures from an older worker: every aborted request counted as failed then.
       extra,
+      ...withApart(decodeApart(x, maxSlot)),
     };
   });
   const functions = w.f.map((x) => ({ name: text(x.f, 1024), latency: decodeCounts(x.l, maxSlot) }));
@@ -391,3 +396,5 @@ export function applyReport(target: ReportTarget, report: Report, window: boolea
     if (report.slow && report.slow.length > 0) target.queries.absorbSlow(report.slow);
   }
 }
+
+const withApart = (apart: ApartFigures | undefined) => (apart === undefined ? {} : { apart });

@@ -68,11 +68,10 @@ export interface HistoryPoint {
    */
   error_rate_percent?: number | null;
   /**
-   * The bucket's latency of its judged requests (count_judged: an `unmatched` row's fastest values, as many as it
-   * has not judged, left out, as the live figures do), ms: percentiles within HDR's precision and never outside
-   * [min, max], avg exact, max exact over the values kept (those of the judged requests when the row's 4xx are its
-   * fastest; else slow 4xx may stand in for faster judged requests: README **Judged requests**, outside review 25,
-   * F2). null when the bucket judged no request (unknown, not 0 ms).
+   * The bucket's latency of its judged requests (count_judged: the values of an `unmatched` or catch-all row's
+   * requests not judged, kept apart, left out, as the live figures do: README **Judged requests**, outside review 25,
+   * F2), ms: percentiles within HDR's precision and never outside [min, max], avg and max exact (an older cluster
+   * worker's unsplit 4xx are left out as its row's fastest values). null when the bucket judged no request.
    */
   latency_p50_ms: number | null;
   latency_p95_ms: number | null;

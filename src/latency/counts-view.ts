@@ -222,3 +222,49 @@ export function addViewTrimmed(
   into.errors += from.errors;
   if (from.max > into.max) into.max = from.max;
 }
+
+/**
+ * addViewTrimmed() of `from` less the values of `apart` (a subset of its counts: a row's requests not judged, recorded
+ * apart too), slot by slot: the rest are exactly the judged values. `skip`: more values not judged that were not
+ * recorded apart (an older cluster worker's), left out as the fastest. `from`'s max is its judged values' (the ones
+ * recorded apart are kept out of it: LatencyRing.recordUnranked).
+ */
+export function addViewJudged(
+  into: CountsView & { counts: Float64Array },
+  from: CountsView,
+  apart: CountsView | null,
+  skip: number,
+): void {
+  if (apart === null || !(apart.n > 0)) {
+    addViewTrimmed(into, from, skip);
+    return;
+  }
+  const target = into.counts;
+  let left = skip;
+  let skippedSum = 0;
+  let lo = -1;
+  let hi = -1;
+  let kept = 0;
+  for (let i = from.lo; i <= from.hi; i++) {
+    let c = (from.counts[i] as number) - (i >= apart.lo && i <= apart.hi ? (apart.counts[i] as number) : 0);
+    if (!(c > 0)) continue;
+    if (left > 0) {
+      const cut = Math.min(left, c);
+      left -= cut;
+      skippedSum += cut * slotValue(i);
+      c -= cut;
+      if (c === 0) continue;
+    }
+    if (lo < 0) lo = i;
+    hi = i;
+    target[i] = (target[i] as number) + c;
+    kept += c;
+  }
+  if (lo < 0) return;
+  if (lo < into.lo) into.lo = lo;
+  if (hi > into.hi) into.hi = hi;
+  into.n += kept;
+  into.sum += Math.max(0, from.sum - apart.sum - skippedSum);
+  into.errors += Math.max(0, from.errors - apart.errors);
+  if (from.max > into.max) into.max = from.max;
+}

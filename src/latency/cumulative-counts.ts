@@ -54,6 +54,13 @@ export class CumulativeCounts implements CountsView {
     this.hi = Math.max(slot, this.hi);
   }
 
+  /** add() of a value kept out of the max (LatencyRing.recordUnranked: a request not judged). */
+  addUnranked(slot: number, us: number): void {
+    const max = this.max;
+    this.add(slot, us, false);
+    this.max = max;
+  }
+
   get n(): number {
     return this.figures[N] as number;
   }

@@ -15,6 +15,7 @@ import { COUNTS_LENGTH } from './slots.js';
 export {
   addToView,
   addView,
+  addViewJudged,
   addViewTrimmed,
   type CountsView,
   clearView,
@@ -79,6 +80,21 @@ export class LatencyRing {
     m[b + SUM]! += us;
     if (us > (m[b + MAX] as number)) m[b + MAX] = us;
     if (failed) m[b + ERRORS]!++;
+    if (slot < (m[b + LO] as number)) m[b + LO] = slot;
+    if (slot > (m[b + HI] as number)) m[b + HI] = slot;
+  }
+
+  /**
+   * record() of a value kept out of the max (a request not judged: requests/apart.ts), which a read adds back from
+   * where it is kept apart: the max stays the judged requests', exact. Not the request path of a matched route.
+   */
+  recordUnranked(abs: number, pos: number, slot: number, us: number): void {
+    const m = this.meta;
+    const b = pos * STRIDE;
+    if (m[b + STAMP] !== abs) this.open(abs, pos);
+    (this.counts[pos] as Counts)[slot]!++;
+    m[b + N]!++;
+    m[b + SUM]! += us;
     if (slot < (m[b + LO] as number)) m[b + LO] = slot;
     if (slot > (m[b + HI] as number)) m[b + HI] = slot;
   }

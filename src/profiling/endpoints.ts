@@ -22,6 +22,10 @@ export interface EndpointWindowLike {
   satisfied: number;
   tolerating: number;
   apdex_t_ms: number;
+  /** Of its requests not judged, those recorded apart, and their satisfied and tolerating (absent: none). */
+  count_apart?: number;
+  apart_satisfied?: number;
+  apart_tolerating?: number;
   /** Requests of the route in flight now, and the age of the oldest (ms); absent or 0 when none. */
   in_flight?: number;
   oldest_in_flight_ms?: number;
@@ -149,8 +153,9 @@ function compare(a: string, b: string): number {
 
 /**
  * The server-wide Apdex over the judged requests in the window (each route judged against its own T): an `unmatched`
- * row's requests answered 4xx, and the `unmatched` OPTIONS row's answered below 500, are left out (unjudgedOf), out of its satisfied first, then tolerating, then frustrated,
- * since the counts do not tell which they were (exact when the row holds nothing else).
+ * or catch-all row's requests answered 4xx, and its OPTIONS row's answered below 500, are left out (unjudgedOf) with
+ * their own Apdex counts, recorded apart (`apart_satisfied`, `apart_tolerating`); those not recorded apart (an older
+ * cluster worker's) out of its satisfied first, then tolerating, then frustrated.
  */
 export function overallApdex(windows: readonly EndpointWindowLike[], defaultTMs: number): ApdexGroup {
   let satisfied = 0;
@@ -161,10 +166,13 @@ export function overallApdex(windows: readonly EndpointWindowLike[], defaultTMs:
   for (const w of windows) {
     const failed = w.count_aborted_failed ?? w.count_aborted;
     const out = unjudgedOf(w.method, w.route, [w.count, w.count_4xx, w.count_5xx, w.count_aborted, failed]);
-    const s = Math.min(w.satisfied, out);
-    const t = Math.min(w.tolerating, out - s);
-    satisfied += w.satisfied - s;
-    tolerating += w.tolerating - t;
+    const known = Math.min(out, w.count_apart ?? 0);
+    const ks = Math.min(w.satisfied, w.apart_satisfied ?? 0);
+    const kt = Math.min(w.tolerating, w.apart_tolerating ?? 0);
+    const s = Math.min(w.satisfied - ks, out - known);
+    const t = Math.min(w.tolerating - kt, out - known - s);
+    satisfied += w.satisfied - ks - s;
+    tolerating += w.tolerating - kt - t;
     total += w.count - out;
     if (w.method === 'OPTIONS') options += out;
     else unjudged += out;

@@ -1,7 +1,7 @@
 // The history bucket: what was recorded between two takeBucket() calls, as the totals since start minus those at the last take.
 
 import {
-  addViewTrimmed,
+  addViewJudged,
   type CountsView,
   type CumulativeCounts,
   clearView,
@@ -28,6 +28,8 @@ type View = CountsView & { counts: Float64Array };
 interface RowMark {
   classes: Float64Array;
   latency: View;
+  /** Its apart latency's (RouteEntry.apart) at the last take: made with the row's first value not judged. */
+  apart?: View;
 }
 
 /** Requests since start of the whole server by status class, then the other COLUMNS (aborted, ...). */
@@ -45,6 +47,7 @@ export class TakenTotals {
   /** Per `unmatched` or catch-all row (those with a latency of their own, `total`): its totals at the last take. */
   private readonly rows = new Map<RouteEntry, RowMark>();
   private rowScratch: View | undefined;
+  private apartScratch: View | undefined;
 
   /**
    * The bucket since the last take, computed in `view` (scratch, overwritten): `bucketMax[0]` is the largest duration
@@ -85,8 +88,8 @@ export class TakenTotals {
     let requests = 0;
     for (let c = 0; c < 5; c++) requests += (totals[c] as number) - (tt[c] as number);
     // The judged figures, as the live ones (window-rows.ts routeRows): an `unmatched` row's requests not judged are
-    // left out of the count and, as its fastest values, of the latency (outside review 24, RT24-4).
-    const unjudged = this.judge(routes.all(), slots, view);
+    // left out of the count and, their values recorded apart, of the latency (outside review 24, RT24-4; 25, F2).
+    const unjudged = this.judge(routes.all(), slots, view, max);
     const bucket: RequestBucket = {
       requests,
       count_judged: Math.max(0, requests - unjudged),
@@ -103,9 +106,10 @@ export class TakenTotals {
 
   /**
    * Takes each `unmatched` or catch-all row's part of the bucket: its requests not judged (unjudgedOf), returned
-   * summed, and its latency in `view` without as many of its fastest values (addViewTrimmed). Moves the rows' marks.
+   * summed, and its latency in `view` without their values, recorded apart (addViewJudged; those not recorded apart,
+   * an older cluster worker's, as its fastest). Moves the rows' marks.
    */
-  private judge(entries: Iterable<RouteEntry>, slots: number, view: View): number {
+  private judge(entries: Iterable<RouteEntry>, slots: number, view: View, max: number): number {
     let unjudged = 0;
     for (const e of entries) {
       const total = e.total;
@@ -116,17 +120,23 @@ export class TakenTotals {
       const counts = [d(0) + d(1) + d(2) + d(3) + d(4), d(3), d(4), d(5), d(6)];
       mark.classes.set(now);
       const row = this.rowDelta(total, mark.latency);
+      this.apartScratch ??= createView();
+      if (e.apart !== null) mark.apart ??= createView();
+      const apart = e.apart && mark.apart ? delta(e.apart.total, mark.apart, this.apartScratch) : null;
       const skip = Math.min(unjudgedOf(e.method, e.route, counts), counts[0] as number);
       if (!(skip > 0)) continue;
       unjudged += skip;
       if (row.n === 0) continue;
-      // The row's values out, then back without its `skip` fastest.
+      // The row's values out, then back without those not judged.
       for (let i = row.lo; i <= row.hi; i++) view.counts[i]! -= row.counts[i] as number;
       view.n -= row.n;
       view.sum -= row.sum;
-      addViewTrimmed(view, row, skip);
+      addViewJudged(view, row, apart, Math.max(0, skip - (apart?.n ?? 0)));
     }
-    if (unjudged > 0) capMax(view);
+    if (unjudged > 0) {
+      view.max = max; // the largest since the take; capped below when it may have been a value not judged
+      capMax(view);
+    }
     return unjudged;
   }
 
@@ -139,21 +149,20 @@ export class TakenTotals {
     classes: ArrayLike<number>,
     extra: ArrayLike<number> | undefined,
     latency: SparseCounts | null,
+    apart?: SparseCounts | null,
   ): void {
     if (entry.total === null || !judgedApart(entry.route)) return;
     const mark = this.markOf(entry);
+    if (apart && apart.n > 0) {
+      mark.apart ??= createView();
+      skipSparse(mark.apart, apart);
+    }
     for (let c = 0; c < 5; c++) mark.classes[c]! += (classes[c] as number) || 0;
     const aborted = (extra?.[0] as number) || 0;
     mark.classes[ABORTED_COLUMN - 1]! += aborted;
     mark.classes[ABORTED_FAILED_COLUMN - 1]! +=
       extra !== undefined && extra.length > 3 ? (extra[3] as number) || 0 : aborted;
-    if (latency === null || !(latency.n > 0)) return;
-    for (let i = 0; i < latency.slots.length; i++) {
-      const slot = latency.slots[i] as number;
-      mark.latency.counts[slot]! += latency.counts[i] as number;
-    }
-    mark.latency.n += latency.n;
-    mark.latency.sum += latency.sum;
+    if (latency !== null && latency.n > 0) skipSparse(mark.latency, latency);
   }
 
   private markOf(entry: RouteEntry): RowMark {
@@ -168,40 +177,50 @@ export class TakenTotals {
   /** `total` since `mark` (a scratch view, overwritten); moves the mark to now. */
   private rowDelta(total: CountsView, mark: View): View {
     this.rowScratch ??= createView();
-    const row = this.rowScratch;
-    clearView(row);
-    for (let i = total.lo; i <= total.hi; i++) {
-      const c = total.counts[i] as number;
-      row.counts[i] = c - (mark.counts[i] as number);
-      mark.counts[i] = c;
-    }
-    row.lo = total.lo;
-    row.hi = total.hi;
-    row.n = total.n - mark.n;
-    mark.n = total.n;
-    row.sum = total.sum - mark.sum;
-    mark.sum = total.sum;
-    row.max = total.max;
-    return row;
+    return delta(total, mark, this.rowScratch);
   }
 
   /** Latency added to the totals that is already history elsewhere: the next bucket must not count it again. */
   skipLatency(latency: SparseCounts): void {
-    const taken = this.latency;
-    for (let i = 0; i < latency.slots.length; i++) {
-      const slot = latency.slots[i] as number;
-      taken.counts[slot]! += latency.counts[i] as number;
-    }
-    taken.n += latency.n;
-    taken.sum += latency.sum;
+    skipSparse(this.latency, latency);
   }
 
   get bytes(): number {
     let bytes =
       this.classes.byteLength + this.latency.counts.byteLength + (this.rowScratch?.counts.byteLength ?? 0);
-    for (const m of this.rows.values()) bytes += m.classes.byteLength + m.latency.counts.byteLength;
+    bytes += this.apartScratch?.counts.byteLength ?? 0;
+    for (const m of this.rows.values())
+      bytes += m.classes.byteLength + m.latency.counts.byteLength + (m.apart?.counts.byteLength ?? 0);
     return bytes;
   }
+}
+
+/** Moves a mark past values added to its totals that are already history elsewhere. */
+function skipSparse(mark: View, latency: SparseCounts): void {
+  for (let i = 0; i < latency.slots.length; i++) {
+    const slot = latency.slots[i] as number;
+    mark.counts[slot]! += latency.counts[i] as number;
+  }
+  mark.n += latency.n;
+  mark.sum += latency.sum;
+}
+
+/** `total` since `mark` into `into` (cleared first); moves the mark to now. The max is `total`'s since start. */
+function delta(total: CountsView, mark: View, into: View): View {
+  clearView(into);
+  for (let i = total.lo; i <= total.hi; i++) {
+    const c = total.counts[i] as number;
+    into.counts[i] = c - (mark.counts[i] as number);
+    mark.counts[i] = c;
+  }
+  into.lo = total.lo;
+  into.hi = total.hi;
+  into.n = total.n - mark.n;
+  mark.n = total.n;
+  into.sum = total.sum - mark.sum;
+  mark.sum = total.sum;
+  into.max = total.max;
+  return into;
 }
 
 /**

@@ -48,6 +48,11 @@ export function* routeStatesOf(entries: Iterable<RouteEntry>, slots: number): Ge
       route: e.route,
       classes,
       latency: e.total,
+      apart: e.apart && {
+        latency: e.apart.total,
+        satisfied: e.apart.apdexTotal[0]!,
+        tolerating: e.apart.apdexTotal[1]!,
+      },
       extra: [
         classes[ABORTED_COLUMN - 1] as number,
         satisfied,

@@ -1,7 +1,7 @@
 // Request rates: the time the request window covers now, requests a minute over it, requests a second over the last whole seconds.
 
 import { MIN_RATE_SPAN_MS, RATE_WINDOW_MS } from './request-figures.js';
-import { type RouteEntry, requestsBetween, type WindowAt } from './route-counters.js';
+import { type RouteEntry, STRIDE, type WindowAt } from './route-counters.js';
 import type { SecondRing } from './second-ring.js';
 
 /**
@@ -65,4 +65,16 @@ export function perSecond(
     return n / back;
   }
   return seconds.between(second - back, second) / back;
+}
+
+/** Requests (1xx … 5xx) in the sub-windows stamped `from` up to, not including, `to`. */
+function requestsBetween(counters: Float64Array, slots: number, from: number, to: number): number {
+  let n = 0;
+  for (let pos = 0; pos < slots; pos++) {
+    const b = pos * STRIDE;
+    const stamp = counters[b] as number;
+    if (!(stamp >= from && stamp < to)) continue;
+    for (let c = 1; c <= 5; c++) n += counters[b + c] as number;
+  }
+  return n;
 }

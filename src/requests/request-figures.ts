@@ -16,6 +16,8 @@ export interface RouteState {
   classes: Float64Array;
   /** The route's latency since start (live view), or null when route latency is not tracked. */
   latency: Readonly<CountsView> | null;
+  /** Of those, the requests not judged (apart.ts): values (kept out of `latency`'s max) and Apdex; null: none. */
+  apart: { latency: Readonly<CountsView>; satisfied: number; tolerating: number } | null;
   /**
    * Since start: aborted requests (also among the 4xx), Apdex satisfied and tolerating, then the aborted
    * requests that count as failed (their client waited at least `abortedFailureMs`), then the early closes of
@@ -40,7 +42,7 @@ export interface RequestBucket {
   count_5xx: number;
   /**
    * The requests judged (the live figures' rule, route-counters.ts unjudgedOf): all but an `unmatched` row's 4xx. The
-   * histogram and latency below are theirs: an `unmatched` row's fastest values, as many as it has not judged, left out.
+   * histogram and latency below are theirs: the values an `unmatched` or catch-all row kept apart left out (apart.ts).
    */
   count_judged?: number;
   /** Responses that did not complete (status 499, also among count_4xx). */
@@ -76,4 +78,8 @@ export interface EndpointWindow {
   satisfied: number;
   tolerating: number;
   apdex_t_ms: number;
+  /** Of its requests not judged (unjudgedOf), those recorded apart, and their satisfied and tolerating (absent: none). */
+  count_apart?: number;
+  apart_satisfied?: number;
+  apart_tolerating?: number;
 }

@@ -15,6 +15,8 @@ import {
 } from '../latency/latency-ring.js';
 import type { Clock, RequestGroups } from '../types.js';
 import { absorbSeconds } from './absorb-seconds.js';
+import type { ApartFigures } from './apart.js';
+import { absorbApart, recordApart } from './apart-absorb.js';
 import { APDEX_SATISFIED_COLUMN, APDEX_TOLERATING_COLUMN } from './apdex-columns.js';
 import { serverTotals, TakenTotals } from './bucket.js';
 import {
@@ -59,15 +61,12 @@ import { requestsBySub, type SubCounts } from './sub-split.js';
 import { endpointWindowRows, routeRows, windowLatency, windowTotals } from './window-rows.js';
 
 /**
- * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and never awaits; records
- * and reads rotate the windows lazily from `clock.now()`. Without an injected clock that is the coarse clock
- * (src/latency/coarse-clock.ts): a cached time refreshed every 50 ms by one shared unref'd timer, since Date.now()
- * alone would cost a third of the recording budget; the timer sleeps while nothing reads the clock (an idle
- * process) and the first read after that is Date.now() itself.
- *
- * A request updates its route's counters and latency ring and the server-wide cumulative counts: windowed latency is
- * merged from the routes on read, latency since start (Prometheus, history buckets) kept as recorded, the history
- * bucket being the difference of those totals between two takeBucket() calls.
+ * Per-request statistics. `record()` is O(1), allocates nothing once warm, never throws and never awaits; records and
+ * reads rotate the windows lazily from `clock.now()`: by default the coarse clock (src/latency/coarse-clock.ts), a time
+ * cached by one shared unref'd timer every 50 ms (Date.now() alone would cost a third of the recording budget), asleep
+ * while nothing reads it. A request updates its route's counters and latency ring and the server-wide cumulative
+ * counts: windowed latency is merged from the routes on read, latency since start (Prometheus, history buckets) kept
+ * as recorded, the history bucket being the difference of those totals between two takeBucket() calls.
  */
 export class RequestStats {
   readonly config: RequestStatsConfig;
@@ -159,8 +158,9 @@ export class RequestStats {
       if (cls < 5 && status !== ABORTED_STATUS && us <= (limits[1] as number))
         counters[b + (us <= (limits[0] as number) ? APDEX_SATISFIED_COLUMN : APDEX_TOLERATING_COLUMN)]!++;
       const slot = slotOf(us);
-      entry.latency.record(this.lat, this.latPos, slot, us, false);
       this.cumulative.add(slot, us, false);
+      if (cls >= entry.apartFrom && cls < 5 && recordApart(entry, this.at(), slot, us, status)) return;
+      entry.latency.record(this.lat, this.latPos, slot, us, false);
       const total = entry.total;
       if (total !== null) total.add(slot, us, false);
       const bucketMax = this.bucketMax; // written on every call (see CumulativeCounts.add)
@@ -264,13 +264,15 @@ export class RequestStats {
     extra?: ArrayLike<number>,
     span?: AbsorbSpan,
     split?: SubCounts,
+    apart?: ApartFigures,
   ): void {
     this.tick();
     const entry = this.routes.absorbed(method, route);
     const placed = absorbCounts(entry, this.at(), classes, extra, window, this.taken.classes, span, split);
     if (window) this.horizon.bankLate(entry, span, this.lat, classes, extra); // late: error-horizon.ts
     if (window) absorbSeconds(this.seconds, classes, this.at(), span, split, placed); // per_second's seconds
-    if (!window) this.taken.skipRow(entry, classes, extra, latency); // as taken.classes: bucket.ts
+    if (!window) this.taken.skipRow(entry, classes, extra, latency, apart?.latency); // as taken.classes: bucket.ts
+    if (apart !== undefined) absorbApart(entry, this.at(), apart, window, span); // of `latency`, those not judged
     if (latency === null || !(latency.n > 0)) return;
     absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken, span);
     this.seconds.skip(latency.n); // in the count since start (cumulative), not a request recorded here

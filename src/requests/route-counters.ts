@@ -1,6 +1,7 @@
 // Per-route request counters: the route entry (counters by status class and sub-window, plus its latency ring), method slots and the fold.
 
 import type { CumulativeCounts, LatencyRing } from '../latency/latency-ring.js';
+import type { ApartLatency } from './apart.js';
 
 /** Method and route of the entry that requests beyond `maxRoutes` distinct pairs fold into. */
 export const OTHER_METHOD = '*';
@@ -95,6 +96,9 @@ export const QUICK_CLOSE_COLUMN = 10;
 /** Columns after the stamp folded into the totals when a sub-window is reused: the COLUMNS and the two of Apdex. */
 const FOLDED = COLUMNS + 2;
 
+/** RouteEntry.apartFrom of a row whose requests are all judged: above every status class. */
+export const NEVER_APART = 9;
+
 /** Where the window stands: the current request and latency sub-windows and the ring sizes. */
 export interface WindowAt {
   readonly slots: number;
@@ -130,6 +134,13 @@ export class RouteEntry {
    * route (bench/RESULTS.md record-deopt).
    */
   readonly apdexLimits = new Float64Array(2);
+  /**
+   * The status class from which this row's requests are not judged (unjudgedOf), their latency kept in `apart` too:
+   * 4 on an `unmatched` or catch-all row, 1 on its OPTIONS row, NEVER_APART elsewhere (route-table.ts apartFromOf).
+   */
+  apartFrom = NEVER_APART;
+  /** The latency of this row's requests not judged (made with the first: record(), absorb()). */
+  apart: ApartLatency | null = null;
 
   constructor(method: string, route: string, slots: number, latency: LatencyRing, apdexUs = 500_000) {
     this.method = method;
@@ -151,7 +162,8 @@ export class RouteEntry {
   }
 
   get bytes(): number {
-    return this.counters.byteLength + this.latency.bytes + (this.total?.bytes ?? 0);
+    const own = this.counters.byteLength + this.latency.bytes;
+    return own + (this.total?.bytes ?? 0) + (this.apart?.bytes ?? 0);
   }
 }
 
@@ -359,16 +371,4 @@ export function abortedTotalsOf(entries: Iterable<RouteEntry>, slots: number): A
       });
   }
   return out;
-}
-
-/** Requests (1xx … 5xx) in the sub-windows stamped `from` up to, not including, `to`. */
-export function requestsBetween(counters: Float64Array, slots: number, from: number, to: number): number {
-  let n = 0;
-  for (let pos = 0; pos < slots; pos++) {
-    const b = pos * STRIDE;
-    const stamp = counters[b] as number;
-    if (!(stamp >= from && stamp < to)) continue;
-    for (let c = 1; c <= 5; c++) n += counters[b + c] as number;
-  }
-  return n;
 }

@@ -9,6 +9,7 @@ import {
   METHODS,
   methodIndex,
   methodLabel,
+  NEVER_APART,
   OTHER_METHOD,
   OTHER_ROUTE,
   RouteEntry,
@@ -154,6 +155,16 @@ export class RouteTable {
     // A row whose requests may be left out of the judged figures keeps its own too: the history bucket leaves them
     // out of its latency as the live figures do (bucket.ts).
     if (this.routeLatency || judgedApart(route)) entry.total = new CumulativeCounts();
+    entry.apartFrom = apartFromOf(method, route);
     return entry;
   }
+}
+
+/**
+ * The status class from which a row's requests are not judged (RouteEntry.apartFrom, as unjudgedOf reads the counts):
+ * an `unmatched` or catch-all row's 4xx, its OPTIONS row's answers below 500; none on any other row.
+ */
+export function apartFromOf(method: string, route: string): number {
+  if (!judgedApart(route)) return NEVER_APART;
+  return method === 'OPTIONS' ? 1 : 4;
 }

@@ -1,12 +1,24 @@
 // The request window read per route: the snapshot's route rows and the endpoints table's windows, one pass each.
 
-import { addViewTrimmed, clearView, type createView, summarizeView } from '../latency/latency-ring.js';
+import { addViewJudged, clearView, createView, summarizeView } from '../latency/latency-ring.js';
+import { apartWindowApdex } from './apart.js';
 import { windowApdex } from './apdex-columns.js';
 import type { EndpointWindow } from './request-figures.js';
 import { type RouteEntry, unjudgedOf, windowCounts } from './route-counters.js';
 import type { RouteStats } from './route-stats.js';
 
 type View = ReturnType<typeof createView>;
+
+/** A row's apart latency over the window (read synchronously, one row at a time): made on the first such row. */
+let apartScratch: View | undefined;
+
+/** The apart latency of `e` over the latency window `lat` (a shared scratch view), or null when it has none. */
+function apartWindow(e: RouteEntry, lat: number): View | null {
+  if (e.apart === null) return null;
+  apartScratch ??= createView();
+  e.apart.ring.window(lat, apartScratch);
+  return apartScratch;
+}
 
 /**
  * A row without any duration (its aborted ones all closed early, or its requests all lost with a dead cluster worker):
@@ -38,6 +50,10 @@ export function endpointWindowRows(
     if (count === 0 && countAborted === 0) continue; // a route of early closes only keeps its row (red team F1)
     const view = e.latency.window(lat, scratch);
     const [satisfied, tolerating] = windowApdex(e.counters, slots, sub, from);
+    // Its requests not judged recorded apart (the server-wide Apdex leaves out exactly their Apdex counts).
+    const apart = apartWindow(e, lat);
+    if (apart !== null && apart.max > view.max) view.max = apart.max; // the row's own: all its values
+    const apartApdex = e.apart === null ? null : apartWindowApdex(e.apart.apdex, slots, sub, from);
     out.push({
       method: e.method,
       route: e.route,
@@ -51,6 +67,9 @@ export function endpointWindowRows(
       satisfied,
       tolerating,
       apdex_t_ms: e.satisfiedUs / 1000,
+      ...(apart === null || apartApdex === null
+        ? {}
+        : { count_apart: apart.n, apart_satisfied: apartApdex[0], apart_tolerating: apartApdex[1] }),
     });
   }
   return out;
@@ -59,7 +78,11 @@ export function endpointWindowRows(
 /** Server-wide latency over the window `lat`, merged from the routes into `view` (cleared first). */
 export function windowLatency(entries: Iterable<RouteEntry>, lat: number, view: View): View {
   clearView(view);
-  for (const e of entries) e.latency.addWindow(lat, view);
+  for (const e of entries) {
+    e.latency.addWindow(lat, view);
+    const apart = apartWindow(e, lat); // its values are in the row's counts, kept out of its max
+    if (apart !== null && apart.max > view.max) view.max = apart.max;
+  }
   return view;
 }
 
@@ -93,8 +116,9 @@ export function windowTotals(
 
 /**
  * Rows of the routes with requests (or aborted ones only) in the window (sub-windows `from` … `sub`, the latency window `lat`'s),
- * busiest first; their latency windows are also added to `all`, the judged server-wide latency: an `unmatched` row's
- * without as many of its fastest values as it has requests not judged (unjudgedOf; addViewTrimmed).
+ * busiest first; their latency windows are also added to `all`, the judged server-wide latency: an `unmatched` or
+ * catch-all row's without the values of its requests not judged, recorded apart (addViewJudged); those it has not
+ * recorded apart (an older cluster worker's) left out as its fastest.
  */
 export function routeRows(
   entries: Iterable<RouteEntry>,
@@ -111,7 +135,9 @@ export function routeRows(
     const counts = windowCounts(e.counters, slots, sub, from);
     const [count, count4xx, count5xx, countAborted] = counts;
     const view = e.latency.window(lat, scratch);
-    addViewTrimmed(all, view, unjudgedOf(e.method, e.route, counts));
+    const apart = apartWindow(e, lat);
+    addViewJudged(all, view, apart, Math.max(0, unjudgedOf(e.method, e.route, counts) - (apart?.n ?? 0)));
+    if (apart !== null && apart.max > view.max) view.max = apart.max; // the row's own: all its values
     if (count === 0 && countAborted === 0) continue;
     // Over the durations it holds: none when its requests were all lost with a dead cluster worker (src/cluster/lost.ts,
     // no latency: they never ended), a reading of no value, not 0 ms (outside review 16, F1).

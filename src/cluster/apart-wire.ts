@@ -1,0 +1,95 @@
+// A route's requests not judged on the cluster wire (README Judged requests, outside review 25 F2): their values and
+// Apdex counts since the previous report, under keys of their own (`n`, `na`) that an older aggregator ignores.
+
+import { type CountsView, slotHighest } from '../latency/latency-ring.js';
+import type { ApartFigures } from '../requests/apart.js';
+import {
+  addSparse,
+  type CountsWire,
+  decodeCounts,
+  encodeCounts,
+  SentCounts,
+  subtractSparse,
+} from './counts-wire.js';
+
+/** A route's requests not judged since start (RequestStats.routeStates(): RouteState.apart). */
+export interface ApartState {
+  latency: Readonly<CountsView>;
+  satisfied: number;
+  tolerating: number;
+}
+
+/**
+ * Of a route's requests (RouteWire), those not judged: `n` their values (also in `l`, whose max is the judged
+ * requests' alone), `na` their Apdex satisfied and tolerating (also in `x`). Absent: none since the previous report.
+ * An older aggregator ignores both keys and leaves out as many of the row's fastest values, as it did.
+ */
+export interface ApartWire {
+  n?: CountsWire;
+  na?: number[];
+}
+
+/** What was reported of one route's requests not judged. */
+export class SentApart {
+  private readonly latency = new SentCounts();
+  private readonly apdex = [0, 0];
+
+  /** The wire keys of what changed since the previous take (none: an empty object). */
+  take(state: ApartState | null | undefined): ApartWire {
+    const out: ApartWire = {};
+    if (!state) return out;
+    const n = this.latency.take(state.latency, slotHighest);
+    if (n !== null) out.n = n;
+    const na = [state.satisfied, state.tolerating].map((v, k) => Math.max(0, v - (this.apdex[k] as number)));
+    if (na.some((v) => v > 0)) {
+      out.na = na;
+      this.apdex.splice(0, 2, state.satisfied, state.tolerating);
+    }
+    return out;
+  }
+}
+
+/** Reads `n` and `na` of a route on the wire; undefined when absent; throws when malformed (the report is dropped). */
+export function decodeApart(x: ApartWire, maxSlot: number): ApartFigures | undefined {
+  if (x.n === undefined && x.na === undefined) return undefined;
+  const na = x.na ?? [0, 0];
+  if (!Array.isArray(na) || na.length !== 2 || !na.every((v) => Number.isInteger(v) && v >= 0)) {
+    throw new Error('bad apart');
+  }
+  const latency = x.n === undefined ? null : decodeCounts(x.n, maxSlot);
+  return { latency, satisfied: na[0] as number, tolerating: na[1] as number };
+}
+
+/** The wire keys of read-back figures (the inverse of decodeApart). */
+export function encodeApart(a: ApartFigures | undefined): ApartWire {
+  if (a === undefined) return {};
+  const out: ApartWire = {};
+  if (a.latency !== null && a.latency.n > 0) out.n = encodeCounts(a.latency);
+  if (a.satisfied > 0 || a.tolerating > 0) out.na = [a.satisfied, a.tolerating];
+  return out;
+}
+
+/** Adds `a` into `known` (one worker's totals as an aggregator knows them: known-totals.ts). */
+export function addApart(known: ApartFigures, a: ApartFigures | undefined): void {
+  if (a === undefined) return;
+  if (a.latency !== null) {
+    if (known.latency === null) known.latency = { slots: [], counts: [], n: 0, sum: 0, max: 0, errors: 0 };
+    addSparse(known.latency, a.latency);
+  }
+  known.satisfied += a.satisfied;
+  known.tolerating += a.tolerating;
+}
+
+/** Of a full report's figures (totals since start), what is beyond `known`; adds that into `known`. */
+export function apartBeyond(full: ApartFigures | undefined, known: ApartFigures): ApartFigures | undefined {
+  if (full === undefined) return undefined;
+  const latency =
+    full.latency === null ? null : known.latency ? subtractSparse(full.latency, known.latency) : full.latency;
+  const beyond = {
+    latency,
+    satisfied: Math.max(0, full.satisfied - known.satisfied),
+    tolerating: Math.max(0, full.tolerating - known.tolerating),
+  };
+  addApart(known, beyond);
+  return beyond;
+}
