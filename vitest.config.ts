@@ -29,9 +29,9 @@ function lowerDecorators(): Plugin {
 // (`isolate: false`), so src/ is imported once per fork, not once per file. Their files clean up what they change
 // of the process (fake timers, spies, stubbed globals, process listeners, servers, monitors: test/helpers/
 // shared-fork.ts fails a file that does not) and pass in any order (CONTRIBUTING, Test time). Every other file gets
-// a fresh fork (the `isolated` project): the folders that start clusters, child processes and browsers, set
-// process-wide defaults (`@timed`'s recorder, the cluster leftovers' one prune per process), time a module's loading
-// or mock modules. test/adapters, alerts, channels, collector and http passed with their files together in one shared
+// a fresh fork (the `isolated` project): the files that set process-wide defaults (`@timed`'s recorder, the cluster
+// leftovers' one prune per process), time a module's loading or mock modules. A file that starts clusters, child
+// processes or Chromium shares its fork when it stops them itself (test/cluster and dashboard since stop 39). test/adapters, alerts, channels, collector and http passed with their files together in one shared
 // fork in shuffled orders (alerts: close-delivers' race fixed first; channels: serveAlerted's attempt timeout, its
 // comment; adapters: injected-requests puts back what light-my-request changes of Express, and its 53 files take ~6
 // minutes in one fork at load 15-19, which at load 30-36 outlasted a 20-minute guard: slow, not hung; CONTRIBUTING,
@@ -41,8 +41,10 @@ const SHARED_FOLDERS = [
   'test/alerts',
   'test/analytics',
   'test/channels',
+  'test/cluster',
   'test/collector',
   'test/custom',
+  'test/dashboard',
   'test/history',
   'test/http',
   'test/options',
@@ -56,74 +58,45 @@ const SHARED_FOLDERS = [
 // Files of those folders that keep a fresh fork: their oracle is what Node's module cache holds (whether the
 // histogram code is loaded, and when: another file in the fork has loaded it all), or a module they mock
 // (websocket-missing-peer's node:module: in a shared fork src/http/websocket.ts was loaded before the mock;
-// redis-close-frozen's src/stores/redis-client.ts: another file of test/stores had loaded it, no timeout was seen).
+// redis-close-frozen's src/stores/redis-client.ts: another file of test/stores had loaded it, no timeout was seen;
+// lock-mode's). And the test/cluster and dashboard files that run a cluster agent or worker threads in the test's
+// own process (`cluster: true` or an in-process cluster: the leftovers' one prune per process), or check that
+// prune: the other files of those folders only drive child processes (clusters, PM2, redis-server) and Chromium
+// over HTTP, and close their in-process monitors and servers (CONTRIBUTING, Test time: 6 December, stop 39).
 const ISOLATED_FILES = [
+  'test/cluster/disconnect.test.ts',
+  'test/cluster/endpoint.test.ts',
+  'test/cluster/fencing.test.ts',
+  'test/cluster/leftovers.test.ts',
+  'test/cluster/lock-mode.test.ts',
+  'test/cluster/thread-aborted.test.ts',
+  'test/cluster/threads.test.ts',
+  'test/cluster/unseen-report.test.ts',
+  'test/cluster/window-hold.test.ts',
+  'test/dashboard/scope-browser.test.ts',
   'test/history/first-flush-warm.test.ts',
   'test/history/idle-flush-hdr.test.ts',
   'test/http/websocket-missing-peer.test.ts',
   'test/stores/redis-close-frozen.test.ts',
 ];
-// Files of the other folders that share their forks too: the test/cluster files that start no process (no cluster,
-// worker thread, redis-server or browser: reports, frames, window wire, pacing and merges in one process, on an
-// injected clock; cluster-routes waits for one promtool check), and in-process files of test/, test/monitor,
-// dashboard, latency and lifecycle. The rest of those folders keeps a fresh fork.
+// Files of the other folders that share their forks too: in-process files of test/, test/monitor, latency and
+// lifecycle. The rest of those folders keeps a fresh fork.
 const SHARED_SINGLE_FILES = [
-  'admin-guesses.unit',
-  'anomaly-scores',
-  'body-closes-wire',
-  'cluster-routes',
-  'contained-faults',
-  'counts-wire',
-  'custom-report',
-  'custom-window-cuts',
-  'cut-in-flight',
-  'dropped-merge',
-  'exact-max',
-  'exit-frame',
-  'farewell',
-  'farewells',
-  'first-requests-window',
-  'folded-routes',
-  'frames',
-  'history-minutes',
-  'in-flight-pacing',
-  'lost',
-  'pacing',
-  'per-second-cluster',
-  'process-status',
-  'query-report',
-  'quick-closes-wire',
-  'reconnect-in-flight',
-  'report',
-  'route-history-source',
-  'routes-in-flight',
-  'shed-report',
-  'sync-round',
-  'unanswered-worker',
-  'webhook-takeover',
-  'window-cuts',
-  'window-rebuild',
-]
-  .map((name) => `test/cluster/${name}.test.ts`)
-  .concat([
-    'test/logger.test.ts',
-    'test/monitor-clock-step.test.ts',
-    'test/monitor/reads-side-effects.test.ts',
-    // In-process files of the isolated folders (no child process, browser, module mock or process-wide default),
-    // passed in one shared fork in shuffled orders (CONTRIBUTING, Test time: 6 December, branch ttime). Not these:
-    // clock-step-windows and monitor.test (`@timed`'s process-wide recorder), coarse-clock (the process's one timer).
-    'test/dropped-observations.test.ts',
-    'test/dashboard/assets.test.ts',
-    'test/dashboard/charts.test.ts',
-    'test/dashboard/errors-title.test.ts',
-    'test/latency/hdr-library.test.ts',
-    'test/latency/latency-ring.test.ts',
-    'test/latency/long-durations.test.ts',
-    'test/lifecycle/admin-only-server.test.ts',
-    'test/lifecycle/drain-clock.test.ts',
-    'test/lifecycle/loop-stamps.test.ts',
-    'test/lifecycle/shed-verdict.test.ts',
-  ]);
+  'test/logger.test.ts',
+  'test/monitor-clock-step.test.ts',
+  'test/monitor/reads-side-effects.test.ts',
+  // In-process files of the isolated folders (no child process, browser, module mock or process-wide default),
+  // passed in one shared fork in shuffled orders (CONTRIBUTING, Test time: 6 December, branch ttime). Not these:
+  // clock-step-windows and monitor.test (`@timed`'s process-wide recorder), coarse-clock (the process's one timer).
+  'test/dropped-observations.test.ts',
+  'test/latency/hdr-library.test.ts',
+  'test/latency/latency-ring.test.ts',
+  'test/latency/long-durations.test.ts',
+  'test/lifecycle/admin-only-server.test.ts',
+  'test/lifecycle/drain-clock.test.ts',
+  'test/lifecycle/loop-stamps.test.ts',
+  'test/lifecycle/shed-verdict.test.ts',
+];
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const SHARED_FILES = [
   ...SHARED_FOLDERS.flatMap((folder) =>
