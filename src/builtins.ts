@@ -1,6 +1,6 @@
 // Node built-ins that only some paths need (crypto, zlib, node:cluster, worker_threads, net, http, v8,
 // fs/promises), loaded on first use instead of at import: each costs milliseconds of import time and 1-3 MB
-// of RSS (issue 18), and most processes never sign a token, compress a history point, join a cluster or
+// of RSS (issue 18), and most processes never sign a token, serve the dashboard uncompressed, join a cluster or
 // report from a thread; net and http wait for the first admin request or upgrade, v8 and fs/promises for
 // the first sample.
 
@@ -46,7 +46,11 @@ export function nodeCrypto(): Crypto {
   return crypto;
 }
 
-/** node:zlib, loaded on first use. */
+/**
+ * node:zlib, loaded on first use: only the dashboard's route (an admin request), to gunzip its asset for a client
+ * that does not accept gzip. The history and the cluster's frames use pako (src/latency/deflate.ts): a node:zlib stream
+ * built once leaves Node's HTTP path megamorphic for the rest of the process (issue 18).
+ */
 export function nodeZlib(): Zlib {
   zlib ??= load('node:zlib') as Zlib;
   return zlib;

@@ -1,9 +1,11 @@
-// Messages between the workers and the aggregator: length-prefixed JSON frames, deflated when large.
+// Messages between the workers and the aggregator: length-prefixed JSON frames, deflated when large (raw
+// deflate, pako's: src/latency/deflate.ts, no node:zlib stream in a worker's process; a peer of an earlier version, which
+// deflated with node:zlib, reads these frames and writes frames this reader inflates: the format is the same).
 
 import type { Socket } from 'node:net';
-import { nodeZlib } from '../builtins.js';
+import { deflateRaw, inflateRaw } from '../latency/deflate.js';
 
-/** A frame longer than this closes the connection (a broken or hostile peer). */
+/** A frame longer than this, or a deflated one inflating to more, closes the connection (a broken or hostile peer). */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024;
 const DEFLATE_ABOVE = 512;
 
@@ -11,7 +13,7 @@ const DEFLATE_ABOVE = 512;
 export function encodeFrame(message: unknown): Buffer {
   const json = Buffer.from(JSON.stringify(message));
   const deflate = json.length > DEFLATE_ABOVE;
-  const body = deflate ? nodeZlib().deflateRawSync(json) : json;
+  const body = deflate ? deflateRaw(json) : json;
   const frame = Buffer.allocUnsafe(5 + body.length);
   frame.writeUInt32BE(body.length + 1, 0);
   frame.writeUInt8(deflate ? 1 : 0, 4);
@@ -42,7 +44,7 @@ export class FrameReader {
       const flag = this.buffer[4];
       const body = this.buffer.subarray(5, 4 + length);
       this.buffer = this.buffer.subarray(4 + length);
-      const json = flag === 1 ? nodeZlib().inflateRawSync(body, { maxOutputLength: MAX_FRAME_BYTES }) : body;
+      const json = flag === 1 ? inflateRaw(body, MAX_FRAME_BYTES) : body;
       this.onMessage(JSON.parse(json.toString()));
     }
   }

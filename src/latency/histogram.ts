@@ -3,8 +3,8 @@
 
 import { createRequire } from 'node:module';
 import type * as Hdr from 'hdr-histogram-js';
-import { nodeZlib } from '../builtins.js';
-import { encodeV2 } from './v2-encoding.js';
+import { inflate, warmDeflateSteps } from './deflate.js';
+import { encodeV2, readV2Counts, V2_COMPRESSED_COOKIE, V2_COOKIE } from './v2-encoding.js';
 
 export type Histogram = Hdr.Histogram;
 
@@ -17,14 +17,7 @@ export interface HdrLibrary {
 }
 
 let lib: HdrLibrary | undefined;
-let codec: Codec | undefined;
-
-interface Codec {
-  /** Inflates a compressed V2 payload (zlib). */
-  decompress(data: Uint8Array): Uint8Array;
-  decode(data: Uint8Array, bitBucketSize: number, minBar: number): Histogram;
-  toByteArray(s: string): Uint8Array;
-}
+let toByteArray: ((s: string) => Uint8Array) | undefined;
 
 /** hdr-histogram-js's BuildRequest defaults (HistogramBuilder.ts), which build() completes a request with. */
 const BUILD_DEFAULTS = {
@@ -77,8 +70,9 @@ const CORE_MODULES = [
  * loader (@assemblyscript/loader) assigns `Object.hasOwn` as it loads, and that store deoptimizes the host
  * application's optimized code that uses `Object` (Koa's createContext and handleRequest, measured: issue 18),
  * at the monitor's first history flush. build is the index's own for JavaScript histograms (HistogramBuilder's
- * build). Encoding is sysvitals' own (v2-encoding.ts: the same bytes), so a history point is written without
- * the library's encoding module and the pako it loads; decoding loads them, on first use (hdrCodec).
+ * build). Encoding and decoding are sysvitals' own (v2-encoding.ts, decodeV2: the library's V2 format, deflated
+ * by pako, src/latency/deflate.ts), so the library's encoding module, which loads node:zlib and inflates with its streams,
+ * is never loaded: one node:zlib stream built leaves Node's HTTP path megamorphic (issue 18).
  */
 export function hdrLibrary(): HdrLibrary {
   if (!lib) {
@@ -103,10 +97,8 @@ export function hdrLibrary(): HdrLibrary {
         const self = h as unknown as JsHistogramInternals;
         return encodeV2((i) => self.getCountAtIndex(i), self.countsArrayIndex(self.maxValue) + 1, self, true);
       },
-      decodeFromCompressedBase64: (encoded, bitBucketSize) => {
-        const c = hdrCodec();
-        return c.decode(c.decompress(c.toByteArray(encoded.trim())), bitBucketSize, 0);
-      },
+      decodeFromCompressedBase64: (encoded, bitBucketSize) =>
+        decodeV2(decompress(base64ToBytes(encoded.trim())), bitBucketSize, constructorFromBucketSize),
     };
   }
   return lib;
@@ -122,20 +114,53 @@ interface JsHistogramInternals {
   getCountAtIndex(index: number): number;
 }
 
-/** The library's decoding (JsHistogram.encoding.js, with the zlib it picks) and its base64 decoder: the same errors on a bad string. */
-function hdrCodec(): Codec {
-  if (!codec) {
-    const { JsHistogram } = loadHdr(`${DIST}JsHistogram`) as typeof Hdr;
-    // Sets JsHistogram.decode (and JsHistogram.prototype.encodeIntoCompressedBase64, unused).
-    const encoding = loadHdr(`${DIST}JsHistogram.encoding`) as { decompress(data: Uint8Array): Uint8Array };
-    // The library's own base64 decoder (its dependency, resolved from it).
+/** The library's base64 decoder (its dependency base64-js, resolved from it): the same errors on a bad string. */
+function base64ToBytes(s: string): Uint8Array {
+  if (!toByteArray) {
+    loadHdr(`${DIST}JsHistogram`);
     const base64 = createRequire((hdrRequire as NodeJS.Require).resolve('hdr-histogram-js'))('base64-js') as {
       toByteArray(s: string): Uint8Array;
     };
-    const decode = (JsHistogram as unknown as Pick<Codec, 'decode'>).decode;
-    codec = { decompress: encoding.decompress, decode, toByteArray: base64.toByteArray };
+    toByteArray = base64.toByteArray;
   }
-  return codec;
+  return toByteArray(s);
+}
+
+/** JsHistogram.encoding.js's decompress, with pako's inflate (reads Node's zlib's output and pako's alike). */
+function decompress(data: Uint8Array): Uint8Array {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (data.length < 8 || (view.getInt32(0) & ~0xf0) !== V2_COMPRESSED_COOKIE) {
+    throw new Error('Encoding not supported, only V2 is supported');
+  }
+  return inflate(data.subarray(8, 8 + view.getUint32(4)));
+}
+
+/**
+ * JsHistogram.encoding.js's doDecode (minBarForHighestTrackableValue 0): the header as its ByteBuffer reads it
+ * (words unsigned, an int64 as high * 2^32 + low), the counts set index by index, then its tracking values.
+ */
+function decodeV2(
+  data: Uint8Array,
+  bitBucketSize: number,
+  constructorFromBucketSize: (bits: Hdr.BitBucketSize) => HistogramClass,
+): Histogram {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (data.length < 40 || (view.getInt32(0) & ~0xf0) !== V2_COOKIE) {
+    throw new Error('The buffer does not contain a Histogram (no valid V2 encoding cookie found)');
+  }
+  const int64 = (at: number) => view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+  const payload = view.getUint32(4);
+  const digits = view.getUint32(12);
+  const lowest = int64(16);
+  const highest = Math.max(int64(24), 0);
+  const h = new (constructorFromBucketSize(bitBucketSize as Hdr.BitBucketSize))(lowest, highest, digits);
+  const self = h as unknown as {
+    setCountAtIndex(index: number, count: number): void;
+    establishInternalTackingValues(length: number): void;
+  };
+  const filled = readV2Counts(data, 40, 40 + payload, (index, n) => self.setCountAtIndex(index, n));
+  self.establishInternalTackingValues(filled);
+  return h;
 }
 
 /** True once hdr-histogram-js's modules that a history point needs are loaded. */
@@ -146,8 +171,8 @@ export function hdrLoaded(): boolean {
 /**
  * What the first history point with requests would load and compile, as steps of about a millisecond each
  * (one small module, or one call), to run one per loop turn before it (src/monitor/history-warm.ts): the
- * library's modules one by one, node:zlib, then a histogram built, encoded and read back once, so that the
- * flush finds them compiled. Each step's failure is its own: what is not loaded then loads at the flush.
+ * library's modules one by one, pako's (src/latency/deflate.ts), then a histogram built, encoded and read back once, so
+ * that the flush finds them compiled. Each step's failure is its own: what is not loaded then loads at the flush.
  */
 export function warmHistogramSteps(): Array<() => void> {
   const steps: Array<() => void> = CORE_MODULES.map((name) => () => {
@@ -155,7 +180,7 @@ export function warmHistogramSteps(): Array<() => void> {
   });
   steps.push(
     () => hdrLibrary(),
-    () => nodeZlib(),
+    ...warmDeflateSteps(),
     () => {
       const h = createHistogram();
       recordMs(h, 1);

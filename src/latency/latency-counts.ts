@@ -1,13 +1,19 @@
 // Latency histograms merged as counts: the encoded histograms of history points (src/latency/histogram.ts)
 // read straight into one counts array, percentiles computed as hdr-histogram-js computes them.
 
-import { nodeZlib } from '../builtins.js';
+import { deflate, inflate } from './deflate.js';
 import { createHistogram, decodeHistogram, type Histogram } from './histogram.js';
-import { encodeV2, V2_COMPRESSED_COOKIE, V2_COMPRESSED_COOKIE_OUT, V2_COOKIE } from './v2-encoding.js';
+import {
+  encodeV2,
+  readV2Counts,
+  V2_COMPRESSED_COOKIE,
+  V2_COMPRESSED_COOKIE_OUT,
+  V2_COOKIE,
+} from './v2-encoding.js';
 
 // Why not hdr-histogram-js's decode + add: ~60 µs a point (a fresh 13 KB counts array each time).
 // Reading the V2 encoding straight into one shared counts array costs ~25 µs compressed (nearly all
-// of it zlib) and a few µs uncompressed. The index space is the same for every histogram built by
+// of it inflate) and a few µs uncompressed. The index space is the same for every histogram built by
 // src/latency/histogram.ts, so counts at equal indexes are counts of equal values.
 
 interface JsHistogramInternals {
@@ -69,8 +75,8 @@ export class LatencyCounts {
     const cookie = buf.readInt32BE(0) & ~0xf0;
     let raw: Buffer;
     if (cookie === V2_COOKIE) raw = buf;
-    else if (cookie === V2_COMPRESSED_COOKIE)
-      raw = nodeZlib().inflateSync(buf.subarray(8, 8 + buf.readInt32BE(4)));
+    // pako's inflate (src/latency/deflate.ts): reads what Node's zlib wrote (earlier versions' points) and what pako writes.
+    else if (cookie === V2_COMPRESSED_COOKIE) raw = inflate(buf.subarray(8, 8 + buf.readInt32BE(4)));
     else throw new Error('not V2');
     if (raw.length < 40 || (raw.readInt32BE(0) & ~0xf0) !== V2_COOKIE) throw new Error('not V2');
     const payload = raw.readInt32BE(4);
@@ -80,31 +86,12 @@ export class LatencyCounts {
       this.addForeign(raw);
       return;
     }
-    const end = Math.min(raw.length, 40 + payload);
-    let pos = 40;
-    let index = 0;
-    while (pos < end) {
-      // ZigZag LEB128-64b9B, as ZigZagEncoding.decode in hdr-histogram-js.
-      let b = raw[pos++]!;
-      let v = b & 0x7f;
-      let scale = 128;
-      for (let i = 1; i < 9 && b & 0x80; i++) {
-        b = raw[pos++]!;
-        v += (b & 0x7f) * scale;
-        scale *= 128;
-      }
-      const n = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
-      if (n < 0) index -= n;
-      else {
-        if (n > 0) this.bump(index, n);
-        index++;
-      }
-    }
+    readV2Counts(raw, 40, Math.min(raw.length, 40 + payload), (index, n) => this.bump(index, n));
   }
 
   /** A histogram with another configuration: slow path through hdr-histogram-js, value by value. */
   private addForeign(raw: Buffer): void {
-    const deflated = nodeZlib().deflateSync(raw);
+    const deflated = deflate(raw);
     const framed = Buffer.allocUnsafe(8 + deflated.length);
     framed.writeInt32BE(V2_COMPRESSED_COOKIE_OUT, 0);
     framed.writeInt32BE(deflated.length, 4);
@@ -162,8 +149,8 @@ export class LatencyCounts {
   /**
    * The counts in HDR's V2 encoding, base64, without building a histogram (building one value by
    * value and hdr-histogram-js's encoder cost ~1.5 ms for a busy half-hour). Compressed, it is byte
-   * for byte what encodeHistogram(toHistogram()) gives. Uncompressed (`compressed: false`) it is
-   * ~25% larger for a merged half-hour but decodes ~10× faster (no zlib): rollups use it, since the
+   * for byte what encodeHistogram(toHistogram()) gives (which hdr-histogram-js decodes to the same counts). Uncompressed (`compressed: false`) it is
+   * ~25% larger for a merged half-hour but decodes ~10× faster (no inflate): rollups use it, since the
    * fleet view decodes hundreds of them per query.
    */
   encode(compressed = true): string {

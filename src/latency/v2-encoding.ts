@@ -1,9 +1,10 @@
-// HDR's V2 encoding (the histogram of every history point), written by sysvitals byte for byte as
-// hdr-histogram-js's JsHistogram.encoding.js writes it (encodeIntoByteBuffer, fillBufferFromCountsArray,
-// doEncodeIntoCompressedBase64 with the default compression), so that encoding a history point needs neither that
-// module nor pako, which it loads as it loads (~100 KB of JavaScript compiled at the monitor's first flush: issue 18).
+// HDR's V2 encoding (the histogram of every history point), written by sysvitals as hdr-histogram-js's
+// JsHistogram.encoding.js writes it (encodeIntoByteBuffer, fillBufferFromCountsArray, doEncodeIntoCompressedBase64
+// with the default compression), so that encoding a history point needs neither that module nor what it loads.
+// The uncompressed V2 bytes are the library's; the compressed ones are pako's deflate of them (src/latency/deflate.ts: no
+// node:zlib stream in the process, issue 18), which the library's decoder reads to the same counts.
 
-import { nodeZlib } from '../builtins.js';
+import { deflate } from './deflate.js';
 
 export const V2_COMPRESSED_COOKIE = 0x1c849304;
 export const V2_COOKIE = 0x1c849303;
@@ -20,7 +21,7 @@ export interface V2Header {
 
 /**
  * The counts at indexes [0, limit) in the V2 encoding (ZigZag LEB128 words, a run of zeros as its negated
- * length), base64: compressed (zlib's deflate, default options, behind the compressed cookie and the
+ * length), base64: compressed (zlib format, default level, pako: src/latency/deflate.ts, behind the compressed cookie and the
  * deflated length, as hdr-histogram-js frames it) or not.
  */
 export function encodeV2(
@@ -65,10 +66,42 @@ export function encodeV2(
   int64(header.highestTrackableValue, 24);
   int64(1, 32);
   if (!compressed) return raw.toString('base64', 0, pos);
-  const deflated = nodeZlib().deflateSync(raw.subarray(0, pos));
+  const deflated = deflate(raw.subarray(0, pos));
   const out = Buffer.allocUnsafe(8 + deflated.length);
   out.writeInt32BE(V2_COMPRESSED_COOKIE_OUT, 0);
   out.writeInt32BE(deflated.length, 4);
   deflated.copy(out, 8);
   return out.toString('base64');
+}
+
+/**
+ * Calls `count(index, n)` for each non-zero count of the V2 payload raw[start, end) (ZigZag LEB128-64b9B words,
+ * as ZigZagEncoding.decode in hdr-histogram-js reads them; a negative word skips that many zero counts); returns
+ * the index after the last count (the length the counts fill).
+ */
+export function readV2Counts(
+  raw: Uint8Array,
+  start: number,
+  end: number,
+  count: (index: number, n: number) => void,
+): number {
+  let pos = start;
+  let index = 0;
+  while (pos < end) {
+    let b = raw[pos++]!;
+    let v = b & 0x7f;
+    let scale = 128;
+    for (let i = 1; i < 9 && b & 0x80; i++) {
+      b = raw[pos++]!;
+      v += (b & 0x7f) * scale;
+      scale *= 128;
+    }
+    const n = v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+    if (n < 0) index -= n;
+    else {
+      if (n > 0) count(index, n);
+      index++;
+    }
+  }
+  return index;
 }

@@ -360,9 +360,9 @@ export class HistoryWriter {
 }
 
 /**
- * The store's rollup reads each new point's histogram back (LatencyCounts: zlib's inflate): once in the warm-up,
- * so that its code is compiled and Node's zlib Inflate stream class seen before the flush (Deflate's is seen in
- * warmHistogramSteps' encode).
+ * The store's rollup reads each new point's histogram back (LatencyCounts: pako's inflate, src/latency/deflate.ts): once
+ * in the warm-up, so that its code is compiled before the flush (the deflate is compiled by warmHistogramSteps'
+ * encode).
  */
 function readEncodedOnce(): void {
   const h = createHistogram();

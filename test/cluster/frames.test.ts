@@ -1,9 +1,10 @@
 // Frames between workers and the aggregator: a report as written to the socket (deflated above 512 B,
 // the bytes bench/cluster-report.ts counts) reads back as the same report, whatever the chunking.
 
+import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FrameReader } from '../../src/cluster/frames.js';
+import { encodeFrame, FrameReader, MAX_FRAME_BYTES } from '../../src/cluster/frames.js';
 import { decodeReport, Reporter } from '../../src/cluster/report.js';
 import { FunctionTimings } from '../../src/functions/function-stats.js';
 import { QueryStats } from '../../src/profiling/query-stats.js';
@@ -78,5 +79,47 @@ describe('report frames', () => {
     const smallFrame = encodeFrame(small);
     expect(smallFrame[4]).toBe(0);
     expect(smallFrame.length).toBe(5 + Buffer.byteLength(JSON.stringify(small)));
+  });
+
+  // Frames are now deflated by pako (src/latency/deflate.ts) where earlier versions used node:zlib's deflateRawSync: a
+  // worker and an aggregator of different versions share the frames, so each must read the other's.
+  it("reads frames an earlier version wrote (node:zlib's raw deflate), which reads this version's", () => {
+    const big = report(11, 4000, 7);
+    const json = Buffer.from(JSON.stringify(big));
+    const body = zlib.deflateRawSync(json);
+    const old = Buffer.allocUnsafe(5 + body.length);
+    old.writeUInt32BE(body.length + 1, 0);
+    old.writeUInt8(1, 4);
+    body.copy(old, 5);
+    expect(read(old, [3, 100])).toEqual([JSON.parse(JSON.stringify(big))]);
+    const frame = encodeFrame(big);
+    expect(frame[4]).toBe(1);
+    // The earlier reader: length, flag, node:zlib's inflateRawSync with the same bound.
+    const inflated = zlib.inflateRawSync(frame.subarray(5, 4 + frame.readUInt32BE(0)), {
+      maxOutputLength: MAX_FRAME_BYTES,
+    });
+    expect(inflated.equals(json)).toBe(true);
+  });
+
+  it('refuses a deflated frame that inflates past MAX_FRAME_BYTES (a zip bomb), as its length bound refuses a long one', () => {
+    const bomb = zlib.deflateRawSync(Buffer.alloc(MAX_FRAME_BYTES + 1, 0x20));
+    expect(bomb.length).toBeLessThan(MAX_FRAME_BYTES / 100);
+    const frame = Buffer.allocUnsafe(5 + bomb.length);
+    frame.writeUInt32BE(bomb.length + 1, 0);
+    frame.writeUInt8(1, 4);
+    bomb.copy(frame, 5);
+    const out: unknown[] = [];
+    expect(() => new FrameReader((m) => out.push(m)).push(frame)).toThrow(RangeError);
+    expect(out).toEqual([]);
+    // Exactly MAX_FRAME_BYTES of JSON inflates (a string of spaces around 1 parses).
+    const json = Buffer.alloc(MAX_FRAME_BYTES, 0x20);
+    json[0] = 0x31;
+    const fits = zlib.deflateRawSync(json);
+    const ok = Buffer.allocUnsafe(5 + fits.length);
+    ok.writeUInt32BE(fits.length + 1, 0);
+    ok.writeUInt8(1, 4);
+    fits.copy(ok, 5);
+    new FrameReader((m) => out.push(m)).push(ok);
+    expect(out).toEqual([1]);
   });
 });

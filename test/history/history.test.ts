@@ -152,7 +152,7 @@ describe('LatencyCounts', () => {
       ref.p99_ms,
       summarizeAt(all, 99.9),
     ]);
-    // re-encoding keeps every count, in exactly the bytes hdr-histogram-js would write
+    // re-encoding keeps every count, in exactly the bytes encodeHistogram writes for the same counts
     expect(counts.encode()).toBe(encodeHistogram(counts.toHistogram()));
     // the uncompressed form (rollups) reads back to the same counts, and histogramOf reads both
     const again = new LatencyCounts();

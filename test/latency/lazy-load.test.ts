@@ -74,4 +74,44 @@ const { createHistogram } = await import('./src/latency/histogram.ts');
 createHistogram();`);
     expect(loaded).toContain('hdr-histogram-js');
   });
+
+  it('a history flush with requests, its warm-up, a read of the point and a deflated cluster frame never load node:zlib', () => {
+    // Issue 18: one node:zlib stream built (its deflateSync and inflateSync build one) leaves Node's HTTP and stream
+    // functions megamorphic for the rest of the process, ~840 instructions on every later request (bench/RESULTS.md
+    // instructions-floor-gap). Node's own list of loaded internal modules is the oracle: no zlib, no stream built.
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `
+const { createMonitor } = await import('./src/monitor.ts');
+const { MemoryStore } = await import('./src/stores/memory.ts');
+const { silentLogger } = await import('./src/logger.ts');
+const { warmHistogramSteps, decodeHistogram } = await import('./src/latency/histogram.ts');
+const { histogramOf } = await import('./src/latency/latency-counts.ts');
+const { encodeFrame, FrameReader } = await import('./src/cluster/frames.ts');
+const B = Date.UTC(2026, 0, 1, 12, 0, 0);
+let now = B + 1000;
+const store = new MemoryStore({ clock: { now: () => now } });
+const monitor = createMonitor({ sampleIntervalMs: 0, logger: silentLogger, clock: () => now, store });
+for (const durationMs of [2, 40, 1200]) monitor.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs });
+for (const step of warmHistogramSteps()) step();
+now = B + 60_000;
+await monitor.flush();
+const [point] = await store.readPoints(monitor.instanceId, B - 60_000, B + 60_000);
+const counts = [decodeHistogram(point.histogram).totalCount, histogramOf(point.histogram).totalCount];
+const frames = [];
+new FrameReader((m) => frames.push(m)).push(encodeFrame({ big: 'x'.repeat(2000) }));
+await monitor.close();
+console.log(JSON.stringify({ counts, frames: frames.length, zlib: process.moduleLoadList.filter((m) => /zlib/i.test(m)) }));`,
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(out).toEqual({ counts: [3, 3], frames: 1, zlib: [] });
+  });
 });
