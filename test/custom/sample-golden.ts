@@ -24,6 +24,24 @@ function slots(h: {
   return { n: h.totalCount, max: h.maxValue, min: h.minNonZeroValue, slots: out };
 }
 
+/**
+ * The counts a history bucket's encoding decodes to, [index, count] for each non-empty index: the golden holds what
+ * is stored, not its bytes (the deflate's bytes changed with pako, issue 18; the counts are the oracle).
+ */
+function countsOf(encoded: string): number[] {
+  const h = hdrLibrary().decodeFromCompressedBase64(encoded, 32, false) as unknown as {
+    maxValue: number;
+    countsArrayIndex(value: number): number;
+    getCountAtIndex(index: number): number;
+  };
+  const out: number[] = [];
+  for (let i = 0, end = h.countsArrayIndex(h.maxValue); i <= end; i++) {
+    const c = h.getCountAtIndex(i);
+    if (c !== 0) out.push(i, c);
+  }
+  return out;
+}
+
 export function goldenRun(): { steps: string[]; final: string } {
   let seed = 12345;
   const rnd = () => {
@@ -83,7 +101,10 @@ export function goldenRun(): { steps: string[]; final: string } {
             n: e.histogram.totalCount,
             max: e.histogram.maxValue,
             min: e.histogram.minNonZeroValue,
-            h: e.histogram.totalCount > 0 ? hdrLibrary().encodeIntoCompressedBase64(e.histogram) : '',
+            h:
+              e.histogram.totalCount > 0
+                ? countsOf(hdrLibrary().encodeIntoCompressedBase64(e.histogram))
+                : '',
           };
       record.bucket = b;
     }
