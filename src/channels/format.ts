@@ -66,7 +66,15 @@ export function titleOf(n: Notification): string {
  * beside the value now, a resolved notice read "is 25, critical" (outside review 27, RT27-3).
  */
 export function resolvedText(a: NotifiedAlert): string {
+  // Cleared for lack of a reading (src/alerts/observations.ts noReading: "…: no reading (…)"): the message is the
+  // clear's own and the value the last one read, not a value now (outside review 28, RT28-3).
+  if (noReading(a)) return `${a.message}; last value read ${valueText(a)}`;
   return `now ${valueText(a)}; last reported: ${a.message}`;
+}
+
+/** True when `a` was cleared with no reading: its message is the clear's notice (observations.ts noReading). */
+export function noReading(a: NotifiedAlert): boolean {
+  return /: no reading \(/.test(a.message);
 }
 
 /** `critical cpu: CPU usage critical, 97.2% (threshold 90%)` or `resolved cpu after 120 s, now 40%; last reported: …`. */

@@ -1,7 +1,7 @@
 // Slack channel: Block Kit messages through an incoming webhook, or chat.postMessage with a bot token (threads resolved notices).
 
 import { invalidOption } from '../errors.js';
-import { colorOf, resolvedText, thresholdText, titleOf, truncate, valueText } from './format.js';
+import { colorOf, noReading, resolvedText, thresholdText, titleOf, truncate, valueText } from './format.js';
 import { DeliveryError, postJson } from './http-send.js';
 import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification, NotifiedAlert } from './types.js';
@@ -53,7 +53,10 @@ function alertBlock(a: NotifiedAlert, n: Notification): Record<string, unknown> 
     type: 'section',
     text: { type: 'mrkdwn', text: truncate(head, 3000) },
     fields: [
-      { type: 'mrkdwn', text: `*${n.status === 'resolved' ? 'Now' : 'Value'}*\n${esc(valueText(a))}` },
+      {
+        type: 'mrkdwn',
+        text: `*${n.status !== 'resolved' ? 'Value' : noReading(a) ? 'Last read' : 'Now'}*\n${esc(valueText(a))}`,
+      },
       { type: 'mrkdwn', text: `*Threshold*\n${esc(thresholdText(a))}` },
       { type: 'mrkdwn', text: `*Component*\n${esc(a.component)}` },
       {

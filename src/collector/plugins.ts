@@ -174,7 +174,6 @@ export class PluginRunner {
     }
     const fields = { ...(result as Record<string, unknown>) };
     delete fields.error;
-    delete fields.dropped_keys;
     let status: ComponentStatus = 'healthy';
     const rule = this.plugin.status;
     if (rule) {
@@ -194,6 +193,15 @@ export class PluginRunner {
         { plugin: this.plugin.name, record: path, dropped_keys: n, max_record_keys: max },
         `sysvitals: collector plugin ${this.plugin.name}: record ${path} has more than ${max} keys ` +
           `(maxRecordKeys); kept the first ${max}, left out ${n}, counted in plugins.${this.plugin.name}.dropped_keys`,
+      );
+    }
+    // The plugin's own `dropped_keys` stays while no record is cut (outside review 28, RT28-4: it was deleted, and a
+    // rule on it never fired); a cut replaces it, said once.
+    if ('dropped_keys' in fields && !this.warned.has('\u0000own')) {
+      this.warned.add('\u0000own');
+      this.logger.warn(
+        { plugin: this.plugin.name },
+        `sysvitals: collector plugin ${this.plugin.name}: its own figure dropped_keys is replaced by the count of record keys left out`,
       );
     }
     const counts: Record<string, number> = Object.create(null);

@@ -86,4 +86,38 @@ describe('a resolved notice states the value now and labels the firing text', ()
     expect(text).not.toContain('was 0');
     expect(emailHtml(n)).toContain('now 0; last reported: hot: custom.g is 25 (critical at or above 20)');
   });
+
+  it('an alert cleared with no reading: the clear\'s notice, then the last value read, never "now" (RT28-3)', () => {
+    // As the engine leaves api_response_time cleared by a window with no completed request (observations.ts): the
+    // last value read (3000 ms, above the 2000 ms level) and the clear's own notice.
+    const notice = 'API response time (p95): no reading (no request completed in the window)';
+    const n: Notification = {
+      status: 'resolved',
+      repeat: false,
+      group_key: 'x',
+      alerts: [
+        {
+          ...alert('44444444-4444-4444-8444-444444444444', {
+            rule: 'api_response_time',
+            component: 'api',
+            message: notice,
+            value: 3000,
+            threshold: 2000,
+            duration_seconds: 50,
+          }),
+          state: 'cleared',
+          cleared_at: '2025-12-27T12:10:00.000Z',
+          labels: {},
+        },
+      ],
+      host: 'web-1',
+      instance: 'web-1:42',
+      dashboard_url: null,
+      timestamp: '2025-12-27T12:10:00.000Z',
+    };
+    const text = plainText(n);
+    expect(text).toContain(`- resolved api_response_time after 50 s, ${notice}; last value read 3000 ms`);
+    expect(text).not.toContain('now 3000');
+    expect(text).not.toContain('last reported');
+  });
 });

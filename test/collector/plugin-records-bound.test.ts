@@ -97,4 +97,18 @@ describe('collector plugin record bound', () => {
     expect('dropped_keys' in group).toBe(false);
     expect(warnings).toEqual([]);
   });
+
+  it("a plugin's own dropped_keys stays while no record is cut, and a rule on it fires (outside review 28, RT28-4)", async () => {
+    const m = createMonitor({
+      sampleIntervalMs: 0,
+      logger: { warn() {}, error() {} },
+      collectors: [{ name: 'p', collect: () => ({ dropped_keys: 42, queues: { a: { messages: 1 } } }) }],
+      alerts: { rules: [{ name: 'own', metric: 'plugins.p.dropped_keys', warning: 10 }] },
+    });
+    monitors.push(m);
+    const group = (await m.sample()).plugins?.p as Record<string, unknown>;
+    expect(group.dropped_keys).toBe(42);
+    const own = (await m.getAlerts()).filter((a) => a.rule === 'own');
+    expect(own.map((a) => [a.rule, a.value])).toEqual([['own', 42]]);
+  });
 });
