@@ -15,9 +15,18 @@ const PEM_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/y;
  * quote escaped too where that text sits in a JSON string) and the join of a list's elements, the key split at its
  * line breaks (`',\n  '` of util.inspect, `","` of JSON.stringify: outside review 26).
  */
-const PEM_SEP = /(?:[ \t\r\n]|\\+[nrt]|\\*['"`][ \t]*[+,](?:[ \t\r\n]|\\+[nrt])*\\*['"`])+/y;
-/** A separator holding a line break (real, escaped, an inspect join or a list's), not only spaces. */
-const PEM_LINE_BREAK = /[\r\n+,]|\\[nr]/;
+const PEM_JOIN = String.raw`(?:[ \t\r\n]|\\+[nrt]|\\*['"\x60][ \t]*[+,](?:[ \t\r\n]|\\+[nrt])*\\*['"\x60])`;
+/**
+ * Also the key's lines joined by any short text that is not base64 (red team 28, RT28-9): `String(lines)`'s and a
+ * template literal's `,`, `;`, `|`, `<br>`, `", "`: one run of 1-8 such characters (not `-`, which starts the END
+ * line, nor `\`, which starts an escape) among the joins above.
+ */
+const PEM_SEP = new RegExp(
+  `${PEM_JOIN}*(?:(?:<br\\s*\\/?>|[^A-Za-z0-9+/=\\\\\\r\\n-]){1,8}${PEM_JOIN}*)?`,
+  'y',
+);
+/** A separator holding a line break (real, escaped, an inspect join, a list's, any short non-base64 join), not only spaces. */
+const PEM_LINE_BREAK = /[^ \t]/;
 /** A body line: base64 (a `/` escaped `\/` as some JSON encoders write it). */
 const PEM_BASE64 = /(?:[A-Za-z0-9+/=]|\\+\/)+/y;
 /** An encrypted key's or an OpenPGP block's header line (RFC 1421 `Proc-Type:`, `DEK-Info:`; RFC 4880 armor headers). */
@@ -100,7 +109,7 @@ function redactPemBodies(text: string): string {
 /** An END line anywhere: where no BEGIN line came before it (the text cut off the key's start), the body before it. */
 const PEM_END_ANY = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/g;
 /** A character a body run before an END line may hold: base64 and the separators' characters. */
-const PEM_RUN_CHAR = /[A-Za-z0-9+/=\\'"`, \t\r\n]/;
+const PEM_RUN_CHAR = /[A-Za-z0-9+/=\\'"`,;|<> \t\r\n]/;
 /** One line at least this long tells a key's body from a word of prose before an END line (a PEM line is 64). */
 const PEM_TAIL_LINE = 40;
 
