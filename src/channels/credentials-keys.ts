@@ -22,7 +22,14 @@ import { REDACTED } from './credentials-spellings.js';
  * host=db`, a query's `&user=`), and the `=` takes its value right after it (`the Password= parameter` stays).
  */
 const connectionKey = (eq: string) =>
-  String.raw`(?<![\w.-])((?:password|pwd|account[ _-]?key|shared[ _-]?access[ _-]?key)${eq})`;
+  String.raw`(?<![\w.-])((?:password|pwd|account[ _-]?key|shared[ _-]?access[ _-]?key)${eq})${NO_VALUE}`;
+/**
+ * No value to take (outside review 28, RT28-7): a `${NAME}` reference (a variable's name, as a pair's stays:
+ * `password=${DB_PASSWORD};host=db`, `Pwd=${PW} was not expanded`), or a key quoted with its `=` and nothing after
+ * it (`the field 'Password=' must not be empty`, `Invalid "Password=" entry`: the closing quote, then a blank,
+ * punctuation or the end). An `=` followed by the end of the line, `;` or a blank takes nothing already.
+ */
+const NO_VALUE = String.raw`(?!\$\{[A-Za-z_]\w*\}(?:[\s;&,'"]|\.*(?:\s|$)|$)|(?<="[ \t]*(?:password|pwd)=)"(?:[\s,;:.)\]}]|$)|(?<='[ \t]*(?:password|pwd)=)'(?:[\s,;:.)\]}]|$))`;
 /**
  * A quoted or braced value's closing quote or brace is one followed by a blank, `;`, a quote, `,`, `)`, `}`, `]`,
  * `\` or the end: one followed by anything else (`Password=""a;b"""`, `{}a;b}`: malformed, the driver refuses
@@ -47,7 +54,7 @@ const JSON_QUOTED = String.raw`\\+"(?:[^"\\\r\n]|\\+"\\+"|\\+"${GOES_ON}|\\+(?![
 const FIRST_PHRASE = String.raw`[^;"'\r\n{ \t](?:[^;"'\r\n \t&]|[ \t]+(?![ \t]|[\w.-]+[ \t]*=)|&(?![\w.-]+=))*`;
 const FIRST_WORD = String.raw`[^;"'\s{]+`;
 /** The first pair's `=` takes its value right after it, or after blanks when blanks come before it too (`pwd = x`). */
-const FIRST_EQUALS = String.raw`(?:=|[ \t]+=[ \t]*)(?![ \t>])`;
+const FIRST_EQUALS = String.raw`(?:=|[ \t]+=[ \t]*)(?![ \t>])${NO_VALUE}`;
 /*
  * The first pair's look for a `;` is gone (outside review 25, F8 cut it to one scan from the `=`): its value ends
  * where a pair's would, read once from the `=`, so a run of blanks is scanned once.
@@ -112,11 +119,23 @@ const VAULT_LEGACY = /(?<![\w.])(vault[ \t:=_-]{0,3})s\.[A-Za-z0-9]{24}(?![\w.-]
  * A legacy Vault service token alone (outside review 26): `s.` and exactly 24 base62 characters (Vault's token
  * format from 1.0 to 1.9, "Token Format Change" in its upgrade notes), not after a word, `.` or `$` and not before
  * one, `.` or `-` (`this.s.length`, `s.someLongPropertyName`), with a digit, a capital and a small letter among the
- * 24, as a random token has (all but 1 in 65; one without a digit goes only where labelled, as before): a property
- * name of 24 letters stays.
+ * 24, as a random token has (one without a digit goes only where labelled, as before): a property name of 24 letters
+ * stays. Not a stack frame's receiver and method (outside review 28, RT28-8: a minifier's `at s.handleIncoming…
+ * (/app/dist/server.js:1:2034)`, also `at async`/`at new`, `[as …]`), nor a camelCase name (LOOKS_RANDOM).
  */
 const VAULT_LEGACY_BARE =
-  /(?<![\w.$])s\.(?=[A-Za-z]{0,23}\d)(?=[a-z\d]{0,23}[A-Z])(?=[A-Z\d]{0,23}[a-z])[A-Za-z0-9]{24}(?![\w.$-])/g;
+  /(?<![\w.$])(?!(?<=\bat[ \t]{1,8}(?:(?:async|new)[ \t]{1,8})?)s\.[A-Za-z0-9]{24}[ \t]+[([])s\.(?=[A-Za-z]{0,23}\d)(?=[a-z\d]{0,23}[A-Z])(?=[A-Z\d]{0,23}[a-z])([A-Za-z0-9]{24})(?![\w.$-])/g;
+/**
+ * Whether 24 base62 characters look random rather than a camelCase name (outside review 28, RT28-8): the small
+ * letters in runs of 3 or more number at most 10. A name's words are such runs (`handleIncomingRequest2Fa` 19,
+ * `MyLongPropertyName12345X` 13); in 1,000,000 random 24-character tokens (fixed-seed Park-Miller), 4.09 % fail
+ * this test or the digit, capital and small letter one (1.47 % the latter alone): those go only where labelled.
+ */
+function looksRandom(body: string): boolean {
+  let inRuns = 0;
+  for (const run of body.match(/[a-z]{3,}/g) ?? []) inRuns += run.length;
+  return inRuns <= 10;
+}
 
 /**
  * A Twilio account SID and auth token written `AC<32 hex>:<32 hex>` (the pair curl's `-u` and HTTP Basic take,
@@ -192,7 +211,7 @@ export function redactKeyCredentials(text: string): string {
     )
     .replace(PROVIDER_KEY, REDACTED)
     .replace(VAULT_LEGACY, (_, label: string) => `${label}${REDACTED}`)
-    .replace(VAULT_LEGACY_BARE, REDACTED)
+    .replace(VAULT_LEGACY_BARE, (all: string, body: string) => (looksRandom(body) ? REDACTED : all))
     .replace(TWILIO_PAIR, (_, sid: string) => `${sid}:${REDACTED}`)
     .replace(SQL_QUOTED, (_, head: string, value: string) => `${head}${quotedRedacted(value)}`)
     .replace(WORD_QUOTED, (all: string, head: string, value: string) =>

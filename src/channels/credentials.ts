@@ -39,13 +39,19 @@ const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|se
  */
 const VALUE = String.raw`(?:'(?:[^'\\]|\\[^])*'?|"(?:[^"\\]|\\[^])*"?|[^\s;&,'"]+)`;
 /**
+ * A name quoted with its `=` and nothing after it (outside review 28, RT28-7): `the field 'Password=' must not be
+ * empty`, `Invalid "token=" entry`: the quote that opened before the name closes after the `=` (then a blank,
+ * punctuation or the end), no value.
+ */
+const QUOTED_KEY_ONLY = String.raw`(?!(?<="[\w.-]*=)"(?:[\s,;:.)\]}]|$)|(?<='[\w.-]*=)'(?:[\s,;:.)\]}]|$))`;
+/**
  * `password=…`, `Pwd = …`, `?user=u&password=…`, `Password=…;` (libpq, ODBC/ADO.NET, JDBC, query strings), an
  * inspected Map's `password => '…'`, and npm's `.npmrc` `_auth=…` (base64 of `user:password`; `_authToken=…` and
  * `_password=…` end as a secret's name does). A `=` written right after the name takes its value right after it
  * (`the token= parameter` stays), an `=>` only a quoted one (`token => expired` stays).
  */
 const PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))(${VALUE})`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))${QUOTED_KEY_ONLY}(${VALUE})`,
   'gi',
 );
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
