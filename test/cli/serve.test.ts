@@ -332,7 +332,14 @@ describe('sysvitals serve (CLI)', () => {
   async function sampled(url: string): Promise<void> {
     await within(
       (async () => {
-        while ((await fetch(`${url}/startupz`)).status !== 200) await new Promise((r) => setTimeout(r, 50));
+        // A poll's connection error is retried (the clean-clone CI read one ECONNRESET: a kept-alive socket the
+        // server closed as fetch reused it); within() still bounds the wait.
+        const ok = () =>
+          fetch(`${url}/startupz`).then(
+            (r) => r.status === 200,
+            () => false,
+          );
+        while (!(await ok())) await new Promise((r) => setTimeout(r, 50));
       })(),
       15_000,
       'first sample',
