@@ -8,19 +8,16 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyReport, decodeReport, Reporter } from '../../src/cluster/report.js';
-import { FunctionTimings } from '../../src/functions/function-stats.js';
-import { BucketAggregator } from '../../src/history/bucket-aggregator.js';
 import type { HistoryPeriod } from '../../src/history/periods.js';
 import type { HistoryPoint, HistoryPointView } from '../../src/history/point.js';
 import { parsePoint, serializePoint } from '../../src/history/point-codec.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
-import { RequestStats } from '../../src/requests/requests.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import type { MetricsStore } from '../../src/stores/store.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
+import { clusterMinutePoint } from './cluster-minute.js';
 
 const MIN = 60_000;
 const PERIODS: HistoryPeriod[] = ['1h', '24h', '7d'];
@@ -205,22 +202,7 @@ describe('history points judge requests as the live figures do', () => {
 
 describe('cluster: the aggregator’s minute judges its workers’ requests', () => {
   it('one worker has the outage, the other the scanners: the aggregated point reads both judged', () => {
-    const clock = { now: () => T0 + 1_000 };
-    const node = () => {
-      const requests = new RequestStats({ clock });
-      requests.trackRouteLatency();
-      return { requests, functions: new FunctionTimings({ clock }) };
-    };
-    const [a, b, cluster] = [node(), node(), node()];
-    for (const [w, reqs] of [
-      [a, A],
-      [b, B],
-    ] as const)
-      for (const r of reqs) for (let i = 0; i < r.n; i++) w.requests.record('GET', r.route, r.status, r.ms);
-    for (const w of [a, b])
-      applyReport(cluster, decodeReport(JSON.parse(JSON.stringify(new Reporter(w).take()))), true);
-    const point = new BucketAggregator().close(T0, cluster.requests.takeBucket());
-    expectPoint(parsePoint(serializePoint(point)) ?? undefined, [...A, ...B]);
+    expectPoint(clusterMinutePoint(T0, A, B), [...A, ...B]);
   });
 });
 
