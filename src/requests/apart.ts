@@ -2,6 +2,7 @@
 // `unmatched` or catch-all row's 4xx, its OPTIONS row's answers below 500. Made with the row's first such request.
 
 import { CumulativeCounts, LatencyRing, type SparseCounts } from '../latency/latency-ring.js';
+import { stampedPair } from './stamped-pair.js';
 
 /** Apdex per request sub-window: stamp, satisfied, tolerating (as RouteEntry.apdex). */
 const APDEX = 3;
@@ -66,21 +67,12 @@ export class ApartLatency {
   }
 }
 
-/** [satisfied, tolerating] of an ApartLatency's `apdex` in the sub-windows `from` … `sub` (as apdex-columns.ts' windowApdex). */
+/** [satisfied, tolerating] of an ApartLatency's `apdex` in the sub-windows `from` … `sub` (as windowApdex). */
 export function apartWindowApdex(
   apdex: Float64Array,
   slots: number,
   sub: number,
   from: number,
 ): [number, number] {
-  let satisfied = 0;
-  let tolerating = 0;
-  for (let pos = 0; pos < slots; pos++) {
-    const b = pos * APDEX;
-    const stamp = apdex[b] as number;
-    if (!(stamp >= from && stamp > sub - slots && stamp <= sub)) continue;
-    satisfied += apdex[b + 1] as number;
-    tolerating += apdex[b + 2] as number;
-  }
-  return [satisfied, tolerating];
+  return stampedPair(apdex, APDEX, 1, slots, sub, from);
 }

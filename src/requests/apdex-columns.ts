@@ -2,6 +2,7 @@
 // own stamp and folded into their totals with them; windows and totals since start are read from there.
 
 import { COLUMNS, STRIDE } from './route-counters.js';
+import { stampedPair } from './stamped-pair.js';
 
 /**
  * Columns of a sub-window's Apdex counts (successful requests by their time against the route's T: satisfied, then
@@ -22,16 +23,7 @@ export function windowApdex(
   sub: number,
   from = sub - slots + 1,
 ): [number, number] {
-  let satisfied = 0;
-  let tolerating = 0;
-  for (let pos = 0; pos < slots; pos++) {
-    const b = pos * STRIDE;
-    const stamp = counters[b] as number;
-    if (!(stamp >= from && stamp > sub - slots && stamp <= sub)) continue;
-    satisfied += counters[b + APDEX_SATISFIED_COLUMN] as number;
-    tolerating += counters[b + APDEX_TOLERATING_COLUMN] as number;
-  }
-  return [satisfied, tolerating];
+  return stampedPair(counters, STRIDE, APDEX_SATISFIED_COLUMN, slots, sub, from);
 }
 
 /** Apdex since start of one route, [satisfied, tolerating]: folded totals plus the live sub-windows (as entryTotals). */
