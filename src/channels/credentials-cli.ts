@@ -20,10 +20,11 @@ import { REDACTED } from './credentials-spellings.js';
 /**
  * A value as written: quoted (left open: to the end of the line) or up to a space, a quote or what ends a shell
  * command or a sentence (`;`, `|`, `&`, a `.` before a space: unquoted, a password cannot hold the first three, and
- * the scan must see where the command ends).
+ * the scan must see where the command ends). Quoted strings written one after the other are one word to a shell
+ * (outside review 28, RT28-10: `'''S3cret'''` is `''`, `'S3cret'` and `''`, which showed all but the first).
  */
 const RUN = String.raw`(?:[^\s'";|&.]|\.(?!\s|$))+`;
-const ARG = String.raw`(?:'[^'\r\n]*'?|"[^"\r\n]*"?|${RUN})`;
+const ARG = String.raw`(?:(?:'[^'\r\n]*'|"[^"\r\n]*")+(?:'[^'\r\n]*|"[^"\r\n]*")?|'[^'\r\n]*|"[^"\r\n]*|${RUN})`;
 
 /** Words that follow an option's name in prose, never its value. */
 export const PROSE_AFTER_OPTION =
@@ -49,16 +50,26 @@ const USER_OPTION =
 const OPENSSL_PASS =
   /((?<![^\s'"])--?pass(?:in|out)?(?:[ \t]+|=|['"][ \t]*,\s*))(?:(['"])pass:[^'"\r\n]*|pass:[^\s'"]+)/g;
 
+/** Between `npm config set`'s words: blanks, or the separator of an argument list's elements. */
+const NPM_GAP = String.raw`(?:[ \t]+|['"][ \t]*,\s*['"])`;
 /**
- * An `.npmrc` credential key (scoped to a registry or not) after `npm config set` (or `npm set`), then a space and
- * its value: `npm config set //registry.npmjs.org/:_authToken …`, `…/:_auth …`, `…/:_password …` (with `=` it is a
- * pair, redacted in credentials.ts); also as an argument list's elements (`[ 'npm', 'config', 'set',
- * '//registry.npmjs.org/:_authToken', '…' ]`, JSON's `"set","…:_authToken","…"`: outside review 26, as a failed
- * spawn's `spawnargs` print it). An option (`-g`), a word of prose or a `${VAR}` reference after it stays. The
- * lookahead first: the lookbehind's run of spaces is read back only where a key starts, never from every space.
+ * An option of npm's before the key (outside review 28, RT28-10): `-g`, `--global`, `--location=user`, `--location
+ * project` and its short `-L project` (npm's config definitions: location takes global, user or project), a config
+ * file's or registry's option and its value (`--userconfig ./.npmrc`), any other flag; at most 4, each bounded, so
+ * that the lookbehind reads back a bounded text.
+ */
+const NPM_OPTION = String.raw`(?:--location${NPM_GAP}|-L${NPM_GAP})(?:global|user|project)|--(?:userconfig|globalconfig|registry)${NPM_GAP}[^\s'"]{1,200}|-[\w-]{1,40}(?:=[^\s'"]{0,200})?`;
+/**
+ * An `.npmrc` credential key (scoped to a registry or not) after `npm config set` (or `npm set`) and its options,
+ * then a space and its value: `npm config set //registry.npmjs.org/:_authToken …`, `npm config set -g …/:_auth …`,
+ * `…/:_password …` (with `=` it is a pair, redacted in credentials.ts); also as an argument list's elements (`[
+ * 'npm', 'config', 'set', '//registry.npmjs.org/:_authToken', '…' ]`, JSON's `"set","…:_authToken","…"`: outside
+ * review 26, as a failed spawn's `spawnargs` print it). An option (`-g`), a word of prose or a `${VAR}` reference
+ * after it stays. The lookahead first: the lookbehind's run of spaces is read back only where a key starts, never
+ * from every space.
  */
 const NPMRC_KEY = new RegExp(
-  String.raw`((?=[/_])(?<=\bset[ \t]+|\bset['"][ \t]*,\s*['"])(?:\/\/[^\s'"=]*:)?_(?:authToken|auth|password)(?:[ \t]+|['"][ \t]*,\s*['"]))(?![-)])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
+  String.raw`((?=[/_])(?<=\bset(?:${NPM_GAP}(?:${NPM_OPTION})){0,4}${NPM_GAP})(?:\/\/[^\s'"=]*:)?_(?:authToken|auth|password)(?:[ \t]+|['"][ \t]*,\s*['"]))(?![-)])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
   'gi',
 );
 

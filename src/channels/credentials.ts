@@ -35,9 +35,11 @@ const VERSION = /^v?\d+(?:\.\d+)+$/;
 const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key|account[_-]?key|private[_-]?key)`;
 /**
  * A value: quoted (`'…'`, `"…"`, escapes kept; one left open runs to the end of the text, so that a failed search
- * for its closing quote is never repeated from a later start) or up to a space, `;`, `&`, `,` or a quote.
+ * for its closing quote is never repeated from a later start) or up to a space, `;`, `&`, `,` or a quote. A quote
+ * doubled inside is an escape (SQL's `'it''s'`), and a value opened by three quotes (Python's `'''…'''`) runs to
+ * three (outside review 28, RT28-10: `password='''S3cret'''` showed `'S3cret'''`).
  */
-const VALUE = String.raw`(?:'(?:[^'\\]|\\[^])*'?|"(?:[^"\\]|\\[^])*"?|[^\s;&,'"]+)`;
+const VALUE = String.raw`(?:'''(?:[^'\\]|\\[^]|'(?!''))*(?:''')?|'(?:[^'\\]|\\[^]|'')*'?|"""(?:[^"\\]|\\[^]|"(?!""))*(?:""")?|"(?:[^"\\]|\\[^]|"")*"?|[^\s;&,'"]+)`;
 /**
  * A name quoted with its `=` and nothing after it (outside review 28, RT28-7): `the field 'Password=' must not be
  * empty`, `Invalid "token=" entry`: the quote that opened before the name closes after the `=` (then a blank,
