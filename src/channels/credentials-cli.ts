@@ -20,11 +20,14 @@ import { REDACTED } from './credentials-spellings.js';
 /**
  * A value as written: quoted (left open: to the end of the line) or up to a space, a quote or what ends a shell
  * command or a sentence (`;`, `|`, `&`, a `.` before a space: unquoted, a password cannot hold the first three, and
- * the scan must see where the command ends). Quoted strings written one after the other are one word to a shell
- * (outside review 28, RT28-10: `'''S3cret'''` is `''`, `'S3cret'` and `''`, which showed all but the first).
+ * the scan must see where the command ends). A quoted string and what is written right after it are one word to a
+ * shell (outside review 28, RT28-10: `'''S3cret'''` is `''`, `'S3cret'` and `''`, which showed all but the first;
+ * `'a'b'c'`): more quoted strings and characters that end no argument list (`,`, `]`, `)`) or command. Linear: each
+ * step is told apart by its first character, and nothing after a value can fail.
  */
 const RUN = String.raw`(?:[^\s'";|&.]|\.(?!\s|$))+`;
-const ARG = String.raw`(?:(?:'[^'\r\n]*'|"[^"\r\n]*")+(?:'[^'\r\n]*|"[^"\r\n]*")?|'[^'\r\n]*|"[^"\r\n]*|${RUN})`;
+const QUOTED_WORD = String.raw`(?:'[^'\r\n]*'|"[^"\r\n]*")+(?:[^\s'";|&.,\])]|\.(?!\s|$)|'[^'\r\n]*'?|"[^"\r\n]*"?)*`;
+const ARG = String.raw`(?:${QUOTED_WORD}|'[^'\r\n]*|"[^"\r\n]*|${RUN})`;
 
 /** Words that follow an option's name in prose, never its value. */
 export const PROSE_AFTER_OPTION =
