@@ -68,9 +68,13 @@ function missed(prefix: string, n: number, seed: number): number {
 
 walk(root);
 console.log(`ordinary text: ${files} files, ${(bytes / 1e6).toFixed(1)} MB under ${root}`);
-console.log(`property accesses  s. ${found.s}  r. ${found.r}  b. ${found.b}  of a Vault token's shape ${vaultShaped}`);
+console.log(
+  `property accesses  s. ${found.s}  r. ${found.r}  b. ${found.b}  of a Vault token's shape ${vaultShaped}`,
+);
 const byVault = taken.filter((t) => t.startsWith('Vault')).length;
-console.log(`taken: ${byVault} of the Vault shape, ${taken.length - byVault} by other rules (a secret's name before it)`);
+console.log(
+  `taken: ${byVault} of the Vault shape, ${taken.length - byVault} by other rules (a secret's name before it)`,
+);
 for (const t of taken.slice(0, 20)) console.log(`  taken: ${t}`);
 for (const prefix of ['s.', 'r.']) {
   const kept = missed(prefix, 1_000_000, 20261206);

@@ -296,7 +296,7 @@ describe('the new rules on adversarial text, 20, 40 and 100 KB', () => {
     ['triple quoted values', (n) => fill("password='''a''' ", n)],
     ['secret words before doubled quotes', (n) => fill("passphrase 'a''", n)],
     ['shell words of quoted strings', (n) => `npm set _auth ${fill("'a'", n)}`],
-    ['glued quoted strings', (n) => `mysql -p${fill('\'\'"', n)}`],
+    ['glued quoted strings', (n) => `mysql -p${fill("''\"", n)}`],
     ['Vault tokens before dots', (n) => fill(` ${VAULT}.`, n)],
     ['one Vault token before dots', (n) => `${VAULT}${fill('.', n)}x`],
     ['r. frames', (n) => fill(' at r.Ab1dEfGhIjKlMnOpQrStUvWx (', n)],

@@ -67,7 +67,6 @@ describe('RT28-10: npm config set with options before the key', () => {
   });
 
   it.each([
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: npm's documented reference, no template
     `npm config set -g ${KEY} \${NPM_TOKEN}`,
     `npm config set --location user ${KEY} is missing`,
     `npm config set -g ${KEY} --json`,
@@ -139,7 +138,14 @@ describe("RT28-10: a value in three quotes or with doubled quotes ('''S3cret''',
       fc.property(
         fc.array(word, { minLength: 1, maxLength: 4 }),
         fc.constantFrom('sql', 'python', 'python-double'),
-        fc.constantFrom('password=', 'PASSWORD ', "IDENTIFIED BY ", 'secret: ', 'password = ', `npm set -g ${KEY} `),
+        fc.constantFrom(
+          'password=',
+          'PASSWORD ',
+          'IDENTIFIED BY ',
+          'secret: ',
+          'password = ',
+          `npm set -g ${KEY} `,
+        ),
         fc.constantFrom('', ' host=db', '; next', '\nline'),
         (parts, quoting, head, after) => {
           // The secret holds a quote between its parts, written as each language escapes it.
@@ -218,10 +224,14 @@ describe('Vault legacy recovery (r.) and batch (b.) tokens, modern hvs./hvb./hvr
 
   it('sealed batch entries of 24 to 200 bytes are redacted (fixed seed)', async () => {
     await assertProperty(
-      fc.property(fc.string({ minLength: 24, maxLength: 200 }), fc.integer({ min: 0, max: 1_000_000 }), (entry, seed) => {
-        const token = batchToken(entry, seed);
-        expect(redactCredentials(`login failed for ${token}.`)).toBe(`login failed for ${R}.`);
-      }),
+      fc.property(
+        fc.string({ minLength: 24, maxLength: 200 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (entry, seed) => {
+          const token = batchToken(entry, seed);
+          expect(redactCredentials(`login failed for ${token}.`)).toBe(`login failed for ${R}.`);
+        },
+      ),
       { numRuns: 300 },
     );
   });
