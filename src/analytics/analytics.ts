@@ -137,7 +137,8 @@ export class Analytics {
         this.observe(filed, value);
         return;
       }
-      if (POINT_SERIES[series] || this.custom.size >= MAX_CUSTOM_SERIES) return;
+      // Own keys only: a series named `constructor` or `toString` is a custom one (Object.prototype's are not).
+      if (Object.hasOwn(POINT_SERIES, series) || this.custom.size >= MAX_CUSTOM_SERIES) return;
       acc = { sum: 0, n: 0 };
       this.custom.set(series, acc);
       this.detectors.set(series, new AnomalyDetector());
@@ -154,7 +155,8 @@ export class Analytics {
 
   /** Scores a closed 1-minute point: returns the scores (also kept for the snapshot). */
   scorePoint(point: HistoryPoint): Record<string, number> {
-    const out: Record<string, number> = {};
+    // No prototype: a custom series may be named `__proto__` (an assignment to it would be dropped).
+    const out: Record<string, number> = Object.create(null);
     this.accepted.clear();
     const score = (name: string, det: AnomalyDetector, v: number, count?: CountModel, countScore = 0) => {
       det.update(v, count?.returning, this.config.anomaly.warning);
@@ -277,7 +279,7 @@ export class Analytics {
     for (const [saved, state] of decodeDetectorStates(json)) {
       // Saved before names were filed well-formed: its series is its well-formed name's now (observe()).
       const name = wellFormed(saved);
-      if (!POINT_SERIES[name]) {
+      if (!Object.hasOwn(POINT_SERIES, name)) {
         if (this.custom.size >= MAX_CUSTOM_SERIES) continue;
         this.custom.set(name, { sum: 0, n: 0 });
       }

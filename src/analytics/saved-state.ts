@@ -20,7 +20,8 @@ export function encodeDetectorStates(
   counts: Iterable<[name: string, state: Float64Array]> = [],
 ): string {
   const layout = detectorStateLayout(DEFAULT_DETECTOR_PARAMS);
-  const series: Record<string, string> = {};
+  // No prototype: a custom series named `__proto__` is saved like any other (JSON.stringify writes own keys).
+  const series: Record<string, string> = Object.create(null);
   for (const [name, state] of states) {
     const packed = packState(state, layout);
     // A state that does not fit the layout (never seen) is not saved: the series starts fresh.
@@ -28,7 +29,7 @@ export function encodeDetectorStates(
       series[name] = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength).toString('base64');
   }
   // The count models' states (count-model.ts), as JSON numbers: a few slots each, exact.
-  const countStates: Record<string, number[]> = {};
+  const countStates: Record<string, number[]> = Object.create(null);
   for (const [name, state] of counts) countStates[name] = Array.from(state);
   return JSON.stringify({
     v: 4,

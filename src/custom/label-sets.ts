@@ -30,8 +30,21 @@ function keyOf(v: unknown): string {
 }
 const UNREADABLE = '\u0000'.repeat(MAX_LABEL_VALUE_LENGTH + 1);
 
-/** A label value as the key it is filed under: keyOf() made well-formed (label-sets.ts, the header). */
-const filedKeyOf = (v: unknown): string => wellFormed(keyOf(v));
+const OBJECT_MEMBERS = Object.prototype as unknown as Record<string, unknown>;
+
+/**
+ * The key of label `name` in `values`. A label named like an Object.prototype member (`toString`, `constructor`)
+ * that the call leaves out reads that member from a plain object: it is missing (''), not the function's text.
+ */
+function keyAt(values: LabelValues | undefined, name: string): string {
+  const v = values?.[name];
+  if (typeof v === 'string') return v;
+  if (v !== undefined && v === OBJECT_MEMBERS[name] && !Object.hasOwn(values as object, name)) return '';
+  return keyOf(v);
+}
+
+/** A label value as the key it is filed under: keyAt() made well-formed (label-sets.ts, the header). */
+const filedKeyAt = (values: LabelValues | undefined, name: string): string => wellFormed(keyAt(values, name));
 
 /** One level per label: values of the first label, then of the second, …; the last level holds slot indexes. */
 type Level = Map<string, Level | number>;
@@ -72,11 +85,11 @@ export class LabelSets<T> {
     if (n === 0) return (this.slots[0] as { value: T }).value;
     let level = this.tree;
     for (let i = 0; i < n - 1; i++) {
-      const next = level.get(keyOf(values?.[names[i] as string]));
+      const next = level.get(keyAt(values, names[i] as string));
       if (next === undefined) return this.at(this.add(values));
       level = next as Level;
     }
-    const found = level.get(keyOf(values?.[names[n - 1] as string]));
+    const found = level.get(keyAt(values, names[n - 1] as string));
     return this.at(found === undefined ? this.add(values) : (found as number));
   }
 
@@ -87,7 +100,7 @@ export class LabelSets<T> {
     let level: Level | number | undefined = this.tree;
     for (const name of names) {
       if (typeof level !== 'object') break;
-      level = level.get(keyOf(values?.[name]));
+      level = level.get(keyAt(values, name));
     }
     // Not found as given: a value that is not well-formed is filed under its well-formed spelling.
     const i = typeof level === 'number' ? level : this.respelled(values);
@@ -103,7 +116,7 @@ export class LabelSets<T> {
     // that is kept needs.
     const parts: string[] = [];
     for (const n of this.names) {
-      const k = filedKeyOf(values?.[n]);
+      const k = filedKeyAt(values, n);
       parts.push(String(k.length), ':', k);
     }
     return parts.join('');
@@ -149,7 +162,7 @@ export class LabelSets<T> {
     let level: Level | number | undefined = this.tree;
     let differs = false;
     for (const n of this.names) {
-      const given = keyOf(values?.[n]);
+      const given = keyAt(values, n);
       const key = wellFormed(given);
       if (key !== given) differs = true;
       level = typeof level === 'object' ? level.get(key) : undefined;
@@ -177,7 +190,7 @@ export class LabelSets<T> {
     // spelling, which it is then (before the bound is asked: it is no new set).
     const filed = this.respelled(values);
     if (filed !== undefined) return filed;
-    const keys = this.names.map((n) => filedKeyOf(values?.[n]));
+    const keys = this.names.map((n) => filedKeyAt(values, n));
     // A set spelled all `other` is the fold set itself: two series with one label set would be invalid.
     // A value over MAX_LABEL_VALUE_LENGTH folds too (never filed: each such call comes back here).
     if (

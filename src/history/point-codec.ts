@@ -120,7 +120,7 @@ export function parsePoint(s: string): HistoryPoint | null {
   };
   const scores = a[POINT_FIELDS];
   if (scores && typeof scores === 'object' && !Array.isArray(scores)) {
-    const anomaly: Record<string, number> = {};
+    const anomaly: Record<string, number> = Object.create(null); // a custom series may be `__proto__`
     for (const [k, v] of Object.entries(scores)) if (finite(v)) anomaly[k] = v;
     point.anomaly = anomaly;
   }

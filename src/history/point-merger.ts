@@ -226,7 +226,7 @@ export class PointMerger {
     if (p.requests > 0 && measured(p.latency_max_ms) && p.latency_max_ms > this.latMax)
       this.latMax = p.latency_max_ms;
     if (p.anomaly) {
-      this.anomaly ??= {};
+      this.anomaly ??= Object.create(null) as Record<string, number>; // a custom series may be `__proto__`
       for (const [k, v] of Object.entries(p.anomaly))
         if (!(v <= (this.anomaly[k] ?? -1))) this.anomaly[k] = v;
     }
