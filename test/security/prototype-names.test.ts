@@ -134,7 +134,7 @@ describe('Object.prototype member names over HTTP (a real server)', () => {
     for (const name of NAMES) {
       s.monitor.recordRequest({ method: 'GET', route: name, status: 200, durationMs: 3 });
       s.monitor.recordFunction(name, 5, false);
-      s.monitor.recordQuery('pg', name, 7, false);
+      s.monitor.recordQuery('postgresql', name, 7, false);
     }
     const routes = (await s.getJson('routes/')).data.routes as Array<{ route: string; count: number }>;
     expect(routes.map((r) => r.route).sort()).toEqual([...NAMES].sort());
