@@ -8,24 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HistoryPeriod } from '../../src/history/periods.js';
 import type { HistoryPointView } from '../../src/history/point.js';
 import { silentLogger } from '../../src/logger.js';
-import { createMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import type { MetricsStore } from '../../src/stores/store.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
-import { clusterMinutePoint } from './cluster-minute.js';
+import { clusterMinutePoint, type WorkerRequests } from './cluster-minute.js';
+import { twoInstances } from './two-instances.js';
 
 const MIN = 60_000;
 const PERIODS: HistoryPeriod[] = ['1h', '24h', '7d'];
 const T0 = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
 const CATCH_ALL = '/*splat';
 
-interface Req {
-  route: string;
-  status: number;
-  ms: number;
-  n: number;
-}
+type Req = WorkerRequests;
 /** Instance a: static files (unmatched 200s, judged) answered before a slow auth middleware's 404s (not judged). */
 const A: Req[] = [
   { route: 'unmatched', status: 200, ms: 0.2, n: 30 },
@@ -80,26 +75,7 @@ function expectPoint(p: HistoryPointView | undefined, reqs: Req[]) {
 }
 
 async function runScenario(open: (clock: { now(): number }) => Promise<MetricsStore>) {
-  let now = T0 + 5_000;
-  const clock = { now: () => now };
-  const store = await open(clock);
-  const run = (instanceId: string) =>
-    createMonitor({ store, sampleIntervalMs: 0, logger: silentLogger, clock, instanceId });
-  const a = run('a');
-  const b = run('b');
-  try {
-    for (const [m, reqs] of [
-      [a, A],
-      [b, B],
-    ] as const)
-      for (const r of reqs)
-        for (let i = 0; i < r.n; i++)
-          m.recordRequest({ method: 'GET', route: r.route, status: r.status, durationMs: r.ms });
-    const live = await a.getMetrics();
-    now = T0 + MIN - 1;
-    await a.flush();
-    await b.flush();
-    now = T0 + 2 * MIN;
+  await twoInstances(T0, open, A, B, async ({ a, b, live }) => {
     for (const period of PERIODS) {
       const own = (await a.getHistory({ period })).points.at(-1);
       expectPoint(own, A);
@@ -108,10 +84,7 @@ async function runScenario(open: (clock: { now(): number }) => Promise<MetricsSt
       // Fleet view: both instances' points merged.
       expectPoint((await a.getHistory({ period, instance: 'all' })).points.at(-1), [...A, ...B]);
     }
-  } finally {
-    await a.close();
-    await b.close();
-  }
+  });
 }
 
 describe('history points: an unmatched or catch-all row judged value by value (outside review 25, F2)', () => {

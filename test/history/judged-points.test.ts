@@ -12,24 +12,19 @@ import type { HistoryPeriod } from '../../src/history/periods.js';
 import type { HistoryPoint, HistoryPointView } from '../../src/history/point.js';
 import { parsePoint, serializePoint } from '../../src/history/point-codec.js';
 import { silentLogger } from '../../src/logger.js';
-import { createMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import type { MetricsStore } from '../../src/stores/store.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
-import { clusterMinutePoint } from './cluster-minute.js';
+import { clusterMinutePoint, type WorkerRequests } from './cluster-minute.js';
+import { twoInstances } from './two-instances.js';
 
 const MIN = 60_000;
 const PERIODS: HistoryPeriod[] = ['1h', '24h', '7d'];
 // Within a Redis store's retention of the real time (its writes trim by its clock, the same one).
 const T0 = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
 
-interface Req {
-  route: string;
-  status: number;
-  ms: number;
-  n: number;
-}
+type Req = WorkerRequests;
 /** Instance a: an outage (20 × 500 at 300 ms) beside 30 × 200, 200 scanner 404s and 2 unmatched 500s (judged). */
 const A: Req[] = [
   { route: '/api/items', status: 200, ms: 10, n: 30 },
@@ -99,57 +94,45 @@ async function runScenario(
   open: (clock: { now(): number }) => Promise<MetricsStore>,
   oldPoint?: HistoryPoint,
 ) {
-  let now = T0 + 5_000;
-  const clock = { now: () => now };
-  const store = await open(clock);
-  const run = (instanceId: string) =>
-    createMonitor({ store, sampleIntervalMs: 0, logger: silentLogger, clock, instanceId });
-  const a = run('a');
-  const b = run('b');
-  try {
-    for (const [m, reqs] of [
-      [a, A],
-      [b, B],
-    ] as const)
-      for (const r of reqs)
-        for (let i = 0; i < r.n; i++)
-          m.recordRequest({ method: 'GET', route: r.route, status: r.status, durationMs: r.ms });
-    // Live: the judged figures of the same requests.
-    const live = await a.getMetrics();
-    const x = exact(A);
-    expect([live.errors.count_judged, live.errors.error_rate_percent]).toEqual([x.judged, x.rate]);
-    now = T0 + MIN - 1;
-    await a.flush();
-    await b.flush();
-    if (oldPoint) await store.appendPoint('old', oldPoint);
-    now = T0 + 2 * MIN;
-    for (const period of PERIODS) {
-      const own = (await a.getHistory({ period })).points.at(-1);
-      expectPoint(own, A);
-      // The history point reads as the live figures did.
-      expect([
-        own?.error_rate_percent,
-        own?.latency_p50_ms,
-        own?.latency_p95_ms,
-        own?.latency_p99_ms,
-      ]).toEqual([
-        live.errors.error_rate_percent,
-        live.latency.p50_ms,
-        live.latency.p95_ms,
-        live.latency.p99_ms,
-      ]);
-      expect([own?.latency_avg_ms, own?.latency_max_ms]).toEqual([live.latency.avg_ms, live.latency.max_ms]);
-      // Fleet view: both instances' points merged (and the earlier version's, judged whole).
-      const fleet = (await a.getHistory({ period, instance: 'all' })).points.at(-1);
-      const old = oldPoint
-        ? { requests: oldPoint.requests, judged: oldPoint.requests, e5: oldPoint.errors_5xx }
-        : undefined;
-      expectPoint(fleet, [...A, ...B], old);
-    }
-  } finally {
-    await a.close();
-    await b.close();
-  }
+  const append = oldPoint ? (store: MetricsStore) => store.appendPoint('old', oldPoint) : undefined;
+  await twoInstances(
+    T0,
+    open,
+    A,
+    B,
+    async ({ a, live }) => {
+      // Live: the judged figures of the same requests.
+      const x = exact(A);
+      expect([live.errors.count_judged, live.errors.error_rate_percent]).toEqual([x.judged, x.rate]);
+      for (const period of PERIODS) {
+        const own = (await a.getHistory({ period })).points.at(-1);
+        expectPoint(own, A);
+        // The history point reads as the live figures did.
+        expect([
+          own?.error_rate_percent,
+          own?.latency_p50_ms,
+          own?.latency_p95_ms,
+          own?.latency_p99_ms,
+        ]).toEqual([
+          live.errors.error_rate_percent,
+          live.latency.p50_ms,
+          live.latency.p95_ms,
+          live.latency.p99_ms,
+        ]);
+        expect([own?.latency_avg_ms, own?.latency_max_ms]).toEqual([
+          live.latency.avg_ms,
+          live.latency.max_ms,
+        ]);
+        // Fleet view: both instances' points merged (and the earlier version's, judged whole).
+        const fleet = (await a.getHistory({ period, instance: 'all' })).points.at(-1);
+        const old = oldPoint
+          ? { requests: oldPoint.requests, judged: oldPoint.requests, e5: oldPoint.errors_5xx }
+          : undefined;
+        expectPoint(fleet, [...A, ...B], old);
+      }
+    },
+    append,
+  );
 }
 
 /** A point as an earlier version stored it: no count_judged (its 31 positional fields). */
