@@ -6,29 +6,19 @@
 
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { describe, expect, it } from 'vitest';
 import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
 import { instrumentPg } from '../../src/profiling/instrument-pg.js';
 import { myConfig, mysqlMissing, pgConfig, pgMissing } from '../helpers/databases.js';
+import { fpDatabases } from './fp-databases.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => {});
-});
-function monitor(): SystemMonitor {
-  const m = createMonitor({ sampleIntervalMs: 0, logger: { warn() {}, error() {} } });
-  cleanups.push(() => m.close());
-  return m;
-}
+const { cleanups, monitor, counts } = fpDatabases();
 
 const LENGTHS = [1, 3, 40];
 /** Values no fingerprint may hold: 7000001… (a literal that leaked would show its digits). */
 const BASE = 7_000_001;
 const list = (n: number, item: (i: number) => string) =>
   Array.from({ length: n }, (_, i) => item(i)).join(', ');
-const counts = (m: SystemMonitor) =>
-  Object.fromEntries(m.queries.rows().map((r) => [r.fingerprint, r.count]));
 
 describe.skipIf(pgMissing)('PostgreSQL: list shapes fold to one fingerprint', () => {
   it('IN ($n::int), = ANY(ARRAY[…]), (a, b) IN ((…)), multi-row VALUES', async () => {

@@ -8,24 +8,14 @@
 
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { describe, expect, it } from 'vitest';
 import { fingerprintSql } from '../../src/profiling/fingerprint.js';
 import { instrumentMysql } from '../../src/profiling/instrument-mysql.js';
 import { instrumentPg } from '../../src/profiling/instrument-pg.js';
 import { myConfig, mysqlMissing, pgConfig, pgMissing } from '../helpers/databases.js';
+import { fpDatabases } from './fp-databases.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => {});
-});
-function monitor(): SystemMonitor {
-  const m = createMonitor({ sampleIntervalMs: 0, logger: { warn() {}, error() {} } });
-  cleanups.push(() => m.close());
-  return m;
-}
-const counts = (m: SystemMonitor) =>
-  Object.fromEntries(m.queries.rows().map((r) => [r.fingerprint, r.count]));
+const { cleanups, monitor, counts } = fpDatabases();
 /** Values no fingerprint may hold (a literal that leaked would show its digits). */
 const BASE = 7_100_001;
 const ids = (n: number) => Array.from({ length: n }, (_, i) => BASE + i);
