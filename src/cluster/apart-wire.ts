@@ -1,6 +1,7 @@
 // A route's requests not judged on the cluster wire (README Judged requests, outside review 25 F2): their values and
 // Apdex counts since the previous report, under keys of their own (`n`, `na`) that an older aggregator ignores.
 
+import type { SparseCounts } from '../latency/latency-ring.js';
 import { type CountsView, slotHighest } from '../latency/latency-ring.js';
 import type { ApartFigures } from '../requests/apart.js';
 import {
@@ -27,6 +28,30 @@ export interface ApartState {
 export interface ApartWire {
   n?: CountsWire;
   na?: number[];
+  /** The judged requests' max (µs) when `l`'s max is an apart value's (withWholeMax). */
+  jx?: number;
+}
+
+/**
+ * An older aggregator ignores `n` and reads `l` as an older worker's, whose max was the row's slowest value: given
+ * the judged max there, it clamped the row's and the server's percentiles to it (a row of 0.45 ms 200s and 250 ms
+ * 404s read p95 and max 0.45 ms beside an average of 50 ms). So `l` carries the max of all the row's values, as an
+ * older worker's did, and the judged max, when lower, travels under `jx` (read by decodeJudgedMax).
+ */
+export function withWholeMax(wire: { l?: CountsWire } & ApartWire): void {
+  if (wire.l && wire.n && wire.n.x > wire.l.x) {
+    wire.jx = wire.l.x;
+    wire.l.x = wire.n.x;
+  }
+}
+
+/** `l`'s decoded counts with the judged max `jx` put back (absent: `l`'s max is the judged one); throws when malformed. */
+export function decodeJudgedMax(x: ApartWire, latency: SparseCounts | null): SparseCounts | null {
+  if (x.jx === undefined) return latency;
+  if (!(typeof x.jx === 'number' && x.jx >= 0 && latency !== null && x.jx <= latency.max))
+    throw new Error('bad jx');
+  latency.max = x.jx;
+  return latency;
 }
 
 /** What was reported of one route's requests not judged. */

@@ -1,6 +1,6 @@
 // A report for the wire: the inverse of decodeReport (the ledger writes each worker's totals so).
 
-import { encodeApart } from './apart-wire.js';
+import { encodeApart, withWholeMax } from './apart-wire.js';
 import { encodeCounts } from './counts-wire.js';
 import { encodeCustom } from './custom-wire.js';
 import { encodeQueries } from './query-wire.js';
@@ -17,7 +17,9 @@ export function encodeReport(report: Report): ReportWire {
       if (r.extra?.some((v) => v > 0)) w.x = r.extra.slice(0, r.extra[4] ? 5 : 4); // no answered closes: as before
       if (r.extra?.[5]) w.b = r.extra[5]; // body closes: a key of their own (RouteWire.b)
       if (r.extra?.[6]) w.q = r.extra[6]; // quick closes: so too (RouteWire.q)
-      return Object.assign(w, encodeApart(r.apart)); // of them, the requests not judged (apart-wire.ts)
+      Object.assign(w, encodeApart(r.apart)); // of them, the requests not judged (apart-wire.ts)
+      withWholeMax(w); // `l`'s max as an older aggregator reads it
+      return w;
     }),
     f: report.functions.map((f) => ({ f: f.name, l: encodeCounts(f.latency) })),
     j: (report.jobs ?? []).map((j) => {

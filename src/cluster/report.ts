@@ -8,7 +8,14 @@ import type { ApartFigures } from '../requests/apart.js';
 import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { InFlightReader } from '../requests/in-flight.js';
 import { decodeSubCounts, type SubCounts } from '../requests/sub-split.js';
-import { type ApartState, type ApartWire, decodeApart, SentApart } from './apart-wire.js';
+import {
+  type ApartState,
+  type ApartWire,
+  decodeApart,
+  decodeJudgedMax,
+  SentApart,
+  withWholeMax,
+} from './apart-wire.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import {
   type CustomDelta,
@@ -260,6 +267,7 @@ export class Reporter {
       if (anyX) wire.x = x.slice(0, x[4] === 0 ? 4 : 5);
       if (x[5]! > 0) wire.b = x[5]!;
       if (x[6]! > 0) wire.q = x[6]!;
+      withWholeMax(wire);
       r.push(wire);
     }
     const f: FunctionWire[] = [];
@@ -352,7 +360,7 @@ export function decodeReport(w: ReportWire): Report {
       method: text(x.m, 64),
       route: text(x.r, 1024),
       classes: x.k.slice(),
-      latency: x.l === undefined ? null : decodeCounts(x.l, maxSlot),
+      latency: decodeJudgedMax(x, x.l === undefined ? null : decodeCounts(x.l, maxSlot)),
       // Three figures from an older worker: every aborted request counted as failed then.
       extra,
       ...withApart(decodeApart(x, maxSlot)),

@@ -5,6 +5,8 @@
 // keys) is still read: its 4xx are counted and left out as its fastest values, as before. Oracle: the raw list.
 
 import { describe, expect, it } from 'vitest';
+import { decodeReport, type ReportWire, type RouteWire } from '../../src/cluster/report.js';
+import { encodeReport } from '../../src/cluster/report-encode.js';
 import { overallApdex } from '../../src/profiling/endpoints.js';
 import { exactLatency, percentileError } from '../oracle/workload.js';
 import { inProcessCluster } from './in-process-cluster.js';
@@ -16,7 +18,8 @@ const SENT: Array<{ worker: number; status: number; ms: number; n: number }> = [
   { worker: 1, status: 404, ms: 250, n: 10 },
 ];
 
-function play(strip: boolean) {
+/** `strip`: as an older worker sends (no split); `olderAggregator`: the keys an older aggregator does not read dropped. */
+function play(strip: boolean, olderAggregator = false) {
   const c = inProcessCluster(2, 100);
   for (const s of SENT)
     for (let i = 0; i < s.n; i++)
@@ -32,8 +35,9 @@ function play(strip: boolean) {
     if (strip)
       for (const r of wire.r) {
         if (r.n) r.l.x = Math.max(r.l.x, r.n.x);
-        for (const k of ['n', 'na']) delete r[k];
+        for (const k of ['n', 'na', 'jx']) delete r[k];
       }
+    if (olderAggregator) for (const r of wire.r) for (const k of ['n', 'na', 'jx']) delete r[k];
     c.merger.merge(w.entry, wire, null, false);
     c.t.now += 10 + i;
   }
@@ -82,5 +86,45 @@ describe('cluster, 2 workers: the unmatched row judged value by value (outside r
     // The merged row's 10 fastest (worker 0's 200s) left out in place of worker 1's 404s: p95 and max 250 ms.
     expect([g.latency.p95_ms, g.latency.max_ms]).toEqual([250, 250]);
     expect(c.monitor.requests.takeBucket().count_judged).toBe(40);
+  });
+
+  it('an older aggregator (it reads neither n, na nor jx) reads a new worker’s row as an older worker’s', () => {
+    // Before: `l`'s max was the judged one, so the older aggregator clamped the row's percentiles to it: p95, p99
+    // and max 0.45 ms beside the row's average 50.21 ms, and the server's average 62.713 ms above its max 0.45 ms.
+    const older = play(true).monitor.requests;
+    const c = play(false, true);
+    const g = c.monitor.requests.groups();
+    const was = older.groups();
+    expect(g.routes[0]).toEqual(was.routes[0]);
+    expect(g.routes[0]).toMatchObject({
+      route: 'unmatched',
+      count: 50,
+      p95_ms: 250,
+      p99_ms: 250,
+      max_ms: 250,
+    });
+    expect(g.latency).toEqual(was.latency);
+    expect([g.latency.p95_ms, g.latency.max_ms]).toEqual([250, 250]);
+    expect(c.monitor.requests.takeBucket()).toEqual(older.takeBucket());
+  });
+
+  it('the judged max travels under jx: read back by a new aggregator and through the ledger’s encoding', () => {
+    const c = inProcessCluster(2, 100);
+    for (const s of SENT.filter((x) => x.worker === 1))
+      for (let i = 0; i < s.n; i++)
+        c.workers[1]!.own.recordRequest({
+          method: 'GET',
+          route: 'unmatched',
+          status: s.status,
+          durationMs: s.ms,
+        });
+    const wire = JSON.parse(JSON.stringify(c.workers[1]!.reporter.take())) as ReportWire;
+    const row = wire.r[0] as RouteWire;
+    // `l` as an older worker's: the row's slowest value (a 404's 250 ms); the judged 200s' max under jx.
+    expect([row.l?.x, row.jx, row.n?.x]).toEqual([250_000, 450, 250_000]);
+    const back = decodeReport(wire);
+    expect(back.routes[0]?.latency?.max).toBe(450);
+    expect(encodeReport(back).r[0]).toMatchObject({ l: { x: 250_000 }, jx: 450 });
+    expect(() => decodeReport({ ...wire, r: [{ ...row, jx: 300_000 }] })).toThrow();
   });
 });
