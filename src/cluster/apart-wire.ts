@@ -36,17 +36,24 @@ export interface ApartWire {
  * An older aggregator ignores `n` and reads `l` as an older worker's, whose max was the row's slowest value: given
  * the judged max there, it clamped the row's and the server's percentiles to it (a row of 0.45 ms 200s and 250 ms
  * 404s read p95 and max 0.45 ms beside an average of 50 ms). So `l` carries the max of all the row's values, as an
- * older worker's did, and the judged max, when lower, travels under `jx` (read by decodeJudgedMax).
+ * older worker's did, and the judged max, when lower, travels under `jx` (read by decodeRowLatency).
  */
 export function withWholeMax(wire: { l?: CountsWire } & ApartWire): void {
-  if (wire.l && wire.n && wire.n.x > wire.l.x) {
-    wire.jx = wire.l.x;
-    wire.l.x = wire.n.x;
-  }
+  const jx = raiseToWholeMax(wire.l, wire.n);
+  if (jx !== undefined) wire.jx = jx;
 }
 
-/** `l`'s decoded counts with the judged max `jx` put back (absent: `l`'s max is the judged one); throws when malformed. */
-export function decodeJudgedMax(x: ApartWire, latency: SparseCounts | null): SparseCounts | null {
+/** Raises `l`'s max to `n`'s when above; returns the judged max it had then (undefined: unchanged). */
+function raiseToWholeMax(l: CountsWire | null | undefined, n: CountsWire | undefined): number | undefined {
+  if (!l || !n || !(n.x > l.x)) return undefined;
+  const jx = l.x;
+  l.x = n.x;
+  return jx;
+}
+
+/** A route's `l` decoded, the judged max `jx` put back (absent: `l`'s max is the judged one); throws when malformed. */
+export function decodeRowLatency(x: { l?: CountsWire } & ApartWire, maxSlot: number): SparseCounts | null {
+  const latency = x.l === undefined ? null : decodeCounts(x.l, maxSlot);
   if (x.jx === undefined) return latency;
   if (!(typeof x.jx === 'number' && x.jx >= 0 && latency !== null && x.jx <= latency.max))
     throw new Error('bad jx');
@@ -59,8 +66,8 @@ export class SentApart {
   private readonly latency = new SentCounts();
   private readonly apdex = [0, 0];
 
-  /** The wire keys of what changed since the previous take (none: an empty object). */
-  take(state: ApartState | null | undefined): ApartWire {
+  /** The wire keys of what changed since the previous take (none: an empty object); `l` as withWholeMax. */
+  take(state: ApartState | null | undefined, l: CountsWire | null): ApartWire {
     const out: ApartWire = {};
     if (!state) return out;
     const n = this.latency.take(state.latency, slotHighest);
@@ -70,6 +77,8 @@ export class SentApart {
       out.na = na;
       this.apdex.splice(0, 2, state.satisfied, state.tolerating);
     }
+    const jx = raiseToWholeMax(l, out.n);
+    if (jx !== undefined) out.jx = jx;
     return out;
   }
 }

@@ -8,14 +8,7 @@ import type { ApartFigures } from '../requests/apart.js';
 import type { AbsorbSpan } from '../requests/cluster-exchange.js';
 import type { InFlightReader } from '../requests/in-flight.js';
 import { decodeSubCounts, type SubCounts } from '../requests/sub-split.js';
-import {
-  type ApartState,
-  type ApartWire,
-  decodeApart,
-  decodeJudgedMax,
-  SentApart,
-  withWholeMax,
-} from './apart-wire.js';
+import { type ApartState, type ApartWire, decodeApart, decodeRowLatency, SentApart } from './apart-wire.js';
 import { type CountsWire, decodeCounts, SentCounts } from './counts-wire.js';
 import {
   type CustomDelta,
@@ -261,13 +254,12 @@ export class Reporter {
         }
       }
       const l = s.latency ? sent.latency.take(s.latency, slotHighest) : null;
-      const apart = sent.apart.take(s.apart);
+      const apart = sent.apart.take(s.apart, l); // `l`'s max raised to the row's, as withWholeMax
       if (!any && !anyX && l === null && apart.n === undefined && apart.na === undefined) continue;
       const wire: RouteWire = { m: s.method, r: s.route, k, ...(l === null ? {} : { l }), ...apart };
       if (anyX) wire.x = x.slice(0, x[4] === 0 ? 4 : 5);
       if (x[5]! > 0) wire.b = x[5]!;
       if (x[6]! > 0) wire.q = x[6]!;
-      withWholeMax(wire);
       r.push(wire);
     }
     const f: FunctionWire[] = [];
@@ -360,7 +352,7 @@ export function decodeReport(w: ReportWire): Report {
       method: text(x.m, 64),
       route: text(x.r, 1024),
       classes: x.k.slice(),
-      latency: decodeJudgedMax(x, x.l === undefined ? null : decodeCounts(x.l, maxSlot)),
+      latency: decodeRowLatency(x, maxSlot),
       // Three figures from an older worker: every aborted request counted as failed then.
       extra,
       ...withApart(decodeApart(x, maxSlot)),
