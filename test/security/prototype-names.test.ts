@@ -147,6 +147,36 @@ describe('Object.prototype member names over HTTP (a real server)', () => {
   });
 });
 
+describe('history keys named like Object.prototype members (a real server)', () => {
+  it("history/?route= and ?job=: each name's one-minute points", async () => {
+    const s = await serve();
+    for (let k = 0; k < 3; k++) {
+      for (const name of NAMES) {
+        s.monitor.recordRequest({ method: 'GET', route: name, status: 200, durationMs: 30 });
+        s.monitor.recordJob(name, 4, false);
+      }
+      await s.monitor.sample();
+      s.clock.t += 61_000;
+    }
+    await s.monitor.sample();
+    await s.monitor.flush();
+    for (const name of NAMES) {
+      const route = (await s.getJson(`history/?route=${encodeURIComponent(name)}&method=GET`)).data as {
+        route: string;
+        points: Array<{ count: number }>;
+      };
+      expect(route.route).toBe(name);
+      expect(route.points.reduce((n, p) => n + p.count, 0)).toBe(3);
+      const job = (await s.getJson(`history/?job=${encodeURIComponent(name)}`)).data as {
+        job: string;
+        points: Array<{ runs: number }>;
+      };
+      expect(job.job).toBe(name);
+      expect(job.points.reduce((n, p) => n + p.runs, 0)).toBe(3);
+    }
+  });
+});
+
 describe('custom anomaly series named like Object.prototype members', () => {
   it('are scored, saved and restored (were never scored: the built-in series lookup read the inherited member)', () => {
     const a = anomalyAnalytics();
