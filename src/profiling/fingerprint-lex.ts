@@ -29,11 +29,19 @@ export function isHexDigit(c: number): boolean {
 // `IN (DATE '…', DATE '…')` read one fingerprint per length), tested without regard to case.
 const LIST_WORD = 'null|true|false';
 const TYPED = '(?:date|time|timestamp|timestamptz|interval)';
+// An interval's unit: MySQL's `INTERVAL 1 DAY`, `INTERVAL '1:30' HOUR_MINUTE`; PostgreSQL's `INTERVAL '1' DAY`,
+// `INTERVAL '1-2' YEAR TO MONTH` (outside review 28, RT28-2).
+const UNIT_WORD = 'year|quarter|month|week|day|hour|minute|second|microsecond';
+const UNIT = `(?:${UNIT_WORD})(?:_(?:${UNIT_WORD}))?(?: to (?:${UNIT_WORD}))?`;
 /** A word that can be part of a list item (scanSql's `words` test). */
-export const LIST_ITEM_WORD = new RegExp(`^(?:${LIST_WORD}|${TYPED.slice(3, -1)})$`, 'i');
-// One list item as the scan leaves it: `?` or `$n`, `NULL`, `TRUE`, `FALSE` or a typed literal (`DATE ?`), with an
-// optional cast (`::int`, `::varchar(?)`, `::text[]`); a number's sign is already part of its `?` (UNARY_SIGN).
-const ITEM = String.raw`(?:\?|\$\d+|${LIST_WORD}|${TYPED} \?)(?: ?:: ?[A-Za-z_][\w.]*(?:\(\?(?:, ?\?)*\))?(?:\[\])*)?`;
+export const LIST_ITEM_WORD = new RegExp(
+  `^(?:${LIST_WORD}|${TYPED.slice(3, -1)}|to|(?:${UNIT_WORD})(?:_(?:${UNIT_WORD}))?)$`,
+  'i',
+);
+// One list item as the scan leaves it: `?` or `$n` (a placeholder may be signed, `-$1`), `NULL`, `TRUE`, `FALSE` or a
+// typed literal (`DATE ?`, `INTERVAL ? DAY`), with an optional cast (`::int`, `::varchar(?)`, `::text[]`); a number's
+// sign is already part of its `?` (UNARY_SIGN).
+const ITEM = String.raw`(?:(?:[-+] ?)?(?:\?|\$\d+)|${LIST_WORD}|${TYPED} \?|interval \? ${UNIT})(?: ?:: ?[A-Za-z_][\w.]*(?:\(\?(?:, ?\?)*\))?(?:\[\])*)?`;
 // A row of items: (?, ?) in `(a, b) IN ((?, ?), (?, ?))`.
 const ROW = String.raw`\(${ITEM}(?:, ?${ITEM})*\)`;
 const LIST_ITEM = `(?:${ITEM}|${ROW})`;
@@ -53,4 +61,23 @@ export const VALUES_BEFORE = /(?:^|\W)(?:values|VALUES|Values) $/;
 // operand (`a - 1`, `? - 1`, `) - 1`) it is an operator and stays (outside review 27, RT27-7). Tested on the last
 // characters of the text written before the number, which end with the sign.
 export const UNARY_SIGN =
-  /(?:^|[([,=<>!*/%+\-|&^~]|(?:^|[^\w$])(?:select|where|and|or|not|then|else|when|between|like|is|case|return|returning|limit|offset|by|on|having)) ?[-+]$/i;
+  /(?:^|[([,=<>!*/%+\-|&^~]|(?:^|[^\w$])(?:select|where|and|or|not|then|else|when|between|like|is|case|return|returning|limit|offset|by|on|having|interval)) ?[-+]$/i;
+
+// NULL, TRUE and FALSE where an operand begins are constants, as a number there is: PostgreSQL parses them as
+// constants (pg_stat_statements: `VALUES ($1, $2)` for `VALUES (1, NULL)`, one query id for `flag = TRUE` and
+// `flag = FALSE`) and MySQL's digest reads a NULL literal as `?` (outside review 28, RT28-1: they made one
+// fingerprint per value). After anything else they are syntax and stay: `IS NULL`, `IS NOT TRUE`, `NOT NULL`,
+// `SET NULL`, a column's `int NULL`, `DEFAULT NULL`. Tested on the last characters written before the word.
+const CONSTANT_WORD = /^(?:null|true|false)$/i;
+const OPERAND_START =
+  /(?:^|[([,=<>!*/%+\-|&^~]|(?:^|[^\w$])(?:select|where|and|or|then|else|when|between|like|case|return|returning|limit|offset|by|on|having)) ?$/i;
+
+/** Whether the word `w` is NULL, TRUE or FALSE (a constant where an operand begins: startsOperand). */
+export function isConstantWord(w: string): boolean {
+  return (w.length === 4 || w.length === 5) && CONSTANT_WORD.test(w);
+}
+
+/** Whether an operand begins after `before` (the last 16 or more characters written). */
+export function startsOperand(before: string): boolean {
+  return OPERAND_START.test(before);
+}

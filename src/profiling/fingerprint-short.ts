@@ -16,6 +16,7 @@ import {
   IN_BEFORE,
   IN_SEG,
   isDigit,
+  isConstantWord,
   isHexDigit,
   isSpace,
   isWordChar,
@@ -24,9 +25,11 @@ import {
   SLASH,
   SPACE,
   STAR,
+  startsOperand,
   UNARY_SIGN,
   VALUES_BEFORE,
 } from './fingerprint-lex.js';
+import { prefixedLiteralEnd } from './fingerprint-literal.js';
 import { blockCommentEnd, isEscapePrefixed, skipQuoted } from './fingerprint-tail.js';
 
 /** Statements up to this length take the short scan. */
@@ -162,14 +165,15 @@ export function scanShort(sql: string, mysql: boolean): string {
     } else if (isWordChar(c)) {
       let j = i + 1;
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;
-      const p = c | 32;
-      // E'…', N'…', X'…', B'…'
-      if (j - i === 1 && sql.charCodeAt(j) === QUOTE && (p === 101 || p === 110 || p === 120 || p === 98)) {
-        i = skipQuoted(sql, j, QUOTE, p === 101 || mysql);
+      // E'…', N'…', X'…', B'…', U&'…', _utf8mb4'…' (prefixedLiteralEnd); NULL, TRUE, FALSE as an operand.
+      const end = j - i === 1 || c === 95 ? prefixedLiteralEnd(sql, i, j, mysql) : -1;
+      if (end >= 0) {
+        i = end;
         tok = '?';
       } else {
         tok = sql.slice(i, j);
         i = j;
+        if (isConstantWord(tok) && startsOperand(out.slice(-16))) tok = '?';
       }
     } else {
       // Punctuation: kept, with the spacing normalised around commas and brackets.

@@ -13,6 +13,7 @@ import {
   IN_BEFORE,
   IN_SEG,
   isDigit,
+  isConstantWord,
   isHexDigit,
   isSpace,
   isWordChar,
@@ -21,9 +22,11 @@ import {
   ROW_SEG,
   SLASH,
   STAR,
+  startsOperand,
   UNARY_SIGN,
   VALUES_BEFORE,
 } from './fingerprint-lex.js';
+import { prefixedLiteralEnd } from './fingerprint-literal.js';
 import { SHORT_SQL, scanShort } from './fingerprint-short.js';
 import { blockCommentEnd, isEscapePrefixed, skipQuoted, tailSignature } from './fingerprint-tail.js';
 import { isUntimedSql } from './untimed-sql.js';
@@ -48,7 +51,8 @@ export const MAX_SQL_SCAN = 64 * 1024;
 export const MAX_SQL_INPUT = 1024 * 1024;
 
 /**
- * The fingerprint of an SQL statement: string, number, hex, bit and dollar-quoted literals become `?`;
+ * The fingerprint of an SQL statement: string, number, hex, bit and dollar-quoted literals (with their prefix or
+ * charset introducer: `E'…'`, `U&'…'`, `_utf8mb4'…'`) and NULL, TRUE, FALSE where an operand begins become `?`;
  * comments go; runs of whitespace become one space; `IN (?, ?, …)` and `IN ($1, $2, …)` become
  * `IN (...)` (also with casts, `IN ($1::int, …)`, and rows, `IN ((?, ?), …)`), `ARRAY[?, ?, …]` becomes
  * `ARRAY[...]`; a multi-row `VALUES (…), (…)` keeps its first row only (as one row reads). Placeholders
@@ -274,17 +278,23 @@ export function scanSql(sql: string, from: number, dialect: SqlDialect): { text:
     if (isWordChar(c)) {
       let j = i + 1;
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;
-      // A prefixed string (E'…', N'…', X'…', B'…', U&'…' is rare and left to the quote rule).
-      if (j - i === 1 && sql.charCodeAt(j) === QUOTE && /[eEnNxXbB]/.test(sql[i] as string)) {
-        const end = skipQuoted(sql, j, QUOTE, (c | 32) === 101 || dialect === 'mysql');
+      // A prefixed literal (E'…', N'…', X'…', B'…', U&'…', a MySQL charset introducer's `_utf8mb4'…'`).
+      const end = prefixedLiteralEnd(sql, i, j, dialect === 'mysql');
+      if (end >= 0) {
         skipped += end - i;
         i = end;
         emit('?');
         continue;
       }
-      emit(sql.slice(i, j));
-      word();
+      const w = sql.slice(i, j);
       i = j;
+      // NULL, TRUE, FALSE where an operand begins are constants (IS NULL, NOT NULL stay).
+      if (isConstantWord(w) && startsOperand(tail(parts.length))) {
+        emit('?');
+        continue;
+      }
+      emit(w);
+      word();
       continue;
     }
     // Punctuation: keep, with the spacing normalised around commas and parentheses.
