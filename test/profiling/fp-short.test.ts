@@ -19,6 +19,13 @@ const TOKENS = [
   ...tokens('key§xarray§arrays§fin§ins§xvalues§valuess§dues'),
   // list constants and the keywords after which a sign is unary (outside review 27, RT27-7)
   ...tokens('NULL§null§TRUE§false§DATE§interval§BETWEEN§LIMIT§then§selects§-1§+2§- 3§-.5'),
+  // NULL/TRUE/FALSE as constants or syntax (IS, NOT), interval units, charset introducers, U& strings, signed
+  // placeholders (outside review 28, RT28-1/RT28-2)
+  ...tokens('IS§is not§NOT§SET§DEFAULT§DAY§hour_minute§YEAR TO MONTH§to§second§-$1§+ $2§-?§UESCAPE§uescape'),
+  ...tokens(
+    "_utf8mb4§_binary§_latin1§_utf8mb4'a'§_utf8mb4 'b'§_binary X'1F'§_binary x§_latin1 0x41§_utf8mb4\"x\"",
+  ),
+  ...tokens("U&'x'§u&'\\0061'§U&'d!0061' UESCAPE '!'§U&\"n\"§U&§U& 'y'"),
   // literals
   ...tokens("1§42§1.5§.5§1e-3§2E+10§0x1F§0X§12abc§'s'§'it''s'§'a\\'b'§E'x\\'y'§N'n'§X'1F'§B'101'§e'q'§''"),
   ...tokens("'unterminated§$$dollar$$§$tag$ x $tag$§$$open"),
@@ -42,6 +49,9 @@ const statement = fc
 const item = fc.constantFrom(
   ...tokens(
     "?§$1§$7§1§'v'§$2::int§?::text[]§$3::pg_catalog.int4§$4 :: x.y§(?, ?)§($1, 2)§(?::int, ?)§x§f(1)§-1§+2§- 3§NULL§true§DATE '1'§-$1",
+  ),
+  ...tokens(
+    "INTERVAL '1' DAY§interval 2 hour_minute§INTERVAL '1-2' YEAR TO MONTH§INTERVAL '3 days'§_utf8mb4'a'§_binary X'ff'§U&'a'§E'b'§B'01'§X'ff'§- $2§+?§-$3::int§FALSE§x IS NULL",
   ),
   ...tokens('key[1]§ARRAY[1, 2]'),
 );
