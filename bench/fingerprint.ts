@@ -4,14 +4,17 @@
 // rounds (the order rotates), this process's CPU per call (process.cpuUsage), per-round ratios with 95 % intervals.
 // A 70 KB statement (10,000 `$n`) checks that the long path is the general one, unchanged.
 //
-//   npx tsx bench/fingerprint.ts [--rounds 40] [--calls 20000] [--no-write]
+//   npx tsx bench/fingerprint.ts [--rounds 40] [--calls 20000] [--against <rev>] [--no-write]
+//
+// --against adds a column: fingerprintSql at another revision (its src/profiling/fingerprint*.ts and untimed-sql.ts
+// read from git), to price one change to the scans against its parent in the same run.
 //
 // The variants are bundled by esbuild into one module, as tsup ships the library (through tsx each import is a
 // getter call on a module object: it doubled the figures). The before-afaf2af fingerprint is read from git
 // (`git show afaf2af^:src/profiling/fingerprint.ts`); without that commit its column is left out.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,6 +27,7 @@ const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '40' },
     calls: { type: 'string', default: '20000' },
+    against: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -49,10 +53,25 @@ try {
 } catch {
   console.error(`${BASELINE}^ is not in this clone: the before-${BASELINE} column is left out`);
 }
+const AGAINST = args.against;
+if (AGAINST !== undefined) {
+  const files = execFileSync('git', ['ls-tree', '--name-only', AGAINST, 'src/profiling/'], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((f) => /\/(fingerprint[\w-]*|untimed-sql)\.ts$/.test(f));
+  mkdirSync(join(dir, 'against'));
+  for (const f of files) {
+    const text = execFileSync('git', ['show', `${AGAINST}:${f}`], { cwd: root, encoding: 'utf8' });
+    writeFileSync(join(dir, 'against', f.slice(f.lastIndexOf('/') + 1)), text);
+  }
+}
 writeFileSync(
   join(dir, 'entry.ts'),
   `export { fingerprintSql as fast, fingerprintLong as general } from ${JSON.stringify(src('profiling/fingerprint.ts'))};
-${before ? `export { fingerprintSql as before } from ${JSON.stringify(join(dir, 'before.ts'))};` : ''}`,
+${before ? `export { fingerprintSql as before } from ${JSON.stringify(join(dir, 'before.ts'))};` : ''}
+${AGAINST !== undefined ? `export { fingerprintSql as against } from ${JSON.stringify(join(dir, 'against', 'fingerprint.ts'))};` : ''}`,
 );
 await build({
   entryPoints: [join(dir, 'entry.ts')],
@@ -87,6 +106,7 @@ const variants: Array<[string, Fp]> = [
   ['general', mod.general as Fp],
 ];
 if (mod.before) variants.push(['before', mod.before]);
+if (mod.against) variants.push(['against', mod.against]);
 
 // The two current paths must agree on every statement measured (test/profiling/fp-short.test.ts checks many more).
 for (const [sql, dialect] of SHORT) {
@@ -153,6 +173,7 @@ const ratios = [
         ),
       ]
     : []),
+  ...(mod.against ? [ratioRow(`fast / at ${AGAINST}`, get(short, 'fast'), get(short, 'against'))] : []),
   ratioRow('10,000-`$n` statement: fingerprintSql / general path', get(long, 'fast'), get(long, 'general')),
 ];
 const table = `${machineLine()}
@@ -165,7 +186,7 @@ Uncached \`fingerprintSql\` (no FingerprintCache), ${SHORT.length} short stateme
 ${row('fast', short, 'fast', 'ns')}
 ${row('general', short, 'general', 'ns')}
 ${mod.before ? row(`before ${BASELINE}`, short, 'before', 'ns') : `| before ${BASELINE} | (not in this clone) | |`}
-${row('10,000-`$n` statement (70 KB), fingerprintSql', long, 'fast', 'µs')}
+${mod.against ? `${row(`at ${AGAINST}`, short, 'against', 'ns')}\n` : ''}${row('10,000-`$n` statement (70 KB), fingerprintSql', long, 'fast', 'µs')}
 ${row('10,000-`$n` statement (70 KB), general path', long, 'general', 'µs')}
 
 | per-round ratio | median | mean (95 % interval) |
