@@ -37,6 +37,7 @@ export const SHORT_SQL = 4096;
 
 const COMMA = 44;
 const PLUS = 43;
+const AMP = 38;
 const OPEN = 40;
 const CLOSE = 41;
 const OPEN_SQUARE = 91;
@@ -166,14 +167,23 @@ export function scanShort(sql: string, mysql: boolean): string {
       let j = i + 1;
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;
       // E'…', N'…', X'…', B'…', U&'…', _utf8mb4'…' (prefixedLiteralEnd); NULL, TRUE, FALSE as an operand.
-      const end = j - i === 1 || c === 95 ? prefixedLiteralEnd(sql, i, j, mysql) : -1;
+      // Only where a prefix can be (a letter before a quote or `&`, `_` in MySQL); j < n: a read past the end would
+      // deoptimise the scan of every statement ending in a word.
+      const len = j - i;
+      const end =
+        (len === 1 && j < n && (sql.charCodeAt(j) === QUOTE || sql.charCodeAt(j) === AMP)) ||
+        (c === 95 && mysql)
+          ? prefixedLiteralEnd(sql, i, j, mysql)
+          : -1;
       if (end >= 0) {
         i = end;
         tok = '?';
       } else {
         tok = sql.slice(i, j);
         i = j;
-        if (isConstantWord(tok) && startsOperand(out.slice(-16))) tok = '?';
+        // NULL, TRUE, FALSE where an operand begins (the first letter tested here: this runs for every word).
+        const p = c | 32;
+        if ((p === 110 || p === 116 || p === 102) && isConstantWord(tok) && startsOperand(out)) tok = '?';
       }
     } else {
       // Punctuation: kept, with the spacing normalised around commas and brackets.
