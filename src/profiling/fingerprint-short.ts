@@ -167,8 +167,7 @@ export function scanShort(sql: string, mysql: boolean): string {
       let j = i + 1;
       while (j < n && isWordChar(sql.charCodeAt(j))) j++;
       // E'…', N'…', X'…', B'…', U&'…', _utf8mb4'…' (prefixedLiteralEnd); NULL, TRUE, FALSE as an operand.
-      // Only where a prefix can be (a letter before a quote or `&`, `_` in MySQL); j < n: a read past the end would
-      // deoptimise the scan of every statement ending in a word.
+      // Tested only where a prefix can be (one letter before a quote or `&`; `_` in MySQL): this runs for every word.
       const len = j - i;
       const end =
         (len === 1 && j < n && (sql.charCodeAt(j) === QUOTE || sql.charCodeAt(j) === AMP)) ||
