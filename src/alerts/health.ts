@@ -82,10 +82,11 @@ export function componentStatuses(
   // for the interval that shed any (as the load_shedding alert on it), whatever the served requests' figures say.
   const requests = shedding(s.requests) ? 'critical' : reported(s.requests);
 
-  // Collector plugins count as `plugins.<name>`: a status rule's warning or critical lowers health;
-  // a plugin without a rule is healthy or unknown, which changes nothing.
+  // Collector plugins count as `plugins.<name>`: a status rule's warning or critical lowers health; a plugin whose
+  // collect() failed is unknown with its error, which costs as any failed collector (unmeasuredComponents).
   const plugins: Record<string, ComponentStatus> = {};
-  for (const [name, group] of Object.entries(s.plugins ?? {})) plugins[`plugins.${name}`] = reported(group);
+  for (const [name, group] of Object.entries(s.plugins ?? {}))
+    plugins[`${PLUGIN_PREFIX}${name}`] = reported(group);
   return {
     cpu: banded(s.cpu, s.cpu?.current_percent),
     memory: banded(s.memory, s.memory?.used_percent),
@@ -105,6 +106,8 @@ export function shedding(requests: { shedding?: string | null } | undefined): bo
   return typeof requests?.shedding === 'string';
 }
 
+const PLUGIN_PREFIX = 'plugins.';
+
 /**
  * Why each component that could not be measured is `unknown`: its group reports status `unknown`
  * with an `error` (the collector or probe failed, or timed out). A component that is `unknown` with no
@@ -118,10 +121,20 @@ export function unmeasuredComponents(
     string,
     { status?: unknown; error?: unknown } | undefined
   >;
+  const plugins = (snapshot as Partial<MetricsSnapshot> | undefined)?.plugins as
+    | Record<string, { error?: unknown } | undefined>
+    | undefined;
   const reasons: Record<string, string> = {};
   for (const [name, status] of Object.entries(components)) {
     if (status !== 'unknown') continue;
-    const error = groups[name]?.error;
+    // A collector plugin's group is `plugins[name]`, its component `plugins.<name>` (a failing collect() is a
+    // failed collector like any other: outside review 29, RT29-6).
+    const group = name.startsWith(PLUGIN_PREFIX)
+      ? plugins && Object.hasOwn(plugins, name.slice(PLUGIN_PREFIX.length))
+        ? plugins[name.slice(PLUGIN_PREFIX.length)]
+        : undefined
+      : groups[name];
+    const error = group?.error;
     if (typeof error === 'string' && error !== '') reasons[name] = error;
   }
   return reasons;

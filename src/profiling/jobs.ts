@@ -49,7 +49,7 @@ export interface JobRow {
   max_ms: number | null;
   last_duration_ms: number | null;
   last_success: { timestamp: string } | null;
-  last_failure: { timestamp: string; error: string } | null;
+  last_failure: { timestamp: string; error: string | null } | null;
   expect_every_ms: number | null;
   /** True while an `expectEvery` job has had no success for more than twice that. */
   stale: boolean;
@@ -178,7 +178,10 @@ export class JobStats {
         last_failure:
           e.lastFailure === null
             ? null
-            : { timestamp: new Date(e.lastFailure).toISOString(), error: e.lastError },
+            : {
+                timestamp: new Date(e.lastFailure).toISOString(),
+                error: e.lastError === '' ? null : e.lastError,
+              },
         expect_every_ms: e.expectEveryMs,
         stale: this.isStale(e, now),
       });

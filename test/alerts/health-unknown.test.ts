@@ -39,6 +39,53 @@ describe('health when nothing could be measured', () => {
     expect(health.unknown_reasons?.database).toBeUndefined();
   });
 
+  it('a collector plugin whose collect() fails costs what any failed collector costs (outside review 29, RT29-6)', async () => {
+    // With and without a status rule: a failed collect() is a failed collector; its component is plugins.<name>.
+    for (const status of [(g: { up?: boolean }) => (g.up ? 'healthy' : 'critical'), undefined] as const) {
+      let fail = false;
+      const monitor = createMonitor({
+        sampleIntervalMs: 0,
+        logger: silentLogger,
+        // The host groups fail too (no such procfs): the same status and score on any machine's load.
+        procRoot: '/nonexistent-proc',
+        collectors: [
+          {
+            name: 'payments',
+            collect: () => {
+              if (fail) throw new Error('payments API unreachable');
+              return { up: true };
+            },
+            ...(status ? { status } : {}),
+          },
+        ],
+      });
+      monitors.push(monitor);
+      await monitor.sample();
+      const before = await monitor.getHealth();
+      expect(before.components['plugins.payments']).toBe('healthy');
+      expect(before.unknown_reasons?.['plugins.payments']).toBeUndefined();
+      fail = true;
+      await monitor.sample();
+      const after = await monitor.getHealth();
+      expect(after.components['plugins.payments']).toBe('unknown');
+      // The documented rule: at least yellow, 10 points, named with its error.
+      expect(after.status).not.toBe('green');
+      expect(after.health_score).toBe(before.health_score - SCORE_PENALTIES.component.unmeasured);
+      expect(after.unknown_reasons?.['plugins.payments']).toBe('payments API unreachable');
+    }
+  });
+
+  it('a plugin named like a built-in group is looked up among the plugins, not the snapshot', () => {
+    const health = getHealthStatus(
+      makeSnapshot({
+        cpu: { status: 'unknown', error: 'cpu read failed' },
+        plugins: { cpu: { status: 'unknown', error: 'plugin cpu failed' }, toString: { status: 'healthy' } },
+      } as never),
+      [],
+    );
+    expect(health.unknown_reasons).toEqual({ cpu: 'cpu read failed', 'plugins.cpu': 'plugin cpu failed' });
+  });
+
   it('a component unknown only because nothing is configured costs nothing', () => {
     const health = getHealthStatus(
       makeSnapshot({ database: { status: 'unknown', response_time_ms: null } }),

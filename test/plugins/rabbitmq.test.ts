@@ -118,6 +118,10 @@ describe.skipIf(skip)('rabbitmqPlugin against a real RabbitMQ', () => {
     const g = (await monitor.sample()).plugins?.rabbitmq;
     expect(g?.status).toBe('unknown');
     expect(g?.error).toMatch(/ECONNREFUSED/);
+    // The broker the plugin watches is gone: health names it and is never green (outside review 29, RT29-6).
+    const health = await monitor.getHealth();
+    expect(health.unknown_reasons?.['plugins.rabbitmq']).toMatch(/ECONNREFUSED/);
+    expect(health.status).not.toBe('green');
     await monitor.close();
   });
 });

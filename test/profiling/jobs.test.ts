@@ -50,6 +50,60 @@ describe('monitor.job', () => {
     expect(rows.find((r) => r.name === 'sum')).toMatchObject({ runs: 1, failures: 0, last_failure: null });
   });
 
+  it('a failure without an error has no text, and a thrown non-Error reads as what was thrown (outside review 29, RT29-4)', async () => {
+    const m = monitor();
+    m.recordJob('manual', 12, true);
+    // What a job's call settles with (a sync throw included).
+    const settle = (run: () => unknown) =>
+      Promise.resolve()
+        .then(run)
+        .then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
+    expect(await settle(m.job('rejects-nothing', () => Promise.reject()))).toBeUndefined();
+    expect(
+      await settle(
+        m.job('throws-null', () => {
+          throw null;
+        }),
+      ),
+    ).toBeNull();
+    const thrown = { code: 'E42', detail: 'x', url: 'postgres://app:hunter2@db/app' };
+    const withMessage = { message: 'quota exceeded', status: 429 };
+    for (const [name, value] of [
+      ['throws-object', thrown],
+      ['throws-message-object', withMessage],
+      ['throws-string', 'disk full'],
+    ] as const) {
+      expect(
+        await settle(
+          m.job(name, () => {
+            throw value;
+          }),
+        ),
+      ).toBe(value);
+    }
+    const error = (name: string) => m.jobs.rows().find((r) => r.name === name)?.last_failure?.error;
+    // Nothing given: no text (JSON null), never the words "undefined" or "null".
+    expect(error('manual')).toBeNull();
+    expect(error('rejects-nothing')).toBeNull();
+    expect(error('throws-null')).toBeNull();
+    // A plain object: its own keys and values on one line, its credentials redacted, never "[object Object]".
+    const shown = error('throws-object') ?? '';
+    expect(shown).not.toContain('[object Object]');
+    for (const part of ['code', 'E42', 'detail', 'postgres://app:']) expect(shown).toContain(part);
+    expect(shown).not.toContain('hunter2');
+    expect(shown).not.toContain('\n');
+    expect(error('throws-message-object')).toBe('quota exceeded');
+    expect(error('throws-string')).toBe('disk full');
+    // The JSON the endpoint serves keeps the null.
+    expect(
+      JSON.parse(JSON.stringify(m.jobs.rows())).find((r: { name: string }) => r.name === 'manual')
+        .last_failure.error,
+    ).toBeNull();
+  });
+
   it('duration percentiles match the exact ones from the raw durations (within HDR precision)', () => {
     const m = monitor();
     const durations = Array.from({ length: 500 }, (_, i) => 1 + ((i * 37) % 499) * 2.5);

@@ -247,7 +247,7 @@ async function loadJobs(): Promise<void> {
       cell(j.last_success ? new Date(j.last_success.timestamp).toLocaleTimeString() : '—'),
       cell(
         j.last_failure
-          ? `${new Date(j.last_failure.timestamp).toLocaleTimeString()} ${j.last_failure.error}`
+          ? `${new Date(j.last_failure.timestamp).toLocaleTimeString()} ${j.last_failure.error ?? ''}`
           : '—',
         last ? 'bad' : undefined,
       ),
