@@ -72,6 +72,22 @@ export function expressRouteLabel(req: ExpressLikeRequest): string {
   return pickChain(cached.chains as Chain[], req.baseUrl ?? '');
 }
 
+/**
+ * The label of `route`, found in `app`'s router tree with `baseUrl` the mount paths matched on the way (what
+ * Express would have set as `req.baseUrl`): for a request that ended unmatched, the route its URL would have
+ * reached (express-would-match.ts). Shares expressRouteLabel's cache on the route object.
+ */
+export function routeObjectLabel(route: object, app: unknown, baseUrl: string): string {
+  const r = route as RouteObject;
+  let cached = r[LABEL];
+  if (cached === undefined || (cached.app !== app && !descendsFrom(cached.app, app))) {
+    cached = describe(r, app);
+    r[LABEL] = cached;
+  }
+  if (cached.label !== undefined) return cached.label;
+  return pickChain(cached.chains as Chain[], baseUrl);
+}
+
 /** The request's prototype when it is `app`'s request prototype (holding `app` as its own `app`), else undefined. */
 function appRequestProto(req: ExpressLikeRequest, app: unknown): object | undefined {
   const proto = Object.getPrototypeOf(req) as object | null;

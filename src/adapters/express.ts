@@ -18,6 +18,7 @@ import { watchLateErrors } from './express-errors.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressWatcherFor, expressWatcherOf, warnIfMountedLate } from './express-order.js';
 import { expressRouteLabel } from './express-route.js';
+import { expressWouldMatch } from './express-would-match.js';
 import { flightRouteReader } from './flight-routes.js';
 import {
   flightDuration,
@@ -101,7 +102,17 @@ function makeMiddleware(
   const onEnd = (ticket: TrackedTicket<Request>, status: number): void => {
     const req = ticket.request;
     if (mountedBase !== undefined) noteMountedAdmin(req);
-    way.end(ticket, req[METHOD], expressRouteLabel(req), status, flightDuration(ticket, status));
+    const method = req[METHOD];
+    const route = expressRouteLabel(req);
+    // No route ran (a middleware before the router answered, or no route has the URL): recorded under the route
+    // the URL would have reached, as on Fastify (express-would-match.ts); a URL no route has stays `unmatched`.
+    way.end(
+      ticket,
+      method,
+      route === UNMATCHED_ROUTE ? expressWouldMatch(req, method) : route,
+      status,
+      flightDuration(ticket, status),
+    );
   };
   // routes/ names the route of a request still in flight, read when it is read with the label its end will have:
   // known once the router matched (`req.route`), not routed yet before (a middleware holding it).

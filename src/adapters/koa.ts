@@ -14,11 +14,13 @@ import {
   createAdapterMonitor,
   decideUpgrade,
   requestWay,
+  UNMATCHED_ROUTE,
 } from './common.js';
 import { flightRouteReader } from './flight-routes.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
 import { warnIfMountedLateKoa } from './koa-order.js';
 import { addKoaWatcher, koaWatcherFor, removeKoaWatcher } from './koa-unseen.js';
+import { koaWouldMatch } from './koa-would-match.js';
 import {
   flightDuration,
   newTrackedTicket,
@@ -93,7 +95,15 @@ function makeMiddleware(
     // @koa/router sets _matchedRoute to the template (with its prefix) when it matches, before the handler
     // runs; inside a koa-mount sub-app the mount path goes before it (koa-mount.ts).
     const route = koaRouteLabel(ticket.request);
-    way.end(ticket, ticket.request.req.method ?? 'GET', route, status, flightDuration(ticket, status));
+    // No route ran (a middleware before the router answered, or no route has the URL): recorded under the route
+    // the URL would have reached, as on Fastify (koa-would-match.ts); a URL no route has stays `unmatched`.
+    way.end(
+      ticket,
+      ticket.request.req.method ?? 'GET',
+      route === UNMATCHED_ROUTE ? koaWouldMatch(ticket.request) : route,
+      status,
+      flightDuration(ticket, status),
+    );
   };
   // routes/ names the route of a request still in flight, read when it is read as its end reads it: known once
   // @koa/router matched (`_matchedRoute`), not routed yet before (a middleware holding it, or no @koa/router).
