@@ -115,11 +115,14 @@ function makeMiddleware(
     );
   };
   // routes/ names the route of a request still in flight, read when it is read with the label its end will have:
-  // known once the router matched (`req.route`), not routed yet before (a middleware holding it).
+  // the one the router matched (`req.route`), or before (a middleware holding it) the one its URL would match;
+  // not routed yet when none would.
   way.readRoutes?.(
     flightRouteReader(onEnd, (req: Request) => {
-      const route = expressRouteLabel(req);
-      return [req[METHOD], route === UNMATCHED_ROUTE ? null : route];
+      const method = req[METHOD];
+      let route = expressRouteLabel(req);
+      if (route === UNMATCHED_ROUTE) route = expressWouldMatch(req, method);
+      return [method, route === UNMATCHED_ROUTE ? null : route];
     }),
   );
 

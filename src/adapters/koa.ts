@@ -105,11 +105,13 @@ function makeMiddleware(
       flightDuration(ticket, status),
     );
   };
-  // routes/ names the route of a request still in flight, read when it is read as its end reads it: known once
-  // @koa/router matched (`_matchedRoute`), not routed yet before (a middleware holding it, or no @koa/router).
+  // routes/ names the route of a request still in flight, read when it is read as its end reads it: the one
+  // @koa/router matched (`_matchedRoute`), or before (a middleware holding it) the one its path would match; not
+  // routed yet when none would (or no @koa/router).
   way.readRoutes?.(
     flightRouteReader(onEnd, (ctx: Context) => {
-      return [ctx.req.method ?? 'GET', koaRouteOf(ctx) ?? null];
+      const route = koaRouteOf(ctx) ?? koaWouldMatch(ctx);
+      return [ctx.req.method ?? 'GET', route === UNMATCHED_ROUTE ? null : route];
     }),
   );
 

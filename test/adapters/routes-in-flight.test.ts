@@ -32,7 +32,10 @@ interface HangApp {
   url: string;
   monitor: SystemMonitor;
   held: Held;
-  /** The row routes/ has for GET /pre while it is held: Express and Koa hold it in a middleware before routing. */
+  /**
+   * The row routes/ has for GET /pre while it is held: Express and Koa hold it in a middleware before routing, and
+   * name it by the route its URL would match, as Fastify (which routes first) does (outside review 29, RT29-2).
+   */
   preRoute: string;
   /** The route /pre is recorded under once it ends. */
   preEnded: string;
@@ -63,7 +66,7 @@ async function expressHangApp(options: MonitorOptions): Promise<[HangApp, Server
   });
   app.get('/poll/:id', (_req, res) => void held.poll.push(() => res.send('ok')));
   const server = createServer(app);
-  return [{ url: '', monitor, held, preRoute: 'unrouted', preEnded: 'unmatched' }, server];
+  return [{ url: '', monitor, held, preRoute: '/pre', preEnded: '/pre' }, server];
 }
 
 async function fastifyHangApp(options: MonitorOptions): Promise<[HangApp, Server]> {
@@ -137,10 +140,7 @@ async function koaHangApp(options: MonitorOptions): Promise<[HangApp, Server]> {
   });
   app.use(router.routes());
   app.use(v1.routes());
-  return [
-    { url: '', monitor, held, preRoute: 'unrouted', preEnded: 'unmatched' },
-    createServer(app.callback()),
-  ];
+  return [{ url: '', monitor, held, preRoute: '/pre', preEnded: '/pre' }, createServer(app.callback())];
 }
 
 const BUILDERS = { express: expressHangApp, fastify: fastifyHangApp, koa: koaHangApp } as const;
