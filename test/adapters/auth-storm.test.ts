@@ -252,3 +252,14 @@ describe.each(MAJORS)(
     });
   },
 );
+
+describe.each(['express', 'koa'] as const)('%s: the lookup is bounded', (framework) => {
+  it('a path over 2,048 characters is not looked up: its 401 stays unmatched (the route takes it when authenticated)', async () => {
+    const app = await started(framework);
+    const raw = recorded(app);
+    const path = `/api/orders/${'x'.repeat(2_100)}`;
+    expect(await call(`${app.url}${path}`, { headers: { 'x-auth': 'ok' } })).toBe(200);
+    expect(await call(`${app.url}${path}`)).toBe(401);
+    expect(raw.map((r) => r.route)).toEqual(['/api/orders/:id', 'unmatched']);
+  });
+});
