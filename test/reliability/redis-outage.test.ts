@@ -105,13 +105,16 @@ describe.skipIf(!haveRedis)('Redis outages under request load (Express example, 
 
     await server.kill('SIGKILL');
     const okAtKill = load.ok;
+    const atKill = samples.snapshots.length;
     await waitUntil(
       async () => (await redisStatus(app)) === 'critical',
       'the admin API reports redis critical',
     );
-    // From the first critical sample on, samples until the restart: three more buckets closed, buffered in memory,
-    // and requests served meanwhile.
-    const firstCritical = statuses().indexOf('critical');
+    // From the first critical sample after the kill on, samples until the restart: three more buckets closed,
+    // buffered in memory, and requests served meanwhile. After the kill: one before it is critical when its check
+    // was slow (a PING, and the flush of a bucket ahead of it, over db_latency's critical 1500 ms: a loaded machine),
+    // and the healthy samples after it failed "every sample critical" (a clean-clone CI run at load ~30).
+    const firstCritical = statuses().indexOf('critical', atKill);
     expect(firstCritical).toBeGreaterThan(-1);
     await waitUntil(
       () => new Set(samples.snapshots.slice(firstCritical).map(bucketOf)).size >= 4 && load.ok > okAtKill,
