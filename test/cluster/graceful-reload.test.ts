@@ -38,6 +38,18 @@ const SLOW_MS = 2000;
 
 const answered = (r: LoadResult) => Object.values(r.byStatus).reduce((a, b) => a + b, 0);
 
+/**
+ * metrics/ read until its view has every live worker's answer (the `aggregator-window` of a takeover aside): a worker
+ * that answers the read's sync round after syncTimeoutMs (300 ms here; a loaded machine) is left out of that read
+ * with what it recorded since its last report, and the view says so (`missing`, `complete` false). The totals of
+ * such a read are short by design, not lost: a clean-clone CI run read 1383 of 1384 without looking.
+ */
+const coveredMetrics = (port: number) =>
+  until(async () => {
+    const m = await metricsOf(port);
+    return afterTakeover(m.cluster) && m;
+  }, 30_000);
+
 describe('node:cluster: a graceful reload under load (workers stopped as examples/cluster.ts does)', () => {
   it('no request fails, none is lost: the totals equal the answered requests and the records exactly', async () => {
     const c = await startReadyCluster(
@@ -92,10 +104,14 @@ describe('node:cluster: a graceful reload under load (workers stopped as example
       const total = result.sent + slow.sent;
       // Every answered request was recorded (once), and is in the cluster's totals, exactly.
       await until(async () => loggedRequests(c.logDir).length === total, 10_000);
-      // Any worker answers the same totals (each read reaches another one).
-      for (const m of await Promise.all([0, 1, 2].map(() => metricsOf(c.port))))
+      // Any worker answers the same totals (each read reaches another one), each read with every worker's answer.
+      for (const m of await Promise.all([0, 1, 2].map(() => coveredMetrics(c.port))))
         expect(m.requests.total).toBe(total);
-      const text = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+      // A scrape runs its own sync round: one with every worker's answer (sysvitals_cluster_workers_missing 0).
+      const text = await until(async () => {
+        const body = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+        return promValue(body, 'sysvitals_cluster_workers_missing') === 0 && body;
+      }, 30_000);
       expect(promValue(text, 'sysvitals_http_requests_total')).toBe(total);
       expect(promValue(text, 'sysvitals_http_requests_total', 'route="/items/:id"')).toBe(slow.sent);
     } finally {
@@ -166,9 +182,10 @@ describe('examples/cluster.ts: a worker stopped under load', () => {
       expect(result.failed).toBe(0);
       expect(answered(result)).toBe(result.sent);
       expect(result.byStatus[200]).toBe(result.sent);
-      // A response can reach the client a moment before its worker recorded it: waited for, then exact.
+      // A response can reach the client a moment before its worker recorded it: waited for, then exact, in reads
+      // with every worker's answer.
       await until(async () => (await metricsOf(port)).requests.total >= result.sent, 10_000);
-      for (const m of await Promise.all([0, 1, 2].map(() => metricsOf(port))))
+      for (const m of await Promise.all([0, 1, 2].map(() => coveredMetrics(port))))
         expect(m.requests.total).toBe(result.sent);
     } finally {
       stopped = true;
