@@ -6,7 +6,7 @@ import { nodeCrypto, nodeNet } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { AuthOptions } from '../monitor/websocket-port.js';
 import type { Logger } from '../types.js';
-import { isForwarded, isHttp10 } from './proxy-signals.js';
+import { isForwarded, isHttp10, remoteClientHeader } from './proxy-signals.js';
 
 export type { AuthOptions } from '../monitor/websocket-port.js';
 
@@ -221,6 +221,28 @@ export function createAuthenticator<R>(
     // so a forwarded request is refused unless trustProxy says how to find the real client; and even
     // then only X-Forwarded-For is read, so a proxy that names the client some other way is refused.
     const readsForwardedFor = trustProxy !== false && trustProxy !== 0;
+    // A proxy that names the client in a header of its own (X-Real-IP, Forwarded, CF-Connecting-IP, ...)
+    // has said who the client is; if that is not this machine, no X-Forwarded-For can say otherwise: the
+    // client writes it, and a proxy that does not append to it passes it through (outside review 29, RT29-1).
+    const named = remoteClientHeader(req, isLoopbackEntry);
+    if (named !== undefined) {
+      return refusedRemote(
+        `request came through a proxy whose ${named} header names a client that is not loopback; set adminToken or authorize to serve it`,
+      );
+    }
+    // trustProxy N counts the proxies that each append one X-Forwarded-For entry: fewer entries mean one of
+    // them did not append, so the left-most entry may be the client's own words.
+    const header = req.headers['x-forwarded-for'];
+    if (
+      typeof trustProxy === 'number' &&
+      readsForwardedFor &&
+      typeof header === 'string' &&
+      header.split(',').length < trustProxy
+    ) {
+      return refusedRemote(
+        `X-Forwarded-For holds fewer entries than trustProxy (${trustProxy}) proxies append; set adminToken or authorize to serve requests through a proxy that does not append to it`,
+      );
+    }
     if (isForwarded(req) && !(readsForwardedFor && req.headers['x-forwarded-for'] !== undefined)) {
       return refusedRemote(
         readsForwardedFor
@@ -314,6 +336,11 @@ function normalizeAddress(raw: string): string {
   if (bracketed) a = bracketed[1] as string;
   else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
   return nodeNet().isIP(a) ? a : a.slice(0, 64);
+}
+
+/** One address as a proxy header writes it (brackets, a port) is a loopback address. */
+function isLoopbackEntry(raw: string): boolean {
+  return isLoopback(normalizeAddress(raw));
 }
 
 /** 127.0.0.0/8, ::1 and their IPv4-mapped IPv6 forms (::ffff:127.x.y.z, ::ffff:7fxx:xxxx). */

@@ -12,23 +12,45 @@
 
 import type { IncomingMessage } from 'node:http';
 
-/** Request headers that name a proxy hop or the client a proxy relays for (lower case, as Node keys them). */
-export const PROXY_HEADERS: readonly string[] = [
-  'x-forwarded-for',
+/**
+ * Request headers in which a proxy, load balancer or CDN names the client it relays for (lower case, as Node
+ * keys them), besides X-Forwarded-For, which trustProxy reads. Each holds one address or a comma-separated
+ * list of them; `forwarded` and `x-forwarded` are RFC 7239 elements (`for=`). sysvitals never takes the client
+ * from these, but in loopback mode one that names anything but a loopback address refuses the request
+ * whatever X-Forwarded-For says (outside review 29, RT29-1: a same-host nginx setting X-Real-IP and passing
+ * the client's own `X-Forwarded-For: 127.0.0.1` through let the internet read the API with trustProxy: 1).
+ */
+export const CLIENT_HEADERS: readonly string[] = [
   'forwarded', // RFC 7239
+  'x-forwarded', // RFC 7239's draft name, still sent by some balancers
+  'forwarded-for',
   'x-real-ip', // nginx
-  'via', // RFC 9110: nginx (proxy_set_header), Varnish, Squid, Apache, CDNs
   'x-client-ip',
   'cf-connecting-ip', // Cloudflare
+  'cf-connecting-ipv6', // Cloudflare (pseudo-IPv4 on)
+  'cf-pseudo-ipv4', // Cloudflare
   'true-client-ip', // Akamai, Cloudflare Enterprise
   'fastly-client-ip', // Fastly
   'x-cluster-client-ip', // Rackspace, Riverbed
+  'fly-client-ip', // Fly.io
+  'x-appengine-user-ip', // Google App Engine
+  'x-azure-clientip', // Azure Front Door
+  'x-azure-socketip', // Azure Front Door
+  'x-nf-client-connection-ip', // Netlify
+  'x-vercel-forwarded-for', // Vercel
   'x-original-forwarded-for', // ingress-nginx, behind another proxy
+  'x-envoy-external-address', // Envoy, Istio
+];
+
+/** Request headers that name a proxy hop or the client a proxy relays for (lower case, as Node keys them). */
+export const PROXY_HEADERS: readonly string[] = [
+  'x-forwarded-for',
+  ...CLIENT_HEADERS,
+  'via', // RFC 9110: nginx (proxy_set_header), Varnish, Squid, Apache, CDNs
   'x-forwarded-host', // Apache mod_proxy, Traefik, Envoy, load balancers
   'x-forwarded-server', // Apache mod_proxy
   'x-forwarded-proto',
   'x-forwarded-port',
-  'x-envoy-external-address', // Envoy, Istio
   'cdn-loop', // RFC 8586: every CDN hop
 ];
 
@@ -42,4 +64,67 @@ export function isForwarded(req: IncomingMessage): boolean {
 /** An HTTP/1.0 request: nginx's default upstream version, which no browser or current client speaks. */
 export function isHttp10(req: IncomingMessage): boolean {
   return req.httpVersionMajor === 1 && req.httpVersionMinor === 0;
+}
+
+/**
+ * The first CLIENT_HEADERS header that names anything but a loopback address, or undefined. Every address of
+ * every such header counts; a value that is not an address (empty, `unknown`, an obfuscated RFC 7239 name, a
+ * Forwarded element without `for=`) counts as not loopback: the proxy did not say the client is local.
+ */
+export function remoteClientHeader(
+  req: IncomingMessage,
+  isLoopbackAddress: (address: string) => boolean,
+): string | undefined {
+  const h = req.headers;
+  for (const name of CLIENT_HEADERS) {
+    const value = h[name];
+    if (value === undefined) continue;
+    const text = Array.isArray(value) ? value.join(',') : value;
+    const addresses = name === 'forwarded' || name === 'x-forwarded' ? forwardedFor(text) : text.split(',');
+    if (addresses.length === 0 || !addresses.every((a) => isLoopbackAddress(a))) return name;
+  }
+  return undefined;
+}
+
+/**
+ * The `for=` value of every element of an RFC 7239 Forwarded header (quotes removed), with '' for an element
+ * that has none. Elements are split at commas and pairs at semicolons outside quoted strings.
+ */
+export function forwardedFor(header: string): string[] {
+  const out: string[] = [];
+  let element: string | undefined;
+  let pair = '';
+  let quoted = false;
+  const endPair = () => {
+    const eq = pair.indexOf('=');
+    if (eq !== -1 && pair.slice(0, eq).trim().toLowerCase() === 'for') {
+      let v = pair.slice(eq + 1).trim();
+      if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1).replace(/\\(.)/g, '$1');
+      // A second `for=` in one element (RFC 7239 forbids it) leaves the client uncertain: no address.
+      element = element === undefined ? v : '';
+    }
+    pair = '';
+  };
+  for (let i = 0; i < header.length; i++) {
+    const c = header[i] as string;
+    if (quoted) {
+      if (c === '\\' && i + 1 < header.length) {
+        pair += c + header[++i];
+        continue;
+      }
+      if (c === '"') quoted = false;
+      pair += c;
+    } else if (c === '"') {
+      quoted = true;
+      pair += c;
+    } else if (c === ';') endPair();
+    else if (c === ',') {
+      endPair();
+      out.push(element ?? '');
+      element = undefined;
+    } else pair += c;
+  }
+  endPair();
+  out.push(element ?? '');
+  return out;
 }
