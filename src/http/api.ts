@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
-import { consoleLogger, OutageLog } from '../logger.js';
+import { consoleLogger, escapeControls, OutageLog } from '../logger.js';
 import { rejectNullOptions } from '../options/option-keys.js';
 import {
   type AdminApi,
@@ -90,7 +90,7 @@ export function createAdminApi<R = IncomingMessage>(
     basePath,
     sharedSecret: source.accessTokenSecret ? () => source.accessTokenSecret?.() : undefined,
   });
-  const guard = createOriginGuard(options, auth.mode === 'loopback');
+  const guard = createOriginGuard(options, auth.mode === 'loopback', auth.mode === 'authorize');
   const decide = createAdmission<R>({ auth, guard, refusedLimiter, servedLimiter, logger, basePath });
   // The built-in route table, and with it the handlers (Prometheus rendering, the dashboard, silences, ...),
   // is loaded on the first admin request rather than at import (issue 18: import time).
@@ -108,6 +108,14 @@ export function createAdminApi<R = IncomingMessage>(
   }
 
   const isAdminUrl = adminUrlTest(basePath, probePaths);
+
+  let pageHostWarned = false;
+  /** A deployment that opens the dashboard under a name missing from allowedHosts learns why, once. */
+  function warnPageHostOnce(message: string): void {
+    if (pageHostWarned) return;
+    pageHostWarned = true;
+    logger.warn({ basePath }, `sysvitals: refused the dashboard with 421: ${escapeControls(message)}`);
+  }
 
   let probeNoted = false;
   /** The probes answer before the app's routes: said once, so an app with its own /readyz can tell why. */
@@ -188,8 +196,11 @@ export function createAdminApi<R = IncomingMessage>(
       // gzipped once and cacheable, so serving them costs less than the app's own static files; and any
       // per-address budget for anonymous requests is one whoever shares the admin's address (NAT, a proxy,
       // a forged X-Forwarded-For with trustProxy: true) can spend, locking the admin out of the page.
-      const refused = guard.checkHost(req);
+      // The Host rule still applies (outside review 29, RT29-3: the page was served to any Host outside
+      // loopback mode): a rebound DNS name must not serve the page that asks for the admin's token.
+      const refused = guard.checkPageHost(req);
       if (refused) {
+        if (refused.status === 421 && auth.mode !== 'loopback') warnPageHostOnce(refused.message);
         sendError(res, refused.status, refused.code, refused.message);
         return;
       }

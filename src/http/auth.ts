@@ -2,10 +2,11 @@
 // plus short-lived signed tokens for browser EventSource, which cannot send headers.
 
 import type { IncomingMessage } from 'node:http';
-import { nodeCrypto, nodeNet } from '../builtins.js';
+import { nodeCrypto } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { AuthOptions } from '../monitor/websocket-port.js';
 import type { Logger } from '../types.js';
+import { clientAddress, forwardingChain, isLoopback, isLoopbackEntry } from './client-address.js';
 import { isForwarded, isHttp10, remoteClientHeader } from './proxy-signals.js';
 
 export type { AuthOptions } from '../monitor/websocket-port.js';
@@ -306,52 +307,6 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   if (typeof header !== 'string') return undefined;
   const match = /^Bearer +(\S+) *$/i.exec(header);
   return match ? match[1] : undefined;
-}
-
-/**
- * The client's address: the socket's, or with trustProxy the address X-Forwarded-For names
- * (`true`: the left-most; N: the one N hops before the socket, as Express's `trust proxy` counts).
- */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean | number = false): string {
-  return forwardingChain(req, trustProxy)[0] as string;
-}
-
-/** The client address (as clientAddress finds it) followed by every proxy after it, the socket last. */
-function forwardingChain(req: IncomingMessage, trustProxy: boolean | number): string[] {
-  const socketAddress = req.socket?.remoteAddress ?? '';
-  if (trustProxy === false || trustProxy === 0) return [socketAddress];
-  const header = req.headers['x-forwarded-for'];
-  if (typeof header !== 'string' || header.length === 0) return [socketAddress];
-  const hops = header.split(',');
-  const index = trustProxy === true ? 0 : Math.max(0, hops.length - trustProxy);
-  const chain = hops.slice(index).map(normalizeAddress);
-  chain.push(socketAddress);
-  return chain;
-}
-
-/** Trims, removes IPv6 brackets and an IPv4 port; anything else unparseable is kept (cut) as an opaque key. */
-function normalizeAddress(raw: string): string {
-  let a = raw.trim();
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(a);
-  if (bracketed) a = bracketed[1] as string;
-  else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(a)) a = a.slice(0, a.lastIndexOf(':'));
-  return nodeNet().isIP(a) ? a : a.slice(0, 64);
-}
-
-/** One address as a proxy header writes it (brackets, a port) is a loopback address. */
-function isLoopbackEntry(raw: string): boolean {
-  return isLoopback(normalizeAddress(raw));
-}
-
-/** 127.0.0.0/8, ::1 and their IPv4-mapped IPv6 forms (::ffff:127.x.y.z, ::ffff:7fxx:xxxx). */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  let a = address.toLowerCase();
-  if (a === '::1' || a === '0:0:0:0:0:0:0:1') return true;
-  if (a.startsWith('::ffff:')) a = a.slice(7);
-  else if (a.startsWith('0:0:0:0:0:ffff:')) a = a.slice(15);
-  if (/^7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(a)) return true;
-  return nodeNet().isIP(a) === 4 && a.startsWith('127.');
 }
 
 // Signed access tokens. The key is random per admin API, so a token works only on the API (and its

@@ -25,6 +25,14 @@ export interface OriginGuard {
    * comes from the admin's own address and browser.
    */
   checkHost(req: IncomingMessage, ambient?: boolean): GuardRefusal | undefined;
+  /**
+   * The same Host rule for the dashboard's page and assets (served without credentials): in loopback mode, with
+   * the authorize hook alone (the only way in, and it has the Host rule), and in every mode once allowedHosts is
+   * set. A DNS name rebound to the server would otherwise serve the real page, which asks for the admin token
+   * on the attacker's origin. With adminToken and no allowedHosts the API serves a bearer under any Host, so the
+   * page is too.
+   */
+  checkPageHost(req: IncomingMessage): GuardRefusal | undefined;
   /** Refuses an upgrade whose `Origin` is another site's (not its own `Host`, not allowed). */
   checkOrigin(req: IncomingMessage): GuardRefusal | undefined;
   /**
@@ -44,6 +52,8 @@ const HOST_NAME = /^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/;
 export function createOriginGuard(
   options: OriginGuardOptions & { trustProxy?: boolean | number },
   loopbackMode: boolean,
+  /** The authorize hook is the only credential (no adminToken): every way in has the Host rule. */
+  authorizeOnly = false,
 ): OriginGuard {
   const trustProxy = options.trustProxy ?? false;
   const hosts = parseList(options.allowedHosts, 'allowedHosts', (entry) => {
@@ -98,6 +108,20 @@ export function createOriginGuard(
     };
   }
 
+  const pageChecked = loopbackMode || authorizeOnly || hosts.size > 0;
+  function checkPageHost(req: IncomingMessage): GuardRefusal | undefined {
+    if (!pageChecked) return undefined;
+    const refused = checkHost(req, true);
+    if (refused === undefined || loopbackMode || refused.status !== 421) return refused;
+    return {
+      ...refused,
+      message:
+        `Host ${JSON.stringify(cut(hostOf(req)))} is not in allowedHosts: the dashboard is served only for localhost, ` +
+        'IP addresses and the names listed in allowedHosts (DNS rebinding: a rebound name would serve the page that ' +
+        'asks for your credentials); add the name the dashboard is opened under to allowedHosts',
+    };
+  }
+
   function checkOrigin(req: IncomingMessage): GuardRefusal | undefined {
     const origin = req.headers.origin;
     if (origin === undefined) return undefined;
@@ -138,7 +162,7 @@ export function createOriginGuard(
     };
   }
 
-  return { checkHost, checkOrigin, checkFetchSite };
+  return { checkHost, checkPageHost, checkOrigin, checkFetchSite };
 }
 
 /**
@@ -174,6 +198,12 @@ function requestAuthority(req: IncomingMessage): string | GuardRefusal {
     };
   }
   return host;
+}
+
+/** The authority a refusal names (checkHost has already found exactly one). */
+function hostOf(req: IncomingMessage): string {
+  const authority = requestAuthority(req);
+  return typeof authority === 'string' ? authority : '';
 }
 
 /** How many Host headers the request carried (node's `headers.host` keeps only the first). */

@@ -1,13 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { SysvitalsError } from '../../src/errors.js';
-import {
-  type AuthOptions,
-  clientAddress,
-  createAccessTokens,
-  createAuthenticator,
-  isLoopback,
-} from '../../src/http/auth.js';
+import { type AuthOptions, createAccessTokens, createAuthenticator } from '../../src/http/auth.js';
+import { clientAddress, isLoopback } from '../../src/http/client-address.js';
 
 function fakeReq(
   remoteAddress: string | undefined,
