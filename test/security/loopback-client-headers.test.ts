@@ -10,8 +10,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { type Standalone, startStandalone } from '../../src/cli/serve.js';
 import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { CLIENT_HEADERS, PROXY_HEADERS } from '../../src/http/proxy-signals.js';
+import { attachWebSocket } from '../../src/http/websocket.js';
 import { silentLogger } from '../../src/logger.js';
 import { harnesses } from '../adapters/harness.js';
+import { upgrade } from './doors.js';
 import { BASE, startTarget, type Target } from './fixture.js';
 import { rawExchange, rawRequest } from './raw-client.js';
 
@@ -149,6 +151,20 @@ describe.each(harnesses)('$name adapter, loopback mode with trustProxy', (harnes
       upstream(port, `${BASE}/metrics/`, '1.0', ['X-Forwarded-For: 127.0.0.1, 127.0.0.1']),
     );
     expect(statusOf(full), full.slice(0, 200)).toBe(200);
+  });
+
+  it('the WebSocket upgrade through the same nginx: 403 with the forged X-Forwarded-For, 101 for a local client', async () => {
+    const { t } = await target({ trustProxy: 1 });
+    const attachment = attachWebSocket(t.monitor, t.running.server, { adminApi: t.adminApi });
+    try {
+      const ws = `ws://127.0.0.1:${new URL(t.url).port}${attachment.path}`;
+      const forged = { 'X-Real-IP': '203.0.113.7', 'X-Forwarded-For': '127.0.0.1' };
+      expect(await upgrade(ws, { headers: forged })).toEqual({ status: 403, code: 'forbidden' }); // was 101
+      const local = { 'X-Real-IP': '127.0.0.1', 'X-Forwarded-For': '127.0.0.1' };
+      expect((await upgrade(ws, { headers: local })).status).toBe(101);
+    } finally {
+      await attachment.close();
+    }
   });
 
   it('with adminToken the client headers decide nothing: the bearer is served', async () => {
