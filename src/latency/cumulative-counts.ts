@@ -3,11 +3,14 @@
 import type { CountsView, SparseCounts } from './counts-view.js';
 import { COUNTS_LENGTH } from './slots.js';
 
-// Where the figures are kept (see `figures`).
+// Where the figures are kept (see `figures`). The max is two: RECENT, the largest value add() recorded since the
+// last mark() (a history bucket's max: one write per add serves both), and SETTLED, the largest before it and those
+// kept out of the mark's (addAside, addSparse); the max since start is the larger of the two.
 const N = 0;
 const SUM = 1;
-const MAX = 2;
+const RECENT = 2;
 const ERRORS = 3;
+const SETTLED = 4;
 
 /** Largest count each element type of a cumulative counts array holds; Float64 is exact to 2^53. */
 const CUMULATIVE_LIMIT: Record<number, number> = {
@@ -31,7 +34,7 @@ export class CumulativeCounts implements CountsView {
   // n, sum, max and errors in a Float64Array rather than fields: a field starting as a small integer becomes a
   // double when it passes 2^31 (the sum of µs does within an hour on a busy server), which changes the object's
   // map and deoptimized the request path, add() being inlined in RequestStats.record (RESULTS.md record-deopt).
-  private readonly figures = new Float64Array(4);
+  private readonly figures = new Float64Array(5);
   lo: number = COUNTS_LENGTH;
   hi = -1;
   // The current element type's largest count: one comparison per add decides on widening.
@@ -48,7 +51,7 @@ export class CumulativeCounts implements CountsView {
     f[SUM]! += us;
     // Written on every call, not only on a new extreme: the first one after warm-up (a first slow request) would
     // meet a store V8 compiled without type feedback and deoptimize the request path (RESULTS.md record-deopt).
-    f[MAX] = Math.max(us, f[MAX] as number);
+    f[RECENT] = Math.max(us, f[RECENT] as number);
     if (failed) f[ERRORS]!++;
     this.lo = Math.min(slot, this.lo);
     this.hi = Math.max(slot, this.hi);
@@ -56,9 +59,32 @@ export class CumulativeCounts implements CountsView {
 
   /** add() of a value kept out of the max (LatencyRing.recordUnranked: a request not judged). */
   addUnranked(slot: number, us: number): void {
-    const max = this.max;
+    const f = this.figures;
+    const recent = f[RECENT] as number;
     this.add(slot, us, false);
-    this.max = max;
+    f[RECENT] = recent;
+  }
+
+  /** add() of a value in the max since start but not in the max since the mark (a request not judged: RequestStats). */
+  addAside(slot: number, us: number): void {
+    const f = this.figures;
+    this.addUnranked(slot, us);
+    if (us > (f[SETTLED] as number)) f[SETTLED] = us;
+  }
+
+  /** Raises the max since the mark (and so since start) to `max` (values recorded elsewhere: RequestStats.absorb). */
+  raiseRecent(max: number): void {
+    const f = this.figures;
+    if (max > (f[RECENT] as number)) f[RECENT] = max;
+  }
+
+  /** The largest value add() recorded since the previous mark (0: none), and a new mark: a history bucket's max. */
+  mark(): number {
+    const f = this.figures;
+    const recent = f[RECENT] as number;
+    if (recent > (f[SETTLED] as number)) f[SETTLED] = recent;
+    f[RECENT] = 0;
+    return recent;
   }
 
   get n(): number {
@@ -74,11 +100,16 @@ export class CumulativeCounts implements CountsView {
     this.figures[SUM] = value;
   }
   get max(): number {
-    return this.figures[MAX] as number;
+    const f = this.figures;
+    return Math.max(f[SETTLED] as number, f[RECENT] as number);
   }
+  /** Sets the max since start (a CountsView's writer); the max since the mark is kept, at most that. */
   set max(value: number) {
-    this.figures[MAX] = value;
+    const f = this.figures;
+    f[SETTLED] = value;
+    f[RECENT] = Math.min(value, f[RECENT] as number);
   }
+
   get errors(): number {
     return this.figures[ERRORS] as number;
   }
@@ -104,7 +135,9 @@ export class CumulativeCounts implements CountsView {
     this.n += s.n;
     this.sum += s.sum;
     this.errors += s.errors;
-    if (s.max > this.max) this.max = s.max;
+    // In the max since start, not in the max since the mark: RequestStats.absorb raises that one (raiseRecent) when
+    // the values belong to the next history bucket.
+    if (s.max > (this.figures[SETTLED] as number)) this.figures[SETTLED] = s.max;
   }
 
   /** Bytes held by the counts array. */

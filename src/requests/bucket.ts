@@ -50,18 +50,17 @@ export class TakenTotals {
   private apartScratch: View | undefined;
 
   /**
-   * The bucket since the last take, computed in `view` (scratch, overwritten): `bucketMax[0]` is the largest duration
-   * recorded since (µs), `totals` the class totals now. Moves the mark to now.
+   * The bucket since the last take, computed in `view` (scratch, overwritten): its max is the cumulative counts' max
+   * since their mark (the largest judged duration recorded since, µs), `totals` the class totals now. Moves the
+   * marks to now.
    */
   take(
     cumulative: CumulativeCounts,
-    bucketMax: Float64Array,
     view: View,
     routes: { all(): Iterable<RouteEntry> },
     slots: number,
   ): RequestBucket {
-    const max = bucketMax[0] as number;
-    bucketMax[0] = 0;
+    const max = cumulative.mark();
     const totals = serverTotals(routes.all(), slots);
     const taken = this.latency;
     clearView(view);

@@ -95,7 +95,6 @@ export class RequestStats {
   private readonly cumulative = new CumulativeCounts(); // every request's latency since start (record())
   private readonly seconds = new SecondRing(this.cumulative); // requests per whole second (rates.ts)
   private readonly taken = new TakenTotals(); // cumulative latency and status totals at the last takeBucket()
-  private readonly bucketMax = new Float64Array(1); // the largest µs since takeBucket(): a double from the start
   private readonly scratch = createView();
   private readonly routeScratch = createView();
   /** Requests in flight (the monitor's lifecycle): those past the critical level count in groups()' latency. */
@@ -158,13 +157,15 @@ export class RequestStats {
       if (cls < 5 && status !== ABORTED_STATUS && us <= (limits[1] as number))
         counters[b + (us <= (limits[0] as number) ? APDEX_SATISFIED_COLUMN : APDEX_TOLERATING_COLUMN)]!++;
       const slot = slotOf(us);
+      if (cls >= entry.apartFrom && cls < 5 && recordApart(entry, this.at(), slot, us, status)) {
+        this.cumulative.addAside(slot, us); // not judged: out of the history bucket's max (its max since the mark)
+        return;
+      }
+      // Its max since the mark is the history bucket's (takeBucket): no write of its own per request.
       this.cumulative.add(slot, us, false);
-      if (cls >= entry.apartFrom && cls < 5 && recordApart(entry, this.at(), slot, us, status)) return;
       entry.latency.record(this.lat, this.latPos, slot, us, false);
       const total = entry.total;
       if (total !== null) total.add(slot, us, false);
-      const bucketMax = this.bucketMax; // written on every call (see CumulativeCounts.add)
-      bucketMax[0] = Math.max(us, bucketMax[0] as number);
     } catch {
       // Only a throwing injected clock can get here; monitoring must not break the request.
       this.droppedCount++;
@@ -217,7 +218,7 @@ export class RequestStats {
 
   /** Requests, 4xx and 5xx since the previous call, with their latency; starts a new bucket. */
   takeBucket(): RequestBucket {
-    return this.taken.take(this.cumulative, this.bucketMax, this.scratch, this.routes, this.slots);
+    return this.taken.take(this.cumulative, this.scratch, this.routes, this.slots);
   }
 
   /** Latency over the window (all routes), a new histogram in microseconds. */
@@ -276,7 +277,7 @@ export class RequestStats {
     if (latency === null || !(latency.n > 0)) return;
     absorbLatency(entry, this.at(), latency, window, this.cumulative, this.taken, span);
     this.seconds.skip(latency.n); // in the count since start (cumulative), not a request recorded here
-    if (window && latency.max > (this.bucketMax[0] as number)) this.bucketMax[0] = latency.max;
+    if (window) this.cumulative.raiseRecent(latency.max); // in the next history bucket's max
   }
 
   /** The window as it stands, sub-window by sub-window (WindowStates), for a new cluster aggregator (src/cluster/). */
