@@ -8,8 +8,14 @@ import { createRequire } from 'node:module';
 
 /** pako 1.x's lib/deflate.js, as used here. */
 interface PakoDeflate {
-  deflate(data: Uint8Array): Uint8Array;
-  deflateRaw(data: Uint8Array): Uint8Array;
+  deflate(data: Uint8Array, options: DeflateOptions): Uint8Array;
+  deflateRaw(data: Uint8Array, options: DeflateOptions): Uint8Array;
+}
+/** pako 1.x's Deflate options, those set here (sizedFor). */
+interface DeflateOptions {
+  windowBits: number;
+  memLevel: number;
+  chunkSize: number;
 }
 /** pako 1.x's ZStream (lib/zlib/zstream.js): the fields inflate reads and writes. */
 interface ZStream {
@@ -67,13 +73,31 @@ let ZStreamClass: (new () => ZStream) | undefined;
 /** zlib's format (RFC 1950) at the default level, as zlib.deflateSync(data) writes it (other bytes, same data). */
 export function deflate(data: Uint8Array): Buffer {
   deflater ??= loadPako('deflate') as PakoDeflate;
-  return asBuffer(deflater.deflate(data));
+  return asBuffer(deflater.deflate(data, sizedFor(data.length)));
 }
 
 /** Raw deflate (RFC 1951) at the default level, as zlib.deflateRawSync(data) writes it (other bytes, same data). */
 export function deflateRaw(data: Uint8Array): Buffer {
   deflater ??= loadPako('deflate') as PakoDeflate;
-  return asBuffer(deflater.deflateRaw(data));
+  return asBuffer(deflater.deflateRaw(data, sizedFor(data.length)));
+}
+
+// zlib's MIN_LOOKAHEAD (MAX_MATCH + MIN_MATCH + 1): a match reaches back at most the window's size less this.
+const MIN_LOOKAHEAD = 262;
+
+/**
+ * The window, hash table and buffers sized to the input, not zlib's defaults (windowBits 15, memLevel 8), which pako
+ * allocates on every call (~270 KB: window 64 KB, prev 64 KB, head 64 KB, pending 64 KB, output 16 KB) while a history
+ * point's counts are a few hundred bytes to a few KB. The window still spans the whole input (every match the default
+ * finds stays in reach) and the literal buffer holds every symbol (one block, as the default writes for up to 16 K
+ * symbols), so the output is about as small. Any inflater reads it: a window smaller than 32 KB is allowed by the
+ * format (RFC 1950's CINFO; raw streams carry none) and inflaters with the default 32 KB window accept it (zlib,
+ * pako, hdr-histogram-js' decoder, which is one of those).
+ */
+function sizedFor(length: number): DeflateOptions {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(length + MIN_LOOKAHEAD))));
+  const memLevel = Math.min(8, Math.max(1, Math.ceil(Math.log2(Math.max(1, length))) - 6));
+  return { windowBits, memLevel, chunkSize: Math.min(16_384, length + (length >> 3) + 64) };
 }
 
 /** zlib.inflateSync: throws on a corrupt or truncated stream. */
