@@ -8,7 +8,12 @@
 
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import {
+  createHistogram,
+  monitorEventLoopDelay,
+  performance,
+  type RecordableHistogram,
+} from 'node:perf_hooks';
 import { levelStatus, round } from '../alerts/status.js';
 import { DEFAULT_LEVELS, type RuleLevels } from '../alerts/thresholds.js';
 import { nodeV8 } from '../builtins.js';
@@ -66,6 +71,17 @@ export class ProcessCollector {
   private readonly levels: Readonly<RuleLevels>;
   private lastDelay = { p50: 0, p99: 0, max: 0 };
   private lastLoop: LoopTimes;
+  /**
+   * While the process serves nothing the histogram sleeps and a JavaScript lag timer that runs anyway (the load
+   * watch's) stands in for it (issue 18: the histogram's 20 wake-ups a second were most of an idle monitor's).
+   * `standIn` holds that timer's firings as the histogram would (the time since its previous firing less its period,
+   * plus R, in ns); `idle` tells at a sample whether the interval just ended served no request.
+   */
+  private standIn: { record: RecordableHistogram; periodMs: number; idle: () => boolean } | undefined;
+  /** The histogram is disabled for the interval under way; the stand-in's records are its figures. */
+  private asleep = false;
+  /** The stand-in's next firing is recorded (its interval began while the histogram slept or went to sleep). */
+  private recordNext = false;
 
   constructor(options: ProcessCollectorOptions | number = {}) {
     const opts = typeof options === 'number' ? { resolutionMs: options } : options;
@@ -91,6 +107,56 @@ export class ProcessCollector {
   }
 
   /**
+   * Lets a JavaScript lag timer of `periodMs` stand in for the delay histogram while `idle()` (asked at each sample)
+   * says the interval just ended served no request: the histogram then sleeps from that sample to the first sample
+   * after a request. Returns what the timer calls at each firing with the time since its previous one (ms), or
+   * undefined when nothing may stand in (no histogram of its own) or it would cost more than the histogram: a timer
+   * that sleeps otherwise (`runsAnyway` false) stands in only at a period of at least twice R (a JavaScript wake-up
+   * costs about two of the native histogram's: bench/RESULTS.md `idle`). README "What the delay histogram sees".
+   */
+  standInFor(
+    periodMs: number,
+    idle: () => boolean,
+    runsAnyway = false,
+  ): ((intervalMs: number) => void) | undefined {
+    if (this.delay === undefined || this.delayOf !== undefined || !(periodMs > 0)) return undefined;
+    if (!runsAnyway && periodMs < 2 * this.resolutionMs) return undefined;
+    this.standIn = { record: createHistogram(), periodMs, idle };
+    return (intervalMs) => this.lagFiring(intervalMs);
+  }
+
+  /** One firing of the stand-in timer, `intervalMs` after its previous one. */
+  private lagFiring(intervalMs: number): void {
+    const s = this.standIn;
+    if (s === undefined) return;
+    // A firing whose interval began before a switch is recorded too: a block across the switch is in one of them.
+    if (this.recordNext || this.asleep) {
+      // As the histogram records: the time between ticks, its own period counted as R (collect() subtracts R).
+      s.record.record(Math.max(1, Math.round((intervalMs - s.periodMs + this.resolutionMs) * NS_PER_MS)));
+    }
+    this.recordNext = this.asleep;
+  }
+
+  /** At a sample: the histogram sleeps after an interval that served nothing, and wakes after one that served. */
+  private switchDelay(h: DelayHistogram): void {
+    const s = this.standIn;
+    if (s === undefined) return;
+    const idle = s.idle();
+    s.record.reset();
+    if (idle && !this.asleep) {
+      // The histogram was reset by this sample, so its next tick would record nothing: no block is lost by stopping
+      // it now; the stand-in's next firing is recorded (its interval began before this sample).
+      this.asleep = true;
+      h.disable();
+    } else if (!idle && this.asleep) {
+      this.asleep = false;
+      this.recordNext = true; // the stand-in's interval under way began while the histogram slept
+      h.reset(); // forgets the tick before it slept (else its first tick records the whole sleep as a delay)
+      h.enable();
+    }
+  }
+
+  /**
    * The process group. The interval figures (delay, utilisation, GC) cover the time since the previous sample;
    * `close` (a sample) ends that interval. A read (`close` false) sees the interval under way and resets
    * nothing, so the next sample still has all of it (a stall a read saw included).
@@ -98,14 +164,27 @@ export class ProcessCollector {
   collect(close = true): ProcessMetrics {
     const h = this.delay;
     let figures = this.lastDelay;
+    // The histogram records the time between timer ticks, resolution included: subtract it.
+    const delay = (ns: number) => round(Math.max(0, ns / NS_PER_MS - this.resolutionMs), 2);
+    const s = this.standIn?.record;
     if (this.delayOf !== undefined) figures = this.delayOf.lastDelay;
-    else if (h !== undefined && h.count > 0) {
-      // The histogram records the time between timer ticks, resolution included: subtract it.
-      const delay = (ns: number) => round(Math.max(0, ns / NS_PER_MS - this.resolutionMs), 2);
+    else if (this.asleep && s !== undefined && s.count > 0) {
+      // The stand-in ticks every P ms, not R: its p99 is taken at the rank the histogram's would have among its
+      // P/R times as many ticks (at 100 and 50 ms its 98th percentile: the second-longest of ~50 in 5 s, as the
+      // histogram's p99 is of ~100), so that one block is still never an interval's p99.
+      const ticks = (this.standIn as { periodMs: number }).periodMs / this.resolutionMs;
+      const p99 = Math.min(100, Math.max(1e-6, 100 - ticks)); // perf_hooks takes (0, 100]
+      figures = { p50: delay(s.percentile(50)), p99: delay(s.percentile(p99)), max: delay(s.max) };
+    } else if (h !== undefined && h.count > 0) {
       figures = { p50: delay(h.percentile(50)), p99: delay(h.percentile(99)), max: delay(h.max) };
+      // A stand-in firing begun before the histogram woke (a block across the switch) counts in the maximum.
+      if (s !== undefined && s.count > 0) figures.max = Math.max(figures.max, delay(s.max));
       if (close) h.reset();
     }
-    if (close) this.lastDelay = figures;
+    if (close) {
+      this.lastDelay = figures;
+      if (h !== undefined && this.delayOf === undefined) this.switchDelay(h);
+    }
     // Busy time over wall time since the previous sample (what eventLoopUtilization(now, last) computes).
     const loop = this.loopTimes();
     const active = loop.active - this.lastLoop.active;

@@ -235,6 +235,7 @@ export function createParts(
     logger: owner.logger,
     clock: requests.config.clock,
     waitForSample: options.sampleIntervalMs !== 0,
+    delayStandIn: (periodMs, idle, runsAnyway) => collector.proc.standInFor(periodMs, idle, runsAnyway),
     dependencyStatus: (name) =>
       (ctx.latest() as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
         name

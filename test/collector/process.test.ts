@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DelayHistogram, type LoopTimes, ProcessCollector } from '../../src/collector/process.js';
+import { type LoopTimes, ProcessCollector } from '../../src/collector/process.js';
+import { FakeHistogram } from './helpers/fake-delay-histogram.js';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -7,33 +8,6 @@ function block(ms: number) {
   const end = performance.now() + ms;
   while (performance.now() < end) {
     // busy: this is the stall the monitor must see
-  }
-}
-
-/** A delay histogram the test fills: tick intervals in ms, as perf_hooks records them (ns, resolution included). */
-class FakeHistogram implements DelayHistogram {
-  ticksMs: number[] = [];
-  resets = 0;
-  enabled = false;
-  get count() {
-    return this.ticksMs.length;
-  }
-  get max() {
-    return Math.max(...this.ticksMs) * 1e6;
-  }
-  percentile(p: number) {
-    const sorted = [...this.ticksMs].sort((a, b) => a - b);
-    return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! * 1e6;
-  }
-  reset() {
-    this.ticksMs = [];
-    this.resets++;
-  }
-  enable() {
-    this.enabled = true;
-  }
-  disable() {
-    this.enabled = false;
   }
 }
 
