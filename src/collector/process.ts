@@ -8,12 +8,7 @@
 
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createHistogram,
-  monitorEventLoopDelay,
-  performance,
-  type RecordableHistogram,
-} from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { levelStatus, round } from '../alerts/status.js';
 import { DEFAULT_LEVELS, type RuleLevels } from '../alerts/thresholds.js';
 import { nodeV8 } from '../builtins.js';
@@ -44,6 +39,12 @@ export interface LoopTimes {
 /** The delay histogram's default resolution, ms (README "Runtime signals" states what it sees). */
 export const DEFAULT_EVENT_LOOP_RESOLUTION_MS = 50;
 
+/**
+ * The resolution of the histogram that stands in while nothing is served, ms: a stall longer than this is always seen
+ * while idle (README "What the delay histogram sees"); half the wake-ups of the default 50 ms (issue 18).
+ */
+export const IDLE_EVENT_LOOP_RESOLUTION_MS = 100;
+
 export interface ProcessCollectorOptions {
   /** monitorEventLoopDelay resolution. @defaultValue 50 */
   resolutionMs?: number;
@@ -62,6 +63,17 @@ export interface ProcessCollectorOptions {
 
 export class ProcessCollector {
   private delay: DelayHistogram | undefined;
+  private readonly makeHistogram: (resolutionMs: number) => DelayHistogram;
+  /** The coarser histogram in use while `asleep` (created at the first sleep). */
+  private idleDelay: DelayHistogram | undefined;
+  /** The interval under way served nothing at its start: `idleDelay` measures it, `delay` is disabled. */
+  private asleep = false;
+  /** Whether the interval just ended served nothing (sleepWhen); undefined: never asleep. */
+  private servedNothing: (() => boolean) | undefined;
+  /** The start check: a timer due with the histogram's first tick after a sample, which records nothing. */
+  private startCheck: NodeJS.Timeout | undefined;
+  /** How late the start check ran (ms, 0 before it ran): the delay a stall at the interval's start gave it. */
+  private startLateMs = 0;
   /** Whose delay figures this one reports instead of its own histogram's (followDelay). */
   private delayOf: ProcessCollector | undefined;
   private readonly loopTimes: () => LoopTimes;
@@ -71,25 +83,14 @@ export class ProcessCollector {
   private readonly levels: Readonly<RuleLevels>;
   private lastDelay = { p50: 0, p99: 0, max: 0 };
   private lastLoop: LoopTimes;
-  /**
-   * While the process serves nothing the histogram sleeps and a JavaScript lag timer that runs anyway (the load
-   * watch's) stands in for it (issue 18: the histogram's 20 wake-ups a second were most of an idle monitor's).
-   * `standIn` holds that timer's firings as the histogram would (the time since its previous firing less its period,
-   * plus R, in ns); `idle` tells at a sample whether the interval just ended served no request.
-   */
-  private standIn: { record: RecordableHistogram; periodMs: number; idle: () => boolean } | undefined;
-  /** The histogram is disabled for the interval under way; the stand-in's records are its figures. */
-  private asleep = false;
-  /** The stand-in's next firing is recorded (its interval began while the histogram slept or went to sleep). */
-  private recordNext = false;
 
   constructor(options: ProcessCollectorOptions | number = {}) {
     const opts = typeof options === 'number' ? { resolutionMs: options } : options;
     this.resolutionMs = opts.resolutionMs ?? DEFAULT_EVENT_LOOP_RESOLUTION_MS;
     this.levels = opts.levels ?? DEFAULT_LEVELS.event_loop_delay;
     this.fdDir = opts.procRoot === undefined ? undefined : join(opts.procRoot, 'self', 'fd');
-    const histogram = opts.delayHistogram ?? ((resolution) => monitorEventLoopDelay({ resolution }));
-    this.delay = histogram(this.resolutionMs);
+    this.makeHistogram = opts.delayHistogram ?? ((resolution) => monitorEventLoopDelay({ resolution }));
+    this.delay = this.makeHistogram(this.resolutionMs);
     this.delay.enable(); // its timer is unref'd by Node: it never keeps the process alive
     this.loopTimes = opts.loopTimes ?? (() => performance.eventLoopUtilization());
     this.lastLoop = this.loopTimes();
@@ -101,59 +102,54 @@ export class ProcessCollector {
    * there cost ~0.85 ms CPU/s idle for figures the workers' replace (issue 13).
    */
   followDelay(owner: ProcessCollector): void {
-    this.delay?.disable();
+    this.stopDelay();
     this.delay = undefined;
     this.delayOf = owner;
   }
 
   /**
-   * Lets a JavaScript lag timer of `periodMs` stand in for the delay histogram while `idle()` (asked at each sample)
-   * says the interval just ended served no request: the histogram then sleeps from that sample to the first sample
-   * after a request. Returns what the timer calls at each firing with the time since its previous one (ms), or
-   * undefined when nothing may stand in (no histogram of its own) or it would cost more than the histogram: a timer
-   * that sleeps otherwise (`runsAnyway` false) stands in only at a period of at least twice R (a JavaScript wake-up
-   * costs about two of the native histogram's: bench/RESULTS.md `idle`). README "What the delay histogram sees".
+   * From a sample whose interval served nothing (`servedNothing()`, asked at each sample) to the first sample after one
+   * that served, the histogram sleeps and one of IDLE_EVENT_LOOP_RESOLUTION_MS stands in: 10 native wake-ups a
+   * second instead of 20 (issue 18). Only at a resolution of at most half of it (else it would save nothing).
    */
-  standInFor(
-    periodMs: number,
-    idle: () => boolean,
-    runsAnyway = false,
-  ): ((intervalMs: number) => void) | undefined {
-    if (this.delay === undefined || this.delayOf !== undefined || !(periodMs > 0)) return undefined;
-    if (!runsAnyway && periodMs < 2 * this.resolutionMs) return undefined;
-    this.standIn = { record: createHistogram(), periodMs, idle };
-    return (intervalMs) => this.lagFiring(intervalMs);
+  sleepWhen(servedNothing: () => boolean): void {
+    if (2 * this.resolutionMs <= IDLE_EVENT_LOOP_RESOLUTION_MS) this.servedNothing = servedNothing;
   }
 
-  /** One firing of the stand-in timer, `intervalMs` after its previous one. */
-  private lagFiring(intervalMs: number): void {
-    const s = this.standIn;
-    if (s === undefined) return;
-    // A firing whose interval began before a switch is recorded too: a block across the switch is in one of them.
-    if (this.recordNext || this.asleep) {
-      // As the histogram records: the time between ticks, its own period counted as R (collect() subtracts R).
-      s.record.record(Math.max(1, Math.round((intervalMs - s.periodMs + this.resolutionMs) * NS_PER_MS)));
-    }
-    this.recordNext = this.asleep;
+  /** At a sample: the histogram of the next interval (a coarser one if this one served nothing), restarted. */
+  private nextInterval(): void {
+    const sleep = this.servedNothing?.() === true;
+    if (sleep !== this.asleep) this.active()?.disable();
+    this.asleep = sleep;
+    if (sleep) this.idleDelay ??= this.makeHistogram(IDLE_EVENT_LOOP_RESOLUTION_MS);
+    const h = this.active();
+    if (h === undefined) return;
+    // reset() forgets the previous tick, so the first one after it records nothing: a stall from here to that tick
+    // would be lost. Restarted now, the histogram has that tick due with the start check's, in the same loop turn
+    // (one wake-up), and the start check's lateness is that stall's delay: between S - R and S, as a tick's.
+    h.disable();
+    h.reset();
+    h.enable();
+    const r = this.asleep ? IDLE_EVENT_LOOP_RESOLUTION_MS : this.resolutionMs;
+    const due = performance.now() + r;
+    this.startLateMs = 0;
+    clearTimeout(this.startCheck);
+    this.startCheck = setTimeout(() => {
+      this.startLateMs = Math.max(0, performance.now() - due);
+    }, r);
+    this.startCheck.unref();
   }
 
-  /** At a sample: the histogram sleeps after an interval that served nothing, and wakes after one that served. */
-  private switchDelay(h: DelayHistogram): void {
-    const s = this.standIn;
-    if (s === undefined) return;
-    const idle = s.idle();
-    s.record.reset();
-    if (idle && !this.asleep) {
-      // The histogram was reset by this sample, so its next tick would record nothing: no block is lost by stopping
-      // it now; the stand-in's next firing is recorded (its interval began before this sample).
-      this.asleep = true;
-      h.disable();
-    } else if (!idle && this.asleep) {
-      this.asleep = false;
-      this.recordNext = true; // the stand-in's interval under way began while the histogram slept
-      h.reset(); // forgets the tick before it slept (else its first tick records the whole sleep as a delay)
-      h.enable();
-    }
+  /** The histogram measuring the interval under way. */
+  private active(): DelayHistogram | undefined {
+    return this.asleep ? this.idleDelay : this.delay;
+  }
+
+  private stopDelay(): void {
+    this.delay?.disable();
+    this.idleDelay?.disable();
+    clearTimeout(this.startCheck);
+    this.asleep = false;
   }
 
   /**
@@ -162,28 +158,23 @@ export class ProcessCollector {
    * nothing, so the next sample still has all of it (a stall a read saw included).
    */
   collect(close = true): ProcessMetrics {
-    const h = this.delay;
+    const h = this.active();
     let figures = this.lastDelay;
-    // The histogram records the time between timer ticks, resolution included: subtract it.
-    const delay = (ns: number) => round(Math.max(0, ns / NS_PER_MS - this.resolutionMs), 2);
-    const s = this.standIn?.record;
     if (this.delayOf !== undefined) figures = this.delayOf.lastDelay;
-    else if (this.asleep && s !== undefined && s.count > 0) {
-      // The stand-in ticks every P ms, not R: its p99 is taken at the rank the histogram's would have among its
-      // P/R times as many ticks (at 100 and 50 ms its 98th percentile: the second-longest of ~50 in 5 s, as the
-      // histogram's p99 is of ~100), so that one block is still never an interval's p99.
-      const ticks = (this.standIn as { periodMs: number }).periodMs / this.resolutionMs;
-      const p99 = Math.min(100, Math.max(1e-6, 100 - ticks)); // perf_hooks takes (0, 100]
-      figures = { p50: delay(s.percentile(50)), p99: delay(s.percentile(p99)), max: delay(s.max) };
-    } else if (h !== undefined && h.count > 0) {
-      figures = { p50: delay(h.percentile(50)), p99: delay(h.percentile(99)), max: delay(h.max) };
-      // A stand-in firing begun before the histogram woke (a block across the switch) counts in the maximum.
-      if (s !== undefined && s.count > 0) figures.max = Math.max(figures.max, delay(s.max));
-      if (close) h.reset();
+    else if (h !== undefined && h.count > 0) {
+      // The histogram records the time between timer ticks, resolution included: subtract it.
+      const r = this.asleep ? IDLE_EVENT_LOOP_RESOLUTION_MS : this.resolutionMs;
+      const delay = (ns: number) => round(Math.max(0, ns / NS_PER_MS - r), 2);
+      // The idle histogram ticks r / R times less often: its p99 is taken at the rank the histogram's would have
+      // (at 100 and 50 ms its 98th percentile, the second-longest of ~50 ticks in 5 s as the p99 is of ~100), so
+      // one stall is never an interval's p99 there either.
+      const p99 = Math.min(99, Math.max(1e-6, 100 - r / this.resolutionMs));
+      const max = Math.max(delay(h.max), round(this.startLateMs, 2));
+      figures = { p50: delay(h.percentile(50)), p99: delay(h.percentile(p99)), max };
     }
     if (close) {
       this.lastDelay = figures;
-      if (h !== undefined && this.delayOf === undefined) this.switchDelay(h);
+      if (this.delayOf === undefined) this.nextInterval();
     }
     // Busy time over wall time since the previous sample (what eventLoopUtilization(now, last) computes).
     const loop = this.loopTimes();
@@ -221,7 +212,7 @@ export class ProcessCollector {
 
   /** Stops the delay monitor and disconnects the GC observer. Idempotent. */
   close(): void {
-    this.delay?.disable();
+    this.stopDelay();
     this.gc.close();
   }
 

@@ -57,16 +57,6 @@ export interface LifecycleOptions {
    * wait for one, or they would fail forever. @defaultValue true
    */
   waitForSample?: boolean;
-  /**
-   * The delay histogram's stand-in (ProcessCollector.standInFor): given the lag timer's period and whether the
-   * interval since the previous call served nothing, what the lag timer calls at each firing, or undefined. With it
-   * the lag timer never sleeps: while idle it stands in for the histogram (fewer wake-ups: issue 18).
-   */
-  delayStandIn?: (
-    periodMs: number,
-    idle: () => boolean,
-    runsAnyway: boolean,
-  ) => ((intervalMs: number) => void) | undefined;
 }
 
 const LIVENESS_CHECK_TIMEOUT_MS = 1000;
@@ -114,27 +104,19 @@ export class Lifecycle {
     const memoryRead = (err: unknown) =>
       err === undefined ? outage.recovered('memory reading') : outage.failed('memory reading', err);
     const shedOnDelay = options.shed?.maxEventLoopDelayMs !== undefined;
-    const lagMs = shedOnDelay ? 20 : 100;
-    // The lag timer stands in for the delay histogram while no request is served (it then never sleeps): 10 JavaScript
-    // wake-ups a second instead of the histogram's 20 (issue 18). Without a stand-in, the 100 ms lag timer sleeps
-    // while no request is served; shedding on delay keeps its 20 ms one.
-    const standIn =
-      options.reader === undefined
-        ? options.delayStandIn?.(lagMs, () => this.servedNothing(), shedOnDelay)
-        : undefined;
     this.reader =
       options.reader ??
       processLoadReader(
-        lagMs,
+        shedOnDelay ? 20 : 100,
         memoryRead,
         // Memory is read only for a shedding limit on it (nothing else reads the reading's memory).
         options.shed?.maxHeapUsedBytes !== undefined || options.shed?.maxRssBytes !== undefined,
-        shedOnDelay || standIn !== undefined
+        // The 100 ms lag timer sleeps while no request is served (issue 18); shedding on delay keeps its 20 ms one.
+        shedOnDelay
           ? undefined
           : servedLagSleep(this, (yes) => {
               this.lagAsleep = yes;
             }),
-        standIn,
       );
     this.watch = new LoadWatch(
       options.shed?.sampleIntervalMs ?? 500,
@@ -148,8 +130,11 @@ export class Lifecycle {
     if (this.reader !== IDLE_LOAD_READER) this.watch.start();
   }
 
-  /** No request in flight, and none ended since the previous call (the delay histogram's stand-in asks at a sample). */
-  private servedNothing(): boolean {
+  /**
+   * No request in flight, and none ended since the previous call: asked at each sample, whose interval then served
+   * nothing (the delay histogram sleeps: ProcessCollector.sleepWhen).
+   */
+  servedNothing(): boolean {
     const nothing = this.inFlight === 0 && this.endedTotal === this.endedAtCheck;
     this.endedAtCheck = this.endedTotal;
     return nothing;

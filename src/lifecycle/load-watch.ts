@@ -84,15 +84,13 @@ export function servedLagSleep(
  * `onMemoryRead` hears each memory read's failure (the error) or success (undefined), to log an outage once.
  * With `readMemory` false, memory is not read (the reading's heap and RSS stay 0): only a shedding limit on
  * memory needs them, and process.memoryUsage() costs about 0.2 ms here, twice a second (bench/RESULTS.md `idle`).
- * With `sleep`, the lag timer stops while the process serves no request (LagSleep). `onFiring` hears each firing
- * with the time since the previous one (ms): the delay histogram's stand-in while it sleeps (ProcessCollector).
+ * With `sleep`, the lag timer stops while the process serves no request (LagSleep).
  */
 export function processLoadReader(
   lagResolutionMs = 20,
   onMemoryRead: (err: unknown) => void = () => {},
   readMemory = true,
   sleep?: LagSleep,
-  onFiring?: (intervalMs: number) => void,
 ): ProcessLoadReader {
   let maxLag = 0;
   let heapUsed = 0;
@@ -104,7 +102,6 @@ export function processLoadReader(
     const now = performance.now();
     const lag = now - last - lagResolutionMs;
     if (lag > maxLag) maxLag = lag;
-    onFiring?.(now - last);
     last = now;
     stamps.stamp(now);
     if (sleep?.quiet()) {

@@ -235,7 +235,6 @@ export function createParts(
     logger: owner.logger,
     clock: requests.config.clock,
     waitForSample: options.sampleIntervalMs !== 0,
-    delayStandIn: (periodMs, idle, runsAnyway) => collector.proc.standInFor(periodMs, idle, runsAnyway),
     dependencyStatus: (name) =>
       (ctx.latest() as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
         name
@@ -246,6 +245,8 @@ export function createParts(
     },
   });
   // Requests in flight past the critical level count in the latency window at their age (a hang reads critical).
+  // A sample interval that served nothing puts the delay histogram to sleep, a coarser one standing in (issue 18).
+  collector.proc.sleepWhen(() => lifecycle.servedNothing());
   requests.inFlight = lifecycle.inFlightAges;
   const exclusion = new RequestExclusion(parseExcludeRoutes(options.excludeRoutes));
   const analytics = new Analytics({

@@ -1,8 +1,9 @@
 // How often an idle default monitor's timers fire past start-up (issue 18: each firing wakes an idle process). The
 // oracle is the documented list of an idle monitor's timers (README, "Idle (no request, no timed call)"): the load
-// watch's 100 ms lag timer (standing in for the delay histogram) and its reading every 500 ms, the 5 s sample and the
-// minute's history flush; the coarse clock sleeps while no request is served, and so does the native delay histogram
-// (its 50 ms ticks run no JavaScript timer: its enable() and disable() are watched instead).
+// watch's reading every 500 ms, the 5 s sample (and its start check, due with the delay histogram's first tick) and
+// the minute's history flush; the lag timer and the coarse clock sleep while no request is served, and the native
+// 50 ms delay histogram gives way to a 100 ms one (their ticks run no JavaScript timer: their enable() and disable()
+// are watched instead).
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
@@ -78,26 +79,31 @@ async function runUntil(
 }
 
 describe('an idle monitor past start-up', () => {
-  it('runs only the documented timers: the 100 ms lag timer, the 500 ms load reading, the 5 s sample and the minute flush; the delay histogram sleeps', async () => {
+  it('runs only the documented timers: the 500 ms load reading, the 5 s sample and the minute flush; a 100 ms delay histogram in place of the 50 ms one', async () => {
     const t0 = Date.UTC(2026, 11, 6, 12, 0, 0, 250);
     const firings = countFirings(t0);
     const monitor = createMonitor({ logger: silentLogger });
     const sample = vi.spyOn(monitor, 'sample');
-    // The native histogram's switches, watched on the real one (20 wake-ups a second while enabled).
-    const histogram = (monitor.collector.proc as unknown as { delay: { enable(): unknown; disable(): unknown } }).delay;
-    const switches: { at: number; on: boolean }[] = [];
-    const [enable, disable] = [histogram.enable.bind(histogram), histogram.disable.bind(histogram)];
-    histogram.enable = () => {
-      switches.push({ at: Date.now(), on: true });
-      return enable();
+    // The native histograms' switches (one wake-up a tick while enabled), watched on the real ones.
+    type Histogram = { enable(): unknown; disable(): unknown };
+    const proc = monitor.collector.proc as unknown as { delay: Histogram; idleDelay?: Histogram };
+    const switches: { at: number; which: string; on: boolean }[] = [];
+    const watch = (h: Histogram, which: string) => {
+      const [enable, disable] = [h.enable.bind(h), h.disable.bind(h)];
+      h.enable = () => {
+        switches.push({ at: Date.now(), which, on: true });
+        return enable();
+      };
+      h.disable = () => {
+        switches.push({ at: Date.now(), which, on: false });
+        return disable();
+      };
     };
-    histogram.disable = () => {
-      switches.push({ at: Date.now(), on: false });
-      return disable();
-    };
+    watch(proc.delay, '50 ms');
     try {
       // Start-up: the first sample (its CPU window waits on a timer), the next ones and the first minute's flush.
       await runUntil(sample, t0 + 6_000, 500);
+      if (proc.idleDelay) watch(proc.idleDelay, '100 ms');
       await runUntil(sample, t0 + 70_000, 10_000);
       const from = Date.now();
       const before = firings.length;
@@ -105,16 +111,23 @@ describe('an idle monitor past start-up', () => {
       const minute = firings.slice(before).filter((f) => f.at > from && f.at <= from + MINUTE_MS);
       const byDelay = new Map<number, number>();
       for (const f of minute) byDelay.set(f.delayMs, (byDelay.get(f.delayMs) ?? 0) + 1);
-      // Per idle minute: 600 lag firings, 120 load readings, 12 samples and one flush (its delay: to the next
-      // minute), and no tick of the delay histogram, asleep since the first sample: 733 wake-ups at most. Before,
-      // the histogram ran throughout (1,200 native ticks a minute) and the lag timer slept: 1,333.
-      expect(byDelay.get(100)).toBe(MINUTE_MS / 100);
+      // Per idle minute: 120 load readings, 12 samples, their 12 start checks (due in the same millisecond as the
+      // 100 ms histogram's first tick after the sample) and one flush (its delay: to the next minute): 145
+      // JavaScript timer runs, with the 100 ms histogram's 600 ticks 745 at most. Before, the 50 ms histogram ran
+      // throughout: 1,200 ticks and 133 runs, 1,333.
+      expect(byDelay.get(100)).toBe(MINUTE_MS / 5000);
       expect(byDelay.get(500)).toBe(MINUTE_MS / 500);
       expect(byDelay.get(5000)).toBe(MINUTE_MS / 5000);
       expect(byDelay.get(50)).toBeUndefined(); // the coarse clock's timer slept throughout
-      expect(minute.length).toBe(MINUTE_MS / 100 + MINUTE_MS / 500 + MINUTE_MS / 5000 + 1);
-      expect(switches.at(-1), JSON.stringify(switches)).toMatchObject({ on: false });
-      expect((switches.at(-1)?.at ?? Number.POSITIVE_INFINITY) <= from).toBe(true);
+      expect(minute.length).toBe(MINUTE_MS / 500 + 2 * (MINUTE_MS / 5000) + 1);
+      // The 50 ms histogram was disabled at the first sample and stayed so; the 100 ms one restarts at each sample.
+      const late = switches.filter((w) => w.at > from);
+      expect(
+        late.filter((w) => w.which === '50 ms'),
+        JSON.stringify(switches),
+      ).toEqual([]);
+      expect(switches.filter((w) => w.which === '50 ms').at(-1)).toMatchObject({ on: false });
+      expect(late.filter((w) => w.which === '100 ms' && w.on).length).toBe(MINUTE_MS / 5000);
     } finally {
       await monitor.close();
     }
