@@ -1,7 +1,7 @@
 // The Node process itself: event-loop delay and utilisation, GC pauses, heap spaces, external and
 // array-buffer memory, active resources, open file descriptors, RSS and uptime. Every interval figure
 // covers the time since the previous sample, never the last scrape (prom-client#561). The delay
-// monitor samples on a coarse timer (50 ms by default) because a fine one is what makes event-loop
+// monitor samples on a coarse timer (50 ms by default, 100 ms while nothing is served) because a fine one makes event-loop
 // monitors cost up to 10 % of a core (prometheus/client_js #523), and each of its ticks wakes an idle
 // process (issue 18); delays shorter than the resolution are not what anyone alerts on. No native
 // add-on: perf_hooks, v8 and process only.

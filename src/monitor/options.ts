@@ -107,8 +107,8 @@ export interface MonitorOptions {
   /**
    * The event-loop delay histogram's resolution (`monitorEventLoopDelay`), ms: a stall at least this long is
    * always seen, a shorter one with a probability of its length over this (README "Runtime signals"). Finer
-   * costs more: one native wake-up per resolution. At 50 or less the histogram sleeps while nothing is served, the
-   * load watch's 100 ms lag timer standing in (README "What the delay histogram sees"). @defaultValue 50
+   * costs more: one native wake-up per resolution. At 50 or less a 100 ms histogram measures instead while nothing is
+   * served (README "What the delay histogram sees"). @defaultValue 50
    */
   eventLoopResolutionMs?: number;
   /** pino-compatible. @defaultValue warnings and errors to stderr */
