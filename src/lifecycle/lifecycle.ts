@@ -93,7 +93,6 @@ export class Lifecycle {
   private lateSessions = false;
   private readonly watch: LoadWatch;
   private lagAsleep = false; // the load watch's lag timer sleeps (no request served): the next admission wakes it
-  private endedAtCheck = 0; // endedTotal at the last servedNothing()
   private readonly reader: LoadReader & Partial<ProcessLoadReader>;
   private readonly retryAfter: string;
 
@@ -128,16 +127,6 @@ export class Lifecycle {
     this.retryAfter = String(options.shed?.retryAfterSeconds ?? 10);
     // Nothing to read: no timer (two wake-ups a second less in a cluster aggregator's process; issue 18).
     if (this.reader !== IDLE_LOAD_READER) this.watch.start();
-  }
-
-  /**
-   * No request in flight, and none ended since the previous call: asked at each sample, whose interval then served
-   * nothing (the delay histogram sleeps: ProcessCollector.sleepWhen).
-   */
-  servedNothing(): boolean {
-    const nothing = this.inFlight === 0 && this.endedTotal === this.endedAtCheck;
-    this.endedAtCheck = this.endedTotal;
-    return nothing;
   }
 
   get phase(): LifecyclePhase {

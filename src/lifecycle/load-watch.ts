@@ -77,6 +77,22 @@ export function servedLagSleep(
 }
 
 /**
+ * A check, asked at each sample, that no request is in flight and none ended since the previous call: the interval
+ * served nothing (the delay histogram then gives way to a coarser one: ProcessCollector.sleepWhen, issue 18).
+ */
+export function servedNothingCheck(requests: {
+  readonly inFlight: number;
+  readonly endedTotal: number;
+}): () => boolean {
+  let ended = 0;
+  return () => {
+    const nothing = requests.inFlight === 0 && requests.endedTotal === ended;
+    ended = requests.endedTotal;
+    return nothing;
+  };
+}
+
+/**
  * Reads the real process: the longest event-loop lag since the last reading (from a JS timer every
  * `lagResolutionMs`, which sees a blocked loop as its own lateness; libuv's delay histogram misses
  * blocks that end between its ticks), ELU deltas, memory. A lag timer every 100 ms serves the

@@ -26,6 +26,7 @@ import { FunctionTimings } from '../functions/function-stats.js';
 import { adoptDefaultFunctionStats, type FunctionRecorder } from '../functions/timing.js';
 import { readQuietly } from '../latency/coarse-clock.js';
 import { Lifecycle } from '../lifecycle/lifecycle.js';
+import { servedNothingCheck } from '../lifecycle/load-watch.js';
 import { parseProbeRules, parseShed, parseShutdown, type ShutdownConfig } from '../lifecycle/options.js';
 import { JobStats } from '../profiling/jobs.js';
 import { QueryStats } from '../profiling/query-stats.js';
@@ -246,7 +247,7 @@ export function createParts(
   });
   // Requests in flight past the critical level count in the latency window at their age (a hang reads critical).
   // A sample interval that served nothing puts the delay histogram to sleep, a coarser one standing in (issue 18).
-  collector.proc.sleepWhen(() => lifecycle.servedNothing());
+  collector.proc.sleepWhen(servedNothingCheck(lifecycle));
   requests.inFlight = lifecycle.inFlightAges;
   const exclusion = new RequestExclusion(parseExcludeRoutes(options.excludeRoutes));
   const analytics = new Analytics({

@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DelayHistogram, ProcessCollector } from '../../src/collector/process.js';
 import { Lifecycle } from '../../src/lifecycle/lifecycle.js';
+import { servedNothingCheck } from '../../src/lifecycle/load-watch.js';
 import { parseProbeRules } from '../../src/lifecycle/options.js';
 import { blockLoop } from '../helpers/http-get.js';
 import { FakeHistogram } from './helpers/fake-delay-histogram.js';
@@ -123,23 +124,24 @@ describe('the delay histogram asleep while nothing is served', () => {
   });
 });
 
-describe('the lifecycle', () => {
-  it('tells whether the interval since its previous call served nothing', () => {
+describe('servedNothingCheck', () => {
+  it("tells whether a lifecycle's interval since the previous call served nothing", () => {
     const l = new Lifecycle({
       rules: parseProbeRules({}, []),
       shed: undefined,
       dependencyStatus: () => undefined,
     });
+    const servedNothing = servedNothingCheck(l);
     try {
-      expect(l.servedNothing()).toBe(true);
+      expect(servedNothing()).toBe(true);
       const res = {};
       expect(l.admit({ socket: null } as never, res as never)).toBe(true);
-      expect(l.servedNothing()).toBe(false); // in flight
+      expect(servedNothing()).toBe(false); // in flight
       l.ended(res);
-      expect(l.servedNothing()).toBe(false); // ended since the previous call
-      expect(l.servedNothing()).toBe(true);
+      expect(servedNothing()).toBe(false); // ended since the previous call
+      expect(servedNothing()).toBe(true);
       l.ended(); // monitor.recordRequest() by hand
-      expect(l.servedNothing()).toBe(false);
+      expect(servedNothing()).toBe(false);
     } finally {
       l.close();
     }
