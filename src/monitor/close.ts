@@ -72,6 +72,8 @@ export interface ClosingHooks {
 /** Closes a monitor: each step's failure is logged, never thrown; the store closes last. */
 export async function closeMonitor(parts: ClosingParts, hooks: ClosingHooks): Promise<void> {
   parts.lifecycle.beginDrain();
+  // Requests whose connections were just destroyed (closeAllConnections(), shutdown's cut) are recorded first.
+  await parts.lifecycle.settleClosedConnections();
   parts.lifecycle.close();
   for (const detach of hooks.detach) detach();
   // The last interval goes to the aggregator (or, on the aggregator, into the ledger) first.

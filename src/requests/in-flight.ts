@@ -162,6 +162,17 @@ export class InFlightAges implements InFlightReader {
     for (let e = this.oldest(); e !== null; e = e.next) if (aged(e.res)) visit(e, now - e.t);
   }
 
+  /**
+   * Whether a request in flight has lost its connection already: destroyed (by `server.closeAllConnections()`,
+   * shutdown's cut at `drainMs`, a reset), its 'close' event, which records it, still to come (Node emits it from the
+   * socket handle's close callback, a turn of the event loop later). For close() only (a walk), never per request.
+   */
+  anyConnectionGone(): boolean {
+    for (const key of this.started.keys()) if (connectionGone(key)) return true;
+    for (let e = this.newest; e !== null; e = e.prev) if (connectionGone(e.res)) return true;
+    return false;
+  }
+
   /** The oldest tracked entry (a walk from the newest: for reads only, never per request). */
   private oldest(): InFlightEntry | null {
     let e = this.newest;
@@ -203,4 +214,18 @@ function aged(res: object): boolean {
  */
 function isUploading(res: object): boolean {
   return bodyArriving((res as { req?: unknown }).req);
+}
+
+/** Whether the connection of response `res` (HTTP/1 socket or HTTP/2 stream) is destroyed. Never throws. */
+function connectionGone(res: object): boolean {
+  try {
+    const r = res as {
+      destroyed?: unknown;
+      socket?: { destroyed?: unknown } | null;
+      stream?: { destroyed?: unknown } | null;
+    };
+    return r.destroyed === true || r.socket?.destroyed === true || r.stream?.destroyed === true;
+  } catch {
+    return false;
+  }
 }
