@@ -60,13 +60,6 @@ export interface LifecycleOptions {
 }
 
 const LIVENESS_CHECK_TIMEOUT_MS = 1000;
-// The real ones, taken at load: close() under a test's fake timers must still end (the turn bound holds then).
-const realSetImmediate = globalThis.setImmediate;
-const realNow = performance.now.bind(performance);
-/** Bounds of settleClosedConnections(): two or three turns suffice (the close callbacks run at the end of a turn). */
-const MAX_SETTLE_TURNS = 64;
-const SETTLE_MS = 100;
-
 const SHED_BODY = 'Service Unavailable: the server is overloaded; retry later.\n';
 
 export class Lifecycle {
@@ -268,22 +261,6 @@ export class Lifecycle {
 
   beginDrain(): void {
     this.draining = true;
-  }
-
-  /**
-   * Lets the connections already destroyed while their requests were in flight deliver their 'close' events, which
-   * record those requests (a failed request, count_5xx: a connection the server closed while its client waited),
-   * before the monitor writes its last bucket: Node emits a destroyed socket's 'close' from its handle's close
-   * callback, after the server's own 'close' and a turn of the event loop later, so `closeAllConnections()` (or
-   * shutdown's cut at `drainMs`) followed at once by close() lost them (outside review 29, RT29-5). Turns of the
-   * loop (setImmediate) while one is left, at most MAX_SETTLE_TURNS of them and SETTLE_MS; nothing when none is.
-   */
-  async settleClosedConnections(): Promise<void> {
-    const began = realNow();
-    for (let turn = 0; turn < MAX_SETTLE_TURNS && this.inFlightAges.anyConnectionGone(); turn++) {
-      if (realNow() - began >= SETTLE_MS) return;
-      await new Promise<void>((resolve) => realSetImmediate(resolve));
-    }
   }
 
   /** The latest load reading (for details and the snapshot). */

@@ -7,6 +7,7 @@ import type { MetricsCollector } from '../collector/index.js';
 import type { FunctionTimings } from '../functions/function-stats.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import { parseShutdown, type ShutdownConfig } from '../lifecycle/options.js';
+import { settleClosedConnections } from '../lifecycle/settle-closed.js';
 import { drainAndClose, type ShutdownReport } from '../lifecycle/shutdown.js';
 import { errorMessage } from '../logger.js';
 import type { QueryStats } from '../profiling/query-stats.js';
@@ -73,7 +74,7 @@ export interface ClosingHooks {
 export async function closeMonitor(parts: ClosingParts, hooks: ClosingHooks): Promise<void> {
   parts.lifecycle.beginDrain();
   // Requests whose connections were just destroyed (closeAllConnections(), shutdown's cut) are recorded first.
-  await parts.lifecycle.settleClosedConnections();
+  await settleClosedConnections(parts.lifecycle.inFlightAges);
   parts.lifecycle.close();
   for (const detach of hooks.detach) detach();
   // The last interval goes to the aggregator (or, on the aggregator, into the ledger) first.

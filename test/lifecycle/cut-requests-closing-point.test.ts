@@ -15,9 +15,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor as expressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as fastifyMonitor } from '../../src/adapters/fastify.js';
 import { createMonitor as koaMonitor } from '../../src/adapters/koa.js';
+import type { HistoryPoint } from '../../src/history/point.js';
 import { silentLogger } from '../../src/logger.js';
 import type { SystemMonitor } from '../../src/monitor.js';
-import type { HistoryPoint } from '../../src/history/point.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 
 const HUNG = 5;
@@ -135,28 +135,31 @@ function totals(points: readonly HistoryPoint[]) {
   return { requests, errors5xx };
 }
 
-describe.each(['express', 'fastify', 'koa'] as const)('%s: requests cut by the server in the closing point', (fw) => {
-  it('shutdown() past drainMs: every request counted, the reset ones as 5xx', async () => {
-    const app = await build(fw);
-    const { outcomes } = await load(app);
-    const report = await app.monitor.shutdown({ server: app.server, delayMs: 0, drainMs: 20 });
-    const clients = await outcomes;
-    const resets = clients.filter((c) => c === 'ECONNRESET').length;
-    expect(clients.filter((c) => c === 200)).toHaveLength(ANSWERED);
-    expect(resets).toBe(HUNG);
-    expect(report.dropped).toBe(resets);
-    expect(totals(app.points)).toEqual({ requests: clients.length, errors5xx: resets });
-  });
+describe.each(['express', 'fastify', 'koa'] as const)(
+  '%s: requests cut by the server in the closing point',
+  (fw) => {
+    it('shutdown() past drainMs: every request counted, the reset ones as 5xx', async () => {
+      const app = await build(fw);
+      const { outcomes } = await load(app);
+      const report = await app.monitor.shutdown({ server: app.server, delayMs: 0, drainMs: 20 });
+      const clients = await outcomes;
+      const resets = clients.filter((c) => c === 'ECONNRESET').length;
+      expect(clients.filter((c) => c === 200)).toHaveLength(ANSWERED);
+      expect(resets).toBe(HUNG);
+      expect(report.dropped).toBe(resets);
+      expect(totals(app.points)).toEqual({ requests: clients.length, errors5xx: resets });
+    });
 
-  it('server.closeAllConnections() then monitor.close(): the same', async () => {
-    const app = await build(fw);
-    const { outcomes } = await load(app);
-    app.server.close();
-    app.server.closeAllConnections();
-    await app.monitor.close();
-    const clients = await outcomes;
-    const resets = clients.filter((c) => c === 'ECONNRESET').length;
-    expect(resets).toBe(HUNG);
-    expect(totals(app.points)).toEqual({ requests: clients.length, errors5xx: resets });
-  });
-});
+    it('server.closeAllConnections() then monitor.close(): the same', async () => {
+      const app = await build(fw);
+      const { outcomes } = await load(app);
+      app.server.close();
+      app.server.closeAllConnections();
+      await app.monitor.close();
+      const clients = await outcomes;
+      const resets = clients.filter((c) => c === 'ECONNRESET').length;
+      expect(resets).toBe(HUNG);
+      expect(totals(app.points)).toEqual({ requests: clients.length, errors5xx: resets });
+    });
+  },
+);
