@@ -426,6 +426,30 @@ export async function until<T>(
 }
 
 /**
+ * `read()` repeated (up to `tries` times, 100 ms apart) until `complete(answer)`: a cluster read whose sync round a
+ * worker answered after syncTimeoutMs leaves that worker's last interval out, and says so (`cluster.complete` false,
+ * `cluster.missing`; a scrape's `sysvitals_cluster_complete` 0): short by design, and common on a loaded machine
+ * (CONTRIBUTING, Flakes: 6 December). The last answer is returned even if never complete, for the caller's exact
+ * comparison to fail on: a request really lost is short in every complete read too.
+ */
+export async function completeRead<T>(
+  read: () => Promise<T>,
+  complete: (answer: T) => boolean,
+  tries = 10,
+): Promise<T> {
+  let answer = await read();
+  for (let i = 1; i < tries && !complete(answer); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    answer = await read();
+  }
+  return answer;
+}
+
+/** A scrape's own word that every live worker answered its sync round. */
+export const scrapeComplete = (text: string | undefined): boolean =>
+  text !== undefined && promValue(text, 'sysvitals_cluster_complete') === 1;
+
+/**
  * After a takeover every live worker answered; the window still lacks what only the dead aggregator
  * held (`missing: ['aggregator-window']` for a window's length), which is expected.
  */
