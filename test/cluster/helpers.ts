@@ -236,6 +236,8 @@ export interface LoadResult {
   sent: number;
   byStatus: Record<number, number>;
   failed: number;
+  /** load(): each failed request's error (code or message), for a failure's message. */
+  reasons?: string[];
 }
 
 /** `count` /work requests' delays (0-19 ms) and statuses, from a fixed pseudo-random sequence of `seed`. */
@@ -268,7 +270,7 @@ export async function load(
   timeoutMs = 5000,
 ): Promise<LoadResult> {
   const plan = workPlan(count, seed);
-  const result: LoadResult = { sent: 0, byStatus: {}, failed: 0 };
+  const result: LoadResult = { sent: 0, byStatus: {}, failed: 0, reasons: [] };
   let next = 0;
   const run = async () => {
     while (next < plan.length && !stop()) {
@@ -277,8 +279,9 @@ export async function load(
       try {
         const r = await getOn(false, port, `/work?ms=${p.ms}&status=${p.status}`, timeoutMs);
         result.byStatus[r.status] = (result.byStatus[r.status] ?? 0) + 1;
-      } catch {
+      } catch (err) {
         result.failed++;
+        result.reasons?.push((err as NodeJS.ErrnoException).code ?? String(err));
       }
     }
   };

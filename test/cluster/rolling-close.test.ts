@@ -4,12 +4,18 @@
 // (the process exits 0: a close() that hangs never exits, and the guard fails), a new aggregator answers, and
 // the cluster's totals equal the client's count of completed responses exactly. And a closing worker whose
 // aggregator never acknowledges (SIGSTOPped) still resolves, after cluster.closeTimeoutMs, and logs it.
+// This order (server.close(), then at once monitor.close(), then exit) is the one README tells apps not to use
+// (monitor.shutdown() drains first): close() waits for the requests the monitor saw in flight, not for the server's
+// connections, so a connection the worker had taken but whose request it had not yet read when close() resolved is
+// reset at the exit, with no record anywhere (docs/cluster.md, Failure modes). Such a request failing at the socket
+// is that documented case, counted nowhere: the totals still equal the completed responses exactly.
 
 import { describe, expect, it } from 'vitest';
 import {
   afterTakeover,
   aggregatorPid,
   BASE,
+  completeRead,
   get,
   load,
   loggedRequests,
@@ -61,14 +67,27 @@ describe('node:cluster: a rolling close under load', () => {
       );
       expect(closed).not.toContain(aggregatorPid(after.cluster));
       const n = completed(result.byStatus);
-      expect(result.failed).toBe(0);
+      // A failed request: a connection a closing worker held unread at its exit (above; one seen at load ~30, CI).
+      // The client has at most 4 requests out at once, so each of the 3 closes can cut at most 4.
+      expect(result.failed, JSON.stringify(result.reasons)).toBeLessThanOrEqual(4 * closed.length);
       expect(n).toBeGreaterThan(80);
       // The oracle: the client's count of completed responses, equal to every request the workers logged.
       // (A response can reach the client before the worker's 'finish': waited for, then exact.)
+      // A request cut unread is neither logged nor counted; one that ended and was not counted, or one counted that
+      // never completed, fails here. Compared in reads with every live worker's answer (helpers.ts completeRead).
       expect((await untilLogged(c.logDir, n)).length).toBe(n);
-      expect((await metricsOf(c.port)).requests.total).toBe(n);
+      const m = await completeRead(
+        () => metricsOf(c.port),
+        (x) => afterTakeover(x.cluster),
+      );
+      expect(afterTakeover(m.cluster)).toBe(true);
+      expect(m.requests.total).toBe(n);
       // By status class too (metrics/ 4xx/5xx are the last minute's, which lacks the closed workers' part).
-      const prom = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+      const prom = await completeRead(
+        async () => (await get(c.port, `${BASE}/metrics/prometheus`)).body,
+        (t) => promValue(t, 'sysvitals_cluster_workers_missing') === 0,
+      );
+      expect(promValue(prom, 'sysvitals_cluster_workers_missing')).toBe(0);
       expect(promValue(prom, 'sysvitals_http_requests_total')).toBe(n);
       expect(promValue(prom, 'sysvitals_http_requests_total', 'status_class="5xx"')).toBe(
         result.byStatus[500] ?? 0,
