@@ -39,7 +39,7 @@ describe('node:cluster, 4 workers', () => {
     const logged = await untilLogged(c.logDir, 400);
     // Ask several times: each request reaches another worker, and every one answers the same totals, in a read with
     // every worker's answer (a worker late for a read's sync round is left out of it, and it says so: helpers.ts).
-    const covered = (m: { cluster: { complete: boolean } }) => m.cluster.complete;
+    const covered = <T extends { cluster: { complete: boolean } }>(m: T) => m.cluster.complete;
     const answers = await Promise.all(
       [0, 1, 2, 3, 4, 5].map(() => completeRead(() => cluster(c.port), covered)),
     );
