@@ -1,6 +1,7 @@
 // The default logger and the "tell once per outage" helper every fallible part uses.
 
 import { redactCredentials } from './channels/credentials.js';
+import { thrownText } from './thrown.js';
 import type { Logger } from './types.js';
 
 /** Quiet by default: warnings and errors to stderr, one readable line each, nothing else. */
@@ -80,7 +81,8 @@ export class OutageLog {
  * (redactCredentials): what sysvitals stores, shows, sends and logs of an error (outside review 16, F5).
  */
 export function errorMessage(err: unknown): string {
-  return redactCredentials(err instanceof Error ? err.message : String(err));
+  const text = thrownText(err);
+  return text === '' ? `no error given (${String(err)})` : redactCredentials(text);
 }
 
 /**
