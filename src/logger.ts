@@ -1,7 +1,7 @@
 // The default logger and the "tell once per outage" helper every fallible part uses.
 
 import { redactCredentials } from './channels/credentials.js';
-import { thrownText } from './thrown.js';
+import { thrownText } from './channels/thrown-text.js';
 import type { Logger } from './types.js';
 
 /** Quiet by default: warnings and errors to stderr, one readable line each, nothing else. */

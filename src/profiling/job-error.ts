@@ -1,7 +1,7 @@
 // A job's last error message as kept for `last_failure`: the thrown value's message, credentials redacted, cut.
 
 import { redactCredentials } from '../channels/credentials.js';
-import { thrownText } from '../thrown.js';
+import { thrownText } from '../channels/thrown-text.js';
 
 /** Longest error message kept for `last_failure` (the rest is cut). */
 export const MAX_ERROR_LENGTH = 200;

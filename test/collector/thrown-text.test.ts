@@ -4,10 +4,10 @@
 // values appear, its credentials do not, and nothing is read beyond the keys shown.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import { thrownText } from '../../src/channels/thrown-text.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { errorText } from '../../src/profiling/job-error.js';
-import { thrownText } from '../../src/thrown.js';
 
 const monitors: SystemMonitor[] = [];
 afterEach(async () => {

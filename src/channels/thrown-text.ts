@@ -40,7 +40,13 @@ function ownValue(object: object, key: string): unknown {
 
 function quote(s: string): string {
   const cut = s.length > MAX_STRING ? `${s.slice(0, MAX_STRING)}…` : s;
-  return `'${cut.replace(/[\\']/g, '\\$&').replace(/[\u0000-\u001f\u007f]/g, ' ')}'`;
+  let out = '';
+  for (let i = 0; i < cut.length; i++) {
+    const c = cut.charCodeAt(i);
+    // A control character (a line break) would split the one-line text: a space.
+    out += c < 0x20 || c === 0x7f ? ' ' : c === 0x27 || c === 0x5c ? `\\${cut[i]}` : cut[i];
+  }
+  return `'${out}'`;
 }
 
 function render(value: unknown, depth: number): string {
