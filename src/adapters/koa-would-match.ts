@@ -11,10 +11,12 @@ import { MAX_LAYERS, MAX_PATH } from './express-would-match.js';
 interface RouterLayer {
   path?: unknown;
   methods?: unknown[];
+  paramNames?: unknown[];
 }
 interface KoaRouterLike {
   stack?: unknown[];
-  opts?: { routerPath?: unknown };
+  exclusive?: unknown;
+  opts?: { routerPath?: unknown; exclusive?: unknown };
   match?(path: string, method: string): { route?: boolean; pathAndMethod?: RouterLayer[] };
   matchHost?(host: string): boolean;
 }
@@ -46,16 +48,40 @@ export function koaWouldMatch(ctx: Context): string {
       if (typeof routed !== 'string' || routed.length > MAX_PATH) continue;
       const found = router.match(routed, method);
       if (found?.route !== true || !Array.isArray(found.pathAndMethod)) continue;
-      // As @koa/router sets `_matchedRoute`: the last matched layer that is a route (has methods).
-      for (let i = found.pathAndMethod.length - 1; i >= 0; i--) {
-        const layer = found.pathAndMethod[i];
-        if (Array.isArray(layer?.methods) && layer.methods.length > 0 && typeof layer.path === 'string') {
-          return layer.path;
-        }
-      }
+      const label = labelOf(router, found.pathAndMethod);
+      if (label !== undefined) return label;
     }
     return UNMATCHED_ROUTE;
   } catch {
     return UNMATCHED_ROUTE;
   }
+}
+
+/**
+ * The `_matchedRoute` @koa/router leaves on a request its router runs (outside review 30, RT30-2): each layer it runs
+ * sets its own path as it is entered, so, when the handler answers (it does not call next(), RT30-3), the first
+ * route layer of the match in order of registration (`/users/:id` before `/users/new` takes /users/new); with
+ * `exclusive`, the one layer it runs: the last match, or the one with fewest parameters under 'specificity'. A
+ * RegExp route's template is its source, as String() gives it (koaRouteOf).
+ */
+function labelOf(router: KoaRouterLike, layers: RouterLayer[]): string | undefined {
+  let chosen: RouterLayer | undefined;
+  if (router.exclusive === true || (router.exclusive === undefined && Boolean(router.opts?.exclusive))) {
+    if (router.opts?.exclusive === 'specificity') {
+      for (const layer of layers) {
+        if (chosen === undefined || params(layer) < params(chosen)) chosen = layer;
+      }
+    } else {
+      chosen = layers[layers.length - 1];
+    }
+  } else {
+    chosen = layers.find((layer) => Array.isArray(layer?.methods) && layer.methods.length > 0);
+  }
+  const path = chosen?.path;
+  if (typeof path === 'string') return path;
+  return path instanceof RegExp ? String(path) : undefined;
+}
+
+function params(layer: RouterLayer): number {
+  return Array.isArray(layer.paramNames) ? layer.paramNames.length : 0;
 }
