@@ -5,6 +5,7 @@
 
 import { UNMATCHED_ROUTE } from './common.js';
 import { mountedApp, routeObjectLabel, routerOf } from './express-route.js';
+import { candidateLayers } from './would-match-index.js';
 
 /** Longer paths are not looked up (stay `unmatched`): no API route is that long, and a scanner's can be. */
 export const MAX_PATH = 2048;
@@ -15,6 +16,7 @@ const MAX_DEPTH = 16;
 // Just enough of Express 4's and router 2.x's layers and routes.
 interface Layer {
   route?: {
+    path?: unknown;
     _handlesMethod?(method: string): boolean;
     _handles_method?(method: string): boolean;
   };
@@ -75,7 +77,8 @@ function walk(
   depth: number,
 ): Found | undefined {
   if (!Array.isArray(stack) || depth > MAX_DEPTH) return undefined;
-  for (const layer of stack as Layer[]) {
+  // Only the layers that can match the path's first segment (would-match-index.ts, RT30-9).
+  for (const layer of candidateLayers(stack, path, routeTemplate) as Layer[]) {
     if (--budget.left < 0) return undefined;
     if (!layer || typeof layer !== 'object' || typeof layer.match !== 'function') continue;
     const route = layer.route;
@@ -119,4 +122,9 @@ function matched(layer: Layer, path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A route layer's template (`app.get('/users/:id')`); mounts and middleware have none here. */
+function routeTemplate(layer: unknown): unknown {
+  return (layer as Layer | undefined)?.route?.path;
 }

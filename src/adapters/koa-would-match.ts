@@ -6,10 +6,12 @@
 import type { Context } from 'koa';
 import { UNMATCHED_ROUTE } from './common.js';
 import { MAX_LAYERS, MAX_PATH } from './express-would-match.js';
+import { candidateLayers } from './would-match-index.js';
 
 // Just enough of @koa/router: `routes()` (and `middleware()`) return a dispatch function holding its router.
 interface RouterLayer {
   path?: unknown;
+  match?(path: string): unknown;
   methods?: unknown[];
   paramNames?: unknown[];
 }
@@ -39,16 +41,23 @@ export function koaWouldMatch(ctx: Context): string {
       if (--left < 0) return UNMATCHED_ROUTE;
       const router = typeof fn === 'function' ? (fn as { router?: KoaRouterLike }).router : undefined;
       if (router === undefined || router === null || typeof router.match !== 'function') continue;
-      left -= Array.isArray(router.stack) ? router.stack.length : 0;
-      if (left < 0) return UNMATCHED_ROUTE;
       if (typeof router.matchHost === 'function' && !router.matchHost(ctx.host)) continue;
       // The path @koa/router routes on (its _getRequestPath).
       const c = ctx as { newRouterPath?: unknown; routerPath?: unknown };
       const routed = router.opts?.routerPath || c.newRouterPath || path || c.routerPath;
       if (typeof routed !== 'string' || routed.length > MAX_PATH) continue;
-      const found = router.match(routed, method);
-      if (found?.route !== true || !Array.isArray(found.pathAndMethod)) continue;
-      const label = labelOf(router, found.pathAndMethod);
+      // The layers tried count against MAX_LAYERS: only those that can match the path's first segment.
+      const layers = Array.isArray(router.stack)
+        ? candidateLayers(router.stack, routed, layerPath)
+        : undefined;
+      left -= layers === undefined ? 0 : layers.length;
+      if (left < 0) return UNMATCHED_ROUTE;
+      const found =
+        layers !== undefined
+          ? matchLayers(layers, routed, method)
+          : matchedRoute(router.match(routed, method));
+      if (found === undefined) continue;
+      const label = labelOf(router, found);
       if (label !== undefined) return label;
     }
     return UNMATCHED_ROUTE;
@@ -84,4 +93,35 @@ function labelOf(router: KoaRouterLike, layers: RouterLayer[]): string | undefin
 
 function params(layer: RouterLayer): number {
   return Array.isArray(layer.paramNames) ? layer.paramNames.length : 0;
+}
+
+/**
+ * @koa/router's `match(path, method).pathAndMethod` (its layers that match the path and are middleware or have
+ * the method), over `layers`: only those that can match the path's first segment (would-match-index.ts, RT30-9); undefined
+ * when no route layer is among them (`route: false`).
+ */
+function matchLayers(layers: unknown[], path: string, method: string): RouterLayer[] | undefined {
+  const upper = method.toUpperCase();
+  const out: RouterLayer[] = [];
+  let route = false;
+  for (const item of layers) {
+    const layer = item as RouterLayer | undefined;
+    if (typeof layer?.match !== 'function' || !Array.isArray(layer.methods) || !layer.match(path)) continue;
+    if (layer.methods.length === 0) out.push(layer);
+    else if (layer.methods.includes(upper)) {
+      out.push(layer);
+      route = true;
+    }
+  }
+  return route ? out : undefined;
+}
+
+function layerPath(layer: unknown): unknown {
+  return (layer as RouterLayer | undefined)?.path;
+}
+
+function matchedRoute(
+  found: ReturnType<NonNullable<KoaRouterLike['match']>> | undefined,
+): RouterLayer[] | undefined {
+  return found?.route === true && Array.isArray(found.pathAndMethod) ? found.pathAndMethod : undefined;
 }
