@@ -33,6 +33,9 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     dist: { type: 'string' },
     before: { type: 'string' },
+    // Routes on the app (or its Koa router), beside the 10 at /v1 and 1 more: 20 gives the 31-route app; a list
+    // runs each (outside review 30, RT30-9: 1,000).
+    routes: { type: 'string', default: '20,1000' },
   },
 });
 if (values.before === undefined) throw new Error('--before DIR (an earlier build) is required');
@@ -62,14 +65,15 @@ const headers = (kind: Kind) => (kind === 'matched' ? { 'x-auth': 'ok' } : {});
 let lastExpressApp: express.Express | undefined;
 let lastKoaApp: Koa | undefined;
 
-function expressApp(use: express.RequestHandler): Dispatch {
+function expressApp(use: express.RequestHandler, routes: number): Dispatch {
   const app = express();
   lastExpressApp = app;
   app.set('env', 'production');
   app.set('etag', false);
   app.use(use);
   app.use((req, res, next) => (req.headers['x-auth'] === 'ok' ? next() : void res.status(401).end()));
-  for (let i = 0; i < 20; i++) app.get(`/api/r${i}/:id`, (req, res) => void res.json({ id: req.params.id }));
+  for (let i = 0; i < routes; i++)
+    app.get(`/api/r${i}/:id`, (req, res) => void res.json({ id: req.params.id }));
   const v1 = express.Router();
   for (let i = 0; i < 10; i++) v1.get(`/s${i}/:id`, (req, res) => void res.json({ id: req.params.id }));
   app.use('/v1', v1);
@@ -77,7 +81,7 @@ function expressApp(use: express.RequestHandler): Dispatch {
   return (url, kind) => inject(app, { url, headers: headers(kind) });
 }
 
-function koaApp(use: Koa.Middleware): Dispatch {
+function koaApp(use: Koa.Middleware, routes: number): Dispatch {
   const app = new Koa();
   lastKoaApp = app;
   app.silent = true;
@@ -88,7 +92,7 @@ function koaApp(use: Koa.Middleware): Dispatch {
     return undefined;
   });
   const router = new Router();
-  for (let i = 0; i < 20; i++)
+  for (let i = 0; i < routes; i++)
     router.get(`/api/r${i}/:id`, (ctx) => {
       ctx.body = { id: ctx.params.id };
     });
@@ -120,23 +124,31 @@ const rows = [
 ];
 const closers: Array<() => Promise<void>> = [];
 const variants: Array<[string, Dispatch, Dispatch]> = [];
-{
-  const a = AFTER.express(opts);
-  const b = BEFORE.express(opts);
-  closers.push(
-    () => a.close(),
-    () => b.close(),
-  );
-  variants.push(['express', expressApp(b.middleware()), expressApp(a.middleware())]);
-}
-{
-  const a = AFTER.koa(opts);
-  const b = BEFORE.koa(opts);
-  closers.push(
-    () => a.close(),
-    () => b.close(),
-  );
-  variants.push(['koa', koaApp(b.middleware()), koaApp(a.middleware())]);
+const COUNTS = (values.routes as string).split(',').map(Number);
+for (const count of COUNTS) {
+  const total = `${count + 11} routes`;
+  {
+    const a = AFTER.express(opts);
+    const b = BEFORE.express(opts);
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    variants.push([
+      `express, ${total}`,
+      expressApp(b.middleware(), count),
+      expressApp(a.middleware(), count),
+    ]);
+  }
+  {
+    const a = AFTER.koa(opts);
+    const b = BEFORE.koa(opts);
+    closers.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    variants.push([`koa, ${total}`, koaApp(b.middleware(), count), koaApp(a.middleware(), count)]);
+  }
 }
 for (const [name, before, after] of variants) {
   for (const kind of Object.keys(KINDS) as Kind[]) {
@@ -195,11 +207,11 @@ for (const [name, lookup] of direct) {
   }
 }
 
-const text = `${machineLine()} light-my-request, in-process, ${ROUNDS} interleaved rounds of ${PER_ROUND} requests per build per traffic kind; sysvitals from \`${values.dist ?? 'src/'}\` (after) and \`${values.before}\` (before). 31 routes (20 on the app, 10 on a router at /v1 / a prefixed router, 1 more), a middleware before the router answering 401 without \`x-auth\`. scanner: made-up URLs (no route: the lookup walks all layers, finds none; stays \`unmatched\`); refused: route URLs answered 401 (the lookup finds the route); matched: the same URLs authenticated (the per-request path: no lookup).
+const text = `${machineLine()} light-my-request, in-process, ${ROUNDS} interleaved rounds of ${PER_ROUND} requests per build per traffic kind; sysvitals from \`${values.dist ?? 'src/'}\` (after) and \`${values.before}\` (before). ${COUNTS.map((c) => c + 11).join(' or ')} routes (${COUNTS.join(' or ')} on the app, 10 on a router at /v1 / a prefixed router, 1 more), a middleware before the router answering 401 without \`x-auth\`. scanner: made-up URLs (no route: the lookup walks all layers, finds none; stays \`unmatched\`); refused: route URLs answered 401 (the lookup finds the route); matched: the same URLs authenticated (the per-request path: no lookup).
 
 ${rows.join('\n')}
 
-The lookup alone (the same apps, ${CALLS} calls per round, ${ROUNDS} rounds; the scanner's walk is the whole stack):
+The lookup alone (the last apps built, ${(COUNTS.at(-1) as number) + 11} routes, ${CALLS} calls per round, ${ROUNDS} rounds; the scanner's walk is the whole stack):
 
 ${lookups.join('\n')}
 ${loadLine()}`;
