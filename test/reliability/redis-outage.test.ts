@@ -101,7 +101,10 @@ describe.skipIf(!haveRedis)('Redis outages under request load (Express example, 
 
     // A couple of buckets written while Redis is up.
     await waitUntil(async () => (await pointsIn(server.url, pointsKey)) >= 2, 'two buckets in Redis');
-    expect(statuses()).toContain('healthy');
+    // Redis answers: its samples read healthy, or warning when a loaded machine made the PING slower than
+    // db_latency's warning level (every sample before the kill read warning once at load ~18): an answer, not an
+    // outage, which is what this part checks.
+    expect(statuses().some((s) => s === 'healthy' || s === 'warning')).toBe(true);
 
     await server.kill('SIGKILL');
     const okAtKill = load.ok;
