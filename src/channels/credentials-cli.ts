@@ -27,7 +27,19 @@ import { REDACTED } from './credentials-spellings.js';
  */
 const RUN = String.raw`(?:[^\s'";|&.]|\.(?!\s|$))+`;
 const QUOTED_WORD = String.raw`(?:'[^'\r\n]*'|"[^"\r\n]*")+(?:[^\s'";|&.,\])]|\.(?!\s|$)|'[^'\r\n]*'?|"[^"\r\n]*"?)*`;
-const ARG = String.raw`(?:${QUOTED_WORD}|'[^'\r\n]*|"[^"\r\n]*|${RUN})`;
+/**
+ * An unquoted value's run with a shell's backslash escapes in it (outside review 30, RT30-4: `\'S3cret` is one word,
+ * a quote and `S3cret`; a JSON string's `\"S3cret\"`): a backslash takes the character after it, but a blank.
+ */
+const ESCAPED_RUN = String.raw`(?:\\[^\s]|[^\s'";|&.\\]|\.(?!\s|$))+`;
+/**
+ * Quoted strings after an unquoted run, in the same word (`S3cret'Hunter2x'`): taken only where the word then ends as
+ * a shell word does, so that a JSON text's `…","x":"y"}` after a value stays. Quoted strings (no blank or `,`: an
+ * argument list's separator) and runs alternate, each told apart by its first character; at most 8 of each, 200
+ * characters each, so that the lookahead reads a bounded text.
+ */
+const RUN_TAIL = String.raw`(?:(?:'[^'\s,]{0,200}'|"[^"\s,]{0,200}")(?:\\[^\s]|[^\s'";|&.\\]|\.(?!\s|$)){0,200}){1,8}`;
+const ARG = String.raw`(?:${QUOTED_WORD}|'[^'\r\n]*|"[^"\r\n]*|${ESCAPED_RUN}(?:(?=${RUN_TAIL}(?:[\s;|&)]|$))${RUN_TAIL})?)`;
 
 /** Words that follow an option's name in prose, never its value. */
 export const PROSE_AFTER_OPTION =
@@ -71,8 +83,14 @@ const NPM_OPTION = String.raw`(?:--location${NPM_GAP}|-L${NPM_GAP})(?:global|use
  * after it stays. The lookahead first: the lookbehind's run of spaces is read back only where a key starts, never
  * from every space.
  */
+/**
+ * The key's name: `.npmrc`'s (scoped to a registry or not), or Yarn Berry's `npmAuthToken`/`npmAuthIdent`, also
+ * under a registry or scope (`npmRegistries["//r.example"].npmAuthToken`, `npmScopes.acme.npmAuthToken`; outside
+ * review 30, RT30-4). Bounded.
+ */
+const NPMRC_NAME = String.raw`(?:(?:\/\/[^\s'"=]*:)?_(?:authToken|auth|password)|(?:npm(?:Registries|Scopes)[^\s'\`]{0,200}?\.)?npmAuth(?:Token|Ident))`;
 const NPMRC_KEY = new RegExp(
-  String.raw`((?=[/_])(?<=\bset(?:${NPM_GAP}(?:${NPM_OPTION})){0,4}${NPM_GAP})(?:\/\/[^\s'"=]*:)?_(?:authToken|auth|password)(?:[ \t]+|['"][ \t]*,\s*['"]))(?![-)])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
+  String.raw`((?=['"]?(?:[/_]|npm(?:Auth|Registries|Scopes)))(?<=\bset(?:${NPM_GAP}(?:${NPM_OPTION})){0,4}${NPM_GAP})(?:(['"])${NPMRC_NAME}\2|${NPMRC_NAME})(?:[ \t]+|['"][ \t]*,\s*['"]))(?![-)])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
   'gi',
 );
 
@@ -340,7 +358,10 @@ export function redactCliCredentials(text: string): string {
   return redactCommandPasswords(
     text
       .replace(USER_OPTION, redactUserOption)
-      .replace(NPMRC_KEY, (_, key: string, value: string) => `${key}${redactedQuoted(value, false)}`)
+      .replace(
+        NPMRC_KEY,
+        (_, key: string, _q: string, value: string) => `${key}${redactedQuoted(value, false)}`,
+      )
       .replace(OPENSSL_PASS, (_, head: string, q = '') => `${head}${q}pass:${REDACTED}`),
   );
 }

@@ -41,6 +41,18 @@ const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|se
  */
 const VALUE = String.raw`(?:'''(?:[^'\\]|\\[^]|'(?!''))*(?:''')?|'(?:[^'\\]|\\[^]|'')*'?|"""(?:[^"\\]|\\[^]|"(?!""))*(?:""")?|"(?:[^"\\]|\\[^]|"")*"?|[^\s;&,'"]+)`;
 /**
+ * What a shell joins to a value into one word (outside review 30, RT30-4: `_authToken=S3cret'Hunter2x'` showed
+ * `'Hunter2x'`, `password=''S3cret` showed `S3cret`): more quoted strings and unquoted characters written right after
+ * it, taken only where that word then ends as a shell word does (a blank, `;`, `|`, `&`, `)` or the end), so that a
+ * JSON text's `abc","host":"x"}` after a value stays; quoted strings hold no blank or `,` (an argument list's
+ * separator), and at most 8 of them and 200 characters each are read, so that the lookahead reads a bounded text. Linear: quoted pieces and runs alternate, each told apart by its first
+ * character, and the lookahead is read once where a value ends.
+ */
+const TAIL_QUOTED = String.raw`(?:'[^'\s,]{0,200}'|"[^"\s,]{0,200}")`;
+const TAIL_RUN = String.raw`[^\s;&|,'"()\]}]{1,200}`;
+const TAIL = String.raw`(?:${TAIL_RUN}(?:${TAIL_QUOTED}(?:${TAIL_RUN})?){0,8}|(?:${TAIL_QUOTED}(?:${TAIL_RUN})?){1,8})`;
+const SHELL_TAIL = String.raw`(?:(?=${TAIL}(?:[\s;&|)]|$))${TAIL})?`;
+/**
  * A name quoted with its `=` and nothing after it (outside review 28, RT28-7): `the field 'Password=' must not be
  * empty`, `Invalid "token=" entry`: the quote that opened before the name closes after the `=` (then a blank,
  * punctuation or the end), no value.
@@ -53,7 +65,7 @@ const QUOTED_KEY_ONLY = String.raw`(?!(?<="[\w.-]*=)"(?:[\s,;:.)\]}]|$)|(?<='[\w
  * (`the token= parameter` stays), an `=>` only a quoted one (`token => expired` stays).
  */
 const PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))${QUOTED_KEY_ONLY}(${VALUE})`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))${QUOTED_KEY_ONLY}(${VALUE}${SHELL_TAIL})`,
   'gi',
 );
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */

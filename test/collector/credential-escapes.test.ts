@@ -306,6 +306,17 @@ describe('the new rules on adversarial text, 20, 40 and 100 KB', () => {
     ['AUTH after quotes', (n) => fill("; AUTH '''", n)],
     ['redis-cli options before AUTH', (n) => `redis-cli${fill(' -h', n)} AUTH x`],
     ['redis-cli and AUTH', (n) => fill('redis-cli -a AUTH ', n)],
+    // Outside review 30 (RT30-4, RT30-5, RT30-7).
+    ['pair value, quoted tail, no word end', (n) => `client_secret=a${fill("'b'c", n)}(`],
+    ['pair value, quotes then runs, open', (n) => `password=''${fill("a'", n)}`],
+    ['pair values with quoted tails', (n) => fill("token=a'b' ", n)],
+    ['pair values in one word, no word end', (n) => `${fill("token=a'b'", n)}(`],
+    ['command values in one word, no word end', (n) => `sshpass${fill(" -p a'b'", n)}(`],
+    ['command value, quoted tail, no word end', (n) => `sshpass -p a${fill('"b"c', n)}(`],
+    ['command value, escapes', (n) => `sshpass -p ${fill("\\'", n)}`],
+    ['quoted npm keys', (n) => `npm config set ${fill('"_auth" ', n)}`],
+    ['yarn registry keys, open', (n) => `yarn config set npmRegistries${fill('[', n)}`],
+    ['yarn keys', (n) => fill('set npmAuthToken ', n)],
   ];
   const cases = shapes.flatMap(([name, make]) =>
     [20_000, 40_000, 100_000].map((n) => [name, n / 1000, make(n)] as const),

@@ -1,0 +1,76 @@
+// Leaks left by outside review 30 (RT30-4, RT30-7's redaction part, RT30-5). Oracles: a POSIX shell's word splitting
+// (`sh -c` prints what one word is: `S3cret'Hunter2x'` and `''S3cret` are one word, its text the secret), npm's and
+// Yarn Berry's documented config commands (`npm config set <key> <value>`, `yarn config set npmAuthToken <value>`,
+// `npmRegistries["//r"].npmAuthToken`, `npmAuthIdent`), RFC 3986's userinfo (a DSN's key is its user part) and Redis's
+// command table (`AUTH [username] password`, `HELLO protover AUTH username password`, `MIGRATE … AUTH password` /
+// `AUTH2 username password`, `CONFIG SET requirepass|masterauth value`, `ACL SETUSER user >password`).
+
+import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { redactCredentials } from '../../src/channels/credentials.js';
+import { assertProperty } from '../helpers/property.js';
+
+const R = '[redacted]';
+const S = 'S3cretHunter2x';
+
+/** What `sh` reads `word` as: its words, one to a line. */
+function shellWords(word: string): string[] {
+  return execFileSync('sh', ['-c', `printf '%s\\n' ${word}`], { encoding: 'utf8' })
+    .split('\n')
+    .slice(0, -1);
+}
+
+describe('RT30-4: npm/yarn config set and one shell word', () => {
+  it.each([
+    [`npm config set "//r/:_authToken" ${S}`, `npm config set "//r/:_authToken" ${R}`],
+    [`npm config set '//r/:_authToken' '${S}'`, `npm config set '//r/:_authToken' '${R}'`],
+    [`npm config set -g "_auth" ${S}`, `npm config set -g "_auth" ${R}`],
+    [`npm config set //r/:_authToken=S3cret'Hunter2x'`, `npm config set //r/:_authToken=${R}`],
+    [`npm config set //r/:_authToken \\'${S}`, `npm config set //r/:_authToken ${R}`],
+    [`password=''${S}`, `password=${R}`],
+    [`password=''''''${S}`, `password=${R}`],
+    [`yarn config set npmAuthToken ${S}`, `yarn config set npmAuthToken ${R}`],
+    [`yarn config set -H npmAuthIdent user:${S}`, `yarn config set -H npmAuthIdent ${R}`],
+    [
+      `yarn config set 'npmRegistries["//npm.pkg.github.com"].npmAuthToken' "${S}"`,
+      `yarn config set 'npmRegistries["//npm.pkg.github.com"].npmAuthToken' "${R}"`,
+    ],
+    [`yarn config set npmScopes.acme.npmAuthToken ${S}`, `yarn config set npmScopes.acme.npmAuthToken ${R}`],
+    // Stay: a reference, prose, and a JSON text after a pair's value.
+    ['npm config set "//r/:_authToken" ${NPM_TOKEN}', 'npm config set "//r/:_authToken" ${NPM_TOKEN}'],
+    ['yarn config set npmAuthToken is required', 'yarn config set npmAuthToken is required'],
+    ['{"url":"db?password=abc","host":"x"}', `{"url":"db?password=${R}","host":"x"}`],
+  ])('%s', (text, shown) => {
+    expect(redactCredentials(text)).toBe(shown);
+  });
+
+  it.each([`S3cret'Hunter2x'`, `''${S}`, `''''''${S}`, `\\'${S}`])('sh reads %s as one word', (word) => {
+    expect(shellWords(word)).toHaveLength(1);
+  });
+
+  it('a value written as quoted and unquoted pieces of one shell word: no piece shown (fixed seed)', async () => {
+    const piece = fc.tuple(fc.constantFrom('', "'", '"'), fc.stringMatching(/^[A-Za-z0-9]{4,10}$/));
+    await assertProperty(
+      fc.property(
+        fc.array(piece, { minLength: 2, maxLength: 4 }),
+        // (A lone `password=` runs to its line's end: docs/redaction.md.)
+        fc.constantFrom(
+          'client_secret=',
+          '//r/:_authToken=',
+          'npm config set //r/:_authToken ',
+          'npm set _auth ',
+        ),
+        fc.constantFrom('', ' next', '; ls'),
+        (pieces, head, after) => {
+          const word = pieces.map(([q, t]) => `${q}${t}${q}`).join('');
+          const shown = redactCredentials(`${head}${word}${after}`);
+          for (const [, t] of pieces) expect(shown).not.toContain(t);
+          expect(shown.startsWith(head)).toBe(true);
+          expect(shown.endsWith(after)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
