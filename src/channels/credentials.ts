@@ -18,6 +18,22 @@ import { REDACTED } from './credentials-spellings.js';
 const URL_PASSWORD = /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#]+)@/g;
 
 /**
+ * A URL's user-only userinfo that is a key (outside review 30, RT30-7): a Sentry DSN's public key
+ * (`https://<key>@o123.ingest.sentry.io/456`; Sentry's keys are 32 hex digits, also on a self-hosted host) or any
+ * user before a `sentry.io` host. Other users alone (`ssh://git@github.com`) stay.
+ */
+const URL_KEY_USER =
+  /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)(?:[0-9a-f]{32}|[^\s:/?#@]+(?=@[\w.-]*\bsentry\.io\b))@/gi;
+
+/**
+ * A bare name's unquoted value after `:` that looks like a credential (outside review 30, RT30-7: `throw 'password:
+ * S3cret'`): 6 characters or more with a digit or a symbol of a token (`+`, `/`, `=`, `_`, `~`, `!`, `@`, `#`, `$`,
+ * `%`, `*`) or a capital after a small letter, or 20 or more. Prose (`invalid token: missing`, `password: too
+ * short`, `token: expired`) stays; a reference or placeholder (`${VAR}`, `<value>`, `[redacted]`) too.
+ */
+const BARE_SECRET_VALUE = /^(?![[<$({])(?=.{6})(?:.*[\d+/=_~!@#$%*]|.*[a-z][A-Z]|.{20})/;
+
+/**
  * `user:password@host` written without a scheme (MySQL Shell's `root:…@db:3306`, a proxy's `user:…@proxy:3128`):
  * the user stays. Not a URL's (its `//` before the user refuses it: URL_PASSWORD's), not the `user@host` of
  * mailto:, sip:, xmpp: or a package manager's alias (`npm:pkg@1.2.3`), not a Docker digest (`nginx:1.25@sha256:…`).
@@ -115,6 +131,7 @@ function redactedValue(value: string): string {
 export function redactCredentials(text: string): string {
   return redactCliCredentials(redactHttpCredentials(redactKeyCredentials(text)))
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(URL_KEY_USER, (_, scheme: string) => `${scheme}${REDACTED}@`)
     .replace(BARE_USER_INFO, (all: string, user: string, password: string) =>
       VERSION.test(password) ? all : `${user}:${REDACTED}@`,
     )
@@ -128,7 +145,10 @@ export function redactCredentials(text: string): string {
     )
     .replace(QUOTED_PAIR, (all: string, q: string, name: string, colon: string, value: string) =>
       // A bare name (an inspected object's property) only with a quoted value: `invalid token: missing` stays.
-      q === '' && value[0] !== "'" && value[0] !== '"'
+      q === '' &&
+      value[0] !== "'" &&
+      value[0] !== '"' &&
+      (colon.includes('>') || !BARE_SECRET_VALUE.test(value))
         ? all
         : `${q}${name}${q}${colon}${redactedValue(value)}`,
     );

@@ -317,6 +317,10 @@ describe('the new rules on adversarial text, 20, 40 and 100 KB', () => {
     ['quoted npm keys', (n) => `npm config set ${fill('"_auth" ', n)}`],
     ['yarn registry keys, open', (n) => `yarn config set npmRegistries${fill('[', n)}`],
     ['yarn keys', (n) => fill('set npmAuthToken ', n)],
+    ['bare names and values', (n) => fill('password: a', n)],
+    ['one long bare value', (n) => `password: ${fill('a', n)}`],
+    ['URL users', (n) => `https://${fill('a', n)}@x`],
+    ['URL users before sentry.io, open', (n) => fill('https://a@sentry', n)],
   ];
   const cases = shapes.flatMap(([name, make]) =>
     [20_000, 40_000, 100_000].map((n) => [name, n / 1000, make(n)] as const),

@@ -74,3 +74,38 @@ describe('RT30-4: npm/yarn config set and one shell word', () => {
     );
   });
 });
+
+describe('RT30-7: a bare `name: value` and a DSN key', () => {
+  it.each([
+    [`throw 'password: S3cret'`, `throw 'password: ${R}'`],
+    ['config password: S3cret', `config password: ${R}`],
+    ['api_key: Ab1dEfGhIjKl, retrying', `api_key: ${R}, retrying`],
+    ['https://abc123def@o123.ingest.sentry.io/456', `https://${R}@o123.ingest.sentry.io/456`],
+    ['https://0123456789abcdef0123456789abcdef@sentry.example.com/2', `https://${R}@sentry.example.com/2`],
+    ["{ dsn: 'https://abc123@o1.ingest.sentry.io/1' }", `{ dsn: 'https://${R}@o1.ingest.sentry.io/1' }`],
+    // Stay: prose after a name, a reference, a user alone that is no key.
+    ['invalid token: missing', 'invalid token: missing'],
+    ['password: too short', 'password: too short'],
+    ['token: expired', 'token: expired'],
+    ['password: ${DB_PASSWORD}', 'password: ${DB_PASSWORD}'],
+    ['ssh://git@github.com/org/repo', 'ssh://git@github.com/org/repo'],
+  ])('%s', (text, shown) => {
+    expect(redactCredentials(text)).toBe(shown);
+  });
+
+  it('random credential-shaped values after a bare secret name: redacted (fixed seed)', async () => {
+    await assertProperty(
+      fc.property(
+        fc.constantFrom('password', 'secret', 'api_key', 'client_secret', 'passwd', 'DB_PASSWORD'),
+        fc.stringMatching(/^[A-Za-z0-9+/_~]{5,39}[0-9]$/),
+        fc.constantFrom('', ' at connect', ', retrying'),
+        (name, value, after) => {
+          expect(redactCredentials(`failed: ${name}: ${value}${after}`)).toBe(
+            `failed: ${name}: ${R}${after}`,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
