@@ -120,6 +120,54 @@ const REDIS_AUTH = new RegExp(
 );
 
 /**
+ * A last word after `AUTH` that reads as prose, never as a password (outside review 30, RT30-5: `AUTH done`, `AUTH
+ * Timeout`, `AUTH = none`, `AUTH mode`, `(AUTH default user)` lost their last word), in any letter case. A password
+ * can be any word, but one of these is no secret: a dictionary word of a status, guessed first. Quoted, it goes.
+ */
+const AUTH_PROSE_LAST = new RegExp(
+  `^(?:${AUTH_PROSE_WORDS}|done|complete|completed|started|starting|mode|default|user|users|username|none|null|nil|off|on|ready|set|unset|configured|expired|invalid|again|retry|retrying|first|next|now|only|step|phase|stage|attempt)[.:!]*$`,
+  'i',
+);
+
+/** One element of an argument list as util.inspect, JSON or code print it: quoted, escapes kept. */
+const AUTH_ELEMENT = String.raw`(?:'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")`;
+/**
+ * Redis `AUTH` as an argument list real clients print (outside review 30, RT30-5): `[ 'AUTH', '…' ]`, `"AUTH", "…"`
+ * (`client.call("AUTH", "…")`), `["AUTH","default","…"]`, `sendCommand(['AUTH', 'default', '…'])`, `send_command('AUTH',
+ * ['…'])`, the command's name in any case (an inspected ioredis command's `name: 'auth', args: [ '…' ]`), first in
+ * its list or call (`[ 'GET', 'AUTH', 'x' ]` reads a key named AUTH): one or two elements after it, the last one
+ * then closing the list or call; its text goes, its quotes stay. The lookahead first: the blanks before are read back
+ * only where a quoted `auth` stands.
+ */
+const REDIS_AUTH_LIST = new RegExp(
+  String.raw`((?=['"]auth['"])(?<=(?:[[(]|name:)[ \t]{0,8})(['"])auth\2[ \t]*,\s*(?:args:[ \t]*)?(?:\[\s*)?(?:${AUTH_ELEMENT}[ \t]*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\3(?=\s*[\])])`,
+  'gi',
+);
+/** A Redis password argument: a word or a quoted string. */
+const REDIS_ARG = String.raw`(?:${AUTH_QUOTED}|[^\s;|&)'"]+)`;
+/**
+ * Other Redis commands that carry a password (Redis's command pages): `HELLO <protover> AUTH <username> <password>`
+ * (node-redis with RESP3), `MIGRATE … AUTH <password>` / `AUTH2 <username> <password>` (within 300 characters of
+ * `MIGRATE`), `CONFIG SET requirepass|masterauth <password>` (any case).
+ */
+const REDIS_PASSWORD_ARG = new RegExp(
+  String.raw`((?<![\w-])(?:HELLO[ \t]+\S{1,20}[ \t]+AUTH[ \t]+${REDIS_ARG}[ \t]+|MIGRATE[ \t][^\r\n]{0,300}?[ \t](?:AUTH[ \t]+|AUTH2[ \t]+${REDIS_ARG}[ \t]+)|(?:config|CONFIG)[ \t]+(?:set|SET)[ \t]+(?:requirepass|masterauth)[ \t]+))(${REDIS_ARG})`,
+  'g',
+);
+/**
+ * `ACL SETUSER <user> <rule> …` (Redis's ACL page): the rules `>password` (adds one) and `<password` (removes one) on
+ * that line lose their password (`>[redacted]`); `#<sha256>` hashes and other rules stay.
+ */
+const ACL_SETUSER = /(?<![\w-])(?:ACL|acl)[ \t]+(?:SETUSER|setuser)[ \t]+[^\r\n]*/g;
+const ACL_PASSWORD_RULE = /(?<=[ \t'"])([<>])[^\s'",\]]+/g;
+
+/** A Redis argument as `[redacted]`, in the quotes it was written in. */
+function quotedAuth(value: string): string {
+  const q = value[0] === "'" || value[0] === '"' ? value[0] : '';
+  return `${q}${REDACTED}${q !== '' && value.length > 1 && value.endsWith(q) ? q : ''}`;
+}
+
+/**
  * What may follow a legacy Vault token: no word character, `$` or `-`, and a `.` only where it ends a sentence
  * (then a blank, a closing quote or bracket, or the end; outside review 28, RT28-11: `failed with s.….` was kept).
  * `s.….length` goes on as a property access and stays.
@@ -268,7 +316,13 @@ export function redactKeyCredentials(text: string): string {
       NOT_A_PASSWORD_WORD.test(value) ? all : `${head}${REDACTED}`,
     )
     .replace(AWS_SECRET_KEY, (_, head: string) => `${head}${REDACTED}`)
-    .replace(REDIS_AUTH, (_, head: string, user: string | undefined, password: string) => {
+    .replace(REDIS_AUTH_LIST, (_, head: string, _q: string, q: string) => `${head}${q}${REDACTED}${q}`)
+    .replace(REDIS_PASSWORD_ARG, (_, head: string, password: string) => `${head}${quotedAuth(password)}`)
+    .replace(ACL_SETUSER, (line: string) =>
+      line.replace(ACL_PASSWORD_RULE, (_, rule: string) => `${rule}${REDACTED}`),
+    )
+    .replace(REDIS_AUTH, (all: string, head: string, user: string | undefined, password: string) => {
+      if (AUTH_PROSE_LAST.test(password)) return all;
       const q = password[0] === "'" || password[0] === '"' ? password[0] : '';
       const shown = `${q}${REDACTED}${q !== '' && password.length > 1 && password.endsWith(q) ? q : ''}`;
       return user === undefined ? `${head}${shown}` : `${head}${user} ${shown}`;

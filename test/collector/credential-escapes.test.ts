@@ -321,6 +321,12 @@ describe('the new rules on adversarial text, 20, 40 and 100 KB', () => {
     ['one long bare value', (n) => `password: ${fill('a', n)}`],
     ['URL users', (n) => `https://${fill('a', n)}@x`],
     ['URL users before sentry.io, open', (n) => fill('https://a@sentry', n)],
+    ['AUTH list elements', (n) => fill("'AUTH', '", n)],
+    ['AUTH list, open element', (n) => `'AUTH', '${fill('a', n)}`],
+    ['MIGRATE without AUTH', (n) => fill('MIGRATE a ', n)],
+    ['HELLO AUTH words', (n) => fill('HELLO 3 AUTH a ', n)],
+    ['ACL SETUSER rules', (n) => `ACL SETUSER a${fill(' >a', n)}`],
+    ['ACL SETUSER lines', (n) => fill('ACL SETUSER ', n)],
   ];
   const cases = shapes.flatMap(([name, make]) =>
     [20_000, 40_000, 100_000].map((n) => [name, n / 1000, make(n)] as const),

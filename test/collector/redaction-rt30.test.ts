@@ -109,3 +109,55 @@ describe('RT30-7: a bare `name: value` and a DSN key', () => {
     );
   });
 });
+
+describe('RT30-5: Redis AUTH as clients print it, other password commands, prose', () => {
+  it.each([
+    [`[ 'AUTH', '${S}' ]`, `[ 'AUTH', '${R}' ]`],
+    [`client.call("AUTH", "${S}")`, `client.call("AUTH", "${R}")`],
+    [`["AUTH","default","${S}"]`, `["AUTH","default","${R}"]`],
+    [`client.sendCommand(['AUTH', 'default', '${S}'])`, `client.sendCommand(['AUTH', 'default', '${R}'])`],
+    [`send_command('AUTH', ['${S}'])`, `send_command('AUTH', ['${R}'])`],
+    [`Command { name: 'auth', args: [ '${S}' ] }`, `Command { name: 'auth', args: [ '${R}' ] }`],
+    [`HELLO 3 AUTH default ${S}`, `HELLO 3 AUTH default ${R}`],
+    [`MIGRATE db 6379 "" 0 5000 AUTH ${S} KEYS a b`, `MIGRATE db 6379 "" 0 5000 AUTH ${R} KEYS a b`],
+    [`MIGRATE db 6379 "" 0 5000 AUTH2 app ${S} KEYS a`, `MIGRATE db 6379 "" 0 5000 AUTH2 app ${R} KEYS a`],
+    [`CONFIG SET requirepass ${S}`, `CONFIG SET requirepass ${R}`],
+    [`config set masterauth "${S}"`, `config set masterauth "${R}"`],
+    [`ACL SETUSER alice on >${S} ~* +@all`, `ACL SETUSER alice on >${R} ~* +@all`],
+    [`ACL SETUSER alice <${S} >${S}2`, `ACL SETUSER alice <${R} >${R}`],
+    [`AUTH ${S}`, `AUTH ${R}`],
+    [`AUTH default ${S}`, `AUTH default ${R}`],
+    [`AUTH "done"`, `AUTH "${R}"`],
+    // Prose: the last word is a status or a name, no secret.
+    ['AUTH done', 'AUTH done'],
+    ['AUTH Timeout', 'AUTH Timeout'],
+    ['AUTH = none', 'AUTH = none'],
+    ['AUTH mode; AUTH default', 'AUTH mode; AUTH default'],
+    ['(AUTH default user)', '(AUTH default user)'],
+    ["[ 'GET', 'AUTH', 'x' ]", "[ 'GET', 'AUTH', 'x' ]"],
+    [
+      'ACL SETUSER alice on #9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+      'ACL SETUSER alice on #9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+    ],
+  ])('%s', (text, shown) => {
+    expect(redactCredentials(text)).toBe(shown);
+  });
+
+  it('a password in an AUTH argument list, one or two elements, util.inspect or JSON: redacted (fixed seed)', async () => {
+    await assertProperty(
+      fc.property(
+        fc.stringMatching(/^[A-Za-z0-9!#%+/=_-]{1,40}$/),
+        fc.option(fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/), { nil: undefined }),
+        fc.constantFrom('inspect', 'json'),
+        (password, user, spelling) => {
+          const args = user === undefined ? ['AUTH', password] : ['AUTH', user, password];
+          const shown = user === undefined ? ['AUTH', R] : ['AUTH', user, R];
+          const write = (a: string[]) =>
+            spelling === 'json' ? JSON.stringify(a) : `[ ${a.map((x) => `'${x}'`).join(', ')} ]`;
+          expect(redactCredentials(write(args))).toBe(write(shown));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
