@@ -135,13 +135,13 @@ const AUTH_ELEMENT = String.raw`(?:'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")`
  * Redis `AUTH` as an argument list real clients print (outside review 30, RT30-5): `[ 'AUTH', '…' ]`, `"AUTH", "…"`
  * (`client.call("AUTH", "…")`), `["AUTH","default","…"]`, `sendCommand(['AUTH', 'default', '…'])`, `send_command('AUTH',
  * ['…'])`, the command's name in any case (an inspected ioredis command's `name: 'auth', args: [ '…' ]`), first in
- * its list or call (`[ 'GET', 'AUTH', 'x' ]` reads a key named AUTH): one or two elements after it, the last one
- * then closing the list or call; its text goes, its quotes stay. The lookahead first: the blanks before are read back
+ * its list or call or on its line (`[ 'GET', 'AUTH', 'x' ]` reads a key named AUTH): one or two elements after it, the last one
+ * then closing the list or call or ending its line; its text goes, its quotes stay. The lookahead first: the blanks before are read back
  * only where a quoted `auth` stands.
  */
 const REDIS_AUTH_LIST = new RegExp(
-  String.raw`((?=['"]auth['"])(?<=(?:[[(]|name:)[ \t]{0,8})(['"])auth\2[ \t]*,\s*(?:args:[ \t]*)?(?:\[\s*)?(?:${AUTH_ELEMENT}[ \t]*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\3(?=\s*[\])])`,
-  'gi',
+  String.raw`((?=['"]auth['"])(?<=(?:^|[[(]|name:)[ \t]{0,8})(['"])auth\2[ \t]*,\s*(?:args:[ \t]*)?(?:\[\s*)?(?:${AUTH_ELEMENT}[ \t]*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\3(?=\s*(?:[\])]|$))`,
+  'gim',
 );
 /** A Redis password argument: a word or a quoted string. */
 const REDIS_ARG = String.raw`(?:${AUTH_QUOTED}|[^\s;|&)'"]+)`;

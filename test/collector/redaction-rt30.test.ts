@@ -114,6 +114,7 @@ describe('RT30-5: Redis AUTH as clients print it, other password commands, prose
   it.each([
     [`[ 'AUTH', '${S}' ]`, `[ 'AUTH', '${R}' ]`],
     [`client.call("AUTH", "${S}")`, `client.call("AUTH", "${R}")`],
+    [`"AUTH", "${S}"`, `"AUTH", "${R}"`],
     [`["AUTH","default","${S}"]`, `["AUTH","default","${R}"]`],
     [`client.sendCommand(['AUTH', 'default', '${S}'])`, `client.sendCommand(['AUTH', 'default', '${R}'])`],
     [`send_command('AUTH', ['${S}'])`, `send_command('AUTH', ['${R}'])`],
