@@ -105,7 +105,7 @@ export function hdrLibrary(): HdrLibrary {
 }
 
 /** What encodeV2 reads of a JsHistogram (its own encoder reads the same). */
-interface JsHistogramInternals {
+export interface JsHistogramInternals {
   numberOfSignificantValueDigits: number;
   lowestDiscernibleValue: number;
   highestTrackableValue: number;

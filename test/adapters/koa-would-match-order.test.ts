@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/adapters/koa.js';
 import type { SystemMonitor } from '../../src/monitor.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+import { recordedRoutes, statusOf } from './recorded-routes.js';
 
 const off = { enabled: false };
 const options = {
@@ -69,24 +70,6 @@ async function start(
   return started;
 }
 
-/** The routes the adapter records, in order (read off RequestStats.record). */
-function recorded(app: App): string[] {
-  const raw: string[] = [];
-  const stats = app.monitor.requests;
-  const record = stats.record.bind(stats);
-  stats.record = (method, route, status, durationMs) => {
-    raw.push(route);
-    record(method, route, status, durationMs);
-  };
-  return raw;
-}
-
-async function call(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(url, { headers });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 const ORDERS: Array<[string, Route[], (boolean | 'specificity')?]> = [
   ['/users/:id before /users/new', ['/users/:id', '/users/new', '/users/:id/posts']],
   ['/users/new before /users/:id', ['/users/new', '/users/:id', '/users/:id/posts']],
@@ -104,11 +87,11 @@ describe.each([
 ])('%s: a 401 before the router is recorded as the same URL is when it passes (RT30-2)', (_name, modules) => {
   it.each(ORDERS)('%s', async (_order, routes, exclusive) => {
     const app = await start(modules(), routes, exclusive);
-    const raw = recorded(app);
+    const raw = recordedRoutes(app.monitor);
     for (const path of URLS) {
       raw.length = 0;
-      const passed = await call(`${app.url}${path}`, { 'x-auth': 'ok' });
-      const refused = await call(`${app.url}${path}`);
+      const passed = await statusOf(`${app.url}${path}`, { 'x-auth': 'ok' });
+      const refused = await statusOf(`${app.url}${path}`);
       expect([passed === 401, refused]).toEqual([false, 401]);
       expect(raw.length, path).toBe(2);
       expect(raw[1], `${path}: refused vs passed`).toBe(raw[0]);

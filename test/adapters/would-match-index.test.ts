@@ -12,6 +12,7 @@ import { createMonitor as createExpressMonitor } from '../../src/adapters/expres
 import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
 import type { SystemMonitor } from '../../src/monitor.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
+import { recordedRoutes, statusOf } from './recorded-routes.js';
 
 const off = { enabled: false };
 const options = {
@@ -118,23 +119,6 @@ async function start(framework: 'express' | 'koa', modules: FrameworkModules): P
   return started;
 }
 
-function recorded(app: App): string[] {
-  const raw: string[] = [];
-  const stats = app.monitor.requests;
-  const record = stats.record.bind(stats);
-  stats.record = (method, route, status, durationMs) => {
-    raw.push(route);
-    record(method, route, status, durationMs);
-  };
-  return raw;
-}
-
-async function call(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(url, { headers });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 const URLS = [
   '/api/r0/1',
   '/api/r999/x',
@@ -161,9 +145,9 @@ describe.each([
   (_name, framework, modules) => {
     it('a junk path whose first segment no route starts with tries a few layers, not the 1,000', async () => {
       const app = await start(framework, modules());
-      const raw = recorded(app);
+      const raw = recordedRoutes(app.monitor);
       app.matches.count = 0;
-      expect(await call(`${app.url}/wp-login.php`)).toBe(401);
+      expect(await statusOf(`${app.url}/wp-login.php`)).toBe(401);
       expect(raw).toEqual(['unmatched']);
       // The layers not indexed by a literal first segment: `/:slug/info`, the RegExp route, the /v1 mount (and the
       // Express app's own middleware); before, every one of the 1,000 routes.
@@ -172,11 +156,11 @@ describe.each([
 
     it('gives the template the framework labels the same URL with when it passes', async () => {
       const app = await start(framework, modules());
-      const raw = recorded(app);
+      const raw = recordedRoutes(app.monitor);
       for (const path of URLS) {
         raw.length = 0;
-        const passed = await call(`${app.url}${path}`, { 'x-auth': 'ok' });
-        const refused = await call(`${app.url}${path}`);
+        const passed = await statusOf(`${app.url}${path}`, { 'x-auth': 'ok' });
+        const refused = await statusOf(`${app.url}${path}`);
         expect(refused, path).toBe(401);
         expect(raw.length, path).toBe(2);
         // A URL no route takes is answered 404 and recorded `unmatched` both ways.

@@ -8,29 +8,8 @@ import { CpuCollector, type CpuSource, type CpuTimes } from '../../src/collector
 import { type InterfaceCounters, NetworkCollector, parseNetDev } from '../../src/collector/network.js';
 import { type DelayHistogram, type LoopTimes, ProcessCollector } from '../../src/collector/process.js';
 import { Counter } from '../../src/custom/counter.js';
+import { FakeHistogram } from './helpers/fake-delay-histogram.js';
 import { FakeClock, netDevText } from './helpers/proc-root.js';
-
-/** Tick intervals in ms, as perf_hooks records them (ns, resolution included); counts its resets. */
-class FakeHistogram implements DelayHistogram {
-  ticksMs: number[] = [];
-  resets = 0;
-  get count() {
-    return this.ticksMs.length;
-  }
-  get max() {
-    return Math.max(...this.ticksMs) * 1e6;
-  }
-  percentile(p: number) {
-    const sorted = [...this.ticksMs].sort((a, b) => a - b);
-    return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]! * 1e6;
-  }
-  reset() {
-    this.ticksMs = [];
-    this.resets++;
-  }
-  enable() {}
-  disable() {}
-}
 
 describe('reads end no interval (outside review 9b F14)', () => {
   it('process: a read sees the stall under way and resets nothing; the sample after it still holds the stall', () => {

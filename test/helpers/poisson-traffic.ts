@@ -7,7 +7,12 @@
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { AlertSystem } from '../../src/alerts/engine.js';
 import type { HistoryPoint } from '../../src/history/point.js';
-import { createHistogram, type Histogram, recordMs } from '../../src/latency/histogram.js';
+import {
+  createHistogram,
+  type Histogram,
+  type JsHistogramInternals,
+  recordMs,
+} from '../../src/latency/histogram.js';
 import { encodeV2 } from '../../src/latency/v2-encoding.js';
 import type { MetricsSnapshot } from '../../src/types.js';
 import { anomalyAnalytics } from './anomaly-minutes.js';
@@ -138,16 +143,6 @@ export function pointOf(t: number, reqs: readonly Request[], coveredSeconds?: nu
   } as unknown as HistoryPoint;
 }
 
-/** What hdr-histogram-js's JsHistogram holds that the V2 encoding reads (as src/latency/histogram.ts reads it). */
-interface HistogramCounts {
-  numberOfSignificantValueDigits: number;
-  lowestDiscernibleValue: number;
-  highestTrackableValue: number;
-  maxValue: number;
-  countsArrayIndex(value: number): number;
-  getCountAtIndex(index: number): number;
-}
-
 /**
  * The histogram's counts in the V2 encoding, uncompressed: the bytes encodeHistogram deflates (as the history's
  * rollups store them, LatencyCounts.encode(false)), which the analytics read to the same counts. pako's deflate here
@@ -156,7 +151,7 @@ interface HistogramCounts {
  * the monitor in anomaly-low-traffic's last tests, and the encoding's own tests are test/latency's.
  */
 function uncompressed(h: Histogram): string {
-  const c = h as unknown as HistogramCounts;
+  const c = h as unknown as JsHistogramInternals;
   return encodeV2((i) => c.getCountAtIndex(i), c.countsArrayIndex(c.maxValue) + 1, c, false);
 }
 
