@@ -68,13 +68,15 @@ export class SyncRound {
     }
     this.nextRoutes ||= routes;
     this.nextGauges ||= gauges;
-    this.next ??= this.syncing.then(() => {
+    const go = () => {
       const [r, g] = [this.nextRoutes, this.nextGauges];
       this.next = null;
       this.nextRoutes = false;
       this.nextGauges = false;
       return this.run(r, g);
-    });
+    };
+    // After the round under way, whether it resolved or threw (its own readers get its error, not these).
+    this.next ??= this.syncing.then(go, go);
     return this.next;
   }
 

@@ -127,4 +127,17 @@ describe('cluster sync round: whose answer ends the wait', () => {
     expect(await second).toEqual([]);
     expect(await third).toEqual([]);
   });
+
+  it('a round that throws leaves the next one to the reads that came during it', async () => {
+    const table = new WorkerTable();
+    let calls = 0;
+    const sync = new SyncRound(table, TIMEOUT_MS, () => {
+      if (calls++ === 0) throw new Error('self report failed');
+    });
+    const first = sync.run();
+    const second = sync.run();
+    await expect(first).rejects.toThrow('self report failed');
+    expect(await second).toEqual([]); // no worker connected: the round ends at once
+    expect(await sync.run()).toEqual([]);
+  });
 });
