@@ -9,7 +9,7 @@
 // cluster's total equals the client's count of answered requests exactly.
 
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { appendFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
@@ -134,11 +134,7 @@ describe('node:cluster: a graceful reload under load (workers stopped as example
       );
     } finally {
       stopped = true;
-      if (process.env.TRACE_DIR) {
-        mkdirSync(join(process.env.TRACE_DIR, 'logdir'), { recursive: true });
-        for (const f of readdirSync(c.logDir))
-          if (/\.(log|warn|close)$/.test(f)) copyFileSync(join(c.logDir, f), join(process.env.TRACE_DIR, 'logdir', f));
-      }
+      if (process.env.TRACE_DIR) cpSync(c.logDir, join(process.env.TRACE_DIR, 'logdir'), { recursive: true });
       await scrapes.stop();
       await c.stop();
     }
