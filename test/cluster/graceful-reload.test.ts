@@ -9,7 +9,6 @@
 // cluster's total equals the client's count of answered requests exactly.
 
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
@@ -54,7 +53,7 @@ const coveredMetrics = (port: number) =>
 describe('node:cluster: a graceful reload under load (workers stopped as examples/cluster.ts does)', () => {
   it('no request fails; the totals equal the answered requests and the records, at most one short (the known gap)', async () => {
     const c = await startReadyCluster(
-      { RESPAWN: '1', STOP: 'drain', CLOSE_TIMEOUT: String(CLOSE_TIMEOUT_MS), WARN_LOG: '1', TRACE_DIR: process.env.TRACE_DIR ?? '' },
+      { RESPAWN: '1', STOP: 'drain', CLOSE_TIMEOUT: String(CLOSE_TIMEOUT_MS), WARN_LOG: '1' },
       WORKERS,
     );
     const scrapes = watchScrapes(c.port);
@@ -112,8 +111,6 @@ describe('node:cluster: a graceful reload under load (workers stopped as example
       // Failure modes, "Graceful reload"). Until it is, this test fails on more than one lost request and says so
       // on one; the bound is here so the gap is visible, not silent.
       const short = (got: number, want: number, what: string) => {
-        if (process.env.TRACE_DIR)
-          appendFileSync(join(process.env.TRACE_DIR, 'result'), `${JSON.stringify({ got, want, what, fast: result.sent, slow: slow.sent })}\n`);
         if (got !== want)
           console.warn(`graceful-reload: ${what} ${got} of ${want} (the known one-request gap)`);
         expect(got, what).toBeLessThanOrEqual(want);
@@ -134,7 +131,6 @@ describe('node:cluster: a graceful reload under load (workers stopped as example
       );
     } finally {
       stopped = true;
-      if (process.env.TRACE_DIR) cpSync(c.logDir, join(process.env.TRACE_DIR, 'logdir'), { recursive: true });
       await scrapes.stop();
       await c.stop();
     }
