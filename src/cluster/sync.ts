@@ -6,10 +6,12 @@ import type { WorkerEntry, WorkerTable } from './workers.js';
 
 export class SyncRound {
   private syncing: Promise<string[]> | null = null;
-  /** The round under way asks for every request in flight by route (a routes/ read). */
-  private syncingRoutes = false;
-  /** The round under way asks the workers to run their gauges' collect() first (`cg`). */
-  private syncingGauges = false;
+  /** The round after the one under way, shared by the reads that came during it. */
+  private next: Promise<string[]> | null = null;
+  /** That next round asks for every request in flight by route (a routes/ read). */
+  private nextRoutes = false;
+  /** That next round asks the workers to run their gauges' collect() first (`cg`). */
+  private nextGauges = false;
   /** When a cluster read last ran the callbacks (due()). */
   private collectedAt = Number.NEGATIVE_INFINITY;
   private seq = 0;
@@ -53,19 +55,29 @@ export class SyncRound {
   /**
    * Asks every connected worker for its pending interval; resolves to the ids that did not answer. `routes`: and
    * for every request it holds in flight by route (routes/: routes-in-flight.ts); `gauges`: each runs its gauges'
-   * collect() first (due()). A round under way that did not ask for what this one asks is waited for, then another asks.
+   * collect() first (due()). A read never joins a round under way: that round asked before the read came, and a
+   * worker that answered it before recording a request would leave it out of a read marked complete. The reads that
+   * come during a round share the next one, which asks for what any of them asks.
    */
   run(routes = false, gauges = false): Promise<string[]> {
-    const more = (routes && !this.syncingRoutes) || (gauges && !this.syncingGauges);
-    if (this.syncing !== null && more) return this.syncing.then(() => this.run(routes, gauges));
     if (this.syncing === null) {
-      this.syncingRoutes = routes;
-      this.syncingGauges = gauges;
       this.syncing = this.runNow(routes, gauges).finally(() => {
         this.syncing = null;
       });
+      return this.syncing;
     }
-    return this.syncing;
+    this.nextRoutes ||= routes;
+    this.nextGauges ||= gauges;
+    const go = () => {
+      const [r, g] = [this.nextRoutes, this.nextGauges];
+      this.next = null;
+      this.nextRoutes = false;
+      this.nextGauges = false;
+      return this.run(r, g);
+    };
+    // After the round under way, whether it resolved or threw (its own readers get its error, not these).
+    this.next ??= this.syncing.then(go, go);
+    return this.next;
   }
 
   private async runNow(routes: boolean, gauges: boolean): Promise<string[]> {

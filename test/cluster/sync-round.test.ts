@@ -87,4 +87,57 @@ describe('cluster sync round: whose answer ends the wait', () => {
     expect(await settled(r)).toBe(true);
     expect(await r).toEqual([]);
   });
+
+  it('a read that comes while a round is under way is served by a round asked after it came, not by that one', async () => {
+    // graceful-reload.test.ts, one or two requests short in reads every worker answered: a read joined a round whose
+    // sync a worker had answered before it recorded them (the read came after they were recorded).
+    const { sent, entries, sync } = round(['a', 'b']);
+    const [a, b] = entries as [ReturnType<typeof newEntry>, ReturnType<typeof newEntry>];
+    const first = sync.run();
+    sync.answered(a, 1); // a's answer: what it recorded until now
+    // a records a request here; then a read comes, while the round still waits for b.
+    const second = sync.run();
+    sync.answered(b, 1);
+    expect(await first).toEqual([]);
+    // The read is not served by the first round: a and b are asked again, after it came.
+    expect(await settled(second)).toBe(false);
+    expect(sent.map((s) => [s.to, s.msg.n])).toEqual([
+      ['a', 1],
+      ['b', 1],
+      ['a', 2],
+      ['b', 2],
+    ]);
+    sync.answered(a, 2);
+    sync.answered(b, 2);
+    expect(await second).toEqual([]);
+  });
+
+  it('the reads that come during one round share the next one', async () => {
+    const { sent, entries, sync } = round(['a']);
+    const a = entries[0] as ReturnType<typeof newEntry>;
+    const first = sync.run();
+    const [second, third] = [sync.run(), sync.run(true)];
+    sync.answered(a, 1);
+    await first;
+    expect(sent.map((s) => [s.msg.n, (s.msg as { rf?: boolean }).rf ?? false])).toEqual([
+      [1, false],
+      [2, true], // one round for both, asking what either asks
+    ]);
+    sync.answered(a, 2);
+    expect(await second).toEqual([]);
+    expect(await third).toEqual([]);
+  });
+
+  it('a round that throws leaves the next one to the reads that came during it', async () => {
+    const table = new WorkerTable();
+    let calls = 0;
+    const sync = new SyncRound(table, TIMEOUT_MS, () => {
+      if (calls++ === 0) throw new Error('self report failed');
+    });
+    const first = sync.run();
+    const second = sync.run();
+    await expect(first).rejects.toThrow('self report failed');
+    expect(await second).toEqual([]); // no worker connected: the round ends at once
+    expect(await sync.run()).toEqual([]);
+  });
 });
