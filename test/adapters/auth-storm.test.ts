@@ -6,16 +6,14 @@
 // the route each framework's own router gives the same URL when the auth passes, the auth's wait (each 401 took at
 // least AUTH_MS), and the levels set below; a URL no route has stays `unmatched` and unjudged.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import Router from '@koa/router';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
 import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
-import type { SystemMonitor } from '../../src/monitor.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
-import { FRAMEWORKS, type Framework } from './workload-apps.js';
+import { FRAMEWORKS, type Framework, type ServedApp, serveFastify, serveHttp } from './workload-apps.js';
 
 /** The hung auth service's wait (2.5 s in the review's run), shortened. */
 const AUTH_MS = 60;
@@ -33,30 +31,12 @@ const options = {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const authed = (headers: Record<string, unknown>) => headers['x-auth'] === 'ok';
 
-interface App {
-  url: string;
-  monitor: SystemMonitor;
-  close(): Promise<void>;
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
 /**
  * The monitor, then the auth step (401 after AUTH_MS without `x-auth: ok`), then `GET /api/orders/:id`,
  * `GET /v1/items/:id` (Express: a router mounted at /v1; Koa: a router with prefix /v1; Fastify: a prefixed
  * plugin) and `GET /v2/things/:tid` (Express: a sub-app mounted at /v2; Koa: a router nested at /v2).
  */
-async function start(framework: Framework, modules: FrameworkModules = CURRENT_MAJORS): Promise<App> {
+async function start(framework: Framework, modules: FrameworkModules = CURRENT_MAJORS): Promise<ServedApp> {
   if (framework === 'express') {
     const monitor = createExpressMonitor(options);
     const app = modules.express();
@@ -72,9 +52,7 @@ async function start(framework: Framework, modules: FrameworkModules = CURRENT_M
     const sub = modules.express();
     sub.get('/things/:tid', (req, res) => res.json({ id: req.params.tid }));
     app.use('/v2', sub);
-    const server = createServer(app);
-    const url = await listen(server);
-    return { url, monitor, close: () => closeServer(server).then(() => monitor.close()) };
+    return serveHttp(createServer(app), monitor);
   }
   if (framework === 'fastify') {
     const monitor = createFastifyMonitor(options);
@@ -98,17 +76,7 @@ async function start(framework: Framework, modules: FrameworkModules = CURRENT_M
       },
       { prefix: '/v2' },
     );
-    await app.ready();
-    const url = await listen(app.server);
-    return {
-      url,
-      monitor,
-      close: async () => {
-        app.server.closeAllConnections();
-        await app.close();
-        await monitor.close();
-      },
-    };
+    return serveFastify(app, monitor);
   }
   const monitor = createKoaMonitor(options);
   const app = new modules.koa();
@@ -136,25 +104,23 @@ async function start(framework: Framework, modules: FrameworkModules = CURRENT_M
   app.use(router.routes());
   app.use(v1.routes());
   app.use(router.allowedMethods());
-  const server = createServer(app.callback());
-  const url = await listen(server);
-  return { url, monitor, close: () => closeServer(server).then(() => monitor.close()) };
+  return serveHttp(createServer(app.callback()), monitor);
 }
 
-let apps: App[] = [];
+let apps: ServedApp[] = [];
 afterEach(async () => {
   await Promise.all(apps.map((a) => a.close()));
   apps = [];
 });
 
-async function started(framework: Framework, modules?: FrameworkModules): Promise<App> {
+async function started(framework: Framework, modules?: FrameworkModules): Promise<ServedApp> {
   const app = await start(framework, modules);
   apps.push(app);
   return app;
 }
 
 /** Every request the adapter recorded, as it recorded it (read off RequestStats.record). */
-function recorded(app: App): Array<{ method: string; route: string; status: number; ms: number }> {
+function recorded(app: ServedApp): Array<{ method: string; route: string; status: number; ms: number }> {
   const raw: Array<{ method: string; route: string; status: number; ms: number }> = [];
   const stats = app.monitor.requests;
   const record = stats.record.bind(stats);
@@ -171,7 +137,7 @@ async function call(url: string, init: RequestInit = {}): Promise<number> {
   return res.status;
 }
 
-const apiAlerts = (app: App) =>
+const apiAlerts = (app: ServedApp) =>
   app.monitor.alertSystem.getActiveAlerts().filter((a) => a.rule === 'api_response_time');
 
 describe.each(FRAMEWORKS)('%s: a hung auth step answering 401 (outside review 29, RT29-2)', (framework) => {

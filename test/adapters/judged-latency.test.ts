@@ -6,16 +6,14 @@
 // read off RequestStats.record): nearest-rank percentiles of the judged ones within the histogram's precision, avg
 // and max exact, the Apdex counts exact.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
 import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
-import type { SystemMonitor } from '../../src/monitor.js';
 import { exactLatency, micros, percentileError } from '../oracle/workload.js';
 import { CURRENT_MAJORS } from './framework-modules.js';
-import { FRAMEWORKS, type Framework, get } from './workload-apps.js';
+import { FRAMEWORKS, type Framework, get, type ServedApp, serveFastify, serveHttp } from './workload-apps.js';
 
 const SLOW_MS = 300;
 /** api_response_time levels under SLOW_MS: the 404s' latency, were it judged, is critical. */
@@ -23,28 +21,15 @@ const API = { warning: 150, critical: 250 };
 const options = { sampleIntervalMs: 0, alerts: { api_response_time: API } };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface App {
-  url: string;
-  monitor: SystemMonitor;
-  close(): Promise<void>;
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 /** A static-file middleware before any route (`/static.css`, 200) and a slow auth middleware, then no route: 404. */
-async function start(framework: Framework): Promise<App> {
+async function start(framework: Framework): Promise<ServedApp> {
   if (framework === 'express') {
     const monitor = createExpressMonitor(options);
     const app = CURRENT_MAJORS.express();
     app.use(monitor.middleware());
     app.use((req, res, next) => (req.path === '/static.css' ? res.status(200).send('body{}') : next()));
     app.use((_req, _res, next) => setTimeout(next, SLOW_MS));
-    const server = createServer(app);
-    const url = await listen(server);
-    return { url, monitor, close: () => closeServer(server).then(() => monitor.close()) };
+    return serveHttp(createServer(app), monitor);
   }
   if (framework === 'fastify') {
     const monitor = createFastifyMonitor(options);
@@ -54,17 +39,7 @@ async function start(framework: Framework): Promise<App> {
       if (req.url === '/static.css') return reply.code(200).send('body{}');
       await sleep(SLOW_MS);
     });
-    await app.ready();
-    const url = await listen(app.server);
-    return {
-      url,
-      monitor,
-      close: async () => {
-        app.server.closeAllConnections();
-        await app.close();
-        await monitor.close();
-      },
-    };
+    return serveFastify(app, monitor);
   }
   const monitor = createKoaMonitor(options);
   const app = new CURRENT_MAJORS.koa();
@@ -78,19 +53,10 @@ async function start(framework: Framework): Promise<App> {
     await sleep(SLOW_MS);
     await next();
   });
-  const server = createServer(app.callback());
-  const url = await listen(server);
-  return { url, monitor, close: () => closeServer(server).then(() => monitor.close()) };
+  return serveHttp(createServer(app.callback()), monitor);
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-let apps: App[] = [];
+let apps: ServedApp[] = [];
 afterEach(async () => {
   await Promise.all(apps.map((a) => a.close()));
   apps = [];

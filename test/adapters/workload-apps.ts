@@ -19,12 +19,9 @@ export const FRAMEWORKS: readonly Framework[] = ['express', 'fastify', 'koa'];
 /** The route template every framework reports for `/w/<kind>`. */
 export const WORK_ROUTE = '/w/:kind';
 
-export interface WorkloadApp {
-  url: string;
-  monitor: SystemMonitor;
+export interface WorkloadApp extends ServedApp {
   /** Requests the route handler has started on (the server has read them). */
   readonly received: number;
-  close(): Promise<void>;
 }
 
 function params(query: Record<string, unknown>): {
@@ -53,6 +50,13 @@ function bodyOf(bytes: number): Buffer {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A test's app listening with its monitor: close() closes the server (its connections too), then the monitor. */
+export interface ServedApp {
+  url: string;
+  monitor: SystemMonitor;
+  close(): Promise<void>;
+}
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -63,6 +67,30 @@ function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
     server.close(() => resolve());
   });
+}
+
+/** An Express or Koa app's node:http `server` (the monitor mounted on it), listening on 127.0.0.1, port 0. */
+export async function serveHttp(server: Server, monitor: SystemMonitor): Promise<ServedApp> {
+  const url = await listen(server);
+  return { url, monitor, close: () => closeServer(server).then(() => monitor.close()) };
+}
+
+/** A Fastify app (the monitor's plugin and the routes registered) made ready, listening on 127.0.0.1, port 0. */
+export async function serveFastify(
+  app: { ready(): PromiseLike<unknown>; readonly server: Server; close(): PromiseLike<unknown> },
+  monitor: SystemMonitor,
+): Promise<ServedApp> {
+  await app.ready();
+  const url = await listen(app.server);
+  return {
+    url,
+    monitor,
+    close: async () => {
+      app.server.closeAllConnections();
+      await app.close();
+      await monitor.close();
+    },
+  };
 }
 
 /** `?kill=1` makes the server destroy the connection after `ms` instead of answering. Starts the app with a fresh monitor (admin API on loopback, as the defaults are), on `modules` (the majors in devDependencies by default). */
@@ -93,13 +121,7 @@ export async function startWorkloadApp(
       if (kill) req.socket.destroy();
       else if (!res.destroyed) res.status(status).send(body);
     });
-    const server = createServer(app);
-    const url = await listen(server);
-    return withCounter(counter, {
-      url,
-      monitor,
-      close: () => closeServer(server).then(() => monitor.close()),
-    });
+    return withCounter(counter, await serveHttp(createServer(app), monitor));
   }
   if (framework === 'fastify') {
     const monitor = createFastifyMonitor(opts);
@@ -125,17 +147,7 @@ export async function startWorkloadApp(
       reply.code(status);
       return body;
     });
-    await app.ready();
-    const url = await listen(app.server);
-    return withCounter(counter, {
-      url,
-      monitor,
-      close: async () => {
-        app.server.closeAllConnections();
-        await app.close();
-        await monitor.close();
-      },
-    });
+    return withCounter(counter, await serveFastify(app, monitor));
   }
   const monitor = createKoaMonitor(opts);
   const app = new modules.koa();
@@ -164,12 +176,10 @@ export async function startWorkloadApp(
     ctx.body = body;
   });
   app.use(router.routes());
-  const server = createServer(app.callback());
-  const url = await listen(server);
-  return withCounter(counter, { url, monitor, close: () => closeServer(server).then(() => monitor.close()) });
+  return withCounter(counter, await serveHttp(createServer(app.callback()), monitor));
 }
 
-function withCounter(counter: { received: number }, app: Omit<WorkloadApp, 'received'>): WorkloadApp {
+function withCounter(counter: { received: number }, app: ServedApp): WorkloadApp {
   return Object.defineProperty(app, 'received', {
     get: () => counter.received,
     enumerable: true,
