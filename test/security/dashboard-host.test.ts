@@ -5,23 +5,13 @@
 // loopback mode, with authorize alone, and in every mode once allowedHosts is set; with adminToken and no
 // allowedHosts it is served under any Host, as the API serves a bearer under any Host (README says so).
 
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { harnesses } from '../adapters/harness.js';
-import { BASE, startTarget, type Target, TOKEN } from './fixture.js';
+import { BASE, loopbackTargets, type Target, TOKEN } from './fixture.js';
 import { rawExchange, rawRequest } from './raw-client.js';
 
-beforeAll(() => {
-  vi.spyOn(console, 'error').mockImplementation(() => {});
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
-
-const targets: Target[] = [];
-afterEach(async () => {
-  for (const t of targets.splice(0)) await t.close();
-});
+const startTarget = loopbackTargets();
 
 const PAGE = ['dashboard/', 'dashboard/app.js', 'dashboard/app.css'];
 const REBOUND = 'rebind.attacker.example';
@@ -44,11 +34,7 @@ const MODES: [string, Record<string, unknown>, boolean][] = [
 ];
 
 describe.each(harnesses)('$name adapter: the dashboard page and the Host rule', (harness) => {
-  async function target(api: Record<string, unknown>) {
-    const t = await startTarget(harness, { api: api as Options, host: '127.0.0.1' });
-    targets.push(t);
-    return { t, port: new URL(t.url).port };
-  }
+  const target = (api: Record<string, unknown>) => startTarget(harness, api as Options);
   const get = (t: Target, path: string, host: string, headers: Record<string, string> = {}) =>
     rawRequest(t.url, { method: 'GET', path: `${BASE}/${path}`, headers: { host, ...headers } });
 

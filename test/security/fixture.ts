@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 // A real monitor on each adapter's real server for the security tests, a snapshot of the monitor's state,
 // and the check every admin answer must pass (envelope, no 5xx, no stack trace, no redirect off the base).
 
-import { afterEach, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import type { AdminApi, AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { createAdminApi } from '../../src/http/api.js';
 import { ADMIN_ROUTES } from '../../src/http/routes.js';
@@ -303,4 +303,30 @@ export function closedAfterEach(): { targets: Target[]; servers: Server[] } {
     for (const t of targets.splice(0)) await t.close();
   });
   return { targets, servers };
+}
+
+/**
+ * In a test file: console.error silenced for the whole file (beforeAll, restored afterAll), and `target(harness,
+ * api)`: startTarget on 127.0.0.1 with the admin API options `api`, closed after each test; it resolves with the
+ * target and its port.
+ */
+export function loopbackTargets(): (
+  harness: Harness,
+  api?: AdminApiOptions<never>,
+) => Promise<{ t: Target; port: string }> {
+  beforeAll(() => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+  });
+  afterAll(() => {
+    vi.restoreAllMocks();
+  });
+  const targets: Target[] = [];
+  afterEach(async () => {
+    for (const t of targets.splice(0)) await t.close();
+  });
+  return async (harness, api = {}) => {
+    const t = await startTarget(harness, { api, host: '127.0.0.1' });
+    targets.push(t);
+    return { t, port: new URL(t.url).port };
+  };
 }

@@ -7,25 +7,15 @@
 // goes to the log. Real servers, raw sockets, the exact bytes of the repro.
 
 import type { IncomingMessage } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
 import { createAuthenticator } from '../../src/http/auth.js';
 import { PROXY_HEADERS } from '../../src/http/proxy-signals.js';
 import { harnesses } from '../adapters/harness.js';
-import { BASE, startTarget, type Target, TOKEN } from './fixture.js';
+import { BASE, loopbackTargets, TOKEN } from './fixture.js';
 import { rawExchange, rawRequest } from './raw-client.js';
 
-beforeAll(() => {
-  vi.spyOn(console, 'error').mockImplementation(() => {});
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
-
-const targets: Target[] = [];
-afterEach(async () => {
-  for (const t of targets.splice(0)) await t.close();
-});
+const startTarget = loopbackTargets();
 
 const statusOf = (answer: string) => Number(/^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1]);
 const bodyOf = (answer: string) => answer.slice(answer.indexOf('\r\n\r\n') + 4);
@@ -41,11 +31,7 @@ function nginxDefault(port: string, path: string, version = '1.0', extra = ''): 
 const READS = ['/health/?detailed=true', '/metrics/', '/routes/', '/history/', '/token/'];
 
 describe.each(harnesses)('$name adapter, loopback-only mode', (harness) => {
-  async function target(api: AdminApiOptions<never> = {}) {
-    const t = await startTarget(harness, { api, host: '127.0.0.1' });
-    targets.push(t);
-    return { t, port: new URL(t.url).port };
-  }
+  const target = (api: AdminApiOptions<never> = {}) => startTarget(harness, api);
 
   it('nginx default proxy_pass (HTTP/1.0, no forwarding header): every read refused with the generic 403', async () => {
     const { t, port } = await target();
