@@ -3,14 +3,12 @@
 // request passes (`_matchedRoute`), whatever the order the routes were registered in, with `exclusive` routers,
 // and for a RegExp route. The oracle is the adapter's record of the passing request, which @koa/router labels.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import Router from '@koa/router';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMonitor } from '../../src/adapters/koa.js';
-import type { SystemMonitor } from '../../src/monitor.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
-import { recordedRoutes, statusOf } from './recorded-routes.js';
+import { koaAuthApp, recordedRoutes, statusOf } from './recorded-routes.js';
+import { type ServedApp, serveHttp } from './workload-apps.js';
 
 const off = { enabled: false };
 const options = {
@@ -21,13 +19,7 @@ const options = {
 
 type Route = string | RegExp;
 
-interface App {
-  url: string;
-  monitor: SystemMonitor;
-  close(): Promise<void>;
-}
-
-let apps: App[] = [];
+let apps: ServedApp[] = [];
 afterEach(async () => {
   await Promise.all(apps.map((a) => a.close()));
   apps = [];
@@ -38,15 +30,8 @@ async function start(
   modules: FrameworkModules,
   routes: Route[],
   exclusive?: boolean | 'specificity',
-): Promise<App> {
-  const monitor = createMonitor(options);
-  const app = new modules.koa();
-  app.silent = true;
-  app.use(monitor.middleware());
-  app.use(async (ctx, next) => {
-    if (ctx.headers['x-auth'] === 'ok') return next();
-    ctx.status = 401;
-  });
+): Promise<ServedApp> {
+  const { app, monitor } = koaAuthApp(modules, options);
   const router = new Router(exclusive === undefined ? {} : ({ exclusive } as never));
   for (const route of routes) {
     router.get(route as string, (ctx) => {
@@ -54,18 +39,7 @@ async function start(
     });
   }
   app.use(router.routes());
-  const server: Server = createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const started = {
-    url,
-    monitor,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }).then(() => monitor.close()),
-  };
+  const started = await serveHttp(createServer(app.callback()), monitor);
   apps.push(started);
   return started;
 }

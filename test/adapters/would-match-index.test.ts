@@ -4,15 +4,13 @@
 // template the framework labels the same URL with when it passes (the oracle: the framework's own routing of the
 // passing request), with literal, parameter, case, RegExp and mounted routes among the 1,000.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import Router from '@koa/router';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
-import { createMonitor as createKoaMonitor } from '../../src/adapters/koa.js';
-import type { SystemMonitor } from '../../src/monitor.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
-import { recordedRoutes, statusOf } from './recorded-routes.js';
+import { koaAuthApp, recordedRoutes, statusOf } from './recorded-routes.js';
+import { type ServedApp, serveHttp } from './workload-apps.js';
 
 const off = { enabled: false };
 const options = {
@@ -22,12 +20,9 @@ const options = {
 };
 const ROUTES = 1_000;
 
-interface App {
-  url: string;
-  monitor: SystemMonitor;
+interface App extends ServedApp {
   /** Calls of any route layer's own match since the last reset. */
   matches: { count: number };
-  close(): Promise<void>;
 }
 
 let apps: App[] = [];
@@ -53,19 +48,6 @@ function countMatches(stack: unknown[], matches: { count: number }): void {
   }
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function closing(server: Server, monitor: SystemMonitor): () => Promise<void> {
-  return () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }).then(() => monitor.close());
-}
-
 /** Routes beside the 1,000 `/api/r<i>/:id`: case, parameter-first, RegExp, prefix and mounted. */
 const EXTRA_EXPRESS = ['/Users/new', '/users/:id', '/:slug/info', '/files.json'];
 
@@ -82,23 +64,15 @@ async function start(framework: 'express' | 'koa', modules: FrameworkModules): P
     const v1 = modules.express.Router();
     for (let i = 0; i < 20; i++) v1.get(`/s${i}/:id`, (_req, res) => void res.send('ok'));
     app.use('/v1', v1);
-    const server = createServer(app);
-    const url = await listen(server);
+    const served = await serveHttp(createServer(app), monitor);
     const a = app as unknown as { router?: { stack: unknown[] }; _router?: { stack: unknown[] } };
     const stack = (Object.hasOwn(a, '_router') ? a._router : a.router) as { stack: unknown[] };
     countMatches(stack.stack, matches);
-    const started = { url, monitor, matches, close: closing(server, monitor) };
+    const started = { ...served, matches };
     apps.push(started);
     return started;
   }
-  const monitor = createKoaMonitor(options);
-  const app = new modules.koa();
-  app.silent = true;
-  app.use(monitor.middleware());
-  app.use(async (ctx, next) => {
-    if (ctx.headers['x-auth'] === 'ok') return next();
-    ctx.status = 401;
-  });
+  const { app, monitor } = koaAuthApp(modules, options);
   const router = new Router();
   const ok = (ctx: { body: unknown }) => {
     ctx.body = 'ok';
@@ -110,11 +84,10 @@ async function start(framework: 'express' | 'koa', modules: FrameworkModules): P
   for (let i = 0; i < 20; i++) v1.get(`/s${i}/:id`, ok);
   app.use(router.routes());
   app.use(v1.routes());
-  const server = createServer(app.callback());
-  const url = await listen(server);
+  const served = await serveHttp(createServer(app.callback()), monitor);
   countMatches(router.stack as unknown[], matches);
   countMatches(v1.stack as unknown[], matches);
-  const started = { url, monitor, matches, close: closing(server, monitor) };
+  const started = { ...served, matches };
   apps.push(started);
   return started;
 }
