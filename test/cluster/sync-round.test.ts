@@ -26,6 +26,18 @@ function round(ids: string[]) {
   return { sent, entries, sync: new SyncRound(table, TIMEOUT_MS, () => undefined) };
 }
 
+type Sent = ReturnType<typeof round>['sent'];
+
+/** Workers a and b were each sent round 1's sync, then round 2's, in that order (their peers' record). */
+function expectTwoRoundsAsked(sent: Sent): void {
+  expect(sent.map((s) => [s.to, s.msg.n])).toEqual([
+    ['a', 1],
+    ['b', 1],
+    ['a', 2],
+    ['b', 2],
+  ]);
+}
+
 /** Whether `p` has settled, once the microtasks ran. */
 async function settled(p: Promise<unknown>): Promise<boolean> {
   let done = false;
@@ -52,12 +64,7 @@ describe('cluster sync round: whose answer ends the wait', () => {
     await vi.advanceTimersByTimeAsync(TIMEOUT_MS);
     expect(await first).toEqual(['b']); // b did not answer in time
     const second = sync.run(true);
-    expect(sent.map((s) => [s.to, s.msg.n])).toEqual([
-      ['a', 1],
-      ['b', 1],
-      ['a', 2],
-      ['b', 2],
-    ]);
+    expectTwoRoundsAsked(sent);
     sync.answered(a, 2);
     sync.answered(b, 1); // b's answer to the first round, late
     expect(await settled(second)).toBe(false);
@@ -101,12 +108,7 @@ describe('cluster sync round: whose answer ends the wait', () => {
     expect(await first).toEqual([]);
     // The read is not served by the first round: a and b are asked again, after it came.
     expect(await settled(second)).toBe(false);
-    expect(sent.map((s) => [s.to, s.msg.n])).toEqual([
-      ['a', 1],
-      ['b', 1],
-      ['a', 2],
-      ['b', 2],
-    ]);
+    expectTwoRoundsAsked(sent);
     sync.answered(a, 2);
     sync.answered(b, 2);
     expect(await second).toEqual([]);
