@@ -77,7 +77,7 @@ function wordEnd(sql: string, j: number, n: number): number {
 }
 
 /** The index past a `$tag$ … $tag$` (or `$$ … $$`) literal opening at `i`; -1 when `$` opens none there. */
-function dollarQuoteEnd(sql: string, i: number): number {
+export function dollarQuoteEnd(sql: string, i: number): number {
   const n = sql.length;
   let j = i + 1;
   while (j < n && isWordChar(sql.charCodeAt(j)) && sql.charCodeAt(j) !== DOLLAR) j++;

@@ -112,14 +112,21 @@ export function isEscapePrefixed(sql: string, quoteAt: number): boolean {
   return p === 101 && (quoteAt < 2 || !isWordCode(sql.charCodeAt(quoteAt - 2)));
 }
 
-// The index just past the closing quote (a doubled quote is an escaped one; with `backslash`, so is \x).
-// Jumps from quote to quote (indexOf), so a long literal costs little.
+// The index just past the closing quote (a doubled quote is an escaped one; with `backslash`, so is \x); the end of
+// the statement when the literal is not closed.
 export function skipQuoted(sql: string, start: number, quote: number, backslash: boolean): number {
+  const end = quotedEnd(sql, start, quote, backslash);
+  return end < 0 ? sql.length : end;
+}
+
+// As skipQuoted, but -1 when the literal is not closed. Jumps from quote to quote (indexOf), so a long literal costs
+// little.
+export function quotedEnd(sql: string, start: number, quote: number, backslash: boolean): number {
   const q = String.fromCharCode(quote);
   let i = start + 1;
   for (;;) {
     const j = sql.indexOf(q, i);
-    if (j === -1) return sql.length;
+    if (j === -1) return -1;
     if (backslash) {
       let k = j - 1;
       while (k > start && sql.charCodeAt(k) === BACKSLASH) k--;

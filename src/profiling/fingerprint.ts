@@ -26,6 +26,7 @@ import {
   UNARY_SIGN,
   VALUES_BEFORE,
 } from './fingerprint-lex.js';
+import { escapeSafeSql } from './fingerprint-escapes.js';
 import { prefixedLiteralEnd } from './fingerprint-literal.js';
 import { SHORT_SQL, scanShort } from './fingerprint-short.js';
 import { blockCommentEnd, isEscapePrefixed, skipQuoted, tailSignature } from './fingerprint-tail.js';
@@ -66,12 +67,14 @@ export const MAX_SQL_INPUT = 1024 * 1024;
 export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): string {
   if (typeof sql !== 'string') return '?';
   // Most statements are short: one string, no bound reached, no tail (fingerprint-short.ts; the same text).
-  if (sql.length <= SHORT_SQL) return cut(scanShort(sql, dialect === 'mysql'));
+  // Literals that end elsewhere with the other backslash setting are rewritten first (fingerprint-escapes.ts).
+  if (sql.length <= SHORT_SQL) return cut(scanShort(escapeSafeSql(sql, dialect === 'mysql'), dialect === 'mysql'));
   return fingerprintLong(sql, dialect);
 }
 
 /** fingerprintSql's general path, whatever the statement's length: scanSql, and the tail of one not read to its end. */
 export function fingerprintLong(sql: string, dialect: SqlDialect): string {
+  sql = escapeSafeSql(sql, dialect === 'mysql');
   const r = scanSql(sql, 0, dialect);
   if (r.stop >= sql.length) return cut(r.text);
   // Not all read: the normalised end of the statement stands for the rest (tailSignature).
