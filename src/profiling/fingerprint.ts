@@ -1,6 +1,7 @@
 // Query fingerprints: the statement with every literal replaced by `?`, comments dropped, whitespace
 // collapsed and IN-lists folded, so that queries group by shape and no value is ever kept.
 
+import { escapeSafeSql } from './fingerprint-escapes.js';
 import {
   ARRAY_BEFORE,
   ARRAY_SEG,
@@ -26,7 +27,6 @@ import {
   UNARY_SIGN,
   VALUES_BEFORE,
 } from './fingerprint-lex.js';
-import { escapeSafeSql } from './fingerprint-escapes.js';
 import { prefixedLiteralEnd } from './fingerprint-literal.js';
 import { SHORT_SQL, scanShort } from './fingerprint-short.js';
 import { blockCommentEnd, isEscapePrefixed, skipQuoted, tailSignature } from './fingerprint-tail.js';
@@ -68,7 +68,8 @@ export function fingerprintSql(sql: string, dialect: SqlDialect = 'postgres'): s
   if (typeof sql !== 'string') return '?';
   // Most statements are short: one string, no bound reached, no tail (fingerprint-short.ts; the same text).
   // Literals that end elsewhere with the other backslash setting are rewritten first (fingerprint-escapes.ts).
-  if (sql.length <= SHORT_SQL) return cut(scanShort(escapeSafeSql(sql, dialect === 'mysql'), dialect === 'mysql'));
+  if (sql.length <= SHORT_SQL)
+    return cut(scanShort(escapeSafeSql(sql, dialect === 'mysql'), dialect === 'mysql'));
   return fingerprintLong(sql, dialect);
 }
 

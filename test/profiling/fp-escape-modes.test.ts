@@ -145,7 +145,9 @@ describe('statements without a backslash, or read alike both ways, are unchanged
       'SELECT a FROM t WHERE b = ? AND c = ?',
     );
     // `\\` before the closing quote: one literal both ways.
-    expect(fp("SELECT a FROM t WHERE b = 'x\\\\' AND c = 2", 'mysql')).toBe('SELECT a FROM t WHERE b = ? AND c = ?');
+    expect(fp("SELECT a FROM t WHERE b = 'x\\\\' AND c = 2", 'mysql')).toBe(
+      'SELECT a FROM t WHERE b = ? AND c = ?',
+    );
     // A backslash in a comment, a name or a dollar quote changes nothing.
     expect(fp('SELECT "a\\" FROM t -- \\\' x\nWHERE b = $q$\\\'$q$', 'postgres')).toBe(
       'SELECT "a\\" FROM t WHERE b = ?',
