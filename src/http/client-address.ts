@@ -34,6 +34,17 @@ function normalizeAddress(raw: string): string {
   return nodeNet().isIP(a) ? a : a.slice(0, 64);
 }
 
+/**
+ * The address of an AWS CloudFront `CloudFront-Viewer-Address` value, which is `<ip>:<port>` (AWS's "Add
+ * CloudFront request headers": `198.51.100.10:46532`; an IPv6 address unbracketed, `2001:db8::8a2e:370:7334:46532`,
+ * so the port is what follows the last `:`). A bracketed `[ip]:port` is taken too; a value without a port is no
+ * address of this header (''): its last group would be read as a port.
+ */
+export function viewerHost(raw: string): string {
+  const m = /^\s*(.+):\d{1,5}\s*$/.exec(raw);
+  return m === null ? '' : (m[1] as string);
+}
+
 /** One address as a proxy header writes it (brackets, a port) is a loopback address. */
 export function isLoopbackEntry(raw: string): boolean {
   return isLoopback(normalizeAddress(raw));

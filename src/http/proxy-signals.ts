@@ -11,6 +11,7 @@
 // pair any proxy that forwards outside traffic with adminToken.
 
 import type { IncomingMessage } from 'node:http';
+import { viewerHost } from './client-address.js';
 
 /**
  * Request headers in which a proxy, load balancer or CDN names the client it relays for (lower case, as Node
@@ -40,6 +41,7 @@ export const CLIENT_HEADERS: readonly string[] = [
   'x-vercel-forwarded-for', // Vercel
   'x-original-forwarded-for', // ingress-nginx, behind another proxy
   'x-envoy-external-address', // Envoy, Istio
+  'cloudfront-viewer-address', // AWS CloudFront: `ip:port`, IPv6 unbracketed (viewerHost)
 ];
 
 /** Request headers that name a proxy hop or the client a proxy relays for (lower case, as Node keys them). */
@@ -80,7 +82,12 @@ export function remoteClientHeader(
     const value = h[name];
     if (value === undefined) continue;
     const text = Array.isArray(value) ? value.join(',') : value;
-    const addresses = name === 'forwarded' || name === 'x-forwarded' ? forwardedFor(text) : text.split(',');
+    const addresses =
+      name === 'forwarded' || name === 'x-forwarded'
+        ? forwardedFor(text)
+        : name === 'cloudfront-viewer-address'
+          ? text.split(',').map(viewerHost)
+          : text.split(',');
     if (addresses.length === 0 || !addresses.every((a) => isLoopbackAddress(a))) return name;
   }
   return undefined;
@@ -88,14 +95,19 @@ export function remoteClientHeader(
 
 /**
  * The `for=` value of every element of an RFC 7239 Forwarded header (quotes removed), with '' for an element
- * that has none. Elements are split at commas and pairs at semicolons outside quoted strings.
+ * that has none. Elements are split at commas and pairs at semicolons outside quoted strings. An empty element
+ * (blanks only: `,,for=127.0.0.1,`) is no element: RFC 7239's `1#forwarded-element` is RFC 7230 §7's list syntax,
+ * whose recipients ignore empty elements.
  */
 export function forwardedFor(header: string): string[] {
   const out: string[] = [];
   let element: string | undefined;
   let pair = '';
   let quoted = false;
+  /** The element holds more than blanks (an empty one is skipped). */
+  let content = false;
   const endPair = () => {
+    if (pair.trim() !== '') content = true;
     const eq = pair.indexOf('=');
     if (eq !== -1 && pair.slice(0, eq).trim().toLowerCase() === 'for') {
       let v = pair.slice(eq + 1).trim();
@@ -120,11 +132,12 @@ export function forwardedFor(header: string): string[] {
     } else if (c === ';') endPair();
     else if (c === ',') {
       endPair();
-      out.push(element ?? '');
+      if (content) out.push(element ?? '');
       element = undefined;
+      content = false;
     } else pair += c;
   }
   endPair();
-  out.push(element ?? '');
+  if (content) out.push(element ?? '');
   return out;
 }

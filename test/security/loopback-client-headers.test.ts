@@ -65,6 +65,19 @@ const FORGED: [string, string[]][] = [
     ['X-Original-Forwarded-For: 127.0.0.1, 203.0.113.7', 'X-Forwarded-For: 127.0.0.1'],
   ],
   ['IPv4-mapped outside client', ['X-Real-IP: ::ffff:203.0.113.7', 'X-Forwarded-For: 127.0.0.1']],
+  // AWS CloudFront's `<ip>:<port>`, IPv6 unbracketed (AWS's "Add CloudFront request headers").
+  [
+    'CloudFront-Viewer-Address',
+    ['CloudFront-Viewer-Address: 203.0.113.7:46532', 'X-Forwarded-For: 127.0.0.1'],
+  ],
+  [
+    'CloudFront-Viewer-Address, IPv6',
+    ['CloudFront-Viewer-Address: 2001:db8::8a2e:370:7334:46532', 'X-Forwarded-For: 127.0.0.1'],
+  ],
+  [
+    'Forwarded with empty elements, one remote',
+    ['Forwarded: ,,for=127.0.0.1,, for=203.0.113.7', 'X-Forwarded-For: 127.0.0.1'],
+  ],
 ];
 
 /** Values that name no address: the proxy did not say the client is local. */
@@ -80,6 +93,18 @@ const UNPARSABLE: [string, string[]][] = [
     ['Forwarded: for=127.0.0.1;for=203.0.113.7', 'X-Forwarded-For: ::1'],
   ],
   ['Forwarded, second element remote', ['Forwarded: for=127.0.0.1, for=203.0.113.7', 'X-Forwarded-For: ::1']],
+  ['Forwarded, empty elements only', ['Forwarded: , ,', 'X-Forwarded-For: 127.0.0.1']],
+  [
+    'Forwarded, an empty element beside one without for=',
+    ['Forwarded: ,proto=https', 'X-Forwarded-For: ::1'],
+  ],
+  // CloudFront always writes a port: a value without one (or `::1`, read as `:` and port 1) names no viewer.
+  [
+    'CloudFront-Viewer-Address without a port',
+    ['CloudFront-Viewer-Address: 127.0.0.1', 'X-Forwarded-For: ::1'],
+  ],
+  ['CloudFront-Viewer-Address: ::1', ['CloudFront-Viewer-Address: ::1', 'X-Forwarded-For: ::1']],
+  ['CloudFront-Viewer-Address: unknown', ['CloudFront-Viewer-Address: unknown', 'X-Forwarded-For: ::1']],
 ];
 
 describe.each(harnesses)('$name adapter, loopback mode with trustProxy', (harness) => {
@@ -130,6 +155,12 @@ describe.each(harnesses)('$name adapter, loopback mode with trustProxy', (harnes
       ['Forwarded: for="[::1]:4711";proto=http', 'X-Forwarded-For: ::1'],
       ['Forwarded: For=127.0.0.1, for="127.0.0.2:8080"', 'X-Forwarded-For: 127.0.0.1'],
       ['CF-Connecting-IP: 127.0.0.1', 'X-Forwarded-For: 127.0.0.1'],
+      // RFC 7230 §7: a recipient ignores empty list elements (was 403).
+      ['Forwarded: ,,for=127.0.0.1,,', 'X-Forwarded-For: 127.0.0.1'],
+      ['Forwarded: , for="[::1]:4711" ,\t,', 'X-Forwarded-For: ::1'],
+      ['CloudFront-Viewer-Address: 127.0.0.1:46532', 'X-Forwarded-For: 127.0.0.1'],
+      ['CloudFront-Viewer-Address: ::1:46532', 'X-Forwarded-For: ::1'],
+      ['CloudFront-Viewer-Address: [::1]:46532', 'X-Forwarded-For: ::1'],
       ['Via: 1.0 nginx', 'X-Forwarded-For: 127.0.0.1'], // names no client
     ]) {
       for (const version of ['1.0', '1.1'] as const) {
@@ -205,7 +236,14 @@ describe('sysvitals serve (loopback mode without --token, no trustProxy)', () =>
 describe('the header lists', () => {
   it('every client-naming header is also a proxy header (refused outright without trustProxy)', () => {
     for (const name of CLIENT_HEADERS) expect(PROXY_HEADERS).toContain(name);
-    for (const name of ['x-real-ip', 'forwarded', 'cf-connecting-ip', 'true-client-ip', 'fly-client-ip'])
+    for (const name of [
+      'x-real-ip',
+      'forwarded',
+      'cf-connecting-ip',
+      'true-client-ip',
+      'fly-client-ip',
+      'cloudfront-viewer-address',
+    ])
       expect(CLIENT_HEADERS).toContain(name);
     // X-Forwarded-For is read by trustProxy and judged entry by entry; Via and X-Forwarded-Proto name no client.
     for (const name of ['x-forwarded-for', 'via', 'x-forwarded-proto'])
