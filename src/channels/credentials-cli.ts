@@ -5,7 +5,7 @@
 // PASSWORD`, redis-cli's `-a PASSWORD`, sqlcmd's `-P`, the OpenLDAP clients' `-w`, zip's `-P`, the Samba clients'
 // `-U user%PASSWORD` (Samba's `net` too), lftp's `-u user,PASSWORD`, OpenSSL's `-passin pass:PASSWORD` and `-k`,
 // 7-Zip's and RAR's glued `-pPASSWORD` (RAR's `-hp` too), osql's `-P`, Windows `net use \\host\share PASSWORD` and
-// `net user name PASSWORD`, an `.npmrc` key's token; also where the value is its own element of an argument list
+// `net user name PASSWORD`; also where the value is its own element of an argument list
 // (`[ 'sshpass', '-p', 'PASSWORD' ]`, `["-P","PASSWORD"]`). redactCliCredentials replaces the password by
 // `[redacted]`; redactCredentials (credentials.ts) calls it.
 // (`--password=…` and `PGPASSWORD=…` are pairs, redacted there; `--password …` there too.)
@@ -39,7 +39,8 @@ const ESCAPED_RUN = String.raw`(?:\\[^\s]|[^\s'";|&.\\]|\.(?!\s|$))+`;
  * characters each, so that the lookahead reads a bounded text.
  */
 const RUN_TAIL = String.raw`(?:(?:'[^'\s,]{0,200}'|"[^"\s,]{0,200}")(?:\\[^\s]|[^\s'";|&.\\]|\.(?!\s|$)){0,200}){1,8}`;
-const ARG = String.raw`(?:${QUOTED_WORD}|'[^'\r\n]*|"[^"\r\n]*|${ESCAPED_RUN}(?:(?=${RUN_TAIL}(?:[\s;|&)]|$))${RUN_TAIL})?)`;
+/** A command's argument: quoted, open to its line's end, or an unquoted run (its quoted tail in the same word). */
+export const ARG = String.raw`(?:${QUOTED_WORD}|'[^'\r\n]*|"[^"\r\n]*|${ESCAPED_RUN}(?:(?=${RUN_TAIL}(?:[\s;|&)]|$))${RUN_TAIL})?)`;
 
 /** Words that follow an option's name in prose, never its value. */
 export const PROSE_AFTER_OPTION =
@@ -64,35 +65,6 @@ const USER_OPTION =
  */
 const OPENSSL_PASS =
   /((?<![^\s'"])--?pass(?:in|out)?(?:[ \t]+|=|['"][ \t]*,\s*))(?:(['"])pass:[^'"\r\n]*|pass:[^\s'"]+)/g;
-
-/** Between `npm config set`'s words: blanks, or the separator of an argument list's elements. */
-const NPM_GAP = String.raw`(?:[ \t]+|['"][ \t]*,\s*['"])`;
-/**
- * An option of npm's before the key (outside review 28, RT28-10): `-g`, `--global`, `--location=user`, `--location
- * project` and its short `-L project` (npm's config definitions: location takes global, user or project), a config
- * file's or registry's option and its value (`--userconfig ./.npmrc`), any other flag; at most 4, each bounded, so
- * that the lookbehind reads back a bounded text.
- */
-const NPM_OPTION = String.raw`(?:--location${NPM_GAP}|-L${NPM_GAP})(?:global|user|project)|--(?:userconfig|globalconfig|registry)${NPM_GAP}[^\s'"]{1,200}|-[\w-]{1,40}(?:=[^\s'"]{0,200})?`;
-/**
- * An `.npmrc` credential key (scoped to a registry or not) after `npm config set` (or `npm set`) and its options,
- * then a space and its value: `npm config set //registry.npmjs.org/:_authToken …`, `npm config set -g …/:_auth …`,
- * `…/:_password …` (with `=` it is a pair, redacted in credentials.ts); also as an argument list's elements (`[
- * 'npm', 'config', 'set', '//registry.npmjs.org/:_authToken', '…' ]`, JSON's `"set","…:_authToken","…"`: outside
- * review 26, as a failed spawn's `spawnargs` print it). An option (`-g`), a word of prose or a `${VAR}` reference
- * after it stays. The lookahead first: the lookbehind's run of spaces is read back only where a key starts, never
- * from every space.
- */
-/**
- * The key's name: `.npmrc`'s (scoped to a registry or not), or Yarn Berry's `npmAuthToken`/`npmAuthIdent`, also
- * under a registry or scope (`npmRegistries["//r.example"].npmAuthToken`, `npmScopes.acme.npmAuthToken`; outside
- * review 30, RT30-4). Bounded.
- */
-const NPMRC_NAME = String.raw`(?:(?:\/\/[^\s'"=]*:)?_(?:authToken|auth|password)|(?:npm(?:Registries|Scopes)[^\s'\`]{0,200}?\.)?npmAuth(?:Token|Ident))`;
-const NPMRC_KEY = new RegExp(
-  String.raw`((?=['"]?(?:[/_]|npm(?:Auth|Registries|Scopes)))(?<=\bset(?:${NPM_GAP}(?:${NPM_OPTION})){0,4}${NPM_GAP})(?:(['"])${NPMRC_NAME}\2|${NPMRC_NAME})(?:[ \t]+|['"][ \t]*,\s*['"]))(?![-)])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(?!\$\{)(${ARG})`,
-  'gi',
-);
 
 /** One USER_OPTION match: the option and the user kept (in their quote), the password redacted. */
 function redactUserOption(
@@ -358,10 +330,6 @@ export function redactCliCredentials(text: string): string {
   return redactCommandPasswords(
     text
       .replace(USER_OPTION, redactUserOption)
-      .replace(
-        NPMRC_KEY,
-        (_, key: string, _q: string, value: string) => `${key}${redactedQuoted(value, false)}`,
-      )
       .replace(OPENSSL_PASS, (_, head: string, q = '') => `${head}${q}pass:${REDACTED}`),
   );
 }

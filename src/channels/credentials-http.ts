@@ -9,7 +9,7 @@
 // lookbehind refuses the middle of a word), its repeated parts are told apart by their first character (no
 // nested quantifier can split a run two ways), and a failed attempt scans at most the run that follows its start.
 
-import { REDACTED, redactHeaderSpellings } from './credentials-spellings.js';
+import { DIGITS_ONLY_ID, REDACTED, redactHeaderSpellings } from './credentials-spellings.js';
 
 /** Credential-shaped: a digit or a base64/token68 symbol in it (or `[redacted]` already), or 20 letters or more (not an English word). */
 const SHAPED = /[\d+/=_.~[-]|^[^\s]{20,}$/;
@@ -152,7 +152,10 @@ function redactBareScheme(
   const next = text[offset + all.length];
   if (next !== undefined && /[\w"']/.test(next) && /^[a-z_]+=$/.test(token)) return all;
   const body = token.replace(/\.+$/, '');
-  if (!bareCredential(body)) return all;
+  // `token: 12345678 expired`: a count or an id (DIGITS_ONLY_ID); `Bearer 12345678` and a Telegram bot's
+  // `token 123456789:…` go.
+  const id = /^token$/i.test(scheme) && DIGITS_ONLY_ID.test(body) && next !== ':';
+  if (!bareCredential(body) || id) return all;
   return `${scheme}${space}${REDACTED}${token.slice(body.length)}`;
 }
 

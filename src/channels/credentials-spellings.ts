@@ -12,6 +12,13 @@
 /** What every redaction writes in place of a secret. */
 export const REDACTED = '[redacted]';
 
+/**
+ * A value of digits only, under 20 (a sentence's final dots after it): after the bare word `token` (`token:
+ * 12345678 expired`, `token 42`) a count or an id in prose, no token, and it stays; after a password-like name
+ * (`password: 12345678`) or in a pair (`token=12345678`, `"token":"12345678"`) it goes all the same.
+ */
+export const DIGITS_ONLY_ID = /^\d{1,19}\.*$/;
+
 /** Header names whose value is a credential: authorization and API-key headers, then cookies. */
 const AUTH_NAME =
   '(?:(?:proxy-)?authorization|x-api-key|api-key|x-auth-token|x-access-token|x-vault-token|x-goog-api-key|x-amz-security-token|ocp-apim-subscription-key|private-token)';

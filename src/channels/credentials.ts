@@ -9,7 +9,8 @@
 import { PROSE_AFTER_OPTION, redactCliCredentials } from './credentials-cli.js';
 import { redactHttpCredentials } from './credentials-http.js';
 import { redactKeyCredentials } from './credentials-keys.js';
-import { REDACTED } from './credentials-spellings.js';
+import { redactNpmCredentials } from './credentials-npm.js';
+import { DIGITS_ONLY_ID, REDACTED } from './credentials-spellings.js';
 
 /**
  * A URL's user info with a password: `scheme://user:password@`. The password runs to the last `@` before the host
@@ -32,6 +33,8 @@ const URL_KEY_USER =
  * short`, `token: expired`) stays; a reference or placeholder (`${VAR}`, `<value>`, `[redacted]`) too.
  */
 const BARE_SECRET_VALUE = /^(?![[<$({])(?=.{6})(?:.*[\d+/=_~!@#$%*]|.*[a-z][A-Z]|.{20})/;
+/** The bare word `token`, whose value of digits only is an id (DIGITS_ONLY_ID). */
+const TOKEN_NAME = /^token$/i;
 
 /**
  * `user:password@host` written without a scheme (MySQL Shell's `root:…@db:3306`, a proxy's `user:…@proxy:3128`):
@@ -129,7 +132,7 @@ function redactedValue(value: string): string {
  * the text's length.
  */
 export function redactCredentials(text: string): string {
-  return redactCliCredentials(redactHttpCredentials(redactKeyCredentials(text)))
+  return redactCliCredentials(redactNpmCredentials(redactHttpCredentials(redactKeyCredentials(text))))
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
     .replace(URL_KEY_USER, (_, scheme: string) => `${scheme}${REDACTED}@`)
     .replace(BARE_USER_INFO, (all: string, user: string, password: string) =>
@@ -148,7 +151,9 @@ export function redactCredentials(text: string): string {
       q === '' &&
       value[0] !== "'" &&
       value[0] !== '"' &&
-      (colon.includes('>') || !BARE_SECRET_VALUE.test(value))
+      (colon.includes('>') ||
+        !BARE_SECRET_VALUE.test(value) ||
+        (TOKEN_NAME.test(name) && DIGITS_ONLY_ID.test(value)))
         ? all
         : `${q}${name}${q}${colon}${redactedValue(value)}`,
     );
