@@ -15,6 +15,7 @@
 // looking for options only on the line of a command it knows.
 
 import { redactedQuoted } from './credentials-http.js';
+import { AUTH_PROSE_LAST } from './credentials-redis.js';
 import { REDACTED } from './credentials-spellings.js';
 
 /**
@@ -99,6 +100,8 @@ interface Tool {
   readonly long?: Readonly<Record<string, Part>>;
   /** The short flags that take no value, which a bundle may hold before a secret option (`-sSfu…`). */
   readonly flags?: string;
+  /** Runs the Redis command written after its options (redis-cli's `[options] [cmd [arg …]]`): `AUTH` is one. */
+  readonly redis?: true;
 }
 const GLUED: SecretOption = { glued: true, spaced: false, part: 'all' };
 /** RAR's `-p`/`-hp`: glued only, and `-p-` (rar(1): "do not query password") is none. */
@@ -125,7 +128,8 @@ const after = (part: Part): SecretOption => ({ glued: true, spaced: true, part }
 const TOOLS: readonly Tool[] = [
   { name: /^(?:mysql|mariadb)/, short: { p: GLUED } },
   { name: /^(?:mongo|sshpass)|login$/, short: { p: BOTH } },
-  { name: /^(?:(?:redis|valkey|keydb)-cli$|unrecognized)/, short: { a: SPACED } },
+  { name: /^(?:redis|valkey|keydb)-cli$/, short: { a: SPACED }, redis: true },
+  { name: /^unrecognized/, short: { a: SPACED } },
   { name: /^(?:sqlcmd|bcp|osql)$/, short: { P: BOTH } },
   { name: /^7z/, short: { p: GLUED, P: GLUED } },
   { name: /^(?:un|win)?rar$/, short: { p: GLUED_NOT_DASH, hp: GLUED_NOT_DASH } },
@@ -165,10 +169,11 @@ const LIST_LINE = String.raw`(?![ \t]*(?:spawnargs: \[|(?:${ELEMENT}[ \t]*,[ \t]
  * On a command's line: another command's name, a long option (`--cookie`, `--user=…`), a short option with what is
  * glued to it (flags, a value; quoted or not after a space, `-p'…'`; unquoted only after a quote, which closes it
  * there: `[ 'mysql', '-p…', 'db' ]`, `["-p…","db"]`), or what ends the command (a line break, but for one within an
- * inspected argument list, `;`, `|`, `&`, a sentence's `. `, the `]` closing an argument list after its last quote).
+ * inspected argument list, `;`, `|`, `&`, a sentence's `. `, the `]` closing an argument list after its last quote),
+ * or the word `AUTH` (any case: a Redis command after redis-cli's options).
  */
 const ON_COMMAND = new RegExp(
-  String.raw`${NAME}|(?<=[\s'"])(--[A-Za-z][\w-]*)(?:=(${ARG})?)?|(?<=\s)-([A-Za-z0-9#]+)(${ARG})?|(?<=['"])-([A-Za-z0-9#]+)(${RUN})?|((?:\r?\n|\r)${LIST_LINE}|[;|&]|\.(?=\s)|\](?<=['"][ \t]*\]))`,
+  String.raw`${NAME}|(?<=[\s'"])(--[A-Za-z][\w-]*)(?:=(${ARG})?)?|(?<=\s)-([A-Za-z0-9#]+)(${ARG})?|(?<=['"])-([A-Za-z0-9#]+)(${RUN})?|((?:\r?\n|\r)${LIST_LINE}|[;|&]|\.(?=\s)|\](?<=['"][ \t]*\]))|(?<=[\s'"])(auth)(?=[ \t]|['"][ \t]*,)`,
   'gi',
 );
 /** A value after a space (one starting with `-` is the next option), matched where an option ends. */
@@ -265,6 +270,35 @@ function elementValue(part: Part, text: string, end: number): Redaction | undefi
   return valueAt(part, text, ELEMENT_VALUE.lastIndex - 1 - value.length, ELEMENT_VALUE.lastIndex - 1);
 }
 
+/** What ends a Redis command's last argument on a command line: its line's end, `;`, `|`, `&`, `)`, a sentence's `. `. */
+const COMMAND_END = /[ \t]*(?:[\r\n;|&)]|\.(?=\s|$)|$)/y;
+/** What ends one in an argument list: its closing quote, then the list's `]` or the call's `)`. */
+const LIST_END = /['"]\s*[\])]/y;
+
+/**
+ * A Redis `AUTH [username] password` written after redis-cli's options, however many (outside review 30's gaps: the
+ * pattern in credentials-redis.ts reads back at most 8), the word `AUTH` ending at `end`, spaced or as an argument
+ * list's element: one or two arguments, then the command's or the list's end; the last one goes, unless it reads as
+ * prose (`redis-cli … AUTH failed`) or is a placeholder (`<password>`).
+ */
+function redisAuth(text: string, end: number, element: boolean): Redaction | undefined {
+  const values: Redaction[] = [];
+  let at = end;
+  while (values.length < 3) {
+    const next = element ? elementValue('all', text, at) : spacedValue('all', text, at);
+    if (next === undefined) break;
+    values.push(next);
+    at = next.end;
+  }
+  const last = values[values.length - 1];
+  if (last === undefined || values.length > 2) return undefined;
+  const ends = element ? LIST_END : COMMAND_END;
+  ends.lastIndex = at;
+  const word = text.slice(last.start, last.end);
+  if (!ends.test(text) || /^[<`]/.test(word) || AUTH_PROSE_LAST.test(word)) return undefined;
+  return last;
+}
+
 /** Windows `net use`/`net user`'s positional password after the name `net` ending at `end` (NET_ARGUMENTS). */
 function netArgument(text: string, end: number): Redaction | undefined {
   NET_ARGUMENTS.lastIndex = end;
@@ -290,7 +324,7 @@ function redactCommandPasswords(text: string): string {
     const m = re.exec(text);
     if (m === null) break;
     at = re.lastIndex;
-    const [, name, long, longValue, spacedLetters, spacedGlued, quotedLetters, quotedGlued] = m;
+    const [, name, long, longValue, spacedLetters, spacedGlued, quotedLetters, quotedGlued, , auth] = m;
     const letters = spacedLetters ?? quotedLetters;
     const glued = spacedGlued ?? quotedGlued;
     let found: Redaction | undefined;
@@ -300,7 +334,9 @@ function redactCommandPasswords(text: string): string {
       if (lower !== 'net') continue;
       found = netArgument(text, at);
     } else if (tool === undefined) continue;
-    else if (letters !== undefined) {
+    else if (auth !== undefined) {
+      if (tool.redis) found = redisAuth(text, at, text[m.index - 1] === "'" || text[m.index - 1] === '"');
+    } else if (letters !== undefined) {
       const element = quotedLetters !== undefined;
       found = shortOption(tool, text, m.index, letters, glued ?? '', at, element);
     } else if (long !== undefined) {

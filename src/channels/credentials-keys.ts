@@ -1,15 +1,16 @@
 // Keys and passwords in error texts beside the pairs, headers and command options (outside review 24, RT24-2): an
 // ADO.NET/ODBC connection string's password with spaces in it (`Password=My S3cret Pass;`), a PEM private key (the
 // scan is credentials-pem.ts'), provider API keys whose prefix says what they are
-// (OpenAI, Anthropic, SendGrid, Google, Hugging Face, HashiCorp Vault), a labelled AWS secret access key, a Redis
-// `AUTH` command, a Twilio SID:token pair, a quoted value right after a secret's word and SQL's passwords.
+// (OpenAI, Anthropic, SendGrid, Google, Hugging Face, HashiCorp Vault), a labelled AWS secret access key, a Twilio
+// SID:token pair, a quoted value right after a secret's word and SQL's passwords; then Redis's (credentials-redis.ts).
 // redactKeyCredentials replaces them by `[redacted]`; redactCredentials (credentials.ts) calls it first.
 //
-// Linear: each pattern starts at a fixed prefix (a key's name, a provider's prefix, `AUTH`), and its
+// Linear: each pattern starts at a fixed prefix (a key's name, a provider's prefix), and its
 // value is one run told apart by its first character, ending at a character the run cannot hold.
 
 import { PROSE_AFTER_OPTION } from './credentials-cli.js';
 import { redactPemKeys } from './credentials-pem.js';
+import { redactRedisCredentials } from './credentials-redis.js';
 import { REDACTED } from './credentials-spellings.js';
 
 /**
@@ -84,88 +85,6 @@ const PROVIDER_KEY =
  */
 const AWS_SECRET_KEY =
   /((?<![\w-])(?:aws_?)?secret_?access_?key[ \t]*:[ \t]*)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/gi;
-
-/**
- * Words that follow `AUTH` in prose, never a Redis command's argument (`AUTH failed`, `AUTH required`), in lower case
- * or capitals (`(AUTH REQUIRED)`, outside review 25: a status in capitals is prose, a password of one of these words
- * would be no secret).
- */
-const AUTH_PROSE_WORDS =
-  'failed|failure|fails|error|errors|required|denied|rejected|refused|ok|called|timeout|timed|is|was|with|for|and|or|to|the|a|an|not|disabled|enabled|mechanism|method|command|plain|login|skipped|skipping|skip|needed|missing|pending|succeeded|success|successful';
-const AUTH_PROSE = `(?:${AUTH_PROSE_WORDS}|${AUTH_PROSE_WORDS.toUpperCase()})`;
-
-/** A Redis command's argument: quoted (closed, or open to the end of its line) or a word (its final dots end a sentence). */
-const AUTH_QUOTED = String.raw`(?:'(?:[^'\r\n]|'')*(?:'|$)|"(?:[^"\r\n]|"")*(?:"|$))`;
-const AUTH_WORD = String.raw`(?:\.*[^\s;|&)'",<.]+(?:\.+[^\s;|&)'",<.]+)*)`;
-
-/**
- * Where a command starts (outside review 28: `redis AUTH blocked` lost `blocked`): a line's start, a shell's or
- * Redis pipeline's separator (`;`, `|`, `&`), an opening bracket or quote (`client.call("AUTH …")`, `(AUTH …)`), a
- * prompt's `>` (redis-cli's `127.0.0.1:6379> AUTH …`), a log line's label (`command: AUTH …`, `[redis] AUTH …`), or
- * a Redis client's command line and up to 8 of its options (`redis-cli -h db -p 6379 AUTH …`). After any other
- * word, `AUTH` is prose (`redis AUTH blocked`, `the AUTH step`). Bounded: read back only where `AUTH` stands.
- */
-const COMMAND_START = String.raw`(?<=(?:^|[;|&(\[{>"'\`:\]]|(?<![\w-])(?:redis|valkey|keydb)-cli(?:[ \t]+[^\s;|&]{1,100}){0,8})[ \t]*)`;
-
-/**
- * A Redis `AUTH <password>` or `AUTH <username> <password>` command (Redis's AUTH page: `AUTH [username] password`),
- * written as a command (COMMAND_START) in capitals with one or two arguments, the last quoted or followed by the end
- * of its line (or a quote, `)`, `,`, `;`, `|`, `&`, a sentence's `. `): the password goes, the user stays. `AUTH
- * failed: …`, Redis's own `ERR AUTH <password> called without …`, `AUTH` after a word (`redis AUTH blocked`) and
- * `AUTH` with more words after it (prose) stay.
- */
-const REDIS_AUTH = new RegExp(
-  String.raw`(?<![\w-])(?=AUTH[ \t])${COMMAND_START}(AUTH[ \t]+)(?![<\`]|${AUTH_PROSE}(?:[\s:;,!)]|\.(?:\s|$)|$))(?:(${AUTH_QUOTED}|${AUTH_WORD})[ \t]+)?(${AUTH_QUOTED}|${AUTH_WORD}(?=[ \t]*(?:$|[\r\n;|&)\]])|['",]|\.(?:\s|$)))`,
-  'gm',
-);
-
-/**
- * A last word after `AUTH` that reads as prose, never as a password (outside review 30, RT30-5: `AUTH done`, `AUTH
- * Timeout`, `AUTH = none`, `AUTH mode`, `(AUTH default user)` lost their last word), in any letter case. A password
- * can be any word, but one of these is no secret: a dictionary word of a status, guessed first. Quoted, it goes.
- */
-const AUTH_PROSE_LAST = new RegExp(
-  `^(?:${AUTH_PROSE_WORDS}|done|complete|completed|started|starting|mode|default|user|users|username|none|null|nil|off|on|ready|set|unset|configured|expired|invalid|again|retry|retrying|first|next|now|only|step|phase|stage|attempt)[.:!]*$`,
-  'i',
-);
-
-/** One element of an argument list as util.inspect, JSON or code print it: quoted, escapes kept. */
-const AUTH_ELEMENT = String.raw`(?:'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")`;
-/**
- * Redis `AUTH` as an argument list real clients print (outside review 30, RT30-5): `[ 'AUTH', '…' ]`, `"AUTH", "…"`
- * (`client.call("AUTH", "…")`), `["AUTH","default","…"]`, `sendCommand(['AUTH', 'default', '…'])`, `send_command('AUTH',
- * ['…'])`, the command's name in any case (an inspected ioredis command's `name: 'auth', args: [ '…' ]`), first in
- * its list or call or on its line (`[ 'GET', 'AUTH', 'x' ]` reads a key named AUTH): one or two elements after it, the last one
- * then closing the list or call or ending its line; its text goes, its quotes stay. The lookahead first: the blanks before are read back
- * only where a quoted `auth` stands.
- */
-const REDIS_AUTH_LIST = new RegExp(
-  String.raw`((?=['"]auth['"])(?<=(?:^|[[(]|name:)[ \t]{0,8})(['"])auth\2[ \t]*,\s*(?:args:[ \t]*)?(?:\[\s*)?(?:${AUTH_ELEMENT}[ \t]*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\3(?=\s*(?:[\])]|$))`,
-  'gim',
-);
-/** A Redis password argument: a word or a quoted string. */
-const REDIS_ARG = String.raw`(?:${AUTH_QUOTED}|[^\s;|&)'"]+)`;
-/**
- * Other Redis commands that carry a password (Redis's command pages): `HELLO <protover> AUTH <username> <password>`
- * (node-redis with RESP3), `MIGRATE … AUTH <password>` / `AUTH2 <username> <password>` (within 300 characters of
- * `MIGRATE`), `CONFIG SET requirepass|masterauth <password>` (any case).
- */
-const REDIS_PASSWORD_ARG = new RegExp(
-  String.raw`((?<![\w-])(?:HELLO[ \t]+\S{1,20}[ \t]+AUTH[ \t]+${REDIS_ARG}[ \t]+|MIGRATE[ \t][^\r\n]{0,300}?[ \t](?:AUTH[ \t]+|AUTH2[ \t]+${REDIS_ARG}[ \t]+)|(?:config|CONFIG)[ \t]+(?:set|SET)[ \t]+(?:requirepass|masterauth)[ \t]+))(${REDIS_ARG})`,
-  'g',
-);
-/**
- * `ACL SETUSER <user> <rule> …` (Redis's ACL page): the rules `>password` (adds one) and `<password` (removes one) on
- * that line lose their password (`>[redacted]`); `#<sha256>` hashes and other rules stay.
- */
-const ACL_SETUSER = /(?<![\w-])(?:ACL|acl)[ \t]+(?:SETUSER|setuser)[ \t]+[^\r\n]*/g;
-const ACL_PASSWORD_RULE = /(?<=[ \t'"])([<>])[^\s'",\]]+/g;
-
-/** A Redis argument as `[redacted]`, in the quotes it was written in. */
-function quotedAuth(value: string): string {
-  const q = value[0] === "'" || value[0] === '"' ? value[0] : '';
-  return `${q}${REDACTED}${q !== '' && value.length > 1 && value.endsWith(q) ? q : ''}`;
-}
 
 /**
  * What may follow a legacy Vault token: no word character, `$` or `-`, and a `.` only where it ends a sentence
@@ -278,53 +197,44 @@ function quotedRedacted(value: string): string {
 
 /** `text` with the keys above replaced by `[redacted]`. */
 export function redactKeyCredentials(text: string): string {
-  return redactPemKeys(text)
-    .replace(
-      CONNECTION_PAIR,
-      (
-        all: string,
-        afterKey?: string,
-        afterValue?: string,
-        phraseKey?: string,
-        phrase?: string,
-        wordKey?: string,
-        word?: string,
-      ) => {
-        const firstKey = phraseKey ?? wordKey;
-        const firstValue = phrase ?? word;
-        if (firstValue !== undefined) {
-          // The first pair's closed quotes stay, as a pair's do (`password = "[redacted]"`).
-          const q = /^\\*"/.exec(firstValue)?.[0];
-          const closed = q !== undefined && firstValue.length > q.length && firstValue.endsWith(q);
-          return `${firstKey}${closed ? `${q}${REDACTED}${q}` : REDACTED}`;
-        }
-        const value = afterValue ?? '';
-        return value.trim() === '' ? all : `${afterKey}${REDACTED}${value.slice(value.trimEnd().length)}`;
-      },
-    )
-    .replace(PROVIDER_KEY, REDACTED)
-    .replace(VAULT_LEGACY, (_, label: string) => `${label}${REDACTED}`)
-    .replace(VAULT_LEGACY_BARE, (all: string, body?: string, batch?: string) =>
-      (body !== undefined ? looksRandom(body) : MIXED.test(batch ?? '')) ? REDACTED : all,
-    )
-    .replace(TWILIO_PAIR, (_, sid: string) => `${sid}:${REDACTED}`)
-    .replace(SQL_QUOTED, (_, head: string, value: string) => `${head}${quotedRedacted(value)}`)
-    .replace(WORD_QUOTED, (all: string, head: string, value: string) =>
-      value.length === 2 && value[1] === value[0] ? all : `${head}${quotedRedacted(value)}`,
-    )
-    .replace(SQL_UNQUOTED, (all: string, head: string, value: string) =>
-      NOT_A_PASSWORD_WORD.test(value) ? all : `${head}${REDACTED}`,
-    )
-    .replace(AWS_SECRET_KEY, (_, head: string) => `${head}${REDACTED}`)
-    .replace(REDIS_AUTH_LIST, (_, head: string, _q: string, q: string) => `${head}${q}${REDACTED}${q}`)
-    .replace(REDIS_PASSWORD_ARG, (_, head: string, password: string) => `${head}${quotedAuth(password)}`)
-    .replace(ACL_SETUSER, (line: string) =>
-      line.replace(ACL_PASSWORD_RULE, (_, rule: string) => `${rule}${REDACTED}`),
-    )
-    .replace(REDIS_AUTH, (all: string, head: string, user: string | undefined, password: string) => {
-      if (AUTH_PROSE_LAST.test(password)) return all;
-      const q = password[0] === "'" || password[0] === '"' ? password[0] : '';
-      const shown = `${q}${REDACTED}${q !== '' && password.length > 1 && password.endsWith(q) ? q : ''}`;
-      return user === undefined ? `${head}${shown}` : `${head}${user} ${shown}`;
-    });
+  return redactRedisCredentials(
+    redactPemKeys(text)
+      .replace(
+        CONNECTION_PAIR,
+        (
+          all: string,
+          afterKey?: string,
+          afterValue?: string,
+          phraseKey?: string,
+          phrase?: string,
+          wordKey?: string,
+          word?: string,
+        ) => {
+          const firstKey = phraseKey ?? wordKey;
+          const firstValue = phrase ?? word;
+          if (firstValue !== undefined) {
+            // The first pair's closed quotes stay, as a pair's do (`password = "[redacted]"`).
+            const q = /^\\*"/.exec(firstValue)?.[0];
+            const closed = q !== undefined && firstValue.length > q.length && firstValue.endsWith(q);
+            return `${firstKey}${closed ? `${q}${REDACTED}${q}` : REDACTED}`;
+          }
+          const value = afterValue ?? '';
+          return value.trim() === '' ? all : `${afterKey}${REDACTED}${value.slice(value.trimEnd().length)}`;
+        },
+      )
+      .replace(PROVIDER_KEY, REDACTED)
+      .replace(VAULT_LEGACY, (_, label: string) => `${label}${REDACTED}`)
+      .replace(VAULT_LEGACY_BARE, (all: string, body?: string, batch?: string) =>
+        (body !== undefined ? looksRandom(body) : MIXED.test(batch ?? '')) ? REDACTED : all,
+      )
+      .replace(TWILIO_PAIR, (_, sid: string) => `${sid}:${REDACTED}`)
+      .replace(SQL_QUOTED, (_, head: string, value: string) => `${head}${quotedRedacted(value)}`)
+      .replace(WORD_QUOTED, (all: string, head: string, value: string) =>
+        value.length === 2 && value[1] === value[0] ? all : `${head}${quotedRedacted(value)}`,
+      )
+      .replace(SQL_UNQUOTED, (all: string, head: string, value: string) =>
+        NOT_A_PASSWORD_WORD.test(value) ? all : `${head}${REDACTED}`,
+      )
+      .replace(AWS_SECRET_KEY, (_, head: string) => `${head}${REDACTED}`),
+  );
 }

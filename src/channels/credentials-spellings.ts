@@ -13,6 +13,14 @@
 export const REDACTED = '[redacted]';
 
 /**
+ * A bare name's unquoted value after `:` that looks like a credential (outside review 30, RT30-7: `throw 'password:
+ * S3cret'`): 6 characters or more with a digit or a symbol of a token (`+`, `/`, `=`, `_`, `~`, `!`, `@`, `#`, `$`,
+ * `%`, `*`) or a capital after a small letter, or 20 or more. Prose (`invalid token: missing`, `password: too
+ * short`, `token: expired`) stays; a reference or placeholder (`${VAR}`, `<value>`, `[redacted]`) too.
+ */
+export const BARE_SECRET_VALUE = /^(?![[<$({])(?=.{6})(?:.*[\d+/=_~!@#$%*]|.*[a-z][A-Z]|.{20})/;
+
+/**
  * A value of digits only, under 20 (a sentence's final dots after it): after the bare word `token` (`token:
  * 12345678 expired`, `token 42`) a count or an id in prose, no token, and it stays; after a password-like name
  * (`password: 12345678`) or in a pair (`token=12345678`, `"token":"12345678"`) it goes all the same.

@@ -10,7 +10,7 @@ import { PROSE_AFTER_OPTION, redactCliCredentials } from './credentials-cli.js';
 import { redactHttpCredentials } from './credentials-http.js';
 import { redactKeyCredentials } from './credentials-keys.js';
 import { redactNpmCredentials } from './credentials-npm.js';
-import { DIGITS_ONLY_ID, REDACTED } from './credentials-spellings.js';
+import { BARE_SECRET_VALUE, DIGITS_ONLY_ID, REDACTED } from './credentials-spellings.js';
 
 /**
  * A URL's user info with a password: `scheme://user:password@`. The password runs to the last `@` before the host
@@ -26,13 +26,6 @@ const URL_PASSWORD = /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#
 const URL_KEY_USER =
   /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)(?:[0-9a-f]{32}|[^\s:/?#@]+(?=@[\w.-]*\bsentry\.io\b))@/gi;
 
-/**
- * A bare name's unquoted value after `:` that looks like a credential (outside review 30, RT30-7: `throw 'password:
- * S3cret'`): 6 characters or more with a digit or a symbol of a token (`+`, `/`, `=`, `_`, `~`, `!`, `@`, `#`, `$`,
- * `%`, `*`) or a capital after a small letter, or 20 or more. Prose (`invalid token: missing`, `password: too
- * short`, `token: expired`) stays; a reference or placeholder (`${VAR}`, `<value>`, `[redacted]`) too.
- */
-const BARE_SECRET_VALUE = /^(?![[<$({])(?=.{6})(?:.*[\d+/=_~!@#$%*]|.*[a-z][A-Z]|.{20})/;
 /** The bare word `token`, whose value of digits only is an id (DIGITS_ONLY_ID). */
 const TOKEN_NAME = /^token$/i;
 

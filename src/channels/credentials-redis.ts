@@ -1,0 +1,183 @@
+// Redis passwords in error texts (outside reviews 24, 28 and 30, and the gaps after them): an `AUTH` command where a
+// command starts (`AUTH [username] password`), `AUTH` anywhere else before a value that looks like a credential
+// (`ERR AUTH <pw> …`, `redis AUTH <pw>`), `AUTH` as an argument list, `HELLO … AUTH`, `MIGRATE … AUTH`/`AUTH2`,
+// `CONFIG SET requirepass|masterauth`, `ACL SETUSER … >pw`. redactRedisCredentials replaces them by `[redacted]`;
+// redactKeyCredentials (credentials-keys.ts) calls it. `AUTH` after redis-cli's options is the command-line scan's
+// too (credentials-cli.ts), which reads any number of them.
+//
+// Linear: each pattern starts at `AUTH` (or a command's name), reads one or two arguments forward, and reads back
+// only a bounded text where `AUTH` stands.
+
+import { BARE_SECRET_VALUE, REDACTED } from './credentials-spellings.js';
+
+/**
+ * Words that follow `AUTH` in prose, never a Redis command's argument (`AUTH failed`, `AUTH required`), in lower case
+ * or capitals (`(AUTH REQUIRED)`, outside review 25: a status in capitals is prose, a password of one of these words
+ * would be no secret).
+ */
+const AUTH_PROSE_WORDS =
+  'failed|failure|fails|error|errors|required|denied|rejected|refused|ok|called|timeout|timed|is|was|with|for|and|or|to|the|a|an|not|disabled|enabled|mechanism|method|command|plain|login|skipped|skipping|skip|needed|missing|pending|succeeded|success|successful';
+const AUTH_PROSE = `(?:${AUTH_PROSE_WORDS}|${AUTH_PROSE_WORDS.toUpperCase()})`;
+
+/** A Redis command's argument: quoted (closed, or open to the end of its line) or a word (its final dots end a sentence). */
+const AUTH_QUOTED = String.raw`(?:'(?:[^'\r\n]|'')*(?:'|$)|"(?:[^"\r\n]|"")*(?:"|$))`;
+const AUTH_WORD = String.raw`(?:\.*[^\s;|&)'",<.]+(?:\.+[^\s;|&)'",<.]+)*)`;
+
+/**
+ * Where a command starts (outside review 28: `redis AUTH blocked` lost `blocked`): a line's start, a shell's or
+ * Redis pipeline's separator (`;`, `|`, `&`), an opening bracket or quote (`client.call("AUTH …")`, `(AUTH …)`), a
+ * prompt's `>` (redis-cli's `127.0.0.1:6379> AUTH …`), a log line's label (`command: AUTH …`, `[redis] AUTH …`), or
+ * a Redis client's command line and up to 8 of its options (`redis-cli -h db -p 6379 AUTH …`; any number: the
+ * command-line scan's, credentials-cli.ts). After any other word, `AUTH` is REDIS_AUTH_WORDS' (`redis AUTH blocked`
+ * stays). Bounded: read back only where `AUTH` stands.
+ */
+const COMMAND_START = String.raw`(?<=(?:^|[;|&(\[{>"'\`:\]]|(?<![\w-])(?:redis|valkey|keydb)-cli(?:[ \t]+[^\s;|&]{1,100}){0,8})[ \t]*)`;
+
+/**
+ * A Redis `AUTH <password>` or `AUTH <username> <password>` command (Redis's AUTH page: `AUTH [username] password`),
+ * written as a command (COMMAND_START) in capitals, or in small letters after a prompt (`redis-cli> auth …`,
+ * `127.0.0.1:6379> auth …`: Redis reads a command's name in any case), with one or two arguments, the last quoted or
+ * followed by the end of its line (or a quote, `)`, `,`, `;`, `|`, `&`, a sentence's `. `): the password goes, the
+ * user stays. `AUTH failed: …` and Redis's own `ERR AUTH <password> called without …` stay; `AUTH` after a word
+ * (`redis AUTH blocked`) or with more words after it is REDIS_AUTH_WORDS'.
+ */
+const REDIS_AUTH = new RegExp(
+  String.raw`(?<![\w-])(?=AUTH[ \t]|auth[ \t])${COMMAND_START}(AUTH[ \t]+|(?<=>[ \t]*)auth[ \t]+)(?![<\`]|${AUTH_PROSE}(?:[\s:;,!)]|\.(?:\s|$)|$))(?:(${AUTH_QUOTED}|${AUTH_WORD})[ \t]+)?(${AUTH_QUOTED}|${AUTH_WORD}(?=[ \t]*(?:$|[\r\n;|&)\]])|['",]|\.(?:\s|$)))`,
+  'gm',
+);
+
+/**
+ * A last word after `AUTH` that reads as prose, never as a password (outside review 30, RT30-5: `AUTH done`, `AUTH
+ * Timeout`, `AUTH = none`, `AUTH mode`, `(AUTH default user)` lost their last word), in any letter case. A password
+ * can be any word, but one of these is no secret: a dictionary word of a status, guessed first. Quoted, it goes.
+ */
+export const AUTH_PROSE_LAST = new RegExp(
+  `^(?:${AUTH_PROSE_WORDS}|done|complete|completed|started|starting|mode|default|user|users|username|none|null|nil|off|on|ready|set|unset|configured|expired|invalid|again|retry|retrying|first|next|now|only|step|phase|stage|attempt)[.:!]*$`,
+  'i',
+);
+
+/** One element of an argument list as util.inspect, JSON or code print it: quoted, escapes kept. */
+const AUTH_ELEMENT = String.raw`(?:'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")`;
+/**
+ * Redis `AUTH` as an argument list real clients print (outside review 30, RT30-5): `[ 'AUTH', '…' ]`, `"AUTH", "…"`
+ * (`client.call("AUTH", "…")`), `["AUTH","default","…"]`, `sendCommand(['AUTH', 'default', '…'])`, `send_command('AUTH',
+ * ['…'])`, the command's name in any case (an inspected ioredis command's `name: 'auth', args: [ '…' ]`), first in
+ * its list or call or on its line (`[ 'GET', 'AUTH', 'x' ]` reads a key named AUTH): one or two elements after it, the last one
+ * then closing the list or call or ending its line; its text goes, its quotes stay. The lookahead first: the blanks before are read back
+ * only where a quoted `auth` stands.
+ */
+const REDIS_AUTH_LIST = new RegExp(
+  String.raw`((?=['"]auth['"])(?<=(?:^|[[(]|name:)[ \t]{0,8})(['"])auth\2[ \t]*,\s*(?:args:[ \t]*)?(?:\[\s*)?(?:${AUTH_ELEMENT}[ \t]*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\3(?=\s*(?:[\])]|$))`,
+  'gim',
+);
+/** A Redis password argument: a word or a quoted string. */
+const REDIS_ARG = String.raw`(?:${AUTH_QUOTED}|[^\s;|&)'"]+)`;
+/**
+ * Other Redis commands that carry a password (Redis's command pages): `HELLO <protover> AUTH <username> <password>`
+ * (node-redis with RESP3), `MIGRATE … AUTH <password>` / `AUTH2 <username> <password>` (within 300 characters of
+ * `MIGRATE`), `CONFIG SET requirepass|masterauth <password>` (any case). A placeholder stays (Redis's own `NOAUTH
+ * HELLO must be called …, otherwise the HELLO <proto> AUTH <user> <pass> option can be used …`).
+ */
+const REDIS_PASSWORD_ARG = new RegExp(
+  String.raw`((?<![\w-])(?:HELLO[ \t]+\S{1,20}[ \t]+AUTH[ \t]+${REDIS_ARG}[ \t]+|MIGRATE[ \t][^\r\n]{0,300}?[ \t](?:AUTH[ \t]+|AUTH2[ \t]+${REDIS_ARG}[ \t]+)|(?:config|CONFIG)[ \t]+(?:set|SET)[ \t]+(?:requirepass|masterauth)[ \t]+))(?![<\`])(${REDIS_ARG})`,
+  'g',
+);
+/**
+ * `ACL SETUSER <user> <rule> …` (Redis's ACL page): the rules `>password` (adds one) and `<password` (removes one) on
+ * that line lose their password (`>[redacted]`); `#<sha256>` hashes and other rules stay.
+ */
+const ACL_SETUSER = /(?<![\w-])(?:ACL|acl)[ \t]+(?:SETUSER|setuser)[ \t]+[^\r\n]*/g;
+const ACL_PASSWORD_RULE = /(?<=[ \t'"])([<>])[^\s'",\]]+/g;
+
+/** A Redis argument as `[redacted]`, in the quotes it was written in. */
+function quotedAuth(value: string): string {
+  const q = value[0] === "'" || value[0] === '"' ? value[0] : '';
+  return `${q}${REDACTED}${q !== '' && value.length > 1 && value.endsWith(q) ? q : ''}`;
+}
+
+/**
+ * SASL mechanisms' names (IANA's SASL registry: SMTP's, IMAP's and others' `AUTH <mechanism> …`): no password.
+ */
+const SASL_MECHANISM =
+  /^(?:PLAIN|LOGIN|XOAUTH2?|OAUTHBEARER|CRAM-MD5|DIGEST-MD5|SCRAM-SHA-(?:1|224|256|384|512)(?:-PLUS)?|GSSAPI|GS2-KRB5|NTLM|EXTERNAL|ANONYMOUS)$/i;
+/** An address, a host's port or a version (`10.0.0.5:6379`, `6.2.14`): digits with dots or colons, no password. */
+const ADDRESS = /^v?(?=[\d.:]*[.:])[\d.:]+$/;
+/** A word that can be a Redis user's name before its password (`AUTH default …`, `AUTH app_user …`), but prose. */
+const USER_NAME = /^[\w.@-]+$/;
+const PROSE_WORD = new RegExp(
+  `^(?:${AUTH_PROSE_WORDS}|step|phase|stage|attempt|mode|now|again|first|next|only)$`,
+  'i',
+);
+
+/**
+ * `AUTH` in capitals anywhere else (outside review 30's gaps: `ERR AUTH <pw> called without …`, `redis AUTH <pw>`, a
+ * command word before it), or `auth` in small letters where a command starts (`auth <pw>` on its own line,
+ * `command: auth <pw>`), then one or two words: a word goes where it looks like a credential as a bare
+ * `password: <value>` must (BARE_SECRET_VALUE: a digit, a symbol or camel case in 6 characters or more, or 20 or
+ * more), quoted it goes whole; the second word only after a user's name (Redis's `AUTH [username] password`). Prose
+ * stays (`redis AUTH blocked`, `AUTH failed for app`, `the AUTH step`), as do a placeholder (`<password>`), a SASL
+ * mechanism (`SMTP AUTH XOAUTH2`), an address (`AUTH 10.0.0.5:6379 failed`) and `[redacted]`. A password that reads
+ * as a word (`redis AUTH hunter`) stays: after a word, `AUTH` is as likely prose.
+ */
+const REDIS_AUTH_WORDS = new RegExp(
+  String.raw`(?<![\w-])(AUTH[ \t]+|(?=auth[ \t])${COMMAND_START}auth[ \t]+)(${AUTH_QUOTED}|${AUTH_WORD})(?:([ \t]+)(?![Aa][Uu][Tt][Hh][ \t])(${AUTH_QUOTED}|${AUTH_WORD}))?`,
+  'gm',
+);
+
+/** The part of an unquoted word before its final `:` or `!` (`S3cretPw1:` of `AUTH S3cretPw1: denied`). */
+const bodyOf = (word: string) => word.replace(/[:!]+$/, '');
+
+/** Whether a word after `AUTH` looks like a password (REDIS_AUTH_WORDS). */
+function looksSecret(word: string): boolean {
+  // Quoted: closed and not blank (an open quote after `AUTH PLAIN ` closes a string: `'AUTH PLAIN ' +`).
+  if (word[0] === "'" || word[0] === '"') return /^(['"])(?=.*\S.*\1$).+\1$/.test(word);
+  const body = bodyOf(word);
+  return (
+    BARE_SECRET_VALUE.test(body) &&
+    !/^`/.test(body) &&
+    !SASL_MECHANISM.test(body) &&
+    !ADDRESS.test(body) &&
+    !AUTH_PROSE_LAST.test(body)
+  );
+}
+
+/** A word after `AUTH` as `[redacted]`: in its quotes, or before its final `:`/`!`. */
+function shownWord(word: string): string {
+  if (word[0] === "'" || word[0] === '"') return quotedAuth(word);
+  return `${REDACTED}${word.slice(bodyOf(word).length)}`;
+}
+
+/** One REDIS_AUTH_WORDS match: the words that look like a password redacted. */
+function redactAuthWords(
+  all: string,
+  head: string,
+  first: string,
+  gap: string | undefined,
+  second: string | undefined,
+): string {
+  // Redacted already (REDIS_AUTH's command): nothing more to take.
+  if (first.includes(REDACTED) || second?.includes(REDACTED)) return all;
+  const firstGoes = looksSecret(first);
+  // A user's name (`default`, `app`), or a SASL mechanism before its credentials (`AUTH PLAIN <base64>`).
+  const user = (USER_NAME.test(first) && !PROSE_WORD.test(first)) || SASL_MECHANISM.test(first);
+  const secondGoes = second !== undefined && (firstGoes || user) && looksSecret(second);
+  if (!firstGoes && !secondGoes) return all;
+  const rest = second === undefined ? '' : `${gap}${secondGoes ? shownWord(second) : second}`;
+  return `${head}${firstGoes ? shownWord(first) : first}${rest}`;
+}
+
+/** `text` with the Redis passwords above replaced by `[redacted]`. */
+export function redactRedisCredentials(text: string): string {
+  return text
+    .replace(REDIS_AUTH_LIST, (_, head: string, _q: string, q: string) => `${head}${q}${REDACTED}${q}`)
+    .replace(REDIS_PASSWORD_ARG, (_, head: string, password: string) => `${head}${quotedAuth(password)}`)
+    .replace(ACL_SETUSER, (line: string) =>
+      line.replace(ACL_PASSWORD_RULE, (_, rule: string) => `${rule}${REDACTED}`),
+    )
+    .replace(REDIS_AUTH, (all: string, head: string, user: string | undefined, password: string) => {
+      // A SASL mechanism alone is SMTP's (nodemailer's `command: 'AUTH CRAM-MD5'`), no password.
+      if (AUTH_PROSE_LAST.test(password) || (user === undefined && SASL_MECHANISM.test(password))) return all;
+      return user === undefined ? `${head}${quotedAuth(password)}` : `${head}${user} ${quotedAuth(password)}`;
+    })
+    .replace(REDIS_AUTH_WORDS, redactAuthWords);
+}
