@@ -20,10 +20,16 @@
 //   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--min-phases 3]
 //     [--max-phases 8] [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write] [--section NAME]
 //     [--perf-prof] [--node-flag=F] [--warmup-boundary traffic|idle|none] [--connections C] [--floor]
+//     [--fresh-connections K]
 // --floor also counts the timing floor (instructions-server.mjs variant `floor`: bench/floor.ts's `floor-dc`) in the
 // same run, a third server, and gives sysvitals against it (the ratio bench/floor.ts measures in CPU time).
 // --connections C sends over C concurrent keep-alive sockets (default 1: one request at a time), nearer to a
 // server under load (bench/overhead.ts uses autocannon -c 50).
+// --fresh-connections K sends K requests first, each on a new connection (closed after it), before the warm-up: a
+// server under load sees connections come and go, and V8 records the hidden classes a socket passes through at its
+// set-up in Node's shared EventEmitter code only once that code has its feedback (after ~8 calls): over one
+// keep-alive socket alone, bare reached that point after its only set-up and sysvitals (whose start-up adds
+// listeners) before it, leaving `_addListener` polymorphic in bare and megamorphic in sysvitals (RESULTS megamorphic).
 // --keep-dumps keeps every phase's dump and the minute-boundary window's for `callgrind_annotate
 // --inclusive=yes`, and each server's output; --perf-prof names JIT frames (node's /tmp/perf-PID.map).
 
@@ -34,7 +40,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { drive } from './lib/drive.js';
+import { drive, driveFresh } from './lib/drive.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
 import { median } from './lib/stats.js';
 
@@ -59,6 +65,7 @@ const { values } = parseArgs({
     section: { type: 'string' },
     only: { type: 'string' },
     connections: { type: 'string', default: '1' },
+    'fresh-connections': { type: 'string', default: '0' },
   },
 });
 const FRAMEWORK = values.framework;
@@ -68,6 +75,8 @@ if (!['express', 'fastify', 'koa'].includes(FRAMEWORK)) {
 const WARMUP = Number(values.warmup);
 /** Concurrent keep-alive connections (--connections, default 1: sequential requests, as before). */
 const CONNECTIONS = Math.max(1, Number(values.connections));
+/** Requests sent first, each on a connection of its own (--fresh-connections, default 0). */
+const FRESH = Math.max(0, Number(values['fresh-connections']));
 const N = Number(values.requests);
 /** A count is settled only after this many phases (at least 3) and with its last two clean phases agreeing. */
 const MIN_PHASES = Math.max(3, Number(values['min-phases']));
@@ -235,6 +244,7 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
   // The warm-up's own counts, dumped and reported (start-up cost), never quoted per request.
   const warmup: WarmupStep[] = [];
   const warmStart = Date.now();
+  await driveFresh(server.port, FRESH);
   await drive(server.port, WARMUP, agent, CONNECTIONS);
   /** Wall ms per request of the last warm-up step or phase: when the next phase is expected to end. */
   let msPerRequest = (Date.now() - warmStart) / WARMUP;
@@ -493,7 +503,7 @@ const notes = named
   .join('');
 const minuteAdded = sv.minuteWork - bare.minuteWork;
 const saturated = 1e9 / ns;
-const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N} --min-phases ${MIN_PHASES} --max-phases ${MAX_PHASES} --tolerance ${TOLERANCE} --warmup-boundary ${WARMUP_BOUNDARY}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}${BEFORE === undefined ? '' : ` --before ${values.before}`}${values.floor ? ' --floor' : ''}`;
+const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N} --min-phases ${MIN_PHASES} --max-phases ${MAX_PHASES} --tolerance ${TOLERANCE} --warmup-boundary ${WARMUP_BOUNDARY}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}${FRESH > 0 ? ` --fresh-connections ${FRESH}` : ''}${BEFORE === undefined ? '' : ` --before ${values.before}`}${values.floor ? ' --floor' : ''}`;
 const warmupText =
   WARMUP_BOUNDARY === 'traffic'
     ? `, then requests went on until a minute boundary had passed (the first history flush with requests in its minute, and the recompiles of Node's stream code after it: instructions-jump), then ${fmt(WARMUP)} more`
@@ -513,7 +523,7 @@ const text = `${
 
 Both servers (\`bench/instructions-server.mjs\`: \`GET /users/:id\` answering JSON, sysvitals from \`dist/\`, its
 sample timer off) run side by side under \`valgrind --tool=callgrind\` with \`node ${NODE_FLAGS.join(' ')}\`. Each is
-sent ${fmt(WARMUP)} warm-up requests${warmupText}, then phases of ${fmt(N)} measured ones until the count is settled: at
+sent ${FRESH > 0 ? `${fmt(FRESH)} requests each on a new connection, then ` : ''}${fmt(WARMUP)} warm-up requests${warmupText}, then phases of ${fmt(N)} measured ones until the count is settled: at
 least ${MIN_PHASES} phases, the last two without a minute boundary within ${pct(TOLERANCE)} of each other and no earlier one lower than them by more (at most ${MAX_PHASES} phases;
 a server that does not settle gives no verdict; a phase that would hold a minute boundary at the pace of the one before waits for it
 under uncounted traffic), ${CONNECTIONS > 1 ? `over ${CONNECTIONS} concurrent keep-alive sockets` : 'sequentially over one keep-alive socket'} from the bench process (not counted).

@@ -32,3 +32,21 @@ async function driveOne(port: number, count: number, agent: Agent, offset: numbe
     });
   }
 }
+
+/**
+ * `count` GETs, each on a connection of its own (no agent: Node's client sends `Connection: close`), one after the
+ * other: a server's connection set-up, which a run over keep-alive sockets alone passes through once per socket.
+ */
+export async function driveFresh(port: number, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: URLS[i % URLS.length], agent: false }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+}
