@@ -22,6 +22,9 @@ export function jitterOf(seed: number, n: number, amp: number): number[] {
   });
 }
 
+/** A jitter generator: `n` draws in [−amp, amp] for a seed (`jitterOf`; bench/predict-noise-table.ts has others). */
+export type Jitter = (seed: number, n: number, amp: number) => number[];
+
 /** What the prediction did on one series: each call as `minute type severity`. */
 export interface Calls {
   readonly raised: number[];
@@ -40,15 +43,27 @@ function callsOf(cpu: (m: number) => number, minutes: number): Calls {
 }
 
 /** A series flat at `level` with a ±`amp` jitter, `minutes` long (240 by default). */
-export function flatRun(level: number, amp: number, seed: number, minutes = 240): Calls {
-  const j = jitterOf(seed, minutes + 1, amp);
+export function flatRun(
+  level: number,
+  amp: number,
+  seed: number,
+  minutes = 240,
+  jitter: Jitter = jitterOf,
+): Calls {
+  const j = jitter(seed, minutes + 1, amp);
   return callsOf((m) => level + (j[Math.floor(m)] as number), minutes);
 }
 
 /** A ramp from `start` rising `slope` a minute with a ±`amp` jitter, read until its line is just under 80. */
-export function rampRun(start: number, slope: number, amp: number, seed: number) {
+export function rampRun(
+  start: number,
+  slope: number,
+  amp: number,
+  seed: number,
+  jitter: Jitter = jitterOf,
+) {
   const minutes = Math.min(240, Math.ceil((80 - start) / slope) - 1);
-  const j = jitterOf(seed, minutes + 1, amp);
+  const j = jitter(seed, minutes + 1, amp);
   const calls = callsOf((m) => start + slope * Math.floor(m) + (j[Math.floor(m)] as number), minutes);
   // Due: the line is within the horizon's 30 minutes of 80 (at the earliest after the guards' 10 minutes).
   const due = Math.max(10, Math.ceil((80 - 30 * slope - start) / slope));
@@ -57,6 +72,10 @@ export function rampRun(start: number, slope: number, amp: number, seed: number)
     calls,
     minutes,
     due,
+    /** The minute the noise-free line crosses 80. */
+    cross: (80 - start) / slope,
+    /** The minute of the first raise (Infinity: none). */
+    first: first ?? Number.POSITIVE_INFINITY,
     /** Raised, cleared and raised again. */
     flapped: calls.cleared.some((c) => calls.raised.some((r) => r > c)),
     /** Cleared at or after the due minute (the forecast was right and the alert went). */
