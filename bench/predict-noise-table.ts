@@ -6,28 +6,15 @@
 // a stopped ramp's clear. Three jitter generators: the repo's (Park–Miller on a hashed seed, predict-noise.ts),
 // Park–Miller on the raw seed (outside review 28's pred1.cjs: for seeds up to 140 the first draw is under 0.0011, the
 // bottom of the jitter) and mulberry32 (review 28's pred1m.cjs).
-import { flatRun, type Jitter, jitterOf, rampRun, stopRun } from '../test/analytics/predict-noise.js';
-
-/** Park–Miller (16807 mod 2^31 − 1) on the raw seed, uniform in [−amp, amp]. */
-const parkMiller: Jitter = (seed, n, amp) => {
-  let s = seed;
-  return Array.from({ length: n }, () => {
-    s = (s * 16807) % 2147483647;
-    return ((s / 2147483647) * 2 - 1) * amp;
-  });
-};
-
-/** mulberry32 on the raw seed, uniform in [−amp, amp]. */
-const mulberry32: Jitter = (seed, n, amp) => {
-  let a = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * amp;
-  });
-};
+import {
+  flatRun,
+  type Jitter,
+  jitterOf,
+  mulberry32,
+  parkMiller,
+  rampRun,
+  stopRun,
+} from '../test/analytics/predict-noise.js';
 
 const GENERATORS: Record<string, Jitter> = { repo: jitterOf, pm: parkMiller, mulberry32 };
 

@@ -3,7 +3,6 @@
 
 import type { MetricsSnapshot } from '../types.js';
 import { forecastRegime, formatSpan } from './predict.js';
-import { mayRaise } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import { isSignificantToward } from './trend.js';
 
@@ -112,8 +111,8 @@ export function predictObservations(
         clearHoldMs: beyond ? Math.max(hold, BEYOND_HOLD_MS) : hold,
         value: round(warn.last),
         // A raise (or an escalation) needs the stricter confidence; keeping one, the 90 % (above).
-        breachWarning: warn.trusted && mayRaise(warn, rule.horizonMs),
-        breachCritical: hasCrit && crit.trusted && mayRaise(crit, rule.horizonMs),
+        breachWarning: warn.sure && inWarn <= rule.horizonMs,
+        breachCritical: hasCrit && crit.sure && inCrit <= rule.horizonMs,
         clear: away,
         clearOnHold: held,
         deescalate: !hasCrit || (crit.trusted ? crit.etaEarlyMs > band : !crit.steady),

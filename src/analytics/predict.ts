@@ -3,7 +3,7 @@
 
 import { levelShift, MIN_PIECE, slopeChange } from './change-point.js';
 import { MIN_TURNS, windowShape } from './envelope.js';
-import { centred, chanceMs, withinNoise, Z_FAMILY } from './raise-guard.js';
+import { centred, withinNoise, Z_FAMILY } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import { isSignificantToward, type Trend, theilSen, timeToReach } from './trend.js';
 
@@ -110,13 +110,6 @@ export interface RegimeForecast extends Forecast {
   readonly steady: boolean;
   /** Trusted at the raise's stricter confidence (the slope's 98 % interval toward the level): safe to raise on. */
   readonly sure: boolean;
-  /** The regime's slope is significant toward the level at the family-wise level (raise-guard.ts, Z_FAMILY). */
-  readonly family: boolean;
-  /**
-   * Milliseconds a slope that noise alone could show (the family-wise interval's half-width) takes to carry the
-   * fitted level to the limit (0 past it): within the horizon, the raise needs `family` (raise-guard.ts `mayRaise`).
-   */
-  readonly chanceMs: number;
 }
 
 /**
@@ -140,7 +133,7 @@ export function forecastRegime(
   const fit = shapedFits(buffer, direction, guards.minPoints, true);
   const { whole, recent } = fit;
   if (!fit.envelope) return regimeForecast(fit, limit, direction, guards, last, plain);
-  if (!whole || !recent) return { ...untrusted(plain), last, steady: false, sure: false, family: false, chanceMs: 0 };
+  if (!whole || !recent) return { ...untrusted(plain), last, steady: false, sure: false };
   const level = recent.level;
   const trend: Trend = { ...recent, level };
   const slow = direction === 'up' ? recent.slopeLow : recent.slopeHigh;
@@ -153,8 +146,6 @@ export function forecastRegime(
   return {
     steady: false,
     sure: trusted,
-    family: trusted,
-    chanceMs: Number.POSITIVE_INFINITY,
     etaMs: timeToReach(trend, limit, direction),
     etaLateMs: timeToReach(trend, limit, direction, slow),
     etaEarlyMs: timeToReach(trend, limit, direction, fast),
@@ -181,7 +172,7 @@ function regimeForecast(
   plain: Trend,
 ): RegimeForecast {
   const r = fit.regime;
-  if (!r) return { ...untrusted(plain), last, steady: false, sure: false, family: false, chanceMs: 0 };
+  if (!r) return { ...untrusted(plain), last, steady: false, sure: false };
   const slow = direction === 'up' ? r.slopeLow : r.slopeHigh;
   const fast = direction === 'up' ? r.slopeHigh : r.slopeLow;
   // After a change of slope the regime is trusted from MIN_PIECE points: the guards are for a trend's first
@@ -212,8 +203,6 @@ function regimeForecast(
   return {
     steady: trusted,
     sure,
-    family,
-    chanceMs: chanceMs(r, fit.regimeFamily, limit - capped, direction),
     etaMs: timeToReach(t, limit, direction),
     etaLateMs: timeToReach(t, limit, direction, slow),
     etaEarlyMs: timeToReach(t, limit, direction, fast),

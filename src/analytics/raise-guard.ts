@@ -51,38 +51,3 @@ export function withinNoise(
   const band = Z_BAND * noise * Math.sqrt(1 + 1 / Math.max(1, points));
   return direction === 'up' ? level + band >= limit : level - band <= limit;
 }
-
-/**
- * Milliseconds for a slope noise alone could show to carry the level across `gap` (the limit minus the fitted level,
- * going up): the family-wise interval's half-width about the slope. 0 when the level is already past, or the
- * family-wise interval is unbounded (too few points); Infinity when that half-width is 0.
- */
-export function chanceMs(
-  trend: Trend,
-  family: Trend | null,
-  gap: number,
-  direction: 'up' | 'down',
-): number {
-  const toward = direction === 'up' ? gap : -gap;
-  if (toward <= 0 || !family) return 0;
-  const half = direction === 'up' ? trend.slope - family.slopeLow : family.slopeHigh - trend.slope;
-  if (!Number.isFinite(half)) return 0;
-  return half > 0 ? toward / half : Number.POSITIVE_INFINITY;
-}
-
-/** What a raise reads of a regime's forecast (predict.ts RegimeForecast). */
-export interface RaiseForecast {
-  readonly sure: boolean;
-  readonly family: boolean;
-  readonly chanceMs: number;
-  readonly etaMs: number;
-}
-
-/**
- * Whether a forecast may raise a prediction over `horizonMs`: sure (98 %), reaching the level within the horizon, and,
- * when a slope noise alone could show would reach it within the horizon too (`chanceMs`), significant at the
- * family-wise level: the time test then filters no chance slope, and the slope is tested once a minute.
- */
-export function mayRaise(f: RaiseForecast, horizonMs: number): boolean {
-  return f.sure && f.etaMs <= horizonMs && (f.family || f.chanceMs > horizonMs);
-}

@@ -25,6 +25,30 @@ export function jitterOf(seed: number, n: number, amp: number): number[] {
 /** A jitter generator: `n` draws in [−amp, amp] for a seed (`jitterOf`; bench/predict-noise-table.ts has others). */
 export type Jitter = (seed: number, n: number, amp: number) => number[];
 
+/**
+ * Park–Miller (16807 mod 2^31 − 1) on the raw seed, uniform in [−amp, amp] (outside review 28's pred1.cjs): for seeds
+ * up to 140 the first draw is under 0.0011, the bottom of the jitter.
+ */
+export const parkMiller: Jitter = (seed, n, amp) => {
+  let s = seed;
+  return Array.from({ length: n }, () => {
+    s = (s * 16807) % 2147483647;
+    return ((s / 2147483647) * 2 - 1) * amp;
+  });
+};
+
+/** mulberry32 on the raw seed, uniform in [−amp, amp]. */
+export const mulberry32: Jitter = (seed, n, amp) => {
+  let a = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * amp;
+  });
+};
+
 /** What the prediction did on one series: each call as `minute type severity`. */
 export interface Calls {
   readonly raised: number[];
@@ -55,13 +79,7 @@ export function flatRun(
 }
 
 /** A ramp from `start` rising `slope` a minute with a ±`amp` jitter, read until its line is just under 80. */
-export function rampRun(
-  start: number,
-  slope: number,
-  amp: number,
-  seed: number,
-  jitter: Jitter = jitterOf,
-) {
+export function rampRun(start: number, slope: number, amp: number, seed: number, jitter: Jitter = jitterOf) {
   const minutes = Math.min(240, Math.ceil((80 - start) / slope) - 1);
   const j = jitter(seed, minutes + 1, amp);
   const calls = callsOf((m) => start + slope * Math.floor(m) + (j[Math.floor(m)] as number), minutes);
