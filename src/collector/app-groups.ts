@@ -1,13 +1,19 @@
 // The application-side groups (requests, errors, latency, routes, functions, websocket): read from
 // sources that other parts of sysvitals feed, zero-valued until something feeds them.
 
-import type { RuleLevels, RuleName } from '../alerts/thresholds.js';
+import { notJudgedReason } from '../alerts/status.js';
+import { DEFAULT_MIN_REQUESTS, type RuleLevels, type RuleName } from '../alerts/thresholds.js';
 import { errorMessage, type OutageLog } from '../logger.js';
 import { NOTHING_MEASURED } from '../requests/request-groups.js';
 import type { ComponentStatus, RequestGroups, WebSocketMetrics } from '../types.js';
 
 type Levels = Readonly<Record<RuleName, Readonly<RuleLevels>>>;
 
+/**
+ * The request groups of a collector without a request source (status `healthy` for requests: nothing is wrong) or
+ * whose source failed (`unknown` with its error). The errors group is never `healthy` without requests: 0 requests
+ * are fewer than minRequests, so it is `unknown` with the monitor's reason, as health reads it (outside review 31, RT31-7).
+ */
 export function emptyRequestGroups(
   levels: Levels,
   status: ComponentStatus = 'healthy',
@@ -23,9 +29,9 @@ export function emptyRequestGroups(
       count_aborted_early: 0,
       count_aborted_answered: 0,
       error_rate_percent: 0,
-      status,
+      status: 'unknown',
       threshold: levels.error_rate.warning,
-      ...e,
+      ...(error === undefined ? { reason: notJudgedReason(0, DEFAULT_MIN_REQUESTS) } : e),
     },
     // No request measured: null figures, unknown (never "healthy, 0 ms").
     latency: {

@@ -18,7 +18,7 @@ import { DEFAULT_EVENT_LOOP_RESOLUTION_MS } from './process.js';
 
 /** Where a MetricsCollector reads the figures it does not measure itself (requests, WebSockets, …). */
 export interface CollectorSources {
-  /** Request, error, latency, route and `@timed` figures. @defaultValue zeros, status healthy */
+  /** Request, error, latency, route and `@timed` figures. @defaultValue zeros: requests `healthy`, errors and latency `unknown` (nothing to judge) */
   requests?: () => RequestGroups;
   /** Open WebSocket / live-stream connections. @defaultValue 0 */
   websocketConnections?: () => number;
