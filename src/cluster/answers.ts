@@ -14,7 +14,7 @@ import type {
 } from '../options/read-options.js';
 import type { EndpointSort } from '../profiling/endpoints.js';
 import { ENDPOINT_SORTS } from '../profiling/endpoints.js';
-import { type RouteHistory, readRouteHistory } from '../profiling/route-history-read.js';
+import { type RouteHistory, readJobHistory, readRouteHistory } from '../profiling/route-history-read.js';
 import type { JobPoint } from '../profiling/series-history.js';
 import type { HealthStatus, MetricsSnapshot } from '../types.js';
 import { type BudgetQuestion, parseBudgetQuestion } from './admin-guesses.js';
@@ -61,6 +61,7 @@ export interface MonitorLike {
   readonly clock: { now(): number };
   readonly jobs: {
     rows(): unknown;
+    has(name: string): boolean;
     totalCounts(): Iterable<{
       name: string;
       runs: number;
@@ -173,7 +174,7 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
     case 'route-history':
       return readRouteHistory(monitor, q.route, q.method);
     case 'job-history':
-      return monitor.series.job(q.job);
+      return readJobHistory(monitor, q.job);
     case 'history':
       return monitor.getHistory(
         q.instance === undefined ? { period: q.period } : { period: q.period, instance: q.instance },

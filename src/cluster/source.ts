@@ -197,7 +197,8 @@ export class ClusterSource extends EventEmitter<{
 
   /**
    * A job's one-minute points (`history/?job=`): the cluster's, closed each minute by the aggregator's monitor over
-   * the workers' merged runs and failures, or one worker's own (`instance`). null for a job without points there.
+   * the workers' merged runs and failures, or one worker's own (`instance`); `[]` for a job recorded there without
+   * points yet, null for a job never recorded there.
    * No aggregator: unavailable.
    */
   jobHistory(job: string, instance?: string): Promise<JobPoint[] | null> {

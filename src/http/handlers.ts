@@ -2,8 +2,10 @@
 
 import { HISTORY_PERIODS } from '../history/periods.js';
 import {
+  type JobHistorySource,
   type RouteHistory,
   type RouteHistorySource,
+  readJobHistory,
   readRouteHistory,
 } from '../profiling/route-history-read.js';
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
@@ -65,11 +67,6 @@ export const alertsRoute = defineRoute({
     });
   },
 });
-
-/** What history/?job= reads (the monitor's one-minute series); history/?route= reads a RouteHistorySource. */
-interface SeriesSource {
-  readonly series?: { job(name: string): unknown };
-}
 
 /** Cluster mode: a route's or job's points from the aggregator (the cluster's merged minutes) or from one worker. */
 interface ClusterRouteSource {
@@ -153,16 +150,16 @@ export const historyRoute = defineRoute({
             query.instance === undefined || query.instance === 'all'
               ? 'the cluster'
               : `worker ${JSON.stringify(query.instance)}`;
-          sendError(res, 404, 'not_found', `${noPoints} in ${where} (only recorded jobs have one)`);
+          sendError(res, 404, 'not_found', `${noPoints} in ${where}: no such job was recorded`);
         }
         return;
       }
-      const series = (source as SeriesSource).series;
-      const found = series?.job(query.job);
+      // One process: its points; a job recorded without points yet (jobs/ lists it) is 200, no points, as a route.
+      const found = readJobHistory(source as JobHistorySource, query.job);
       if (!found) {
-        const message = !series
+        const message = !(source as JobHistorySource).series
           ? 'this monitor keeps no one-minute route or job history'
-          : `${noPoints} (only recorded jobs have one)`;
+          : `${noPoints}: no such job was recorded`;
         sendError(res, 404, 'not_found', message);
         return;
       }

@@ -156,6 +156,13 @@ export class JobStats {
     }
   }
 
+  /** Whether `jobs/` lists this job (declared, running or run); it creates nothing. */
+  has(name: string): boolean {
+    if (typeof name !== 'string') return false;
+    if (this.byName.has(name) || this.byName.has(wellFormed(name))) return true;
+    return name === OTHER_JOB && this.other !== null;
+  }
+
   /** Every job, busiest first. */
   rows(): JobRow[] {
     const now = this.steady.view(this.clock.now());

@@ -1,6 +1,6 @@
-// What `history/?route=` answers from one monitor (a process's, or the cluster's merged on the aggregator).
+// What `history/?route=` and `history/?job=` answer from one monitor (a process's, or the cluster's merged on the aggregator).
 
-import type { RoutePoint } from './series-history.js';
+import type { JobPoint, RoutePoint } from './series-history.js';
 
 /** A route's one-minute points, as `history/?route=` serves them. */
 export interface RouteHistory {
@@ -40,4 +40,22 @@ export function readRouteHistory(
         return { method: r.method, route, points: [] };
   }
   return null;
+}
+
+/** What a job's history is read from: the one-minute series and the jobs known since start (those `jobs/` lists). */
+export interface JobHistorySource {
+  readonly series?: { job(name: string): JobPoint[] | null };
+  readonly jobs?: { has(name: string): boolean };
+}
+
+/**
+ * A job's points. A job recorded (it is in jobs/: declared, running or run) but without points (none of its minutes
+ * has closed yet, or it is not among the kept ones) is known: `[]`, as a route recorded without points (outside
+ * review 31, RT31-6: it was a 404 until its first minute closed). null for a job never recorded, or a monitor
+ * without series.
+ */
+export function readJobHistory(source: JobHistorySource, name: string): JobPoint[] | null {
+  const series = source.series;
+  if (series === undefined) return null;
+  return series.job(name) ?? (source.jobs?.has(name) === true ? [] : null);
 }

@@ -118,7 +118,7 @@ describe('history/?job= in cluster mode (ClusterSource)', () => {
     const r = await getJson(`${none.base}/history/?job=never`);
     expect(r.status).toBe(404);
     expect(r.body.error.message).toBe(
-      'no one-minute history for job "never" in the cluster (only recorded jobs have one)',
+      'no one-minute history for job "never" in the cluster: no such job was recorded',
     );
     const alone = await start(async () => {
       throw new RemoteError('unavailable', 'no cluster aggregator is reachable');

@@ -33,7 +33,9 @@ describe('a collector without a request source', () => {
     expect(m.requests.total).toBe(0);
     expect(m.errors.status).toBe('unknown');
     expect(s.errors.reason).toBe(m.errors.reason);
-    expect(s.errors.reason).toBe('0 requests in the window, fewer than minRequests (20): the error rate is not judged');
+    expect(s.errors.reason).toBe(
+      '0 requests in the window, fewer than minRequests (20): the error rate is not judged',
+    );
   });
 
   it('keeps a failed request source unknown with its error (not the not-judged reason)', async () => {

@@ -4,6 +4,7 @@
 import { METHODS } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answer } from '../../src/cluster/answers.js';
 import { createAdminApi } from '../../src/http/api.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import { createMonitor } from '../../src/monitor.js';
@@ -226,6 +227,60 @@ describe('history/?route= for a route recorded but without a closed minute (CI 4
       const other = await getJson(`${base}/history/?route=/new&method=GET`);
       expect(other.status).toBe(404);
       expect(other.body.error.message).toBe('no requests recorded on route "/new" with method "GET"');
+    } finally {
+      await s.close();
+      await m.close();
+    }
+  });
+});
+
+describe('history/?job= for a job recorded but without a closed minute (outside review 31, RT31-6)', () => {
+  it('answers 200 with no points for every row of jobs/ (run, running or declared), 404 for a job never recorded', async () => {
+    const { m, clock } = setup();
+    const api = createAdminApi(m, { rateLimit: false });
+    const s = await serve(async (req, res) => {
+      if (!(await api.handle(req, res))) res.end('app');
+    });
+    try {
+      clock.t = T0 + 10_000;
+      const cleanup = m.job('cleanup', () => undefined);
+      cleanup();
+      cleanup();
+      m.job('nightly', () => undefined, { expectEvery: '1d' }); // declared, never run
+      let release = () => {};
+      const slow = m.job('slow', () => new Promise<void>((r) => (release = r)));
+      const running = slow(); // running, not finished
+      clock.t = T0 + 40_000; // the same minute: none of its points has closed
+      const base = `${s.url}/api/core/admin/system`;
+      const table = await getJson(`${base}/jobs/`);
+      const rows = (table.body.data as { jobs: Array<{ name: string; runs: number }> }).jobs;
+      expect(rows.map((r) => `${r.name}:${r.runs}`).sort()).toEqual(['cleanup:2', 'nightly:0', 'slow:0']);
+      // What a client asks for each row of jobs/ (the dashboard's job click): never a 404, as for routes.
+      for (const r of rows) {
+        const got = await getJson(`${base}/history/?job=${encodeURIComponent(r.name)}`);
+        expect(got.status, r.name).toBe(200);
+        expect(got.body.data).toEqual({ job: r.name, points: [] });
+      }
+      // The aggregator answers a cluster's job-history question from its monitor alike (workers' runs absorbed).
+      expect(await answer(m, { op: 'job-history', job: 'cleanup' })).toEqual([]);
+      expect(await answer(m, { op: 'job-history', job: 'never' })).toBeNull();
+      // Never recorded: 404 naming it.
+      const never = await getJson(`${base}/history/?job=never`);
+      expect(never.status).toBe(404);
+      expect(never.body.error).toEqual({
+        code: 'not_found',
+        message: 'no one-minute history for job "never": no such job was recorded',
+      });
+      // Once the minute closes, cleanup's two runs are its point.
+      release();
+      await running;
+      clock.t = T0 + 60_000;
+      await m.flush();
+      const after = await getJson(`${base}/history/?job=cleanup`);
+      expect(after.body.data).toEqual({
+        job: 'cleanup',
+        points: [{ timestamp: new Date(T0).toISOString(), runs: 2, failures: 0 }],
+      });
     } finally {
       await s.close();
       await m.close();
