@@ -1,7 +1,7 @@
 // Request statistics, the hot path: rates, 4xx/5xx counts and HDR latency over a sliding window,
 // per route (bounded), plus the history bucket and the cumulative figures Prometheus needs.
 
-import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
+import { acquireCoarseClock, coarseClock, freshNow, releaseCoarseClock } from '../latency/coarse-clock.js';
 import type { Histogram } from '../latency/histogram.js';
 import {
   type CountsView,
@@ -186,7 +186,7 @@ export class RequestStats {
 
   /** The snapshot groups this module owns; `functions` comes from the `functions` option. */
   groups(): RequestGroups {
-    this.tick();
+    this.freshTick(); // which seconds are complete (per_second): on the time itself, not the cached one
     // Counts over the sub-windows the latency window covers: the same requests as the percentiles.
     const at = this.at();
     const from = windowFrom(at);
@@ -345,6 +345,14 @@ export class RequestStats {
   // To the current sub-windows: one comparison to the next boundary, never back (NaN ignored); turn() does the rest.
   private tick(): void {
     this.time.advance();
+    const now = this.time.current;
+    if (now < this.nextBoundary) return;
+    this.turn(now);
+  }
+  // A read's tick: on the coarse clock, the time itself, and no later record is stamped before it (freshNow, RT31-8).
+  private freshTick(): void {
+    if (this.clock !== coarseClock) return this.tick();
+    this.time.take(freshNow());
     const now = this.time.current;
     if (now < this.nextBoundary) return;
     this.turn(now);
