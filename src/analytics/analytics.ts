@@ -45,7 +45,8 @@ export interface AnomalyScores {
   scored_at: string | null;
   /**
    * By series: the detector's score of the minute, or during an episode (the hold-off after an onset,
-   * while the shift persists) the onset's score, so that an episode reads as one stretch.
+   * while the shift persists) the onset's score, so that an episode reads as one stretch. A series has no
+   * key during its first day (its first ANOMALY_LEARNING_POINTS points: learning, not yet known; not 0).
    */
   scores: Record<string, number>;
 }
@@ -125,7 +126,8 @@ export class Analytics {
 
   /**
    * Adds a value of a custom or plugin series to the current minute (the mean is scored when the
-   * minute closes). Observing a series opts it in; at most MAX_CUSTOM_SERIES are kept.
+   * minute closes). Observing a series opts it in; at most MAX_CUSTOM_SERIES are kept. Its first
+   * ANOMALY_LEARNING_POINTS (1,440) minutes are learned, not scored: it has a score from its second day.
    */
   observe(series: string, value: number): void {
     if (typeof series !== 'string' || series === '' || !Number.isFinite(value)) return;
@@ -153,7 +155,11 @@ export class Analytics {
     return false;
   }
 
-  /** Scores a closed 1-minute point: returns the scores (also kept for the snapshot). */
+  /**
+   * Scores a closed 1-minute point: returns the scores (also kept for the snapshot). A series is in them from its
+   * 1,441st point (ANOMALY_LEARNING_POINTS: its first day is learned, not scored), so during a monitor's first day
+   * this returns `{}`: not an error, and not 0.
+   */
   scorePoint(point: HistoryPoint): Record<string, number> {
     // No prototype: a custom series may be named `__proto__` (an assignment to it would be dropped).
     const out: Record<string, number> = Object.create(null);
@@ -212,7 +218,7 @@ export class Analytics {
     return tail.update(over, lat.total, 0, p95, lat.countAboveMs(threshold));
   }
 
-  /** The last minute's scores. */
+  /** The last minute's scores (a series has none during its first day: see scorePoint). */
   getScores(): AnomalyScores {
     return { scored_at: this.scores.scored_at, scores: { ...this.scores.scores } };
   }
