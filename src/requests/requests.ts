@@ -351,8 +351,8 @@ export class RequestStats {
   }
   // A read's tick: on the coarse clock, the time itself, and no later record is stamped before it (freshNow, RT31-8).
   private freshTick(): void {
-    if (this.clock !== coarseClock) return this.tick();
-    this.time.take(freshNow());
+    if (this.clock === coarseClock) this.time.take(freshNow());
+    else this.time.advance();
     const now = this.time.current;
     if (now < this.nextBoundary) return;
     this.turn(now);
