@@ -48,7 +48,7 @@ export function figuresOf(
   if (n === 0) {
     return {
       count: 0,
-      sum: roundSig(sum, 12),
+      sum,
       avg: null,
       min: null,
       max: null,
@@ -57,7 +57,7 @@ export function figuresOf(
       p95: null,
       p99: null,
       count_total: countTotal,
-      sum_total: roundSig(sumTotal, 12),
+      sum_total: sumTotal,
     };
   }
   const { lo, hi } = extremesOf(h, extremes);
@@ -76,7 +76,7 @@ export function figuresOf(
   };
   return {
     count: n,
-    sum: roundSig(sum, 12),
+    sum,
     avg: Math.min(hi, Math.max(lo, roundSig(sum / n))),
     min: lo,
     max: hi,
@@ -85,7 +85,7 @@ export function figuresOf(
     p95: at(95),
     p99: at(99),
     count_total: countTotal,
-    sum_total: roundSig(sumTotal, 12),
+    sum_total: sumTotal,
   };
 }
 

@@ -17,7 +17,6 @@ import {
   type ParsedBase,
   parseBase,
 } from './names.js';
-import { roundSig } from './precision.js';
 import { type SlotCounts, valueAtPercentile } from './slot-counts.js';
 import type { HistogramSnapshot } from './types.js';
 
@@ -142,7 +141,7 @@ export class CustomHistogram {
         c.figuresVersion = c.version;
       }
       const total = c.total.totalCount;
-      return { labels: { ...labels }, ...c.figures, count_total: total, sum_total: roundSig(c.totalSum, 12) };
+      return { labels: { ...labels }, ...c.figures, count_total: total, sum_total: c.totalSum };
     });
     // Counted once every label set is drained; percentiles read again only when a window changed.
     all.totalCount = this.merged.totalCount;

@@ -5,6 +5,7 @@
 // incremental sample (outside review 18, F2); sample-cost.test.ts checks that it is unchanged.
 import { createHash } from 'node:crypto';
 import type { HistogramDelta } from '../../src/custom/histogram-delta.js';
+import { roundSig } from '../../src/custom/precision.js';
 import { CustomMetrics } from '../../src/custom/registry.js';
 import { renderCustom } from '../../src/http/prometheus/custom.js';
 import { escapeLabelValue, formatValue } from '../../src/http/prometheus/render.js';
@@ -88,8 +89,7 @@ export function goldenRun(): { steps: string[]; final: string } {
       cluster.absorb({ w: 'totals' }, d, false);
       if (step % 8 === 1) cluster.absorbWindow({ w: 'rebuilt' }, 60_000, 10_000, [d, d], now);
     }
-    const snap = reg.snapshot(now);
-    const text = prom();
+    const { snap, text } = asBefore(reg.snapshot(now), prom());
     const record: Record<string, unknown> = { now, snap, text };
     if (step % 12 === 11) {
       const bucket = reg.takeBucket(now);
@@ -128,6 +128,35 @@ export function goldenRun(): { steps: string[]; final: string } {
     if (step === 119) return { steps, final: `${JSON.stringify(snap)}\n${text}` };
   }
   throw new Error('unreachable');
+}
+
+/**
+ * The readers as the code before wrote them, which rounded sums (JSON `sum`/`sum_total` to 12 significant digits,
+ * Prometheus `_sum` to 1e-6) until outside review 31 (RT31-1) made them exact (exact-sums.test.ts holds that): the
+ * golden still holds every other figure to the code before, and the sums to their value before the rounding.
+ */
+function asBefore(
+  snap: Record<string, unknown>,
+  text: string,
+): { snap: Record<string, unknown>; text: string } {
+  const round = (x: Record<string, unknown>) => {
+    const out = { ...x };
+    for (const k of ['sum', 'sum_total'])
+      if (typeof out[k] === 'number') out[k] = roundSig(out[k] as number, 12);
+    return out;
+  };
+  const before: Record<string, unknown> = {};
+  for (const [name, m] of Object.entries(snap)) {
+    const metric = m as Record<string, unknown> & { series?: Record<string, unknown>[] };
+    before[name] =
+      metric.type === 'histogram' ? { ...round(metric), series: metric.series?.map(round) } : metric;
+  }
+  const lines = text.split('\n').map((l) =>
+    l.replace(/(_sum(?:\{.*\})?) (\S+)$/, (_, head: string, v: string) => {
+      return `${head} ${formatValue(Math.round(Number(v) * 1e6) / 1e6)}`;
+    }),
+  );
+  return { snap: before, text: lines.join('\n') };
 }
 
 function hdrIndex(v: number): number {

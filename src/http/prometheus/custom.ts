@@ -61,7 +61,8 @@ export function renderCustom(
         }
         for (let i = 0; i < le.length; i++) out.push(`${name}_bucket${labels(s.labels, le[i])} ${counts[i]}`);
         out.push(
-          `${name}_sum${labels(s.labels)} ${formatValue(Math.round(s.sum * 1e6) / 1e6)}`,
+          // The exact float sum, unrounded (outside review 31, RT31-1: a quantum of 1e-6 scraped observe(4e-7) as 0).
+          `${name}_sum${labels(s.labels)} ${formatValue(s.sum)}`,
           `${name}_count${labels(s.labels)} ${s.histogram.totalCount}`,
         );
       }
