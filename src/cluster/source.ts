@@ -2,6 +2,7 @@
 // cluster by default (`instance=all`) or one worker (`instance=<id or pid>`), from any worker.
 
 import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Alert, AlertEvent, AlertRecord } from '../alerts/alert.js';
 import type { CapacityReport } from '../analytics/capacity.js';
 import type { ChannelStatus } from '../channels/channel-status.js';
@@ -60,6 +61,8 @@ export class ClusterSource extends EventEmitter<{
       instanceId: string;
       /** This worker's own probes: liveness and readiness are per process. */
       probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
+      /** This worker's lifecycle: its probe and admin responses close their connection while it drains. */
+      lifecycle?: { drainConnection(req: IncomingMessage, res: ServerResponse): void };
       /** The router that delivers the cluster's alerts (the aggregator's), else this worker's. */
       notifications(): NotificationRouter;
       /** This process's admin APIs' cluster budgets, answered while it is the aggregator (admin-guesses.ts). */
@@ -85,6 +88,11 @@ export class ClusterSource extends EventEmitter<{
     plain.on('removeListener', () => {
       if (this.listenerCount('metrics') + this.listenerCount('alert') === 0) this.agent.subscribe(false);
     });
+  }
+
+  /** This worker's lifecycle (AdminSource.lifecycle): per process, as the probes. @internal */
+  get lifecycle(): { drainConnection(req: IncomingMessage, res: ServerResponse): void } | undefined {
+    return this.deps.lifecycle;
   }
 
   /** The verdict of one probe (live, ready, startup) for this process. */

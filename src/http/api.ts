@@ -324,6 +324,7 @@ export function createAdminApi<R = IncomingMessage>(
     if (!isAdminPath(pathname)) {
       const kind = probePaths.length > 0 ? probeAt(probePaths, pathname) : undefined;
       if (kind === undefined) return false;
+      source.lifecycle?.drainConnection?.(req, res);
       try {
         await serveProbe(req, res, kind, search, request);
       } catch (err) {
@@ -333,6 +334,8 @@ export function createAdminApi<R = IncomingMessage>(
       }
       return true;
     }
+    // During shutdown's delay these responses close their connection too (outside review 31, RT31-3).
+    source.lifecycle?.drainConnection?.(req, res);
     try {
       await serve(req, res, pathname, search, request);
     } catch (err) {

@@ -41,6 +41,11 @@ export interface AdminSource {
   /** The verdict of a liveness, readiness or startup probe, from state already held (never collects). */
   probe?(kind: ProbeKind): ProbeVerdict | Promise<ProbeVerdict>;
   /**
+   * The process's lifecycle: while it drains (shutdown's delay), the probes' and admin API's responses close their
+   * connection as every other response does (`Connection: close`, HTTP/2 GOAWAY). @internal
+   */
+  readonly lifecycle?: { drainConnection?(req: IncomingMessage, res: ServerResponse): void };
+  /**
    * Cluster mode: the reads take `{ instance }` (`all`, the default, for the whole cluster; a
    * worker's id or pid for one worker).
    */

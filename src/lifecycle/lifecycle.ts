@@ -52,10 +52,8 @@ export interface LifecycleOptions {
   logger?: Logger;
   /** The clock the ages of requests in flight are read on (the request window's). @defaultValue Date */
   clock?: Clock;
-  /**
-   * false when no periodic sample will come (`sampleIntervalMs: 0`): startup and readiness then do not
-   * wait for one, or they would fail forever. @defaultValue true
-   */
+  /** false when no periodic sample will come (`sampleIntervalMs: 0`): startup and readiness then do not
+   * wait for one, or they would fail forever. @defaultValue true */
   waitForSample?: boolean;
 }
 
@@ -183,8 +181,9 @@ export class Lifecycle {
     socket: IncomingMessage['socket'] | null | undefined,
     res: ServerResponse,
   ): boolean {
-    // First, so that a shed request's server and session are known too.
+    // First, so that a shed request's server and session are known too (and a shed answer closes while draining).
     this.learnFrom(req, socket);
+    if (this.draining) this.drainConnection(req, res);
     if (this.shedReason !== undefined) {
       this.shedTotal++;
       res.statusCode = 503;
@@ -195,16 +194,16 @@ export class Lifecycle {
     }
     this.inFlight++;
     if (this.lagAsleep) this.reader.wake?.();
-    if (this.draining) this.drainConnection(req, res);
     return true;
   }
 
   /**
    * While draining: HTTP/1 responses carry `Connection: close`; an HTTP/2 request's session (where that header is
    * forbidden: RFC 9113 §8.2.2, Node drops it with an UnsupportedWarning) is sent GOAWAY, `session.close()`: its
-   * streams in progress finish, no new one starts, and the connection closes after the last.
-   */
-  private drainConnection(req: IncomingMessage, res: ServerResponse): void {
+   * streams in progress finish, no new one starts, and the connection closes after the last. The probes' and admin
+   * API's responses too (api.ts: outside review 31, RT31-3). */
+  drainConnection(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.draining) return;
     if (req.httpVersionMajor === 2) this.sessions.closeOf(req);
     else if (!res.headersSent) res.setHeader('Connection', 'close');
   }

@@ -1,6 +1,7 @@
 // Cluster mode from the monitor's side: the worker's agent, the cluster's own monitor (built on the aggregator
 // from the same options) and the source the admin API reads.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { NotificationRouter } from '../channels/router.js';
 import { BudgetBook } from '../cluster/admin-guesses.js';
@@ -31,6 +32,7 @@ export type ClusterWorkerMonitor = ConstructorParameters<typeof ClusterAgent>[0]
       readonly inFlight: number;
       readonly endedTotal: number;
       onServerClose: (() => void) | null;
+      drainConnection(req: IncomingMessage, res: ServerResponse): void;
     };
     probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
   };
@@ -84,6 +86,7 @@ export function startClusterMode(
     clock: own.clock,
     instanceId: clusterInstance,
     probe: (kind) => own.probe(kind),
+    lifecycle: own.lifecycle,
     budgets,
     notifications: () =>
       (agent.clusterMonitor as { notifications?: NotificationRouter } | null)?.notifications ??

@@ -86,6 +86,24 @@ describe('lifecycle', () => {
     expect(l.inFlight).toBe(0);
   });
 
+  it("while draining, a shed request's 503 carries Connection: close as every response does (RT31-3)", () => {
+    const l = make({ current: { ...quiet, eventLoopDelayMs: 500 } });
+    l.readLoad();
+    const headers: Record<string, string> = {};
+    const res = {
+      headersSent: false,
+      statusCode: 0,
+      setHeader: (k: string, v: string) => (headers[k] = v),
+      end() {},
+    };
+    const req = { socket: null, httpVersionMajor: 1 };
+    expect(l.admit(req as never, res as never)).toBe(false);
+    expect(headers.Connection).toBeUndefined(); // not draining: kept alive
+    l.beginDrain();
+    expect(l.admit(req as never, res as never)).toBe(false);
+    expect([res.statusCode, headers.Connection]).toEqual([503, 'close']);
+  });
+
   it('the real load reader reads memory only for a shedding limit on it (issue 18: 0.2 ms a read, twice a second)', async () => {
     // The oracle: process.memoryUsage() itself, stubbed to known figures, and how often it was asked.
     const memory = vi.spyOn(process, 'memoryUsage').mockReturnValue({

@@ -148,7 +148,10 @@ export interface PrometheusSource extends AdminSource {
    * Load shedding's count of refused requests and the unseen requests' count, read live for `requests_shed_total`
    * and `http_unseen_requests_total`; read when present.
    */
-  readonly lifecycle?: { readonly shedTotal: number; readonly unseenTotal?: number };
+  readonly lifecycle?: AdminSource['lifecycle'] & {
+    readonly shedTotal: number;
+    readonly unseenTotal?: number;
+  };
 }
 
 /** Gathers one scrape's data: the cached snapshot (collected when older than `maxAgeMs`) and the totals. */
