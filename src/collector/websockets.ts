@@ -95,8 +95,29 @@ export class WebSocketCount implements ConnectionCounter {
     if (this.open > 0) this.open--;
   }
 
-  /** Counts the connections of `server` until the returned function is called (see trackWebSockets). */
+  /** Each server tracked, with the handles given out for it that were not called yet. */
+  private readonly tracked = new Map<TrackedServer, { untrack: () => void; handles: number }>();
+
+  /**
+   * Counts the connections of `server` until the returned function is called (see trackWebSockets). The same
+   * server again is counted once (outside review 31, RT31-5: twice doubled the figure): each call returns its own
+   * handle, safe to call more than once, and counting stops when every handle was called.
+   */
   track(server: TrackedServer): () => void {
-    return trackWebSockets(this, server);
+    let entry = this.tracked.get(server);
+    if (entry === undefined) {
+      entry = { untrack: trackWebSockets(this, server), handles: 0 };
+      this.tracked.set(server, entry);
+    }
+    const own = entry;
+    own.handles++;
+    let called = false;
+    return () => {
+      if (called) return;
+      called = true;
+      if (--own.handles > 0) return;
+      if (this.tracked.get(server) === own) this.tracked.delete(server);
+      own.untrack();
+    };
   }
 }

@@ -81,6 +81,36 @@ describe('trackWebSockets', () => {
     expect(counter.open).toBe(1);
   });
 
+  it('tracking the same server twice counts its connections once; counting stops after both untrack() (RT31-5)', async () => {
+    const m = monitor();
+    const server = createServer();
+    const wss = new WebSocketServer({ server });
+    cleanup.push(() => new Promise((resolve) => wss.close(resolve)));
+    const served = await listen(server);
+    cleanup.push(() => served.close());
+    const url = served.url.replace('http', 'ws');
+    const untrack = m.trackWebSockets(wss);
+    const clients = [await openClient(url), await openClient(url), await openClient(url)];
+    await vi.waitFor(() => expect(wss.clients.size).toBe(3));
+    // Oracle: the sockets the server holds open (wss.clients).
+    expect(await activeConnections(m)).toBe(3);
+    const untrack2 = m.trackWebSockets(wss); // a hot reload, a second module registering the same server
+    expect(await activeConnections(m)).toBe(wss.clients.size);
+    await openClient(url);
+    await vi.waitFor(() => expect(wss.clients.size).toBe(4));
+    await vi.waitFor(async () => expect(await activeConnections(m)).toBe(4));
+    clients[0]?.close();
+    await vi.waitFor(() => expect(wss.clients.size).toBe(3));
+    await vi.waitFor(async () => expect(await activeConnections(m)).toBe(3));
+    untrack2();
+    untrack2(); // safe twice
+    expect(await activeConnections(m)).toBe(3); // the first registration still counts
+    untrack();
+    expect(await activeConnections(m)).toBe(0);
+    m.trackWebSockets(wss); // tracked again from scratch
+    expect(await activeConnections(m)).toBe(wss.clients.size);
+  });
+
   it('refuses something that is not an emitter', () => {
     const counter = { websocketOpened() {}, websocketClosed() {} };
     expect(() => trackWebSockets(counter, {} as EventEmitter)).toThrow(/WebSocketServer/);
