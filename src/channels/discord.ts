@@ -1,6 +1,14 @@
 // Discord channel: a webhook message with one embed per alert, coloured by severity.
 
-import { colorOf, resolvedText, thresholdText, titleOf, truncate, valueText } from './format.js';
+import {
+  colorOf,
+  escapeDiscordMarkdown,
+  resolvedText,
+  thresholdText,
+  titleOf,
+  truncate,
+  valueText,
+} from './format.js';
 import { postJson } from './http-send.js';
 import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
@@ -32,7 +40,11 @@ export function discordMessage(n: Notification, username = 'sysvitals'): Record<
     embeds: shown.map((a) => {
       const embed: Record<string, unknown> = {
         title: truncate(`${n.status === 'resolved' ? 'resolved' : a.severity} · ${a.rule}`, 256),
-        description: truncate(n.status === 'resolved' ? resolvedText(a) : a.message, 4096),
+        // Literal: alert text can carry what a remote service put in an error (outside review 31, RT31-4).
+        description: truncate(
+          escapeDiscordMarkdown(n.status === 'resolved' ? resolvedText(a) : a.message),
+          4096,
+        ),
         color,
         timestamp: a.timestamp,
         fields: [

@@ -101,3 +101,25 @@ export function truncate(text: string, max: number): string {
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** A number and a dot at the start of a line: a numbered list item in both markdowns. */
+const NUMBERED = /^(\s*\d+)\./gm;
+
+/**
+ * Alert text as literal Discord markdown (embed descriptions render it: outside review 31, RT31-4, a masked link
+ * `[label](url)` from a dependency's error). Discord's parser reads `\` before any character but a letter, a digit
+ * or white space as that character: each markdown character (emphasis, code, spoiler, quote, heading, list, link,
+ * `<…>` mentions and timestamps) is escaped, a line's leading `1.` too.
+ */
+export function escapeDiscordMarkdown(text: string): string {
+  return text.replace(/[\\*_~`|<>#\-[\]()]/g, '\\$&').replace(NUMBERED, '$1\\.');
+}
+
+/**
+ * Alert text as literal Adaptive Card TextBlock markdown (Teams), a CommonMark subset: a `\` before ASCII
+ * punctuation is that character (CommonMark §2.4). Emphasis, links, images, lists, headings, quotes, code, HTML and
+ * entity references (`&`) are escaped.
+ */
+export function escapeCommonMark(text: string): string {
+  return text.replace(/[\\`*_~[\]()<>#+\-!&|]/g, '\\$&').replace(NUMBERED, '$1\\.');
+}

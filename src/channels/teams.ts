@@ -1,6 +1,15 @@
 // Microsoft Teams channel: an Adaptive Card posted to a Teams Workflows ("When a Teams webhook request is received") URL.
 
-import { colorOf, resolvedText, stateText, thresholdText, titleOf, truncate, valueText } from './format.js';
+import {
+  colorOf,
+  escapeCommonMark,
+  resolvedText,
+  stateText,
+  thresholdText,
+  titleOf,
+  truncate,
+  valueText,
+} from './format.js';
 import { postJson } from './http-send.js';
 import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
@@ -44,7 +53,8 @@ export function teamsMessage(n: Notification): Record<string, unknown> {
     body.push(
       {
         type: 'TextBlock',
-        text: `**${a.rule}**: ${n.status === 'resolved' ? resolvedText(a) : a.message}`,
+        // Literal: alert text can carry what a remote service put in an error (outside review 31, RT31-4).
+        text: `**${escapeCommonMark(a.rule)}**: ${escapeCommonMark(n.status === 'resolved' ? resolvedText(a) : a.message)}`,
         wrap: true,
         separator: true,
       },
