@@ -19,7 +19,7 @@ import { type BlockedFlight, blockedMs, drained, writeBlocked } from './client-b
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
-import { timeEnds, timeWrites } from './prototype-timing.js';
+import { timeEnds, timeHeads, timeWrites } from './prototype-timing.js';
 import { noteServer, untrackedFinish } from './unseen-requests.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
@@ -44,6 +44,11 @@ export interface Flight extends BlockedFlight {
    * completed with its own status, whoever closes the connection afterwards (outside review 7, F5).
    */
   handedOver: boolean;
+  /**
+   * The status its head carried, told by Node's writeHead() as it wrote it (stampHead) and kept at its end()
+   * (stampEnd); 0 when not told (then sentStatus reads the head).
+   */
+  headStatus: number;
 }
 
 /**
@@ -76,6 +81,7 @@ export function newTrackedTicket<T>(
     nextFlight: null,
     endedAt: Number.NaN,
     handedOver: false,
+    headStatus: 0,
     blocked: null,
   };
 }
@@ -127,6 +133,7 @@ const HTTP2: Flight = {
   nextFlight: null,
   endedAt: Number.NaN,
   handedOver: false,
+  headStatus: 0,
   blocked: null,
 };
 
@@ -183,6 +190,7 @@ export function watchResponseEnds(): void {
   const proto = nodeHttp().ServerResponse.prototype;
   timeEnds(proto, stampEnd);
   timeWrites(proto, stampBlocked);
+  timeHeads(proto, stampHead);
 }
 
 /** The first flight on `socket`: an HTTP/2 session's is marked HTTP2, an HTTP/1 connection gets its 'close' listener. */
@@ -280,15 +288,19 @@ function onResponseFinish(message: unknown): void {
  */
 function finishedStatus(f: Flight): number {
   const socket = f.socket;
-  if (socket === null || f.handedOver) return sentStatus(f.res);
-  return (socket.destroyed && !socket.writableFinished) || socket.errored
-    ? ABORTED_STATUS
-    : sentStatus(f.res);
+  if (socket === null || f.handedOver) return headStatusOf(f);
+  return (socket.destroyed && !socket.writableFinished) || socket.errored ? ABORTED_STATUS : headStatusOf(f);
+}
+
+/** sentStatus of the flight's response: the status its writeHead() told (stampHead), else read off its head. */
+function headStatusOf(f: Flight): number {
+  const status = f.headStatus;
+  return status !== 0 ? status : sentStatus(f.res);
 }
 
 /** closedStatus at a close, but for a response handed over whole when the application ended it (handedOver). */
 function statusAtClose(f: Flight): number {
-  return f.handedOver ? sentStatus(f.res) : closedStatus(f.res, f.socket);
+  return f.handedOver ? headStatusOf(f) : closedStatus(f.res, f.socket);
 }
 
 /** The connection closed: what is still in flight on it was cut off (or completed in the same tick). */
@@ -368,8 +380,27 @@ function onDrain(this: ServerResponse): void {
   }
 }
 
+/**
+ * The last HTTP/1 head written (stampHead) and its status, until that response's end() returns (stampEnd): its head
+ * is written inside end() (`_implicitHeader`) or just before it (Fastify's writeHead, then end()). A head whose end()
+ * comes after another response's head is not kept (its status is then read off the head, sentStatus).
+ */
+let headRes: ServerResponse | null = null;
+let headStatus = 0;
+
+/** Node's writeHead() wrote the head of `res` with `status` (prototype-timing.ts timeHeads). */
+function stampHead(res: ServerResponse, status: number): void {
+  headRes = res;
+  headStatus = status;
+}
+
 /** An HTTP/1 response's end() returned: its flights (by its connection's list, or as an orphan) are stamped. */
 function stampEnd(res: ServerResponse): void {
+  let status = 0;
+  if (headRes === res) {
+    status = headStatus;
+    headRes = null;
+  }
   const socket = socketOf(res);
   let f = flightsOf(res, socket);
   let now = Number.NaN;
@@ -386,6 +417,7 @@ function stampEnd(res: ServerResponse): void {
     }
     f.endedAt = now;
     f.handedOver = whole;
+    f.headStatus = status;
   }
 }
 
