@@ -14,11 +14,11 @@ import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
-import { sentStatus } from '../requests/sent-status.js';
 import { type BlockedFlight, blockedMs, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
+import { headStatusOf, stampHead, takeHeadStatus } from './head-status.js';
 import { timeEnds, timeHeads, timeWrites } from './prototype-timing.js';
 import { noteServer, untrackedFinish } from './unseen-requests.js';
 
@@ -44,10 +44,7 @@ export interface Flight extends BlockedFlight {
    * completed with its own status, whoever closes the connection afterwards (outside review 7, F5).
    */
   handedOver: boolean;
-  /**
-   * The status its head carried, told by Node's writeHead() as it wrote it (stampHead) and kept at its end()
-   * (stampEnd); 0 when not told (then sentStatus reads the head).
-   */
+  /** Its head's status, told by Node's writeHead() (head-status.ts) and kept at its end(); 0: not told. */
   headStatus: number;
 }
 
@@ -292,12 +289,6 @@ function finishedStatus(f: Flight): number {
   return (socket.destroyed && !socket.writableFinished) || socket.errored ? ABORTED_STATUS : headStatusOf(f);
 }
 
-/** sentStatus of the flight's response: the status its writeHead() told (stampHead), else read off its head. */
-function headStatusOf(f: Flight): number {
-  const status = f.headStatus;
-  return status !== 0 ? status : sentStatus(f.res);
-}
-
 /** closedStatus at a close, but for a response handed over whole when the application ended it (handedOver). */
 function statusAtClose(f: Flight): number {
   return f.handedOver ? headStatusOf(f) : closedStatus(f.res, f.socket);
@@ -323,10 +314,7 @@ function onStreamClose(this: ServerResponse): void {
   flight.onEnd(flight, http2ClosedStatus(this));
 }
 
-/**
- * Until the channel is known to work (and where it does not): the response's 'close', which follows
- * 'finish' for every completed response and comes alone when the client closed first.
- */
+/** Until the channel is known to work (or where it does not): 'close' (after 'finish'; alone if the client left). */
 function onResponseClose(this: ServerResponse): void {
   const orphan = orphans.get(this);
   if (orphan !== undefined) {
@@ -380,27 +368,9 @@ function onDrain(this: ServerResponse): void {
   }
 }
 
-/**
- * The last HTTP/1 head written (stampHead) and its status, until that response's end() returns (stampEnd): its head
- * is written inside end() (`_implicitHeader`) or just before it (Fastify's writeHead, then end()). A head whose end()
- * comes after another response's head is not kept (its status is then read off the head, sentStatus).
- */
-let headRes: ServerResponse | null = null;
-let headStatus = 0;
-
-/** Node's writeHead() wrote the head of `res` with `status` (prototype-timing.ts timeHeads). */
-function stampHead(res: ServerResponse, status: number): void {
-  headRes = res;
-  headStatus = status;
-}
-
 /** An HTTP/1 response's end() returned: its flights (by its connection's list, or as an orphan) are stamped. */
 function stampEnd(res: ServerResponse): void {
-  let status = 0;
-  if (headRes === res) {
-    status = headStatus;
-    headRes = null;
-  }
+  const status = takeHeadStatus(res);
   const socket = socketOf(res);
   let f = flightsOf(res, socket);
   let now = Number.NaN;
