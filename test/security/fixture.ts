@@ -16,6 +16,8 @@ import type { RawResponse } from './raw-client.js';
 export const BASE = '/api/core/admin/system';
 export const TOKEN = 'security-test-token-0123456789';
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The CPU collector's first window (src/collector/cpu.ts FIRST_WINDOW_MS). */
+const FIRST_CPU_WINDOW_MS = 250;
 
 export interface Collecting extends Logger {
   lines: unknown[];
@@ -56,10 +58,14 @@ export async function startTarget(
 ): Promise<Target> {
   const logger = collectingLogger();
   const now = Date.parse('2026-01-05T10:00:00.000Z');
+  // The frozen clock reads FIRST_CPU_WINDOW_MS before `now` while the monitor is built (its CPU baseline), `now`
+  // from then on: the first sample finds that window behind its baseline and does not wait it out in real time
+  // (250 ms a target; the fixed /proc's CPU counters never move, so CPU reads `unknown` either way).
+  const frozen = { t: now - FIRST_CPU_WINDOW_MS, now: () => frozen.t };
   const monitor = createMonitor({
     sampleIntervalMs: 0,
     resolutionMs: DAY_MS,
-    clock: options.clock ?? { now: () => now },
+    clock: options.clock ?? frozen,
     logger,
     instanceId: 'security-test',
     // A fixed /proc: host figures that do not depend on how busy the test machine is (a loaded machine's
@@ -67,6 +73,7 @@ export async function startTarget(
     procRoot: PROC_FIXTURE,
     ...options.monitor,
   });
+  frozen.t = now;
   await monitor.sample();
   // Created here rather than by the adapter so that tests can hand the same API to attachWebSocket.
   const adminApi = createAdminApi<never>(monitor, options.api ?? {});
