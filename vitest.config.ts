@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 import { defineConfig, type Plugin } from 'vitest/config';
+import { LongestFirstSequencer } from './test/helpers/longest-first.js';
 
 // vite 8 (oxc) passes TC39 decorators to Node 20 untransformed; lower them with esbuild.
 // Files named *.legacy.test.ts are compiled with experimentalDecorators, the rest as TC39.
@@ -134,6 +135,10 @@ export default defineConfig({
     // wall by about a third, four overlap more of the waiting. Every wait is a generous guard, and the suite
     // passes at load 20-35 (CONTRIBUTING, Test time), far more contention than four files on two cores.
     maxWorkers: 4,
+    // Longest first (test/helpers/file-durations.json, from a clean-clone CI run): vitest's own order in a clean
+    // clone is larger files first, which left small files that wait long (a cluster case, a CPU-bound simulation) to
+    // start last and end the run alone (CONTRIBUTING, Test time, 7 December).
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         plugins: [lowerDecorators()],
