@@ -112,6 +112,12 @@ export function normalizeBasePath(path: string): string {
       `\`basePath\` ${JSON.stringify(path)} would cover the whole application; give a path with at least one segment.`,
     );
   }
+  if (trimmed.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw invalidOption(
+      `\`basePath\` ${JSON.stringify(path)} has a \`.\` or \`..\` segment, which clients and routers resolve away ` +
+        'before it arrives: write the path it means (`/a/../b` is `/b`).',
+    );
+  }
   return trimmed;
 }
 

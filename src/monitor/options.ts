@@ -266,6 +266,7 @@ export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOpti
   rejectNullOptions(options, 'sysvitals: createMonitor', ['alerts']);
   checkInteger(options.sampleIntervalMs, 'sampleIntervalMs', 0, DAY_MS);
   checkInteger(options.resolutionMs, 'resolutionMs', 1000, DAY_MS);
+  checkResolutionAligned(options.resolutionMs);
   checkInteger(options.retentionMs, 'retentionMs', 60_000, 366 * DAY_MS);
   checkInteger(options.eventLoopResolutionMs, 'eventLoopResolutionMs', 1, 60_000);
   // Before anything is built (RequestStats checks them again, for its own callers).
@@ -276,6 +277,12 @@ export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOpti
     (typeof options.instanceId !== 'string' || options.instanceId === '')
   ) {
     throw invalidOption('sysvitals: `instanceId` must be a non-empty string.');
+  }
+  if (!/^[\x21-\x7e]{1,256}$/.test(options.instanceId ?? 'x')) {
+    throw invalidOption(
+      `sysvitals: \`instanceId\` ${JSON.stringify(options.instanceId)} must be printable ASCII without spaces, ` +
+        'at most 256 characters, as `?instance=` takes it (for example `api-1` or `host:3000`).',
+    );
   }
   if (options.instanceId === 'all') {
     throw invalidOption('sysvitals: `instanceId` cannot be "all": it names the fleet view.');
@@ -288,6 +295,25 @@ export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOpti
     ...(clock === undefined ? {} : { clock }),
     ...(monotonicClock === undefined ? {} : { monotonicClock }),
   } as CheckedMonitorOptions;
+}
+
+/** The history periods' steps (history/periods.ts PERIODS): 1, 5 and 30 minutes. */
+const STEPS_MS = [60_000, 300_000, 1_800_000];
+
+/**
+ * History steps (1, 5 and 30 minutes) are whole numbers of buckets aligned to the clock only when, for each step,
+ * the smaller of it and the resolution divides the larger, and the resolution divides a day.
+ */
+function checkResolutionAligned(ms: number | undefined): void {
+  if (ms === undefined) return;
+  const aligned =
+    DAY_MS % ms === 0 && STEPS_MS.every((step) => (ms <= step ? step % ms === 0 : ms % step === 0));
+  if (aligned) return;
+  throw invalidOption(
+    `sysvitals: \`resolutionMs\` ${ms} does not fit the history's clock-aligned steps (1, 5 and 30 minutes): use ` +
+      'a divisor of 60000 (1000, 5000, 10000, 15000, 30000, 60000 …), 300000, 600000, 900000, 1800000, or whole ' +
+      'half-hours dividing a day (3600000 … 86400000).',
+  );
 }
 
 /**

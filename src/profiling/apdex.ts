@@ -1,6 +1,7 @@
 // Apdex (apdex.org): (satisfied + tolerating / 2) / total, satisfied at or under T, tolerating at or
 // under 4T; failed requests (5xx, aborted) are frustrated whatever their time. Options parsed once.
 
+import { METHODS } from 'node:http';
 import { invalidOption } from '../errors.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 
@@ -32,6 +33,29 @@ function checkT(value: unknown, what: string): number {
   return Math.round(value * 1000);
 }
 
+/**
+ * A key that some request can match: a route template (`/search`; `unmatched` for requests no route matched),
+ * optionally after a method Node's HTTP parser accepts (`POST /upload`). Anything else never applies its T.
+ */
+function checkRouteKey(key: string): void {
+  const space = key.indexOf(' ');
+  const method = space < 0 ? undefined : key.slice(0, space);
+  const route = space < 0 ? key : key.slice(space + 1);
+  const routeOk = route === 'unmatched' || route.startsWith('/') || route.startsWith('*');
+  if (method !== undefined && !METHODS.includes(method)) {
+    throw invalidOption(
+      `\`apdex.routes\` key ${JSON.stringify(key)}: ${JSON.stringify(method)} is not an HTTP method; ` +
+        "write a route template (`'/search'`) or a method in capitals and one (`'POST /upload'`).",
+    );
+  }
+  if (!routeOk) {
+    throw invalidOption(
+      `\`apdex.routes\` key ${JSON.stringify(key)} can never match a route: a route template starts with \`/\` ` +
+        `(\`'/${route}'\`), optionally after a method (\`'GET /${route}'\`).`,
+    );
+  }
+}
+
 /** Validates `apdex` options into a frozen config (coded errors, did-you-mean for unknown keys). */
 export function parseApdexOptions(options: ApdexOptions | undefined): ApdexConfig {
   if (options === undefined) {
@@ -48,8 +72,10 @@ export function parseApdexOptions(options: ApdexOptions | undefined): ApdexConfi
     if (options.routes === null || typeof options.routes !== 'object') {
       throw invalidOption("`apdex.routes` must be an object such as { '/search': 1000 }.");
     }
-    for (const [route, ms] of Object.entries(options.routes))
+    for (const [route, ms] of Object.entries(options.routes)) {
+      checkRouteKey(route);
       routesUs.set(route, checkT(ms, `apdex.routes['${route}']`));
+    }
   }
   return Object.freeze({ thresholdUs, routesUs });
 }
