@@ -23,10 +23,30 @@ const MACROS: Record<string, string> = {
   '@monthly': '0 0 1 * *',
 };
 
+/** Names cron accepts in the month and day-of-week fields, in any letter case (`JAN`, `mon-fri`). */
+const NAMES: Record<string, readonly string[]> = {
+  month: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  'day of week': ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+};
+
+/** The most days each month has (February 29 in a leap year, so within 8 years). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** `text` with month or day names replaced by their numbers (JAN = 1, SUN = 0). */
+function withNumbers(text: string, f: (typeof FIELDS)[number]): string {
+  const names = NAMES[f.name];
+  if (names === undefined) return text;
+  const first = f.name === 'month' ? 1 : 0;
+  return text.replace(/\b[a-z]{3}\b/gi, (word) => {
+    const i = names.indexOf(word.toUpperCase());
+    return i < 0 ? word : String(i + first);
+  });
+}
+
 /** `*`, `5`, `1-5`, `*\/15`, `1-30/5` and lists of them (`0,30`). Day of week 0 and 7 are Sunday. */
 function field(text: string, f: (typeof FIELDS)[number], expr: string): Set<number> {
   const out = new Set<number>();
-  for (const part of text.split(',')) {
+  for (const part of withNumbers(text, f).split(',')) {
     const m = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
     if (!m)
       throw invalidOption(`sysvitals: cron ${JSON.stringify(expr)}: bad ${f.name} ${JSON.stringify(part)}.`);
@@ -62,6 +82,13 @@ export function parseCron(expr: string): CronSchedule {
   // As in Vixie cron: when both day fields are restricted, either one matching is enough.
   const domAny = parts[2] === '*';
   const dowAny = parts[4] === '*';
+  // Only a day of month restricted alone can name no day at all (31 February, 30 February, 31 April …).
+  if (dowAny && !domAny && ![...month].some((m) => [...dom].some((d) => d <= MONTH_DAYS[m - 1]!))) {
+    throw invalidOption(
+      `sysvitals: cron ${JSON.stringify(expr)} never matches: no month it names has day ${[...dom].join(',')} ` +
+        '(February has at most 29 days; April, June, September and November 30). Fix the day or the month.',
+    );
+  }
   return Object.freeze({
     source,
     matches(ms: number): boolean {
