@@ -27,6 +27,12 @@ export class CustomMetrics {
   private readonly taken = new Map<string, CustomMetric>();
   /** The family prefix of each collector plugin (`plugin_<name>_`), by plugin name. */
   private readonly plugins = new Map<string, string>();
+  /**
+   * Called with each new metric before it is registered; a throw refuses the declaration (nothing registered). The
+   * monitor checks it against its alert rules here.
+   * @internal
+   */
+  onDeclare: ((metric: CustomMetric) => void) | undefined;
 
   /** `now`: the monitor's clock, read when a counter is created (the start of its first rate interval). */
   constructor(
@@ -141,6 +147,7 @@ export class CustomMetrics {
     const metric = create();
     const names = exposedNames(metric);
     this.checkExposition(metric, names);
+    this.onDeclare?.(metric);
     if (this.metrics.size >= this.maxMetrics) {
       throw new SysvitalsError(
         'ERR_SYSVITALS_INVALID_METRIC',

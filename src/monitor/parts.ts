@@ -3,6 +3,7 @@
 
 import { hostname } from 'node:os';
 import type { Alert, AlertEvent } from '../alerts/alert.js';
+import { checkDeclaredMetric, undeclaredRuleWarning } from '../alerts/custom-rule-check.js';
 import { AlertSystem } from '../alerts/engine.js';
 import { type MetricRuleConfig, metricRuleSource, parseMetricRules } from '../alerts/metric-rules.js';
 import type { AlertObservation } from '../alerts/observations.js';
@@ -141,7 +142,17 @@ export function createParts(
     onAlert: clustered ? undefined : options.onAlert,
     webhook: clustered ? undefined : options.webhook,
   });
-  if (metricRules.length > 0) alertSystem.addObservationSource(metricRuleSource(metricRules));
+  if (metricRules.length > 0) {
+    const source = metricRuleSource(metricRules);
+    // The cluster's own monitor declares no metric (the workers do, and check them there): it does not warn.
+    const warn = isClusterView(options)
+      ? () => {}
+      : undeclaredRuleWarning(metricRules, (name) => custom.get(name) !== undefined, owner.logger);
+    alertSystem.addObservationSource((snapshot) => {
+      warn();
+      return source(snapshot);
+    });
+  }
   // A restored alert (store or cluster ledger) whose rule this deploy removed, renamed or disabled is cleared.
   alertSystem.ruleExists = ruleExists(rules, metricRules);
   const notifications = new NotificationRouter({
@@ -178,6 +189,9 @@ export function createParts(
   const jobs = new JobStats({ ...(options.jobs ?? {}), clock: owner.clock });
   const unusedStore = clustered && options.store ? options.store : null;
   const custom = new CustomMetrics(options.requestWindowMs ?? 60_000, undefined, () => owner.clock.now());
+  // A metric declared with a kind or labels some rule could never read is refused (outside review 31, RT31-13).
+  custom.onDeclare = (m) =>
+    checkDeclaredMetric(metricRules, { name: m.name, type: m.type, labels: m.config.labels });
   // A custom metric may not take a collector plugin's Prometheus families (`plugin_<name>_…`); the plugins'
   // own option errors come from validatePlugins, so only well-formed names are reserved here.
   if (Array.isArray(options.collectors)) {
