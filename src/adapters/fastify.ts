@@ -115,12 +115,24 @@ export function fastifyPlugin(
     // A WebSocket upgrade handed over by monitor.attachWebSocket, decided with Fastify's request; else an admin URL:
     // the admin API (or a probe) answers on the raw objects. Either way Fastify's lifecycle stops here, and the
     // request is not application traffic.
-    const answerAside = (request: FastifyRequest, reply: FastifyReply, req: IncomingMessage): void => {
+    const answerAside = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      req: IncomingMessage,
+      next: HookDone,
+    ): void => {
       if (decideUpgrade(adminApi, req, request)) {
         reply.hijack();
         return;
       }
       const url = req.url as string;
+      // Under the base but no admin endpoint, and routed to an application route (Fastify routes before the hooks:
+      // `is404` false): the application's request, recorded as one (outside review 31, RT31-11). recordFirst left
+      // it unrecorded, as it does every admin URL.
+      if (!adminApi.isEndpointUrl(url) && (request as { is404?: boolean }).is404 === false) {
+        if (begin(request, reply, req)) proceed(request, next);
+        return;
+      }
       reply.hijack();
       way.adminRequest?.(req);
       void adminApi.handle(req, reply.raw, { request, url });
@@ -136,7 +148,8 @@ export function fastifyPlugin(
       // Upgrades and the admin API are answered by answerAside, out of line: this hook is inlined into Fastify's
       // hook runner, within V8's inlining budget for it, so every byte of it here keeps a callee of `begin`
       // (the ticket, the in-flight list, the clock) out of line (issue 18; bench/RESULTS.md `fastify-inline`).
-      if (isPendingUpgrade(req) || adminApi.isAdminUrl(req.url as string)) answerAside(request, reply, req);
+      if (isPendingUpgrade(req) || adminApi.isAdminUrl(req.url as string))
+        answerAside(request, reply, req, next);
       else if (recordsFirst)
         next(); // recorded from the head of the list
       else if (begin(request, reply, req)) proceed(request, next);

@@ -140,7 +140,8 @@ function makeMiddleware(
       return undefined;
     }
     const url = ctx.originalUrl ?? ctx.url;
-    if (adminApi.isAdminUrl(url)) {
+    // A path under the base that is no admin endpoint and that an application route matches is the app's (RT31-11).
+    if (adminApi.isAdminUrl(url) && (adminApi.isEndpointUrl(url) || koaWouldMatch(ctx) === UNMATCHED_ROUTE)) {
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself
       way.adminRequest?.(ctx.req);
       answeredHere(ctx.res);

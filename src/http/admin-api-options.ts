@@ -64,6 +64,11 @@ export interface AdminApi<R = IncomingMessage> {
    */
   isAdminUrl(url: string): boolean;
   /**
+   * For a URL `isAdminUrl` accepts: false when it is under the base path but no admin endpoint (`<base>/users`),
+   * which an adapter passes on to the application when one of its routes matches it (outside review 31, RT31-11).
+   */
+  isEndpointUrl(url: string): boolean;
+  /**
    * Answers `req` and resolves true when its path is under the base path; resolves false (and writes
    * nothing) otherwise. Never rejects. `request` is what the authorize hook receives (default `req`);
    * `url` overrides `req.url` (Express's `originalUrl` under a mount path).

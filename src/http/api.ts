@@ -15,6 +15,7 @@ import {
   normalizeBasePath,
   positiveInteger,
 } from './admin-api-options.js';
+import { endpointTest } from './admin-paths.js';
 import { type AdminRouteTable, adminRouteTable, cut } from './admin-routes-table.js';
 import { admissionBudgets, createAdmission } from './admission.js';
 import { createAuthenticator, DEFAULT_ACCESS_TOKEN_TTL_MS } from './auth.js';
@@ -108,6 +109,15 @@ export function createAdminApi<R = IncomingMessage>(
   }
 
   const isAdminUrl = adminUrlTest(basePath, probePaths);
+  const servesSubpath = endpointTest(deps.routes);
+  /** For an admin URL: a probe, or an endpoint under the base (not the base itself or a path the API lacks). */
+  function isEndpointUrl(url: string): boolean {
+    if (!url.startsWith(basePath)) return true;
+    const next = url.charCodeAt(basePath.length);
+    if (next !== 47 /* / */) return servesSubpath('');
+    const q = url.indexOf('?', basePath.length);
+    return servesSubpath(url.slice(basePath.length + 1, q === -1 ? url.length : q));
+  }
 
   let pageHostWarned = false;
   /** A deployment that opens the dashboard under a name missing from allowedHosts learns why, once. */
@@ -363,5 +373,5 @@ export function createAdminApi<R = IncomingMessage>(
     }
   }
 
-  return { basePath, authMode: auth.mode, isAdminPath, isAdminUrl, handle, authenticate };
+  return { basePath, authMode: auth.mode, isAdminPath, isAdminUrl, isEndpointUrl, handle, authenticate };
 }
