@@ -63,7 +63,7 @@ describe('a prediction clear notice describes the clear (review 19, F10)', () =>
   });
 });
 
-// The jittered ramp's faults, counted over seeds 1–20 of 120 minutes (README Predictive alerts, Limits), and over
+// The jittered ramp's faults, counted over seeds 1–20 of 120 minutes (docs/predictive.md, Limits), and over
 // seeds 21–60, which were not looked at while the estimator was tuned. The oracle is the generator's noise-free
 // line: it rises to the minute STOP (45) and is flat after; 80 % is 30 min ahead from minute DUE_WARN (10), 95 %
 // from minute DUE_CRIT (40) while it rises, and never once it stopped.
@@ -97,7 +97,7 @@ const fresh = seeds(21, 60);
 const which = (all: Facts[], k: 'clearedRising' | 'loweredRising' | 'loweredAtStop' | 'pagedFlat') =>
   all.filter((f) => f[k]).map((f) => f.seed);
 
-describe('the jittered ramp, seeds 1–20 over 120 min (README Limits: the measured rates)', () => {
+describe('the jittered ramp, seeds 1–20 over 120 min (docs/predictive.md Limits: the measured rates)', () => {
   it('never clears while it rises (was 9 of 20) nor falls back from critical while it rises (was 3)', () => {
     expect(which(facts, 'clearedRising')).toEqual([]);
     expect(which(facts, 'loweredRising')).toEqual([]);

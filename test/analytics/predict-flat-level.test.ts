@@ -1,4 +1,4 @@
-// A flat series just under a level paged (README Predictive alerts, Limits): 78 ± 2 under `warning: 80` paged in 3
+// A flat series just under a level paged (docs/predictive.md, Limits): 78 ± 2 under `warning: 80` paged in 3
 // of seeds 1–60 over 240 minutes (seeds 42, 46, 48: "predicted to reach 80 in 8 min" on the first 10–22 points),
 // and 3 of 61–140. Its slope, tested once a minute, is significant at 98 % by chance now and then, and with the
 // level within the series' noise any significant slope forecasts a crossing within the horizon; a raise there now
