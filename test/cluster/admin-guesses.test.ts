@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, type Started, startNodeCluster, untilNewAggregator } from './helpers.js';
+import { get, type Started, startReadyCluster, untilNewAggregator } from './helpers.js';
 
 /** The /guarded API's adminToken: under 32 characters, so a client that spent its budget is refused even with it. */
 const GUARDED_TOKEN = 'guarded-short-token';
@@ -76,7 +76,9 @@ describe('node:cluster: the admin rate limit is the cluster’s', () => {
     // A worker waits up to SYNC_TIMEOUT for the aggregator's answer before its own budget decides: 5 s, so that a
     // loaded machine's slow answer is never read as an outage (a dead aggregator's connection fails at once).
     const env = { RATE_LIMIT: rateLimit, CLOCK_FILE: clockFile, GUARDED_TOKEN, SYNC_TIMEOUT: '5000' };
-    c = await startNodeCluster(env, WORKERS);
+    // Every worker reports to an elected aggregator before the first guess: until then a worker cannot ask the
+    // cluster and its own budget decides (a guess the cluster never counted: 7 × 403 in a CI run at load 30).
+    c = await startReadyCluster(env, WORKERS);
   }, 120_000);
   afterAll(async () => {
     await c?.kill();
