@@ -72,8 +72,10 @@ export class ProcessCollector {
   private servedNothing: (() => boolean) | undefined;
   /** The start check: a timer due with the histogram's first tick after a sample, which records nothing. */
   private startCheck: NodeJS.Timeout | undefined;
-  /** How late the start check ran (ms, 0 before it ran): the delay a stall at the interval's start gave it. */
+  /** How late the start check ran (ms): the delay a stall at the interval's start gave it. */
   private startLateMs = 0;
+  /** When the start check is due (performance.now()); undefined once it ran, or before the first sample. */
+  private startDue: number | undefined;
   /** Whose delay figures this one reports instead of its own histogram's (followDelay). */
   private delayOf: ProcessCollector | undefined;
   private readonly loopTimes: () => LoopTimes;
@@ -133,11 +135,23 @@ export class ProcessCollector {
     const r = this.asleep ? IDLE_EVENT_LOOP_RESOLUTION_MS : this.resolutionMs;
     const due = performance.now() + r;
     this.startLateMs = 0;
+    this.startDue = due;
     clearTimeout(this.startCheck);
     this.startCheck = setTimeout(() => {
       this.startLateMs = Math.max(0, performance.now() - due);
+      this.startDue = undefined;
     }, r);
     this.startCheck.unref();
+  }
+
+  /**
+   * The start check's lateness, ms: as it ran, or so far once it is overdue (a stall under way at a sample);
+   * undefined while it is not due yet (nothing measured: its tick is still to come).
+   */
+  private startLate(): number | undefined {
+    if (this.startDue === undefined) return this.startLateMs;
+    const late = performance.now() - this.startDue;
+    return late >= 0 ? late : undefined;
   }
 
   /** The histogram measuring the interval under way. */
@@ -149,6 +163,7 @@ export class ProcessCollector {
     this.delay?.disable();
     this.idleDelay?.disable();
     clearTimeout(this.startCheck);
+    this.startDue = undefined;
     this.asleep = false;
   }
 
@@ -161,16 +176,25 @@ export class ProcessCollector {
     const h = this.active();
     let figures = this.lastDelay;
     if (this.delayOf !== undefined) figures = this.delayOf.lastDelay;
-    else if (h !== undefined && h.count > 0) {
+    else if (h !== undefined) {
       // The histogram records the time between timer ticks, resolution included: subtract it.
       const r = this.asleep ? IDLE_EVENT_LOOP_RESOLUTION_MS : this.resolutionMs;
       const delay = (ns: number) => round(Math.max(0, ns / NS_PER_MS - r), 2);
+      // The start check stands for the first tick, which reset() leaves unrecorded: one tick more in every figure.
+      // A stall from the sample to past the first tick is there alone (no tick recorded at all: the interval's
+      // figures, not the previous interval's; a 1.2 s block read as 127 ms in a loaded CI run).
+      // No tick and no check due: the interval is shorter than the resolution, no delay above it (0).
+      const late = this.startLate() ?? (h.count === 0 ? 0 : undefined);
+      const first = late === undefined ? undefined : (late + r) * NS_PER_MS;
       // The idle histogram ticks r / R times less often: its p99 is taken at the rank the histogram's would have
       // (at 100 and 50 ms its 98th percentile, the second-longest of ~50 ticks in 5 s as the p99 is of ~100), so
       // one stall is never an interval's p99 there either.
       const p99 = Math.min(99, Math.max(1e-6, 100 - r / this.resolutionMs));
-      const max = Math.max(delay(h.max), round(this.startLateMs, 2));
-      figures = { p50: delay(h.percentile(50)), p99: delay(h.percentile(p99)), max };
+      figures = {
+        p50: delay(percentileWith(h, 50, first)),
+        p99: delay(percentileWith(h, p99, first)),
+        max: delay(Math.max(h.count > 0 ? h.max : 0, first ?? 0)),
+      };
     }
     if (close) {
       this.lastDelay = figures;
@@ -225,6 +249,24 @@ export class ProcessCollector {
       return null;
     }
   }
+}
+
+/**
+ * The p-th percentile (nearest rank) of the histogram's ticks and one more, `extraNs` (none: the histogram's alone):
+ * the k-th smallest of the n + 1, exactly (from the histogram's own ranks k - 1 and k).
+ */
+function percentileWith(h: DelayHistogram, p: number, extraNs: number | undefined): number {
+  if (extraNs === undefined) return h.percentile(p);
+  const n = h.count;
+  const k = Math.max(1, Math.ceil((p / 100) * (n + 1) - 1e-9));
+  // The rank-i tick; a quarter below i keeps rank i whether the histogram rounds (HDR) or rounds up.
+  const at = (i: number) =>
+    i < 1
+      ? Number.NEGATIVE_INFINITY
+      : i > n
+        ? Number.POSITIVE_INFINITY
+        : h.percentile((100 * (i - 0.25)) / n);
+  return Math.min(at(k), Math.max(at(k - 1), extraNs));
 }
 
 /** V8 heap spaces by name (`old_space`, `new_space`, …), used and allocated MB and exact bytes. */

@@ -124,6 +124,51 @@ describe('the delay histogram asleep while nothing is served', () => {
   });
 });
 
+// The histogram's first tick after a sample records nothing (reset() forgets the previous one): a stall from the
+// sample to past that tick leaves no tick at all, only the start check's lateness. The oracle: the real block's length
+// (a reading of at least its length minus the resolution), and the wall time between two samples (no reading above).
+describe('a stall before the first tick of an interval', () => {
+  let proc: ProcessCollector | undefined;
+  afterEach(() => proc?.close());
+
+  /** A collector asleep on a fake 100 ms histogram after an interval whose p99 was 127 ms (as the CI run's). */
+  function asleepAfter127() {
+    const hs = histograms(() => new FakeHistogram());
+    proc = new ProcessCollector({ resolutionMs: 50, delayHistogram: hs.make });
+    proc.sleepWhen(() => true);
+    (hs.made.get(50) as FakeHistogram).ticksMs = [50, 177];
+    expect(proc.collect().event_loop_delay_p99_ms).toBe(127);
+    return { proc, h100: hs.made.get(100) as FakeHistogram };
+  }
+
+  it.each([
+    ['the start check ran after it', true],
+    ['the sample comes before the start check runs', false],
+  ])('is the interval p99 and max, not the previous interval figures: %s', async (_, turn) => {
+    const { proc, h100 } = asleepAfter127();
+    // Two 600 ms blocks before the histogram's first tick: it records nothing (no tick in the fake).
+    blockLoop(600);
+    blockLoop(600);
+    if (turn) await tick(20);
+    const m = proc.collect();
+    expect(h100.count).toBe(0);
+    expect(m.event_loop_delay_p99_ms, JSON.stringify(m)).toBeGreaterThanOrEqual(1200 - 100);
+    expect(m.event_loop_delay_max_ms).toBeGreaterThanOrEqual(m.event_loop_delay_p99_ms);
+    expect(m.status).toBe('critical');
+  });
+
+  it('an interval with no tick and no stall is judged on its own, not on the stall before it', () => {
+    const { proc } = asleepAfter127();
+    blockLoop(600);
+    expect(proc.collect().event_loop_delay_p99_ms).toBeGreaterThanOrEqual(500);
+    const from = performance.now();
+    const m = proc.collect(); // no tick since the previous sample
+    const elapsed = performance.now() - from;
+    expect(m.event_loop_delay_p99_ms, JSON.stringify(m)).toBeLessThanOrEqual(elapsed);
+    expect(m.event_loop_delay_max_ms).toBeLessThanOrEqual(elapsed);
+  });
+});
+
 describe('servedNothingCheck', () => {
   it("tells whether a lifecycle's interval since the previous call served nothing", () => {
     const l = new Lifecycle({
