@@ -13,6 +13,7 @@ import {
   clearBreach,
   clusterOf,
   ERROR_RATE_ALERTS,
+  HANG_GUARD_MS,
   ledgerOf,
   until,
   untilNewAggregator,
@@ -27,8 +28,13 @@ describe('node:cluster resolved notice pending when the aggregator dies', () => 
     (url) => ({
       ADMIN_TOKEN: CLUSTER_TEST_TOKEN,
       SAMPLE_MS: '300',
-      // One retry, 10 min after a refused attempt: the aggregator is killed while it waits.
-      CHANNELS: JSON.stringify([{ type: 'webhook', url, retries: 1, retryDelayMs: 600_000 }]),
+      // One retry, 10 min after a refused attempt: the aggregator is killed while it waits. An attempt waits for
+      // the receiver as long as the test would (HANG_GUARD_MS): at the default timeout (10 s here, 5 s for WEBHOOK) a
+      // loaded machine's slow answer to the raise was a failed attempt, its retry 10 min away, and the clear queued
+      // behind it (CI at load 30; a receiver answering the raise in 6 s failed the test the same way).
+      CHANNELS: JSON.stringify([
+        { type: 'webhook', url, retries: 1, retryDelayMs: 600_000, timeoutMs: HANG_GUARD_MS },
+      ]),
       ROUTING: JSON.stringify({ groupWaitMs: 0 }),
       ALERTS: ERROR_RATE_ALERTS,
     }),
@@ -75,8 +81,9 @@ describe('node:cluster webhook `cleared` event pending when the aggregator dies'
   const c = useCluster<Event>(
     (url) => ({
       SAMPLE_MS: '300',
-      // One retry, 10 min after a refused attempt: the aggregator is killed while it waits.
-      WEBHOOK: JSON.stringify({ url, retries: 1, retryDelayMs: 600_000 }),
+      // One retry, 10 min after a refused attempt: the aggregator is killed while it waits; each attempt waits
+      // HANG_GUARD_MS for the receiver (see above: a raise answered after the default 5 s held the clear 10 min).
+      WEBHOOK: JSON.stringify({ url, retries: 1, retryDelayMs: 600_000, timeoutMs: HANG_GUARD_MS }),
       ALERTS: ERROR_RATE_ALERTS,
     }),
     3,
@@ -90,7 +97,11 @@ describe('node:cluster webhook `cleared` event pending when the aggregator dies'
       60_000,
     );
     await clearBreach(c.port);
-    await until(async () => c.hooks.refused.some((e) => e.alert.id === raised.alert.id), 60_000);
+    await until(
+      async () => c.hooks.refused.some((e) => e.alert.id === raised.alert.id),
+      60_000,
+      () => JSON.stringify({ received: c.hooks.received, refused: c.hooks.refused }),
+    );
     expect(c.hooks.received.filter((e) => e.type === 'cleared')).toEqual([]);
     const before = await clusterOf(c.port);
     process.kill(aggregatorPid(before), 'SIGKILL');
