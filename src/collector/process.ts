@@ -145,13 +145,13 @@ export class ProcessCollector {
   }
 
   /**
-   * The start check's lateness, ms: as it ran, or so far once it is overdue (a stall under way at a sample);
-   * undefined while it is not due yet (nothing measured: its tick is still to come).
+   * The start check's lateness, ms: as it ran; while still to run, with no tick recorded (`ticks` 0), its lateness so
+   * far (a stall under way at the sample; 0 before it is due). Undefined while still to run after a tick was recorded
+   * (it runs with the first firing, before any recording one: only a hand-filled histogram gets here).
    */
-  private startLate(): number | undefined {
+  private startLate(ticks: number): number | undefined {
     if (this.startDue === undefined) return this.startLateMs;
-    const late = performance.now() - this.startDue;
-    return late >= 0 ? late : undefined;
+    return ticks === 0 ? Math.max(0, performance.now() - this.startDue) : undefined;
   }
 
   /** The histogram measuring the interval under way. */
@@ -183,8 +183,7 @@ export class ProcessCollector {
       // The start check stands for the first tick, which reset() leaves unrecorded: one tick more in every figure.
       // A stall from the sample to past the first tick is there alone (no tick recorded at all: the interval's
       // figures, not the previous interval's; a 1.2 s block read as 127 ms in a loaded CI run).
-      // No tick and no check due: the interval is shorter than the resolution, no delay above it (0).
-      const late = this.startLate() ?? (h.count === 0 ? 0 : undefined);
+      const late = this.startLate(h.count);
       const first = late === undefined ? undefined : (late + r) * NS_PER_MS;
       // The idle histogram ticks r / R times less often: its p99 is taken at the rank the histogram's would have
       // (at 100 and 50 ms its 98th percentile, the second-longest of ~50 ticks in 5 s as the p99 is of ~100), so
