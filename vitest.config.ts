@@ -65,6 +65,11 @@ const SHARED_FOLDERS = [
 // prune: the other files of those folders only drive child processes (clusters, PM2, redis-server) and Chromium
 // over HTTP, and close their in-process monitors and servers (CONTRIBUTING, Test time: 6 December, stop 39).
 const ISOLATED_FILES = [
+  // Its Koa cases need this process to hold exactly one Koa middleware that has seen no request (koa-unseen.ts: with
+  // two, whose missed requests are whose cannot be told): in the clean-clone CI of 7 December, with the files in
+  // longest-first order, a Koa middleware of an earlier file in its fork made them count nothing (6 failed; each
+  // passes alone and after the session's new files). Which file's middleware it was is not found.
+  'test/adapters/unseen-requests.test.ts',
   'test/cluster/disconnect.test.ts',
   'test/cluster/endpoint.test.ts',
   'test/cluster/fencing.test.ts',
