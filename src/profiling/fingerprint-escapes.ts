@@ -22,116 +22,145 @@ import { blockCommentEnd, isEscapePrefixed, quotedEnd } from './fingerprint-tail
 
 const BACKSLASH = 92;
 
+/** Kinds of the stretches a reading holds apart from code. */
+const LITERAL = 0;
+const COMMENT = 1;
+const NAME = 2;
+
 /**
- * The string literals of one reading: start and end (past the closing quote) of each; whether the last is open, and
- * whether a backslash stands outside every literal, comment and quoted name (no SQL token holds one there).
+ * What one reading holds apart from code: the start and end of each literal, comment and quoted name (`kinds`), in
+ * order; whether one is not closed, and whether a backslash stands outside them all (no SQL token holds one there).
  */
 interface Spans {
   starts: number[];
   ends: number[];
+  kinds: number[];
   open: boolean;
   stray: boolean;
 }
 
 /**
- * `sql` itself when its literals end in the same places with and without backslash escapes (always so without a
- * backslash); else `sql` with its literals replaced by `'x'`: those of the one reading that lexes (every literal
- * closed, no backslash left outside one) when only one does (the statement the server could run), else every
- * stretch that either reading holds as a literal (no value of either reading is left as text).
+ * `sql` itself when its literals, comments and quoted names lie in the same places with and without backslash
+ * escapes (always so without a backslash); else `sql` with literals replaced by `'x'`: those of the one reading that
+ * lexes (everything closed, no backslash left outside) when only one does (the statement the server could run);
+ * else, where both or neither do, every stretch that either reading holds apart from code, overlapping ones merged:
+ * `'x'` where one of them is a literal (no value of either reading is left as text), a space where they are only
+ * comments and names read differently.
  */
 export function escapeSafeSql(sql: string, mysql: boolean): string {
   if (sql.indexOf('\\') === -1) return sql;
-  const usual = literalSpans(sql, mysql, false);
-  const other = literalSpans(sql, mysql, true);
+  const usual = spansOf(sql, mysql, false);
+  const other = spansOf(sql, mysql, true);
   if (sameSpans(usual, other)) return sql;
   const usualLexes = !usual.open && !usual.stray;
   const otherLexes = !other.open && !other.stray;
   if (usualLexes && !otherLexes) return sql;
-  if (otherLexes && !usualLexes) return rewrite(sql, other.starts, other.ends);
-  const [starts, ends] = union(usual, other);
-  return rewrite(sql, starts, ends);
+  if (otherLexes && !usualLexes) return literalsRewritten(sql, other);
+  return unionRewritten(sql, usual, other);
 }
 
 /**
- * The literals of `sql` as the fingerprint scans lex it (comments, quoted names, dollar quotes and words passed
- * over), with backslash escapes read as the dialect's default has them, or (`flipped`) the other way.
+ * The literals, comments and quoted names of `sql` as the fingerprint scans lex them (words passed over), with
+ * backslash escapes read as the dialect's default has them, or (`flipped`) the other way. Stops at one not closed.
  */
-function literalSpans(sql: string, mysql: boolean, flipped: boolean): Spans {
+function spansOf(sql: string, mysql: boolean, flipped: boolean): Spans {
   const n = sql.length;
-  const spans: Spans = { starts: [], ends: [], open: false, stray: false };
+  const spans: Spans = { starts: [], ends: [], kinds: [], open: false, stray: false };
+  const add = (start: number, end: number, kind: number): boolean => {
+    spans.starts.push(start);
+    spans.ends.push(end < 0 ? n : end);
+    spans.kinds.push(kind);
+    if (end < 0) spans.open = true;
+    return end >= 0;
+  };
   let i = 0;
   while (i < n) {
     const c = sql.charCodeAt(i);
     const next = sql.charCodeAt(i + 1);
+    let end = -2;
+    let kind = LITERAL;
     if (c === QUOTE || (c === DQUOTE && mysql)) {
       // MySQL: every string escapes by default; PostgreSQL: `E'…'` always, every string with the setting off.
       const backslash = mysql ? !flipped : flipped || isEscapePrefixed(sql, i);
-      const end = quotedEnd(sql, i, c, backslash);
-      spans.starts.push(i);
-      spans.ends.push(end < 0 ? n : end);
-      if (end < 0) {
-        spans.open = true;
-        return spans;
-      }
-      i = end;
+      end = quotedEnd(sql, i, c, backslash);
     } else if (c === DQUOTE || c === BACKTICK) {
-      const end = quotedEnd(sql, i, c, false);
-      if (end < 0) return spans;
-      i = end;
+      end = quotedEnd(sql, i, c, false);
+      kind = NAME;
     } else if ((c === DASH && next === DASH) || (c === HASH && mysql)) {
       const eol = sql.indexOf('\n', i);
-      if (eol < 0) return spans;
-      i = eol + 1;
+      end = eol < 0 ? n : eol;
+      kind = COMMENT;
     } else if (c === SLASH && next === STAR) {
-      i = blockCommentEnd(sql, i, !mysql);
+      end = blockCommentEnd(sql, i, !mysql);
+      kind = COMMENT;
     } else if (c === DOLLAR && !isDigit(next)) {
-      const end = dollarQuoteEnd(sql, i);
-      i = end < 0 ? i + 1 : end;
+      const e = dollarQuoteEnd(sql, i);
+      if (e >= 0) end = e;
     } else if (isWordChar(c)) {
       i++;
       while (i < n && isWordChar(sql.charCodeAt(i))) i++;
-    } else {
-      if (c === BACKSLASH) spans.stray = true;
-      i++;
+      continue;
+    } else if (c === BACKSLASH) {
+      spans.stray = true;
     }
+    if (end === -2) {
+      i++;
+      continue;
+    }
+    if (!add(i, end, kind)) return spans;
+    i = end;
   }
   return spans;
 }
 
 function sameSpans(a: Spans, b: Spans): boolean {
-  if (a.starts.length !== b.starts.length) return false;
+  if (a.starts.length !== b.starts.length || a.open !== b.open) return false;
   for (let k = 0; k < a.starts.length; k++) {
-    if (a.starts[k] !== b.starts[k] || a.ends[k] !== b.ends[k]) return false;
+    if (a.starts[k] !== b.starts[k] || a.ends[k] !== b.ends[k] || a.kinds[k] !== b.kinds[k]) return false;
   }
   return true;
 }
 
-/** The stretches either reading holds as a literal, overlapping ones merged, in order. */
-function union(a: Spans, b: Spans): [number[], number[]] {
-  const all = a.starts
-    .map((s, k) => [s, a.ends[k] as number])
-    .concat(b.starts.map((s, k) => [s, b.ends[k] as number]))
-    .sort((x, y) => (x[0] as number) - (y[0] as number));
-  const starts: number[] = [];
-  const ends: number[] = [];
-  for (const [s, e] of all as [number, number][]) {
-    const last = ends.length - 1;
-    if (last >= 0 && s < (ends[last] as number)) ends[last] = Math.max(ends[last] as number, e);
-    else {
-      starts.push(s);
-      ends.push(e);
-    }
-  }
-  return [starts, ends];
-}
-
-/** `sql` with each stretch [starts[k], ends[k]) replaced by the literal `'x'`. */
-function rewrite(sql: string, starts: number[], ends: number[]): string {
+/** `sql` with the literals of one reading replaced by `'x'` (its comments and names kept as they are). */
+function literalsRewritten(sql: string, spans: Spans): string {
   let out = '';
   let at = 0;
-  for (let k = 0; k < starts.length; k++) {
-    out += `${sql.slice(at, starts[k])}'x'`;
-    at = ends[k] as number;
+  for (let k = 0; k < spans.starts.length; k++) {
+    if (spans.kinds[k] !== LITERAL) continue;
+    out += `${sql.slice(at, spans.starts[k])}'x'`;
+    at = spans.ends[k] as number;
+  }
+  return out + sql.slice(at);
+}
+
+/**
+ * `sql` with every stretch either reading holds apart from code merged where they overlap: `'x'` for a merged
+ * stretch holding a literal, the text itself for one span both readings agree on, else a space.
+ */
+function unionRewritten(sql: string, a: Spans, b: Spans): string {
+  const all: Array<[number, number, number]> = [];
+  for (const s of [a, b])
+    for (let k = 0; k < s.starts.length; k++)
+      all.push([s.starts[k] as number, s.ends[k] as number, s.kinds[k] as number]);
+  all.sort((x, y) => x[0] - y[0] || y[1] - x[1]);
+  let out = '';
+  let at = 0;
+  let k = 0;
+  while (k < all.length) {
+    const [start, firstEnd, firstKind] = all[k] as [number, number, number];
+    let end = firstEnd;
+    let literal = firstKind === LITERAL;
+    let alike = true;
+    k++;
+    while (k < all.length && (all[k] as [number, number, number])[0] < end) {
+      const [s, e, kind] = all[k] as [number, number, number];
+      if (s !== start || e !== firstEnd || kind !== firstKind) alike = false;
+      end = Math.max(end, e);
+      if (kind === LITERAL) literal = true;
+      k++;
+    }
+    out += sql.slice(at, start) + (literal ? "'x'" : alike ? sql.slice(start, end) : ' ');
+    at = end;
   }
   return out + sql.slice(at);
 }

@@ -50,6 +50,13 @@ function statements(dialect: SqlDialect, count: number): string[] {
   // The review's two statements, as an application would send them.
   out.push("SELECT 'O\\'Brien' AS name, 'zq_hunter2' AS password");
   out.push("SELECT 'C:\\' AS bio, 'zq_sk_live_51Habc' AS api_key");
+  // Outside review 32's: a comment or a quoted name with an apostrophe after a backslash literal.
+  out.push("SELECT 'C:\\' AS p -- don't cache, user zqalice@example.com\n, 1 AS id");
+  out.push(
+    dialect === 'postgres'
+      ? `SELECT 'a\\' AS "it's", 'zqsecret1' AS c`
+      : "SELECT 'a\\' AS `it's`, 'zqsecret1' AS c",
+  );
   return out;
 }
 
@@ -75,6 +82,8 @@ function check(sql: string, dialect: SqlDialect, runs: Array<Run | undefined>): 
     }
   }
   const ran = runs.filter((r) => r !== undefined);
+  // Every `zq` word is in a literal or a comment of the statement a server runs: none is code.
+  if (ran.length > 0) expect(print, sql).not.toMatch(/zq/);
   if (ran.length === 1) {
     expect(print.split('?').length - 1, `${sql} -> ${print}`).toBe((ran[0] as Run).columns);
   }
@@ -152,5 +161,32 @@ describe('statements without a backslash, or read alike both ways, are unchanged
     expect(fp('SELECT "a\\" FROM t -- \\\' x\nWHERE b = $q$\\\'$q$', 'postgres')).toBe(
       'SELECT "a\\" FROM t WHERE b = ?',
     );
+  });
+});
+
+// Outside review 32, RT32-1: a comment or a quoted name holding an apostrophe after a backslash literal. The other
+// reading closes its literal at that apostrophe, so both readings lexed, and the fingerprint kept the comment's text
+// (`SELECT ?t cache, user alice@…`) or a name's tail and the rewrite's `'x'` (`SELECT ?s", 'x' AS c`).
+describe('comments and quoted names with an apostrophe after a backslash literal', () => {
+  const cases: Array<[SqlDialect, (comment: string) => string]> = [
+    ['postgres', (c) => `SELECT 'C:\\' AS p -- don't ${c}\n, 1 AS id`],
+    ['mysql', (c) => `SELECT 'C:\\' AS p -- don't ${c}\n, 1 AS id`],
+    ['mysql', (c) => `SELECT 'C:\\' AS p # don't ${c}\n, 1 AS id`],
+    ['postgres', (c) => `SELECT 'a\\' AS a, -- it's ${c}\n'zq2' AS b`],
+    ['mysql', (c) => `SELECT 'a\\' AS a, /* it's ${c} */ 'zq2' AS b`],
+  ];
+  it('keep no comment text, and one shape whatever the comment says', () => {
+    for (const [dialect, sql] of cases) {
+      const one = fp(sql('cache, user zqalice@example.com'), dialect);
+      expect(one).not.toMatch(/zq|cache|alice/);
+      expect(fp(sql('zqother words, zqbob'), dialect)).toBe(one);
+    }
+  });
+  it('read a quoted name that does not close in the other reading as a name', () => {
+    expect(fp(`SELECT 'a\\' AS "it's", 'zqsecret1' AS c`, 'postgres')).toBe(`SELECT ? AS "it's", ? AS c`);
+    expect(fp(`SELECT 'a\\' AS "o'k", 'zqsec6' || 'zqsec7' AS c`, 'postgres')).toBe(
+      `SELECT ? AS "o'k", ? || ? AS c`,
+    );
+    expect(fp("SELECT 'a\\' AS `it's`, 'zqsecret1' AS c", 'mysql')).toBe("SELECT ? AS `it's`, ? AS c");
   });
 });
