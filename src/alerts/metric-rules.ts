@@ -5,7 +5,8 @@
 // says how it reads its metric: 'threshold' today; other kinds register a parser in RULE_TYPES.
 
 import { readDuration } from '../analytics/predict.js';
-import { parseSeverityHold } from '../analytics/rule-options.js';
+import type { PredictConfidence } from '../analytics/predict-observations.js';
+import { parsePredictConfidence, parseSeverityHold } from '../analytics/rule-options.js';
 import { SysvitalsError } from '../errors.js';
 import { didYouMean } from '../options/option-keys.js';
 import type { MetricsSnapshot } from '../types.js';
@@ -44,6 +45,8 @@ export interface MetricRuleOptions {
    * such as '30m' or 1800000 (up to 7 days); in the rule's `direction`. @defaultValue none
    */
   predict?: string | number;
+  /** 'high': a prediction raises only on a slope noise alone could not show (as the level rules'). @defaultValue 'normal' */
+  predictConfidence?: PredictConfidence;
 }
 
 /** Snapshot groups keyed by a name of the user's or the traffic's: each key is a thing of its own. */
@@ -72,6 +75,8 @@ export interface MetricRuleConfig {
   readonly inhibitScope: string;
   /** The predict horizon in ms, or null. */
   readonly predict: number | null;
+  /** How sure a prediction's raise must be ('normal' unless given). */
+  readonly predictConfidence: PredictConfidence;
 }
 
 /** What setup knows of the snapshot: a template of the built-in groups and the plugin names. */
@@ -95,6 +100,7 @@ const KEYS = [
   'direction',
   'enabled',
   'predict',
+  'predictConfidence',
 ];
 const CUSTOM_FIELDS = [
   'value',
@@ -248,6 +254,12 @@ function parseThreshold(
       );
     predict = ms;
   }
+  const confidence = parsePredictConfidence(
+    opt('predictConfidence'),
+    o.predictConfidence,
+    opt('predict'),
+    predict,
+  );
   const gap = Math.abs(warning - clear);
   return Object.freeze({
     type: 'threshold',
@@ -269,6 +281,7 @@ function parseThreshold(
       ? `${segments[0]}.${JSON.stringify(segments[1])}${labels ? JSON.stringify(Object.entries(labels).sort()) : ''}`
       : (segments[0] as string),
     predict,
+    predictConfidence: confidence,
   });
 }
 

@@ -47,6 +47,7 @@ export function predictRules(rules: AlertRulesConfig): PredictRule[] {
           critical: number;
           for: number;
           severityHoldMs: number;
+          predictConfidence: PredictRule['confidence'];
         }
       | undefined;
     if (!r?.enabled || r.predict === null || r.predict === undefined) continue;
@@ -59,6 +60,7 @@ export function predictRules(rules: AlertRulesConfig): PredictRule[] {
       horizonMs: r.predict,
       pendingMs: r.for,
       severityHoldMs: r.severityHoldMs,
+      confidence: r.predictConfidence,
       read,
     });
   }
@@ -80,6 +82,7 @@ export function metricPredictRules(rules: readonly MetricRuleConfig[]): PredictR
       pendingMs: r.for,
       severityHoldMs: r.severityHoldMs,
       direction: r.direction,
+      confidence: r.predictConfidence,
       read: (s) => {
         const v = resolveMetric(s, r.segments, r.labels);
         return v === undefined ? [] : [['', v]];

@@ -1,5 +1,6 @@
 // Alert rule options: defaults, hysteresis clear levels, validation at setup into a frozen complete config.
 
+import type { PredictConfidence } from '../analytics/predict-observations.js';
 import {
   ANALYTICS_RULE_NAMES,
   type AnalyticsRuleName,
@@ -13,6 +14,7 @@ import {
   parseDiskFullRule,
   parseMemoryLeakRule,
   parsePredict,
+  parsePredictConfidence,
   parseSeverityHold,
 } from '../analytics/rule-options.js';
 import { SysvitalsError } from '../errors.js';
@@ -87,6 +89,12 @@ export interface LevelRuleOptions {
    * `predict`. @defaultValue off
    */
   predict?: number | string;
+  /**
+   * How sure a prediction's raise must be: 'high' never raises on a slope noise alone could show (no page on a flat
+   * series just under the level), at the cost of raising a noisy slow ramp later (docs/predictive.md). Only with
+   * `predict`. @defaultValue 'normal'
+   */
+  predictConfidence?: PredictConfidence;
 }
 
 /** Options of the error_rate rule: a level rule (percent) with a minimum request count. */
@@ -142,6 +150,8 @@ export interface LevelRuleConfig {
   readonly severityHoldMs: number;
   /** Prediction horizon in ms, or null. */
   readonly predict: number | null;
+  /** How sure a prediction's raise must be: see LevelRuleOptions.predictConfidence. */
+  readonly predictConfidence: PredictConfidence;
 }
 
 /** The error_rate rule after validation. */
@@ -172,7 +182,16 @@ export type AlertRulesConfig = {
   readonly memory_leak: MemoryLeakRuleConfig;
 };
 
-const LEVEL_KEYS = ['warning', 'critical', 'clear', 'for', 'severityHoldMs', 'enabled', 'predict'] as const;
+const LEVEL_KEYS = [
+  'warning',
+  'critical',
+  'clear',
+  'for',
+  'severityHoldMs',
+  'enabled',
+  'predict',
+  'predictConfidence',
+] as const;
 const ERROR_RATE_KEYS = [...LEVEL_KEYS, 'minRequests', 'horizonMs'] as const;
 const AVAILABILITY_KEYS = ['for', 'enabled'] as const;
 
@@ -274,6 +293,7 @@ function parseLevelRule(name: RuleName, raw: unknown, path: string): LevelRuleCo
         'an alert clears below the clear level, so it must be ≤ warning.',
     );
   }
+  const predict = parsePredict(path, opts.predict);
   const config: LevelRuleConfig = {
     kind: 'level',
     name,
@@ -285,7 +305,13 @@ function parseLevelRule(name: RuleName, raw: unknown, path: string): LevelRuleCo
     deescalate: roundLevel(critical - (warning - clear)),
     for: pendingOf(path, opts.for),
     severityHoldMs: parseSeverityHold(`\`${path}.severityHoldMs\``, opts.severityHoldMs),
-    predict: parsePredict(path, opts.predict),
+    predict,
+    predictConfidence: parsePredictConfidence(
+      `\`${path}.predictConfidence\``,
+      opts.predictConfidence,
+      `\`${path}.predict\``,
+      predict,
+    ),
   };
   if (name !== 'error_rate') return Object.freeze(config);
   const min = opts.minRequests ?? DEFAULT_MIN_REQUESTS;

@@ -3,6 +3,7 @@
 
 import type { MetricsSnapshot } from '../types.js';
 import { forecastRegime, formatSpan } from './predict.js';
+import { beyondChance } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import { isSignificantToward } from './trend.js';
 
@@ -46,6 +47,9 @@ export interface AnalyticsObservation {
   clearHoldMs?: number;
 }
 
+/** How sure a prediction's raise must be (a rule's `predictConfidence`): 'normal' (the default) or 'high'. */
+export type PredictConfidence = 'normal' | 'high';
+
 /** A level rule that predicts: alert when its value will cross `level` within `horizonMs`. */
 export interface PredictRule {
   readonly rule: string;
@@ -62,6 +66,12 @@ export interface PredictRule {
    * rises to the level, 'below' when it falls to it (critical ≤ warning). @defaultValue 'above'
    */
   readonly direction?: 'above' | 'below';
+  /**
+   * The rule's `predictConfidence`: 'high' raises (and escalates) only on a slope noise alone could not show
+   * (raise-guard.ts `beyondChance`): no page on a flat series near the level, a noisy slow ramp raised later.
+   * @defaultValue 'normal'
+   */
+  readonly confidence?: PredictConfidence;
   /** Reads the rule's value (and key, e.g. a mount) from a snapshot. */
   readonly read: (s: MetricsSnapshot) => Array<[key: string, value: number]>;
 }
@@ -102,6 +112,7 @@ export function predictObservations(
       const beyond = !away && warn.trusted && warn.etaEarlyMs > band;
       const held = !away && (beyond || (inWarn > band && !warn.steady));
       const hold = rule.severityHoldMs ?? 0;
+      const high = rule.confidence === 'high';
       out.push({
         rule: rule.rule,
         key: key ? `predict:${key}` : 'predict',
@@ -111,8 +122,10 @@ export function predictObservations(
         clearHoldMs: beyond ? Math.max(hold, BEYOND_HOLD_MS) : hold,
         value: round(warn.last),
         // A raise (or an escalation) needs the stricter confidence; keeping one, the 90 % (above).
-        breachWarning: warn.sure && inWarn <= rule.horizonMs,
-        breachCritical: hasCrit && crit.sure && inCrit <= rule.horizonMs,
+        // 'high': and no slope noise alone could show would reach the level within the horizon (raise-guard.ts).
+        breachWarning: warn.sure && inWarn <= rule.horizonMs && (!high || beyondChance(warn, rule.horizonMs)),
+        breachCritical:
+          hasCrit && crit.sure && inCrit <= rule.horizonMs && (!high || beyondChance(crit, rule.horizonMs)),
         clear: away,
         clearOnHold: held,
         deescalate: !hasCrit || (crit.trusted ? crit.etaEarlyMs > band : !crit.steady),

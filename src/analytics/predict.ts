@@ -3,7 +3,7 @@
 
 import { levelShift, MIN_PIECE, slopeChange } from './change-point.js';
 import { MIN_TURNS, windowShape } from './envelope.js';
-import { centred, withinNoise, Z_FAMILY } from './raise-guard.js';
+import { centred, chanceMs, withinNoise, Z_FAMILY } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import { isSignificantToward, type Trend, theilSen, timeToReach } from './trend.js';
 
@@ -110,6 +110,10 @@ export interface RegimeForecast extends Forecast {
   readonly steady: boolean;
   /** Trusted at the raise's stricter confidence (the slope's 98 % interval toward the level): safe to raise on. */
   readonly sure: boolean;
+  /** The regime's slope is significant toward the level at the family-wise level (raise-guard.ts, Z_FAMILY). */
+  readonly family: boolean;
+  /** raise-guard.ts `chanceMs` (Infinity for an envelope): read by `predictConfidence: 'high'` only. */
+  readonly chanceMs: number;
 }
 
 /**
@@ -133,7 +137,8 @@ export function forecastRegime(
   const fit = shapedFits(buffer, direction, guards.minPoints, true);
   const { whole, recent } = fit;
   if (!fit.envelope) return regimeForecast(fit, limit, direction, guards, last, plain);
-  if (!whole || !recent) return { ...untrusted(plain), last, steady: false, sure: false };
+  if (!whole || !recent)
+    return { ...untrusted(plain), last, steady: false, sure: false, family: false, chanceMs: 0 };
   const level = recent.level;
   const trend: Trend = { ...recent, level };
   const slow = direction === 'up' ? recent.slopeLow : recent.slopeHigh;
@@ -146,6 +151,8 @@ export function forecastRegime(
   return {
     steady: false,
     sure: trusted,
+    family: trusted,
+    chanceMs: Number.POSITIVE_INFINITY,
     etaMs: timeToReach(trend, limit, direction),
     etaLateMs: timeToReach(trend, limit, direction, slow),
     etaEarlyMs: timeToReach(trend, limit, direction, fast),
@@ -172,7 +179,7 @@ function regimeForecast(
   plain: Trend,
 ): RegimeForecast {
   const r = fit.regime;
-  if (!r) return { ...untrusted(plain), last, steady: false, sure: false };
+  if (!r) return { ...untrusted(plain), last, steady: false, sure: false, family: false, chanceMs: 0 };
   const slow = direction === 'up' ? r.slopeLow : r.slopeHigh;
   const fast = direction === 'up' ? r.slopeHigh : r.slopeLow;
   // After a change of slope the regime is trusted from MIN_PIECE points: the guards are for a trend's first
@@ -203,6 +210,8 @@ function regimeForecast(
   return {
     steady: trusted,
     sure,
+    family,
+    chanceMs: chanceMs(r, fit.regimeFamily, limit - capped, direction),
     etaMs: timeToReach(t, limit, direction),
     etaLateMs: timeToReach(t, limit, direction, slow),
     etaEarlyMs: timeToReach(t, limit, direction, fast),

@@ -4,6 +4,7 @@
 import { SysvitalsError } from '../errors.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import { readDuration } from './predict.js';
+import type { PredictConfidence } from './predict-observations.js';
 
 /** The series the anomaly detector scores by default (custom series are added by observing them). */
 export const DEFAULT_ANOMALY_SERIES = Object.freeze([
@@ -268,6 +269,33 @@ export function parsePredict(path: string, v: unknown): number | null {
     );
   }
   return ms;
+}
+
+const CONFIDENCES: readonly PredictConfidence[] = ['normal', 'high'];
+
+/**
+ * A rule's `predictConfidence` ('normal' when absent). `where` names it as written (`` `alerts.cpu.predictConfidence` ``),
+ * `predictWhere` the rule's `predict`, which it needs (`predict`: the parsed horizon, null when absent).
+ */
+export function parsePredictConfidence(
+  where: string,
+  v: unknown,
+  predictWhere: string,
+  predict: number | null,
+): PredictConfidence {
+  if (v === undefined) return 'normal';
+  if (!CONFIDENCES.includes(v as PredictConfidence)) {
+    const hint = typeof v === 'string' ? didYouMean(v, CONFIDENCES, { prefixes: true }) : '';
+    throw invalid(`${where} is 'normal' (the default) or 'high', got ${describe(v)}.${hint}`);
+  }
+  if (predict === null) {
+    throw new SysvitalsError(
+      'ERR_SYSVITALS_CONFLICTING_OPTIONS',
+      `sysvitals: ${where} is how sure a prediction's raise must be, but the rule does not predict (no ${predictWhere}): ` +
+        `add one, such as '30m', or leave ${where} out.`,
+    );
+  }
+  return v as PredictConfidence;
 }
 
 function duration(path: string, key: string, v: unknown, fallback: number, min = 0): number {
