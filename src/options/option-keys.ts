@@ -65,7 +65,7 @@ export interface SuggestOptions {
 /**
  * The known name closest to `input` (case-insensitive edit distance, at most 2 unless `scaled`), or
  * undefined when nothing is close: catches typos and wrong casing, not unrelated names. Ties go to
- * the earlier name in `known`.
+ * the name with fewer edits, then the earlier name in `known`.
  */
 export function suggest(
   input: string,
@@ -76,13 +76,18 @@ export function suggest(
   const a = input.toLowerCase();
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
+  let bestEdits = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
     const c = candidate.toLowerCase();
     const prefix = options.prefixes === true && a.length >= 2 && (c.startsWith(a) || a.startsWith(c));
-    const d = prefix ? 1 : distance(a, c);
-    if (d < bestDistance) {
+    const edits = distance(a, c);
+    const d = prefix ? 1 : edits;
+    // A prefix ties with a one-letter typo: the fewer edits win (`predictConfidance` is `predictConfidence`, not
+    // the prefix `predict`), then the earlier name.
+    if (d < bestDistance || (d === bestDistance && edits < bestEdits)) {
       best = candidate;
       bestDistance = d;
+      bestEdits = edits;
     }
   }
   if (best === undefined) return undefined;

@@ -56,8 +56,11 @@ export interface Calls {
   readonly events: ReadonlyArray<{ min: number; type: string; severity: string }>;
 }
 
-function callsOf(cpu: (m: number) => number, minutes: number): Calls {
-  const { calls } = predictRun(cpu, minutes + 1, undefined, MIN);
+/** The rule's `predictConfidence` (left out: the default, 'normal'). */
+export type Confidence = 'normal' | 'high' | undefined;
+
+function callsOf(cpu: (m: number) => number, minutes: number, confidence: Confidence): Calls {
+  const { calls } = predictRun(cpu, minutes + 1, undefined, MIN, confidence);
   const events = calls.map((c) => ({ min: c.s / 60, type: c.type, severity: c.severity }));
   return {
     raised: events.filter((e) => e.type === 'raised').map((e) => e.min),
@@ -73,16 +76,24 @@ export function flatRun(
   seed: number,
   minutes = 240,
   jitter: Jitter = jitterOf,
+  confidence?: Confidence,
 ): Calls {
   const j = jitter(seed, minutes + 1, amp);
-  return callsOf((m) => level + (j[Math.floor(m)] as number), minutes);
+  return callsOf((m) => level + (j[Math.floor(m)] as number), minutes, confidence);
 }
 
 /** A ramp from `start` rising `slope` a minute with a ±`amp` jitter, read until its line is just under 80. */
-export function rampRun(start: number, slope: number, amp: number, seed: number, jitter: Jitter = jitterOf) {
+export function rampRun(
+  start: number,
+  slope: number,
+  amp: number,
+  seed: number,
+  jitter: Jitter = jitterOf,
+  confidence?: Confidence,
+) {
   const minutes = Math.min(240, Math.ceil((80 - start) / slope) - 1);
   const j = jitter(seed, minutes + 1, amp);
-  const calls = callsOf((m) => start + slope * Math.floor(m) + (j[Math.floor(m)] as number), minutes);
+  const calls = callsOf((m) => start + slope * Math.floor(m) + (j[Math.floor(m)] as number), minutes, confidence);
   // Due: the line is within the horizon's 30 minutes of 80 (at the earliest after the guards' 10 minutes).
   const due = Math.max(10, Math.ceil((80 - 30 * slope - start) / slope));
   const first = calls.raised[0];

@@ -32,7 +32,7 @@ export const showCalls = (calls: readonly PredictCall[]) =>
 /**
  * Reads CPU `cpu(minute)` (minutes since the first reading, fractional) every `step` ms (STEP, 10 s, unless given),
  * `readings` times, with the rule's
- * `severityHoldMs` when given. Returns the calls of the prediction's alert (raised with a forecast, not the plain cpu
+ * `severityHoldMs` and `predictConfidence` when given. Returns the calls of the prediction's alert (raised with a forecast, not the plain cpu
  * rule's own alert at 80 %) and `minute(m)`: the distinct flags of minute m's readings (the analytics change once a
  * minute).
  */
@@ -41,6 +41,7 @@ export function predictRun(
   readings: number,
   severityHoldMs?: number,
   step = STEP,
+  predictConfidence?: 'normal' | 'high',
 ) {
   const rules = parseRules({
     cpu: {
@@ -48,6 +49,7 @@ export function predictRun(
       critical: 95,
       predict: '30m',
       ...(severityHoldMs !== undefined && { severityHoldMs }),
+      ...(predictConfidence !== undefined && { predictConfidence }),
     },
   });
   const a = analyticsOf(rules);
