@@ -1,6 +1,6 @@
 // The predictions' noise table (README Predictive alerts, Limits): through the real Analytics and AlertSystem
 // (test/analytics/predict-noise.ts, predict-run.ts), fixed seeds, no timing. Run: npx tsx bench/predict-noise-table.ts
-// [flat|ramp|stop] [repo|pm|mulberry32] [from-to]. Prints, per case, generator and seed range: flat series' pages;
+// [flat|ramp|stop] [repo|pm|mulberry32] [from-to] [high]. Prints, per case, generator and seed range: flat series' pages;
 // ramps' detection (raised and still raised when the line is just under 80), the first raise's minute and the lead
 // (minutes from the first raise to the noise-free line's crossing of 80; and from the first raise at or after due);
 // a stopped ramp's clear. Three jitter generators: the repo's (Park–Miller on a hashed seed, predict-noise.ts),
@@ -19,7 +19,9 @@ import {
 const GENERATORS: Record<string, Jitter> = { repo: jitterOf, pm: parkMiller, mulberry32 };
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-const [only, gen, span] = process.argv.slice(2);
+const [only, gen, span, conf] = process.argv.slice(2);
+// A fourth argument `high` runs the rule with `predictConfidence: 'high'` (docs/predictive.md, Confidence).
+const confidence = conf === 'high' ? 'high' : undefined;
 const RANGES: Array<[string, number[]]> = span
   ? [[span, range(Number(span.split('-')[0]), Number(span.split('-')[1]))]]
   : [
@@ -42,7 +44,7 @@ if (!only || only === 'flat')
       [75, 2],
     ] as const)
       for (const [name, seeds] of RANGES) {
-        const paged = seeds.filter((s) => flatRun(level, amp, s, 240, jitter).raised.length > 0);
+        const paged = seeds.filter((s) => flatRun(level, amp, s, 240, jitter, confidence).raised.length > 0);
         console.log(
           `flat ${g} ${level}±${amp} 240min seeds ${name}: paged ${paged.length}/${seeds.length} [${paged.join(' ')}]`,
         );
@@ -57,7 +59,7 @@ if (!only || only === 'ramp')
       [40, 0.25, 3],
     ] as const)
       for (const [name, seeds] of RANGES) {
-        const runs = seeds.map((s) => rampRun(start, slope, amp, s, jitter));
+        const runs = seeds.map((s) => rampRun(start, slope, amp, s, jitter, confidence));
         const detected = runs.filter((r) => r.activeAtEnd);
         const firsts = runs.filter((r) => Number.isFinite(r.first)).map((r) => r.first);
         const lead = runs.filter((r) => Number.isFinite(r.first)).map((r) => r.cross - r.first);

@@ -93,7 +93,11 @@ export function rampRun(
 ) {
   const minutes = Math.min(240, Math.ceil((80 - start) / slope) - 1);
   const j = jitter(seed, minutes + 1, amp);
-  const calls = callsOf((m) => start + slope * Math.floor(m) + (j[Math.floor(m)] as number), minutes, confidence);
+  const calls = callsOf(
+    (m) => start + slope * Math.floor(m) + (j[Math.floor(m)] as number),
+    minutes,
+    confidence,
+  );
   // Due: the line is within the horizon's 30 minutes of 80 (at the earliest after the guards' 10 minutes).
   const due = Math.max(10, Math.ceil((80 - 30 * slope - start) / slope));
   const first = calls.raised[0];
