@@ -340,9 +340,16 @@ export interface MetricsSnapshot {
   /**
    * Anomaly scores (0-1) of the last scored minute, by series (src/analytics), and `threshold`: the
    * `anomaly` rule's warning level (`alerts.anomaly.warning`, default 0.995, whether the rule is on or
-   * not); a score at or above it breaches the rule, and the dashboard shades from it. Set by the monitor.
+   * not); a score at or above it breaches the rule, and the dashboard shades from it. `minutes_to_first_score`:
+   * by series still learning (its first day), the minutes with a value it needs until its first score, that one
+   * included (absent in a snapshot of an earlier version). Set by the monitor.
    */
-  anomaly?: { scored_at: string | null; scores: Record<string, number>; threshold: number };
+  anomaly?: {
+    scored_at: string | null;
+    scores: Record<string, number>;
+    threshold: number;
+    minutes_to_first_score?: Record<string, number>;
+  };
   /** Cluster mode, `instance=<worker>`: the aggregator whose host groups (cpu, memory, disk, network) it shows. */
   host_from?: string;
   /** Cluster mode only: which workers these figures cover, and whether any is missing. */

@@ -49,6 +49,13 @@ export interface AnomalyScores {
    * key during its first day (its first ANOMALY_LEARNING_POINTS points: learning, not yet known; not 0).
    */
   scores: Record<string, number>;
+  /**
+   * By series still learning (not yet scored: its first ANOMALY_LEARNING_POINTS points): the minutes with a value
+   * it still needs until its first score, that minute included (1,441 minus the minutes it has learned; a minute
+   * without a value, such as latency_p95's without requests, does not count). A series leaves it as it enters
+   * `scores`. As of now (a restored model counts at once), not only as of `scored_at`.
+   */
+  minutes_to_first_score: Record<string, number>;
 }
 
 /** How each default series is read from a history point (NaN: nothing to score this minute). */
@@ -85,7 +92,7 @@ export class Analytics {
   readonly config: AnalyticsConfig;
   private readonly detectors = new Map<string, AnomalyDetector>();
   private readonly custom = new Map<string, { sum: number; n: number }>();
-  private scores: AnomalyScores = { scored_at: null, scores: {} };
+  private scores: Pick<AnomalyScores, 'scored_at' | 'scores'> = { scored_at: null, scores: {} };
   /** The count evidence of the two count series and of latency_p95's requests over its usual p95 (count-model.ts). */
   private readonly counts = newCountModels();
   /** The minute's latency histogram, read for the requests over latency_p95's threshold. */
@@ -218,9 +225,20 @@ export class Analytics {
     return tail.update(over, lat.total, 0, p95, lat.countAboveMs(threshold));
   }
 
-  /** The last minute's scores (a series has none during its first day: see scorePoint). */
+  /**
+   * The last minute's scores (a series has none during its first day: see scorePoint), and the minutes each series
+   * still learning needs until its first score.
+   */
   getScores(): AnomalyScores {
-    return { scored_at: this.scores.scored_at, scores: { ...this.scores.scores } };
+    // No prototype: a custom series may be named `__proto__` (as in scorePoint).
+    const left: Record<string, number> = Object.create(null);
+    for (const [name, det] of this.detectors)
+      if (det.count <= ANOMALY_LEARNING_POINTS) left[name] = ANOMALY_LEARNING_POINTS + 1 - det.count;
+    return {
+      scored_at: this.scores.scored_at,
+      scores: { ...this.scores.scores },
+      minutes_to_first_score: { ...left },
+    };
   }
 
   /** Feeds the trends (one point a minute per series, whatever the sample rate). */
