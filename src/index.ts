@@ -29,6 +29,7 @@ export type {
 export type { RuleLevels, RuleName } from './alerts/thresholds.js';
 export type { WebhookConfig, WebhookOptions } from './alerts/webhook.js';
 export { Analytics, type AnomalyScores } from './analytics/analytics.js';
+export type { AnomalyGroup } from './analytics/anomaly-group.js';
 export type { CapacityFigure, CapacityReport, Confidence } from './analytics/capacity.js';
 export type { PredictConfidence } from './analytics/predict-observations.js';
 export type {

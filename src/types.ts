@@ -1,5 +1,6 @@
 // The shapes sysvitals returns everywhere: programmatic API, HTTP API, dashboard. Field names are the seed's (snake_case).
 
+import type { AnomalyGroup } from './analytics/anomaly-group.js';
 import type { ChannelStatus } from './channels/channel-status.js';
 import type { ClusterModeOff, ClusterSummary } from './cluster/view-types.js';
 import type { DroppedObservations } from './collector/dropped.js';
@@ -338,18 +339,10 @@ export interface MetricsSnapshot {
   /** Server-wide Apdex over the request window; counted in the health score. */
   apdex?: ApdexGroup;
   /**
-   * Anomaly scores (0-1) of the last scored minute, by series (src/analytics), and `threshold`: the
-   * `anomaly` rule's warning level (`alerts.anomaly.warning`, default 0.995, whether the rule is on or
-   * not); a score at or above it breaches the rule, and the dashboard shades from it. `minutes_to_first_score`:
-   * by series still learning (its first day), the minutes with a value it needs until its first score, that one
-   * included (absent in a snapshot of an earlier version). Set by the monitor.
+   * Anomaly scores (0-1) of the last scored minute, by series (src/analytics), the `anomaly` rule's warning level
+   * (`threshold`), and the minutes each series still learning needs until its first score. Set by the monitor.
    */
-  anomaly?: {
-    scored_at: string | null;
-    scores: Record<string, number>;
-    threshold: number;
-    minutes_to_first_score?: Record<string, number>;
-  };
+  anomaly?: AnomalyGroup;
   /** Cluster mode, `instance=<worker>`: the aggregator whose host groups (cpu, memory, disk, network) it shows. */
   host_from?: string;
   /** Cluster mode only: which workers these figures cover, and whether any is missing. */

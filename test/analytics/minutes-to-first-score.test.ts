@@ -82,7 +82,9 @@ describe('anomaly.minutes_to_first_score', () => {
       const want = expected(fed);
       // A loop of 1,700 minutes: one expect per minute would hide which minute; throw with it instead.
       if (JSON.stringify(got.minutes_to_first_score) !== JSON.stringify(want))
-        throw new Error(`minute ${m}: ${JSON.stringify(got.minutes_to_first_score)} != ${JSON.stringify(want)}`);
+        throw new Error(
+          `minute ${m}: ${JSON.stringify(got.minutes_to_first_score)} != ${JSON.stringify(want)}`,
+        );
       for (const name of [...left]) {
         if (name in want) {
           if (name in got.scores) throw new Error(`minute ${m}: ${name} scored while learning`);
@@ -142,6 +144,23 @@ describe('anomaly.minutes_to_first_score', () => {
     const end = await after.getMetrics();
     expect(end.anomaly?.minutes_to_first_score?.cpu).toBeUndefined();
     expect(end.anomaly?.scores.cpu).toBeTypeOf('number');
-    expect(end.anomaly?.minutes_to_first_score?.__proto__).toBe(1440); // observed once, then never again
+    // Observed once, then never again: an own key (not the prototype).
+    const proto = Object.getOwnPropertyDescriptor(end.anomaly?.minutes_to_first_score ?? {}, '__proto__');
+    expect(proto?.value).toBe(1440);
+  });
+
+  it("through the monitor's own minute (observe + flush on an injected clock): only minutes with a value count", async () => {
+    const clock = { t: T0, now: () => clock.t };
+    const monitor = newMonitor(clock);
+    // q observed in minutes 0, 1, 2 and 4 (not 3): four minutes learned; request_rate gets every closed minute.
+    for (let m = 0; m < 5; m++) {
+      clock.t = T0 + m * MIN + 1000;
+      if (m !== 3) monitor.analytics.observe('q', 50);
+      clock.t = T0 + (m + 1) * MIN;
+      await monitor.flush();
+    }
+    const left = (await monitor.getMetrics()).anomaly?.minutes_to_first_score;
+    expect(left?.q).toBe(1441 - 4);
+    expect(left?.cpu).toBe(1441); // no host sample (NO_HOST_FILES, no sampling): no value yet
   });
 });
