@@ -183,6 +183,15 @@ describe.skipIf(skipBrowser)('anomaly shading and the capacity panel in Chromium
     const snapshot = await apiData<MetricsSnapshot>(`${base}/metrics/`, TOKEN);
     expect(snapshot.anomaly?.threshold).toBe(THRESHOLD);
     await expect.poll(() => page.locator('#anomaly-key').textContent()).toContain(`≥ ${THRESHOLD}`);
+    // The monitor scored no minute of its own (its history is the store's): every series still learns, and the key
+    // says the soonest first score the snapshot gives (anomaly.minutes_to_first_score), each series in its tooltip.
+    const left = snapshot.anomaly?.minutes_to_first_score ?? {};
+    expect(Object.keys(left).length).toBeGreaterThan(0);
+    const soonest = Math.min(...Object.values(left));
+    await expect
+      .poll(() => page.locator('#anomaly-key').textContent())
+      .toBe(`shaded: anomaly score ≥ ${THRESHOLD} · learning: first score in ${soonest} min`);
+    expect(await page.locator('#anomaly-key').getAttribute('title')).toContain(`cpu ${left.cpu}`);
 
     for (const period of ['1h', '24h'] as const) {
       await page.locator(`button[data-period="${period}"]`).click();

@@ -87,3 +87,33 @@ export function scoreAt(series: string, t: number): number | null {
 export function scoredSeries(): string[] {
   return Object.keys(scored[scored.length - 1]?.scores ?? {});
 }
+
+/** The series still learning and their minutes to the first score (the snapshot's `anomaly.minutes_to_first_score`). */
+let learning = '';
+/** The soonest of them (0: none learning). */
+let soonest = 0;
+
+/** Takes the snapshot's `anomaly.minutes_to_first_score`; true if what the key says of it changed. */
+export function setAnomalyLearning(left: Record<string, number> | undefined): boolean {
+  const entries = Object.entries(left ?? {}).filter(([, minutes]) => typeof minutes === 'number');
+  const now = entries.map(([series, minutes]) => `${series} ${minutes}`).join(', ');
+  if (now === learning) return false;
+  learning = now;
+  soonest = entries.length > 0 ? Math.min(...entries.map(([, minutes]) => minutes)) : 0;
+  return true;
+}
+
+/**
+ * The anomaly key: the level the shading uses and, while a series still learns, the soonest first score
+ * (the tooltip lists each series' minutes with a value until its first score).
+ */
+export function anomalyKey(): { text: string; title: string } {
+  const text = `shaded: anomaly score ≥ ${threshold}`;
+  const title =
+    'The anomaly alert rule’s warning level (rules.anomaly.warning): a stretch is shaded where the score of a point is at or above it.';
+  if (learning === '') return { text, title };
+  return {
+    text: `${text} · learning: first score in ${soonest} min`,
+    title: `${title}\nStill learning (minutes with a value until the first score): ${learning}`,
+  };
+}

@@ -3,7 +3,7 @@
 import type { Alert, AlertEvent, AlertRecord } from '../../alerts/alert.js';
 import type { HistoryResult } from '../../history/point.js';
 import type { HealthStatus, MetricsSnapshot } from '../../types.js';
-import { addScores, anomalyThreshold, setAnomalyThreshold } from './anomaly.js';
+import { addScores, anomalyKey, setAnomalyLearning, setAnomalyThreshold } from './anomaly.js';
 import { API_BASE, ApiError, api, storedToken, TOKEN_KEY } from './api-client.js';
 import { hideBanner, setConn, showBanner } from './connection.js';
 import { $ } from './dom.js';
@@ -225,10 +225,10 @@ function onMetrics(s: MetricsSnapshot): void {
   lastSnapshot = s;
   // Scores first: the panels below shade their samples with them.
   const a = s.anomaly;
-  if (setAnomalyThreshold(a?.threshold)) {
-    showAnomalyKey();
-    for (const chart of charts) chart.shade(true);
-  }
+  const relearn = setAnomalyLearning(a?.minutes_to_first_score);
+  const shadeAgain = setAnomalyThreshold(a?.threshold);
+  if (shadeAgain || relearn) showAnomalyKey();
+  if (shadeAgain) for (const chart of charts) chart.shade(true);
   const scoredNew = a?.scored_at ? addScores(Date.parse(a.scored_at) / 1000, a.scores) : false;
   renderComponents(s);
   renderScope(s);
@@ -243,9 +243,9 @@ function onMetrics(s: MetricsSnapshot): void {
 }
 
 function showAnomalyKey(): void {
-  $('anomaly-key').textContent = `shaded: anomaly score ≥ ${anomalyThreshold()}`;
-  $('anomaly-key').title =
-    'The anomaly alert rule’s warning level (rules.anomaly.warning): a stretch is shaded where the score of a point is at or above it.';
+  const key = anomalyKey();
+  $('anomaly-key').textContent = key.text;
+  $('anomaly-key').title = key.title;
 }
 
 function onAlert(event: AlertEvent): void {
