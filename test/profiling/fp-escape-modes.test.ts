@@ -9,18 +9,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { fingerprintLong, fingerprintSql, type SqlDialect } from '../../src/profiling/fingerprint.js';
 import { myConfig, mysqlMissing, pgConfig, pgMissing } from '../helpers/databases.js';
-
-/** mulberry32: the statements are the same in every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as random } from '../helpers/random.js';
 
 /** Literal shapes: backslashes before quotes, at the end, doubled; `E'…'` (PostgreSQL), `"…"` strings (MySQL). */
 function literal(r: () => number, word: () => string, dialect: SqlDialect): string {
