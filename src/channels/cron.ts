@@ -79,11 +79,13 @@ export function parseCron(expr: string): CronSchedule {
     Set<number>,
     Set<number>,
   ];
-  // As in Vixie cron: when both day fields are restricted, either one matching is enough.
-  const domAny = parts[2] === '*';
-  const dowAny = parts[4] === '*';
-  // Only a day of month restricted alone can name no day at all (31 February, 30 February, 31 April …).
-  if (dowAny && !domAny && ![...month].some((m) => [...dom].some((d) => d <= MONTH_DAYS[m - 1]!))) {
+  // As in Vixie cron / cronie (man 5 crontab): a day field is restricted unless it starts with `*` (so `*/1`, `*/7`
+  // and `*,*` are not); when both are restricted, either one matching is enough, otherwise both must match.
+  const domAny = parts[2]!.startsWith('*');
+  const dowAny = parts[4]!.startsWith('*');
+  // Unless both are restricted, a day of month must exist in a month named (31 February, 31 April … never do).
+  // Every date falls on each weekday in some year, so the day-of-week field cannot make it impossible.
+  if ((dowAny || domAny) && ![...month].some((m) => [...dom].some((d) => d <= MONTH_DAYS[m - 1]!))) {
     throw invalidOption(
       `sysvitals: cron ${JSON.stringify(expr)} never matches: no month it names has day ${[...dom].join(',')} ` +
         '(February has at most 29 days; April, June, September and November 30). Fix the day or the month.',
