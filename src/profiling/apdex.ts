@@ -4,6 +4,7 @@
 import { METHODS } from 'node:http';
 import { invalidOption } from '../errors.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
+import { methodIndex, methodLabel, OTHER_HTTP_METHOD } from '../requests/route-counters.js';
 
 /** The monitor's `apdex` option: the target time T (ms), globally and per route. */
 export interface ApdexOptions {
@@ -35,14 +36,22 @@ function checkT(value: unknown, what: string): number {
 
 /**
  * A key that some request can match: a route template (`/search`; `unmatched` for requests no route matched),
- * optionally after a method Node's HTTP parser accepts (`POST /upload`). Anything else never applies its T.
+ * optionally after a method label a request is recorded under (`POST /upload`; `OTHER /dav` for PROPFIND and the
+ * other non-standard methods). Anything else never applies its T.
  */
 function checkRouteKey(key: string): void {
   const space = key.indexOf(' ');
   const method = space < 0 ? undefined : key.slice(0, space);
   const route = space < 0 ? key : key.slice(space + 1);
   const routeOk = route === 'unmatched' || route.startsWith('/') || route.startsWith('*');
-  if (method !== undefined && !METHODS.includes(method)) {
+  if (method !== undefined && methodLabel(method, methodIndex(method)) !== method) {
+    if (METHODS.includes(method)) {
+      throw invalidOption(
+        `\`apdex.routes\` key ${JSON.stringify(key)}: ${method} requests are recorded under the method ` +
+          `${OTHER_HTTP_METHOD} (only GET POST PUT DELETE PATCH HEAD OPTIONS keep their own); write ` +
+          `${JSON.stringify(`${OTHER_HTTP_METHOD} ${route}`)}.`,
+      );
+    }
     throw invalidOption(
       `\`apdex.routes\` key ${JSON.stringify(key)}: ${JSON.stringify(method)} is not an HTTP method; ` +
         "write a route template (`'/search'`) or a method in capitals and one (`'POST /upload'`).",

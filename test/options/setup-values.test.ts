@@ -2,6 +2,7 @@
 // resolution that misaligns the clock's steps, apdex route keys no request can match, an instance id `?instance=`
 // cannot name, a basePath with dot segments (on each adapter).
 
+import * as http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
@@ -61,13 +62,23 @@ describe('apdex.routes keys', () => {
     ['FOO /x', /not an HTTP method/],
     ['search', /never match.*'\/search'/s],
     ['get /x', /not an HTTP method/],
+    ['PROPFIND /dav', /recorded under the method OTHER.*"OTHER \/dav"/s],
+    ['MKCOL /x', /recorded under the method OTHER/],
   ])('refuses %j', (key, says) => {
     const error = refusal(() => createMonitor({ ...quiet, apdex: { routes: { [key]: 100 } } }));
     expect(error?.code).toBe('ERR_SYSVITALS_INVALID_OPTION');
     expect(error?.message).toMatch(says);
   });
+  it('accepts exactly the method labels requests are recorded under (README: the seven, else OTHER)', () => {
+    // Oracle: README "methods outside GET HEAD POST PUT PATCH DELETE OPTIONS are `OTHER`", over every method Node parses.
+    const labels = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'OTHER']);
+    for (const method of [...http.METHODS, 'OTHER']) {
+      const error = refusal(() => createMonitor({ ...quiet, apdex: { routes: { [`${method} /x`]: 100 } } }));
+      expect([method, error === undefined]).toEqual([method, labels.has(method)]);
+    }
+  });
   it('accepts route templates, with a method, and the unmatched row', () => {
-    const routes = { '/search': 1000, 'POST /upload': 2000, 'PROPFIND /dav': 300, unmatched: 100 };
+    const routes = { '/search': 1000, 'POST /upload': 2000, 'OTHER /dav': 300, unmatched: 100 };
     expect(refusal(() => createMonitor({ ...quiet, apdex: { routes } }))).toBeUndefined();
   });
 });
