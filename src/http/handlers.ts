@@ -3,10 +3,12 @@
 import { HISTORY_PERIODS } from '../history/periods.js';
 import {
   type JobHistorySource,
+  jobFoldNote,
   type RouteHistory,
   type RouteHistorySource,
   readJobHistory,
   readRouteHistory,
+  routeFoldNote,
 } from '../profiling/route-history-read.js';
 import { healthHttpStatus, healthJsonDocument, wantsHealthJson } from './health-json.js';
 import { booleanParam, enumParam, INVALID, identifierParam, integerParam, type Param } from './params.js';
@@ -135,7 +137,15 @@ export const historyRoute = defineRoute({
       if (found) sendData(res, found);
       else if (!(source as RouteHistorySource).series)
         sendError(res, 404, 'not_found', 'this monitor keeps no one-minute route or job history');
-      else sendError(res, 404, 'not_found', `no requests recorded on ${onRoute}`);
+      else {
+        const fold = routeFoldNote(source as RouteHistorySource);
+        sendError(
+          res,
+          404,
+          'not_found',
+          `no requests recorded on ${onRoute}${fold ? ' under its own name' : ''}${fold}`,
+        );
+      }
       return;
     }
     if (query.job !== undefined) {
@@ -157,9 +167,10 @@ export const historyRoute = defineRoute({
       // One process: its points; a job recorded without points yet (jobs/ lists it) is 200, no points, as a route.
       const found = readJobHistory(source as JobHistorySource, query.job);
       if (!found) {
+        const fold = jobFoldNote(source as JobHistorySource);
         const message = !(source as JobHistorySource).series
           ? 'this monitor keeps no one-minute route or job history'
-          : `${noPoints}: no such job was recorded`;
+          : `${noPoints}: no such job was recorded${fold ? ' under its own name' : ''}${fold}`;
         sendError(res, 404, 'not_found', message);
         return;
       }

@@ -59,3 +59,26 @@ export function readJobHistory(source: JobHistorySource, name: string): JobPoint
   if (series === undefined) return null;
   return series.job(name) ?? (source.jobs?.has(name) === true ? [] : null);
 }
+
+/**
+ * For a 404 on a route no row holds: where its requests are when routes past `maxRoutes` were folded into `* other`
+ * (the names folded are not kept, so a route never requested reads the same); '' when nothing was folded.
+ */
+export function routeFoldNote(source: RouteHistorySource): string {
+  for (const r of source.requests?.routeTotals() ?? []) {
+    if (r.method === '*' && r.route === 'other') {
+      return '; routes past maxRoutes are recorded under `* other`, not their own name: its figures are at history/?route=other';
+    }
+  }
+  return '';
+}
+
+/**
+ * For a 404 on a job no entry holds: where its runs are when jobs past `jobs.maxJobs` were folded into `other` (the
+ * names folded are not kept, so a job never run reads the same); '' when nothing was folded.
+ */
+export function jobFoldNote(source: JobHistorySource): string {
+  return source.jobs?.has('other') === true
+    ? '; jobs past jobs.maxJobs are recorded under `other`, not their own name: its figures are at history/?job=other'
+    : '';
+}
