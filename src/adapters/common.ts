@@ -255,3 +255,17 @@ export function decideUpgrade<R>(adminApi: AdminApi<R>, req: IncomingMessage, re
   void adminApi.authenticate(req, request).then(decide);
   return true;
 }
+
+/** The methods a CORS preflight (`OPTIONS`) may ask about: it reaches the application when a route has one. */
+const PREFLIGHT_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'] as const;
+
+/**
+ * Whether an application route takes the request under basePath (outside review 31, RT31-11): one for its method,
+ * or, for an `OPTIONS` (a CORS preflight, Express's and Koa's automatic `Allow`), one for any method of its path
+ * (outside review 32, RT32-7). `routed(method)` says whether a route has that method and the request's path.
+ */
+export function appRouteTakes(method: string | undefined, routed: (method: string) => boolean): boolean {
+  if (method !== 'OPTIONS') return routed(method ?? 'GET');
+  for (const m of PREFLIGHT_METHODS) if (routed(m)) return true;
+  return false;
+}

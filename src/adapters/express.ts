@@ -9,6 +9,7 @@ import { type RequestScope, requestContextEnabled, runInScope } from '../profili
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
+  appRouteTakes,
   createAdapterMonitor,
   decideUpgrade,
   requestWay,
@@ -194,7 +195,8 @@ function makeMiddleware(
     // A path under the base that is no admin endpoint and that an application route matches is the app's (RT31-11).
     if (
       adminApi.isAdminUrl(url) &&
-      (adminApi.isEndpointUrl(url) || expressWouldMatch(req, req.method) === UNMATCHED_ROUTE)
+      (adminApi.isEndpointUrl(url) ||
+        !appRouteTakes(req.method, (m) => expressWouldMatch(req, m) !== UNMATCHED_ROUTE))
     ) {
       // Admin requests and probes are answered here and never counted as application traffic (their server is
       // drained on shutdown all the same).

@@ -12,6 +12,7 @@ import { type RequestScope, requestContextEnabled, runInScope } from '../profili
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
+  appRouteTakes,
   createAdapterMonitor,
   decideUpgrade,
   isPendingUpgrade,
@@ -129,7 +130,7 @@ export function fastifyPlugin(
       // Under the base but no admin endpoint, and routed to an application route (Fastify routes before the hooks:
       // `is404` false): the application's request, recorded as one (outside review 31, RT31-11). recordFirst left
       // it unrecorded, as it does every admin URL.
-      if (!adminApi.isEndpointUrl(url) && (request as { is404?: boolean }).is404 === false) {
+      if (!adminApi.isEndpointUrl(url) && routedHere(request, url)) {
         if (begin(request, reply, req)) proceed(request, next);
         return;
       }
@@ -282,4 +283,22 @@ function markAsFastifyPlugin(plugin: FastifyPluginCallback): FastifyPluginCallba
     marked[Symbol.for('plugin-meta')] = meta;
     return marked;
   }
+}
+
+/**
+ * Whether the application routes the request (Fastify routes before the hooks: `is404` false), or, for an `OPTIONS`
+ * no route takes (a CORS preflight answered by a hook), whether a route takes its path with any method (Fastify's
+ * own router, `findRoute` on the path; outside review 32, RT32-7).
+ */
+function routedHere(request: FastifyRequest, url: string): boolean {
+  if ((request as { is404?: boolean }).is404 === false) return true;
+  if (request.method !== 'OPTIONS') return false;
+  const find = (request.server as { findRoute?: (o: { method: string; url: string }) => unknown }).findRoute;
+  if (typeof find !== 'function') return false;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return appRouteTakes(
+    'OPTIONS',
+    (m) => m !== 'OPTIONS' && find.call(request.server, { method: m, url: path }) != null,
+  );
 }

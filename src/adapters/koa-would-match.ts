@@ -27,15 +27,15 @@ interface KoaRouterLike {
  * The template of the route the request would have matched in the first @koa/router of its app's middleware that
  * has one for its path and method (prefixes and nested routers included: @koa/router keeps them in the layer's
  * path, as `_matchedRoute`), or `unmatched`. Routers inside a koa-mount sub-app are not seen (koa-mount keeps the
- * sub-app to itself). Never throws.
+ * sub-app to itself). `asMethod` asks for another method than the request's. Never throws.
  */
-export function koaWouldMatch(ctx: Context): string {
+export function koaWouldMatch(ctx: Context, asMethod?: string): string {
   try {
     const middleware = (ctx.app as { middleware?: unknown } | undefined)?.middleware;
     if (!Array.isArray(middleware)) return UNMATCHED_ROUTE;
     const path = ctx.path;
     if (typeof path !== 'string' || path.length > MAX_PATH) return UNMATCHED_ROUTE;
-    const method = ctx.req.method ?? 'GET';
+    const method = asMethod ?? ctx.req.method ?? 'GET';
     let left = MAX_LAYERS;
     for (const fn of middleware as unknown[]) {
       if (--left < 0) return UNMATCHED_ROUTE;

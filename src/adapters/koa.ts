@@ -11,6 +11,7 @@ import {
   ABORTED_STATUS,
   type AdapterMonitorOptions,
   type AdapterSource,
+  appRouteTakes,
   createAdapterMonitor,
   decideUpgrade,
   requestWay,
@@ -141,7 +142,11 @@ function makeMiddleware(
     }
     const url = ctx.originalUrl ?? ctx.url;
     // A path under the base that is no admin endpoint and that an application route matches is the app's (RT31-11).
-    if (adminApi.isAdminUrl(url) && (adminApi.isEndpointUrl(url) || koaWouldMatch(ctx) === UNMATCHED_ROUTE)) {
+    if (
+      adminApi.isAdminUrl(url) &&
+      (adminApi.isEndpointUrl(url) ||
+        !appRouteTakes(ctx.method, (m) => koaWouldMatch(ctx, m) !== UNMATCHED_ROUTE))
+    ) {
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself
       way.adminRequest?.(ctx.req);
       answeredHere(ctx.res);
