@@ -25,10 +25,13 @@ const NOT_A_KEY = String.raw`(?!['"]?(?:\/\/[^\s'"=]*:_|_(?:auth|password)|npm(?
  * One option of npm's before the key (outside review 28, RT28-10), after its gap: `-g`, `--global`,
  * `--location=user`, `--location project` and its short `-L project` (npm's config definitions: location takes
  * global, user or project), a config file's or registry's option and its value (`--userconfig ./.npmrc`), any other
- * flag (`--no-workspaces`, `--foo=bar`). Each bounded; any number of them.
+ * flag (`--no-workspaces`, `--foo=bar`). Each bounded; any number of them. Any other option followed by a word that is
+ * no key and no option takes that word as its value (outside review 32, RT32-10: `--scope @acme`, `--loglevel silent`,
+ * `-w a`, `--otp 123456`), as npm's option parser (nopt) reads an unknown option's next word; a flag before the key
+ * (`-g //r/:_authToken`) stays a flag.
  */
 const NPM_OPTION = new RegExp(
-  String.raw`${NPM_GAP}(?:(?:--location${NPM_GAP}|-L${NPM_GAP})(?:global|user|project)|--(?:userconfig|globalconfig|registry)${NPM_GAP}${NOT_A_KEY}[^\s'"]{1,200}|-[\w-]{1,40}(?:=[^\s'"]{0,200})?)`,
+  String.raw`${NPM_GAP}(?:(?:--location${NPM_GAP}|-L${NPM_GAP})(?:global|user|project)|--(?:userconfig|globalconfig|registry)${NPM_GAP}${NOT_A_KEY}[^\s'"]{1,200}|-[\w-]{1,40}(?:=[^\s'"]{0,200}|${NPM_GAP}${NOT_A_KEY}(?!-)[^\s'"]{1,200})?)`,
   'iy',
 );
 /**

@@ -80,9 +80,58 @@ describe('npm config set with more than 4 options before the key', () => {
     ['options', (n: number) => `npm set${fill(' -g', n)} ${KEY} x`],
     ['option values named set', (n: number) => `npm set${fill(' --userconfig set', n)}`],
     ['flags named -set', (n: number) => `set${fill(' -set', n)}`],
+    ['options with a value word', (n: number) => `npm set${fill(' --scope @acme', n)} ${KEY} x`],
+    ['option value words named set', (n: number) => `set${fill(' -w set', n)}`],
     ['set and options', (n: number) => fill('set -g --location user ', n)],
   ])('%s, 100 KB: cost under 20 times as much prose', (_, make) => {
     expect(costOverProse(make(100_000))).toBeLessThan(20);
+  });
+});
+
+describe('npm config set: an option that takes a value as the next word (outside review 32, RT32-10)', () => {
+  // Oracle: npm's option parser (nopt) reads an option's next word as its value unless it is an option; the key is
+  // the first word after the options. The reviewer's exact strings, then more of npm's value-taking options.
+  const R_KEY = '//r.example/:_authToken';
+  it.each([
+    [
+      'npm set --scope @acme //r.example/:_authToken 5f2b9c1e-3a4d-4e6f-8a7b-9c0d1e2f3a4b',
+      '5f2b9c1e-3a4d-4e6f-8a7b-9c0d1e2f3a4b',
+    ],
+    [
+      'npm config set --scope @acme //registry.npmjs.org/:_authToken 5f2b9c1e-3a4d-4e6f-8a7b-9c0d1e2f3a4b',
+      '5f2b9c1e-3a4d-4e6f-8a7b-9c0d1e2f3a4b',
+    ],
+    ['npm config set --loglevel silent //r.example/:_password cGFzc3dvcmQxMjM=', 'cGFzc3dvcmQxMjM='],
+    ...[
+      '--workspace a',
+      '-w a',
+      '--cache /tmp/c',
+      '--prefix /tmp/p',
+      '--auth-type legacy',
+      '--otp 123456',
+      '--foo bar',
+      '--scope @acme -g --loglevel warn',
+      '--userconfig ./ci/.npmrc --scope=@acme -w pkg-a --workspace pkg-b --fetch-retries 5',
+      '--umask 0022 --node-options --max-old-space-size=4096',
+    ].map((options) => [`npm config set ${options} ${R_KEY} tok_Ab12Cd34Ef56`, 'tok_Ab12Cd34Ef56']),
+  ])('%j', (text, secret) => {
+    expect(redactCredentials(text)).toBe(text.replace(secret, R));
+  });
+
+  it('as a spawn error prints the argument list (util.inspect, JSON)', () => {
+    const args = ['npm', 'config', 'set', '--scope', '@acme', '-w', 'a', R_KEY, 'tok_Ab12Cd34Ef56'];
+    for (const printed of [inspect(args), JSON.stringify(args)]) {
+      expect(redactCredentials(printed)).toBe(printed.replace('tok_Ab12Cd34Ef56', R));
+    }
+  });
+
+  it.each([
+    'npm config set init-author-name "Jane Doe"',
+    'npm config set --global cache /tmp/npm-cache',
+    'npm config set --scope @acme registry https://r.example/',
+    `npm config set --loglevel silent ${R_KEY} \${NPM_TOKEN}`,
+  ])('%j stays', (text) => {
+    expect(redactCredentials(text)).toBe(text);
   });
 });
 
