@@ -97,7 +97,8 @@ export function remoteClientHeader(
  * The `for=` value of every element of an RFC 7239 Forwarded header (quotes removed), with '' for an element
  * that has none. Elements are split at commas and pairs at semicolons outside quoted strings. An empty element
  * (blanks only: `,,for=127.0.0.1,`) is no element: RFC 7239's `1#forwarded-element` is RFC 7230 §7's list syntax,
- * whose recipients ignore empty elements.
+ * whose recipients ignore empty elements. An element that is only `;` (an empty pair list) is an element without
+ * `for=` ('').
  */
 export function forwardedFor(header: string): string[] {
   const out: string[] = [];
@@ -129,7 +130,11 @@ export function forwardedFor(header: string): string[] {
     } else if (c === '"') {
       quoted = true;
       pair += c;
-    } else if (c === ';') endPair();
+    } else if (c === ';') {
+      // A `;` makes an element (RFC 7239: `[pair] *(";" [pair])`) with no `for=`, not an empty one (review 32, RT32-4).
+      endPair();
+      content = true;
+    }
     else if (c === ',') {
       endPair();
       if (content) out.push(element ?? '');

@@ -98,6 +98,9 @@ const UNPARSABLE: [string, string[]][] = [
     'Forwarded, an empty element beside one without for=',
     ['Forwarded: ,proto=https', 'X-Forwarded-For: ::1'],
   ],
+  // RFC 7239's element is `[pair] *(";" [pair])`: `;` is an element with no for= (review 32, RT32-4: was 200).
+  ['Forwarded: an element that is only ;', ['Forwarded: ;, for=127.0.0.1', 'X-Forwarded-For: 127.0.0.1']],
+  ['Forwarded: ; ; after the loopback one', ['Forwarded: for=127.0.0.1, ; ;', 'X-Forwarded-For: 127.0.0.1']],
   // CloudFront always writes a port: a value without one (or `::1`, read as `:` and port 1) names no viewer.
   [
     'CloudFront-Viewer-Address without a port',
@@ -158,6 +161,7 @@ describe.each(harnesses)('$name adapter, loopback mode with trustProxy', (harnes
       // RFC 7230 §7: a recipient ignores empty list elements (was 403).
       ['Forwarded: ,,for=127.0.0.1,,', 'X-Forwarded-For: 127.0.0.1'],
       ['Forwarded: , for="[::1]:4711" ,\t,', 'X-Forwarded-For: ::1'],
+      ['Forwarded: for=127.0.0.1;, ,', 'X-Forwarded-For: 127.0.0.1'], // a trailing `;` ends the pair list
       ['CloudFront-Viewer-Address: 127.0.0.1:46532', 'X-Forwarded-For: 127.0.0.1'],
       ['CloudFront-Viewer-Address: ::1:46532', 'X-Forwarded-For: ::1'],
       ['CloudFront-Viewer-Address: [::1]:46532', 'X-Forwarded-For: ::1'],
