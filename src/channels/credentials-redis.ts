@@ -84,10 +84,29 @@ const REDIS_PASSWORD_ARG = new RegExp(
 );
 /**
  * `ACL SETUSER <user> <rule> …` (Redis's ACL page): the rules `>password` (adds one) and `<password` (removes one) on
- * that line lose their password (`>[redacted]`); `#<sha256>` hashes and other rules stay.
+ * that line lose their password (`>[redacted]`); `#<sha256>` hashes and other rules stay. A rule redacted already
+ * stays as it is (a text redacted twice read `>[redacted]]`; review 32, RT32-3).
  */
 const ACL_SETUSER = /(?<![\w-])(?:ACL|acl)[ \t]+(?:SETUSER|setuser)[ \t]+[^\r\n]*/g;
-const ACL_PASSWORD_RULE = /(?<=[ \t'"])([<>])[^\s'",\]]+/g;
+const ACL_PASSWORD_RULE = /(?<=[ \t'"])([<>])(?!\[redacted\])[^\s'",\]]+/g;
+
+/**
+ * A redis.conf line `requirepass <password>` or `masterauth <password>` (review 32, RT32-3; redis-server echoes it in
+ * its `FATAL CONFIG FILE ERROR >>> 'requirepass …'`): the directive where a command starts (COMMAND_START), then one
+ * argument ending its line or quote. Prose (`requirepass is not set`: more words) and a status word stay.
+ */
+const REDIS_CONF_LINE = new RegExp(
+  String.raw`(?<![\w-])(?=requirepass|masterauth|REQUIREPASS|MASTERAUTH)${COMMAND_START}((?:requirepass|masterauth)[ \t]+)(?![<\`])(${AUTH_QUOTED}|[^\s'"<]+)(?=[ \t]*(?:$|['"]))`,
+  'gim',
+);
+/**
+ * A client's `auth` call with the password last (review 32, RT32-3: node-redis v3's `client.auth('…')`,
+ * `redis.auth("default", "…")`): a quoted element closing the call; its text goes, its quotes stay.
+ */
+const AUTH_CALL = new RegExp(
+  String.raw`(\.auth\(\s*(?:${AUTH_ELEMENT}\s*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\2(?=\s*\))`,
+  'gi',
+);
 
 /** A Redis argument as `[redacted]`, in the quotes it was written in. */
 function quotedAuth(value: string): string {
@@ -112,7 +131,8 @@ const PROSE_WORD = new RegExp(
 /**
  * `AUTH` in capitals anywhere else (outside review 30's gaps: `ERR AUTH <pw> called without …`, `redis AUTH <pw>`, a
  * command word before it), or `auth` in small letters where a command starts (`auth <pw>` on its own line,
- * `command: auth <pw>`), then one or two words: a word goes where it looks like a credential as a bare
+ * `command: auth <pw>`) or after `redis`, `valkey`, `keydb` or `ERR` (review 32: `redis auth default <pw>`, `ERR auth
+ * <pw> failed`; after other words, `auth` in small letters is prose: `basic auth plugin v2Beta` stays), then one or two words: a word goes where it looks like a credential as a bare
  * `password: <value>` must (BARE_SECRET_VALUE: a digit, a symbol or camel case in 6 characters or more, or 20 or
  * more), quoted it goes whole; the second word only after a user's name (Redis's `AUTH [username] password`). Prose
  * stays (`redis AUTH blocked`, `AUTH failed for app`, `the AUTH step`), as do a placeholder (`<password>`), a SASL
@@ -120,7 +140,7 @@ const PROSE_WORD = new RegExp(
  * as a word (`redis AUTH hunter`) stays: after a word, `AUTH` is as likely prose.
  */
 const REDIS_AUTH_WORDS = new RegExp(
-  String.raw`(?<![\w-])(AUTH[ \t]+|(?=auth[ \t])${COMMAND_START}auth[ \t]+)(${AUTH_QUOTED}|${AUTH_WORD})(?:([ \t]+)(?![Aa][Uu][Tt][Hh][ \t])(${AUTH_QUOTED}|${AUTH_WORD}))?`,
+  String.raw`(?<![\w-])(AUTH[ \t]+|(?=auth[ \t])(?:${COMMAND_START}|(?<=(?<![\w-])(?:redis|valkey|keydb|ERR)[ \t]+))auth[ \t]+)(${AUTH_QUOTED}|${AUTH_WORD})(?:([ \t]+)(?![Aa][Uu][Tt][Hh][ \t])(${AUTH_QUOTED}|${AUTH_WORD}))?`,
   'gm',
 );
 
@@ -171,6 +191,12 @@ export function redactRedisCredentials(text: string): string {
   return text
     .replace(REDIS_AUTH_LIST, (_, head: string, _q: string, q: string) => `${head}${q}${REDACTED}${q}`)
     .replace(REDIS_PASSWORD_ARG, (_, head: string, password: string) => `${head}${quotedAuth(password)}`)
+    .replace(REDIS_CONF_LINE, (all: string, head: string, password: string) =>
+      AUTH_PROSE_LAST.test(password) ? all : `${head}${quotedAuth(password)}`,
+    )
+    .replace(AUTH_CALL, (all: string, head: string, q: string, password: string) =>
+      password.trim() === '' || AUTH_PROSE_LAST.test(password) ? all : `${head}${q}${REDACTED}${q}`,
+    )
     .replace(ACL_SETUSER, (line: string) =>
       line.replace(ACL_PASSWORD_RULE, (_, rule: string) => `${rule}${REDACTED}`),
     )

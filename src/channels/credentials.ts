@@ -73,11 +73,11 @@ const QUOTED_KEY_ONLY = String.raw`(?!(?<="[\w.-]*=)"(?:[\s,;:.)\]}]|$)|(?<='[\w
 /**
  * `password=…`, `Pwd = …`, `?user=u&password=…`, `Password=…;` (libpq, ODBC/ADO.NET, JDBC, query strings), an
  * inspected Map's `password => '…'`, and npm's `.npmrc` `_auth=…` (base64 of `user:password`; `_authToken=…` and
- * `_password=…` end as a secret's name does). A `=` written right after the name takes its value right after it
+ * `_password=…` end as a secret's name does), and redis-cli's `REDISCLI_AUTH=…` (its password variable; review 32). A `=` written right after the name takes its value right after it
  * (`the token= parameter` stays), an `=>` only a quoted one (`token => expired` stays).
  */
 const PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))${QUOTED_KEY_ONLY}(${VALUE}${SHELL_TAIL})`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))${QUOTED_KEY_ONLY}(${VALUE}${SHELL_TAIL})`,
   'gi',
 );
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
