@@ -50,7 +50,8 @@ export function discordMessage(n: Notification, username = 'sysvitals'): Record<
         fields: [
           { name: 'Value', value: truncate(valueText(a), 1024), inline: true },
           { name: 'Threshold', value: truncate(thresholdText(a), 1024), inline: true },
-          { name: 'Component', value: truncate(a.component, 1024), inline: true },
+          // Probe names, rule components and label-derived keys: literal too (outside review 32, RT32-8).
+          { name: 'Component', value: truncate(escapeDiscordMarkdown(a.component), 1024), inline: true },
         ],
         footer: { text: truncate(`${n.host} · ${n.instance}`, 2048) },
       };

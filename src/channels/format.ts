@@ -109,9 +109,35 @@ const NUMBERED = /^(\s*\d+)\./gm;
  * Alert text as literal Discord markdown (embed descriptions render it: outside review 31, RT31-4, a masked link
  * `[label](url)` from a dependency's error). Discord's parser reads `\` before any character but a letter, a digit
  * or white space as that character: each markdown character (emphasis, code, spoiler, quote, heading, list, link,
- * `<…>` mentions and timestamps) is escaped, a line's leading `1.` too.
+ * `<…>` mentions and timestamps) is escaped, a line's leading `1.` too; an `https://` link is left as typed
+ * (DISCORD_URL).
  */
 export function escapeDiscordMarkdown(text: string): string {
+  let out = '';
+  let from = 0;
+  DISCORD_URL.lastIndex = 0;
+  for (let m = DISCORD_URL.exec(text); m !== null; m = DISCORD_URL.exec(text)) {
+    out += escapeDiscordRun(text.slice(from, m.index));
+    from = DISCORD_URL.lastIndex;
+    // The link Discord takes is 2 characters or more after `//` and ends before a trailing `.,:;"')]`, which stays
+    // bare too: a `)` or `]` escaped would give the link its backslash, and bare it closes nothing (every opener is
+    // escaped). Before a `<` (whose escape's backslash the link would take, leaving `<@…>` bare) or without such an
+    // end, the scheme's `:` is escaped (`https\://`: no link) and the rest as other text.
+    const linked = text[from] !== '<' && /[^.,:;"')\]]/.test(m[0].slice(m[0].indexOf('//') + 3));
+    out += linked ? m[0] : escapeDiscordRun(m[0]).replace(':', '\\:');
+  }
+  return out + escapeDiscordRun(text.slice(from));
+}
+
+/**
+ * A link Discord shows as typed (review 32, RT32-8): its parser's url rule (simple-markdown's
+ * `https?://[^\s<]+[^<.,:;"')\]\s]`, tried wherever a token ends) takes what follows `https://` as the link and reads
+ * no markdown in it, so a backslash there became part of the link. The longest run, as the rule reads it.
+ */
+const DISCORD_URL = /https?:\/\/[^\s<]+/g;
+
+/** Text outside links, escaped for Discord (escapeDiscordMarkdown). */
+function escapeDiscordRun(text: string): string {
   return text.replace(/[\\*_~`|<>#\-[\]()]/g, '\\$&').replace(NUMBERED, '$1\\.');
 }
 

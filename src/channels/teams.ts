@@ -64,7 +64,8 @@ export function teamsMessage(n: Notification): Record<string, unknown> {
           { title: 'State', value: n.status === 'resolved' ? 'resolved' : a.severity },
           { title: 'Value', value: valueText(a) },
           { title: 'Threshold', value: thresholdText(a) },
-          { title: 'Component', value: a.component },
+          // Fact.Value renders markdown: literal (outside review 32, RT32-8).
+          { title: 'Component', value: escapeCommonMark(a.component) },
           { title: 'Since', value: a.timestamp },
         ],
       },
