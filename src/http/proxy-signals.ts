@@ -134,8 +134,7 @@ export function forwardedFor(header: string): string[] {
       // A `;` makes an element (RFC 7239: `[pair] *(";" [pair])`) with no `for=`, not an empty one (review 32, RT32-4).
       endPair();
       content = true;
-    }
-    else if (c === ',') {
+    } else if (c === ',') {
       endPair();
       if (content) out.push(element ?? '');
       element = undefined;

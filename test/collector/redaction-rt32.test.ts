@@ -26,7 +26,10 @@ describe('Redis passwords (outside review 32, RT32-3)', () => {
     [`ACL SETUSER bob on >${PW} >Other2Pass ~* +@all`, `ACL SETUSER bob on >${R} >${R} ~* +@all`],
     // More spellings.
     [`export REDISCLI_AUTH="my ${PW}"`, `export REDISCLI_AUTH="${R}"`],
-    [`env REDISCLI_AUTH='${PW}' valkey-cli -h cache ping`, `env REDISCLI_AUTH='${R}' valkey-cli -h cache ping`],
+    [
+      `env REDISCLI_AUTH='${PW}' valkey-cli -h cache ping`,
+      `env REDISCLI_AUTH='${R}' valkey-cli -h cache ping`,
+    ],
     [
       `*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nReading the configuration file, at line 2\n>>> 'requirepass ${PW}'\nBad directive`,
       `*** FATAL CONFIG FILE ERROR (Redis 7.2.4) ***\nReading the configuration file, at line 2\n>>> 'requirepass ${R}'\nBad directive`,
