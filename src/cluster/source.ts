@@ -2,13 +2,13 @@
 // cluster by default (`instance=all`) or one worker (`instance=<id or pid>`), from any worker.
 
 import { EventEmitter } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Alert, AlertEvent, AlertRecord } from '../alerts/alert.js';
 import type { CapacityReport } from '../analytics/capacity.js';
 import type { ChannelStatus } from '../channels/channel-status.js';
 import type { NotificationRouter } from '../channels/router.js';
 import { type Silence, SilenceInputError } from '../channels/silences.js';
 import { SysvitalsError } from '../errors.js';
+import type { AdminSource } from '../http/route.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type {
   AlertsReadOptions,
@@ -62,7 +62,7 @@ export class ClusterSource extends EventEmitter<{
       /** This worker's own probes: liveness and readiness are per process. */
       probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
       /** This worker's lifecycle: its probe and admin responses close their connection while it drains. */
-      lifecycle?: { drainConnection(req: IncomingMessage, res: ServerResponse): void };
+      lifecycle?: AdminSource['lifecycle'];
       /** The router that delivers the cluster's alerts (the aggregator's), else this worker's. */
       notifications(): NotificationRouter;
       /** This process's admin APIs' cluster budgets, answered while it is the aggregator (admin-guesses.ts). */
@@ -91,7 +91,7 @@ export class ClusterSource extends EventEmitter<{
   }
 
   /** This worker's lifecycle (AdminSource.lifecycle): per process, as the probes. @internal */
-  get lifecycle(): { drainConnection(req: IncomingMessage, res: ServerResponse): void } | undefined {
+  get lifecycle(): AdminSource['lifecycle'] | undefined {
     return this.deps.lifecycle;
   }
 

@@ -335,6 +335,7 @@ export function createAdminApi<R = IncomingMessage>(
       const kind = probePaths.length > 0 ? probeAt(probePaths, pathname) : undefined;
       if (kind === undefined) return false;
       source.lifecycle?.drainConnection?.(req, res);
+      source.lifecycle?.adminInFlight?.begin(res);
       try {
         await serveProbe(req, res, kind, search, request);
       } catch (err) {
@@ -344,8 +345,10 @@ export function createAdminApi<R = IncomingMessage>(
       }
       return true;
     }
-    // During shutdown's delay these responses close their connection too (outside review 31, RT31-3).
+    // During shutdown's delay these responses close their connection too (outside review 31, RT31-3), and the drain
+    // waits for them, then cuts them, as application requests (outside review 32, RT32-2).
     source.lifecycle?.drainConnection?.(req, res);
+    source.lifecycle?.adminInFlight?.begin(res);
     try {
       await serve(req, res, pathname, search, request);
     } catch (err) {

@@ -22,6 +22,14 @@ import type { PrometheusConfig } from './prometheus/options.js';
 import type { RateLimiter } from './rate-limit.js';
 import { sendError } from './respond.js';
 
+/** The lifecycle's record of the admin responses open (lifecycle/admin-in-flight.ts). @internal */
+export interface AdminInFlightLike {
+  /** A request began: in flight until its response closes. */
+  begin(res: ServerResponse): void;
+  /** The response is a live stream, which shutdown's drain ends with `end`. */
+  stream(res: ServerResponse, end: () => void): void;
+}
+
 /**
  * The part of the SystemMonitor the admin API reads. The monitor implements it; tests use a fake.
  * Routes that need more (the stream's events) may widen it with optional members.
@@ -44,7 +52,11 @@ export interface AdminSource {
    * The process's lifecycle: while it drains (shutdown's delay), the probes' and admin API's responses close their
    * connection as every other response does (`Connection: close`, HTTP/2 GOAWAY). @internal
    */
-  readonly lifecycle?: { drainConnection?(req: IncomingMessage, res: ServerResponse): void };
+  readonly lifecycle?: {
+    drainConnection?(req: IncomingMessage, res: ServerResponse): void;
+    /** Admin requests and live streams in flight, which shutdown's drain waits for, ends or cuts (RT32-2). */
+    readonly adminInFlight?: AdminInFlightLike;
+  };
   /**
    * Cluster mode: the reads take `{ instance }` (`all`, the default, for the whole cluster; a
    * worker's id or pid for one worker).

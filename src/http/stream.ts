@@ -7,7 +7,7 @@ import type { Logger } from '../types.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
 import { ClientSlots, expiryTimer, TOKEN_EXPIRED_MESSAGE, WriteWatch } from './live-limits.js';
 import { sendError, setCommonHeaders } from './respond.js';
-import { type AdminRoute, type AdminSource, defineRoute } from './route.js';
+import { type AdminInFlightLike, type AdminRoute, type AdminSource, defineRoute } from './route.js';
 
 export interface StreamOptions {
   /**
@@ -91,6 +91,8 @@ export interface StreamGrant {
   /** Epoch ms on `now`'s clock; the stream ends then. */
   expiresAt?: number;
   now?: () => number;
+  /** The lifecycle's admin responses in flight: shutdown's drain ends the stream (RT32-2). */
+  inFlight?: AdminInFlightLike;
 }
 
 /** Handles one authenticated `GET stream/`; the admin router calls it after its auth check. */
@@ -140,6 +142,18 @@ export function createStreamHandler(
     feed.delete(client);
     const body = JSON.stringify({ code: 'token_expired', message: TOKEN_EXPIRED_MESSAGE });
     client.res.end(sseFrame('token_expired', body));
+  };
+
+  // The server stops (shutdown's drain) or the monitor closes: the stream ends, and so does its connection (a
+  // keep-alive one would otherwise stay open, idle, and keep the server from closing: outside review 32, RT32-2).
+  // HTTP/2: the stream ends; its session, sent GOAWAY, closes after its last stream.
+  const finish = (client: StreamClient): void => {
+    feed.delete(client);
+    const { res } = client;
+    if (res.destroyed) return;
+    const socket = res.req?.httpVersionMajor === 2 ? undefined : res.socket;
+    if (socket) res.once('finish', () => socket.destroySoon());
+    res.end();
   };
 
   // Node's own buffer is the per-client queue: write() never blocks, and writableLength says how much
@@ -221,7 +235,10 @@ export function createStreamHandler(
       res.end();
       return;
     }
-    if (req.httpVersionMajor < 2) headers.Connection = 'keep-alive';
+    // keep-alive, unless shutdown's delay asked for close (Lifecycle.drainConnection: outside review 32, RT32-2).
+    if (req.httpVersionMajor < 2) {
+      headers.Connection = res.getHeader('connection') === 'close' ? 'close' : 'keep-alive';
+    }
     res.writeHead(200, headers);
     res.on('error', () => {}); // A reset client is dropped via 'close'; the error itself is not ours to throw.
     const now = grant.now ?? Date.now;
@@ -245,12 +262,13 @@ export function createStreamHandler(
     // The latest snapshot and health at once, unless fresher ones go out while they are read.
     feed.add(client, (err) => logger?.debug?.({ err }, 'sysvitals: no snapshot for a new stream client'));
     startHeartbeat();
+    grant.inFlight?.stream(res, () => finish(client));
   }) as StreamHandler;
 
   Object.defineProperty(handler, 'clients', { get: () => feed.size });
   handler.close = (): void => {
     stopHeartbeat();
-    feed.each((client) => client.res.end());
+    feed.each((client) => finish(client));
     feed.clear();
   };
   return handler;
@@ -287,7 +305,12 @@ export function createStreamRoute(options: StreamOptions = {}): AdminRoute {
         handler = createStreamHandler(source, options, logger);
         handlers.set(source, handler);
       }
-      handler(req, res, { clientKey, expiresAt: accessExpiresAt, now });
+      handler(req, res, {
+        clientKey,
+        expiresAt: accessExpiresAt,
+        now,
+        inFlight: source.lifecycle?.adminInFlight,
+      });
     },
   });
 }

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
 import { InFlightAges, type InFlightEntry } from '../requests/in-flight.js';
 import type { Clock, ComponentStatus, Logger } from '../types.js';
+import { AdminInFlight } from './admin-in-flight.js';
 import { Http2Sessions } from './http2-sessions.js';
 import {
   IDLE_LOAD_READER,
@@ -86,6 +87,8 @@ export class Lifecycle {
   onServerClose: (() => void) | null = null;
   /** The HTTP/2 sessions of those servers (sent GOAWAY on shutdown). */
   readonly sessions = new Http2Sessions();
+  /** The admin API's requests and streams in flight: shutdown's drain waits for, ends or cuts them (RT32-2). */
+  readonly adminInFlight = new AdminInFlight();
   private lastServer: unknown;
   /** lastServer is an HTTP/2 server learnt late (Http2Sessions.watchServer): its requests' sessions are added. */
   private lateSessions = false;
@@ -385,15 +388,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       ms,
     );
     timer.unref();
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
   });
 }

@@ -9,7 +9,7 @@ import type { ShutdownConfig } from './options.js';
 
 /** What one shutdown did, for logs and tests. */
 export interface ShutdownReport {
-  /** Requests still in flight when `drainMs` ran out (their connections were closed). */
+  /** Requests still in flight when `drainMs` ran out (their connections were closed), the admin API's included. */
   dropped: number;
   /** Milliseconds from the start of the shutdown to the end of the drain. */
   drainedInMs: number;
@@ -55,12 +55,16 @@ export async function drainAndClose(deps: DrainDeps): Promise<ShutdownReport> {
   );
   // HTTP/2: server.close() leaves the open sessions; GOAWAY lets their streams finish and closes them.
   lifecycle.sessions.closeAll();
+  // The admin API's live streams never end by themselves: ended now (their connections close after the end); its
+  // requests in flight get drainMs and are cut after it, as the application's are (outside review 32, RT32-2).
+  const admin = lifecycle.adminInFlight;
+  admin.endStreams();
   const deadline = now() + config.drainMs;
-  while (lifecycle.inFlight > 0 && now() < deadline) {
+  while ((lifecycle.inFlight > 0 || admin.size > 0) && now() < deadline) {
     for (const server of servers) server.closeIdleConnections?.();
     await sleep(Math.min(POLL_MS, Math.max(1, deadline - now())));
   }
-  const dropped = lifecycle.inFlight;
+  const dropped = lifecycle.inFlight + admin.cut();
   if (dropped > 0) {
     deps.logger.warn(
       { dropped, drainMs: config.drainMs },

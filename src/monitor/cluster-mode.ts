@@ -9,6 +9,7 @@ import { ClusterAgent } from '../cluster/agent.js';
 import type { ClusterConfig } from '../cluster/options.js';
 import { ClusterSource } from '../cluster/source.js';
 import type { ProcessCollector } from '../collector/process.js';
+import type { AdminInFlight } from '../lifecycle/admin-in-flight.js';
 import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
 import { IDLE_LOAD_READER } from '../lifecycle/load-watch.js';
 import type { RequestStats } from '../requests/requests.js';
@@ -33,6 +34,7 @@ export type ClusterWorkerMonitor = ConstructorParameters<typeof ClusterAgent>[0]
       readonly endedTotal: number;
       onServerClose: (() => void) | null;
       drainConnection(req: IncomingMessage, res: ServerResponse): void;
+      readonly adminInFlight: AdminInFlight;
     };
     probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
   };
