@@ -4,6 +4,7 @@
 
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AdminInFlight } from '../../src/lifecycle/admin-in-flight.js';
 import type { Lifecycle } from '../../src/lifecycle/lifecycle.js';
 import { drainAndClose } from '../../src/lifecycle/shutdown.js';
 
@@ -19,6 +20,7 @@ function scene(inFlightAtStart: number) {
     beginDrain: () => at('drain'),
     knownServers: [],
     sessions: { closeAll: () => {}, destroyAll: () => {} },
+    adminInFlight: new AdminInFlight(), // none open
     get inFlight() {
       return state.inFlight;
     },
