@@ -8,8 +8,7 @@ import type { ChannelStatus } from '../channels/channel-status.js';
 import type { NotificationRouter } from '../channels/router.js';
 import { type Silence, SilenceInputError } from '../channels/silences.js';
 import { SysvitalsError } from '../errors.js';
-import type { AdminSource } from '../http/route.js';
-import type { ProbeVerdict } from '../lifecycle/lifecycle.js';
+import type { Lifecycle, ProbeVerdict } from '../lifecycle/lifecycle.js';
 import type {
   AlertsReadOptions,
   HealthReadOptions,
@@ -62,7 +61,7 @@ export class ClusterSource extends EventEmitter<{
       /** This worker's own probes: liveness and readiness are per process. */
       probe(kind: 'live' | 'ready' | 'startup'): ProbeVerdict | Promise<ProbeVerdict>;
       /** This worker's lifecycle: its probe and admin responses close their connection while it drains. */
-      lifecycle?: AdminSource['lifecycle'];
+      lifecycle?: Pick<Lifecycle, 'drainConnection' | 'adminInFlight'>;
       /** The router that delivers the cluster's alerts (the aggregator's), else this worker's. */
       notifications(): NotificationRouter;
       /** This process's admin APIs' cluster budgets, answered while it is the aggregator (admin-guesses.ts). */
@@ -91,7 +90,7 @@ export class ClusterSource extends EventEmitter<{
   }
 
   /** This worker's lifecycle (AdminSource.lifecycle): per process, as the probes. @internal */
-  get lifecycle(): AdminSource['lifecycle'] | undefined {
+  get lifecycle(): Pick<Lifecycle, 'drainConnection' | 'adminInFlight'> | undefined {
     return this.deps.lifecycle;
   }
 

@@ -13,14 +13,13 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
-import type { MonitorOptions } from '../../src/monitor/options.js';
 import type { SystemMonitor } from '../../src/monitor.js';
 
 const TOKEN = 'a'.repeat(40);
 const BASE = '/api/core/admin/system';
 const DELAY_MS = 60_000;
 const DRAIN_MS = 10_000;
-const OPTIONS: MonitorOptions = { adminToken: TOKEN, sampleIntervalMs: 0, logger: silentLogger };
+const OPTIONS = { adminToken: TOKEN, sampleIntervalMs: 0, logger: silentLogger };
 const realSetTimeout = globalThis.setTimeout;
 
 interface Served {
@@ -38,7 +37,7 @@ async function listen(server: Server): Promise<void> {
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
 }
 
-const SERVERS: Record<string, () => Promise<Served>> = {
+const SERVERS = {
   async express() {
     const { createMonitor } = await import('../../src/adapters/express.js');
     const monitor = createMonitor(OPTIONS);
@@ -73,7 +72,7 @@ const SERVERS: Record<string, () => Promise<Served>> = {
     await listen(server);
     return { monitor: monitor as unknown as SystemMonitor, server };
   },
-};
+} satisfies Record<string, () => Promise<Served>>;
 
 /** A raw client connection: everything it received, and whether the server closed it. */
 interface Raw {
@@ -113,7 +112,7 @@ const STREAM = `GET ${BASE}/stream/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization
 const connectionOf = (raw: Raw): string | undefined =>
   /\r\nconnection: *([^\r]*)/i.exec(raw.data.slice(0, raw.data.indexOf('\r\n\r\n')))?.[1]?.toLowerCase();
 
-describe.each(Object.keys(SERVERS))('shutdown on %s (HTTP/1.1)', (framework) => {
+describe.each(Object.keys(SERVERS) as (keyof typeof SERVERS)[])('shutdown on %s (HTTP/1.1)', (framework) => {
   it('ends the admin API streams when the servers stop accepting, cuts an unfinished admin request at drainMs, and the server closes', async () => {
     const { monitor, server } = await SERVERS[framework]();
     cleanups.push(async () => {
