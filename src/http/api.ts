@@ -111,6 +111,14 @@ export function createAdminApi<R = IncomingMessage>(
   const isAdminUrl = adminUrlTest(basePath, probePaths);
   const servesSubpath = endpointTest(deps.routes);
   /** For an admin URL: a probe, or an endpoint under the base (not the base itself or a path the API lacks). */
+  /**
+   * A probe's or the admin API's request: during shutdown's delay its response closes its connection too (outside
+   * review 31, RT31-3), and the drain waits for it, then cuts it, as an application request (review 32, RT32-2).
+   */
+  function heldByDrain(req: IncomingMessage, res: ServerResponse): void {
+    source.lifecycle?.drainConnection?.(req, res);
+    source.lifecycle?.adminInFlight?.begin(res);
+  }
   function isEndpointUrl(url: string): boolean {
     if (!url.startsWith(basePath)) return true;
     const next = url.charCodeAt(basePath.length);
@@ -334,8 +342,7 @@ export function createAdminApi<R = IncomingMessage>(
     if (!isAdminPath(pathname)) {
       const kind = probePaths.length > 0 ? probeAt(probePaths, pathname) : undefined;
       if (kind === undefined) return false;
-      source.lifecycle?.drainConnection?.(req, res);
-      source.lifecycle?.adminInFlight?.begin(res);
+      heldByDrain(req, res);
       try {
         await serveProbe(req, res, kind, search, request);
       } catch (err) {
@@ -345,10 +352,7 @@ export function createAdminApi<R = IncomingMessage>(
       }
       return true;
     }
-    // During shutdown's delay these responses close their connection too (outside review 31, RT31-3), and the drain
-    // waits for them, then cuts them, as application requests (outside review 32, RT32-2).
-    source.lifecycle?.drainConnection?.(req, res);
-    source.lifecycle?.adminInFlight?.begin(res);
+    heldByDrain(req, res);
     try {
       await serve(req, res, pathname, search, request);
     } catch (err) {
