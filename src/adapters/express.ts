@@ -192,11 +192,13 @@ function makeMiddleware(
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Express's req.
     if (decideUpgrade(adminApi, req, req)) return;
     const url = req.originalUrl ?? req.url;
-    // A path under the base that is no admin endpoint and that an application route matches is the app's (RT31-11).
+    // A path under the base that is no admin endpoint and that an application route matches is the app's (RT31-11);
+    // with basePathShared, every such path is.
     if (
       adminApi.isAdminUrl(url) &&
       (adminApi.isEndpointUrl(url) ||
-        !appRouteTakes(req.method, (m) => expressWouldMatch(req, m) !== UNMATCHED_ROUTE))
+        (!adminApi.basePathShared &&
+          !appRouteTakes(req.method, (m) => expressWouldMatch(req, m) !== UNMATCHED_ROUTE)))
     ) {
       // Admin requests and probes are answered here and never counted as application traffic (their server is
       // drained on shutdown all the same).

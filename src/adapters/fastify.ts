@@ -129,8 +129,8 @@ export function fastifyPlugin(
       const url = req.url as string;
       // Under the base but no admin endpoint, and routed to an application route (Fastify routes before the hooks:
       // `is404` false): the application's request, recorded as one (outside review 31, RT31-11). recordFirst left
-      // it unrecorded, as it does every admin URL.
-      if (!adminApi.isEndpointUrl(url) && routedHere(request, url)) {
+      // it unrecorded, as it does every admin URL. With basePathShared, every such path is the application's.
+      if (!adminApi.isEndpointUrl(url) && (adminApi.basePathShared || routedHere(request, url))) {
         if (begin(request, reply, req)) proceed(request, next);
         return;
       }

@@ -21,6 +21,7 @@ import { flightRouteReader } from './flight-routes.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
 import { warnIfMountedLateKoa } from './koa-order.js';
 import { addKoaWatcher, koaWatcherFor, removeKoaWatcher } from './koa-unseen.js';
+import { koaMountTakes } from './koa-mount-takes.js';
 import { koaWouldMatch } from './koa-would-match.js';
 import {
   flightDuration,
@@ -141,12 +142,9 @@ function makeMiddleware(
       return undefined;
     }
     const url = ctx.originalUrl ?? ctx.url;
-    // A path under the base that is no admin endpoint and that an application route matches is the app's (RT31-11).
-    if (
-      adminApi.isAdminUrl(url) &&
-      (adminApi.isEndpointUrl(url) ||
-        !appRouteTakes(ctx.method, (m) => koaWouldMatch(ctx, m) !== UNMATCHED_ROUTE))
-    ) {
+    // A path under the base that is no admin endpoint and that an application route or a koa-mount'ed sub-app takes
+    // is the app's (RT31-11); with basePathShared, every such path is.
+    if (adminApi.isAdminUrl(url) && (adminApi.isEndpointUrl(url) || !appTakesKoa(adminApi, ctx))) {
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself
       way.adminRequest?.(ctx.req);
       answeredHere(ctx.res);
@@ -169,6 +167,15 @@ function makeMiddleware(
 }
 
 function ignore(): void {}
+
+/** For a path under the base that is no endpoint: whether the application takes it (RT31-11, basePathShared). */
+function appTakesKoa(adminApi: { basePathShared: boolean }, ctx: Context): boolean {
+  return (
+    adminApi.basePathShared ||
+    appRouteTakes(ctx.method, (m) => koaWouldMatch(ctx, m) !== UNMATCHED_ROUTE) ||
+    koaMountTakes(ctx)
+  );
+}
 
 /**
  * Koa 2 pipes a stream body (`body.pipe(res)`) and leaves the response open when the stream fails after the head

@@ -17,6 +17,13 @@ export interface AdminApiOptions<R = IncomingMessage> extends AuthOptions<R>, Or
   /** Where the admin API lives. @defaultValue '/api/core/admin/system' */
   basePath?: string;
   /**
+   * The application serves paths under basePath too, through middleware as well (static files, mounts, proxies):
+   * every path under it that is no admin endpoint is the application's (`handle` resolves false and writes
+   * nothing), instead of the admin API's 401/404. The endpoints keep their authentication; what changes is that
+   * other paths under the base no longer answer 401, so which ones are endpoints shows. @defaultValue false
+   */
+  basePathShared?: boolean;
+  /**
    * Per-client limit on admin requests; `false` disables it. Refused requests (wrong credentials) and served
    * ones are counted in separate budgets, so anonymous traffic never spends an admin's budget; a request
    * that presents no credential (token mode: no bearer, no access token) is counted in neither.
@@ -40,6 +47,7 @@ export interface AdminApiOptions<R = IncomingMessage> extends AuthOptions<R>, Or
 /** The option names createAdminApi takes, so an adapter can split them from the monitor's options. */
 export const ADMIN_API_OPTION_KEYS = Object.freeze([
   'basePath',
+  'basePathShared',
   'adminToken',
   'authorize',
   'trustProxy',
@@ -55,6 +63,8 @@ export const ADMIN_API_OPTION_KEYS = Object.freeze([
 /** A mounted admin API: its request handler and the checks adapters and the WebSocket reuse. */
 export interface AdminApi<R = IncomingMessage> {
   readonly basePath: string;
+  /** The `basePathShared` option: adapters hand every non-endpoint path under the base to the application. */
+  readonly basePathShared: boolean;
   readonly authMode: AuthMode;
   /** True for the base path and anything below it (a pathname, no query). */
   isAdminPath(pathname: string): boolean;
@@ -65,7 +75,8 @@ export interface AdminApi<R = IncomingMessage> {
   isAdminUrl(url: string): boolean;
   /**
    * For a URL `isAdminUrl` accepts: false when it is under the base path but no admin endpoint (`<base>/users`),
-   * which an adapter passes on to the application when one of its routes matches it (outside review 31, RT31-11).
+   * which an adapter passes on to the application when one of its routes matches it (outside review 31, RT31-11),
+   * or always with `basePathShared`.
    */
   isEndpointUrl(url: string): boolean;
   /**

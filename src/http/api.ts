@@ -62,6 +62,10 @@ export function createAdminApi<R = IncomingMessage>(
   const clock = source.clock ?? Date;
   const now = () => clock.now();
   const basePath = normalizeBasePath(options.basePath ?? DEFAULT_BASE_PATH);
+  if (options.basePathShared !== undefined && typeof options.basePathShared !== 'boolean') {
+    throw invalidOption('`basePathShared` must be true or false.');
+  }
+  const basePathShared = options.basePathShared === true;
   const config: AdminRouteConfig = Object.freeze({
     basePath,
     metricsMaxAgeMs: nonNegativeInteger('metricsMaxAgeMs', options.metricsMaxAgeMs, 1000),
@@ -352,6 +356,8 @@ export function createAdminApi<R = IncomingMessage>(
       }
       return true;
     }
+    // basePathShared: a path under the base that is no endpoint is the application's (its static files, mounts).
+    if (basePathShared && !isEndpointUrl(pathname)) return false;
     heldByDrain(req, res);
     try {
       await serve(req, res, pathname, search, request);
@@ -380,5 +386,9 @@ export function createAdminApi<R = IncomingMessage>(
     }
   }
 
-  return { basePath, authMode: auth.mode, isAdminPath, isAdminUrl, isEndpointUrl, handle, authenticate };
+  return {
+    basePath,
+    basePathShared,
+    authMode: auth.mode,
+    isAdminPath, isAdminUrl, isEndpointUrl, handle, authenticate };
 }

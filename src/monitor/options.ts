@@ -206,6 +206,7 @@ export const MONITOR_OPTION_KEYS: readonly string[] = Object.freeze([
  */
 const ADMIN_OPTION_NAMES: readonly string[] = Object.freeze([
   'basePath',
+  'basePathShared',
   'adminToken',
   'authorize',
   'trustProxy',
