@@ -70,9 +70,7 @@ function enters(fn: unknown, path: string): boolean {
     setPrototypeOf: stop,
   });
   try {
-    const out = (fn as (ctx: object, next: () => Promise<void>) => unknown)(standIn, () =>
-      Promise.resolve(),
-    );
+    const out = (fn as (ctx: object, next: () => Promise<void>) => unknown)(standIn, () => Promise.resolve());
     if (out !== null && typeof out === 'object' && typeof (out as Promise<unknown>).then === 'function') {
       (out as Promise<unknown>).then(undefined, ignore);
     }

@@ -27,7 +27,8 @@ interface KoaRouterLike {
  * The template of the route the request would have matched in the first @koa/router of its app's middleware that
  * has one for its path and method (prefixes and nested routers included: @koa/router keeps them in the layer's
  * path, as `_matchedRoute`), or `unmatched`. Routers inside a koa-mount sub-app are not seen (koa-mount keeps the
- * sub-app to itself). `asMethod` asks for another method than the request's. Never throws.
+ * sub-app to itself; koa-mount-takes.ts asks its prefix test instead). `asMethod` asks for another method than the
+ * request's. Never throws.
  */
 export function koaWouldMatch(ctx: Context, asMethod?: string): string {
   try {

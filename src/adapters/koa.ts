@@ -19,9 +19,9 @@ import {
 } from './common.js';
 import { flightRouteReader } from './flight-routes.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
+import { koaMountTakes } from './koa-mount-takes.js';
 import { warnIfMountedLateKoa } from './koa-order.js';
 import { addKoaWatcher, koaWatcherFor, removeKoaWatcher } from './koa-unseen.js';
-import { koaMountTakes } from './koa-mount-takes.js';
 import { koaWouldMatch } from './koa-would-match.js';
 import {
   flightDuration,

@@ -390,5 +390,10 @@ export function createAdminApi<R = IncomingMessage>(
     basePath,
     basePathShared,
     authMode: auth.mode,
-    isAdminPath, isAdminUrl, isEndpointUrl, handle, authenticate };
+    isAdminPath,
+    isAdminUrl,
+    isEndpointUrl,
+    handle,
+    authenticate,
+  };
 }

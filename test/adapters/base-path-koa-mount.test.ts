@@ -47,7 +47,12 @@ const majors: [string, () => typeof Koa][] = [
 describe.each(majors)('%s, basePath /api, koa-mount sub-apps under it', (_name, koaOf) => {
   async function build() {
     const KoaApp = koaOf();
-    const monitor = createMonitor({ adminToken: TOKEN, basePath: '/api', sampleIntervalMs: 0, logger: silentLogger });
+    const monitor = createMonitor({
+      adminToken: TOKEN,
+      basePath: '/api',
+      sampleIntervalMs: 0,
+      logger: silentLogger,
+    });
     cleanup.push(() => monitor.close());
     // What each sub-app's code saw: the oracle that the check ran none of it.
     const ran: string[] = [];
