@@ -9,7 +9,7 @@
 import type { Context } from 'koa';
 import { MAX_LAYERS, MAX_PATH } from './express-would-match.js';
 
-/** koa-mount 3 and 4's middleware: `const newPath = match(prev)`, then `ctx.mountPath = prefix` when it matched. */
+/** koa-mount 4's middleware (Koa 2 and 3): `const newPath = match(prev)`, then `ctx.mountPath = prefix` when it matched. */
 const KOA_MOUNT_SOURCE = /\bmatch\(prev\)[\s\S]*\bupstream\(\)[\s\S]*\bctx\.mountPath\s*=\s*prefix\b/;
 const recognised = new WeakMap<object, boolean>();
 /** Thrown by the stand-in context to stop koa-mount at its entry into the sub-app. */
