@@ -77,7 +77,10 @@ function staticFile(rest: string): string | undefined {
 
 // Every application response carries `x-app: yes` (errors and 404s included): the oracle of who answered.
 type Options = Record<string, unknown>;
-const apps: Record<string, (options: Options) => Promise<string>> = {
+const apps: Record<
+  string,
+  (options: Options) => Promise<{ url: string; monitor: { requests: { total: number } } }>
+> = {
   async express(options) {
     const monitor = createExpressMonitor(options);
     cleanup.push(() => monitor.close());
@@ -98,7 +101,7 @@ const apps: Record<string, (options: Options) => Promise<string>> = {
         .type('text')
         .send('app error');
     });
-    return listen(app);
+    return { url: await listen(app), monitor };
   },
   async koa(options) {
     const monitor = createKoaMonitor(options);
@@ -120,7 +123,7 @@ const apps: Record<string, (options: Options) => Promise<string>> = {
       ctx.type = 'text/plain';
       ctx.body = body;
     });
-    return listen(app.callback());
+    return { url: await listen(app.callback()), monitor };
   },
   async fastify(options) {
     const monitor = createFastifyMonitor(options);
@@ -142,7 +145,7 @@ const apps: Record<string, (options: Options) => Promise<string>> = {
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     cleanup.push(() => app.close());
-    return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, monitor };
   },
 };
 
@@ -221,7 +224,7 @@ function tricks(p: string): string[] {
 
 describe.each(Object.keys(apps))('%s, basePath /api shared with static files', (name) => {
   it('serves the static files under the base with basePathShared (401 before)', async () => {
-    const url = await apps[name]!(shared);
+    const { url, monitor } = await apps[name]!(shared);
     const hello = await raw(url, '/api/hello.txt');
     expect(hello).toMatchObject({ status: 200, app: true, body: 'hello from the static dir' });
     expect(await raw(url, '/api/assets/app.js')).toMatchObject({
@@ -231,18 +234,22 @@ describe.each(Object.keys(apps))('%s, basePath /api shared with static files', (
     });
     // A path with nothing there: the application's 404, not the admin API's 401.
     expect(await raw(url, '/api/nothing-here')).toMatchObject({ status: 404, app: true });
+    // Application traffic, recorded as such (an admin request never is).
+    const guard = Date.now() + 10_000;
+    while (monitor.requests.total < 3 && Date.now() < guard) await new Promise((r) => setTimeout(r, 5));
+    expect(monitor.requests.total).toBe(3);
   });
 
   it('without basePathShared the same files stay behind the 401 (unchanged default)', async () => {
     const { basePathShared: _, ...unshared } = shared;
-    const url = await apps[name]!(unshared);
+    const { url } = await apps[name]!(unshared);
     const hello = await raw(url, '/api/hello.txt');
     expect(hello.status).toBe(401);
     expect(hello.app).toBe(false);
   });
 
   it('every endpoint still needs the credential, in every spelling tried', async () => {
-    const url = await apps[name]!(shared);
+    const { url } = await apps[name]!(shared);
     expect(PROTECTED.length).toBeGreaterThanOrEqual(13);
     const leaks: string[] = [];
     for (const p of PROTECTED) {
