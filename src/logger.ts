@@ -41,6 +41,41 @@ export function hasControls(value: string): boolean {
 
 export const silentLogger: Logger = { error() {}, warn() {} };
 
+const SAFE = new WeakSet<Logger>();
+
+/**
+ * `logger` with every method guarded: a method that throws (a broken transport, a strict test double) has its line
+ * dropped, and stderr is told once, so that a log call from a timer or a promise continuation can never become an
+ * uncaught exception or an unhandled rejection in the host (outside review 33, RT33-5). The methods `logger` lacks stay
+ * absent (`info ?? warn` keeps working); a logger already guarded is returned as it is.
+ */
+export function safeLogger(logger: Logger): Logger {
+  if (SAFE.has(logger)) return logger;
+  let told = false;
+  const guard =
+    (name: keyof Logger) =>
+    (...args: [obj: unknown, msg?: string]): void => {
+      try {
+        (logger[name] as (...a: unknown[]) => void).apply(logger, args);
+      } catch (err) {
+        if (told) return;
+        told = true;
+        try {
+          console.error(
+            `sysvitals: the logger's ${name}() threw (${errorMessage(err)}); its lines are dropped`,
+          );
+        } catch {
+          // stderr itself failed: nothing is left to tell.
+        }
+      }
+    };
+  const safe: Logger = { error: guard('error'), warn: guard('warn') };
+  if (typeof logger.info === 'function') safe.info = guard('info');
+  if (typeof logger.debug === 'function') safe.debug = guard('debug');
+  SAFE.add(safe);
+  return safe;
+}
+
 /**
  * Tracks outages by key: logs when one starts and when it ends, never in between,
  * so a dependency that fails every sample produces two lines, not thousands.

@@ -26,7 +26,7 @@ import { releaseDefaultRecorder } from './functions/timing.js';
 import type { HistoryResult } from './history/point.js';
 import type { Lifecycle, ProbeVerdict } from './lifecycle/lifecycle.js';
 import type { ShutdownReport } from './lifecycle/shutdown.js';
-import { consoleLogger } from './logger.js';
+import { consoleLogger, safeLogger } from './logger.js';
 import { closeMonitor, exitOnSignals, startShutdown } from './monitor/close.js';
 import { loadClusterMode } from './monitor/cluster-loader.js';
 import { markProcessOnly, startOfCluster } from './monitor/cluster-start.js';
@@ -130,7 +130,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.resolutionMs = options.resolutionMs ?? DEFAULT_MONITOR_OPTIONS.resolutionMs;
     this.retentionMs = options.retentionMs ?? DEFAULT_MONITOR_OPTIONS.retentionMs;
     this.clock = options.clock ?? { now: Date.now };
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = safeLogger(options.logger ?? consoleLogger);
     const start = startOfCluster(options, this.logger);
     ({ off: this.clusterModeOff, instanceId: this.instanceId } = start);
     const parts = createParts(options, this, {

@@ -1,7 +1,7 @@
 // AlertSystem: evaluates the rules against each snapshot; raises, escalates and clears alerts; keeps the history; notifies.
 
 import { nodeCrypto } from '../builtins.js';
-import { consoleLogger, guarded, OutageLog } from '../logger.js';
+import { consoleLogger, guarded, OutageLog, safeLogger } from '../logger.js';
 import type { Clock, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
 import { type ActiveAlert, changeSeverity, publicAlert } from './active-alert.js';
 import type { Alert, AlertEvent, AlertEventType, AlertRecord } from './alert.js';
@@ -65,7 +65,7 @@ export class AlertSystem {
     this.rules = parseRules(options.rules);
     this.historyLimit = limit;
     this.clock = options.clock ?? { now: Date.now };
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = safeLogger(options.logger ?? consoleLogger);
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.onAlert = options.onAlert;
     if (options.webhook !== undefined) {

@@ -4,7 +4,7 @@ import { abortAfter } from '../channels/attempt-timeout.js';
 import { withUrlCredentials } from '../channels/http-send.js';
 import { signatureHeaders } from '../channels/signature.js';
 import { invalidOption } from '../errors.js';
-import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
+import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Logger } from '../types.js';
 import type { AlertEvent } from './alert.js';
@@ -122,7 +122,7 @@ export function parseWebhookOptions(options: WebhookOptions | string): WebhookCo
     secret: opts.secret,
     maxQueue: int('maxQueue', 1),
     transform: opts.transform ?? ((event: AlertEvent) => event),
-    logger: opts.logger ?? consoleLogger,
+    logger: safeLogger(opts.logger ?? consoleLogger),
   });
 }
 

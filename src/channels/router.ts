@@ -2,7 +2,7 @@
 
 import type { Alert, AlertEvent } from '../alerts/alert.js';
 import { nodeCrypto } from '../builtins.js';
-import { consoleLogger, guarded, OutageLog } from '../logger.js';
+import { consoleLogger, guarded, OutageLog, safeLogger } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
 import {
   type AlertDelivery,
@@ -89,7 +89,7 @@ export class NotificationRouter {
   constructor(options: NotificationRouterOptions) {
     this.clock = options.clock ?? { now: Date.now };
     this.inhibitScope = options.inhibitScope ?? ((a) => a.component);
-    const logger = options.logger ?? consoleLogger;
+    const logger = safeLogger(options.logger ?? consoleLogger);
     this.config = parseRouting(options.routing);
     this.maintenance = Object.freeze(parseMaintenance(options.maintenance));
     this.silences = new SilenceStore(this.clock, options.rules);

@@ -9,7 +9,7 @@ import { invalidOption } from '../errors.js';
 import type { AdminApi } from '../http/admin-api-options.js';
 import { installContinueHold } from '../http/expect-continue.js';
 import { sendError } from '../http/respond.js';
-import { consoleLogger } from '../logger.js';
+import { consoleLogger, safeLogger } from '../logger.js';
 import type { SystemMonitor } from '../monitor.js';
 import type { MetricsStore } from '../stores/store.js';
 import {
@@ -45,7 +45,7 @@ export async function startStandalone(options: StandaloneOptions = {}): Promise<
     throw invalidOption(`\`port\` must be a whole number from 0 to 65535 (got ${String(port)}).`);
   }
   if (typeof host !== 'string' || host === '') throw invalidOption('`host` must be a non-empty string.');
-  const logger = options.logger ?? consoleLogger;
+  const logger = safeLogger(options.logger ?? consoleLogger);
 
   let store: MetricsStore | undefined;
   let instanceId = options.instanceId;

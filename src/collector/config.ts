@@ -9,7 +9,7 @@ import {
 } from '../alerts/thresholds.js';
 import type { CustomMetricSnapshot } from '../custom/types.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
-import { consoleLogger } from '../logger.js';
+import { consoleLogger, safeLogger } from '../logger.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Clock, Logger, RequestGroups } from '../types.js';
 import { type CollectorPlugin, validatePlugins } from './plugins.js';
@@ -204,7 +204,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
     groupTimeoutMs: groupTimeoutMs ?? DEFAULT_COLLECTOR_OPTIONS.groupTimeoutMs,
     levels: resolvedLevels,
     probes: Object.freeze(parsedProbes),
-    logger: logger ?? consoleLogger,
+    logger: safeLogger(logger ?? consoleLogger),
     sources: Object.freeze({ ...sources }),
     eventLoopResolutionMs: eventLoopResolutionMs ?? DEFAULT_COLLECTOR_OPTIONS.eventLoopResolutionMs,
     plugins: validatePlugins(plugins),

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
-import { consoleLogger, escapeControls, OutageLog } from '../logger.js';
+import { consoleLogger, escapeControls, OutageLog, safeLogger } from '../logger.js';
 import { rejectNullOptions } from '../options/option-keys.js';
 import {
   type AdminApi,
@@ -58,7 +58,7 @@ export function createAdminApi<R = IncomingMessage>(
 ): AdminApi<R> {
   if (options !== null && typeof options === 'object')
     rejectNullOptions(options, 'sysvitals: createAdminApi');
-  const logger = source.logger ?? consoleLogger;
+  const logger = safeLogger(source.logger ?? consoleLogger);
   const clock = source.clock ?? Date;
   const now = () => clock.now();
   const basePath = normalizeBasePath(options.basePath ?? DEFAULT_BASE_PATH);

@@ -2,7 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
-import { consoleLogger, guarded, OutageLog } from '../logger.js';
+import { consoleLogger, guarded, OutageLog, safeLogger } from '../logger.js';
 import type { Logger } from '../types.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
 import { ClientSlots, expiryTimer, TOKEN_EXPIRED_MESSAGE, WriteWatch } from './live-limits.js';
@@ -128,7 +128,7 @@ export function createStreamHandler(
   const config = parseStreamOptions(options);
   const slots = new ClientSlots(config.maxPerClient);
   let heartbeat: NodeJS.Timeout | undefined;
-  const heartbeatOutage = new OutageLog(logger ?? consoleLogger);
+  const heartbeatOutage = new OutageLog(safeLogger(logger ?? consoleLogger));
 
   const drop = (client: StreamClient, why: string): void => {
     feed.delete(client);

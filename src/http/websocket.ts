@@ -3,7 +3,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { invalidOption } from '../errors.js';
-import { consoleLogger, guarded, OutageLog } from '../logger.js';
+import { consoleLogger, guarded, OutageLog, safeLogger } from '../logger.js';
 import type {
   AuthenticateUpgrade,
   UpgradeServer,
@@ -127,7 +127,7 @@ export function attachWebSocket(
 ): WebSocketAttachment {
   const config = parseWebSocketOptions(options);
   const { WebSocketServer } = loadWs();
-  const logger = options.logger ?? (source as { logger?: Logger }).logger ?? consoleLogger;
+  const logger = safeLogger(options.logger ?? (source as { logger?: Logger }).logger ?? consoleLogger);
   const heartbeatOutage = new OutageLog(logger);
   const clock: Clock = (source as { clock?: Clock }).clock ?? Date;
   const api = options.adminApi;

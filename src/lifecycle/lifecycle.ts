@@ -2,7 +2,7 @@
 // load shedding; and the liveness, readiness and startup verdicts the probe routes serve.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
+import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
 import { InFlightAges, type InFlightEntry } from '../requests/in-flight.js';
 import type { Clock, ComponentStatus, Logger } from '../types.js';
 import { AdminInFlight } from './admin-in-flight.js';
@@ -99,7 +99,7 @@ export class Lifecycle {
 
   constructor(private readonly options: LifecycleOptions) {
     this.sampled = options.waitForSample === false;
-    const outage = new OutageLog(options.logger ?? consoleLogger);
+    const outage = new OutageLog(safeLogger(options.logger ?? consoleLogger));
     this.inFlightAges = new InFlightAges(options.clock ?? Date);
     const memoryRead = (err: unknown) =>
       err === undefined ? outage.recovered('memory reading') : outage.failed('memory reading', err);

@@ -5,7 +5,7 @@ import { SysvitalsError } from '../errors.js';
 import { rollupKeepMs, rollupSteps } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
 import { serializePoint } from '../history/point-codec.js';
-import { consoleLogger, errorMessage, OutageLog } from '../logger.js';
+import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
 import { CloseBound } from './close-bound.js';
 import {
@@ -68,7 +68,7 @@ export class RedisStore implements MetricsStore {
     this.commandTimeoutMs = config.commandTimeoutMs;
     this.bound = new CloseBound(this.commandTimeoutMs);
     this.clock = config.clock;
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = safeLogger(options.logger ?? consoleLogger);
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
     this.keys = new RedisKeys(this.prefix, this.rollup.steps);
