@@ -1,6 +1,6 @@
 // The predictions' noise table (README Predictive alerts, Limits): through the real Analytics and AlertSystem
 // (test/analytics/predict-noise.ts, predict-run.ts), fixed seeds, no timing. Run: npx tsx bench/predict-noise-table.ts
-// [flat|ramp|stop] [repo|pm|mulberry32] [from-to] [high]. Prints, per case, generator and seed range: flat series' pages;
+// [flat|ramp|stop] [repo|pm|mulberry32] [from-to] [normal|high]. Prints, per case, generator and seed range: flat series' pages;
 // ramps' detection (raised and still raised when the line is just under 80), the first raise's minute and the lead
 // (minutes from the first raise to the noise-free line's crossing of 80; and from the first raise at or after due);
 // a stopped ramp's clear. Three jitter generators: the repo's (Park–Miller on a hashed seed, predict-noise.ts),
@@ -14,14 +14,16 @@ import {
   parkMiller,
   rampRun,
   stopRun,
+  stopRunMinute,
 } from '../test/analytics/predict-noise.js';
 
 const GENERATORS: Record<string, Jitter> = { repo: jitterOf, pm: parkMiller, mulberry32 };
 
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const [only, gen, span, conf] = process.argv.slice(2);
-// A fourth argument `high` runs the rule with `predictConfidence: 'high'` (docs/predictive.md, Confidence).
-const confidence = conf === 'high' ? 'high' : undefined;
+// A fourth argument `normal` or `high` runs the rule with that `predictConfidence` (docs/predictive.md, Confidence;
+// left out: the default, 'high' since 2026-12-07).
+const confidence = conf === 'high' || conf === 'normal' ? conf : undefined;
 const RANGES: Array<[string, number[]]> = span
   ? [[span, range(Number(span.split('-')[0]), Number(span.split('-')[1]))]]
   : [
@@ -31,7 +33,10 @@ const RANGES: Array<[string, number[]]> = span
 const gens = Object.entries(GENERATORS).filter(([name]) => !gen || gen === name);
 const q = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? `median ${s[Math.floor((s.length - 1) / 2)]} range ${s[0]}-${s[s.length - 1]}` : 'none';
+  const at = (f: number) => s[Math.floor((s.length - 1) * f)];
+  return s.length
+    ? `median ${at(0.5)} quartiles ${at(0.25)}-${at(0.75)} range ${s[0]}-${s[s.length - 1]}`
+    : 'none';
 };
 
 if (!only || only === 'flat')
@@ -90,3 +95,26 @@ if (!only || only === 'stop') {
     );
   }
 }
+// The same ramp read once a minute with each generator's ±2 (outside review 28's harness; predict-noise.ts
+// stopRunMinute): clears while it rises (before minute 45), the clear after the stop, the critical raise.
+if (!only || only === 'stop')
+  for (const [g, jitter] of gens)
+    for (const [name, seeds] of RANGES) {
+      const rising: string[] = [];
+      const after: number[] = [];
+      const crit: number[] = [];
+      let pagedFlat = 0;
+      for (const seed of seeds) {
+        const { events } = stopRunMinute(seed, jitter, 120, confidence);
+        if (events.some((e) => e.type === 'cleared' && e.min < 45))
+          rising.push(`${seed}:${events.map((e) => `${e.min}${e.type[0]}${e.severity[0]}`).join(',')}`);
+        const c = events.find((e) => e.type === 'cleared' && e.min >= 45);
+        after.push(c ? c.min - 45 : Number.POSITIVE_INFINITY);
+        const k = events.find((e) => e.severity === 'critical');
+        if (k) crit.push(k.min);
+        if (c && events.some((e) => e.type === 'raised' && e.min > c.min)) pagedFlat++;
+      }
+      console.log(
+        `stop at 45, a reading a minute, ${g} seeds ${name}: cleared while rising ${rising.length} [${rising.join(' ')}], clear after stop ${q(after)}, critical ${q(crit)}, paged on flat after the clear ${pagedFlat}`,
+      );
+    }

@@ -45,7 +45,10 @@ export interface MetricRuleOptions {
    * such as '30m' or 1800000 (up to 7 days); in the rule's `direction`. @defaultValue none
    */
   predict?: string | number;
-  /** 'high': a prediction raises only on a slope noise alone could not show (as the level rules'). @defaultValue 'normal' */
+  /**
+   * 'high' (the default): a prediction raises only on a slope noise alone could not show; 'normal': earlier, with
+   * pages on flat noisy series now and then (as the level rules'). @defaultValue 'high'
+   */
   predictConfidence?: PredictConfidence;
 }
 
@@ -75,7 +78,7 @@ export interface MetricRuleConfig {
   readonly inhibitScope: string;
   /** The predict horizon in ms, or null. */
   readonly predict: number | null;
-  /** How sure a prediction's raise must be ('normal' unless given). */
+  /** How sure a prediction's raise must be ('high' unless given). */
   readonly predictConfidence: PredictConfidence;
 }
 

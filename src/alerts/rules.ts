@@ -90,9 +90,10 @@ export interface LevelRuleOptions {
    */
   predict?: number | string;
   /**
-   * How sure a prediction's raise must be: 'high' never raises on a slope noise alone could show (no page on a flat
-   * series just under the level), at the cost of raising a noisy slow ramp later (docs/predictive.md). Only with
-   * `predict`. @defaultValue 'normal'
+   * How sure a prediction's raise must be: 'high' (the default) never raises on a slope noise alone could show (no
+   * page on a flat series just under the level), at the cost of raising a noisy slow ramp later; 'normal' raises it
+   * earlier but pages on such flat series now and then (docs/predictive.md). Only with `predict`.
+   * @defaultValue 'high'
    */
   predictConfidence?: PredictConfidence;
 }

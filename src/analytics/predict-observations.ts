@@ -47,7 +47,7 @@ export interface AnalyticsObservation {
   clearHoldMs?: number;
 }
 
-/** How sure a prediction's raise must be (a rule's `predictConfidence`): 'normal' (the default) or 'high'. */
+/** How sure a prediction's raise must be (a rule's `predictConfidence`): 'high' (the default) or 'normal'. */
 export type PredictConfidence = 'normal' | 'high';
 
 /** A level rule that predicts: alert when its value will cross `level` within `horizonMs`. */
@@ -67,9 +67,10 @@ export interface PredictRule {
    */
   readonly direction?: 'above' | 'below';
   /**
-   * The rule's `predictConfidence`: 'high' raises (and escalates) only on a slope noise alone could not show
-   * (raise-guard.ts `beyondChance`): no page on a flat series near the level, a noisy slow ramp raised later.
-   * @defaultValue 'normal'
+   * The rule's `predictConfidence`: 'high' (the default) raises (and escalates) only on a slope noise alone could
+   * not show (raise-guard.ts `beyondChance`): no page on a flat series near the level, a noisy slow ramp raised
+   * later; 'normal' raises on the first slope significant at 98 %, earlier, and now and then on a flat series.
+   * @defaultValue 'high'
    */
   readonly confidence?: PredictConfidence;
   /** Reads the rule's value (and key, e.g. a mount) from a snapshot. */
@@ -112,7 +113,8 @@ export function predictObservations(
       const beyond = !away && warn.trusted && warn.etaEarlyMs > band;
       const held = !away && (beyond || (inWarn > band && !warn.steady));
       const hold = rule.severityHoldMs ?? 0;
-      const high = rule.confidence === 'high';
+      // 'high' unless the rule says 'normal' (a rule built without the option, as by hand: the default).
+      const high = rule.confidence !== 'normal';
       out.push({
         rule: rule.rule,
         key: key ? `predict:${key}` : 'predict',

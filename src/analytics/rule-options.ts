@@ -274,7 +274,7 @@ export function parsePredict(path: string, v: unknown): number | null {
 const CONFIDENCES: readonly PredictConfidence[] = ['normal', 'high'];
 
 /**
- * A rule's `predictConfidence` ('normal' when absent). `where` names it as written (`` `alerts.cpu.predictConfidence` ``),
+ * A rule's `predictConfidence` ('high' when absent: a false page on a flat series is the worse error; docs/predictive.md). `where` names it as written (`` `alerts.cpu.predictConfidence` ``),
  * `predictWhere` the rule's `predict`, which it needs (`predict`: the parsed horizon, null when absent).
  */
 export function parsePredictConfidence(
@@ -283,10 +283,10 @@ export function parsePredictConfidence(
   predictWhere: string,
   predict: number | null,
 ): PredictConfidence {
-  if (v === undefined) return 'normal';
+  if (v === undefined) return 'high';
   if (!CONFIDENCES.includes(v as PredictConfidence)) {
     const hint = typeof v === 'string' ? didYouMean(v, CONFIDENCES, { prefixes: true }) : '';
-    throw invalid(`${where} is 'normal' (the default) or 'high', got ${describe(v)}.${hint}`);
+    throw invalid(`${where} is 'high' (the default) or 'normal', got ${describe(v)}.${hint}`);
   }
   if (predict === null) {
     throw new SysvitalsError(

@@ -141,3 +141,23 @@ export function stopRun(seed: number, mins = 120) {
   const { calls } = predictRun(cpu, mins * 6 + 1);
   return calls.map((c) => ({ min: c.s / 60, type: c.type, severity: c.severity }));
 }
+
+/**
+ * The stopped ramp read once a minute (outside review 28's harness): 60 % + 0.5 % a minute to minute 45 (82.5 %),
+ * flat after, a uniform ±2 jitter from `jitter` (Park–Miller on the raw seed by default), `minutes` long. The
+ * noise-free line is due (80 within 30 minutes) from minute 10 and reaches 95 never: the prediction should be raised
+ * once, kept while the ramp rises (to minute 45), and cleared after it stops.
+ */
+export function stopRunMinute(
+  seed: number,
+  jitter: Jitter = parkMiller,
+  minutes = 120,
+  confidence?: Confidence,
+): Calls {
+  const j = jitter(seed, minutes + 1, 2);
+  return callsOf(
+    (m) => 60 + 0.5 * Math.min(Math.floor(m), 45) + (j[Math.floor(m)] as number),
+    minutes,
+    confidence,
+  );
+}

@@ -18,8 +18,15 @@ describe('a ramp keeps its lead (+0.5 %/min ± 2 from 60 %: due at minute 10, cr
     const missed = runs.filter((r) => !(r.first < r.cross) || !r.activeAtEnd).map((r) => r.seed);
     expect(missed).toEqual([]);
   });
-  it('its median first raise is at most 2 minutes after due (a lead of at least 28 minutes)', () => {
+  it('its median first raise is at most 4 minutes after due (a lead of at least 26 minutes)', () => {
+    // By default (`predictConfidence: 'high'`, since 2026-12-07) the raise also needs a slope noise alone could not
+    // show: a median of minute 14 on these seeds; 'normal' (the default before) raised it at 12 at the latest.
     const first = runs.map((r) => r.first).sort((a, b) => a - b);
+    expect(first[9]).toBeLessThanOrEqual(14);
+  });
+  it("with predictConfidence 'normal': at most 2 minutes after due (a lead of at least 28 minutes)", () => {
+    const normal = range(1, 20).map((seed) => rampRun(60, 0.5, 2, seed, undefined, 'normal'));
+    const first = normal.map((r) => r.first).sort((a, b) => a - b);
     expect(first[9]).toBeLessThanOrEqual(12);
   });
 });
