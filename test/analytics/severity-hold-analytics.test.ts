@@ -306,20 +306,21 @@ describe('predictions hold their severity (the rule\u2019s severityHoldMs)', () 
   const ramp2 = (m: number) => 60 + 0.5 * m + jitter2(m);
   const minuteOf = (call: string) => Number(call.split(' ')[0]) / 60;
 
-  it('a ramp with a ±2 % jitter from the start: one raise, no clear while it rises, the raise at most 2 min late', () => {
+  it('a ramp with a ±2 % jitter from the start: one raise, no clear while it rises, the raise at most 8 min late', () => {
     const held = predictRun(ramp2, 50);
     // The oracle: the line 60 + 0.5 m is 30 min from 80 % at minute 10 and 30 min from 95 % at minute 40. The
     // regime's fit (every point since the slope last changed: here all of them) forecasts at every reading, so
     // no reading is held (one raise, no clear); the raise waits for the slope's 98 % interval (README Predictive alerts), which with an
-    // alternating ±2 % spans zero until minute 12. (Before: forecast on even minutes only, raised at 600 s.)
+    // alternating ±2 % spans zero until minute 12 (before: forecast on even minutes only, raised at 600 s), and by
+    // default (`predictConfidence: 'high'`, docs/predictive.md) for a slope noise alone could not show: minute 18.
     const first = (k: 'warn' | 'crit') => (held.flags.findIndex((f) => f?.[k]) * STEP) / 1000;
     expect(held.calls).toEqual([`${first('warn')} raised warning`, `${first('crit')} escalated critical`]);
     expect(first('warn')).toBeGreaterThanOrEqual(600);
-    expect(first('warn')).toBeLessThanOrEqual(720);
+    expect(first('warn')).toBeLessThanOrEqual(1080);
     expect(first('crit')).toBe(2400);
     expect(held.calls).toEqual(expectedCalls(held.flags, 60_000, 0));
-    expect(held.messages[(13 * MIN) / STEP]).toMatch(
-      /^CPU usage predicted to reach 80 in \d+ min \(now 64\.5, /,
+    expect(held.messages[(19 * MIN) / STEP]).toMatch(
+      /^CPU usage predicted to reach 80 in \d+ min \(now 67\.5, /,
     );
     // severityHoldMs: 0 follows each reading at once (the README rules; was a raise and a clear every minute)
     const free = predictRun(ramp2, 50, { severityHoldMs: 0 });
