@@ -10,7 +10,9 @@
 // never pages; a ramp's noise-free line crosses 80 at an exact minute (here 40), and must be raised before it.
 // The exploration over seeds 1–140 and more is `npx tsx bench/predict-noise-table.ts` (counts, not this test).
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { assertProperty } from '../helpers/property.js';
 import { flatRun, type Jitter, jitterOf, mulberry32, parkMiller, rampRun } from './predict-noise.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -33,6 +35,32 @@ describe('the default raise on a flat noisy series just under a level (the seeds
       expect(flatRun(level, amp, seed, minutes, jitter).events).toEqual([]);
     },
   );
+});
+
+describe('any seed (a property: 4 fixed runs in `npm test`, new seeds under `npm run fuzz`)', () => {
+  // The exploration over many seeds: a flat series at one of the measured levels, 240 min, Park–Miller on the raw seed
+  // or mulberry32. A failing seed is kept in test/property-seeds.jsonl (test/helpers/property.ts).
+  it('a flat noisy series just under its level never pages at the default', async () => {
+    const levels: ReadonlyArray<[number, number]> = [
+      [92, 2],
+      [76, 3],
+      [78, 2],
+      [75, 2],
+    ];
+    await assertProperty(
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.constantFrom(0, 1, 2, 3),
+        fc.boolean(),
+        (seed, k, pm) => {
+          const [level, amp] = levels[k] as [number, number];
+          const raised = flatRun(level, amp, seed, 240, pm ? parkMiller : mulberry32).raised;
+          expect(raised, `${pm ? 'pm' : 'mb'} ${level} ± ${amp} seed ${seed}`).toEqual([]);
+        },
+      ),
+      { numRuns: 4, fuzzRuns: 40 },
+    );
+  });
 });
 
 describe('ramps are still raised before they cross 80 (+0.5 %/min ± 2 from 60 %: due at minute 10, crossing at 40)', () => {
