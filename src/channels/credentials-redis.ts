@@ -8,6 +8,7 @@
 // Linear: each pattern starts at `AUTH` (or a command's name), reads one or two arguments forward, and reads back
 // only a bounded text where `AUTH` stands.
 
+import { redactRedisArgs } from './credentials-redis-args.js';
 import { BARE_SECRET_VALUE, REDACTED } from './credentials-spellings.js';
 
 /**
@@ -75,11 +76,12 @@ const REDIS_ARG = String.raw`(?:${AUTH_QUOTED}|[^\s;|&)'"]+)`;
 /**
  * Other Redis commands that carry a password (Redis's command pages): `HELLO <protover> AUTH <username> <password>`
  * (node-redis with RESP3), `MIGRATE … AUTH <password>` / `AUTH2 <username> <password>` (within 300 characters of
- * `MIGRATE`), `CONFIG SET requirepass|masterauth <password>` (any case). A placeholder stays (Redis's own `NOAUTH
+ * `MIGRATE`; `AUTH2 <username> <password>` anywhere: no other text has `AUTH2`), `CONFIG SET requirepass|masterauth
+ * <password>` (any case). A placeholder stays (Redis's own `NOAUTH
  * HELLO must be called …, otherwise the HELLO <proto> AUTH <user> <pass> option can be used …`).
  */
 const REDIS_PASSWORD_ARG = new RegExp(
-  String.raw`((?<![\w-])(?:HELLO[ \t]+\S{1,20}[ \t]+AUTH[ \t]+${REDIS_ARG}[ \t]+|MIGRATE[ \t][^\r\n]{0,300}?[ \t](?:AUTH[ \t]+|AUTH2[ \t]+${REDIS_ARG}[ \t]+)|(?:config|CONFIG)[ \t]+(?:set|SET)[ \t]+(?:requirepass|masterauth)[ \t]+))(?![<\`])(${REDIS_ARG})`,
+  String.raw`((?<![\w-])(?:HELLO[ \t]+\S{1,20}[ \t]+AUTH[ \t]+${REDIS_ARG}[ \t]+|MIGRATE[ \t][^\r\n]{0,300}?[ \t](?:AUTH[ \t]+|AUTH2[ \t]+${REDIS_ARG}[ \t]+)|AUTH2[ \t]+(?![<\`])${REDIS_ARG}[ \t]+|(?:config|CONFIG)[ \t]+(?:set|SET)[ \t]+(?:requirepass|masterauth)[ \t]+))(?![<\`])(${REDIS_ARG})`,
   'g',
 );
 /**
@@ -92,26 +94,55 @@ const ACL_PASSWORD_RULE = /(?<=[ \t'"])([<>])(?!\[redacted\])[^\s'",\]]+/g;
 
 /**
  * A redis.conf line `requirepass <password>` or `masterauth <password>` (review 32, RT32-3; redis-server echoes it in
+ * its config error; also the TLS key pass phrases `tls-key-file-pass`, `tls-client-key-file-pass`,
  * its `FATAL CONFIG FILE ERROR >>> 'requirepass …'`): the directive where a command starts (COMMAND_START), then one
  * argument ending its line or quote. Prose (`requirepass is not set`: more words) and a status word stay.
  */
 const REDIS_CONF_LINE = new RegExp(
-  String.raw`(?<![\w-])(?=requirepass|masterauth|REQUIREPASS|MASTERAUTH)${COMMAND_START}((?:requirepass|masterauth)[ \t]+)(?![<\`])(${AUTH_QUOTED}|[^\s'"<]+)(?=[ \t]*(?:$|['"]))`,
+  String.raw`(?<![\w-])(?=requirepass|masterauth|tls-|REQUIREPASS|MASTERAUTH|TLS-)${COMMAND_START}((?:requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass)[ \t]+)(?![<\`])(${AUTH_QUOTED}|[^\s'"<]+)(?=[ \t]*(?:$|['"]))`,
   'gim',
 );
 /**
  * A client's `auth` call with the password last (review 32, RT32-3: node-redis v3's `client.auth('…')`,
- * `redis.auth("default", "…")`): a quoted element closing the call; its text goes, its quotes stay.
+ * `redis.auth("default", "…")`; its documented `client.auth('…', callback)` too): a quoted element closing the call
+ * or followed by a callback; its text goes, its quotes stay. Other code has `.auth(` methods too (`passport.auth("local")`,
+ * `app.auth('basic')`): where the call's receiver is not named as a Redis client (REDIS_RECEIVER), the value goes
+ * only where it looks like a credential (AuthCallValue).
  */
 const AUTH_CALL = new RegExp(
-  String.raw`(\.auth\(\s*(?:${AUTH_ELEMENT}\s*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\2(?=\s*\))`,
+  String.raw`(\.auth\(\s*(?:${AUTH_ELEMENT}\s*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\2(?=\s*(?:\)|,\s*(?:function\b|async\b|\(|[\w$]+\s*(?:=>|\)))))`,
   'gi',
 );
+/**
+ * The last name of a receiver that holds a Redis client (`client`, `redis`, `this.redis`, `redisClient`,
+ * `cacheClient`, `valkey`, `pubClient`, `subscriber`): its `.auth(…)` is Redis's AUTH, whatever its value.
+ */
+const REDIS_RECEIVER = /(?:redis|valkey|keydb|client|cache|cluster|sentinel|conn|connection|pub|sub|publisher|subscriber)$/i;
+/**
+ * A strategy's or a scheme's name (`local`, `basic`, `oauth2`, `google-oauth20`, `azuread-openidconnect`): small
+ * letters and `-`, up to 2 digits at the end. On another receiver (`passport.auth("local")`) it is no password.
+ */
+const STRATEGY_NAME = /^[a-z]+(?:-[a-z]+)*\d{0,2}$/;
+
+/** Whether an `.auth(…)` call's quoted value at `offset` in `text` is a password (AUTH_CALL). */
+function authCallValue(text: string, offset: number, value: string): boolean {
+  if (value.trim() === '' || AUTH_PROSE_LAST.test(value)) return false;
+  const receiver = /[\w$]*$/.exec(text.slice(Math.max(0, offset - 100), offset))?.[0] ?? '';
+  if (REDIS_RECEIVER.test(receiver)) return true;
+  return BARE_SECRET_VALUE.test(value) && !STRATEGY_NAME.test(value);
+}
 
 /** A Redis argument as `[redacted]`, in the quotes it was written in. */
 function quotedAuth(value: string): string {
   const q = value[0] === "'" || value[0] === '"' ? value[0] : '';
   return `${q}${REDACTED}${q !== '' && value.length > 1 && value.endsWith(q) ? q : ''}`;
+}
+
+/** A Redis argument as `[redacted]`: in its quotes, or before a final `:`, `!`, `,` or a sentence's dots (`AUTH2 u pw:`). */
+function shownArg(value: string): string {
+  if (value[0] === "'" || value[0] === '"') return quotedAuth(value);
+  const body = value.replace(/[:!,]+$|\.+$/, '');
+  return `${REDACTED}${value.slice(body.length === 0 ? value.length : body.length)}`;
 }
 
 /**
@@ -188,14 +219,16 @@ function redactAuthWords(
 
 /** `text` with the Redis passwords above replaced by `[redacted]`. */
 export function redactRedisCredentials(text: string): string {
-  return text
+  return redactRedisArgs(text)
     .replace(REDIS_AUTH_LIST, (_, head: string, _q: string, q: string) => `${head}${q}${REDACTED}${q}`)
-    .replace(REDIS_PASSWORD_ARG, (_, head: string, password: string) => `${head}${quotedAuth(password)}`)
+    .replace(REDIS_PASSWORD_ARG, (_, head: string, password: string) => `${head}${shownArg(password)}`)
     .replace(REDIS_CONF_LINE, (all: string, head: string, password: string) =>
       AUTH_PROSE_LAST.test(password) ? all : `${head}${quotedAuth(password)}`,
     )
-    .replace(AUTH_CALL, (all: string, head: string, q: string, password: string) =>
-      password.trim() === '' || AUTH_PROSE_LAST.test(password) ? all : `${head}${q}${REDACTED}${q}`,
+    .replace(
+      AUTH_CALL,
+      (all: string, head: string, q: string, password: string, offset: number, whole: string) =>
+        authCallValue(whole, offset, password) ? `${head}${q}${REDACTED}${q}` : all,
     )
     .replace(ACL_SETUSER, (line: string) =>
       line.replace(ACL_PASSWORD_RULE, (_, rule: string) => `${rule}${REDACTED}`),

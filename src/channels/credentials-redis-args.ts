@@ -1,0 +1,213 @@
+// Redis passwords inside a command as clients print it whole (the gaps left after outside review 32): ioredis'
+// `command: { name: 'config', args: [ 'SET', 'requirepass', '…' ] }` (util.inspect and JSON.stringify of a
+// ReplyError), its tracing context `{ command: 'AUTH', args: [ … ] }`, node-redis v3's `command: 'AUTH', args: [ … ]`,
+// ioredis' debug log `write command[…]: 0 -> auth([ 'default', '…' ])`, an argument list `[ 'CONFIG', 'SET', … ]`
+// or `call('HELLO', …)`, `Command AUTH failed with args [default, …]`, and the command as words (`CONFIG SET
+// maxmemory 1gb requirepass …`, `SENTINEL SET mymaster auth-pass …`, sentinel.conf's `sentinel auth-pass <master> …`).
+// One rule (passwordWords) says which of a command's words hold a password, from Redis's command pages; each
+// spelling only finds the command's words. redactRedisArgs is called by redactRedisCredentials (credentials-redis.ts).
+//
+// Linear: each head is found by a regular expression, then its list is read forward, at most LIST_CHARS characters.
+
+import { REDACTED } from './credentials-spellings.js';
+
+/** redis.conf's passwords (Redis's `CONFIG SET`, redis.conf): `requirepass`, `masterauth`, the TLS key pass phrases. */
+const SENSITIVE_CONFIG = /^(?:requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass)$/i;
+/** Sentinel's passwords: `SENTINEL SET <master> auth-pass <pw>`, `SENTINEL CONFIG SET sentinel-pass <pw>`. */
+const SENTINEL_PASSWORD = /^(?:auth-pass|sentinel-pass)$/i;
+/** The commands that carry a password: a list or a call whose first element names one of them is that command. */
+const PASSWORD_COMMANDS = 'auth|hello|migrate|config|acl|sentinel';
+
+/** Which words of a command hold a password, and how many characters of each stay (ACL's `>` of `>pw`). */
+type PasswordWord = { readonly index: number; readonly keep: number };
+
+/**
+ * The password words of a Redis command, `words[0]` its name (Redis's command pages): `AUTH [username] password`,
+ * `HELLO <protover> AUTH <username> <password>`, `MIGRATE … AUTH <password>` / `AUTH2 <username> <password>`, `CONFIG
+ * SET` a SENSITIVE_CONFIG's value, `ACL SETUSER <user>` a `>password`/`<password` rule (its `>` stays), `SENTINEL SET
+ * <master> auth-pass <pw>`, `SENTINEL CONFIG SET sentinel-pass <pw>` and sentinel.conf's `sentinel auth-pass <master>
+ * <pw>`. A user's name stays (Redis's own MONITOR hides it too; here it helps to read the error).
+ */
+export function passwordWords(words: readonly string[]): PasswordWord[] {
+  const up = words.map((w) => w.toUpperCase());
+  const found: PasswordWord[] = [];
+  const add = (index: number, keep = 0) => {
+    if (index < words.length) found.push({ index, keep });
+  };
+  switch (up[0]) {
+    case 'AUTH':
+      // One argument: the password; two: the user's name, then the password.
+      add(words.length === 2 ? 1 : 2);
+      break;
+    case 'HELLO':
+      for (let i = 2; i < words.length; i++) if (up[i] === 'AUTH') add(i + 2);
+      break;
+    case 'MIGRATE':
+      for (let i = 1; i < words.length; i++) {
+        if (up[i] === 'AUTH') add(i + 1);
+        if (up[i] === 'AUTH2') add(i + 2);
+      }
+      break;
+    case 'CONFIG':
+      if (up[1] !== 'SET') break;
+      for (let i = 2; i < words.length; i++) if (SENSITIVE_CONFIG.test(words[i] as string)) add(++i);
+      break;
+    case 'ACL':
+      if (up[1] !== 'SETUSER') break;
+      for (let i = 3; i < words.length; i++) {
+        const w = words[i] as string;
+        if ((w[0] === '>' || w[0] === '<') && w.length > 1 && !w.startsWith(`>${REDACTED}`)) add(i, 1);
+      }
+      break;
+    case 'SENTINEL':
+      for (let i = 1; i < words.length; i++) {
+        // sentinel.conf's `sentinel auth-pass <master> <password>`; the commands' `auth-pass <password>`.
+        if (SENTINEL_PASSWORD.test(words[i] as string)) add(i === 1 && up[1] === 'AUTH-PASS' ? ++i + 1 : ++i);
+      }
+      break;
+  }
+  return found;
+}
+
+/** At most this many characters of a list are read after its head, and this many elements. */
+const LIST_CHARS = 2000;
+const LIST_ELEMENTS = 64;
+
+/** One element of a list: where its text (inside its quotes) starts and ends, and whether it was quoted. */
+type Element = { readonly start: number; readonly end: number; readonly quoted: boolean };
+
+/**
+ * The elements of a list from `from` to its `close` (`]` or `)`), as util.inspect, JSON or code print it: quoted
+ * strings (escapes kept; inspect's aligned columns and lines between them), names or numbers unquoted (a variable:
+ * its place counts, it holds no text to redact), a list inside a call flattened (`send_command('AUTH', ['…'])`);
+ * with `bare`, unquoted words between `,` (`[default, pw]`); with `close` a line break, quoted words between blanks
+ * to the first other character (MONITOR's `"AUTH" "…"`). Undefined where the text is no such list.
+ */
+function readList(
+  text: string,
+  from: number,
+  close: string,
+  bare: boolean,
+): { elements: Element[]; end: number } | undefined {
+  const elements: Element[] = [];
+  const limit = Math.min(text.length, from + LIST_CHARS);
+  const line = close === '\n';
+  let depth = 0;
+  let i = from;
+  while (i < limit && elements.length < LIST_ELEMENTS) {
+    const c = text[i] as string;
+    if (line && c !== ' ' && c !== '\t' && c !== '"' && c !== "'") return { elements, end: i };
+    if (c === ' ' || c === '\t' || (!line && (c === '\r' || c === '\n' || c === ','))) {
+      i++;
+    } else if (c === '[' && close === ')' && depth === 0) {
+      depth = 1;
+      i++;
+    } else if (c === ']' && depth === 1) {
+      depth = 0;
+      i++;
+    } else if (c === close && depth === 0) {
+      return { elements, end: i };
+    } else if (text.startsWith(REDACTED, i)) {
+      // Redacted already (`[default, [redacted]]`): one element.
+      elements.push({ start: i, end: i + REDACTED.length, quoted: bare });
+      i += REDACTED.length;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < limit && text[j] !== c && text[j] !== '\n') j += text[j] === '\\' ? 2 : 1;
+      if (text[j] !== c) return undefined;
+      elements.push({ start: i + 1, end: j, quoted: true });
+      i = j + 1;
+    } else {
+      // Bounded: a bare word runs to its `,` or `]` within 200 characters, or the text is no list.
+      const word = bare ? /[^,\]\r\n]{1,200}(?=[,\]])/y : /[\w.$-]{1,200}/y;
+      word.lastIndex = i;
+      const m = word.exec(text);
+      if (m === null) return undefined;
+      const value = m[0].trimEnd();
+      elements.push({ start: i, end: i + value.length, quoted: bare });
+      i += m[0].length;
+    }
+  }
+  return line ? { elements, end: i } : undefined;
+}
+
+/**
+ * The heads of a command printed as a name and a list: an object's `name: 'auth', args: [` or `command: 'AUTH',
+ * args: [` (util.inspect, JSON's `"name":"auth","args":[`; the name is the command's), ioredis' debug log
+ * `auth([` (not a method's `.auth([`), `Command AUTH failed with args [` (the list's words bare), and a list or
+ * call whose first element names a password command (`[ 'CONFIG', …`, `call("HELLO", …`), and the quoted words of
+ * Redis's MONITOR (`1733500000.1 [0 127.0.0.1:50000] "CONFIG" "SET" "requirepass" "…"`: Redis 6 and later hide AUTH's,
+ * HELLO's and MIGRATE's themselves, as `"(redacted)"`; older servers and other tools print them).
+ */
+const LIST_HEAD = new RegExp(
+  String.raw`(?<![\w$])(["']?)(?:name|command)\1[ \t]*:\s*(['"])([A-Za-z][\w-]{0,30})\2\s*,\s*(["']?)args\4[ \t]*:\s*\[` +
+    String.raw`|(?<![\w$.])(${PASSWORD_COMMANDS})\(\[` +
+    String.raw`|(?<![\w$])[Cc]ommand:?[ \t]+(${PASSWORD_COMMANDS})\b[^[\r\n]{0,60}?\bargs?:?[ \t]*\[` +
+    String.raw`|([[(])(?=\s*(['"])(?:${PASSWORD_COMMANDS})\8)` +
+    String.raw`|(?<![\w$"'\\])(?=(")(?:${PASSWORD_COMMANDS})"[ \t]+")`,
+  'gi',
+);
+
+/** `text` with the password words of the commands it prints as a name and a list (LIST_HEAD) replaced. */
+function redactLists(text: string): string {
+  let out = '';
+  let done = 0;
+  LIST_HEAD.lastIndex = 0;
+  for (let m = LIST_HEAD.exec(text); m !== null; m = LIST_HEAD.exec(text)) {
+    const named = m[3] ?? m[5] ?? m[6];
+    const close = m[9] !== undefined ? '\n' : m[7] === '(' ? ')' : ']';
+    const list = readList(text, m.index + m[0].length, close, m[6] !== undefined);
+    if (list === undefined) {
+      // A head that reads nothing (MONITOR's lookahead) must not be found again at the same place.
+      if (m[0] === '') LIST_HEAD.lastIndex++;
+      continue;
+    }
+    const words = list.elements.map((e) => text.slice(e.start, e.end));
+    const offset = named === undefined ? 0 : 1;
+    for (const { index, keep } of passwordWords(named === undefined ? words : [named, ...words])) {
+      const element = list.elements[index - offset] as Element;
+      const start = element.start + keep;
+      // Redacted already: by us, or by Redis itself (MONITOR's `"(redacted)"`).
+      const value = text.slice(start, element.end);
+      if (!element.quoted || value === '' || value.startsWith(REDACTED) || value === '(redacted)') continue;
+      out += `${text.slice(done, start)}${REDACTED}`;
+      done = element.end;
+    }
+    LIST_HEAD.lastIndex = Math.max(LIST_HEAD.lastIndex, list.end);
+  }
+  return out + text.slice(done);
+}
+
+/**
+ * Commands written as words whose password words are not AUTH's (credentials-redis.ts reads those): `CONFIG SET` any
+ * number of parameters (`CONFIG SET maxmemory 1gb requirepass …`), `SENTINEL SET <master> … auth-pass …`,
+ * `SENTINEL CONFIG SET sentinel-pass …` and sentinel.conf's `sentinel auth-pass <master> …`, where a command starts
+ * or after a word, to the end of the line or a shell's separator. A word quoted with spaces is one word.
+ */
+const WORDS_COMMAND = /(?<![\w-])(?:CONFIG[ \t]+SET|config[ \t]+set|SENTINEL|sentinel)[ \t][^\r\n;|&]*/g;
+const WORD = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+/g;
+/** A word that reads as prose where a password stands (`sentinel auth-pass is required`): no password. */
+const PROSE = /^(?:is|are|was|not|must|required|missing|set|unset|none|empty|for|to|the|a|an|and|or|of|with|option)[.,:]?$/i;
+
+function redactWords(command: string): string {
+  const found = [...command.matchAll(WORD)];
+  const words = found.map((w) => w[0]);
+  let out = '';
+  let done = 0;
+  for (const { index, keep } of passwordWords(words)) {
+    const w = found[index] as RegExpMatchArray;
+    const q = w[0][0] === "'" || w[0][0] === '"' ? 1 : 0;
+    // A final `:`, `!`, `,` or a sentence's dots end the text, not the password (as after AUTH).
+    const word = q === 1 ? w[0] : w[0].replace(/[:!,]+$|\.+$/, '');
+    if (word.length <= keep || PROSE.test(word) || word.startsWith('<') || word.includes(REDACTED)) continue;
+    const start = (w.index as number) + q + keep;
+    out += `${command.slice(done, start)}${REDACTED}`;
+    done = (w.index as number) + word.length - q;
+  }
+  return out + command.slice(done);
+}
+
+/** `text` with the password words of the commands above (lists and words) replaced by `[redacted]`. */
+export function redactRedisArgs(text: string): string {
+  return redactLists(text).replace(WORDS_COMMAND, redactWords);
+}
