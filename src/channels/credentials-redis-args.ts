@@ -28,7 +28,7 @@ type PasswordWord = { readonly index: number; readonly keep: number };
  * <master> auth-pass <pw>`, `SENTINEL CONFIG SET sentinel-pass <pw>` and sentinel.conf's `sentinel auth-pass <master>
  * <pw>`. A user's name stays (Redis's own MONITOR hides it too; here it helps to read the error).
  */
-export function passwordWords(words: readonly string[]): PasswordWord[] {
+function passwordWords(words: readonly string[]): PasswordWord[] {
   const up = words.map((w) => w.toUpperCase());
   const found: PasswordWord[] = [];
   const add = (index: number, keep = 0) => {
@@ -187,7 +187,8 @@ function redactLists(text: string): string {
 const WORDS_COMMAND = /(?<![\w-])(?:CONFIG[ \t]+SET|config[ \t]+set|SENTINEL|sentinel)[ \t][^\r\n;|&]*/g;
 const WORD = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+/g;
 /** A word that reads as prose where a password stands (`sentinel auth-pass is required`): no password. */
-const PROSE = /^(?:is|are|was|not|must|required|missing|set|unset|none|empty|for|to|the|a|an|and|or|of|with|option)[.,:]?$/i;
+const PROSE =
+  /^(?:is|are|was|not|must|required|missing|set|unset|none|empty|for|to|the|a|an|and|or|of|with|option)[.,:]?$/i;
 
 function redactWords(command: string): string {
   const found = [...command.matchAll(WORD)];

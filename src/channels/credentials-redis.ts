@@ -117,7 +117,8 @@ const AUTH_CALL = new RegExp(
  * The last name of a receiver that holds a Redis client (`client`, `redis`, `this.redis`, `redisClient`,
  * `cacheClient`, `valkey`, `pubClient`, `subscriber`): its `.auth(…)` is Redis's AUTH, whatever its value.
  */
-const REDIS_RECEIVER = /(?:redis|valkey|keydb|client|cache|cluster|sentinel|conn|connection|pub|sub|publisher|subscriber)$/i;
+const REDIS_RECEIVER =
+  /(?:redis|valkey|keydb|client|cache|cluster|sentinel|conn|connection|pub|sub|publisher|subscriber)$/i;
 /**
  * A strategy's or a scheme's name (`local`, `basic`, `oauth2`, `google-oauth20`, `azuread-openidconnect`): small
  * letters and `-`, up to 2 digits at the end. On another receiver (`passport.auth("local")`) it is no password.

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
 import { assertProperty } from '../helpers/property.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
+import { errorSurfaces } from './error-surfaces.js';
 import { costOverProse, fill } from './helpers/redaction-cost.js';
 
 const R = '[redacted]';
@@ -64,10 +65,7 @@ describe('Redis commands printed whole (hand-written oracle)', () => {
       `client.send_command('config', ['set', 'requirepass', '${PW}'])`,
       `client.send_command('config', ['set', 'requirepass', '${R}'])`,
     ],
-    [
-      `redis.call('HELLO', '3', 'AUTH', 'app', '${PW}')`,
-      `redis.call('HELLO', '3', 'AUTH', 'app', '${R}')`,
-    ],
+    [`redis.call('HELLO', '3', 'AUTH', 'app', '${PW}')`, `redis.call('HELLO', '3', 'AUTH', 'app', '${R}')`],
     // Redis's MONITOR (servers before 6 and other tools print the password; 6 and later print "(redacted)").
     [
       `1796615262.214045 [0 127.0.0.1:36366] "AUTH" "default" "${PW}"`,
@@ -173,7 +171,10 @@ describe.skipIf(!requireRedis())('what a real redis-server and ioredis print', (
 
   it.each([
     ['a connection with a wrong password', () => connectionError({ password: WRONG })],
-    ['a connection with a user and a wrong password', () => connectionError({ username: 'default', password: WRONG })],
+    [
+      'a connection with a user and a wrong password',
+      () => connectionError({ username: 'default', password: WRONG }),
+    ],
     ['auth(user, password)', () => rejection(() => client.auth('bob', WRONG))],
     ['call("AUTH", …)', () => rejection(() => client.call('AUTH', 'bob', WRONG))],
     ['HELLO 3 AUTH', () => rejection(() => client.call('HELLO', '3', 'AUTH', 'bob', WRONG))],
@@ -191,6 +192,16 @@ describe.skipIf(!requireRedis())('what a real redis-server and ioredis print', (
     // The real client printed the password somewhere (else this case would test nothing).
     expect(texts.some((t) => t.includes(WRONG))).toBe(true);
     for (const text of texts) expect(redactCredentials(text)).toBe(text.split(WRONG).join(R));
+  });
+
+  it('a serialised ReplyError thrown by a probe and a job: jobs/, health/ and the webhook show it redacted', async () => {
+    const error = await rejection(() => client.config('SET', 'maxmemory', 'bogus', 'requirepass', WRONG));
+    const text = JSON.stringify(error);
+    expect(text).toContain(WRONG);
+    const { jobError, health, sent, bodies } = await errorSurfaces(text);
+    expect(jobError).toBe(text.split(WRONG).join(R));
+    expect(health).toContain(text.split(WRONG).join(R).replaceAll('"', '\\"'));
+    for (const body of [...bodies, ...sent]) expect(body).not.toContain(WRONG);
   });
 });
 
@@ -240,6 +251,23 @@ describe('generated Redis passwords (fixed seeds)', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe("other code's .auth(…) calls (fixed seeds)", () => {
+  it("a strategy's name on a receiver not named as a Redis client stays", async () => {
+    await assertProperty(
+      fc.property(
+        fc.constantFrom('passport', 'app', 'router', 'this.server', 'api', 'fastify'),
+        fc.stringMatching(/^[a-z]{2,12}(?:-[a-z]{2,10})?\d{0,2}$/),
+        fc.constantFrom("'", '"'),
+        (receiver, name, q) => {
+          const text = `${receiver}.auth(${q}${name}${q})`;
+          expect(redactCredentials(text)).toBe(text);
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
