@@ -180,15 +180,15 @@ function redactLists(text: string): string {
 
 /**
  * Commands written as words whose password words are not AUTH's (credentials-redis.ts reads those): `CONFIG SET` any
- * number of parameters (`CONFIG SET maxmemory 1gb requirepass …`), `SENTINEL SET <master> … auth-pass …`,
+ * number of parameters (`CONFIG SET maxmemory 1gb requirepass …`; any case, as credentials-redis.ts read it before), `SENTINEL SET <master> … auth-pass …`,
  * `SENTINEL CONFIG SET sentinel-pass …` and sentinel.conf's `sentinel auth-pass <master> …`, where a command starts
  * or after a word, to the end of the line or a shell's separator. A word quoted with spaces is one word.
  */
-const WORDS_COMMAND = /(?<![\w-])(?:CONFIG[ \t]+SET|config[ \t]+set|SENTINEL|sentinel)[ \t][^\r\n;|&]*/g;
+const WORDS_COMMAND = /(?<![\w-])(?:(?:CONFIG|config)[ \t]+(?:SET|set)|SENTINEL|sentinel)[ \t][^\r\n;|&]*/g;
 const WORD = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+/g;
 /** A word that reads as prose where a password stands (`sentinel auth-pass is required`): no password. */
 const PROSE =
-  /^(?:is|are|was|not|must|required|missing|set|unset|none|empty|for|to|the|a|an|and|or|of|with|option)[.,:]?$/i;
+  /^(?:is|are|was|not|must|required|missing|set|unset|none|empty|for|to|the|a|an|and|or|of|with|option|value|directive|parameter|first|again|now)$/i;
 
 function redactWords(command: string): string {
   const found = [...command.matchAll(WORD)];
@@ -198,9 +198,9 @@ function redactWords(command: string): string {
   for (const { index, keep } of passwordWords(words)) {
     const w = found[index] as RegExpMatchArray;
     const q = w[0][0] === "'" || w[0][0] === '"' ? 1 : 0;
-    // A final `:`, `!`, `,` or a sentence's dots end the text, not the password (as after AUTH).
-    const word = q === 1 ? w[0] : w[0].replace(/[:!,]+$|\.+$/, '');
-    if (word.length <= keep || PROSE.test(word) || word.startsWith('<') || word.includes(REDACTED)) continue;
+    // A final `:`, `!`, `,`, `)` or a sentence's dots end the text, not the password (as after AUTH).
+    const word = q === 1 ? w[0] : w[0].replace(/[:!,)]+$|\.+$/, '');
+    if (word.length <= keep || PROSE.test(word) || /^[<`]/.test(word) || word.includes(REDACTED)) continue;
     const start = (w.index as number) + q + keep;
     out += `${command.slice(done, start)}${REDACTED}`;
     done = (w.index as number) + word.length - q;

@@ -76,12 +76,13 @@ const REDIS_ARG = String.raw`(?:${AUTH_QUOTED}|[^\s;|&)'"]+)`;
 /**
  * Other Redis commands that carry a password (Redis's command pages): `HELLO <protover> AUTH <username> <password>`
  * (node-redis with RESP3), `MIGRATE … AUTH <password>` / `AUTH2 <username> <password>` (within 300 characters of
- * `MIGRATE`; `AUTH2 <username> <password>` anywhere: no other text has `AUTH2`), `CONFIG SET requirepass|masterauth
- * <password>` (any case). A placeholder stays (Redis's own `NOAUTH
- * HELLO must be called …, otherwise the HELLO <proto> AUTH <user> <pass> option can be used …`).
+ * `MIGRATE`; `AUTH2 <username> <password>` anywhere: no other text has `AUTH2`); `CONFIG SET requirepass|masterauth
+ * <password>` is credentials-redis-args.ts' (any case, after other parameters too, a prose word after it kept). A
+ * placeholder stays (Redis's own `NOAUTH HELLO must be called …, otherwise the HELLO <proto> AUTH <user> <pass>
+ * option can be used …`).
  */
 const REDIS_PASSWORD_ARG = new RegExp(
-  String.raw`((?<![\w-])(?:HELLO[ \t]+\S{1,20}[ \t]+AUTH[ \t]+${REDIS_ARG}[ \t]+|MIGRATE[ \t][^\r\n]{0,300}?[ \t](?:AUTH[ \t]+|AUTH2[ \t]+${REDIS_ARG}[ \t]+)|AUTH2[ \t]+(?![<\`])${REDIS_ARG}[ \t]+|(?:config|CONFIG)[ \t]+(?:set|SET)[ \t]+(?:requirepass|masterauth)[ \t]+))(?![<\`])(${REDIS_ARG})`,
+  String.raw`((?<![\w-])(?:HELLO[ \t]+\S{1,20}[ \t]+AUTH[ \t]+${REDIS_ARG}[ \t]+|MIGRATE[ \t][^\r\n]{0,300}?[ \t](?:AUTH[ \t]+|AUTH2[ \t]+${REDIS_ARG}[ \t]+)|AUTH2[ \t]+(?![<\`])${REDIS_ARG}[ \t]+))(?![<\`])(${REDIS_ARG})`,
   'g',
 );
 /**

@@ -96,11 +96,12 @@ const QUOTED_PAIR = new RegExp(
  * `--token …`, `--client-secret '…'` (an option's `=` is a PAIR). A value starting with `-` (the next option), `<`
  * or `` ` `` (a placeholder in a usage text) is none, nor a word of prose about the option (docker's "Using
  * --password via the CLI is insecure", "--token is required", "--password or --password-stdin", "--token expired,"),
- * nor a limit's number (`--max-token 4096`). curl's `--oauth2-bearer` too (outside review 21, F3/F4). The value may
+ * nor a limit's number (`--max-token 4096`). curl's `--oauth2-bearer` too (outside review 21, F3/F4), and
+ * redis-server's `--masterauth …` (any redis.conf directive is an option of its command line). The value may
  * be the option's next element in an argument list (`'--password', '…'`, `"--token","…"`).
  */
 const LONG_OPTION = new RegExp(
-  String.raw`(?<![\w.-])(--(?!(?:max|min)[_-])(?:${SECRET_NAME}|oauth2-bearer))([ \t]+|['"][ \t]*,\s*['"])(?![-<\`])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(${VALUE})`,
+  String.raw`(?<![\w.-])(--(?!(?:max|min)[_-])(?:${SECRET_NAME}|oauth2-bearer|masterauth))([ \t]+|['"][ \t]*,\s*['"])(?![-<\`])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(${VALUE})`,
   'gi',
 );
 
