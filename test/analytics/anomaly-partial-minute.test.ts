@@ -39,11 +39,31 @@ interface Run {
   scores: Array<number | undefined>;
 }
 
+/**
+ * The minutes after `learned`: each one's requests and its whole point (frozen: scoring reads a point, never
+ * changes it). Every run of a base goes through the same minutes, and only the restart's is split, so they are
+ * generated and encoded once per learned state, not once per run (13 runs a base).
+ */
+const minutesAfter = new Map<Learned, Array<{ reqs: Request[]; point: HistoryPoint }>>();
+function minutesOf(learned: Learned) {
+  let minutes = minutesAfter.get(learned);
+  if (!minutes) {
+    const traffic = learned.traffic.clone();
+    minutes = [];
+    for (let minute = 0, t = learned.t; minute < RESTART + AFTER; minute++, t += MIN) {
+      const reqs = traffic.minute(t);
+      minutes.push({ reqs, point: Object.freeze(whole(t, reqs)[0] as HistoryPoint) });
+    }
+    minutesAfter.set(learned, minutes);
+  }
+  return minutes;
+}
+
 /** The learned analytics through RESTART + AFTER minutes, `split` making the restart minute's points. */
 function run(learned: Learned, split: Split): Run {
   const a = anomalyAnalytics();
   a.importState(learned.state);
-  const traffic = learned.traffic.clone();
+  const minutes = minutesOf(learned);
   let t = learned.t;
   const alerts: string[] = [];
   const engine = new AlertSystem({
@@ -58,8 +78,8 @@ function run(learned: Learned, split: Split): Run {
   const states: string[] = [];
   const scores: Array<number | undefined> = [];
   for (let minute = 0; minute < RESTART + AFTER; minute++) {
-    const reqs = traffic.minute(t);
-    for (const p of (minute === RESTART ? split : whole)(t, reqs)) a.scorePoint(p);
+    const { reqs, point } = minutes[minute] as (typeof minutes)[number];
+    for (const p of minute === RESTART ? split(t, reqs) : [point]) a.scorePoint(p);
     t += MIN;
     engine.checkThresholds({} as MetricsSnapshot);
     if (minute >= RESTART) states.push(requestRateState(a.exportState()));

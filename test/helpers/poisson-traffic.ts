@@ -112,7 +112,8 @@ export function pointOf(t: number, reqs: readonly Request[], coveredSeconds?: nu
   hist ??= createHistogram();
   hist.reset();
   for (const r of reqs) recordMs(hist, r.durationMs);
-  const sorted = reqs.map((r) => r.durationMs).sort((a, b) => a - b);
+  // A typed array sorts numbers without a comparator call per comparison (the same order: finite durations).
+  const sorted = Float64Array.from(reqs, (r) => r.durationMs).sort();
   const p95 = sorted.length > 0 ? (sorted[Math.ceil(0.95 * sorted.length) - 1] as number) : null;
   return {
     t,
