@@ -52,8 +52,7 @@ export function windowShape(values: readonly number[], direction: 'up' | 'down')
   if (steps.length === 0) return { kind: 'plain' };
   const stairs = staircase(values, s, hi - lo);
   if (stairs) return { kind: 'stairs', turns: stairs };
-  steps.sort((a, b) => a - b);
-  const meaningful = Math.max(5 * (steps[steps.length >> 1] as number), (hi - lo) / 10);
+  const meaningful = Math.max(5 * median(steps), (hi - lo) / 10);
   // A jump to the last point of a plain window is a spike or a step only once the next point says which:
   // the window stays plain until then (else one spike on a steady rise cleared its alert for a minute).
   if (Math.abs((values[n - 1] as number) - (values[n - 2] as number)) > meaningful) {
@@ -200,7 +199,8 @@ function landing(c: readonly number[], from: number, to: number, tol: number): n
 
 /** The median of `xs` (the upper one of an even count; 0 when empty). */
 function median(xs: readonly number[]): number {
-  return ([...xs].sort((a, b) => a - b)[xs.length >> 1] as number | undefined) ?? 0;
+  // A typed array sorts numerically without a comparator call per comparison (finite values: the buffer's).
+  return (Float64Array.from(xs).sort()[xs.length >> 1] as number | undefined) ?? 0;
 }
 
 /** Point `j` is a one-point spike: the steps into and out of it (d[j − 1], d[j]) both over `size`, opposite. */

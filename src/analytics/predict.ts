@@ -5,7 +5,7 @@ import { levelShift, MIN_PIECE, slopeChange } from './change-point.js';
 import { MIN_TURNS, windowShape } from './envelope.js';
 import { centred, chanceMs, withinNoise, Z_FAMILY } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
-import { isSignificantToward, type Trend, theilSen, timeToReach } from './trend.js';
+import { isSignificantToward, type Trend, theilSen, theilSenEach, timeToReach } from './trend.js';
 
 /** What makes a trend trustworthy enough to alert on. */
 export interface ForecastGuards {
@@ -54,11 +54,10 @@ export function forecast(
   direction: 'up' | 'down' = 'up',
   guards: ForecastGuards = DEFAULT_FORECAST_GUARDS,
 ): Forecast | null {
-  const plain = trendOf(buffer);
-  if (!plain) return null;
+  if (!hasTrend(buffer)) return null;
   const fit = shapedFits(buffer, direction, guards.minPoints);
   const trend = fit.whole;
-  if (!trend) return untrusted(plain);
+  if (!trend) return untrusted(trendOf(buffer) as Trend);
   const slow = direction === 'up' ? trend.slopeLow : trend.slopeHigh;
   const fast = direction === 'up' ? trend.slopeHigh : trend.slopeLow;
   return {
@@ -88,6 +87,15 @@ function untrusted(trend: Trend): Forecast {
     trusted: false,
     trend,
   };
+}
+
+/**
+ * Whether `trendOf(buffer)` is a fit, not null: three points or more over a time span (a buffer holds finite points
+ * only, and a thinned fit keeps the first and last). Read without fitting: the whole window's fit of a staircase or a
+ * cycle is only read when its own fits fail (most of a staircase's sample was that fit's 7,140 slopes).
+ */
+function hasTrend(buffer: SeriesBuffer): boolean {
+  return buffer.length >= 3 && buffer.spanMs() > 0;
 }
 
 const fits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
@@ -131,14 +139,20 @@ export function forecastRegime(
   direction: 'up' | 'down' = 'up',
   guards: ForecastGuards = DEFAULT_FORECAST_GUARDS,
 ): RegimeForecast | null {
-  const plain = trendOf(buffer);
-  if (!plain) return null;
+  if (!hasTrend(buffer)) return null;
   const last = buffer.last();
   const fit = shapedFits(buffer, direction, guards.minPoints, true);
   const { whole, recent } = fit;
-  if (!fit.envelope) return regimeForecast(fit, limit, direction, guards, last, plain);
+  if (!fit.envelope) return regimeForecast(fit, limit, direction, guards, last, buffer);
   if (!whole || !recent)
-    return { ...untrusted(plain), last, steady: false, sure: false, family: false, chanceMs: 0 };
+    return {
+      ...untrusted(trendOf(buffer) as Trend),
+      last,
+      steady: false,
+      sure: false,
+      family: false,
+      chanceMs: 0,
+    };
   const level = recent.level;
   const trend: Trend = { ...recent, level };
   const slow = direction === 'up' ? recent.slopeLow : recent.slopeHigh;
@@ -176,10 +190,18 @@ function regimeForecast(
   direction: 'up' | 'down',
   guards: ForecastGuards,
   last: number,
-  plain: Trend,
+  buffer: SeriesBuffer,
 ): RegimeForecast {
   const r = fit.regime;
-  if (!r) return { ...untrusted(plain), last, steady: false, sure: false, family: false, chanceMs: 0 };
+  if (!r)
+    return {
+      ...untrusted(trendOf(buffer) as Trend),
+      last,
+      steady: false,
+      sure: false,
+      family: false,
+      chanceMs: 0,
+    };
   const slow = direction === 'up' ? r.slopeLow : r.slopeHigh;
   const fast = direction === 'up' ? r.slopeHigh : r.slopeLow;
   // After a change of slope the regime is trusted from MIN_PIECE points: the guards are for a trend's first
@@ -306,6 +328,9 @@ function shapedFits(
     const plainRecent = cut ? theilSen(times.slice(-q), values.slice(-q)) : null;
     const { times: rt, values: rv } = regimeOf(t, v, direction, minPoints);
     const kr = Math.max(minPoints, Math.ceil(rt.length / 4));
+    // The regime's fits at the three intervals share their slopes (one fit); with no change of slope its last
+    // quarter is the stretch's, already fitted as `recent`.
+    const [regimeFit, regimeSure, regimeFamily] = theilSenEach(rt, rv, [{}, { z: Z_RAISE }, { z: Z_FAMILY }]);
     fits = {
       whole,
       recent,
@@ -313,10 +338,10 @@ function shapedFits(
       plain: cut && plainWhole && plainRecent ? { whole: plainWhole, recent: plainRecent } : null,
       points: t.length,
       spanMs: t.length > 0 ? (t[t.length - 1] as number) - (t[0] as number) : 0,
-      regime: centred(theilSen(rt, rv), rt, rv),
-      regimeSure: theilSen(rt, rv, { z: Z_RAISE }),
-      regimeFamily: theilSen(rt, rv, { z: Z_FAMILY }),
-      regimeRecent: theilSen(rt.slice(-kr), rv.slice(-kr)),
+      regime: centred(regimeFit ?? null, rt, rv),
+      regimeSure: regimeSure ?? null,
+      regimeFamily: regimeFamily ?? null,
+      regimeRecent: rt === t && kr === k ? recent : theilSen(rt.slice(-kr), rv.slice(-kr)),
       changed: rt.length < t.length,
     };
   }

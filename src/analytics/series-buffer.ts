@@ -53,6 +53,12 @@ export class SeriesBuffer {
     return this.size > 0 ? (this.v[(this.start + this.size - 1) % this.capacity] as number) : Number.NaN;
   }
 
+  /** Time from the oldest point to the newest, ms (0 with fewer than two). */
+  spanMs(): number {
+    if (this.size < 2) return 0;
+    return (this.t[(this.start + this.size - 1) % this.capacity] as number) - (this.t[this.start] as number);
+  }
+
   /** Copies of the times and values, oldest first. */
   read(): { times: number[]; values: number[] } {
     const times: number[] = [];

@@ -55,6 +55,19 @@ export function theilSen(
   values: ArrayLike<number>,
   options: TheilSenOptions = {},
 ): Trend | null {
+  return theilSenEach(times, values, [options])[0] ?? null;
+}
+
+/**
+ * The Theil–Sen fits of the same points under several options (their intervals differ, the slope and level do
+ * not): each `theilSen(times, values, options[i])`, with the pairwise slopes computed and selected once.
+ */
+export function theilSenEach(
+  times: ArrayLike<number>,
+  values: ArrayLike<number>,
+  each: readonly TheilSenOptions[],
+): Array<Trend | null> {
+  const none = each.map(() => null);
   const t: number[] = [];
   const v: number[] = [];
   for (let i = 0; i < times.length; i++) {
@@ -66,7 +79,7 @@ export function theilSen(
     }
   }
   let n = t.length;
-  if (n < 3) return null;
+  if (n < 3) return none;
   if (n > MAX_TREND_POINTS) {
     const tt: number[] = [];
     const vv: number[] = [];
@@ -81,7 +94,7 @@ export function theilSen(
   }
   const first = t[0] as number;
   const last = t[n - 1] as number;
-  if (!(last > first)) return null;
+  if (!(last > first)) return none;
   // One buffer for every fit (the fit is synchronous): a new 57 KB array per fit kept the collector busy.
   const slopes = SLOPES;
   let m = 0;
@@ -91,8 +104,33 @@ export function theilSen(
       if (dt > 0) slopes[m++] = ((v[j] as number) - (v[i] as number)) / dt;
     }
   }
-  if (m === 0) return null;
+  if (m === 0) return none;
   // Sen (1968): the interval's ends are order statistics of the slopes around the median.
+  const ends = each.map((options) => senRanks(options, n, m));
+  // Only the median and the interval's ends are read: selected in place (linear time), not sorted (7,140 slopes
+  // sorted took ~1 ms, most of a predict rule's evaluation; the selected values are the sorted array's).
+  const h = m >> 1;
+  const ranks = m % 2 ? [h] : [h - 1, h];
+  for (const [lo, hi] of ends) if (lo >= 0) ranks.push(lo, hi);
+  const slopesOf = slopes.subarray(0, m);
+  selectRanks(slopesOf, ranks);
+  const slope = median(slopesOf);
+  const residuals = v.map((y, i) => y - slope * ((t[i] as number) - last));
+  residuals.sort((a, b) => a - b);
+  const level = median(residuals);
+  return ends.map(([lo, hi]) => ({
+    slope,
+    slopeLow: lo >= 0 ? (slopesOf[lo] as number) : Number.NEGATIVE_INFINITY,
+    slopeHigh: lo >= 0 ? (slopesOf[hi] as number) : Number.POSITIVE_INFINITY,
+    level,
+    at: last,
+    points: n,
+    spanMs: last - first,
+  }));
+}
+
+/** The ranks of Sen's interval among `m` slopes of `n` points ([-1, -1]: unbounded). */
+function senRanks(options: TheilSenOptions, n: number, m: number): [number, number] {
   let lo = -1;
   let hi = -1;
   const k = options.independent;
@@ -113,25 +151,7 @@ export function theilSen(
     lo = Math.max(0, Math.floor((m - c) / 2));
     hi = Math.min(m - 1, Math.ceil((m + c) / 2));
   }
-  // Only the median and the interval's ends are read: selected in place (linear time), not sorted (7,140 slopes
-  // sorted took ~1 ms, most of a predict rule's evaluation; the selected values are the sorted array's).
-  const h = m >> 1;
-  const ranks = m % 2 ? [h] : [h - 1, h];
-  if (lo >= 0) ranks.push(lo, hi);
-  const slopesOf = slopes.subarray(0, m);
-  selectRanks(slopesOf, ranks);
-  const slope = median(slopesOf);
-  const residuals = v.map((y, i) => y - slope * ((t[i] as number) - last));
-  residuals.sort((a, b) => a - b);
-  return {
-    slope,
-    slopeLow: lo >= 0 ? (slopesOf[lo] as number) : Number.NEGATIVE_INFINITY,
-    slopeHigh: lo >= 0 ? (slopesOf[hi] as number) : Number.POSITIVE_INFINITY,
-    level: median(residuals),
-    at: last,
-    points: n,
-    spanMs: last - first,
-  };
+  return [lo, hi];
 }
 
 /**
