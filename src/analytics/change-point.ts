@@ -182,3 +182,28 @@ function solve3(rows: number[][]): [number, number, number] | null {
 function at(m: readonly number[][], r: number, c: number): number {
   return (m[r] as number[])[c] as number;
 }
+
+/**
+ * The points since the series' slope last changed (the latest of up to three changes found one inside the other);
+ * all of them when it did not. A change toward the level (a rise speeding up) is followed only once its regime
+ * has twice `minPoints`, so that a change back inside it can be found too (a step written over 5 minutes, then
+ * flat, is not a new rise): before that the longer fit forecasts it later, but forecasts it.
+ */
+export function regimeOf(
+  times: readonly number[],
+  values: readonly number[],
+  direction: 'up' | 'down',
+  minPoints: number,
+): { times: readonly number[]; values: readonly number[] } {
+  let t = times;
+  let v = values;
+  for (let round = 0; round < 3; round++) {
+    const change = slopeChange(t, v);
+    if (!change) break;
+    const toward = direction === 'up' ? change.change > 0 : change.change < 0;
+    if (toward && t.length - change.index < 2 * minPoints) break;
+    t = t.slice(change.index);
+    v = v.slice(change.index);
+  }
+  return { times: t, values: v };
+}

@@ -1,7 +1,7 @@
 // Forecasts from a robust trend: when a series will reach a level, and whether that forecast is
 // solid enough to alert on (enough points, enough time span, a slope significantly non-zero).
 
-import { levelShift, MIN_PIECE, slopeChange } from './change-point.js';
+import { levelShift, MIN_PIECE, regimeOf } from './change-point.js';
 import { MIN_TURNS, windowShape } from './envelope.js';
 import { centred, chanceMs, withinNoise, Z_FAMILY } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
@@ -54,7 +54,7 @@ export function forecast(
   direction: 'up' | 'down' = 'up',
   guards: ForecastGuards = DEFAULT_FORECAST_GUARDS,
 ): Forecast | null {
-  if (!hasTrend(buffer)) return null;
+  if (!buffer.fittable()) return null;
   const fit = shapedFits(buffer, direction, guards.minPoints);
   const trend = fit.whole;
   if (!trend) return untrusted(trendOf(buffer) as Trend);
@@ -90,12 +90,18 @@ function untrusted(trend: Trend): Forecast {
 }
 
 /**
- * Whether `trendOf(buffer)` is a fit, not null: three points or more over a time span (a buffer holds finite points
- * only, and a thinned fit keeps the first and last). Read without fitting: the whole window's fit of a staircase or a
- * cycle is only read when its own fits fail (most of a staircase's sample was that fit's 7,140 slopes).
+ * The untrusted regime forecast on the whole window's fit. That fit is made only where it is read (here, and for a
+ * plain series): a staircase's or a cycle's is not, most of whose sample it was (7,140 slopes).
  */
-function hasTrend(buffer: SeriesBuffer): boolean {
-  return buffer.length >= 3 && buffer.spanMs() > 0;
+function untrustedRegime(buffer: SeriesBuffer, last: number): RegimeForecast {
+  return {
+    ...untrusted(trendOf(buffer) as Trend),
+    last,
+    steady: false,
+    sure: false,
+    family: false,
+    chanceMs: 0,
+  };
 }
 
 const fits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
@@ -139,20 +145,12 @@ export function forecastRegime(
   direction: 'up' | 'down' = 'up',
   guards: ForecastGuards = DEFAULT_FORECAST_GUARDS,
 ): RegimeForecast | null {
-  if (!hasTrend(buffer)) return null;
+  if (!buffer.fittable()) return null;
   const last = buffer.last();
   const fit = shapedFits(buffer, direction, guards.minPoints, true);
   const { whole, recent } = fit;
   if (!fit.envelope) return regimeForecast(fit, limit, direction, guards, last, buffer);
-  if (!whole || !recent)
-    return {
-      ...untrusted(trendOf(buffer) as Trend),
-      last,
-      steady: false,
-      sure: false,
-      family: false,
-      chanceMs: 0,
-    };
+  if (!whole || !recent) return untrustedRegime(buffer, last);
   const level = recent.level;
   const trend: Trend = { ...recent, level };
   const slow = direction === 'up' ? recent.slopeLow : recent.slopeHigh;
@@ -193,15 +191,7 @@ function regimeForecast(
   buffer: SeriesBuffer,
 ): RegimeForecast {
   const r = fit.regime;
-  if (!r)
-    return {
-      ...untrusted(trendOf(buffer) as Trend),
-      last,
-      steady: false,
-      sure: false,
-      family: false,
-      chanceMs: 0,
-    };
+  if (!r) return untrustedRegime(buffer, last);
   const slow = direction === 'up' ? r.slopeLow : r.slopeHigh;
   const fast = direction === 'up' ? r.slopeHigh : r.slopeLow;
   // After a change of slope the regime is trusted from MIN_PIECE points: the guards are for a trend's first
@@ -347,31 +337,6 @@ function shapedFits(
   }
   shaped.set(buffer, { version: buffer.version, key, fits });
   return fits;
-}
-
-/**
- * The points since the series' slope last changed (the latest of up to three changes found one inside the other);
- * all of them when it did not. A change toward the level (a rise speeding up) is followed only once its regime
- * has twice `minPoints`, so that a change back inside it can be found too (a step written over 5 minutes, then
- * flat, is not a new rise): before that the longer fit forecasts it later, but forecasts it.
- */
-function regimeOf(
-  times: readonly number[],
-  values: readonly number[],
-  direction: 'up' | 'down',
-  minPoints: number,
-): { times: readonly number[]; values: readonly number[] } {
-  let t = times;
-  let v = values;
-  for (let round = 0; round < 3; round++) {
-    const change = slopeChange(t, v);
-    if (!change) break;
-    const toward = direction === 'up' ? change.change > 0 : change.change < 0;
-    if (toward && t.length - change.index < 2 * minPoints) break;
-    t = t.slice(change.index);
-    v = v.slice(change.index);
-  }
-  return { times: t, values: v };
 }
 
 /**

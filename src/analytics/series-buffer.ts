@@ -53,10 +53,13 @@ export class SeriesBuffer {
     return this.size > 0 ? (this.v[(this.start + this.size - 1) % this.capacity] as number) : Number.NaN;
   }
 
-  /** Time from the oldest point to the newest, ms (0 with fewer than two). */
-  spanMs(): number {
-    if (this.size < 2) return 0;
-    return (this.t[(this.start + this.size - 1) % this.capacity] as number) - (this.t[this.start] as number);
+  /**
+   * Three points or more over a time span: a Theil–Sen fit of them is not null (they are finite, and a thinned fit
+   * keeps the first and the last). Read without fitting them.
+   */
+  fittable(): boolean {
+    const newest = this.t[(this.start + this.size - 1) % this.capacity] as number;
+    return this.size >= 3 && newest > (this.t[this.start] as number);
   }
 
   /** Copies of the times and values, oldest first. */
