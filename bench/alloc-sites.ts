@@ -3,12 +3,15 @@
 // requests; prints the sampled bytes per request by allocating function and its caller. Two variants side by side
 // (`--base hook`: bare with one empty hook, what any middleware costs) show what one adds over the other.
 //   npx tsx bench/alloc-sites.ts --framework fastify --variant sysvitals [--base bare] [--requests 20000] [--top 30]
+//     [--dist DIR] [--base-dist DIR]
+// --dist / --base-dist: the build each side loads (default dist/): `--base sysvitals --base-dist <earlier build>`
+// gives a change's bytes per request, before against after (an earlier build: a copy of its dist/ inside the repo).
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -20,6 +23,8 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '10000' },
     requests: { type: 'string', default: '20000' },
     top: { type: 'string', default: '30' },
+    dist: { type: 'string' },
+    'base-dist': { type: 'string' },
   },
 });
 const SERVER = fileURLToPath(new URL('./instructions-server.mjs', import.meta.url));
@@ -36,8 +41,12 @@ const frame = (n: ProfileNode): string =>
   `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*\//, '')}:${n.callFrame.lineNumber + 1}`;
 
 /** Sampled bytes per request by "function <- caller". */
-async function sites(variant: string): Promise<{ total: number; by: Map<string, number> }> {
-  const child = spawn(process.execPath, [SERVER, values.framework as string, variant], {
+async function sites(
+  variant: string,
+  dist: string | undefined,
+): Promise<{ total: number; by: Map<string, number> }> {
+  const args = [SERVER, values.framework as string, variant, ...(dist === undefined ? [] : [resolve(dist)])];
+  const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
@@ -75,7 +84,7 @@ async function sites(variant: string): Promise<{ total: number; by: Map<string, 
   child.stdin.write('hstart\n');
   await line('HSTARTED');
   await drive(N);
-  const file = join(tmpdir(), `sysvitals-alloc-${process.pid}-${variant}.json`);
+  const file = join(tmpdir(), `sysvitals-alloc-${process.pid}-${variant}-${Date.now()}.json`);
   child.stdin.write(`hstop ${file}\n`);
   await line('HSTOPPED');
   agent.destroy();
@@ -106,8 +115,8 @@ async function sites(variant: string): Promise<{ total: number; by: Map<string, 
   return { total, by };
 }
 
-const base = await sites(values.base as string);
-const other = await sites(values.variant as string);
+const base = await sites(values.base as string, values['base-dist']);
+const other = await sites(values.variant as string, values.dist);
 console.log(
   `${values.framework}: ${values.base} ${base.total.toFixed(0)} B/req, ${values.variant} ${other.total.toFixed(0)} B/req (sampled)`,
 );
