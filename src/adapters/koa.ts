@@ -152,8 +152,10 @@ function makeMiddleware(
     }
     watchKoaMounts(ctx); // once per app: koa-mount's prefixes in the label
     const req = ctx.req;
-    const ticket = newTrackedTicket(ctx.res, ctx, performance.now(), req.socket, onEnd);
-    if (!way.begin(req, ticket)) {
+    const socket = req.socket;
+    const ticket = newTrackedTicket(ctx.res, ctx, performance.now(), socket, onEnd);
+    // The socket read once: begin() would read `req.socket` again (its default).
+    if (!way.begin(req, ticket, socket)) {
       ctx.respond = false; // shed: answered 503 on the raw response
       answeredHere(ctx.res);
       return undefined;
