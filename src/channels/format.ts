@@ -92,9 +92,40 @@ export function plainText(n: Notification): string {
   return lines.join('\n');
 }
 
-/** Cuts to `max` characters with an ellipsis. */
+/**
+ * Cuts to `max` characters (UTF-16 code units, never more code points) with an ellipsis, never between the two
+ * halves of a surrogate pair (a lone half is not valid Unicode in the JSON a service receives).
+ */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - 1);
+  const last = text.charCodeAt(end - 1);
+  if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/** The alerts, critical first, otherwise in their order: what a cut message keeps are the most severe. */
+export function bySeverity<T extends { severity: string }>(alerts: readonly T[]): T[] {
+  return [...alerts].sort(
+    (a, b) => (b.severity === 'critical' ? 1 : 0) - (a.severity === 'critical' ? 1 : 0),
+  );
+}
+
+/**
+ * The largest cap in `[1, max]` for which `fits(cap)` holds (`fits` holds for smaller caps when it does for a larger
+ * one), or 0 when none does: the common length every alert's text is cut to so that a message keeps within a
+ * receiver's whole-message limit, each text shortened only as far as the others are (outside review 34, RT34-1).
+ */
+export function largestFit(max: number, fits: (cap: number) => boolean): number {
+  if (fits(max)) return max;
+  let lo = 0;
+  let hi = max;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Escapes text for HTML bodies. */

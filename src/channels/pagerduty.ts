@@ -15,6 +15,9 @@ export interface PagerDutyChannelOptions extends CommonChannelOptions {
 
 export const PAGERDUTY_KEYS = ['routingKey', 'url'] as const;
 
+/** The alert's text in custom_details, at most (≤ 6 bytes a character in JSON: far under the 512 KB event limit). */
+const MAX_DETAILS_MESSAGE = 16_384;
+
 /** The dedup key: the alert's id, the same from trigger to resolve (at most 255 characters). */
 export function dedupKey(a: NotifiedAlert): string {
   return `sysvitals-${a.id}`.slice(0, 255);
@@ -32,13 +35,19 @@ export function pagerDutyEvents(n: Notification, routingKey: string): Record<str
       dedup_key: dedupKey(a),
       payload: {
         summary: truncate(`${a.message} on ${n.host}: ${valueText(a)} (threshold ${thresholdText(a)})`, 1024),
-        source: n.host,
+        source: truncate(n.host, 255),
         severity: a.severity,
         timestamp: a.timestamp,
         component: a.component,
         group: n.instance,
         class: a.rule,
-        custom_details: { value: a.value, threshold: a.threshold, labels: a.labels, message: a.message },
+        // The whole event must stay under PagerDuty's 512 KB: a probe's error can be a page long (RT34-1).
+        custom_details: {
+          value: a.value,
+          threshold: a.threshold,
+          labels: a.labels,
+          message: truncate(a.message, MAX_DETAILS_MESSAGE),
+        },
       },
       client: 'sysvitals',
     };

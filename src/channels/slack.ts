@@ -1,7 +1,16 @@
 // Slack channel: Block Kit messages through an incoming webhook, or chat.postMessage with a bot token (threads resolved notices).
 
 import { invalidOption } from '../errors.js';
-import { colorOf, noReading, resolvedText, thresholdText, titleOf, truncate, valueText } from './format.js';
+import {
+  bySeverity,
+  colorOf,
+  noReading,
+  resolvedText,
+  thresholdText,
+  titleOf,
+  truncate,
+  valueText,
+} from './format.js';
 import { DeliveryError, postJson } from './http-send.js';
 import { urlSecrets } from './secret-parts.js';
 import type { ChannelSender, CommonChannelOptions, Notification, NotifiedAlert } from './types.js';
@@ -44,6 +53,11 @@ function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** A section field (Slack: ≤ 2000 characters): the value cut before escaping, which may make it 5 times longer. */
+function field(label: string, value: string): Record<string, unknown> {
+  return { type: 'mrkdwn', text: `*${label}*\n${esc(truncate(value, 390))}` };
+}
+
 function alertBlock(a: NotifiedAlert, n: Notification): Record<string, unknown> {
   const head =
     n.status === 'resolved'
@@ -53,16 +67,10 @@ function alertBlock(a: NotifiedAlert, n: Notification): Record<string, unknown> 
     type: 'section',
     text: { type: 'mrkdwn', text: truncate(head, 3000) },
     fields: [
-      {
-        type: 'mrkdwn',
-        text: `*${n.status !== 'resolved' ? 'Value' : noReading(a) ? 'Last read' : 'Now'}*\n${esc(valueText(a))}`,
-      },
-      { type: 'mrkdwn', text: `*Threshold*\n${esc(thresholdText(a))}` },
-      { type: 'mrkdwn', text: `*Component*\n${esc(a.component)}` },
-      {
-        type: 'mrkdwn',
-        text: n.status === 'resolved' ? `*Lasted*\n${a.duration_seconds} s` : `*Since*\n${esc(a.timestamp)}`,
-      },
+      field(n.status !== 'resolved' ? 'Value' : noReading(a) ? 'Last read' : 'Now', valueText(a)),
+      field('Threshold', thresholdText(a)),
+      field('Component', a.component),
+      n.status === 'resolved' ? field('Lasted', `${a.duration_seconds} s`) : field('Since', a.timestamp),
     ],
   };
 }
@@ -70,13 +78,13 @@ function alertBlock(a: NotifiedAlert, n: Notification): Record<string, unknown> 
 /** The Block Kit message: a header, then a coloured attachment holding one section per alert. */
 export function slackMessage(n: Notification): Record<string, unknown> {
   const title = titleOf(n);
-  const shown = n.alerts.slice(0, MAX_ALERTS);
+  const shown = bySeverity(n.alerts).slice(0, MAX_ALERTS);
   const blocks: Record<string, unknown>[] = shown.map((a) => alertBlock(a, n));
   const context = [`${n.host} · ${n.instance} · ${n.timestamp}`];
   if (n.alerts.length > shown.length) context.unshift(`and ${n.alerts.length - shown.length} more`);
   blocks.push({
     type: 'context',
-    elements: context.map((text) => ({ type: 'mrkdwn', text: esc(text) })),
+    elements: context.map((text) => ({ type: 'mrkdwn', text: truncate(esc(text), 3000) })),
   });
   if (n.dashboard_url) {
     blocks.push({
@@ -92,7 +100,8 @@ export function slackMessage(n: Notification): Record<string, unknown> {
     });
   }
   return {
-    text: title,
+    // Slack: `text` ≤ 40,000 characters (the rules of a large group, joined, can pass it).
+    text: truncate(title, 40_000),
     blocks: [{ type: 'header', text: { type: 'plain_text', text: truncate(title, 150) } }],
     attachments: [{ color: colorOf(n), blocks }],
   };

@@ -1,8 +1,10 @@
 // Microsoft Teams channel: an Adaptive Card posted to a Teams Workflows ("When a Teams webhook request is received") URL.
 
 import {
+  bySeverity,
   colorOf,
   escapeCommonMark,
+  largestFit,
   resolvedText,
   stateText,
   thresholdText,
@@ -12,7 +14,7 @@ import {
 } from './format.js';
 import { postJson } from './http-send.js';
 import { urlSecrets } from './secret-parts.js';
-import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
+import type { ChannelSender, CommonChannelOptions, Notification, NotifiedAlert } from './types.js';
 import { httpUrl } from './validate.js';
 
 /**
@@ -30,6 +32,15 @@ export interface TeamsChannelOptions extends CommonChannelOptions {
 export const TEAMS_KEYS = ['webhookUrl'] as const;
 
 const MAX_ALERTS = 20;
+/**
+ * Bytes of the posted JSON body: Teams documents a 28 KB message limit for webhooks and Workflows ("Request Entity
+ * Too Large", HTTP 413, above it); the card is kept well under it, room for what Teams adds around a card.
+ */
+export const TEAMS_MAX_BYTES = 20_000;
+/** An alert's text in the card, at most (Slack's section limit). */
+const MAX_TEXT = 3000;
+/** An alert's text is not cut below this to show more alerts: past it, alerts are left off ("N more not shown"). */
+const MIN_TEXT = 200;
 
 /** Adaptive Card text colours: `attention` (red), `warning` (amber), `good` (green). */
 function cardColor(n: Notification): 'attention' | 'warning' | 'good' {
@@ -37,8 +48,7 @@ function cardColor(n: Notification): 'attention' | 'warning' | 'good' {
   return c === '#2eb67d' ? 'good' : c === '#d7263d' ? 'attention' : 'warning';
 }
 
-/** The Workflows message: `{ type: 'message', attachments: [{ contentType: adaptive card, content }] }`. */
-export function teamsMessage(n: Notification): Record<string, unknown> {
+function card(n: Notification, shown: readonly NotifiedAlert[], cap: number): Record<string, unknown> {
   const body: Record<string, unknown>[] = [
     {
       type: 'TextBlock',
@@ -49,12 +59,14 @@ export function teamsMessage(n: Notification): Record<string, unknown> {
       wrap: true,
     },
   ];
-  for (const a of n.alerts.slice(0, MAX_ALERTS)) {
+  for (const a of shown) {
+    const text = n.status === 'resolved' ? resolvedText(a) : a.message;
     body.push(
       {
         type: 'TextBlock',
         // Literal: alert text can carry what a remote service put in an error (outside review 31, RT31-4).
-        text: `**${escapeCommonMark(a.rule)}**: ${escapeCommonMark(n.status === 'resolved' ? resolvedText(a) : a.message)}`,
+        // Cut before escaping: an escape (`\*`) is never split.
+        text: `**${escapeCommonMark(truncate(a.rule, 200))}**: ${escapeCommonMark(truncate(text, cap))}`,
         wrap: true,
         separator: true,
       },
@@ -62,21 +74,25 @@ export function teamsMessage(n: Notification): Record<string, unknown> {
         type: 'FactSet',
         facts: [
           { title: 'State', value: n.status === 'resolved' ? 'resolved' : a.severity },
-          { title: 'Value', value: valueText(a) },
-          { title: 'Threshold', value: thresholdText(a) },
+          { title: 'Value', value: truncate(valueText(a), 200) },
+          { title: 'Threshold', value: truncate(thresholdText(a), 200) },
           // Fact.Value renders markdown: literal (outside review 32, RT32-8).
-          { title: 'Component', value: escapeCommonMark(a.component) },
+          { title: 'Component', value: escapeCommonMark(truncate(a.component, 200)) },
           { title: 'Since', value: a.timestamp },
         ],
       },
     );
   }
-  if (n.alerts.length > MAX_ALERTS) {
-    body.push({ type: 'TextBlock', text: `and ${n.alerts.length - MAX_ALERTS} more`, isSubtle: true });
+  if (n.alerts.length > shown.length) {
+    body.push({
+      type: 'TextBlock',
+      text: `${n.alerts.length - shown.length} more not shown`,
+      isSubtle: true,
+    });
   }
   body.push({
     type: 'TextBlock',
-    text: `${stateText(n)} · ${n.host} · ${n.instance} · ${n.timestamp}`,
+    text: truncate(`${stateText(n)} · ${n.host} · ${n.instance} · ${n.timestamp}`, 600),
     isSubtle: true,
     size: 'small',
     wrap: true,
@@ -94,6 +110,32 @@ export function teamsMessage(n: Notification): Record<string, unknown> {
     type: 'message',
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content }],
   };
+}
+
+const bytes = (body: unknown) => Buffer.byteLength(JSON.stringify(body));
+
+/**
+ * The Workflows message: `{ type: 'message', attachments: [{ contentType: adaptive card, content }] }`, the most
+ * severe alerts first, within TEAMS_MAX_BYTES: each alert's text is cut to a common length (at most 3000 characters),
+ * and when even 200 each would not fit, the least severe alerts are left off with "N more not shown" (outside review
+ * 34, RT34-1).
+ */
+export function teamsMessage(n: Notification): Record<string, unknown> {
+  const sorted = bySeverity(n.alerts);
+  for (let k = Math.min(MAX_ALERTS, sorted.length); k > 1; k--) {
+    const shown = sorted.slice(0, k);
+    const cap = largestFit(MAX_TEXT, (c) => bytes(card(n, shown, c)) <= TEAMS_MAX_BYTES);
+    if (cap >= MIN_TEXT) return card(n, shown, cap);
+  }
+  const shown = sorted.slice(0, 1);
+  return card(
+    n,
+    shown,
+    Math.max(
+      1,
+      largestFit(MAX_TEXT, (c) => bytes(card(n, shown, c)) <= TEAMS_MAX_BYTES),
+    ),
+  );
 }
 
 export function teamsSender(opts: TeamsChannelOptions, where: string) {
