@@ -9,39 +9,59 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-/** Busiest hour of the day (UTC) by mean request rate; confidence: share of days it was the busiest. */
+/**
+ * Busiest hour of the day (UTC) by mean request rate against the history's trend (as the weekdays are:
+ * each step's rate divided by the day-means line at its time, so a growing service's last hour of each day
+ * is not its "busiest"; outside review 34, RT34-2), by raw means when the history holds fewer than two
+ * whole days or the line reaches 0; confidence: share of the full days it was the busiest.
+ */
 export function busiestHour(
   pts: readonly CapacityPoint[],
   step: number,
   rate: (p: CapacityPoint) => number,
 ): CapacityFigure {
   const unit = 'hour of day (UTC, 0-23)';
+  const trend = pts.length > 0 ? dayTrend(pts, step, rate) : null;
+  const at = (t: number) => (trend ? trend.level + trend.slope * (t - trend.at) : Number.NaN);
+  const detrend = trend !== null && trend.slope !== 0 && pts.every((p) => at(p.t + step / 2) > 0);
+  const index = detrend ? (p: CapacityPoint) => rate(p) / at(p.t + step / 2) : rate;
   const byDay = new Map<number, Float64Array>();
+  const raw = new Float64Array(24);
   const total = new Float64Array(24);
   const count = new Float64Array(24);
   for (const p of pts) {
     const h = new Date(p.t).getUTCHours();
     const day = Math.floor(p.t / DAY);
-    total[h] = (total[h] as number) + rate(p);
+    const v = index(p);
+    raw[h] = (raw[h] as number) + rate(p);
+    total[h] = (total[h] as number) + v;
     count[h] = (count[h] as number) + 1;
     let d = byDay.get(day);
     if (!d) {
       d = new Float64Array(48);
       byDay.set(day, d);
     }
-    d[h] = (d[h] as number) + rate(p);
+    d[h] = (d[h] as number) + v;
     d[24 + h] = (d[24 + h] as number) + 1;
   }
   const perHour = HOUR / step;
   if (count.some((c) => c < perHour * 0.8))
     return tooLittle(unit, 'needs every hour of the day in the history');
   const means = Array.from(total, (t, h) => t / (count[h] as number));
+  const rawMeans = Array.from(raw, (t, h) => t / (count[h] as number));
   const top = argmax(means);
   if ((means[top] as number) <= 0) return tooLittle(unit, 'no requests in the history');
-  const tied = tiedWith(means, top);
+  const perDay = detrend ? (trend as Trend).slope * DAY : 0;
+  const slope = `${perDay > 0 ? '+' : ''}${round(perDay, 3)} req/s per day`;
+  const removed = perDay === 0 ? '' : ` once the trend (${slope}) is removed`;
+  const against = perDay === 0 ? '' : `; hours compared against the trend (${slope})`;
+  // What an index reads at the trend's level in the window's middle (the raw mean without a trend).
+  const mid = detrend ? at(((pts[0] as CapacityPoint).t + (pts.at(-1) as CapacityPoint).t + step) / 2) : 1;
+  const tied = tiedWith(means, top, HOUR_MARGIN);
   if (tied.length > 1) {
     const which = tied.length === 24 ? 'every hour' : `hours ${tied.join(', ')}`;
-    return noPeak(unit, which, means[top] as number, true);
+    const peak = noPeak(unit, which, (means[top] as number) * mid, exact(means, tied), HOUR_MARGIN);
+    return { ...peak, note: `${peak.note}${removed}` };
   }
   let full = 0;
   let wins = 0;
@@ -51,7 +71,7 @@ export function busiestHour(
     // A day whose top is shared by several hours is a win for none of them.
     const day = Array.from(d.subarray(0, 24), (t, h) => t / (d[24 + h] as number));
     const best = argmax(day);
-    if (best === top && tiedWith(day, best).length === 1) wins++;
+    if (best === top && tiedWith(day, best, HOUR_MARGIN).length === 1) wins++;
   }
   // The busiest hour on average but on no full day is no peak: the average's top came from the mix of
   // days, not from the hour (it read "busiest hour 10; busiest on 0 of 6 full days").
@@ -60,7 +80,7 @@ export function busiestHour(
       value: null,
       unit,
       confidence: null,
-      note: `no peak: hour ${top} has the top mean (${round(means[top] as number, 3)} req/s) but was the busiest on none of ${full} full days`,
+      note: `no peak: hour ${top} has the top mean (${round(rawMeans[top] as number, 3)} req/s) but was the busiest on none of ${full} full days${against}`,
     };
   }
   const share = full > 0 ? wins / full : 0;
@@ -68,7 +88,7 @@ export function busiestHour(
     value: top,
     unit,
     confidence: full >= 3 && share >= 0.6 ? 'high' : full >= 2 && share >= 0.5 ? 'medium' : 'low',
-    note: `busiest on ${wins} of ${full} full days; mean ${round(means[top] as number, 3)} req/s`,
+    note: `busiest on ${wins} of ${full} full days; mean ${round(rawMeans[top] as number, 3)} req/s${against}`,
   };
 }
 
@@ -168,13 +188,25 @@ function dayTrend(
 
 /**
  * A busiest day must be above every other by this share of its mean rate: a top within 1 % of the next
- * is no peak (a strict maximum read "Monday, 0 % above the next day"). An hour needs to be the busiest
- * on at least one full day instead (adjacent hours of a smooth daily cycle differ by less than 1 %).
+ * is no peak (a strict maximum read "Monday, 0 % above the next day"). An hour needs HOUR_MARGIN and to be
+ * the busiest on at least one full day instead (adjacent hours of a smooth daily cycle differ by less than 1 %).
  */
 export const PEAK_MARGIN = 0.01;
 
+/**
+ * Hours within 0.1 % of the top (against the trend) share it: whole request counts on a growing rate leave
+ * a pattern of that order in the hours (a rounding, not a peak), well below any daily cycle's.
+ */
+export const HOUR_MARGIN = 0.001;
+
 /** No single peak: `which` share the top mean rate (exactly, or within the margin). */
-function noPeak(unit: string, which: string, rate: number, same: boolean): CapacityFigure {
+function noPeak(
+  unit: string,
+  which: string,
+  rate: number,
+  same: boolean,
+  margin = PEAK_MARGIN,
+): CapacityFigure {
   const verb = which.startsWith('every') ? 'has' : 'have';
   return {
     value: null,
@@ -182,7 +214,7 @@ function noPeak(unit: string, which: string, rate: number, same: boolean): Capac
     confidence: null,
     note: same
       ? `no peak: ${which} ${verb} the same mean request rate (${round(rate, 3)} req/s)`
-      : `no peak: ${which} ${verb} a mean request rate within ${PEAK_MARGIN * 100} % of the top (${round(rate, 3)} req/s)`,
+      : `no peak: ${which} ${verb} a mean request rate within ${margin * 100} % of the top (${round(rate, 3)} req/s)`,
   };
 }
 

@@ -64,23 +64,25 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   const coreSec = (p: CapacityPoint) => ((p.cpu_avg_percent ?? Number.NaN) / 100) * cores * seconds(p);
   const known = (v: number | null): v is number => v !== null && Number.isFinite(v);
 
-  const requestTrend = dailyTrend(pts, step, (w) => mean(w.map(rate)));
+  // Each series over its own readings (outside review 34, RT34-5): CPU measured only in the last 30 h of a
+  // week of points is 30 h of CPU history, too little for a growth, not a week's.
+  const always = () => true;
+  const hasCpu = (p: CapacityPoint) => known(p.cpu_avg_percent);
+  const hasMemory = (p: CapacityPoint) => known(p.memory_avg_percent);
+  const requestTrend = dailyTrend(pts, step, always, (w) => mean(w.map(rate)));
   // The mean of the steps' CPU per request (core-ms), over steps that served requests.
-  const cpuPerRequestTrend = dailyTrend(pts, step, (w) =>
-    mean(
-      w
-        .filter((p) => p.requests > 0 && known(p.cpu_avg_percent))
-        .map((p) => (coreSec(p) / p.requests) * 1000),
-    ),
+  const cpuPerRequestTrend = dailyTrend(pts, step, hasCpu, (w) =>
+    mean(w.filter((p) => p.requests > 0).map((p) => (coreSec(p) / p.requests) * 1000)),
   );
-  const memoryTrend = dailyTrend(pts, step, (w) => mean(w.map((p) => p.memory_avg_percent).filter(known)));
-  const cpuPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.cpu_avg_percent));
-  const memoryPeakTrend = dailyTrend(pts, step, (w) => peakHourly(w, (p) => p.memory_avg_percent));
+  const memoryTrend = dailyTrend(pts, step, hasMemory, (w) =>
+    mean(w.map((p) => p.memory_avg_percent).filter(known)),
+  );
+  const cpuPeakTrend = dailyTrend(pts, step, hasCpu, (w) => peakHourly(w, (p) => p.cpu_avg_percent));
+  const memoryPeakTrend = dailyTrend(pts, step, hasMemory, (w) => peakHourly(w, (p) => p.memory_avg_percent));
   // The peak hour as observed: the last 24 hours' UTC clock hour with the highest mean reading. Headroom
   // counts from it, not from the fitted line, which past a step (a busier last day) overshoots what was
   // ever read (outside review 14: "already at or above 80 % (80.31 %)", no reading over 79 %).
   const lastDay = last === undefined ? [] : pts.filter((p) => p.t >= last + step - DAY);
-  const days = Math.floor(spanMs / DAY);
 
   // No request (or no CPU, no memory reading) in the whole window: the figures derived from it are
   // unknown, not 0 or a weekday, and say so rather than asking for more hours of history.
@@ -110,11 +112,11 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
     },
     too_little_data: false,
     growth_per_day: {
-      request_rate: request(() => growthFigure(requestTrend, 'req/s per day', days)),
+      request_rate: request(() => growthFigure(requestTrend, 'req/s per day')),
       cpu_per_request: request(() =>
-        cpu(() => growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day', days)),
+        cpu(() => growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day')),
       ),
-      memory: memory(() => growthFigure(memoryTrend, 'memory percentage points per day', days)),
+      memory: memory(() => growthFigure(memoryTrend, 'memory percentage points per day')),
     },
     headroom: {
       cpu: cpu(() =>
@@ -123,7 +125,6 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
           peakHourly(lastDay, (p) => p.cpu_avg_percent),
           input.cpuWarning,
           'CPU',
-          days,
         ),
       ),
       memory: memory(() =>
@@ -132,7 +133,6 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
           peakHourly(lastDay, (p) => p.memory_avg_percent),
           input.memoryWarning,
           'memory',
-          days,
         ),
       ),
     },
@@ -162,22 +162,43 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   return report;
 }
 
+/** A series' trend (null: too little data), the whole days its readings cover, its last trailing-day figure. */
+interface SeriesTrend {
+  readonly trend: Trend | null;
+  readonly days: number;
+  readonly current: number;
+}
+
 /**
  * Trend per day of a daily statistic: `stat` over each trailing 24 h window, one window ending on
- * every hour. A trailing day averages out the daily cycle, so the fit sees the growth only.
+ * every hour. A trailing day averages out the daily cycle, so the fit sees the growth only. Only the
+ * points where the series has a reading (`has`) count: its 36 hours, a window's 80 % and its whole days
+ * are of its own readings, not of the history's points (a collector that failed leaves null readings).
  */
 function dailyTrend(
-  pts: readonly CapacityPoint[],
+  all: readonly CapacityPoint[],
   step: number,
+  has: (p: CapacityPoint) => boolean,
   stat: (window: CapacityPoint[]) => number,
-): Trend | null {
-  if (pts.length === 0) return null;
+): SeriesTrend {
+  const pts = all.filter(has);
+  const none: SeriesTrend = { trend: null, days: 0, current: Number.NaN };
+  if (pts.length === 0) return none;
   const first = (pts[0] as CapacityPoint).t;
   const end = (pts.at(-1) as CapacityPoint).t + step;
-  if (end - first < MIN_GROWTH_SPAN_MS) return null;
+  const perDay = DAY / step;
+  // Whole days (24 h from the first reading) with no more than 20 % of their steps missing, at most the span's.
+  const perWholeDay = new Map<number, number>();
+  for (const p of pts) {
+    const k = Math.floor((p.t - first) / DAY);
+    perWholeDay.set(k, (perWholeDay.get(k) ?? 0) + 1);
+  }
+  let covered = 0;
+  for (const n of perWholeDay.values()) if (n >= perDay * 0.8) covered++;
+  const days = Math.min(Math.floor((end - first) / DAY), covered);
+  if (end - first < MIN_GROWTH_SPAN_MS) return { ...none, days };
   const times: number[] = [];
   const values: number[] = [];
-  const perDay = DAY / step;
   let lo = 0;
   let hi = 0;
   for (let e = first + DAY; e <= end; e += HOUR) {
@@ -191,10 +212,14 @@ function dailyTrend(
       values.push(v);
     }
   }
-  if (times.length < 12) return null;
+  if (times.length < 12) return { ...none, days };
   // Trailing days taken every hour share 23 hours of data with their neighbours: the interval is Sen's
   // for the number of days the history covers, the independent observations it holds (none before 5).
-  return theilSen(times, values, { independent: Math.floor((end - first) / DAY) });
+  return {
+    trend: theilSen(times, values, { independent: days }),
+    days,
+    current: values.at(-1) as number,
+  };
 }
 
 /** Whether Sen's interval has ends: not before 5 whole days (see `TheilSenOptions.independent`). */
@@ -204,7 +229,7 @@ const bounded = (trend: Trend) => Number.isFinite(trend.slopeLow) && Number.isFi
 const noInterval = (days: number) =>
   `; no 90 % interval before ${MIN_INTERVAL_DAYS} whole days (the history covers ${days})`;
 
-function growthFigure(trend: Trend | null, unit: string, days: number): CapacityFigure {
+function growthFigure({ trend, days, current }: SeriesTrend, unit: string): CapacityFigure {
   if (!trend) return tooLittle(unit, 'needs 36 h of history with no more than 20 % of any day missing');
   const perDay = trend.slope * DAY;
   const ends = bounded(trend);
@@ -214,7 +239,7 @@ function growthFigure(trend: Trend | null, unit: string, days: number): Capacity
     low: ends ? round(trend.slopeLow * DAY, 6) : undefined,
     high: ends ? round(trend.slopeHigh * DAY, 6) : undefined,
     confidence: slopeConfidence(trend),
-    note: `Theil–Sen slope of the trailing 24 h ${unit.includes('req/s') ? 'mean' : 'figure'} over ${round(trend.spanMs / HOUR, 1)} h; current ${round(trend.level, 4)}${ends ? '' : noInterval(days)}`,
+    note: `Theil–Sen slope of the trailing 24 h ${unit.includes('req/s') ? 'mean' : 'figure'} over ${round(trend.spanMs / HOUR, 1)} h; current ${round(current, 4)}${ends ? '' : noInterval(days)}`,
   };
 }
 
@@ -223,11 +248,10 @@ function growthFigure(trend: Trend | null, unit: string, days: number): Capacity
  * as observed) at the slope of the trailing-day peaks: 0 only when `peak` is at or above it.
  */
 function headroomFigure(
-  trend: Trend | null,
+  { trend, days }: SeriesTrend,
   peak: number,
   warning: number,
   what: string,
-  days: number,
 ): CapacityFigure {
   const unit = 'days';
   if (!trend) return tooLittle(unit, 'needs 36 h of history with no more than 20 % of any day missing');

@@ -11,7 +11,9 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const STEP = 30 * 60_000;
 const MONDAY = Date.UTC(2026, 10, 23);
-const daily = (t: number) => Math.sin((2 * Math.PI * ((t % DAY) / HOUR - 8)) / 24); // peaks at 14:00 UTC
+// Peaks at 14:30 UTC, inside hour 14: a peak at 14:00 gives hours 13 and 14 the same cycle mean, and only the
+// growth (outside review 34, RT34-2, now removed) made it hour 14.
+const daily = (t: number) => Math.sin((2 * Math.PI * ((t % DAY) / HOUR - 8.5)) / 24);
 
 /** `days` of 30-min points; each covers `cover()` seconds of its step, at the rate and CPU of f(step middle). */
 function history(

@@ -37,7 +37,8 @@ describe('GET capacity/', () => {
     await seedMinutes(store, 'web-1', NOW - 3 * DAY, NOW, (t) => {
       const mid = t + MIN / 2;
       const d = (mid - (NOW - 3 * DAY)) / DAY;
-      return 60 * (100 + 10 * d + 50 * Math.sin((2 * Math.PI * (mid % DAY)) / DAY));
+      // The cycle peaks at 06:30, inside hour 6 (at 06:00 hours 5 and 6 tie; only the growth made it 6).
+      return 60 * (100 + 10 * d + 50 * Math.sin((2 * Math.PI * ((mid % DAY) - 30 * MIN)) / DAY));
     });
     const r = await getJson(`${base}/capacity/`);
     expect(r.status).toBe(200);
@@ -50,7 +51,7 @@ describe('GET capacity/', () => {
     expect(data.growth_per_day.request_rate.note).toMatch(/no 90 % interval before 5 whole days/);
     expect(data.growth_per_day.memory.value).toBeCloseTo(0, 6);
     expect(data.headroom.memory.value).toBeNull(); // flat: never reaches the warning
-    expect(data.busiest.hour_of_day.value).toBe(6); // sin peaks at 06:00 UTC
+    expect(data.busiest.hour_of_day.value).toBe(6); // sin peaks at 06:30 UTC
     expect(data.busiest.day_of_week).toMatchObject({ value: null, confidence: null });
     expect(data.busiest.day_of_week.note).toMatch(/too little data/);
     expect(data.generated_at).toBe(new Date(NOW).toISOString());
