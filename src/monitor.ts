@@ -40,7 +40,7 @@ import {
   type RequestRecord,
 } from './monitor/options.js';
 import { createParts, type MonitorParts } from './monitor/parts.js';
-import { capacityNow, endpointsTable, healthWithDetails, historyFor, readAlerts } from './monitor/reads.js';
+import { capacityNow, endpointsTable, healthWithDetails, readAlerts, readHistory } from './monitor/reads.js';
 import { sampleEvery } from './monitor/sampler.js';
 import {
   type UpgradeServer,
@@ -54,7 +54,7 @@ import type {
   HistoryReadOptions,
   MetricsReadOptions,
 } from './options/read-options.js';
-import type { EndpointRow, EndpointSort } from './profiling/endpoints.js';
+import { checkEndpointsQuery, type EndpointRow, type EndpointSort } from './profiling/endpoints.js';
 import { errorText, type JobOptions, type JobStats, wrapJob } from './profiling/jobs.js';
 import type { QueryStats, QuerySystem } from './profiling/query-stats.js';
 import type { SeriesHistory } from './profiling/series-history.js';
@@ -291,6 +291,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     sort: EndpointSort = 'time',
     limit = 100,
   ): { window_seconds: number; apdex: ApdexGroup; routes: EndpointRow[] } {
+    checkEndpointsQuery(sort, limit);
     return endpointsTable(this.requests, sort, limit, this.tickets.routesInFlight());
   }
 
@@ -322,7 +323,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   /** History for a period, downsampled; `instance: 'all'` merges every instance sharing the store. */
   getHistory(options: HistoryReadOptions = {}): Promise<HistoryResult> {
     const now = this.parts.history.readNow(this.clock.now());
-    return historyFor(this.store, options, this.instanceId, now, this.resolutionMs);
+    return readHistory(this.store, options, this.instanceId, now, this.resolutionMs);
   }
 
   /**

@@ -2,6 +2,7 @@
 
 import { ALERT_HINTS, ALERT_RULE_NAMES } from '../alerts/rules.js';
 import { nodeCrypto } from '../builtins.js';
+import { SysvitalsError } from '../errors.js';
 import { hasControls } from '../logger.js';
 import { didYouMean } from '../options/option-keys.js';
 import type { Clock } from '../types.js';
@@ -39,15 +40,18 @@ export interface SilenceInput {
   created_by?: string;
 }
 
-/** Refused input: the admin API answers it with 400 and this message. */
-export class SilenceInputError extends Error {
+/**
+ * Refused input: the admin API answers it with 400 and this message. A SysvitalsError with the code
+ * `ERR_SYSVITALS_INVALID_OPTION` (outside review 34, RT34-3: it had no code).
+ */
+export class SilenceInputError extends SysvitalsError {
   override readonly name = 'SilenceInputError';
   /** True when the input is valid but the store is full (answered 409, not 400). */
   constructor(
     message: string,
     readonly full = false,
   ) {
-    super(message);
+    super('ERR_SYSVITALS_INVALID_OPTION', message);
   }
 }
 

@@ -15,7 +15,7 @@ import type {
   HistoryReadOptions,
   MetricsReadOptions,
 } from '../options/read-options.js';
-import type { EndpointSort } from '../profiling/endpoints.js';
+import { checkEndpointsQuery, type EndpointSort } from '../profiling/endpoints.js';
 import type { RouteHistory } from '../profiling/route-history-read.js';
 import type { JobPoint } from '../profiling/series-history.js';
 import type { Clock, ClusterSummary, HealthStatus, Logger, MetricsSnapshot } from '../types.js';
@@ -125,7 +125,12 @@ export class ClusterSource extends EventEmitter<{
   };
 
   /** The endpoints table (routes/) of the cluster, merged by the aggregator, or of one worker. */
-  endpoints(sort: EndpointSort, limit: number, instance?: string): Promise<unknown> {
+  endpoints(sort: EndpointSort = 'time', limit = 100, instance?: string): Promise<unknown> {
+    try {
+      checkEndpointsQuery(sort, limit); // as monitor.endpoints(): a coded rejection, not "k is not a function"
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.view({ op: 'endpoints', sort, limit }, instance);
   }
 

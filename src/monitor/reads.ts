@@ -7,7 +7,8 @@ import type { AlertSystem } from '../alerts/engine.js';
 import { DEFAULT_HISTORY_READ_LIMIT } from '../alerts/engine-options.js';
 import { type CapacityReport, computeCapacity } from '../analytics/capacity.js';
 import type { NotificationRouter } from '../channels/router.js';
-import { historyStepMs } from '../history/periods.js';
+import { invalidOption } from '../errors.js';
+import { HISTORY_PERIODS, historyStepMs, parsePeriod } from '../history/periods.js';
 import type { HistoryResult } from '../history/point.js';
 import { queryHistory } from '../history/query.js';
 import { errorMessage } from '../logger.js';
@@ -188,4 +189,40 @@ export function historyFor(
     now,
     resolutionMs,
   });
+}
+
+/**
+ * monitor.getHistory(): as history/ answers it (outside review 34, RT34-3). A period other than 1h, 24h or 7d, or
+ * an `instance` that is not this one, `'all'` or one with history in the store for the period (a typo), throws a
+ * SysvitalsError `ERR_SYSVITALS_INVALID_OPTION` naming the known ones, not a TypeError or an empty series.
+ */
+export async function readHistory(
+  store: MetricsStore,
+  options: HistoryReadOptions | undefined,
+  instanceId: string,
+  now: number,
+  resolutionMs: number,
+): Promise<HistoryResult> {
+  const opts = options ?? {};
+  if (typeof opts !== 'object') throw invalidOption('getHistory(options): `options` must be an object');
+  if (opts.period !== undefined && parsePeriod(opts.period) === null) {
+    throw invalidOption(
+      `getHistory(): \`period\` must be one of ${HISTORY_PERIODS.join(', ')} (got ${JSON.stringify(opts.period)})`,
+    );
+  }
+  const instance = opts.instance;
+  if (instance !== undefined && (typeof instance !== 'string' || instance === '')) {
+    throw invalidOption('getHistory(): `instance` must be a non-empty string');
+  }
+  const history = await historyFor(store, opts, instanceId, now, resolutionMs);
+  if (instance === undefined || instance === 'all' || instance === instanceId || history.points.length > 0) {
+    return history;
+  }
+  const period = opts.period ?? '1h';
+  const known =
+    (await historyFor(store, { period, instance: 'all' }, instanceId, now, resolutionMs)).instances ?? [];
+  const names = [...new Set(['all', instanceId, ...known])].map((n) => JSON.stringify(n)).join(', ');
+  throw invalidOption(
+    `getHistory(): \`instance\` ${JSON.stringify(instance)} is not this monitor's instance and has no history in the store for period ${period}; known: ${names}`,
+  );
 }

@@ -2,6 +2,7 @@
 // counts, error %, latency percentiles, share of server time and Apdex; sortable, limited.
 
 import { failedPercent } from '../alerts/status.js';
+import { invalidOption } from '../errors.js';
 import { unjudgedOf } from '../requests/route-counters.js';
 import type { ApdexGroup } from '../types.js';
 import { apdexScore, TOLERATING_FACTOR } from './apdex.js';
@@ -84,6 +85,24 @@ export const ENDPOINT_SORTS: readonly EndpointSort[] = Object.freeze([
 ]);
 
 /**
+ * The endpoints table's `sort` and `limit` as `monitor.endpoints()` and `clusterSource.endpoints()` take them: an
+ * unknown sort or a limit that is not a whole number of 1 or more throws `ERR_SYSVITALS_INVALID_OPTION`
+ * (outside review 34, RT34-3: the cluster source threw "k is not a function").
+ */
+export function checkEndpointsQuery(sort: unknown, limit: unknown): void {
+  if (typeof sort !== 'string' || !(ENDPOINT_SORTS as readonly string[]).includes(sort)) {
+    throw invalidOption(
+      `endpoints(sort, limit): \`sort\` must be one of ${ENDPOINT_SORTS.join(', ')} (got ${typeof sort === 'string' ? JSON.stringify(sort) : typeof sort})`,
+    );
+  }
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
+    throw invalidOption(
+      `endpoints(sort, limit): \`limit\` must be a whole number of 1 or more (got ${String(limit)})`,
+    );
+  }
+}
+
+/**
  * The table over a window covering `spanMs` (RequestStats.windowSpanMs(): the window's length once full,
  * the time since start before), sorted (worst or busiest first), at most `limit` rows.
  */
@@ -133,7 +152,7 @@ export function endpointRows(
     apdex: (r) => r.apdex ?? Number.POSITIVE_INFINITY, // worst first; no reading last, as a null p95
     in_flight: (r) => -(r.in_flight ?? 0),
   };
-  const k = key[sort];
+  const k = key[sort] ?? key.time; // checked by the callers; a peer's unknown sort is not a crash
   // By requests in flight, the oldest one breaks ties: the longest hang first.
   const oldest = (r: EndpointRow) => (sort === 'in_flight' ? (r.oldest_in_flight_ms ?? 0) : 0);
   rows.sort(

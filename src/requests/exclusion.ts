@@ -120,6 +120,11 @@ export class RequestExclusion {
       recordWaitedClose(method: string, route: string): void;
     },
   ): void {
+    // Not a record (null from a caller's bug: outside review 34, RT34-3): its request ends, nothing is recorded.
+    if (typeof r !== 'object' || r === null) {
+      lifecycle.ended(res);
+      return;
+    }
     const left = res === undefined ? null : this.left(res, r.durationMs);
     if (left !== 'excluded') lifecycle.ended(res);
     if (left !== null) return;

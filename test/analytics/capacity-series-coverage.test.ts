@@ -74,7 +74,9 @@ describe('RT34-2: the busiest hour is read against the growth, as the weekday is
     });
     expect(r.busiest.hour_of_day.value).toBe(14);
     expect(r.busiest.hour_of_day.confidence).toBe('high');
-    expect(r.busiest.hour_of_day.note).toMatch(/^busiest on \d+ of \d+ full days; mean [\d.]+ req\/s; hours compared against the trend/);
+    expect(r.busiest.hour_of_day.note).toMatch(
+      /^busiest on \d+ of \d+ full days; mean [\d.]+ req\/s; hours compared against the trend/,
+    );
   });
 
   it('a pure growth with noise (seed 3402): whichever hour wins does so by noise, never with high confidence', async () => {
@@ -87,14 +89,17 @@ describe('RT34-2: the busiest hour is read against the growth, as the weekday is
 describe('RT34-5: each series is judged by its own readings', () => {
   // The review's case: 7 days of points; CPU and memory measured only in the last 30 h (CPU rising 5 points
   // a day there), nothing before (null); 10 req/s in those 30 h, none before.
-  const last30h: Gen = (t) =>
-    t < END - 30 * HOUR ? [0, null, null] : [10, 50 + ((t - END) / DAY) * 5, 50];
+  const last30h: Gen = (t) => (t < END - 30 * HOUR ? [0, null, null] : [10, 50 + ((t - END) / DAY) * 5, 50]);
 
   it('CPU and memory read over 30 h: too little data, as the same 30 h alone are', async () => {
     const week = await capacityOf(7, last30h);
     const alone = await capacityOf(1.25, last30h); // the control: the same 30 h as the whole history
     for (const r of [week, alone]) {
-      expect(r.growth_per_day.cpu_per_request).toMatchObject({ value: null, confidence: null, note: TOO_LITTLE_36H });
+      expect(r.growth_per_day.cpu_per_request).toMatchObject({
+        value: null,
+        confidence: null,
+        note: TOO_LITTLE_36H,
+      });
       expect(r.growth_per_day.memory).toMatchObject({ value: null, confidence: null, note: TOO_LITTLE_36H });
       expect(r.headroom.cpu).toMatchObject({ value: null, confidence: null, note: TOO_LITTLE_36H });
       expect(r.headroom.memory).toMatchObject({ value: null, confidence: null, note: TOO_LITTLE_36H });
@@ -117,7 +122,9 @@ describe('RT34-5: each series is judged by its own readings', () => {
       expect(f.confidence).toBe('low');
       expect(noInterval(f)).toBe(true);
     }
-    expect(r.growth_per_day.cpu_per_request.note).toMatch(/no 90 % interval before 5 whole days \(the history covers 3\)$/);
+    expect(r.growth_per_day.cpu_per_request.note).toMatch(
+      /no 90 % interval before 5 whole days \(the history covers 3\)$/,
+    );
     // The requests were measured all week: their growth has its interval.
     expect(r.growth_per_day.request_rate.low).toBeDefined();
   });
