@@ -1,6 +1,7 @@
 // The aggregator's answers for one worker (forwarded to it, with the host groups it does not read) and for
 // history (the cluster's series, the fleet, or one worker's).
 
+import { SysvitalsError } from '../errors.js';
 import type { MetricsSnapshot } from '../types.js';
 import { answer, type Question } from './answers.js';
 import type { AggregatorOptions, ClusterMonitor } from './cluster-monitor.js';
@@ -59,9 +60,13 @@ export async function clusterHistory(
   const w = instance === undefined || instance === 'all' ? undefined : view.workers.find(instance);
   if (w) return forward(view, { op: 'history', period: q.period }, w.id);
   // The cluster's series, the fleet (`all`: every cluster sharing the store), or another host's cluster.
-  const out = await answer(view.monitor, q);
-  // Neither a worker nor an instance with history in the store: a 404, as `metrics/` answers.
   const named = q.instance !== undefined && q.instance !== 'all' && q.instance !== view.monitor.instanceId;
+  // getHistory() throws ERR_SYSVITALS_INVALID_OPTION for an instance with no history (RT34-3): the 404 below.
+  const out = await answer(view.monitor, q).catch((err: unknown) => {
+    if (named && err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_INVALID_OPTION') return null;
+    throw err;
+  });
+  // Neither a worker nor an instance with history in the store: a 404, as `metrics/` answers.
   if (named && ((out as { points?: unknown[] } | null)?.points?.length ?? 0) === 0) {
     throw new RemoteError(
       'not_found',

@@ -1,5 +1,6 @@
 // The seed's four admin endpoints (metrics, health, alerts, history) and the access-token endpoint.
 
+import { SysvitalsError } from '../errors.js';
 import { HISTORY_PERIODS } from '../history/periods.js';
 import {
   type JobHistorySource,
@@ -177,7 +178,14 @@ export const historyRoute = defineRoute({
       sendData(res, { job: query.job, points: found });
       return;
     }
-    const history = await source.getHistory({ period: query.period, ...instanceOption(query.instance) });
+    // getHistory() throws ERR_SYSVITALS_INVALID_OPTION for an instance with no history (RT34-3): the 400 below.
+    const history = await source
+      .getHistory({ period: query.period, ...instanceOption(query.instance) })
+      .catch((err: unknown) => {
+        const typo = !cluster && query.instance !== undefined;
+        if (typo && err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_INVALID_OPTION') return null;
+        throw err;
+      });
     const points = (history as { points?: unknown[] } | null)?.points;
     if (!cluster && !checkHistoryInstance(res, source, query.instance, query.period, points)) return;
     sendData(res, history);
