@@ -127,7 +127,8 @@ export class ClusterSource extends EventEmitter<{
   /** The endpoints table (routes/) of the cluster, merged by the aggregator, or of one worker. */
   endpoints(sort: EndpointSort = 'time', limit = 100, instance?: string): Promise<unknown> {
     try {
-      checkEndpointsQuery(sort, limit); // as monitor.endpoints(): a coded rejection, not "k is not a function"
+      // As monitor.endpoints(): a coded rejection, not "k is not a function"; at most 1000 rows, as routes/ gives.
+      checkEndpointsQuery(sort, limit, 1000);
     } catch (err) {
       return Promise.reject(err);
     }

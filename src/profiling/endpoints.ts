@@ -86,18 +86,20 @@ export const ENDPOINT_SORTS: readonly EndpointSort[] = Object.freeze([
 
 /**
  * The endpoints table's `sort` and `limit` as `monitor.endpoints()` and `clusterSource.endpoints()` take them: an
- * unknown sort or a limit that is not a whole number of 1 or more throws `ERR_SYSVITALS_INVALID_OPTION`
+ * unknown sort or a limit that is not a whole number of 1 or more (at most `max`: 1000 for the cluster's, as its
+ * question carries) throws `ERR_SYSVITALS_INVALID_OPTION`
  * (outside review 34, RT34-3: the cluster source threw "k is not a function").
  */
-export function checkEndpointsQuery(sort: unknown, limit: unknown): void {
+export function checkEndpointsQuery(sort: unknown, limit: unknown, max = Number.POSITIVE_INFINITY): void {
   if (typeof sort !== 'string' || !(ENDPOINT_SORTS as readonly string[]).includes(sort)) {
     throw invalidOption(
       `endpoints(sort, limit): \`sort\` must be one of ${ENDPOINT_SORTS.join(', ')} (got ${typeof sort === 'string' ? JSON.stringify(sort) : typeof sort})`,
     );
   }
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > max) {
+    const range = max === Number.POSITIVE_INFINITY ? 'of 1 or more' : `from 1 to ${max}`;
     throw invalidOption(
-      `endpoints(sort, limit): \`limit\` must be a whole number of 1 or more (got ${String(limit)})`,
+      `endpoints(sort, limit): \`limit\` must be a whole number ${range} (got ${String(limit)})`,
     );
   }
 }

@@ -111,6 +111,7 @@ describe('endpoints: an unknown sort is the same coded error in one process and 
       err,
       /`sort` must be one of p95, rate, errors, time, apdex, in_flight \(got "count"\)/,
     );
+    expectInvalidOption(await caught(() => source.endpoints('time', 5000)), /from 1 to 1000 \(got 5000\)/);
     expect(asked).toEqual([]); // refused before any question is sent
     // A documented sort still answers (from this worker alone), both routes in it.
     const ok = (await source.endpoints('time', 10)) as { routes: Array<{ route: string }> };
