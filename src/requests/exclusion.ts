@@ -29,9 +29,9 @@ export type ExcludedRoute = string | RegExp;
  * undefined when nothing is excluded. Throws ERR_SYSVITALS_INVALID_OPTION on anything else than paths and RegExps.
  * Paths match in any letter case, as Express (by default) and @koa/router route (outside review 1, F9: `/HANG/9`
  * reached an excluded `/hang/:ms` and was counted): they become one case-insensitive RegExp, built here, anchored
- * at the start and made of literals. A URL a router may route as another spelling of its path (absolute-form,
- * %-escapes, `\`, `//`: outside review 6, F3) is also tested in those forms (exclusion-path.ts); an ordinary one
- * costs that one RegExp and allocates nothing. A RegExp entry is tested as given (its own flags: add `i` to match
+ * at the start and made of literals. The URL is matched as the routers read it (exclusion-path.ts): not decoded,
+ * so a spelling they route to another route is monitored (outside review 33, RT33-7); an absolute-form target by
+ * its path. A RegExp entry is tested as given (its own flags: add `i` to match
  * in any case). `route` tests a route template by the path entries.
  */
 export function parseExcludeRoutes(option: unknown): ExcludedRouteTest | undefined {
@@ -55,7 +55,9 @@ export function parseExcludeRoutes(option: unknown): ExcludedRouteTest | undefin
 }
 
 /** A test of a request's URL, and optionally of a route template (parseExcludeRoutes' ExcludedRouteTest). */
-export type ExcludedUrlTest = ((url: string) => boolean) & { route?(template: string): boolean };
+export type ExcludedUrlTest = ((url: string, caseSensitive?: boolean) => boolean) & {
+  route?(template: string): boolean;
+};
 
 /** What the monitor's admitRequest and recordRequest ask before counting a request. */
 export class RequestExclusion {
@@ -83,13 +85,14 @@ export class RequestExclusion {
   /**
    * Whether the request's path is excluded, without marking it (the caller keeps that: requests/request-ticket.ts);
    * `route`: the template of the route the framework matched, when known at the start (Fastify's), excluded when
-   * it is an excluded path or under one, whatever the URL's spelling.
+   * it is an excluded path or under one, whatever the URL's spelling; the URL is then matched in its letter case,
+   * as Fastify's router matches it (outside review 33, RT33-7: `/POLL/1` is routed to `/:user/:repo` there).
    */
   matches(req: IncomingMessage, route?: string): boolean {
     const excluded = this.excluded;
     if (excluded === undefined) return false;
     const r = req as IncomingMessage & { originalUrl?: string };
-    if (excluded(r.originalUrl ?? r.url ?? '')) return true;
+    if (excluded(r.originalUrl ?? r.url ?? '', route !== undefined)) return true;
     return route !== undefined && excluded.route?.(route) === true;
   }
 
