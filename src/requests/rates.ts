@@ -15,14 +15,15 @@ export function windowFrom(at: WindowAt): number {
 }
 
 /**
- * The time the request window covers at `now`, ms: from its oldest sub-window's start (windowFrom; or from
- * the start of recording, when that is later: a process's first minute) to now, at least MIN_RATE_SPAN_MS.
- * Counts over the window divided by this are rates; divided by the window's length they would read low.
+ * The time the request window covers at `now`, ms: from its oldest sub-window's start (windowFrom) to now; or,
+ * while that is before the start of recording (a process's first window), from that start, at least
+ * MIN_RATE_SPAN_MS. Counts over the window divided by this are rates; divided by the window's length, or by the
+ * floor once the window is full (a 1 s window covers 750–1000 ms: outside review 33, RT33-6), they would read low.
  */
 export function windowSpan(at: WindowAt, now: number): number {
   const windowStart = windowFrom(at) * at.subWindowMs;
-  const span = now - Math.max(at.startedAt, windowStart);
-  return Math.max(span, MIN_RATE_SPAN_MS);
+  if (windowStart > at.startedAt) return now - windowStart;
+  return Math.max(now - at.startedAt, MIN_RATE_SPAN_MS);
 }
 
 /**

@@ -25,7 +25,8 @@ function exact(times: readonly number[], now: number, windowMs: number) {
   const quarter = windowMs / 4;
   const windowStart = (Math.floor(now / quarter) - 3) * quarter;
   const from = Math.max(START, windowStart);
-  const covered = Math.max(now - from, 1000);
+  // The 1 s floor only while the window holds everything since start (outside review 33, RT33-6).
+  const covered = windowStart <= START ? Math.max(now - from, 1000) : now - from;
   const perMinute =
     (count(from, now + 1) * 60_000) / (windowStart <= START ? Math.max(covered, 60_000) : covered);
   return { perSecond, perMinute };
