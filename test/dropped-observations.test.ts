@@ -23,7 +23,14 @@ describe('observations dropped for bad input', () => {
     const m = createMonitor({ sampleIntervalMs: 0, logger: silentLogger, clock: { now: () => now } });
     monitors.push(m);
     const h = m.histogram('payload_kb', { labels: ['queue'] });
-    const expected = { requests: 0, functions: 0, queries: 0, jobs: 0, custom_histograms: 0 };
+    const expected = {
+      requests: 0,
+      functions: 0,
+      queries: 0,
+      jobs: 0,
+      custom_histograms: 0,
+      observed_series: 0,
+    };
     for (const bad of BAD) {
       m.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: bad });
       m.recordFunction('work', bad, false);
@@ -73,6 +80,7 @@ describe('observations dropped for bad input', () => {
       queries: 0,
       jobs: 0,
       custom_histograms: 0,
+      observed_series: 0,
     });
     m.recordRequest({ method: 'GET', route: '/a', status: 200, durationMs: 0 });
     m.recordRequest({ method: 'GET', route: '/a', status: 599, durationMs: 3_600_000 * 24 });

@@ -184,7 +184,7 @@ export function snapshotShape(
     queries,
     jobs,
     anomaly,
-    dropped_observations: Object.fromEntries(DROPPED_SOURCES.map((k) => [k, 0])),
+    dropped_observations: { ...Object.fromEntries(DROPPED_SOURCES.map((k) => [k, 0])), observed_series: 0 },
     cluster,
     custom: RECORD,
     plugins: RECORD,

@@ -16,6 +16,11 @@ export interface DroppedObservations {
   jobs: number;
   /** Custom metric recordings: histogram `observe()` values, and counter and gauge amounts (the name predates them). */
   custom_histograms: number;
+  /**
+   * `analytics.observe()` values of a series past the 100 kept or named over 256 characters (this process's; not
+   * in a cluster view).
+   */
+  observed_series?: number;
 }
 
 /** The sources in `DroppedObservations`, in the order Prometheus lists them. */

@@ -10,6 +10,13 @@ const proto = String.prototype as unknown as {
 };
 
 /**
+ * Longest route, job, `@timed` function and observed-series name kept as a name of its own (characters); a longer
+ * one folds into `other` (an observed series is dropped, counted): each name is copied into every read and scrape
+ * line, and one 200,000-character route made a scrape 6.8 MB (outside review 33, RT33-8).
+ */
+export const MAX_NAME_LENGTH = 256;
+
+/**
  * `s` with each lone surrogate replaced by U+FFFD, as UTF-8 encodes it (String.prototype.toWellFormed): two values
  * that encode alike are one value. `s` itself when it is well-formed (always, for a string of one-byte characters).
  * Callers keep it off their hot path: a key stored is well-formed, so a lookup with the value as given finds it,

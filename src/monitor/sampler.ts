@@ -51,6 +51,8 @@ export class Sampler {
   /** When the application's callbacks last ran (a sample's, or a read's with `readsCollect`). */
   private callbacksAt = Number.NEGATIVE_INFINITY;
   private sampledAt: string | null = null;
+  /** Whether the dropped analytics.observe() values were warned about (once). */
+  private warnedSeries = false;
   private refreshing: Promise<MetricsSnapshot> | undefined;
   /** The periodic sample under way, if any. */
   sampling: Promise<MetricsSnapshot> | undefined;
@@ -151,7 +153,17 @@ export class Sampler {
       queries: m.queries.dropped,
       jobs: m.jobs.dropped,
       custom_histograms: m.custom.droppedValues(),
+      observed_series: m.analytics.dropped, // this process's (a cluster view's sum leaves it out)
     };
+    const droppedSeries = m.analytics.dropped;
+    if (droppedSeries > 0 && !this.warnedSeries) {
+      this.warnedSeries = true;
+      m.logger.warn(
+        { dropped: droppedSeries },
+        'sysvitals: analytics.observe() values dropped: at most 100 series are kept, and names of at most 256 ' +
+          'characters (counted in dropped_observations.observed_series; this is said once)',
+      );
+    }
     try {
       if (sample) m.analytics.sample(snapshot, m.clock.now());
       snapshot.anomaly = { ...m.analytics.getScores(), threshold: m.analytics.config.anomaly.warning };

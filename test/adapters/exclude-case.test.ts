@@ -118,7 +118,15 @@ describe('parseExcludeRoutes: spellings, as Express and Koa route them (undecode
 
   it('RegExp entries are tested on the same path', () => {
     const match = parseExcludeRoutes([/^\/feed\/\d+$/]);
-    const urls = ['/feed/1', '/f%65ed/2', 'http://x/feed/3?q', '//feed/4', '/feed/5;x', '/feed/6#x', '/feed/x'];
+    const urls = [
+      '/feed/1',
+      '/f%65ed/2',
+      'http://x/feed/3?q',
+      '//feed/4',
+      '/feed/5;x',
+      '/feed/6#x',
+      '/feed/x',
+    ];
     expect(urls.map((u) => match?.(u))).toEqual([true, false, true, false, false, true, false]);
   });
 

@@ -143,48 +143,61 @@ async function sendAll(s: Served, targets: readonly string[]) {
 
 const MAJORS = [CURRENT_MAJORS, olderMajors()];
 const cases = MAJORS.flatMap((modules) => [
-  { name: `express ${modules.versions.express}`, modules, build: expressBuild, odd: ['/%70oll/1', '/poll;x/y'] },
+  {
+    name: `express ${modules.versions.express}`,
+    modules,
+    build: expressBuild,
+    odd: ['/%70oll/1', '/poll;x/y'],
+  },
   { name: `koa ${modules.versions.koa}`, modules, build: koaBuild, odd: ['/%70oll/1', '/poll\\x/y'] },
-  { name: `fastify ${modules.versions.fastify}`, modules, build: fastifyBuild, odd: ['/POLL/1', '/poll\\x/y'] },
+  {
+    name: `fastify ${modules.versions.fastify}`,
+    modules,
+    build: fastifyBuild,
+    odd: ['/POLL/1', '/poll\\x/y'],
+  },
 ]);
 
-describe.each(cases)('$name: excludeRoutes never hides a request another route answers', ({ modules, build, odd }) => {
-  it('every request a non-excluded route answered is recorded; none the excluded route answered is', async () => {
-    const served = await build(modules, { sampleIntervalMs: 0, excludeRoutes: ['/poll'], logger: quiet });
-    const sent = await sendAll(served, TARGETS);
-    const other = sent.filter((r) => r.handler === 'other');
-    // The framework routed the review's spellings to the other route (else this test proves nothing).
-    expect(other.map((r) => r.target)).toEqual(expect.arrayContaining(odd));
-    expect(other.filter((r) => r.recorded !== 1).map((r) => r.target)).toEqual([]);
-    const poll = sent.filter((r) => r.handler === 'poll');
-    expect(poll.map((r) => r.target)).toEqual(expect.arrayContaining(['/poll/1', '/poll']));
-    expect(poll.filter((r) => r.recorded !== 0).map((r) => r.target)).toEqual([]);
-    const m = await served.monitor.getMetrics({ maxAgeMs: 0 });
-    expect(m.errors.count_5xx).toBe(other.length);
-    expect(m.requests.in_flight).toBe(0);
-  }, 30_000);
+describe.each(cases)(
+  '$name: excludeRoutes never hides a request another route answers',
+  ({ modules, build, odd }) => {
+    it('every request a non-excluded route answered is recorded; none the excluded route answered is', async () => {
+      const served = await build(modules, { sampleIntervalMs: 0, excludeRoutes: ['/poll'], logger: quiet });
+      const sent = await sendAll(served, TARGETS);
+      const other = sent.filter((r) => r.handler === 'other');
+      // The framework routed the review's spellings to the other route (else this test proves nothing).
+      expect(other.map((r) => r.target)).toEqual(expect.arrayContaining(odd));
+      expect(other.filter((r) => r.recorded !== 1).map((r) => r.target)).toEqual([]);
+      const poll = sent.filter((r) => r.handler === 'poll');
+      expect(poll.map((r) => r.target)).toEqual(expect.arrayContaining(['/poll/1', '/poll']));
+      expect(poll.filter((r) => r.recorded !== 0).map((r) => r.target)).toEqual([]);
+      const m = await served.monitor.getMetrics({ maxAgeMs: 0 });
+      expect(m.errors.count_5xx).toBe(other.length);
+      expect(m.requests.in_flight).toBe(0);
+    }, 30_000);
 
-  it('while the server sheds, a request another route would answer gets 503; the excluded route still runs', async () => {
-    // Routing first, on a server that does not shed.
-    const plain = await build(modules, { sampleIntervalMs: 0, excludeRoutes: ['/poll'], logger: quiet });
-    const routed = await sendAll(plain, TARGETS);
-    const shedding = await build(modules, {
-      sampleIntervalMs: 0,
-      excludeRoutes: ['/poll'],
-      logger: quiet,
-      shed: { maxHeapUsedBytes: 1, sampleIntervalMs: 20 },
-    });
-    // Bounded wait for the first shedding reading (the heap is always over 1 byte).
-    for (let i = 0; i < 200 && (await rawGet(shedding.port, '/a/b')) !== 503; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const sent = await sendAll(shedding, TARGETS);
-    const byTarget = new Map(sent.map((r) => [r.target, r]));
-    const toOther = routed.filter((r) => r.handler === 'other').map((r) => r.target);
-    expect(toOther).toEqual(expect.arrayContaining(odd));
-    expect(toOther.filter((t) => byTarget.get(t)?.status !== 503)).toEqual([]);
-    expect(toOther.filter((t) => byTarget.get(t)?.handler !== '')).toEqual([]);
-    const toPoll = routed.filter((r) => r.handler === 'poll').map((r) => r.target);
-    expect(toPoll.map((t) => [t, byTarget.get(t)?.status])).toEqual(toPoll.map((t) => [t, 200]));
-  }, 30_000);
-});
+    it('while the server sheds, a request another route would answer gets 503; the excluded route still runs', async () => {
+      // Routing first, on a server that does not shed.
+      const plain = await build(modules, { sampleIntervalMs: 0, excludeRoutes: ['/poll'], logger: quiet });
+      const routed = await sendAll(plain, TARGETS);
+      const shedding = await build(modules, {
+        sampleIntervalMs: 0,
+        excludeRoutes: ['/poll'],
+        logger: quiet,
+        shed: { maxHeapUsedBytes: 1, sampleIntervalMs: 20 },
+      });
+      // Bounded wait for the first shedding reading (the heap is always over 1 byte).
+      for (let i = 0; i < 200 && (await rawGet(shedding.port, '/a/b')) !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const sent = await sendAll(shedding, TARGETS);
+      const byTarget = new Map(sent.map((r) => [r.target, r]));
+      const toOther = routed.filter((r) => r.handler === 'other').map((r) => r.target);
+      expect(toOther).toEqual(expect.arrayContaining(odd));
+      expect(toOther.filter((t) => byTarget.get(t)?.status !== 503)).toEqual([]);
+      expect(toOther.filter((t) => byTarget.get(t)?.handler !== '')).toEqual([]);
+      const toPoll = routed.filter((r) => r.handler === 'poll').map((r) => r.target);
+      expect(toPoll.map((t) => [t, byTarget.get(t)?.status])).toEqual(toPoll.map((t) => [t, 200]));
+    }, 30_000);
+  },
+);

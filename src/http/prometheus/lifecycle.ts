@@ -24,12 +24,12 @@ export function renderLifecycle(
   if (s.cluster) renderCluster(out, s.cluster, prefix);
   const dropped = s.dropped_observations;
   if (dropped) {
-    family(
-      out,
-      prefix,
-      F.dropped_observations_total,
-      DROPPED_SOURCES.map((source) => `{source="${source}"} ${dropped[source]}`),
-    );
+    family(out, prefix, F.dropped_observations_total, [
+      ...DROPPED_SOURCES.map((source) => `{source="${source}"} ${dropped[source]}`),
+      ...(typeof dropped.observed_series === 'number'
+        ? [`{source="observed_series"} ${dropped.observed_series}`]
+        : []),
+    ]);
   }
   const r = s.requests;
   if (!r) return;
