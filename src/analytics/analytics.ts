@@ -2,7 +2,7 @@
 // disk and memory trends fed with the samples, and the alert observations they give.
 
 import { nodeV8 } from '../builtins.js';
-import { MAX_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
+import { MAX_KEY_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
 import { invalidOption } from '../errors.js';
 import { errorRateOf, type HistoryPoint, judgedOf } from '../history/point.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
@@ -105,7 +105,7 @@ export class Analytics {
   private readonly leaks = { heap: new LeakDetector(), rss: new LeakDetector() };
   private readonly predictBuffers = new Map<string, SeriesBuffer>();
   private lastPush = new Map<string, number>();
-  /** Observations dropped since start: of a series past MAX_CUSTOM_SERIES, or named over MAX_NAME_LENGTH. */
+  /** Observations dropped since start: of a series past MAX_CUSTOM_SERIES, or named over MAX_KEY_NAME_LENGTH. @internal */
   dropped = 0;
 
   /**
@@ -150,11 +150,8 @@ export class Analytics {
       }
       // Own keys only: a series named `constructor` or `toString` is a custom one (Object.prototype's are not).
       if (Object.hasOwn(POINT_SERIES, series)) return;
-      // Past MAX_CUSTOM_SERIES, or a name over MAX_NAME_LENGTH: dropped, counted (dropped_observations.observed_series).
-      if (this.custom.size >= MAX_CUSTOM_SERIES || series.length > MAX_NAME_LENGTH) {
-        this.dropped++;
-        return;
-      }
+      const kept = this.custom.size < MAX_CUSTOM_SERIES && series.length <= MAX_KEY_NAME_LENGTH;
+      if (!kept) return void this.dropped++; // dropped_observations.observed_series
       acc = { sum: 0, n: 0 };
       this.custom.set(series, acc);
       this.detectors.set(series, new AnomalyDetector());

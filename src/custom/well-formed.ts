@@ -14,7 +14,7 @@ const proto = String.prototype as unknown as {
  * one folds into `other` (an observed series is dropped, counted): each name is copied into every read and scrape
  * line, and one 200,000-character route made a scrape 6.8 MB (outside review 33, RT33-8).
  */
-export const MAX_NAME_LENGTH = 256;
+export const MAX_KEY_NAME_LENGTH = 256;
 
 /**
  * `s` with each lone surrogate replaced by U+FFFD, as UTF-8 encodes it (String.prototype.toWellFormed): two values

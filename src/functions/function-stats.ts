@@ -1,7 +1,7 @@
 // Per-name statistics of @timed functions: calls, errors and latency over a sliding window, with a
 // bounded number of names, plus totals since start for Prometheus.
 
-import { MAX_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
+import { MAX_KEY_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
 import { invalidOption } from '../errors.js';
 import { acquireCoarseClock, coarseClock, releaseCoarseClock } from '../latency/coarse-clock.js';
 import type { Histogram } from '../latency/histogram.js';
@@ -331,7 +331,7 @@ export class FunctionTimings {
       // Names are filed well-formed (a lone surrogate as U+FFFD: the scrape's UTF-8 has one spelling for both).
       const filed = wellFormed(name);
       if (filed !== name) return this.entryFor(filed);
-      if (this.byName.size < this.config.maxNames && name.length <= MAX_NAME_LENGTH) {
+      if (this.byName.size < this.config.maxNames && name.length <= MAX_KEY_NAME_LENGTH) {
         const created = createEntry(name, this.config.slots);
         this.byName.set(name, created);
         return created;

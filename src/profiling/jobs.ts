@@ -19,7 +19,7 @@ import { type JobOptions, parseJobOptions } from './job-options.js';
 export { errorText, MAX_ERROR_LENGTH } from './job-error.js';
 export type { JobOptions } from './job-options.js';
 
-import { MAX_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
+import { MAX_KEY_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
 import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
 
 /** A job's last outcomes and watch, as another process reports them (cluster mode). */
@@ -308,7 +308,7 @@ export class JobStats {
     // Names are filed well-formed (a lone surrogate as U+FFFD: the scrape's UTF-8 has one spelling for both).
     const filed = wellFormed(name);
     if (filed !== name) return this.entryFor(filed);
-    if (typeof name === 'string' && this.byName.size < this.maxJobs && name.length <= MAX_NAME_LENGTH) {
+    if (typeof name === 'string' && this.byName.size < this.maxJobs && name.length <= MAX_KEY_NAME_LENGTH) {
       const created = createEntry(name, this.clock.now(), this.steady);
       this.byName.set(name, created);
       return created;

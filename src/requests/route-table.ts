@@ -1,7 +1,7 @@
 // The routes RequestStats tracks: method + route to its counters, at most maxRoutes matched ones (plus the `unmatched` rows), the rest folded into `other`.
 // A route that is not well-formed UTF-16 (a lone surrogate) is its well-formed spelling's (custom/well-formed.ts).
 
-import { MAX_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
+import { MAX_KEY_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
 import { CumulativeCounts, LatencyRing } from '../latency/latency-ring.js';
 import { type ApdexConfig, thresholdFor } from '../profiling/apdex.js';
 import {
@@ -109,8 +109,8 @@ export class RouteTable {
         if (filed !== route) return this.find(method, filed);
       }
       const unmatched = route === UNMATCHED_ROUTE;
-      // An over-long name folds as a route past maxRoutes does (MAX_NAME_LENGTH).
-      if (m >= 0 && (unmatched || this.matched < this.maxRoutes) && route.length <= MAX_NAME_LENGTH) {
+      // An over-long name folds as a route past maxRoutes does (MAX_KEY_NAME_LENGTH).
+      if (m >= 0 && (unmatched || this.matched < this.maxRoutes) && route.length <= MAX_KEY_NAME_LENGTH) {
         if (!unmatched) this.matched++;
         const entry = this.createRouteEntry(methodLabel(method, m), route);
         this.entries.push(entry);
