@@ -70,13 +70,15 @@ export interface RequestWay {
   /**
    * At the start: false when the request was shed (answered 503: the adapter stops). `socket` is `req.socket`, when
    * the adapter has read it already (on Express's per-request hidden classes each read is an inline-cache miss);
-   * `route` is the matched route's template, given only when testsRoutes.
+   * `route` is the matched route's template, given only when testsRoutes; `caseSensitive`: the router matches paths
+   * in their letter case (Express's `case sensitive routing`; Fastify's, implied by `route`).
    */
   begin(
     req: IncomingMessage,
     ticket: RequestTicket,
     socket?: IncomingMessage['socket'] | null,
     route?: string,
+    caseSensitive?: boolean,
   ): boolean;
   /**
    * Whether begin() tests a route template given to it (`excludeRoutes` is set, the core monitor's tickets): an

@@ -95,6 +95,7 @@ function makeMiddleware(
   const adminApi = 'handle' in api ? api : createAdminApi<Request>(monitor, api);
 
   const way = requestWay(monitor);
+  const testsRoutes = way.testsRoutes === true;
 
   // A request's end (completed or cut off), with what was kept of it at its start (its ticket): on Express's
   // per-request hidden classes every read of a property of `req` or `res` is an inline-cache miss (issue 18), so
@@ -151,7 +152,9 @@ function makeMiddleware(
     // in flight with this middleware; it ends once, with the route that answered (read at its end).
     if (isTracked(res, socket, onEnd)) return true;
     const ticket = newTrackedTicket<Request>(res, req, performance.now(), socket, onEnd);
-    if (!way.begin(req, ticket, socket)) {
+    // With `excludeRoutes`: an app routing in letter case routes `/POLL/1` elsewhere (outside review 33, RT33-7).
+    const exact = testsRoutes && req.app?.enabled?.('case sensitive routing') === true;
+    if (!way.begin(req, ticket, socket, undefined, exact)) {
       answeredHere(res); // shed: answered 503
       return false;
     }

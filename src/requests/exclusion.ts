@@ -86,13 +86,14 @@ export class RequestExclusion {
    * Whether the request's path is excluded, without marking it (the caller keeps that: requests/request-ticket.ts);
    * `route`: the template of the route the framework matched, when known at the start (Fastify's), excluded when
    * it is an excluded path or under one, whatever the URL's spelling; the URL is then matched in its letter case,
-   * as Fastify's router matches it (outside review 33, RT33-7: `/POLL/1` is routed to `/:user/:repo` there).
+   * as Fastify's router matches it (outside review 33, RT33-7: `/POLL/1` is routed to `/:user/:repo` there), as
+   * it is with `caseSensitive` (an Express app's `case sensitive routing`).
    */
-  matches(req: IncomingMessage, route?: string): boolean {
+  matches(req: IncomingMessage, route?: string, caseSensitive = route !== undefined): boolean {
     const excluded = this.excluded;
     if (excluded === undefined) return false;
     const r = req as IncomingMessage & { originalUrl?: string };
-    if (excluded(r.originalUrl ?? r.url ?? '', route !== undefined)) return true;
+    if (excluded(r.originalUrl ?? r.url ?? '', caseSensitive)) return true;
     return route !== undefined && excluded.route?.(route) === true;
   }
 

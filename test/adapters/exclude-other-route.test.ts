@@ -158,6 +158,27 @@ const cases = MAJORS.flatMap((modules) => [
   },
 ]);
 
+describe.each(MAJORS)('express $versions.express with case sensitive routing', (modules) => {
+  it('a spelling in another letter case the app routes elsewhere is recorded', async () => {
+    const { createServer } = await import('node:http');
+    const { createMonitor } = await import('../../src/adapters/express.js');
+    const monitor = createMonitor({ sampleIntervalMs: 0, excludeRoutes: ['/poll'], logger: quiet });
+    const app = modules.express();
+    app.enable('case sensitive routing');
+    app.use(monitor.middleware());
+    const ran: string[] = [];
+    app.get('/poll/:id', (_q, s) => void s.send(`poll ${ran.push('poll')}`));
+    app.get('/:user/:repo', (_q, s) => void s.status(500).send(`other ${ran.push('other')}`));
+    const served = { port: await listen(createServer(app), monitor), monitor, ran };
+    const sent = await sendAll(served, ['/poll/1', '/POLL/1', '/Poll/2']);
+    expect(sent.map((r) => [r.target, r.handler, r.recorded])).toEqual([
+      ['/poll/1', 'poll', 0],
+      ['/POLL/1', 'other', 1],
+      ['/Poll/2', 'other', 1],
+    ]);
+  });
+});
+
 describe.each(cases)(
   '$name: excludeRoutes never hides a request another route answers',
   ({ modules, build, odd }) => {
