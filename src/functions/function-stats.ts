@@ -96,6 +96,8 @@ function createEntry(name: string, slots: number): NameEntry {
  * once one latency slot passes 65,535 calls) and one of 13 KB for its totals since start.
  */
 export class FunctionTimings {
+  /** Whether a function named over MAX_KEY_NAME_LENGTH characters folded into `other`. */
+  longNameFolded = false;
   readonly config: FunctionTimingsConfig;
   private clock: Clock;
   private holdsCoarseClock = false;
@@ -331,7 +333,8 @@ export class FunctionTimings {
       // Names are filed well-formed (a lone surrogate as U+FFFD: the scrape's UTF-8 has one spelling for both).
       const filed = wellFormed(name);
       if (filed !== name) return this.entryFor(filed);
-      if (this.byName.size < this.config.maxNames && name.length <= MAX_KEY_NAME_LENGTH) {
+      if (name.length > MAX_KEY_NAME_LENGTH) this.longNameFolded = true;
+      else if (this.byName.size < this.config.maxNames) {
         const created = createEntry(name, this.config.slots);
         this.byName.set(name, created);
         return created;

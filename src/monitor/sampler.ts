@@ -7,6 +7,7 @@ import type { AlertSystem } from '../alerts/engine.js';
 import type { Analytics } from '../analytics/analytics.js';
 import type { MetricsCollector } from '../collector/index.js';
 import type { CustomMetrics } from '../custom/registry.js';
+import { MAX_KEY_NAME_LENGTH } from '../custom/well-formed.js';
 import { readQuietly } from '../latency/coarse-clock.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
@@ -31,7 +32,7 @@ export interface SamplerParts {
   readonly jobs: JobStats;
   readonly custom: CustomMetrics;
   /** The `@timed` statistics (their count of calls dropped for a bad duration). */
-  readonly functions: { readonly dropped: number };
+  readonly functions: { readonly dropped: number; readonly longNameFolded?: boolean };
   readonly clock: Clock;
   readonly logger: Logger;
   /**
@@ -51,8 +52,9 @@ export class Sampler {
   /** When the application's callbacks last ran (a sample's, or a read's with `readsCollect`). */
   private callbacksAt = Number.NEGATIVE_INFINITY;
   private sampledAt: string | null = null;
-  /** Whether the dropped analytics.observe() values were warned about (once). */
+  /** Whether the dropped analytics.observe() values, and names folded for their length, were warned about (once). */
   private warnedSeries = false;
+  private warnedLongNames = false;
   private refreshing: Promise<MetricsSnapshot> | undefined;
   /** The periodic sample under way, if any. */
   sampling: Promise<MetricsSnapshot> | undefined;
@@ -120,6 +122,23 @@ export class Sampler {
     return readQuietly(() => this.acceptNow(collected, sample));
   }
 
+  /** Says once which kinds of names over MAX_KEY_NAME_LENGTH characters folded into `other` (outside review 33, RT33-8). */
+  private warnLongNames(): void {
+    if (this.warnedLongNames) return;
+    const m = this.m;
+    const kinds = [
+      m.requests.routes.longNameFolded ? 'routes' : '',
+      m.jobs.longNameFolded ? 'jobs' : '',
+      m.functions.longNameFolded === true ? 'functions' : '',
+    ].filter((k) => k !== '');
+    if (kinds.length === 0) return;
+    this.warnedLongNames = true;
+    m.logger.warn(
+      { kinds },
+      `sysvitals: ${kinds.join(', ')} named over ${MAX_KEY_NAME_LENGTH} characters are counted under \`other\` (this is said once)`,
+    );
+  }
+
   private acceptNow(collected: MetricsSnapshot, sample: boolean): MetricsSnapshot {
     const m = this.m;
     let snapshot = collected;
@@ -155,6 +174,7 @@ export class Sampler {
       custom_histograms: m.custom.droppedValues(),
       observed_series: m.analytics.dropped, // this process's (a cluster view's sum leaves it out)
     };
+    this.warnLongNames();
     const droppedSeries = m.analytics.dropped;
     if (droppedSeries > 0 && !this.warnedSeries) {
       this.warnedSeries = true;

@@ -93,6 +93,8 @@ interface Entry {
 
 /** Statistics per job name. record() is O(1) and never throws. */
 export class JobStats {
+  /** Whether a job named over MAX_KEY_NAME_LENGTH characters folded into `other`. */
+  longNameFolded = false;
   private readonly clock: Clock;
   private readonly maxJobs: number;
   private readonly byName = new Map<string, Entry>();
@@ -308,7 +310,8 @@ export class JobStats {
     // Names are filed well-formed (a lone surrogate as U+FFFD: the scrape's UTF-8 has one spelling for both).
     const filed = wellFormed(name);
     if (filed !== name) return this.entryFor(filed);
-    if (typeof name === 'string' && this.byName.size < this.maxJobs && name.length <= MAX_KEY_NAME_LENGTH) {
+    if (typeof name === 'string' && name.length > MAX_KEY_NAME_LENGTH) this.longNameFolded = true;
+    else if (typeof name === 'string' && this.byName.size < this.maxJobs) {
       const created = createEntry(name, this.clock.now(), this.steady);
       this.byName.set(name, created);
       return created;

@@ -24,6 +24,8 @@ import {
  * matched route's slot. No row ever moves, so every row's counters since start only grow (Prometheus).
  */
 export class RouteTable {
+  /** Whether a route named over MAX_KEY_NAME_LENGTH characters folded into `* other`. */
+  longNameFolded = false;
   private readonly byRoute = new Map<string, Array<RouteEntry | undefined>>();
   /** The tracked pairs in order of first request, `unmatched` ones included (`other` not included). */
   readonly entries: RouteEntry[] = [];
@@ -109,8 +111,9 @@ export class RouteTable {
         if (filed !== route) return this.find(method, filed);
       }
       const unmatched = route === UNMATCHED_ROUTE;
-      // An over-long name folds as a route past maxRoutes does (MAX_KEY_NAME_LENGTH).
-      if (m >= 0 && (unmatched || this.matched < this.maxRoutes) && route.length <= MAX_KEY_NAME_LENGTH) {
+      // An over-long name folds as a route past maxRoutes does (MAX_KEY_NAME_LENGTH), said once by the monitor.
+      if (route.length > MAX_KEY_NAME_LENGTH) this.longNameFolded = true;
+      else if (m >= 0 && (unmatched || this.matched < this.maxRoutes)) {
         if (!unmatched) this.matched++;
         const entry = this.createRouteEntry(methodLabel(method, m), route);
         this.entries.push(entry);

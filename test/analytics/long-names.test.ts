@@ -52,6 +52,10 @@ describe('names over 256 characters', () => {
     expect(/[xyz]{257,}/.test(scrape)).toBe(false);
     const runs = parseExposition(scrape).get('sysvitals_job_runs_total');
     expect(runs?.samples.find((x) => x.labels.job === 'other')?.value).toBe(3);
+    await m.sample();
+    const said = warnings.filter((w) => w.includes('named over 256 characters'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('routes, jobs, functions');
   });
 });
 
