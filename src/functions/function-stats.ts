@@ -96,7 +96,7 @@ function createEntry(name: string, slots: number): NameEntry {
  * once one latency slot passes 65,535 calls) and one of 13 KB for its totals since start.
  */
 export class FunctionTimings {
-  /** Whether a function named over MAX_KEY_NAME_LENGTH characters folded into `other`. */
+  /** Whether a function named over MAX_KEY_NAME_LENGTH characters folded into `other`. @internal */
   longNameFolded = false;
   readonly config: FunctionTimingsConfig;
   private clock: Clock;

@@ -93,7 +93,7 @@ interface Entry {
 
 /** Statistics per job name. record() is O(1) and never throws. */
 export class JobStats {
-  /** Whether a job named over MAX_KEY_NAME_LENGTH characters folded into `other`. */
+  /** Whether a job named over MAX_KEY_NAME_LENGTH characters folded into `other`. @internal */
   longNameFolded = false;
   private readonly clock: Clock;
   private readonly maxJobs: number;
