@@ -6,6 +6,7 @@ import type { AdminApi, AdminApiOptions } from '../http/admin-api-options.js';
 import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
+import { ShadowedRoutes } from './base-path-shadows.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
@@ -186,6 +187,7 @@ function makeMiddleware(
       // close on Express 5 (outside review 6, F6).
       watchLateErrors(req);
       warnIfMountedLate(req, sysvitals, monitor.logger);
+      warnShadowedRoutes(adminApi, req, monitor.logger);
       try {
         hoistFirstLayer(req, sysvitals, entry);
       } catch {
@@ -232,6 +234,25 @@ function watchMissed(monitor: AdapterSource, middleware: RequestHandler, onEnd: 
     unwatchUnseen(onEnd),
   );
   return unseen;
+}
+
+/**
+ * The app's routes an admin endpoint under basePath shadows (base-path-shadows.ts, RT33-4), told once at the first
+ * request: by then the app's routes are added, those after the middleware included. Each endpoint's path is looked
+ * up as an unmatched request's is (express-would-match.ts: sub-apps and routers with their mount paths).
+ */
+function warnShadowedRoutes(
+  adminApi: AdminApi<Request>,
+  req: Request,
+  logger: AdapterSource['logger'],
+): void {
+  const shadows = new ShadowedRoutes(adminApi, logger);
+  const app = req.app;
+  shadows.probe((method, path) => {
+    const route = expressWouldMatch({ app, originalUrl: path }, method);
+    return route === UNMATCHED_ROUTE ? undefined : route;
+  });
+  shadows.warn();
 }
 
 /** The request's route for a query issued while it is handled (resolved when asked: routing is done by then). */

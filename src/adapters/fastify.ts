@@ -9,6 +9,7 @@ import { createAdminApi } from '../http/api.js';
 import { installContinueHold } from '../http/expect-continue.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
+import { ShadowedRoutes } from './base-path-shadows.js';
 import {
   type AdapterMonitorOptions,
   type AdapterSource,
@@ -163,6 +164,7 @@ export function fastifyPlugin(
       else if (begin(request, reply, req)) proceed(request, next);
     };
     fastify.addHook('onRequest', onRequest);
+    watchShadowedRoutes(fastify, adminApi, monitor.logger);
     // Once Fastify has added it (an `after`: addHook is deferred until then), before any route copies the lists.
     afterLoaded(fastify, () => {
       const order = putRecordingFirst(fastify, onRequest, recordFirst);
@@ -247,6 +249,38 @@ function findContextKey(request: object): symbol | null {
     if (context !== null && typeof context === 'object' && typeof context.config === 'object') return key;
   }
   return null;
+}
+
+/**
+ * The app's routes an admin endpoint under basePath shadows (base-path-shadows.ts, RT33-4): those added after the
+ * plugin as Fastify adds them (onRoute: their templates, prefixes included), and an endpoint's own path added before
+ * it (findRoute), told once when the app is ready.
+ */
+function watchShadowedRoutes(
+  fastify: FastifyInstance,
+  adminApi: AdminApi<FastifyRequest>,
+  logger: AdapterSource['logger'],
+): void {
+  const shadows = new ShadowedRoutes(adminApi, logger);
+  fastify.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method])
+      shadows.add(method, route.url);
+  });
+  fastify.addHook('onReady', (done) => {
+    // findRoute matches a path as a request's (on Fastify 4 hasRoute does too): a route with no parameter that
+    // takes an endpoint's own path is at that path.
+    type Find = (o: { method: string; url: string }) => { params?: object } | null;
+    const find = (fastify as { findRoute?: Find }).findRoute;
+    if (typeof find === 'function') {
+      shadows.probe((method, url) => {
+        if (url.endsWith('/') || url.endsWith('/x')) return undefined;
+        const found = find.call(fastify, { method, url });
+        return found != null && Object.keys(found.params ?? {}).length === 0 ? url : undefined;
+      });
+    }
+    shadows.warn();
+    done();
+  });
 }
 
 function routeOf(request: FastifyRequest): string {

@@ -7,6 +7,7 @@ import { createAdminApi } from '../http/api.js';
 import type { SystemMonitor } from '../monitor.js';
 import { type RequestScope, requestContextEnabled, runInScope } from '../profiling/request-context.js';
 import { isClientCloseError, markFailed } from '../requests/cut-off.js';
+import { ShadowedRoutes } from './base-path-shadows.js';
 import {
   ABORTED_STATUS,
   type AdapterMonitorOptions,
@@ -135,6 +136,7 @@ function makeMiddleware(
     if (!checked) {
       checked = true;
       warnIfMountedLateKoa(ctx, sysvitals, monitor.logger);
+      warnShadowedRoutesKoa(adminApi, ctx, monitor.logger);
     }
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Koa's ctx.
     if (decideUpgrade(adminApi, ctx.req, ctx)) {
@@ -169,6 +171,26 @@ function makeMiddleware(
 }
 
 function ignore(): void {}
+
+/**
+ * The app's @koa/router routes an admin endpoint under basePath shadows (base-path-shadows.ts, RT33-4), told once at
+ * the first request, when the routers are in the app's middleware. Each endpoint's path is looked up as an unmatched
+ * request's is (koa-would-match.ts); routers inside a koa-mount'ed sub-app are not seen.
+ */
+function warnShadowedRoutesKoa(
+  adminApi: AdminApi<Context>,
+  ctx: Context,
+  logger: AdapterSource['logger'],
+): void {
+  const shadows = new ShadowedRoutes(adminApi, logger);
+  const probe = { app: ctx.app, host: ctx.host, path: '', req: { method: 'GET' } };
+  shadows.probe((method, path) => {
+    probe.path = path;
+    const route = koaWouldMatch(probe as unknown as Context, method);
+    return route === UNMATCHED_ROUTE ? undefined : route;
+  });
+  shadows.warn();
+}
 
 /** For a path under the base that is no endpoint: whether the application takes it (RT31-11, basePathShared). */
 function appTakesKoa(adminApi: { basePathShared: boolean }, ctx: Context): boolean {
