@@ -205,9 +205,16 @@ function regimeForecast(
   const past = direction === 'up' ? r.level >= limit : r.level <= limit;
   const family = fit.regimeFamily !== null && isSignificantToward(fit.regimeFamily, direction);
   const trusted = enough && whole && isSignificantToward(r, direction) && (!past || family);
-  // Measured from the fitted line, but never from beyond the last reading (going up: the lower of the two).
-  const capped = direction === 'up' ? Math.min(r.level, last) : Math.max(r.level, last);
+  // Measured from the fitted line, but never from beyond the last reading (going up: the lower of the two); a last
+  // reading already past the limit is measured from itself: 0, "already at or above 80 and still rising", never a
+  // time to a level already crossed (an accelerating rise's fitted line lags far behind it: outside review 34, RT34-4).
+  const crossed = direction === 'up' ? last >= limit : last <= limit;
+  const capped = crossed ? last : direction === 'up' ? Math.min(r.level, last) : Math.max(r.level, last);
   const t: Trend = { ...r, level: capped };
+  // The regime's line lags a rise that speeds up (a backlog's exponential, a quadratic): never a time to the level
+  // longer than the recent stretch's own line gives, once that stretch's slope is significant toward the level at the
+  // family-wise level (a noisy ramp's 10–15 recent points seldom are, so its forecast is the regime's, as before).
+  const soon = recentEta(r, fit.regimeRecent, fit.regimeRecentFamily, limit, direction, last);
   // A raise needs more than keeping: the regime's slope significant at 98 %, and, once the regime has twice the
   // guards' points, its last quarter's at 90 % (on a flat series one of them alone was significant by chance in
   // 10–15 of 60 seeded windows, both in 4); with the level within the noise band, at the family-wise level
@@ -224,15 +231,38 @@ function regimeForecast(
     sure,
     family,
     chanceMs: chanceMs(r, fit.regimeFamily, limit - capped, direction),
-    etaMs: timeToReach(t, limit, direction),
-    etaLateMs: timeToReach(t, limit, direction, slow),
-    etaEarlyMs: timeToReach(t, limit, direction, fast),
-    perHour: r.slope * 3_600_000,
+    etaMs: Math.min(timeToReach(t, limit, direction), soon),
+    etaLateMs: Math.min(timeToReach(t, limit, direction, slow), soon),
+    etaEarlyMs: Math.min(timeToReach(t, limit, direction, fast), soon),
+    // The rate the time to the level was measured at: the recent stretch's when it is the sooner.
+    perHour: (soon < timeToReach(t, limit, direction) && fit.regimeRecent ? fit.regimeRecent.slope : r.slope) * 3_600_000,
     level: capped,
     last,
     trusted,
     trend: r,
   };
+}
+
+/**
+ * The time to `limit` on the regime's recent stretch's line (its last quarter, `regimeRecent`), from that line at
+ * the last point but never from beyond the last reading; Infinity unless the stretch's slope is significant toward
+ * the level, and steeper than the regime's, at the family-wise level (`family`: the same points at Z_FAMILY).
+ */
+function recentEta(
+  regime: Trend,
+  recent: Trend | null,
+  family: Trend | null,
+  limit: number,
+  direction: 'up' | 'down',
+  last: number,
+): number {
+  if (!recent || !family) return Number.POSITIVE_INFINITY;
+  // Steeper than the regime beyond what noise could show: a jittered straight ramp's recent slope swings about the
+  // regime's minute by minute, and a time taken from it raised, escalated and fell back with each swing.
+  const steeper = direction === 'up' ? family.slopeLow > regime.slope : family.slopeHigh < regime.slope;
+  if (!steeper || !isSignificantToward(family, direction)) return Number.POSITIVE_INFINITY;
+  const level = direction === 'up' ? Math.min(recent.level, last) : Math.max(recent.level, last);
+  return timeToReach({ ...recent, level }, limit, direction);
 }
 
 /** The fits of a window by its shape, and the points and span the guards judge. */
@@ -257,6 +287,8 @@ interface ShapedFits {
   readonly regimeFamily: Trend | null;
   /** The regime's last quarter (at least `minPoints` points): a raise needs it significant too. */
   readonly regimeRecent: Trend | null;
+  /** The same points at the family-wise interval: a recent stretch steeper than the regime shortens the time. */
+  readonly regimeRecentFamily: Trend | null;
   /** The regime starts at a change of slope (it is shorter than the stretch fitted). */
   readonly changed: boolean;
 }
@@ -301,6 +333,7 @@ function shapedFits(
       regimeSure: null,
       regimeFamily: null,
       regimeRecent: null,
+      regimeRecentFamily: null,
       changed: false,
     };
   } else {
@@ -332,6 +365,7 @@ function shapedFits(
       regimeSure: regimeSure ?? null,
       regimeFamily: regimeFamily ?? null,
       regimeRecent: rt === t && kr === k ? recent : theilSen(rt.slice(-kr), rv.slice(-kr)),
+      regimeRecentFamily: theilSen(rt.slice(-kr), rv.slice(-kr), { z: Z_FAMILY }),
       changed: rt.length < t.length,
     };
   }
