@@ -4,7 +4,7 @@
 // built-in rules (pending `for`, hysteresis, escalation, history, webhook, health). A rule's `type`
 // says how it reads its metric: 'threshold' today; other kinds register a parser in RULE_TYPES.
 
-import { readDuration } from '../analytics/predict.js';
+import { readDuration } from '../analytics/durations.js';
 import type { PredictConfidence } from '../analytics/predict-observations.js';
 import { parsePredictConfidence, parseSeverityHold } from '../analytics/rule-options.js';
 import { SysvitalsError } from '../errors.js';

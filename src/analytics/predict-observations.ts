@@ -2,7 +2,8 @@
 // trends give (what the alert engine reads from the analytics).
 
 import type { MetricsSnapshot } from '../types.js';
-import { forecastRegime, formatSpan } from './predict.js';
+import { formatSpan } from './durations.js';
+import { forecastRegime } from './predict.js';
 import { beyondChance } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import { isSignificantToward } from './trend.js';

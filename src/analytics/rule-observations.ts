@@ -2,8 +2,8 @@
 // gives for its detector's finding (an anomaly score, a partition's time to full, a leak), which the alert engine
 // steps its alert with. The detectors (anomaly-detector.ts, predict.ts, memory-leak.ts) stay out of it.
 
+import { formatSpan } from './durations.js';
 import type { LeakFinding } from './memory-leak.js';
-import { formatSpan } from './predict.js';
 import type { AnalyticsObservation } from './predict-observations.js';
 import type { AnomalyRuleConfig, DiskFullRuleConfig, MemoryLeakRuleConfig } from './rule-options.js';
 

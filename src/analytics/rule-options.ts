@@ -3,7 +3,7 @@
 
 import { SysvitalsError } from '../errors.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
-import { readDuration } from './predict.js';
+import { readDuration } from './durations.js';
 import type { PredictConfidence } from './predict-observations.js';
 
 /** The series the anomaly detector scores by default (custom series are added by observing them). */

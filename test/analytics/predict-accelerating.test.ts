@@ -107,7 +107,7 @@ async function events(f: (i: number) => number, dir: 'above' | 'below', minutes:
           : { name: 'lvl', metric: 'custom.v', warning: 80, critical: 95, predict: '30m' },
       ],
     },
-    onAlert: (e) => {
+    onAlert: (e: { type: string; alert: { message: string; severity: string; value?: unknown } }) => {
       if (/predict/.test(e.alert.message) || /still (rising|falling)/.test(e.alert.message))
         out.push({
           minute: Math.round((t - T0) / MIN),

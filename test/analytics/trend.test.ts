@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { forecast, formatSpan, readDuration } from '../../src/analytics/predict.js';
+import { formatSpan, readDuration } from '../../src/analytics/durations.js';
+import { forecast } from '../../src/analytics/predict.js';
 import { SeriesBuffer } from '../../src/analytics/series-buffer.js';
 import { isSignificant, selectRanks, theilSen, timeToReach } from '../../src/analytics/trend.js';
 
