@@ -20,6 +20,7 @@ import { checkInteger, rejectNullOptions, rejectUnknownOptions } from '../option
 import type { ApdexOptions } from '../profiling/apdex.js';
 import type { QueryStatsOptions } from '../profiling/query-options.js';
 import type { SeriesHistoryOptions } from '../profiling/series-history.js';
+import { checkStoreOption } from '../stores/options.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 
@@ -288,6 +289,7 @@ export function checkMonitorOptions(options: MonitorOptions): CheckedMonitorOpti
   if (options.instanceId === 'all') {
     throw invalidOption('sysvitals: `instanceId` cannot be "all": it names the fleet view.');
   }
+  checkStoreOption('sysvitals', options.store);
   const clock = clockOption('sysvitals', options.clock);
   const monotonicClock = clockOption('sysvitals (monotonicClock)', options.monotonicClock);
   if (clock === undefined && monotonicClock === undefined) return options as CheckedMonitorOptions;

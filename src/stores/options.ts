@@ -23,3 +23,49 @@ export function positive(
   }
   return value;
 }
+
+/** The methods every MetricsStore implements (src/stores/store.ts); the others are optional. */
+const STORE_METHODS = Object.freeze([
+  'appendPoint',
+  'readPoints',
+  'readAllInstances',
+  'appendAlert',
+  'readAlerts',
+  'close',
+] as const);
+
+/** The optional methods: when present, they must be functions too. */
+const OPTIONAL_STORE_METHODS = Object.freeze([
+  'init',
+  'saveState',
+  'loadState',
+  'health',
+  'probe',
+  'beginClose',
+] as const);
+
+/**
+ * The monitor's `store` option: undefined (memory) or an object implementing MetricsStore. A URL, `{ url }` or
+ * `{}` would otherwise be taken and lose every history point (outside review 33, RT33-3). The value itself is not
+ * echoed: a Redis URL may carry a password.
+ */
+export function checkStoreOption(owner: string, store: unknown): void {
+  if (store === undefined) return;
+  const methods = `must implement ${STORE_METHODS.join(', ')} (a MetricsStore: MemoryStore, RedisStore or your own)`;
+  const hint = 'for Redis use new RedisStore({ url })';
+  if (store === null || typeof store !== 'object' || Array.isArray(store)) {
+    const got = store === null ? 'null' : Array.isArray(store) ? 'an array' : `a ${typeof store}`;
+    throw invalidOption(`${owner}: \`store\` ${methods}; got ${got}: ${hint}.`);
+  }
+  const s = store as Record<string, unknown>;
+  const missing = STORE_METHODS.filter((m) => typeof s[m] !== 'function');
+  const bad = OPTIONAL_STORE_METHODS.filter((m) => s[m] !== undefined && typeof s[m] !== 'function');
+  if (missing.length === 0 && bad.length === 0) return;
+  const what = [
+    missing.length > 0 ? `missing ${missing.join(', ')}` : '',
+    bad.length > 0 ? `${bad.join(', ')} given but not a function` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  throw invalidOption(`${owner}: \`store\` ${methods}; this object has ${what}: ${hint}.`);
+}
