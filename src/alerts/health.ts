@@ -3,7 +3,15 @@
 import type { Clock, ComponentStatus, HealthColor, HealthStatus, MetricsSnapshot } from '../types.js';
 import type { Alert } from './alert.js';
 import { DEFAULT_MIN_REQUESTS } from './rules.js';
-import { bandStatus, enoughRequests, judgedInWindow, worstStatus } from './status.js';
+import {
+  bandStatus,
+  cpuJudgedPercent,
+  diskJudgedPercent,
+  enoughRequests,
+  judgedInWindow,
+  memoryJudgedPercent,
+  worstStatus,
+} from './status.js';
 
 /**
  * Score penalties (documented in the README): start at 100, subtract per component in warning or
@@ -60,7 +68,7 @@ export function componentStatuses(
   if (s.disk && s.disk.status !== 'unknown' && Array.isArray(s.disk.partitions)) {
     disk = worstStatus(
       s.disk.partitions.map((p) =>
-        typeof p.used_percent === 'number' ? bandStatus(p.used_percent) : 'unknown',
+        typeof p.used_percent === 'number' ? bandStatus(diskJudgedPercent(p) ?? NaN) : 'unknown',
       ),
     );
   }
@@ -88,8 +96,9 @@ export function componentStatuses(
   for (const [name, group] of Object.entries(s.plugins ?? {}))
     plugins[`${PLUGIN_PREFIX}${name}`] = reported(group);
   return {
-    cpu: banded(s.cpu, s.cpu?.current_percent),
-    memory: banded(s.memory, s.memory?.used_percent),
+    // On the measured share, not the rounded display (outside review 33, RT33-2).
+    cpu: banded(s.cpu, cpuJudgedPercent(s.cpu)),
+    memory: banded(s.memory, memoryJudgedPercent(s.memory)),
     disk,
     database: reported(s.database),
     redis: reported(s.redis),

@@ -4,7 +4,15 @@ import type { AnalyticsObservation } from '../analytics/predict-observations.js'
 import type { MetricsSnapshot } from '../types.js';
 import type { AlertSeverity } from './alert.js';
 import type { AlertRuleName, AlertRulesConfig, AvailabilityRuleConfig, LevelRuleConfig } from './rules.js';
-import { enoughRequests, judgedInWindow, judgedOnBound, judgedOnHorizon } from './status.js';
+import {
+  cpuJudgedPercent,
+  diskJudgedPercent,
+  enoughRequests,
+  judgedInWindow,
+  judgedOnBound,
+  judgedOnHorizon,
+  memoryJudgedPercent,
+} from './status.js';
 
 /** Gives extra observations per snapshot (the monitor's analytics rules); must not throw. */
 export type ObservationSource = (snapshot: MetricsSnapshot) => AlertObservation[];
@@ -37,13 +45,19 @@ export function observeSnapshot(
   const out: AlertObservation[] = [];
   const known = (group: { status?: string } | undefined): boolean => !!group && group.status !== 'unknown';
 
-  if (known(s.cpu)) level(out, r.cpu, 'cpu', '', s.cpu?.current_percent, (v) => `CPU usage ${v}`);
+  // cpu, memory and disk: the levels judge the measured share, the alert shows the rounded figure (RT33-2).
+  if (known(s.cpu)) {
+    const judged = cpuJudgedPercent(s.cpu);
+    level(out, r.cpu, 'cpu', '', s.cpu?.current_percent, (v) => `CPU usage ${v}`, false, judged);
+  }
   if (known(s.memory)) {
-    level(out, r.memory, 'memory', '', s.memory?.used_percent, (v) => `Memory usage ${v}`);
+    const judged = memoryJudgedPercent(s.memory);
+    level(out, r.memory, 'memory', '', s.memory?.used_percent, (v) => `Memory usage ${v}`, false, judged);
   }
   if (known(s.disk) && Array.isArray(s.disk?.partitions)) {
     for (const p of s.disk.partitions) {
-      level(out, r.disk, 'disk', p.mount, p.used_percent, (v) => `Disk usage ${v} on: ${p.mount}`);
+      const message = (v: string) => `Disk usage ${v} on: ${p.mount}`;
+      level(out, r.disk, 'disk', p.mount, p.used_percent, message, false, diskJudgedPercent(p));
     }
   }
   if (known(s.database)) {
@@ -117,6 +131,8 @@ function level(
   value: number | null | undefined,
   message: (severity: AlertSeverity) => string,
   suppressed = false,
+  /** The figure the levels judge when it is not the shown `value` (the unrounded share); else `value`. */
+  judged?: number,
 ): void {
   // NaN: no reading, allowed only suppressed (it clears; the engine keeps the alert's last value).
   if (
@@ -125,16 +141,17 @@ function level(
     !(Number.isFinite(value) || (suppressed && Number.isNaN(value)))
   )
     return;
+  const v = typeof judged === 'number' && Number.isFinite(judged) ? judged : value;
   out.push({
     rule: rule.name,
     key,
     component,
     pendingMs: rule.for,
     value,
-    breachWarning: !suppressed && value >= rule.warning,
-    breachCritical: !suppressed && value >= rule.critical,
-    clear: suppressed || value < rule.clear,
-    deescalate: value < rule.deescalate,
+    breachWarning: !suppressed && v >= rule.warning,
+    breachCritical: !suppressed && v >= rule.critical,
+    clear: suppressed || v < rule.clear,
+    deescalate: v < rule.deescalate,
     warningLevel: rule.warning,
     criticalLevel: rule.critical,
     severityHoldMs: rule.severityHoldMs,

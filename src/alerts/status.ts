@@ -19,6 +19,56 @@ export function bandStatus(value: number, bands: Bands = HEALTH_BANDS): Componen
   return 'healthy';
 }
 
+/**
+ * The exact percentages the utilisation judgments read (outside review 33, RT33-2): the snapshot shows
+ * `used_percent` and `current_percent` rounded to 0.1, and judging that rounded figure put a host at 94.99 % over a
+ * 95 % level (and one at 85.04 % under "above 85 %"). Health bands, the cpu/memory/disk rules and the groups' own
+ * `status` judge the measured ratio; only the display is rounded. Memory and disk carry their exact bytes in the
+ * snapshot; the CPU group's unrounded share is kept beside the object (never serialised) by the collector.
+ */
+const EXACT_PERCENT = new WeakMap<object, number>();
+
+/** Keeps `exact` (unrounded percent) as the figure the judgments read for `group`; returns `group`. */
+export function withExactPercent<T extends object>(group: T, exact: number): T {
+  if (Number.isFinite(exact)) EXACT_PERCENT.set(group, exact);
+  return group;
+}
+
+/** The CPU share to judge: the collector's unrounded one, else (a snapshot from elsewhere) `current_percent`. */
+export function cpuJudgedPercent(cpu: { current_percent?: number } | undefined): number | undefined {
+  if (cpu === undefined) return undefined;
+  return EXACT_PERCENT.get(cpu) ?? cpu.current_percent;
+}
+
+/** Memory to judge: used_bytes ÷ total_bytes × 100 when the group has its bytes, else `used_percent`. */
+export function memoryJudgedPercent(
+  memory: { used_percent?: number; used_bytes?: number; total_bytes?: number } | undefined,
+): number | undefined {
+  if (memory === undefined) return undefined;
+  const { used_bytes: used, total_bytes: total } = memory;
+  if (typeof used === 'number' && typeof total === 'number' && total > 0 && Number.isFinite(used)) {
+    return (used / total) * 100;
+  }
+  return memory.used_percent;
+}
+
+/** A partition to judge: used ÷ (used + free available to users) × 100, as its `used_percent` before rounding. */
+export function diskJudgedPercent(
+  p: { used_percent?: number; used_bytes?: number; free_bytes?: number } | undefined,
+): number | undefined {
+  if (p === undefined) return undefined;
+  const { used_bytes: used, free_bytes: free } = p;
+  if (
+    typeof used === 'number' &&
+    typeof free === 'number' &&
+    used + free > 0 &&
+    Number.isFinite(used + free)
+  ) {
+    return (used / (used + free)) * 100;
+  }
+  return p.used_percent;
+}
+
 /** For latencies and rates: at or above the warning level is warning, at or above critical is critical. */
 export function levelStatus(value: number, warning: number, critical: number): ComponentStatus {
   if (!Number.isFinite(value)) return 'unknown';

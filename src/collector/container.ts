@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { bandStatus, round } from '../alerts/status.js';
+import { bandStatus, cpuJudgedPercent, round, withExactPercent } from '../alerts/status.js';
 import type { CpuMetrics, MemoryMetrics } from '../types.js';
 import { BYTES_PER_GB } from './proc.js';
 
@@ -179,19 +179,26 @@ export function memoryInContainer(memory: MemoryMetrics, c: ContainerReading): M
     total_bytes: limit,
     used_bytes: used,
     available_bytes: limit - used,
-    status: bandStatus(percent),
+    // Judged on the exact share, not the rounded display (RT33-2).
+    status: bandStatus((used / limit) * 100),
   };
 }
 
 /** The CPU group against the container's quota when there is one (`machine_percent` keeps the machine's). */
 export function cpuInContainer(cpu: CpuMetrics, c: ContainerReading): CpuMetrics {
   if (cpu.error !== undefined || c.cpuLimitCores === null) return cpu;
-  if (c.cpuPercent === null) return { ...cpu, limit_cores: round(c.cpuLimitCores, 3) };
+  if (c.cpuPercent === null) {
+    return withExactPercent({ ...cpu, limit_cores: round(c.cpuLimitCores, 3) }, cpuJudgedPercent(cpu) ?? NaN);
+  }
   const percent = round(c.cpuPercent, 1);
-  return {
-    ...cpu,
-    current_percent: percent,
-    limit_cores: round(c.cpuLimitCores, 3),
-    status: bandStatus(percent),
-  };
+  // Judged on the exact share, not the rounded display (RT33-2).
+  return withExactPercent(
+    {
+      ...cpu,
+      current_percent: percent,
+      limit_cores: round(c.cpuLimitCores, 3),
+      status: bandStatus(c.cpuPercent),
+    },
+    c.cpuPercent,
+  );
 }

@@ -4,7 +4,7 @@
 
 import os from 'node:os';
 import { join } from 'node:path';
-import { bandStatus, round } from '../alerts/status.js';
+import { bandStatus, round, withExactPercent } from '../alerts/status.js';
 import { nodeFsPromises } from '../builtins.js';
 import type { CpuMetrics } from '../types.js';
 import { readProcFile } from './proc.js';
@@ -215,20 +215,25 @@ export class CpuCollector {
       status: 'unknown' as const,
       error: `no CPU time passed in ${this.firstWindowMs} ms: the counters did not move`,
     };
-    return {
-      current_percent: currentPercent,
-      avg_5min_percent: avg5 === undefined ? null : round(avg5, 1),
-      avg_15min_percent: avg15 === undefined ? null : round(avg15, 1),
-      core_count: times.cores,
-      frequency_mhz: round(this.facts.mhz, 1),
-      model: this.facts.model,
-      load_average: loadAverage,
-      limit_cores: null,
-      machine_percent: currentPercent,
-      status: bandStatus(currentPercent),
-      threshold: this.threshold,
-      ...unmeasured,
-    };
+    const exact = current ?? 0;
+    return withExactPercent<CpuMetrics>(
+      {
+        current_percent: currentPercent,
+        avg_5min_percent: avg5 === undefined ? null : round(avg5, 1),
+        avg_15min_percent: avg15 === undefined ? null : round(avg15, 1),
+        core_count: times.cores,
+        frequency_mhz: round(this.facts.mhz, 1),
+        model: this.facts.model,
+        load_average: loadAverage,
+        limit_cores: null,
+        machine_percent: currentPercent,
+        // Judged on the exact share, not the rounded display (RT33-2).
+        status: bandStatus(exact),
+        threshold: this.threshold,
+        ...unmeasured,
+      },
+      exact,
+    );
   }
 
   /**

@@ -116,7 +116,8 @@ function toPartition(m: MountEntry, s: FsStats): DiskPartition | undefined {
     used_bytes: used,
     free_bytes: free,
     used_percent: usedPercent,
-    status: bandStatus(usedPercent),
+    // Judged on the exact share, not the rounded display (RT33-2).
+    status: bandStatus(used + free > 0 ? (used / (used + free)) * 100 : 0),
   };
 }
 

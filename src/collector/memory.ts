@@ -84,7 +84,8 @@ export function toMemoryMetrics(m: MemoryBytes, threshold: number): MemoryMetric
     used_bytes: used,
     available_bytes: m.available,
     swap_total_bytes: m.swapTotal,
-    status: bandStatus(usedPercent),
+    // Judged on the exact share, not the rounded display (RT33-2).
+    status: bandStatus((used / m.total) * 100),
     threshold,
   };
 }
