@@ -384,7 +384,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
         releaseDefaultRecorder(this);
       },
       sampling: () => this.parts.sampler.sampling,
-      flush: () => this.flush(),
+      flush: () => this.parts.history.flush(true),
       emitClose: () => {
         this.clusterSource?.emit('close');
         emitSafely(this, this.logger, 'close');

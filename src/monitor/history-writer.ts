@@ -65,6 +65,8 @@ export class HistoryWriter {
   private openedMono: number;
   /** `t` of the last point written (-Infinity before the first). */
   private lastLabel = Number.NEGATIVE_INFINITY;
+  /** Set by the close's flush: the monitor is down from there, so no later bucket is an idle one it was up for. */
+  private ended = false;
   private bucketTimer: NodeJS.Timeout | undefined;
   /** Stops the warm-up's remaining slices (stopTimer); set once it started. */
   private warmStop: (() => void) | undefined;
@@ -118,10 +120,12 @@ export class HistoryWriter {
    * the order of flushes, closes and clock steps: each one runs from the previous flush to this one, so
    * nothing is counted twice or lost, and each point's `t` (see bucketLabel) is later than the last
    * one's, so no bucket is written twice and none goes backwards. A clock that stands still or steps
-   * back is taken as 1 ms later than the bucket's start.
+   * back is taken as 1 ms later than the bucket's start. `last`: the close's flush (no later bucket was up).
    */
-  async flush(): Promise<void> {
+  async flush(last = false): Promise<void> {
     const m = this.m;
+    const ended = this.ended;
+    if (last) this.ended = true;
     // The workers' figures of this bucket first; a worker that did not send them makes the point incomplete.
     const missing = this.gate ? await this.gate.before().catch(() => ['sync']) : [];
     const start = this.bucketStart;
@@ -147,12 +151,17 @@ export class HistoryWriter {
       await m.store.saveState?.(m.instanceId, SERIES_STATE, m.series.export()).catch(() => {});
     }
     // A minute with values observed through analytics.observe() closes too (sampler off, no requests):
-    // each minute's values are scored in their own minute, not folded into the next one.
+    // each minute's values are scored in their own minute, not folded into the next one. So does an idle
+    // bucket (no sample: sampleIntervalMs 0): the monitor was up for it (this flush runs in the process that
+    // opened it), for the seconds coveredMs timed, so it is a point with 0 requests, not a gap read as "down"
+    // (outside review 33, RT33-1: each idle minute read covered_seconds 0 and its step's rates high). Not one
+    // under 1 ms (a flush right after another), nor one after the close's flush (the monitor was down).
     if (
       this.aggregator.samples === 0 &&
       bucket.requests === 0 &&
       !hasCustomFigures(custom) &&
-      !m.analytics.hasObserved()
+      !m.analytics.hasObserved() &&
+      (ended || (coveredMs !== undefined && coveredMs < 1))
     )
       return;
     this.lastLabel = label;

@@ -25,13 +25,21 @@ function minuteOf(m: number, r: () => number): Array<{ status: number; durationM
 
 interface Run {
   m: SystemMonitor;
-  clock: { t: number; now: () => number };
+  /** `stood`: the ms the process stood still (suspended: its monotonic clock does not move, nothing runs). */
+  clock: { t: number; stood: number; now: () => number };
 }
 
 function monitor(t: number, store?: RedisStore, warnings: string[] = []): Run {
-  const clock = { t, now: () => clock.t };
+  const clock = { t, stood: 0, now: () => clock.t };
   const logger = { warn: (_o: unknown, msg?: string) => void warnings.push(String(msg)), error: () => {} };
-  const m = createMonitor({ sampleIntervalMs: 0, clock, logger, ...(store ? { store } : {}) });
+  const monotonicClock = () => clock.t - clock.stood;
+  const m = createMonitor({
+    sampleIntervalMs: 0,
+    clock,
+    monotonicClock,
+    logger,
+    ...(store ? { store } : {}),
+  });
   return { m, clock };
 }
 
@@ -114,8 +122,10 @@ describe.skipIf(!requireRedis())('anomaly models across a restart (RedisStore, p
   }) => {
     // Issue 17: "Model state survives a restart when a RedisStore is used". The first monitor stops after
     // minute TRAIN - 1; the process is down for minute TRAIN (no sample, no request reaches anyone); the new
-    // one starts at the beginning of minute TRAIN + 1. The reference never stops: its minute timer closes
-    // minute TRAIN empty (no point), then it sees the same minutes as the restarted one.
+    // one starts at the beginning of minute TRAIN + 1. The reference never stops, but its host stands still for
+    // minute TRAIN (suspended: it was up for no second of it), so its minute timer closes minute TRAIN with no
+    // point (an idle minute it was up for would be one: outside review 33, RT33-1), then it sees the same
+    // minutes as the restarted one.
     const prefix = `sv17c:${process.pid}:`;
     const store = () => new RedisStore({ url: server.url, prefix, instanceId: 'web-3' });
     const reference = monitor(T0);
@@ -129,7 +139,8 @@ describe.skipIf(!requireRedis())('anomaly models across a restart (RedisStore, p
     } finally {
       await first.m.close();
     }
-    // Minute TRAIN: nothing happens anywhere; the reference's timer fires at its end.
+    // Minute TRAIN: nothing runs anywhere; the reference's timer fires at its end.
+    reference.clock.stood += MIN;
     reference.clock.t = T0 + (TRAIN + 1) * MIN;
     await reference.m.flush();
     const second = monitor(T0 + (TRAIN + 1) * MIN, store());

@@ -188,11 +188,20 @@ async function zeroLength(open: Open) {
   await m.flush();
   wall = at(10, 5);
   await m.flush();
-  // 10 requests in the 10 s + 0 s the two buckets recorded (the empty bucket to 10:04 writes no point).
-  for (const period of ['1h', '24h'] as const) {
-    const [p, ...rest] = (await m.getHistory({ period })).points;
-    expect([rest.length, p?.requests, p?.covered_seconds]).toEqual([0, 10, 10]);
-  }
+  // 10 requests in the 10 s + 0 s the two buckets recorded; the idle bucket to 10:04 is the rest of that minute the
+  // monitor was up for (30 s: 10:03 covers 40 s in all), and 10:04 an idle minute it was up for (outside review 33,
+  // RT33-1: before, an idle bucket with sampleIntervalMs 0 wrote no point and 10:03 read 10 s, 10:04 a gap).
+  const read = async (period: '1h' | '24h') =>
+    (await m.getHistory({ period })).points.map((p) => [
+      p.timestamp.slice(11, 16),
+      p.requests,
+      p.covered_seconds,
+    ]);
+  expect(await read('1h')).toEqual([
+    ['10:03', 10, 40],
+    ['10:04', 0, 60],
+  ]);
+  expect(await read('24h')).toEqual([['10:00', 10, 100]]);
   await m.close();
 }
 
