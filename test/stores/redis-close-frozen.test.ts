@@ -65,7 +65,10 @@ describe.skipIf(!haveRedis)('RedisStore: monitor.close() on a Redis that froze',
     }
     expect(saves).toBeGreaterThan(0);
     expect(store.health().status).toBe('healthy');
-    expect(fired).toEqual([]);
+    // Only the timeouts from the freeze on are close()'s. Before it, a machine at full load may be slower than
+    // 300 ms to make the first connection (the reads' 'connect' waits fire, the monitor retries): that is not
+    // what this test is about, and the store is healthy again above.
+    const beforeFreeze = fired.length;
 
     monitor.recordRequest({ method: 'GET', route: '/x', status: 200, durationMs: 5 });
     await server.kill('SIGSTOP');
@@ -73,7 +76,7 @@ describe.skipIf(!haveRedis)('RedisStore: monitor.close() on a Redis that froze',
 
     // One bound: the first close-time command times out, the rest are not sent (before the fix: SET, pipeline,
     // SET, final flush, each its own full timeout).
-    expect(fired).toEqual(['SET']);
+    expect(fired.slice(beforeFreeze)).toEqual(['SET']);
     expect(warnings).toContain('sysvitals: redis store closed with 1 history points not written');
     expect(warnings).toContain('sysvitals: redis store closed without saving state: route-history, anomaly');
   }, 30_000);
