@@ -21,12 +21,100 @@ import { myConfig, mysqlMissing, pgConfig, pgMissing } from '../helpers/database
 /** Each statement sleeps this long on the server; N of them on one connection are serialised by the driver. */
 const SLEEP_S = 0.3;
 const N = 4;
-/**
- * A queued statement timed from the application's call reads at least its place in the queue × SLEEP_S
- * (the second ≥ 600 ms); timed on its connection, SLEEP_S plus the round trip. The bound lies between.
- */
-const BELOW_MS = 2 * SLEEP_S * 1000 - 10;
 
+/**
+ * What the test itself saw of each statement: from when the driver started it (the moment it dequeued the
+ * statement's first command: mysql2 runs the command's `start`, pg the query's `submit`; the call itself when the
+ * connection took it at once) to when the application got its result (promise or callback). The instrumentation's
+ * clock runs inside that window, so each recorded duration is at most one window, however slow the machine; a
+ * statement timed from its call would instead include the statements ahead of it in the queue. Oracle by
+ * relation, not by a bound on wall time.
+ */
+interface Window {
+  from: number;
+  to: number;
+}
+type Dequeue = { start?: unknown; submit?: unknown };
+
+/**
+ * Runs `call` (one statement), seeing when the driver dequeues it: `added()` lists the driver's objects the call
+ * put on the connection, `running(o)` whether the connection took it at once, `hook` the method the driver calls
+ * on it as it dequeues it.
+ */
+async function watched(
+  windows: Window[],
+  call: () => Promise<unknown>,
+  added: () => Dequeue[],
+  running: (o: Dequeue) => boolean,
+  hook: 'start' | 'submit',
+): Promise<unknown> {
+  const w: Window = { from: performance.now(), to: Number.NaN };
+  windows.push(w);
+  const pending = call();
+  const objs = added();
+  if (objs.length > 0 && !objs.some(running)) {
+    let started = false;
+    for (const o of objs) {
+      const original = o[hook] as (...a: unknown[]) => unknown;
+      o[hook] = function seen(this: unknown, ...a: unknown[]) {
+        if (!started) {
+          started = true;
+          w.from = performance.now();
+        }
+        return original.apply(this, a);
+      };
+    }
+  }
+  try {
+    return await pending;
+  } finally {
+    w.to = performance.now();
+  }
+}
+
+/** mysql2: the commands each call adds to the core connection (observed outside the instrumentation's patch). */
+function mysqlWatch(core: { addCommand: (...a: unknown[]) => unknown; _command?: unknown }) {
+  let adding: Dequeue[] = [];
+  const add = core.addCommand;
+  core.addCommand = function seen(this: unknown, ...a: unknown[]) {
+    adding.push(a[0] as Dequeue);
+    return add.apply(this, a);
+  };
+  const windows: Window[] = [];
+  const run = (call: () => Promise<unknown>) => {
+    adding = [];
+    return watched(
+      windows,
+      call,
+      () => adding,
+      (o) => core._command === o,
+      'start',
+    );
+  };
+  return { windows, run };
+}
+
+/** pg: the query each call puts on the Client (its queue, or at once the active query). */
+function pgWatch(client: pg.Client) {
+  const c = client as unknown as { _queryQueue: Dequeue[]; _activeQuery: unknown };
+  const windows: Window[] = [];
+  const run = (call: () => Promise<unknown>) => {
+    const before = new Set<unknown>([...c._queryQueue, c._activeQuery]);
+    let mine: Dequeue[] = [];
+    return watched(
+      windows,
+      () => {
+        const p = call();
+        mine = [...c._queryQueue, c._activeQuery as Dequeue].filter((q) => q && !before.has(q));
+        return p;
+      },
+      () => mine,
+      (o) => c._activeQuery === o,
+      'submit',
+    );
+  };
+  return { windows, run };
+}
 const monitors: SystemMonitor[] = [];
 function monitor(options: Parameters<typeof createMonitor>[0] = {}): SystemMonitor {
   const m = createMonitor({
@@ -52,14 +140,22 @@ function durations(m: SystemMonitor, fingerprint: string): number[] {
     .map((s) => s.duration_ms);
 }
 
-function expectStatementTimes(m: SystemMonitor, fingerprint: string, count: number): void {
+/**
+ * `count` statements recorded, each at least its server-side sleep, and each within a window the test saw the
+ * driver spend on one statement: sorted, the i-th shortest duration is at most the i-th shortest window (so each
+ * statement can be matched to a window of its own that holds it). `windows` are the statements' windows.
+ */
+function expectStatementTimes(m: SystemMonitor, fingerprint: string, count: number, windows: Window[]): void {
   const row = m.queries.rows().find((r) => r.fingerprint === fingerprint);
   expect(row?.count).toBe(count);
-  const each = durations(m, fingerprint);
+  const each = durations(m, fingerprint).sort((a, b) => a - b);
   expect(each).toHaveLength(count);
-  for (const d of each) {
+  expect(windows).toHaveLength(count);
+  const seen = windows.map((w) => w.to - w.from).sort((a, b) => a - b);
+  for (const [i, d] of each.entries()) {
     expect(d).toBeGreaterThanOrEqual(SLEEP_S * 1000 - 1);
-    expect(d).toBeLessThan(BELOW_MS);
+    // duration_ms is rounded to 0.001 ms.
+    expect(d).toBeLessThanOrEqual(seen[i]! + 0.0005);
   }
 }
 
@@ -68,35 +164,43 @@ describe.skipIf(pgMissing)('instrumentPg: statements queued on one Client (F1)',
     const m = monitor();
     const client = instrumentPg(new pg.Client(pgConfig), m);
     closers.push(() => client.end());
+    let seen = pgWatch(client);
     // Issued before connect() resolves: queued behind the connection's start-up too.
     const connecting = client.connect();
-    const sleeps = Array.from({ length: N }, () => client.query(`SELECT pg_sleep(${SLEEP_S})`));
+    const sleeps = Array.from({ length: N }, () =>
+      seen.run(() => client.query(`SELECT pg_sleep(${SLEEP_S})`)),
+    );
     await connecting;
     await Promise.all(sleeps);
-    expectStatementTimes(m, 'SELECT pg_sleep(?)', N);
+    expectStatementTimes(m, 'SELECT pg_sleep(?)', N, seen.windows);
 
-    const viaCallback = Array.from(
-      { length: N },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          client.query(`SELECT pg_sleep(${SLEEP_S}), 'cb'`, (err: Error | null) =>
-            err ? reject(err) : resolve(),
-          );
-        }),
+    seen = pgWatch(client);
+    const viaCallback = Array.from({ length: N }, () =>
+      seen.run(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            client.query(`SELECT pg_sleep(${SLEEP_S}), 'cb'`, (err: Error | null) =>
+              err ? reject(err) : resolve(),
+            );
+          }),
+      ),
     );
     await Promise.all(viaCallback);
-    expectStatementTimes(m, 'SELECT pg_sleep(?), ?', N);
+    expectStatementTimes(m, 'SELECT pg_sleep(?), ?', N, seen.windows);
 
-    const submittables = Array.from({ length: N }, () => {
-      const q = new pg.Query(`SELECT pg_sleep(${SLEEP_S}), 1 AS q`);
-      client.query(q);
-      return new Promise<void>((resolve, reject) => {
-        q.on('end', () => resolve());
-        q.on('error', reject);
-      });
-    });
+    seen = pgWatch(client);
+    const submittables = Array.from({ length: N }, () =>
+      seen.run(() => {
+        const q = new pg.Query(`SELECT pg_sleep(${SLEEP_S}), 1 AS q`);
+        client.query(q);
+        return new Promise<void>((resolve, reject) => {
+          q.on('end', () => resolve());
+          q.on('error', reject);
+        });
+      }),
+    );
     await Promise.all(submittables);
-    expectStatementTimes(m, 'SELECT pg_sleep(?), ? AS q', N);
+    expectStatementTimes(m, 'SELECT pg_sleep(?), ? AS q', N, seen.windows);
   });
 
   it('a queued statement that fails is counted once as failed', async () => {
@@ -104,16 +208,18 @@ describe.skipIf(pgMissing)('instrumentPg: statements queued on one Client (F1)',
     const client = instrumentPg(new pg.Client(pgConfig), m);
     closers.push(() => client.end());
     await client.connect();
+    const sleeps = pgWatch(client);
+    const other = pgWatch(client);
     const results = await Promise.allSettled([
-      client.query(`SELECT pg_sleep(${SLEEP_S})`),
-      client.query('SELECT * FROM sv9b_no_such_table'),
-      client.query(`SELECT pg_sleep(${SLEEP_S})`),
+      sleeps.run(() => client.query(`SELECT pg_sleep(${SLEEP_S})`)),
+      other.run(() => client.query('SELECT * FROM sv9b_no_such_table')),
+      sleeps.run(() => client.query(`SELECT pg_sleep(${SLEEP_S})`)),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(m.queries.rows().find((r) => r.fingerprint === 'SELECT * FROM sv9b_no_such_table')?.errors).toBe(
       1,
     );
-    expectStatementTimes(m, 'SELECT pg_sleep(?)', 2);
+    expectStatementTimes(m, 'SELECT pg_sleep(?)', 2, sleeps.windows);
   });
 });
 
@@ -122,24 +228,33 @@ describe.skipIf(mysqlMissing)('instrumentMysql: statements queued on one connect
     const m = monitor();
     const conn = instrumentMysql(await mysqlPromise.createConnection(myConfig), m);
     closers.push(() => conn.end());
-    await Promise.all(Array.from({ length: N }, () => conn.query(`SELECT SLEEP(${SLEEP_S})`)));
-    expectStatementTimes(m, 'SELECT SLEEP(?)', N);
+    const core = (conn as unknown as { connection: Parameters<typeof mysqlWatch>[0] }).connection;
+    let seen = mysqlWatch(core);
+    await Promise.all(
+      Array.from({ length: N }, () => seen.run(() => conn.query(`SELECT SLEEP(${SLEEP_S})`))),
+    );
+    expectStatementTimes(m, 'SELECT SLEEP(?)', N, seen.windows);
     // execute: its prepare step is queued too (the first one of the statement on this connection).
-    await Promise.all(Array.from({ length: N }, () => conn.execute(`SELECT SLEEP(${SLEEP_S}), ?`, [1])));
-    expectStatementTimes(m, 'SELECT SLEEP(?), ?', N);
+    const sleepAnd = mysqlWatch(core);
+    await Promise.all(
+      Array.from({ length: N }, () => sleepAnd.run(() => conn.execute(`SELECT SLEEP(${SLEEP_S}), ?`, [1]))),
+    );
+    expectStatementTimes(m, 'SELECT SLEEP(?), ?', N, sleepAnd.windows);
 
     const raw = instrumentMysql(mysql.createConnection(myConfig), m);
     closers.push(() => new Promise((resolve) => raw.end(() => resolve(undefined))));
+    seen = mysqlWatch(raw as unknown as Parameters<typeof mysqlWatch>[0]);
     await Promise.all(
-      Array.from(
-        { length: N },
-        () =>
-          new Promise<void>((resolve, reject) => {
-            raw.query(`SELECT SLEEP(${SLEEP_S}), 'cb'`, (err) => (err ? reject(err) : resolve()));
-          }),
+      Array.from({ length: N }, () =>
+        seen.run(
+          () =>
+            new Promise<void>((resolve, reject) => {
+              raw.query(`SELECT SLEEP(${SLEEP_S}), 'cb'`, (err) => (err ? reject(err) : resolve()));
+            }),
+        ),
       ),
     );
-    expectStatementTimes(m, 'SELECT SLEEP(?), ?', 2 * N);
+    expectStatementTimes(m, 'SELECT SLEEP(?), ?', 2 * N, [...sleepAnd.windows, ...seen.windows]);
   });
 });
 
