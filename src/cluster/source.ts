@@ -281,8 +281,11 @@ export class ClusterSource extends EventEmitter<{
 
   // No aggregator: this worker's own figures, marked incomplete.
   private async alone(q: Question, reason: string): Promise<unknown> {
-    // A table without a place for `cluster.complete`: refused rather than shown as the cluster's.
+    // A table without a place for `cluster.complete`: refused rather than shown as the cluster's. history/ of the
+    // cluster's series too: this worker's own series in its place read as the cluster's (a capacity/ answer checked
+    // against it, on a loaded machine, found none of the cluster's points); `instance=all` reads the store alike.
     if (
+      (q.op === 'history' && q.instance === undefined) ||
       q.op === 'jobs' ||
       q.op === 'queries' ||
       q.op === 'capacity' ||

@@ -32,6 +32,8 @@ async function start(ask: (q: Question, instance: string | undefined) => Promise
   };
   const own = {
     series: { route: () => POINTS, job: () => JOB_POINTS },
+    // This worker's own stored series (history/ of the cluster must not be answered from it).
+    getHistory: async () => ({ period: '1h', instance: 'host:c:own', step_seconds: 60, points: [{ t: 1 }] }),
     requests: { routeTotals: () => [], abortedTotals: () => [] },
   };
   const source = new ClusterSource(agent as never, own as never, {
@@ -132,5 +134,23 @@ describe('history/?job= in cluster mode (ClusterSource)', () => {
     expect(parseQuestion({ op: 'job-history', job: 'sync' })).toEqual({ op: 'job-history', job: 'sync' });
     for (const bad of [{}, { job: '' }, { job: 7 }, { job: 'x'.repeat(1001) }])
       expect(parseQuestion({ op: 'job-history', ...bad })).toBeNull();
+  });
+});
+
+describe('history/ of the cluster in cluster mode (ClusterSource)', () => {
+  it("no aggregator answering (or not in time: a loaded machine) is a 503, not this worker's own series", async () => {
+    const { base, asked } = await start(async () => {
+      throw new RemoteError('unavailable', 'no answer within 3000 ms');
+    });
+    for (const q of ['', '?period=7d']) {
+      const r = await getJson(`${base}/history/${q}`);
+      expect(r.status).toBe(503);
+      expect(r.body.error.code).toBe('unavailable');
+      expect(r.body.error.message).toContain('no cluster aggregator answered');
+    }
+    expect(asked.map((a) => [a.q.op, a.instance])).toEqual([
+      ['history', undefined],
+      ['history', undefined],
+    ]);
   });
 });
