@@ -83,18 +83,19 @@ describe('node:cluster, 4 workers: merged queries, jobs, custom metrics', () => 
     const pid = queries[0]!.pid;
     const one = (await getJson(c.port, `${BASE}/queries?instance=${pid}`)).data.data;
     expect(one.total).toBe(queries.filter((q) => q.pid === pid).length);
-    // The rule reads the cluster's p95: one alert, one webhook.
+    // The rule reads the cluster's p95: one alert for the cluster, not one per worker. It reads the last minute as
+    // the merged reports arrive, so on a loaded machine it may see a part of the queries whose p95 is below 50 ms
+    // (cleared), then above again: a true reading each time. Once for the cluster: raised and cleared alternate,
+    // never a second raise while one is active (each worker raising its own would), and at most one is active.
     expect(want.window_p95_ms).toBeGreaterThan(50);
-    await until(
-      async () => c.hooks.received.some((e) => e.type === 'raised' && e.alert.rule === 'db_query_p95'),
-      20_000,
-    );
+    const p95Events = () =>
+      c.hooks.received.filter((e) => e.alert.rule === 'db_query_p95').map((e) => e.type);
+    await until(async () => p95Events().includes('raised'), 20_000);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(
-      c.hooks.received.filter((e) => e.type === 'raised' && e.alert.rule === 'db_query_p95'),
-    ).toHaveLength(1);
+    const seq = p95Events();
+    expect(seq).toEqual(seq.map((_, i) => (i % 2 === 0 ? 'raised' : 'cleared')));
     const alerts = (await getJson(c.port, `${BASE}/alerts`)).data.data.alerts;
-    expect(alerts.filter((a: { rule: string }) => a.rule === 'db_query_p95')).toHaveLength(1);
+    expect(alerts.filter((a: { rule: string }) => a.rule === 'db_query_p95').length).toBeLessThanOrEqual(1);
     // The cluster's scrape: query and job families merged, valid for promtool.
     const text = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
     expect(promValue(text, 'sysvitals_db_query_duration_seconds_count')).toBe(240);
