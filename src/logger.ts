@@ -52,26 +52,45 @@ const SAFE = new WeakSet<Logger>();
 export function safeLogger(logger: Logger): Logger {
   if (SAFE.has(logger)) return logger;
   let told = false;
+  const tell = (name: string, err: unknown): void => {
+    if (told) return;
+    told = true;
+    try {
+      console.error(`sysvitals: the logger's ${name}() failed (${errorMessage(err)}); its lines are dropped`);
+    } catch {
+      // stderr itself failed: nothing is left to tell.
+    }
+  };
+  /** The logger's method `name`, read once; a getter or a Proxy trap that throws reads as absent (told once). */
+  const read = (name: keyof Logger): ((...a: unknown[]) => unknown) | undefined => {
+    try {
+      const fn = logger[name];
+      return typeof fn === 'function' ? (fn as (...a: unknown[]) => unknown) : undefined;
+    } catch (err) {
+      tell(name, err);
+      return undefined;
+    }
+  };
   const guard =
     (name: keyof Logger) =>
     (...args: [obj: unknown, msg?: string]): void => {
       try {
-        (logger[name] as (...a: unknown[]) => void).apply(logger, args);
+        const fn = read(name);
+        const result = fn?.apply(logger, args);
+        // An async method (a remote transport's wrapper) rejects instead of throwing (outside review 35, RT35-1).
+        if (
+          result !== null &&
+          typeof result === 'object' &&
+          typeof (result as Promise<unknown>).then === 'function'
+        )
+          (result as Promise<unknown>).then(undefined, (err: unknown) => tell(name, err));
       } catch (err) {
-        if (told) return;
-        told = true;
-        try {
-          console.error(
-            `sysvitals: the logger's ${name}() threw (${errorMessage(err)}); its lines are dropped`,
-          );
-        } catch {
-          // stderr itself failed: nothing is left to tell.
-        }
+        tell(name, err);
       }
     };
   const safe: Logger = { error: guard('error'), warn: guard('warn') };
-  if (typeof logger.info === 'function') safe.info = guard('info');
-  if (typeof logger.debug === 'function') safe.debug = guard('debug');
+  if (read('info')) safe.info = guard('info');
+  if (read('debug')) safe.debug = guard('debug');
   SAFE.add(safe);
   return safe;
 }

@@ -69,7 +69,7 @@ describe('a logger that throws (RT33-5)', () => {
     // The logger was called (its lines were attempted) and stderr was told once that they were dropped.
     expect(calls.some((c) => c.startsWith('warn sysvitals: database'))).toBe(true);
     expect(calls.some((c) => /^info sysvitals: database recovered/.test(c))).toBe(true);
-    const told = stderr.mock.calls.filter(([line]) => String(line).includes('threw'));
+    const told = stderr.mock.calls.filter(([line]) => String(line).includes('failed'));
     expect(told).toHaveLength(1);
   });
 
@@ -85,6 +85,55 @@ describe('a logger that throws (RT33-5)', () => {
       m.middleware();
     }).not.toThrow();
     expect(calls.some((c) => c.includes('adminToken is 11 characters'))).toBe(true);
+  });
+});
+
+describe('a logger that rejects or traps (RT35-1, RT35-2)', () => {
+  it('an async logger whose methods reject: setup and the sample timer go on, nothing is unhandled', async () => {
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const rejecting = async (_o: unknown, m?: string): Promise<void> => {
+      calls.push(String(m));
+      throw new Error('log transport down');
+    };
+    const logger = {
+      warn: rejecting,
+      error: rejecting,
+      info: rejecting,
+      debug: rejecting,
+    } as unknown as Logger;
+    const m = createExpressMonitor({ sampleIntervalMs: 0, adminToken: 'short-token', logger });
+    monitor = m;
+    m.middleware();
+    m.collector.setProbe('database', {
+      check: async () => {
+        throw new Error('db down');
+      },
+    });
+    await m.sample();
+    await turns(5);
+    expect(escaped).toEqual([]);
+    expect(calls.some((c) => c.includes('adminToken is 11 characters'))).toBe(true);
+    expect(stderr.mock.calls.filter(([line]) => String(line).includes('log transport down'))).toHaveLength(1);
+  });
+
+  it('a Proxy logger whose get trap throws: createMonitor does not throw, the lines are dropped', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logger = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('proxy get boom');
+        },
+      },
+    ) as Logger;
+    expect(() => {
+      const m = createExpressMonitor({ sampleIntervalMs: 0, adminToken: 'short-token', logger });
+      monitor = m;
+      m.middleware();
+    }).not.toThrow();
+    await monitor?.sample();
+    await turns(5);
+    expect(escaped).toEqual([]);
   });
 });
 
