@@ -208,7 +208,89 @@ function redactWords(command: string): string {
   return out + command.slice(done);
 }
 
-/** `text` with the password words of the commands above (lists and words) replaced by `[redacted]`. */
+/**
+ * Redis's echo of a command it refuses (outside review 35, RT35-3; redis-server's processCommand): Redis 6.2 and later
+ * `unknown command 'HELLO', with args beginning with: '3' 'AUTH' 'default' '…' ` (each argument `'…' `, not escaped),
+ * Redis 5 and 6.0 `` unknown command `HELLO`, with args beginning with: `3`, `AUTH`, … `` (each `` `…`, ``); at most
+ * about 128 characters of arguments, to the end of the line. The command's name is the echo's.
+ */
+const ECHO_HEAD = /unknown command (['`])([^\r\n]{1,128}?)\1, with args beginning with: /g;
+/** A word after which an unknown command's (a module's, a renamed one's) next argument is a password. */
+const ECHO_PASSWORD_WORD =
+  /^(?:auth|auth2|auth-pass|sentinel-pass|requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass|pass|password|passwd)$/i;
+/** The commands passwordWords reads; for any other name, ECHO_PASSWORD_WORD says where a password starts. */
+const KNOWN_COMMANDS = new RegExp(`^(?:${PASSWORD_COMMANDS})$`, 'i');
+
+/** The echoed arguments from `from` (ECHO_HEAD's end) to the end of the line, quoted by `q`. */
+function readEcho(text: string, from: number, q: string): { elements: Element[]; end: number } {
+  let end = text.indexOf('\n', from);
+  if (end < 0) end = text.length;
+  // An argument closes at `' ` (Redis 5: `` `, ``) before the next argument's quote or the end of the line.
+  const close = q === "'" ? "' " : '`, ';
+  const elements: Element[] = [];
+  let i = from;
+  while (i < end && text[i] === q && elements.length < LIST_ELEMENTS) {
+    let j = text.indexOf(close, i + 1);
+    while (
+      j >= 0 &&
+      j + close.length < end &&
+      text[j + close.length] !== q &&
+      !/^\s*$/.test(text.slice(j + close.length, end))
+    )
+      j = text.indexOf(close, j + 1);
+    if (j < 0 || j >= end) {
+      // Unclosed (cut): to the end of the line.
+      elements.push({ start: i + 1, end: text[end - 1] === '\r' ? end - 1 : end, quoted: true });
+      break;
+    }
+    elements.push({ start: i + 1, end: j, quoted: true });
+    i = j + close.length;
+  }
+  return { elements, end };
+}
+
+/**
+ * `text` with the passwords of Redis's echoed arguments replaced: the command's words by passwordWords where Redis
+ * names it (AUTH, HELLO, MIGRATE, CONFIG, ACL, SENTINEL: renamed or disabled, or a Sentinel command sent to a
+ * server), for any other name the argument after ECHO_PASSWORD_WORD (after `AUTH2 <username>`). A password's
+ * argument is unescaped in the echo (it may hold the quotes that close one): from its start to the end of the echo
+ * goes, so no part of it stays.
+ */
+function redactEcho(text: string): string {
+  let out = '';
+  let done = 0;
+  ECHO_HEAD.lastIndex = 0;
+  for (let m = ECHO_HEAD.exec(text); m !== null; m = ECHO_HEAD.exec(text)) {
+    const q = m[1] as string;
+    const name = m[2] as string;
+    const { elements, end } = readEcho(text, m.index + m[0].length, q);
+    ECHO_HEAD.lastIndex = Math.max(ECHO_HEAD.lastIndex, end);
+    const words = elements.map((e) => text.slice(e.start, e.end));
+    let first: PasswordWord | undefined;
+    if (/^auth$/i.test(name)) {
+      // `AUTH [username] password`: a password cut by a quote it holds reads as more arguments; from the first
+      // argument unless it is two with a user's name first.
+      first = { index: words.length === 2 && /^[\w.@-]{1,64}$/.test(words[0] as string) ? 2 : 1, keep: 0 };
+    } else if (KNOWN_COMMANDS.test(name)) {
+      for (const w of passwordWords([name, ...words]))
+        if (first === undefined || w.index < first.index) first = w;
+    } else {
+      const i = words.findIndex((w) => ECHO_PASSWORD_WORD.test(w));
+      if (i >= 0) first = { index: (words[i] as string).toUpperCase() === 'AUTH2' ? i + 3 : i + 2, keep: 0 };
+    }
+    const element = first === undefined ? undefined : elements[first.index - 1];
+    if (first === undefined || element === undefined) continue;
+    const start = element.start + first.keep;
+    if (text.startsWith(REDACTED, start) && elements.length === first.index) continue;
+    const last = elements[elements.length - 1] as Element;
+    const tail = text.slice(last.end, end);
+    out += `${text.slice(done, start)}${REDACTED}${tail.startsWith(q) ? q : ''}`;
+    done = tail.startsWith(q) ? last.end + 1 : last.end;
+  }
+  return out + text.slice(done);
+}
+
+/** `text` with the password words of the commands above (lists, words, Redis's echo) replaced by `[redacted]`. */
 export function redactRedisArgs(text: string): string {
-  return redactLists(text).replace(WORDS_COMMAND, redactWords);
+  return redactLists(redactEcho(text)).replace(WORDS_COMMAND, redactWords);
 }
