@@ -239,8 +239,10 @@ function readEcho(text: string, from: number, q: string): { elements: Element[];
     )
       j = text.indexOf(close, j + 1);
     if (j < 0 || j >= end) {
-      // Unclosed (cut): to the end of the line.
-      elements.push({ start: i + 1, end: text[end - 1] === '\r' ? end - 1 : end, quoted: true });
+      // Unclosed (the text trimmed, or cut): to the end of the line, its last quote kept.
+      const stop = text.slice(i + 1, end).replace(/\r?$/, '');
+      const last = stop.trimEnd().endsWith(q) ? stop.trimEnd().length - 1 : stop.length;
+      elements.push({ start: i + 1, end: i + 1 + Math.max(0, last), quoted: true });
       break;
     }
     elements.push({ start: i + 1, end: j, quoted: true });

@@ -141,6 +141,11 @@ describe("Redis's echo format (redis-server's processCommand), hand-written orac
       `ReplyError: ${echo('SENTINEL', ['SET', 'm', 'auth-pass', PW])}\n    at x (/app/y.js:1:2)`,
       `ReplyError: ${echo('SENTINEL', ['SET', 'm', 'auth-pass', R])}\n    at x (/app/y.js:1:2)`,
     ],
+    // Trimmed by whoever printed it: the last quote stays.
+    [
+      `ERR unknown command 'SENTINEL', with args beginning with: 'SET' 'm' 'auth-pass' '${PW}'`,
+      `ERR unknown command 'SENTINEL', with args beginning with: 'SET' 'm' 'auth-pass' '${R}'`,
+    ],
   ])('%s', (text, expected) => {
     expect(redactCredentials(text)).toBe(expected);
   });
