@@ -3,7 +3,7 @@
 // busiest day, rather than its latest one).
 
 import { type CapacityFigure, type CapacityPoint, roundTo as round, tooLittle } from './capacity-figure.js';
-import { type Trend, theilSen } from './trend.js';
+import { median, type Trend, theilSen } from './trend.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -22,8 +22,8 @@ export function busiestHour(
 ): CapacityFigure {
   const unit = 'hour of day (UTC, 0-23)';
   const trend = pts.length > 0 ? dayTrend(pts, step, rate) : null;
-  const at = (t: number) => (trend ? trend.level + trend.slope * (t - trend.at) : Number.NaN);
-  const detrend = trend !== null && trend.slope !== 0 && pts.every((p) => at(p.t + step / 2) > 0);
+  const at = (t: number) => (trend ? trend.at(t) : Number.NaN);
+  const detrend = trend !== null && !trend.flat && pts.every((p) => at(p.t + step / 2) > 0);
   const index = detrend ? (p: CapacityPoint) => rate(p) / at(p.t + step / 2) : rate;
   const byDay = new Map<number, Float64Array>();
   const raw = new Float64Array(24);
@@ -51,10 +51,9 @@ export function busiestHour(
   const rawMeans = Array.from(raw, (t, h) => t / (count[h] as number));
   const top = argmax(means);
   if ((means[top] as number) <= 0) return tooLittle(unit, 'no requests in the history');
-  const perDay = detrend ? (trend as Trend).slope * DAY : 0;
-  const slope = `${perDay > 0 ? '+' : ''}${round(perDay, 3)} req/s per day`;
-  const removed = perDay === 0 ? '' : ` once the trend (${slope}) is removed`;
-  const against = perDay === 0 ? '' : `; hours compared against the trend (${slope})`;
+  const slope = detrend ? (trend as DayTrend).label : '';
+  const removed = detrend ? ` once the trend (${slope}) is removed` : '';
+  const against = detrend ? `; hours compared against the trend (${slope})` : '';
   // What an index reads at the trend's level in the window's middle (the raw mean without a trend).
   const mid = detrend ? at(((pts[0] as CapacityPoint).t + (pts.at(-1) as CapacityPoint).t + step) / 2) : 1;
   const tied = tiedWith(means, top, HOUR_MARGIN);
@@ -114,7 +113,7 @@ export function busiestDay(
   }
   if (!pts.some((p) => rate(p) > 0)) return { ...tooLittle(unit, 'no requests in the history'), value: null };
   const trend = dayTrend(pts, step, rate);
-  const at = (t: number) => (trend ? trend.level + trend.slope * (t - trend.at) : Number.NaN);
+  const at = (t: number) => (trend ? trend.at(t) : Number.NaN);
   const total = new Float64Array(7);
   const ratio = new Float64Array(7);
   for (const p of pts) {
@@ -131,11 +130,7 @@ export function busiestDay(
   const mid = at(((pts[0] as CapacityPoint).t + (pts.at(-1) as CapacityPoint).t + step) / 2);
   const order = index.map((_, i) => i).sort((a, b) => (index[b] as number) - (index[a] as number));
   const top = order[0] as number;
-  const perDay = (trend?.slope ?? 0) * DAY;
-  const removed =
-    perDay === 0
-      ? ''
-      : ` once the trend (${perDay > 0 ? '+' : ''}${round(perDay, 3)} req/s per day) is removed`;
+  const removed = trend && !trend.flat ? ` once the trend (${trend.label}) is removed` : '';
   const tied = tiedWith(index, top, PEAK_MARGIN);
   if (tied.length > 1) {
     const which = tied.length === 7 ? 'every day' : tied.map((d) => WEEKDAYS[d]).join(', ');
@@ -157,16 +152,28 @@ export function busiestDay(
   };
 }
 
+/** The request rate's trend: its value at a time, whether it is flat, and how it reads in a note. */
+interface DayTrend {
+  at(t: number): number;
+  readonly flat: boolean;
+  /** "+1.021 req/s per day" (a line) or "+30 % per day" (a compounding growth). */
+  readonly label: string;
+}
+
 /**
  * The request rate's trend over the history: a Theil–Sen line through the means of its whole days (24 h
  * from the first point, so each holds every hour once and the daily cycle cancels), robust to a day or
- * two off the line (a busy weekday does not tilt it); null with fewer than 2 whole days.
+ * two off the line (a busy weekday does not tilt it); null with fewer than 2 whole days. When every day
+ * mean is above 0 a line through their logarithms (a compounding growth, +30 % a day) is fitted too and
+ * the one the day means sit closer to (median relative distance) is taken: a straight line through an
+ * exponential growth leaves the first and last days above it, read as a busiest weekday and hour
+ * (outside review 35, RT35-5).
  */
 function dayTrend(
   pts: readonly CapacityPoint[],
   step: number,
   rate: (p: CapacityPoint) => number,
-): Trend | null {
+): DayTrend | null {
   const t0 = (pts[0] as CapacityPoint).t;
   const sums = new Map<number, [sum: number, n: number]>();
   for (const p of pts) {
@@ -183,7 +190,24 @@ function dayTrend(
     times.push(t0 + k * DAY + DAY / 2);
     means.push(sum / n);
   }
-  return times.length >= 2 ? theilSen(times, means) : null;
+  const line = times.length >= 2 ? theilSen(times, means) : null;
+  if (!line) return null;
+  const linear: DayTrend = {
+    at: (t) => line.level + line.slope * (t - line.at),
+    flat: line.slope === 0,
+    label: `${line.slope > 0 ? '+' : ''}${round(line.slope * DAY, 3)} req/s per day`,
+  };
+  if (line.slope === 0 || !means.every((m) => m > 0)) return linear;
+  const log = theilSen(times, means.map(Math.log)) as Trend;
+  const growth = Math.exp(log.slope * DAY) - 1;
+  const compounding: DayTrend = {
+    at: (t) => Math.exp(log.level + log.slope * (t - log.at)),
+    flat: log.slope === 0,
+    label: `${growth > 0 ? '+' : ''}${round(growth * 100, 2)} % per day`,
+  };
+  const spread = (f: DayTrend) =>
+    median(means.map((m, i) => Math.abs(m / f.at(times[i] as number) - 1)).sort((a, b) => a - b));
+  return spread(compounding) < spread(linear) ? compounding : linear;
 }
 
 /**
