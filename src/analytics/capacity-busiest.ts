@@ -207,7 +207,8 @@ function dayTrend(
   };
   const spread = (f: DayTrend) =>
     median(means.map((m, i) => Math.abs(m / f.at(times[i] as number) - 1)).sort((a, b) => a - b));
-  return spread(compounding) < spread(linear) ? compounding : linear;
+  // The line unless the log-scale fit is clearly closer (two days fit both exactly: the line).
+  return spread(compounding) < spread(linear) - 1e-6 ? compounding : linear;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   roundTo as round,
   tooLittle,
 } from './capacity-figure.js';
+import { perCore } from './capacity-per-core.js';
 import { isSignificant, type Trend, theilSen, timeToReach } from './trend.js';
 
 export type { CapacityFigure, CapacityPoint, Confidence };
@@ -83,6 +84,18 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   // counts from it, not from the fitted line, which past a step (a busier last day) overshoots what was
   // ever read (outside review 14: "already at or above 80 % (80.31 %)", no reading over 79 %).
   const lastDay = last === undefined ? [] : pts.filter((p) => p.t >= last + step - DAY);
+  const windowEnd = last === undefined ? Number.NaN : last + step;
+  // The last 24 hours of a series as headroom reads them: their share of its readings, and how long before
+  // the window's end its last reading is (outside review 35, RT35-9: a peak hour read on 4 of the last 24
+  // hours, 20 h old, was counted from the window's end with `high` confidence).
+  const lastDayOf = (has: (p: CapacityPoint) => boolean): LastDay => {
+    const own = lastDay.filter(has);
+    const lastReading = own.at(-1)?.t;
+    return {
+      share: own.length / (DAY / step),
+      gap: lastReading === undefined ? 0 : Math.max(0, windowEnd - (lastReading + step)),
+    };
+  };
 
   // No request (or no CPU, no memory reading) in the whole window: the figures derived from it are
   // unknown, not 0 or a weekday, and say so rather than asking for more hours of history.
@@ -112,11 +125,11 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
     },
     too_little_data: false,
     growth_per_day: {
-      request_rate: request(() => growthFigure(requestTrend, 'req/s per day')),
+      request_rate: request(() => growthFigure(requestTrend, 'req/s per day', windowEnd)),
       cpu_per_request: request(() =>
-        cpu(() => growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day')),
+        cpu(() => growthFigure(cpuPerRequestTrend, 'CPU core-ms per request, per day', windowEnd)),
       ),
-      memory: memory(() => growthFigure(memoryTrend, 'memory percentage points per day')),
+      memory: memory(() => growthFigure(memoryTrend, 'memory percentage points per day', windowEnd)),
     },
     headroom: {
       cpu: cpu(() =>
@@ -125,6 +138,7 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
           peakHourly(lastDay, (p) => p.cpu_avg_percent),
           input.cpuWarning,
           'CPU',
+          lastDayOf(hasCpu),
         ),
       ),
       memory: memory(() =>
@@ -133,6 +147,7 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
           peakHourly(lastDay, (p) => p.memory_avg_percent),
           input.memoryWarning,
           'memory',
+          lastDayOf(hasMemory),
         ),
       ),
     },
@@ -167,6 +182,16 @@ interface SeriesTrend {
   readonly trend: Trend | null;
   readonly days: number;
   readonly current: number;
+  /** End of the last trailing day (`current`'s), epoch ms. */
+  readonly currentAt: number;
+  /** End of the series' last reading's step, epoch ms. */
+  readonly end: number;
+}
+
+/** The last 24 hours of a series: the share of its steps with a reading, and ms from its last reading's step to the window's end. */
+interface LastDay {
+  readonly share: number;
+  readonly gap: number;
 }
 
 /**
@@ -182,7 +207,13 @@ function dailyTrend(
   stat: (window: CapacityPoint[]) => number,
 ): SeriesTrend {
   const pts = all.filter(has);
-  const none: SeriesTrend = { trend: null, days: 0, current: Number.NaN };
+  const none: SeriesTrend = {
+    trend: null,
+    days: 0,
+    current: Number.NaN,
+    currentAt: Number.NaN,
+    end: Number.NaN,
+  };
   if (pts.length === 0) return none;
   const first = (pts[0] as CapacityPoint).t;
   const end = (pts.at(-1) as CapacityPoint).t + step;
@@ -196,7 +227,7 @@ function dailyTrend(
   let covered = 0;
   for (const n of perWholeDay.values()) if (n >= perDay * 0.8) covered++;
   const days = Math.min(Math.floor((end - first) / DAY), covered);
-  if (end - first < MIN_GROWTH_SPAN_MS) return { ...none, days };
+  if (end - first < MIN_GROWTH_SPAN_MS) return { ...none, days, end };
   const times: number[] = [];
   const values: number[] = [];
   let lo = 0;
@@ -212,13 +243,15 @@ function dailyTrend(
       values.push(v);
     }
   }
-  if (times.length < 12) return { ...none, days };
+  if (times.length < 12) return { ...none, days, end };
   // Trailing days taken every hour share 23 hours of data with their neighbours: the interval is Sen's
   // for the number of days the history covers, the independent observations it holds (none before 5).
   return {
     trend: theilSen(times, values, { independent: days }),
     days,
     current: values.at(-1) as number,
+    currentAt: times.at(-1) as number,
+    end,
   };
 }
 
@@ -229,7 +262,11 @@ const bounded = (trend: Trend) => Number.isFinite(trend.slopeLow) && Number.isFi
 const noInterval = (days: number) =>
   `; no 90 % interval before ${MIN_INTERVAL_DAYS} whole days (the history covers ${days})`;
 
-function growthFigure({ trend, days, current }: SeriesTrend, unit: string): CapacityFigure {
+function growthFigure(
+  { trend, days, current, currentAt, end }: SeriesTrend,
+  unit: string,
+  windowEnd: number,
+): CapacityFigure {
   if (!trend) return tooLittle(unit, 'needs 36 h of history with no more than 20 % of any day missing');
   const perDay = trend.slope * DAY;
   const ends = bounded(trend);
@@ -239,19 +276,33 @@ function growthFigure({ trend, days, current }: SeriesTrend, unit: string): Capa
     low: ends ? round(trend.slopeLow * DAY, 6) : undefined,
     high: ends ? round(trend.slopeHigh * DAY, 6) : undefined,
     confidence: slopeConfidence(trend),
-    note: `Theil–Sen slope of the trailing 24 h ${unit.includes('req/s') ? 'mean' : 'figure'} over ${round(trend.spanMs / HOUR, 1)} h; current ${round(current, 4)}${ends ? '' : noInterval(days)}`,
+    note: `Theil–Sen slope of the trailing 24 h ${unit.includes('req/s') ? 'mean' : 'figure'} over ${round(trend.spanMs / HOUR, 1)} h; current ${round(current, 4)}${staleness(currentAt, end, windowEnd)}${ends ? '' : noInterval(days)}`,
   };
 }
 
 /**
+ * When the series' readings stop before the window's end, how old its "current" trailing day is (outside
+ * review 35, RT35-9: the figure of 3.5 days ago read as "current" with no date).
+ */
+function staleness(currentAt: number, end: number, windowEnd: number): string {
+  if (!(end < windowEnd)) return '';
+  const age = round((windowEnd - currentAt) / HOUR, 1);
+  const none = windowEnd - end >= DAY ? '; no reading in the last 24 h' : '';
+  return ` (the trailing day to ${new Date(currentAt).toISOString()}, ${age} h before the window's end${none})`;
+}
+
+/**
  * Days until the peak hour reaches `warning`, counted from `peak` (the last 24 hours' busiest clock hour,
- * as observed) at the slope of the trailing-day peaks: 0 only when `peak` is at or above it.
+ * as observed) at the slope of the trailing-day peaks: 0 only when `peak` is at or above it. Counted from
+ * the series' last reading (the days since then taken off); with less than 80 % of the last 24 hours read
+ * (the rule growth applies to every trailing day) the figure is `low`, without an interval.
  */
 function headroomFigure(
   { trend, days }: SeriesTrend,
   peak: number,
   warning: number,
   what: string,
+  lastDay: LastDay,
 ): CapacityFigure {
   const unit = 'days';
   if (!trend) return tooLittle(unit, 'needs 36 h of history with no more than 20 % of any day missing');
@@ -266,66 +317,36 @@ function headroomFigure(
       note: `${what} peak hour is already at or above ${warning} % (${round(peak, 2)} %, ${signed(slope)} points a day)`,
     };
   }
+  const thin = lastDay.share < 0.8;
+  const thinNote = thin
+    ? `; the last 24 h hold ${what} readings for ${round(lastDay.share * 100, 1)} % of their steps (80 % needed for an interval)`
+    : '';
+  const confidence = thin ? 'low' : slopeConfidence(trend);
   const observed: Trend = { ...trend, level: peak };
   const eta = timeToReach(observed, warning, 'up');
   if (!Number.isFinite(eta)) {
     return {
       value: null,
       unit,
-      confidence: slopeConfidence(trend),
-      note: `${what} is not growing (peak hour ${round(peak, 2)} %, warning ${warning} %)`,
+      confidence,
+      note: `${what} is not growing (peak hour ${round(peak, 2)} %, warning ${warning} %)${thinNote}`,
     };
   }
-  const ends = bounded(trend);
+  const ends = bounded(trend) && !thin;
   const late = timeToReach(observed, warning, 'up', trend.slopeLow);
   const early = timeToReach(observed, warning, 'up', trend.slopeHigh);
+  const since = (ms: number) => round(Math.max(0, ms - lastDay.gap) / DAY, 3);
+  const gapNote =
+    lastDay.gap > 0
+      ? `; counted from the last ${what} reading, ${round(lastDay.gap / HOUR, 1)} h before the window's end`
+      : '';
   return {
-    value: round(eta / DAY, 3),
+    value: since(eta),
     unit,
-    low: ends ? round(early / DAY, 3) : undefined,
-    high: ends && Number.isFinite(late) ? round(late / DAY, 3) : undefined,
-    confidence: slopeConfidence(trend),
-    note: `${what} peak hour ${round(peak, 2)} % growing ${slope} points a day reaches the ${warning} % warning${ends ? '' : noInterval(days)}`,
-  };
-}
-
-/**
- * Requests per second one core sustains: 1 / the Theil–Sen slope of CPU core-seconds per second
- * against requests per second (the marginal cost, so the idle baseline does not count).
- */
-function perCore(
-  pts: readonly CapacityPoint[],
-  rate: (p: CapacityPoint) => number,
-  cores: (p: CapacityPoint) => number,
-): CapacityFigure {
-  const unit = 'req/s per core';
-  const xy = pts.map((p) => [rate(p), cores(p)] as const).sort((a, b) => a[0] - b[0]);
-  const x = xy.map((p) => p[0]);
-  const lo = x[Math.floor(x.length * 0.1)] ?? 0;
-  const hi = x[Math.floor(x.length * 0.9)] ?? 0;
-  if (xy.length < 30 || !(hi > 0) || hi - lo < 0.25 * hi) {
-    return tooLittle(unit, 'needs 30 points and request rates that vary by 25 % or more');
-  }
-  const trend = theilSen(
-    x,
-    xy.map((p) => p[1]),
-  );
-  if (!trend || !(trend.slope > 0)) return tooLittle(unit, 'CPU does not rise with the request rate');
-  // A slope whose interval reaches 0 makes 1 / slope unbounded: any figure, however large, would fit.
-  if (!(trend.slopeLow > 0)) {
-    return tooLittle(
-      unit,
-      `CPU does not rise measurably with the request rate (marginal CPU ${round(trend.slope * 1000, 4)} core-ms per request, its 90 % interval reaches 0)`,
-    );
-  }
-  const rel = (trend.slopeHigh - trend.slopeLow) / trend.slope;
-  return {
-    value: round(1 / trend.slope, 3),
-    unit,
-    low: round(1 / trend.slopeHigh, 3),
-    high: round(1 / trend.slopeLow, 3),
-    confidence: rel <= 0.2 ? 'high' : rel <= 0.5 ? 'medium' : 'low',
-    note: `marginal CPU ${round(trend.slope * 1000, 4)} core-ms per request over ${xy.length} points`,
+    low: ends ? since(early) : undefined,
+    high: ends && Number.isFinite(late) ? since(late) : undefined,
+    confidence,
+    note: `${what} peak hour ${round(peak, 2)} % growing ${slope} points a day reaches the ${warning} % warning${gapNote}${thinNote}${bounded(trend) ? '' : noInterval(days)}`,
   };
 }
 
