@@ -53,8 +53,9 @@ const IDLE = new Set([25, 26, 27]);
 function point(t: number): HistoryPoint {
   const mid = t + MIN / 2;
   const d = (mid - (NOW - 3 * DAY)) / DAY;
-  // req/s: 100 + 10 a day + a daily cycle; CPU follows the traffic (so a cost per request exists).
-  const rate = 100 + 10 * d + 50 * Math.sin((2 * Math.PI * (mid % DAY)) / DAY);
+  // req/s: 100 + 10 a day + a daily cycle peaking at 06:30 (mid-hour: a peak on the hour would tie 05:00 and 06:00,
+  // which capacity reads as no peak); CPU follows the traffic (so a cost per request exists).
+  const rate = 100 + 10 * d + 50 * Math.sin((2 * Math.PI * ((mid % DAY) - 30 * MIN)) / DAY);
   const minute = Math.floor((t - (NOW - 60 * MIN)) / MIN);
   const idle = IDLE.has(minute);
   const p: HistoryPoint = {
