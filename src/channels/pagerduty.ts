@@ -1,5 +1,6 @@
 // PagerDuty channel: Events API v2, one trigger or resolve event per alert, deduplicated by the alert id.
 
+import { nodeCrypto } from '../builtins.js';
 import { thresholdText, truncate, valueText } from './format.js';
 import { postJson } from './http-send.js';
 import type { ChannelSender, CommonChannelOptions, Notification, NotifiedAlert } from './types.js';
@@ -18,9 +19,25 @@ export const PAGERDUTY_KEYS = ['routingKey', 'url'] as const;
 /** The alert's text in custom_details, at most (≤ 6 bytes a character in JSON: far under the 512 KB event limit). */
 const MAX_DETAILS_MESSAGE = 16_384;
 
-/** The dedup key: the alert's id, the same from trigger to resolve (at most 255 characters). */
+/** PagerDuty's limit on dedup_key (Events API v2: at most 255 characters). */
+const MAX_DEDUP_KEY = 255;
+/** A longer key keeps this many characters of its start, then ':' and a hash of the whole key. */
+const DEDUP_PREFIX = 200;
+
+/**
+ * The dedup key: the alert's id, the same from trigger to resolve and from one process to the next. A key over
+ * 255 characters becomes its first 200 characters, ':' and 32 hex digits of the SHA-256 of the whole key, so
+ * two long ids sharing their start still get distinct keys (a cut would merge their incidents).
+ */
 export function dedupKey(a: NotifiedAlert): string {
-  return `sysvitals-${a.id}`.slice(0, 255);
+  const key = `sysvitals-${a.id}`;
+  if (key.length <= MAX_DEDUP_KEY) return key;
+  let prefix = key.slice(0, DEDUP_PREFIX);
+  // Do not end on half of a surrogate pair.
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) prefix = prefix.slice(0, -1);
+  const hash = nodeCrypto().createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32);
+  return `${prefix}:${hash}`;
 }
 
 /** One event per alert: trigger (with summary, source, severity, custom details) or resolve. */
