@@ -291,8 +291,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     sort: EndpointSort = 'time',
     limit = 100,
   ): { window_seconds: number; apdex: ApdexGroup; routes: EndpointRow[] } {
-    checkEndpointsQuery(sort, limit);
-    return endpointsTable(this.requests, sort, limit, this.tickets.routesInFlight());
+    const q = checkEndpointsQuery(sort, limit);
+    return endpointsTable(this.requests, q.sort, q.limit, this.tickets.routesInFlight());
   }
 
   /** Records one finished job run (what `monitor.job` and `@timed({ job: true })` call). Never throws. */

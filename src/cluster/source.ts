@@ -126,13 +126,14 @@ export class ClusterSource extends EventEmitter<{
 
   /** The endpoints table (routes/) of the cluster, merged by the aggregator, or of one worker. */
   endpoints(sort: EndpointSort = 'time', limit = 100, instance?: string): Promise<unknown> {
+    let q: { sort: EndpointSort; limit: number };
     try {
       // As monitor.endpoints(): a coded rejection, not "k is not a function"; at most 1000 rows, as routes/ gives.
-      checkEndpointsQuery(sort, limit, 1000);
+      q = checkEndpointsQuery(sort, limit, 1000);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.view({ op: 'endpoints', sort, limit }, instance);
+    return this.view({ op: 'endpoints', sort: q.sort, limit: q.limit }, instance);
   }
 
   /**

@@ -84,24 +84,42 @@ export const ENDPOINT_SORTS: readonly EndpointSort[] = Object.freeze([
   'in_flight',
 ]);
 
+/** A refused value as a message shows it: a number as is, a string quoted and named (`"10", a string`), else its type. */
+function shown(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return `${JSON.stringify(v)}, a string`;
+  if (v === null) return 'null';
+  if (typeof v === 'boolean' || typeof v === 'bigint') return `${String(v)}, a ${typeof v}`;
+  return Array.isArray(v) ? 'an array' : `${typeof v === 'object' ? 'an' : 'a'} ${typeof v}`;
+}
+
 /**
- * The endpoints table's `sort` and `limit` as `monitor.endpoints()` and `clusterSource.endpoints()` take them: an
+ * The endpoints table's `sort` and `limit` as `monitor.endpoints()` and `clusterSource.endpoints()` take them,
+ * `null` or `undefined` for the default (`'time'`, 100; as getHistory(null) takes its defaults): an
  * unknown sort or a limit that is not a whole number of 1 or more (at most `max`: 1000 for the cluster's, as its
  * question carries) throws `ERR_SYSVITALS_INVALID_OPTION`
- * (outside review 34, RT34-3: the cluster source threw "k is not a function").
+ * (outside review 34, RT34-3: the cluster source threw "k is not a function"; review 35, RT35-7: a string limit
+ * is shown quoted, not as the number asked for).
  */
-export function checkEndpointsQuery(sort: unknown, limit: unknown, max = Number.POSITIVE_INFINITY): void {
-  if (typeof sort !== 'string' || !(ENDPOINT_SORTS as readonly string[]).includes(sort)) {
+export function checkEndpointsQuery(
+  sort: unknown,
+  limit: unknown,
+  max = Number.POSITIVE_INFINITY,
+): { sort: EndpointSort; limit: number } {
+  const s = sort ?? 'time';
+  const l = limit ?? 100;
+  if (typeof s !== 'string' || !(ENDPOINT_SORTS as readonly string[]).includes(s)) {
     throw invalidOption(
-      `endpoints(sort, limit): \`sort\` must be one of ${ENDPOINT_SORTS.join(', ')} (got ${typeof sort === 'string' ? JSON.stringify(sort) : typeof sort})`,
+      `endpoints(sort, limit): \`sort\` must be one of ${ENDPOINT_SORTS.join(', ')} (got ${typeof s === 'string' ? JSON.stringify(s) : shown(s)})`,
     );
   }
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > max) {
+  if (typeof l !== 'number' || !Number.isInteger(l) || l < 1 || l > max) {
     const range = max === Number.POSITIVE_INFINITY ? 'of 1 or more' : `from 1 to ${max}`;
     throw invalidOption(
-      `endpoints(sort, limit): \`limit\` must be a whole number ${range} (got ${String(limit)})`,
+      `endpoints(sort, limit): \`limit\` must be a whole number ${range} (got ${shown(l)})`,
     );
   }
+  return { sort: s as EndpointSort, limit: l };
 }
 
 /**

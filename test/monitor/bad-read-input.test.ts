@@ -116,6 +116,40 @@ describe('endpoints: an unknown sort is the same coded error in one process and 
     // A documented sort still answers (from this worker alone), both routes in it.
     const ok = (await source.endpoints('time', 10)) as { routes: Array<{ route: string }> };
     expect(ok.routes.map((r) => r.route).sort()).toEqual(['/a', '/b']);
+    // null is the default (time, 100) as in monitor.endpoints() (RT35-7); a string limit is shown as one.
+    const dflt = (await source.endpoints(null as never, null as never)) as {
+      routes: Array<{ route: string }>;
+    };
+    expect(dflt.routes.map((r) => r.route)).toEqual(['/b', '/a']);
+    expectInvalidOption(
+      await caught(() => source.endpoints('time', '10' as never)),
+      /\(got "10", a string\)$/,
+    );
+  });
+});
+
+describe('endpoints: null means the default; a refused value is shown with its type (outside review 35, RT35-7)', () => {
+  it('a numeric string limit is refused, shown quoted as a string (not as the number asked for)', async () => {
+    const m = withTwoRoutes(monitorWith());
+    expectInvalidOption(
+      await caught(() => m.endpoints('p95', '10' as never)),
+      /`limit` must be a whole number of 1 or more \(got "10", a string\)$/,
+    );
+    expectInvalidOption(await caught(() => m.endpoints('p95', true as never)), /\(got true, a boolean\)$/);
+    expectInvalidOption(await caught(() => m.endpoints({} as never)), /\(got an object\)$/);
+    expectInvalidOption(await caught(() => m.endpoints('p95', 2.5)), /\(got 2\.5\)$/);
+  });
+
+  it('endpoints(null) and endpoints(null, null) are the defaults (time, 100), as getHistory(null) is', async () => {
+    const m = withTwoRoutes(monitorWith());
+    // README: sort defaults to time, limit to 100; getHistory(null) reads the default period.
+    expect((await m.getHistory(null as never)).period).toBe('1h');
+    const byDefault = m.endpoints();
+    expect(m.endpoints(null as never)).toEqual(byDefault);
+    expect(m.endpoints(null as never, null as never)).toEqual(byDefault);
+    expect(m.endpoints('time', null as never)).toEqual(m.endpoints('time', 100));
+    // Time sort, worst first: /b (9 ms) before /a (5 ms).
+    expect(byDefault.routes.map((r) => r.route)).toEqual(['/b', '/a']);
   });
 });
 
