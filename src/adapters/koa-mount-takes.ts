@@ -5,13 +5,22 @@
 // the stand-in `next` when the path is outside its prefix, or sets `mountPath` when the path enters the sub-app, where
 // the stand-in throws before anything else of koa-mount, and anything of the sub-app, runs. A path inside the prefix
 // is then the sub-app's, routes of its own or middleware (static files), at any depth of mounts inside it.
+// A sub-app mounted at '/' (`mount(subApp)`, `mount('/', subApp)`; RT35-8) has no prefix test: koa-mount returns
+// koa-compose's dispatch over the sub-app's middleware itself, which takes every path. It is recognised by
+// koa-compose's source and, never called, takes every path under basePath that is no endpoint (as basePathShared
+// does; the endpoints keep their authentication). A group of middleware the app composes itself
+// (`app.use(compose([...]))`) has the same function and is taken the same way.
 
 import type { Context } from 'koa';
 import { MAX_LAYERS, MAX_PATH } from './express-would-match.js';
 
 /** koa-mount 4's middleware (Koa 2 and 3): `const newPath = match(prev)`, then `ctx.mountPath = prefix` when it matched. */
 const KOA_MOUNT_SOURCE = /\bmatch\(prev\)[\s\S]*\bupstream\(\)[\s\S]*\bctx\.mountPath\s*=\s*prefix\b/;
-const recognised = new WeakMap<object, boolean>();
+/** koa-compose 4's middleware (what `mount('/', subApp)` returns): `let index = -1`, `dispatch(0)`, `dispatch.bind(null, i + 1)`. */
+const KOA_COMPOSE_SOURCE =
+  /\blet index = -1\b[\s\S]*\breturn dispatch\(0\)[\s\S]*\bfunction dispatch\s*\(i\)[\s\S]*\bdispatch\.bind\(null, i \+ 1\)/;
+/** Per function: a koa-mount with a prefix, a root mount (koa-compose), or neither. */
+const recognised = new WeakMap<object, 'mount' | 'root' | false>();
 /** Thrown by the stand-in context to stop koa-mount at its entry into the sub-app. */
 const STOP = Symbol('sysvitals.koaMountStop');
 
@@ -27,7 +36,9 @@ export function koaMountTakes(ctx: Context): boolean {
     let left = MAX_LAYERS;
     for (const fn of middleware as unknown[]) {
       if (--left < 0) return false;
-      if (typeof fn === 'function' && isKoaMount(fn) && enters(fn, path)) return true;
+      if (typeof fn !== 'function') continue;
+      const kind = mountKind(fn);
+      if (kind === 'root' || (kind === 'mount' && enters(fn, path))) return true;
     }
     return false;
   } catch {
@@ -35,14 +46,21 @@ export function koaMountTakes(ctx: Context): boolean {
   }
 }
 
-function isKoaMount(fn: object): boolean {
+function mountKind(fn: object): 'mount' | 'root' | false {
   let known = recognised.get(fn);
   if (known === undefined) {
     let source = '';
     try {
       source = Function.prototype.toString.call(fn);
     } catch {}
-    known = source.length < 4096 && KOA_MOUNT_SOURCE.test(source);
+    known =
+      source.length >= 4096
+        ? false
+        : KOA_MOUNT_SOURCE.test(source)
+          ? 'mount'
+          : KOA_COMPOSE_SOURCE.test(source)
+            ? 'root'
+            : false;
     recognised.set(fn, known);
   }
   return known;

@@ -156,3 +156,79 @@ describe.each(majors)('%s, basePath /api, koa-mount sub-apps under it', (_name, 
     expect(ran).toEqual([]);
   });
 });
+
+// A sub-app mounted at '/' (outside review 35, RT35-8): koa-mount returns koa-compose's dispatch over the sub-app's
+// middleware, with no prefix test; it takes every path, so its routes under basePath answered the admin API's 401.
+describe.each(majors)(
+  '%s, basePath /api, a sub-app mounted at / (mount(app), mount("/", app))',
+  (_name, koaOf) => {
+    async function build(rootMount: (sub: Koa) => Koa.Middleware) {
+      const KoaApp = koaOf();
+      const monitor = createMonitor({
+        adminToken: TOKEN,
+        basePath: '/api',
+        sampleIntervalMs: 0,
+        logger: silentLogger,
+      });
+      cleanup.push(() => monitor.close());
+      const ran: string[] = [];
+      const sub = new KoaApp();
+      sub.use(async (ctx, next) => {
+        ran.push(`sub ${ctx.path}`);
+        await next();
+      });
+      const router = new Router();
+      router.get('/api/users', (ctx) => {
+        ctx.body = 'users';
+      });
+      router.get('/api/users/:id', (ctx) => {
+        ctx.body = `user ${ctx.params.id}`;
+      });
+      sub.use(router.routes());
+      const app = new KoaApp();
+      app.use(monitor.middleware());
+      app.use(rootMount(sub as Koa));
+      return { url: await listen(app.callback()), ran };
+    }
+
+    for (const [label, rootMount] of [
+      ['mount(sub)', (sub: Koa) => mount(sub)],
+      ["mount('/', sub)", (sub: Koa) => mount('/', sub)],
+    ] as const) {
+      it(`${label}: the sub-app's routes under the base answer (401 before); endpoints keep their authentication`, async () => {
+        const { url, ran } = await build(rootMount);
+        expect(await get(`${url}/api/users`)).toEqual({ status: 200, text: 'users' });
+        expect(await get(`${url}/api/users/7?x=1`)).toEqual({ status: 200, text: 'user 7' });
+        // A path under the base the sub-app does not serve: its own 404, not the admin API's 401.
+        expect(await get(`${url}/api/nothing`)).toEqual({ status: 404, text: 'Not Found' });
+        expect(ran).toEqual(['sub /api/users', 'sub /api/users/7', 'sub /api/nothing']);
+        ran.length = 0;
+        // Every admin endpoint stays sysvitals': 401 without the credential, and the sub-app never runs for it.
+        for (const path of [
+          '/api/metrics',
+          '/api/metrics/',
+          '/api/metrics/prometheus',
+          '/api/health',
+          '/api/silences',
+          '/api/history',
+          '/api/routes/',
+        ]) {
+          const anonymous = await get(`${url}${path}`);
+          expect(anonymous.status, path).toBe(401);
+          expect(JSON.parse(anonymous.text), path).toMatchObject({ success: false });
+        }
+        const metrics = await get(`${url}/api/metrics/`, { headers: auth });
+        expect(metrics.status).toBe(200);
+        expect(JSON.parse(metrics.text)).toMatchObject({ success: true });
+        expect(ran).toEqual([]);
+        // Other spellings of an endpoint are paths the admin API would not serve either: they go to the sub-app
+        // (its 404), never to admin data.
+        for (const path of ['/api//metrics', '/api/%6detrics', '/api/Metrics', '/api/metrics;x']) {
+          const other = await get(`${url}${path}`);
+          expect(other.status, path).toBe(404);
+          expect(other.text, path).toBe('Not Found');
+        }
+      });
+    }
+  },
+);
