@@ -119,9 +119,12 @@ describe.each([
     it('a junk path whose first segment no route starts with tries a few layers, not the 1,000', async () => {
       const app = await start(framework, modules());
       const raw = recordedRoutes(app.monitor);
+      // The first request also runs the adapter's once-only check of app routes an admin endpoint shadows (outside
+      // review 33, RT33-4), which looks up every endpoint path: the per-request lookup is counted on the second.
+      expect(await statusOf(`${app.url}/wp-login.php`)).toBe(401);
       app.matches.count = 0;
       expect(await statusOf(`${app.url}/wp-login.php`)).toBe(401);
-      expect(raw).toEqual(['unmatched']);
+      expect(raw).toEqual(['unmatched', 'unmatched']);
       // The layers not indexed by a literal first segment: `/:slug/info`, the RegExp route, the /v1 mount (and the
       // Express app's own middleware); before, every one of the 1,000 routes.
       expect(app.matches.count).toBeLessThan(20);
