@@ -86,6 +86,7 @@ function expressApp(
     const monitor = createExpressMonitor({
       adminToken: TOKEN,
       basePath,
+      basePathShared: shared,
       sampleIntervalMs: 0,
       logger: c.logger,
     });
@@ -143,6 +144,7 @@ function fastifyApp(
     const monitor = createFastifyMonitor({
       adminToken: TOKEN,
       basePath,
+      basePathShared: shared,
       sampleIntervalMs: 0,
       logger: c.logger,
     });
