@@ -16,7 +16,16 @@ const SENSITIVE_CONFIG = /^(?:requirepass|masterauth|tls-key-file-pass|tls-clien
 /** Sentinel's passwords: `SENTINEL SET <master> auth-pass <pw>`, `SENTINEL CONFIG SET sentinel-pass <pw>`. */
 const SENTINEL_PASSWORD = /^(?:auth-pass|sentinel-pass)$/i;
 /** The commands that carry a password: a list or a call whose first element names one of them is that command. */
-const PASSWORD_COMMANDS = 'auth|hello|migrate|config|acl|sentinel';
+const PASSWORD_COMMANDS =
+  'auth|hello|migrate|config|acl|sentinel|evalsha_ro|eval_ro|evalsha|eval|fcall_ro|fcall';
+/**
+ * In a script's keys and args, a word after which the next argument is a password (the gaps after review 35: `EVAL
+ * "…" 0 AUTH pw` was shown): AUTH (`AUTH [username] password`: one argument after it goes, two both go, a script's
+ * args having no arity to tell a user from a password), AUTH2 (`AUTH2 <username> <password>`: the password goes),
+ * redis.conf's and Sentinel's password directives, `pass`/`password`/`passwd`.
+ */
+const SCRIPT_PASSWORD_WORD =
+  /^(?:auth-pass|sentinel-pass|requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass|pass|password|passwd)$/i;
 
 /** Which words of a command hold a password, and how many characters of each stay (ACL's `>` of `>pw`). */
 type PasswordWord = { readonly index: number; readonly keep: number };
@@ -57,6 +66,26 @@ function passwordWords(words: readonly string[]): PasswordWord[] {
       for (let i = 3; i < words.length; i++) {
         const w = words[i] as string;
         if ((w[0] === '>' || w[0] === '<') && w.length > 1 && !w.startsWith(`>${REDACTED}`)) add(i, 1);
+      }
+      break;
+    case 'EVAL':
+    case 'EVALSHA':
+    case 'EVAL_RO':
+    case 'EVALSHA_RO':
+    case 'FCALL':
+    case 'FCALL_RO':
+      // The keys and the args alike (a key is rarely named AUTH; a password read as one would be shown).
+      for (let i = 3; i < words.length; i++) {
+        if (up[i] === 'AUTH') {
+          add(i + 1);
+          if (i + 2 < words.length) add(i + 2);
+          i += 2;
+        } else if (up[i] === 'AUTH2') {
+          add(i + 2);
+          i += 2;
+        } else if (SCRIPT_PASSWORD_WORD.test(words[i] as string)) {
+          add(++i);
+        }
       }
       break;
     case 'SENTINEL':
@@ -144,7 +173,8 @@ const LIST_HEAD = new RegExp(
     String.raw`|(?<![\w$.])(${PASSWORD_COMMANDS})\(\[` +
     String.raw`|(?<![\w$])[Cc]ommand:?[ \t]+(${PASSWORD_COMMANDS})\b[^[\r\n]{0,60}?\bargs?:?[ \t]*\[` +
     String.raw`|([[(])(?=\s*(['"])(?:${PASSWORD_COMMANDS})\8)` +
-    String.raw`|(?<![\w$"'\\])(?=(")(?:${PASSWORD_COMMANDS})"[ \t]+")`,
+    String.raw`|(?<![\w$"'\\])(?=(")(?:${PASSWORD_COMMANDS})"[ \t]+")` +
+    String.raw`|\.(evalsha_?ro|eval_?ro|evalsha|eval|fcall_?ro|fcall)\(`,
   'gi',
 );
 
@@ -154,8 +184,9 @@ function redactLists(text: string): string {
   let done = 0;
   LIST_HEAD.lastIndex = 0;
   for (let m = LIST_HEAD.exec(text); m !== null; m = LIST_HEAD.exec(text)) {
-    const named = m[3] ?? m[5] ?? m[6];
-    const close = m[9] !== undefined ? '\n' : m[7] === '(' ? ')' : ']';
+    // A client's `.evalRo(` is the command EVAL_RO.
+    const named = m[3] ?? m[5] ?? m[6] ?? m[10]?.replace(/_?(ro)$/i, '_$1');
+    const close = m[9] !== undefined ? '\n' : m[7] === '(' || m[10] !== undefined ? ')' : ']';
     const list = readList(text, m.index + m[0].length, close, m[6] !== undefined);
     if (list === undefined) {
       // A head that reads nothing (MONITOR's lookahead) must not be found again at the same place.
@@ -185,6 +216,12 @@ function redactLists(text: string): string {
  * or after a word, to the end of the line or a shell's separator. A word quoted with spaces is one word.
  */
 const WORDS_COMMAND = /(?<![\w-])(?:(?:CONFIG|config)[ \t]+(?:SET|set)|SENTINEL|sentinel)[ \t][^\r\n;|&]*/g;
+/**
+ * A script's call as words (`EVAL "…" 0 AUTH pw`, `EVALSHA <sha> 1 k …`, FCALL), in capitals or small letters: its
+ * script quoted (a `;` inside it kept), to the end of the line or a shell's separator.
+ */
+const SCRIPT_WORDS =
+  /(?<![\w$.-])(?:EVAL|EVALSHA|EVAL_RO|EVALSHA_RO|FCALL|FCALL_RO|eval|evalsha|eval_ro|evalsha_ro|fcall|fcall_ro)[ \t]+(?:'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*"|[^\s;|&'"]+)[^\r\n;|&]*/g;
 const WORD = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+/g;
 /** A word that reads as prose where a password stands (`sentinel auth-pass is required`): no password. */
 const PROSE =
@@ -294,5 +331,5 @@ function redactEcho(text: string): string {
 
 /** `text` with the password words of the commands above (lists, words, Redis's echo) replaced by `[redacted]`. */
 export function redactRedisArgs(text: string): string {
-  return redactLists(redactEcho(text)).replace(WORDS_COMMAND, redactWords);
+  return redactLists(redactEcho(text)).replace(WORDS_COMMAND, redactWords).replace(SCRIPT_WORDS, redactWords);
 }

@@ -104,34 +104,59 @@ const REDIS_CONF_LINE = new RegExp(
   'gim',
 );
 /**
- * A client's `auth` call with the password last (review 32, RT32-3: node-redis v3's `client.auth('…')`,
- * `redis.auth("default", "…")`; its documented `client.auth('…', callback)` too): a quoted element closing the call
- * or followed by a callback; its text goes, its quotes stay. Other code has `.auth(` methods too (`passport.auth("local")`,
- * `app.auth('basic')`): where the call's receiver is not named as a Redis client (REDIS_RECEIVER), the value goes
- * only where it looks like a credential (AuthCallValue).
+ * A redis.conf directive written as a key (a YAML or .env file's `requirepass: <pw>`, `masterauth=<pw>`, a JSON or
+ * object key `'masterauth': '<pw>'`; redis-server's own `FATAL CONFIG FILE ERROR … >>> 'requirepass: <pw>'` echoes
+ * the line): these names are Redis's password directives and nothing else, so the value goes whatever its length
+ * (`requirepass: pw`). A placeholder or reference (`<password>`, `${REDIS_PASSWORD}`), `[redacted]`, an empty
+ * value and a status word (AUTH_PROSE_LAST: `requirepass: none`) stay; a YAML comment after the value stays.
  */
-const AUTH_CALL = new RegExp(
-  String.raw`(\.auth\(\s*(?:${AUTH_ELEMENT}\s*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\2(?=\s*(?:\)|,\s*(?:function\b|async\b|\(|[\w$]+\s*(?:=>|\)))))`,
+const REDIS_CONF_KEY = new RegExp(
+  String.raw`(?<![\w-])(["']?)(requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass)\1([ \t]*[:=][ \t]*)(?![<\[$\`{])(${AUTH_QUOTED}|[^\s'",;#}\]]+)`,
   'gi',
 );
 /**
- * The last name of a receiver that holds a Redis client (`client`, `redis`, `this.redis`, `redisClient`,
- * `cacheClient`, `valkey`, `pubClient`, `subscriber`): its `.auth(…)` is Redis's AUTH, whatever its value.
+ * A client's `auth` call with the password last (review 32, RT32-3: node-redis v3's `client.auth('…')`,
+ * `redis.auth("default", "…")`; its documented `client.auth('…', callback)` too): a quoted element closing the call
+ * or followed by a callback or an options object (superagent's `.auth(user, pw, { type })`); its text goes, its
+ * quotes stay; the first argument may be a name (`db.auth(user, "…")`). Which values stay: authCallValue (gaps after
+ * review 35: `conn.auth('pw')`, `r.auth('hunter2')` were shown).
  */
-const REDIS_RECEIVER =
-  /(?:redis|valkey|keydb|client|cache|cluster|sentinel|conn|connection|pub|sub|publisher|subscriber)$/i;
+const AUTH_CALL = new RegExp(
+  String.raw`(\.auth\(\s*(?:(?:${AUTH_ELEMENT}|[\w$.]{1,100})\s*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\2(?=\s*(?:\)|,\s*(?:function\b|async\b|\(|\{|[\w$]+\s*(?:=>|\)))))`,
+  'gi',
+);
+/**
+ * The last name of a receiver whose `.auth(…)` takes a strategy's or a scheme's name, never a password
+ * (`passport.auth("local")`, `this.passport.auth('jwt')`, `strategies.auth('google')`, `app.auth('basic')`: an
+ * authentication framework, an app or router that picks one).
+ */
+const STRATEGY_RECEIVER = /^(?:app|api|router|server|fastify)$|(?:passport|strateg(?:y|ies)|authenticator)$/i;
 /**
  * A strategy's or a scheme's name (`local`, `basic`, `oauth2`, `google-oauth20`, `azuread-openidconnect`): small
- * letters and `-`, up to 2 digits at the end. On another receiver (`passport.auth("local")`) it is no password.
+ * letters and `-`, up to 2 digits at the end. Kept only on a STRATEGY_RECEIVER (a password can have this shape too:
+ * `hunter2`).
  */
 const STRATEGY_NAME = /^[a-z]+(?:-[a-z]+)*\d{0,2}$/;
+/**
+ * The names `.auth(…)` takes on any receiver that are no password: HTTP authentication schemes (IANA's registry),
+ * SASL mechanisms, and the well-known strategies of passport (`local`, `jwt`, `oauth2`, `google`, …).
+ */
+const AUTH_SCHEME_NAME =
+  /^(?:basic|bearer|digest|dpop|hoba|mutual|negotiate|ntlm|oauth|oauth2|privatetoken|scram-sha-1|scram-sha-256|vapid|token|apikey|api-key|aws4-hmac-sha256|local|jwt|session|cookie|anonymous|saml|ldap|ldapauth|openidconnect|oidc|google|google-oauth20|github|github2|gitlab|facebook|twitter|microsoft|azuread-openidconnect|azure-ad|auth0|okta|apple|discord|slack|linkedin|hash|header|headers|query|custom|none|plain|login|xoauth2|oauthbearer|cram-md5|gssapi|external|kerberos|mtls|tls|cert|x509|hmac)$/i;
 
-/** Whether an `.auth(…)` call's quoted value at `offset` in `text` is a password (AUTH_CALL). */
+/**
+ * Whether an `.auth(…)` call's quoted value at `offset` in `text` is a password (AUTH_CALL). The rule: an `.auth`
+ * call's last quoted argument is a password (Redis's `client.auth(pw)`, a Mongo shell's `db.auth(user, pw)`,
+ * superagent's `.auth(user, pw)`, any receiver `conn.auth('pw')`, `this.cache.auth("pw")`, `r.auth('hunter2')`), at
+ * any length, unless it is blank or a status word (AUTH_PROSE_LAST), a scheme's, mechanism's or well-known strategy's
+ * name (AUTH_SCHEME_NAME) on any receiver, or a strategy-shaped name (STRATEGY_NAME) on a receiver that takes
+ * strategies (STRATEGY_RECEIVER: `passport.auth("local")`).
+ */
 function authCallValue(text: string, offset: number, value: string): boolean {
-  if (value.trim() === '' || AUTH_PROSE_LAST.test(value)) return false;
+  if (value.trim() === '' || value.includes(REDACTED) || AUTH_PROSE_LAST.test(value)) return false;
+  if (AUTH_SCHEME_NAME.test(value)) return false;
   const receiver = /[\w$]*$/.exec(text.slice(Math.max(0, offset - 100), offset))?.[0] ?? '';
-  if (REDIS_RECEIVER.test(receiver)) return true;
-  return BARE_SECRET_VALUE.test(value) && !STRATEGY_NAME.test(value);
+  return !(STRATEGY_RECEIVER.test(receiver) && STRATEGY_NAME.test(value));
 }
 
 /** A Redis argument as `[redacted]`, in the quotes it was written in. */
@@ -226,6 +251,11 @@ export function redactRedisCredentials(text: string): string {
     .replace(REDIS_PASSWORD_ARG, (_, head: string, password: string) => `${head}${shownArg(password)}`)
     .replace(REDIS_CONF_LINE, (all: string, head: string, password: string) =>
       AUTH_PROSE_LAST.test(password) ? all : `${head}${quotedAuth(password)}`,
+    )
+    .replace(REDIS_CONF_KEY, (all: string, q: string, name: string, sep: string, password: string) =>
+      AUTH_PROSE_LAST.test(password) || /^(['"])\1$/.test(password)
+        ? all
+        : `${q}${name}${q}${sep}${quotedAuth(password)}`,
     )
     .replace(
       AUTH_CALL,
