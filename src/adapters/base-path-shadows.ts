@@ -1,9 +1,14 @@
 // An application route an admin endpoint under basePath shadows (outside review 33, RT33-4): with a shared basePath
 // ('/api'), the app's own `GET /api/health` is the admin API's (its 401), and the app's route never runs. The adapters
 // tell it once per such route, from the app's route table as they can see it (Express and @koa/router: a lookup of
-// each endpoint's path at the first request; Fastify: its routes as they are added, and a lookup when ready).
-// Only routes whose template is itself an endpoint's path (`/api/health`, `/api/silences/:id`) are told: a template
-// that takes other paths too (`/api/:name`, a catch-all) still runs for those.
+// each endpoint's path, deferred after the first request; Fastify: its routes as they are added, and a lookup when
+// ready). A route whose template is itself an endpoint's path (`/api/health`, `/api/silences/:id`) is told as
+// shadowed; a route written under basePath that takes an endpoint's path among others (`/api/:name`, `/api/*`, a
+// koa-mount'ed sub-app at `/api`) is told as covering it, naming the endpoints whose paths it loses (it still runs
+// for its other paths). A route not written under basePath (`/:page`, `*`: a fallback) is not told.
+//
+// The lookup (one per endpoint path and method: ~30k layer matches on a 1,000-route app) runs in steps after the
+// first request, each in its own setImmediate, never inside a request's handling (deferShadowScan).
 
 import type { AdminApi } from '../http/admin-api-options.js';
 import { ADMIN_ENDPOINT_PATHS } from '../http/admin-paths.js';
@@ -34,9 +39,33 @@ export function shadowedTemplate(api: Api, template: unknown): template is strin
   );
 }
 
-/** Collects the shadowed routes (template -> methods), and logs one warning for each, once. */
+/**
+ * Whether an app route's template is written under the base (`/api/:name`, `/api/*splat`, a mount at `/api`): one
+ * that reaches an endpoint's path covers it. A template above the base (`/:page`, `*`, `/`) is a fallback and not told.
+ */
+function underBase(api: Api, template: unknown): template is string {
+  return (
+    typeof template === 'string' &&
+    (template === api.basePath || template.startsWith(`${api.basePath}/`) || api.isAdminPath(template))
+  );
+}
+
+/** The endpoint a probe path stands for: `/api/silences/x` is `/api/silences/…`, `/api/health/` is `/api/health`. */
+function endpointOf(probe: string): string {
+  if (probe.endsWith('/x')) return `${probe.slice(0, -2)}/…`;
+  return probe.endsWith('/') ? probe.slice(0, -1) : probe;
+}
+
+interface Told {
+  template: string;
+  methods: Set<string>;
+  /** The endpoints a covering route loses; undefined for a shadowed one (all its paths are endpoints). */
+  covers?: Set<string>;
+}
+
+/** Collects the shadowed and covering routes (template -> methods), and logs one warning for each, once. */
 export class ShadowedRoutes {
-  private readonly routes = new Map<string, { template: string; methods: Set<string> }>();
+  private readonly routes = new Map<string, Told>();
   private readonly told = new Set<string>();
 
   constructor(
@@ -44,46 +73,88 @@ export class ShadowedRoutes {
     private readonly logger: Logger | undefined,
   ) {}
 
-  /** Notes an app route (method, template) when an endpoint shadows it. */
-  add(method: string, template: unknown): void {
-    if (!shadowedTemplate(this.api, template)) return;
+  /**
+   * Notes an app route (method, template) when an endpoint shadows it; with `probe`, the path looked up that reached
+   * it: a route under the base that reached an endpoint's path covers that endpoint.
+   */
+  add(method: string, template: unknown, probe?: string): void {
     const m = method.toUpperCase();
     if (m === 'HEAD' || m === 'OPTIONS') return;
+    const shadowed = shadowedTemplate(this.api, template);
+    if (!shadowed && (probe === undefined || !underBase(this.api, template))) return;
+    const t = template as string;
     // `/api/health/` and `/api/health` (a router that ignores the trailing slash finds one by the other) are one.
-    const key = template.endsWith('/') ? template.slice(0, -1) : template;
+    const key = t.length > 1 && t.endsWith('/') ? t.slice(0, -1) : t;
     let route = this.routes.get(key);
     if (route === undefined) {
-      route = { template, methods: new Set() };
+      route = { template: t, methods: new Set() };
       this.routes.set(key, route);
     }
     route.methods.add(m);
+    if (!shadowed && probe !== undefined) {
+      route.covers ??= new Set();
+      route.covers.add(endpointOf(probe));
+    }
   }
 
-  /**
-   * Looks up each endpoint's path with each method: `lookup` gives the template of the app route it reaches
-   * (undefined: none). Never throws.
-   */
+  /** The lookups: each endpoint's path with each method (`lookup` gives the template it reaches, undefined: none). */
+  private steps(lookup: (method: string, path: string) => unknown): (() => void)[] {
+    return endpointProbes(this.api.basePath).map((path) => () => {
+      for (const method of SHADOW_METHODS) this.add(method, lookup(method, path), path);
+    });
+  }
+
+  /** Looks up each endpoint's path with each method now. Never throws. */
   probe(lookup: (method: string, path: string) => unknown): void {
     try {
-      for (const path of endpointProbes(this.api.basePath)) {
-        for (const method of SHADOW_METHODS) this.add(method, lookup(method, path));
-      }
+      for (const step of this.steps(lookup)) step();
     } catch {
       // a router we do not know: nothing told
     }
   }
 
-  /** Logs one warning per shadowed route not told yet. */
+  /**
+   * Looks up each endpoint's path with each method, one path per setImmediate (no request waits for the whole
+   * scan), then warns. Never throws.
+   */
+  probeDeferred(lookup: (method: string, path: string) => unknown): void {
+    const steps = this.steps(lookup);
+    let i = 0;
+    const next = (): void => {
+      try {
+        steps[i++]?.();
+      } catch {
+        i = steps.length; // a router we do not know: nothing more looked up
+      }
+      if (i < steps.length) setImmediate(next);
+      else this.warn();
+    };
+    setImmediate(next);
+  }
+
+  /** Logs one warning per shadowed or covering route not told yet, then that the check is done (debug). */
   warn(): void {
-    for (const [key, { template, methods }] of this.routes) {
+    const base = this.api.basePath;
+    for (const [key, { template, methods, covers }] of this.routes) {
       if (this.told.has(key)) continue;
       this.told.add(key);
       const method = [...methods].join(', ');
-      this.logger?.warn(
-        { route: template, methods: [...methods], basePath: this.api.basePath },
-        `sysvitals: ${method} ${template} is an admin endpoint under basePath '${this.api.basePath}'; ` +
-          "the app's route never runs. Choose another basePath",
-      );
+      if (covers === undefined) {
+        this.logger?.warn(
+          { route: template, methods: [...methods], basePath: base },
+          `sysvitals: ${method} ${template} is an admin endpoint under basePath '${base}'; ` +
+            "the app's route never runs. Choose another basePath",
+        );
+      } else {
+        const endpoints = [...covers];
+        this.logger?.warn(
+          { route: template, methods: [...methods], endpoints, basePath: base },
+          `sysvitals: ${method} ${template} covers the admin endpoint${endpoints.length > 1 ? 's' : ''} ` +
+            `${endpoints.join(', ')} under basePath '${base}'; the app's route never runs for ` +
+            `${endpoints.length > 1 ? 'those paths' : 'that path'}. Choose another basePath`,
+        );
+      }
     }
+    this.logger?.debug?.({ basePath: base }, 'sysvitals: basePath shadow check done');
   }
 }

@@ -237,9 +237,10 @@ function watchMissed(monitor: AdapterSource, middleware: RequestHandler, onEnd: 
 }
 
 /**
- * The app's routes an admin endpoint under basePath shadows (base-path-shadows.ts, RT33-4), told once at the first
- * request: by then the app's routes are added, those after the middleware included. Each endpoint's path is looked
- * up as an unmatched request's is (express-would-match.ts: sub-apps and routers with their mount paths).
+ * The app's routes an admin endpoint under basePath shadows or covers (base-path-shadows.ts, RT33-4), told once
+ * after the first request: by then the app's routes are added, those after the middleware included. Each
+ * endpoint's path is looked up as an unmatched request's is (express-would-match.ts: sub-apps and routers with
+ * their mount paths), one path per setImmediate, outside any request's handling.
  */
 function warnShadowedRoutes(
   adminApi: AdminApi<Request>,
@@ -248,11 +249,10 @@ function warnShadowedRoutes(
 ): void {
   const shadows = new ShadowedRoutes(adminApi, logger);
   const app = req.app;
-  shadows.probe((method, path) => {
+  shadows.probeDeferred((method, path) => {
     const route = expressWouldMatch({ app, originalUrl: path }, method);
     return route === UNMATCHED_ROUTE ? undefined : route;
   });
-  shadows.warn();
 }
 
 /** The request's route for a query issued while it is handled (resolved when asked: routing is done by then). */

@@ -252,9 +252,11 @@ function findContextKey(request: object): symbol | null {
 }
 
 /**
- * The app's routes an admin endpoint under basePath shadows (base-path-shadows.ts, RT33-4): those added after the
- * plugin as Fastify adds them (onRoute: their templates, prefixes included), and an endpoint's own path added before
- * it (findRoute), told once when the app is ready.
+ * The app's routes an admin endpoint under basePath shadows or covers (base-path-shadows.ts, RT33-4): those added
+ * after the plugin as Fastify adds them (onRoute: their templates, prefixes included), and an endpoint's own path
+ * added before it (findRoute), told once when the app is ready (before it listens: no request pays the lookup). A
+ * route with parameters that takes an endpoint's path (`/api/:name`, `/api/*`) is found by findRoute and named by
+ * the onRoute template its parameters spell the path with.
  */
 function watchShadowedRoutes(
   fastify: FastifyInstance,
@@ -262,25 +264,38 @@ function watchShadowedRoutes(
   logger: AdapterSource['logger'],
 ): void {
   const shadows = new ShadowedRoutes(adminApi, logger);
+  const templates: { url: string; methods: string[] }[] = [];
   fastify.addHook('onRoute', (route) => {
-    for (const method of Array.isArray(route.method) ? route.method : [route.method])
-      shadows.add(method, route.url);
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) shadows.add(method, route.url);
+    if (typeof route.url === 'string' && route.url.startsWith(`${adminApi.basePath}/`))
+      templates.push({ url: route.url, methods: methods.map((m) => String(m).toUpperCase()) });
   });
   fastify.addHook('onReady', (done) => {
     // findRoute matches a path as a request's (on Fastify 4 hasRoute does too): a route with no parameter that
     // takes an endpoint's own path is at that path.
-    type Find = (o: { method: string; url: string }) => { params?: object } | null;
+    type Find = (o: { method: string; url: string }) => { params?: Record<string, string> } | null;
     const find = (fastify as { findRoute?: Find }).findRoute;
     if (typeof find === 'function') {
       shadows.probe((method, url) => {
-        if (url.endsWith('/') || url.endsWith('/x')) return undefined;
         const found = find.call(fastify, { method, url });
-        return found != null && Object.keys(found.params ?? {}).length === 0 ? url : undefined;
+        if (found == null) return undefined;
+        const params = found.params ?? {};
+        if (Object.keys(params).length === 0)
+          return url.endsWith('/') || url.endsWith('/x') ? undefined : url;
+        return templates.find((t) => t.methods.includes(method) && spelled(t.url, params) === url)?.url;
       });
     }
     shadows.warn();
     done();
   });
+}
+
+/** A Fastify template with its parameters' values in place (`/api/:name` with `{ name: 'jobs' }`: `/api/jobs`). */
+function spelled(template: string, params: Record<string, string>): string {
+  return template
+    .replace(/:([\w$-]+)(?:\((?:[^()\\]|\\.)*\))?/g, (all, name: string) => params[name] ?? all)
+    .replace(/\*/g, () => params['*'] ?? '*');
 }
 
 function routeOf(request: FastifyRequest): string {

@@ -68,15 +68,44 @@ function mountKind(fn: object): 'mount' | 'root' | false {
 
 /** koa-mount's prefix test on `path`: true when it would set `mountPath` (enter its sub-app). */
 function enters(fn: unknown, path: string): boolean {
-  let entered = false;
+  return enteredPrefix(fn, path) !== undefined;
+}
+
+/**
+ * The prefixes of the app's koa-mount middleware (before any router; in order) whose sub-app `path` enters: the
+ * mount's prefix (`/api`; a sub-app mounted at '/' has none, and is not told). For the once-only basePath check
+ * (base-path-shadows.ts); never throws.
+ */
+export function koaMountPrefixesFor(app: unknown, path: string): string[] {
+  const found: string[] = [];
+  try {
+    const middleware = (app as { middleware?: unknown } | undefined)?.middleware;
+    if (!Array.isArray(middleware) || path.length > MAX_PATH) return found;
+    let left = MAX_LAYERS;
+    for (const fn of middleware as unknown[]) {
+      if (--left < 0) break;
+      if (typeof fn !== 'function') continue;
+      const kind = mountKind(fn);
+      if (kind === 'mount') {
+        const prefix = enteredPrefix(fn, path);
+        if (prefix !== undefined) found.push(prefix);
+      }
+    }
+  } catch {}
+  return found;
+}
+
+/** koa-mount's prefix test on `path`: the prefix it would set as `mountPath` (enter its sub-app), or undefined. */
+function enteredPrefix(fn: unknown, path: string): string | undefined {
+  let entered: string | undefined;
   const stop = (): never => {
     throw STOP;
   };
   // Only `path` can be read; any other read, and any write, stops the call (a write of `mountPath` says it entered).
   const standIn = new Proxy(Object.create(null) as object, {
     get: (_t, key) => (key === 'path' ? path : stop()),
-    set: (_t, key) => {
-      if (key === 'mountPath') entered = true;
+    set: (_t, key, value) => {
+      if (key === 'mountPath') entered = typeof value === 'string' ? value : '/';
       return stop();
     },
     has: stop,

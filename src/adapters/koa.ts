@@ -20,7 +20,7 @@ import {
 } from './common.js';
 import { flightRouteReader } from './flight-routes.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
-import { koaMountTakes } from './koa-mount-takes.js';
+import { koaMountPrefixesFor, koaMountTakes } from './koa-mount-takes.js';
 import { warnIfMountedLateKoa } from './koa-order.js';
 import { addKoaWatcher, koaWatcherFor, removeKoaWatcher } from './koa-unseen.js';
 import { koaWouldMatch } from './koa-would-match.js';
@@ -173,9 +173,10 @@ function makeMiddleware(
 function ignore(): void {}
 
 /**
- * The app's @koa/router routes an admin endpoint under basePath shadows (base-path-shadows.ts, RT33-4), told once at
- * the first request, when the routers are in the app's middleware. Each endpoint's path is looked up as an unmatched
- * request's is (koa-would-match.ts); routers inside a koa-mount'ed sub-app are not seen.
+ * The app's @koa/router routes an admin endpoint under basePath shadows or covers (base-path-shadows.ts, RT33-4),
+ * told once after the first request, when the routers are in the app's middleware (one endpoint path per
+ * setImmediate, outside any request's handling). Each endpoint's path is looked up as an unmatched request's is
+ * (koa-would-match.ts); routers inside a koa-mount'ed sub-app are not seen: the sub-app is told by its mount's prefix.
  */
 function warnShadowedRoutesKoa(
   adminApi: AdminApi<Context>,
@@ -184,12 +185,14 @@ function warnShadowedRoutesKoa(
 ): void {
   const shadows = new ShadowedRoutes(adminApi, logger);
   const probe = { app: ctx.app, host: ctx.host, path: '', req: { method: 'GET' } };
-  shadows.probe((method, path) => {
+  shadows.probeDeferred((method, path) => {
     probe.path = path;
     const route = koaWouldMatch(probe as unknown as Context, method);
-    return route === UNMATCHED_ROUTE ? undefined : route;
+    if (route !== UNMATCHED_ROUTE) return route;
+    // A koa-mount'ed sub-app whose routers cannot be seen: told by its prefix, when it lies under basePath.
+    const prefix = koaMountPrefixesFor(probe.app, path)[0];
+    return prefix === undefined ? undefined : `${prefix}/* (koa-mount)`;
   });
-  shadows.warn();
 }
 
 /** For a path under the base that is no endpoint: whether the application takes it (RT31-11, basePathShared). */

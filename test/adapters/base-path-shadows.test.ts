@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
+import mount from 'koa-mount';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor as createExpressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as createFastifyMonitor } from '../../src/adapters/fastify.js';
@@ -22,29 +23,54 @@ afterEach(async () => {
 
 interface Captured {
   warnings: string[];
-  logger: { error(): void; warn(o: unknown, m?: string): void; info(): void; debug(): void };
+  debugs: string[];
+  logger: {
+    error(): void;
+    warn(o: unknown, m?: string): void;
+    info(): void;
+    debug(o: unknown, m?: string): void;
+  };
 }
 
 function captured(): Captured {
   const warnings: string[] = [];
+  const debugs: string[] = [];
   return {
     warnings,
+    debugs,
     logger: {
       error() {},
       warn(o: unknown, m?: string) {
         warnings.push(typeof o === 'string' ? o : String(m));
       },
       info() {},
-      debug() {},
+      debug(o: unknown, m?: string) {
+        debugs.push(typeof o === 'string' ? o : String(m));
+      },
     },
   };
+}
+
+/**
+ * Waits for the once-only check to finish (its debug line), bounded by event-loop turns: it runs in steps of one
+ * setImmediate each after the first request (Express, Koa) or before listening (Fastify).
+ */
+async function checked(c: Captured): Promise<void> {
+  for (let turns = 0; turns < 5_000; turns++) {
+    if (c.debugs.includes('sysvitals: basePath shadow check done')) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('the basePath shadow check did not finish within 5,000 event-loop turns');
 }
 
 const text = (route: string, base = '/api') =>
   `sysvitals: ${route} is an admin endpoint under basePath '${base}'; the app's route never runs. Choose another basePath`;
 
 /** The warnings about shadowed routes, sorted. */
-const shadowWarnings = (c: Captured) => c.warnings.filter((w) => w.includes('is an admin endpoint')).sort();
+const shadowWarnings = (c: Captured) =>
+  c.warnings
+    .filter((w) => w.includes('is an admin endpoint') || w.includes(' covers the admin endpoint'))
+    .sort();
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server = createServer(handler);
@@ -73,6 +99,19 @@ const SHADOWED = [
   'GET /api/metrics/prometheus',
 ].map((r) => text(r));
 
+/**
+ * The route under basePath that takes endpoints' paths among others (`GET /api/:name`, declared after the literal
+ * routes): the one-segment endpoints no earlier GET route takes (README's endpoint list, in its order), as warned.
+ */
+const COVERED = [
+  'sysvitals: GET /api/:name covers the admin endpoints /api/alerts, /api/history, /api/stream, /api/dashboard, ' +
+    "/api/silences, /api/channels, /api/queries, /api/routes, /api/jobs, /api/capacity under basePath '/api'; " +
+    "the app's route never runs for those paths. Choose another basePath",
+];
+
+/** Every warning each app below gets with basePath '/api'. */
+const ALL = [...SHADOWED, ...COVERED].sort();
+
 // Every app: shadowed routes (literal, two methods on one path, in a router or plugin mounted at /api, a parameter
 // under a prefix endpoint, a nested endpoint) and routes that are not (another name, a parameter that takes other
 // names too, the base itself, a name an endpoint's starts with, outside the base).
@@ -95,6 +134,9 @@ function expressApp(
       res.json({ app: 'jobs-list' });
     });
     app.use(monitor.middleware());
+    app.get('/first', (_req, res) => {
+      res.json({ warned: shadowWarnings(c).length, done: c.debugs.length });
+    });
     app.get('/api/health', (_req, res) => {
       res.json({ app: 'health' });
     });
@@ -153,6 +195,7 @@ function fastifyApp(
     app.get('/api/health', async () => ({ app: 'health' }));
     app.get('/api/jobs-list', async () => ({ app: 'jobs-list' }));
     await app.register(monitor.plugin());
+    app.get('/first', async () => ({ warned: shadowWarnings(c).length, done: c.debugs.length }));
     app.route({ method: ['GET', 'POST'], url: '/api/metrics', handler: async () => ({ app: 'metrics' }) });
     app.get('/api/metrics/prometheus', async () => ({ app: 'prometheus' }));
     await app.register(
@@ -219,6 +262,9 @@ function koaApp(fw: FrameworkModules, basePath: string, c: Captured, shared = fa
     router.get('/health', (ctx) => {
       ctx.body = { app: 'top' };
     });
+    router.get('/first', (ctx) => {
+      ctx.body = { warned: shadowWarnings(c).length, done: c.debugs.length };
+    });
     router.get('/api/:name', (ctx) => {
       ctx.body = { app: 'name' };
     });
@@ -238,17 +284,21 @@ const frameworks: [string, () => FrameworkModules, typeof expressApp][] = [
 ];
 
 describe.each(frameworks)('%s: app routes an admin endpoint under basePath shadows', (name, fw, build) => {
-  it("warns once per shadowed route, naming it, and not for the app's other routes", async () => {
+  it("warns once per shadowed or covering route, naming it, and not for the app's other routes", async () => {
     const c = captured();
     const { url, monitor } = await build(fw(), '/api', c)();
     cleanup.push(() => monitor.close());
-    // The endpoint takes the path (401 without the token); the app's other routes answer.
+    // The endpoint takes the path (401 without the token); the app's other routes answer, `/api/:name` too for a
+    // name no endpoint has.
     for (let i = 0; i < 3; i++) {
       expect((await fetch(`${url}/api/health`)).status).toBe(401);
+      expect((await fetch(`${url}/api/jobs`)).status).toBe(401);
       expect(await (await fetch(`${url}/api/users`)).json()).toEqual({ app: 'users' });
       expect(await (await fetch(`${url}/api/healthy`)).json()).toEqual({ app: 'healthy' });
+      expect(await (await fetch(`${url}/api/other`)).json()).toEqual({ app: 'name' });
     }
-    expect(shadowWarnings(c)).toEqual([...SHADOWED].sort());
+    await checked(c);
+    expect(shadowWarnings(c)).toEqual(ALL);
     // Express routes case-insensitively and the admin API matches case-sensitively: another spelling is the app's
     // own route, never an endpoint (docs/base-path.md).
     if (name.startsWith('Express')) {
@@ -262,7 +312,23 @@ describe.each(frameworks)('%s: app routes an admin endpoint under basePath shado
     cleanup.push(() => monitor.close());
     expect((await fetch(`${url}/api/health`)).status).toBe(401);
     expect(await (await fetch(`${url}/api/users`)).json()).toEqual({ app: 'users' });
-    expect(shadowWarnings(c)).toEqual([...SHADOWED].sort());
+    await checked(c);
+    expect(shadowWarnings(c)).toEqual(ALL);
+    // Once only: more requests tell nothing more.
+    for (let i = 0; i < 3; i++) expect((await fetch(`${url}/api/health`)).status).toBe(401);
+    expect(c.debugs.filter((d) => d.includes('shadow check done'))).toHaveLength(1);
+    expect(shadowWarnings(c)).toEqual(ALL);
+  });
+
+  it('no request runs the check: the first request is handled before it (Fastify: it ran before listening)', async () => {
+    const c = captured();
+    const { url, monitor } = await build(fw(), '/api', c, true)();
+    cleanup.push(() => monitor.close());
+    const first = (await (await fetch(`${url}/first`)).json()) as { warned: number; done: number };
+    if (name.startsWith('Fastify')) expect(first).toEqual({ warned: ALL.length, done: 1 });
+    else expect(first).toEqual({ warned: 0, done: 0 });
+    await checked(c);
+    expect(shadowWarnings(c)).toEqual(ALL);
   });
 
   it('warns of nothing when no app route is under basePath', async () => {
@@ -271,6 +337,54 @@ describe.each(frameworks)('%s: app routes an admin endpoint under basePath shado
     cleanup.push(() => monitor.close());
     expect(await (await fetch(`${url}/api/health`)).json()).toEqual({ app: 'health' });
     expect((await fetch(`${url}/ops/admin/health`)).status).toBe(401);
+    await checked(c);
     expect(shadowWarnings(c)).toEqual([]);
+  });
+});
+
+describe.each([
+  ['Koa 3', () => CURRENT_MAJORS],
+  ['Koa 2', () => olderMajors()],
+] as const)('%s: a koa-mount sub-app under a shared basePath', (_name, fw) => {
+  it("warns once that the mount covers the endpoints' paths; a mount outside basePath is not told", async () => {
+    const modules = fw();
+    const c = captured();
+    const monitor = createKoaMonitor({
+      adminToken: TOKEN,
+      basePath: '/api',
+      basePathShared: true,
+      sampleIntervalMs: 0,
+      logger: c.logger,
+    });
+    const sub = new modules.koa();
+    const subRouter = new Router();
+    subRouter.get('/jobs', (ctx) => {
+      ctx.body = { app: 'sub-jobs' };
+    });
+    subRouter.get('/users', (ctx) => {
+      ctx.body = { app: 'sub-users' };
+    });
+    sub.use(subRouter.routes());
+    const other = new modules.koa();
+    other.use((ctx) => {
+      ctx.body = { app: 'other' };
+    });
+    const app = new modules.koa();
+    app.use(monitor.middleware());
+    app.use(mount('/api', sub));
+    app.use(mount('/other', other));
+    const url = await listen(app.callback());
+    cleanup.push(() => monitor.close());
+    expect((await fetch(`${url}/api/jobs`)).status).toBe(401);
+    expect(await (await fetch(`${url}/api/users`)).json()).toEqual({ app: 'sub-users' });
+    expect(await (await fetch(`${url}/other/x`)).json()).toEqual({ app: 'other' });
+    await checked(c);
+    // Every endpoint (README's list, in its order) is inside the mount, with every method looked up.
+    expect(shadowWarnings(c)).toEqual([
+      'sysvitals: GET, POST, PUT, PATCH, DELETE /api/* (koa-mount) covers the admin endpoints /api/metrics, /api/health, ' +
+        '/api/alerts, /api/history, /api/token, /api/stream, /api/dashboard, /api/dashboard/…, /api/metrics/prometheus, ' +
+        "/api/silences, /api/silences/…, /api/channels, /api/queries, /api/routes, /api/jobs, /api/capacity under basePath '/api'; " +
+        "the app's route never runs for those paths. Choose another basePath",
+    ]);
   });
 });
