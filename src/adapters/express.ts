@@ -17,6 +17,7 @@ import {
   UNMATCHED_ROUTE,
 } from './common.js';
 import { watchLateErrors } from './express-errors.js';
+import { routeExclusionCaseByExpress } from './express-exclusion-case.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
 import { expressWatcherFor, expressWatcherOf, warnIfMountedLate } from './express-order.js';
 import { expressRouteLabel } from './express-route.js';
@@ -97,6 +98,8 @@ function makeMiddleware(
 
   const way = requestWay(monitor);
   const testsRoutes = way.testsRoutes === true;
+  // `excludeRoutes` in another letter case: as Express's routers take the path (express-exclusion-case.ts).
+  if (testsRoutes) routeExclusionCaseByExpress();
 
   // A request's end (completed or cut off), with what was kept of it at its start (its ticket): on Express's
   // per-request hidden classes every read of a property of `req` or `res` is an inline-cache miss (issue 18), so

@@ -7,13 +7,29 @@
  * only, for an adapter that knows it when a request starts.
  */
 export interface ExcludedRouteTest {
-  (url: string, caseSensitive?: boolean): boolean;
+  (url: string, caseSensitive?: boolean, req?: object): boolean;
   route(template: string): boolean;
 }
 
 /**
+ * The route a router would give a path for a request's app and method (a label; the same label for the same route,
+ * its own for no route), or undefined when the request is not one of its framework's. Set by an adapter whose
+ * routers mix letter-case rules (Express: `Router({ caseSensitive: true })` in an app that is not, or the app's
+ * `case sensitive routing` with default routers): the letter case of a path alone does not say where it goes.
+ */
+export type CaseRouter = (req: object, path: string) => string | undefined;
+let caseRouter: CaseRouter | undefined;
+
+/** Sets the CaseRouter excludedRouteTest asks for a path that matches an entry only in another letter case. */
+export function setCaseRouter(router: CaseRouter): void {
+  caseRouter = router;
+}
+
+/**
  * Builds the test from `paths` (without a trailing `/`) and `patterns`. A path entry matches a path that is it or
- * lies under it (followed by `/`, `?`, `#` or the end), in any letter case (or exactly, `caseSensitive`); an entry
+ * lies under it (followed by `/`, `?`, `#` or the end), in its own letter case, or in another one where the
+ * request's routers take it to the route the entry's spelling reaches (CaseRouter: Express's, router by router), else
+ * in any letter case (or only its own, `caseSensitive`); an entry
  * with other than ASCII also in its %-encoded UTF-8, the form clients send. The path is the URL's as the routers
  * read it before they match: not decoded, `;` and `\` kept, `//` not collapsed (Express and @koa/router route
  * `/%70oll/1`, `/poll;x/y`, `/poll\x/y` to `/:user/:repo`, not to `/poll/:id`), an absolute-form target's
@@ -30,12 +46,45 @@ export function excludedRouteTest(paths: readonly string[], patterns: readonly R
     return false;
   };
   const some = patterns.length !== 0;
-  const test = (url: string, caseSensitive = false): boolean => {
+  /** The entries by their lower-case spelling (the anyCase match's prefix finds the entry it matched). */
+  const byLower = new Map<string, string>();
+  for (const p of paths) {
+    byLower.set(p.toLowerCase(), p);
+    try {
+      byLower.set(encodeURI(p).toLowerCase(), encodeURI(p));
+    } catch {
+      // a lone surrogate: no encoded form
+    }
+  }
+  /**
+   * For a path that matches an entry only in another letter case, with a router that knows the request: whether
+   * the router takes it to the route the entry's own spelling reaches (the same route, or no route either way).
+   * Undefined when the router cannot tell.
+   */
+  const sameRoute = (req: object, path: string): boolean | undefined => {
+    const router = caseRouter;
+    const m = router === undefined ? null : (anyCase as RegExp).exec(path);
+    if (router === undefined || m === null) return undefined;
+    const prefix = /[/?#]$/.test(m[0]) ? m[0].slice(0, -1) : m[0];
+    const entry = byLower.get(prefix.toLowerCase());
+    if (entry === undefined || entry === '/') return undefined;
+    const asRouted = router(req, pathOnly(path));
+    if (asRouted === undefined) return undefined;
+    return asRouted === router(req, pathOnly(`${entry}${path.slice(prefix.length)}`));
+  };
+  const test = (url: string, caseSensitive = false, req?: object): boolean => {
     let path = url.charCodeAt(0) === 47 ? url : absolutePath(url);
     if (path === undefined) return false;
     // Only a URL with a `\` pays for the second look (an ordinary one: one RegExp, no allocation).
     if (path === url && url.includes('\\') && SLOW_PARSE.test(url)) path = slowPath(url);
-    if ((caseSensitive ? exactCase : anyCase)?.test(path) === true) return true;
+    // One RegExp for a path no entry has in any case (most requests); the exact case only for one that matched.
+    if (anyCase?.test(path) === true) {
+      if (exactCase?.test(path) === true) return true;
+      // Another letter case than the entry's: where the routers of the request's app take it, when one can tell
+      // (an Express app's routers each have their own rule); else by `caseSensitive`, the app's.
+      const same = req === undefined || caseRouter === undefined ? undefined : sameRoute(req, path);
+      if (same === true || (same === undefined && !caseSensitive)) return true;
+    }
     return some && byPatterns(path);
   };
   const route = (template: string): boolean => anyCase?.test(template) === true;
@@ -60,6 +109,12 @@ function pathsPattern(paths: readonly string[], flags: string): RegExp | undefin
   }
   const escaped = [...spellings].map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^(?:${escaped.join('|')})(?:[/?#]|$)`, flags);
+}
+
+/** `url` to its `?` or `#`. */
+function pathOnly(url: string): string {
+  const end = pathEnd(url, 0);
+  return end === url.length ? url : url.slice(0, end);
 }
 
 /** Where the path of `url` ends, from `from`: its first `?` or `#`, or its length. */

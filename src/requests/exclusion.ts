@@ -55,7 +55,7 @@ export function parseExcludeRoutes(option: unknown): ExcludedRouteTest | undefin
 }
 
 /** A test of a request's URL, and optionally of a route template (parseExcludeRoutes' ExcludedRouteTest). */
-export type ExcludedUrlTest = ((url: string, caseSensitive?: boolean) => boolean) & {
+export type ExcludedUrlTest = ((url: string, caseSensitive?: boolean, req?: object) => boolean) & {
   route?(template: string): boolean;
 };
 
@@ -93,7 +93,7 @@ export class RequestExclusion {
     const excluded = this.excluded;
     if (excluded === undefined) return false;
     const r = req as IncomingMessage & { originalUrl?: string };
-    if (excluded(r.originalUrl ?? r.url ?? '', caseSensitive)) return true;
+    if (excluded(r.originalUrl ?? r.url ?? '', caseSensitive, req)) return true;
     return route !== undefined && excluded.route?.(route) === true;
   }
 
