@@ -80,10 +80,15 @@ describe('month and day names', () => {
     const a = parseCron(named);
     const b = parseCron(numeric);
     let hits = 0;
+    let differs: number | undefined;
     for (let t = START; t < START + 200 * DAY; t += 60_000) {
-      expect(a.matches(t)).toBe(b.matches(t));
-      if (b.matches(t)) hits++;
+      const numericMatches = b.matches(t);
+      if (a.matches(t) !== numericMatches) differs ??= t;
+      if (numericMatches) hits++;
     }
+    // One assertion for the 288,000 minutes: an expect() a minute was most of this file's time (40-78 s a test at
+    // load ~50). Undefined when they agree on every minute, else the first minute where they differ.
+    expect(differs === undefined ? undefined : new Date(differs).toISOString()).toBeUndefined();
     expect(hits).toBeGreaterThan(0);
   });
   it('an unknown name is still a bad field', () => {
