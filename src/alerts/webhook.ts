@@ -5,6 +5,7 @@ import { withUrlCredentials } from '../channels/http-send.js';
 import { signatureHeaders } from '../channels/signature.js';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
+import { thenOf } from '../options/callback-result.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Logger } from '../types.js';
 import type { AlertEvent } from './alert.js';
@@ -29,7 +30,10 @@ export interface WebhookOptions {
   secret?: string;
   /** Events waiting to be sent; when full the oldest is dropped (logged once per overflow). @defaultValue 100 */
   maxQueue?: number;
-  /** Shapes the body, e.g. `(e) => ({ text: e.alert.message })` for a Slack incoming webhook. */
+  /**
+   * Shapes the body, e.g. `(e) => ({ text: e.alert.message })` for a Slack incoming webhook. May be async: its
+   * result is waited for within `timeoutMs`; a throw, a rejection or no result in time skips the event (logged).
+   */
   transform?: (event: AlertEvent) => unknown;
   logger?: Logger;
 }
@@ -267,7 +271,10 @@ export class WebhookChannel {
   private async deliver(event: AlertEvent): Promise<void> {
     let body: string;
     try {
-      body = JSON.stringify(this.config.transform(event));
+      const shaped = this.config.transform(event);
+      // An async transform (a lookup, a template) is waited for, within the attempt timeout: sent as what it
+      // resolves to, not as the promise's `{}`; its rejection skips the event as a throw does (outside review 36).
+      body = JSON.stringify(thenOf(shaped) === undefined ? shaped : await this.settled(shaped));
     } catch (err) {
       this.config.logger.warn(
         { err: errorMessage(err) },
@@ -344,6 +351,17 @@ export class WebhookChannel {
         stopTimer();
         this.draining.delete(controller);
       });
+  }
+
+  /** What an async transform resolves to; rejects after timeoutMs (its later rejection still handled by race). */
+  private settled(shaped: unknown): Promise<unknown> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ms = this.config.timeoutMs;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`transform did not settle within ${ms} ms`)), ms);
+      timer.unref();
+    });
+    return Promise.race([Promise.resolve(shaped), late]).finally(() => clearTimeout(timer));
   }
 
   private delay(ms: number): Promise<void> {

@@ -39,3 +39,37 @@ function bound(v: unknown, depth: number, path: string, max: number, dropped: Ma
   }
   return out ?? v;
 }
+
+/**
+ * Why `group` cannot be served as JSON (a BigInt, a cycle, a throwing getter or toJSON), with the path of the first
+ * figure at fault when it can be found; undefined when it can. The group is served in metrics/, history and the live
+ * stream: one such figure made every metrics/ read a 500 (outside review 37, RT37-5).
+ */
+export function jsonProblem(group: Plain): string | undefined {
+  try {
+    JSON.stringify(group);
+    return undefined;
+  } catch (err) {
+    const why = (err instanceof Error ? err.message : String(err)).split('\n')[0]; // V8's cycle message spans lines
+    const path = faultPath(group, '', []);
+    return path === undefined ? why : `${path}: ${why}`;
+  }
+}
+
+function faultPath(v: unknown, path: string, above: unknown[]): string | undefined {
+  if (typeof v === 'bigint') return path || '(the group)';
+  if (v === null || typeof v !== 'object') return undefined;
+  if (above.includes(v)) return `${path} (a cycle)`;
+  above.push(v);
+  try {
+    for (const k of Object.keys(v)) {
+      const p = faultPath((v as Plain)[k], path === '' ? k : `${path}.${k}`, above);
+      if (p !== undefined) return p;
+    }
+  } catch {
+    return path || '(the group)';
+  } finally {
+    above.pop();
+  }
+  return undefined;
+}

@@ -4,9 +4,10 @@
 
 import { SysvitalsError } from '../errors.js';
 import { errorMessage } from '../logger.js';
+import { catchRejection } from '../options/callback-result.js';
 import type { ComponentStatus, Logger, PluginGroup } from '../types.js';
 import { TimeoutError } from './deadline.js';
-import { boundRecords, DEFAULT_MAX_RECORD_KEYS } from './plugin-records.js';
+import { boundRecords, DEFAULT_MAX_RECORD_KEYS, jsonProblem } from './plugin-records.js';
 
 /** What a plugin's collect() receives. */
 export interface PluginContext {
@@ -178,6 +179,9 @@ export class PluginRunner {
     const rule = this.plugin.status;
     if (rule) {
       const s = rule(fields);
+      // An async status(): its rejection handled (unhandled, it would end the host: outside review 36, RT36-2).
+      if (catchRejection(s, () => {}))
+        throw new Error('status() returned a promise: it must return the status at once');
       if (!STATUSES.includes(s)) throw new Error(`status() returned ${JSON.stringify(s)}`);
       status = s;
     }
@@ -185,6 +189,9 @@ export class PluginRunner {
     const dropped = new Map<string, number>();
     const max = this.plugin.maxRecordKeys ?? DEFAULT_MAX_RECORD_KEYS;
     const group = boundRecords(fields, max, dropped);
+    const unserved = jsonProblem(group);
+    if (unserved !== undefined)
+      throw new Error(`collect() returned a figure that cannot be served: ${unserved}`);
     if (dropped.size === 0) return { ...group, status };
     for (const [path, n] of dropped) {
       if (this.warned.has(path)) continue;

@@ -4,6 +4,7 @@
 import { round } from '../alerts/status.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { errorMessage, type OutageLog } from '../logger.js';
+import { catchRejection } from '../options/callback-result.js';
 import type { Logger } from '../types.js';
 
 /** A connection pool's connection counts, shown in the `database` group. */
@@ -354,6 +355,8 @@ export function readPoolSize(probe: Probe | undefined): {
   } catch {
     return none;
   }
+  // An async poolSize(): nothing to read now, and its rejection handled (unhandled, it would end the host: RT36-2).
+  if (catchRejection(size, () => {})) return none;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   if (typeof size === 'number') return { ...none, total: num(size) };
   if (typeof size !== 'object' || size === null) return none;

@@ -7,6 +7,7 @@
 // what folded (gauge-fold.ts); two entries of one reading that name one label set are summed as well.
 
 import { errorMessage } from '../logger.js';
+import { catchRejection } from '../options/callback-result.js';
 import { FoldCell, GaugeCell } from './gauge-fold.js';
 import { isLabelSet, LabelSets, type LabelValues } from './label-sets.js';
 import {
@@ -185,6 +186,12 @@ export class Gauge {
   private read(fn: () => GaugeReading): void {
     try {
       const r = fn();
+      // An async collect(): its reading cannot be waited for in the sample, and its rejection must not go unhandled
+      // (it would end the host: outside review 36, RT36-2). Refused as any other non-reading, the last values kept.
+      if (catchRejection(r, () => {}))
+        throw new Error(
+          'collect() returned a promise: it must return its reading at once (set() from async code)',
+        );
       // A cluster's sum of its workers' values when none was reported yet (custom-merge.ts): nothing read.
       if ((r as unknown) === null && this.derived) {
         this.hasReading = false;

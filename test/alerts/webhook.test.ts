@@ -286,6 +286,43 @@ describe('WebhookChannel against a real HTTP server', () => {
     expect(server.received.map((r) => r.body)).toEqual([{ text: 'cleared: CPU usage warning' }]);
     expect(lines).toEqual(['warn sysvitals: webhook transform failed; event skipped']);
   });
+
+  // Outside review 36, RT36-1: an async transform was sent as the promise's JSON, `{}`, and its rejection was unhandled
+  // (Node 20 ended the host). The body is what the transform resolves to; a rejection, or no answer within timeoutMs,
+  // skips the event as a throw does. Oracle: the receiver's own record of what arrived.
+  it('waits for an async transform; a rejecting or unsettled one skips its event, handled', async () => {
+    const server = await receiver();
+    const { logger, lines } = logs();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const c = channel({
+        url: server.url,
+        logger,
+        timeoutMs: 200,
+        transform: async (e) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (e.alert.id === 'alert-1') throw new Error('template service down');
+          if (e.alert.id === 'alert-3') return new Promise(() => {}); // never settles
+          return { text: `${e.type}: ${e.alert.message}` };
+        },
+      });
+      c.send(event(1));
+      c.send(event(2, 'cleared'));
+      c.send(event(3));
+      await c.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(server.received.map((r) => r.body)).toEqual([{ text: 'cleared: CPU usage warning' }]);
+      expect(lines).toEqual([
+        'warn sysvitals: webhook transform failed; event skipped',
+        'warn sysvitals: webhook transform failed; event skipped',
+      ]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('webhook options', () => {

@@ -117,6 +117,38 @@ describe('collector plugins', () => {
     );
   });
 
+  // Outside review 37, RT37-5: a BigInt (process.hrtime.bigint(), some drivers' counts) or a cycle in a plugin's result
+  // was taken as the group and read healthy, and every metrics/ read after it was a 500 (JSON cannot hold either).
+  // Oracle: JSON.stringify itself, on the snapshot the monitor serves.
+  it('a result JSON cannot hold (a BigInt, a cycle) makes the group unknown, naming the figure; the rest is served', async () => {
+    const cyclic: Record<string, unknown> = { depth: 1 };
+    cyclic.self = { back: cyclic };
+    const m = createMonitor({
+      sampleIntervalMs: 0,
+      logger: silent,
+      collectors: [
+        { name: 'big', collect: () => ({ ok: 1, queues: { jobs: { rows: 12n } } }), status: () => 'healthy' },
+        { name: 'loop', collect: () => cyclic },
+        { name: 'fine', collect: () => ({ depth: 3 }) },
+      ],
+    });
+    monitors.push(m);
+    const s = await m.sample();
+    expect(() => JSON.stringify(s)).not.toThrow();
+    const plugins = s.plugins as Record<string, { status: string; error?: string; depth?: number }>;
+    expect(plugins.big).toMatchObject({
+      status: 'unknown',
+      error: expect.stringContaining('queues.jobs.rows'),
+    });
+    expect(plugins.big?.error).toMatch(/BigInt/);
+    expect(plugins.loop).toMatchObject({
+      status: 'unknown',
+      error: expect.stringMatching(/self\.back\S* \(a cycle\): Converting circular structure to JSON$/),
+    });
+    expect(plugins.fine).toMatchObject({ status: 'healthy', depth: 3 });
+    expect(() => JSON.stringify(m.alertSystem.getHealthStatus(s))).not.toThrow();
+  });
+
   it('shows in health, Prometheus and history through a monitor', async () => {
     const clock = { t: Date.UTC(2026, 0, 1, 12, 0, 5), now: () => clock.t };
     let depth = 10;

@@ -19,6 +19,7 @@ export const BUNDLED_FIXTURES = {
   'drain-app': 'test/lifecycle/fixtures/drain-app.ts',
   'fd-app': 'test/lifecycle/fixtures/fd-app.ts',
   'close-exits': 'test/reliability/fixtures/close-exits.ts',
+  'async-callbacks': 'test/reliability/fixtures/async-callbacks.ts',
   // The CLI as the published bin runs it (dist/cli.js is a bundle too); two levels under the root, where its
   // version() finds ../../package.json as it does from src/cli/cli.ts.
   cli: 'src/cli/cli.ts',
