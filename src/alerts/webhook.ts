@@ -5,7 +5,7 @@ import { withUrlCredentials } from '../channels/http-send.js';
 import { signatureHeaders } from '../channels/signature.js';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
-import { thenOf } from '../options/callback-result.js';
+import { thenOfValue } from '../options/callback-result.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Logger } from '../types.js';
 import type { AlertEvent } from './alert.js';
@@ -274,7 +274,7 @@ export class WebhookChannel {
       const shaped = this.config.transform(event);
       // An async transform (a lookup, a template) is waited for, within the attempt timeout: sent as what it
       // resolves to, not as the promise's `{}`; its rejection skips the event as a throw does (outside review 36).
-      body = JSON.stringify(thenOf(shaped) === undefined ? shaped : await this.settled(shaped));
+      body = JSON.stringify(thenOfValue(shaped) === undefined ? shaped : await this.settled(shaped));
     } catch (err) {
       this.config.logger.warn(
         { err: errorMessage(err) },

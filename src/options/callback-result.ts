@@ -2,7 +2,7 @@
 // listener, collect() or poolSize() whose rejection would otherwise be unhandled and end the host (outside review 36).
 
 /** The `then` of a thenable value (a Promise or any object with a then method), else undefined. Never throws. */
-export function thenOf(
+export function thenOfValue(
   value: unknown,
 ): ((ok?: unknown, fail?: (err: unknown) => void) => unknown) | undefined {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
@@ -21,7 +21,7 @@ export function thenOf(
  * Never throws: a `then` that throws is reported to `onRejected` as the rejection.
  */
 export function catchRejection(value: unknown, onRejected: (err: unknown) => void): boolean {
-  const then = thenOf(value);
+  const then = thenOfValue(value);
   if (then === undefined) return false;
   try {
     then.call(value, undefined, (err: unknown) => {
