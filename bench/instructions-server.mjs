@@ -68,11 +68,18 @@ function expressRoute(req) {
 }
 const noop = () => {};
 
-const sysvitals = (name) => require(`${dist}/adapters/${name}.cjs`).createMonitor(OPTIONS);
+// `dateclock`: sysvitals with the monitor's `clock` option injected ({ now: Date.now }), so its request path reads
+// Date.now() and the coarse clock's 50 ms timer never runs (bench/instructions.ts --clock-check: the timer
+// attribution checked against a server without that timer).
+const sysvitals = (name) =>
+  require(`${dist}/adapters/${name}.cjs`).createMonitor(
+    variant === 'dateclock' ? { ...OPTIONS, clock: { now: Date.now } } : OPTIONS,
+  );
+const withSysvitals = variant === 'sysvitals' || variant === 'dateclock';
 
 function express() {
   const app = require('express')();
-  if (variant === 'sysvitals') app.use(sysvitals('express').middleware());
+  if (withSysvitals) app.use(sysvitals('express').middleware());
   if (variant === 'hook') app.use((_req, _res, next) => next());
   if (variant === 'floor' || variant === 'floorzlib') {
     onFinish((req, res) => {
@@ -92,7 +99,7 @@ function express() {
 
 async function fastify() {
   const app = require('fastify')();
-  if (variant === 'sysvitals') await app.register(sysvitals('fastify').plugin());
+  if (withSysvitals) await app.register(sysvitals('fastify').plugin());
   if (variant === 'hook') app.addHook('onRequest', (_request, _reply, next) => next());
   if (variant === 'floor' || variant === 'floorzlib') {
     onFinish((_req, res) => {
@@ -115,7 +122,7 @@ function koa() {
   const Koa = require('koa');
   const Router = require('@koa/router');
   const app = new Koa();
-  if (variant === 'sysvitals') app.use(sysvitals('koa').middleware());
+  if (withSysvitals) app.use(sysvitals('koa').middleware());
   if (variant === 'hook') app.use((_ctx, next) => next());
   if (variant === 'floor' || variant === 'floorzlib') {
     onFinish((_req, res) => {
@@ -173,7 +180,7 @@ const gcState = variant === 'gc' ? gcObserver() : undefined;
 const builders = { express, fastify, koa };
 if (
   !builders[framework] ||
-  !['bare', 'sysvitals', 'hook', 'gc', 'floor', 'floorzlib', 'closelistener'].includes(variant)
+  !['bare', 'sysvitals', 'dateclock', 'hook', 'gc', 'floor', 'floorzlib', 'closelistener'].includes(variant)
 ) {
   process.stdout.write(`UNAVAILABLE unknown ${framework} ${variant}\n`);
   process.exit(3);
@@ -184,6 +191,7 @@ server.keepAliveTimeout = 600_000;
 server.listen(0, '127.0.0.1', () => {
   // the wall time V8's --trace-gc timestamps (ms since the isolate started) count from, near enough
   process.stdout.write(`ORIGIN ${performance.timeOrigin}\n`);
+  process.stdout.write(`PID ${process.pid}\n`);
   process.stdout.write(`READY ${server.address().port}\n`);
 });
 // `cpu` on stdin prints this process's CPU time so far in µs (for the native instructions-per-ns estimate).
@@ -194,6 +202,12 @@ process.stdin.on('data', (text) => {
     process.stdout.write(`CPU ${u.user + u.system}\n`);
   }
   // `heap` prints V8's used heap size (for bytes allocated per request, with --trace-gc-nvp: bench/gc-observer.ts)
+  // `fullgc` (node --expose-gc): two full collections, then `GCDONE` (bench/instructions.ts --gc-between-phases)
+  if (text.includes('fullgc') && typeof globalThis.gc === 'function') {
+    globalThis.gc();
+    globalThis.gc();
+    process.stdout.write('GCDONE\n');
+  }
   if (text.includes('heap')) process.stdout.write(`HEAP ${v8.getHeapStatistics().used_heap_size}\n`);
   // `hstart` / `hstop FILE`: V8's sampling heap profiler over a window, objects that died young included
   // (where the bytes per request are allocated; diagnosis only, inspector loaded on demand)

@@ -40,6 +40,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { atNativeTimerRate, type Inclusive, inclusiveOf, RUN_TIMERS } from './lib/callgrind-dump.js';
 import { drive, driveFresh } from './lib/drive.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
 import { median } from './lib/stats.js';
@@ -66,6 +67,10 @@ const { values } = parseArgs({
     only: { type: 'string' },
     connections: { type: 'string', default: '1' },
     'fresh-connections': { type: 'string', default: '0' },
+    'gc-between-phases': { type: 'boolean', default: false },
+    'clock-check': { type: 'boolean', default: false },
+    'timers-only': { type: 'boolean', default: false },
+    'timer-native-requests': { type: 'string', default: '20000' },
   },
 });
 const FRAMEWORK = values.framework;
@@ -102,8 +107,13 @@ const SERVER = fileURLToPath(new URL('./instructions-server.mjs', import.meta.ur
 const NODE_FLAGS = [
   '--single-threaded',
   ...(values['perf-prof'] ? ['--perf-basic-prof'] : []),
+  ...(values['gc-between-phases'] ? ['--expose-gc'] : []),
   ...(values['node-flag'] ?? []),
 ];
+/** Two full GCs (the server's `fullgc`) before each phase, dumped away: each phase starts from the same heap. */
+const GC_BETWEEN = values['gc-between-phases'] as boolean;
+/** Requests of the native run that counts timer firings per request (no callgrind, under gdb). */
+const TIMER_NATIVE_REQUESTS = Number(values['timer-native-requests']);
 /** The history writer's resolution: it flushes the minute's point at each boundary, on a timer. */
 const MINUTE_MS = 60_000;
 
@@ -150,6 +160,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** Asks callgrind in process `pid` to dump its counts (and zero them); returns the dump's instruction total. */
 async function dump(pid: number, out: string, index: number, keepAs?: string): Promise<number> {
+  return (await dumpTimers(pid, out, index, keepAs)).total;
+}
+
+/** The same, with the instructions under Node's timer callbacks (RunTimers, inclusive) and its calls. */
+async function dumpTimers(pid: number, out: string, index: number, keepAs?: string): Promise<Inclusive> {
   await new Promise<void>((resolve, reject) => {
     const c = spawn('callgrind_control', ['-d', String(pid)], { stdio: 'ignore' });
     c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control exited ${code}`))));
@@ -157,11 +172,12 @@ async function dump(pid: number, out: string, index: number, keepAs?: string): P
   const file = `${out}.${index}`;
   for (let i = 0; i < 600; i++) {
     try {
-      const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(file, 'utf8'));
+      const text = readFileSync(file, 'utf8');
+      const m = /^(?:summary|totals): (\d+)/m.exec(text);
       if (m) {
         if (keepAs !== undefined) renameSync(file, keepAs);
         else rmSync(file, { force: true });
-        return Number(m[1]);
+        return { ...inclusiveOf(text, RUN_TIMERS), total: Number(m[1]) };
       }
     } catch {
       // not written yet
@@ -215,6 +231,13 @@ interface Measured {
   spread: number;
   /** The same as settled (the older name, kept for the table code). */
   converged: boolean;
+  /** Instructions under Node's timer callbacks (RunTimers, inclusive) in each phase, and its calls (firings). */
+  timerInstructions: number[];
+  timerFirings: number[];
+  /** Wall seconds of each phase. */
+  wall: number[];
+  /** The compared pair's indexes. */
+  pair: [number, number];
 }
 
 const spreadOf = (a: number, b: number): number => Math.abs(a - b) / ((a + b) / 2);
@@ -297,6 +320,8 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     });
   }
   const raw: number[] = [];
+  const timerInstructions: number[] = [];
+  const timerFirings: number[] = [];
   const wall: number[] = [];
   const phases: number[] = [];
   const crossed: boolean[] = [];
@@ -320,6 +345,14 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
       skipped += 200;
       await dump(pid, out, index++);
     }
+    if (GC_BETWEEN) {
+      // Two full collections, dumped away: each phase starts from the same (collected) heap, so a major GC
+      // falls at the same point of every phase or in none, not in one phase of two by chance.
+      const seen = server.lines.length;
+      server.child.stdin?.write('fullgc\n');
+      for (let i = 0; i < 6000 && !server.lines.slice(seen).includes('GCDONE'); i++) await sleep(10);
+      await dump(pid, out, index++);
+    }
     const t0 = performance.now();
     const startMs = Date.now();
     const start = new Date(startMs).toISOString();
@@ -329,9 +362,12 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     msPerRequest = ((wall.at(-1) as number) * 1000) / N;
     const keepAs =
       KEEP === undefined ? undefined : join(KEEP, `${FRAMEWORK}-${name}.phase${raw.length + 1}.out`);
-    raw.push((await dump(pid, out, index++, keepAs)) / N);
+    const counted = await dumpTimers(pid, out, index++, keepAs);
+    raw.push(counted.total / N);
+    timerInstructions.push(counted.instructions);
+    timerFirings.push(counted.calls);
     process.stderr.write(
-      `${name} phase ${raw.length}: ${start} .. ${new Date().toISOString()} (${wall.at(-1)?.toFixed(1)} s) ${fmt(raw.at(-1) as number)} raw instr/req${crossed.at(-1) ? ' † minute boundary' : ''}\n`,
+      `${name} phase ${raw.length}: ${start} .. ${new Date().toISOString()} (${wall.at(-1)?.toFixed(1)} s) ${fmt(raw.at(-1) as number)} raw instr/req${crossed.at(-1) ? ' † minute boundary' : ''}; timers ${timerFirings.at(-1)} firings, ${fmt((timerInstructions.at(-1) as number) / N)} instr/req\n`,
     );
     phases.push(0); // filled in below, once the idle rate is known
     const clean = crossed.flatMap((c, i) => (c ? [] : [i]));
@@ -412,6 +448,10 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
     rawPerRequest,
     spread,
     converged: settled,
+    timerInstructions,
+    timerFirings,
+    wall,
+    pair: [p, q],
   };
 }
 
@@ -446,6 +486,98 @@ async function nativeNsPerRequest(framework: string): Promise<number> {
   return median(rounds);
 }
 
+interface NativeTimers {
+  requests: number;
+  seconds: number;
+  /** RunTimers calls (libuv timer expiries that ran JavaScript timer callbacks) over the requests. */
+  firings: number;
+}
+
+/**
+ * Timer firings per request natively: the same server (variant), the same requests (fresh connections, the warm-up,
+ * then TIMER_NATIVE_REQUESTS counted), without callgrind. gdb counts the calls of node::Environment::RunTimers
+ * (the unit the callgrind dumps count, their `calls=`) with a breakpoint that never stops the program for long
+ * (a Python stop() that counts and returns False: ~20 hits a second, a ptrace round trip each).
+ */
+async function nativeTimerFirings(variant: string, dist = DIST): Promise<NativeTimers> {
+  const base = join(tmpdir(), `sysvitals-timers-${process.pid}-${FRAMEWORK}-${variant}`);
+  const countFile = `${base}.count`;
+  rmSync(countFile, { force: true });
+  writeFileSync(
+    `${base}.py`,
+    [
+      'import gdb',
+      'n = 0',
+      'class Count(gdb.Breakpoint):',
+      '    def stop(self):',
+      '        global n',
+      '        n += 1',
+      `        with open(${JSON.stringify(countFile)}, 'w') as f: f.write(str(n))`,
+      '        return False',
+      `Count(${JSON.stringify(RUN_TIMERS)})`,
+      '',
+    ].join('\n'),
+  );
+  const server = await start('gdb', [
+    '-q',
+    '-batch',
+    '-ex',
+    'set pagination off',
+    '-ex',
+    'set startup-with-shell off',
+    '-ex',
+    'handle SIGPIPE SIGUSR1 SIGUSR2 nostop noprint pass',
+    '-x',
+    `${base}.py`,
+    '-ex',
+    'run',
+    '--args',
+    process.execPath,
+    ...NODE_FLAGS,
+    SERVER,
+    FRAMEWORK,
+    variant,
+    dist,
+  ]);
+  const pidLine = server.lines.find((l) => l.startsWith('PID '));
+  const count = (): number => {
+    try {
+      return Number(readFileSync(countFile, 'utf8')) || 0;
+    } catch {
+      return 0;
+    }
+  };
+  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  await driveFresh(server.port, FRESH);
+  await drive(server.port, WARMUP, agent, CONNECTIONS);
+  const c0 = count();
+  const t0 = performance.now();
+  await drive(server.port, TIMER_NATIVE_REQUESTS, agent, CONNECTIONS);
+  const seconds = (performance.now() - t0) / 1000;
+  const c1 = count();
+  agent.destroy();
+  if (pidLine !== undefined) process.kill(Number(pidLine.slice(4)), 'SIGTERM');
+  server.child.stdin?.end();
+  const killer = setTimeout(() => server.child.kill('SIGKILL'), 20_000);
+  await server.exited;
+  clearTimeout(killer);
+  rmSync(countFile, { force: true });
+  rmSync(`${base}.py`, { force: true });
+  return { requests: TIMER_NATIVE_REQUESTS, seconds, firings: c1 - c0 };
+}
+
+/** Timer work at the native firing rate (see atNativeTimerRate): the cost of one firing pooled over the clean phases. */
+function timerAdjusted(m: Measured, native: NativeTimers): { perFiring: number; phases: number[]; perRequest: number } {
+  const clean = m.raw.flatMap((_, i) => (m.crossed[i] ? [] : [i]));
+  const instr = clean.reduce((a, i) => a + (m.timerInstructions[i] as number), 0);
+  const calls = clean.reduce((a, i) => a + (m.timerFirings[i] as number), 0);
+  const perFiring = calls > 0 ? instr / calls : 0;
+  const nativePerRequest = native.firings / native.requests;
+  const phases = m.raw.map((r, i) => atNativeTimerRate(r, N, m.timerInstructions[i] as number, perFiring, nativePerRequest));
+  const [p, q] = m.pair;
+  return { perFiring, phases, perRequest: ((phases[p] as number) + (phases[q] as number)) / 2 };
+}
+
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
 /** Phases, those holding a minute boundary marked † (not compared nor quoted). */
@@ -462,11 +594,29 @@ if (values.only !== undefined) {
   process.exit(0);
 }
 // Two servers at once (bare and sysvitals), one per core: counts do not depend on load.
-const [bare, sv, before, floor] = await Promise.all([
+// Timer firings per request natively (no callgrind, one server at a time), for each server counted: first, so that a
+// failure of gdb shows before the long callgrind runs.
+const nativeTimers = new Map<string, NativeTimers>();
+for (const [name, variant, dist] of [
+  ['bare', 'bare', DIST],
+  ['sysvitals', 'sysvitals', DIST],
+  ...(BEFORE === undefined ? [] : [['sysvitals before', 'sysvitals', BEFORE]]),
+  ...(values.floor ? [['floor', 'floor', DIST]] : []),
+  ...(values['clock-check'] ? [['dateclock', 'dateclock', DIST]] : []),
+] as [string, string, string][]) {
+  const t = await nativeTimerFirings(variant, dist);
+  nativeTimers.set(name, t);
+  process.stderr.write(
+    `${name} native: ${t.firings} timer firings over ${fmt(t.requests)} requests in ${t.seconds.toFixed(1)} s\n`,
+  );
+}
+if (values['timers-only']) process.exit(0);
+const [bare, sv, before, floor, dateclock] = await Promise.all([
   measure('bare'),
   measure('sysvitals'),
   BEFORE === undefined ? undefined : measure('sysvitals', BEFORE, 'sysvitals-before'),
   values.floor ? measure('floor') : undefined,
+  values['clock-check'] ? measure('dateclock') : undefined,
 ]);
 const ns = await nativeNsPerRequest(FRAMEWORK);
 const perNs = bare.perRequest / ns;
@@ -493,7 +643,17 @@ const named: [string, Measured][] = [
   ['sysvitals', sv],
   ...(before === undefined ? [] : [['sysvitals before', before] as [string, Measured]]),
   ...(floor === undefined ? [] : [['floor', floor] as [string, Measured]]),
+  ...(dateclock === undefined ? [] : [['dateclock', dateclock] as [string, Measured]]),
 ];
+const adjusted = new Map(named.map(([n, m]) => [n, timerAdjusted(m, nativeTimers.get(n) as NativeTimers)]));
+const adj = (n: string): number => (adjusted.get(n) as { perRequest: number }).perRequest;
+const timerRow = ([name, m]: [string, Measured]): string => {
+  const t = nativeTimers.get(name) as NativeTimers;
+  const a = adjusted.get(name) as { perFiring: number; phases: number[]; perRequest: number };
+  return `| ${name} | ${m.timerFirings.map((f, i) => `${f}${m.crossed[i] ? '†' : ''}`).join(' · ')} | ${marked(m, m.timerInstructions.map((x) => x / N))} | ${fmt(a.perFiring)} | ${(t.firings / t.requests).toFixed(5)} (${t.firings} over ${fmt(t.requests)} requests, ${t.seconds.toFixed(1)} s) | ${fmt(m.rawPerRequest)} | **${fmt(a.perRequest)}** | ${marked(m, a.phases)} |`;
+};
+const adjRatio = adj('sysvitals') / adj('bare');
+const rawRatio = sv.rawPerRequest / bare.rawPerRequest;
 const notes = named
   .map(([name, m]) =>
     m.below === undefined
@@ -548,8 +708,29 @@ ${row('sysvitals', sv)}${before === undefined ? '' : `\n${row(`sysvitals before 
 | warm-up (not quoted) | steps |
 |---|---|
 ${warmRow('bare', bare)}
-${warmRow('sysvitals', sv)}${before === undefined ? '' : `\n${warmRow('sysvitals before', before)}`}${floor === undefined ? '' : `\n${warmRow('floor', floor)}`}
+${warmRow('sysvitals', sv)}${before === undefined ? '' : `\n${warmRow('sysvitals before', before)}`}${floor === undefined ? '' : `\n${warmRow('floor', floor)}`}${dateclock === undefined ? '' : `\n${warmRow('dateclock', dateclock)}`}
 ${notes}
+
+**Timers at the native rate.** Each phase's dump gives the instructions under \`node::Environment::RunTimers\` (libuv's
+timer callback: processTimers, listOnTimeout and every JavaScript timer callback under them, inclusive) and its calls
+(firings). The cost of one firing is pooled over the clean phases; the native firings per request are counted by
+gdb on the same server natively (no callgrind: ${FRESH > 0 ? `${fmt(FRESH)} fresh connections, ` : ''}the warm-up, then ${fmt(TIMER_NATIVE_REQUESTS)} requests counted,
+one server at a time). The column "at native timer rate" is raw − the phase's timer instructions ÷ ${fmt(N)} + the cost
+per firing × the native firings per request. The raw figure stays the figure measured; this one is labelled.
+${GC_BETWEEN ? `Each phase began after two full GCs (\`--expose-gc\`, the server's \`fullgc\`), dumped away.\n` : ''}
+| server | firings per phase (callgrind) | timer instr/req per phase | instr per firing | native firings per request | raw instr/req (last two) | at native timer rate (last two) | at native timer rate per phase |
+|---|---|---|---:|---|---:|---:|---|
+${named.map(timerRow).join('\n')}
+
+**At the native timer rate: sysvitals ${fmt(adj('sysvitals') - adj('bare'))} over bare, ${adjRatio.toFixed(3)}× bare** (≤ 1.03×: ${verdict(adjRatio <= 1.03)}); raw ${rawRatio.toFixed(3)}× (≤ 1.03×: ${verdict(rawRatio <= 1.03)}).${
+  floor === undefined
+    ? ''
+    : ` The floor ${(adj('floor') / adj('bare')).toFixed(3)}× bare at the native timer rate; sysvitals ${(adj('sysvitals') / adj('floor')).toFixed(3)}× the floor.`
+}${
+  dateclock === undefined
+    ? ''
+    : `\nCheck, a server without the coarse clock's timer (\`dateclock\`: the monitor's \`clock\` option { now: Date.now }): raw ${fmt(dateclock.rawPerRequest)}, timers ${fmt(dateclock.timerInstructions.filter((_, i) => !dateclock.crossed[i]).reduce((a, b) => a + b, 0) / (N * dateclock.crossed.filter((c) => !c).length))} instr/req under callgrind against sysvitals' ${fmt(sv.timerInstructions.filter((_, i) => !sv.crossed[i]).reduce((a, b) => a + b, 0) / (N * sv.crossed.filter((c) => !c).length))}; at the native timer rate ${fmt(adj('dateclock'))} against sysvitals' ${fmt(adj('sysvitals'))} (${fmt(adj('sysvitals') - adj('dateclock'))}: the coarse clock's reads against Date.now()'s, and its timer at the native rate); raw − sysvitals' raw ${fmt(dateclock.rawPerRequest - sv.rawPerRequest)}; ${dateclock.settled ? 'settled' : 'NOT SETTLED'}.`
+}
 **Added by sysvitals: ${fmt(added)} instructions per request, ${ratio.toFixed(3)}× bare** (≤ 1.03×: ${verdict(ratio <= 1.03)});
 from the raw counts (timers included) ${fmt(addedRaw)}, ${(sv.rawPerRequest / bare.rawPerRequest).toFixed(3)}× bare.${
   before === undefined

@@ -1,0 +1,82 @@
+// Reading a callgrind dump (the format of valgrind's callgrind_format docs) for bench/instructions.ts: the
+// instructions spent under one function, inclusive, and how often it was called, from its callers' `calls=` lines.
+// Timers fire by wall time, so under callgrind (~50× slower) they fire ~50× more often per request than natively:
+// `node::Environment::RunTimers` (libuv's timer callback, which runs Node's processTimers/listOnTimeout and every
+// JavaScript timer callback under it) gives that work per dump, and the native firing rate scales it back.
+
+/** Node's C++ entry of every JavaScript timer callback (one call per libuv timer expiry). */
+export const RUN_TIMERS = 'node::Environment::RunTimers';
+
+export interface Inclusive {
+  /** Calls of the function (sum of its callers' `calls=` counts, calls from itself left out). */
+  calls: number;
+  /** Instructions (the first event) under it, inclusive: the cost lines of those calls. */
+  instructions: number;
+  /** The dump's total (its `summary:` or `totals:` line), NaN without one. */
+  total: number;
+}
+
+/**
+ * The inclusive cost of the functions whose (demangled) name contains `name`, from the `calls=` lines of the
+ * functions that call it: callgrind writes each call's inclusive cost on the line after `calls=`. Calls between two
+ * matching functions are left out (a recursion would count twice). Name compression (`fn=(12) name`, then
+ * `fn=(12)`) is shared by fn= and cfn=; positions are skipped by the count the `positions:` line gives.
+ */
+export function inclusiveOf(text: string, name: string): Inclusive {
+  const names = new Map<string, string>();
+  let positions = 1;
+  let total = Number.NaN;
+  let fn = '';
+  let cfn = '';
+  let pendingCalls = -1;
+  let calls = 0;
+  let instructions = 0;
+  const resolve = (spec: string): string => {
+    const m = /^\((\d+)\)(?: (.*))?$/.exec(spec);
+    if (m === null) return spec;
+    const id = m[1] as string;
+    if (m[2] !== undefined) {
+      names.set(id, m[2]);
+      return m[2];
+    }
+    return names.get(id) ?? '';
+  };
+  for (const line of text.split('\n')) {
+    if (pendingCalls >= 0) {
+      // the call's cost line: positions, then the events (Ir first)
+      const fields = line.trim().split(/\s+/);
+      const ir = Number(fields[positions] ?? 0);
+      if (cfn.includes(name) && !fn.includes(name)) {
+        calls += pendingCalls;
+        instructions += ir;
+      }
+      pendingCalls = -1;
+      continue;
+    }
+    if (line.startsWith('fn=')) {
+      fn = resolve(line.slice(3));
+      cfn = '';
+    } else if (line.startsWith('cfn=')) cfn = resolve(line.slice(4));
+    else if (line.startsWith('calls=')) pendingCalls = Number(line.slice(6).trim().split(/\s+/)[0]);
+    else if (line.startsWith('positions:')) positions = line.slice(10).trim().split(/\s+/).length;
+    else {
+      const t = /^(?:summary|totals): (\d+)/.exec(line);
+      if (t && Number.isNaN(total)) total = Number(t[1]);
+    }
+  }
+  return { calls, instructions, total };
+}
+
+/**
+ * Instructions per request with the timers' work at the native firing rate instead of callgrind's: the raw count,
+ * less the timer work measured in the phase, plus the measured cost of one firing × the native firings per request.
+ */
+export function atNativeTimerRate(
+  rawPerRequest: number,
+  requests: number,
+  timerInstructions: number,
+  costPerFiring: number,
+  nativeFiringsPerRequest: number,
+): number {
+  return rawPerRequest - timerInstructions / requests + costPerFiring * nativeFiringsPerRequest;
+}

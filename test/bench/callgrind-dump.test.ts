@@ -1,0 +1,74 @@
+// bench/lib/callgrind-dump.ts against dumps written by hand (callgrind's format), their sums done by hand.
+
+import { describe, expect, it } from 'vitest';
+import { atNativeTimerRate, inclusiveOf, RUN_TIMERS } from '../../bench/lib/callgrind-dump.js';
+
+const DUMP = `version: 1
+creator: callgrind-3.19.0
+pid: 42
+positions: line
+events: Ir
+summary: 1000
+
+ob=(1) /usr/bin/node
+fl=(1) ???
+fn=(1) uv__run_timers
+0 10
+cfn=(2) node::Environment::RunTimers(uv_timer_s*)
+calls=3 0
+0 600
+cfn=(3) other
+calls=1 0
+0 50
+
+fn=(2)
+0 40
+cfn=(4) processTimers
+calls=3 0
+0 560
+cfn=(2)
+calls=1 0
+0 100
+
+fn=(5) main
++1 5
+cfn=(2)
+calls=2 +3
+* 200
+`;
+
+describe('inclusiveOf', () => {
+  it('sums the callers’ call lines of the function, names compressed, recursion left out', () => {
+    // uv__run_timers: 3 calls costing 600; main: 2 calls costing 200; RunTimers calling itself (100) left out
+    expect(inclusiveOf(DUMP, RUN_TIMERS)).toEqual({ calls: 5, instructions: 800, total: 1000 });
+  });
+
+  it('skips as many position columns as the positions: line names', () => {
+    const text = `positions: instr line
+events: Ir Dr
+totals: 90
+fn=(1) caller
+0x10 3 20 1
+cfn=(2) node::Environment::RunTimers(uv_timer_s*)
+calls=1 0x20 4
+0x11 3 70 9
+`;
+    expect(inclusiveOf(text, RUN_TIMERS)).toEqual({ calls: 1, instructions: 70, total: 90 });
+  });
+
+  it('finds nothing in a dump without the function', () => {
+    expect(inclusiveOf('events: Ir\nfn=(1) a\n0 5\n', RUN_TIMERS)).toEqual({
+      calls: 0,
+      instructions: 0,
+      total: Number.NaN,
+    });
+  });
+});
+
+describe('atNativeTimerRate', () => {
+  it('replaces the phase’s timer work with the cost per firing at the native rate', () => {
+    // 120,000 per request raw; 600,000 timer instructions over 1,000 requests (600 each) out; 2,000 per firing
+    // × 0.004 native firings per request (8) in
+    expect(atNativeTimerRate(120_000, 1000, 600_000, 2000, 0.004)).toBe(119_408);
+  });
+});
