@@ -26,6 +26,21 @@ const BODY = { hello: 'world' };
 const OPTIONS = { adminToken: 'bench-token', sampleIntervalMs: 0, logger: { warn() {}, error() {} } };
 const dist = distDir ?? new URL('../dist', import.meta.url).pathname;
 
+// SYSVITALS_BENCH_COUNT_TIMERS=1 (node --expose-internals; bench/instructions.ts's native timer count): Node's
+// processTimers, which node::Environment::RunTimers calls once per libuv timer expiry, is installed again wrapped
+// in a counter (the same callbacks, from internal/timers over the same module state); `timers` on stdin prints
+// `TIMERS <count>`. No stop, no other process: the count does not slow the server it counts.
+let timerFirings = 0;
+if (process.env.SYSVITALS_BENCH_COUNT_TIMERS === '1') {
+  const { internalBinding } = require('internal/test/binding');
+  const { getTimerCallbacks } = require('internal/timers');
+  const { processImmediate, processTimers } = getTimerCallbacks(process._tickCallback);
+  internalBinding('timers').setupTimers(processImmediate, (now) => {
+    timerFirings++;
+    return processTimers(now);
+  });
+}
+
 // The floor (variant `floor`): bench/lib/floor-middleware.ts's channel way, in plain JavaScript.
 const tallies = new Map();
 function tally(route, ms) {
@@ -208,6 +223,7 @@ process.stdin.on('data', (text) => {
     globalThis.gc();
     process.stdout.write('GCDONE\n');
   }
+  if (text.includes('timers')) process.stdout.write(`TIMERS ${timerFirings}\n`);
   if (text.includes('heap')) process.stdout.write(`HEAP ${v8.getHeapStatistics().used_heap_size}\n`);
   // `hstart` / `hstop FILE`: V8's sampling heap profiler over a window, objects that died young included
   // (where the bytes per request are allocated; diagnosis only, inspector loaded on demand)

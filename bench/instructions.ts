@@ -40,7 +40,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { atNativeTimerRate, type Inclusive, inclusiveOf, RUN_TIMERS } from './lib/callgrind-dump.js';
+import {
+  atNativeTimerRate,
+  type Inclusive,
+  inclusiveOf,
+  RUN_TIMERS,
+  saturatedPerRequest,
+} from './lib/callgrind-dump.js';
 import { drive, driveFresh } from './lib/drive.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
 import { median } from './lib/stats.js';
@@ -112,7 +118,7 @@ const NODE_FLAGS = [
 ];
 /** Two full GCs (the server's `fullgc`) before each phase, dumped away: each phase starts from the same heap. */
 const GC_BETWEEN = values['gc-between-phases'] as boolean;
-/** Requests of the native run that counts timer firings per request (no callgrind, under gdb). */
+/** Requests of the native run that counts timer firings per request (no callgrind). */
 const TIMER_NATIVE_REQUESTS = Number(values['timer-native-requests']);
 /** The history writer's resolution: it flushes the minute's point at each boundary, on a timer. */
 const MINUTE_MS = 60_000;
@@ -124,8 +130,8 @@ interface Server {
   exited: Promise<string>;
 }
 
-async function start(cmd: string, args: string[]): Promise<Server> {
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+async function start(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<Server> {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
   const lines: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (d) => {
@@ -491,89 +497,77 @@ interface NativeTimers {
   seconds: number;
   /** RunTimers calls (libuv timer expiries that ran JavaScript timer callbacks) over the requests. */
   firings: number;
+  /** The server's CPU seconds over the requests (process.cpuUsage). */
+  cpuSeconds: number;
 }
+
+/** Native firings per request at one saturated core (see saturatedPerRequest). */
+const saturatedFiringsPerRequest = (t: NativeTimers): number =>
+  saturatedPerRequest(t.firings, t.seconds, t.cpuSeconds, t.requests);
 
 /**
  * Timer firings per request natively: the same server (variant), the same requests (fresh connections, the warm-up,
- * then TIMER_NATIVE_REQUESTS counted), without callgrind. gdb counts the calls of node::Environment::RunTimers
- * (the unit the callgrind dumps count, their `calls=`) with a breakpoint that never stops the program for long
- * (a Python stop() that counts and returns False: ~20 hits a second, a ptrace round trip each).
+ * then TIMER_NATIVE_REQUESTS counted), without callgrind. The server counts the calls of Node's processTimers (one
+ * per node::Environment::RunTimers call: the unit the callgrind dumps count, their `calls=`) in process
+ * (SYSVITALS_BENCH_COUNT_TIMERS, --expose-internals). A gdb breakpoint counted the same at first, but each hit
+ * stops the server for a ptrace round trip: at load 50 that stretched 20,000 Express requests from 16 s to 329 s
+ * and so multiplied the firings it counted.
  */
 async function nativeTimerFirings(variant: string, dist = DIST): Promise<NativeTimers> {
-  const base = join(tmpdir(), `sysvitals-timers-${process.pid}-${FRAMEWORK}-${variant}`);
-  const countFile = `${base}.count`;
-  rmSync(countFile, { force: true });
-  writeFileSync(
-    `${base}.py`,
-    [
-      'import gdb',
-      'n = 0',
-      'class Count(gdb.Breakpoint):',
-      '    def stop(self):',
-      '        global n',
-      '        n += 1',
-      `        with open(${JSON.stringify(countFile)}, 'w') as f: f.write(str(n))`,
-      '        return False',
-      `Count(${JSON.stringify(RUN_TIMERS)})`,
-      '',
-    ].join('\n'),
-  );
-  const server = await start('gdb', [
-    '-q',
-    '-batch',
-    '-ex',
-    'set pagination off',
-    '-ex',
-    'set startup-with-shell off',
-    '-ex',
-    'handle SIGPIPE SIGUSR1 SIGUSR2 nostop noprint pass',
-    '-x',
-    `${base}.py`,
-    '-ex',
-    'run',
-    '--args',
+  const server = await start(
     process.execPath,
-    ...NODE_FLAGS,
-    SERVER,
-    FRAMEWORK,
-    variant,
-    dist,
-  ]);
-  const pidLine = server.lines.find((l) => l.startsWith('PID '));
-  const count = (): number => {
-    try {
-      return Number(readFileSync(countFile, 'utf8')) || 0;
-    } catch {
-      return 0;
+    ['--expose-internals', '--no-warnings', ...NODE_FLAGS, SERVER, FRAMEWORK, variant, dist],
+    { ...process.env, SYSVITALS_BENCH_COUNT_TIMERS: '1' },
+  );
+  const count = async (): Promise<number> => {
+    const seen = server.lines.length;
+    server.child.stdin?.write('timers\n');
+    for (let i = 0; i < 2000; i++) {
+      const line = server.lines.slice(seen).find((l) => l.startsWith('TIMERS '));
+      if (line !== undefined) return Number(line.slice(7));
+      await sleep(5);
     }
+    throw new Error('no TIMERS line');
   };
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   await driveFresh(server.port, FRESH);
   await drive(server.port, WARMUP, agent, CONNECTIONS);
-  const c0 = count();
+  const cpu = async (): Promise<number> => {
+    const seen = server.lines.length;
+    server.child.stdin?.write('cpu\n');
+    for (let i = 0; i < 2000; i++) {
+      const line = server.lines.slice(seen).find((l) => l.startsWith('CPU '));
+      if (line !== undefined) return Number(line.slice(4)) / 1e6;
+      await sleep(5);
+    }
+    throw new Error('no CPU line');
+  };
+  const c0 = await count();
+  const u0 = await cpu();
   const t0 = performance.now();
   await drive(server.port, TIMER_NATIVE_REQUESTS, agent, CONNECTIONS);
   const seconds = (performance.now() - t0) / 1000;
-  const c1 = count();
+  const u1 = await cpu();
+  const c1 = await count();
   agent.destroy();
-  if (pidLine !== undefined) process.kill(Number(pidLine.slice(4)), 'SIGTERM');
   server.child.stdin?.end();
-  const killer = setTimeout(() => server.child.kill('SIGKILL'), 20_000);
   await server.exited;
-  clearTimeout(killer);
-  rmSync(countFile, { force: true });
-  rmSync(`${base}.py`, { force: true });
-  return { requests: TIMER_NATIVE_REQUESTS, seconds, firings: c1 - c0 };
+  return { requests: TIMER_NATIVE_REQUESTS, seconds, firings: c1 - c0, cpuSeconds: u1 - u0 };
 }
 
 /** Timer work at the native firing rate (see atNativeTimerRate): the cost of one firing pooled over the clean phases. */
-function timerAdjusted(m: Measured, native: NativeTimers): { perFiring: number; phases: number[]; perRequest: number } {
+function timerAdjusted(
+  m: Measured,
+  native: NativeTimers,
+): { perFiring: number; phases: number[]; perRequest: number } {
   const clean = m.raw.flatMap((_, i) => (m.crossed[i] ? [] : [i]));
   const instr = clean.reduce((a, i) => a + (m.timerInstructions[i] as number), 0);
   const calls = clean.reduce((a, i) => a + (m.timerFirings[i] as number), 0);
   const perFiring = calls > 0 ? instr / calls : 0;
-  const nativePerRequest = native.firings / native.requests;
-  const phases = m.raw.map((r, i) => atNativeTimerRate(r, N, m.timerInstructions[i] as number, perFiring, nativePerRequest));
+  const nativePerRequest = saturatedFiringsPerRequest(native);
+  const phases = m.raw.map((r, i) =>
+    atNativeTimerRate(r, N, m.timerInstructions[i] as number, perFiring, nativePerRequest),
+  );
   const [p, q] = m.pair;
   return { perFiring, phases, perRequest: ((phases[p] as number) + (phases[q] as number)) / 2 };
 }
@@ -595,7 +589,7 @@ if (values.only !== undefined) {
 }
 // Two servers at once (bare and sysvitals), one per core: counts do not depend on load.
 // Timer firings per request natively (no callgrind, one server at a time), for each server counted: first, so that a
-// failure of gdb shows before the long callgrind runs.
+// failure of the count shows before the long callgrind runs.
 const nativeTimers = new Map<string, NativeTimers>();
 for (const [name, variant, dist] of [
   ['bare', 'bare', DIST],
@@ -607,7 +601,7 @@ for (const [name, variant, dist] of [
   const t = await nativeTimerFirings(variant, dist);
   nativeTimers.set(name, t);
   process.stderr.write(
-    `${name} native: ${t.firings} timer firings over ${fmt(t.requests)} requests in ${t.seconds.toFixed(1)} s\n`,
+    `${name} native: ${t.firings} timer firings over ${fmt(t.requests)} requests in ${t.seconds.toFixed(1)} s, ${t.cpuSeconds.toFixed(2)} s CPU: ${saturatedFiringsPerRequest(t).toFixed(5)} per request at one saturated core\n`,
   );
 }
 if (values['timers-only']) process.exit(0);
@@ -650,7 +644,10 @@ const adj = (n: string): number => (adjusted.get(n) as { perRequest: number }).p
 const timerRow = ([name, m]: [string, Measured]): string => {
   const t = nativeTimers.get(name) as NativeTimers;
   const a = adjusted.get(name) as { perFiring: number; phases: number[]; perRequest: number };
-  return `| ${name} | ${m.timerFirings.map((f, i) => `${f}${m.crossed[i] ? '†' : ''}`).join(' · ')} | ${marked(m, m.timerInstructions.map((x) => x / N))} | ${fmt(a.perFiring)} | ${(t.firings / t.requests).toFixed(5)} (${t.firings} over ${fmt(t.requests)} requests, ${t.seconds.toFixed(1)} s) | ${fmt(m.rawPerRequest)} | **${fmt(a.perRequest)}** | ${marked(m, a.phases)} |`;
+  return `| ${name} | ${m.timerFirings.map((f, i) => `${f}${m.crossed[i] ? '†' : ''}`).join(' · ')} | ${marked(
+    m,
+    m.timerInstructions.map((x) => x / N),
+  )} | ${fmt(a.perFiring)} | ${saturatedFiringsPerRequest(t).toFixed(5)} (${t.firings} over ${fmt(t.requests)} requests in ${t.seconds.toFixed(1)} s, ${((t.cpuSeconds * 1e6) / t.requests).toFixed(0)} µs CPU each) | ${fmt(m.rawPerRequest)} | **${fmt(a.perRequest)}** | ${marked(m, a.phases)} |`;
 };
 const adjRatio = adj('sysvitals') / adj('bare');
 const rawRatio = sv.rawPerRequest / bare.rawPerRequest;
@@ -713,8 +710,10 @@ ${notes}
 
 **Timers at the native rate.** Each phase's dump gives the instructions under \`node::Environment::RunTimers\` (libuv's
 timer callback: processTimers, listOnTimeout and every JavaScript timer callback under them, inclusive) and its calls
-(firings). The cost of one firing is pooled over the clean phases; the native firings per request are counted by
-gdb on the same server natively (no callgrind: ${FRESH > 0 ? `${fmt(FRESH)} fresh connections, ` : ''}the warm-up, then ${fmt(TIMER_NATIVE_REQUESTS)} requests counted,
+(firings). The cost of one firing is pooled over the clean phases; the native firings are counted in the same
+server natively (its processTimers wrapped in a counter), per wall second under traffic, and charged per request at
+one saturated core (× the server's native CPU seconds per request: timers fire per wall second, so on this loaded
+machine, or at a low request rate, a request carries more of them) (no callgrind: ${FRESH > 0 ? `${fmt(FRESH)} fresh connections, ` : ''}the warm-up, then ${fmt(TIMER_NATIVE_REQUESTS)} requests counted,
 one server at a time). The column "at native timer rate" is raw − the phase's timer instructions ÷ ${fmt(N)} + the cost
 per firing × the native firings per request. The raw figure stays the figure measured; this one is labelled.
 ${GC_BETWEEN ? `Each phase began after two full GCs (\`--expose-gc\`, the server's \`fullgc\`), dumped away.\n` : ''}

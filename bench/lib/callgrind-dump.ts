@@ -80,3 +80,17 @@ export function atNativeTimerRate(
 ): number {
   return rawPerRequest - timerInstructions / requests + costPerFiring * nativeFiringsPerRequest;
 }
+
+/**
+ * Timer firings per request for a server saturating its core: the firings per wall second counted under traffic ×
+ * the server's CPU seconds per request. Timers fire per wall second, so at the pace of a loaded machine (or a slow
+ * client) a request carries more of them; a server under full load, which the ≤ 1.03× target is about, carries this.
+ */
+export function saturatedPerRequest(
+  firings: number,
+  wallSeconds: number,
+  cpuSeconds: number,
+  requests: number,
+): number {
+  return wallSeconds > 0 && requests > 0 ? (firings / wallSeconds) * (cpuSeconds / requests) : 0;
+}

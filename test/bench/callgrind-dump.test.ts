@@ -1,7 +1,12 @@
 // bench/lib/callgrind-dump.ts against dumps written by hand (callgrind's format), their sums done by hand.
 
 import { describe, expect, it } from 'vitest';
-import { atNativeTimerRate, inclusiveOf, RUN_TIMERS } from '../../bench/lib/callgrind-dump.js';
+import {
+  atNativeTimerRate,
+  inclusiveOf,
+  RUN_TIMERS,
+  saturatedPerRequest,
+} from '../../bench/lib/callgrind-dump.js';
 
 const DUMP = `version: 1
 creator: callgrind-3.19.0
@@ -70,5 +75,19 @@ describe('atNativeTimerRate', () => {
     // 120,000 per request raw; 600,000 timer instructions over 1,000 requests (600 each) out; 2,000 per firing
     // × 0.004 native firings per request (8) in
     expect(atNativeTimerRate(120_000, 1000, 600_000, 2000, 0.004)).toBe(119_408);
+  });
+});
+
+describe('saturatedPerRequest', () => {
+  it('charges the firings per wall second at the server’s CPU time per request', () => {
+    // 903 firings in 59.2 s of wall = 15.25 per second; 0.4 s of CPU over 10,000 requests = 40 µs each;
+    // 15.2534 × 0.00004 = 0.00061
+    expect(saturatedPerRequest(903, 59.2, 0.4, 10_000)).toBeCloseTo((903 / 59.2) * 0.00004, 12);
+    expect(saturatedPerRequest(20, 1, 0.05, 1000)).toBeCloseTo(0.001, 12); // 20/s × 50 µs
+  });
+
+  it('is 0 without a window', () => {
+    expect(saturatedPerRequest(5, 0, 1, 100)).toBe(0);
+    expect(saturatedPerRequest(5, 1, 1, 0)).toBe(0);
   });
 });
