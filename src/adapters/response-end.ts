@@ -18,7 +18,7 @@ import { type BlockedFlight, blockedMs, drained, writeBlocked } from './client-b
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
-import { headStatusOf, stampHead, takeHeadStatus } from './head-status.js';
+import { headStatusOf } from './head-status.js';
 import { timeEnds, timeHeads, timeWrites } from './prototype-timing.js';
 import { noteServer, untrackedFinish } from './unseen-requests.js';
 
@@ -44,7 +44,7 @@ export interface Flight extends BlockedFlight {
    * completed with its own status, whoever closes the connection afterwards (outside review 7, F5).
    */
   handedOver: boolean;
-  /** Its head's status, told by Node's writeHead() (head-status.ts) and kept at its end(); 0: not told. */
+  /** Its head's status, told by Node's writeHead() as it wrote it (stampHead, head-status.ts); 0: not told. */
   headStatus: number;
 }
 
@@ -368,9 +368,17 @@ function onDrain(this: ServerResponse): void {
   }
 }
 
+/**
+ * Node's writeHead() wrote the head of HTTP/1 response `res` with `status` (prototype-timing.ts timeHeads): its
+ * flights (by its connection's list, or as an orphan) keep it. A small integer stored into this request's own young
+ * objects: no write barrier, where keeping `res` in a module variable until its end() cost one per request (issue 18).
+ */
+function stampHead(res: ServerResponse, status: number): void {
+  for (let f = flightsOf(res, socketOf(res)); f; f = f.nextFlight) if (f.res === res) f.headStatus = status;
+}
+
 /** An HTTP/1 response's end() returned: its flights (by its connection's list, or as an orphan) are stamped. */
 function stampEnd(res: ServerResponse): void {
-  const status = takeHeadStatus(res);
   const socket = socketOf(res);
   let f = flightsOf(res, socket);
   let now = Number.NaN;
@@ -387,7 +395,6 @@ function stampEnd(res: ServerResponse): void {
     }
     f.endedAt = now;
     f.handedOver = whole;
-    f.headStatus = status;
   }
 }
 
