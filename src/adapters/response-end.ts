@@ -48,10 +48,7 @@ export interface Flight extends BlockedFlight {
   headStatus: number;
 }
 
-/**
- * An application request's ticket (requests/request-ticket.ts: admission, time in flight) that is also its
- * flight: the adapters keep one object per request, not a ticket and a flight beside it (issue 18).
- */
+/** A request's ticket (request-ticket.ts) that is also its flight: one object per request, not two (issue 18). */
 export interface TrackedTicket<T> extends RequestTicket<T>, Flight {}
 
 /**
@@ -368,11 +365,7 @@ function onDrain(this: ServerResponse): void {
   }
 }
 
-/**
- * Node's writeHead() wrote the head of HTTP/1 response `res` with `status` (prototype-timing.ts timeHeads): its
- * flights (by its connection's list, or as an orphan) keep it. A small integer stored into this request's own young
- * objects: no write barrier, where keeping `res` in a module variable until its end() cost one per request (issue 18).
- */
+/** Node's writeHead() wrote the head of HTTP/1 `res` with `status` (timeHeads): its flights keep it (head-status.ts). */
 function stampHead(res: ServerResponse, status: number): void {
   for (let f = flightsOf(res, socketOf(res)); f; f = f.nextFlight) if (f.res === res) f.headStatus = status;
 }
