@@ -36,6 +36,14 @@ export interface InFlightEntry {
   t: number;
 }
 
+/** Where InFlightAges keeps its newest entry (see its `holder`). */
+interface NewestHolder {
+  newest: InFlightEntry | null;
+}
+
+/** Tracks between two of InFlightAges' holders (its `holder`: young when written, so no write barrier's slow path). */
+const HOLDER_USES = 16;
+
 /**
  * When each admitted request started: keyed by its response object (begin(), end()), or as an entry its caller
  * keeps (track(), untrack()). All are O(1); reading the ages walks the requests in flight. The clock (the request
@@ -45,11 +53,15 @@ export class InFlightAges implements InFlightReader {
   private readonly started = new Map<object, number>();
   private readonly clock: SteadyClock;
   /**
-   * The newest tracked entry, the older ones through `prev`. The newest alone is kept, not the oldest too: each
-   * request stores its young entry into this long-lived object once, not twice (a store of a young object into an
-   * old one goes through V8's write barrier's slow path, ~50 instructions under callgrind; issue 18, RESULTS `perf`).
+   * Holds the newest tracked entry, the older ones through `prev`. The newest alone is kept, not the oldest too, and
+   * in a small holder this object replaces every HOLDER_USES tracks rather than in a field of its own: a store of a
+   * young object (each request's entry) into a long-lived one goes through V8's write barrier's slow path (~52
+   * instructions under callgrind), and a store into a young object does not. The holder, made a few requests ago, is
+   * still young (a scavenge comes every few thousand requests); making a new one costs one such store per
+   * HOLDER_USES requests (issue 18, RESULTS `perf`, `ticket`).
    */
-  private newest: InFlightEntry | null = null;
+  private holder: NewestHolder = { newest: null };
+  private holderUses = 0;
   private linkedCount = 0;
 
   constructor(clock: Clock) {
@@ -72,10 +84,15 @@ export class InFlightAges implements InFlightReader {
     // biome-ignore lint/suspicious/noSelfCompare: NaN check (tracked already)
     if (!Number.isFinite(now) || entry.t === entry.t) return;
     entry.t = now;
-    const newest = this.newest;
+    let holder = this.holder;
+    if (++this.holderUses >= HOLDER_USES) {
+      this.holderUses = 0;
+      this.holder = holder = { newest: holder.newest };
+    }
+    const newest = holder.newest;
     entry.prev = newest;
     if (newest !== null) newest.next = entry;
-    this.newest = entry;
+    holder.newest = entry;
     this.linkedCount++;
   }
 
@@ -86,7 +103,7 @@ export class InFlightAges implements InFlightReader {
     entry.t = Number.NaN;
     const { prev, next } = entry;
     if (prev !== null) prev.next = next;
-    if (next === null) this.newest = prev;
+    if (next === null) this.holder.newest = prev;
     else next.prev = prev;
     entry.prev = null;
     entry.next = null;
@@ -169,13 +186,13 @@ export class InFlightAges implements InFlightReader {
    */
   anyConnectionGone(): boolean {
     for (const key of this.started.keys()) if (connectionGone(key)) return true;
-    for (let e = this.newest; e !== null; e = e.prev) if (connectionGone(e.res)) return true;
+    for (let e = this.holder.newest; e !== null; e = e.prev) if (connectionGone(e.res)) return true;
     return false;
   }
 
   /** The oldest tracked entry (a walk from the newest: for reads only, never per request). */
   private oldest(): InFlightEntry | null {
-    let e = this.newest;
+    let e = this.holder.newest;
     while (e?.prev) e = e.prev;
     return e;
   }

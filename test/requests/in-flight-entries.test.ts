@@ -24,6 +24,48 @@ function setup() {
 }
 
 describe('InFlightAges entries', () => {
+  it('keeps hundreds in flight at once exact across its holder changes, ended in a seeded random order', () => {
+    // More tracks than HOLDER_USES (16) between two ends, so the newest entry moves from holder to holder while
+    // requests are in flight (a timeout storm): every one stays visible at its own age until its own end.
+    const { t, ages } = setup();
+    const admitted = new Map<InFlightEntry, number>();
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const check = () => {
+      const got: [InFlightEntry, number][] = [];
+      ages.eachEntry((e, age) => got.push([e, age]));
+      // Oracle: the entries admitted and not ended, oldest first, each aged from its own admission.
+      const want = [...admitted].sort((x, y) => x[1] - y[1]).map(([e, at]) => [e, t.now - at]);
+      expect(got).toEqual(want);
+      expect(ages.size).toBe(admitted.size);
+    };
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 37; i++) {
+        const e = entry();
+        t.now += 1;
+        ages.track(e);
+        admitted.set(e, t.now);
+      }
+      check();
+      for (const e of [...admitted.keys()]) {
+        if (random() < 0.5) continue;
+        ages.untrack(e);
+        admitted.delete(e);
+      }
+      check();
+    }
+    for (const e of [...admitted.keys()]) ages.untrack(e);
+    admitted.clear();
+    check();
+    const last = entry();
+    ages.track(last);
+    admitted.set(last, t.now);
+    check();
+  });
+
   it('ages tracked entries and keyed requests alike, each until its own end, in any order', () => {
     const { t, ages, seen } = setup();
     const a = entry();
