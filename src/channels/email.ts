@@ -79,13 +79,24 @@ export function emailSender(opts: EmailChannelOptions, where: string, timeoutMs:
   if (typeof opts.smtp === 'string') {
     nonEmptyString(opts.smtp, `${where}.smtp`);
     secrets.push(opts.smtp);
+    const bad = () =>
+      invalidOption(
+        `sysvitals: \`${where}.smtp\` must be an smtp:// or smtps:// URL with a host (smtps://user:pass@smtp.example.com:465) or an options object.`,
+      );
+    // nodemailer takes only smtp(s)://host URLs: a missing scheme ('user:pass@host:465' parses as scheme 'user:')
+    // threw a TypeError carrying the whole string, and 'smtps:/host' (one slash) has no host, so mail went to localhost.
+    if (!/^smtps?:\/\/[^/?#]/i.test(opts.smtp)) throw bad();
+    let url: URL;
     try {
-      const url = new URL(opts.smtp);
+      url = new URL(opts.smtp);
+    } catch {
+      throw bad();
+    }
+    if (url.hostname === '') throw bad();
+    try {
       if (url.password) secrets.push(decodeURIComponent(url.password));
     } catch {
-      throw invalidOption(
-        `sysvitals: \`${where}.smtp\` must be an smtp:// or smtps:// URL or an options object.`,
-      );
+      secrets.push(url.password);
     }
     transportOptions = opts.smtp;
   } else if (isObject(opts.smtp)) {
