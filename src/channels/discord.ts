@@ -34,6 +34,31 @@ export const DISCORD_EMBED_TOTAL = 6000;
 /** Discord: a webhook's username is 1 to 80 characters. */
 const MAX_USERNAME = 80;
 
+/** Substrings Discord refuses anywhere in a webhook's name, case-insensitive (its webhook and username docs). */
+const FORBIDDEN_IN_USERNAME = ['clyde', 'discord', '@', '#', ':', '```'];
+/** Names Discord refuses whole. */
+const FORBIDDEN_USERNAMES = ['everyone', 'here'];
+
+/**
+ * Discord answers 400 to every message of a webhook whose `username` breaks its rules (docs.discord.com, Webhook
+ * "A webhook name is valid if it does not contain the substrings clyde or discord (case-insensitive)" and Usernames
+ * and Nicknames: no "@", "#", ":", "```", not "everyone" or "here", 80 characters for a webhook): refused at setup so
+ * a channel is not found dead at its first alert.
+ */
+function discordUsername(name: string, where: string): void {
+  const trimmed = name.trim();
+  if (trimmed.length < 1 || name.length > MAX_USERNAME) {
+    throw invalidOption(`sysvitals: \`${where}\` must be 1 to ${MAX_USERNAME} characters (Discord's limit).`);
+  }
+  const lower = trimmed.toLowerCase();
+  const bad = FORBIDDEN_IN_USERNAME.find((s) => lower.includes(s));
+  if (bad !== undefined || FORBIDDEN_USERNAMES.includes(lower)) {
+    throw invalidOption(
+      `sysvitals: \`${where}\` ${bad === undefined ? `may not be "${lower}"` : `may not contain "${bad}"`}: Discord refuses (400) a webhook name containing "clyde", "discord", "@", "#", ":" or "\`\`\`", or named "everyone" or "here".`,
+    );
+  }
+}
+
 /** Discord refuses an empty or blank embed text: a dash in its place. */
 function filled(text: string): string {
   return text.trim() === '' ? '-' : text;
@@ -109,11 +134,7 @@ export function discordMessage(n: Notification, username = 'sysvitals'): Record<
 export function discordSender(opts: DiscordChannelOptions, where: string) {
   const url = httpUrl(opts.webhookUrl, `${where}.webhookUrl`);
   const username = optionalString(opts.username, `${where}.username`);
-  if (username !== undefined && username.length > MAX_USERNAME) {
-    throw invalidOption(
-      `sysvitals: \`${where}.username\` must be 1 to ${MAX_USERNAME} characters (Discord's limit).`,
-    );
-  }
+  if (username !== undefined) discordUsername(username, `${where}.username`);
   const sender: ChannelSender = {
     async send(n, ctx) {
       await postJson(url, discordMessage(n, username), ctx);

@@ -17,6 +17,7 @@ import { alert, event } from './alerts.js';
 import { type Receiver, startReceiver } from './receiver.js';
 import {
   discordLimitErrors,
+  discordUsernameErrors,
   pagerDutyLimitErrors,
   slackLimitErrors,
   teamsLimitErrors,
@@ -306,5 +307,42 @@ describe('Discord username', () => {
           routing: {},
         }),
     ).toThrow(expect.objectContaining({ code: 'ERR_SYSVITALS_INVALID_OPTION' }));
+  });
+
+  // Regression (review 37, RT37-11): only the length was checked; "Clyde" and "discord alerts" passed setup and every
+  // notification of the channel was then refused by Discord (400).
+  it.each([
+    'Clyde',
+    'discord alerts',
+    'my CLYDE bot',
+    'DiScOrD',
+    'ops@example',
+    'team #1',
+    'prod: alerts',
+    'a```b',
+    'everyone',
+    'here',
+    'Here',
+    ' ',
+    'sysvitals',
+    'Ops alerts',
+    'here and there',
+    'everyone-ops',
+    'x'.repeat(80),
+  ])('%j: refused at setup exactly when Discord’s published rules refuse it', (username) => {
+    const make = () =>
+      new NotificationRouter({
+        host: 'h',
+        instance: 'h:1',
+        clock: testClock(),
+        logger: silentLogger,
+        channels: [{ type: 'discord', webhookUrl: 'https://discord.com/api/webhooks/1/t', username }],
+        routing: {},
+      });
+    if (discordUsernameErrors(username).length === 0) {
+      void make().close();
+    } else {
+      expect(make).toThrow(expect.objectContaining({ code: 'ERR_SYSVITALS_INVALID_OPTION' }));
+    }
   });
 });

@@ -36,6 +36,23 @@ function loneSurrogates(v: unknown, at: string, out: string[]): void {
     for (const [k, x] of Object.entries(v)) loneSurrogates(x, `${at}.${k}`, out);
 }
 
+/**
+ * Discord's rules for a webhook's name, as published: Webhook resource ("A webhook name is valid if: it does not
+ * contain the substrings clyde or discord (case-insensitive); it follows the nickname guidelines in the Usernames and
+ * Nicknames documentation, with an exception that webhook names can be up to 80 characters") and Usernames and
+ * Nicknames ("cannot contain the following substrings: @, #, :, ```, discord"; "cannot be: everyone, here").
+ * Discord answers 400 to a message whose `username` breaks them (python-discord/bot PR #1009).
+ */
+export function discordUsernameErrors(name: string): string[] {
+  const errors: string[] = [];
+  const lower = name.toLowerCase();
+  if (name.trim().length < 1 || name.length > 80) errors.push('username 1 to 80');
+  for (const s of ['clyde', 'discord', '@', '#', ':', '```'])
+    if (lower.includes(s)) errors.push(`contains ${s}`);
+  if (lower.trim() === 'everyone' || lower.trim() === 'here') errors.push(`is ${lower.trim()}`);
+  return errors;
+}
+
 export function discordLimitErrors(body: unknown): string[] {
   const errors = discordErrors(body);
   const b = body as Obj;
