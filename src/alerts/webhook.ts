@@ -1,7 +1,7 @@
 // Webhook channel: POSTs each alert event as JSON, in order, from a bounded queue, with a timeout and retries.
 
 import { abortAfter } from '../channels/attempt-timeout.js';
-import { withUrlCredentials } from '../channels/http-send.js';
+import { readBounded, withUrlCredentials } from '../channels/http-send.js';
 import { signatureHeaders } from '../channels/signature.js';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
@@ -341,11 +341,10 @@ export class WebhookChannel {
     }
   }
 
-  /** Reads and discards the body of `res` (bounded by the attempt's timeout; close() aborts it). */
+  /** Reads and discards at most 64 KB of the body of `res`, then cancels it (and the attempt's timeout or close() abort it). */
   private drain(res: Response, controller: AbortController, stopTimer: () => void): void {
     this.draining.add(controller);
-    void res
-      .arrayBuffer()
+    void readBounded(res)
       .catch(() => undefined)
       .finally(() => {
         stopTimer();

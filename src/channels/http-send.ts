@@ -37,11 +37,43 @@ export function retryAfterMs(res: Response, text: string, nowMs: number): number
   return undefined;
 }
 
+/**
+ * How much of a receiver's answer is read: enough for an error excerpt, Slack's `ok`, a `retry_after`. The rest is
+ * never read: the body is cancelled, so a receiver answering with a download (or a hostile one) costs no memory.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * The first `max` bytes of `res`'s body as text (a cut UTF-8 character becomes U+FFFD); the body is cancelled when
+ * longer, which closes the connection instead of downloading the rest.
+ */
+export async function readBounded(res: Response, max: number = MAX_ANSWER_BYTES): Promise<string> {
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let cut = false;
+  while (size < max) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  if (size >= max) {
+    cut = true;
+    await reader.cancel().catch(() => undefined);
+  }
+  const all = Buffer.concat(chunks, size);
+  return new TextDecoder().decode(cut ? all.subarray(0, max) : all);
+}
+
 export interface HttpRequest {
   url: string;
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** The most of the answer read (MAX_ANSWER_BYTES unless a channel needs more of a 2xx answer). */
+  maxAnswerBytes?: number;
 }
 
 /**
@@ -64,7 +96,7 @@ export async function httpSend(req: HttpRequest, ctx: SendContext): Promise<stri
   }
   let text = '';
   try {
-    text = await res.text();
+    text = await readBounded(res, req.maxAnswerBytes ?? MAX_ANSWER_BYTES);
   } catch (err) {
     throw new DeliveryError(networkMessage(err, ctx.signal), true);
   }
@@ -99,9 +131,15 @@ export async function postJson(
   body: unknown,
   ctx: SendContext,
   headers: Record<string, string> = {},
+  maxAnswerBytes: number = MAX_ANSWER_BYTES,
 ): Promise<unknown> {
   const text = await httpSend(
-    { url, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) },
+    {
+      url,
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      maxAnswerBytes,
+    },
     ctx,
   );
   try {

@@ -107,6 +107,9 @@ export function slackMessage(n: Notification): Record<string, unknown> {
   };
 }
 
+/** The most of a chat.postMessage answer read (it holds the message posted); see MAX_ANSWER_BYTES. */
+const SLACK_API_ANSWER_BYTES = 2 * 1024 * 1024;
+
 export function slackSender(opts: SlackChannelOptions, where: string) {
   const botToken = optionalString(opts.botToken, `${where}.botToken`);
   if (botToken === undefined) {
@@ -130,9 +133,14 @@ export function slackSender(opts: SlackChannelOptions, where: string) {
   const threads = new Map<string, string>();
 
   async function post(body: Record<string, unknown>, ctx: Parameters<ChannelSender['send']>[1]) {
-    const answer = (await postJson(`${api}/chat.postMessage`, { channel, ...body }, ctx, {
-      authorization: `Bearer ${botToken}`,
-    })) as { ok?: boolean; ts?: string; error?: string } | undefined;
+    // The answer echoes the message (text up to 40,000 characters, 50 blocks of 3000), JSON-escaped: read up to 2 MB.
+    const answer = (await postJson(
+      `${api}/chat.postMessage`,
+      { channel, ...body },
+      ctx,
+      { authorization: `Bearer ${botToken}` },
+      SLACK_API_ANSWER_BYTES,
+    )) as { ok?: boolean; ts?: string; error?: string } | undefined;
     if (!answer?.ok) {
       const error = answer?.error ?? 'no answer';
       throw new DeliveryError(`Slack API: ${error}`, RETRYABLE.has(error));
