@@ -5,8 +5,11 @@ export interface ChannelStatus {
   name: string;
   /** webhook, slack, email, twilio, sms-gateway, teams, discord, pagerduty or alertmanager. */
   type: string;
-  /** `ok` (last notification delivered, or none yet) or `failing` (the last one was given up on). */
-  status: 'ok' | 'failing';
+  /**
+   * `ok` (last notification delivered, or none yet), `failing` (the last one was given up on) or `held` (the receiver
+   * refused with a 429/503 `Retry-After`: the channel waits until `held_until`; `last_error` says why).
+   */
+  status: 'ok' | 'failing' | 'held';
   sent: number;
   failed: number;
   dropped: number;
@@ -14,4 +17,6 @@ export interface ChannelStatus {
   last_error: string | null;
   last_sent_at: string | null;
   last_failed_at: string | null;
+  /** While `held`, when the receiver's Retry-After ends (ISO); null otherwise. */
+  held_until: string | null;
 }

@@ -53,6 +53,8 @@ export class DeliveryQueue {
   private lastError: string | null = null;
   private lastSentAt: number | null = null;
   private lastFailedAt: number | null = null;
+  /** When the receiver's Retry-After ends, while the queue waits for it (null otherwise). */
+  private heldUntil: number | null = null;
   /** What close() cut off when its time ran out, oldest first (undefined until then). */
   private leftover: Notification[] | undefined;
   /** Checked before each attempt: false drops the notification, counted as dropped (NotificationRouter.setFence). */
@@ -123,6 +125,14 @@ export class DeliveryQueue {
     if (outcome === 'timeout') {
       // Taken before the abort: the attempt in flight is not accepted (at least once if it was already on the wire).
       this.leftover = this.unaccepted();
+      if (this.leftover.length > 0) {
+        const held =
+          this.heldUntil === null ? '' : ` (held back by the receiver until ${iso(this.heldUntil)})`;
+        this.logger.warn(
+          { component: this.key, dropped: this.leftover.length, timeoutMs },
+          `sysvitals: ${this.key}: close() gave up after ${timeoutMs} ms; ${this.leftover.length} notification(s) not delivered${held}`,
+        );
+      }
       this.dropped += this.queue.length;
       this.queue.length = 0;
       this.aborted = true;
@@ -139,7 +149,7 @@ export class DeliveryQueue {
     return {
       name: this.config.name,
       type: this.config.type,
-      status: this.failing ? 'failing' : 'ok',
+      status: this.heldUntil !== null ? 'held' : this.failing ? 'failing' : 'ok',
       sent: this.sent,
       failed: this.failed,
       dropped: this.dropped,
@@ -147,6 +157,7 @@ export class DeliveryQueue {
       last_error: this.lastError,
       last_sent_at: iso(this.lastSentAt),
       last_failed_at: iso(this.lastFailedAt),
+      held_until: iso(this.heldUntil),
     };
   }
 
@@ -182,7 +193,15 @@ export class DeliveryQueue {
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
       if (attempt > 0 && !this.aborted) {
         const backoff = Math.min(MAX_BACKOFF_MS, this.config.retryDelayMs * 2 ** (attempt - 1));
-        await this.delay(Math.max(backoff, Math.min(MAX_RETRY_AFTER_MS, asked)));
+        const wait = Math.max(backoff, Math.min(MAX_RETRY_AFTER_MS, asked));
+        if (asked > 0) {
+          // The receiver asked to wait (429/503 Retry-After): shown as held, with the refusal, and logged once.
+          this.heldUntil = this.clock.now() + wait;
+          this.lastError = `${error}; held back until ${iso(this.heldUntil)}`;
+          this.outage.failed(this.key, this.lastError);
+        }
+        await this.delay(wait);
+        this.heldUntil = null;
       }
       if (this.aborted) break;
       if (this.fence && !this.fence()) {
@@ -242,6 +261,10 @@ export class DeliveryQueue {
       this.retryTimer.unref();
     });
   }
+}
+
+function iso(t: number): string {
+  return new Date(t).toISOString();
 }
 
 /** Settles with `work`, or rejects when `signal` aborts first: a sender that ignores its signal cannot hang the queue. */
