@@ -55,8 +55,9 @@ export interface TimedDecorator {
   ): TypedPropertyDescriptor<T>;
 }
 
-// Calls timed before any monitor exists land here; the first monitor adopts it (getDefaultFunctionStats).
-const defaultFunctionStats = new FunctionTimings();
+// Calls timed while no monitor is the default land here; the next monitor created adopts them (getDefaultFunctionStats).
+// When that monitor closes it keeps these statistics and the module starts fresh ones (outside review 36, RT36-5).
+let defaultFunctionStats = new FunctionTimings();
 let defaultRecorder: FunctionRecorder | null = null;
 let adoptedBy: FunctionRecorder | null = null;
 
@@ -90,10 +91,19 @@ export function adoptDefaultFunctionStats(recorder: FunctionRecorder, clock?: Cl
   return defaultFunctionStats;
 }
 
-/** For a monitor being closed: stops being the default recorder; the next monitor may adopt. */
+/**
+ * For a monitor being closed: stops being the default recorder; the next monitor may adopt. The closed monitor
+ * keeps the statistics it adopted (its figures no longer change) and `@timed` records into fresh ones from now on,
+ * so the next monitor counts only the calls made after this one closed (outside review 36, RT36-5).
+ */
 export function releaseDefaultRecorder(recorder: FunctionRecorder): void {
   if (defaultRecorder === recorder) defaultRecorder = null;
-  if (adoptedBy === recorder) adoptedBy = null;
+  if (adoptedBy === recorder) {
+    adoptedBy = null;
+    const kept = defaultFunctionStats;
+    defaultFunctionStats = new FunctionTimings();
+    kept.close();
+  }
 }
 
 /** The recorder `@timed` uses when no `monitor` option was given. */
