@@ -102,6 +102,10 @@ const servers = new WeakMap<object, UnseenWatcher>();
 const pending = new WeakMap<object, Pending>();
 const answered = new WeakSet<ServerResponse>();
 const resolvers: WatcherResolver[] = [];
+/** Requests Node refused with 503 past a server's `maxRequestsPerSocket` (its 'dropRequest' event). */
+const dropped = new WeakSet<object>();
+/** Servers whose 'dropRequest' event is listened to (once each). */
+const droppedHeard = new WeakSet<object>();
 
 /** The watcher of the middleware whose flights end with `onEnd` (one per middleware). */
 export function watchUnseen(onEnd: unknown, logger: Logger | undefined, sink?: UnseenSink): UnseenWatcher {
@@ -141,6 +145,7 @@ export function noteServer(server: unknown, onEnd: unknown): void {
 }
 
 function learn(server: object, watcher: UnseenWatcher): void {
+  hearDropped(server);
   servers.set(server, watcher);
   watcher.learnt++;
   const before = pending.get(server);
@@ -165,6 +170,7 @@ export function untrackedFinish(message: unknown): void {
     if (server === null || typeof server !== 'object' || answered.has(m.response)) return;
     // Cut off (its flight, if it had one, may have ended at the close already): only completed responses count.
     if (m.socket?.destroyed === true || (m.socket?.errored ?? null) !== null) return;
+    if (answeredByNode(m.request, m.response, server)) return;
     let watcher = servers.get(server);
     if (watcher === undefined) {
       watcher = resolve(m.request, server);
@@ -174,12 +180,51 @@ export function untrackedFinish(message: unknown): void {
       if (!watcher.closed) watcher.add(1, describe(m));
       return;
     }
+    hearDropped(server);
     const before = pending.get(server);
     if (before === undefined) pending.set(server, { total: 1, first: describe(m) });
     else before.total++;
   } catch {
     // never thrown into Node's publish
   }
+}
+
+/** Node's `continueExpression` (lib/_http_common.js): an `Expect:` Node hands to the app rather than refusing. */
+const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
+
+/**
+ * A response Node's HTTP/1 server writes itself, never emitting 'request' (Node 20 lib/_http_server.js,
+ * parserOnIncoming; outside review 36, RT36-6): to an HTTP/1.1 request without `Host` while the server's
+ * `requireHostHeader` holds, 400; past `maxRequestsPerSocket` on the connection, 503 (after 'dropRequest'); to an
+ * `Expect:` other than 100-continue without a 'checkExpectation' listener, 417. No middleware could have seen these
+ * requests: they are not the app's, whatever the order of its handlers.
+ */
+function answeredByNode(req: IncomingMessage, res: ServerResponse, server: object): boolean {
+  if (req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return false;
+  const status = sentStatus(res);
+  const s = server as { requireHostHeader?: unknown; listenerCount?: (event: string) => number };
+  if (status === 400) return Boolean(s.requireHostHeader) && req.headers.host === undefined;
+  if (status === 503) return dropped.has(req);
+  if (status !== 417) return false;
+  const expect = req.headers.expect;
+  return (
+    expect !== undefined &&
+    !CONTINUE.test(expect) &&
+    typeof s.listenerCount === 'function' &&
+    s.listenerCount('checkExpectation') === 0
+  );
+}
+
+/** Listens once to a server's 'dropRequest' (emitted just before Node's own 503), to set those requests apart. */
+function hearDropped(server: object): void {
+  const emitter = server as { on?: (event: string, fn: (req: object) => void) => unknown };
+  if (droppedHeard.has(server) || typeof emitter.on !== 'function') return;
+  droppedHeard.add(server);
+  emitter.on('dropRequest', markDropped);
+}
+
+function markDropped(req: object): void {
+  if (req !== null && typeof req === 'object') dropped.add(req);
 }
 
 function resolve(request: IncomingMessage, server: object): UnseenWatcher | undefined {

@@ -122,6 +122,7 @@ export class RequestExclusion {
     requests: {
       record(method: string, route: string, status: number, durationMs: number): void;
       recordWaitedClose(method: string, route: string): void;
+      addDropped(n: number): void;
     },
   ): void {
     // Not a record (null from a caller's bug: outside review 34, RT34-3): its request ends, nothing is recorded.
@@ -129,10 +130,36 @@ export class RequestExclusion {
       lifecycle.ended(res);
       return;
     }
-    const left = res === undefined ? null : this.left(res, r.durationMs);
+    // Each field read once, here: a getter or Proxy trap that throws (outside review 36, RT36-4) drops the record.
+    let method: string;
+    let route: string;
+    let status: number;
+    let durationMs: number;
+    let waited: boolean;
+    try {
+      method = r.method;
+      route = r.route;
+      status = r.status;
+      durationMs = r.durationMs;
+      waited = status === ABORTED_STATUS && r.answered === true;
+    } catch {
+      this.unreadable(res, lifecycle, requests);
+      return;
+    }
+    const left = res === undefined ? null : this.left(res, durationMs);
     if (left !== 'excluded') lifecycle.ended(res);
     if (left !== null) return;
-    if (r.status === ABORTED_STATUS && r.answered === true) requests.recordWaitedClose(r.method, r.route);
-    else requests.record(r.method, r.route, r.status, r.durationMs);
+    if (waited) requests.recordWaitedClose(method, route);
+    else requests.record(method, route, status, durationMs);
+  }
+
+  /** A record whose fields could not be read: its request ends (unless excluded), it counts as dropped. */
+  private unreadable(
+    res: ServerResponse | undefined,
+    lifecycle: { ended(res?: object): void },
+    requests: { addDropped(n: number): void },
+  ): void {
+    if (res === undefined || this.left(res, 0) !== 'excluded') lifecycle.ended(res);
+    requests.addDropped(1);
   }
 }
