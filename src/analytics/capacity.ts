@@ -71,10 +71,14 @@ export function computeCapacity(input: CapacityInput): CapacityReport {
   const hasCpu = (p: CapacityPoint) => known(p.cpu_avg_percent);
   const hasMemory = (p: CapacityPoint) => known(p.memory_avg_percent);
   const requestTrend = dailyTrend(pts, step, always, (w) => mean(w.map(rate)));
-  // The mean of the steps' CPU per request (core-ms), over steps that served requests.
-  const cpuPerRequestTrend = dailyTrend(pts, step, hasCpu, (w) =>
-    mean(w.filter((p) => p.requests > 0).map((p) => (coreSec(p) / p.requests) * 1000)),
-  );
+  // CPU per request (core-ms) of a trailing day: its CPU core-seconds over its requests, a ratio of sums (each
+  // step's over its whole 30 minutes, at the rates of the seconds it covers). A mean of the steps' ratios
+  // weighed a quiet night step's idle CPU over its few requests as much as a busy step (outside review 37,
+  // RT37-6: 68.5 core-ms read for an exact 31.0).
+  const cpuPerRequestTrend = dailyTrend(pts, step, hasCpu, (w) => {
+    const requests = sum(w.map(rate));
+    return requests > 0 ? (sum(w.map((p) => coreSec(p) / seconds(p))) / requests) * 1000 : Number.NaN;
+  });
   const memoryTrend = dailyTrend(pts, step, hasMemory, (w) =>
     mean(w.map((p) => p.memory_avg_percent).filter(known)),
   );
