@@ -239,6 +239,13 @@ export class WebhookChannel {
     if (this.closed) return;
     // Taken before the abort: the attempt in flight is not accepted (at least once if it was already on the wire).
     this.leftover = this.unaccepted();
+    // Said, as the other channels say it: events dropped at close are otherwise lost without a word (RT37-7).
+    if (this.leftover.length > 0) {
+      this.config.logger.warn(
+        { component: this.key, undelivered: this.leftover.length },
+        `sysvitals: ${this.key} closed with ${this.leftover.length} alert event(s) not delivered`,
+      );
+    }
     this.closed = true;
     this.queue.length = 0;
     this.inFlight?.abort();
