@@ -6,6 +6,7 @@ import type { Silence } from '../../../channels/silences.js';
 import { api, apiWrite } from '../api-client.js';
 import { $, h } from '../dom.js';
 import { fmtTime } from '../format.js';
+import { channelBadge } from './channel-badge.js';
 
 function matcherText(m: {
   rule: string | null;
@@ -28,11 +29,9 @@ function renderChannels(channels: ChannelStatus[]): void {
     const detail = `sent ${c.sent} · failed ${c.failed} · dropped ${c.dropped} · queued ${c.pending}`;
     msg.append(h('div', 'sub', c.last_error ? `${detail} · last error: ${c.last_error}` : detail));
     const when = c.last_sent_at ? `last sent ${fmtTime(Date.parse(c.last_sent_at))}` : 'nothing sent yet';
-    li.append(
-      h('span', `badge ${c.status === 'ok' ? 'cleared' : 'critical'}`, c.status),
-      msg,
-      h('span', 'when', when),
-    );
+    // `held` (a channel waiting out a 429/503 Retry-After) is a warning, not a failure.
+    const badge = channelBadge(c);
+    li.append(h('span', badge.cls, badge.text), msg, h('span', 'when', when));
     return li;
   });
   $('channels').replaceChildren(...items);
