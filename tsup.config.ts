@@ -100,6 +100,12 @@ export default defineConfig([
     // it). Not `keepNames` either: it would add a defineProperty per closure on hot paths (bench/queries.ts).
     minifyWhitespace: true,
     minifySyntax: true,
+    // Lines cut at about 500 characters (esbuild breaks them where a line break is safe): an uncaught error prints
+    // its throwing line first, and one line of the whole chunk (212 KB) buried the message (outside review 37,
+    // RT37-8). Costs one byte per line.
+    esbuildOptions(options) {
+      options.lineLimit = 500;
+    },
     // tsup's CJS code splitting: the entries share their chunks, and `import()` stays lazy; scripts/merge-chunks.ts
     // then merges the chunks every adapter loads into dist/core.cjs.
     splitting: true,

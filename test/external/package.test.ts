@@ -120,6 +120,24 @@ try { createMonitor({ sampleIntervalMs: -5 }); } catch (err) { console.log(JSON.
     );
   });
 
+  it('prints an uncaught setup error after a short source line, not a line of the whole bundle', async () => {
+    // Outside review 37, RT37-8: Node prints the throwing line first; one minified line of 212 KB buried the message.
+    await writeFile(
+      join(project, 'setup-error.cjs'),
+      `const { createMonitor } = require('sysvitals');
+createMonitor({ alerts: { rules: [{ name: 'q{[|]}', metric: 'custom.q', warning: 1 }] } });
+`,
+    );
+    const r = await exec('node', ['setup-error.cjs'], { cwd: project, maxBuffer: 16 * 1024 * 1024 }).then(
+      () => ({ stderr: '' }),
+      (err: { stderr?: string }) => ({ stderr: err.stderr ?? '' }),
+    );
+    expect(r.stderr).toContain("code: 'ERR_SYSVITALS_INVALID_RULE'");
+    expect(r.stderr).toMatch(/alerts\.rules\[0\]\.name must be/);
+    const longest = Math.max(...r.stderr.split('\n').map((l) => l.length));
+    expect(longest, 'longest stderr line').toBeLessThanOrEqual(1000);
+  });
+
   it('works from plain ESM', async () => {
     await writeFile(
       join(project, 'esm.mjs'),
