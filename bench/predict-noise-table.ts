@@ -7,6 +7,7 @@
 // Park–Miller on the raw seed (outside review 28's pred1.cjs: for seeds up to 140 the first draw is under 0.0011, the
 // bottom of the jitter) and mulberry32 (review 28's pred1m.cjs).
 import {
+  ar1,
   flatRun,
   type Jitter,
   jitterOf,
@@ -38,6 +39,39 @@ const q = (xs: number[]) => {
     ? `median ${at(0.5)} quartiles ${at(0.25)}-${at(0.75)} range ${s[0]}-${s[s.length - 1]}`
     : 'none';
 };
+
+// AR(1) noise (predict-noise.ts `ar1`, Park–Miller innovations): each minute correlated φ with the last, as a real
+// CPU or memory series is. Flat series (slope 0 by construction: every page is false) and ramps (lead kept?).
+if (only === 'ar1')
+  for (const phi of [0.5, 0.8]) {
+    const jitter = ar1(phi);
+    for (const [level, amp, limit] of [
+      [78, 2, 80],
+      [75, 2, 80],
+      [92, 2, 95],
+      [76, 3, 80],
+    ] as const)
+      for (const [name, seeds] of RANGES) {
+        const runs = seeds.map((s) => flatRun(level, amp, s, 240, jitter, confidence));
+        const paged = seeds.filter((_, i) => (runs[i]?.raised.length ?? 0) > 0);
+        const raises = runs.reduce((a, r) => a + r.raised.length, 0);
+        console.log(
+          `ar1 φ ${phi} flat ${level}±${amp} (under ${limit}) 240min seeds ${name}: paged ${paged.length}/${seeds.length} [${paged.join(' ')}], raises ${raises}`,
+        );
+      }
+    for (const [start, slope, amp] of [
+      [60, 0.5, 2],
+      [70, 0.25, 4],
+    ] as const)
+      for (const [name, seeds] of RANGES) {
+        const runs = seeds.map((s) => rampRun(start, slope, amp, s, jitter, confidence));
+        const detected = runs.filter((r) => r.activeAtEnd);
+        const lead = runs.filter((r) => Number.isFinite(r.first)).map((r) => r.cross - r.first);
+        console.log(
+          `ar1 φ ${phi} ramp ${start}+${slope}±${amp} seeds ${name} (cross at ${runs[0]?.cross}): raised at crossing ${detected.length}/${runs.length}, lead ${q(lead)}, early ${runs.filter((r) => r.early).length}, flapped ${runs.filter((r) => r.flapped).length}`,
+        );
+      }
+  }
 
 if (!only || only === 'flat')
   for (const [g, jitter] of gens)

@@ -2,6 +2,8 @@
 // cleanup, a batch), a cycle (a sawtooth), or a staircase (batches that only add), and for a cycle the
 // envelope that reaches the level first, for a staircase its landings.
 
+import type { Trend } from './trend.js';
+
 /**
  * How a window is fitted toward a level (outside review 9b, F6 and F10: a fit over a span that is not a
  * whole number of a sawtooth's periods reads the cycle's edge as a trend).
@@ -209,4 +211,25 @@ function spikeAt(d: readonly number[], j: number, size: number): boolean {
   const a = d[j - 1] as number;
   const b = d[j] as number;
   return Math.abs(a) > size && Math.abs(b) > size && a * b < 0;
+}
+
+/**
+ * A staircase's level at landing `i`: the mean of its reading and the next STEP_LEVEL − 1 (fewer at the
+ * window's end), so that a jitter on every reading moves the landings line less (one reading of a ±0.12
+ * jitter moved the 3 h forecast by up to 8 minutes).
+ */
+export function stepLevel(values: readonly number[], i: number): number {
+  const end = Math.min(values.length, i + STEP_LEVEL);
+  let sum = 0;
+  for (let k = i; k < end; k++) sum += values[k] as number;
+  return sum / (end - i);
+}
+
+/** Readings averaged into a staircase's landing level (its flats last minutes: 40 for 20-minute hourly steps). */
+const STEP_LEVEL = 5;
+
+/** The trend with its fitted line carried to `at` (an envelope's last turn is behind the last point). */
+export function carry(trend: Trend | null, at: number): Trend | null {
+  if (!trend) return null;
+  return { ...trend, level: trend.level + trend.slope * (at - trend.at), at };
 }

@@ -2,10 +2,17 @@
 // solid enough to alert on (enough points, enough time span, a slope significantly non-zero).
 
 import { levelShift, MIN_PIECE, regimeOf } from './change-point.js';
-import { MIN_TURNS, windowShape } from './envelope.js';
+import { carry, MIN_TURNS, stepLevel, windowShape } from './envelope.js';
 import { centred, chanceMs, withinNoise, Z_FAMILY } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
-import { isSignificantToward, type Trend, theilSen, theilSenEach, timeToReach } from './trend.js';
+import {
+  isSignificantToward,
+  serialCorrelation,
+  type Trend,
+  theilSen,
+  theilSenEach,
+  timeToReach,
+} from './trend.js';
 
 /** What makes a trend trustworthy enough to alert on. */
 export interface ForecastGuards {
@@ -204,7 +211,8 @@ function regimeForecast(
   // a regime significant by chance at 90 % for up to 40 minutes (raise-guard.ts).
   const past = direction === 'up' ? r.level >= limit : r.level <= limit;
   const family = fit.regimeFamily !== null && isSignificantToward(fit.regimeFamily, direction);
-  const trusted = enough && whole && isSignificantToward(r, direction) && (!past || family);
+  const kept = fit.regimeKeepFamily !== null && isSignificantToward(fit.regimeKeepFamily, direction);
+  const trusted = enough && whole && isSignificantToward(r, direction) && (!past || kept);
   // Measured from the fitted line, but never from beyond the last reading (going up: the lower of the two); a last
   // reading already past the limit is measured from itself: 0, "already at or above 80 and still rising", never a
   // time to a level already crossed (an accelerating rise's fitted line lags far behind it: outside review 34, RT34-4).
@@ -287,6 +295,8 @@ interface ShapedFits {
   readonly regimeSure: Trend | null;
   /** The same with the family-wise interval a raise needs when the level is within the noise (raise-guard.ts). */
   readonly regimeFamily: Trend | null;
+  /** The same as if the points were independent: a raised alert past the level is kept on it (keeping is as before). */
+  readonly regimeKeepFamily: Trend | null;
   /** The regime's last quarter (at least `minPoints` points): a raise needs it significant too. */
   readonly regimeRecent: Trend | null;
   /** The same points at the family-wise interval: a recent stretch steeper than the regime shortens the time. */
@@ -334,6 +344,7 @@ function shapedFits(
       regime: null,
       regimeSure: null,
       regimeFamily: null,
+      regimeKeepFamily: null,
       regimeRecent: null,
       regimeRecentFamily: null,
       changed: false,
@@ -353,9 +364,19 @@ function shapedFits(
     const plainRecent = cut ? theilSen(times.slice(-q), values.slice(-q)) : null;
     const { times: rt, values: rv } = regimeOf(t, v, direction, minPoints);
     const kr = Math.max(minPoints, Math.ceil(rt.length / 4));
-    // The regime's fits at the three intervals share their slopes (one fit); with no change of slope its last
-    // quarter is the stretch's, already fitted as `recent`.
-    const [regimeFit, regimeSure, regimeFamily] = theilSenEach(rt, rv, [{}, { z: Z_RAISE }, { z: Z_FAMILY }]);
+    // One fit, four intervals. A raise's widened for the noise's lag-1 autocorrelation (trend.ts); a keep's not: else
+    // such ramps, raised, cleared while rising (φ 0.8: 15 of 40 still raised at the crossing; bench/RESULTS.md).
+    const rho = serialCorrelation(v);
+    const [regimeFit, regimeSure, regimeFamily, regimeKeepFamily] = theilSenEach(rt, rv, [
+      {},
+      { z: Z_RAISE, rho },
+      { z: Z_FAMILY, rho },
+      { z: Z_FAMILY },
+    ]);
+    const [regimeRecent, regimeRecentFamily] = theilSenEach(rt.slice(-kr), rv.slice(-kr), [
+      { rho },
+      { z: Z_FAMILY },
+    ]);
     fits = {
       whole,
       recent,
@@ -366,32 +387,12 @@ function shapedFits(
       regime: centred(regimeFit ?? null, rt, rv),
       regimeSure: regimeSure ?? null,
       regimeFamily: regimeFamily ?? null,
-      regimeRecent: rt === t && kr === k ? recent : theilSen(rt.slice(-kr), rv.slice(-kr)),
-      regimeRecentFamily: theilSen(rt.slice(-kr), rv.slice(-kr), { z: Z_FAMILY }),
+      regimeKeepFamily: regimeKeepFamily ?? null,
+      regimeRecent: regimeRecent ?? null,
+      regimeRecentFamily: regimeRecentFamily ?? null,
       changed: rt.length < t.length,
     };
   }
   shaped.set(buffer, { version: buffer.version, key, fits });
   return fits;
-}
-
-/**
- * A staircase's level at landing `i`: the mean of its reading and the next STEP_LEVEL − 1 (fewer at the
- * window's end), so that a jitter on every reading moves the landings line less (one reading of a ±0.12
- * jitter moved the 3 h forecast by up to 8 minutes).
- */
-function stepLevel(values: readonly number[], i: number): number {
-  const end = Math.min(values.length, i + STEP_LEVEL);
-  let sum = 0;
-  for (let k = i; k < end; k++) sum += values[k] as number;
-  return sum / (end - i);
-}
-
-/** Readings averaged into a staircase's landing level (its flats last minutes: 40 for 20-minute hourly steps). */
-const STEP_LEVEL = 5;
-
-/** The trend with its fitted line carried to `at` (an envelope's last turn is behind the last point). */
-function carry(trend: Trend | null, at: number): Trend | null {
-  if (!trend) return null;
-  return { ...trend, level: trend.level + trend.slope * (at - trend.at), at };
 }

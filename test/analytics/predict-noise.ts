@@ -49,6 +49,24 @@ export const mulberry32: Jitter = (seed, n, amp) => {
   });
 };
 
+/**
+ * AR(1) noise from a base generator: x₀ = e₀, xₜ = φ·xₜ₋₁ + √(1 − φ²)·eₜ, with eₜ the base's uniform draws in
+ * [−amp, amp]: the same marginal standard deviation (amp/√3) as the base, each minute correlated φ with the last (a
+ * real CPU or memory series' minutes are). Its slope is zero by construction: every prediction raised on a flat
+ * series with it is false.
+ */
+export const ar1 =
+  (phi: number, base: Jitter = parkMiller): Jitter =>
+  (seed, n, amp) => {
+    const e = base(seed, n, amp);
+    const k = Math.sqrt(1 - phi * phi);
+    let x = 0;
+    return e.map((d, i) => {
+      x = i === 0 ? d : phi * x + k * d;
+      return x;
+    });
+  };
+
 /** What the prediction did on one series: each call as `minute type severity`. */
 export interface Calls {
   readonly raised: number[];
