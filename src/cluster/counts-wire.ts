@@ -108,6 +108,20 @@ export class SentCounts {
     this.max = now.max;
     return out;
   }
+
+  /** Counts `other`'s as reported too (a reclaimed route's, now in `* other`'s live view: route-table.ts reclaim). */
+  addSent(other: SentCounts): void {
+    if (this.counts.length < other.counts.length) {
+      const grown = new Float64Array(other.counts.length);
+      grown.set(this.counts);
+      this.counts = grown;
+    }
+    for (let i = 0; i < other.counts.length; i++) this.counts[i]! += other.counts[i] as number;
+    this.n += other.n;
+    this.sum += other.sum;
+    this.errors += other.errors;
+    if (other.max > this.max) this.max = other.max;
+  }
 }
 
 /** Decodes a wire form; throws on anything malformed (a report from a broken peer is dropped whole). */

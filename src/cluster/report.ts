@@ -132,6 +132,8 @@ export interface ReportSources {
       extra?: ArrayLike<number>;
       apart?: ApartState | null;
     }>;
+    /** Pairs whose totals since start moved into `* other`'s since the last call (RequestStats.takeReclaimed). */
+    takeReclaimed?(): Iterable<[string, string]>;
   } & DroppedSource &
     SecondsSource;
   functions: {
@@ -219,10 +221,32 @@ export class Reporter {
     return i;
   }
 
+  /**
+   * A route this process reclaimed (route-table.ts): its totals since start are `* other`'s now, so what was sent of
+   * them counts as sent of `* other` (only the rest goes out, once, under `* other`), and the route, if it comes back,
+   * starts from nothing.
+   */
+  private foldSent(method: string, route: string): void {
+    const key = `${method}${ROUTE_SEP}${route}`;
+    const sent = this.routes.get(key);
+    if (sent === undefined) return;
+    this.routes.delete(key);
+    const otherKey = `*${ROUTE_SEP}other`;
+    let into = this.routes.get(otherKey);
+    if (into === undefined) {
+      into = { classes: new Float64Array(5), extra: new Float64Array(7), latency: new SentCounts(), apart: new SentApart() };
+      this.routes.set(otherKey, into);
+    }
+    for (let c = 0; c < 5; c++) into.classes[c]! += sent.classes[c] as number;
+    for (let c = 0; c < 7; c++) into.extra[c]! += sent.extra[c] as number;
+    into.latency.addSent(sent.latency);
+  }
+
   /** The figures recorded since the previous take(); empty arrays when nothing happened. */
   take(): ReportWire {
     const ps = this.seconds.take(this.sources.requests);
     const r: RouteWire[] = [];
+    for (const [m, route] of this.sources.requests.takeReclaimed?.() ?? []) this.foldSent(m, route);
     for (const s of this.sources.requests.routeStates()) {
       const key = `${s.method}${ROUTE_SEP}${s.route}`;
       let sent = this.routes.get(key);

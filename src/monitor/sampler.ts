@@ -55,6 +55,7 @@ export class Sampler {
   /** Whether the dropped analytics.observe() values, and names folded for their length, were warned about (once). */
   private warnedSeries = false;
   private warnedLongNames = false;
+  private warnedFolding = false;
   private refreshing: Promise<MetricsSnapshot> | undefined;
   /** The periodic sample under way, if any. */
   sampling: Promise<MetricsSnapshot> | undefined;
@@ -139,6 +140,20 @@ export class Sampler {
     );
   }
 
+  /**
+   * Says once that matched routes fold into `* other`: every `maxRoutes` slot had a request within the window (a
+   * slot idle a whole window is given to the new route: route-table.ts). Their rules on `routes[...]` read nothing.
+   */
+  private warnFolding(): void {
+    if (this.warnedFolding || !this.m.requests.routes.folding) return;
+    this.warnedFolding = true;
+    const maxRoutes = this.m.requests.config.maxRoutes;
+    this.m.logger.warn(
+      { maxRoutes },
+      `sysvitals: more than maxRoutes (${maxRoutes}) routes had requests within the window: new routes are counted under \`* other\` (no row, no routes[...] rule reads them) until a route is idle a whole window; raise it with createMonitor({ maxRoutes: ${maxRoutes * 2} }) (this is said once)`,
+    );
+  }
+
   private acceptNow(collected: MetricsSnapshot, sample: boolean): MetricsSnapshot {
     const m = this.m;
     let snapshot = collected;
@@ -175,6 +190,7 @@ export class Sampler {
       observed_series: m.analytics.dropped, // this process's (a cluster view's sum leaves it out)
     };
     this.warnLongNames();
+    this.warnFolding();
     const droppedSeries = m.analytics.dropped;
     if (droppedSeries > 0 && !this.warnedSeries) {
       this.warnedSeries = true;

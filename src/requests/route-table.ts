@@ -2,9 +2,10 @@
 // A route that is not well-formed UTF-16 (a lone surrogate) is its well-formed spelling's (custom/well-formed.ts).
 
 import { MAX_KEY_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
-import { CumulativeCounts, LatencyRing } from '../latency/latency-ring.js';
+import { CumulativeCounts, LatencyRing, type SparseCounts } from '../latency/latency-ring.js';
 import { type ApdexConfig, thresholdFor } from '../profiling/apdex.js';
 import {
+  entryTotals,
   judgedApart,
   METHODS,
   methodIndex,
@@ -13,15 +14,24 @@ import {
   OTHER_METHOD,
   OTHER_ROUTE,
   RouteEntry,
+  STRIDE,
   UNMATCHED_ROUTE,
 } from './route-counters.js';
+
+/** Columns of a row's totals area (route-counters.ts FOLDED): the COLUMNS, then Apdex satisfied and tolerating. */
+const TOTALS_COLUMNS = 12;
+/** Reclaimed pairs kept for takeReclaimed() (cluster report) at most: past that the oldest are dropped. */
+const MAX_PENDING_RECLAIMS = 4096;
 
 /**
  * Method + route pairs to their entries: one Map lookup per request (methods map to indices by a switch).
  * Methods outside the standard seven count as OTHER (route-counters.ts OTHER_HTTP_METHOD), so a route has
  * at most 8 rows. Past `maxRoutes` matched pairs, requests fold into `* other`. The `unmatched` rows (at most 8,
  * one per method slot) do not count against `maxRoutes`: junk on made-up URLs that came first never takes a
- * matched route's slot. No row ever moves, so every row's counters since start only grow (Prometheus).
+ * matched route's slot. When the table is full, a new matched pair takes the slot of the least recently used row that
+ * has no request anywhere in its ring (idle a whole window: no window reads it; reclaim()), its figures since start
+ * folded into `* other`'s (server-wide sums stay exact and monotonic; its own Prometheus series ends). Only then does
+ * a request fold into `* other` (`folding`, said once by the monitor). A row's counters since start only grow.
  */
 export class RouteTable {
   /** Whether a route named over MAX_KEY_NAME_LENGTH characters folded into `* other`. */
@@ -37,6 +47,16 @@ export class RouteTable {
   /** admitAbsorbed()'s ceiling for absorbed routes (0: none, `maxRoutes` for them too), and whether one folded past it. */
   private absorbCap = 0;
   private spill = false;
+  /** Whether a matched route folded into `* other` because every slot was in use within the window (said once). */
+  folding = false;
+  /** The current sub-window (RequestStats sets it; ticked before any entryFor()): reclaim() reads it. */
+  currentSub: () => number = () => Number.NaN;
+  /** Pairs reclaimed since the last takeReclaimed() (kept only once trackRouteLatency() was called: cluster, threads). */
+  private pending: Array<[string, string]> = [];
+  /** Rows reclaimed since start. */
+  reclaimed = 0;
+  /** No row can be reclaimed before this sub-window (the oldest candidate's last request leaves the ring then). */
+  private retryAt = Number.NEGATIVE_INFINITY;
   /**
    * The method and route of the last entryFor() that found (or made) a tracked entry, as given, and that entry: a
    * request of the same pair as the one before (a busy route's run) takes it after two string comparisons, without
@@ -113,10 +133,11 @@ export class RouteTable {
       const unmatched = route === UNMATCHED_ROUTE;
       // An over-long name folds as a route past maxRoutes does (MAX_KEY_NAME_LENGTH), said once by the monitor.
       if (route.length > MAX_KEY_NAME_LENGTH) this.longNameFolded = true;
-      else if (m >= 0 && (unmatched || this.matched < this.maxRoutes)) {
+      else if (m >= 0 && (unmatched || this.matched < this.maxRoutes || this.reclaim())) {
         if (!unmatched) this.matched++;
         const entry = this.createRouteEntry(methodLabel(method, m), route);
         this.entries.push(entry);
+        this.retryAt = Number.NEGATIVE_INFINITY; // a new row: a candidate of its own later
         if (byMethod === undefined) {
           const created = new Array<RouteEntry | undefined>(METHODS).fill(undefined);
           created[m] = entry;
@@ -128,8 +149,81 @@ export class RouteTable {
         return entry;
       }
     }
+    if (typeof route === 'string' && route !== UNMATCHED_ROUTE && route.length <= MAX_KEY_NAME_LENGTH)
+      if (this.maxRoutes > 0 && methodIndex(method) >= 0 && !(method === OTHER_METHOD && route === OTHER_ROUTE))
+        this.folding = true;
+    return this.otherEntry();
+  }
+
+  private otherEntry(): RouteEntry {
     this.other ??= this.createRouteEntry(OTHER_METHOD, OTHER_ROUTE);
     return this.other;
+  }
+
+  /**
+   * Frees the slot of the least recently used matched row with no request in its whole ring (every sub-window any
+   * window reads is older than its last request), when there is one: its figures since start (status classes,
+   * aborted, closes, Apdex, latency since start when kept) are added to `* other`'s, so the server-wide sums and
+   * `* other` + the remaining rows stay exact and monotonic; the row itself (its Prometheus series) ends. Rows judged
+   * apart (catch-all: the history bucket keeps marks of them) and rows with a latency apart are never reclaimed.
+   * Only on a miss with the table full: nothing per request for a tracked route.
+   */
+  private reclaim(): boolean {
+    const sub = this.currentSub();
+    if (!Number.isFinite(sub) || sub < this.retryAt) return false;
+    const oldestRead = sub - this.slots + 1;
+    let victim = -1;
+    let victimLast = Number.POSITIVE_INFINITY;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i] as RouteEntry;
+      if (e.route === UNMATCHED_ROUTE || judgedApart(e.route) || e.apart !== null) continue;
+      const last = lastSub(e.counters, this.slots);
+      if (last < oldest) oldest = last;
+      if (last >= oldestRead || last >= victimLast) continue;
+      victim = i;
+      victimLast = last;
+    }
+    // Rows' last requests only move on: none of them leaves the ring before the oldest one does.
+    if (victim < 0) {
+      this.retryAt = oldest + this.slots;
+      return false;
+    }
+    const e = this.entries[victim] as RouteEntry;
+    this.entries.splice(victim, 1);
+    const byMethod = this.byRoute.get(e.route);
+    if (byMethod !== undefined) {
+      const m = byMethod.indexOf(e);
+      if (m >= 0) byMethod[m] = undefined;
+      if (byMethod.every((x) => x === undefined)) this.byRoute.delete(e.route);
+    }
+    if (this.lastEntry === e) {
+      this.lastEntry = null;
+      this.lastMethod = '';
+      this.lastRoute = '';
+    }
+    const other = this.otherEntry();
+    const into = this.slots * STRIDE;
+    const totals = foldedTotals(e.counters, this.slots);
+    for (let c = 0; c < TOTALS_COLUMNS; c++) other.counters[into + c]! += totals[c] as number;
+    if (e.total !== null) {
+      other.total ??= new CumulativeCounts();
+      other.total.addSparse(sparseOf(e.total));
+    }
+    this.matched--;
+    this.reclaimed++;
+    if (this.routeLatency) {
+      if (this.pending.length >= MAX_PENDING_RECLAIMS) this.pending.shift();
+      this.pending.push([e.method, e.route]);
+    }
+    return true;
+  }
+
+  /** The method + route pairs reclaimed (their totals now `* other`'s) since the last call (cluster report). */
+  takeReclaimed(): Array<[string, string]> {
+    const taken = this.pending;
+    this.pending = [];
+    return taken;
   }
 
   /** The pair entryFor() was last given and found `entry` for (both strings: methodIndex() told `method` is). */
@@ -162,6 +256,43 @@ export class RouteTable {
     entry.apartFrom = apartFromOf(method, route);
     return entry;
   }
+}
+
+/** The latest sub-window a row's ring holds a request in (-Infinity: none). */
+function lastSub(counters: Float64Array, slots: number): number {
+  let last = Number.NEGATIVE_INFINITY;
+  for (let pos = 0; pos < slots; pos++) {
+    const stamp = counters[pos * STRIDE] as number;
+    if (stamp > last) last = stamp; // NaN (never opened) compares false
+  }
+  return last;
+}
+
+/** A row's totals since start: the totals area plus its live sub-windows, all TOTALS_COLUMNS. */
+function foldedTotals(counters: Float64Array, slots: number): Float64Array {
+  const into = entryTotals(counters, slots, new Float64Array(TOTALS_COLUMNS));
+  for (let c = 10; c < TOTALS_COLUMNS; c++) {
+    into[c] = counters[slots * STRIDE + c] as number;
+    for (let pos = 0; pos < slots; pos++) {
+      const b = pos * STRIDE;
+      if (!Number.isNaN(counters[b] as number)) into[c]! += counters[b + 1 + c] as number;
+    }
+  }
+  return into;
+}
+
+/** A cumulative view as sparse counts (addSparse). */
+function sparseOf(c: CumulativeCounts): SparseCounts {
+  const slots: number[] = [];
+  const counts: number[] = [];
+  for (let i = c.lo; i <= c.hi; i++) {
+    const v = c.counts[i] as number;
+    if (v > 0) {
+      slots.push(i);
+      counts.push(v);
+    }
+  }
+  return { slots, counts, n: c.n, sum: c.sum, max: c.max, errors: c.errors };
 }
 
 /**
