@@ -37,6 +37,7 @@ import {
   type QueryTarget,
   type QueryWire,
 } from './query-wire.js';
+import { foldSent, type ReclaimedSource, type SentRoute } from './reclaimed-sent.js';
 import { absorbRoutes, type RequestsTarget } from './report-apply.js';
 import { SecondsReporter, type SecondsSource } from './seconds-wire.js';
 import { decodeShed, type ShedFigures, ShedReporter, type ShedSource, type ShedWire } from './shed-wire.js';
@@ -132,8 +133,7 @@ export interface ReportSources {
       extra?: ArrayLike<number>;
       apart?: ApartState | null;
     }>;
-    /** Pairs whose totals since start moved into `* other`'s since the last call (RequestStats.takeReclaimed). */
-    takeReclaimed?(): Iterable<[string, string]>;
+    readonly routes?: ReclaimedSource; // its route table (reclaimed-sent.ts)
   } & DroppedSource &
     SecondsSource;
   functions: {
@@ -176,10 +176,7 @@ export const ROUTE_SEP = '\u0000';
 
 /** Turns the live totals of one process or thread into deltas; what was taken is not sent again. */
 export class Reporter {
-  private routes = new Map<
-    string,
-    { classes: Float64Array; extra: Float64Array; latency: SentCounts; apart: SentApart }
-  >();
+  private routes = new Map<string, SentRoute>();
   private functions = new Map<string, SentCounts>();
   private jobs = new Map<string, { counts: SentCounts; meta: string }>();
   private readonly queries = new QueryReporter();
@@ -221,32 +218,11 @@ export class Reporter {
     return i;
   }
 
-  /**
-   * A route this process reclaimed (route-table.ts): its totals since start are `* other`'s now, so what was sent of
-   * them counts as sent of `* other` (only the rest goes out, once, under `* other`), and the route, if it comes back,
-   * starts from nothing.
-   */
-  private foldSent(method: string, route: string): void {
-    const key = `${method}${ROUTE_SEP}${route}`;
-    const sent = this.routes.get(key);
-    if (sent === undefined) return;
-    this.routes.delete(key);
-    const otherKey = `*${ROUTE_SEP}other`;
-    let into = this.routes.get(otherKey);
-    if (into === undefined) {
-      into = { classes: new Float64Array(5), extra: new Float64Array(7), latency: new SentCounts(), apart: new SentApart() };
-      this.routes.set(otherKey, into);
-    }
-    for (let c = 0; c < 5; c++) into.classes[c]! += sent.classes[c] as number;
-    for (let c = 0; c < 7; c++) into.extra[c]! += sent.extra[c] as number;
-    into.latency.addSent(sent.latency);
-  }
-
   /** The figures recorded since the previous take(); empty arrays when nothing happened. */
   take(): ReportWire {
     const ps = this.seconds.take(this.sources.requests);
     const r: RouteWire[] = [];
-    for (const [m, route] of this.sources.requests.takeReclaimed?.() ?? []) this.foldSent(m, route);
+    for (const [m, rt] of this.sources.requests.routes?.takeReclaimed() ?? []) foldSent(this.routes, m, rt);
     for (const s of this.sources.requests.routeStates()) {
       const key = `${s.method}${ROUTE_SEP}${s.route}`;
       let sent = this.routes.get(key);

@@ -115,8 +115,7 @@ export class RequestStats {
     this.totalsOffset = config.slots * STRIDE;
     this.abortedFailureUs = config.abortedFailureMs * 1000;
     this.quickUs = config.unansweredMinWaitMs * 1000; // never above abortedFailureUs (request-options.ts)
-    this.routes = new RouteTable(config.slots, config.latencySlots, config.maxRoutes, config.apdex);
-    this.routes.currentSub = () => this.sub; // a full table's reclaim (route-table.ts): after tick(), never per request
+    this.routes = new RouteTable(config, () => this.sub);
     this.horizon = new ErrorHorizon(config, this.windowLengths[1]);
     if (this.clock === coarseClock) acquireCoarseClock();
     const started = this.time.view(readClock(this.clock)); // NaN: a throwing clock (records are dropped)
@@ -239,10 +238,6 @@ export class RequestStats {
   /** Keeps each route's latency since start too (routeStates() reports it: cluster, threads). Idempotent. */
   trackRouteLatency(): void {
     this.routes.trackRouteLatency();
-  }
-  /** The method + route pairs reclaimed since the last call: their totals since start now `* other`'s (cluster report). */
-  takeReclaimed(): Array<[string, string]> {
-    return this.routes.takeReclaimed();
   }
   /** Every route's figures since start (live views: read them synchronously), `other` last. */
   routeStates(): Generator<RouteState> {

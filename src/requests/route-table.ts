@@ -49,8 +49,6 @@ export class RouteTable {
   private spill = false;
   /** Whether a matched route folded into `* other` because every slot was in use within the window (said once). */
   folding = false;
-  /** The current sub-window (RequestStats sets it; ticked before any entryFor()): reclaim() reads it. */
-  currentSub: () => number = () => Number.NaN;
   /** Pairs reclaimed since the last takeReclaimed() (kept only once trackRouteLatency() was called: cluster, threads). */
   private pending: Array<[string, string]> = [];
   /** Rows reclaimed since start. */
@@ -66,12 +64,21 @@ export class RouteTable {
   private lastRoute = '';
   private lastEntry: RouteEntry | null = null;
 
+  private readonly slots: number;
+  private readonly latencySlots: number;
+  private maxRoutes: number;
+  private readonly apdex: ApdexConfig;
+
   constructor(
-    private readonly slots: number,
-    private readonly latencySlots: number,
-    private maxRoutes: number,
-    private readonly apdex: ApdexConfig,
-  ) {}
+    config: { slots: number; latencySlots: number; maxRoutes: number; apdex: ApdexConfig },
+    /** The current sub-window (RequestStats ticks before any entryFor()): a full table's reclaim() reads it. */
+    private readonly currentSub: () => number = () => Number.NaN,
+  ) {
+    this.slots = config.slots;
+    this.latencySlots = config.latencySlots;
+    this.maxRoutes = config.maxRoutes;
+    this.apdex = config.apdex;
+  }
 
   /**
    * A cluster aggregator's table (src/cluster/folded-routes.ts): routes absorbed from other processes take rows up
@@ -150,7 +157,11 @@ export class RouteTable {
       }
     }
     if (typeof route === 'string' && route !== UNMATCHED_ROUTE && route.length <= MAX_KEY_NAME_LENGTH)
-      if (this.maxRoutes > 0 && methodIndex(method) >= 0 && !(method === OTHER_METHOD && route === OTHER_ROUTE))
+      if (
+        this.maxRoutes > 0 &&
+        methodIndex(method) >= 0 &&
+        !(method === OTHER_METHOD && route === OTHER_ROUTE)
+      )
         this.folding = true;
     return this.otherEntry();
   }
