@@ -145,24 +145,18 @@ export class RouteTable {
         const entry = this.createRouteEntry(methodLabel(method, m), route);
         this.entries.push(entry);
         this.retryAt = Number.NEGATIVE_INFINITY; // a new row: a candidate of its own later
-        if (byMethod === undefined) {
+        const row = this.byRoute.get(route); // anew: reclaim() may have dropped this route's other method
+        if (row === undefined) {
           const created = new Array<RouteEntry | undefined>(METHODS).fill(undefined);
           created[m] = entry;
           this.byRoute.set(route, created);
         } else {
-          byMethod[m] = entry;
+          row[m] = entry;
         }
         this.remember(method, route, entry);
         return entry;
-      }
+      } else if (m >= 0 && this.maxRoutes > 0) this.folding = true; // every slot in use within the window
     }
-    if (typeof route === 'string' && route !== UNMATCHED_ROUTE && route.length <= MAX_KEY_NAME_LENGTH)
-      if (
-        this.maxRoutes > 0 &&
-        methodIndex(method) >= 0 &&
-        !(method === OTHER_METHOD && route === OTHER_ROUTE)
-      )
-        this.folding = true;
     return this.otherEntry();
   }
 

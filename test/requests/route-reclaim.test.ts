@@ -111,6 +111,21 @@ describe('route table reclaims idle slots (RT36-3)', () => {
     await m.close();
   });
 
+  it('a route reclaimed for the same route under another method: the new row is found again', async () => {
+    const { t, m } = setup({ maxRoutes: 1 });
+    m.recordRequest({ method: 'GET', route: '/x', status: 200, durationMs: 2 });
+    t.now += 120_000;
+    for (let i = 0; i < 3; i++) {
+      m.recordRequest({ method: 'POST', route: '/x', status: 200, durationMs: 2 });
+      m.recordRequest({ method: 'GET', route: 'unmatched', status: 404, durationMs: 2 }); // not the last pair
+    }
+    await m.sample();
+    const rows = (await m.endpoints('time', 10)).routes.map((r) => `${r.method} ${r.route} ${r.count}`);
+    expect(rows.sort()).toEqual(['GET unmatched 3', 'POST /x 3']);
+    expect(sum(await series(m))).toBe(7);
+    await m.close();
+  });
+
   it('seeded traffic over many reclaims: totals and Prometheus equal the recorded requests; no kept series goes down', async () => {
     const { t, m } = setup({ maxRoutes: 4 });
     const r = rng(36_3);
