@@ -95,8 +95,10 @@ export class RouteTable {
     const cap = this.maxRoutes;
     this.maxRoutes = this.absorbCap;
     try {
+      const reclaimed = this.reclaimed;
       const entry = this.entryFor(method, route);
       if (entry === this.other && !(method === OTHER_METHOD && route === OTHER_ROUTE)) this.spill = true;
+      if (this.reclaimed !== reclaimed) this.spill = true; // a tracked route's totals moved into `* other`
       return entry;
     } finally {
       this.maxRoutes = cap;
