@@ -18,6 +18,11 @@ export interface Alert {
   threshold: number;
   state: 'active' | 'cleared';
   cleared_at: string | null;
+  /**
+   * The label set its rule selects (`alerts.rules[].labels`, e.g. `{ queue: 'sms' }`): only on the alerts of such
+   * rules. Channels, silences, maintenance windows and Alertmanager see these among the alert's labels.
+   */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** escalated: warning -> critical; deescalated: critical -> warning (same alert id). */

@@ -57,6 +57,8 @@ export class AlertSystem {
   private closed = false;
   /** clearRemovedRules()'s check: this monitor's rules (parts.ts). @internal */
   ruleExists: RuleExists | undefined;
+  /** The label set a rule selects (`alerts.rules[].labels`), stamped on its alerts (parts.ts). @internal */
+  ruleLabels: ((rule: string) => Readonly<Record<string, string>> | undefined) | undefined;
   /** Ids clearRemovedRules() cleared, never restored again (a cluster's store read after its ledger). */
   private readonly retired = new Set<string>();
 
@@ -143,6 +145,9 @@ export class AlertSystem {
     for (const e of Array.isArray(entries) ? entries : []) {
       if (!isPersistedAlert(e) || this.states.get(e.key)?.alert || this.retired.has(e.alert.id)) continue;
       const alert = { ...e.alert, state: 'active', cleared_at: null } as ActiveAlert;
+      // The rule's label set as this deploy selects it (an alert saved before RT37-1 had none).
+      const labels = this.ruleLabels?.(alert.rule);
+      if (labels) alert.labels = labels;
       this.states.set(e.key, ruleState(alert));
       n++;
     }
@@ -298,6 +303,8 @@ export class AlertSystem {
         cleared_at: null,
         raisedAt: now,
       };
+      const labels = this.ruleLabels?.(obs.rule);
+      if (labels) raised.labels = labels;
       state.alert = raised;
       events.push(['raised', raised]);
       return;

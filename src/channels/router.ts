@@ -1,5 +1,6 @@
 // NotificationRouter: decides when and where an alert is sent (grouping, repeat, resolved, inhibition, silences, maintenance).
 
+import { withSelectedLabels } from '../alerts/selected-labels.js';
 import type { Alert, AlertEvent } from '../alerts/alert.js';
 import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, guarded, OutageLog, safeLogger } from '../logger.js';
@@ -376,15 +377,18 @@ export class NotificationRouter {
   private label(alert: Alert): NotifiedAlert {
     return {
       ...alert,
-      labels: {
-        ...this.config.labels,
-        alertname: alert.rule,
-        rule: alert.rule,
-        component: alert.component,
-        severity: alert.severity,
-        instance: this.instance,
-        host: this.host,
-      },
+      labels: withSelectedLabels(
+        {
+          ...this.config.labels,
+          alertname: alert.rule,
+          rule: alert.rule,
+          component: alert.component,
+          severity: alert.severity,
+          instance: this.instance,
+          host: this.host,
+        },
+        alert.labels,
+      ),
     };
   }
 }

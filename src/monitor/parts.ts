@@ -155,6 +155,9 @@ export function createParts(
   }
   // A restored alert (store or cluster ledger) whose rule this deploy removed, renamed or disabled is cleared.
   alertSystem.ruleExists = ruleExists(rules, metricRules);
+  // A rule's selected label set is among its alerts' labels (silences, channels, Alertmanager; RT37-1).
+  const selected = new Map(metricRules.flatMap((r) => (r.labels ? [[r.name, r.labels] as const] : [])));
+  alertSystem.ruleLabels = selected.size > 0 ? (rule) => selected.get(rule) : undefined;
   const notifications = new NotificationRouter({
     channels: clustered ? undefined : options.channels,
     routing: clustered ? undefined : options.routing,
