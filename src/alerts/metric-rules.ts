@@ -7,6 +7,7 @@
 import { readDuration } from '../analytics/durations.js';
 import type { PredictConfidence } from '../analytics/predict-observations.js';
 import { parsePredictConfidence, parseSeverityHold } from '../analytics/rule-options.js';
+import { MAX_LABEL_VALUE_LENGTH } from '../custom/names.js';
 import { SysvitalsError } from '../errors.js';
 import { didYouMean } from '../options/option-keys.js';
 import type { MetricsSnapshot } from '../types.js';
@@ -244,6 +245,11 @@ function parseThreshold(
     if (!isObject(o.labels) || Object.values(o.labels).some((v) => typeof v !== 'string')) {
       throw invalid(`${opt('labels')} must map label names to string values.`);
     }
+    const long = Object.entries(o.labels).find(([, v]) => (v as string).length > MAX_LABEL_VALUE_LENGTH);
+    if (long)
+      throw invalid(
+        `${opt('labels')}: the value of \`${long[0]}\` is over ${MAX_LABEL_VALUE_LENGTH} characters; a custom metric folds such a set into \`other\`, so the rule would never read it.`,
+      );
     labels = Object.freeze({ ...(o.labels as Record<string, string>) });
   }
   if (o.enabled !== undefined && typeof o.enabled !== 'boolean')

@@ -59,6 +59,12 @@ export class LabelSets<T> {
   private readonly tree: Level = new Map();
   private sets = 0;
   private other = -1;
+  /**
+   * Asked for a set about to fold into `other` (`overBound`: only for being past maxLabelSets): true keeps it in a
+   * slot of its own past the bound. The monitor sets it at declaration for the sets its alert rules select
+   * (selected-sets.ts, RT37-10). @internal
+   */
+  folding: ((labels: Readonly<Record<string, string>>, overBound: boolean) => boolean) | undefined;
 
   constructor(
     private readonly names: readonly string[],
@@ -185,6 +191,16 @@ export class LabelSets<T> {
     level.set(keys[keys.length - 1] as string, index);
   }
 
+  /** Whether `folding` keeps the set of these keys past the bound (never one that folds for its values). */
+  private kept(keys: readonly string[], overBound: boolean): boolean {
+    if (this.folding === undefined) return false;
+    const labels: Record<string, string> = {};
+    this.names.forEach((n, i) => {
+      labels[n] = keys[i] as string;
+    });
+    return this.folding(labels, overBound) && overBound;
+  }
+
   private add(values: LabelValues | undefined): number {
     // get() missed the values as given; one that is not well-formed may name a set filed under its well-formed
     // spelling, which it is then (before the bound is asked: it is no new set).
@@ -193,11 +209,9 @@ export class LabelSets<T> {
     const keys = this.names.map((n) => filedKeyAt(values, n));
     // A set spelled all `other` is the fold set itself: two series with one label set would be invalid.
     // A value over MAX_LABEL_VALUE_LENGTH folds too (never filed: each such call comes back here).
-    if (
-      this.sets >= this.max ||
-      keys.every((k) => k === OTHER_LABEL_VALUE) ||
-      keys.some((k) => k.length > MAX_LABEL_VALUE_LENGTH)
-    ) {
+    const malformed =
+      keys.every((k) => k === OTHER_LABEL_VALUE) || keys.some((k) => k.length > MAX_LABEL_VALUE_LENGTH);
+    if ((this.sets >= this.max || malformed) && !this.kept(keys, !malformed)) {
       if (this.other < 0) {
         const labels: Record<string, string> = {};
         for (const n of this.names) labels[n] = OTHER_LABEL_VALUE;

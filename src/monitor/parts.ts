@@ -9,6 +9,7 @@ import { type MetricRuleConfig, metricRuleSource, parseMetricRules } from '../al
 import type { AlertObservation } from '../alerts/observations.js';
 import { metricPredictRules, predictRules } from '../alerts/predict-rules.js';
 import { ruleExists } from '../alerts/restored.js';
+import { reserveSelectedSets } from '../alerts/selected-sets.js';
 import {
   ALERT_RULE_NAMES,
   type AlertRulesConfig,
@@ -193,8 +194,11 @@ export function createParts(
   const unusedStore = clustered && options.store ? options.store : null;
   const custom = new CustomMetrics(options.requestWindowMs ?? 60_000, undefined, () => owner.clock.now());
   // A metric declared with a kind or labels some rule could never read is refused (outside review 31, RT31-13).
-  custom.onDeclare = (m) =>
+  // A set a rule selects keeps its own slot past maxLabelSets (RT37-10).
+  custom.onDeclare = (m) => {
     checkDeclaredMetric(metricRules, { name: m.name, type: m.type, labels: m.config.labels });
+    reserveSelectedSets(metricRules, m, owner.logger);
+  };
   // A custom metric may not take a collector plugin's Prometheus families (`plugin_<name>_…`); the plugins'
   // own option errors come from validatePlugins, so only well-formed names are reserved here.
   if (Array.isArray(options.collectors)) {

@@ -27,7 +27,7 @@ function setup(extra: Record<string, unknown> = {}) {
         { name: 'q_all', metric: 'custom.q', warning: 1_000 },
       ],
     },
-    onAlert: (e) => {
+    onAlert: (e: AlertEvent) => {
       if (e.alert.rule.startsWith('q')) events.push(e);
     },
     ...extra,
