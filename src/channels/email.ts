@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { colorOf, escapeHtml, plainText, resolvedText, thresholdText, titleOf, valueText } from './format.js';
+import { checkEmailRecipients } from './setup-checks.js';
 import type { ChannelSender, CommonChannelOptions, Notification } from './types.js';
 import { isObject, nonEmptyString, optionalString, stringList } from './validate.js';
 
@@ -71,6 +72,7 @@ export function emailHtml(n: Notification): string {
 export function emailSender(opts: EmailChannelOptions, where: string, timeoutMs: number) {
   const from = nonEmptyString(opts.from, `${where}.from`);
   const to = stringList(opts.to, `${where}.to`);
+  checkEmailRecipients(to, where);
   const prefix = opts.subjectPrefix === undefined ? '[sysvitals]' : opts.subjectPrefix;
   if (typeof prefix !== 'string')
     throw invalidOption(`sysvitals: \`${where}.subjectPrefix\` must be a string.`);

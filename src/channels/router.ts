@@ -1,7 +1,7 @@
 // NotificationRouter: decides when and where an alert is sent (grouping, repeat, resolved, inhibition, silences, maintenance).
 
-import { withSelectedLabels } from '../alerts/selected-labels.js';
 import type { Alert, AlertEvent } from '../alerts/alert.js';
+import { withSelectedLabels } from '../alerts/selected-labels.js';
 import { nodeCrypto } from '../builtins.js';
 import { consoleLogger, guarded, OutageLog, safeLogger } from '../logger.js';
 import type { Clock, Logger } from '../types.js';

@@ -5,6 +5,7 @@ import { valueText } from './format.js';
 import { fitSms } from './gsm7.js';
 import { httpSend } from './http-send.js';
 import { headerSecrets, urlSecrets } from './secret-parts.js';
+import { checkGatewayText } from './setup-checks.js';
 import { PLACEHOLDER, queryTemplateSecrets, recipientMasks, templateSecrets } from './template-secrets.js';
 import type { ChannelSender, CommonChannelOptions, Notification, SendContext } from './types.js';
 import { httpUrl, integer, nonEmptyString, optionalString, stringList, stringRecord } from './validate.js';
@@ -161,6 +162,7 @@ export function smsGatewaySender(opts: SmsGatewayChannelOptions, where: string) 
   const contentType = optionalString(opts.contentType, `${where}.contentType`) ?? 'application/json';
   const template = opts.body ?? '{"to":"{{to}}","text":"{{text}}"}';
   if (typeof template !== 'string') throw invalidOption(`sysvitals: \`${where}.body\` must be a string.`);
+  checkGatewayText(urlTemplate, template, method, where);
   const headers = stringRecord(opts.headers, `${where}.headers`);
   const max = integer(opts.maxLength, `${where}.maxLength`, 20, 1600, 160);
   const escapeBody = contentType.includes('json')

@@ -9,7 +9,7 @@ import { type MetricRuleConfig, metricRuleSource, parseMetricRules } from '../al
 import type { AlertObservation } from '../alerts/observations.js';
 import { metricPredictRules, predictRules } from '../alerts/predict-rules.js';
 import { ruleExists } from '../alerts/restored.js';
-import { reserveSelectedSets } from '../alerts/selected-sets.js';
+import { checkRuleReferences, nearMissSeries } from '../alerts/rule-references.js';
 import {
   ALERT_RULE_NAMES,
   type AlertRulesConfig,
@@ -17,8 +17,10 @@ import {
   levelsOf,
   parseRules,
 } from '../alerts/rules.js';
+import { reserveSelectedSets } from '../alerts/selected-sets.js';
 import { snapshotShape } from '../alerts/snapshot-shape.js';
 import { Analytics } from '../analytics/analytics.js';
+import { DEFAULT_ANOMALY_SERIES } from '../analytics/rule-options.js';
 import { NotificationRouter } from '../channels/router.js';
 import { MetricsCollector } from '../collector/index.js';
 import { checkLevelsAgainstProbe } from '../collector/probes.js';
@@ -159,6 +161,15 @@ export function createParts(
   // A rule's selected label set is among its alerts' labels (silences, channels, Alertmanager; RT37-1).
   const selected = new Map(metricRules.flatMap((r) => (r.labels ? [[r.name, r.labels] as const] : [])));
   alertSystem.ruleLabels = selected.size > 0 ? (rule) => selected.get(rule) : undefined;
+  const ruleNames = [...ALERT_RULE_NAMES, ...metricRules.map((r) => r.name)];
+  checkRuleReferences(options, ruleNames);
+  const nearMiss = nearMissSeries(rules.anomaly.series, DEFAULT_ANOMALY_SERIES);
+  if (nearMiss.length > 0)
+    owner.logger.warn(
+      { series: rules.anomaly.series },
+      `sysvitals: \`alerts.anomaly.series\` names ${nearMiss.join(', ')}: no built-in series has this name, so the ` +
+        'rule scores nothing of it until analytics.observe() gives a series of that name values.',
+    );
   const notifications = new NotificationRouter({
     channels: clustered ? undefined : options.channels,
     routing: clustered ? undefined : options.routing,
@@ -167,7 +178,7 @@ export function createParts(
     logger: owner.logger,
     host: hostname(),
     instance: owner.instanceId,
-    rules: [...ALERT_RULE_NAMES, ...metricRules.map((r) => r.name)],
+    rules: ruleNames,
     inhibitScope: inhibitScopes(metricRules, (id) => alertSystem.keyOf(id)),
   });
   // Without an injected clock the @timed statistics keep the coarse clock (see RequestStats).

@@ -45,7 +45,10 @@ describe('the label set a rule selects is among its alert labels (RT37-1)', () =
         labels: { queue: 'sms' },
         duration_ms: 600_000,
       });
-      const wrong = monitor.notifications.silences.create({ labels: { queue: 'push' }, duration_ms: 600_000 });
+      const wrong = monitor.notifications.silences.create({
+        labels: { queue: 'push' },
+        duration_ms: 600_000,
+      });
       q.set({ queue: 'sms', host: 'mx-1' }, 10);
       q.set({ queue: 'email', host: 'mx-1' }, 10);
       clock.t += 1000;
@@ -66,7 +69,9 @@ describe('the label set a rule selects is among its alert labels (RT37-1)', () =
       clock.t += 1000;
       await monitor.sample();
       expect(events.filter((e) => e.type === 'raised')).toHaveLength(2);
-      expect(monitor.alertSystem.getActiveAlerts().find((a) => a.rule === 'q')?.labels).toEqual({ queue: 'sms' });
+      expect(monitor.alertSystem.getActiveAlerts().find((a) => a.rule === 'q')?.labels).toEqual({
+        queue: 'sms',
+      });
     } finally {
       await monitor.close();
     }
@@ -75,7 +80,12 @@ describe('the label set a rule selects is among its alert labels (RT37-1)', () =
   it('a maintenance window on the label set covers the alert', async () => {
     const { clock, events, monitor } = setup({
       maintenance: [
-        { name: 'sms-vendor', start: '2025-12-31T00:00:00Z', end: '2026-01-02T00:00:00Z', labels: { queue: 'sms' } },
+        {
+          name: 'sms-vendor',
+          start: '2025-12-31T00:00:00Z',
+          end: '2026-01-02T00:00:00Z',
+          labels: { queue: 'sms' },
+        },
       ],
     });
     try {
@@ -84,7 +94,10 @@ describe('the label set a rule selects is among its alert labels (RT37-1)', () =
       clock.t += 1000;
       await monitor.sample();
       const a = events.find((e) => e.alert.rule === 'q')!.alert;
-      expect(monitor.notifications.classify(a)).toEqual({ suppressed: 'maintenance', suppressed_by: 'sms-vendor' });
+      expect(monitor.notifications.classify(a)).toEqual({
+        suppressed: 'maintenance',
+        suppressed_by: 'sms-vendor',
+      });
     } finally {
       await monitor.close();
     }
@@ -107,7 +120,10 @@ describe.skipIf(skip)('a real Alertmanager sees the selected label set (RT37-1)'
   beforeAll(async () => {
     if (missing) throw new Error(`prometheus-alertmanager is missing: ${INSTALL}`);
     dir = mkdtempSync(join(tmpdir(), 'sysvitals-am-'));
-    writeFileSync(join(dir, 'am.yml'), 'route:\n  receiver: none\n  group_wait: 1s\nreceivers:\n  - name: none\n');
+    writeFileSync(
+      join(dir, 'am.yml'),
+      'route:\n  receiver: none\n  group_wait: 1s\nreceivers:\n  - name: none\n',
+    );
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     am = spawn(
@@ -163,12 +179,20 @@ describe.skipIf(skip)('a real Alertmanager sees the selected label set (RT37-1)'
       await monitor.notifications.idle();
       // Alertmanager's own matcher filter is the oracle: it selects by the label, as a route or silence would.
       const read = async (filter: string) =>
-        (await (
-          await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent(filter)}`)
-        ).json()) as Array<{ labels: Record<string, string> }>;
+        (await (await fetch(`${url}/api/v2/alerts?filter=${encodeURIComponent(filter)}`)).json()) as Array<{
+          labels: Record<string, string>;
+        }>;
       const sms = await read('queue="sms"');
-      expect(sms.map((a) => a.labels.rule), log).toEqual(['q']);
-      expect(sms[0]!.labels).toMatchObject({ alertname: 'q', queue: 'sms', env: 'test', component: 'custom' });
+      expect(
+        sms.map((a) => a.labels.rule),
+        log,
+      ).toEqual(['q']);
+      expect(sms[0]!.labels).toMatchObject({
+        alertname: 'q',
+        queue: 'sms',
+        env: 'test',
+        component: 'custom',
+      });
       const email = await read('queue="email"');
       expect(email.map((a) => a.labels.rule)).toEqual(['q_host']);
       // sysvitals' own `host` keeps its meaning (the monitor's host); the rule's is exported_host.

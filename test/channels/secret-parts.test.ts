@@ -57,7 +57,7 @@ function channelsAt(o: string): ChannelOptions[] {
       type: 'sms-gateway',
       url: `${o}/sms/send?api_key=${SMS_KEY}`,
       to: '+15551230001',
-      body: '{"to":"{{to}}"}',
+      body: '{"to":"{{to}}","text":"{{text}}"}',
       ...common,
     },
   ];
