@@ -28,7 +28,9 @@ export function checkRuleReferences(
   if (Array.isArray(options.channels)) {
     options.channels.forEach((c, i) => {
       if (!isObject(c) || !Array.isArray(c.rules)) return;
-      c.rules.forEach((r, j) => check(r, `channels[${i}].rules[${j}]`));
+      c.rules.forEach((r, j) => {
+        check(r, `channels[${i}].rules[${j}]`);
+      });
     });
   }
   if (Array.isArray(options.maintenance)) {
