@@ -289,11 +289,11 @@ export class ProbeRunner {
         this.refusedSince = undefined;
         return {
           ok: true,
-          latencyMs: round(value instanceof ProbeTiming ? value.latencyMs : this.now() - startedAt, 2),
+          latencyMs: round(isInstance(value, ProbeTiming) ? value.latencyMs : this.now() - startedAt, 2),
         };
       },
       (err: unknown): ProbeOutcome => {
-        if (err instanceof PoolSaturated) {
+        if (isInstance(err, PoolSaturated)) {
           // Refused by a saturated pool: exhaustion, as a check waiting for a connection reads, bounded the same way.
           this.refusedSince ??= startedAt;
           const exhausted = { ok: false, latencyMs: null, error: err.message, poolExhausted: err.message };
@@ -341,6 +341,18 @@ export function logOutcome(outages: OutageLog, name: string, outcome: ProbeOutco
   else outages.failed(name, outcome.error);
 }
 
+/**
+ * `value instanceof C`, false where the test itself throws: a revoked Proxy, or one whose getPrototypeOf trap throws, as
+ * a check's rejection value ended the host from the sample timer (outside review 38, RT38-7).
+ */
+function isInstance<T>(value: unknown, C: abstract new (...args: never[]) => T): value is T {
+  try {
+    return value instanceof C;
+  } catch {
+    return false;
+  }
+}
+
 /** Reads a probe's pool figures; a throwing or odd poolSize() gives nulls, never an error. */
 export function readPoolSize(probe: Probe | undefined): {
   total: number | null;
@@ -360,7 +372,11 @@ export function readPoolSize(probe: Probe | undefined): {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   if (typeof size === 'number') return { ...none, total: num(size) };
   if (typeof size !== 'object' || size === null) return none;
-  return { total: num(size.total), idle: num(size.idle), waiting: num(size.waiting) };
+  try {
+    return { total: num(size.total), idle: num(size.idle), waiting: num(size.waiting) };
+  } catch {
+    return none; // a throwing getter or a revoked Proxy: no figures, the check's own outcome kept (RT38-8)
+  }
 }
 
 /** Options of the ready probe's dependency checks (timeout in ms). */

@@ -29,6 +29,40 @@ describe('ProbeRunner', () => {
     expect(await runner.run()).toEqual({ ok: true, latencyMs: 12.35 });
   });
 
+  // Outside review 38, RT38-7: a rejection value that throws on `instanceof` (a revoked Proxy, a getPrototypeOf trap
+  // that throws: membranes, sandboxes) made the runner's own handler throw; from the sample timer that was an
+  // unhandled rejection, and Node 20 ended the host. Same for a resolved value of that kind.
+  it('a check that rejects or resolves with a revoked or hostile Proxy reads as a failed or timed check', async () => {
+    const revoked = () => {
+      const r = Proxy.revocable({}, {});
+      r.revoke();
+      return r.proxy;
+    };
+    const hostile = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error('trap');
+        },
+      },
+    );
+    for (const value of [revoked(), hostile]) {
+      const rejects = new ProbeRunner({ check: () => Promise.reject(value) });
+      expect(await rejects.run()).toEqual({ ok: false, latencyMs: null, error: 'unknown error' });
+    }
+    let t = 1000;
+    const resolves = new ProbeRunner(
+      {
+        check: async () => {
+          t += 5;
+          return hostile; // (a revoked one would reject the check itself: resolving reads its `then`)
+        },
+      },
+      () => t,
+    );
+    expect(await resolves.run()).toEqual({ ok: true, latencyMs: 5 });
+  });
+
   it('reports a check that rejects or throws, with its message', async () => {
     const rejects = new ProbeRunner({ check: () => Promise.reject(new Error('ECONNREFUSED 127.0.0.1:1')) });
     expect(await rejects.run()).toEqual({ ok: false, latencyMs: null, error: 'ECONNREFUSED 127.0.0.1:1' });
@@ -103,6 +137,26 @@ describe('validateProbe and readPoolSize', () => {
       }),
     ).toEqual({ total: null, idle: null, waiting: null });
     expect(readPoolSize(undefined)).toEqual({ total: null, idle: null, waiting: null });
+    // RT38-8: a throwing getter or a revoked Proxy made sample() reject and the whole group unknown.
+    const closed = {
+      get total(): number {
+        throw new Error('pool is closed');
+      },
+      idle: 1,
+      waiting: 0,
+    };
+    expect(readPoolSize({ check, poolSize: () => closed })).toEqual({
+      total: null,
+      idle: null,
+      waiting: null,
+    });
+    const r = Proxy.revocable({}, {});
+    r.revoke();
+    expect(readPoolSize({ check, poolSize: () => r.proxy as never })).toEqual({
+      total: null,
+      idle: null,
+      waiting: null,
+    });
   });
 });
 
