@@ -150,6 +150,8 @@ function resetByPeer(errored: unknown): boolean {
 interface StreamState {
   rstCode?: number;
   errored?: unknown;
+  headersSent?: boolean;
+  aborted?: boolean;
 }
 
 function streamOf(res: ServerResponse): StreamState | undefined {
@@ -166,8 +168,18 @@ export function http2ClosedStatus(res: ServerResponse): number {
   return http2Completed(res) ? sentStatus(res) : ABORTED_STATUS;
 }
 
+/**
+ * Ended by the server, closed with NO_ERROR: through the compat response (`res.end()`), or through its stream
+ * itself, the compat response never ended (outside review 38, RT38-1: Koa's `ctx.respond = false` or Fastify's
+ * `reply.hijack()`, then `stream.respond(…)` + `stream.end()` or `stream.respondWithFile(…)`): a head sent, and the
+ * stream's writable side ended before it closed (Node sets `aborted` on a stream that closes with its writable side
+ * still open: a client's reset or GOAWAY, the server's own `stream.close()` or `destroy()` mid-response). Read once,
+ * at the stream's close.
+ */
 function http2Completed(res: ServerResponse): boolean {
-  return res.writableEnded && streamOf(res)?.rstCode === 0;
+  const stream = streamOf(res);
+  if (stream?.rstCode !== 0) return false;
+  return res.writableEnded || (stream.headersSent === true && stream.aborted === false);
 }
 
 /** As closedStatus (adapters/common.ts): finished, and its connection not destroyed before its writes finished. */
