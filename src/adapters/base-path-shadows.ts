@@ -115,12 +115,17 @@ export class ShadowedRoutes {
 
   /**
    * Looks up each endpoint's path with each method, one path per setImmediate (no request waits for the whole
-   * scan), then warns. Never throws.
+   * scan), then warns. Never throws. Stops, warning nothing, once `stopped()` (the monitor closed): the pending
+   * steps would otherwise hold a closed monitor until the scan ends.
    */
-  probeDeferred(lookup: (method: string, path: string) => unknown): void {
+  probeDeferred(
+    lookup: (method: string, path: string) => unknown,
+    stopped: () => boolean = () => false,
+  ): void {
     const steps = this.steps(lookup);
     let i = 0;
     const next = (): void => {
+      if (stopped()) return;
       try {
         steps[i++]?.();
       } catch {

@@ -190,7 +190,12 @@ function makeMiddleware(
       // close on Express 5 (outside review 6, F6).
       watchLateErrors(req);
       warnIfMountedLate(req, sysvitals, monitor.logger);
-      warnShadowedRoutes(adminApi, req, monitor.logger);
+      warnShadowedRoutes(
+        adminApi,
+        req,
+        monitor.logger,
+        () => (monitor as { closed?: boolean }).closed === true,
+      );
       try {
         hoistFirstLayer(req, sysvitals, entry);
       } catch {
@@ -249,13 +254,14 @@ function warnShadowedRoutes(
   adminApi: AdminApi<Request>,
   req: Request,
   logger: AdapterSource['logger'],
+  closed: () => boolean,
 ): void {
   const shadows = new ShadowedRoutes(adminApi, logger);
   const app = req.app;
   shadows.probeDeferred((method, path) => {
     const route = expressWouldMatch({ app, originalUrl: path }, method);
     return route === UNMATCHED_ROUTE ? undefined : route;
-  });
+  }, closed);
 }
 
 /** The request's route for a query issued while it is handled (resolved when asked: routing is done by then). */

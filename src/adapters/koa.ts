@@ -136,7 +136,12 @@ function makeMiddleware(
     if (!checked) {
       checked = true;
       warnIfMountedLateKoa(ctx, sysvitals, monitor.logger);
-      warnShadowedRoutesKoa(adminApi, ctx, monitor.logger);
+      warnShadowedRoutesKoa(
+        adminApi,
+        ctx,
+        monitor.logger,
+        () => (monitor as { closed?: boolean }).closed === true,
+      );
     }
     // A WebSocket upgrade handed over by monitor.attachWebSocket: decided here, with Koa's ctx.
     if (decideUpgrade(adminApi, ctx.req, ctx)) {
@@ -182,6 +187,7 @@ function warnShadowedRoutesKoa(
   adminApi: AdminApi<Context>,
   ctx: Context,
   logger: AdapterSource['logger'],
+  closed: () => boolean,
 ): void {
   const shadows = new ShadowedRoutes(adminApi, logger);
   const probe = { app: ctx.app, host: ctx.host, path: '', req: { method: 'GET' } };
@@ -192,7 +198,7 @@ function warnShadowedRoutesKoa(
     // A koa-mount'ed sub-app whose routers cannot be seen: told by its prefix, when it lies under basePath.
     const prefix = koaMountPrefixesFor(probe.app, path)[0];
     return prefix === undefined ? undefined : `${prefix}/* (koa-mount)`;
-  });
+  }, closed);
 }
 
 /** For a path under the base that is no endpoint: whether the application takes it (RT31-11, basePathShared). */
