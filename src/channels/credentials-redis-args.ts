@@ -27,6 +27,9 @@ const PASSWORD_COMMANDS =
 const SCRIPT_PASSWORD_WORD =
   /^(?:auth-pass|sentinel-pass|requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass|pass|password|passwd)$/i;
 
+/** A whole number of 1 to 5 digits, quoted or not (`60`, `'3600'`): a script's arg kept after AUTH/pass (RT38-10). */
+const SMALL_INTEGER = /^(['"]?)\d{1,5}\1$/;
+
 /** Which words of a command hold a password, and how many characters of each stay (ACL's `>` of `>pw`). */
 type PasswordWord = { readonly index: number; readonly keep: number };
 
@@ -75,16 +78,21 @@ function passwordWords(words: readonly string[]): PasswordWord[] {
     case 'FCALL':
     case 'FCALL_RO':
       // The keys and the args alike (a key is rarely named AUTH; a password read as one would be shown).
+      // A whole number of at most 5 digits stays (RT38-10: a rate limiter's `auth 60 100`, `pass 17`): a script's
+      // args are data, and a password of 5 digits or fewer falls to 100,000 guesses anyway.
       for (let i = 3; i < words.length; i++) {
+        const addArg = (index: number) => {
+          if (!SMALL_INTEGER.test(words[index] ?? '')) add(index);
+        };
         if (up[i] === 'AUTH') {
-          add(i + 1);
-          if (i + 2 < words.length) add(i + 2);
+          addArg(i + 1);
+          if (i + 2 < words.length) addArg(i + 2);
           i += 2;
         } else if (up[i] === 'AUTH2') {
-          add(i + 2);
+          addArg(i + 2);
           i += 2;
         } else if (SCRIPT_PASSWORD_WORD.test(words[i] as string)) {
-          add(++i);
+          addArg(++i);
         }
       }
       break;
@@ -222,6 +230,13 @@ const WORDS_COMMAND = /(?<![\w-])(?:(?:CONFIG|config)[ \t]+(?:SET|set)|SENTINEL|
  */
 const SCRIPT_WORDS =
   /(?<![\w$.-])(?:EVAL|EVALSHA|EVAL_RO|EVALSHA_RO|FCALL|FCALL_RO|eval|evalsha|eval_ro|evalsha_ro|fcall|fcall_ro)[ \t]+(?:'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*"|[^\s;|&'"]+)[^\r\n;|&]*/g;
+/**
+ * `HELLO` and `MIGRATE` as words in any letter case (RT38-3: Redis reads a command's name in any case; `hello 3 auth
+ * default pw` as typed at a prompt), only in their commands' shapes so prose stays (`say hello to the auth team`):
+ * `HELLO <2|3> AUTH …`, `MIGRATE <host> <port> <key|""> <db> <timeout> …`; to the end of the line or a separator.
+ */
+const HELLO_MIGRATE_WORDS =
+  /(?<![\w$.-])(?:hello[ \t]+[23][ \t]+auth[ \t]|migrate[ \t]+[^\s;|&]{1,255}[ \t]+\d{1,5}[ \t]+[^\s;|&]+[ \t]+\d{1,5}[ \t]+\d{1,10}[ \t])[^\r\n;|&]*/gi;
 const WORD = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+/g;
 /** A word that reads as prose where a password stands (`sentinel auth-pass is required`): no password. */
 const PROSE =
@@ -331,5 +346,8 @@ function redactEcho(text: string): string {
 
 /** `text` with the password words of the commands above (lists, words, Redis's echo) replaced by `[redacted]`. */
 export function redactRedisArgs(text: string): string {
-  return redactLists(redactEcho(text)).replace(WORDS_COMMAND, redactWords).replace(SCRIPT_WORDS, redactWords);
+  return redactLists(redactEcho(text))
+    .replace(WORDS_COMMAND, redactWords)
+    .replace(SCRIPT_WORDS, redactWords)
+    .replace(HELLO_MIGRATE_WORDS, redactWords);
 }

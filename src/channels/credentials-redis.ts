@@ -111,7 +111,23 @@ const REDIS_CONF_LINE = new RegExp(
  * value and a status word (AUTH_PROSE_LAST: `requirepass: none`) stay; a YAML comment after the value stays.
  */
 const REDIS_CONF_KEY = new RegExp(
-  String.raw`(?<![\w-])(["']?)(requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass)\1([ \t]*[:=][ \t]*)(?![<\[$\`{])(${AUTH_QUOTED}|[^\s'",;#}\]]+)`,
+  String.raw`(?<![\w-])(["']?)(requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass)\1([ \t]*[:=][ \t]*)(?![<\[$\`{]|[>|][+-]?[1-9]?[+-]?[ \t]*(?:#|\r?\n|$))(${AUTH_QUOTED}|[^\s'",;#}\]]+)`,
+  'gi',
+);
+/**
+ * A redis.conf directive as a YAML key whose value is a block scalar (RT38-6: `requirepass: >-` then the password on
+ * the next, more indented lines): the block indicator stays, the block's lines go.
+ */
+const REDIS_CONF_BLOCK =
+  /(?<![\w-])((["']?)(?:requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass)\2[ \t]*:[ \t]*[>|][+-]?[1-9]?[+-]?[ \t]*(?:#[^\r\n]*)?\r?\n([ \t]+))([^\s#][^\r\n]*(?:\r?\n\3[^\r\n]+)*)/gi;
+/**
+ * A Redis AUTH command's password given as a Buffer (RT38-6; ioredis takes Buffer arguments): util.inspect's
+ * `<Buffer 68 75 …>` and JSON's `{"type":"Buffer","data":[104,117,…]}` or a bare byte list, as the last element of an
+ * AUTH argument list (`name: 'auth', args: [ 'default', <Buffer …> ]`, `"name":"auth","args":["default",{…}]`): the
+ * bytes go.
+ */
+const REDIS_AUTH_BUFFER = new RegExp(
+  String.raw`((?=['"]auth['"])(?<=(?:^|[[(]|name"?:)[ \t]{0,8})(['"])auth\2[ \t]*,\s*(?:"?args"?:[ \t]*)?(?:\[\s*)?(?:${AUTH_ELEMENT}[ \t]*,\s*)?)(?:(<Buffer)(?:[ \t][0-9a-f]{2}){0,50}(?:[ \t]\.\.\.[ \t]\d{1,10}[ \t]more[ \t]bytes?)?>|(\{[ \t]*"type"[ \t]*:[ \t]*"Buffer"[ \t]*,[ \t]*"data"[ \t]*:[ \t]*)\[[\d, \t]{0,20000}\][ \t]*\}|\[[\d, \t]{1,20000}\])(?=\s*[\])])`,
   'gi',
 );
 /**
@@ -122,9 +138,14 @@ const REDIS_CONF_KEY = new RegExp(
  * review 35: `conn.auth('pw')`, `r.auth('hunter2')` were shown).
  */
 const AUTH_CALL = new RegExp(
-  String.raw`(\.auth\(\s*(?:(?:${AUTH_ELEMENT}|[\w$.]{1,100})\s*,\s*)?)(['"])((?:[^'"\\\r\n]|\\.)*)\2(?=\s*(?:\)|,\s*(?:function\b|async\b|\(|\{|[\w$]+\s*(?:=>|\)))))`,
+  String.raw`((?:\.auth|\[[ \t]*(['"])auth\2[ \t]*\])[ \t]*(?:\?\.[ \t]*)?(?:\(|\.call\([ \t]*[\w$.]{1,100}[ \t]*,|\.apply\([ \t]*[\w$.]{1,100}[ \t]*,[ \t]*\[)\s*(?:(?:${AUTH_ELEMENT}|\\"[^"\\\r\n]*\\"|[\w$.]{1,100})\s*(?:,|\|\||\?\?)\s*)?)(?:(['"\`])((?:[^'"\`\\\r\n]|\\[^\r\n])*)\3|(\\")([^'"\`\\\r\n]*)\\")(?=\s*(?:[)\]]|,\s*(?:function\b|async\b|\(|\{|[\w$]+\s*(?:=>|\)))))`,
   'gi',
 );
+/**
+ * A placeholder, a reference or an ellipsis where a password is written, no secret (RT38-2): `${REDIS_PASSWORD}`,
+ * `<password>`, `...`, an ellipsis character, `%s`.
+ */
+const AUTH_PLACEHOLDER = /^(?:\$\{[\w.]{1,100}\}|<[^<>]{1,100}>|\.{2,}|\u2026|%s)$/;
 /**
  * The last name of a receiver whose `.auth(…)` takes a strategy's or a scheme's name, never a password
  * (`passport.auth("local")`, `this.passport.auth('jwt')`, `strategies.auth('google')`, `app.auth('basic')`: an
@@ -154,6 +175,7 @@ const AUTH_SCHEME_NAME =
  */
 function authCallValue(text: string, offset: number, value: string): boolean {
   if (value.trim() === '' || value.includes(REDACTED) || AUTH_PROSE_LAST.test(value)) return false;
+  if (AUTH_PLACEHOLDER.test(value)) return false;
   if (AUTH_SCHEME_NAME.test(value)) return false;
   const receiver = /[\w$]*$/.exec(text.slice(Math.max(0, offset - 100), offset))?.[0] ?? '';
   return !(STRATEGY_RECEIVER.test(receiver) && STRATEGY_NAME.test(value));
@@ -252,6 +274,14 @@ export function redactRedisCredentials(text: string): string {
     .replace(REDIS_CONF_LINE, (all: string, head: string, password: string) =>
       AUTH_PROSE_LAST.test(password) ? all : `${head}${quotedAuth(password)}`,
     )
+    .replace(REDIS_CONF_BLOCK, (_, head: string) => `${head}${REDACTED}`)
+    .replace(REDIS_AUTH_BUFFER, (_, head: string, _q: string, inspected?: string, json?: string) =>
+      inspected !== undefined
+        ? `${head}${inspected} ${REDACTED}>`
+        : json !== undefined
+          ? `${head}${json}"${REDACTED}"}`
+          : `${head}${REDACTED}`,
+    )
     .replace(REDIS_CONF_KEY, (all: string, q: string, name: string, sep: string, password: string) =>
       AUTH_PROSE_LAST.test(password) || /^(['"])\1$/.test(password)
         ? all
@@ -259,8 +289,21 @@ export function redactRedisCredentials(text: string): string {
     )
     .replace(
       AUTH_CALL,
-      (all: string, head: string, q: string, password: string, offset: number, whole: string) =>
-        authCallValue(whole, offset, password) ? `${head}${q}${REDACTED}${q}` : all,
+      (
+        all: string,
+        head: string,
+        _n: string,
+        q1: string | undefined,
+        v1: string | undefined,
+        q2: string | undefined,
+        v2: string | undefined,
+        offset: number,
+        whole: string,
+      ) => {
+        // A JSON-escaped quote (`\"pw\"` inside a JSON string) holds no escape: each try stops at the next `\`.
+        const q = q1 ?? q2 ?? '';
+        return authCallValue(whole, offset, v1 ?? v2 ?? '') ? `${head}${q}${REDACTED}${q}` : all;
+      },
     )
     .replace(ACL_SETUSER, (line: string) =>
       line.replace(ACL_PASSWORD_RULE, (_, rule: string) => `${rule}${REDACTED}`),
