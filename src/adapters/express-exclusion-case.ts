@@ -9,13 +9,16 @@ import { expressWouldMatch } from './express-would-match.js';
 
 /** Lets exclusion-path.ts ask Express's routers where a path goes for an Express request (its `app`). */
 export function routeExclusionCaseByExpress(): void {
-  setCaseRouter((req, path) => {
-    const app = (req as { app?: { handle?: unknown; enabled?: unknown } }).app;
-    if (typeof app?.handle !== 'function' || typeof app.enabled !== 'function') return undefined;
-    const method = (req as { method?: unknown }).method;
-    return expressWouldMatch(
-      { app, originalUrl: path } as Parameters<typeof expressWouldMatch>[0],
-      typeof method === 'string' ? method : 'GET',
-    );
-  });
+  setCaseRouter(expressCaseRouter);
+}
+
+/** For an Express request (its `app`): the route Express's routers give `path`; else undefined. */
+function expressCaseRouter(req: object, path: string): string | undefined {
+  const app = (req as { app?: { handle?: unknown; enabled?: unknown } }).app;
+  if (typeof app?.handle !== 'function' || typeof app.enabled !== 'function') return undefined;
+  const method = (req as { method?: unknown }).method;
+  return expressWouldMatch(
+    { app, originalUrl: path } as Parameters<typeof expressWouldMatch>[0],
+    typeof method === 'string' ? method : 'GET',
+  );
 }

@@ -66,6 +66,21 @@ function mountKind(fn: object): 'mount' | 'root' | false {
   return known;
 }
 
+/**
+ * For one middleware of an app: the prefix of the koa-mount it is when `path` enters its sub-app (`/` for a sub-app
+ * mounted at '/', which takes every path), else undefined (no koa-mount, or the path is outside its prefix, in
+ * koa-mount's own letter case). Never throws.
+ */
+export function koaMountEntered(fn: unknown, path: string): string | undefined {
+  try {
+    if (typeof fn !== 'function') return undefined;
+    const kind = mountKind(fn);
+    return kind === 'root' ? '/' : kind === 'mount' ? enteredPrefix(fn, path) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** koa-mount's prefix test on `path`: true when it would set `mountPath` (enter its sub-app). */
 function enters(fn: unknown, path: string): boolean {
   return enteredPrefix(fn, path) !== undefined;

@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import { UNMATCHED_ROUTE } from './common.js';
 import { MAX_LAYERS, MAX_PATH } from './express-would-match.js';
+import { koaMountEntered } from './koa-mount-takes.js';
 import { candidateLayers } from './would-match-index.js';
 
 // Just enough of @koa/router: `routes()` (and `middleware()`) return a dispatch function holding its router.
@@ -28,9 +29,10 @@ interface KoaRouterLike {
  * has one for its path and method (prefixes and nested routers included: @koa/router keeps them in the layer's
  * path, as `_matchedRoute`), or `unmatched`. Routers inside a koa-mount sub-app are not seen (koa-mount keeps the
  * sub-app to itself; koa-mount-takes.ts asks its prefix test instead). `asMethod` asks for another method than the
- * request's. Never throws.
+ * request's. With `mounts`, a koa-mount whose sub-app the path enters before such a router is its answer:
+ * `<prefix>/* (koa-mount)`. Never throws.
  */
-export function koaWouldMatch(ctx: Context, asMethod?: string): string {
+export function koaWouldMatch(ctx: Context, asMethod?: string, mounts = false): string {
   try {
     const middleware = (ctx.app as { middleware?: unknown } | undefined)?.middleware;
     if (!Array.isArray(middleware)) return UNMATCHED_ROUTE;
@@ -41,6 +43,10 @@ export function koaWouldMatch(ctx: Context, asMethod?: string): string {
     for (const fn of middleware as unknown[]) {
       if (--left < 0) return UNMATCHED_ROUTE;
       const router = typeof fn === 'function' ? (fn as { router?: KoaRouterLike }).router : undefined;
+      if (mounts && router === undefined) {
+        const prefix = koaMountEntered(fn, path);
+        if (prefix !== undefined) return `${prefix}/* (koa-mount)`;
+      }
       if (router === undefined || router === null || typeof router.match !== 'function') continue;
       if (typeof router.matchHost === 'function' && !router.matchHost(ctx.host)) continue;
       // The path @koa/router routes on (its _getRequestPath).

@@ -19,6 +19,7 @@ import {
   UNMATCHED_ROUTE,
 } from './common.js';
 import { flightRouteReader } from './flight-routes.js';
+import { routeExclusionCaseByKoa } from './koa-exclusion-case.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
 import { koaMountPrefixesFor, koaMountTakes } from './koa-mount-takes.js';
 import { warnIfMountedLateKoa } from './koa-order.js';
@@ -89,6 +90,8 @@ function makeMiddleware(
   const adminApi = 'handle' in api ? api : createAdminApi<Context>(monitor, api);
 
   const way = requestWay(monitor);
+  // `excludeRoutes` in another letter case: as the app's @koa/routers and koa-mounts take the path (RT38-4).
+  if (way.testsRoutes === true) routeExclusionCaseByKoa();
 
   // Recorded when the response ends (response-end.ts: Node's 'http.server.response.finish' channel, or the
   // connection's 'close'), so a thrown error counts with the status Koa's error handler sends (500, or the

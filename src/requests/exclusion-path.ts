@@ -3,11 +3,12 @@
 
 /**
  * A test of `excludeRoutes` on a request's URL (its path: the query string is never matched; `caseSensitive` for
- * Fastify, whose router is), and `route`, the same test of a route template (`/poll/:id`) by the path entries
+ * Fastify, whose router is; `req`, and `request` the framework's own request object when it is not `req` (Koa's
+ * ctx), for the CaseRouter), and `route`, the same test of a route template (`/poll/:id`) by the path entries
  * only, for an adapter that knows it when a request starts.
  */
 export interface ExcludedRouteTest {
-  (url: string, caseSensitive?: boolean, req?: object): boolean;
+  (url: string, caseSensitive?: boolean, req?: object, request?: unknown): boolean;
   route(template: string): boolean;
 }
 
@@ -18,11 +19,27 @@ export interface ExcludedRouteTest {
  * `case sensitive routing` with default routers): the letter case of a path alone does not say where it goes.
  */
 export type CaseRouter = (req: object, path: string) => string | undefined;
+/** One per framework (Express's, Koa's): each answers only for its own requests. */
+const caseRouters: CaseRouter[] = [];
 let caseRouter: CaseRouter | undefined;
 
-/** Sets the CaseRouter excludedRouteTest asks for a path that matches an entry only in another letter case. */
+/**
+ * Adds the CaseRouter excludedRouteTest asks for a path that matches an entry only in another letter case (once per
+ * function; the first of them that knows the request answers).
+ */
 export function setCaseRouter(router: CaseRouter): void {
-  caseRouter = router;
+  if (caseRouters.includes(router)) return;
+  caseRouters.push(router);
+  caseRouter =
+    caseRouters.length === 1
+      ? router
+      : (req, path) => {
+          for (const r of caseRouters) {
+            const label = r(req, path);
+            if (label !== undefined) return label;
+          }
+          return undefined;
+        };
 }
 
 /**
@@ -72,7 +89,7 @@ export function excludedRouteTest(paths: readonly string[], patterns: readonly R
     if (asRouted === undefined) return undefined;
     return asRouted === router(req, pathOnly(`${entry}${path.slice(prefix.length)}`));
   };
-  const test = (url: string, caseSensitive = false, req?: object): boolean => {
+  const test = (url: string, caseSensitive = false, req?: object, request?: unknown): boolean => {
     let path = url.charCodeAt(0) === 47 ? url : absolutePath(url);
     if (path === undefined) return false;
     // Only a URL with a `\` pays for the second look (an ordinary one: one RegExp, no allocation).
@@ -82,7 +99,9 @@ export function excludedRouteTest(paths: readonly string[], patterns: readonly R
       if (exactCase?.test(path) === true) return true;
       // Another letter case than the entry's: where the routers of the request's app take it, when one can tell
       // (an Express app's routers each have their own rule); else by `caseSensitive`, the app's.
-      const same = req === undefined || caseRouter === undefined ? undefined : sameRoute(req, path);
+      // The framework's own request object when it is not `req` (Koa's ctx).
+      const known = typeof request === 'object' && request !== null ? request : req;
+      const same = known === undefined || caseRouter === undefined ? undefined : sameRoute(known, path);
       if (same === true || (same === undefined && !caseSensitive)) return true;
     }
     return some && byPatterns(path);

@@ -55,7 +55,12 @@ export function parseExcludeRoutes(option: unknown): ExcludedRouteTest | undefin
 }
 
 /** A test of a request's URL, and optionally of a route template (parseExcludeRoutes' ExcludedRouteTest). */
-export type ExcludedUrlTest = ((url: string, caseSensitive?: boolean, req?: object) => boolean) & {
+export type ExcludedUrlTest = ((
+  url: string,
+  caseSensitive?: boolean,
+  req?: object,
+  request?: unknown,
+) => boolean) & {
   route?(template: string): boolean;
 };
 
@@ -87,13 +92,19 @@ export class RequestExclusion {
    * `route`: the template of the route the framework matched, when known at the start (Fastify's), excluded when
    * it is an excluded path or under one, whatever the URL's spelling; the URL is then matched in its letter case,
    * as Fastify's router matches it (outside review 33, RT33-7: `/POLL/1` is routed to `/:user/:repo` there), as
-   * it is with `caseSensitive` (an Express app's `case sensitive routing`).
+   * it is with `caseSensitive` (an Express app's `case sensitive routing`). `request`: the framework's own request
+   * object when it is not `req` (Koa's ctx), for the routers to be asked where another letter case goes.
    */
-  matches(req: IncomingMessage, route?: string, caseSensitive = route !== undefined): boolean {
+  matches(
+    req: IncomingMessage,
+    route?: string,
+    caseSensitive = route !== undefined,
+    request?: unknown,
+  ): boolean {
     const excluded = this.excluded;
     if (excluded === undefined) return false;
     const r = req as IncomingMessage & { originalUrl?: string };
-    if (excluded(r.originalUrl ?? r.url ?? '', caseSensitive, req)) return true;
+    if (excluded(r.originalUrl ?? r.url ?? '', caseSensitive, req, request)) return true;
     return route !== undefined && excluded.route?.(route) === true;
   }
 
