@@ -3,12 +3,12 @@
 
 /**
  * A test of `excludeRoutes` on a request's URL (its path: the query string is never matched; `caseSensitive` for
- * Fastify, whose router is; `req`, and `request` the framework's own request object when it is not `req` (Koa's
+ * Fastify, whose router is; `req`, and `ticket` whose `request` is the framework's own request object (Koa's
  * ctx), for the CaseRouter), and `route`, the same test of a route template (`/poll/:id`) by the path entries
  * only, for an adapter that knows it when a request starts.
  */
 export interface ExcludedRouteTest {
-  (url: string, caseSensitive?: boolean, req?: object, request?: unknown): boolean;
+  (url: string, caseSensitive?: boolean, req?: object, ticket?: { readonly request: unknown }): boolean;
   route(template: string): boolean;
 }
 
@@ -89,7 +89,12 @@ export function excludedRouteTest(paths: readonly string[], patterns: readonly R
     if (asRouted === undefined) return undefined;
     return asRouted === router(req, pathOnly(`${entry}${path.slice(prefix.length)}`));
   };
-  const test = (url: string, caseSensitive = false, req?: object, request?: unknown): boolean => {
+  const test = (
+    url: string,
+    caseSensitive = false,
+    req?: object,
+    ticket?: { readonly request: unknown },
+  ): boolean => {
     let path = url.charCodeAt(0) === 47 ? url : absolutePath(url);
     if (path === undefined) return false;
     // Only a URL with a `\` pays for the second look (an ordinary one: one RegExp, no allocation).
@@ -99,7 +104,8 @@ export function excludedRouteTest(paths: readonly string[], patterns: readonly R
       if (exactCase?.test(path) === true) return true;
       // Another letter case than the entry's: where the routers of the request's app take it, when one can tell
       // (an Express app's routers each have their own rule); else by `caseSensitive`, the app's.
-      // The framework's own request object when it is not `req` (Koa's ctx).
+      // The framework's own request object (Koa's ctx; Express's is `req`), read only here.
+      const request = ticket?.request;
       const known = typeof request === 'object' && request !== null ? request : req;
       const same = known === undefined || caseRouter === undefined ? undefined : sameRoute(known, path);
       if (same === true || (same === undefined && !caseSensitive)) return true;

@@ -59,7 +59,7 @@ export type ExcludedUrlTest = ((
   url: string,
   caseSensitive?: boolean,
   req?: object,
-  request?: unknown,
+  ticket?: { readonly request: unknown },
 ) => boolean) & {
   route?(template: string): boolean;
 };
@@ -92,19 +92,20 @@ export class RequestExclusion {
    * `route`: the template of the route the framework matched, when known at the start (Fastify's), excluded when
    * it is an excluded path or under one, whatever the URL's spelling; the URL is then matched in its letter case,
    * as Fastify's router matches it (outside review 33, RT33-7: `/POLL/1` is routed to `/:user/:repo` there), as
-   * it is with `caseSensitive` (an Express app's `case sensitive routing`). `request`: the framework's own request
-   * object when it is not `req` (Koa's ctx), for the routers to be asked where another letter case goes.
+   * it is with `caseSensitive` (an Express app's `case sensitive routing`). `ticket`: the request's, whose `request`
+   * is the framework's own request object (Koa's ctx), for the routers to be asked where another letter case goes
+   * (read only then: an ordinary request pays nothing for it).
    */
   matches(
     req: IncomingMessage,
     route?: string,
     caseSensitive = route !== undefined,
-    request?: unknown,
+    ticket?: { readonly request: unknown },
   ): boolean {
     const excluded = this.excluded;
     if (excluded === undefined) return false;
     const r = req as IncomingMessage & { originalUrl?: string };
-    if (excluded(r.originalUrl ?? r.url ?? '', caseSensitive, req, request)) return true;
+    if (excluded(r.originalUrl ?? r.url ?? '', caseSensitive, req, ticket)) return true;
     return route !== undefined && excluded.route?.(route) === true;
   }
 

@@ -30,7 +30,12 @@ export interface RequestTicket<T = unknown> extends InFlightEntry {
 /** The monitor's parts a ticket goes through (monitor/parts.ts). */
 export interface TicketParts {
   exclusion: {
-    matches(req: IncomingMessage, route?: string, caseSensitive?: boolean, request?: unknown): boolean;
+    matches(
+      req: IncomingMessage,
+      route?: string,
+      caseSensitive?: boolean,
+      ticket?: { readonly request: unknown },
+    ): boolean;
     readonly testsRoutes: boolean;
     isLongStream(res: ServerResponse, durationMs: number): boolean;
   };
@@ -105,7 +110,7 @@ export class TicketPath {
     route?: string,
     caseSensitive?: boolean,
   ): boolean {
-    if (this.parts.exclusion.matches(req, route, caseSensitive, ticket.request)) {
+    if (this.parts.exclusion.matches(req, route, caseSensitive, ticket)) {
       ticket.excluded = true;
       // Not counted, but served: its server and HTTP/2 session are drained on shutdown.
       this.parts.lifecycle.learnFrom(req, socket ?? req.socket);
