@@ -5,7 +5,8 @@
 // ready). A route whose template is itself an endpoint's path (`/api/health`, `/api/silences/:id`) is told as
 // shadowed; a route written under basePath that takes an endpoint's path among others (`/api/:name`, `/api/*`, a
 // koa-mount'ed sub-app at `/api`) is told as covering it, naming the endpoints whose paths it loses (it still runs
-// for its other paths). A route not written under basePath (`/:page`, `*`: a fallback) is not told.
+// for its other paths), as is a RegExp route that takes an endpoint's path and no path outside basePath
+// (`/^\/api\/j[a-z]+$/`, RT38-5). A route not written under basePath (`/:page`, `*`, `/.*/`: a fallback) is not told.
 //
 // The lookup (one per endpoint path and method: ~30k layer matches on a 1,000-route app) runs in steps after the
 // first request, each in its own setImmediate, never inside a request's handling (deferShadowScan).
@@ -50,6 +51,27 @@ function underBase(api: Api, template: unknown): template is string {
   );
 }
 
+/** Paths outside any basePath: a RegExp route that takes one of them is a fallback (`/.+/`), not told. */
+const OUTSIDE = ['/', '/sysvitals-outside', '/sysvitals-outside/x'];
+
+/**
+ * Whether an app route's template is a RegExp's (`/^\/api\/j[a-z]+$/`, as Express and @koa/router label a RegExp
+ * route) that takes the endpoint path `probe` and no path outside the base (RT38-5): it covers that endpoint as a
+ * template written under the base does. A RegExp that also takes other paths (`/.+/`, any path) is a fallback and not told.
+ */
+function regexpUnderBase(template: unknown, probe: string): template is string {
+  if (typeof template !== 'string') return false;
+  const m = /^\/([\s\S]+)\/([dgimsuvy]*)$/.exec(template);
+  // A path template has no `\`, `^` or `$` (a RegExp without one, `/api/`, reads as the path it spells).
+  if (m === null || !/[\\^$]/.test(m[1] as string)) return false;
+  try {
+    const re = new RegExp(m[1] as string, (m[2] as string).replace(/[gy]/g, ''));
+    return re.test(probe) && !OUTSIDE.some((p) => re.test(p));
+  } catch {
+    return false;
+  }
+}
+
 /** The endpoint a probe path stands for: `/api/silences/x` is `/api/silences/…`, `/api/health/` is `/api/health`. */
 function endpointOf(probe: string): string {
   if (probe.endsWith('/x')) return `${probe.slice(0, -2)}/…`;
@@ -81,7 +103,12 @@ export class ShadowedRoutes {
     const m = method.toUpperCase();
     if (m === 'HEAD' || m === 'OPTIONS') return;
     const shadowed = shadowedTemplate(this.api, template);
-    if (!shadowed && (probe === undefined || !underBase(this.api, template))) return;
+    if (
+      !shadowed &&
+      (probe === undefined || !(underBase(this.api, template) || regexpUnderBase(template, probe)))
+    ) {
+      return;
+    }
     const t = template as string;
     // `/api/health/` and `/api/health` (a router that ignores the trailing slash finds one by the other) are one.
     const key = t.length > 1 && t.endsWith('/') ? t.slice(0, -1) : t;
