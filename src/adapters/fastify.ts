@@ -265,11 +265,17 @@ function watchShadowedRoutes(
 ): void {
   const shadows = new ShadowedRoutes(adminApi, logger);
   const templates: { url: string; methods: string[] }[] = [];
+  const constrained: { url: string; methods: string[]; constraints: object; label: string }[] = [];
   fastify.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) shadows.add(method, route.url);
-    if (typeof route.url === 'string' && route.url.startsWith(`${adminApi.basePath}/`))
-      templates.push({ url: route.url, methods: methods.map((m) => String(m).toUpperCase()) });
+    if (typeof route.url !== 'string' || !route.url.startsWith(`${adminApi.basePath}/`)) return;
+    const upper = methods.map((m) => String(m).toUpperCase());
+    const constraints = (route as { constraints?: unknown }).constraints;
+    const label = constraintsLabel(constraints);
+    // A constrained route (`version`, `host`: RT38-9) takes an endpoint's path only for requests meeting them.
+    if (label === undefined) templates.push({ url: route.url, methods: upper });
+    else constrained.push({ url: route.url, methods: upper, constraints: constraints as object, label });
   });
   fastify.addHook('onReady', (done) => {
     // findRoute matches a path as a request's (on Fastify 4 hasRoute does too): a route with no parameter that
@@ -285,10 +291,31 @@ function watchShadowedRoutes(
           return url.endsWith('/') || url.endsWith('/x') ? undefined : url;
         return templates.find((t) => t.methods.includes(method) && spelled(t.url, params) === url)?.url;
       });
+      // Each constrained route, looked up with its constraints, told with them.
+      for (const c of constrained) {
+        shadows.probe((method, url) => {
+          if (!c.methods.includes(method)) return undefined;
+          const found = find.call(fastify, { method, url, constraints: c.constraints } as never);
+          if (found == null || spelled(c.url, found.params ?? {}) !== url) return undefined;
+          return `${c.url} (only requests with ${c.label})`;
+        });
+      }
     }
     shadows.warn();
     done();
   });
+}
+
+/** A route's constraints as told (`version 1.2.0, host internal.example`); undefined for none. */
+function constraintsLabel(constraints: unknown): string | undefined {
+  if (typeof constraints !== 'object' || constraints === null) return undefined;
+  const parts: string[] = [];
+  try {
+    for (const [k, v] of Object.entries(constraints)) parts.push(`${k} ${String(v)}`);
+  } catch {
+    return undefined;
+  }
+  return parts.length === 0 ? undefined : parts.join(', ');
 }
 
 /** A Fastify template with its parameters' values in place (`/api/:name` with `{ name: 'jobs' }`: `/api/jobs`). */
