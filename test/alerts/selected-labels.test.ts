@@ -1,15 +1,15 @@
 // RT37-1: a rule on a custom metric's label set (`labels: { queue: 'sms' }`) raises alerts that carry that set among
 // their labels, so a silence, a maintenance window or a real Alertmanager can match and route by it.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { createMonitor } from '../../src/monitor.js';
-import { freePort } from '../helpers/redis-server.js';
+import {
+  ALERTMANAGER_INSTALL,
+  type PrivateAlertmanager,
+  skipAlertmanager,
+  startAlertmanager,
+} from '../helpers/alertmanager.js';
 
 const silent = { warn() {}, error() {} };
 
@@ -104,56 +104,18 @@ describe('the label set a rule selects is among its alert labels (RT37-1)', () =
   });
 });
 
-const BINARY = '/usr/bin/prometheus-alertmanager';
-const INSTALL =
-  'install prometheus-alertmanager (apt-get install prometheus-alertmanager) to run the Alertmanager test';
-const missing = !existsSync(BINARY);
-const skip = missing && process.env.CI !== 'true';
-if (skip) console.warn(`skipping the Alertmanager label-set test: ${INSTALL}`);
+if (skipAlertmanager) console.warn(`skipping the Alertmanager label-set test: ${ALERTMANAGER_INSTALL}`);
 
-describe.skipIf(skip)('a real Alertmanager sees the selected label set (RT37-1)', () => {
-  let am: ChildProcess | undefined;
-  let dir: string;
+describe.skipIf(skipAlertmanager)('a real Alertmanager sees the selected label set (RT37-1)', () => {
+  let am: PrivateAlertmanager | undefined;
   let url: string;
-  let log = '';
 
   beforeAll(async () => {
-    if (missing) throw new Error(`prometheus-alertmanager is missing: ${INSTALL}`);
-    dir = mkdtempSync(join(tmpdir(), 'sysvitals-am-'));
-    writeFileSync(
-      join(dir, 'am.yml'),
-      'route:\n  receiver: none\n  group_wait: 1s\nreceivers:\n  - name: none\n',
-    );
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    am = spawn(
-      BINARY,
-      [
-        `--config.file=${join(dir, 'am.yml')}`,
-        `--storage.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--cluster.listen-address=',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    am.stderr?.on('data', (c: Buffer) => {
-      log += c.toString();
-    });
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${url}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      await delay(100);
-    }
-    throw new Error(`Alertmanager did not become ready:\n${log}`);
+    am = await startAlertmanager();
+    url = am.url;
   }, 20_000);
 
-  afterAll(() => {
-    am?.kill('SIGKILL');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => am?.stop());
 
   it('filters by queue="sms"; a colliding `host` is kept as exported_host', async () => {
     const clock = { t: Date.now(), now: () => clock.t };
@@ -185,7 +147,7 @@ describe.skipIf(skip)('a real Alertmanager sees the selected label set (RT37-1)'
       const sms = await read('queue="sms"');
       expect(
         sms.map((a) => a.labels.rule),
-        log,
+        am?.log,
       ).toEqual(['q']);
       expect(sms[0]!.labels).toMatchObject({
         alertname: 'q',

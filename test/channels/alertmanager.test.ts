@@ -1,23 +1,18 @@
 // A real Prometheus Alertmanager started by the test: /api/v2/alerts shows the alert, its re-send, then its resolution.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationRouter } from '../../src/channels/router.js';
 import { silentLogger } from '../../src/logger.js';
-import { freePort } from '../helpers/redis-server.js';
+import {
+  ALERTMANAGER_INSTALL,
+  type PrivateAlertmanager,
+  skipAlertmanager,
+  startAlertmanager,
+} from '../helpers/alertmanager.js';
 import { alert, event } from './alerts.js';
 
-const BINARY = '/usr/bin/prometheus-alertmanager';
-const INSTALL =
-  'install prometheus-alertmanager (apt-get install prometheus-alertmanager) to run the Alertmanager test';
-const missing = !existsSync(BINARY);
-// In CI a missing binary fails the suite; elsewhere it is skipped with a hint.
-const skip = missing && process.env.CI !== 'true';
-if (skip) console.warn(`skipping the Alertmanager test: ${INSTALL}`);
+if (skipAlertmanager) console.warn(`skipping the Alertmanager test: ${ALERTMANAGER_INSTALL}`);
 
 interface GettableAlert {
   labels: Record<string, string>;
@@ -28,49 +23,16 @@ interface GettableAlert {
   status: { state: string };
 }
 
-describe.skipIf(skip)('a real Alertmanager', () => {
-  let am: ChildProcess | undefined;
-  let dir: string;
+describe.skipIf(skipAlertmanager)('a real Alertmanager', () => {
+  let am: PrivateAlertmanager | undefined;
   let url: string;
-  let log = '';
 
   beforeAll(async () => {
-    if (missing) throw new Error(`prometheus-alertmanager is missing: ${INSTALL}`);
-    dir = mkdtempSync(join(tmpdir(), 'sysvitals-am-'));
-    writeFileSync(
-      join(dir, 'am.yml'),
-      'route:\n  receiver: none\n  group_wait: 1s\nreceivers:\n  - name: none\n',
-    );
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    am = spawn(
-      BINARY,
-      [
-        `--config.file=${join(dir, 'am.yml')}`,
-        `--storage.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--cluster.listen-address=',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    am.stderr?.on('data', (c: Buffer) => {
-      log += c.toString();
-    });
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${url}/-/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) return;
-      await delay(100);
-    }
-    throw new Error(`Alertmanager did not become ready:\n${log}`);
+    am = await startAlertmanager();
+    url = am.url;
   }, 20_000);
 
-  afterAll(() => {
-    am?.kill('SIGKILL');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => am?.stop());
 
   async function listed(id: string): Promise<GettableAlert | undefined> {
     const res = await fetch(`${url}/api/v2/alerts`);
@@ -102,7 +64,7 @@ describe.skipIf(skip)('a real Alertmanager', () => {
       await router.idle();
       expect(router.status()[0]).toMatchObject({ sent: 1, failed: 0 });
       const got = await listed(a.id);
-      expect(got, log).toBeDefined();
+      expect(got, am?.log).toBeDefined();
       expect(got!.labels).toEqual({
         alertname: 'cpu',
         rule: 'cpu',
@@ -140,7 +102,7 @@ describe.skipIf(skip)('a real Alertmanager', () => {
         gone = (await listed(a.id)) === undefined;
         if (!gone) await delay(100);
       }
-      expect(gone, log).toBe(true);
+      expect(gone, am?.log).toBe(true);
     } finally {
       await router.close();
     }
