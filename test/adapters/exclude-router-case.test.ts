@@ -5,10 +5,10 @@
 // Express 4 and 5 router: which handler answered each request; an excluded handler's requests are neither recorded
 // nor shed, every other handler's are.
 
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import type { SystemMonitor } from '../../src/monitor.js';
+import { rawGetStatus, sendTargets } from '../helpers/http-get.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
 import { appServers } from './served-monitor.js';
 
@@ -67,37 +67,6 @@ async function build(
   return { port: await listen(createServer(app), monitor), monitor, ran };
 }
 
-/** One GET with `target` as its request-target on a new connection: the status line's code (0: none). */
-function rawGet(port: number, target: string): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let head = '';
-    socket.on('data', (d: Buffer) => {
-      head += d.toString('latin1');
-    });
-    const done = () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0));
-    socket.on('close', done);
-    socket.on('error', done);
-    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-  });
-}
-
-/** Each target in turn: the handler that answered it (none: ''), its status, and how many requests it recorded. */
-async function sendAll(s: Served) {
-  const out: { target: string; status: number; handler: string; recorded: number }[] = [];
-  for (const target of TARGETS) {
-    const [ran, n] = [s.ran.length, s.monitor.requests.cumulativeCounts().n];
-    const status = await rawGet(s.port, target);
-    out.push({
-      target,
-      status,
-      handler: s.ran.slice(ran).join(','),
-      recorded: s.monitor.requests.cumulativeCounts().n - n,
-    });
-  }
-  return out;
-}
-
 const settings = [
   // The router routes letter case exactly, the app does not: `/r/POLL` goes to `/:page`.
   { name: 'Router({ caseSensitive: true })', router: true, app: false, toOther: ['/r/POLL', '/r/Poll/1'] },
@@ -115,7 +84,7 @@ describe.each([CURRENT_MAJORS, olderMajors()].map((m) => [`express ${m.versions.
           { sampleIntervalMs: 0, excludeRoutes: ['/r/poll'], logger: quiet },
           setting,
         );
-        const sent = await sendAll(served);
+        const sent = await sendTargets(served, TARGETS);
         // Express routed these spellings as the setting says (else this test proves nothing).
         const handlerOf = (t: string) => sent.find((r) => r.target === t)?.handler;
         for (const t of setting.toOther ?? []) expect([t, handlerOf(t)]).toEqual([t, 'other']);
@@ -132,7 +101,7 @@ describe.each([CURRENT_MAJORS, olderMajors()].map((m) => [`express ${m.versions.
           { sampleIntervalMs: 0, excludeRoutes: ['/r/poll'], logger: quiet },
           setting,
         );
-        const routed = await sendAll(plain);
+        const routed = await sendTargets(plain, TARGETS);
         const shedding = await build(
           modules,
           {
@@ -144,10 +113,10 @@ describe.each([CURRENT_MAJORS, olderMajors()].map((m) => [`express ${m.versions.
           setting,
         );
         // Bounded wait for the first shedding reading (the heap is always over 1 byte).
-        for (let i = 0; i < 200 && (await rawGet(shedding.port, '/a/b')) !== 503; i++) {
+        for (let i = 0; i < 200 && (await rawGetStatus(shedding.port, '/a/b')) !== 503; i++) {
           await new Promise((r) => setTimeout(r, 20));
         }
-        const sent = await sendAll(shedding);
+        const sent = await sendTargets(shedding, TARGETS);
         const byTarget = new Map(sent.map((r) => [r.target, r]));
         const toPoll = routed.filter((r) => r.handler === 'poll').map((r) => r.target);
         expect(toPoll.map((t) => [t, byTarget.get(t)?.status])).toEqual(toPoll.map((t) => [t, 200]));

@@ -7,10 +7,10 @@
 // reached the excluded route's handler must leave nothing recorded, whatever its spelling; requests to other
 // routes (absolute-form included) are recorded.
 
-import { connect } from 'node:net';
 import KoaRouter from '@koa/router';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SystemMonitor } from '../../src/monitor.js';
+import { rawGetStatus } from '../helpers/http-get.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
 import { appServers } from './served-monitor.js';
 
@@ -141,28 +141,13 @@ const fastifyBuild =
     return { port: await listen(app.server, monitor), monitor, polled: () => polled };
   };
 
-/** One GET with `target` as its request-target on a new connection: the status line's code (0: none). */
-function rawGet(port: number, target: string): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let head = '';
-    socket.on('data', (d: Buffer) => {
-      head += d.toString('latin1');
-    });
-    const done = () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0));
-    socket.on('close', done);
-    socket.on('error', done);
-    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-  });
-}
-
 /** Each target in turn: whether the excluded route's handler answered it, and how many requests it recorded. */
-async function sendAll(s: Served, targets: readonly string[]) {
+async function sendTargets(s: Served, targets: readonly string[]) {
   const out: { target: string; status: number; routed: boolean; recorded: number }[] = [];
   for (const target of targets) {
     const [polled, n] = [s.polled(), s.monitor.requests.cumulativeCounts().n];
     // The response is recorded when it finishes (response-end.ts), before the server closes the connection.
-    const status = await rawGet(s.port, target);
+    const status = await rawGetStatus(s.port, target);
     out.push({
       target,
       status,
@@ -196,7 +181,7 @@ describe.each(cases)(
   ({ modules, build, odd }) => {
     it('no request the excluded route answered is recorded; requests to other routes are', async () => {
       const served = await build(modules);
-      const sent = await sendAll(served, TARGETS);
+      const sent = await sendTargets(served, TARGETS);
       const routed = sent.filter((r) => r.routed);
       // The framework routed the plain spelling and the odd ones the review found (else this test proves nothing).
       expect(routed.map((r) => r.target)).toEqual(expect.arrayContaining(['/poll/1', '/poll', ...odd]));
@@ -204,7 +189,7 @@ describe.each(cases)(
       expect(routed.filter((r) => r.recorded !== 0).map((r) => r.target)).toEqual([]);
       expect((await served.monitor.getMetrics({ maxAgeMs: 0 })).requests.in_flight).toBe(0);
 
-      const counted = await sendAll(served, COUNTED);
+      const counted = await sendTargets(served, COUNTED);
       expect(counted.map((r) => [r.target, r.routed, r.recorded])).toEqual(COUNTED.map((t) => [t, false, 1]));
     }, 30_000);
   },
@@ -223,7 +208,7 @@ describe.each(MAJORS)('fastify $versions.fastify: the matched route template is 
     app.get('/ok', async () => 'ok');
     await app.ready();
     const served = { port: await listen(app.server, monitor), monitor, polled: () => polled };
-    const sent = await sendAll(served, ['/legacy/1', '/legacy/2', '/ok']);
+    const sent = await sendTargets(served, ['/legacy/1', '/legacy/2', '/ok']);
     expect(sent.map((r) => [r.target, r.status, r.routed, r.recorded])).toEqual([
       ['/legacy/1', 200, true, 0],
       ['/legacy/2', 200, true, 0],
