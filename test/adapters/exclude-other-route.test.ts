@@ -5,11 +5,11 @@
 // sockets for the request-targets. The oracle is the framework's own routing, read from which handler ran: a
 // request a non-excluded route answered is recorded (once), and while the server sheds it is answered 503.
 
-import { connect } from 'node:net';
 import KoaRouter from '@koa/router';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import type { SystemMonitor } from '../../src/monitor.js';
+import { rawGetStatus, sendTargets } from '../helpers/http-get.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
 import { appServers } from './served-monitor.js';
 
@@ -110,37 +110,6 @@ const fastifyBuild: Build = async (modules, options) => {
   return { port: await listen(app.server, monitor), monitor, ran };
 };
 
-/** One GET with `target` as its request-target on a new connection: the status line's code (0: none). */
-function rawGet(port: number, target: string): Promise<number> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let head = '';
-    socket.on('data', (d: Buffer) => {
-      head += d.toString('latin1');
-    });
-    const done = () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0));
-    socket.on('close', done);
-    socket.on('error', done);
-    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
-  });
-}
-
-/** Each target in turn: the handler that answered it (none: ''), its status, and how many requests it recorded. */
-async function sendAll(s: Served, targets: readonly string[]) {
-  const out: { target: string; status: number; handler: string; recorded: number }[] = [];
-  for (const target of targets) {
-    const [ran, n] = [s.ran.length, s.monitor.requests.cumulativeCounts().n];
-    const status = await rawGet(s.port, target);
-    out.push({
-      target,
-      status,
-      handler: s.ran.slice(ran).join(','),
-      recorded: s.monitor.requests.cumulativeCounts().n - n,
-    });
-  }
-  return out;
-}
-
 const MAJORS = [CURRENT_MAJORS, olderMajors()];
 const cases = MAJORS.flatMap((modules) => [
   {
@@ -170,7 +139,7 @@ describe.each(MAJORS)('express $versions.express with case sensitive routing', (
     app.get('/poll/:id', (_q, s) => void s.send(`poll ${ran.push('poll')}`));
     app.get('/:user/:repo', (_q, s) => void s.status(500).send(`other ${ran.push('other')}`));
     const served = { port: await listen(createServer(app), monitor), monitor, ran };
-    const sent = await sendAll(served, ['/poll/1', '/POLL/1', '/Poll/2']);
+    const sent = await sendTargets(served, ['/poll/1', '/POLL/1', '/Poll/2']);
     expect(sent.map((r) => [r.target, r.handler, r.recorded])).toEqual([
       ['/poll/1', 'poll', 0],
       ['/POLL/1', 'other', 1],
@@ -184,7 +153,7 @@ describe.each(cases)(
   ({ modules, build, odd }) => {
     it('every request a non-excluded route answered is recorded; none the excluded route answered is', async () => {
       const served = await build(modules, { sampleIntervalMs: 0, excludeRoutes: ['/poll'], logger: quiet });
-      const sent = await sendAll(served, TARGETS);
+      const sent = await sendTargets(served, TARGETS);
       const other = sent.filter((r) => r.handler === 'other');
       // The framework routed the review's spellings to the other route (else this test proves nothing).
       expect(other.map((r) => r.target)).toEqual(expect.arrayContaining(odd));
@@ -200,7 +169,7 @@ describe.each(cases)(
     it('while the server sheds, a request another route would answer gets 503; the excluded route still runs', async () => {
       // Routing first, on a server that does not shed.
       const plain = await build(modules, { sampleIntervalMs: 0, excludeRoutes: ['/poll'], logger: quiet });
-      const routed = await sendAll(plain, TARGETS);
+      const routed = await sendTargets(plain, TARGETS);
       const shedding = await build(modules, {
         sampleIntervalMs: 0,
         excludeRoutes: ['/poll'],
@@ -208,10 +177,10 @@ describe.each(cases)(
         shed: { maxHeapUsedBytes: 1, sampleIntervalMs: 20 },
       });
       // Bounded wait for the first shedding reading (the heap is always over 1 byte).
-      for (let i = 0; i < 200 && (await rawGet(shedding.port, '/a/b')) !== 503; i++) {
+      for (let i = 0; i < 200 && (await rawGetStatus(shedding.port, '/a/b')) !== 503; i++) {
         await new Promise((r) => setTimeout(r, 20));
       }
-      const sent = await sendAll(shedding, TARGETS);
+      const sent = await sendTargets(shedding, TARGETS);
       const byTarget = new Map(sent.map((r) => [r.target, r]));
       const toOther = routed.filter((r) => r.handler === 'other').map((r) => r.target);
       expect(toOther).toEqual(expect.arrayContaining(odd));
