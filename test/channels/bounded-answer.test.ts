@@ -14,6 +14,7 @@ import { NotificationRouter } from '../../src/channels/router.js';
 import { silentLogger } from '../../src/logger.js';
 import { testClock } from '../alerts/snapshot.js';
 import { alert, event } from './alerts.js';
+import { HTTP_CHANNELS } from './http-channels.js';
 import { startReceiver } from './receiver.js';
 
 const TOTAL = 128 * 1024 * 1024;
@@ -72,31 +73,9 @@ async function bigAnswer(status: number, contentType = 'application/json') {
   return { origin, answer: (i: number) => written[i]! };
 }
 
-const CHANNELS: Array<[string, (origin: string) => ChannelOptions]> = [
-  ['webhook', (o) => ({ type: 'webhook', url: `${o}/hook` })],
-  ['slack', (o) => ({ type: 'slack', webhookUrl: `${o}/services/T/B/x` })],
-  ['slack bot', (o) => ({ type: 'slack', botToken: 'xoxb-1', channel: 'C1', apiUrl: o })],
-  ['teams', (o) => ({ type: 'teams', webhookUrl: `${o}/teams` })],
-  ['discord', (o) => ({ type: 'discord', webhookUrl: `${o}/api/webhooks/1/t` })],
-  ['pagerduty', (o) => ({ type: 'pagerduty', routingKey: 'k'.repeat(32), url: `${o}/pd` })],
-  ['alertmanager', (o) => ({ type: 'alertmanager', url: o })],
-  ['sms-gateway', (o) => ({ type: 'sms-gateway', url: `${o}/sms`, to: '+15551230001' })],
-  [
-    'twilio',
-    (o) => ({
-      type: 'twilio',
-      accountSid: `AC${'a'.repeat(32)}`,
-      authToken: 't',
-      from: '+15005550006',
-      to: '+15551230001',
-      apiUrl: o,
-    }),
-  ],
-];
-
 describe('a channel reads a bounded part of its answer', () => {
   for (const status of [200, 500]) {
-    it.each(CHANNELS)(`%s, HTTP ${status} with a 128 MB body`, async (_name, options) => {
+    it.each(HTTP_CHANNELS)(`%s, HTTP ${status} with a 128 MB body`, async (_name, options) => {
       const rx = await bigAnswer(status);
       const router = new NotificationRouter({
         host: 'h',

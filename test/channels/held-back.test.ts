@@ -11,6 +11,7 @@ import { NotificationRouter } from '../../src/channels/router.js';
 import type { Logger } from '../../src/types.js';
 import { testClock } from '../alerts/snapshot.js';
 import { alert, event } from './alerts.js';
+import { HTTP_CHANNELS } from './http-channels.js';
 import { startReceiver } from './receiver.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -104,25 +105,7 @@ async function silent(): Promise<{ origin: string; port: number; connected: () =
 }
 
 const TYPES: Array<[string, (origin: string, port: number) => ChannelOptions]> = [
-  ['webhook', (o) => ({ type: 'webhook', url: `${o}/hook` })],
-  ['slack', (o) => ({ type: 'slack', webhookUrl: `${o}/services/T/B/x` })],
-  ['slack bot', (o) => ({ type: 'slack', botToken: 'xoxb-1', channel: 'C1', apiUrl: o })],
-  ['teams', (o) => ({ type: 'teams', webhookUrl: `${o}/teams` })],
-  ['discord', (o) => ({ type: 'discord', webhookUrl: `${o}/api/webhooks/1/t` })],
-  ['pagerduty', (o) => ({ type: 'pagerduty', routingKey: 'k'.repeat(32), url: `${o}/pd` })],
-  ['alertmanager', (o) => ({ type: 'alertmanager', url: o })],
-  ['sms-gateway', (o) => ({ type: 'sms-gateway', url: `${o}/sms`, to: '+15551230001' })],
-  [
-    'twilio',
-    (o) => ({
-      type: 'twilio',
-      accountSid: `AC${'a'.repeat(32)}`,
-      authToken: 't',
-      from: '+15005550006',
-      to: '+15551230001',
-      apiUrl: o,
-    }),
-  ],
+  ...HTTP_CHANNELS,
   [
     'email',
     (_o, port) => ({
