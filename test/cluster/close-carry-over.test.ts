@@ -34,7 +34,10 @@ async function closeAggregator<T>(c: ClusterFixture<T>): Promise<void> {
 // Hang guards: three workers start slowly on a loaded machine.
 const SLOW = { readyMs: 90_000, setupMs: 180_000 };
 
-describe('node:cluster resolved notice queued when the closing aggregator runs out of routing.closeTimeoutMs', () => {
+// The two describes run at the same time (describe.concurrent), each on its own cluster, receiver and scratch
+// directory: each waits on its processes (a raise, a refusal, a close, a takeover); the close's bound runs out
+// whatever the load (the refused notice's retry is 10 min away), and the oracles are the notices, not timings.
+describe.concurrent('node:cluster resolved notice queued when the closing aggregator runs out of routing.closeTimeoutMs', () => {
   let refusals = 0;
   type Received = { status?: string; alerts?: Array<{ rule: string; id: string }> };
   const c = useCluster<Received>(
@@ -80,7 +83,7 @@ describe('node:cluster resolved notice queued when the closing aggregator runs o
   }, 300_000);
 });
 
-describe('node:cluster webhook `cleared` event queued when the closing aggregator runs out of time', () => {
+describe.concurrent('node:cluster webhook `cleared` event queued when the closing aggregator runs out of time', () => {
   let refusals = 0;
   type Event = { type: string; alert: { id: string; rule: string } };
   const c = useCluster<Event>(

@@ -2,7 +2,9 @@
 // ledger kept only the firing alerts, and a cleared one is no longer firing). The receiver here refuses the
 // first resolved notice (503), so the aggregator holds it for its retry, 10 min later; it is killed then.
 // The ledger now carries the resolved notices no receiver accepted: the successor delivers it, once
-// (3 real node:cluster workers, a real webhook receiver started here).
+// (3 real node:cluster workers, a real webhook receiver started here). The two describes run at the same time
+// (describe.concurrent), each on its own cluster, receiver and scratch directory: each waits on its processes
+// (a breach raised, a refusal, a takeover), not on the machine; their oracles are the notices, not timings.
 
 import { describe, expect, it } from 'vitest';
 import {
@@ -22,7 +24,7 @@ import {
 
 type Received = { status?: string; alerts?: Array<{ rule: string; id: string }> };
 
-describe('node:cluster resolved notice pending when the aggregator dies', () => {
+describe.concurrent('node:cluster resolved notice pending when the aggregator dies', () => {
   let refusals = 0;
   const c = useCluster<Received>(
     (url) => ({
@@ -75,7 +77,7 @@ describe('node:cluster resolved notice pending when the aggregator dies', () => 
 
 // The same with the alert webhook (the `webhook` option: one POST per alert event, `{ type, alert }`): its
 // queue was in no ledger at all. Its events not accepted are in the ledger now; the successor sends them.
-describe('node:cluster webhook `cleared` event pending when the aggregator dies', () => {
+describe.concurrent('node:cluster webhook `cleared` event pending when the aggregator dies', () => {
   let refusals = 0;
   type Event = { type: string; alert: { id: string; rule: string } };
   const c = useCluster<Event>(

@@ -72,11 +72,14 @@ const STORES = [
   },
 ];
 
+let scenarios = 0;
+
 /** One scenario's cluster runs and receivers, in a private socket directory; `stop` ends them all. */
 function useScenario(storeEnv: () => Promise<Record<string, string>>) {
   const dir = mkdtempSync(join(tmpdir(), 'sysvitals-removed-'));
   const socketDir = join(dir, 'sock');
-  const name = `removed-${process.pid}-${Date.now()}`;
+  // Its own name too (the scenarios run at the same time, their describes collected in the same millisecond).
+  const name = `removed-${process.pid}-${Date.now()}-${++scenarios}`;
   const runs: Started[] = [];
   const s = {
     socketDir,
@@ -197,53 +200,59 @@ function useScenario(storeEnv: () => Promise<Record<string, string>>) {
   return s;
 }
 
-describe.each(STORES)('node:cluster with a rule removed and one disabled ($store)', ({ store, env }) => {
-  describe('restarted with the new rules', () => {
-    const s = useScenario(env);
-    it('clears their alerts once (cleared event, resolved notice) as it reads the ledger, keeps the other', async () => {
-      const a = await s.run({ ALERTS: alertsOf(OLD_RULES) });
-      const raised = await s.raised();
-      await a.stop();
-      const epoch = ledgerIn(s.socketDir).epoch;
-      const left = ledgerIn(s.socketDir).alerts.filter((x) => OURS.includes(x.alert.rule));
-      expect(left.map((x) => x.alert.id).sort()).toEqual([...raised.values()].sort());
-      const b = await s.run({ ALERTS: alertsOf(NEW_RULES) });
-      await s.expectClearedOnce(raised, b.port, epoch);
-    }, 400_000);
-  });
-
-  // The rolling deploy (about 20 s) with the store that failed before the fix only: with the default store the
-  // restart case above covers the ledger path, and npm test stays within its time budget.
-  // Registered only for that store (runIf would list it as skipped for the other).
-  if (store !== 'the default store')
-    describe('taken over by a worker of the new deploy (rolling: workers replaced one by one)', () => {
+// The three scenarios run at the same time (describe.concurrent: each its own clusters, receivers, socket directory
+// and name): each waits on its processes (two cluster runs, a takeover), not on the machine; their oracles are the
+// notices, events and ledgers, not timings.
+describe.concurrent.each(STORES)(
+  'node:cluster with a rule removed and one disabled ($store)',
+  ({ store, env }) => {
+    describe('restarted with the new rules', () => {
       const s = useScenario(env);
       it('clears their alerts once (cleared event, resolved notice) as it reads the ledger, keeps the other', async () => {
-        // Each worker reads the rules file as it starts; a killed one is respawned (RESPAWN) with what it holds then.
-        writeFileSync(s.rulesFile, alertsOf(OLD_RULES));
-        const c = await s.run({ ALERTS_FILE: s.rulesFile, RESPAWN: '1' });
+        const a = await s.run({ ALERTS: alertsOf(OLD_RULES) });
         const raised = await s.raised();
-        writeFileSync(s.rulesFile, alertsOf(NEW_RULES));
-        // The other worker first: its successor (new rules) joins the aggregator (old rules), which keeps all three.
-        const before = await clusterOf(c.port);
-        const other = (before.workers as Array<{ aggregator: boolean; pid: number }>).find(
-          (w) => !w.aggregator,
-        );
-        process.kill(other?.pid as number, 'SIGTERM');
-        // Joined: two connected workers, the departed one not among them. It stays listed, unconnected, until
-        // retired a minute after it left (retireAfterMs): not waited for (a rolling deploy replaces the next
-        // worker within that minute too), so the hand-over ledger below still holds its entry.
-        const joined = await until(async () => {
-          const cl = await clusterOf(c.port);
-          const connected = (cl.workers as Array<{ pid: number; connected: boolean }>)
-            .filter((w) => w.connected)
-            .map((w) => w.pid);
-          return cl.workers_connected === 2 && !connected.includes(other?.pid as number) && cl;
-        }, 90_000);
+        await a.stop();
         const epoch = ledgerIn(s.socketDir).epoch;
-        // Then the aggregator: a worker of the new deploy takes the role over from its hand-over ledger.
-        await killAggregator(c.port, joined, 'SIGTERM', 2, 90_000);
-        await s.expectClearedOnce(raised, c.port, epoch);
+        const left = ledgerIn(s.socketDir).alerts.filter((x) => OURS.includes(x.alert.rule));
+        expect(left.map((x) => x.alert.id).sort()).toEqual([...raised.values()].sort());
+        const b = await s.run({ ALERTS: alertsOf(NEW_RULES) });
+        await s.expectClearedOnce(raised, b.port, epoch);
       }, 400_000);
     });
-});
+
+    // The rolling deploy (about 20 s) with the store that failed before the fix only: with the default store the
+    // restart case above covers the ledger path, and npm test stays within its time budget.
+    // Registered only for that store (runIf would list it as skipped for the other).
+    if (store !== 'the default store')
+      describe('taken over by a worker of the new deploy (rolling: workers replaced one by one)', () => {
+        const s = useScenario(env);
+        it('clears their alerts once (cleared event, resolved notice) as it reads the ledger, keeps the other', async () => {
+          // Each worker reads the rules file as it starts; a killed one is respawned (RESPAWN) with what it holds then.
+          writeFileSync(s.rulesFile, alertsOf(OLD_RULES));
+          const c = await s.run({ ALERTS_FILE: s.rulesFile, RESPAWN: '1' });
+          const raised = await s.raised();
+          writeFileSync(s.rulesFile, alertsOf(NEW_RULES));
+          // The other worker first: its successor (new rules) joins the aggregator (old rules), which keeps all three.
+          const before = await clusterOf(c.port);
+          const other = (before.workers as Array<{ aggregator: boolean; pid: number }>).find(
+            (w) => !w.aggregator,
+          );
+          process.kill(other?.pid as number, 'SIGTERM');
+          // Joined: two connected workers, the departed one not among them. It stays listed, unconnected, until
+          // retired a minute after it left (retireAfterMs): not waited for (a rolling deploy replaces the next
+          // worker within that minute too), so the hand-over ledger below still holds its entry.
+          const joined = await until(async () => {
+            const cl = await clusterOf(c.port);
+            const connected = (cl.workers as Array<{ pid: number; connected: boolean }>)
+              .filter((w) => w.connected)
+              .map((w) => w.pid);
+            return cl.workers_connected === 2 && !connected.includes(other?.pid as number) && cl;
+          }, 90_000);
+          const epoch = ledgerIn(s.socketDir).epoch;
+          // Then the aggregator: a worker of the new deploy takes the role over from its hand-over ledger.
+          await killAggregator(c.port, joined, 'SIGTERM', 2, 90_000);
+          await s.expectClearedOnce(raised, c.port, epoch);
+        }, 400_000);
+      });
+  },
+);
