@@ -204,7 +204,7 @@ function answeredByNode(req: IncomingMessage, res: ServerResponse, server: objec
   const status = sentStatus(res);
   const s = server as { requireHostHeader?: unknown; listenerCount?: (event: string) => number };
   if (status === 400) return Boolean(s.requireHostHeader) && req.headers.host === undefined;
-  if (status === 503) return dropped.has(req);
+  if (status === 503) return dropped.has(req) || droppedUnheard(res, server);
   if (status !== 417) return false;
   const expect = req.headers.expect;
   return (
@@ -213,6 +213,22 @@ function answeredByNode(req: IncomingMessage, res: ServerResponse, server: objec
     typeof s.listenerCount === 'function' &&
     s.listenerCount('checkExpectation') === 0
   );
+}
+
+/**
+ * Node's 503 past `maxRequestsPerSocket` whose 'dropRequest' was emitted before it was listened to: Node drops a
+ * pipelined request as it parses it, while the connection's first response (the admin API's, a handler's before the
+ * middleware) is still being answered and before any middleware has learnt the server. Node marks every response
+ * from the limit on `maxRequestsOnConnectionReached` and writes its own 503 with no header of the application's
+ * (`res.writeHead(503); res.end()`): every framework sets headers of its own on a request it sees (Express
+ * `X-Powered-By`, Koa and Fastify the body's). An application's bare `writeHead(503)` on the last request a
+ * connection allows reads as Node's too (docs/requests.md).
+ */
+function droppedUnheard(res: ServerResponse, server: object): boolean {
+  const limit = (server as { maxRequestsPerSocket?: unknown }).maxRequestsPerSocket;
+  if (typeof limit !== 'number' || limit <= 0) return false;
+  if ((res as { maxRequestsOnConnectionReached?: unknown }).maxRequestsOnConnectionReached !== true) return false;
+  return typeof res.getHeaderNames === 'function' && res.getHeaderNames().length === 0;
 }
 
 /** Listens once to a server's 'dropRequest' (emitted just before Node's own 503), to set those requests apart. */
