@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 type Call = (this: unknown, chunk?: unknown, encoding?: unknown, callback?: unknown) => unknown;
 
 /** Replaces `proto[name]` with `timed`, keeping the original's enumerability. */
-function install(proto: object, name: 'end' | 'write' | 'writeHead', timed: unknown): void {
+function install(proto: object, name: 'end' | 'write' | 'writeHead' | 'destroy', timed: unknown): void {
   const own = Object.getOwnPropertyDescriptor(proto, name);
   Object.defineProperty(proto, name, {
     value: timed,
@@ -109,4 +109,24 @@ function noteHead(
   } catch {
     // As for end(): the application's writeHead() is never broken by sysvitals' note.
   }
+}
+
+/**
+ * Makes `proto.destroy` (node:http2's Http2ServerResponse's) tell `note(res, err)` before it destroys: the server
+ * cutting its own response (Fastify's `res.destroy()` when a stream body fails after the head went out). One
+ * function shared by every response, installed once; a `note` that throws never reaches the caller's destroy().
+ */
+export function timeDestroys(proto: object, note: (res: ServerResponse, err: unknown) => void): void {
+  const destroy = (proto as { destroy?: unknown }).destroy;
+  if (typeof destroy !== 'function') return;
+  const original = destroy as (this: unknown, err?: unknown) => unknown; // inside `timed`, `destroy` names `timed`
+  const timed = function destroy(this: ServerResponse, err?: unknown) {
+    try {
+      note(this, err);
+    } catch {
+      // As for end(): the application's destroy() is never broken by sysvitals' note.
+    }
+    return original.call(this, err);
+  };
+  install(proto, 'destroy', timed);
 }

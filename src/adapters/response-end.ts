@@ -12,14 +12,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
-import { http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
+import { destroyedByServer, http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { type BlockedFlight, blockedMs, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
 import { headStatusOf } from './head-status.js';
-import { timeEnds, timeHeads, timeWrites } from './prototype-timing.js';
+import { timeDestroys, timeEnds, timeHeads, timeWrites } from './prototype-timing.js';
 import { noteServer, untrackedFinish } from './unseen-requests.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
@@ -195,6 +195,7 @@ function watch(socket: Watched, flight: Flight): Flight | undefined {
       const proto = nodeHttp2().Http2ServerResponse.prototype;
       timeEnds(proto, stampStreamEnd);
       timeWrites(proto, stampBlocked);
+      timeDestroys(proto, destroyedByServer);
       watchStreamEnds((flight.res as { stream?: unknown }).stream);
     }
     socket[FLIGHTS] = HTTP2;

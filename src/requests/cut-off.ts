@@ -45,6 +45,20 @@ export function markFailed(res: ServerResponse): void {
 }
 
 /**
+ * An HTTP/2 compat response the server destroys itself (`res.destroy()`) while its stream is still open: Fastify does
+ * so when a stream body fails after the head went out, and Node then resets the stream with NO_ERROR, no error kept,
+ * which read as the client's abort (499) where the same route on HTTP/1.1 (`res.destroy()` there keeps `errored`)
+ * reads as failed (500). Marked failed, as HTTP/1.1; a stream already closed (the client's reset came first) or an
+ * error that reports the client's close is not. Called by the response's destroy() (adapters/prototype-timing.ts).
+ */
+export function destroyedByServer(res: ServerResponse, err: unknown): void {
+  const stream = (res as { stream?: { closed?: boolean; destroyed?: boolean } }).stream;
+  if (stream === undefined || stream.closed !== false || stream.destroyed !== false) return;
+  if (err !== undefined && err !== null && isClientCloseError(err)) return;
+  failed.add(res);
+}
+
+/**
  * Responses the application ended on a connection that had already failed (outside review 10, F4): the write in its
  * end() found the client's reset (a route whose synchronous work outlasted its client's deadline), or the connection
  * was destroyed before. Nothing of it reached the client, which had left first: not an answered close.
