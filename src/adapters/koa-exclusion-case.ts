@@ -4,11 +4,14 @@
 // only in another letter case is excluded when the app's middleware would take it where the entry's own spelling
 // goes: the same @koa/router route (koa-would-match.ts, whose layers' regexps carry `sensitive`), the same koa-mount
 // sub-app, or no route either way (exclusion-path.ts asks; only for such a path, never for one that matches no entry
-// or matches it exactly). A koa-mount'ed sub-app's own routers cannot be seen: inside it, another letter case is
-// excluded as it was (the sub-app is the same).
+// or matches it exactly). A koa-mount'ed sub-app's own routers are learnt from the requests they route (koa-mount.ts):
+// until then, inside it, another letter case is excluded as the entry's own spelling (the sub-app is the same), and
+// each path entry inside a mount is told once at the first request (warnExcludedInMounts).
 
 import type { Context } from 'koa';
 import { setCaseRouter } from '../requests/exclusion-path.js';
+import type { Logger } from '../types.js';
+import { koaMountPrefixesFor } from './koa-mount-takes.js';
 import { koaWouldMatch } from './koa-would-match.js';
 
 /** Lets exclusion-path.ts ask a Koa app's middleware where a path goes for a Koa request (its ctx). */
@@ -36,4 +39,23 @@ function koaCaseRouter(request: object, path: string): string | undefined {
   }
   const probe = { app, host: typeof host === 'string' ? host : '', path, req: { method } };
   return koaWouldMatch(probe as unknown as Context, method, true);
+}
+
+/**
+ * At the first request: each `excludeRoutes` path entry that lies inside a koa-mount'ed sub-app of the app, told once
+ * (where the sub-app's routers send another letter case of it is not seen before they have routed a request).
+ */
+export function warnExcludedInMounts(app: unknown, entries: unknown, logger: Logger | undefined): void {
+  if (!Array.isArray(entries) || logger === undefined) return;
+  for (const entry of entries.slice(0, 100) as unknown[]) {
+    if (typeof entry !== 'string' || !entry.startsWith('/')) continue;
+    const prefix = koaMountPrefixesFor(app, entry)[0];
+    if (prefix === undefined) continue;
+    logger.warn(
+      { excludeRoutes: entry, mount: prefix },
+      `sysvitals: excludeRoutes '${entry}' lies in the koa-mount'ed sub-app at '${prefix}', whose routers are ` +
+        'learnt from the requests they route: until they have routed one, a spelling of it in another letter ' +
+        "case is excluded as the entry's own, and a request answered before them is recorded unmatched",
+    );
+  }
 }

@@ -14,6 +14,13 @@
 // - An app that never mounts pays one symbol lookup per request (the install check) and nothing else:
 //   its `_matchedRoute` stays a plain property.
 // Mount paths are literal strings in koa-mount (no parameters), so the prefix is the pattern the app wrote.
+// - A sub-app's routers are in koa-mount's closure, out of reach of koa-would-match.ts (which reads the app's
+//   middleware). So, from the app's first mount on, what each sub-app level holds is learnt from the requests it
+//   handles: `router` becomes an accessor too (@koa/router's dispatch sets `ctx.router` to itself on every request
+//   it routes, matched or not), noting the router under the level whose path it routed, and each nested mount
+//   entered is noted under the level it was entered from; in the order first seen, which is the sub-app's middleware
+//   order (a request reaching a router or mount passed those before it). Bounded (MAX_LEVELS, MAX_ITEMS), keyed by
+//   the literal prefixes only. Until a sub-app's router has routed a request, it is not seen (koa.ts warns once).
 
 import type { Context } from 'koa';
 import { UNMATCHED_ROUTE } from './common.js';
@@ -24,6 +31,16 @@ const MOUNTS = Symbol('sysvitals.koaMounts');
 const MATCHED = Symbol('sysvitals.koaMatchedRoute');
 const MATCHED_HOOKED = Symbol('sysvitals.koaMatchedRouteHooked');
 const MATCHED_PREFIX = Symbol('sysvitals.koaMatchedPrefix');
+const ROUTER = Symbol('sysvitals.koaRouter');
+const LEARNT = Symbol('sysvitals.koaMountLearnt');
+/** Sub-app levels learnt per app, and items (routers, nested mounts) per level: bounds on what is kept. */
+const MAX_LEVELS = 64;
+const MAX_ITEMS = 32;
+
+/** What a sub-app level was seen to hold: a @koa/router, or a nested koa-mount (its whole prefix). */
+export type LevelItem = { readonly router: object } | { readonly mount: string };
+/** Per whole mount prefix (`/api`, `/api/v2`), its items in middleware order as learnt. */
+export type LearntLevels = Map<string, LevelItem[]>;
 
 /** A sub-app koa-mount entered in this request: its whole prefix and the path it sees. */
 interface Mount {
@@ -33,6 +50,7 @@ interface Mount {
 
 interface MountSlots {
   [MOUNT_PATH]?: unknown;
+  [ROUTER]?: unknown;
   [MOUNTS]?: Mount[];
   [MATCHED]?: unknown;
   [MATCHED_PREFIX]?: string;
@@ -96,8 +114,37 @@ function entered(proto: object, ctx: MountSlots, prefix: string): void {
   const outer = levelOf(mounts, from);
   // The path koa-mount hands the sub-app, as it computes it (the prefix is at the start: it matched).
   const inner = from.slice(prefix.length) || '/';
-  mounts.push({ prefix: outer === undefined ? prefix : joinMount(outer, prefix), path: inner });
+  const whole = outer === undefined ? prefix : joinMount(outer, prefix);
+  mounts.push({ prefix: whole, path: inner });
   if (!Object.hasOwn(proto, MATCHED_HOOKED)) hookMatchedRoute(proto);
+  if (outer !== undefined) learn(proto, outer, whole, undefined);
+}
+
+/** Notes `router` (or the nested mount at `mount`) under the sub-app level `level`, once, within the bounds. */
+function learn(proto: object, level: string, mount: string | undefined, router: object | undefined): void {
+  let levels = (proto as { [LEARNT]?: LearntLevels })[LEARNT];
+  if (levels === undefined) {
+    levels = new Map();
+    Object.defineProperty(proto, LEARNT, { value: levels });
+  }
+  let items = levels.get(level);
+  if (items === undefined) {
+    if (levels.size >= MAX_LEVELS) return;
+    items = [];
+    levels.set(level, items);
+  }
+  if (items.length >= MAX_ITEMS) return;
+  for (const item of items) {
+    if ('router' in item ? item.router === router : item.mount === mount) return;
+  }
+  items.push(router !== undefined ? { router } : { mount: mount as string });
+}
+
+/** The sub-app levels learnt for a Koa app (its context prototype's), if any. */
+export function learntLevels(app: unknown): LearntLevels | undefined {
+  const proto = (app as { context?: unknown } | null | undefined)?.context;
+  if (proto === null || typeof proto !== 'object') return undefined;
+  return (proto as { [LEARNT]?: LearntLevels })[LEARNT];
 }
 
 /** The whole prefix of the most recently entered level that sees `path`; none: the outer app's. */
@@ -124,6 +171,21 @@ function hookMatchedRoute(proto: object): void {
       const mounts = this[MOUNTS];
       this[MATCHED_PREFIX] =
         mounts === undefined ? undefined : levelOf(mounts, typeof this.path === 'string' ? this.path : '');
+    },
+  });
+  if (Object.getOwnPropertyDescriptor(proto, 'router')?.configurable === false) return;
+  Object.defineProperty(proto, 'router', {
+    configurable: true,
+    enumerable: false,
+    get(this: MountSlots) {
+      return this[ROUTER];
+    },
+    set(this: MountSlots, value: unknown) {
+      this[ROUTER] = value;
+      const mounts = this[MOUNTS];
+      if (mounts === undefined || value === null || typeof value !== 'object') return;
+      const level = levelOf(mounts, typeof this.path === 'string' ? this.path : '');
+      if (level !== undefined) learn(proto, level, undefined, value);
     },
   });
 }

@@ -6,6 +6,7 @@
 import type { Context } from 'koa';
 import { UNMATCHED_ROUTE } from './common.js';
 import { MAX_LAYERS, MAX_PATH } from './express-would-match.js';
+import { joinMount, type LearntLevels, learntLevels } from './koa-mount.js';
 import { koaMountEntered } from './koa-mount-takes.js';
 import { candidateLayers } from './would-match-index.js';
 
@@ -39,38 +40,86 @@ export function koaWouldMatch(ctx: Context, asMethod?: string, mounts = false): 
     const path = ctx.path;
     if (typeof path !== 'string' || path.length > MAX_PATH) return UNMATCHED_ROUTE;
     const method = asMethod ?? ctx.req.method ?? 'GET';
-    let left = MAX_LAYERS;
+    // Sub-app levels learnt from the requests they handled (koa-mount.ts): none on an app that never mounted.
+    const learnt = learntLevels(ctx.app);
+    const budget = { left: MAX_LAYERS };
     for (const fn of middleware as unknown[]) {
-      if (--left < 0) return UNMATCHED_ROUTE;
+      if (--budget.left < 0) return UNMATCHED_ROUTE;
       const router = typeof fn === 'function' ? (fn as { router?: KoaRouterLike }).router : undefined;
-      if (mounts && router === undefined) {
+      if ((mounts || learnt !== undefined) && router === undefined) {
         const prefix = koaMountEntered(fn, path);
-        if (prefix !== undefined) return `${prefix}/* (koa-mount)`;
+        if (prefix !== undefined) {
+          const inner = learnt === undefined || prefix === '/' ? undefined : levelMatch(learnt, prefix, path, ctx, method, budget);
+          if (inner !== undefined) return inner;
+          if (mounts) return `${prefix}/* (koa-mount)`;
+        }
       }
-      if (router === undefined || router === null || typeof router.match !== 'function') continue;
-      if (typeof router.matchHost === 'function' && !router.matchHost(ctx.host)) continue;
-      // The path @koa/router routes on (its _getRequestPath).
-      const c = ctx as { newRouterPath?: unknown; routerPath?: unknown };
-      const routed = router.opts?.routerPath || c.newRouterPath || path || c.routerPath;
-      if (typeof routed !== 'string' || routed.length > MAX_PATH) continue;
-      // The layers tried count against MAX_LAYERS: only those that can match the path's first segment.
-      const layers = Array.isArray(router.stack)
-        ? candidateLayers(router.stack, routed, layerPath)
-        : undefined;
-      left -= layers === undefined ? 0 : layers.length;
-      if (left < 0) return UNMATCHED_ROUTE;
-      const found =
-        layers !== undefined
-          ? matchLayers(layers, routed, method)
-          : matchedRoute(router.match(routed, method));
-      if (found === undefined) continue;
-      const label = labelOf(router, found);
-      if (label !== undefined) return label;
+      const found = routerMatch(router, ctx, undefined, method, budget);
+      if (found !== undefined) return found;
+      if (budget.left < 0) return UNMATCHED_ROUTE;
     }
     return UNMATCHED_ROUTE;
   } catch {
     return UNMATCHED_ROUTE;
   }
+}
+
+/** The route label `router` gives the request (`path`: a sub-app's path; else the request's own), or undefined. */
+function routerMatch(
+  router: KoaRouterLike | undefined | null,
+  ctx: Context,
+  path: string | undefined,
+  method: string,
+  budget: { left: number },
+): string | undefined {
+  if (router === undefined || router === null || typeof router.match !== 'function') return undefined;
+  if (typeof router.matchHost === 'function' && !router.matchHost(ctx.host)) return undefined;
+  // The path @koa/router routes on (its _getRequestPath).
+  const c = ctx as { newRouterPath?: unknown; routerPath?: unknown };
+  const routed = router.opts?.routerPath || (path === undefined ? c.newRouterPath || ctx.path || c.routerPath : path);
+  if (typeof routed !== 'string' || routed.length > MAX_PATH) return undefined;
+  // The layers tried count against MAX_LAYERS: only those that can match the path's first segment.
+  const layers = Array.isArray(router.stack) ? candidateLayers(router.stack, routed, layerPath) : undefined;
+  budget.left -= layers === undefined ? 0 : layers.length;
+  if (budget.left < 0) return undefined;
+  const found =
+    layers !== undefined ? matchLayers(layers, routed, method) : matchedRoute(router.match(routed, method));
+  return found === undefined ? undefined : labelOf(router, found);
+}
+
+/**
+ * For a path that enters the sub-app mounted at `level` (its whole prefix): the label of the route its learnt routers
+ * and nested mounts (koa-mount.ts) give the path the sub-app sees, the mount prefixes joined before it; undefined when
+ * none (or nothing learnt yet).
+ */
+function levelMatch(
+  learnt: LearntLevels,
+  level: string,
+  path: string,
+  ctx: Context,
+  method: string,
+  budget: { left: number },
+): string | undefined {
+  const items = learnt.get(level);
+  if (items === undefined) return undefined;
+  const inner = path.slice(level.length) || '/';
+  for (const item of items) {
+    if (--budget.left < 0) return undefined;
+    if ('router' in item) {
+      const route = routerMatch(item.router as KoaRouterLike, ctx, inner, method, budget);
+      if (route !== undefined) return joinMount(level, route);
+    } else if (item.mount.length > level.length && entersMount(path, item.mount)) {
+      const route = levelMatch(learnt, item.mount, path, ctx, method, budget);
+      if (route !== undefined) return route;
+    }
+  }
+  return undefined;
+}
+
+/** koa-mount's own prefix test (its `match`), for a whole prefix against the outer path. */
+function entersMount(path: string, prefix: string): boolean {
+  if (!path.startsWith(prefix)) return false;
+  return prefix.endsWith('/') || path.length === prefix.length || path.charCodeAt(prefix.length) === 47;
 }
 
 /**

@@ -19,7 +19,7 @@ import {
   UNMATCHED_ROUTE,
 } from './common.js';
 import { flightRouteReader } from './flight-routes.js';
-import { routeExclusionCaseByKoa } from './koa-exclusion-case.js';
+import { routeExclusionCaseByKoa, warnExcludedInMounts } from './koa-exclusion-case.js';
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
 import { koaMountPrefixesFor, koaMountTakes } from './koa-mount-takes.js';
 import { warnIfMountedLateKoa } from './koa-order.js';
@@ -65,7 +65,7 @@ export interface KoaMonitor extends SystemMonitor {
 /** The core monitor plus `middleware()`; options are the monitor's and the admin API's together. */
 export function createMonitor(options: KoaMonitorOptions = {}): KoaMonitor {
   const { monitor, adminApi, live } = createAdapterMonitor<Context>(options);
-  const [middleware, unseen] = makeMiddleware(monitor, adminApi);
+  const [middleware, unseen] = makeMiddleware(monitor, adminApi, options?.excludeRoutes);
   return Object.assign(monitor, {
     middleware: () => middleware,
     adminApi,
@@ -86,6 +86,7 @@ export function koaMiddleware(
 function makeMiddleware(
   monitor: AdapterSource,
   api: AdminApi<Context> | AdminApiOptions<Context>,
+  excludeRoutes?: unknown,
 ): [Middleware, UnseenWatcher] {
   const adminApi = 'handle' in api ? api : createAdminApi<Context>(monitor, api);
 
@@ -139,6 +140,7 @@ function makeMiddleware(
     if (!checked) {
       checked = true;
       warnIfMountedLateKoa(ctx, sysvitals, monitor.logger);
+      warnExcludedInMounts(ctx.app, excludeRoutes, monitor.logger);
       warnShadowedRoutesKoa(
         adminApi,
         ctx,

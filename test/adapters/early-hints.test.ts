@@ -8,6 +8,7 @@ import http, { type Server } from 'node:http';
 import http2 from 'node:http2';
 import { type AddressInfo, connect } from 'node:net';
 import Router from '@koa/router';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expressMiddleware } from '../../src/adapters/express.js';
 import { fastifyPlugin } from '../../src/adapters/fastify.js';
@@ -81,7 +82,7 @@ async function express(source: RecordingSource): Promise<number> {
 }
 
 async function fastify(source: RecordingSource, h2: boolean): Promise<number> {
-  const app = h2 ? CURRENT_MAJORS.fastify({ http2: true } as never) : CURRENT_MAJORS.fastify();
+  const app = (h2 ? Fastify({ http2: true }) : Fastify()) as unknown as FastifyInstance;
   await app.register(fastifyPlugin(source) as never);
   app.get('/hints', (_req, reply) => {
     reply.writeEarlyHints({ link: LINK });

@@ -11,7 +11,7 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import Koa from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fastifyPlugin } from '../../src/adapters/fastify.js';
@@ -65,7 +65,7 @@ async function recorded(source: RecordingSource, n: number): Promise<[string, nu
 }
 
 async function fastify(h2: boolean, source: RecordingSource): Promise<number> {
-  const app = h2 ? Fastify({ http2: true }) : Fastify();
+  const app = (h2 ? Fastify({ http2: true }) : Fastify()) as unknown as FastifyInstance;
   await app.register(fastifyPlugin(source) as never);
   app.get('/ok', (_req, reply) => void reply.send(body(false)));
   app.get('/fail', (_req, reply) => void reply.send(body(true)));
