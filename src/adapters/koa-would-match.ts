@@ -49,7 +49,10 @@ export function koaWouldMatch(ctx: Context, asMethod?: string, mounts = false): 
       if ((mounts || learnt !== undefined) && router === undefined) {
         const prefix = koaMountEntered(fn, path);
         if (prefix !== undefined) {
-          const inner = learnt === undefined || prefix === '/' ? undefined : levelMatch(learnt, prefix, path, ctx, method, budget);
+          const inner =
+            learnt === undefined || prefix === '/'
+              ? undefined
+              : levelMatch(learnt, prefix, path, ctx, method, budget);
           if (inner !== undefined) return inner;
           if (mounts) return `${prefix}/* (koa-mount)`;
         }
@@ -76,7 +79,8 @@ function routerMatch(
   if (typeof router.matchHost === 'function' && !router.matchHost(ctx.host)) return undefined;
   // The path @koa/router routes on (its _getRequestPath).
   const c = ctx as { newRouterPath?: unknown; routerPath?: unknown };
-  const routed = router.opts?.routerPath || (path === undefined ? c.newRouterPath || ctx.path || c.routerPath : path);
+  const routed =
+    router.opts?.routerPath || (path === undefined ? c.newRouterPath || ctx.path || c.routerPath : path);
   if (typeof routed !== 'string' || routed.length > MAX_PATH) return undefined;
   // The layers tried count against MAX_LAYERS: only those that can match the path's first segment.
   const layers = Array.isArray(router.stack) ? candidateLayers(router.stack, routed, layerPath) : undefined;

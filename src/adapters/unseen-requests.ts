@@ -227,7 +227,8 @@ function answeredByNode(req: IncomingMessage, res: ServerResponse, server: objec
 function droppedUnheard(res: ServerResponse, server: object): boolean {
   const limit = (server as { maxRequestsPerSocket?: unknown }).maxRequestsPerSocket;
   if (typeof limit !== 'number' || limit <= 0) return false;
-  if ((res as { maxRequestsOnConnectionReached?: unknown }).maxRequestsOnConnectionReached !== true) return false;
+  if ((res as { maxRequestsOnConnectionReached?: unknown }).maxRequestsOnConnectionReached !== true)
+    return false;
   return typeof res.getHeaderNames === 'function' && res.getHeaderNames().length === 0;
 }
 

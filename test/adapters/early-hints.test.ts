@@ -75,8 +75,9 @@ async function express(source: RecordingSource): Promise<number> {
     res.writeEarlyHints({ link: LINK });
     throw new Error('after the hints');
   });
-  app.use((_err: unknown, _req: unknown, res: { status(n: number): { send(b: string): void } }, _next: unknown) =>
-    res.status(500).send('failed'),
+  app.use(
+    (_err: unknown, _req: unknown, res: { status(n: number): { send(b: string): void } }, _next: unknown) =>
+      res.status(500).send('failed'),
   );
   return serve(http.createServer(app));
 }
@@ -145,20 +146,23 @@ describe('103 Early Hints, then the final response: the final status is recorded
   it.each([
     ['Fastify', (s: RecordingSource) => fastify(s, true)],
     ['Koa', (s: RecordingSource) => koa(s, true)],
-  ] as const)('%s over HTTP/2 (the compat response, and the stream answered directly)', async (_name, start) => {
-    const source = recordingSource();
-    const port = await start(source);
-    const statuses = [];
-    for (const path of [...PATHS, '/stream']) {
-      const reply = await rawH2Get(port, path);
-      expect(reply.endStream).toBe(true);
-      statuses.push(reply.statuses);
-    }
-    expect(statuses).toEqual([
-      [103, 201],
-      [103, 500],
-      [103, 202],
-    ]);
-    expect(await recorded(source, 3)).toEqual([...WANT, ['/stream', 202]]);
-  });
+  ] as const)(
+    '%s over HTTP/2 (the compat response, and the stream answered directly)',
+    async (_name, start) => {
+      const source = recordingSource();
+      const port = await start(source);
+      const statuses = [];
+      for (const path of [...PATHS, '/stream']) {
+        const reply = await rawH2Get(port, path);
+        expect(reply.endStream).toBe(true);
+        statuses.push(reply.statuses);
+      }
+      expect(statuses).toEqual([
+        [103, 201],
+        [103, 500],
+        [103, 202],
+      ]);
+      expect(await recorded(source, 3)).toEqual([...WANT, ['/stream', 202]]);
+    },
+  );
 });

@@ -54,7 +54,8 @@ async function build(modules: FrameworkModules, warnings: string[]) {
     logger: { warn: push, error: push, info() {}, debug() {} },
   });
   const deny =
-    (who: string) => async (ctx: { get(h: string): string; status: number; body: unknown }, next: () => Promise<void>) => {
+    (who: string) =>
+    async (ctx: { get(h: string): string; status: number; body: unknown }, next: () => Promise<void>) => {
       if (ctx.get('x-deny') === who) {
         ctx.status = 401;
         ctx.body = 'denied';
@@ -117,7 +118,11 @@ describe.each([CURRENT_MAJORS, olderMajors()].map((m) => [`koa ${m.versions.koa}
       // The excluded route in its own spelling: answered by it, not recorded.
       expect(await send(served, '/api/poll')).toEqual({ status: 200, body: '/api/poll', recorded: [] });
       // Another letter case: the sensitive sub-app router sends it to `/:page`, which is monitored.
-      expect(await send(served, '/api/POLL')).toEqual({ status: 200, body: '/api/:page', recorded: ['/api/:page'] });
+      expect(await send(served, '/api/POLL')).toEqual({
+        status: 200,
+        body: '/api/:page',
+        recorded: ['/api/:page'],
+      });
 
       // Requests an auth check answered: recorded under the route the same URL reaches when allowed.
       for (const [target, deny] of [

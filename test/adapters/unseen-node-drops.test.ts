@@ -118,7 +118,9 @@ describe("Node's 503 past maxRequestsPerSocket, on a server no middleware had le
     const statuses = await rawStatuses(port, pipelined('/api/core/admin/system/health'));
     expect(statuses).toHaveLength(2);
     expect(statuses[1]).toBe(503);
-    expect(await rawStatuses(port, 'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toEqual([200]);
+    expect(await rawStatuses(port, 'GET /ok HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toEqual([
+      200,
+    ]);
     expect(monitor.getUnseenRequests()).toEqual({ total: 0, first: null });
     expect((await monitor.getMetrics({ maxAgeMs: 0 })).requests.unseen_total).toBe(0);
   });
