@@ -28,12 +28,13 @@ interface KoaRouterLike {
 /**
  * The template of the route the request would have matched in the first @koa/router of its app's middleware that
  * has one for its path and method (prefixes and nested routers included: @koa/router keeps them in the layer's
- * path, as `_matchedRoute`), or `unmatched`. Routers inside a koa-mount sub-app are not seen (koa-mount keeps the
- * sub-app to itself; koa-mount-takes.ts asks its prefix test instead). `asMethod` asks for another method than the
- * request's. With `mounts`, a koa-mount whose sub-app the path enters before such a router is its answer:
- * `<prefix>/* (koa-mount)`. Never throws.
+ * path, as `_matchedRoute`), or `unmatched`. Routers inside a koa-mount sub-app are seen once learnt from the
+ * requests they routed (koa-mount.ts; koa-mount keeps the sub-app to itself), unless `learnt` is false (the once-only
+ * basePath check, which must not depend on which requests came first). `asMethod` asks for another method than the
+ * request's. With `mounts`, a koa-mount whose sub-app the path enters before such a router, and has no learnt route
+ * for it, is its answer: `<prefix>/* (koa-mount)`. Never throws.
  */
-export function koaWouldMatch(ctx: Context, asMethod?: string, mounts = false): string {
+export function koaWouldMatch(ctx: Context, asMethod?: string, mounts = false, learnt = true): string {
   try {
     const middleware = (ctx.app as { middleware?: unknown } | undefined)?.middleware;
     if (!Array.isArray(middleware)) return UNMATCHED_ROUTE;
@@ -41,18 +42,18 @@ export function koaWouldMatch(ctx: Context, asMethod?: string, mounts = false): 
     if (typeof path !== 'string' || path.length > MAX_PATH) return UNMATCHED_ROUTE;
     const method = asMethod ?? ctx.req.method ?? 'GET';
     // Sub-app levels learnt from the requests they handled (koa-mount.ts): none on an app that never mounted.
-    const learnt = learntLevels(ctx.app);
+    const levels = learnt ? learntLevels(ctx.app) : undefined;
     const budget = { left: MAX_LAYERS };
     for (const fn of middleware as unknown[]) {
       if (--budget.left < 0) return UNMATCHED_ROUTE;
       const router = typeof fn === 'function' ? (fn as { router?: KoaRouterLike }).router : undefined;
-      if ((mounts || learnt !== undefined) && router === undefined) {
+      if ((mounts || levels !== undefined) && router === undefined) {
         const prefix = koaMountEntered(fn, path);
         if (prefix !== undefined) {
           const inner =
-            learnt === undefined || prefix === '/'
+            levels === undefined || prefix === '/'
               ? undefined
-              : levelMatch(learnt, prefix, path, ctx, method, budget);
+              : levelMatch(levels, prefix, path, ctx, method, budget);
           if (inner !== undefined) return inner;
           if (mounts) return `${prefix}/* (koa-mount)`;
         }

@@ -186,7 +186,7 @@ function ignore(): void {}
  * The app's @koa/router routes an admin endpoint under basePath shadows or covers (base-path-shadows.ts, RT33-4),
  * told once after the first request, when the routers are in the app's middleware (one endpoint path per
  * setImmediate, outside any request's handling). Each endpoint's path is looked up as an unmatched request's is
- * (koa-would-match.ts); routers inside a koa-mount'ed sub-app are not seen: the sub-app is told by its mount's prefix.
+ * (koa-would-match.ts); routers inside a koa-mount'ed sub-app are not looked at (what is learnt of them depends on which requests came first): the sub-app is told by its mount's prefix.
  */
 function warnShadowedRoutesKoa(
   adminApi: AdminApi<Context>,
@@ -198,7 +198,7 @@ function warnShadowedRoutesKoa(
   const probe = { app: ctx.app, host: ctx.host, path: '', req: { method: 'GET' } };
   shadows.probeDeferred((method, path) => {
     probe.path = path;
-    const route = koaWouldMatch(probe as unknown as Context, method);
+    const route = koaWouldMatch(probe as unknown as Context, method, false, false);
     if (route !== UNMATCHED_ROUTE) return route;
     // A koa-mount'ed sub-app whose routers cannot be seen: told by its prefix, when it lies under basePath.
     const prefix = koaMountPrefixesFor(probe.app, path)[0];
