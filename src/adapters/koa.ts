@@ -186,7 +186,8 @@ function ignore(): void {}
  * The app's @koa/router routes an admin endpoint under basePath shadows or covers (base-path-shadows.ts, RT33-4),
  * told once after the first request, when the routers are in the app's middleware (one endpoint path per
  * setImmediate, outside any request's handling). Each endpoint's path is looked up as an unmatched request's is
- * (koa-would-match.ts); routers inside a koa-mount'ed sub-app are not looked at (what is learnt of them depends on which requests came first): the sub-app is told by its mount's prefix.
+ * (koa-would-match.ts); routers inside a koa-mount'ed sub-app are not looked at (what is learnt of them depends on
+ * which requests came first): the sub-app is told by its mount's prefix.
  */
 function warnShadowedRoutesKoa(
   adminApi: AdminApi<Context>,
