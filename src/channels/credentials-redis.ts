@@ -134,11 +134,29 @@ const REDIS_AUTH_BUFFER = new RegExp(
  * A client's `auth` call with the password last (review 32, RT32-3: node-redis v3's `client.auth('…')`,
  * `redis.auth("default", "…")`; its documented `client.auth('…', callback)` too): a quoted element closing the call
  * or followed by a callback or an options object (superagent's `.auth(user, pw, { type })`); its text goes, its
- * quotes stay; the first argument may be a name (`db.auth(user, "…")`). Which values stay: authCallValue (gaps after
- * review 35: `conn.auth('pw')`, `r.auth('hunter2')` were shown).
+ * quotes stay; the first argument may be a name (`db.auth(user, "…")`). `.authenticate(…)` is read alike (after
+ * review 38: a Mongo driver's `db.authenticate(user, pw)`, an LDAP or SASL client's). `prev` is the argument before
+ * the value and `sep` what joins them (`,`: the value is the second argument; `||`/`??`: a fallback, the first);
+ * `opts` an options object after the value. Which values stay: authCallValue (gaps after review 35: `conn.auth('pw')`,
+ * `r.auth('hunter2')` were shown).
  */
 const AUTH_CALL = new RegExp(
-  String.raw`((?:\.auth|\[[ \t]*(['"])auth\2[ \t]*\])[ \t]*(?:\?\.[ \t]*)?(?:\(|\.call\([ \t]*[\w$.]{1,100}[ \t]*,|\.apply\([ \t]*[\w$.]{1,100}[ \t]*,[ \t]*\[)\s*(?:(?:${AUTH_ELEMENT}|\\"[^"\\\r\n]*\\"|[\w$.]{1,100})\s*(?:,|\|\||\?\?)\s*)?)(?:(['"\`])((?:[^'"\`\\\r\n]|\\[^\r\n])*)\3|(\\")([^'"\`\\\r\n]*)\\")(?=\s*(?:[)\]]|,\s*(?:function\b|async\b|\(|\{|[\w$]+\s*(?:=>|\)))))`,
+  String.raw`(?<head>(?:\.auth(?:enticate)?|\[[ \t]*(?<nq>['"])auth(?:enticate)?\k<nq>[ \t]*\])[ \t]*(?:\?\.[ \t]*)?(?:\(|\.call\([ \t]*[\w$.]{1,100}[ \t]*,|\.apply\([ \t]*[\w$.]{1,100}[ \t]*,[ \t]*\[)\s*(?:(?<prev>${AUTH_ELEMENT}|\\"[^"\\\r\n]*\\"|[\w$.]{1,100})\s*(?<sep>,|\|\||\?\?)\s*)?)(?:(?<q1>['"\`])(?<v1>(?:[^'"\`\\\r\n]|\\[^\r\n])*)\k<q1>|(?<q2>\\")(?<v2>[^'"\`\\\r\n]*)\\")(?=\s*(?:[)\]]|,\s*(?:function\b|async\b|\(|(?<opts>\{)|[\w$]+\s*(?:=>|\)))))`,
+  'gi',
+);
+/**
+ * One operand of a concatenation: a quoted string or template literal (at most 1,000 characters), or a name
+ * (`prefix`, `process.env.PW`).
+ */
+const CONCAT_OPERAND = String.raw`(?:'(?:[^'\\\r\n]|\\.){0,1000}'|"(?:[^"\\\r\n]|\\.){0,1000}"|\`(?:[^\`\\]|\\[^]){0,1000}\`|[\w$.]{1,100})`;
+/**
+ * An `auth`/`authenticate` call whose last argument is a concatenation (after review 38: `client.auth('hun' +
+ * 'ter2')`, `auth(prefix + secret)`, `db.auth(user, 'S3' + suffix)`): the whole expression goes, whatever its pieces
+ * (a piece alone may not look like a password, and the pieces together are one). Also a plain `auth(…)` without a
+ * receiver (a destructured method), here only: a single quoted argument of a bare `auth(` reads as any function's.
+ */
+const AUTH_CONCAT = new RegExp(
+  String.raw`(?<head>(?:\.|(?<![\w$.]))auth(?:enticate)?[ \t]*(?:\?\.[ \t]*)?\(\s*(?:(?<prev>${AUTH_ELEMENT}|[\w$.]{1,100})\s*,\s*)?)(?<expr>${CONCAT_OPERAND}(?:\s*\+\s*${CONCAT_OPERAND}){1,20})(?=\s*(?:\)|,\s*(?:function\b|async\b|\(|\{|[\w$]+\s*(?:=>|\)))))`,
   'gi',
 );
 /**
@@ -147,11 +165,19 @@ const AUTH_CALL = new RegExp(
  */
 const AUTH_PLACEHOLDER = /^(?:\$\{[\w.]{1,100}\}|<[^<>]{1,100}>|\.{2,}|\u2026|%s)$/;
 /**
- * The last name of a receiver whose `.auth(…)` takes a strategy's or a scheme's name, never a password
- * (`passport.auth("local")`, `this.passport.auth('jwt')`, `strategies.auth('google')`, `app.auth('basic')`: an
- * authentication framework, an app or router that picks one).
+ * The last name of a receiver whose `.auth(…)` takes a strategy's, a scheme's or a role's name as its first
+ * argument, never a password (`passport.auth("local")`, `this.passport.auth('jwt')`, `strategies.auth('google')`,
+ * `app.auth('basic')`: an authentication framework, an app or router that picks one; after review 38, a request's
+ * context: Koa's `ctx.auth('editor')`, `req.auth('admin')`, role checks of authorisation middleware).
  */
-const STRATEGY_RECEIVER = /^(?:app|api|router|server|fastify)$|(?:passport|strateg(?:y|ies)|authenticator)$/i;
+const STRATEGY_RECEIVER =
+  /^(?:app|api|router|server|fastify|ctx|context|req|request)$|(?:passport|strateg(?:y|ies)|authenticator)$/i;
+/**
+ * The last name of a receiver named as a Redis client (after review 38: `redis.auth('local')` was kept as a strategy's
+ * name): `redis`, `redisClient`, `ioredis`, `pubRedis`, `valkey`, `keydbConn`. A Redis client's `auth` takes a
+ * password (and a user's name) only, so no word there is a strategy's or a scheme's.
+ */
+const REDIS_RECEIVER = /redis|valkey|keydb/i;
 /**
  * A strategy's or a scheme's name (`local`, `basic`, `oauth2`, `google-oauth20`, `azuread-openidconnect`): small
  * letters and `-`, up to 2 digits at the end. Kept only on a STRATEGY_RECEIVER (a password can have this shape too:
@@ -164,20 +190,38 @@ const STRATEGY_NAME = /^[a-z]+(?:-[a-z]+)*\d{0,2}$/;
  */
 const AUTH_SCHEME_NAME =
   /^(?:basic|bearer|digest|dpop|hoba|mutual|negotiate|ntlm|oauth|oauth2|privatetoken|scram-sha-1|scram-sha-256|vapid|token|apikey|api-key|aws4-hmac-sha256|local|jwt|session|cookie|anonymous|saml|ldap|ldapauth|openidconnect|oidc|google|google-oauth20|github|github2|gitlab|facebook|twitter|microsoft|azuread-openidconnect|azure-ad|auth0|okta|apple|discord|slack|linkedin|hash|header|headers|query|custom|none|plain|login|xoauth2|oauthbearer|cram-md5|gssapi|external|kerberos|mtls|tls|cert|x509|hmac)$/i;
+/** superagent's (supertest's) options naming a bearer token: `.auth(token, { type: 'bearer' })`. */
+const BEARER_OPTIONS = /^\{[^{}]{0,200}?\btype\s*:\s*(['"])bearer\1/i;
+
+/** The last name of the receiver before `offset` (`redis` of `this.redis.auth(`), read back at most 100 characters. */
+function receiverAt(text: string, offset: number): string {
+  return /[\w$]*$/.exec(text.slice(Math.max(0, offset - 100), offset))?.[0] ?? '';
+}
 
 /**
  * Whether an `.auth(…)` call's quoted value at `offset` in `text` is a password (AUTH_CALL). The rule: an `.auth`
  * call's last quoted argument is a password (Redis's `client.auth(pw)`, a Mongo shell's `db.auth(user, pw)`,
  * superagent's `.auth(user, pw)`, any receiver `conn.auth('pw')`, `this.cache.auth("pw")`, `r.auth('hunter2')`), at
- * any length, unless it is blank or a status word (AUTH_PROSE_LAST), a scheme's, mechanism's or well-known strategy's
- * name (AUTH_SCHEME_NAME) on any receiver, or a strategy-shaped name (STRATEGY_NAME) on a receiver that takes
- * strategies (STRATEGY_RECEIVER: `passport.auth("local")`).
+ * any length, unless it is blank, a placeholder or redacted already; on a receiver named as a Redis client
+ * (REDIS_RECEIVER) nothing else stays. Elsewhere a status word (AUTH_PROSE_LAST) and a scheme's, mechanism's or
+ * well-known strategy's name (AUTH_SCHEME_NAME) stay, and so does, as the first argument, a strategy-shaped name
+ * (STRATEGY_NAME) on a receiver that takes strategies (STRATEGY_RECEIVER: `passport.auth("local")`, `ctx.auth('editor')`)
+ * and a user's name before superagent's options object (`.auth('alice', { type: 'basic' })`: no password; with `type:
+ * 'bearer'` the first argument is the token, which goes).
  */
-function authCallValue(text: string, offset: number, value: string): boolean {
-  if (value.trim() === '' || value.includes(REDACTED) || AUTH_PROSE_LAST.test(value)) return false;
-  if (AUTH_PLACEHOLDER.test(value)) return false;
-  if (AUTH_SCHEME_NAME.test(value)) return false;
-  const receiver = /[\w$]*$/.exec(text.slice(Math.max(0, offset - 100), offset))?.[0] ?? '';
+function authCallValue(
+  text: string,
+  offset: number,
+  value: string,
+  first: boolean,
+  optionsAt: number | undefined,
+): boolean {
+  if (value.trim() === '' || value.includes(REDACTED) || AUTH_PLACEHOLDER.test(value)) return false;
+  const receiver = receiverAt(text, offset);
+  if (REDIS_RECEIVER.test(receiver)) return true;
+  if (AUTH_PROSE_LAST.test(value) || AUTH_SCHEME_NAME.test(value)) return false;
+  if (!first) return true;
+  if (optionsAt !== undefined && !BEARER_OPTIONS.test(text.slice(optionsAt, optionsAt + 220))) return false;
   return !(STRATEGY_RECEIVER.test(receiver) && STRATEGY_NAME.test(value));
 }
 
@@ -287,24 +331,30 @@ export function redactRedisCredentials(text: string): string {
         ? all
         : `${q}${name}${q}${sep}${quotedAuth(password)}`,
     )
-    .replace(
-      AUTH_CALL,
-      (
-        all: string,
-        head: string,
-        _n: string,
-        q1: string | undefined,
-        v1: string | undefined,
-        q2: string | undefined,
-        v2: string | undefined,
-        offset: number,
-        whole: string,
-      ) => {
-        // A JSON-escaped quote (`\"pw\"` inside a JSON string) holds no escape: each try stops at the next `\`.
-        const q = q1 ?? q2 ?? '';
-        return authCallValue(whole, offset, v1 ?? v2 ?? '') ? `${head}${q}${REDACTED}${q}` : all;
-      },
-    )
+    .replace(AUTH_CALL, (...args: unknown[]) => {
+      const all = args[0] as string;
+      const g = args[args.length - 1] as Record<string, string | undefined>;
+      const offset = args[args.length - 3] as number;
+      const whole = args[args.length - 2] as string;
+      // A JSON-escaped quote (`\"pw\"` inside a JSON string) holds no escape: each try stops at the next `\`.
+      const q = g.q1 ?? g.q2 ?? '';
+      const first = g.sep === undefined || g.sep !== ',';
+      const optionsAt = g.opts === undefined ? undefined : whole.indexOf('{', offset + all.length);
+      return authCallValue(whole, offset, g.v1 ?? g.v2 ?? '', first, optionsAt)
+        ? `${g.head}${q}${REDACTED}${q}`
+        : all;
+    })
+    .replace(AUTH_CONCAT, (...args: unknown[]) => {
+      const all = args[0] as string;
+      const g = args[args.length - 1] as Record<string, string | undefined>;
+      const offset = args[args.length - 3] as number;
+      const whole = args[args.length - 2] as string;
+      // A receiver that picks strategies holds no password (`passport.authenticate(prefix + name)`).
+      const receiver = receiverAt(whole, offset);
+      if ((g.expr ?? '').includes(REDACTED)) return all;
+      if (g.prev === undefined && STRATEGY_RECEIVER.test(receiver) && !REDIS_RECEIVER.test(receiver)) return all;
+      return `${g.head}${REDACTED}`;
+    })
     .replace(ACL_SETUSER, (line: string) =>
       line.replace(ACL_PASSWORD_RULE, (_, rule: string) => `${rule}${REDACTED}`),
     )
