@@ -40,7 +40,7 @@ type PasswordWord = { readonly index: number; readonly keep: number };
  * <master> auth-pass <pw>`, `SENTINEL CONFIG SET sentinel-pass <pw>` and sentinel.conf's `sentinel auth-pass <master>
  * <pw>`. A user's name stays (Redis's own MONITOR hides it too; here it helps to read the error).
  */
-function passwordWords(words: readonly string[]): PasswordWord[] {
+export function passwordWords(words: readonly string[]): PasswordWord[] {
   const up = words.map((w) => w.toUpperCase());
   const found: PasswordWord[] = [];
   const add = (index: number, keep = 0) => {
@@ -107,11 +107,11 @@ function passwordWords(words: readonly string[]): PasswordWord[] {
 }
 
 /** At most this many characters of a list are read after its head, and this many elements. */
-const LIST_CHARS = 2000;
-const LIST_ELEMENTS = 64;
+export const LIST_CHARS = 2000;
+export const LIST_ELEMENTS = 64;
 
 /** One element of a list: where its text (inside its quotes) starts and ends, and whether it was quoted. */
-type Element = { readonly start: number; readonly end: number; readonly quoted: boolean };
+export type Element = { readonly start: number; readonly end: number; readonly quoted: boolean };
 
 /**
  * The elements of a list from `from` to its `close` (`]` or `)`), as util.inspect, JSON or code print it: quoted
@@ -133,6 +133,16 @@ function readList(
   let i = from;
   while (i < limit && elements.length < LIST_ELEMENTS) {
     const c = text[i] as string;
+    if (line && (c === '\r' || c === '\n')) {
+      // A MONITOR line wrapped (a log's width; after review 38): the next line goes on with a quoted argument, as no
+      // MONITOR line starts (each starts with its timestamp). One line break at a time.
+      const next = /\r?\n?[ \t]*/y;
+      next.lastIndex = i + (c === '\r' && text[i + 1] === '\n' ? 2 : 1);
+      next.exec(text);
+      if (text[next.lastIndex] !== '"') return { elements, end: i };
+      i = next.lastIndex;
+      continue;
+    }
     if (line && c !== ' ' && c !== '\t' && c !== '"' && c !== "'") return { elements, end: i };
     if (c === ' ' || c === '\t' || (!line && (c === '\r' || c === '\n' || c === ','))) {
       i++;
@@ -181,7 +191,7 @@ const LIST_HEAD = new RegExp(
     String.raw`|(?<![\w$.])(${PASSWORD_COMMANDS})\(\[` +
     String.raw`|(?<![\w$])[Cc]ommand:?[ \t]+(${PASSWORD_COMMANDS})\b[^[\r\n]{0,60}?\bargs?:?[ \t]*\[` +
     String.raw`|([[(])(?=\s*(['"])(?:${PASSWORD_COMMANDS})\8)` +
-    String.raw`|(?<![\w$"'\\])(?=(")(?:${PASSWORD_COMMANDS})"[ \t]+")` +
+    String.raw`|(?<![\w$"'\\])(?=(")(?:${PASSWORD_COMMANDS})"(?:[ \t]+|[ \t]*\r?\n[ \t]*)")` +
     String.raw`|\.(evalsha_?ro|eval_?ro|evalsha|eval|fcall_?ro|fcall)\(`,
   'gi',
 );
@@ -223,7 +233,7 @@ function redactLists(text: string): string {
  * `SENTINEL CONFIG SET sentinel-pass …` and sentinel.conf's `sentinel auth-pass <master> …`, where a command starts
  * or after a word, to the end of the line or a shell's separator. A word quoted with spaces is one word.
  */
-const WORDS_COMMAND = /(?<![\w-])(?:(?:CONFIG|config)[ \t]+(?:SET|set)|SENTINEL|sentinel)[ \t][^\r\n;|&]*/g;
+const WORDS_COMMAND = /(?<![\w-])(?:SENTINEL|sentinel)[ \t][^\r\n;|&]*/g;
 /**
  * A script's call as words (`EVAL "…" 0 AUTH pw`, `EVALSHA <sha> 1 k …`, FCALL), in capitals or small letters: its
  * script quoted (a `;` inside it kept), to the end of the line or a shell's separator.
@@ -242,8 +252,9 @@ const WORD = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"]+/g;
 const PROSE =
   /^(?:is|are|was|not|must|required|missing|set|unset|none|empty|for|to|the|a|an|and|or|of|with|option|value|directive|parameter|first|again|now)$/i;
 
-function redactWords(command: string): string {
-  const found = [...command.matchAll(WORD)];
+export function redactWords(command: string): string {
+  // A shell's line continuation (`\` before a line break) is no word.
+  const found = [...command.matchAll(WORD)].filter((w) => w[0] !== '\\');
   const words = found.map((w) => w[0]);
   let out = '';
   let done = 0;

@@ -9,6 +9,8 @@
 // only a bounded text where `AUTH` stands.
 
 import { redactRedisArgs } from './credentials-redis-args.js';
+import { redactEncodedRedis } from './credentials-redis-encoded.js';
+import { redactRedisLines } from './credentials-redis-lines.js';
 import { BARE_SECRET_VALUE, REDACTED } from './credentials-spellings.js';
 
 /**
@@ -104,16 +106,28 @@ const REDIS_CONF_LINE = new RegExp(
   'gim',
 );
 /**
+ * The names of Redis's passwords written as a key: redis.conf's password directives (`requirepass`, `masterauth`, the
+ * TLS key pass phrases), also as an environment variable's or a prefixed key's last part (after review 38:
+ * `REDIS_MASTERAUTH=…`, `REDIS_REQUIREPASS=…`, `MASTER_AUTH=…`, `app.redis.masterauth: …`), and a password variable
+ * of a Redis, Valkey, KeyDB or Sentinel client or image (`REDIS_PASSWORD`, `REDIS_AUTH`, `REDISCLI_AUTH`,
+ * `VALKEY_PASSWORD`, `REDIS_SENTINEL_PASSWORD`, `SENTINEL_AUTH_PASS`): one family, read alike with `=` and `:`.
+ * Bounded: at most 4 name parts before and between.
+ */
+const REDIS_KEY_NAME = String.raw`(?:(?:[A-Za-z0-9]{1,30}[_.-]){0,4}?(?:requirepass|masterauth|master[_-]auth|tls-key-file-pass|tls-client-key-file-pass)|(?:[A-Za-z0-9]{1,30}[_.-]){0,4}?(?:redis|valkey|keydb|sentinel)(?:cli)?(?:[_-][A-Za-z0-9]{1,30}){0,4}?[_-](?:password|passwd|pass|pwd|auth|auth[_-]pass))`;
+/**
  * A redis.conf directive written as a key (a YAML or .env file's `requirepass: <pw>`, `masterauth=<pw>`, a JSON or
  * object key `'masterauth': '<pw>'`; redis-server's own `FATAL CONFIG FILE ERROR … >>> 'requirepass: <pw>'` echoes
- * the line): these names are Redis's password directives and nothing else, so the value goes whatever its length
- * (`requirepass: pw`). A placeholder or reference (`<password>`, `${REDIS_PASSWORD}`), `[redacted]`, an empty
- * value and a status word (AUTH_PROSE_LAST: `requirepass: none`) stay; a YAML comment after the value stays.
+ * the line), and the rest of REDIS_KEY_NAME's family: these names are Redis's passwords and nothing else, so the value
+ * goes whatever its length (`requirepass: pw`, `REDIS_PASSWORD: pw`). A placeholder or reference (`<password>`,
+ * `${REDIS_PASSWORD}`), `[redacted]`, an empty value, a status word (AUTH_PROSE_LAST: `requirepass: none`) and a
+ * boolean (`REDIS_AUTH=true`) stay; a YAML comment after the value stays.
  */
 const REDIS_CONF_KEY = new RegExp(
-  String.raw`(?<![\w-])(["']?)(requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass)\1([ \t]*[:=][ \t]*)(?![<\[$\`{]|[>|][+-]?[1-9]?[+-]?[ \t]*(?:#|\r?\n|$))(${AUTH_QUOTED}|[^\s'",;#}\]]+)`,
+  String.raw`(?<![\w.-])(["']?)(${REDIS_KEY_NAME})\1([ \t]*[:=][ \t]*)(?![<\[$\`{]|[>|][+-]?[1-9]?[+-]?[ \t]*(?:#|\r?\n|$))(${AUTH_QUOTED}|[^\s'",;#}\]]+)`,
   'gi',
 );
+/** A boolean where a Redis password key's value stands (`REDIS_AUTH=true`, `requirepass: no`): no password. */
+const BOOLEAN_VALUE = /^(?:true|false|yes|no)$/i;
 /**
  * A redis.conf directive as a YAML key whose value is a block scalar (RT38-6: `requirepass: >-` then the password on
  * the next, more indented lines): the block indicator stays, the block's lines go.
@@ -312,7 +326,12 @@ function redactAuthWords(
 
 /** `text` with the Redis passwords above replaced by `[redacted]`. */
 export function redactRedisCredentials(text: string): string {
-  return redactRedisArgs(text)
+  return redactPlainRedis(redactEncodedRedis(text, redactPlainRedis));
+}
+
+/** `text` with the Redis passwords written as plain text (not percent-encoded) replaced by `[redacted]`. */
+function redactPlainRedis(text: string): string {
+  return redactRedisLines(redactRedisArgs(text))
     .replace(REDIS_AUTH_LIST, (_, head: string, _q: string, q: string) => `${head}${q}${REDACTED}${q}`)
     .replace(REDIS_PASSWORD_ARG, (_, head: string, password: string) => `${head}${shownArg(password)}`)
     .replace(REDIS_CONF_LINE, (all: string, head: string, password: string) =>
@@ -327,7 +346,7 @@ export function redactRedisCredentials(text: string): string {
           : `${head}${REDACTED}`,
     )
     .replace(REDIS_CONF_KEY, (all: string, q: string, name: string, sep: string, password: string) =>
-      AUTH_PROSE_LAST.test(password) || /^(['"])\1$/.test(password)
+      AUTH_PROSE_LAST.test(password) || BOOLEAN_VALUE.test(password) || /^(['"])\1$/.test(password)
         ? all
         : `${q}${name}${q}${sep}${quotedAuth(password)}`,
     )

@@ -1,0 +1,96 @@
+// Redis commands percent-encoded in a logged URL or a form body (after review 38: `?cmd=AUTH%20pw`,
+// `q=CONFIG%20SET%20requirepass%20pw`, `requirepass+pw`): the field around a Redis password word followed by an
+// encoded blank is decoded, redacted by Redis's rules as plain text is, and written back in its own encoding, each
+// word that did not change as it was written.
+//
+// Linear: a password word is found by one regular expression; its field is read at most FIELD_BEFORE characters back
+// and FIELD_AFTER forward, and a field is read once (counted in redisScan.chars, credentials-redis-lines.ts).
+
+import { redisScan } from './credentials-redis-lines.js';
+import { REDACTED } from './credentials-spellings.js';
+
+/**
+ * A Redis password word (`AUTH`, `AUTH2`, redis.conf's and Sentinel's directives) at a word's start, then an encoded
+ * blank or line break (`%20`, `+`, `%09`, `%0A`, `%0D`) or an encoded `:`/`=` (`requirepass%3Dpw`).
+ */
+const ENCODED_PASSWORD_WORD =
+  /(?:(?<![A-Za-z0-9_.-])|(?<=%[0-9A-Fa-f]{2}))(?:auth2?|requirepass|masterauth|auth-pass|sentinel-pass|tls-(?:client-)?key-file-pass)(?:%20|%09|%0[AaDd]|\+|%3[AaDd])/gi;
+/** The characters that end an encoded field: back, a query's or a path's delimiters; forward, a query's. */
+const FIELD_START = /[\s?&=#'"<>/]/;
+const FIELD_END = /[\s&#'"<>]/;
+const FIELD_BEFORE = 300;
+const FIELD_AFTER = 2000;
+/** An encoded separator between words: a blank or a line break, percent-encoded, or a form's `+`. */
+const ENCODED_SEPARATOR = /(?:%20|%09|%0[AaDd]|\+)+/gi;
+
+/** `encoded` decoded as a URL's query is (`+` a blank, `%XX` UTF-8, a malformed escape byte by byte). */
+function decode(encoded: string): string {
+  const plus = encoded.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  }
+}
+
+/** A redacted word written back encoded: `[redacted]` as it is (as the other redactions show it in a URL). */
+function encode(word: string): string {
+  return word
+    .split(REDACTED)
+    .map((part) => encodeURIComponent(part))
+    .join(REDACTED);
+}
+
+/** The encoded field `field` with its Redis passwords redacted by `redact` (its words compared before and after). */
+function redactField(field: string, redact: (text: string) => string): string {
+  const words = field.split(ENCODED_SEPARATOR);
+  const separators = field.match(ENCODED_SEPARATOR) ?? [];
+  const decodedWords = words.map(decode);
+  let plain = decodedWords[0] as string;
+  for (let i = 1; i < decodedWords.length; i++) plain += `${decode(separators[i - 1] as string)}${decodedWords[i]}`;
+  const redacted = redact(plain);
+  if (redacted === plain) return field;
+  const after = redacted.split(/[ \t\r\n]+/);
+  // The words common to both ends stay as written; those between, redacted, are written back encoded.
+  let head = 0;
+  while (head < words.length && head < after.length && after[head] === decodedWords[head]) head++;
+  let tail = 0;
+  while (
+    tail < words.length - head &&
+    tail < after.length - head &&
+    after[after.length - 1 - tail] === decodedWords[decodedWords.length - 1 - tail]
+  )
+    tail++;
+  let out = '';
+  for (let i = 0; i < head; i++) out += `${words[i]}${separators[i] ?? ''}`;
+  const middle = after.slice(head, after.length - tail).map(encode);
+  const sep = separators[Math.max(0, head - 1)] ?? '%20';
+  out += middle.join(/^\+$/.test(sep) ? '+' : '%20');
+  for (let i = words.length - tail; i < words.length; i++) out += `${separators[i - 1] ?? ''}${words[i]}`;
+  return out;
+}
+
+/**
+ * `text` with the Redis passwords of its percent-encoded fields redacted by `redact` (Redis's rules for plain text):
+ * a field is a run without a blank, quote, `<`, `>`, `&` or `#`, from after a `?`, `=` or `/` (or one of those) to
+ * the next, around a Redis password word followed by an encoded blank.
+ */
+export function redactEncodedRedis(text: string, redact: (text: string) => string): string {
+  let out = '';
+  let done = 0;
+  ENCODED_PASSWORD_WORD.lastIndex = 0;
+  for (let m = ENCODED_PASSWORD_WORD.exec(text); m !== null; m = ENCODED_PASSWORD_WORD.exec(text)) {
+    let start = m.index;
+    const stop = Math.max(done, m.index - FIELD_BEFORE);
+    while (start > stop && !FIELD_START.test(text[start - 1] as string)) start--;
+    let end = m.index + m[0].length;
+    const limit = Math.min(text.length, end + FIELD_AFTER);
+    while (end < limit && !FIELD_END.test(text[end] as string)) end++;
+    // Read back, forward, and handed decoded to `redact`: the field's length, twice.
+    redisScan.chars += 2 * (end - start);
+    out += `${text.slice(done, start)}${redactField(text.slice(start, end), redact)}`;
+    done = end;
+    ENCODED_PASSWORD_WORD.lastIndex = Math.max(ENCODED_PASSWORD_WORD.lastIndex, end);
+  }
+  return out + text.slice(done);
+}
