@@ -41,15 +41,31 @@ function encode(word: string): string {
     .join(REDACTED);
 }
 
-/** The encoded field `field` with its Redis passwords redacted by `redact` (its words compared before and after). */
-function redactField(field: string, redact: (text: string) => string): string {
+/** An encoded field: its words and the separators between them, as written and decoded. */
+type Field = {
+  readonly start: number;
+  readonly end: number;
+  readonly words: string[];
+  readonly separators: string[];
+  readonly decodedWords: string[];
+  readonly plain: string;
+};
+
+/** The encoded field of `text` from `start` to `end`, decoded. */
+function readField(text: string, start: number, end: number): Field {
+  const field = text.slice(start, end);
   const words = field.split(ENCODED_SEPARATOR);
   const separators = field.match(ENCODED_SEPARATOR) ?? [];
   const decodedWords = words.map(decode);
   let plain = decodedWords[0] as string;
   for (let i = 1; i < decodedWords.length; i++) plain += `${decode(separators[i - 1] as string)}${decodedWords[i]}`;
-  const redacted = redact(plain);
-  if (redacted === plain) return field;
+  return { start, end, words, separators, decodedWords, plain };
+}
+
+/** `field` written back encoded after its decoded text was redacted to `redacted` (its words compared). */
+function writeBack(field: Field, redacted: string): string {
+  const { words, separators, decodedWords } = field;
+  if (redacted === field.plain) return words.map((w, i) => `${w}${separators[i] ?? ''}`).join('');
   const after = redacted.split(/[ \t\r\n]+/);
   // The words common to both ends stay as written; those between, redacted, are written back encoded.
   let head = 0;
@@ -71,12 +87,19 @@ function redactField(field: string, redact: (text: string) => string): string {
 }
 
 /**
+ * What joins the decoded fields into one text redacted at once (one pass of Redis's rules for all of them, not one
+ * per field): a line of its own holding a shell's separator, which ends every Redis command. Where a field holds it
+ * or a redaction took it, each field is redacted alone.
+ */
+const FIELD_JOIN = '\n;\n';
+
+/**
  * `text` with the Redis passwords of its percent-encoded fields redacted by `redact` (Redis's rules for plain text):
  * a field is a run without a blank, quote, `<`, `>`, `&` or `#`, from after a `?`, `=` or `/` (or one of those) to
  * the next, around a Redis password word followed by an encoded blank.
  */
 export function redactEncodedRedis(text: string, redact: (text: string) => string): string {
-  let out = '';
+  const fields: Field[] = [];
   let done = 0;
   ENCODED_PASSWORD_WORD.lastIndex = 0;
   for (let m = ENCODED_PASSWORD_WORD.exec(text); m !== null; m = ENCODED_PASSWORD_WORD.exec(text)) {
@@ -88,9 +111,19 @@ export function redactEncodedRedis(text: string, redact: (text: string) => strin
     while (end < limit && !FIELD_END.test(text[end] as string)) end++;
     // Read back, forward, and handed decoded to `redact`: the field's length, twice.
     redisScan.chars += 2 * (end - start);
-    out += `${text.slice(done, start)}${redactField(text.slice(start, end), redact)}`;
+    fields.push(readField(text, start, end));
     done = end;
     ENCODED_PASSWORD_WORD.lastIndex = Math.max(ENCODED_PASSWORD_WORD.lastIndex, end);
   }
+  if (fields.length === 0) return text;
+  const plains = fields.map((f) => f.plain);
+  let redacted = plains.some((p) => p.includes(FIELD_JOIN)) ? [] : redact(plains.join(FIELD_JOIN)).split(FIELD_JOIN);
+  if (redacted.length !== fields.length) redacted = plains.map(redact);
+  let out = '';
+  done = 0;
+  fields.forEach((field, i) => {
+    out += `${text.slice(done, field.start)}${writeBack(field, redacted[i] as string)}`;
+    done = field.end;
+  });
   return out + text.slice(done);
 }
