@@ -29,7 +29,9 @@ function decode(encoded: string): string {
   try {
     return decodeURIComponent(plus);
   } catch {
-    return plus.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+    return plus.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+      String.fromCharCode(Number.parseInt(hex, 16)),
+    );
   }
 }
 
@@ -58,7 +60,8 @@ function readField(text: string, start: number, end: number): Field {
   const separators = field.match(ENCODED_SEPARATOR) ?? [];
   const decodedWords = words.map(decode);
   let plain = decodedWords[0] as string;
-  for (let i = 1; i < decodedWords.length; i++) plain += `${decode(separators[i - 1] as string)}${decodedWords[i]}`;
+  for (let i = 1; i < decodedWords.length; i++)
+    plain += `${decode(separators[i - 1] as string)}${decodedWords[i]}`;
   return { start, end, words, separators, decodedWords, plain };
 }
 
@@ -117,7 +120,9 @@ export function redactEncodedRedis(text: string, redact: (text: string) => strin
   }
   if (fields.length === 0) return text;
   const plains = fields.map((f) => f.plain);
-  let redacted = plains.some((p) => p.includes(FIELD_JOIN)) ? [] : redact(plains.join(FIELD_JOIN)).split(FIELD_JOIN);
+  let redacted = plains.some((p) => p.includes(FIELD_JOIN))
+    ? []
+    : redact(plains.join(FIELD_JOIN)).split(FIELD_JOIN);
   if (redacted.length !== fields.length) redacted = plains.map(redact);
   let out = '';
   done = 0;

@@ -90,7 +90,8 @@ function redactConfigSet(text: string): string {
  * each on its own line (`*2\r\n$4\r\nAUTH\r\n$7\r\n<pw>\r\n`; the breaks `\r\n`, `\n`, or written as the escapes
  * `\r\n`/`\n`). Its first argument names the command; passwordWords says which go.
  */
-const RESP_HEAD = /(?<![\w$*])\*([1-9]\d{0,2})(\r?\n|\\r\\n|\\n)(?=\$\d{1,9}\2(?:auth|hello|migrate|config|acl|sentinel|eval|fcall))/gi;
+const RESP_HEAD =
+  /(?<![\w$*])\*([1-9]\d{0,2})(\r?\n|\\r\\n|\\n)(?=\$\d{1,9}\2(?:auth|hello|migrate|config|acl|sentinel|eval|fcall))/gi;
 
 /** `text` with the password arguments of each RESP command (RESP_HEAD) replaced. */
 function redactResp(text: string): string {

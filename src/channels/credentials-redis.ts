@@ -113,7 +113,8 @@ const REDIS_CONF_LINE = new RegExp(
  * `VALKEY_PASSWORD`, `REDIS_SENTINEL_PASSWORD`, `SENTINEL_AUTH_PASS`): one family, read alike with `=` and `:`.
  * Bounded: at most 4 name parts before and between.
  */
-const REDIS_KEY_NAME = String.raw`(?:(?:[A-Za-z0-9]{1,30}[_.-]){0,4}?(?:requirepass|masterauth|master[_-]auth|tls-key-file-pass|tls-client-key-file-pass)|(?:[A-Za-z0-9]{1,30}[_.-]){0,4}?(?:redis|valkey|keydb|sentinel)(?:cli)?(?:[_-][A-Za-z0-9]{1,30}){0,4}?[_-](?:password|passwd|pass|pwd|auth|auth[_-]pass))`;
+const REDIS_KEY_NAME =
+  '(?:(?:[A-Za-z0-9]{1,30}[_.-]){0,4}?(?:requirepass|masterauth|master[_-]auth|tls-key-file-pass|tls-client-key-file-pass)|(?:[A-Za-z0-9]{1,30}[_.-]){0,4}?(?:redis|valkey|keydb|sentinel)(?:cli)?(?:[_-][A-Za-z0-9]{1,30}){0,4}?[_-](?:password|passwd|pass|pwd|auth|auth[_-]pass))';
 /**
  * A redis.conf directive written as a key (a YAML or .env file's `requirepass: <pw>`, `masterauth=<pw>`, a JSON or
  * object key `'masterauth': '<pw>'`; redis-server's own `FATAL CONFIG FILE ERROR … >>> 'requirepass: <pw>'` echoes
@@ -371,7 +372,8 @@ function redactPlainRedis(text: string): string {
       // A receiver that picks strategies holds no password (`passport.authenticate(prefix + name)`).
       const receiver = receiverAt(whole, offset);
       if ((g.expr ?? '').includes(REDACTED)) return all;
-      if (g.prev === undefined && STRATEGY_RECEIVER.test(receiver) && !REDIS_RECEIVER.test(receiver)) return all;
+      if (g.prev === undefined && STRATEGY_RECEIVER.test(receiver) && !REDIS_RECEIVER.test(receiver))
+        return all;
       return `${g.head}${REDACTED}`;
     })
     .replace(ACL_SETUSER, (line: string) =>

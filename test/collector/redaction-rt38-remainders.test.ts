@@ -177,7 +177,10 @@ describe('CONFIG SET over several lines (remainder 5)', () => {
       '1733500000.1 [0 127.0.0.1:5] "CONFIG" "SET"\n   "requirepass" "hunter2"\n1733500000.2 [0 127.0.0.1:5] "GET" "k"',
       `1733500000.1 [0 127.0.0.1:5] "CONFIG" "SET"\n   "requirepass" "${R}"\n1733500000.2 [0 127.0.0.1:5] "GET" "k"`,
     ],
-    ['1.2 [0 1.2.3.4:5] "CONFIG"\n"SET" "requirepass" "hunter2"', `1.2 [0 1.2.3.4:5] "CONFIG"\n"SET" "requirepass" "${R}"`],
+    [
+      '1.2 [0 1.2.3.4:5] "CONFIG"\n"SET" "requirepass" "hunter2"',
+      `1.2 [0 1.2.3.4:5] "CONFIG"\n"SET" "requirepass" "${R}"`,
+    ],
   ])('%j', (text, expected) => {
     expect(redactCredentials(text)).toBe(expected);
   });
