@@ -106,6 +106,10 @@ export function passwordWords(words: readonly string[]): PasswordWord[] {
   return found;
 }
 
+/** A command's word after which its next argument is a parameter or a password (a MONITOR line goes on after it). */
+const AWAITS_ARGUMENT =
+  /^(?:config|set|auth|auth2|requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass|auth-pass|sentinel-pass)$/i;
+
 /** At most this many characters of a list are read after its head, and this many elements. */
 export const LIST_CHARS = 2000;
 export const LIST_ELEMENTS = 64;
@@ -135,7 +139,10 @@ function readList(
     const c = text[i] as string;
     if (line && (c === '\r' || c === '\n')) {
       // A MONITOR line wrapped (a log's width; after review 38): the next line goes on with a quoted argument, as no
-      // MONITOR line starts (each starts with its timestamp). One line break at a time.
+      // MONITOR line starts (each starts with its timestamp), where the command is not complete: its last word
+      // awaits a password or a parameter (`"CONFIG" "SET"`, `"requirepass"`). One line break at a time.
+      const last = elements[elements.length - 1];
+      if (last === undefined || !AWAITS_ARGUMENT.test(text.slice(last.start, last.end))) return { elements, end: i };
       const next = /\r?\n?[ \t]*/y;
       next.lastIndex = i + (c === '\r' && text[i + 1] === '\n' ? 2 : 1);
       next.exec(text);

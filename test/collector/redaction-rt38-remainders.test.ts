@@ -185,6 +185,17 @@ describe('CONFIG SET over several lines (remainder 5)', () => {
     expect(redactCredentials(text)).toBe(expected);
   });
 
+  it.each([
+    ['"AUTH" "pw1XYZ"\n"AUTH" "pw2XYZ"', `"AUTH" "${R}"\n"AUTH" "${R}"`],
+    ['"AUTH" "pw1"\n"GET" "k"', `"AUTH" "${R}"\n"GET" "k"`],
+    [
+      '1.2 [0 1:5] "CONFIG" "SET" "requirepass"\n  "hunter2"',
+      `1.2 [0 1:5] "CONFIG" "SET" "requirepass"\n  "${R}"`,
+    ],
+  ])('a quoted command ends at its line unless it awaits an argument: %j', (text, expected) => {
+    expect(redactCredentials(text)).toBe(expected);
+  });
+
   it("RESP (Redis's protocol), raw and escaped by JSON.stringify and util.inspect", () => {
     const config = resp('CONFIG', 'SET', 'requirepass', 'hunter2');
     expect(redactCredentials(`sent: ${config}`)).toBe(`sent: ${config.replace('hunter2', R)}`);
