@@ -142,7 +142,8 @@ function readList(
       // MONITOR line starts (each starts with its timestamp), where the command is not complete: its last word
       // awaits a password or a parameter (`"CONFIG" "SET"`, `"requirepass"`). One line break at a time.
       const last = elements[elements.length - 1];
-      if (last === undefined || !AWAITS_ARGUMENT.test(text.slice(last.start, last.end))) return { elements, end: i };
+      if (last === undefined || !AWAITS_ARGUMENT.test(text.slice(last.start, last.end)))
+        return { elements, end: i };
       const next = /\r?\n?[ \t]*/y;
       next.lastIndex = i + (c === '\r' && text[i + 1] === '\n' ? 2 : 1);
       next.exec(text);
