@@ -166,8 +166,14 @@ export class NotificationRouter {
       const fresh: NotifiedAlert[] = [];
       const repeats: NotifiedAlert[] = [];
       for (const a of active) {
-        if (this.pendingFiring?.items.has(a.id) || !takes(channel.config, a) || held.has(a.id)) continue;
+        if (this.pendingFiring?.items.has(a.id) || !takes(channel.config, a)) continue;
         const sent = channel.sent.get(a.id);
+        if (held.has(a.id)) {
+          // Alertmanager resolves an alert whose endsAt passes (RT40-1): one it already has keeps being re-sent while
+          // held back here, as Prometheus re-sends whatever Alertmanager's silences say. Never sent: it waits.
+          if (keepsAlive(channel.config, sent, a, now)) repeats.push(a);
+          continue;
+        }
         if (!sent || sent.severity !== a.severity) fresh.push(a);
         else if (now - sent.at >= channel.config.repeatIntervalMs) repeats.push(a);
       }
@@ -391,6 +397,24 @@ export class NotificationRouter {
       ),
     };
   }
+}
+
+/**
+ * Whether a held-back alert is re-sent to `config`'s channel: only to Alertmanager (a re-send notifies no one there,
+ * it keeps `endsAt` ahead), only one it already has at this severity, when the repeat interval is due.
+ */
+function keepsAlive(
+  config: ChannelConfig,
+  sent: { at: number; severity: string } | undefined,
+  a: NotifiedAlert,
+  now: number,
+): boolean {
+  return (
+    config.type === 'alertmanager' &&
+    sent !== undefined &&
+    sent.severity === a.severity &&
+    now - sent.at >= config.repeatIntervalMs
+  );
 }
 
 /** The channel's filters: minimum severity and rule list. */
