@@ -263,8 +263,8 @@ export class AlertSystem {
       let timer: NodeJS.Timeout | undefined;
       const bound = new Promise<void>((resolve) => {
         // The send timeout, but never long enough to hold a shutdown up (a receiver that never answers).
+        // Ref'd: the process stays open while close() delivers (the retry waits are unref'd), RT40-2.
         timer = setTimeout(resolve, Math.min(webhook.config.timeoutMs, CLOSE_DRAIN_LIMIT_MS));
-        timer.unref();
       });
       await Promise.race([webhook.flush(), bound]);
       clearTimeout(timer);

@@ -117,8 +117,9 @@ export class DeliveryQueue {
     this.closing = true;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
+      // Ref'd: an awaited close() holds the process open while it delivers (its retries wait on unref'd timers), at
+      // most timeoutMs; unref'd, Node exited mid-close and the code after it never ran (RT40-2).
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      timer.unref();
     });
     const outcome = await Promise.race([this.idle().then(() => 'idle' as const), deadline]);
     clearTimeout(timer);
