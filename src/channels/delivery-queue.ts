@@ -154,7 +154,8 @@ export class DeliveryQueue {
       sent: this.sent,
       failed: this.failed,
       dropped: this.dropped,
-      pending: this.queue.length,
+      // The one being delivered (in flight or waiting for its retry) is still pending (RT40-3).
+      pending: this.queue.length + (this.current === undefined ? 0 : 1),
       last_error: this.lastError,
       last_sent_at: iso(this.lastSentAt),
       last_failed_at: iso(this.lastFailedAt),
@@ -231,6 +232,12 @@ export class DeliveryQueue {
         );
         const retry = err instanceof DeliveryError ? err.retry : true;
         if (!retry) break;
+        if (!this.aborted && attempt < this.config.retries) {
+          // Shown at once, not after the last retry (RT40-3): `failing` while it is retried, the refusal, and when.
+          this.failing = true;
+          this.lastError = error;
+          this.lastFailedAt = this.clock.now();
+        }
         asked = err instanceof DeliveryError ? (err.retryAfterMs ?? 0) : 0;
       } finally {
         stopTimer();

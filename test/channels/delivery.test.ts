@@ -83,8 +83,8 @@ describe('queue and retries', () => {
     });
     cleanups.push(() => router.close());
     for (let i = 0; i < 5; i++) router.notify(event('raised', alert(`a${i}`, { rule: `r${i}` })));
-    // One in flight, two waiting, two dropped.
-    expect(router.status()[0]).toMatchObject({ pending: 2, dropped: 2 });
+    // One in flight, two waiting (pending counts all three not delivered: RT40-3), two dropped.
+    expect(router.status()[0]).toMatchObject({ pending: 3, dropped: 2 });
     expect(lines.filter((l) => l.includes('queue full'))).toHaveLength(1);
   });
 
