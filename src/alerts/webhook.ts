@@ -3,6 +3,7 @@
 import { abortAfter } from '../channels/attempt-timeout.js';
 import { readBounded, withUrlCredentials } from '../channels/http-send.js';
 import { signatureHeaders } from '../channels/signature.js';
+import { httpUrl } from '../channels/validate.js';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
 import { thenOfValue } from '../options/callback-result.js';
@@ -85,17 +86,8 @@ export function parseWebhookOptions(options: WebhookOptions | string): WebhookCo
     (key) =>
       `sysvitals: \`webhook\` has an unsupported property, \`${key}\`.${didYouMean(key, KNOWN_KEYS, ALERT_HINTS)}`,
   );
-  let url: URL;
-  try {
-    url = new URL(String(opts.url));
-  } catch {
-    throw invalidOption(
-      `sysvitals: \`webhook.url\` must be an absolute http(s) URL, got ${JSON.stringify(opts.url)}.`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalidOption(`sysvitals: \`webhook.url\` must use http or https, got ${url.protocol}.`);
-  }
+  // Refused without the value, as the channels do: it may carry its secret path or token (RT39-2).
+  const url = httpUrl(opts.url, 'webhook.url');
   const int = (key: 'timeoutMs' | 'retries' | 'retryDelayMs' | 'maxQueue', min: number): number => {
     const v = opts[key] ?? DEFAULT_WEBHOOK_OPTIONS[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
@@ -118,7 +110,7 @@ export function parseWebhookOptions(options: WebhookOptions | string): WebhookCo
     throw invalidOption('sysvitals: `webhook.transform` must be a function (event) => body.');
   }
   return Object.freeze({
-    url: url.href,
+    url,
     timeoutMs: int('timeoutMs', 1),
     retries: int('retries', 0),
     retryDelayMs: int('retryDelayMs', 0),
@@ -325,6 +317,9 @@ export class WebhookChannel {
         headers,
         body,
         signal: controller.signal,
+        // Refused as the channels refuse it: a redirect would carry the headers and the signed alert to another
+        // origin, and a 301/302 turn the POST into a body-less GET counted as delivered (RT39-5).
+        redirect: 'error',
       });
       // The status is the answer: accepted on a 2xx without waiting for the body (a kill meanwhile would have the
       // event sent again). The body is read in the background, so that the connection can be reused.
