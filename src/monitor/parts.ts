@@ -224,6 +224,8 @@ export function createParts(
       alertLimit: options.alertHistoryLimit,
       clock: owner.clock,
     });
+  // The store's own lines (a RedisStore's outage and data-loss lines) go to the monitor's logger (RT40-4).
+  if (!clustered) (store as { useLogger?: (logger: Logger) => void }).useLogger?.(owner.logger);
   const dependencies = Object.keys(options.probes ?? {}).concat(
     !options.probes?.redis && store.probe ? ['redis'] : [],
   );

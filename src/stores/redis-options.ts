@@ -45,6 +45,10 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** The time source (trims to the retention): a function returning ms, such as `() => t`, or an object with `now()`. @defaultValue Date.now */
   clock?: Clock | (() => number);
+  /**
+   * Where the store's outage and data-loss lines go.
+   * @defaultValue the `logger` of the monitor it is given to (createMonitor's `store`), else stderr
+   */
   logger?: Logger;
 }
 

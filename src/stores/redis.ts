@@ -40,6 +40,10 @@ export class RedisStore implements MetricsStore {
   private readonly owned: boolean;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  /** Where the store's lines go: its own `logger`, else the monitor's once given to one, else stderr. */
+  private target: Logger;
+  /** Whether the store was built with a `logger` of its own (kept over the monitor's). */
+  private readonly ownLogger: boolean;
   private readonly outage: OutageLog;
   private readonly rollup: RollupTracker;
   private readonly keys: RedisKeys;
@@ -68,7 +72,14 @@ export class RedisStore implements MetricsStore {
     this.commandTimeoutMs = config.commandTimeoutMs;
     this.bound = new CloseBound(this.commandTimeoutMs);
     this.clock = config.clock;
-    this.logger = safeLogger(options.logger ?? consoleLogger);
+    this.ownLogger = options.logger !== undefined;
+    this.target = safeLogger(options.logger ?? consoleLogger);
+    // Every line goes to the current target: the monitor given this store hands it its logger (useLogger, RT40-4).
+    this.logger = {
+      warn: (obj, msg) => this.target.warn(obj, msg),
+      error: (obj, msg) => this.target.error(obj, msg),
+      info: (obj, msg) => (this.target.info ? this.target.info(obj, msg) : this.target.warn(obj, msg)),
+    };
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
     this.keys = new RedisKeys(this.prefix, this.rollup.steps);
@@ -93,6 +104,14 @@ export class RedisStore implements MetricsStore {
       this.client = client;
       client.on('ready', this.onReady);
     }
+  }
+
+  /**
+   * The monitor given this store (createMonitor's `store`) hands it its `logger`: outage and data-loss lines go there,
+   * unless the store was built with a `logger` of its own. @internal
+   */
+  useLogger(logger: Logger): void {
+    if (!this.ownLogger) this.target = safeLogger(logger);
   }
 
   // --- client ----------------------------------------------------------------------------------

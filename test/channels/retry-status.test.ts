@@ -15,6 +15,7 @@ const ALERT = alert('55555555-5555-4555-8555-555555555555');
 function router(url: string, timeoutMs = 10_000): NotificationRouter {
   return new NotificationRouter({
     host: 'web-1',
+    instance: 'web-1:42',
     logger: silentLogger,
     channels: [{ type: 'webhook', url, retryDelayMs: 60_000, timeoutMs }],
     routing: { groupWaitMs: 0, closeTimeoutMs: 1 },
