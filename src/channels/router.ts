@@ -14,7 +14,7 @@ import {
   restoreFiring,
   restorePending,
 } from './carry-over.js';
-import type { ChannelConfig } from './channel-config.js';
+import { keepsAlive, takes } from './channel-filters.js';
 import { loadChannelConfig } from './channel-loader.js';
 import type { ChannelStatus } from './channel-status.js';
 import { DeliveryQueue } from './delivery-queue.js';
@@ -397,28 +397,4 @@ export class NotificationRouter {
       ),
     };
   }
-}
-
-/**
- * Whether a held-back alert is re-sent to `config`'s channel: only to Alertmanager (a re-send notifies no one there,
- * it keeps `endsAt` ahead), only one it already has at this severity, when the repeat interval is due.
- */
-function keepsAlive(
-  config: ChannelConfig,
-  sent: { at: number; severity: string } | undefined,
-  a: NotifiedAlert,
-  now: number,
-): boolean {
-  return (
-    config.type === 'alertmanager' &&
-    sent !== undefined &&
-    sent.severity === a.severity &&
-    now - sent.at >= config.repeatIntervalMs
-  );
-}
-
-/** The channel's filters: minimum severity and rule list. */
-function takes(config: ChannelConfig, a: NotifiedAlert): boolean {
-  if (config.minSeverity === 'critical' && a.severity !== 'critical') return false;
-  return config.rules === null || config.rules.includes(a.rule);
 }

@@ -40,6 +40,7 @@ import { parseExcludeRoutes, RequestExclusion } from '../requests/exclusion.js';
 import { RequestStats } from '../requests/requests.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { MetricsStore } from '../stores/store.js';
+import { useMonitorLogger } from '../stores/store-logger.js';
 import type { Clock, ComponentStatus, Logger, MetricsSnapshot } from '../types.js';
 import { HistoryWriter } from './history-writer.js';
 import { isClusterView } from './notification-state.js';
@@ -225,7 +226,7 @@ export function createParts(
       clock: owner.clock,
     });
   // The store's own lines (a RedisStore's outage and data-loss lines) go to the monitor's logger (RT40-4).
-  if (!clustered) (store as { useLogger?: (logger: Logger) => void }).useLogger?.(owner.logger);
+  if (!clustered) useMonitorLogger(store, owner.logger);
   const dependencies = Object.keys(options.probes ?? {}).concat(
     !options.probes?.redis && store.probe ? ['redis'] : [],
   );

@@ -5,7 +5,7 @@ import { SysvitalsError } from '../errors.js';
 import { rollupKeepMs, rollupSteps } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
 import { serializePoint } from '../history/point-codec.js';
-import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
+import { errorMessage, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
 import { CloseBound } from './close-bound.js';
 import {
@@ -20,6 +20,7 @@ import { parseAlertRecords, parsePoints, RedisKeys } from './redis-layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './redis-options.js';
 import { RollupTracker } from './rollup.js';
 import type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './store.js';
+import { storeLogger } from './store-logger.js';
 import { type BufferedWrite, WriteBuffer } from './write-buffer.js';
 
 const OUTAGE = 'redis store';
@@ -40,10 +41,6 @@ export class RedisStore implements MetricsStore {
   private readonly owned: boolean;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  /** Where the store's lines go: its own `logger`, else the monitor's once given to one, else stderr. */
-  private target: Logger;
-  /** Whether the store was built with a `logger` of its own (kept over the monitor's). */
-  private readonly ownLogger: boolean;
   private readonly outage: OutageLog;
   private readonly rollup: RollupTracker;
   private readonly keys: RedisKeys;
@@ -72,14 +69,7 @@ export class RedisStore implements MetricsStore {
     this.commandTimeoutMs = config.commandTimeoutMs;
     this.bound = new CloseBound(this.commandTimeoutMs);
     this.clock = config.clock;
-    this.ownLogger = options.logger !== undefined;
-    this.target = safeLogger(options.logger ?? consoleLogger);
-    // Every line goes to the current target: the monitor given this store hands it its logger (useLogger, RT40-4).
-    this.logger = {
-      warn: (obj, msg) => this.target.warn(obj, msg),
-      error: (obj, msg) => this.target.error(obj, msg),
-      info: (obj, msg) => (this.target.info ? this.target.info(obj, msg) : this.target.warn(obj, msg)),
-    };
+    this.logger = storeLogger(this, options.logger);
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
     this.keys = new RedisKeys(this.prefix, this.rollup.steps);
@@ -104,14 +94,6 @@ export class RedisStore implements MetricsStore {
       this.client = client;
       client.on('ready', this.onReady);
     }
-  }
-
-  /**
-   * The monitor given this store (createMonitor's `store`) hands it its `logger`: outage and data-loss lines go there,
-   * unless the store was built with a `logger` of its own. @internal
-   */
-  useLogger(logger: Logger): void {
-    if (!this.ownLogger) this.target = safeLogger(logger);
   }
 
   // --- client ----------------------------------------------------------------------------------
@@ -160,10 +142,8 @@ export class RedisStore implements MetricsStore {
     return { ...this.state };
   }
 
-  /**
-   * For the snapshot's `redis` group: writes the buffer if there is one (so a recovered Redis is
-   * caught up at the next sample), then PINGs. Fails while Redis is down, frozen or refusing writes.
-   */
+  /** The snapshot's `redis` group: writes the buffer if any (a recovered Redis catches up at the next sample), then
+   *  PINGs. Fails while Redis is down, frozen or refusing writes. */
   probe(): StoreProbe {
     return {
       timeoutMs: this.commandTimeoutMs * 2,

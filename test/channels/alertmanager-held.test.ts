@@ -74,7 +74,8 @@ describe.skipIf(skipAlertmanager)('a real Alertmanager, alerts held back by sysv
       for (const a of held) router.notify(event('raised', a));
       await router.idle();
       const first = await listed();
-      for (const a of held) expect(first.find((g) => g.labels.alert_id === a.id)?.status.state, am?.log).toBe('active');
+      for (const a of held)
+        expect(first.find((g) => g.labels.alert_id === a.id)?.status.state, am?.log).toBe('active');
       const firstEnd = Math.max(...first.map((g) => Date.parse(g.endsAt)));
 
       // Each is held back now: a silence for cpu, the deploy window (disk) starting, a critical of the same component.

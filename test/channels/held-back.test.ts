@@ -70,7 +70,7 @@ describe('a channel the receiver holds back', () => {
     const s = r.status()[0]!;
     expect(s.held_until).toBe(new Date(clock.now() + 300_000).toISOString());
     expect(s.last_error).toBe(`HTTP 429: rate_limited; held back until ${s.held_until}`);
-    expect(s.pending).toBe(2);
+    expect(s.pending).toBe(3); // the one held back counts (RT40-3), with the two behind it
     expect(lines.some((l) => l.startsWith('warn') && l.includes('HTTP 429'))).toBe(true);
 
     await r.close();

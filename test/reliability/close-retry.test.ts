@@ -72,14 +72,18 @@ describe('await monitor.close() with a notification waiting for its retry', () =
   });
 
   for (const mode of ['channel', 'webhook'] as const) {
-    it(`holds the process until the retry is delivered (${mode === 'webhook' ? 'the `webhook` option' : 'a channel'})`, async () => {
-      const r = await receiver();
-      server = r.server;
-      const run = await runChild(r.url, mode);
-      expect(run.code, run.stderr).toBe(0);
-      expect(run.stdout, run.stderr).toContain('after close');
-      expect(r.got.map((g) => g.status)).toEqual([503, 200]);
-      expect(r.got[1]!.type).toBe(mode === 'webhook' ? 'raised' : 'firing');
-    }, 3 * HANG_GUARD_MS);
+    it(
+      `holds the process until the retry is delivered (${mode === 'webhook' ? 'the `webhook` option' : 'a channel'})`,
+      async () => {
+        const r = await receiver();
+        server = r.server;
+        const run = await runChild(r.url, mode);
+        expect(run.code, run.stderr).toBe(0);
+        expect(run.stdout, run.stderr).toContain('after close');
+        expect(r.got.map((g) => g.status)).toEqual([503, 200]);
+        expect(r.got[1]!.type).toBe(mode === 'webhook' ? 'raised' : 'firing');
+      },
+      3 * HANG_GUARD_MS,
+    );
   }
 });

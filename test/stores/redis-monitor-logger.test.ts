@@ -55,7 +55,11 @@ describe('RedisStore lines and the monitor logger', () => {
     restore = stderr.restore;
     const monitorLog = recording();
     const storeLog = recording();
-    const store = new RedisStore({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 200, logger: storeLog.logger });
+    const store = new RedisStore({
+      url: 'redis://127.0.0.1:1',
+      commandTimeoutMs: 200,
+      logger: storeLog.logger,
+    });
     await run(store, monitorLog.logger);
     expect(storeLog.lines.filter((l) => l.includes('redis store')).length).toBeGreaterThan(0);
     expect(monitorLog.lines.filter((l) => l.includes('redis store'))).toEqual([]);
