@@ -4,10 +4,14 @@
 // from dist/: `npm run build` first) run side by side under callgrind. Each is sent W warm-up requests
 // over a real keep-alive socket from this process (not counted), its counts are dumped away, then phases
 // of N requests are counted one by one until the count is settled: at least --min-phases phases (3), the
-// last two agree within the tolerance, and no earlier clean phase is lower than them by more than it (V8 is
+// last two agree within the tolerance (1 %), and no earlier clean phase is lower than them by more than it (V8 is
 // still compiling after a few hundred requests: the first run of this bench, with 400, did not converge;
 // with two phases allowed, a run "converged" on Fastify's warm-up tail and read 1.276×, issue 18; with
 // phases of 200 Express requests, bare "settled" on two phases above an earlier one and read 0.927×).
+// Equal phases (bench/lib/equal-phases.ts, 2026-12-07): the servers of a run wait for each other after each phase
+// and stop together, once every one is settled on the same two phase indices (or at --phases K, or at
+// --max-phases); all are quoted on those indices. Each server stopping on its own (3 %) let sysvitals stop after
+// 3–4 phases while bare ran 5 with counts still falling: a bias in the ratio (RESULTS "barrier").
 // A run that does not settle says so on stderr and in its RESULTS section, and
 // gives no verdict. Phases holding a minute boundary (the flush, a timer) are neither compared nor quoted; the
 // boundary's work is counted on its own after the phases.
@@ -18,7 +22,7 @@
 // instructions-phases, it left Fastify and Koa in a dearer state under callgrind); `none`: W requests only.
 // The warm-up's own instructions are reported (start-up cost, not quoted per request).
 //   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--min-phases 3]
-//     [--max-phases 8] [--tolerance 0.03] [--dist dist] [--keep-dumps DIR] [--no-write] [--section NAME]
+//     [--max-phases 8] [--tolerance 0.01] [--phases K] [--dist dist] [--keep-dumps DIR] [--no-write] [--section NAME]
 //     [--perf-prof] [--node-flag=F] [--warmup-boundary traffic|idle|none] [--connections C] [--floor]
 //     [--fresh-connections K]
 // --floor also counts the timing floor (instructions-server.mjs variant `floor`: bench/floor.ts's `floor-dc`) in the
@@ -48,6 +52,7 @@ import {
   saturatedPerRequest,
 } from './lib/callgrind-dump.js';
 import { drive, driveFresh } from './lib/drive.js';
+import { type EqualPhaseRule, PhaseGate } from './lib/equal-phases.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
 import { median } from './lib/stats.js';
 
@@ -58,7 +63,8 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '1000' },
     'min-phases': { type: 'string', default: '3' },
     'max-phases': { type: 'string', default: '8' },
-    tolerance: { type: 'string', default: '0.03' },
+    tolerance: { type: 'string', default: '0.01' },
+    phases: { type: 'string' },
     dist: { type: 'string', default: 'dist' },
     'keep-dumps': { type: 'string' },
     before: { type: 'string' },
@@ -100,6 +106,15 @@ if (!['traffic', 'idle', 'none'].includes(WARMUP_BOUNDARY)) {
 /** The RESULTS section written (not `instructions-<framework>`: those hold diagnoses of their own). */
 const SECTION = values.section ?? `instructions-run-${FRAMEWORK}`;
 const TOLERANCE = Number(values.tolerance);
+/** --phases K: every server runs exactly K phases (settling judged at the end), instead of stopping once all settle. */
+const FIXED_PHASES = values.phases === undefined ? undefined : Math.max(2, Number(values.phases));
+/** The equal-phase rule (bench/lib/equal-phases.ts): all servers of the run stop together, quoted on the same phases. */
+const RULE: EqualPhaseRule = {
+  minPhases: MIN_PHASES,
+  maxPhases: MAX_PHASES,
+  tolerance: TOLERANCE,
+  ...(FIXED_PHASES === undefined ? {} : { fixed: FIXED_PHASES }),
+};
 const DIST = resolve(values.dist);
 /** An earlier build (a copy of its dist/ inside the repository, so that it resolves its dependencies): a third server. */
 const BEFORE = values.before === undefined ? undefined : resolve(values.before);
@@ -259,7 +274,13 @@ const spreadOf = (a: number, b: number): number => Math.abs(a - b) / ((a + b) / 
  * more, so a timer fires far more often per request than natively: its idle rate × each phase's wall time
  * is subtracted.
  */
-async function measure(variant: string, dist = DIST, name = variant): Promise<Measured> {
+async function measure(
+  gate: PhaseGate,
+  slot: number,
+  variant: string,
+  dist = DIST,
+  name = variant,
+): Promise<Measured> {
   const out = join(tmpdir(), `sysvitals-callgrind-${process.pid}-${FRAMEWORK}-${name}`);
   const server = await start('valgrind', [
     '--tool=callgrind',
@@ -340,7 +361,7 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
   let pair: [number, number] | undefined;
   let settled = false;
   let skipped = 0;
-  while (phases.length < MAX_PHASES) {
+  for (;;) {
     // A phase that would hold a minute boundary (at this pace) waits for it under traffic instead, uncounted:
     // at load 15 a phase of 1,000 Fastify requests lasts ~15 s under callgrind, and one that holds the flush is
     // not compared (†). The requests sent meanwhile are dumped away.
@@ -380,22 +401,15 @@ async function measure(variant: string, dist = DIST, name = variant): Promise<Me
       `${name} phase ${raw.length}: ${start} .. ${new Date().toISOString()} (${wall.at(-1)?.toFixed(1)} s) ${fmt(raw.at(-1) as number)} raw instr/req${crossed.at(-1) ? ' † minute boundary' : ''}; timers ${timerFirings.at(-1)} firings, ${fmt((timerInstructions.at(-1) as number) / N)} instr/req\n`,
     );
     phases.push(0); // filled in below, once the idle rate is known
-    const clean = crossed.flatMap((c, i) => (c ? [] : [i]));
-    if (clean.length >= 2) {
-      pair = [clean.at(-2) as number, clean.at(-1) as number];
-      // Settled: at least MIN_PHASES phases, and the last two clean ones agree (two phases alone have
-      // "agreed" on a warm-up tail).
-      // Nor on a step: an earlier clean phase below the pair by more than the tolerance means the pair is not the
-      // floor (phases of 200 Express requests settled bare on two above an earlier one, and read 0.927×).
-      const a = raw[pair[0]] as number;
-      const b = raw[pair[1]] as number;
-      const floor = Math.min(...raw.filter((_, i) => i < (pair as [number, number])[0] && !crossed[i]));
-      settled =
-        phases.length >= MIN_PHASES &&
-        spreadOf(a, b) <= TOLERANCE &&
-        !(floor < ((a + b) / 2) * (1 - TOLERANCE));
-      if (settled) break;
-    }
+    // Equal phases: wait for every server of the run to count this phase, then all go on or all stop, and all are
+    // quoted on the same pair of phase indices (the last two that no server's minute boundary fell in).
+    const waitStart = performance.now();
+    const decision = await gate.arrive(slot, { raw, crossed });
+    pair = decision.pair;
+    settled = decision.settled[slot] as boolean;
+    if (decision.stop) break;
+    // The wait's idle timers are not the next phase's: dumped away (only when it waited long enough to matter).
+    if (performance.now() - waitStart > 200) await dump(pid, out, index++);
   }
   // Fewer than two phases without a boundary (phases near a minute long): the last two, as before.
   const [p, q] = pair ?? [raw.length - 2, raw.length - 1];
@@ -584,7 +598,7 @@ const marked = (m: Measured, xs: number[]): string =>
 if (KEEP !== undefined) mkdirSync(KEEP, { recursive: true });
 // --only bare|sysvitals: one server, its phases printed, nothing compared (diagnosis: one callgrind process).
 if (values.only !== undefined) {
-  const m = await measure(values.only);
+  const m = await measure(new PhaseGate(1, RULE), 0, values.only);
   console.log(
     `| ${FRAMEWORK} ${values.only} | ${marked(m, m.phases)} | raw ${marked(m, m.raw)} | idle ${m.idleRates.map(fmt).join(' · ')} | minute ${fmt(m.minuteWork)} |`,
   );
@@ -609,12 +623,18 @@ for (const [name, variant, dist] of [
   );
 }
 if (values['timers-only']) process.exit(0);
+// Equal phases: every server counted waits for the others after each phase; all stop together, on the same pair.
+const gate = new PhaseGate(
+  2 + (BEFORE === undefined ? 0 : 1) + (values.floor ? 1 : 0) + (values['clock-check'] ? 1 : 0),
+  RULE,
+);
+let slots = 0;
 const [bare, sv, before, floor, dateclock] = await Promise.all([
-  measure('bare'),
-  measure('sysvitals'),
-  BEFORE === undefined ? undefined : measure('sysvitals', BEFORE, 'sysvitals-before'),
-  values.floor ? measure('floor') : undefined,
-  values['clock-check'] ? measure('dateclock') : undefined,
+  measure(gate, slots++, 'bare'),
+  measure(gate, slots++, 'sysvitals'),
+  BEFORE === undefined ? undefined : measure(gate, slots++, 'sysvitals', BEFORE, 'sysvitals-before'),
+  values.floor ? measure(gate, slots++, 'floor') : undefined,
+  values['clock-check'] ? measure(gate, slots++, 'dateclock') : undefined,
 ]);
 const ns = await nativeNsPerRequest(FRAMEWORK);
 const perNs = bare.perRequest / ns;
@@ -664,7 +684,7 @@ const notes = named
   .join('');
 const minuteAdded = sv.minuteWork - bare.minuteWork;
 const saturated = 1e9 / ns;
-const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N} --min-phases ${MIN_PHASES} --max-phases ${MAX_PHASES} --tolerance ${TOLERANCE} --warmup-boundary ${WARMUP_BOUNDARY}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}${FRESH > 0 ? ` --fresh-connections ${FRESH}` : ''}${BEFORE === undefined ? '' : ` --before ${values.before}`}${values.floor ? ' --floor' : ''}`;
+const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N} --min-phases ${MIN_PHASES} --max-phases ${MAX_PHASES} --tolerance ${TOLERANCE}${FIXED_PHASES === undefined ? '' : ` --phases ${FIXED_PHASES}`} --warmup-boundary ${WARMUP_BOUNDARY}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}${FRESH > 0 ? ` --fresh-connections ${FRESH}` : ''}${BEFORE === undefined ? '' : ` --before ${values.before}`}${values.floor ? ' --floor' : ''}`;
 const warmupText =
   WARMUP_BOUNDARY === 'traffic'
     ? `, then requests went on until a minute boundary had passed (the first history flush with requests in its minute, and the recompiles of Node's stream code after it: instructions-jump), then ${fmt(WARMUP)} more`
@@ -684,10 +704,15 @@ const text = `${
 
 Both servers (\`bench/instructions-server.mjs\`: \`GET /users/:id\` answering JSON, sysvitals from \`dist/\`, its
 sample timer off) run side by side under \`valgrind --tool=callgrind\` with \`node ${NODE_FLAGS.join(' ')}\`. Each is
-sent ${FRESH > 0 ? `${fmt(FRESH)} requests each on a new connection, then ` : ''}${fmt(WARMUP)} warm-up requests${warmupText}, then phases of ${fmt(N)} measured ones until the count is settled: at
-least ${MIN_PHASES} phases, the last two without a minute boundary within ${pct(TOLERANCE)} of each other and no earlier one lower than them by more (at most ${MAX_PHASES} phases;
-a server that does not settle gives no verdict; a phase that would hold a minute boundary at the pace of the one before waits for it
-under uncounted traffic), ${CONNECTIONS > 1 ? `over ${CONNECTIONS} concurrent keep-alive sockets` : 'sequentially over one keep-alive socket'} from the bench process (not counted).
+sent ${FRESH > 0 ? `${fmt(FRESH)} requests each on a new connection, then ` : ''}${fmt(WARMUP)} warm-up requests${warmupText}, then phases of ${fmt(N)} measured ones, ${
+  FIXED_PHASES === undefined
+    ? `until every server is settled on the same two phases: at
+least ${MIN_PHASES} phases, the last two without a minute boundary in any server within ${pct(TOLERANCE)} of each other and no earlier one lower than them by more (at most ${MAX_PHASES} phases;
+a server that does not settle gives no verdict`
+    : `${FIXED_PHASES} phases for every server (settled if the last two without a minute boundary in any server are within ${pct(TOLERANCE)} and no earlier one lower by more; a server that does not settle gives no verdict`
+}; a phase that would hold a minute boundary at the pace of the one before waits for it
+under uncounted traffic). **Equal phases:** the servers wait for each other after each phase and stop together, so every
+one ran ${bare.phaseCount} phases and is quoted on phases ${bare.pair[0] + 1} and ${bare.pair[1] + 1}, ${CONNECTIONS > 1 ? `over ${CONNECTIONS} concurrent keep-alive sockets` : 'sequentially over one keep-alive socket'} from the bench process (not counted).
 \`callgrind_control -d\` dumps and zeroes the counts after each warm-up step and after each phase. The count is
 everything the server process executes per request: the framework, Node's HTTP parser and socket writes,
 sysvitals, and the garbage collection of what a request allocates. Timers fire per wall second, far more
