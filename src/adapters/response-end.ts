@@ -101,8 +101,28 @@ export function flightDuration(flight: TrackedTicket<unknown>, status: number): 
 }
 
 const FLIGHTS = Symbol('sysvitals.flights');
-/** `null` once the connection has its 'close' listener and nothing in flight. */
-type Watched = Socket & { [FLIGHTS]?: Flight | null };
+
+/**
+ * A watched HTTP/1 connection's flights, newest first from `head` (null: none in flight). Kept in a small holder that
+ * the connection's slot points to, replaced every LIST_USES tracks, rather than in the slot itself: the connection
+ * is long-lived, and storing each request's (young) flight into it took V8's write barrier's slow path (~52
+ * instructions under callgrind, the third barrier per request: RESULTS `ticket`, `barrier`); a store into a young
+ * holder does not. Replacing the holder costs one such store per LIST_USES requests on the connection (as
+ * InFlightAges' holder, in-flight.ts).
+ */
+interface FlightList {
+  head: Flight | null;
+  uses: number;
+}
+
+/** Tracks on one connection between two of its holders (young when written: see FlightList). */
+const LIST_USES = 16;
+
+/**
+ * The connection's slot: undefined until its first flight, a FlightList once watched (its 'close' listener added), the
+ * HTTP2 mark for an HTTP/2 session's socket, null once it closed.
+ */
+type Watched = Socket & { [FLIGHTS]?: FlightList | null };
 
 /**
  * Whether Node publishes 'http.server.response.finish' for the responses tracked (Node >= 18.7 does for its
@@ -120,32 +140,29 @@ const orphans = new Map<ServerResponse, Flight>();
  * lives, to the stream itself once it has left its session). Its streams are tracked by their response, as
  * orphans: the session's socket lives as long as the connection, and Node publishes no 'finish' for them.
  */
-const HTTP2: Flight = {
-  res: null as unknown as ServerResponse,
-  socket: null,
-  onEnd() {},
-  nextFlight: null,
-  endedAt: Number.NaN,
-  handedOver: false,
-  headStatus: 0,
-  blocked: null,
-};
+const HTTP2: FlightList = { head: null, uses: 0 };
 
 /** The mark watch() returns for a connection not a Node server's (detached-flights.ts); never set on it. */
-const DETACHED: Flight = { ...HTTP2 };
+const DETACHED: FlightList = { head: null, uses: 0 };
 
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
 export function trackFlight(flight: Flight): void {
   // The usual case (an HTTP/1 connection watched, the channel known to work), small enough for V8 to inline whole
   // into the adapters; the rest is trackAny's (issue 18: inlining budget, bench/RESULTS.md `perf`).
   const socket = flight.socket as Watched | null;
-  const head = channelWorks === true && socket ? socket[FLIGHTS] : undefined;
-  if (head === undefined || head === DETACHED || head === HTTP2) {
+  const list = channelWorks === true && socket ? socket[FLIGHTS] : undefined;
+  if (list == null || list === DETACHED || list === HTTP2) {
     trackAny(flight);
     return;
   }
-  flight.nextFlight = head;
-  (socket as Watched)[FLIGHTS] = flight;
+  pushFlight(socket as Watched, list, flight);
+}
+
+/** Links `flight` at the head of its connection's list, a new holder every LIST_USES tracks (see FlightList). */
+function pushFlight(socket: Watched, list: FlightList, flight: Flight): void {
+  if (++list.uses >= LIST_USES) socket[FLIGHTS] = list = { head: list.head, uses: 0 };
+  flight.nextFlight = list.head;
+  list.head = flight;
 }
 
 /** trackFlight() in every case. */
@@ -157,22 +174,23 @@ function trackAny(flight: Flight): void {
     addListener.call(flight.res, 'close', onResponseClose);
     return;
   }
-  let head = socket[FLIGHTS];
+  let list = socket[FLIGHTS];
   // Decided once per connection: an HTTP/1 request costs the one comparison with HTTP2 below.
-  if (head === undefined) head = watch(socket, flight);
+  if (list === undefined) list = watch(socket, flight);
   // Never marked: each of a detached connection's requests comes here.
-  if (head === DETACHED) {
+  if (list === DETACHED) {
     trackDetached(flight, orphans);
     return;
   }
-  if (head === HTTP2) {
+  if (list === HTTP2) {
     flight.socket = null;
     orphans.set(flight.res, flight);
     addListener.call(flight.res, 'close', onStreamClose);
     return;
   }
-  flight.nextFlight = head ?? null;
-  socket[FLIGHTS] = flight;
+  // Watched now (its first flight), or closed already (null): a holder of its own.
+  if (list == null) socket[FLIGHTS] = list = { head: null, uses: 0 };
+  pushFlight(socket, list, flight);
   if (channelWorks !== true) addListener.call(flight.res, 'close', onResponseClose);
 }
 
@@ -188,7 +206,7 @@ export function watchResponseEnds(): void {
 }
 
 /** The first flight on `socket`: an HTTP/2 session's is marked HTTP2, an HTTP/1 connection gets its 'close' listener. */
-function watch(socket: Watched, flight: Flight): Flight | undefined {
+function watch(socket: Watched, flight: Flight): FlightList | undefined {
   if ((flight.res.req as IncomingMessage | undefined)?.httpVersionMajor === 2) {
     if (!http2Timed) {
       http2Timed = true;
@@ -214,20 +232,22 @@ function watch(socket: Watched, flight: Flight): Flight | undefined {
  */
 export function isTracked(res: ServerResponse, socket: Socket | null, onEnd: FlightEnd<never>): boolean {
   if (!socket) return orphans.get(res)?.onEnd === onEnd;
-  const head = (socket as Watched)[FLIGHTS];
-  for (let f = head; f; f = f.nextFlight) if (f.res === res && f.onEnd === onEnd) return true;
+  const list = (socket as Watched)[FLIGHTS];
+  for (let f = list?.head; f; f = f.nextFlight) if (f.res === res && f.onEnd === onEnd) return true;
   // (an HTTP/2 session's mark, HTTP2, matches no response: Express does not run on node:http2). A connection never
   // marked: its first request, or a detached one's (detached-flights.ts), tracked by its response.
-  return head === undefined && orphans.size !== 0 && isTrackedDetached(orphans, res, onEnd);
+  return list === undefined && orphans.size !== 0 && isTrackedDetached(orphans, res, onEnd);
 }
 
 /** Removes `flight` from its connection's list; false when it was no longer there (already ended). */
 function untrack(flight: Flight): boolean {
   const socket = flight.socket as Watched | null;
   if (!socket) return orphans.delete(flight.res);
-  let f = socket[FLIGHTS];
+  const list = socket[FLIGHTS];
+  if (!list) return false;
+  let f = list.head;
   if (f === flight) {
-    socket[FLIGHTS] = flight.nextFlight;
+    list.head = flight.nextFlight;
     flight.nextFlight = null;
     return true;
   }
@@ -244,7 +264,7 @@ function untrack(flight: Flight): boolean {
 
 /** Ends every flight of `res` on `socket` (one per sysvitals middleware it passed: usually one); false if none. */
 function endFlights(socket: Watched, res: ServerResponse, status: (f: Flight) => number): boolean {
-  let f = socket[FLIGHTS];
+  let f = socket[FLIGHTS]?.head;
   let ended = false;
   for (let next: Flight | null; f; f = next) {
     next = f.nextFlight;
@@ -260,7 +280,7 @@ function onResponseFinish(message: unknown): void {
   const m = message as { response: ServerResponse; socket: Watched | null };
   const socket = m.socket;
   // A response no sysvitals middleware tracked (one answered before it: unseen-requests.ts).
-  if (!socket?.[FLIGHTS]) {
+  if (!socket?.[FLIGHTS]?.head) {
     untrackedFinish(message);
     return;
   }
@@ -294,7 +314,7 @@ function statusAtClose(f: Flight): number {
 
 /** The connection closed: what is still in flight on it was cut off (or completed in the same tick). */
 function onSocketClose(this: Watched): void {
-  let f = this[FLIGHTS];
+  let f = this[FLIGHTS]?.head ?? null;
   this[FLIGHTS] = null;
   while (f) {
     const next = f.nextFlight;
@@ -321,9 +341,9 @@ function onResponseClose(this: ServerResponse): void {
     return;
   }
   const socket = (this.req as IncomingMessage | undefined)?.socket as Watched | undefined;
-  if (!socket?.[FLIGHTS]) return;
+  if (!socket?.[FLIGHTS]?.head) return;
   let tracked = false;
-  for (let f: Flight | null | undefined = socket[FLIGHTS]; f; f = f.nextFlight)
+  for (let f: Flight | null | undefined = socket[FLIGHTS]?.head; f; f = f.nextFlight)
     if (f.res === this) tracked = true;
   if (!tracked) return;
   // Completed, and the channel did not report it at 'finish': it is not published here.
@@ -347,8 +367,8 @@ function socketOf(res: ServerResponse): Watched | null | undefined {
 
 /** The list holding the flights of `res` (they are those whose `res` it is): its connection's, or its orphan. */
 function flightsOf(res: ServerResponse, socket: Watched | null | undefined): Flight | null | undefined {
-  const f = socket?.[FLIGHTS];
-  if (f != null && f !== HTTP2) return f;
+  const f = socket?.[FLIGHTS]?.head;
+  if (f != null) return f;
   return orphans.size === 0 ? undefined : orphans.get(res);
 }
 
