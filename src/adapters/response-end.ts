@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { destroyedByServer, http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
-import { type BlockedFlight, blockedMs, drained, writeBlocked } from './client-blocked.js';
+import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
@@ -80,48 +80,21 @@ export function newTrackedTicket<T>(
   };
 }
 
-/**
- * A request's duration at its end, from its start (performance.now()): to when the application ended its response
- * (its end() returned: the server's work done) for a response that completed, as nginx's `$upstream_response_time`
- * ends, not when its client took the last byte ('finish', which Node emits once the socket's buffer drained: a
- * client that reads a large body late was timed as the server's latency, outside review 7, F7); to now for a
- * response cut off (499: up to the close) or one whose end() was not seen (a response object not from Node's
- * classes, an end() the application called through a copy of Node's own taken before sysvitals started). It starts
- * at the hand-over, a request's upload included: the server cannot tell a body its client paced from one its own
- * work delayed (outside review 8, F1: the rule that tried, F6's, hid 400 ms of synchronous work before the body).
- * A response that completed has the time its producer waited on its client taken out (blockedMs, client-blocked.ts:
- * a compression middleware, a pipe, paused on backpressure; outside review 9, F2), only the loop's idle time in it
- * (outside review 10, F1: the server's own work while a drain waited is kept); one cut off keeps it.
- */
-export function flightDuration(flight: TrackedTicket<unknown>, status: number): number {
-  if (status === ABORTED_STATUS) return performance.now() - flight.start;
-  const ended = flight.endedAt;
-  // biome-ignore lint/suspicious/noSelfCompare: NaN check without a call on the request path
-  return (ended === ended ? ended : performance.now()) - flight.start - blockedMs(flight);
-}
+export { flightDuration } from './flight-duration.js';
 
 const FLIGHTS = Symbol('sysvitals.flights');
 
 /**
- * A watched HTTP/1 connection's flights, newest first from `head` (null: none in flight). Kept in a small holder that
- * the connection's slot points to, replaced every LIST_USES tracks, rather than in the slot itself: the connection
- * is long-lived, and storing each request's (young) flight into it took V8's write barrier's slow path (~52
- * instructions under callgrind, the third barrier per request: RESULTS `ticket`, `barrier`); a store into a young
- * holder does not. Replacing the holder costs one such store per LIST_USES requests on the connection (as
- * InFlightAges' holder, in-flight.ts).
+ * A watched HTTP/1 connection's flights, newest first from `head`, in a holder replaced every LIST_USES tracks: a
+ * store of each request's young flight into the long-lived connection took V8's write barrier's slow path (~52
+ * instructions under callgrind, RESULTS `barrier`); into a young holder it does not (as in-flight.ts's holder).
  */
 interface FlightList {
   head: Flight | null;
   uses: number;
 }
-
-/** Tracks on one connection between two of its holders (young when written: see FlightList). */
 const LIST_USES = 16;
-
-/**
- * The connection's slot: undefined until its first flight, a FlightList once watched (its 'close' listener added), the
- * HTTP2 mark for an HTTP/2 session's socket, null once it closed.
- */
+/** The slot: undefined until its first flight, then a FlightList (or the HTTP2 mark); null once it closed. */
 type Watched = Socket & { [FLIGHTS]?: FlightList | null };
 
 /**
