@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { destroyedByServer, http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
-import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
+import { type BlockedFlight, blockedMs, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
@@ -80,22 +80,29 @@ export function newTrackedTicket<T>(
   };
 }
 
-export { flightDuration } from './flight-duration.js';
+/**
+ * A request's duration at its end, from its start (performance.now()): to when the application ended its response
+ * (its end() returned: the server's work done) for a response that completed, as nginx's `$upstream_response_time`
+ * ends, not when its client took the last byte ('finish', which Node emits once the socket's buffer drained: a
+ * client that reads a large body late was timed as the server's latency, outside review 7, F7); to now for a
+ * response cut off (499: up to the close) or one whose end() was not seen (a response object not from Node's
+ * classes, an end() the application called through a copy of Node's own taken before sysvitals started). It starts
+ * at the hand-over, a request's upload included: the server cannot tell a body its client paced from one its own
+ * work delayed (outside review 8, F1: the rule that tried, F6's, hid 400 ms of synchronous work before the body).
+ * A response that completed has the time its producer waited on its client taken out (blockedMs, client-blocked.ts:
+ * a compression middleware, a pipe, paused on backpressure; outside review 9, F2), only the loop's idle time in it
+ * (outside review 10, F1: the server's own work while a drain waited is kept); one cut off keeps it.
+ */
+export function flightDuration(flight: TrackedTicket<unknown>, status: number): number {
+  if (status === ABORTED_STATUS) return performance.now() - flight.start;
+  const ended = flight.endedAt;
+  // biome-ignore lint/suspicious/noSelfCompare: NaN check without a call on the request path
+  return (ended === ended ? ended : performance.now()) - flight.start - blockedMs(flight);
+}
 
 const FLIGHTS = Symbol('sysvitals.flights');
-
-/**
- * A watched HTTP/1 connection's flights, newest first from `head`, in a holder replaced every LIST_USES tracks: a
- * store of each request's young flight into the long-lived connection took V8's write barrier's slow path (~52
- * instructions under callgrind, RESULTS `barrier`); into a young holder it does not (as in-flight.ts's holder).
- */
-interface FlightList {
-  head: Flight | null;
-  uses: number;
-}
-const LIST_USES = 16;
-/** The slot: undefined until its first flight, then a FlightList (or the HTTP2 mark); null once it closed. */
-type Watched = Socket & { [FLIGHTS]?: FlightList | null };
+/** `null` once the connection has its 'close' listener and nothing in flight. */
+type Watched = Socket & { [FLIGHTS]?: Flight | null };
 
 /**
  * Whether Node publishes 'http.server.response.finish' for the responses tracked (Node >= 18.7 does for its
@@ -113,29 +120,32 @@ const orphans = new Map<ServerResponse, Flight>();
  * lives, to the stream itself once it has left its session). Its streams are tracked by their response, as
  * orphans: the session's socket lives as long as the connection, and Node publishes no 'finish' for them.
  */
-const HTTP2: FlightList = { head: null, uses: 0 };
+const HTTP2: Flight = {
+  res: null as unknown as ServerResponse,
+  socket: null,
+  onEnd() {},
+  nextFlight: null,
+  endedAt: Number.NaN,
+  handedOver: false,
+  headStatus: 0,
+  blocked: null,
+};
 
 /** The mark watch() returns for a connection not a Node server's (detached-flights.ts); never set on it. */
-const DETACHED: FlightList = { head: null, uses: 0 };
+const DETACHED: Flight = { ...HTTP2 };
 
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
 export function trackFlight(flight: Flight): void {
   // The usual case (an HTTP/1 connection watched, the channel known to work), small enough for V8 to inline whole
   // into the adapters; the rest is trackAny's (issue 18: inlining budget, bench/RESULTS.md `perf`).
   const socket = flight.socket as Watched | null;
-  const list = channelWorks === true && socket ? socket[FLIGHTS] : undefined;
-  if (list == null || list === DETACHED || list === HTTP2) {
+  const head = channelWorks === true && socket ? socket[FLIGHTS] : undefined;
+  if (head === undefined || head === DETACHED || head === HTTP2) {
     trackAny(flight);
     return;
   }
-  pushFlight(socket as Watched, list, flight);
-}
-
-/** Links `flight` at the head of its connection's list, a new holder every LIST_USES tracks (see FlightList). */
-function pushFlight(socket: Watched, list: FlightList, flight: Flight): void {
-  if (++list.uses >= LIST_USES) socket[FLIGHTS] = list = { head: list.head, uses: 0 };
-  flight.nextFlight = list.head;
-  list.head = flight;
+  flight.nextFlight = head;
+  (socket as Watched)[FLIGHTS] = flight;
 }
 
 /** trackFlight() in every case. */
@@ -147,23 +157,22 @@ function trackAny(flight: Flight): void {
     addListener.call(flight.res, 'close', onResponseClose);
     return;
   }
-  let list = socket[FLIGHTS];
+  let head = socket[FLIGHTS];
   // Decided once per connection: an HTTP/1 request costs the one comparison with HTTP2 below.
-  if (list === undefined) list = watch(socket, flight);
+  if (head === undefined) head = watch(socket, flight);
   // Never marked: each of a detached connection's requests comes here.
-  if (list === DETACHED) {
+  if (head === DETACHED) {
     trackDetached(flight, orphans);
     return;
   }
-  if (list === HTTP2) {
+  if (head === HTTP2) {
     flight.socket = null;
     orphans.set(flight.res, flight);
     addListener.call(flight.res, 'close', onStreamClose);
     return;
   }
-  // Watched now (its first flight), or closed already (null): a holder of its own.
-  if (list == null) socket[FLIGHTS] = list = { head: null, uses: 0 };
-  pushFlight(socket, list, flight);
+  flight.nextFlight = head ?? null;
+  socket[FLIGHTS] = flight;
   if (channelWorks !== true) addListener.call(flight.res, 'close', onResponseClose);
 }
 
@@ -179,7 +188,7 @@ export function watchResponseEnds(): void {
 }
 
 /** The first flight on `socket`: an HTTP/2 session's is marked HTTP2, an HTTP/1 connection gets its 'close' listener. */
-function watch(socket: Watched, flight: Flight): FlightList | undefined {
+function watch(socket: Watched, flight: Flight): Flight | undefined {
   if ((flight.res.req as IncomingMessage | undefined)?.httpVersionMajor === 2) {
     if (!http2Timed) {
       http2Timed = true;
@@ -205,22 +214,20 @@ function watch(socket: Watched, flight: Flight): FlightList | undefined {
  */
 export function isTracked(res: ServerResponse, socket: Socket | null, onEnd: FlightEnd<never>): boolean {
   if (!socket) return orphans.get(res)?.onEnd === onEnd;
-  const list = (socket as Watched)[FLIGHTS];
-  for (let f = list?.head; f; f = f.nextFlight) if (f.res === res && f.onEnd === onEnd) return true;
+  const head = (socket as Watched)[FLIGHTS];
+  for (let f = head; f; f = f.nextFlight) if (f.res === res && f.onEnd === onEnd) return true;
   // (an HTTP/2 session's mark, HTTP2, matches no response: Express does not run on node:http2). A connection never
   // marked: its first request, or a detached one's (detached-flights.ts), tracked by its response.
-  return list === undefined && orphans.size !== 0 && isTrackedDetached(orphans, res, onEnd);
+  return head === undefined && orphans.size !== 0 && isTrackedDetached(orphans, res, onEnd);
 }
 
 /** Removes `flight` from its connection's list; false when it was no longer there (already ended). */
 function untrack(flight: Flight): boolean {
   const socket = flight.socket as Watched | null;
   if (!socket) return orphans.delete(flight.res);
-  const list = socket[FLIGHTS];
-  if (!list) return false;
-  let f = list.head;
+  let f = socket[FLIGHTS];
   if (f === flight) {
-    list.head = flight.nextFlight;
+    socket[FLIGHTS] = flight.nextFlight;
     flight.nextFlight = null;
     return true;
   }
@@ -237,7 +244,7 @@ function untrack(flight: Flight): boolean {
 
 /** Ends every flight of `res` on `socket` (one per sysvitals middleware it passed: usually one); false if none. */
 function endFlights(socket: Watched, res: ServerResponse, status: (f: Flight) => number): boolean {
-  let f = socket[FLIGHTS]?.head;
+  let f = socket[FLIGHTS];
   let ended = false;
   for (let next: Flight | null; f; f = next) {
     next = f.nextFlight;
@@ -253,7 +260,7 @@ function onResponseFinish(message: unknown): void {
   const m = message as { response: ServerResponse; socket: Watched | null };
   const socket = m.socket;
   // A response no sysvitals middleware tracked (one answered before it: unseen-requests.ts).
-  if (!socket?.[FLIGHTS]?.head) {
+  if (!socket?.[FLIGHTS]) {
     untrackedFinish(message);
     return;
   }
@@ -287,7 +294,7 @@ function statusAtClose(f: Flight): number {
 
 /** The connection closed: what is still in flight on it was cut off (or completed in the same tick). */
 function onSocketClose(this: Watched): void {
-  let f = this[FLIGHTS]?.head ?? null;
+  let f = this[FLIGHTS];
   this[FLIGHTS] = null;
   while (f) {
     const next = f.nextFlight;
@@ -314,9 +321,9 @@ function onResponseClose(this: ServerResponse): void {
     return;
   }
   const socket = (this.req as IncomingMessage | undefined)?.socket as Watched | undefined;
-  if (!socket?.[FLIGHTS]?.head) return;
+  if (!socket?.[FLIGHTS]) return;
   let tracked = false;
-  for (let f: Flight | null | undefined = socket[FLIGHTS]?.head; f; f = f.nextFlight)
+  for (let f: Flight | null | undefined = socket[FLIGHTS]; f; f = f.nextFlight)
     if (f.res === this) tracked = true;
   if (!tracked) return;
   // Completed, and the channel did not report it at 'finish': it is not published here.
@@ -340,8 +347,8 @@ function socketOf(res: ServerResponse): Watched | null | undefined {
 
 /** The list holding the flights of `res` (they are those whose `res` it is): its connection's, or its orphan. */
 function flightsOf(res: ServerResponse, socket: Watched | null | undefined): Flight | null | undefined {
-  const f = socket?.[FLIGHTS]?.head;
-  if (f != null) return f;
+  const f = socket?.[FLIGHTS];
+  if (f != null && f !== HTTP2) return f;
   return orphans.size === 0 ? undefined : orphans.get(res);
 }
 

@@ -187,23 +187,17 @@ export class Lifecycle {
     // First, so that a shed request's server and session are known too (and a shed answer closes while draining).
     this.learnFrom(req, socket);
     if (this.draining) this.drainConnection(req, res);
-    if (this.shedReason !== undefined) return this.shed(res);
+    if (this.shedReason !== undefined) {
+      this.shedTotal++;
+      res.statusCode = 503;
+      res.setHeader('Retry-After', this.retryAfter);
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(SHED_BODY);
+      return false;
+    }
     this.inFlight++;
     if (this.lagAsleep) this.reader.wake?.();
     return true;
-  }
-
-  /**
-   * pass() of a request shed: answered 503 with `Retry-After`. Apart from pass(), so that pass() stays small enough
-   * for V8 to inline admitEntry() whole into an adapter (issue 18, RESULTS `barrier`). Returns false.
-   */
-  private shed(res: ServerResponse): false {
-    this.shedTotal++;
-    res.statusCode = 503;
-    res.setHeader('Retry-After', this.retryAfter);
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    res.end(SHED_BODY);
-    return false;
   }
 
   /**

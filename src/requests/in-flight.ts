@@ -84,20 +84,16 @@ export class InFlightAges implements InFlightReader {
     // biome-ignore lint/suspicious/noSelfCompare: NaN check (tracked already)
     if (!Number.isFinite(now) || entry.t === entry.t) return;
     entry.t = now;
-    const holder = ++this.holderUses >= HOLDER_USES ? this.renewHolder() : this.holder;
+    let holder = this.holder;
+    if (++this.holderUses >= HOLDER_USES) {
+      this.holderUses = 0;
+      this.holder = holder = { newest: holder.newest };
+    }
     const newest = holder.newest;
     entry.prev = newest;
     if (newest !== null) newest.next = entry;
     holder.newest = entry;
     this.linkedCount++;
-  }
-
-  /** A new holder for the newest entry (see `holder`), every HOLDER_USES tracks: apart, so that track() stays small to inline. */
-  private renewHolder(): NewestHolder {
-    this.holderUses = 0;
-    const holder = { newest: this.holder.newest };
-    this.holder = holder;
-    return holder;
   }
 
   /** The request kept as `entry` ended (or was released). Idempotent. */
