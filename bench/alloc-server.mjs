@@ -81,7 +81,8 @@ const usedIn = (stats) => {
   for (const s of stats.heapSpaceStatistics) if (!CODE.has(s.spaceName)) n += s.spaceUsedSize;
   return n;
 };
-const spaceUsed = (stats, name) => stats.heapSpaceStatistics.find((s) => s.spaceName === name)?.spaceUsedSize ?? 0;
+const spaceUsed = (stats, name) =>
+  stats.heapSpaceStatistics.find((s) => s.spaceName === name)?.spaceUsedSize ?? 0;
 let state = null;
 
 process.on('message', (m) => {

@@ -59,7 +59,12 @@ interface Server {
   agent: Agent;
 }
 
-async function start(framework: string, variant: string, dist: string | undefined, name: string): Promise<Server> {
+async function start(
+  framework: string,
+  variant: string,
+  dist: string | undefined,
+  name: string,
+): Promise<Server> {
   const semi = values['semi-space'];
   const flags = semi === undefined ? [] : [`--min-semi-space-size=${semi}`, `--max-semi-space-size=${semi}`];
   const args = ['--expose-gc', ...flags, SERVER, framework, variant];
@@ -180,7 +185,8 @@ for (const framework of values.frameworks.split(',')) {
   for (const key of KEYS) {
     const d = DIGITS[key];
     const m = (xs: PerReq[]) => meanInterval(xs.map((x) => x[key])).mean.toFixed(d);
-    const diff = (a: PerReq[], b: PerReq[]) => formatInterval(meanInterval(a.map((x, i) => x[key] - (b[i] as PerReq)[key])), d);
+    const diff = (a: PerReq[], b: PerReq[]) =>
+      formatInterval(meanInterval(a.map((x, i) => x[key] - (b[i] as PerReq)[key])), d);
     const ratio = (a: PerReq[], b: PerReq[]) => {
       if (b.some((x) => x[key] === 0)) return '–';
       return formatInterval(meanInterval(a.map((x, i) => x[key] / (b[i] as PerReq)[key])), 3);
