@@ -56,6 +56,35 @@ export function rollupKeepMs(stepMs: number, resolutionMs = DEFAULT_RESOLUTION_M
   return keep > 0 ? keep : DEFAULT_RETENTION_MS;
 }
 
+/**
+ * The step a store's retention cut is aligned down to: that of the longest period the retention holds whole
+ * (the 7-day view's 30 minutes at the default 7 days), so that period's oldest step is never cut partway and
+ * capacity reads its 336 whole steps (outside review 37, RT37-9). 0 when no period fits in the retention.
+ */
+export function retentionStepMs(retentionMs: number, resolutionMs = DEFAULT_RESOLUTION_MS): number {
+  let step = 0;
+  for (const p of HISTORY_PERIODS) {
+    if (PERIODS[p].durationMs <= retentionMs) step = Math.max(step, historyStepMs(p, resolutionMs));
+  }
+  return step;
+}
+
+/** A store's retention cut at `now`: points with t below it are dropped (now − retention, aligned down to retentionStepMs). */
+export function retentionCutoff(
+  now: number,
+  retentionMs: number,
+  resolutionMs = DEFAULT_RESOLUTION_MS,
+): number {
+  const step = retentionStepMs(retentionMs, resolutionMs);
+  const cut = now - retentionMs;
+  return step > 0 ? Math.floor(cut / step) * step : cut;
+}
+
+/** The longest a store keeps a point (and a key's TTL): the retention plus one aligned step. */
+export function retentionKeepMs(retentionMs: number, resolutionMs = DEFAULT_RESOLUTION_MS): number {
+  return retentionMs + retentionStepMs(retentionMs, resolutionMs);
+}
+
 export interface HistoryWindow {
   startMs: number;
   endMs: number;

@@ -4,6 +4,8 @@ import { SysvitalsError } from '../errors.js';
 import {
   DEFAULT_RESOLUTION_MS,
   DEFAULT_RETENTION_MS,
+  retentionCutoff,
+  retentionKeepMs,
   rollupKeepMs,
   rollupSteps,
 } from '../history/periods.js';
@@ -97,7 +99,7 @@ export class MemoryStore implements MetricsStore {
   readonly retentionMs: number;
   readonly resolutionMs: number;
   readonly alertLimit: number;
-  /** Points kept per instance and per rollup step: retention / resolution (10 080 by default). */
+  /** Points kept per instance and per rollup step: (retention + one 30-min step) / resolution (10 110 by default). */
   readonly maxPoints: number;
   private readonly clock: Clock;
   private readonly rollup: RollupTracker;
@@ -113,7 +115,7 @@ export class MemoryStore implements MetricsStore {
     this.resolutionMs = positive('MemoryStore', 'resolutionMs', options.resolutionMs, DEFAULT_RESOLUTION_MS);
     this.alertLimit = positive('MemoryStore', 'alertLimit', options.alertLimit, 1000, true);
     this.clock = clockOption('MemoryStore', options.clock) ?? { now: () => Date.now() };
-    this.maxPoints = Math.ceil(this.retentionMs / this.resolutionMs);
+    this.maxPoints = Math.ceil(retentionKeepMs(this.retentionMs, this.resolutionMs) / this.resolutionMs);
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
   }
 
@@ -136,7 +138,8 @@ export class MemoryStore implements MetricsStore {
 
   private trim(): void {
     const now = this.clock.now();
-    const cutoff = now - this.retentionMs;
+    // Aligned down to the 7-day view's step: its oldest step is kept whole (outside review 37, RT37-9).
+    const cutoff = retentionCutoff(now, this.retentionMs, this.resolutionMs);
     for (const [instance, s] of this.series) {
       s.raw.trim(cutoff, this.maxPoints);
       for (const [step, r] of s.rollups) {

@@ -2,7 +2,7 @@
 
 import type { ChainableCommander } from 'ioredis';
 import { SysvitalsError } from '../errors.js';
-import { rollupKeepMs, rollupSteps } from '../history/periods.js';
+import { retentionCutoff, retentionKeepMs, rollupKeepMs, rollupSteps } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
 import { serializePoint } from '../history/point-codec.js';
 import { errorMessage, OutageLog } from '../logger.js';
@@ -217,22 +217,32 @@ export class RedisStore implements MetricsStore {
       const member = serializePoint(point);
       const rollups = this.rollup.add(instance, point).map((w) => ({
         key: this.keys.rollup(w.stepMs, instance),
-        keep: Math.min(this.retentionMs, rollupKeepMs(w.stepMs, this.resolutionMs)),
+        keep: Math.min(
+          retentionKeepMs(this.retentionMs, this.resolutionMs),
+          rollupKeepMs(w.stepMs, this.resolutionMs),
+        ),
         score: w.point.t,
         member: serializePoint(w.point),
         replaces: w.replaces ? serializePoint(w.replaces) : null,
       }));
       const index = this.keys.instances();
-      const ttl = this.retentionMs;
+      // The cut is aligned down to the 7-day view's step, so its oldest step is kept whole (outside review 37,
+      // RT37-9); keys live as long (the retention plus one step).
+      const ttl = retentionKeepMs(this.retentionMs, this.resolutionMs);
+      const [retentionMs, resolutionMs] = [this.retentionMs, this.resolutionMs];
       this.buffer.add({
         kind: 'point',
         run: (p, now) => {
-          const cutoff = `(${now - ttl}`;
+          const cutoff = `(${retentionCutoff(now, retentionMs, resolutionMs)}`;
           p.zadd(raw, point.t, member).zremrangebyscore(raw, '-inf', cutoff).pexpire(raw, ttl);
           for (const r of rollups) {
             if (r.replaces) p.zrem(r.key, r.replaces);
             p.zadd(r.key, r.score, r.member)
-              .zremrangebyscore(r.key, '-inf', `(${now - r.keep}`)
+              .zremrangebyscore(
+                r.key,
+                '-inf',
+                `(${Math.max(retentionCutoff(now, retentionMs, resolutionMs), now - r.keep)}`,
+              )
               .pexpire(r.key, r.keep);
           }
           p.zadd(index, now, instance).zremrangebyscore(index, '-inf', cutoff).pexpire(index, ttl);

@@ -6,8 +6,9 @@ import { makePoint } from './points.js';
 describeStoreContract('MemoryStore', async (options) => new MemoryStore(options));
 
 describe('MemoryStore', () => {
-  it('holds at most retention / resolution points per instance (10 080 by default)', async () => {
-    expect(new MemoryStore().maxPoints).toBe(10_080);
+  it('holds at most (retention + one 30-min step) / resolution points per instance (10 110 by default)', async () => {
+    // 7 days and the one extra 30-min step the aligned retention cut keeps (RT37-9): (10 080 + 30) minutes.
+    expect(new MemoryStore().maxPoints).toBe(10_110);
     const clock = clockAt(0);
     const store = new MemoryStore({ clock, retentionMs: 60_000, resolutionMs: 1_000 });
     // Buckets closed faster than the clock moves (e.g. repeated flushes) are still bounded by count.
