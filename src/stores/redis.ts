@@ -213,39 +213,29 @@ export class RedisStore implements MetricsStore {
   async appendPoint(instance: string, point: HistoryPoint): Promise<void> {
     if (this.closing) return;
     try {
-      const raw = this.keys.points(instance);
+      const [raw, index] = [this.keys.points(instance), this.keys.instances()];
       const member = serializePoint(point);
+      // Cut aligned down to the 7-day view's step, whose oldest stays whole (RT37-9); keys live as long.
+      const ttl = retentionKeepMs(this.retentionMs, this.resolutionMs);
       const rollups = this.rollup.add(instance, point).map((w) => ({
         key: this.keys.rollup(w.stepMs, instance),
-        keep: Math.min(
-          retentionKeepMs(this.retentionMs, this.resolutionMs),
-          rollupKeepMs(w.stepMs, this.resolutionMs),
-        ),
+        keep: Math.min(ttl, rollupKeepMs(w.stepMs, this.resolutionMs)),
         score: w.point.t,
         member: serializePoint(w.point),
         replaces: w.replaces ? serializePoint(w.replaces) : null,
       }));
-      const index = this.keys.instances();
-      // The cut is aligned down to the 7-day view's step, so its oldest step is kept whole (outside review 37,
-      // RT37-9); keys live as long (the retention plus one step).
-      const ttl = retentionKeepMs(this.retentionMs, this.resolutionMs);
-      const [retentionMs, resolutionMs] = [this.retentionMs, this.resolutionMs];
       this.buffer.add({
         kind: 'point',
         run: (p, now) => {
-          const cutoff = `(${retentionCutoff(now, retentionMs, resolutionMs)}`;
-          p.zadd(raw, point.t, member).zremrangebyscore(raw, '-inf', cutoff).pexpire(raw, ttl);
+          const cut = retentionCutoff(now, this.retentionMs, this.resolutionMs);
+          p.zadd(raw, point.t, member).zremrangebyscore(raw, '-inf', `(${cut}`).pexpire(raw, ttl);
           for (const r of rollups) {
             if (r.replaces) p.zrem(r.key, r.replaces);
             p.zadd(r.key, r.score, r.member)
-              .zremrangebyscore(
-                r.key,
-                '-inf',
-                `(${Math.max(retentionCutoff(now, retentionMs, resolutionMs), now - r.keep)}`,
-              )
+              .zremrangebyscore(r.key, '-inf', `(${Math.max(cut, now - r.keep)}`)
               .pexpire(r.key, r.keep);
           }
-          p.zadd(index, now, instance).zremrangebyscore(index, '-inf', cutoff).pexpire(index, ttl);
+          p.zadd(index, now, instance).zremrangebyscore(index, '-inf', `(${cut}`).pexpire(index, ttl);
         },
       });
     } catch (err) {
