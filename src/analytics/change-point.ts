@@ -187,16 +187,19 @@ function at(m: readonly number[][], r: number, c: number): number {
  * The points since the series' slope last changed (the latest of up to three changes found one inside the other);
  * all of them when it did not. A change toward the level (a rise speeding up) is followed only once its regime
  * has twice `minPoints`, so that a change back inside it can be found too (a step written over 5 minutes, then
- * flat, is not a new rise): before that the longer fit forecasts it later, but forecasts it.
+ * flat, is not a new rise): before that the longer fit forecasts it later, but forecasts it. `toward`: the regime
+ * starts at such a change (its start was searched for where the rise looks steepest: predict.ts tests its slope
+ * harder for a raise).
  */
 export function regimeOf(
   times: readonly number[],
   values: readonly number[],
   direction: 'up' | 'down',
   minPoints: number,
-): { times: readonly number[]; values: readonly number[] } {
+): { times: readonly number[]; values: readonly number[]; toward: boolean } {
   let t = times;
   let v = values;
+  let followed = false;
   for (let round = 0; round < 3; round++) {
     const change = slopeChange(t, v);
     if (!change) break;
@@ -204,6 +207,7 @@ export function regimeOf(
     if (toward && t.length - change.index < 2 * minPoints) break;
     t = t.slice(change.index);
     v = v.slice(change.index);
+    followed = toward;
   }
-  return { times: t, values: v };
+  return { times: t, values: v, toward: followed };
 }

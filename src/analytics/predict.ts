@@ -3,7 +3,7 @@
 
 import { levelShift, MIN_PIECE, regimeOf } from './change-point.js';
 import { carry, MIN_TURNS, stepLevel, windowShape } from './envelope.js';
-import { centred, chanceMs, withinNoise, Z_FAMILY } from './raise-guard.js';
+import { centred, chanceMs, withinNoise, Z_FAMILY, Z_HINGE } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
 import {
   isSignificantToward,
@@ -362,7 +362,7 @@ function shapedFits(
     const recent = theilSen(t.slice(-k), v.slice(-k));
     const q = Math.min(times.length, Math.max(minPoints, Math.ceil(times.length / 4)));
     const plainRecent = cut ? theilSen(times.slice(-q), values.slice(-q)) : null;
-    const { times: rt, values: rv } = regimeOf(t, v, direction, minPoints);
+    const { times: rt, values: rv, toward } = regimeOf(t, v, direction, minPoints);
     const kr = Math.max(minPoints, Math.ceil(rt.length / 4));
     // One fit, four intervals. A raise's widened for the noise's lag-1 autocorrelation (trend.ts); a keep's not: else
     // such ramps, raised, cleared while rising (φ 0.8: 15 of 40 still raised at the crossing; bench/RESULTS.md).
@@ -370,7 +370,8 @@ function shapedFits(
     const [regimeFit, regimeSure, regimeFamily, regimeKeepFamily] = theilSenEach(rt, rv, [
       {},
       { z: Z_RAISE, rho },
-      { z: Z_FAMILY, rho },
+      // A regime found by a search for a steeper stretch is held to the search's family-wise level (Z_HINGE).
+      { z: toward ? Z_HINGE : Z_FAMILY, rho },
       { z: Z_FAMILY },
     ]);
     const [regimeRecent, regimeRecentFamily] = theilSenEach(rt.slice(-kr), rv.slice(-kr), [

@@ -11,6 +11,16 @@ import type { Trend } from './trend.js';
 /** Normal quantile of the family-wise interval a raise needs when the level is within the noise band. */
 export const Z_FAMILY = 3.59;
 
+/**
+ * The same when the regime starts at a change of slope toward the level (change-point.ts `regimeOf`): its start is
+ * the best of the hinge positions searched (about 20 in a 30–60 point window), so the 1 % is split over those too
+ * (Bonferroni over 60 tests × 20 positions: each 1/120,000, z 4.31). Sen's interval on the stretch after the hinge
+ * takes its start as known: on a flat series that dipped by chance, the hinge at the dip's bottom, the stretch after
+ * it rose at +0.17 a minute and its Z_FAMILY interval cleared 0 by 0.005 (mulberry32 seed 331270, 92 ± 2 under 95:
+ * a false critical page at minute 38).
+ */
+export const Z_HINGE = 4.31;
+
 /** Normal quantile of the noise band above (going up) the fitted level: a reading's one-sided 90 % prediction bound. */
 const Z_BAND = 1.282;
 
