@@ -14,6 +14,13 @@
 // The lists are Fastify's own (`Symbol('fastify.hooks')`, `Symbol('fastify.children')`, the same in Fastify 4 and
 // 5), found by their descriptions: when they are not there (a Fastify that stores hooks otherwise), the order cannot
 // be checked or changed, and the plugin says so in one warning.
+//
+// The lists looked at are those of the app's root instance and of every instance under it, wherever the plugin was
+// registered: registered inside an encapsulated plugin of the app's own (a `plugins/monitoring.js` that
+// @fastify/autoload loads without fastify-plugin, `app.register(async (f) => { await f.register(monitor.plugin()) })`),
+// its hook was in that plugin's lists only, and the app's other routes and the admin API's base path were never
+// reached (outside review 39, RT39-3). A list that lacks the plugin's hook gets it at its head. The root is found up
+// the prototype chain (Fastify makes an encapsulated instance with `Object.create(parent)`, 4 and 5).
 
 /** What was found: the plugin's hook first everywhere, moved to the head, or lists not found. */
 export type HookOrder = 'first' | 'moved' | 'unknown';
@@ -26,20 +33,34 @@ type HookList = unknown[];
  */
 export function putRecordingFirst(fastify: object, hook: unknown, front: unknown): HookOrder {
   const lists: HookList[] = [];
-  if (!collectLists(fastify, lists, new Set())) return 'unknown';
-  const holding = lists.filter((list) => list.includes(hook));
-  if (holding.length === 0) return 'unknown';
-  if (holding.every((list) => list[0] === hook)) return 'first';
-  for (const list of holding) if (list[0] !== front) list.unshift(front);
+  if (!collectLists(rootInstance(fastify), lists, new Set())) return 'unknown';
+  if (!lists.some((list) => list.includes(hook))) return 'unknown';
+  // The root's and other plugins' lists when registered inside a plugin (RT39-3); a plugin loaded before it at the root.
+  for (const list of lists) if (!list.includes(hook)) list.unshift(hook);
+  if (lists.every((list) => list[0] === hook)) return 'first';
+  for (const list of lists) if (list[0] !== front) list.unshift(front);
   return 'moved';
+}
+
+/**
+ * The app's root instance: up the prototype chain of `fastify` while the next one is a Fastify instance too (has its
+ * own `Symbol('fastify.children')`). `fastify` itself when it is the root, or not a Fastify instance.
+ */
+export function rootInstance<T extends object>(fastify: T): T {
+  let root: object = fastify;
+  for (;;) {
+    const parent = Object.getPrototypeOf(root) as object | null;
+    if (parent === null || !Array.isArray(ownSymbolValue(parent, 'fastify.children'))) return root as T;
+    root = parent;
+  }
 }
 
 /** The onRequest lists of `instance` and its encapsulated instances; false when one is not where expected. */
 function collectLists(instance: object, lists: HookList[], seen: Set<object>): boolean {
   if (seen.has(instance)) return true;
   seen.add(instance);
-  const hooks = symbolValue(instance, 'fastify.hooks') as { onRequest?: unknown } | undefined;
-  const children = symbolValue(instance, 'fastify.children');
+  const hooks = ownSymbolValue(instance, 'fastify.hooks') as { onRequest?: unknown } | undefined;
+  const children = ownSymbolValue(instance, 'fastify.children');
   if (hooks === undefined || hooks === null || !Array.isArray(hooks.onRequest) || !Array.isArray(children))
     return false;
   if (!lists.includes(hooks.onRequest)) lists.push(hooks.onRequest);
@@ -51,7 +72,7 @@ function collectLists(instance: object, lists: HookList[], seen: Set<object>): b
 }
 
 /** An own property of `object` (not its prototypes': an instance's lists are its own) keyed by a symbol so described. */
-function symbolValue(object: object, description: string): unknown {
+function ownSymbolValue(object: object, description: string): unknown {
   for (const key of Object.getOwnPropertySymbols(object)) {
     if (key.description === description) return (object as Record<symbol, unknown>)[key];
   }

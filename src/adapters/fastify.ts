@@ -20,7 +20,7 @@ import {
   requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
-import { putRecordingFirst } from './fastify-hook-order.js';
+import { putRecordingFirst, rootInstance } from './fastify-hook-order.js';
 import { unwatchRouterAnswers, watchRouterAnswers } from './fastify-router.js';
 import { flightRouteReader } from './flight-routes.js';
 import { flightDuration, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
@@ -88,9 +88,12 @@ export function fastifyPlugin(
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
     // Known before it listens: every HTTP/2 session of it gets GOAWAY on shutdown, whatever it carried.
     way.serves?.(fastify.server);
-    if (watchRouterAnswers(fastify, routerAnswered)) {
+    // The app's root instance, also when registered inside an encapsulated plugin of the app (RT39-3): its router's
+    // answers, its routes and every hook list under it are the plugin's.
+    const root = rootInstance(fastify);
+    if (watchRouterAnswers(root, routerAnswered)) {
       fastify.addHook('onClose', (_instance, next) => {
-        unwatchRouterAnswers(fastify);
+        unwatchRouterAnswers(root);
         next();
       });
     }
@@ -164,12 +167,18 @@ export function fastifyPlugin(
       else if (begin(request, reply, req)) proceed(request, next);
     };
     fastify.addHook('onRequest', onRequest);
-    watchShadowedRoutes(fastify, adminApi, monitor.logger);
+    watchShadowedRoutes(root, adminApi, monitor.logger);
     // Once Fastify has added it (an `after`: addHook is deferred until then), before any route copies the lists.
     afterLoaded(fastify, () => {
       const order = putRecordingFirst(fastify, onRequest, recordFirst);
       recordsFirst = order === 'moved';
-      if (order === 'unknown') {
+      if (order === 'unknown' && root !== fastify) {
+        monitor.logger?.warn(
+          'sysvitals: monitor.plugin() is registered inside an encapsulated plugin and this Fastify\'s hook lists ' +
+            'were not found: it sees only that plugin\'s routes and the admin API is not served. Register it on the ' +
+            'app itself (await app.register(monitor.plugin())), or wrap the plugin registering it with fastify-plugin',
+        );
+      } else if (order === 'unknown') {
         monitor.logger?.warn(
           "sysvitals: cannot check the order of this Fastify's onRequest hooks: register monitor.plugin() before " +
             'any other onRequest hook (auth, rate limit), or the requests those answer or hold are not recorded',

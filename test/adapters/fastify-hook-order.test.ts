@@ -214,7 +214,8 @@ describe('putRecordingFirst', () => {
     expect(putRecordingFirst(root, hook, front)).toBe('moved');
     expect(root[HOOKS].onRequest).toEqual([front, hook, a]);
     expect(child[HOOKS].onRequest).toEqual([front, b, hook]);
-    expect(other[HOOKS].onRequest).toEqual([a]);
+    // A list without the hook (an instance outside the one the plugin was registered on: RT39-3) gets it too.
+    expect(other[HOOKS].onRequest).toEqual([front, hook, a]);
   });
 
   it('is `unknown` (nothing changed) when Fastify keeps its hooks elsewhere', () => {
