@@ -32,6 +32,7 @@ import {
   trackFlight,
   watchResponseEnds,
 } from './response-end.js';
+import { recordServerWide } from './server-wide.js';
 import {
   addWatcherResolver,
   answeredHere,
@@ -41,7 +42,6 @@ import {
   unwatchUnseen,
   watchUnseen,
 } from './unseen-requests.js';
-import { recordServerWide } from './server-wide.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 export type { UnseenRequest, UnseenRequests } from './unseen-requests.js';

@@ -24,20 +24,14 @@ import type { InFlightEntry } from '../requests/in-flight.js';
 import { ABORTED_STATUS } from '../requests/route-counters.js';
 import { sentStatus } from '../requests/sent-status.js';
 import type { RequestWay } from './common.js';
-import { hasFlight } from './response-end.js';
-import { type FinishMessage, isAnsweredHere, type UnseenWatcher, watcherOf } from './unseen-requests.js';
+import { flightsOf } from './response-end.js';
+import { isAnsweredHere, type UnseenWatcher, watcherOf } from './unseen-requests.js';
 
 /** The route a request no middleware saw is recorded on (real templates start with `/`: no clash). */
 export const UNSEEN_ROUTE = 'unseen';
 
 /** How often requests waiting before the middleware are looked for (only while connections are open). */
 export const SWEEP_MS = 500;
-
-/** What a watcher's server-wide recorder is told (unseen-requests.ts). */
-export interface ServerWide {
-  /** A completed response of the watcher's server that no middleware tracked. Never throws. */
-  finished(message: FinishMessage): void;
-}
 
 /** What 'http.server.request.start' publishes, and the start kept on it. */
 interface StartMessage {
@@ -147,7 +141,16 @@ export function sweep(): void {
       const watcher = watcherOf(m.request, m.server);
       const way = watcher === undefined ? undefined : ways.get(watcher);
       if (way?.beginUnseen === undefined) continue;
-      const w: Waiting = { res, req: m.request, socket, start: m.t, way, prev: null, next: null, t: Number.NaN };
+      const w: Waiting = {
+        res,
+        req: m.request,
+        socket,
+        start: m.t,
+        way,
+        prev: null,
+        next: null,
+        t: Number.NaN,
+      };
       if (!way.beginUnseen(m.request, w)) continue;
       // Aged from its start at the server, not from now (the in-flight clock's reading, less the time since).
       // biome-ignore lint/suspicious/noSelfCompare: NaN check (tracked)
@@ -176,4 +179,10 @@ function onWaitingClose(this: Socket): void {
     const status = hasFlight(res, this) ? 0 : ABORTED_STATUS;
     w.way.endUnseen?.(w.req, w, UNSEEN_ROUTE, status, performance.now() - w.start);
   }
+}
+
+/** Whether a sysvitals middleware tracks `res` on `socket` (its connection's flights: response-end.ts). */
+function hasFlight(res: ServerResponse, socket: Socket): boolean {
+  for (let f = flightsOf(res, socket); f; f = f.nextFlight) if (f.res === res) return true;
+  return false;
 }

@@ -152,9 +152,9 @@ describe.each(cases)('%s: plain middleware before the monitor', (_name, make, bu
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     const rows = ((await res.json()) as { data: { routes: EndpointRow[] } }).data.routes;
-    expect(rows.filter((r) => r.route === UNSEEN_ROUTE).map((r) => [r.method, r.count, r.count_5xx])).toEqual([
-      ['GET', 12, 12],
-    ]);
+    expect(rows.filter((r) => r.route === UNSEEN_ROUTE).map((r) => [r.method, r.count, r.count_5xx])).toEqual(
+      [['GET', 12, 12]],
+    );
   });
 
   it('a request it holds is in flight and aged while its client waits; a client giving up ends it aborted', async () => {
