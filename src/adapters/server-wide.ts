@@ -9,8 +9,8 @@
 // - a completed response the middleware never saw (of a server it has learnt) is recorded on the route `unseen`
 //   (UNSEEN_ROUTE): its method, the status its head sent, and its duration from the server's start to its finish,
 //   in the same counters as every request: totals, status classes, error rate, latency, Apdex, the alerts;
-// - a request started and neither tracked by a middleware nor ended, found by a sweep every SWEEP_MS, is in flight
-//   from then, aged from its start at the server like any request in flight (a hang reads critical while its clients
+// - a request started at least SWEEP_MS ago and neither tracked by a middleware nor ended, found by a sweep every
+//   SWEEP_MS, is in flight from then, aged from its start at the server like any request in flight (a hang reads critical while its clients
 //   wait), and at its end recorded as above, or as cut off (499) when its connection closes first.
 // A request the middleware sees costs one more store per request and one per connection (its start, kept on its
 // connection: the channel's own message, nothing allocated); it is recorded once, by the middleware, as before.
@@ -108,7 +108,7 @@ function onStart(message: unknown): void {
   if (socket[STARTED] === undefined) {
     sockets.add(socket);
     if (timer === null) {
-      timer = setInterval(sweep, SWEEP_MS);
+      timer = setInterval(sweep, SWEEP_MS, SWEEP_MS);
       timer.unref?.();
     }
   }
@@ -116,10 +116,12 @@ function onStart(message: unknown): void {
 }
 
 /**
- * Finds the requests started at a server that neither a middleware tracks nor have ended (their connection's latest
- * request): each, when its server is a monitored one's, is in flight from now on. Exported for tests.
+ * Finds the requests started at a server at least `minAgeMs` ago that neither a middleware tracks nor have ended
+ * (their connection's latest request): each, when its server is a monitored one's, is in flight from now on. A
+ * younger one is left to the next sweep (async middleware before the monitor, a session lookup, is not a wait to
+ * count twice). Exported for tests.
  */
-export function sweep(): void {
+export function sweep(minAgeMs = SWEEP_MS): void {
   try {
     // One found before that reached a middleware since (a slow body a parser before it waited for), or that ended
     // without being told here (the middleware recorded it): released from flight, recorded by the middleware alone.
@@ -137,6 +139,7 @@ export function sweep(): void {
       if (m === undefined || m.t === undefined) continue;
       const res = m.response;
       if (res.writableEnded || decided.has(res) || isAnsweredHere(res) || hasFlight(res, socket)) continue;
+      if (performance.now() - m.t < minAgeMs) continue;
       decided.add(res);
       const watcher = watcherOf(m.request, m.server);
       const way = watcher === undefined ? undefined : ways.get(watcher);

@@ -164,7 +164,7 @@ describe.each(cases)('%s: plain middleware before the monitor', (_name, make, bu
     const hung = Array.from({ length: 3 }, (_, i) => startGet(`${url}/hang/${i}`));
     clients.push(...hung);
     await eventually(async () => before.held.length === 3);
-    sweep();
+    sweep(0); // at any age (the timer's sweeps take those in flight for 500 ms)
     clock.t += 6_000;
     const m = await read();
     expect(m.requests.in_flight).toBe(3);
@@ -177,18 +177,26 @@ describe.each(cases)('%s: plain middleware before the monitor', (_name, make, bu
     expect(after.requests.total).toBe(1 + 3 - (after.errors.count_aborted_early ?? 0));
   });
 
+  it('the sweep timer finds a held request by itself (within a second or so: no call needed)', async () => {
+    const { before, read, listener } = setup();
+    const url = await serve(listener);
+    clients.push(startGet(`${url}/hang/1`));
+    await eventually(async () => before.held.length === 1);
+    await eventually(async () => (await read()).requests.in_flight === 1);
+  });
+
   it('a request held, then let through to the monitor, is counted once (by the monitor, on its route)', async () => {
     const { before, read, listener } = setup();
     const url = await serve(listener);
     const slow = startGet(`${url}/hang/1`);
     clients.push(slow);
     await eventually(async () => before.held.length === 1);
-    sweep();
+    sweep(0);
     expect((await read()).requests.in_flight).toBe(1);
     before.held[0]?.();
     expect(await slow.done).toBe(200);
     expect(await statusOf(`${url}/ok`)).toBe(200);
-    sweep();
+    sweep(0);
     const m = await read();
     expect(m.requests.in_flight).toBe(0);
     expect(m.requests.total).toBe(2);
