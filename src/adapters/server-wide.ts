@@ -56,7 +56,7 @@ interface Waiting extends InFlightEntry {
 const STARTED = Symbol('sysvitals.started');
 type Stamped = Socket & { [STARTED]?: StartMessage };
 
-/** Connections with a request started (those closed are dropped at the next sweep). */
+/** Connections with a request started since the last sweep, or not finished (closed and idle ones are dropped by a sweep). */
 const sockets = new Set<Stamped>();
 /** Requests in flight found by a sweep, by response (rare: a middleware before the monitor holds them). */
 const waiting = new Map<ServerResponse, Waiting>();
@@ -115,6 +115,11 @@ function onStart(message: unknown): void {
   socket[STARTED] = m;
 }
 
+/** How many connections a sweep looks at (for tests: idle keep-alive connections are not among them). */
+export function sweepingConnections(): number {
+  return sockets.size;
+}
+
 /**
  * Finds the requests started at a server at least `minAgeMs` ago that neither a middleware tracks nor have ended
  * (their connection's latest request): each, when its server is a monitored one's, is in flight from now on. A
@@ -138,6 +143,13 @@ export function sweep(minAgeMs = SWEEP_MS): void {
       const m = socket[STARTED];
       if (m === undefined || m.t === undefined) continue;
       const res = m.response;
+      if (res.writableFinished) {
+        // Its latest request is done (its finish published): idle until its next request, which adds it again. So a
+        // sweep looks at connections with a request since the last one, and none runs while all are idle.
+        sockets.delete(socket);
+        socket[STARTED] = undefined;
+        continue;
+      }
       if (res.writableEnded || decided.has(res) || isAnsweredHere(res) || hasFlight(res, socket)) continue;
       if (performance.now() - m.t < minAgeMs) continue;
       decided.add(res);

@@ -12,7 +12,7 @@ import type { Context, Next } from 'koa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor as expressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as koaMonitor } from '../../src/adapters/koa.js';
-import { sweep, UNSEEN_ROUTE } from '../../src/adapters/server-wide.js';
+import { sweep, sweepingConnections, UNSEEN_ROUTE } from '../../src/adapters/server-wide.js';
 import type { EndpointRow } from '../../src/profiling/endpoints.js';
 import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
 import { eventually, type PendingGet, startGet } from './workload-apps.js';
@@ -175,6 +175,19 @@ describe.each(cases)('%s: plain middleware before the monitor', (_name, make, bu
     expect(after.errors.count_aborted).toBe(3);
     // Closes within abortedFailureMs are early closes, not requests (as the monitor's own requests' are).
     expect(after.requests.total).toBe(1 + 3 - (after.errors.count_aborted_early ?? 0));
+  });
+
+  it('an idle keep-alive connection is not swept (none looked at, the timer stops) until its next request', async () => {
+    const { listener } = setup();
+    const url = await serve(listener);
+    // fetch keeps its connection open after each answer.
+    for (let i = 0; i < 3; i++) expect(await statusOf(`${url}/ok`)).toBe(200);
+    sweep(0);
+    expect(sweepingConnections()).toBe(0);
+    expect(await statusOf(`${url}/ok`)).toBe(200);
+    expect(sweepingConnections()).toBe(1);
+    sweep(0);
+    expect(sweepingConnections()).toBe(0);
   });
 
   it('the sweep timer finds a held request by itself (within a second or so: no call needed)', async () => {
