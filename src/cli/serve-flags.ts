@@ -3,6 +3,7 @@
 // error naming the flag for a bad value.
 
 import type { Logger } from '../types.js';
+import { redisUrlProblem } from '../stores/redis-url.js';
 
 export interface StandaloneOptions {
   /** TCP port; 0 picks a free one (see `url`). @defaultValue 9100 */
@@ -98,10 +99,13 @@ export function standaloneOptionsFromFlags(
   // shows it with its credentials masked.
   const flagRedis = text('redis');
   const redisUrl = flagRedis ?? (env.SYSVITALS_REDIS_URL ? env.SYSVITALS_REDIS_URL : undefined);
-  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
+  const urlProblem = redisUrl === undefined ? undefined : redisUrlProblem(redisUrl);
+  if (urlProblem !== undefined) {
+    // The reason, never the value: masking missed the password behind a mistyped scheme (outside review 39, RT39-1).
     const where = flagRedis !== undefined ? '--redis' : 'SYSVITALS_REDIS_URL';
-    const shown = redisUrl.replace(/^([^:/]*:\/\/)?[^@/]*@/, (_, scheme = '') => `${scheme}***@`);
-    throw new ServeUsageError(`${where} must be a redis:// or rediss:// URL (got '${shown}')`);
+    throw new ServeUsageError(
+      `${where} must be a redis:// or rediss:// URL with a host: ${urlProblem} (the value is not shown: it may hold a password)`,
+    );
   }
   const envToken = env.SYSVITALS_ADMIN_TOKEN;
   const envId = env.SYSVITALS_INSTANCE_ID;

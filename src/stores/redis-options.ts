@@ -7,6 +7,7 @@ import { clockOption } from '../options/clock.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
 import { positive } from './options.js';
+import { redisUrlProblem } from './redis-url.js';
 
 /**
  * An ioredis `Redis` or `Cluster`, described by the few members the store's signature needs, so that
@@ -91,9 +92,11 @@ export function parseRedisStoreOptions(options: RedisStoreOptions): RedisStoreCo
   if (!options.client && !options.url) {
     throw invalidOption(`${owner}: pass { client } (an ioredis instance) or { url: 'redis://…' }.`);
   }
-  if (options.url !== undefined && (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url))) {
+  const urlProblem = options.url === undefined ? undefined : redisUrlProblem(options.url);
+  if (urlProblem !== undefined) {
+    // Never the value: a refused URL may still carry the password (outside review 39, RT39-1).
     throw invalidOption(
-      `${owner}: \`url\` must start with redis:// or rediss:// (got ${String(options.url)}).`,
+      `${owner}: \`url\` must be a redis:// or rediss:// URL with a host (redis://user:password@host:6379/0): ${urlProblem}. The value is not shown (it may hold a password).`,
     );
   }
   const prefix = options.prefix ?? 'sysvitals';
