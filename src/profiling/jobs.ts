@@ -21,6 +21,7 @@ export type { JobOptions } from './job-options.js';
 
 import { MAX_KEY_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
 import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
+import { thenOf, timedThenable } from '../functions/timed-results.js';
 
 /** A job's last outcomes and watch, as another process reports them (cluster mode). */
 export interface JobMeta {
@@ -380,6 +381,14 @@ export function wrapJob<F extends (...args: never[]) => unknown>(
           jobs.record(name, performance.now() - start, true, error, true);
           throw error;
         },
+      );
+    }
+    // A thenable that is not a Promise (a Knex or Mongoose builder) runs its work when awaited: the run is recorded
+    // when it first settles, as @timed does, not as an instant success (outside review 39, RT39-7).
+    const then = thenOf(result);
+    if (then !== undefined) {
+      return timedThenable(result as object, then, (failed, error) =>
+        jobs.record(name, performance.now() - start, failed, error, true),
       );
     }
     jobs.record(name, performance.now() - start, false, undefined, true);
