@@ -2,8 +2,8 @@
 // environment (SYSVITALS_ADMIN_TOKEN, SYSVITALS_REDIS_URL, SYSVITALS_INSTANCE_ID) become those options, with a usage
 // error naming the flag for a bad value.
 
-import type { Logger } from '../types.js';
 import { redisUrlProblem } from '../stores/redis-url.js';
+import type { Logger } from '../types.js';
 
 export interface StandaloneOptions {
   /** TCP port; 0 picks a free one (see `url`). @defaultValue 9100 */

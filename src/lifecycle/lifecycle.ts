@@ -2,11 +2,12 @@
 // load shedding; and the liveness, readiness and startup verdicts the probe routes serve.
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
+import { consoleLogger, OutageLog, safeLogger } from '../logger.js';
 import { InFlightAges, type InFlightEntry } from '../requests/in-flight.js';
 import type { Clock, ComponentStatus, Logger } from '../types.js';
 import { AdminInFlight } from './admin-in-flight.js';
 import { Http2Sessions } from './http2-sessions.js';
+import { SharedLivenessCheck } from './liveness-check.js';
 import {
   IDLE_LOAD_READER,
   type LoadReader,
@@ -58,7 +59,6 @@ export interface LifecycleOptions {
   waitForSample?: boolean;
 }
 
-const LIVENESS_CHECK_TIMEOUT_MS = 1000;
 const SHED_BODY = 'Service Unavailable: the server is overloaded; retry later.\n';
 
 export class Lifecycle {
@@ -90,6 +90,8 @@ export class Lifecycle {
   /** The admin API's requests and streams in flight: shutdown's drain waits for, ends or cuts them (RT32-2). */
   readonly adminInFlight = new AdminInFlight();
   private lastServer: unknown;
+  /** The app's liveness check, one call shared by concurrent probes (liveness-check.ts). */
+  private readonly liveness: SharedLivenessCheck | undefined;
   /** lastServer is an HTTP/2 server learnt late (Http2Sessions.watchServer): its requests' sessions are added. */
   private lateSessions = false;
   private readonly watch: LoadWatch;
@@ -101,6 +103,8 @@ export class Lifecycle {
     this.sampled = options.waitForSample === false;
     const outage = new OutageLog(safeLogger(options.logger ?? consoleLogger));
     this.inFlightAges = new InFlightAges(options.clock ?? Date);
+    const check = options.rules.liveness;
+    this.liveness = check ? new SharedLivenessCheck(check, options.clock ?? Date) : undefined;
     const memoryRead = (err: unknown) =>
       err === undefined ? outage.recovered('memory reading') : outage.failed('memory reading', err);
     const shedOnDelay = options.shed?.maxEventLoopDelayMs !== undefined;
@@ -298,16 +302,8 @@ export class Lifecycle {
       observedUnit: 'ms',
       ...(delay > limit ? { output: `event loop blocked ${Math.round(delay)} ms (limit ${limit} ms)` } : {}),
     });
-    const check = this.options.rules.liveness;
-    if (check) {
-      let ok = false;
-      let output: string | undefined;
-      try {
-        ok = (await withTimeout(Promise.resolve().then(check), LIVENESS_CHECK_TIMEOUT_MS)) === true;
-        if (!ok) output = 'the liveness check returned false';
-      } catch (err) {
-        output = errorMessage(err);
-      }
+    if (this.liveness !== undefined) {
+      const { ok, output } = await this.liveness.read();
       checks.push({ name: 'liveness:check', status: ok ? 'pass' : 'fail', ...(output ? { output } : {}) });
     }
     return { ok: checks.every((c) => c.status === 'pass'), checks };
@@ -385,15 +381,4 @@ export class Lifecycle {
     if (!was && reason !== undefined) this.shedSinceSample ??= reason;
     if (was !== (reason !== undefined)) this.options.onShedChange?.(reason);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the liveness check did not answer within ${ms} ms`)),
-      ms,
-    );
-    timer.unref();
-    promise.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
 }

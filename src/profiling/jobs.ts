@@ -20,8 +20,8 @@ export { errorText, MAX_ERROR_LENGTH } from './job-error.js';
 export type { JobOptions } from './job-options.js';
 
 import { MAX_KEY_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
-import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
 import { thenOf, timedThenable } from '../functions/timed-results.js';
+import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
 
 /** A job's last outcomes and watch, as another process reports them (cluster mode). */
 export interface JobMeta {

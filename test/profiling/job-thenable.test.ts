@@ -37,7 +37,11 @@ describe('monitor.job with a thenable that is not a Promise', () => {
     const calls = { then: 0 };
     let fail = true;
     const purge = m.job('purge-sessions', () => builder(fail, calls), { expectEvery: '1m' });
-    const timedPurge = timed(() => builder(true, { then: 0 }), { name: 'purge-timed', monitor: m, job: true });
+    const timedPurge = timed(() => builder(true, { then: 0 }), {
+      name: 'purge-timed',
+      monitor: m,
+      job: true,
+    });
     let callerFailures = 0;
     for (let i = 0; i < 3; i++) {
       clock.t += 60_000;

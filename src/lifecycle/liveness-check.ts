@@ -1,0 +1,105 @@
+// The app's `probeRules.liveness()` behind `/livez`: one call shared by every probe request, its answer reused for a
+// second, a call that never settles abandoned with backoff (outside review 39, RT39-6: every anonymous GET /livez ran
+// the check again, 300 requests → 300 calls, a hanging check → 300 unsettled).
+
+import { errorMessage } from '../logger.js';
+import type { Clock } from '../types.js';
+
+/** A probe fails when the check has not answered within this. */
+export const LIVENESS_CHECK_TIMEOUT_MS = 1000;
+/** An answer serves the probes of this long after it came: at most one call started per second. */
+export const LIVENESS_REUSE_MS = 1000;
+/** The longest backoff before a check pending past its timeout is abandoned for a new one. */
+export const LIVENESS_MAX_BACKOFF_MS = 60_000;
+
+/** What the check said: pass, or fail with why. */
+export interface LivenessOutcome {
+  readonly ok: boolean;
+  readonly output?: string;
+}
+
+interface Pending {
+  readonly promise: Promise<LivenessOutcome>;
+  readonly startedAt: number;
+}
+
+/**
+ * Single flight: while a call is pending no other starts, and every probe waits on that one (each at most until
+ * LIVENESS_CHECK_TIMEOUT_MS after its start, then fails). A settled answer is reused for LIVENESS_REUSE_MS. A call
+ * still pending past the timeout fails each probe at once, and is abandoned (the next probe starts a new call) once
+ * pending for the timeout plus a backoff: the timeout for the first abandoned since the last answer, doubling,
+ * at most LIVENESS_MAX_BACKOFF_MS, as the dependency probes do. So a flood of probes costs at most one call a second,
+ * and a check that never settles leaves at most about one unsettled call a minute.
+ */
+export class SharedLivenessCheck {
+  private pending: Pending | undefined;
+  private last: { readonly outcome: LivenessOutcome; readonly at: number } | undefined;
+  private abandoned = 0;
+
+  constructor(
+    private readonly check: () => boolean | Promise<boolean>,
+    private readonly clock: Clock = Date,
+  ) {}
+
+  /** The check's verdict for one probe request; never rejects. */
+  read(): Promise<LivenessOutcome> {
+    const now = this.clock.now();
+    const pending = this.pending;
+    if (pending !== undefined) {
+      const age = Math.max(0, now - pending.startedAt);
+      if (age < LIVENESS_CHECK_TIMEOUT_MS) return bounded(pending.promise, LIVENESS_CHECK_TIMEOUT_MS - age);
+      const backoff = Math.min(LIVENESS_MAX_BACKOFF_MS, LIVENESS_CHECK_TIMEOUT_MS * 2 ** this.abandoned);
+      if (age < LIVENESS_CHECK_TIMEOUT_MS + backoff) {
+        return Promise.resolve({
+          ok: false,
+          output: `the liveness check still pending after ${Math.round(age)} ms`,
+        });
+      }
+      this.abandoned++;
+      this.pending = undefined;
+    }
+    const last = this.last;
+    if (last !== undefined && now >= last.at && now - last.at < LIVENESS_REUSE_MS)
+      return Promise.resolve(last.outcome);
+    return bounded(this.start(now), LIVENESS_CHECK_TIMEOUT_MS);
+  }
+
+  private start(now: number): Promise<LivenessOutcome> {
+    const check = this.check;
+    const promise = Promise.resolve()
+      .then(check)
+      .then(
+        (ok): LivenessOutcome =>
+          ok === true ? { ok: true } : { ok: false, output: 'the liveness check returned false' },
+        (err: unknown): LivenessOutcome => ({ ok: false, output: errorMessage(err) }),
+      );
+    const entry: Pending = { promise, startedAt: now };
+    this.pending = entry;
+    void promise.then((outcome) => {
+      if (this.pending !== entry) return; // abandoned: a newer call is the one that counts
+      this.pending = undefined;
+      this.abandoned = 0;
+      this.last = { outcome, at: this.clock.now() };
+    });
+    return promise;
+  }
+}
+
+/** The outcome, or a failure once `ms` have passed without one. */
+function bounded(promise: Promise<LivenessOutcome>, ms: number): Promise<LivenessOutcome> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(
+      () =>
+        resolve({
+          ok: false,
+          output: `the liveness check did not answer within ${LIVENESS_CHECK_TIMEOUT_MS} ms`,
+        }),
+      ms,
+    );
+    timer.unref();
+    void promise.then((outcome) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    });
+  });
+}
