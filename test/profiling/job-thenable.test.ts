@@ -10,13 +10,14 @@ import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 const WORK_MS = 200;
 
 /** A lazy builder: nothing runs until then() is called; each then() runs the query once. */
-function builder(fail: boolean, calls: { then: number }) {
+function builder(fail: boolean, calls: { thens: number }) {
   return {
     where() {
       return this; // chainable, as a builder is
     },
+    // biome-ignore lint/suspicious/noThenProperty: a Knex-like builder is a thenable on purpose.
     then(onOk?: (v: unknown) => unknown, onErr?: (e: unknown) => unknown) {
-      calls.then++;
+      calls.thens++;
       return new Promise((resolve, reject) =>
         setTimeout(() => (fail ? reject(new Error('ER_LOCK_WAIT_TIMEOUT')) : resolve(7)), WORK_MS),
       ).then(onOk, onErr);
@@ -34,10 +35,10 @@ describe('monitor.job with a thenable that is not a Promise', () => {
     const clock = { t: Date.UTC(2026, 0, 1), now: () => clock.t };
     const m = createMonitor({ sampleIntervalMs: 0, clock });
     monitors.push(m);
-    const calls = { then: 0 };
+    const calls = { thens: 0 };
     let fail = true;
     const purge = m.job('purge-sessions', () => builder(fail, calls), { expectEvery: '1m' });
-    const timedPurge = timed(() => builder(true, { then: 0 }), {
+    const timedPurge = timed(() => builder(true, { thens: 0 }), {
       name: 'purge-timed',
       monitor: m,
       job: true,
@@ -54,7 +55,7 @@ describe('monitor.job with a thenable that is not a Promise', () => {
       await expect(timedPurge()).rejects.toThrow('ER_LOCK_WAIT_TIMEOUT');
     }
     expect(callerFailures).toBe(3);
-    expect(calls.then).toBe(3); // sysvitals never ran the query itself: once per await
+    expect(calls.thens).toBe(3); // sysvitals never ran the query itself: once per await
     const row = m.jobs.rows().find((r) => r.name === 'purge-sessions');
     expect(row).toMatchObject({ runs: 3, failures: 3, running: 0, last_success: null });
     expect(row?.last_failure?.error).toBe('ER_LOCK_WAIT_TIMEOUT');
