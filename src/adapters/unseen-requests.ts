@@ -12,6 +12,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactCredentials } from '../channels/credentials.js';
+import { REDACTED } from '../channels/credentials-spellings.js';
+import { looksLikeCredential, tokenParts } from '../channels/secret-parts.js';
 import { escapeControls } from '../logger.js';
 import { sentStatus } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
@@ -316,7 +318,27 @@ function safePath(path: string): string {
     if (param !== -1) seg = seg.slice(0, param);
     const at = seg.lastIndexOf('@');
     const colon = seg.indexOf(':');
-    return colon !== -1 && colon < at ? `${seg.slice(0, colon)}:[redacted]${seg.slice(at)}` : seg;
+    return colon !== -1 && colon < at ? `${seg.slice(0, colon)}:[redacted]${seg.slice(at)}` : redactSegment(seg);
   });
   return redactCredentials(segments.join('/'));
+}
+
+/**
+ * A path segment under the path-segment rules the channels' redaction uses (secret-parts.ts; outside review 39,
+ * RT39-8): a segment that looks like a generated credential (a reset or webhook token, a hex key, a UUID) whole;
+ * else its secret parts (Telegram's `bot<id>:<token>`, `KEYID:SECRET`, a JWT's parts, a random run), longest first,
+ * so the rest stays readable (`/reset/[redacted]`, `/[redacted]/getUpdates`).
+ */
+function redactSegment(seg: string): string {
+  if (looksLikeCredential(seg)) return REDACTED;
+  // A token has no space nor control character: such a segment is text (its escapes shown by escapeControls).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is tested
+  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(seg)) return seg;
+  const parts = tokenParts(seg);
+  if (parts.length === 0) return seg;
+  const inner = parts.filter((p) => p !== seg).sort((a, b) => b.length - a.length);
+  if (inner.length === 0) return REDACTED;
+  let out = seg;
+  for (const part of inner) out = out.split(part).join(REDACTED);
+  return out;
 }

@@ -211,6 +211,43 @@ describe.each([
     }
   });
 
+  it('credential-looking path segments are redacted in the warning and `first` (outside review 39, RT39-8)', async () => {
+    // The oracle: the credential in each path (as the app's URL carries it) appears nowhere in the warning or in
+    // `first`, while the path's ordinary segments do.
+    const telegram = 'AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
+    const slack = 'Xy7kQ9pL2mN4vB8cR3tW6zY1';
+    const reset = 'Xy7kQ9pL2mN4vB8cR3tW';
+    const hex = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+    const discord = 'Xy7kQ9pL2mN4vB8cR3tW6zY1aBcDeFgHiJkLmNoPqRsTuVwXyZ';
+    const cases: [target: string, secret: string, kept: string[]][] = [
+      [`/bot123456789:${telegram}/getUpdates`, telegram, ['/getUpdates']],
+      [`/services/T01ABCDEF/B02GHIJKL/${slack}`, slack, ['/services/T01ABCDEF/B02GHIJKL/']],
+      [`/reset/${reset}`, reset, ['/reset/']],
+      [`/magic/${hex}`, hex, ['/magic/']],
+      [`/api/webhooks/123456789012345678/${discord}`, discord, ['/api/webhooks/123456789012345678/']],
+    ];
+    for (const [target, secret, kept] of cases) {
+      const warnings: string[] = [];
+      const monitor = expressMonitor({ sampleIntervalMs: 0, logger: logger(warnings) });
+      const app = fw().express();
+      app.use((_req, res) => void res.send('caught'));
+      app.use(monitor.middleware());
+      const s = await serve(app, warnings, () => monitor.close());
+      const { port } = new URL(s.url);
+      await rawGet(Number(port), target);
+      await s.settled();
+      const lines = unseenWarnings(warnings);
+      expect(lines, target).toHaveLength(1);
+      const first = monitor.getUnseenRequests().first?.path ?? '';
+      for (const text of [lines[0] ?? '', first]) {
+        expect(text, target).not.toContain(secret);
+        expect(text, target).not.toContain(secret.slice(0, 12)); // no long part of it either
+        for (const k of kept) expect(text, target).toContain(k);
+        expect(text, target).toContain('[redacted]');
+      }
+    }
+  });
+
   it('a decoded path cannot forge log lines or send escapes through a custom logger (outside review 27, RT27-9)', async () => {
     // The reviewer's request: a newline, a fake sysvitals line, ESC[2J, a bidi override and a CR, percent-encoded.
     // With a custom logger (`logger: console` prints the message as given) the message must hold none of them.
