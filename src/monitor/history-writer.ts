@@ -4,17 +4,17 @@
 import type { AlertSystem } from '../alerts/engine.js';
 import type { Analytics } from '../analytics/analytics.js';
 import type { MinuteHook } from '../cluster/minute-gate.js';
-import type { CustomBucketEntry, CustomMetrics } from '../custom/index.js';
+import type { CustomMetrics } from '../custom/index.js';
 import { BucketAggregator } from '../history/bucket-aggregator.js';
 import { readQuietly } from '../latency/coarse-clock.js';
-import { createHistogram, encodeHistogram, hdrLoaded, warmHistogramSteps } from '../latency/histogram.js';
-import { LatencyCounts } from '../latency/latency-counts.js';
+import { hdrLoaded, warmHistogramSteps } from '../latency/histogram.js';
 import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { JobStats } from '../profiling/jobs.js';
 import { type RouteTotals, routeKey, type SeriesHistory } from '../profiling/series-history.js';
 import type { RequestStats } from '../requests/requests.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
+import { hasCustomFigures, readEncodedOnce, settledWithin } from './history-writer-steps.js';
 import {
   exportNotifications,
   NOTIFICATIONS_STATE,
@@ -25,6 +25,8 @@ import { runInSlices } from './slices.js';
 
 /** The store state blob holding the per-route and per-job one-minute series. */
 const SERIES_STATE = 'route-history';
+/** The longest a close waits for the start-up read of the saved state before its last saves (RT39-9). */
+const CLOSE_LOAD_WAIT_MS = 2000;
 /** The store's name for the anomaly models' state. */
 const ANALYTICS_STATE = 'anomaly';
 /** The store's name for the active alerts (restored by the next process with the same instanceId). */
@@ -145,6 +147,9 @@ export class HistoryWriter {
     const bucket = readQuietly(() => m.requests.takeBucket());
     const custom = m.custom.takeBucket(now);
     this.gate?.after(end);
+    // A close before the start-up read of the saved state finished waits for it (bounded), so that this life's
+    // route history is saved, merged into what it read, instead of not at all (outside review 39, RT39-9).
+    if (last && !this.stateLoaded) await this.loadBeforeLastSave();
     // Checked before each write (a deposed cluster aggregator's closing flush writes nothing to a shared
     // store after its successor took over: tenure.ts), after any await.
     if (this.stateLoaded && !m.alertSystem.fenced()) {
@@ -302,6 +307,14 @@ export class HistoryWriter {
     }
   }
 
+  /**
+   * At the close, the read of the saved state under way (or a new one when the last failed), for at most
+   * CLOSE_LOAD_WAIT_MS: the store's own reads are bounded by its close bound, this bounds a store that has none.
+   */
+  private async loadBeforeLastSave(): Promise<void> {
+    if (!this.m.alertSystem.fenced()) await settledWithin(this.loadSavedState(), CLOSE_LOAD_WAIT_MS);
+  }
+
   /** Requests since start per `METHOD route` (for the one-minute route series). */
   private routeTotals(): Map<string, RouteTotals> {
     const out = new Map<string, RouteTotals>();
@@ -366,23 +379,4 @@ export class HistoryWriter {
   private alignedBucketStart(now: number): number {
     return now - (now % this.m.resolutionMs);
   }
-}
-
-/**
- * The store's rollup reads each new point's histogram back (LatencyCounts: pako's inflate, src/latency/deflate.ts): once
- * in the warm-up, so that its code is compiled before the flush (the deflate is compiled by warmHistogramSteps'
- * encode).
- */
-function readEncodedOnce(): void {
-  const h = createHistogram();
-  h.recordValue(1000);
-  new LatencyCounts().addEncoded(encodeHistogram(h));
-}
-
-/** True when a counter moved or a histogram recorded in the bucket: worth a point even without samples. */
-function hasCustomFigures(custom: ReadonlyMap<string, CustomBucketEntry>): boolean {
-  for (const e of custom.values()) {
-    if (e.type === 'counter' ? e.increase > 0 : e.histogram.totalCount > 0) return true;
-  }
-  return false;
 }

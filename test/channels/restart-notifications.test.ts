@@ -13,7 +13,7 @@ import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 import type { Receiver } from './receiver.js';
-import { restartChannels, restartReceiver, stateLoaded } from './restart-receiver.js';
+import { acceptedBy, restartChannels, restartReceiver, stateLoaded } from './restart-receiver.js';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -82,6 +82,9 @@ describe.skipIf(!requireRedis())('notifications across a restart (RedisStore, pr
         pd: ['firing'],
         am: ['firing'],
       });
+    // Closed once the first process heard every receiver accept it, not on the receiver's log alone: an answer
+    // still to come could land after the close's bounded last writes (under load) and the restart re-send it.
+    await expect.poll(() => acceptedBy(a.m, id), { timeout: 5000 }).toEqual(['am', 'hook', 'pd']);
     await a.m.close();
     runs.splice(0);
     return id;

@@ -11,7 +11,7 @@ import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 import type { Receiver } from './receiver.js';
-import { restartChannels, restartReceiver, stateLoaded } from './restart-receiver.js';
+import { acceptedBy, restartChannels, restartReceiver, stateLoaded } from './restart-receiver.js';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -83,6 +83,8 @@ describe.skipIf(!requireRedis())('a restored alert whose rule the new deploy dro
         pd: ['firing'],
         am: ['firing'],
       });
+    // Closed once the process heard every receiver accept it (restart-receiver.ts, acceptedBy).
+    await expect.poll(() => acceptedBy(a.m, id), { timeout: 5000 }).toEqual(['am', 'hook', 'pd']);
     await a.m.close();
     open.splice(0);
     return id;

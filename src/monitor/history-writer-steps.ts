@@ -1,0 +1,39 @@
+// Small steps of the history writer (history-writer.ts): the warm-up's read of an encoded histogram, whether a
+// bucket's custom metrics moved, and a bounded wait.
+
+import type { CustomBucketEntry } from '../custom/index.js';
+import { createHistogram, encodeHistogram } from '../latency/histogram.js';
+import { LatencyCounts } from '../latency/latency-counts.js';
+
+/**
+ * The store's rollup reads each new point's histogram back (LatencyCounts: pako's inflate, src/latency/deflate.ts): once
+ * in the warm-up, so that its code is compiled before the flush (the deflate is compiled by warmHistogramSteps'
+ * encode).
+ */
+export function readEncodedOnce(): void {
+  const h = createHistogram();
+  h.recordValue(1000);
+  new LatencyCounts().addEncoded(encodeHistogram(h));
+}
+
+/** True when a counter moved or a histogram recorded in the bucket: worth a point even without samples. */
+export function hasCustomFigures(custom: ReadonlyMap<string, CustomBucketEntry>): boolean {
+  for (const e of custom.values()) {
+    if (e.type === 'counter' ? e.increase > 0 : e.histogram.totalCount > 0) return true;
+  }
+  return false;
+}
+
+/** Waits for `promise` to settle, at most `ms` (an unref'd timer); never rejects. */
+export async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([promise.catch(() => undefined), waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
