@@ -318,7 +318,9 @@ function safePath(path: string): string {
     if (param !== -1) seg = seg.slice(0, param);
     const at = seg.lastIndexOf('@');
     const colon = seg.indexOf(':');
-    return colon !== -1 && colon < at ? `${seg.slice(0, colon)}:[redacted]${seg.slice(at)}` : redactSegment(seg);
+    return colon !== -1 && colon < at
+      ? `${seg.slice(0, colon)}:[redacted]${seg.slice(at)}`
+      : redactSegment(seg);
   });
   return redactCredentials(segments.join('/'));
 }
