@@ -1,6 +1,7 @@
 // Health in the IETF health-check draft format (application/health+json: pass/warn/fail with checks),
 // for load balancers and service registries that read it. https://datatracker.ietf.org/doc/html/draft-inadarei-api-health-check
 
+import { shownErrorRatePercent } from '../alerts/shown-error-rate.js';
 import type { ComponentStatus, HealthColor, HealthStatus, MetricsSnapshot } from '../types.js';
 
 export type HealthCheckStatus = 'pass' | 'warn' | 'fail';
@@ -61,7 +62,7 @@ const MEASURES: Record<string, Measure> = {
   database: ['responseTime', 'datastore', 'ms', (m) => m.database?.response_time_ms],
   redis: ['responseTime', 'datastore', 'ms', (m) => m.redis?.response_time_ms],
   requests: ['rate', 'component', 'requests/s', (m) => m.requests?.per_second],
-  errors: ['errorRate', 'component', 'percent', (m) => m.errors?.error_rate_percent],
+  errors: ['errorRate', 'component', 'percent', (m) => m.errors && shownErrorRatePercent(m.errors)],
   latency: ['responseTime', 'component', 'ms', (m) => m.latency?.p95_ms],
   websocket: ['connections', 'component', 'connections', (m) => m.websocket?.active_connections],
   process: ['eventLoopDelay', 'system', 'ms', (m) => m.process?.event_loop_delay_p99_ms],

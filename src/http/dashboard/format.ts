@@ -24,8 +24,17 @@ export function fmtBytes(v: number): string {
 
 export const fmtBytesRate = (v: number): string => `${fmtBytes(v)}/s`;
 
-export const fmtTime = (ms: number): string =>
-  new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+/** A time of day; with the date when the instant is not today in the browser's time zone (RT41-2). */
+export function fmtTime(ms: number): string {
+  const d = new Date(ms);
+  const o: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+  if (d.toDateString() !== new Date().toDateString()) {
+    o.month = 'short';
+    o.day = 'numeric';
+    if (d.getFullYear() !== new Date().getFullYear()) o.year = 'numeric';
+  }
+  return d.toLocaleString([], o);
+}
 
 export function fmtAgo(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

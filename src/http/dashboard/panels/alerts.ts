@@ -44,10 +44,14 @@ export function renderActiveAlerts(): void {
 
 export function renderAlertHistory(records: AlertRecord[]): void {
   const items = records.map((r) => {
-    const at = r.event === 'cleared' && r.cleared_at ? r.cleared_at : r.timestamp;
+    // When the event happened: a clear at cleared_at, any other at the raise plus the alert's age then (RT41-1).
+    const at =
+      r.event === 'cleared' && r.cleared_at
+        ? Date.parse(r.cleared_at)
+        : Date.parse(r.timestamp) + r.duration_seconds * 1000;
     const badge = r.event === 'cleared' ? 'cleared' : r.severity;
     const held = r.suppressed ? ` · ${r.suppressed}` : '';
-    const li = alertItem(r, badge, `${r.event} ${fmtTime(Date.parse(at))}${held}`);
+    const li = alertItem(r, badge, `${r.event} ${fmtTime(at)}${held}`);
     if (r.suppressed) li.dataset.suppressed = r.suppressed;
     return li;
   });

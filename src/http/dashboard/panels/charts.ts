@@ -2,6 +2,7 @@
 // names the anomaly series shaded on the chart; a history value that is null (nothing measured in the
 // step, such as latency in a minute without requests) is drawn as a gap.
 
+import { shownErrorRatePercent } from '../../../alerts/shown-error-rate.js';
 import type { HistoryPointView } from '../../../history/point.js';
 import type { ChartDef } from '../chart.js';
 
@@ -83,7 +84,7 @@ export const CHARTS: ChartDef[] = [
     series: [
       {
         label: 'Errors',
-        live: (s) => s.errors.error_rate_percent,
+        live: (s) => shownErrorRatePercent(s.errors),
         // The same rule as metrics/ (5xx + aborted ÷ judged requests); none judged in the step: a gap. Points
         // stored before the rule carry no aborted count and read as 5xx ÷ requests.
         history: (p) => {

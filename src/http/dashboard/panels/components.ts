@@ -1,5 +1,6 @@
 // The components panel: one row per metric group with its status and current value.
 
+import { shownErrorRatePercent } from '../../../alerts/shown-error-rate.js';
 import type { ComponentStatus, MetricsSnapshot } from '../../../types.js';
 import { $, h } from '../dom.js';
 import { fmtBytesRate, fmtMs, fmtPercent, fmtRate, fmtTime } from '../format.js';
@@ -67,7 +68,7 @@ export function componentRows(s: MetricsSnapshot): ComponentRow[] {
       key: 'errors',
       label: 'Errors',
       status: s.errors.status,
-      value: fmtPercent(s.errors.error_rate_percent),
+      value: fmtPercent(shownErrorRatePercent(s.errors) ?? Number.NaN),
       title: errorsTitle(s.errors),
     },
     {

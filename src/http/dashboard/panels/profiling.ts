@@ -8,7 +8,7 @@ import type { QueryReport } from '../../../profiling/query-stats.js';
 import type { RoutePoint } from '../../../profiling/series-history.js';
 import { api } from '../api-client.js';
 import { $, h } from '../dom.js';
-import { fmtNumber } from '../format.js';
+import { fmtNumber, fmtTime } from '../format.js';
 
 type Sort = 'time' | 'p95' | 'rate' | 'errors' | 'apdex';
 let sort: Sort = 'time';
@@ -244,10 +244,10 @@ async function loadJobs(): Promise<void> {
       cell(fmtNumber(j.p50_ms ?? Number.NaN, 1)),
       cell(fmtNumber(j.p95_ms ?? Number.NaN, 1)),
       cell(fmtNumber(j.max_ms ?? Number.NaN, 1)),
-      cell(j.last_success ? new Date(j.last_success.timestamp).toLocaleTimeString() : '—'),
+      cell(j.last_success ? fmtTime(Date.parse(j.last_success.timestamp)) : '—'),
       cell(
         j.last_failure
-          ? `${new Date(j.last_failure.timestamp).toLocaleTimeString()} ${j.last_failure.error ?? ''}`
+          ? `${fmtTime(Date.parse(j.last_failure.timestamp))} ${j.last_failure.error ?? ''}`
           : '—',
         last ? 'bad' : undefined,
       ),
