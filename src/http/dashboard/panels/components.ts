@@ -39,6 +39,7 @@ export function errorsTitle(errors: MetricsSnapshot['errors']): string | undefin
 }
 
 export function componentRows(s: MetricsSnapshot): ComponentRow[] {
+  const errorRate = shownErrorRatePercent(s.errors); // RT41-3: the figure the status was judged on
   return [
     { key: 'cpu', label: 'CPU', status: s.cpu.status, value: fmtPercent(s.cpu.current_percent) },
     { key: 'memory', label: 'Memory', status: s.memory.status, value: fmtPercent(s.memory.used_percent) },
@@ -68,7 +69,7 @@ export function componentRows(s: MetricsSnapshot): ComponentRow[] {
       key: 'errors',
       label: 'Errors',
       status: s.errors.status,
-      value: fmtPercent(shownErrorRatePercent(s.errors) ?? Number.NaN),
+      value: errorRate === null ? '–' : fmtPercent(errorRate),
       title: errorsTitle(s.errors),
     },
     {
