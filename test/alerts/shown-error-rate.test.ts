@@ -51,8 +51,10 @@ describe('the errors figure is the one its status was judged on (RT41-3)', () =>
   it('window empty, judged critical on the horizon: health+json, the dashboard row and chart read 10 of 30 = 33.33 %', async () => {
     let now = 1_700_000_000_000;
     const { monitor, get } = await start(() => now);
-    for (let i = 0; i < 20; i++) monitor.recordRequest({ method: 'GET', route: '/ok', status: 200, durationMs: 1 });
-    for (let i = 0; i < 10; i++) monitor.recordRequest({ method: 'GET', route: '/fail', status: 500, durationMs: 1 });
+    for (let i = 0; i < 20; i++)
+      monitor.recordRequest({ method: 'GET', route: '/ok', status: 200, durationMs: 1 });
+    for (let i = 0; i < 10; i++)
+      monitor.recordRequest({ method: 'GET', route: '/fail', status: 500, durationMs: 1 });
     await monitor.sample();
     now += 7000; // the 4 s window is empty; the 15 min horizon holds all 30
     await monitor.sample();
@@ -66,7 +68,9 @@ describe('the errors figure is the one its status was judged on (RT41-3)', () =>
     });
     const res = await get('health/', 'application/health+json');
     expect(res.status).toBe(503);
-    const doc = (await res.json()) as { checks: Record<string, { status: string; observedValue?: number }[]> };
+    const doc = (await res.json()) as {
+      checks: Record<string, { status: string; observedValue?: number }[]>;
+    };
     expect(doc.checks['errors:errorRate']?.[0]).toMatchObject({ status: 'fail', observedValue: expected });
     expect(dashboard(snap)).toEqual({ value: '33.3%', live: expected });
   });

@@ -86,7 +86,9 @@ describe.skipIf(skipBrowser)('dashboard times in Chromium (RT41-1, RT41-2)', () 
       routing: { groupWaitMs: 0 },
       channels: [{ type: 'webhook', name: 'ops-hook', url: `${rx.origin}/hook` }],
       // A one-off window opening three days after NOW, at 15:45 Kathmandu.
-      maintenance: [{ name: 'upgrade', start: NOW + 3 * DAY + 3 * 3_600_000, end: NOW + 3 * DAY + 4 * 3_600_000 }],
+      maintenance: [
+        { name: 'upgrade', start: NOW + 3 * DAY + 3 * 3_600_000, end: NOW + 3 * DAY + 4 * 3_600_000 },
+      ],
     });
     monitor.gauge('queue_depth', { help: 'Jobs waiting.', collect: () => level });
     served = await serveAdmin(monitor, { adminToken: TOKEN });
@@ -159,9 +161,10 @@ describe.skipIf(skipBrowser)('dashboard times in Chromium (RT41-1, RT41-2)', () 
     history.forEach((r, i) => {
       const text = whens[i] ?? '';
       expect(text.startsWith(r.event), `${text} is the ${r.event} entry`).toBe(true);
-      expect(shows(text, eventAt(r)), `${r.event}: "${text}" shows ${new Date(eventAt(r)).toISOString()}`).toBe(
-        true,
-      );
+      expect(
+        shows(text, eventAt(r)),
+        `${r.event}: "${text}" shows ${new Date(eventAt(r)).toISOString()}`,
+      ).toBe(true);
     });
 
     const row = page.locator(`#silences [data-silence-id="${silence.id}"] .sub`);
