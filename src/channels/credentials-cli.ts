@@ -173,11 +173,11 @@ const LIST_LINE = String.raw`(?![ \t]*(?:spawnargs: \[|(?:${ELEMENT}[ \t]*,[ \t]
  * or the word `AUTH` (any case: a Redis command after redis-cli's options).
  */
 const ON_COMMAND = new RegExp(
-  String.raw`${NAME}|(?<=[\s'"])(--[A-Za-z][\w-]*)(?:=(${ARG})?)?|(?<=\s)-([A-Za-z0-9#]+)(${ARG})?|(?<=['"])-([A-Za-z0-9#]+)(${RUN})?|((?:\r?\n|\r)${LIST_LINE}|[;|&]|\.(?=\s)|\](?<=['"][ \t]*\]))|(?<=[\s'"])(auth)(?=[ \t]|['"][ \t]*,)`,
+  String.raw`${NAME}|(?<=[\s'"])(--[A-Za-z][\w-]*)(?:=(${ARG})?)?|(?<=\s)-([A-Za-z0-9#]+)(${ARG})?|(?<=['"])-([A-Za-z0-9#]+)(${RUN})?|((?<!\\)(?:\r?\n|\r)${LIST_LINE}|[;|&]|\.(?=\s)|\](?<=['"][ \t]*\]))|(?<=[\s'"])(auth)(?=[ \t]|['"][ \t]*,)`,
   'gi',
 );
 /** A value after a space (one starting with `-` is the next option), matched where an option ends. */
-const SPACED_VALUE = new RegExp(String.raw`[ \t]+(?!-)(${ARG})`, 'y');
+const SPACED_VALUE = new RegExp(String.raw`[ \t]+(?:\\\r?\n[ \t]*)?(?!-)(?!\\(?:\r?\n|$))(${ARG})`, 'y');
 /**
  * The next element of an argument list, matched where a quoted option ends (before its closing quote): `', '…'`
  * (util.inspect, also across a line break), `","…"` (JSON). Its text, inside its quotes, is the value; one starting

@@ -137,6 +137,16 @@ function bareCredential(token: string): boolean {
 }
 
 /**
+ * A scheme word in small letters before a word of letters only, or words joined by `/` (review 42, RT42-4: "basic
+ * JavaScript types", "basic file/folder manipulation"): prose, no credential under 20 characters (a token68 or a
+ * random token nearly always has a digit, `+`, `=`, `_` or `~`; `Basic …`, `Bearer …` as a header writes them stay
+ * read as before).
+ */
+function proseAfterScheme(scheme: string, token: string): boolean {
+  return scheme === scheme.toLowerCase() && token.length < 20 && /^[A-Za-z]+(?:\/[A-Za-z]+)*$/.test(token);
+}
+
+/**
  * One BARE_SCHEME match: the token redacted when it is a credential (its sentence's final dots kept); an
  * auth-param's name (`Bearer realm="api"`, `Basic charset="UTF-8"`, `Bearer error_description=expired`: a
  * challenge, no credential) stays.
@@ -155,7 +165,7 @@ function redactBareScheme(
   // `token: 12345678 expired`: a count or an id (DIGITS_ONLY_ID); `Bearer 12345678` and a Telegram bot's
   // `token 123456789:…` go.
   const id = /^token$/i.test(scheme) && DIGITS_ONLY_ID.test(body) && next !== ':';
-  if (!bareCredential(body) || id) return all;
+  if (!bareCredential(body) || id || proseAfterScheme(scheme, body)) return all;
   return `${scheme}${space}${REDACTED}${token.slice(body.length)}`;
 }
 

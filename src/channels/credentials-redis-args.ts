@@ -110,6 +110,9 @@ export function passwordWords(words: readonly string[]): PasswordWord[] {
 const AWAITS_ARGUMENT =
   /^(?:config|set|auth|auth2|requirepass|masterauth|tls-key-file-pass|tls-client-key-file-pass|auth-pass|sentinel-pass)$/i;
 
+/** A line break, then a line of one quoted argument alone (at most 200 characters; sticky). */
+const LONE_ARGUMENT = /\r?\n?[ \t]{0,20}"(?:[^"\\\r\n]|\\.){1,200}"[ \t]{0,20}(?=\r?\n|$)/y;
+
 /** At most this many characters of a list are read after its head, and this many elements. */
 export const LIST_CHARS = 2000;
 export const LIST_ELEMENTS = 64;
@@ -142,7 +145,16 @@ function readList(
       // MONITOR line starts (each starts with its timestamp), where the command is not complete: its last word
       // awaits a password or a parameter (`"CONFIG" "SET"`, `"requirepass"`). One line break at a time.
       const last = elements[elements.length - 1];
-      if (last === undefined || !AWAITS_ARGUMENT.test(text.slice(last.start, last.end)))
+      // `"AUTH" "user"` then the password alone on the next line (review 42, RT42-3: a wrapped MONITOR line of the
+      // two-argument AUTH); a next line of more words is the next command (`"AUTH" "pw"` then `"GET" "k"`).
+      const first = elements[0];
+      LONE_ARGUMENT.lastIndex = i;
+      const authUser =
+        elements.length === 2 &&
+        first !== undefined &&
+        /^auth2?$/i.test(text.slice(first.start, first.end)) &&
+        LONE_ARGUMENT.test(text);
+      if (last === undefined || !(authUser || AWAITS_ARGUMENT.test(text.slice(last.start, last.end))))
         return { elements, end: i };
       const next = /\r?\n?[ \t]*/y;
       next.lastIndex = i + (c === '\r' && text[i + 1] === '\n' ? 2 : 1);

@@ -171,7 +171,7 @@ const CONCAT_OPERAND = String.raw`(?:'(?:[^'\\\r\n]|\\.){0,1000}'|"(?:[^"\\\r\n]
  * receiver (a destructured method), here only: a single quoted argument of a bare `auth(` reads as any function's.
  */
 const AUTH_CONCAT = new RegExp(
-  String.raw`(?<head>(?:\.|(?<![\w$.]))auth(?:enticate)?[ \t]*(?:\?\.[ \t]*)?\(\s*(?:(?<prev>${AUTH_ELEMENT}|[\w$.]{1,100})\s*,\s*)?)(?<expr>${CONCAT_OPERAND}(?:\s*\+\s*${CONCAT_OPERAND}){1,20})(?=\s*(?:\)|,\s*(?:function\b|async\b|\(|\{|[\w$]+\s*(?:=>|\)))))`,
+  String.raw`(?<head>(?:\.|(?<![\w$.]))auth(?:enticate)?[ \t]*(?:\?\.[ \t]*)?\(\s*(?:(?<prev>${AUTH_ELEMENT}|[\w$.]{1,100})\s*,\s*)?)(?<expr>${CONCAT_OPERAND}(?:\s*\+\s*${CONCAT_OPERAND}){1,20}|\(\s*${CONCAT_OPERAND}(?:\s*\+\s*${CONCAT_OPERAND}){1,20}\s*\))(?=\s*(?:\)|,\s*(?:function\b|async\b|\(|\{|[\w$]+\s*(?:=>|\)))))`,
   'gi',
 );
 /**

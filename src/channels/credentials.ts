@@ -87,7 +87,7 @@ const ENV_REFERENCE = /^\$\{[A-Za-z_]\w*\}\.*$/;
  * or URLSearchParams), and an inspected object's `password: '…'` (a URL object's own property).
  */
 const QUOTED_PAIR = new RegExp(
-  String.raw`(["']?)(?<![\w.-])(${SECRET_NAME})\1(\s*(?::|=>)\s*)(${VALUE})`,
+  String.raw`(["']?)(?<![\w.-])(${SECRET_NAME})\1(\s*(?::|=>)\s*)(?!(?<='${SECRET_NAME}:)')(?!(?<="${SECRET_NAME}:)")(${VALUE})`,
   'gi',
 );
 
@@ -101,7 +101,7 @@ const QUOTED_PAIR = new RegExp(
  * be the option's next element in an argument list (`'--password', '…'`, `"--token","…"`).
  */
 const LONG_OPTION = new RegExp(
-  String.raw`(?<![\w.-])(--(?!(?:max|min)[_-])(?:${SECRET_NAME}|oauth2-bearer|masterauth))([ \t]+|['"][ \t]*,\s*['"])(?![-<\`])(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(${VALUE})`,
+  String.raw`(?<![\w.-])(--(?!(?:max|min)[_-])(?:${SECRET_NAME}|oauth2-bearer|masterauth))([ \t]+(?:\\\r?\n[ \t]*)?|['"][ \t]*,\s*['"])(?![-<\`])(?!\\(?:\r?\n|$))(?!${PROSE_AFTER_OPTION}(?:[\s,;:)]|$))(${VALUE})`,
   'gi',
 );
 
