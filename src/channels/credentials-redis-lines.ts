@@ -24,14 +24,16 @@ export const redisScan = { chars: 0 };
  * `CONFIG SET` as words (any case, as credentials-redis.ts read it before), its words read by configSetEnd, over
  * lines where the command goes on (after review 38).
  */
-const CONFIG_SET_HEAD = /(?<![\w-])(?:CONFIG|config)(?:\s{1,20}|[ \t]{0,20}\\\r?\n\s{0,20})(?:SET|set)(?=\s)/g;
+const CONFIG_SET_HEAD =
+  /(?<![\w-])(?:CONFIG|config)(?:\s{1,20}|[ \t]{0,20}\\\r?\n\s{0,20})(?:SET|set)(?=\s)/g;
 /** One word of a command: quoted (on its line) or up to a blank or a shell's separator. */
 const COMMAND_WORD = /'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*"|[^\s'";|&]+/y;
 /**
  * A redis-cli reply or prompt starting a line (after its blanks; review 42, RT42-4): `(error) …`, `(integer) 1`,
  * `(nil)`, `(empty array)`, `OK`, `127.0.0.1:6379>`. Sticky, read once where a line break is crossed.
  */
-const REPLY_LINE = /[ \t]{0,20}(?:\((?:error|integer|nil|empty[\w ]{0,20})\)|OK[ \t]*(?:\r?\n|$)|[\w.-]{1,100}:\d{1,5}(?:\[\d{1,5}\])?>)/y;
+const REPLY_LINE =
+  /[ \t]{0,20}(?:\((?:error|integer|nil|empty[\w ]{0,20})\)|OK[ \t]*(?:\r?\n|$)|[\w.-]{1,100}:\d{1,5}(?:\[\d{1,5}\])?>)/y;
 /** At most this many line breaks are read across in one `CONFIG SET`. */
 const CONFIG_SET_LINES = 4;
 

@@ -20,7 +20,10 @@ describe('passwords after a shell line continuation, a wrapped MONITOR AUTH, a p
     ['redis-cli -h cache -a \\\r\n  hunter2 ping', `redis-cli -h cache -a \\\r\n  ${R} ping`],
     ['redis-cli -h cache \\\n  -a hunter2 ping', `redis-cli -h cache \\\n  -a ${R} ping`],
     ['mytool --password \\\n  hunter2', `mytool --password \\\n  ${R}`],
-    ['redis-cli CONFIG \\\n  SET requirepass \\\n  hunter2', `redis-cli CONFIG \\\n  SET requirepass \\\n  ${R}`],
+    [
+      'redis-cli CONFIG \\\n  SET requirepass \\\n  hunter2',
+      `redis-cli CONFIG \\\n  SET requirepass \\\n  ${R}`,
+    ],
     ['redis-cli config \\\nset masterauth hunter2', `redis-cli config \\\nset masterauth ${R}`],
     [
       '1700000000.123456 [0 127.0.0.1:5000] "AUTH" "default"\n "hunter2"',
@@ -54,7 +57,7 @@ describe('passwords after a shell line continuation, a wrapped MONITOR AUTH, a p
 describe('ordinary text kept whole (RT42-4)', () => {
   it.each([
     "CONFIG SET requirepass\n(error) ERR wrong number of arguments for 'config|set' command",
-    'config set masterauth\r\n(error) ERR wrong number of arguments for \'config|set\' command\r\n',
+    "config set masterauth\r\n(error) ERR wrong number of arguments for 'config|set' command\r\n",
     '127.0.0.1:6379> CONFIG SET requirepass\n127.0.0.1:6379> PING',
     'CONFIG SET requirepass\n(integer) 0',
     "console.log('password:', password);\n  });\nThe last argument of a command can be variadic.\nprogram.version('0.1.0')",
@@ -111,7 +114,7 @@ describe('linear on 100 KB of adversarial text (RT42-3, RT42-4)', () => {
     'redis-cli -a \\\n',
     '--pass \\\n',
     ".auth(('a' + ",
-    ".auth((a + b + ",
+    '.auth((a + b + ',
     "'password:'",
     "x'password:",
     'basic JavaScript ',
