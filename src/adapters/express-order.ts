@@ -77,7 +77,7 @@ function answeredBefore(stack: LayerLike[], middleware: unknown, depth: number):
 
 /**
  * Called at the middleware's first request: when routes, or routers and sub-apps holding routes, come before its
- * layer in the app's stack, warns once, naming them (their requests are answered before it: recorded on `unseen` only). Never
+ * layer in the app's stack, warns once, naming them (their requests are answered before it: not measured). Never
  * throws.
  */
 export function warnIfMountedLate(req: Request, middleware: unknown, logger: Logger | undefined): void {

@@ -32,7 +32,6 @@ import {
   trackFlight,
   watchResponseEnds,
 } from './response-end.js';
-import { recordServerWide } from './server-wide.js';
 import {
   addWatcherResolver,
   answeredHere,
@@ -42,6 +41,7 @@ import {
   unwatchUnseen,
   watchUnseen,
 } from './unseen-requests.js';
+import { recordServerWide } from './server-wide.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 export type { UnseenRequest, UnseenRequests } from './unseen-requests.js';

@@ -174,8 +174,8 @@ export function fastifyPlugin(
       recordsFirst = order === 'moved';
       if (order === 'unknown' && root !== fastify) {
         monitor.logger?.warn(
-          "sysvitals: monitor.plugin() is registered inside an encapsulated plugin and this Fastify's hook lists " +
-            "were not found: it sees only that plugin's routes and the admin API is not served. Register it on the " +
+          'sysvitals: monitor.plugin() is registered inside an encapsulated plugin and this Fastify\'s hook lists ' +
+            'were not found: it sees only that plugin\'s routes and the admin API is not served. Register it on the ' +
             'app itself (await app.register(monitor.plugin())), or wrap the plugin registering it with fastify-plugin',
         );
       } else if (order === 'unknown') {

@@ -13,6 +13,6 @@ export function warnRoutesBefore(before: readonly string[], logger: Logger | und
   logger?.warn(
     { routes: before.length },
     `sysvitals: monitor.middleware() is mounted after ${before.length} route(s) of this app (${named}${more}): ` +
-      'the requests they answer are recorded without their route, on `unseen`. Mount it before them: app.use(monitor.middleware()) first',
+      'the requests they answer are not measured. Mount it before them: app.use(monitor.middleware()) first',
   );
 }

@@ -346,7 +346,7 @@ function socketOf(res: ServerResponse): Watched | null | undefined {
 }
 
 /** The list holding the flights of `res` (they are those whose `res` it is): its connection's, or its orphan. */
-export function flightsOf(res: ServerResponse, socket?: Watched | null): Flight | null | undefined {
+function flightsOf(res: ServerResponse, socket: Watched | null | undefined): Flight | null | undefined {
   const f = socket?.[FLIGHTS];
   if (f != null && f !== HTTP2) return f;
   return orphans.size === 0 ? undefined : orphans.get(res);
@@ -397,4 +397,10 @@ function stampStreamEnd(res: ServerResponse): void {
   const f = orphans.get(res);
   // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first end() only)
   if (f !== undefined && f.endedAt !== f.endedAt) f.endedAt = performance.now();
+}
+
+/** Whether a sysvitals middleware tracks `res` on `socket` (server-wide.ts's sweep: off the request path). */
+export function hasFlight(res: ServerResponse, socket: Socket | null): boolean {
+  for (let f = flightsOf(res, socket as Watched | null); f; f = f.nextFlight) if (f.res === res) return true;
+  return false;
 }

@@ -9,8 +9,8 @@
 // - a completed response the middleware never saw (of a server it has learnt) is recorded on the route `unseen`
 //   (UNSEEN_ROUTE): its method, the status its head sent, and its duration from the server's start to its finish,
 //   in the same counters as every request: totals, status classes, error rate, latency, Apdex, the alerts;
-// - a request started at least SWEEP_MS ago and neither tracked by a middleware nor ended, found by a sweep every
-//   SWEEP_MS, is in flight from then, aged from its start at the server like any request in flight (a hang reads critical while its clients
+// - a request started and neither tracked by a middleware nor ended, found by a sweep every SWEEP_MS, is in flight
+//   from then, aged from its start at the server like any request in flight (a hang reads critical while its clients
 //   wait), and at its end recorded as above, or as cut off (499) when its connection closes first.
 // A request the middleware sees costs one more store per request and one per connection (its start, kept on its
 // connection: the channel's own message, nothing allocated); it is recorded once, by the middleware, as before.
@@ -24,14 +24,20 @@ import type { InFlightEntry } from '../requests/in-flight.js';
 import { ABORTED_STATUS } from '../requests/route-counters.js';
 import { sentStatus } from '../requests/sent-status.js';
 import type { RequestWay } from './common.js';
-import { flightsOf } from './response-end.js';
-import { isAnsweredHere, type UnseenWatcher, watcherOf } from './unseen-requests.js';
+import { hasFlight } from './response-end.js';
+import { type FinishMessage, isAnsweredHere, type UnseenWatcher, watcherOf } from './unseen-requests.js';
 
 /** The route a request no middleware saw is recorded on (real templates start with `/`: no clash). */
 export const UNSEEN_ROUTE = 'unseen';
 
 /** How often requests waiting before the middleware are looked for (only while connections are open). */
 export const SWEEP_MS = 500;
+
+/** What a watcher's server-wide recorder is told (unseen-requests.ts). */
+export interface ServerWide {
+  /** A completed response of the watcher's server that no middleware tracked. Never throws. */
+  finished(message: FinishMessage): void;
+}
 
 /** What 'http.server.request.start' publishes, and the start kept on it. */
 interface StartMessage {
@@ -56,7 +62,7 @@ interface Waiting extends InFlightEntry {
 const STARTED = Symbol('sysvitals.started');
 type Stamped = Socket & { [STARTED]?: StartMessage };
 
-/** Connections with a request started since the last sweep, or not finished (closed and idle ones are dropped by a sweep). */
+/** Connections with a request started (those closed are dropped at the next sweep). */
 const sockets = new Set<Stamped>();
 /** Requests in flight found by a sweep, by response (rare: a middleware before the monitor holds them). */
 const waiting = new Map<ServerResponse, Waiting>();
@@ -108,25 +114,18 @@ function onStart(message: unknown): void {
   if (socket[STARTED] === undefined) {
     sockets.add(socket);
     if (timer === null) {
-      timer = setInterval(sweep, SWEEP_MS, SWEEP_MS);
+      timer = setInterval(sweep, SWEEP_MS);
       timer.unref?.();
     }
   }
   socket[STARTED] = m;
 }
 
-/** How many connections a sweep looks at (for tests: idle keep-alive connections are not among them). */
-export function sweepingConnections(): number {
-  return sockets.size;
-}
-
 /**
- * Finds the requests started at a server at least `minAgeMs` ago that neither a middleware tracks nor have ended
- * (their connection's latest request): each, when its server is a monitored one's, is in flight from now on. A
- * younger one is left to the next sweep (async middleware before the monitor, a session lookup, is not a wait to
- * count twice). Exported for tests.
+ * Finds the requests started at a server that neither a middleware tracks nor have ended (their connection's latest
+ * request): each, when its server is a monitored one's, is in flight from now on. Exported for tests.
  */
-export function sweep(minAgeMs = SWEEP_MS): void {
+export function sweep(): void {
   try {
     // One found before that reached a middleware since (a slow body a parser before it waited for), or that ended
     // without being told here (the middleware recorded it): released from flight, recorded by the middleware alone.
@@ -143,29 +142,12 @@ export function sweep(minAgeMs = SWEEP_MS): void {
       const m = socket[STARTED];
       if (m === undefined || m.t === undefined) continue;
       const res = m.response;
-      if (res.writableFinished) {
-        // Its latest request is done (its finish published): idle until its next request, which adds it again. So a
-        // sweep looks at connections with a request since the last one, and none runs while all are idle.
-        sockets.delete(socket);
-        socket[STARTED] = undefined;
-        continue;
-      }
       if (res.writableEnded || decided.has(res) || isAnsweredHere(res) || hasFlight(res, socket)) continue;
-      if (performance.now() - m.t < minAgeMs) continue;
       decided.add(res);
       const watcher = watcherOf(m.request, m.server);
       const way = watcher === undefined ? undefined : ways.get(watcher);
       if (way?.beginUnseen === undefined) continue;
-      const w: Waiting = {
-        res,
-        req: m.request,
-        socket,
-        start: m.t,
-        way,
-        prev: null,
-        next: null,
-        t: Number.NaN,
-      };
+      const w: Waiting = { res, req: m.request, socket, start: m.t, way, prev: null, next: null, t: Number.NaN };
       if (!way.beginUnseen(m.request, w)) continue;
       // Aged from its start at the server, not from now (the in-flight clock's reading, less the time since).
       // biome-ignore lint/suspicious/noSelfCompare: NaN check (tracked)
@@ -194,10 +176,4 @@ function onWaitingClose(this: Socket): void {
     const status = hasFlight(res, this) ? 0 : ABORTED_STATUS;
     w.way.endUnseen?.(w.req, w, UNSEEN_ROUTE, status, performance.now() - w.start);
   }
-}
-
-/** Whether a sysvitals middleware tracks `res` on `socket` (its connection's flights: response-end.ts). */
-function hasFlight(res: ServerResponse, socket: Socket): boolean {
-  for (let f = flightsOf(res, socket); f; f = f.nextFlight) if (f.res === res) return true;
-  return false;
 }

@@ -17,6 +17,7 @@ import { looksLikeCredential, tokenParts } from '../channels/secret-parts.js';
 import { escapeControls } from '../logger.js';
 import { sentStatus } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
+import type { ServerWide } from './server-wide.js';
 
 /** The first request a middleware missed: method, path (no query string) and status. */
 export interface UnseenRequest {
@@ -70,16 +71,10 @@ export class UnseenWatcher {
       { method: first.method, path: first.path, status: first.status, unseen: count },
       `sysvitals: ${escapeControls(first.method)} ${escapeControls(first.path)} was answered (${first.status}) by this server without passing ` +
         `monitor.middleware()${earlier}: a handler mounted before the middleware (or outside the path it is mounted ` +
-        'on) ends such requests: they are recorded without their route, on `unseen`. Mount it ' +
+        'on) ends such requests, and they are not measured (monitor.getUnseenRequests() counts them). Mount it ' +
         'before them: app.use(monitor.middleware()) first',
     );
   }
-}
-
-/** Where a watcher's missed requests' statuses and waits are recorded (server-wide.ts). */
-export interface ServerWide {
-  /** A completed response of the watcher's server that no middleware tracked. Never throws. */
-  finished(message: FinishMessage): void;
 }
 
 /** Where a monitor's missed requests are summed (its Lifecycle: `requests.unseen_total` in metrics/). */

@@ -175,7 +175,10 @@ export class Lifecycle {
     return true;
   }
 
-  /** A request no adapter saw, not ended (adapters/server-wide.ts): in flight, never shed; ends by endedEntry(). */
+  /**
+   * A request its server got that never reached the adapter and has not ended (adapters/server-wide.ts): in flight,
+   * aged from `entry`, never shed (its answer is the application's). Ends by endedEntry().
+   */
   waitingEntry(entry: InFlightEntry): void {
     this.inFlight++;
     this.inFlightAges.track(entry);
