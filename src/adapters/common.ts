@@ -17,7 +17,6 @@ import {
 } from '../monitor/websocket-port.js';
 import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monitor.js';
 import { rejectNullOptions, rejectUnknownOptions } from '../options/option-keys.js';
-import type { InFlightEntry } from '../requests/in-flight.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import { type RequestTicket, settleCutOff, TicketPath } from '../requests/request-ticket.js';
 import { ABORTED_STATUS, ANSWERED_CLOSE_COLUMN } from '../requests/route-counters.js';
@@ -93,16 +92,6 @@ export interface RequestWay {
    * monitor's tickets; another source has none to walk).
    */
   readRoutes?(reader: InFlightRouteReader): void;
-  /** A request its server got that the adapter never saw, in flight (TicketPath.beginUnseen; server-wide.ts). */
-  beginUnseen?(req: IncomingMessage, entry: InFlightEntry): boolean;
-  /** Its end, or a completed response the adapter never saw (TicketPath.endUnseen). */
-  endUnseen?(
-    req: IncomingMessage,
-    entry: InFlightEntry | null,
-    route: string,
-    status: number,
-    durationMs: number,
-  ): void;
   /** An admin API request or a probe the adapter answers: its server (and HTTP/2 session) is drained on shutdown. */
   adminRequest?(req: IncomingMessage): void;
   /** A server the adapter knows before its first request (Fastify's): drained on shutdown, every HTTP/2 session of it. */

@@ -13,7 +13,6 @@ import {
   appRouteTakes,
   createAdapterMonitor,
   decideUpgrade,
-  type RequestWay,
   requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
@@ -41,7 +40,6 @@ import {
   unwatchUnseen,
   watchUnseen,
 } from './unseen-requests.js';
-import { recordServerWide } from './server-wide.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 export type { UnseenRequest, UnseenRequests } from './unseen-requests.js';
@@ -227,7 +225,7 @@ function makeMiddleware(
     if (requestContextEnabled()) runInScope(new ExpressScope(req), next);
     else next();
   };
-  return [sysvitals, watchMissed(monitor, sysvitals, onEnd, way)];
+  return [sysvitals, watchMissed(monitor, sysvitals, onEnd)];
 }
 
 /**
@@ -235,15 +233,8 @@ function makeMiddleware(
  * response ends are listened to from the start, and an app whose every request a handler before the middleware
  * answers is found by its stack. Stops when the monitor closes.
  */
-function watchMissed(
-  monitor: AdapterSource,
-  middleware: RequestHandler,
-  onEnd: unknown,
-  way: RequestWay,
-): UnseenWatcher {
+function watchMissed(monitor: AdapterSource, middleware: RequestHandler, onEnd: unknown): UnseenWatcher {
   const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor));
-  // Their statuses and waits recorded with the rest (RT39-4: server-wide.ts).
-  recordServerWide(unseen, way);
   expressWatcherOf(middleware, unseen);
   addWatcherResolver(expressWatcherFor);
   watchResponseEnds();

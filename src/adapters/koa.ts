@@ -41,7 +41,6 @@ import {
   unwatchUnseen,
   watchUnseen,
 } from './unseen-requests.js';
-import { recordServerWide } from './server-wide.js';
 
 export { type AdapterMonitorOptions, type AdapterSource, UNMATCHED_ROUTE } from './common.js';
 export type { UnseenRequest, UnseenRequests } from './unseen-requests.js';
@@ -126,7 +125,6 @@ function makeMiddleware(
   // Requests its server answers without it (unseen-requests.ts): Node's response ends are listened to from now on.
   // A middleware that never sees a request may be given its Koa server (koa-unseen.ts).
   const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor));
-  recordServerWide(unseen, way); // their statuses and waits recorded with the rest (RT39-4: server-wide.ts)
   addKoaWatcher(unseen);
   addWatcherResolver(koaWatcherFor);
   watchResponseEnds();

@@ -398,9 +398,3 @@ function stampStreamEnd(res: ServerResponse): void {
   // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first end() only)
   if (f !== undefined && f.endedAt !== f.endedAt) f.endedAt = performance.now();
 }
-
-/** Whether a sysvitals middleware tracks `res` on `socket` (server-wide.ts's sweep: off the request path). */
-export function hasFlight(res: ServerResponse, socket: Socket | null): boolean {
-  for (let f = flightsOf(res, socket as Watched | null); f; f = f.nextFlight) if (f.res === res) return true;
-  return false;
-}

@@ -17,7 +17,6 @@ import { looksLikeCredential, tokenParts } from '../channels/secret-parts.js';
 import { escapeControls } from '../logger.js';
 import { sentStatus } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
-import type { ServerWide } from './server-wide.js';
 
 /** The first request a middleware missed: method, path (no query string) and status. */
 export interface UnseenRequest {
@@ -44,8 +43,6 @@ export class UnseenWatcher {
   closed = false;
   /** Servers learnt (a Koa middleware that learnt none may be given its app's server: koa-unseen.ts). */
   learnt = 0;
-  /** Where its missed requests' statuses and waits are recorded (server-wide.ts); undefined: counted only. */
-  served: ServerWide | undefined = undefined;
   private readonly logger: Logger | undefined;
   /** The monitor's lifecycle, whose `unseenTotal` (metrics/ and Prometheus) each middleware adds to. */
   private readonly sink: UnseenSink | undefined;
@@ -137,21 +134,6 @@ export function answeredHere(res: ServerResponse): void {
   answered.add(res);
 }
 
-/** Whether sysvitals answers `res` itself (answeredHere). */
-export function isAnsweredHere(res: ServerResponse): boolean {
-  return answered.has(res);
-}
-
-/** The watcher of a request's server (learnt, or found by a resolver and learnt now); undefined when none. */
-export function watcherOf(request: IncomingMessage, server: object): UnseenWatcher | undefined {
-  let watcher = servers.get(server);
-  if (watcher === undefined) {
-    watcher = resolve(request, server);
-    if (watcher !== undefined) learn(server, watcher);
-  }
-  return watcher === undefined || watcher.closed ? undefined : watcher;
-}
-
 /**
  * A connection the middleware whose flights end with `onEnd` tracks a request on (once per connection): its
  * server is that middleware's, and what the server missed before is taken over.
@@ -175,7 +157,7 @@ function learn(server: object, watcher: UnseenWatcher): void {
 }
 
 /** What 'http.server.response.finish' publishes. */
-export interface FinishMessage {
+interface FinishMessage {
   request: IncomingMessage;
   response: ServerResponse;
   socket: { destroyed?: boolean; errored?: unknown } | null;
@@ -197,10 +179,7 @@ export function untrackedFinish(message: unknown): void {
       if (watcher !== undefined) learn(server, watcher);
     }
     if (watcher !== undefined) {
-      if (!watcher.closed) {
-        watcher.add(1, describe(m));
-        watcher.served?.finished(m);
-      }
+      if (!watcher.closed) watcher.add(1, describe(m));
       return;
     }
     hearDropped(server);

@@ -175,15 +175,6 @@ export class Lifecycle {
     return true;
   }
 
-  /**
-   * A request its server got that never reached the adapter and has not ended (adapters/server-wide.ts): in flight,
-   * aged from `entry`, never shed (its answer is the application's). Ends by endedEntry().
-   */
-  waitingEntry(entry: InFlightEntry): void {
-    this.inFlight++;
-    this.inFlightAges.track(entry);
-  }
-
   /** ended() for a request admitted by admitEntry(). */
   endedEntry(entry: InFlightEntry): void {
     if (this.inFlight > 0) this.inFlight--;

@@ -47,7 +47,6 @@ export interface TicketParts {
       socket?: IncomingMessage['socket'] | null,
     ): boolean;
     endedEntry(entry: InFlightEntry): void;
-    waitingEntry(entry: InFlightEntry): void;
     learnFrom(req: IncomingMessage, socket?: IncomingMessage['socket'] | null): void;
     addServer(server: Server): void;
     readonly inFlightAges: InFlightAges;
@@ -144,40 +143,6 @@ export class TicketPath {
     // spent V8's inlining budget of the adapters' end, leaving endedEntry() out of line on every request (issue 18).
     if (status === ABORTED_STATUS) this.endCutOff(ticket, method, route, durationMs);
     else parts.requests.record(method, route, status, durationMs);
-  }
-
-  /**
-   * A request its server got that no adapter saw and that has not ended (adapters/server-wide.ts: a middleware before
-   * the monitor's holds it): in flight from now, aged from `entry.t` once tracked; false when its path is excluded.
-   */
-  beginUnseen(req: IncomingMessage, entry: InFlightEntry): boolean {
-    if (this.parts.exclusion.matches(req)) return false;
-    this.parts.lifecycle.waitingEntry(entry);
-    return true;
-  }
-
-  /**
-   * The end of a request no adapter saw (its completed response, or a close cut it off: 499), recorded under `route`
-   * with its duration from the server's start; `entry`: its place in flight (beginUnseen), null for one never
-   * there. Status 0: released from flight only (a middleware got it after all and records it). An excluded path is
-   * not recorded. Never throws.
-   */
-  endUnseen(
-    req: IncomingMessage,
-    entry: InFlightEntry | null,
-    route: string,
-    status: number,
-    durationMs: number,
-  ): void {
-    try {
-      const parts = this.parts;
-      if (entry !== null) parts.lifecycle.endedEntry(entry);
-      else if (parts.exclusion.matches(req)) return;
-      if (status === 0) return;
-      parts.requests.record(req.method ?? 'GET', route, status, durationMs);
-    } catch {
-      // monitoring never breaks the server
-    }
   }
 
   /** end() of a request cut off (499): settled (settleCutOff), then recorded as a close or as a request. */
