@@ -55,6 +55,27 @@ export function rootInstance<T extends object>(fastify: T): T {
   }
 }
 
+/**
+ * The apps (root instances) a plugin is registered in. Each registration reaches the app's root (RT39-3), so a second
+ * one in the same app, at its root or inside an encapsulated plugin, would record every request twice (outside review
+ * 42, RT42-10): `enter` gives the app's root the first time, undefined after (calling `warn` the first such time only).
+ */
+export class PluginApps {
+  private readonly roots = new WeakSet<object>();
+  private warned = false;
+
+  enter<T extends object>(fastify: T, warn: () => void): T | undefined {
+    const root = rootInstance(fastify);
+    if (!this.roots.has(root)) {
+      this.roots.add(root);
+      return root;
+    }
+    if (!this.warned) warn();
+    this.warned = true;
+    return undefined;
+  }
+}
+
 /** The onRequest lists of `instance` and its encapsulated instances; false when one is not where expected. */
 function collectLists(instance: object, lists: HookList[], seen: Set<object>): boolean {
   if (seen.has(instance)) return true;

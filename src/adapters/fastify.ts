@@ -20,7 +20,7 @@ import {
   requestWay,
   UNMATCHED_ROUTE,
 } from './common.js';
-import { putRecordingFirst, rootInstance } from './fastify-hook-order.js';
+import { PluginApps, putRecordingFirst } from './fastify-hook-order.js';
 import { unwatchRouterAnswers, watchRouterAnswers } from './fastify-router.js';
 import { flightRouteReader } from './flight-routes.js';
 import { flightDuration, newTrackedTicket, type TrackedTicket, trackFlight } from './response-end.js';
@@ -85,12 +85,20 @@ export function fastifyPlugin(
     return true;
   };
 
+  // A second registration in one app does nothing, warned once (outside review 42, RT42-10; fastify-hook-order.ts).
+  const apps = new PluginApps();
   const plugin: FastifyPluginCallback = (fastify, _opts, done) => {
-    // Known before it listens: every HTTP/2 session of it gets GOAWAY on shutdown, whatever it carried.
-    way.serves?.(fastify.server);
     // The app's root instance, also when registered inside an encapsulated plugin of the app (RT39-3): its router's
     // answers, its routes and every hook list under it are the plugin's.
-    const root = rootInstance(fastify);
+    const root = apps.enter(fastify, () =>
+      monitor.logger?.warn(
+        `sysvitals: monitor.plugin() of the monitor at ${adminApi.basePath} is registered a second time in this ` +
+          'Fastify app: that registration does nothing (its first records every route of the app). Register it once',
+      ),
+    );
+    if (root === undefined) return done();
+    // Known before it listens: every HTTP/2 session of it gets GOAWAY on shutdown, whatever it carried.
+    way.serves?.(fastify.server);
     if (watchRouterAnswers(root, routerAnswered)) {
       fastify.addHook('onClose', (_instance, next) => {
         unwatchRouterAnswers(root);
@@ -174,8 +182,8 @@ export function fastifyPlugin(
       recordsFirst = order === 'moved';
       if (order === 'unknown' && root !== fastify) {
         monitor.logger?.warn(
-          'sysvitals: monitor.plugin() is registered inside an encapsulated plugin and this Fastify\'s hook lists ' +
-            'were not found: it sees only that plugin\'s routes and the admin API is not served. Register it on the ' +
+          "sysvitals: monitor.plugin() is registered inside an encapsulated plugin and this Fastify's hook lists " +
+            "were not found: it sees only that plugin's routes and the admin API is not served. Register it on the " +
             'app itself (await app.register(monitor.plugin())), or wrap the plugin registering it with fastify-plugin',
         );
       } else if (order === 'unknown') {
