@@ -25,7 +25,8 @@ interface Pending {
 
 /**
  * Single flight: while a call is pending no other starts, and every probe waits on that one (each at most until
- * LIVENESS_CHECK_TIMEOUT_MS after its start, then fails). A settled answer is reused for LIVENESS_REUSE_MS. A call
+ * LIVENESS_CHECK_TIMEOUT_MS after its start, then fails). A settled answer is reused for LIVENESS_REUSE_MS; one that
+ * came LIVENESS_CHECK_TIMEOUT_MS or more after its call started is a failure, for every probe it answers. A call
  * still pending past the timeout fails each probe at once, and is abandoned (the next probe starts a new call) once
  * pending for the timeout plus a backoff: the timeout for the first abandoned since the last answer, doubling,
  * at most LIVENESS_MAX_BACKOFF_MS, as the dependency probes do. So a flood of probes costs at most one call a second,
@@ -72,7 +73,17 @@ export class SharedLivenessCheck {
         (ok): LivenessOutcome =>
           ok === true ? { ok: true } : { ok: false, output: 'the liveness check returned false' },
         (err: unknown): LivenessOutcome => ({ ok: false, output: errorMessage(err) }),
-      );
+      )
+      .then((outcome): LivenessOutcome => {
+        // Past the limit the verdict is a failure whatever it says: for the probes waiting on it and for the
+        // second it is reused (outside review 42, RT42-6: a check always taking 1.5 s passed 56 % of the probes).
+        const took = this.clock.now() - now;
+        if (!outcome.ok || !(took >= LIVENESS_CHECK_TIMEOUT_MS)) return outcome;
+        return {
+          ok: false,
+          output: `the liveness check answered after ${Math.round(took)} ms (the limit is ${LIVENESS_CHECK_TIMEOUT_MS} ms)`,
+        };
+      });
     const entry: Pending = { promise, startedAt: now };
     this.pending = entry;
     void promise.then((outcome) => {

@@ -108,3 +108,40 @@ describe('probeRules.liveness() behind /livez', () => {
     expect(calls).toBe(2);
   });
 });
+
+// Outside review 42, RT42-6: a check that always took 1.5 s (README: `livez` fails when the check "takes over 1 s")
+// passed about half the probes: its late `true` was taken as the answer and reused for the next second. The oracle is
+// the documented limit against the injected clock: a call that settled 1.5 s after it started is a failure for every
+// probe it answers, the ones waiting on it and the ones of the second after.
+describe('a liveness check that answers after the 1 s limit', () => {
+  it('fails the probes it answers, and its late true is not reused as a pass', async () => {
+    const clock = { t: Date.UTC(2026, 0, 1), now: () => clock.t };
+    let calls = 0;
+    let release: ((ok: boolean) => void) | undefined;
+    const url = await start(() => {
+      calls++;
+      return new Promise<boolean>((resolve) => {
+        release = resolve;
+      });
+    }, clock);
+    // Probes waiting on the call; it answers true 1.5 s (on the monitor's clock) after it started.
+    const waiting = flood(url, 10);
+    while (calls === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    clock.t += 1500;
+    release?.(true);
+    expect(await waiting).toEqual({ 503: 10 });
+    // The second after that late answer: still failures, no new call.
+    clock.t += 300;
+    expect(await flood(url, 10)).toEqual({ 503: 10 });
+    expect(calls).toBe(1);
+    // Once the late answer has served its second, the next call is judged on its own: in time, a pass.
+    clock.t += 1000;
+    const next = flood(url, 10);
+    while (calls === 1) await new Promise((r) => setTimeout(r, 5));
+    clock.t += 200;
+    release?.(true);
+    expect(await next).toEqual({ 200: 10 });
+    expect(calls).toBe(2);
+  });
+});
