@@ -3,6 +3,7 @@
 import type { Socket } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { SysvitalsError } from '../errors.js';
+import { lowerCaseRedisScheme } from './redis-url.js';
 
 /** What the store works with inside. */
 export type IoRedisClient = Redis | Cluster;
@@ -32,7 +33,7 @@ export async function createRedisClient(url: string, commandTimeoutMs: number): 
       'RedisStore needs the ioredis package: npm install ioredis',
     );
   }
-  const client = new RedisCtor(url, {
+  const client = new RedisCtor(lowerCaseRedisScheme(url), {
     lazyConnect: true,
     // Fail fast while Redis is down: the store buffers, so ioredis must not queue or retry.
     enableOfflineQueue: false,

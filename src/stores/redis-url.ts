@@ -9,7 +9,8 @@ export function redisUrlProblem(url: unknown): string | undefined {
   if (typeof url !== 'string') return 'it is not a string';
   if (url === '') return 'it is empty';
   if (/\s/.test(url)) return 'it contains whitespace';
-  if (!/^rediss?:\/\//.test(url)) {
+  // A scheme is case-insensitive (RFC 3986 §3.1): `REDIS://` is redis:// (outside review 42, RT42-7).
+  if (!/^rediss?:\/\//i.test(url)) {
     if (/^rediss?(:\/?(?!\/)|\/\/|:?\\)/i.test(url))
       return 'its scheme is misspelled (a ":" or "/" missing or wrong: write redis:// or rediss://)';
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return 'its scheme is not redis:// or rediss://';
@@ -22,5 +23,21 @@ export function redisUrlProblem(url: unknown): string | undefined {
     return 'it does not parse as a URL (a port that is not a number, or a password character to percent-encode)';
   }
   if (parsed.hostname === '') return 'it has no host';
+  // ioredis decodes the user name and password with decodeURIComponent on every connect: a raw `%` there failed
+  // each one with "URI malformed", for ever, after setup had passed (outside review 42, RT42-7).
+  try {
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+  } catch {
+    return 'its user name or password does not decode (a "%" not followed by two hex digits, or escapes that are not UTF-8): percent-encode the password (% as %25)';
+  }
   return undefined;
+}
+
+/**
+ * The URL as ioredis must get it: the scheme in lower case, since ioredis turns TLS on only for a lower-case
+ * `rediss://` (an upper-case `REDISS://` would connect in clear text). The rest is unchanged.
+ */
+export function lowerCaseRedisScheme(url: string): string {
+  return url.replace(/^rediss?:/i, (scheme) => scheme.toLowerCase());
 }
