@@ -19,7 +19,8 @@ export function thenOf(result: unknown): AnyFunction | undefined {
  * A thenable that is not a Promise (Knex and Mongoose builders run their query when `then` is called, and
  * may still be chained): the same object is returned, with an own `then` that calls the original once for
  * each time the caller calls it, nothing more, so laziness and chaining are kept. The call is recorded when it
- * first settles, timed from the call. An object whose `then` cannot be replaced (frozen) is timed as a sync
+ * first settles, timed from the call: a `then` that throws is a failure, a thenable it fulfils with is adopted and
+ * recorded as it settles. An object whose `then` cannot be replaced (frozen) is timed as a sync
  * call; one never awaited (run by `.exec()`, `.stream()`) is not recorded.
  */
 export function timedThenable(
@@ -34,18 +35,37 @@ export function timedThenable(
     end(failed, error);
   };
   const timedThen = function (this: unknown, onFulfilled?: unknown, onRejected?: unknown): unknown {
-    return then.call(
-      this,
-      (value: unknown) => {
-        finish(false);
-        return typeof onFulfilled === 'function' ? onFulfilled(value) : value;
-      },
-      (error: unknown) => {
-        finish(true, error);
-        if (typeof onRejected === 'function') return onRejected(error);
-        throw error;
-      },
-    );
+    // Recorded as an await settles (outside review 42, RT42-9): a value that is itself a thenable is adopted as
+    // Promise.resolve does (called once, here, and handed on settled the same way), a throw out of `then` before
+    // it called back is a failure (the await rejects with it).
+    let calledBack = false;
+    try {
+      return then.call(
+        this,
+        (value: unknown) => {
+          calledBack = true;
+          if (adoptable(value)) {
+            const adopted = Promise.resolve(value);
+            adopted.then(
+              () => finish(false),
+              (error: unknown) => finish(true, error),
+            );
+            return typeof onFulfilled === 'function' ? onFulfilled(adopted) : adopted;
+          }
+          finish(false);
+          return typeof onFulfilled === 'function' ? onFulfilled(value) : value;
+        },
+        (error: unknown) => {
+          calledBack = true;
+          finish(true, error);
+          if (typeof onRejected === 'function') return onRejected(error);
+          throw error;
+        },
+      );
+    } catch (error) {
+      if (!calledBack) finish(true, error);
+      throw error;
+    }
   };
   try {
     const own = Object.getOwnPropertyDescriptor(result, 'then');
@@ -59,6 +79,16 @@ export function timedThenable(
     finish(false); // frozen or a Proxy that refuses: timed as a synchronous call, as before
   }
   return result;
+}
+
+/** Whether a fulfilment value would be adopted by an await: an object or function with a `then` (or a getter that throws). */
+function adoptable(value: unknown): boolean {
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return true; // Promise.resolve rejects with the getter's error, as the await does
+  }
 }
 
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor;

@@ -77,3 +77,85 @@ describe('monitor.job with a thenable that is not a Promise', () => {
     expect(after?.last_success).not.toBeNull();
   });
 });
+
+// Outside review 42, RT42-9: what the caller's await saw was not what was recorded. A `then` that throws rejects the
+// await but left the run `running` for ever, no failure; a `then` that fulfils with a thenable that rejects is adopted
+// by the await (it rejects) but was recorded a success. The oracle is the caller's own outcome of each await.
+describe('monitor.job with a thenable whose then throws, or fulfils with another thenable', () => {
+  it('records each run as the caller saw it settle', async () => {
+    const m = createMonitor({ sampleIntervalMs: 0 });
+    monitors.push(m);
+    const throwing = m.job('throwing-then', () => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose.
+      then() {
+        throw new Error('builder: undefined binding');
+      },
+    }));
+    const later = (fail: boolean) => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose.
+      then(onOk: (v: unknown) => void, onErr: (e: unknown) => void) {
+        setTimeout(() => (fail ? onErr(new Error('query failed')) : onOk(9)), 5);
+      },
+    });
+    let innerFails = true;
+    const nested = m.job('nested-then', () => ({
+      // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose.
+      then(onOk: (v: unknown) => void) {
+        setTimeout(() => onOk(later(innerFails)), 5);
+      },
+    }));
+    const outcome = async (p: PromiseLike<unknown>) => {
+      try {
+        return `ok ${String(await p)}`;
+      } catch (e) {
+        return `failed ${(e as Error).message}`;
+      }
+    };
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      seen.push(await outcome(throwing()));
+      seen.push(await outcome(nested()));
+    }
+    innerFails = false;
+    seen.push(await outcome(nested()));
+    expect(seen).toEqual([
+      ...Array.from({ length: 3 }, () => ['failed builder: undefined binding', 'failed query failed']).flat(),
+      'ok 9',
+    ]);
+    const rows = m.jobs.rows();
+    expect(rows.find((r) => r.name === 'throwing-then')).toMatchObject({ runs: 3, failures: 3, running: 0 });
+    expect(rows.find((r) => r.name === 'throwing-then')?.last_failure?.error).toBe('builder: undefined binding');
+    const nestedRow = rows.find((r) => r.name === 'nested-then');
+    expect(nestedRow).toMatchObject({ runs: 4, failures: 3, running: 0 });
+    expect(nestedRow?.last_failure?.error).toBe('query failed');
+    expect(nestedRow?.last_success).not.toBeNull();
+  });
+
+  it('@timed records the same', async () => {
+    const m = createMonitor({ sampleIntervalMs: 0 });
+    monitors.push(m);
+    const f = timed(
+      () => ({
+        // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose.
+        then(onOk: (v: unknown) => void) {
+          onOk(Promise.reject(new Error('inner')));
+        },
+      }),
+      { name: 'nested-timed', monitor: m, job: true },
+    );
+    const g = timed(
+      () => ({
+        // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose.
+        then() {
+          throw new Error('sync');
+        },
+      }),
+      { name: 'throwing-timed', monitor: m, job: true },
+    );
+    await expect(f()).rejects.toThrow('inner');
+    await expect(g()).rejects.toThrow('sync');
+    const rows = m.jobs.rows();
+    expect(rows.find((r) => r.name === 'nested-timed')).toMatchObject({ runs: 1, failures: 1, running: 0 });
+    expect(rows.find((r) => r.name === 'throwing-timed')).toMatchObject({ runs: 1, failures: 1, running: 0 });
+  });
+});
