@@ -104,7 +104,7 @@ describe('monitor.job with a thenable whose then throws, or fulfils with another
         setTimeout(() => onOk(later(innerFails)), 5);
       },
     }));
-    const outcome = async (p: PromiseLike<unknown>) => {
+    const outcome = async (p: unknown) => {
       try {
         return `ok ${String(await p)}`;
       } catch (e) {
@@ -124,7 +124,9 @@ describe('monitor.job with a thenable whose then throws, or fulfils with another
     ]);
     const rows = m.jobs.rows();
     expect(rows.find((r) => r.name === 'throwing-then')).toMatchObject({ runs: 3, failures: 3, running: 0 });
-    expect(rows.find((r) => r.name === 'throwing-then')?.last_failure?.error).toBe('builder: undefined binding');
+    expect(rows.find((r) => r.name === 'throwing-then')?.last_failure?.error).toBe(
+      'builder: undefined binding',
+    );
     const nestedRow = rows.find((r) => r.name === 'nested-then');
     expect(nestedRow).toMatchObject({ runs: 4, failures: 3, running: 0 });
     expect(nestedRow?.last_failure?.error).toBe('query failed');

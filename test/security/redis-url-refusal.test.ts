@@ -122,15 +122,14 @@ describe('RedisStore({ url }) refuses a user name or password that cannot be dec
 });
 
 describe('a Redis URL scheme in any case', () => {
-  it.each([
-    `REDIS://:${PW}@cache:6379`,
-    `Redis://:${PW}@cache:6379/2`,
-    `REDISS://default:${PW}@cache:6380`,
-  ])('%s is accepted', async (url) => {
-    expect((await ioredisParseURL(url)).host).toBe('cache'); // ioredis reads it
-    const store = new RedisStore({ url, instanceId: 'api-1' });
-    await store.close();
-  });
+  it.each([`REDIS://:${PW}@cache:6379`, `Redis://:${PW}@cache:6379/2`, `REDISS://default:${PW}@cache:6380`])(
+    '%s is accepted',
+    async (url) => {
+      expect((await ioredisParseURL(url)).host).toBe('cache'); // ioredis reads it
+      const store = new RedisStore({ url, instanceId: 'api-1' });
+      await store.close();
+    },
+  );
 
   it('REDISS:// reaches ioredis with TLS on, as rediss:// does', async () => {
     const { createRedisClient } = await import('../../src/stores/redis-client.js');
