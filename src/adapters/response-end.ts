@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { destroyedByServer, http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
-import { type BlockedFlight, blockedMs, drained, writeBlocked } from './client-blocked.js';
+import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
@@ -80,34 +80,15 @@ export function newTrackedTicket<T>(
   };
 }
 
-/**
- * A request's duration at its end, from its start (performance.now()): to when the application ended its response
- * (its end() returned: the server's work done) for a response that completed, as nginx's `$upstream_response_time`
- * ends, not when its client took the last byte ('finish', which Node emits once the socket's buffer drained: a
- * client that reads a large body late was timed as the server's latency, outside review 7, F7); to now for a
- * response cut off (499: up to the close) or one whose end() was not seen (a response object not from Node's
- * classes, an end() the application called through a copy of Node's own taken before sysvitals started). It starts
- * at the hand-over, a request's upload included: the server cannot tell a body its client paced from one its own
- * work delayed (outside review 8, F1: the rule that tried, F6's, hid 400 ms of synchronous work before the body).
- * A response that completed has the time its producer waited on its client taken out (blockedMs, client-blocked.ts:
- * a compression middleware, a pipe, paused on backpressure; outside review 9, F2), only the loop's idle time in it
- * (outside review 10, F1: the server's own work while a drain waited is kept); one cut off keeps it.
- */
-export function flightDuration(flight: TrackedTicket<unknown>, status: number): number {
-  if (status === ABORTED_STATUS) return performance.now() - flight.start;
-  const ended = flight.endedAt;
-  // biome-ignore lint/suspicious/noSelfCompare: NaN check without a call on the request path
-  return (ended === ended ? ended : performance.now()) - flight.start - blockedMs(flight);
-}
+export { flightDuration } from './flight-duration.js';
 
 const FLIGHTS = Symbol('sysvitals.flights');
 /** `null` once the connection has its 'close' listener and nothing in flight. */
 type Watched = Socket & { [FLIGHTS]?: Flight | null };
 
 /**
- * Whether Node publishes 'http.server.response.finish' for the responses tracked (Node >= 18.7 does for its
- * http and https servers; another runtime or a response not from Node's server may not): undefined until a
- * response tells. Until then, and if not, each response also gets a 'close' listener.
+ * Whether Node publishes 'http.server.response.finish' for the responses tracked (Node >= 18.7 does; another runtime
+ * or a response not from Node's server may not): undefined until one tells. If not, each gets a 'close' listener.
  */
 let channelWorks: boolean | undefined;
 let subscribed = false;
@@ -134,13 +115,16 @@ const HTTP2: Flight = {
 /** The mark watch() returns for a connection not a Node server's (detached-flights.ts); never set on it. */
 const DETACHED: Flight = { ...HTTP2 };
 
+/** A watched connection whose 'close' came (onSocketClose): a flight tracked later ends at once, cut off (RT42-1). */
+const CLOSED: Flight = { ...HTTP2 };
+
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
 export function trackFlight(flight: Flight): void {
   // The usual case (an HTTP/1 connection watched, the channel known to work), small enough for V8 to inline whole
   // into the adapters; the rest is trackAny's (issue 18: inlining budget, bench/RESULTS.md `perf`).
   const socket = flight.socket as Watched | null;
   const head = channelWorks === true && socket ? socket[FLIGHTS] : undefined;
-  if (head === undefined || head === DETACHED || head === HTTP2) {
+  if (head === undefined || head === DETACHED || head === HTTP2 || head === CLOSED) {
     trackAny(flight);
     return;
   }
@@ -158,6 +142,11 @@ function trackAny(flight: Flight): void {
     return;
   }
   let head = socket[FLIGHTS];
+  // Closed before it got here (middleware before the monitor held it; outside review 42, RT42-1): cut off at once.
+  if (head === CLOSED || (head === undefined && socket.destroyed)) {
+    flight.onEnd(flight, ABORTED_STATUS);
+    return;
+  }
   // Decided once per connection: an HTTP/1 request costs the one comparison with HTTP2 below.
   if (head === undefined) head = watch(socket, flight);
   // Never marked: each of a detached connection's requests comes here.
@@ -295,7 +284,7 @@ function statusAtClose(f: Flight): number {
 /** The connection closed: what is still in flight on it was cut off (or completed in the same tick). */
 function onSocketClose(this: Watched): void {
   let f = this[FLIGHTS];
-  this[FLIGHTS] = null;
+  this[FLIGHTS] = CLOSED;
   while (f) {
     const next = f.nextFlight;
     f.nextFlight = null;
