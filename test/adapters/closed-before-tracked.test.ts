@@ -115,23 +115,23 @@ for (const [label, modules] of [
       ['Fastify (a hook before the plugin)', fastify],
     ] as const) {
       it(`${name}: ends cut off, counted once; in_flight returns to 0; shutdown drops nothing`, async () => {
-          const s = await start(modules());
-          running.push(s);
-          await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
-          const port = (s.server.address() as { port: number }).port;
-          // Half on a fresh connection, half after a completed request on the same kept-alive one.
-          await Promise.all(Array.from({ length: N }, (_, i) => abandon(port, i % 2 === 1, i)));
-          const answered = N / 2;
-          await eventually(async () => abortedCount(s.monitor) >= N);
-          const m = await s.monitor.getMetrics();
-          expect(m.requests.in_flight).toBe(0);
-          // Each abandoned request once (the client's count: early closes are not in `total`), the answered ones once.
-          expect(abortedCount(s.monitor)).toBe(N);
-          expect(m.requests.total).toBe(answered);
-          const report = await s.monitor.shutdown({ drainMs: 8000, delayMs: 0 });
-          expect(report.dropped).toBe(0);
-          expect((await s.monitor.getMetrics()).requests.in_flight).toBe(0);
-        });
+        const s = await start(modules());
+        running.push(s);
+        await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
+        const port = (s.server.address() as { port: number }).port;
+        // Half on a fresh connection, half after a completed request on the same kept-alive one.
+        await Promise.all(Array.from({ length: N }, (_, i) => abandon(port, i % 2 === 1, i)));
+        const answered = N / 2;
+        await eventually(async () => abortedCount(s.monitor) >= N);
+        const m = await s.monitor.getMetrics();
+        expect(m.requests.in_flight).toBe(0);
+        // Each abandoned request once (the client's count: early closes are not in `total`), the answered ones once.
+        expect(abortedCount(s.monitor)).toBe(N);
+        expect(m.requests.total).toBe(answered);
+        const report = await s.monitor.shutdown({ drainMs: 8000, delayMs: 0 });
+        expect(report.dropped).toBe(0);
+        expect((await s.monitor.getMetrics()).requests.in_flight).toBe(0);
+      });
     }
   });
 }
