@@ -70,6 +70,9 @@ const ISOLATED_FILES = [
   // longest-first order, a Koa middleware of an earlier file in its fork made them count nothing (6 failed; each
   // passes alone and after the session's new files). Which file's middleware it was is not found.
   'test/adapters/unseen-requests.test.ts',
+  // The same for its Koa case (a server no middleware has learnt): 0 unseen in the clean-clone CI of 7 December,
+  // 11:33 (a Koa middleware of an earlier file in its fork); it passes alone, three times of three.
+  'test/adapters/unseen-node-drops.test.ts',
   // Its oracle is the process-wide coarse request clock driven by the file's fake timers from its first read: in a
   // shared fork an earlier file had started that clock on real timers (the clean-clone CI of 7 December, 03:01: its
   // 5 tests read a second behind; each passes alone).
