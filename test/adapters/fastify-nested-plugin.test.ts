@@ -5,40 +5,16 @@
 // registered (src/adapters/fastify-hook-order.ts). Real Fastify 5 and 4 servers on port 0; oracle: the client's own
 // count of requests and statuses.
 
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyPluginAsync } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/adapters/fastify.js';
-import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
+import { FASTIFY_MAJORS, realFastify, statusOf } from './fastify-real.js';
 
 const BASE = '/api/core/admin/system';
 const TOKEN = 'nested-plugin-token-0123456789abcdef0123';
 
-type Factory = (opts?: object) => FastifyInstance;
-const majors: Array<[string, () => Factory]> = [
-  [`fastify ${CURRENT_MAJORS.versions.fastify}`, () => CURRENT_MAJORS.fastify as unknown as Factory],
-  [`fastify ${olderMajors().versions.fastify} (fastify4)`, () => olderMajors().fastify as unknown as Factory],
-];
-
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
-async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  closers.push(async () => {
-    app.server.closeAllConnections();
-    await app.close();
-  });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
-
-async function statusOf(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(url, { headers });
-  await res.arrayBuffer();
-  return res.status;
-}
+const majors = FASTIFY_MAJORS;
+const { listen, closeAfter } = realFastify();
 
 /** The client's own tally by status. */
 function tally(statuses: number[]): Record<string, number> {
@@ -65,7 +41,7 @@ describe.each(majors)('%s: monitor.plugin() registered inside a plugin of the ap
       adminToken: TOKEN,
       logger: { warn: (...a: unknown[]) => warnings.push(String(a.at(-1))), error() {} },
     });
-    closers.push(() => monitor.close());
+    closeAfter(() => monitor.close());
     const app = make()({ logger: false });
     // A plugin of the app's loaded before the monitoring one, and routes at the root after it.
     await app.register(async (earlier) => {

@@ -5,40 +5,16 @@
 // monitor (its admin base path); two different monitors each still see every request once. Real Fastify 5 and 4
 // servers on port 0; oracle: the client's own count of requests and statuses.
 
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createMonitor, type FastifyMonitor } from '../../src/adapters/fastify.js';
-import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
+import { FASTIFY_MAJORS, realFastify, statusOf } from './fastify-real.js';
 
 const BASE = '/api/core/admin/system';
 const TOKEN = 'plugin-twice-token-0123456789abcdef012345';
 
-type Factory = (opts?: object) => FastifyInstance;
-const majors: Array<[string, () => Factory]> = [
-  [`fastify ${CURRENT_MAJORS.versions.fastify}`, () => CURRENT_MAJORS.fastify as unknown as Factory],
-  [`fastify ${olderMajors().versions.fastify} (fastify4)`, () => olderMajors().fastify as unknown as Factory],
-];
-
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
-async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  closers.push(async () => {
-    app.server.closeAllConnections();
-    await app.close();
-  });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
-
-async function statusOf(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(url, { headers });
-  await res.arrayBuffer();
-  return res.status;
-}
+const majors = FASTIFY_MAJORS;
+const { listen, closeAfter } = realFastify();
 
 function newMonitor(warnings: string[], basePath?: string): FastifyMonitor {
   const monitor = createMonitor({
@@ -47,7 +23,7 @@ function newMonitor(warnings: string[], basePath?: string): FastifyMonitor {
     ...(basePath ? { basePath } : {}),
     logger: { warn: (...a: unknown[]) => warnings.push(String(a.at(-1))), error() {} },
   });
-  closers.push(() => monitor.close());
+  closeAfter(() => monitor.close());
   return monitor;
 }
 
