@@ -2,6 +2,7 @@
 // second, a call that never settles abandoned with backoff (outside review 39, RT39-6: every anonymous GET /livez ran
 // the check again, 300 requests → 300 calls, a hanging check → 300 unsettled).
 
+import { abandonAfterMs } from '../collector/probes.js';
 import { errorMessage } from '../logger.js';
 import type { Clock } from '../types.js';
 
@@ -9,8 +10,6 @@ import type { Clock } from '../types.js';
 export const LIVENESS_CHECK_TIMEOUT_MS = 1000;
 /** An answer serves the probes of this long after it came: at most one call started per second. */
 export const LIVENESS_REUSE_MS = 1000;
-/** The longest backoff before a check pending past its timeout is abandoned for a new one. */
-export const LIVENESS_MAX_BACKOFF_MS = 60_000;
 
 /** What the check said: pass, or fail with why. */
 export interface LivenessOutcome {
@@ -29,7 +28,7 @@ interface Pending {
  * came LIVENESS_CHECK_TIMEOUT_MS or more after its call started is a failure, for every probe it answers. A call
  * still pending past the timeout fails each probe at once, and is abandoned (the next probe starts a new call) once
  * pending for the timeout plus a backoff: the timeout for the first abandoned since the last answer, doubling,
- * at most LIVENESS_MAX_BACKOFF_MS, as the dependency probes do. So a flood of probes costs at most one call a second,
+ * at most ABANDON_BACKOFF_CAP_MS, the dependency probes' own rule (abandonAfterMs). So a flood of probes costs at most one call a second,
  * and a check that never settles leaves at most about one unsettled call a minute.
  */
 export class SharedLivenessCheck {
@@ -49,8 +48,7 @@ export class SharedLivenessCheck {
     if (pending !== undefined) {
       const age = Math.max(0, now - pending.startedAt);
       if (age < LIVENESS_CHECK_TIMEOUT_MS) return bounded(pending.promise, LIVENESS_CHECK_TIMEOUT_MS - age);
-      const backoff = Math.min(LIVENESS_MAX_BACKOFF_MS, LIVENESS_CHECK_TIMEOUT_MS * 2 ** this.abandoned);
-      if (age < LIVENESS_CHECK_TIMEOUT_MS + backoff) {
+      if (age < abandonAfterMs(LIVENESS_CHECK_TIMEOUT_MS, this.abandoned)) {
         return Promise.resolve({
           ok: false,
           output: `the liveness check still pending after ${Math.round(age)} ms`,
