@@ -353,8 +353,10 @@ function routeOf(request: FastifyRequest): string {
       return typeof url === 'string' ? url : UNMATCHED_ROUTE;
     }
   }
-  // routeOptions.url is the template, undefined for the 404 handler; routerPath is Fastify 4's name.
-  const url = request.routeOptions?.url ?? (request as { routerPath?: string }).routerPath;
+  // routeOptions.url is the template, undefined for the 404 handler; routerPath is the name before Fastify 4.10,
+  // read only where routeOptions is not there: Fastify 4 warns (FSTDEP017) on every read of it (RT46-9).
+  const options = request.routeOptions as { url?: string } | undefined;
+  const url = options !== undefined ? options.url : (request as { routerPath?: string }).routerPath;
   return url ?? UNMATCHED_ROUTE;
 }
 

@@ -27,6 +27,7 @@ import { addKoaWatcher, koaWatcherFor, removeKoaWatcher } from './koa-unseen.js'
 import { koaWouldMatch } from './koa-would-match.js';
 import {
   flightDuration,
+  isTracked,
   newTrackedTicket,
   type TrackedTicket,
   trackFlight,
@@ -165,6 +166,9 @@ function makeMiddleware(
     watchKoaMounts(ctx); // once per app: koa-mount's prefixes in the label
     const req = ctx.req;
     const socket = req.socket;
+    // The same monitor's middleware met again (`app.use(mw)` twice, or in a koa-mount'ed sub-app too): the request
+    // is in flight with it already and ends once (outside review 46, RT46-8).
+    if (isTracked(ctx.res, socket, onEnd)) return next();
     const ticket = newTrackedTicket(ctx.res, ctx, performance.now(), socket, onEnd);
     // The socket read once: begin() would read `req.socket` again (its default).
     if (!way.begin(req, ticket, socket)) {
