@@ -29,6 +29,21 @@ const TOKEN = String.raw`[\w!#$%*+.^|~-]+`;
  * end of the line (so a failed search for its closing quote is never repeated from a later start).
  */
 const QUOTED = String.raw`"(?:[^"\\\r\n]|\\[^\r\n])*"?|'(?:[^'\\\r\n]|\\[^\r\n])*'?`;
+/**
+ * A JS template literal on one line (after review 42: `` authorization: `Bearer ${accessToken}` ``), escapes kept; one
+ * left open runs to the end of the line. Its `${…}` placeholders are expressions, no value (templateRedacted).
+ */
+const TEMPLATE = String.raw`\`(?:[^\`\\\r\n]|\\[^\r\n])*\`?`;
+/**
+ * A JS concatenation after a quoted value (`'Bearer ' + 'S3cr…'`, `'Bearer ' + token`): at most 20 more operands, each
+ * a one-line quoted string, a template literal or a name, after a `+` (one way to split it: each operand starts after
+ * its `+`).
+ */
+const CONCAT_TAIL = String.raw`(?:[ \t]*\+[ \t]*(?:${QUOTED}|${TEMPLATE}|[\w$.]{1,100})){0,20}`;
+/** A template's placeholder whose expression holds no string or template literal: a name, a call, a member (no value). */
+const PLACEHOLDER = /\$\{[^{}'"`]{0,200}\}/g;
+/** A reference to a variable in a credential's place (`Bearer ${GITHUB_TOKEN}`, `Bearer $GITHUB_TOKEN`): no value. */
+const VARIABLE_REFERENCE = /^(?:\$\{[A-Za-z_][\w.]{0,100}\}|\$[A-Z_][A-Z0-9_]{0,100})$/;
 /** An auth-param's value: a quoted-string or a token (`,` ends it). */
 const PARAM_VALUE = String.raw`(?:${QUOTED}|[^\s,"']+)`;
 /** RFC 7235's credentials after the scheme: a list of auth-params (Digest, AWS4) or a token68 (Basic, Bearer). */
@@ -42,13 +57,15 @@ const COOKIES = String.raw`${TOKEN}=[^\s;,"']*(?:;[ \t]*${TOKEN}(?:=[^\s;,"']*)?
  * scheme and its credentials, or one token (a value without a known scheme).
  */
 const AUTHORIZATION = new RegExp(
-  String.raw`(?<![\w-])((["']?)(?:proxy-)?authorization\2[ \t]*(?::|=(?!>))[ \t]*)(?:(${QUOTED})|(${SCHEME}${SCHEME_SPACE})?(${CREDENTIALS}))`,
+  String.raw`(?<![\w-])((["']?)(?:proxy-)?authorization\2[ \t]*(?::|=(?!>))[ \t]*)(?:(${QUOTED}|${TEMPLATE})(${CONCAT_TAIL})|(${SCHEME}${SCHEME_SPACE})?(${CREDENTIALS}))`,
   'gi',
 );
 /** A scheme word alone (its credentials on a folded line, redacted there): no credential itself. */
 const LONE_SCHEME = new RegExp(`^${SCHEME}$`, 'i');
 /** A quoted authorization value's scheme, kept readable. */
-const QUOTED_SCHEME = new RegExp(`^(["'])(${SCHEME}${SCHEME_SPACE})`, 'i');
+const QUOTED_SCHEME = new RegExp(`^(["'\`])(${SCHEME}${SCHEME_SPACE})`, 'i');
+/** A quoted operand of a concatenation (CONCAT_TAIL), each read alone. */
+const CONCAT_OPERAND = new RegExp(`${QUOTED}|${TEMPLATE}`, 'g');
 
 /** Header fields whose whole value is a secret: API keys and tokens. */
 const KEY_HEADER =
@@ -58,12 +75,12 @@ const KEY_HEADER =
  * URL_PASSWORD's, the host kept; outside review 21, F5).
  */
 const KEY_FIELD = new RegExp(
-  String.raw`(?<![\w-]|:\/\/)((["']?)${KEY_HEADER}\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|[^\s,;"'&]+)`,
+  String.raw`(?<![\w-]|:\/\/)((["']?)${KEY_HEADER}\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|${TEMPLATE}|[^\s,;"'&]+)`,
   'gi',
 );
 /** `cookie: sid=…; theme=…`, `Set-Cookie: sid=…; Path=/`, `"cookie":"sid=…"`. */
 const COOKIE_FIELD = new RegExp(
-  String.raw`(?<![\w-])((["']?)(?:set-cookie|cookie)\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|${COOKIES})`,
+  String.raw`(?<![\w-])((["']?)(?:set-cookie|cookie)\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|${TEMPLATE}|${COOKIES})`,
   'gi',
 );
 
@@ -172,6 +189,7 @@ function redactBareScheme(
 /** A quoted value as `"[redacted]"` (its quotes kept, an authorization scheme kept), else `[redacted]`. */
 export function redactedQuoted(value: string, keepScheme: boolean): string {
   const q = value[0];
+  if (q === '`') return templateRedacted(value, keepScheme);
   if (q !== '"' && q !== "'") return REDACTED;
   const close = value.length >= 2 && value.endsWith(q) ? q : '';
   const scheme = keepScheme ? QUOTED_SCHEME.exec(value) : null;
@@ -179,20 +197,54 @@ export function redactedQuoted(value: string, keepScheme: boolean): string {
 }
 
 /**
- * One AUTHORIZATION match, its credentials redacted: a quoted value (its scheme kept), a scheme and a
- * credential-shaped token (`Basic or Bearer` stays), or a token alone (a lone scheme word, its credentials folded
- * onto the next line, stays).
+ * A template literal's value redacted (after review 42, RT42 remainder: `` `Bearer ${accessToken}` `` lost its
+ * `Bearer`): its scheme stays (when `keepScheme`), and the rest goes unless it holds nothing but placeholders and
+ * blanks (`${accessToken}`, `${auth.token()}`: an expression names a value, as `client.auth(password)` does, and holds
+ * none); a literal part or a string inside a placeholder (`${'S3cr…'}`) goes, the whole rest with it.
+ */
+function templateRedacted(value: string, keepScheme: boolean): string {
+  const close = value.length >= 2 && value.endsWith('`') ? '`' : '';
+  const inner = value.slice(1, value.length - close.length);
+  const scheme = keepScheme ? (QUOTED_SCHEME.exec(value)?.[2] ?? '') : '';
+  const rest = inner.slice(scheme.length);
+  if (rest.replace(PLACEHOLDER, '').trim() === '') return value;
+  return `\`${scheme}${REDACTED}${close}`;
+}
+
+/**
+ * A quoted authorization value and the concatenation after it (after review 42: `{ Authorization: 'Bearer ' +
+ * 'S3cr…' }` showed the token after the `+`): the first operand as a quoted value is (its scheme kept; a scheme and
+ * blanks alone, `'Bearer '`, stay when more follows), then each quoted operand with a literal in it goes in its quotes,
+ * and a name stays (`'Bearer ' + token`: a variable names a value, holds none).
+ */
+function redactQuotedAuthorization(quoted: string, concat: string): string {
+  const q = quoted[0] as string;
+  const schemeOnly = concat !== '' && new RegExp(`^${q}${SCHEME}${SCHEME_SPACE}?${q}$`, 'i').test(quoted);
+  const first = schemeOnly ? quoted : redactedQuoted(quoted, true);
+  return `${first}${concat.replace(CONCAT_OPERAND, (operand: string) =>
+    operand.length <= 2 && operand[1] === operand[0] ? operand : redactedQuoted(operand, false),
+  )}`;
+}
+
+/**
+ * One AUTHORIZATION match, its credentials redacted: a quoted value (its scheme kept) and what is concatenated to it,
+ * a scheme and a credential-shaped token (`Basic or Bearer` stays; a variable's reference `${TOKEN}` too), or a token
+ * alone (a lone scheme word, its credentials folded onto the next line, stays).
  */
 function redactAuthorization(
   all: string,
   head: string,
   _q: string,
   quoted: string | undefined,
+  concat: string | undefined,
   scheme: string | undefined,
   credentials: string,
 ): string {
-  if (quoted !== undefined) return `${head}${redactedQuoted(quoted, true)}`;
-  if (scheme !== undefined) return SHAPED.test(credentials) ? `${head}${scheme}${REDACTED}` : all;
+  if (quoted !== undefined) return `${head}${redactQuotedAuthorization(quoted, concat ?? '')}`;
+  if (scheme !== undefined)
+    return SHAPED.test(credentials) && !VARIABLE_REFERENCE.test(credentials)
+      ? `${head}${scheme}${REDACTED}`
+      : all;
   return LONE_SCHEME.test(credentials) ? all : `${head}${REDACTED}`;
 }
 

@@ -11,7 +11,7 @@
 import { PROSE_AFTER_OPTION } from './credentials-cli.js';
 import { redactPemKeys } from './credentials-pem.js';
 import { redactRedisCredentials } from './credentials-redis.js';
-import { REDACTED } from './credentials-spellings.js';
+import { BARE_SECRET_VALUE, REDACTED } from './credentials-spellings.js';
 
 /**
  * A connection string's (ADO.NET, ODBC, Azure Storage/Service Bus) secret value (Microsoft's "Connection string
@@ -173,6 +173,31 @@ const SQL_QUOTED = new RegExp(
   'gi',
 );
 
+/**
+ * PostgreSQL's other string constants after `PASSWORD` (after review 42; its CREATE ROLE page: `PASSWORD 'password' |
+ * PASSWORD NULL`, and a string constant is also written `E'…'`, `U&'…'` or dollar-quoted, `$$…$$`, `$tag$…$tag$`,
+ * per its lexical structure page): the literal goes, its prefix and quotes stay. A dollar-quoted body is read at most
+ * 1,000 characters on its line, to its closing tag (`password $$ is` stays); `$1` (a parameter) is no dollar quote.
+ */
+const SQL_PG_LITERAL = new RegExp(
+  String.raw`(?<![\w.-])(password[ \t]+)(?:((?:[Ee]|[Uu]&)(?='))(${LINE_QUOTED})|(\$(?<tag>[A-Za-z_]\w{0,62})?\$)(?:[^$\r\n]|\$(?!\k<tag>\$)){1,1000}\$\k<tag>\$)`,
+  'gi',
+);
+/**
+ * Oracle's `IDENTIFIED BY <password>` (its CREATE USER and ALTER USER pages: the password is written unquoted, an
+ * identifier's spelling; after review 42): an unquoted value that looks like a credential (BARE_SECRET_VALUE, as
+ * SQL_UNQUOTED reads one) goes; `IDENTIFIED BY VALUES`, a placeholder and a word stay.
+ */
+const SQL_IDENTIFIED_UNQUOTED =
+  /(?<![\w.-])(identified[ \t]+by[ \t]+)(?!values[ \t])((?![\s'"=])(?:[^\s'";,)]|\.(?![\s.]|$))+)/gi;
+/**
+ * A placeholder in a password's place (no value): a parameter (`$1`, `?`, `@pw`, `%L`/`%s` of format()), a psql
+ * variable (`:pw`, `:'pw'`), a template's `${pw}`.
+ */
+const SQL_PLACEHOLDER =
+  /^(?:\$\d{1,3}|\?|@[A-Za-z_]\w*|%[sIL]|:['"]?[A-Za-z_]\w*['"]?|\$\{[\w.]+\}|\[redacted\])$/;
+/** A word of letters and `_` in one case (`new_password`, `NEW_PASSWORD`): an identifier under 20 characters. */
+const SQL_IDENTIFIER = /^(?:[a-z_]{1,19}|[A-Z_]{1,19})$/;
 /** Words after `PASSWORD` that are no password (SQL's `PASSWORD NULL`, prose). */
 const NOT_A_PASSWORD = `(?:${PROSE_AFTER_OPTION}|null|auth|authentication|policy|expire|expired|reset|change|changed|prompt)`;
 const NOT_A_PASSWORD_WORD = new RegExp(`^${NOT_A_PASSWORD}$`, 'i');
@@ -193,6 +218,12 @@ const SQL_UNQUOTED = new RegExp(
 function quotedRedacted(value: string): string {
   const q = value[0] as string;
   return `${q}${REDACTED}${value.length > 1 && value.endsWith(q) && !value.endsWith(`\\${q}`) ? q : ''}`;
+}
+
+/** An unquoted SQL value that reads as a password: credential-shaped (BARE_SECRET_VALUE), no placeholder. */
+function sqlPassword(value: string): boolean {
+  const word = value.replace(/\.+$/, '');
+  return BARE_SECRET_VALUE.test(word) && !SQL_PLACEHOLDER.test(word) && !SQL_IDENTIFIER.test(word);
 }
 
 /** `text` with the keys above replaced by `[redacted]`. */
@@ -232,8 +263,16 @@ export function redactKeyCredentials(text: string): string {
       .replace(WORD_QUOTED, (all: string, head: string, value: string) =>
         value.length === 2 && value[1] === value[0] ? all : `${head}${quotedRedacted(value)}`,
       )
+      .replace(SQL_PG_LITERAL, (_, head: string, prefix?: string, quoted?: string, tag?: string) =>
+        quoted !== undefined ? `${head}${prefix}${quotedRedacted(quoted)}` : `${head}${tag}${REDACTED}${tag}`,
+      )
+      // An unquoted word there is no literal PostgreSQL reads (a refused statement): it goes where it looks like a
+      // credential (`hunter2hunter2`), a word of letters only (`argument`: an identifier) or a placeholder stays.
       .replace(SQL_UNQUOTED, (all: string, head: string, value: string) =>
-        NOT_A_PASSWORD_WORD.test(value) ? all : `${head}${REDACTED}`,
+        NOT_A_PASSWORD_WORD.test(value) || !sqlPassword(value) ? all : `${head}${REDACTED}`,
+      )
+      .replace(SQL_IDENTIFIED_UNQUOTED, (all: string, head: string, value: string) =>
+        sqlPassword(value) ? `${head}${REDACTED}` : all,
       )
       .replace(AWS_SECRET_KEY, (_, head: string) => `${head}${REDACTED}`),
   );

@@ -10,11 +10,27 @@ import { redisScan } from './credentials-redis-lines.js';
 import { REDACTED } from './credentials-spellings.js';
 
 /**
- * A Redis password word (`AUTH`, `AUTH2`, redis.conf's and Sentinel's directives) at a word's start, then an encoded
- * blank or line break (`%20`, `+`, `%09`, `%0A`, `%0D`) or an encoded `:`/`=` (`requirepass%3Dpw`).
+ * A character of a Redis password word as a URL may write it: itself (any case: the `i` flag) or percent-encoded, in
+ * either letter case (after review 42: `cmd=%41UTH%20pw`, `%61uth`, `%72equirepass`; a server decodes each `%XX`
+ * before it reads the word, so each letter may be written either way).
  */
-const ENCODED_PASSWORD_WORD =
-  /(?:(?<![A-Za-z0-9_.-])|(?<=%[0-9A-Fa-f]{2}))(?:auth2?|requirepass|masterauth|auth-pass|sentinel-pass|tls-(?:client-)?key-file-pass)(?:%20|%09|%0[AaDd]|\+|%3[AaDd])/gi;
+function encodedChar(c: string): string {
+  const hex = (code: number) => code.toString(16).padStart(2, '0');
+  const codes = new Set([c.toLowerCase().charCodeAt(0), c.toUpperCase().charCodeAt(0)]);
+  const escaped = [...codes].map((code) => `%${hex(code)}`).join('|');
+  return `(?:${c.replace(/[-\\^$.*+?()[\]{}|]/g, '\\$&')}|${escaped})`;
+}
+/** A word spelled by encodedChar, letter by letter (each alternative told apart by its first character). */
+const encodedWord = (word: string) => [...word].map(encodedChar).join('');
+/**
+ * A Redis password word (`AUTH`, `AUTH2`, redis.conf's and Sentinel's directives) at a word's start, any of its
+ * characters percent-encoded, then an encoded blank or line break (`%20`, `+`, `%09`, `%0A`, `%0D`) or an encoded
+ * `:`/`=` (`requirepass%3Dpw`).
+ */
+const ENCODED_PASSWORD_WORD = new RegExp(
+  String.raw`(?:(?<![A-Za-z0-9_.-])|(?<=%[0-9A-Fa-f]{2}))(?:${encodedWord('auth')}${encodedChar('2')}?|${encodedWord('requirepass')}|${encodedWord('masterauth')}|${encodedWord('auth-pass')}|${encodedWord('sentinel-pass')}|${encodedWord('tls-')}(?:${encodedWord('client-')})?${encodedWord('key-file-pass')})(?:%20|%09|%0[AaDd]|\+|%3[AaDd])`,
+  'gi',
+);
 /** The characters that end an encoded field: back, a query's or a path's delimiters; forward, a query's. */
 const FIELD_START = /[\s?&=#'"<>/]/;
 const FIELD_END = /[\s&#'"<>]/;

@@ -156,7 +156,7 @@ const REDIS_AUTH_BUFFER = new RegExp(
  * `r.auth('hunter2')` were shown).
  */
 const AUTH_CALL = new RegExp(
-  String.raw`(?<head>(?:\.auth(?:enticate)?|\[[ \t]*(?<nq>['"])auth(?:enticate)?\k<nq>[ \t]*\])[ \t]*(?:\?\.[ \t]*)?(?:\(|\.call\([ \t]*[\w$.]{1,100}[ \t]*,|\.apply\([ \t]*[\w$.]{1,100}[ \t]*,[ \t]*\[)\s*(?:(?<prev>${AUTH_ELEMENT}|\\"[^"\\\r\n]*\\"|[\w$.]{1,100})\s*(?<sep>,|\|\||\?\?)\s*)?)(?:(?<q1>['"\`])(?<v1>(?:[^'"\`\\\r\n]|\\[^\r\n])*)\k<q1>|(?<q2>\\")(?<v2>[^'"\`\\\r\n]*)\\")(?=\s*(?:[)\]]|,\s*(?:function\b|async\b|\(|(?<opts>\{)|[\w$]+\s*(?:=>|\)))))`,
+  String.raw`(?<head>(?:\.auth(?:enticate)?|\[[ \t]*(?<nq>['"])auth(?:enticate)?\k<nq>[ \t]*\]|(?<bare>(?<![\w$.])auth(?:enticate)?))[ \t]*(?:\?\.[ \t]*)?(?:\(|\.call\([ \t]*[\w$.]{1,100}[ \t]*,|\.apply\([ \t]*[\w$.]{1,100}[ \t]*,[ \t]*\[)\s*(?:(?<prev>${AUTH_ELEMENT}|\\"[^"\\\r\n]*\\"|[\w$.]{1,100})\s*(?<sep>,|\|\||\?\?)\s*)?)(?:(?<q1>['"\`])(?<v1>(?:[^'"\`\\\r\n]|\\[^\r\n])*)\k<q1>|(?<q2>\\")(?<v2>[^'"\`\\\r\n]*)\\")(?=\s*(?:[)\]]|,\s*(?:function\b|async\b|\(|(?<opts>\{)|[\w$]+\s*(?:=>|\)))))`,
   'gi',
 );
 /**
@@ -230,15 +230,26 @@ function authCallValue(
   value: string,
   first: boolean,
   optionsAt: number | undefined,
+  bare: boolean,
 ): boolean {
   if (value.trim() === '' || value.includes(REDACTED) || AUTH_PLACEHOLDER.test(value)) return false;
-  const receiver = receiverAt(text, offset);
+  const receiver = bare ? '' : receiverAt(text, offset);
   if (REDIS_RECEIVER.test(receiver)) return true;
   if (AUTH_PROSE_LAST.test(value) || AUTH_SCHEME_NAME.test(value)) return false;
   if (!first) return true;
   if (optionsAt !== undefined && !BEARER_OPTIONS.test(text.slice(optionsAt, optionsAt + 220))) return false;
-  return !(STRATEGY_RECEIVER.test(receiver) && STRATEGY_NAME.test(value));
+  const before = text.slice(Math.max(0, offset - 100), offset);
+  return !(
+    (bare ? MIDDLEWARE_POSITION.test(before) : STRATEGY_RECEIVER.test(receiver)) && STRATEGY_NAME.test(value)
+  );
 }
+
+/**
+ * A bare `auth(…)` (review 42: `auth('pw')` was shown) handed on as a value, read back 100 characters: an argument, an
+ * element, an option's value or an assignment (`app.use(auth('admin'))`, `const mw = auth('admin')`) makes middleware
+ * that takes a role's or strategy's name, as on a STRATEGY_RECEIVER; elsewhere (a statement, after `await`) a password.
+ */
+const MIDDLEWARE_POSITION = /(?:[(,[:]|(?<![=!<>])=)\s*$/;
 
 /** A Redis argument as `[redacted]`, in the quotes it was written in. */
 function quotedAuth(value: string): string {
@@ -360,7 +371,8 @@ function redactPlainRedis(text: string): string {
       const q = g.q1 ?? g.q2 ?? '';
       const first = g.sep === undefined || g.sep !== ',';
       const optionsAt = g.opts === undefined ? undefined : whole.indexOf('{', offset + all.length);
-      return authCallValue(whole, offset, g.v1 ?? g.v2 ?? '', first, optionsAt)
+      if (g.bare !== undefined && g.bare !== g.bare.toLowerCase()) return all; // `Auth('…')`: a class, no method
+      return authCallValue(whole, offset, g.v1 ?? g.v2 ?? '', first, optionsAt, g.bare !== undefined)
         ? `${g.head}${q}${REDACTED}${q}`
         : all;
     })

@@ -56,7 +56,7 @@ const PARAM_VALUE = String.raw`(?:"(?:[^"\\\r\n]|\\[^\r\n])*"?|[^\s,"'\\]+)`;
  * An unquoted authorization value: auth-params (Digest, AWS4) or one token, up to a space, quote or backslash (never
  * starting with a separator's character: the `>` of ` => ` is no value).
  */
-const AUTH_BARE = String.raw`${TOKEN}[ \t]*=[ \t]*${PARAM_VALUE}(?:[ \t]*,[ \t]*${TOKEN}[ \t]*=[ \t]*${PARAM_VALUE})*|[^\s,;"'\\<>\]}=:[{&][^\s,;"'\\<>\]}&]*`;
+const AUTH_BARE = String.raw`${TOKEN}[ \t]*=[ \t]*${PARAM_VALUE}(?:[ \t]*,[ \t]*${TOKEN}[ \t]*=[ \t]*${PARAM_VALUE})*|[^\s,;"'\\<>\]}=:[{&\`][^\s,;"'\\<>\]}&]*`;
 /** Unquoted cookie-pairs and Set-Cookie attributes (RFC 6265). */
 const COOKIE_BARE = String.raw`${TOKEN}=[^\s;,"'\\]*(?:;[ \t]*${TOKEN}(?:=[^\s;,"'\\]*)?)*`;
 
@@ -72,6 +72,8 @@ function spelling(name: string, bare: string): RegExp {
 }
 const AUTH_SPELLING = spelling(AUTH_NAME, AUTH_BARE);
 const COOKIE_SPELLING = spelling(COOKIE_NAME, COOKIE_BARE);
+/** A quoted value holding a scheme and blanks alone (`'Bearer '`, `"Basic "`). */
+const SCHEME_ONLY = new RegExp(String.raw`^(['"])${SCHEME}(?:[ \t]|%20|\+)*\1$`, 'i');
 /** A quoted value's scheme followed by its space, kept readable. */
 const QUOTED_SCHEME = new RegExp(String.raw`^(${SCHEME}(?:[ \t]|%20|\+)+)`, 'i');
 
@@ -112,15 +114,22 @@ function redactMatch(
   quoted: string | undefined,
   scheme: string | undefined,
   bare: string | undefined,
+  offset: number,
+  text: string,
 ): string {
   const head = `${q}${name}${q}${sep}`;
   if (quoted !== undefined) {
     // A quoted name needs a quoted value; a bare name followed by a quote is ordinary text unless `:`/`=` join them.
     if (q === '' && !/[:=]/.test(sep)) return all;
+    // A scheme alone (`'Bearer ' + token`: a concatenation, read by credentials-http.ts) holds no credential.
+    if (SCHEME_ONLY.test(quoted)) return all;
     return `${head}${bracket ?? ''}${redactQuoted(quoted)}`;
   }
   // Already redacted (a text redacted twice keeps `Bearer%20[redacted]`), or not a credential.
   if (bare === undefined || bare.includes('[redacted') || !credentialShaped(bare)) return all;
+  // A variable's reference (`Bearer ${GITHUB_TOKEN}`, `Bearer $GITHUB_TOKEN`) names the token, holds none.
+  if (/^\$\{[A-Za-z_][\w.]{0,100}$/.test(bare) && text[offset + all.length] === '}') return all;
+  if (/^\$[A-Z_][A-Z0-9_]{0,100}$/.test(bare)) return all;
   if (scheme === undefined && !/[:=]/.test(sep)) return all;
   return `${head}${scheme ?? ''}${REDACTED}`;
 }

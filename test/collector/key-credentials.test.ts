@@ -339,12 +339,29 @@ describe('Vault tokens, quoted values after a secret word, SQL passwords, Twilio
           words,
         )
         .map(([h, s]) => ({ text: `${h}${s}'`, secret: s })),
+      // Unquoted after PASSWORD: a credential-shaped word (a digit in it; after review 42, a word of letters only,
+      // `argument`, is an identifier PostgreSQL would refuse and stays; so does a placeholder starting `$`, `:`, `?`).
       fc
         .tuple(
           fc.constantFrom('CREATE ROLE app WITH LOGIN PASSWORD ', 'with PASSWORD '),
-          fc.stringMatching(/^[A-Za-z0-9!#$%*+/:?@^_~-]{8,20}$/),
+          fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9!#$%*+/:?@^_~-]{6,18}$/),
+          fc.integer({ min: 0, max: 9 }),
         )
-        .map(([h, s]) => ({ text: `${h}${s}`, secret: s })),
+        .map(([h, s, d]) => ({ text: `${h}${s}${d}`, secret: `${s}${d}` })),
+      // PostgreSQL's string constants after PASSWORD: '…', E'…', U&'…', $$…$$, $tag$…$tag$ (any words in them).
+      fc
+        .tuple(
+          fc.constantFrom("CREATE ROLE app PASSWORD '", "ALTER ROLE app WITH PASSWORD E'", "password U&'"),
+          words,
+        )
+        .map(([h, s]) => ({ text: `${h}${s}'`, secret: s })),
+      fc
+        .tuple(
+          fc.constantFrom('$$', '$pw$', '$Body_1$'),
+          fc.stringMatching(/^[A-Za-z0-9!#%*+/:?@^_~ -]{6,40}$/),
+        )
+        .filter(([, s]) => s.trim() !== '')
+        .map(([tag, s]) => ({ text: `CREATE ROLE app PASSWORD ${tag}${s}${tag}`, secret: s.trim() })),
       fc.tuple(hex(32), hex(32)).map(([a, b]) => ({ text: `AC${a}:${b}`, secret: b })),
       fc
         .tuple(fc.constantFrom('Vault-', 'vault: ', 'VAULT '), fc.stringMatching(/^[A-Za-z0-9]{24}$/))
