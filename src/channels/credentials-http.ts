@@ -35,6 +35,11 @@ const QUOTED = String.raw`"(?:[^"\\\r\n]|\\[^\r\n])*"?|'(?:[^'\\\r\n]|\\[^\r\n])
  */
 const TEMPLATE = String.raw`\`(?:[^\`\\\r\n]|\\[^\r\n])*\`?`;
 /**
+ * A template as a field's value: after a blank (`` cookie: `…` ``, as code is written), so that Markdown's code spans
+ * stay (`` a `Cookie:` header rather than a `Set-Cookie:` header ``).
+ */
+const SPACED_TEMPLATE = `(?<=[ \t])${TEMPLATE}`;
+/**
  * A JS concatenation after a quoted value (`'Bearer ' + 'S3cr…'`, `'Bearer ' + token`): at most 20 more operands, each
  * a one-line quoted string, a template literal or a name, after a `+` (one way to split it: each operand starts after
  * its `+`).
@@ -57,7 +62,7 @@ const COOKIES = String.raw`${TOKEN}=[^\s;,"']*(?:;[ \t]*${TOKEN}(?:=[^\s;,"']*)?
  * scheme and its credentials, or one token (a value without a known scheme).
  */
 const AUTHORIZATION = new RegExp(
-  String.raw`(?<![\w-])((["']?)(?:proxy-)?authorization\2[ \t]*(?::|=(?!>))[ \t]*)(?:(${QUOTED}|${TEMPLATE})(${CONCAT_TAIL})|(${SCHEME}${SCHEME_SPACE})?(${CREDENTIALS}))`,
+  String.raw`(?<![\w-])((["']?)(?:proxy-)?authorization\2[ \t]*(?::|=(?!>))[ \t]*)(?:(${QUOTED}|${SPACED_TEMPLATE})(${CONCAT_TAIL})|(${SCHEME}${SCHEME_SPACE})?(${CREDENTIALS}))`,
   'gi',
 );
 /** A scheme word alone (its credentials on a folded line, redacted there): no credential itself. */
@@ -75,12 +80,12 @@ const KEY_HEADER =
  * URL_PASSWORD's, the host kept; outside review 21, F5).
  */
 const KEY_FIELD = new RegExp(
-  String.raw`(?<![\w-]|:\/\/)((["']?)${KEY_HEADER}\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|${TEMPLATE}|[^\s,;"'&]+)`,
+  String.raw`(?<![\w-]|:\/\/)((["']?)${KEY_HEADER}\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|${SPACED_TEMPLATE}|[^\s,;"'&]+)`,
   'gi',
 );
 /** `cookie: sid=…; theme=…`, `Set-Cookie: sid=…; Path=/`, `"cookie":"sid=…"`. */
 const COOKIE_FIELD = new RegExp(
-  String.raw`(?<![\w-])((["']?)(?:set-cookie|cookie)\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|${TEMPLATE}|${COOKIES})`,
+  String.raw`(?<![\w-])((["']?)(?:set-cookie|cookie)\2[ \t]*(?::|=(?!>))[ \t]*)(${QUOTED}|${SPACED_TEMPLATE}|${COOKIES})`,
   'gi',
 );
 

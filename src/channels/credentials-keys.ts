@@ -184,12 +184,13 @@ const SQL_PG_LITERAL = new RegExp(
   'gi',
 );
 /**
- * Oracle's `IDENTIFIED BY <password>` (its CREATE USER and ALTER USER pages: the password is written unquoted, an
- * identifier's spelling; after review 42): an unquoted value that looks like a credential (BARE_SECRET_VALUE, as
- * SQL_UNQUOTED reads one) goes; `IDENTIFIED BY VALUES`, a placeholder and a word stay.
+ * Oracle's `CREATE USER <name> IDENTIFIED BY <password>` (its CREATE USER and ALTER USER pages: the password is
+ * written unquoted, an identifier's spelling; after review 42): an unquoted value that looks like a credential
+ * (BARE_SECRET_VALUE, as SQL_UNQUOTED reads one) goes; `IDENTIFIED BY VALUES`, a placeholder and a word stay, and so
+ * does prose outside the statement (`a DOM node identified by nodeId`).
  */
 const SQL_IDENTIFIED_UNQUOTED =
-  /(?<![\w.-])(identified[ \t]+by[ \t]+)(?!values[ \t])((?![\s'"=])(?:[^\s'";,)]|\.(?![\s.]|$))+)/gi;
+  /(?<![\w.-])((?:create|alter)[ \t]+user[ \t]+(?:"[^"\r\n]{0,128}"|[^\s;'"]{1,128})[ \t]+identified[ \t]+by[ \t]+)(?!values[ \t])((?![\s'"=`])(?:[^\s'";,)`]|\.(?![\s.]|$))+)/gi;
 /**
  * A placeholder in a password's place (no value): a parameter (`$1`, `?`, `@pw`, `%L`/`%s` of format()), a psql
  * variable (`:pw`, `:'pw'`), a template's `${pw}`.
