@@ -48,6 +48,9 @@ export function scratch(): { dir: string; socketDir: string; logDir: string; cle
   };
 }
 
+/** Clusters started by this process: their names differ when two start in the same millisecond (describe.concurrent). */
+let clusterSeq = 0;
+
 /** Starts the fixture app as a node:cluster primary with `workers` workers; resolves on its ready line. */
 export async function startNodeCluster(env: Record<string, string>, workers = 4): Promise<Started> {
   const s = scratch();
@@ -58,7 +61,7 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
       WORKERS: String(workers),
       SOCKET_DIR: s.socketDir,
       LOG_DIR: s.logDir,
-      CLUSTER_NAME: `t${process.pid}-${Date.now()}`,
+      CLUSTER_NAME: `t${process.pid}-${Date.now()}-${++clusterSeq}`,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -138,7 +138,7 @@ async function countedAt(port: number, before: Figures, expected: number) {
   return figures(port);
 }
 
-describe('node:cluster: requests in flight on a worker that dies are counted as failed', () => {
+describe.concurrent('node:cluster: requests in flight on a worker that dies are counted as failed', () => {
   // CLUSTER_BYTES=0: a report every interval; CRASH_SIGNAL=1: SIGUSR2 throws an uncaught exception in a worker.
   // WARN_LOG=1: warnings to <pid>.warn (what the aggregator logged of a disconnection, shown when a case fails).
   const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', CRASH_SIGNAL: '1', WARN_LOG: '1' }, 2);
@@ -149,7 +149,7 @@ describe('node:cluster: requests in flight on a worker that dies are counted as 
 
   const counted = (before: Figures, expected: number) => countedAt(c.port, before, expected);
 
-  it('SIGKILL, then an uncaught exception: the requests the worker held count as failed (5xx on their route), exactly the resets the clients got; error rate and status reflect them; counters never go back', async () => {
+  it.sequential('SIGKILL, then an uncaught exception: the requests the worker held count as failed (5xx on their route), exactly the resets the clients got; error rate and status reflect them; counters never go back', async () => {
     const scrapes = watchScrapes(c.port);
     // When the previous case's lost requests were counted at the latest: while they are surely still in the
     // request window (a minute, dropped by whole sub-windows), the window's count_5xx must grow by exactly this
@@ -194,7 +194,7 @@ describe('node:cluster: requests in flight on a worker that dies are counted as 
     expect(scrapes.drops).toEqual([]);
   }, 240_000);
 
-  it('a graceful close (SIGTERM: the worker drains its requests, says goodbye) counts nothing lost', async () => {
+  it.sequential('a graceful close (SIGTERM: the worker drains its requests, says goodbye) counts nothing lost', async () => {
     // Requests short enough for the close's drain (half of closeTimeoutMs, 5 s by default).
     const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), 1500);
     expect(cut(seen)).toBe(0);
@@ -210,11 +210,11 @@ describe('node:cluster: requests in flight on a worker that dies are counted as 
 // monitor.close(): no goodbye) drained and answered every request, yet the requests the worker had last reported in flight
 // were counted as lost 5xx. The server's 'close' (every connection ended) makes the agent report at once, before the
 // handler's exit: in flight 0, the requests by their status.
-describe('node:cluster: a worker restarted by server.close(() => process.exit(0)) loses nothing', () => {
+describe.concurrent('node:cluster: a worker restarted by server.close(() => process.exit(0)) loses nothing', () => {
   // REQUEST_WINDOW_MS 1000: latency sub-windows of 250 ms, so that the windows turn while a worker drains.
   const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', STOP: 'close', REQUEST_WINDOW_MS: '1000' }, 2);
 
-  it('SIGTERM with requests in flight: every client gets 200, none counted lost or 5xx, each counted by its status', async () => {
+  it.sequential('SIGTERM with requests in flight: every client gets 200, none counted lost or 5xx, each counted by its status', async () => {
     const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), 1500);
     // Oracle: the clients' tally.
     expect(seen.filter((o) => o.error !== undefined)).toEqual([]);
@@ -238,7 +238,7 @@ describe('node:cluster: a worker restarted by server.close(() => process.exit(0)
   // dropped. The aggregator, which reads them from a frame's report, kept the last report's count and counted it lost
   // at the exit. Requests 400 ms apart (REQUEST_WINDOW_MS 1000: latency sub-windows of 250 ms): every end turns the
   // window, the last one's included (lost 1 before).
-  it('SIGTERM with requests ending 400 ms apart (each end turns the latency window): every client 200, none lost or 5xx', async () => {
+  it.sequential('SIGTERM with requests ending 400 ms apart (each end turns the latency window): every client 200, none lost or 5xx', async () => {
     const { seen, before } = await holdThen(
       c,
       (pid) => process.kill(pid, 'SIGTERM'),
@@ -252,7 +252,7 @@ describe('node:cluster: a worker restarted by server.close(() => process.exit(0)
   // before, during and after the restart. Oracle: the clients' outcomes (every one 200: nothing lost, no 5xx, the
   // total is the answers). Whether the last request of the drain turns the window is up to the timing here: the case
   // above makes it so.
-  it('SIGTERM under continuous load: every client gets 200, the total is the answers, none lost or 5xx', async () => {
+  it.sequential('SIGTERM under continuous load: every client gets 200, the total is the answers, none lost or 5xx', async () => {
     const ready = await until(async () => {
       const m = await metricsOf(c.port);
       return m.cluster.complete && m.cluster.workers_connected === 2 && m.requests.in_flight === 0 && m;
@@ -298,7 +298,7 @@ describe('node:cluster: a worker restarted by server.close(() => process.exit(0)
   // Outside review 11, F2: the aggregator restarted the same way lost what it answered since its last ledger write
   // (written every 5 s): only it held its own figures, and its successor starts from the ledger. It writes the ledger
   // as its process exits (Aggregator.atExit), its requests all answered by then: nothing lost, nothing missing.
-  it('the aggregator, SIGTERM with requests in flight: every client 200, its successor counts each by its status, none lost or 5xx', async () => {
+  it.sequential('the aggregator, SIGTERM with requests in flight: every client 200, its successor counts each by its status, none lost or 5xx', async () => {
     const { seen, before, victim } = await holdThen(
       c,
       (pid) => process.kill(pid, 'SIGTERM'),
@@ -318,18 +318,18 @@ describe('node:cluster: a worker restarted by server.close(() => process.exit(0)
 // synchronous write on its socket (src/cluster/exit-frame.ts): what it completed, by status, and as lost only the
 // requests in flight as it exited, by route. The requests are staggered 200 ms apart: no two of a worker's end in one
 // turn of its loop, so "in flight as it exited" is exactly "not answered". Oracle: the clients' outcomes.
-describe('node:cluster: a worker that process.exit()s from its signal handler counts exactly the requests it cut', () => {
+describe.concurrent('node:cluster: a worker that process.exit()s from its signal handler counts exactly the requests it cut', () => {
   // STOP=exit: SIGTERM drains (the app's own count of /work requests) then exits; SIGINT exits as the next one ends.
   const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', STOP: 'exit', WARN_LOG: '1' }, 2);
   const staggered = (i: number) => 1500 + 200 * i;
 
-  it('SIGTERM, its own drain, then process.exit(0) as its last request ends: every client 200, none lost or 5xx', async () => {
+  it.sequential('SIGTERM, its own drain, then process.exit(0) as its last request ends: every client 200, none lost or 5xx', async () => {
     const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), staggered);
     // holdThen waited for the replacement to report: a loss would have been counted by then (at the exit, + a poll).
     expectNoneLost(seen, before, await figures(c.port));
   }, 120_000);
 
-  it('SIGINT: process.exit(0) as its first request ends, others in flight: exactly the clients cut count as lost, on their route', async () => {
+  it.sequential('SIGINT: process.exit(0) as its first request ends, others in flight: exactly the clients cut count as lost, on their route', async () => {
     const { seen, before, victim } = await holdThen(c, (pid) => process.kill(pid, 'SIGINT'), staggered);
     const resets = cut(seen);
     // It held more than one (round-robin over two workers): one answered as it exited, the rest cut.
@@ -349,7 +349,7 @@ describe('node:cluster: a worker that process.exit()s from its signal handler co
 
   // Documented before, not fixed: the requests the aggregator itself held were counted nowhere when its process died
   // (only it held them). On 'exit' it counts them lost in its ledger, which its successor starts from.
-  it('the aggregator exits as its first request ends (SIGINT): its successor counts exactly the requests it cut', async () => {
+  it.sequential('the aggregator exits as its first request ends (SIGINT): its successor counts exactly the requests it cut', async () => {
     const stop = (pid: number) => process.kill(pid, 'SIGINT');
     const { seen, before, victim } = await holdThen(c, stop, staggered, 'aggregator');
     const resets = cut(seen);
