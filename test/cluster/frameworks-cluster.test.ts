@@ -38,16 +38,19 @@ const CASES = [
   ['koa', 'older', older.koa],
 ] as const;
 
-describe.each(CASES)('node:cluster, %s (%s major, %s), 3 workers', (app, majors) => {
+// The four clusters run at the same time (describe.concurrent: each its own processes, port and log directory; the
+// oracles are what its workers logged, not timings), each one's two cases in order on it (it.sequential).
+describe.concurrent.each(CASES)('node:cluster, %s (%s major, %s), 3 workers', (app, majors) => {
   // CLUSTER_BYTES=0: reports unpaced, one per interval (the documented loss bound is then the last interval);
   // SENT_LOG=1: each worker logs when it sent each report frame.
   const env = { APP: app, MAJORS: majors, RESPAWN: '1', CLUSTER_BYTES: '0', SENT_LOG: '1' };
+  // Guards, not bounds: four clusters start at once.
   const c = useCluster(env, WORKERS, {
-    readyMs: 30_000,
-    setupMs: 60_000,
+    readyMs: 60_000,
+    setupMs: 120_000,
   });
 
-  it('any worker answers for the cluster: exact totals per status class, percentiles of one histogram of every duration', async () => {
+  it.sequential('any worker answers for the cluster: exact totals per status class, percentiles of one histogram of every duration', async () => {
     const result = await load(c.port, 300, 6, 7);
     expect(result.failed).toBe(0);
     const by = (s: number) => result.byStatus[s] ?? 0;
@@ -95,7 +98,7 @@ describe.each(CASES)('node:cluster, %s (%s major, %s), 3 workers', (app, majors)
     expect(promValue(text, 'sysvitals_http_request_duration_seconds_sum')).toBeCloseTo(sumUs / 1e6, 5);
   });
 
-  it('a worker SIGKILLed under load loses at most its last interval; no scraped counter goes back across its restart', async () => {
+  it.sequential('a worker SIGKILLed under load loses at most its last interval; no scraped counter goes back across its restart', async () => {
     const before = await metricsOf(c.port);
     const victim = before.cluster.workers.find(
       (w: { aggregator: boolean; connected: boolean }) => !w.aggregator && w.connected,
