@@ -7,7 +7,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, it, type TestContext } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
 import { makeSnapshot } from '../alerts/snapshot.js';
@@ -17,10 +17,14 @@ import { startReceiver } from './receiver.js';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+/** The test's cleanups, run at its end in reverse order (the cases run at the same time: each closes its own). */
+function cleanupsOfTest(onTestFinished: TestContext['onTestFinished']): Array<() => Promise<void>> {
+  const cleanups: Array<() => Promise<void>> = [];
+  onTestFinished(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return cleanups;
+}
 
 /** Collects garbage every 20 ms until `done` resolves: what a busy host's heap does on its own. */
 async function collectingUntil<T>(done: Promise<T>): Promise<T> {
@@ -32,10 +36,16 @@ async function collectingUntil<T>(done: Promise<T>): Promise<T> {
   }
 }
 
-describe('a per-attempt timeout survives garbage collection', () => {
+// The cases run at the same time (describe.concurrent): each its own receiver, monitor and attempt counter (by the
+// receiver's origin); the oracle is each channel's status and attempts, not a duration.
+describe.concurrent('a per-attempt timeout survives garbage collection', () => {
   for (const type of ['webhook', 'slack'] as const) {
     for (const kind of ['hangs', 'drips its body'] as const) {
-      it(`${type}: a receiver that ${kind}: every attempt times out, the channel is failing`, async () => {
+      it(`${type}: a receiver that ${kind}: every attempt times out, the channel is failing`, async ({
+        expect,
+        onTestFinished,
+      }) => {
+        const cleanups = cleanupsOfTest(onTestFinished);
         const receiver = await startReceiver((_req, res) => {
           if (kind === 'hangs') return false;
           res.writeHead(200, { 'content-type': 'text/plain' });
@@ -80,7 +90,11 @@ describe('a per-attempt timeout survives garbage collection', () => {
     }
   }
 
-  it('the webhook option: a receiver that hangs gets every attempt, each timed out', async () => {
+  it('the webhook option: a receiver that hangs gets every attempt, each timed out', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = cleanupsOfTest(onTestFinished);
     const receiver = await startReceiver(() => false);
     cleanups.push(() => receiver.close());
     const attempts = countFetchAttempts(receiver.origin);
