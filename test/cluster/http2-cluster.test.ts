@@ -32,10 +32,13 @@ const SESSIONS = 6;
 const STREAMS = 12;
 const TOTAL = SESSIONS * STREAMS;
 
-describe('node:cluster, 2 workers, Fastify on HTTP/2 (h2c)', () => {
+// The file's three clusters run at the same time (describe.concurrent: each its own processes, port and log
+// directory; the oracles are the clients' counts, the workers' logs and the GOAWAY frames, not durations).
+describe.concurrent('node:cluster, 2 workers, Fastify on HTTP/2 (h2c)', () => {
+  // Guards, not bounds: three clusters start at once.
   const c = useCluster({ APP: 'fastify-h2', ADMIN_TOKEN: CLUSTER_TEST_TOKEN }, 2, {
-    readyMs: 30_000,
-    setupMs: 60_000,
+    readyMs: 60_000,
+    setupMs: 120_000,
     read: metricsOfH2,
   });
 
@@ -124,7 +127,7 @@ async function watchedSession(port: number) {
   return seen;
 }
 
-describe.each([
+describe.concurrent.each([
   ['fastify-h2', 'Fastify'],
   ['koa-h2', 'Koa (node:http2 compatibility API)'],
 ] as const)('node:cluster, 2 workers, %s: graceful shutdown of a worker', (app, name) => {
