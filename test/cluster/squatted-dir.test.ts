@@ -54,17 +54,24 @@ const squats: Array<{ kind: string; make(dir: string): void; reason: RegExp }> =
 ];
 
 describe.runIf(posix)('a squatted default socket directory (outside review F1)', () => {
-  const cleanups: Array<() => unknown> = [];
+  // Each case's cleanups, in reverse order; the cases' at the same time (their clusters' stop() waits on its processes).
+  const teardowns: Array<Array<() => unknown>> = [];
   afterAll(async () => {
-    for (const c of cleanups.reverse()) await c();
+    await Promise.all(
+      teardowns.map(async (cleanups) => {
+        for (const c of cleanups.reverse()) await c();
+      }),
+    );
   });
 
-  it.each(squats)(
+  // The squats run at the same time (it.concurrent: each its own host directory, cluster and port).
+  it.concurrent.each(squats)(
     'squatted $kind: every worker starts and serves, warns once naming the directory, and answers per process, marked',
     async ({ make, reason }) => {
       // The host: a TMPDIR holding the squat, no XDG_RUNTIME_DIR, a HOME that is a file (no ~/.cache).
       const host = scratch();
-      cleanups.push(host.cleanup);
+      const cleanups: Array<() => unknown> = [host.cleanup];
+      teardowns.push(cleanups);
       const squat = join(host.dir, `sysvitals-${uid}`);
       make(squat);
       const before = lstatSync(squat);
