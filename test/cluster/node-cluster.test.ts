@@ -29,10 +29,12 @@ const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
 const INSTALL = 'install prometheus (apt-get install prometheus) for promtool';
 if (!PROMTOOL && process.env.CI === 'true') throw new Error(`promtool is missing: ${INSTALL}`);
 
-describe('node:cluster, 4 workers', () => {
+// The file's two clusters run at the same time (describe.concurrent: each its own processes, port, log directory
+// and webhook receiver), the first one's cases in order on it (it.sequential).
+describe.concurrent('node:cluster, 4 workers', () => {
   const c = useCluster({ RESPAWN: '1' }, 4, { readyMs: 20_000, setupMs: 60_000 });
 
-  it('any worker answers for the cluster: exact totals and error counts, percentiles of one histogram of every duration', async () => {
+  it.sequential('any worker answers for the cluster: exact totals and error counts, percentiles of one histogram of every duration', async () => {
     const result = await load(c.port, 400, 8, 7);
     expect(result.failed).toBe(0);
     // The client can see a response end a moment before the worker's 'finish' handler ran.
@@ -95,7 +97,7 @@ describe('node:cluster, 4 workers', () => {
     expect(unknown.data.error.code).toBe('not_found');
   });
 
-  it('jobs/ merged across workers; instance=<pid> gives one worker', async () => {
+  it.sequential('jobs/ merged across workers; instance=<pid> gives one worker', async () => {
     await load(c.port, 20, 4, 3);
     // Each worker's own table: instance=<pid>, exact against the runs each worker answered.
     const runs = new Map<number, number>();
@@ -132,7 +134,7 @@ describe('node:cluster, 4 workers', () => {
     }
   });
 
-  it('one Prometheus scrape of any worker holds the whole cluster, valid for promtool', async () => {
+  it.sequential('one Prometheus scrape of any worker holds the whole cluster, valid for promtool', async () => {
     // Reads with every worker's answer (helpers.ts completeRead), then exact.
     const m = await completeRead(
       () => cluster(c.port),
@@ -161,7 +163,7 @@ describe('node:cluster, 4 workers', () => {
     } else console.warn(`promtool check skipped: ${INSTALL}`);
   });
 
-  it("the live stream of any worker carries the cluster's snapshots", async () => {
+  it.sequential("the live stream of any worker carries the cluster's snapshots", async () => {
     const { request } = await import('node:http');
     const event = await new Promise<Record<string, unknown>>((resolve, reject) => {
       const req = request(
@@ -191,7 +193,7 @@ describe('node:cluster, 4 workers', () => {
     expect((event.requests as { total: number }).total).toBeGreaterThanOrEqual(400);
   });
 
-  it('a worker SIGKILLed mid-load, then the aggregator: counters never go back, little is lost, a new aggregator takes over', async () => {
+  it.sequential('a worker SIGKILLed mid-load, then the aggregator: counters never go back, little is lost, a new aggregator takes over', async () => {
     const before = await cluster(c.port);
     const scrapes: number[] = [];
     const scrape = async () => {
@@ -244,7 +246,7 @@ describe('node:cluster, 4 workers', () => {
   }, 180_000);
 });
 
-describe('node:cluster alerts', () => {
+describe.concurrent('node:cluster alerts', () => {
   const c = useCluster<{ type: string; alert: { rule: string } }>(
     (url) => ({
       WEBHOOK: url,
@@ -256,7 +258,7 @@ describe('node:cluster alerts', () => {
     { readyMs: 20_000, setupMs: 60_000 },
   );
 
-  it('a cluster-wide breach raises one alert and one webhook, not one per worker', async () => {
+  it.sequential('a cluster-wide breach raises one alert and one webhook, not one per worker', async () => {
     // 1 in 3 requests is a 500 on every worker: 33% > the 20% warning.
     await breach(c.port);
     const alerts = await until(async () => {
