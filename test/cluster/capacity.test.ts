@@ -79,9 +79,7 @@ function point(t: number, requests: number, cpu: number, memory: number): Histor
   };
 }
 
-// The two clusters run at the same time (describe.concurrent: each its own processes, port and scratch directory;
-// the oracles are the core's figures, not durations), the first one's cases in order on it (it.sequential).
-describe.concurrent('node:cluster: capacity/ for the whole cluster', () => {
+describe('node:cluster: capacity/ for the whole cluster', () => {
   let c: Started;
   beforeAll(async () => {
     c = await startNodeCluster(
@@ -98,7 +96,7 @@ describe.concurrent('node:cluster: capacity/ for the whole cluster', () => {
   }, 120_000);
   afterAll(() => c?.kill()); // teardown: killed, not closed (Started.kill)
 
-  it.sequential('every worker answers the capacity of the cluster history (too little data on a fresh cluster)', async () => {
+  it('every worker answers the capacity of the cluster history (too little data on a fresh cluster)', async () => {
     expect((await load(c.port, 60, 6, 3)).failed).toBe(0);
     const report = await checkAgainstHistory(c.port, 9);
     expect(report.too_little_data).toBe(true);
@@ -120,7 +118,7 @@ describe.concurrent('node:cluster: capacity/ for the whole cluster', () => {
     expect((await get(c.port, `${BASE}/capacity/?instance=999999`)).status).toBe(404);
   }, 150_000);
 
-  it.sequential('instance= must name a worker as listed: leading zeros, sign or space are a 400, an unknown one a 404', async () => {
+  it('instance= must name a worker as listed: leading zeros, sign or space are a 400, an unknown one a 404', async () => {
     const pid = (await getJson(c.port, `${BASE}/metrics`)).data.data.cluster.workers[0].pid as number;
     for (const path of ['metrics', 'health', 'routes', 'history', 'capacity', 'metrics/prometheus']) {
       for (const bad of [`0${pid}`, `+${pid}`, `-${pid}`, '0', ` ${pid}`, `${pid} `]) {
@@ -142,55 +140,52 @@ describe.concurrent('node:cluster: capacity/ for the whole cluster', () => {
 
 const haveRedis = requireRedis();
 
-describe.concurrent.skipIf(!haveRedis)(
-  'node:cluster with a RedisStore: capacity/ over days of cluster history',
-  () => {
-    let c: Started;
-    let server: RedisServer;
-    const prefix = `clcap${process.pid}`;
-    beforeAll(async () => {
-      server = await startRedis();
-      c = await startNodeCluster(
-        {
-          SAMPLE_MS: '300',
-          REDIS_URL: server.url,
-          REDIS_PREFIX: prefix,
-          ALERTS: JSON.stringify({ cpu: { warning: CPU_WARNING }, memory: { warning: MEMORY_WARNING } }),
-        },
-        2,
-      );
-      await until(async () => {
-        const cl = (await getJson(c.port, `${BASE}/metrics`)).data.data.cluster;
-        return cl.complete && cl.workers_connected === 2;
-      }, 60_000);
-    }, 120_000);
-    afterAll(async () => {
-      await c?.kill(); // teardown: killed, not closed (Started.kill)
-      await server?.stop();
-    });
+describe.skipIf(!haveRedis)('node:cluster with a RedisStore: capacity/ over days of cluster history', () => {
+  let c: Started;
+  let server: RedisServer;
+  const prefix = `clcap${process.pid}`;
+  beforeAll(async () => {
+    server = await startRedis();
+    c = await startNodeCluster(
+      {
+        SAMPLE_MS: '300',
+        REDIS_URL: server.url,
+        REDIS_PREFIX: prefix,
+        ALERTS: JSON.stringify({ cpu: { warning: CPU_WARNING }, memory: { warning: MEMORY_WARNING } }),
+      },
+      2,
+    );
+    await until(async () => {
+      const cl = (await getJson(c.port, `${BASE}/metrics`)).data.data.cluster;
+      return cl.complete && cl.workers_connected === 2;
+    }, 60_000);
+  }, 120_000);
+  afterAll(async () => {
+    await c?.kill(); // teardown: killed, not closed (Started.kill)
+    await server?.stop();
+  });
 
-    it('every worker answers the figures the core computes from the history/ points', async () => {
-      // The cluster's series name, as history/ reports it; six days of 30-min points seeded into it, ending an
-      // hour before the step in progress (clear of the steps the cluster writes itself): traffic that grows
-      // 10 % a day with a daily peak at 14:00 UTC, CPU following it, memory creeping up.
-      const instance = (await getJson(c.port, `${BASE}/history/?period=1h`)).data.data.instance as string;
-      expect(instance).toEqual(expect.any(String));
-      const store = new RedisStore({ url: server.url, prefix });
-      await store.init();
-      const last = Math.floor(Date.now() / STEP_MS) * STEP_MS - 2 * STEP_MS;
-      for (let i = 0; i < 288; i++) {
-        const t = last - i * STEP_MS;
-        const days = (t - (last - 288 * STEP_MS)) / 86_400_000;
-        const hour = new Date(t).getUTCHours();
-        const requests = Math.round(1800 * 1.1 ** days * (hour === 14 ? 3 : 1));
-        await store.appendPoint(instance, point(t, requests, 10 + requests / 300, 40 + days));
-      }
-      await store.close();
-      const report = await checkAgainstHistory(c.port, 6, instance);
-      expect(report.too_little_data).toBe(false);
-      expect(report.window.points).toBeGreaterThanOrEqual(288);
-      expect(report.growth_per_day.request_rate.value).toBeGreaterThan(0);
-      expect(report.busiest.hour_of_day.value).toBe(14);
-    }, 150_000);
-  },
-);
+  it('every worker answers the figures the core computes from the history/ points', async () => {
+    // The cluster's series name, as history/ reports it; six days of 30-min points seeded into it, ending an
+    // hour before the step in progress (clear of the steps the cluster writes itself): traffic that grows
+    // 10 % a day with a daily peak at 14:00 UTC, CPU following it, memory creeping up.
+    const instance = (await getJson(c.port, `${BASE}/history/?period=1h`)).data.data.instance as string;
+    expect(instance).toEqual(expect.any(String));
+    const store = new RedisStore({ url: server.url, prefix });
+    await store.init();
+    const last = Math.floor(Date.now() / STEP_MS) * STEP_MS - 2 * STEP_MS;
+    for (let i = 0; i < 288; i++) {
+      const t = last - i * STEP_MS;
+      const days = (t - (last - 288 * STEP_MS)) / 86_400_000;
+      const hour = new Date(t).getUTCHours();
+      const requests = Math.round(1800 * 1.1 ** days * (hour === 14 ? 3 : 1));
+      await store.appendPoint(instance, point(t, requests, 10 + requests / 300, 40 + days));
+    }
+    await store.close();
+    const report = await checkAgainstHistory(c.port, 6, instance);
+    expect(report.too_little_data).toBe(false);
+    expect(report.window.points).toBeGreaterThanOrEqual(288);
+    expect(report.growth_per_day.request_rate.value).toBeGreaterThan(0);
+    expect(report.busiest.hour_of_day.value).toBe(14);
+  }, 150_000);
+});
