@@ -138,6 +138,9 @@ async function countedAt(port: number, before: Figures, expected: number) {
   return figures(port);
 }
 
+// The file's three clusters run at the same time (describe.concurrent: each its own processes, port and log
+// directory; the oracles are the clients' outcomes and the cluster's counts), each one's cases in order on it
+// (it.sequential): a case's held requests and kill are its cluster's alone.
 describe.concurrent('node:cluster: requests in flight on a worker that dies are counted as failed', () => {
   // CLUSTER_BYTES=0: a report every interval; CRASH_SIGNAL=1: SIGUSR2 throws an uncaught exception in a worker.
   // WARN_LOG=1: warnings to <pid>.warn (what the aggregator logged of a disconnection, shown when a case fails).
