@@ -6,9 +6,8 @@ import { errorMessage, guarded, OutageLog } from '../logger.js';
 import type { Logger, MetricsSnapshot } from '../types.js';
 import { Aggregator } from './aggregator.js';
 import {
-  answer,
+  answerOwn,
   collectGauges,
-  fresh,
   type MonitorLike,
   parseQuestion,
   type Question,
@@ -137,7 +136,7 @@ export class ClusterAgent {
       !viaAggregator
     ) {
       // Its own history is its monitor's own series (`instance` there would name a store instance).
-      return answer(this.own, fresh(q.op === 'history' ? { op: 'history', period: q.period } : q));
+      return answerOwn(this.own, q.op === 'history' ? { op: 'history', period: q.period } : q);
     }
     if (this.aggregator) return this.aggregator.ask(q, instance);
     return this.askAggregator({ t: 'q', q, instance });
@@ -367,7 +366,7 @@ export class ClusterAgent {
       case 'q': {
         const q = parseQuestion(msg.q);
         const malformed = () => Promise.reject(new RemoteError('bad_request', 'malformed'));
-        peer.reply(msg.n, q === null ? malformed() : answer(this.own, fresh(q)));
+        peer.reply(msg.n, q === null ? malformed() : answerOwn(this.own, q));
         return;
       }
       case 'ev':

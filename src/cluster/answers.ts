@@ -59,6 +59,8 @@ export interface MonitorLike {
   /** Custom metrics (the cluster's: merged from every worker's). */
   readonly custom: { all(): Iterable<CustomMetric> };
   readonly clock: { now(): number };
+  /** Closes its open history bucket when its boundary passed before its timer fired (a worker's own reads). */
+  closeDueBucket?(): Promise<void>;
   readonly jobs: {
     rows(): unknown;
     has(name: string): boolean;
@@ -145,6 +147,20 @@ const wire = (view: Readonly<CountsView>) => new SentCounts().take(view, slotHig
  */
 export function fresh(q: Question, callbacksMaxAgeMs = Number.POSITIVE_INFINITY): Question {
   return q.op === 'metrics' || q.op === 'prometheus' ? { ...q, maxAgeMs: 0, callbacksMaxAgeMs } : q;
+}
+
+/** The reads of a monitor's closed history buckets: its points, capacity, route and job series. */
+const HISTORY_READS: ReadonlySet<Question['op']> = new Set(['history', 'capacity', 'route-history', 'job-history']);
+
+/**
+ * A worker's answer about itself (asked on its own admin API, over its socket, or the aggregator's own). A read of
+ * its history first closes a bucket whose boundary passed before its timer fired: the cluster's series closes each
+ * bucket over what the workers sent at its end, so the worker's own points then hold every request the cluster's
+ * points count of it (a worker not scheduled at the boundary answers the I/O waiting for it before its overdue timer).
+ */
+export async function answerOwn(monitor: MonitorLike, q: Question): Promise<unknown> {
+  if (HISTORY_READS.has(q.op)) await monitor.closeDueBucket?.().catch(() => {});
+  return answer(monitor, fresh(q));
 }
 
 /** Runs this process's gauges' collect() (a cluster read's collection with `sampleIntervalMs: 0`: sync.ts). */

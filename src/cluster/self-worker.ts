@@ -2,7 +2,7 @@
 // itself as the aggregator's own worker entry (its reports, window, process figures and answers).
 
 import type { Logger } from '../types.js';
-import { answer, collectGauges, fresh, type MonitorLike } from './answers.js';
+import { answerOwn, collectGauges, type MonitorLike } from './answers.js';
 import type { AggregatorOptions, ClusterMonitor } from './cluster-monitor.js';
 import type { ClusterEndpoint } from './endpoint.js';
 import type { ClusterConfig } from './options.js';
@@ -52,7 +52,7 @@ export function aggregatorOptions(w: LeadingWorker): AggregatorOptions {
       },
       window: () => takeWindow(w.own),
       process: () => w.reports.process,
-      answerSelf: (q) => answer(w.own, fresh(q)),
+      answerSelf: (q) => answerOwn(w.own, q),
       collectGauges: () => collectGauges(w.own),
     },
   };

@@ -70,6 +70,8 @@ export class HistoryWriter {
   /** Set by the close's flush: the monitor is down from there, so no later bucket is an idle one it was up for. */
   private ended = false;
   private bucketTimer: NodeJS.Timeout | undefined;
+  /** The timer's flush or closeDue()'s under way (a read that closes an overdue bucket waits for it). */
+  private flushing: Promise<void> | undefined;
   /** Stops the warm-up's remaining slices (stopTimer); set once it started. */
   private warmStop: (() => void) | undefined;
   /** Saved model state is read before the first save, so a restart does not overwrite it. */
@@ -205,7 +207,7 @@ export class HistoryWriter {
         const rearm = () => {
           if (!this.m.closing()) this.scheduleBucket();
         };
-        return this.flush().then(rearm, (err: unknown) => {
+        return this.tracked(this.flush()).then(rearm, (err: unknown) => {
           rearm();
           throw err;
         });
@@ -213,6 +215,35 @@ export class HistoryWriter {
       delay,
     );
     this.bucketTimer.unref();
+  }
+
+  /**
+   * Closes the open bucket now when its resolution boundary has passed but the timer has not fired yet (a process
+   * not scheduled at the boundary handles the I/O waiting for it before its overdue timer), then rearms the timer
+   * for the next boundary; waits for a flush under way. A cluster worker runs it before it answers a read of its own
+   * history: the cluster's series closes each bucket over what the workers sent at its end, so without it the
+   * worker's own series could lack requests the cluster's already counts. Nothing to do when the bucket is not due
+   * (the timer closes it), nor once the monitor is closing (its close flushes the last bucket).
+   */
+  async closeDue(): Promise<void> {
+    if (this.flushing) await this.flushing.catch(() => {});
+    const m = this.m;
+    if (m.closing() || this.bucketTimer === undefined) return;
+    if (this.alignedBucketStart(this.bucketStart) + m.resolutionMs > m.clock.now()) return;
+    clearTimeout(this.bucketTimer);
+    try {
+      await this.tracked(this.flush());
+    } finally {
+      if (!m.closing()) this.scheduleBucket();
+    }
+  }
+
+  private tracked(flush: Promise<void>): Promise<void> {
+    const p = flush.finally(() => {
+      if (this.flushing === p) this.flushing = undefined;
+    });
+    this.flushing = p;
+    return p;
   }
 
   /** Stops the bucket timer (the monitor's close flushes the last bucket itself). */
