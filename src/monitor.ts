@@ -178,16 +178,9 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
   decorateSnapshots(fn: (snapshot: MetricsSnapshot, sample: boolean) => MetricsSnapshot): void {
     this.parts.sampler.decorate(fn);
   }
-  /**
-   * @internal Cluster mode: a worker closes its open bucket when its boundary passed before its timer fired, before it
-   * answers a read of its own history (history-writer.ts closeDue()).
-   */
-  closeDueBucket(): Promise<void> {
-    return this.parts.history.closeDue();
-  }
-  /** @internal Cluster mode: each history bucket waits for the workers' figures recorded in it. */
-  gateMinutes(gate: import('./cluster/minute-gate.js').MinuteHook): void {
-    this.parts.history.gate = gate;
+  /** @internal Cluster mode: the aggregator gates its buckets; a worker's reads close an overdue one. */
+  get historyWriter(): import('./monitor/history-writer.js').HistoryWriter {
+    return this.parts.history;
   }
 
   /**

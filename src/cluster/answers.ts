@@ -59,8 +59,8 @@ export interface MonitorLike {
   /** Custom metrics (the cluster's: merged from every worker's). */
   readonly custom: { all(): Iterable<CustomMetric> };
   readonly clock: { now(): number };
-  /** Closes its open history bucket when its boundary passed before its timer fired (a worker's own reads). */
-  closeDueBucket?(): Promise<void>;
+  /** Its history writer: closes its open bucket when its boundary passed before its timer fired (own reads). */
+  readonly historyWriter?: { closeDue(): Promise<void> };
   readonly jobs: {
     rows(): unknown;
     has(name: string): boolean;
@@ -150,7 +150,12 @@ export function fresh(q: Question, callbacksMaxAgeMs = Number.POSITIVE_INFINITY)
 }
 
 /** The reads of a monitor's closed history buckets: its points, capacity, route and job series. */
-const HISTORY_READS: ReadonlySet<Question['op']> = new Set(['history', 'capacity', 'route-history', 'job-history']);
+const HISTORY_READS: ReadonlySet<Question['op']> = new Set([
+  'history',
+  'capacity',
+  'route-history',
+  'job-history',
+]);
 
 /**
  * A worker's answer about itself (asked on its own admin API, over its socket, or the aggregator's own). A read of
@@ -159,7 +164,7 @@ const HISTORY_READS: ReadonlySet<Question['op']> = new Set(['history', 'capacity
  * points count of it (a worker not scheduled at the boundary answers the I/O waiting for it before its overdue timer).
  */
 export async function answerOwn(monitor: MonitorLike, q: Question): Promise<unknown> {
-  if (HISTORY_READS.has(q.op)) await monitor.closeDueBucket?.().catch(() => {});
+  if (HISTORY_READS.has(q.op)) await monitor.historyWriter?.closeDue().catch(() => {});
   return answer(monitor, fresh(q));
 }
 

@@ -23,8 +23,8 @@ export type ClusterMonitor = MonitorLike &
   WindowTarget &
   InFlightTarget & {
     decorateSnapshots(fn: (snapshot: MetricsSnapshot, sample: boolean) => MetricsSnapshot): void;
-    /** Each history bucket waits for the workers' figures recorded in it (minute-gate.ts). */
-    gateMinutes?(gate: MinuteHook): void;
+    /** Its history writer: each bucket waits for the workers' figures recorded in it (minute-gate.ts). */
+    readonly historyWriter?: { gate: MinuteHook | undefined };
     /** Width of one history bucket (ms). */
     readonly resolutionMs?: number;
     /** 0: no periodic sample, a cluster read collects (Aggregator.ask). */

@@ -114,19 +114,20 @@ export class MinuteGate implements MinuteHook {
 
 /** Gates the cluster monitor's history buckets (none when it has no history writer to gate, as in tests). */
 export function gateMinutes(
-  monitor: { gateMinutes?(gate: MinuteHook): void; readonly resolutionMs?: number },
+  monitor: { readonly historyWriter?: { gate: MinuteHook | undefined }; readonly resolutionMs?: number },
   options: { now(): number },
   sync: () => Promise<string[]>,
   logger: Logger,
 ): MinuteGate | undefined {
   const resolutionMs = monitor.resolutionMs;
-  if (!monitor.gateMinutes || !(resolutionMs !== undefined && resolutionMs > 0)) return undefined;
+  const writer = monitor.historyWriter;
+  if (!writer || !(resolutionMs !== undefined && resolutionMs > 0)) return undefined;
   const gate = new MinuteGate(resolutionMs, options.now(), sync, (err) =>
     logger.warn(
       { err: errorMessage(err) },
       'sysvitals: a cluster report part held for its minute was not merged',
     ),
   );
-  monitor.gateMinutes(gate);
+  writer.gate = gate;
   return gate;
 }

@@ -8,12 +8,13 @@ import type { CustomMetrics } from '../custom/index.js';
 import { BucketAggregator } from '../history/bucket-aggregator.js';
 import { readQuietly } from '../latency/coarse-clock.js';
 import { hdrLoaded, warmHistogramSteps } from '../latency/histogram.js';
-import { errorMessage, guarded, OutageLog } from '../logger.js';
+import { errorMessage } from '../logger.js';
 import type { JobStats } from '../profiling/jobs.js';
 import { type RouteTotals, routeKey, type SeriesHistory } from '../profiling/series-history.js';
 import type { RequestStats } from '../requests/requests.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
+import { BucketTimer } from './bucket-timer.js';
 import { hasCustomFigures, readEncodedOnce, settledWithin } from './history-writer-steps.js';
 import {
   exportNotifications,
@@ -69,9 +70,7 @@ export class HistoryWriter {
   private lastLabel = Number.NEGATIVE_INFINITY;
   /** Set by the close's flush: the monitor is down from there, so no later bucket is an idle one it was up for. */
   private ended = false;
-  private bucketTimer: NodeJS.Timeout | undefined;
-  /** The timer's flush or closeDue()'s under way (a read that closes an overdue bucket waits for it). */
-  private flushing: Promise<void> | undefined;
+  private readonly timer: BucketTimer;
   /** Stops the warm-up's remaining slices (stopTimer); set once it started. */
   private warmStop: (() => void) | undefined;
   /** Saved model state is read before the first save, so a restart does not overwrite it. */
@@ -81,10 +80,15 @@ export class HistoryWriter {
   /** A cluster aggregator's: each bucket waits for what the workers recorded in it (cluster/minute-gate.ts). */
   gate: MinuteHook | undefined;
 
-  private readonly outage: OutageLog;
-
   constructor(private readonly m: HistoryWriterParts) {
-    this.outage = new OutageLog(m.logger);
+    this.timer = new BucketTimer({
+      clock: m.clock,
+      logger: m.logger,
+      resolutionMs: m.resolutionMs,
+      closing: () => m.closing(),
+      flush: () => this.flush(),
+      bucketStart: () => this.bucketStart,
+    });
     this.openedWall = m.clock.now();
     this.openedMono = this.monotonic();
     this.bucketStart = this.alignedBucketStart(this.openedWall);
@@ -192,63 +196,19 @@ export class HistoryWriter {
     }
   }
 
-  /** Arms the timer that flushes at the next resolution boundary, and again after each flush. */
+  /** Arms the timer that flushes at each resolution boundary (bucket-timer.ts). */
   scheduleBucket(): void {
-    // At the next resolution boundary after now, whenever the last bucket ended (a flush in between
-    // must not leave the schedule a bucket late).
-    const now = this.m.clock.now();
-    const next = this.alignedBucketStart(now) + this.m.resolutionMs - now;
-    const delay = Number.isFinite(next) ? Math.max(0, next) : this.m.resolutionMs;
-    // A flush that throws or rejects is logged once per outage and the next minute is still armed:
-    // nothing from this timer reaches the host process.
-    this.bucketTimer = setTimeout(
-      guarded(this.outage, 'the history writer', () => {
-        if (this.m.closing()) return;
-        const rearm = () => {
-          if (!this.m.closing()) this.scheduleBucket();
-        };
-        return this.tracked(this.flush()).then(rearm, (err: unknown) => {
-          rearm();
-          throw err;
-        });
-      }),
-      delay,
-    );
-    this.bucketTimer.unref();
+    this.timer.schedule();
   }
 
-  /**
-   * Closes the open bucket now when its resolution boundary has passed but the timer has not fired yet (a process
-   * not scheduled at the boundary handles the I/O waiting for it before its overdue timer), then rearms the timer
-   * for the next boundary; waits for a flush under way. A cluster worker runs it before it answers a read of its own
-   * history: the cluster's series closes each bucket over what the workers sent at its end, so without it the
-   * worker's own series could lack requests the cluster's already counts. Nothing to do when the bucket is not due
-   * (the timer closes it), nor once the monitor is closing (its close flushes the last bucket).
-   */
-  async closeDue(): Promise<void> {
-    if (this.flushing) await this.flushing.catch(() => {});
-    const m = this.m;
-    if (m.closing() || this.bucketTimer === undefined) return;
-    if (this.alignedBucketStart(this.bucketStart) + m.resolutionMs > m.clock.now()) return;
-    clearTimeout(this.bucketTimer);
-    try {
-      await this.tracked(this.flush());
-    } finally {
-      if (!m.closing()) this.scheduleBucket();
-    }
-  }
-
-  private tracked(flush: Promise<void>): Promise<void> {
-    const p = flush.finally(() => {
-      if (this.flushing === p) this.flushing = undefined;
-    });
-    this.flushing = p;
-    return p;
+  /** Closes the open bucket now if its boundary passed before its timer fired (BucketTimer.closeDue()). */
+  closeDue(): Promise<void> {
+    return this.timer.closeDue();
   }
 
   /** Stops the bucket timer (the monitor's close flushes the last bucket itself). */
   stopTimer(): void {
-    clearTimeout(this.bucketTimer);
+    this.timer.stop();
     this.warmStop?.();
   }
 

@@ -128,7 +128,7 @@ describe('a minute a worker did not answer for', () => {
       logger: silentLogger,
       instanceId: 'c',
     });
-    monitor.gateMinutes({ before: async () => ['w1'], after: () => {} });
+    monitor.historyWriter.gate = { before: async () => ['w1'], after: () => {} };
     monitor.requests.record('GET', '/a', 200, 5);
     await monitor.flush();
     const [point] = await store.readPoints('c', 0, T0 + MINUTE);
