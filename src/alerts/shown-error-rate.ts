@@ -11,7 +11,7 @@ export function shownErrorRatePercent(errors: {
   error_rate_percent?: number;
   count_judged?: number;
   unanswered?: boolean;
-  horizon?: { status?: string; count_judged?: number; count_failed?: number };
+  horizon?: { status?: string; count_judged?: number; count_failed?: number; error_rate_percent?: number };
 }): number | null {
   const h = errors.horizon;
   if (
@@ -22,7 +22,10 @@ export function shownErrorRatePercent(errors: {
     h.count_judged > 0 &&
     typeof h.count_failed === 'number'
   )
-    return Math.round((h.count_failed / h.count_judged) * 10_000) / 100;
+    // The horizon's own rate (a snapshot of an earlier version has none: the same division).
+    return typeof h.error_rate_percent === 'number'
+      ? h.error_rate_percent
+      : Math.round((h.count_failed / h.count_judged) * 10_000) / 100;
   if (errors.count_judged === 0 && errors.unanswered !== true) return null;
   return typeof errors.error_rate_percent === 'number' ? errors.error_rate_percent : null;
 }

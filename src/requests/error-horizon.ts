@@ -4,6 +4,7 @@
 
 import {
   type ErrorRateVerdict,
+  failedPercent,
   failedShortfall,
   levelStatus,
   MIN_FAILED_BELOW_GUARD,
@@ -200,6 +201,7 @@ export function onHorizon(
     ms: config.errorHorizonMs,
     count_judged: n,
     count_failed: f,
+    error_rate_percent: failedPercent(n, f, 0),
     error_rate_lower_percent: bound,
     status: status === 'healthy' ? 'unknown' : status,
   };

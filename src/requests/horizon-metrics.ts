@@ -16,6 +16,11 @@ export interface ErrorHorizonMetrics {
   count_judged: number;
   /** Of them, the failed ones (5xx, aborted after `abortedFailureMs`). */
   count_failed: number;
+  /**
+   * count_failed ÷ count_judged, percent, two decimals (as `errors.error_rate_percent` is the window's): the rate a
+   * verdict judged on the horizon is shown with (health+json, the dashboard), beside the window's own.
+   */
+  error_rate_percent: number;
   /** The lower end of the 95 % Wilson score interval of count_failed ÷ count_judged, percent, two decimals. */
   error_rate_lower_percent: number;
   /** The horizon's verdict: warning or critical (then `errors.status` too, and the error_rate alert), else unknown. */

@@ -134,6 +134,7 @@ describe('below the minimum the status never claims health (red team figures F8,
       ms: 900_000,
       count_judged: 18,
       count_failed: 18,
+      error_rate_percent: 100, // 18 of 18
       error_rate_lower_percent: wilson(18, 18),
       status: 'critical',
     });

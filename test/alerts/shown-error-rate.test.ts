@@ -75,6 +75,40 @@ describe('the errors figure is the one its status was judged on (RT41-3)', () =>
     expect(dashboard(snap)).toEqual({ value: '33.3%', live: expected });
   });
 
+  it("metrics/ and the detailed health JSON carry the horizon's own rate beside the window's: 10 of 30 = 33.33 %, 0 %", async () => {
+    let now = 1_700_000_000_000;
+    const { monitor, get } = await start(() => now);
+    for (let i = 0; i < 20; i++)
+      monitor.recordRequest({ method: 'GET', route: '/ok', status: 200, durationMs: 1 });
+    for (let i = 0; i < 10; i++)
+      monitor.recordRequest({ method: 'GET', route: '/fail', status: 500, durationMs: 1 });
+    await monitor.sample();
+    now += 7000; // the 4 s window is empty; the 15 min horizon holds all 30
+    await monitor.sample();
+    const rate = Math.round((10 / 30) * 10_000) / 100; // failed ÷ judged of the requests sent: 33.33
+    const snap = ((await (await get('metrics/')).json()) as { data: MetricsSnapshot }).data;
+    expect(snap.errors).toMatchObject({
+      status: 'critical',
+      error_rate_percent: 0, // the window's: empty
+      horizon: { count_judged: 30, count_failed: 10, error_rate_percent: rate, status: 'critical' },
+    });
+    // The plain health JSON's figures are its detailed form's `metrics` (without detailed: the statuses only).
+    const plain = ((await (await get('health/')).json()) as { data: Record<string, unknown> }).data;
+    expect([plain.metrics, (plain.components as Record<string, string>).errors]).toEqual([
+      undefined,
+      'critical',
+    ]);
+    for (const path of ['health/?detailed=true']) {
+      const res = await get(path);
+      expect(res.status).toBe(503);
+      const h = ((await res.json()) as { data: { metrics?: MetricsSnapshot } }).data;
+      expect(h.metrics?.errors, path).toMatchObject({
+        error_rate_percent: 0,
+        horizon: { count_judged: 30, count_failed: 10, error_rate_percent: rate, status: 'critical' },
+      });
+    }
+  });
+
   it('nothing judged in the window nor the horizon: no figure (not 0 %), the check left out of health+json', async () => {
     const { monitor, get } = await start(() => 1_700_000_000_000);
     await monitor.sample();

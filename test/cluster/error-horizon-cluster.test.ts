@@ -76,6 +76,7 @@ describe('node:cluster, 2 workers: a quiet outage is judged on the cluster error
       ms: HORIZON_MS,
       count_judged: 5,
       count_failed: 5,
+      error_rate_percent: 100, // 5 of 5
       error_rate_lower_percent: wilson(5, 5),
       status: 'critical',
     });
@@ -101,7 +102,11 @@ describe('node:cluster, 2 workers: a quiet outage is judged on the cluster error
       seen,
     );
     expect(later.errors).toMatchObject({ status: 'unknown' });
-    expect(later.errors.horizon).toMatchObject({ count_failed: 5, error_rate_lower_percent: wilson(5, 85) });
+    expect(later.errors.horizon).toMatchObject({
+      count_failed: 5,
+      error_rate_percent: Math.round((5 / 85) * 10_000) / 100, // 5.88
+      error_rate_lower_percent: wilson(5, 85),
+    });
     await sleep(1_000);
     expect(
       errorRateEvents()

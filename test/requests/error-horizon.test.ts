@@ -51,7 +51,13 @@ const judged = (r: Sent) => !(r.route === UNMATCHED_ROUTE && r.status < 500);
 interface Expected {
   status: 'healthy' | 'warning' | 'critical' | 'unknown';
   /** Judged on the horizon: its figures. */
-  horizon?: { count_judged: number; count_failed: number; error_rate_lower_percent: number; status: string };
+  horizon?: {
+    count_judged: number;
+    count_failed: number;
+    error_rate_percent: number;
+    error_rate_lower_percent: number;
+    status: string;
+  };
   /** The value the error_rate rule reads when judged. */
   value?: number;
 }
@@ -78,7 +84,13 @@ function oracle(sent: readonly Sent[], now: number, horizonMs = 900_000): Expect
   const status = F >= 5 && judge(bound) !== 'healthy' ? (judge(bound) as Expected['status']) : 'unknown';
   return {
     status,
-    horizon: { count_judged: N, count_failed: F, error_rate_lower_percent: bound, status },
+    horizon: {
+      count_judged: N,
+      count_failed: F,
+      error_rate_percent: Math.round((F / N) * 10_000) / 100,
+      error_rate_lower_percent: bound,
+      status,
+    },
     ...(status === 'unknown' ? {} : { value: bound }),
   };
 }
