@@ -1,8 +1,8 @@
 // Memory leak detection: heap or RSS growing steadily over the window while garbage collection
 // never brings it back down to an earlier floor, with the growth rate and the time to the limit.
 
-import { trendOf } from './predict.js';
 import { SeriesBuffer } from './series-buffer.js';
+import { trendOf } from './shaped-fits.js';
 import { isSignificant, theilSen, timeToReach } from './trend.js';
 
 /** Tunables of the leak check (one set for every process). */

@@ -138,19 +138,29 @@ export function predictObservations(
         // alert that clears, so a critical prediction's names the critical level (review 23, RT23-5).
         clearMessage: (sev) =>
           `${rule.label}${key ? ` on ${key}` : ''} no longer predicted to ${up ? 'reach' : 'fall to'} ${sev === 'critical' && hasCrit ? rule.critical : rule.warning} within ${formatSpan(rule.horizonMs)} (now ${round(warn.last)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`,
+        // The time stated is that of the severity's own forecast, with the rate it was measured at and, when it is not
+        // the reading, the value it was measured from (the fitted line, or a cycle's peaks): never "reach 80 in 0 min
+        // (now 76.9)" (outside review 42, RT42-8: the peaks' line of a three-turn envelope was 79.96).
         message: (sev) => {
+          const f = sev === 'critical' && hasCrit ? crit : warn;
           const eta = sev === 'critical' ? inCrit : inWarn;
           const level = sev === 'critical' ? rule.critical : rule.warning;
           const what = `${rule.label}${key ? ` on ${key}` : ''}`;
-          const now = `(now ${round(warn.last)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`;
+          const line = f.envelope ? `${up ? 'peaks' : 'troughs'}' line` : 'trend line';
+          const from =
+            Number.isFinite(eta) && round(f.from) !== round(f.last) ? `, ${line} at ${round(f.from)}` : '';
+          const now = `(now ${round(f.last)}${from}, ${f.perHour >= 0 ? '+' : ''}${round(f.perHour)}/h)`;
           // No trend toward the level at this reading (a raised alert whose clear is on hold)
           if (!Number.isFinite(eta)) {
             return `${what}: no significant trend toward ${level} at the moment ${now}`;
           }
           if (eta === 0) {
-            return `${what} is already at or ${up ? 'above' : 'below'} ${level} and still ${up ? 'rising' : 'falling'} ${now}`;
+            const whose = from ? `'s ${line}` : '';
+            return `${what}${whose} is already at or ${up ? 'above' : 'below'} ${level} and still ${up ? 'rising' : 'falling'} ${now}`;
           }
-          return `${what} predicted to ${up ? 'reach' : 'fall to'} ${level} in ${formatSpan(eta)} ${now}`;
+          // Under half a minute away reads "under 1 min", not "0 min" (which says the level is reached).
+          const span = eta < 30_000 ? 'under 1 min' : formatSpan(eta);
+          return `${what} predicted to ${up ? 'reach' : 'fall to'} ${level} in ${span} ${now}`;
         },
       });
     }

@@ -1,18 +1,11 @@
 // Forecasts from a robust trend: when a series will reach a level, and whether that forecast is
 // solid enough to alert on (enough points, enough time span, a slope significantly non-zero).
 
-import { levelShift, MIN_PIECE, regimeOf } from './change-point.js';
-import { carry, MIN_TURNS, stepLevel, windowShape } from './envelope.js';
-import { centred, chanceMs, withinNoise, Z_FAMILY, Z_HINGE } from './raise-guard.js';
+import { MIN_PIECE } from './change-point.js';
+import { chanceMs, withinNoise } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
-import {
-  isSignificantToward,
-  serialCorrelation,
-  type Trend,
-  theilSen,
-  theilSenEach,
-  timeToReach,
-} from './trend.js';
+import { type ShapedFits, shapedFits, trendOf } from './shaped-fits.js';
+import { isSignificantToward, type Trend, timeToReach } from './trend.js';
 
 /** What makes a trend trustworthy enough to alert on. */
 export interface ForecastGuards {
@@ -104,23 +97,13 @@ function untrustedRegime(buffer: SeriesBuffer, last: number): RegimeForecast {
   return {
     ...untrusted(trendOf(buffer) as Trend),
     last,
+    from: last,
     steady: false,
+    envelope: false,
     sure: false,
     family: false,
     chanceMs: 0,
   };
-}
-
-const fits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
-
-/** The buffer's Theil–Sen fit, computed again only when its points changed (once a minute). */
-export function trendOf(buffer: SeriesBuffer): Trend | null {
-  const cached = fits.get(buffer);
-  if (cached && cached.version === buffer.version) return cached.trend;
-  const { times, values } = buffer.read();
-  const trend = theilSen(times, values);
-  fits.set(buffer, { version: buffer.version, trend });
-  return trend;
 }
 
 /** A forecast of the current regime, with the value last read. */
@@ -135,6 +118,17 @@ export interface RegimeForecast extends Forecast {
   readonly family: boolean;
   /** raise-guard.ts `chanceMs` (Infinity for an envelope): read by `predictConfidence: 'high'` only. */
   readonly chanceMs: number;
+  /**
+   * The value the time to the level (`etaMs`) is measured from, at the rate `perHour`: the fitted line at the last
+   * point, never beyond the last reading (the recent stretch's when its time is the sooner); an envelope's line.
+   * A message states it beside the reading when the two differ (predict-observations.ts).
+   */
+  readonly from: number;
+  /**
+   * The forecast is a cycle's (or a staircase's) envelope line, carried to the last point: `level` is that line's
+   * (the peaks' going up), not the reading's, and the time to the level is measured from it.
+   */
+  readonly envelope: boolean;
 }
 
 /**
@@ -167,15 +161,21 @@ export function forecastRegime(
     fit.spanMs >= guards.minSpanMs &&
     isSignificantToward(whole, direction) &&
     isSignificantToward(recent, direction);
+  // A raise needs the turns' line significant beside their scatter at the raise's 1 % (raise-guard.ts
+  // `lineSignificant`): Sen's interval of 3 turns is theirs from the smallest pairwise slope, which a flat series read
+  // as a cycle passed 1 time in 6 (RT42-8). Its time to the level is the envelope line's: not held back further.
+  const sure = trusted && fit.turnsSure;
   return {
     steady: false,
-    sure: trusted,
-    family: trusted,
+    envelope: true,
+    sure,
+    family: sure,
     chanceMs: Number.POSITIVE_INFINITY,
     etaMs: timeToReach(trend, limit, direction),
     etaLateMs: timeToReach(trend, limit, direction, slow),
     etaEarlyMs: timeToReach(trend, limit, direction, fast),
     perHour: recent.slope * 3_600_000,
+    from: level,
     level,
     last,
     trusted,
@@ -223,6 +223,9 @@ function regimeForecast(
   // longer than the recent stretch's own line gives, once that stretch's slope is significant toward the level at the
   // family-wise level (a noisy ramp's 10–15 recent points seldom are, so its forecast is the regime's, as before).
   const soon = recentEta(r, fit.regimeRecent, fit.regimeRecentFamily, limit, direction, last);
+  // The recent stretch's time when it is the sooner: then the rate and the level it was measured from are its own.
+  const onLine = timeToReach(t, limit, direction);
+  const fromRecent = soon.ms < onLine && fit.regimeRecent !== null;
   // A raise needs more than keeping: the regime's slope significant at 98 %, and, once the regime has twice the
   // guards' points, its last quarter's at 90 % (on a flat series one of them alone was significant by chance in
   // 10–15 of 60 seeded windows, both in 4); with the level within the noise band, at the family-wise level
@@ -236,16 +239,16 @@ function regimeForecast(
     (!withinNoise(r.level, r.noise, r.points, limit, direction) || family);
   return {
     steady: trusted,
+    envelope: false,
     sure,
     family,
-    chanceMs: chanceMs(r, fit.regimeFamily, limit - capped, direction),
-    etaMs: Math.min(timeToReach(t, limit, direction), soon),
-    etaLateMs: Math.min(timeToReach(t, limit, direction, slow), soon),
-    etaEarlyMs: Math.min(timeToReach(t, limit, direction, fast), soon),
+    chanceMs: chanceMs(r, fit.regimeChance, limit - capped, direction),
+    etaMs: Math.min(onLine, soon.ms),
+    etaLateMs: Math.min(timeToReach(t, limit, direction, slow), soon.ms),
+    etaEarlyMs: Math.min(timeToReach(t, limit, direction, fast), soon.ms),
     // The rate the time to the level was measured at: the recent stretch's when it is the sooner.
-    perHour:
-      (soon < timeToReach(t, limit, direction) && fit.regimeRecent ? fit.regimeRecent.slope : r.slope) *
-      3_600_000,
+    perHour: (fromRecent && fit.regimeRecent ? fit.regimeRecent.slope : r.slope) * 3_600_000,
+    from: fromRecent ? soon.from : capped,
     level: capped,
     last,
     trusted,
@@ -255,7 +258,7 @@ function regimeForecast(
 
 /**
  * The time to `limit` on the regime's recent stretch's line (its last quarter, `regimeRecent`), from that line at
- * the last point but never from beyond the last reading; Infinity unless the stretch's slope is significant toward
+ * the last point but never from beyond the last reading (`from`, the value it is measured from); Infinity unless the stretch's slope is significant toward
  * the level, and steeper than the regime's, at the family-wise level (`family`: the same points at Z_FAMILY).
  */
 function recentEta(
@@ -265,135 +268,13 @@ function recentEta(
   limit: number,
   direction: 'up' | 'down',
   last: number,
-): number {
-  if (!recent || !family) return Number.POSITIVE_INFINITY;
+): { ms: number; from: number } {
+  const never = { ms: Number.POSITIVE_INFINITY, from: last };
+  if (!recent || !family) return never;
   // Steeper than the regime beyond what noise could show: a jittered straight ramp's recent slope swings about the
   // regime's minute by minute, and a time taken from it raised, escalated and fell back with each swing.
   const steeper = direction === 'up' ? family.slopeLow > regime.slope : family.slopeHigh < regime.slope;
-  if (!steeper || !isSignificantToward(family, direction)) return Number.POSITIVE_INFINITY;
+  if (!steeper || !isSignificantToward(family, direction)) return never;
   const level = direction === 'up' ? Math.min(recent.level, last) : Math.max(recent.level, last);
-  return timeToReach({ ...recent, level }, limit, direction);
-}
-
-/** The fits of a window by its shape, and the points and span the guards judge. */
-interface ShapedFits {
-  readonly whole: Trend | null;
-  readonly recent: Trend | null;
-  readonly envelope: boolean;
-  /**
-   * A segment's fits of the whole window, which must agree: a jump only withholds a forecast, never
-   * makes one (a jump in a noisy series would otherwise start a short, spurious stretch).
-   */
-  readonly plain: { readonly whole: Trend; readonly recent: Trend } | null;
-  readonly points: number;
-  readonly spanMs: number;
-  /**
-   * A plain series' (or segment's) fit of its regime: the points since its slope last changed (change-point.ts),
-   * else all of them (null for an envelope); `regimeSure` the same with the 98 % interval.
-   */
-  readonly regime: (Trend & { readonly noise: number }) | null;
-  readonly regimeSure: Trend | null;
-  /** The same with the family-wise interval a raise needs when the level is within the noise (raise-guard.ts). */
-  readonly regimeFamily: Trend | null;
-  /** The same as if the points were independent: a raised alert past the level is kept on it (keeping is as before). */
-  readonly regimeKeepFamily: Trend | null;
-  /** The regime's last quarter (at least `minPoints` points): a raise needs it significant too. */
-  readonly regimeRecent: Trend | null;
-  /** The same points at the family-wise interval: a recent stretch steeper than the regime shortens the time. */
-  readonly regimeRecentFamily: Trend | null;
-  /** The regime starts at a change of slope (it is shorter than the stretch fitted). */
-  readonly changed: boolean;
-}
-
-/** The interval a raise needs toward the level: 98 % (each end 1 %), where keeping a raised alert needs 90 %. */
-const Z_RAISE = 2.326;
-
-const shaped = new WeakMap<SeriesBuffer, { version: number; key: string; fits: ShapedFits }>();
-
-/** The whole and recent fits of the buffer by its shape toward `direction`, cached per version. */
-function shapedFits(
-  buffer: SeriesBuffer,
-  direction: 'up' | 'down',
-  minPoints: number,
-  regime = false,
-): ShapedFits {
-  const key = `${direction}:${minPoints}:${regime}`;
-  const cached = shaped.get(buffer);
-  if (cached && cached.version === buffer.version && cached.key === key) return cached.fits;
-  const { times, values } = buffer.read();
-  const shape = windowShape(values, direction);
-  let fits: ShapedFits;
-  if (shape.kind === 'envelope' || shape.kind === 'stairs') {
-    const t = shape.turns.map((i) => times[i] as number);
-    const v =
-      shape.kind === 'stairs'
-        ? shape.turns.map((i) => stepLevel(values, i))
-        : shape.turns.map((i) => values[i] as number);
-    const end = times[times.length - 1] as number;
-    const start = times[0] as number;
-    const quarter = end - (end - start) / 4;
-    let k = t.findIndex((x) => x >= quarter);
-    k = Math.min(k < 0 ? t.length : k, t.length - MIN_TURNS);
-    fits = {
-      whole: carry(theilSen(t, v), end),
-      recent: carry(theilSen(t.slice(k), v.slice(k)), end),
-      envelope: true,
-      plain: null,
-      points: times.length,
-      spanMs: end - start,
-      regime: null,
-      regimeSure: null,
-      regimeFamily: null,
-      regimeKeepFamily: null,
-      regimeRecent: null,
-      regimeRecentFamily: null,
-      changed: false,
-    };
-  } else {
-    // A jump that a line with a step there does not fit significantly better is jitter, not a cut.
-    // (`forecastRegime` only: `disk_full_in` keeps every jump a cut.)
-    const cut = shape.kind === 'segment' && (!regime || levelShift(times, values, shape.from));
-    const from = cut && shape.kind === 'segment' ? shape.from : 0;
-    const t = times.slice(from);
-    const v = values.slice(from);
-    const k = Math.min(t.length, Math.max(minPoints, Math.ceil(t.length / 4)));
-    const plainWhole = trendOf(buffer);
-    const whole = cut ? theilSen(t, v) : plainWhole;
-    const recent = theilSen(t.slice(-k), v.slice(-k));
-    const q = Math.min(times.length, Math.max(minPoints, Math.ceil(times.length / 4)));
-    const plainRecent = cut ? theilSen(times.slice(-q), values.slice(-q)) : null;
-    const { times: rt, values: rv, toward } = regimeOf(t, v, direction, minPoints);
-    const kr = Math.max(minPoints, Math.ceil(rt.length / 4));
-    // One fit, four intervals. A raise's widened for the noise's lag-1 autocorrelation (trend.ts); a keep's not: else
-    // such ramps, raised, cleared while rising (φ 0.8: 15 of 40 still raised at the crossing; bench/RESULTS.md).
-    const rho = serialCorrelation(v);
-    const [regimeFit, regimeSure, regimeFamily, regimeKeepFamily] = theilSenEach(rt, rv, [
-      {},
-      { z: Z_RAISE, rho },
-      // A regime found by a search for a steeper stretch is held to the search's family-wise level (Z_HINGE).
-      { z: toward ? Z_HINGE : Z_FAMILY, rho },
-      { z: Z_FAMILY },
-    ]);
-    const [regimeRecent, regimeRecentFamily] = theilSenEach(rt.slice(-kr), rv.slice(-kr), [
-      { rho },
-      { z: Z_FAMILY },
-    ]);
-    fits = {
-      whole,
-      recent,
-      envelope: false,
-      plain: cut && plainWhole && plainRecent ? { whole: plainWhole, recent: plainRecent } : null,
-      points: t.length,
-      spanMs: t.length > 0 ? (t[t.length - 1] as number) - (t[0] as number) : 0,
-      regime: centred(regimeFit ?? null, rt, rv),
-      regimeSure: regimeSure ?? null,
-      regimeFamily: regimeFamily ?? null,
-      regimeKeepFamily: regimeKeepFamily ?? null,
-      regimeRecent: regimeRecent ?? null,
-      regimeRecentFamily: regimeRecentFamily ?? null,
-      changed: rt.length < t.length,
-    };
-  }
-  shaped.set(buffer, { version: buffer.version, key, fits });
-  return fits;
+  return { ms: timeToReach({ ...recent, level }, limit, direction), from: level };
 }

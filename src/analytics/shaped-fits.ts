@@ -1,0 +1,162 @@
+// The fits of a trend window by its shape (envelope.ts): a plain series' whole, recent and regime fits with the
+// intervals a prediction's raise, keep and family-wise guard read (predict.ts); a cycle's or staircase's turns. Cached
+// per buffer version (once a minute).
+
+import { levelShift, regimeOf } from './change-point.js';
+import { carry, MIN_TURNS, stepLevel, windowShape } from './envelope.js';
+import { centred, lineSignificant, Z_FAMILY, Z_HINGE } from './raise-guard.js';
+import type { SeriesBuffer } from './series-buffer.js';
+import { residualCorrelation, serialCorrelation, type Trend, theilSen, theilSenEach } from './trend.js';
+
+const fits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
+
+/** The buffer's Theil–Sen fit, computed again only when its points changed (once a minute). */
+export function trendOf(buffer: SeriesBuffer): Trend | null {
+  const cached = fits.get(buffer);
+  if (cached && cached.version === buffer.version) return cached.trend;
+  const { times, values } = buffer.read();
+  const trend = theilSen(times, values);
+  fits.set(buffer, { version: buffer.version, trend });
+  return trend;
+}
+
+/** The fits of a window by its shape, and the points and span the guards judge. */
+export interface ShapedFits {
+  readonly whole: Trend | null;
+  readonly recent: Trend | null;
+  readonly envelope: boolean;
+  /**
+   * A segment's fits of the whole window, which must agree: a jump only withholds a forecast, never
+   * makes one (a jump in a noisy series would otherwise start a short, spurious stretch).
+   */
+  readonly plain: { readonly whole: Trend; readonly recent: Trend } | null;
+  readonly points: number;
+  readonly spanMs: number;
+  /**
+   * A plain series' (or segment's) fit of its regime: the points since its slope last changed (change-point.ts),
+   * else all of them (null for an envelope); `regimeSure` the same with the 98 % interval.
+   */
+  readonly regime: (Trend & { readonly noise: number }) | null;
+  readonly regimeSure: Trend | null;
+  /** The same with the family-wise interval a raise needs when the level is within the noise (raise-guard.ts). */
+  readonly regimeFamily: Trend | null;
+  /** The same interval with the differences' correlation only: the half-width `chanceMs` reads. */
+  readonly regimeChance: Trend | null;
+  /** The same as if the points were independent: a raised alert past the level is kept on it (keeping is as before). */
+  readonly regimeKeepFamily: Trend | null;
+  /** The regime's last quarter (at least `minPoints` points): a raise needs it significant too. */
+  readonly regimeRecent: Trend | null;
+  /** The same points at the family-wise interval: a recent stretch steeper than the regime shortens the time. */
+  readonly regimeRecentFamily: Trend | null;
+  /** The regime starts at a change of slope (it is shorter than the stretch fitted). */
+  readonly changed: boolean;
+  /**
+   * A cycle's turns lie on their line beyond their scatter at the raise's 1 % (raise-guard.ts `lineSignificant`);
+   * true for a staircase (its landings are judged as before) and a plain series (not read).
+   */
+  readonly turnsSure: boolean;
+}
+
+/** The interval a raise needs toward the level: 98 % (each end 1 %), where keeping a raised alert needs 90 %. */
+const Z_RAISE = 2.326;
+
+const shaped = new WeakMap<SeriesBuffer, { version: number; key: string; fits: ShapedFits }>();
+
+/** The whole and recent fits of the buffer by its shape toward `direction`, cached per version. */
+export function shapedFits(
+  buffer: SeriesBuffer,
+  direction: 'up' | 'down',
+  minPoints: number,
+  regime = false,
+): ShapedFits {
+  const key = `${direction}:${minPoints}:${regime}`;
+  const cached = shaped.get(buffer);
+  if (cached && cached.version === buffer.version && cached.key === key) return cached.fits;
+  const { times, values } = buffer.read();
+  const shape = windowShape(values, direction);
+  let fits: ShapedFits;
+  if (shape.kind === 'envelope' || shape.kind === 'stairs') {
+    const t = shape.turns.map((i) => times[i] as number);
+    const v =
+      shape.kind === 'stairs'
+        ? shape.turns.map((i) => stepLevel(values, i))
+        : shape.turns.map((i) => values[i] as number);
+    const end = times[times.length - 1] as number;
+    const start = times[0] as number;
+    const quarter = end - (end - start) / 4;
+    let k = t.findIndex((x) => x >= quarter);
+    k = Math.min(k < 0 ? t.length : k, t.length - MIN_TURNS);
+    const whole = theilSen(t, v);
+    fits = {
+      whole: carry(whole, end),
+      recent: carry(theilSen(t.slice(k), v.slice(k)), end),
+      envelope: true,
+      plain: null,
+      points: times.length,
+      spanMs: end - start,
+      regime: null,
+      regimeSure: null,
+      regimeFamily: null,
+      regimeChance: null,
+      regimeKeepFamily: null,
+      regimeRecent: null,
+      regimeRecentFamily: null,
+      changed: false,
+      turnsSure: shape.kind === 'stairs' || (whole !== null && lineSignificant(t, v, whole.slope, direction)),
+    };
+  } else {
+    // A jump that a line with a step there does not fit significantly better is jitter, not a cut.
+    // (`forecastRegime` only: `disk_full_in` keeps every jump a cut.)
+    const cut = shape.kind === 'segment' && (!regime || levelShift(times, values, shape.from));
+    const from = cut && shape.kind === 'segment' ? shape.from : 0;
+    const t = times.slice(from);
+    const v = values.slice(from);
+    const k = Math.min(t.length, Math.max(minPoints, Math.ceil(t.length / 4)));
+    const plainWhole = trendOf(buffer);
+    const whole = cut ? theilSen(t, v) : plainWhole;
+    const recent = theilSen(t.slice(-k), v.slice(-k));
+    const q = Math.min(times.length, Math.max(minPoints, Math.ceil(times.length / 4)));
+    const plainRecent = cut ? theilSen(times.slice(-q), values.slice(-q)) : null;
+    const { times: rt, values: rv, toward } = regimeOf(t, v, direction, minPoints);
+    const kr = Math.max(minPoints, Math.ceil(rt.length / 4));
+    // One fit, five intervals. A raise's widened for the noise's lag-1 autocorrelation (trend.ts); a keep's not: else
+    // such ramps, raised, cleared while rising (φ 0.8: 15 of 40 still raised at the crossing; bench/RESULTS.md).
+    const rho = serialCorrelation(v);
+    // The family-wise test (the only filter of a chance slope when the level is within the noise) also reads the
+    // correlation of the regime's residuals, which sees it on 10–30 points where the differences' estimate is 0
+    // (RT42-8: flat AR(1) series paged in 10–21 % of four-hour runs). The time a chance slope takes to the level
+    // (`chanceMs`) keeps the differences' estimate: a ramp far from its level is raised as before.
+    const zf = toward ? Z_HINGE : Z_FAMILY;
+    const [regimeFit, regimeSure, regimeFamily, regimeKeepFamily, regimeChance] = theilSenEach(rt, rv, [
+      {},
+      { z: Z_RAISE, rho },
+      // A regime found by a search for a steeper stretch is held to the search's family-wise level (Z_HINGE).
+      { z: zf, rho: Math.max(rho, residualCorrelation(rv)) },
+      { z: Z_FAMILY },
+      { z: zf, rho },
+    ]);
+    const [regimeRecent, regimeRecentFamily] = theilSenEach(rt.slice(-kr), rv.slice(-kr), [
+      { rho },
+      { z: Z_FAMILY },
+    ]);
+    fits = {
+      whole,
+      recent,
+      envelope: false,
+      plain: cut && plainWhole && plainRecent ? { whole: plainWhole, recent: plainRecent } : null,
+      points: t.length,
+      spanMs: t.length > 0 ? (t[t.length - 1] as number) - (t[0] as number) : 0,
+      regime: centred(regimeFit ?? null, rt, rv),
+      regimeSure: regimeSure ?? null,
+      regimeFamily: regimeFamily ?? null,
+      regimeChance: regimeChance ?? null,
+      regimeKeepFamily: regimeKeepFamily ?? null,
+      regimeRecent: regimeRecent ?? null,
+      regimeRecentFamily: regimeRecentFamily ?? null,
+      changed: rt.length < t.length,
+      turnsSure: true,
+    };
+  }
+  shaped.set(buffer, { version: buffer.version, key, fits });
+  return fits;
+}
