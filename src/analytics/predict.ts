@@ -242,7 +242,7 @@ function regimeForecast(
     envelope: false,
     sure,
     family,
-    chanceMs: chanceMs(r, fit.regimeChance, limit - capped, direction),
+    chanceMs: chanceMs(r, fit.regimeFamily, limit - capped, direction),
     etaMs: Math.min(onLine, soon.ms),
     etaLateMs: Math.min(timeToReach(t, limit, direction, slow), soon.ms),
     etaEarlyMs: Math.min(timeToReach(t, limit, direction, fast), soon.ms),

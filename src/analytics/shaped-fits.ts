@@ -6,7 +6,7 @@ import { levelShift, regimeOf } from './change-point.js';
 import { carry, MIN_TURNS, stepLevel, windowShape } from './envelope.js';
 import { centred, lineSignificant, Z_FAMILY, Z_HINGE } from './raise-guard.js';
 import type { SeriesBuffer } from './series-buffer.js';
-import { residualCorrelation, serialCorrelation, type Trend, theilSen, theilSenEach } from './trend.js';
+import { serialCorrelation, type Trend, theilSen, theilSenEach } from './trend.js';
 
 const fits = new WeakMap<SeriesBuffer, { version: number; trend: Trend | null }>();
 
@@ -40,8 +40,6 @@ export interface ShapedFits {
   readonly regimeSure: Trend | null;
   /** The same with the family-wise interval a raise needs when the level is within the noise (raise-guard.ts). */
   readonly regimeFamily: Trend | null;
-  /** The same interval with the differences' correlation only: the half-width `chanceMs` reads. */
-  readonly regimeChance: Trend | null;
   /** The same as if the points were independent: a raised alert past the level is kept on it (keeping is as before). */
   readonly regimeKeepFamily: Trend | null;
   /** The regime's last quarter (at least `minPoints` points): a raise needs it significant too. */
@@ -97,7 +95,6 @@ export function shapedFits(
       regime: null,
       regimeSure: null,
       regimeFamily: null,
-      regimeChance: null,
       regimeKeepFamily: null,
       regimeRecent: null,
       regimeRecentFamily: null,
@@ -119,21 +116,15 @@ export function shapedFits(
     const plainRecent = cut ? theilSen(times.slice(-q), values.slice(-q)) : null;
     const { times: rt, values: rv, toward } = regimeOf(t, v, direction, minPoints);
     const kr = Math.max(minPoints, Math.ceil(rt.length / 4));
-    // One fit, five intervals. A raise's widened for the noise's lag-1 autocorrelation (trend.ts); a keep's not: else
+    // One fit, four intervals. A raise's widened for the noise's lag-1 autocorrelation (trend.ts); a keep's not: else
     // such ramps, raised, cleared while rising (φ 0.8: 15 of 40 still raised at the crossing; bench/RESULTS.md).
     const rho = serialCorrelation(v);
-    // The family-wise test (the only filter of a chance slope when the level is within the noise) also reads the
-    // correlation of the regime's residuals, which sees it on 10–30 points where the differences' estimate is 0
-    // (RT42-8: flat AR(1) series paged in 10–21 % of four-hour runs). The time a chance slope takes to the level
-    // (`chanceMs`) keeps the differences' estimate: a ramp far from its level is raised as before.
-    const zf = toward ? Z_HINGE : Z_FAMILY;
-    const [regimeFit, regimeSure, regimeFamily, regimeKeepFamily, regimeChance] = theilSenEach(rt, rv, [
+    const [regimeFit, regimeSure, regimeFamily, regimeKeepFamily] = theilSenEach(rt, rv, [
       {},
       { z: Z_RAISE, rho },
       // A regime found by a search for a steeper stretch is held to the search's family-wise level (Z_HINGE).
-      { z: zf, rho: Math.max(rho, residualCorrelation(rv)) },
+      { z: toward ? Z_HINGE : Z_FAMILY, rho },
       { z: Z_FAMILY },
-      { z: zf, rho },
     ]);
     const [regimeRecent, regimeRecentFamily] = theilSenEach(rt.slice(-kr), rv.slice(-kr), [
       { rho },
@@ -149,7 +140,6 @@ export function shapedFits(
       regime: centred(regimeFit ?? null, rt, rv),
       regimeSure: regimeSure ?? null,
       regimeFamily: regimeFamily ?? null,
-      regimeChance: regimeChance ?? null,
       regimeKeepFamily: regimeKeepFamily ?? null,
       regimeRecent: regimeRecent ?? null,
       regimeRecentFamily: regimeRecentFamily ?? null,

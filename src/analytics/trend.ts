@@ -199,45 +199,6 @@ export function serialCorrelation(values: readonly number[]): number {
   return rho > Z_SERIAL * Math.sqrt(2 / n) ? rho : 0;
 }
 
-/** One-sided 95 % point of the residuals' lag-1 autocorrelation on white noise, in standard errors (1/√n). */
-const Z_RESIDUAL = 1.645;
-
-/**
- * The lag-1 autocorrelation of the residuals about the least-squares line of `values` (evenly spaced, a minute apart),
- * corrected for its small-sample bias (E r ≈ ρ − (1 + 3ρ)/n): 0 unless over Z_RESIDUAL/√n, at most 0.95, 0 with fewer
- * than 10 points. `serialCorrelation` reads the differences, which a trend does not move, but on 10–30 points it is
- * near blind: on AR(1) φ 0.8 it read 0 in 201 of 400 windows of 20 points and φ 0.5 in 129 of 400 of 61 (this reads
- * 0.58 and 0.48 at the median), and a flat AR(1) series paged in 10–21 % of four-hour runs (outside review 42, RT42-8).
- * A bend in the points reads as correlation here: it is taken on a regime (the points since the slope last changed).
- */
-export function residualCorrelation(values: readonly number[]): number {
-  const n = values.length;
-  if (n < 10) return 0;
-  const mx = (n - 1) / 2;
-  let my = 0;
-  for (const v of values) my += v / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (i - mx) * ((values[i] as number) - my);
-    sxx += (i - mx) ** 2;
-  }
-  const b = sxy / sxx;
-  let num = 0;
-  let den = 0;
-  let prev = 0;
-  for (let i = 0; i < n; i++) {
-    const e = (values[i] as number) - my - b * (i - mx);
-    den += e * e;
-    if (i > 0) num += prev * e;
-    prev = e;
-  }
-  if (!(den > 0)) return 0;
-  const r = num / den;
-  const rho = Math.min(0.95, r + (1 + 3 * r) / n);
-  return rho > Z_RESIDUAL / Math.sqrt(n) ? rho : 0;
-}
-
 /**
  * The variance inflation of the Mann–Kendall statistic over n points whose noise has lag-1 autocorrelation ρ, the
  * lag-k one taken as ρ^k (AR(1)): n/n_eff = 1 + 2/(n(n−1)(n−2)) Σₖ (n−k)(n−k−1)(n−k−2) ρ^k (Hamed and Rao 1998),
