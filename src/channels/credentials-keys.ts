@@ -144,6 +144,13 @@ function looksRandom(body: string): boolean {
 const TWILIO_PAIR = /(?<![\w-])(AC[0-9a-fA-F]{32}):[0-9a-fA-F]{32}(?![\w-])/g;
 
 /**
+ * A Telegram bot token, `<bot id>:<token>` (the Bot API's `123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11`), in a URL's
+ * `/bot<id>:<token>/` or alone (outside review 46, RT46-10: a fetch error's URL showed it whole): the token goes, the
+ * bot's public id stays. Alone, only Telegram's 35 characters with digits and both letter cases.
+ */
+const TELEGRAM_TOKEN = /(?<![\w-])(bot)?(\d{3,16}):([\w-]{30,50})(?![\w-])/g;
+
+/**
  * A quoted value on one line, escapes kept, left open to the line's end: a doubled quote inside is an escape (SQL's
  * `'it''s'`), and three quotes open a value that runs to three (Python's `'''…'''`; outside review 28, RT28-10:
  * `PASSWORD '''S3cret'''` was read as an empty `''` and shown whole). Linear: each loop takes one character or one
@@ -260,6 +267,11 @@ export function redactKeyCredentials(text: string): string {
         (body !== undefined ? looksRandom(body) : MIXED.test(batch ?? '')) ? REDACTED : all,
       )
       .replace(TWILIO_PAIR, (_, sid: string) => `${sid}:${REDACTED}`)
+      .replace(TELEGRAM_TOKEN, (all: string, bot: string | undefined, id: string, token: string) =>
+        bot !== undefined || (token.length === 35 && MIXED.test(token))
+          ? `${bot ?? ''}${id}:${REDACTED}`
+          : all,
+      )
       .replace(SQL_QUOTED, (_, head: string, value: string) => `${head}${quotedRedacted(value)}`)
       .replace(WORD_QUOTED, (all: string, head: string, value: string) =>
         value.length === 2 && value[1] === value[0] ? all : `${head}${quotedRedacted(value)}`,
