@@ -13,6 +13,9 @@
 // as sysvitals' history warm-up and minute flush make (what those zlib streams cost Node's request path after).
 // `closelistener` (diagnosis): bare plus one 'close' listener on each connection, as sysvitals' response-end.ts
 // adds (what that listener alone costs Node's per-request listener handling on the socket).
+// `hookfloor` (diagnosis, issue 18's hook floor): what a framework charges for the hooks a timing integration would
+// use, with nothing in them. Fastify: one empty onRequest and one empty onResponse hook (callback style); Koa: one
+// empty `async (ctx, next) => { await next(); }` middleware; Express: one empty middleware (as `hook`).
 
 import { subscribe } from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
@@ -95,7 +98,7 @@ const withSysvitals = variant === 'sysvitals' || variant === 'dateclock';
 function express() {
   const app = require('express')();
   if (withSysvitals) app.use(sysvitals('express').middleware());
-  if (variant === 'hook') app.use((_req, _res, next) => next());
+  if (variant === 'hook' || variant === 'hookfloor') app.use((_req, _res, next) => next());
   if (variant === 'floor' || variant === 'floorzlib') {
     onFinish((req, res) => {
       const start = res[START];
@@ -115,7 +118,9 @@ function express() {
 async function fastify() {
   const app = require('fastify')();
   if (withSysvitals) await app.register(sysvitals('fastify').plugin());
-  if (variant === 'hook') app.addHook('onRequest', (_request, _reply, next) => next());
+  if (variant === 'hook' || variant === 'hookfloor')
+    app.addHook('onRequest', (_request, _reply, next) => next());
+  if (variant === 'hookfloor') app.addHook('onResponse', (_request, _reply, next) => next());
   if (variant === 'floor' || variant === 'floorzlib') {
     onFinish((_req, res) => {
       const request = res[CTX];
@@ -139,6 +144,10 @@ function koa() {
   const app = new Koa();
   if (withSysvitals) app.use(sysvitals('koa').middleware());
   if (variant === 'hook') app.use((_ctx, next) => next());
+  if (variant === 'hookfloor')
+    app.use(async (_ctx, next) => {
+      await next();
+    });
   if (variant === 'floor' || variant === 'floorzlib') {
     onFinish((_req, res) => {
       const ctx = res[CTX];
@@ -195,7 +204,17 @@ const gcState = variant === 'gc' ? gcObserver() : undefined;
 const builders = { express, fastify, koa };
 if (
   !builders[framework] ||
-  !['bare', 'sysvitals', 'dateclock', 'hook', 'gc', 'floor', 'floorzlib', 'closelistener'].includes(variant)
+  ![
+    'bare',
+    'sysvitals',
+    'dateclock',
+    'hook',
+    'hookfloor',
+    'gc',
+    'floor',
+    'floorzlib',
+    'closelistener',
+  ].includes(variant)
 ) {
   process.stdout.write(`UNAVAILABLE unknown ${framework} ${variant}\n`);
   process.exit(3);

@@ -34,6 +34,10 @@
 // set-up in Node's shared EventEmitter code only once that code has its feedback (after ~8 calls): over one
 // keep-alive socket alone, bare reached that point after its only set-up and sysvitals (whose start-up adds
 // listeners) before it, leaving `_addListener` polymorphic in bare and megamorphic in sysvitals (RESULTS megamorphic).
+// --extra V1,V2 counts more variants of instructions-server.mjs in the same run, under the same equal phases (e.g.
+// `hookfloor`: the framework's own price for empty hooks, `hook`: one empty onRequest hook / middleware), each given
+// against bare and sysvitals against it, with a 95 % interval over the per-phase ratios (common clean phases, the
+// first left out as warm-up tail).
 // --keep-dumps keeps every phase's dump and the minute-boundary window's for `callgrind_annotate
 // --inclusive=yes`, and each server's output; --perf-prof names JIT frames (node's /tmp/perf-PID.map).
 
@@ -54,7 +58,7 @@ import {
 import { drive, driveFresh } from './lib/drive.js';
 import { type EqualPhaseRule, PhaseGate } from './lib/equal-phases.js';
 import { loadLine, machineLine, writeSection } from './lib/results.js';
-import { median } from './lib/stats.js';
+import { meanInterval, median } from './lib/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -69,6 +73,7 @@ const { values } = parseArgs({
     'keep-dumps': { type: 'string' },
     before: { type: 'string' },
     floor: { type: 'boolean', default: false },
+    extra: { type: 'string', default: '' },
     'native-rounds': { type: 'string', default: '5' },
     'no-write': { type: 'boolean', default: false },
     'perf-prof': { type: 'boolean', default: false },
@@ -116,6 +121,8 @@ const RULE: EqualPhaseRule = {
   ...(FIXED_PHASES === undefined ? {} : { fixed: FIXED_PHASES }),
 };
 const DIST = resolve(values.dist);
+/** More variants of instructions-server.mjs counted in the same run (--extra), each a server of its own. */
+const EXTRAS = (values.extra as string).split(',').filter((v) => v !== '');
 /** An earlier build (a copy of its dist/ inside the repository, so that it resolves its dependencies): a third server. */
 const BEFORE = values.before === undefined ? undefined : resolve(values.before);
 const KEEP = values['keep-dumps'] === undefined ? undefined : resolve(values['keep-dumps']);
@@ -615,6 +622,7 @@ for (const [name, variant, dist] of [
   ...(BEFORE === undefined ? [] : [['sysvitals before', 'sysvitals', BEFORE]]),
   ...(values.floor ? [['floor', 'floor', DIST]] : []),
   ...(values['clock-check'] ? [['dateclock', 'dateclock', DIST]] : []),
+  ...EXTRAS.map((v) => [v, v, DIST]),
 ] as [string, string, string][]) {
   const t = await nativeTimerFirings(variant, dist);
   nativeTimers.set(name, t);
@@ -625,16 +633,23 @@ for (const [name, variant, dist] of [
 if (values['timers-only']) process.exit(0);
 // Equal phases: every server counted waits for the others after each phase; all stop together, on the same pair.
 const gate = new PhaseGate(
-  2 + (BEFORE === undefined ? 0 : 1) + (values.floor ? 1 : 0) + (values['clock-check'] ? 1 : 0),
+  2 +
+    (BEFORE === undefined ? 0 : 1) +
+    (values.floor ? 1 : 0) +
+    (values['clock-check'] ? 1 : 0) +
+    EXTRAS.length,
   RULE,
 );
 let slots = 0;
-const [bare, sv, before, floor, dateclock] = await Promise.all([
-  measure(gate, slots++, 'bare'),
-  measure(gate, slots++, 'sysvitals'),
-  BEFORE === undefined ? undefined : measure(gate, slots++, 'sysvitals', BEFORE, 'sysvitals-before'),
-  values.floor ? measure(gate, slots++, 'floor') : undefined,
-  values['clock-check'] ? measure(gate, slots++, 'dateclock') : undefined,
+const [[bare, sv, before, floor, dateclock], extras] = await Promise.all([
+  Promise.all([
+    measure(gate, slots++, 'bare'),
+    measure(gate, slots++, 'sysvitals'),
+    BEFORE === undefined ? undefined : measure(gate, slots++, 'sysvitals', BEFORE, 'sysvitals-before'),
+    values.floor ? measure(gate, slots++, 'floor') : undefined,
+    values['clock-check'] ? measure(gate, slots++, 'dateclock') : undefined,
+  ]),
+  Promise.all(EXTRAS.map((v) => measure(gate, slots++, v))),
 ]);
 const ns = await nativeNsPerRequest(FRAMEWORK);
 const perNs = bare.perRequest / ns;
@@ -646,7 +661,8 @@ const converged =
   bare.converged &&
   sv.converged &&
   (before === undefined || before.converged) &&
-  (floor === undefined || floor.converged);
+  (floor === undefined || floor.converged) &&
+  extras.every((m) => m.converged);
 const verdict = (ok: boolean): string => (!converged ? 'no verdict (NOT SETTLED)' : ok ? 'met' : 'not met');
 const status = (m: Measured): string =>
   m.settled
@@ -662,6 +678,7 @@ const named: [string, Measured][] = [
   ...(before === undefined ? [] : [['sysvitals before', before] as [string, Measured]]),
   ...(floor === undefined ? [] : [['floor', floor] as [string, Measured]]),
   ...(dateclock === undefined ? [] : [['dateclock', dateclock] as [string, Measured]]),
+  ...EXTRAS.map((v, i) => [v, extras[i]] as [string, Measured]),
 ];
 const adjusted = new Map(named.map(([n, m]) => [n, timerAdjusted(m, nativeTimers.get(n) as NativeTimers)]));
 const adj = (n: string): number => (adjusted.get(n) as { perRequest: number }).perRequest;
@@ -674,6 +691,19 @@ const timerRow = ([name, m]: [string, Measured]): string => {
   )} | ${fmt(a.perFiring)} | ${saturatedFiringsPerRequest(t).toFixed(5)} (${t.firings} over ${fmt(t.requests)} requests in ${t.seconds.toFixed(1)} s, ${((t.cpuSeconds * 1e6) / t.requests).toFixed(0)} µs CPU each) | ${fmt(m.rawPerRequest)} | **${fmt(a.perRequest)}** | ${marked(m, a.phases)} |`;
 };
 const adjRatio = adj('sysvitals') / adj('bare');
+/** Phases no server's minute boundary fell in, the first left out (V8's warm-up tail): the per-phase ratios' CI. */
+const ciPhases = bare.raw.flatMap((_, i) => (i > 0 && named.every(([, m]) => !m.crossed[i]) ? [i] : []));
+/** a ÷ b phase for phase (at the native timer rate), mean and 95 % t-interval over ciPhases. */
+const phaseRatio = (a: string, b: string): string => {
+  const pa = (adjusted.get(a) as { phases: number[] }).phases;
+  const pb = (adjusted.get(b) as { phases: number[] }).phases;
+  const r = meanInterval(ciPhases.map((i) => (pa[i] as number) / (pb[i] as number)));
+  return `${r.mean.toFixed(4)}× (95 % CI ${r.low.toFixed(4)}–${r.high.toFixed(4)}, ${ciPhases.length} phases)`;
+};
+const extraText = EXTRAS.map(
+  (v) =>
+    `\n**${v}** (at the native timer rate): ${fmt(adj(v) - adj('bare'))} over bare, ${(adj(v) / adj('bare')).toFixed(3)}× bare, per phase ${phaseRatio(v, 'bare')}; **sysvitals ${fmt(adj('sysvitals') - adj(v))} over ${v}, ${(adj('sysvitals') / adj(v)).toFixed(3)}×**, per phase ${phaseRatio('sysvitals', v)}; ${named.find(([n]) => n === v)?.[1].settled ? 'settled' : 'NOT SETTLED'}.`,
+).join('');
 const rawRatio = sv.rawPerRequest / bare.rawPerRequest;
 const notes = named
   .map(([name, m]) =>
@@ -684,7 +714,7 @@ const notes = named
   .join('');
 const minuteAdded = sv.minuteWork - bare.minuteWork;
 const saturated = 1e9 / ns;
-const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N} --min-phases ${MIN_PHASES} --max-phases ${MAX_PHASES} --tolerance ${TOLERANCE}${FIXED_PHASES === undefined ? '' : ` --phases ${FIXED_PHASES}`} --warmup-boundary ${WARMUP_BOUNDARY}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}${FRESH > 0 ? ` --fresh-connections ${FRESH}` : ''}${BEFORE === undefined ? '' : ` --before ${values.before}`}${values.floor ? ' --floor' : ''}`;
+const command = `npx tsx bench/instructions.ts --framework ${FRAMEWORK} --warmup ${WARMUP} --requests ${N} --min-phases ${MIN_PHASES} --max-phases ${MAX_PHASES} --tolerance ${TOLERANCE}${FIXED_PHASES === undefined ? '' : ` --phases ${FIXED_PHASES}`} --warmup-boundary ${WARMUP_BOUNDARY}${CONNECTIONS > 1 ? ` --connections ${CONNECTIONS}` : ''}${FRESH > 0 ? ` --fresh-connections ${FRESH}` : ''}${BEFORE === undefined ? '' : ` --before ${values.before}`}${values.floor ? ' --floor' : ''}${EXTRAS.length > 0 ? ` --extra ${EXTRAS.join(',')}` : ''}`;
 const warmupText =
   WARMUP_BOUNDARY === 'traffic'
     ? `, then requests went on until a minute boundary had passed (the first history flush with requests in its minute, and the recompiles of Node's stream code after it: instructions-jump), then ${fmt(WARMUP)} more`
@@ -729,7 +759,7 @@ idle rate × its length (last column; the bare server is the control).
 | ${FRAMEWORK} | instr/req per phase | instr/req (last two) | settled? | raw instr/req per phase | raw (last two) | idle instr/s (two windows) | minute boundary (instr) |
 |---|---|---|---|---|---|---|---|
 ${row('bare', bare)}
-${row('sysvitals', sv)}${before === undefined ? '' : `\n${row(`sysvitals before (\`${values.before}\`)`, before)}`}${floor === undefined ? '' : `\n${row('floor (`floor-dc`)', floor)}`}
+${row('sysvitals', sv)}${before === undefined ? '' : `\n${row(`sysvitals before (\`${values.before}\`)`, before)}`}${floor === undefined ? '' : `\n${row('floor (`floor-dc`)', floor)}`}${EXTRAS.map((v, i) => `\n${row(v, extras[i] as Measured)}`).join('')}
 
 | warm-up (not quoted) | steps |
 |---|---|
@@ -754,7 +784,8 @@ ${named.map(timerRow).join('\n')}
   floor === undefined
     ? ''
     : ` The floor ${(adj('floor') / adj('bare')).toFixed(3)}× bare at the native timer rate; sysvitals ${(adj('sysvitals') / adj('floor')).toFixed(3)}× the floor.`
-}${
+}
+Per phase, sysvitals ÷ bare ${phaseRatio('sysvitals', 'bare')}.${extraText}${
   dateclock === undefined
     ? ''
     : `\nCheck, a server without the coarse clock's timer (\`dateclock\`: the monitor's \`clock\` option { now: Date.now }): raw ${fmt(dateclock.rawPerRequest)}, timers ${fmt(dateclock.timerInstructions.filter((_, i) => !dateclock.crossed[i]).reduce((a, b) => a + b, 0) / (N * dateclock.crossed.filter((c) => !c).length))} instr/req under callgrind against sysvitals' ${fmt(sv.timerInstructions.filter((_, i) => !sv.crossed[i]).reduce((a, b) => a + b, 0) / (N * sv.crossed.filter((c) => !c).length))}; at the native timer rate ${fmt(adj('dateclock'))} against sysvitals' ${fmt(adj('sysvitals'))} (${fmt(adj('sysvitals') - adj('dateclock'))}: the coarse clock's reads against Date.now()'s, and its timer at the native rate); raw − sysvitals' raw ${fmt(dateclock.rawPerRequest - sv.rawPerRequest)}; ${dateclock.settled ? 'settled' : 'NOT SETTLED'}.`
