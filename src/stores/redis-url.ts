@@ -31,7 +31,21 @@ export function redisUrlProblem(url: unknown): string | undefined {
   } catch {
     return 'its user name or password does not decode (a "%" not followed by two hex digits, or escapes that are not UTF-8): percent-encode the password (% as %25)';
   }
+  // The path is the database number (redis://host:6379/<db-number>, the IANA redis URI scheme): ioredis SELECTs
+  // parseInt of it, so `/sessions` sent SELECT NaN on every connect, whose rejection no listener can catch and which
+  // killed the host process; `/1.5` selected database 1 (outside review 46, RT46-3). A `db` query parameter, read when
+  // the path has none, likewise.
+  if (parsed.pathname !== '' && parsed.pathname !== '/' && !isDatabaseIndex(parsed.pathname.slice(1)))
+    return 'its database path is not a database number (write /0, /1, …, or no path for database 0)';
+  const db = parsed.searchParams.getAll('db');
+  if (db.length > 1 || (db.length === 1 && !isDatabaseIndex(db[0]!)))
+    return 'its db query parameter is not one database number';
   return undefined;
+}
+
+/** A decimal non-negative integer that a Redis database index can be (Redis keeps it in a C int). */
+function isDatabaseIndex(text: string): boolean {
+  return /^[0-9]{1,10}$/.test(text) && Number(text) <= 2_147_483_647;
 }
 
 /**

@@ -24,6 +24,12 @@ import { storeLogger } from './store-logger.js';
 import { type BufferedWrite, WriteBuffer } from './write-buffer.js';
 
 const OUTAGE = 'redis store';
+
+/** An ioredis ReplyError for its own SELECT of the URL's database number (it carries the command it answers). */
+function isSelectRefusal(err: unknown): boolean {
+  const command = (err as { command?: { name?: unknown } } | null)?.command;
+  return typeof command?.name === 'string' && command.name.toLowerCase() === 'select';
+}
 const MAX_BATCH = 200;
 
 /** History and alert history in Redis, in the key layout of redis-layout.ts; writes go through a buffer. */
@@ -55,7 +61,20 @@ export class RedisStore implements MetricsStore {
   };
   private readonly ready = (c: IoRedisClient) => whenReady(c, this.commandTimeoutMs, this.onError);
   private readonly onError = (err: unknown) => {
-    if (!this.closed) this.markDown(err);
+    if (this.closed) return;
+    if (isSelectRefusal(err)) this.refuseDatabase(err);
+    else this.markDown(err);
+  };
+  /**
+   * Why the server refused the URL's database number on the current connection (ioredis' SELECT on connect failed),
+   * or undefined. That connection stays on database 0: nothing is written or read through it (outside review 46,
+   * RT46-3: `/99` on a 16-database server wrote to database 0, the component healthy). Each new connection SELECTs
+   * again, so 'connect' clears it and a refusal sets it again before 'ready'.
+   */
+  private databaseRefused: string | undefined;
+  private databaseRefusalLogged = false;
+  private readonly onConnect = () => {
+    this.databaseRefused = undefined;
   };
 
   constructor(options: RedisStoreOptions) {
@@ -103,6 +122,7 @@ export class RedisStore implements MetricsStore {
     this.clientPromise ??= (async () => {
       const client = await createRedisClient(this.url!, this.commandTimeoutMs);
       client.on('error', this.onError);
+      client.on('connect', this.onConnect);
       client.on('ready', this.onReady);
       client.connect().catch((err: unknown) => this.markDown(err));
       this.client = client;
@@ -125,7 +145,27 @@ export class RedisStore implements MetricsStore {
     this.outage.failed(OUTAGE, err);
   }
 
+  /** The server refused the URL's database number: the component critical, one error line until it is accepted. */
+  private refuseDatabase(err: unknown): void {
+    const reason = `the server refused the database number of the Redis URL (${errorMessage(err)}); nothing is written to another database`;
+    this.databaseRefused = reason;
+    this.bound.failed();
+    this.state = { status: 'critical', response_time_ms: null, working: false, error: reason };
+    if (this.databaseRefusalLogged) return;
+    this.databaseRefusalLogged = true;
+    this.logger.error({ component: OUTAGE, err: reason }, `sysvitals: redis store: ${reason}`);
+  }
+
   private markUp(rttMs: number): void {
+    if (this.databaseRefused !== undefined) return; // a PING answered on database 0 is not the store working
+    if (this.databaseRefusalLogged) {
+      this.databaseRefusalLogged = false;
+      (this.logger.info ?? this.logger.warn).call(
+        this.logger,
+        { component: OUTAGE },
+        'sysvitals: redis store: the database number of the Redis URL is accepted now',
+      );
+    }
     this.state = { status: 'healthy', response_time_ms: Math.round(rttMs * 100) / 100, working: true };
     this.outage.recovered(OUTAGE);
     const dropped = this.buffer.takeDropped();
@@ -193,6 +233,7 @@ export class RedisStore implements MetricsStore {
       }
       return null;
     }
+    if (this.databaseRefused !== undefined) return null; // kept in the buffer: the connection is on database 0
     const budget = this.bound.budget();
     if (budget <= 0) return null; // closing, and the close-time bound is spent: counted as not written
     const started = performance.now();
@@ -283,6 +324,7 @@ export class RedisStore implements MetricsStore {
         throw err;
       }
     }
+    if (this.databaseRefused !== undefined) throw new Error(this.databaseRefused); // on database 0: not ours
     return client;
   }
 
