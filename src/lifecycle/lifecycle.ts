@@ -54,6 +54,11 @@ export interface LifecycleOptions {
   logger?: Logger;
   /** The clock the ages of requests in flight are read on (the request window's). @defaultValue Date */
   clock?: Clock;
+  /**
+   * A monotonic source timing the liveness check's calls and the age of its answer (the monitor's `monotonicClock`;
+   * performance.now when no `clock` is injected). @defaultValue `clock`, read as a monotonic view
+   */
+  durationClock?: Clock;
   /** false when no periodic sample will come (`sampleIntervalMs: 0`): startup and readiness then do not
    * wait for one, or they would fail forever. @defaultValue true */
   waitForSample?: boolean;
@@ -104,7 +109,9 @@ export class Lifecycle {
     const outage = new OutageLog(safeLogger(options.logger ?? consoleLogger));
     this.inFlightAges = new InFlightAges(options.clock ?? Date);
     const check = options.rules.liveness;
-    this.liveness = check ? new SharedLivenessCheck(check, options.clock ?? Date) : undefined;
+    this.liveness = check
+      ? new SharedLivenessCheck(check, options.durationClock ?? options.clock ?? Date)
+      : undefined;
     const memoryRead = (err: unknown) =>
       err === undefined ? outage.recovered('memory reading') : outage.failed('memory reading', err);
     const shedOnDelay = options.shed?.maxEventLoopDelayMs !== undefined;

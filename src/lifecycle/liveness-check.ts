@@ -4,6 +4,7 @@
 
 import { abandonAfterMs } from '../collector/probes.js';
 import { errorMessage } from '../logger.js';
+import { SteadyClock } from '../requests/steady-clock.js';
 import type { Clock } from '../types.js';
 
 /** A probe fails when the check has not answered within this. */
@@ -35,11 +36,20 @@ export class SharedLivenessCheck {
   private pending: Pending | undefined;
   private last: { readonly outcome: LivenessOutcome; readonly at: number } | undefined;
   private abandoned = 0;
+  /**
+   * The time a call takes and an answer's age are read on a monotonic view of `clock` (a step back taken as standing
+   * still, SteadyClock): on the wall clock, a step back during a slow call made its lateness negative and its late
+   * `true` a pass for the next second (outside review 46, RT46-2).
+   */
+  private readonly clock: SteadyClock;
 
+  /** `clock`: a monotonic source (performance.now, the monitor's `monotonicClock`), or the injected wall clock. */
   constructor(
     private readonly check: () => boolean | Promise<boolean>,
-    private readonly clock: Clock = Date,
-  ) {}
+    clock: Clock = { now: () => performance.now() },
+  ) {
+    this.clock = new SteadyClock(clock);
+  }
 
   /** The check's verdict for one probe request; never rejects. */
   read(): Promise<LivenessOutcome> {
@@ -68,8 +78,7 @@ export class SharedLivenessCheck {
     const promise = Promise.resolve()
       .then(check)
       .then(
-        (ok): LivenessOutcome =>
-          ok === true ? { ok: true } : { ok: false, output: 'the liveness check returned false' },
+        (ok: unknown): LivenessOutcome => (ok === true ? { ok: true } : { ok: false, output: notTrue(ok) }),
         (err: unknown): LivenessOutcome => ({ ok: false, output: errorMessage(err) }),
       )
       .then((outcome): LivenessOutcome => {
@@ -92,6 +101,25 @@ export class SharedLivenessCheck {
     });
     return promise;
   }
+}
+
+/**
+ * Why an answer other than `true` fails, by its type and never its value (a string or an object may hold a secret):
+ * `async () => { await db.ping(); }` answers undefined, which was reported as "returned false" (RT46-6).
+ */
+function notTrue(value: unknown): string {
+  if (value === false) return 'the liveness check returned false';
+  const what =
+    value === undefined
+      ? 'undefined (nothing)'
+      : value === null
+        ? 'null'
+        : typeof value === 'object'
+          ? Array.isArray(value)
+            ? 'an array'
+            : 'an object'
+          : `a ${typeof value}`; // number, string, bigint, symbol, function
+  return `the liveness check returned ${what}, not true (only true passes)`;
 }
 
 /** The outcome, or a failure once `ms` have passed without one. */

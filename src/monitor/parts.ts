@@ -270,6 +270,8 @@ export function createParts(
     reader: options.loadReader,
     logger: owner.logger,
     clock: requests.config.clock,
+    // The liveness check's durations: monotonic, as the history's coverage (an injected wall clock alone is its own).
+    durationClock: options.monotonicClock ?? (options.clock === undefined ? MONOTONIC : undefined),
     waitForSample: options.sampleIntervalMs !== 0,
     dependencyStatus: (name) =>
       (ctx.latest() as unknown as Record<string, { status?: ComponentStatus } | undefined> | undefined)?.[
