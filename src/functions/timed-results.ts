@@ -19,15 +19,24 @@ export function thenOf(result: unknown): AnyFunction | undefined {
  * A thenable that is not a Promise (Knex and Mongoose builders run their query when `then` is called, and
  * may still be chained): the same object is returned, with an own `then` that calls the original once for
  * each time the caller calls it, nothing more, so laziness and chaining are kept. The call is recorded when it
- * first settles, timed from the call: a `then` that throws is a failure, a thenable it fulfils with is adopted and
+ * first settles, timed from the call: a `then` that throws is a failure, a thenable it fulfils with is followed and
  * recorded as it settles. An object whose `then` cannot be replaced (frozen) is timed as a sync
- * call; one never awaited (run by `.exec()`, `.stream()`) is not recorded.
+ * call; one never awaited (run by `.exec()`, `.stream()`) is not recorded. `begin` is called once, when the run
+ * starts being followed (the first `then`, or at once for a frozen object), and always before `end`: a job counts
+ * as running only from there, so builders run by `.exec()` do not pile up as running for ever (RT46-4).
  */
 export function timedThenable(
   result: object,
   then: AnyFunction,
   end: (failed: boolean, error?: unknown) => void,
+  begin?: () => void,
 ): object {
+  let begun = false;
+  const start = () => {
+    if (begun) return;
+    begun = true;
+    begin?.();
+  };
   let ended = false;
   const finish = (failed: boolean, error?: unknown) => {
     if (ended) return;
@@ -35,6 +44,7 @@ export function timedThenable(
     end(failed, error);
   };
   const timedThen = function (this: unknown, onFulfilled?: unknown, onRejected?: unknown): unknown {
+    start();
     // Recorded as an await settles (outside review 42, RT42-9): a value that is itself a thenable is adopted as
     // Promise.resolve does (called once, here, and handed on settled the same way), a throw out of `then` before
     // it called back is a failure (the await rejects with it).
@@ -45,12 +55,10 @@ export function timedThenable(
         (value: unknown) => {
           calledBack = true;
           if (adoptable(value)) {
-            const adopted = Promise.resolve(value);
-            adopted.then(
-              () => finish(false),
-              (error: unknown) => finish(true, error),
-            );
-            return typeof onFulfilled === 'function' ? onFulfilled(adopted) : adopted;
+            // The callback gets what the original then handed over, the same object (outside review 46, RT46-4:
+            // it got a Promise in its place), followed here without running it twice (followSettled).
+            const passed = followSettled(value as object, finish);
+            return typeof onFulfilled === 'function' ? onFulfilled(passed) : passed;
           }
           finish(false);
           return typeof onFulfilled === 'function' ? onFulfilled(value) : value;
@@ -76,9 +84,51 @@ export function timedThenable(
       enumerable: own?.enumerable ?? false,
     });
   } catch {
+    start();
     finish(false); // frozen or a Proxy that refuses: timed as a synchronous call, as before
   }
   return result;
+}
+
+/**
+ * Follows `value`, a thenable a timed `then` fulfilled with, to its settlement, and returns what to hand the caller's
+ * callback: `value` itself. A native Promise is observed (its then runs nothing). Another thenable is adopted once
+ * here, as Promise.resolve does (its `then` called once), and its `then` replaced, for its next call only, by one
+ * handing on that adoption, so the caller's own await of it does not run it again. One whose `then` cannot be replaced is handed on as the
+ * adopting Promise (settled the same way).
+ */
+function followSettled(value: object, finish: (failed: boolean, error?: unknown) => void): unknown {
+  const settled = (promise: Promise<unknown>) =>
+    promise.then(
+      () => finish(false),
+      (error: unknown) => finish(true, error),
+    );
+  if (value instanceof Promise) {
+    settled(value);
+    return value;
+  }
+  const adopted = Promise.resolve(value); // reads the original `then` now, calls it in a job
+  settled(adopted);
+  try {
+    const own = Object.getOwnPropertyDescriptor(value, 'then');
+    Object.defineProperty(value, 'then', {
+      // Once: the next then (the caller's await of it) gets this adoption, and the object's own then is back.
+      value: (onFulfilled?: unknown, onRejected?: unknown) => {
+        if (own === undefined) delete (value as { then?: unknown }).then;
+        else Object.defineProperty(value, 'then', own);
+        return adopted.then(
+          onFulfilled as ((v: unknown) => unknown) | undefined,
+          onRejected as ((e: unknown) => unknown) | undefined,
+        );
+      },
+      configurable: true,
+      writable: true,
+      enumerable: own?.enumerable ?? false,
+    });
+  } catch {
+    return adopted;
+  }
+  return value;
 }
 
 /** Whether a fulfilment value would be adopted by an await: an object or function with a `then` (or a getter that throws). */

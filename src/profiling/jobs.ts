@@ -359,8 +359,9 @@ export function wrapJob<F extends (...args: never[]) => unknown>(
   jobs.register(name, expectEveryMs);
   const scope = new FixedScope(`job:${name}`);
   const call = fn as unknown as (...a: unknown[]) => unknown;
+  // Counted `running` only once the run can be followed to its end (outside review 46, RT46-4: every call counted at
+  // once, and a builder run by `.exec()`, which nothing here can follow, stayed running for ever, one more per call).
   const run = function (this: unknown, ...args: unknown[]): unknown {
-    jobs.started(name);
     const start = performance.now();
     let result: unknown;
     try {
@@ -368,10 +369,11 @@ export function wrapJob<F extends (...args: never[]) => unknown>(
         ? runInScope(scope, () => call.apply(this, args))
         : call.apply(this, args);
     } catch (error) {
-      jobs.record(name, performance.now() - start, true, error, true);
+      jobs.record(name, performance.now() - start, true, error);
       throw error;
     }
     if (result instanceof Promise) {
+      jobs.started(name);
       return result.then(
         (value: unknown) => {
           jobs.record(name, performance.now() - start, false, undefined, true);
@@ -387,11 +389,14 @@ export function wrapJob<F extends (...args: never[]) => unknown>(
     // when it first settles, as @timed does, not as an instant success (outside review 39, RT39-7).
     const then = thenOf(result);
     if (then !== undefined) {
-      return timedThenable(result as object, then, (failed, error) =>
-        jobs.record(name, performance.now() - start, failed, error, true),
+      return timedThenable(
+        result as object,
+        then,
+        (failed, error) => jobs.record(name, performance.now() - start, failed, error, true),
+        () => jobs.started(name), // from its first `then`; never for one run by `.exec()`
       );
     }
-    jobs.record(name, performance.now() - start, false, undefined, true);
+    jobs.record(name, performance.now() - start, false, undefined);
     return result;
   };
   Object.defineProperty(run, 'name', { value: fn.name, configurable: true });
