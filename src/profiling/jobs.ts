@@ -359,8 +359,7 @@ export function wrapJob<F extends (...args: never[]) => unknown>(
   jobs.register(name, expectEveryMs);
   const scope = new FixedScope(`job:${name}`);
   const call = fn as unknown as (...a: unknown[]) => unknown;
-  // Counted `running` only once the run can be followed to its end (outside review 46, RT46-4: every call counted at
-  // once, and a builder run by `.exec()`, which nothing here can follow, stayed running for ever, one more per call).
+  // `running` once the run can be followed to its end (RT46-4: a builder run by `.exec()` was running for ever).
   const run = function (this: unknown, ...args: unknown[]): unknown {
     const start = performance.now();
     let result: unknown;
@@ -389,12 +388,9 @@ export function wrapJob<F extends (...args: never[]) => unknown>(
     // when it first settles, as @timed does, not as an instant success (outside review 39, RT39-7).
     const then = thenOf(result);
     if (then !== undefined) {
-      return timedThenable(
-        result as object,
-        then,
-        (failed, error) => jobs.record(name, performance.now() - start, failed, error, true),
-        () => jobs.started(name), // from its first `then`; never for one run by `.exec()`
-      );
+      const end = (failed: boolean, error?: unknown) =>
+        jobs.record(name, performance.now() - start, failed, error, true);
+      return timedThenable(result as object, then, end, () => jobs.started(name)); // running from its first then
     }
     jobs.record(name, performance.now() - start, false, undefined);
     return result;

@@ -2,6 +2,7 @@
 
 import type { HistoryPoint } from '../history/point.js';
 import { parsePoint } from '../history/point-codec.js';
+import type { IoRedisClient } from './redis-client.js';
 import type { StoredAlertRecord } from './store.js';
 
 /**
@@ -73,5 +74,27 @@ export function parseAlertRecords(items: string[]): StoredAlertRecord[] {
       // not ours; skip
     }
   }
+  return out;
+}
+
+/** Every instance's points from `fromMs` to `toMs` (the fleet index, then one pipeline of ranges): the fleet read. */
+export async function readFleet(
+  client: IoRedisClient,
+  keys: RedisKeys,
+  fromMs: number,
+  toMs: number,
+  stepMs?: number,
+): Promise<Map<string, HistoryPoint[]>> {
+  const ids = await client.zrangebyscore(keys.instances(), fromMs, '+inf');
+  const out = new Map<string, HistoryPoint[]>();
+  if (ids.length === 0) return out;
+  const pipeline = client.pipeline();
+  for (const id of ids) pipeline.zrangebyscore(keys.series(id, stepMs), fromMs, `(${toMs}`);
+  const results = (await pipeline.exec()) ?? [];
+  results.forEach(([err, members], i) => {
+    if (err) throw err;
+    const points = parsePoints(members as string[]);
+    if (points.length > 0) out.set(ids[i]!, points);
+  });
   return out;
 }

@@ -16,7 +16,8 @@ import {
   whenReady,
   withTimeout,
 } from './redis-client.js';
-import { parseAlertRecords, parsePoints, RedisKeys } from './redis-layout.js';
+import { DatabaseRefusal } from './redis-database.js';
+import { parseAlertRecords, parsePoints, RedisKeys, readFleet } from './redis-layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './redis-options.js';
 import { RollupTracker } from './rollup.js';
 import type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './store.js';
@@ -24,12 +25,6 @@ import { storeLogger } from './store-logger.js';
 import { type BufferedWrite, WriteBuffer } from './write-buffer.js';
 
 const OUTAGE = 'redis store';
-
-/** An ioredis ReplyError for its own SELECT of the URL's database number (it carries the command it answers). */
-function isSelectRefusal(err: unknown): boolean {
-  const command = (err as { command?: { name?: unknown } } | null)?.command;
-  return typeof command?.name === 'string' && command.name.toLowerCase() === 'select';
-}
 const MAX_BATCH = 200;
 
 /** History and alert history in Redis, in the key layout of redis-layout.ts; writes go through a buffer. */
@@ -61,21 +56,9 @@ export class RedisStore implements MetricsStore {
   };
   private readonly ready = (c: IoRedisClient) => whenReady(c, this.commandTimeoutMs, this.onError);
   private readonly onError = (err: unknown) => {
-    if (this.closed) return;
-    if (isSelectRefusal(err)) this.refuseDatabase(err);
-    else this.markDown(err);
+    if (!this.closed) this.markDown(err);
   };
-  /**
-   * Why the server refused the URL's database number on the current connection (ioredis' SELECT on connect failed),
-   * or undefined. That connection stays on database 0: nothing is written or read through it (outside review 46,
-   * RT46-3: `/99` on a 16-database server wrote to database 0, the component healthy). Each new connection SELECTs
-   * again, so 'connect' clears it and a refusal sets it again before 'ready'.
-   */
-  private databaseRefused: string | undefined;
-  private databaseRefusalLogged = false;
-  private readonly onConnect = () => {
-    this.databaseRefused = undefined;
-  };
+  private readonly database: DatabaseRefusal; // the URL's database number refused (RT46-3)
 
   constructor(options: RedisStoreOptions) {
     const config = parseRedisStoreOptions(options);
@@ -89,6 +72,7 @@ export class RedisStore implements MetricsStore {
     this.bound = new CloseBound(this.commandTimeoutMs);
     this.clock = config.clock;
     this.logger = storeLogger(this, options.logger);
+    this.database = new DatabaseRefusal(this.logger, OUTAGE);
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
     this.keys = new RedisKeys(this.prefix, this.rollup.steps);
@@ -122,7 +106,7 @@ export class RedisStore implements MetricsStore {
     this.clientPromise ??= (async () => {
       const client = await createRedisClient(this.url!, this.commandTimeoutMs);
       client.on('error', this.onError);
-      client.on('connect', this.onConnect);
+      client.on('connect', this.database.onConnect);
       client.on('ready', this.onReady);
       client.connect().catch((err: unknown) => this.markDown(err));
       this.client = client;
@@ -141,31 +125,14 @@ export class RedisStore implements MetricsStore {
   private markDown(err: unknown): void {
     if (this.closed) return; // its own disconnect rejecting a pending connect() ("Connection is closed.")
     this.bound.failed(); // during close, the writes still to come are not sent
-    this.state = { status: 'critical', response_time_ms: null, working: false, error: errorMessage(err) };
-    this.outage.failed(OUTAGE, err);
-  }
-
-  /** The server refused the URL's database number: the component critical, one error line until it is accepted. */
-  private refuseDatabase(err: unknown): void {
-    const reason = `the server refused the database number of the Redis URL (${errorMessage(err)}); nothing is written to another database`;
-    this.databaseRefused = reason;
-    this.bound.failed();
-    this.state = { status: 'critical', response_time_ms: null, working: false, error: reason };
-    if (this.databaseRefusalLogged) return;
-    this.databaseRefusalLogged = true;
-    this.logger.error({ component: OUTAGE, err: reason }, `sysvitals: redis store: ${reason}`);
+    const refused = this.database.refused(err); // logged once as an error, not as an outage
+    const error = refused ?? errorMessage(err);
+    this.state = { status: 'critical', response_time_ms: null, working: false, error };
+    if (refused === undefined) this.outage.failed(OUTAGE, err);
   }
 
   private markUp(rttMs: number): void {
-    if (this.databaseRefused !== undefined) return; // a PING answered on database 0 is not the store working
-    if (this.databaseRefusalLogged) {
-      this.databaseRefusalLogged = false;
-      (this.logger.info ?? this.logger.warn).call(
-        this.logger,
-        { component: OUTAGE },
-        'sysvitals: redis store: the database number of the Redis URL is accepted now',
-      );
-    }
+    if (!this.database.accepted()) return;
     this.state = { status: 'healthy', response_time_ms: Math.round(rttMs * 100) / 100, working: true };
     this.outage.recovered(OUTAGE);
     const dropped = this.buffer.takeDropped();
@@ -233,7 +200,7 @@ export class RedisStore implements MetricsStore {
       }
       return null;
     }
-    if (this.databaseRefused !== undefined) return null; // kept in the buffer: the connection is on database 0
+    if (this.database.reason !== undefined) return null; // kept in the buffer: the connection is on database 0
     const budget = this.bound.budget();
     if (budget <= 0) return null; // closing, and the close-time bound is spent: counted as not written
     const started = performance.now();
@@ -324,7 +291,7 @@ export class RedisStore implements MetricsStore {
         throw err;
       }
     }
-    if (this.databaseRefused !== undefined) throw new Error(this.databaseRefused); // on database 0: not ours
+    if (this.database.reason !== undefined) throw new Error(this.database.reason); // on database 0: not ours
     return client;
   }
 
@@ -353,20 +320,7 @@ export class RedisStore implements MetricsStore {
     stepMs?: number,
   ): Promise<Map<string, HistoryPoint[]>> {
     const client = await this.forRead();
-    return this.timed('fleet read', async () => {
-      const ids = await client.zrangebyscore(this.keys.instances(), fromMs, '+inf');
-      const out = new Map<string, HistoryPoint[]>();
-      if (ids.length === 0) return out;
-      const pipeline = client.pipeline();
-      for (const id of ids) pipeline.zrangebyscore(this.keys.series(id, stepMs), fromMs, `(${toMs}`);
-      const results = (await pipeline.exec()) ?? [];
-      results.forEach(([err, members], i) => {
-        if (err) throw err;
-        const points = parsePoints(members as string[]);
-        if (points.length > 0) out.set(ids[i]!, points);
-      });
-      return out;
-    });
+    return this.timed('fleet read', () => readFleet(client, this.keys, fromMs, toMs, stepMs));
   }
 
   async readAlerts(limit: number): Promise<StoredAlertRecord[]> {
