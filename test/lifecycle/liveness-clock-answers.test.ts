@@ -7,7 +7,7 @@
 // JavaScript type of what the check returned (typeof), never its value (it may be a secret).
 
 import { request as httpRequest } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SharedLivenessCheck } from '../../src/lifecycle/liveness-check.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
@@ -102,6 +102,44 @@ describe('the liveness check timed across a clock stepped back (RT46-2)', () => 
     expect(next.map((r) => r.status)).toEqual([503, 503, 503, 503, 503]);
     expect(next[0]!.body).toMatch(/answered after 1500 ms/);
     expect(calls).toBe(1);
+  });
+});
+
+describe('the liveness check with no clock injected (RT46-2, the default)', () => {
+  it('Date.now stepped back during a call that took 1.2 s: the late true fails its second', async () => {
+    const realNow = Date.now;
+    let offset = 0;
+    const spy = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    try {
+      let calls = 0;
+      monitor = createMonitor({
+        sampleIntervalMs: 0,
+        logger: silentLogger,
+        probeRules: {
+          liveness: async () => {
+            calls++;
+            offset -= 10_000; // an NTP step back during the call
+            await new Promise((r) => setTimeout(r, 1200)); // a timer waits at least this long
+            return true;
+          },
+        },
+      });
+      running = await harnesses[0]!.start({ source: monitor, api: { adminToken: TOKEN } as never });
+      expect((await livez(running.url)).status).toBe(503); // the 1 s wait of the probe
+      // Until the call has settled (a pending call fails at once: "still pending"), at most 100 probes.
+      for (let i = 0; i < 100; i++) {
+        const { body } = await livez(running.url);
+        if (!/still pending/.test(body)) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const next = await livez(running.url); // the second the late answer serves
+      expect(next.status).toBe(503);
+      const took = Number(/answered after (\d+) ms/.exec(next.body)?.[1]);
+      expect(took).toBeGreaterThanOrEqual(1200); // the oracle: the call's own timer of 1200 ms
+      expect(calls).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
