@@ -36,6 +36,7 @@ import {
   answeredHere,
   type UnseenRequests,
   type UnseenWatcher,
+  unseenFailures,
   unseenSink,
   unwatchUnseen,
   watchUnseen,
@@ -234,7 +235,7 @@ function makeMiddleware(
  * answers is found by its stack. Stops when the monitor closes.
  */
 function watchMissed(monitor: AdapterSource, middleware: RequestHandler, onEnd: unknown): UnseenWatcher {
-  const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor));
+  const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor), unseenFailures(monitor));
   expressWatcherOf(middleware, unseen);
   addWatcherResolver(expressWatcherFor);
   watchResponseEnds();

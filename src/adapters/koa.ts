@@ -38,6 +38,7 @@ import {
   answeredHere,
   type UnseenRequests,
   type UnseenWatcher,
+  unseenFailures,
   unseenSink,
   unwatchUnseen,
   watchUnseen,
@@ -125,7 +126,7 @@ function makeMiddleware(
 
   // Requests its server answers without it (unseen-requests.ts): Node's response ends are listened to from now on.
   // A middleware that never sees a request may be given its Koa server (koa-unseen.ts).
-  const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor));
+  const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor), unseenFailures(monitor));
   addKoaWatcher(unseen);
   addWatcherResolver(koaWatcherFor);
   watchResponseEnds();

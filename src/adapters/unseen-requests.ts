@@ -9,13 +9,20 @@
 // tracks (noteServer), or, for an Express app the middleware never saw a request of, from the app's own stack
 // (a resolver the Express adapter gives). Until then its count is kept per server and taken over when a middleware
 // learns it. Responses sysvitals answers itself (admin API, probes, load shedding) are set apart (answeredHere).
+//
+// Only requests that entered the Express or Koa application count (enteredApp): a response another 'request'
+// listener of the server wrote (socket.io / engine.io long-polls, outside review 42, RT42-11) or Node itself (400
+// without Host, 503 past maxRequestsPerSocket, 417: never emitted as 'request') is not the app's. A 5xx among them
+// (a failing middleware before the monitor, outside review 39, RT39-4) is also recorded as a failed request on the
+// route `unseen`, at its 'finish' (once per response, whatever its connection does after), without a duration.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { redactCredentials } from '../channels/credentials.js';
 import { REDACTED } from '../channels/credentials-spellings.js';
 import { looksLikeCredential, tokenParts } from '../channels/secret-parts.js';
 import { escapeControls } from '../logger.js';
-import { sentStatus } from '../requests/sent-status.js';
+import { TicketPath } from '../requests/request-ticket.js';
+import { sentStatus, statusClass } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
 
 /** The first request a middleware missed: method, path (no query string) and status. */
@@ -46,10 +53,25 @@ export class UnseenWatcher {
   private readonly logger: Logger | undefined;
   /** The monitor's lifecycle, whose `unseenTotal` (metrics/ and Prometheus) each middleware adds to. */
   private readonly sink: UnseenSink | undefined;
+  /** Where a 5xx among them is recorded as a failed request (the core monitor's TicketPath.recordUnseen). */
+  private readonly failures: UnseenFailures | undefined;
 
-  constructor(logger: Logger | undefined, sink?: UnseenSink) {
+  constructor(logger: Logger | undefined, sink?: UnseenSink, failures?: UnseenFailures) {
     this.logger = logger;
     this.sink = sink;
+    this.failures = failures;
+  }
+
+  /** One of them, answered `status`: a 5xx is a failed request of the route `unseen` too. */
+  failed(req: IncomingMessage, status: number): void {
+    if (this.failures === undefined || !isFailure(status)) return;
+    this.failures(req, req.method ?? 'GET', UNSEEN_ROUTE);
+  }
+
+  /** Those its server answered before it was learnt (Pending.failed), recorded as it is. */
+  failedBefore(failed: readonly PendingFailure[]): void {
+    if (this.failures === undefined) return;
+    for (const f of failed) this.failures(f as unknown as IncomingMessage, f.method, UNSEEN_ROUTE);
   }
 
   /** What the adapters' getUnseenRequests() returns (a copy). */
@@ -74,6 +96,19 @@ export class UnseenWatcher {
   }
 }
 
+/** The route the 5xx answered before the middleware are recorded on (requests, errors; never latency). */
+export const UNSEEN_ROUTE = 'unseen';
+
+/** Records one failed request answered before the middleware: its request, method and route (UNSEEN_ROUTE). */
+export type UnseenFailures = (req: IncomingMessage, method: string, route: string) => void;
+
+/** The core monitor's recorder of those failures; undefined for another source (they are then only counted). */
+export function unseenFailures(monitor: unknown): UnseenFailures | undefined {
+  const tickets = (monitor as { tickets?: unknown } | null)?.tickets;
+  if (!(tickets instanceof TicketPath)) return undefined;
+  return (req, method, route) => tickets.recordUnseen(req, method, route);
+}
+
 /** Where a monitor's missed requests are summed (its Lifecycle: `requests.unseen_total` in metrics/). */
 export interface UnseenSink {
   unseenTotal: number | undefined;
@@ -91,7 +126,21 @@ export function unseenSink(monitor: unknown): UnseenSink | undefined {
 interface Pending {
   total: number;
   first: UnseenRequest;
+  /** The 5xx among them (at most MAX_PENDING_FAILURES), recorded when a middleware learns the server. */
+  failed: PendingFailure[];
 }
+
+/** What the excluded paths are matched on (RequestExclusion.matches reads `originalUrl ?? url`), and the method. */
+interface PendingFailure {
+  method: string;
+  url: string;
+}
+
+/** The 5xx kept for a server not learnt yet; past it they are only counted (unseen_total). */
+const MAX_PENDING_FAILURES = 10_000;
+
+/** A 5xx (501 and 505 count as 4xx on `unseen` as on any route: statusClass). */
+const isFailure = (status: number) => statusClass(status, UNSEEN_ROUTE) === 5;
 
 /**
  * Finds the watcher of a request's application (Express: the app's stack holds its middleware; Koa: the one Koa
@@ -104,14 +153,15 @@ const servers = new WeakMap<object, UnseenWatcher>();
 const pending = new WeakMap<object, Pending>();
 const answered = new WeakSet<ServerResponse>();
 const resolvers: WatcherResolver[] = [];
-/** Requests Node refused with 503 past a server's `maxRequestsPerSocket` (its 'dropRequest' event). */
-const dropped = new WeakSet<object>();
-/** Servers whose 'dropRequest' event is listened to (once each). */
-const droppedHeard = new WeakSet<object>();
 
 /** The watcher of the middleware whose flights end with `onEnd` (one per middleware). */
-export function watchUnseen(onEnd: unknown, logger: Logger | undefined, sink?: UnseenSink): UnseenWatcher {
-  const watcher = new UnseenWatcher(logger, sink);
+export function watchUnseen(
+  onEnd: unknown,
+  logger: Logger | undefined,
+  sink?: UnseenSink,
+  failures?: UnseenFailures,
+): UnseenWatcher {
+  const watcher = new UnseenWatcher(logger, sink, failures);
   byEnd.set(onEnd, watcher);
   return watcher;
 }
@@ -147,13 +197,13 @@ export function noteServer(server: unknown, onEnd: unknown): void {
 }
 
 function learn(server: object, watcher: UnseenWatcher): void {
-  hearDropped(server);
   servers.set(server, watcher);
   watcher.learnt++;
   const before = pending.get(server);
   if (before === undefined) return;
   pending.delete(server);
   watcher.add(before.total, before.first);
+  watcher.failedBefore(before.failed);
 }
 
 /** What 'http.server.response.finish' publishes. */
@@ -172,78 +222,50 @@ export function untrackedFinish(message: unknown): void {
     if (server === null || typeof server !== 'object' || answered.has(m.response)) return;
     // Cut off (its flight, if it had one, may have ended at the close already): only completed responses count.
     if (m.socket?.destroyed === true || (m.socket?.errored ?? null) !== null) return;
-    if (answeredByNode(m.request, m.response, server)) return;
+    if (!enteredApp(m.request, m.response)) return;
     let watcher = servers.get(server);
     if (watcher === undefined) {
       watcher = resolve(m.request, server);
       if (watcher !== undefined) learn(server, watcher);
     }
     if (watcher !== undefined) {
-      if (!watcher.closed) watcher.add(1, describe(m));
+      if (watcher.closed) return;
+      const first = describe(m);
+      watcher.add(1, first);
+      watcher.failed(m.request, first.status);
       return;
     }
-    hearDropped(server);
-    const before = pending.get(server);
-    if (before === undefined) pending.set(server, { total: 1, first: describe(m) });
-    else before.total++;
+    let before = pending.get(server);
+    if (before === undefined) {
+      before = { total: 0, first: describe(m), failed: [] };
+      pending.set(server, before);
+    }
+    before.total++;
+    if (isFailure(sentStatus(m.response)) && before.failed.length < MAX_PENDING_FAILURES) {
+      const req = m.request as IncomingMessage & { originalUrl?: unknown };
+      const url = typeof req.originalUrl === 'string' ? req.originalUrl : (req.url ?? '');
+      before.failed.push({ method: req.method ?? 'GET', url });
+    }
   } catch {
     // never thrown into Node's publish
   }
 }
 
-/** Node's `continueExpression` (lib/_http_common.js): an `Expect:` Node hands to the app rather than refusing. */
-const CONTINUE = /(?:^|\W)100-continue(?:$|\W)/i;
-
 /**
- * A response Node's HTTP/1 server writes itself, never emitting 'request' (Node 20 lib/_http_server.js,
- * parserOnIncoming; outside review 36, RT36-6): to an HTTP/1.1 request without `Host` while the server's
- * `requireHostHeader` holds, 400; past `maxRequestsPerSocket` on the connection, 503 (after 'dropRequest'); to an
- * `Expect:` other than 100-continue without a 'checkExpectation' listener, 417. No middleware could have seen these
- * requests: they are not the app's, whatever the order of its handlers.
+ * Whether the request was handed to an Express or a Koa application, read off the marks each leaves on every
+ * request it handles, before any middleware runs: Express (4: its `init` layer; 5: `app.handle`) sets the request's
+ * prototype to the app's `request`, whose `app` is the app (a function); Koa (2, 3: `handleRequest`) calls
+ * on-finished on the response, which keeps its listener on it as `__onFinished` (set to null once it ran). A
+ * request another 'request' listener answered (engine.io's attach() takes the server's listeners and answers its
+ * long-polls itself; outside review 42, RT42-11) bears neither, nor one Node answered without emitting 'request'
+ * (Node 20 lib/_http_server.js parserOnIncoming: 400 to an HTTP/1.1 request without `Host` under
+ * `requireHostHeader`, 503 past `maxRequestsPerSocket` after 'dropRequest', 417 to an `Expect:` other than
+ * 100-continue): none of those is the app's. An application's own 503 without any header on the last request a
+ * connection allows is (outside review 42, RT42-5: told by the response's shape before). Off the hot path.
  */
-function answeredByNode(req: IncomingMessage, res: ServerResponse, server: object): boolean {
-  if (req.httpVersionMajor !== 1 || req.httpVersionMinor !== 1) return false;
-  const status = sentStatus(res);
-  const s = server as { requireHostHeader?: unknown; listenerCount?: (event: string) => number };
-  if (status === 400) return Boolean(s.requireHostHeader) && req.headers.host === undefined;
-  if (status === 503) return dropped.has(req) || droppedUnheard(res, server);
-  if (status !== 417) return false;
-  const expect = req.headers.expect;
-  return (
-    expect !== undefined &&
-    !CONTINUE.test(expect) &&
-    typeof s.listenerCount === 'function' &&
-    s.listenerCount('checkExpectation') === 0
-  );
-}
-
-/**
- * Node's 503 past `maxRequestsPerSocket` whose 'dropRequest' was emitted before it was listened to: Node drops a
- * pipelined request as it parses it, while the connection's first response (the admin API's, a handler's before the
- * middleware) is still being answered and before any middleware has learnt the server. Node marks every response
- * from the limit on `maxRequestsOnConnectionReached` and writes its own 503 with no header of the application's
- * (`res.writeHead(503); res.end()`): every framework sets headers of its own on a request it sees (Express
- * `X-Powered-By`, Koa and Fastify the body's). An application's bare `writeHead(503)` on the last request a
- * connection allows reads as Node's too (docs/requests.md).
- */
-function droppedUnheard(res: ServerResponse, server: object): boolean {
-  const limit = (server as { maxRequestsPerSocket?: unknown }).maxRequestsPerSocket;
-  if (typeof limit !== 'number' || limit <= 0) return false;
-  if ((res as { maxRequestsOnConnectionReached?: unknown }).maxRequestsOnConnectionReached !== true)
-    return false;
-  return typeof res.getHeaderNames === 'function' && res.getHeaderNames().length === 0;
-}
-
-/** Listens once to a server's 'dropRequest' (emitted just before Node's own 503), to set those requests apart. */
-function hearDropped(server: object): void {
-  const emitter = server as { on?: (event: string, fn: (req: object) => void) => unknown };
-  if (droppedHeard.has(server) || typeof emitter.on !== 'function') return;
-  droppedHeard.add(server);
-  emitter.on('dropRequest', markDropped);
-}
-
-function markDropped(req: object): void {
-  if (req !== null && typeof req === 'object') dropped.add(req);
+function enteredApp(req: IncomingMessage, res: ServerResponse): boolean {
+  if (typeof (req as { app?: unknown }).app === 'function') return true;
+  return (res as { __onFinished?: unknown }).__onFinished !== undefined;
 }
 
 function resolve(request: IncomingMessage, server: object): UnseenWatcher | undefined {

@@ -56,6 +56,8 @@ export interface TicketParts {
   requests: {
     record(method: string, route: string, status: number, durationMs: number): void;
     recordWaitedClose(method: string, route: string, column?: number): void;
+    /** RequestStats.absorb(): requests counted without a duration (recordUnseen). */
+    absorb?(method: string, route: string, classes: ArrayLike<number>, latency: null, window: boolean): void;
     readonly config: { readonly unansweredMinWaitMs: number; readonly abortedFailureMs: number };
   };
 }
@@ -64,6 +66,9 @@ export interface TicketParts {
  * The monitor's admitRequest() and recordRequest() for the adapters, with a ticket: the same decisions (excluded
  * paths, load shedding, event streams), without looking the request up at its end.
  */
+/** One request in the 5xx class (status classes 1xx … 5xx), as RequestStats.absorb() takes them. */
+const FAILED_CLASSES: readonly number[] = Object.freeze([0, 0, 0, 0, 1]);
+
 export class TicketPath {
   /** The adapters' readers of the route each of their tickets has reached (routes/, at the time it is read). */
   private readonly routes = new InFlightRoutes();
@@ -130,6 +135,21 @@ export class TicketPath {
   /** The server an adapter knows before its first request (the Fastify plugin's): drained on shutdown. */
   serves(server: object): void {
     this.parts.lifecycle.addServer(server as Server);
+  }
+
+  /**
+   * A 5xx the application answered before the middleware (adapters/unseen-requests.ts, outside review 39, RT39-4):
+   * counted as a failed request of route `route` (`unseen`), in the 5xx class, with no duration (its start was never
+   * seen, so its time is not known: left out of latency, as a cluster's lost requests are), unless its path is
+   * excluded. Never admitted, so nothing ends in flight. Off the hot path (once per such response). Never throws.
+   */
+  recordUnseen(req: IncomingMessage, method: string, route: string): void {
+    try {
+      if (this.parts.exclusion.matches(req)) return;
+      this.parts.requests.absorb?.(method, route, FAILED_CLASSES, null, true);
+    } catch {
+      // monitoring never breaks the request
+    }
   }
 
   /** At the end (completed or cut off): ends its time in flight and records it, unless left out. Never throws. */
