@@ -90,7 +90,8 @@ export class UnseenWatcher {
       { method: first.method, path: first.path, status: first.status, unseen: count },
       `sysvitals: ${escapeControls(first.method)} ${escapeControls(first.path)} was answered (${first.status}) by this server without passing ` +
         `monitor.middleware()${earlier}: a handler mounted before the middleware (or outside the path it is mounted ` +
-        'on) ends such requests, and they are not measured (monitor.getUnseenRequests() counts them). Mount it ' +
+        'on) ends such requests, and they are not measured (monitor.getUnseenRequests() counts them; a 5xx is a ' +
+        'failed request of the route `unseen`, without its time). Mount it ' +
         'before them: app.use(monitor.middleware()) first',
     );
   }

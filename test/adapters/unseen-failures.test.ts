@@ -429,6 +429,27 @@ describe.each(MAJORS)('%s: a middleware before the monitor that fails requests',
     expect(health.components.errors).not.toBe('critical');
   });
 
+  it('failures before the middleware learns its server (a Koa server whose listener engine.io took): recorded when it does', async () => {
+    const s = await serve(kind, fw());
+    for (const p of ['/down/1', '/boom/2', '/down/3']) {
+      const c = await rawConnection(s.port);
+      c.write(get(p, true));
+      await c.closed;
+    }
+    await s.settled();
+    // Express finds its app from the request; Koa's server is not known as Koa's behind engine.io's listener.
+    expect(s.monitor.getUnseenRequests().total).toBe(kind === 'express' ? 3 : 0);
+    const ok = await rawConnection(s.port);
+    ok.write(get('/ok', true));
+    await ok.closed;
+    const { m } = await figures(s);
+    expect(s.answered).toEqual({ before: 3, after: 1, polls: 0 });
+    expect(m.requests.unseen_total).toBe(3);
+    expect(m.requests.total).toBe(4);
+    expect(m.errors).toMatchObject({ count_5xx: 3, error_rate_percent: 75 });
+    expect(unseenRows(s.monitor)).toEqual({ count: 3, classes: ['5xx'] });
+  });
+
   it("RT42-5: maxRequestsPerSocket 1, the app's own header-less 503: counted; Node's 503 to the request it drops: not", async () => {
     const s = await serve(kind, fw(), { maxRequestsPerSocket: 1, longPolls: false });
     for (let i = 0; i < 3; i++) {
