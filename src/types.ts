@@ -187,11 +187,12 @@ export interface RequestMetrics extends Component {
   shed_total?: number;
   /** Why load is being shed now, or null (a monitor's snapshots). */
   shedding?: string | null;
-  /**
-   * Requests the server answered without passing the Express or Koa middleware since start (a handler mounted
-   * before it ended them; `getUnseenRequests()`). Absent without such a middleware, and from a cluster's figures.
-   */
+  /** Requests answered before the Express or Koa middleware since start (absent without one). */
   unseen_total?: number;
+  /** Requests an Express or Koa app holds before that middleware, unanswered, on this process now. */
+  unseen_waiting?: number;
+  /** The oldest one's time found waiting (ms): a lower bound, from the first read that found it. */
+  unseen_waiting_ms?: number;
 }
 
 /** The snapshot's `errors` group: error counts over the window and the error rate in percent. */

@@ -217,7 +217,7 @@ function makeMiddleware(
       // Admin requests and probes are answered here and never counted as application traffic (their server is
       // drained on shutdown all the same).
       way.adminRequest?.(req);
-      answeredHere(res);
+      answeredHere(res, onEnd);
       void adminApi.handle(req, res, { request: req, url });
       return;
     }

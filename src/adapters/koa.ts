@@ -161,7 +161,7 @@ function makeMiddleware(
     if (adminApi.isAdminUrl(url) && (adminApi.isEndpointUrl(url) || !appTakesKoa(adminApi, ctx))) {
       ctx.respond = false; // the admin API (or a probe) writes the raw response itself
       way.adminRequest?.(ctx.req);
-      answeredHere(ctx.res);
+      answeredHere(ctx.res, onEnd);
       return adminApi.handle(ctx.req, ctx.res, { request: ctx, url }).then(ignore);
     }
     watchKoaMounts(ctx); // once per app: koa-mount's prefixes in the label

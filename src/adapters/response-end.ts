@@ -20,7 +20,7 @@ import { isDetached, isTrackedDetached, trackDetached } from './detached-flights
 import { handedOver } from './handed-over.js';
 import { headStatusOf } from './head-status.js';
 import { timeDestroys, timeEnds, timeHeads, timeWrites } from './prototype-timing.js';
-import { noteServer, untrackedFinish } from './unseen-requests.js';
+import { noteServer, tellTracked, untrackedFinish } from './unseen-requests.js';
 
 /** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
 export type FlightEnd<F> = (flight: F, status: number) => void;
@@ -209,6 +209,13 @@ export function isTracked(res: ServerResponse, socket: Socket | null, onEnd: Fli
   // marked: its first request, or a detached one's (detached-flights.ts), tracked by its response.
   return head === undefined && orphans.size !== 0 && isTrackedDetached(orphans, res, onEnd);
 }
+
+/** Whether `res` is tracked on its HTTP/1 connection `socket` by any middleware (unseen-waiting.ts; reads only). */
+function trackedOn(socket: object, res: object): boolean {
+  for (let f = (socket as Watched)[FLIGHTS]; f; f = f.nextFlight) if (f.res === res) return true;
+  return false;
+}
+tellTracked(trackedOn);
 
 /** Removes `flight` from its connection's list; false when it was no longer there (already ended). */
 function untrack(flight: Flight): boolean {

@@ -24,6 +24,7 @@ import { escapeControls } from '../logger.js';
 import { TicketPath } from '../requests/request-ticket.js';
 import { sentStatus, statusClass } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
+import { type UnseenWaiting, waitingOn } from './unseen-waiting.js';
 
 /** The first request a middleware missed: method, path (no query string) and status. */
 export interface UnseenRequest {
@@ -50,6 +51,8 @@ export class UnseenWatcher {
   closed = false;
   /** Servers learnt (a Koa middleware that learnt none may be given its app's server: koa-unseen.ts). */
   learnt = 0;
+  /** Those servers, weakly: their connections are read for the requests waiting before it (unseen-waiting.ts). */
+  readonly servers: WeakRef<object>[] = [];
   private readonly logger: Logger | undefined;
   /** The monitor's lifecycle, whose `unseenTotal` (metrics/ and Prometheus) each middleware adds to. */
   private readonly sink: UnseenSink | undefined;
@@ -113,6 +116,41 @@ export function unseenFailures(monitor: unknown): UnseenFailures | undefined {
 /** Where a monitor's missed requests are summed (its Lifecycle: `requests.unseen_total` in metrics/). */
 export interface UnseenSink {
   unseenTotal: number | undefined;
+  /** The requests waiting before its middlewares at `now` (`requests.unseen_waiting`), set by the first of them. */
+  unseenWaiting?: ((now: number) => UnseenWaiting) | undefined;
+}
+
+/** Whether a response is tracked on its connection (response-end.ts gives it: it imports this module). */
+let tracked: (socket: object, res: object) => boolean = () => false;
+
+/** response-end.ts's trackedOn, given once as it loads. */
+export function tellTracked(test: (socket: object, res: object) => boolean): void {
+  tracked = test;
+}
+
+/** Each sink's middlewares (one monitor's: usually one). */
+const sinkWatchers = new WeakMap<UnseenSink, Set<UnseenWatcher>>();
+
+/** `watcher` adds to its sink's waiting gauge. */
+function waitInto(sink: UnseenSink, watcher: UnseenWatcher): void {
+  let set = sinkWatchers.get(sink);
+  if (set === undefined) {
+    const watchers = new Set<UnseenWatcher>();
+    set = watchers;
+    sinkWatchers.set(sink, watchers);
+    sink.unseenWaiting = (now) => {
+      const on = new Set<object>();
+      for (const w of watchers) {
+        if (w.closed) continue;
+        for (const ref of w.servers) {
+          const server = ref.deref();
+          if (server !== undefined) on.add(server);
+        }
+      }
+      return waitingOn(on, now, enteredApp, (res) => answered.has(res), tracked);
+    };
+  }
+  set.add(watcher);
 }
 
 /** The monitor's sink, when `monitor` is a core monitor (undefined while none watches: the field is left out). */
@@ -164,6 +202,7 @@ export function watchUnseen(
 ): UnseenWatcher {
   const watcher = new UnseenWatcher(logger, sink, failures);
   byEnd.set(onEnd, watcher);
+  if (sink !== undefined) waitInto(sink, watcher);
   return watcher;
 }
 
@@ -181,8 +220,10 @@ export function addWatcherResolver(resolver: WatcherResolver): void {
 }
 
 /** A response sysvitals answers itself (admin API, probe, shed): not a missed request. Off the hot path. */
-export function answeredHere(res: ServerResponse): void {
+export function answeredHere(res: ServerResponse, onEnd?: unknown): void {
   answered.add(res);
+  // An admin API request or probe: its server is the middleware's (for the requests waiting before it, too).
+  if (onEnd !== undefined) noteServer((res.req?.socket as { server?: unknown } | undefined)?.server, onEnd);
 }
 
 /**
@@ -200,6 +241,7 @@ export function noteServer(server: unknown, onEnd: unknown): void {
 function learn(server: object, watcher: UnseenWatcher): void {
   servers.set(server, watcher);
   watcher.learnt++;
+  if (!watcher.servers.some((ref) => ref.deref() === server)) watcher.servers.push(new WeakRef(server));
   const before = pending.get(server);
   if (before === undefined) return;
   pending.delete(server);

@@ -69,6 +69,8 @@ export function snapshotShape(
     shed_total: 0,
     shedding: null,
     unseen_total: 0,
+    unseen_waiting: 0,
+    unseen_waiting_ms: 0,
   };
   const errorsGroup: Full<ErrorMetrics> = {
     count_aborted_early: 0,

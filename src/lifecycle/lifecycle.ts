@@ -80,6 +80,8 @@ export class Lifecycle {
   shedTotal = 0;
   /** Requests its Express or Koa middleware never saw (adapters/unseen-requests.ts); undefined while none watches. */
   unseenTotal: number | undefined = undefined;
+  /** Requests waiting before that middleware at `now` (adapters/unseen-waiting.ts); undefined while none watches. */
+  unseenWaiting: ((now: number) => { count: number; oldestMs: number }) | undefined = undefined;
   /** Why requests are being shed now (e.g. `event_loop_delay 230 ms > 100 ms`); undefined when not shedding. */
   shedReason: string | undefined;
   /** The reason of a shedding episode that started since the last sample, so one between two samples still shows (and alerts). */

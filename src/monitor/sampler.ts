@@ -174,6 +174,12 @@ export class Sampler {
       if (requests.shedding === undefined) requests.shedding = shedding;
       // Only a process whose Express or Koa middleware watches (a cluster's view has none: each worker counts its own).
       if (m.lifecycle.unseenTotal !== undefined) requests.unseen_total ??= m.lifecycle.unseenTotal;
+      // Requests held before that middleware now: this process's own connections (not a cluster's sum).
+      const waiting = m.lifecycle.unseenWaiting?.(m.clock.now());
+      if (waiting !== undefined) {
+        requests.unseen_waiting ??= waiting.count;
+        requests.unseen_waiting_ms ??= waiting.oldestMs;
+      }
       // Refusing clients is failing them: critical for the interval, as health/ and the load_shedding alert say.
       if (typeof requests.shedding === 'string') requests.status = 'critical';
     }

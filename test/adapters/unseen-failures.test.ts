@@ -32,6 +32,8 @@ interface Answered {
   before: number;
   after: number;
   polls: number;
+  /** Requests that reached the hanging branch (`/hang`), answered or not. */
+  hung?: number;
 }
 
 interface Served {
@@ -80,7 +82,11 @@ const heldStatus = (url: string) => Number(url.slice('/hold/'.length)) || 200;
 async function serve(
   kind: 'express' | 'koa',
   fw: FrameworkModules,
-  { maxRequestsPerSocket = 0, longPolls = true } = {},
+  {
+    maxRequestsPerSocket = 0,
+    longPolls = true,
+    clock,
+  }: { maxRequestsPerSocket?: number; longPolls?: boolean; clock?: { now(): number } } = {},
 ): Promise<Served> {
   const answered: Answered = { before: 0, after: 0, polls: 0 };
   const held: (() => void)[] = [];
@@ -88,7 +94,7 @@ async function serve(
   let monitor: Served['monitor'];
   let listener: RequestListener;
   if (kind === 'express') {
-    const m = expressMonitor({ sampleIntervalMs: 0, logger: quiet });
+    const m = expressMonitor({ sampleIntervalMs: 0, logger: quiet, ...(clock ? { clock } : {}) });
     monitor = m;
     const app = fw.express();
     app.set('env', 'test'); // finalhandler prints nothing
@@ -111,7 +117,11 @@ async function serve(
           res.status(heldStatus(url)).send('held');
         });
       } else if (url.startsWith('/hang')) {
-        // never answers, never calls next(): its client gives up
+        answered.hung = (answered.hung ?? 0) + 1; // never answers, never calls next(): its client gives up
+      } else if (url.startsWith('/pass')) {
+        held.push(() => next()); // held, then passed on to the monitor
+      } else if (url.startsWith('/stream')) {
+        res.writeHead(200, { 'content-type': 'text/plain' }).write('streaming'); // answering: not waiting
       } else next();
     });
     app.use(m.middleware());
@@ -119,13 +129,23 @@ async function serve(
       answered.after++;
       res.send('ok');
     });
+    app.get('/pass', (_req, res) => {
+      answered.after++;
+      res.send('passed');
+    });
+    app.get('/slow', (_req, res) => {
+      held.push(() => {
+        answered.after++;
+        res.send('slow');
+      });
+    });
     app.get('/fail', (_req, res) => {
       answered.after++;
       res.status(500).send('failed after the monitor');
     });
     listener = app;
   } else {
-    const m = koaMonitor({ sampleIntervalMs: 0, logger: quiet });
+    const m = koaMonitor({ sampleIntervalMs: 0, logger: quiet, ...(clock ? { clock } : {}) });
     monitor = m;
     const app = new fw.koa();
     app.silent = true; // the thrown error is not printed
@@ -149,11 +169,19 @@ async function serve(
         ctx.status = heldStatus(url);
         ctx.body = 'held';
       } else if (url.startsWith('/hang')) {
+        answered.hung = (answered.hung ?? 0) + 1;
         await new Promise(() => {}); // never settles
+      } else if (url.startsWith('/pass')) {
+        await new Promise<void>((resolve) => held.push(resolve));
+        await next();
+      } else if (url.startsWith('/stream')) {
+        ctx.respond = false;
+        ctx.res.writeHead(200, { 'content-type': 'text/plain' }).write('streaming');
       } else await next();
     });
     app.use(m.middleware());
-    app.use((ctx) => {
+    app.use(async (ctx) => {
+      if (ctx.path === '/slow') await new Promise<void>((resolve) => held.push(resolve));
       answered.after++;
       if (ctx.path === '/fail') {
         ctx.status = 500;
@@ -465,5 +493,83 @@ describe.each(MAJORS)('%s: a middleware before the monitor that fails requests',
     expect(m.requests.total).toBe(3);
     expect(m.errors).toMatchObject({ count_5xx: 3 });
     expect(unseenRows(s.monitor)).toEqual({ count: 3, classes: ['5xx'] });
+  });
+});
+
+/** Samples until `pick` of the snapshot's `requests` is `want` (the server's reads of closes are asynchronous). */
+async function sampleUntil(s: Served, pick: (r: Record<string, unknown>) => unknown, want: unknown) {
+  let m = await s.monitor.sample();
+  for (let i = 0; i < 100 && pick(m.requests as never) !== want; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    m = await s.monitor.sample();
+  }
+  return m;
+}
+
+describe.each(MAJORS)('%s: a middleware before the monitor that hangs requests', (_name, kind, fw) => {
+  it('requests.unseen_waiting counts them while they wait, the oldest timed from the read that found it; never a request, never in flight; gone when their clients leave', async () => {
+    let t = 1_700_000_000_000;
+    const s = await serve(kind, fw(), { clock: { now: () => t } });
+    const hang = await Promise.all(Array.from({ length: 3 }, () => rawConnection(s.port)));
+    hang.forEach((c, i) => void c.write(get(`/hang/${i}`)));
+    // Alongside: a slow route after the monitor (tracked), a long-poll (engine.io's), a stream begun before it.
+    const others = await Promise.all(Array.from({ length: 3 }, () => rawConnection(s.port)));
+    others[0]?.write(get('/slow'));
+    others[1]?.write(get('/engine.io/?EIO=4&transport=polling'));
+    others[2]?.write(get('/stream'));
+    for (let i = 0; i < 300 && ((s.answered.hung ?? 0) < 3 || s.held() < 1 || s.polls() < 1); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await others[2]?.responses(1)).toEqual([200]);
+    let m = await s.monitor.sample();
+    expect(m.requests).toMatchObject({ unseen_waiting: 3, unseen_waiting_ms: 0, total: 0, in_flight: 1 });
+    t += 7000;
+    const late = await rawConnection(s.port);
+    late.write(get('/hang/late'));
+    for (let i = 0; i < 300 && (s.answered.hung ?? 0) < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    m = await s.monitor.sample();
+    expect(m.requests).toMatchObject({ unseen_waiting: 4, unseen_waiting_ms: 7000 });
+    t += 1000;
+    // Two of the first three clients leave: the oldest is still the third.
+    await hang[0]?.close();
+    await hang[1]?.close();
+    m = await sampleUntil(s, (r) => r.unseen_waiting, 2);
+    expect(m.requests).toMatchObject({ unseen_waiting: 2, unseen_waiting_ms: 8000 });
+    await hang[2]?.close();
+    m = await sampleUntil(s, (r) => r.unseen_waiting, 1);
+    expect(m.requests).toMatchObject({ unseen_waiting: 1, unseen_waiting_ms: 1000 });
+    await late.close();
+    m = await sampleUntil(s, (r) => r.unseen_waiting, 0);
+    expect(m.requests).toMatchObject({ unseen_waiting: 0, unseen_waiting_ms: 0, total: 0, in_flight: 1 });
+    expect(m.errors).toMatchObject({ count_5xx: 0, count_4xx: 0, count_aborted: 0 });
+    expect(m.requests.unseen_total).toBe(0);
+    s.releaseHeld();
+    s.releasePolls();
+    expect(await others[0]?.responses(1)).toEqual([200]);
+    m = await sampleUntil(s, (r) => r.total, 1);
+    expect(m.requests).toMatchObject({ total: 1, in_flight: 0, unseen_waiting: 0 });
+  });
+
+  it('a request held before the monitor, then passed on: waiting while held, then measured once, and no longer waiting', async () => {
+    let t = 1_700_000_000_000;
+    const s = await serve(kind, fw(), { clock: { now: () => t } });
+    // Its server is known to the middleware from its first request: here an admin API probe's.
+    const probe = await rawConnection(s.port);
+    probe.write(get('/api/core/admin/system/health/', true));
+    await probe.closed;
+    const c = await rawConnection(s.port);
+    c.write(get('/pass'));
+    for (let i = 0; i < 300 && s.held() < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    let m = await s.monitor.sample();
+    expect(m.requests).toMatchObject({ unseen_waiting: 1, unseen_waiting_ms: 0, in_flight: 0 });
+    t += 2500;
+    m = await s.monitor.sample();
+    expect(m.requests).toMatchObject({ unseen_waiting: 1, unseen_waiting_ms: 2500 });
+    s.releaseHeld();
+    expect(await c.responses(1)).toEqual([200]);
+    await c.close();
+    m = await sampleUntil(s, (r) => r.total, 1);
+    expect(m.requests).toMatchObject({ total: 1, in_flight: 0, unseen_waiting: 0, unseen_waiting_ms: 0 });
+    expect(m.requests.unseen_total).toBe(0);
+    expect(s.answered.after).toBe(1);
   });
 });
