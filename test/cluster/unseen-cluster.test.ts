@@ -32,4 +32,20 @@ describe('node:cluster: requests the middleware never saw', () => {
     }, 30_000);
     expect(after.requests.unseen_total).toBe(100);
   });
+
+  it('the 503s a handler before the middleware answers are the cluster’s failed requests on `unseen` (RT39-4)', async () => {
+    const before = await metricsOf(c.port);
+    const down = await Promise.all(Array.from({ length: 30 }, () => get(c.port, '/down')));
+    expect(down.every((r) => r.status === 503)).toBe(true);
+    const m = await until(async () => {
+      const m = await metricsOf(c.port);
+      return m.requests.unseen_total === before.requests.unseen_total + 30 && m.errors.count_5xx >= 30 && m;
+    }, 30_000);
+    expect(m.errors.count_5xx - before.errors.count_5xx).toBe(30);
+    const text = (await get(c.port, `${BASE}/metrics/prometheus`)).body;
+    const line = text
+      .split('\n')
+      .filter((l) => l.startsWith('sysvitals_http_requests_total{') && l.includes('route="unseen"'));
+    expect(line.reduce((n, l) => n + Number(l.split(' ').pop()), 0)).toBe(30);
+  });
 });
