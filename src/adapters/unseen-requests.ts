@@ -223,7 +223,12 @@ export function addWatcherResolver(resolver: WatcherResolver): void {
 export function answeredHere(res: ServerResponse, onEnd?: unknown): void {
   answered.add(res);
   // An admin API request or probe: its server is the middleware's (for the requests waiting before it, too).
-  if (onEnd !== undefined) noteServer((res.req?.socket as { server?: unknown } | undefined)?.server, onEnd);
+  if (onEnd === undefined) return;
+  try {
+    noteServer((res.req?.socket as { server?: unknown } | undefined)?.server, onEnd);
+  } catch {
+    // an HTTP/2 stream's socket proxy, unbound: nothing learnt
+  }
 }
 
 /**
