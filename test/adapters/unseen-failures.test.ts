@@ -9,6 +9,8 @@
 // reproduced: the server's listeners taken and called for every other URL), other double counts (RT42-12/13);
 // and RT42-5: an application's header-less 503 on a connection's last allowed request (maxRequestsPerSocket 1) is the
 // app's, while Node's own 503 to the request it drops is not.
+// A middleware that hangs requests: `requests.unseen_waiting` counts them while they wait (their ages on an injected
+// clock, from the read that found them), never a request, never in flight, gone when their clients leave.
 // Real Express 5/4 and Koa 3/2 servers on port 0, raw sockets (keep-alive, pipelined, closing). Oracles: the statuses
 // the sockets read, the requests each handler answered (counted by the test's handlers), and the exact error rate.
 
