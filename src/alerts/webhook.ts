@@ -7,6 +7,7 @@ import { httpUrl } from '../channels/validate.js';
 import { invalidOption } from '../errors.js';
 import { consoleLogger, errorMessage, OutageLog, safeLogger } from '../logger.js';
 import { thenOfValue } from '../options/callback-result.js';
+import { MAX_TIMER_MS } from '../options/duration.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Logger } from '../types.js';
 import type { AlertEvent } from './alert.js';
@@ -88,10 +89,20 @@ export function parseWebhookOptions(options: WebhookOptions | string): WebhookCo
   );
   // Refused without the value, as the channels do: it may carry its secret path or token (RT39-2).
   const url = httpUrl(opts.url, 'webhook.url');
-  const int = (key: 'timeoutMs' | 'retries' | 'retryDelayMs' | 'maxQueue', min: number): number => {
+  // The ms options bounded by setTimeout's limit (outside review 47, RT47-4): above 2^31-1 ms Node fires a timer
+  // after 1 ms, and every attempt was aborted at once.
+  const int = (
+    key: 'timeoutMs' | 'retries' | 'retryDelayMs' | 'maxQueue',
+    min: number,
+    max?: number,
+  ): number => {
     const v = opts[key] ?? DEFAULT_WEBHOOK_OPTIONS[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw invalidOption(`sysvitals: \`webhook.${key}\` must be an integer ≥ ${min}, got ${String(v)}.`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || (max !== undefined && v > max)) {
+      throw invalidOption(
+        max === undefined
+          ? `sysvitals: \`webhook.${key}\` must be an integer ≥ ${min}, got ${String(v)}.`
+          : `sysvitals: \`webhook.${key}\` must be an integer from ${min} to ${max}, got ${String(v)}.`,
+      );
     }
     return v;
   };
@@ -111,9 +122,9 @@ export function parseWebhookOptions(options: WebhookOptions | string): WebhookCo
   }
   return Object.freeze({
     url,
-    timeoutMs: int('timeoutMs', 1),
+    timeoutMs: int('timeoutMs', 1, MAX_TIMER_MS),
     retries: int('retries', 0),
-    retryDelayMs: int('retryDelayMs', 0),
+    retryDelayMs: int('retryDelayMs', 0, MAX_TIMER_MS),
     headers: Object.freeze({ ...headers }),
     secret: opts.secret,
     maxQueue: int('maxQueue', 1),
@@ -368,7 +379,8 @@ export class WebhookChannel {
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.wakeRetry = resolve;
-      this.retryTimer = setTimeout(resolve, ms);
+      // The doubling backoff can pass 2^31-1 ms after many retries: clamped, not fired at once (RT47-4).
+      this.retryTimer = setTimeout(resolve, Math.min(ms, MAX_TIMER_MS));
       this.retryTimer.unref();
     });
   }

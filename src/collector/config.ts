@@ -10,6 +10,7 @@ import {
 import type { CustomMetricSnapshot } from '../custom/types.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { consoleLogger, safeLogger } from '../logger.js';
+import { MAX_TIMER_MS } from '../options/duration.js';
 import { didYouMean, rejectUnknownKeys } from '../options/option-keys.js';
 import type { Clock, Logger, RequestGroups } from '../types.js';
 import { type CollectorPlugin, validatePlugins } from './plugins.js';
@@ -261,9 +262,15 @@ function invalidRule(message: string): SysvitalsError {
   return new SysvitalsError('ERR_SYSVITALS_INVALID_RULE', message);
 }
 
+/** A timer's delay: above 2^31-1 ms Node fires after 1 ms (outside review 47, RT47-4), so that is refused too. */
 function positive(value: unknown, name: string): void {
-  if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
-    throw invalidOption(`\`${name}\` must be a positive number of milliseconds (got ${String(value)})`);
+  if (
+    value !== undefined &&
+    !(typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_TIMER_MS)
+  ) {
+    throw invalidOption(
+      `\`${name}\` must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (got ${String(value)})`,
+    );
   }
 }
 

@@ -22,7 +22,7 @@ import {
   toMemoryMetrics,
 } from './memory.js';
 import { failedNetwork, NetworkCollector, procNetworkSource } from './network.js';
-import { PluginRunner } from './plugins.js';
+import { closePlugins, PluginRunner } from './plugins.js';
 import {
   checkLevelsAgainstProbe,
   logAbandoned,
@@ -156,18 +156,12 @@ export class MetricsCollector {
     return this.peeking;
   }
 
-  /** Calls every plugin's close() once (errors are logged, never thrown). */
-  async closePlugins(): Promise<void> {
-    for (const r of this.pluginRunners) {
-      try {
-        await r.plugin.close?.();
-      } catch (err) {
-        this.config.logger.warn(
-          { err: errorMessage(err) },
-          `sysvitals: plugin ${r.plugin.name} did not close cleanly`,
-        );
-      }
-    }
+  /** Calls every plugin's close() once, side by side, each bounded (errors and overruns are logged, never thrown). */
+  closePlugins(): Promise<void> {
+    return closePlugins(
+      this.pluginRunners.map((r) => r.plugin),
+      this.config.logger,
+    );
   }
 
   /** Stops the event-loop delay monitor. Idempotent; collect() still works afterwards. */
@@ -286,18 +280,24 @@ export class MetricsCollector {
     };
   }
 
-  /** Every plugin's group, each settled within its own timeout (a failure is its group's `unknown`). */
+  /**
+   * Every plugin's group within groupTimeoutMs, as the built-in groups: a collect() still under way then goes on (up to
+   * its own timeoutMs) and joins a later sample; this one shows the last outcome (a failure is its group's `unknown`).
+   */
   private async runPlugins(): Promise<Record<string, PluginGroup>> {
     const out: Record<string, PluginGroup> = Object.create(null); // no prototype: `toString` is a plugin name like any
     if (this.pluginRunners.length === 0) return out;
     const now = this.config.clock.now();
-    const groups = await Promise.all(this.pluginRunners.map((r) => r.run(now)));
+    const wait = this.config.groupTimeoutMs;
+    const groups = await Promise.all(this.pluginRunners.map((r) => r.sample(now, wait)));
     for (const [i, r] of this.pluginRunners.entries()) {
       const group = groups[i] as PluginGroup;
       const key = `plugins.${r.plugin.name}`;
+      out[r.plugin.name] = group;
+      // A slow first answer is no outage (the group is `unknown` until it lands): not logged as one.
+      if (r.awaitingFirst) continue;
       if (group.error !== undefined) this.outages.failed(key, group.error);
       else this.outages.recovered(key);
-      out[r.plugin.name] = group;
     }
     return out;
   }

@@ -5,6 +5,7 @@
 import { SysvitalsError } from '../errors.js';
 import { errorMessage } from '../logger.js';
 import { catchRejection } from '../options/callback-result.js';
+import { MAX_TIMER_MS } from '../options/duration.js';
 import type { ComponentStatus, Logger, PluginGroup } from '../types.js';
 import { TimeoutError } from './deadline.js';
 import { boundRecords, DEFAULT_MAX_RECORD_KEYS, jsonProblem } from './plugin-records.js';
@@ -38,9 +39,61 @@ export interface CollectorPlugin {
    * the group and counted in its `dropped_keys` (one warning). @defaultValue 100
    */
   maxRecordKeys?: number;
-  /** Called once by monitor.close(): release what the plugin opened itself. */
+  /**
+   * Called once by monitor.close(): release what the plugin opened itself. Given up to
+   * {@link PLUGIN_CLOSE_TIMEOUT_MS} (the plugins side by side); one not settled by then is left behind, logged.
+   */
   close?(): void | Promise<void>;
 }
+
+/**
+ * How long monitor.close() waits for each plugin's close() (all of them side by side): one that has not settled by
+ * then is left behind and logged, and close() goes on (outside review 47, RT47-1: a close() that never settled hung
+ * monitor.close() and shutdown() for ever, the later plugins and the store never closed, no `close` event).
+ */
+export const PLUGIN_CLOSE_TIMEOUT_MS = 1000;
+
+/**
+ * Calls every plugin's close() once, side by side, each bounded by `limitMs`; an error or a close() still pending at
+ * the limit is logged (naming the plugin), never thrown. Settles within `limitMs`.
+ */
+export async function closePlugins(
+  plugins: readonly CollectorPlugin[],
+  logger: Logger,
+  limitMs = PLUGIN_CLOSE_TIMEOUT_MS,
+): Promise<void> {
+  await Promise.all(
+    plugins.map(async (p) => {
+      if (typeof p.close !== 'function') return;
+      let timer: NodeJS.Timeout | undefined;
+      // Referenced while it waits: an awaited monitor.close() holds the process open until it ends.
+      const limit = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMED_OUT), limitMs);
+      });
+      try {
+        const closing = Promise.resolve().then(() => p.close?.());
+        if ((await Promise.race([closing, limit])) === TIMED_OUT) {
+          logger.warn(
+            { plugin: p.name, closeTimeoutMs: limitMs },
+            `sysvitals: plugin ${p.name}: close() did not settle within ${limitMs} ms; left behind, monitor.close() goes on`,
+          );
+        }
+      } catch (err) {
+        logger.warn(
+          { plugin: p.name, err: errorMessage(err) },
+          `sysvitals: plugin ${p.name} did not close cleanly`,
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** A plugin's longest timeoutMs, as a channel's. */
+export const MAX_PLUGIN_TIMEOUT_MS = 300_000;
 
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const KEYS = ['name', 'collect', 'intervalMs', 'timeoutMs', 'status', 'close', 'maxRecordKeys'];
@@ -79,12 +132,16 @@ export function validatePlugins(plugins: unknown): readonly CollectorPlugin[] {
     names.add(name);
     if (typeof collect !== 'function')
       throw invalidPlugin(`collectors \`${name}\`: collect must be a function.`);
-    for (const [key, v] of [
-      ['intervalMs', intervalMs],
-      ['timeoutMs', timeoutMs],
+    // Bounded (outside review 47, RT47-4): above 2^31-1 ms Node fires a timer after 1 ms, so every collect() "timed
+    // out" at once; timeoutMs as a channel's (RT47-3: a collect() no longer holds the sample, but 5 min is plenty).
+    for (const [key, v, max] of [
+      ['intervalMs', intervalMs, MAX_TIMER_MS],
+      ['timeoutMs', timeoutMs, MAX_PLUGIN_TIMEOUT_MS],
     ] as const) {
-      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
-        throw invalidPlugin(`collectors \`${name}\`: ${key} must be a positive number of milliseconds.`);
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= max)) {
+        throw invalidPlugin(
+          `collectors \`${name}\`: ${key} must be a positive number of milliseconds, at most ${max} (got ${String(v)}).`,
+        );
       }
     }
     if (status !== undefined && typeof status !== 'function') {
@@ -109,6 +166,8 @@ export function validatePlugins(plugins: unknown): readonly CollectorPlugin[] {
 export class PluginRunner {
   private last: PluginGroup | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
+  /** The last collect()'s outcome, its result or its failure: what a sample shows while the next is under way. */
+  private latest: PluginGroup | undefined;
   private running: Promise<PluginGroup> | undefined;
   /** When the collect() that has not settled yet was started (ctx.now); undefined when none is pending. */
   private pendingSince: number | undefined;
@@ -120,6 +179,36 @@ export class PluginRunner {
     private readonly timeoutMs: number,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * The group a sample shows, within `waitMs` (the built-in groups' groupTimeoutMs): the collect()'s outcome if it
+   * settles by then, else the last one's (before any, `unknown`, `first collect() under way`, see `awaitingFirst`),
+   * and the collect() goes on up to its own timeoutMs, its outcome shown from the next sample. A slow plugin never
+   * holds the sample, so the built-in groups and the alert rules keep their interval (outside review 47, RT47-3: a
+   * 12 s collect() held every sample that started one for 12 s). Never rejects.
+   */
+  sample(now: number, waitMs: number): Promise<PluginGroup> {
+    const run = this.run(now);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<PluginGroup>((resolve) => {
+      timer = setTimeout(() => resolve(this.latest ?? this.firstUnderWay()), waitMs);
+    });
+    return Promise.race([run, waited]).finally(() => clearTimeout(timer));
+  }
+
+  /** True while the first collect() is under way with no outcome yet (not an outage: nothing failed). */
+  get awaitingFirst(): boolean {
+    return this.latest === undefined && this.pendingSince !== undefined;
+  }
+
+  private firstUnderWay(): PluginGroup {
+    const since =
+      this.pendingSince === undefined ? '' : ` (started ${new Date(this.pendingSince).toISOString()})`;
+    return {
+      status: 'unknown',
+      error: `first collect() under way${since}, not answered within the sample's groupTimeoutMs; its result joins the next sample`,
+    };
+  }
 
   /** Settles within the plugin's timeout; never rejects. */
   run(now: number): Promise<PluginGroup> {
@@ -160,6 +249,10 @@ export class PluginRunner {
         },
         (err: unknown): PluginGroup => ({ status: 'unknown', error: errorMessage(err) }),
       )
+      .then((group) => {
+        this.latest = group;
+        return group;
+      })
       .finally(() => {
         clearTimeout(timer);
         this.running = undefined;

@@ -3,9 +3,8 @@
 // a worker's own monitor keeps only the probes its own readiness requires.
 
 import { type LevelsOption, parseCollectorOptions } from '../collector/config.js';
-import type { CollectorPlugin } from '../collector/plugins.js';
+import { type CollectorPlugin, closePlugins } from '../collector/plugins.js';
 import type { Probe, ProbeName } from '../collector/probes.js';
-import { errorMessage } from '../logger.js';
 import type { Logger } from '../types.js';
 
 type Probes = { database?: Probe; redis?: Probe };
@@ -45,16 +44,14 @@ export function withoutClose(plugins: readonly CollectorPlugin[] | undefined): C
   });
 }
 
-/** Calls every plugin's close() once (errors are logged, never thrown), as MetricsCollector.closePlugins does. */
-export async function closeWorkerPlugins(
+/**
+ * Calls every plugin's close() once, side by side, each within PLUGIN_CLOSE_TIMEOUT_MS (errors and overruns are
+ * logged, never thrown), as MetricsCollector.closePlugins does: the worker's close() keeps its bound
+ * (`cluster.closeTimeoutMs` and a second).
+ */
+export function closeWorkerPlugins(
   plugins: readonly CollectorPlugin[] | undefined,
   logger: Logger,
 ): Promise<void> {
-  for (const p of plugins ?? []) {
-    try {
-      await p.close?.();
-    } catch (err) {
-      logger.warn({ err: errorMessage(err) }, `sysvitals: plugin ${p.name} did not close cleanly`);
-    }
-  }
+  return closePlugins(plugins ?? [], logger);
 }

@@ -2,6 +2,9 @@
 
 import { invalidOption } from '../errors.js';
 
+/** setTimeout's longest delay: above it Node fires after 1 ms (a TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 const UNITS: Readonly<Record<string, number>> = Object.freeze({
   ms: 1,
   s: 1000,

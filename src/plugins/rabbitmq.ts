@@ -2,6 +2,7 @@
 // read with amqplib's checkQueue (a passive declare: it never creates a queue). amqplib is an optional
 // peer dependency, imported only when the plugin first collects with a URL.
 
+import { withDeadline } from '../collector/deadline.js';
 import type { CollectorPlugin, PluginContext } from '../collector/plugins.js';
 import { SysvitalsError } from '../errors.js';
 import { errorMessage } from '../logger.js';
@@ -73,6 +74,9 @@ async function loadConnect(): Promise<Connect> {
     );
   }
 }
+
+/** The plugin's own bound on closing its channel and connection, within the monitor's 1 s for a plugin's close(). */
+const CLOSE_TIMEOUT_MS = 800;
 
 /**
  * `createMonitor({ collectors: [rabbitmqPlugin({ url, queues: ['jobs'] })] })`: queue depth and
@@ -180,10 +184,20 @@ export function rabbitmqPlugin(options: RabbitmqPluginOptions): CollectorPlugin 
       closed = true;
       const ch = channel;
       channel = undefined;
-      if (ch && connection) await ch.close().catch(() => {});
       const c = own;
       own = undefined;
-      if (c) await c.close?.().catch(() => {});
+      const closing = (async () => {
+        if (ch && connection) await ch.close().catch(() => {});
+        if (c) await c.close?.().catch(() => {});
+      })();
+      // amqplib's close waits for the broker's CloseOk: a frozen broker or a dropped path never sends it (outside
+      // review 47, RT47-1). Bounded within the monitor's limit for a plugin's close(); then the connection it opened
+      // is cut (its socket destroyed, so it holds no process open). Yours is never touched.
+      await withDeadline(closing, CLOSE_TIMEOUT_MS, 'close').catch(() => {
+        (
+          c as { connection?: { stream?: { destroy?(): void } } } | undefined
+        )?.connection?.stream?.destroy?.();
+      });
     },
   };
 }

@@ -16,6 +16,7 @@ export const BUNDLED_FIXTURES = {
   'thread-pool': 'test/cluster/fixtures/thread-pool.ts',
   'thread-ending': 'test/cluster/fixtures/thread-ending.ts',
   'thread-aborted': 'test/cluster/fixtures/thread-aborted.ts',
+  'plugin-close': 'test/cluster/fixtures/plugin-close.ts',
   'drain-app': 'test/lifecycle/fixtures/drain-app.ts',
   'fd-app': 'test/lifecycle/fixtures/fd-app.ts',
   'close-exits': 'test/reliability/fixtures/close-exits.ts',

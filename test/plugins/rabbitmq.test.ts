@@ -2,7 +2,7 @@
 // test creates and deletes. Without a server it fails in CI and skips elsewhere with a hint.
 
 import { randomUUID } from 'node:crypto';
-import { connect as tcpConnect } from 'node:net';
+import { createServer, type Socket, connect as tcpConnect } from 'node:net';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/monitor.js';
@@ -106,6 +106,54 @@ describe.skipIf(skip)('rabbitmqPlugin against a real RabbitMQ', () => {
     });
     await monitor.close();
   });
+
+  it('a broker frozen after a healthy sample: monitor.close() ends, and the plugin cuts its connection (RT47-1)', async () => {
+    // A TCP proxy to the broker that stops forwarding (a frozen broker or a dropped path; the machine's RabbitMQ is
+    // left alone). amqplib's close waits for a CloseOk that never comes: before the fix monitor.close() never ended.
+    let frozen = false;
+    const clients = new Set<Socket>();
+    const proxy = createServer((c) => {
+      clients.add(c);
+      const up = tcpConnect(5672, '127.0.0.1');
+      c.on('data', (d) => void (frozen || up.write(d)));
+      up.on('data', (d) => void (frozen || c.write(d)));
+      c.on('error', () => {});
+      up.on('error', () => {});
+      c.on('close', () => {
+        clients.delete(c);
+        up.destroy();
+      });
+      up.on('close', () => c.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as { port: number }).port;
+    const warnings: string[] = [];
+    const monitor = createMonitor({
+      sampleIntervalMs: 0,
+      handleSignals: false,
+      logger: { warn: (_o: unknown, m: string) => warnings.push(m), error() {} },
+      collectors: [
+        rabbitmqPlugin({ url: `amqp://guest:guest@127.0.0.1:${port}`, queues: [jobs], timeoutMs: 5000 }),
+      ],
+      // The first connect through the proxy may take more than 1 s on a loaded machine.
+      groupTimeoutMs: 10_000,
+    });
+    try {
+      const g = (await monitor.sample()).plugins?.rabbitmq as unknown as RabbitmqGroup;
+      expect(g.queues[jobs]?.messages).toBe(7);
+      expect(clients.size).toBe(1);
+      frozen = true;
+      await monitor.close();
+      // The plugin gave up on the CloseOk within its own bound (no warning from the monitor's) and destroyed its
+      // socket: the proxy saw the client side close.
+      expect(warnings.filter((w) => w.includes('plugin rabbitmq'))).toEqual([]);
+      for (let i = 0; i < 100 && clients.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(clients.size).toBe(0);
+    } finally {
+      proxy.close();
+      for (const c of clients) c.destroy();
+    }
+  }, 30_000);
 
   it('a broker that cannot be reached is `unknown` with the error, within the timeout', async () => {
     const monitor = createMonitor({
