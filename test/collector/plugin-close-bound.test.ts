@@ -36,7 +36,10 @@ describe('closePlugins: every plugin closed, side by side, each within its limit
       {
         name: 'stuck',
         collect: () => ({}),
-        close: () => (called.push('stuck'), new Promise<void>(() => {})),
+        close: () => {
+          called.push('stuck');
+          return new Promise<void>(() => {});
+        },
       },
       {
         name: 'throws',
