@@ -5,6 +5,7 @@ import { round } from '../alerts/status.js';
 import { invalidOption, SysvitalsError } from '../errors.js';
 import { errorMessage, type OutageLog } from '../logger.js';
 import { catchRejection } from '../options/callback-result.js';
+import { MAX_TIMER_MS } from '../options/duration.js';
 import type { Logger } from '../types.js';
 
 /** A connection pool's connection counts, shown in the `database` group. */
@@ -130,8 +131,14 @@ export function validateProbe(probe: unknown, where: string): Probe {
     );
   }
   const { timeoutMs, poolSize } = probe as Probe;
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw invalidOption(`${where}.timeoutMs must be a positive number of milliseconds (got ${timeoutMs})`);
+  // At most setTimeout's 2^31-1 ms: above it Node fires after 1 ms, and every check "timed out" at once (RT47-4).
+  if (
+    timeoutMs !== undefined &&
+    !(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)
+  ) {
+    throw invalidOption(
+      `${where}.timeoutMs must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (got ${timeoutMs})`,
+    );
   }
   if (poolSize !== undefined && typeof poolSize !== 'function') {
     throw invalidOption(

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { invalidOption } from '../errors.js';
 import { DEFAULT_RESOLUTION_MS, DEFAULT_RETENTION_MS } from '../history/periods.js';
 import { clockOption } from '../options/clock.js';
+import { MAX_TIMER_MS } from '../options/duration.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
 import { positive } from './options.js';
@@ -120,6 +121,12 @@ export function parseRedisStoreOptions(options: RedisStoreOptions): RedisStoreCo
     true,
   );
   const commandTimeoutMs = positive(owner, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
+  // A timer's delay: above 2^31-1 ms Node fires after 1 ms, and every command would time out at once (RT47-4).
+  if (commandTimeoutMs > MAX_TIMER_MS) {
+    throw invalidOption(
+      `${owner}: \`commandTimeoutMs\` must be a positive number, at most ${MAX_TIMER_MS} (got ${commandTimeoutMs}).`,
+    );
+  }
   const clock = clockOption(owner, options.clock) ?? { now: () => Date.now() };
   return { prefix, instanceId, retentionMs, resolutionMs, alertLimit, bufferLimit, commandTimeoutMs, clock };
 }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebhookChannel } from '../../src/alerts/webhook.js';
 import { MetricsCollector } from '../../src/collector/index.js';
 import { createMonitor } from '../../src/monitor.js';
+import { RedisStore } from '../../src/stores/redis.js';
 
 const MAX = 2 ** 31 - 1; // setTimeout's longest delay (Node's documentation)
 const silent = { warn() {}, error() {} };
@@ -84,6 +85,29 @@ describe('ms options above 2^31-1 are refused at setup', () => {
       expect(e?.code, key).toBe('ERR_SYSVITALS_INVALID_OPTION');
       expect(e?.message).toBe(`sysvitals: ${text}`);
     }
+  });
+});
+
+describe('the other timers the options set', () => {
+  it('a probe timeoutMs and RedisStore commandTimeoutMs', () => {
+    const probe = refusal(() =>
+      createMonitor({
+        sampleIntervalMs: 0,
+        logger: silent,
+        probes: { database: { check: async () => {}, timeoutMs: 3_000_000_000 } },
+      }),
+    );
+    expect(probe?.code).toBe('ERR_SYSVITALS_INVALID_OPTION');
+    expect(probe?.message).toBe(
+      `probes.database.timeoutMs must be a positive number of milliseconds, at most ${MAX} (got 3000000000)`,
+    );
+    const store = refusal(
+      () => new RedisStore({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 3_000_000_000 }),
+    );
+    expect(store?.code).toBe('ERR_SYSVITALS_INVALID_OPTION');
+    expect(store?.message).toBe(
+      `RedisStore: \`commandTimeoutMs\` must be a positive number, at most ${MAX} (got 3000000000).`,
+    );
   });
 });
 
