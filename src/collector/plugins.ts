@@ -40,8 +40,8 @@ export interface CollectorPlugin {
    */
   maxRecordKeys?: number;
   /**
-   * Called once by monitor.close(): release what the plugin opened itself. Given up to
-   * {@link PLUGIN_CLOSE_TIMEOUT_MS} (the plugins side by side); one not settled by then is left behind, logged.
+   * Called once by monitor.close(): release what the plugin opened itself. Given up to 1 s (the plugins side by
+   * side); one not settled by then is left behind, logged.
    */
   close?(): void | Promise<void>;
 }
