@@ -107,11 +107,12 @@ export class OutageLog {
     private readonly now: () => number = Date.now,
   ) {}
 
-  failed(key: string, err: unknown): void {
+  /** `fields`: more of the cause for the log line (e.g. where a bug threw: errorStack()). */
+  failed(key: string, err: unknown, fields?: Record<string, unknown>): void {
     if (this.down.has(key)) return;
     this.down.set(key, this.now());
     this.logger.warn(
-      { component: key, err: errorMessage(err) },
+      { component: key, err: errorMessage(err), ...fields },
       `sysvitals: ${key} is failing: ${errorMessage(err)}`,
     );
   }
@@ -128,6 +129,12 @@ export class OutageLog {
   isDown(key: string): boolean {
     return this.down.has(key);
   }
+}
+
+/** Where a thrown Error was thrown: its name and first stack frames (credentials redacted); undefined for others. */
+export function errorStack(err: unknown): string | undefined {
+  if (!(err instanceof Error) || typeof err.stack !== 'string') return undefined;
+  return redactCredentials(err.stack.split('\n').slice(0, 6).join('\n'));
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption } from '../errors.js';
-import { consoleLogger, escapeControls, OutageLog, safeLogger } from '../logger.js';
+import { consoleLogger, errorStack, escapeControls, OutageLog, safeLogger } from '../logger.js';
 import { rejectNullOptions } from '../options/option-keys.js';
 import {
   type AdminApi,
@@ -363,7 +363,7 @@ export function createAdminApi<R = IncomingMessage>(
       await serve(req, res, pathname, search, request);
     } catch (err) {
       // Only reachable through a bug in this file or a hostile socket; the host app must not see it.
-      outages.failed('admin-api', err);
+      outages.failed('admin-api', err, { status: 500, stack: errorStack(err) });
       if (res.headersSent) res.destroy();
       else sendError(res, 500, 'internal_error', 'internal error in the admin API; see the server log');
     }

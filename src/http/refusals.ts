@@ -3,7 +3,7 @@
 
 import type { ServerResponse } from 'node:http';
 import { SysvitalsError } from '../errors.js';
-import type { OutageLog } from '../logger.js';
+import { errorStack, type OutageLog } from '../logger.js';
 import type { AdminDecision } from './admin-api-options.js';
 import { WWW_AUTHENTICATE } from './auth.js';
 import type { RateLimitVerdict } from './rate-limit.js';
@@ -54,8 +54,10 @@ export function sendRouteFailure(
     sendError(res, 503, 'unavailable', err.message, { 'retry-after': 2 });
     return;
   }
-  outages.failed(outageKey, err);
-  if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_STORE') {
+  const store = err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_STORE';
+  // A 500 is a bug of ours: its log line (the first of an outage) says where it threw, so a failure says why.
+  outages.failed(outageKey, err, store ? undefined : { status: 500, stack: errorStack(err) });
+  if (store) {
     // The store (Redis) is down or frozen: a dependency outage the client may retry, not our bug.
     sendError(res, 503, 'unavailable', 'the history store is not answering; see the server log', {
       'retry-after': 5,

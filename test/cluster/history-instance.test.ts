@@ -4,7 +4,7 @@
 // (it was 200 with no points). Real node:cluster workers; the oracle is what each worker logged.
 
 import { describe, expect, it } from 'vitest';
-import { BASE, clusterOf, get, getJson, load, until, untilLogged, useCluster } from './helpers.js';
+import { BASE, clusterOf, get, getJson, load, logLines, until, untilLogged, useCluster } from './helpers.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: history points as JSON.
 const requestsOf = (data: any) =>
@@ -12,7 +12,8 @@ const requestsOf = (data: any) =>
 
 describe('node:cluster: history/?instance=', () => {
   // One-second history buckets: the load's points close within seconds, not at the next minute's turn.
-  const c = useCluster({ RESOLUTION_MS: '1000' }, 3);
+  // WARN_LOG: the workers' warnings in <pid>.warn, shown with an answer that is not 200 (a 500 says why: its cause).
+  const c = useCluster({ RESOLUTION_MS: '1000', WARN_LOG: '1' }, 3);
 
   it("every worker's own points (the aggregator's too) through every worker; an unknown instance is a 404", async () => {
     const result = await load(c.port, 90, 6, 7);
@@ -39,7 +40,8 @@ describe('node:cluster: history/?instance=', () => {
       for (let i = 0; i < 3; i++) {
         for (const key of [String(w.pid), w.id]) {
           const r = await getJson(c.port, `${BASE}/history?period=1h&instance=${encodeURIComponent(key)}`);
-          expect(r.status).toBe(200);
+          const why = () => JSON.stringify({ answer: r.data, warnings: logLines(c.logDir, 'warn') });
+          expect(r.status, r.status === 200 ? '' : why()).toBe(200);
           expect({ key, requests: requestsOf(r.data.data) }).toEqual({ key, requests: own });
         }
       }

@@ -220,6 +220,29 @@ describe('admin API errors', () => {
     expect(source.logger.warnings.filter((w) => String(w).includes('route:metrics'))).toHaveLength(1);
   });
 
+  it("a 500's log line names its cause and where it threw (the error's own stack), never the body", async () => {
+    const source = fakeSource();
+    const lines: Array<Record<string, unknown>> = [];
+    source.logger.warn = (obj) => void lines.push(obj as Record<string, unknown>);
+    const { base } = await start({}, source);
+    const thrown = new TypeError('cannot read the worker table');
+    source.fail = thrown;
+    const r = await getJson(`${base}/history/`);
+    expect(r.status).toBe(500);
+    expect(JSON.stringify(r.body)).not.toContain('api.test.ts');
+    const logged = lines.filter((l) => l.component === 'route:history');
+    expect(logged).toHaveLength(1);
+    // The oracle: the stack V8 recorded where the test threw it (its first lines: name, message, frames).
+    const frames = (thrown.stack as string).split('\n').slice(0, 6).join('\n');
+    expect(logged[0]).toEqual({
+      component: 'route:history',
+      err: 'cannot read the worker table',
+      status: 500,
+      stack: frames,
+    });
+    expect(frames).toContain('api.test.ts');
+  });
+
   it('503 when the monitor is closed', async () => {
     const { base, source } = await start();
     source.fail = new SysvitalsError('ERR_SYSVITALS_CLOSED', 'closed');
