@@ -2,7 +2,7 @@
 // timeout, and a byte count (the IPC budget is checked in bench/cluster.ts).
 
 import type { Socket } from 'node:net';
-import { consoleLogger, guarded, OutageLog } from '../logger.js';
+import { consoleLogger, errorMessage, errorStack, guarded, OutageLog } from '../logger.js';
 import { FrameReader, sendFrame } from './frames.js';
 
 export interface Message {
@@ -83,11 +83,18 @@ export class Peer {
     return this.closedFlag;
   }
 
-  send(message: Message): void {
-    this.bytesOut += sendFrame(this.socket, message);
+  /** Writes one message; the bytes written (0: the connection is gone). */
+  send(message: Message): number {
+    const bytes = sendFrame(this.socket, message);
+    this.bytesOut += bytes;
+    return bytes;
   }
 
-  /** Sends a question (`t: 'q'`) and resolves with the answer's data. */
+  /**
+   * Sends a question (`t: 'q'`) and resolves with the answer's data. Always rejects with a RemoteError
+   * (`unavailable`: not sent, connection closed, no answer in time), never with what a write threw: a caller
+   * maps those codes to the admin API's documented statuses.
+   */
   ask(message: Message, timeoutMs: number): Promise<unknown> {
     if (this.closedFlag) return Promise.reject(new RemoteError('unavailable', 'not connected'));
     const n = ++this.seq;
@@ -98,25 +105,47 @@ export class Peer {
       }, timeoutMs);
       timer.unref();
       this.pending.set(n, { resolve, reject, timer });
-      this.send({ ...message, n });
+      let sent = 0;
+      let why = 'the connection is closing';
+      try {
+        sent = this.send({ ...message, n });
+      } catch (err) {
+        why = `the question could not be sent (${errorMessage(err)})`;
+      }
+      if (sent > 0) return;
+      clearTimeout(timer);
+      this.pending.delete(n);
+      reject(new RemoteError('unavailable', why));
     });
   }
 
-  /** Answers question `n` with the outcome of `work`. */
+  /**
+   * Answers question `n` with the outcome of `work`. A failure that is not a RemoteError (a bug where it was
+   * answered) is logged here, where it happened, and answered `internal_error`; an answer that cannot be sent
+   * (not serialisable) is answered `internal_error` too, at once, rather than left to the asker's timeout.
+   */
   reply(n: unknown, work: Promise<unknown>): void {
+    const failed = (err: unknown, what: string) => {
+      if (!(err instanceof RemoteError)) this.outage.failed(what, err, { stack: errorStack(err) });
+      this.send({
+        t: 'a',
+        n,
+        ok: false,
+        code: err instanceof RemoteError ? err.code : 'internal_error',
+        message: err instanceof Error ? err.message : String(err),
+      });
+    };
     work
       .then(
-        (data) => this.send({ t: 'a', n, ok: true, data }),
-        (err: unknown) =>
-          this.send({
-            t: 'a',
-            n,
-            ok: false,
-            code: err instanceof RemoteError ? err.code : 'internal_error',
-            message: err instanceof Error ? err.message : String(err),
-          }),
+        (data) => {
+          try {
+            this.send({ t: 'a', n, ok: true, data });
+          } catch (err) {
+            failed(err, 'cluster answer');
+          }
+        },
+        (err: unknown) => failed(err, 'cluster question'),
       )
-      // An answer that cannot be sent (not serialisable) is logged; the asker's own timeout answers it.
       .catch((err: unknown) => this.outage.failed('cluster answer', err));
   }
 
