@@ -160,13 +160,19 @@ export class WorkerTable {
     return [...this.entries.values()].filter((w) => w.peer !== null);
   }
 
-  /** A worker by id, or by pid (in decimal as listed: no sign, no leading zero) among the live ones (never the retired entry). */
+  /**
+   * A worker by id, or by pid (in decimal as listed: no sign, no leading zero), never the retired entry. By pid a live
+   * one first, else the one that left last and is not retired yet (its connection dropped under load, reconnecting):
+   * asked by pid or by id, that worker is not connected (503), not unknown (404).
+   */
   find(instance: string): WorkerEntry | undefined {
     const byId = this.entries.get(instance);
     if (byId && byId.id !== RETIRED) return byId;
     if (!/^[1-9]\d*$/.test(instance)) return undefined;
     const pid = Number(instance);
-    return [...this.entries.values()].find((w) => w.pid === pid && (w.self || w.peer !== null));
+    const known = [...this.entries.values()].filter((w) => w.pid === pid && w.id !== RETIRED);
+    const live = known.find((w) => w.self || w.peer !== null);
+    return live ?? known.sort((a, b) => (b.goneAt ?? 0) - (a.goneAt ?? 0))[0];
   }
 
   /** The workers counted as live: the aggregator itself and the connected ones. */
