@@ -142,7 +142,11 @@ export class Peer {
             this.send({ t: 'a', n, ok: true, data });
           } catch (err) {
             failed(err, 'cluster answer');
+            return;
           }
+          // Logged once per outage: the next bug after an answer that went through is logged again.
+          this.outage.recovered('cluster question');
+          this.outage.recovered('cluster answer');
         },
         (err: unknown) => failed(err, 'cluster question'),
       )

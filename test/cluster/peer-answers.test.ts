@@ -20,6 +20,7 @@ async function pair(answer: (q: Message) => Promise<unknown>) {
   const log = new OutageLog({
     warn: (o) => void warnings.push(o as Record<string, unknown>),
     error: () => {},
+    info: () => {},
   });
   const accepted = new Promise<Socket>((resolve) => {
     const server = createServer(resolve).listen(0, '127.0.0.1');
@@ -95,6 +96,17 @@ describe('cluster connection: questions and answers', () => {
         stack: (thrown.stack as string).split('\n').slice(0, 6).join('\n'),
       },
     ]);
+  });
+
+  it('a bug again after an answer that went through is logged again (once per outage, not once per life)', async () => {
+    const outcomes = [new Error('first bug'), 'fine', new Error('second bug')];
+    const { asker, warnings } = await pair(async () => {
+      const next = outcomes.shift();
+      if (next instanceof Error) throw next;
+      return next;
+    });
+    for (let i = 0; i < 3; i++) await outcome(asker.ask({ t: 'q', q: { op: 'history' } }, 20_000));
+    expect(warnings.map((w) => w.err)).toEqual(['first bug', 'second bug']);
   });
 
   it('a RemoteError where the question is answered keeps its code and is not logged as a bug', async () => {
