@@ -214,7 +214,7 @@ export interface ErrorMetrics extends Component {
   count_aborted_body?: number;
   /** Of count_aborted_early, the other closes before `unansweredMinWaitMs` (100 ms): not toward `unanswered`. */
   count_aborted_quick?: number;
-  /** Failed requests in the window, percent: (count_5xx + aborted after abortedFailureMs) ÷ count_judged; 100 if unanswered. */
+  /** Failed requests in the window, percent: (count_5xx + aborted after abortedFailureMs) ÷ count_judged; if unanswered, (failed + unanswered closes) ÷ (count_judged + those): 100 with none judged. */
   error_rate_percent: number;
   threshold: number;
   /** The requests the error rate, its guard and bound are over: but count_unmatched_4xx and _options. */
@@ -229,8 +229,8 @@ export interface ErrorMetrics extends Component {
   /** OPTIONS no route matched answered below 500 (the router's `Allow` reply, a cors preflight): as the above. */
   count_unmatched_options?: number;
   /**
-   * Present (true), with `status` critical, `error_rate_percent` 100 and a `reason`, when no judged request
-   * completed in the window and at least `minRequests` were closed early: every request failed unanswered.
+   * Present (true), with `status` critical and a `reason`, when at least `minRequests` were closed early unanswered
+   * in the window and they outnumber its judged requests (none judged: `error_rate_percent` 100).
    */
   unanswered?: boolean;
   /**

@@ -60,9 +60,12 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
   // headers and no body, paged an idle service, even on URLs no route matched: outside review 7, F2); nor those
   // closed before `unansweredMinWaitMs` (30 connections that sent `GET /<random>` and closed at once, before the
   // server could write even the 404, paged an idle service: outside review 8, F6).
+  // The unanswered closes count against the judged requests (outside review 46, RT46-5: one answered GET /ok beside
+  // 40 clients that gave up at 600 ms on a hung route read errors unknown, health green).
   const failed = count5xx + failedAborted;
+  const closedUnanswered = early - answered - body - quick;
   const inWindow =
-    unanswered(judged, early - answered - body - quick, config.minRequests) ??
+    unanswered(judged, failed, closedUnanswered, config.minRequests) ??
     errorRateVerdict(judged, failed, er, config.minRequests);
   // Not judged in the window (too few requests, too few failures or a low bound): the error horizon's judged requests,
   // the window's and those banked before it, on the same bound (outside review 9, F4).
@@ -86,7 +89,9 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
       count_aborted_answered: answered,
       count_aborted_body: body,
       count_aborted_quick: quick,
-      error_rate_percent: verdict.unanswered ? 100 : errorRate,
+      error_rate_percent: verdict.unanswered
+        ? unansweredPercent(judged, failed, closedUnanswered)
+        : errorRate,
       threshold: er.warning,
       count_judged: judged,
       count_unmatched_4xx: unjudged - options,
@@ -126,22 +131,40 @@ export function requestGroups(config: RequestStatsConfig, figures: WindowFigures
 }
 
 /**
- * A window in which requests arrived and none was answered is an outage, not "no traffic": no judged request
- * completed, and at least `minRequests` (at least 1) early closes, every one closed unanswered (by clients with
- * a deadline under `abortedFailureMs`: service-to-service calls, meshes; a connection the server closes itself is a
- * failed request, not an early close, cut-off.ts cutByServer, but not every close tells who closed: an HTTP/2
- * stream, a recordRequest() 499, so the reason does not say). `early`: the early closes but those of responses
- * the application had ended (`count_aborted_answered`: answered, the client did not read), those while the body
- * arrived (`count_aborted_body`) and the quick ones (`count_aborted_quick`: closed before `unansweredMinWaitMs`).
- * Critical, as a 100 % error rate. An early close costs an anonymous client nothing, so the rule never applies
- * while any judged request completes in the window: then the error rate of those decides, as always. Undefined
- * when it does not apply.
+ * A window in which most of those who asked got no answer is an outage, not "no traffic" nor "healthy": at least
+ * `minRequests` (at least 1) early closes unanswered (by clients with a deadline under `abortedFailureMs`:
+ * service-to-service calls, meshes, load balancers; a connection the server closes itself is a failed request, not
+ * an early close, cut-off.ts cutByServer, but not every close tells who closed: an HTTP/2 stream, a recordRequest()
+ * 499, so the reason does not say), and more of them than judged requests in the window. `early`: the early closes
+ * but those of responses the application had ended (`count_aborted_answered`: answered, the client did not read),
+ * those while the body arrived (`count_aborted_body`) and the quick ones (`count_aborted_quick`: closed before
+ * `unansweredMinWaitMs`). Critical. An early close costs an anonymous client nothing, so the closes must outnumber
+ * the judged requests, not merely be there: a few impatient clients, or tabs closed, among answered requests never
+ * page; one answered request beside 40 unanswered ones no longer disarms it (outside review 46, RT46-5: it did
+ * while any judged request completed). Undefined when it does not apply.
  */
-export function unanswered(judged: number, early: number, minRequests: number): ErrorRateVerdict | undefined {
-  if (judged > 0 || early < Math.max(1, minRequests)) return undefined;
+export function unanswered(
+  judged: number,
+  failed: number,
+  early: number,
+  minRequests: number,
+): ErrorRateVerdict | undefined {
+  if (early < Math.max(1, minRequests) || early <= judged) return undefined;
+  const answered = judged - failed;
   return {
     status: 'critical',
     unanswered: true,
-    reason: `no request completed in the window and ${early} were closed unanswered (after unansweredMinWaitMs, before abortedFailureMs, at least minRequests: ${minRequests}): every request failed`,
+    reason:
+      judged === 0
+        ? `no request completed in the window and ${early} were closed unanswered (after unansweredMinWaitMs, before abortedFailureMs, at least minRequests: ${minRequests}): every request failed`
+        : `${early} requests were closed unanswered in the window (after unansweredMinWaitMs, before abortedFailureMs, at least minRequests: ${minRequests}), more than the ${judged} judged requests (${answered} answered without failing): most requests failed`,
   };
+}
+
+/**
+ * `error_rate_percent` with `unanswered`: the failed requests and the unanswered closes of the window over the judged
+ * requests and those closes, percent, two decimals (100 when no judged request completed; above 50 otherwise).
+ */
+export function unansweredPercent(judged: number, failed: number, early: number): number {
+  return round(((failed + early) / (judged + early)) * 100, 2);
 }

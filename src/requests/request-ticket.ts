@@ -3,6 +3,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { clientsToTake } from './client-backlog.js';
 import { clientsWait, cutByServer, cutOffStatus, FAILED_STATUS, wasEndedLate } from './cut-off.js';
+import { isEventStream } from './exclusion.js';
 import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
 import {
@@ -169,9 +170,21 @@ export class TicketPath {
   private endCutOff(ticket: RequestTicket, method: string, route: string, durationMs: number): void {
     const requests = this.parts.requests;
     let [status, ms, column] = settleCutOff(ticket.res, durationMs);
-    if (column === 0 && status === ABORTED_STATUS) column = this.quickColumn(ticket, ms);
+    if (column === 0 && status === ABORTED_STATUS)
+      column = this.streamColumn(ticket.res, ms) || this.quickColumn(ticket, ms);
     if (column !== 0) requests.recordWaitedClose(method, route, column);
     else requests.record(method, route, status, ms);
+  }
+
+  /**
+   * ANSWERED_CLOSE_COLUMN for an early close (under `abortedFailureMs`) of an event stream whose head was sent: the
+   * server had answered (200, its events follow), so its client's close is no sign of an outage and is not toward
+   * `unanswered` (outside review 46, RT46-5: 25 streams their clients closed within 1 s paged beside one answered
+   * request once closes counted against the judged requests). Else 0. A stream open 1 s or more is left out before.
+   */
+  private streamColumn(res: ServerResponse, durationMs: number): number {
+    if (!(durationMs < this.parts.requests.config.abortedFailureMs) || res.headersSent !== true) return 0;
+    return isEventStream(res) ? ANSWERED_CLOSE_COLUMN : 0;
   }
 
   /**

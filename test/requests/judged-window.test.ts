@@ -205,7 +205,7 @@ describe('F10: a window of early closes and no completed request is an outage', 
     expect(none.groups().errors).toMatchObject({ status: 'critical', unanswered: true });
   });
 
-  it('the guard: one completed request in the window keeps the usual rule (no page), unmatched 404s do not', () => {
+  it('the guard: completed requests count against the closes (outside review 46, RT46-5), unmatched 404s do not', () => {
     const { stats } = setup();
     play(stats, [
       ['/hang', 499, EARLY, 300],
@@ -216,11 +216,26 @@ describe('F10: a window of early closes and no completed request is an outage', 
       unanswered: true,
       count_unmatched_4xx: 50,
     });
+    // One answered request no longer disarms the rule: 300 unanswered closes outnumber it (it did: errors unknown).
     play(stats, [['/ok', 200, 3, 1]]);
+    const one = stats.groups().errors;
+    expect(one).toMatchObject({
+      status: 'critical',
+      unanswered: true,
+      count_judged: 1,
+      error_rate_percent: Math.round((300 / 301) * 10_000) / 100, // 99.67: 300 of 301 got no answer
+    });
+    expect(one.reason).toMatch(
+      /^300 requests were closed unanswered in the window .* more than the 1 judged requests \(1 answered/,
+    );
+    // 300 answered against 300 closes: they no longer outnumber them, the usual rule judges the 300 (0 % failed).
+    play(stats, [['/ok', 200, 3, 299]]);
     const { errors } = stats.groups();
-    expect(errors).toMatchObject({ status: 'unknown', count_judged: 1, error_rate_percent: 0 });
+    expect(errors).toMatchObject({ status: 'healthy', count_judged: 300, error_rate_percent: 0 });
     expect(errors.unanswered).toBeUndefined();
-    expect(errors.reason).toMatch(/^1 requests in the window, fewer than minRequests \(20\)/);
+    // A failed one among them counts in both: 301 judged (1 failed) against 300 closes, judged on the rate.
+    play(stats, [['/ok', 500, 3, 1]]);
+    expect(stats.groups().errors).toMatchObject({ status: 'healthy', count_judged: 301, count_5xx: 1 });
   });
 
   it('health red and one error_rate alert at 100 % while it lasts; cleared once the window holds an answered request', () => {
