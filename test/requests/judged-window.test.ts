@@ -307,4 +307,28 @@ describe('cluster: the aggregator judges merged figures the same way', () => {
       count_aborted_early: 24,
     });
   });
+
+  it('answered requests on one worker, unanswered closes on another: judged against each other once merged (RT46-5)', () => {
+    const clock = { now: () => ALIGNED + 1_000 };
+    const [a, b, cluster] = [node(clock), node(clock), node(clock)];
+    play(a.requests, [['/ok', 200, 3, 5]]);
+    play(b.requests, [['/hang', 499, 600, 30]]);
+    for (const w of [a, b]) applyReport(cluster, roundTrip(new Reporter(w).take()), true);
+    // 30 closes against 5 answered: 30 of 35 got nothing.
+    expect(cluster.requests.groups().errors).toMatchObject({
+      status: 'critical',
+      unanswered: true,
+      count_judged: 5,
+      count_aborted_early: 30,
+      error_rate_percent: Math.round((30 / 35) * 10_000) / 100,
+    });
+    // 30 more answered on a: 35 judged against 30 closes, the usual rule (0 % failed).
+    const [c, d, merged] = [node(clock), node(clock), node(clock)];
+    play(c.requests, [['/ok', 200, 3, 35]]);
+    play(d.requests, [['/hang', 499, 600, 30]]);
+    for (const w of [c, d]) applyReport(merged, roundTrip(new Reporter(w).take()), true);
+    const { errors } = merged.requests.groups();
+    expect(errors).toMatchObject({ status: 'healthy', count_judged: 35, count_aborted_early: 30 });
+    expect(errors.unanswered).toBeUndefined();
+  });
 });
