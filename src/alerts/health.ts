@@ -75,7 +75,7 @@ export function componentStatuses(
 
   // The request statistics decide `errors.status` with errorRateVerdict() (src/alerts/status.ts): below the guard,
   // critical or warning only on the 95 % Wilson bound with 5 failures, else `unknown` (not judged, no penalty),
-  // never `healthy`; critical when every request of the window was closed unanswered; when the window cannot judge, on
+  // never `healthy`; critical when most requests of the window were closed unanswered; when the window cannot judge, on
   // the error horizon's bound (`errors.horizon`). The guard is applied again here on per_minute for snapshots from elsewhere (no bound), so one
   // failed request out of one never turns health red.
   let errors = reported(s.errors);

@@ -82,7 +82,7 @@ export function observeSnapshot(
     : judgedOnBound(s.errors)
       ? s.errors.error_rate_lower_percent
       : undefined;
-  // Judged in the window too when every request of it was closed unanswered (`unanswered`, critical at 100 %).
+  // Judged in the window too when most requests of it were closed unanswered (`unanswered`, critical, over 50 %).
   const enough =
     !notJudged &&
     (judgedInWindow(s.errors) || enoughRequests(s.requests?.per_minute ?? 0, r.error_rate.minRequests));

@@ -113,7 +113,7 @@ export interface ErrorRateVerdict {
   lowerPercent?: number;
   /** When `status` is `unknown`: why the error rate is not judged; with `unanswered`, why it is critical. */
   reason?: string;
-  /** No judged request completed and at least minRequests were closed early: critical (request-groups.ts unanswered). */
+  /** At least minRequests closed early unanswered, more than the judged requests: critical (request-groups.ts unanswered). */
   unanswered?: true;
 }
 
@@ -203,9 +203,9 @@ export function failedShortfall(failed: number, lowerPercent: number): string {
 /**
  * Whether the request window itself judged the errors group, so that health and the error_rate rule keep its status
  * rather than re-apply the guard to `requests.per_minute`: below minRequests on the Wilson bound (judgedOnBound),
- * critical because every request of the window was closed unanswered (`unanswered`: per_minute is 0 there), or on
+ * critical because most requests of the window were closed unanswered (`unanswered`: per_minute is 0 or small), or on
  * the error horizon when the window could not judge (judgedOnHorizon). The value judged: the horizon's bound, else
- * the window's bound, else `error_rate_percent` (100 for `unanswered`).
+ * the window's bound, else `error_rate_percent` (over 50 for `unanswered`, 100 with no judged request).
  */
 export function judgedInWindow(
   errors:
