@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import type { SystemMonitor } from '../../src/monitor.js';
 import { QUICK_CLOSE_COLUMN } from '../../src/requests/route-counters.js';
+import { parseExposition, sampleValue } from '../http/prometheus-parse.js';
 import { closedAfterEach, expressApp, fastifyApp } from './framework-apps.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
 import { GET } from './raw-clients.js';
@@ -193,10 +194,23 @@ describe.each([CURRENT_MAJORS, olderMajors()].flatMap(cases).map((c) => [c.name,
         /^40 requests were closed unanswered in the window .* more than the 1 judged/,
       );
       // Health reads the same status (red: errors critical, the error rate judged in the window).
+      // Health, the error_rate alert and Prometheus read the same status and value (the window's 97.56 %).
       await app.monitor.sample();
       const health = await app.monitor.getHealth();
       expect(health.components.errors).toBe('critical');
       expect(health.status).toBe('red');
+      expect(health.health_score).toBeLessThanOrEqual(100 - 30 - 15); // critical component, critical alert
+      expect(app.monitor.alertSystem.getActiveAlerts().find((a) => a.rule === 'error_rate')).toMatchObject({
+        severity: 'critical',
+        value: Math.round((40 / 41) * 10_000) / 100,
+      });
+      const base = `http://127.0.0.1:${app.port}/api/core/admin/system`;
+      const families = parseExposition(await fetch(`${base}/metrics/prometheus`).then((r) => r.text()));
+      expect(
+        sampleValue(families, 'sysvitals_component_status', { component: 'errors', status: 'critical' }),
+      ).toBe(1);
+      const json = (await fetch(`${base}/metrics/`).then((r) => r.json())) as { data: { errors: object } };
+      expect(json.data.errors).toMatchObject({ status: 'critical', unanswered: true, count_judged: 1 });
     });
 
     it(`${N + 10} answered, then ${N} impatient clients giving up at 250 ms on a slow route: not unanswered`, async () => {
