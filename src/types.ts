@@ -208,7 +208,8 @@ export interface ErrorMetrics extends Component {
   /** Of count_aborted, the early closes (before `abortedFailureMs`): not requests (no rate, error rate, latency). */
   count_aborted_early?: number;
   /** Of count_aborted_early, the closes of responses the application had ended or was writing while blocked on their
-   * client (a large body or streamed download it did not read, a response queued behind it): not toward `unanswered`. */
+   * client (a large body or streamed download it did not read, a response queued behind it), and of event streams
+   * whose head was sent: not toward `unanswered`. */
   count_aborted_answered?: number;
   /** Of count_aborted_early, the closes while the request's body was still arriving: not toward `unanswered`. */
   count_aborted_body?: number;
