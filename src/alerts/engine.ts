@@ -15,11 +15,12 @@ import {
 } from './engine-options.js';
 import { getHealthStatus } from './health.js';
 import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
-import { isPersistedAlert, type PersistedAlert, type RuleExists } from './restored.js';
+import { isPersistedAlert, type PersistedAlert, type RuleExists, restoredHoldMs } from './restored.js';
 import {
   firingSeverity,
   type RuleState,
   resetTimes,
+  restoredWaits,
   ruleState,
   severityChange,
   unsureClear,
@@ -148,7 +149,7 @@ export class AlertSystem {
       // The rule's label set as this deploy selects it (an alert saved before RT37-1 had none).
       const labels = this.ruleLabels?.(alert.rule);
       if (labels) alert.labels = labels;
-      this.states.set(e.key, ruleState(alert));
+      this.states.set(e.key, ruleState(alert, this.clock.now() + restoredHoldMs(this.rules)));
       n++;
     }
     return n;
@@ -283,6 +284,8 @@ export class AlertSystem {
       state = ruleState();
       this.states.set(id, state);
     }
+    // A restored alert is not cleared by a rule that has judged nothing in this process yet (RT46-11).
+    if (restoredWaits(state, obs, now)) return;
     state.warnSince = obs.breachWarning ? (state.warnSince ?? now) : null;
     state.critSince = obs.breachCritical ? (state.critSince ?? now) : null;
     const firing = firingSeverity(state, obs, now);

@@ -25,6 +25,8 @@ export interface AlertObservation extends AnalyticsObservation {
   windowed?: boolean;
   /** error_rate: judged on a Wilson bound (few requests: the window's or the horizon's) or on the rate (horizon-hold.ts). */
   judged?: 'bound' | 'rate';
+  /** No judgement (error_rate too few requests, api_response_time no request completed): clears, but not a restored alert (RT46-11). */
+  unjudged?: boolean;
 }
 
 /** The built-in level rules on windowed figures (latency p95, error rate, query p95 of the last minute). */
@@ -157,6 +159,7 @@ function level(
     severityHoldMs: rule.severityHoldMs,
     message,
     windowed: WINDOWED_RULES.has(rule.name),
+    ...(suppressed ? { unjudged: true } : {}),
   });
 }
 

@@ -41,3 +41,15 @@ export function isPersistedAlert(e: PersistedAlert | undefined): e is PersistedA
     Number.isFinite(a.raisedAt)
   );
 }
+
+/** restoredHoldMs() with the error horizon off (the horizon's default). */
+export const DEFAULT_RESTORED_HOLD_MS = 900_000;
+
+/**
+ * How long a restored alert waits for a judged reading before a reading that judges nothing clears it (RT46-11):
+ * the error horizon (`alerts.error_rate.horizonMs`: its failures would have left it by then), 15 min when off.
+ */
+export function restoredHoldMs(rules: AlertRulesConfig): number {
+  const ms = rules.error_rate.horizonMs;
+  return ms > 0 ? ms : DEFAULT_RESTORED_HOLD_MS;
+}

@@ -43,11 +43,20 @@ export interface RuleState {
   /** The alert fell back from critical to warning: escalating again takes the hold too. */
   fellBack: boolean;
   alert: ActiveAlert | null;
+  /**
+   * A restored alert (a restart, a takeover) not yet judged by this process: until this time (epoch ms) a reading
+   * that judges nothing (`unjudged`) leaves it as it is (outside review 46, RT46-11). Absent once judged.
+   */
+  restoredUntil?: number;
 }
 
-/** A rule state with nothing breached and no alert (or `alert`, breached since it was raised). */
-export function ruleState(alert: ActiveAlert | null = null): RuleState {
+/**
+ * A rule state with nothing breached and no alert (or `alert`, breached since it was raised; restored from a
+ * previous process, with `restoredUntil`, the bound of its wait for a judged reading).
+ */
+export function ruleState(alert: ActiveAlert | null = null, restoredUntil?: number): RuleState {
   return {
+    ...(restoredUntil === undefined ? {} : { restoredUntil }),
     // Breached since it was raised (its level at least): a continued breach keeps it, no new pending.
     warnSince: alert ? alert.raisedAt : null,
     critSince: alert?.severity === 'critical' ? alert.raisedAt : null,
@@ -56,6 +65,19 @@ export function ruleState(alert: ActiveAlert | null = null): RuleState {
     fellBack: false,
     alert,
   };
+}
+
+/**
+ * Whether a restored alert is left as it is by this observation (outside review 46, RT46-11): a reading that judges
+ * nothing (`unjudged`: 0 requests after a deploy during an outage) before the bound of its wait. Before, such a
+ * reading cleared it and the outage's next failures paged again under a new id. The first other reading (or one
+ * at the bound) ends the wait: a judged breach keeps it, a judged healthy window clears it.
+ */
+export function restoredWaits(state: RuleState, obs: AlertObservation, now: number): boolean {
+  if (state.restoredUntil === undefined || !state.alert) return false;
+  if (obs.unjudged === true && now < state.restoredUntil) return true;
+  state.restoredUntil = undefined;
+  return false;
 }
 
 /** No reading (a gap, a clear): pending and hold times start again. */
