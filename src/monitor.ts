@@ -55,7 +55,8 @@ import type {
   MetricsReadOptions,
 } from './options/read-options.js';
 import { checkEndpointsQuery, type EndpointRow, type EndpointSort } from './profiling/endpoints.js';
-import { errorText, type JobOptions, type JobStats, wrapJob } from './profiling/jobs.js';
+import { wrapJob } from './profiling/job-wrap.js';
+import { errorText, type JobOptions, type JobStats } from './profiling/jobs.js';
 import type { QueryStats, QuerySystem } from './profiling/query-stats.js';
 import type { SeriesHistory } from './profiling/series-history.js';
 import { TicketPath } from './requests/request-ticket.js';
@@ -273,9 +274,8 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * Wraps a background job: every call of the returned function is a run, timed and recorded under
    * `name` (runs, failures, duration, last success, last failure with its message). The wrapper keeps
    * the arguments, `this` and the result (a promise settles with the same value or error). With
-   * `expectEvery: '5m'`, the `job_stale` alert fires when no run has succeeded for about twice that.
-   * Works for `setInterval(monitor.job('cleanup', fn), …)` and queue workers alike
-   * (`new Worker('mail', monitor.job('mail', handler))`).
+   * `expectEvery: '5m'`, the `job_stale` alert fires when no run has succeeded for about twice that. Works
+   * for `setInterval(monitor.job('cleanup', fn), …)` and queue workers (`new Worker('mail', monitor.job('mail', fn))`).
    * @typeParam F - The job function's type, kept by the wrapper.
    */
   job<F extends (...args: never[]) => unknown>(name: string, fn: F, options?: JobOptions): F {

@@ -32,6 +32,8 @@ const CLOSE_LOAD_WAIT_MS = 2000;
 const ANALYTICS_STATE = 'anomaly';
 /** The store's name for the active alerts (restored by the next process with the same instanceId). */
 const ALERTS_STATE = 'active-alerts';
+/** The store's name for each job's last success and first declaration (job staleness across a restart, RT46-12). */
+const JOBS_STATE = 'jobs';
 
 /** What the writer reads from the monitor that owns it. */
 export interface HistoryWriterParts {
@@ -160,6 +162,7 @@ export class HistoryWriter {
     // store after its successor took over: tenure.ts), after any await.
     if (this.stateLoaded && !m.alertSystem.fenced()) {
       await m.store.saveState?.(m.instanceId, SERIES_STATE, m.series.export()).catch(() => {});
+      await m.store.saveState?.(m.instanceId, JOBS_STATE, m.jobs.exportSaved()).catch(() => {});
     }
     // A minute with values observed through analytics.observe() closes too (sampler off, no requests):
     // each minute's values are scored in their own minute, not folded into the next one. So does an idle
@@ -244,10 +247,12 @@ export class HistoryWriter {
     let saved: string | null | undefined;
     let alerts: string | null | undefined;
     let notifications: string | null | undefined;
+    let jobs: string | null | undefined;
     try {
       series = await m.store.loadState?.(m.instanceId, SERIES_STATE);
       saved = await m.store.loadState?.(m.instanceId, ANALYTICS_STATE);
       alerts = await m.store.loadState?.(m.instanceId, ALERTS_STATE);
+      jobs = await m.store.loadState?.(m.instanceId, JOBS_STATE);
       if (m.notificationState) notifications = await m.store.loadState?.(m.instanceId, NOTIFICATIONS_STATE);
     } catch (err) {
       // A read cut short by the close (the store's connection ended under it) is not a store that failed.
@@ -266,6 +271,8 @@ export class HistoryWriter {
       // route history is a cache: start fresh
     }
     if (saved) m.analytics.importState(saved);
+    // Before the alerts: a restored job_stale alert is then judged on the job's saved last success.
+    if (jobs) m.jobs.restoreSaved(jobs);
     try {
       // The previous process's active alerts, same ids: the next evaluation keeps or clears them.
       if (alerts) m.alertSystem.restoreActive(JSON.parse(alerts));

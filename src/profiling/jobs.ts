@@ -1,7 +1,6 @@
 // Background job statistics: runs, failures, duration percentiles, the last success and the last
 // failure (time and message) per job name, and which jobs with `expectEvery` have gone stale.
 
-import { performance } from 'node:perf_hooks';
 import { invalidOption } from '../errors.js';
 import {
   CumulativeCounts,
@@ -14,14 +13,13 @@ import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
 import { SteadyTime } from '../requests/steady-clock.js';
 import type { Clock } from '../types.js';
 import { errorText } from './job-error.js';
-import { type JobOptions, parseJobOptions } from './job-options.js';
+import { parseJobOptions } from './job-options.js';
+import { decodeSavedJobs, encodeSavedJobs, type SavedJob } from './jobs-saved.js';
 
 export { errorText, MAX_ERROR_LENGTH } from './job-error.js';
 export type { JobOptions } from './job-options.js';
 
 import { MAX_KEY_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
-import { thenOf, timedThenable } from '../functions/timed-results.js';
-import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
 
 /** A job's last outcomes and watch, as another process reports them (cluster mode). */
 export interface JobMeta {
@@ -104,6 +102,8 @@ export class JobStats {
   private readonly steady = new SteadyTime();
   /** Runs whose duration was ignored (NaN, negative, infinite); the run still counted as finished. */
   dropped = 0;
+  /** The previous process's times per job name (restoreSaved), adopted by each job as it is declared. */
+  private saved = new Map<string, SavedJob>();
 
   /** @internal */
   constructor(options: JobStatsOptions = {}) {
@@ -122,6 +122,48 @@ export class JobStats {
       e.expectEveryMs = expectEveryMs;
       e.watchedSince = this.clock.now();
       if (e.lastSuccess === null) e.steadySince = this.steady.view(e.watchedSince);
+      this.adopt(e);
+    }
+  }
+
+  /**
+   * What staleness needs across a restart (RT46-12): each job's last success and first declaration, this
+   * process's jobs first, then those saved by the previous one and not declared here; at most `maxJobs`. @internal
+   */
+  exportSaved(): string {
+    const rows = new Map<string, SavedJob>();
+    for (const e of this.byName.values()) {
+      const before = this.saved.get(e.name);
+      const watchedSince = e.expectEveryMs === null ? (before?.watchedSince ?? null) : e.watchedSince;
+      rows.set(e.name, { lastSuccess: e.lastSuccess ?? before?.lastSuccess ?? null, watchedSince });
+    }
+    for (const [name, s] of this.saved) if (!rows.has(name)) rows.set(name, s);
+    return encodeSavedJobs(rows, this.maxJobs);
+  }
+
+  /** Reads what exportSaved() wrote (the previous process): the jobs declared so far and later adopt it. @internal */
+  restoreSaved(json: string): void {
+    try {
+      this.saved = decodeSavedJobs(json, this.maxJobs, this.clock.now());
+      for (const e of this.byName.values()) this.adopt(e);
+    } catch {
+      // malformed: start without it
+    }
+  }
+
+  /** A job's saved times: the later success, the earlier declaration (the steady view's elapsed counts from it). */
+  private adopt(e: Entry): void {
+    const s = this.saved.get(e.name);
+    if (s === undefined) return;
+    const raw = this.clock.now();
+    const stepped = this.steady.view(raw) - raw;
+    if (s.lastSuccess !== null && s.lastSuccess > (e.lastSuccess ?? -1)) {
+      e.lastSuccess = s.lastSuccess;
+      e.steadySince = s.lastSuccess + stepped;
+    }
+    if (e.expectEveryMs !== null && s.watchedSince !== null && s.watchedSince < e.watchedSince) {
+      e.watchedSince = s.watchedSince;
+      if (e.lastSuccess === null) e.steadySince = s.watchedSince + stepped;
     }
   }
 
@@ -315,6 +357,7 @@ export class JobStats {
     else if (typeof name === 'string' && this.byName.size < this.maxJobs) {
       const created = createEntry(name, this.clock.now(), this.steady);
       this.byName.set(name, created);
+      this.adopt(created);
       return created;
     }
     this.other ??= this.byName.get(OTHER_JOB) ?? createEntry(OTHER_JOB, this.clock.now(), this.steady);
@@ -335,66 +378,4 @@ function createEntry(name: string, now: number, steady: SteadyTime): Entry {
     watchedSince: now,
     steadySince: steady.view(now),
   };
-}
-
-/**
- * The job wrapper behind `monitor.job(name, fn, options)`: checks its arguments at setup (coded errors),
- * registers `expectEvery`, and returns a function with the same arguments, `this` and result that
- * records each call as a run. Queries it issues are attributed to `job:<name>`.
- */
-export function wrapJob<F extends (...args: never[]) => unknown>(
-  jobs: JobStats,
-  name: string,
-  fn: F,
-  options?: JobOptions,
-): F {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-    throw invalidOption(
-      'sysvitals: monitor.job(name, fn): `name` must be a non-empty string of at most 200 characters.',
-    );
-  }
-  if (typeof fn !== 'function')
-    throw invalidOption('sysvitals: monitor.job(name, fn): `fn` must be a function.');
-  const { expectEveryMs } = parseJobOptions(options, `sysvitals: monitor.job('${name}')`);
-  jobs.register(name, expectEveryMs);
-  const scope = new FixedScope(`job:${name}`);
-  const call = fn as unknown as (...a: unknown[]) => unknown;
-  // `running` once the run can be followed to its end (RT46-4: a builder run by `.exec()` was running for ever).
-  const run = function (this: unknown, ...args: unknown[]): unknown {
-    const start = performance.now();
-    let result: unknown;
-    try {
-      result = requestContextEnabled()
-        ? runInScope(scope, () => call.apply(this, args))
-        : call.apply(this, args);
-    } catch (error) {
-      jobs.record(name, performance.now() - start, true, error);
-      throw error;
-    }
-    if (result instanceof Promise) {
-      jobs.started(name);
-      return result.then(
-        (value: unknown) => {
-          jobs.record(name, performance.now() - start, false, undefined, true);
-          return value;
-        },
-        (error: unknown) => {
-          jobs.record(name, performance.now() - start, true, error, true);
-          throw error;
-        },
-      );
-    }
-    // A thenable that is not a Promise (a Knex or Mongoose builder) runs its work when awaited: the run is recorded
-    // when it first settles, as @timed does, not as an instant success (outside review 39, RT39-7).
-    const then = thenOf(result);
-    if (then !== undefined) {
-      const end = (failed: boolean, error?: unknown) =>
-        jobs.record(name, performance.now() - start, failed, error, true);
-      return timedThenable(result as object, then, end, () => jobs.started(name)); // running from its first then
-    }
-    jobs.record(name, performance.now() - start, false, undefined);
-    return result;
-  };
-  Object.defineProperty(run, 'name', { value: fn.name, configurable: true });
-  return run as unknown as F;
 }
