@@ -23,7 +23,7 @@ interface Run {
   events: AlertEvent[];
 }
 
-function start(url: string, prefix: string, t: number): Run {
+function start(url: string, prefix: string, t: number, horizonMs?: number): Run {
   const clock = { t, now: () => clock.t };
   const store = new RedisStore({ url, prefix, instanceId: 'web-1', logger: silent });
   const events: AlertEvent[] = [];
@@ -38,6 +38,7 @@ function start(url: string, prefix: string, t: number): Run {
       memory: { enabled: false },
       disk: { enabled: false },
       event_loop_delay: { enabled: false },
+      ...(horizonMs === undefined ? {} : { error_rate: { horizonMs } }),
     },
     onAlert: (e) => {
       if (RULES.includes(e.alert.rule)) events.push(e);
@@ -67,8 +68,8 @@ const active = async (m: SystemMonitor, rule: string) =>
 const log = (run: Run) => run.events.map((e) => `${e.type}:${e.alert.rule}:${e.alert.id}`);
 
 /** Process A: an outage raises `rule`; returns its id once A is closed. */
-async function outage(url: string, prefix: string, rule: string): Promise<string> {
-  const a = start(url, prefix, T0);
+async function outage(url: string, prefix: string, rule: string, horizonMs?: number): Promise<string> {
+  const a = start(url, prefix, T0, horizonMs);
   await expect.poll(() => loaded(a.m), { timeout: 5000 }).toBe(true);
   if (rule === 'error_rate') await traffic(a, 30, 503);
   else await traffic(a, 30, 200, 6000);
@@ -78,8 +79,8 @@ async function outage(url: string, prefix: string, rule: string): Promise<string
   return raised[0]!.alert.id;
 }
 
-async function restart(url: string, prefix: string, t: number): Promise<Run> {
-  const b = start(url, prefix, t);
+async function restart(url: string, prefix: string, t: number, horizonMs?: number): Promise<Run> {
+  const b = start(url, prefix, t, horizonMs);
   await expect.poll(() => loaded(b.m), { timeout: 5000 }).toBe(true);
   return b;
 }
@@ -149,5 +150,23 @@ describe.skipIf(!requireRedis())('a restored alert waits for a judged reading (R
     expect(log(b)).toEqual([`cleared:error_rate:${id}`]);
     expect(b.events[0]!.alert.cleared_at).toBe(new Date(restoredAt + 900_000).toISOString());
     await b.m.close();
+  });
+
+  it('the bound is alerts.error_rate.horizonMs (30 min here; 15 min with the horizon off)', async () => {
+    for (const [horizonMs, bound] of [
+      [1_800_000, 1_800_000],
+      [0, 900_000],
+    ] as const) {
+      const p = prefix();
+      const id = await outage(server.url, p, 'error_rate', horizonMs);
+      const restoredAt = T0 + 2 * 60_000;
+      const b = await restart(server.url, p, restoredAt, horizonMs);
+      b.clock.t = restoredAt + bound - 1;
+      await b.m.sample();
+      expect(log(b)).toEqual([]);
+      await idle(b, 1);
+      expect(log(b)).toEqual([`cleared:error_rate:${id}`]);
+      await b.m.close();
+    }
   });
 });
