@@ -286,6 +286,8 @@ export class HistoryWriter {
     // now (against the rules parts.ts gave the alert system), after the channels got their deliveries back
     // (their resolved notices), and saved (loaded above).
     m.alertSystem.clearRemovedRules();
+    // Those raised before the read (a store slow at start) were not saved then: saved now, with the restored ones.
+    this.saveActiveAlerts();
   }
 
   /**

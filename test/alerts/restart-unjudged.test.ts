@@ -169,4 +169,26 @@ describe.skipIf(!requireRedis())('a restored alert waits for a judged reading (R
       await b.m.close();
     }
   });
+
+  it('an alert raised before the saved state was read (a store slow at start) is saved once it is read', async () => {
+    const slow = await startRedis();
+    try {
+      const p = prefix();
+      await slow.kill('SIGSTOP'); // the store answers nothing: A's start-up read waits
+      const a = start(slow.url, p, T0);
+      await traffic(a, 30, 503);
+      expect(a.events.map((e) => e.type)).toEqual(['raised']);
+      expect(loaded(a.m)).toBe(false);
+      await slow.kill('SIGCONT');
+      await a.m.flush(); // retries the read if it failed meanwhile
+      await expect.poll(() => loaded(a.m), { timeout: 10_000 }).toBe(true);
+      const id = a.events[0]!.alert.id;
+      await a.m.close();
+      const b = await restart(slow.url, p, T0 + 2 * 60_000);
+      expect(await active(b.m, 'error_rate')).toEqual([id]);
+      await b.m.close();
+    } finally {
+      await slow.stop();
+    }
+  });
 });
