@@ -19,7 +19,7 @@ import { createMonitor as createCoreMonitor, type SystemMonitor } from '../monit
 import { rejectNullOptions, rejectUnknownOptions } from '../options/option-keys.js';
 import type { InFlightRouteReader } from '../requests/in-flight-routes.js';
 import { type RequestTicket, settleCutOff, TicketPath } from '../requests/request-ticket.js';
-import { ABORTED_STATUS, ANSWERED_CLOSE_COLUMN } from '../requests/route-counters.js';
+import { ABORTED_STATUS, ANSWERED_BEFORE_STATUS, ANSWERED_CLOSE_COLUMN } from '../requests/route-counters.js';
 import { sentStatus } from '../requests/sent-status.js';
 
 // The core monitor's attachWebSocket (used by the cluster's own monitor too) serves through http/websocket.ts.
@@ -30,7 +30,7 @@ provideWebSocket(attachWebSocket);
  * so that unique URLs never become routes. Real templates start with `/`, so this cannot clash.
  */
 /** Status recorded for a request whose client closed the connection before the response ended (nginx's 499). */
-export { ABORTED_STATUS, UNMATCHED_ROUTE } from '../requests/route-counters.js';
+export { ABORTED_STATUS, ANSWERED_BEFORE_STATUS, UNMATCHED_ROUTE } from '../requests/route-counters.js';
 
 /**
  * The status to record when an application response emits 'close': the status it sent (sentStatus) when it
@@ -110,6 +110,7 @@ export function requestWay(source: AdapterSource): RequestWay {
   return {
     begin: (req, ticket) => admit === undefined || admit(req, ticket.res),
     end: (ticket, method, route, status, durationMs) => {
+      if (status === ANSWERED_BEFORE_STATUS) return; // the unseen path's (RT46-7)
       let column = 0;
       if (status === ABORTED_STATUS) [status, durationMs, column] = settleCutOff(ticket.res, durationMs);
       // recordRequest() tells an answered close (`answered: true`); a close while the body arrived is an early close.

@@ -15,7 +15,7 @@ import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { destroyedByServer, http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
 import type { RequestTicket } from '../requests/request-ticket.js';
 import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
-import { ABORTED_STATUS, closedStatus } from './common.js';
+import { ABORTED_STATUS, ANSWERED_BEFORE_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
 import { handedOver } from './handed-over.js';
 import { headStatusOf } from './head-status.js';
@@ -142,9 +142,11 @@ function trackAny(flight: Flight): void {
     return;
   }
   let head = socket[FLIGHTS];
-  // Closed before it got here (middleware before the monitor held it; outside review 42, RT42-1): cut off at once.
+  // Closed before it got here (middleware before the monitor held it; outside review 42, RT42-1): cut off at once,
+  // unless its response had been ended before (answered, then passed on: the unseen path's, not a client's close;
+  // outside review 46, RT46-7). Its duration starts now: when it arrived is not known (RT46-1, docs/requests.md).
   if (head === CLOSED || (head === undefined && socket.destroyed)) {
-    flight.onEnd(flight, ABORTED_STATUS);
+    flight.onEnd(flight, flight.res.writableEnded ? ANSWERED_BEFORE_STATUS : ABORTED_STATUS);
     return;
   }
   // Decided once per connection: an HTTP/1 request costs the one comparison with HTTP2 below.

@@ -8,6 +8,7 @@ import type { InFlightAges, InFlightEntry } from './in-flight.js';
 import { type InFlightRouteReader, InFlightRoutes, type RouteInFlight } from './in-flight-routes.js';
 import {
   ABORTED_STATUS,
+  ANSWERED_BEFORE_STATUS,
   ANSWERED_CLOSE_COLUMN,
   BODY_CLOSE_COLUMN,
   QUICK_CLOSE_COLUMN,
@@ -163,7 +164,8 @@ export class TicketPath {
     // A 499 is settled apart (endCutOff): its destructuring is most of this method's bytecode, and inlined here it
     // spent V8's inlining budget of the adapters' end, leaving endedEntry() out of line on every request (issue 18).
     if (status === ABORTED_STATUS) this.endCutOff(ticket, method, route, durationMs);
-    else parts.requests.record(method, route, status, durationMs);
+    // Answered before the adapter saw it (RT46-7): out of flight, recorded by the unseen path only.
+    else if (status !== ANSWERED_BEFORE_STATUS) parts.requests.record(method, route, status, durationMs);
   }
 
   /** end() of a request cut off (499): settled (settleCutOff), then recorded as a close or as a request. */

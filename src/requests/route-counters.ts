@@ -18,6 +18,13 @@ export const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx
  */
 export const ABORTED_STATUS = 499;
 
+/**
+ * The status an adapter ends a flight with when the application had already answered its request before the monitor
+ * saw it (a middleware before it ended the response, then passed the request on: outside review 46, RT46-7): it
+ * leaves the requests in flight and nothing is recorded (the unseen path counts it, adapters/unseen-requests.ts).
+ */
+export const ANSWERED_BEFORE_STATUS = 0;
+
 /** Requests since start for one method, route template and status class (Prometheus counters). */
 export interface RouteTotal {
   method: string;
