@@ -4,9 +4,14 @@
 // come, and waited for it for the process's life (in_flight +1 each; every shutdown waited its whole drainMs). Now
 // such a request ends at once as the client's close (499), counted once. The oracle is the client's own count: N
 // connections, each abandoned while the middleware held its request; on some a first request completed before.
+// RT46-1 (outside review 46): how such a request is classified. Its arrival is not known to the monitor (it is timed
+// from when the monitor saw it, docs/requests.md "Middleware before the monitor"), so however long its client
+// waited it is an early close: the clients here each waited at least `abortedFailureMs` (the holding middleware's
+// own stamps, arrival to the connection's close), and are recorded as early closes, not as failed requests.
 
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import { closedAfterEach } from './framework-apps.js';
@@ -18,11 +23,18 @@ const running = closedAfterEach();
 const N = 6;
 const OPTIONS: MonitorOptions = { sampleIntervalMs: 0 };
 
+/** How long each held request's client waited: from its arrival at the holding middleware to its connection's close. */
+const waited: number[] = [];
+
 /** Holds `/held/…` requests until their connection has closed (its 'close' already emitted), then lets them on. */
 function holdUntilClosed(socket: import('node:net').Socket, url: string | undefined): Promise<void> {
   if (!url?.startsWith('/held/')) return Promise.resolve();
+  const arrived = performance.now();
   return new Promise((done) => {
-    const after = () => setImmediate(done); // after every 'close' listener, sysvitals' included
+    const after = () => {
+      waited.push(performance.now() - arrived);
+      setImmediate(done); // after every 'close' listener, sysvitals' included
+    };
     if (socket.destroyed) after();
     else socket.once('close', after);
   });
@@ -31,16 +43,19 @@ function holdUntilClosed(socket: import('node:net').Socket, url: string | undefi
 interface Started {
   monitor: {
     close(): Promise<void>;
-    getMetrics(): Promise<{ requests: { total: number; in_flight: number } }>;
+    getMetrics(): Promise<{
+      requests: { total: number; in_flight: number };
+      errors: Record<string, number | boolean | string | undefined>;
+    }>;
     shutdown(o: { drainMs: number; delayMs: number }): Promise<{ dropped: number }>;
     requests: { abortedTotals(): { count: number }[] };
   };
   server: Server;
 }
 
-async function express(modules: FrameworkModules): Promise<Started> {
+async function express(modules: FrameworkModules, options = OPTIONS): Promise<Started> {
   const { createMonitor } = await import('../../src/adapters/express.js');
-  const monitor = createMonitor(OPTIONS);
+  const monitor = createMonitor(options);
   const app = modules.express();
   app.use(async (req, _res, next) => {
     await holdUntilClosed(req.socket, req.url);
@@ -55,9 +70,9 @@ async function express(modules: FrameworkModules): Promise<Started> {
   };
 }
 
-async function koa(modules: FrameworkModules): Promise<Started> {
+async function koa(modules: FrameworkModules, options = OPTIONS): Promise<Started> {
   const { createMonitor } = await import('../../src/adapters/koa.js');
-  const monitor = createMonitor(OPTIONS);
+  const monitor = createMonitor(options);
   const app = new modules.koa();
   app.use(async (ctx, next) => {
     await holdUntilClosed(ctx.req.socket, ctx.url);
@@ -131,6 +146,51 @@ for (const [label, modules] of [
         const report = await s.monitor.shutdown({ drainMs: 8000, delayMs: 0 });
         expect(report.dropped).toBe(0);
         expect((await s.monitor.getMetrics()).requests.in_flight).toBe(0);
+      });
+    }
+  });
+}
+
+/** One connection whose client sends a `/held/` request and leaves `ms` after writing it (unanswered). */
+function leaveAfter(port: number, ms: number, i: number): Promise<void> {
+  return new Promise((done, fail) => {
+    const c = connect(port, '127.0.0.1');
+    c.on('error', fail);
+    c.on('close', () => done());
+    c.on('connect', () => c.write(GET(`/held/${i}`), () => setTimeout(() => c.destroy(), ms)));
+  });
+}
+
+const FAILURE_MS = 50;
+
+for (const [label, modules] of [
+  ['current', () => CURRENT_MAJORS],
+  ['older', olderMajors],
+] as const) {
+  describe(`RT46-1: how a request held before the monitor until its client left is classified (${label} majors)`, () => {
+    for (const [name, start] of [
+      ['Express', express],
+      ['Koa', koa],
+    ] as const) {
+      it(`${name}: clients that waited abortedFailureMs or more are early closes (timed from when the monitor saw them)`, async () => {
+        const s = await start(modules(), { ...OPTIONS, abortedFailureMs: FAILURE_MS });
+        running.push(s);
+        await new Promise<void>((r) => s.server.listen(0, '127.0.0.1', r));
+        const port = (s.server.address() as { port: number }).port;
+        waited.length = 0;
+        await Promise.all(Array.from({ length: N }, (_, i) => leaveAfter(port, 3 * FAILURE_MS, i)));
+        await eventually(async () => abortedCount(s.monitor) >= N);
+        // What the clients did, by the holding middleware's stamps: each waited abortedFailureMs or more.
+        expect(waited).toHaveLength(N);
+        for (const ms of waited) expect(ms).toBeGreaterThanOrEqual(FAILURE_MS);
+        const m = await s.monitor.getMetrics();
+        // Recorded: N client closes, all early (not requests, not failed, nothing judged), none in flight.
+        expect(m.errors.count_aborted).toBe(N);
+        expect(m.errors.count_aborted_early).toBe(N);
+        expect(m.errors.count_judged).toBe(0);
+        expect(m.errors.count_4xx).toBe(0);
+        expect(m.requests.total).toBe(0);
+        expect(m.requests.in_flight).toBe(0);
       });
     }
   });
