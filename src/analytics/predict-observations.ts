@@ -136,8 +136,19 @@ export function predictObservations(
         criticalLevel: hasCrit ? rule.critical : rule.warning,
         // The clear's notice says what cleared, not the raise's last forecast (review 19, F10): the level of the
         // alert that clears, so a critical prediction's names the critical level (review 23, RT23-5).
-        clearMessage: (sev) =>
-          `${rule.label}${key ? ` on ${key}` : ''} no longer predicted to ${up ? 'reach' : 'fall to'} ${sev === 'critical' && hasCrit ? rule.critical : rule.warning} within ${formatSpan(rule.horizonMs)} (now ${round(warn.last)}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`,
+        // When the figures it quotes would themselves reach the level within the horizon, it says what the clear rests
+        // on: no trend toward the level it forecasts on (a slope not significant, with severityHoldMs 0: outside
+        // review 47, RT47-2, "now 78, +15/h" reaches 80 in 8 min), or the trend line the time is measured from.
+        clearMessage: (sev) => {
+          const level = sev === 'critical' && hasCrit ? rule.critical : rule.warning;
+          const gap = up ? level - warn.last : warn.last - level;
+          const rate = up ? warn.perHour : -warn.perHour;
+          const reaches = rate > 0 && (gap / rate) * 3_600_000 <= rule.horizonMs;
+          const from = reaches && warn.steady && round(warn.from) !== round(warn.last);
+          const basis = reaches && !from ? `: no significant trend toward ${level}` : '';
+          const line = from ? `, trend line at ${round(warn.from)}` : '';
+          return `${rule.label}${key ? ` on ${key}` : ''} no longer predicted to ${up ? 'reach' : 'fall to'} ${level} within ${formatSpan(rule.horizonMs)}${basis} (now ${round(warn.last)}${line}, ${warn.perHour >= 0 ? '+' : ''}${round(warn.perHour)}/h)`;
+        },
         // The time stated is that of the severity's own forecast, with the rate it was measured at and, when it is not
         // the reading, the value it was measured from (the fitted line, or a cycle's peaks): never "reach 80 in 0 min
         // (now 76.9)" (outside review 42, RT42-8: the peaks' line of a three-turn envelope was 79.96).
