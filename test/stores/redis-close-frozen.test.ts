@@ -78,6 +78,8 @@ describe.skipIf(!haveRedis)('RedisStore: monitor.close() on a Redis that froze',
     // SET, final flush, each its own full timeout).
     expect(fired.slice(beforeFreeze)).toEqual(['SET']);
     expect(warnings).toContain('sysvitals: redis store closed with 1 history points not written');
-    expect(warnings).toContain('sysvitals: redis store closed without saving state: route-history, jobs, anomaly');
+    expect(warnings).toContain(
+      'sysvitals: redis store closed without saving state: route-history, jobs, anomaly',
+    );
   }, 30_000);
 });
