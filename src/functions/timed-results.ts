@@ -20,7 +20,8 @@ export function thenOf(result: unknown): AnyFunction | undefined {
  * may still be chained): the same object is returned, with an own `then` that calls the original once for
  * each time the caller calls it, nothing more, so laziness and chaining are kept. The call is recorded when it
  * first settles, timed from the call: a `then` that throws is a failure, a thenable it fulfils with is followed and
- * recorded as it settles. An object whose `then` cannot be replaced (frozen) is timed as a sync
+ * recorded as it settles. Its own `catch` and `finally`, when it has them, go through that `then` (RT48-5). An object
+ * whose `then` cannot be replaced (frozen) is timed as a sync
  * call; one never awaited (run by `.exec()`, `.stream()`) is not recorded. `begin` is called once, when the run
  * starts being followed (the first `then`, or at once for a frozen object), and always before `end`: a job counts
  * as running only from there, so builders run by `.exec()` do not pile up as running for ever (RT46-4).
@@ -86,8 +87,44 @@ export function timedThenable(
   } catch {
     start();
     finish(false); // frozen or a Proxy that refuses: timed as a synchronous call, as before
+    return result;
   }
+  // The builder's own catch/finally run its query directly (Mongoose: `catch(r) { return this.exec().then(null, r) }`),
+  // so `job().catch(log)` was never recorded (outside review 48, RT48-5): they go through the timed then, as a
+  // Promise's do (catch(r) is then(undefined, r), finally per Promise.prototype.finally), running the query once.
+  const timedCatch = function (this: unknown, onRejected?: unknown): unknown {
+    return timedThen.call(this, undefined, onRejected);
+  };
+  const timedFinally = function (this: unknown, onFinally?: unknown): unknown {
+    if (typeof onFinally !== 'function') return timedThen.call(this, onFinally, onFinally);
+    return timedThen.call(
+      this,
+      (value: unknown) => Promise.resolve(onFinally()).then(() => value),
+      (error: unknown) =>
+        Promise.resolve(onFinally()).then(() => {
+          throw error;
+        }),
+    );
+  };
+  replaceMethod(result, 'catch', timedCatch);
+  replaceMethod(result, 'finally', timedFinally);
   return result;
+}
+
+/** Gives `result` an own `key` of `method` when it has a function there; one that cannot be replaced is left as it is. */
+function replaceMethod(result: object, key: 'catch' | 'finally', method: AnyFunction): void {
+  try {
+    if (typeof (result as Record<string, unknown>)[key] !== 'function') return;
+    const own = Object.getOwnPropertyDescriptor(result, key);
+    Object.defineProperty(result, key, {
+      value: method,
+      configurable: true,
+      writable: true,
+      enumerable: own?.enumerable ?? false,
+    });
+  } catch {
+    // a getter that throws, or an object that refuses: its own method, as before
+  }
 }
 
 /**
