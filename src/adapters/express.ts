@@ -237,6 +237,8 @@ function makeMiddleware(
 function watchMissed(monitor: AdapterSource, middleware: RequestHandler, onEnd: unknown): UnseenWatcher {
   const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor), unseenFailures(monitor));
   expressWatcherOf(middleware, unseen);
+  // Its 5xx failures: only of requests its app (or an app mounted in it) handled (RT48-4).
+  unseen.owns = (req) => expressWatcherFor(req) === unseen;
   addWatcherResolver(expressWatcherFor);
   watchResponseEnds();
   (monitor as { once?: (event: 'close', fn: () => void) => unknown }).once?.('close', () =>

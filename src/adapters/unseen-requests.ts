@@ -58,6 +58,11 @@ export class UnseenWatcher {
   private readonly sink: UnseenSink | undefined;
   /** Where a 5xx among them is recorded as a failed request (the core monitor's TicketPath.recordUnseen). */
   private readonly failures: UnseenFailures | undefined;
+  /**
+   * Whether a missed request was this middleware's app's (set by the adapter): only those 5xx are its failures. Another
+   * Express or Koa app the same server dispatches to is not (outside review 48, RT48-4: its 500s paged the app).
+   */
+  owns: ((req: IncomingMessage, server: object) => boolean) | undefined = undefined;
 
   constructor(logger: Logger | undefined, sink?: UnseenSink, failures?: UnseenFailures) {
     this.logger = logger;
@@ -66,15 +71,20 @@ export class UnseenWatcher {
   }
 
   /** One of them, answered `status`: a 5xx is a failed request of the route `unseen` too. */
-  failed(req: IncomingMessage, status: number): void {
+  failed(req: IncomingMessage, status: number, server: object): void {
     if (this.failures === undefined || !isFailure(status)) return;
+    if (this.owns !== undefined && !this.owns(req, server)) return;
     this.failures(req, req.method ?? 'GET', UNSEEN_ROUTE);
   }
 
   /** Those its server answered before it was learnt (Pending.failed), recorded as it is. */
-  failedBefore(failed: readonly PendingFailure[]): void {
+  failedBefore(failed: readonly PendingFailure[], server: object): void {
     if (this.failures === undefined) return;
-    for (const f of failed) this.failures(f as unknown as IncomingMessage, f.method, UNSEEN_ROUTE);
+    for (const f of failed) {
+      const req = f as unknown as IncomingMessage; // its `app` read as the request's (expressWatcherFor)
+      if (this.owns !== undefined && !this.owns(req, server)) continue;
+      this.failures(req, f.method, UNSEEN_ROUTE);
+    }
   }
 
   /** What the adapters' getUnseenRequests() returns (a copy). */
@@ -173,6 +183,8 @@ interface Pending {
 interface PendingFailure {
   method: string;
   url: string;
+  /** Express: the request's app (whose stack tells whose it was: UnseenWatcher.owns). */
+  app: unknown;
 }
 
 /** The 5xx kept for a server not learnt yet; past it they are only counted (unseen_total). */
@@ -251,7 +263,7 @@ function learn(server: object, watcher: UnseenWatcher): void {
   if (before === undefined) return;
   pending.delete(server);
   watcher.add(before.total, before.first);
-  watcher.failedBefore(before.failed);
+  watcher.failedBefore(before.failed, server);
 }
 
 /** What 'http.server.response.finish' publishes. */
@@ -280,7 +292,7 @@ export function untrackedFinish(message: unknown): void {
       if (watcher.closed) return;
       const first = describe(m);
       watcher.add(1, first);
-      watcher.failed(m.request, first.status);
+      watcher.failed(m.request, first.status, server);
       return;
     }
     let before = pending.get(server);
@@ -292,7 +304,7 @@ export function untrackedFinish(message: unknown): void {
     if (isFailure(sentStatus(m.response)) && before.failed.length < MAX_PENDING_FAILURES) {
       const req = m.request as IncomingMessage & { originalUrl?: unknown };
       const url = typeof req.originalUrl === 'string' ? req.originalUrl : (req.url ?? '');
-      before.failed.push({ method: req.method ?? 'GET', url });
+      before.failed.push({ method: req.method ?? 'GET', url, app: (req as { app?: unknown }).app });
     }
   } catch {
     // never thrown into Node's publish

@@ -145,10 +145,10 @@ const TWILIO_PAIR = /(?<![\w-])(AC[0-9a-fA-F]{32}):[0-9a-fA-F]{32}(?![\w-])/g;
 
 /**
  * A Telegram bot token, `<bot id>:<token>` (the Bot API's `123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11`), in a URL's
- * `/bot<id>:<token>/` or alone (outside review 46, RT46-10: a fetch error's URL showed it whole): the token goes, the
- * bot's public id stays. Alone, only Telegram's 35 characters with digits and both letter cases.
+ * `/bot<id>:<token>/` (its `:` percent-encoded too), after `bot ` (outside review 46, RT46-10; 48, RT48-2), or alone:
+ * the token goes, the bot's public id stays. Alone, only Telegram's 35 characters with digits and both letter cases.
  */
-const TELEGRAM_TOKEN = /(?<![\w-])(bot)?(\d{3,16}):([\w-]{30,50})(?![\w-])/g;
+const TELEGRAM_TOKEN = /(?<![\w-])(bot[ \t]?)?(\d{3,16})(:|%3[Aa])([\w-]{30,50})(?![\w-])/g;
 
 /**
  * A quoted value on one line, escapes kept, left open to the line's end: a doubled quote inside is an escape (SQL's
@@ -267,10 +267,12 @@ export function redactKeyCredentials(text: string): string {
         (body !== undefined ? looksRandom(body) : MIXED.test(batch ?? '')) ? REDACTED : all,
       )
       .replace(TWILIO_PAIR, (_, sid: string) => `${sid}:${REDACTED}`)
-      .replace(TELEGRAM_TOKEN, (all: string, bot: string | undefined, id: string, token: string) =>
-        bot !== undefined || (token.length === 35 && MIXED.test(token))
-          ? `${bot ?? ''}${id}:${REDACTED}`
-          : all,
+      .replace(
+        TELEGRAM_TOKEN,
+        (all: string, bot: string | undefined, id: string, colon: string, token: string) =>
+          bot !== undefined || (token.length === 35 && MIXED.test(token))
+            ? `${bot ?? ''}${id}${colon}${REDACTED}`
+            : all,
       )
       .replace(SQL_QUOTED, (_, head: string, value: string) => `${head}${quotedRedacted(value)}`)
       .replace(WORD_QUOTED, (all: string, head: string, value: string) =>

@@ -24,6 +24,10 @@ describe('Telegram bot tokens in error texts', () => {
     [`bot token 5012345678:${TOKEN} rejected`, 'rejected'],
     [`token: 5012345678:${TOKEN}`, 'token: '],
     [`{"bot":"5012345678:${TOKEN}"}`, '{"bot":"'],
+    // Outside review 48, RT48-2: the docs' 34-character token after `bot `, and a percent-encoded `:`.
+    [`Error: ETELEGRAM: 401 Unauthorized (bot 123456:${DOCS_TOKEN})`, '(bot 123456:'],
+    [`GET https://api.telegram.org/bot123456%3A${DOCS_TOKEN}/getMe failed`, 'bot123456%3A'],
+    [`request to https://api.telegram.org/bot5012345678%3a${TOKEN}/getUpdates`, 'bot5012345678%3a'],
   ])('%s: the token goes', (text, kept) => {
     const shown = redactCredentials(text);
     expect(shown).not.toContain(TOKEN);
