@@ -58,10 +58,7 @@ export class UnseenWatcher {
   private readonly sink: UnseenSink | undefined;
   /** Where a 5xx among them is recorded as a failed request (the core monitor's TicketPath.recordUnseen). */
   private readonly failures: UnseenFailures | undefined;
-  /**
-   * Whether a missed request was this middleware's app's (set by the adapter): only those 5xx are its failures. Another
-   * Express or Koa app the same server dispatches to is not (outside review 48, RT48-4: its 500s paged the app).
-   */
+  /** Whether a missed request was its app's (set by the adapter): only those 5xx are its failures (RT48-4). */
   owns: ((req: IncomingMessage, server: object) => boolean) | undefined = undefined;
 
   constructor(logger: Logger | undefined, sink?: UnseenSink, failures?: UnseenFailures) {
