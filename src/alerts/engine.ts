@@ -15,7 +15,7 @@ import {
 } from './engine-options.js';
 import { getHealthStatus } from './health.js';
 import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
-import { isPersistedAlert, type PersistedAlert, type RuleExists, restoredHoldMs } from './restored.js';
+import { gone, isPersistedAlert, type PersistedAlert, type RuleExists, restoredHoldMs } from './restored.js';
 import {
   firingSeverity,
   type RuleState,
@@ -34,6 +34,8 @@ import { WindowHold } from './window-hold.js';
 export const CLOSE_DRAIN_LIMIT_MS = 2000;
 
 export type { PersistedAlert } from './restored.js';
+
+type AlertEvents = Array<[AlertEventType, ActiveAlert]>;
 
 /** Evaluates the alert rules on each snapshot: active alerts, history, listeners and the webhook. */
 export class AlertSystem {
@@ -101,7 +103,7 @@ export class AlertSystem {
     }
     // A gap in the data restarts pending time: a breach must be seen continuously for `for` ms.
     for (const [id, state] of this.states) if (!observed.has(id)) resetTimes(state);
-    this.clearVanishedPartitions(snapshot, now, events);
+    this.clearGone(gone(this.states, snapshot, observed, now), now, events);
     this.emit(events, now);
     return this.getActiveAlerts();
   }
@@ -343,17 +345,11 @@ export class AlertSystem {
     events.push(['cleared', alert]);
   }
 
-  /** A partition that is no longer mounted cannot recover on its own: clear its alert once disks are known again. */
-  private clearVanishedPartitions(
-    snapshot: MetricsSnapshot,
-    now: number,
-    events: Array<[AlertEventType, ActiveAlert]>,
-  ): void {
-    const disk = snapshot?.disk;
-    if (!disk || disk.status === 'unknown' || !Array.isArray(disk.partitions)) return;
-    const mounts = new Set(disk.partitions.map((p) => p.mount));
-    for (const [id, state] of this.states) {
-      if (!id.startsWith('disk\u0000') || mounts.has(id.slice('disk\u0000'.length))) continue;
+  /** Clears the states gone() named (a vanished disk, an unwatched restored job), their message saying why. */
+  private clearGone(gone: Map<string, string | null>, now: number, events: AlertEvents): void {
+    for (const [id, why] of gone) {
+      const state = this.states.get(id)!;
+      if (why !== null && state.alert) state.alert.message = why;
       this.clear(state, now, events);
       this.states.delete(id);
     }
