@@ -62,6 +62,8 @@ export class AlertSystem {
   ruleExists: RuleExists | undefined;
   /** The label set a rule selects (`alerts.rules[].labels`), stamped on its alerts (parts.ts). @internal */
   ruleLabels: ((rule: string) => Readonly<Record<string, string>> | undefined) | undefined;
+  /** True for a job declared without `expectEvery` (parts.ts): its restored job_stale alert clears. @internal */
+  jobUnwatched: ((job: string) => boolean) | undefined;
   /** Ids clearRemovedRules() cleared, never restored again (a cluster's store read after its ledger). */
   private readonly retired = new Set<string>();
 
@@ -103,7 +105,7 @@ export class AlertSystem {
     }
     // A gap in the data restarts pending time: a breach must be seen continuously for `for` ms.
     for (const [id, state] of this.states) if (!observed.has(id)) resetTimes(state);
-    this.clearGone(gone(this.states, snapshot, observed, now), now, events);
+    this.clearGone(gone(this.states, snapshot, observed, now, this.jobUnwatched), now, events);
     this.emit(events, now);
     return this.getActiveAlerts();
   }

@@ -57,14 +57,15 @@ export function restoredHoldMs(rules: AlertRulesConfig): number {
 /**
  * The states to clear, each with its message (null: keep it): a disk alert's partition no longer mounted once disks
  * are known again, and a restored `job_stale` alert whose job no evaluation read by the bound of its wait
- * (restoredHoldMs(): the deploy removed or renamed the job, or dropped its `expectEvery`; a job may be declared
- * lazily), which nothing else would clear (RT48-1).
+ * (restoredHoldMs(): the deploy removed or renamed the job; a job may be declared lazily) or declared without
+ * `expectEvery` (`unwatched`), which nothing else would clear (RT48-1).
  */
 export function gone(
   states: ReadonlyMap<string, { alert: unknown; restoredUntil?: number }>,
   snapshot: { disk?: { status?: string; partitions?: ReadonlyArray<{ mount: string }> } } | undefined,
   observed: ReadonlySet<string>,
   now: number,
+  unwatched: ((job: string) => boolean) | undefined,
 ): Map<string, string | null> {
   const gone = new Map<string, string | null>();
   const disk = snapshot?.disk;
@@ -75,8 +76,11 @@ export function gone(
   for (const [id, state] of states) {
     if (mounts && id.startsWith('disk\u0000') && !mounts.has(id.slice(5))) gone.set(id, null);
     const until = state.restoredUntil;
-    if (!id.startsWith('job_stale\u0000') || observed.has(id) || until === undefined || now < until) continue;
-    gone.set(id, `Job ${id.slice(10)} no longer watched (not declared with expectEvery since the restart)`);
+    if (!id.startsWith('job_stale\u0000') || observed.has(id) || until === undefined) continue;
+    const job = id.slice(10);
+    if (unwatched?.(job)) gone.set(id, `Job ${job} no longer watched (declared without expectEvery)`);
+    else if (now >= until)
+      gone.set(id, `Job ${job} no longer watched (not declared with expectEvery since the restart)`);
   }
   return gone;
 }

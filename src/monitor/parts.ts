@@ -203,6 +203,8 @@ export function createParts(
   // Queries in flight past the critical level count in the query window at their age (a hung database reads slow).
   queries.inFlightMinMs = rules.db_query_p95.critical;
   const jobs = new JobStats({ ...(options.jobs ?? {}), clock: owner.clock });
+  // A restored job_stale alert of a job declared without expectEvery clears at once (RT48-1).
+  alertSystem.jobUnwatched = (name) => jobs.rows().some((r) => r.name === name && r.expect_every_ms === null);
   const unusedStore = clustered && options.store ? options.store : null;
   const custom = new CustomMetrics(options.requestWindowMs ?? 60_000, undefined, () => owner.clock.now());
   // A metric declared with a kind or labels some rule could never read is refused (outside review 31, RT31-13).

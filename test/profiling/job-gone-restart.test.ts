@@ -55,7 +55,8 @@ describe.skipIf(!requireRedis())(
     });
 
     for (const variant of ['renamed', 'no expectEvery', 'removed'] as const) {
-      it(`job ${variant} by the new deploy: cleared at the restore's bound, not before, and not restored again`, async () => {
+      const when = variant === 'no expectEvery' ? 'at its declaration' : "at the restore's bound, not before";
+      it(`job ${variant} by the new deploy: cleared ${when}, and not restored again`, async () => {
         const p = `rt48-1:${process.pid}:${n++}:`;
         const a = start(server.url, p, T0);
         await expect.poll(() => loaded(a.m), { timeout: 5000 }).toBe(true);
@@ -78,15 +79,22 @@ describe.skipIf(!requireRedis())(
         await expect.poll(() => loaded(b.m), { timeout: 5000 }).toBe(true);
         expect(await staleIds(b.m)).toEqual([id]); // restored
         if (variant === 'renamed') b.m.job('nightly-v2', () => 'ok', { expectEvery: '1d' })();
-        if (variant === 'no expectEvery') b.m.job('nightly', () => 'ok')();
-        b.clock.t = t1 + HOLD - 1;
+        b.clock.t = t1 + MIN;
         await b.m.sample();
-        expect(b.events).toEqual([]); // still waiting (a lazily declared job may come)
-        b.clock.t = t1 + HOLD;
+        expect(b.events).toEqual([]); // not declared yet: waiting (a lazily declared job may come)
+        if (variant === 'no expectEvery') b.m.job('nightly', () => 'ok'); // declared 1 min after start, never run
+        b.clock.t = t1 + (variant === 'no expectEvery' ? 2 * MIN : HOLD - 1);
         await b.m.sample();
+        if (variant !== 'no expectEvery') {
+          expect(b.events).toEqual([]); // still waiting
+          b.clock.t = t1 + HOLD;
+          await b.m.sample();
+        }
         expect(b.events.map((e) => `${e.type}:${e.alert.id}`)).toEqual([`cleared:${id}`]);
         expect(b.events[0]!.alert.message).toBe(
-          'Job nightly no longer watched (not declared with expectEvery since the restart)',
+          variant === 'no expectEvery'
+            ? 'Job nightly no longer watched (declared without expectEvery)'
+            : 'Job nightly no longer watched (not declared with expectEvery since the restart)',
         );
         expect(await staleIds(b.m)).toEqual([]);
         await b.m.close();
