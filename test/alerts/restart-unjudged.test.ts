@@ -8,47 +8,20 @@
 // oracle is the event log (ids raised and cleared) against those stated rules.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerts/alert.js';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import { RedisStore } from '../../src/stores/redis.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
+import { type Run, startRun, stateLoaded } from '../helpers/restarted-monitor.js';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
-const silent = { info() {}, warn() {}, error() {}, debug() {} };
 const RULES = ['error_rate', 'api_response_time'];
 
-interface Run {
-  m: SystemMonitor;
-  clock: { t: number; now: () => number };
-  events: AlertEvent[];
-}
-
-function start(url: string, prefix: string, t: number, horizonMs?: number): Run {
-  const clock = { t, now: () => clock.t };
-  const store = new RedisStore({ url, prefix, instanceId: 'web-1', logger: silent });
-  const events: AlertEvent[] = [];
-  const m = createMonitor({
-    sampleIntervalMs: 0,
-    clock,
-    logger: silent,
-    store,
+const start = (url: string, prefix: string, t: number, horizonMs?: number): Run =>
+  startRun(url, prefix, t, {
     instanceId: 'web-1',
-    alerts: {
-      cpu: { enabled: false },
-      memory: { enabled: false },
-      disk: { enabled: false },
-      event_loop_delay: { enabled: false },
-      ...(horizonMs === undefined ? {} : { error_rate: { horizonMs } }),
-    },
-    onAlert: (e) => {
-      if (RULES.includes(e.alert.rule)) events.push(e);
-    },
+    rules: RULES,
+    options: horizonMs === undefined ? {} : { alerts: { error_rate: { horizonMs } } },
   });
-  return { m, clock, events };
-}
-
-const loaded = (m: SystemMonitor) =>
-  (m as unknown as { parts: { history: { stateLoaded?: boolean } } }).parts.history.stateLoaded === true;
+const loaded = stateLoaded;
 
 /** `n` requests of `status` taking `ms`, then the clock 30 s on and a sample. */
 async function traffic(run: Run, n: number, status: number, ms = 3): Promise<void> {

@@ -6,39 +6,17 @@
 // on the injected clock. Private redis-server.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerts/alert.js';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import { RedisStore } from '../../src/stores/redis.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
+import { type Run, startRun, stateLoaded } from '../helpers/restarted-monitor.js';
 
 const T0 = Date.UTC(2026, 0, 5, 3, 0, 0);
 const MIN = 60_000;
 const HOLD = 15 * MIN; // README: error_rate.horizonMs, 15 min by default
-const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
-function start(url: string, prefix: string, t: number) {
-  const clock = { t, now: () => clock.t };
-  const events: AlertEvent[] = [];
-  const m = createMonitor({
-    sampleIntervalMs: 0,
-    clock,
-    logger: silent,
-    store: new RedisStore({ url, prefix, instanceId: 'api-1', logger: silent }),
-    instanceId: 'api-1',
-    alerts: {
-      cpu: { enabled: false },
-      memory: { enabled: false },
-      disk: { enabled: false },
-      event_loop_delay: { enabled: false },
-    },
-    onAlert: (e) => {
-      if (e.alert.rule === 'job_stale') events.push(e);
-    },
-  });
-  return { m, clock, events };
-}
-const loaded = (m: SystemMonitor) =>
-  (m as unknown as { parts: { history: { stateLoaded?: boolean } } }).parts.history.stateLoaded === true;
+const start = (url: string, prefix: string, t: number): Run =>
+  startRun(url, prefix, t, { instanceId: 'api-1', rules: ['job_stale'] });
+const loaded = stateLoaded;
 const staleIds = async (m: SystemMonitor) =>
   (await m.getAlerts()).filter((a) => a.rule === 'job_stale').map((a) => a.id);
 

@@ -7,48 +7,23 @@
 // Private redis-server.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../src/alerts/alert.js';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import type { SystemMonitor } from '../../src/monitor.js';
 import { RedisStore } from '../../src/stores/redis.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
+import { type Run, startRun, stateLoaded } from '../helpers/restarted-monitor.js';
 
 const T0 = Date.UTC(2026, 0, 5, 3, 0, 0);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
-interface Run {
-  m: SystemMonitor;
-  clock: { t: number; now: () => number };
-  events: AlertEvent[];
-}
-
-function start(url: string, prefix: string, t: number, maxJobs?: number): Run {
-  const clock = { t, now: () => clock.t };
-  const store = new RedisStore({ url, prefix, instanceId: 'api-1', logger: silent });
-  const events: AlertEvent[] = [];
-  const m = createMonitor({
-    sampleIntervalMs: 0,
-    clock,
-    logger: silent,
-    store,
+const start = (url: string, prefix: string, t: number, maxJobs?: number): Run =>
+  startRun(url, prefix, t, {
     instanceId: 'api-1',
-    ...(maxJobs === undefined ? {} : { jobs: { maxJobs } }),
-    alerts: {
-      cpu: { enabled: false },
-      memory: { enabled: false },
-      disk: { enabled: false },
-      event_loop_delay: { enabled: false },
-    },
-    onAlert: (e) => {
-      if (e.alert.rule === 'job_stale') events.push(e);
-    },
+    rules: ['job_stale'],
+    options: maxJobs === undefined ? {} : { jobs: { maxJobs } },
   });
-  return { m, clock, events };
-}
-
-const loaded = (m: SystemMonitor) =>
-  (m as unknown as { parts: { history: { stateLoaded?: boolean } } }).parts.history.stateLoaded === true;
+const loaded = stateLoaded;
 const row = (m: SystemMonitor, name: string) => m.jobs.rows().find((r) => r.name === name)!;
 const watched = (m: SystemMonitor, name: string) => m.jobs.group().watched.find((w) => w.name === name)!;
 const nightly = (m: SystemMonitor, every: number | string) =>
