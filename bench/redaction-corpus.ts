@@ -4,10 +4,11 @@
 // No timing, a count. Every .js/.cjs/.mjs/.ts/.md/.json file under 5 MB is read (hard links once), cut into lines
 // (a minified bundle's long lines into pieces of 2,000 characters), and each line that holds a word the redaction
 // rules start at (CANDIDATE) is redacted by both versions; the lines whose outputs differ are printed, each once.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { redactCredentials } from '../src/channels/credentials.js';
+import { walkFiles } from './lib/walk-files.js';
 
 const baseDir = process.argv[2];
 if (baseDir === undefined) {
@@ -28,21 +29,6 @@ let files = 0;
 let bytes = 0;
 let candidates = 0;
 
-function walk(dir: string): void {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isSymbolicLink()) continue;
-    if (e.isDirectory()) walk(path);
-    else if (/\.(?:[cm]?js|ts|md|json)$/.test(e.name)) scan(path);
-  }
-}
-
 function scan(path: string): void {
   const st = statSync(path);
   if (st.size > 5_000_000 || seen.has(st.ino)) return;
@@ -62,7 +48,7 @@ function scan(path: string): void {
   }
 }
 
-walk(root);
+walkFiles(root, /\.(?:[cm]?js|ts|md|json)$/, scan);
 for (const [piece, { before, after, path }] of differing) {
   console.log(
     `--- ${path}\n  text:   ${piece.slice(0, 300)}\n  before: ${before.slice(0, 300)}\n  after:  ${after.slice(0, 300)}`,

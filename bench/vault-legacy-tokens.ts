@@ -3,9 +3,9 @@
 // False positives: every `s.`, `r.` and `b.` property access in the directory's .js/.cjs/.mjs/.ts/.md/.json/.map
 // files (minified bundles among them), redacted in its line (80 characters either side): taken if it is gone.
 // False negatives: 1,000,000 random `s.`/`r.` + 24 base62 tokens (Park-Miller, seed 20261206), after `failed with `.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { redactCredentials } from '../src/channels/credentials.js';
+import { walkFiles } from './lib/walk-files.js';
 
 const root = process.argv[2] ?? 'node_modules';
 const ACCESS = /(?<![\w$.])([sbr])\.[A-Za-z_$][\w$-]*/g;
@@ -17,21 +17,6 @@ const VAULT_SHAPE = /^(?:[sr]\.[A-Za-z0-9]{24}|b\.[\w-]{60,})$/;
 let vaultShaped = 0;
 let files = 0;
 let bytes = 0;
-
-function walk(dir: string): void {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const path = join(dir, e.name);
-    if (e.isSymbolicLink()) continue;
-    if (e.isDirectory()) walk(path);
-    else if (/\.(?:[cm]?js|ts|md|json|map)$/.test(e.name)) scan(path);
-  }
-}
 
 function scan(path: string): void {
   const st = statSync(path);
@@ -66,7 +51,7 @@ function missed(prefix: string, n: number, seed: number): number {
   return kept;
 }
 
-walk(root);
+walkFiles(root, /\.(?:[cm]?js|ts|md|json|map)$/, scan);
 console.log(`ordinary text: ${files} files, ${(bytes / 1e6).toFixed(1)} MB under ${root}`);
 console.log(
   `property accesses  s. ${found.s}  r. ${found.r}  b. ${found.b}  of a Vault token's shape ${vaultShaped}`,
