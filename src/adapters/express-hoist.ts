@@ -25,6 +25,18 @@ export interface HoistedEntry {
 }
 
 const HOISTED = new WeakSet<object>();
+/** Each Express 5 app whose router the middleware was lifted out of, with that middleware (liftedFrom). */
+const LIFTED = new WeakMap<object, RequestHandler>();
+
+/**
+ * The sysvitals middleware lifted out of `app`'s router (no longer a layer of its stack), if one was: an app whose
+ * stack is searched for the middleware (express-order.ts: whose unseen failures a request is, RT48-4) finds it here
+ * (outside review A, RTA-2: it was not found once lifted, and the 5xx a parent app answered before a mounted app's
+ * middleware went uncounted). Never throws.
+ */
+export function liftedFrom(app: unknown): RequestHandler | undefined {
+  return typeof app === 'function' ? LIFTED.get(app) : undefined;
+}
 
 /**
  * Called with the first request the middleware sees. When `middleware` is the first layer of the request's app
@@ -45,6 +57,7 @@ export function hoistFirstLayer(req: Request, middleware: RequestHandler, entry:
   if (typeof router.handle !== 'function' || Object.hasOwn(router, 'handle')) return false;
   const handle = router.handle;
   HOISTED.add(router);
+  LIFTED.set(app, middleware);
   router.stack = router.stack.slice(1);
   router.handle = function sysvitalsRouterHandle(req: Request, res: Response, done: NextFunction): void {
     if (!entry.plain(req)) {

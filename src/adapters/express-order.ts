@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { Logger } from '../types.js';
+import { liftedFrom } from './express-hoist.js';
 import { mountedApp, routerOf } from './express-route.js';
 import { warnRoutesBefore } from './mount-warning.js';
 import type { UnseenWatcher } from './unseen-requests.js';
@@ -102,11 +103,19 @@ export function expressWatcherOf(middleware: object, watcher: UnseenWatcher): vo
   middlewares.set(middleware, watcher);
 }
 
-/** The watcher of a middleware in `stack` or its routers and sub-apps. */
+/** The watcher of the middleware lifted out of `app`'s router (express-hoist.ts): no longer in its stack. */
+function liftedWatcher(app: unknown): UnseenWatcher | undefined {
+  const lifted = liftedFrom(app);
+  return lifted === undefined ? undefined : middlewares.get(lifted);
+}
+
+/** The watcher of a middleware in `stack` or its routers and sub-apps (one lifted out of a sub-app's included). */
 function watcherIn(stack: LayerLike[], depth: number): UnseenWatcher | null {
   for (const layer of stack) {
     const w = typeof layer.handle === 'function' ? middlewares.get(layer.handle) : undefined;
     if (w !== undefined) return w;
+    const lifted = layer.name === 'mounted_app' ? liftedWatcher(mountedApp(layer.handle)) : undefined;
+    if (lifted !== undefined) return lifted;
     const inner = depth < DEPTH ? innerStack(layer) : undefined;
     const found = inner === undefined ? null : watcherIn(inner, depth + 1);
     if (found !== null) return found;
@@ -126,7 +135,7 @@ export function expressWatcherFor(request: IncomingMessage): UnseenWatcher | und
     if (!Array.isArray(stack)) return undefined;
     let known = appWatchers.get(app);
     if (known === undefined || known.length !== stack.length) {
-      known = { length: stack.length, watcher: watcherIn(stack, 0) };
+      known = { length: stack.length, watcher: liftedWatcher(app) ?? watcherIn(stack, 0) };
       appWatchers.set(app, known);
     }
     if (known.watcher !== null) return known.watcher;
