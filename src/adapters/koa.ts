@@ -23,7 +23,7 @@ import { routeExclusionCaseByKoa, warnExcludedInMounts } from './koa-exclusion-c
 import { koaRouteLabel, koaRouteOf, watchKoaMounts } from './koa-mount.js';
 import { koaMountPrefixesFor, koaMountTakes } from './koa-mount-takes.js';
 import { warnIfMountedLateKoa } from './koa-order.js';
-import { addKoaWatcher, koaWatcherFor, removeKoaWatcher } from './koa-unseen.js';
+import { addKoaWatcher, koaServersOf, koaWatcherFor, noteKoaApp, removeKoaWatcher } from './koa-unseen.js';
 import { koaWouldMatch } from './koa-would-match.js';
 import {
   flightDuration,
@@ -34,6 +34,7 @@ import {
   watchResponseEnds,
 } from './response-end.js';
 import {
+  addServerFinder,
   addWatcherResolver,
   answeredHere,
   type UnseenRequests,
@@ -58,8 +59,10 @@ export interface KoaMonitor extends SystemMonitor {
   readonly adminApi: AdminApi<Context>;
   /**
    * Requests its server answered that never reached the middleware (a middleware mounted before it ended them):
-   * how many completed, and the first. The first is also logged once. The server is the middleware's from the first
-   * request it sees there, or, while it is the only Koa middleware in the process that has seen none, any Koa app's.
+   * how many completed, and the first. The first is also logged once. A server is the middleware's from the first
+   * request it sees there, or when its listener is the callback of the app the middleware runs in (known from its
+   * first request: every server of that app), or, while it is the only Koa middleware in the process that has seen
+   * none, any Koa app's.
    */
   getUnseenRequests(): UnseenRequests;
 }
@@ -129,6 +132,7 @@ function makeMiddleware(
   const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor), unseenFailures(monitor));
   addKoaWatcher(unseen);
   addWatcherResolver(koaWatcherFor);
+  addServerFinder(koaServersOf);
   watchResponseEnds();
   (monitor as { once?: (event: 'close', fn: () => void) => unknown }).once?.('close', () => {
     unwatchUnseen(onEnd);
@@ -141,6 +145,8 @@ function makeMiddleware(
   const sysvitals = function sysvitals(ctx: Context, next: Next): Promise<void> | undefined {
     if (!checked) {
       checked = true;
+      // Its app: every server the app's callback serves is then this middleware's (koa-unseen.ts, RTA-1).
+      noteKoaApp(unseen, ctx.app);
       warnIfMountedLateKoa(ctx, sysvitals, monitor.logger);
       warnExcludedInMounts(ctx.app, excludeRoutes, monitor.logger);
       warnShadowedRoutesKoa(

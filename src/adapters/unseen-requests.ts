@@ -7,7 +7,8 @@
 // hands it here (untrackedFinish), so a request the middleware sees costs nothing more than before. Such a
 // response belongs to the middleware whose server it is: a server is learnt once per connection the middleware
 // tracks (noteServer), or, for an Express app the middleware never saw a request of, from the app's own stack
-// (a resolver the Express adapter gives). Until then its count is kept per server and taken over when a middleware
+// (a resolver the Express adapter gives); for a Koa app, every server its callback serves (koa-unseen.ts: a
+// resolver, and a finder of the listening servers asked when the waiting gauge is read). Until then its count is kept per server and taken over when a middleware
 // learns it. Responses sysvitals answers itself (admin API, probes, load shedding) are set apart (answeredHere).
 //
 // Only requests that entered the Express or Koa application count (enteredApp): a response another 'request'
@@ -17,13 +18,11 @@
 // route `unseen`, at its 'finish' (once per response, whatever its connection does after), without a duration.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { redactCredentials } from '../channels/credentials.js';
-import { REDACTED } from '../channels/credentials-spellings.js';
-import { looksLikeCredential, tokenParts } from '../channels/secret-parts.js';
 import { escapeControls } from '../logger.js';
 import { TicketPath } from '../requests/request-ticket.js';
 import { sentStatus, statusClass } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
+import { loggablePath } from './unseen-path.js';
 import { type UnseenWaiting, waitingOn } from './unseen-waiting.js';
 
 /** The first request a middleware missed: method, path (no query string) and status. */
@@ -49,7 +48,7 @@ export class UnseenWatcher {
   total = 0;
   first: UnseenRequest | null = null;
   closed = false;
-  /** Servers learnt (a Koa middleware that learnt none may be given its app's server: koa-unseen.ts). */
+  /** Servers learnt (how many). */
   learnt = 0;
   /** Those servers, weakly: their connections are read for the requests waiting before it (unseen-waiting.ts). */
   readonly servers: WeakRef<object>[] = [];
@@ -146,6 +145,7 @@ function waitInto(sink: UnseenSink, watcher: UnseenWatcher): void {
     set = watchers;
     sinkWatchers.set(sink, watchers);
     sink.unseenWaiting = (now) => {
+      findServers();
       const on = new Set<object>();
       for (const w of watchers) {
         if (w.closed) continue;
@@ -223,6 +223,32 @@ export function unwatchUnseen(onEnd: unknown): void {
   byEnd.delete(onEnd);
 }
 
+/**
+ * Finds servers of a middleware's app that no middleware has learnt (Koa: the listening servers its app's callback
+ * serves, koa-unseen.ts), each with that middleware's watcher; asked when the waiting gauge is read.
+ */
+export type ServerFinder = (known: (server: object) => boolean) => Iterable<readonly [object, UnseenWatcher]>;
+
+const finders: ServerFinder[] = [];
+
+/** A finder of servers not learnt yet (registered once per adapter module). */
+export function addServerFinder(finder: ServerFinder): void {
+  if (!finders.includes(finder)) finders.push(finder);
+}
+
+/** Learns what the finders find: their hung requests are then seen, their missed ones counted. Never throws. */
+function findServers(): void {
+  const known = (server: object) => servers.get(server)?.closed === false;
+  for (const find of finders) {
+    try {
+      for (const [server, watcher] of find(known))
+        if (!known(server) && !watcher.closed) learn(server, watcher);
+    } catch {
+      // a finder reading a runtime whose internals differ: nothing more learnt
+    }
+  }
+}
+
 /** A resolver for servers no middleware has learnt yet (registered once per adapter module). */
 export function addWatcherResolver(resolver: WatcherResolver): void {
   if (!resolvers.includes(resolver)) resolvers.push(resolver);
@@ -250,6 +276,17 @@ export function noteServer(server: unknown, onEnd: unknown): void {
   if (known !== undefined && !known.closed) return;
   const watcher = byEnd.get(onEnd);
   if (watcher !== undefined) learn(server, watcher);
+}
+
+/**
+ * `server` is not `watcher`'s after all (a Koa server taken before the middleware saw its app, whose listener is
+ * another app's: koa-unseen.ts): what it counted stays, what comes next is not its.
+ */
+export function unlearn(server: object, watcher: UnseenWatcher): void {
+  if (servers.get(server) !== watcher) return;
+  servers.delete(server);
+  const at = watcher.servers.findIndex((ref) => ref.deref() === server);
+  if (at !== -1) watcher.servers.splice(at, 1);
 }
 
 function learn(server: object, watcher: UnseenWatcher): void {
@@ -333,67 +370,9 @@ function resolve(request: IncomingMessage, server: object): UnseenWatcher | unde
   return undefined;
 }
 
-/** An absolute-form target's scheme and authority (`http://user:pass@host:port`), dropped from the path. */
-const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/;
-
-/**
- * Method, path and status. The path without its query string and fragment (a token there stays out of the log),
- * and of an absolute-form target (`GET http://admin:pw@host/x`) only the path: its user, password and host stay
- * out too (outside review 23, RT23-1). A target that is neither (not a path a router reads) is not shown.
- */
+/** Method, path (as the log may show it: unseen-path.ts) and status. */
 function describe(m: FinishMessage): UnseenRequest {
   const req = m.request as IncomingMessage & { originalUrl?: unknown };
-  let path = typeof req.originalUrl === 'string' ? req.originalUrl : (req.url ?? '');
-  const end = path.search(/[?#]/);
-  if (end !== -1) path = path.slice(0, end);
-  if (!path.startsWith('/') && path !== '*') {
-    const authority = ABSOLUTE_FORM.exec(path);
-    path = authority ? path.slice(authority[0].length) || '/' : '(not a path)';
-  }
-  return { method: req.method ?? 'GET', path: safePath(path).slice(0, 200), status: sentStatus(m.response) };
-}
-
-/**
- * A path as the log may show it (outside review 25, F1): decoded where it decodes; without `;` parameters
- * (`;jsessionid=…`); a `user:password@` in any segment (a network-path `//admin:pw@host/x`, a URL pasted into a
- * path) with its password masked; then the credentials rules every logged text goes through (`access_token=…`).
- */
-function safePath(path: string): string {
-  let p = path;
-  try {
-    p = decodeURIComponent(p);
-  } catch {
-    // not percent-encoded text: as received
-  }
-  const segments = p.split('/').map((segment) => {
-    let seg = segment;
-    const param = seg.indexOf(';');
-    if (param !== -1) seg = seg.slice(0, param);
-    const at = seg.lastIndexOf('@');
-    const colon = seg.indexOf(':');
-    return colon !== -1 && colon < at
-      ? `${seg.slice(0, colon)}:[redacted]${seg.slice(at)}`
-      : redactSegment(seg);
-  });
-  return redactCredentials(segments.join('/'));
-}
-
-/**
- * A path segment under the path-segment rules the channels' redaction uses (secret-parts.ts; outside review 39,
- * RT39-8): a segment that looks like a generated credential (a reset or webhook token, a hex key, a UUID) whole;
- * else its secret parts (Telegram's `bot<id>:<token>`, `KEYID:SECRET`, a JWT's parts, a random run), longest first,
- * so the rest stays readable (`/reset/[redacted]`, `/[redacted]/getUpdates`).
- */
-function redactSegment(seg: string): string {
-  if (looksLikeCredential(seg)) return REDACTED;
-  // A token has no space nor control character: such a segment is text (its escapes shown by escapeControls).
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is tested
-  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(seg)) return seg;
-  const parts = tokenParts(seg);
-  if (parts.length === 0) return seg;
-  const inner = parts.filter((p) => p !== seg).sort((a, b) => b.length - a.length);
-  if (inner.length === 0) return REDACTED;
-  let out = seg;
-  for (const part of inner) out = out.split(part).join(REDACTED);
-  return out;
+  const path = typeof req.originalUrl === 'string' ? req.originalUrl : (req.url ?? '');
+  return { method: req.method ?? 'GET', path: loggablePath(path), status: sentStatus(m.response) };
 }
