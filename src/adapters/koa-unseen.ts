@@ -14,6 +14,7 @@
 // middleware sees costs nothing.
 
 import type { IncomingMessage } from 'node:http';
+import { Server } from 'node:net';
 import { type UnseenWatcher, unlearn } from './unseen-requests.js';
 
 /** The Koa middlewares made in this process and not closed, each with the apps it has seen (one, usually). */
@@ -88,8 +89,8 @@ export function koaServersOf(known: (server: object) => boolean): [object, Unsee
     const handles = (process as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
     if (!anyApp || typeof handles !== 'function') return out;
     for (const h of handles.call(process)) {
-      if (h === null || typeof h !== 'object' || known(h)) continue;
-      if (typeof (h as { listeners?: unknown }).listeners !== 'function') continue; // a socket, a timer: no server
+      // A server (HTTP, HTTPS, HTTP/2: each a net.Server), not a socket nor a timer.
+      if (!(h instanceof Server) || known(h)) continue;
       const listener = koaListenerOf(h);
       const owner = listener === null ? undefined : watcherOfListener(listener);
       if (owner !== undefined) out.push([h, owner]);
