@@ -1,5 +1,5 @@
 // A callback gauge with no reading yet reads `value: null` with no series and no Prometheus sample line in one
-// process (README, "Reads change nothing"). The cluster's labelled one read `value: 0` instead (its sum over the
+// process (docs/sampling.md, "Reads change nothing"). The cluster's labelled one read `value: 0` instead (its sum over the
 // workers had nothing to tell "no reading" from "a reading of no label set"); each worker now reports that it has
 // none. Real node:cluster processes (2 workers, fixture GAUGE_UNREAD=1: callbacks that only throw); the oracle is
 // each worker's own view (`instance=<worker>`: the process's registry, as in single-process mode).
