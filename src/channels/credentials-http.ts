@@ -232,6 +232,83 @@ function redactQuotedAuthorization(quoted: string, concat: string): string {
 }
 
 /**
+ * A quoted scheme concatenated with a call that encodes its credentials (gaps after review 46: `'Basic ' +
+ * btoa('u:pw')` showed `u:pw`): `btoa(`, `Buffer.from(`, Python's `base64.b64encode(`, `Base64.encode(`,
+ * `base64Encode(`, `encodeBase64(`, after `window.`, `globalThis.` or `self.` too. Its first argument is read by
+ * encodedArgumentEnd.
+ */
+const SCHEME_ENCODE_CALL = new RegExp(
+  String.raw`(["'\`])${SCHEME}[ \t]*\1[ \t]*\+[ \t]*(?:(?:window|globalThis|self)\.)?(?:btoa|buffer\.from|(?:base64\.)?b64encode|base64\.encode|base64_?encode|encode_?base64)[ \t]*\(`,
+  'gi',
+);
+/** How far a call's first argument is read (ENCODED_ARGUMENT_MAX characters, on one line). */
+const ENCODED_ARGUMENT_MAX = 500;
+/** A string or template literal on one line, escapes kept (one left open runs to the argument's end). */
+const ARGUMENT_LITERAL = new RegExp(`${QUOTED}|${TEMPLATE}`, 'g');
+/** A literal that holds no credential: blanks and `:` (`user + ':' + pass`), an encoding's name (`'utf8'`). */
+const NO_CREDENTIAL = /^[\s:]*$|^(?:utf-?8|ascii|latin1|binary|base64|hex|utf-?16le|ucs-?2)$/i;
+
+/**
+ * Where the first argument of the call opened at `start` (just after its `(`) ends in `text`: at a `,` or `)` outside
+ * parentheses and literals, read at most ENCODED_ARGUMENT_MAX characters on one line; when it does not end there,
+ * `-1 - i` where `i` is the index it stopped reading at (a later call's search starts there: each character is read
+ * for one call at most).
+ */
+function encodedArgumentEnd(text: string, start: number): number {
+  const limit = Math.min(text.length, start + ENCODED_ARGUMENT_MAX);
+  let depth = 0;
+  for (let i = start; i < limit; i++) {
+    const c = text[i] as string;
+    if (c === '\n' || c === '\r') return -1 - i;
+    if (c === '"' || c === "'" || c === '`') {
+      // A literal to its closing quote (an escaped one skipped), on the same line; one left open (a text cut
+      // short) ends the argument at the line's end.
+      let j = i + 1;
+      while (j < limit && text[j] !== c && text[j] !== '\n' && text[j] !== '\r')
+        j += text[j] === '\\' ? 2 : 1;
+      if (j >= text.length || text[j] === '\n' || text[j] === '\r') return Math.min(j, text.length);
+      if (j >= limit) return -1 - limit;
+      i = j;
+    } else if (c === '(') depth++;
+    else if (c === ')' || c === ',') {
+      if (depth === 0) return i;
+      if (c === ')') depth--;
+    }
+  }
+  return -1 - limit;
+}
+
+/**
+ * `text` with the literals of the encoded credentials after a quoted scheme redacted in their quotes (`'Basic ' +
+ * btoa('[redacted]')`), a template's placeholders kept (`` btoa(`${user}:${pass}`) `` stays, as `btoa(user + ':' +
+ * pass)` does: names hold no value).
+ */
+function redactEncodedSchemeCalls(text: string): string {
+  let out = '';
+  let done = 0;
+  SCHEME_ENCODE_CALL.lastIndex = 0;
+  for (let m = SCHEME_ENCODE_CALL.exec(text); m !== null; m = SCHEME_ENCODE_CALL.exec(text)) {
+    const start = m.index + m[0].length;
+    const end = encodedArgumentEnd(text, start);
+    if (end < 0) {
+      SCHEME_ENCODE_CALL.lastIndex = Math.max(SCHEME_ENCODE_CALL.lastIndex, -1 - end);
+      continue;
+    }
+    const argument = text.slice(start, end).replace(ARGUMENT_LITERAL, (literal: string) => {
+      const body =
+        literal.length > 1 && literal.endsWith(literal[0] as string)
+          ? literal.slice(1, -1)
+          : literal.slice(1);
+      return NO_CREDENTIAL.test(body.replace(PLACEHOLDER, '')) ? literal : redactedQuoted(literal, false);
+    });
+    out += `${text.slice(done, start)}${argument}`;
+    done = end;
+    SCHEME_ENCODE_CALL.lastIndex = end;
+  }
+  return done === 0 ? text : out + text.slice(done);
+}
+
+/**
  * One AUTHORIZATION match, its credentials redacted: a quoted value (its scheme kept) and what is concatenated to it,
  * a scheme and a credential-shaped token (`Basic or Bearer` stays; a variable's reference `${TOKEN}` too), or a token
  * alone (a lone scheme word, its credentials folded onto the next line, stays).
@@ -260,8 +337,7 @@ function redactAuthorization(
  */
 export function redactHttpCredentials(text: string): string {
   return (
-    redactHeaderSpellings(text)
-      .replace(AUTHORIZATION, redactAuthorization)
+    redactEncodedSchemeCalls(redactHeaderSpellings(text).replace(AUTHORIZATION, redactAuthorization))
       .replace(
         KEY_FIELD,
         (_, head: string, _q: string, value: string) => `${head}${redactedQuoted(value, false)}`,

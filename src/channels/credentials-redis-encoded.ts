@@ -12,12 +12,13 @@ import { REDACTED } from './credentials-spellings.js';
 /**
  * A character of a Redis password word as a URL may write it: itself (any case: the `i` flag) or percent-encoded, in
  * either letter case (after review 42: `cmd=%41UTH%20pw`, `%61uth`, `%72equirepass`; a server decodes each `%XX`
- * before it reads the word, so each letter may be written either way).
+ * before it reads the word, so each letter may be written either way), or percent-encoded twice (`%2541`: gaps after
+ * review 46, `AUTH%2520pw` was shown; a URL encoded again, as a redirect's or a log's query parameter holds it).
  */
 function encodedChar(c: string): string {
   const hex = (code: number) => code.toString(16).padStart(2, '0');
   const codes = new Set([c.toLowerCase().charCodeAt(0), c.toUpperCase().charCodeAt(0)]);
-  const escaped = [...codes].map((code) => `%${hex(code)}`).join('|');
+  const escaped = [...codes].map((code) => `%(?:25)?${hex(code)}`).join('|');
   return `(?:${c.replace(/[-\\^$.*+?()[\]{}|]/g, '\\$&')}|${escaped})`;
 }
 /** A word spelled by encodedChar, letter by letter (each alternative told apart by its first character). */
@@ -28,7 +29,7 @@ const encodedWord = (word: string) => [...word].map(encodedChar).join('');
  * `:`/`=` (`requirepass%3Dpw`).
  */
 const ENCODED_PASSWORD_WORD = new RegExp(
-  String.raw`(?:(?<![A-Za-z0-9_.-])|(?<=%[0-9A-Fa-f]{2}))(?:${encodedWord('auth')}${encodedChar('2')}?|${encodedWord('requirepass')}|${encodedWord('masterauth')}|${encodedWord('auth-pass')}|${encodedWord('sentinel-pass')}|${encodedWord('tls-')}(?:${encodedWord('client-')})?${encodedWord('key-file-pass')})(?:%20|%09|%0[AaDd]|\+|%3[AaDd])`,
+  String.raw`(?:(?<![A-Za-z0-9_.-])|(?<=%(?:25)?[0-9A-Fa-f]{2}))(?:${encodedWord('auth')}${encodedChar('2')}?|${encodedWord('requirepass')}|${encodedWord('masterauth')}|${encodedWord('auth-pass')}|${encodedWord('sentinel-pass')}|${encodedWord('tls-')}(?:${encodedWord('client-')})?${encodedWord('key-file-pass')})(?:%(?:25)?(?:20|09|0[AaDd]|3[AaDd])|\+)`,
   'gi',
 );
 /** The characters that end an encoded field: back, a query's or a path's delimiters; forward, a query's. */
@@ -37,7 +38,7 @@ const FIELD_END = /[\s&#'"<>]/;
 const FIELD_BEFORE = 300;
 const FIELD_AFTER = 2000;
 /** An encoded separator between words: a blank or a line break, percent-encoded, or a form's `+`. */
-const ENCODED_SEPARATOR = /(?:%20|%09|%0[AaDd]|\+)+/gi;
+const ENCODED_SEPARATOR = /(?:%(?:25)?(?:20|09|0[AaDd])|\+)+/gi;
 
 /** `encoded` decoded as a URL's query is (`+` a blank, `%XX` UTF-8, a malformed escape byte by byte). */
 function decode(encoded: string): string {
@@ -51,11 +52,14 @@ function decode(encoded: string): string {
   }
 }
 
-/** A redacted word written back encoded: `[redacted]` as it is (as the other redactions show it in a URL). */
-function encode(word: string): string {
+/**
+ * A redacted word written back encoded (twice where its field was): `[redacted]` as it is (as the other redactions
+ * show it in a URL).
+ */
+function encode(word: string, twice: boolean): string {
   return word
     .split(REDACTED)
-    .map((part) => encodeURIComponent(part))
+    .map((part) => (twice ? encodeURIComponent(encodeURIComponent(part)) : encodeURIComponent(part)))
     .join(REDACTED);
 }
 
@@ -67,18 +71,21 @@ type Field = {
   readonly separators: string[];
   readonly decodedWords: string[];
   readonly plain: string;
+  /** Percent-encoded twice (its password word's separator is `%2520`, `%250A`, …): decoded twice. */
+  readonly twice: boolean;
 };
 
-/** The encoded field of `text` from `start` to `end`, decoded. */
-function readField(text: string, start: number, end: number): Field {
+/** The encoded field of `text` from `start` to `end`, decoded (twice where `twice`). */
+function readField(text: string, start: number, end: number, twice: boolean): Field {
   const field = text.slice(start, end);
   const words = field.split(ENCODED_SEPARATOR);
   const separators = field.match(ENCODED_SEPARATOR) ?? [];
-  const decodedWords = words.map(decode);
+  const read = twice ? (s: string) => decode(decode(s)) : decode;
+  const decodedWords = words.map(read);
   let plain = decodedWords[0] as string;
   for (let i = 1; i < decodedWords.length; i++)
-    plain += `${decode(separators[i - 1] as string)}${decodedWords[i]}`;
-  return { start, end, words, separators, decodedWords, plain };
+    plain += `${read(separators[i - 1] as string)}${decodedWords[i]}`;
+  return { start, end, words, separators, decodedWords, plain, twice };
 }
 
 /** `field` written back encoded after its decoded text was redacted to `redacted` (its words compared). */
@@ -98,9 +105,9 @@ function writeBack(field: Field, redacted: string): string {
     tail++;
   let out = '';
   for (let i = 0; i < head; i++) out += `${words[i]}${separators[i] ?? ''}`;
-  const middle = after.slice(head, after.length - tail).map(encode);
+  const middle = after.slice(head, after.length - tail).map((word) => encode(word, field.twice));
   const sep = separators[Math.max(0, head - 1)] ?? '%20';
-  out += middle.join(/^\+$/.test(sep) ? '+' : '%20');
+  out += middle.join(/^\+$/.test(sep) ? '+' : field.twice ? '%2520' : '%20');
   for (let i = words.length - tail; i < words.length; i++) out += `${separators[i - 1] ?? ''}${words[i]}`;
   return out;
 }
@@ -130,7 +137,7 @@ export function redactEncodedRedis(text: string, redact: (text: string) => strin
     while (end < limit && !FIELD_END.test(text[end] as string)) end++;
     // Read back, forward, and handed decoded to `redact`: the field's length, twice.
     redisScan.chars += 2 * (end - start);
-    fields.push(readField(text, start, end));
+    fields.push(readField(text, start, end, /%25(?:20|09|0[AaDd]|3[AaDd])$/i.test(m[0])));
     done = end;
     ENCODED_PASSWORD_WORD.lastIndex = Math.max(ENCODED_PASSWORD_WORD.lastIndex, end);
   }

@@ -248,8 +248,9 @@ function authCallValue(
  * A bare `auth(…)` (review 42: `auth('pw')` was shown) handed on as a value, read back 100 characters: an argument, an
  * element, an option's value or an assignment (`app.use(auth('admin'))`, `const mw = auth('admin')`) makes middleware
  * that takes a role's or strategy's name, as on a STRATEGY_RECEIVER; elsewhere (a statement, after `await`) a password.
+ * `Auth('…')` is read alike (gaps after review 46: not read before), and `new Auth('…')` as a value handed on.
  */
-const MIDDLEWARE_POSITION = /(?:[(,[:]|(?<![=!<>])=)\s*$/;
+const MIDDLEWARE_POSITION = /(?:[(,[:]|(?<![=!<>])=|(?<![\w$.])new)\s*$/;
 
 /** A Redis argument as `[redacted]`, in the quotes it was written in. */
 function quotedAuth(value: string): string {
@@ -371,7 +372,6 @@ function redactPlainRedis(text: string): string {
       const q = g.q1 ?? g.q2 ?? '';
       const first = g.sep === undefined || g.sep !== ',';
       const optionsAt = g.opts === undefined ? undefined : whole.indexOf('{', offset + all.length);
-      if (g.bare !== undefined && g.bare !== g.bare.toLowerCase()) return all; // `Auth('…')`: a class, no method
       return authCallValue(whole, offset, g.v1 ?? g.v2 ?? '', first, optionsAt, g.bare !== undefined)
         ? `${g.head}${q}${REDACTED}${q}`
         : all;

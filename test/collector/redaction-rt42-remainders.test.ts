@@ -174,7 +174,8 @@ describe('a bare auth(…) call (R3)', () => {
     // Not a call named auth.
     "oauth('S3cretPw1')",
     "author('S3cretPw1')",
-    "new Auth('S3cretPw1')",
+    // A capitalised `Auth('…')` (`new Auth('S3cretPw1')` too) is read since the gaps after review 46:
+    // test/collector/redaction-rt46-gaps.test.ts.
   ])('stays: %j', (text) => {
     expect(redactCredentials(text)).toBe(text);
   });
