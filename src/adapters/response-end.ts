@@ -13,73 +13,16 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { nodeHttp, nodeHttp2 } from '../builtins.js';
 import { destroyedByServer, http2ClosedStatus, markEndedLate, watchStreamEnds } from '../requests/cut-off.js';
-import type { RequestTicket } from '../requests/request-ticket.js';
-import { type BlockedFlight, drained, writeBlocked } from './client-blocked.js';
+import { drained, writeBlocked } from './client-blocked.js';
 import { ABORTED_STATUS, ANSWERED_BEFORE_STATUS, closedStatus } from './common.js';
 import { isDetached, isTrackedDetached, trackDetached } from './detached-flights.js';
+import type { Flight, FlightEnd } from './flight.js';
 import { handedOver } from './handed-over.js';
 import { headStatusOf } from './head-status.js';
 import { timeDestroys, timeEnds, timeHeads, timeWrites } from './prototype-timing.js';
 import { noteServer, tellTracked, untrackedFinish } from './unseen-requests.js';
 
-/** Receives a tracked response's end: `status` is its own, or 499 when it was cut off (closedStatus). */
-export type FlightEnd<F> = (flight: F, status: number) => void;
-
-/** A response in flight: what its end needs, read once at its start (slow reads), and its blocked time. */
-export interface Flight extends BlockedFlight {
-  readonly res: ServerResponse;
-  /**
-   * The connection (`req.socket`); null for a request without one, and set to null for an HTTP/2 stream (then the
-   * response's 'close' alone tells).
-   */
-  socket: Socket | null;
-  /** Called once, at its end, with this flight (a method signature: each flight's own type, checked bivariantly). */
-  onEnd(flight: this, status: number): void;
-  /** The next response in flight on the same connection (pipelined requests), newest first. */
-  nextFlight: Flight | null;
-  /** performance.now() when the application's end() of its response returned (timeEnds); NaN before. */
-  endedAt: number;
-  /**
-   * Whether, when that end() returned, the whole response was in the operating system's hands (handedOver): then it
-   * completed with its own status, whoever closes the connection afterwards (outside review 7, F5).
-   */
-  handedOver: boolean;
-  /** Its head's status, told by Node's writeHead() as it wrote it (stampHead, head-status.ts); 0: not told. */
-  headStatus: number;
-}
-
-/** A request's ticket (request-ticket.ts) that is also its flight: one object per request, not two (issue 18). */
-export interface TrackedTicket<T> extends RequestTicket<T>, Flight {}
-
-/**
- * A new ticket and flight, not tracked yet (trackFlight, once admitted). An object literal: cheaper to make than a
- * class instance on this path (see InFlightEntry); every adapter makes it here, so it has one hidden class.
- */
-export function newTrackedTicket<T>(
-  res: ServerResponse,
-  request: T,
-  start: number,
-  socket: Socket | null,
-  onEnd: FlightEnd<TrackedTicket<T>>,
-): TrackedTicket<T> {
-  return {
-    prev: null,
-    next: null,
-    t: Number.NaN,
-    res,
-    request,
-    start,
-    excluded: false,
-    socket,
-    onEnd,
-    nextFlight: null,
-    endedAt: Number.NaN,
-    handedOver: false,
-    headStatus: 0,
-    blocked: null,
-  };
-}
-
+export { type Flight, type FlightEnd, newTrackedTicket, type TrackedTicket } from './flight.js';
 export { flightDuration } from './flight-duration.js';
 
 const FLIGHTS = Symbol('sysvitals.flights');
@@ -118,8 +61,20 @@ const DETACHED: Flight = { ...HTTP2 };
 /** A watched connection whose 'close' came (onSocketClose): a flight tracked later ends at once, cut off (RT42-1). */
 const CLOSED: Flight = { ...HTTP2 };
 
+/**
+ * Whether a response was ended while no middleware tracked it (stampEnd: one answered before the middleware, or by
+ * sysvitals itself). Until then no response can reach trackFlight already ended, and its read is skipped.
+ */
+let endedUntracked = false;
+
 /** Tracks `flight` until its response finishes or its connection closes; its onEnd is then called once. */
 export function trackFlight(flight: Flight): void {
+  // Answered before the middleware saw it, then passed on, on a connection still open (RT46-7 kept alive): the
+  // unseen path's alone, never in flight (its 'finish', published before or after, is an untracked one).
+  if (endedUntracked && flight.res.writableEnded) {
+    flight.onEnd(flight, ANSWERED_BEFORE_STATUS);
+    return;
+  }
   // The usual case (an HTTP/1 connection watched, the channel known to work), small enough for V8 to inline whole
   // into the adapters; the rest is trackAny's (issue 18: inlining budget, bench/RESULTS.md `perf`).
   const socket = flight.socket as Watched | null;
@@ -375,9 +330,12 @@ function stampEnd(res: ServerResponse): void {
   let f = flightsOf(res, socket);
   let now = Number.NaN;
   let whole = false;
+  let tracked = false;
   for (; f; f = f.nextFlight) {
+    if (f.res !== res) continue;
+    tracked = true;
     // biome-ignore lint/suspicious/noSelfCompare: NaN check (the first end() only)
-    if (f.res !== res || f.endedAt === f.endedAt) continue;
+    if (f.endedAt === f.endedAt) continue;
     // biome-ignore lint/suspicious/noSelfCompare: NaN check
     if (now !== now) {
       now = performance.now();
@@ -388,6 +346,7 @@ function stampEnd(res: ServerResponse): void {
     f.endedAt = now;
     f.handedOver = whole;
   }
+  if (!tracked) endedUntracked = true;
 }
 
 /** An HTTP/2 response's end() returned: its flight (tracked by its response, as an orphan) is stamped. */
