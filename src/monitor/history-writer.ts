@@ -16,6 +16,7 @@ import type { MetricsStore } from '../stores/store.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 import { BucketTimer } from './bucket-timer.js';
 import { hasCustomFigures, readEncodedOnce, settledWithin } from './history-writer-steps.js';
+import { JobsSaver } from './jobs-saver.js';
 import {
   exportNotifications,
   NOTIFICATIONS_STATE,
@@ -81,6 +82,8 @@ export class HistoryWriter {
   private stateLoading: Promise<void> | undefined;
   /** A cluster aggregator's: each bucket waits for what the workers recorded in it (cluster/minute-gate.ts). */
   gate: MinuteHook | undefined;
+  /** Saves the jobs state soon after a job's success, between the minute's saves (jobs-saver.ts). */
+  private readonly jobsSaver = new JobsSaver(() => this.saveJobs());
 
   constructor(private readonly m: HistoryWriterParts) {
     this.timer = new BucketTimer({
@@ -94,6 +97,7 @@ export class HistoryWriter {
     this.openedWall = m.clock.now();
     this.openedMono = this.monotonic();
     this.bucketStart = this.alignedBucketStart(this.openedWall);
+    m.jobs.changed = () => this.jobsSaver.soon();
   }
 
   /**
@@ -213,6 +217,14 @@ export class HistoryWriter {
   stopTimer(): void {
     this.timer.stop();
     this.warmStop?.();
+    this.jobsSaver.stop();
+  }
+
+  /** Saves each job's last success and first declaration (a success's, between the minute's saves). */
+  private saveJobs(): void {
+    const m = this.m;
+    if (!this.stateLoaded || m.store.saveState === undefined || m.alertSystem.fenced() || m.closing()) return;
+    void m.store.saveState(m.instanceId, JOBS_STATE, m.jobs.exportSaved()).catch(() => {});
   }
 
   /** Initialises the store, then reads the saved route series and anomaly models. */

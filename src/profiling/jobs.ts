@@ -104,6 +104,8 @@ export class JobStats {
   dropped = 0;
   /** The previous process's times per job name (restoreSaved), adopted by each job as it is declared. */
   private saved = new Map<string, SavedJob>();
+  /** Told when what exportSaved() writes changed: a success, a first `expectEvery` (the monitor saves soon). @internal */
+  changed: (() => void) | undefined;
 
   /** @internal */
   constructor(options: JobStatsOptions = {}) {
@@ -123,6 +125,7 @@ export class JobStats {
       e.watchedSince = this.clock.now();
       if (e.lastSuccess === null) e.steadySince = this.steady.view(e.watchedSince);
       this.adopt(e);
+      this.changed?.();
     }
   }
 
@@ -195,6 +198,7 @@ export class JobStats {
       } else {
         e.lastSuccess = now;
         e.steadySince = this.steady.view(now);
+        this.changed?.();
       }
     } catch {
       // never breaks the job
