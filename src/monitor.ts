@@ -279,7 +279,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
    * @typeParam F - The job function's type, kept by the wrapper.
    */
   job<F extends (...args: never[]) => unknown>(name: string, fn: F, options?: JobOptions): F {
-    return wrapJob(this.jobs, name, fn, options);
+    return wrapJob(this.jobs, name, fn, options, this.logger);
   }
 
   /**

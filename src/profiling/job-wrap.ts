@@ -4,20 +4,23 @@
 import { performance } from 'node:perf_hooks';
 import { invalidOption } from '../errors.js';
 import { thenOf, timedThenable } from '../functions/timed-results.js';
+import type { Logger } from '../types.js';
 import { type JobOptions, parseJobOptions } from './job-options.js';
 import type { JobStats } from './jobs.js';
 import { FixedScope, requestContextEnabled, runInScope } from './request-context.js';
 
 /**
  * The job wrapper behind `monitor.job(name, fn, options)`: checks its arguments at setup (coded errors),
- * registers `expectEvery`, and returns a function with the same arguments, `this` and result that
- * records each call as a run. Queries it issues are attributed to `job:<name>`.
+ * registers `expectEvery` (a job past `maxJobs`, whose `expectEvery` is not watched, is warned of once), and returns
+ * a function with the same arguments, `this` and result that records each call as a run. Queries it issues are
+ * attributed to `job:<name>`.
  */
 export function wrapJob<F extends (...args: never[]) => unknown>(
   jobs: JobStats,
   name: string,
   fn: F,
   options?: JobOptions,
+  logger?: Pick<Logger, 'warn'>,
 ): F {
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
     throw invalidOption(
@@ -27,7 +30,13 @@ export function wrapJob<F extends (...args: never[]) => unknown>(
   if (typeof fn !== 'function')
     throw invalidOption('sysvitals: monitor.job(name, fn): `fn` must be a function.');
   const { expectEveryMs } = parseJobOptions(options, `sysvitals: monitor.job('${name}')`);
-  jobs.register(name, expectEveryMs);
+  if (!jobs.register(name, expectEveryMs) && !jobs.foldWarned) {
+    jobs.foldWarned = true;
+    logger?.warn(
+      { job: name },
+      `sysvitals: job past jobs.maxJobs: its runs are counted under \`other\` and its expectEvery is not watched (no job_stale for it); raise jobs.maxJobs`,
+    );
+  }
   const scope = new FixedScope(`job:${name}`);
   const call = fn as unknown as (...a: unknown[]) => unknown;
   // `running` once the run can be followed to its end (RT46-4: a builder run by `.exec()` was running for ever).

@@ -94,6 +94,8 @@ interface Entry {
 export class JobStats {
   /** Whether a job named over MAX_KEY_NAME_LENGTH characters folded into `other`. @internal */
   longNameFolded = false;
+  /** Whether a job declared with `expectEvery` past `maxJobs` was warned of (once). @internal */
+  foldWarned = false;
   private readonly clock: Clock;
   private readonly maxJobs: number;
   private readonly byName = new Map<string, Entry>();
@@ -117,9 +119,15 @@ export class JobStats {
     this.clock = options.clock ?? { now: Date.now };
   }
 
-  /** Declares a job (and its `expectEvery`) before its first run, so staleness counts from now. */
-  register(name: string, expectEveryMs: number | null): void {
+  /**
+   * Declares a job (and its `expectEvery`) before its first run, so staleness counts from now. False when its
+   * `expectEvery` is not watched: a job past `maxJobs` is counted under `other`, a mix of jobs, where another folded
+   * job's success would hide it and the first folded job's period would judge the others (so `other` is never
+   * watched).
+   */
+  register(name: string, expectEveryMs: number | null): boolean {
     const e = this.entryFor(name);
+    if (e.name !== name && e.name !== wellFormed(name)) return expectEveryMs === null;
     if (expectEveryMs !== null && e.expectEveryMs === null) {
       e.expectEveryMs = expectEveryMs;
       e.watchedSince = this.clock.now();
@@ -127,6 +135,7 @@ export class JobStats {
       this.adopt(e);
       this.changed?.();
     }
+    return true;
   }
 
   /**
