@@ -19,14 +19,23 @@ export interface Browser {
 /** Playwright's own default viewport, which some tests were written against. */
 export const DEFAULT_VIEWPORT = { width: 1280, height: 720 };
 
-export async function launch(viewport = { width: 1366, height: 900 }): Promise<Browser> {
+/** The page's locale and time zone: en-US in UTC unless a test reads the times of another. */
+export interface Region {
+  locale: string;
+  timezoneId: string;
+}
+
+export async function launch(
+  viewport = { width: 1366, height: 900 },
+  region: Region = { locale: 'en-US', timezoneId: 'UTC' },
+): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM}: ${MISSING}`);
   const profile = mkdtempSync(join(tmpdir(), 'sysvitals-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    locale: 'en-US',
-    timezoneId: 'UTC',
+    locale: region.locale,
+    timezoneId: region.timezoneId,
     args: [
       '--no-sandbox',
       '--disable-gpu',

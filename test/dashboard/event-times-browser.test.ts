@@ -8,15 +8,21 @@
 // is `timestamp + duration_seconds`, a clear's `cleared_at`; silences' and windows' `starts_at`/`ends_at`) turned
 // into the zone's wall time by adding 5 h 45 min.
 
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertRecord } from '../../src/alerts/alert.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { type Receiver, startReceiver } from '../channels/receiver.js';
 import { BASE, type Served, serveAdmin } from '../http/stream-helpers.js';
-import { apiData, CHROMIUM, MISSING, skipBrowser, watchPage } from './browser-helpers.js';
+import {
+  apiData,
+  type Browser,
+  DEFAULT_VIEWPORT,
+  launch,
+  MISSING,
+  openPage,
+  skipBrowser,
+} from './browser-helpers.js';
 
 if (skipBrowser) console.warn(`event times browser test skipped: ${MISSING}`);
 
@@ -58,7 +64,6 @@ describe.skipIf(skipBrowser)('dashboard times in Chromium (RT41-1, RT41-2)', () 
   let level = 50;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`chromium is missing at ${CHROMIUM}: ${MISSING}`);
     rx = await startReceiver();
     monitor = createMonitor({
       sampleIntervalMs: 0,
@@ -93,11 +98,8 @@ describe.skipIf(skipBrowser)('dashboard times in Chromium (RT41-1, RT41-2)', () 
     monitor.gauge('queue_depth', { help: 'Jobs waiting.', collect: () => level });
     served = await serveAdmin(monitor, { adminToken: TOKEN });
     base = `${served.url}${BASE}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    // Playwright's default viewport, as the context this test had before; en-GB (24 h) in Kathmandu.
+    browser = await launch(DEFAULT_VIEWPORT, { locale: 'en-GB', timezoneId: 'Asia/Kathmandu' });
   }, 60_000);
 
   afterAll(async () => {
@@ -147,10 +149,7 @@ describe.skipIf(skipBrowser)('dashboard times in Chromium (RT41-1, RT41-2)', () 
     const upgrade = windows.find((w) => w.name === 'upgrade');
     expect(upgrade?.starts_at).toBe(new Date(NOW + 3 * DAY + 3 * 3_600_000).toISOString());
 
-    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Asia/Kathmandu' });
-    await context.addInitScript((t) => window.sessionStorage.setItem('sysvitals.adminToken', t), TOKEN);
-    const page = await context.newPage();
-    const { pageErrors } = watchPage(page);
+    const { page, pageErrors } = await openPage(browser.context, TOKEN);
     await page.clock.setFixedTime(NOW);
     await page.goto(`${base}dashboard/`);
 
@@ -177,6 +176,6 @@ describe.skipIf(skipBrowser)('dashboard times in Chromium (RT41-1, RT41-2)', () 
     expect(next.startsWith('next ')).toBe(true);
     expect(shows(next, Date.parse(upgrade?.starts_at ?? '')), `window "${next}"`).toBe(true);
     expect(pageErrors).toEqual([]);
-    await context.close();
+    await page.close();
   }, 60_000);
 });
