@@ -22,6 +22,7 @@ export const BUNDLED_FIXTURES = {
   'close-exits': 'test/reliability/fixtures/close-exits.ts',
   'async-callbacks': 'test/reliability/fixtures/async-callbacks.ts',
   'close-retry': 'test/reliability/fixtures/close-retry.ts',
+  'histogram-heap': 'test/custom/fixtures/histogram-heap.ts',
   // The CLI as the published bin runs it (dist/cli.js is a bundle too); two levels under the root, where its
   // version() finds ../../package.json as it does from src/cli/cli.ts.
   cli: 'src/cli/cli.ts',
