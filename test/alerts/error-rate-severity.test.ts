@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 import { expectedEvents, type Reading, reading, type Sent, T0 } from './error-reading.js';
 
 const STEP = 5_000;
@@ -39,6 +40,9 @@ async function drive(sent: readonly Sent[], minutes: number) {
     sampleIntervalMs: 0,
     logger: silentLogger,
     clock: { now: () => clock.t },
+    // No host group is read here (host rules off): no /proc read per sample, and no real 250 ms CPU window
+    // waited on the frozen clock by the first sample (test/helpers/hostless.ts).
+    ...NO_HOST_FILES,
     alerts: HOST_OFF,
     onAlert: (e: AlertEvent) => {
       if (e.alert.rule === 'error_rate')

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { createMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -19,6 +20,9 @@ async function run(rule: Record<string, unknown>, values: number[]) {
     sampleIntervalMs: 0,
     clock,
     logger: silent,
+    // The oracle is a custom gauge's prediction: no host group read (no /proc per sample, and no real 250 ms CPU
+    // window waited on the frozen clock by the first sample; test/helpers/hostless.ts).
+    ...NO_HOST_FILES,
     alerts: { rules: [rule] as never },
     onAlert: (e: AlertEvent) => {
       if (e.alert.rule === rule.name && e.alert.message.includes('predicted'))

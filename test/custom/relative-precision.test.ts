@@ -17,6 +17,7 @@ import type { HistogramFigures } from '../../src/custom/types.js';
 import { type HistogramSeriesPoint, SeriesAccumulator, SeriesMerger } from '../../src/history/series.js';
 import { hdrLibrary } from '../../src/latency/histogram.js';
 import { createMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 import { rng } from '../helpers/random.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
@@ -55,11 +56,18 @@ function checkFigures(f: HistogramFigures, values: number[]): string[] {
   return bad;
 }
 
+// The monitors read no host group (NO_HOST_FILES): no real 250 ms CPU window waited by each one's first sample
+// (the whole window on a frozen clock), for host figures nothing here reads.
 describe('custom histograms: figures within 0.1 % of the values, inside the exact [min, max] (F5)', () => {
   it('seeded values over 1e-7 … 1e6: metrics/ figures and the history point against the sorted values', async () => {
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
       const clock = { t: Date.UTC(2026, 0, 1, 10, 0, 0) };
-      const m = createMonitor({ sampleIntervalMs: 0, clock: { now: () => clock.t }, logger: silent });
+      const m = createMonitor({
+        sampleIntervalMs: 0,
+        clock: { now: () => clock.t },
+        logger: silent,
+        ...NO_HOST_FILES,
+      });
       const h = m.histogram('span_seconds', { help: 'Spans.' });
       const values = valuesFor(seed, 2000);
       for (const v of values) h.observe(v);
@@ -87,7 +95,7 @@ describe('custom histograms: figures within 0.1 % of the values, inside the exac
   });
 
   it('the reviewer`s cases: 0.2–10 ms and 0.1–0.4 ms in seconds read their own figures, not 0 or 0.01', async () => {
-    const m = createMonitor({ sampleIntervalMs: 0, logger: silent });
+    const m = createMonitor({ sampleIntervalMs: 0, logger: silent, ...NO_HOST_FILES });
     const rpc = m.histogram('rpc_duration_seconds', { help: 'RPC.' });
     const cache = m.histogram('cache_lookup_seconds', { help: 'Cache.' });
     let seed = 3;
@@ -112,6 +120,7 @@ describe('custom histograms: figures within 0.1 % of the values, inside the exac
     const m = createMonitor({
       sampleIntervalMs: 0,
       logger: silent,
+      ...NO_HOST_FILES,
       alerts: { rules: [{ name: 'rpc_slow', metric: 'custom.rpc_seconds.p95', warning: 0.01, for: 0 }] },
       onAlert: (e) => {
         if (e.alert.rule === 'rpc_slow') events.push(e);
@@ -170,7 +179,12 @@ describe('counter rates and gauge history averages: relative precision (F5)', ()
   it('7 × inc(0.00004) a second: rate_per_second within 0.1 % of 0.00028; 7 × inc(0.00013): of 0.00091', async () => {
     for (const step of [0.00004, 0.00013, 1234.5]) {
       const clock = { t: Date.UTC(2026, 0, 1, 6, 0, 0) };
-      const m = createMonitor({ sampleIntervalMs: 0, clock: { now: () => clock.t }, logger: silent });
+      const m = createMonitor({
+        sampleIntervalMs: 0,
+        clock: { now: () => clock.t },
+        logger: silent,
+        ...NO_HOST_FILES,
+      });
       const c = m.counter('cost_dollars', { help: 'Cost.' });
       const t0 = clock.t;
       const rates: Array<number | null> = [];
@@ -197,6 +211,7 @@ describe('counter rates and gauge history averages: relative precision (F5)', ()
       sampleIntervalMs: 0,
       clock: { now: () => clock.t },
       logger: silent,
+      ...NO_HOST_FILES,
       alerts: {
         rules: [
           {
@@ -228,7 +243,12 @@ describe('counter rates and gauge history averages: relative precision (F5)', ()
 
   it('a gauge of ratios: the history point`s avg within 0.1 % of the samples` mean, its max the largest sample', async () => {
     const clock = { t: Date.UTC(2026, 0, 1, 6, 0, 0) };
-    const m = createMonitor({ sampleIntervalMs: 0, clock: { now: () => clock.t }, logger: silent });
+    const m = createMonitor({
+      sampleIntervalMs: 0,
+      clock: { now: () => clock.t },
+      logger: silent,
+      ...NO_HOST_FILES,
+    });
     const g = m.gauge('hit_ratio', { help: 'Ratio.' });
     const t0 = clock.t;
     const set: number[] = [];

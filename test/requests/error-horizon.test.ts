@@ -18,6 +18,7 @@ import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { RequestStats } from '../../src/requests/requests.js';
 import { UNMATCHED_ROUTE } from '../../src/requests/route-counters.js';
 import { makeSnapshot } from '../alerts/snapshot.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 
 /** A minute boundary (also a 15 s one): 1_700_000_040_000. */
 const T0 = 28_333_334 * 60_000;
@@ -106,6 +107,9 @@ function make(clock: { t: number }, errorRate: Record<string, unknown> = {}) {
     sampleIntervalMs: 0,
     logger: silentLogger,
     clock: { now: () => clock.t },
+    // No host group is read here (host rules off): no /proc read per sample, and no real 250 ms CPU window
+    // waited on the frozen clock by each monitor's first sample (test/helpers/hostless.ts).
+    ...NO_HOST_FILES,
     alerts: { ...HOST_OFF, error_rate: errorRate },
     onAlert: (e) => void events.push({ ...e, t: clock.t }),
   });
