@@ -11,6 +11,7 @@ import type { AnalyticsObservation, PredictRule } from '../../src/analytics/pred
 import { predictObservations, predictWindow } from '../../src/analytics/predict-observations.js';
 import { SeriesBuffer } from '../../src/analytics/series-buffer.js';
 import { createMonitor } from '../../src/index.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 
 const MIN = 60_000;
 
@@ -97,6 +98,9 @@ async function events(f: (i: number) => number, dir: 'above' | 'below', minutes:
     clock: () => t,
     monotonicClock: () => mono,
     logger: { warn() {}, error() {} },
+    // The oracle is a custom gauge's forecast: no host group read (no /proc per sample, no real 250 ms CPU window
+    // waited on the frozen clock by the first sample; test/helpers/hostless.ts).
+    ...NO_HOST_FILES,
     alerts: {
       cpu: { enabled: false },
       memory: { enabled: false },

@@ -17,6 +17,7 @@ import { HISTOGRAM_CONFIG } from '../../src/latency/histogram.js';
 import { COUNTS_LENGTH, CumulativeCounts, slotHighest } from '../../src/latency/latency-ring.js';
 import { silentLogger } from '../../src/logger.js';
 import { createMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 import { expectPromtoolAccepts } from '../helpers/promtool.js';
 import { rng } from '../helpers/random.js';
 import { parseExposition } from './prometheus-parse.js';
@@ -89,9 +90,11 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+// The monitors read no host group (NO_HOST_FILES): the oracle is the request, timed-function and query
+// histograms; each monitor's first read waited a real 250 ms CPU window for host figures nothing here checks.
 describe('duration buckets hold exactly the observations <= le (Prometheus histogram semantics)', () => {
   it('the reviewer’s cases: 500 ms in le="0.5", 249.9/250 ms in le="0.25", 4990/5000 ms in le="5"', async () => {
-    const m = createMonitor({ sampleIntervalMs: 0, logger: silentLogger });
+    const m = createMonitor({ sampleIntervalMs: 0, logger: silentLogger, ...NO_HOST_FILES });
     try {
       const values = [240, 249, 249.9, 250, 490, 499, 499.9, 500, 4950, 4990, 5000, 250.0004, 5000.5];
       for (const d of values) m.recordRequest({ method: 'GET', route: '/x', status: 200, durationMs: d });
@@ -108,7 +111,12 @@ describe('duration buckets hold exactly the observations <= le (Prometheus histo
   it.each([1, 2, 3])(
     'seed %i: recordRequest, @timed, monitor.job and recordQuery, against the raw list; promtool accepts it',
     async (seed) => {
-      const m = createMonitor({ sampleIntervalMs: 0, logger: silentLogger, queries: { prometheus: true } });
+      const m = createMonitor({
+        sampleIntervalMs: 0,
+        logger: silentLogger,
+        ...NO_HOST_FILES,
+        queries: { prometheus: true },
+      });
       // The timed wrappers read performance.now(): each call takes exactly the duration it is given.
       let now = 0;
       vi.spyOn(performance, 'now').mockImplementation(() => now);
@@ -178,7 +186,9 @@ describe('duration buckets hold exactly the observations <= le (Prometheus histo
   );
 
   it("cluster mode: the aggregator's scrape of two workers' merged counts, as sent on the wire", async () => {
-    const workers = [1, 2].map(() => createMonitor({ sampleIntervalMs: 0, logger: silentLogger }));
+    const workers = [1, 2].map(() =>
+      createMonitor({ sampleIntervalMs: 0, logger: silentLogger, ...NO_HOST_FILES }),
+    );
     try {
       const parts = [durations(41, 500), durations(42, 500)];
       parts.forEach((values, w) => {
