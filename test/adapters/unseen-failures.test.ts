@@ -20,6 +20,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor as expressMonitor } from '../../src/adapters/express.js';
 import { createMonitor as koaMonitor } from '../../src/adapters/koa.js';
 import type { SystemMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 import { CURRENT_MAJORS, type FrameworkModules, olderMajors } from './framework-modules.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -28,6 +29,8 @@ afterEach(async () => {
 });
 
 const quiet = { warn() {}, error() {}, info() {}, debug() {} };
+// The apps' monitors read no host group (NO_HOST_FILES): the oracle is the requests sent and answered, and the
+// errors component; each monitor's first read waited a real 250 ms CPU window for host figures nothing here checks.
 
 /** What the app's handlers answered, by who answered (`before`: the middleware mounted before the monitor). */
 interface Answered {
@@ -96,7 +99,12 @@ async function serve(
   let monitor: Served['monitor'];
   let listener: RequestListener;
   if (kind === 'express') {
-    const m = expressMonitor({ sampleIntervalMs: 0, logger: quiet, ...(clock ? { clock } : {}) });
+    const m = expressMonitor({
+      sampleIntervalMs: 0,
+      logger: quiet,
+      ...NO_HOST_FILES,
+      ...(clock ? { clock } : {}),
+    });
     monitor = m;
     const app = fw.express();
     app.set('env', 'test'); // finalhandler prints nothing
@@ -147,7 +155,12 @@ async function serve(
     });
     listener = app;
   } else {
-    const m = koaMonitor({ sampleIntervalMs: 0, logger: quiet, ...(clock ? { clock } : {}) });
+    const m = koaMonitor({
+      sampleIntervalMs: 0,
+      logger: quiet,
+      ...NO_HOST_FILES,
+      ...(clock ? { clock } : {}),
+    });
     monitor = m;
     const app = new fw.koa();
     app.silent = true; // the thrown error is not printed
