@@ -10,12 +10,15 @@ import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { timeHeads } from '../../src/adapters/prototype-timing.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 import { httpSend } from '../helpers/http-get.js';
 import { expressApp, fastifyApp, koaApp } from './framework-apps.js';
 import { appServers } from './served-monitor.js';
 
 const listen = appServers();
-const opts: MonitorOptions = { sampleIntervalMs: 0, logger: { warn() {}, error() {} } };
+// No host group read (NO_HOST_FILES): the oracle is the statuses the clients got; the first read waited a real
+// 250 ms CPU window for host figures nothing here checks.
+const opts: MonitorOptions = { sampleIntervalMs: 0, logger: { warn() {}, error() {} }, ...NO_HOST_FILES };
 
 /** /slow writes its head (503), and ends it 60 ms later: /fast (201) writes and ends its own in between. */
 const slow = (res: ServerResponse) => {
