@@ -351,6 +351,8 @@ export interface MetricsSnapshot {
   cluster?: ClusterSummary;
   /** Cluster mode asked for but off in this process (its figures are per process), and why. */
   cluster_mode?: ClusterModeOff;
+  /** Another live process has been writing under this instanceId for longer than a rolling deploy's overlap. */
+  instance_conflict?: InstanceConflict;
   /** Custom metrics by name (`monitor.counter/gauge/histogram`); always present from a collector. */
   custom?: Record<string, CustomMetricSnapshot>;
   /** Collector plugins' groups by plugin name; always present from a collector. */
@@ -394,6 +396,22 @@ export interface HealthStatus {
   cluster?: ClusterSummary;
   /** Cluster mode asked for but off in this process: the status is this process's alone, and why. */
   cluster_mode?: ClusterModeOff;
+  /** Another live process has been writing under this instanceId for longer than a rolling deploy's overlap. */
+  instance_conflict?: InstanceConflict;
+}
+
+/**
+ * Live processes writing under one instanceId (a shared store, RedisStore) for longer than a rolling deploy's
+ * overlap (5 resolutions): their history adds up as one instance's, and only the first saves and restores the
+ * instance's active alerts and models (`holds_state`); the others keep theirs in memory until it is gone.
+ */
+export interface InstanceConflict {
+  /** Live processes writing under the instanceId, this one included. */
+  processes: number;
+  /** When this process first saw another one (ISO 8601). */
+  since: string;
+  /** Whether this process holds the instance's saved state (saves and restores its active alerts). */
+  holds_state: boolean;
 }
 
 /** What the request recorder contributes to a snapshot. */

@@ -42,8 +42,8 @@ const RECORD = { __record: true };
 /** Every field of T, optional ones included: the template must name each (a number where T has one). */
 type Full<T> = Record<Exclude<keyof T, 'error'>, unknown>;
 
-/** The snapshot's groups a rule may read (`timestamp`, `sampled_at`, `host_from`, `cluster_mode` hold no number). */
-type Groups = Omit<MetricsSnapshot, 'timestamp' | 'sampled_at' | 'host_from' | 'cluster_mode'>;
+/** The snapshot's groups a rule may read (`timestamp`, `sampled_at`, `host_from`, `cluster_mode`, `instance_conflict` hold no number). */
+type Groups = Omit<MetricsSnapshot, 'timestamp' | 'sampled_at' | 'host_from' | 'cluster_mode' | 'instance_conflict'>;
 
 /** The shape rules are checked against; `extra` adds groups other parts of the monitor contribute. */
 export function snapshotShape(

@@ -108,6 +108,10 @@ export const BUILTIN_FAMILIES = catalogue({
     'gauge',
     '1: cluster mode was asked for but is off in this process (no private directory for its socket; the reason is logged and in metrics/ cluster_mode), so every sample is this process alone.',
   ],
+  instance_conflict: [
+    'gauge',
+    'Live processes writing under this instanceId (this one included), present while another one has for longer than a rolling deploy overlap (metrics/ instance_conflict); give each its own instanceId.',
+  ],
   cluster_workers_connected: [
     'gauge',
     'Cluster mode: workers connected to the aggregator, the aggregator included (cluster.workers_connected).',

@@ -17,6 +17,7 @@ import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 import { BucketTimer } from './bucket-timer.js';
 import { hasCustomFigures, readEncodedOnce, settledWithin } from './history-writer-steps.js';
 import { JobsSaver } from './jobs-saver.js';
+import { InstanceWatch } from './instance-watch.js';
 import {
   exportNotifications,
   NOTIFICATIONS_STATE,
@@ -84,6 +85,8 @@ export class HistoryWriter {
   gate: MinuteHook | undefined;
   /** Saves the jobs state soon after a job's success, between the minute's saves (jobs-saver.ts). */
   private readonly jobsSaver = new JobsSaver(() => this.saveJobs());
+  /** Other live processes under the same instanceId: only the holder reads and saves the state (RT48-3). */
+  readonly watch: InstanceWatch;
 
   constructor(private readonly m: HistoryWriterParts) {
     this.timer = new BucketTimer({
@@ -94,6 +97,7 @@ export class HistoryWriter {
       flush: () => this.flush(),
       bucketStart: () => this.bucketStart,
     });
+    this.watch = new InstanceWatch(m);
     this.openedWall = m.clock.now();
     this.openedMono = this.monotonic();
     this.bucketStart = this.alignedBucketStart(this.openedWall);
@@ -162,9 +166,12 @@ export class HistoryWriter {
     // A close before the start-up read of the saved state finished waits for it (bounded), so that this life's
     // route history is saved, merged into what it read, instead of not at all (outside review 39, RT39-9).
     if (last && !this.stateLoaded) await this.loadBeforeLastSave();
+    // This process as a live writer of its instanceId, and whether it still holds the saved state (before the
+    // load, its retry above claims). A claim the store did not answer keeps the role as it was.
+    if (this.stateLoaded && !m.alertSystem.fenced()) await this.watch.claim().catch(() => false);
     // Checked before each write (a deposed cluster aggregator's closing flush writes nothing to a shared
     // store after its successor took over: tenure.ts), after any await.
-    if (this.stateLoaded && !m.alertSystem.fenced()) {
+    if (this.savesState()) {
       await m.store.saveState?.(m.instanceId, SERIES_STATE, m.series.export()).catch(() => {});
       await m.store.saveState?.(m.instanceId, JOBS_STATE, m.jobs.exportSaved()).catch(() => {});
     }
@@ -198,7 +205,7 @@ export class HistoryWriter {
       m.logger.warn({ err: errorMessage(err) }, 'sysvitals: could not write a history point');
     }
     // The models survive a restart with a shared store (RedisStore); a failed save is retried next minute.
-    if (this.stateLoaded && !m.alertSystem.fenced()) {
+    if (this.savesState()) {
       await m.store.saveState?.(m.instanceId, ANALYTICS_STATE, m.analytics.exportState()).catch(() => {});
     }
   }
@@ -261,6 +268,10 @@ export class HistoryWriter {
     let notifications: string | null | undefined;
     let jobs: string | null | undefined;
     try {
+      // Another live process of this instanceId holds the state (a rolling deploy's old one, or a second process
+      // given the same id): not read, so neither restored and cleared here while that one still raises them, nor
+      // overwritten by this one's saves; read once it is gone (its close releases it), retried at each flush.
+      if (!(await this.watch.claim())) return;
       series = await m.store.loadState?.(m.instanceId, SERIES_STATE);
       saved = await m.store.loadState?.(m.instanceId, ANALYTICS_STATE);
       alerts = await m.store.loadState?.(m.instanceId, ALERTS_STATE);
@@ -308,7 +319,7 @@ export class HistoryWriter {
    */
   saveActiveAlerts(): void {
     const m = this.m;
-    if (!this.stateLoaded || m.store.saveState === undefined || m.alertSystem.fenced()) return;
+    if (!this.savesState() || m.store.saveState === undefined) return;
     void m.store
       .saveState(m.instanceId, ALERTS_STATE, JSON.stringify(m.alertSystem.exportActive()))
       .catch(() => {});
@@ -317,6 +328,11 @@ export class HistoryWriter {
         .saveState(m.instanceId, NOTIFICATIONS_STATE, exportNotifications(m.notificationState))
         .catch(() => {});
     }
+  }
+
+  /** Whether this process saves the instance's state now: read once, not fenced, held (no other live holder). */
+  private savesState(): boolean {
+    return this.stateLoaded && !this.m.alertSystem.fenced() && this.watch.holds;
   }
 
   /**

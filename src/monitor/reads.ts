@@ -158,7 +158,7 @@ function withInFlight(
   return rows;
 }
 
-/** The health of `snapshot` (marked `cluster_mode` as it is); with `detailed`, the snapshot itself and the channels' status (when any) beside it. */
+/** The health of `snapshot` (marked `cluster_mode` and `instance_conflict` as it is); with `detailed`, the snapshot itself and the channels' status (when any) beside it. */
 export function healthWithDetails(
   snapshot: MetricsSnapshot,
   alertSystem: AlertSystem,
@@ -169,6 +169,7 @@ export function healthWithDetails(
   let health = alertSystem.getHealthStatus(snapshot);
   // Cluster mode asked for but off in this process: its health is this process's alone (cluster-start.ts).
   if (snapshot.cluster_mode) health = { ...health, cluster_mode: snapshot.cluster_mode };
+  if (snapshot.instance_conflict) health = { ...health, instance_conflict: snapshot.instance_conflict };
   if (!detailed) return health;
   return notifications.active
     ? { ...health, metrics: snapshot, channels: notifications.status() }

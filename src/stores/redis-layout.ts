@@ -13,6 +13,8 @@ import type { StoredAlertRecord } from './store.js';
  * - `{p}:instances` sorted set of instance ids by last write (the fleet index)
  * - `{p}:alerts` capped list of alert records, newest first
  * - `{p}:state:<name>:<instance>` a string (analytics state saved across restarts)
+ * - `{p}:writers:<instance>` sorted set of the live processes writing under the instance id (a random token per
+ *   store, score = its last flush), and `{p}:holder:<instance>` the token of the one holding its saved state
  * Every write trims by time and re-arms the key's expiry to the retention, so a dead instance's data
  * disappears by itself.
  */
@@ -41,6 +43,14 @@ export class RedisKeys {
 
   state(name: string, instance: string): string {
     return this.key('state', name, instance);
+  }
+
+  writers(instance: string): string {
+    return this.key('writers', instance);
+  }
+
+  holder(instance: string): string {
+    return this.key('holder', instance);
   }
 
   /** The key an instance's series is read from at `stepMs`: its rollup at a rollup step, else its points. */

@@ -1,6 +1,7 @@
 // RedisStore: history and alert history in Redis (ioredis, single node or Cluster), buffered through outages.
 
 import type { ChainableCommander } from 'ioredis';
+import { nodeCrypto } from '../builtins.js';
 import { SysvitalsError } from '../errors.js';
 import { retentionCutoff, retentionKeepMs, rollupKeepMs, rollupSteps } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
@@ -8,6 +9,7 @@ import { serializePoint } from '../history/point-codec.js';
 import { errorMessage, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
 import { CloseBound } from './close-bound.js';
+import { claimInstance, LIVE_RESOLUTIONS, releaseInstance } from './redis-claim.js';
 import {
   createRedisClient,
   disconnectNow,
@@ -20,7 +22,7 @@ import { DatabaseRefusal } from './redis-database.js';
 import { parseAlertRecords, parsePoints, RedisKeys, readFleet } from './redis-layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './redis-options.js';
 import { RollupTracker } from './rollup.js';
-import type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './store.js';
+import type { InstanceClaim, MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './store.js';
 import { storeLogger } from './store-logger.js';
 import { type BufferedWrite, WriteBuffer } from './write-buffer.js';
 
@@ -59,6 +61,10 @@ export class RedisStore implements MetricsStore {
     if (!this.closed) this.markDown(err);
   };
   private readonly database: DatabaseRefusal; // the URL's database number refused (RT46-3)
+  /** This process's mark among the writers of an instance id (redis-claim.ts, RT48-3). */
+  private readonly token = nodeCrypto().randomUUID();
+  /** The instance ids claimed, released at close. */
+  private readonly claimed = new Set<string>();
 
   constructor(options: RedisStoreOptions) {
     const config = parseRedisStoreOptions(options);
@@ -352,6 +358,30 @@ export class RedisStore implements MetricsStore {
     return this.timed('GET', () => client.get(this.keys.state(name, instance)));
   }
 
+  // --- writers of one instance id ------------------------------------------------------------
+
+  /**
+   * Marks this process a live writer of `instance` (for 3 resolutions) and answers whether it holds the instance's
+   * saved state, and which other live processes write under the same id (redis-claim.ts).
+   */
+  async claim(instance: string, now: number): Promise<InstanceClaim> {
+    const client = await this.forRead();
+    const liveMs = LIVE_RESOLUTIONS * this.resolutionMs;
+    const claim = await this.timed('claim', () =>
+      claimInstance(client, this.keys, instance, this.token, now, liveMs),
+    );
+    this.claimed.add(instance);
+    return claim;
+  }
+
+  /** At close, after the last writes: no longer a writer, and the holder's role left to the next process. */
+  private async release(): Promise<void> {
+    const client = this.client;
+    if (this.claimed.size === 0 || client?.status !== 'ready' || this.bound.budget() <= 0) return;
+    const all = [...this.claimed].map((i) => releaseInstance(client, this.keys, i, this.token));
+    await withTimeout(Promise.all(all), this.bound.budget(), 'release').catch(() => {});
+  }
+
   // --- shutdown --------------------------------------------------------------------------------
 
   /**
@@ -382,6 +412,7 @@ export class RedisStore implements MetricsStore {
       };
       await withTimeout(lastWrite(), this.bound.budget(), 'final flush').catch(() => {});
     }
+    await this.release();
     this.closed = true;
     this.bound.report(this.logger, OUTAGE, this.buffer.points, this.buffer.size - this.buffer.points);
     this.buffer.clear();

@@ -25,6 +25,20 @@ export interface StoreProbe {
   timeoutMs?: number;
 }
 
+/**
+ * The processes writing under one instanceId, as a shared store sees them at one claim (`MetricsStore.claim`).
+ */
+export interface InstanceClaim {
+  /**
+   * Whether this process holds the instance's saved state (it reads it once, then saves it): the first live writer
+   * does; another live process of the same instanceId waits until that one is gone (closed, or silent for 3
+   * resolutions).
+   */
+  holds: boolean;
+  /** The other live processes writing under the instanceId (their random per-process tokens). */
+  others: string[];
+}
+
 /** Where history points, alert history and state are kept (MemoryStore, RedisStore, or your own). */
 export interface MetricsStore {
   /** Connects or prepares; never rejects for a backend that is down (the store reports it in health()). */
@@ -54,6 +68,12 @@ export interface MetricsStore {
   saveState?(instance: string, name: string, value: string): Promise<void>;
   /** The blob saveState wrote, or null. Optional. */
   loadState?(instance: string, name: string): Promise<string | null>;
+  /**
+   * Optional (a store that other processes can write to): records this process as a live writer of `instance` at
+   * `now` (ms, the monitor's clock; called at each history flush) and answers whether it holds the instance's saved
+   * state and which other live processes write under the same instanceId. Rejects when the store does not answer.
+   */
+  claim?(instance: string, now: number): Promise<InstanceClaim>;
   /** The store's current health; a store without it is taken as healthy. */
   health?(): StoreHealth;
   /**

@@ -1,6 +1,6 @@
 // Prometheus families for the lifecycle: requests in flight (OpenTelemetry's `http.server.active_requests`),
-// requests shed, whether load is being shed, the observations dropped for bad input, cluster mode off, and
-// whether a cluster's figures are complete (outside review 20, F5: until then only the JSON said so).
+// requests shed, whether load is being shed, the observations dropped for bad input, cluster mode off, two live
+// processes under one instanceId, and whether a cluster's figures are complete (outside review 20, F5: until then only the JSON said so).
 
 import { DROPPED_SOURCES } from '../../collector/dropped.js';
 import { BUILTIN_FAMILIES as F } from '../../custom/builtin-families.js';
@@ -21,6 +21,7 @@ export function renderLifecycle(
   if (s.cluster_mode) {
     family(out, prefix, F.cluster_mode_off, [` 1`]);
   }
+  if (s.instance_conflict) family(out, prefix, F.instance_conflict, [` ${s.instance_conflict.processes}`]);
   if (s.cluster) renderCluster(out, s.cluster, prefix);
   const dropped = s.dropped_observations;
   if (dropped) {
