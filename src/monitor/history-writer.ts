@@ -167,8 +167,9 @@ export class HistoryWriter {
     // route history is saved, merged into what it read, instead of not at all (outside review 39, RT39-9).
     if (last && !this.stateLoaded) await this.loadBeforeLastSave();
     // This process as a live writer of its instanceId, and whether it still holds the saved state (before the
-    // load, its retry above claims). A claim the store did not answer keeps the role as it was.
-    if (this.stateLoaded && !m.alertSystem.fenced()) await this.watch.claim().catch(() => false);
+    // load, its retry above claims). A claim the store did not answer keeps the role as it was. Not at the close:
+    // its last writes share one bound, and the store's close releases the role (the last claim's answer stands).
+    if (this.stateLoaded && !last && !m.alertSystem.fenced()) await this.watch.claim().catch(() => false);
     // Checked before each write (a deposed cluster aggregator's closing flush writes nothing to a shared
     // store after its successor took over: tenure.ts), after any await.
     if (this.savesState()) {

@@ -374,12 +374,19 @@ export class RedisStore implements MetricsStore {
     return claim;
   }
 
-  /** At close, after the last writes: no longer a writer, and the holder's role left to the next process. */
+  /**
+   * At close, after the last writes: no longer a writer, and the holder's role left to the next process. Sent even
+   * when the close's bound is spent (one small command on a connection that is up; disconnect() ends the socket after
+   * what was written), so that a close that used its bound on its last writes does not keep the next process waiting
+   * 3 resolutions for the saved state; awaited only within the bound.
+   */
   private async release(): Promise<void> {
     const client = this.client;
-    if (this.claimed.size === 0 || client?.status !== 'ready' || this.bound.budget() <= 0) return;
-    const all = [...this.claimed].map((i) => releaseInstance(client, this.keys, i, this.token));
-    await withTimeout(Promise.all(all), this.bound.budget(), 'release').catch(() => {});
+    if (this.claimed.size === 0 || client?.status !== 'ready') return;
+    const sent = Promise.all([...this.claimed].map((i) => releaseInstance(client, this.keys, i, this.token)));
+    const budget = this.bound.budget();
+    if (budget > 0) await withTimeout(sent, budget, 'release').catch(() => {});
+    else sent.catch(() => {});
   }
 
   // --- shutdown --------------------------------------------------------------------------------
