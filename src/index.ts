@@ -144,7 +144,13 @@ export type { RouteStats } from './requests/route-stats.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { RedisStore } from './stores/redis.js';
 export type { RedisClient, RedisStoreOptions } from './stores/redis-options.js';
-export type { MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './stores/store.js';
+export type {
+  InstanceClaim,
+  MetricsStore,
+  StoredAlertRecord,
+  StoreHealth,
+  StoreProbe,
+} from './stores/store.js';
 export * from './types.js';
 
 // monitor.attachWebSocket() serves through the http layer's endpoint, plugged in here (the monitor never

@@ -40,7 +40,6 @@ import {
   type RequestRecord,
 } from './monitor/options.js';
 import { createParts, type MonitorParts } from './monitor/parts.js';
-import { markConflict } from './monitor/instance-watch.js';
 import { capacityNow, endpointsTable, healthWithDetails, readAlerts, readHistory } from './monitor/reads.js';
 import { sampleEvery } from './monitor/sampler.js';
 import {
@@ -160,7 +159,6 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.analytics = parts.analytics;
     this.parts = parts;
     if (start.off) parts.sampler.decorate(markProcessOnly(start.off));
-    if (parts.store.claim) parts.sampler.decorate(markConflict(parts.history.watch));
     if (options.handleSignals) this.detachers.push(exitOnSignals(this.logger, () => this.shutdown()));
     void parts.history.initStore();
     this.stopSampling = sampleEvery(this.sampleIntervalMs, this.logger, () => this.sample());

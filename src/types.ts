@@ -6,13 +6,17 @@ import type { ClusterModeOff, ClusterSummary } from './cluster/view-types.js';
 import type { DroppedObservations } from './collector/dropped.js';
 import type { CustomMetricSnapshot } from './custom/types.js';
 import type { FunctionStats } from './functions/function-row.js';
+import type { InstanceConflict } from './history/instance-conflict.js';
 import type { JobsSnapshotGroup } from './profiling/jobs-group.js';
+import type { QueriesGroup } from './profiling/queries-group.js';
 import type { ApdexGroup } from './requests/apdex-group.js';
 import type { ErrorHorizonMetrics } from './requests/horizon-metrics.js';
 import type { RouteStats } from './requests/route-stats.js';
 
 export type { ClusterModeOff, ClusterProcess, ClusterSummary, ClusterWorker } from './cluster/view-types.js';
+export type { InstanceConflict } from './history/instance-conflict.js';
 export type { JobsSnapshotGroup } from './profiling/jobs-group.js';
+export type { QueriesGroup } from './profiling/queries-group.js';
 export type { ApdexGroup } from './requests/apdex-group.js';
 
 /** Status of one snapshot group or health component; `unknown` when it could not be measured. */
@@ -351,7 +355,7 @@ export interface MetricsSnapshot {
   cluster?: ClusterSummary;
   /** Cluster mode asked for but off in this process (its figures are per process), and why. */
   cluster_mode?: ClusterModeOff;
-  /** Another live process has been writing under this instanceId for longer than a rolling deploy's overlap. */
+  /** See InstanceConflict. */
   instance_conflict?: InstanceConflict;
   /** Custom metrics by name (`monitor.counter/gauge/histogram`); always present from a collector. */
   custom?: Record<string, CustomMetricSnapshot>;
@@ -359,14 +363,6 @@ export interface MetricsSnapshot {
   plugins?: Record<string, PluginGroup>;
   /** Observations ignored for bad input since start, by source (a monitor's snapshots; this process). */
   dropped_observations?: DroppedObservations;
-}
-
-/** Database queries of the last minute, all fingerprints. */
-export interface QueriesGroup {
-  /** Queries answered in the last minute, and those in flight for the `db_query_p95` critical level or more. */
-  count: number;
-  /** p95 of those (ms); `null` when there were none (no reading, never 0), as `queries/`' `window_p95_ms`. */
-  p95_ms: number | null;
 }
 
 /** One collector plugin's group: what its collect() returned, with a status (and the error when it failed). */
@@ -396,22 +392,8 @@ export interface HealthStatus {
   cluster?: ClusterSummary;
   /** Cluster mode asked for but off in this process: the status is this process's alone, and why. */
   cluster_mode?: ClusterModeOff;
-  /** Another live process has been writing under this instanceId for longer than a rolling deploy's overlap. */
+  /** See InstanceConflict. */
   instance_conflict?: InstanceConflict;
-}
-
-/**
- * Live processes writing under one instanceId (a shared store, RedisStore) for longer than a rolling deploy's
- * overlap (5 resolutions): their history adds up as one instance's, and only the first saves and restores the
- * instance's active alerts and models (`holds_state`); the others keep theirs in memory until it is gone.
- */
-export interface InstanceConflict {
-  /** Live processes writing under the instanceId, this one included. */
-  processes: number;
-  /** When this process first saw another one (ISO 8601). */
-  since: string;
-  /** Whether this process holds the instance's saved state (saves and restores its active alerts). */
-  holds_state: boolean;
 }
 
 /** What the request recorder contributes to a snapshot. */

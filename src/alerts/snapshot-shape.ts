@@ -43,7 +43,10 @@ const RECORD = { __record: true };
 type Full<T> = Record<Exclude<keyof T, 'error'>, unknown>;
 
 /** The snapshot's groups a rule may read (`timestamp`, `sampled_at`, `host_from`, `cluster_mode`, `instance_conflict` hold no number). */
-type Groups = Omit<MetricsSnapshot, 'timestamp' | 'sampled_at' | 'host_from' | 'cluster_mode' | 'instance_conflict'>;
+type Groups = Omit<
+  MetricsSnapshot,
+  'timestamp' | 'sampled_at' | 'host_from' | 'cluster_mode' | 'instance_conflict'
+>;
 
 /** The shape rules are checked against; `extra` adds groups other parts of the monitor contribute. */
 export function snapshotShape(

@@ -110,7 +110,7 @@ export const BUILTIN_FAMILIES = catalogue({
   ],
   instance_conflict: [
     'gauge',
-    'Live processes writing under this instanceId (this one included), present while another one has for longer than a rolling deploy overlap (metrics/ instance_conflict); give each its own instanceId.',
+    'Live processes writing under this instanceId, present past a rolling deploy overlap (metrics/ instance_conflict).',
   ],
   cluster_workers_connected: [
     'gauge',

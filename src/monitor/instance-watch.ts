@@ -79,9 +79,8 @@ export class InstanceWatch {
     m.logger.warn(
       { instanceId: m.instanceId, processes: others + 1, holdsState: this.holding },
       `sysvitals: ${others + 1} live processes have been writing under instanceId ${JSON.stringify(m.instanceId)} ` +
-        `for over ${Math.round((OVERLAP_RESOLUTIONS * m.resolutionMs) / 1000)} s (longer than a rolling deploy's overlap): ` +
-        'their history adds up as one instance and only the first one saves and restores the active alerts; ' +
-        `give each process its own instanceId (this one ${this.holding ? 'holds' : 'does not hold'} the saved state)`,
+        `for over ${Math.round((OVERLAP_RESOLUTIONS * m.resolutionMs) / 1000)} s: give each its own instanceId ` +
+        `(this one ${this.holding ? 'holds' : 'does not hold'} the saved state; docs/instance-id.md)`,
     );
   }
 }

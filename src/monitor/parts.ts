@@ -43,6 +43,7 @@ import type { MetricsStore } from '../stores/store.js';
 import { useMonitorLogger } from '../stores/store-logger.js';
 import type { Clock, ComponentStatus, Logger, MetricsSnapshot } from '../types.js';
 import { HistoryWriter } from './history-writer.js';
+import { markConflict } from './instance-watch.js';
 import { isClusterView } from './notification-state.js';
 import type { CheckedMonitorOptions } from './options.js';
 import { Sampler } from './sampler.js';
@@ -346,6 +347,8 @@ export function createParts(
       ctx.sampled(snapshot);
     },
   });
+  // Another live process under this instanceId past a deploy's overlap: `instance_conflict` (instance-watch.ts).
+  if (store.claim) sampler.decorate(markConflict(history.watch));
   return {
     history,
     sampler,

@@ -1,9 +1,13 @@
-// RedisStore's key layout, and the decoding of what its keys hold (points, alert records).
+// RedisStore's key layout, one point's write into it, and the decoding of what its keys hold (points, alert records).
 
+import type { ChainableCommander } from 'ioredis';
+import { retentionCutoff, retentionKeepMs, rollupKeepMs } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
-import { parsePoint } from '../history/point-codec.js';
+import { parsePoint, serializePoint } from '../history/point-codec.js';
 import type { IoRedisClient } from './redis-client.js';
+import type { RollupWrite } from './rollup.js';
 import type { StoredAlertRecord } from './store.js';
+import type { BufferedWrite } from './write-buffer.js';
 
 /**
  * Layout (every key carries the `{prefix}` hash tag, so multi-key pipelines work on a Cluster):
@@ -62,6 +66,45 @@ export class RedisKeys {
   private key(...parts: (string | number)[]): string {
     return [`{${this.prefix}}`, ...parts].join(':');
   }
+}
+
+/**
+ * One point's buffered write: the point, its rollups' merged points (rollup.ts) and the fleet index, each trimmed to
+ * the retention and its expiry re-armed.
+ */
+export function pointWrite(
+  keys: RedisKeys,
+  instance: string,
+  point: HistoryPoint,
+  rollupWrites: readonly RollupWrite[],
+  retentionMs: number,
+  resolutionMs: number,
+): BufferedWrite<ChainableCommander> {
+  const [raw, index] = [keys.points(instance), keys.instances()];
+  const member = serializePoint(point);
+  // Cut aligned down to the 7-day view's step, whose oldest stays whole (RT37-9); keys live as long.
+  const ttl = retentionKeepMs(retentionMs, resolutionMs);
+  const rollups = rollupWrites.map((w) => ({
+    key: keys.rollup(w.stepMs, instance),
+    keep: Math.min(ttl, rollupKeepMs(w.stepMs, resolutionMs)),
+    score: w.point.t,
+    member: serializePoint(w.point),
+    replaces: w.replaces ? serializePoint(w.replaces) : null,
+  }));
+  return {
+    kind: 'point',
+    run: (p, now) => {
+      const cut = retentionCutoff(now, retentionMs, resolutionMs);
+      p.zadd(raw, point.t, member).zremrangebyscore(raw, '-inf', `(${cut}`).pexpire(raw, ttl);
+      for (const r of rollups) {
+        if (r.replaces) p.zrem(r.key, r.replaces);
+        p.zadd(r.key, r.score, r.member)
+          .zremrangebyscore(r.key, '-inf', `(${Math.max(cut, now - r.keep)}`)
+          .pexpire(r.key, r.keep);
+      }
+      p.zadd(index, now, instance).zremrangebyscore(index, '-inf', `(${cut}`).pexpire(index, ttl);
+    },
+  };
 }
 
 /** The points of a sorted set's members; members that are not points are skipped. */

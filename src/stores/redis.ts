@@ -1,15 +1,13 @@
 // RedisStore: history and alert history in Redis (ioredis, single node or Cluster), buffered through outages.
 
 import type { ChainableCommander } from 'ioredis';
-import { nodeCrypto } from '../builtins.js';
 import { SysvitalsError } from '../errors.js';
-import { retentionCutoff, retentionKeepMs, rollupKeepMs, rollupSteps } from '../history/periods.js';
+import { rollupSteps } from '../history/periods.js';
 import type { HistoryPoint } from '../history/point.js';
-import { serializePoint } from '../history/point-codec.js';
 import { errorMessage, OutageLog } from '../logger.js';
 import type { Clock, Logger } from '../types.js';
 import { CloseBound } from './close-bound.js';
-import { claimInstance, LIVE_RESOLUTIONS, releaseInstance } from './redis-claim.js';
+import { WriterClaims } from './redis-claim.js';
 import {
   createRedisClient,
   disconnectNow,
@@ -19,7 +17,7 @@ import {
   withTimeout,
 } from './redis-client.js';
 import { DatabaseRefusal } from './redis-database.js';
-import { parseAlertRecords, parsePoints, RedisKeys, readFleet } from './redis-layout.js';
+import { parseAlertRecords, parsePoints, pointWrite, RedisKeys, readFleet } from './redis-layout.js';
 import { parseRedisStoreOptions, type RedisStoreOptions } from './redis-options.js';
 import { RollupTracker } from './rollup.js';
 import type { InstanceClaim, MetricsStore, StoredAlertRecord, StoreHealth, StoreProbe } from './store.js';
@@ -62,9 +60,7 @@ export class RedisStore implements MetricsStore {
   };
   private readonly database: DatabaseRefusal; // the URL's database number refused (RT46-3)
   /** This process's mark among the writers of an instance id (redis-claim.ts, RT48-3). */
-  private readonly token = nodeCrypto().randomUUID();
-  /** The instance ids claimed, released at close. */
-  private readonly claimed = new Set<string>();
+  private readonly writers: WriterClaims;
 
   constructor(options: RedisStoreOptions) {
     const config = parseRedisStoreOptions(options);
@@ -82,6 +78,7 @@ export class RedisStore implements MetricsStore {
     this.outage = new OutageLog(this.logger, () => this.clock.now());
     this.rollup = new RollupTracker(rollupSteps(this.resolutionMs));
     this.keys = new RedisKeys(this.prefix, this.rollup.steps);
+    this.writers = new WriterClaims(this.keys, this.resolutionMs);
     this.buffer = new WriteBuffer<ChainableCommander>({
       pointLimit: this.bufferLimit,
       alertLimit: this.alertLimit,
@@ -227,31 +224,8 @@ export class RedisStore implements MetricsStore {
   async appendPoint(instance: string, point: HistoryPoint): Promise<void> {
     if (this.closing) return;
     try {
-      const [raw, index] = [this.keys.points(instance), this.keys.instances()];
-      const member = serializePoint(point);
-      // Cut aligned down to the 7-day view's step, whose oldest stays whole (RT37-9); keys live as long.
-      const ttl = retentionKeepMs(this.retentionMs, this.resolutionMs);
-      const rollups = this.rollup.add(instance, point).map((w) => ({
-        key: this.keys.rollup(w.stepMs, instance),
-        keep: Math.min(ttl, rollupKeepMs(w.stepMs, this.resolutionMs)),
-        score: w.point.t,
-        member: serializePoint(w.point),
-        replaces: w.replaces ? serializePoint(w.replaces) : null,
-      }));
-      this.buffer.add({
-        kind: 'point',
-        run: (p, now) => {
-          const cut = retentionCutoff(now, this.retentionMs, this.resolutionMs);
-          p.zadd(raw, point.t, member).zremrangebyscore(raw, '-inf', `(${cut}`).pexpire(raw, ttl);
-          for (const r of rollups) {
-            if (r.replaces) p.zrem(r.key, r.replaces);
-            p.zadd(r.key, r.score, r.member)
-              .zremrangebyscore(r.key, '-inf', `(${Math.max(cut, now - r.keep)}`)
-              .pexpire(r.key, r.keep);
-          }
-          p.zadd(index, now, instance).zremrangebyscore(index, '-inf', `(${cut}`).pexpire(index, ttl);
-        },
-      });
+      const rollups = this.rollup.add(instance, point);
+      this.buffer.add(pointWrite(this.keys, instance, point, rollups, this.retentionMs, this.resolutionMs));
     } catch (err) {
       this.markDown(err);
       return;
@@ -360,33 +334,10 @@ export class RedisStore implements MetricsStore {
 
   // --- writers of one instance id ------------------------------------------------------------
 
-  /**
-   * Marks this process a live writer of `instance` (for 3 resolutions) and answers whether it holds the instance's
-   * saved state, and which other live processes write under the same id (redis-claim.ts).
-   */
+  /** Marks this process a live writer of `instance` and answers whether it holds its saved state (redis-claim.ts). */
   async claim(instance: string, now: number): Promise<InstanceClaim> {
     const client = await this.forRead();
-    const liveMs = LIVE_RESOLUTIONS * this.resolutionMs;
-    const claim = await this.timed('claim', () =>
-      claimInstance(client, this.keys, instance, this.token, now, liveMs),
-    );
-    this.claimed.add(instance);
-    return claim;
-  }
-
-  /**
-   * At close, after the last writes: no longer a writer, and the holder's role left to the next process. Sent even
-   * when the close's bound is spent (one small command on a connection that is up; disconnect() ends the socket after
-   * what was written), so that a close that used its bound on its last writes does not keep the next process waiting
-   * 3 resolutions for the saved state; awaited only within the bound.
-   */
-  private async release(): Promise<void> {
-    const client = this.client;
-    if (this.claimed.size === 0 || client?.status !== 'ready') return;
-    const sent = Promise.all([...this.claimed].map((i) => releaseInstance(client, this.keys, i, this.token)));
-    const budget = this.bound.budget();
-    if (budget > 0) await withTimeout(sent, budget, 'release').catch(() => {});
-    else sent.catch(() => {});
+    return this.timed('claim', () => this.writers.claim(client, instance, now));
   }
 
   // --- shutdown --------------------------------------------------------------------------------
@@ -419,7 +370,7 @@ export class RedisStore implements MetricsStore {
       };
       await withTimeout(lastWrite(), this.bound.budget(), 'final flush').catch(() => {});
     }
-    await this.release();
+    await this.writers.release(this.client, this.bound.budget());
     this.closed = true;
     this.bound.report(this.logger, OUTAGE, this.buffer.points, this.buffer.size - this.buffer.points);
     this.buffer.clear();

@@ -25,17 +25,11 @@ export interface StoreProbe {
   timeoutMs?: number;
 }
 
-/**
- * The processes writing under one instanceId, as a shared store sees them at one claim (`MetricsStore.claim`).
- */
+/** What `MetricsStore.claim` answers. */
 export interface InstanceClaim {
-  /**
-   * Whether this process holds the instance's saved state (it reads it once, then saves it): the first live writer
-   * does; another live process of the same instanceId waits until that one is gone (closed, or silent for 3
-   * resolutions).
-   */
+  /** Whether this process holds the instance's saved state (the first live writer does). */
   holds: boolean;
-  /** The other live processes writing under the instanceId (their random per-process tokens). */
+  /** The tokens of the other live processes writing under the instanceId. */
   others: string[];
 }
 
@@ -68,11 +62,7 @@ export interface MetricsStore {
   saveState?(instance: string, name: string, value: string): Promise<void>;
   /** The blob saveState wrote, or null. Optional. */
   loadState?(instance: string, name: string): Promise<string | null>;
-  /**
-   * Optional (a store that other processes can write to): records this process as a live writer of `instance` at
-   * `now` (ms, the monitor's clock; called at each history flush) and answers whether it holds the instance's saved
-   * state and which other live processes write under the same instanceId. Rejects when the store does not answer.
-   */
+  /** Optional, for a store shared by processes: marks this one a live writer of `instance` at `now` (each flush). */
   claim?(instance: string, now: number): Promise<InstanceClaim>;
   /** The store's current health; a store without it is taken as healthy. */
   health?(): StoreHealth;

@@ -2,7 +2,7 @@
 // started while A still ran (a rolling deploy's overlap, or a second process given the same id), read A's saved
 // active alerts, restored them and cleared them at its first healthy reading (`cleared` to every channel while A
 // still raised them), and each overwrote the other's saved state; nothing said two processes were writing as one.
-// README "Across a restart" and docs/stores.md "Two processes, one instanceId": the first live writer holds the
+// README (RedisStore, instanceId) and docs/instance-id.md: the first live writer holds the
 // instance's saved state; another reads it only once that one is gone (closed, or silent for 3 resolutions); both
 // warn once, and show `instance_conflict`, when they keep writing side by side beyond 5 resolutions. Two real
 // monitors on a private redis-server, injected clocks; the oracles are the event logs, the saved state as Redis
@@ -75,7 +75,9 @@ describe.skipIf(!requireRedis())('two live processes under one instanceId (RT48-
   /** B's start-up has claimed the id (the writers' set holds both), or read the saved state (before the fix). */
   const settled = (p: string, b: Run) =>
     expect
-      .poll(async () => stateLoaded(b.m) || (await redis.zcard(`{${p}}:writers:${ID}`)) === 2, { timeout: 5000 })
+      .poll(async () => stateLoaded(b.m) || (await redis.zcard(`{${p}}:writers:${ID}`)) === 2, {
+        timeout: 5000,
+      })
       .toBe(true);
 
   beforeAll(async () => {
@@ -149,7 +151,9 @@ describe.skipIf(!requireRedis())('two live processes under one instanceId (RT48-
     expect((await a.m.sample()).instance_conflict).toBeUndefined();
     for (let i = 0; i < 2; i++) await minute(a, b); // T0 + 420 s: each saw the other at T0 + 60 s at the latest
     expect([a.warnings.length, b.warnings.length]).toEqual([1, 1]);
-    expect(a.warnings[0]).toContain(`2 live processes have been writing under instanceId "${ID}" for over 300 s`);
+    expect(a.warnings[0]).toContain(
+      `2 live processes have been writing under instanceId "${ID}" for over 300 s`,
+    );
     expect(a.warnings[0]).toContain('this one holds the saved state');
     expect(b.warnings[0]).toContain('this one does not hold the saved state');
 
