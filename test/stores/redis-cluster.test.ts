@@ -47,4 +47,22 @@ describe.skipIf(!haveRedis)('RedisStore on a Redis Cluster (3 masters)', () => {
     expect(stores[0]!.health().status).toBe('healthy');
     await Promise.all(stores.map((s) => s.close()));
   });
+
+  it('two stores claiming one instanceId on a Cluster: the first holds its saved state, the second once the first closed (RT48-3)', async () => {
+    const now = Date.UTC(2025, 0, 6, 1, 0, 0);
+    const prefix = `cluster-claim-${++prefixes}`;
+    const [a, b] = [0, 1].map(() => new RedisStore({ client, prefix, instanceId: 'web-1' }));
+    const first = await a!.claim('web-1', now);
+    const second = await b!.claim('web-1', now + 1000);
+    expect(first).toEqual({ holds: true, others: [] });
+    expect(second.holds).toBe(false);
+    expect(second.others).toHaveLength(1);
+    const again = await a!.claim('web-1', now + 60_000);
+    expect(again.holds).toBe(true);
+    expect(again.others).toHaveLength(1); // b's token, not a's own (the one b saw)
+    expect(again.others).not.toEqual(second.others);
+    await a!.close();
+    expect(await b!.claim('web-1', now + 61_000)).toEqual({ holds: true, others: [] });
+    await b!.close();
+  });
 });
