@@ -231,7 +231,8 @@ export class HistoryWriter {
   /** Saves each job's last success and first declaration (a success's, between the minute's saves). */
   private saveJobs(): void {
     const m = this.m;
-    if (!this.stateLoaded || m.store.saveState === undefined || m.alertSystem.fenced() || m.closing()) return;
+    // Only the holder of the instanceId's saved state writes it (RT48-3).
+    if (!this.savesState() || m.store.saveState === undefined || m.closing()) return;
     void m.store.saveState(m.instanceId, JOBS_STATE, m.jobs.exportSaved()).catch(() => {});
   }
 
