@@ -16,8 +16,8 @@ import type { MetricsStore } from '../stores/store.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 import { BucketTimer } from './bucket-timer.js';
 import { hasCustomFigures, readEncodedOnce, settledWithin } from './history-writer-steps.js';
-import { JobsSaver } from './jobs-saver.js';
 import { InstanceWatch } from './instance-watch.js';
+import { JobsSaver } from './jobs-saver.js';
 import {
   exportNotifications,
   NOTIFICATIONS_STATE,
