@@ -1,9 +1,11 @@
 // Small steps of the history writer (history-writer.ts): the warm-up's read of an encoded histogram, whether a
-// bucket's custom metrics moved, and a bounded wait.
+// bucket's custom metrics moved, a bounded wait, and the route totals of the one-minute route series.
 
 import type { CustomBucketEntry } from '../custom/index.js';
 import { createHistogram, encodeHistogram } from '../latency/histogram.js';
 import { LatencyCounts } from '../latency/latency-counts.js';
+import { type RouteTotals, routeKey } from '../profiling/series-history.js';
+import type { RequestStats } from '../requests/requests.js';
 
 /**
  * The store's rollup reads each new point's histogram back (LatencyCounts: pako's inflate, src/latency/deflate.ts): once
@@ -36,4 +38,29 @@ export async function settledWithin(promise: Promise<unknown>, ms: number): Prom
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Requests since start per `METHOD route` (for the one-minute route series). */
+export function routeSeriesTotals(requests: RequestStats): Map<string, RouteTotals> {
+  const out = new Map<string, RouteTotals>();
+  const get = (method: string, route: string) => {
+    const key = routeKey(method, route);
+    let t = out.get(key);
+    if (t === undefined) {
+      t = { count: 0, count_5xx: 0, count_aborted: 0, count_aborted_failed: 0 };
+      out.set(key, t);
+    }
+    return t;
+  };
+  for (const r of requests.routeTotals()) {
+    const t = get(r.method, r.route);
+    t.count += r.count;
+    if (r.status_class === '5xx') t.count_5xx += r.count;
+  }
+  for (const a of requests.abortedTotals()) {
+    const t = get(a.method, a.route);
+    t.count_aborted += a.count;
+    t.count_aborted_failed = (t.count_aborted_failed ?? 0) + a.failed;
+  }
+  return out;
 }

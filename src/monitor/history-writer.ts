@@ -10,12 +10,17 @@ import { readQuietly } from '../latency/coarse-clock.js';
 import { hdrLoaded, warmHistogramSteps } from '../latency/histogram.js';
 import { errorMessage } from '../logger.js';
 import type { JobStats } from '../profiling/jobs.js';
-import { type RouteTotals, routeKey, type SeriesHistory } from '../profiling/series-history.js';
+import type { SeriesHistory } from '../profiling/series-history.js';
 import type { RequestStats } from '../requests/requests.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 import { BucketTimer } from './bucket-timer.js';
-import { hasCustomFigures, readEncodedOnce, settledWithin } from './history-writer-steps.js';
+import {
+  hasCustomFigures,
+  readEncodedOnce,
+  routeSeriesTotals,
+  settledWithin,
+} from './history-writer-steps.js';
 import { InstanceWatch } from './instance-watch.js';
 import { JobsSaver } from './jobs-saver.js';
 import {
@@ -158,7 +163,7 @@ export class HistoryWriter {
     // Before the bucket closes: each route's window is then the minute just ended. Its reads leave a sleeping
     // coarse clock asleep (readQuietly: an idle minute's flush is not the hot path).
     const windows = readQuietly(() => m.requests.endpointWindows());
-    m.series.addMinute(start, end, windows, this.routeTotals(), m.jobs.totalCounts());
+    m.series.addMinute(start, end, windows, routeSeriesTotals(m.requests), m.jobs.totalCounts());
     // No await from the gate's sync to here: no worker's part comes in between the series and the bucket.
     const bucket = readQuietly(() => m.requests.takeBucket());
     const custom = m.custom.takeBucket(now);
@@ -343,31 +348,6 @@ export class HistoryWriter {
    */
   private async loadBeforeLastSave(): Promise<void> {
     if (!this.m.alertSystem.fenced()) await settledWithin(this.loadSavedState(), CLOSE_LOAD_WAIT_MS);
-  }
-
-  /** Requests since start per `METHOD route` (for the one-minute route series). */
-  private routeTotals(): Map<string, RouteTotals> {
-    const out = new Map<string, RouteTotals>();
-    const get = (method: string, route: string) => {
-      const key = routeKey(method, route);
-      let t = out.get(key);
-      if (t === undefined) {
-        t = { count: 0, count_5xx: 0, count_aborted: 0, count_aborted_failed: 0 };
-        out.set(key, t);
-      }
-      return t;
-    };
-    for (const r of this.m.requests.routeTotals()) {
-      const t = get(r.method, r.route);
-      t.count += r.count;
-      if (r.status_class === '5xx') t.count_5xx += r.count;
-    }
-    for (const a of this.m.requests.abortedTotals()) {
-      const t = get(a.method, a.route);
-      t.count_aborted += a.count;
-      t.count_aborted_failed = (t.count_aborted_failed ?? 0) + a.failed;
-    }
-    return out;
   }
 
   // The `t` of the point for the bucket [start, end): the start of the resolution bucket holding its
