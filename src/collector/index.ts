@@ -156,8 +156,13 @@ export class MetricsCollector {
     return this.peeking;
   }
 
-  /** Calls every plugin's close() once, side by side, each bounded (errors and overruns are logged, never thrown). */
+  /**
+   * Aborts every plugin's collect() under way (its ctx.signal, reason ERR_SYSVITALS_CLOSED; its deadline timer
+   * cleared) and starts none afterwards, then calls every plugin's close() once, side by side, each bounded (errors
+   * and overruns are logged, never thrown).
+   */
   closePlugins(): Promise<void> {
+    for (const runner of this.pluginRunners) runner.close();
     return closePlugins(
       this.pluginRunners.map((r) => r.plugin),
       this.config.logger,

@@ -12,7 +12,10 @@ import { boundRecords, DEFAULT_MAX_RECORD_KEYS, jsonProblem } from './plugin-rec
 
 /** What a plugin's collect() receives. */
 export interface PluginContext {
-  /** Aborted when the deadline passes: pass it to fetch() or a client that takes one. */
+  /**
+   * Aborted when the deadline passes, or by monitor.close() (its reason then a SysvitalsError
+   * `ERR_SYSVITALS_CLOSED`): pass it to fetch() or a client that takes one.
+   */
   readonly signal: AbortSignal;
   /** The collection time, epoch ms (the monitor's clock). */
   readonly now: number;
@@ -173,6 +176,9 @@ export class PluginRunner {
   private pendingSince: number | undefined;
   /** Record paths already warned about (one warning each). */
   private readonly warned = new Set<string>();
+  /** Cuts off the collect() under way (aborts its signal, clears its deadline); undefined when none runs. */
+  private cutOff: ((reason: Error) => void) | undefined;
+  private closed = false;
 
   constructor(
     readonly plugin: CollectorPlugin,
@@ -210,8 +216,26 @@ export class PluginRunner {
     };
   }
 
-  /** Settles within the plugin's timeout; never rejects. */
+  /**
+   * Stops the runner for monitor.close() (outside review A, RTA-3): the collect() under way has its ctx.signal
+   * aborted (reason: ERR_SYSVITALS_CLOSED) and its deadline timer cleared, so nothing of it holds the process open
+   * (a 30 s timeoutMs held it 30 s after close() returned); no collect() is started afterwards. Idempotent.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.cutOff?.(
+      new SysvitalsError(
+        'ERR_SYSVITALS_CLOSED',
+        `sysvitals: monitor closed; plugin ${this.plugin.name}'s collect() aborted`,
+      ),
+    );
+  }
+
+  /** Settles within the plugin's timeout (at once once closed); never rejects. */
   run(now: number): Promise<PluginGroup> {
+    if (this.closed)
+      return Promise.resolve({ status: 'unknown', error: 'monitor closed: collect() not started' });
     const interval = this.plugin.intervalMs ?? 0;
     if (this.last && now - this.lastAt < interval) return Promise.resolve(this.last);
     if (this.running) return this.running;
@@ -230,6 +254,11 @@ export class PluginRunner {
         controller.abort();
         reject(new TimeoutError(`no answer within ${this.timeoutMs} ms`));
       }, this.timeoutMs);
+      this.cutOff = (reason) => {
+        clearTimeout(timer);
+        controller.abort(reason);
+        reject(reason);
+      };
     });
     const ctx: PluginContext = { signal: controller.signal, now, logger: this.logger };
     this.pendingSince = now;
@@ -255,6 +284,7 @@ export class PluginRunner {
       })
       .finally(() => {
         clearTimeout(timer);
+        this.cutOff = undefined;
         this.running = undefined;
       });
     return this.running;

@@ -23,6 +23,7 @@ export const BUNDLED_FIXTURES = {
   'async-callbacks': 'test/reliability/fixtures/async-callbacks.ts',
   'close-retry': 'test/reliability/fixtures/close-retry.ts',
   'histogram-heap': 'test/custom/fixtures/histogram-heap.ts',
+  'close-plugin-fetch': 'test/reliability/fixtures/close-plugin-fetch.ts',
   // The CLI as the published bin runs it (dist/cli.js is a bundle too); two levels under the root, where its
   // version() finds ../../package.json as it does from src/cli/cli.ts.
   cli: 'src/cli/cli.ts',
