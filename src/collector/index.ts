@@ -156,17 +156,11 @@ export class MetricsCollector {
     return this.peeking;
   }
 
-  /**
-   * Aborts every plugin's collect() under way (its ctx.signal, reason ERR_SYSVITALS_CLOSED; its deadline timer
-   * cleared) and starts none afterwards, then calls every plugin's close() once, side by side, each bounded (errors
-   * and overruns are logged, never thrown).
-   */
+  /** Aborts every collect() under way (PluginRunner.close), then calls every plugin's close() once (closePlugins). */
   closePlugins(): Promise<void> {
     for (const runner of this.pluginRunners) runner.close();
-    return closePlugins(
-      this.pluginRunners.map((r) => r.plugin),
-      this.config.logger,
-    );
+    const plugins = this.pluginRunners.map((r) => r.plugin);
+    return closePlugins(plugins, this.config.logger);
   }
 
   /** Stops the event-loop delay monitor. Idempotent; collect() still works afterwards. */
