@@ -150,7 +150,7 @@ export function parseCollectorOptions(options: CollectorOptions = {}): Collector
   if (sysRoot !== undefined && (typeof sysRoot !== 'string' || sysRoot === '')) {
     throw invalidOption('`sysRoot` must be a non-empty path such as "/sys"');
   }
-  positive(groupTimeoutMs, 'groupTimeoutMs');
+  wholeMs(groupTimeoutMs, 'groupTimeoutMs');
   if (hostMetrics !== undefined && typeof hostMetrics !== 'boolean') {
     throw invalidOption(`\`hostMetrics\` must be true or false (got ${String(hostMetrics)})`);
   }
@@ -262,14 +262,17 @@ function invalidRule(message: string): SysvitalsError {
   return new SysvitalsError('ERR_SYSVITALS_INVALID_RULE', message);
 }
 
-/** A timer's delay: above 2^31-1 ms Node fires after 1 ms (outside review 47, RT47-4), so that is refused too. */
-function positive(value: unknown, name: string): void {
+/**
+ * A timer's delay, whole ms as the monitor's other ms options (outside review A, RTA-4: `0.5` was taken and every
+ * group "timed out"): above 2^31-1 ms Node fires after 1 ms (outside review 47, RT47-4), so that is refused too.
+ */
+function wholeMs(value: unknown, name: string): void {
   if (
     value !== undefined &&
-    !(typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_TIMER_MS)
+    !(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_TIMER_MS)
   ) {
     throw invalidOption(
-      `\`${name}\` must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (got ${String(value)})`,
+      `\`${name}\` must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS} (got ${String(value)})`,
     );
   }
 }

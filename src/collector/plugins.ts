@@ -137,13 +137,14 @@ export function validatePlugins(plugins: unknown): readonly CollectorPlugin[] {
       throw invalidPlugin(`collectors \`${name}\`: collect must be a function.`);
     // Bounded (outside review 47, RT47-4): above 2^31-1 ms Node fires a timer after 1 ms, so every collect() "timed
     // out" at once; timeoutMs as a channel's (RT47-3: a collect() no longer holds the sample, but 5 min is plenty).
+    // Whole ms as the monitor's other ms options (outside review A, RTA-4: 0.5 was taken, every collect() cut off).
     for (const [key, v, max] of [
       ['intervalMs', intervalMs, MAX_TIMER_MS],
       ['timeoutMs', timeoutMs, MAX_PLUGIN_TIMEOUT_MS],
     ] as const) {
-      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= max)) {
+      if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= max)) {
         throw invalidPlugin(
-          `collectors \`${name}\`: ${key} must be a positive number of milliseconds, at most ${max} (got ${String(v)}).`,
+          `collectors \`${name}\`: ${key} must be a whole number of milliseconds from 1 to ${max} (got ${String(v)}).`,
         );
       }
     }

@@ -132,12 +132,13 @@ export function validateProbe(probe: unknown, where: string): Probe {
   }
   const { timeoutMs, poolSize } = probe as Probe;
   // At most setTimeout's 2^31-1 ms: above it Node fires after 1 ms, and every check "timed out" at once (RT47-4).
+  // Whole ms as the monitor's other ms options (outside review A, RTA-4).
   if (
     timeoutMs !== undefined &&
-    !(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)
+    !(Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS)
   ) {
     throw invalidOption(
-      `${where}.timeoutMs must be a positive number of milliseconds, at most ${MAX_TIMER_MS} (got ${timeoutMs})`,
+      `${where}.timeoutMs must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS} (got ${timeoutMs})`,
     );
   }
   if (poolSize !== undefined && typeof poolSize !== 'function') {

@@ -22,15 +22,21 @@ function parseDuration(value: unknown): number | null {
   if (typeof value !== 'string') return null;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(value);
   if (!m) return null;
-  return Number(m[1]) * (UNITS[m[2] as string] as number);
+  const ms = Number(m[1]) * (UNITS[m[2] as string] as number);
+  // '1.1s' is 1100 ms, not the product's 1100.0000000000002: a decimal's rounding error is no fraction of a ms.
+  const whole = Math.round(ms);
+  return Math.abs(ms - whole) < 1e-6 ? whole : ms;
 }
 
-/** Milliseconds for `'5m'`-style text or a number of ms, above zero; throws ERR_SYSVITALS_INVALID_OPTION naming `what`. */
+/**
+ * Whole milliseconds for `'5m'`-style text or a number of ms, above zero (as the monitor's other ms options: outside
+ * review A, RTA-4); throws ERR_SYSVITALS_INVALID_OPTION naming `what`.
+ */
 export function parseDurationOption(value: unknown, what: string): number {
   const ms = parseDuration(value) ?? Number.NaN;
-  if (!(ms > 0)) {
+  if (!(ms > 0) || !Number.isSafeInteger(ms)) {
     throw invalidOption(
-      `\`${what}\` must be a positive duration: a number of ms or text such as '30s', '5m', '1h', '1d' (got ${JSON.stringify(value)}).`,
+      `\`${what}\` must be a positive duration: a whole number of ms or text such as '30s', '5m', '1h', '1d' (got ${JSON.stringify(value)}).`,
     );
   }
   return ms;

@@ -13,7 +13,7 @@ import type { HistoryPoint } from '../history/point.js';
 import { clockOption } from '../options/clock.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock } from '../types.js';
-import { positive } from './options.js';
+import { positive, wholeMs } from './options.js';
 import { RollupTracker } from './rollup.js';
 import type { MetricsStore, StoredAlertRecord } from './store.js';
 
@@ -111,8 +111,15 @@ export class MemoryStore implements MetricsStore {
 
   constructor(options: MemoryStoreOptions = {}) {
     rejectUnknownOptions(options, KNOWN, 'MemoryStore', { maxDistance: 3 });
-    this.retentionMs = positive('MemoryStore', 'retentionMs', options.retentionMs, DEFAULT_RETENTION_MS);
-    this.resolutionMs = positive('MemoryStore', 'resolutionMs', options.resolutionMs, DEFAULT_RESOLUTION_MS);
+    const max = Number.MAX_SAFE_INTEGER;
+    this.retentionMs = wholeMs('MemoryStore', 'retentionMs', options.retentionMs, DEFAULT_RETENTION_MS, max);
+    this.resolutionMs = wholeMs(
+      'MemoryStore',
+      'resolutionMs',
+      options.resolutionMs,
+      DEFAULT_RESOLUTION_MS,
+      max,
+    );
     this.alertLimit = positive('MemoryStore', 'alertLimit', options.alertLimit, 1000, true);
     this.clock = clockOption('MemoryStore', options.clock) ?? { now: () => Date.now() };
     this.maxPoints = Math.ceil(retentionKeepMs(this.retentionMs, this.resolutionMs) / this.resolutionMs);

@@ -1,6 +1,7 @@
 // Option checks shared by the stores: bad numbers fail at setup with the fix in the message (unknown keys: options/option-keys.ts).
 
 import { invalidOption } from '../errors.js';
+import { MAX_TIMER_MS } from '../options/duration.js';
 
 /** A positive number (integer when asked), or the default when undefined. */
 export function positive(
@@ -22,6 +23,26 @@ export function positive(
     );
   }
   return value;
+}
+
+/**
+ * A duration in whole milliseconds from 1 to `max`, or the default when undefined: as the monitor's own ms options
+ * (outside review A, RTA-4: a store's `resolutionMs`, `retentionMs` and `commandTimeoutMs` took fractions).
+ */
+export function wholeMs(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  max = MAX_TIMER_MS,
+): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max)) {
+    throw invalidOption(
+      `${owner}: \`${name}\` must be a whole number of milliseconds from 1 to ${max} (got ${String(value)}).`,
+    );
+  }
+  return value as number;
 }
 
 /** The methods every MetricsStore implements (src/stores/store.ts); the others are optional. */

@@ -7,7 +7,7 @@ import { clockOption } from '../options/clock.js';
 import { MAX_TIMER_MS } from '../options/duration.js';
 import { rejectUnknownOptions } from '../options/option-keys.js';
 import type { Clock, Logger } from '../types.js';
-import { positive } from './options.js';
+import { positive, wholeMs } from './options.js';
 import { redisUrlProblem } from './redis-url.js';
 
 /**
@@ -110,8 +110,20 @@ export function parseRedisStoreOptions(options: RedisStoreOptions): RedisStoreCo
   if (typeof instanceId !== 'string' || instanceId === '') {
     throw invalidOption(`${owner}: \`instanceId\` must be a non-empty string.`);
   }
-  const retentionMs = positive(owner, 'retentionMs', options.retentionMs, DEFAULT_RETENTION_MS);
-  const resolutionMs = positive(owner, 'resolutionMs', options.resolutionMs, DEFAULT_RESOLUTION_MS);
+  const retentionMs = wholeMs(
+    owner,
+    'retentionMs',
+    options.retentionMs,
+    DEFAULT_RETENTION_MS,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const resolutionMs = wholeMs(
+    owner,
+    'resolutionMs',
+    options.resolutionMs,
+    DEFAULT_RESOLUTION_MS,
+    Number.MAX_SAFE_INTEGER,
+  );
   const alertLimit = positive(owner, 'alertLimit', options.alertLimit, 1000, true);
   const bufferLimit = positive(
     owner,
@@ -120,13 +132,8 @@ export function parseRedisStoreOptions(options: RedisStoreOptions): RedisStoreCo
     Math.max(1, Math.ceil(3_600_000 / resolutionMs)),
     true,
   );
-  const commandTimeoutMs = positive(owner, 'commandTimeoutMs', options.commandTimeoutMs, 1000);
   // A timer's delay: above 2^31-1 ms Node fires after 1 ms, and every command would time out at once (RT47-4).
-  if (commandTimeoutMs > MAX_TIMER_MS) {
-    throw invalidOption(
-      `${owner}: \`commandTimeoutMs\` must be a positive number, at most ${MAX_TIMER_MS} (got ${commandTimeoutMs}).`,
-    );
-  }
+  const commandTimeoutMs = wholeMs(owner, 'commandTimeoutMs', options.commandTimeoutMs, 1000, MAX_TIMER_MS);
   const clock = clockOption(owner, options.clock) ?? { now: () => Date.now() };
   return { prefix, instanceId, retentionMs, resolutionMs, alertLimit, bufferLimit, commandTimeoutMs, clock };
 }

@@ -35,9 +35,9 @@ describe('ms options above 2^31-1 are refused at setup', () => {
       logger: silent,
     });
     for (const [extra, text] of [
-      [{ timeoutMs: 3_000_000_000 }, 'timeoutMs must be a positive number of milliseconds, at most 300000'],
-      [{ timeoutMs: 300_001 }, 'timeoutMs must be a positive number of milliseconds, at most 300000'],
-      [{ intervalMs: 3_000_000_000 }, `intervalMs must be a positive number of milliseconds, at most ${MAX}`],
+      [{ timeoutMs: 3_000_000_000 }, 'timeoutMs must be a whole number of milliseconds from 1 to 300000'],
+      [{ timeoutMs: 300_001 }, 'timeoutMs must be a whole number of milliseconds from 1 to 300000'],
+      [{ intervalMs: 3_000_000_000 }, `intervalMs must be a whole number of milliseconds from 1 to ${MAX}`],
     ] as const) {
       const e = refusal(() => createMonitor(plugin(extra)));
       expect(e?.code, JSON.stringify(extra)).toBe('ERR_SYSVITALS_INVALID_OPTION');
@@ -59,9 +59,7 @@ describe('ms options above 2^31-1 are refused at setup', () => {
       createMonitor({ sampleIntervalMs: 0, groupTimeoutMs: 3_000_000_000, logger: silent }),
     );
     expect(e?.code).toBe('ERR_SYSVITALS_INVALID_OPTION');
-    expect(e?.message).toContain(
-      `groupTimeoutMs\` must be a positive number of milliseconds, at most ${MAX}`,
-    );
+    expect(e?.message).toContain(`groupTimeoutMs\` must be a whole number of milliseconds from 1 to ${MAX}`);
     expect(refusal(() => new MetricsCollector({ groupTimeoutMs: MAX, logger: silent }))).toBe(undefined);
   });
 
@@ -99,14 +97,14 @@ describe('the other timers the options set', () => {
     );
     expect(probe?.code).toBe('ERR_SYSVITALS_INVALID_OPTION');
     expect(probe?.message).toBe(
-      `probes.database.timeoutMs must be a positive number of milliseconds, at most ${MAX} (got 3000000000)`,
+      `probes.database.timeoutMs must be a whole number of milliseconds from 1 to ${MAX} (got 3000000000)`,
     );
     const store = refusal(
       () => new RedisStore({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 3_000_000_000 }),
     );
     expect(store?.code).toBe('ERR_SYSVITALS_INVALID_OPTION');
     expect(store?.message).toBe(
-      `RedisStore: \`commandTimeoutMs\` must be a positive number, at most ${MAX} (got 3000000000).`,
+      `RedisStore: \`commandTimeoutMs\` must be a whole number of milliseconds from 1 to ${MAX} (got 3000000000).`,
     );
   });
 });
