@@ -161,7 +161,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     if (start.off) parts.sampler.decorate(markProcessOnly(start.off));
     if (options.handleSignals) this.detachers.push(exitOnSignals(this.logger, () => this.shutdown()));
     void parts.history.initStore();
-    this.stopSampling = sampleEvery(this.sampleIntervalMs, this.logger, () => this.sample());
+    this.stopSampling = sampleEvery(this.sampleIntervalMs, this.logger, () => this.sample(), parts.history);
     parts.history.scheduleBucket();
     // Requests and @timed calls of this process's worker threads (connectThread()) count here.
     if (parts.adopted) this.detachers.push(listenThreads(this, this.logger));

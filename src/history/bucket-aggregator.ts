@@ -95,7 +95,8 @@ export class BucketAggregator {
 
   /**
    * `coveredMs`: how long the monitor recorded the bucket (HistoryPoint.covered_seconds), up to its close at `endMs`
-   * on the wall clock (where those seconds lie: covered_spans); omitted when unknown.
+   * on the wall clock (where those seconds lie: covered_spans); omitted when unknown. `live`: those spans when the
+   * bucket stalled ([from, to] pairs, the stalls cut out: history-writer.ts), else the one ending at `endMs`.
    */
   close(
     bucketStartMs: number,
@@ -103,6 +104,7 @@ export class BucketAggregator {
     custom?: ReadonlyMap<string, CustomBucketEntry>,
     coveredMs?: number,
     endMs?: number,
+    live?: readonly number[],
   ): HistoryPoint {
     const covered = finite(coveredMs) && coveredMs >= 0 ? round(coveredMs / 1000, 3) : undefined;
     const h = requests?.histogram;
@@ -118,7 +120,11 @@ export class BucketAggregator {
       timestamp: new Date(bucketStartMs).toISOString(),
       samples: this.count,
       ...(covered !== undefined ? { covered_seconds: covered } : {}),
-      ...(covered !== undefined && finite(endMs) ? { covered_spans: bucketSpan(endMs, covered) } : {}),
+      ...(covered !== undefined && live !== undefined && live.length > 0
+        ? { covered_spans: [...live] }
+        : covered !== undefined && finite(endMs)
+          ? { covered_spans: bucketSpan(endMs, covered) }
+          : {}),
       // null, not 0, where every sample of the bucket failed: nothing was measured.
       cpu_avg_percent: this.cpu.nullable(),
       cpu_max_percent: this.cpuMax.value(),

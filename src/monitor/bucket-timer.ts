@@ -10,7 +10,8 @@ export interface TimedBuckets {
   readonly resolutionMs: number;
   /** True once the monitor is closing: the timer is not rearmed. */
   closing(): boolean;
-  flush(): Promise<void>;
+  /** `due`: the resolution boundary the timer fired for (absent: a close on demand). */
+  flush(due?: number): Promise<void>;
   /** When the open bucket started (epoch ms). */
   bucketStart(): number;
 }
@@ -33,6 +34,7 @@ export class BucketTimer {
     const now = this.b.clock.now();
     const next = this.aligned(now) + this.b.resolutionMs - now;
     const delay = Number.isFinite(next) ? Math.max(0, next) : this.b.resolutionMs;
+    const due = now + delay;
     // A flush that throws or rejects is logged once per outage and the next minute is still armed:
     // nothing from this timer reaches the host process.
     this.timer = setTimeout(
@@ -41,7 +43,7 @@ export class BucketTimer {
         const rearm = () => {
           if (!this.b.closing()) this.schedule();
         };
-        return this.tracked(this.b.flush()).then(rearm, (err: unknown) => {
+        return this.tracked(this.b.flush(due)).then(rearm, (err: unknown) => {
           rearm();
           throw err;
         });

@@ -64,3 +64,14 @@ export function routeSeriesTotals(requests: RequestStats): Map<string, RouteTota
   }
   return out;
 }
+
+/** The coverage clock's reading (monotonic ms), NaN when there is none, it throws or reads no finite number. */
+export function readCoverageClock(c: { now(): number } | undefined): number {
+  if (c === undefined) return Number.NaN;
+  try {
+    const v = c.now();
+    return Number.isFinite(v) ? v : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -17,6 +17,7 @@ import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 import { BucketTimer } from './bucket-timer.js';
 import {
   hasCustomFigures,
+  readCoverageClock,
   readEncodedOnce,
   routeSeriesTotals,
   settledWithin,
@@ -30,6 +31,7 @@ import {
   restoreNotifications,
 } from './notification-state.js';
 import { runInSlices } from './slices.js';
+import { liveSpans, StallWatch, spansMiddle } from './stall-watch.js';
 
 /** The store state blob holding the per-route and per-job one-minute series. */
 const SERIES_STATE = 'route-history';
@@ -92,6 +94,8 @@ export class HistoryWriter {
   private readonly jobsSaver = new JobsSaver(() => this.saveJobs());
   /** Other live processes under the same instanceId: only the holder reads and saves the state (RT48-3). */
   readonly watch: InstanceWatch;
+  /** The signs of life (sample timer ticks, flushes) and the open bucket's stalls (RTB-2). */
+  private readonly stalls: StallWatch;
 
   constructor(private readonly m: HistoryWriterParts) {
     this.timer = new BucketTimer({
@@ -99,14 +103,20 @@ export class HistoryWriter {
       logger: m.logger,
       resolutionMs: m.resolutionMs,
       closing: () => m.closing(),
-      flush: () => this.flush(),
+      flush: (due) => this.flush(false, due),
       bucketStart: () => this.bucketStart,
     });
     this.watch = new InstanceWatch(m);
     this.openedWall = m.clock.now();
     this.openedMono = this.monotonic();
+    this.stalls = new StallWatch(this.openedWall, this.openedMono);
     this.bucketStart = this.alignedBucketStart(this.openedWall);
     m.jobs.changed = () => this.jobsSaver.soon();
+  }
+
+  /** The sample timer's tick (every `intervalMs`, before its sample): a sign of life (stall-watch.ts). */
+  tick(intervalMs: number): void {
+    this.stalls.tick(this.m.clock.now(), this.monotonic(), intervalMs, this.bucketStart);
   }
 
   /**
@@ -144,8 +154,10 @@ export class HistoryWriter {
    * nothing is counted twice or lost, and each point's `t` (see bucketLabel) is later than the last
    * one's, so no bucket is written twice and none goes backwards. A clock that stands still or steps
    * back is taken as 1 ms later than the bucket's start. `last`: the close's flush (no later bucket was up).
+   * `due`: the resolution boundary the bucket timer fired for. Stalls (stall-watch.ts: the process stopped) are not
+   * covered time: the point's covered seconds and spans leave them out, its `t` is by the middle of its live time.
    */
-  async flush(last = false): Promise<void> {
+  async flush(last = false, due?: number): Promise<void> {
     const m = this.m;
     const ended = this.ended;
     if (last) this.ended = true;
@@ -154,16 +166,22 @@ export class HistoryWriter {
     const start = this.bucketStart;
     const now = m.clock.now();
     const end = now > start ? now : start + 1;
+    const { stalls, stalledMs } = this.stalls.close(now, this.monotonic(), start, due);
     this.bucketStart = end;
-    const coveredMs = this.coveredMs(now);
-    const label = this.bucketLabel(start, end);
+    const wholeMs = this.coveredMs(now);
+    const coveredMs = wholeMs === undefined ? undefined : Math.max(0, wholeMs - stalledMs);
+    const live = stalls.length > 0 ? liveSpans(start, end, stalls, coveredMs) : undefined;
+    const liveMiddle = live === undefined ? Number.NaN : spansMiddle(live); // NaN: no live time (then its start)
+    const middle =
+      live === undefined ? start + (end - start) / 2 : Number.isFinite(liveMiddle) ? liveMiddle : start;
+    const label = this.bucketLabel(start, middle);
     // A start-up read that failed is retried; not awaited, so that a store that hangs cannot hold the
     // minute up (its reads are bounded by the store's own timeout).
     if (!this.stateLoaded && !m.closing()) void this.loadSavedState();
     // Before the bucket closes: each route's window is then the minute just ended. Its reads leave a sleeping
     // coarse clock asleep (readQuietly: an idle minute's flush is not the hot path).
     const windows = readQuietly(() => m.requests.endpointWindows());
-    m.series.addMinute(start, end, windows, routeSeriesTotals(m.requests), m.jobs.totalCounts());
+    m.series.addMinute(middle, middle, windows, routeSeriesTotals(m.requests), m.jobs.totalCounts()); // its `t` by `middle`
     // No await from the gate's sync to here: no worker's part comes in between the series and the bucket.
     const bucket = readQuietly(() => m.requests.takeBucket());
     const custom = m.custom.takeBucket(now);
@@ -196,7 +214,7 @@ export class HistoryWriter {
     )
       return;
     this.lastLabel = label;
-    const point = this.aggregator.close(label, bucket, custom, coveredMs, now);
+    const point = this.aggregator.close(label, bucket, custom, coveredMs, now, live);
     if (missing.length > 0) point.missing = missing;
     try {
       const scores = m.analytics.scorePoint(point);
@@ -351,31 +369,18 @@ export class HistoryWriter {
   }
 
   // The `t` of the point for the bucket [start, end): the start of the resolution bucket holding its
-  // middle (a timer a little late keeps its minute; a bucket flushed a minute late gets the minute it
-  // mostly covers); when the last point already has that `t` (a flush inside a minute split it), the
+  // middle (of the time it was live, when it stalled: flush; a timer a little late keeps its minute; a bucket
+  // flushed a minute late gets the minute it mostly covers); when the last point already has that `t` (a flush inside a minute split it), the
   // bucket's own start, which is later. So `t` strictly increases from one written point to the next.
-  private bucketLabel(start: number, end: number): number {
-    const minute = this.alignedBucketStart(start + (end - start) / 2);
+  private bucketLabel(start: number, middle: number): number {
+    const minute = this.alignedBucketStart(middle);
     return minute > this.lastLabel ? minute : start;
   }
 
-  private monotonic(): number {
-    const c = this.m.coverageClock;
-    if (c === undefined) return Number.NaN;
-    try {
-      const v = c.now();
-      return Number.isFinite(v) ? v : Number.NaN;
-    } catch {
-      return Number.NaN;
-    }
-  }
+  private monotonic = (): number => readCoverageClock(this.m.coverageClock);
 
-  /**
-   * How long the bucket closing now was recorded: from when it opened (the writer's start or the last flush) to
-   * `now`, on the wall clock, at most the coverage clock's elapsed time (a forward step of the wall clock is not
-   * time recorded). 0 for a bucket closed in the millisecond it opened; unknown (undefined) when the wall clock
-   * stepped back meanwhile. Opens the next bucket.
-   */
+  /** The bucket's recorded time, its opening to `now` on the wall clock, at most the coverage clock's elapsed time (a
+   * wall clock's forward step is no time recorded); 0 if opened this ms; undefined if the wall clock stepped back. */
   private coveredMs(now: number): number | undefined {
     const wall = now - this.openedWall;
     const mono = this.monotonic();

@@ -223,12 +223,22 @@ export class Sampler {
 }
 
 /**
- * Calls `sample` every `intervalMs` on an unref'd timer (none when it is 0); nothing it throws or rejects with
+ * Calls `sample` (after `alive`'s tick) every `intervalMs` on an unref'd timer (none when it is 0); nothing it throws or rejects with
  * reaches the host (logged once per outage). Returns the function that stops the timer.
  */
-export function sampleEvery(intervalMs: number, logger: Logger, sample: () => unknown): () => void {
+export function sampleEvery(
+  intervalMs: number,
+  logger: Logger,
+  sample: () => unknown,
+  alive?: { tick(intervalMs: number): void },
+): () => void {
   if (intervalMs <= 0) return () => {};
-  const timer = setInterval(guarded(new OutageLog(logger), 'the sample cycle', sample), intervalMs);
+  // Each tick is first a sign of life for `alive` (the history writer: a gap far longer than the interval is a stall).
+  const tick = () => {
+    alive?.tick(intervalMs);
+    return sample();
+  };
+  const timer = setInterval(guarded(new OutageLog(logger), 'the sample cycle', tick), intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -42,6 +42,9 @@ interface JobTotals {
   failures: number;
 }
 
+/** Routes absent from the totals whose last seen totals are kept at most (route-table.ts MAX_ENDED_SERIES). */
+const MAX_ABSENT_SEEN = 4096;
+
 export const SERIES_HISTORY_DEFAULTS = Object.freeze({ routes: 20, minutes: 60 });
 
 /** Parses the `routeHistory` option. */
@@ -122,7 +125,17 @@ export class SeriesHistory {
         });
       }
     }
-    this.routeSeen = new Map(totals);
+    // A route absent now (its slot reclaimed: route-table.ts) goes on from its counts if it comes back: what was seen
+    // of it is kept (the newest MAX_ABSENT_SEEN absent ones, as the table remembers ended rows), or its first minute
+    // back would count its whole past (outside review B, RTB-1).
+    const seen = new Map(totals);
+    let absent = 0;
+    for (const [key, t] of this.routeSeen) {
+      if (seen.has(key)) continue;
+      if (++absent > MAX_ABSENT_SEEN) break;
+      seen.set(key, t);
+    }
+    this.routeSeen = seen;
     const byKey = new Map(windows.map((w) => [routeKey(w.method, w.route), w]));
     // Matched routes first, busiest first; then the junk rows.
     const busiest = [...minute]

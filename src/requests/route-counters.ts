@@ -148,6 +148,12 @@ export class RouteEntry {
   apartFrom = NEVER_APART;
   /** The latency of this row's requests not judged (made with the first: record(), absorb()). */
   apart: ApartLatency | null = null;
+  /**
+   * Added to the totals since start (COLUMNS) as series only (routeTotalsOf: Prometheus, route history; null: none):
+   * on `* other` minus what reclaim moved in (its series grows only by its own requests); on a row made again after a
+   * reclaim, its series' counts when it ended (it goes on from there). Never read by record().
+   */
+  seriesBase: Float64Array | null = null;
 
   constructor(method: string, route: string, slots: number, latency: LatencyRing, apdexUs = 500_000) {
     this.method = method;
@@ -343,11 +349,24 @@ export function methodLabel(method: string, index: number): string {
   return index === OTHER_INDEX ? OTHER_HTTP_METHOD : method;
 }
 
-/** Requests since start per method, route and status class (non-zero ones), in the entries' order. */
+/**
+ * An entry's totals since start (COLUMNS) as its series counts (Prometheus, the route history): plus its seriesBase.
+ */
+function seriesTotals(e: RouteEntry, slots: number): Float64Array {
+  const totals = entryTotals(e.counters, slots);
+  const base = e.seriesBase;
+  if (base !== null) for (let c = 0; c < COLUMNS; c++) totals[c]! += base[c] as number;
+  return totals;
+}
+
+/**
+ * Requests since start per method, route and status class (non-zero ones), in the entries' order, as series: each
+ * entry's totals plus its seriesBase (route-table.ts reclaim), so a series only grows by what was recorded under it.
+ */
 export function routeTotalsOf(entries: Iterable<RouteEntry>, slots: number): RouteTotal[] {
   const out: RouteTotal[] = [];
   for (const e of entries) {
-    const totals = entryTotals(e.counters, slots);
+    const totals = seriesTotals(e, slots);
     for (let c = 0; c < 5; c++) {
       const count = totals[c] as number;
       if (count > 0) {
@@ -363,11 +382,11 @@ export function routeTotalsOf(entries: Iterable<RouteEntry>, slots: number): Rou
   return out;
 }
 
-/** Aborted requests since start per method and route (non-zero ones), in the entries' order. */
+/** Aborted requests since start per method and route (non-zero ones), in the entries' order, as series (routeTotalsOf). */
 export function abortedTotalsOf(entries: Iterable<RouteEntry>, slots: number): AbortedTotal[] {
   const out: AbortedTotal[] = [];
   for (const e of entries) {
-    const totals = entryTotals(e.counters, slots);
+    const totals = seriesTotals(e, slots);
     const count = totals[ABORTED_COLUMN - 1] as number;
     if (count > 0)
       out.push({

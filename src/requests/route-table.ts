@@ -5,6 +5,7 @@ import { MAX_KEY_NAME_LENGTH, wellFormed } from '../custom/well-formed.js';
 import { CumulativeCounts, LatencyRing, type SparseCounts } from '../latency/latency-ring.js';
 import { type ApdexConfig, thresholdFor } from '../profiling/apdex.js';
 import {
+  COLUMNS,
   entryTotals,
   judgedApart,
   METHODS,
@@ -22,6 +23,8 @@ import {
 const TOTALS_COLUMNS = 12;
 /** Reclaimed pairs kept for takeReclaimed() (cluster report) at most: past that the oldest are dropped. */
 const MAX_PENDING_RECLAIMS = 4096;
+/** Ended series remembered at most (RouteTable.ended: 80 B of counts each), the oldest dropped. */
+const MAX_ENDED_SERIES = 4096;
 
 /**
  * Method + route pairs to their entries: one Map lookup per request (methods map to indices by a switch).
@@ -30,7 +33,8 @@ const MAX_PENDING_RECLAIMS = 4096;
  * one per method slot) do not count against `maxRoutes`: junk on made-up URLs that came first never takes a
  * matched route's slot. When the table is full, a new matched pair takes the slot of the least recently used row that
  * has no request anywhere in its ring (idle a whole window: no window reads it; reclaim()), its figures since start
- * folded into `* other`'s (server-wide sums stay exact and monotonic; its own Prometheus series ends). Only then does
+ * folded into `* other`'s (server-wide sums stay exact and monotonic; its own Prometheus series ends, `* other`'s does
+ * not take it: RouteEntry.seriesBase). Only then does
  * a request fold into `* other` (`folding`, said once by the monitor). A row's counters since start only grow.
  */
 export class RouteTable {
@@ -43,6 +47,11 @@ export class RouteTable {
   private matched = 0;
   /** The fold (listed once, after the entries). */
   private other: RouteEntry | null = null;
+  /**
+   * The series counts (COLUMNS, RouteEntry.seriesBase) of reclaimed pairs when their rows ended, by `method route`, at
+   * most MAX_ENDED_SERIES (the oldest dropped): a pair made again goes on from there.
+   */
+  private readonly ended = new Map<string, Float64Array>();
   private routeLatency = false;
   /** admitAbsorbed()'s ceiling for absorbed routes (0: none, `maxRoutes` for them too), and whether one folded past it. */
   private absorbCap = 0;
@@ -145,6 +154,12 @@ export class RouteTable {
       else if (m >= 0 && (unmatched || this.matched < this.maxRoutes || this.reclaim())) {
         if (!unmatched) this.matched++;
         const entry = this.createRouteEntry(methodLabel(method, m), route);
+        const key = `${entry.method} ${route}`;
+        const end = this.ended.get(key);
+        if (end !== undefined) {
+          entry.seriesBase = end; // its series goes on from its counts when its row ended
+          this.ended.delete(key);
+        }
         this.entries.push(entry);
         this.retryAt = Number.NEGATIVE_INFINITY; // a new row: a candidate of its own later
         const row = this.byRoute.get(route); // anew: reclaim() may have dropped this route's other method
@@ -213,6 +228,18 @@ export class RouteTable {
     const into = this.slots * STRIDE;
     const totals = foldedTotals(e.counters, this.slots);
     for (let c = 0; c < TOTALS_COLUMNS; c++) other.counters[into + c]! += totals[c] as number;
+    // As series (Prometheus counters, the route history): `* other`'s does not take the row's counts (they would read
+    // as that many requests at once: outside review B, RTB-1); the row's ends, and goes on from there if made again.
+    other.seriesBase ??= new Float64Array(COLUMNS);
+    const end = totals.slice(0, COLUMNS);
+    for (let c = 0; c < COLUMNS; c++) {
+      other.seriesBase[c]! -= totals[c] as number;
+      end[c]! += (e.seriesBase?.[c] ?? 0) as number;
+    }
+    const key = `${e.method} ${e.route}`;
+    this.ended.delete(key);
+    if (this.ended.size >= MAX_ENDED_SERIES) this.ended.delete(this.ended.keys().next().value as string);
+    this.ended.set(key, end);
     if (e.total !== null) {
       other.total ??= new CumulativeCounts();
       other.total.addSparse(sparseOf(e.total));

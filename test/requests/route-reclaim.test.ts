@@ -39,6 +39,30 @@ async function series(m: SystemMonitor): Promise<Map<string, number>> {
 
 const sum = (s: Map<string, number>) => [...s.values()].reduce((a, b) => a + b, 0);
 
+/**
+ * What Prometheus reads as counted since the scrapes before (counter semantics): each series of the new scrape grew by
+ * its value less its last sample in any earlier scrape (0 when new; a series that was absent, stale, and comes back
+ * goes on from its last sample; a value below it is a counter reset: all of it); a series that ended adds nothing.
+ * `last` holds every series' last sample and takes the new scrape's. `only` keeps the series it accepts.
+ */
+function increase(
+  last: Map<string, number>,
+  scrape: Map<string, number>,
+  only: (key: string) => boolean = () => true,
+): number {
+  let n = 0;
+  for (const [k, v] of scrape) {
+    const before = last.get(k) ?? 0;
+    if (only(k)) n += v >= before ? v - before : v;
+  }
+  return n;
+}
+
+/** Takes a scrape's samples into `last` (increase()), after reading it for every class. */
+function keep(last: Map<string, number>, scrape: Map<string, number>): void {
+  for (const [k, v] of scrape) last.set(k, v);
+}
+
 /** Nearest-rank percentile of the recorded durations. */
 const nearestRank = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil(p * xs.length) - 1]!;
 
@@ -78,10 +102,13 @@ describe('route table reclaims idle slots (RT36-3)', () => {
     const alerts = (await m.getAlerts()) as { rule: string; severity: string }[];
     expect(alerts.find((a) => a.rule === 'orders_p95')?.severity).toBe('critical');
     expect(warnings.filter((w) => /maxRoutes/.test(w))).toEqual([]); // nothing folded: nothing to say
-    // The server-wide totals since start stay those of all 190 requests; the warm-up route's series ended.
+    // The server-wide total since start stays that of all 190 requests; the warm-up route's series ended, and no
+    // request was recorded under `* other`, so it has no series (RTB-1: it held the ended route's 1).
     const s = await series(m);
-    expect(sum(s)).toBe(190);
+    expect((await m.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(190);
+    expect(sum(s)).toBe(189);
     expect(s.get('method="POST",route="/orders",status_class="2xx"')).toBe(90);
+    expect([...s.keys()].some((k) => k.includes('route="other"'))).toBe(false);
     await m.close();
   });
 
@@ -105,8 +132,10 @@ describe('route table reclaims idle slots (RT36-3)', () => {
     const s = await series(m);
     expect(s.get('method="GET",route="/b",status_class="2xx"')).toBe(1); // kept: not reclaimed
     expect(s.get('method="GET",route="/a",status_class="2xx"')).toBeUndefined(); // its series ended
-    expect(s.get('method="*",route="other",status_class="2xx"')).toBe(4); // 3 of /c and /a's 1
-    expect(sum(s)).toBe(6);
+    // 3 of /c, recorded under it: not /a's 1, whose series ended (RTB-1); the server-wide total keeps all 6.
+    expect(s.get('method="*",route="other",status_class="2xx"')).toBe(3);
+    expect(sum(s)).toBe(5);
+    expect((await m.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(6);
     expect(warnings.filter((w) => /maxRoutes/.test(w))).toHaveLength(1);
     await m.close();
   });
@@ -122,18 +151,19 @@ describe('route table reclaims idle slots (RT36-3)', () => {
     await m.sample();
     const rows = (await m.endpoints('time', 10)).routes.map((r) => `${r.method} ${r.route} ${r.count}`);
     expect(rows.sort()).toEqual(['GET unmatched 3', 'POST /x 3']);
-    expect(sum(await series(m))).toBe(7);
+    expect(sum(await series(m))).toBe(6); // GET /x's series ended
+    expect((await m.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(7);
     await m.close();
   });
 
-  it('seeded traffic over many reclaims: totals and Prometheus equal the recorded requests; no kept series goes down', async () => {
+  it('seeded traffic over many reclaims: totals equal the recorded requests, each scrape increases by those since the last; no series goes down', async () => {
     const { t, m } = setup({ maxRoutes: 4 });
     const r = rng(36_3);
     const statuses = [200, 201, 301, 404, 500];
     let recorded = 0;
-    const byClass = new Map<string, number>();
-    let prev = new Map<string, number>();
+    const last = new Map<string, number>();
     for (let round = 0; round < 40; round++) {
+      const byClass = new Map<string, number>(); // this round's requests (between two scrapes) by status class
       const n = 1 + Math.floor(r() * 20);
       for (let i = 0; i < n; i++) {
         const route = `/r${Math.floor(r() * 12)}`;
@@ -150,18 +180,73 @@ describe('route table reclaims idle slots (RT36-3)', () => {
       }
       t.now += Math.floor(r() * 120_000); // often past the window: rows go idle and get reclaimed
       const s = await series(m);
-      expect(sum(s)).toBe(recorded);
-      for (const [cls, n] of byClass) {
-        const got = [...s]
-          .filter(([k]) => k.endsWith(`status_class="${cls}"`))
-          .reduce((a, [, v]) => a + v, 0);
-        expect(got).toBe(n);
-      }
-      for (const [k, v] of s) if (prev.has(k)) expect(v).toBeGreaterThanOrEqual(prev.get(k)!);
-      prev = s;
+      // Oracle: the requests recorded since the last scrape, per status class (RTB-1: an ended route's totals since
+      // start were added to `* other`'s series, read as that many requests in this interval).
+      for (const cls of ['1xx', '2xx', '3xx', '4xx', '5xx'])
+        expect(increase(last, s, (k) => k.endsWith(`status_class="${cls}"`))).toBe(byClass.get(cls) ?? 0);
+      // No series goes down, one that ended and came back included (no counter reset to read).
+      for (const [k, v] of s) if (last.has(k)) expect(v).toBeGreaterThanOrEqual(last.get(k)!);
+      keep(last, s);
       expect((await m.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(recorded);
     }
     expect(m.requests.routes.reclaimed).toBeGreaterThan(5);
+    await m.close();
+  });
+
+  it("RTB-1, the review's case: maxRoutes 2, three routes in turn; each scrape's increase is the requests sent since the last, `* other` has no series", async () => {
+    const { t, m } = setup({ maxRoutes: 2, requestWindowMs: 1000 });
+    const send = (route: string, n: number) => {
+      for (let i = 0; i < n; i++) m.recordRequest({ method: 'GET', route, status: 200, durationMs: 3 });
+    };
+    send('/a', 50);
+    send('/b', 50);
+    t.now += 4000; // both idle past the 1 s window: their slots can be taken
+    const last = new Map<string, number>();
+    let s = await series(m);
+    expect(increase(last, s)).toBe(100);
+    keep(last, s);
+    for (const route of ['/c', '/a', '/b']) {
+      send(route, 10); // takes the slot of the least recently used route (/a, then /b, then /c)
+      s = await series(m);
+      expect(increase(last, s)).toBe(10);
+      for (const [k, v] of s) if (last.has(k)) expect(v).toBeGreaterThanOrEqual(last.get(k)!);
+      keep(last, s);
+      t.now += 4000;
+    }
+    // /a and /b came back: their series go on from their 50 (no reset); /c's ended at 10.
+    expect(s.get('method="GET",route="/a",status_class="2xx"')).toBe(60);
+    expect(s.get('method="GET",route="/b",status_class="2xx"')).toBe(60);
+    expect(s.has('method="GET",route="/c",status_class="2xx"')).toBe(false);
+    expect(m.requests.routes.reclaimed).toBe(3);
+    // No request was recorded under `* other`: it has no series (it read 50, 100, 110 with the ended routes' counts).
+    expect([...s.keys()].some((k) => k.includes('route="other"'))).toBe(false);
+    // The server-wide total since start stays exact: all 130.
+    expect((await m.getMetrics({ maxAgeMs: 0 })).requests.total).toBe(130);
+    await m.close();
+  });
+
+  it('RTB-1, the route history: each minute point counts the requests sent that minute, across reclaims; `* other` has none', async () => {
+    const { t, m } = setup({ maxRoutes: 2, requestWindowMs: 1000 });
+    const minute0 = Math.ceil(T0 / 60_000) * 60_000;
+    const sent: Array<[string, number]> = [
+      ['/a', 50],
+      ['/b', 50],
+    ];
+    const turns: Array<Array<[string, number]>> = [sent, [['/c', 10]], [['/a', 10]], [['/b', 10]]];
+    const oracle = new Map<string, number[]>();
+    for (const [minute, turn] of turns.entries()) {
+      t.now = minute0 + minute * 60_000 + 30_000;
+      for (const [route, n] of turn) {
+        for (let i = 0; i < n; i++) m.recordRequest({ method: 'GET', route, status: 200, durationMs: 3 });
+        oracle.set(route, [...(oracle.get(route) ?? []), n]);
+      }
+      t.now = minute0 + (minute + 1) * 60_000;
+      await m.flush();
+    }
+    expect(m.requests.routes.reclaimed).toBe(3);
+    for (const [route, counts] of oracle)
+      expect(m.series.route(route, 'GET')?.points.map((p) => p.count)).toEqual(counts);
+    expect(m.series.route('other', '*')).toBeNull(); // no request was recorded under it
     await m.close();
   });
 
