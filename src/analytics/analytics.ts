@@ -76,6 +76,12 @@ const POINT_SERIES: Record<string, (p: HistoryPoint) => number> = {
 };
 
 const MINUTE = 60_000;
+
+/**
+ * A prediction's series keeps its last 240 readings (4 h, a reading a minute) past its window, for its noise's
+ * lag-1 autocorrelation (shaped-fits.ts): a window's 20–60 points read a flat AR(1) series' correlation as 0 often.
+ */
+const NOISE_MEMORY = 240;
 /** Custom series beyond this many are not scored (bounded state). */
 export const MAX_CUSTOM_SERIES = 100;
 
@@ -273,7 +279,7 @@ export class Analytics {
         const id = `${rule.rule}\u0000${key}`;
         let b = this.predictBuffers.get(id);
         if (!b) {
-          b = new SeriesBuffer(predictWindow(rule.horizonMs), 1024);
+          b = new SeriesBuffer(predictWindow(rule.horizonMs), 1024, NOISE_MEMORY);
           this.predictBuffers.set(id, b);
         }
         this.push(`predict:${id}`, b, now, value);

@@ -11,12 +11,20 @@ export class SeriesBuffer {
   private size = 0;
   /** Bumped by every change, so that a fit can be cached until the points change. */
   version = 0;
+  /**
+   * The last `memory` values pushed, kept past the window (not evicted by time): what the series' noise looked like
+   * over a longer past than the window's, for its autocorrelation (`past()`).
+   */
+  private readonly mem: Float64Array;
+  private memEnd = 0;
+  private memSize = 0;
 
-  constructor(windowMs: number, capacity = 512) {
+  constructor(windowMs: number, capacity = 512, memory = 0) {
     this.windowMs = windowMs;
     this.capacity = capacity;
     this.t = new Float64Array(capacity);
     this.v = new Float64Array(capacity);
+    this.mem = new Float64Array(Math.max(0, Math.floor(memory)));
   }
 
   /** Adds a point (times must not go back; an older or non-finite point is ignored). */
@@ -32,7 +40,20 @@ export class SeriesBuffer {
     this.v[i] = value;
     this.size++;
     this.version++;
+    if (this.mem.length > 0) {
+      this.mem[this.memEnd] = value;
+      this.memEnd = (this.memEnd + 1) % this.mem.length;
+      this.memSize = Math.min(this.mem.length, this.memSize + 1);
+    }
     this.evict(time);
+  }
+
+  /** The last values pushed (up to the `memory` given), oldest first, whether or not still in the window. */
+  past(): number[] {
+    const out: number[] = [];
+    const n = this.mem.length;
+    for (let k = 0; k < this.memSize; k++) out.push(this.mem[(this.memEnd - this.memSize + k + n) % n] as number);
+    return out;
   }
 
   /** Drops the points older than the window before `now`. */
@@ -77,6 +98,8 @@ export class SeriesBuffer {
   clear(): void {
     this.start = 0;
     this.size = 0;
+    this.memEnd = 0;
+    this.memSize = 0;
     this.version++;
   }
 }

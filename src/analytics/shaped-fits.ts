@@ -118,7 +118,7 @@ export function shapedFits(
     const kr = Math.max(minPoints, Math.ceil(rt.length / 4));
     // One fit, four intervals. A raise's widened for the noise's lag-1 autocorrelation (trend.ts); a keep's not: else
     // such ramps, raised, cleared while rising (φ 0.8: 15 of 40 still raised at the crossing; bench/RESULTS.md).
-    const rho = serialCorrelation(v);
+    const rho = cut ? serialCorrelation(v) : Math.max(serialCorrelation(v), serialCorrelation(buffer.past()));
     const [regimeFit, regimeSure, regimeFamily, regimeKeepFamily] = theilSenEach(rt, rv, [
       {},
       { z: Z_RAISE, rho },
