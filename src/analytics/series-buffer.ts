@@ -52,7 +52,8 @@ export class SeriesBuffer {
   past(): number[] {
     const out: number[] = [];
     const n = this.mem.length;
-    for (let k = 0; k < this.memSize; k++) out.push(this.mem[(this.memEnd - this.memSize + k + n) % n] as number);
+    for (let k = 0; k < this.memSize; k++)
+      out.push(this.mem[(this.memEnd - this.memSize + k + n) % n] as number);
     return out;
   }
 

@@ -118,12 +118,13 @@ export function shapedFits(
     const kr = Math.max(minPoints, Math.ceil(rt.length / 4));
     // One fit, four intervals. A raise's widened for the noise's lag-1 autocorrelation (trend.ts); a keep's not: else
     // such ramps, raised, cleared while rising (φ 0.8: 15 of 40 still raised at the crossing; bench/RESULTS.md).
-    const rho = cut ? serialCorrelation(v) : Math.max(serialCorrelation(v), serialCorrelation(buffer.past()));
+    const rho = serialCorrelation(v);
+    const longRho = cut ? rho : Math.max(rho, serialCorrelation(buffer.past()));
     const [regimeFit, regimeSure, regimeFamily, regimeKeepFamily] = theilSenEach(rt, rv, [
       {},
-      { z: Z_RAISE, rho },
+      { z: Z_RAISE, rho: longRho },
       // A regime found by a search for a steeper stretch is held to the search's family-wise level (Z_HINGE).
-      { z: toward ? Z_HINGE : Z_FAMILY, rho },
+      { z: toward ? Z_HINGE : Z_FAMILY, rho: longRho },
       { z: Z_FAMILY },
     ]);
     const [regimeRecent, regimeRecentFamily] = theilSenEach(rt.slice(-kr), rv.slice(-kr), [
