@@ -14,6 +14,7 @@ import { LeakDetector } from './memory-leak.js';
 import { forecast } from './predict.js';
 import {
   type AnalyticsObservation,
+  NOISE_MEMORY,
   type PredictRule,
   predictObservations,
   predictWindow,
@@ -76,12 +77,6 @@ const POINT_SERIES: Record<string, (p: HistoryPoint) => number> = {
 };
 
 const MINUTE = 60_000;
-
-/**
- * A prediction's series keeps its last 240 readings (4 h, a reading a minute) past its window, for its noise's
- * lag-1 autocorrelation (shaped-fits.ts): a window's 20–60 points read a flat AR(1) series' correlation as 0 often.
- */
-const NOISE_MEMORY = 240;
 /** Custom series beyond this many are not scored (bounded state). */
 export const MAX_CUSTOM_SERIES = 100;
 

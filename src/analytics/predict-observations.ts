@@ -178,6 +178,12 @@ export function predictObservations(
   }
 }
 
+/**
+ * A prediction's series keeps its last 240 readings (4 h, a reading a minute) past its window, for its noise's
+ * lag-1 autocorrelation (shaped-fits.ts): a window's 20–61 points read a flat AR(1) series' correlation as 0 often.
+ */
+export const NOISE_MEMORY = 240;
+
 /** The trend window of a prediction: twice the horizon, between 30 minutes and 6 hours. */
 export function predictWindow(horizonMs: number): number {
   return Math.min(6 * 3_600_000, Math.max(30 * MINUTE, 2 * horizonMs));
