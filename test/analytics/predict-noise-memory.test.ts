@@ -10,7 +10,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { SeriesBuffer } from '../../src/analytics/series-buffer.js';
-import { ar1, flatRun, mulberry32 } from './predict-noise.js';
+import { ar1, flatRun, mulberry32, parkMiller } from './predict-noise.js';
+import { MIN, predictRun } from './predict-run.js';
 
 /** ρ read from the first differences of `v` (their lag-1 autocorrelation r, about their mean: 1 + 2r), and its bar. */
 function differencesRho(v: readonly number[]): { rho: number; bar: number } {
@@ -65,4 +66,22 @@ describe('a flat AR(1) series 3 % under critical (92 ± 2 marginal, critical 95,
       expect(flatRun(92, 2, seed, minute + 2, ar1(phi, mulberry32)).raised).toEqual([]);
     },
   );
+});
+
+describe('a cut that has left the window is not read as correlated noise', () => {
+  // Flat 70 ± 1 (Park–Miller) for 2 h, a drop to 40 at minute 120 (a cleanup), then a fill of +0.25 a minute: its
+  // noise-free line is within 30 min of 80 from minute 250 (40 + 0.25 × 130 = 72.5) and crosses at 280. The drop left
+  // the 60-minute window at minute 180 but not the 240 readings; unclipped, their moves read ρ 0.87–0.95.
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i: the fill is raised within 5 minutes of due (250)', (seed) => {
+    const j = parkMiller(seed, 300, 1);
+    const cpu = (m: number) => {
+      const i = Math.floor(m);
+      return (i < 120 ? 70 : 40 + 0.25 * (i - 120)) + (j[i] as number);
+    };
+    const raised = predictRun(cpu, 282, undefined, MIN)
+      .calls.filter((c) => c.type === 'raised')
+      .map((c) => c.s / 60);
+    expect(raised[0]).toBeGreaterThanOrEqual(250);
+    expect(raised[0]).toBeLessThanOrEqual(255);
+  });
 });
