@@ -1,66 +1,89 @@
 // The Koa app behind a server, for the count of requests a Koa middleware missed (unseen-requests.ts). Koa leaves
 // nothing on a request or a response that leads back to its app (createContext links the app to the context only),
-// and a server's listener is app.callback()'s closure, `handleRequest` (Koa 2 and 3), whose app cannot be read. But
-// the first thing that closure does is `this.createContext(req, res)`, looked up on its app: an app a middleware has
-// seen (ctx.app at its first request) is tested against a server's listener by calling the listener once with
-// inert arguments while that app has an own createContext that throws a sentinel (servedBy): thrown, the listener
-// is the app's. So every server an app's callback serves (HTTP and HTTPS, two ports) is its middleware's, learnt at
-// its first response answered before the middleware, or when the waiting gauge is read (the listening servers of
-// the process: koaServersOf), not only the server of its first request (outside review A, RTA-1).
-// A middleware that has seen no request knows no app: while exactly one Koa middleware of the process has seen
-// none, a Koa server's missed requests are its (every such server; at its first request, those that serve another
-// app are given back); with two or more, which is whose cannot be told and nothing is counted until each sees a
-// request. Called only for servers no middleware has learnt: a request the
-// middleware sees costs nothing.
+// and a server's listener is app.callback()'s closure, `handleRequest` (Koa 2 and 3), whose app cannot be read.
+// A server is learnt for a middleware's app only from evidence that runs no code of the host (outside review C,
+// RTC-5: calling a listener to test it ran another app's createContext override, and its middleware on a fake
+// context): a request that reached the middleware from it (response-end.ts, noteKoaApp); a server whose listener is
+// the very closure of a server learnt (`const cb = app.callback()` given to HTTP and HTTPS); and the app's own
+// createContext, which handleRequest calls first for every request of the app: at the middleware's first request
+// the app (ctx.app) gets an own createContext that calls the original with the same this and arguments and notes
+// the request's server when it differs from the last one's (an identity check per request; put back at close).
+// So every server serving the app is learnt at its first request after the middleware's first.
+// A middleware that has seen no request knows no app: a Koa server's missed requests are its only while it is the
+// one Koa middleware of the process that has seen none and the server is the process's one listening Koa server
+// (then unambiguous); else nothing is counted until its first request (outside review C, RTC-1: another Koa app's
+// 500s on its own server, before the monitored app's first request, were the monitored app's failures).
 
 import type { IncomingMessage } from 'node:http';
 import { Server } from 'node:net';
-import { type UnseenWatcher, unlearn } from './unseen-requests.js';
+import { noteServerOf, type UnseenWatcher, unlearn } from './unseen-requests.js';
 
-/** The Koa middlewares made in this process and not closed, each with the apps it has seen (one, usually). */
-const koaWatchers = new Map<UnseenWatcher, object[]>();
+/** A Koa middleware made in this process and not closed: the apps it has seen (one, usually), each wrapped. */
+interface KoaWatch {
+  apps: object[];
+  /** Each app's createContext wrapper and the own property it replaced (undefined: none). */
+  wrapped: { app: object; wrapper: unknown; own: PropertyDescriptor | undefined }[];
+}
+
+const koaWatchers = new Map<UnseenWatcher, KoaWatch>();
 /** Each server's Koa listener (null: its 'request' listeners hold none), read once per server. */
 const koaListeners = new WeakMap<object, KoaListener | null>();
-/** Each listener's app once found; and the apps it was found not to be (tested once each). */
-const listenerApps = new WeakMap<KoaListener, object>();
-const notApps = new WeakMap<KoaListener, WeakSet<object>>();
 
 type KoaListener = (req: unknown, res: unknown) => unknown;
 
 /** A Koa middleware is made: it may be given its server before it sees a request. */
 export function addKoaWatcher(watcher: UnseenWatcher): void {
-  if (!koaWatchers.has(watcher)) koaWatchers.set(watcher, []);
+  if (!koaWatchers.has(watcher)) koaWatchers.set(watcher, { apps: [], wrapped: [] });
 }
 
-/** Its monitor closed. */
+/** Its monitor closed: each app's createContext put back (left, inert, if something wrapped it since). */
 export function removeKoaWatcher(watcher: UnseenWatcher): void {
+  const watch = koaWatchers.get(watcher);
   koaWatchers.delete(watcher);
-}
-
-/**
- * The middleware's first request (once per middleware): `app` is the Koa app it runs in (ctx.app). The Koa servers
- * it was given before (while it had seen no request) that serve no app a middleware has seen are given back: their
- * next requests are not its.
- */
-export function noteKoaApp(watcher: UnseenWatcher, app: unknown): void {
-  const apps = koaWatchers.get(watcher);
-  if (apps === undefined || app === null || typeof app !== 'object' || apps.includes(app)) return;
-  apps.push(app);
-  try {
-    for (const ref of [...watcher.servers]) {
-      const server = ref.deref();
-      const listener = server === undefined ? null : koaListenerOf(server);
-      if (server !== undefined && listener !== null && watcherOfListener(listener) !== watcher)
-        unlearn(server, watcher);
+  for (const { app, wrapper, own } of watch?.wrapped ?? []) {
+    try {
+      if (!Object.hasOwn(app, 'createContext') || (app as { createContext?: unknown }).createContext !== wrapper)
+        continue;
+      if (own === undefined) delete (app as { createContext?: unknown }).createContext;
+      else Object.defineProperty(app, 'createContext', own);
+    } catch {
+      // a frozen app: the wrapper stays, inert (its watcher is closed)
     }
-  } catch {
-    // a server whose listeners cannot be read: kept
   }
 }
 
 /**
- * The watcher of a Koa server no middleware has learnt: the middleware that has seen the app serving it, else the
- * only Koa middleware that has seen no request, if one.
+ * The middleware's first request (once per middleware, and once per other app it meets): `app` is the Koa app it
+ * runs in (ctx.app), `req` the request. Its server is the middleware's; the Koa servers it was given before (while
+ * it had seen no request) that are neither that server nor served by the same listener are given back: their next
+ * requests are not its. The app's createContext then notes each server of the app at its first request.
+ */
+export function noteKoaApp(watcher: UnseenWatcher, app: unknown, req: unknown): void {
+  const watch = koaWatchers.get(watcher);
+  if (watch === undefined || app === null || typeof app !== 'object' || watch.apps.includes(app)) return;
+  const first = watch.apps.length === 0;
+  watch.apps.push(app);
+  try {
+    const server = serverOfRequest(req);
+    noteServerOf(server, watcher);
+    const listener = server !== null && typeof server === 'object' ? koaListenerOf(server) : null;
+    if (first) {
+      for (const ref of [...watcher.servers]) {
+        const s = ref.deref();
+        if (s !== undefined && s !== server && (listener === null || koaListenerOf(s) !== listener))
+          unlearn(s, watcher);
+      }
+    }
+  } catch {
+    // a server whose listeners cannot be read: kept
+  }
+  wrapCreateContext(watch, watcher, app);
+}
+
+/**
+ * The watcher of a Koa server no middleware has learnt: the middleware that learnt a server with the same listener,
+ * else, when the server is the process's only listening Koa server, the only Koa middleware that has seen no
+ * request, if one.
  */
 export function koaWatcherFor(_request: IncomingMessage, server: object): UnseenWatcher | undefined {
   const listener = koaListenerOf(server);
@@ -68,29 +91,27 @@ export function koaWatcherFor(_request: IncomingMessage, server: object): Unseen
   const owner = watcherOfListener(listener);
   if (owner !== undefined) return owner;
   let only: UnseenWatcher | undefined;
-  for (const [w, apps] of koaWatchers) {
-    if (w.closed || apps.length !== 0) continue;
+  for (const [w, watch] of koaWatchers) {
+    if (w.closed || watch.apps.length !== 0) continue;
     if (only !== undefined) return undefined; // two or more: whose cannot be told
     only = w;
   }
-  return only;
+  return only !== undefined && onlyKoaServer(server) ? only : undefined;
 }
 
 /**
- * The listening servers of this process (Node's active handles: those kept referenced) that serve the app of a
- * Koa middleware and that `known` does not hold, each with that middleware's watcher. Read when the waiting gauge is
- * read, never per request; nothing without an app seen. Never throws.
+ * The listening servers of this process (Node's active handles: those kept referenced) that `known` does not hold
+ * and whose listener is that of a server a Koa middleware has learnt, each with that middleware's watcher. Read when
+ * the waiting gauge is read, never per request. Never throws.
  */
 export function koaServersOf(known: (server: object) => boolean): [object, UnseenWatcher][] {
   const out: [object, UnseenWatcher][] = [];
   try {
-    let anyApp = false;
-    for (const [w, apps] of koaWatchers) if (!w.closed && apps.length !== 0) anyApp = true;
-    const handles = (process as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
-    if (!anyApp || typeof handles !== 'function') return out;
-    for (const h of handles.call(process)) {
-      // A server (HTTP, HTTPS, HTTP/2: each a net.Server), not a socket nor a timer.
-      if (!(h instanceof Server) || known(h)) continue;
+    let any = false;
+    for (const w of koaWatchers.keys()) if (!w.closed && w.servers.length !== 0) any = true;
+    if (!any) return out;
+    for (const h of listeningServers()) {
+      if (known(h)) continue;
       const listener = koaListenerOf(h);
       const owner = listener === null ? undefined : watcherOfListener(listener);
       if (owner !== undefined) out.push([h, owner]);
@@ -101,27 +122,36 @@ export function koaServersOf(known: (server: object) => boolean): [object, Unsee
   return out;
 }
 
-/** The middleware whose app `listener` is (tested against each app seen, each once). */
+/** HTTP, HTTPS, HTTP/2 servers (each a net.Server) among Node's active handles; none without that list. */
+function listeningServers(): Server[] {
+  const handles = (process as { _getActiveHandles?: () => unknown[] })._getActiveHandles;
+  if (typeof handles !== 'function') return [];
+  return handles.call(process).filter((h): h is Server => h instanceof Server);
+}
+
+/** Whether `server` is the one listening server of the process whose listener is Koa's. Never throws. */
+function onlyKoaServer(server: object): boolean {
+  try {
+    let count = 0;
+    let found = false;
+    for (const s of listeningServers()) {
+      if (koaListenerOf(s) === null) continue;
+      count++;
+      if (s === server) found = true;
+    }
+    return count === 1 && found;
+  } catch {
+    return false;
+  }
+}
+
+/** The middleware that learnt a server served by `listener` (the same closure: the same app). */
 function watcherOfListener(listener: KoaListener): UnseenWatcher | undefined {
-  const found = listenerApps.get(listener);
-  let not = notApps.get(listener);
-  for (const [w, apps] of koaWatchers) {
+  for (const w of koaWatchers.keys()) {
     if (w.closed) continue;
-    for (const app of apps) {
-      if (found !== undefined) {
-        if (found === app) return w;
-        continue;
-      }
-      if (not?.has(app)) continue;
-      if (servedBy(listener, app)) {
-        listenerApps.set(listener, app);
-        return w;
-      }
-      if (not === undefined) {
-        not = new WeakSet();
-        notApps.set(listener, not);
-      }
-      not.add(app);
+    for (const ref of w.servers) {
+      const s = ref.deref();
+      if (s !== undefined && koaListenerOf(s) === listener) return w;
     }
   }
   return undefined;
@@ -149,66 +179,47 @@ function isHandleRequest(f: unknown): boolean {
   );
 }
 
-const SENTINEL = Symbol('sysvitals.koaProbe');
-
-/** Arguments any read, write or test of which throws: a listener that is not Koa's stops at its first use. */
-const INERT: object = new Proxy(Object.create(null), {
-  get: () => {
-    throw SENTINEL;
-  },
-  set: () => {
-    throw SENTINEL;
-  },
-  has: () => {
-    throw SENTINEL;
-  },
-  defineProperty: () => {
-    throw SENTINEL;
-  },
-  deleteProperty: () => {
-    throw SENTINEL;
-  },
-  getPrototypeOf: () => {
-    throw SENTINEL;
-  },
-  ownKeys: () => {
-    throw SENTINEL;
-  },
-  getOwnPropertyDescriptor: () => {
-    throw SENTINEL;
-  },
-});
+/** The server a request came in on (HTTP/1: its socket's; HTTP/2: its session's socket's). */
+function serverOfRequest(req: unknown): unknown {
+  if (req === null || typeof req !== 'object') return undefined;
+  const r = req as { stream?: { session?: { socket?: { server?: unknown } } }; socket?: { server?: unknown } };
+  const stream = r.stream;
+  if (stream !== undefined && stream !== null) return stream.session?.socket?.server;
+  return r.socket?.server;
+}
 
 /**
- * Whether `listener` is `app`'s callback: called once with inert arguments while `app.createContext` (which Koa's
- * handleRequest calls first, on its app, with the arguments untouched) is an own function recording the call and
- * throwing; the app's own property, if it had one, put back. Synchronous: no request of the app runs meanwhile.
+ * `app` gets an own createContext calling the original (its own or its class's, as found now) with the same this
+ * and arguments, first noting the request's server when it is not the last one's. Never throws into the app.
  */
-function servedBy(listener: KoaListener, app: object): boolean {
-  const own = Object.getOwnPropertyDescriptor(app, 'createContext');
-  let called = false;
+function wrapCreateContext(watch: KoaWatch, watcher: UnseenWatcher, app: object): void {
   try {
+    const original = (app as { createContext?: unknown }).createContext;
+    if (typeof original !== 'function') return;
+    const own = Object.getOwnPropertyDescriptor(app, 'createContext');
+    let last: unknown;
+    const wrapper = function createContext(this: unknown, ...args: unknown[]): unknown {
+      if (!watcher.closed) {
+        try {
+          const server = serverOfRequest(args[0]);
+          if (server !== last) {
+            last = server;
+            noteServerOf(server, watcher);
+          }
+        } catch {
+          // an HTTP/2 socket proxy refusing a read: nothing learnt
+        }
+      }
+      return Reflect.apply(original, this, args);
+    };
     Object.defineProperty(app, 'createContext', {
       configurable: true,
       writable: true,
-      value: () => {
-        called = true;
-        throw SENTINEL;
-      },
+      enumerable: own?.enumerable ?? false,
+      value: wrapper,
     });
+    watch.wrapped.push({ app, wrapper, own });
   } catch {
-    return false; // a frozen app: not told
+    // a frozen app: servers are learnt at the middleware's requests only
   }
-  try {
-    const out = listener(INERT, INERT) as { then?: unknown } | undefined;
-    // Not Koa's after all (an async one would have been refused): no rejection left unhandled.
-    if (out !== null && typeof out === 'object' && typeof out.then === 'function')
-      (out as Promise<unknown>).then(undefined, () => {});
-  } catch {
-    // the sentinel, or the inert arguments' first use
-  } finally {
-    if (own === undefined) delete (app as { createContext?: unknown }).createContext;
-    else Object.defineProperty(app, 'createContext', own);
-  }
-  return called;
 }

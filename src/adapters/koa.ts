@@ -146,7 +146,7 @@ function makeMiddleware(
     if (!checked) {
       checked = true;
       // Its app: every server the app's callback serves is then this middleware's (koa-unseen.ts, RTA-1).
-      noteKoaApp(unseen, ctx.app);
+      noteKoaApp(unseen, ctx.app, ctx.req);
       warnIfMountedLateKoa(ctx, sysvitals, monitor.logger);
       warnExcludedInMounts(ctx.app, excludeRoutes, monitor.logger);
       warnShadowedRoutesKoa(

@@ -289,6 +289,13 @@ export function unlearn(server: object, watcher: UnseenWatcher): void {
   if (at !== -1) watcher.servers.splice(at, 1);
 }
 
+/** `server` is `watcher`'s (Koa: a request of its app came from it, koa-unseen.ts), unless a live one has it. */
+export function noteServerOf(server: unknown, watcher: UnseenWatcher): void {
+  if (server === null || typeof server !== 'object' || watcher.closed) return;
+  const known = servers.get(server);
+  if (known === undefined || known.closed) learn(server, watcher);
+}
+
 function learn(server: object, watcher: UnseenWatcher): void {
   servers.set(server, watcher);
   watcher.learnt++;

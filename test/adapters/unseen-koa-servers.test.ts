@@ -131,19 +131,15 @@ describe.each(majors.map((m) => [m.versions.koa, m] as const))(
       });
     });
 
-    it('every request failed before the monitor, on both servers: all of them count', async () => {
+    it('every request failed before the monitor, on both servers: two Koa servers, none is taken (RTC-1)', async () => {
+      // Changed (outside review C, RTC-1/RTC-5): the middleware saw no request, so its app is not known, and with two
+      // listening Koa servers which is whose cannot be told without running the app's code: nothing is counted (the
+      // listener call that told it ran other apps' code). With one Koa server it is counted: unseen-koa-foreign.test.ts.
       const { monitor, ports } = await twoServers(modules, () => true);
       const first = await statuses(ports[0] as number, '/ok', 10);
       const second = await statuses(ports[1] as number, '/ok', 20);
       expect([first, second]).toEqual([{ 503: 10 }, { 503: 20 }]);
-      expect(await figures(monitor)).toEqual({
-        total: 30,
-        unseen: 30,
-        waiting: 0,
-        count5xx: 30,
-        rate: 100,
-        status: 'critical',
-      });
+      expect(await figures(monitor)).toMatchObject({ total: 0, unseen: 0, waiting: 0, count5xx: 0, rate: 0 });
     });
 
     it('requests hung before the monitor on both servers are all waiting: 2 + 3', async () => {
@@ -155,7 +151,9 @@ describe.each(majors.map((m) => [m.versions.koa, m] as const))(
       expect(await figures(monitor)).toMatchObject({ total: 1, unseen: 0, waiting: 5 });
     });
 
-    it("another Koa app's server, taken while the monitor had seen no request, is given back at its first", async () => {
+    it("another Koa app's server, before the monitor's first request, is not taken (three Koa servers)", async () => {
+      // Changed (outside review C, RTC-1): the lone middleware that has seen no request took every Koa server (this
+      // one's 10 × 500 before its first request read as its failures); now only the process's one Koa server.
       const { monitor, ports } = await twoServers(modules, () => false);
       const other = new modules.koa();
       other.silent = true;
@@ -164,17 +162,10 @@ describe.each(majors.map((m) => [m.versions.koa, m] as const))(
         ctx.body = 'other app';
       }) as Mw as never);
       const otherPort = await listen(createServer(other.callback()));
-      // The only Koa middleware of the process, which has seen no request: any Koa server's are taken as its.
       expect(await statuses(otherPort, '/x', 10)).toEqual({ 500: 10 });
       expect(await statuses(ports[0] as number, '/ok', 20)).toEqual({ 200: 20 });
       expect(await statuses(otherPort, '/x', 10)).toEqual({ 500: 10 });
-      // 20 of its own + the 10 taken before its first request; the 10 after are not its.
-      expect(await figures(monitor)).toMatchObject({
-        total: 30,
-        unseen: 10,
-        count5xx: 10,
-        rate: rate(10, 30),
-      });
+      expect(await figures(monitor)).toMatchObject({ total: 20, unseen: 0, count5xx: 0, rate: 0 });
     });
 
     it("control: another Koa app's server, without the monitor, is not counted (5xx nor hung)", async () => {
