@@ -42,7 +42,10 @@ export function removeKoaWatcher(watcher: UnseenWatcher): void {
   koaWatchers.delete(watcher);
   for (const { app, wrapper, own } of watch?.wrapped ?? []) {
     try {
-      if (!Object.hasOwn(app, 'createContext') || (app as { createContext?: unknown }).createContext !== wrapper)
+      if (
+        !Object.hasOwn(app, 'createContext') ||
+        (app as { createContext?: unknown }).createContext !== wrapper
+      )
         continue;
       if (own === undefined) delete (app as { createContext?: unknown }).createContext;
       else Object.defineProperty(app, 'createContext', own);
@@ -182,7 +185,10 @@ function isHandleRequest(f: unknown): boolean {
 /** The server a request came in on (HTTP/1: its socket's; HTTP/2: its session's socket's). */
 function serverOfRequest(req: unknown): unknown {
   if (req === null || typeof req !== 'object') return undefined;
-  const r = req as { stream?: { session?: { socket?: { server?: unknown } } }; socket?: { server?: unknown } };
+  const r = req as {
+    stream?: { session?: { socket?: { server?: unknown } } };
+    socket?: { server?: unknown };
+  };
   const stream = r.stream;
   if (stream !== undefined && stream !== null) return stream.session?.socket?.server;
   return r.socket?.server;

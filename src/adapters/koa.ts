@@ -60,9 +60,9 @@ export interface KoaMonitor extends SystemMonitor {
   /**
    * Requests its server answered that never reached the middleware (a middleware mounted before it ended them):
    * how many completed, and the first. The first is also logged once. A server is the middleware's from the first
-   * request it sees there, or when its listener is the callback of the app the middleware runs in (known from its
-   * first request: every server of that app), or, while it is the only Koa middleware in the process that has seen
-   * none, any Koa app's.
+   * request it sees there, or, once its first request told its app, from that app's first request there (every
+   * server of that app), or, while it is the only Koa middleware in the process that has seen none, when the server
+   * is the process's one Koa server.
    */
   getUnseenRequests(): UnseenRequests;
 }
@@ -145,7 +145,7 @@ function makeMiddleware(
   const sysvitals = function sysvitals(ctx: Context, next: Next): Promise<void> | undefined {
     if (!checked) {
       checked = true;
-      // Its app: every server the app's callback serves is then this middleware's (koa-unseen.ts, RTA-1).
+      // Its app: every server the app serves a request on is then this middleware's (koa-unseen.ts, RTA-1, RTC-5).
       noteKoaApp(unseen, ctx.app, ctx.req);
       warnIfMountedLateKoa(ctx, sysvitals, monitor.logger);
       warnExcludedInMounts(ctx.app, excludeRoutes, monitor.logger);

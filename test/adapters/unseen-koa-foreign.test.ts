@@ -77,99 +77,111 @@ async function figures(monitor: ReturnType<typeof createMonitor>) {
   };
 }
 
-describe.each(majors.map((m) => [m.versions.koa, m] as const))('koa %s: other apps of the process', (_k, modules) => {
-  for (const recovers of [false, true]) {
-    it(`RTC-5: another app's createContext override runs only for its own requests (${recovers ? 'recovering' : 'passing through'})`, async () => {
+describe.each(majors.map((m) => [m.versions.koa, m] as const))(
+  'koa %s: other apps of the process',
+  (_k, modules) => {
+    for (const recovers of [false, true]) {
+      it(`RTC-5: another app's createContext override runs only for its own requests (${recovers ? 'recovering' : 'passing through'})`, async () => {
+        const { monitor, app } = monitored(modules);
+        const calls: string[] = [];
+        const chainOnFake: string[] = [];
+        const Base = modules.koa as unknown as new () => {
+          createContext(req: unknown, res: unknown): unknown;
+          handleRequest(ctx: unknown, fn: unknown): unknown;
+          use(mw: unknown): unknown;
+          callback(): (req: unknown, res: unknown) => void;
+          silent: boolean;
+        };
+        class AuditedKoa extends Base {
+          override createContext(req: unknown, res: unknown): unknown {
+            try {
+              calls.push(String((req as { url: string }).url));
+            } catch {
+              calls.push('unreadable request');
+            }
+            if (!recovers) return super.createContext(req, res);
+            try {
+              return super.createContext(req, res);
+            } catch {
+              return { fallback: true, state: {}, app: this };
+            }
+          }
+          override handleRequest(ctx: unknown, fn: unknown): unknown {
+            if ((ctx as { fallback?: boolean }).fallback === true) {
+              chainOnFake.push('ran');
+              return Promise.resolve();
+            }
+            return super.handleRequest(ctx, fn);
+          }
+        }
+        const b = new AuditedKoa();
+        b.silent = true;
+        b.use(((ctx) => {
+          ctx.body = 'b';
+        }) as Mw);
+        const p1 = await listen(createServer(app.callback()));
+        const p2 = await listen(createServer(app.callback()));
+        const p3 = await listen(createServer(b.callback() as never));
+        expect(await statuses(p3, '/b1', 1)).toEqual({ 200: 1 });
+        expect(await statuses(p1, '/ok', 1)).toEqual({ 200: 1 });
+        expect(await statuses(p1, '/early', 3)).toEqual({ 503: 3 });
+        expect(await statuses(p2, '/early', 2)).toEqual({ 503: 2 });
+        expect(await statuses(p2, '/ok', 1)).toEqual({ 200: 1 });
+        expect(await statuses(p3, '/b2', 1)).toEqual({ 200: 1 });
+        const seen = await figures(monitor);
+        expect(await statuses(p3, '/b3', 1)).toEqual({ 200: 1 });
+        await figures(monitor);
+        // A's: 2 × 200 seen, 5 × 503 before the middleware on both of its servers; B's own requests only.
+        expect(seen).toMatchObject({ total: 7, unseen: 5, count5xx: 5 });
+        expect(monitor.getUnseenRequests()).toEqual({
+          total: 5,
+          first: { method: 'GET', path: '/early', status: 503 },
+        });
+        expect(calls).toEqual(['/b1', '/b2', '/b3']);
+        expect(chainOnFake).toEqual([]);
+      });
+    }
+
+    it("RTC-1: another app's 500s on its own server before the monitored app's first request are not its", async () => {
       const { monitor, app } = monitored(modules);
-      const calls: string[] = [];
-      const chainOnFake: string[] = [];
-      const Base = modules.koa as unknown as new () => {
-        createContext(req: unknown, res: unknown): unknown;
-        handleRequest(ctx: unknown, fn: unknown): unknown;
-        use(mw: unknown): unknown;
-        callback(): (req: unknown, res: unknown) => void;
-        silent: boolean;
-      };
-      class AuditedKoa extends Base {
-        override createContext(req: unknown, res: unknown): unknown {
-          try {
-            calls.push(String((req as { url: string }).url));
-          } catch {
-            calls.push('unreadable request');
-          }
-          if (!recovers) return super.createContext(req, res);
-          try {
-            return super.createContext(req, res);
-          } catch {
-            return { fallback: true, state: {}, app: this };
-          }
-        }
-        override handleRequest(ctx: unknown, fn: unknown): unknown {
-          if ((ctx as { fallback?: boolean }).fallback === true) {
-            chainOnFake.push('ran');
-            return Promise.resolve();
-          }
-          return super.handleRequest(ctx, fn);
-        }
-      }
-      const b = new AuditedKoa();
+      const b = new modules.koa();
       b.silent = true;
       b.use(((ctx) => {
-        ctx.body = 'b';
-      }) as Mw);
-      const p1 = await listen(createServer(app.callback()));
-      const p2 = await listen(createServer(app.callback()));
-      const p3 = await listen(createServer(b.callback() as never));
-      expect(await statuses(p3, '/b1', 1)).toEqual({ 200: 1 });
-      expect(await statuses(p1, '/ok', 1)).toEqual({ 200: 1 });
-      expect(await statuses(p1, '/early', 3)).toEqual({ 503: 3 });
-      expect(await statuses(p2, '/early', 2)).toEqual({ 503: 2 });
-      expect(await statuses(p2, '/ok', 1)).toEqual({ 200: 1 });
-      expect(await statuses(p3, '/b2', 1)).toEqual({ 200: 1 });
-      const seen = await figures(monitor);
-      expect(await statuses(p3, '/b3', 1)).toEqual({ 200: 1 });
-      await figures(monitor);
-      // A's: 2 × 200 seen, 5 × 503 before the middleware on both of its servers; B's own requests only.
-      expect(seen).toMatchObject({ total: 7, unseen: 5, count5xx: 5 });
-      expect(monitor.getUnseenRequests()).toEqual({ total: 5, first: { method: 'GET', path: '/early', status: 503 } });
-      expect(calls).toEqual(['/b1', '/b2', '/b3']);
-      expect(chainOnFake).toEqual([]);
+        ctx.status = 500;
+        ctx.body = 'b down';
+      }) as Mw as never);
+      const pA = await listen(createServer(app.callback()));
+      const pB = await listen(createServer(b.callback()));
+      expect(await statuses(pB, '/b', 10)).toEqual({ 500: 10 });
+      expect(await statuses(pA, '/a', 20)).toEqual({ 200: 20 });
+      expect(await statuses(pB, '/b', 3)).toEqual({ 500: 3 });
+      // A's 20, all answered 200 (enough requests for the error rate to be judged).
+      expect(await figures(monitor)).toEqual({
+        total: 20,
+        unseen: 0,
+        count5xx: 0,
+        rate: 0,
+        errors: 'healthy',
+      });
     });
-  }
 
-  it("RTC-1: another app's 500s on its own server before the monitored app's first request are not its", async () => {
-    const { monitor, app } = monitored(modules);
-    const b = new modules.koa();
-    b.silent = true;
-    b.use(((ctx) => {
-      ctx.status = 500;
-      ctx.body = 'b down';
-    }) as Mw as never);
-    const pA = await listen(createServer(app.callback()));
-    const pB = await listen(createServer(b.callback()));
-    expect(await statuses(pB, '/b', 10)).toEqual({ 500: 10 });
-    expect(await statuses(pA, '/a', 20)).toEqual({ 200: 20 });
-    expect(await statuses(pB, '/b', 3)).toEqual({ 500: 3 });
-    // A's 20, all answered 200 (enough requests for the error rate to be judged).
-    expect(await figures(monitor)).toEqual({ total: 20, unseen: 0, count5xx: 0, rate: 0, errors: 'healthy' });
-  });
+    it("the app's one server, the process's only Koa server: its 5xx before the middleware's first request count", async () => {
+      const { monitor, app } = monitored(modules);
+      const port = await listen(createServer(app.callback()));
+      expect(await statuses(port, '/early', 10)).toEqual({ 503: 10 });
+      expect(await statuses(port, '/a', 10)).toEqual({ 200: 10 });
+      expect(await figures(monitor)).toMatchObject({ total: 20, unseen: 10, count5xx: 10, rate: 50 });
+    });
 
-  it("the app's one server, the process's only Koa server: its 5xx before the middleware's first request count", async () => {
-    const { monitor, app } = monitored(modules);
-    const port = await listen(createServer(app.callback()));
-    expect(await statuses(port, '/early', 10)).toEqual({ 503: 10 });
-    expect(await statuses(port, '/a', 10)).toEqual({ 200: 10 });
-    expect(await figures(monitor)).toMatchObject({ total: 20, unseen: 10, count5xx: 10, rate: 50 });
-  });
-
-  it("the app's createContext is put back at the monitor's close", async () => {
-    const { monitor, app } = monitored(modules);
-    const port = await listen(createServer(app.callback()));
-    expect(Object.hasOwn(app, 'createContext')).toBe(false);
-    expect(await statuses(port, '/a', 1)).toEqual({ 200: 1 });
-    expect(Object.hasOwn(app, 'createContext')).toBe(true);
-    await monitor.close();
-    expect(Object.hasOwn(app, 'createContext')).toBe(false);
-    expect(await statuses(port, '/a', 1)).toEqual({ 200: 1 });
-  });
-});
+    it("the app's createContext is put back at the monitor's close", async () => {
+      const { monitor, app } = monitored(modules);
+      const port = await listen(createServer(app.callback()));
+      expect(Object.hasOwn(app, 'createContext')).toBe(false);
+      expect(await statuses(port, '/a', 1)).toEqual({ 200: 1 });
+      expect(Object.hasOwn(app, 'createContext')).toBe(true);
+      await monitor.close();
+      expect(Object.hasOwn(app, 'createContext')).toBe(false);
+      expect(await statuses(port, '/a', 1)).toEqual({ 200: 1 });
+    });
+  },
+);

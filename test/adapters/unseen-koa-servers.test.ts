@@ -2,7 +2,8 @@
 // HTTPS). The 5xx a middleware before the monitor answered on the SECOND server were not counted at all (not even in
 // unseen_total), and unseen_waiting counted only the first server's hung requests: a Koa middleware learnt the
 // server of its first request, and another server only while it had learnt none. Every server the app's callback
-// serves is the middleware's now, as on Express (one app, two servers: 45 requests, 44.44 %). Controls: another Koa
+// serves is the middleware's now (learnt by the app's own createContext: outside review C, RTC-5; one app, two
+// servers: 45 requests, 44.44 %). Controls: another Koa
 // app of the process, on its own server, without the monitor, is not counted. Real Koa 3 and 2 servers over raw
 // sockets; the oracle is the statuses the clients received and the requests the test's hanging middleware holds.
 
