@@ -183,5 +183,19 @@ describe.each(majors.map((m) => [m.versions.koa, m] as const))(
       expect(Object.hasOwn(app, 'createContext')).toBe(false);
       expect(await statuses(port, '/a', 1)).toEqual({ 200: 1 });
     });
+
+    it('one callback given to two servers, the app frozen (not wrapped): the second is found by its listener', async () => {
+      const { monitor, app } = monitored(modules);
+      const cb = app.callback();
+      Object.freeze(app);
+      const p1 = await listen(createServer(cb));
+      const p2 = await listen(createServer(cb));
+      expect(await statuses(p1, '/a', 1)).toEqual({ 200: 1 });
+      expect(Object.hasOwn(app, 'createContext')).toBe(false);
+      // The second server learnt when the waiting gauge is read (the same listener closure as the first's).
+      await figures(monitor);
+      expect(await statuses(p2, '/early', 4)).toEqual({ 503: 4 });
+      expect(await figures(monitor)).toMatchObject({ total: 5, unseen: 4, count5xx: 4 });
+    });
   },
 );
