@@ -122,6 +122,46 @@ describe.skipIf(!requireRedis())('two live processes under one instanceId (RT48-
     await b.m.close();
   });
 
+  it('RTC-2: a rolling deploy where both breach: B continues under A\'s id at the hand-over, and every id raised is cleared', async () => {
+    // Outside review C, RTC-2: before, B's own alert was kept and A's saved one dropped without a `cleared`, so A's
+    // id stayed open forever in every receiver keyed on it (Alertmanager, PagerDuty).
+    const p = prefix();
+    const a = start(server.url, p, T0);
+    await expect.poll(() => stateLoaded(a.m), { timeout: 5000 }).toBe(true);
+    await traffic(a, 30, 503);
+    const [idA] = await active(a.m);
+    await expect.poll(() => saved(p), { timeout: 5000 }).toEqual([idA]);
+
+    const b = start(server.url, p, T0 + MINUTE);
+    await settled(p, b);
+    await traffic(b, 30, 503); // B breaches too, while A holds the state: its own alert
+    const [idB] = await active(b.m);
+    expect(idB).not.toBe(idA);
+    expect(log(b)).toEqual([`raised:error_rate:${idB}`]);
+
+    await a.m.close(); // A closes normally, its alert still active (saved at its close)
+    expect(log(a)).toEqual([`raised:error_rate:${idA}`]);
+    await minute(b);
+    await expect.poll(() => stateLoaded(b.m), { timeout: 5000 }).toBe(true);
+    // B continues under A's id; its own is cleared (before: B kept idB, idA was never cleared).
+    expect(await active(b.m)).toEqual([idA]);
+    expect(log(b)).toEqual([`raised:error_rate:${idB}`, `cleared:error_rate:${idB}`]);
+    await expect.poll(() => saved(p), { timeout: 5000 }).toEqual([idA]);
+    await traffic(b, 30, 503); // still breached: kept, no second raise of idA
+    expect(log(b)).toEqual([`raised:error_rate:${idB}`, `cleared:error_rate:${idB}`]);
+    await traffic(b, 100, 200); // healthy: A's id cleared
+    expect(await active(b.m)).toEqual([]);
+
+    // The oracle: every id ever raised, by either process, has been cleared.
+    const events = [...log(a), ...log(b)];
+    const raised = events.filter((e) => e.startsWith('raised:')).map((e) => e.split(':')[2]);
+    const cleared = events.filter((e) => e.startsWith('cleared:')).map((e) => e.split(':')[2]);
+    expect(raised.sort()).toEqual([idA, idB].sort());
+    expect(cleared.sort()).toEqual([idA, idB].sort());
+    await expect.poll(() => saved(p), { timeout: 5000 }).toEqual([]);
+    await b.m.close();
+  });
+
   it('A gone without closing (killed): B takes its saved state over once A was silent for 3 resolutions, not before', async () => {
     const p = prefix();
     const a = start(server.url, p, T0);
