@@ -15,7 +15,7 @@ import {
 } from './engine-options.js';
 import { getHealthStatus } from './health.js';
 import { type AlertObservation, type ObservationSource, observeSnapshot } from './observations.js';
-import { gone, isPersistedAlert, type PersistedAlert, type RuleExists, restoredHoldMs } from './restored.js';
+import { gone, isPersistedAlert, type PersistedAlert, type RuleExists, revive } from './restored.js';
 import {
   firingSeverity,
   type RuleState,
@@ -141,29 +141,19 @@ export class AlertSystem {
   }
 
   /**
-   * Adopts alerts another AlertSystem exported as active (a new cluster aggregator): the next
-   * evaluation clears, keeps, escalates or de-escalates them as its own. Malformed entries are ignored. Returns
-   * how many were adopted.
-   *
-   * An alert of the same rule and key already active here under another id (raised while another process of the
-   * instanceId held the state, outside review C, RTC-2) continues under the adopted id, already announced by that
-   * process, and this one's own id is cleared (a `cleared` event): before, the adopted one was dropped and its id,
-   * never cleared, stayed open in every receiver keyed on it.
+   * Adopts alerts another AlertSystem exported as active (a new cluster aggregator): the next evaluation clears,
+   * keeps, escalates or de-escalates them as its own. One of the same key active here under another id (raised while
+   * another process held the instanceId's state, RTC-2) continues under the adopted id, its own cleared (before: the
+   * adopted id dropped, never cleared). Malformed entries are ignored. Returns how many were adopted.
    */
   restoreActive(entries: readonly PersistedAlert[]): number {
     let n = 0;
-    const now = this.clock.now();
-    const events: Array<[AlertEventType, ActiveAlert]> = [];
+    const [now, events] = [this.clock.now(), [] as Array<[AlertEventType, ActiveAlert]>];
     for (const e of Array.isArray(entries) ? entries : []) {
-      if (!isPersistedAlert(e) || this.retired.has(e.alert.id)) continue;
-      const own = this.states.get(e.key);
-      if (own?.alert?.id === e.alert.id) continue;
+      const own = isPersistedAlert(e) && !this.retired.has(e.alert.id) ? this.states.get(e.key) : null;
+      if (own === null || own?.alert?.id === e.alert.id) continue;
       if (own?.alert) this.clear(own, now, events);
-      const alert = { ...e.alert, state: 'active', cleared_at: null } as ActiveAlert;
-      // The rule's label set as this deploy selects it (an alert saved before RT37-1 had none).
-      const labels = this.ruleLabels?.(alert.rule);
-      if (labels) alert.labels = labels;
-      this.states.set(e.key, ruleState(alert, now + restoredHoldMs(this.rules)));
+      this.states.set(e.key, revive(e.alert, this.ruleLabels?.(e.alert.rule), now, this.rules));
       n++;
     }
     this.emit(events, now);

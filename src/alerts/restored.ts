@@ -2,8 +2,10 @@
 // formed, and their rule still there. One whose rule the new deploy removed, renamed or disabled has nothing
 // left to evaluate it: it is cleared at once instead of staying active (and open at the receivers) forever.
 
+import type { ActiveAlert } from './active-alert.js';
 import type { Alert } from './alert.js';
 import type { MetricRuleConfig } from './metric-rules.js';
+import { type RuleState, ruleState } from './rule-state.js';
 import type { AlertRulesConfig } from './rules.js';
 
 /** An active alert as exportActive() gives it: the rule state's key and the alert (raisedAt: epoch ms). */
@@ -83,4 +85,19 @@ export function gone(
       gone.set(id, `Job ${job} no longer watched (not declared with expectEvery since the restart)`);
   }
   return gone;
+}
+
+/**
+ * A saved alert's rule state: the alert active again, with its rule's label set as this deploy selects it (one saved
+ * before RT37-1 had none), held until a judged reading (restoredHoldMs).
+ */
+export function revive(
+  saved: PersistedAlert['alert'],
+  labels: Readonly<Record<string, string>> | undefined,
+  now: number,
+  rules: AlertRulesConfig,
+): RuleState {
+  const alert = { ...saved, state: 'active', cleared_at: null } as ActiveAlert;
+  if (labels) alert.labels = labels;
+  return ruleState(alert, now + restoredHoldMs(rules));
 }

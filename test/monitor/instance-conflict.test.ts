@@ -122,7 +122,7 @@ describe.skipIf(!requireRedis())('two live processes under one instanceId (RT48-
     await b.m.close();
   });
 
-  it('RTC-2: a rolling deploy where both breach: B continues under A\'s id at the hand-over, and every id raised is cleared', async () => {
+  it("RTC-2: a rolling deploy where both breach: B continues under A's id at the hand-over, and every id raised is cleared", async () => {
     // Outside review C, RTC-2: before, B's own alert was kept and A's saved one dropped without a `cleared`, so A's
     // id stayed open forever in every receiver keyed on it (Alertmanager, PagerDuty).
     const p = prefix();
