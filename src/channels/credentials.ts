@@ -13,10 +13,13 @@ import { redactNpmCredentials } from './credentials-npm.js';
 import { BARE_SECRET_VALUE, DIGITS_ONLY_ID, REDACTED } from './credentials-spellings.js';
 
 /**
- * A URL's user info with a password: `scheme://user:password@`. The password runs to the last `@` before the host
+ * A URL's user info with a password: `scheme://user:password@`, or a scheme-relative URL's `//user:password@`
+ * (outside review C, RTC-3: `GET //svc:…@api.internal/v1` showed its password; a `//` right after a word, `:`, `/`
+ * or `\\` is a path's or a scheme's, taken by the first). The password runs to the last `@` before the host
  * (a `@` written unencoded in it is kept in the password), never across a space, `/`, `?` or `#`.
  */
-const URL_PASSWORD = /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#]+)@/g;
+const URL_PASSWORD =
+  /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/|(?<![\w.+:/\\-])\/\/)([^\s:/?#@]*):([^\s/?#]+)@/g;
 
 /**
  * A URL's user-only userinfo that is a key (outside review 30, RT30-7): a Sentry DSN's public key
@@ -80,6 +83,15 @@ const PAIR = new RegExp(
   String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))${QUOTED_KEY_ONLY}(${VALUE}${SHELL_TAIL})`,
   'gi',
 );
+/**
+ * A PAIR whose `=` is written `\u003d` (Gson's and other JSON writers' escape of `=`: `client_secret\u003d…`,
+ * `?password\u003d…`; outside review C, RTC-3): the value runs as a PAIR's unquoted one, and ends too at an escaped
+ * `&`, `;`, `,` or quote (`\u0026`, `\u003b`, `\u002c`, `\u0022`, `\u0027`), which stays.
+ */
+const ESCAPED_PAIR = new RegExp(
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\\u003d)((?:(?!\\u00(?:26|3b|2c|22|27))[^\s;&,'"])+)`,
+  'gi',
+);
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
 const ENV_REFERENCE = /^\$\{[A-Za-z_]\w*\}\.*$/;
 /**
@@ -136,6 +148,7 @@ export function redactCredentials(text: string): string {
       LONG_OPTION,
       (_, name: string, space: string, value: string) => `${name}${space}${redactedValue(value)}`,
     )
+    .replace(ESCAPED_PAIR, (_, name: string, eq: string) => `${name}${eq}${REDACTED}`)
     .replace(PAIR, (all: string, name: string, eq: string, value: string) =>
       // A reference to an environment variable (npm's documented `_authToken=${NPM_TOKEN}`) holds no secret.
       ENV_REFERENCE.test(value) ? all : `${name}${eq}${redactedValue(value)}`,
