@@ -22,7 +22,7 @@ import {
   toMemoryMetrics,
 } from './memory.js';
 import { failedNetwork, NetworkCollector, procNetworkSource } from './network.js';
-import { closePlugins, PluginRunner } from './plugins.js';
+import { closeRunners, PluginRunner, pluginGroupsNow } from './plugins.js';
 import {
   checkLevelsAgainstProbe,
   logAbandoned,
@@ -55,6 +55,7 @@ export class MetricsCollector {
   private peeking: Promise<MetricsSnapshot> | undefined;
   private readonly lastSampled = new LastSampled();
   private closed = false;
+  pluginsClosed = false; // closePlugins() ran: a snapshot collected before shows plugin groups no longer true
 
   constructor(options: CollectorOptions = {}) {
     const config = parseCollectorOptions(options);
@@ -158,9 +159,8 @@ export class MetricsCollector {
 
   /** Aborts every collect() under way (PluginRunner.close), then calls every plugin's close() once (closePlugins). */
   closePlugins(): Promise<void> {
-    for (const runner of this.pluginRunners) runner.close();
-    const plugins = this.pluginRunners.map((r) => r.plugin);
-    return closePlugins(plugins, this.config.logger);
+    this.pluginsClosed = true;
+    return closeRunners(this.pluginRunners, this.config.logger);
   }
 
   /** Stops the event-loop delay monitor. Idempotent; collect() still works afterwards. */
@@ -275,7 +275,7 @@ export class MetricsCollector {
     return {
       database: Promise.resolve(last.database),
       redis: Promise.resolve(last.redis),
-      plugins: Promise.resolve(last.plugins),
+      plugins: Promise.resolve(pluginGroupsNow(this.pluginRunners, last.plugins)),
     };
   }
 
@@ -294,7 +294,7 @@ export class MetricsCollector {
       const key = `plugins.${r.plugin.name}`;
       out[r.plugin.name] = group;
       // A slow first answer is no outage (the group is `unknown` until it lands): not logged as one.
-      if (r.awaitingFirst) continue;
+      if (r.awaitingFirst || r.isClosed) continue; // nor a closed monitor's (RTC-7)
       if (group.error !== undefined) this.outages.failed(key, group.error);
       else this.outages.recovered(key);
     }

@@ -161,6 +161,32 @@ export function validatePlugins(plugins: unknown): readonly CollectorPlugin[] {
   return Object.freeze([...(plugins as CollectorPlugin[])]);
 }
 
+/** Aborts every collect() under way (PluginRunner.close), then calls every plugin's close() once (closePlugins). */
+export function closeRunners(runners: readonly PluginRunner[], logger: Logger): Promise<void> {
+  for (const runner of runners) runner.close();
+  return closePlugins(
+    runners.map((r) => r.plugin),
+    logger,
+  );
+}
+
+/** What a closed monitor shows of a plugin (docs/plugins.md "close()"): no collect() is started after close(). */
+function closedGroup(): PluginGroup {
+  return { status: 'unknown', error: 'monitor closed: collect() not started' };
+}
+
+/**
+ * The last sample's plugin groups as a read shows them: a closed runner's is closedGroup()'s, not what the last sample
+ * saw (outside review C, RTC-7: a read after close() showed `first collect() under way … joins the next sample`).
+ */
+export function pluginGroupsNow(
+  runners: readonly PluginRunner[],
+  groups: Record<string, PluginGroup>,
+): Record<string, PluginGroup> {
+  for (const r of runners) if (r.isClosed) groups[r.plugin.name] = closedGroup();
+  return groups;
+}
+
 /**
  * Runs one plugin: no overlapping collects, a deadline, the last result reused within intervalMs. A
  * collect() that outlives its deadline is not called again until it settles (a client that ignores
@@ -203,6 +229,11 @@ export class PluginRunner {
     return Promise.race([run, waited]).finally(() => clearTimeout(timer));
   }
 
+  /** True once close() ran: its group is CLOSED_GROUP's, no outage (outside review C, RTC-7). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** True while the first collect() is under way with no outcome yet (not an outage: nothing failed). */
   get awaitingFirst(): boolean {
     return this.latest === undefined && this.pendingSince !== undefined;
@@ -235,8 +266,7 @@ export class PluginRunner {
 
   /** Settles within the plugin's timeout (at once once closed); never rejects. */
   run(now: number): Promise<PluginGroup> {
-    if (this.closed)
-      return Promise.resolve({ status: 'unknown', error: 'monitor closed: collect() not started' });
+    if (this.closed) return Promise.resolve(closedGroup());
     const interval = this.plugin.intervalMs ?? 0;
     if (this.last && now - this.lastAt < interval) return Promise.resolve(this.last);
     if (this.running) return this.running;

@@ -49,6 +49,8 @@ export class Sampler {
   /** The last snapshot collected (sampled or read on demand); undefined before the first. */
   latest: MetricsSnapshot | undefined;
   private latestAt = 0;
+  /** Whether the plugins were closed when `latest` was kept: one kept before close() shows their groups untrue. */
+  private latestPluginsClosed = false;
   /** When the application's callbacks last ran (a sample's, or a read's with `readsCollect`). */
   private callbacksAt = Number.NEGATIVE_INFINITY;
   private sampledAt: string | null = null;
@@ -89,7 +91,8 @@ export class Sampler {
     const maxAgeMs = options.maxAgeMs ?? 1000;
     // A snapshot from the future (the clock stepped back since) is not young: collected again.
     const age = this.m.clock.now() - this.latestAt;
-    if (this.latest && age >= 0 && age <= maxAgeMs) return Promise.resolve(this.latest);
+    const fresh = age >= 0 && age <= maxAgeMs && this.latestPluginsClosed === this.m.collector.pluginsClosed;
+    if (this.latest && fresh) return Promise.resolve(this.latest);
     if (this.sampling) return this.sampling;
     // readsCollect: the callbacks at most once per `callbacksMaxAgeMs` (maxAgeMs); a read under way is shared.
     if (!this.refreshing) {
@@ -218,6 +221,7 @@ export class Sampler {
     snapshot.sampled_at = this.sampledAt;
     this.latest = snapshot;
     this.latestAt = m.clock.now();
+    this.latestPluginsClosed = m.collector.pluginsClosed;
     return snapshot;
   }
 }
