@@ -13,13 +13,18 @@ import { redactNpmCredentials } from './credentials-npm.js';
 import { BARE_SECRET_VALUE, DIGITS_ONLY_ID, REDACTED } from './credentials-spellings.js';
 
 /**
- * A URL's user info with a password: `scheme://user:password@`, or a scheme-relative URL's `//user:password@`
- * (outside review C, RTC-3: `GET //svc:…@api.internal/v1` showed its password; a `//` right after a word, `:`, `/`
- * or `\\` is a path's or a scheme's, taken by the first). The password runs to the last `@` before the host
+ * A URL's user info with a password: `scheme://user:password@`. The password runs to the last `@` before the host
  * (a `@` written unencoded in it is kept in the password), never across a space, `/`, `?` or `#`.
  */
-const URL_PASSWORD =
-  /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/|(?<![\w.+:/\\-])\/\/)([^\s:/?#@]*):([^\s/?#]+)@/g;
+const URL_PASSWORD = /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#]+)@/g;
+
+/**
+ * A scheme-relative URL's `//user:password@` (outside review C, RTC-3: `GET //svc:…@api.internal/v1` showed its
+ * password). A `//` right after a word, `:`, `/` or `\\` is a path's or a scheme's (URL_PASSWORD's); the user is
+ * RFC 3986's userinfo characters, and neither holds a quote, `\\`, `<>`, `{}` or a backquote, so that a JSON text's
+ * `"begin":"//","end":"…"` does not run to a later `@` (a grammar file in node_modules did).
+ */
+const RELATIVE_URL_PASSWORD = /((?<![\w.+:/\\-])\/\/)([\w.%~!$&()*+,;=-]*):([^\s/?#"'\\<>{}`]+)@/g;
 
 /**
  * A URL's user-only userinfo that is a key (outside review 30, RT30-7): a Sentry DSN's public key
@@ -140,6 +145,7 @@ function redactedValue(value: string): string {
 export function redactCredentials(text: string): string {
   return redactCliCredentials(redactNpmCredentials(redactHttpCredentials(redactKeyCredentials(text))))
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
+    .replace(RELATIVE_URL_PASSWORD, (_, slashes: string, user: string) => `${slashes}${user}:${REDACTED}@`)
     .replace(URL_KEY_USER, (_, scheme: string) => `${scheme}${REDACTED}@`)
     .replace(BARE_USER_INFO, (all: string, user: string, password: string) =>
       VERSION.test(password) ? all : `${user}:${REDACTED}@`,

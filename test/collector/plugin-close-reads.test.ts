@@ -46,7 +46,8 @@ async function closedMonitor(sampleIntervalMs: number) {
   await vi.advanceTimersByTimeAsync(100); // the sample waits groupTimeoutMs for the plugins
   const before = await sampling;
   // The premise: the sample before close() saw both first collects under way.
-  for (const name of ['slow', 'ign']) expect(before.plugins?.[name]?.error).toMatch(/^first collect\(\) under way/);
+  for (const name of ['slow', 'ign'])
+    expect(before.plugins?.[name]?.error).toMatch(/^first collect\(\) under way/);
   let closed = false;
   const closing = m.close().then(() => {
     closed = true;
