@@ -55,7 +55,8 @@ export class MetricsCollector {
   private peeking: Promise<MetricsSnapshot> | undefined;
   private readonly lastSampled = new LastSampled();
   private closed = false;
-  pluginsClosed = false; // closePlugins() ran: a snapshot collected before shows plugin groups no longer true
+  /** @internal closePlugins() ran: a snapshot collected before shows its plugin groups, no longer true. */
+  pluginsClosed = false;
 
   constructor(options: CollectorOptions = {}) {
     const config = parseCollectorOptions(options);
