@@ -6,7 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { Logger } from '../types.js';
 import { liftedFrom } from './express-hoist.js';
-import { mountedApp, routerOf } from './express-route.js';
+import { matchedPrefix, mountedApp, routerOf } from './express-route.js';
 import { warnRoutesBefore } from './mount-warning.js';
 import type { UnseenWatcher } from './unseen-requests.js';
 
@@ -95,8 +95,18 @@ export function warnIfMountedLate(req: Request, middleware: unknown, logger: Log
 
 /** The sysvitals middlewares made in this process, each with its count of missed requests (unseen-requests.ts). */
 const middlewares = new WeakMap<object, UnseenWatcher>();
-/** Per app: the watcher of the middleware its stack holds (null: none), found for a stack of that length. */
-const appWatchers = new WeakMap<object, { length: number; watcher: UnseenWatcher | null }>();
+
+/**
+ * The middleware an app's stack holds (null: none), with the mount layers (sub-apps, routers) a request passes to
+ * reach it; `via` null when one is in the app's own stack (every request of the app reaches it).
+ */
+interface Known {
+  length: number;
+  watcher: UnseenWatcher | null;
+  via: LayerLike[][] | null;
+}
+/** Per app: what its stack holds, found for a stack of that length. */
+const appWatchers = new WeakMap<object, Known>();
 
 /** A middleware to look for in the apps of responses it missed. */
 export function expressWatcherOf(middleware: object, watcher: UnseenWatcher): void {
@@ -109,18 +119,39 @@ function liftedWatcher(app: unknown): UnseenWatcher | undefined {
   return lifted === undefined ? undefined : middlewares.get(lifted);
 }
 
-/** The watcher of a middleware in `stack` or its routers and sub-apps (one lifted out of a sub-app's included). */
-function watcherIn(stack: LayerLike[], depth: number): UnseenWatcher | null {
+/** Each middleware in `stack` or its routers and sub-apps (one lifted out of a sub-app's included), with its mounts. */
+function watchersIn(
+  stack: LayerLike[],
+  depth: number,
+  via: LayerLike[],
+  out: { watcher: UnseenWatcher; via: LayerLike[] }[],
+): void {
   for (const layer of stack) {
+    if (out.length >= 16) return;
     const w = typeof layer.handle === 'function' ? middlewares.get(layer.handle) : undefined;
-    if (w !== undefined) return w;
+    if (w !== undefined) {
+      out.push({ watcher: w, via });
+      continue;
+    }
     const lifted = layer.name === 'mounted_app' ? liftedWatcher(mountedApp(layer.handle)) : undefined;
-    if (lifted !== undefined) return lifted;
+    if (lifted !== undefined) {
+      out.push({ watcher: lifted, via: [...via, layer] });
+      continue;
+    }
     const inner = depth < DEPTH ? innerStack(layer) : undefined;
-    const found = inner === undefined ? null : watcherIn(inner, depth + 1);
-    if (found !== null) return found;
+    if (inner !== undefined) watchersIn(inner, depth + 1, [...via, layer], out);
   }
-  return null;
+}
+
+function knownOf(app: object, stack: LayerLike[]): Known {
+  const lifted = liftedWatcher(app);
+  if (lifted !== undefined) return { length: stack.length, watcher: lifted, via: null };
+  const found: { watcher: UnseenWatcher; via: LayerLike[] }[] = [];
+  watchersIn(stack, 0, [], found);
+  const watcher = found[0]?.watcher;
+  if (watcher === undefined) return { length: stack.length, watcher: null, via: null };
+  const mine = found.filter((f) => f.watcher === watcher);
+  return { length: stack.length, watcher, via: mine.some((f) => f.via.length === 0) ? null : mine.map((f) => f.via) };
 }
 
 /**
@@ -129,17 +160,50 @@ function watcherIn(stack: LayerLike[], depth: number): UnseenWatcher | null {
  * (a sub-app that answered leaves `req.app` its own). Looked up again only when a stack's length changed.
  */
 export function expressWatcherFor(request: IncomingMessage): UnseenWatcher | undefined {
+  const known = knownFor(request);
+  return known?.watcher ?? undefined;
+}
+
+function knownFor(request: IncomingMessage): Known | undefined {
   let app = (request as { app?: unknown }).app;
   for (let depth = 0; typeof app === 'function' && depth < DEPTH; depth++) {
     const stack = routerOf(app) as LayerLike[] | undefined;
     if (!Array.isArray(stack)) return undefined;
     let known = appWatchers.get(app);
     if (known === undefined || known.length !== stack.length) {
-      known = { length: stack.length, watcher: liftedWatcher(app) ?? watcherIn(stack, 0) };
+      known = knownOf(app, stack);
       appWatchers.set(app, known);
     }
-    if (known.watcher !== null) return known.watcher;
+    if (known.watcher !== null) return known;
     app = (app as { parent?: unknown }).parent;
   }
   return undefined;
+}
+
+/**
+ * Whether a missed request was `watcher`'s app's (RT48-4): its middleware is in the stack of the request's app (or
+ * of the apps it is mounted in), and when it is there only inside a sub-app or router, the request's path is within
+ * that mount's path (outside review C, RTC-6: a parent's 5xx on `/other`, outside the sub-app's `/v1`, were counted
+ * as the sub-app's failures).
+ */
+export function expressOwns(request: IncomingMessage, watcher: UnseenWatcher): boolean {
+  const known = knownFor(request);
+  if (known === undefined || known.watcher !== watcher) return false;
+  if (known.via === null) return true;
+  const url = (request as { originalUrl?: unknown }).originalUrl ?? request.url;
+  if (typeof url !== 'string') return true;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return known.via.some((layers) => reaches(layers, path));
+}
+
+/** Whether a request for `path` passes each mount layer in turn (each taking its part of the path). */
+function reaches(layers: LayerLike[], path: string): boolean {
+  let rest = path;
+  for (const layer of layers) {
+    const consumed = matchedPrefix(layer as Parameters<typeof matchedPrefix>[0], rest);
+    if (consumed === undefined) return false;
+    rest = rest.slice(consumed.length);
+  }
+  return true;
 }

@@ -26,6 +26,8 @@ interface Layer {
 interface Chain {
   label: string;
   mounts: Layer[];
+  /** The mount path of the app (up to the root app) this chain is reached through, when the app has several. */
+  prefix?: string;
 }
 
 interface Cached {
@@ -98,16 +100,68 @@ function appRequestProto(req: ExpressLikeRequest, app: unknown): object | undefi
 
 function describe(route: RouteObject, app: unknown): Cached {
   const path = patternText(route.path);
-  const appPrefix = mountPrefixOf(app);
+  const prefixes = mountPrefixes(app, 0);
+  const appPrefix = prefixes[0] ?? '';
   const root = routerOf(app);
-  const chains: Chain[] = [];
-  if (root) collect(root, route, appPrefix, [], chains, new Set());
-  if (chains.length === 0) return { app, label: `${appPrefix || UNKNOWN_MOUNT}${path}` };
+  let chains: Chain[] = [];
+  if (root) collect(root, route, '', [], chains, new Set());
+  if (chains.length === 0) chains = [{ label: prefixes.length > 1 || appPrefix ? '' : UNKNOWN_MOUNT, mounts: [] }];
   for (const chain of chains) chain.label += path;
+  // An app mounted at several paths (`parent.use('/v1', app); parent.use('/v2', app)` or `parent.use(['/v1',
+  // '/v2'], app)`): one label per mount path, picked per request from `req.baseUrl` (outside review C, RTC-4).
+  if (prefixes.length > 1) {
+    chains = prefixes.flatMap((prefix) =>
+      chains.map((c) => ({ label: prefix + c.label, mounts: c.mounts, prefix })),
+    );
+  } else {
+    for (const chain of chains) chain.label = appPrefix + chain.label;
+  }
   if (chains.length === 1 || chains.every((c) => c.label === chains[0]?.label)) {
     return { app, label: chains[0]?.label };
   }
   return { app, chains };
+}
+
+/**
+ * For a sub-app: its mount paths up to the root app, as written, one per way the root app reaches it (`['']` for
+ * a root app). An app mounted once reads its `mountpath`; one mounted at several paths (which Express's
+ * `mountpath` keeps only the last of, or as an array) reads the paths from its mount layers in the parent's stack.
+ */
+function mountPrefixes(app: unknown, depth: number): string[] {
+  const a = app as { mountpath?: unknown; parent?: unknown } | undefined;
+  if (!a?.parent || depth >= 16) return [''];
+  const own = ownMountPaths(a.parent, a);
+  const out: string[] = [];
+  for (const up of mountPrefixes(a.parent, depth + 1)) {
+    for (const p of own) if (out.length < 16 && !out.includes(up + p)) out.push(up + p);
+  }
+  return out;
+}
+
+/** The mount paths of `app` in `parent`'s stack (without trailing slash, '' for '/'). */
+function ownMountPaths(parent: unknown, app: { mountpath?: unknown }): string[] {
+  const mountpath = app.mountpath;
+  const texts = Array.isArray(mountpath) ? mountpath.map((p) => trimSlash(patternText(p))) : undefined;
+  const layers: Layer[] = [];
+  const stack = routerOf(parent);
+  if (Array.isArray(stack)) {
+    for (const layer of stack as Layer[]) {
+      if (layer && typeof layer === 'object' && mountedApp(layer.handle) === app) layers.push(layer);
+    }
+  }
+  if (layers.length <= 1) return texts ?? [trimSlash(patternText(mountpath))];
+  const paths: string[] = [];
+  for (const layer of layers) {
+    if (Array.isArray(layer.rawPath)) {
+      for (const p of layer.rawPath) paths.push(trimSlash(patternText(p)));
+    } else if (layer.rawPath === undefined && !layer.slash && !layer.regexp?.fast_slash && texts) {
+      // Express 4 keeps an array mount path only as one regexp: the app's `mountpath` (the last mount) names them.
+      paths.push(...texts);
+    } else {
+      paths.push(mountPattern(layer));
+    }
+  }
+  return paths.filter((p, i) => paths.indexOf(p) === i);
 }
 
 /** Depth-first through the router's stack to every layer holding `route`, keeping the mount patterns. */
@@ -218,17 +272,6 @@ export function isExpress4App(app: unknown): boolean {
   return typeof app === 'function' && typeof (app as { lazyrouter?: unknown }).lazyrouter === 'function';
 }
 
-/** For a sub-app (`app.use('/org/:org', subApp)`): its mount paths up to the root app, as written. */
-function mountPrefixOf(app: unknown): string {
-  let prefix = '';
-  let a = app as { mountpath?: unknown; parent?: unknown } | undefined;
-  for (let depth = 0; a?.parent && depth < 16; depth++) {
-    prefix = trimSlash(patternText(a.mountpath)) + prefix;
-    a = a.parent as typeof a;
-  }
-  return prefix;
-}
-
 /** The pattern a mount layer was created with, without trailing slash ('' for '/'). */
 function mountPattern(layer: Layer): string {
   if (layer.slash || layer.regexp?.fast_slash) return '';
@@ -274,6 +317,11 @@ function trimSlash(path: string): string {
 function pickChain(chains: Chain[], baseUrl: string): string {
   for (const chain of chains) {
     let rest = baseUrl;
+    if (chain.prefix !== undefined) {
+      const consumed = consumePattern(chain.prefix, rest);
+      if (consumed < 0) continue;
+      rest = rest.slice(consumed);
+    }
     let ok = true;
     for (const layer of chain.mounts) {
       const consumed = matchedPrefix(layer, rest);
@@ -288,7 +336,37 @@ function pickChain(chains: Chain[], baseUrl: string): string {
   return (chains[0] as Chain).label;
 }
 
-function matchedPrefix(layer: Layer, path: string): string | undefined {
+/**
+ * How much of `path` the mount pattern `pattern` (as written: `/v1`, `/org/:org`; '' for '/') takes, segment by
+ * segment (a `:param` or `*` segment takes any one segment; others compared as Express does, ignoring case), or
+ * -1 when it does not match.
+ */
+function consumePattern(pattern: string, path: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < pattern.length) {
+    if (pattern.charCodeAt(i) !== 47 || path.charCodeAt(j) !== 47) return -1;
+    const pe = segmentEnd(pattern, i + 1);
+    const qe = segmentEnd(path, j + 1);
+    const first = pattern.charCodeAt(i + 1);
+    if (first === 58 || first === 42) {
+      if (qe === j + 1) return -1;
+    } else if (pe - i !== qe - j || pattern.slice(i, pe).toLowerCase() !== path.slice(j, qe).toLowerCase()) {
+      return -1;
+    }
+    i = pe;
+    j = qe;
+  }
+  return j;
+}
+
+function segmentEnd(text: string, from: number): number {
+  const k = text.indexOf('/', from);
+  return k < 0 ? text.length : k;
+}
+
+/** The part of `path` a mount layer takes (Express's own matcher), or undefined when it does not match. */
+export function matchedPrefix(layer: Layer, path: string): string | undefined {
   if (layer.slash || layer.regexp?.fast_slash) return '';
   if (typeof layer.match !== 'function') return undefined;
   try {

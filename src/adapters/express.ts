@@ -19,7 +19,7 @@ import {
 import { watchLateErrors } from './express-errors.js';
 import { routeExclusionCaseByExpress } from './express-exclusion-case.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
-import { expressWatcherFor, expressWatcherOf, warnIfMountedLate } from './express-order.js';
+import { expressOwns, expressWatcherFor, expressWatcherOf, warnIfMountedLate } from './express-order.js';
 import { expressRouteLabel } from './express-route.js';
 import { expressWouldMatch } from './express-would-match.js';
 import { flightRouteReader } from './flight-routes.js';
@@ -238,7 +238,7 @@ function watchMissed(monitor: AdapterSource, middleware: RequestHandler, onEnd: 
   const unseen = watchUnseen(onEnd, monitor.logger, unseenSink(monitor), unseenFailures(monitor));
   expressWatcherOf(middleware, unseen);
   // Its 5xx failures: only of requests its app (or an app mounted in it) handled (RT48-4).
-  unseen.owns = (req) => expressWatcherFor(req) === unseen;
+  unseen.owns = (req) => expressOwns(req, unseen);
   addWatcherResolver(expressWatcherFor);
   watchResponseEnds();
   (monitor as { once?: (event: 'close', fn: () => void) => unknown }).once?.('close', () =>
