@@ -145,13 +145,15 @@ function watchersIn(
 
 function knownOf(app: object, stack: LayerLike[]): Known {
   const lifted = liftedWatcher(app);
-  if (lifted !== undefined) return { length: stack.length, watcher: lifted, via: null };
-  const found: { watcher: UnseenWatcher; via: LayerLike[] }[] = [];
+  const found = lifted === undefined ? [] : [{ watcher: lifted, via: [] }];
   watchersIn(stack, 0, [], found);
-  const watcher = found[0]?.watcher;
-  if (watcher === undefined) return { length: stack.length, watcher: null, via: null };
+  const watcher = found[0]?.watcher ?? null;
   const mine = found.filter((f) => f.watcher === watcher);
-  return { length: stack.length, watcher, via: mine.some((f) => f.via.length === 0) ? null : mine.map((f) => f.via) };
+  return {
+    length: stack.length,
+    watcher,
+    via: mine.some((f) => f.via.length === 0) ? null : mine.map((f) => f.via),
+  };
 }
 
 /**
@@ -160,8 +162,7 @@ function knownOf(app: object, stack: LayerLike[]): Known {
  * (a sub-app that answered leaves `req.app` its own). Looked up again only when a stack's length changed.
  */
 export function expressWatcherFor(request: IncomingMessage): UnseenWatcher | undefined {
-  const known = knownFor(request);
-  return known?.watcher ?? undefined;
+  return knownFor(request)?.watcher ?? undefined;
 }
 
 function knownFor(request: IncomingMessage): Known | undefined {
@@ -190,10 +191,9 @@ export function expressOwns(request: IncomingMessage, watcher: UnseenWatcher): b
   const known = knownFor(request);
   if (known === undefined || known.watcher !== watcher) return false;
   if (known.via === null) return true;
-  const url = (request as { originalUrl?: unknown }).originalUrl ?? request.url;
-  if (typeof url !== 'string') return true;
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
+  const path = ((request as { originalUrl?: string }).originalUrl ?? request.url ?? '').split(
+    '?',
+  )[0] as string;
   return known.via.some((layers) => reaches(layers, path));
 }
 

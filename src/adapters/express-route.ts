@@ -105,7 +105,8 @@ function describe(route: RouteObject, app: unknown): Cached {
   const root = routerOf(app);
   let chains: Chain[] = [];
   if (root) collect(root, route, '', [], chains, new Set());
-  if (chains.length === 0) chains = [{ label: prefixes.length > 1 || appPrefix ? '' : UNKNOWN_MOUNT, mounts: [] }];
+  if (chains.length === 0)
+    chains = [{ label: prefixes.length > 1 || appPrefix ? '' : UNKNOWN_MOUNT, mounts: [] }];
   for (const chain of chains) chain.label += path;
   // An app mounted at several paths (`parent.use('/v1', app); parent.use('/v2', app)` or `parent.use(['/v1',
   // '/v2'], app)`): one label per mount path, picked per request from `req.baseUrl` (outside review C, RTC-4).
@@ -161,7 +162,7 @@ function ownMountPaths(parent: unknown, app: { mountpath?: unknown }): string[] 
       paths.push(mountPattern(layer));
     }
   }
-  return paths.filter((p, i) => paths.indexOf(p) === i);
+  return paths;
 }
 
 /** Depth-first through the router's stack to every layer holding `route`, keeping the mount patterns. */
