@@ -23,7 +23,8 @@ type Res = { status(n: number): { end(b: string): void } };
 async function send(port: number, path: string, n: number, tally: Record<string, Record<number, number>>) {
   for (let i = 0; i < n; i++) {
     const status = await getStatus(port, path);
-    const t = (tally[path] ??= {});
+    tally[path] ??= {};
+    const t = tally[path];
     t[status] = (t[status] ?? 0) + 1;
   }
 }
