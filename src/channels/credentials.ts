@@ -91,10 +91,11 @@ const PAIR = new RegExp(
 /**
  * A PAIR whose `=` is written `\u003d` (Gson's and other JSON writers' escape of `=`: `client_secret\u003d…`,
  * `?password\u003d…`; outside review C, RTC-3): the value runs as a PAIR's unquoted one, and ends too at an escaped
- * `&`, `;`, `,` or quote (`\u0026`, `\u003b`, `\u002c`, `\u0022`, `\u0027`), which stays.
+ * `&`, `;`, `,` or quote (`\u0026`, `\u003b`, `\u002c`, `\u0022`, `\u0027`), which stays; a value in escaped
+ * quotes (`password\u003d\u0027…\u0027`, Gson's escape of `password='…'`: outside review D, RTD-3) is masked whole.
  */
 const ESCAPED_PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\\u003d)((?:(?!\\u00(?:26|3b|2c|22|27))[^\s;&,'"])+)`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\\u003d)(?:(?<q>\\u00(?:27|22))(?:(?!\\u00(?:27|22))\S)+\k<q>|(?:(?!\\u00(?:26|3b|2c|22|27))[^\s;&,'"])+)`,
   'gi',
 );
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
@@ -154,7 +155,11 @@ export function redactCredentials(text: string): string {
       LONG_OPTION,
       (_, name: string, space: string, value: string) => `${name}${space}${redactedValue(value)}`,
     )
-    .replace(ESCAPED_PAIR, (_, name: string, eq: string) => `${name}${eq}${REDACTED}`)
+    .replace(ESCAPED_PAIR, (...m: unknown[]) => {
+      // A value in escaped quotes (Gson's `password\u003d\u0027…\u0027`, RTD-3) keeps its quotes.
+      const q = (m[m.length - 1] as { q?: string }).q ?? '';
+      return `${m[1] as string}${m[2] as string}${q}${REDACTED}${q}`;
+    })
     .replace(PAIR, (all: string, name: string, eq: string, value: string) =>
       // A reference to an environment variable (npm's documented `_authToken=${NPM_TOKEN}`) holds no secret.
       ENV_REFERENCE.test(value) ? all : `${name}${eq}${redactedValue(value)}`,
