@@ -53,7 +53,7 @@ describe('a pair whose = is written \\u003d', () => {
     ['{"u":"https://h/x?a=1\\u0026password\\u003dUnicEsc9Pw"}', 'UnicEsc9Pw'],
     ['{"u":"PASSWORD\\u003DUpperEsc9\\u003bHost\\u003ddb"}', 'UpperEsc9'],
     // A value in escaped quotes (Gson writes `password='…'` so; outside review D, RTD-3): it stayed whole.
-    ["{\"m\":\"login failed: password\\u003d\\u0027SecrC1x\\u0027 rejected\"}", 'SecrC1x'],
+    ['{"m":"login failed: password\\u003d\\u0027SecrC1x\\u0027 rejected"}', 'SecrC1x'],
     ['{"m":"password\\u003d\\u0022SecrQ2x\\u0022, user\\u003dbob"}', 'SecrQ2x'],
   ])('%j', (text, secret) => {
     const meant = JSON.parse(text) as Record<string, string>;
