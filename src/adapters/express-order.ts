@@ -30,7 +30,9 @@ function innerStack(layer: LayerLike): LayerLike[] | undefined {
     const stack = routerOf(mountedApp(layer.handle));
     return Array.isArray(stack) ? (stack as LayerLike[]) : [];
   }
-  return undefined;
+  // An app given to a Router's use() (`router.use('/t/:tenant', app)`) is the layer's handle itself (RTD-1).
+  const own = routerOf(handle);
+  return Array.isArray(own) ? (own as LayerLike[]) : undefined;
 }
 
 /** `GET /ok`, `ALL /x`: a route layer. */
@@ -133,7 +135,7 @@ function watchersIn(
       out.push({ watcher: w, via });
       continue;
     }
-    const lifted = layer.name === 'mounted_app' ? liftedWatcher(mountedApp(layer.handle)) : undefined;
+    const lifted = liftedWatcher(layer.name === 'mounted_app' ? mountedApp(layer.handle) : layer.handle);
     if (lifted !== undefined) {
       out.push({ watcher: lifted, via: [...via, layer] });
       continue;

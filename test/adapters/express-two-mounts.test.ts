@@ -135,5 +135,42 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
         ['GET', 'unseen', 6, 6],
       ]);
     });
+    // Outside review D, RTD-1: an app given to a Router's use() (`router.use('/t/:tenant', app)`) is the Router
+    // layer's handle itself, not Express's mounted_app: the parent's 503 under that mount read as nobody's
+    // (3 × 200 + 2 × 503 read total 3, 5xx 0).
+    it("counts the parent's 5xx under a mount through a Router as the app's", async () => {
+      const monitor = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+      const app = modules.express();
+      app.use(monitor.middleware());
+      app.get('/ok', (_q, s) => void s.end('ok'));
+      const parent = modules.express();
+      parent.use((q: Req, s: Res, next: Next) =>
+        q.path.endsWith('/early') ? s.status(503).end('early') : next(),
+      );
+      const router = modules.express.Router();
+      router.use('/t/:tenant', app);
+      parent.use('/api', router);
+      const port = await listen(createServer(parent), monitor);
+      const tally: Record<string, Record<number, number>> = {};
+      await send(port, '/api/t/acme/ok', 3, tally);
+      await send(port, '/api/t/acme/early', 2, tally);
+      await send(port, '/early', 1, tally);
+      expect(tally).toEqual({
+        '/api/t/acme/ok': { 200: 3 },
+        '/api/t/acme/early': { 503: 2 },
+        '/early': { 503: 1 },
+      });
+      const m = await monitor.getMetrics({ maxAgeMs: 0 });
+      // Seen: 3; missed under /api/t/:tenant: 2 (both 5xx); missed outside it: 1 (unseen_total only).
+      expect({
+        total: m.requests.total,
+        unseen: m.requests.unseen_total,
+        count5xx: m.errors.count_5xx,
+      }).toEqual({
+        total: 3 + 2,
+        unseen: 2 + 1,
+        count5xx: 2,
+      });
+    });
   },
 );
