@@ -45,3 +45,13 @@ export function neverReads(
 /** The aborted requests (early closes included) a monitor's request stats hold. */
 export const abortedCount = (m: { requests: { abortedTotals(): { count: number }[] } }) =>
   m.requests.abortedTotals().reduce((n, t) => n + t.count, 0);
+
+/** `n` requests for `path` one after another: how many got each status. */
+export async function statuses(port: number, path: string, n: number): Promise<Record<number, number>> {
+  const seen: Record<number, number> = {};
+  for (let i = 0; i < n; i++) {
+    const status = await getStatus(port, path);
+    seen[status] = (seen[status] ?? 0) + 1;
+  }
+  return seen;
+}

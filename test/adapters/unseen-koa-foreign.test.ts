@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/adapters/koa.js';
 import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
-import { getStatus } from './raw-clients.js';
+import { statuses } from './raw-clients.js';
 
 const quiet = { warn() {}, error() {}, info() {}, debug() {} };
 const majors = [CURRENT_MAJORS, olderMajors()];
@@ -33,15 +33,6 @@ async function listen(server: Server): Promise<number> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return (server.address() as AddressInfo).port;
-}
-
-async function statuses(port: number, path: string, n: number): Promise<Record<number, number>> {
-  const seen: Record<number, number> = {};
-  for (let i = 0; i < n; i++) {
-    const status = await getStatus(port, path);
-    seen[status] = (seen[status] ?? 0) + 1;
-  }
-  return seen;
 }
 
 function monitored(modules: typeof CURRENT_MAJORS) {

@@ -12,7 +12,7 @@ import { type AddressInfo, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/adapters/koa.js';
 import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
-import { GET, getStatus } from './raw-clients.js';
+import { GET, statuses } from './raw-clients.js';
 
 const quiet = { warn() {}, error() {}, info() {}, debug() {} };
 const majors = [CURRENT_MAJORS, olderMajors()];
@@ -79,15 +79,6 @@ function holder() {
       return count >= n ? Promise.resolve() : new Promise((resolve) => waits.push({ n, resolve }));
     },
   };
-}
-
-async function statuses(port: number, path: string, n: number): Promise<Record<number, number>> {
-  const seen: Record<number, number> = {};
-  for (let i = 0; i < n; i++) {
-    const status = await getStatus(port, path);
-    seen[status] = (seen[status] ?? 0) + 1;
-  }
-  return seen;
 }
 
 /** `n` clients whose request is held: destroyed after the test. */

@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/adapters/express.js';
 import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
-import { getStatus } from './raw-clients.js';
+import { statuses } from './raw-clients.js';
 import { appServers } from './served-monitor.js';
 
 const listen = appServers();
@@ -41,15 +41,6 @@ async function mounted(modules: typeof CURRENT_MAJORS, noop: boolean) {
   parent.use('/v1', app);
   const port = await listen(createServer(parent), monitor);
   return { monitor, port, session };
-}
-
-async function statuses(port: number, path: string, n: number): Promise<Record<number, number>> {
-  const seen: Record<number, number> = {};
-  for (let i = 0; i < n; i++) {
-    const status = await getStatus(port, path);
-    seen[status] = (seen[status] ?? 0) + 1;
-  }
-  return seen;
 }
 
 async function figures(monitor: ReturnType<typeof createMonitor>) {
