@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PluginRunner } from '../../src/collector/plugins.js';
 import { SysvitalsError } from '../../src/errors.js';
 import { createMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -73,7 +74,10 @@ describe('monitor.close() with a plugin whose collect() is still running', () =>
   it('aborts its signal and leaves no timer behind, long before the plugin timeoutMs', async () => {
     vi.useFakeTimers();
     const { plugin, seen } = hangingPlugin(true);
+    // No host group (NO_HOST_FILES): the CPU group's first reading reads /proc and then waits 250 ms on a timer; under
+    // load the read finished after close(), so that (unref'd) wait was the one timer left (CI at 8aaaf02: 1, not 0).
     const m = createMonitor({
+      ...NO_HOST_FILES,
       sampleIntervalMs: 0,
       handleSignals: false,
       logger: silent,
