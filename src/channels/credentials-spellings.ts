@@ -13,6 +13,13 @@
 export const REDACTED = '[redacted]';
 
 /**
+ * A name that says password or secret, as a regular expression's source: `password`, `PGPASSWORD`, `db_pass`,
+ * `pwd`, `client_secret`, `secret_key`, `api_key`, `token`, Azure Storage's `AccountKey`, a GCP service account's
+ * `private_key` (the pairs of credentials.ts and credentials-escaped.ts).
+ */
+export const SECRET_PAIR_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key|account[_-]?key|private[_-]?key)`;
+
+/**
  * A bare name's unquoted value after `:` that looks like a credential (outside review 30, RT30-7: `throw 'password:
  * S3cret'`): 6 characters or more with a digit or a symbol of a token (`+`, `/`, `=`, `_`, `~`, `!`, `@`, `#`, `$`,
  * `%`, `*`) or a capital after a small letter, or 20 or more. Prose (`invalid token: missing`, `password: too

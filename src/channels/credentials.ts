@@ -7,16 +7,18 @@
 // connection strings' values to `;`, PEM private keys, provider API keys and Redis AUTH by credentials-keys.ts.
 
 import { PROSE_AFTER_OPTION, redactCliCredentials } from './credentials-cli.js';
+import { redactEscapedCredentials } from './credentials-escaped.js';
 import { redactHttpCredentials } from './credentials-http.js';
 import { redactKeyCredentials } from './credentials-keys.js';
 import { redactNpmCredentials } from './credentials-npm.js';
-import { BARE_SECRET_VALUE, DIGITS_ONLY_ID, REDACTED } from './credentials-spellings.js';
+import { BARE_SECRET_VALUE, DIGITS_ONLY_ID, REDACTED, SECRET_PAIR_NAME } from './credentials-spellings.js';
 
 /**
  * A URL's user info with a password: `scheme://user:password@`. The password runs to the last `@` before the host
  * (a `@` written unencoded in it is kept in the password), never across a space, `/`, `?` or `#`.
  */
-const URL_PASSWORD = /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#@]*):([^\s/?#]+)@/g;
+const URL_PASSWORD =
+  /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:(?:\/\/|\\\/\\\/))([^\s:/?#@]*):([^\s/?#]+)@/g;
 
 /**
  * A scheme-relative URL's `//user:password@` (outside review C, RTC-3: `GET //svc:…@api.internal/v1` showed its
@@ -24,7 +26,8 @@ const URL_PASSWORD = /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s:/?#
  * RFC 3986's userinfo characters, and neither holds a quote, `\\`, `<>`, `{}` or a backquote, so that a JSON text's
  * `"begin":"//","end":"…"` does not run to a later `@` (a grammar file in node_modules did).
  */
-const RELATIVE_URL_PASSWORD = /((?<![\w.+:/\\-])\/\/)([\w.%~!$&()*+,;=-]*):([^\s/?#"'\\<>{}`]+)@/g;
+const RELATIVE_URL_PASSWORD =
+  /((?<![\w.+:/\\-])(?:\/\/|\\\/\\\/))([\w.%~!$&()*+,;=-]*):([^\s/?#"'\\<>{}`]+)@/g;
 
 /**
  * A URL's user-only userinfo that is a key (outside review 30, RT30-7): a Sentry DSN's public key
@@ -32,7 +35,7 @@ const RELATIVE_URL_PASSWORD = /((?<![\w.+:/\\-])\/\/)([\w.%~!$&()*+,;=-]*):([^\s
  * user before a `sentry.io` host. Other users alone (`ssh://git@github.com`) stay.
  */
 const URL_KEY_USER =
-  /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/)(?:[0-9a-f]{32}|[^\s:/?#@]+(?=@[\w.-]*\bsentry\.io\b))@/gi;
+  /((?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:(?:\/\/|\\\/\\\/))(?:[0-9a-f]{32}|[^\s:/?#@]+(?=@[\w.-]*\bsentry\.io\b))@/gi;
 
 /** The bare word `token`, whose value of digits only is an id (DIGITS_ONLY_ID). */
 const TOKEN_NAME = /^token$/i;
@@ -40,7 +43,8 @@ const TOKEN_NAME = /^token$/i;
 /**
  * `user:password@host` written without a scheme (MySQL Shell's `root:…@db:3306`, a proxy's `user:…@proxy:3128`):
  * the user stays. Not a URL's (its `//` before the user refuses it: URL_PASSWORD's), not the `user@host` of
- * mailto:, sip:, xmpp: or a package manager's alias (`npm:pkg@1.2.3`), not a Docker digest (`nginx:1.25@sha256:…`).
+ * mailto:, sip:, xmpp: or a package manager's alias (`npm:pkg@1.2.3`), not a Docker digest (`nginx:1.25@sha256:…`),
+ * and only where connectionUserInfo reads a connection string, not an e-mail address after a label (RTD-5).
  */
 const BARE_USER_INFO =
   /(?<![\w.%+:/@\\-])(?!(?:mailto|sips?|xmpp|npm|jsr|workspace):)([\w.%+-]+):([^\s/?#@:'"<>]+)@(?=[\w[])(?!sha\d+:)/gi;
@@ -48,11 +52,34 @@ const BARE_USER_INFO =
 /** A version (`v1.2.3`, `4.5.6`): `app:v1.2.3@prod` names a release, no user's password (outside review 21, F4). */
 const VERSION = /^v?\d+(?:\.\d+)+$/;
 
+/** The host after a scheme-less user info's `@`: an IP literal in brackets or dot-separated labels. */
+const HOST_AFTER = /\[[^\]\s]*\]|[\w-]+(?:\.[\w-]+)*/y;
+/** A host's end that names a private network's machine, never an e-mail domain (`db.internal`, `redis.svc`). */
+const PRIVATE_HOST =
+  /(?:^|\.)(?:local|localhost|localdomain|internal|lan|svc|intranet|corp|home\.arpa)$|^[\d.]+$|^\[/i;
+
 /**
- * A name that says password or secret: `password`, `PGPASSWORD`, `db_pass`, `pwd`, `client_secret`, `secret_key`,
- * `api_key`, `token`, Azure Storage's `AccountKey`, a GCP service account's `private_key`.
+ * Whether the scheme-less `user:password@` ending at `at` in `text` (its user starting at `start`) is a connection
+ * string's (outside review D, RTD-5): the host has a port (`root:…@db:3306`, `user:…@db.example.com:5432`) or a
+ * path (`app:…@db.example.com/app`), is one label (`guest:…@rabbit`, `@localhost`), an IP address or a private
+ * network's name (`@db.internal`, `@cache.svc.cluster.local`), or the text is a setting's value (`HTTPS_PROXY=ops:…@proxy.example.com`).
+ * Otherwise it reads as an e-mail address after a label (`Reply-To:alice@example.com`, `a:b@c.com`) and stays.
  */
-const SECRET_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key|account[_-]?key|private[_-]?key)`;
+function connectionUserInfo(text: string, start: number, at: number): boolean {
+  HOST_AFTER.lastIndex = at;
+  const host = HOST_AFTER.exec(text)?.[0] ?? '';
+  const next = text.slice(at + host.length, at + host.length + 2);
+  return (
+    text[start - 1] === '=' ||
+    next[0] === '/' ||
+    /^:\d/.test(next) ||
+    !host.includes('.') ||
+    PRIVATE_HOST.test(host)
+  );
+}
+
+/** A name that says password or secret (credentials-spellings.ts). */
+const SECRET_NAME = SECRET_PAIR_NAME;
 /**
  * A value: quoted (`'…'`, `"…"`, escapes kept; one left open runs to the end of the text, so that a failed search
  * for its closing quote is never repeated from a later start) or up to a space, `;`, `&`, `,` or a quote. A quote
@@ -95,7 +122,7 @@ const PAIR = new RegExp(
  * quotes (`password\u003d\u0027…\u0027`, Gson's escape of `password='…'`: outside review D, RTD-3) is masked whole.
  */
 const ESCAPED_PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\\u003d)(?:(?<q>\\u00(?:27|22))(?:(?!\\u00(?:27|22))\S)+\k<q>|(?:(?!\\u00(?:26|3b|2c|22|27))[^\s;&,'"])+)`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\\(?:u00|x)3d)(?:(?<q>\\(?:u00|x)(?:27|22))(?:(?!\\(?:u00|x)(?:27|22))\S)+\k<q>|(?:(?!\\(?:u00|x)(?:26|3b|2c|22|27))[^\s;&,'"])+)`,
   'gi',
 );
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
@@ -140,16 +167,21 @@ function redactedValue(value: string): string {
  * redactKeyCredentials (connection strings, PEM private keys, provider API keys, Redis AUTH), the credentials of HTTP
  * requests (redactHttpCredentials: authorization and API-key headers, bare schemes, cookies, JWTs, prefixed tokens,
  * signed-URL query parameters, webhook URL paths) and of command lines (redactCliCredentials: curl's `-u`, the
- * MySQL clients' `-p…`, redis-cli's `-a`); then `user:password@host` without a scheme and `--password …`. Linear in
- * the text's length.
+ * MySQL clients' `-p…`, redis-cli's `-a`); the escaped spellings of URLs and pairs (redactEscapedCredentials: a JSON
+ * text in a JSON string, HTML references, percent-encoded parameters); then `user:password@host` without a scheme
+ * where it reads as a connection string, and `--password …`. Linear in the text's length.
  */
 export function redactCredentials(text: string): string {
-  return redactCliCredentials(redactNpmCredentials(redactHttpCredentials(redactKeyCredentials(text))))
+  const urls = redactCliCredentials(redactNpmCredentials(redactHttpCredentials(redactKeyCredentials(text))))
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
     .replace(RELATIVE_URL_PASSWORD, (_, slashes: string, user: string) => `${slashes}${user}:${REDACTED}@`)
-    .replace(URL_KEY_USER, (_, scheme: string) => `${scheme}${REDACTED}@`)
-    .replace(BARE_USER_INFO, (all: string, user: string, password: string) =>
-      VERSION.test(password) ? all : `${user}:${REDACTED}@`,
+    .replace(URL_KEY_USER, (_, scheme: string) => `${scheme}${REDACTED}@`);
+  // Their escaped spellings (RTD-4: a JSON text in a JSON string, HTML references, percent-encoded parameters).
+  return redactEscapedCredentials(urls)
+    .replace(BARE_USER_INFO, (all: string, user: string, password: string, start: number, whole: string) =>
+      VERSION.test(password) || !connectionUserInfo(whole, start, start + all.length)
+        ? all
+        : `${user}:${REDACTED}@`,
     )
     .replace(
       LONG_OPTION,
