@@ -383,7 +383,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
         this.parts.history.stopTimer();
         releaseDefaultRecorder(this);
       },
-      sampling: () => this.parts.sampler.sampling,
+      sampling: () => this.parts.sampler.stop(),
       flush: () => this.parts.history.flush(true),
       emitClose: () => {
         this.clusterSource?.emit('close');

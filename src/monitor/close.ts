@@ -63,7 +63,7 @@ export interface ClosingHooks {
   readonly unusedStore: () => MetricsStore | null;
   /** Stops the sample and bucket timers and gives back the default `@timed` recorder. */
   readonly stopTimers: () => void;
-  /** The sample under way, if any: it belongs to the last bucket. */
+  /** Stops sampling (a later sample() only reads) and returns the sample under way, if any: it belongs to the last bucket. */
   readonly sampling: () => Promise<unknown> | undefined;
   readonly flush: () => Promise<void>;
   /** Emits `close` on the cluster source and the monitor. */

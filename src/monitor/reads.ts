@@ -7,7 +7,7 @@ import type { AlertSystem } from '../alerts/engine.js';
 import { DEFAULT_HISTORY_READ_LIMIT } from '../alerts/engine-options.js';
 import { type CapacityReport, computeCapacity } from '../analytics/capacity.js';
 import type { NotificationRouter } from '../channels/router.js';
-import { invalidOption } from '../errors.js';
+import { invalidOption, SysvitalsError } from '../errors.js';
 import { HISTORY_PERIODS, historyStepMs, parsePeriod } from '../history/periods.js';
 import type { HistoryResult } from '../history/point.js';
 import { queryHistory } from '../history/query.js';
@@ -40,6 +40,8 @@ export async function readAlerts(
   try {
     return (await store.readAlerts(opts.limit)) as AlertRecord[];
   } catch (err) {
+    // The monitor closed (its store with it): rejected as getHistory() is, not served from memory (a part of it).
+    if (err instanceof SysvitalsError && err.code === 'ERR_SYSVITALS_CLOSED') throw err;
     logger.warn(
       { err: errorMessage(err) },
       'sysvitals: alert history unavailable from the store; serving memory',

@@ -62,6 +62,8 @@ export class Sampler {
   /** The periodic sample under way, if any. */
   sampling: Promise<MetricsSnapshot> | undefined;
   private decorator: SnapshotDecorator | null = null;
+  /** Set by the monitor's close() as it stops the timers: no sample cycle starts any more, nor a callback from a read. */
+  private stopped = false;
 
   constructor(private readonly m: SamplerParts) {}
 
@@ -74,8 +76,22 @@ export class Sampler {
     this.decorator = before ? (s, sample) => fn(before(s, sample), sample) : fn;
   }
 
-  /** One sample cycle now: collect, evaluate alerts, then `sampled` (history and the `metrics` event). */
+  /**
+   * The monitor's close(), once its timers are stopped: from here sample() starts no cycle (it reads, as getMetrics
+   * with `maxAgeMs: 0`) and no read runs the application's callbacks (their groups are the last collected). Returns
+   * the sample under way, if any: the close waits for it (its alerts are delivered, it belongs to the last bucket).
+   */
+  stop(): Promise<MetricsSnapshot> | undefined {
+    this.stopped = true;
+    return this.sampling;
+  }
+
+  /**
+   * One sample cycle now: collect, evaluate alerts, then `sampled` (history and the `metrics` event). Once the
+   * monitor's close() has begun: the sample under way, else a read (no evaluation: nothing raised after close).
+   */
   sample(): Promise<MetricsSnapshot> {
+    if (this.stopped && !this.sampling) return this.getMetrics({ maxAgeMs: 0 });
     this.sampling ??= this.sampleNow().finally(() => {
       this.sampling = undefined;
     });
@@ -98,7 +114,9 @@ export class Sampler {
     if (!this.refreshing) {
       const since = this.m.clock.now() - this.callbacksAt;
       const callbacks =
-        this.m.readsCollect && !(since >= 0 && since <= (options.callbacksMaxAgeMs ?? maxAgeMs));
+        this.m.readsCollect &&
+        !this.stopped &&
+        !(since >= 0 && since <= (options.callbacksMaxAgeMs ?? maxAgeMs));
       if (callbacks) this.callbacksAt = this.m.clock.now();
       this.refreshing = this.m.collector
         .peek(callbacks)
