@@ -15,6 +15,7 @@ import type { RequestStats } from '../requests/requests.js';
 import type { MetricsStore } from '../stores/store.js';
 import type { Clock, Logger, MetricsSnapshot } from '../types.js';
 import { BucketTimer } from './bucket-timer.js';
+import { ALERTS_STATE } from './held-elsewhere.js';
 import {
   hasCustomFigures,
   readCoverageClock,
@@ -39,8 +40,6 @@ const SERIES_STATE = 'route-history';
 const CLOSE_LOAD_WAIT_MS = 2000;
 /** The store's name for the anomaly models' state. */
 const ANALYTICS_STATE = 'anomaly';
-/** The store's name for the active alerts (restored by the next process with the same instanceId). */
-const ALERTS_STATE = 'active-alerts';
 /** The store's name for each job's last success and first declaration (job staleness across a restart, RT46-12). */
 const JOBS_STATE = 'jobs';
 

@@ -3,6 +3,7 @@
 
 import type { MetricsStore } from '../stores/store.js';
 import type { Clock, InstanceConflict, Logger, MetricsSnapshot } from '../types.js';
+import type { HeldElsewhere } from './held-elsewhere.js';
 
 /** A rolling deploy's overlap, at most this many resolutions (5 min at 60 s), is no conflict; longer is warned. */
 export const OVERLAP_RESOLUTIONS = 5;
@@ -26,6 +27,8 @@ export class InstanceWatch {
   /** Each other live writer's token, and when this process first saw it (its clock). */
   private readonly seen = new Map<string, number>();
   private current: InstanceConflict | undefined;
+  /** With channels: this process's alerts the holder has are not paged twice (held-elsewhere.ts). */
+  heldElsewhere: HeldElsewhere | undefined;
 
   constructor(private readonly m: InstanceWatchParts) {
     this.holding = m.store.claim === undefined;
@@ -53,6 +56,8 @@ export class InstanceWatch {
     for (const token of this.seen.keys()) if (!answer.others.includes(token)) this.seen.delete(token);
     for (const token of answer.others) if (!this.seen.has(token)) this.seen.set(token, now);
     this.judge(now, answer.others.length);
+    if (this.holding) this.heldElsewhere?.forget();
+    else await this.heldElsewhere?.refresh(m.store, m.instanceId);
     return this.holding;
   }
 

@@ -38,6 +38,8 @@ export interface NotificationStateParts {
     exportActive(): PersistedAlert[];
     readonly webhook?: { unaccepted(): AlertEvent[]; restore(events: unknown): void };
   };
+  /** This process's alerts held back while another held the state (held-elsewhere.ts): released after the restore. */
+  readonly heldElsewhere?: { release(): void };
 }
 
 interface SavedNotifications {
@@ -74,4 +76,5 @@ export function restoreNotifications(m: NotificationStateParts, raw: string | nu
   m.notifications.restore(alerts, Array.isArray(saved.deliveries) ? saved.deliveries : []);
   m.notifications.restorePending(saved.pending);
   m.alertSystem.webhook?.restore(saved.webhook);
+  m.heldElsewhere?.release();
 }

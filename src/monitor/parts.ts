@@ -42,6 +42,7 @@ import { MemoryStore } from '../stores/memory.js';
 import type { MetricsStore } from '../stores/store.js';
 import { useMonitorLogger } from '../stores/store-logger.js';
 import type { Clock, ComponentStatus, Logger, MetricsSnapshot } from '../types.js';
+import { holdFor } from './held-elsewhere.js';
 import { HistoryWriter } from './history-writer.js';
 import { markConflict } from './instance-watch.js';
 import { isClusterView } from './notification-state.js';
@@ -298,9 +299,14 @@ export function createParts(
   });
   alertSystem.addObservationSource((snapshot) => analytics.observations(snapshot) as AlertObservation[]);
   alertSystem.on('alert', ctx.alert);
+  // A restart with the same store and instanceId restores them (same ids), instead of orphaning them, with
+  // what each channel's receiver got of them (notification-state.ts).
+  const carry = !clustered && !isClusterView(options);
+  // While another live process under this instanceId holds its saved state, its alerts are its own to page.
+  const held = carry && store.claim && notifications.active ? holdFor(alertSystem, notifications) : undefined;
   if (notifications.active) {
     alertSystem.setSuppressor((alert, active) => notifications.classify(alert, active));
-    alertSystem.on('alert', (event) => notifications.notify(event));
+    alertSystem.on('alert', (event) => (held ? held.event(event) : notifications.notify(event)));
   }
   alertSystem.setRecorder((record) => store.appendAlert(record));
   const parts = {
@@ -320,17 +326,15 @@ export function createParts(
     lifecycle,
     queries,
   };
-  // A restart with the same store and instanceId restores them (same ids), instead of orphaning them, with
-  // what each channel's receiver got of them (notification-state.ts).
-  const carry = !clustered && !isClusterView(options);
   const history = new HistoryWriter({
     ...ctx,
     ...parts,
     // How long each bucket was recorded: monotonic (a wall clock's forward step is not recorded time); an injected
     // wall clock alone is its own (tests step it as they like).
     coverageClock: options.monotonicClock ?? (options.clock === undefined ? MONOTONIC : undefined),
-    ...(carry ? { notificationState: { notifications, alertSystem } } : {}),
+    ...(carry ? { notificationState: { notifications, alertSystem, heldElsewhere: held } } : {}),
   });
+  history.watch.heldElsewhere = held;
   const save = () => history.saveActiveAlerts();
   alertSystem.on('alert', save);
   if (carry) {
