@@ -9,8 +9,11 @@
 
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../../src/alerts/alert.js';
+import { HeldElsewhere } from '../../src/monitor/held-elsewhere.js';
 import type { SystemMonitor } from '../../src/monitor.js';
 import { RedisStore } from '../../src/stores/redis.js';
+import type { MetricsStore } from '../../src/stores/store.js';
 import { type Receiver, startReceiver } from '../channels/receiver.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 import { type Run, startRun, stateLoaded } from '../helpers/restarted-monitor.js';
@@ -155,3 +158,41 @@ describe.skipIf(!requireRedis())(
     });
   },
 );
+
+describe('HeldElsewhere: which events reach the channels (the holder saved `error_rate` at warning)', () => {
+  const alert = (id: string, severity: 'warning' | 'critical') =>
+    ({ id, rule: 'error_rate', severity }) as unknown as Alert;
+  async function hold(active: Alert[]) {
+    const sent: string[] = [];
+    const h = new HeldElsewhere({
+      notify: (e) => sent.push(`${e.type}:${e.alert.id}:${e.alert.severity}`),
+      keyOf: () => '',
+      active: () => active,
+    });
+    const saved = JSON.stringify([{ key: 'error_rate\u0000', alert: { id: 'A', severity: 'warning' } }]);
+    await h.refresh({ loadState: async () => saved } as unknown as MetricsStore, ID);
+    return { h, sent };
+  }
+
+  it('a warning is held back; its escalation past the holder is paged at once, as firing; its clear is then sent', async () => {
+    const { h, sent } = await hold([]);
+    h.event({ type: 'raised', alert: alert('B', 'warning') });
+    expect(sent).toEqual([]);
+    h.event({ type: 'escalated', alert: alert('B', 'critical') });
+    expect(sent).toEqual(['raised:B:critical']);
+    h.event({ type: 'deescalated', alert: alert('B', 'warning') }); // already the channels': theirs from here
+    h.event({ type: 'cleared', alert: alert('B', 'warning') });
+    expect(sent).toEqual(['raised:B:critical', 'deescalated:B:warning', 'cleared:B:warning']);
+  });
+
+  it('a held-back alert that clears sends nothing; one still active is paged once the holder no longer has it', async () => {
+    const still = alert('C', 'warning');
+    const { h, sent } = await hold([still]);
+    h.event({ type: 'raised', alert: alert('B', 'warning') });
+    h.event({ type: 'cleared', alert: alert('B', 'warning') });
+    h.event({ type: 'raised', alert: still });
+    expect(sent).toEqual([]);
+    await h.refresh({ loadState: async () => '[]' } as unknown as MetricsStore, ID);
+    expect(sent).toEqual(['raised:C:warning']);
+  });
+});
