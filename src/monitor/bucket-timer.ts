@@ -78,6 +78,11 @@ export class BucketTimer {
     clearTimeout(this.timer);
   }
 
+  /** Settles once the timer's (or closeDue()'s) flush under way, if any, has: the close's flush comes after it. */
+  async idle(): Promise<void> {
+    await this.flushing?.catch(() => {});
+  }
+
   private tracked(flush: Promise<void>): Promise<void> {
     const p = flush.finally(() => {
       if (this.flushing === p) this.flushing = undefined;

@@ -158,6 +158,8 @@ export class HistoryWriter {
    */
   async flush(last = false, due?: number): Promise<void> {
     const m = this.m;
+    // The close's: after the timer's flush under way (its point, then this one; both before the store closes).
+    if (last) await this.timer.idle();
     const ended = this.ended;
     if (last) this.ended = true;
     // The workers' figures of this bucket first; a worker that did not send them makes the point incomplete.
