@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../src/alerts/alert.js';
 import { SysvitalsError } from '../../src/errors.js';
 import type { HistoryPoint } from '../../src/history/point.js';
+import { collectPrometheusData } from '../../src/http/prometheus/data.js';
+import { renderPrometheus } from '../../src/http/prometheus/render.js';
 import type { MonitorOptions } from '../../src/monitor/options.js';
 import { createMonitor } from '../../src/monitor.js';
 import { MemoryStore } from '../../src/stores/memory.js';
@@ -109,6 +111,8 @@ describe.each([
     clock.t += 1000;
     const sampled = await m.sample();
     const health = await m.getHealth();
+    clock.t += 1000;
+    const scrape = renderPrometheus(await collectPrometheusData(m)); // a Prometheus scrape
     // Before: sample() ran the probe and raised `database` (onAlert called after close, alert history grown); a read
     // with sampling off ran the probe too and logged `database is failing`.
     expect(probe.calls - calls).toBe(0);
@@ -119,6 +123,7 @@ describe.each([
     // They answer: the database group as last collected (healthy), no active alert.
     expect([read.database?.status, sampled.database?.status]).toEqual(['healthy', 'healthy']);
     expect(health.active_alerts).toBe(0);
+    expect(scrape).toMatch(/^sysvitals_dependency_up\{dependency="database"\} 1$/m);
   });
 });
 
