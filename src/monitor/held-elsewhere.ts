@@ -32,6 +32,8 @@ export class HeldElsewhere {
   private readonly withheld = new Set<string>();
   /** How many times the holder's saved alerts were read. @internal */
   reads = 0;
+  /** Whether this process has restored the saved state (it held the role once). */
+  private restoredOnce = false;
 
   constructor(private readonly m: HeldElsewhereParts) {}
 
@@ -82,10 +84,18 @@ export class HeldElsewhere {
 
   /**
    * This process holds the state now: the holder's alerts are no longer read. Those withheld are given to the
-   * channels by release(), after the saved alerts were restored (one of the same key carries on under its id then).
+   * channels after the saved alerts were restored (one of the same key carries on under its id then: restored()),
+   * or at once when this process restored them before (it lost the role for a while, and took it back).
    */
   forget(): void {
     this.holder = new Map();
+    if (this.restoredOnce) this.release();
+  }
+
+  /** The saved state was restored (the hand-over): the withheld alerts that did not carry on go to the channels. */
+  restored(): void {
+    this.restoredOnce = true;
+    this.release();
   }
 
   /** Gives the channels each withheld alert still active that the holder does not have (any more). */

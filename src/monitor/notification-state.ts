@@ -39,7 +39,7 @@ export interface NotificationStateParts {
     readonly webhook?: { unaccepted(): AlertEvent[]; restore(events: unknown): void };
   };
   /** This process's alerts held back while another held the state (held-elsewhere.ts): released after the restore. */
-  readonly heldElsewhere?: { release(): void };
+  readonly heldElsewhere?: { restored(): void };
 }
 
 interface SavedNotifications {
@@ -76,5 +76,5 @@ export function restoreNotifications(m: NotificationStateParts, raw: string | nu
   m.notifications.restore(alerts, Array.isArray(saved.deliveries) ? saved.deliveries : []);
   m.notifications.restorePending(saved.pending);
   m.alertSystem.webhook?.restore(saved.webhook);
-  m.heldElsewhere?.release();
+  m.heldElsewhere?.restored();
 }

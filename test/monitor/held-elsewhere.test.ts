@@ -195,4 +195,29 @@ describe('HeldElsewhere: which events reach the channels (the holder saved `erro
     await h.refresh({ loadState: async () => '[]' } as unknown as MetricsStore, ID);
     expect(sent).toEqual(['raised:C:warning']);
   });
+
+  it('taking the role: withheld alerts go to the channels after the restore, or at once when it restored before', async () => {
+    const b = alert('B', 'warning');
+    const { h, sent } = await hold([b]);
+    h.event({ type: 'raised', alert: b });
+    h.forget(); // the hand-over's claim: the restore is still to come (B may carry on under the holder's id)
+    expect(sent).toEqual([]);
+    h.restored(); // the holder's saved alert did not carry B on: B is paged now
+    expect(sent).toEqual(['raised:B:warning']);
+
+    const c = alert('C', 'warning');
+    const second = await hold([c]);
+    second.h.restored(); // it held the role and restored the state once
+    await second.h.refresh(
+      {
+        loadState: async () =>
+          JSON.stringify([{ key: 'error_rate\u0000', alert: { id: 'A', severity: 'warning' } }]),
+      } as unknown as MetricsStore,
+      ID,
+    ); // lost the role
+    second.h.event({ type: 'raised', alert: c });
+    expect(second.sent).toEqual([]);
+    second.h.forget(); // took it back: nothing to restore again
+    expect(second.sent).toEqual(['raised:C:warning']);
+  });
 });
