@@ -300,7 +300,7 @@ export class SystemMonitor extends EventEmitter<MonitorEvents> {
     this.jobs.record(name, durationMs, failed, failed ? errorText(error) : undefined);
   }
 
-  /** One sample cycle now: collect, evaluate alerts, emit `metrics`, add to the current bucket. */
+  /** One sample cycle now: collect, evaluate alerts, emit `metrics`, add to the bucket. After close(): a read. */
   sample(): Promise<MetricsSnapshot> {
     return this.parts.sampler.sample();
   }

@@ -88,7 +88,7 @@ export class Sampler {
 
   /**
    * One sample cycle now: collect, evaluate alerts, then `sampled` (history and the `metrics` event). Once the
-   * monitor's close() has begun: the sample under way, else a read (no evaluation: nothing raised after close).
+   * monitor's close() has stopped its timers: the sample under way, else a read (nothing evaluated or raised).
    */
   sample(): Promise<MetricsSnapshot> {
     if (this.stopped && !this.sampling) return this.getMetrics({ maxAgeMs: 0 });
