@@ -3,7 +3,7 @@
 // request under callgrind: reading and writing properties of a request whose hidden class is its own).
 
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { isExpress4App } from './express-route.js';
+import { isExpress4App } from './express-apps.js';
 
 /** Just enough of router 2.x (Express 5): its stack of layers and its handle(). */
 interface RouterLike {

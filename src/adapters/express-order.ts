@@ -5,8 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import type { Logger } from '../types.js';
+import { matchedPrefix, mountedApp, routerOf } from './express-apps.js';
 import { liftedFrom } from './express-hoist.js';
-import { matchedPrefix, mountedApp, routerOf } from './express-route.js';
 import { warnRoutesBefore } from './mount-warning.js';
 import type { UnseenWatcher } from './unseen-requests.js';
 

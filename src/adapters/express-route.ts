@@ -2,6 +2,7 @@
 // (`app.use('/org/:org', router)` + `router.get('/items')` -> `/org/:org/items`), never a value from the URL.
 
 import { UNMATCHED_ROUTE } from './common.js';
+import { consumePattern, matchedPrefix, mountedApp, routerOf } from './express-apps.js';
 
 /** Stands for a mount path Express does not keep (Express 4 regexps, router < 2.3 without `rawPath`). */
 export const UNKNOWN_MOUNT = '/*';
@@ -42,6 +43,8 @@ interface Cached {
   label?: string;
   /** A router mounted at several paths: the chain is picked per request from `req.baseUrl`. */
   chains?: Chain[];
+  /** Worked out without knowing whether a Router holds the app (no request's server): not kept on the route. */
+  partial?: boolean;
 }
 
 type RouteObject = { path?: unknown; [LABEL]?: Cached };
@@ -49,6 +52,7 @@ interface ExpressLikeRequest {
   route?: unknown;
   app?: unknown;
   baseUrl?: string;
+  socket?: unknown;
 }
 
 /**
@@ -65,7 +69,7 @@ export function expressRouteLabel(req: ExpressLikeRequest): string {
     // On its way out of a sub-app (an error passed on to the parent), Express gives the request back the
     // parent's prototype: the route's label, worked out with its own app, stays.
     if (cached === undefined || (cached.app !== app && !descendsFrom(cached.app, app))) {
-      cached = describe(route, app);
+      cached = describe(route, app, req);
       route[LABEL] = cached;
     }
     cached.proto = appRequestProto(req, app);
@@ -79,12 +83,12 @@ export function expressRouteLabel(req: ExpressLikeRequest): string {
  * Express would have set as `req.baseUrl`): for a request that ended unmatched, the route its URL would have
  * reached (express-would-match.ts). Shares expressRouteLabel's cache on the route object.
  */
-export function routeObjectLabel(route: object, app: unknown, baseUrl: string): string {
+export function routeObjectLabel(route: object, app: unknown, baseUrl: string, req: object): string {
   const r = route as RouteObject;
   let cached = r[LABEL];
   if (cached === undefined || (cached.app !== app && !descendsFrom(cached.app, app))) {
-    cached = describe(r, app);
-    r[LABEL] = cached;
+    cached = describe(r, app, req);
+    if (cached.partial !== true) r[LABEL] = cached;
   }
   if (cached.label !== undefined) return cached.label;
   return pickChain(cached.chains as Chain[], baseUrl);
@@ -98,13 +102,23 @@ function appRequestProto(req: ExpressLikeRequest, app: unknown): object | undefi
   return own !== undefined && 'value' in own && own.value === app ? proto : undefined;
 }
 
-function describe(route: RouteObject, app: unknown): Cached {
+function describe(route: RouteObject, app: unknown, req: object): Cached {
   const path = patternText(route.path);
-  const prefixes = mountPrefixes(app, 0);
-  const appPrefix = prefixes[0] ?? '';
   const root = routerOf(app);
   let chains: Chain[] = [];
   if (root) collect(root, route, '', [], chains, new Set());
+  const reached = routerReach(app, req);
+  if (reached) {
+    // Reached through a Router (outside review D, RTD-1, RTD-2): one label per way from the root app, each way's
+    // mount layers matched against `req.baseUrl` per request when there are several.
+    const inner = chains.length > 0 ? chains : [{ label: '', mounts: [] }];
+    chains = reached.ways.flatMap((w) =>
+      inner.map((c) => ({ label: w.label + c.label + path, mounts: [...w.mounts, ...c.mounts] })),
+    );
+    return oneOrMany(app, chains);
+  }
+  const prefixes = mountPrefixes(app, 0);
+  const appPrefix = prefixes[0] ?? '';
   if (chains.length === 0)
     chains = [{ label: prefixes.length > 1 || appPrefix ? '' : UNKNOWN_MOUNT, mounts: [] }];
   for (const chain of chains) chain.label += path;
@@ -117,10 +131,103 @@ function describe(route: RouteObject, app: unknown): Cached {
   } else {
     for (const chain of chains) chain.label = appPrefix + chain.label;
   }
+  const cached = oneOrMany(app, chains);
+  if (reached === undefined) cached.partial = true;
+  return cached;
+}
+
+function oneOrMany(app: unknown, chains: Chain[]): Cached {
   if (chains.length === 1 || chains.every((c) => c.label === chains[0]?.label)) {
     return { app, label: chains[0]?.label };
   }
   return { app, chains };
+}
+
+/** A way from the root app down to an app: the mount layers passed, and their patterns joined. */
+interface Way {
+  label: string;
+  mounts: Layer[];
+  /** Whether it passes an app handed to a Router's use() (which Express tells no mount of). */
+  router: boolean;
+}
+
+/** How an app handed to a Router is reached: from which root app, by which ways. */
+interface Reach {
+  root: unknown;
+  ways: Way[];
+}
+
+const REACH = new WeakMap<object, Reach | null>();
+
+/**
+ * For an app reached through a Router (`router.use('/t/:tenant', app)`: no `parent`, no mount event), every way
+ * the root app reaches it, found once per app in the root app's router tree: the root is the top of the app's
+ * `parent`s or, above that, the Express app its server serves (the request's `socket.server`'s 'request'
+ * listener). null when no way passes such a Router; undefined when unknown (no request's server, no parent).
+ */
+export function routerReach(app: unknown, req: object): Reach | null | undefined {
+  if (typeof app !== 'function') return null;
+  const known = REACH.get(app);
+  if (known !== undefined) return known;
+  const top = topOf(app);
+  const socket = (req as ExpressLikeRequest).socket as { server?: { listeners?: unknown } } | undefined;
+  const server = socket?.server as { listeners?(event: string): unknown[] } | undefined;
+  const roots: unknown[] = [];
+  if (typeof server?.listeners === 'function') {
+    for (const l of server.listeners('request')) if (l !== top && Array.isArray(routerOf(l))) roots.push(l);
+  }
+  if (top !== app) roots.push(top);
+  if (socket === undefined && roots.length === 0) return undefined;
+  let reach: Reach | null = null;
+  for (const root of roots) {
+    const ways: Way[] = [];
+    waysTo(routerOf(root), app, '', [], false, ways, new Set(), 0);
+    if (ways.length === 0) continue;
+    if (ways.some((w) => w.router)) reach = { root, ways };
+    break;
+  }
+  REACH.set(app, reach);
+  return reach;
+}
+
+/** Depth-first through a router tree to every layer whose app is `app` (mounted, or handed to a Router). */
+function waysTo(
+  stack: unknown,
+  app: unknown,
+  prefix: string,
+  mounts: Layer[],
+  router: boolean,
+  out: Way[],
+  seen: Set<unknown>,
+  depth: number,
+): void {
+  if (!Array.isArray(stack) || seen.has(stack) || depth > 16) return;
+  seen.add(stack);
+  for (const layer of stack as Layer[]) {
+    if (out.length >= 16) break;
+    if (!layer || typeof layer !== 'object' || layer.route) continue;
+    const handle = layer.handle;
+    const mounted = mountedApp(handle);
+    const given = mounted === undefined && routerOf(handle) !== undefined;
+    const sub = given ? handle : mounted;
+    if (sub === app) {
+      out.push({ label: prefix + mountPattern(layer), mounts: [...mounts, layer], router: router || given });
+      continue;
+    }
+    const inner = sub === undefined ? handle?.stack : routerOf(sub);
+    if (Array.isArray(inner)) {
+      const label = prefix + mountPattern(layer);
+      waysTo(inner, app, label, [...mounts, layer], router || given, out, seen, depth + 1);
+    }
+  }
+  seen.delete(stack);
+}
+
+/** The app at the top of `app`'s `parent`s. */
+function topOf(app: unknown): unknown {
+  let a = app as { parent?: unknown } | undefined;
+  for (let depth = 0; a?.parent && depth < 16; depth++) a = a.parent as typeof a;
+  return a;
 }
 
 /**
@@ -201,78 +308,6 @@ function descendsFrom(app: unknown, ancestor: unknown): boolean {
   return false;
 }
 
-const MOUNTED = new WeakMap<object, unknown>();
-const PROBED = Symbol('sysvitals.probed');
-
-/**
- * The sub-app behind an `app.use(path, subApp)` layer, whose handle is Express's `mounted_app` closure (it keeps
- * the sub-app to itself). It is called once with a probe request, and the sub-app sets the probe's prototype to
- * its request prototype (which holds the sub-app as `app`): Express 5 in the sub-app's `handle()`, Express 4 in
- * its router's second layer (expressInit, after Express's query parser). The probe stops it there, before the
- * application's first layer: it answers only what Express's own code reads on the way (Express 4's router:
- * the URL, method, base URL, params, query; `req.app` in mounted_app), and throws at any other read and at every
- * read once the sub-app is known, so nothing of the application runs. Undefined when unknown (the label then
- * shows `/*`).
- */
-export function mountedApp(handle: unknown): unknown {
-  if (typeof handle !== 'function' || handle.name !== 'mounted_app' || handle.length !== 3) return undefined;
-  if (MOUNTED.has(handle)) return MOUNTED.get(handle);
-  let app: unknown;
-  let probing = true;
-  const fields: Record<PropertyKey, unknown> = {
-    url: '/',
-    method: 'GET',
-    baseUrl: '',
-    originalUrl: '/',
-    params: {},
-    // Set: Express 4's query parser leaves a request with a query as it is (the app's parser is not called).
-    query: {},
-    next: undefined,
-    _parsedUrl: undefined,
-  };
-  // mounted_app keeps `req.app` to restore its prototypes once the sub-app hands the request back, which an
-  // Express 4 sub-app with nothing after expressInit does later (its router's setImmediate): nulls, then.
-  const parent = { request: null, response: null };
-  const probe = new Proxy(fields, {
-    get(target, key) {
-      if (key === 'app') return parent;
-      if (probing && (app !== undefined || !Object.hasOwn(target, key))) throw PROBED;
-      return Reflect.get(target, key);
-    },
-    setPrototypeOf(target, proto: object | null) {
-      if (!probing) return Reflect.setPrototypeOf(target, proto);
-      const own = proto ? Object.getOwnPropertyDescriptor(proto, 'app') : undefined;
-      const candidate: unknown = own && 'value' in own ? own.value : undefined;
-      if (typeof candidate === 'function') app = candidate;
-      throw PROBED;
-    },
-  });
-  try {
-    (handle as (req: unknown, res: unknown, next: () => void) => void)(probe, { setHeader() {} }, () => {});
-  } catch {
-    // PROBED (or anything an unexpected Express throws): the label falls back to UNKNOWN_MOUNT.
-  } finally {
-    probing = false;
-  }
-  MOUNTED.set(handle, app);
-  return app;
-}
-
-/**
-^ * The router stack of an app (express 5: `app.router`; express 4: `app._router`, made at the app's first route or
- * middleware, and `app.router` a getter that throws).
- */
-export function routerOf(app: unknown): unknown {
-  if (typeof app !== 'function') return undefined;
-  const a = app as unknown as { router?: { stack?: unknown }; _router?: { stack?: unknown } };
-  return (isExpress4App(app) ? a._router : a.router)?.stack;
-}
-
-/** Express 4's apps have `lazyrouter()` (gone in Express 5). */
-export function isExpress4App(app: unknown): boolean {
-  return typeof app === 'function' && typeof (app as { lazyrouter?: unknown }).lazyrouter === 'function';
-}
-
 /** The pattern a mount layer was created with, without trailing slash ('' for '/'). */
 function mountPattern(layer: Layer): string {
   if (layer.slash || layer.regexp?.fast_slash) return '';
@@ -335,46 +370,4 @@ function pickChain(chains: Chain[], baseUrl: string): string {
     if (ok && rest === '') return chain.label;
   }
   return (chains[0] as Chain).label;
-}
-
-/**
- * How much of `path` the mount pattern `pattern` (as written: `/v1`, `/org/:org`; '' for '/') takes, segment by
- * segment (a `:param` or `*` segment takes any one segment; others compared as Express does, ignoring case), or
- * -1 when it does not match.
- */
-function consumePattern(pattern: string, path: string): number {
-  let i = 0;
-  let j = 0;
-  while (i < pattern.length) {
-    if (pattern.charCodeAt(i) !== 47 || path.charCodeAt(j) !== 47) return -1;
-    const pe = segmentEnd(pattern, i + 1);
-    const qe = segmentEnd(path, j + 1);
-    const first = pattern.charCodeAt(i + 1);
-    if (first === 58 || first === 42) {
-      if (qe === j + 1) return -1;
-    } else if (pe - i !== qe - j || pattern.slice(i, pe).toLowerCase() !== path.slice(j, qe).toLowerCase()) {
-      return -1;
-    }
-    i = pe;
-    j = qe;
-  }
-  return j;
-}
-
-function segmentEnd(text: string, from: number): number {
-  const k = text.indexOf('/', from);
-  return k < 0 ? text.length : k;
-}
-
-/** The part of `path` a mount layer takes (Express's own matcher), or undefined when it does not match. */
-export function matchedPrefix(layer: Layer, path: string): string | undefined {
-  if (layer.slash || layer.regexp?.fast_slash) return '';
-  if (typeof layer.match !== 'function') return undefined;
-  try {
-    const m = layer.match(path || '/') as { path?: string } | boolean;
-    if (m && typeof m === 'object') return m.path ?? '';
-    return m ? (layer.path ?? '') : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,7 +4,8 @@
 // Only for requests that end unmatched, never on a matched request's path; bounded (MAX_PATH, MAX_LAYERS).
 
 import { UNMATCHED_ROUTE } from './common.js';
-import { mountedApp, routeObjectLabel, routerOf } from './express-route.js';
+import { mountedApp, routerOf } from './express-apps.js';
+import { routeObjectLabel, routerReach } from './express-route.js';
 import { candidateLayers } from './would-match-index.js';
 
 /** Longer paths are not looked up (stay `unmatched`): no API route is that long, and a scanner's can be. */
@@ -47,9 +48,17 @@ export function expressWouldMatch(req: ExpressRequestLike, method: string): stri
     if (typeof url !== 'string' || url.length > MAX_PATH || url.charCodeAt(0) !== 47) return UNMATCHED_ROUTE;
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    const root = topApp(req.app);
-    const found = walk(routerOf(root), root, path, '', method, { left: MAX_LAYERS }, 0);
-    return found === undefined ? UNMATCHED_ROUTE : routeObjectLabel(found.route, found.app, found.baseUrl);
+    let root = topApp(req.app);
+    let found = walk(routerOf(root), root, path, '', method, { left: MAX_LAYERS }, 0);
+    // An app handed to a Router (RTD-1): from the root app its server serves (looked up once per app).
+    const outer = found === undefined ? routerReach(root, req)?.root : undefined;
+    if (outer !== undefined) {
+      root = outer;
+      found = walk(routerOf(root), root, path, '', method, { left: MAX_LAYERS }, 0);
+    }
+    return found === undefined
+      ? UNMATCHED_ROUTE
+      : routeObjectLabel(found.route, found.app, found.baseUrl, req);
   } catch {
     return UNMATCHED_ROUTE;
   }
@@ -94,7 +103,9 @@ function walk(
       continue;
     }
     const router = layer.handle?.stack;
-    const sub = router === undefined ? mountedApp(layer.handle) : undefined;
+    // A sub-app: mounted (`app.use('/v1', sub)`), or handed to a Router's use() (the layer's handle itself).
+    let sub = router === undefined ? mountedApp(layer.handle) : undefined;
+    if (router === undefined && sub === undefined && routerOf(layer.handle) !== undefined) sub = layer.handle;
     const inner = router ?? routerOf(sub);
     if (!Array.isArray(inner)) continue;
     const consumed = matched(layer, path);
