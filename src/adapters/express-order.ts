@@ -8,7 +8,7 @@ import type { Logger } from '../types.js';
 import { matchedPrefix, mountedApp, routerOf } from './express-apps.js';
 import { liftedFrom } from './express-hoist.js';
 import { warnRoutesBefore } from './mount-warning.js';
-import type { UnseenWatcher } from './unseen-requests.js';
+import { setPeers, type UnseenWatcher } from './unseen-requests.js';
 
 /** A layer of Express's router stack as far as this check reads it. */
 interface LayerLike {
@@ -106,6 +106,8 @@ interface Known {
   length: number;
   watcher: UnseenWatcher | null;
   via: LayerLike[][] | null;
+  /** The middlewares in the app's own stack (or lifted out of it): every request of the app is theirs. */
+  own: UnseenWatcher[];
 }
 /** Per app: what its stack holds, found for a stack of that length. */
 const appWatchers = new WeakMap<object, Known>();
@@ -151,11 +153,24 @@ function knownOf(app: object, stack: LayerLike[]): Known {
   watchersIn(stack, 0, [], found);
   const watcher = found[0]?.watcher ?? null;
   const mine = found.filter((f) => f.watcher === watcher);
+  const own = [...new Set(found.filter((f) => f.via.length === 0).map((f) => f.watcher))];
+  // Two monitors on the app (RTD-6): each counts the requests answered before them.
+  if (own.length > 1) setPeers(own);
   return {
     length: stack.length,
     watcher,
     via: mine.some((f) => f.via.length === 0) ? null : mine.map((f) => f.via),
+    own,
   };
+}
+
+/** At a middleware's first request: the monitors in its app's stack are told of each other (RTD-6). */
+export function notePeers(request: IncomingMessage): void {
+  try {
+    knownFor(request);
+  } catch {
+    // an Express whose router we do not know: each monitor counts what the server it learnt missed
+  }
 }
 
 /**
@@ -191,7 +206,10 @@ function knownFor(request: IncomingMessage): Known | undefined {
  */
 export function expressOwns(request: IncomingMessage, watcher: UnseenWatcher): boolean {
   const known = knownFor(request);
-  if (known === undefined || known.watcher !== watcher) return false;
+  if (known?.own.includes(watcher)) return true;
+  // Another monitor's middleware beside the one found, in the same app (RTD-6): judged as that one.
+  if (known === undefined || (known.watcher !== watcher && !known.watcher?.peers.includes(watcher)))
+    return false;
   if (known.via === null) return true;
   const path = ((request as { originalUrl?: string }).originalUrl ?? request.url ?? '').split(
     '?',

@@ -19,7 +19,13 @@ import {
 import { watchLateErrors } from './express-errors.js';
 import { routeExclusionCaseByExpress } from './express-exclusion-case.js';
 import { type HoistedEntry, hoistFirstLayer } from './express-hoist.js';
-import { expressOwns, expressWatcherFor, expressWatcherOf, warnIfMountedLate } from './express-order.js';
+import {
+  expressOwns,
+  expressWatcherFor,
+  expressWatcherOf,
+  notePeers,
+  warnIfMountedLate,
+} from './express-order.js';
 import { expressRouteLabel } from './express-route.js';
 import { expressWouldMatch } from './express-would-match.js';
 import { flightRouteReader } from './flight-routes.js';
@@ -191,6 +197,7 @@ function makeMiddleware(
       // close on Express 5 (outside review 6, F6).
       watchLateErrors(req);
       warnIfMountedLate(req, sysvitals, monitor.logger);
+      notePeers(req);
       warnShadowedRoutes(
         adminApi,
         req,

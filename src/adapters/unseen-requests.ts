@@ -22,6 +22,7 @@ import { escapeControls } from '../logger.js';
 import { TicketPath } from '../requests/request-ticket.js';
 import { sentStatus, statusClass } from '../requests/sent-status.js';
 import type { Logger } from '../types.js';
+import { enteredApp } from './entered-app.js';
 import { loggablePath } from './unseen-path.js';
 import { type UnseenWaiting, waitingOn } from './unseen-waiting.js';
 
@@ -59,6 +60,8 @@ export class UnseenWatcher {
   private readonly failures: UnseenFailures | undefined;
   /** Whether a missed request was its app's (set by the adapter): only those 5xx are its failures (RT48-4). */
   owns: ((req: IncomingMessage, server: object) => boolean) | undefined = undefined;
+  /** Other monitors' middlewares in its app's own stack (outside review D, RTD-6): they count what it counts. */
+  peers: readonly UnseenWatcher[] = [];
 
   constructor(logger: Logger | undefined, sink?: UnseenSink, failures?: UnseenFailures) {
     this.logger = logger;
@@ -299,12 +302,33 @@ export function noteServerOf(server: unknown, watcher: UnseenWatcher): void {
 function learn(server: object, watcher: UnseenWatcher): void {
   servers.set(server, watcher);
   watcher.learnt++;
-  if (!watcher.servers.some((ref) => ref.deref() === server)) watcher.servers.push(new WeakRef(server));
   const before = pending.get(server);
-  if (before === undefined) return;
   pending.delete(server);
-  watcher.add(before.total, before.first);
-  watcher.failedBefore(before.failed, server);
+  for (const w of [watcher, ...watcher.peers]) {
+    if (w.closed) continue;
+    addServer(w, server);
+    if (before === undefined) continue;
+    w.add(before.total, before.first);
+    w.failedBefore(before.failed, server);
+  }
+}
+
+function addServer(watcher: UnseenWatcher, server: object): void {
+  if (!watcher.servers.some((ref) => ref.deref() === server)) watcher.servers.push(new WeakRef(server));
+}
+
+/**
+ * The watchers of the monitors whose middlewares are in one app's own stack (outside review D, RTD-6: only the one
+ * that learnt the server counted the requests answered before them all): each counts them, and sees its servers.
+ */
+export function setPeers(watchers: readonly UnseenWatcher[]): void {
+  for (const w of watchers) {
+    w.peers = watchers.filter((p) => p !== w);
+    for (const ref of w.servers) {
+      const server = ref.deref();
+      if (server !== undefined) for (const p of w.peers) addServer(p, server);
+    }
+  }
 }
 
 /** What 'http.server.response.finish' publishes. */
@@ -330,10 +354,13 @@ export function untrackedFinish(message: unknown): void {
       if (watcher !== undefined) learn(server, watcher);
     }
     if (watcher !== undefined) {
-      if (watcher.closed) return;
       const first = describe(m);
-      watcher.add(1, first);
-      watcher.failed(m.request, first.status, server);
+      for (let i = -1; i < watcher.peers.length; i++) {
+        const w = i < 0 ? watcher : (watcher.peers[i] as UnseenWatcher);
+        if (w.closed) continue;
+        w.add(1, first);
+        w.failed(m.request, first.status, server);
+      }
       return;
     }
     let before = pending.get(server);
@@ -350,23 +377,6 @@ export function untrackedFinish(message: unknown): void {
   } catch {
     // never thrown into Node's publish
   }
-}
-
-/**
- * Whether the request was handed to an Express or a Koa application, read off the marks each leaves on every
- * request it handles, before any middleware runs: Express (4: its `init` layer; 5: `app.handle`) sets the request's
- * prototype to the app's `request`, whose `app` is the app (a function); Koa (2, 3: `handleRequest`) calls
- * on-finished on the response, which keeps its listener on it as `__onFinished` (set to null once it ran). A
- * request another 'request' listener answered (engine.io's attach() takes the server's listeners and answers its
- * long-polls itself; outside review 42, RT42-11) bears neither, nor one Node answered without emitting 'request'
- * (Node 20 lib/_http_server.js parserOnIncoming: 400 to an HTTP/1.1 request without `Host` under
- * `requireHostHeader`, 503 past `maxRequestsPerSocket` after 'dropRequest', 417 to an `Expect:` other than
- * 100-continue): none of those is the app's. An application's own 503 without any header on the last request a
- * connection allows is (outside review 42, RT42-5: told by the response's shape before). Off the hot path.
- */
-function enteredApp(req: IncomingMessage, res: ServerResponse): boolean {
-  if (typeof (req as { app?: unknown }).app === 'function') return true;
-  return (res as { __onFinished?: unknown }).__onFinished !== undefined;
 }
 
 function resolve(request: IncomingMessage, server: object): UnseenWatcher | undefined {
