@@ -69,6 +69,13 @@ export function routerOf(app: unknown): unknown {
   return (isExpress4App(app) ? a._router : a.router)?.stack;
 }
 
+/** The app at the top of `app`'s mounts (`parent`), whose router sees the whole URL. */
+export function topApp(app: unknown): unknown {
+  let a = app as { parent?: unknown } | undefined;
+  for (let depth = 0; a?.parent && depth < 16; depth++) a = a.parent as typeof a;
+  return a;
+}
+
 /** Express 4's apps have `lazyrouter()` (gone in Express 5). */
 export function isExpress4App(app: unknown): boolean {
   return typeof app === 'function' && typeof (app as { lazyrouter?: unknown }).lazyrouter === 'function';

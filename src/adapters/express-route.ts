@@ -2,7 +2,7 @@
 // (`app.use('/org/:org', router)` + `router.get('/items')` -> `/org/:org/items`), never a value from the URL.
 
 import { UNMATCHED_ROUTE } from './common.js';
-import { consumePattern, matchedPrefix, mountedApp, routerOf } from './express-apps.js';
+import { consumePattern, matchedPrefix, mountedApp, routerOf, topApp } from './express-apps.js';
 
 /** Stands for a mount path Express does not keep (Express 4 regexps, router < 2.3 without `rawPath`). */
 export const UNKNOWN_MOUNT = '/*';
@@ -169,7 +169,7 @@ export function routerReach(app: unknown, req: object): Reach | null | undefined
   if (typeof app !== 'function') return null;
   const known = REACH.get(app);
   if (known !== undefined) return known;
-  const top = topOf(app);
+  const top = topApp(app);
   const socket = (req as ExpressLikeRequest).socket as { server?: { listeners?: unknown } } | undefined;
   const server = socket?.server as { listeners?(event: string): unknown[] } | undefined;
   const roots: unknown[] = [];
@@ -210,24 +210,21 @@ function waysTo(
     const mounted = mountedApp(handle);
     const given = mounted === undefined && routerOf(handle) !== undefined;
     const sub = given ? handle : mounted;
-    if (sub === app) {
-      out.push({ label: prefix + mountPattern(layer), mounts: [...mounts, layer], router: router || given });
-      continue;
-    }
-    const inner = sub === undefined ? handle?.stack : routerOf(sub);
-    if (Array.isArray(inner)) {
-      const label = prefix + mountPattern(layer);
-      waysTo(inner, app, label, [...mounts, layer], router || given, out, seen, depth + 1);
-    }
+    const label = prefix + mountPattern(layer);
+    if (sub === app) out.push({ label, mounts: [...mounts, layer], router: router || given });
+    else
+      waysTo(
+        sub ? routerOf(sub) : handle?.stack,
+        app,
+        label,
+        [...mounts, layer],
+        router || given,
+        out,
+        seen,
+        depth + 1,
+      );
   }
   seen.delete(stack);
-}
-
-/** The app at the top of `app`'s `parent`s. */
-function topOf(app: unknown): unknown {
-  let a = app as { parent?: unknown } | undefined;
-  for (let depth = 0; a?.parent && depth < 16; depth++) a = a.parent as typeof a;
-  return a;
 }
 
 /**

@@ -4,7 +4,7 @@
 // Only for requests that end unmatched, never on a matched request's path; bounded (MAX_PATH, MAX_LAYERS).
 
 import { UNMATCHED_ROUTE } from './common.js';
-import { mountedApp, routerOf } from './express-apps.js';
+import { mountedApp, routerOf, topApp } from './express-apps.js';
 import { routeObjectLabel, routerReach } from './express-route.js';
 import { candidateLayers } from './would-match-index.js';
 
@@ -62,13 +62,6 @@ export function expressWouldMatch(req: ExpressRequestLike, method: string): stri
   } catch {
     return UNMATCHED_ROUTE;
   }
-}
-
-/** The app at the top of `app`'s mounts (`parent`), whose router sees the whole URL. */
-function topApp(app: unknown): unknown {
-  let a = app as { parent?: unknown } | undefined;
-  for (let depth = 0; a?.parent && depth < MAX_DEPTH; depth++) a = a.parent as typeof a;
-  return a;
 }
 
 /**
