@@ -24,9 +24,12 @@ interface Layer {
   path?: string;
 }
 
+/** A mount layer, matched by Express's own matcher; or one path of an array mount path, as written. */
+type Mount = Layer | string;
+
 interface Chain {
   label: string;
-  mounts: Layer[];
+  mounts: Mount[];
   /** The mount path of the app (up to the root app) this chain is reached through, when the app has several. */
   prefix?: string;
 }
@@ -146,7 +149,7 @@ function oneOrMany(app: unknown, chains: Chain[]): Cached {
 /** A way from the root app down to an app: the mount layers passed, and their patterns joined. */
 interface Way {
   label: string;
-  mounts: Layer[];
+  mounts: Mount[];
   /** Whether it passes an app handed to a Router's use() (which Express tells no mount of). */
   router: boolean;
 }
@@ -195,7 +198,7 @@ function waysTo(
   stack: unknown,
   app: unknown,
   prefix: string,
-  mounts: Layer[],
+  mounts: Mount[],
   router: boolean,
   out: Way[],
   seen: Set<unknown>,
@@ -211,8 +214,7 @@ function waysTo(
     const given = mounted === undefined && routerOf(handle) !== undefined;
     const sub = given ? handle : mounted;
     const label = prefix + mountPattern(layer);
-    if (sub === app) out.push({ label, mounts: [...mounts, layer], router: router || given });
-    else
+    if (sub !== app) {
       waysTo(
         sub ? routerOf(sub) : handle?.stack,
         app,
@@ -223,6 +225,22 @@ function waysTo(
         seen,
         depth + 1,
       );
+      continue;
+    }
+    // An array mount path (`parent.use(['/v1', '/v2'], app)`): one way per path, matched as written (Express 4
+    // keeps the paths only as the app's `mountpath`).
+    const mountpath = (app as { mountpath?: unknown }).mountpath;
+    const paths = Array.isArray(layer.rawPath)
+      ? layer.rawPath
+      : label.endsWith(UNKNOWN_MOUNT) && layer.rawPath === undefined && Array.isArray(mountpath)
+        ? mountpath
+        : undefined;
+    if (paths === undefined) out.push({ label, mounts: [...mounts, layer], router: router || given });
+    else
+      for (const p of paths) {
+        const text = trimSlash(patternText(p));
+        out.push({ label: prefix + text, mounts: [...mounts, text], router: router || given });
+      }
   }
   seen.delete(stack);
 }
@@ -356,13 +374,14 @@ function pickChain(chains: Chain[], baseUrl: string): string {
       rest = rest.slice(consumed);
     }
     let ok = true;
-    for (const layer of chain.mounts) {
-      const consumed = matchedPrefix(layer, rest);
-      if (consumed === undefined) {
+    for (const mount of chain.mounts) {
+      const consumed =
+        typeof mount === 'string' ? consumePattern(mount, rest) : matchedPrefix(mount, rest)?.length;
+      if (consumed === undefined || consumed < 0) {
         ok = false;
         break;
       }
-      rest = rest.slice(consumed.length);
+      rest = rest.slice(consumed);
     }
     if (ok && rest === '') return chain.label;
   }

@@ -151,5 +151,33 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
         ]);
       });
     }
+
+    it('labels each path of an array mount beside a Router mount (RTD-2)', async () => {
+      const { monitor, app } = monitoredApp();
+      const router = modules.express.Router();
+      router.use('/t/:tenant', app);
+      const parent = modules.express();
+      parent.use(['/v1', '/v2'], app);
+      parent.use('/api', router);
+      const port = await listen(createServer(parent), monitor);
+      const tally = await send(port, [
+        ['/v1/ok', 1],
+        ['/v2/ok', 2],
+        ['/api/t/acme/ok', 3],
+        ['/V2/org/o1/items/7', 1],
+      ]);
+      expect(tally).toEqual({
+        '/v1/ok': { 200: 1 },
+        '/v2/ok': { 200: 2 },
+        '/api/t/acme/ok': { 200: 3 },
+        '/V2/org/o1/items/7': { 200: 1 },
+      });
+      expect(await routes(monitor)).toEqual([
+        ['GET', '/api/t/:tenant/ok', 3, 0],
+        ['GET', '/v1/ok', 1, 0],
+        ['GET', '/v2/ok', 2, 0],
+        ['GET', '/v2/org/:org/items/:id', 1, 0],
+      ]);
+    });
   },
 );
