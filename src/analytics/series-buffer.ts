@@ -66,11 +66,6 @@ export class SeriesBuffer {
     }
   }
 
-  /** How many values `past()` keeps when full (the `memory` given; 0: none). */
-  get memory(): number {
-    return this.mem.length;
-  }
-
   get length(): number {
     return this.size;
   }

@@ -119,7 +119,7 @@ export function shapedFits(
     // One fit, four intervals. A raise's widened for the noise's lag-1 autocorrelation (trend.ts); a keep's not: else
     // such ramps, raised, cleared while rising (φ 0.8: 15 of 40 still raised at the crossing; bench/RESULTS.md).
     const rho = serialCorrelation(v);
-    const longRho = cut ? rho : Math.max(rho, pastCorrelation(buffer));
+    const longRho = cut ? rho : Math.max(rho, serialCorrelation(withoutJumps(buffer.past())));
     const [regimeFit, regimeSure, regimeFamily, regimeKeepFamily] = theilSenEach(rt, rv, [
       {},
       { z: Z_RAISE, rho: longRho },
@@ -176,16 +176,4 @@ function medianOf(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const h = s.length >> 1;
   return s.length % 2 ? (s[h] as number) : ((s[h - 1] as number) + (s[h] as number)) / 2;
-}
-
-/**
- * The noise's lag-1 autocorrelation over the series' last readings (`SeriesBuffer.past`, its jumps clipped), counted
- * over the bar its full memory sets (240 readings: 2.326·√(2/239) = 0.21) even while that memory fills. Held to the
- * bar of its own fewer readings (0.74 at 20, 0.43 at 60), the first hour counted a flat AR(1) series' ρ (0.5, 0.8) as
- * 0 in most windows, took its points for independent, and a slope significant by chance paged: 65 of the 73 flat
- * AR(1) pages of 800 four-hour runs fell in the first hour (bench/RESULTS.md, predict: the early raise). The estimate
- * is as noisy early as before; a positive one is no longer dismissed for want of readings the memory has not yet had.
- */
-function pastCorrelation(buffer: SeriesBuffer): number {
-  return serialCorrelation(withoutJumps(buffer.past()), buffer.memory - 1);
 }

@@ -178,10 +178,8 @@ const Z_SERIAL = 2.326;
  * them by a constant, so a trend is not read as correlation (a bend, where their mean steps, is when the step is
  * large beside the noise: it widens a raise's interval). 0 unless significant: the estimate 1 + 2r has a standard error of about √(2/n) on white
  * noise (its differences are MA(1) with θ = −1: Var r ≈ 1/(2n)). At most 0.95. 0 with fewer than 10 points.
- * `bar` (a count of differences): the bar is that of at least so many, 2.326·√(2/max(n, bar)); a series still
- * filling its memory of 240 readings is held to the bar the full memory sets (shaped-fits.ts `pastCorrelation`).
  */
-export function serialCorrelation(values: readonly number[], bar = 0): number {
+export function serialCorrelation(values: readonly number[]): number {
   const n = values.length - 1;
   if (n < 9) return 0;
   let mean = 0;
@@ -198,7 +196,7 @@ export function serialCorrelation(values: readonly number[], bar = 0): number {
   }
   if (!(den > 0)) return 0;
   const rho = Math.min(0.95, 1 + (2 * num) / den);
-  return rho > Z_SERIAL * Math.sqrt(2 / Math.max(n, bar)) ? rho : 0;
+  return rho > Z_SERIAL * Math.sqrt(2 / n) ? rho : 0;
 }
 
 /**
