@@ -9,6 +9,7 @@ import { MAX_ERROR_LENGTH } from '../../src/profiling/job-error.js';
 import { testClock } from '../alerts/snapshot.js';
 import { cleanups, serve } from '../channels/admin-server.js';
 import { startReceiver } from '../channels/receiver.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
 
 /** What each surface showed: the job's last_failure.error, the health/ body, what the webhook got, every body read. */
 export interface ErrorSurfaces {
@@ -27,7 +28,10 @@ export async function errorSurfaces(text: string): Promise<ErrorSurfaces> {
   // call; no surface shows a host figure). As the security fixture's clock does (test/security/fixture.ts).
   const clock = testClock();
   clock.advance(-FIRST_WINDOW_MS);
+  // No surface shows a host figure: the groups read no /proc or /sys (NO_HOST_FILES), two samples a call; their
+  // failures go to serve()'s captured logger, which nothing here reads.
   const { monitor, call, bodies } = await serve({
+    ...NO_HOST_FILES,
     clock,
     probes: {
       database: {
