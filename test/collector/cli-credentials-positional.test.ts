@@ -262,8 +262,8 @@ describe('the new patterns on adversarial text', () => {
     ['long options in lists', fill("'--password', '")],
     ['long option names in lists', `'--${fill('password-')}', 'x'`],
   ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {
-    // As in cli-credentials-properties.test.ts: a ratio of CPU times in the same run, least of 5, warmed up; a
-    // pattern that rescans the rest of the text from every start measures far above 20.
+    // As in cli-credentials-properties.test.ts: a ratio of CPU times in the same run, least of 5
+    // (helpers/redaction-cost.ts); a pattern that rescans the rest of the text from every start measures far above 20.
     expect(costOverProse(text)).toBeLessThan(20);
   });
 });

@@ -353,7 +353,7 @@ describe('the command-line, bare-scheme and user-info patterns on adversarial te
   ])('%s: 100 KB cost under 20 times as much as 100 KB of prose', (_, text) => {
     // Linear patterns measure 0.6-2.5 times the prose's cost (2-core machine, load 20-30; the most: `curl ` names
     // repeated, `mysql -pa ` and curl's `-b a`); one that rescans the rest
-    // of the text from every start (a lazy `mysql.*? -p` did) measures 65 times. Least of 5, both warmed up.
+    // of the text from every start (a lazy `mysql.*? -p` did) measures 65 times. Least of 5 (helpers/redaction-cost.ts).
     expect(costOverProse(text)).toBeLessThan(20);
   });
 });
