@@ -119,7 +119,10 @@ export function adminUrlTest(basePath: string, probePaths: ProbePaths): (url: st
   };
 }
 
-/** The probe kind served at `url` (query allowed), without allocating; undefined when none. */
+/**
+ * The probe kind served at `url` (the path, one trailing slash, a query after either), without allocating;
+ * undefined when none.
+ */
 export function probeAt(paths: ProbePaths, url: string): ProbeKind | undefined {
   for (let i = 0; i < paths.length; i++) {
     const [path, kind] = paths[i] as readonly [string, ProbeKind];
@@ -128,7 +131,8 @@ export function probeAt(paths: ProbePaths, url: string): ProbeKind | undefined {
     if (
       Number.isNaN(next) ||
       next === 63 /* ? */ ||
-      (next === 47 /* / */ && url.length === path.length + 1)
+      // `/livez/` and `/livez/?x=1` (outside review B: the slash and a query were the app's 404)
+      (next === 47 /* / */ && (url.length === path.length + 1 || url.charCodeAt(path.length + 1) === 63))
     ) {
       return kind;
     }

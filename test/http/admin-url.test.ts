@@ -1,6 +1,6 @@
 // The admin API's test of a request URL (probes.ts adminUrlTest, with its second-character prefilter) against the
 // rule written out here from its documentation: under the base path (the path itself, `?query` or a sub-path), or
-// a probe path itself (a query or one trailing slash allowed). Oracle: that rule, checked on every URL built from
+// a probe path itself (one trailing slash allowed, a query after either). Oracle: that rule, checked on every URL built from
 // the paths' prefixes and a set of continuations, so each character the prefilter skips on is exercised.
 
 import { describe, expect, it } from 'vitest';
@@ -8,7 +8,9 @@ import { adminUrlTest, type ProbePathsOptions, parseProbePaths } from '../../src
 
 function rule(basePath: string, probes: readonly string[], url: string): boolean {
   if (url === basePath || url.startsWith(`${basePath}/`) || url.startsWith(`${basePath}?`)) return true;
-  return probes.some((p) => url === p || url === `${p}/` || url.startsWith(`${p}?`));
+  return probes.some(
+    (p) => url === p || url === `${p}/` || url.startsWith(`${p}?`) || url.startsWith(`${p}/?`),
+  );
 }
 
 function urlsFor(paths: readonly string[]): string[] {
@@ -30,7 +32,8 @@ function urlsFor(paths: readonly string[]): string[] {
   ]);
   for (const p of paths) {
     for (let i = 1; i <= p.length; i++) {
-      for (const tail of ['', '/', '?a=1', 'x', '/x', 'z?']) urls.add(p.slice(0, i) + tail);
+      for (const tail of ['', '/', '?a=1', '/?a=1', '/?', 'x', '/x', '/x?', 'z?'])
+        urls.add(p.slice(0, i) + tail);
     }
   }
   return [...urls];

@@ -116,7 +116,14 @@ describe.each(harnesses)('probes on $name', (harness) => {
     expect(head.body).toBe('');
     expect((await get(`${url}/readyz`, {}, 'POST')).status).toBe(405);
     // Unknown parameters are ignored, as Kubernetes' own endpoints do (outside review D3: they were a 400).
-    for (const path of ['/readyz?debug=1', '/livez?v=1', '/startupz?exclude=etcd&_=123']) {
+    // With the one trailing slash too (outside review B: `/livez/?x=1` was the app's 404).
+    for (const path of [
+      '/readyz?debug=1',
+      '/livez?v=1',
+      '/startupz?exclude=etcd&_=123',
+      '/livez/?x=1',
+      '/readyz/?x=1',
+    ]) {
       const reply = await get(`${url}${path}`);
       expect(reply.status, path).toBe(200);
       expect(reply.body, path).toBe('ok\n');
@@ -148,6 +155,10 @@ describe.each(harnesses)('probes on $name', (harness) => {
     expect(anonymous.status).toBe(401);
     const wrong = await get(`${url}/readyz?verbose`, { authorization: 'Bearer nope' });
     expect(wrong.status).toBe(403);
+    expect((await get(`${url}/readyz/?verbose`)).status).toBe(401);
+    const slashed = await get(`${url}/readyz/?verbose`, { authorization: `Bearer ${TOKEN}` });
+    expect(slashed.status).toBe(200);
+    expect(slashed.headers['content-type']).toBe('application/health+json');
     const admin = await get(`${url}/readyz?verbose`, { authorization: `Bearer ${TOKEN}` });
     expect(admin.status).toBe(200);
     expect(admin.headers['content-type']).toBe('application/health+json');
