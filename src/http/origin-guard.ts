@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { nodeNet } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { OriginGuardOptions } from '../monitor/websocket-port.js';
+import { forwardedHosts, viaTrustedProxy } from './forwarded-host.js';
 
 /** The `Host` and `Origin` allow-lists of the admin API and the WebSocket. */
 export type { OriginGuardOptions } from '../monitor/websocket-port.js';
@@ -88,38 +89,71 @@ export function createOriginGuard(
     return url.origin;
   });
 
-  function checkHost(req: IncomingMessage, ambient = false): GuardRefusal | undefined {
-    if (!loopbackMode && !ambient) return undefined;
+  /** A name the browser may have asked for: an IP address cannot be rebound, only a DNS name by its owner. */
+  const allowed = (name: string | undefined): boolean =>
+    name !== undefined && (isLoopbackName(name) || isAddress(name) || hosts.has(name));
+
+  /** The Host rule; `page` words the refusal for the dashboard's page. */
+  function judgeHost(req: IncomingMessage, page: boolean): GuardRefusal | undefined {
     const header = requestAuthority(req);
     if (typeof header !== 'string') return header;
     const name = hostName(header);
-    // An IP address cannot be rebound: only a DNS name can be made to point at 127.0.0.1 by its owner.
-    if (name !== undefined && (isLoopbackName(name) || isAddress(name) || hosts.has(name))) return undefined;
+    if (!allowed(name)) return misdirected('Host', header, page);
+    // Loopback mode trusts the host and the proxies on it (docs/access-control.md): served as before there.
+    if (loopbackMode || !viaTrustedProxy(req, trustProxy)) return undefined;
+    // Behind a trusted proxy (outside review B, RTB-1) Host may be the proxy's upstream (nginx's default
+    // `proxy_pass http://127.0.0.1:PORT;` sends `Host: 127.0.0.1:PORT`): an address or a loopback name there
+    // says nothing of what the browser asked for. Only a Host a page cannot write proves it: a name listed in
+    // allowedHosts, which the proxy passed on (`proxy_set_header Host $host;`). X-Forwarded-Host and Forwarded
+    // host= cannot prove it, as a page may send them itself and a proxy that does not set them (nginx's
+    // default) passes them on; but every host they name must be allowed, for a proxy that records the
+    // browser's Host there after rewriting Host to a listed name.
+    for (const h of forwardedHosts(req))
+      if (!allowed(hostName(h))) return misdirected('X-Forwarded-Host', h, page);
+    const listed = name as string;
+    if (hosts.has(listed) && !isAddress(listed) && !isLoopbackName(listed)) return undefined;
     return {
       ok: false,
       status: 421,
       code: 'host_not_allowed',
-      message: loopbackMode
-        ? `the admin API answers Host ${JSON.stringify(cut(header))} only with adminToken or authorize set; ` +
-          'in loopback mode only localhost, IP addresses and allowedHosts are served'
-        : `Host ${JSON.stringify(cut(header))} is not in allowedHosts: a request the authorize hook lets in is ` +
-          'served only for localhost, IP addresses and the names listed in allowedHosts (DNS rebinding); ' +
-          'add the name the dashboard is opened under to allowedHosts, or send Authorization: Bearer',
+      message:
+        `this request came through a proxy (trustProxy) with Host ${JSON.stringify(cut(header))}: a proxy may ` +
+        'rewrite Host to its upstream address or to localhost, so only a name listed in allowedHosts says which ' +
+        'name the browser opened (DNS rebinding; X-Forwarded-Host does not: a page can send it); have the proxy ' +
+        'pass the Host on (nginx: proxy_set_header Host $host;) and list the name the dashboard is opened under ' +
+        'in allowedHosts, or send Authorization: Bearer',
     };
+  }
+
+  function misdirected(what: 'Host' | 'X-Forwarded-Host', value: string, page: boolean): GuardRefusal {
+    const shown = `${what} ${JSON.stringify(cut(value))}`;
+    let message: string;
+    if (loopbackMode) {
+      message =
+        `the admin API answers ${shown} only with adminToken or authorize set; ` +
+        'in loopback mode only localhost, IP addresses and allowedHosts are served';
+    } else if (page) {
+      message =
+        `${shown} is not in allowedHosts: the dashboard is served only for localhost, ` +
+        'IP addresses and the names listed in allowedHosts (DNS rebinding: a rebound name would serve the page that ' +
+        'asks for your credentials); add the name the dashboard is opened under to allowedHosts';
+    } else {
+      message =
+        `${shown} is not in allowedHosts: a request the authorize hook lets in is ` +
+        'served only for localhost, IP addresses and the names listed in allowedHosts (DNS rebinding); ' +
+        'add the name the dashboard is opened under to allowedHosts, or send Authorization: Bearer';
+    }
+    return { ok: false, status: 421, code: 'host_not_allowed', message };
+  }
+
+  function checkHost(req: IncomingMessage, ambient = false): GuardRefusal | undefined {
+    if (!loopbackMode && !ambient) return undefined;
+    return judgeHost(req, false);
   }
 
   const pageChecked = loopbackMode || authorizeOnly || hosts.size > 0;
   function checkPageHost(req: IncomingMessage): GuardRefusal | undefined {
-    if (!pageChecked) return undefined;
-    const refused = checkHost(req, true);
-    if (refused === undefined || loopbackMode || refused.status !== 421) return refused;
-    return {
-      ...refused,
-      message:
-        `Host ${JSON.stringify(cut(hostOf(req)))} is not in allowedHosts: the dashboard is served only for localhost, ` +
-        'IP addresses and the names listed in allowedHosts (DNS rebinding: a rebound name would serve the page that ' +
-        'asks for your credentials); add the name the dashboard is opened under to allowedHosts',
-    };
+    return pageChecked ? judgeHost(req, true) : undefined;
   }
 
   function checkOrigin(req: IncomingMessage): GuardRefusal | undefined {
@@ -198,12 +232,6 @@ function requestAuthority(req: IncomingMessage): string | GuardRefusal {
     };
   }
   return host;
-}
-
-/** The authority a refusal names (checkHost has already found exactly one). */
-function hostOf(req: IncomingMessage): string {
-  const authority = requestAuthority(req);
-  return typeof authority === 'string' ? authority : '';
 }
 
 /** How many Host headers the request carried (node's `headers.host` keeps only the first). */

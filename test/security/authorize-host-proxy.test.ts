@@ -1,0 +1,219 @@
+// Outside review B, RTB-1 (MEDIUM): DNS rebinding behind a reverse proxy that rewrites Host. nginx's default
+// `proxy_pass http://127.0.0.1:PORT;` sends `Host: 127.0.0.1:PORT`, and an IP-literal Host was served as one a
+// page cannot choose: a page on attacker.example rebound to the proxy, in an allow-listed admin's browser, read
+// metrics/, dashboard/ and token/ through the authorize hook. Behind a trusted proxy the Host rule now serves
+// only a Host listed in allowedHosts (an address or a loopback name may be the proxy's upstream; a page can send
+// X-Forwarded-Host itself), and every X-Forwarded-Host / RFC 7239 Forwarded host= entry must be allowed too.
+// Real servers on each adapter, behind a real HTTP proxy started here whose header rewriting imitates nginx's.
+
+import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
+import { forwardedHosts } from '../../src/http/forwarded-host.js';
+import { harnesses } from '../adapters/harness.js';
+import { BASE, startTarget, type Target } from './fixture.js';
+import { rawRequest } from './raw-client.js';
+
+beforeAll(() => {
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
+let cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+/** The office address the hook allows, as the proxy appends it to X-Forwarded-For (trustProxy: 1 reads it). */
+const OFFICE = '10.1.2.3';
+const hook = (r: { headers?: IncomingHttpHeaders; req?: { headers: IncomingHttpHeaders } }): boolean => {
+  const h = r.headers ?? r.req?.headers ?? {};
+  // The nearest proxy's X-Forwarded-For entry, or its Forwarded element's for= (RFC 7239).
+  const forwardedFor = /for="?([^";,]+)"?[^,]*$/i.exec(String(h.forwarded ?? ''))?.[1];
+  const last = String(h['x-forwarded-for'] ?? '')
+    .split(',')
+    .pop()
+    ?.trim();
+  return (last || forwardedFor) === OFFICE;
+};
+
+/** How a proxy rewrites the browser's headers: `up` is the upstream's `host:port`, `from` the browser's address. */
+type Rewrite = (h: IncomingHttpHeaders, up: string, from: string) => IncomingHttpHeaders;
+const xff = (h: IncomingHttpHeaders, from: string) =>
+  h['x-forwarded-for'] ? `${h['x-forwarded-for']}, ${from}` : from;
+const PROXIES: Record<string, Rewrite> = {
+  // nginx `proxy_pass http://127.0.0.1:PORT;` + `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`
+  'nginx default (Host rewritten)': (h, up, from) => ({ ...h, host: up, 'x-forwarded-for': xff(h, from) }),
+  // ... + `proxy_set_header X-Forwarded-Host $host;` (replaces whatever the client sent)
+  'Host rewritten, X-Forwarded-Host $host': (h, up, from) => ({
+    ...h,
+    host: up,
+    'x-forwarded-for': xff(h, from),
+    'x-forwarded-host': h.host,
+  }),
+  // RFC 7239: `Forwarded: for=...;host="..."` appended, Host rewritten, no X-Forwarded-For
+  'Host rewritten, Forwarded host=': (h, up, from) => ({
+    ...h,
+    host: up,
+    forwarded: `${h.forwarded ? `${h.forwarded}, ` : ''}for=${from};host="${h.host}";proto=http`,
+  }),
+  // ... + `proxy_set_header Host $host;` (SECURITY.md's example); the client's X-Forwarded-Host passed on
+  'Host $host': (h, _up, from) => ({ ...h, 'x-forwarded-for': xff(h, from) }),
+  // Apache mod_proxy with ProxyPreserveHost On: appends to X-Forwarded-For and X-Forwarded-Host
+  'Host kept, X-Forwarded-Host appended': (h, _up, from) => ({
+    ...h,
+    'x-forwarded-for': xff(h, from),
+    'x-forwarded-host': h['x-forwarded-host'] ? `${h['x-forwarded-host']}, ${h.host}` : h.host,
+  }),
+  // `proxy_pass http://app.internal:PORT;` with app.internal listed, recording the browser's Host
+  'Host rewritten to a listed name, X-Forwarded-Host $host': (h, up, from) => ({
+    ...h,
+    host: `app.internal:${up.split(':')[1]}`,
+    'x-forwarded-for': xff(h, from),
+    'x-forwarded-host': h.host,
+  }),
+};
+
+/** A real HTTP proxy in front of `port`, rewriting headers as `rewrite` says; the browser is at `from`. */
+async function proxy(port: number, rewrite: Rewrite, from = OFFICE): Promise<string> {
+  const server: Server = createServer((req, res) => {
+    const headers = rewrite(req.headers, `127.0.0.1:${port}`, from);
+    const up = request(
+      { host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent: false },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function start(harness: (typeof harnesses)[number], api: Record<string, unknown>): Promise<Target> {
+  const target = await startTarget(harness, { api: api as unknown as AdminApiOptions<never> });
+  cleanups.push(() => target.close());
+  return target;
+}
+
+const PATHS = ['metrics/', 'dashboard/', 'token/'];
+
+/** What each path answers to a browser that opened `host` (a same-origin fetch, as a rebound page sends). */
+async function statuses(url: string, host: string, extra: Record<string, string> = {}): Promise<number[]> {
+  const out: number[] = [];
+  for (const path of PATHS) {
+    const headers = { host, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', ...extra };
+    out.push((await rawRequest(url, { method: 'GET', path: `${BASE}/${path}`, headers })).status);
+  }
+  return out;
+}
+
+const ok = [200, 200, 200];
+const misdirected = [421, 421, 421];
+
+describe.each(harnesses)('$name adapter, authorize hook behind a proxy (trustProxy: 1)', (harness) => {
+  it('a rebound page is refused through every proxy; the admin is served where the proxy passes Host on', async () => {
+    const target = await start(harness, {
+      authorize: hook,
+      trustProxy: 1,
+      allowedHosts: ['admin.example.com', 'app.internal'],
+    });
+    const got: Record<string, Record<string, number[]>> = {};
+    for (const [name, rewrite] of Object.entries(PROXIES)) {
+      const via = await proxy(Number(new URL(target.url).port), rewrite);
+      got[name] = {
+        attacker: await statuses(via, 'attacker.example'),
+        // The page adds the header itself (no forbidden header name in fetch, no preflight same-origin).
+        forging: await statuses(via, 'attacker.example', { 'x-forwarded-host': 'admin.example.com' }),
+        admin: await statuses(via, 'admin.example.com'),
+        'admin by address': await statuses(via, '10.0.0.5'),
+      };
+    }
+    // Where Host is rewritten to an address, nothing the request carries tells the admin from the page: the
+    // forged X-Forwarded-Host reaches the app as the proxy's own would, so neither is taken as proof.
+    const refused = {
+      attacker: misdirected,
+      forging: misdirected,
+      admin: misdirected,
+      'admin by address': misdirected,
+    };
+    const kept = { attacker: misdirected, forging: misdirected, admin: ok, 'admin by address': misdirected };
+    expect(got).toEqual({
+      'nginx default (Host rewritten)': refused,
+      'Host rewritten, X-Forwarded-Host $host': refused,
+      'Host rewritten, Forwarded host=': refused,
+      'Host $host': kept,
+      'Host kept, X-Forwarded-Host appended': kept,
+      // The recorded Host is judged: the page's name is refused, an address the browser opened is served.
+      'Host rewritten to a listed name, X-Forwarded-Host $host': { ...kept, 'admin by address': ok },
+    });
+  });
+
+  it('the refusal through a Host-rewriting proxy says how to forward the Host; direct IP access still works', async () => {
+    const target = await start(harness, { authorize: hook, trustProxy: 1 });
+    const via = await proxy(
+      Number(new URL(target.url).port),
+      PROXIES['nginx default (Host rewritten)'] as Rewrite,
+    );
+    for (const path of ['metrics/', 'dashboard/']) {
+      const res = await rawRequest(via, {
+        method: 'GET',
+        path: `${BASE}/${path}`,
+        headers: { host: 'admin.example' },
+      });
+      expect(res.status, path).toBe(421);
+      const body = JSON.parse(res.body) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('host_not_allowed');
+      expect(body.error.message).toContain('proxy_set_header Host $host;');
+      expect(body.error.message).toContain('allowedHosts');
+    }
+    // No proxy header: the browser itself named the address (an address cannot be rebound), as before.
+    const direct = await rawRequest(target.url, {
+      method: 'GET',
+      path: `${BASE}/metrics/`,
+      headers: { host: `127.0.0.1:${new URL(target.url).port}`, 'x-office': '1' },
+    });
+    expect(direct.status).toBe(403); // the hook: no X-Forwarded-For names the office
+    const direct2 = await start(harness, { authorize: () => true, trustProxy: 1 });
+    for (const host of [`127.0.0.1:${new URL(direct2.url).port}`, '10.0.0.5', 'localhost']) {
+      expect(await statuses(direct2.url, host), host).toEqual(ok);
+    }
+  });
+});
+
+describe('forwardedHosts (X-Forwarded-Host entries, RFC 7239 Forwarded host=)', () => {
+  const of = (rawHeaders: string[]) => {
+    const headers: IncomingHttpHeaders = {};
+    for (let i = 0; i < rawHeaders.length; i += 2)
+      headers[(rawHeaders[i] as string).toLowerCase()] = rawHeaders[i + 1];
+    return forwardedHosts({ rawHeaders, headers } as never);
+  };
+  it('reads every entry of every header, unquoted; a Forwarded header that does not parse but names a host is ""', () => {
+    expect(of(['X-Forwarded-Host', 'a.example, b.example:8080', 'x-forwarded-host', 'c.example'])).toEqual([
+      'a.example',
+      'b.example:8080',
+      'c.example',
+    ]);
+    // RFC 7239 §4 examples, and §7.1's case-insensitive names; quoted-string with a quoted-pair.
+    expect(of(['Forwarded', 'for=192.0.2.43, for="[2001:db8:cafe::17]";host="ex\\ample.com:80"'])).toEqual([
+      'example.com:80',
+    ]);
+    expect(of(['Forwarded', 'For=192.0.2.60;Proto=http;By=203.0.113.43;HOST=ex.example'])).toEqual([
+      'ex.example',
+    ]);
+    expect(of(['Forwarded', 'for=[::1];host=a.example', 'Forwarded', 'host=b.example'])).toEqual([
+      'a.example',
+      'b.example',
+    ]);
+    expect(of(['Forwarded', 'for=192.0.2.1;host="unterminated'])).toEqual(['']);
+    expect(of(['Forwarded', 'for=192.0.2.1 junk'])).toEqual([]);
+    expect(of(['X-Forwarded-Host', 'a.example,,'])).toEqual(['a.example', '', '']);
+  });
+});
