@@ -99,7 +99,13 @@ export class UnseenWatcher {
     this.first = first;
     const earlier = count > 1 ? ` (${count} requests so far, the first of them this one)` : '';
     this.logger?.warn(
-      { method: first.method, path: first.path, status: first.status, unseen: count },
+      // The object's strings as the message's (outside review B, RTB-3): a JSON logger writes them as they are.
+      {
+        method: escapeControls(first.method),
+        path: escapeControls(first.path),
+        status: first.status,
+        unseen: count,
+      },
       `sysvitals: ${escapeControls(first.method)} ${escapeControls(first.path)} was answered (${first.status}) by this server without passing ` +
         `monitor.middleware()${earlier}: a handler mounted before the middleware (or outside the path it is mounted ` +
         'on) ends such requests, and they are not measured (monitor.getUnseenRequests() counts them; a 5xx is a ' +
