@@ -174,17 +174,32 @@ describe.each(harnesses)('$name adapter, authorize hook behind a proxy (trustPro
       expect(body.error.message).toContain('proxy_set_header Host $host;');
       expect(body.error.message).toContain('allowedHosts');
     }
-    // No proxy header: the browser itself named the address (an address cannot be rebound), as before.
-    const direct = await rawRequest(target.url, {
-      method: 'GET',
-      path: `${BASE}/metrics/`,
-      headers: { host: `127.0.0.1:${new URL(target.url).port}`, 'x-office': '1' },
-    });
-    expect(direct.status).toBe(403); // the hook: no X-Forwarded-For names the office
-    const direct2 = await start(harness, { authorize: () => true, trustProxy: 1 });
-    for (const host of [`127.0.0.1:${new URL(direct2.url).port}`, '10.0.0.5', 'localhost']) {
-      expect(await statuses(direct2.url, host), host).toEqual(ok);
+    // No proxy header: the browser itself named the address (an address cannot be rebound), as before; and
+    // without trustProxy a request is judged as a direct one (the admin has not said a proxy is there).
+    for (const trustProxy of [1, false]) {
+      const direct = await start(harness, { authorize: () => true, trustProxy });
+      for (const host of [`127.0.0.1:${new URL(direct.url).port}`, '10.0.0.5', 'localhost']) {
+        expect(await statuses(direct.url, host), `${host} trustProxy ${trustProxy}`).toEqual(ok);
+      }
+      expect(await statuses(direct.url, 'attacker.example'), `trustProxy ${trustProxy}`).toEqual(misdirected);
     }
+    // With adminToken and allowedHosts the dashboard page is checked in every mode: through the proxy too.
+    const paged = await start(harness, {
+      adminToken: 'x'.repeat(40),
+      trustProxy: 1,
+      allowedHosts: ['admin.example.com'],
+    });
+    const port = Number(new URL(paged.url).port);
+    const rewriting = await proxy(port, PROXIES['nginx default (Host rewritten)'] as Rewrite);
+    const keeping = await proxy(port, PROXIES['Host $host'] as Rewrite);
+    const page = async (via: string, host: string) =>
+      (await rawRequest(via, { method: 'GET', path: `${BASE}/dashboard/`, headers: { host } })).status;
+    expect({
+      rewritingAttacker: await page(rewriting, 'attacker.example'),
+      rewritingAdmin: await page(rewriting, 'admin.example.com'),
+      keepingAttacker: await page(keeping, 'attacker.example'),
+      keepingAdmin: await page(keeping, 'admin.example.com'),
+    }).toEqual({ rewritingAttacker: 421, rewritingAdmin: 421, keepingAttacker: 421, keepingAdmin: 200 });
   });
 });
 
