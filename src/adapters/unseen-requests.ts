@@ -98,15 +98,11 @@ export class UnseenWatcher {
     if (this.first !== null) return;
     this.first = first;
     const earlier = count > 1 ? ` (${count} requests so far, the first of them this one)` : '';
+    // The object's strings as the message's (outside review B, RTB-3): a JSON logger writes them as they are.
+    const [method, path] = [escapeControls(first.method), escapeControls(first.path)];
     this.logger?.warn(
-      // The object's strings as the message's (outside review B, RTB-3): a JSON logger writes them as they are.
-      {
-        method: escapeControls(first.method),
-        path: escapeControls(first.path),
-        status: first.status,
-        unseen: count,
-      },
-      `sysvitals: ${escapeControls(first.method)} ${escapeControls(first.path)} was answered (${first.status}) by this server without passing ` +
+      { method, path, status: first.status, unseen: count },
+      `sysvitals: ${method} ${path} was answered (${first.status}) by this server without passing ` +
         `monitor.middleware()${earlier}: a handler mounted before the middleware (or outside the path it is mounted ` +
         'on) ends such requests, and they are not measured (monitor.getUnseenRequests() counts them; a 5xx is a ' +
         'failed request of the route `unseen`, without its time). Mount it ' +
