@@ -121,9 +121,12 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     // A driver calling back twice must not count the query twice (a promise settles once: no guard needed).
     let settled = false;
     let result: unknown;
+    // Whether the query's outcome can be seen (its callback or promise): one that cannot is not timed, so opens no
+    // ticket (it would stay in flight for ever: outside review rtA, t23/t29).
+    let timed = true;
     try {
-      if (typeof values === 'function' || typeof callback === 'function') {
-        const cb = (typeof values === 'function' ? values : callback) as Callback;
+      const cb = callbackOf(config, values, callback);
+      if (cb !== undefined) {
         const wrapped: Callback = (err, res) => {
           if (!settled) {
             settled = true;
@@ -131,10 +134,15 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
           }
           return cb(err, res);
         };
+        // pg takes the callback argument first, then a function as `values`, then `config.callback`
+        // (normalizeQueryConfig): the wrapped one goes where pg will take it from, overriding the caller's.
         result =
-          typeof values === 'function'
-            ? original.call(this, config, wrapped)
-            : original.call(this, config, values, wrapped);
+          typeof callback === 'function' || typeof values !== 'function'
+            ? original.call(this, config, values, wrapped)
+            : // biome-ignore lint/complexity/noArguments: keep the caller's arity (a callback argument pg refuses)
+              arguments.length > 2
+              ? original.call(this, config, wrapped, callback)
+              : original.call(this, config, wrapped);
       } else {
         // biome-ignore lint/complexity/noArguments: same arity as the caller's call
         result = original.apply(this, arguments as unknown as unknown[]);
@@ -149,7 +157,7 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
             () => settle(sink, fingerprint, start, false, scope, ticket),
             () => settle(sink, fingerprint, start, true, scope, ticket),
           );
-        }
+        } else timed = false;
       }
     } catch (err) {
       if (!settled) {
@@ -158,6 +166,7 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
       }
       throw err;
     }
+    if (!timed) return result;
     const queued = queuedQuery(this, mark);
     if (queued === undefined) ticket = begin(sink);
     else {
@@ -169,6 +178,18 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     }
     return result;
   } as PgClientLike['query'];
+}
+
+/**
+ * The callback pg will answer a (non-submittable) query through, as pg's normalizeQueryConfig picks it: the
+ * `callback` argument, else `values` when a function, else `config.callback`; undefined for the promise form.
+ */
+function callbackOf(config: unknown, values: unknown, callback: unknown): Callback | undefined {
+  if (typeof callback === 'function') return callback as Callback;
+  if (typeof values === 'function') return values as Callback;
+  if (callback || typeof config !== 'object' || config === null) return undefined;
+  const own = (config as { callback?: unknown }).callback;
+  return typeof own === 'function' ? (own as Callback) : undefined;
 }
 
 /** pg's Client internals the timing reads: the queries waiting for the connection (pg 7 to 8). */
