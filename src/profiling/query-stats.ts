@@ -16,6 +16,7 @@ import type { Clock } from '../types.js';
 import { QueriesInFlight } from './queries-in-flight.js';
 import { parseQueryStatsOptions, type QueryStatsConfig, type QueryStatsOptions } from './query-options.js';
 import { countRoute } from './query-routes.js';
+import { SlowLog } from './slow-log.js';
 
 /** The database a query went to (the `system` of a row, a Prometheus label). */
 export type QuerySystem = 'postgresql' | 'mysql' | 'redis';
@@ -90,10 +91,7 @@ export class QueryStats {
   private count = 0;
   private other: Entry | null = null;
   private readonly window: FunctionTimings;
-  private readonly slow: SlowQuery[] = [];
-  private slowNext = 0;
-  /** Entries ever written to the slow-query log (cluster mode reports the new ones). */
-  private slowTotal = 0;
+  private readonly slow: SlowLog<SlowQuery>;
   private droppedCount = 0;
   /** Queries sent and not yet answered (the instrumentations' beginQuery/endQuery). */
   private readonly inFlight: QueriesInFlight;
@@ -106,6 +104,7 @@ export class QueryStats {
     const injected = options?.clock ?? clock;
     this.window = new FunctionTimings({ ...(injected ? { clock: injected } : {}), maxNames: 1 });
     this.inFlight = new QueriesInFlight(this.config.clock);
+    this.slow = new SlowLog<SlowQuery>(this.config.slowLogSize);
   }
 
   /** A query was sent: returns its ticket for end(). O(1), never throws. */
@@ -141,7 +140,7 @@ export class QueryStats {
       entry.total.add(slotOf(us), us, failed === true);
       const filedRoute = route === undefined ? undefined : countRoute(entry, route, 1);
       if (durationMs >= this.config.slowThresholdMs && this.config.slowLogSize > 0) {
-        this.logSlow({
+        this.slow.log({
           system,
           fingerprint: entry.fingerprint,
           duration_ms: Math.round(durationMs * 1000) / 1000,
@@ -182,10 +181,7 @@ export class QueryStats {
 
   /** The slow-query log, newest first. */
   slowQueries(): SlowQuery[] {
-    const n = this.slow.length;
-    const out: SlowQuery[] = [];
-    for (let k = 1; k <= n; k++) out.push({ ...(this.slow[(this.slowNext - k + n) % n] as SlowQuery) });
-    return out;
+    return this.slow.entries();
   }
 
   /**
@@ -270,8 +266,7 @@ export class QueryStats {
 
   /** Slow-query log entries written after the first `seen` (oldest first, at most the log's size), and the new count. @internal */
   slowSince(seen: number): { entries: SlowQuery[]; total: number } {
-    const fresh = Math.min(this.slowTotal - seen, this.slow.length);
-    return { entries: fresh > 0 ? this.slowQueries().slice(0, fresh).reverse() : [], total: this.slowTotal };
+    return this.slow.since(seen);
   }
 
   /**
@@ -307,16 +302,7 @@ export class QueryStats {
    * @internal
    */
   absorbSlow(entries: readonly SlowQuery[]): void {
-    const size = this.config.slowLogSize;
-    if (size === 0 || entries.length === 0) return;
-    const all = [...this.slowQueries().reverse(), ...entries.map((e) => ({ ...e }))];
-    // Stable: entries of the same millisecond keep their order.
-    all.sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp));
-    const kept = all.slice(-size);
-    this.slow.length = 0;
-    this.slow.push(...kept);
-    this.slowNext = kept.length % size;
-    this.slowTotal += entries.length;
+    this.slow.absorb(entries);
   }
 
   /** Distinct fingerprints tracked (`other` not included). */
@@ -337,14 +323,6 @@ export class QueryStats {
   /** Releases the window's clock timer. Idempotent. */
   close(): void {
     this.window.close();
-  }
-
-  private logSlow(entry: SlowQuery): void {
-    this.slowTotal++;
-    const size = this.config.slowLogSize;
-    if (this.slow.length < size) this.slow.push(entry);
-    else this.slow[this.slowNext] = entry;
-    this.slowNext = (this.slowNext + 1) % size;
   }
 
   private *entries(): Generator<Entry> {
