@@ -54,7 +54,12 @@ export interface MonitorLike {
   readonly queries: {
     report(): unknown;
     readonly config: { readonly prometheus: boolean };
-    totalCounts(): Iterable<{ system: string; fingerprint: string; histogram: Readonly<CountsView> }>;
+    totalCounts(): Iterable<{
+      system: string;
+      fingerprint: string;
+      histogram: Readonly<CountsView>;
+      unsent?: number;
+    }>;
   };
   /** Custom metrics (the cluster's: merged from every worker's). */
   readonly custom: { all(): Iterable<CustomMetric> };
@@ -123,7 +128,7 @@ export interface PrometheusWire {
   /** Custom metrics since start (merged across workers in the cluster's scrape). */
   custom?: CustomPromWire[];
   /** Query fingerprints since start, when `queries.prometheus` is on. */
-  queries?: Array<{ system: string; fingerprint: string; histogram: CountsWire | null }>;
+  queries?: Array<{ system: string; fingerprint: string; histogram: CountsWire | null; unsent?: number }>;
   /** The pairs of `routes` whose counters may lack requests a worker folded (folded-routes.ts); absent: an older aggregator. */
   folded?: Array<[method: string, route: string]>;
 }
@@ -233,6 +238,7 @@ export async function answer(monitor: MonitorLike, q: Question): Promise<unknown
           system: x.system,
           fingerprint: x.fingerprint,
           histogram: wire(x.histogram),
+          ...((x.unsent ?? 0) > 0 ? { unsent: x.unsent } : {}),
         }));
       }
       return out;
@@ -368,7 +374,11 @@ export function prometheusFromWire(w: PrometheusWire, now: number) {
       functions: s.functions.map((f) => ({ ...f, histogram: viewOf(f.histogram) })),
     })),
     jobs: w.jobs?.map((j) => ({ ...j, histogram: countsView(j.histogram) })),
-    queries: w.queries?.map((x) => ({ ...x, histogram: countsView(x.histogram) })),
+    queries: w.queries?.map((x) => ({
+      ...x,
+      histogram: countsView(x.histogram),
+      unsent: Number.isSafeInteger(x.unsent) ? x.unsent : 0,
+    })),
     custom: w.custom ? customFromWire(w.custom) : undefined,
     now,
   };

@@ -22,6 +22,8 @@ export interface QueryWire {
   l?: CountsWire;
   /** Route template and count; `other` for routes beyond the five kept. */
   o?: Array<[string, number]>;
+  /** Failures before the database, with no duration (QueryStats.recordUnsent). */
+  u?: number;
 }
 
 /** Queries read back and checked. */
@@ -30,6 +32,8 @@ export interface QueryDelta {
   fingerprint: string;
   latency: SparseCounts | null;
   routes: Array<[string, number]>;
+  /** Failures before the database, with no duration. */
+  unsent?: number;
 }
 
 /** Where a reporter reads query totals (a monitor's QueryStats). */
@@ -40,6 +44,7 @@ export interface QuerySource {
     histogram: Readonly<CountsView>;
     routes: ReadonlyMap<string, number>;
     otherRoutes: number;
+    unsent?: number;
   }>;
   slowSince(seen: number): { entries: SlowQuery[]; total: number };
 }
@@ -49,10 +54,11 @@ export interface QueryTarget {
   absorb(
     system: QuerySystem | '*',
     fingerprint: string,
-    latency: SparseCounts,
+    latency: SparseCounts | null,
     routes: ReadonlyArray<readonly [string, number]>,
     window: boolean,
     span?: AbsorbSpan,
+    unsent?: number,
   ): void;
   absorbSlow(entries: readonly SlowQuery[]): void;
 }
@@ -63,7 +69,7 @@ const SYSTEMS = new Set(['postgresql', 'mysql', 'redis', '*']);
 
 /** Turns live query totals into deltas; what was taken is not sent again. */
 export class QueryReporter {
-  private sent = new Map<string, { counts: SentCounts; routes: Map<string, number> }>();
+  private sent = new Map<string, { counts: SentCounts; routes: Map<string, number>; unsent: number }>();
   private slowSeen = 0;
 
   reset(): void {
@@ -78,11 +84,13 @@ export class QueryReporter {
       const key = `${st.system}${KEY_SEP}${st.fingerprint}`;
       let sent = this.sent.get(key);
       if (sent === undefined) {
-        sent = { counts: new SentCounts(), routes: new Map() };
+        sent = { counts: new SentCounts(), routes: new Map(), unsent: 0 };
         this.sent.set(key, sent);
       }
       const l = sent.counts.take(st.histogram, slotHighest);
-      if (l === null) continue;
+      const u = (st.unsent ?? 0) - sent.unsent;
+      if (l === null && !(u > 0)) continue;
+      if (u > 0) sent.unsent += u;
       const o: Array<[string, number]> = [];
       const diff = (route: string, now: number) => {
         const d = now - (sent.routes.get(route) ?? 0);
@@ -94,8 +102,10 @@ export class QueryReporter {
       for (const [route, count] of st.routes) diff(route, count);
       diff(`${KEY_SEP}${OTHER_ROUTE}`, st.otherRoutes);
       for (const r of o) if (r[0] === `${KEY_SEP}${OTHER_ROUTE}`) r[0] = OTHER_ROUTE;
-      const w: QueryWire = { y: st.system, g: st.fingerprint, l };
+      const w: QueryWire = { y: st.system, g: st.fingerprint };
+      if (l !== null) w.l = l;
       if (o.length > 0) w.o = o;
+      if (u > 0) w.u = u;
       q ??= [];
       q.push(w);
     }
@@ -121,12 +131,15 @@ export function decodeQueries(w: unknown): QueryDelta[] {
       if (!Array.isArray(r) || !Number.isInteger(r[1]) || (r[1] as number) <= 0) throw new Error('bad route');
       return [text(r[0], 1024), r[1] as number];
     });
-    return {
+    if (x.u !== undefined && !(Number.isSafeInteger(x.u) && x.u > 0)) throw new Error('bad unsent');
+    const d: QueryDelta = {
       system: x.y as QuerySystem | '*',
       fingerprint: text(x.g, 4096),
       latency: x.l === undefined ? null : decodeCounts(x.l, COUNTS_LENGTH - 1),
       routes,
     };
+    if (x.u !== undefined) d.unsent = x.u;
+    return d;
   });
 }
 
@@ -165,6 +178,7 @@ export function encodeQueries(queries: readonly QueryDelta[]): QueryWire[] {
     const w: QueryWire = { y: x.system, g: x.fingerprint };
     if (x.latency && x.latency.n > 0) w.l = encodeCounts(x.latency);
     if (x.routes.length > 0) w.o = x.routes.map((r) => [r[0], r[1]]);
+    if (x.unsent !== undefined && x.unsent > 0) w.u = x.unsent;
     return w;
   });
 }
@@ -177,14 +191,15 @@ export function applyQueries(
   span?: AbsorbSpan,
 ): void {
   for (const x of queries)
-    if (x.latency) target.absorb(x.system, x.fingerprint, x.latency, x.routes, window, span);
+    if (x.latency || (x.unsent ?? 0) > 0)
+      target.absorb(x.system, x.fingerprint, x.latency, x.routes, window, span, x.unsent ?? 0);
 }
 
 /** One worker's query totals since start as an aggregator knows them (see KnownTotals). */
 export class KnownQueries {
   private readonly byKey = new Map<
     string,
-    { latency: SparseCounts; routes: Map<string, number>; q: QueryDelta }
+    { latency: SparseCounts; routes: Map<string, number>; q: QueryDelta; unsent: number }
   >();
 
   private entry(x: QueryDelta) {
@@ -195,6 +210,7 @@ export class KnownQueries {
         latency: emptySparse(),
         routes: new Map(),
         q: { system: x.system, fingerprint: x.fingerprint, latency: null, routes: [] },
+        unsent: 0,
       };
       this.byKey.set(key, e);
     }
@@ -205,6 +221,7 @@ export class KnownQueries {
     for (const x of queries) {
       const e = this.entry(x);
       if (x.latency) addSparse(e.latency, x.latency);
+      e.unsent += x.unsent ?? 0;
       for (const [r, c] of x.routes) e.routes.set(r, (e.routes.get(r) ?? 0) + c);
     }
   }
@@ -224,8 +241,16 @@ export class KnownQueries {
           e.routes.set(r, c);
         }
       }
-      if (latency && latency.n > 0)
-        out.push({ system: x.system, fingerprint: x.fingerprint, latency, routes });
+      const unsent = (x.unsent ?? 0) - e.unsent;
+      if (unsent > 0) e.unsent += unsent;
+      if ((latency && latency.n > 0) || unsent > 0)
+        out.push({
+          system: x.system,
+          fingerprint: x.fingerprint,
+          latency: latency && latency.n > 0 ? latency : null,
+          routes,
+          ...(unsent > 0 ? { unsent } : {}),
+        });
     }
     return out;
   }
@@ -233,12 +258,13 @@ export class KnownQueries {
   /** These totals as query reports (the ledger). */
   toReports(): QueryDelta[] {
     return [...this.byKey.values()]
-      .filter((e) => e.latency.n > 0)
+      .filter((e) => e.latency.n > 0 || e.unsent > 0)
       .map((e) => ({
         system: e.q.system,
         fingerprint: e.q.fingerprint,
-        latency: e.latency,
+        latency: e.latency.n > 0 ? e.latency : null,
         routes: [...e.routes],
+        ...(e.unsent > 0 ? { unsent: e.unsent } : {}),
       }));
   }
 }

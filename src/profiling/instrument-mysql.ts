@@ -155,8 +155,8 @@ function wrap(original: Fn, sink: QuerySink): Fn {
       if (settled) return;
       settled = true;
       const end = performance.now();
-      // NaN: the command never left the queue (the connection failed or closed first): no time on it.
-      finish(sink, 'mysql', fingerprint, Number.isNaN(start) ? end : start, end, f, scope, ticket);
+      // NaN: the command never left the queue (the connection failed or closed first): a failure with no duration.
+      finish(sink, 'mysql', fingerprint, start, end, f, scope, ticket);
     };
     // biome-ignore lint/complexity/noArguments: same arity as the caller's call
     const args = Array.prototype.slice.call(arguments) as unknown[];

@@ -97,13 +97,14 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
       // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
       if (!isPgQuery(config)) return original.apply(this, arguments as unknown as unknown[]);
       const mark = queueMark(this);
+      const refused = refuses(this);
       const sent = watchSubmittable(config, sink);
       // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
       const result = original.apply(this, arguments as unknown as unknown[]);
       if (sent) {
         const queued = queuedQuery(this, mark);
         if (queued === config) onSubmit(queued, sent);
-        sent(queued === config);
+        sent(refused || queued === config);
       }
       return result;
     }
@@ -116,6 +117,8 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     // The clock runs while the statement is on the connection: a query the client queues behind others
     // (Promise.all on one Client) starts it when pg sends it (outside review 9b, F1).
     const mark = queueMark(this);
+    // A client that failed or is ending answers with an error and sends nothing: no time, no ticket (rtA, t24).
+    const refused = refuses(this);
     let start = performance.now();
     let ticket: unknown;
     // A driver calling back twice must not count the query twice (a promise settles once: no guard needed).
@@ -162,13 +165,14 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     } catch (err) {
       if (!settled) {
         settled = true;
-        settle(sink, fingerprint, start, true, scope, ticket);
+        settle(sink, fingerprint, Number.NaN, true, scope, ticket); // refused at the call: nothing was sent
       }
       throw err;
     }
     if (!timed) return result;
     const queued = queuedQuery(this, mark);
-    if (queued === undefined) ticket = begin(sink);
+    if (refused) start = Number.NaN;
+    else if (queued === undefined) ticket = begin(sink);
     else {
       start = Number.NaN; // until pg submits it
       onSubmit(queued, () => {
@@ -192,9 +196,17 @@ function callbackOf(config: unknown, values: unknown, callback: unknown): Callba
   return typeof own === 'function' ? (own as Callback) : undefined;
 }
 
-/** pg's Client internals the timing reads: the queries waiting for the connection (pg 7 to 8). */
+/** pg's Client internals the timing reads: the queries waiting for the connection (pg 7 to 8), its state. */
 interface PgClientInternals {
   _queryQueue?: unknown;
+  _queryable?: unknown;
+  _ending?: unknown;
+}
+
+/** Whether pg will refuse a query now, sending nothing (its connection failed, or end() was called). */
+function refuses(client: unknown): boolean {
+  const c = client as PgClientInternals | null;
+  return c !== null && typeof c === 'object' && (c._queryable === false || c._ending === true);
 }
 
 /** queueMark() of a client whose queue is empty, or which has none. */
@@ -230,8 +242,9 @@ function onSubmit(query: { submit: unknown }, sent: () => void): void {
 }
 
 /**
- * Records a query that settled. `start` is NaN for a query that never left the client's queue (the connection
- * failed or closed first, a query_timeout in the queue): a failure with no time on the connection.
+ * Records a query that settled. `start` is NaN for a query that never reached the server (it never left the client's
+ * queue: the connection failed or closed first, a query_timeout in the queue; or pg refused it): a failure with no
+ * duration.
  */
 function settle(
   sink: QuerySink,
@@ -241,8 +254,7 @@ function settle(
   scope: ReturnType<typeof currentScope>,
   ticket: unknown,
 ): void {
-  const end = performance.now();
-  finish(sink, 'postgresql', fingerprint, Number.isNaN(start) ? end : start, end, failed, scope, ticket);
+  finish(sink, 'postgresql', fingerprint, start, performance.now(), failed, scope, ticket);
 }
 
 /** pg's own Query class, the submittable pg answers through handleReadyForQuery / handleError. */

@@ -181,17 +181,25 @@ function timeCommand(
   let ticket: unknown;
   let start = Number.NaN;
   let done = false;
+  // The blocking command failed without the server's answer (its connection closed, a commandTimeout): a failure of
+  // this one next is the same, never served (a failure with no duration).
+  let unserved = false;
   const sent = () => {
     if (done) return; // failed while waiting: nothing to time, no ticket to open
     start = performance.now();
     ticket = begin(sink);
   };
   if (behind === null) sent();
-  else behind.then(sent, sent);
+  else
+    behind.then(sent, (err: unknown) => {
+      unserved = (err as { name?: unknown } | null)?.name !== 'ReplyError';
+      sent();
+    });
   // Replies come in order: the blocking command's answer, and so sent(), comes before this one's.
   const end = (failed: boolean) => {
     done = true;
-    finish(sink, 'redis', fingerprint, start, performance.now(), failed, scope, ticket);
+    const from = failed && unserved ? Number.NaN : start;
+    finish(sink, 'redis', fingerprint, from, performance.now(), failed, scope, ticket);
   };
   promise.then(
     () => end(false),

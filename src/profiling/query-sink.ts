@@ -24,6 +24,11 @@ export interface QuerySink {
     begin(): unknown;
     /** The query of `ticket` was answered or failed. */
     end(ticket: unknown): void;
+    /**
+     * Optional: a query that failed before it reached the database (still in the driver's queue when its connection
+     * failed or closed): counted as a failure with no duration. Without it such a query is a failure of 0 ms.
+     */
+    recordUnsent?(system: QuerySystem, fingerprint: string, route?: string): void;
   };
 }
 
@@ -50,7 +55,10 @@ export function begin(sink: QuerySink): unknown {
   }
 }
 
-/** Records one finished query (and ends its `ticket`); a throwing sink never reaches the application. */
+/**
+ * Records one finished query (and ends its `ticket`); a throwing sink never reaches the application. `start` NaN: it
+ * never reached the database (a failure with no duration, recordUnsent).
+ */
 export function finish(
   sink: QuerySink,
   system: QuerySystem,
@@ -67,7 +75,10 @@ export function finish(
     // Monitoring never breaks a query.
   }
   try {
-    sink.recordQuery(system, fingerprint, end - start, failed, routeOfScope(scope));
+    if (!Number.isNaN(start)) sink.recordQuery(system, fingerprint, end - start, failed, routeOfScope(scope));
+    else if (typeof sink.queries?.recordUnsent === 'function')
+      sink.queries.recordUnsent(system, fingerprint, routeOfScope(scope));
+    else sink.recordQuery(system, fingerprint, 0, failed, routeOfScope(scope));
   } catch {
     // Monitoring never breaks a query.
   }

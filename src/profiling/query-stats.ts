@@ -75,6 +75,8 @@ interface Entry {
   readonly total: CumulativeCounts;
   readonly routes: Map<string, number>;
   otherRoutes: number;
+  /** Failures before the query reached the database: in count and errors, with no duration (recordUnsent). */
+  unsent: number;
 }
 
 const WINDOW_NAME = 'all';
@@ -154,6 +156,22 @@ export class QueryStats {
     }
   }
 
+  /**
+   * A query that failed before it reached the database (it never left the driver's queue: its connection failed or
+   * closed first): counted, as a failure, with no duration (none was spent on the database, so none enters the
+   * percentiles, the window or the slow log). O(1), never throws.
+   */
+  recordUnsent(system: QuerySystem, fingerprint: string, route?: string): void {
+    try {
+      if (typeof fingerprint !== 'string') throw new TypeError('fingerprint');
+      const entry = this.entryFor(system, fingerprint);
+      entry.unsent++;
+      if (route !== undefined) countRoute(entry, route, 1);
+    } catch {
+      this.droppedCount++;
+    }
+  }
+
   /** Every fingerprint's figures since start, sorted by total time (the biggest consumer first). */
   rows(): QueryRow[] {
     const out: QueryRow[] = [];
@@ -165,8 +183,8 @@ export class QueryStats {
       out.push({
         system: e.system,
         fingerprint: e.fingerprint,
-        count: e.total.n,
-        errors: e.total.errors,
+        count: e.total.n + e.unsent,
+        errors: e.total.errors + e.unsent,
         p50_ms: s.p50_ms,
         p95_ms: s.p95_ms,
         p99_ms: s.p99_ms,
@@ -236,9 +254,14 @@ export class QueryStats {
    * record(): read each synchronously.
    * @internal
    */
-  *totalCounts(): Generator<{ system: string; fingerprint: string; histogram: Readonly<CountsView> }> {
+  *totalCounts(): Generator<{
+    system: string;
+    fingerprint: string;
+    histogram: Readonly<CountsView>;
+    unsent: number;
+  }> {
     for (const e of this.entries())
-      yield { system: e.system, fingerprint: e.fingerprint, histogram: e.total };
+      yield { system: e.system, fingerprint: e.fingerprint, histogram: e.total, unsent: e.unsent };
   }
 
   /**
@@ -252,6 +275,7 @@ export class QueryStats {
     histogram: Readonly<CountsView>;
     routes: ReadonlyMap<string, number>;
     otherRoutes: number;
+    unsent: number;
   }> {
     for (const e of this.entries()) {
       yield {
@@ -260,6 +284,7 @@ export class QueryStats {
         histogram: e.total,
         routes: e.routes,
         otherRoutes: e.otherRoutes,
+        unsent: e.unsent,
       };
     }
   }
@@ -270,23 +295,27 @@ export class QueryStats {
   }
 
   /**
-   * Cluster mode: queries recorded by another process (their durations as counts and the routes that
-   * issued them) merged here; in the last minute's window too when `window` (what db_query_p95 reads), in the
-   * sub-window `span` names (FunctionTimings.absorb).
+   * Cluster mode: queries recorded by another process (their durations as counts, `unsent` failures with none, the
+   * routes that issued them) merged here; in the last minute's window too when `window` (what db_query_p95 reads), in
+   * the sub-window `span` names (FunctionTimings.absorb).
    * @internal
    */
   absorb(
     system: QuerySystem | '*',
     fingerprint: string,
-    latency: SparseCounts,
+    latency: SparseCounts | null,
     routes: ReadonlyArray<readonly [string, number]>,
     window: boolean,
     span?: AbsorbSpan,
+    unsent = 0,
   ): void {
     try {
       const entry = system === '*' ? this.otherEntry() : this.entryFor(system, fingerprint);
-      entry.total.addSparse(latency);
-      if (window) this.window.absorb(WINDOW_NAME, latency, true, span);
+      if (latency) {
+        entry.total.addSparse(latency);
+        if (window) this.window.absorb(WINDOW_NAME, latency, true, span);
+      }
+      if (unsent > 0) entry.unsent += unsent;
       for (const [route, count] of routes) {
         if (route === OTHER_FINGERPRINT) entry.otherRoutes += count;
         else countRoute(entry, route, count);
@@ -348,6 +377,7 @@ export class QueryStats {
         total: new CumulativeCounts(),
         routes: new Map(),
         otherRoutes: 0,
+        unsent: 0,
       };
       bySql.set(fingerprint, created);
       this.count++;
@@ -363,6 +393,7 @@ export class QueryStats {
       total: new CumulativeCounts(),
       routes: new Map(),
       otherRoutes: 0,
+      unsent: 0,
     };
     return this.other;
   }

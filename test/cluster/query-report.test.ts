@@ -92,6 +92,41 @@ describe('queries across workers', () => {
     expect(fresh.queries.windowSummary().count).toBe(0);
   });
 
+  it('failures that never reached the database (no duration) travel exactly: deltas, a reconnection, the ledger', () => {
+    const w = side();
+    const cluster = side();
+    const oracle = side();
+    const rep = new Reporter(w);
+    const known = new KnownTotals();
+    const both = (f: (q: QueryStats) => void) => {
+      f(w.queries);
+      f(oracle.queries);
+    };
+    both((q) => q.record('postgresql', 'SELECT 1', 4, false, '/a'));
+    both((q) => q.recordUnsent('postgresql', 'SELECT 1', '/a'));
+    both((q) => q.recordUnsent('redis', 'GET', undefined)); // a fingerprint with no timed query at all
+    let r = roundTrip(rep.take());
+    known.add(r);
+    applyReport(cluster, r, true);
+    expect(roundTrip(rep.take()).queries ?? []).toEqual([]); // nothing new: nothing sent again
+    both((q) => q.recordUnsent('redis', 'GET', '/b'));
+    rep.reset();
+    r = roundTrip(rep.take());
+    applyReport(cluster, known.replace(r), true);
+    const rows = (q: QueryStats) =>
+      q.rows().map((x) => [x.system, x.fingerprint, x.count, x.errors, x.max_ms, x.routes]);
+    expect(rows(cluster.queries)).toEqual(rows(oracle.queries));
+    expect(rows(cluster.queries)).toEqual([
+      ['postgresql', 'SELECT 1', 2, 1, 4, [{ route: '/a', count: 2 }]],
+      ['redis', 'GET', 2, 2, 0, [{ route: '/b', count: 1 }]],
+    ]);
+    expect(cluster.queries.windowSummary().count).toBe(1);
+    const again = decodeReport(JSON.parse(JSON.stringify(encodeReport(known.toReport()))));
+    const fresh = side();
+    applyReport(fresh, again, false);
+    expect(rows(fresh.queries)).toEqual(rows(oracle.queries));
+  });
+
   it("jobs' runs in progress travel in the report (sum over live workers is the aggregator's)", () => {
     const w = side();
     const rep = new Reporter(w);

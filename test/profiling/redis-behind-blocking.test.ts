@@ -84,4 +84,28 @@ describe.skipIf(!requireRedis())('instrumentRedis: a command queued behind a blo
       expect(s.duration_ms).toBeLessThanOrEqual((bounds[i] as number) + 0.001);
     });
   });
+  it('a command behind a blocking one whose connection closes is a failure with no duration (never served)', async () => {
+    const other = instrumentRedis(new Redis(server.port, '127.0.0.1', { keyPrefix: 'behind:' }), m);
+    await other.get('k');
+    const before = m.queries.report();
+    const blocking = other.blpop('empty-list', 5);
+    const behind = other.get('k');
+    const outcomes = Promise.all(
+      [blocking, behind].map((p) =>
+        p.then(
+          () => 'ok',
+          () => 'error',
+        ),
+      ),
+    );
+    other.disconnect(); // both still waiting: the BLPOP for data, the GET behind it
+    expect(await outcomes).toEqual(['error', 'error']);
+    const after = m.queries.report();
+    const get = (r: typeof after) => r.fingerprints.find((f) => f.fingerprint === 'GET');
+    // Counted, as a failure; not in the window nor in the slow log (threshold 0), no time added.
+    expect([after.total - before.total, after.errors - before.errors]).toEqual([1, 1]);
+    expect(after.window_count).toBe(before.window_count);
+    expect(after.slow_queries.length).toBe(before.slow_queries.length);
+    expect(get(after)?.total_ms).toBe(get(before)?.total_ms);
+  });
 });

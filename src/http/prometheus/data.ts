@@ -96,6 +96,8 @@ export interface PrometheusQueryTotal {
   readonly system: string;
   readonly fingerprint: string;
   readonly histogram: CountsView;
+  /** Failures before the database, with no duration (in the errors counter, not the histogram). */
+  readonly unsent?: number;
 }
 
 /** One background job since start. */

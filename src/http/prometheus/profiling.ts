@@ -32,7 +32,9 @@ export function renderProfiling(
     for (const q of data.queries) {
       any = true;
       const label = `system="${esc(q.system)}",fingerprint="${esc(q.fingerprint)}"`;
-      errors.push(`${prefix}${F.db_query_errors_total.name}{${label}} ${num(q.histogram.errors)}`);
+      errors.push(
+        `${prefix}${F.db_query_errors_total.name}{${label}} ${num(q.histogram.errors + (q.unsent ?? 0))}`,
+      );
       histogram(durations, `${prefix}${F.db_query_duration_seconds.name}`, `${label},`, q.histogram);
     }
     if (any) out.push(errors.join('\n'), durations.join('\n'));
