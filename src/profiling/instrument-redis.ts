@@ -131,8 +131,7 @@ function untimed(client: unknown, name: string, args: unknown): boolean {
  * Times every command an ioredis client sends (pipelines and transactions included: each command
  * until its reply) under its name, `GET`, `HSET`…; keys and values are never kept. Blocking waits (BLPOP,
  * XREAD BLOCK, WAIT, SUBSCRIBE…), the driver's connection handshake (AUTH, SELECT, INFO, CLIENT while
- * connecting) and redisProbe's own PING are not counted. A command written behind a blocking one on the same
- * connection is timed from that one's answer (not on a Cluster). Returns the client.
+ * connecting) and redisProbe's own PING are not counted. Returns the client.
  */
 export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySink): T {
   const sink = checkSink(monitor, 'instrumentRedis');

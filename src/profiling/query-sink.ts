@@ -24,10 +24,7 @@ export interface QuerySink {
     begin(): unknown;
     /** The query of `ticket` was answered or failed. */
     end(ticket: unknown): void;
-    /**
-     * Optional: a query that failed before it reached the database (still in the driver's queue when its connection
-     * failed or closed): counted as a failure with no duration. Without it such a query is a failure of 0 ms.
-     */
+    /** Optional: a query that failed before it reached the database (else recorded as a failure of 0 ms). */
     recordUnsent?(system: QuerySystem, fingerprint: string, route?: string): void;
   };
 }

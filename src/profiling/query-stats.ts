@@ -156,11 +156,7 @@ export class QueryStats {
     }
   }
 
-  /**
-   * A query that failed before it reached the database (it never left the driver's queue: its connection failed or
-   * closed first): counted, as a failure, with no duration (none was spent on the database, so none enters the
-   * percentiles, the window or the slow log). O(1), never throws.
-   */
+  /** A query that failed before it reached the database: counted as a failure with no duration. Never throws. */
   recordUnsent(system: QuerySystem, fingerprint: string, route?: string): void {
     try {
       if (typeof fingerprint !== 'string') throw new TypeError('fingerprint');
