@@ -8,19 +8,6 @@
 import type { IncomingMessage } from 'node:http';
 
 /**
- * The request came through a proxy that trustProxy says is there: trustProxy is set and the request carries
- * `X-Forwarded-For`, `Forwarded` or `X-Forwarded-Host`. Its `Host` is then the proxy's choice as much as the
- * browser's.
- */
-export function viaTrustedProxy(req: IncomingMessage, trustProxy: boolean | number): boolean {
-  if (trustProxy === false || trustProxy === 0) return false;
-  const h = req.headers;
-  return (
-    h['x-forwarded-for'] !== undefined || h.forwarded !== undefined || h['x-forwarded-host'] !== undefined
-  );
-}
-
-/**
  * Every host the request's proxies name as the one the browser asked for (or a page claims): each entry of every `X-Forwarded-Host`
  * header and each `host=` of every `Forwarded` element, unquoted, in order. An empty entry, and a
  * `Forwarded` header that does not parse but mentions `host`, is kept as '' (no host name: the rule refuses

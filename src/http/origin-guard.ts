@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { nodeNet } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { OriginGuardOptions } from '../monitor/websocket-port.js';
-import { forwardedHosts, viaTrustedProxy } from './forwarded-host.js';
+import { forwardedHosts } from './forwarded-host.js';
 
 /** The `Host` and `Origin` allow-lists of the admin API and the WebSocket. */
 export type { OriginGuardOptions } from '../monitor/websocket-port.js';
@@ -48,7 +48,8 @@ const HOST_NAME = /^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$/;
 
 /**
  * Parses `allowedHosts` and `allowedOrigins` once, with a coded error for a malformed entry. `trustProxy`
- * (validated by the authenticator) decides whether `X-Forwarded-Proto` names the scheme the client used.
+ * (validated by the authenticator) decides whether `X-Forwarded-Proto` names the scheme the client used, and
+ * that every peer may be a proxy that rewrote Host (the Host rule then serves only allowedHosts names).
  */
 export function createOriginGuard(
   options: OriginGuardOptions & { trustProxy?: boolean | number },
@@ -57,6 +58,11 @@ export function createOriginGuard(
   authorizeOnly = false,
 ): OriginGuard {
   const trustProxy = options.trustProxy ?? false;
+  // trustProxy (true or a hop count; validated by the authenticator) trusts every peer as a proxy: any request may
+  // come through one, whatever headers it carries. A proxy need not add X-Forwarded-For (only X-Real-IP or Via,
+  // or nothing at all over HTTP/1.0, nginx's default upstream version), so no header proves a request came direct
+  // (outside review C).
+  const behindProxy = trustProxy !== false && trustProxy !== 0;
   const hosts = parseList(options.allowedHosts, 'allowedHosts', (entry) => {
     const host = entry.toLowerCase().replace(/\.$/, '');
     if (!HOST_NAME.test(host)) {
@@ -100,8 +106,9 @@ export function createOriginGuard(
     const name = hostName(header);
     if (!allowed(name)) return misdirected('Host', header, page);
     // Loopback mode trusts the host and the proxies on it (docs/access-control.md): served as before there.
-    if (loopbackMode || !viaTrustedProxy(req, trustProxy)) return undefined;
-    // Behind a trusted proxy (outside review B, RTB-1) Host may be the proxy's upstream (nginx's default
+    if (loopbackMode || !behindProxy) return undefined;
+    // Behind a trusted proxy (outside review B, RTB-1; with trustProxy every peer, whatever headers it sends:
+    // outside review C) Host may be the proxy's upstream (nginx's default
     // `proxy_pass http://127.0.0.1:PORT;` sends `Host: 127.0.0.1:PORT`): an address or a loopback name there
     // says nothing of what the browser asked for. Only a Host a page cannot write proves it: a name listed in
     // allowedHosts, which the proxy passed on (`proxy_set_header Host $host;`). X-Forwarded-Host and Forwarded
@@ -117,11 +124,11 @@ export function createOriginGuard(
       status: 421,
       code: 'host_not_allowed',
       message:
-        `this request came through a proxy (trustProxy) with Host ${JSON.stringify(cut(header))}: a proxy may ` +
+        `with trustProxy set every client may be a proxy, and this request has Host ${JSON.stringify(cut(header))}: a proxy may ` +
         'rewrite Host to its upstream address or to localhost, so only a name listed in allowedHosts says which ' +
         'name the browser opened (DNS rebinding; X-Forwarded-Host does not: a page can send it); have the proxy ' +
         'pass the Host on (nginx: proxy_set_header Host $host;) and list the name the dashboard is opened under ' +
-        'in allowedHosts, or send Authorization: Bearer',
+        'in allowedHosts (with no proxy in front, leave trustProxy unset), or send Authorization: Bearer',
     };
   }
 

@@ -23,7 +23,8 @@ export interface AuthOptions<R = IncomingMessage> {
    * left-most address; a number N trusts N proxies in front of the app. Default false: the socket address.
    * Without adminToken and authorize, a request is served only when the client and every proxy it passed
    * through are loopback addresses (so a forged left-most `127.0.0.1` does not pass). With it,
-   * `X-Forwarded-Proto` (the same entry) also names the scheme the client used, for the `Origin` check.
+   * `X-Forwarded-Proto` (the same entry) also names the scheme the client used, for the `Origin` check, and
+   * every peer may be a proxy: `authorize` and the dashboard page serve only `allowedHosts` names in `Host`.
    * @defaultValue false
    */
   trustProxy?: boolean | number;
