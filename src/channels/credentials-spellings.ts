@@ -13,11 +13,20 @@
 export const REDACTED = '[redacted]';
 
 /**
+ * The English words ending in `pass` (every one in Debian's wamerican and wbritish word lists: bypass, compass,
+ * encompass, overpass, surpass, trespass, underpass), which name no password (outside review C: `bypass=true`,
+ * `compass=north`, `trespass=no` were masked). A name ending in one of them (`cache_bypass`, `encompass`) is no
+ * secret's; any other name ending in `pass` is (`pass`, `dbpass`, `db_pass`, `PGPASS`, `smtp_pass`, `storepass`).
+ */
+const PASS_NOT_SECRET = '(?<!(?:by|com|over|sur|tres|under)pass)';
+
+/**
  * A name that says password or secret, as a regular expression's source: `password`, `PGPASSWORD`, `db_pass`,
  * `pwd`, `client_secret`, `secret_key`, `api_key`, `token`, Azure Storage's `AccountKey`, a GCP service account's
- * `private_key` (the pairs of credentials.ts and credentials-escaped.ts).
+ * `private_key` (the pairs of credentials.ts and credentials-escaped.ts); not a word ending in `pass`
+ * (PASS_NOT_SECRET).
  */
-export const SECRET_PAIR_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key|account[_-]?key|private[_-]?key)`;
+export const SECRET_PAIR_NAME = String.raw`[\w.-]*?(?:password|passwd|passphrase|pass${PASS_NOT_SECRET}|pwd|secret|secret[_-]?key|token|api[_-]?key|access[_-]?key|account[_-]?key|private[_-]?key)`;
 
 /**
  * A bare name's unquoted value after `:` that looks like a credential (outside review 30, RT30-7: `throw 'password:

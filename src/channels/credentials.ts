@@ -12,6 +12,7 @@ import { redactHttpCredentials } from './credentials-http.js';
 import { redactKeyCredentials } from './credentials-keys.js';
 import { redactNpmCredentials } from './credentials-npm.js';
 import { BARE_SECRET_VALUE, DIGITS_ONLY_ID, REDACTED, SECRET_PAIR_NAME } from './credentials-spellings.js';
+import { redactXmlCredentials } from './credentials-xml.js';
 
 /**
  * A URL's user info with a password: `scheme://user:password@`. The password runs to the last `@` before the host
@@ -162,14 +163,17 @@ function redactedValue(value: string): string {
  * `text` with the passwords of connection strings replaced by `[redacted]`: a URL's user-info password
  * (`postgres://app:[redacted]@db:5432/app`, `redis://:[redacted]@cache`, `amqp://guest:[redacted]@mq`; the user name
  * stays), and the value of each `name=value` or `"name":"value"` pair whose name ends in password, passwd,
- * passphrase, pass, pwd, secret, secret_key, token, api_key or access_key in any letter case (`password=[redacted]`,
+ * passphrase, pass (not an English word: `bypass`, `compass`), pwd, secret, secret_key, token, api_key or access_key
+ * in any letter case (`password=[redacted]`,
  * `Pwd=[redacted];`, `PGPASSWORD='[redacted]'`, `"client_secret":"[redacted]"`); and first the keys of
  * redactKeyCredentials (connection strings, PEM private keys, provider API keys, Redis AUTH), the credentials of HTTP
  * requests (redactHttpCredentials: authorization and API-key headers, bare schemes, cookies, JWTs, prefixed tokens,
  * signed-URL query parameters, webhook URL paths) and of command lines (redactCliCredentials: curl's `-u`, the
  * MySQL clients' `-p…`, redis-cli's `-a`); the escaped spellings of URLs and pairs (redactEscapedCredentials: a JSON
- * text in a JSON string, HTML references, percent-encoded parameters); then `user:password@host` without a scheme
- * where it reads as a connection string, and `--password …`. Linear in the text's length.
+ * text in a JSON string, HTML references, percent-encoded parameters); XML elements and `value` attributes that
+ * hold a secret (redactXmlCredentials: `<password>[redacted]</password>`, `<add key="DbPassword"
+ * value="[redacted]"/>`); then `user:password@host` without a scheme where it reads as a connection string, and
+ * `--password …`. Linear in the text's length.
  */
 export function redactCredentials(text: string): string {
   const urls = redactCliCredentials(redactNpmCredentials(redactHttpCredentials(redactKeyCredentials(text))))
@@ -177,7 +181,7 @@ export function redactCredentials(text: string): string {
     .replace(RELATIVE_URL_PASSWORD, (_, slashes: string, user: string) => `${slashes}${user}:${REDACTED}@`)
     .replace(URL_KEY_USER, (_, scheme: string) => `${scheme}${REDACTED}@`);
   // Their escaped spellings (RTD-4: a JSON text in a JSON string, HTML references, percent-encoded parameters).
-  return redactEscapedCredentials(urls)
+  return redactXmlCredentials(redactEscapedCredentials(urls))
     .replace(BARE_USER_INFO, (all: string, user: string, password: string, start: number, whole: string) =>
       VERSION.test(password) || !connectionUserInfo(whole, start, start + all.length)
         ? all
