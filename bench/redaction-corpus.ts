@@ -1,11 +1,13 @@
 // Over-masking on ordinary code and prose: the lines of a directory's text (default: node_modules) that one version
 // of redactCredentials changes and another does not. Run: npx tsx bench/redaction-corpus.ts <baseline dir> [dir]
 // where <baseline dir> holds the other version's src/ (e.g. `git archive <commit> src | tar -x -C /tmp/base`).
-// No timing, a count. Every .js/.cjs/.mjs/.ts/.md/.json file under 5 MB is read (hard links once), cut into lines
+// A count, and the time each version spent redacting those lines (its cost; interleaved, so a busy machine slows
+// both). Every .js/.cjs/.mjs/.ts/.md/.json file under 5 MB is read (hard links once), cut into lines
 // (a minified bundle's long lines into pieces of 2,000 characters), and each line that holds a word the redaction
 // rules start at (CANDIDATE) is redacted by both versions; the lines whose outputs differ are printed, each once.
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { redactCredentials } from '../src/channels/credentials.js';
 import { walkFiles } from './lib/walk-files.js';
@@ -28,6 +30,8 @@ const differing = new Map<string, { before: string; after: string; path: string 
 let files = 0;
 let bytes = 0;
 let candidates = 0;
+let baselineMs = 0;
+let currentMs = 0;
 
 function scan(path: string): void {
   const st = statSync(path);
@@ -41,8 +45,12 @@ function scan(path: string): void {
       const piece = line.slice(at, at + PIECE);
       if (!CANDIDATE.test(piece)) continue;
       candidates++;
+      const t0 = performance.now();
       const before = baseline.redactCredentials(piece);
+      const t1 = performance.now();
       const after = redactCredentials(piece);
+      currentMs += performance.now() - t1;
+      baselineMs += t1 - t0;
       if (before !== after && !differing.has(piece)) differing.set(piece, { before, after, path });
     }
   }
@@ -57,3 +65,4 @@ for (const [piece, { before, after, path }] of differing) {
 console.log(
   `${files} files, ${(bytes / 1e6).toFixed(1)} MB, ${candidates} candidate lines: ${differing.size} lines redacted differently`,
 );
+console.log(`redaction time: baseline ${baselineMs.toFixed(0)} ms, this version ${currentMs.toFixed(0)} ms`);
