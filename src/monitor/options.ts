@@ -118,8 +118,8 @@ export interface MonitorOptions {
   clock?: Clock | (() => number);
   /**
    * A monotonic time source in ms (an object with `now()` or a function), which times how long each history bucket
-   * was recorded (`covered_seconds`), so that a wall clock stepped forward does not count the seconds it skipped, and
-   * the liveness check's calls (docs/probes.md).
+   * was recorded (`covered_seconds`), so that a wall clock stepped forward does not count the seconds it skipped, the
+   * time since each job's last success (`expectEvery` staleness), and the liveness check's calls (docs/probes.md).
    * @defaultValue performance.now when `clock` is not given; with an injected `clock` and none here, that clock's differences
    */
   monotonicClock?: Clock | (() => number);

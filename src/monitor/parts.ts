@@ -204,7 +204,11 @@ export function createParts(
   const queries = new QueryStats(options.queries, options.clock);
   // Queries in flight past the critical level count in the query window at their age (a hung database reads slow).
   queries.inFlightMinMs = rules.db_query_p95.critical;
-  const jobs = new JobStats({ ...(options.jobs ?? {}), clock: owner.clock });
+  // Staleness on the monotonic clock: a wall clock stepped forward is no time without a success (outside review A, t30).
+  const jobs = new JobStats(
+    { ...(options.jobs ?? {}), clock: owner.clock },
+    options.monotonicClock ?? (options.clock === undefined ? MONOTONIC : undefined),
+  );
   // A restored job_stale alert of a job declared without expectEvery clears at once (RT48-1).
   alertSystem.jobUnwatched = (name) => jobs.rows().some((r) => r.name === name && r.expect_every_ms === null);
   const unusedStore = clustered && options.store ? options.store : null;

@@ -10,7 +10,7 @@ import {
   summarizeView,
 } from '../latency/latency-ring.js';
 import { checkInteger, rejectUnknownOptions } from '../options/option-keys.js';
-import { SteadyTime } from '../requests/steady-clock.js';
+import { ElapsedView } from '../requests/steady-clock.js';
 import type { Clock } from '../types.js';
 import { errorText } from './job-error.js';
 import { parseJobOptions } from './job-options.js';
@@ -100,8 +100,12 @@ export class JobStats {
   private readonly maxJobs: number;
   private readonly byName = new Map<string, Entry>();
   private other: Entry | null = null;
-  /** Elapsed figures (since_success_seconds, staleness) read the clock so that a step back is not taken back. */
-  private readonly steady = new SteadyTime();
+  /**
+   * Elapsed figures (since_success_seconds, staleness) count real time: the monotonic clock's when given (a wall clock
+   * stepped forward or back is neither time passed nor taken back), else the wall clock's with a step back not taken
+   * back. The timestamps shown stay wall time.
+   */
+  private readonly steady: ElapsedView;
   /** Runs whose duration was ignored (NaN, negative, infinite); the run still counted as finished. */
   dropped = 0;
   /** The previous process's times per job name (restoreSaved), adopted by each job as it is declared. */
@@ -109,14 +113,15 @@ export class JobStats {
   /** Told when what exportSaved() writes changed: a success, a first `expectEvery` (the monitor saves soon). @internal */
   changed: (() => void) | undefined;
 
-  /** @internal */
-  constructor(options: JobStatsOptions = {}) {
+  /** @internal `monotonic`: the monitor's monotonic clock (what staleness measures elapsed time on). */
+  constructor(options: JobStatsOptions = {}, monotonic?: Clock) {
     if (options === null || typeof options !== 'object')
       throw invalidOption('sysvitals: `jobs` must be an object.');
     rejectUnknownOptions(options, ['maxJobs', 'clock'], 'sysvitals: jobs');
     checkInteger(options.maxJobs, 'jobs.maxJobs', 1, 10_000);
     this.maxJobs = options.maxJobs ?? 100;
     this.clock = options.clock ?? { now: Date.now };
+    this.steady = new ElapsedView(monotonic);
   }
 
   /**
@@ -378,7 +383,7 @@ export class JobStats {
   }
 }
 
-function createEntry(name: string, now: number, steady: SteadyTime): Entry {
+function createEntry(name: string, now: number, steady: ElapsedView): Entry {
   return {
     name,
     total: new CumulativeCounts(),

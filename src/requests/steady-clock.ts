@@ -65,3 +65,32 @@ export class SteadyClock extends SteadyTime {
     this.take(this.clock.now());
   }
 }
+
+/**
+ * Readings of a wall clock as a view whose differences are the real time elapsed: a monotonic clock's (read at each
+ * reading) when there is one, so that a wall clock stepped forward (NTP, a VM resume) or back is not counted as time
+ * passed or taken back; without one, the wall clock's, a step back counted as time standing still (SteadyTime). A
+ * wall reading maps onto the view by `view(now) - now` taken at once. Readings must be current, in order.
+ */
+export class ElapsedView {
+  private lastRaw = Number.NaN;
+  private lastMono = Number.NaN;
+  /** The view minus the wall reading: the steps not counted so far. */
+  private shift = 0;
+
+  constructor(private readonly monotonic: Clock | undefined) {}
+
+  /** The reading `raw` (just taken) as the view. NaN and infinities pass through. */
+  view(raw: number): number {
+    if (raw - raw !== 0) return raw;
+    const mono = this.monotonic === undefined ? Number.NaN : readClock(this.monotonic);
+    if (!Number.isNaN(this.lastRaw)) {
+      const wall = raw - this.lastRaw;
+      const real = mono - this.lastMono;
+      this.shift += (Number.isFinite(real) ? Math.max(0, real) : Math.max(0, wall)) - wall;
+    }
+    this.lastRaw = raw;
+    this.lastMono = mono;
+    return raw + this.shift;
+  }
+}
