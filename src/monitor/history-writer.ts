@@ -153,8 +153,8 @@ export class HistoryWriter {
    * nothing is counted twice or lost, and each point's `t` (see bucketLabel) is later than the last
    * one's, so no bucket is written twice and none goes backwards. A clock that stands still or steps
    * back is taken as 1 ms later than the bucket's start. `last`: the close's flush (no later bucket was up).
-   * `due`: the resolution boundary the bucket timer fired for. Stalls (stall-watch.ts: the process stopped) are not
-   * covered time: the point's covered seconds and spans leave them out, its `t` is by the middle of its live time.
+   * `due`: the resolution boundary the bucket timer fired for. Stalls and a wall clock's forward steps (stall-watch.ts)
+   * are no live time: the point's covered seconds and spans leave them out, its `t` is by the middle of its live time.
    */
   async flush(last = false, due?: number): Promise<void> {
     const m = this.m;

@@ -9,8 +9,14 @@ const STALL_MIN_MS = 10_000;
 const STALL_TICKS = 3;
 /** Stalls kept per bucket as spans (more merge into the last one: their total stays exact). */
 const MAX_STALLS = 16;
+/** A wall clock that moved this much more than the coverage clock between two signs of life was stepped forward. */
+const STEP_MIN_MS = 1000;
 
-/** Signs of life on the wall and coverage clocks (NaN: none), and the open bucket's stalls. */
+/**
+ * Signs of life on the wall and coverage clocks (NaN: none), and the open bucket's stalls and forward steps of the
+ * wall clock (NTP, a VM resume: outside review A, t27/t7). A step is placed right after the last sign of life before
+ * it (the live time nearest the close); it is no stall (no time passed) but its wall span is no live time either.
+ */
 export class StallWatch {
   /** The gap since the last sign of life that is a stall, once the sample timer ticked. */
   private gapMs = Number.POSITIVE_INFINITY;
@@ -40,8 +46,17 @@ export class StallWatch {
     bucketStart: number,
     due?: number,
   ): { stalls: number[]; stalledMs: number } {
-    if (due !== undefined && wall - due >= STALL_MIN_MS && wall - this.wall >= STALL_MIN_MS) {
-      this.wall = Math.max(this.wall, due);
+    // How late the timer fired in real time: the coverage clock's time since the last sign of life beyond the wall
+    // time there was to its boundary (a wall clock stepped forward makes a timer look late on the wall clock alone).
+    const since = mono - this.mono;
+    const late =
+      due === undefined
+        ? 0
+        : Number.isFinite(since)
+          ? Math.min(wall - due, since - Math.max(0, due - this.wall))
+          : wall - due;
+    if (late >= STALL_MIN_MS && wall - this.wall >= STALL_MIN_MS) {
+      this.wall = Math.max(this.wall, wall - late);
       this.mono = mono - (wall - this.wall);
       this.alive(wall, mono, STALL_MIN_MS, bucketStart);
     } else this.alive(wall, mono, this.gapMs, bucketStart);
@@ -56,14 +71,21 @@ export class StallWatch {
     const monoGap = mono - this.mono;
     // The coverage clock's gap when it has one (a wall clock's forward step is no stall), else the wall clock's.
     const gap = Number.isFinite(monoGap) ? Math.min(monoGap, wall - from) : wall - from;
+    // The wall time the coverage clock did not see pass: a forward step, cut out of the live time, not stalled.
+    const step = Number.isFinite(monoGap) ? wall - this.wall - Math.max(0, monoGap) : 0;
     if (gap >= gapMs) {
       this.stalledMs += gap;
-      const n = this.stalls.length;
-      if (n >= 2 * MAX_STALLS) this.stalls[n - 1] = wall;
-      else this.stalls.push(from, wall);
-    }
+      this.cut(from, wall);
+    } else if (step >= STEP_MIN_MS) this.cut(from, Math.min(wall, from + step));
     this.wall = wall;
     this.mono = mono;
+  }
+
+  /** Cuts the wall span [from, to] out of the bucket's live time. */
+  private cut(from: number, to: number): void {
+    const n = this.stalls.length;
+    if (n >= 2 * MAX_STALLS) this.stalls[n - 1] = to;
+    else this.stalls.push(from, to);
   }
 }
 

@@ -96,7 +96,8 @@ async function checkWithinMinute(fresh: (k: number) => Open) {
 /**
  * F4: 10 req/s from 10:03:20; at 10:20:40 the wall clock steps forward 150 s (the monotonic one does not), then
  * 4 req/s. Buckets run between flushes; the oracle's per bucket: its monotonic seconds and requests, placed at the
- * minute holding its middle (README: a point's `t`), steps summing their buckets.
+ * minute holding the middle of its live time (the wall seconds it recorded in, not the 150 s skipped: outside review
+ * A, t27), steps summing their buckets.
  */
 async function forwardStep(open: Open) {
   let wall = at(10, 3, 20);
@@ -109,12 +110,12 @@ async function forwardStep(open: Open) {
     store: open('a', { now: () => wall }),
     instanceId: 'a',
   });
-  const buckets: { from: number; to: number; ms: number; count: number }[] = [];
-  let open0 = { wall, mono, count: 0 };
+  const buckets: { live: number[]; ms: number; count: number }[] = [];
+  let open0 = { wall, mono, count: 0, live: [] as number[] };
   const flush = async () => {
     await m.flush();
-    buckets.push({ from: open0.wall, to: wall, ms: mono - open0.mono, count: open0.count });
-    open0 = { wall, mono, count: 0 };
+    buckets.push({ live: open0.live, ms: mono - open0.mono, count: open0.count });
+    open0 = { wall, mono, count: 0, live: [] };
   };
   let stepped = false;
   const end = at(10, 40, 30);
@@ -127,10 +128,16 @@ async function forwardStep(open: Open) {
     const n = stepped ? 4 : 10;
     for (let k = 0; k < n; k++) m.recordRequest({ method: 'GET', route: '/x', status: 200, durationMs: 5 });
     open0.count += n;
+    open0.live.push(wall); // the wall second [wall, wall + 1 s) was live
     wall += 1000;
     mono += 1000;
   }
-  const minute = (b: (typeof buckets)[number]) => Math.floor((b.from + b.to) / 2 / MIN) * MIN;
+  // The wall time halfway through the bucket's live seconds.
+  const minute = (b: (typeof buckets)[number]) => {
+    const half = (b.live.length * 1000) / 2;
+    const middle = b.live[Math.floor(half / 1000)]! + (half % 1000);
+    return Math.floor(middle / MIN) * MIN;
+  };
   const step = async (period: HistoryPeriod, stepMs: number) => {
     const expected = new Map<number, { ms: number; count: number }>();
     for (const b of buckets) {
@@ -158,8 +165,9 @@ async function forwardStep(open: Open) {
   };
   await step('1h', MIN);
   await step('24h', 5 * MIN);
-  // Red-team 19's figures: the bucket holding the step was 240 s "covered" (2.5 req/s) for 90 s recorded.
-  const p = (await m.getHistory({ period: '1h' })).points.find((q) => q.t === at(10, 22))!;
+  // Red-team 19's figures: the bucket holding the step was 240 s "covered" (2.5 req/s) for 90 s recorded. Its 90 s
+  // live (10:20:00-10:20:40, 10:23:10-10:24:00) have their middle at 10:23:15: not 10:22, skipped by the step.
+  const p = (await m.getHistory({ period: '1h' })).points.find((q) => q.t === at(10, 23))!;
   expect([p.requests, p.covered_seconds]).toEqual([600, 90]);
   await m.close();
 }
