@@ -4,6 +4,7 @@ import type { Clock } from '../types.js';
 import { thresholdText, valueText } from './format.js';
 import { postJson } from './http-send.js';
 import { headerSecrets, urlSecrets } from './secret-parts.js';
+import { severitySince } from './severity-since.js';
 import type { ChannelSender, CommonChannelOptions, Notification, NotifiedAlert } from './types.js';
 import { httpUrl, stringRecord } from './validate.js';
 
@@ -30,7 +31,13 @@ interface PostableAlert {
   generatorURL?: string;
 }
 
-function postable(a: NotifiedAlert, n: Notification, endsAt: string, severity = a.severity): PostableAlert {
+function postable(
+  a: NotifiedAlert,
+  n: Notification,
+  startsAt: string,
+  endsAt: string,
+  severity = a.severity,
+): PostableAlert {
   const alert: PostableAlert = {
     // alert_id keeps two alerts of one rule apart (two disks); severity is a label so routes can use it.
     labels: { ...a.labels, severity, alert_id: a.id },
@@ -40,7 +47,7 @@ function postable(a: NotifiedAlert, n: Notification, endsAt: string, severity = 
       value: String(a.value),
       threshold: String(a.threshold),
     },
-    startsAt: a.timestamp,
+    startsAt,
     endsAt,
   };
   if (n.dashboard_url) alert.generatorURL = n.dashboard_url;
@@ -56,30 +63,33 @@ export function alertmanagerSender(
   const base = httpUrl(opts.url, `${where}.url`).replace(/\/$/, '');
   const url = `${base}/api/v2/alerts`;
   const headers = stringRecord(opts.headers, `${where}.headers`);
-  /** The severity last sent per alert: a changed severity is a new label set, so the old one is ended. */
-  const sentSeverity = new Map<string, string>();
+  /**
+   * The label set last sent per alert (its severity) and its startsAt: a changed severity is a new alert in
+   * Alertmanager (labels identify it), starting when that severity began, so the old one is ended.
+   */
+  const sentAs = new Map<string, { severity: NotifiedAlert['severity']; startsAt: string }>();
   const sender: ChannelSender = {
     async send(n, ctx) {
-      const now = clock.now();
+      const nowIso = new Date(clock.now()).toISOString();
       const body: PostableAlert[] = [];
+      const next = new Map<string, { severity: NotifiedAlert['severity']; startsAt: string }>();
       for (const a of n.alerts) {
-        const previous = sentSeverity.get(a.id);
-        if (n.status === 'resolved') {
-          body.push(postable(a, n, a.cleared_at ?? new Date(now).toISOString()));
-          if (previous && previous !== a.severity) {
-            body.push(postable(a, n, new Date(now).toISOString(), previous as NotifiedAlert['severity']));
-          }
-          continue;
+        const previous = sentAs.get(a.id);
+        const startsAt = previous?.severity === a.severity ? previous.startsAt : severitySince(a);
+        const endsAt =
+          n.status === 'resolved'
+            ? (a.cleared_at ?? nowIso)
+            : new Date(clock.now() + 4 * repeatIntervalMs).toISOString();
+        body.push(postable(a, n, startsAt, endsAt));
+        if (previous && previous.severity !== a.severity) {
+          body.push(postable(a, n, previous.startsAt, nowIso, previous.severity));
         }
-        body.push(postable(a, n, new Date(now + 4 * repeatIntervalMs).toISOString()));
-        if (previous && previous !== a.severity) {
-          body.push(postable(a, n, new Date(now).toISOString(), previous as NotifiedAlert['severity']));
-        }
+        next.set(a.id, { severity: a.severity, startsAt });
       }
       await postJson(url, body, ctx, headers);
-      for (const a of n.alerts) {
-        if (n.status === 'resolved') sentSeverity.delete(a.id);
-        else sentSeverity.set(a.id, a.severity);
+      for (const [id, sent] of next) {
+        if (n.status === 'resolved') sentAs.delete(id);
+        else sentAs.set(id, sent);
       }
     },
   };

@@ -14,12 +14,13 @@ import {
   restoreFiring,
   restorePending,
 } from './carry-over.js';
-import { keepsAlive, takes } from './channel-filters.js';
+import { sortForChannel, takes } from './channel-filters.js';
 import { loadChannelConfig } from './channel-loader.js';
 import type { ChannelStatus } from './channel-status.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { type MaintenanceWindow, type MaintenanceWindowStatus, parseMaintenance } from './maintenance.js';
 import { parseRouting, type RoutingConfig } from './routing-config.js';
+import { trackSeveritySince } from './severity-since.js';
 import { SilenceStore } from './silences.js';
 import type { Notification, NotifiedAlert } from './types.js';
 
@@ -79,6 +80,8 @@ export class NotificationRouter {
   private readonly host: string;
   private readonly instance: string;
   private readonly firing = new Map<string, NotifiedAlert>();
+  /** When each firing alert's present severity began (epoch ms): Alertmanager's startsAt. */
+  private readonly severityAt = new Map<string, number>();
   private pendingFiring: Group<true> | null = null;
   private pendingResolved: Group<NotifiedAlert> | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -137,6 +140,7 @@ export class NotificationRouter {
     if (this.closing || this.channels.length === 0 || this.fenced()) return;
     const now = this.clock.now();
     const alert = this.label(event.alert);
+    trackSeveritySince(this.severityAt, event, alert, now);
     if (event.type === 'cleared') {
       this.firing.delete(alert.id);
       this.pendingFiring?.items.delete(alert.id);
@@ -163,22 +167,11 @@ export class NotificationRouter {
     const active = [...this.firing.values()];
     const held = new Set(active.filter((a) => this.suppression(a, active, now)).map((a) => a.id));
     for (const channel of this.channels) {
-      const fresh: NotifiedAlert[] = [];
-      const repeats: NotifiedAlert[] = [];
-      for (const a of active) {
-        if (this.pendingFiring?.items.has(a.id) || !takes(channel.config, a)) continue;
-        const sent = channel.sent.get(a.id);
-        if (held.has(a.id)) {
-          // Alertmanager resolves an alert whose endsAt passes (RT40-1): one it already has keeps being re-sent while
-          // held back here, as Prometheus re-sends whatever Alertmanager's silences say. Never sent: it waits.
-          if (keepsAlive(channel.config, sent, a, now)) repeats.push(a);
-          continue;
-        }
-        if (!sent || sent.severity !== a.severity) fresh.push(a);
-        else if (now - sent.at >= channel.config.repeatIntervalMs) repeats.push(a);
-      }
+      const pending = (id: string) => this.pendingFiring?.items.has(id) === true;
+      const { fresh, repeats, below } = sortForChannel(channel, active, held, pending, now);
       if (fresh.length > 0) this.send(channel, fresh, 'firing', false, now);
       if (repeats.length > 0) this.send(channel, repeats, 'firing', true, now);
+      if (below.length > 0 && channel.config.sendResolved) this.send(channel, below, 'resolved', false, now);
     }
   }
 
