@@ -17,5 +17,5 @@ export function changeSeverity(
 export function publicAlert(alert: ActiveAlert, now: number): Alert {
   const end = alert.cleared_at === null ? now : Date.parse(alert.cleared_at);
   const { raisedAt, ...rest } = alert;
-  return { ...rest, duration_seconds: Math.max(0, Math.floor((end - raisedAt) / 1000)) };
+  return { ...rest, duration_seconds: Math.max(0, Math.round((end - raisedAt) / 1000)) };
 }
