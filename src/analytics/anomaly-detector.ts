@@ -31,6 +31,11 @@ export { LONG_HOLD, ONSET_SCORE, RETURN_SCORE } from './episode.js';
 
 /** The highest score below a value outside the seen range (which scores 1). */
 const MAX_RECORD_SCORE = 0.999;
+/**
+ * For the monitor, a value outside the seen range scores 1 only beyond it by more than this many of the
+ * series' long mean absolute steps (about 1.13 noise sd for white noise): a routine new extreme does not page.
+ */
+const RANGE_NOISE = 3;
 /** Scores during the hold-off after an onset stay at or below this. */
 const HELD_SCORE = 0.98;
 
@@ -269,8 +274,15 @@ export class AnomalyDetector {
       // narrower than the series' scale, is not left by a rounding).
       const range = hi - lo;
       const tol = Math.max(range * p.spatialTolerance, eps);
-      if (p.spatialTolerance > 0 && tol > 0 && (value > hi + tol || value < lo - tol)) score = 1;
-      const raw = score;
+      const recordScore = score;
+      const outside = p.spatialTolerance > 0 && tol > 0 && (value > hi + tol || value < lo - tol);
+      if (outside) score = 1;
+      // The monitor's 1 (critical) needs the value out of the range by more than RANGE_NOISE of the series'
+      // usual step: a routine point just past the last extreme (a new daily high of a noisy cycle, a ramp's
+      // next high, a count one above its maximum) scores as its features do (outside review rtD). NAB's
+      // output keeps the range rule's 1.
+      const beyond = value > hi ? value - hi : lo - value;
+      const raw = outside && beyond <= RANGE_NOISE * longStep ? recordScore : score;
       // Report an onset once: for holdOff points after it, scores stay below the onset (NAB's output).
       const hold = s[HOLD] as number;
       if (hold > 0) {
@@ -280,7 +292,15 @@ export class AnomalyDetector {
         s[HOLD] = p.holdOff;
       }
       const distance = Math.abs(value - mean) / sd;
-      monitor = stepEpisode(s, p, { value, mean, raw, score, distance, returning, longHold });
+      monitor = stepEpisode(s, p, {
+        value,
+        mean,
+        raw,
+        score: Math.min(score, raw),
+        distance,
+        returning,
+        longHold,
+      });
     }
     this.lastMonitorScore = monitor;
 

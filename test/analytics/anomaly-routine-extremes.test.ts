@@ -1,0 +1,118 @@
+// Outside review rtD (anomaly3.cjs, seeds 7, 11, 13): three stationary custom series over 3 days of 1-minute points on
+// an injected clock (a daily sine 100 ± 50 with noise sd 3, a ramp of +0.02 a minute with noise sd 2, Poisson counts
+// of mean 4) each paged one CRITICAL anomaly ("score 1.000") 29-36 h in. The trigger was the range rule: a routine
+// point just past the last extreme (2.72 sd of noise at the cycle's peak, the ramp's next high) was "outside the
+// range ever seen" by 1 % of the range and scored 1, and the monitor's episode held that 1 while the next values
+// stayed on its side. Oracles: the generators are stationary (no alert at critical is true), and a real change on the
+// same series (a step of 20 noise sd, a drop to 0) is still paged critical within the pending time.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/logger.js';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { NO_HOST_FILES } from '../helpers/hostless.js';
+
+const T0 = Date.UTC(2026, 11, 1);
+const MIN = 60_000;
+const DAYS3 = 3 * 1440;
+const monitors: SystemMonitor[] = [];
+afterEach(async () => {
+  await Promise.all(monitors.splice(0).map((m) => m.close()));
+});
+
+/** The review's generator (its LCG, Box-Muller and Poisson draws, in its order). */
+function generators(seed0: number) {
+  let seed = seed0;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+  const poisson = (l: number) => {
+    const L = Math.exp(-l);
+    let k = 0;
+    let p = 1;
+    do {
+      k++;
+      p *= rnd();
+    } while (p > L);
+    return k - 1;
+  };
+  return (m: number) => ({
+    cyc: 100 + 50 * Math.sin((2 * Math.PI * m) / 1440) + 3 * gauss(),
+    ramp: 100 + 0.02 * m + 2 * gauss(),
+    pois: poisson(4),
+  });
+}
+
+interface Page {
+  minute: number;
+  series: string;
+}
+
+/** Runs the three series for `minutes`, `change` rewriting values; returns the anomaly alerts raised at critical. */
+async function criticalPages(
+  seed: number,
+  minutes: number,
+  change: (m: number, v: Record<string, number>) => void = () => {},
+): Promise<Page[]> {
+  let now = T0;
+  const pages: Page[] = [];
+  let minute = 0;
+  const monitor = createMonitor({
+    ...NO_HOST_FILES,
+    clock: { now: () => now },
+    sampleIntervalMs: 0,
+    logger: silentLogger,
+    alerts: {
+      cpu: { enabled: false },
+      memory: { enabled: false },
+      disk: { enabled: false },
+      disk_full_in: { enabled: false },
+      memory_leak: { enabled: false },
+      event_loop_delay: { enabled: false },
+      anomaly: { enabled: true, series: ['cyc', 'ramp', 'pois'] },
+    },
+    onAlert: (e) => {
+      if (e.type === 'raised' && e.alert.severity === 'critical') {
+        const series = /Anomaly on (\w+)/.exec(e.alert.message)?.[1] ?? '?';
+        pages.push({ minute, series });
+      }
+    },
+  });
+  monitors.push(monitor);
+  const next = generators(seed);
+  for (let m = 0; m < minutes; m++) {
+    minute = m;
+    const v: Record<string, number> = next(m);
+    change(m, v);
+    for (const [k, x] of Object.entries(v)) monitor.analytics.observe(k, x);
+    now += MIN;
+    await monitor.sample();
+    await monitor.flush();
+  }
+  return pages;
+}
+
+describe('routine extremes of stationary series do not page critical (review rtD)', () => {
+  it.each([7, 11, 13])(
+    'seed %i: 3 days of the cycle, the ramp and the counts: no critical page',
+    async (seed) => {
+      // Before the fix: seed 7 paged on cyc at minute 1771, seeds 11 and 13 on ramp (minutes 2084, ...).
+      expect(await criticalPages(seed, DAYS3)).toEqual([]);
+    },
+  );
+
+  it('a real change on the same series still pages critical within the pending time', async () => {
+    const AT = 2000;
+    const pages = await criticalPages(7, AT + 30, (m, v) => {
+      if (m < AT) return;
+      v.cyc = (v.cyc as number) + 60; // a step of 20 noise sd
+      v.ramp = 0; // a drop to 0
+    });
+    const first = (series: string) =>
+      pages.find((p) => p.series === series)?.minute ?? Number.POSITIVE_INFINITY;
+    expect(first('cyc') - AT).toBeLessThanOrEqual(5);
+    expect(first('ramp') - AT).toBeLessThanOrEqual(5);
+    expect(pages.some((p) => p.series === 'pois')).toBe(false);
+  });
+});
