@@ -281,8 +281,11 @@ export class AnomalyDetector {
       // usual step: a routine point just past the last extreme (a new daily high of a noisy cycle, a ramp's
       // next high, a count one above its maximum) scores as its features do (outside review rtD). NAB's
       // output keeps the range rule's 1.
+      // A ramp's second record in a row (the last value was the extreme) still scores 1.
       const beyond = value > hi ? value - hi : lo - value;
-      const raw = outside && beyond <= RANGE_NOISE * longStep ? recordScore : score;
+      const prev = s[PREV] as number;
+      const again = value > hi ? prev >= hi : prev <= lo;
+      const raw = outside && !again && beyond <= RANGE_NOISE * longStep ? recordScore : score;
       // Report an onset once: for holdOff points after it, scores stay below the onset (NAB's output).
       const hold = s[HOLD] as number;
       if (hold > 0) {
