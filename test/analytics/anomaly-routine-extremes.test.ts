@@ -115,4 +115,16 @@ describe('routine extremes of stationary series do not page critical (review rtD
     expect(first('ramp') - AT).toBeLessThanOrEqual(5);
     expect(pages.some((p) => p.series === 'pois')).toBe(false);
   });
+
+  it('a ramp of +1 a minute on noise of sd 5 (review anomaly2.cjs) still pages critical within 30 minutes', async () => {
+    // Each value leaves the range by less than 3 of its steps: it pages as a run of range records.
+    const AT = 1500;
+    const noise = generators(42);
+    const pages = await criticalPages(1, AT + 40, (m, v) => {
+      v.ramp =
+        (noise(m).cyc - 100 - 50 * Math.sin((2 * Math.PI * m) / 1440)) * (5 / 3) + 100 + Math.max(0, m - AT);
+    });
+    const first = pages.find((p) => p.series === 'ramp')?.minute ?? Number.POSITIVE_INFINITY;
+    expect(first - AT).toBeLessThanOrEqual(30);
+  });
 });
