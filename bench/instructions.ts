@@ -24,7 +24,13 @@
 //   npx tsx bench/instructions.ts --framework express [--warmup 3000] [--requests 1000] [--min-phases 3]
 //     [--max-phases 8] [--tolerance 0.01] [--phases K] [--dist dist] [--keep-dumps DIR] [--no-write] [--section NAME]
 //     [--perf-prof] [--node-flag=F] [--warmup-boundary traffic|idle|none] [--connections C] [--floor]
-//     [--fresh-connections K]
+//     [--fresh-connections K] [--turn-callgrind]
+// Wall-paced work at the native rate: timers (node::Environment::RunTimers, inclusive) and, since stop 48, the window
+// turn inside record() (RequestStats.turn: once per wall second of traffic, ~28 turns per 1,000 Koa requests under
+// callgrind against < 1 per 10,000 natively; RESULTS perf-cuts, `instructions (stop 48)`). Both are charged at their
+// cost under callgrind × their native count per request at one saturated core; the turn's frames are found in node's
+// --perf-basic-prof map (on by default for it); --turn-callgrind leaves the turn at callgrind's pace (the old figure,
+// also printed as a check).
 // --floor also counts the timing floor (instructions-server.mjs variant `floor`: bench/floor.ts's `floor-dc`) in the
 // same run, a third server, and gives sysvitals against it (the ratio bench/floor.ts measures in CPU time).
 // --connections C sends over C concurrent keep-alive sockets (default 1: one request at a time), nearer to a
@@ -52,7 +58,9 @@ import {
   atNativeTimerRate,
   type Inclusive,
   inclusiveOf,
+  jitRanges,
   RUN_TIMERS,
+  renameJit,
   saturatedPerRequest,
 } from './lib/callgrind-dump.js';
 import { drive, driveFresh } from './lib/drive.js';
@@ -88,6 +96,7 @@ const { values } = parseArgs({
     'clock-check': { type: 'boolean', default: false },
     'timers-only': { type: 'boolean', default: false },
     'timer-native-requests': { type: 'string', default: '20000' },
+    'turn-callgrind': { type: 'boolean', default: false },
   },
 });
 const FRAMEWORK = values.framework;
@@ -132,9 +141,20 @@ const SERVER = fileURLToPath(new URL('./instructions-server.mjs', import.meta.ur
 // V8 without background threads (compilation, marking), so the work done does not depend on scheduling.
 // --perf-prof adds --perf-basic-prof so that JIT frames carry names in the dumps (diagnosis only).
 // --node-flag passes more (e.g. --trace-deopt; the servers' output is kept with --keep-dumps).
+/**
+ * The window turn at the native rate (default; --turn-callgrind leaves it at callgrind's pace, as before 2026-12-07
+ * stop 48). RequestStats.turn (src/requests/requests.ts) runs inside record() in the request that crosses a second of
+ * the request clock: once per wall second under traffic, whatever the rate, so like a timer it is charged ~250× its
+ * native share under callgrind (232–265 instructions per Koa request: RESULTS perf-cuts). Its frames are found by name
+ * in node's --perf-basic-prof map (JIT code has no symbols), so the flag is on whenever the turn is corrected.
+ */
+const TURN_NATIVE = !(values['turn-callgrind'] as boolean);
+/** The turn's frames in the perf map: `JS:^turn <dist>/…` (any tier; SecondRing.turn nests inside, counted once). */
+const TURN_NAME = /^(?:JS|LazyCompile|Function):[*^~+]?turn /;
+const TURN_TOKEN = 'SYSVITALS_WINDOW_TURN';
 const NODE_FLAGS = [
   '--single-threaded',
-  ...(values['perf-prof'] ? ['--perf-basic-prof'] : []),
+  ...(values['perf-prof'] || TURN_NATIVE ? ['--perf-basic-prof'] : []),
   ...(values['gc-between-phases'] ? ['--expose-gc'] : []),
   ...(values['node-flag'] ?? []),
 ];
@@ -195,8 +215,24 @@ async function dump(pid: number, out: string, index: number, keepAs?: string): P
   return (await dumpTimers(pid, out, index, keepAs)).total;
 }
 
+interface Counted extends Inclusive {
+  /** The window turn's frames (RequestStats.turn, inclusive) and their calls; 0 without the turn correction. */
+  turnInstructions: number;
+  turnCalls: number;
+}
+
+/** The turn's JIT frames in the server's perf map (read at each dump: code compiled since is appended). */
+function turnRanges(pid: number): ReturnType<typeof jitRanges> {
+  try {
+    const map = readFileSync(`/tmp/perf-${pid}.map`, 'utf8');
+    return jitRanges(map, (name) => TURN_NAME.test(name) && name.includes(DIST));
+  } catch {
+    return [];
+  }
+}
+
 /** The same, with the instructions under Node's timer callbacks (RunTimers, inclusive) and its calls. */
-async function dumpTimers(pid: number, out: string, index: number, keepAs?: string): Promise<Inclusive> {
+async function dumpTimers(pid: number, out: string, index: number, keepAs?: string): Promise<Counted> {
   await new Promise<void>((resolve, reject) => {
     const c = spawn('callgrind_control', ['-d', String(pid)], { stdio: 'ignore' });
     c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control exited ${code}`))));
@@ -209,7 +245,15 @@ async function dumpTimers(pid: number, out: string, index: number, keepAs?: stri
       if (m) {
         if (keepAs !== undefined) renameSync(file, keepAs);
         else rmSync(file, { force: true });
-        return { ...inclusiveOf(text, RUN_TIMERS), total: Number(m[1]) };
+        const turn = TURN_NATIVE
+          ? inclusiveOf(renameJit(text, turnRanges(pid), TURN_TOKEN), TURN_TOKEN)
+          : { instructions: 0, calls: 0 };
+        return {
+          ...inclusiveOf(text, RUN_TIMERS),
+          total: Number(m[1]),
+          turnInstructions: turn.instructions,
+          turnCalls: turn.calls,
+        };
       }
     } catch {
       // not written yet
@@ -266,6 +310,9 @@ interface Measured {
   /** Instructions under Node's timer callbacks (RunTimers, inclusive) in each phase, and its calls (firings). */
   timerInstructions: number[];
   timerFirings: number[];
+  /** The window turn's instructions (RequestStats.turn, inclusive) in each phase, and its calls. */
+  turnInstructions: number[];
+  turnCalls: number[];
   /** Wall seconds of each phase. */
   wall: number[];
   /** The compared pair's indexes. */
@@ -360,6 +407,8 @@ async function measure(
   const raw: number[] = [];
   const timerInstructions: number[] = [];
   const timerFirings: number[] = [];
+  const turnInstructions: number[] = [];
+  const turnCalls: number[] = [];
   const wall: number[] = [];
   const phases: number[] = [];
   const crossed: boolean[] = [];
@@ -404,8 +453,10 @@ async function measure(
     raw.push(counted.total / N);
     timerInstructions.push(counted.instructions);
     timerFirings.push(counted.calls);
+    turnInstructions.push(counted.turnInstructions);
+    turnCalls.push(counted.turnCalls);
     process.stderr.write(
-      `${name} phase ${raw.length}: ${start} .. ${new Date().toISOString()} (${wall.at(-1)?.toFixed(1)} s) ${fmt(raw.at(-1) as number)} raw instr/req${crossed.at(-1) ? ' † minute boundary' : ''}; timers ${timerFirings.at(-1)} firings, ${fmt((timerInstructions.at(-1) as number) / N)} instr/req\n`,
+      `${name} phase ${raw.length}: ${start} .. ${new Date().toISOString()} (${wall.at(-1)?.toFixed(1)} s) ${fmt(raw.at(-1) as number)} raw instr/req${crossed.at(-1) ? ' † minute boundary' : ''}; timers ${timerFirings.at(-1)} firings, ${fmt((timerInstructions.at(-1) as number) / N)} instr/req; turn ${turnCalls.at(-1)} calls, ${fmt((turnInstructions.at(-1) as number) / N)} instr/req\n`,
     );
     phases.push(0); // filled in below, once the idle rate is known
     // Equal phases: wait for every server of the run to count this phase, then all go on or all stop, and all are
@@ -481,6 +532,8 @@ async function measure(
     converged: settled,
     timerInstructions,
     timerFirings,
+    turnInstructions,
+    turnCalls,
     wall,
     pair: [p, q],
   };
@@ -581,20 +634,56 @@ async function nativeTimerFirings(variant: string, dist = DIST): Promise<NativeT
 }
 
 /** Timer work at the native firing rate (see atNativeTimerRate): the cost of one firing pooled over the clean phases. */
-function timerAdjusted(
-  m: Measured,
-  native: NativeTimers,
-): { perFiring: number; phases: number[]; perRequest: number } {
+interface Adjusted {
+  perFiring: number;
+  /** Timers and the window turn at the native rate, per phase, and the last two's mean (the figure quoted). */
+  phases: number[];
+  perRequest: number;
+  /** Timers alone at the native rate (the turn at callgrind's pace: the bench before stop 48), for the check. */
+  timerPhases: number[];
+  timerPerRequest: number;
+  /** One turn's instructions, pooled over the clean phases; turns per wall second under callgrind (same phases). */
+  perTurn: number;
+  turnsPerSecond: number;
+  /** Turns per request natively: turns per wall second × the server's native CPU seconds per request. */
+  nativeTurns: number;
+}
+
+/**
+ * Timer work at the native firing rate (see atNativeTimerRate): the cost of one firing pooled over the clean phases.
+ * The window turn likewise (unless --turn-callgrind): it runs once per wall second of traffic (the request clock's
+ * seconds), so its calls per wall second under callgrind × the native CPU seconds per request (one saturated core,
+ * as the timers) is its native count per request, each at the pooled cost of one turn under callgrind.
+ */
+function timerAdjusted(m: Measured, native: NativeTimers): Adjusted {
   const clean = m.raw.flatMap((_, i) => (m.crossed[i] ? [] : [i]));
-  const instr = clean.reduce((a, i) => a + (m.timerInstructions[i] as number), 0);
-  const calls = clean.reduce((a, i) => a + (m.timerFirings[i] as number), 0);
-  const perFiring = calls > 0 ? instr / calls : 0;
+  const sum = (xs: number[]): number => clean.reduce((a, i) => a + (xs[i] as number), 0);
+  const calls = sum(m.timerFirings);
+  const perFiring = calls > 0 ? sum(m.timerInstructions) / calls : 0;
   const nativePerRequest = saturatedFiringsPerRequest(native);
-  const phases = m.raw.map((r, i) =>
+  const timerPhases = m.raw.map((r, i) =>
     atNativeTimerRate(r, N, m.timerInstructions[i] as number, perFiring, nativePerRequest),
   );
+  const turns = sum(m.turnCalls);
+  const perTurn = turns > 0 ? sum(m.turnInstructions) / turns : 0;
+  const seconds = sum(m.wall);
+  const turnsPerSecond = seconds > 0 ? turns / seconds : 0;
+  const nativeTurns = saturatedPerRequest(turnsPerSecond, 1, native.cpuSeconds, native.requests);
+  const phases = timerPhases.map((t, i) =>
+    atNativeTimerRate(t, N, m.turnInstructions[i] as number, perTurn, nativeTurns),
+  );
   const [p, q] = m.pair;
-  return { perFiring, phases, perRequest: ((phases[p] as number) + (phases[q] as number)) / 2 };
+  const lastTwo = (xs: number[]): number => ((xs[p] as number) + (xs[q] as number)) / 2;
+  return {
+    perFiring,
+    phases,
+    perRequest: lastTwo(phases),
+    timerPhases,
+    timerPerRequest: lastTwo(timerPhases),
+    perTurn,
+    turnsPerSecond,
+    nativeTurns,
+  };
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -681,22 +770,50 @@ const named: [string, Measured][] = [
   ...EXTRAS.map((v, i) => [v, extras[i]] as [string, Measured]),
 ];
 const adjusted = new Map(named.map(([n, m]) => [n, timerAdjusted(m, nativeTimers.get(n) as NativeTimers)]));
-const adj = (n: string): number => (adjusted.get(n) as { perRequest: number }).perRequest;
+const adj = (n: string): number => (adjusted.get(n) as Adjusted).perRequest;
+/** Timers alone at the native rate (the turn left at callgrind's pace): the check against the turn correction. */
+const adjTimers = (n: string): number => (adjusted.get(n) as Adjusted).timerPerRequest;
 const timerRow = ([name, m]: [string, Measured]): string => {
   const t = nativeTimers.get(name) as NativeTimers;
-  const a = adjusted.get(name) as { perFiring: number; phases: number[]; perRequest: number };
+  const a = adjusted.get(name) as Adjusted;
   return `| ${name} | ${m.timerFirings.map((f, i) => `${f}${m.crossed[i] ? '†' : ''}`).join(' · ')} | ${marked(
     m,
     m.timerInstructions.map((x) => x / N),
   )} | ${fmt(a.perFiring)} | ${saturatedFiringsPerRequest(t).toFixed(5)} (${t.firings} over ${fmt(t.requests)} requests in ${t.seconds.toFixed(1)} s, ${((t.cpuSeconds * 1e6) / t.requests).toFixed(0)} µs CPU each) | ${fmt(m.rawPerRequest)} | **${fmt(a.perRequest)}** | ${marked(m, a.phases)} |`;
 };
 const adjRatio = adj('sysvitals') / adj('bare');
+const timersRatio = adjTimers('sysvitals') / adjTimers('bare');
+const turnRow = ([name, m]: [string, Measured]): string => {
+  const a = adjusted.get(name) as Adjusted;
+  return `| ${name} | ${m.turnCalls.map((c, i) => `${c}${m.crossed[i] ? '†' : ''}`).join(' · ')} | ${marked(
+    m,
+    m.turnInstructions.map((x) => x / N),
+  )} | ${fmt(a.perTurn)} | ${a.turnsPerSecond.toFixed(2)} | ${a.nativeTurns.toFixed(6)} | ${fmt(a.timerPerRequest)} | **${fmt(a.perRequest)}** |`;
+};
+const turnText = (): string =>
+  TURN_NATIVE
+    ? `**The window turn at the native rate** (stop 48). \`RequestStats.turn\` (the request windows' turn: the seconds
+ring, the sub-window, every 15 s the error horizon) runs inside \`record()\` in the request that crosses a second of the
+request clock: once per wall second of traffic, so under callgrind (a phase lasts tens of seconds) it is charged to
+requests ~250× its native share, like the timers. Its frames are named from node's \`--perf-basic-prof\` map (on for
+this), any tier, counted inclusive (\`SecondRing.turn\` inside it once); one turn's cost is pooled over the clean phases
+and charged at its calls per wall second under callgrind × the server's native CPU seconds per request (the timer
+count's native run: one saturated core, as the timers). The column "timers and turn" is the timers' column − the
+phase's turn instructions ÷ ${fmt(N)} + that native share; it is the figure quoted above and below.
+
+| server | turn calls per phase | turn instr/req per phase (callgrind) | instr per turn | turns per wall s | native turns per request | timers only at native rate (last two) | timers and turn at native rate (last two) |
+|---|---|---|---:|---:|---:|---:|---:|
+${named.map(turnRow).join('\n')}
+
+Check, the turn left at callgrind's pace (the bench before stop 48, \`--turn-callgrind\`): sysvitals ${fmt(adjTimers('sysvitals') - adjTimers('bare'))} over bare, ${timersRatio.toFixed(3)}× bare; per phase ${phaseRatio('sysvitals', 'bare', 'timerPhases')}.
+`
+    : "The window turn inside `record()` is left at callgrind's pace (`--turn-callgrind`).\n";
 /** Phases no server's minute boundary fell in, the first left out (V8's warm-up tail): the per-phase ratios' CI. */
 const ciPhases = bare.raw.flatMap((_, i) => (i > 0 && named.every(([, m]) => !m.crossed[i]) ? [i] : []));
 /** a ÷ b phase for phase (at the native timer rate), mean and 95 % t-interval over ciPhases. */
-const phaseRatio = (a: string, b: string): string => {
-  const pa = (adjusted.get(a) as { phases: number[] }).phases;
-  const pb = (adjusted.get(b) as { phases: number[] }).phases;
+const phaseRatio = (a: string, b: string, which: 'phases' | 'timerPhases' = 'phases'): string => {
+  const pa = (adjusted.get(a) as Adjusted)[which];
+  const pb = (adjusted.get(b) as Adjusted)[which];
   const r = meanInterval(ciPhases.map((i) => (pa[i] as number) / (pb[i] as number)));
   return `${r.mean.toFixed(4)}× (95 % CI ${r.low.toFixed(4)}–${r.high.toFixed(4)}, ${ciPhases.length} phases)`;
 };
@@ -780,6 +897,7 @@ ${GC_BETWEEN ? `Each phase began after two full GCs (\`--expose-gc\`, the server
 |---|---|---|---:|---|---:|---:|---|
 ${named.map(timerRow).join('\n')}
 
+${turnText()}
 **At the native timer rate: sysvitals ${fmt(adj('sysvitals') - adj('bare'))} over bare, ${adjRatio.toFixed(3)}× bare** (≤ 1.03×: ${verdict(adjRatio <= 1.03)}); raw ${rawRatio.toFixed(3)}× (≤ 1.03×: ${verdict(rawRatio <= 1.03)}).${
   floor === undefined
     ? ''

@@ -94,3 +94,35 @@ export function saturatedPerRequest(
 ): number {
   return wallSeconds > 0 && requests > 0 ? (firings / wallSeconds) * (cpuSeconds / requests) : 0;
 }
+
+/** A JIT code range of node's --perf-basic-prof map (/tmp/perf-<pid>.map): `start size name`, hex. */
+export interface JitRange {
+  start: number;
+  end: number;
+  name: string;
+}
+
+/** The map's ranges whose name passes `keep` (e.g. the JavaScript frames of one function, any tier). */
+export function jitRanges(mapText: string, keep: (name: string) => boolean): JitRange[] {
+  const out: JitRange[] = [];
+  for (const line of mapText.split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (.+)$/.exec(line);
+    if (m === null || !keep(m[3] as string)) continue;
+    const start = Number.parseInt(m[1] as string, 16);
+    out.push({ start, end: start + Number.parseInt(m[2] as string, 16), name: m[3] as string });
+  }
+  return out;
+}
+
+/**
+ * The dump with every anonymous JIT frame (`fn=(id) 0x…`, `cfn=(id) 0x…`) that falls in one of `ranges` renamed to
+ * `token`, so that inclusiveOf(text, token) counts that JavaScript function's frames (bench/callgrind-jit-names.ts
+ * names them all, for reading; this names only the ones counted).
+ */
+export function renameJit(text: string, ranges: readonly JitRange[], token: string): string {
+  if (ranges.length === 0) return text;
+  return text.replace(/^(c?fn=\(\d+\)) (0x[0-9a-f]+)$/gm, (whole, head: string, hex: string) => {
+    const at = Number.parseInt(hex, 16);
+    return ranges.some((r) => at >= r.start && at < r.end) ? `${head} ${token}` : whole;
+  });
+}

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import {
   atNativeTimerRate,
   inclusiveOf,
+  jitRanges,
   RUN_TIMERS,
+  renameJit,
   saturatedPerRequest,
 } from '../../bench/lib/callgrind-dump.js';
 
@@ -89,5 +91,50 @@ describe('saturatedPerRequest', () => {
   it('is 0 without a window', () => {
     expect(saturatedPerRequest(5, 0, 1, 100)).toBe(0);
     expect(saturatedPerRequest(5, 1, 1, 0)).toBe(0);
+  });
+});
+
+describe('jitRanges and renameJit (the window turn, named from the perf map)', () => {
+  const MAP = `1000 100 JS:^turn /d/dist/core.cjs:504:1
+2000 40 JS:~turn /d/dist/core.cjs:485:1
+3000 80 JS:*record /d/dist/core.cjs:500:1
+4000 10 JS:^turn /other/lib.js:1:1
+`;
+  const JIT = `events: Ir
+summary: 5000
+fn=(1) 0x0000000000003010
+0 100
+cfn=(2) 0x0000000000001000
+calls=2 0
+0 900
+cfn=(3) 0x0000000000004004
+calls=1 0
+0 70
+fn=(2)
+0 300
+cfn=(4) 0x0000000000002010
+calls=2 0
+0 400
+fn=(5) main
+0 5
+cfn=(2)
+calls=1 0
+0 30
+`;
+  it('keeps the ranges whose name passes, from start and hex size', () => {
+    const r = jitRanges(MAP, (n) => /^JS:[*^~+]?turn /.test(n) && n.includes('/d/dist'));
+    expect(r.map((x) => [x.start, x.end])).toEqual([
+      [0x1000, 0x1100],
+      [0x2000, 0x2040],
+    ]);
+  });
+
+  it('renames the frames in the ranges, so that inclusiveOf counts them once (nested calls left out)', () => {
+    const r = jitRanges(MAP, (n) => /^JS:[*^~+]?turn /.test(n) && n.includes('/d/dist'));
+    const named = renameJit(JIT, r, 'TURN');
+    // record → turn: 2 calls, 900; main → turn (compressed name): 1 call, 30; turn → turn (2010 in the ~turn
+    // range) left out; 0x4004 is a turn of another path, not renamed
+    expect(inclusiveOf(named, 'TURN')).toEqual({ calls: 3, instructions: 930, total: 5000 });
+    expect(renameJit(JIT, [], 'TURN')).toBe(JIT);
   });
 });
