@@ -779,7 +779,7 @@ const timerRow = ([name, m]: [string, Measured]): string => {
   return `| ${name} | ${m.timerFirings.map((f, i) => `${f}${m.crossed[i] ? '†' : ''}`).join(' · ')} | ${marked(
     m,
     m.timerInstructions.map((x) => x / N),
-  )} | ${fmt(a.perFiring)} | ${saturatedFiringsPerRequest(t).toFixed(5)} (${t.firings} over ${fmt(t.requests)} requests in ${t.seconds.toFixed(1)} s, ${((t.cpuSeconds * 1e6) / t.requests).toFixed(0)} µs CPU each) | ${fmt(m.rawPerRequest)} | **${fmt(a.perRequest)}** | ${marked(m, a.phases)} |`;
+  )} | ${fmt(a.perFiring)} | ${saturatedFiringsPerRequest(t).toFixed(5)} (${t.firings} over ${fmt(t.requests)} requests in ${t.seconds.toFixed(1)} s, ${((t.cpuSeconds * 1e6) / t.requests).toFixed(0)} µs CPU each) | ${fmt(m.rawPerRequest)} | **${fmt(a.timerPerRequest)}** | ${marked(m, a.timerPhases)} |`;
 };
 const adjRatio = adj('sysvitals') / adj('bare');
 const timersRatio = adjTimers('sysvitals') / adjTimers('bare');
@@ -788,7 +788,7 @@ const turnRow = ([name, m]: [string, Measured]): string => {
   return `| ${name} | ${m.turnCalls.map((c, i) => `${c}${m.crossed[i] ? '†' : ''}`).join(' · ')} | ${marked(
     m,
     m.turnInstructions.map((x) => x / N),
-  )} | ${fmt(a.perTurn)} | ${a.turnsPerSecond.toFixed(2)} | ${a.nativeTurns.toFixed(6)} | ${fmt(a.timerPerRequest)} | **${fmt(a.perRequest)}** |`;
+  )} | ${fmt(a.perTurn)} | ${a.turnsPerSecond.toFixed(2)} | ${a.nativeTurns.toFixed(6)} | ${fmt(a.timerPerRequest)} | **${fmt(a.perRequest)}** | ${marked(m, a.phases)} |`;
 };
 const turnText = (): string =>
   TURN_NATIVE
@@ -801,8 +801,8 @@ and charged at its calls per wall second under callgrind × the server's native 
 count's native run: one saturated core, as the timers). The column "timers and turn" is the timers' column − the
 phase's turn instructions ÷ ${fmt(N)} + that native share; it is the figure quoted above and below.
 
-| server | turn calls per phase | turn instr/req per phase (callgrind) | instr per turn | turns per wall s | native turns per request | timers only at native rate (last two) | timers and turn at native rate (last two) |
-|---|---|---|---:|---:|---:|---:|---:|
+| server | turn calls per phase | turn instr/req per phase (callgrind) | instr per turn | turns per wall s | native turns per request | timers only at native rate (last two) | timers and turn at native rate (last two) | timers and turn at native rate per phase |
+|---|---|---|---:|---:|---:|---:|---:|---|
 ${named.map(turnRow).join('\n')}
 
 Check, the turn left at callgrind's pace (the bench before stop 48, \`--turn-callgrind\`): sysvitals ${fmt(adjTimers('sysvitals') - adjTimers('bare'))} over bare, ${timersRatio.toFixed(3)}× bare; per phase ${phaseRatio('sysvitals', 'bare', 'timerPhases')}.
@@ -890,7 +890,7 @@ timer callback: processTimers, listOnTimeout and every JavaScript timer callback
 server natively (its processTimers wrapped in a counter), per wall second under traffic, and charged per request at
 one saturated core (× the server's native CPU seconds per request: timers fire per wall second, so on this loaded
 machine, or at a low request rate, a request carries more of them) (no callgrind: ${FRESH > 0 ? `${fmt(FRESH)} fresh connections, ` : ''}the warm-up, then ${fmt(TIMER_NATIVE_REQUESTS)} requests counted,
-one server at a time). The column "at native timer rate" is raw − the phase's timer instructions ÷ ${fmt(N)} + the cost
+one server at a time). The column "at native timer rate" (timers alone; the turn below) is raw − the phase's timer instructions ÷ ${fmt(N)} + the cost
 per firing × the native firings per request. The raw figure stays the figure measured; this one is labelled.
 ${GC_BETWEEN ? `Each phase began after two full GCs (\`--expose-gc\`, the server's \`fullgc\`), dumped away.\n` : ''}
 | server | firings per phase (callgrind) | timer instr/req per phase | instr per firing | native firings per request | raw instr/req (last two) | at native timer rate (last two) | at native timer rate per phase |
