@@ -60,6 +60,8 @@ export class AlertSystem {
   private closed = false;
   /** clearRemovedRules()'s check: this monitor's rules (parts.ts). @internal */
   ruleExists: RuleExists | undefined;
+  /** The custom metrics an enabled rule reads: a failing collect() gauge among them is unknown in health. @internal */
+  ruleMetrics: readonly string[] = [];
   /** The label set a rule selects (`alerts.rules[].labels`), stamped on its alerts (parts.ts). @internal */
   ruleLabels: ((rule: string) => Readonly<Record<string, string>> | undefined) | undefined;
   /** True for a job declared without `expectEvery` (parts.ts): its restored job_stale alert clears. @internal */
@@ -192,9 +194,8 @@ export class AlertSystem {
 
   /** Overall and per-component health of `snapshot`, given the active alerts. */
   getHealthStatus(snapshot: MetricsSnapshot): HealthStatus {
-    return getHealthStatus(snapshot, this.getActiveAlerts(), this.clock, {
-      minRequests: this.rules.error_rate.minRequests,
-    });
+    const options = { minRequests: this.rules.error_rate.minRequests, ruleMetrics: this.ruleMetrics };
+    return getHealthStatus(snapshot, this.getActiveAlerts(), this.clock, options);
   }
 
   /** Adds a listener of alert events; returns this. */

@@ -31,6 +31,11 @@ export const SCORE_PENALTIES = Object.freeze({
 export interface HealthOptions {
   /** Error-rate guard shared with the error_rate rule: below it, errors are judged only on the Wilson bound. */
   minRequests?: number;
+  /**
+   * Custom metrics an enabled alert rule reads (`custom.<name>`): a gauge among them whose collect() failed is
+   * unknown (component `custom.<name>`), as a failed collector plugin is.
+   */
+  ruleMetrics?: readonly string[];
 }
 
 /** The components health reports, in display order. */
@@ -95,6 +100,10 @@ export function componentStatuses(
   const plugins: Record<string, ComponentStatus> = {};
   for (const [name, group] of Object.entries(s.plugins ?? {}))
     plugins[`${PLUGIN_PREFIX}${name}`] = reported(group);
+  // A gauge a rule reads whose collect() failed (it shows `error`, value null or stale): the rule cannot judge it, so
+  // it is `custom.<name>: unknown` while it fails (listed only then); gauges no rule reads cost nothing.
+  for (const name of failingRuleGauges(s, options.ruleMetrics))
+    plugins[`${CUSTOM_PREFIX}${name}`] = 'unknown';
   return {
     // On the measured share, not the rounded display (outside review 33, RT33-2).
     cpu: banded(s.cpu, cpuJudgedPercent(s.cpu)),
@@ -116,6 +125,17 @@ export function shedding(requests: { shedding?: string | null } | undefined): bo
 }
 
 const PLUGIN_PREFIX = 'plugins.';
+const CUSTOM_PREFIX = 'custom.';
+
+/** The custom gauges of `names` whose last collect() failed (the snapshot's gauge shows an `error`). */
+function failingRuleGauges(s: Partial<MetricsSnapshot>, names: readonly string[] = []): string[] {
+  const custom = s.custom;
+  if (!custom) return [];
+  return names.filter((n) => {
+    const m = Object.hasOwn(custom, n) ? custom[n] : undefined;
+    return m?.type === 'gauge' && typeof m.error === 'string' && m.error !== '';
+  });
+}
 
 /**
  * Why each component that could not be measured is `unknown`: its group reports status `unknown`
@@ -142,7 +162,9 @@ export function unmeasuredComponents(
       ? plugins && Object.hasOwn(plugins, name.slice(PLUGIN_PREFIX.length))
         ? plugins[name.slice(PLUGIN_PREFIX.length)]
         : undefined
-      : groups[name];
+      : name.startsWith(CUSTOM_PREFIX)
+        ? (snapshot.custom?.[name.slice(CUSTOM_PREFIX.length)] as { error?: unknown } | undefined)
+        : groups[name];
     const error = group?.error;
     if (typeof error === 'string' && error !== '') reasons[name] = error;
   }

@@ -161,6 +161,9 @@ export function createParts(
   }
   // A restored alert (store or cluster ledger) whose rule this deploy removed, renamed or disabled is cleared.
   alertSystem.ruleExists = ruleExists(rules, metricRules);
+  alertSystem.ruleMetrics = metricRules.flatMap((r) =>
+    r.enabled && r.segments[0] === 'custom' ? [r.segments[1]!] : [],
+  );
   // A rule's selected label set is among its alerts' labels (silences, channels, Alertmanager; RT37-1).
   const selected = new Map(metricRules.flatMap((r) => (r.labels ? [[r.name, r.labels] as const] : [])));
   alertSystem.ruleLabels = selected.size > 0 ? (rule) => selected.get(rule) : undefined;
