@@ -120,3 +120,41 @@ describe('a failing collect() gauge that a rule reads', () => {
     ]);
   });
 });
+
+describe('a rule on a custom counter or histogram that records nothing for a long time (documented)', () => {
+  it('a counter reads a real 0/s (its alert clears); a histogram statistic has no reading; neither is unknown', async () => {
+    const { monitor, sample } = monitorWith({
+      rules: [
+        { name: 'jobs_rate', metric: 'custom.jobs_total', warning: 5 },
+        { name: 'slow_jobs', metric: 'custom.job_ms.p99', warning: 100 },
+      ],
+    });
+    const jobs = monitor.counter('jobs_total', { help: 'Jobs done.' });
+    const took = monitor.histogram('job_ms', { help: 'Job time.' });
+    for (let i = 0; i < 6; i++) {
+      jobs.inc(100);
+      for (let k = 0; k < 50; k++) took.observe(500);
+      await sample();
+    }
+    const busy = await monitor.getHealth({ detailed: true });
+    expect((await monitor.getAlerts()).map((a) => a.rule).sort()).toEqual(['jobs_rate', 'slow_jobs']);
+    await sample(240); // 20 minutes with nothing recorded
+    const m = await monitor.getMetrics();
+    const counter = m.custom?.jobs_total as { rate_per_second: number; value: number };
+    const histogram = m.custom?.job_ms as { count: number; p99: number | null };
+    expect([counter.value, counter.rate_per_second, histogram.count, histogram.p99]).toEqual([
+      600,
+      0,
+      0,
+      null,
+    ]);
+    // The counter's 0/s is a measurement: its alert clears. The histogram's empty window is no reading: its rule
+    // neither raises nor clears, so the alert raised on the last values stays active.
+    expect((await monitor.getAlerts()).map((a) => a.rule)).toEqual(['slow_jobs']);
+    const quiet = await monitor.getHealth({ detailed: true });
+    // Neither is a failed measurement: no unknown component, no reason; the cleared alert gives its points back.
+    expect(Object.keys(quiet.components).filter((c) => c.startsWith('custom.'))).toEqual([]);
+    expect(quiet.unknown_reasons).toEqual(busy.unknown_reasons);
+    expect(quiet.health_score - busy.health_score).toBe(SCORE_PENALTIES.alert.warning);
+  });
+});
