@@ -161,9 +161,8 @@ export function createParts(
   }
   // A restored alert (store or cluster ledger) whose rule this deploy removed, renamed or disabled is cleared.
   alertSystem.ruleExists = ruleExists(rules, metricRules);
-  alertSystem.ruleMetrics = metricRules.flatMap((r) =>
-    r.enabled && r.segments[0] === 'custom' ? [r.segments[1]!] : [],
-  );
+  const ruleRead = (r: (typeof metricRules)[number]) => r.enabled && r.segments[0] === 'custom';
+  alertSystem.ruleMetrics = metricRules.flatMap((r) => (ruleRead(r) ? [r.segments[1]!] : []));
   // A rule's selected label set is among its alerts' labels (silences, channels, Alertmanager; RT37-1).
   const selected = new Map(metricRules.flatMap((r) => (r.labels ? [[r.name, r.labels] as const] : [])));
   alertSystem.ruleLabels = selected.size > 0 ? (rule) => selected.get(rule) : undefined;
@@ -266,8 +265,7 @@ export function createParts(
       websocketConnections: ctx.websocketConnections,
     },
   });
-  // A store that talks to Redis reports its own health in the snapshot's `redis` group,
-  // unless the user registered a redis probe of their own.
+  // A store that talks to Redis reports its health in the `redis` group, unless a redis probe of the user's does.
   if (!options.probes?.redis && store.probe) collector.setProbe('redis', store.probe());
 
   if (options.handleSignals !== undefined && typeof options.handleSignals !== 'boolean') {
