@@ -147,35 +147,97 @@ export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySi
   const original = client.sendCommand as (...args: unknown[]) => unknown;
   client.sendCommand = function sendCommand(this: unknown, command: CommandLike) {
     const promise = command?.promise;
-    // A command queued while offline is sent again on connect: time it once, from the first send.
+    const state =
+      command !== null && typeof command === 'object' ? (command as Record<symbol, unknown>) : null;
+    let timer: Timer | undefined;
     if (
+      state !== null &&
       promise &&
       typeof promise.then === 'function' &&
       typeof command.name === 'string' &&
-      (command as Record<symbol, unknown>)[INSTRUMENTED] === undefined
+      state[INSTRUMENTED] === undefined
     ) {
-      (command as Record<symbol, unknown>)[INSTRUMENTED] = true;
       if (untimed(this, command.name, command.args)) {
+        state[INSTRUMENTED] = true;
         if (this !== null && typeof this === 'object' && holds(command.name, command.args))
           hold(this, promise);
-      } else timeCommand(sink, fingerprintRedis(command.name), promise, heldBy(this));
+      } else {
+        timer = timeCommand(sink, fingerprintRedis(command.name), promise);
+        state[INSTRUMENTED] = timer;
+      }
+    } else if (state !== null && typeof state[INSTRUMENTED] === 'object') {
+      // Sent again: from the offline queue on connect (or after a reconnect): the clock starts at its first write.
+      timer = state[INSTRUMENTED] as Timer;
     }
+    const behind = timer !== undefined && !timer.written ? heldBy(this) : null;
     // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
-    return original.apply(this, arguments as unknown as unknown[]);
+    const result = original.apply(this, arguments as unknown as unknown[]);
+    if (timer !== undefined && !timer.written && wasWritten(this, command) && !afterQuit(this))
+      timer.write(behind);
+    if (isQuit(command) && this !== null && typeof this === 'object' && wasWritten(this, command))
+      quits.set(this, (this as { stream?: unknown }).stream);
+    return result;
   } as RedisLike['sendCommand'];
   return client;
 }
 
 /**
- * Times one command until its reply; written behind a blocking command (`behind`), from that one's answer, when the
- * server reads it (a failure before then, a commandTimeout or a closed connection, counts with no time).
+ * The connection (socket) each client wrote a QUIT on: the server answers the QUIT, then closes without reading what
+ * follows, so a command written after it on the same socket never reaches it (outside review rtC: a GET right after
+ * `await quit()` was written, then failed with a closed connection).
  */
-function timeCommand(
-  sink: QuerySink,
-  fingerprint: string,
-  promise: Promise<unknown>,
-  behind: Promise<unknown> | null,
-): void {
+const quits = new WeakMap<object, unknown>();
+
+function isQuit(command: CommandLike | null | undefined): boolean {
+  return typeof command?.name === 'string' && command.name.toLowerCase() === 'quit';
+}
+
+function afterQuit(client: unknown): boolean {
+  if (client === null || typeof client !== 'object') return false;
+  const stream = quits.get(client);
+  return stream !== undefined && stream === (client as { stream?: unknown }).stream;
+}
+
+interface QueueLike {
+  peekBack?: () => unknown;
+}
+
+/**
+ * Whether ioredis wrote `command` in the sendCommand call that just returned: a Redis client pushes a written command
+ * on its `commandQueue`, one it cannot write yet on its `offlineQueue` (sent again on connect), and refuses the rest
+ * (enableOfflineQueue false, a closed client): those never reached the server. A Cluster (its nodes' queues are not
+ * seen here) or a stand-in without the queues: written unless held in its offline queue.
+ */
+function wasWritten(client: unknown, command: unknown): boolean {
+  if (client === null || typeof client !== 'object') return true;
+  const c = client as { commandQueue?: QueueLike; offlineQueue?: QueueLike };
+  if (lastOf(c.offlineQueue) === command) return false;
+  if (typeof c.commandQueue?.peekBack !== 'function') return true;
+  return lastOf(c.commandQueue) === command;
+}
+
+function lastOf(queue: QueueLike | undefined): unknown {
+  if (typeof queue?.peekBack !== 'function') return undefined;
+  try {
+    return (queue.peekBack() as { command?: unknown } | undefined)?.command;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One timed command: `write()` as ioredis writes it to the server (once). */
+interface Timer {
+  written: boolean;
+  write(behind: Promise<unknown> | null): void;
+}
+
+/**
+ * Times one command from its write until its reply; written behind a blocking command (`behind`), from that one's
+ * answer, when the server reads it. A command never written (refused, or failed in the offline queue) and a failure
+ * before the server read it (a commandTimeout or a closed connection behind a blocking command) count as failures with
+ * no time; one never written that succeeds (QUIT answered by the client itself) is not counted.
+ */
+function timeCommand(sink: QuerySink, fingerprint: string, promise: Promise<unknown>): Timer {
   const scope = currentScope();
   let ticket: unknown;
   let start = Number.NaN;
@@ -188,15 +250,22 @@ function timeCommand(
     start = performance.now();
     ticket = begin(sink);
   };
-  if (behind === null) sent();
-  else
-    behind.then(sent, (err: unknown) => {
-      unserved = (err as { name?: unknown } | null)?.name !== 'ReplyError';
-      sent();
-    });
+  const timer: Timer = {
+    written: false,
+    write(behind) {
+      timer.written = true;
+      if (behind === null) sent();
+      else
+        behind.then(sent, (err: unknown) => {
+          unserved = (err as { name?: unknown } | null)?.name !== 'ReplyError';
+          sent();
+        });
+    },
+  };
   // Replies come in order: the blocking command's answer, and so sent(), comes before this one's.
   const end = (failed: boolean) => {
     done = true;
+    if (!timer.written && !failed) return;
     const from = failed && unserved ? Number.NaN : start;
     finish(sink, 'redis', fingerprint, from, performance.now(), failed, scope, ticket);
   };
@@ -204,4 +273,5 @@ function timeCommand(
     () => end(false),
     () => end(true),
   );
+  return timer;
 }
