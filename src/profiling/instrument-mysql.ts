@@ -23,6 +23,7 @@ interface CoreConnection {
   /** mysql2's command queue: the command the connection is running (null when idle) and how it adds one. */
   _command?: unknown;
   addCommand?: Fn;
+  _addCommandClosedState?: Fn;
 }
 
 /**
@@ -128,6 +129,27 @@ function onStart(command: unknown, sent: () => void): boolean {
   return true;
 }
 
+/**
+ * Whether a command on `conn` cannot reach the server: mysql2 refuses it (its addCommand replaced by
+ * `_addCommandClosedState` after a fatal error or end()), or the server already closed the socket (its write fails:
+ * "This socket has been ended by the other party").
+ */
+function closed(conn: unknown): boolean {
+  if (conn === null || typeof conn !== 'object') return false;
+  const c = conn as { addCommand?: unknown; _addCommandClosedState?: unknown; stream?: unknown };
+  if (typeof c._addCommandClosedState === 'function' && c.addCommand === c._addCommandClosedState)
+    return true;
+  const s = c.stream as
+    | { destroyed?: unknown; writable?: unknown; readableEnded?: unknown }
+    | null
+    | undefined;
+  return (
+    s !== null &&
+    typeof s === 'object' &&
+    (s.destroyed === true || s.writable === false || s.readableEnded === true)
+  );
+}
+
 function wrap(original: Fn, sink: QuerySink): Fn {
   return function timed(this: unknown, sql: unknown, values?: unknown, cb?: unknown) {
     const text =
@@ -147,7 +169,10 @@ function wrap(original: Fn, sink: QuerySink): Fn {
     // The clock runs while the statement is on the connection: one queued behind others (Promise.all on a
     // shared connection) starts it when mysql2 starts the command (outside review 9b, F1).
     const busy = (this as CoreConnection | null)?._command != null;
-    let start = performance.now();
+    // A connection in closed state (the server closed it, a fatal error, end()) refuses every command: it never
+    // reaches the server, a failure with no duration (outside review rtC).
+    const refused = closed(this);
+    let start = refused ? Number.NaN : performance.now();
     let ticket: unknown;
     let settled = false;
     let failed = false;
@@ -198,7 +223,10 @@ function wrap(original: Fn, sink: QuerySink): Fn {
     } finally {
       capturing = false;
     }
-    if (
+    if (refused) {
+      // Its error went to the callback (settled) or, in event-emitter mode, to the connection: the command never ends.
+      done(true);
+    } else if (
       busy &&
       !settled &&
       onStart(firstAdded, () => {
