@@ -20,33 +20,8 @@ interface CommandLike {
 }
 
 /**
- * Commands that wait for data, not for the server: a queue worker's BLPOP answers when a job arrives or its timeout
- * passes, so its time is idleness, not query latency. Not timed (nor logged slow, nor counted). XREAD and
- * XREADGROUP only with BLOCK (ioredis's BLOCKING_COMMANDS list, with WAIT/WAITAOF and the connection modes).
- */
-const BLOCKING = new Set([
-  'blpop',
-  'brpop',
-  'brpoplpush',
-  'blmove',
-  'blmpop',
-  'bzpopmin',
-  'bzpopmax',
-  'bzmpop',
-  'wait',
-  'waitaof',
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'unsubscribe',
-  'punsubscribe',
-  'sunsubscribe',
-  'monitor',
-]);
-const BLOCK_OPTION = new Set(['xread', 'xreadgroup']);
-/**
- * Of those, the ones that hold the connection (the server answers the commands written after them once they return):
- * not the subscriber and MONITOR modes, acknowledged at once.
+ * The blocking commands (BLOCKING below) that hold the connection (the server answers the commands written after
+ * them once they return): not the subscriber and MONITOR modes, acknowledged at once.
  */
 const HOLDS = new Set([
   'blpop',
@@ -60,6 +35,22 @@ const HOLDS = new Set([
   'wait',
   'waitaof',
 ]);
+/**
+ * Commands that wait for data, not for the server: a queue worker's BLPOP answers when a job arrives or its timeout
+ * passes, so its time is idleness, not query latency. Not timed (nor logged slow, nor counted). XREAD and
+ * XREADGROUP only with BLOCK (ioredis's BLOCKING_COMMANDS list, with WAIT/WAITAOF and the connection modes).
+ */
+const BLOCKING = new Set([
+  ...HOLDS,
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+  'monitor',
+]);
+const BLOCK_OPTION = new Set(['xread', 'xreadgroup']);
 
 /**
  * A connection's blocking commands not yet answered: a command written behind one waits for its answer before the
