@@ -89,27 +89,3 @@ export function resolveMetric(
   if (typeof v === 'boolean') return v ? 1 : 0;
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
-
-/**
- * Whether `segments` name a window statistic (p99, max, avg…) of a custom histogram (or of its label set
- * `labels`) whose window holds no value: the statistic is null, as Prometheus' quantile over an empty rate
- * is NaN, so a rule on it clears (metric-rules.ts) rather than keeping an old spike raised.
- */
-export function emptyHistogramWindow(
-  snapshot: unknown,
-  segments: readonly string[],
-  labels?: Readonly<Record<string, string>>,
-): boolean {
-  const [group, name, field] = segments;
-  if (segments.length !== 3 || group !== 'custom' || !WINDOW_STATISTIC.test(field as string)) return false;
-  const metric = step(step(snapshot, 'custom'), name as string);
-  if (!isObject(metric) || metric.type !== 'histogram' || metric.status === 'unknown') return false;
-  let v: unknown = metric;
-  if (labels && Array.isArray(metric.series)) {
-    const wanted = Object.entries(labels);
-    v = (metric.series as Record<string, unknown>[]).find((s) =>
-      wanted.every(([k, val]) => (s.labels as Record<string, string> | undefined)?.[k] === val),
-    );
-  }
-  return isObject(v) && v.count === 0;
-}

@@ -11,8 +11,7 @@ import { MAX_LABEL_VALUE_LENGTH } from '../custom/names.js';
 import { SysvitalsError } from '../errors.js';
 import { didYouMean } from '../options/option-keys.js';
 import type { MetricsSnapshot } from '../types.js';
-import { emptyWindow } from './empty-window.js';
-import { emptyHistogramWindow, parseMetricPath, resolveMetric } from './metric-path.js';
+import { parseMetricPath, resolveMetric } from './metric-path.js';
 import type { AlertObservation, ObservationSource } from './observations.js';
 
 /** A threshold rule on any snapshot figure (`alerts.metricRules`), e.g. a custom metric. */
@@ -355,14 +354,9 @@ export function metricRuleSource(rules: readonly MetricRuleConfig[]): Observatio
     for (const r of rules) {
       if (!r.enabled) continue;
       const v = resolveMetric(snapshot, r.segments, r.labels);
-      const label = r.labels ? ` ${JSON.stringify(r.labels)}` : '';
-      if (v === undefined) {
-        // A histogram statistic over an empty window is null: no reading, which clears (as the latency rule's).
-        if (emptyHistogramWindow(snapshot, r.segments, r.labels))
-          out.push(emptyWindow(r, label, windowed.has(r)));
-        continue;
-      }
+      if (v === undefined) continue;
       const above = r.direction === 'above';
+      const label = r.labels ? ` ${JSON.stringify(r.labels)}` : '';
       const unit = readsCounterRate(snapshot, r.segments) ? '/s' : '';
       out.push({
         rule: r.name as AlertObservation['rule'],
