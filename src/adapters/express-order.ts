@@ -8,7 +8,8 @@ import type { Logger } from '../types.js';
 import { matchedPrefix, mountedApp, routerOf } from './express-apps.js';
 import { liftedFrom } from './express-hoist.js';
 import { warnRoutesBefore } from './mount-warning.js';
-import { setPeers, type UnseenWatcher } from './unseen-requests.js';
+import { setPeers } from './unseen-peers.js';
+import type { UnseenWatcher } from './unseen-requests.js';
 
 /** A layer of Express's router stack as far as this check reads it. */
 interface LayerLike {

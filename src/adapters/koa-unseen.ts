@@ -16,6 +16,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { Server } from 'node:net';
+import { setPeers } from './unseen-peers.js';
 import { noteServerOf, type UnseenWatcher, unlearn } from './unseen-requests.js';
 
 /** A Koa middleware made in this process and not closed: the apps it has seen (one, usually), each wrapped. */
@@ -31,9 +32,33 @@ const koaListeners = new WeakMap<object, KoaListener | null>();
 
 type KoaListener = (req: unknown, res: unknown) => unknown;
 
+/** Each Koa middleware function's watcher: found in an app's `middleware` array (two monitors on one app). */
+const middlewareWatchers = new WeakMap<object, UnseenWatcher>();
+
 /** A Koa middleware is made: it may be given its server before it sees a request. */
-export function addKoaWatcher(watcher: UnseenWatcher): void {
+export function addKoaWatcher(watcher: UnseenWatcher, middleware?: object): void {
   if (!koaWatchers.has(watcher)) koaWatchers.set(watcher, { apps: [], wrapped: [] });
+  if (middleware !== undefined) middlewareWatchers.set(middleware, watcher);
+}
+
+/**
+ * The monitors whose middlewares are in `app`'s own `middleware` array are peers (unseen-peers.ts): each counts the
+ * requests answered before it, those answered before them all and between them. Read at each middleware's first
+ * request in the app. Never throws.
+ */
+function notePeers(app: object): void {
+  try {
+    const stack = (app as { middleware?: unknown }).middleware;
+    if (!Array.isArray(stack)) return;
+    const own = new Set<UnseenWatcher>();
+    for (const fn of stack) {
+      const w = typeof fn === 'function' ? middlewareWatchers.get(fn) : undefined;
+      if (w !== undefined && !w.closed) own.add(w);
+    }
+    if (own.size > 1) setPeers([...own]);
+  } catch {
+    // an app whose middleware cannot be read: each monitor counts what the server it learnt missed
+  }
 }
 
 /** Its monitor closed: each app's createContext put back (left, inert, if something wrapped it since). */
@@ -66,6 +91,8 @@ export function noteKoaApp(watcher: UnseenWatcher, app: unknown, req: unknown): 
   if (watch === undefined || app === null || typeof app !== 'object' || watch.apps.includes(app)) return;
   const first = watch.apps.length === 0;
   watch.apps.push(app);
+  // Before its server is learnt: what the server missed so far is then taken over by each peer too.
+  notePeers(app);
   try {
     const server = serverOfRequest(req);
     noteServerOf(server, watcher);

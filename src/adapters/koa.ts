@@ -188,6 +188,7 @@ function makeMiddleware(
     if (requestContextEnabled()) return runInScope(new KoaScope(ctx), next);
     return next();
   };
+  addKoaWatcher(unseen, sysvitals); // found in an app's middleware array: two monitors on one app
   return [sysvitals, unseen];
 }
 

@@ -20,6 +20,7 @@ import type { Flight, FlightEnd } from './flight.js';
 import { handedOver } from './handed-over.js';
 import { headStatusOf } from './head-status.js';
 import { timeDestroys, timeEnds, timeHeads, timeWrites } from './prototype-timing.js';
+import { passedBy, peered } from './unseen-peers.js';
 import { noteServer, tellTracked, untrackedFinish } from './unseen-requests.js';
 
 export { type Flight, type FlightEnd, newTrackedTicket, type TrackedTicket } from './flight.js';
@@ -218,9 +219,19 @@ function onResponseFinish(message: unknown): void {
     return;
   }
   channelWorks = true;
+  // Two monitors on one app (unseen-peers.ts): which of them saw it, read before its flights end.
+  const saw = peered ? endsOf(socket, m.response) : undefined;
   // 'finish' also comes for a body that was still pending when the client closed (Node runs the pending
   // write's callback when the socket fails): the socket, destroyed before its writes finished, tells.
   if (!endFlights(socket, m.response, finishedStatus)) untrackedFinish(message);
+  else if (saw !== undefined) passedBy(message, saw);
+}
+
+/** The onEnd of each flight of `res` on `socket` (one per middleware that tracked it). */
+function endsOf(socket: Watched, res: ServerResponse): unknown[] {
+  const ends: unknown[] = [];
+  for (let f = socket[FLIGHTS]; f; f = f.nextFlight) if (f.res === res) ends.push(f.onEnd);
+  return ends;
 }
 
 /**

@@ -220,6 +220,11 @@ export function watchUnseen(
   return watcher;
 }
 
+/** The watcher of the middleware whose flights end with `onEnd`, if it is live. */
+export function watcherOf(onEnd: unknown): UnseenWatcher | undefined {
+  return byEnd.get(onEnd);
+}
+
 /** The middleware is done (its monitor closed): it learns and counts nothing more. */
 export function unwatchUnseen(onEnd: unknown): void {
   const watcher = byEnd.get(onEnd);
@@ -258,6 +263,9 @@ function findServers(): void {
 export function addWatcherResolver(resolver: WatcherResolver): void {
   if (!resolvers.includes(resolver)) resolvers.push(resolver);
 }
+
+/** Whether sysvitals answered `res` itself (answeredHere). */
+export const isAnsweredHere = (res: ServerResponse): boolean => answered.has(res);
 
 /** A response sysvitals answers itself (admin API, probe, shed): not a missed request. Off the hot path. */
 export function answeredHere(res: ServerResponse, onEnd?: unknown): void {
@@ -315,26 +323,13 @@ function learn(server: object, watcher: UnseenWatcher): void {
   }
 }
 
-function addServer(watcher: UnseenWatcher, server: object): void {
+/** `server` is among the servers `watcher` reads (for the requests waiting before it), once. */
+export function addServer(watcher: UnseenWatcher, server: object): void {
   if (!watcher.servers.some((ref) => ref.deref() === server)) watcher.servers.push(new WeakRef(server));
 }
 
-/**
- * The watchers of the monitors whose middlewares are in one app's own stack (outside review D, RTD-6: only the one
- * that learnt the server counted the requests answered before them all): each counts them, and sees its servers.
- */
-export function setPeers(watchers: readonly UnseenWatcher[]): void {
-  for (const w of watchers) {
-    w.peers = watchers.filter((p) => p !== w);
-    for (const ref of w.servers) {
-      const server = ref.deref();
-      if (server !== undefined) for (const p of w.peers) addServer(p, server);
-    }
-  }
-}
-
 /** What 'http.server.response.finish' publishes. */
-interface FinishMessage {
+export interface FinishMessage {
   request: IncomingMessage;
   response: ServerResponse;
   socket: { destroyed?: boolean; errored?: unknown } | null;
@@ -356,7 +351,7 @@ export function untrackedFinish(message: unknown): void {
       if (watcher !== undefined) learn(server, watcher);
     }
     if (watcher !== undefined) {
-      const first = describe(m);
+      const first = describeFinish(m);
       for (let i = -1; i < watcher.peers.length; i++) {
         const w = i < 0 ? watcher : (watcher.peers[i] as UnseenWatcher);
         if (w.closed) continue;
@@ -367,7 +362,7 @@ export function untrackedFinish(message: unknown): void {
     }
     let before = pending.get(server);
     if (before === undefined) {
-      before = { total: 0, first: describe(m), failed: [] };
+      before = { total: 0, first: describeFinish(m), failed: [] };
       pending.set(server, before);
     }
     before.total++;
@@ -389,8 +384,8 @@ function resolve(request: IncomingMessage, server: object): UnseenWatcher | unde
   return undefined;
 }
 
-/** Method, path (as the log may show it: unseen-path.ts) and status. */
-function describe(m: FinishMessage): UnseenRequest {
+/** Method, path (as the log may show it: unseen-path.ts) and status of a finished response. */
+export function describeFinish(m: FinishMessage): UnseenRequest {
   const req = m.request as IncomingMessage & { originalUrl?: unknown };
   const path = typeof req.originalUrl === 'string' ? req.originalUrl : (req.url ?? '');
   return { method: req.method ?? 'GET', path: loggablePath(path), status: sentStatus(m.response) };

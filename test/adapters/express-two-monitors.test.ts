@@ -137,6 +137,66 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
       expect({ a: await counts(a), b: await counts(b) }).toEqual({ a: expected, b: expected });
     });
 
+    it('the second counts the requests answered between the two (an auth check after a, before b)', async () => {
+      const a = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+      const b = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+      const app = modules.express();
+      app.use((q: Req, s: Res, next: Next) => {
+        if (q.path === '/early') s.status(503).end('early');
+        else next();
+      });
+      app.use(a.middleware());
+      app.use((q: Req, s: Res, next: Next) => {
+        if (q.path === '/denied') s.status(401).end('denied');
+        else if (q.path === '/between') s.status(503).end('between');
+        else next();
+      });
+      app.use(b.middleware());
+      app.get('/ok', (_q, s) => void s.end('ok'));
+      const port = await listen(createServer(app), {
+        close: async () => {
+          await a.close();
+          await b.close();
+        },
+      });
+      const tally = await send(port, [
+        ['/denied', 2],
+        ['/ok', 3],
+        ['/between', 4],
+        ['/early', 1],
+      ]);
+      expect(tally).toEqual({
+        '/ok': { 200: 3 },
+        '/denied': { 401: 2 },
+        '/between': { 503: 4 },
+        '/early': { 503: 1 },
+      });
+      // Changed: `b` read none of the requests answered between the two (total 3 + 1, unseen 1).
+      expect({ a: await counts(a), b: await counts(b) }).toEqual({
+        a: {
+          total: 3 + 2 + 4 + 1,
+          unseen: 1,
+          count5xx: 4 + 1,
+          missed: 1,
+          routes: [
+            ['GET', '/ok', 3, 0],
+            ['GET', 'unmatched', 2 + 4, 4],
+            ['GET', 'unseen', 1, 1],
+          ],
+        },
+        b: {
+          total: 3 + 4 + 1,
+          unseen: 2 + 4 + 1,
+          count5xx: 4 + 1,
+          missed: 2 + 4 + 1,
+          routes: [
+            ['GET', '/ok', 3, 0],
+            ['GET', 'unseen', 4 + 1, 4 + 1],
+          ],
+        },
+      });
+    });
+
     it('each sees the requests waiting before both (unseen_waiting)', async () => {
       const a = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
       const b = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
