@@ -333,8 +333,7 @@ export class AlertSystem {
     }
     // A critical alert falls back, and one that fell back escalates again, only after a hold (rule-state.ts).
     const change = severityChange(state, obs, now);
-    if (change === 'escalated') changeSeverity(alert, 'critical', obs.criticalLevel, obs.message('critical'));
-    if (change === 'deescalated') changeSeverity(alert, 'warning', obs.warningLevel, obs.message('warning'));
+    if (change) changeSeverity(alert, change, obs, now);
     if (change) events.push([change, alert]);
   }
 

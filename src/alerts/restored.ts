@@ -8,10 +8,13 @@ import type { MetricRuleConfig } from './metric-rules.js';
 import { type RuleState, ruleState } from './rule-state.js';
 import type { AlertRulesConfig } from './rules.js';
 
-/** An active alert as exportActive() gives it: the rule state's key and the alert (raisedAt: epoch ms). */
+/**
+ * An active alert as exportActive() gives it: the rule state's key and the alert (raisedAt: epoch ms; severitySince:
+ * when its present severity began, epoch ms, absent while it is the one it was raised with or in an older ledger).
+ */
 export interface PersistedAlert {
   key: string;
-  alert: Alert & { raisedAt: number };
+  alert: Alert & { raisedAt: number; severitySince?: number };
 }
 
 /** True when the rule `rule` exists and is enabled, and for a prediction's key (`predict…`), still predicts. */
@@ -99,5 +102,8 @@ export function revive(
 ): RuleState {
   const alert = { ...saved, state: 'active', cleared_at: null } as ActiveAlert;
   if (labels) alert.labels = labels;
+  // When its severity began (kept across the hand-over), only a number the successor can trust.
+  if (!(typeof alert.severitySince === 'number' && Number.isFinite(alert.severitySince)))
+    delete alert.severitySince;
   return ruleState(alert, now + restoredHoldMs(rules));
 }

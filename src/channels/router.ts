@@ -20,7 +20,7 @@ import type { ChannelStatus } from './channel-status.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { type MaintenanceWindow, type MaintenanceWindowStatus, parseMaintenance } from './maintenance.js';
 import { parseRouting, type RoutingConfig } from './routing-config.js';
-import { trackSeveritySince } from './severity-since.js';
+import { adoptSeveritySince, trackSeveritySince } from './severity-since.js';
 import { SilenceStore } from './silences.js';
 import type { Notification, NotifiedAlert } from './types.js';
 
@@ -223,6 +223,7 @@ export class NotificationRouter {
     if (this.closing || this.channels.length === 0) return;
     const label = (a: Alert) => this.label(a);
     const now = this.clock.now();
+    const adopted = alerts.filter((a) => !this.firing.has(a.id));
     const { due, openedAt } = restoreFiring(
       this.channels,
       this.firing,
@@ -232,6 +233,11 @@ export class NotificationRouter {
       takes,
       now,
     );
+    // Their severity's start as the predecessor's engine had it (an escalation's, not the raise: Alertmanager's startsAt).
+    for (const raw of adopted) {
+      const alert = this.firing.get(raw.id);
+      if (alert) adoptSeveritySince(this.severityAt, raw, alert);
+    }
     if (due.length === 0) return;
     this.pendingFiring ??= { openedAt, items: new Map() };
     for (const id of due) this.pendingFiring.items.set(id, true);

@@ -2,6 +2,7 @@
 // (totals since start, compared with what is known so nothing counts twice), windows rebuilt at a
 // takeover, and the ledger a new aggregator starts from.
 
+import { handedOverAlert } from '../alerts/active-alert.js';
 import { type WindowShape, windowHoldMs } from '../alerts/window-hold.js';
 import { DROPPED_SOURCES, type DroppedObservations } from '../collector/dropped.js';
 import { errorMessage } from '../logger.js';
@@ -344,10 +345,8 @@ export class Merger {
       this.monitor.notifications.silences.restore(ledger.silences);
       this.monitor.alertSystem.restoreActive(ledger.alerts);
       // Their notifications: what no receiver accepted (the predecessor died with it queued) is sent.
-      this.monitor.notifications.restore(
-        this.monitor.alertSystem.exportActive().map(({ alert: { raisedAt: _, ...alert } }) => alert),
-        ledger.deliveries,
-      );
+      const adopted = this.monitor.alertSystem.exportActive().map(({ alert }) => handedOverAlert(alert));
+      this.monitor.notifications.restore(adopted, ledger.deliveries); // with when each severity began
       // The resolved notices and webhook events it owed and no receiver accepted (it died with them queued).
       restorePendingOf(this.monitor, ledger.pending);
     } catch (err) {

@@ -6,6 +6,7 @@
 // nowhere (PagerDuty, webhook and Slack incidents left open) and Alertmanager resolved a firing one on its own.
 // A cluster's own monitor does not use it: its aggregator keeps the same in its ledger (cluster/pending.ts).
 
+import { handedOverAlert } from '../alerts/active-alert.js';
 import type { Alert, AlertEvent } from '../alerts/alert.js';
 import type { PersistedAlert } from '../alerts/engine.js';
 import type { AlertDelivery, PendingNotifications } from '../channels/router.js';
@@ -72,7 +73,7 @@ export function restoreNotifications(m: NotificationStateParts, raw: string | nu
   } catch {
     // malformed: as none
   }
-  const alerts = m.alertSystem.exportActive().map(({ alert: { raisedAt: _, ...alert } }) => alert);
+  const alerts = m.alertSystem.exportActive().map(({ alert }) => handedOverAlert(alert));
   m.notifications.restore(alerts, Array.isArray(saved.deliveries) ? saved.deliveries : []);
   m.notifications.restorePending(saved.pending);
   m.alertSystem.webhook?.restore(saved.webhook);
