@@ -181,6 +181,10 @@ export interface CustomRegistry {
 export interface GaugeHolder {
   /** Gauge values by metric, then series key. */
   gauges: Map<string, Map<string, number>>;
+  /** The worker's id (named in a failing gauge's error). */
+  id?: string;
+  /** Why each gauge's last collect() failed in the worker, while it fails. */
+  gaugeErrors?: Map<string, string>;
 }
 
 /** Merges workers' custom deltas into the cluster's registry. */
@@ -207,6 +211,11 @@ export class CustomMerger {
       // The worker has a reading of this gauge (possibly of no label set): the cluster's reads 0 from now, not null.
       if (m.type === 'gauge' && holder && !d.unread && !holder.gauges.has(d.name))
         holder.gauges.set(d.name, new Map());
+      // Its collect() fails there (or reads again): the cluster's gauge says so while a live worker's fails.
+      if (m.type === 'gauge' && holder) {
+        if (d.error !== undefined) (holder.gaugeErrors ??= new Map()).set(d.name, d.error);
+        else holder.gaugeErrors?.delete(d.name);
+      }
       const labelsOf = (values: string[]) => {
         const out: Record<string, string> = {};
         m.config.labels.forEach((l, i) => {
@@ -256,6 +265,7 @@ export class CustomMerger {
       const gauge = this.registry.gauge(d.name, { ...base, collect });
       // Our own sum of what the workers reported (a read syncs them first): computed on reads too.
       gauge.derived = true;
+      gauge.failing = () => this.gaugeFailure(d.name);
       return gauge;
     } catch (err) {
       return this.refuse(d.name, errorMessage(err));
@@ -276,6 +286,16 @@ export class CustomMerger {
    * only workers that read it are gone. A live worker's reading of no label set (a set() gauge with none yet, a
    * reading that returned none) reads 0, as in one process.
    */
+  /** The first live worker's failure of a gauge's collect(), naming it (and how many more fail); undefined: none. */
+  private gaugeFailure(name: string): string | undefined {
+    const failing = [...this.live()].flatMap((w) => {
+      const e = w.gaugeErrors?.get(name);
+      return e === undefined ? [] : [`worker ${w.id ?? '?'}: ${e}`];
+    });
+    if (failing.length === 0) return undefined;
+    return failing.length === 1 ? failing[0] : `${failing[0]} (and ${failing.length - 1} more workers)`;
+  }
+
   private gaugeSums(name: string, series: Map<string, Record<string, string>>) {
     const mine = [...this.live()].map((w) => w.gauges.get(name)).filter((g) => g !== undefined);
     if (mine.length === 0) return null;

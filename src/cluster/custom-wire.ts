@@ -38,6 +38,11 @@ export interface CustomWire {
    * once it has one, so that the cluster's gauge reads null, not 0, while no live worker's has a reading.
    */
   u?: 1;
+  /**
+   * A collect() gauge whose last callback failed (its snapshot's `error`, credentials redacted): sent while so, and
+   * its absence once a reading succeeds, so that the cluster's gauge, read by a rule, is unknown in health meanwhile.
+   */
+  e?: string;
 }
 
 /** A metric's definition, read back. */
@@ -80,6 +85,8 @@ export interface CustomDelta {
   series: CustomSeries[];
   /** A gauge the worker has no reading of yet (CustomWire's `u`). */
   unread?: true;
+  /** A gauge whose last collect() failed in the worker: why (CustomWire's `e`). */
+  error?: string;
 }
 
 const TYPES = { c: 'counter', g: 'gauge', h: 'histogram' } as const;
@@ -106,10 +113,13 @@ export class CustomReporter {
   private sent = new Map<string, Map<string, number | SentHistogram>>();
   /** Whether each gauge had no reading yet as last sent. */
   private sentUnread = new Map<string, boolean>();
+  /** Each gauge's collect() failure as last sent (absent: none). */
+  private sentError = new Map<string, string>();
 
   reset(): void {
     this.sent.clear();
     this.sentUnread.clear();
+    this.sentError.clear();
   }
 
   take(source: CustomSource, now: number): CustomWire[] | undefined {
@@ -124,11 +134,18 @@ export class CustomReporter {
       const series = this.series(m, sent, now);
       // A gauge's first reading is news even when it holds no label set (0 from then on, not null).
       const unread = m.type === 'gauge' && m.readless;
-      const turned = m.type === 'gauge' && !first && this.sentUnread.get(m.name) !== unread;
+      const error = m.type === 'gauge' ? m.failure : undefined;
+      const turned =
+        m.type === 'gauge' &&
+        !first &&
+        (this.sentUnread.get(m.name) !== unread || this.sentError.get(m.name) !== error);
       if (m.type === 'gauge') this.sentUnread.set(m.name, unread);
+      if (error === undefined) this.sentError.delete(m.name);
+      else this.sentError.set(m.name, error);
       if (series.length === 0 && !first && !turned) continue;
       const w: CustomWire = { n: m.name, t: CODES[m.type], s: series };
       if (unread) w.u = 1;
+      if (error !== undefined) w.e = error;
       if (first) {
         w.d = { h: m.config.help, l: [...m.config.labels], k: m.config.maxLabelSets };
         if (m.type === 'histogram') w.d.b = [...m.config.buckets];
@@ -317,6 +334,7 @@ export function decodeCustom(w: unknown): CustomDelta[] {
     });
     const out: CustomDelta = def === undefined ? { name, type, series } : { name, type, def, series };
     if (type === 'gauge' && x.u === 1) out.unread = true;
+    if (type === 'gauge' && typeof x.e === 'string' && x.e !== '') out.error = text(x.e, 1024);
     return out;
   });
 }
@@ -326,6 +344,7 @@ export function encodeCustom(deltas: readonly CustomDelta[]): CustomWire[] {
   return deltas.map((x) => {
     const w: CustomWire = { n: x.name, t: CODES[x.type], s: [] };
     if (x.unread) w.u = 1;
+    if (x.error !== undefined) w.e = x.error;
     if (x.def) {
       w.d = { h: x.def.help, l: x.def.labels.slice(), k: x.def.maxLabelSets };
       if (x.def.buckets) w.d.b = x.def.buckets.slice();

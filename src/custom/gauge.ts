@@ -58,6 +58,11 @@ export class Gauge {
   private goneDropped = 0;
   /** A collect() gauge's callback returned a reading (until then it reads `null`: nothing was read, not 0). */
   private hasReading = false;
+  /**
+   * A derived gauge's failure (a cluster's: the workers whose collect() fails), set as its `error` at each
+   * reading, so that a rule reading it is unknown in health as in one process. @internal
+   */
+  failing: (() => string | undefined) | undefined = undefined;
 
   constructor(name: string, options?: GaugeOptions) {
     this.name = checkMetricName(name, 'gauge');
@@ -171,6 +176,11 @@ export class Gauge {
     return this.unread;
   }
 
+  /** Why its last collect() failed (its snapshot's `error`); undefined while it reads (cluster reports). @internal */
+  get failure(): string | undefined {
+    return this.error;
+  }
+
   /** A collect() gauge whose callback has not returned a reading yet (before the first sample, or it threw). */
   private get unread(): boolean {
     return this.collectFn !== undefined && !this.hasReading;
@@ -195,7 +205,7 @@ export class Gauge {
       // A cluster's sum of its workers' values when none was reported yet (custom-merge.ts): nothing read.
       if ((r as unknown) === null && this.derived) {
         this.hasReading = false;
-        this.error = undefined;
+        this.error = this.failing?.();
         return;
       }
       if (typeof r === 'number' && Number.isFinite(r)) {
@@ -241,7 +251,7 @@ export class Gauge {
       } else {
         throw new Error(`collect() returned ${describe(r)}, not a finite number`);
       }
-      this.error = undefined;
+      this.error = this.derived ? this.failing?.() : undefined;
     } catch (err) {
       this.error = errorMessage(err);
     }
