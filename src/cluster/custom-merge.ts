@@ -213,8 +213,10 @@ export class CustomMerger {
         holder.gauges.set(d.name, new Map());
       // Its collect() fails there (or reads again): the cluster's gauge says so while a live worker's fails.
       if (m.type === 'gauge' && holder) {
-        if (d.error !== undefined) (holder.gaugeErrors ??= new Map()).set(d.name, d.error);
-        else holder.gaugeErrors?.delete(d.name);
+        if (d.error !== undefined) {
+          holder.gaugeErrors ??= new Map();
+          holder.gaugeErrors.set(d.name, d.error);
+        } else holder.gaugeErrors?.delete(d.name);
       }
       const labelsOf = (values: string[]) => {
         const out: Record<string, string> = {};
