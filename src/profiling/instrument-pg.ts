@@ -3,6 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { FingerprintCache } from './fingerprint.js';
+import { queueMarks, refuses, waitingQuery, whenSent } from './pg-queue.js';
 import { PROBE_SQL } from './probe-sql.js';
 import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
 import { bindToScope, currentScope } from './request-context.js';
@@ -96,15 +97,15 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     if (typeof text !== 'string') {
       // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
       if (!isPgQuery(config)) return original.apply(this, arguments as unknown as unknown[]);
-      const mark = queueMark(this);
+      const mark = queueMarks(this);
       const refused = refuses(this);
       const sent = watchSubmittable(config, sink);
       // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
       const result = original.apply(this, arguments as unknown as unknown[]);
       if (sent) {
-        const queued = queuedQuery(this, mark);
-        if (queued === config) onSubmit(queued, sent);
-        sent(refused || queued === config);
+        const waiting = waitingQuery(this, mark);
+        if (waiting?.query === config) whenSent(this, waiting, sent);
+        sent(refused || waiting?.query === config);
       }
       return result;
     }
@@ -116,7 +117,7 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
     const scope = currentScope();
     // The clock runs while the statement is on the connection: a query the client queues behind others
     // (Promise.all on one Client) starts it when pg sends it (outside review 9b, F1).
-    const mark = queueMark(this);
+    const mark = queueMarks(this);
     // A client that failed or is ending answers with an error and sends nothing: no time, no ticket (rtA, t24).
     const refused = refuses(this);
     let start = performance.now();
@@ -170,12 +171,12 @@ function patchClient(client: PgClientLike, sink: QuerySink): void {
       throw err;
     }
     if (!timed) return result;
-    const queued = queuedQuery(this, mark);
+    const waiting = waitingQuery(this, mark);
     if (refused) start = Number.NaN;
-    else if (queued === undefined) ticket = begin(sink);
+    else if (waiting === undefined) ticket = begin(sink);
     else {
-      start = Number.NaN; // until pg submits it
-      onSubmit(queued, () => {
+      start = Number.NaN; // until pg submits it (in pipeline mode: until the server reaches it)
+      whenSent(this, waiting, () => {
         start = performance.now();
         ticket = begin(sink);
       });
@@ -194,51 +195,6 @@ function callbackOf(config: unknown, values: unknown, callback: unknown): Callba
   if (callback || typeof config !== 'object' || config === null) return undefined;
   const own = (config as { callback?: unknown }).callback;
   return typeof own === 'function' ? (own as Callback) : undefined;
-}
-
-/** pg's Client internals the timing reads: the queries waiting for the connection (pg 7 to 8), its state. */
-interface PgClientInternals {
-  _queryQueue?: unknown;
-  _queryable?: unknown;
-  _ending?: unknown;
-}
-
-/** Whether pg will refuse a query now, sending nothing (its connection failed, or end() was called). */
-function refuses(client: unknown): boolean {
-  const c = client as PgClientInternals | null;
-  return c !== null && typeof c === 'object' && (c._queryable === false || c._ending === true);
-}
-
-/** queueMark() of a client whose queue is empty, or which has none. */
-const EMPTY: unique symbol = Symbol('empty');
-
-/** The last query in the client's queue before a call (EMPTY when none): onSubmit() tells whether the call's was queued. */
-function queueMark(client: unknown): unknown {
-  const queue = (client as PgClientInternals | null)?._queryQueue;
-  return Array.isArray(queue) && queue.length > 0 ? queue[queue.length - 1] : EMPTY;
-}
-
-/**
- * After client.query(): the call's query when pg left it in its queue (the connection is busy with another, or
- * still connecting); undefined when pg sent it during the call (or refused it): the clock started at the call is
- * then the statement's.
- */
-function queuedQuery(client: unknown, mark: unknown): { submit: unknown } | undefined {
-  const queue = (client as PgClientInternals | null)?._queryQueue;
-  if (!Array.isArray(queue) || queue.length === 0) return undefined;
-  const query = queue[queue.length - 1] as { submit?: unknown } | null;
-  if (query === mark || query === null || typeof query !== 'object') return undefined;
-  return typeof query.submit === 'function' ? (query as { submit: unknown }) : undefined;
-}
-
-/** Runs `sent` when pg submits `query` to the connection (its own submit, wrapped on the instance). */
-function onSubmit(query: { submit: unknown }, sent: () => void): void {
-  const submit = query.submit as (...args: unknown[]) => unknown;
-  query.submit = function timedSubmit(this: unknown) {
-    sent();
-    // biome-ignore lint/complexity/noArguments: the driver's own arguments
-    return submit.apply(this, arguments as unknown as unknown[]);
-  };
 }
 
 /**
