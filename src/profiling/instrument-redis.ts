@@ -157,14 +157,21 @@ export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySi
         state[INSTRUMENTED] = timer;
       }
     } else if (state !== null && typeof state[INSTRUMENTED] === 'object') {
-      // Sent again: from the offline queue on connect (or after a reconnect): the clock starts at its first write.
+      // Sent again: from the offline queue on connect (the clock starts at its first write), or resent after its
+      // connection was lost (a new attempt, timed from this write: watchStream).
       timer = state[INSTRUMENTED] as Timer;
     }
-    const behind = timer !== undefined && !timer.written ? heldBy(this) : null;
+    const behind = timer !== undefined ? heldBy(this) : null;
     // biome-ignore lint/complexity/noArguments: pass the caller's arguments through unchanged
     const result = original.apply(this, arguments as unknown as unknown[]);
-    if (timer !== undefined && !timer.written && wasWritten(this, command) && !afterQuit(this))
-      timer.write(behind);
+    // Written now: the first time, or again after its connection was lost (ioredis's autoResendUnfulfilledCommands).
+    if (
+      timer !== undefined &&
+      (!timer.written || timer.lost) &&
+      wasWritten(this, command) &&
+      !afterQuit(this)
+    )
+      timer.write(behind, watchStream(this));
     if (isQuit(command) && this !== null && typeof this === 'object' && wasWritten(this, command))
       quits.set(this, (this as { stream?: unknown }).stream);
     return result;
@@ -216,10 +223,50 @@ function lastOf(queue: QueueLike | undefined): unknown {
   }
 }
 
-/** One timed command: `write()` as ioredis writes it to the server (once). */
+/** One timed command: `write()` as ioredis writes it to the server; `lose()` as that connection is lost first. */
 interface Timer {
   written: boolean;
-  write(behind: Promise<unknown> | null): void;
+  /** Its connection was lost before the reply: the next write (ioredis resends it on reconnect) is a new attempt. */
+  lost: boolean;
+  write(behind: Promise<unknown> | null, stream: object | undefined): void;
+  lose(stream: object, at: number): void;
+}
+
+/** When each socket a timed command was written on closed (performance.now()). */
+const losses = new WeakMap<object, number>();
+const WATCHED: unique symbol = Symbol('sysvitals.redisStream');
+
+/**
+ * The socket `client` writes on, watched (once) for its close: the commands written on it and not answered then are
+ * lost (the server closed it: CLIENT KILL, a restart, a timeout; or the network): each is a failure timed until the
+ * close is seen (outside review gapsQ: one resent on reconnect read the loss, the reconnect and its second answer as
+ * one success; one failed when retries ran out read every retry). ioredis's own close handler runs first (its
+ * listener came first): its still-queued commands are the ones lost; the ones it rejected at once settle as lost.
+ */
+function watchStream(client: unknown): object | undefined {
+  const stream = (client as { stream?: unknown } | null)?.stream as
+    | { once?: unknown; [WATCHED]?: true }
+    | null
+    | undefined;
+  if (stream === null || typeof stream !== 'object' || typeof stream.once !== 'function') return undefined;
+  if (stream[WATCHED]) return stream;
+  stream[WATCHED] = true;
+  (stream.once as (event: string, listener: () => void) => unknown).call(stream, 'close', () => {
+    const at = performance.now();
+    losses.set(stream, at);
+    const queue = (client as { commandQueue?: { toArray?: () => unknown[] } }).commandQueue;
+    const items = typeof queue?.toArray === 'function' ? queue.toArray() : [];
+    for (const item of items) {
+      const command = (item as { command?: unknown } | null)?.command;
+      const timer =
+        command !== null && typeof command === 'object'
+          ? (command as Record<symbol, unknown>)[INSTRUMENTED]
+          : undefined;
+      if (timer !== null && typeof timer === 'object' && typeof (timer as Timer).lose === 'function')
+        (timer as Timer).lose(stream, at);
+    }
+  });
+  return stream;
 }
 
 /**
@@ -236,6 +283,9 @@ function timeCommand(sink: QuerySink, fingerprint: string, promise: Promise<unkn
   // The blocking command failed without the server's answer (its connection closed, a commandTimeout): a failure of
   // this one next is the same, never served (a failure with no duration).
   let unserved = false;
+  // The socket of the current attempt, and the attempt's number (a blocking command ahead may answer after a loss).
+  let stream: object | undefined;
+  let attempt = 0;
   const sent = () => {
     if (done) return; // failed while waiting: nothing to time, no ticket to open
     start = performance.now();
@@ -243,26 +293,52 @@ function timeCommand(sink: QuerySink, fingerprint: string, promise: Promise<unkn
   };
   const timer: Timer = {
     written: false,
-    write(behind) {
+    lost: false,
+    write(behind, on) {
       timer.written = true;
+      timer.lost = false;
+      stream = on;
+      const mine = ++attempt;
+      start = Number.NaN;
+      unserved = false;
       if (behind === null) sent();
       else
-        behind.then(sent, (err: unknown) => {
-          unserved = (err as { name?: unknown } | null)?.name !== 'ReplyError';
-          sent();
-        });
+        behind.then(
+          () => {
+            if (mine === attempt) sent();
+          },
+          (err: unknown) => {
+            if (mine !== attempt) return;
+            unserved = (err as { name?: unknown } | null)?.name !== 'ReplyError';
+            sent();
+          },
+        );
+    },
+    lose(on, at) {
+      if (done || timer.lost || on !== stream) return;
+      timer.lost = true;
+      attempt++; // a blocking command ahead answering now no longer starts this one's clock
+      // Behind a blocking command still waiting, it never reached the server: no duration.
+      finish(sink, 'redis', fingerprint, start, at, true, scope, ticket);
+      ticket = undefined;
     },
   };
   // Replies come in order: the blocking command's answer, and so sent(), comes before this one's.
-  const end = (failed: boolean) => {
+  const end = (failed: boolean, err?: unknown) => {
+    if (done) return;
     done = true;
+    if (timer.lost) return; // counted at the loss; ioredis gave up resending it
     if (!timer.written && !failed) return;
-    const from = failed && unserved ? Number.NaN : start;
-    finish(sink, 'redis', fingerprint, from, performance.now(), failed, scope, ticket);
+    const at = stream === undefined ? undefined : losses.get(stream);
+    // Rejected for its lost connection (not the server's error reply): the attempt ended when the loss was seen.
+    const lostFirst = failed && at !== undefined && (err as { name?: unknown } | null)?.name !== 'ReplyError';
+    // Written on a socket already closed, or behind a blocking command whose connection closed: never served.
+    const from = failed && (unserved || (lostFirst && at < start)) ? Number.NaN : start;
+    finish(sink, 'redis', fingerprint, from, lostFirst ? at : performance.now(), failed, scope, ticket);
   };
   promise.then(
     () => end(false),
-    () => end(true),
+    (err: unknown) => end(true, err),
   );
   return timer;
 }
