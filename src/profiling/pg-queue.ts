@@ -25,11 +25,9 @@ export function refuses(client: unknown): boolean {
 /** queueMarks() of a queue that is empty, or missing. */
 const EMPTY: unique symbol = Symbol('empty');
 
-/** The last query in each of the client's queues before a call (EMPTY when none): waitingQuery() finds the call's. */
-export interface QueueMarks {
-  /** The last query in pg's queue (not yet written). */
+/** In pipeline mode, the last query in pg's queue and the last written and not yet answered, before a call. */
+interface PipelineMark {
   queue: unknown;
-  /** Pipeline mode: the last query written and not yet answered. */
   sent: unknown;
 }
 
@@ -37,10 +35,15 @@ function lastIn(queue: unknown): unknown {
   return Array.isArray(queue) && queue.length > 0 ? queue[queue.length - 1] : EMPTY;
 }
 
-/** Marks the client's queues before a call, so waitingQuery() can tell the call's query from those already there. */
-export function queueMarks(client: unknown): QueueMarks {
+/**
+ * Marks the client's queues before a call, so waitingQuery() can tell the call's query from those already there: the
+ * last query in pg's queue (EMPTY when none), with, in pipeline mode, the last one written and not yet answered (an
+ * object only then: the common case allocates nothing).
+ */
+export function queueMarks(client: unknown): unknown {
   const c = client as PgClientInternals | null;
-  return { queue: lastIn(c?._queryQueue), sent: lastIn(c?._sentQueryQueue) };
+  const queue = lastIn(c?._queryQueue);
+  return c?.pipeline === true ? ({ queue, sent: lastIn(c._sentQueryQueue) } satisfies PipelineMark) : queue;
 }
 
 /** A query the call left waiting: for pg's submit (`pipelined` false), or in pipeline mode to become the active one. */
@@ -66,11 +69,17 @@ function added(queue: unknown, mark: unknown): { submit: unknown } | undefined {
  * gapsQ); undefined when it went to the server at once (or pg refused it): the clock started at the call is then the
  * statement's.
  */
-export function waitingQuery(client: unknown, mark: QueueMarks): Waiting | undefined {
+export function waitingQuery(client: unknown, mark: unknown): Waiting | undefined {
   const c = client as PgClientInternals | null;
-  const queued = added(c?._queryQueue, mark.queue);
-  if (c?.pipeline !== true) return queued === undefined ? undefined : { query: queued, pipelined: false };
-  const query = queued ?? added(c._sentQueryQueue, mark.sent);
+  if (c?.pipeline !== true) {
+    const queued = added(c?._queryQueue, mark);
+    return queued === undefined ? undefined : { query: queued, pipelined: false };
+  }
+  const m =
+    mark !== null && typeof mark === 'object' && 'sent' in mark
+      ? (mark as PipelineMark)
+      : { queue: mark, sent: EMPTY };
+  const query = added(c._queryQueue, m.queue) ?? added(c._sentQueryQueue, m.sent);
   return query === undefined || query === c._activeQuery ? undefined : { query, pipelined: true };
 }
 
