@@ -33,6 +33,8 @@ export interface Started {
    * successor to acknowledge its last report up to closeTimeoutMs (5 s), so the primary's own 3 s bound ended it.
    */
   kill(): Promise<void>;
+  /** What the primary and its workers wrote on stderr, when started with `stderr: 'pipe'` ('' when inherited). */
+  stderr(): string;
 }
 
 /** A scratch directory with a private (0700) socket dir and a log dir. */
@@ -51,8 +53,15 @@ export function scratch(): { dir: string; socketDir: string; logDir: string; cle
 /** Clusters started by this process: their names differ when two start in the same millisecond (describe.concurrent). */
 let clusterSeq = 0;
 
-/** Starts the fixture app as a node:cluster primary with `workers` workers; resolves on its ready line. */
-export async function startNodeCluster(env: Record<string, string>, workers = 4): Promise<Started> {
+/**
+ * Starts the fixture app as a node:cluster primary with `workers` workers; resolves on its ready line. Its stderr and
+ * its workers' are this process's (`inherit`: a crash reads in the run's output), or kept for the test (`pipe`).
+ */
+export async function startNodeCluster(
+  env: Record<string, string>,
+  workers = 4,
+  stderr: 'inherit' | 'pipe' = 'inherit',
+): Promise<Started> {
   const s = scratch();
   const proc = spawn(process.execPath, [clusterApp()], {
     env: {
@@ -64,7 +73,11 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
       CLUSTER_NAME: `t${process.pid}-${Date.now()}-${++clusterSeq}`,
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', stderr],
+  });
+  let errors = '';
+  proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    errors += chunk;
   });
   const events: Array<Record<string, unknown>> = [];
   const ready = new Promise<{ port: number; pids: number[] }>((resolve, reject) => {
@@ -85,6 +98,28 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
     proc.once('exit', (code) => reject(new Error(`cluster exited early (${code})`)));
   });
   const { port, pids } = await ready;
+  /** Every worker the primary announced (the first ones and those forked since) that has not exited, as last logged. */
+  const workersNow = () => {
+    const every = new Set([
+      ...pids,
+      ...events.flatMap((e) => (typeof e.listening === 'number' ? [e.listening] : [])),
+    ]);
+    for (const e of events) if (typeof e.exited === 'number') every.delete(e.exited);
+    return every;
+  };
+  // Before the primary goes: a worker its test stopped (SIGSTOP) and did not continue (it failed first) would never
+  // see its channel close and exit: it stayed, stopped, an orphan holding this process's stderr, past its test
+  // (lost-primary.test.ts). Continued, while the primary lives: a pid whose parent is the primary is surely its worker.
+  const continueWorkers = () => {
+    for (const pid of workersNow()) {
+      try {
+        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+        if (ppid === proc.pid) process.kill(pid, 'SIGCONT');
+      } catch {
+        // Gone.
+      }
+    }
+  };
   return {
     proc,
     port,
@@ -92,8 +127,10 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
     dir: s.dir,
     logDir: s.logDir,
     events,
+    stderr: () => errors,
     stop: async () => {
       if (proc.exitCode === null) {
+        continueWorkers();
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
@@ -120,6 +157,7 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
     },
     kill: async () => {
       if (proc.exitCode === null && proc.signalCode === null) {
+        continueWorkers();
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGKILL');
         await exited;
@@ -127,8 +165,7 @@ export async function startNodeCluster(env: Record<string, string>, workers = 4)
       // node:cluster workers exit on their own once the primary's IPC channel is gone (no signal sent to a pid
       // that may have been reused): waited for, a bounded moment. Exited is gone or a zombie (Linux's /proc; the
       // orphans are reaped by whatever adopts them, in its own time).
-      const workers = new Set(events.flatMap((e) => (typeof e.listening === 'number' ? [e.listening] : [])));
-      for (const e of events) if (typeof e.exited === 'number') workers.delete(e.exited);
+      const workers = workersNow();
       const alive = (pid: number) => {
         try {
           return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
@@ -760,6 +797,7 @@ export function useCluster<T = unknown>(
     },
     stop: () => c().stop(),
     kill: () => c().kill(),
+    stderr: () => c().stderr(),
     get hooks() {
       if (!hooks) throw new Error('no webhook receiver: pass env as a function of its url');
       return hooks;
