@@ -10,7 +10,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, type Started, startReadyCluster, untilNewAggregator } from './helpers.js';
+import { get, type Started, signalPid, startReadyCluster, untilNewAggregator } from './helpers.js';
 
 /** The /guarded API's adminToken: under 32 characters, so a client that spent its budget is refused even with it. */
 const GUARDED_TOKEN = 'guarded-short-token';
@@ -129,7 +129,7 @@ describe('node:cluster: the admin rate limit is the cluster’s', () => {
     // Each survivor answers the locked client once more before the kill: it asked and remembered the window.
     const before = await round(c, GUARDED_TOKEN, WORKERS, survivors);
     expect(statuses(before)).toEqual(new Array(before.length).fill(429));
-    process.kill(agg?.pid as number, 'SIGKILL');
+    signalPid(agg?.pid as number, 'SIGKILL');
     // A new aggregator is elected among the survivors (its count starts empty: the dead one's is gone), and every
     // survivor reports to it: one still electing, or still holding its connection to the dead one, decides by its
     // own budget (documented: N × max at worst while none answers), which the takeover's window below must not be

@@ -17,6 +17,7 @@ import {
   promValue,
   type Started,
   scrapeComplete,
+  signalPid,
   startReadyCluster,
   until,
 } from './helpers.js';
@@ -55,7 +56,7 @@ describe('node:cluster: a worker whose event loop does not turn (outside review 
     ).toEqual([3, 0, 1]);
     const h0 = await until(health, 30_000);
     const victim = h0.cluster.workers.find((w: { aggregator: boolean }) => !w.aggregator);
-    process.kill(victim.pid, 'SIGSTOP');
+    signalPid(victim.pid, 'SIGSTOP');
     try {
       let seen = '';
       // Reads from the other workers (each asks a sync round) until the stopped worker has been unanswered past the
@@ -94,7 +95,7 @@ describe('node:cluster: a worker whose event loop does not turn (outside review 
       expect(promValue(during, 'sysvitals_cluster_workers_connected')).toBe(3);
       expect(promValue(during, 'sysvitals_cluster_workers_missing')).toBe(1);
     } finally {
-      process.kill(victim.pid, 'SIGCONT');
+      signalPid(victim.pid, 'SIGCONT');
     }
     // Its loop turns again: it answers, and is no longer counted or missing.
     const after = await until(async () => {

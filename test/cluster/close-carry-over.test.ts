@@ -15,6 +15,7 @@ import {
   clusterOf,
   ERROR_RATE_ALERTS,
   ledgerOf,
+  signalPid,
   until,
   untilNewAggregator,
   useCluster,
@@ -24,7 +25,7 @@ import {
 async function closeAggregator<T>(c: ClusterFixture<T>): Promise<void> {
   const before = await clusterOf(c.port);
   const pid = aggregatorPid(before);
-  process.kill(pid, 'SIGTERM');
+  signalPid(pid, 'SIGTERM');
   const exited = await until(async () => c.events.find((e) => e.exited === pid), 60_000);
   // The fixture exits 0 once monitor.close() resolved: the bounded close ran to its end.
   expect(exited.code).toBe(0);

@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { aggregatorPid, BASE, get, getJson, metricsOf, until, useCluster } from './helpers.js';
+import { aggregatorPid, BASE, get, getJson, metricsOf, signalPid, until, useCluster } from './helpers.js';
 
 const READER = join(tmpdir(), `sysvitals-gauge-reader-${process.pid}-${Date.now()}`);
 
@@ -58,7 +58,7 @@ describe('node:cluster: a callback gauge no worker has a reading of', () => {
       const m = await metricsOf(c.port);
       return m.custom.unread_labelled?.value === 3 && m.custom.unread_one?.value === 3;
     }, 30_000);
-    process.kill(reader, 'SIGKILL');
+    signalPid(reader, 'SIGKILL');
     const m = await until(async () => {
       const r = await metricsOf(c.port);
       return r.cluster.workers_connected === 1 && r;

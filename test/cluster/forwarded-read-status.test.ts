@@ -4,7 +4,7 @@
 // the signal sent (a stopped process cannot answer).
 
 import { describe, expect, it } from 'vitest';
-import { BASE, clusterOf, get, getJson, type Reply, useCluster } from './helpers.js';
+import { BASE, clusterOf, get, getJson, type Reply, signalPid, useCluster } from './helpers.js';
 
 const READS = [
   'history?period=1h',
@@ -33,7 +33,7 @@ describe('node:cluster: a forwarded read of a worker that cannot answer', () => 
     const other = (cl.workers as Array<{ aggregator: boolean; pid: number }>).find((w) => !w.aggregator);
     expect(other).toBeDefined();
     const pid = (other as { pid: number }).pid;
-    process.kill(pid, 'SIGSTOP');
+    signalPid(pid, 'SIGSTOP');
     const seen: Array<{ read: string; status: number; code?: string; message?: string }> = [];
     try {
       for (const read of READS) {
@@ -46,7 +46,7 @@ describe('node:cluster: a forwarded read of a worker that cannot answer', () => 
         }
       }
     } finally {
-      process.kill(pid, 'SIGCONT');
+      signalPid(pid, 'SIGCONT');
     }
     expect(seen.length).toBeGreaterThanOrEqual(READS.length / 2);
     for (const s of seen) {

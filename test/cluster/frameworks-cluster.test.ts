@@ -22,6 +22,7 @@ import {
   metricsOf,
   promValue,
   scrapeComplete,
+  signalPid,
   until,
   untilLogged,
   useCluster,
@@ -109,7 +110,7 @@ describe.concurrent.each(CASES)('node:cluster, %s (%s major, %s), 3 workers', (a
     try {
       const running = load(c.port, 240, 6, 11, () => false, 1000);
       await until(async () => loggedRequests(c.logDir).length >= before.requests.total + 80, 30_000);
-      process.kill(victim, 'SIGKILL');
+      signalPid(victim, 'SIGKILL');
       const result = await running;
       expect(result.sent).toBe(240);
       // The primary forks a replacement: three workers again, every one answering.

@@ -24,6 +24,7 @@ import {
   metricsOf,
   promValue,
   scratch,
+  signalPid,
   startReadyCluster,
   until,
   waitForAggregator,
@@ -82,7 +83,7 @@ describe('node:cluster: a graceful reload under load (workers stopped as example
           const row = table.routes.find((r: { route: string }) => r.route === '/items/:id');
           return (row?.in_flight ?? 0) > 0;
         }, 30_000);
-        process.kill(pid, 'SIGTERM');
+        signalPid(pid, 'SIGTERM');
         // It exits through its handler (0), and its replacement listens before the next is stopped.
         await until(async () => c.events.some((e) => e.exited === pid), 30_000);
         expect(c.events.find((e) => e.exited === pid)).toMatchObject({ code: 0, signal: null });
@@ -177,7 +178,7 @@ describe('examples/cluster.ts: a worker stopped under load', () => {
       // Guards only: load flows before the stop and after the replacement joined.
       await until(async () => result.sent >= 100, 30_000);
       const victim = started[0] as number;
-      process.kill(victim, 'SIGTERM');
+      signalPid(victim, 'SIGTERM');
       await until(async () => exited.has(victim), 30_000);
       expect(exited.get(victim)).toBe('0');
       await until(async () => started.length === 3, 60_000);
@@ -207,10 +208,10 @@ describe('examples/cluster.ts: a worker stopped under load', () => {
           return false;
         }
       };
-      for (const pid of started.filter(alive)) process.kill(pid, 'SIGTERM');
+      for (const pid of started.filter(alive)) signalPid(pid, 'SIGTERM');
       // Their shutdown ends (or the guard gives up and they are killed) before their socket directory goes.
       await until(async () => !started.some(alive), 15_000).catch(() => undefined);
-      for (const pid of started.filter(alive)) process.kill(pid, 'SIGKILL');
+      for (const pid of started.filter(alive)) signalPid(pid, 'SIGKILL');
       s.cleanup();
     }
   }, 120_000);

@@ -14,6 +14,7 @@ import {
   load,
   loggedRequests,
   metricsOf as metrics,
+  signalPid,
   until,
   untilNewAggregator,
   useCluster,
@@ -55,7 +56,7 @@ describe('node:cluster graceful handover: the window', () => {
     const aggPid = aggregatorPid(before.cluster);
     const own = loggedRequests(c.logDir).filter((r) => r.pid === aggPid).length;
     expect(own).toBeGreaterThan(0);
-    process.kill(aggPid, 'SIGTERM');
+    signalPid(aggPid, 'SIGTERM');
     const after = await untilNewAggregator(c.port, before.cluster.aggregator, 2);
     const logged = loggedRequests(c.logDir);
     expect(logged).toHaveLength(240);
@@ -79,9 +80,9 @@ describe('node:cluster graceful handover after a worker left gracefully', () => 
       ?.pid as number;
     expect(loggedRequests(c.logDir).filter((r) => r.pid === leaver).length).toBeGreaterThan(0);
     // The worker leaves gracefully (its SIGTERM handler closes its monitor), then the aggregator hands over.
-    process.kill(leaver, 'SIGTERM');
+    signalPid(leaver, 'SIGTERM');
     await until(async () => (await metrics(c.port)).cluster.workers_connected === 2, 30_000);
-    process.kill(aggPid, 'SIGTERM');
+    signalPid(aggPid, 'SIGTERM');
     const after = await untilNewAggregator(c.port, before.cluster.aggregator, 1);
     const logged = loggedRequests(c.logDir);
     expect(logged).toHaveLength(240);

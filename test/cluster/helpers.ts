@@ -542,9 +542,25 @@ export async function startReadyCluster(
   return c;
 }
 
-/** The pid of the aggregator in a metrics/ `cluster` section. */
-export const aggregatorPid = (cluster: { workers: Array<{ aggregator: boolean; pid: number }> }): number =>
-  cluster.workers.find((w) => w.aggregator)?.pid as number;
+/** The pid of the aggregator in a metrics/ `cluster` section; throws when it names none. */
+export const aggregatorPid = (cluster: { workers: Array<{ aggregator: boolean; pid: number }> }): number => {
+  const pid = cluster.workers.find((w) => w.aggregator)?.pid;
+  if (pid === undefined)
+    throw new Error(`no aggregator among the workers: ${JSON.stringify(cluster.workers)}`);
+  return pid;
+};
+
+/**
+ * process.kill(pid, sig) for a pid a test read (a worker's, an aggregator's), which throws unless it is a positive
+ * integer. process.kill() throws for undefined, null and NaN itself, but for 0 (and false, '' or '0', which it reads
+ * as 0) signals the whole process group, and for -1 every process the user may signal: the group holds the vitest
+ * fork and runner (nothing here is started detached), so a SIGKILL there would end the run, a SIGSTOP hang it.
+ */
+export function signalPid(pid: number, sig: NodeJS.Signals, kill = process.kill): true {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0)
+    throw new Error(`signalPid: ${String(pid)} (${typeof pid}) is no process id; ${sig} not sent`);
+  return kill(pid, sig);
+}
 
 /** Waits until an aggregator other than `previous` (an id) has `connected` workers and `also(m)`; returns metrics/. */
 export function untilNewAggregator(
@@ -575,7 +591,7 @@ export function killAggregator(
   timeoutMs = 30_000,
   also?: (m: Json) => unknown,
 ): Promise<Json> {
-  process.kill(aggregatorPid(before), signal);
+  signalPid(aggregatorPid(before), signal);
   return untilNewAggregator(port, before.aggregator, connected, timeoutMs, also);
 }
 

@@ -10,6 +10,7 @@ import {
   everyWorker,
   getJson,
   metricsOf as metrics,
+  signalPid,
   untilNewAggregator,
   useCluster,
 } from './helpers.js';
@@ -85,7 +86,7 @@ describe('node:cluster: host metrics once per host', () => {
     const ownHealth = (await getJson(c.port, `${BASE}/health?instance=${other}`)).data.data;
     expect(ownHealth.unknown_reasons).toBeUndefined();
 
-    process.kill(aggPid, 'SIGKILL');
+    signalPid(aggPid, 'SIGKILL');
     const after = await untilNewAggregator(c.port, before.cluster.aggregator, 2);
     // The new aggregator's first cluster snapshot: host figures measured since its baselines.
     expectHostFigures(after);

@@ -20,6 +20,7 @@ import {
   openH2,
   promValue,
   scrapeComplete,
+  signalPid,
   startNodeCluster,
   until,
   untilLogged,
@@ -146,7 +147,7 @@ describe.concurrent.each([
       // A stream in progress on each busy session when the workers are told to stop: 1.5 s of work.
       const inProgress = busy.map((s) => getOnH2(s.session, '/work?ms=1500&status=200'));
       await until(async () => (await metricsOfH2(c.port)).requests.in_flight === busy.length, 10_000);
-      for (const pid of c.pids) process.kill(pid, 'SIGTERM');
+      for (const pid of c.pids) signalPid(pid, 'SIGTERM');
       // Each worker's shutdown ran to its end (drain, monitor closed) and exited 0.
       await until(async () => c.pids.every((pid) => c.events.some((e) => e.exited === pid)), 30_000);
       for (const pid of c.pids) expect(c.events.find((e) => e.exited === pid)).toMatchObject({ code: 0 });

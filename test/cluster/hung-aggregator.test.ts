@@ -17,6 +17,7 @@ import {
   type Hooks,
   loggedRequests,
   type Started,
+  signalPid,
   startHooks,
   startNodeCluster,
   until,
@@ -83,7 +84,7 @@ describe('node:cluster: a hung aggregator is replaced', () => {
       await until(async () => served('200') >= 5, 60_000);
       const before = await clusterOf(c.port);
       oldPid = before.workers.find((w: { aggregator: boolean }) => w.aggregator).pid as number;
-      process.kill(oldPid, 'SIGSTOP');
+      signalPid(oldPid, 'SIGSTOP');
       // Guard only: 5 s without an answer, a confirming ping, the claim (a loaded machine).
       const after = await until(async () => {
         const cl = await clusterOf(c.port);
@@ -107,7 +108,7 @@ describe('node:cluster: a hung aggregator is replaced', () => {
         60_000,
       );
       expect(process.kill(oldPid, 0)).toBe(true);
-      process.kill(oldPid, 'SIGCONT');
+      signalPid(oldPid, 'SIGCONT');
       // The old aggregator answers again, as an ordinary worker of its successor.
       await until(async () => {
         const r = await getJson(c.port, '/whoami');
@@ -124,7 +125,7 @@ describe('node:cluster: a hung aggregator is replaced', () => {
       await Promise.all([scrapes.stop(), ...loads]);
       if (oldPid) {
         try {
-          process.kill(oldPid, 'SIGCONT');
+          signalPid(oldPid, 'SIGCONT');
         } catch {
           // Gone.
         }

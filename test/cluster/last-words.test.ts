@@ -7,7 +7,7 @@
 // clients' outcomes (every request answered or cut: total; cut: lost, 5xx on GET /work).
 
 import { describe, expect, it } from 'vitest';
-import { afterTakeover, BASE, get, ledgerOf, metricsOf, until, useCluster } from './helpers.js';
+import { afterTakeover, BASE, get, ledgerOf, metricsOf, signalPid, until, useCluster } from './helpers.js';
 import { figures, type Outcome, slow as work } from './work-requests.js';
 
 type Worker = { id: string; pid: number; aggregator: boolean; connected: boolean };
@@ -61,7 +61,7 @@ describe('node:cluster: a worker exiting where no aggregator reads its exit fram
     const slow = Array.from({ length: N }, () => work(c.port, 8000));
     await inFlight(c.port, N);
     const epoch = ledgerOf(c.dir).epoch;
-    process.kill(agg.pid, 'SIGSTOP');
+    signalPid(agg.pid, 'SIGSTOP');
     try {
       // Served during the hang: only frames to the hung aggregator say them. The primary hands a connection to one
       // worker at a time and the next only once it acknowledged the last (node:cluster's round-robin), so exactly one
@@ -82,9 +82,9 @@ describe('node:cluster: a worker exiting where no aggregator reads its exit fram
         30_000,
         () => `${answered} of ${N} answered`,
       );
-      process.kill(victim.pid, 'SIGHUP');
+      signalPid(victim.pid, 'SIGHUP');
       await until(async () => gone(victim.pid) && ledgerOf(c.dir).epoch > epoch, 30_000);
-      process.kill(agg.pid, 'SIGCONT');
+      signalPid(agg.pid, 'SIGCONT');
       // Guarded: a client never answered nor reset fails here, saying which, not at the test's timeout.
       const outcomes: Array<Outcome | undefined> = [];
       for (const [i, p] of [...slow, ...quick].entries())
@@ -106,7 +106,7 @@ describe('node:cluster: a worker exiting where no aggregator reads its exit fram
       expect(after.lost - before.lost).toBe(resets);
       expect(after.work5xx - before.work5xx).toBe(resets);
     } finally {
-      process.kill(agg.pid, 'SIGCONT');
+      signalPid(agg.pid, 'SIGCONT');
     }
   }, 120_000);
 
@@ -117,7 +117,7 @@ describe('node:cluster: a worker exiting where no aggregator reads its exit fram
     await inFlight(c.port, N);
     // Answered just before the exit: in no report yet (a report each interval), only in the exit frames.
     const quick = await Promise.all(Array.from({ length: N }, () => work(c.port, 0)));
-    for (const w of m.cluster.workers as Worker[]) if (w.connected) process.kill(w.pid, 'SIGHUP');
+    for (const w of m.cluster.workers as Worker[]) if (w.connected) signalPid(w.pid, 'SIGHUP');
     const seen = [...(await Promise.all(slow)), ...quick];
     const resets = seen.filter((o) => o.error !== undefined).length;
     expect(resets).toBe(N);

@@ -10,7 +10,7 @@
 
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { BASE, get, getJson, metricsOf, until, useCluster } from './helpers.js';
+import { BASE, get, getJson, metricsOf, signalPid, until, useCluster } from './helpers.js';
 
 /** GET /hang requests held (the fixture never answers them). */
 const HANGS = 8;
@@ -88,7 +88,7 @@ describe('node:cluster: requests lost with a SIGKILLed worker in history and in 
       await until(async () => (await metricsOf(c.port)).requests.in_flight === 0, 30_000);
     }
     const sentAt = Date.now();
-    process.kill(victim.pid, 'SIGKILL');
+    signalPid(victim.pid, 'SIGKILL');
     // The victim's requests are reset; the aggregator's still hang.
     const settled = await Promise.all(
       held.map((h) => Promise.race([h.outcome, new Promise((r) => setTimeout(() => r('hanging'), 3000))])),

@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { clusterApp, startNodeCluster, until } from './helpers.js';
+import { clusterApp, signalPid, startNodeCluster, until } from './helpers.js';
 
 /** A process's state letter (R, S, T stopped, Z zombie), undefined when gone. */
 function state(pid: number): string | undefined {
@@ -41,7 +41,7 @@ const commandOf = (pid: number) => {
 };
 /** Ends a worker this file stopped if it is still there (its command line is the fixture's: the pid is still its). */
 function reap(pid: number): void {
-  if (!gone(pid) && commandOf(pid).includes(clusterApp())) process.kill(pid, 'SIGKILL');
+  if (!gone(pid) && commandOf(pid).includes(clusterApp())) signalPid(pid, 'SIGKILL');
 }
 
 describe('node:cluster fixture: workers whose primary is gone', () => {
@@ -51,7 +51,7 @@ describe('node:cluster fixture: workers whose primary is gone', () => {
     let socket: Socket | undefined;
     try {
       // Stopped, the worker cannot acknowledge: the primary's newconn message waits in its channel.
-      process.kill(worker, 'SIGSTOP');
+      signalPid(worker, 'SIGSTOP');
       const before = sockets(c.proc.pid as number);
       socket = connect(c.port, '127.0.0.1');
       socket.on('error', () => {});
@@ -60,7 +60,7 @@ describe('node:cluster fixture: workers whose primary is gone', () => {
       const exited = new Promise((r) => c.proc.once('exit', r));
       c.proc.kill('SIGKILL');
       await exited;
-      process.kill(worker, 'SIGCONT');
+      signalPid(worker, 'SIGCONT');
       // It reads the newconn, acknowledges it on the closed channel, then the channel's end.
       await until(async () => gone(worker), 30_000);
       // Every writer of the stderr pipe has exited: all it will say is read.
@@ -77,7 +77,7 @@ describe('node:cluster fixture: workers whose primary is gone', () => {
     const c = await startNodeCluster({}, 2);
     const stopped = c.pids[0] as number;
     try {
-      process.kill(stopped, 'SIGSTOP');
+      signalPid(stopped, 'SIGSTOP');
       await c.kill();
       // Bounded: continued, it sees its channel close and exits (node:cluster's own 'disconnect' handler).
       await until(

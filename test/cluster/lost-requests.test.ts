@@ -7,7 +7,17 @@
 // traffic). A graceful close (SIGTERM, drained) counts nothing lost.
 
 import { describe, expect, it } from 'vitest';
-import { afterTakeover, BASE, get, logLines, metricsOf, until, useCluster, watchScrapes } from './helpers.js';
+import {
+  afterTakeover,
+  BASE,
+  get,
+  logLines,
+  metricsOf,
+  signalPid,
+  until,
+  useCluster,
+  watchScrapes,
+} from './helpers.js';
 import { cut, type Figures, figures, type Outcome, slow } from './work-requests.js';
 
 const N = 12;
@@ -160,8 +170,8 @@ describe.concurrent('node:cluster: requests in flight on a worker that dies are 
     let previousStop = Number.NEGATIVE_INFINITY;
     try {
       for (const [how, stop] of [
-        ['SIGKILL', (pid: number) => process.kill(pid, 'SIGKILL')],
-        ['uncaught exception', (pid: number) => process.kill(pid, 'SIGUSR2')],
+        ['SIGKILL', (pid: number) => signalPid(pid, 'SIGKILL')],
+        ['uncaught exception', (pid: number) => signalPid(pid, 'SIGUSR2')],
       ] as const) {
         const { seen, before, victim, stoppedAt } = await holdThen(c, stop);
         const resets = cut(seen);
@@ -199,7 +209,7 @@ describe.concurrent('node:cluster: requests in flight on a worker that dies are 
 
   it.sequential('a graceful close (SIGTERM: the worker drains its requests, says goodbye) counts nothing lost', async () => {
     // Requests short enough for the close's drain (half of closeTimeoutMs, 5 s by default).
-    const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), 1500);
+    const { seen, before } = await holdThen(c, (pid) => signalPid(pid, 'SIGTERM'), 1500);
     expect(cut(seen)).toBe(0);
     expect(seen.every((o) => o.status === 200)).toBe(true);
     const after = await figures(c.port);
@@ -218,7 +228,7 @@ describe.concurrent('node:cluster: a worker restarted by server.close(() => proc
   const c = useCluster({ RESPAWN: '1', CLUSTER_BYTES: '0', STOP: 'close', REQUEST_WINDOW_MS: '1000' }, 2);
 
   it.sequential('SIGTERM with requests in flight: every client gets 200, none counted lost or 5xx, each counted by its status', async () => {
-    const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), 1500);
+    const { seen, before } = await holdThen(c, (pid) => signalPid(pid, 'SIGTERM'), 1500);
     // Oracle: the clients' tally.
     expect(seen.filter((o) => o.error !== undefined)).toEqual([]);
     const ok = seen.filter((o) => o.status === 200).length;
@@ -244,7 +254,7 @@ describe.concurrent('node:cluster: a worker restarted by server.close(() => proc
   it.sequential('SIGTERM with requests ending 400 ms apart (each end turns the latency window): every client 200, none lost or 5xx', async () => {
     const { seen, before } = await holdThen(
       c,
-      (pid) => process.kill(pid, 'SIGTERM'),
+      (pid) => signalPid(pid, 'SIGTERM'),
       (i) => 1500 + 400 * i,
     );
     // holdThen waited for the replacement to report: a loss would have been counted by then (at the exit, + a poll).
@@ -274,7 +284,7 @@ describe.concurrent('node:cluster: a worker restarted by server.close(() => proc
     // Bounded by progress, not wall time: a loaded machine answers slower, and only 30 s without one more answer fails.
     const answers = (n: number) => untilProgress(() => seen.length, n, 30_000);
     await answers(60);
-    process.kill(victim.pid, 'SIGTERM');
+    signalPid(victim.pid, 'SIGTERM');
     await until(async () => {
       const m = await metricsOf(c.port);
       const gone = m.cluster.workers.some(
@@ -304,7 +314,7 @@ describe.concurrent('node:cluster: a worker restarted by server.close(() => proc
   it.sequential('the aggregator, SIGTERM with requests in flight: every client 200, its successor counts each by its status, none lost or 5xx', async () => {
     const { seen, before, victim } = await holdThen(
       c,
-      (pid) => process.kill(pid, 'SIGTERM'),
+      (pid) => signalPid(pid, 'SIGTERM'),
       1500,
       'aggregator',
     );
@@ -327,13 +337,13 @@ describe.concurrent('node:cluster: a worker that process.exit()s from its signal
   const staggered = (i: number) => 1500 + 200 * i;
 
   it.sequential('SIGTERM, its own drain, then process.exit(0) as its last request ends: every client 200, none lost or 5xx', async () => {
-    const { seen, before } = await holdThen(c, (pid) => process.kill(pid, 'SIGTERM'), staggered);
+    const { seen, before } = await holdThen(c, (pid) => signalPid(pid, 'SIGTERM'), staggered);
     // holdThen waited for the replacement to report: a loss would have been counted by then (at the exit, + a poll).
     expectNoneLost(seen, before, await figures(c.port));
   }, 120_000);
 
   it.sequential('SIGINT: process.exit(0) as its first request ends, others in flight: exactly the clients cut count as lost, on their route', async () => {
-    const { seen, before, victim } = await holdThen(c, (pid) => process.kill(pid, 'SIGINT'), staggered);
+    const { seen, before, victim } = await holdThen(c, (pid) => signalPid(pid, 'SIGINT'), staggered);
     const resets = cut(seen);
     // It held more than one (round-robin over two workers): one answered as it exited, the rest cut.
     expect(resets).toBeGreaterThan(0);
@@ -353,7 +363,7 @@ describe.concurrent('node:cluster: a worker that process.exit()s from its signal
   // Documented before, not fixed: the requests the aggregator itself held were counted nowhere when its process died
   // (only it held them). On 'exit' it counts them lost in its ledger, which its successor starts from.
   it.sequential('the aggregator exits as its first request ends (SIGINT): its successor counts exactly the requests it cut', async () => {
-    const stop = (pid: number) => process.kill(pid, 'SIGINT');
+    const stop = (pid: number) => signalPid(pid, 'SIGINT');
     const { seen, before, victim } = await holdThen(c, stop, staggered, 'aggregator');
     const resets = cut(seen);
     expect(resets).toBeGreaterThan(0);

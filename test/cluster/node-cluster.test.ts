@@ -19,6 +19,7 @@ import {
   loggedRequests,
   promValue,
   scrapeComplete,
+  signalPid,
   until,
   untilLogged,
   untilNewAggregator,
@@ -207,12 +208,12 @@ describe.concurrent('node:cluster, 4 workers', () => {
     await until(async () => loggedRequests(c.logDir).length > before.requests.total + 60);
     await scrape();
     const killedWorkerAt = Date.now();
-    process.kill(plain.pid, 'SIGKILL');
+    signalPid(plain.pid, 'SIGKILL');
     await until(async () => loggedRequests(c.logDir).length > before.requests.total + 140);
     await scrape();
     const agg = (await cluster(c.port)).cluster;
     const killedAggAt = Date.now();
-    process.kill(agg.workers.find((w: { aggregator: boolean }) => w.aggregator).pid, 'SIGKILL');
+    signalPid(agg.workers.find((w: { aggregator: boolean }) => w.aggregator).pid, 'SIGKILL');
     await running;
     // Figures come back within a few seconds, from a new aggregator, with the respawned workers.
     const after = await untilNewAggregator(c.port, agg.aggregator, 4, 45_000, (m) =>

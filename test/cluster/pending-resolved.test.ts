@@ -17,6 +17,7 @@ import {
   ERROR_RATE_ALERTS,
   HANG_GUARD_MS,
   ledgerOf,
+  signalPid,
   until,
   untilNewAggregator,
   useCluster,
@@ -58,7 +59,7 @@ describe.concurrent('node:cluster resolved notice pending when the aggregator di
     await until(async () => c.hooks.refused.some((n) => n.alerts?.some((a) => a.id === id)), 60_000);
     expect(c.hooks.received.filter((n) => n.status === 'resolved')).toEqual([]);
     const before = await clusterOf(c.port);
-    process.kill(aggregatorPid(before), 'SIGKILL');
+    signalPid(aggregatorPid(before), 'SIGKILL');
     await untilNewAggregator(c.port, before.aggregator, 2, 90_000, (m) => afterTakeover(m.cluster));
     await until(async () => c.hooks.received.some((n) => n.status === 'resolved'), 60_000);
     // Once the successor's ledger owes nothing, no further notice can be sent (guard, not a timing).
@@ -106,7 +107,7 @@ describe.concurrent('node:cluster webhook `cleared` event pending when the aggre
     );
     expect(c.hooks.received.filter((e) => e.type === 'cleared')).toEqual([]);
     const before = await clusterOf(c.port);
-    process.kill(aggregatorPid(before), 'SIGKILL');
+    signalPid(aggregatorPid(before), 'SIGKILL');
     await untilNewAggregator(c.port, before.aggregator, 2, 90_000, (m) => afterTakeover(m.cluster));
     await until(async () => c.hooks.received.some((e) => e.type === 'cleared'), 60_000);
     // Once the successor's ledger owes nothing, no further event can be sent (guard, not a timing).

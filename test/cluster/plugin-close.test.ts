@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundled } from '../helpers/bundled.js';
-import { scratch } from './helpers.js';
+import { scratch, signalPid } from './helpers.js';
 
 const s = scratch();
 afterAll(() => s.cleanup());
@@ -48,7 +48,7 @@ describe('cluster worker: a plugin whose close() never settles', () => {
       });
     try {
       const ready = await line('ready', 60_000);
-      process.kill(ready.pid as number, 'SIGTERM');
+      signalPid(ready.pid as number, 'SIGTERM');
       // Before the fix: no `closed` line ever (the worker's close() awaited the stuck plugin for ever).
       const closed = await line('closed', 30_000);
       expect(closed.secondClosed).toBe(true);

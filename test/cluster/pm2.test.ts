@@ -20,6 +20,7 @@ import {
   loggedRequests,
   promValue,
   scratch,
+  signalPid,
   until,
   untilLogged,
 } from './helpers.js';
@@ -137,7 +138,7 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
     const before = await metrics();
     const text1 = (await get(app.port, `${BASE}/metrics/prometheus`)).body;
     const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid;
-    process.kill(aggPid, 'SIGKILL');
+    signalPid(aggPid, 'SIGKILL');
     const after = await until(async () => {
       const m = await metrics();
       return (

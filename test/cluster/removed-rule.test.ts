@@ -26,6 +26,7 @@ import {
   killAggregator,
   ledgerIn,
   type Started,
+  signalPid,
   startHooks,
   startNodeCluster,
   until,
@@ -237,7 +238,7 @@ describe.concurrent.each(STORES)(
           const other = (before.workers as Array<{ aggregator: boolean; pid: number }>).find(
             (w) => !w.aggregator,
           );
-          process.kill(other?.pid as number, 'SIGTERM');
+          signalPid(other?.pid as number, 'SIGTERM');
           // Joined: two connected workers, the departed one not among them. It stays listed, unconnected, until
           // retired a minute after it left (retireAfterMs): not waited for (a rolling deploy replaces the next
           // worker within that minute too), so the hand-over ledger below still holds its entry.

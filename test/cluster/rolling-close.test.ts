@@ -22,6 +22,7 @@ import {
   logLines,
   metricsOf,
   promValue,
+  signalPid,
   startReadyCluster,
   until,
   untilLogged,
@@ -47,11 +48,11 @@ describe('node:cluster: a rolling close under load', () => {
       await until(async () => loggedRequests(c.logDir).length >= 40, 30_000);
       // One worker, the aggregator 100 ms later, another worker 100 ms after that; the fourth keeps serving
       // (node:cluster would give the replacements another port once no worker listens on this one).
-      process.kill(others[0] as number, 'SIGTERM');
+      signalPid(others[0] as number, 'SIGTERM');
       await new Promise((r) => setTimeout(r, 100));
-      process.kill(agg, 'SIGTERM');
+      signalPid(agg, 'SIGTERM');
       await new Promise((r) => setTimeout(r, 100));
-      process.kill(others[1] as number, 'SIGTERM');
+      signalPid(others[1] as number, 'SIGTERM');
       const closed = [others[0], agg, others[1]] as number[];
       await until(async () => closed.every((p) => exitOf(c.events, p)), 30_000);
       const seen = loggedRequests(c.logDir).length;
@@ -111,8 +112,8 @@ describe('node:cluster: a rolling close under load', () => {
     const agg = aggregatorPid((await metricsOf(c.port)).cluster);
     const worker = c.pids.find((p) => p !== agg) as number;
     try {
-      process.kill(agg, 'SIGSTOP');
-      process.kill(worker, 'SIGTERM');
+      signalPid(agg, 'SIGSTOP');
+      signalPid(worker, 'SIGTERM');
       // Guard, no timing: close() resolved (exit 0) while the aggregator could not have answered.
       await until(async () => exitOf(c.events, worker), 30_000);
       expect(exitOf(c.events, worker)).toMatchObject({ code: 0, signal: null });
@@ -126,7 +127,7 @@ describe('node:cluster: a rolling close under load', () => {
         closeTimeoutMs: 1500,
       });
     } finally {
-      process.kill(agg, 'SIGCONT');
+      signalPid(agg, 'SIGCONT');
       await c.stop();
     }
   }, 120_000);

@@ -12,6 +12,7 @@ import {
   get,
   getJson,
   metricsOf as metrics,
+  signalPid,
   until,
   untilNewAggregator,
   useCluster,
@@ -82,7 +83,7 @@ describe('node:cluster: probes and plugins once per cluster', () => {
     expect(own.database.status).toBe('healthy');
     expect(own.plugins.queue.depth).toBe(7);
 
-    process.kill(aggPid, 'SIGKILL');
+    signalPid(aggPid, 'SIGKILL');
     const after = await untilNewAggregator(c.port, before.cluster.aggregator, 2);
     const newAggPid = aggregatorPid(after.cluster);
     const survivors = c.pids.filter((p) => p !== aggPid);

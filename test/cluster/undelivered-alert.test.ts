@@ -12,6 +12,7 @@ import {
   breach,
   clusterOf,
   getJson,
+  signalPid,
   until,
   untilNewAggregator,
   useCluster,
@@ -36,7 +37,7 @@ describe('node:cluster alert queued when the aggregator dies', () => {
         | undefined;
     }, 30_000);
     const before = await clusterOf(c.port);
-    process.kill(aggregatorPid(before), 'SIGKILL');
+    signalPid(aggregatorPid(before), 'SIGKILL');
     // Killed inside its group wait: the receiver has nothing yet (else this run proves nothing). The receiver is
     // the oracle, not the time since the raise: a notification still on its way at 10 s has not been delivered.
     expect(c.hooks.received).toHaveLength(0);

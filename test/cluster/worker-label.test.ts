@@ -5,7 +5,17 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { microsOf } from '../../src/latency/latency-ring.js';
-import { BASE, clusterOf, get, load, loggedRequests, until, untilLogged, useCluster } from './helpers.js';
+import {
+  BASE,
+  clusterOf,
+  get,
+  load,
+  loggedRequests,
+  signalPid,
+  until,
+  untilLogged,
+  useCluster,
+} from './helpers.js';
 
 const PROMTOOL = spawnSync('promtool', ['--version']).error === undefined;
 if (!PROMTOOL && process.env.CI === 'true')
@@ -80,7 +90,7 @@ describe('node:cluster, cluster.workerLabel', () => {
     const victim = cl.workers.find(
       (w: { aggregator: boolean; connected: boolean }) => !w.aggregator && w.connected,
     );
-    process.kill(victim.pid, 'SIGKILL');
+    signalPid(victim.pid, 'SIGKILL');
     await until(async () => {
       const now = await clusterOf(c.port);
       return (
