@@ -21,9 +21,12 @@ const root = process.argv[3] ?? 'node_modules';
 const baseline = (await import(pathToFileURL(resolve(baseDir, 'src/channels/credentials.ts')).href)) as {
   redactCredentials: (text: string) => string;
 };
-/** The words and escapes the rules start at: lines without any of them are left alone by both versions. */
+/**
+ * The words and escapes the rules start at: lines without any of them are left alone by both versions (`\u…` and
+ * `\x…` since a secret's name may be written with them: `\u0070assword`).
+ */
 const CANDIDATE =
-  /auth|pass|pwd|secret|token|bearer|basic|cookie|key|identified|requirepass|%[0-9a-f]{2}|-----|eyJ|sk[-_]|gh[pousr]_|xox|:\/\/|@/i;
+  /auth|pass|pwd|secret|token|bearer|basic|cookie|key|identified|requirepass|%[0-9a-f]{2}|\\u[0-9a-f{]|\\x[0-9a-f]{2}|-----|eyJ|sk[-_]|gh[pousr]_|xox|:\/\/|@/i;
 const PIECE = 2000;
 const seen = new Set<number>();
 const differing = new Map<string, { before: string; after: string; path: string }>();

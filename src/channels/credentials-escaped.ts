@@ -28,11 +28,25 @@ const QUOTE_REFERENCE = '&(?:quot|apos|#0*3[49]|#x0*2[27]);';
 /**
  * `password&#61;…`: the value ends as a PAIR's unquoted one and at any `&` (the next reference, `&amp;` between
  * query parameters); in quote references (`&#61;&quot;…&quot;`) it runs to the same reference or the line's end.
+ * A plain `=` before a quote reference too (`password=&quot;…&quot;`, an attribute of escaped markup; the gaps after
+ * review 46, gap 4).
  */
 const ENTITY_PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_PAIR_NAME})(${EQUALS_REFERENCE})(?:(?<q>${QUOTE_REFERENCE})(?:(?!\k<q>)[^\r\n<"])*(?<c>\k<q>)?|[^\s&;,'"<]+)`,
+  String.raw`(?<![\w.-])(${SECRET_PAIR_NAME})(${EQUALS_REFERENCE}|=(?=${QUOTE_REFERENCE}))(?:(?<q>${QUOTE_REFERENCE})(?:(?!\k<q>)[^\r\n<"])*(?<c>\k<q>)?|[^\s&;,'"<]+)`,
   'gi',
 );
+
+/**
+ * `&quot;password&quot;:&quot;…&quot;` (a JSON text HTML-escaped: an error page, an e-mail or a template quoting
+ * a request body; the gaps after review 46, gap 4): the name and the value in the same quote reference (`&quot;`,
+ * `&#34;`, `&#x22;`, `&apos;`, `&#39;`, `&#x27;`). The value runs to that reference, or, left open, to the line's end
+ * or a `<`; unquoted (`&quot;password&quot;:123456`) to a blank, `,`, `&`, `<` or a bracket or brace.
+ */
+const ENTITY_QUOTED_PAIR = new RegExp(
+  String.raw`(?<q>${QUOTE_REFERENCE})(${SECRET_PAIR_NAME})\k<q>(\s*:\s*)(?:(?<o>\k<q>)(?:(?!\k<q>)[^\r\n<])*(?<c>\k<q>)?|[^\s,&<{}[\]"']+)`,
+  'gi',
+);
+const QUOTE_REFERENCE_SEEN = new RegExp(QUOTE_REFERENCE, 'i');
 
 /**
  * `password%3D…` (a query inside a percent-encoded parameter), also encoded again (`%253D`: each `%` written
@@ -81,7 +95,14 @@ export function redactEscapedCredentials(text: string): string {
         `${bs}"${name}${bs}"${colon}${open === undefined ? REDACTED : `${open}${REDACTED}${close ?? ''}`}`,
     );
   }
-  if (EQUALS_REFERENCE_SEEN.test(out)) out = out.replace(ENTITY_PAIR, redactedPair);
+  const quoteReference = QUOTE_REFERENCE_SEEN.test(out);
+  if (quoteReference) {
+    out = out.replace(ENTITY_QUOTED_PAIR, (...m: unknown[]) => {
+      const { q, o, c } = m[m.length - 1] as { q: string; o?: string; c?: string };
+      return `${q}${m[2] as string}${q}${m[3] as string}${o === undefined ? REDACTED : `${o}${REDACTED}${c ?? ''}`}`;
+    });
+  }
+  if (quoteReference || EQUALS_REFERENCE_SEEN.test(out)) out = out.replace(ENTITY_PAIR, redactedPair);
   if (PERCENT_EQUALS_SEEN.test(out)) out = out.replace(PERCENT_PAIR, redactedPair);
   if (PERCENT_COLON_SEEN.test(out)) {
     out = out.replace(

@@ -10,6 +10,7 @@
 
 import { PROSE_AFTER_OPTION } from './credentials-cli.js';
 import { redactPemKeys } from './credentials-pem.js';
+import { redactPhraseCredentials } from './credentials-phrases.js';
 import { redactRedisCredentials } from './credentials-redis.js';
 import { BARE_SECRET_VALUE, REDACTED } from './credentials-spellings.js';
 
@@ -28,9 +29,10 @@ const connectionKey = (eq: string) =>
  * No value to take (outside review 28, RT28-7): a `${NAME}` reference (a variable's name, as a pair's stays:
  * `password=${DB_PASSWORD};host=db`, `Pwd=${PW} was not expanded`), or a key quoted with its `=` and nothing after
  * it (`the field 'Password=' must not be empty`, `Invalid "Password=" entry`: the closing quote, then a blank,
- * punctuation or the end). An `=` followed by the end of the line, `;` or a blank takes nothing already.
+ * punctuation or the end). An `=` followed by the end of the line, `;` or a blank takes nothing already. Nor a quote
+ * written as an HTML reference (`password=&quot;…&quot;`: its `;` ends no value; credentials-escaped.ts reads it).
  */
-const NO_VALUE = String.raw`(?!\$\{[A-Za-z_]\w*\}(?:[\s;&,'"]|\.*(?:\s|$)|$)|(?<="[ \t]*(?:password|pwd)=)"(?:[\s,;:.)\]}]|$)|(?<='[ \t]*(?:password|pwd)=)'(?:[\s,;:.)\]}]|$))`;
+const NO_VALUE = String.raw`(?!&(?:quot|apos|#0*3[49]|#x0*2[27]);|\$\{[A-Za-z_]\w*\}(?:[\s;&,'"]|\.*(?:\s|$)|$)|(?<="[ \t]*(?:password|pwd)=)"(?:[\s,;:.)\]}]|$)|(?<='[ \t]*(?:password|pwd)=)'(?:[\s,;:.)\]}]|$))`;
 /**
  * A quoted or braced value's closing quote or brace is one followed by a blank, `;`, a quote, `,`, `)`, `}`, `]`,
  * `\` or the end: one followed by anything else (`Password=""a;b"""`, `{}a;b}`: malformed, the driver refuses
@@ -237,58 +239,62 @@ function sqlPassword(value: string): boolean {
 /** `text` with the keys above replaced by `[redacted]`. */
 export function redactKeyCredentials(text: string): string {
   return redactRedisCredentials(
-    redactPemKeys(text)
-      .replace(
-        CONNECTION_PAIR,
-        (
-          all: string,
-          afterKey?: string,
-          afterValue?: string,
-          phraseKey?: string,
-          phrase?: string,
-          wordKey?: string,
-          word?: string,
-        ) => {
-          const firstKey = phraseKey ?? wordKey;
-          const firstValue = phrase ?? word;
-          if (firstValue !== undefined) {
-            // The first pair's closed quotes stay, as a pair's do (`password = "[redacted]"`).
-            const q = /^\\*"/.exec(firstValue)?.[0];
-            const closed = q !== undefined && firstValue.length > q.length && firstValue.endsWith(q);
-            return `${firstKey}${closed ? `${q}${REDACTED}${q}` : REDACTED}`;
-          }
-          const value = afterValue ?? '';
-          return value.trim() === '' ? all : `${afterKey}${REDACTED}${value.slice(value.trimEnd().length)}`;
-        },
-      )
-      .replace(PROVIDER_KEY, REDACTED)
-      .replace(VAULT_LEGACY, (_, label: string) => `${label}${REDACTED}`)
-      .replace(VAULT_LEGACY_BARE, (all: string, body?: string, batch?: string) =>
-        (body !== undefined ? looksRandom(body) : MIXED.test(batch ?? '')) ? REDACTED : all,
-      )
-      .replace(TWILIO_PAIR, (_, sid: string) => `${sid}:${REDACTED}`)
-      .replace(
-        TELEGRAM_TOKEN,
-        (all: string, bot: string | undefined, id: string, colon: string, token: string) =>
-          bot !== undefined || (token.length === 35 && MIXED.test(token))
-            ? `${bot ?? ''}${id}${colon}${REDACTED}`
-            : all,
-      )
-      .replace(SQL_QUOTED, (_, head: string, value: string) => `${head}${quotedRedacted(value)}`)
-      .replace(WORD_QUOTED, (all: string, head: string, value: string) =>
-        value.length === 2 && value[1] === value[0] ? all : `${head}${quotedRedacted(value)}`,
-      )
-      .replace(SQL_PG_LITERAL, (_, head: string, prefix?: string, quoted?: string, tag?: string) =>
-        quoted !== undefined ? `${head}${prefix}${quotedRedacted(quoted)}` : `${head}${tag}${REDACTED}${tag}`,
-      )
-      // An unquoted word there is no literal PostgreSQL reads (a refused statement): it goes where it looks like a
-      // credential (`hunter2hunter2`), a word of letters only (`argument`: an identifier) or a placeholder stays.
-      .replace(SQL_UNQUOTED, (all: string, head: string, value: string) =>
-        NOT_A_PASSWORD_WORD.test(value) || !sqlPassword(value) ? all : `${head}${REDACTED}`,
-      )
-      .replace(SQL_IDENTIFIED_UNQUOTED, (all: string, head: string, value: string) =>
-        sqlPassword(value) ? `${head}${REDACTED}` : all,
-      )
-      .replace(AWS_SECRET_KEY, (_, head: string) => `${head}${REDACTED}`),
+    redactPhraseCredentials(
+      redactPemKeys(text)
+        .replace(
+          CONNECTION_PAIR,
+          (
+            all: string,
+            afterKey?: string,
+            afterValue?: string,
+            phraseKey?: string,
+            phrase?: string,
+            wordKey?: string,
+            word?: string,
+          ) => {
+            const firstKey = phraseKey ?? wordKey;
+            const firstValue = phrase ?? word;
+            if (firstValue !== undefined) {
+              // The first pair's closed quotes stay, as a pair's do (`password = "[redacted]"`).
+              const q = /^\\*"/.exec(firstValue)?.[0];
+              const closed = q !== undefined && firstValue.length > q.length && firstValue.endsWith(q);
+              return `${firstKey}${closed ? `${q}${REDACTED}${q}` : REDACTED}`;
+            }
+            const value = afterValue ?? '';
+            return value.trim() === '' ? all : `${afterKey}${REDACTED}${value.slice(value.trimEnd().length)}`;
+          },
+        )
+        .replace(PROVIDER_KEY, REDACTED)
+        .replace(VAULT_LEGACY, (_, label: string) => `${label}${REDACTED}`)
+        .replace(VAULT_LEGACY_BARE, (all: string, body?: string, batch?: string) =>
+          (body !== undefined ? looksRandom(body) : MIXED.test(batch ?? '')) ? REDACTED : all,
+        )
+        .replace(TWILIO_PAIR, (_, sid: string) => `${sid}:${REDACTED}`)
+        .replace(
+          TELEGRAM_TOKEN,
+          (all: string, bot: string | undefined, id: string, colon: string, token: string) =>
+            bot !== undefined || (token.length === 35 && MIXED.test(token))
+              ? `${bot ?? ''}${id}${colon}${REDACTED}`
+              : all,
+        )
+        .replace(SQL_QUOTED, (_, head: string, value: string) => `${head}${quotedRedacted(value)}`)
+        .replace(WORD_QUOTED, (all: string, head: string, value: string) =>
+          value.length === 2 && value[1] === value[0] ? all : `${head}${quotedRedacted(value)}`,
+        )
+        .replace(SQL_PG_LITERAL, (_, head: string, prefix?: string, quoted?: string, tag?: string) =>
+          quoted !== undefined
+            ? `${head}${prefix}${quotedRedacted(quoted)}`
+            : `${head}${tag}${REDACTED}${tag}`,
+        )
+        // An unquoted word there is no literal PostgreSQL reads (a refused statement): it goes where it looks like a
+        // credential (`hunter2hunter2`), a word of letters only (`argument`: an identifier) or a placeholder stays.
+        .replace(SQL_UNQUOTED, (all: string, head: string, value: string) =>
+          NOT_A_PASSWORD_WORD.test(value) || !sqlPassword(value) ? all : `${head}${REDACTED}`,
+        )
+        .replace(SQL_IDENTIFIED_UNQUOTED, (all: string, head: string, value: string) =>
+          sqlPassword(value) ? `${head}${REDACTED}` : all,
+        )
+        .replace(AWS_SECRET_KEY, (_, head: string) => `${head}${REDACTED}`),
+    ),
   );
 }

@@ -17,8 +17,11 @@ const ELEMENT =
   /<([A-Za-z_][\w:.-]*)((?:\s[^<>]*?)?)(\/?)>(?:(<!\[CDATA\[(?:[^\]<]|\](?!\]>))*\]\]>|[^<]+)(<\/\1\s*>))?/g;
 /** A name that says secret, with a namespace prefix (`ns:Password`) or a .NET or Java section before it. */
 const SECRET_NAME = new RegExp(String.raw`^(?:[\w.-]*[:/])?${SECRET_PAIR_NAME}$`, 'i');
-/** One attribute, its value in `"`, `'` or JSON's escaped `\"`. */
-const ATTRIBUTE = /([\w:.-]+)(\s*=\s*)(\\"(?:[^"\\]|\\(?!"))*\\"|"[^"]*"|'[^']*')/g;
+/** One attribute, its value in `"`, `'`, JSON's escaped `\"` or HTML's `&quot;` (escaped markup, below). */
+const ATTRIBUTE =
+  /([\w:.-]+)(\s*=\s*)(\\"(?:[^"\\]|\\(?!"))*\\"|&quot;(?:[^&"<>]|&(?!quot;))*&quot;|"[^"]*"|'[^']*')/g;
+/** An attribute value's opening quote as written. */
+const OPEN_QUOTE = /^(?:\\"|&quot;|["'])/;
 /** The attributes that name the setting an element holds. */
 const KEY_ATTRIBUTE = /^(?:key|name)$/i;
 /** A variable's reference (`${DB_PASSWORD}`, `$(Password)`, `%PASSWORD%`) or a redacted text: nothing to hide. */
@@ -26,7 +29,8 @@ const NO_SECRET = /^(?:\$\{[\w.-]+\}|\$\([\w.-]+\)|%[\w.-]+%|\[redacted\])$/;
 
 /** An attribute's quoted value without its quotes. */
 function unquoted(value: string): string {
-  return value.startsWith('\\"') ? value.slice(2, -2) : value.slice(1, -1);
+  const q = (OPEN_QUOTE.exec(value) as RegExpExecArray)[0].length;
+  return value.slice(q, -q);
 }
 
 /** `value` (a text or an attribute's) with its non-blank part redacted, unless it holds nothing to hide. */
@@ -43,7 +47,7 @@ function redactValueAttribute(attributes: string): string | undefined {
   const out = attributes.replace(ATTRIBUTE, (all: string, name: string, eq: string, quoted: string) => {
     if (name.toLowerCase() !== 'value') return all;
     found = true;
-    const open = quoted.startsWith('\\"') ? '\\"' : quoted.charAt(0);
+    const open = (OPEN_QUOTE.exec(quoted) as RegExpExecArray)[0];
     return `${name}${eq}${open}${redactedText(unquoted(quoted))}${open}`;
   });
   return found ? out : undefined;
@@ -58,12 +62,91 @@ function keyedSecret(attributes: string): boolean {
 }
 
 /**
+ * A start tag followed by a CDATA section or a `<value>` child (the gaps after review 46, gap 3): read by
+ * redactWrapped, as ELEMENT reads to the next `<` only.
+ */
+const WRAPPER = /<([A-Za-z_][\w:.-]*)((?:\s[^<>]*?)?)>(?=(\s*)<(?:!\[CDATA\[|value\s*>))/g;
+/** A `<value>` child's text and end tag, then the parent's end tag (read at the child's start, sticky). */
+const VALUE_CHILD = /<value\s*>([^<]*)(<\/value\s*>\s*)<\/([A-Za-z_][\w:.-]*)\s*>/y;
+/** The end tag after a CDATA section's `]]>` (sticky). */
+const END_TAG = /\s*<\/([A-Za-z_][\w:.-]*)\s*>/y;
+
+/** Whether an element of this name and attributes holds a secret as its text (not in a `value` attribute). */
+function secretText(name: string, attributes: string): boolean {
+  if (SECRET_NAME.test(name)) return true;
+  return attributes !== '' && keyedSecret(attributes) && redactValueAttribute(attributes) === undefined;
+}
+
+/**
+ * `text` with the content of a secret's CDATA section holding `<` (`<password><![CDATA[a<b]]></password>`: the
+ * section runs to its `]]>`) and of a secret's `<value>` child (Spring's `<property name="password"><value>…</value>
+ * </property>`) replaced by `[redacted]`. Linear: the next `]]>` is searched once and kept while it lies ahead.
+ */
+function redactWrapped(text: string): string {
+  let out = '';
+  let copied = 0;
+  let nextCdataEnd = -2; // the first `]]>` at or after the last search's start; -1: none; -2: not searched yet
+  WRAPPER.lastIndex = 0;
+  for (let m = WRAPPER.exec(text); m !== null; m = WRAPPER.exec(text)) {
+    const [tag, name, attributes, blank] = m as unknown as [string, string, string, string];
+    if (!secretText(name, attributes)) continue;
+    const inner = m.index + tag.length + blank.length;
+    if (text.startsWith('<![CDATA[', inner)) {
+      const from = inner + 9;
+      if (nextCdataEnd !== -1 && nextCdataEnd < from) nextCdataEnd = text.indexOf(']]>', from);
+      if (nextCdataEnd === -1) continue;
+      END_TAG.lastIndex = nextCdataEnd + 3;
+      const end = END_TAG.exec(text);
+      if (end === null || end[1] !== name) continue;
+      out += `${text.slice(copied, from)}${redactedText(text.slice(from, nextCdataEnd))}`;
+      copied = nextCdataEnd;
+      WRAPPER.lastIndex = END_TAG.lastIndex;
+      continue;
+    }
+    VALUE_CHILD.lastIndex = inner;
+    const child = VALUE_CHILD.exec(text);
+    if (child === null || child[3] !== name) continue;
+    const at = inner + child[0].indexOf('>') + 1;
+    out += `${text.slice(copied, at)}${redactedText(child[1] as string)}`;
+    copied = at + (child[1] as string).length;
+    WRAPPER.lastIndex = VALUE_CHILD.lastIndex;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/**
+ * XML written with character references (the gaps after review 46, gap 4: an HTML error page, a SOAP fault shown in
+ * a web console, a log that escapes markup): `&lt;password&gt;…&lt;/password&gt;`, and a start tag with a secret's
+ * `key` or `name` (`&lt;add key=&quot;DbPassword&quot; value=&quot;…&quot;/&gt;`). The tag's attributes run to its
+ * `&gt;`, the text to the next `&lt;` (a CDATA section there is not read); linear, as ELEMENT is.
+ */
+const ESCAPED_ELEMENT =
+  /&lt;([A-Za-z_][\w:.-]*)((?:\s(?:[^&<>]|&(?!(?:lt|gt);))*)?)(\/?)&gt;(?:((?:[^&<]|&(?!lt;))+)(&lt;\/\1\s*&gt;))?/g;
+
+/** `text` with the secrets of ESCAPED_ELEMENT's elements redacted as ELEMENT's are. */
+function redactEscapedMarkup(text: string): string {
+  return text.replace(
+    ESCAPED_ELEMENT,
+    (all: string, name: string, attributes: string, slash: string, body?: string, end?: string) => {
+      const keyed = attributes !== '' && keyedSecret(attributes);
+      if (keyed) {
+        const redacted = redactValueAttribute(attributes);
+        if (redacted !== undefined) return `&lt;${name}${redacted}${slash}&gt;${body ?? ''}${end ?? ''}`;
+      }
+      if (body === undefined || !(keyed || SECRET_NAME.test(name))) return all;
+      return `&lt;${name}${attributes}${slash}&gt;${redactedText(body)}${end}`;
+    },
+  );
+}
+
+/**
  * `text` with the text of each XML element that holds a secret, and the `value` attribute of one whose `key` or
  * `name` attribute names a secret, replaced by `[redacted]` (see the top of this file).
  */
 export function redactXmlCredentials(text: string): string {
-  if (!text.includes('<')) return text;
-  return text.replace(
+  const unescaped = text.includes('&lt;') ? redactEscapedMarkup(text) : text;
+  if (!unescaped.includes('<')) return unescaped;
+  return redactWrapped(unescaped).replace(
     ELEMENT,
     (all: string, name: string, attributes: string, slash: string, body?: string, end?: string) => {
       const keyed = attributes !== '' && keyedSecret(attributes);

@@ -7,6 +7,7 @@
 // connection strings' values to `;`, PEM private keys, provider API keys and Redis AUTH by credentials-keys.ts.
 
 import { PROSE_AFTER_OPTION, redactCliCredentials } from './credentials-cli.js';
+import { withEscapedNames } from './credentials-encoded-names.js';
 import { redactEscapedCredentials } from './credentials-escaped.js';
 import { redactHttpCredentials } from './credentials-http.js';
 import { redactKeyCredentials } from './credentials-keys.js';
@@ -116,14 +117,17 @@ const PAIR = new RegExp(
   String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))${QUOTED_KEY_ONLY}(${VALUE}${SHELL_TAIL})`,
   'gi',
 );
+/** A character among `hex` written as JSON's or JS's escape: `\u003d`, `\x3d`, ES2015's `\u{3d}` (gap 6). */
+const escapedChar = (hex: string) => String.raw`\\(?:(?:u00|x)(?:${hex})|u\{0{0,4}(?:${hex})\})`;
 /**
  * A PAIR whose `=` is written `\u003d` (Gson's and other JSON writers' escape of `=`: `client_secret\u003d…`,
  * `?password\u003d…`; outside review C, RTC-3): the value runs as a PAIR's unquoted one, and ends too at an escaped
  * `&`, `;`, `,` or quote (`\u0026`, `\u003b`, `\u002c`, `\u0022`, `\u0027`), which stays; a value in escaped
  * quotes (`password\u003d\u0027…\u0027`, Gson's escape of `password='…'`: outside review D, RTD-3) is masked whole.
+ * Each escape also as ES2015's `\u{3d}` (the gaps after review 46, gap 6).
  */
 const ESCAPED_PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\\(?:u00|x)3d)(?:(?<q>\\(?:u00|x)(?:27|22))(?:(?!\\(?:u00|x)(?:27|22))\S)+\k<q>|(?:(?!\\(?:u00|x)(?:26|3b|2c|22|27))[^\s;&,'"])+)`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(${escapedChar('3d')})(?:(?<q>${escapedChar('27|22')})(?:(?!${escapedChar('27|22')})\S)+\k<q>|(?:(?!${escapedChar('26|3b|2c|22|27')})[^\s;&,'"])+)`,
   'gi',
 );
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
@@ -176,6 +180,12 @@ function redactedValue(value: string): string {
  * `--password …`. Linear in the text's length.
  */
 export function redactCredentials(text: string): string {
+  // A secret's name written with escapes (`%70assword=`, `"\u0070assword":`) is read as the plain name.
+  return withEscapedNames(text, redactPlainNames);
+}
+
+/** redactCredentials of a text whose names are written plain. */
+function redactPlainNames(text: string): string {
   const urls = redactCliCredentials(redactNpmCredentials(redactHttpCredentials(redactKeyCredentials(text))))
     .replace(URL_PASSWORD, (_, scheme: string, user: string) => `${scheme}${user}:${REDACTED}@`)
     .replace(RELATIVE_URL_PASSWORD, (_, slashes: string, user: string) => `${slashes}${user}:${REDACTED}@`)
