@@ -10,15 +10,17 @@
 
 import { SECRET_PAIR_NAME } from './credentials-spellings.js';
 
-/** An escape of one character: `%XX` (also encoded again: `%25XX`), `\uXXXX`, `\u{X…}`, `\xXX`. */
-const ESCAPE = String.raw`%(?:25)*[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\u\{[0-9A-Fa-f]{1,6}\}|\\x[0-9A-Fa-f]{2}`;
+/**
+ * An escape of one character: `%XX` (also encoded again: `%25XX`), `\uXXXX`, `\u{X…}`, `\xXX` (its hex digits in a
+ * group).
+ */
+const ESCAPE = String.raw`%(?:25)*([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\u\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{2})`;
 /** Where any of them may stand: run only on a text that holds one. */
 const ESCAPE_SEEN = new RegExp(ESCAPE);
 /** A run of a name's characters and escapes, with at least one escape (at most 200 of them). */
 const ESCAPED_RUN = new RegExp(String.raw`(?<![\w.-])[\w.-]*(?:(?:${ESCAPE})[\w.-]*){1,200}`, 'g');
-/** One character of a run, as written: an escape (its hex digits in a group) or a name's character. */
-const RUN_CHARACTER =
-  /%(?:25)*([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\u\{([0-9A-Fa-f]{1,6})\}|\\x([0-9A-Fa-f]{2})|([\w.-])/y;
+/** One character of a run, as written: an escape or a name's character. */
+const RUN_CHARACTER = new RegExp(String.raw`${ESCAPE}|([\w.-])`, 'y');
 /** A decoded character that a name may hold. */
 const NAME_CHARACTER = /^[\w.-]$/;
 /**
@@ -50,8 +52,7 @@ function letters(n: number): string {
  */
 export function withEscapedNames(text: string, redact: (plain: string) => string): string {
   if (!ESCAPE_SEEN.test(text)) return redact(text);
-  const originals: string[] = [];
-  const decodedNames: string[] = [];
+  const names: [string, string][] = []; // each stand-in's name as written and decoded
   let prefix: string | undefined;
   const standIns = text.replace(ESCAPED_RUN, (run: string) => {
     let out = '';
@@ -61,9 +62,8 @@ export function withEscapedNames(text: string, redact: (plain: string) => string
     const flush = (): void => {
       if (escaped && NAME_TO_READ.test(decoded)) {
         prefix ??= standInPrefix(text);
-        out += `${prefix}${letters(originals.length)}_${decoded}`;
-        originals.push(segment);
-        decodedNames.push(decoded);
+        out += `${prefix}${letters(names.length)}_${decoded}`;
+        names.push([segment, decoded]);
       } else {
         out += segment;
       }
@@ -91,8 +91,7 @@ export function withEscapedNames(text: string, redact: (plain: string) => string
   // Each stand-in back as written; one a rule cut (a value it masked) is gone with what it masked.
   const back = new RegExp(String.raw`${prefix}([a-j]+)_([\w.-]*)`, 'g');
   return redact(standIns).replace(back, (all: string, code: string, rest: string) => {
-    const i = Number(code.replace(/[a-j]/g, (c) => String(c.charCodeAt(0) - 97)));
-    const name = decodedNames[i];
-    return name !== undefined && rest.startsWith(name) ? `${originals[i]}${rest.slice(name.length)}` : all;
+    const [written, name] = names[Number(code.replace(/[a-j]/g, (c) => String(c.charCodeAt(0) - 97)))] ?? [];
+    return name !== undefined && rest.startsWith(name) ? `${written}${rest.slice(name.length)}` : all;
   });
 }

@@ -18,15 +18,13 @@ const WORD = String.raw`(?:[^\s'"\`,;)]|\.(?![\s.'"\`)]|$)){1,200}`;
 
 /**
  * `password is …`, `password was …` (also `passwd`, `passphrase`, `pwd`; `is:`), any case: the statement of a
- * password's value. A quoted value goes; an unquoted one where it looks like a credential.
+ * password's value; and `passphrase …`, the word right after `passphrase` and a blank (quoted, credentials-keys.ts'
+ * WORD_QUOTED reads it first). A quoted value goes; an unquoted one where it looks like a credential.
  */
 const STATED = new RegExp(
-  String.raw`(?<![\w.-])((?:password|passwd|passphrase|pwd)[ \t]+(?:is|was)(?::)?[ \t]+)(?:(${CLOSED_QUOTED})|(${WORD}))`,
+  String.raw`(?<![\w.-])((?:(?:password|passwd|passphrase|pwd)[ \t]+(?:is|was):?|passphrase)[ \t]+)(?:(${CLOSED_QUOTED})|(${WORD}))`,
   'gi',
 );
-
-/** `passphrase …`: the word right after `passphrase` and a blank (a quoted one is credentials-keys.ts' WORD_QUOTED). */
-const PASSPHRASE_WORD = new RegExp(String.raw`(?<![\w.-])(passphrase[ \t]+)(${WORD})`, 'gi');
 
 /**
  * No credential: a path (`/home/app`, `~/.ssh/id_ed25519`, `./key`, `C:\\keys`), a word joined to another by `-`
@@ -46,19 +44,13 @@ function credentialWord(word: string): boolean {
   return BARE_SECRET_VALUE.test(core) && !NOT_A_VALUE.test(core);
 }
 
-/** `word` redacted, its final dots kept (they end the sentence). */
-function redactedWord(word: string): string {
-  return `${REDACTED}${word.slice(word.replace(/\.+$/, '').length)}`;
-}
-
 /** `text` with the pass phrases and stated passwords above replaced by `[redacted]`. */
 export function redactPhraseCredentials(text: string): string {
-  return text
-    .replace(STATED, (all: string, head: string, quoted?: string, word?: string) => {
-      if (quoted !== undefined) return `${head}${quoted[0]}${REDACTED}${quoted[0]}`;
-      return word !== undefined && credentialWord(word) ? `${head}${redactedWord(word)}` : all;
-    })
-    .replace(PASSPHRASE_WORD, (all: string, head: string, word: string) =>
-      credentialWord(word) ? `${head}${redactedWord(word)}` : all,
-    );
+  return text.replace(STATED, (all: string, head: string, quoted?: string, word?: string) =>
+    quoted !== undefined
+      ? `${head}${quoted[0]}${REDACTED}${quoted[0]}`
+      : credentialWord(word as string)
+        ? `${head}${REDACTED}${(word as string).slice((word as string).replace(/\.+$/, '').length)}`
+        : all,
+  );
 }

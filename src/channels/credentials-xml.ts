@@ -123,41 +123,32 @@ function redactWrapped(text: string): string {
 const ESCAPED_ELEMENT =
   /&lt;([A-Za-z_][\w:.-]*)((?:\s(?:[^&<>]|&(?!(?:lt|gt);))*)?)(\/?)&gt;(?:((?:[^&<]|&(?!lt;))+)(&lt;\/\1\s*&gt;))?/g;
 
-/** `text` with the secrets of ESCAPED_ELEMENT's elements redacted as ELEMENT's are. */
-function redactEscapedMarkup(text: string): string {
-  return text.replace(
-    ESCAPED_ELEMENT,
-    (all: string, name: string, attributes: string, slash: string, body?: string, end?: string) => {
-      const keyed = attributes !== '' && keyedSecret(attributes);
-      if (keyed) {
-        const redacted = redactValueAttribute(attributes);
-        if (redacted !== undefined) return `&lt;${name}${redacted}${slash}&gt;${body ?? ''}${end ?? ''}`;
-      }
-      if (body === undefined || !(keyed || SECRET_NAME.test(name))) return all;
-      return `&lt;${name}${attributes}${slash}&gt;${redactedText(body)}${end}`;
-    },
-  );
-}
+/**
+ * An ELEMENT or ESCAPED_ELEMENT match with its secret redacted (its `value` attribute, else its text or CDATA
+ * section's content); the markup as written, `<`/`>` or `&lt;`/`&gt;`.
+ */
+const redactElement =
+  (lt: string, gt: string) =>
+  (all: string, name: string, attributes: string, slash: string, body?: string, end?: string): string => {
+    const keyed = attributes !== '' && keyedSecret(attributes);
+    const redacted = keyed ? redactValueAttribute(attributes) : undefined;
+    if (redacted !== undefined) return `${lt}${name}${redacted}${slash}${gt}${body ?? ''}${end ?? ''}`;
+    if (body === undefined || !(keyed || SECRET_NAME.test(name))) return all;
+    const inner = body.startsWith('<![CDATA[')
+      ? `<![CDATA[${redactedText(body.slice(9, -3))}]]>`
+      : redactedText(body);
+    return `${lt}${name}${attributes}${slash}${gt}${inner}${end}`;
+  };
 
 /**
  * `text` with the text of each XML element that holds a secret, and the `value` attribute of one whose `key` or
  * `name` attribute names a secret, replaced by `[redacted]` (see the top of this file).
  */
 export function redactXmlCredentials(text: string): string {
-  const unescaped = text.includes('&lt;') ? redactEscapedMarkup(text) : text;
-  if (!unescaped.includes('<')) return unescaped;
-  return redactWrapped(unescaped).replace(
-    ELEMENT,
-    (all: string, name: string, attributes: string, slash: string, body?: string, end?: string) => {
-      const keyed = attributes !== '' && keyedSecret(attributes);
-      if (keyed) {
-        const redacted = redactValueAttribute(attributes);
-        if (redacted !== undefined) return `<${name}${redacted}${slash}>${body ?? ''}${end ?? ''}`;
-      }
-      if (body === undefined || !(keyed || SECRET_NAME.test(name))) return all;
-      const cdata = body.startsWith('<![CDATA[');
-      const inner = cdata ? `<![CDATA[${redactedText(body.slice(9, -3))}]]>` : redactedText(body);
-      return `<${name}${attributes}${slash}>${inner}${end}`;
-    },
-  );
+  const unescaped = text.includes('&lt;')
+    ? text.replace(ESCAPED_ELEMENT, redactElement('&lt;', '&gt;'))
+    : text;
+  return unescaped.includes('<')
+    ? redactWrapped(unescaped).replace(ELEMENT, redactElement('<', '>'))
+    : unescaped;
 }
