@@ -6,8 +6,9 @@ import type { IncomingMessage } from 'node:http';
 import { escapeControls } from '../logger.js';
 import type { Logger } from '../types.js';
 import type { AdminDecision } from './admin-api-options.js';
-import { type AuthDecision, type Authenticator, bearerToken } from './auth.js';
-import type { OriginGuard } from './origin-guard.js';
+import { type AuthDecision, type Authenticator, type AuthVia, bearerToken } from './auth.js';
+import { carriesCredential, credentialDigest } from './credential-signs.js';
+import { isOtherSite, isUserNavigation, type OriginGuard } from './origin-guard.js';
 import type { RateLimiter, RateLimitVerdict } from './rate-limit.js';
 import { rateLimitRefusal } from './refusals.js';
 import type { AdminSource } from './route.js';
@@ -62,7 +63,24 @@ function presentedCredential<R>(
   const tokenMode = auth.mode === 'token' || auth.mode === 'token+authorize';
   // Another scheme (Basic from a proxy's own sign-in) is compared with nothing: no credential of ours.
   if (tokenMode && bearerToken(req) !== undefined) return 'explicit';
-  return auth.mode === 'token' ? 'none' : 'ambient';
+  if (auth.mode === 'token') return 'none';
+  // An authorize hook reads what the request carries, or what it cannot choose (its address, a client
+  // certificate): a request with no Authorization, no Cookie and no header of its own guesses nothing (outside
+  // review E, F1: another site's <img> on plain HTTP carries no Sec-Fetch-*, nor a SameSite=Lax cookie).
+  if (auth.mode !== 'loopback' && !carriesCredential(req)) return 'none';
+  return 'ambient';
+}
+
+/**
+ * The served budget's key of a request let in by what a browser brings along (the hook, the loopback rule): the
+ * peer, a user's navigation from another site apart (a link followed: it cannot fill the dashboard's budget,
+ * outside review E, F2), and, with the hook, the digest of its credential headers (another site's requests
+ * without the admin's cookie count apart from the admin's, F1). A bearer or signed token counts on the peer.
+ */
+function servedKey(req: IncomingMessage, key: string, via: AuthVia): string {
+  if (via !== 'authorize' && via !== 'loopback') return key;
+  const navigation = isOtherSite(req) && isUserNavigation(req) ? '\nnavigation' : '';
+  return via === 'authorize' ? `${key}${navigation}\n${credentialDigest(req)}` : `${key}${navigation}`;
 }
 
 export type Decide<R> = (
@@ -144,10 +162,13 @@ export function createAdmission<R>(deps: {
       misdirected ??
       (decision.ok && (ambient || decision.via === 'loopback') ? guard.checkFetchSite(req) : undefined);
     if (refused) return refused;
-    if (decision.ok)
-      return rateLimitRefusal(await servedLimiter?.hit(key)) ?? { ...decision, clientKey: key };
-    // Nothing was compared: a 401 that asks for credentials, and no budget spent (none guessed).
-    if (credential === 'none') return decision;
+    if (decision.ok) {
+      const served = servedKey(req, key, decision.via);
+      return rateLimitRefusal(await servedLimiter?.hit(served)) ?? { ...decision, clientKey: key };
+    }
+    // Nothing was compared (a 401 that asks for credentials, or a hook that refused a request carrying none), or
+    // only a signed token no guesser reaches: no budget spent (none guessed).
+    if (credential === 'none' || decision.unguessable) return decision;
     return rateLimitRefusal(await refusedLimiter?.hit(key)) ?? decision;
   };
 

@@ -8,6 +8,7 @@ import type { AuthOptions } from '../monitor/websocket-port.js';
 import type { Logger } from '../types.js';
 import { clientAddress, forwardingChain, isLoopback, isLoopbackEntry } from './client-address.js';
 import { isForwarded, isHttp10, remoteClientHeader } from './proxy-signals.js';
+import { checkPresentableToken } from './token-shape.js';
 
 export type { AuthOptions } from '../monitor/websocket-port.js';
 
@@ -22,7 +23,17 @@ export type AuthDecision =
       /** With `via: 'access_token'`: when the token expires (epoch ms); streams opened with it end then. */
       expiresAt?: number;
     }
-  | { ok: false; status: 401 | 403; code: 'unauthorized' | 'token_expired' | 'forbidden'; message: string };
+  | {
+      ok: false;
+      status: 401 | 403;
+      code: 'unauthorized' | 'token_expired' | 'forbidden';
+      message: string;
+      /**
+       * Only a signed access token was compared (its signature or expiry refused it): nothing a guesser can
+       * reach at any rate (a 256-bit key), so the refusal spends no budget (outside review E, F1).
+       */
+      unguessable?: true;
+    };
 
 export interface Authenticator<R> {
   readonly mode: AuthMode;
@@ -191,9 +202,16 @@ export function createAuthenticator<R>(
           status: 401,
           code: 'token_expired',
           message: 'access_token has expired; request a new one',
+          unguessable: true,
         };
       }
-      return { ok: false, status: 403, code: 'forbidden', message: 'access_token is not valid' };
+      return {
+        ok: false,
+        status: 403,
+        code: 'forbidden',
+        message: 'access_token is not valid',
+        unguessable: true,
+      };
     }
 
     const bearer = tokenHash ? bearerToken(req) : undefined;
@@ -300,27 +318,6 @@ function missingCredentials(): AuthDecision {
 
 function sha256(value: string): Buffer {
   return nodeCrypto().createHash('sha256').update(value).digest();
-}
-
-/**
- * A token a client can present as `Authorization: Bearer <token>`: printable ASCII without spaces. HTTP trims
- * header whitespace and forbids line breaks, so a token read from a secret file with its trailing newline could
- * never match. Refused rather than trimmed: quietly changing a secret would hide which value is the real one.
- */
-function checkPresentableToken(token: string): void {
-  if (/^[\x21-\x7e]+$/.test(token)) return;
-  const edge = /^\s|\s$/.test(token);
-  const problem = edge
-    ? /[\r\n]$/.test(token)
-      ? 'ends with a line break (as `fs.readFileSync` of a secret file gives)'
-      : 'starts or ends with whitespace'
-    : 'holds a space, a control character or a non-ASCII character';
-  throw invalidOption(
-    `\`adminToken\` ${problem}, so no client could present it as \`Authorization: Bearer <token>\`. ` +
-      (edge
-        ? 'Trim it (`readFileSync(path, "utf8").trim()`).'
-        : 'Use printable ASCII without spaces (for example 32 random bytes in hex or base64url).'),
-  );
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined for no or another scheme. */

@@ -8,6 +8,7 @@ import { nodeNet } from '../builtins.js';
 import { invalidOption } from '../errors.js';
 import type { OriginGuardOptions } from '../monitor/websocket-port.js';
 import { forwardedHosts } from './forwarded-host.js';
+import { isHttp10 } from './proxy-signals.js';
 
 /** The `Host` and `Origin` allow-lists of the admin API and the WebSocket. */
 export type { OriginGuardOptions } from '../monitor/websocket-port.js';
@@ -99,6 +100,9 @@ export function createOriginGuard(
   const allowed = (name: string | undefined): boolean =>
     name !== undefined && (isLoopbackName(name) || isAddress(name) || hosts.has(name));
 
+  /** A name listed in allowedHosts that no proxy writes as its upstream: neither an address nor localhost. */
+  const listedName = (name: string): boolean => hosts.has(name) && !isAddress(name) && !isLoopbackName(name);
+
   /** The Host rule; `page` words the refusal for the dashboard's page. */
   function judgeHost(req: IncomingMessage, page: boolean): GuardRefusal | undefined {
     const header = requestAuthority(req);
@@ -106,7 +110,12 @@ export function createOriginGuard(
     const name = hostName(header);
     if (!allowed(name)) return misdirected('Host', header, page);
     // Loopback mode trusts the host and the proxies on it (docs/access-control.md): served as before there.
-    if (loopbackMode || !behindProxy) return undefined;
+    if (loopbackMode) return undefined;
+    // Without trustProxy a request is judged as a direct one, but an HTTP/1.0 request naming an address or
+    // localhost is what nginx's default proxy_pass sends (HTTP/1.0 upstream, Host: 127.0.0.1:PORT), and no
+    // browser speaks HTTP/1.0: a page rebound to the proxy's name read metrics/ and minted a token through it
+    // (outside review E, F4). Judged as proxied: only an allowedHosts name proves what the browser opened.
+    if (!behindProxy) return isHttp10(req) && !listedName(name as string) ? http10Proxy(header) : undefined;
     // Behind a trusted proxy (outside review B, RTB-1; with trustProxy every peer, whatever headers it sends:
     // outside review C) Host may be the proxy's upstream (nginx's default
     // `proxy_pass http://127.0.0.1:PORT;` sends `Host: 127.0.0.1:PORT`): an address or a loopback name there
@@ -117,8 +126,7 @@ export function createOriginGuard(
     // browser's Host there after rewriting Host to a listed name.
     for (const h of forwardedHosts(req))
       if (!allowed(hostName(h))) return misdirected('X-Forwarded-Host', h, page);
-    const listed = name as string;
-    if (hosts.has(listed) && !isAddress(listed) && !isLoopbackName(listed)) return undefined;
+    if (listedName(name as string)) return undefined;
     return {
       ok: false,
       status: 421,
@@ -129,6 +137,20 @@ export function createOriginGuard(
         'name the browser opened (DNS rebinding; X-Forwarded-Host does not: a page can send it); have the proxy ' +
         'pass the Host on (nginx: proxy_set_header Host $host;) and list the name the dashboard is opened under ' +
         'in allowedHosts (with no proxy in front, leave trustProxy unset), or send Authorization: Bearer',
+    };
+  }
+
+  function http10Proxy(header: string): GuardRefusal {
+    return {
+      ok: false,
+      status: 421,
+      code: 'host_not_allowed',
+      message:
+        `an HTTP/1.0 request with Host ${JSON.stringify(cut(header))} is what a reverse proxy sends by default ` +
+        "(nginx's proxy_pass: HTTP/1.0 upstream, Host rewritten to its upstream address), and no browser speaks " +
+        'HTTP/1.0: behind a proxy set trustProxy, have it pass the Host on (nginx: proxy_set_header Host $host;) ' +
+        'and list the name the dashboard is opened under in allowedHosts; a direct client can speak HTTP/1.1 ' +
+        'or send Authorization: Bearer',
     };
   }
 
@@ -188,10 +210,10 @@ export function createOriginGuard(
     if (site !== 'cross-site' && site !== 'same-site') return undefined;
     // An allowed Origin (allowedOrigins, the own one) is served as checkOrigin serves it.
     if (req.headers.origin !== undefined && checkOrigin(req) === undefined) return undefined;
-    // A link followed from a chat, a wiki or an alert: one request per click, seen by the user.
-    const h = req.headers;
-    const get = req.method === 'GET' || req.method === 'HEAD';
-    if (get && h['sec-fetch-mode'] === 'navigate' && h['sec-fetch-dest'] === 'document') return undefined;
+    // A link followed from a chat, a wiki or an alert: one request per click, seen by the user. Only a navigation
+    // the user started (Sec-Fetch-User: ?1, Fetch Metadata §2.4): a page that opened a window navigated it 320
+    // times by script, each without it, and spent the admin's served budget (outside review E, F2).
+    if (isUserNavigation(req)) return undefined;
     return {
       ok: false,
       status: 403,
@@ -204,6 +226,27 @@ export function createOriginGuard(
   }
 
   return { checkHost, checkPageHost, checkOrigin, checkFetchSite };
+}
+
+/**
+ * A top-level GET navigation the user started (a link clicked, a URL typed): `Sec-Fetch-Mode: navigate`,
+ * `Sec-Fetch-Dest: document` and `Sec-Fetch-User: ?1`, which browsers send only for a user-activated
+ * navigation (Fetch Metadata, §2.4); a script navigating a window it opened sends none.
+ */
+export function isUserNavigation(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    h['sec-fetch-mode'] === 'navigate' &&
+    h['sec-fetch-dest'] === 'document' &&
+    h['sec-fetch-user'] === '?1'
+  );
+}
+
+/** What a browser marks as sent by another site's page: `Sec-Fetch-Site` cross-site or same-site. */
+export function isOtherSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  return site === 'cross-site' || site === 'same-site';
 }
 
 /**

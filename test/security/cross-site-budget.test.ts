@@ -3,8 +3,9 @@
 // were served and spent the admin API's served budget, so the developer's own reads got 429 for the minute.
 // Requests let in by what a browser brings along (a loopback address, an authorize hook) that a browser marks
 // as sent by another site (Sec-Fetch-Site cross-site or same-site) without an allowed Origin are now 403 before
-// any budget is spent; top-level navigations (a link followed), scripts without Sec-Fetch headers, the own
-// pages and allowedOrigins are served. Real adapters and servers; the frozen clock keeps the budget's window.
+// any budget is spent; top-level navigations the user started (a link followed: Sec-Fetch-User ?1, on a budget of
+// their own since outside review E, F2), scripts without Sec-Fetch headers, the own pages and allowedOrigins are
+// served. Real adapters and servers; the frozen clock keeps the budget's window.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { harnesses } from '../adapters/harness.js';
@@ -19,6 +20,13 @@ afterEach(async () => {
 const MAX = 5;
 /** What Chrome sends for `<img src=…>` on a page of another site. */
 const IMAGE = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' };
+/** What Chrome sends for a link the user clicked on a page of another site. */
+const NAVIGATION = {
+  'sec-fetch-site': 'cross-site',
+  'sec-fetch-mode': 'navigate',
+  'sec-fetch-dest': 'document',
+  'sec-fetch-user': '?1',
+};
 
 describe.each(harnesses)('$name: cross-site browser requests spend no budget', (harness) => {
   const get = (t: Target, headers: Record<string, string>, path = `${BASE}/health/`) =>
@@ -41,17 +49,27 @@ describe.each(harnesses)('$name: cross-site browser requests spend no budget', (
     expect(
       (await get(t, { ...IMAGE, 'sec-fetch-dest': 'iframe', 'sec-fetch-mode': 'navigate' })).status,
     ).toBe(403);
-    // Served, each spending one of the MAX: curl (no Sec-Fetch), the dashboard's own fetch, a link followed
-    // from another site (top-level navigation), an allowed origin's CORS read, and the own origin.
+    // A navigation no user started (a script navigating a window it opened: no Sec-Fetch-User, outside review
+    // E, F2) is another site's request like the images.
+    for (let i = 0; i < 2 * MAX; i++)
+      expect((await get(t, { ...NAVIGATION, 'sec-fetch-user': '?0' })).status).toBe(403);
+    const { 'sec-fetch-user': _, ...scripted } = NAVIGATION;
+    expect((await get(t, scripted)).status).toBe(403);
+    // Served, each spending one of the MAX: curl (no Sec-Fetch), the dashboard's own fetch, an allowed origin's
+    // CORS read, and the own origin.
     const served: Record<string, string>[] = [
       {},
       { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' },
-      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
       { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', origin: 'https://ops.example' },
       { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', origin: own },
     ];
     for (const headers of served) expect((await get(t, headers, `${BASE}/metrics/`)).status).toBe(200);
-    // The budget was MAX: the next read is the first one refused.
+    // A link the user followed from another site (a user-activated top-level navigation) is served, but on a
+    // budget of its own: another site's links cannot fill the developer's (outside review E, F2).
+    for (let i = 0; i < MAX; i++) expect((await get(t, NAVIGATION, `${BASE}/metrics/`)).status).toBe(200);
+    expect((await get(t, NAVIGATION)).status).toBe(429);
+    // The developer's budget was MAX, four spent: one more read, then the first one refused.
+    expect((await get(t, {})).status).toBe(200);
     expect((await get(t, {})).status).toBe(429);
   });
 
@@ -64,8 +82,15 @@ describe.each(harnesses)('$name: cross-site browser requests spend no budget', (
     for (let i = 0; i < 2 * MAX; i++) expect((await get(t, IMAGE)).status).toBe(403);
     for (let i = 0; i < 2 * MAX; i++) expect((await get(t, cors)).status).toBe(403);
     // The bearer token from another site's page: served (a page cannot know it), spending the budget.
-    expect((await get(t, { ...IMAGE, authorization: `Bearer ${TOKEN}` })).status).toBe(200);
-    for (let i = 1; i < MAX; i++) expect((await get(t, {})).status).toBe(200);
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    expect((await get(t, { ...IMAGE, ...bearer })).status).toBe(200);
+    for (let i = 1; i < MAX; i++) expect((await get(t, bearer)).status).toBe(200);
+    expect((await get(t, bearer)).status).toBe(429);
+    // What the hook lets in counts apart from the bearer token, by the credential headers it carried (outside
+    // review E, F1): none here, so MAX of its own, and a cookie's requests MAX more.
+    for (let i = 0; i < MAX; i++) expect((await get(t, {})).status).toBe(200);
     expect((await get(t, {})).status).toBe(429);
+    for (let i = 0; i < MAX; i++) expect((await get(t, { cookie: 'sid=admin' })).status).toBe(200);
+    expect((await get(t, { cookie: 'sid=admin' })).status).toBe(429);
   });
 });
