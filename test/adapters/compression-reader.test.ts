@@ -38,7 +38,7 @@ const BODY = randomBytes(5_400_000).toString('base64');
 /** Far more than loopback takes from a client that does not read. */
 const BIG = Buffer.alloc(16 * 1024 * 1024, 97);
 const READERS = 3;
-const HOLD_MS = 1_500; // how long each slow client holds reading once the server is blocked on it
+const HOLD_MS = 500; // how long each slow client holds reading once the server is blocked on it (the unfixed code timed it in)
 const SLEEP_MS = 500; // the sleeping handler's own wait between its writes
 const CHUNK = Buffer.alloc(1024 * 1024, 97);
 const GEN_CHUNKS = 6;

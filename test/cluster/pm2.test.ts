@@ -1,7 +1,7 @@
 // Real PM2 in cluster mode (pm2 from npm, its own PM2_HOME in a temp folder, started and killed by
 // the test): no sysvitals code in PM2's primary, and the admin API of any worker answers for all.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -48,12 +48,24 @@ function usePm2(name: string, instances: number, extraEnv: Record<string, string
   const s = scratch();
   const home = join(s.dir, 'pm2');
   const env = { ...process.env, PM2_HOME: home };
+  // Asynchronous: the two describes run at the same time, and a spawnSync would hold this process's event loop (the
+  // other describe's load and reads) for as long as PM2 takes to start or kill its daemon.
   const pm2 = (...args: string[]) =>
-    spawnSync(process.execPath, [PM2, ...args], { env, encoding: 'utf8', timeout: 60_000 });
+    new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [PM2, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.once('close', (status) => {
+        clearTimeout(guard);
+        resolve({ status, stderr });
+      });
+    });
   const app = {
     s,
     home,
-    pm2,
     port: 0,
     metrics: async () => (await getJson(app.port, `${BASE}/metrics`)).data.data,
   };
@@ -91,26 +103,29 @@ function usePm2(name: string, instances: number, extraEnv: Record<string, string
         ],
       }),
     );
-    const started = pm2('start', ecosystem);
+    const started = await pm2('start', ecosystem);
     expect(started.status, started.stderr).toBe(0);
     await until(async () => {
       const m = await app.metrics();
       return m.cluster?.complete && m.cluster.workers_connected === instances;
     }, 60_000);
   }, 90_000);
-  afterAll(() => {
-    pm2('kill');
+  afterAll(async () => {
+    await pm2('kill');
     s.cleanup();
-  });
+  }, 90_000);
   return app;
 }
 
-describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
+// The two describes run at the same time (describe.concurrent), each with its own PM2 daemon, PM2_HOME, port and
+// scratch directory: most of their time is PM2 starting and killing its daemon and workers, which they now overlap.
+// Their oracles are the workers' logs and the client's counts, not timings. The tests of a describe stay in order.
+describe.skipIf(missing).concurrent('PM2 cluster mode (pm2 start -i 4)', () => {
   const app = usePm2('sv-app', 4);
   const { s, home } = app;
   const metrics = () => app.metrics();
 
-  it('totals equal the load exactly and percentiles one histogram of every duration; the name comes from PM2', async () => {
+  it.sequential('totals equal the load exactly and percentiles one histogram of every duration; the name comes from PM2', async () => {
     const result = await load(app.port, 200, 8, 3);
     expect(result.failed).toBe(0);
     const logged = await until(async () => {
@@ -134,7 +149,7 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
     }
   });
 
-  it('PM2 restarts a SIGKILLed aggregator; another worker takes over and no counter goes back', async () => {
+  it.sequential('PM2 restarts a SIGKILLed aggregator; another worker takes over and no counter goes back', async () => {
     const before = await metrics();
     const text1 = (await get(app.port, `${BASE}/metrics/prometheus`)).body;
     const aggPid = before.cluster.workers.find((w: { aggregator: boolean }) => w.aggregator).pid;
@@ -156,11 +171,11 @@ describe.skipIf(missing)('PM2 cluster mode (pm2 start -i 4)', () => {
   }, 60_000);
 });
 
-describe.skipIf(missing)('PM2 reload under load (pm2 reload, 3 instances)', () => {
+describe.skipIf(missing).concurrent('PM2 reload under load (pm2 reload, 3 instances)', () => {
   // STOP=drain: each worker stops as examples/cluster.ts does (monitor.shutdown(): stop accepting, drain, then close).
   const app = usePm2('sv-reload', 3, { STOP: 'drain' });
 
-  it("after `pm2 reload` the cluster's totals equal the client's completed responses; no Prometheus counter went back meanwhile", async () => {
+  it.sequential("after `pm2 reload` the cluster's totals equal the client's completed responses; no Prometheus counter went back meanwhile", async () => {
     const before = (await app.metrics()).cluster.workers.map((w: { pid: number }) => w.pid) as number[];
     let stopped = false;
     const running = load(app.port, 1_000_000, 4, 7, () => stopped);

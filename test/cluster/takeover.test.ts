@@ -23,7 +23,11 @@ import {
   useCluster,
 } from './helpers.js';
 
-describe('node:cluster takeover: the window', () => {
+// The first two describes run at the same time (describe.concurrent), each on its own cluster and scratch directory:
+// the alerts case spends most of its time waiting through the takeover's hold, which the window case's load, kill
+// and reads overlap. Their oracles are the workers' logs and the receiver's events, not timings. The rates case
+// below stays on its own: its oracle is the load generator's count over a window of time.
+describe.concurrent('node:cluster takeover: the window', () => {
   // No respawn: the dead aggregator's process stays dead, the oracle is the two survivors' logs.
   // Start-up guard only (tsx workers on a loaded machine), no timed assertion.
   const c = useCluster({}, 3);
@@ -108,7 +112,7 @@ describe('node:cluster takeover: the window', () => {
   }, 120_000);
 });
 
-describe('node:cluster takeover: active alerts', () => {
+describe.concurrent('node:cluster takeover: active alerts', () => {
   const c = useCluster<{ type: string; alert: { id: string; rule: string } }>(
     (url) => ({
       WEBHOOK: url,
