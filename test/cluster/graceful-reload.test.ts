@@ -51,10 +51,7 @@ const coveredMetrics = (port: number) =>
     return afterTakeover(m.cluster) && m;
   }, 30_000);
 
-// The two describes run at the same time (describe.concurrent), each on its own cluster, port and scratch directory:
-// each waits on its processes (a drain, a replacement listening, an aggregator elected); their oracles are the
-// workers' records and the clients' counts, not timings.
-describe.concurrent('node:cluster: a graceful reload under load (workers stopped as examples/cluster.ts does)', () => {
+describe('node:cluster: a graceful reload under load (workers stopped as examples/cluster.ts does)', () => {
   it('no request fails; the totals equal the answered requests and the records exactly', async () => {
     const c = await startReadyCluster(
       { RESPAWN: '1', STOP: 'drain', CLOSE_TIMEOUT: String(CLOSE_TIMEOUT_MS), WARN_LOG: '1' },
@@ -135,7 +132,7 @@ describe.concurrent('node:cluster: a graceful reload under load (workers stopped
   }, 150_000);
 });
 
-describe.concurrent('examples/cluster.ts: a worker stopped under load', () => {
+describe('examples/cluster.ts: a worker stopped under load', () => {
   it('exits 0 and is replaced; no request fails; the total equals the answered requests exactly', async () => {
     const s = scratch();
     const port = await freePort();

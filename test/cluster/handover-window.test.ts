@@ -46,9 +46,7 @@ async function until240Counted(port: number, logDir: string) {
   });
 }
 
-// The two describes run at the same time (describe.concurrent), each on its own cluster and scratch directory:
-// each waits on its processes (a start, a handover); their oracles are the workers' logs, not timings.
-describe.concurrent('node:cluster graceful handover: the window', () => {
+describe('node:cluster graceful handover: the window', () => {
   const c = useCluster({}, 3);
 
   it("after a SIGTERM of the aggregator the window holds every worker's last minute, complete", async () => {
@@ -70,7 +68,7 @@ describe.concurrent('node:cluster graceful handover: the window', () => {
 // Issue #13: a graceful handover within a minute of a worker's graceful leave marked the successor's window
 // `aggregator-window` and lacked that worker's last minute (no live worker held it). A worker that closes now
 // sends its last minute (`bye`) after its last report; the aggregator hands it over with its own.
-describe.concurrent('node:cluster graceful handover after a worker left gracefully', () => {
+describe('node:cluster graceful handover after a worker left gracefully', () => {
   const c = useCluster({}, 3);
 
   it("the successor's window holds the departed worker's last minute too, and nothing is marked", async () => {

@@ -34,9 +34,7 @@ const exitOf = (events: Array<Record<string, unknown>>, pid: number) => events.f
 
 const completed = (byStatus: Record<number, number>) => Object.values(byStatus).reduce((a, b) => a + b, 0);
 
-// The two cases run at the same time (describe.concurrent), each on its own cluster: each waits on its processes
-// (the closes, a new aggregator, closeTimeoutMs); their oracles are the exits, the logs and the clients' counts.
-describe.concurrent('node:cluster: a rolling close under load', () => {
+describe('node:cluster: a rolling close under load', () => {
   it('every close() resolves, a new aggregator answers, and the totals equal the completed responses exactly', async () => {
     // RESPAWN: the primary forks a replacement for each worker that exits (a rolling restart).
     const c = await startReadyCluster({ RESPAWN: '1', WARN_LOG: '1', CLOSE_TIMEOUT: '3000' }, 4);
