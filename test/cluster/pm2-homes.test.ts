@@ -4,7 +4,7 @@
 // daemon's home: two clusters, each its own workers and totals; a `pm2 reload` keeps the cluster and its
 // totals. Real PM2 (two daemons), the fixture app, one shared socket directory.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -37,10 +37,27 @@ describe.skipIf(missing)('two PM2 daemons, apps of one name', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
+  /** pm2() without holding this process: the two daemons start, and are killed, at the same time. */
+  const pm2Async = (home: string, ...args: string[]) =>
+    new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [PM2, ...args], {
+        env: { ...process.env, PM2_HOME: home },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.once('close', (status) => {
+        clearTimeout(guard);
+        resolve({ status, stderr });
+      });
+    });
   const metrics = async (port: number) => (await getJson(port, `${BASE}/metrics`)).data.data;
 
   beforeAll(async () => {
-    for (const i of [0, 1]) {
+    const start = async (i: number) => {
       ports[i] = await freePort();
       const ecosystem = join(s.dir, `ecosystem-${i}.json`);
       writeFileSync(
@@ -60,9 +77,10 @@ describe.skipIf(missing)('two PM2 daemons, apps of one name', () => {
           ],
         }),
       );
-      const started = pm2(homes[i] as string, 'start', ecosystem);
+      const started = await pm2Async(homes[i] as string, 'start', ecosystem);
       expect(started.status, started.stderr).toBe(0);
-    }
+    };
+    await Promise.all([start(0), start(1)]);
     for (const port of ports) {
       await until(async () => {
         const m = await metrics(port);
@@ -71,10 +89,10 @@ describe.skipIf(missing)('two PM2 daemons, apps of one name', () => {
     }
   }, 120_000);
 
-  afterAll(() => {
-    for (const home of homes) pm2(home, 'kill');
+  afterAll(async () => {
+    await Promise.all(homes.map((home) => pm2Async(home, 'kill')));
     s.cleanup();
-  });
+  }, 90_000);
 
   it('each daemon is its own cluster: its own 2 workers, its own totals; a pm2 reload keeps them', async () => {
     const result = await load(ports[0] as number, 50, 4, 5);
