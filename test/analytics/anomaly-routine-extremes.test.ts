@@ -6,43 +6,10 @@
 // stayed on its side. Oracles: the generators are stationary (no alert at critical is true), and a real change on the
 // same series (a step of 20 noise sd, a drop to 0) is still paged critical within the pending time.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logger.js';
-import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
-import { NO_HOST_FILES } from '../helpers/hostless.js';
+import { describe, expect, it } from 'vitest';
+import { routineGenerators, runRoutineSeries } from '../helpers/routine-extremes.js';
 
-const T0 = Date.UTC(2026, 11, 1);
-const MIN = 60_000;
 const DAYS3 = 3 * 1440;
-const monitors: SystemMonitor[] = [];
-afterEach(async () => {
-  await Promise.all(monitors.splice(0).map((m) => m.close()));
-});
-
-/** The review's generator (its LCG, Box-Muller and Poisson draws, in its order). */
-function generators(seed0: number) {
-  let seed = seed0;
-  const rnd = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
-  const poisson = (l: number) => {
-    const L = Math.exp(-l);
-    let k = 0;
-    let p = 1;
-    do {
-      k++;
-      p *= rnd();
-    } while (p > L);
-    return k - 1;
-  };
-  return (m: number) => ({
-    cyc: 100 + 50 * Math.sin((2 * Math.PI * m) / 1440) + 3 * gauss(),
-    ramp: 100 + 0.02 * m + 2 * gauss(),
-    pois: poisson(4),
-  });
-}
 
 interface Page {
   minute: number;
@@ -53,44 +20,11 @@ interface Page {
 async function criticalPages(
   seed: number,
   minutes: number,
-  change: (m: number, v: Record<string, number>) => void = () => {},
+  change?: (m: number, v: Record<string, number>) => void,
 ): Promise<Page[]> {
-  let now = T0;
-  const pages: Page[] = [];
-  let minute = 0;
-  const monitor = createMonitor({
-    ...NO_HOST_FILES,
-    clock: { now: () => now },
-    sampleIntervalMs: 0,
-    logger: silentLogger,
-    alerts: {
-      cpu: { enabled: false },
-      memory: { enabled: false },
-      disk: { enabled: false },
-      disk_full_in: { enabled: false },
-      memory_leak: { enabled: false },
-      event_loop_delay: { enabled: false },
-      anomaly: { enabled: true, series: ['cyc', 'ramp', 'pois'] },
-    },
-    onAlert: (e) => {
-      if (e.type === 'raised' && e.alert.severity === 'critical') {
-        const series = /Anomaly on (\w+)/.exec(e.alert.message)?.[1] ?? '?';
-        pages.push({ minute, series });
-      }
-    },
-  });
-  monitors.push(monitor);
-  const next = generators(seed);
-  for (let m = 0; m < minutes; m++) {
-    minute = m;
-    const v: Record<string, number> = next(m);
-    change(m, v);
-    for (const [k, x] of Object.entries(v)) monitor.analytics.observe(k, x);
-    now += MIN;
-    await monitor.sample();
-    await monitor.flush();
-  }
-  return pages;
+  return (await runRoutineSeries(seed, minutes, change))
+    .filter((p) => p.type === 'raised' && p.severity === 'critical')
+    .map(({ minute, series }) => ({ minute, series }));
 }
 
 describe('routine extremes of stationary series do not page critical (review rtD)', () => {
@@ -119,7 +53,7 @@ describe('routine extremes of stationary series do not page critical (review rtD
   it('a ramp of +1 a minute on noise of sd 5 (review anomaly2.cjs) still pages critical within 30 minutes', async () => {
     // Each value leaves the range by less than 3 of its steps: it pages as a run of range records.
     const AT = 1500;
-    const noise = generators(42);
+    const noise = routineGenerators(42);
     const pages = await criticalPages(1, AT + 40, (m, v) => {
       v.ramp =
         (noise(m).cyc - 100 - 50 * Math.sin((2 * Math.PI * m) / 1440)) * (5 / 3) + 100 + Math.max(0, m - AT);
