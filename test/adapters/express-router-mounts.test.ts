@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/adapters/express.js';
 import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
-import { getStatus } from './raw-clients.js';
+import { sendPlan as send } from './raw-clients.js';
 import { appServers } from './served-monitor.js';
 
 const listen = appServers();
@@ -18,20 +18,6 @@ const majors = [CURRENT_MAJORS, olderMajors()];
 type Next = (err?: unknown) => void;
 type Req = { url: string };
 type Res = { status(n: number): { end(b: string): void }; end(b: string): void };
-
-/** Sends each [path, times] in turn; the statuses received, per path. */
-async function send(port: number, plan: [string, number][]) {
-  const tally: Record<string, Record<number, number>> = {};
-  for (const [path, n] of plan) {
-    for (let i = 0; i < n; i++) {
-      const status = await getStatus(port, path);
-      tally[path] ??= {};
-      const t = tally[path];
-      t[status] = (t[status] ?? 0) + 1;
-    }
-  }
-  return tally;
-}
 
 async function routes(monitor: ReturnType<typeof createMonitor>) {
   const m = await monitor.getMetrics({ maxAgeMs: 0 });

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/adapters/express.js';
 import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
-import { getStatus } from './raw-clients.js';
+import { sendPlan as send } from './raw-clients.js';
 import { appServers } from './served-monitor.js';
 
 const listen = appServers();
@@ -19,20 +19,6 @@ const majors = [CURRENT_MAJORS, olderMajors()];
 type Next = (err?: unknown) => void;
 type Req = { path: string };
 type Res = { status(n: number): { end(b: string): void }; end(b: string): void };
-
-/** Sends each [path, times] in turn; the statuses received, per path. */
-async function send(port: number, plan: [string, number][]) {
-  const tally: Record<string, Record<number, number>> = {};
-  for (const [path, n] of plan) {
-    for (let i = 0; i < n; i++) {
-      const status = await getStatus(port, path);
-      tally[path] ??= {};
-      const t = tally[path];
-      t[status] = (t[status] ?? 0) + 1;
-    }
-  }
-  return tally;
-}
 
 async function counts(monitor: ReturnType<typeof createMonitor>) {
   const m = await monitor.getMetrics({ maxAgeMs: 0 });
@@ -45,13 +31,25 @@ async function counts(monitor: ReturnType<typeof createMonitor>) {
   };
 }
 
+/** Two monitors, and the one close() that closes both (for `listen`). */
+function twoMonitors() {
+  const a = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+  const b = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+  const both = {
+    close: async () => {
+      await a.close();
+      await b.close();
+    },
+  };
+  return { a, b, both };
+}
+
 describe.each(majors.map((m) => [m.versions.express, m] as const))(
   'express %s: two monitors on one app',
   (_e, modules) => {
     for (const first of ['a request both see', 'a request answered before both']) {
       it(`each counts the requests answered before both (${first} first)`, async () => {
-        const a = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
-        const b = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+        const { a, b, both } = twoMonitors();
         const app = modules.express();
         app.use((q: Req, s: Res, next: Next) => {
           if (q.path === '/early') s.status(503).end('early');
@@ -61,12 +59,7 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
         app.use(a.middleware());
         app.use(b.middleware());
         app.get('/ok', (_q, s) => void s.end('ok'));
-        const port = await listen(createServer(app), {
-          close: async () => {
-            await a.close();
-            await b.close();
-          },
-        });
+        const port = await listen(createServer(app), both);
         const plan: [string, number][] = [
           ['/ok', 3],
           ['/early', 2],
@@ -91,8 +84,7 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
     }
 
     it("each counts the parent's answers under the app's mount, the middlewares first in the app", async () => {
-      const a = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
-      const b = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+      const { a, b, both } = twoMonitors();
       const app = modules.express();
       app.use(a.middleware());
       app.use(b.middleware());
@@ -104,12 +96,7 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
         else next();
       });
       parent.use('/v1', app);
-      const port = await listen(createServer(parent), {
-        close: async () => {
-          await a.close();
-          await b.close();
-        },
-      });
+      const port = await listen(createServer(parent), both);
       const tally = await send(port, [
         ['/v1/ok', 3],
         ['/v1/early', 2],
@@ -138,8 +125,7 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
     });
 
     it('the second counts the requests answered between the two (an auth check after a, before b)', async () => {
-      const a = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
-      const b = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+      const { a, b, both } = twoMonitors();
       const app = modules.express();
       app.use((q: Req, s: Res, next: Next) => {
         if (q.path === '/early') s.status(503).end('early');
@@ -153,12 +139,7 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
       });
       app.use(b.middleware());
       app.get('/ok', (_q, s) => void s.end('ok'));
-      const port = await listen(createServer(app), {
-        close: async () => {
-          await a.close();
-          await b.close();
-        },
-      });
+      const port = await listen(createServer(app), both);
       const tally = await send(port, [
         ['/denied', 2],
         ['/ok', 3],
@@ -198,8 +179,7 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
     });
 
     it('each sees the requests waiting before both (unseen_waiting)', async () => {
-      const a = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
-      const b = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+      const { a, b, both } = twoMonitors();
       const app = modules.express();
       let held = 0;
       app.use((q: Req, _s: Res, next: Next) => {
@@ -210,12 +190,7 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
       app.use(b.middleware());
       app.get('/ok', (_q, s) => void s.end('ok'));
       const server = createServer(app);
-      const port = await listen(server, {
-        close: async () => {
-          await a.close();
-          await b.close();
-        },
-      });
+      const port = await listen(server, both);
       expect(await send(port, [['/ok', 1]])).toEqual({ '/ok': { 200: 1 } });
       const hung = [0, 1, 2].map(() => connect(port, '127.0.0.1'));
       try {

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createMonitor } from '../../src/adapters/express.js';
 import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
-import { getStatus } from './raw-clients.js';
+import { sendPlan } from './raw-clients.js';
 import { appServers } from './served-monitor.js';
 
 const listen = appServers();
@@ -20,13 +20,19 @@ type Next = (err?: unknown) => void;
 type Req = { path: string };
 type Res = { status(n: number): { end(b: string): void } };
 
-async function send(port: number, path: string, n: number, tally: Record<string, Record<number, number>>) {
-  for (let i = 0; i < n; i++) {
-    const status = await getStatus(port, path);
-    tally[path] ??= {};
-    const t = tally[path];
-    t[status] = (t[status] ?? 0) + 1;
-  }
+/** The monitored app: its middleware, then `/ok`; each test adds the rest. */
+function monitoredApp(modules: (typeof majors)[number]) {
+  const monitor = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
+  const app = modules.express();
+  app.use(monitor.middleware());
+  app.get('/ok', (_q, s) => void s.end('ok'));
+  return { monitor, app };
+}
+
+/** The request totals: all the monitor read, the unseen ones, the 5xx. */
+async function counts(monitor: ReturnType<typeof createMonitor>) {
+  const m = await monitor.getMetrics({ maxAgeMs: 0 });
+  return { total: m.requests.total, unseen: m.requests.unseen_total, count5xx: m.errors.count_5xx };
 }
 
 async function routes(monitor: ReturnType<typeof createMonitor>) {
@@ -41,10 +47,7 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
   (_e, modules) => {
     for (const how of ['two use() calls', 'an array of paths']) {
       it(`labels each request with the mount it came through (${how})`, async () => {
-        const monitor = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
-        const app = modules.express();
-        app.use(monitor.middleware());
-        app.get('/ok', (_q, s) => void s.end('ok'));
+        const { monitor, app } = monitoredApp(modules);
         const router = modules.express.Router();
         router.get('/items/:id', (_q: unknown, s: { end(b: string): void }) => void s.end('item'));
         app.use('/org/:org', router);
@@ -54,12 +57,13 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
           parent.use('/v2', app);
         } else parent.use(['/v1', '/v2'], app);
         const port = await listen(createServer(parent), monitor);
-        const tally: Record<string, Record<number, number>> = {};
-        await send(port, '/v1/ok', 5, tally);
-        await send(port, '/v2/ok', 2, tally);
-        await send(port, '/v1/ok', 1, tally);
-        await send(port, '/V2/org/acme/items/7', 3, tally);
-        await send(port, '/v1/org/acme/items/8', 1, tally);
+        const tally = await sendPlan(port, [
+          ['/v1/ok', 5],
+          ['/v2/ok', 2],
+          ['/v1/ok', 1],
+          ['/V2/org/acme/items/7', 3],
+          ['/v1/org/acme/items/8', 1],
+        ]);
         expect(tally).toEqual({
           '/v1/ok': { 200: 6 },
           '/v2/ok': { 200: 2 },
@@ -76,11 +80,8 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
     }
 
     it("counts the parent's 5xx as the sub-app's only on paths under its mounts", async () => {
-      const monitor = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
-      const app = modules.express();
+      const { monitor, app } = monitoredApp(modules);
       app.set('env', 'test');
-      app.use(monitor.middleware());
-      app.get('/ok', (_q, s) => void s.end('ok'));
       app.get('/boom', () => {
         throw new Error('boom');
       });
@@ -98,15 +99,16 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
       parent.get('/other', (_q: unknown, s: Res) => s.status(500).end('parent route'));
       parent.use((_e: unknown, _q: unknown, s: Res, _n: Next) => s.status(500).end('parent failed'));
       const port = await listen(createServer(parent), monitor);
-      const tally: Record<string, Record<number, number>> = {};
-      await send(port, '/v1/ok', 5, tally);
-      await send(port, '/v1/boom', 2, tally);
-      await send(port, '/v1/early', 3, tally);
-      await send(port, '/v1/nexterr', 2, tally);
-      await send(port, '/v2/ok', 2, tally);
-      await send(port, '/v2/early', 1, tally);
-      await send(port, '/early', 2, tally);
-      await send(port, '/other', 1, tally);
+      const tally = await sendPlan(port, [
+        ['/v1/ok', 5],
+        ['/v1/boom', 2],
+        ['/v1/early', 3],
+        ['/v1/nexterr', 2],
+        ['/v2/ok', 2],
+        ['/v2/early', 1],
+        ['/early', 2],
+        ['/other', 1],
+      ]);
       expect(tally).toEqual({
         '/v1/ok': { 200: 5 },
         '/v1/boom': { 500: 2 },
@@ -117,13 +119,8 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
         '/early': { 503: 2 },
         '/other': { 500: 1 },
       });
-      const m = await monitor.getMetrics({ maxAgeMs: 0 });
       // Seen: 5 + 2 + 2; missed under /v1 and /v2: 3 + 2 + 1 (all 5xx); missed outside them: 2 + 1 (unseen_total only).
-      expect({
-        total: m.requests.total,
-        unseen: m.requests.unseen_total,
-        count5xx: m.errors.count_5xx,
-      }).toEqual({
+      expect(await counts(monitor)).toEqual({
         total: 9 + 6,
         unseen: 6 + 3,
         count5xx: 2 + 6,
@@ -139,10 +136,7 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
     // layer's handle itself, not Express's mounted_app: the parent's 503 under that mount read as nobody's
     // (3 × 200 + 2 × 503 read total 3, 5xx 0).
     it("counts the parent's 5xx under a mount through a Router as the app's", async () => {
-      const monitor = createMonitor({ sampleIntervalMs: 0, logger: quiet, rateLimit: false });
-      const app = modules.express();
-      app.use(monitor.middleware());
-      app.get('/ok', (_q, s) => void s.end('ok'));
+      const { monitor, app } = monitoredApp(modules);
       const parent = modules.express();
       parent.use((q: Req, s: Res, next: Next) =>
         q.path.endsWith('/early') ? s.status(503).end('early') : next(),
@@ -151,22 +145,18 @@ describe.each(majors.map((m) => [m.versions.express, m] as const))(
       router.use('/t/:tenant', app);
       parent.use('/api', router);
       const port = await listen(createServer(parent), monitor);
-      const tally: Record<string, Record<number, number>> = {};
-      await send(port, '/api/t/acme/ok', 3, tally);
-      await send(port, '/api/t/acme/early', 2, tally);
-      await send(port, '/early', 1, tally);
+      const tally = await sendPlan(port, [
+        ['/api/t/acme/ok', 3],
+        ['/api/t/acme/early', 2],
+        ['/early', 1],
+      ]);
       expect(tally).toEqual({
         '/api/t/acme/ok': { 200: 3 },
         '/api/t/acme/early': { 503: 2 },
         '/early': { 503: 1 },
       });
-      const m = await monitor.getMetrics({ maxAgeMs: 0 });
       // Seen: 3; missed under /api/t/:tenant: 2 (both 5xx); missed outside it: 1 (unseen_total only).
-      expect({
-        total: m.requests.total,
-        unseen: m.requests.unseen_total,
-        count5xx: m.errors.count_5xx,
-      }).toEqual({
+      expect(await counts(monitor)).toEqual({
         total: 3 + 2,
         unseen: 2 + 1,
         count5xx: 2,

@@ -14,7 +14,7 @@ import { createMonitor } from '../../src/adapters/koa.js';
 import { httpSend } from '../helpers/http-get.js';
 import { parseExposition } from '../http/prometheus-parse.js';
 import { CURRENT_MAJORS, olderMajors } from './framework-modules.js';
-import { getStatus } from './raw-clients.js';
+import { sendPlan as send } from './raw-clients.js';
 
 const quiet = { warn() {}, error() {}, info() {}, debug() {} };
 const TOKEN = 'k'.repeat(40);
@@ -78,20 +78,6 @@ async function exposition(monitor: Monitor) {
   const series: Record<string, number> = {};
   for (const s of family?.samples ?? []) series[`${s.labels.route} ${s.labels.status_class}`] = s.value;
   return series;
-}
-
-/** Sends each [path, times] in turn; the statuses received, per path. */
-async function send(port: number, plan: [string, number][]) {
-  const tally: Record<string, Record<number, number>> = {};
-  for (const [path, n] of plan) {
-    for (let i = 0; i < n; i++) {
-      const status = await getStatus(port, path);
-      tally[path] ??= {};
-      const t = tally[path];
-      t[status] = (t[status] ?? 0) + 1;
-    }
-  }
-  return tally;
 }
 
 describe.each(majors.map((m) => [m.versions.koa, m] as const))(

@@ -1,5 +1,5 @@
 // Raw-socket clients for the cut-off tests (slow-reader, streamed-reader): a GET read in full, and a client that
-// writes its requests and never reads what it is sent.
+// writes its requests and never reads what it is sent; and the status tallies the mount and two-monitor tests send.
 
 import { connect, type Socket } from 'node:net';
 
@@ -54,4 +54,21 @@ export async function statuses(port: number, path: string, n: number): Promise<R
     seen[status] = (seen[status] ?? 0) + 1;
   }
   return seen;
+}
+
+/** Sends each [path, times] of `plan` in turn, one GET a connection; the statuses received, per path. */
+export async function sendPlan(
+  port: number,
+  plan: readonly (readonly [string, number])[],
+): Promise<Record<string, Record<number, number>>> {
+  const tally: Record<string, Record<number, number>> = {};
+  for (const [path, n] of plan) {
+    for (let i = 0; i < n; i++) {
+      const status = await getStatus(port, path);
+      tally[path] ??= {};
+      const t = tally[path];
+      t[status] = (t[status] ?? 0) + 1;
+    }
+  }
+  return tally;
 }
