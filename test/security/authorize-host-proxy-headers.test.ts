@@ -6,26 +6,14 @@
 // 200. Under trustProxy every peer is now a proxy: an address or a loopback name in Host proves nothing, whatever
 // headers came along, and only allowedHosts names are served. Real servers on each adapter, behind a real proxy.
 
-import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { harnesses } from '../adapters/harness.js';
-import { BASE, startTarget, type Target } from './fixture.js';
+import { BASE } from './fixture.js';
+import { expectHostRefusal, hostProxyHarness, misdirected, ok, statuses } from './host-proxy.js';
 import { rawRequest } from './raw-client.js';
 
-beforeAll(() => {
-  vi.spyOn(console, 'error').mockImplementation(() => {});
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
-
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const served = hostProxyHarness();
 
 /** The admin's address, as the proxy reports it in X-Real-IP. */
 const OFFICE = '10.1.2.3';
@@ -52,61 +40,21 @@ const PROXIES: Record<string, Proxy> = {
 
 /**
  * A real proxy in front of `port`: Host rewritten to `127.0.0.1:port` (`rewrite`) or passed on, plus what the
- * proxy adds. The HTTP/1.0 one writes its request head by hand (node's client speaks only HTTP/1.1) and relays
- * the answer's bytes as they come (an HTTP/1.0 answer ends when the server closes).
+ * proxy adds, over HTTP/1.0 where `p` says so.
  */
-async function proxy(port: number, p: Proxy, rewrite: boolean, from = OFFICE): Promise<string> {
-  const server: Server = createServer((req, res) => {
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers))
-      if (name !== 'connection' && typeof value === 'string') headers[name] = value;
-    if (rewrite) headers.host = `127.0.0.1:${port}`;
-    Object.assign(headers, p.adds(from));
-    if (p.http10) {
-      const up = connect(port, '127.0.0.1', () => {
-        let head = `${req.method} ${req.url} HTTP/1.0\r\n`;
-        for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-        up.write(`${head}\r\n`);
-      });
-      up.on('error', () => req.socket.destroy());
-      up.pipe(req.socket);
-      return;
-    }
-    const up = request(
-      { host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent: false },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function start(harness: (typeof harnesses)[number], api: Record<string, unknown>): Promise<Target> {
-  const target = await startTarget(harness, { api: api as unknown as AdminApiOptions<never> });
-  cleanups.push(() => target.close());
-  return target;
-}
-
-const PATHS = ['metrics/', 'dashboard/', 'token/'];
-
-/** What each path answers to a browser that opened `host` (a same-origin fetch, as a rebound page sends). */
-async function statuses(url: string, host: string): Promise<number[]> {
-  const out: number[] = [];
-  for (const path of PATHS) {
-    const headers = { host, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' };
-    out.push((await rawRequest(url, { method: 'GET', path: `${BASE}/${path}`, headers })).status);
-  }
-  return out;
-}
-
-const ok = [200, 200, 200];
-const misdirected = [421, 421, 421];
+const proxy = (port: number, p: Proxy, rewrite: boolean, from = OFFICE): Promise<string> =>
+  served.proxy(
+    port,
+    (sent, up) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(sent))
+        if (name !== 'connection' && typeof value === 'string') headers[name] = value;
+      if (rewrite) headers.host = up;
+      return Object.assign(headers, p.adds(from));
+    },
+    p.http10,
+  );
+const start = served.start;
 
 describe.each(harnesses)(
   '$name adapter, authorize hook behind a proxy that adds no X-Forwarded-*',
@@ -149,10 +97,7 @@ describe.each(harnesses)(
         path: `${BASE}/metrics/`,
         headers: { host: `127.0.0.1:${port}` },
       });
-      const body = JSON.parse(res.body) as { error: { code: string; message: string } };
-      expect(body.error.code).toBe('host_not_allowed');
-      expect(body.error.message).toContain('proxy_set_header Host $host;');
-      expect(body.error.message).toContain('allowedHosts');
+      expectHostRefusal(res);
       // trustProxy true trusts every peer as well; 0 and false trust none (the browser named the address).
       const all = await start(harness, { authorize: always, trustProxy: true });
       expect(await statuses(all.url, `127.0.0.1:${new URL(all.url).port}`)).toEqual(misdirected);

@@ -6,27 +6,15 @@
 // X-Forwarded-Host itself), and every X-Forwarded-Host / RFC 7239 Forwarded host= entry must be allowed too.
 // Real servers on each adapter, behind a real HTTP proxy started here whose header rewriting imitates nginx's.
 
-import { createServer, type IncomingHttpHeaders, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AdminApiOptions } from '../../src/http/admin-api-options.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { forwardedHosts } from '../../src/http/forwarded-host.js';
 import { harnesses } from '../adapters/harness.js';
-import { BASE, startTarget, type Target } from './fixture.js';
+import { BASE } from './fixture.js';
+import { expectHostRefusal, hostProxyHarness, misdirected, ok, statuses } from './host-proxy.js';
 import { rawRequest } from './raw-client.js';
 
-beforeAll(() => {
-  vi.spyOn(console, 'error').mockImplementation(() => {});
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
-
-let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const served = hostProxyHarness();
 
 /** The office address the hook allows, as the proxy appends it to X-Forwarded-For (trustProxy: 1 reads it). */
 const OFFICE = '10.1.2.3';
@@ -79,44 +67,9 @@ const PROXIES: Record<string, Rewrite> = {
 };
 
 /** A real HTTP proxy in front of `port`, rewriting headers as `rewrite` says; the browser is at `from`. */
-async function proxy(port: number, rewrite: Rewrite, from = OFFICE): Promise<string> {
-  const server: Server = createServer((req, res) => {
-    const headers = rewrite(req.headers, `127.0.0.1:${port}`, from);
-    const up = request(
-      { host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent: false },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function start(harness: (typeof harnesses)[number], api: Record<string, unknown>): Promise<Target> {
-  const target = await startTarget(harness, { api: api as unknown as AdminApiOptions<never> });
-  cleanups.push(() => target.close());
-  return target;
-}
-
-const PATHS = ['metrics/', 'dashboard/', 'token/'];
-
-/** What each path answers to a browser that opened `host` (a same-origin fetch, as a rebound page sends). */
-async function statuses(url: string, host: string, extra: Record<string, string> = {}): Promise<number[]> {
-  const out: number[] = [];
-  for (const path of PATHS) {
-    const headers = { host, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', ...extra };
-    out.push((await rawRequest(url, { method: 'GET', path: `${BASE}/${path}`, headers })).status);
-  }
-  return out;
-}
-
-const ok = [200, 200, 200];
-const misdirected = [421, 421, 421];
+const proxy = (port: number, rewrite: Rewrite, from = OFFICE): Promise<string> =>
+  served.proxy(port, (headers, up) => rewrite(headers, up, from));
+const start = served.start;
 
 describe.each(harnesses)('$name adapter, authorize hook behind a proxy (trustProxy: 1)', (harness) => {
   it('a rebound page is refused through every proxy; the admin is served where the proxy passes Host on', async () => {
@@ -169,10 +122,7 @@ describe.each(harnesses)('$name adapter, authorize hook behind a proxy (trustPro
         headers: { host: 'admin.example' },
       });
       expect(res.status, path).toBe(421);
-      const body = JSON.parse(res.body) as { error: { code: string; message: string } };
-      expect(body.error.code).toBe('host_not_allowed');
-      expect(body.error.message).toContain('proxy_set_header Host $host;');
-      expect(body.error.message).toContain('allowedHosts');
+      expectHostRefusal(res);
     }
     // Without trustProxy a request is judged as a direct one (the admin has not said a proxy is there): the
     // browser itself named the address (an address cannot be rebound). With it, every peer is a proxy whatever
