@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/alerts/alert.js';
+import type { ChannelOptions } from '../../src/channels/channel-config.js';
 import { NotificationRouter } from '../../src/channels/router.js';
 import { silentLogger } from '../../src/logger.js';
 import {
@@ -24,6 +25,7 @@ interface Postable {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const BASE = Date.UTC(2026, 11, 1, 12, 0, 0);
 
 /** Raised warning at `base`, critical at +30 s, warning again at +60 s, cleared at +90 s; the clock follows. */
 async function drive(router: NotificationRouter, setNow: (ms: number) => void, base: number, id: string) {
@@ -51,6 +53,28 @@ async function drive(router: NotificationRouter, setNow: (ms: number) => void, b
   return after;
 }
 
+/** A router on an injected clock with `channels`, driven through {@link drive} from BASE and closed; the sends. */
+async function driven(channels: ChannelOptions[], id: string): Promise<number[]> {
+  let now = BASE;
+  const router = new NotificationRouter({
+    host: 'h',
+    instance: 'h:1',
+    clock: { now: () => now },
+    logger: silentLogger,
+    channels,
+    routing: { groupWaitMs: 0 },
+  });
+  try {
+    return await drive(router, (ms) => (now = ms), BASE, id);
+  } finally {
+    await router.close();
+  }
+}
+
+/** Each Alertmanager post `rx` received: its alerts' [severity, startsAt, endsAt]. */
+const amPosts = (rx: Receiver) =>
+  rx.received.map((r) => (r.json as Postable[]).map((a) => [a.labels.severity, a.startsAt, a.endsAt]));
+
 describe('an alert falling below a channel minSeverity', () => {
   let rx: Receiver;
   beforeAll(async () => {
@@ -60,25 +84,9 @@ describe('an alert falling below a channel minSeverity', () => {
 
   it('Alertmanager payloads: critical starts at the escalation, ends at the de-escalation, no warning ever', async () => {
     rx.received.length = 0;
-    const base = Date.UTC(2026, 11, 1, 12, 0, 0);
-    let now = base;
-    const router = new NotificationRouter({
-      host: 'h',
-      instance: 'h:1',
-      clock: { now: () => now },
-      logger: silentLogger,
-      channels: [{ type: 'alertmanager', minSeverity: 'critical', url: rx.origin }],
-      routing: { groupWaitMs: 0 },
-    });
-    try {
-      await drive(router, (ms) => (now = ms), base, 'am-1');
-    } finally {
-      await router.close();
-    }
-    const posts = rx.received.map((r) =>
-      (r.json as Postable[]).map((a) => [a.labels.severity, a.startsAt, a.endsAt]),
-    );
-    expect(posts).toEqual([
+    const base = BASE;
+    await driven([{ type: 'alertmanager', minSeverity: 'critical', url: rx.origin }], 'am-1');
+    expect(amPosts(rx)).toEqual([
       [['critical', iso(base + 30_000), iso(base + 30_000 + 4 * 60_000)]],
       [['critical', iso(base + 30_000), iso(base + 60_000)]],
     ]);
@@ -86,26 +94,10 @@ describe('an alert falling below a channel minSeverity', () => {
 
   it('Alertmanager on all severities: each label set starts when its severity began', async () => {
     rx.received.length = 0;
-    const base = Date.UTC(2026, 11, 1, 12, 0, 0);
-    let now = base;
-    const router = new NotificationRouter({
-      host: 'h',
-      instance: 'h:1',
-      clock: { now: () => now },
-      logger: silentLogger,
-      channels: [{ type: 'alertmanager', url: rx.origin }],
-      routing: { groupWaitMs: 0 },
-    });
-    try {
-      await drive(router, (ms) => (now = ms), base, 'am-2');
-    } finally {
-      await router.close();
-    }
-    const posts = rx.received.map((r) =>
-      (r.json as Postable[]).map((a) => [a.labels.severity, a.startsAt, a.endsAt]),
-    );
+    const base = BASE;
+    await driven([{ type: 'alertmanager', url: rx.origin }], 'am-2');
     const ahead = 4 * 60_000;
-    expect(posts).toEqual([
+    expect(amPosts(rx)).toEqual([
       [['warning', iso(base), iso(base + ahead)]],
       [
         ['critical', iso(base + 30_000), iso(base + 30_000 + ahead)],
@@ -121,27 +113,15 @@ describe('an alert falling below a channel minSeverity', () => {
 
   it('Slack, webhook and PagerDuty: resolved at the severity sent when it falls below, nothing at the clear', async () => {
     rx.received.length = 0;
-    const base = Date.UTC(2026, 11, 1, 12, 0, 0);
-    let now = base;
     const common = { minSeverity: 'critical' as const, retries: 0 };
-    const router = new NotificationRouter({
-      host: 'h',
-      instance: 'h:1',
-      clock: { now: () => now },
-      logger: silentLogger,
-      channels: [
+    const sent = await driven(
+      [
         { type: 'webhook', url: `${rx.origin}/hook`, ...common },
         { type: 'slack', webhookUrl: `${rx.origin}/slack`, ...common },
         { type: 'pagerduty', routingKey: 'k'.repeat(32), url: `${rx.origin}/pd`, ...common },
       ],
-      routing: { groupWaitMs: 0 },
-    });
-    let sent: number[];
-    try {
-      sent = await drive(router, (ms) => (now = ms), base, 'pd-1');
-    } finally {
-      await router.close();
-    }
+      'pd-1',
+    );
     // Three channels: nothing at the warning, a trigger at the critical, a resolve at the de-escalation, none after.
     expect(sent).toEqual([0, 3, 6, 6]);
     const hook = rx.received.filter((r) => r.url === '/hook').map((r) => r.json as Record<string, unknown>);
