@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
+import { staysWhole } from './helpers/redaction-table.js';
 
 const R = '[redacted]';
 const S = 'Hunter2x9';
@@ -13,7 +14,8 @@ const S = 'Hunter2x9';
 const DICTIONARY_WORDS = ['bypass', 'compass', 'encompass', 'overpass', 'surpass', 'trespass', 'underpass'];
 
 describe('a name ending in pass', () => {
-  it.each(
+  staysWhole(
+    'a word, no credential: %s',
     DICTIONARY_WORDS.flatMap((w) => [
       `${w}=true`,
       `${w.toUpperCase()}=north`,
@@ -22,9 +24,7 @@ describe('a name ending in pass', () => {
       `--${w} yes`,
       `${w}: x1y2z3`,
     ]),
-  )('a word, no credential: %s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  );
 
   it.each([
     'pass',

@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
 import { assertProperty } from '../helpers/property.js';
+import { redactsTo, staysWhole } from './helpers/redaction-table.js';
 
 const R = '[redacted]';
 
@@ -18,53 +19,45 @@ const resp = (...args: string[]) =>
   `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
 
 describe('a Redis client named so: no strategy word is kept (remainder 1)', () => {
-  it.each([
+  redactsTo('%s', [
     ["redis.auth('local')", `redis.auth('${R}')`],
     ['this.redis.auth("jwt")', `this.redis.auth("${R}")`],
     ["redisClient.auth('default', 'local')", `redisClient.auth('default', '${R}')`],
     ["valkey.auth('basic')", `valkey.auth('${R}')`],
     ["pubRedis.auth('login', cb)", `pubRedis.auth('${R}', cb)`],
-  ])('%s', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  staysWhole('stays: %s', [
     "passport.auth('local')",
     "client.auth('local')",
     "api.auth('google-oauth20')",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a reference in the text, no template
     "redis.auth('${REDIS_PASSWORD}')",
     "redis.auth('')",
-  ])('stays: %s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe('.authenticate(…) as .auth(…) (remainder 2)', () => {
-  it.each([
+  redactsTo('%s', [
     ["client.authenticate('hunter2')", `client.authenticate('${R}')`],
     [".authenticate('user','pw')", `.authenticate('user','${R}')`],
     ["db.authenticate('admin', 'S3cret!')", `db.authenticate('admin', '${R}')`],
     ["client.authenticate('hunter2', function (err) {})", `client.authenticate('${R}', function (err) {})`],
     ["ldap['authenticate']('cn=admin', 'pw')", `ldap['authenticate']('cn=admin', '${R}')`],
-  ])('%s', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  staysWhole('stays: %s', [
     "passport.authenticate('local', { session: false })",
     "passport.authenticate('google', { scope: ['profile'] })",
     "app.authenticate('jwt')",
     'await sequelize.authenticate()',
     'return this.authenticate(req, res)',
     "router.get('/me', passport.authenticate('bearer', { session: false }), handler)",
-  ])('stays: %s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe('percent-encoded AUTH and requirepass in a URL or a form (remainder 3)', () => {
-  it.each([
+  redactsTo('%s', [
     ['GET /x?cmd=requirepass%20secret', `GET /x?cmd=requirepass%20${R}`],
     ['cmd=AUTH%20pw', `cmd=AUTH%20${R}`],
     ['AUTH%20hunter2', `AUTH%20${R}`],
@@ -72,9 +65,7 @@ describe('percent-encoded AUTH and requirepass in a URL or a form (remainder 3)'
     ['/debug?q=CONFIG%20SET%20requirepass%20hunter2&x=1', `/debug?q=CONFIG%20SET%20requirepass%20${R}&x=1`],
     ['q=HELLO%203%20AUTH%20default%20pw', `q=HELLO%203%20AUTH%20default%20${R}`],
     ['?line=requirepass%3A%20pw', `?line=requirepass%3A%20${R}`],
-  ])('%s', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
   it("Node's encoders: encodeURIComponent and URLSearchParams", () => {
     expect(redactCredentials(`/r?cmd=${encodeURIComponent('AUTH default S3cr!t#1')}`)).toBe(
@@ -86,16 +77,14 @@ describe('percent-encoded AUTH and requirepass in a URL or a form (remainder 3)'
     );
   });
 
-  it.each([
+  staysWhole('stays: %s', [
     'GET /search?q=auth%20middleware',
     'GET /search?q=how%20to%20AUTH%20redis',
     'q=AUTH%20failed',
     '?q=requirepass%20is%20not%20set',
     'GET /search?q=redis%20auth%20tutorial&page=2',
     'https://example.com/docs/auth+guide',
-  ])('stays: %s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 
   it('a generated password never survives encoded, in any of these commands (fixed seed)', async () => {
     const secret = fc
@@ -149,7 +138,7 @@ describe('the Redis environment names, one family (remainder 4)', () => {
     );
   });
 
-  it.each([
+  staysWhole('stays: %s', [
     'REDIS_MASTERAUTH_FILE=/run/secrets/redis',
     'REDIS_AUTH=true',
     'redis_auth_enabled: true',
@@ -158,13 +147,11 @@ describe('the Redis environment names, one family (remainder 4)', () => {
     'REQUIREPASS: none',
     'REDIS_HOST=cache REDIS_PORT=6379',
     'MASTERAUTH is required when the master has requirepass set',
-  ])('stays: %s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe('CONFIG SET over several lines (remainder 5)', () => {
-  it.each([
+  redactsTo('%j', [
     ['CONFIG SET\nrequirepass\nhunter2', `CONFIG SET\nrequirepass\n${R}`],
     ['CONFIG SET requirepass\nhunter2', `CONFIG SET requirepass\n${R}`],
     ['CONFIG SET requirepass \\\n  hunter2', `CONFIG SET requirepass \\\n  ${R}`],
@@ -181,20 +168,16 @@ describe('CONFIG SET over several lines (remainder 5)', () => {
       '1.2 [0 1.2.3.4:5] "CONFIG"\n"SET" "requirepass" "hunter2"',
       `1.2 [0 1.2.3.4:5] "CONFIG"\n"SET" "requirepass" "${R}"`,
     ],
-  ])('%j', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  redactsTo('a quoted command ends at its line unless it awaits an argument: %j', [
     ['"AUTH" "pw1XYZ"\n"AUTH" "pw2XYZ"', `"AUTH" "${R}"\n"AUTH" "${R}"`],
     ['"AUTH" "pw1"\n"GET" "k"', `"AUTH" "${R}"\n"GET" "k"`],
     [
       '1.2 [0 1:5] "CONFIG" "SET" "requirepass"\n  "hunter2"',
       `1.2 [0 1:5] "CONFIG" "SET" "requirepass"\n  "${R}"`,
     ],
-  ])('a quoted command ends at its line unless it awaits an argument: %j', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
   it("RESP (Redis's protocol), raw and escaped by JSON.stringify and util.inspect", () => {
     const config = resp('CONFIG', 'SET', 'requirepass', 'hunter2');
@@ -213,63 +196,53 @@ describe('CONFIG SET over several lines (remainder 5)', () => {
     expect(redactCredentials(JSON.stringify(args, null, 2))).toBe(JSON.stringify(shown, null, 2));
   });
 
-  it.each([
+  staysWhole('stays: %j', [
     'CONFIG SET maxmemory 1gb\nrequirepass is not set',
     'CONFIG SET maxmemory 1gb\nhunter2 was printed by another line',
     'use CONFIG SET requirepass to change it',
     'CONFIG GET requirepass\nrequirepass',
     resp('GET', 'auth'),
     resp('CONFIG', 'GET', 'requirepass'),
-  ])('stays: %j', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe('role checks and superagent calls without a password (remainder 6)', () => {
-  it.each([
+  staysWhole('stays: %s', [
     "ctx.auth('editor')",
     "req.auth('admin')",
     "agent.auth('alice', {type:'basic'})",
     "request(app).get('/').auth('alice', { type: 'auto' })",
-  ])('stays: %s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 
-  it.each([
+  redactsTo('a password or a bearer token goes: %s', [
     ["agent.auth('alice', 'secret')", `agent.auth('alice', '${R}')`],
     ["agent.auth('alice', 'secret', {type:'basic'})", `agent.auth('alice', '${R}', {type:'basic'})`],
     ["agent.auth('tok3nValue', { type: 'bearer' })", `agent.auth('${R}', { type: 'bearer' })`],
     ["ctx.auth('alice', 'hunter')", `ctx.auth('alice', '${R}')`],
-  ])('a password or a bearer token goes: %s', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 });
 
 describe('a concatenated password goes whole (remainder 7)', () => {
-  it.each([
+  redactsTo('%s', [
     ["client.auth('hun' + 'ter2')", `client.auth(${R})`],
     ['auth(prefix + secret)', `auth(${R})`],
     ["client.auth('default', 'hun' + 'ter2', cb)", `client.auth('default', ${R}, cb)`],
     ["redis.auth(process.env.PW_PREFIX + 'x9')", `redis.auth(${R})`],
     ['r.auth(`hun` + `ter2`)', `r.auth(${R})`],
     ["db.authenticate(user, 'S3' + suffix)", `db.authenticate(user, ${R})`],
-  ])('%s', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  staysWhole('stays: %s', [
     "passport.authenticate(strategyPrefix + 'local')",
     'const total = a + b;',
     'oauth(a + b)',
     'author(first + last)',
     'reauth(x + y)',
-  ])('stays: %s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe('ordinary prose and code stay as written', () => {
-  it.each([
+  staysWhole('%s', [
     'the auth module authenticates users before the request reaches the handler',
     'await client.authenticate();',
     'if (a + b > auth) return;',
@@ -279,7 +252,5 @@ describe('ordinary prose and code stay as written', () => {
     'Redis AUTH failed: WRONGPASS invalid username-password pair or user is disabled.',
     "app.use(auth('admin'))",
     'the editor role may auth+publish drafts',
-  ])('%s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });

@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
 import { type RedisServer, requireRedis, startRedis } from '../helpers/redis-server.js';
 import { costOverProse, fill } from './helpers/redaction-cost.js';
+import { redactsTo, staysWhole } from './helpers/redaction-table.js';
 
 const R = '[redacted]';
 
 describe('.auth(…) in other spellings (RT38-2, hand-written oracle)', () => {
-  it.each([
+  redactsTo('%s', [
     ['r.auth(`hunter2`)', `r.auth(\`${R}\`)`],
     [`client.auth?.('hunter2')`, `client.auth?.('${R}')`],
     [`client.auth.call(client, 'hunter2')`, `client.auth.call(client, '${R}')`],
@@ -27,20 +28,16 @@ describe('.auth(…) in other spellings (RT38-2, hand-written oracle)', () => {
       JSON.stringify({ src: `r.auth("default", "${R}")` }),
     ],
     [JSON.stringify({ src: 'r.auth("hunter2")' }), JSON.stringify({ src: `r.auth("${R}")` })],
-  ])('%s', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  staysWhole('a placeholder stays: %s', [
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a reference in the text, no template
     "client.auth('${REDIS_PASSWORD}')",
     "call client.auth('<password>') first",
     "Error: client.auth('...') must be called before connect",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a template literal in the text, no template here
     'r.auth(`${REDIS_PASSWORD}`)',
-  ])('a placeholder stays: %s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 
   it('stays linear on 100 KB of adversarial calls', () => {
     for (const unit of [
@@ -57,20 +54,16 @@ describe('.auth(…) in other spellings (RT38-2, hand-written oracle)', () => {
 });
 
 describe('HELLO, MIGRATE and AUTH2 in small letters (RT38-3)', () => {
-  it.each([
+  redactsTo('%s', [
     ['hello 3 auth default hunter2Secret setname x', `hello 3 auth default ${R} setname x`],
     ['migrate host 6379 "" 0 5000 auth hunter2Secret keys a', `migrate host 6379 "" 0 5000 auth ${R} keys a`],
     ['migrate h 6379 k 0 5000 auth2 bob hunter2XYZ', `migrate h 6379 k 0 5000 auth2 bob ${R}`],
-  ])('%s', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each(['say hello to the auth team', 'we migrate the users to the new auth service today'])(
-    'prose stays: %s',
-    (text) => {
-      expect(redactCredentials(text)).toBe(text);
-    },
-  );
+  staysWhole('prose stays: %s', [
+    'say hello to the auth team',
+    'we migrate the users to the new auth service today',
+  ]);
 
   it('stays linear on 100 KB of adversarial commands', () => {
     for (const unit of ['migrate h 1 k 1 ', 'hello 3 auth ', 'migrate migrate 1 '])
@@ -155,16 +148,14 @@ describe('a Buffer password and a YAML block scalar (RT38-6; oracle: Node prints
     expect(redactCredentials(text)).toBe(text);
   });
 
-  it.each([
+  redactsTo('YAML block scalar %j: its lines go, the indicator stays', [
     [
       'redis:\n  config:\n    requirepass: >-\n      hunter2XYZ',
       `redis:\n  config:\n    requirepass: >-\n      ${R}`,
     ],
     ['requirepass: |\n  hunter2XYZ\nport: 6379', `requirepass: |\n  ${R}\nport: 6379`],
     ['masterauth: >\n  part one\n  part two\nport: 1', `masterauth: >\n  ${R}\nport: 1`],
-  ])('YAML block scalar %j: its lines go, the indicator stays', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
   it('stays linear on 100 KB of adversarial blocks', () => {
     for (const unit of ['requirepass: >-\n ', "['auth', <Buffer 00", "'auth', [1,"])
@@ -173,20 +164,16 @@ describe('a Buffer password and a YAML block scalar (RT38-6; oracle: Node prints
 });
 
 describe("small whole numbers among a script's args stay (RT38-10)", () => {
-  it.each([
+  staysWhole('%s', [
     "{ name: 'evalsha', args: [ 'abc', '1', 'rl:42', 'auth', '60', '100' ] }",
     'EVAL "..." 1 rl:ip:1.2.3.4 login auth 60',
     'FCALL incr_counter 1 stats pass 17',
     '1700000000.1 [0 1.2.3.4:5] "EVALSHA" "abc" "1" "quota:auth" "auth" "3600"',
-  ])('%s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 
-  it.each([
+  redactsTo('a longer number or a word still goes: %s', [
     ['EVAL "..." 1 k auth 123456', `EVAL "..." 1 k auth ${R}`],
     ['FCALL f 1 k pass hunter2', `FCALL f 1 k pass ${R}`],
     ['EVAL "..." 0 AUTH default 60x', `EVAL "..." 0 AUTH ${R} ${R}`],
-  ])('a longer number or a word still goes: %s', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 });

@@ -11,9 +11,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
-import { redisScan } from '../../src/channels/credentials-redis-lines.js';
 import { pgConfig, pgMissing } from '../helpers/databases.js';
-import { ADVERSARIAL_SIZE, costOverProse, fill } from './helpers/redaction-cost.js';
+import { cheapAgainstProse, readsBoundedMultiple, redactsTo, staysWhole } from './helpers/redaction-table.js';
 
 const R = '[redacted]';
 
@@ -64,15 +63,13 @@ describe('a template literal or a concatenation as an authorization value (R1 an
   });
   // biome-ignore-end lint/suspicious/noTemplateCurlyInString: template literals in the texts, no templates here
 
-  it.each([
+  redactsTo('a quoted operand concatenated to the scheme goes: %j', [
     ["{ Authorization: 'Bearer ' + 'abcDEF123456xyz' }", `{ Authorization: 'Bearer ' + '${R}' }`],
     ['{ authorization: "Bearer " + "tok3n" + suffix }', `{ authorization: "Bearer " + "${R}" + suffix }`],
     ["{ Authorization: 'Bearer abc' + 'DEF123456' }", `{ Authorization: 'Bearer ${R}' + '${R}' }`],
-  ])('a quoted operand concatenated to the scheme goes: %j', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  staysWhole('a name or a variable names the token and holds none: %j stays', [
     "{ Authorization: 'Bearer ' + token }",
     "{ Authorization: 'Bearer ' + this.session.accessToken }",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell reference in the text, no template here
@@ -85,9 +82,7 @@ describe('a template literal or a concatenation as an authorization value (R1 an
     '"Proxy-Authorization": `Negotiate ${token}`',
     // Markdown's code spans are no template value.
     '* Calling `parseSetCookie` on a request object with a `Cookie:` header rather than a `Set-Cookie:` header.',
-  ])('a name or a variable names the token and holds none: %j stays', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 /** `word` with the letters at `positions` percent-encoded (`%41` for A), the others as written. */
@@ -125,18 +120,16 @@ describe('a Redis command with percent-encoded letters (R2)', () => {
     );
   });
 
-  it.each([
+  staysWhole('prose and other words stay: %j', [
     `?q=${encodeLetters('auth', [0])}%20middleware`,
     `?q=how%20to%20${encodeLetters('AUTH', [1])}%20redis`,
     `?q=${encodeLetters('AUTH', [0])}%20failed`,
     '?q=%4fAUTH%20S3cretPw1',
-  ])('prose and other words stay: %j', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe('a bare auth(…) call (R3)', () => {
-  it.each([
+  redactsTo('%j', [
     ["auth('pw')", `auth('${R}')`],
     ["auth('S3cretPw1')", `auth('${R}')`],
     ["await auth('hunter2')", `await auth('${R}')`],
@@ -151,11 +144,9 @@ describe('a bare auth(…) call (R3)', () => {
     ["authenticate('S3cretPw1')", `authenticate('${R}')`],
     // As an argument, a strategy-shaped name stays, a credential-shaped one goes.
     ["app.use(auth('S3cretPw1'))", `app.use(auth('${R}'))`],
-  ])('%j', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  staysWhole('stays: %j', [
     // Middleware factories that take a role's or a strategy's name (as a value handed on).
     "app.use(auth('admin'))",
     "router.get('/drafts', auth('editor'), list)",
@@ -176,9 +167,7 @@ describe('a bare auth(…) call (R3)', () => {
     "author('S3cretPw1')",
     // A capitalised `Auth('…')` (`new Auth('S3cretPw1')` too) is read since the gaps after review 46:
     // test/collector/redaction-rt46-gaps.test.ts.
-  ])('stays: %j', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe('SQL passwords: PostgreSQL string constants after PASSWORD, Oracle IDENTIFIED BY (R4)', () => {
@@ -238,7 +227,7 @@ describe('SQL passwords: PostgreSQL string constants after PASSWORD, Oracle IDEN
     },
   );
 
-  it.each([
+  staysWhole('stays: %j', [
     // The fuzz seed: a word of letters only is an identifier, no password; NULL and placeholders stay.
     'CREATE ROLE app WITH LOGIN PASSWORD argument',
     'CREATE ROLE app PASSWORD argument',
@@ -253,11 +242,9 @@ describe('SQL passwords: PostgreSQL string constants after PASSWORD, Oracle IDEN
     'Returns the computed style for a DOM node identified by `nodeId`.',
     'Given a DOM element identified by nodeId, getLayersForNode returns the root',
     'Valid key usages depend on the key algorithm (identified by `cryptokey.algorithm.name`).',
-  ])('stays: %j', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 
-  it.each([
+  redactsTo('%j', [
     // A refused statement's typed password still goes where it looks like one (review 24's rule).
     ['create role app with login password hunter2hunter2;', `create role app with login password ${R};`],
     ['ALTER ROLE app WITH PASSWORD S3cret_x', `ALTER ROLE app WITH PASSWORD ${R}`],
@@ -265,31 +252,17 @@ describe('SQL passwords: PostgreSQL string constants after PASSWORD, Oracle IDEN
     ['CREATE USER app IDENTIFIED BY hunter2x;', `CREATE USER app IDENTIFIED BY ${R};`],
     ['ALTER USER app IDENTIFIED BY S3cretPw1 REPLACE old', `ALTER USER app IDENTIFIED BY ${R} REPLACE old`],
     ['create user "App" identified by S3cretPw1', `create user "App" identified by ${R}`],
-  ])('%j', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 });
 
-/** The characters the Redis readers read while redacting `text`. */
-function scanned(text: string): number {
-  const before = redisScan.chars;
-  redactCredentials(text);
-  return redisScan.chars - before;
-}
-
 describe('linear on 100 KB of adversarial text', () => {
-  it.each(['%41UTH%20a&', 'cmd=%61%75%74%68+', '%41%55%54%48%32%20b%20'])(
-    'the encoded reader reads a bounded multiple: %j',
-    (unit) => {
-      const half = scanned(fill(unit, ADVERSARIAL_SIZE / 2));
-      const whole = scanned(fill(unit, ADVERSARIAL_SIZE));
-      expect(whole).toBeGreaterThan(0);
-      expect(whole).toBeLessThanOrEqual(8 * ADVERSARIAL_SIZE);
-      expect(whole).toBeLessThanOrEqual(2 * half + 5000);
-    },
-  );
+  readsBoundedMultiple('the encoded reader reads a bounded multiple: %j', [
+    '%41UTH%20a&',
+    'cmd=%61%75%74%68+',
+    '%41%55%54%48%32%20b%20',
+  ]);
 
-  it.each([
+  cheapAgainstProse('cost against prose: %j', [
     'authorization: `Bearer ',
     'authorization: `${',
     "authorization: 'Bearer ' + ",
@@ -306,7 +279,5 @@ describe('linear on 100 KB of adversarial text', () => {
     'IDENTIFIED BY a1',
     'create user a identified by a1 ',
     '%41%55%54',
-  ])('cost against prose: %j', (unit) => {
-    expect(costOverProse(fill(unit))).toBeLessThan(20);
-  });
+  ]);
 });

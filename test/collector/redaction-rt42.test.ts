@@ -6,15 +6,13 @@
 // them); ordinary text comes out unchanged. Linear: the readers' character counter (redisScan) and the cost against
 // prose, as redaction-rt38-linear.test.ts and redaction-rt38.test.ts measure them.
 
-import { describe, expect, it } from 'vitest';
-import { redactCredentials } from '../../src/channels/credentials.js';
-import { redisScan } from '../../src/channels/credentials-redis-lines.js';
-import { ADVERSARIAL_SIZE, costOverProse, fill } from './helpers/redaction-cost.js';
+import { describe } from 'vitest';
+import { cheapAgainstProse, readsBoundedMultiple, redactsTo, staysWhole } from './helpers/redaction-table.js';
 
 const R = '[redacted]';
 
 describe('passwords after a shell line continuation, a wrapped MONITOR AUTH, a parenthesised concatenation (RT42-3)', () => {
-  it.each([
+  redactsTo('%j', [
     ['redis-cli -h cache --pass \\\n  hunter2 ping', `redis-cli -h cache --pass \\\n  ${R} ping`],
     ['redis-cli -h cache -a \\\n  hunter2 ping', `redis-cli -h cache -a \\\n  ${R} ping`],
     ['redis-cli -h cache -a \\\r\n  hunter2 ping', `redis-cli -h cache -a \\\r\n  ${R} ping`],
@@ -38,24 +36,20 @@ describe('passwords after a shell line continuation, a wrapped MONITOR AUTH, a p
     ["db.auth(user, ('S3' + suffix))", `db.auth(user, ${R})`],
     // A complete AUTH, then the next command on the next line (one line per MONITOR entry): that line stays.
     ['"AUTH" "pw1"\n"GET" "k"', `"AUTH" "${R}"\n"GET" "k"`],
-  ])('%j', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  staysWhole('stays: %j', [
     // A continuation with nothing after it, or the next option after it: no value to take, the `\` stays.
     'redis-cli -h cache -a \\\n  --no-auth-warning ping',
     'mytool --password \\\n  -v',
     // A parenthesised expression that is no concatenation, outside an auth call.
     "console.log(('a' + 'b'))",
     "passport.authenticate(('local'))",
-  ])('stays: %j', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe('ordinary text kept whole (RT42-4)', () => {
-  it.each([
+  staysWhole('%j', [
     "CONFIG SET requirepass\n(error) ERR wrong number of arguments for 'config|set' command",
     "config set masterauth\r\n(error) ERR wrong number of arguments for 'config|set' command\r\n",
     '127.0.0.1:6379> CONFIG SET requirepass\n127.0.0.1:6379> PING',
@@ -65,11 +59,9 @@ describe('ordinary text kept whole (RT42-4)', () => {
     'You can test for basic JavaScript types',
     'basic file/folder manipulation failed',
     'a bearer TokenRefresh happened',
-  ])('%j', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 
-  it.each([
+  redactsTo('still redacted: %j', [
     // The value on the next line, no reply: still taken (review 38's case).
     ['CONFIG SET requirepass\n  hunter2\nOK', `CONFIG SET requirepass\n  ${R}\nOK`],
     // A value that is a reply's look-alike after `\`: the shell joined the lines, so it is the value.
@@ -82,33 +74,18 @@ describe('ordinary text kept whole (RT42-4)', () => {
     ['basic dXNlcjpwYXNzd29yZA==', `basic ${R}`],
     ['bearer abcdefghijklmnopqrstuvwxyz', `bearer ${R}`],
     ['Basic QWxhZGRpbjpPcGVuU2VzYW1l', `Basic ${R}`],
-  ])('still redacted: %j', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 });
 
-/** The characters the Redis readers read while redacting `text`. */
-function scanned(text: string): number {
-  const before = redisScan.chars;
-  redactCredentials(text);
-  return redisScan.chars - before;
-}
-
 describe('linear on 100 KB of adversarial text (RT42-3, RT42-4)', () => {
-  it.each([
+  readsBoundedMultiple('the readers read a bounded multiple: %j', [
     'CONFIG \\\nSET a\n',
     'CONFIG SET requirepass\n(error) ',
     'CONFIG SET requirepass\n127.0.0.1:6379',
     'CONFIG SET a \\\n',
-  ])('the readers read a bounded multiple: %j', (unit) => {
-    const half = scanned(fill(unit, ADVERSARIAL_SIZE / 2));
-    const whole = scanned(fill(unit, ADVERSARIAL_SIZE));
-    expect(whole).toBeGreaterThan(0);
-    expect(whole).toBeLessThanOrEqual(8 * ADVERSARIAL_SIZE);
-    expect(whole).toBeLessThanOrEqual(2 * half + 5000);
-  });
+  ]);
 
-  it.each([
+  cheapAgainstProse('cost against prose: %j', [
     '"AUTH" "u"\n "',
     '"AUTH" "u"\n',
     'redis-cli -a \\\n',
@@ -118,7 +95,5 @@ describe('linear on 100 KB of adversarial text (RT42-3, RT42-4)', () => {
     "'password:'",
     "x'password:",
     'basic JavaScript ',
-  ])('cost against prose: %j', (unit) => {
-    expect(costOverProse(fill(unit))).toBeLessThan(20);
-  });
+  ]);
 });

@@ -6,8 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
-import { redisScan } from '../../src/channels/credentials-redis-lines.js';
-import { ADVERSARIAL_SIZE, costOverProse, fill } from './helpers/redaction-cost.js';
+import { cheapAgainstProse, readsBoundedMultiple, redactsTo, staysWhole } from './helpers/redaction-table.js';
 
 const R = '[redacted]';
 
@@ -44,16 +43,14 @@ describe('a Redis password word percent-encoded twice', () => {
     expect(redactCredentials('redis-cli AUTH%2520pw')).toBe(`redis-cli AUTH%2520${R}`);
   });
 
-  it.each([
+  staysWhole('stays: %j', [
     // Status words and prose stay, as when encoded once.
     'GET /search?q=AUTH%2520failed',
     'GET /search?q=how%2520to%2520AUTH%2520redis',
     'GET /search?q=auth%2520middleware',
     // Encoded once: the rule of review 42, unchanged.
     'GET /search?q=AUTH%20failed',
-  ])('stays: %j', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 /** The value of a JS expression as V8 evaluates it (btoa, Buffer are Node's globals). */
@@ -106,7 +103,7 @@ describe("a literal encoded after a quoted scheme ('Basic ' + btoa('u:pw'))", ()
     );
   });
 
-  it.each([
+  staysWhole('stays: %j', [
     // Names hold no value, a `:` literal and blanks no credential.
     "'Basic ' + btoa(user + ':' + pass)",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a template literal in the text
@@ -117,13 +114,11 @@ describe("a literal encoded after a quoted scheme ('Basic ' + btoa('u:pw'))", ()
     // No scheme before the call: any string may be encoded.
     "const id = btoa('page:12')",
     "'prefix ' + btoa('page:12')",
-  ])('stays: %j', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe("a capitalised Auth('…') call", () => {
-  it.each([
+  redactsTo('%j', [
     ["Auth('pw')", `Auth('${R}')`],
     ["Auth('S3cretPw1')", `Auth('${R}')`],
     ["await Auth('hunter2')", `await Auth('${R}')`],
@@ -133,11 +128,9 @@ describe("a capitalised Auth('…') call", () => {
     // A constructor reads as a value handed on: a credential-shaped argument goes.
     ["new Auth('S3cretPw1')", `new Auth('${R}')`],
     ["app.use(Auth('S3cretPw1'))", `app.use(Auth('${R}'))`],
-  ])('%j', (text, expected) => {
-    expect(redactCredentials(text)).toBe(expected);
-  });
+  ]);
 
-  it.each([
+  staysWhole('stays: %j', [
     // As for auth(…): names no call takes as a password, role and strategy names handed on as values.
     "Auth('local')",
     "Auth('basic')",
@@ -146,31 +139,17 @@ describe("a capitalised Auth('…') call", () => {
     "router.get('/', Auth('editor'), list)",
     "OAuth('S3cretPw1')",
     "Author('S3cretPw1')",
-  ])('stays: %j', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
-/** The characters the Redis readers read while redacting `text`. */
-function scanned(text: string): number {
-  const before = redisScan.chars;
-  redactCredentials(text);
-  return redisScan.chars - before;
-}
-
 describe('linear on 100 KB of adversarial text', () => {
-  it.each(['AUTH%2520a&', 'cmd=%2561%2575%2574%2568%2520', '%2541%2555%2554%2548%2532%2520b%2520'])(
-    'the encoded reader reads a bounded multiple: %j',
-    (unit) => {
-      const half = scanned(fill(unit, ADVERSARIAL_SIZE / 2));
-      const whole = scanned(fill(unit, ADVERSARIAL_SIZE));
-      expect(whole).toBeGreaterThan(0);
-      expect(whole).toBeLessThanOrEqual(8 * ADVERSARIAL_SIZE);
-      expect(whole).toBeLessThanOrEqual(2 * half + 5000);
-    },
-  );
+  readsBoundedMultiple('the encoded reader reads a bounded multiple: %j', [
+    'AUTH%2520a&',
+    'cmd=%2561%2575%2574%2568%2520',
+    '%2541%2555%2554%2548%2532%2520b%2520',
+  ]);
 
-  it.each([
+  cheapAgainstProse('cost against prose: %j', [
     "'Basic ' + btoa(",
     "'Basic ' + btoa('",
     "'Basic ' + btoa((",
@@ -179,7 +158,5 @@ describe('linear on 100 KB of adversarial text', () => {
     "Auth('",
     'new Auth(',
     'AUTH%2520',
-  ])('cost against prose: %j', (unit) => {
-    expect(costOverProse(fill(unit))).toBeLessThan(20);
-  });
+  ]);
 });

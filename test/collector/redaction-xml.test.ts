@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { redactCredentials } from '../../src/channels/credentials.js';
-import { costOverProse, fill } from './helpers/redaction-cost.js';
+import { cheapAgainstProse, staysWhole } from './helpers/redaction-table.js';
 
 const R = '[redacted]';
 const S = 'Hunter2x9';
@@ -46,7 +46,7 @@ describe('XML that holds a credential', () => {
     expect(redactCredentials(out)).toBe(out);
   });
 
-  it.each([
+  staysWhole('no credential: %s', [
     '<add key="PageSize" value="50"/>',
     '<passwordPolicy>strict</passwordPolicy>',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a `${VAR}` reference, no template
@@ -57,13 +57,11 @@ describe('XML that holds a credential', () => {
     '<add key="Bypass" value="true"/>',
     '<user>app</user><host>db</host>',
     'expected a <token> element',
-  ])('no credential: %s', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 });
 
 describe('the XML rule stays linear on 100 KB of hostile text', () => {
-  it.each([
+  cheapAgainstProse('%j', [
     '<password><![CDATA[',
     '<password>x',
     '<a b="',
@@ -72,7 +70,5 @@ describe('the XML rule stays linear on 100 KB of hostile text', () => {
     '<a ',
     '<ns:a:b:c',
     `<${'a'.repeat(50)}`,
-  ])('%j', (unit) => {
-    expect(costOverProse(fill(unit))).toBeLessThan(20);
-  });
+  ]);
 });
