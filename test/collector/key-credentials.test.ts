@@ -12,6 +12,7 @@ import { redactCredentials } from '../../src/channels/credentials.js';
 import type { AlertEvent } from '../../src/index.js';
 import { createMonitor } from '../../src/index.js';
 import { assertProperty } from '../helpers/property.js';
+import { staysWhole } from './helpers/redaction-table.js';
 
 const PEM_BODY = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7';
 const OPENAI = 'sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90Uv';
@@ -289,7 +290,7 @@ describe('Vault tokens, quoted values after a secret word, SQL passwords, Twilio
     expect(redactCredentials(text)).toBe(shown);
   });
 
-  it.each([
+  staysWhole('%j stays', [
     // The quote follows other words, not the secret's word.
     'wrong password for user "bob"',
     'password authentication failed for user "app"',
@@ -313,9 +314,7 @@ describe('Vault tokens, quoted values after a secret word, SQL passwords, Twilio
     // A SID alone, a SID with a short or non-hex second part.
     `${'AC0123456789abcdef0123456789abcdef'} is the account`,
     'AC0123456789abcdef0123456789abcdef:notatoken',
-  ])('%j stays', (text) => {
-    expect(redactCredentials(text)).toBe(text);
-  });
+  ]);
 
   it('never shows a generated secret of these shapes, whatever is around it', async () => {
     const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
