@@ -3,8 +3,8 @@
 
 import { performance } from 'node:perf_hooks';
 import { fingerprintRedis } from './fingerprint.js';
-import { PROBE_PING } from './probe-sql.js';
 import { begin, checkSink, finish, INSTRUMENTED, type QuerySink } from './query-sink.js';
+import { holds, untimed, watchReady } from './redis-untimed.js';
 import { currentScope } from './request-context.js';
 
 /** An ioredis client (Redis or Cluster), as far as the instrumentation looks. */
@@ -20,39 +20,6 @@ interface CommandLike {
 }
 
 /**
- * The blocking commands (BLOCKING below) that hold the connection (the server answers the commands written after
- * them once they return): not the subscriber and MONITOR modes, acknowledged at once.
- */
-const HOLDS = new Set([
-  'blpop',
-  'brpop',
-  'brpoplpush',
-  'blmove',
-  'blmpop',
-  'bzpopmin',
-  'bzpopmax',
-  'bzmpop',
-  'wait',
-  'waitaof',
-]);
-/**
- * Commands that wait for data, not for the server: a queue worker's BLPOP answers when a job arrives or its timeout
- * passes, so its time is idleness, not query latency. Not timed (nor logged slow, nor counted). XREAD and
- * XREADGROUP only with BLOCK (ioredis's BLOCKING_COMMANDS list, with WAIT/WAITAOF and the connection modes).
- */
-const BLOCKING = new Set([
-  ...HOLDS,
-  'subscribe',
-  'psubscribe',
-  'ssubscribe',
-  'unsubscribe',
-  'punsubscribe',
-  'sunsubscribe',
-  'monitor',
-]);
-const BLOCK_OPTION = new Set(['xread', 'xreadgroup']);
-
-/**
  * A connection's blocking commands not yet answered: a command written behind one waits for its answer before the
  * server reads it, so its clock starts then (outside review rtA, t25: a GET behind a 3 s BLPOP read 3 s).
  */
@@ -63,21 +30,6 @@ interface Lane {
 }
 
 const lanes = new WeakMap<object, Lane>();
-
-/** What ioredis sends on connect before `ready` (its HANDSHAKE_COMMANDS): the driver's, not the application's. */
-const HANDSHAKE = new Set(['auth', 'hello', 'select', 'client', 'readonly', 'info']);
-
-/** Whether `name` with `args` holds its connection until it answers (BLPOP…, WAIT, XREAD/XREADGROUP with BLOCK). */
-function holds(name: string, args: unknown): boolean {
-  const lower = name.toLowerCase();
-  return HOLDS.has(lower) || (BLOCK_OPTION.has(lower) && hasBlock(args));
-}
-
-function hasBlock(args: unknown): boolean {
-  if (!Array.isArray(args)) return false;
-  for (const a of args) if (String(a).toUpperCase() === 'BLOCK') return true;
-  return false;
-}
 
 /** A blocking command written on `client`'s connection: the lane stays held until it answers. */
 function hold(client: object, promise: Promise<unknown>): void {
@@ -106,19 +58,6 @@ function heldBy(client: unknown): Promise<unknown> | null {
 }
 
 /**
- * Whether a command is a blocking wait, redisProbe's own PING (its PROBE_PING message: a check, not the application's
- * command), or the driver's own handshake on `client` (status `connect`).
- */
-function untimed(client: unknown, name: string, args: unknown): boolean {
-  const lower = name.toLowerCase();
-  if (BLOCKING.has(lower)) return true;
-  if (lower === 'ping' && Array.isArray(args) && args.length === 1 && String(args[0]) === PROBE_PING)
-    return true;
-  if (BLOCK_OPTION.has(lower) && hasBlock(args)) return true;
-  return HANDSHAKE.has(lower) && (client as { status?: unknown } | null)?.status === 'connect';
-}
-
-/**
  * Times every command an ioredis client sends (pipelines and transactions included: each command
  * until its reply) under its name, `GET`, `HSET`…; keys and values are never kept. Blocking waits (BLPOP,
  * XREAD BLOCK, WAIT, SUBSCRIBE…), the driver's connection handshake (AUTH, SELECT, INFO, CLIENT while
@@ -136,6 +75,7 @@ export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySi
   if (marked[INSTRUMENTED]) return client;
   marked[INSTRUMENTED] = true;
   if ((client as { isCluster?: unknown }).isCluster === true) watchNodes(client);
+  else watchReady(client);
   const original = client.sendCommand as (...args: unknown[]) => unknown;
   client.sendCommand = function sendCommand(this: unknown, command: CommandLike) {
     const promise = command?.promise;
@@ -149,7 +89,7 @@ export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySi
       typeof command.name === 'string' &&
       state[INSTRUMENTED] === undefined
     ) {
-      if (untimed(this, command.name, command.args)) {
+      if (untimed(this, command as CommandLike & { name: string })) {
         state[INSTRUMENTED] = true;
         if (this !== null && typeof this === 'object' && holds(command.name, command.args))
           hold(this, promise);

@@ -1,0 +1,153 @@
+// The commands ioredis sends on its own are not the application's queries: not timed, counted or logged slow (outside
+// review q2: a `CLUSTER` row from an ioredis Cluster's ready check; `READONLY` and `SELECT` rows on a standalone client
+// no application code sent). ioredis sends, on each (re)connect, AUTH, SELECT of `db`, CLIENT SETNAME/SETINFO and the
+// ready check's INFO (status `connect`, already left out), then as it turns ready READONLY (`readOnly`) and a SELECT
+// back to the database in use before the reconnect; a Cluster checks readiness with CLUSTER INFO (status `connect`),
+// refreshes its slots with CLUSTER SLOTS on a connection of its own (not instrumented), and in a pipeline answered
+// -ASK writes ASKING before the redirected command. Private redis-servers; oracles: the commands the test itself
+// issued, and the servers' own command counts (INFO commandstats) showing ioredis did send the others.
+
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
+import { instrumentRedis } from '../../src/profiling/instrument-redis.js';
+import {
+  type RedisCluster,
+  type RedisServer,
+  requireRedis,
+  startRedis,
+  startRedisCluster,
+} from '../helpers/redis-server.js';
+
+/** `cmdstat_<name>:calls=N` of a server's INFO commandstats (Redis 7 names subcommands `client|setname`). */
+async function calls(via: Redis, name: string): Promise<number> {
+  const stats = String(await via.info('commandstats'));
+  const line = stats.split('\r\n').find((l) => l.startsWith(`cmdstat_${name}:`));
+  return Number(/calls=(\d+)/.exec(line ?? '')?.[1] ?? 0);
+}
+
+function rowsOf(m: SystemMonitor): Array<[string, number, number]> {
+  return m.queries
+    .rows()
+    .map((r): [string, number, number] => [r.fingerprint, r.count, r.errors])
+    .sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+describe.skipIf(!requireRedis())('instrumentRedis: the commands ioredis sends on its own', () => {
+  const servers: RedisServer[] = [];
+  const clusters: RedisCluster[] = [];
+  const clients: Array<Redis | Cluster> = [];
+  const monitors: SystemMonitor[] = [];
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    for (const m of monitors) await m.close();
+    for (const s of servers) await s.stop();
+    for (const c of clusters) await c.stop();
+  });
+
+  function monitor(): SystemMonitor {
+    const m = createMonitor({
+      sampleIntervalMs: 0,
+      logger: { warn() {}, error() {} },
+      queries: { slowThresholdMs: 0, slowLogSize: 100 },
+    });
+    monitors.push(m);
+    return m;
+  }
+
+  it('a standalone client: AUTH, SELECT, CLIENT, INFO, READONLY and the SELECT restored on reconnect are left out', async () => {
+    const server = await startRedis();
+    servers.push(server);
+    const setup = new Redis(server.port, '127.0.0.1');
+    await setup.config('SET', 'requirepass', 'pw');
+    setup.disconnect();
+    const admin = new Redis(server.port, '127.0.0.1', { password: 'pw' });
+    admin.on('error', () => {});
+    clients.push(admin);
+    const m = monitor();
+    const c = instrumentRedis(
+      new Redis({
+        port: server.port,
+        host: '127.0.0.1',
+        password: 'pw',
+        db: 2,
+        connectionName: 'sv-app',
+        readOnly: true,
+        retryStrategy: () => 20,
+      }),
+      m,
+    );
+    c.on('error', () => {});
+    clients.push(c);
+    await c.set('a', '1'); // db 2
+    await c.select(3);
+    await c.set('b', '1'); // db 3
+    const id = String(await c.client('ID'));
+    const ready = new Promise((r) => c.once('ready', r));
+    await admin.call('CLIENT', 'KILL', 'ID', id);
+    await ready;
+    // ioredis went back to db 3 on its own (its SELECT after the handshake's SELECT 2).
+    expect(await c.get('b')).toBe('1');
+    // The server saw ioredis's own commands on both connections.
+    expect(await calls(admin, 'select')).toBe(4); // 2 handshakes, the test's, the restore
+    expect(await calls(admin, 'readonly')).toBe(2);
+    expect(await calls(admin, 'client|setname')).toBe(2);
+    expect(await calls(admin, 'info')).toBeGreaterThanOrEqual(2);
+    expect(await calls(admin, 'auth')).toBeGreaterThanOrEqual(2);
+    // Only the test's commands are queries.
+    expect(rowsOf(m)).toEqual([
+      ['CLIENT', 1, 0],
+      ['GET', 1, 0],
+      ['SELECT', 1, 0],
+      ['SET', 2, 0],
+    ]);
+  });
+
+  it("a Cluster: its ready check's CLUSTER INFO, its slot refreshes and a pipeline's ASKING are left out", async () => {
+    const cluster = await startRedisCluster(3);
+    clusters.push(cluster);
+    const m = monitor();
+    const c = instrumentRedis(new Cluster(cluster.startupNodes, { slotsRefreshInterval: 50 }), m);
+    c.on('error', () => {});
+    clients.push(c);
+    await c.set('other', '1');
+    const slot = Number(await c.cluster('KEYSLOT', 'sv-ask')); // the application's own CLUSTER command: counted
+    // A few slot refreshes (CLUSTER SLOTS on connections of ioredis's own).
+    await new Promise((r) => setTimeout(r, 200));
+    // An ASK redirection: the slot migrating from its node to another, the key on neither.
+    const owner = Number((c as unknown as { slots: string[][] }).slots[slot]![0]!.split(':')[1]);
+    const ports = cluster.nodes.map((n) => n.port);
+    const target = ports.find((p) => p !== owner)!;
+    const admins = ports.map((p) => new Redis(p, '127.0.0.1'));
+    for (const a of admins) a.on('error', () => {});
+    clients.push(...admins);
+    const adminOf = (port: number) => admins[ports.indexOf(port)]!;
+    const ownerId = String(await adminOf(owner).cluster('MYID'));
+    const targetId = String(await adminOf(target).cluster('MYID'));
+    await adminOf(target).cluster('SETSLOT', slot, 'IMPORTING', ownerId);
+    await adminOf(owner).cluster('SETSLOT', slot, 'MIGRATING', targetId);
+    try {
+      expect(await c.pipeline().get('sv-ask').exec()).toEqual([[null, null]]);
+    } finally {
+      await adminOf(owner).cluster('SETSLOT', slot, 'STABLE');
+      await adminOf(target).cluster('SETSLOT', slot, 'STABLE');
+    }
+    // The servers saw ioredis's own commands.
+    let info = 0;
+    let slots = 0;
+    for (const a of admins) {
+      info += await calls(a, 'cluster|info');
+      slots += await calls(a, 'cluster|slots');
+    }
+    expect(info).toBeGreaterThanOrEqual(1);
+    expect(slots).toBeGreaterThanOrEqual(3);
+    expect(await calls(adminOf(target), 'asking')).toBe(1);
+    // Only the test's commands are queries. (The pipeline's GET itself, answered -ASK by its slot's node and then by
+    // the target, is not pinned here: ioredis re-sends the same command with a new promise, a case of its own.)
+    expect(rowsOf(m).map((r) => r[0])).toEqual(['CLUSTER', 'GET', 'SET']);
+    expect(rowsOf(m).filter((r) => r[0] !== 'GET')).toEqual([
+      ['CLUSTER', 1, 0],
+      ['SET', 1, 0],
+    ]);
+  }, 30_000);
+});
