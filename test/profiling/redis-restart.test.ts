@@ -20,35 +20,42 @@ const RESTART_MS = 3000; // from the kill to the restart: longer than db_query_p
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!requireRedis())('instrumentRedis: commands through a Redis restart', () => {
-  let server: RedisServer | undefined;
-  let client: Redis | undefined;
-  let monitor: SystemMonitor | undefined;
+  const servers: RedisServer[] = [];
+  const clients: Redis[] = [];
+  const monitors: SystemMonitor[] = [];
   afterAll(async () => {
-    client?.disconnect();
-    await monitor?.close();
-    await server?.stop();
+    for (const c of clients) c.disconnect();
+    for (const m of monitors) await m.close();
+    for (const s of servers) await s.stop();
   });
 
-  it('GETs written to a hung server then resent after a restart: failures until the close, resends timed anew', async () => {
-    server = await startRedis();
+  /** A private server and an instrumented client (reconnecting every 100 ms, never giving up), `k` set. */
+  async function setUp() {
+    const server = await startRedis();
+    servers.push(server);
     const m = createMonitor({
       ...NO_HOST_FILES,
       sampleIntervalMs: 0,
       logger: { warn() {}, error() {} },
       queries: { slowThresholdMs: 0, slowLogSize: 100 },
     });
-    monitor = m;
+    monitors.push(m);
     const c = instrumentRedis(
       new Redis(server.port, '127.0.0.1', { retryStrategy: () => 100, maxRetriesPerRequest: null }),
       m,
     );
-    client = c;
+    clients.push(c);
     c.on('error', () => {});
     await c.set('k', 'v');
     let closed = Number.NaN;
     (c as unknown as { stream: NodeJS.EventEmitter }).stream.once('close', () => {
       closed = performance.now();
     });
+    return { server, m, c, closed: () => closed };
+  }
+
+  it('GETs written to a hung server then resent after a restart: failures until the close, resends timed anew', async () => {
+    const { server, m, c, closed: closedAt } = await setUp();
     await server.kill('SIGSTOP');
     const called = performance.now();
     const gets = Array.from({ length: 5 }, () => c.get('k'));
@@ -69,6 +76,7 @@ describe.skipIf(!requireRedis())('instrumentRedis: commands through a Redis rest
     expect(await Promise.all(gets)).toEqual([null, null, null, null, null]); // a fresh server: no 'k'
     expect((await Promise.all(incrs)).sort()).toEqual([1, 2, 3, 4, 5]);
     const answered = performance.now();
+    const closed = closedAt();
     expect(connected).toBeGreaterThanOrEqual(restarting);
     // The application did wait out the outage.
     expect(answered - called).toBeGreaterThanOrEqual(RESTART_MS);
@@ -126,5 +134,55 @@ describe.skipIf(!requireRedis())('instrumentRedis: commands through a Redis rest
     await m.sample();
     const alerts = (await m.getAlerts()) as Array<{ rule: string }>;
     expect(alerts.filter((a) => a.rule === 'db_query_p95')).toEqual([]);
+  }, 20_000);
+
+  it('a server hung longer than the critical level before it died: the lost GETs read the hang, db_query_p95 critical', async () => {
+    // The time the server held a command unanswered (stopped, hung) is its unresponsiveness, as it counted in flight
+    // while it lasted; only the time after the loss (down, reconnecting, restarting) is nobody's attempt.
+    const { server, m, c, closed: closedAt } = await setUp();
+    await server.kill('SIGSTOP');
+    const called = performance.now();
+    const gets = Array.from({ length: 5 }, () => c.get('k'));
+    const returned = performance.now();
+    await sleep(2100);
+    const killing = performance.now();
+    await server.kill('SIGKILL');
+    let connected = Number.NaN;
+    c.once('connect', () => {
+      connected = performance.now();
+    });
+    await server.restart();
+    expect(await Promise.all(gets)).toEqual([null, null, null, null, null]);
+    const answered = performance.now();
+    const closed = closedAt();
+    const getLog = m.queries
+      .slowQueries()
+      .reverse()
+      .filter((s) => s.fingerprint === 'GET');
+    expect(getLog.map((s) => s.failed)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    for (const lost of getLog.slice(0, 5)) {
+      expect(lost.duration_ms).toBeGreaterThanOrEqual(killing - returned - 0.0005);
+      expect(lost.duration_ms).toBeLessThanOrEqual(closed - called + 0.0005);
+    }
+    for (const resent of getLog.slice(5))
+      expect(resent.duration_ms).toBeLessThanOrEqual(answered - connected + 0.0005);
+    // 11 timed attempts (SET, 5 lost, 5 resent): the p95 is a lost GET's, over the 2,000 ms critical level.
+    const window = m.queries.windowSummary();
+    expect(window.count).toBe(11);
+    expect(window.p95_ms).toBeGreaterThanOrEqual((killing - returned) * 0.99);
+    await m.sample();
+    const alerts = (await m.getAlerts()) as Array<{ rule: string; severity: string }>;
+    expect(alerts.filter((a) => a.rule === 'db_query_p95').map((a) => a.severity)).toEqual(['critical']);
   }, 20_000);
 });
