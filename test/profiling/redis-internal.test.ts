@@ -7,11 +7,16 @@
 // -ASK writes ASKING before the redirected command. Private redis-servers; oracles: the commands the test itself
 // issued, and the servers' own command counts (INFO commandstats) showing ioredis did send the others.
 
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMonitor, type SystemMonitor } from '../../src/monitor.js';
 import { instrumentRedis } from '../../src/profiling/instrument-redis.js';
 import {
+  freePort,
   type RedisCluster,
   type RedisServer,
   requireRedis,
@@ -38,8 +43,10 @@ describe.skipIf(!requireRedis())('instrumentRedis: the commands ioredis sends on
   const clusters: RedisCluster[] = [];
   const clients: Array<Redis | Cluster> = [];
   const monitors: SystemMonitor[] = [];
+  const cleanups: Array<() => Promise<void> | void> = [];
   afterAll(async () => {
     for (const c of clients) c.disconnect();
+    for (const f of cleanups) await f();
     for (const m of monitors) await m.close();
     for (const s of servers) await s.stop();
     for (const c of clusters) await c.stop();
@@ -150,4 +157,49 @@ describe.skipIf(!requireRedis())('instrumentRedis: the commands ioredis sends on
       ['SET', 1, 0],
     ]);
   }, 30_000);
+
+  it("a Sentinel client: the sentinels' queries and the role check are left out", async () => {
+    const master = await startRedis();
+    servers.push(master);
+    const dir = mkdtempSync(join(tmpdir(), 'sysvitals-sentinel-'));
+    const port = await freePort();
+    const conf = join(dir, 'sentinel.conf');
+    writeFileSync(
+      conf,
+      `port ${port}\nbind 127.0.0.1\ndir ${dir}\nsentinel monitor sv-master 127.0.0.1 ${master.port} 1\n`,
+    );
+    const sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+    cleanups.push(async () => {
+      if (sentinel.exitCode === null && sentinel.signalCode === null) {
+        const exited = new Promise((r) => sentinel.once('exit', r));
+        sentinel.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const via = new Redis(port, '127.0.0.1', { retryStrategy: () => 25 });
+    via.on('error', () => {});
+    clients.push(via);
+    expect(String(await via.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'sv-master'))).toBe(
+      `127.0.0.1,${master.port}`,
+    );
+    const m = monitor();
+    const c = instrumentRedis(
+      new Redis({ sentinels: [{ host: '127.0.0.1', port }], name: 'sv-master', role: 'master' }),
+      m,
+    );
+    c.on('error', () => {});
+    clients.push(c);
+    await c.set('s', '1');
+    expect(await c.get('s')).toBe('1');
+    // Given only the sentinel, ioredis asked it for the master (on a connection of its own): the SET is there.
+    const direct = new Redis(master.port, '127.0.0.1');
+    clients.push(direct);
+    expect(await direct.get('s')).toBe('1');
+    expect(await calls(direct, 'info')).toBeGreaterThanOrEqual(1); // ioredis's ready and role check
+    expect(rowsOf(m)).toEqual([
+      ['GET', 1, 0],
+      ['SET', 1, 0],
+    ]);
+  });
 });
