@@ -94,13 +94,15 @@ export function instrumentRedis<T extends RedisLike>(client: T, monitor: QuerySi
         if (this !== null && typeof this === 'object' && holds(command.name, command.args))
           hold(this, promise);
       } else {
-        timer = timeCommand(sink, fingerprintRedis(command.name), promise);
+        timer = timeCommand(sink, fingerprintRedis(command.name), promise, command);
         state[INSTRUMENTED] = timer;
       }
     } else if (state !== null && typeof state[INSTRUMENTED] === 'object') {
       // Sent again: from the offline queue on connect (the clock starts at its first write), or resent after its
       // connection was lost (a new attempt, timed from this write: watchStream).
       timer = state[INSTRUMENTED] as Timer;
+      // A Cluster pipeline writes a redirected command again with a new promise (ioredis's initPromise).
+      if (promise && typeof promise.then === 'function') timer.rebind(promise);
     }
     const behind = timer !== undefined ? heldBy(this) : null;
     if (timer !== undefined) timer.routed = false;
@@ -172,6 +174,8 @@ interface Timer {
   due(): boolean;
   write(behind: Promise<unknown> | null, stream: object | undefined): void;
   lose(stream: object, at: number): void;
+  /** Written again with a new promise (a Cluster pipeline's retry): the same attempt after a redirect, else a new one. */
+  rebind(promise: Promise<unknown>): void;
 }
 
 /**
@@ -259,7 +263,12 @@ function watchStream(client: unknown): object | undefined {
  * before the server read it (a commandTimeout or a closed connection behind a blocking command) count as failures with
  * no time; one never written that succeeds (QUIT answered by the client itself) is not counted.
  */
-function timeCommand(sink: QuerySink, fingerprint: string, promise: Promise<unknown>): Timer {
+function timeCommand(
+  sink: QuerySink,
+  fingerprint: string,
+  promise: Promise<unknown>,
+  command: object,
+): Timer {
   const scope = currentScope();
   let ticket: unknown;
   let start = Number.NaN;
@@ -304,6 +313,19 @@ function timeCommand(sink: QuerySink, fingerprint: string, promise: Promise<unkn
           },
         );
     },
+    rebind(next) {
+      if (next === watched) return;
+      if (redirect !== undefined) {
+        clearImmediate(redirect);
+        redirect = undefined;
+      } else if (done) {
+        // Retried after it ended (a pipeline's retry once a closed connection or CLUSTERDOWN passed): a new attempt.
+        done = false;
+        timer.written = false;
+        timer.lost = false;
+      }
+      watch(next);
+    },
     lose(on, at) {
       if (done || timer.lost || on !== stream) return;
       timer.lost = true;
@@ -314,7 +336,7 @@ function timeCommand(sink: QuerySink, fingerprint: string, promise: Promise<unkn
     },
   };
   // Replies come in order: the blocking command's answer, and so sent(), comes before this one's.
-  const end = (failed: boolean, err?: unknown) => {
+  const end = (failed: boolean, err?: unknown, now = performance.now()) => {
     if (done) return;
     done = true;
     if (timer.lost) return; // counted at the loss; ioredis gave up resending it
@@ -324,11 +346,38 @@ function timeCommand(sink: QuerySink, fingerprint: string, promise: Promise<unkn
     const lostFirst = failed && at !== undefined && (err as { name?: unknown } | null)?.name !== 'ReplyError';
     // Written on a socket already closed, or behind a blocking command whose connection closed: never served.
     const from = failed && (unserved || (lostFirst && at < start)) ? Number.NaN : start;
-    finish(sink, 'redis', fingerprint, from, lostFirst ? at : performance.now(), failed, scope, ticket);
+    finish(sink, 'redis', fingerprint, from, lostFirst ? at : now, failed, scope, ticket);
   };
-  promise.then(
-    () => end(false),
-    (err: unknown) => end(true, err),
-  );
+  // A pipeline's command answered MOVED/ASK: an ioredis Cluster pipeline writes it again to the node named once every
+  // reply is in (rebind, before the next turn of the event loop), as a single command's redirect is followed within
+  // its one promise: one attempt, until the final reply (outside review q2: the retry was not timed, the redirect an
+  // error). Not followed (a standalone client, the redirections run out): the failure it was, at its reply.
+  let redirect: NodeJS.Immediate | undefined;
+  let watched: Promise<unknown> = promise;
+  const watch = (p: Promise<unknown>) => {
+    watched = p;
+    p.then(
+      () => {
+        if (p === watched) end(false);
+      },
+      (err: unknown) => {
+        if (p !== watched) return;
+        if (!redirected(command, err)) return end(true, err);
+        const now = performance.now();
+        redirect = setImmediate(() => {
+          redirect = undefined;
+          end(true, err, now);
+        });
+      },
+    );
+  };
+  watch(promise);
   return timer;
+}
+
+/** Whether `err` is a MOVED/ASK reply to a command of a pipeline (its `pipelineIndex`): one ioredis may follow. */
+function redirected(command: object, err: unknown): boolean {
+  if (typeof (command as { pipelineIndex?: unknown }).pipelineIndex !== 'number') return false;
+  const e = err as { name?: unknown; message?: unknown } | null;
+  return e?.name === 'ReplyError' && typeof e.message === 'string' && /^(MOVED|ASK) /.test(e.message);
 }

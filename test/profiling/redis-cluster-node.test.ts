@@ -38,8 +38,8 @@ describe.skipIf(!requireRedis())('instrumentRedis: an ioredis Cluster node conne
     return m;
   }
 
-  /** An instrumented Cluster whose node connections reconnect `delayMs` after a loss; the node serving `key`. */
-  async function connected(m: SystemMonitor, delayMs: number, key: string) {
+  /** An instrumented Cluster whose node connections reconnect `delayMs` after a loss (null: never); the node serving `key`. */
+  async function connected(m: SystemMonitor, delayMs: number | null, key: string) {
     const c = instrumentRedis(
       new Cluster(cluster.startupNodes, { clusterNodeRetryStrategy: () => delayMs }),
       m,
@@ -119,6 +119,42 @@ describe.skipIf(!requireRedis())('instrumentRedis: an ioredis Cluster node conne
     expect(sets[0]!.duration_ms).toBeGreaterThanOrEqual(killing - returned - 0.0005);
     expect(sets[0]!.duration_ms).toBeLessThanOrEqual(closed - called + 0.0005);
     expect(sets[1]!.duration_ms).toBeLessThanOrEqual(answered - closed + 0.0005);
+    expect(m.queries.report().window_count).toBe(m.queries.report().total); // no ticket left open
+  });
+
+  it("a pipeline's command whose node connection is lost, retried by the pipeline: a failure until the loss, the retry timed", async () => {
+    // The node connection does not reconnect (clusterNodeRetryStrategy null): the pipeline, every reply a closed
+    // connection, writes its commands again (ioredis gives each a new promise) on a new connection. Before, that
+    // retry was not timed at all: the row read the lost attempt only (count 1 of 2, for a call that succeeded).
+    const m = monitor();
+    const { c, node, admin } = await connected(m, null, 'sv-pipe-lost');
+    const via = new Redis(admin.options.port!, '127.0.0.1');
+    via.on('error', () => {});
+    clients.push(via);
+    await via.call('CLIENT', 'PAUSE', '20000', 'WRITE');
+    const called = performance.now();
+    const reply = c.pipeline().set('sv-pipe-lost', '2').exec();
+    const returned = performance.now();
+    const stream = (node as unknown as { stream: NodeJS.EventEmitter }).stream;
+    let closed = Number.NaN;
+    stream.once('close', () => {
+      closed = performance.now();
+    });
+    await until(async () => / cmd=set /.test(String(await via.call('CLIENT', 'LIST'))));
+    const killing = performance.now();
+    await via.call('CLIENT', 'KILL', 'TYPE', 'normal');
+    // Retried on a new connection and held by the pause: release it.
+    await until(async () => / cmd=set /.test(String(await via.call('CLIENT', 'LIST'))));
+    await via.call('CLIENT', 'UNPAUSE');
+    expect(await reply).toEqual([[null, 'OK']]);
+    const answered = performance.now();
+    const sets = log(m, 'SET').slice(1); // after connected()'s own SET
+    expect(sets.map((s) => s.failed)).toEqual([true, false]);
+    expect(sets[0]!.duration_ms).toBeGreaterThanOrEqual(killing - returned - 0.0005);
+    expect(sets[0]!.duration_ms).toBeLessThanOrEqual(closed - called + 0.0005);
+    expect(sets[1]!.duration_ms).toBeLessThanOrEqual(answered - closed + 0.0005);
+    const row = m.queries.rows().find((r) => r.fingerprint === 'SET');
+    expect([row?.count, row?.errors]).toEqual([3, 1]);
     expect(m.queries.report().window_count).toBe(m.queries.report().total); // no ticket left open
   });
 });
