@@ -21,10 +21,16 @@ const ESCAPED_QUOTED_PAIR = new RegExp(
   'gi',
 );
 
-/** `=` as an HTML character reference: decimal (`&#61;`, `&#061;`), hex (`&#x3d;`) or named (`&equals;`). */
-const EQUALS_REFERENCE = '&(?:#0*61|#x0*3d|equals);';
-/** A quote as an HTML character reference: `&quot;`, `&#34;`, `&#x22;`, `&apos;`, `&#39;`, `&#x27;`. */
-const QUOTE_REFERENCE = '&(?:quot|apos|#0*3[49]|#x0*2[27]);';
+/**
+ * `=` as an HTML character reference: decimal (`&#61;`, `&#061;`), hex (`&#x3d;`) or named (`&equals;`); a numeric
+ * one also without its `;` where no digit follows (review E: `password&#61…`, which HTML reads as `=`).
+ */
+const EQUALS_REFERENCE = String.raw`&(?:#0*61(?!\d);?|#x0*3d(?![\da-f]);?|equals;)`;
+/**
+ * A quote as an HTML character reference: `&quot;`, `&#34;`, `&#x22;`, `&apos;`, `&#39;`, `&#x27;` (`&quot` and a
+ * numeric one also without `;`, as HTML reads them).
+ */
+const QUOTE_REFERENCE = String.raw`&(?:quot;?|apos;|#0*3[49](?!\d);?|#x0*2[27](?![\da-f]);?)`;
 /**
  * `password&#61;…`: the value ends as a PAIR's unquoted one and at any `&` (the next reference, `&amp;` between
  * query parameters); in quote references (`&#61;&quot;…&quot;`) it runs to the same reference or the line's end.

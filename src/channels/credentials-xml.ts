@@ -9,17 +9,64 @@
 
 import { REDACTED, SECRET_PAIR_NAME } from './credentials-spellings.js';
 
+/** `<` (`[cC]`) or `>` (`[eE]`) as JSON's or JS's escape, its backslashes a run read whole (once or more escaped). */
+const JS_ESCAPE = (hex: string) => String.raw`\\+(?!\\)(?:u003${hex}|x3${hex}|u\{0*3${hex}\})`;
+const JS_LT = String.raw`(?<!\\)${JS_ESCAPE('[cC]')}`;
+
 /**
- * An element's start tag (a namespace prefix kept in the name), its attributes, and then its text (or a CDATA
- * section without `<`: one holding `<` stays as written) and its end tag when they follow.
+ * How markup is spelled in an error text: as written; with HTML's references (an error page, a web console: the
+ * gaps after review 46, gap 4); with JSON's or JS's escapes, once or more (review E: Gson writes `<` `\u003c`, a
+ * JSON text in a JSON string doubles the backslash, PHP writes `<\/`). Per spelling: `lt` and `gt`, a tag's
+ * delimiters; `text`, one character of an element's text (never where an `lt` starts); `attr`, one of a start tag's
+ * attributes (nor where a `gt` starts); `blank`, one between elements; `close`, an end tag's `</`.
  */
-const ELEMENT =
-  /<([A-Za-z_][\w:.-]*)((?:\s[^<>]*?)?)(\/?)>(?:(<!\[CDATA\[(?:[^\]<]|\](?!\]>))*\]\]>|[^<]+)(<\/\1\s*>))?/g;
+const SPELLINGS = [
+  [/</, '<', '>', '[^<]', '[^<>]', String.raw`\s`, String.raw`<\/`],
+  [
+    /&lt;/,
+    '&lt;',
+    '&gt;',
+    '(?:[^&<]|&(?!lt;))',
+    '(?:[^&<>]|&(?!(?:lt|gt);))',
+    String.raw`\s`,
+    String.raw`&lt;\/`,
+  ],
+  [
+    new RegExp(JS_LT),
+    JS_LT,
+    JS_ESCAPE('[eE]'),
+    String.raw`(?:[^\\<]|(?!${JS_ESCAPE('[cC]')})\\+(?!\\))`,
+    String.raw`(?:[^\\<>]|(?!${JS_ESCAPE('[cCeE]')})\\+(?!\\))`,
+    String.raw`(?:\s|\\+[nrt])`,
+    String.raw`${JS_LT}\\*\/`,
+  ],
+].map(([seen, lt, gt, text, attr, blank, close]) => ({
+  seen: seen as RegExp,
+  /**
+   * An element's start tag (a namespace prefix kept in the name), its attributes, and then its text (as written, also
+   * a CDATA section without `<`: one holding `<` stays as written) and its end tag when they follow.
+   */
+  element: new RegExp(
+    String.raw`(${lt})([A-Za-z_][\w:.-]*)((?:\s${attr}*?)?)(\/?)(${gt})(?:(${lt === '<' ? String.raw`<!\[CDATA\[(?:[^\]<]|\](?!\]>))*\]\]>|` : ''}${text}+)(${close}\2\s*${gt}))?`,
+    'g',
+  ),
+  /**
+   * A credential's name that labels the next value (review E): a `<key>` or `<name>` element whose text (or its
+   * `<value>` child's: Spring's map `<entry><key><value>password</value></key>…`) is a secret's name, then, after
+   * blanks only, a `<value>`, `<string>` or `<data>` element's text: a plist's `<key>password</key><string>…</string>`,
+   * Java's `<entry><key>password</key><value>…</value></entry>`, Hadoop's `<name>…password</name><value>…</value>`.
+   * Each part reads to the next `lt` at most: linear.
+   */
+  labelled: new RegExp(
+    String.raw`(${lt}(key|name)\s*${gt}(?:${blank}*${lt}value\s*${gt}(${text}*)${close}value\s*${gt}${blank}*|(${text}*))${close}\2\s*${gt}${blank}*${lt}(value|string|data)(?:\s${attr}*?)?${gt})(${text}*)(?=${close}\5\s*${gt})`,
+    'gi',
+  ),
+}));
 /** A name that says secret, with a namespace prefix (`ns:Password`) or a .NET or Java section before it. */
 const SECRET_NAME = new RegExp(String.raw`^(?:[\w.-]*[:/])?${SECRET_PAIR_NAME}$`, 'i');
-/** One attribute, its value in `"`, `'`, JSON's escaped `\"` or HTML's `&quot;` (escaped markup, below). */
+/** One attribute, its value in `"`, `'`, JSON's escaped `\"` or HTML's `&quot;` (escaped markup), `=` also `\u003d`. */
 const ATTRIBUTE =
-  /([\w:.-]+)(\s*=\s*)(\\"(?:[^"\\]|\\(?!"))*\\"|&quot;(?:[^&"<>]|&(?!quot;))*&quot;|"[^"]*"|'[^']*')/g;
+  /([\w:.-]+)(\s*(?:=|\\+(?:u003[dD]|x3[dD]|u\{0*3[dD]\}))\s*)(\\"(?:[^"\\]|\\(?!"))*\\"|&quot;(?:[^&"<>]|&(?!quot;))*&quot;|"[^"]*"|'[^']*')/g;
 /** An attribute value's opening quote as written. */
 const OPEN_QUOTE = /^(?:\\"|&quot;|["'])/;
 /** The attributes that name the setting an element holds. */
@@ -63,7 +110,7 @@ function keyedSecret(attributes: string): boolean {
 
 /**
  * A start tag followed by a CDATA section or a `<value>` child (the gaps after review 46, gap 3): read by
- * redactWrapped, as ELEMENT reads to the next `<` only.
+ * redactWrapped, as the plain `element` pattern reads to the next `<` only.
  */
 const WRAPPER = /<([A-Za-z_][\w:.-]*)((?:\s[^<>]*?)?)>(?=(\s*)<(?:!\[CDATA\[|value\s*>))/g;
 /** A `<value>` child's text and end tag, then the parent's end tag (read at the child's start, sticky). */
@@ -115,40 +162,53 @@ function redactWrapped(text: string): string {
 }
 
 /**
- * XML written with character references (the gaps after review 46, gap 4: an HTML error page, a SOAP fault shown in
- * a web console, a log that escapes markup): `&lt;password&gt;…&lt;/password&gt;`, and a start tag with a secret's
- * `key` or `name` (`&lt;add key=&quot;DbPassword&quot; value=&quot;…&quot;/&gt;`). The tag's attributes run to its
- * `&gt;`, the text to the next `&lt;` (a CDATA section there is not read); linear, as ELEMENT is.
+ * An element match (SPELLINGS' `element`) with its secret redacted (its `value` attribute, else its text or CDATA
+ * section's content); the markup as written.
  */
-const ESCAPED_ELEMENT =
-  /&lt;([A-Za-z_][\w:.-]*)((?:\s(?:[^&<>]|&(?!(?:lt|gt);))*)?)(\/?)&gt;(?:((?:[^&<]|&(?!lt;))+)(&lt;\/\1\s*&gt;))?/g;
+function redactElement(
+  all: string,
+  lt: string,
+  name: string,
+  attributes: string,
+  slash: string,
+  gt: string,
+  body?: string,
+  end?: string,
+): string {
+  const keyed = attributes !== '' && keyedSecret(attributes);
+  const redacted = keyed ? redactValueAttribute(attributes) : undefined;
+  if (redacted !== undefined) return `${lt}${name}${redacted}${slash}${gt}${body ?? ''}${end ?? ''}`;
+  if (body === undefined || !(keyed || SECRET_NAME.test(name))) return all;
+  const inner = body.startsWith('<![CDATA[')
+    ? `<![CDATA[${redactedText(body.slice(9, -3))}]]>`
+    : redactedText(body);
+  return `${lt}${name}${attributes}${slash}${gt}${inner}${end}`;
+}
+
+/** A labelled match (SPELLINGS' `labelled`) with its value redacted when the label names a secret. */
+function redactLabelled(
+  all: string,
+  head: string,
+  _label: string,
+  wrapped: string | undefined,
+  bare: string | undefined,
+  _tag: string,
+  value: string,
+): string {
+  return SECRET_NAME.test((wrapped ?? bare ?? '').trim()) ? `${head}${redactedText(value)}` : all;
+}
 
 /**
- * An ELEMENT or ESCAPED_ELEMENT match with its secret redacted (its `value` attribute, else its text or CDATA
- * section's content); the markup as written, `<`/`>` or `&lt;`/`&gt;`.
- */
-const redactElement =
-  (lt: string, gt: string) =>
-  (all: string, name: string, attributes: string, slash: string, body?: string, end?: string): string => {
-    const keyed = attributes !== '' && keyedSecret(attributes);
-    const redacted = keyed ? redactValueAttribute(attributes) : undefined;
-    if (redacted !== undefined) return `${lt}${name}${redacted}${slash}${gt}${body ?? ''}${end ?? ''}`;
-    if (body === undefined || !(keyed || SECRET_NAME.test(name))) return all;
-    const inner = body.startsWith('<![CDATA[')
-      ? `<![CDATA[${redactedText(body.slice(9, -3))}]]>`
-      : redactedText(body);
-    return `${lt}${name}${attributes}${slash}${gt}${inner}${end}`;
-  };
-
-/**
- * `text` with the text of each XML element that holds a secret, and the `value` attribute of one whose `key` or
- * `name` attribute names a secret, replaced by `[redacted]` (see the top of this file).
+ * `text` with the text of each XML element that holds a secret, the `value` attribute of one whose `key` or `name`
+ * attribute names a secret, and a value a secret's name labels replaced by `[redacted]` (see the top of this file),
+ * in markup as written, HTML-escaped or JSON-escaped.
  */
 export function redactXmlCredentials(text: string): string {
-  const unescaped = text.includes('&lt;')
-    ? text.replace(ESCAPED_ELEMENT, redactElement('&lt;', '&gt;'))
-    : text;
-  return unescaped.includes('<')
-    ? redactWrapped(unescaped).replace(ELEMENT, redactElement('<', '>'))
-    : unescaped;
+  let out = text;
+  for (const { seen, element, labelled } of SPELLINGS) {
+    if (!seen.test(out)) continue;
+    out = out.replace(labelled, redactLabelled);
+    out = (seen.source === '<' ? redactWrapped(out) : out).replace(element, redactElement);
+  }
+  return out;
 }

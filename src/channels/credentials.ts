@@ -117,8 +117,19 @@ const PAIR = new RegExp(
   String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(\s+=(?!>)\s*|=(?![>\s])|\s*=>\s*(?=['"]))${QUOTED_KEY_ONLY}(${VALUE}${SHELL_TAIL})`,
   'gi',
 );
-/** A character among `hex` written as JSON's or JS's escape: `\u003d`, `\x3d`, ES2015's `\u{3d}` (gap 6). */
-const escapedChar = (hex: string) => String.raw`\\(?:(?:u00|x)(?:${hex})|u\{0{0,4}(?:${hex})\})`;
+/** The character among `hex` of a JSON or JS escape, after its backslash: `u003d`, `x3d`, ES2015's `u{3d}` (gap 6). */
+const escapeTail = (hex: string) => String.raw`(?:(?:u00|x)(?:${hex})|u\{0{0,4}(?:${hex})\})`;
+/**
+ * A character among `hex` written as JSON's or JS's escape: `\u003d`; its backslash doubled once or more where JSON
+ * holds the escaped text (review E: `password\\u003d…` in a logged line).
+ */
+const escapedChar = (hex: string) => String.raw`\\+${escapeTail(hex)}`;
+/**
+ * One character of an escaped value (a run of backslashes read whole, so that a long run is read once), not the
+ * escape of a character among `hex`, nor an escaped quote (`\"`, `\\\"`: the value of a pair in a JSON string).
+ */
+const escapedValueChar = (hex: string, not: string) =>
+  String.raw`(?:[^\\${not}]|\\+(?!\\)(?!${escapeTail(hex)}|"))`;
 /**
  * A PAIR whose `=` is written `\u003d` (Gson's and other JSON writers' escape of `=`: `client_secret\u003d…`,
  * `?password\u003d…`; outside review C, RTC-3): the value runs as a PAIR's unquoted one, and ends too at an escaped
@@ -127,7 +138,7 @@ const escapedChar = (hex: string) => String.raw`\\(?:(?:u00|x)(?:${hex})|u\{0{0,
  * Each escape also as ES2015's `\u{3d}` (the gaps after review 46, gap 6).
  */
 const ESCAPED_PAIR = new RegExp(
-  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(${escapedChar('3d')})(?:(?<q>${escapedChar('27|22')})(?:(?!${escapedChar('27|22')})\S)+\k<q>|(?:(?!${escapedChar('26|3b|2c|22|27')})[^\s;&,'"])+)`,
+  String.raw`(?<![\w.-])(${SECRET_NAME}|_auth|rediscli_auth)(${escapedChar('3d')})(?:(?<q>${escapedChar('27|22')})${escapedValueChar('27|22', String.raw`\s`)}+\k<q>|${escapedValueChar('26|3b|2c|22|27', String.raw`\s;&,'"`)}+)`,
   'gi',
 );
 /** `${NAME}` (a sentence's final dots after it): a variable's name, which `.npmrc` and shells expand, in the secret's place. */
