@@ -61,6 +61,15 @@ const SPELLINGS = [
     String.raw`(${lt}(key|name)\s*${gt}(?:${blank}*${lt}value\s*${gt}(${text}*)${close}value\s*${gt}${blank}*|(${text}*))${close}\2\s*${gt}${blank}*${lt}(value|string|data)(?:\s${attr}*?)?${gt})(${text}*)(?=${close}\5\s*${gt})`,
     'gi',
   ),
+  /**
+   * A start tag, then after blanks only a `<value>` child's text, closed by `</value>` and the parent's end tag
+   * (Spring's `<property name="password"><value>…</value></property>`, .NET's `<setting>`): redactWrapped's reading
+   * of `<value>` for each spelling (review E: escaped with HTML's references or JSON's escapes).
+   */
+  wrapped: new RegExp(
+    String.raw`(${lt}([A-Za-z_][\w:.-]*)((?:\s${attr}*?)?)${gt}${blank}*${lt}value\s*${gt})(${text}*)(?=${close}value\s*${gt}${blank}*${close}\2\s*${gt})`,
+    'g',
+  ),
 }));
 /** A name that says secret, with a namespace prefix (`ns:Password`) or a .NET or Java section before it. */
 const SECRET_NAME = new RegExp(String.raw`^(?:[\w.-]*[:/])?${SECRET_PAIR_NAME}$`, 'i');
@@ -205,9 +214,13 @@ function redactLabelled(
  */
 export function redactXmlCredentials(text: string): string {
   let out = text;
-  for (const { seen, element, labelled } of SPELLINGS) {
+  for (const { seen, element, labelled, wrapped } of SPELLINGS) {
     if (!seen.test(out)) continue;
-    out = out.replace(labelled, redactLabelled);
+    out = out
+      .replace(labelled, redactLabelled)
+      .replace(wrapped, (all: string, head: string, name: string, attributes: string, value: string) =>
+        secretText(name, attributes) ? `${head}${redactedText(value)}` : all,
+      );
     out = (seen.source === '<' ? redactWrapped(out) : out).replace(element, redactElement);
   }
   return out;

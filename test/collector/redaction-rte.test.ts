@@ -45,6 +45,14 @@ describe('a credential name labels the next value', () => {
       '&lt;key&gt;password&lt;/key&gt;&lt;string&gt;S3cr3tVal&lt;/string&gt;',
       `&lt;key&gt;password&lt;/key&gt;&lt;string&gt;${R}&lt;/string&gt;`,
     ],
+    [
+      '&lt;property name=&quot;password&quot;&gt;&lt;value&gt;S3cr3tVal&lt;/value&gt;&lt;/property&gt;',
+      `&lt;property name=&quot;password&quot;&gt;&lt;value&gt;${R}&lt;/value&gt;&lt;/property&gt;`,
+    ],
+    [
+      '&lt;setting name=&quot;DbPassword&quot; serializeAs=&quot;String&quot;&gt;\n &lt;value&gt;S3cr3tVal&lt;/value&gt;\n&lt;/setting&gt;',
+      `&lt;setting name=&quot;DbPassword&quot; serializeAs=&quot;String&quot;&gt;\n &lt;value&gt;${R}&lt;/value&gt;\n&lt;/setting&gt;`,
+    ],
     // Covered before (the name in an attribute): kept so.
     [
       '<setting name="DbPassword" serializeAs="String"><value>S3cr3tVal</value></setting>',
@@ -100,7 +108,15 @@ describe("markup written with JSON's or JS's escapes", () => {
       String.raw`{"b":"\u003ckey\u003epassword\u003c/key\u003e\n\t\u003cstring\u003eS3cr3tVal\u003c/string\u003e"}`,
       String.raw`{"b":"\u003ckey\u003epassword\u003c/key\u003e\n\t\u003cstring\u003e${R}\u003c/string\u003e"}`,
     ],
+    [
+      String.raw`{"b":"\u003cproperty name\u003d\"password\"\u003e\u003cvalue\u003eS3cr3tVal\u003c/value\u003e\u003c/property\u003e"}`,
+      String.raw`{"b":"\u003cproperty name\u003d\"password\"\u003e\u003cvalue\u003e${R}\u003c/value\u003e\u003c/property\u003e"}`,
+    ],
     // Stay: other names.
+    [
+      String.raw`{"b":"\u003cproperty name\u003d\"url\"\u003e\u003cvalue\u003ejdbc:x\u003c/value\u003e\u003c/property\u003e"}`,
+      String.raw`{"b":"\u003cproperty name\u003d\"url\"\u003e\u003cvalue\u003ejdbc:x\u003c/value\u003e\u003c/property\u003e"}`,
+    ],
     [
       String.raw`{"b":"\u003cpasswordPolicy\u003estrict\u003c/passwordPolicy\u003e"}`,
       String.raw`{"b":"\u003cpasswordPolicy\u003estrict\u003c/passwordPolicy\u003e"}`,
